@@ -1,0 +1,54 @@
+# The two commands a newcomer runs on a fresh Debian machine are `make demo` and `make test`.
+# Each installs what is missing (libyaml via apt, the pinned test tools in .venv), builds once, and runs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := demo
+
+SWIFT        ?= swift
+PYTHON       ?= python3
+VENV         := .venv
+VPY          := $(VENV)/bin/python
+# One build with the test flags serves the tests, the demo and the integration tests: alternating
+# `swift build` and `swift test` would recompile everything each time.
+BUILD_FLAGS  := --build-tests
+BIN          := .build/debug/slipway
+SUDO         := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
+
+.PHONY: demo test build deps venv bench schema docs fixtures examples clean
+
+deps:
+	@if [ ! -f /usr/include/yaml.h ] || ! command -v pkg-config >/dev/null; then \
+	  echo "installing libyaml-dev and pkg-config with apt-get"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libyaml-dev pkg-config; \
+	fi
+
+$(VENV)/.stamp: requirements-test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+venv: $(VENV)/.stamp
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+
+test: deps venv build
+	$(SWIFT) test --skip-build
+	SLIPWAY_BIN=$(abspath $(BIN)) $(VPY) -m pytest -q Tests/integration
+
+demo: deps build
+	@bash scripts/demo.sh $(BIN)
+
+bench: deps venv
+	$(SWIFT) build -c release --product slipway
+	$(SWIFT) build -c release --product slipway-bench
+	$(VPY) bench/run.py
+
+# Regenerate committed artifacts (tests fail when they are stale).
+schema: build
+	$(BIN) schema > Schemas/slipway.schema.json
+
+examples: venv
+	$(VPY) scripts/make_examples.py
+
+clean:
+	rm -rf .build .build-* $(VENV)
