@@ -38,14 +38,17 @@ let package = Package(
         // In-process benchmarks; `make bench` runs it in release mode.
         .executableTarget(name: "slipway-bench", dependencies: ["Checking", "Manifest", "YAMLSyntax"]),
 
-        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
-        .testTarget(name: "YAMLSyntaxTests", dependencies: ["YAMLSyntax", "Diagnostics"]),
-        .testTarget(name: "ManifestTests", dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "JSON"]),
+        // Fixture helpers shared by the test targets (inline position and range markers).
+        .target(name: "TestSupport", dependencies: ["Diagnostics"], path: "Tests/TestSupport"),
+        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "TestSupport"]),
+        .testTarget(name: "YAMLSyntaxTests", dependencies: ["YAMLSyntax", "Diagnostics", "TestSupport"]),
+        .testTarget(
+            name: "ManifestTests", dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "JSON", "TestSupport"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats", "JSON"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "ModelFormats"]),
         .testTarget(
             name: "CheckingTests",
-            dependencies: ["Checking", "Reporting", "Manifest", "Diagnostics", "JSON"]
+            dependencies: ["Checking", "Reporting", "Manifest", "Diagnostics", "JSON", "TestSupport"]
         ),
     ]
 )
