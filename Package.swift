@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "ModelFormats", dependencies: ["JSON"]),
         .target(name: "Compression", dependencies: ["ModelFormats"]),
         .target(name: "Checking", dependencies: ["Manifest", "YAMLSyntax", "Diagnostics"]),
-        .target(name: "Reporting", dependencies: ["Diagnostics", "JSON"]),
+        .target(name: "Reporting", dependencies: ["Checking", "Diagnostics", "JSON"]),
         .executableTarget(
             name: "slipway",
             dependencies: [

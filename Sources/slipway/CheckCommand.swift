@@ -1,7 +1,63 @@
 import ArgumentParser
+import Checking
+import Reporting
 
-struct CheckCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check", abstract: "Check manifests.")
-    @Argument var paths: [String] = []
-    func run() async throws {}
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension OutputFormat: ExpressibleByArgument {}
+
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, always, never
+}
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check manifests: YAML syntax, the schema, and the files they name.",
+        discussion: """
+            PATH may be files or folders; a folder means every *.slipway.yaml, *.slipway.yml and slipway.yaml \
+            below it. Files are checked in parallel.
+            Exit status: 0 when clean, 1 when any error (or warning, with --strict), 2 for usage or I/O errors.
+            """
+    )
+
+    @Argument(help: "Manifest files or folders (default: the current folder).")
+    var paths: [String] = []
+
+    @Option(help: "Output format: text, json, sarif or github.")
+    var format: OutputFormat = .text
+
+    @Flag(help: "Fail (exit 1) on warnings too.")
+    var strict = false
+
+    @Option(help: "Colour in text output: auto (a terminal without NO_COLOR), always or never.")
+    var color: ColorChoice = .auto
+
+    func run() throws {
+        let fs = LocalFileSystem()
+        let expansion = Discovery.expand(paths.isEmpty ? ["."] : paths, fileSystem: fs)
+        for e in expansion.errors { printError("slipway: \(e)") }
+        let results = Discovery.checkAll(expansion.files, checker: ManifestChecker(fileSystem: fs))
+        let useColor: Bool
+        switch color {
+        case .always: useColor = true
+        case .never: useColor = false
+        case .auto: useColor = isatty(STDOUT_FILENO) == 1 && getenv("NO_COLOR").map { String(cString: $0).isEmpty } ?? true
+        }
+        let out = Reporter.render(results, format: format, color: useColor)
+        writeStdout(out)
+
+        let ioError = !expansion.errors.isEmpty
+            || results.contains { $0.diagnostics.contains { $0.code == .fileUnreadable } }
+        if ioError { throw ExitCode(2) }
+        if results.isEmpty && paths.isEmpty {
+            printError("slipway: no manifests (*.slipway.yaml, *.slipway.yml, slipway.yaml) below the current folder")
+        }
+        let failing = results.contains { r in
+            r.diagnostics.contains { $0.severity == .error || (strict && $0.severity == .warning) }
+        }
+        if failing { throw ExitCode(1) }
+    }
 }

@@ -1,8 +1,11 @@
 import ArgumentParser
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The one executable: a CLI for pre-commit and CI, and (with `serve`) the language server.
 /// Each subcommand is a thin shell over engine calls; none of them holds engine logic.
-@main
 struct Slipway: AsyncParsableCommand {
     static let version = "0.1.0"
 
@@ -12,4 +15,48 @@ struct Slipway: AsyncParsableCommand {
         version: version,
         subcommands: [CheckCommand.self, SchemaCommand.self]
     )
+}
+
+/// Exit codes are a contract with CI: 0 clean, 1 problems found, 2 usage or I/O errors. ArgumentParser
+/// would use 64 for usage errors, so the entry point maps them.
+@main
+enum Main {
+    static func main() async {
+        do {
+            var command = try Slipway.parseAsRoot()
+            if var async = command as? AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
+        } catch let code as ExitCode {
+            Slipway.exit(withError: code)
+        } catch {
+            if Slipway.exitCode(for: error) == .success { Slipway.exit(withError: error) }
+            let message = Slipway.fullMessage(for: error)
+            printError(message)
+            exit(2)
+        }
+    }
+}
+
+/// Writes to stderr (diagnostic chatter that must never mix with machine output on stdout).
+func printError(_ s: String) {
+    writeAll(STDERR_FILENO, s.hasSuffix("\n") ? s : s + "\n")
+}
+
+/// Writes machine output (reports, JSON) to stdout in full.
+func writeStdout(_ s: String) {
+    writeAll(STDOUT_FILENO, s)
+}
+
+func writeAll(_ fd: Int32, _ s: String) {
+    var bytes = Array(s.utf8)
+    var done = 0
+    while done < bytes.count {
+        let n = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress.map { $0 + done }, $0.count - done) }
+        if n < 0, errno == EINTR { continue }
+        if n <= 0 { return }
+        done += n
+    }
 }

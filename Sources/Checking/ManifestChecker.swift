@@ -1,0 +1,122 @@
+import Diagnostics
+import Manifest
+import YAMLSyntax
+
+/// The result of checking one manifest file: what was read, and every diagnostic after suppression,
+/// in source order.
+public struct CheckResult: Sendable {
+    public var path: String
+    public var file: ManifestFile?
+    public var diagnostics: [Diagnostic]
+    /// The text's line index (empty when the file could not be read).
+    public var lineIndex: LineIndex
+
+    public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
+    public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
+}
+
+/// The one engine entry point for checking a manifest, shared by `slipway check` and the language server.
+public struct ManifestChecker: Sendable {
+    public let fileSystem: any FileSystem
+    public let limits: YAMLLimits
+
+    public init(fileSystem: any FileSystem = LocalFileSystem(), limits: YAMLLimits = .default) {
+        self.fileSystem = fileSystem
+        self.limits = limits
+    }
+
+    /// Reads and checks a manifest on disk. I/O problems become diagnostics (SW0xxx), never thrown errors.
+    public func check(path: String) -> CheckResult {
+        let bytes: [UInt8]
+        do {
+            bytes = try fileSystem.read(path, limit: limits.maxBytes)
+        } catch {
+            let code: DiagnosticCode
+            if case .tooLarge = error.reason { code = .fileTooLarge } else { code = .fileUnreadable }
+            return CheckResult(
+                path: path, file: nil, diagnostics: [Diagnostic(code, error.description, at: .at(0))],
+                lineIndex: LineIndex(bytes: []))
+        }
+        return check(bytes: bytes, path: path)
+    }
+
+    /// Checks manifest text that belongs at `path` (an editor buffer, or bytes already read).
+    public func check(bytes: [UInt8], path: String) -> CheckResult {
+        let file = ManifestFile(bytes: bytes, limits: limits)
+        var diagnostics = file.diagnostics
+        let folder = PathUtil.directory(of: path)
+        for doc in file.documents {
+            diagnostics += PathChecks(fileSystem: fileSystem, folder: folder).check(doc.manifest)
+        }
+        let suppressions = Suppressions(index: file.lineIndex)
+        diagnostics = suppressions.apply(to: diagnostics, index: file.lineIndex)
+        return CheckResult(
+            path: path, file: file, diagnostics: Diagnostic.sortedForOutput(diagnostics), lineIndex: file.lineIndex)
+    }
+}
+
+/// Checks of the paths a manifest names, resolved against the manifest's folder.
+struct PathChecks {
+    let fileSystem: any FileSystem
+    let folder: String
+
+    func check(_ m: Manifest) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        if let p = m.model?.path {
+            let full = PathUtil.join(folder, p.value)
+            switch fileSystem.kind(of: full) {
+            case .file: break
+            case .directory:
+                let hint = p.value.hasSuffix(".mlpackage") || p.value.hasSuffix(".mlpackage/")
+                    ? "; Core ML packages cannot be read yet, convert from the ONNX or PyTorch source instead"
+                    : "; name the model file inside it"
+                out.append(Diagnostic(.modelNotAFile, "model path '\(p.value)' is a directory\(hint)", at: p.range))
+            case .other:
+                out.append(Diagnostic(.modelNotAFile, "model path '\(p.value)' is not a regular file", at: p.range))
+            case .missing:
+                out.append(missing(.modelNotFound, what: "model file", p))
+            }
+        }
+        var dataPaths: [(String, Located<String>)] = []
+        if let c = m.optimize.quantize?.calibration { dataPaths.append(("calibration data", c)) }
+        for t in m.targets {
+            if let c = t.optimize.quantize?.calibration, !dataPaths.contains(where: { $0.1.range == c.range }) {
+                dataPaths.append(("calibration data", c))
+            }
+        }
+        if let s = m.test?.samples { dataPaths.append(("test samples", s)) }
+        for (what, p) in dataPaths where fileSystem.kind(of: PathUtil.join(folder, p.value)) == .missing {
+            out.append(missing(.dataPathNotFound, what: what, p))
+        }
+        var outputs: [Located<String>] = []
+        if let d = m.deploy?.to { outputs.append(d) }
+        outputs += m.targets.compactMap(\.output)
+        for o in outputs where PathUtil.escapes(o.value) {
+            out.append(
+                Diagnostic(
+                    .pathEscapesProject,
+                    "'\(o.value)' writes outside the manifest's folder; conversions refuse to write there unless run with --allow-outside-project",
+                    at: o.range))
+        }
+        return out
+    }
+
+    /// "not found", with the closest name in the folder that should hold it as a fix.
+    func missing(_ code: DiagnosticCode, what: String, _ p: Located<String>) -> Diagnostic {
+        let rel = p.value
+        let relDir = rel.contains("/") ? PathUtil.directory(of: rel) : ""
+        let dir = PathUtil.join(folder, relDir.isEmpty ? "." : relDir)
+        let name = PathUtil.lastComponent(rel)
+        let full = PathUtil.normalize(PathUtil.join(folder, rel))
+        var message = "\(what) '\(rel)' not found" + (full == PathUtil.normalize(rel) ? "" : " (looked for \(full))")
+        var fixes: [Fix] = []
+        if fileSystem.kind(of: dir) == .missing {
+            message += "; the folder '\(relDir)' does not exist either"
+        } else if let sug = Suggest.closest(to: name, among: fileSystem.list(dir)) {
+            let replacement = relDir.isEmpty ? sug : relDir + "/" + sug
+            message += "; did you mean '\(replacement)'?"
+            fixes.append(Fix(title: "Change to '\(replacement)'", edits: [TextEdit(range: p.range, newText: replacement)], isPreferred: true))
+        }
+        return Diagnostic(code, message, at: p.range, fixes: fixes)
+    }
+}

@@ -1,0 +1,164 @@
+import Diagnostics
+import YAMLSyntax
+
+/// A value read from the manifest, with the range of the text it came from.
+public struct Located<T: Sendable>: Sendable {
+    public var value: T
+    public var range: ByteRange
+    public init(_ value: T, _ range: ByteRange) {
+        self.value = value
+        self.range = range
+    }
+}
+extension Located: Equatable where T: Equatable {}
+
+/// The typed manifest. Every field is optional: decoding never throws, a value that failed validation is
+/// simply absent (its diagnostic says why), so later layers work with whatever is valid.
+public struct Manifest: Sendable {
+    public var version: Located<Int>?
+    public var name: Located<String>?
+    public var model: ModelSpec?
+    /// The manifest-wide optimization, before target overrides.
+    public var optimize: OptimizeSpec
+    public var targets: [TargetSpec]
+    public var test: TestSpec?
+    public var deploy: DeploySpec?
+    public var monitor: MonitorSpec?
+    /// The document's tree, for the language server's position queries.
+    public var root: YAMLNode?
+
+    public func target(named name: String) -> TargetSpec? { targets.first { $0.name.value == name } }
+}
+
+public struct ModelSpec: Sendable {
+    public var path: Located<String>?
+    public var format: Located<String>?
+    public var inputs: [InputShape]
+    /// The range of the `model` key, where "missing" diagnostics about the model go.
+    public var keyRange: ByteRange
+}
+
+public enum Dimension: Sendable, Hashable, CustomStringConvertible {
+    case fixed(Int)
+    case symbolic(String)
+    public var description: String {
+        switch self {
+        case .fixed(let n): return String(n)
+        case .symbolic(let s): return s
+        }
+    }
+}
+
+public struct InputShape: Sendable {
+    public var name: Located<String>
+    public var dims: [Located<Dimension>]
+}
+
+public enum Granularity: Sendable, Hashable, CustomStringConvertible {
+    case perTensor
+    case perChannel
+    case perBlock(Int)
+
+    public init?(_ s: String) {
+        switch s {
+        case "per-tensor": self = .perTensor
+        case "per-channel": self = .perChannel
+        default:
+            guard s.hasPrefix("per-block:"), let n = Int(s.dropFirst("per-block:".count)), n > 0 else { return nil }
+            self = .perBlock(n)
+        }
+    }
+    public var description: String {
+        switch self {
+        case .perTensor: return "per-tensor"
+        case .perChannel: return "per-channel"
+        case .perBlock(let n): return "per-block:\(n)"
+        }
+    }
+}
+
+public struct QuantizeSpec: Sendable {
+    public var weights: Located<String>?
+    public var activations: Located<String>?
+    public var granularity: Located<Granularity>?
+    public var symmetric: Located<Bool>?
+    public var reduceRange: Located<Bool>?
+    public var channelAxis: Located<Int>?
+    public var format: Located<String>?
+    public var calibration: Located<String>?
+    public var calibrationMethod: Located<String>?
+    public var skip: [Located<String>]
+}
+
+public enum PruneCriterion: Sendable, Hashable {
+    case sparsity(Double)
+    case threshold(Double)
+    case pattern(n: Int, m: Int)
+}
+
+public struct PruneSpec: Sendable {
+    public var criterion: Located<PruneCriterion>?
+    public var scope: Located<String>?
+    public var skip: [Located<String>]
+}
+
+public struct OptimizeSpec: Sendable {
+    public var quantize: QuantizeSpec?
+    public var prune: PruneSpec?
+    public init(quantize: QuantizeSpec? = nil, prune: PruneSpec? = nil) {
+        self.quantize = quantize
+        self.prune = prune
+    }
+}
+
+public struct RuntimeRef: Sendable, Hashable, CustomStringConvertible {
+    public var name: String
+    public var version: String?
+    public var description: String { version.map { "\(name)@\($0)" } ?? name }
+}
+
+public struct OSVersion: Sendable, Hashable, CustomStringConvertible {
+    public var os: String
+    public var major: Int
+    public var minor: Int
+    public var description: String { minor == 0 ? "\(os)\(major)" : "\(os)\(major).\(minor)" }
+}
+
+public struct Budget: Sendable {
+    public var sizeMB: Located<Double>?
+    public var memoryMB: Located<Double>?
+    public var latencyMS: Located<Double>?
+}
+
+public struct TargetSpec: Sendable {
+    public var name: Located<String>
+    public var runtime: Located<RuntimeRef>?
+    public var device: Located<String>?
+    public var delegate: Located<String>?
+    public var computeUnits: Located<String>?
+    public var format: Located<String>?
+    public var minimumOS: Located<OSVersion>?
+    public var budget: Budget
+    /// The manifest's `optimize` with this target's overrides applied (a `null` override removes a step).
+    public var optimize: OptimizeSpec
+    public var output: Located<String>?
+    /// The whole target node's range (for code lenses and hovers).
+    public var range: ByteRange
+}
+
+public struct TestSpec: Sendable {
+    public var samples: Located<String>?
+    public var cosine: Located<Double>?
+    public var maxAbs: Located<Double>?
+    public var top1: Located<Double>?
+}
+
+public struct DeploySpec: Sendable {
+    public var to: Located<String>?
+    public var version: Located<String>?
+}
+
+public struct MonitorSpec: Sendable {
+    public var latencyP95MS: Located<Double>?
+    public var maxOutputDrift: Located<Double>?
+}

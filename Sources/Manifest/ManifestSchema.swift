@@ -1,0 +1,318 @@
+import JSON
+
+/// The manifest, as one schema. Its descriptions are the hover text users read, so they say what a key
+/// does and what follows from each choice.
+public enum ManifestSchema {
+    public static let currentVersion = 1
+    public static let versionKey = "slipway"
+
+    public static let root: Schema = Schema(
+        .object(
+            properties: [
+                Property(
+                    versionKey,
+                    Schema(
+                        .integer(min: 1, max: currentVersion),
+                        "Manifest format version. Marks the file as a Slipway manifest; `1` is the only version so far.",
+                        examples: [1]),
+                    required: true),
+                Property(
+                    "name",
+                    Schema(
+                        .string(StringRule(pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$")),
+                        "What this deployment is called in reports and artifact names: letters, digits, `.`, `_` and `-`.",
+                        examples: ["kws-mobile"])),
+                Property("description", Schema(.string(StringRule()), "Free text for people reading the manifest.")),
+                Property("model", model, required: true),
+                Property("optimize", optimize(nullableMembers: false)),
+                Property("targets", targets, required: true),
+                Property("test", test),
+                Property("deploy", deploy),
+                Property("monitor", monitor),
+            ], exclusive: [], requireOneOf: nil),
+        title: "Slipway manifest",
+        "A Slipway deployment manifest: the model, how to optimize it, the targets it ships to, how it is tested, deployed and monitored.")
+
+    static let path = Schema(.string(StringRule(format: .path, minLength: 1)), "A path relative to this manifest's folder.")
+
+    static let model = Schema(
+        .object(
+            properties: [
+                Property(
+                    "path",
+                    Schema(
+                        .string(StringRule(format: .path, minLength: 1)),
+                        "The model file, relative to this manifest. Its format is found from its bytes: ONNX, LiteRT/TFLite, safetensors or GGUF.",
+                        examples: ["models/kws.onnx"]),
+                    required: true),
+                Property(
+                    "format",
+                    Schema(
+                        .string(StringRule(values: Vocabulary.modelFormats)),
+                        "The model's format, when detection from its bytes should be overridden.", default: "auto")),
+                Property(
+                    "inputs",
+                    Schema(
+                        .map(
+                            values: Schema(
+                                .array(
+                                    items: Schema(
+                                        .anyOf([
+                                            Schema(.integer(min: 1, max: nil), "A fixed size."),
+                                            Schema(
+                                                .string(StringRule(pattern: "^[A-Za-z_][A-Za-z0-9_]*$")),
+                                                "A symbolic (dynamic) dimension, e.g. `batch`."),
+                                        ]), "One dimension: a positive integer, or a name for a dynamic dimension."),
+                                    minItems: 0, maxItems: 8),
+                                "The shape to use for this input, outermost dimension first.", examples: [[1, 16000]]),
+                            keyPattern: "^.+$", keyDescription: "an input name of the model", minEntries: 0),
+                        "Fixed shapes for the model's inputs, by input name. They resolve dynamic dimensions for estimates and for targets that need static shapes (Edge TPU, Core ML on the Neural Engine, TensorRT without profiles).",
+                        examples: [["audio": [1, 16000]]])),
+            ], exclusive: [], requireOneOf: nil),
+        "The model to deploy.")
+
+    static func optimize(nullableMembers: Bool) -> Schema {
+        Schema(
+            .object(
+                properties: [
+                    Property("quantize", quantize(nullable: nullableMembers)),
+                    Property("prune", prune(nullable: nullableMembers)),
+                ], exclusive: [], requireOneOf: nil),
+            nullableMembers
+                ? "Overrides of the manifest's `optimize` for this target. A key set to `null` turns that step off here."
+                : "How to optimize the model; the defaults for every target, which a target may override.",
+            nullable: nullableMembers)
+    }
+
+    static let skip = Schema(
+        .array(
+            items: Schema(
+                .string(StringRule(format: .glob, minLength: 1)),
+                "A glob over tensor and node names: `*` within a name segment, `**` across `/`, `?`, `[abc]`."),
+            minItems: 0, maxItems: nil),
+        "Tensors or nodes to keep in float, as globs over their names.", examples: [["/classifier/*"]])
+
+    static func quantize(nullable: Bool) -> Schema {
+        Schema(
+            .object(
+                properties: [
+                    Property(
+                        "weights",
+                        Schema(
+                            .string(StringRule(values: Vocabulary.weightTypes)),
+                            "The type weights are stored in after quantization.", default: "int8")),
+                    Property(
+                        "activations",
+                        Schema(
+                            .string(StringRule(values: Vocabulary.activationTypes)),
+                            "The type activations are computed in. Anything but `none` is static quantization and needs `calibration` data.",
+                            default: "none")),
+                    Property(
+                        "granularity",
+                        Schema(
+                            .string(StringRule(values: Vocabulary.granularities, format: .granularity)),
+                            "How many scales a weight tensor gets: `per-tensor`, `per-channel` (per output channel), or `per-block:N` (N values along the reduction axis share one).",
+                            default: "per-channel", examples: ["per-channel", "per-block:32"])),
+                    Property(
+                        "symmetric",
+                        Schema(
+                            .boolean,
+                            "Symmetric quantization (zero point 0, range ±max|x|). Asymmetric uses the full [min, max] range with a zero point.",
+                            default: true)),
+                    Property(
+                        "reduce_range",
+                        Schema(
+                            .boolean,
+                            "Quantize weights to 7 bits, which avoids VPMADDUBSW saturation on x86-64 AVX2/AVX-512 CPUs without VNNI.",
+                            default: false)),
+                    Property(
+                        "channel_axis",
+                        Schema(
+                            .integer(min: -8, max: 7),
+                            "Override of the output-channel axis for per-channel quantization (otherwise taken from the operator that consumes each weight).")),
+                    Property(
+                        "format",
+                        Schema(
+                            .string(StringRule(values: Vocabulary.quantFormats)),
+                            "How quantization is written into an ONNX model.", default: "qdq")),
+                    Property(
+                        "calibration",
+                        Schema(
+                            .string(StringRule(format: .path, minLength: 1)),
+                            "A folder of representative input samples (100 to 500 is typical) that static quantization uses to fix activation ranges.",
+                            examples: ["data/calib/"])),
+                    Property(
+                        "calibration_method",
+                        Schema(
+                            .string(StringRule(values: Vocabulary.calibrationMethods)),
+                            "How activation ranges are chosen from the calibration samples.", default: "minmax")),
+                    Property("skip", skip),
+                ], exclusive: [], requireOneOf: nil),
+            "Quantization: the type and granularity of weights and activations.", nullable: nullable)
+    }
+
+    static func prune(nullable: Bool) -> Schema {
+        Schema(
+            .object(
+                properties: [
+                    Property(
+                        "sparsity",
+                        Schema(
+                            .number(min: 0, max: 1, exclusiveMax: true, exclusiveMin: false),
+                            "The fraction of weights set to zero, smallest magnitudes first: 0 ≤ sparsity < 1.",
+                            examples: [0.5])),
+                    Property(
+                        "threshold",
+                        Schema(
+                            .number(min: 0, max: nil, exclusiveMax: false, exclusiveMin: false),
+                            "Weights with |x| below this are set to zero.", examples: [0.001])),
+                    Property(
+                        "pattern",
+                        Schema(
+                            .string(StringRule(format: .nmPattern)),
+                            "N:M structured sparsity: in every M consecutive weights along the reduction axis, N are zero. `2:4` runs on NVIDIA Sparse Tensor Cores (Ampere and later).",
+                            examples: ["2:4"])),
+                    Property(
+                        "scope",
+                        Schema(
+                            .string(StringRule(values: Vocabulary.pruneScopes)),
+                            "Whether `sparsity` applies to each tensor or to all of them together.",
+                            default: "per-tensor")),
+                    Property("skip", skip),
+                ], exclusive: [["sparsity", "threshold", "pattern"]],
+                requireOneOf: ["sparsity", "threshold", "pattern"]),
+            "Magnitude pruning: one of `sparsity`, `threshold` or `pattern`.", nullable: nullable)
+    }
+
+    static let target = Schema(
+        .object(
+            properties: [
+                Property(
+                    "runtime",
+                    Schema(
+                        .string(StringRule(values: Vocabulary.runtimes, format: .runtime)),
+                        "The runtime that executes the model, optionally with its version: `name` or `name@version`.",
+                        examples: ["litert@2.16", "onnxruntime@1.20", "coreml"]),
+                    required: true),
+                Property(
+                    "device",
+                    Schema(
+                        .string(StringRule(minLength: 1)),
+                        "The device or device class the model runs on; its memory, compute and bandwidth feed the estimates.",
+                        examples: ["arm64-v8a", "iphone-15-pro", "x86-64-avx512-vnni", "stm32h7"])),
+                Property(
+                    "delegate",
+                    Schema(
+                        .string(StringRule(values: Vocabulary.delegates)),
+                        "The delegate or execution provider that runs the model's operators.", default: "cpu")),
+                Property(
+                    "compute_units",
+                    Schema(
+                        .string(StringRule(values: Vocabulary.computeUnits)),
+                        "Core ML compute units the model may use.", default: "all")),
+                Property(
+                    "format",
+                    Schema(
+                        .string(StringRule(values: Vocabulary.outputFormats)),
+                        "The artifact's format.", examples: ["tflite"])),
+                Property(
+                    "minimum_os",
+                    Schema(
+                        .string(StringRule(format: .osVersion)),
+                        "The oldest OS the artifact must run on, e.g. `ios17`, `macos14`, `android12`. It decides which compression Core ML and NNAPI accept.",
+                        examples: ["ios17"])),
+                Property(
+                    "budget",
+                    Schema(
+                        .object(
+                            properties: [
+                                Property("size_mb", positive("The largest artifact size allowed, in MB (10^6 bytes).")),
+                                Property("memory_mb", positive("The most memory the model may use at run time (weights plus peak activations), in MB.")),
+                                Property("latency_ms", positive("The slowest single inference allowed, in milliseconds.")),
+                            ], exclusive: [], requireOneOf: nil),
+                        "Limits the optimized model must meet on this target; a miss is a diagnostic.",
+                        examples: [["size_mb": 4, "memory_mb": 64, "latency_ms": 20]])),
+                Property("optimize", optimize(nullableMembers: true)),
+                Property(
+                    "output",
+                    Schema(
+                        .string(StringRule(format: .pathTemplate, minLength: 1)),
+                        "Where this target's artifact is written, relative to the manifest (overrides `deploy.to`).")),
+            ], exclusive: [], requireOneOf: nil),
+        "One deployment target: a runtime on a device, with its own format, budget and optimization overrides.")
+
+    static let targets = Schema(
+        .map(
+            values: target, keyPattern: "^[A-Za-z0-9][A-Za-z0-9_-]*$",
+            keyDescription: "a target name (letters, digits, `_`, `-`)", minEntries: 1),
+        "The targets this model ships to, by name. Each is checked, estimated and converted on its own.")
+
+    static let test = Schema(
+        .object(
+            properties: [
+                Property(
+                    "samples",
+                    Schema(
+                        .string(StringRule(format: .path, minLength: 1)),
+                        "A folder of inputs run through the original and the converted model.", examples: ["data/test/"])),
+                Property(
+                    "tolerance",
+                    Schema(
+                        .object(
+                            properties: [
+                                Property(
+                                    "cosine",
+                                    Schema(
+                                        .number(min: 0, max: 1, exclusiveMax: false, exclusiveMin: false),
+                                        "The lowest cosine similarity allowed between original and converted outputs.",
+                                        examples: [0.999])),
+                                Property(
+                                    "max_abs",
+                                    Schema(
+                                        .number(min: 0, max: nil, exclusiveMax: false, exclusiveMin: false),
+                                        "The largest absolute difference allowed in any output value.", examples: [0.05])),
+                                Property(
+                                    "top1",
+                                    Schema(
+                                        .number(min: 0, max: 1, exclusiveMax: false, exclusiveMin: false),
+                                        "The lowest fraction of samples whose top-1 class must agree.", examples: [0.99])),
+                            ], exclusive: [], requireOneOf: nil),
+                        "How close the converted model's outputs must stay to the original's.")),
+            ], exclusive: [], requireOneOf: nil),
+        "How each artifact is tested against the original model.")
+
+    static let deploy = Schema(
+        .object(
+            properties: [
+                Property(
+                    "to",
+                    Schema(
+                        .string(StringRule(format: .pathTemplate, minLength: 1)),
+                        "Where artifacts are written, relative to the manifest: `{target}`, `{name}`, `{version}` and `{ext}` are filled in. Writes are atomic and never leave the project folder.",
+                        examples: ["dist/{target}/{name}-{version}.{ext}"])),
+                Property(
+                    "version",
+                    Schema(
+                        .string(StringRule(minLength: 1)),
+                        "The version stamped into artifact names and reports. Quote it: `1.10` unquoted is the number 1.1.",
+                        examples: ["1.0.0"])),
+            ], exclusive: [], requireOneOf: nil),
+        "Where the artifacts go.")
+
+    static let monitor = Schema(
+        .object(
+            properties: [
+                Property("latency_p95_ms", positive("The 95th-percentile latency above which production should alert, in milliseconds.")),
+                Property(
+                    "max_output_drift",
+                    Schema(
+                        .number(min: 0, max: nil, exclusiveMax: false, exclusiveMin: false),
+                        "The largest drift of output statistics from the test set before production should alert.",
+                        examples: [0.02])),
+            ], exclusive: [], requireOneOf: nil),
+        "What production monitoring should watch.")
+
+    static func positive(_ description: String) -> Schema {
+        Schema(.number(min: 0, max: nil, exclusiveMax: false, exclusiveMin: true), description)
+    }
+}

@@ -1,0 +1,97 @@
+/// The words a manifest may use, each with the one-line meaning that becomes its hover and completion text.
+/// (The Targets catalogue under Schemas/ will add versions, devices and rules; these are only the names.)
+public enum Vocabulary {
+    public static let runtimes: [(value: String, description: String)] = [
+        ("onnxruntime", "ONNX Runtime: CPU, CUDA, TensorRT, Core ML, NNAPI and QNN execution providers."),
+        ("litert", "LiteRT (formerly TensorFlow Lite): .tflite models on Android, iOS, Linux and microcontrollers."),
+        ("tflite", "TensorFlow Lite, the former name of LiteRT."),
+        ("tflite-micro", "LiteRT for Microcontrollers: int8 models in a static arena, no OS."),
+        ("coreml", "Apple Core ML: .mlpackage (ML Program) or .mlmodel on iOS, macOS, watchOS, tvOS, visionOS."),
+        ("tensorrt", "NVIDIA TensorRT: engines built for one TensorRT version and GPU compute capability."),
+        ("openvino", "Intel OpenVINO on x86-64 CPUs, integrated GPUs and NPUs."),
+        ("executorch", "PyTorch ExecuTorch: .pte programs on mobile and embedded devices."),
+    ]
+
+    public static let weightTypes: [(String, String)] = [
+        ("none", "Keep weights in their stored type."),
+        ("float16", "IEEE half precision: half the size, ~3 decimal digits; values beyond ±65504 overflow."),
+        ("bfloat16", "Brain float: float32's range with 8 bits of mantissa."),
+        ("int8", "8-bit signed integers with a scale (and a zero point if asymmetric): a quarter of float32."),
+        ("uint8", "8-bit unsigned integers with a scale and a zero point."),
+        ("int4", "4-bit signed integers, two per byte; usually needs per-block scales to keep accuracy."),
+        ("uint4", "4-bit unsigned integers, two per byte, with zero points."),
+    ]
+
+    public static let activationTypes: [(String, String)] = [
+        ("none", "Activations stay in float: weight-only or dynamic quantization, no calibration data needed."),
+        ("int8", "Static int8 activations: needs calibration samples to fix their ranges."),
+        ("uint8", "Static uint8 activations: needs calibration samples to fix their ranges."),
+        ("int16", "Static int16 activations (with int8 weights): Qualcomm HTP and TFLite 16x8 mode."),
+        ("float16", "Activations computed in float16, as GPU delegates and the Neural Engine do."),
+    ]
+
+    public static let granularities: [(String, String)] = [
+        ("per-tensor", "One scale for the whole tensor: smallest metadata, worst accuracy with outlier channels."),
+        ("per-channel", "One scale per output channel: the usual choice for convolution and linear weights."),
+        ("per-block:32", "One scale per block of N values along the reduction axis (N = 32 here): needed for int4."),
+    ]
+
+    public static let quantFormats: [(String, String)] = [
+        ("qdq", "QuantizeLinear/DequantizeLinear pairs around float operators (ONNX Runtime's recommended form)."),
+        ("qoperator", "Integer operators such as QLinearConv (slow with S8S8 on x86-64)."),
+    ]
+
+    public static let calibrationMethods: [(String, String)] = [
+        ("minmax", "Ranges from the observed minimum and maximum."),
+        ("entropy", "Ranges that minimise the KL divergence of the histogram (TensorRT's default)."),
+        ("percentile", "Ranges clipped at a high percentile of the observed values."),
+    ]
+
+    public static let pruneScopes: [(String, String)] = [
+        ("per-tensor", "Every tensor reaches the sparsity on its own."),
+        ("global", "One threshold over all selected tensors: small-magnitude layers lose more."),
+    ]
+
+    public static let delegates: [(String, String)] = [
+        ("cpu", "The runtime's default CPU kernels."),
+        ("xnnpack", "XNNPACK CPU kernels (LiteRT's default on arm64 and x86-64)."),
+        ("gpu", "The LiteRT GPU delegate (OpenCL/OpenGL/Metal): float16 compute, a fixed operator list."),
+        ("nnapi", "Android NNAPI: deprecated from Android 15."),
+        ("edgetpu", "Coral Edge TPU: fully int8, static shapes, at most 3-D tensors."),
+        ("hexagon", "Qualcomm Hexagon DSP delegate."),
+        ("qnn", "Qualcomm AI Engine Direct (QNN) execution provider or delegate."),
+        ("cuda", "ONNX Runtime CUDA execution provider."),
+        ("tensorrt", "ONNX Runtime TensorRT execution provider."),
+        ("coreml", "ONNX Runtime Core ML execution provider."),
+        ("dnnl", "oneDNN execution provider on x86-64."),
+        ("openvino", "OpenVINO execution provider."),
+    ]
+
+    public static let computeUnits: [(String, String)] = [
+        ("all", "CPU, GPU and Neural Engine, as Core ML decides."),
+        ("cpu-only", "CPU only."),
+        ("cpu-and-gpu", "CPU and GPU, never the Neural Engine."),
+        ("cpu-and-ne", "CPU and the Neural Engine."),
+    ]
+
+    public static let outputFormats: [(String, String)] = [
+        ("onnx", "ONNX protobuf (.onnx)."),
+        ("tflite", "LiteRT/TFLite flatbuffer (.tflite)."),
+        ("mlpackage", "Core ML ML Program package (.mlpackage), iOS 15 and later."),
+        ("mlmodel", "Core ML neural network (.mlmodel), the pre-iOS 15 form."),
+        ("engine", "TensorRT serialized engine (.engine / .plan)."),
+        ("safetensors", "safetensors weights (.safetensors)."),
+        ("gguf", "GGUF (llama.cpp) model (.gguf)."),
+        ("pte", "ExecuTorch program (.pte)."),
+    ]
+
+    public static let modelFormats: [(String, String)] = [
+        ("auto", "Detect the format from the file's bytes."),
+        ("onnx", "ONNX protobuf."),
+        ("tflite", "LiteRT/TFLite flatbuffer."),
+        ("safetensors", "safetensors weights."),
+        ("gguf", "GGUF (llama.cpp)."),
+    ]
+
+    public static let operatingSystems = ["ios", "ipados", "macos", "watchos", "tvos", "visionos", "android"]
+}
