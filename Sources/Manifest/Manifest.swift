@@ -114,6 +114,10 @@ public struct OptimizeSpec: Sendable {
 public struct RuntimeRef: Sendable, Hashable, CustomStringConvertible {
     public var name: String
     public var version: String?
+    public init(name: String, version: String?) {
+        self.name = name
+        self.version = version
+    }
     public var description: String { version.map { "\(name)@\($0)" } ?? name }
 }
 
@@ -121,6 +125,11 @@ public struct OSVersion: Sendable, Hashable, CustomStringConvertible {
     public var os: String
     public var major: Int
     public var minor: Int
+    public init(os: String, major: Int, minor: Int) {
+        self.os = os
+        self.major = major
+        self.minor = minor
+    }
     public var description: String { minor == 0 ? "\(os)\(major)" : "\(os)\(major).\(minor)" }
 }
 

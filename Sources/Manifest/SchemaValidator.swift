@@ -73,6 +73,7 @@ public struct SchemaValidator {
     ) {
         guard let pairs = mapping(node, path: path) else { return }
         var present: [String: ByteRange] = [:]
+        var suggested: Set<String> = []
         for p in pairs {
             guard let k = keyText(p.key, path: path) else { continue }
             present[k] = p.key.reportRange
@@ -86,6 +87,7 @@ public struct SchemaValidator {
             var fixes: [Fix] = []
             if let s = Suggest.closest(to: k, among: valid.filter { present[$0] == nil || $0 == k }) {
                 message += "; did you mean '\(s)'?"
+                suggested.insert(s)
                 if !p.isMerged {
                     fixes.append(Fix(title: "Change '\(k)' to '\(s)'", edits: [TextEdit(range: p.key.range, newText: s)], isPreferred: true))
                 }
@@ -95,7 +97,8 @@ public struct SchemaValidator {
             add(.unknownKey, message, p.key.reportRange, fixes: fixes)
         }
         let anchor = keyRange ?? pairs.first?.key.reportRange ?? node.reportRange
-        for prop in props where prop.required && present[prop.name] == nil {
+        // A required key that a typo stands for is reported once, as the typo.
+        for prop in props where prop.required && present[prop.name] == nil && !suggested.contains(prop.name) {
             let example = prop.schema.examples.first ?? prop.schema.defaultValue
             add(
                 .missingRequiredKey,
