@@ -103,12 +103,13 @@ struct PathChecks {
 
     /// "not found", with the closest name in the folder that should hold it as a fix.
     func missing(_ code: DiagnosticCode, what: String, _ p: Located<String>) -> Diagnostic {
-        let rel = p.value
+        var rel = p.value
+        while rel.count > 1, rel.hasSuffix("/") { rel.removeLast() }  // `data/calib/` names the folder `calib`
         let relDir = rel.contains("/") ? PathUtil.directory(of: rel) : ""
         let dir = PathUtil.join(folder, relDir.isEmpty ? "." : relDir)
         let name = PathUtil.lastComponent(rel)
         let full = PathUtil.normalize(PathUtil.join(folder, rel))
-        var message = "\(what) '\(rel)' not found" + (full == PathUtil.normalize(rel) ? "" : " (looked for \(full))")
+        var message = "\(what) '\(p.value)' not found" + (full == PathUtil.normalize(rel) ? "" : " (looked for \(full))")
         var fixes: [Fix] = []
         if fileSystem.kind(of: dir) == .missing {
             message += "; the folder '\(relDir)' does not exist either"

@@ -46,6 +46,15 @@ public enum ManifestDecoder {
         guard let root = doc.root else {
             return ManifestDocument(manifest: Manifest(optimize: OptimizeSpec(), targets: []), diagnostics: [], range: doc.range)
         }
+        if let pairs = root.pairs, root[ManifestSchema.versionKey] == nil, root["model"] == nil, root["targets"] == nil {
+            // YAML that is not a manifest at all (a CI file passed by mistake): say so once instead of
+            // listing every key as unknown.
+            let d = Diagnostic(
+                .notAManifest,
+                "not a Slipway manifest: no '\(ManifestSchema.versionKey): \(ManifestSchema.currentVersion)', 'model' or 'targets' key; nothing was checked",
+                at: pairs.first?.key.reportRange ?? root.reportRange)
+            return ManifestDocument(manifest: Manifest(optimize: OptimizeSpec(), targets: [], root: root), diagnostics: [d], range: doc.range)
+        }
         validator.validate(root, against: ManifestSchema.root, path: [], keyRange: nil)
         var diagnostics = validator.diagnostics
         if let v = root.pair(ManifestSchema.versionKey), case .int(let n) = v.value.resolved, n > ManifestSchema.currentVersion {

@@ -12,7 +12,7 @@ public enum Suggest {
         }
         if let best { return best.0 }
         // A prefix long enough to be intentional: `quant` → `quantize`.
-        if word.count >= 4, let p = candidates.first(where: { $0.hasPrefix(word) || word.hasPrefix($0) && $0.count >= 4 }) {
+        if word.count >= 3, let p = candidates.first(where: { $0.hasPrefix(word) || word.hasPrefix($0) && $0.count >= 4 }) {
             return p
         }
         return nil

@@ -60,10 +60,13 @@ private let valid = """
         ])
     }
 
+    @Test func yamlThatIsNoManifestIsSaidOnce() {
+        check("⟦on⟧:\n  push: {branches: [main]}\njobs: {}\n", [Expected(.notAManifest, "not a Slipway manifest")])
+    }
+
     @Test func missingTopLevelKeysGoOnTheFirstKey() {
-        check("⟦⟦⟦name⟧⟧⟧: x\n", [
+        check("⟦⟦name⟧⟧: x\nmodel: {path: m}\n", [
             Expected(.missingRequiredKey, "'slipway'"),
-            Expected(.missingRequiredKey, "'model'"),
             Expected(.missingRequiredKey, "'targets'"),
         ])
     }

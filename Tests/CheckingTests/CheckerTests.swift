@@ -1,0 +1,93 @@
+import Checking
+import Diagnostics
+import Testing
+import TestSupport
+
+private func check(_ text: String, fs: InMemoryFileSystem = projectFiles, path: String = "kws.slipway.yaml", _ expected: [Expected], sourceLocation: SourceLocation = #_sourceLocation) {
+    let m = MarkedText(text)
+    let r = ManifestChecker(fileSystem: fs).check(bytes: Array(m.text.utf8), path: path)
+    for p in mismatches(r.diagnostics, m, expected) { Issue.record(Comment(rawValue: p), sourceLocation: sourceLocation) }
+}
+
+@Suite struct PathCheckSpec {
+    @Test func modelPathResolvesAgainstTheManifestFolder() {
+        let fs = InMemoryFileSystem(files: ["deploy/models/kws.onnx": "x"])
+        check("slipway: 1\nmodel: {path: models/kws.onnx}\ntargets: {a: {runtime: litert}}\n", fs: fs, path: "deploy/kws.slipway.yaml", [])
+        check("slipway: 1\nmodel: {path: ⟦models/kws.onnx⟧}\ntargets: {a: {runtime: litert}}\n", fs: fs, path: "kws.slipway.yaml", [
+            Expected(.modelNotFound, "model file 'models/kws.onnx' not found")
+        ])
+    }
+
+    @Test func missingModelSuggestsTheClosestFile() {
+        let m = MarkedText("slipway: 1\nmodel: {path: ⟦models/kws.onx⟧}\ntargets: {a: {runtime: litert}}\n")
+        let r = ManifestChecker(fileSystem: projectFiles).check(bytes: Array(m.text.utf8), path: "kws.slipway.yaml")
+        #expect(r.diagnostics.first?.message.contains("did you mean 'models/kws.onnx'?") == true)
+        #expect(r.diagnostics.first?.fixes.first?.edits == [TextEdit(range: m.ranges[0], newText: "models/kws.onnx")])
+    }
+
+    @Test func missingFolderIsSaid() {
+        check("slipway: 1\nmodel: {path: ⟦weights/kws.onnx⟧}\ntargets: {a: {runtime: litert}}\n", [
+            Expected(.modelNotFound, "the folder 'weights' does not exist either")
+        ])
+    }
+
+    @Test func modelPathThatIsAFolder() {
+        check("slipway: 1\nmodel: {path: ⟦models⟧}\ntargets: {a: {runtime: litert}}\n", [Expected(.modelNotAFile, "is a directory")])
+    }
+
+    @Test func dataPathsAreWarningsAndTargetCalibrationCounts() {
+        check("""
+            slipway: 1
+            model: {path: models/kws.onnx}
+            targets:
+              a: {runtime: litert, optimize: {quantize: {activations: int8, calibration: ⟦data/cal/⟧}}}
+            test: {samples: ⟦data/tests⟧}
+            """, [
+            Expected(.dataPathNotFound, "calibration data 'data/cal/' not found; did you mean 'data/calib'?"),
+            Expected(.dataPathNotFound, "test samples 'data/tests' not found"),
+        ])
+    }
+
+    @Test func outputsThatLeaveTheProjectAreWarnings() {
+        check("""
+            slipway: 1
+            model: {path: models/kws.onnx}
+            targets:
+              a: {runtime: litert, output: ⟦/tmp/a.tflite⟧}
+            deploy: {to: ⟦"../x/{target}.{ext}"⟧}
+            """, [
+            Expected(.pathEscapesProject, "'/tmp/a.tflite' writes outside"),
+            Expected(.pathEscapesProject, "'../x/{target}.{ext}' writes outside"),
+        ])
+    }
+}
+
+@Suite struct SuppressionSpec {
+    @Test func commentOnTheLineBeforeSuppressesThatCode() {
+        check("slipway: 1\n# slipway-ignore: SW2007\nname: no\nmodel: {path: models/kws.onnx}\ntargets: {a: {runtime: litert}}\n", [])
+    }
+
+    @Test func commentSuppressesOnlyTheNextLine() {
+        check("slipway: 1\n⟦# slipway-ignore: SW2007⟧\nname: ok\ndescription: ⟦no⟧\nmodel: {path: models/kws.onnx}\ntargets: {a: {runtime: litert}}\n", [
+            Expected(.unusedSuppression), Expected(.yaml11Boolean),
+        ])
+    }
+
+    @Test func fileWideSuppression() {
+        check("# slipway-ignore-file: SW2007, SW3003\nslipway: 1\nname: no\ndescription: off\nmodel: {path: models/kws.onnx}\ntest: {samples: nowhere}\ntargets: {a: {runtime: litert}}\n", [])
+    }
+
+    @Test func unusedAndUnknownSuppressionsAreReported() {
+        check("slipway: 1\n⟦# slipway-ignore: SW2004⟧\nmodel: {path: models/kws.onnx}\n⟦# slipway-ignore: SW9999⟧\ntargets: {a: {runtime: litert}}\n", [
+            Expected(.unusedSuppression, "suppresses nothing on the next line"),
+            Expected(.unusedSuppression, "unknown diagnostic code 'SW9999'"),
+        ])
+    }
+
+    @Test func hashInsideQuotesIsNotAComment() {
+        check("slipway: 1\nname: ⟦\"a # slipway-ignore: SW2006\"⟧\nmodel: {path: models/kws.onnx}\ntargets: {a: {runtime: litert}}\n", [
+            Expected(.invalidFormat)
+        ])
+    }
+}
+
