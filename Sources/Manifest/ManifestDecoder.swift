@@ -22,6 +22,15 @@ public struct ManifestFile: Sendable {
         stream = YAMLParser.parse(bytes: bytes, limits: limits)
         let b = stream.lineIndex.bytes
         documents = stream.documents.map { ManifestDecoder.decode($0, bytes: b) }
+        if !stream.isComplete, let last = documents.indices.last {
+            if stream.diagnostics.contains(where: { $0.code == .nestingTooDeep || $0.code == .fileTooLarge }) {
+                // Reading stopped at a limit, mid-structure: the partial tree says nothing reliable.
+                documents[last].diagnostics = []
+            } else {
+                // After a syntax error the keys that follow were never read; do not call them missing.
+                documents[last].diagnostics.removeAll { $0.code == .missingRequiredKey }
+            }
+        }
         if stream.documents.allSatisfy({ $0.root == nil }), stream.diagnostics.isEmpty {
             // An empty file (or only comments) is not a manifest; say so once, at the start.
             documents = [

@@ -144,6 +144,14 @@ private let valid = """
         ])
     }
 
+    /// What was read before a syntax error is still validated; keys after it are not called missing.
+    @Test func syntaxErrorStillChecksWhatCameBefore() {
+        check("slipway: 1\nmodel:\n  ⟦pth⟧: m.onnx\n  format: onnx⟦:⟧ x\n", [
+            Expected(.unknownKey, "did you mean 'path'?"),
+            Expected(.yamlSyntax, "mapping values are not allowed"),
+        ])
+    }
+
     @Test func newerManifestVersion() {
         check("slipway: ⟦2⟧\nmodel: {path: m.onnx}\ntargets: {a: {runtime: coreml}}\n", [
             Expected(.unsupportedVersion, "manifest version 2 is newer")
