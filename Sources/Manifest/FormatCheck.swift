@@ -30,7 +30,7 @@ enum FormatCheck {
             let version = parts.count > 1 ? "@" + parts[1] : ""
             return Problem(
                 code: .invalidEnumValue,
-                message: "unknown runtime '\(name)'\(sug.map { "; did you mean '\($0)'?" } ?? "."). Valid runtimes: \(names.joined(separator: ", ")), each optionally with @version",
+                message: "unknown runtime '\(name)'\(sug.map { "; did you mean '\($0)'?" } ?? ".") Valid runtimes: \(names.joined(separator: ", ")), each optionally with @version",
                 replacement: sug.map { $0 + version })
         }
         if parts.count > 1 {
@@ -56,7 +56,7 @@ enum FormatCheck {
         let sug = Suggest.closest(to: text, among: forms)
         return Problem(
             code: .invalidEnumValue,
-            message: "'\(text)' is not a granularity\(sug.map { "; did you mean '\($0 == "per-block" ? "per-block:32" : $0)'?" } ?? "."). Valid: per-tensor, per-channel, per-block:N",
+            message: "'\(text)' is not a granularity\(sug.map { "; did you mean '\($0 == "per-block" ? "per-block:32" : $0)'?" } ?? ".") Valid: per-tensor, per-channel, per-block:N",
             replacement: sug.map { $0 == "per-block" ? "per-block:32" : $0 })
     }
 
@@ -79,7 +79,7 @@ enum FormatCheck {
             let sug = Suggest.closest(to: name, among: oses)
             return Problem(
                 code: .invalidFormat,
-                message: "'\(text)' names no known OS\(sug.map { "; did you mean '\($0)\(version)'?" } ?? "."). Write the OS and its major version, e.g. ios17, macos14, android14 (OS: \(oses.joined(separator: ", ")))",
+                message: "'\(text)' names no known OS\(sug.map { "; did you mean '\($0)\(version)'?" } ?? ".") Write the OS and its major version, e.g. ios17, macos14, android14 (OS: \(oses.joined(separator: ", ")))",
                 replacement: sug.map { $0 + version })
         }
         let comps = version.split(separator: ".", omittingEmptySubsequences: false)
