@@ -70,7 +70,8 @@ public struct LocalFileSystem: FileSystem {
     }
 
     public func read(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO or a device must not hang the check; they are refused below.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             throw FileError(path: path, reason: errno == ENOENT ? .notFound : .io(String(cString: strerror(errno))))
         }
@@ -78,6 +79,7 @@ public struct LocalFileSystem: FileSystem {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw FileError(path: path, reason: .io(String(cString: strerror(errno)))) }
         if st.st_mode & S_IFMT == S_IFDIR { throw FileError(path: path, reason: .isDirectory) }
+        if st.st_mode & S_IFMT != S_IFREG { throw FileError(path: path, reason: .io("not a regular file (a FIFO, socket or device)")) }
         let size = Int(st.st_size)
         if size > limit { throw FileError(path: path, reason: .tooLarge(size: size, limit: limit)) }
         // Read to EOF in chunks, never past the limit (the size may change under us, or be 0 for pipes).

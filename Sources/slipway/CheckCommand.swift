@@ -46,8 +46,9 @@ struct CheckCommand: ParsableCommand {
         case .never: useColor = false
         case .auto: useColor = isatty(STDOUT_FILENO) == 1 && getenv("NO_COLOR").map { String(cString: $0).isEmpty } ?? true
         }
-        let out = Reporter.render(results, format: format, color: useColor)
-        writeStdout(out)
+        if !(results.isEmpty && !expansion.errors.isEmpty && format == .text) {
+            writeStdout(Reporter.render(results, format: format, color: useColor))
+        }
 
         let ioError = !expansion.errors.isEmpty
             || results.contains { $0.diagnostics.contains { $0.code == .fileUnreadable } }
