@@ -36,7 +36,7 @@ enum FormatCheck {
         if parts.count > 1 {
             let v = parts[1]
             let comps = v.split(separator: ".", omittingEmptySubsequences: false)
-            if v.isEmpty || comps.count > 3 || !comps.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }) {
+            if v.isEmpty || comps.count > 3 || !comps.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }) {
                 return Problem(
                     code: .invalidFormat,
                     message: "'\(v)' is not a version; write the runtime as '\(name)' or '\(name)@MAJOR[.MINOR[.PATCH]]', e.g. '\(name)@1.20'")
@@ -72,21 +72,21 @@ enum FormatCheck {
     }
 
     static func osVersion(_ text: String) -> Problem? {
-        let name = String(text.prefix(while: { $0.isLetter })).lowercased()
-        let version = text.dropFirst(name.count)
+        let name = String(decoding: text.utf8.prefix(while: { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A }), as: UTF8.self).lowercased()
+        let version = text.utf8.dropFirst(name.utf8.count)
         let oses = Vocabulary.operatingSystems
         guard oses.contains(name) else {
             let sug = Suggest.closest(to: name, among: oses)
             return Problem(
                 code: .invalidFormat,
-                message: "'\(text)' names no known OS\(sug.map { "; did you mean '\($0)\(version)'?" } ?? ".") Write the OS and its major version, e.g. ios17, macos14, android14 (OS: \(oses.joined(separator: ", ")))",
-                replacement: sug.map { $0 + version })
+                message: "'\(text)' names no known OS\(sug.map { "; did you mean '\($0)\(String(decoding: version, as: UTF8.self))'?" } ?? ".") Write the OS and its major version, e.g. ios17, macos14, android14 (OS: \(oses.joined(separator: ", ")))",
+                replacement: sug.map { $0 + String(decoding: version, as: UTF8.self) })
         }
-        let comps = version.split(separator: ".", omittingEmptySubsequences: false)
-        if version.isEmpty || comps.count > 2 || !comps.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }) {
+        let comps = version.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        if version.isEmpty || comps.count > 2 || !comps.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }) {
             return Problem(code: .invalidFormat, message: "'\(text)' needs a version after the OS name, e.g. '\(name)17'")
         }
-        if text != text.lowercased() {
+        if text.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) {
             return Problem(code: .invalidFormat, message: "'\(text)' must be lower case", replacement: text.lowercased())
         }
         return nil

@@ -88,6 +88,8 @@ public struct QuantizeSpec: Sendable {
     public var calibration: Located<String>?
     public var calibrationMethod: Located<String>?
     public var skip: [Located<String>]
+
+    public init(skip: [Located<String>] = []) { self.skip = skip }
 }
 
 public enum PruneCriterion: Sendable, Hashable {
@@ -100,6 +102,11 @@ public struct PruneSpec: Sendable {
     public var criterion: Located<PruneCriterion>?
     public var scope: Located<String>?
     public var skip: [Located<String>]
+
+    public init(criterion: Located<PruneCriterion>? = nil, skip: [Located<String>] = []) {
+        self.criterion = criterion
+        self.skip = skip
+    }
 }
 
 public struct OptimizeSpec: Sendable {
@@ -137,6 +144,7 @@ public struct Budget: Sendable {
     public var sizeMB: Located<Double>?
     public var memoryMB: Located<Double>?
     public var latencyMS: Located<Double>?
+    public init() {}
 }
 
 public struct TargetSpec: Sendable {
@@ -153,6 +161,13 @@ public struct TargetSpec: Sendable {
     public var output: Located<String>?
     /// The whole target node's range (for code lenses and hovers).
     public var range: ByteRange
+
+    public init(name: Located<String>, budget: Budget, optimize: OptimizeSpec, range: ByteRange) {
+        self.name = name
+        self.budget = budget
+        self.optimize = optimize
+        self.range = range
+    }
 }
 
 public struct TestSpec: Sendable {

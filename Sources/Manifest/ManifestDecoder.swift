@@ -108,7 +108,7 @@ public enum ManifestDecoder {
         }
         for p in root["targets"]?.pairs ?? [] {
             guard let name = p.key.scalar?.text, name.hasPrefix("x-") == false, p.value.pairs != nil else { continue }
-            m.targets.append(target(name: Located(name, p.key.reportRange), p.value, optimizeDefaults: optimizeNode))
+            m.targets.append(target(name: Located(name, p.key.reportRange), p.value, optimizeDefaults: optimizeNode, defaults: defaults))
         }
         if let t = root["test"] {
             let tol = t["tolerance"]
@@ -123,78 +123,114 @@ public enum ManifestDecoder {
         return m
     }
 
-    static func target(name: Located<String>, _ node: YAMLNode, optimizeDefaults: YAMLNode?) -> TargetSpec {
-        var runtime: Located<RuntimeRef>?
-        if let r = string(node["runtime"]), FormatCheck.runtime(r.value) == nil {
-            let parts = r.value.split(separator: "@", maxSplits: 1)
-            runtime = Located(RuntimeRef(name: String(parts[0]), version: parts.count > 1 ? String(parts[1]) : nil), r.range)
-        }
-        var os: Located<OSVersion>?
-        if let o = string(node["minimum_os"]), FormatCheck.osVersion(o.value) == nil {
-            let name = String(o.value.prefix(while: \.isLetter))
-            let comps = o.value.dropFirst(name.count).split(separator: ".")
-            if let major = comps.first.flatMap({ Int($0) }) {
-                os = Located(OSVersion(os: name, major: major, minor: comps.count > 1 ? Int(comps[1]) ?? 0 : 0), o.range)
+    static func target(name: Located<String>, _ node: YAMLNode, optimizeDefaults: YAMLNode?, defaults: OptimizeSpec) -> TargetSpec {
+        var t = TargetSpec(
+            name: name, budget: Budget(), optimize: defaults, range: name.range.union(node.range))
+        // One pass over the target's keys (decoding runs on every keystroke in the server).
+        for p in node.pairs ?? [] {
+            guard let key = p.key.scalar?.text else { continue }
+            let v = p.value
+            switch key {
+            case "runtime":
+                if let r = string(v), FormatCheck.runtime(r.value) == nil {
+                    let parts = r.value.split(separator: "@", maxSplits: 1)
+                    t.runtime = Located(RuntimeRef(name: String(parts[0]), version: parts.count > 1 ? String(parts[1]) : nil), r.range)
+                }
+            case "device": t.device = string(v)
+            case "delegate": t.delegate = string(v, values: Vocabulary.delegates)
+            case "compute_units": t.computeUnits = string(v, values: Vocabulary.computeUnits)
+            case "format": t.format = string(v, values: Vocabulary.outputFormats)
+            case "minimum_os":
+                if let o = string(v), FormatCheck.osVersion(o.value) == nil {
+                    let os = String(decoding: o.value.utf8.prefix(while: { $0 >= 0x61 && $0 <= 0x7A }), as: UTF8.self)
+                    let comps = o.value.dropFirst(os.count).split(separator: ".")
+                    if let major = comps.first.flatMap({ Int($0) }) {
+                        t.minimumOS = Located(OSVersion(os: os, major: major, minor: comps.count > 1 ? Int(comps[1]) ?? 0 : 0), o.range)
+                    }
+                }
+            case "budget":
+                for b in v.pairs ?? [] {
+                    switch b.key.scalar?.text {
+                    case "size_mb": t.budget.sizeMB = positive(b.value)
+                    case "memory_mb": t.budget.memoryMB = positive(b.value)
+                    case "latency_ms": t.budget.latencyMS = positive(b.value)
+                    default: break
+                    }
+                }
+            case "optimize": t.optimize = optimize([optimizeDefaults, v].compactMap { $0 })
+            case "output": t.output = string(v)
+            default: break
             }
         }
-        let b = node["budget"]
-        let overrides = node["optimize"]
-        let layers: [YAMLNode?] = [optimizeDefaults, overrides]
-        return TargetSpec(
-            name: name, runtime: runtime, device: string(node["device"]),
-            delegate: string(node["delegate"], values: Vocabulary.delegates),
-            computeUnits: string(node["compute_units"], values: Vocabulary.computeUnits),
-            format: string(node["format"], values: Vocabulary.outputFormats), minimumOS: os,
-            budget: Budget(
-                sizeMB: positive(b?["size_mb"]), memoryMB: positive(b?["memory_mb"]), latencyMS: positive(b?["latency_ms"])),
-            optimize: optimize(layers.compactMap { $0 }), output: string(node["output"]),
-            range: name.range.union(node.range))
+        return t
     }
 
     /// Merges `optimize` layers (manifest defaults, then a target's overrides): per key the last layer that
     /// sets it wins, and a step set to `null` in a later layer is turned off.
     static func optimize(_ layers: [YAMLNode]) -> OptimizeSpec {
-        func stepLayers(_ key: String) -> [YAMLNode]? {
-            var out: [YAMLNode] = []
-            for l in layers {
-                guard let v = l[key] else { continue }
-                if v.scalar != nil, v.resolved == .null { out = []; continue }
-                if v.pairs != nil { out.append(v) }
-            }
-            return out.isEmpty ? nil : out
-        }
-        var spec = OptimizeSpec()
-        if let q = stepLayers("quantize") {
-            func last(_ k: String) -> YAMLNode? { q.last(where: { $0[k] != nil })?[k] }
-            spec.quantize = QuantizeSpec(
-                weights: string(last("weights"), values: Vocabulary.weightTypes),
-                activations: string(last("activations"), values: Vocabulary.activationTypes),
-                granularity: string(last("granularity")).flatMap { s in Granularity(s.value).map { Located($0, s.range) } },
-                symmetric: bool(last("symmetric")), reduceRange: bool(last("reduce_range")),
-                channelAxis: int(last("channel_axis")), format: string(last("format"), values: Vocabulary.quantFormats),
-                calibration: string(last("calibration")),
-                calibrationMethod: string(last("calibration_method"), values: Vocabulary.calibrationMethods),
-                skip: strings(last("skip")))
-        }
-        if let p = stepLayers("prune") {
-            func last(_ k: String) -> YAMLNode? { p.last(where: { $0[k] != nil })?[k] }
-            // The criterion comes from the last layer that names any of them, so an override of
-            // `sparsity` replaces a default `pattern` instead of conflicting with it.
-            var criterion: Located<PruneCriterion>?
-            if let layer = p.last(where: { $0["sparsity"] != nil || $0["threshold"] != nil || $0["pattern"] != nil }) {
-                if let s = number(layer["sparsity"]), s.value >= 0, s.value < 1 {
-                    criterion = Located(.sparsity(s.value), s.range)
-                } else if let t = number(layer["threshold"]), t.value >= 0 {
-                    criterion = Located(.threshold(t.value), t.range)
-                } else if let pat = string(layer["pattern"]), FormatCheck.nmPattern(pat.value) == nil {
-                    let nm = pat.value.split(separator: ":").compactMap { Int($0) }
-                    if nm.count == 2 { criterion = Located(.pattern(n: nm[0], m: nm[1]), pat.range) }
+        var quantize: QuantizeSpec?
+        var prune: PruneSpec?
+        for layer in layers {
+            for step in layer.pairs ?? [] {
+                let v = step.value
+                let isNull = v.scalar != nil && v.resolved == .null
+                switch step.key.scalar?.text {
+                case "quantize":
+                    if isNull { quantize = nil; continue }
+                    guard let pairs = v.pairs else { continue }
+                    var q = quantize ?? QuantizeSpec(skip: [])
+                    for p in pairs {
+                        let x = p.value
+                        switch p.key.scalar?.text {
+                        case "weights": q.weights = string(x, values: Vocabulary.weightTypes)
+                        case "activations": q.activations = string(x, values: Vocabulary.activationTypes)
+                        case "granularity": q.granularity = string(x).flatMap { s in Granularity(s.value).map { Located($0, s.range) } }
+                        case "symmetric": q.symmetric = bool(x)
+                        case "reduce_range": q.reduceRange = bool(x)
+                        case "channel_axis": q.channelAxis = int(x)
+                        case "format": q.format = string(x, values: Vocabulary.quantFormats)
+                        case "calibration": q.calibration = string(x)
+                        case "calibration_method": q.calibrationMethod = string(x, values: Vocabulary.calibrationMethods)
+                        case "skip": q.skip = strings(x)
+                        default: break
+                        }
+                    }
+                    quantize = q
+                case "prune":
+                    if isNull { prune = nil; continue }
+                    guard let pairs = v.pairs else { continue }
+                    var pr = prune ?? PruneSpec(skip: [])
+                    // The criterion comes from the last layer that names one, so an override of `sparsity`
+                    // replaces a default `pattern` instead of conflicting with it.
+                    var criterion: Located<PruneCriterion>?
+                    var named = false
+                    for p in pairs {
+                        let x = p.value
+                        switch p.key.scalar?.text {
+                        case "sparsity":
+                            named = true
+                            if criterion == nil, let s = number(x), s.value >= 0, s.value < 1 { criterion = Located(.sparsity(s.value), s.range) }
+                        case "threshold":
+                            named = true
+                            if criterion == nil, let t = number(x), t.value >= 0 { criterion = Located(.threshold(t.value), t.range) }
+                        case "pattern":
+                            named = true
+                            if criterion == nil, let pat = string(x), FormatCheck.nmPattern(pat.value) == nil {
+                                let nm = pat.value.split(separator: ":").compactMap { Int($0) }
+                                if nm.count == 2 { criterion = Located(.pattern(n: nm[0], m: nm[1]), pat.range) }
+                            }
+                        case "scope": pr.scope = string(x, values: Vocabulary.pruneScopes)
+                        case "skip": pr.skip = strings(x)
+                        default: break
+                        }
+                    }
+                    if named { pr.criterion = criterion }
+                    prune = pr
+                default: break
                 }
             }
-            spec.prune = PruneSpec(
-                criterion: criterion, scope: string(last("scope"), values: Vocabulary.pruneScopes), skip: strings(last("skip")))
         }
-        return spec
+        return OptimizeSpec(quantize: quantize, prune: prune)
     }
 
     // MARK: typed readers (nil when the value is not valid; the validator has said why)

@@ -72,8 +72,9 @@ public struct SchemaValidator {
         path: [String], keyRange: ByteRange?
     ) {
         guard let pairs = mapping(node, path: path) else { return }
-        var present: [String: ByteRange] = [:]
-        var suggested: Set<String> = []
+        // Mappings are small: a list beats a dictionary here.
+        var present = KeyRanges()
+        var suggested: [String] = []
         for p in pairs {
             guard let k = keyText(p.key, path: path) else { continue }
             present[k] = p.key.reportRange
@@ -87,7 +88,7 @@ public struct SchemaValidator {
             var fixes: [Fix] = []
             if let s = Suggest.closest(to: k, among: valid.filter { present[$0] == nil || $0 == k }) {
                 message += "; did you mean '\(s)'?"
-                suggested.insert(s)
+                suggested.append(s)
                 if !p.isMerged {
                     fixes.append(Fix(title: "Change '\(k)' to '\(s)'", edits: [TextEdit(range: p.key.range, newText: s)], isPreferred: true))
                 }
@@ -326,6 +327,18 @@ public struct SchemaValidator {
     }
 
     func display(_ path: [String]) -> String { path.isEmpty ? "manifest" : path.joined(separator: ".") }
+}
+
+/// Keys seen in one mapping, with their ranges, looked up linearly.
+struct KeyRanges {
+    private var entries: [(String, ByteRange)] = []
+    subscript(key: String) -> ByteRange? {
+        get { entries.first { $0.0 == key }?.1 }
+        set {
+            guard let newValue else { return }
+            if let i = entries.firstIndex(where: { $0.0 == key }) { entries[i].1 = newValue } else { entries.append((key, newValue)) }
+        }
+    }
 }
 
 private func lowerFirst(_ s: String) -> String {

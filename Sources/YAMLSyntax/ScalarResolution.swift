@@ -37,25 +37,35 @@ extension YAMLNode {
     /// The node's value under the core schema. Quoted and block scalars are strings; explicit tags win.
     public var resolved: ResolvedScalar {
         guard case .scalar(let s) = value else { return .string("") }
-        return YAMLNode.resolve(s, tag: tag)
+        return s.resolved
     }
 
     public static func resolve(_ s: YAMLScalar, tag: String?) -> ResolvedScalar {
-        switch tag {
-        case "tag:yaml.org,2002:str": return .string(s.text)
-        case "tag:yaml.org,2002:null": return .null
-        case "tag:yaml.org,2002:bool": return resolvePlain(s.text).flatMapBool ?? .string(s.text)
-        case "tag:yaml.org,2002:int", "tag:yaml.org,2002:float":
-            let r = resolvePlain(s.text)
-            return r.isNumber ? r : .string(s.text)
-        case nil, "!": break
-        default: return .string(s.text)
+        resolve(text: s.text, style: s.style, tag: tag)
+    }
+
+    static func resolve(text: String, style: ScalarStyle, tag: String?) -> ResolvedScalar {
+        if let tag {
+            switch tag {
+            case "tag:yaml.org,2002:str": return .string(text)
+            case "tag:yaml.org,2002:null": return .null
+            case "tag:yaml.org,2002:bool": return resolvePlain(text).flatMapBool ?? .string(text)
+            case "tag:yaml.org,2002:int", "tag:yaml.org,2002:float":
+                let r = resolvePlain(text)
+                return r.isNumber ? r : .string(text)
+            default: return .string(text)
+            }
         }
-        if s.style != .plain || tag == "!" { return .string(s.text) }
-        return resolvePlain(s.text)
+        if style != .plain { return .string(text) }
+        return resolvePlain(text)
     }
 
     static func resolvePlain(_ t: String) -> ResolvedScalar {
+        // Keywords are at most 5 bytes and start with one of `~nNtTfF.+-`: skip the comparisons otherwise.
+        let u = t.utf8
+        if let f = u.first, u.count > 5 || !YAMLNode.mayStartKeyword(f) {
+            return resolveNumber(t, first: f)
+        }
         switch t {
         case "", "~", "null", "Null", "NULL": return .null
         case "true", "True", "TRUE": return .bool(true)
@@ -66,6 +76,18 @@ extension YAMLNode {
         default: break
         }
         guard let first = t.utf8.first else { return .string(t) }
+        return resolveNumber(t, first: first)
+    }
+
+    /// `~nNtTfF.+-`: the first bytes of the core schema's null, bool and special float spellings.
+    static func mayStartKeyword(_ f: UInt8) -> Bool {
+        switch f {
+        case 0x7E, 0x6E, 0x4E, 0x74, 0x54, 0x66, 0x46, 0x2E, 0x2B, 0x2D: return true
+        default: return false
+        }
+    }
+
+    static func resolveNumber(_ t: String, first: UInt8) -> ResolvedScalar {
         // Cheap reject: every number starts with a digit, a sign or a dot.
         guard (first >= 0x30 && first <= 0x39) || first == 0x2B || first == 0x2D || first == 0x2E else {
             return .string(t)
@@ -128,6 +150,11 @@ public enum YAML11Trap: Sendable, Hashable {
     public static func detect(_ s: YAMLScalar) -> YAML11Trap? {
         guard s.style == .plain else { return nil }
         let t = s.text
+        // Fast exit: every trap starts with one of these and is short.
+        guard let f = t.utf8.first, t.utf8.count <= 32,
+            (f >= 0x30 && f <= 0x39) || f == 0x2B || f == 0x2D || f == 0x2E || f == 0x79 || f == 0x59 || f == 0x6E
+                || f == 0x4E || f == 0x6F || f == 0x4F
+        else { return nil }
         // The YAML 1.1 bool type's exact spellings (https://yaml.org/type/bool.html).
         switch t {
         case "y", "Y", "yes", "Yes", "YES", "on", "On", "ON": return .boolean(true)

@@ -6,11 +6,22 @@ public enum ScalarStyle: String, Sendable, Hashable {
 }
 
 public struct YAMLScalar: Sendable, Hashable {
-    public var text: String
-    public var style: ScalarStyle
-    public init(text: String, style: ScalarStyle) {
+    public let text: String
+    public let style: ScalarStyle
+    /// The value under the YAML 1.2 core schema, resolved once when the scalar is read (validation and
+    /// decoding both ask for it, many times).
+    public let resolved: ResolvedScalar
+
+    public init(text: String, style: ScalarStyle, tag: String? = nil) {
         self.text = text
         self.style = style
+        resolved = YAMLNode.resolve(text: text, style: style, tag: tag)
+    }
+
+    public static func == (a: YAMLScalar, b: YAMLScalar) -> Bool { a.text == b.text && a.style == b.style }
+    public func hash(into h: inout Hasher) {
+        h.combine(text)
+        h.combine(style)
     }
 }
 
@@ -28,7 +39,10 @@ public struct YAMLPair: Sendable {
 
 /// A node of the YAML tree. Every node knows its byte range in the source; a node reached through an
 /// alias keeps the range of its anchored definition, and `aliasRange` says where the alias stands.
-public struct YAMLNode: Sendable {
+///
+/// Nodes are immutable objects: the tree is built once per parse and then only read (by the validator,
+/// the decoder and the server's queries), so sharing beats copying deep values around.
+public final class YAMLNode: Sendable {
     public enum Value: Sendable {
         case scalar(YAMLScalar)
         case mapping([YAMLPair])
@@ -38,18 +52,24 @@ public struct YAMLNode: Sendable {
         case invalid
     }
 
-    public var value: Value
-    public var range: ByteRange
+    public let value: Value
+    public let range: ByteRange
     /// The explicit tag as written (`!!str` expanded to `tag:yaml.org,2002:str`), if any.
-    public var tag: String?
-    public var anchor: String?
-    public var aliasRange: ByteRange?
+    public let tag: String?
+    public let anchor: String?
+    public let aliasRange: ByteRange?
 
-    public init(_ value: Value, range: ByteRange, tag: String? = nil, anchor: String? = nil) {
+    public init(_ value: Value, range: ByteRange, tag: String? = nil, anchor: String? = nil, aliasRange: ByteRange? = nil) {
         self.value = value
         self.range = range
         self.tag = tag
         self.anchor = anchor
+        self.aliasRange = aliasRange
+    }
+
+    /// The same node, as reached through the alias at `range`.
+    public func aliased(at range: ByteRange) -> YAMLNode {
+        YAMLNode(value, range: self.range, tag: tag, anchor: anchor, aliasRange: range)
     }
 
     public var scalar: YAMLScalar? { if case .scalar(let s) = value { return s }; return nil }

@@ -78,6 +78,16 @@ private struct TreeBuilder {
         var root: YAMLNode?
         /// Nodes in this container, aliases expanded (saturating), for the alias-expansion budget.
         var size = 1
+
+        /// Mappings are small: keys are compared linearly, and hashed only past this many.
+        static let linearKeyLimit = 16
+
+        func firstKeyRange(_ k: String) -> ByteRange? {
+            for p in pairs.prefix(Frame.linearKeyLimit) where !p.isMerged && p.key.scalar?.text == k && p.key.aliasRange == nil {
+                return p.key.range
+            }
+            return pairs.count > Frame.linearKeyLimit ? keySeen[k] : nil
+        }
     }
 
     let bytes: [UInt8]
@@ -222,9 +232,10 @@ private struct TreeBuilder {
             var r = ByteRange(offset(e.start_mark), offset(e.end_mark))
             // Block scalars end after their trailing line breaks; underline the text, not the blank lines.
             if style == .literal || style == .folded { r = trimTrailingBreaks(r) }
+            let tag = TreeBuilder.string(s.tag)
             let node = YAMLNode(
-                .scalar(YAMLScalar(text: text, style: style)), range: r,
-                tag: TreeBuilder.string(s.tag), anchor: TreeBuilder.string(s.anchor))
+                .scalar(YAMLScalar(text: text, style: style, tag: tag)), range: r,
+                tag: tag, anchor: TreeBuilder.string(s.anchor))
             return add(node, size: 1)
         case YAML_ALIAS_EVENT:
             let name = TreeBuilder.string(e.data.alias.anchor) ?? ""
@@ -246,9 +257,7 @@ private struct TreeBuilder {
                 }
                 return add(YAMLNode(.invalid, range: r), size: 1)
             }
-            var node = a.node
-            node.aliasRange = r
-            return add(node, size: a.size)
+            return add(a.node.aliased(at: r), size: a.size)
         case YAML_SEQUENCE_START_EVENT:
             let s = e.data.sequence_start
             return push(
@@ -345,41 +354,43 @@ private struct TreeBuilder {
     }
 
     /// Attaches a finished node to the open container. Returns true to stop.
+    /// The top frame is mutated in place (`stack[top]`): popping and pushing it would copy the frame.
     mutating func add(_ node: YAMLNode, size: Int) -> Bool {
         lastEnd = max(lastEnd, node.aliasRange?.end ?? node.range.end)
         if let a = node.anchor, node.aliasRange == nil { anchors[a] = (node, size) }
-        guard var top = stack.popLast() else { return false }
-        defer { stack.append(top) }
-        top.size = TreeBuilder.saturatingAdd(top.size, size)
-        switch top.kind {
+        let top = stack.count - 1
+        guard top >= 0 else { return false }
+        stack[top].size = TreeBuilder.saturatingAdd(stack[top].size, size)
+        switch stack[top].kind {
         case .document:
-            top.root = node
+            stack[top].root = node
         case .sequence:
-            top.items.append(node)
+            stack[top].items.append(node)
         case .mapping:
-            guard let key = top.pendingKey else {
-                if let k = node.scalar?.text, node.aliasRange == nil {
-                    if k == "<<", node.scalar?.style == .plain {
+            guard let key = stack[top].pendingKey else {
+                if case .scalar(let ks) = node.value, node.aliasRange == nil {
+                    let k = ks.text
+                    if k == "<<", ks.style == .plain {
                         // The value that follows is a merge source; remembered through the key's text.
-                    } else if let first = top.keySeen[k] {
+                    } else if let first = stack[top].firstKeyRange(k) {
                         let line = index.position(of: first.start, unit: .scalars)
                         diagnostics.append(
                             Diagnostic(
                                 .duplicateKey,
                                 "duplicate key '\(k)'; it is already defined at line \(line.line + 1), column \(line.column + 1), and YAML tools disagree on which one wins",
                                 at: node.range, related: [RelatedLocation(range: first, message: "first definition of '\(k)'")]))
-                    } else {
-                        top.keySeen[k] = node.range
+                    } else if stack[top].pairs.count >= Frame.linearKeyLimit {
+                        stack[top].keySeen[k] = node.range
                     }
                 }
-                top.pendingKey = node
+                stack[top].pendingKey = node
                 return false
             }
-            top.pendingKey = nil
-            if key.scalar?.text == "<<", key.scalar?.style == .plain, key.aliasRange == nil {
-                top.merges.append(node)
+            stack[top].pendingKey = nil
+            if case .scalar(let ks) = key.value, ks.text == "<<", ks.style == .plain, key.aliasRange == nil {
+                stack[top].merges.append(node)
             } else {
-                top.pairs.append(YAMLPair(key: key, value: node))
+                stack[top].pairs.append(YAMLPair(key: key, value: node))
             }
         }
         return false
