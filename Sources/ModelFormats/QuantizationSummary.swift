@@ -57,9 +57,11 @@ extension Model {
             }
             var counts: [String: Int] = [:]
             for (n, e) in blocks { counts[n, default: 0] &+= e }
-            if let top = counts.max(by: { $0.value < $1.value }) { scheme = top.key }
+            if let top = counts.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }) { scheme = top.key }
         case .safetensors:
-            if let top = byType.max(by: { $0.value < $1.value }) { scheme = "\(top.key) weights" }
+            if share > 0.5, let top = byType.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }) {
+                scheme = "\(top.key) weights"
+            }
         }
         if scheme == nil, share > 0.5 { scheme = "low-precision weights" }
         return QuantizationSummary(isQuantized: scheme != nil, scheme: scheme, lowPrecisionShare: share, evidence: evidence)
