@@ -65,11 +65,14 @@ enum FormatDetection {
         return true
     }
 
-    /// safetensors: a little-endian u64 header length that fits the file, then a JSON object.
+    /// safetensors: a little-endian u64 header length, then a JSON object. The length is not checked here,
+    /// so that a file lying about it is reported by the reader as a bad `header_size`, not as unknown.
     static func isSafetensors(_ b: UnsafeRawBufferPointer) -> Bool {
         guard b.count >= 10 else { return false }
-        let n = b.loadUnaligned(as: UInt64.self).littleEndian
-        return n >= 2 && n <= UInt64(b.count - 8) && b[8] == UInt8(ascii: "{")
+        let n = UInt64(littleEndian: b.loadUnaligned(as: UInt64.self))
+        let next = b[9]
+        let opensObject = next == UInt8(ascii: "\"") || next == UInt8(ascii: "}") || next == 0x20 || next == 0x0A
+        return n >= 2 && b[8] == UInt8(ascii: "{") && opensObject
     }
 
     enum ProtobufKind { case onnx, coreML }

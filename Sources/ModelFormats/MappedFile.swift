@@ -44,6 +44,19 @@ public final class MappedFile: @unchecked Sendable {  // immutable after init; t
         self.count = size
     }
 
+    /// An anonymous mapping holding a copy of `bytes`, named `path` in errors: lets tests feed the readers
+    /// thousands of mutated files without touching the disk.
+    init(copying bytes: [UInt8], path: String) throws(ModelError) {
+        self.path = path
+        guard !bytes.isEmpty else { throw ModelError(.io, file: path, "is empty (0 bytes)") }
+        guard let p = mmap(nil, bytes.count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
+            throw ModelError(.io, file: path, "cannot map \(bytes.count) bytes")
+        }
+        bytes.withUnsafeBytes { src in if let from = src.baseAddress { p.copyMemory(from: from, byteCount: bytes.count) } }
+        self.base = p
+        self.count = bytes.count
+    }
+
     deinit {
         if let base { munmap(base, count) }
     }

@@ -8,7 +8,12 @@ import Darwin
 public enum ModelReader {
     public static func read(path: String) throws(ModelError) -> Model {
         if isDirectory(path) { throw directoryError(path) }
-        let file = try MappedFile(path: path)
+        return try read(file: try MappedFile(path: path))
+    }
+
+    /// Reads an already mapped file.
+    public static func read(file: MappedFile) throws(ModelError) -> Model {
+        let path = file.path
         let name = path.split(separator: "/").last.map(String.init) ?? path
         switch FormatDetection.detect(file.bytes, fileName: name) {
         case .supported(.onnx):
