@@ -147,6 +147,11 @@ struct GGUFReader {
             let n = try count("\(field).count", minimumSize: size)
             var rendered: [String] = []
             for i in 0..<n {
+                if i >= Self.maxRenderedArray, elementType == 8 {
+                    // Vocabularies hold 100k+ strings: past the rendered ones, skip their bytes unread.
+                    position += try count("\(field)[\(i)]", minimumSize: 1)
+                    continue
+                }
                 let v = try value(type: elementType, field: "\(field)[\(i)]", depth: depth + 1)
                 if i < Self.maxRenderedArray { rendered.append(v) }
             }

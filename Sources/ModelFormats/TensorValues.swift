@@ -7,6 +7,29 @@ extension Model {
     /// The default number of values decoded at a time by `forEachFloat32Chunk`.
     public static let defaultChunkSize = 1 << 20
 
+    /// Calls `body` with the tensor's stored bytes in place (little-endian, packed as the format stores them:
+    /// ggml blocks, int4 pairs, float8 codes). Typed protobuf fields have no contiguous bytes and are refused.
+    public func withStoredBytes<R>(of tensor: ConstantTensor, _ body: (UnsafeRawBufferPointer) -> R) throws(ModelError) -> R {
+        let field = "tensors[\(tensor.name)]"
+        switch tensor.storage {
+        case .none:
+            return body(UnsafeRawBufferPointer(start: nil, count: 0))
+        case .file(let offset, let length):
+            guard let bytes = file.slice(offset: offset, length: length) else {
+                throw ModelError(.malformed, file: path, field: field, "data lies outside the file")
+            }
+            return body(bytes)
+        case .external(let externalPath, let offset, let length):
+            let external = try MappedFile(path: externalPath)
+            guard let bytes = external.slice(offset: offset, length: length) else {
+                throw ModelError(.malformed, file: externalPath, field: field, "data lies outside the file")
+            }
+            return withExtendedLifetime(external) { body(bytes) }
+        case .protobufField:
+            throw ModelError(.malformed, file: path, field: field, "is stored in typed protobuf fields, not as contiguous bytes")
+        }
+    }
+
     /// Calls `body` once with all values of `tensor` as float32.
     public func withFloat32Values<R>(of tensor: ConstantTensor, _ body: (UnsafeBufferPointer<Float>) -> R)
         throws(ModelError) -> R
@@ -47,7 +70,9 @@ extension Model {
             guard let bytes = external.slice(offset: offset, length: length) else {
                 throw ModelError(.malformed, file: externalPath, field: field, "data lies outside the file")
             }
-            try Self.decodeRaw(bytes, tensor, chunk, file: externalPath, field: field, body)
+            try withExtendedLifetime(external) { () throws(ModelError) in
+                try Self.decodeRaw(bytes, tensor, chunk, file: externalPath, field: field, body)
+            }
         case .protobufField(let message, let number):
             var values: [Float] = []
             values.reserveCapacity(min(tensor.elementCount, file.count))

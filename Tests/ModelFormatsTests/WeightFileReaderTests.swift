@@ -71,3 +71,11 @@ import Testing
     #expect(starts == Array(stride(from: 0, to: t.elementCount, by: 100)))
     #expect(values == (try m.floats(t.name)))
 }
+
+@Test func storedBytesAreTheFileItselfForBlockQuantizedTensors() throws {
+    let m = try Fixtures.read("small.gguf")
+    let t = try #require(m.tensor("q8_0"))
+    #expect(try m.withStoredBytes(of: t) { $0.count } == 2 * 8 * 34)
+    let typed = try Fixtures.read("typed_fields.onnx")
+    #expect(throws: ModelError.self) { try typed.withStoredBytes(of: #require(typed.tensor("typed.float"))) { $0.count } }
+}
