@@ -83,19 +83,16 @@ enum FormatDetection {
         var r = ProtoReader(b)
         var sawGraph = false
         var sawCoreML = false
-        var fields = 0
+        var startsWithIRVersion: Bool?
         do {
             while let f = try r.next() {
-                fields += 1
+                if startsWithIRVersion == nil { startsWithIRVersion = f.number == 1 && f.wireType == .varint }
                 if f.number == 7, f.wireType == .lengthDelimited { sawGraph = true }
                 if f.number >= 200 { sawCoreML = true }
             }
         } catch {
-            // A file cut short still reads as ONNX if it began like one, so the reader can name the broken field.
-            let head = ProtoReader(b)
-            var h = head
-            if let first = try? h.next(), first.number == 1, first.wireType == .varint, fields > 0 { return .onnx }
-            return nil
+            // A file cut short still reads as ONNX if it began like one, so that the reader names the broken field.
+            return startsWithIRVersion == true ? .onnx : nil
         }
         if sawCoreML { return .coreML }
         if sawGraph { return .onnx }

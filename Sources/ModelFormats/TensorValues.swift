@@ -75,7 +75,7 @@ extension Model {
             }
         case .protobufField(let message, let number):
             var values: [Float] = []
-            values.reserveCapacity(min(tensor.elementCount, file.count))
+            values.reserveCapacity(min(tensor.elementCount, message.count))  // each value takes a byte at least
             let encoding: ScalarEncoding
             switch tensor.dtype {
             case .float32: encoding = .fixed32
