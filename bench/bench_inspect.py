@@ -45,6 +45,20 @@ def make_onnx(path, size_mb):
     onnx.save(helper.make_model(graph, producer_name="slipway-bench"), path)
 
 
+def make_onnx_many_nodes(path, size_mb):
+    """The other extreme: a small file with 100,000 nodes and 100,000 initializers (structure, not weights)."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    n = 100_000
+    inits = [numpy_helper.from_array(np.full(4, i, np.float32), f"w{i}") for i in range(n)]
+    nodes = [helper.make_node("Add", ["x" if i == 0 else f"y{i - 1}", f"w{i}"], [f"y{i}"]) for i in range(n)]
+    graph = helper.make_graph(nodes, "many", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+                              [helper.make_tensor_value_info(f"y{n - 1}", TensorProto.FLOAT, [4])], initializer=inits)
+    onnx.save(helper.make_model(graph, producer_name="slipway-bench"), path)
+
+
 def make_safetensors(path, size_mb):
     import numpy as np
     from safetensors.numpy import save_file
@@ -90,25 +104,28 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--size-mb", type=int, default=500)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--generate", choices=["onnx", "safetensors"], help=argparse.SUPPRESS)
+    ap.add_argument("--generate", choices=["onnx", "safetensors", "many"], help=argparse.SUPPRESS)
     ap.add_argument("--path", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.generate:
-        (make_onnx if args.generate == "onnx" else make_safetensors)(args.path, args.size_mb)
+        makers = {"onnx": make_onnx, "safetensors": make_safetensors, "many": make_onnx_many_nodes}
+        makers[args.generate](args.path, args.size_mb)
         return
     if not os.access(SLIPWAY, os.X_OK):
         raise SystemExit(f"{SLIPWAY} not found: run `swift build -c release --product slipway` first")
     OUT.mkdir(parents=True, exist_ok=True)
     onnx_path = OUT / f"bench_{args.size_mb}mb.onnx"
     st_path = OUT / f"bench_{args.size_mb}mb.safetensors"
-    for kind, path in [("onnx", onnx_path), ("safetensors", st_path)]:
+    many_path = OUT / "bench_100k_nodes.onnx"
+    for kind, path in [("onnx", onnx_path), ("safetensors", st_path), ("many", many_path)]:
         if not path.exists():
             subprocess.run([sys.executable, __file__, "--generate", kind, "--path", str(path),
                             "--size-mb", str(args.size_mb)], check=True)
 
     rows = []
     for path, library, script in [(onnx_path, "onnx.load + numpy", ONNX_LOAD),
-                                  (st_path, "safetensors.numpy.load_file", SAFETENSORS_LOAD)]:
+                                  (st_path, "safetensors.numpy.load_file", SAFETENSORS_LOAD),
+                                  (many_path, "onnx.load + numpy", ONNX_LOAD)]:
         size = path.stat().st_size
         ours = best([SLIPWAY, "inspect", "--json", str(path)], args.runs)
         theirs = best([sys.executable, "-c", script, str(path)], args.runs)

@@ -10,10 +10,39 @@ public enum DType: Hashable, Sendable {
     case resource, variant
     case ggml(GGMLType)
 
+    /// Spelled out rather than reflected: names are asked for once per tensor, and reflection is slow.
     public var name: String {
         switch self {
+        case .float64: return "float64"
+        case .float32: return "float32"
+        case .float16: return "float16"
+        case .bfloat16: return "bfloat16"
+        case .float8e4m3fn: return "float8e4m3fn"
+        case .float8e4m3fnuz: return "float8e4m3fnuz"
+        case .float8e5m2: return "float8e5m2"
+        case .float8e5m2fnuz: return "float8e5m2fnuz"
+        case .float8e8m0: return "float8e8m0"
+        case .float6e2m3: return "float6e2m3"
+        case .float6e3m2: return "float6e3m2"
+        case .float4e2m1: return "float4e2m1"
+        case .int64: return "int64"
+        case .int32: return "int32"
+        case .int16: return "int16"
+        case .int8: return "int8"
+        case .int4: return "int4"
+        case .int2: return "int2"
+        case .uint64: return "uint64"
+        case .uint32: return "uint32"
+        case .uint16: return "uint16"
+        case .uint8: return "uint8"
+        case .uint4: return "uint4"
+        case .bool: return "bool"
+        case .string: return "string"
+        case .complex64: return "complex64"
+        case .complex128: return "complex128"
+        case .resource: return "resource"
+        case .variant: return "variant"
         case .ggml(let t): return t.name.lowercased()
-        default: return "\(self)"
         }
     }
 

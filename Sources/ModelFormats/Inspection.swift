@@ -50,9 +50,10 @@ extension Model {
 
     /// Parameters per dtype name, largest first.
     public var parametersByDType: [(String, Int)] {
-        var counts: [String: Int] = [:]
-        for t in tensors { counts[t.dtype.name, default: 0] &+= t.elementCount }
-        return counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        var byType: [DType: Int] = [:]
+        for t in tensors { byType[t.dtype, default: 0] &+= t.elementCount }
+        let counts = byType.map { ($0.key.name, $0.value) }
+        return counts.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
     }
 
     /// The operator histogram, most frequent first.

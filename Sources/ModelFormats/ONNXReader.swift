@@ -27,19 +27,20 @@ struct ONNXReader {
         ModelError(.malformed, file: file.path, field: field, message)
     }
 
-    func wire<T>(_ field: String, _ body: () throws(WireError) -> T) throws(ModelError) -> T {
-        do { return try body() } catch { throw malformed(field, error.description) }
+    // Field paths are autoclosures: they are built only when an error needs them, not for every field.
+    func wire<T>(_ field: @autoclosure () -> String, _ body: () throws(WireError) -> T) throws(ModelError) -> T {
+        do { return try body() } catch { throw malformed(field(), error.description) }
     }
 
-    func requireBytes(_ f: WireField, _ field: String) throws(ModelError) {
+    func requireBytes(_ f: WireField, _ field: @autoclosure () -> String) throws(ModelError) {
         guard f.wireType == .lengthDelimited else {
-            throw malformed(field, "has wire type \(f.wireType) where a length-delimited value is expected")
+            throw malformed(field(), "has wire type \(f.wireType) where a length-delimited value is expected")
         }
     }
 
-    func requireVarint(_ f: WireField, _ field: String) throws(ModelError) {
+    func requireVarint(_ f: WireField, _ field: @autoclosure () -> String) throws(ModelError) {
         guard f.wireType == .varint else {
-            throw malformed(field, "has wire type \(f.wireType) where a varint is expected")
+            throw malformed(field(), "has wire type \(f.wireType) where a varint is expected")
         }
     }
 
