@@ -364,14 +364,7 @@ struct ONNXReader {
         while let f = try wire(field, { () throws(WireError) in try r.next() }) {
             switch f.number {
             case 1:
-                try wire("\(field).dims", { () throws(WireError) in
-                    try r.forEachValue(of: f, as: .varint) { v throws(WireError) in
-                        guard shape.count < Self.maxRank else { throw WireError(offset: f.start, message: "more than \(Self.maxRank) dimensions") }
-                        let d = Int64(bitPattern: v)
-                        guard d >= 0 else { throw WireError(offset: f.start, message: "negative dimension \(d)") }
-                        shape.append(Int(d))
-                    }
-                })
+                try readDims(f, r, into: &shape, field: "\(field).dims")
             case 2:
                 try requireVarint(f, "\(field).data_type")
                 dataType = f.int64
@@ -399,11 +392,8 @@ struct ONNXReader {
         guard let dtype = ONNXDataType.dtype(dataType) else {
             throw malformed("\(path).data_type", "unknown ONNX data type \(dataType)")
         }
-        var elements = 1
-        for d in shape {
-            let (p, o) = elements.multipliedReportingOverflow(by: d)
-            guard !o else { throw malformed("\(path).dims", "the element count \(shape) overflows") }
-            elements = p
+        guard let elements = ElementCount.of(shape) else {
+            throw malformed("\(path).dims", "the element count of \(shape) overflows")
         }
         let expectedBytes = dtype.byteCount(elements: elements)
         var storage = TensorStorage.none
@@ -429,6 +419,18 @@ struct ONNXReader {
             graph: graph, consumers: [], quantization: nil, sparseValueCount: nil)
     }
 
+    /// Appends one occurrence of a `dims` field (packed or not); dims are never negative in a stored tensor.
+    func readDims(_ f: WireField, _ r: ProtoReader, into shape: inout [Int], field: @autoclosure () -> String) throws(ModelError) {
+        try wire(field(), { () throws(WireError) in
+            try r.forEachValue(of: f, as: .varint) { v throws(WireError) in
+                guard shape.count < Self.maxRank else { throw WireError(offset: f.start, message: "more than \(Self.maxRank) dimensions") }
+                let d = Int64(bitPattern: v)
+                guard d >= 0 else { throw WireError(offset: f.start, message: "negative dimension \(d)") }
+                shape.append(Int(d))
+            }
+        })
+    }
+
     mutating func readSparseTensor(_ range: Range<Int>, graph: Int, field: String) throws(ModelError) -> ConstantTensor {
         var values: ConstantTensor?
         var indicesBytes = 0
@@ -443,24 +445,14 @@ struct ONNXReader {
                 try requireBytes(f, "\(field).indices")
                 indicesBytes = try readTensor(f.payload, graph: graph, field: "\(field).indices").storedBytes
             case 3:
-                try wire("\(field).dims", { () throws(WireError) in
-                    try r.forEachValue(of: f, as: .varint) { v throws(WireError) in
-                        guard shape.count < Self.maxRank else { throw WireError(offset: f.start, message: "more than \(Self.maxRank) dimensions") }
-                        let d = Int64(bitPattern: v)
-                        guard d >= 0 else { throw WireError(offset: f.start, message: "negative dimension \(d)") }
-                        shape.append(Int(d))
-                    }
-                })
+                try readDims(f, r, into: &shape, field: "\(field).dims")
             default:
                 break
             }
         }
         guard var t = values else { throw malformed("\(field).values", "is missing") }
-        var elements = 1
-        for d in shape {
-            let (p, o) = elements.multipliedReportingOverflow(by: d)
-            guard !o else { throw malformed("\(field).dims", "the element count \(shape) overflows") }
-            elements = p
+        guard let elements = ElementCount.of(shape) else {
+            throw malformed("\(field).dims", "the element count of \(shape) overflows")
         }
         t.sparseValueCount = t.elementCount
         t.shape = shape

@@ -79,14 +79,11 @@ struct SafetensorsReader {
                 throw malformed("\(field).shape", "is missing or not a list of at most \(Self.maxRank) sizes")
             }
             var shape: [Int] = []
-            var elements = 1
             for v in shapeValues {
                 guard case .int(let d) = v, d >= 0 else { throw malformed("\(field).shape", "holds '\(v.serialized())', not a size") }
-                let (p, o) = elements.multipliedReportingOverflow(by: d)
-                guard !o else { throw malformed("\(field).shape", "the element count overflows") }
-                elements = p
                 shape.append(d)
             }
+            guard let elements = ElementCount.of(shape) else { throw malformed("\(field).shape", "the element count overflows") }
             guard let offsets = value["data_offsets"]?.arrayValue, offsets.count == 2,
                 case .int(let begin) = offsets[0], case .int(let end) = offsets[1], begin >= 0, begin <= end
             else { throw malformed("\(field).data_offsets", "is not a [begin, end] pair of byte offsets") }

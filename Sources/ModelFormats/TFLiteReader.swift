@@ -208,12 +208,11 @@ struct TFLiteReader {
             throw malformed("\(field).buffer", "\(bufferIndex) is not one of the \(buffers.count) buffers")
         }
         guard bufferIndex > 0, buffers[bufferIndex].length > 0 else { return (info, nil) }
-        var elements = 1
-        for d in shape {
-            guard d >= 0 else { throw malformed("\(field).shape", "negative dimension \(d) in a constant tensor") }
-            let (p, o) = elements.multipliedReportingOverflow(by: Int(d))
-            guard !o else { throw malformed("\(field).shape", "the element count overflows") }
-            elements = p
+        if let d = shape.first(where: { $0 < 0 }) {
+            throw malformed("\(field).shape", "negative dimension \(d) in a constant tensor")
+        }
+        guard let elements = ElementCount.of(shape.map { Int($0) }) else {
+            throw malformed("\(field).shape", "the element count overflows")
         }
         let buffer = buffers[bufferIndex]
         if let need = dtype.byteCount(elements: elements), need > buffer.length {
