@@ -24,7 +24,10 @@ let package = Package(
         .target(name: "Diagnostics", dependencies: ["JSON"]),
         .target(name: "YAMLSyntax", dependencies: ["CLibYAML", "Diagnostics"]),
         .target(name: "Manifest", dependencies: ["YAMLSyntax", "Diagnostics", "JSON"]),
-        .target(name: "ModelFormats", dependencies: ["JSON"]),
+        .target(name: "ModelFormats", dependencies: ["JSON", "ProtobufWire", "FlatBuffers"]),
+        // In-place readers of the two binary encodings under ONNX and TFLite (no generated code, no copies).
+        .target(name: "ProtobufWire"),
+        .target(name: "FlatBuffers"),
         .target(name: "Compression", dependencies: ["ModelFormats"]),
         .target(name: "Checking", dependencies: ["Manifest", "YAMLSyntax", "Diagnostics"]),
         .target(name: "Reporting", dependencies: ["Checking", "Diagnostics", "JSON"]),
@@ -45,6 +48,8 @@ let package = Package(
         .testTarget(
             name: "ManifestTests", dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "JSON", "TestSupport"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats", "JSON"]),
+        .testTarget(name: "ProtobufWireTests", dependencies: ["ProtobufWire"]),
+        .testTarget(name: "FlatBuffersTests", dependencies: ["FlatBuffers"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "ModelFormats"]),
         .testTarget(
             name: "CheckingTests",

@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A read-only memory map of a whole file. Tensor data is read through it in place: the kernel pages in
+/// only what is touched, so inspecting a multi-GB model costs the bytes of its structure, not of its weights.
+/// The mapping lives as long as this object; views handed out must not outlive it.
+public final class MappedFile: @unchecked Sendable {  // immutable after init; the mapping is read-only
+    public let path: String
+    public let count: Int
+    private let base: UnsafeMutableRawPointer?
+
+    /// Files larger than this are refused before mapping (the address space is not the limit; sanity is).
+    public static let defaultMaximumSize = 1 << 42  // 4 TiB
+
+    public init(path: String, maximumSize: Int = MappedFile.defaultMaximumSize) throws(ModelError) {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw ModelError(.io, file: path, "cannot open: \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            throw ModelError(.io, file: path, "cannot stat: \(String(cString: strerror(errno)))")
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            throw ModelError(.io, file: path, "is a directory, not a model file")
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw ModelError(.io, file: path, "is not a regular file")
+        }
+        let size = Int(st.st_size)
+        guard size > 0 else { throw ModelError(.io, file: path, "is empty (0 bytes)") }
+        guard size <= maximumSize else {
+            throw ModelError(.io, file: path, "is \(size) bytes, over the limit of \(maximumSize)")
+        }
+        guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
+            throw ModelError(.io, file: path, "cannot map \(size) bytes: \(String(cString: strerror(errno)))")
+        }
+        self.base = p
+        self.count = size
+    }
+
+    /// An anonymous mapping holding a copy of `bytes`, named `path` in errors: lets tests feed the readers
+    /// thousands of mutated files without touching the disk.
+    init(copying bytes: [UInt8], path: String) throws(ModelError) {
+        self.path = path
+        guard !bytes.isEmpty else { throw ModelError(.io, file: path, "is empty (0 bytes)") }
+        guard let p = mmap(nil, bytes.count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
+            throw ModelError(.io, file: path, "cannot map \(bytes.count) bytes")
+        }
+        bytes.withUnsafeBytes { src in if let from = src.baseAddress { p.copyMemory(from: from, byteCount: bytes.count) } }
+        self.base = p
+        self.count = bytes.count
+    }
+
+    deinit {
+        if let base { munmap(base, count) }
+    }
+
+    /// The whole file.
+    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    /// A bounds-checked view of `range`, or nil when the range leaves the file.
+    public func slice(_ range: Range<Int>) -> UnsafeRawBufferPointer? {
+        guard range.lowerBound >= 0, range.upperBound <= count else { return nil }
+        return UnsafeRawBufferPointer(rebasing: bytes[range])
+    }
+
+    /// A view of `length` bytes at `offset`, or nil when it leaves the file or the arithmetic overflows.
+    public func slice(offset: Int, length: Int) -> UnsafeRawBufferPointer? {
+        guard offset >= 0, length >= 0, offset <= count, length <= count - offset else { return nil }
+        return slice(offset..<(offset + length))
+    }
+}
