@@ -43,7 +43,7 @@ let package = Package(
 
         // Fixture helpers shared by the test targets (inline position and range markers).
         .target(name: "TestSupport", dependencies: ["Diagnostics"], path: "Tests/TestSupport"),
-        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "TestSupport"]),
+        .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "JSON", "TestSupport"]),
         .testTarget(name: "YAMLSyntaxTests", dependencies: ["YAMLSyntax", "Diagnostics", "TestSupport"]),
         .testTarget(
             name: "ManifestTests", dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "JSON", "TestSupport"]),
