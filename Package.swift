@@ -31,10 +31,14 @@ let package = Package(
         .target(name: "Compression", dependencies: ["ModelFormats"]),
         .target(name: "Checking", dependencies: ["Manifest", "YAMLSyntax", "Diagnostics"]),
         .target(name: "Reporting", dependencies: ["Checking", "Diagnostics", "JSON"]),
+        // The only module that knows JSON-RPC and LSP.
+        .target(
+            name: "LanguageServer",
+            dependencies: ["Checking", "Manifest", "YAMLSyntax", "Diagnostics", "JSON", "ModelFormats"]),
         .executableTarget(
             name: "slipway",
             dependencies: [
-                "Checking", "Reporting", "Manifest", "ModelFormats", "Compression", "JSON",
+                "Checking", "Reporting", "Manifest", "ModelFormats", "Compression", "JSON", "LanguageServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -51,6 +55,9 @@ let package = Package(
         .testTarget(name: "ProtobufWireTests", dependencies: ["ProtobufWire"]),
         .testTarget(name: "FlatBuffersTests", dependencies: ["FlatBuffers"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "ModelFormats"]),
+        .testTarget(
+            name: "LanguageServerTests",
+            dependencies: ["LanguageServer", "Diagnostics", "JSON", "TestSupport"]),
         .testTarget(
             name: "CheckingTests",
             dependencies: ["Checking", "Reporting", "Manifest", "Diagnostics", "JSON", "TestSupport"]

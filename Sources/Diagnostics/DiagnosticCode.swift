@@ -83,4 +83,8 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     /// Where the code is documented, relative to the repository root; the server turns this into a
     /// `codeDescription` link.
     public var documentationAnchor: String { "docs/diagnostics.md#\(rawValue.lowercased())" }
+
+    /// Where the project's documents are published; codes link to their section there.
+    public static let documentationBase = "https://github.com/slipway-dev/slipway/blob/main/"
+    public var documentationURL: String { DiagnosticCode.documentationBase + documentationAnchor }
 }

@@ -88,7 +88,7 @@ public enum Reporter {
                 "id": .string(c.rawValue),
                 "name": .string(c.title.split(separator: " ").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()),
                 "shortDescription": ["text": .string(c.title)],
-                "helpUri": .string("\(informationURI)/blob/main/\(c.documentationAnchor)"),
+                "helpUri": .string(c.documentationURL),
                 "defaultConfiguration": ["level": .string(sarifLevel(c.defaultSeverity))],
             ]
         }

@@ -1,0 +1,100 @@
+import Checking
+import Diagnostics
+import JSON
+import Manifest
+import ModelFormats
+import YAMLSyntax
+
+/// Hover: the schema's description of a key (and of the chosen value); on the model path, the model's summary.
+enum Hover {
+    static func hover(_ r: Features.Request) throws(ResponseError) -> JSONValue {
+        let offset = try r.offset()
+        guard r.analysis?.result != nil, let root = r.yamlRoot(at: offset), let cur = Cursor.locate(root, offset) else {
+            return .null
+        }
+        var sections: [String] = []
+        let path = cur.keys.filter { Int($0) == nil }.joined(separator: ".")
+        if let schema = Cursor.schema(for: cur.keys) {
+            sections.append("**\(path.isEmpty ? "manifest" : path)** · \(typeName(schema))\n\n\(schema.description)")
+            if !cur.isOnKey, let s = cur.node.scalar, let described = valueDescription(schema, s.text) {
+                sections.append("`\(s.text)`: \(described)")
+            } else if cur.isOnKey, case .string(let rule) = schema.kind, !rule.values.isEmpty {
+                sections.append(rule.values.map { "- `\($0.value)`: \($0.description)" }.joined(separator: "\n"))
+            }
+            if let d = schema.defaultValue { sections.append("Default: `\(d.serialized())`") }
+        }
+        if cur.keys == ["model", "path"], !cur.isOnKey, let s = cur.node.scalar, let doc = r.document {
+            sections.append(modelSummary(s.text, manifestURI: doc.uri))
+        }
+        guard !sections.isEmpty else { return .null }
+        let range = cur.isOnKey ? (cur.keyNode?.range ?? cur.node.range) : cur.node.range
+        let text = sections.joined(separator: "\n\n---\n\n")
+        let contents: JSONValue = r.context.capabilities.markdownHover
+            ? ["kind": "markdown", "value": .string(text)]
+            : ["kind": "plaintext", "value": .string(text.replacingOccurrences("**", "").replacingOccurrences("`", ""))]
+        return ["contents": contents, "range": r.lspRange(range)]
+    }
+
+    static func typeName(_ s: Schema) -> String {
+        switch s.kind {
+        case .object: return "mapping"
+        case .map: return "mapping of names"
+        case .array: return "list"
+        case .string(let rule):
+            if let f = rule.format {
+                switch f {
+                case .runtime: return "runtime[@version]"
+                case .granularity: return "per-tensor | per-channel | per-block:N"
+                case .nmPattern: return "\"N:M\""
+                case .osVersion: return "OS and version"
+                case .path: return "path"
+                case .glob: return "glob"
+                case .pathTemplate: return "path template"
+                }
+            }
+            return rule.values.isEmpty ? "string" : rule.values.map(\.value).joined(separator: " | ")
+        case .integer: return "integer"
+        case .number: return "number"
+        case .boolean: return "true | false"
+        case .anyOf: return "one of several forms"
+        }
+    }
+
+    static func valueDescription(_ schema: Schema, _ value: String) -> String? {
+        guard case .string(let rule) = schema.kind else { return nil }
+        if rule.format == .runtime {
+            let name = value.split(separator: "@").first.map(String.init) ?? value
+            return Vocabulary.runtimes.first { $0.value == name }?.description
+        }
+        if rule.format == .granularity, value.hasPrefix("per-block:") {
+            return rule.values.first { $0.value.hasPrefix("per-block") }?.description
+        }
+        return rule.values.first { $0.value == value }?.description
+    }
+
+    /// The model's summary (format, parameters, size, operators, inputs and outputs), read in place.
+    static func modelSummary(_ relative: String, manifestURI: String) -> String {
+        guard let manifestPath = LSP.path(ofURI: manifestURI) else { return "" }
+        let path = PathUtil.join(PathUtil.directory(of: manifestPath), relative)
+        do {
+            let model = try ModelReader.read(path: path)
+            return "```text\n" + model.textSummary(largest: 5) + "\n```"
+        } catch {
+            return "Cannot read the model: \(error.description)"
+        }
+    }
+}
+
+extension String {
+    func replacingOccurrences(_ a: String, _ b: String) -> String {
+        guard contains(a) else { return self }
+        var out = ""
+        var rest = Substring(self)
+        while let r = rest.firstRange(of: a) {
+            out += rest[..<r.lowerBound]
+            out += b
+            rest = rest[r.upperBound...]
+        }
+        return out + rest
+    }
+}

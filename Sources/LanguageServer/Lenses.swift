@@ -1,0 +1,48 @@
+import Checking
+import JSON
+import ModelFormats
+
+/// Code lenses: on the model path, what the model is ("ONNX · 70,162 parameters · 66 KB") and an Inspect
+/// command. (Per-target estimate lenses arrive with the Compression engine.)
+enum Lenses {
+    static func codeLenses(_ r: Features.Request) -> JSONValue {
+        guard let doc = r.document, let manifests = r.analysis?.file?.documents, let path = LSP.path(ofURI: doc.uri) else { return [] }
+        var out: [JSONValue] = []
+        for m in manifests {
+            guard let p = m.manifest.model?.path else { continue }
+            let full = PathUtil.normalize(PathUtil.join(PathUtil.directory(of: path), p.value))
+            let title: String
+            switch r.context.checker.fileSystem.kind(of: full) {
+            case .file:
+                if let model = try? ModelReader.read(path: full) {
+                    title = "\(model.format.rawValue.uppercased()) · \(grouped(model.parameterCount)) parameters · \(bytes(model.fileSize)) · Inspect"
+                } else {
+                    title = "Inspect"
+                }
+            default: continue
+            }
+            out.append([
+                "range": r.lspRange(p.range),
+                "command": ["title": .string(title), "command": "slipway.inspect", "arguments": [.string(full)]],
+            ])
+        }
+        return .array(out)
+    }
+
+    static func grouped(_ n: Int) -> String {
+        let s = String(n)
+        var out = ""
+        for (i, c) in s.reversed().enumerated() {
+            if i > 0 && i % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return String(out.reversed())
+    }
+
+    static func bytes(_ n: Int) -> String {
+        if n >= 10_000_000 { return "\(n / 1_000_000) MB" }
+        if n >= 1_000_000 { return "\(Double(n / 100_000) / 10) MB" }
+        if n >= 1_000 { return "\(n / 1_000) KB" }
+        return "\(n) B"
+    }
+}

@@ -1,0 +1,337 @@
+import Checking
+import Diagnostics
+import JSON
+
+/// The language server: one actor that owns the documents and the protocol state.
+///
+/// Ordering: the transport feeds messages one at a time to `receive`; document notifications are applied
+/// inside it, so edits to a document are applied in order. Requests take a snapshot of their document
+/// before `receive` returns and run in their own task off the actor (reads are concurrent, cancellable);
+/// results computed for an older version are dropped. Diagnostics for a burst of edits coalesce: while
+/// one check runs, later edits only mark the document dirty, and one more check follows.
+public actor Server {
+    public typealias Send = @Sendable (JSONValue) -> Void
+
+    enum Phase { case uninitialized, running, shuttingDown }
+
+    let send: Send
+    let log: @Sendable (String) -> Void
+    let onExit: @Sendable (Int32) -> Void
+    let checker: ManifestChecker
+
+    var phase = Phase.uninitialized
+    var unit: ColumnUnit = .utf16
+    var capabilities = ClientCapabilities(JSONValue.null)
+    var documents: [String: Document] = [:]
+    var analyses: [String: Analysis] = [:]
+    var checks: [String: CheckState] = [:]
+    var inFlight: [RequestID: Task<Void, Never>] = [:]
+    /// Recently finished request ids, so a late `$/cancelRequest` is quietly ignored.
+    var finished: [RequestID] = []
+    var nextOutgoingID = 1
+    var workspaceFolders: [String] = []
+
+    struct CheckState {
+        var running = false
+        var dirty = false
+        var passes = 0
+    }
+
+    public init(
+        checker: ManifestChecker = ManifestChecker(), send: @escaping Send, log: @escaping @Sendable (String) -> Void = { _ in },
+        onExit: @escaping @Sendable (Int32) -> Void
+    ) {
+        self.checker = checker
+        self.send = send
+        self.log = log
+        self.onExit = onExit
+    }
+
+    // MARK: incoming
+
+    /// Handles one frame's body. Never throws: every problem is an error response or a log line.
+    public func receive(_ body: [UInt8]) {
+        let json: JSONValue
+        do {
+            json = try JSONValue.parse(bytes: body)
+        } catch {
+            log("bad JSON (\(error)); answered with a parse error")
+            send(Outgoing.error(nil, ResponseError(.parseError, error.description)))
+            return
+        }
+        switch Message.decode(json) {
+        case .failure(let invalid):
+            log("invalid message: \(invalid.error.message)")
+            send(Outgoing.error(invalid.id, invalid.error))
+        case .success(.response(let id, let result, let error)):
+            handleResponse(id: id, result: result, error: error)
+        case .success(.notification(let method, let params)):
+            handleNotification(method, params)
+        case .success(.request(let id, let method, let params)):
+            handleRequest(id, method, params)
+        }
+    }
+
+    func handleResponse(id: RequestID?, result: JSONValue?, error: JSONValue?) {
+        // Answers to our own requests (registerCapability, configuration, refresh): nothing waits on them.
+        if let error { log("client answered request \(id?.description ?? "?") with an error: \(error.serialized())") }
+    }
+
+    func handleNotification(_ method: String, _ params: JSONValue) {
+        if method == "exit" {
+            onExit(phase == .shuttingDown ? 0 : 1)
+            return
+        }
+        guard phase != .uninitialized else { return }  // notifications before initialize are dropped
+        do {
+            switch method {
+            case "initialized": initialized()
+            case "textDocument/didOpen": try didOpen(params)
+            case "textDocument/didChange": try didChange(params)
+            case "textDocument/didClose": try didClose(params)
+            case "textDocument/didSave": break
+            case "$/cancelRequest": cancel(params)
+            case "$/setTrace", "workspace/didChangeConfiguration", "workspace/didChangeWatchedFiles": break
+            case "workspace/didChangeWorkspaceFolders": changeFolders(params)
+            default:
+                if !method.hasPrefix("$/") { log("ignored notification \(method)") }
+            }
+        } catch {
+            log("\(method): \(error.message)")
+        }
+    }
+
+    func handleRequest(_ id: RequestID, _ method: String, _ params: JSONValue) {
+        switch phase {
+        case .uninitialized where method != "initialize":
+            send(Outgoing.error(id, ResponseError(.serverNotInitialized, "the server is not initialized: send 'initialize' first")))
+            return
+        case .shuttingDown:
+            send(Outgoing.error(id, ResponseError(.invalidRequest, "the server is shutting down")))
+            return
+        case .running where method == "initialize":
+            send(Outgoing.error(id, ResponseError(.invalidRequest, "'initialize' was already received")))
+            return
+        default: break
+        }
+        switch method {
+        case "initialize":
+            send(Outgoing.response(id, initialize(params)))
+        case "shutdown":
+            phase = .shuttingDown
+            for t in inFlight.values { t.cancel() }
+            send(Outgoing.response(id, .null))
+        default:
+            guard let handler = Features.handler(for: method) else {
+                send(Outgoing.error(id, ResponseError(.methodNotFound, "unknown method '\(method)'")))
+                return
+            }
+            startRequest(id, method, params, handler)
+        }
+    }
+
+    // MARK: requests
+
+    /// Runs a feature on a snapshot, off the actor. The snapshot (document + cached analysis) is taken
+    /// here, so the request sees exactly the edits received before it.
+    func startRequest(_ id: RequestID, _ method: String, _ params: JSONValue, _ handler: @escaping Features.Handler) {
+        let uri = params["textDocument"]?["uri"]?.stringValue
+        let doc = uri.flatMap { documents[$0] }
+        if uri != nil && doc == nil && method.hasPrefix("textDocument/") {
+            send(Outgoing.error(id, ResponseError(.invalidParams, "document '\(uri ?? "")' is not open")))
+            return
+        }
+        let cached = uri.flatMap { analyses[$0] }.flatMap { a in a.version == doc?.version ? a : nil }
+        let context = Features.Context(
+            unit: unit, capabilities: capabilities, checker: checker, workspaceFolders: workspaceFolders)
+        let task = Task.detached { [weak self] in
+            var analysis = cached
+            if analysis == nil, let doc {
+                analysis = Analysis.compute(doc, checker: context.checker)
+            }
+            let outcome: Result<Features.Reply, ResponseError>
+            if Task.isCancelled {
+                outcome = .failure(ResponseError(.requestCancelled, "cancelled"))
+            } else {
+                outcome = handler(Features.Request(params: params, document: doc, analysis: analysis, context: context))
+            }
+            await self?.finish(id, uri: uri, version: doc?.version, analysis: cached == nil ? analysis : nil, outcome)
+        }
+        inFlight[id] = task
+    }
+
+    func finish(_ id: RequestID, uri: String?, version: Int?, analysis: Analysis?, _ outcome: Result<Features.Reply, ResponseError>) {
+        guard inFlight.removeValue(forKey: id) != nil else { return }  // already answered (cancelled)
+        remember(id)
+        if let uri, let analysis, documents[uri]?.version == analysis.version { analyses[uri] = analysis }
+        switch outcome {
+        case .success(let reply):
+            if let uri, let version, let current = documents[uri]?.version, current != version, Features.isPositional(reply.result) {
+                // Computed for a version the client no longer has: positions would be wrong.
+                send(Outgoing.error(id, ResponseError(.contentModified, "the document changed while the request ran")))
+            } else {
+                for n in reply.notifications { send(n) }
+                send(Outgoing.response(id, reply.result))
+            }
+        case .failure(let e):
+            send(Outgoing.error(id, e))
+        }
+    }
+
+    func cancel(_ params: JSONValue) {
+        guard let id = RequestID(params["id"]) else { return }
+        guard let task = inFlight.removeValue(forKey: id) else { return }  // finished, or never ours
+        task.cancel()
+        remember(id)
+        send(Outgoing.error(id, ResponseError(.requestCancelled, "request \(id) was cancelled")))
+    }
+
+    func remember(_ id: RequestID) {
+        finished.append(id)
+        if finished.count > 10 { finished.removeFirst() }
+    }
+
+    // MARK: lifecycle
+
+    func initialize(_ params: JSONValue) -> JSONValue {
+        capabilities = ClientCapabilities(params["capabilities"] ?? .null)
+        unit = capabilities.positionEncodings.contains("utf-8") ? .utf8 : .utf16
+        for f in params["workspaceFolders"]?.arrayValue ?? [] {
+            if let uri = f["uri"]?.stringValue, let p = LSP.path(ofURI: uri) { workspaceFolders.append(p) }
+        }
+        if workspaceFolders.isEmpty, let root = params["rootUri"]?.stringValue, let p = LSP.path(ofURI: root) {
+            workspaceFolders.append(p)
+        }
+        phase = .running
+        return [
+            "capabilities": .object(ServerCapabilities.make(for: capabilities, unit: unit)),
+            "serverInfo": ["name": "slipway", "version": .string(ServerInfo.version)],
+        ]
+    }
+
+    func initialized() {
+        guard capabilities.watchedFilesDynamicRegistration else { return }
+        let id = RequestID.string("slipway-\(nextOutgoingID)")
+        nextOutgoingID += 1
+        let watchers: [JSONValue] = ServerCapabilities.watchedGlobs.map { ["globPattern": .string($0)] }
+        send(
+            Outgoing.request(
+                id, "client/registerCapability",
+                [
+                    "registrations": [
+                        [
+                            "id": "slipway-watched-files", "method": "workspace/didChangeWatchedFiles",
+                            "registerOptions": ["watchers": .array(watchers)],
+                        ]
+                    ]
+                ]))
+    }
+
+    func changeFolders(_ params: JSONValue) {
+        for f in params["event"]?["removed"]?.arrayValue ?? [] {
+            if let p = f["uri"]?.stringValue.flatMap(LSP.path(ofURI:)) { workspaceFolders.removeAll { $0 == p } }
+        }
+        for f in params["event"]?["added"]?.arrayValue ?? [] {
+            if let p = f["uri"]?.stringValue.flatMap(LSP.path(ofURI:)) { workspaceFolders.append(p) }
+        }
+    }
+
+    // MARK: documents
+
+    func didOpen(_ params: JSONValue) throws(ResponseError) {
+        guard let td = params["textDocument"], let uri = td["uri"]?.stringValue, let text = td["text"]?.stringValue else {
+            throw .invalidParams("didOpen needs textDocument.uri and textDocument.text")
+        }
+        documents[uri] = Document(
+            uri: uri, version: td["version"]?.intValue ?? 0, languageID: td["languageId"]?.stringValue ?? "yaml", text: text)
+        analyses[uri] = nil
+        scheduleCheck(uri)
+    }
+
+    func didChange(_ params: JSONValue) throws(ResponseError) {
+        guard let uri = params["textDocument"]?["uri"]?.stringValue, var doc = documents[uri] else {
+            throw .invalidParams("didChange for a document that is not open")
+        }
+        try doc.apply(params["contentChanges"]?.arrayValue ?? [], unit: unit)
+        doc.version = params["textDocument"]?["version"]?.intValue ?? doc.version + 1
+        documents[uri] = doc
+        analyses[uri] = nil
+        scheduleCheck(uri)
+    }
+
+    func didClose(_ params: JSONValue) throws(ResponseError) {
+        guard let uri = params["textDocument"]?["uri"]?.stringValue else { throw .invalidParams("didClose needs textDocument.uri") }
+        documents[uri] = nil
+        analyses[uri] = nil
+        checks[uri]?.dirty = false
+        if !capabilities.pullDiagnostics {
+            send(Outgoing.notification("textDocument/publishDiagnostics", ["uri": .string(uri), "diagnostics": []]))
+        }
+    }
+
+    // MARK: diagnostics
+
+    /// Starts a check now if none is running for this document; otherwise marks it dirty so one more
+    /// pass follows the running one. A burst of edits therefore costs a handful of passes.
+    func scheduleCheck(_ uri: String) {
+        var state = checks[uri] ?? CheckState()
+        state.dirty = true
+        checks[uri] = state
+        guard !state.running else { return }
+        runCheck(uri)
+    }
+
+    func runCheck(_ uri: String) {
+        guard var state = checks[uri], state.dirty, let doc = documents[uri] else {
+            checks[uri]?.running = false
+            return
+        }
+        state.dirty = false
+        state.running = true
+        state.passes += 1
+        checks[uri] = state
+        let checker = self.checker
+        Task.detached { [weak self] in
+            let analysis = Analysis.compute(doc, checker: checker)
+            await self?.checked(uri, doc, analysis)
+        }
+    }
+
+    func checked(_ uri: String, _ doc: Document, _ analysis: Analysis) {
+        if let current = documents[uri], current.version == doc.version {
+            analyses[uri] = analysis
+            if capabilities.pullDiagnostics {
+                if capabilities.diagnosticRefresh { refreshDiagnostics() }
+            } else {
+                send(
+                    Outgoing.notification(
+                        "textDocument/publishDiagnostics",
+                        [
+                            "uri": .string(uri), "version": .int(doc.version),
+                            "diagnostics": .array(DiagnosticConversion.lsp(analysis, doc, unit: unit, capabilities: capabilities)),
+                        ]))
+            }
+        }
+        checks[uri]?.running = false
+        if checks[uri]?.dirty == true { runCheck(uri) }
+    }
+
+    func refreshDiagnostics() {
+        let id = RequestID.string("slipway-\(nextOutgoingID)")
+        nextOutgoingID += 1
+        send(Outgoing.request(id, "workspace/diagnostic/refresh", .null))
+    }
+
+    /// The exit code when stdin closes without an `exit` notification.
+    public func exitCodeAtEndOfInput() -> Int32 { phase == .shuttingDown ? 0 : 1 }
+
+    /// Diagnostic passes run so far for a document (for tests and benchmarks of debouncing).
+    public func checkPasses(_ uri: String) -> Int { checks[uri]?.passes ?? 0 }
+
+    /// True when no check is running or pending for any document.
+    public func isIdle() -> Bool { checks.values.allSatisfy { !$0.running && !$0.dirty } && inFlight.isEmpty }
+}
+
+public enum ServerInfo {
+    public static let version = "0.1.0"
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+import LanguageServer
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the language server: JSON-RPC (LSP 3.17) over stdin and stdout.",
+        discussion: "Editors start it; see editors/. Nothing but protocol is written to stdout; logs go to stderr."
+    )
+
+    @Option(help: "Also append logs to this file.")
+    var logFile: String?
+
+    @Option(help: "Record every message in both directions to this file, for bug reports.")
+    var trace: String?
+
+    @Flag(help: "Accepted for editors that pass it; stdio is the only transport.")
+    var stdio = false
+
+    func run() async throws {
+        let code = await StdioTransport.serve(StdioTransport.Options(logFile: logFile, traceFile: trace))
+        if code != 0 { throw ExitCode(code) }
+    }
+}
