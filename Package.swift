@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(name: "slipway-bench", dependencies: ["Checking", "Manifest", "YAMLSyntax"]),
 
         // Fixture helpers shared by the test targets (inline position and range markers).
-        .target(name: "TestSupport", dependencies: ["Diagnostics"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Diagnostics", "Checking"], path: "Tests/TestSupport"),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "JSON", "TestSupport"]),
         .testTarget(name: "YAMLSyntaxTests", dependencies: ["YAMLSyntax", "Diagnostics", "TestSupport"]),
         .testTarget(

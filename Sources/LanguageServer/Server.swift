@@ -34,8 +34,17 @@ public actor Server {
     struct CheckState {
         var running = false
         var dirty = false
+        var waiting = false
         var passes = 0
+        var lastChange = ContinuousClock.now
+        var dirtySince = ContinuousClock.now
     }
+
+    /// Edits closer together than this are a burst (a paste, a replayed macro, a formatter): their checks
+    /// wait for a quiet moment. An edit after a pause is checked at once.
+    static let burstGap = Duration.milliseconds(5)
+    /// The longest a burst may hold diagnostics back, so continuous typing still sees them refresh.
+    static let maxBurstWait = Duration.milliseconds(100)
 
     public init(
         checker: ManifestChecker = ManifestChecker(), send: @escaping Send, log: @escaping @Sendable (String) -> Void = { _ in },
@@ -275,10 +284,34 @@ public actor Server {
     /// pass follows the running one. A burst of edits therefore costs a handful of passes.
     func scheduleCheck(_ uri: String) {
         var state = checks[uri] ?? CheckState()
+        let now = ContinuousClock.now
+        if !state.dirty { state.dirtySince = now }
         state.dirty = true
+        state.lastChange = now
         checks[uri] = state
-        guard !state.running else { return }
+        guard !state.running, !state.waiting else { return }
         runCheck(uri)
+    }
+
+    /// After a pass, if edits came in meanwhile: check again now if they have stopped, otherwise wait for
+    /// a gap in the burst (bounded by `maxBurstWait`).
+    func followUp(_ uri: String) {
+        guard let state = checks[uri], state.dirty, !state.running, !state.waiting else { return }
+        let now = ContinuousClock.now
+        if now - state.lastChange >= Server.burstGap || now - state.dirtySince >= Server.maxBurstWait {
+            runCheck(uri)
+            return
+        }
+        checks[uri]?.waiting = true
+        Task { [weak self] in
+            try? await Task.sleep(for: Server.burstGap)
+            await self?.endWait(uri)
+        }
+    }
+
+    func endWait(_ uri: String) {
+        checks[uri]?.waiting = false
+        followUp(uri)
     }
 
     func runCheck(_ uri: String) {
@@ -313,7 +346,7 @@ public actor Server {
             }
         }
         checks[uri]?.running = false
-        if checks[uri]?.dirty == true { runCheck(uri) }
+        followUp(uri)
     }
 
     func refreshDiagnostics() {

@@ -4,6 +4,7 @@ import Glibc
 import Checking
 import Diagnostics
 import Testing
+import TestSupport
 
 /// Hostile or broken files: each gets one clear diagnostic, in bounded time and memory, and checking goes on.
 @Suite struct BadInputSpec {

@@ -2,6 +2,7 @@ import Checking
 import Diagnostics
 import Manifest
 import Testing
+import TestSupport
 
 /// docs/diagnostics.md is a specification the tests execute: every code has a section; in each section the
 /// first `yaml` example reports the code and the second (the fix) does not.

@@ -3,6 +3,7 @@ import Diagnostics
 import JSON
 import Reporting
 import Testing
+import TestSupport
 
 private func result(_ text: String, path: String = "m.slipway.yaml") -> CheckResult {
     let folder = PathUtil.directory(of: path)

@@ -1,11 +1,11 @@
 import Checking
 
 /// A file tree in memory for specs: paths map to contents; folders are implied by the paths under them.
-struct InMemoryFileSystem: FileSystem {
-    var files: [String: [UInt8]]
-    var folders: Set<String>
+public struct InMemoryFileSystem: FileSystem {
+    public var files: [String: [UInt8]]
+    public var folders: Set<String>
 
-    init(files: [String: String] = [:], folders: [String] = []) {
+    public init(files: [String: String] = [:], folders: [String] = []) {
         self.files = files.mapValues { Array($0.utf8) }
         var all = Set(folders.map { PathUtil.normalize($0) })
         for path in Array(files.keys) + folders {
@@ -18,14 +18,14 @@ struct InMemoryFileSystem: FileSystem {
         self.folders = all
     }
 
-    func kind(of path: String) -> FileKind {
+    public func kind(of path: String) -> FileKind {
         let p = PathUtil.normalize(path)
         if let f = files[p] { return .file(size: f.count) }
         if folders.contains(p) || p == "." { return .directory }
         return .missing
     }
 
-    func list(_ directory: String) -> [String] {
+    public func list(_ directory: String) -> [String] {
         let d = PathUtil.normalize(directory)
         let prefix = d == "." ? "" : d + "/"
         var names = Set<String>()
@@ -35,7 +35,7 @@ struct InMemoryFileSystem: FileSystem {
         return names.sorted()
     }
 
-    func read(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
+    public func read(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
         let p = PathUtil.normalize(path)
         if folders.contains(p) { throw FileError(path: path, reason: .isDirectory) }
         guard let f = files[p] else { throw FileError(path: path, reason: .notFound) }
@@ -45,5 +45,30 @@ struct InMemoryFileSystem: FileSystem {
 }
 
 /// The project layout the doc examples and most specs assume.
-let projectFiles = InMemoryFileSystem(
+public let projectFiles = InMemoryFileSystem(
     files: ["models/kws.onnx": "onnx", "models/other.onnx": "onnx"], folders: ["data/calib", "data/test"])
+
+/// Memory first, then the disk: specs that need a few invented files next to real ones.
+public struct OverlayFileSystem: FileSystem {
+    public let memory: InMemoryFileSystem
+    public let disk: any FileSystem
+
+    public init(memory: InMemoryFileSystem, disk: any FileSystem = LocalFileSystem()) {
+        self.memory = memory
+        self.disk = disk
+    }
+
+    public func kind(of path: String) -> FileKind {
+        let k = memory.kind(of: path)
+        return k == .missing ? disk.kind(of: path) : k
+    }
+
+    public func list(_ directory: String) -> [String] {
+        Array(Set(memory.list(directory) + disk.list(directory))).sorted()
+    }
+
+    public func read(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
+        if case .file = memory.kind(of: path) { return try memory.read(path, limit: limit) }
+        return try disk.read(path, limit: limit)
+    }
+}

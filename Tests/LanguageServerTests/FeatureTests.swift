@@ -1,0 +1,143 @@
+import JSON
+import Testing
+import TestSupport
+
+@testable import LanguageServer
+
+/// The editor features, each on a fixture with inline markers.
+@Suite struct FeatureSpec {
+    static let manifest = """
+        slipway: 1
+        model:
+          pa1️⃣th: models/kws.onnx
+        optimize:
+          quantize:
+            weights: in2️⃣t8
+            granul3️⃣
+        targets:
+          android:
+            runtime: lit4️⃣
+            budget: {size_mb: 4, 5️⃣}
+        """
+
+    @Test func hoverOnAKeyShowsTheSchemaDescription() async throws {
+        let c = try await TestClient.initialized()
+        let f = await c.open(FeatureSpec.manifest)
+        let h = try await c.request("textDocument/hover", f.at("1️⃣"))
+        let text = h["contents"]?["value"]?.stringValue ?? ""
+        #expect(h["contents"]?["kind"] == "markdown")
+        #expect(text.contains("**model.path**"))
+        #expect(text.contains("The model file, relative to this manifest"))
+    }
+
+    @Test func hoverOnAValueShowsWhatTheValueMeans() async throws {
+        let c = try await TestClient.initialized()
+        let f = await c.open(FeatureSpec.manifest)
+        let text = try await c.request("textDocument/hover", f.at("2️⃣"))["contents"]?["value"]?.stringValue ?? ""
+        #expect(text.contains("`int8`: 8-bit signed integers"))
+    }
+
+    @Test func hoverOnTheModelPathSummarisesTheModel() async throws {
+        let root = Repository.root
+        let c = try await TestClient.initialized()
+        let f = await c.open("slipway: 1\nmodel:\n  path: models/mobilen1️⃣et_tiny.onnx\ntargets: {a: {runtime: litert}}\n", uri: "file://\(root)/examples/mobile-cnn/h.slipway.yaml")
+        let text = try await c.request("textDocument/hover", f.at("1️⃣"))["contents"]?["value"]?.stringValue ?? ""
+        #expect(text.contains("onnx"))
+        #expect(text.contains("Conv"))
+    }
+
+    @Test func completionOffersTheKeysOfTheMappingAtTheCursorNotThoseAlreadySet() async throws {
+        let c = try await TestClient.initialized()
+        let f = await c.open(FeatureSpec.manifest)
+        let items = try await c.request("textDocument/completion", f.at("3️⃣"))["items"]?.arrayValue ?? []
+        #expect(items.compactMap { $0["label"]?.stringValue } == ["granularity"])
+        #expect(items.first?["textEdit"]?["newText"] == "granularity: ")
+    }
+
+    @Test func completionOffersValuesAfterAKey() async throws {
+        let c = try await TestClient.initialized()
+        let f = await c.open(FeatureSpec.manifest)
+        let weights = try await c.request("textDocument/completion", f.at("2️⃣"))["items"]?.arrayValue?.compactMap { $0["label"]?.stringValue }
+        #expect(weights == ["int8", "int4"])
+        let runtimes = try await c.request("textDocument/completion", f.at("4️⃣"))["items"]?.arrayValue?.compactMap { $0["label"]?.stringValue }
+        #expect(runtimes == ["litert"])
+    }
+
+    @Test func completionInsideAFlowMapping() async throws {
+        let c = try await TestClient.initialized()
+        let f = await c.open(FeatureSpec.manifest)
+        let labels = try await c.request("textDocument/completion", f.at("5️⃣"))["items"]?.arrayValue?.compactMap { $0["label"]?.stringValue }
+        #expect(labels == ["memory_mb", "latency_ms"])
+    }
+
+    @Test func completionOfTheModelPathListsModelFiles() async throws {
+        let root = Repository.root
+        let c = try await TestClient.initialized()
+        let f = await c.open("slipway: 1\nmodel:\n  path: models/1️⃣\n", uri: "file://\(root)/examples/kws-mcu/c.slipway.yaml")
+        let labels = try await c.request("textDocument/completion", f.at("1️⃣"))["items"]?.arrayValue?.compactMap { $0["label"]?.stringValue }
+        #expect(labels == ["models/ds_cnn_kws.onnx"])
+    }
+
+    @Test func quickFixesSuppressionsAndFixAll() async throws {
+        let c = try await TestClient.initialized()
+        let f = await c.open("slipway: 1\nmodel:\n  ⟦pth⟧: m.onnx\noptimize: {quantize: {weights: ⟦int9⟧}}\ntargets: {a: {runtime: coreml}}\n")
+        _ = try await c.diagnostics(f.uri)
+        let actions = try await c.request("textDocument/codeAction", ["textDocument": f.textDocument, "range": f.range(0), "context": ["diagnostics": []]]).arrayValue ?? []
+        let titles = actions.compactMap { $0["title"]?.stringValue }
+        #expect(titles.contains("Change 'pth' to 'path'"))
+        #expect(titles.contains("Suppress SW2001 on this line"))
+        let fix = actions.first { $0["title"] == "Change 'pth' to 'path'" }
+        #expect(fix?["isPreferred"] == true)
+        #expect(fix?["edit"]?["changes"]?[f.uri]?[0]?["newText"] == "path")
+        #expect(fix?["edit"]?["changes"]?[f.uri]?[0]?["range"] == f.range(0))
+        let suppress = actions.first { $0["title"] == "Suppress SW2001 on this line" }
+        #expect(suppress?["edit"]?["changes"]?[f.uri]?[0]?["newText"] == "  # slipway-ignore: SW2001\n")
+        let all = try await c.request("textDocument/codeAction", ["textDocument": f.textDocument, "range": f.range(0), "context": ["diagnostics": [], "only": ["source.fixAll.slipway"]]]).arrayValue ?? []
+        #expect(all.count == 1)
+        #expect(all.first?["edit"]?["changes"]?[f.uri]?.arrayValue?.compactMap { $0["newText"]?.stringValue } == ["path", "int8"])
+    }
+
+    @Test func symbolsFoldingSelectionAndLinks() async throws {
+        let c = try await TestClient.initialized()
+        let f = await c.open("slipway: 1\nmodel:\n  path: models/kws.onnx\ntargets:\n  android:\n    runtime: lit1️⃣ert\n  ios:\n    runtime: coreml\n")
+        let symbols = try await c.request("textDocument/documentSymbol", ["textDocument": f.textDocument]).arrayValue ?? []
+        #expect(symbols.compactMap { $0["name"]?.stringValue } == ["slipway", "model", "targets"])
+        #expect(symbols[2]["children"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["android", "ios"])
+        let folds = try await c.request("textDocument/foldingRange", ["textDocument": f.textDocument]).arrayValue ?? []
+        #expect(folds.contains(["startLine": 3, "endLine": 7]))
+        let sel = try await c.request("textDocument/selectionRange", ["textDocument": f.textDocument, "positions": [f.position("1️⃣")]])
+        #expect(sel[0]?["range"] == ["start": ["line": 5, "character": 13], "end": ["line": 5, "character": 19]])
+        #expect(sel[0]?["parent"]?["range"] == ["start": ["line": 5, "character": 4], "end": ["line": 5, "character": 19]])
+        let links = try await c.request("textDocument/documentLink", ["textDocument": f.textDocument]).arrayValue ?? []
+        #expect(links.first?["target"] == "file:///tmp/slipway-tests/models/kws.onnx")
+    }
+
+    @Test func codeLensOnTheModelSaysWhatItIs() async throws {
+        let root = Repository.root
+        let c = try await TestClient.initialized()
+        let f = await c.open("slipway: 1\nmodel: {path: models/ds_cnn_kws.onnx}\ntargets: {a: {runtime: tflite-micro}}\n", uri: "file://\(root)/examples/kws-mcu/l.slipway.yaml")
+        let lenses = try await c.request("textDocument/codeLens", ["textDocument": f.textDocument]).arrayValue ?? []
+        let title = lenses.first?["command"]?["title"]?.stringValue ?? ""
+        #expect(title.hasPrefix("ONNX · "))
+        #expect(title.hasSuffix(" · Inspect"))
+        let inspected = try await c.request("workspace/executeCommand", ["command": "slipway.inspect", "arguments": lenses.first?["command"]?["arguments"] ?? []])
+        #expect(inspected["format"] == "onnx")
+    }
+
+    @Test func checkWorkspacePublishesEveryManifest() async throws {
+        let c = try await TestClient.initialized(rootPath: Repository.root + "/examples")
+        let r = try await c.request("workspace/executeCommand", ["command": "slipway.checkWorkspace"])
+        #expect(r["files"] == 4)
+        #expect(r["errors"] == 7)
+        let shown = try await c.notification("window/showMessage")
+        #expect(shown["message"]?.stringValue?.hasPrefix("Slipway checked 4 manifests") == true)
+    }
+}
+
+enum Repository {
+    static let root: String = {
+        var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)
+        return parts.joined(separator: "/")
+    }()
+}
