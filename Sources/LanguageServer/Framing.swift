@@ -30,10 +30,11 @@ public struct FrameReader {
             }
             return nil
         }
-        let header = String(decoding: buffer[start..<headerEnd], as: UTF8.self)
         let bodyStart = headerEnd + 4
         var length: Int?
-        for line in header.split(whereSeparator: { $0 == "\r" || $0 == "\n" }) {
+        // Split on bytes: as Characters, "\r\n" is one grapheme and matches neither "\r" nor "\n".
+        let lines = buffer[start..<headerEnd].split(whereSeparator: { $0 == 0x0D || $0 == 0x0A })
+        for line in lines.map({ String(decoding: $0, as: UTF8.self) }) {
             let parts = line.split(separator: ":", maxSplits: 1)
             guard parts.count == 2 else {
                 start = bodyStart
