@@ -1,0 +1,99 @@
+"""`slipway serve` driven by pytest-lsp with the capabilities of real editors (VS Code 1.65, Neovim 0.7 and
+the latest Neovim it knows). Every response is checked against what that client declared it supports, and
+a violation fails the test (see pytest.ini)."""
+import os
+import pathlib
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+SLIPWAY = os.environ.get("SLIPWAY_BIN", str(REPO / ".build" / "debug" / "slipway"))
+EXAMPLE = REPO / "examples" / "kws-mcu" / "kws.slipway.yaml"
+BROKEN = "slipway: 1\nmodel:\n  pth: models/ds_cnn_kws.onnx\noptimize:\n  quantize: {weights: int8}\ntargets: {mcu: {runtime: tflite-micro}}\n"
+
+
+@pytest_lsp.fixture(
+    params=["visual-studio-code", "neovim@v0.7.0", "neovim"],
+    config=ClientServerConfig(server_command=[SLIPWAY, "serve"]),
+)
+async def client(request, lsp_client: LanguageClient):
+    # The test client does not implement dynamic registration; an editor would accept the file watchers.
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register(params):
+        return None
+
+    params = types.InitializeParams(
+        capabilities=client_capabilities(request.param),
+        workspace_folders=[types.WorkspaceFolder(uri=(REPO / "examples").as_uri(), name="examples")],
+    )
+    await lsp_client.initialize_session(params)
+    yield
+    await lsp_client.shutdown_session()
+
+
+def open_doc(client, text, path=EXAMPLE.parent / "probe.slipway.yaml"):
+    uri = path.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=text)))
+    return uri
+
+
+async def diagnostics(client: LanguageClient, uri: str):
+    """Pulled from clients that pull (Neovim 0.10+), pushed to the others."""
+    td = client.capabilities.text_document
+    if td is not None and td.diagnostic is not None:
+        report = await client.text_document_diagnostic_async(
+            types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+        return list(report.items)
+    await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    return list(client.diagnostics[uri])
+
+
+async def test_diagnostics_for_a_typo(client: LanguageClient):
+    uri = open_doc(client, BROKEN)
+    diags = await diagnostics(client, uri)
+    assert [d.code for d in diags] == ["SW2001"]
+    assert diags[0].range == types.Range(start=types.Position(line=2, character=2), end=types.Position(line=2, character=5))
+
+
+async def test_hover_and_completion(client: LanguageClient):
+    uri = open_doc(client, BROKEN)
+    await diagnostics(client, uri)
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=4, character=26)))
+    assert hover is not None
+    value = hover.contents.value if hasattr(hover.contents, "value") else str(hover.contents)
+    assert "8-bit signed integers" in value
+    items = await client.text_document_completion_async(types.CompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=4, character=26)))
+    labels = [i.label for i in (items.items if hasattr(items, "items") else items)]
+    assert labels == ["int8"]
+
+
+async def test_code_actions_fix_the_typo(client: LanguageClient):
+    uri = open_doc(client, BROKEN)
+    diag = (await diagnostics(client, uri))[0]
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=diag.range,
+        context=types.CodeActionContext(diagnostics=[diag])))
+    titles = [a.title for a in actions]
+    assert "Change 'pth' to 'path'" in titles
+
+
+async def test_outline_and_folding(client: LanguageClient):
+    uri = EXAMPLE.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=EXAMPLE.read_text())))
+    assert await diagnostics(client, uri) == []
+    symbols = await client.text_document_document_symbol_async(
+        types.DocumentSymbolParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    names = [s.name for s in symbols]
+    assert names[:4] == ["slipway", "name", "description", "model"]
+    folds = await client.text_document_folding_range_async(
+        types.FoldingRangeParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    assert len(folds) >= 4
+    lenses = await client.text_document_code_lens_async(types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    assert lenses and lenses[0].command.title.startswith("ONNX")
