@@ -1,0 +1,40 @@
+/// Magnitude-pruning questions to answer.
+public struct PruningOptions: Sendable, Hashable {
+    /// Fraction of values to zero; the threshold is the ⌊target · n⌋-th smallest |x| (0-based), per tensor
+    /// and over the whole model.
+    public var targetSparsity: Double
+    /// A threshold of the user's: the sparsity it reaches and the energy it keeps.
+    public var threshold: Float?
+    /// N:M patterns along each tensor's reduction axis.
+    public var patterns: [NMPattern]
+
+    public init(targetSparsity: Double = 0.5, threshold: Float? = nil, patterns: [NMPattern] = [.twoFour, .fourEight]) {
+        self.targetSparsity = targetSparsity
+        self.threshold = threshold
+        self.patterns = patterns
+    }
+}
+
+public struct CompressionOptions: Sendable {
+    /// The first is the primary scheme (its size is used for the pruned-and-quantised sizes); the others are
+    /// measured in the same pass, to compare (advice such as "per-channel would raise the worst tensor").
+    public var schemes: [QuantizationScheme]
+    public var pruning: PruningOptions?
+    /// Threads; nil means every online core.
+    public var workers: Int?
+    /// Elements per work item: small enough that the second look at a chunk hits the L2 cache.
+    public var chunkElements: Int
+    public var advice: AdviceOptions
+
+    public init(
+        schemes: [QuantizationScheme] = [QuantizationScheme(.int8, granularity: .perChannel)],
+        pruning: PruningOptions? = PruningOptions(), workers: Int? = nil, chunkElements: Int = 1 << 16,
+        advice: AdviceOptions = AdviceOptions()
+    ) {
+        self.schemes = schemes
+        self.pruning = pruning
+        self.workers = workers
+        self.chunkElements = chunkElements
+        self.advice = advice
+    }
+}

@@ -1,0 +1,63 @@
+/// Scales and zero points from each group's range, as the reference defines them (float64):
+/// symmetric s = max|x| / qmax; asymmetric s = (max − min) / (hi − lo), z = round(lo − min / s), clipped to
+/// the code range only when the range was widened to include 0.
+enum Scales {
+    static func params(_ scheme: QuantizationScheme, mins: ArraySlice<Float>, maxs: ArraySlice<Float>) -> GroupParams {
+        let count = mins.count
+        var sdiv = [Double](repeating: .infinity, count: count)
+        var smul = [Double](repeating: 0, count: count)
+        var keep = [Double](repeating: 1, count: count)
+        var zero = [Double](repeating: 0, count: count)
+        let lo: Double, hi: Double
+        if scheme.symmetric {
+            let (qmax, z) = scheme.type.symmetricRange(reduceRange: scheme.reduceRange)
+            lo = z - qmax
+            hi = z + qmax
+            for g in 0..<count {
+                zero[g] = z
+                let mn = mins[mins.startIndex + g], mx = maxs[maxs.startIndex + g]
+                guard mn <= mx else { continue }  // no finite value in the group
+                let amax = Swift.max(Double(abs(mn)), Double(abs(mx)))
+                let s = amax / qmax
+                guard s > 0, s.isFinite else { continue }
+                sdiv[g] = s; smul[g] = s; keep[g] = 0
+            }
+        } else {
+            (lo, hi) = scheme.type.asymmetricRange(reduceRange: scheme.reduceRange)
+            let exactZero = Swift.min(Swift.max(0, lo), hi)
+            for g in 0..<count {
+                zero[g] = exactZero
+                var mn = Double(mins[mins.startIndex + g]), mx = Double(maxs[maxs.startIndex + g])
+                guard mn <= mx else { continue }
+                if scheme.widenRangeToZero { mn = Swift.min(mn, 0); mx = Swift.max(mx, 0) }
+                let s = (mx - mn) / (hi - lo)
+                guard s > 0, s.isFinite else { continue }
+                var z = rintScalar(lo - mn / s)
+                if scheme.widenRangeToZero { z = Swift.min(Swift.max(z, lo), hi) }
+                sdiv[g] = s; smul[g] = s; keep[g] = 0; zero[g] = z
+            }
+        }
+        return GroupParams(sdiv: sdiv, smul: smul, keep: keep, zero: zero, lo: lo, hi: hi)
+    }
+
+    static func summary(_ p: GroupParams, scheme: QuantizationScheme) -> ScaleSummary {
+        var s = ScaleSummary(groups: p.smul.count, exactGroups: 0)
+        var sum = 0.0, n = 0
+        let storesZero = !scheme.symmetric || !scheme.type.isSigned
+        for g in p.smul.indices {
+            if p.keep[g] == 1 { s.exactGroups += 1; continue }
+            let v = p.smul[g]
+            s.min = Swift.min(s.min ?? v, v)
+            s.max = Swift.max(s.max ?? v, v)
+            sum += v
+            n += 1
+            if storesZero {
+                let z = Int(p.zero[g])
+                s.zeroPointMin = Swift.min(s.zeroPointMin ?? z, z)
+                s.zeroPointMax = Swift.max(s.zeroPointMax ?? z, z)
+            }
+        }
+        if n > 0 { s.mean = sum / Double(n) }
+        return s
+    }
+}
