@@ -37,6 +37,8 @@ let package = Package(
         ),
         // In-process benchmarks; `make bench` runs it in release mode.
         .executableTarget(name: "slipway-bench", dependencies: ["Checking", "Manifest", "YAMLSyntax"]),
+        // Compression engine throughput on a mapped float32 tensor set; bench/bench_compression.py drives it.
+        .executableTarget(name: "compression-bench", dependencies: ["Compression", "JSON"]),
 
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics"]),
         .testTarget(name: "YAMLSyntaxTests", dependencies: ["YAMLSyntax", "Diagnostics"]),

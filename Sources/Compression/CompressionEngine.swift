@@ -161,6 +161,7 @@ final class Run: @unchecked Sendable {
     var basic: [BasicScan] = []
     var failures: [String?] = []
     var hist: [UInt32] = []
+    var histEnergy: [Double] = []
     var given: [GivenAccum] = []
     /// Offsets of (tensor, layout) group accumulators within a worker's block.
     var accOffset: [[Int]] = []
@@ -171,11 +172,14 @@ final class Run: @unchecked Sendable {
     var params: [[GroupParams?]] = []
     var tensorBucket: [(bucket: Int, below: Int, rank: Int)?] = []
     var tensorHist: [[Int]] = []
+    var tensorEnergy: [[Double]] = []
     var globalBucket: (bucket: Int, below: Int, rank: Int)?
     // pass 2
     var errors: [ErrorAccum] = []
     var casts: [CastAccum] = []
-    var targets: [[MagnitudeSelection.Target]] = []
+    /// Per chunk, the |x| bit patterns in the tensor's target bucket (0) and in the global one (1).
+    var cands0: [[UInt32]] = []
+    var cands1: [[UInt32]] = []
     var nm: [NMAccum] = []
 
     init(items: [Item], options: CompressionOptions) {
@@ -218,7 +222,10 @@ final class Run: @unchecked Sendable {
         basic = Array(repeating: BasicScan(), count: chunks)
         failures = Array(repeating: nil, count: chunks)
         let pruning = options.pruning
-        if pruning != nil { hist = Array(repeating: 0, count: chunks * MagnitudeSelection.buckets) }
+        if pruning != nil {
+            hist = Array(repeating: 0, count: chunks * MagnitudeSelection.buckets)
+            histEnergy = Array(repeating: 0, count: chunks * MagnitudeSelection.buckets)
+        }
         if pruning?.threshold != nil { given = Array(repeating: GivenAccum(), count: chunks) }
         var off = 0
         for item in items {
@@ -241,6 +248,7 @@ final class Run: @unchecked Sendable {
         basic.withUnsafeMutableBufferPointer { basicB in
         failures.withUnsafeMutableBufferPointer { failB in
         hist.withUnsafeMutableBufferPointer { histB in
+        histEnergy.withUnsafeMutableBufferPointer { energyB in
         given.withUnsafeMutableBufferPointer { givenB in
         mins.withUnsafeMutableBufferPointer { minB in
         maxs.withUnsafeMutableBufferPointer { maxB in
@@ -258,8 +266,9 @@ final class Run: @unchecked Sendable {
                             ScanKernels.groupRanges(p, lo: lo, hi: hi, layout: layout, checked: b.nonFinite > 0,
                                                     mins: mb + o, maxs: xb + o)
                         }
-                        if wantHist, let hb = histB.baseAddress {
-                            MagnitudeSelection.histogram(p, n, into: hb + c * MagnitudeSelection.buckets)
+                        if wantHist, let hb = histB.baseAddress, let eb = energyB.baseAddress {
+                            let o = c * MagnitudeSelection.buckets
+                            MagnitudeSelection.histogram(p, n, into: hb + o, energy: eb + o)
                         }
                         if let th = threshold {
                             var g = GivenAccum()
@@ -276,7 +285,7 @@ final class Run: @unchecked Sendable {
                     failB[c] = String(describing: error)
                 }
             }
-        }}}}}}
+        }}}}}}}
     }
 
     /// Merges the workers' ranges into scales, and the histograms into the buckets holding the target ranks.
@@ -310,9 +319,14 @@ final class Run: @unchecked Sendable {
         var total = 0
         for (t, item) in items.enumerated() {
             var h = [Int](repeating: 0, count: B)
+            var e = [Double](repeating: 0, count: B)
             for c in firstChunk[t]..<firstChunk[t + 1] {
-                for b in 0..<B { h[b] += Int(hist[c * B + b]) }
+                for b in 0..<B {
+                    h[b] += Int(hist[c * B + b])
+                    e[b] += histEnergy[c * B + b]
+                }
             }
+            tensorEnergy.append(e)
             for b in 0..<B { global[b] += h[b] }
             total += item.n
             let k = Swift.min(Int((pruning.targetSparsity * Double(item.n)).rounded(.down)), item.n - 1)
@@ -330,12 +344,14 @@ final class Run: @unchecked Sendable {
         let S = schemeCount, P = patternCount
         errors = Array(repeating: ErrorAccum(), count: chunks * S)
         casts = Array(repeating: CastAccum(), count: chunks * S)
-        targets = Array(repeating: [], count: options.pruning == nil ? 0 : chunks)
+        cands0 = Array(repeating: [], count: options.pruning == nil ? 0 : chunks)
+        cands1 = cands0
         nm = Array(repeating: NMAccum(), count: chunks * P)
         let patterns = options.pruning?.patterns ?? []
         errors.withUnsafeMutableBufferPointer { errB in
         casts.withUnsafeMutableBufferPointer { castB in
-        targets.withUnsafeMutableBufferPointer { tgtB in
+        cands0.withUnsafeMutableBufferPointer { c0B in
+        cands1.withUnsafeMutableBufferPointer { c1B in
         nm.withUnsafeMutableBufferPointer { nmB in
             Parallel.forEach(count: chunks, workers: workers) { w, c in
                 let t = chunkTensor[c], lo = chunkLo[c], hi = chunkHi[c]
@@ -352,12 +368,25 @@ final class Run: @unchecked Sendable {
                                 castB[c * S + s] = FloatCast.measure(p, hi - lo, type: scheme.type)
                             }
                         }
-                        if !tgtB.isEmpty {
-                            var tg: [MagnitudeSelection.Target] = []
-                            tg.append(.init(bucket: tensorBucket[t]?.bucket ?? -1))
-                            tg.append(.init(bucket: globalBucket?.bucket ?? -1))
-                            MagnitudeSelection.collect(p, hi - lo, &tg)
-                            tgtB[c] = tg
+                        if !c0B.isEmpty {
+                            // Sized from this chunk's histogram: the collector stores without bounds checks.
+                            let B = MagnitudeSelection.buckets
+                            let b0 = tensorBucket[t]?.bucket ?? -1, b1 = globalBucket?.bucket ?? -1
+                            let n0 = b0 >= 0 ? Int(hist[c * B + b0]) : 0, n1 = b1 >= 0 ? Int(hist[c * B + b1]) : 0
+                            var k1 = 0
+                            var a1 = [UInt32]()
+                            let a0 = [UInt32](unsafeUninitializedCapacity: n0 + 1) { buf0, count0 in
+                                a1 = [UInt32](unsafeUninitializedCapacity: n1 + 1) { buf1, count1 in
+                                    guard let p0 = buf0.baseAddress, let p1 = buf1.baseAddress else { return }
+                                    let (k0, kk1) = MagnitudeSelection.collect(
+                                        p, hi - lo, UInt32(truncatingIfNeeded: b0), p0, UInt32(truncatingIfNeeded: b1), p1)
+                                    count0 = Swift.min(k0, n0)
+                                    k1 = Swift.min(kk1, n1)
+                                    count1 = k1
+                                }
+                            }
+                            c0B[c] = a0
+                            c1B[c] = a1
                         }
                         if !patterns.isEmpty {
                             let d = item.dims
@@ -372,7 +401,7 @@ final class Run: @unchecked Sendable {
                     // Recorded in pass 1 already for sources that fail consistently; keep the first message.
                 }
             }
-        }}}}
+        }}}}}
     }
 
     // MARK: results
@@ -431,17 +460,16 @@ final class Run: @unchecked Sendable {
     }
 
     private func candidates(_ t: Int, target: Int) -> [UInt32] {
+        let source = target == 0 ? cands0 : cands1
         var all: [UInt32] = []
-        for c in firstChunk[t]..<firstChunk[t + 1] where target < targets[c].count {
-            all.append(contentsOf: targets[c][target].candidates)
-        }
+        for c in firstChunk[t]..<firstChunk[t + 1] where c < source.count { all.append(contentsOf: source[c]) }
         return all
     }
 
-    private func energyAbove(_ t: Int, target: Int) -> Double {
-        var e = 0.0
-        for c in firstChunk[t]..<firstChunk[t + 1] where target < targets[c].count { e += targets[c][target].energyAbove }
-        return e
+    /// Σx² of the tensor's finite values in buckets above `bucket`.
+    private func energyAbove(_ t: Int, bucket: Int) -> Double {
+        guard t < tensorEnergy.count, bucket >= 0 else { return 0 }
+        return tensorEnergy[t][Swift.min(bucket + 1, MagnitudeSelection.buckets)...].reduce(0, +)
     }
 
     /// Sparsity and energy of zeroing |x| < threshold, given the values in the threshold's bucket.
@@ -467,7 +495,7 @@ final class Run: @unchecked Sendable {
     private var globalBits: UInt32? {
         guard let g = globalBucket else { return nil }
         var all: [UInt32] = []
-        for c in targets.indices where targets[c].count > 1 { all.append(contentsOf: targets[c][1].candidates) }
+        for c in cands1 { all.append(contentsOf: c) }
         return MagnitudeSelection.select(rank: g.rank - g.below, among: all)?.bits
     }
 
@@ -480,7 +508,7 @@ final class Run: @unchecked Sendable {
             let cands = candidates(t, target: 0)
             let bits = MagnitudeSelection.select(rank: tb.rank - tb.below, among: cands)?.bits
             own = thresholdResult(bits: bits, bucket: tb.bucket, below: tb.below, candidates: cands,
-                                  energyAbove: energyAbove(t, target: 0), n: item.n, zeros: b.zeros, signal: b.signal)
+                                  energyAbove: energyAbove(t, bucket: tb.bucket), n: item.n, zeros: b.zeros, signal: b.signal)
         } else {
             own = thresholdResult(bits: nil, bucket: 0, below: 0, candidates: [], energyAbove: 0, n: item.n,
                                   zeros: b.zeros, signal: b.signal)
@@ -489,7 +517,7 @@ final class Run: @unchecked Sendable {
         if let g = globalBucket {
             let below = tensorHist[t][..<g.bucket].reduce(0, +)
             atGlobal = thresholdResult(bits: cachedGlobalBits, bucket: g.bucket, below: below,
-                                       candidates: candidates(t, target: 1), energyAbove: energyAbove(t, target: 1),
+                                       candidates: candidates(t, target: 1), energyAbove: energyAbove(t, bucket: g.bucket),
                                        n: item.n, zeros: b.zeros, signal: b.signal)
         }
         var atGiven: ThresholdResult?

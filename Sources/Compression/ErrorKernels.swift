@@ -37,12 +37,12 @@ enum ErrorKernels {
         let m = D4(repeating: roundMagic)
         let r = (x / sdiv + m) - m
         let q = r + z
-        let qc = pointwiseMin(pointwiseMax(q, lo), hi)
+        let qc = vmin(vmax(q, lo), hi)
         let xh = (qc - z) * smul + x * keep
         let e = x - xh
         let e2 = e * e
         noise += e2
-        maxe = pointwiseMax(maxe, e2)
+        maxe = vmax(maxe, e2)
         clip += D4(repeating: 0).replacing(with: 1, where: q .!= qc)
     }
 

@@ -10,28 +10,41 @@ enum MagnitudeSelection {
 
     @inline(__always) static func magnitudeBits(_ x: Float) -> UInt32 { x.bitPattern & 0x7FFF_FFFF }
 
-    /// Adds the top-bit histogram of |p[0..<n]| into `hist` (`buckets` counters). Four interleaved
-    /// sub-histograms, so that runs of similar magnitudes do not serialise on one counter.
-    static func histogram(_ p: UnsafePointer<Float>, _ n: Int, into hist: UnsafeMutablePointer<UInt32>) {
+    /// Adds the top-bit histogram of |p[0..<n]| into `hist` and the Σx² of each bucket into `energy` (finite
+    /// values only), so that the energy above any bucket is known without another look at the values. Four
+    /// interleaved sub-histograms, so that runs of similar magnitudes do not serialise on one counter.
+    static func histogram(_ p: UnsafePointer<Float>, _ n: Int, into hist: UnsafeMutablePointer<UInt32>,
+                          energy: UnsafeMutablePointer<Double>) {
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 4 * buckets) { sub in
-            guard let h = sub.baseAddress else { return }
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 4 * buckets) { esub in
+            guard let h = sub.baseAddress, let e = esub.baseAddress else { return }
             h.initialize(repeating: 0, count: 4 * buckets)
-            let h1 = h + buckets, h2 = h + 2 * buckets, h3 = h + 3 * buckets
+            e.initialize(repeating: 0, count: 4 * buckets)
             let u = UnsafeRawPointer(p).assumingMemoryBound(to: UInt32.self)
             var i = 0
             while i + 4 <= n {
-                h[Int((u[i] & 0x7FFF_FFFF) >> shift)] &+= 1
-                h1[Int((u[i + 1] & 0x7FFF_FFFF) >> shift)] &+= 1
-                h2[Int((u[i + 2] & 0x7FFF_FFFF) >> shift)] &+= 1
-                h3[Int((u[i + 3] & 0x7FFF_FFFF) >> shift)] &+= 1
+                for k in 0..<4 {
+                    let b = Int((u[i + k] & 0x7FFF_FFFF) >> shift) &+ k &* buckets
+                    let x = Double(p[i + k])
+                    h[b] &+= 1
+                    e[b] += x * x
+                }
                 i += 4
             }
             while i < n {
-                h[Int((u[i] & 0x7FFF_FFFF) >> shift)] &+= 1
+                let b = Int((u[i] & 0x7FFF_FFFF) >> shift)
+                h[b] &+= 1
+                e[b] += Double(p[i]) * Double(p[i])
                 i += 1
             }
-            for b in 0..<buckets { hist[b] &+= h[b] &+ h1[b] &+ h2[b] &+ h3[b] }
-        }
+            for b in 0..<buckets {
+                hist[b] &+= h[b] &+ h[b + buckets] &+ h[b + 2 * buckets] &+ h[b + 3 * buckets]
+                // Inf and NaN land in the top buckets; their energy is left out like everywhere else.
+                if b < nonFiniteBucket {
+                    energy[b] += (e[b] + e[b + buckets]) + (e[b + 2 * buckets] + e[b + 3 * buckets])
+                }
+            }
+        }}
     }
 
     /// The bucket holding rank k (0-based) and the count of values in lower buckets; nil if k is out of range.
@@ -44,47 +57,37 @@ enum MagnitudeSelection {
         return nil
     }
 
-    /// Second pass over one chunk: for each target bucket, Σx² of the finite values in higher buckets, and
-    /// the bit patterns of the values inside the bucket.
-    struct Target: Sendable {
-        var bucket: Int
-        var energyAbove: Double = 0
-        var candidates: [UInt32] = []
-    }
-
-    static func collect(_ p: UnsafePointer<Float>, _ n: Int, _ targets: inout [Target]) {
-        for t in targets.indices {
-            let bucket = UInt32(clamping: targets[t].bucket)
-            var cand = targets[t].candidates
-            targets[t].candidates = []
-            let vb = SIMD8<UInt32>(repeating: bucket)
-            let vinf = SIMD8<UInt32>(repeating: UInt32(nonFiniteBucket))
-            var e0 = D4(), e1 = D4()
-            var i = 0
-            while i + 8 <= n {
-                let x = load8(p, i)
-                let b = (unsafeBitCast(x, to: SIMD8<UInt32>.self) & 0x7FFF_FFFF) &>> shift
-                let above = (b .> vb) .& (b .< vinf)
-                let xa = F8(repeating: 0).replacing(with: x, where: above)
-                let lo = D4(xa.lowHalf), hi = D4(xa.highHalf)
-                e0 += lo * lo
-                e1 += hi * hi
-                if any(b .== vb) {
-                    for j in 0..<8 where b[j] == bucket { cand.append(magnitudeBits(x[j])) }
+    /// Second pass over one chunk: the bit patterns of |x| inside bucket `b0` (into `c0`) and `b1` (into
+    /// `c1`). Each buffer must hold the bucket's count in this chunk plus one: stores are unconditional and
+    /// the cursor only advances on a match, so the hot loop has no unpredictable branch.
+    static func collect(_ p: UnsafePointer<Float>, _ n: Int, _ b0: UInt32, _ c0: UnsafeMutablePointer<UInt32>,
+                        _ b1: UInt32, _ c1: UnsafeMutablePointer<UInt32>) -> (Int, Int) {
+        var k0 = 0, k1 = 0
+        let v0 = SIMD8<UInt32>(repeating: b0), v1 = SIMD8<UInt32>(repeating: b1)
+        var i = 0
+        while i + 8 <= n {
+            let m = unsafeBitCast(load8(p, i), to: SIMD8<UInt32>.self) & 0x7FFF_FFFF
+            let b = m &>> shift
+            let h0 = b .== v0, h1 = b .== v1
+            if any(h0 .| h1) {
+                for j in 0..<8 {
+                    c0[k0] = m[j]
+                    k0 &+= h0[j] ? 1 : 0
+                    c1[k1] = m[j]
+                    k1 &+= h1[j] ? 1 : 0
                 }
-                i += 8
             }
-            var tail = 0.0
-            while i < n {
-                let mb = magnitudeBits(p[i])
-                let b = mb >> shift
-                if b > bucket && Int(b) < nonFiniteBucket { tail += Double(p[i]) * Double(p[i]) }
-                if b == bucket { cand.append(mb) }
-                i += 1
-            }
-            targets[t].energyAbove += (e0 + e1).sum() + tail
-            targets[t].candidates = cand
+            i += 8
         }
+        while i < n {
+            let m = magnitudeBits(p[i])
+            c0[k0] = m
+            k0 &+= m >> shift == b0 ? 1 : 0
+            c1[k1] = m
+            k1 &+= m >> shift == b1 ? 1 : 0
+            i += 1
+        }
+        return (k0, k1)
     }
 
     /// The rank-r smallest of `candidates` (bit patterns sharing their top 11 bits), and how many are smaller.

@@ -8,6 +8,23 @@
     UnsafeRawPointer(p + i).loadUnaligned(as: F8.self)
 }
 
+/// Lane-wise min/max written as selects, which compile to minps/maxpd: the generic `pointwiseMin` is an
+/// out-of-line call per vector here. Finite data only (NaN goes either way).
+@inline(__always) func vmin(_ a: F8, _ b: F8) -> F8 {
+    F8(a[0] < b[0] ? a[0] : b[0], a[1] < b[1] ? a[1] : b[1], a[2] < b[2] ? a[2] : b[2], a[3] < b[3] ? a[3] : b[3],
+       a[4] < b[4] ? a[4] : b[4], a[5] < b[5] ? a[5] : b[5], a[6] < b[6] ? a[6] : b[6], a[7] < b[7] ? a[7] : b[7])
+}
+@inline(__always) func vmax(_ a: F8, _ b: F8) -> F8 {
+    F8(a[0] > b[0] ? a[0] : b[0], a[1] > b[1] ? a[1] : b[1], a[2] > b[2] ? a[2] : b[2], a[3] > b[3] ? a[3] : b[3],
+       a[4] > b[4] ? a[4] : b[4], a[5] > b[5] ? a[5] : b[5], a[6] > b[6] ? a[6] : b[6], a[7] > b[7] ? a[7] : b[7])
+}
+@inline(__always) func vmin(_ a: D4, _ b: D4) -> D4 {
+    D4(a[0] < b[0] ? a[0] : b[0], a[1] < b[1] ? a[1] : b[1], a[2] < b[2] ? a[2] : b[2], a[3] < b[3] ? a[3] : b[3])
+}
+@inline(__always) func vmax(_ a: D4, _ b: D4) -> D4 {
+    D4(a[0] > b[0] ? a[0] : b[0], a[1] > b[1] ? a[1] : b[1], a[2] > b[2] ? a[2] : b[2], a[3] > b[3] ? a[3] : b[3])
+}
+
 @inline(__always) func isFinite(_ x: Float) -> Bool { x.bitPattern & 0x7F80_0000 != 0x7F80_0000 }
 
 struct BasicScan: Sendable {
@@ -73,8 +90,8 @@ enum ScanKernels {
             var vmn = F8(repeating: .infinity), vmx = F8(repeating: -.infinity)
             while i + 8 <= n {
                 let x = load8(p, i)
-                vmn = pointwiseMin(vmn, x)
-                vmx = pointwiseMax(vmx, x)
+                vmn = vmin(vmn, x)
+                vmx = vmax(vmx, x)
                 i += 8
             }
             mn = vmn.min()
@@ -96,8 +113,8 @@ enum ScanKernels {
         while i + 8 <= n {
             let x = load8(p, i)
             let rmn = UnsafeMutableRawPointer(mins + i), rmx = UnsafeMutableRawPointer(maxs + i)
-            rmn.storeBytes(of: pointwiseMin(rmn.loadUnaligned(as: F8.self), x), as: F8.self)
-            rmx.storeBytes(of: pointwiseMax(rmx.loadUnaligned(as: F8.self), x), as: F8.self)
+            rmn.storeBytes(of: vmin(rmn.loadUnaligned(as: F8.self), x), as: F8.self)
+            rmx.storeBytes(of: vmax(rmx.loadUnaligned(as: F8.self), x), as: F8.self)
             i += 8
         }
         while i < n {
