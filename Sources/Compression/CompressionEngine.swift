@@ -177,9 +177,8 @@ final class Run: @unchecked Sendable {
     // pass 2
     var errors: [ErrorAccum] = []
     var casts: [CastAccum] = []
-    /// Per chunk, the |x| bit patterns in the tensor's target bucket (0) and in the global one (1).
-    var cands0: [[UInt32]] = []
-    var cands1: [[UInt32]] = []
+    /// Per chunk, the |x| bit patterns in the tensor's target bucket or in the global one.
+    var cands: [[UInt32]] = []
     var nm: [NMAccum] = []
 
     init(items: [Item], options: CompressionOptions) {
@@ -344,14 +343,15 @@ final class Run: @unchecked Sendable {
         let S = schemeCount, P = patternCount
         errors = Array(repeating: ErrorAccum(), count: chunks * S)
         casts = Array(repeating: CastAccum(), count: chunks * S)
-        cands0 = Array(repeating: [], count: options.pruning == nil ? 0 : chunks)
-        cands1 = cands0
+        cands = Array(repeating: [], count: options.pruning == nil ? 0 : chunks)
         nm = Array(repeating: NMAccum(), count: chunks * P)
         let patterns = options.pruning?.patterns ?? []
+        let candStride = (items.map(\.chunkLength).max() ?? 0) + 1
+        let candScratch = UnsafeMutablePointer<UInt32>.allocate(capacity: options.pruning == nil ? 1 : candStride * workers)
+        defer { candScratch.deallocate() }
         errors.withUnsafeMutableBufferPointer { errB in
         casts.withUnsafeMutableBufferPointer { castB in
-        cands0.withUnsafeMutableBufferPointer { c0B in
-        cands1.withUnsafeMutableBufferPointer { c1B in
+        cands.withUnsafeMutableBufferPointer { c0B in
         nm.withUnsafeMutableBufferPointer { nmB in
             Parallel.forEach(count: chunks, workers: workers) { w, c in
                 let t = chunkTensor[c], lo = chunkLo[c], hi = chunkHi[c]
@@ -369,24 +369,13 @@ final class Run: @unchecked Sendable {
                             }
                         }
                         if !c0B.isEmpty {
-                            // Sized from this chunk's histogram: the collector stores without bounds checks.
-                            let B = MagnitudeSelection.buckets
+                            // Collected into this worker's scratch (no fresh pages per chunk), then copied
+                            // out at their exact size.
                             let b0 = tensorBucket[t]?.bucket ?? -1, b1 = globalBucket?.bucket ?? -1
-                            let n0 = b0 >= 0 ? Int(hist[c * B + b0]) : 0, n1 = b1 >= 0 ? Int(hist[c * B + b1]) : 0
-                            var k1 = 0
-                            var a1 = [UInt32]()
-                            let a0 = [UInt32](unsafeUninitializedCapacity: n0 + 1) { buf0, count0 in
-                                a1 = [UInt32](unsafeUninitializedCapacity: n1 + 1) { buf1, count1 in
-                                    guard let p0 = buf0.baseAddress, let p1 = buf1.baseAddress else { return }
-                                    let (k0, kk1) = MagnitudeSelection.collect(
-                                        p, hi - lo, UInt32(truncatingIfNeeded: b0), p0, UInt32(truncatingIfNeeded: b1), p1)
-                                    count0 = Swift.min(k0, n0)
-                                    k1 = Swift.min(kk1, n1)
-                                    count1 = k1
-                                }
-                            }
-                            c0B[c] = a0
-                            c1B[c] = a1
+                            let s0 = candScratch + w * candStride
+                            let k = MagnitudeSelection.collect(
+                                p, hi - lo, UInt32(truncatingIfNeeded: b0), UInt32(truncatingIfNeeded: b1), into: s0)
+                            c0B[c] = Array(UnsafeBufferPointer(start: s0, count: k))
                         }
                         if !patterns.isEmpty {
                             let d = item.dims
@@ -401,7 +390,7 @@ final class Run: @unchecked Sendable {
                     // Recorded in pass 1 already for sources that fail consistently; keep the first message.
                 }
             }
-        }}}}}
+        }}}}
     }
 
     // MARK: results
@@ -459,10 +448,13 @@ final class Run: @unchecked Sendable {
         return report
     }
 
-    private func candidates(_ t: Int, target: Int) -> [UInt32] {
-        let source = target == 0 ? cands0 : cands1
+    /// The tensor's collected values that lie in `bucket`.
+    private func candidates(_ t: Int, bucket: Int) -> [UInt32] {
         var all: [UInt32] = []
-        for c in firstChunk[t]..<firstChunk[t + 1] where c < source.count { all.append(contentsOf: source[c]) }
+        let b = UInt32(truncatingIfNeeded: bucket)
+        for c in firstChunk[t]..<firstChunk[t + 1] where c < cands.count {
+            for v in cands[c] where v >> MagnitudeSelection.shift == b { all.append(v) }
+        }
         return all
     }
 
@@ -495,7 +487,8 @@ final class Run: @unchecked Sendable {
     private var globalBits: UInt32? {
         guard let g = globalBucket else { return nil }
         var all: [UInt32] = []
-        for c in cands1 { all.append(contentsOf: c) }
+        let b = UInt32(truncatingIfNeeded: g.bucket)
+        for c in cands { for v in c where v >> MagnitudeSelection.shift == b { all.append(v) } }
         return MagnitudeSelection.select(rank: g.rank - g.below, among: all)?.bits
     }
 
@@ -505,7 +498,7 @@ final class Run: @unchecked Sendable {
         let item = items[t]
         let own: ThresholdResult
         if let tb = tensorBucket[t] {
-            let cands = candidates(t, target: 0)
+            let cands = candidates(t, bucket: tb.bucket)
             let bits = MagnitudeSelection.select(rank: tb.rank - tb.below, among: cands)?.bits
             own = thresholdResult(bits: bits, bucket: tb.bucket, below: tb.below, candidates: cands,
                                   energyAbove: energyAbove(t, bucket: tb.bucket), n: item.n, zeros: b.zeros, signal: b.signal)
@@ -517,7 +510,7 @@ final class Run: @unchecked Sendable {
         if let g = globalBucket {
             let below = tensorHist[t][..<g.bucket].reduce(0, +)
             atGlobal = thresholdResult(bits: cachedGlobalBits, bucket: g.bucket, below: below,
-                                       candidates: candidates(t, target: 1), energyAbove: energyAbove(t, bucket: g.bucket),
+                                       candidates: candidates(t, bucket: g.bucket), energyAbove: energyAbove(t, bucket: g.bucket),
                                        n: item.n, zeros: b.zeros, signal: b.signal)
         }
         var atGiven: ThresholdResult?

@@ -57,20 +57,33 @@ enum ErrorKernels {
         if q != qc { acc.clipped += 1 }
     }
 
-    /// One group's parameters for a whole run (finite data).
+    /// One group's parameters for a whole run (finite data). Exact groups add nothing; the others have
+    /// keep = 0, and symmetric signed schemes z = 0, so those terms are dropped from the hot loop.
     @inline(__always)
     static func uniform(_ p: UnsafePointer<Float>, _ n: Int, _ prm: GroupParams, _ g: Int, _ acc: inout ErrorAccum) {
         let sdiv = prm.sdiv[g], smul = prm.smul[g], keep = prm.keep[g], z = prm.zero[g]
         if keep == 1 { return }  // exact group
         var i = 0
         if n >= 8 {
-            let vs = D4(repeating: sdiv), vm = D4(repeating: smul), vk = D4(repeating: keep), vz = D4(repeating: z)
-            let vlo = D4(repeating: prm.lo), vhi = D4(repeating: prm.hi)
+            let vs = D4(repeating: sdiv), vm = D4(repeating: smul), vz = D4(repeating: z)
+            let vlo = D4(repeating: prm.lo - z), vhi = D4(repeating: prm.hi - z)
+            let magic = D4(repeating: roundMagic)
             var noise = D4(), clip = D4(), maxe = D4()
+            // Clipping r + z to [lo, hi] is clipping r to [lo − z, hi − z] (z is an integer).
+            @inline(__always) func step(_ x: D4) {
+                let r = (x / vs + magic) - magic
+                let rc = vmin(vmax(r, vlo), vhi)
+                let e = x - rc * vm
+                let e2 = e * e
+                noise += e2
+                maxe = vmax(maxe, e2)
+                clip += D4(repeating: 0).replacing(with: 1, where: r .!= rc)
+            }
+            _ = vz
             while i + 8 <= n {
                 let x = load8(p, i)
-                step(D4(x.lowHalf), vs, vm, vk, vz, vlo, vhi, &noise, &clip, &maxe)
-                step(D4(x.highHalf), vs, vm, vk, vz, vlo, vhi, &noise, &clip, &maxe)
+                step(D4(x.lowHalf))
+                step(D4(x.highHalf))
                 i += 8
             }
             acc.noise += noise.sum()
