@@ -22,12 +22,19 @@ public enum CompressionEngine {
         }
         let run = Run(items: items, options: options)
         run.execute()
+        // Per-tensor results (threshold selection among the collected values) are independent: in parallel.
+        run.globalThresholdBits = run.selectGlobalBits()
+        var slots = [TensorReport?](repeating: nil, count: items.count)
+        slots.withUnsafeMutableBufferPointer { out in
+            Parallel.forEach(count: items.count, workers: run.workers) { _, i in
+                if run.failure(of: i) == nil { out[i] = run.report(of: i) }
+            }
+        }
         var reports: [TensorReport] = []
         for (i, item) in items.enumerated() {
-            if let failure = run.failure(of: i) {
-                skippedOut.append(SkippedTensor(name: item.tensor.name, reason: .readFailed(failure), elements: item.n))
-            } else {
-                reports.append(run.report(of: i))
+            if let r = slots[i] { reports.append(r) } else {
+                skippedOut.append(SkippedTensor(name: item.tensor.name, reason: .readFailed(run.failure(of: i) ?? "unknown"),
+                                                elements: item.n))
             }
         }
         let pruning = options.pruning.map { run.modelPruning($0, reports: reports) }
@@ -484,15 +491,16 @@ final class Run: @unchecked Sendable {
                                energyRetained: signal > 0 ? kept / signal : nil, zeroAfter: zeroAfter, keptEnergy: kept)
     }
 
-    private var globalBits: UInt32? {
+    /// Set once, before the per-tensor results are built (concurrently).
+    var globalThresholdBits: UInt32?
+
+    func selectGlobalBits() -> UInt32? {
         guard let g = globalBucket else { return nil }
         var all: [UInt32] = []
         let b = UInt32(truncatingIfNeeded: g.bucket)
         for c in cands { for v in c where v >> MagnitudeSelection.shift == b { all.append(v) } }
         return MagnitudeSelection.select(rank: g.rank - g.below, among: all)?.bits
     }
-
-    private lazy var cachedGlobalBits: UInt32? = globalBits
 
     private func tensorPruning(_ t: Int, _ pruning: PruningOptions, basic b: BasicScan) -> TensorPruning {
         let item = items[t]
@@ -509,7 +517,7 @@ final class Run: @unchecked Sendable {
         var atGlobal: ThresholdResult?
         if let g = globalBucket {
             let below = tensorHist[t][..<g.bucket].reduce(0, +)
-            atGlobal = thresholdResult(bits: cachedGlobalBits, bucket: g.bucket, below: below,
+            atGlobal = thresholdResult(bits: globalThresholdBits, bucket: g.bucket, below: below,
                                        candidates: candidates(t, bucket: g.bucket), energyAbove: energyAbove(t, bucket: g.bucket),
                                        n: item.n, zeros: b.zeros, signal: b.signal)
         }
@@ -545,7 +553,7 @@ final class Run: @unchecked Sendable {
         let zerosAll = reports.reduce(0) { $0 + $1.zeros }
         let gz = prs.reduce(0) { $0 + ($1.atGlobalThreshold?.zeroAfter ?? 0) }
         let gk = prs.reduce(0.0) { $0 + ($1.atGlobalThreshold?.keptEnergy ?? 0) }
-        let bits = cachedGlobalBits
+        let bits = globalThresholdBits
         let global = ThresholdResult(
             threshold: (globalBucket?.bucket ?? Int.max) < MagnitudeSelection.nonFiniteBucket ? bits.map { Float(bitPattern: $0) } : nil,
             sparsity: n > 0 ? Double(bits == nil ? zerosAll : gz) / Double(n) : 0,

@@ -8,7 +8,23 @@ enum Scales {
         var smul = [Double](repeating: 0, count: count)
         var keep = [Double](repeating: 1, count: count)
         var zero = [Double](repeating: 0, count: count)
+        var inv = [Double](repeating: 0, count: count)
+        var tieCentre = [Double](repeating: .infinity, count: count)
+        var tieScale = [Double](repeating: 1, count: count)
         let lo: Double, hi: Double
+        /// The reciprocal may be used when no unclipped code is far from 0 (see ErrorKernels).
+        func setScale(_ g: Int, _ s: Double, _ z: Double) {
+            sdiv[g] = s; smul[g] = s; keep[g] = 0; zero[g] = z
+            inv[g] = 1 / s
+            if Swift.max(abs(lo - z), abs(hi - z)) + 1 <= GroupParams.maxFastCode {
+                // e² = (s/2)²·(1 ± 2w) to first order: scale the window's half-width to 1.
+                tieCentre[g] = s * s / 4
+                tieScale[g] = 1 / (s * s / 4 * 4 * GroupParams.tieWindow)
+            } else {
+                tieCentre[g] = 0
+                tieScale[g] = 0
+            }
+        }
         if scheme.symmetric {
             let (qmax, z) = scheme.type.symmetricRange(reduceRange: scheme.reduceRange)
             lo = z - qmax
@@ -20,7 +36,7 @@ enum Scales {
                 let amax = Swift.max(Double(abs(mn)), Double(abs(mx)))
                 let s = amax / qmax
                 guard s > 0, s.isFinite else { continue }
-                sdiv[g] = s; smul[g] = s; keep[g] = 0
+                setScale(g, s, z)
             }
         } else {
             (lo, hi) = scheme.type.asymmetricRange(reduceRange: scheme.reduceRange)
@@ -34,10 +50,11 @@ enum Scales {
                 guard s > 0, s.isFinite else { continue }
                 var z = rintScalar(lo - mn / s)
                 if scheme.widenRangeToZero { z = Swift.min(Swift.max(z, lo), hi) }
-                sdiv[g] = s; smul[g] = s; keep[g] = 0; zero[g] = z
+                setScale(g, s, z)
             }
         }
-        return GroupParams(sdiv: sdiv, smul: smul, keep: keep, zero: zero, lo: lo, hi: hi)
+        return GroupParams(sdiv: sdiv, inv: inv, smul: smul, keep: keep, zero: zero, tieCentre: tieCentre, tieScale: tieScale,
+                           lo: lo, hi: hi)
     }
 
     static func summary(_ p: GroupParams, scheme: QuantizationScheme) -> ScaleSummary {
