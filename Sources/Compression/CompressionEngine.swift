@@ -120,7 +120,7 @@ struct Item: Sendable {
             let l = p.patterns.reduce(1) { lcm($0, $1.m) }
             align = r % l == 0 ? l * inner : r * inner
         }
-        let base = max(options.chunkElements, 1024)
+        let base = min(max(options.chunkElements, 1024), 1 << 26)
         let chunk = ((base + align - 1) / align) * align
         return .measured(Item(tensor: t, n: n, channelAxis: ch, reductionAxis: red, layouts: layouts,
                              schemeLayout: schemeLayout, fallbacks: fallbacks, chunkLength: max(chunk, 1)))
@@ -389,7 +389,8 @@ final class Run: @unchecked Sendable {
                             let r = d[item.reductionAxis]
                             let inner = d[(item.reductionAxis + 1)...].reduce(1, *)
                             for (pi, pat) in patterns.enumerated() {
-                                nmB[c * P + pi] = NMSparsity.measure(p, lo: lo, hi: hi, r: r, inner: inner, pattern: pat)
+                                nmB[c * P + pi] = NMSparsity.measure(p, lo: lo, hi: hi, r: r, inner: inner, pattern: pat,
+                                                                     checked: checked)
                             }
                         }
                     }

@@ -50,3 +50,23 @@ import Testing
         #expect(fast.maxErrSq == slow.maxErrSq)
     }
 }
+
+/// The N:M sorting-network lanes against the scalar per-group path, over layouts with and without a short
+/// last group, contiguous (inner = 1) and strided groups.
+@Suite struct NMLanes {
+    @Test(arguments: [(40, 1), (42, 1), (6, 24), (16, 9), (8, 8), (12, 17)])
+    func vectorLanesMatchTheScalarPath(r: Int, inner: Int) {
+        var rng = SeededGenerator(seed: UInt64(r * 100 + inner))
+        let outer = 3
+        let v = (0..<(outer * r * inner)).map { _ in Bool.random(using: &rng) ? 0 : rng.gaussian(1) }
+        for pattern in [NMPattern.twoFour, .fourEight, NMPattern(1, 4), NMPattern(3, 8), NMPattern(8, 8)] {
+            let (fast, slow) = v.withUnsafeBufferPointer { b in
+                (NMSparsity.measure(b.baseAddress!, lo: 0, hi: v.count, r: r, inner: inner, pattern: pattern),
+                 NMSparsity.measure(b.baseAddress!, lo: 0, hi: v.count, r: r, inner: inner, pattern: pattern, checked: true))
+            }
+            #expect(fast.groups == slow.groups, "\(pattern) r=\(r) inner=\(inner)")
+            #expect(fast.compliant == slow.compliant, "\(pattern) r=\(r) inner=\(inner)")
+            #expect(abs(fast.energyKept - slow.energyKept) <= 1e-9 * slow.energyKept, "\(pattern)")
+        }
+    }
+}
