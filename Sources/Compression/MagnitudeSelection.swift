@@ -68,8 +68,9 @@ enum MagnitudeSelection {
         for i in 0..<n {
             let m = u[i] & 0x7FFF_FFFF
             let b = m >> shift
+            let h0 = b == b0 ? 1 : 0, h1 = b == b1 ? 1 : 0  // not ||, which compiles to a branch
             out[k] = m
-            k &+= (b == b0) || (b == b1) ? 1 : 0
+            k &+= h0 | h1
         }
         return k
     }
