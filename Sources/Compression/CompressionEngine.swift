@@ -112,7 +112,8 @@ struct Item: Sendable {
             }
             fallbacks.append(note)
         }
-        // N:M groups must not straddle two chunks: align chunks to whole group rows.
+        // N:M groups and scale blocks must not straddle two chunks: align chunks to whole group rows. An
+        // alignment beyond the tensor means one chunk for the whole tensor.
         var align = 1
         if let p = options.pruning, !p.patterns.isEmpty {
             let r = dims[red]
@@ -120,8 +121,9 @@ struct Item: Sendable {
             let l = p.patterns.reduce(1) { lcm($0, $1.m) }
             align = r % l == 0 ? l * inner : r * inner
         }
+        for l in layouts where l.isChunkLocal { align = min(lcm(align, l.alignment), n) }
         let base = min(max(options.chunkElements, 1024), 1 << 26)
-        let chunk = ((base + align - 1) / align) * align
+        let chunk = min(((base + align - 1) / align) * align, max(n, 1))
         return .measured(Item(tensor: t, n: n, channelAxis: ch, reductionAxis: red, layouts: layouts,
                              schemeLayout: schemeLayout, fallbacks: fallbacks, chunkLength: max(chunk, 1)))
     }
@@ -152,6 +154,14 @@ struct Item: Sendable {
     }
 }
 
+/// How one scheme is measured on one tensor: with scales over the whole tensor (second pass), per block
+/// within each chunk (first pass), or as a float cast (second pass).
+enum SchemeEval: Sendable {
+    case global(GroupParams)
+    case local
+    case cast
+}
+
 /// Storage for one analysis; freed when it ends.
 final class Run: @unchecked Sendable {
     let items: [Item]
@@ -176,13 +186,15 @@ final class Run: @unchecked Sendable {
     var mins: [Float] = []
     var maxs: [Float] = []
     // between passes
-    var params: [[GroupParams?]] = []
+    var params: [[SchemeEval]] = []
     var tensorBucket: [(bucket: Int, below: Int, rank: Int)?] = []
     var tensorHist: [[Int]] = []
     var tensorEnergy: [[Double]] = []
     var globalBucket: (bucket: Int, below: Int, rank: Int)?
     // pass 2
     var errors: [ErrorAccum] = []
+    /// Scale summaries of chunk-local (per-block) schemes, per chunk and scheme.
+    var localScales: [ScaleAccum] = []
     var casts: [CastAccum] = []
     /// Per chunk, the |x| bit patterns in the tensor's target bucket or in the global one.
     var cands: [[UInt32]] = []
@@ -236,13 +248,15 @@ final class Run: @unchecked Sendable {
         var off = 0
         for item in items {
             var row: [Int] = []
-            for l in item.layouts { row.append(off); off += l.groupCount }
+            for l in item.layouts { row.append(off); off += l.isChunkLocal ? 0 : l.groupCount }
             accOffset.append(row)
         }
         accPerWorker = off
         mins = Array(repeating: .infinity, count: off * workers)
         maxs = Array(repeating: -.infinity, count: off * workers)
 
+        errors = Array(repeating: ErrorAccum(), count: chunks * schemeCount)
+        localScales = Array(repeating: ScaleAccum(), count: chunks * schemeCount)
         pass1(scratch: scratch, scratchLength: scratchLength)
         between()
         pass2(scratch: scratch, scratchLength: scratchLength)
@@ -258,6 +272,8 @@ final class Run: @unchecked Sendable {
         given.withUnsafeMutableBufferPointer { givenB in
         mins.withUnsafeMutableBufferPointer { minB in
         maxs.withUnsafeMutableBufferPointer { maxB in
+        errors.withUnsafeMutableBufferPointer { errB in
+        localScales.withUnsafeMutableBufferPointer { scaleB in
             Parallel.forEach(count: chunkTensor.count, workers: workers) { w, c in
                 let t = chunkTensor[c], lo = chunkLo[c], hi = chunkHi[c]
                 let item = items[t]
@@ -267,10 +283,18 @@ final class Run: @unchecked Sendable {
                         let b = ScanKernels.basic(p, n)
                         basicB[c] = b
                         guard let mb = minB.baseAddress, let xb = maxB.baseAddress else { return }
-                        for (li, layout) in item.layouts.enumerated() {
+                        for (li, layout) in item.layouts.enumerated() where !layout.isChunkLocal {
                             let o = w * accPerWorker + accOffset[t][li]
                             ScanKernels.groupRanges(p, lo: lo, hi: hi, layout: layout, checked: b.nonFinite > 0,
                                                     mins: mb + o, maxs: xb + o)
+                        }
+                        for (s, scheme) in options.schemes.enumerated() where scheme.type.isInteger {
+                            let layout = item.layouts[item.schemeLayout[s]]
+                            guard layout.isChunkLocal else { continue }
+                            let (e, sc) = Self.local(p, lo: lo, hi: hi, layout: layout, scheme: scheme,
+                                                     checked: b.nonFinite > 0)
+                            errB[c * schemeCount + s] = e
+                            scaleB[c * schemeCount + s] = sc
                         }
                         if wantHist, let hb = histB.baseAddress, let eb = energyB.baseAddress {
                             let o = c * MagnitudeSelection.buckets
@@ -291,7 +315,25 @@ final class Run: @unchecked Sendable {
                     failB[c] = String(describing: error)
                 }
             }
-        }}}}}}}
+        }}}}}}}}}
+    }
+
+    /// Ranges, scales and errors of a per-block scheme over one chunk of whole blocks.
+    static func local(_ p: UnsafePointer<Float>, lo: Int, hi: Int, layout: GroupLayout, scheme: QuantizationScheme,
+                      checked: Bool) -> (ErrorAccum, ScaleAccum) {
+        let g0 = layout.group(of: lo), g1 = layout.group(of: hi - 1) + 1
+        guard g1 > g0 else { return (ErrorAccum(), ScaleAccum()) }
+        var mins = [Float](repeating: .infinity, count: g1 - g0)
+        var maxs = [Float](repeating: -.infinity, count: g1 - g0)
+        mins.withUnsafeMutableBufferPointer { mn in
+            maxs.withUnsafeMutableBufferPointer { mx in
+                guard let mn = mn.baseAddress, let mx = mx.baseAddress else { return }
+                ScanKernels.groupRanges(p, lo: lo, hi: hi, layout: layout, checked: checked, mins: mn, maxs: mx, base: g0)
+            }
+        }
+        let prm = Scales.params(scheme, mins: mins[...], maxs: maxs[...])
+        let e = ErrorKernels.quantize(p, lo: lo, hi: hi, layout: layout, params: prm, checked: checked, base: g0)
+        return (e, Scales.accumulate(prm, scheme: scheme))
     }
 
     /// Merges the workers' ranges into scales, and the histograms into the buckets holding the target ranks.
@@ -301,7 +343,7 @@ final class Run: @unchecked Sendable {
             // Fold every worker's accumulators into worker 0's block.
             for w in 1..<max(workers, 1) {
                 let o = w * accPerWorker
-                for li in item.layouts.indices {
+                for li in item.layouts.indices where !item.layouts[li].isChunkLocal {
                     let a = accOffset[t][li]
                     for g in 0..<item.layouts[li].groupCount {
                         mins[a + g] = min(mins[a + g], mins[o + a + g])
@@ -309,13 +351,14 @@ final class Run: @unchecked Sendable {
                     }
                 }
             }
-            var row: [GroupParams?] = []
+            var row: [SchemeEval] = []
             for (s, scheme) in options.schemes.enumerated() {
-                guard scheme.type.isInteger else { row.append(nil); continue }
+                guard scheme.type.isInteger else { row.append(.cast); continue }
                 let li = item.schemeLayout[s]
+                if item.layouts[li].isChunkLocal { row.append(.local); continue }
                 let a = accOffset[t][li]
                 let count = item.layouts[li].groupCount
-                row.append(Scales.params(scheme, mins: mins[a..<(a + count)], maxs: maxs[a..<(a + count)]))
+                row.append(.global(Scales.params(scheme, mins: mins[a..<(a + count)], maxs: maxs[a..<(a + count)])))
             }
             params.append(row)
         }
@@ -348,7 +391,6 @@ final class Run: @unchecked Sendable {
     private func pass2(scratch: UnsafeMutablePointer<Float>, scratchLength: Int) {
         let chunks = chunkTensor.count
         let S = schemeCount, P = patternCount
-        errors = Array(repeating: ErrorAccum(), count: chunks * S)
         casts = Array(repeating: CastAccum(), count: chunks * S)
         cands = Array(repeating: [], count: options.pruning == nil ? 0 : chunks)
         nm = Array(repeating: NMAccum(), count: chunks * P)
@@ -367,11 +409,14 @@ final class Run: @unchecked Sendable {
                 do {
                     try item.withValues(lo, hi, scratch: scratch + w * scratchLength) { p in
                         for (s, scheme) in options.schemes.enumerated() {
-                            if let prm = params[t][s] {
+                            switch params[t][s] {
+                            case .global(let prm):
                                 errB[c * S + s] = ErrorKernels.quantize(
                                     p, lo: lo, hi: hi, layout: item.layouts[item.schemeLayout[s]], params: prm,
                                     checked: checked)
-                            } else {
+                            case .local:
+                                break  // measured in the first pass
+                            case .cast:
                                 castB[c * S + s] = FloatCast.measure(p, hi - lo, type: scheme.type)
                             }
                         }
@@ -419,19 +464,22 @@ final class Run: @unchecked Sendable {
         for (s, scheme) in options.schemes.enumerated() {
             let layout = item.layouts[item.schemeLayout[s]]
             var r: SchemeResult
-            if let prm = params[t][s] {
+            if scheme.type.isInteger {
                 var e = ErrorAccum()
                 for c in firstChunk[t]..<firstChunk[t + 1] { e.merge(errors[c * schemeCount + s]) }
                 r = SchemeResult(scheme: scheme, fallback: item.fallbacks[s], scale: nil, zeroPoint: nil, scales: nil,
                                  noiseSumSquares: e.noise, mse: 0, sqnrDB: nil, maxAbsError: e.maxErrSq.squareRoot(),
                                  clippedFraction: Double(e.clipped) / Double(item.n),
                                  bytesAfter: Sizes.quantized(scheme, values: item.n, groups: layout.groupCount))
-                let summary = Scales.summary(prm, scheme: scheme)
-                if layout.groupCount == 1 {
-                    r.scale = prm.keep[0] == 1 ? 0 : prm.smul[0]
-                    if !scheme.symmetric || !scheme.type.isSigned { r.zeroPoint = Int(prm.zero[0]) }
+                var acc = ScaleAccum()
+                if case .global(let prm) = params[t][s] { acc = Scales.accumulate(prm, scheme: scheme) } else {
+                    for c in firstChunk[t]..<firstChunk[t + 1] { acc.merge(localScales[c * schemeCount + s]) }
                 }
-                r.scales = summary
+                if layout.groupCount == 1 {
+                    r.scale = acc.exact == 1 ? 0 : acc.min
+                    r.zeroPoint = acc.zeroMin
+                }
+                r.scales = acc.summary
             } else {
                 var e = CastAccum()
                 for c in firstChunk[t]..<firstChunk[t + 1] { e.merge(casts[c * schemeCount + s]) }

@@ -186,23 +186,24 @@ enum ErrorKernels {
     }
 
     /// Error of one scheme over elements [lo, hi) (p[0] is element lo). `checked` leaves non-finite values out.
+    /// `base` is subtracted from group ids (chunk-local parameters start at the chunk's first group).
     static func quantize(_ p: UnsafePointer<Float>, lo: Int, hi: Int, layout: GroupLayout, params: GroupParams,
-                         checked: Bool) -> ErrorAccum {
+                         checked: Bool, base: Int = 0) -> ErrorAccum {
         var acc = ErrorAccum()
         if checked {
             layout.forEachRun(lo, hi) { s, e, g in
                 for j in 0..<(e - s) {
                     let x = p[s - lo + j]
                     guard isFinite(x) else { continue }
-                    let k = layout.isElementwise ? g + j : g
+                    let k = (layout.isElementwise ? g + j : g) - base
                     stepScalar(Double(x), params.sdiv[k], params.smul[k], params.keep[k], params.zero[k],
                                params.lo, params.hi, &acc)
                 }
             }
         } else if layout.isElementwise {
-            layout.forEachRun(lo, hi) { s, e, g in elementwise(p + (s - lo), e - s, params, g, &acc) }
+            layout.forEachRun(lo, hi) { s, e, g in elementwise(p + (s - lo), e - s, params, g - base, &acc) }
         } else {
-            layout.forEachRun(lo, hi) { s, e, g in uniform(p + (s - lo), e - s, params, g, &acc) }
+            layout.forEachRun(lo, hi) { s, e, g in uniform(p + (s - lo), e - s, params, g - base, &acc) }
         }
         return acc
     }

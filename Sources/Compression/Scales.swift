@@ -58,23 +58,52 @@ enum Scales {
     }
 
     static func summary(_ p: GroupParams, scheme: QuantizationScheme) -> ScaleSummary {
-        var s = ScaleSummary(groups: p.smul.count, exactGroups: 0)
-        var sum = 0.0, n = 0
+        accumulate(p, scheme: scheme).summary
+    }
+
+    static func accumulate(_ p: GroupParams, scheme: QuantizationScheme) -> ScaleAccum {
+        var a = ScaleAccum()
         let storesZero = !scheme.symmetric || !scheme.type.isSigned
         for g in p.smul.indices {
-            if p.keep[g] == 1 { s.exactGroups += 1; continue }
+            a.groups += 1
+            if p.keep[g] == 1 { a.exact += 1; continue }
             let v = p.smul[g]
-            s.min = Swift.min(s.min ?? v, v)
-            s.max = Swift.max(s.max ?? v, v)
-            sum += v
-            n += 1
+            a.min = Swift.min(a.min, v)
+            a.max = Swift.max(a.max, v)
+            a.sum += v
             if storesZero {
                 let z = Int(p.zero[g])
-                s.zeroPointMin = Swift.min(s.zeroPointMin ?? z, z)
-                s.zeroPointMax = Swift.max(s.zeroPointMax ?? z, z)
+                a.zeroMin = Swift.min(a.zeroMin ?? z, z)
+                a.zeroMax = Swift.max(a.zeroMax ?? z, z)
             }
         }
-        if n > 0 { s.mean = sum / Double(n) }
-        return s
+        return a
+    }
+}
+
+/// Scales summarised over groups, mergeable across chunks.
+struct ScaleAccum: Sendable {
+    var groups = 0
+    var exact = 0
+    var min = Double.infinity
+    var max = -Double.infinity
+    var sum = 0.0
+    var zeroMin: Int?
+    var zeroMax: Int?
+
+    mutating func merge(_ o: ScaleAccum) {
+        groups += o.groups
+        exact += o.exact
+        min = Swift.min(min, o.min)
+        max = Swift.max(max, o.max)
+        sum += o.sum
+        if let z = o.zeroMin { zeroMin = Swift.min(zeroMin ?? z, z) }
+        if let z = o.zeroMax { zeroMax = Swift.max(zeroMax ?? z, z) }
+    }
+
+    var summary: ScaleSummary {
+        let n = groups - exact
+        return ScaleSummary(groups: groups, exactGroups: exact, min: n > 0 ? min : nil, max: n > 0 ? max : nil,
+                            mean: n > 0 ? sum / Double(n) : nil, zeroPointMin: zeroMin, zeroPointMax: zeroMax)
     }
 }

@@ -125,27 +125,28 @@ enum ScanKernels {
     }
 
     /// Per-group min/max over elements [lo, hi) whose values start at p (p[0] is element lo).
+    /// `base` is subtracted from group ids (chunk-local accumulators start at the chunk's first group).
     static func groupRanges(_ p: UnsafePointer<Float>, lo: Int, hi: Int, layout: GroupLayout, checked: Bool,
-                            mins: UnsafeMutablePointer<Float>, maxs: UnsafeMutablePointer<Float>) {
+                            mins: UnsafeMutablePointer<Float>, maxs: UnsafeMutablePointer<Float>, base: Int = 0) {
         if checked {
             layout.forEachRun(lo, hi) { s, e, g in
                 for j in 0..<(e - s) {
                     let x = p[s - lo + j]
                     guard isFinite(x) else { continue }
-                    let gj = layout.isElementwise ? g + j : g
+                    let gj = (layout.isElementwise ? g + j : g) - base
                     mins[gj] = Swift.min(mins[gj], x)
                     maxs[gj] = Swift.max(maxs[gj], x)
                 }
             }
         } else if layout.isElementwise {
             layout.forEachRun(lo, hi) { s, e, g in
-                minMaxInto(p + (s - lo), e - s, mins + g, maxs + g)
+                minMaxInto(p + (s - lo), e - s, mins + (g - base), maxs + (g - base))
             }
         } else {
             layout.forEachRun(lo, hi) { s, e, g in
                 let (mn, mx) = minMax(p + (s - lo), e - s)
-                mins[g] = Swift.min(mins[g], mn)
-                maxs[g] = Swift.max(maxs[g], mx)
+                mins[g - base] = Swift.min(mins[g - base], mn)
+                maxs[g - base] = Swift.max(maxs[g - base], mx)
             }
         }
     }

@@ -99,3 +99,30 @@ import Testing
         #expect(t.bytesBefore == r.parameters * 4)
     }
 }
+
+@Suite struct PerBlockEqualsPerChannel {
+    /// One block spanning the whole reduction axis is one scale per output channel: the per-block path
+    /// (scales computed chunk by chunk) must give exactly the per-channel figures.
+    @Test(arguments: [(0, [96, 40]), (1, [40, 96]), (1, [6, 48, 5])])
+    func wholeAxisBlocksArePerChannel(reduction: Int, shape: [Int]) throws {
+        var rng = SeededGenerator(seed: 21)
+        var v = (0..<shape.reduce(1, *)).map { _ in rng.gaussian(Float.random(in: 0.1...2, using: &rng)) }
+        v[17] = .nan  // one chunk takes the scalar path
+        let channel = shape.count == 2 ? 1 - reduction : 0
+        let t = WeightTensor(name: "w", shape: shape, channelAxis: channel, reductionAxis: reduction, values: .array(v))
+        for sym in [true, false] {
+            let r = try analyze([t], [
+                QuantizationScheme(.int4, symmetric: sym, granularity: .perBlock(size: shape[reduction])),
+                QuantizationScheme(.int4, symmetric: sym, granularity: .perChannel),
+            ], pruning: PruningOptions(patterns: [.twoFour]), chunk: 1024)
+            let a = r.tensors[0].schemes[0], b = r.tensors[0].schemes[1]
+            if shape.count == 2 {
+                #expect(close(a.noiseSumSquares, b.noiseSumSquares, 1e-12))
+                #expect(a.scales?.min == b.scales?.min)
+                #expect(a.scales?.max == b.scales?.max)
+                #expect(a.clippedFraction == b.clippedFraction)
+            }
+            #expect(a.scales?.groups == shape.reduce(1, *) / shape[reduction])
+        }
+    }
+}
