@@ -14,8 +14,12 @@ public enum CompressionEngine {
         try validate(options)
         var skippedOut = skipped
         var items: [Item] = []
+        // Per-chunk state (a 12 KB magnitude histogram among others) stays bounded on big models: at most
+        // about `maxChunks` chunks, larger ones if the model needs it.
+        let total = tensors.reduce(0) { $0 + $1.values.count }
+        let chunkElements = max(options.chunkElements, total / maxChunks)
         for t in tensors {
-            switch Item.make(t, options: options) {
+            switch Item.make(t, options: options, chunkElements: chunkElements) {
             case .measured(let item): items.append(item)
             case .skipped(let s): skippedOut.append(s)
             }
@@ -47,6 +51,8 @@ public enum CompressionEngine {
         return report
     }
 
+    static let maxChunks = 4096
+
     static func validate(_ o: CompressionOptions) throws {
         guard !o.schemes.isEmpty else { throw CompressionError.noSchemes }
         for s in o.schemes {
@@ -76,7 +82,7 @@ struct Item: Sendable {
 
     enum Prepared { case measured(Item), skipped(SkippedTensor) }
 
-    static func make(_ t: WeightTensor, options: CompressionOptions) -> Prepared {
+    static func make(_ t: WeightTensor, options: CompressionOptions, chunkElements: Int) -> Prepared {
         let n = t.values.count
         let implied = t.shapeElementCount
         guard implied == n else {
@@ -122,7 +128,7 @@ struct Item: Sendable {
             align = r % l == 0 ? l * inner : r * inner
         }
         for l in layouts where l.isChunkLocal { align = min(lcm(align, l.alignment), n) }
-        let base = min(max(options.chunkElements, 1024), 1 << 26)
+        let base = min(max(chunkElements, 1024), 1 << 26)
         let chunk = min(((base + align - 1) / align) * align, max(n, 1))
         return .measured(Item(tensor: t, n: n, channelAxis: ch, reductionAxis: red, layouts: layouts,
                              schemeLayout: schemeLayout, fallbacks: fallbacks, chunkLength: max(chunk, 1)))
