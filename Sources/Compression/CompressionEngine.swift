@@ -168,6 +168,16 @@ enum SchemeEval: Sendable {
     case cast
 }
 
+/// Where the k-th smallest |x| is sought: among the values whose bit pattern shifted right by `shift` equals
+/// `prefix` (the top-level bucket, or a 22-bit prefix after a second level), `below` values being smaller.
+struct SelectTarget: Sendable {
+    var bucket: Int
+    var below: Int
+    var rank: Int
+    var shift: UInt32 = MagnitudeSelection.shift
+    var prefix: UInt32
+}
+
 /// Storage for one analysis; freed when it ends.
 final class Run: @unchecked Sendable {
     let items: [Item]
@@ -193,10 +203,17 @@ final class Run: @unchecked Sendable {
     var maxs: [Float] = []
     // between passes
     var params: [[SchemeEval]] = []
-    var tensorBucket: [(bucket: Int, below: Int, rank: Int)?] = []
+    var tensorBucket: [SelectTarget?] = []
     var tensorHist: [[Int]] = []
     var tensorEnergy: [[Double]] = []
-    var globalBucket: (bucket: Int, below: Int, rank: Int)?
+    var globalBucket: SelectTarget?
+    /// Two-level selection (see `CompressionOptions.maxCandidates`): second-level counts per tensor and
+    /// worker for the tensor's bucket (0) and the global one (1), and per chunk the energy above each prefix.
+    var refined = false
+    var level2: [UInt32] = []
+    var above0: [Double] = []
+    var above1: [Double] = []
+    var tensorGlobalBelow: [Int] = []
     // pass 2
     var errors: [ErrorAccum] = []
     /// Scale summaries of chunk-local (per-block) schemes, per chunk and scheme.
@@ -385,12 +402,26 @@ final class Run: @unchecked Sendable {
             for b in 0..<B { global[b] += h[b] }
             total += item.n
             let k = Swift.min(Int((pruning.targetSparsity * Double(item.n)).rounded(.down)), item.n - 1)
-            tensorBucket.append(MagnitudeSelection.locate(rank: k, in: h).map { ($0.bucket, $0.below, k) })
+            tensorBucket.append(MagnitudeSelection.locate(rank: k, in: h).map {
+                SelectTarget(bucket: $0.bucket, below: $0.below, rank: k, prefix: UInt32($0.bucket))
+            })
             tensorHist.append(h)
         }
         if total > 0 {
             let k = Swift.min(Int((pruning.targetSparsity * Double(total)).rounded(.down)), total - 1)
-            globalBucket = MagnitudeSelection.locate(rank: k, in: global).map { ($0.bucket, $0.below, k) }
+            globalBucket = MagnitudeSelection.locate(rank: k, in: global).map {
+                SelectTarget(bucket: $0.bucket, below: $0.below, rank: k, prefix: UInt32($0.bucket))
+            }
+        }
+        var expected = 0
+        for (t, h) in tensorHist.enumerated() {
+            let b0 = tensorBucket[t]?.bucket ?? -1, b1 = globalBucket?.bucket ?? -1
+            if b0 >= 0 { expected += h[b0] }
+            if b1 >= 0 && b1 != b0 { expected += h[b1] }
+        }
+        refined = expected > options.maxCandidates
+        for t in items.indices {
+            tensorGlobalBelow.append(globalBucket.map { tensorHist[t][..<$0.bucket].reduce(0, +) } ?? 0)
         }
     }
 
@@ -399,6 +430,8 @@ final class Run: @unchecked Sendable {
         let S = schemeCount, P = patternCount
         casts = Array(repeating: CastAccum(), count: chunks * S)
         cands = Array(repeating: [], count: options.pruning == nil ? 0 : chunks)
+        let L = MagnitudeSelection.buckets + 1
+        if refined { level2 = Array(repeating: 0, count: items.count * workers * 2 * L) }
         nm = Array(repeating: NMAccum(), count: chunks * P)
         let patterns = options.pruning?.patterns ?? []
         let candStride = (items.map(\.chunkLength).max() ?? 0) + 1
@@ -407,6 +440,7 @@ final class Run: @unchecked Sendable {
         errors.withUnsafeMutableBufferPointer { errB in
         casts.withUnsafeMutableBufferPointer { castB in
         cands.withUnsafeMutableBufferPointer { c0B in
+        level2.withUnsafeMutableBufferPointer { l2B in
         nm.withUnsafeMutableBufferPointer { nmB in
             Parallel.forEach(count: chunks, workers: workers) { w, c in
                 let t = chunkTensor[c], lo = chunkLo[c], hi = chunkHi[c]
@@ -426,7 +460,12 @@ final class Run: @unchecked Sendable {
                                 castB[c * S + s] = FloatCast.measure(p, hi - lo, type: scheme.type)
                             }
                         }
-                        if !c0B.isEmpty {
+                        if refined, let l2 = l2B.baseAddress {
+                            let b0 = tensorBucket[t]?.bucket ?? -1, b1 = globalBucket?.bucket ?? -1
+                            let h0 = l2 + ((t * workers + w) * 2) * L, h1 = h0 + L
+                            MagnitudeSelection.level2(p, hi - lo, UInt32(truncatingIfNeeded: b0), h0,
+                                                      UInt32(truncatingIfNeeded: b1), h1)
+                        } else if !c0B.isEmpty {
                             // Collected into this worker's scratch (no fresh pages per chunk), then copied
                             // out at their exact size.
                             let b0 = tensorBucket[t]?.bucket ?? -1, b1 = globalBucket?.bucket ?? -1
@@ -449,7 +488,62 @@ final class Run: @unchecked Sendable {
                     // Recorded in pass 1 already for sources that fail consistently; keep the first message.
                 }
             }
-        }}}}
+        }}}}}
+        if refined { refine(scratch: scratch, scratchLength: scratchLength) }
+    }
+
+    /// Two-level selection: the second-level bin holding each target rank, then a third pass collecting only
+    /// the values that share the resulting 22-bit prefix.
+    private func refine(scratch: UnsafeMutablePointer<Float>, scratchLength: Int) {
+        let L = MagnitudeSelection.buckets + 1
+        var global = [Int](repeating: 0, count: MagnitudeSelection.buckets)
+        var perTensorGlobal: [[Int]] = []
+        for t in items.indices {
+            var h0 = [Int](repeating: 0, count: MagnitudeSelection.buckets)
+            var h1 = h0
+            for w in 0..<workers {
+                let o = ((t * workers + w) * 2) * L
+                for b in 0..<MagnitudeSelection.buckets {
+                    h0[b] += Int(level2[o + b])
+                    h1[b] += Int(level2[o + L + b])
+                }
+            }
+            for b in h1.indices { global[b] += h1[b] }
+            perTensorGlobal.append(h1)
+            if let tb = tensorBucket[t], let (bin, below) = MagnitudeSelection.locate(rank: tb.rank - tb.below, in: h0) {
+                tensorBucket[t] = SelectTarget(bucket: tb.bucket, below: tb.below + below, rank: tb.rank, shift: 9,
+                                               prefix: UInt32(tb.bucket) << 11 | UInt32(bin))
+            }
+        }
+        if let g = globalBucket, let (bin, _) = MagnitudeSelection.locate(rank: g.rank - g.below, in: global) {
+            let below = global[..<bin].reduce(0, +)
+            globalBucket = SelectTarget(bucket: g.bucket, below: g.below + below, rank: g.rank, shift: 9,
+                                        prefix: UInt32(g.bucket) << 11 | UInt32(bin))
+            for t in items.indices { tensorGlobalBelow[t] += perTensorGlobal[t][..<bin].reduce(0, +) }
+        }
+        let chunks = chunkTensor.count
+        above0 = Array(repeating: 0, count: chunks)
+        above1 = Array(repeating: 0, count: chunks)
+        let candStride = (items.map(\.chunkLength).max() ?? 0) + 1
+        let candScratch = UnsafeMutablePointer<UInt32>.allocate(capacity: candStride * workers)
+        defer { candScratch.deallocate() }
+        let none = UInt32.max
+        cands.withUnsafeMutableBufferPointer { cB in
+        above0.withUnsafeMutableBufferPointer { a0B in
+        above1.withUnsafeMutableBufferPointer { a1B in
+            Parallel.forEach(count: chunks, workers: workers) { w, c in
+                let t = chunkTensor[c], lo = chunkLo[c], hi = chunkHi[c]
+                try? items[t].withValues(lo, hi, scratch: scratch + w * scratchLength) { p in
+                    let p0 = tensorBucket[t].map { $0.shift == 9 ? $0.prefix : none } ?? none
+                    let p1 = globalBucket.map { $0.shift == 9 ? $0.prefix : none } ?? none
+                    let s0 = candScratch + w * candStride
+                    let r = MagnitudeSelection.collectRefined(p, hi - lo, p0, p1, into: s0)
+                    cB[c] = Array(UnsafeBufferPointer(start: s0, count: r.count))
+                    a0B[c] = r.above0
+                    a1B[c] = r.above1
+                }
+            }
+        }}}
     }
 
     // MARK: results
@@ -510,14 +604,23 @@ final class Run: @unchecked Sendable {
         return report
     }
 
-    /// The tensor's collected values that lie in `bucket`.
-    private func candidates(_ t: Int, bucket: Int) -> [UInt32] {
+    /// The tensor's collected values that share the target's prefix.
+    private func candidates(_ t: Int, _ target: SelectTarget) -> [UInt32] {
         var all: [UInt32] = []
-        let b = UInt32(truncatingIfNeeded: bucket)
         for c in firstChunk[t]..<firstChunk[t + 1] where c < cands.count {
-            for v in cands[c] where v >> MagnitudeSelection.shift == b { all.append(v) }
+            for v in cands[c] where v >> target.shift == target.prefix { all.append(v) }
         }
         return all
+    }
+
+    /// Σx² of the tensor's finite values above the target's prefix.
+    private func energyAbove(_ t: Int, _ target: SelectTarget, global: Bool) -> Double {
+        var e = energyAbove(t, bucket: target.bucket)
+        if target.shift == 9 {
+            let a = global ? above1 : above0
+            for c in firstChunk[t]..<firstChunk[t + 1] where c < a.count { e += a[c] }
+        }
+        return e
     }
 
     /// Σx² of the tensor's finite values in buckets above `bucket`.
@@ -552,8 +655,7 @@ final class Run: @unchecked Sendable {
     func selectGlobalBits() -> UInt32? {
         guard let g = globalBucket else { return nil }
         var all: [UInt32] = []
-        let b = UInt32(truncatingIfNeeded: g.bucket)
-        for c in cands { for v in c where v >> MagnitudeSelection.shift == b { all.append(v) } }
+        for c in cands { for v in c where v >> g.shift == g.prefix { all.append(v) } }
         return MagnitudeSelection.select(rank: g.rank - g.below, among: all)?.bits
     }
 
@@ -561,19 +663,19 @@ final class Run: @unchecked Sendable {
         let item = items[t]
         let own: ThresholdResult
         if let tb = tensorBucket[t] {
-            let cands = candidates(t, bucket: tb.bucket)
+            let cands = candidates(t, tb)
             let bits = MagnitudeSelection.select(rank: tb.rank - tb.below, among: cands)?.bits
             own = thresholdResult(bits: bits, bucket: tb.bucket, below: tb.below, candidates: cands,
-                                  energyAbove: energyAbove(t, bucket: tb.bucket), n: item.n, zeros: b.zeros, signal: b.signal)
+                                  energyAbove: energyAbove(t, tb, global: false), n: item.n, zeros: b.zeros,
+                                  signal: b.signal)
         } else {
             own = thresholdResult(bits: nil, bucket: 0, below: 0, candidates: [], energyAbove: 0, n: item.n,
                                   zeros: b.zeros, signal: b.signal)
         }
         var atGlobal: ThresholdResult?
         if let g = globalBucket {
-            let below = tensorHist[t][..<g.bucket].reduce(0, +)
-            atGlobal = thresholdResult(bits: globalThresholdBits, bucket: g.bucket, below: below,
-                                       candidates: candidates(t, bucket: g.bucket), energyAbove: energyAbove(t, bucket: g.bucket),
+            atGlobal = thresholdResult(bits: globalThresholdBits, bucket: g.bucket, below: tensorGlobalBelow[t],
+                                       candidates: candidates(t, g), energyAbove: energyAbove(t, g, global: true),
                                        n: item.n, zeros: b.zeros, signal: b.signal)
         }
         var atGiven: ThresholdResult?

@@ -25,6 +25,10 @@ public struct CompressionOptions: Sendable {
     /// Elements per work item: small enough that the second look at a chunk hits the L2 cache.
     public var chunkElements: Int
     public var advice: AdviceOptions
+    /// Above this many values in the pruning target buckets, selection takes a third pass (second-level
+    /// histograms, then only the values sharing 22 top bits) instead of collecting them all: memory stays
+    /// bounded on multi-gigabyte models. Internal so tests can force it.
+    var maxCandidates = 1 << 25
 
     public init(
         schemes: [QuantizationScheme] = [QuantizationScheme(.int8, granularity: .perChannel)],

@@ -75,6 +75,43 @@ enum MagnitudeSelection {
         return k
     }
 
+    /// Second-level bins (bits 19…9) of the values in bucket `b0` into `h0`, and in `b1` into `h1` (each of
+    /// `buckets + 1` counters, the last a sink for the other values): for models whose target buckets hold
+    /// too many values to collect.
+    static func level2(_ p: UnsafePointer<Float>, _ n: Int, _ b0: UInt32, _ h0: UnsafeMutablePointer<UInt32>,
+                       _ b1: UInt32, _ h1: UnsafeMutablePointer<UInt32>) {
+        let u = UnsafeRawPointer(p).assumingMemoryBound(to: UInt32.self)
+        for i in 0..<n {
+            let m = u[i] & 0x7FFF_FFFF
+            let b = m >> shift
+            let l = Int((m >> 9) & 0x7FF)
+            h0[b == b0 ? l : buckets] &+= 1
+            h1[b == b1 ? l : buckets] &+= 1
+        }
+    }
+
+    /// Third pass of the two-level selection: the values whose top 22 bits are `p0` or `p1`, and the Σx² of
+    /// the values in the same top-level bucket above each prefix.
+    static func collectRefined(_ p: UnsafePointer<Float>, _ n: Int, _ p0: UInt32, _ p1: UInt32,
+                               into out: UnsafeMutablePointer<UInt32>) -> (count: Int, above0: Double, above1: Double) {
+        let u = UnsafeRawPointer(p).assumingMemoryBound(to: UInt32.self)
+        var k = 0
+        var e0 = 0.0, e1 = 0.0
+        let t0 = p0 >> 11, t1 = p1 >> 11
+        for i in 0..<n {
+            let m = u[i] & 0x7FFF_FFFF
+            let q = m >> 9
+            let h0 = q == p0 ? 1 : 0, h1 = q == p1 ? 1 : 0
+            out[k] = m
+            k &+= h0 | h1
+            let x = Double(p[i])
+            let b = m >> shift
+            e0 += b == t0 && q > p0 ? x * x : 0
+            e1 += b == t1 && q > p1 ? x * x : 0
+        }
+        return (k, e0, e1)
+    }
+
     /// The rank-r smallest of `candidates` (bit patterns sharing their top 11 bits), and how many are smaller.
     static func select(rank r: Int, among candidates: [UInt32]) -> (bits: UInt32, less: Int)? {
         guard r >= 0, r < candidates.count, let first = candidates.first else { return nil }

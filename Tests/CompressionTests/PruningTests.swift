@@ -136,3 +136,38 @@ import Testing
         #expect(small.tensors[0].pruning?.nm == whole.tensors[0].pruning?.nm)
     }
 }
+
+@Suite struct TwoLevelSelection {
+    /// Forcing the bounded-memory path (second-level histograms, then a third pass) gives the same
+    /// thresholds, sparsities and energies as collecting every value of the target buckets.
+    @Test func thirdPassAgreesWithDirectCollection() throws {
+        var rng = SeededGenerator(seed: 17)
+        let levels: [Float] = [0, 0.25, -0.5, 0.5000001, 1]
+        let tensors = [
+            tensor([64, 300], (0..<19_200).map { _ in rng.gaussian(0.05) }, name: "a"),
+            tensor([10, 1000], (0..<10_000).map { _ in levels[Int.random(in: 0..<5, using: &rng)] }, name: "ties"),
+            tensor([3, 7], (0..<21).map { _ in rng.gaussian(2) }, name: "small"),
+        ]
+        var options = CompressionOptions(schemes: [int8PerChannel],
+                                         pruning: PruningOptions(targetSparsity: 0.4, threshold: 0.01, patterns: []),
+                                         workers: 2, chunkElements: 1024)
+        let direct = try CompressionEngine.analyze(tensors, options: options)
+        options.maxCandidates = 0
+        let refined = try CompressionEngine.analyze(tensors, options: options)
+        #expect(refined.pruning?.global.threshold == direct.pruning?.global.threshold)
+        #expect(refined.pruning?.global.sparsity == direct.pruning?.global.sparsity)
+        #expect(close(refined.pruning?.global.energyRetained, direct.pruning?.global.energyRetained, 1e-12))
+        for (a, b) in zip(refined.tensors, direct.tensors) {
+            let pa = try #require(a.pruning), pb = try #require(b.pruning)
+            #expect(pa.perTensor.threshold == pb.perTensor.threshold, "\(a.name)")
+            #expect(pa.perTensor.sparsity == pb.perTensor.sparsity, "\(a.name)")
+            #expect(close(pa.perTensor.energyRetained, pb.perTensor.energyRetained, 1e-12), "\(a.name)")
+            #expect(pa.atGlobalThreshold?.sparsity == pb.atGlobalThreshold?.sparsity, "\(a.name)")
+            #expect(close(pa.atGlobalThreshold?.energyRetained, pb.atGlobalThreshold?.energyRetained, 1e-12))
+            let sorted = tensors.first { $0.name == a.name }.map { t -> [Float] in
+                if case .array(let v) = t.values { return v.map(abs).sorted() } else { return [] }
+            } ?? []
+            #expect(pa.perTensor.threshold == sorted[Int(0.4 * Double(sorted.count))], "\(a.name)")
+        }
+    }
+}
