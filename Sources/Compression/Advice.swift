@@ -91,7 +91,9 @@ enum Advice {
                                value: t.zeroFraction))
         }
         var quantized: [String] = []
-        for t in r.tensors where t.signalSumSquares > 0 && t.schemes.first.map({ $0.sqnrDB == nil }) == true {
+        for t in r.tensors where t.signalSumSquares > 0 {
+            // Exact with at least 16 values per scale: on the grid, not merely one value per channel.
+            guard let s = t.schemes.first, s.sqnrDB == nil, t.elements >= 16 * (s.scales?.groups ?? 1) else { continue }
             quantized.append(t.name)
         }
         for s in r.skipped { if case .alreadyQuantized = s.reason { quantized.append(s.name) } }

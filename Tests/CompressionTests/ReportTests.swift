@@ -68,6 +68,13 @@ import Testing
         #expect(sparse.value == 15.0 / 16)
     }
 
+    @Test func oneValuePerChannelIsExactButNotAlreadyQuantized() throws {
+        // 127 · k: each channel's scale is k, its one value exactly 127 codes.
+        let r = try analyze([tensor([33, 1], (1...33).map { Float(127 * $0) })], [int8PerChannel])
+        #expect(r.tensors[0].schemes[0].sqnrDB == nil)
+        #expect(!r.findings.contains { $0.kind == .alreadyQuantized })
+    }
+
     @Test func valuesOnTheGridMeanAlreadyQuantized() throws {
         let grid = (0..<256).map { Float($0 - 128) * 0.125 }.filter { $0 != -16 }
         let r = try analyze([tensor([1, grid.count], grid)], [int8PerTensor])
