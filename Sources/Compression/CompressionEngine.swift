@@ -7,6 +7,11 @@
 ///
 /// Chunks of all tensors go to every core; each chunk writes its own result slots, which are summed in
 /// chunk order, so the figures do not depend on thread timing.
+///
+///     let primary = QuantizationScheme(.int8, granularity: .perChannel)
+///     let report = try CompressionEngine.analyze(weights, skipped: leftOut, options: CompressionOptions(
+///         schemes: [primary] + primary.adviceComparisons, pruning: PruningOptions(targetSparsity: 0.5)))
+///     print(report.json.serialized(pretty: true))   // in the CLI, not here
 public enum CompressionEngine {
     public static func analyze(
         _ tensors: [WeightTensor], skipped: [SkippedTensor] = [], options: CompressionOptions

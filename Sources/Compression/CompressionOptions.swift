@@ -42,3 +42,24 @@ public struct CompressionOptions: Sendable {
         self.advice = advice
     }
 }
+
+extension QuantizationScheme {
+    /// Schemes worth measuring next to `self` so that the findings can suggest a better one: per-channel for a
+    /// per-tensor scheme, per-block (32) for a 4-bit scheme without blocks. Append them to `schemes`.
+    public var adviceComparisons: [QuantizationScheme] {
+        guard type.isInteger else { return [] }
+        var out: [QuantizationScheme] = []
+        if granularity == .perTensor {
+            var s = self
+            s.granularity = .perChannel
+            out.append(s)
+        }
+        if type.bits == 4, granularity == .perTensor || granularity == .perChannel {
+            var s = self
+            s.granularity = .perBlock(size: 32)
+            out.append(s)
+        }
+        return out
+    }
+}
+

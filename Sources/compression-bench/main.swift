@@ -1,4 +1,4 @@
-// compression-bench INDEX.json DATA.f32 [--repeat N] [--workers N] [--only-primary]
+// compression-bench INDEX.json DATA.f32 [--repeat N] [--workers N] [--only-primary] [--channel-last]
 // Maps DATA.f32 (little-endian float32 tensors, laid out as INDEX.json says: [{"name","shape","offset"}]) and
 // times, on the mapped bytes: a plain parallel sum (the memory floor), the engine on symmetric int8
 // per-channel plus the 50 % magnitude threshold, and the engine on the reference's four schemes. Prints JSON.
@@ -25,6 +25,8 @@ var args = Array(CommandLine.arguments.dropFirst())
 var repeats = 5
 var workers: Int? = nil
 var onlyPrimary = false
+var channelLast = false
+if let i = args.firstIndex(of: "--channel-last") { channelLast = true; args.remove(at: i) }
 if let i = args.firstIndex(of: "--only-primary") { onlyPrimary = true; args.remove(at: i) }
 if let i = args.firstIndex(of: "--repeat"), i + 1 < args.count { repeats = Int(args[i + 1]) ?? 5; args.removeSubrange(i...(i + 1)) }
 if let i = args.firstIndex(of: "--workers"), i + 1 < args.count { workers = Int(args[i + 1]); args.removeSubrange(i...(i + 1)) }
@@ -56,7 +58,9 @@ for row in rows {
     let shape = dims.compactMap(\.intValue)
     let n = shape.reduce(1, *)
     guard off >= 0, off + n <= floats.count else { fail("tensor \(name) is outside the data file") }
-    tensors.append(WeightTensor(name: name, shape: shape, channelAxis: 0, reductionAxis: shape.count - 1,
+    // Default: [out, in] weights (channel axis 0); --channel-last: [in, out] as MatMul reads them.
+    tensors.append(WeightTensor(name: name, shape: shape, channelAxis: channelLast ? shape.count - 1 : 0,
+                                reductionAxis: channelLast ? 0 : shape.count - 1,
                                 values: .buffer(UnsafeBufferPointer(rebasing: floats[off..<(off + n)]))))
 }
 let totalBytes = tensors.reduce(0) { $0 + $1.values.count } * 4

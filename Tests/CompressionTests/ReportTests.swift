@@ -82,3 +82,12 @@ import Testing
         #expect(f.message.contains("model is already quantized"))
     }
 }
+
+@Suite struct AdviceComparisons {
+    @Test func perTensorAddsPerChannelAndInt4AddsBlocks() {
+        #expect(QuantizationScheme(.int8).adviceComparisons == [QuantizationScheme(.int8, granularity: .perChannel)])
+        #expect(QuantizationScheme(.int4, granularity: .perChannel).adviceComparisons
+            == [QuantizationScheme(.int4, granularity: .perBlock(size: 32))])
+        #expect(QuantizationScheme(.float16).adviceComparisons.isEmpty)
+    }
+}
