@@ -462,7 +462,7 @@ final class Run: @unchecked Sendable {
                             case .local:
                                 break  // measured in the first pass
                             case .cast:
-                                castB[c * S + s] = FloatCast.measure(p, hi - lo, type: scheme.type)
+                                castB[c * S + s] = FloatCast.measure(p, hi - lo, type: scheme.type, checked: checked)
                             }
                         }
                         if refined, let l2 = l2B.baseAddress {

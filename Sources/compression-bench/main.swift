@@ -1,4 +1,4 @@
-// compression-bench INDEX.json DATA.f32 [--repeat N] [--workers N] [--only-primary] [--channel-last]
+// compression-bench INDEX.json DATA.f32 [--repeat N] [--workers N] [--only-primary] [--channel-last] [--type T]
 // Maps DATA.f32 (little-endian float32 tensors, laid out as INDEX.json says: [{"name","shape","offset"}]) and
 // times, on the mapped bytes: a plain parallel sum (the memory floor), the engine on symmetric int8
 // per-channel plus the 50 % magnitude threshold, and the engine on the reference's four schemes. Prints JSON.
@@ -26,6 +26,12 @@ var repeats = 5
 var workers: Int? = nil
 var onlyPrimary = false
 var channelLast = false
+var primaryType = QuantizationType.int8
+if let i = args.firstIndex(of: "--type"), i + 1 < args.count {
+    guard let t = QuantizationType(rawValue: args[i + 1]) else { fail("unknown type \(args[i + 1])") }
+    primaryType = t
+    args.removeSubrange(i...(i + 1))
+}
 if let i = args.firstIndex(of: "--channel-last") { channelLast = true; args.remove(at: i) }
 if let i = args.firstIndex(of: "--only-primary") { onlyPrimary = true; args.remove(at: i) }
 if let i = args.firstIndex(of: "--repeat"), i + 1 < args.count { repeats = Int(args[i + 1]) ?? 5; args.removeSubrange(i...(i + 1)) }
@@ -110,7 +116,7 @@ var sink: Float = 0
 _ = plainSum(floats, cores: cores)  // fault the pages in
 let floor = time(repeats) { sink += plainSum(floats, cores: cores) }
 
-let primary = CompressionOptions(schemes: [QuantizationScheme(.int8, granularity: .perChannel)],
+let primary = CompressionOptions(schemes: [QuantizationScheme(primaryType, granularity: .perChannel)],
                                  pruning: PruningOptions(targetSparsity: 0.5, patterns: []), workers: workers)
 var primaryReport: CompressionReport?
 let engine = try time(repeats) { primaryReport = try CompressionEngine.analyze(tensors, options: primary) }

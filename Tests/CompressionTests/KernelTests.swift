@@ -70,3 +70,27 @@ import Testing
         }
     }
 }
+
+/// The vector float16 / bfloat16 rounding against the scalar conversions, on values across the whole range.
+@Suite struct FloatCastLanes {
+    @Test(arguments: [QuantizationType.float16, .bfloat16])
+    func vectorCastMatchesScalar(type: QuantizationType) {
+        var rng = SeededGenerator(seed: 31)
+        var v: [Float] = [65504, 65519, 65520, -65520, 1e-8, -2.98e-8, 2.9802322e-8, 6.1e-5, 6.2e-5, 3.4e38, 0, -0.0,
+                          1 + 1.0 / 2048, 1 + 3.0 / 2048, 1 + 1.0 / 256, Float.leastNonzeroMagnitude, 1e-40]
+        for _ in 0..<20_000 {
+            let e = Int.random(in: -40...40, using: &rng)
+            v.append(Float.random(in: -1...1, using: &rng) * Float(sign: .plus, exponent: e, significand: 1))
+        }
+        for j in 0..<v.count where j % 7 == 0 { v[j] = Float(bitPattern: UInt32.random(in: 0..<0x7F80_0000, using: &rng)) }
+        let (fast, slow) = v.withUnsafeBufferPointer { b in
+            (FloatCast.measure(b.baseAddress!, b.count, type: type, checked: false),
+             FloatCast.measure(b.baseAddress!, b.count, type: type))
+        }
+        #expect(fast.overflow == slow.overflow)
+        #expect(fast.underflow == slow.underflow)
+        #expect(fast.subnormal == slow.subnormal)
+        #expect(fast.error.maxErrSq == slow.error.maxErrSq)
+        #expect(abs(fast.error.noise - slow.error.noise) <= 1e-12 * slow.error.noise)
+    }
+}
