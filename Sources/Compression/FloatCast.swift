@@ -40,15 +40,30 @@ enum FloatCast {
     /// float16: adding and subtracting c = 2^(e+13) (e the exponent of |x|, at least −14 so that the quantum
     /// stays 2⁻²⁴ in the subnormal range) drops the 13 low bits with round-to-nearest-even; results of 2¹⁶
     /// or more are the values that overflow to infinity (65520 and up). bfloat16: the top 16 bits, rounded.
+    /// Lane select with bit operations: `replacing(with:where:)` on these types compiles to a lane loop.
+    @inline(__always)
+    static func pick(_ m: SIMDMask<SIMD8<Int32>>, _ a: SIMD8<UInt32>, _ b: SIMD8<UInt32>) -> SIMD8<UInt32> {
+        let mm = unsafeBitCast(m, to: SIMD8<UInt32>.self)
+        return (a & mm) | (b & ~mm)
+    }
+
+    @inline(__always)
+    static func pick(_ m: SIMDMask<SIMD8<Int32>>, _ a: F8, _ b: F8) -> F8 {
+        unsafeBitCast(pick(m, unsafeBitCast(a, to: SIMD8<UInt32>.self), unsafeBitCast(b, to: SIMD8<UInt32>.self)),
+                      to: F8.self)
+    }
+
     @inline(__always)
     static func round8(_ x: F8, half: Bool) -> F8 {
         let bits = unsafeBitCast(x, to: SIMD8<UInt32>.self)
         let sign = bits & 0x8000_0000
         let mag = bits & 0x7FFF_FFFF
         if half {
-            var e = mag &>> 23
-            e = e.replacing(with: 113, where: e .< 113)
-            e = e.replacing(with: 200, where: e .> 200)
+            // Signed lanes: SSE2 has no unsigned compare, and UInt32 `.<` becomes a lane loop.
+            var e = unsafeBitCast(mag &>> 23, to: SIMD8<Int32>.self)
+            let lo = SIMD8<Int32>(repeating: 113), hi = SIMD8<Int32>(repeating: 200)
+            e = e.replacing(with: lo, where: e .< lo)
+            e = e.replacing(with: hi, where: e .> hi)
             let c = unsafeBitCast((e &+ 13) &<< 23, to: F8.self)
             let y = (unsafeBitCast(mag, to: F8.self) + c) - c
             return unsafeBitCast(unsafeBitCast(y, to: SIMD8<UInt32>.self) | sign, to: F8.self)
@@ -66,6 +81,7 @@ enum FloatCast {
         let limit = F8(repeating: isHalf ? 65536 : .infinity)
         let maxFinite = F8(repeating: isHalf ? float16Max : bfloat16Max)
         let minNormal = F8(repeating: isHalf ? 6.103_515_6e-5 : Float.leastNormalMagnitude)
+        let zero = F8()  // vector operands throughout: a scalar operand compiles to a lane loop
         var noise = D4(), maxe = D4()
         var over = SIMD8<Int32>(), under = SIMD8<Int32>(), sub = SIMD8<Int32>()
         var i = 0
@@ -74,11 +90,13 @@ enum FloatCast {
             var y = round8(x, half: isHalf)
             let ay = unsafeBitCast(unsafeBitCast(y, to: SIMD8<UInt32>.self) & 0x7FFF_FFFF, to: F8.self)
             let o = ay .>= limit
-            y = y.replacing(with: F8(repeating: 0) - maxFinite, where: o .& (x .< 0))
-            y = y.replacing(with: maxFinite, where: o .& (x .>= 0))
+            // Saturate for the error: ±max with the sign of x.
+            let sat = unsafeBitCast(unsafeBitCast(maxFinite, to: SIMD8<UInt32>.self)
+                | (unsafeBitCast(x, to: SIMD8<UInt32>.self) & 0x8000_0000), to: F8.self)
+            y = pick(o, sat, y)
             over &-= unsafeBitCast(o, to: SIMD8<Int32>.self)
-            under &-= unsafeBitCast((ay .== 0) .& (x .!= 0), to: SIMD8<Int32>.self)
-            sub &-= unsafeBitCast((ay .!= 0) .& (ay .< minNormal), to: SIMD8<Int32>.self)
+            under &-= unsafeBitCast((ay .== zero) .& (x .!= zero), to: SIMD8<Int32>.self)
+            sub &-= unsafeBitCast((ay .!= zero) .& (ay .< minNormal), to: SIMD8<Int32>.self)
             let e0 = D4(x.lowHalf) - D4(y.lowHalf), e1 = D4(x.highHalf) - D4(y.highHalf)
             let s0 = e0 * e0, s1 = e1 * e1
             noise += s0 + s1

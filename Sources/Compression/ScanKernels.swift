@@ -46,7 +46,7 @@ enum ScanKernels {
             let lo = D4(x.lowHalf), hi = D4(x.highHalf)
             s0 += lo * lo
             s1 += hi * hi
-            zeroLanes &-= unsafeBitCast(x .== 0, to: SIMD8<Int32>.self)
+            zeroLanes &-= unsafeBitCast(x .== F8(), to: SIMD8<Int32>.self)  // vector operand: no lane loop
             let bits = unsafeBitCast(x, to: SIMD8<UInt32>.self)
             badLanes &-= unsafeBitCast((bits & expMask) .== expMask, to: SIMD8<Int32>.self)
             i += 8
