@@ -54,7 +54,7 @@ enum Scales {
             }
         }
         return GroupParams(sdiv: sdiv, inv: inv, smul: smul, keep: keep, zero: zero, tieCentre: tieCentre, tieScale: tieScale,
-                           lo: lo, hi: hi)
+                           lo: lo, hi: hi, simple: zero.allSatisfy { $0 == 0 } && keep.allSatisfy { $0 == 0 })
     }
 
     static func summary(_ p: GroupParams, scheme: QuantizationScheme) -> ScaleSummary {

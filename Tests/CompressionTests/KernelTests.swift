@@ -94,3 +94,28 @@ import Testing
         #expect(abs(fast.error.noise - slow.error.noise) <= 1e-12 * slow.error.noise)
     }
 }
+
+/// Channel-last (elementwise) kernels, simple and general, against the scalar path.
+@Suite struct ElementwiseLanes {
+    @Test(arguments: [true, false])
+    func vectorMatchesScalar(zeroColumn: Bool) {
+        var rng = SeededGenerator(seed: 44)
+        var v = (0..<(64 * 40)).map { _ in rng.gaussian(Float.random(in: 0.1...3, using: &rng)) }
+        if zeroColumn { for r in 0..<64 { v[r * 40 + 5] = 0 } }
+        let layout = GroupLayout.make(shape: [64, 40], granularity: .perChannel, axis: 1)
+        var mins = [Float](repeating: .infinity, count: 40), maxs = [Float](repeating: -.infinity, count: 40)
+        for (i, x) in v.enumerated() { mins[i % 40] = min(mins[i % 40], x); maxs[i % 40] = max(maxs[i % 40], x) }
+        for scheme in [QuantizationScheme(.int8), QuantizationScheme(.uint8, symmetric: false, widenRangeToZero: false),
+                       QuantizationScheme(.int4, symmetric: false)] {
+            let p = Scales.params(scheme, mins: mins[...], maxs: maxs[...])
+            #expect(p.simple == (scheme.symmetric && !zeroColumn))
+            let (fast, slow) = v.withUnsafeBufferPointer { b in
+                (ErrorKernels.quantize(b.baseAddress!, lo: 0, hi: v.count, layout: layout, params: p, checked: false),
+                 ErrorKernels.quantize(b.baseAddress!, lo: 0, hi: v.count, layout: layout, params: p, checked: true))
+            }
+            #expect(fast.clipped == slow.clipped, "\(scheme.label)")
+            #expect(abs(fast.noise - slow.noise) <= 1e-12 * slow.noise, "\(scheme.label)")
+            #expect(fast.maxErrSq == slow.maxErrSq, "\(scheme.label)")
+        }
+    }
+}
