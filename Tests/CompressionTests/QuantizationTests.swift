@@ -1,6 +1,10 @@
 import Testing
 @testable import Compression
 
+@Test func quantizationTypeNamesAreTheCLIContract() {
+    #expect(QuantizationType.allCases.map(\.rawValue) == ["int8", "uint8", "int4", "uint4", "float16", "bfloat16"])
+}
+
 @Suite struct SymmetricQuantization {
     @Test func roundsHalfToEvenLikeQuantizeLinear() throws {
         // max|x| = 127 gives s = 1: 0.5 → 0, 1.5 → 2, 2.5 → 2 — each off by 0.5.
