@@ -68,7 +68,9 @@ struct Item: Sendable {
     static func lcm(_ a: Int, _ b: Int) -> Int {
         var x = a, y = b
         while y != 0 { (x, y) = (y, x % y) }
-        return x == 0 ? 0 : a / x * b
+        guard x != 0 else { return 0 }
+        let (p, overflow) = (a / x).multipliedReportingOverflow(by: b)
+        return overflow ? Int.max : p  // callers clamp to the tensor size
     }
 
     var dims: [Int] { tensor.shape.isEmpty ? [1] : tensor.shape }
