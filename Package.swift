@@ -44,6 +44,8 @@ let package = Package(
         ),
         // In-process benchmarks; `make bench` runs it in release mode.
         .executableTarget(name: "slipway-bench", dependencies: ["Checking", "Manifest", "YAMLSyntax"]),
+        // Compression engine throughput on a mapped float32 tensor set; bench/bench_compression.py drives it.
+        .executableTarget(name: "compression-bench", dependencies: ["Compression", "JSON"]),
 
         // Fixture helpers shared by the test targets (inline position and range markers).
         .target(name: "TestSupport", dependencies: ["Diagnostics", "Checking"], path: "Tests/TestSupport"),
