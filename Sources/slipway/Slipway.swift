@@ -13,7 +13,7 @@ struct Slipway: AsyncParsableCommand {
         commandName: "slipway",
         abstract: "Deployment manifests for ML models: checked, estimated and converted by one engine.",
         version: version,
-        subcommands: [CheckCommand.self, SchemaCommand.self, InspectCommand.self]
+        subcommands: [CheckCommand.self, SchemaCommand.self, InspectCommand.self, TargetsCommand.self]
     )
 }
 
