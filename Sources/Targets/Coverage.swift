@@ -61,7 +61,7 @@ public enum Coverage {
 
         for (i, node) in nodes.enumerated() {
             var f = OperatorFinding(
-                node: i, name: node.name.isEmpty ? "#\(i)" : node.name, opType: node.opType, builtins: [],
+                node: i, name: displayName(node, i), opType: node.opType, builtins: [],
                 status: .supported, reason: "", rule: nil)
             switch (model.format, isLiteRT) {
             case (.onnx, false):
@@ -147,6 +147,13 @@ public enum Coverage {
         let cpuMACs = cpu.reduce(0) { $0 &+ ($1 < macs.count ? macs[$1] : 0) }
         return CoverageReport(
             operators: findings, cpuNodes: cpu, cpuPartitions: partitions, cpuMACs: cpuMACs, totalMACs: total)
+    }
+
+    /// A node's name, or (TFLite nodes have none) the tensor it writes, or its position.
+    static func displayName(_ node: Node, _ i: Int) -> String {
+        if !node.name.isEmpty { return node.name }
+        if let out = node.outputs.first(where: { !$0.isEmpty }) { return out }
+        return "#\(i)"
     }
 
     /// The TFLite builtins an ONNX node becomes: `.none` when the table has no entry, `.some(nil)` when it

@@ -415,6 +415,15 @@ enum EmbeddedCatalogue {
         },
         {
           "version": "2.0"
+        },
+        {
+          "version": "1.15"
+        },
+        {
+          "version": "1.14"
+        },
+        {
+          "version": "1.13"
         }
       ],
       "delegates": [

@@ -31,9 +31,33 @@ public enum TargetChecks {
             var c = TargetContext(manifest: manifest, target: t, model: model, analysis: analysis, catalogue: catalogue)
             out += c.run(sizeBytes: sizeBytes[t.name.value])
         }
-        // Targets that inherit the manifest-wide `optimize` share its ranges: say each thing once.
-        var seen = Set<String>()
-        return out.filter { seen.insert("\($0.code.rawValue)|\($0.range.start)|\($0.range.end)|\($0.message)").inserted }
+        // Targets that inherit the manifest-wide `optimize` share its ranges: say each thing once, naming
+        // every target it concerns.
+        var merged: [Diagnostic] = []
+        var index: [String: (at: Int, targets: [String])] = [:]
+        for d in out {
+            let (target, rest) = splitTarget(d.message)
+            let key = "\(d.code.rawValue)|\(d.range.start)|\(d.range.end)|\(rest)"
+            if var seen = index[key], let target {
+                seen.targets.append(target)
+                index[key] = seen
+                merged[seen.at].message = "targets " + seen.targets.map { "'\($0)'" }.joined(separator: ", ") + ": " + rest
+            } else {
+                index[key] = (merged.count, target.map { [$0] } ?? [])
+                merged.append(d)
+            }
+        }
+        return merged
+    }
+
+    /// "target 'a': text" → ("a", "text").
+    static func splitTarget(_ message: String) -> (String?, String) {
+        guard message.hasPrefix("target '") else { return (nil, message) }
+        let body = message.dropFirst(8)
+        guard let quote = body.firstIndex(of: "'") else { return (nil, message) }
+        let rest = body[quote...].dropFirst()
+        guard rest.hasPrefix(": ") else { return (nil, message) }
+        return (String(body[..<quote]), String(rest.dropFirst(2)))
     }
 }
 
@@ -201,11 +225,11 @@ private struct TargetContext {
         let modelIsInt8 = model.map(Self.isFullyQuantizedTFLite) ?? false
         if delegate?.name == "edgetpu", !fullInt8, !modelIsInt8 {
             emit("edgetpu.full-int8", "the Edge TPU runs only fully int8 models, but weights are \(weights) and activations \(activations); quantize both to int8 (with calibration data)",
-                 at: q?.activations?.range ?? quantRange)
+                 at: q?.activations?.range ?? q?.weights?.range ?? delegateRange)
         }
         if runtime.name == "tflite-micro", !fullInt8, !modelIsInt8 {
             emit("tflm.int8", "LiteRT for Microcontrollers expects full-integer int8 models, but weights are \(weights) and activations \(activations)",
-                 at: q?.activations?.range ?? quantRange, severity: .warning)
+                 at: q?.activations?.range ?? q?.weights?.range ?? runtimeRange, severity: .warning)
         }
 
         // Core ML: compression by minimum OS.
