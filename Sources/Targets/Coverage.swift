@@ -57,7 +57,9 @@ public enum Coverage {
         let opSet = delegate?.operators.flatMap { catalogue.operatorSet($0) }
         let pinned = version.flatMap(VersionNumber.init)
         let isLiteRT = runtime.name == "litert" || runtime.name == "tflite-micro"
-        let constants = Set(model.tensors.filter { $0.graph == 0 }.map(\.name))
+        var mainTensors: [String: ConstantTensor] = [:]
+        for t in model.tensors where t.graph == 0 { mainTensors[t.name] = t }
+        let constants = Set(mainTensors.keys)
 
         for (i, node) in nodes.enumerated() {
             var f = OperatorFinding(
@@ -71,7 +73,7 @@ public enum Coverage {
                     f.rule = "ort.domains"
                 }
             case (.onnx, true):
-                switch lower(node, model: model, analysis: analysis, catalogue: catalogue) {
+                switch lower(node, model: model, tensors: mainTensors, analysis: analysis, catalogue: catalogue) {
                 case .none:
                     f.status = .unknown
                     f.reason = "not in the catalogue's ONNX-to-TFLite table"
@@ -158,7 +160,9 @@ public enum Coverage {
 
     /// The TFLite builtins an ONNX node becomes: `.none` when the table has no entry, `.some(nil)` when it
     /// says there is no builtin, `[]` when the converter folds the node away.
-    static func lower(_ node: Node, model: Model, analysis: GraphAnalysis?, catalogue: Catalogue) -> [String]?? {
+    static func lower(
+        _ node: Node, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?, catalogue: Catalogue
+    ) -> [String]?? {
         guard node.domain.isEmpty || node.domain == "ai.onnx" else { return .some(nil) }
         guard let entry = catalogue.lowering[node.opType] else { return .none }
         guard let builtins = entry else { return .some(nil) }
@@ -171,13 +175,13 @@ public enum Coverage {
                 return .some(["DEPTHWISE_CONV_2D"])
             }
         case "Clip":
-            if let (lo, hi) = clipBounds(node, model: model) {
+            if let (lo, hi) = clipBounds(node, model: model, tensors: tensors) {
                 if lo == 0 && hi == 6 { return .some(["RELU6"]) }
                 if lo == -1 && hi == 1 { return .some(["RELU_N1_TO_1"]) }
                 if lo == 0 && hi == .infinity { return .some(["RELU"]) }
             }
         case "MatMul":
-            if node.inputs.count > 1, model.tensors.contains(where: { $0.graph == 0 && $0.name == node.inputs[1] && $0.shape.count == 2 }) {
+            if node.inputs.count > 1, tensors[node.inputs[1]]?.shape.count == 2 {
                 return .some(["FULLY_CONNECTED"])
             }
         case "Resize":
@@ -188,11 +192,11 @@ public enum Coverage {
         return .some(builtins)
     }
 
-    static func clipBounds(_ node: Node, model: Model) -> (Float, Float)? {
+    static func clipBounds(_ node: Node, model: Model, tensors: [String: ConstantTensor]) -> (Float, Float)? {
         if case .float(let lo)? = node.attributes["min"], case .float(let hi)? = node.attributes["max"] { return (lo, hi) }
         func scalar(_ i: Int) -> Float? {
             guard i < node.inputs.count, !node.inputs[i].isEmpty,
-                let t = model.tensors.first(where: { $0.graph == 0 && $0.name == node.inputs[i] }), t.elementCount == 1
+                let t = tensors[node.inputs[i]], t.elementCount == 1
             else { return nil }
             return try? model.withFloat32Values(of: t) { $0.first }
         }

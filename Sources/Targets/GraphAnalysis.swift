@@ -118,17 +118,25 @@ private struct Analyzer {
         let nodes = graph?.nodes ?? []
         for (i, n) in nodes.enumerated() { for v in n.inputs where !v.isEmpty { lastUse[v] = i } }
         for o in model.outputs { lastUse[o.name] = nodes.count }
+        // A running sum, so a 100k-node graph costs one pass.
         var live: [String: Int] = [:]
-        for input in model.inputs where !constantNames.contains(input.name) {
-            live[input.name] = shapes[input.name].map(Self.volume) ?? 0
+        var sum = 0
+        for input in model.inputs where !constantNames.contains(input.name) && live[input.name] == nil {
+            let n = shapes[input.name].map(Self.volume) ?? 0
+            live[input.name] = n
+            sum &+= n
         }
-        var peak = live.values.reduce(0, &+)
+        var peak = sum
         for (i, n) in nodes.enumerated() {
-            for o in n.outputs where !o.isEmpty && !constantNames.contains(o) {
-                live[o] = shapes[o].map(Self.volume) ?? 0
+            for o in n.outputs where !o.isEmpty && !constantNames.contains(o) && live[o] == nil {
+                let size = shapes[o].map(Self.volume) ?? 0
+                live[o] = size
+                sum &+= size
             }
-            peak = max(peak, live.values.reduce(0, &+))
-            for v in Set(n.inputs + n.outputs) where (lastUse[v] ?? -1) <= i { live[v] = nil }
+            peak = max(peak, sum)
+            for v in Set(n.inputs + n.outputs) where (lastUse[v] ?? -1) <= i {
+                if let size = live.removeValue(forKey: v) { sum &-= size }
+            }
         }
 
         return GraphAnalysis(
@@ -414,7 +422,9 @@ private struct Analyzer {
                 }
             }
         case "Concat":
-            if known.count == ins.count, let first = known.first, let ax = Self.axis(int(node, "axis", 0), rank: first.count) {
+            if known.count == ins.count, let first = known.first, !first.isEmpty,
+                let ax = Self.axis(int(node, "axis", 0), rank: first.count), ax < first.count
+            {
                 var shape = first
                 shape[ax] = known.reduce(0) { $0 + (ax < $1.count ? $1[ax] : 0) }
                 outs = [shape]
