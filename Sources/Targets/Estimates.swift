@@ -110,10 +110,10 @@ public enum TargetEstimates {
                 total &+= t.storedBytes
                 continue
             }
-            var bytes = (t.elementCount &* b + 7) / 8
+            var bytes = (t.elementCount &* b &+ 7) / 8
             if b < 16 {
                 switch q?.granularity?.value {
-                case .perBlock(let n)?: bytes &+= ((t.elementCount + n - 1) / n) &* 2
+                case .perBlock(let n)?: bytes &+= ((t.elementCount &+ n &- 1) / n) &* 2
                 case .perTensor?: bytes &+= 4
                 default: bytes &+= (t.shape.first ?? 1) &* 4
                 }
@@ -146,7 +146,7 @@ public enum TargetEstimates {
             for n in analysis.nodes {
                 let flops = Double(n.macs) * 2
                 let bytes = Double(n.parameterElements) * bytesPerParam
-                    + Double(n.inputElements + n.outputElements) * Double(p.activationBytes)
+                    + Double(n.inputElements &+ n.outputElements) * Double(p.activationBytes)
                 let onCPU = coverage?.cpuNodes.contains(n.index) ?? false
                 let peakOps = onCPU ? cpu : accel
                 seconds += max(flops / peakOps, bytes / bandwidth)

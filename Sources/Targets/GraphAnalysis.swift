@@ -225,11 +225,11 @@ private struct Analyzer {
                     let s = d < strides.count ? max(strides[d], 1) : 1
                     let k = w[2 + d], dl = d < dil.count ? dil[d] : 1
                     switch autoPad {
-                    case "SAME_UPPER", "SAME_LOWER": shape.append((x[2 + d] + s - 1) / s)
-                    case "VALID": shape.append((x[2 + d] - (k - 1) * dl - 1) / s + 1)
+                    case "SAME_UPPER", "SAME_LOWER": shape.append((x[2 + d] &+ s &- 1) / s)
+                    case "VALID": shape.append((x[2 + d] &- (k &- 1) &* dl &- 1) / s &+ 1)
                     default:
-                        let p = (d < pads.count ? pads[d] : 0) + (d + spatial < pads.count ? pads[d + spatial] : 0)
-                        shape.append((x[2 + d] + p - (k - 1) * dl - 1) / s + 1)
+                        let p = (d < pads.count ? pads[d] : 0) &+ (d + spatial < pads.count ? pads[d + spatial] : 0)
+                        shape.append((x[2 + d] &+ p &- (k &- 1) &* dl &- 1) / s &+ 1)
                     }
                 }
                 outs = [shape]
@@ -246,14 +246,14 @@ private struct Analyzer {
                 let dil = ints(node, "dilations") ?? Array(repeating: 1, count: spatial)
                 let pads = ints(node, "pads") ?? Array(repeating: 0, count: spatial * 2)
                 let outPad = ints(node, "output_padding") ?? Array(repeating: 0, count: spatial)
-                var shape = [x[0], group * w[1]]
+                var shape = [x[0], group &* w[1]]
                 for d in 0..<spatial {
                     let s = d < strides.count ? strides[d] : 1, dl = d < dil.count ? dil[d] : 1
-                    let p = (d < pads.count ? pads[d] : 0) + (d + spatial < pads.count ? pads[d + spatial] : 0)
+                    let p = (d < pads.count ? pads[d] : 0) &+ (d + spatial < pads.count ? pads[d + spatial] : 0)
                     let op = d < outPad.count ? outPad[d] : 0
-                    shape.append((x[2 + d] - 1) * s - p + (w[2 + d] - 1) * dl + 1 + op)
+                    shape.append((x[2 + d] &- 1) &* s &- p &+ (w[2 + d] &- 1) &* dl &+ 1 &+ op)
                 }
-                if let explicit = ints(node, "output_shape"), explicit.count == spatial { shape = [x[0], group * w[1]] + explicit }
+                if let explicit = ints(node, "output_shape"), explicit.count == spatial { shape = [x[0], group &* w[1]] + explicit }
                 outs = [shape]
                 macs = Self.volume(shape) &* Self.volume(Array(w.dropFirst()))
                 if node.inputs.count > 2, !node.inputs[2].isEmpty { macs &+= Self.volume(shape) }
@@ -347,12 +347,12 @@ private struct Analyzer {
                     let s = d < strides.count ? max(strides[d], 1) : 1
                     let kk = d < k.count ? k[d] : 1, dl = d < dil.count ? dil[d] : 1
                     switch autoPad {
-                    case "SAME_UPPER", "SAME_LOWER": shape.append((x[2 + d] + s - 1) / s)
-                    case "VALID": shape.append((x[2 + d] - (kk - 1) * dl - 1) / s + 1)
+                    case "SAME_UPPER", "SAME_LOWER": shape.append((x[2 + d] &+ s &- 1) / s)
+                    case "VALID": shape.append((x[2 + d] &- (kk &- 1) &* dl &- 1) / s &+ 1)
                     default:
-                        let p = (d < pads.count ? pads[d] : 0) + (d + spatial < pads.count ? pads[d + spatial] : 0)
-                        let span = x[2 + d] + p - (kk - 1) * dl - 1
-                        shape.append((ceil ? (span + s - 1) / s : span / s) + 1)
+                        let p = (d < pads.count ? pads[d] : 0) &+ (d + spatial < pads.count ? pads[d + spatial] : 0)
+                        let span = x[2 + d] &+ p &- (kk &- 1) &* dl &- 1
+                        shape.append((ceil ? (span &+ s &- 1) / s : span / s) &+ 1)
                     }
                 }
                 outs = [shape]
@@ -390,7 +390,7 @@ private struct Analyzer {
                 }
                 if let m = shape.firstIndex(of: -1) {
                     let rest = shape.enumerated().filter { $0.offset != m }.reduce(1) { $0 &* $1.element }
-                    shape[m] = rest == 0 ? 0 : Self.volume(x) / rest
+                    shape[m] = rest > 0 ? Self.volume(x) / rest : 0
                 }
                 outs = [shape]
             }
@@ -426,7 +426,7 @@ private struct Analyzer {
                 let ax = Self.axis(int(node, "axis", 0), rank: first.count), ax < first.count
             {
                 var shape = first
-                shape[ax] = known.reduce(0) { $0 + (ax < $1.count ? $1[ax] : 0) }
+                shape[ax] = known.reduce(0) { $0 &+ (ax < $1.count ? $1[ax] : 0) }
                 outs = [shape]
             }
         case "Gather":
@@ -435,7 +435,7 @@ private struct Analyzer {
             }
         case "Tile":
             if let x = ins.first ?? nil, node.inputs.count > 1, let reps = values[node.inputs[1]], reps.count == x.count {
-                outs = [zip(x, reps).map { $0 * $1 }]
+                outs = [zip(x, reps).map { $0 &* $1 }]
             }
         case "Expand":
             if let x = ins.first ?? nil, node.inputs.count > 1, let target = values[node.inputs[1]],

@@ -17,7 +17,12 @@ enum Repo {
     static func path(_ relative: String) -> String { root + "/" + relative }
 
     static func text(_ relative: String) -> String? {
-        guard let f = fopen(path(relative), "rb") else { return nil }
+        let b = bytes(relative)
+        return b.isEmpty ? nil : String(decoding: b, as: UTF8.self)
+    }
+
+    static func bytes(_ relative: String) -> [UInt8] {
+        guard let f = fopen(path(relative), "rb") else { return [] }
         defer { fclose(f) }
         var bytes: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 65536)
@@ -26,7 +31,7 @@ enum Repo {
             if n <= 0 { break }
             bytes += buf[0..<n]
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     static func model(_ relative: String) throws -> Model { try ModelReader.read(path: path(relative)) }
