@@ -180,11 +180,10 @@ private struct TargetContext {
         return Double(os.major) + Double(os.minor) / 10
     }
 
-    /// A fix that raises `minimum_os` to `os` `major`.
-    func raise(_ os: String, to major: Int) -> [Fix] {
+    /// A fix that raises `minimum_os` to `major` of the same OS.
+    func raise(to major: Int) -> [Fix] {
         guard let m = target.minimumOS else { return [] }
         let value = "\(m.value.os)\(major)"
-        _ = os
         return [Fix(title: "Raise minimum_os to \(value)", edits: [TextEdit(range: m.range, newText: value)], isPreferred: true)]
     }
 
@@ -196,11 +195,11 @@ private struct TargetContext {
             Double(os.major) < Double(need)
         {
             emit("coreml.mlprogram", "ML Program packages need \(os.os)\(need) or later, but minimum_os is \(os)", at: m.range,
-                 fixes: raise(os.os, to: need))
+                 fixes: raise(to: need))
         }
         if runtime.name == "onnxruntime", target.delegate?.value == "nnapi", let v = osMajor(os, for: "android"), v < 8.1 {
             emit("ort.nnapi-android", "the NNAPI execution provider needs Android 8.1 or later, but minimum_os is \(os)", at: m.range,
-                 fixes: raise("android", to: 9))
+                 fixes: raise(to: 9))
         }
     }
 
@@ -253,7 +252,7 @@ private struct TargetContext {
             }
             if let worst {
                 emit("coreml.compression-os", "Core ML supports \(worst.what) from \(m.value.os)\(worst.need), but minimum_os is \(m.value)",
-                     at: m.range, fixes: raise(key, to: worst.need))
+                     at: m.range, fixes: raise(to: worst.need))
             }
         }
 
