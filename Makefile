@@ -13,7 +13,7 @@ BUILD_FLAGS  := --build-tests
 BIN          := .build/debug/slipway
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: demo test build deps venv bench schema docs fixtures examples clean
+.PHONY: demo test build deps venv bench schema docs fixtures examples clean catalogue rules target-fixtures
 
 deps:
 	@if [ ! -f /usr/include/yaml.h ] || ! command -v pkg-config >/dev/null; then \
@@ -49,6 +49,16 @@ schema: build
 
 examples: venv
 	$(VPY) scripts/make_examples.py
+
+# The target catalogue: embed the JSON files in the binary, then regenerate docs/rules.md from them.
+catalogue:
+	$(PYTHON) scripts/embed_catalogue.py
+
+rules: catalogue build
+	$(BIN) targets --markdown > docs/rules.md
+
+target-fixtures: venv
+	$(VPY) scripts/make_target_fixtures.py
 
 clean:
 	rm -rf .build .build-* $(VENV)

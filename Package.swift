@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Slipway: deployment manifests for ML models, checked by one engine behind a CLI and a language server.
 // Layers, bottom up (see ARCHITECTURE.md): JSON, Diagnostics → YAMLSyntax → Manifest → ModelFormats →
-// Compression → Checking → Reporting → the `slipway` executable. Only the server layer knows JSON-RPC.
+// Compression → Targets → Checking → Reporting → the `slipway` executable. Only the server layer knows JSON-RPC.
 import PackageDescription
 
 let package = Package(
@@ -29,7 +29,9 @@ let package = Package(
         .target(name: "ProtobufWire"),
         .target(name: "FlatBuffers"),
         .target(name: "Compression", dependencies: ["ModelFormats"]),
-        .target(name: "Checking", dependencies: ["Manifest", "YAMLSyntax", "Diagnostics"]),
+        // Target compatibility: the cited catalogue (Schemas/targets, embedded), checks and estimates.
+        .target(name: "Targets", dependencies: ["Manifest", "ModelFormats", "Diagnostics", "JSON"]),
+        .target(name: "Checking", dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "ModelFormats", "Targets"]),
         .target(name: "Reporting", dependencies: ["Checking", "Diagnostics", "JSON"]),
         // The only module that knows JSON-RPC and LSP.
         .target(
@@ -38,7 +40,7 @@ let package = Package(
         .executableTarget(
             name: "slipway",
             dependencies: [
-                "Checking", "Reporting", "Manifest", "ModelFormats", "Compression", "JSON", "LanguageServer",
+                "Checking", "Reporting", "Manifest", "ModelFormats", "Compression", "Targets", "JSON", "LanguageServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -60,6 +62,9 @@ let package = Package(
         .testTarget(
             name: "LanguageServerTests",
             dependencies: ["LanguageServer", "Diagnostics", "JSON", "TestSupport"]),
+        .testTarget(
+            name: "TargetsTests",
+            dependencies: ["Targets", "Manifest", "ModelFormats", "Diagnostics", "JSON", "TestSupport"]),
         .testTarget(
             name: "CheckingTests",
             dependencies: ["Checking", "Reporting", "Manifest", "Diagnostics", "JSON", "TestSupport"]

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ModelFormats
 
 public enum FileKind: Sendable, Equatable {
     case file(size: Int)
@@ -20,6 +21,24 @@ public protocol FileSystem: Sendable {
     func list(_ directory: String) -> [String]
     /// The whole file, refusing files larger than `limit` bytes.
     func read(_ path: String, limit: Int) throws(FileError) -> [UInt8]
+    /// The model at `path`, for the target checks. The default reads the bytes through `read`; the disk maps
+    /// the file instead, so a multi-GB model costs only the pages its structure touches.
+    func readModel(_ path: String) throws(ModelError) -> Model
+}
+
+extension FileSystem {
+    /// Models larger than this are not copied into memory by the default `readModel`.
+    public static var modelCopyLimit: Int { 1 << 30 }
+
+    public func readModel(_ path: String) throws(ModelError) -> Model {
+        let bytes: [UInt8]
+        do {
+            bytes = try read(path, limit: Self.modelCopyLimit)
+        } catch {
+            throw ModelError(.io, file: path, error.description)
+        }
+        return try ModelReader.read(bytes: bytes, path: path)
+    }
 }
 
 public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -45,6 +64,10 @@ public struct FileError: Error, Sendable, Equatable, CustomStringConvertible {
 /// The real disk, through POSIX calls (bounded reads, no Foundation start-up cost).
 public struct LocalFileSystem: FileSystem {
     public init() {}
+
+    public func readModel(_ path: String) throws(ModelError) -> Model {
+        try ModelReader.read(path: path)
+    }
 
     public func kind(of path: String) -> FileKind {
         var st = stat()

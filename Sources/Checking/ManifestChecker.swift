@@ -1,5 +1,7 @@
 import Diagnostics
 import Manifest
+import ModelFormats
+import Targets
 import YAMLSyntax
 
 /// The result of checking one manifest file: what was read, and every diagnostic after suppression,
@@ -19,10 +21,17 @@ public struct CheckResult: Sendable {
 public struct ManifestChecker: Sendable {
     public let fileSystem: any FileSystem
     public let limits: YAMLLimits
+    /// The target catalogue; nil skips the target checks (the CLI refuses to run when the embedded
+    /// catalogue is unusable, so that this never happens silently there).
+    public let catalogue: Catalogue?
 
-    public init(fileSystem: any FileSystem = LocalFileSystem(), limits: YAMLLimits = .default) {
+    public init(
+        fileSystem: any FileSystem = LocalFileSystem(), limits: YAMLLimits = .default,
+        catalogue: Catalogue? = try? Catalogue.embedded.get()
+    ) {
         self.fileSystem = fileSystem
         self.limits = limits
+        self.catalogue = catalogue
     }
 
     /// Reads and checks a manifest on disk. I/O problems become diagnostics (SW0xxx), never thrown errors.
@@ -47,11 +56,36 @@ public struct ManifestChecker: Sendable {
         let folder = PathUtil.directory(of: path)
         for doc in file.documents {
             diagnostics += PathChecks(fileSystem: fileSystem, folder: folder).check(doc.manifest)
+            diagnostics += targetChecks(doc.manifest, folder: folder)
         }
         let suppressions = Suppressions(index: file.lineIndex)
         diagnostics = suppressions.apply(to: diagnostics, index: file.lineIndex)
         return CheckResult(
             path: path, file: file, diagnostics: Diagnostic.sortedForOutput(diagnostics), lineIndex: file.lineIndex)
+    }
+}
+
+extension ManifestChecker {
+    /// Reads the model the manifest names (only when it is a file: a missing one is SW3001 already) and
+    /// checks every target against the catalogue. Model reading stays here, out of the pure Manifest layer.
+    func targetChecks(_ m: Manifest, folder: String) -> [Diagnostic] {
+        guard let catalogue, !m.targets.isEmpty else { return [] }
+        var model: Model?
+        var out: [Diagnostic] = []
+        if let p = m.model?.path {
+            let full = PathUtil.join(folder, p.value)
+            if case .file = fileSystem.kind(of: full) {
+                do {
+                    model = try fileSystem.readModel(full)
+                } catch {
+                    let why = error.field.isEmpty ? error.message : "\(error.field): \(error.message)"
+                    out.append(Diagnostic(
+                        .modelUnreadable, "model '\(p.value)' cannot be read (\(why)); target checks that need the model are skipped",
+                        at: p.range))
+                }
+            }
+        }
+        return out + TargetChecks.check(manifest: m, model: model, catalogue: catalogue)
     }
 }
 

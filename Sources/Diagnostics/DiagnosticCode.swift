@@ -5,7 +5,7 @@
 /// - `SW2xxx` the manifest schema
 /// - `SW3xxx` files the manifest names (the model, data folders)
 /// - `SW4xxx` target compatibility (reserved for the Targets layer)
-/// - `SW5xxx` estimate findings (reserved for the Compression layer)
+/// - `SW5xxx` estimate findings (`SW50xx` the Compression layer's, `SW51xx` the Targets layer's budgets)
 ///
 /// Codes are contracts: never renumber one. `docs/diagnostics.md` has a section per code with a failing
 /// example and its fix, and a test keeps the two in step.
@@ -37,10 +37,33 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case modelNotAFile = "SW3002"
     case dataPathNotFound = "SW3003"
     case pathEscapesProject = "SW3004"
+    case modelUnreadable = "SW3005"
+
+    case unknownRuntimeVersion = "SW4001"
+    case opsetUnsupported = "SW4002"
+    case irVersionUnsupported = "SW4003"
+    case operatorUnsupported = "SW4004"
+    case operatorsOnCPU = "SW4005"
+    case delegateUnavailable = "SW4006"
+    case minimumOSTooOld = "SW4007"
+    case quantizationUnsupported = "SW4008"
+    case quantizationSlow = "SW4009"
+    case calibrationMissing = "SW4010"
+    case alreadyQuantized = "SW4011"
+    case dynamicShapes = "SW4012"
+    case deprecatedDelegate = "SW4013"
+    case unknownDevice = "SW4014"
+
+    // Budgets (estimate findings). SW50xx is left to the Compression engine's findings.
+    case sizeOverBudget = "SW5101"
+    case memoryOverBudget = "SW5102"
+    case latencyOverBudget = "SW5103"
 
     public var defaultSeverity: Severity {
         switch self {
-        case .yaml11Boolean, .yaml11Number, .dataPathNotFound, .unusedSuppression, .pathEscapesProject:
+        case .yaml11Boolean, .yaml11Number, .dataPathNotFound, .unusedSuppression, .pathEscapesProject,
+            .unknownRuntimeVersion, .operatorsOnCPU, .quantizationSlow, .alreadyQuantized, .deprecatedDelegate,
+            .unknownDevice, .latencyOverBudget:
             return .warning
         case .notAManifest:
             return .information
@@ -77,6 +100,24 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .modelNotAFile: "Model path is not a file"
         case .dataPathNotFound: "Data path not found"
         case .pathEscapesProject: "Path outside the project folder"
+        case .modelUnreadable: "Model file cannot be read"
+        case .unknownRuntimeVersion: "Runtime version not in the catalogue"
+        case .opsetUnsupported: "ONNX opset outside the runtime's range"
+        case .irVersionUnsupported: "ONNX IR version newer than the runtime reads"
+        case .operatorUnsupported: "Operator the runtime cannot run"
+        case .operatorsOnCPU: "Operators fall back to the CPU"
+        case .delegateUnavailable: "Delegate not available for the runtime"
+        case .minimumOSTooOld: "Minimum OS too old for the configuration"
+        case .quantizationUnsupported: "Quantization the target cannot run"
+        case .quantizationSlow: "Quantization settings that are slow on the target"
+        case .calibrationMissing: "Activation quantization without calibration data"
+        case .alreadyQuantized: "Quantizing a model that is already quantized"
+        case .dynamicShapes: "Dynamic input dimensions on a static-shape target"
+        case .deprecatedDelegate: "Deprecated delegate"
+        case .unknownDevice: "Device not in the catalogue"
+        case .sizeOverBudget: "Size over budget"
+        case .memoryOverBudget: "Memory over budget"
+        case .latencyOverBudget: "Latency estimate over budget"
         }
     }
 

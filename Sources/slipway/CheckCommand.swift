@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checking
 import Reporting
+import Targets
 
 #if canImport(Glibc)
 import Glibc
@@ -37,9 +38,17 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let fs = LocalFileSystem()
+        // The target checks need the catalogue compiled into the binary: refuse clearly rather than check less.
+        let catalogue: Catalogue
+        switch Catalogue.embedded {
+        case .success(let c): catalogue = c
+        case .failure(let e):
+            printError("slipway: \(e)")
+            throw ExitCode(2)
+        }
         let expansion = Discovery.expand(paths.isEmpty ? ["."] : paths, fileSystem: fs)
         for e in expansion.errors { printError("slipway: \(e)") }
-        let results = Discovery.checkAll(expansion.files, checker: ManifestChecker(fileSystem: fs))
+        let results = Discovery.checkAll(expansion.files, checker: ManifestChecker(fileSystem: fs, catalogue: catalogue))
         let useColor: Bool
         switch color {
         case .always: useColor = true

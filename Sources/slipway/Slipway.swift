@@ -13,7 +13,9 @@ struct Slipway: AsyncParsableCommand {
         commandName: "slipway",
         abstract: "Deployment manifests for ML models: checked, estimated and converted by one engine.",
         version: version,
-        subcommands: [CheckCommand.self, ServeCommand.self, SchemaCommand.self, InspectCommand.self]
+        subcommands: [
+            CheckCommand.self, ServeCommand.self, SchemaCommand.self, InspectCommand.self, TargetsCommand.self,
+        ]
     )
 }
 

@@ -11,7 +11,7 @@ private func check(_ text: String, fs: InMemoryFileSystem = projectFiles, path: 
 
 @Suite struct PathCheckSpec {
     @Test func modelPathResolvesAgainstTheManifestFolder() {
-        let fs = InMemoryFileSystem(files: ["deploy/models/kws.onnx": "x"])
+        let fs = InMemoryFileSystem(binary: ["deploy/models/kws.onnx": kwsModel])
         check("slipway: 1\nmodel: {path: models/kws.onnx}\ntargets: {a: {runtime: litert}}\n", fs: fs, path: "deploy/kws.slipway.yaml", [])
         check("slipway: 1\nmodel: {path: ⟦models/kws.onnx⟧}\ntargets: {a: {runtime: litert}}\n", fs: fs, path: "kws.slipway.yaml", [
             Expected(.modelNotFound, "model file 'models/kws.onnx' not found")

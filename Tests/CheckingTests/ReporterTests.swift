@@ -7,7 +7,7 @@ import TestSupport
 
 private func result(_ text: String, path: String = "m.slipway.yaml") -> CheckResult {
     let folder = PathUtil.directory(of: path)
-    let fs = InMemoryFileSystem(files: [PathUtil.normalize(PathUtil.join(folder, "models/kws.onnx")): "onnx"])
+    let fs = InMemoryFileSystem(binary: [PathUtil.normalize(PathUtil.join(folder, "models/kws.onnx")): kwsModel])
     return ManifestChecker(fileSystem: fs).check(bytes: Array(text.utf8), path: path)
 }
 

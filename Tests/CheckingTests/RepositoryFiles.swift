@@ -11,6 +11,10 @@ enum Repository {
         return dir
     }()
 
+    static func bytes(_ relative: String) -> [UInt8]? {
+        try? LocalFileSystem().read(PathUtil.join(root, relative), limit: 64 << 20)
+    }
+
     static func read(_ relative: String) -> String? {
         guard let bytes = try? LocalFileSystem().read(PathUtil.join(root, relative), limit: 64 << 20) else { return nil }
         return String(decoding: bytes, as: UTF8.self)

@@ -98,7 +98,7 @@ import TestSupport
         let final = try await c.diagnostics(f.uri, version: 1001)
         let passes = await c.server.checkPasses(f.uri)
         #expect(passes <= 10, "\(passes) passes for 1000 changes")
-        let fresh = ManifestChecker(fileSystem: OverlayFileSystem(memory: InMemoryFileSystem(files: ["/tmp/slipway-tests/models/kws.onnx": "x"]))).check(bytes: Array(text.utf8), path: "/tmp/slipway-tests/kws.slipway.yaml")
+        let fresh = ManifestChecker(fileSystem: OverlayFileSystem(memory: InMemoryFileSystem(binary: ["/tmp/slipway-tests/models/kws.onnx": TestClient.kwsModel]))).check(bytes: Array(text.utf8), path: "/tmp/slipway-tests/kws.slipway.yaml")
         #expect(final.compactMap { $0["code"]?.stringValue } == fresh.diagnostics.map(\.code.rawValue))
     }
 

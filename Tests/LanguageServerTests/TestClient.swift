@@ -15,6 +15,12 @@ final class TestClient: Sendable {
     let exit = ExitRecord()
     private let nextID = Mutex(1)
 
+    /// A real model (the keyword spotter of examples/kws-mcu), for manifests that name `models/kws.onnx`.
+    static let kwsModel: [UInt8] = {
+        let path = Repository.root + "/examples/kws-mcu/models/ds_cnn_kws.onnx"
+        return (try? LocalFileSystem().read(path, limit: 16 << 20)) ?? []
+    }()
+
     static let vscodeLike: JSONValue = [
         "general": ["positionEncodings": ["utf-16"]],
         "textDocument": [
@@ -31,7 +37,7 @@ final class TestClient: Sendable {
         let mailbox = self.mailbox
         let exit = self.exit
         // The fixtures' folder holds a model, in memory; everything else is the real disk.
-        let fs = OverlayFileSystem(memory: InMemoryFileSystem(files: ["/tmp/slipway-tests/models/kws.onnx": "onnx"]))
+        let fs = OverlayFileSystem(memory: InMemoryFileSystem(binary: ["/tmp/slipway-tests/models/kws.onnx": TestClient.kwsModel]))
         server = Server(
             checker: ManifestChecker(fileSystem: fs),
             send: { m in mailbox.push(m) },

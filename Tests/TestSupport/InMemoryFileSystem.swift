@@ -5,10 +5,10 @@ public struct InMemoryFileSystem: FileSystem {
     public var files: [String: [UInt8]]
     public var folders: Set<String>
 
-    public init(files: [String: String] = [:], folders: [String] = []) {
-        self.files = files.mapValues { Array($0.utf8) }
+    public init(files: [String: String] = [:], binary: [String: [UInt8]] = [:], folders: [String] = []) {
+        self.files = files.mapValues { Array($0.utf8) }.merging(binary) { _, b in b }
         var all = Set(folders.map { PathUtil.normalize($0) })
-        for path in Array(files.keys) + folders {
+        for path in Array(files.keys) + Array(binary.keys) + folders {
             var d = PathUtil.directory(of: path)
             while d != "." && d != "/" && !d.isEmpty {
                 all.insert(d)
@@ -43,10 +43,6 @@ public struct InMemoryFileSystem: FileSystem {
         return f
     }
 }
-
-/// The project layout the doc examples and most specs assume.
-public let projectFiles = InMemoryFileSystem(
-    files: ["models/kws.onnx": "onnx", "models/other.onnx": "onnx"], folders: ["data/calib", "data/test"])
 
 /// Memory first, then the disk: specs that need a few invented files next to real ones.
 public struct OverlayFileSystem: FileSystem {

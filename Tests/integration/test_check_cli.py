@@ -9,6 +9,8 @@ import jsonschema
 import pytest
 
 EXAMPLES = ["examples/mobile-cnn", "examples/transformer-server", "examples/kws-mcu"]
+# A real model for manifests written here: the target checks read the model, so a stand-in file would be SW3005.
+KWS = pathlib.Path(__file__).resolve().parents[2] / "examples" / "kws-mcu" / "models" / "ds_cnn_kws.onnx"
 
 
 def test_examples_are_clean(run, repo):
@@ -28,7 +30,7 @@ def test_problems_exit_1_and_usage_errors_exit_2(run, repo, tmp_path):
 
 def test_strict_fails_on_warnings(run, tmp_path):
     (tmp_path / "models").mkdir()
-    (tmp_path / "models" / "m.onnx").write_bytes(b"x")
+    (tmp_path / "models" / "m.onnx").write_bytes(KWS.read_bytes())
     (tmp_path / "w.slipway.yaml").write_text(
         "slipway: 1\nname: no\nmodel: {path: models/m.onnx}\ntargets: {a: {runtime: litert}}\n")
     assert run("check", "w.slipway.yaml", cwd=tmp_path).returncode == 0
@@ -49,7 +51,7 @@ def test_json_output_contract(run, repo):
 def test_json_columns_count_unicode_characters(run, tmp_path):
     (tmp_path / "u.slipway.yaml").write_text(
         "slipway: 1\nmodel: {path: m.onnx, 名前🚀: x}\ntargets: {a: {runtime: litert}}\n", encoding="utf-8")
-    (tmp_path / "m.onnx").write_bytes(b"x")
+    (tmp_path / "m.onnx").write_bytes(KWS.read_bytes())
     rows = json.loads(run("check", "--format", "json", "u.slipway.yaml", cwd=tmp_path).stdout)
     line = "model: {path: m.onnx, 名前🚀: x}"
     assert rows[0]["column"] == line.index("名") + 1
@@ -98,9 +100,10 @@ def test_bad_files_get_a_diagnostic_and_the_others_are_still_checked(run, repo, 
     (tmp_path / "binary.slipway.yaml").write_bytes(bytes(range(256)))
     (tmp_path / "empty.slipway.yaml").write_bytes(b"")
     (tmp_path / "latin1.slipway.yaml").write_bytes("name: café\n".encode("latin-1"))
-    (tmp_path / "bom.slipway.yaml").write_bytes(b"\xef\xbb\xbfslipway: 1\nmodel: {path: bom.slipway.yaml}\ntargets: {t: {runtime: coreml}}\n")
+    (tmp_path / "m.onnx").write_bytes(KWS.read_bytes())
+    (tmp_path / "bom.slipway.yaml").write_bytes(b"\xef\xbb\xbfslipway: 1\nmodel: {path: m.onnx}\ntargets: {t: {runtime: coreml}}\n")
     (tmp_path / "brackets.slipway.yaml").write_text("[" * 10000)
-    bomb = "slipway: 1\nmodel: {path: bomb.slipway.yaml}\ntargets: {t: {runtime: coreml}}\nx-0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    bomb = "slipway: 1\nmodel: {path: m.onnx}\ntargets: {t: {runtime: coreml}}\nx-0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
     for i in range(1, 10):
         bomb += f"x-{i}: &a{i} [" + ",".join([f"*a{i-1}"] * 9) + "]\n"
     (tmp_path / "bomb.slipway.yaml").write_text(bomb)

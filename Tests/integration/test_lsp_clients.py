@@ -12,7 +12,8 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SLIPWAY = os.environ.get("SLIPWAY_BIN", str(REPO / ".build" / "debug" / "slipway"))
 EXAMPLE = REPO / "examples" / "kws-mcu" / "kws.slipway.yaml"
-BROKEN = "slipway: 1\nmodel:\n  pth: models/ds_cnn_kws.onnx\noptimize:\n  quantize: {weights: int8}\ntargets: {mcu: {runtime: tflite-micro}}\n"
+BROKEN = ("slipway: 1\nmodel:\n  pth: models/ds_cnn_kws.onnx\noptimize:\n"
+          "  quantize: {weights: int8, activations: int8, calibration: data/calib/}\ntargets: {mcu: {runtime: tflite-micro}}\n")
 
 
 @pytest_lsp.fixture(

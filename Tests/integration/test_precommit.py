@@ -48,7 +48,8 @@ def test_commit_is_accepted_then_refused(repo, tmp_path, env):
     (work / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {hooks}\n    rev: {rev}\n    hooks:\n      - id: slipway-check\n")
     (work / "models").mkdir()
-    (work / "models" / "kws.onnx").write_bytes(b"onnx")
+    # A real model: the target checks read it.
+    (work / "models" / "kws.onnx").write_bytes((pathlib.Path(__file__).resolve().parents[2] / "examples" / "kws-mcu" / "models" / "ds_cnn_kws.onnx").read_bytes())
     assert subprocess.run([pre_commit, "install"], cwd=work, env=env, capture_output=True).returncode == 0
 
     (work / "kws.slipway.yaml").write_text(

@@ -1,0 +1,197 @@
+import Diagnostics
+import JSON
+
+/// Where a rule or a figure comes from: a document of `Catalogue.sources` and the section that says it.
+public struct SourceRef: Sendable, Hashable {
+    public var id: String
+    public var section: String
+}
+
+/// A document the catalogue cites.
+public struct Source: Sendable, Hashable {
+    public var id: String
+    public var title: String
+    public var url: String
+}
+
+/// Which processor runs a delegate's (or a runtime's) operators; it picks the device's peak figures.
+public enum Processor: String, Sendable, Hashable, CaseIterable {
+    case cpu, gpu, npu
+}
+
+/// How a delegate splits a graph it cannot run whole.
+public enum Partitioning: String, Sendable, Hashable {
+    /// Only the largest run of supported operators is delegated (the LiteRT GPU delegate's default).
+    case largest
+    /// One cut: the first unsupported operator and everything after it run on the CPU (the Edge TPU compiler).
+    case prefix
+}
+
+public struct RuntimeVersion: Sendable, Hashable {
+    public var version: String
+    public var maxOpset: Int?
+    public var maxMLOpset: Int?
+    public var maxIR: Int?
+}
+
+public struct Delegate: Sendable, Hashable {
+    public var name: String
+    public var title: String
+    public var processor: Processor
+    /// The id of the `OperatorSet` it runs; nil when it runs everything its runtime runs.
+    public var operators: String?
+    public var partitioning: Partitioning?
+    public var staticShapes: Bool
+    public var source: SourceRef
+}
+
+public struct Runtime: Sendable, Hashable {
+    public var name: String
+    public var aliases: [String]
+    public var title: String
+    public var modelFormats: [String]
+    public var processor: Processor
+    public var minOpset: Int?
+    public var operatorDomains: [String]?
+    public var staticShapes: Bool
+    /// Newest first, as the catalogue lists them.
+    public var versions: [RuntimeVersion]
+    public var versionsSource: SourceRef?
+    public var delegates: [Delegate]
+    public var computeUnits: [String]
+
+    public func version(_ v: String) -> RuntimeVersion? {
+        versions.first { $0.version == v } ?? versions.first { VersionNumber($0.version) == VersionNumber(v) }
+    }
+    public func delegate(_ name: String) -> Delegate? { delegates.first { $0.name == name } }
+}
+
+public struct Device: Sendable, Hashable {
+    public var name: String
+    public var aliases: [String]
+    public var isClass: Bool
+    public var title: String
+    public var os: String
+    public var isa: String
+    public var cpuFeatures: [String]
+    public var gpuArchitecture: String?
+    public var computeCapability: String?
+    public var memoryGB: Double
+    public var storageGB: Double
+    public var bandwidthGBps: Double
+    /// Peak tera-operations per second, by processor and precision (`float32`, `float16`, `int8`, ...).
+    public var peakTOPS: [Processor: [String: Double]]
+    public var source: SourceRef
+
+    public func has(_ feature: String) -> Bool { cpuFeatures.contains(feature) }
+}
+
+public struct GPUArchitecture: Sendable, Hashable {
+    public var name: String
+    public var computeCapability: String
+    /// Generation order: a feature "from Ampere" holds for every architecture of equal or higher order.
+    public var order: Int
+}
+
+/// One rule of the catalogue: what it says, where it says so, the diagnostic it produces, and parameters
+/// the check reads (so that thresholds live beside their source, not in Swift).
+public struct Rule: Sendable, Hashable {
+    public var id: String
+    public var code: DiagnosticCode?
+    public var runtimes: [String]
+    public var text: String
+    public var params: JSONObject
+    public var source: SourceRef
+    public var also: SourceRef?
+}
+
+public struct OperatorSet: Sendable, Hashable {
+    public var id: String
+    public var title: String
+    public var source: SourceRef
+    public var tensorTypes: [String]
+    public var maxRank: Int?
+    public var operators: [String]
+    public var constraints: [String: String]
+
+    public func contains(_ op: String) -> Bool { operators.contains(op) }
+}
+
+/// The cited catalogue of runtimes, devices, operator tables and rules (Schemas/targets/*.json).
+public struct Catalogue: Sendable {
+    public var sources: [String: Source]
+    public var runtimes: [Runtime]
+    public var devices: [Device]
+    public var architectures: [GPUArchitecture]
+    public var architecturesSource: SourceRef?
+    public var rules: [Rule]
+    /// TFLite builtin → operator version → the minimum runtime version that runs it.
+    public var tfliteOpVersions: [String: [Int: String]]
+    public var tfliteOpVersionsSource: SourceRef
+    public var operatorSets: [OperatorSet]
+    /// ONNX op type → the TFLite builtins it lowers to: nil for "no builtin", [] for "folded away".
+    public var lowering: [String: [String]?]
+    public var loweringNotes: [String: String]
+    public var loweringSource: SourceRef
+
+    /// The runtime a manifest names (`tflite` is LiteRT's former name).
+    public func runtime(_ name: String) -> Runtime? {
+        runtimes.first { $0.name == name || $0.aliases.contains(name) }
+    }
+    public func device(_ name: String) -> Device? {
+        devices.first { $0.name == name || $0.aliases.contains(name) }
+    }
+    public func rule(_ id: String) -> Rule? { rules.first { $0.id == id } }
+    public func operatorSet(_ id: String) -> OperatorSet? { operatorSets.first { $0.id == id } }
+    public func architecture(_ name: String) -> GPUArchitecture? { architectures.first { $0.name == name } }
+    public func source(_ ref: SourceRef) -> Source? { sources[ref.id] }
+
+    /// "Document, section: URL", the form diagnostics and docs cite.
+    public func cite(_ ref: SourceRef) -> String {
+        guard let s = sources[ref.id] else { return ref.section }
+        return "\(s.title), \(ref.section): \(s.url)"
+    }
+
+    /// The file names, in load order; the merged object is what Schemas/targets.schema.json describes.
+    public static let fileNames = ["sources.json", "runtimes.json", "devices.json", "rules.json", "operators.json"]
+}
+
+/// Why the catalogue could not be loaded: the file and the JSON path of the bad value.
+public struct CatalogueError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var path: String
+    public var message: String
+    public init(file: String, path: String, _ message: String) {
+        self.file = file
+        self.path = path
+        self.message = message
+    }
+    public var description: String {
+        "target catalogue \(file)\(path.isEmpty ? "" : " at \(path)"): \(message)"
+    }
+}
+
+/// Dotted version numbers compared numerically ("2.16" < "2.9" is false; "1.20" == "1.20.0").
+public struct VersionNumber: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var parts: [Int]
+    public init?(_ s: String) {
+        let fields = s.split(separator: ".", omittingEmptySubsequences: false)
+        var parts: [Int] = []
+        for f in fields {
+            guard let n = Int(f), n >= 0 else { return nil }
+            parts.append(n)
+        }
+        guard !parts.isEmpty else { return nil }
+        while parts.count > 1, parts.last == 0 { parts.removeLast() }
+        self.parts = parts
+    }
+    public static func < (a: VersionNumber, b: VersionNumber) -> Bool {
+        for i in 0..<max(a.parts.count, b.parts.count) {
+            let x = i < a.parts.count ? a.parts[i] : 0
+            let y = i < b.parts.count ? b.parts[i] : 0
+            if x != y { return x < y }
+        }
+        return false
+    }
+    public var description: String { parts.map(String.init).joined(separator: ".") }
+}

@@ -1,0 +1,189 @@
+import JSON
+
+/// Renderings of the catalogue: docs/rules.md (generated, kept current by a test), the text and JSON of
+/// `slipway targets`.
+public enum CatalogueDocument {
+    static func cell(_ s: String) -> String { s.replacingPipes }
+
+    /// docs/rules.md.
+    public static func markdown(_ c: Catalogue) -> String {
+        var o = """
+            # Target rules
+
+            <!-- Generated from Schemas/targets/*.json by `slipway targets --markdown` (make rules): do not edit. -->
+
+            What Slipway knows about runtimes, delegates and devices, and the rules its target checks apply
+            (diagnostics `SW4xxx` and the budget findings `SW51xx`, see [diagnostics.md](diagnostics.md)). Every
+            rule and figure names its source; the data is `Schemas/targets/*.json`, validated by
+            `Schemas/targets.schema.json`.
+
+            ## Rules
+
+            | Rule | Code | Runtimes | Rule text | Source |
+            |---|---|---|---|---|
+
+            """
+        for r in c.rules {
+            var src = c.cite(r.source)
+            if let also = r.also { src += "; " + c.cite(also) }
+            o += "| `\(r.id)` | [\(r.code?.rawValue ?? "")](diagnostics.md#\((r.code?.rawValue ?? "").lowercased())) | \(r.runtimes.joined(separator: ", ")) | \(cell(r.text)) | \(cell(src)) |\n"
+        }
+        o += "\n## Runtimes\n"
+        for rt in c.runtimes {
+            o += "\n### \(rt.title) (`\(rt.name)`\(rt.aliases.isEmpty ? "" : ", also `\(rt.aliases.joined(separator: "`, `"))`"))\n\n"
+            o += "Model formats: \(rt.modelFormats.joined(separator: ", ")). Default processor: \(rt.processor.rawValue).\n"
+            if !rt.versions.isEmpty {
+                let hasOpsets = rt.versions.contains { $0.maxOpset != nil }
+                o += "\nVersions" + (rt.versionsSource.map { " (\(cell(c.cite($0))))" } ?? "") + ":\n\n"
+                if hasOpsets {
+                    o += "| Version | Highest opset | Highest ai.onnx.ml opset | Highest IR |\n|---|---|---|---|\n"
+                    for v in rt.versions {
+                        o += "| \(v.version) | \(v.maxOpset.map(String.init) ?? "") | \(v.maxMLOpset.map(String.init) ?? "") | \(v.maxIR.map(String.init) ?? "") |\n"
+                    }
+                } else {
+                    o += rt.versions.map(\.version).joined(separator: ", ") + "\n"
+                }
+            }
+            if !rt.delegates.isEmpty {
+                o += "\n| Delegate | Processor | What it runs | Source |\n|---|---|---|---|\n"
+                for d in rt.delegates {
+                    o += "| `\(d.name)` | \(d.processor.rawValue) | \(cell(d.title)) | \(cell(c.cite(d.source))) |\n"
+                }
+            }
+        }
+        o += "\n## Operator sets\n"
+        for s in c.operatorSets {
+            o += "\n### \(s.title) (`\(s.id)`)\n\nSource: \(c.cite(s.source)). Tensor types: \(s.tensorTypes.joined(separator: ", "))"
+            o += s.maxRank.map { "; at most \($0) dimensions larger than 1" } ?? ""
+            o += ".\n\n" + s.operators.map { "`\($0)`" }.joined(separator: ", ") + "\n"
+            if !s.constraints.isEmpty {
+                o += "\n| Operator | Constraint |\n|---|---|\n"
+                for k in s.constraints.keys.sorted() { o += "| `\(k)` | \(cell(s.constraints[k] ?? "")) |\n" }
+            }
+        }
+        o += "\n## ONNX operators on LiteRT\n\nHow an ONNX model's operators become TFLite builtins (source: \(c.cite(c.loweringSource))). "
+        o += "\"none\" means no builtin (Select TF ops or a custom operator); \"folded\" means the converter removes the node.\n\n"
+        o += "| ONNX | TFLite |\n|---|---|\n"
+        for k in c.lowering.keys.sorted() {
+            let v: String
+            switch c.lowering[k] {
+            case .some(.some(let b)) where b.isEmpty: v = "folded"
+            case .some(.some(let b)): v = b.map { "`\($0)`" }.joined(separator: " + ")
+            default: v = "none"
+            }
+            o += "| `\(k)` | \(v)\(c.loweringNotes[k].map { " (\(cell($0)))" } ?? "") |\n"
+        }
+        o += "\n## TFLite operator versions\n\nThe minimum runtime for each builtin operator version (source: \(c.cite(c.tfliteOpVersionsSource))).\n\n"
+        o += "| Builtin | Versions → minimum runtime |\n|---|---|\n"
+        for op in c.tfliteOpVersions.keys.sorted() {
+            let m = c.tfliteOpVersions[op] ?? [:]
+            o += "| `\(op)` | " + m.keys.sorted().map { "v\($0): \(m[$0] ?? "")" }.joined(separator: ", ") + " |\n"
+        }
+        o += "\n## Devices\n\nPeak figures are tera-operations per second; \"class\" devices stand for a family.\n\n"
+        o += "| Device | Aliases | What | Memory | Bandwidth | Peak (TOPS) | Source |\n|---|---|---|---|---|---|---|\n"
+        for d in c.devices {
+            let peaks = Processor.allCases.compactMap { p -> String? in
+                guard let t = d.peakTOPS[p] else { return nil }
+                return "\(p.rawValue): " + t.keys.sorted().map { "\($0) \(format(t[$0] ?? 0))" }.joined(separator: ", ")
+            }.joined(separator: "; ")
+            o += "| `\(d.name)`\(d.isClass ? " (class)" : "") | \(d.aliases.joined(separator: ", ")) | \(cell(d.title)) | \(format(d.memoryGB)) GB | \(format(d.bandwidthGBps)) GB/s | \(peaks) | \(cell(c.cite(d.source))) |\n"
+        }
+        o += """
+
+            ## How estimates are made
+
+            - **Size**: every stored tensor at the bit width of `quantize.weights` (float16 converts every float
+              tensor; integer types convert tensors of rank 2 and more that `skip` does not name), plus one float32
+              scale per output channel (per-channel), per tensor, or one float16 scale per block; plus the source
+              file's bytes outside tensors. `slipway estimate` may supply the Compression engine's exact figure instead.
+            - **MACs**: shape inference over the main graph with the manifest's `inputs` for dynamic dimensions
+              (others taken as 1), counted with onnx-tool's conventions (a test keeps the totals within 5 %).
+            - **Memory**: weights plus the peak of live activations in graph (topological) order, at the target's
+              activation precision.
+            - **Latency**: for each node, max(2 × MACs / peak operations for the precision on the processor,
+              bytes moved / memory bandwidth), summed; nodes that fall back to the CPU use the CPU's peak, and each
+              CPU partition adds \(format(TargetEstimates.fallbackPenaltyMS)) ms. A roofline bound: real latency is higher.
+
+            ## Sources
+
+            | Id | Document |
+            |---|---|
+
+            """
+        for id in c.sources.keys.sorted() {
+            let s = c.sources[id]
+            o += "| `\(id)` | [\(cell(s?.title ?? ""))](\(s?.url ?? "")) |\n"
+        }
+        return o
+    }
+
+    static func format(_ d: Double) -> String {
+        if d == d.rounded(), abs(d) < 1e15 { return String(Int(d)) }
+        return String(d)
+    }
+
+    /// `slipway targets` as text.
+    public static func text(_ c: Catalogue) -> String {
+        var o = "Runtimes\n"
+        for rt in c.runtimes {
+            o += "  \(rt.name)\(rt.aliases.isEmpty ? "" : " (\(rt.aliases.joined(separator: ", ")))")  \(rt.title)\n"
+            if !rt.versions.isEmpty { o += "    versions: \(rt.versions.map(\.version).joined(separator: ", "))\n" }
+            if !rt.delegates.isEmpty { o += "    delegates: \(rt.delegates.map(\.name).joined(separator: ", "))\n" }
+        }
+        o += "Devices\n"
+        let width = c.devices.map(\.name.count).max() ?? 0
+        for d in c.devices {
+            o += "  \(d.name)\(String(repeating: " ", count: width - d.name.count))  \(d.title)\n"
+        }
+        o += "Rules: \(c.rules.count), from \(c.sources.count) sources (docs/rules.md)\n"
+        return o
+    }
+
+    /// `slipway targets --json`.
+    public static func json(_ c: Catalogue) -> JSONValue {
+        func src(_ r: SourceRef) -> JSONValue {
+            .object(["document": .string(c.sources[r.id]?.title ?? r.id), "section": .string(r.section), "url": .string(c.sources[r.id]?.url ?? "")])
+        }
+        let runtimes: [JSONValue] = c.runtimes.map { rt in
+            .object([
+                "name": .string(rt.name), "aliases": .array(rt.aliases.map { .string($0) }), "title": .string(rt.title),
+                "versions": .array(rt.versions.map { v in
+                    var o: JSONObject = ["version": .string(v.version)]
+                    if let x = v.maxOpset { o["max_opset"] = .int(x) }
+                    if let x = v.maxIR { o["max_ir"] = .int(x) }
+                    return .object(o)
+                }),
+                "delegates": .array(rt.delegates.map { d in
+                    .object(["name": .string(d.name), "title": .string(d.title), "processor": .string(d.processor.rawValue), "source": src(d.source)])
+                }),
+            ])
+        }
+        let devices: [JSONValue] = c.devices.map { d in
+            var peaks = JSONObject()
+            for p in Processor.allCases {
+                guard let t = d.peakTOPS[p] else { continue }
+                var o = JSONObject()
+                for k in t.keys.sorted() { o[k] = .double(t[k] ?? 0) }
+                peaks[p.rawValue] = .object(o)
+            }
+            return .object([
+                "name": .string(d.name), "aliases": .array(d.aliases.map { .string($0) }), "class": .bool(d.isClass),
+                "title": .string(d.title), "memory_gb": .double(d.memoryGB), "storage_gb": .double(d.storageGB),
+                "bandwidth_gbps": .double(d.bandwidthGBps), "peak_tops": .object(peaks), "source": src(d.source),
+            ])
+        }
+        let rules: [JSONValue] = c.rules.map { r in
+            .object(["id": .string(r.id), "code": .string(r.code?.rawValue ?? ""), "text": .string(r.text), "source": src(r.source)])
+        }
+        return .object(["runtimes": .array(runtimes), "devices": .array(devices), "rules": .array(rules)])
+    }
+}
+
+extension String {
+    /// Markdown table cells cannot hold a bare `|`.
+    var replacingPipes: String {
+        var out = ""
+        for ch in self { out += ch == "|" ? "\\|" : String(ch) }
+        return out
+    }
+}

@@ -1,0 +1,256 @@
+import Diagnostics
+import JSON
+
+extension Catalogue {
+    /// The catalogue compiled into the binary (see EmbeddedCatalogue.swift, generated from Schemas/targets by
+    /// scripts/embed_catalogue.py), so that `slipway` installed anywhere has it. Decoded once.
+    public static let embedded: Result<Catalogue, CatalogueError> = {
+        do throws(CatalogueError) {
+            return .success(try Catalogue.load(files: EmbeddedCatalogue.files))
+        } catch {
+            return .failure(error)
+        }
+    }()
+
+    /// Decodes the catalogue from the text of its files (name, JSON text), in `fileNames` order. Every
+    /// problem is a `CatalogueError` naming the file and the value; nothing traps.
+    public static func load(files: [(name: String, text: String)]) throws(CatalogueError) -> Catalogue {
+        var merged = JSONObject()
+        var origin: [String: String] = [:]
+        for (name, text) in files {
+            let value: JSONValue
+            do {
+                value = try JSONValue.parse(text)
+            } catch {
+                throw CatalogueError(file: name, path: "", error.description)
+            }
+            guard let object = value.objectValue else { throw CatalogueError(file: name, path: "", "is not a JSON object") }
+            for (k, v) in object.entries {
+                if let first = origin[k] { throw CatalogueError(file: name, path: k, "is also defined in \(first)") }
+                merged[k] = v
+                origin[k] = name
+            }
+        }
+        var d = Decoder(origin: origin)
+        return try d.catalogue(merged)
+    }
+}
+
+/// Reads the merged JSON with paths in errors. Required values throw; the schema test keeps the data honest,
+/// this keeps a hand-edited file from crashing the tool.
+private struct Decoder {
+    let origin: [String: String]
+
+    func fail(_ path: String, _ message: String) -> CatalogueError {
+        let top = String(path.split(separator: ".").first?.split(separator: "[").first ?? "")
+        return CatalogueError(file: origin[top] ?? "catalogue", path: path, message)
+    }
+
+    func object(_ v: JSONValue?, _ path: String) throws(CatalogueError) -> JSONObject {
+        guard let o = v?.objectValue else { throw fail(path, v == nil ? "is missing" : "must be an object") }
+        return o
+    }
+    func array(_ v: JSONValue?, _ path: String) throws(CatalogueError) -> [JSONValue] {
+        guard let a = v?.arrayValue else { throw fail(path, v == nil ? "is missing" : "must be an array") }
+        return a
+    }
+    func string(_ v: JSONValue?, _ path: String) throws(CatalogueError) -> String {
+        guard let s = v?.stringValue else { throw fail(path, v == nil ? "is missing" : "must be a string") }
+        return s
+    }
+    func strings(_ v: JSONValue?, _ path: String) throws(CatalogueError) -> [String] {
+        var out: [String] = []
+        for (i, x) in try array(v, path).enumerated() { out.append(try string(x, "\(path)[\(i)]")) }
+        return out
+    }
+    func number(_ v: JSONValue?, _ path: String) throws(CatalogueError) -> Double {
+        guard let d = v?.doubleValue else { throw fail(path, v == nil ? "is missing" : "must be a number") }
+        return d
+    }
+    func int(_ v: JSONValue?, _ path: String) throws(CatalogueError) -> Int? {
+        guard let v else { return nil }
+        guard let i = v.intValue else { throw fail(path, "must be an integer") }
+        return i
+    }
+    func source(_ v: JSONValue?, _ path: String, sources: [String: Source]) throws(CatalogueError) -> SourceRef {
+        let o = try object(v, path)
+        let id = try string(o["id"], "\(path).id")
+        guard sources[id] != nil else { throw fail("\(path).id", "'\(id)' is not one of the catalogue's sources") }
+        return SourceRef(id: id, section: try string(o["section"], "\(path).section"))
+    }
+    func optionalSource(_ v: JSONValue?, _ path: String, sources: [String: Source]) throws(CatalogueError) -> SourceRef? {
+        guard let v else { return nil }
+        return try source(v, path, sources: sources)
+    }
+    func processor(_ v: JSONValue?, _ path: String) throws(CatalogueError) -> Processor {
+        let s = try string(v, path)
+        guard let p = Processor(rawValue: s) else { throw fail(path, "'\(s)' is not cpu, gpu or npu") }
+        return p
+    }
+
+    mutating func catalogue(_ root: JSONObject) throws(CatalogueError) -> Catalogue {
+        var sources: [String: Source] = [:]
+        for (id, v) in try object(root["sources"], "sources").entries {
+            let o = try object(v, "sources.\(id)")
+            sources[id] = Source(id: id, title: try string(o["title"], "sources.\(id).title"), url: try string(o["url"], "sources.\(id).url"))
+        }
+
+        var runtimes: [Runtime] = []
+        for (i, v) in try array(root["runtimes"], "runtimes").enumerated() {
+            let p = "runtimes[\(i)]"
+            let o = try object(v, p)
+            var versions: [RuntimeVersion] = []
+            for (j, vv) in try array(o["versions"], "\(p).versions").enumerated() {
+                let vp = "\(p).versions[\(j)]"
+                let vo = try object(vv, vp)
+                let version = try string(vo["version"], "\(vp).version")
+                guard VersionNumber(version) != nil else { throw fail("\(vp).version", "'\(version)' is not a dotted version") }
+                versions.append(RuntimeVersion(
+                    version: version, maxOpset: try int(vo["max_opset"], "\(vp).max_opset"),
+                    maxMLOpset: try int(vo["max_ml_opset"], "\(vp).max_ml_opset"), maxIR: try int(vo["max_ir"], "\(vp).max_ir")))
+            }
+            var delegates: [Delegate] = []
+            for (j, dv) in try array(o["delegates"], "\(p).delegates").enumerated() {
+                let dp = "\(p).delegates[\(j)]"
+                let d = try object(dv, dp)
+                var partitioning: Partitioning?
+                if let s = d["partitioning"] {
+                    let raw = try string(s, "\(dp).partitioning")
+                    guard let part = Partitioning(rawValue: raw) else { throw fail("\(dp).partitioning", "'\(raw)' is not largest or prefix") }
+                    partitioning = part
+                }
+                delegates.append(Delegate(
+                    name: try string(d["name"], "\(dp).name"), title: try string(d["title"], "\(dp).title"),
+                    processor: try processor(d["processor"], "\(dp).processor"),
+                    operators: try d["operators"].map { v throws(CatalogueError) in try string(v, "\(dp).operators") },
+                    partitioning: partitioning, staticShapes: d["static_shapes"]?.boolValue ?? false,
+                    source: try source(d["source"], "\(dp).source", sources: sources)))
+            }
+            runtimes.append(Runtime(
+                name: try string(o["name"], "\(p).name"),
+                aliases: o["aliases"] == nil ? [] : try strings(o["aliases"], "\(p).aliases"),
+                title: try string(o["title"], "\(p).title"),
+                modelFormats: try strings(o["model_formats"], "\(p).model_formats"),
+                processor: try processor(o["processor"], "\(p).processor"),
+                minOpset: try int(o["min_opset"], "\(p).min_opset"),
+                operatorDomains: o["operator_domains"] == nil ? nil : try strings(o["operator_domains"], "\(p).operator_domains"),
+                staticShapes: o["static_shapes"]?.boolValue ?? false,
+                versions: versions,
+                versionsSource: try optionalSource(o["versions_source"], "\(p).versions_source", sources: sources),
+                delegates: delegates,
+                computeUnits: o["compute_units"] == nil ? [] : try strings(o["compute_units"], "\(p).compute_units")))
+        }
+
+        var devices: [Device] = []
+        for (i, v) in try array(root["devices"], "devices").enumerated() {
+            let p = "devices[\(i)]"
+            let o = try object(v, p)
+            let cpu = try object(o["cpu"], "\(p).cpu")
+            let gpu = o["gpu"]?.objectValue
+            var peaks: [Processor: [String: Double]] = [:]
+            for (k, pv) in try object(o["peak_tops"], "\(p).peak_tops").entries {
+                guard let proc = Processor(rawValue: k) else { throw fail("\(p).peak_tops.\(k)", "is not cpu, gpu or npu") }
+                var byPrecision: [String: Double] = [:]
+                for (prec, x) in try object(pv, "\(p).peak_tops.\(k)").entries {
+                    let n = try number(x, "\(p).peak_tops.\(k).\(prec)")
+                    guard n > 0 else { throw fail("\(p).peak_tops.\(k).\(prec)", "must be positive") }
+                    byPrecision[prec] = n
+                }
+                peaks[proc] = byPrecision
+            }
+            let bandwidth = try number(o["bandwidth_gbps"], "\(p).bandwidth_gbps")
+            guard bandwidth > 0 else { throw fail("\(p).bandwidth_gbps", "must be positive") }
+            devices.append(Device(
+                name: try string(o["name"], "\(p).name"),
+                aliases: o["aliases"] == nil ? [] : try strings(o["aliases"], "\(p).aliases"),
+                isClass: o["class"]?.boolValue ?? false,
+                title: try string(o["title"], "\(p).title"), os: try string(o["os"], "\(p).os"),
+                isa: try string(cpu["isa"], "\(p).cpu.isa"), cpuFeatures: try strings(cpu["features"], "\(p).cpu.features"),
+                gpuArchitecture: gpu?["architecture"]?.stringValue, computeCapability: gpu?["compute_capability"]?.stringValue,
+                memoryGB: try number(o["memory_gb"], "\(p).memory_gb"), storageGB: try number(o["storage_gb"], "\(p).storage_gb"),
+                bandwidthGBps: bandwidth, peakTOPS: peaks,
+                source: try source(o["source"], "\(p).source", sources: sources)))
+        }
+
+        var architectures: [GPUArchitecture] = []
+        if let list = root["gpu_architectures"] {
+            for (i, v) in try array(list, "gpu_architectures").enumerated() {
+                let p = "gpu_architectures[\(i)]"
+                let o = try object(v, p)
+                architectures.append(GPUArchitecture(
+                    name: try string(o["name"], "\(p).name"), computeCapability: try string(o["compute_capability"], "\(p).compute_capability"),
+                    order: try int(o["order"], "\(p).order") ?? 0))
+            }
+        }
+
+        var rules: [Rule] = []
+        for (i, v) in try array(root["rules"], "rules").enumerated() {
+            let p = "rules[\(i)]"
+            let o = try object(v, p)
+            let id = try string(o["id"], "\(p).id")
+            let codeRaw = try string(o["code"], "\(p).code")
+            guard let code = DiagnosticCode(rawValue: codeRaw) else {
+                throw fail("\(p).code", "'\(codeRaw)' is not a diagnostic code this version of Slipway knows")
+            }
+            rules.append(Rule(
+                id: id, code: code, runtimes: try strings(o["runtimes"], "\(p).runtimes"), text: try string(o["text"], "\(p).text"),
+                params: o["params"]?.objectValue ?? JSONObject(),
+                source: try source(o["source"], "\(p).source", sources: sources),
+                also: try optionalSource(o["also"], "\(p).also", sources: sources)))
+        }
+
+        let opv = try object(root["tflite_op_versions"], "tflite_op_versions")
+        var opVersions: [String: [Int: String]] = [:]
+        for (op, v) in try object(opv["operators"], "tflite_op_versions.operators").entries {
+            var m: [Int: String] = [:]
+            for (ver, rt) in try object(v, "tflite_op_versions.operators.\(op)").entries {
+                guard let n = Int(ver) else { throw fail("tflite_op_versions.operators.\(op).\(ver)", "is not an operator version") }
+                m[n] = try string(rt, "tflite_op_versions.operators.\(op).\(ver)")
+            }
+            opVersions[op] = m
+        }
+
+        var sets: [OperatorSet] = []
+        for (i, v) in try array(root["operator_sets"], "operator_sets").enumerated() {
+            let p = "operator_sets[\(i)]"
+            let o = try object(v, p)
+            var constraints: [String: String] = [:]
+            for (k, c) in o["constraints"]?.objectValue?.entries ?? [] { constraints[k] = try string(c, "\(p).constraints.\(k)") }
+            sets.append(OperatorSet(
+                id: try string(o["id"], "\(p).id"), title: try string(o["title"], "\(p).title"),
+                source: try source(o["source"], "\(p).source", sources: sources),
+                tensorTypes: try strings(o["tensor_types"], "\(p).tensor_types"), maxRank: try int(o["max_rank"], "\(p).max_rank"),
+                operators: try strings(o["operators"], "\(p).operators"), constraints: constraints))
+        }
+
+        let low = try object(root["onnx_to_tflite"], "onnx_to_tflite")
+        var lowering: [String: [String]?] = [:]
+        for (op, v) in try object(low["operators"], "onnx_to_tflite.operators").entries {
+            lowering[op] = v.isNull ? .some(nil) : .some(try strings(v, "onnx_to_tflite.operators.\(op)"))
+        }
+        var notes: [String: String] = [:]
+        for (k, v) in low["special"]?.objectValue?.entries ?? [] { notes[k] = try string(v, "onnx_to_tflite.special.\(k)") }
+
+        // Cross-references the schema cannot express.
+        for r in runtimes {
+            for d in r.delegates {
+                if let id = d.operators, !sets.contains(where: { $0.id == id }) {
+                    throw fail("runtimes.\(r.name).delegates.\(d.name).operators", "'\(id)' is not one of the operator_sets")
+                }
+            }
+        }
+        for d in devices {
+            if let a = d.gpuArchitecture, !architectures.contains(where: { $0.name == a }) {
+                throw fail("devices.\(d.name).gpu.architecture", "'\(a)' is not one of the gpu_architectures")
+            }
+        }
+
+        return Catalogue(
+            sources: sources, runtimes: runtimes, devices: devices, architectures: architectures,
+            architecturesSource: try optionalSource(root["gpu_architectures_source"], "gpu_architectures_source", sources: sources),
+            rules: rules, tfliteOpVersions: opVersions,
+            tfliteOpVersionsSource: try source(opv["source"], "tflite_op_versions.source", sources: sources),
+            operatorSets: sets, lowering: lowering, loweringNotes: notes,
+            loweringSource: try source(low["source"], "onnx_to_tflite.source", sources: sources))
+    }
+}

@@ -1,0 +1,272 @@
+import JSON
+import Manifest
+import ModelFormats
+
+/// The precision a target computes in, and the bits its weights are stored in.
+public struct TargetPrecision: Sendable, Hashable {
+    /// A key of the device's peak figures: `float32`, `float16`, `int8`, ...
+    public var compute: String
+    /// Bits per weight after optimization (nil: as stored).
+    public var weightBits: Int?
+    public var activationBytes: Int
+    public var processor: Processor
+}
+
+/// Size, memory and latency of one model on one target.
+public struct TargetEstimate: Sendable {
+    public var target: String
+    public var device: Device?
+    public var precision: TargetPrecision
+    public var sizeBytes: Int
+    /// True when the size came from the caller (the Compression engine), not from the simple estimate here.
+    public var sizeFromCaller: Bool
+    public var weightBytes: Int
+    public var peakActivationBytes: Int
+    public var memoryBytes: Int { weightBytes &+ peakActivationBytes }
+    public var macs: Int
+    public var latencyMS: Double?
+    public var cpuFallbackPartitions: Int
+    public var budget: (size: Double?, memory: Double?, latency: Double?)
+
+    public var sizeMet: Bool? { budget.size.map { Double(sizeBytes) / 1e6 <= $0 } }
+    public var memoryMet: Bool? { budget.memory.map { Double(memoryBytes) / 1e6 <= $0 } }
+    public var latencyMet: Bool? {
+        guard let b = budget.latency, let l = latencyMS else { return nil }
+        return l <= b
+    }
+}
+
+public enum TargetEstimates {
+    /// Fixed cost of each switch between the delegate and the CPU (synchronisation and copies), in ms.
+    /// A rough figure for the roofline model; docs/rules.md says how estimates are made.
+    public static let fallbackPenaltyMS = 0.1
+
+    static func bits(of type: String) -> Int? {
+        switch type {
+        case "float16", "bfloat16": return 16
+        case "int8", "uint8": return 8
+        case "int4", "uint4": return 4
+        default: return nil
+        }
+    }
+
+    /// The precision `target` computes in on its processor.
+    public static func precision(target: TargetSpec, runtime: Runtime?, catalogue: Catalogue) -> TargetPrecision {
+        let q = target.optimize.quantize
+        let weights = q?.weights?.value ?? "none"
+        let activations = q?.activations?.value ?? "none"
+        var processor = runtime?.processor ?? .cpu
+        if let d = target.delegate?.value, let del = runtime?.delegate(d) { processor = del.processor }
+        if runtime?.name == "coreml" {
+            switch target.computeUnits?.value ?? "all" {
+            case "cpu-only": processor = .cpu
+            case "cpu-and-gpu": processor = .gpu
+            default: processor = .npu
+            }
+        }
+        var compute = "float32"
+        var actBytes = 4
+        if activations == "int8" || activations == "uint8" {
+            compute = "int8"
+            actBytes = 1
+        } else if activations == "int16" {
+            compute = "int8"
+            actBytes = 2
+        } else if activations == "float16" || weights == "float16" || processor != .cpu {
+            // GPU delegates and the Neural Engine compute in float16.
+            compute = "float16"
+            actBytes = 2
+        } else if (weights == "int8" || weights == "uint8") && runtime?.name == "onnxruntime" {
+            // ONNX Runtime's dynamic quantization quantizes activations on the fly: integer compute.
+            compute = "int8"
+        }
+        return TargetPrecision(compute: compute, weightBits: bits(of: weights), activationBytes: actBytes, processor: processor)
+    }
+
+    /// Artifact size after optimization: every stored constant at its new bit width (skipped and 1-D
+    /// tensors keep theirs; biases and norms stay float), scales added, plus the source file's non-tensor bytes.
+    public static func sizeBytes(model: Model, target: TargetSpec) -> Int {
+        let q = target.optimize.quantize
+        let weights = q?.weights?.value ?? "none"
+        let bits = bits(of: weights)
+        let skip = (q?.skip ?? []).map(\.value)
+        let consumers = model.graphs.first?.nodes ?? []
+        var total = 0
+        var stored = 0
+        for t in model.tensors {
+            stored &+= t.storedBytes
+            guard let b = bits, t.dtype == .float32 || t.dtype == .float16 || t.dtype == .bfloat16 || t.dtype == .float64,
+                let own = t.dtype.bitsPerElement, b < own
+            else {
+                total &+= t.storedBytes
+                continue
+            }
+            let names = [t.name] + t.consumers.compactMap { c in
+                c.graph == 0 && c.node < consumers.count ? consumers[c.node].name : nil
+            }
+            let skipped = names.contains { n in skip.contains { Glob.matches($0, n) } }
+            // float16 converts everything; integer quantization touches weight matrices and kernels only.
+            if skipped || (b < 16 && t.shape.count < 2) {
+                total &+= t.storedBytes
+                continue
+            }
+            var bytes = (t.elementCount &* b &+ 7) / 8
+            if b < 16 {
+                switch q?.granularity?.value {
+                case .perBlock(let n)?: bytes &+= ((t.elementCount &+ n &- 1) / n) &* 2
+                case .perTensor?: bytes &+= 4
+                default: bytes &+= (t.shape.first ?? 1) &* 4
+                }
+            }
+            total &+= bytes
+        }
+        return total &+ max(0, model.fileSize - stored)
+    }
+
+    /// Estimates for `target`. `sizeBytes` lets the caller supply the size after optimization (the
+    /// Compression engine's figure); without it the simple estimate above is used.
+    public static func estimate(
+        target: TargetSpec, model: Model, analysis: GraphAnalysis, coverage: CoverageReport?, catalogue: Catalogue,
+        sizeBytes callerSize: Int? = nil
+    ) -> TargetEstimate {
+        let runtime = target.runtime.flatMap { catalogue.runtime($0.value.name) }
+        let device = target.device.flatMap { catalogue.device($0.value) }
+        let p = precision(target: target, runtime: runtime, catalogue: catalogue)
+        let size = callerSize ?? sizeBytes(model: model, target: target)
+        let weightBytes = max(0, size - max(0, model.fileSize - model.tensors.reduce(0) { $0 &+ $1.storedBytes }))
+        let peak = analysis.peakActivationElements &* p.activationBytes
+
+        var latency: Double?
+        if let device {
+            let bandwidth = device.bandwidthGBps * 1e9
+            let accel = peakOps(device, p.processor, p.compute)
+            let cpu = peakOps(device, .cpu, p.compute == "float16" ? "float32" : p.compute)
+            let bytesPerParam = Double(p.weightBits ?? 32) / 8
+            var seconds = 0.0
+            for n in analysis.nodes {
+                let flops = Double(n.macs) * 2
+                let bytes = Double(n.parameterElements) * bytesPerParam
+                    + Double(n.inputElements &+ n.outputElements) * Double(p.activationBytes)
+                let onCPU = coverage?.cpuNodes.contains(n.index) ?? false
+                let peakOps = onCPU ? cpu : accel
+                seconds += max(flops / peakOps, bytes / bandwidth)
+            }
+            latency = seconds * 1000 + Double(coverage?.cpuPartitions ?? 0) * fallbackPenaltyMS
+        }
+        return TargetEstimate(
+            target: target.name.value, device: device, precision: p, sizeBytes: size, sizeFromCaller: callerSize != nil,
+            weightBytes: weightBytes, peakActivationBytes: peak, macs: analysis.totalMACs, latencyMS: latency,
+            cpuFallbackPartitions: coverage?.cpuPartitions ?? 0,
+            budget: (target.budget.sizeMB?.value, target.budget.memoryMB?.value, target.budget.latencyMS?.value))
+    }
+
+    /// Operations per second for `precision` on `processor`, falling back to float32 and then to the CPU when
+    /// the device lists no figure.
+    static func peakOps(_ d: Device, _ processor: Processor, _ precision: String) -> Double {
+        let table = d.peakTOPS[processor] ?? d.peakTOPS[.cpu] ?? [:]
+        let tops = table[precision] ?? table["float32"] ?? table.values.min() ?? 0.001
+        return tops * 1e12
+    }
+
+    /// The per-target table for `slipway estimate` (as JSON, and as text), one row per target with a runtime.
+    public static func table(manifest: Manifest, model: Model?, catalogue: Catalogue) -> JSONValue {
+        var rows: [JSONValue] = []
+        guard let model else { return .object(["targets": .array([]), "note": "no model could be read"]) }
+        let analysis = GraphAnalysis.analyze(model: model, inputs: manifestInputDims(manifest))
+        for t in manifest.targets {
+            let runtime = t.runtime.flatMap { catalogue.runtime($0.value.name) }
+            let coverage = runtime.map { rt in
+                Coverage.check(
+                    model: model, runtime: rt, version: t.runtime?.value.version,
+                    delegate: t.delegate.flatMap { rt.delegate($0.value) }, catalogue: catalogue, analysis: analysis)
+            }
+            let e = estimate(target: t, model: model, analysis: analysis, coverage: coverage, catalogue: catalogue)
+            func met(_ b: Bool?) -> JSONValue { b.map { .bool($0) } ?? .null }
+            rows.append(.object([
+                "target": .string(t.name.value),
+                "device": e.device.map { .string($0.name) } ?? .null,
+                "precision": .string(e.precision.compute),
+                "size_bytes": .int(e.sizeBytes),
+                "size_source": .string(e.sizeFromCaller ? "compression" : "estimate"),
+                "macs": .int(e.macs),
+                "peak_activation_bytes": .int(e.peakActivationBytes),
+                "memory_bytes": .int(e.memoryBytes),
+                "latency_ms": e.latencyMS.map { .double(($0 * 1000).rounded() / 1000) } ?? .null,
+                "cpu_fallback_partitions": .int(e.cpuFallbackPartitions),
+                "size_budget_met": met(e.sizeMet),
+                "memory_budget_met": met(e.memoryMet),
+                "latency_budget_met": met(e.latencyMet),
+            ]))
+        }
+        return .object([
+            "targets": .array(rows),
+            "assumed_dimensions": .array(analysis.assumedDimensions.map { .string($0) }),
+            "unresolved_nodes": .array(analysis.unresolved.map { .string($0) }),
+        ])
+    }
+
+    /// The same table as aligned text.
+    public static func text(_ table: JSONValue) -> String {
+        let header = ["target", "device", "size", "MACs", "peak act.", "memory", "latency", "budgets"]
+        var lines = [header]
+        for row in table["targets"]?.arrayValue ?? [] {
+            func mb(_ k: String) -> String {
+                guard let b = row[k]?.intValue else { return "-" }
+                return formatMB(Double(b) / 1e6)
+            }
+            var budgets: [String] = []
+            for (k, name) in [("size_budget_met", "size"), ("memory_budget_met", "memory"), ("latency_budget_met", "latency")] {
+                if let b = row[k]?.boolValue { budgets.append("\(name) \(b ? "ok" : "MISSED")") }
+            }
+            lines.append([
+                row["target"]?.stringValue ?? "", row["device"]?.stringValue ?? "-", mb("size_bytes"),
+                formatCount(row["macs"]?.intValue ?? 0), mb("peak_activation_bytes"), mb("memory_bytes"),
+                row["latency_ms"]?.doubleValue.map { formatMS($0) } ?? "-", budgets.joined(separator: ", "),
+            ])
+        }
+        var widths = [Int](repeating: 0, count: header.count)
+        for l in lines { for (i, c) in l.enumerated() { widths[i] = max(widths[i], c.count) } }
+        return lines.map { l in
+            l.enumerated().map { i, c in c + String(repeating: " ", count: widths[i] - c.count) }.joined(separator: "  ")
+        }.map { String($0.reversed().drop(while: { $0 == " " }).reversed()) }.joined(separator: "\n") + "\n"
+    }
+
+    static func formatMB(_ mb: Double) -> String {
+        mb >= 10 ? "\(Int(mb.rounded())) MB" : "\(Double(Int(mb * 1000)) / 1000) MB"
+    }
+    static func formatMS(_ ms: Double) -> String {
+        ms >= 10 ? "\(Int(ms.rounded())) ms" : "\(Double(Int(ms * 1000)) / 1000) ms"
+    }
+    static func formatCount(_ n: Int) -> String {
+        if n >= 1_000_000_000 { return "\(Double(n / 10_000_000) / 100) G" }
+        if n >= 1_000_000 { return "\(Double(n / 10_000) / 100) M" }
+        if n >= 1000 { return "\(Double(n / 10) / 100) k" }
+        return String(n)
+    }
+}
+
+/// Shell-style wildcards (`*`, `?`) over whole names, for the manifest's `skip` patterns.
+enum Glob {
+    static func matches(_ pattern: String, _ text: String) -> Bool {
+        let p = Array(pattern), t = Array(text)
+        var pi = 0, ti = 0, star = -1, mark = 0
+        while ti < t.count {
+            if pi < p.count, p[pi] == "?" || p[pi] == t[ti] {
+                pi += 1
+                ti += 1
+            } else if pi < p.count, p[pi] == "*" {
+                star = pi
+                mark = ti
+                pi += 1
+            } else if star >= 0 {
+                pi = star + 1
+                mark += 1
+                ti = mark
+            } else {
+                return false
+            }
+        }
+        while pi < p.count, p[pi] == "*" { pi += 1 }
+        return pi == p.count
+    }
+}

@@ -1,0 +1,478 @@
+import ModelFormats
+
+/// What one node costs: multiply-accumulates, the bytes of the constants it reads, and the elements of the
+/// activations it reads and writes. Element counts, not bytes, so that a target's precision can be applied
+/// later (the same model is float16 on one target and int8 on another).
+public struct NodeCost: Sendable, Hashable {
+    public var index: Int
+    public var name: String
+    public var opType: String
+    public var domain: String
+    public var macs: Int
+    /// Stored elements of the constant inputs (weights, biases).
+    public var parameterElements: Int
+    public var inputElements: Int
+    public var outputElements: Int
+    /// Shapes of the outputs; nil where inference gave up.
+    public var outputShapes: [[Int]?]
+    /// The largest rank among the node's inputs and outputs (for delegates with a rank limit).
+    public var maxRank: Int
+}
+
+/// Shape inference and costs over a model's main graph. MAC conventions follow onnx-tool (one MAC per
+/// multiply-add in Conv/Gemm/MatMul, plus its per-element weights for element-wise operators: exp 32,
+/// division 4, square root 24, comparisons 1), so that the counts can be checked against it.
+public struct GraphAnalysis: Sendable {
+    public var nodes: [NodeCost]
+    /// Shapes of every value whose shape is known (graph inputs, constants, node outputs).
+    public var shapes: [String: [Int]]
+    /// Nodes whose output shapes could not be inferred (an operator without a rule here, or unknown inputs).
+    public var unresolved: [String]
+    /// Symbolic or unknown input dimensions that were taken as 1 because neither the model nor the caller fixed them.
+    public var assumedDimensions: [String]
+    public var totalMACs: Int
+    /// Elements of every stored constant.
+    public var parameterElements: Int
+    /// The largest sum of live activation elements at any step of a topological walk.
+    public var peakActivationElements: Int
+
+    public var totalFLOPs: Int { totalMACs &* 2 }
+
+    /// Analyses `model`'s main graph; `inputs` fixes dimensions by input name (nil entries stay as the model has them).
+    public static func analyze(model: Model, inputs: [String: [Int?]] = [:]) -> GraphAnalysis {
+        var a = Analyzer(model: model)
+        return a.run(overrides: inputs)
+    }
+}
+
+/// onnx-tool's per-element weights (onnx_tool/node.py).
+enum OpCost {
+    static let add = 1, mul = 1, cmp = 1, div = 4, exp = 32, log = 43, sqrt = 24
+    static let tanh = exp + 2 * add + div
+}
+
+private struct Analyzer {
+    let model: Model
+    var shapes: [String: [Int]] = [:]
+    /// Small integer constants (Reshape targets, axes), by value name.
+    var values: [String: [Int]] = [:]
+    var constantNames: Set<String> = []
+    var unresolved: [String] = []
+    var assumed: [String] = []
+
+    init(model: Model) { self.model = model }
+
+    mutating func run(overrides: [String: [Int?]]) -> GraphAnalysis {
+        var parameterElements = 0
+        for t in model.tensors where t.graph == 0 {
+            shapes[t.name] = t.shape
+            constantNames.insert(t.name)
+            parameterElements &+= t.elementCount
+            if t.elementCount <= 64, t.dtype == .int64 || t.dtype == .int32 {
+                values[t.name] = intValues(t)
+            }
+        }
+        for input in model.inputs where !constantNames.contains(input.name) {
+            guard let dims = input.shape else {
+                assumed.append("\(input.name): unknown rank")
+                continue
+            }
+            let given = overrides[input.name]
+            var shape: [Int] = []
+            for (i, d) in dims.enumerated() {
+                if let g = given, i < g.count, let v = g[i] {
+                    shape.append(v)
+                    continue
+                }
+                switch d {
+                case .fixed(let n): shape.append(n)
+                case .named(let s):
+                    assumed.append("\(input.name)[\(i)] (\(s))")
+                    shape.append(1)
+                case .unknown:
+                    assumed.append("\(input.name)[\(i)]")
+                    shape.append(1)
+                }
+            }
+            shapes[input.name] = shape
+        }
+
+        var costs: [NodeCost] = []
+        let graph = model.graphs.first
+        for (i, node) in (graph?.nodes ?? []).enumerated() {
+            if node.opType == "Constant", case .tensor(let ti)? = node.attributes["value"], model.tensors.indices.contains(ti),
+                let out = node.outputs.first
+            {
+                let t = model.tensors[ti]
+                shapes[out] = t.shape
+                constantNames.insert(out)
+                parameterElements &+= t.elementCount
+                if t.elementCount <= 64, t.dtype == .int64 || t.dtype == .int32 { values[out] = intValues(t) }
+            }
+            costs.append(cost(of: node, index: i))
+        }
+
+        // Liveness: a value is live from the node that makes it to the last node that reads it (graph inputs
+        // from the start; graph outputs to the end). Constants are weights, counted apart.
+        var lastUse: [String: Int] = [:]
+        let nodes = graph?.nodes ?? []
+        for (i, n) in nodes.enumerated() { for v in n.inputs where !v.isEmpty { lastUse[v] = i } }
+        for o in model.outputs { lastUse[o.name] = nodes.count }
+        // A running sum, so a 100k-node graph costs one pass.
+        var live: [String: Int] = [:]
+        var sum = 0
+        for input in model.inputs where !constantNames.contains(input.name) && live[input.name] == nil {
+            let n = shapes[input.name].map(Self.volume) ?? 0
+            live[input.name] = n
+            sum &+= n
+        }
+        var peak = sum
+        for (i, n) in nodes.enumerated() {
+            for o in n.outputs where !o.isEmpty && !constantNames.contains(o) && live[o] == nil {
+                let size = shapes[o].map(Self.volume) ?? 0
+                live[o] = size
+                sum &+= size
+            }
+            peak = max(peak, sum)
+            for v in Set(n.inputs + n.outputs) where (lastUse[v] ?? -1) <= i {
+                if let size = live.removeValue(forKey: v) { sum &-= size }
+            }
+        }
+
+        return GraphAnalysis(
+            nodes: costs, shapes: shapes, unresolved: unresolved, assumedDimensions: assumed,
+            totalMACs: costs.reduce(0) { $0 &+ $1.macs }, parameterElements: parameterElements,
+            peakActivationElements: peak)
+    }
+
+    func intValues(_ t: ConstantTensor) -> [Int] {
+        // Small shape tensors only; float32 holds these integers exactly.
+        (try? model.withFloat32Values(of: t) { buf in buf.map { Int($0) } }) ?? []
+    }
+
+    static func volume(_ s: [Int]) -> Int { s.reduce(1) { $0 &* max($1, 0) } }
+
+    func int(_ node: Node, _ name: String, _ d: Int) -> Int {
+        if case .int(let v)? = node.attributes[name] { return Int(truncatingIfNeeded: v) }
+        return d
+    }
+    func ints(_ node: Node, _ name: String) -> [Int]? {
+        if case .ints(let v)? = node.attributes[name] { return v.map { Int(truncatingIfNeeded: $0) } }
+        return nil
+    }
+    func float(_ node: Node, _ name: String) -> Float? {
+        if case .float(let v)? = node.attributes[name] { return v }
+        return nil
+    }
+    func string(_ node: Node, _ name: String) -> String? {
+        if case .string(let v)? = node.attributes[name] { return v }
+        return nil
+    }
+
+    func input(_ node: Node, _ i: Int) -> [Int]? {
+        guard i < node.inputs.count, !node.inputs[i].isEmpty else { return nil }
+        return shapes[node.inputs[i]]
+    }
+
+    static func broadcast(_ shapes: [[Int]]) -> [Int]? {
+        let rank = shapes.map(\.count).max() ?? 0
+        var out = [Int](repeating: 1, count: rank)
+        for s in shapes {
+            for (j, d) in s.enumerated() {
+                let k = rank - s.count + j
+                if d == out[k] || d == 1 { continue }
+                if out[k] == 1 { out[k] = d } else { return nil }
+            }
+        }
+        return out
+    }
+
+    static func axis(_ a: Int, rank: Int) -> Int? {
+        let x = a < 0 ? a + rank : a
+        return (0..<max(rank, 1)).contains(x) ? x : nil
+    }
+
+    mutating func cost(of node: Node, index: Int) -> NodeCost {
+        let ins = node.inputs.indices.map { input(node, $0) }
+        let known = ins.compactMap { $0 }
+        var outs: [[Int]?] = []
+        var macs = 0
+        let op = node.domain.isEmpty || node.domain == "ai.onnx" ? node.opType : "\(node.domain).\(node.opType)"
+
+        func elementwise(_ perElement: Int, ratio: Int = 1) {
+            guard let s = Self.broadcast(known), !known.isEmpty else { return }
+            outs = [s]
+            macs = Self.volume(s) &* ratio &* perElement
+        }
+        func unary(_ perElement: Int, ratio: Int = 1) {
+            guard let s = ins.first ?? nil else { return }
+            outs = [s]
+            macs = Self.volume(s) &* ratio &* perElement
+        }
+
+        switch op {
+        case "Conv", "ConvInteger", "QLinearConv":
+            let xi = op == "QLinearConv" ? 0 : 0
+            let wi = op == "QLinearConv" ? 3 : 1
+            if let x = ins.indices.contains(xi) ? ins[xi] : nil, let w = ins.indices.contains(wi) ? ins[wi] : nil, x.count >= 3, w.count == x.count {
+                let spatial = x.count - 2
+                let strides = ints(node, "strides") ?? Array(repeating: 1, count: spatial)
+                let dil = ints(node, "dilations") ?? Array(repeating: 1, count: spatial)
+                let pads = ints(node, "pads") ?? Array(repeating: 0, count: spatial * 2)
+                let autoPad = string(node, "auto_pad") ?? "NOTSET"
+                var shape = [x[0], w[0]]
+                for d in 0..<spatial {
+                    let s = d < strides.count ? max(strides[d], 1) : 1
+                    let k = w[2 + d], dl = d < dil.count ? dil[d] : 1
+                    switch autoPad {
+                    case "SAME_UPPER", "SAME_LOWER": shape.append((x[2 + d] &+ s &- 1) / s)
+                    case "VALID": shape.append((x[2 + d] &- (k &- 1) &* dl &- 1) / s &+ 1)
+                    default:
+                        let p = (d < pads.count ? pads[d] : 0) &+ (d + spatial < pads.count ? pads[d + spatial] : 0)
+                        shape.append((x[2 + d] &+ p &- (k &- 1) &* dl &- 1) / s &+ 1)
+                    }
+                }
+                outs = [shape]
+                let reduce = Self.volume(Array(w.dropFirst()))
+                macs = Self.volume(shape) &* reduce
+                let biasIndex = op == "QLinearConv" ? 8 : 2
+                if biasIndex < node.inputs.count, !node.inputs[biasIndex].isEmpty { macs &+= Self.volume(shape) }
+            }
+        case "ConvTranspose":
+            if let x = ins.first ?? nil, ins.count > 1, let w = ins[1], x.count >= 3, w.count == x.count {
+                let spatial = x.count - 2
+                let group = int(node, "group", 1)
+                let strides = ints(node, "strides") ?? Array(repeating: 1, count: spatial)
+                let dil = ints(node, "dilations") ?? Array(repeating: 1, count: spatial)
+                let pads = ints(node, "pads") ?? Array(repeating: 0, count: spatial * 2)
+                let outPad = ints(node, "output_padding") ?? Array(repeating: 0, count: spatial)
+                var shape = [x[0], group &* w[1]]
+                for d in 0..<spatial {
+                    let s = d < strides.count ? strides[d] : 1, dl = d < dil.count ? dil[d] : 1
+                    let p = (d < pads.count ? pads[d] : 0) &+ (d + spatial < pads.count ? pads[d + spatial] : 0)
+                    let op = d < outPad.count ? outPad[d] : 0
+                    shape.append((x[2 + d] &- 1) &* s &- p &+ (w[2 + d] &- 1) &* dl &+ 1 &+ op)
+                }
+                if let explicit = ints(node, "output_shape"), explicit.count == spatial { shape = [x[0], group &* w[1]] + explicit }
+                outs = [shape]
+                macs = Self.volume(shape) &* Self.volume(Array(w.dropFirst()))
+                if node.inputs.count > 2, !node.inputs[2].isEmpty { macs &+= Self.volume(shape) }
+            }
+        case "Gemm":
+            if let a = ins.first ?? nil, ins.count > 1, let b = ins[1], a.count == 2, b.count == 2 {
+                let ta = int(node, "transA", 0) != 0, tb = int(node, "transB", 0) != 0
+                let m = ta ? a[1] : a[0], k = ta ? a[0] : a[1]
+                let n = tb ? b[0] : b[1]
+                outs = [[m, n]]
+                macs = m &* n &* k
+                if node.inputs.count > 2, !node.inputs[2].isEmpty { macs &+= m &* n }
+            }
+        case "MatMul", "MatMulInteger", "QLinearMatMul":
+            let bi = op == "QLinearMatMul" ? 3 : 1
+            if let a = ins.first ?? nil, ins.count > bi, let b = ins[bi], !a.isEmpty, !b.isEmpty {
+                let a2 = a.count == 1 ? [1] + a : a
+                let b2 = b.count == 1 ? b + [1] : b
+                let batch = Self.broadcast([Array(a2.dropLast(2)), Array(b2.dropLast(2))]) ?? Array(a2.dropLast(2))
+                var shape = batch + [a2[a2.count - 2], b2[b2.count - 1]]
+                if a.count == 1 { shape.remove(at: shape.count - 2) }
+                if b.count == 1 { shape.removeLast() }
+                outs = [shape]
+                macs = Self.volume(shape) &* b2[b2.count - 2]
+            }
+        case "Add", "Sub", "Mul", "Max", "Mod", "Ceil", "Sum", "Mean":
+            elementwise(OpCost.add, ratio: max(1, node.inputs.count - 1))
+        case "Min", "Neg", "Abs":
+            elementwise(OpCost.cmp, ratio: max(1, node.inputs.count - 1))
+        case "Div":
+            elementwise(OpCost.div, ratio: max(1, node.inputs.count - 1))
+        case "Pow":
+            elementwise(OpCost.exp, ratio: max(1, node.inputs.count - 1))
+        case "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Where":
+            elementwise(OpCost.cmp)
+        case "Relu", "Sign":
+            unary(OpCost.cmp)
+        case "Clip":
+            unary(OpCost.cmp * 2)
+        case "LeakyRelu", "PRelu":
+            unary(OpCost.mul + OpCost.cmp)
+        case "Sigmoid", "Exp":
+            unary(OpCost.exp)
+        case "Tanh":
+            unary(OpCost.tanh, ratio: 2)
+        case "Sqrt":
+            unary(OpCost.sqrt)
+        case "Reciprocal":
+            unary(OpCost.div)
+        case "Log":
+            unary(OpCost.log)
+        case "Elu":
+            unary(OpCost.cmp + OpCost.exp + OpCost.add + OpCost.mul)
+        case "HardSigmoid":
+            unary(OpCost.mul + OpCost.add + 2 * OpCost.cmp)
+        case "HardSwish":
+            unary(2 * OpCost.mul + OpCost.add + 2 * OpCost.cmp)
+        case "Gelu":
+            unary(OpCost.exp + 2 * OpCost.mul)
+        case "Softmax":
+            unary(OpCost.exp + OpCost.div)
+        case "LogSoftmax":
+            unary(OpCost.exp + OpCost.div + OpCost.add + OpCost.log)
+        case "QuantizeLinear", "DequantizeLinear":
+            unary(OpCost.mul + OpCost.add)
+        case "Erf", "Identity", "Dropout", "Cast", "Floor", "Round", "Not", "IsNaN":
+            unary(0)
+        case "BatchNormalization":
+            unary(OpCost.add + OpCost.sqrt + OpCost.div + OpCost.add + OpCost.mul)
+        case "InstanceNormalization":
+            unary(OpCost.add + OpCost.mul + OpCost.add + OpCost.div)
+        case "LayerNormalization", "SimplifiedLayerNormalization":
+            if let x = ins.first ?? nil, let ax = Self.axis(int(node, "axis", -1), rank: x.count) {
+                outs = [x]
+                var reduced = x
+                if ax < reduced.count { reduced[ax] = 1 }
+                macs = Self.volume(x) &* (3 * OpCost.mul + 4 * OpCost.add)
+                    &+ Self.volume(reduced) &* (OpCost.add + OpCost.sqrt + OpCost.div)
+            }
+        case "MaxPool", "AveragePool", "LpPool":
+            if let x = ins.first ?? nil, x.count >= 3 {
+                let spatial = x.count - 2
+                let k = ints(node, "kernel_shape") ?? Array(repeating: 1, count: spatial)
+                let strides = ints(node, "strides") ?? Array(repeating: 1, count: spatial)
+                let dil = ints(node, "dilations") ?? Array(repeating: 1, count: spatial)
+                let pads = ints(node, "pads") ?? Array(repeating: 0, count: spatial * 2)
+                let ceil = int(node, "ceil_mode", 0) != 0
+                let autoPad = string(node, "auto_pad") ?? "NOTSET"
+                var shape = [x[0], x[1]]
+                for d in 0..<spatial {
+                    let s = d < strides.count ? max(strides[d], 1) : 1
+                    let kk = d < k.count ? k[d] : 1, dl = d < dil.count ? dil[d] : 1
+                    switch autoPad {
+                    case "SAME_UPPER", "SAME_LOWER": shape.append((x[2 + d] &+ s &- 1) / s)
+                    case "VALID": shape.append((x[2 + d] &- (kk &- 1) &* dl &- 1) / s &+ 1)
+                    default:
+                        let p = (d < pads.count ? pads[d] : 0) &+ (d + spatial < pads.count ? pads[d + spatial] : 0)
+                        let span = x[2 + d] &+ p &- (kk &- 1) &* dl &- 1
+                        shape.append((ceil ? (span &+ s &- 1) / s : span / s) &+ 1)
+                    }
+                }
+                outs = [shape]
+                macs = Self.volume(shape) &* (k.first ?? 1) &* (k.count > 1 ? k[1] : 1)
+            }
+        case "GlobalAveragePool", "GlobalMaxPool":
+            if let x = ins.first ?? nil, x.count >= 2 {
+                let shape = [x[0], x[1]] + Array(repeating: 1, count: x.count - 2)
+                outs = [shape]
+                macs = op == "GlobalAveragePool" ? Self.volume(x) &* OpCost.add &+ Self.volume(shape) &* OpCost.div : 0
+            }
+        case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL2", "ReduceSumSquare":
+            if let x = ins.first ?? nil {
+                var axes = ints(node, "axes")
+                if axes == nil, node.inputs.count > 1 { axes = values[node.inputs[1]] }
+                let keep = int(node, "keepdims", 1) != 0
+                let set = Set((axes ?? Array(0..<x.count)).compactMap { Self.axis($0, rank: x.count) })
+                var shape: [Int] = []
+                for (i, d) in x.enumerated() {
+                    if set.contains(i) { if keep { shape.append(1) } } else { shape.append(d) }
+                }
+                outs = [shape]
+                macs = op == "ReduceMean" || op == "ReduceSum" ? Self.volume(x) &* OpCost.add : 0
+            }
+        case "Flatten":
+            if let x = ins.first ?? nil, let ax = Self.axis(int(node, "axis", 1), rank: x.count + 1) {
+                outs = [[Self.volume(Array(x.prefix(ax))), Self.volume(Array(x.dropFirst(ax)))]]
+            }
+        case "Reshape":
+            if let x = ins.first ?? nil, node.inputs.count > 1, let target = values[node.inputs[1]] {
+                let allowZero = int(node, "allowzero", 0) != 0
+                var shape: [Int] = []
+                for (i, t) in target.enumerated() {
+                    if t == 0 && !allowZero { shape.append(i < x.count ? x[i] : 0) } else { shape.append(t) }
+                }
+                if let m = shape.firstIndex(of: -1) {
+                    let rest = shape.enumerated().filter { $0.offset != m }.reduce(1) { $0 &* $1.element }
+                    shape[m] = rest > 0 ? Self.volume(x) / rest : 0
+                }
+                outs = [shape]
+            }
+        case "Transpose":
+            if let x = ins.first ?? nil {
+                let perm = ints(node, "perm") ?? Array((0..<x.count).reversed())
+                if perm.count == x.count, perm.allSatisfy({ (0..<x.count).contains($0) }) { outs = [perm.map { x[$0] }] }
+            }
+        case "Squeeze":
+            if let x = ins.first ?? nil {
+                var axes = ints(node, "axes")
+                if axes == nil, node.inputs.count > 1 { axes = values[node.inputs[1]] }
+                if let axes {
+                    let set = Set(axes.compactMap { Self.axis($0, rank: x.count) })
+                    outs = [x.enumerated().filter { !set.contains($0.offset) }.map(\.element)]
+                } else {
+                    outs = [x.filter { $0 != 1 }]
+                }
+            }
+        case "Unsqueeze":
+            if let x = ins.first ?? nil {
+                var axes = ints(node, "axes")
+                if axes == nil, node.inputs.count > 1 { axes = values[node.inputs[1]] }
+                if let axes {
+                    let rank = x.count + axes.count
+                    let set = Set(axes.compactMap { Self.axis($0, rank: rank) })
+                    var it = x.makeIterator()
+                    outs = [(0..<rank).map { set.contains($0) ? 1 : (it.next() ?? 1) }]
+                }
+            }
+        case "Concat":
+            if known.count == ins.count, let first = known.first, !first.isEmpty,
+                let ax = Self.axis(int(node, "axis", 0), rank: first.count), ax < first.count
+            {
+                var shape = first
+                shape[ax] = known.reduce(0) { $0 &+ (ax < $1.count ? $1[ax] : 0) }
+                outs = [shape]
+            }
+        case "Gather":
+            if let x = ins.first ?? nil, ins.count > 1, let idx = ins[1], let ax = Self.axis(int(node, "axis", 0), rank: x.count) {
+                outs = [Array(x.prefix(ax)) + idx + Array(x.dropFirst(ax + 1))]
+            }
+        case "Tile":
+            if let x = ins.first ?? nil, node.inputs.count > 1, let reps = values[node.inputs[1]], reps.count == x.count {
+                outs = [zip(x, reps).map { $0 &* $1 }]
+            }
+        case "Expand":
+            if let x = ins.first ?? nil, node.inputs.count > 1, let target = values[node.inputs[1]],
+                let s = Self.broadcast([x, target])
+            {
+                outs = [s]
+            }
+        case "Slice", "Pad", "Resize", "Split":
+            // Shapes that depend on runtime values this walk does not evaluate: left unresolved.
+            break
+        case "Shape":
+            if let x = ins.first ?? nil { outs = [[x.count]] }
+        case "Constant":
+            break
+        default:
+            break
+        }
+
+        let resolvedOutputs = node.outputs.filter { !$0.isEmpty }
+        if outs.isEmpty, node.opType != "Constant" {
+            unresolved.append(node.name.isEmpty ? "\(node.opType) #\(index)" : node.name)
+        }
+        for (i, o) in resolvedOutputs.enumerated() where i < outs.count {
+            if let s = outs[i] { shapes[o] = s }
+        }
+        var params = 0
+        var activationsIn = 0
+        for v in node.inputs where !v.isEmpty {
+            let n = shapes[v].map(Self.volume) ?? 0
+            if constantNames.contains(v) { params &+= n } else { activationsIn &+= n }
+        }
+        let outShapes = resolvedOutputs.map { shapes[$0] }
+        let ranks = node.inputs.compactMap { shapes[$0]?.count } + outShapes.compactMap { $0?.count }
+        return NodeCost(
+            index: index, name: node.name, opType: node.opType, domain: node.domain, macs: macs,
+            parameterElements: params, inputElements: activationsIn,
+            outputElements: outShapes.reduce(0) { $0 &+ ($1.map(Self.volume) ?? 0) },
+            outputShapes: outShapes, maxRank: ranks.max() ?? 0)
+    }
+}

@@ -1,0 +1,20 @@
+import Manifest
+
+// This file imports only Manifest, so `Dimension` here is the manifest's (ModelFormats has its own).
+
+/// The manifest's `model.inputs`, as dimensions by input name (nil for a symbolic dimension).
+func manifestInputDims(_ m: Manifest) -> [String: [Int?]] {
+    var out: [String: [Int?]] = [:]
+    for input in m.model?.inputs ?? [] {
+        out[input.name.value] = input.dims.map { d -> Int? in
+            if case .fixed(let n) = d.value { return n }
+            return nil
+        }
+    }
+    return out
+}
+
+/// Input names the manifest fixes with at least one dimension.
+func manifestInputNames(_ m: Manifest) -> Set<String> {
+    Set((m.model?.inputs ?? []).map(\.name.value))
+}

@@ -1,0 +1,443 @@
+import Diagnostics
+import Manifest
+import ModelFormats
+
+/// Model/target compatibility: each target of the manifest against the catalogue's runtimes, delegates,
+/// devices and rules, and against the model when it could be read. Diagnostics go on the manifest's ranges
+/// (the target's runtime, delegate, minimum_os or quantize values, else its name key) and name their rule
+/// and its source in the related information.
+public enum TargetChecks {
+    /// Every rule id the checks below consult; a test keeps them in the catalogue.
+    public static let ruleIDs = [
+        "ort.opset-range", "ort.ir-version", "ort.domains", "ort.quant-opset", "ort.gpu-symmetric",
+        "ort.s8s8-qoperator-x86", "ort.reduce-range", "ort.nnapi-android", "nnapi.deprecated", "litert.op-version",
+        "litert.builtin", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "edgetpu.rank",
+        "edgetpu.one-partition", "tflm.int8", "tflm.static-shapes", "coreml.mlprogram", "coreml.compression-os",
+        "tensorrt.sparsity", "tensorrt.precision", "quant.calibration", "quant.already-quantized", "budget.size",
+        "budget.memory", "budget.latency",
+    ]
+
+    /// Checks every target of `manifest`. `model` is the model the manifest names, when it could be read;
+    /// `sizeBytes` optionally supplies each target's size after optimization (by target name) from the
+    /// Compression engine.
+    public static func check(
+        manifest: Manifest, model: Model?, catalogue: Catalogue, sizeBytes: [String: Int] = [:]
+    ) -> [Diagnostic] {
+        let analysis = model.flatMap { m in
+            m.graphs.isEmpty ? nil : GraphAnalysis.analyze(model: m, inputs: manifestInputDims(manifest))
+        }
+        var out: [Diagnostic] = []
+        for t in manifest.targets {
+            var c = TargetContext(manifest: manifest, target: t, model: model, analysis: analysis, catalogue: catalogue)
+            out += c.run(sizeBytes: sizeBytes[t.name.value])
+        }
+        // Targets that inherit the manifest-wide `optimize` share its ranges: say each thing once, naming
+        // every target it concerns.
+        var merged: [Diagnostic] = []
+        var index: [String: (at: Int, targets: [String])] = [:]
+        for d in out {
+            let (target, rest) = splitTarget(d.message)
+            let key = "\(d.code.rawValue)|\(d.range.start)|\(d.range.end)|\(rest)"
+            if var seen = index[key], let target {
+                seen.targets.append(target)
+                index[key] = seen
+                merged[seen.at].message = "targets " + seen.targets.map { "'\($0)'" }.joined(separator: ", ") + ": " + rest
+            } else {
+                index[key] = (merged.count, target.map { [$0] } ?? [])
+                merged.append(d)
+            }
+        }
+        return merged
+    }
+
+    /// "target 'a': text" → ("a", "text").
+    static func splitTarget(_ message: String) -> (String?, String) {
+        guard message.hasPrefix("target '") else { return (nil, message) }
+        let body = message.dropFirst(8)
+        guard let quote = body.firstIndex(of: "'") else { return (nil, message) }
+        let rest = body[quote...].dropFirst()
+        guard rest.hasPrefix(": ") else { return (nil, message) }
+        return (String(body[..<quote]), String(rest.dropFirst(2)))
+    }
+}
+
+private struct TargetContext {
+    let manifest: Manifest
+    let target: TargetSpec
+    let model: Model?
+    let analysis: GraphAnalysis?
+    let catalogue: Catalogue
+    var out: [Diagnostic] = []
+
+    init(manifest: Manifest, target: TargetSpec, model: Model?, analysis: GraphAnalysis?, catalogue: Catalogue) {
+        self.manifest = manifest
+        self.target = target
+        self.model = model
+        self.analysis = analysis
+        self.catalogue = catalogue
+    }
+
+    var name: String { target.name.value }
+    var runtimeRange: ByteRange { target.runtime?.range ?? target.name.range }
+    var delegateRange: ByteRange { target.delegate?.range ?? runtimeRange }
+    var quantize: QuantizeSpec? { target.optimize.quantize }
+
+    /// A diagnostic for `rule`, with the rule's text and source as related information.
+    mutating func emit(
+        _ ruleID: String, _ message: String, at range: ByteRange, severity: Severity? = nil, fixes: [Fix] = [],
+        tags: [DiagnosticTag] = []
+    ) {
+        guard let rule = catalogue.rule(ruleID), let code = rule.code else { return }
+        var related = [RelatedLocation(file: catalogue.source(rule.source)?.url, message: "\(rule.text) (\(catalogue.cite(rule.source)))")]
+        if let also = rule.also {
+            related.append(RelatedLocation(file: catalogue.source(also)?.url, message: "See also \(catalogue.cite(also))"))
+        }
+        out.append(Diagnostic(code, "target '\(name)': \(message)", at: range, severity: severity, related: related, fixes: fixes, tags: tags))
+    }
+
+    mutating func run(sizeBytes: Int?) -> [Diagnostic] {
+        guard let ref = target.runtime?.value, let runtime = catalogue.runtime(ref.name) else { return [] }
+        var version = ref.version
+        if let v = ref.version, !runtime.versions.isEmpty, runtime.version(v) == nil {
+            let known = runtime.versions.map(\.version)
+            let message = "\(runtime.title) \(v) is not in the catalogue (it knows \(known.last ?? "")–\(known.first ?? "")); version-specific checks are skipped"
+            out.append(Diagnostic(.unknownRuntimeVersion, "target '\(name)': \(message)", at: runtimeRange))
+            version = nil
+        }
+        let device = checkDevice()
+        let delegate = checkDelegate(runtime)
+        checkOS(runtime)
+        checkQuantization(runtime: runtime, delegate: delegate, device: device)
+        guard let model else { return out }
+        if model.format == .onnx, runtime.name == "onnxruntime", let v = version.flatMap({ runtime.version($0) }) {
+            checkONNXVersions(model, runtime: runtime, version: v)
+        }
+        checkAlreadyQuantized(model)
+        checkStaticShapes(model, runtime: runtime, delegate: delegate)
+        let coverage = model.graphs.isEmpty ? nil : Coverage.check(
+            model: model, runtime: runtime, version: version, delegate: delegate, catalogue: catalogue, analysis: analysis)
+        if let coverage { report(coverage, delegate: delegate) }
+        if let analysis {
+            checkBudgets(
+                TargetEstimates.estimate(
+                    target: target, model: model, analysis: analysis, coverage: coverage, catalogue: catalogue,
+                    sizeBytes: sizeBytes))
+        }
+        return out
+    }
+
+    // MARK: device, delegate, OS
+
+    mutating func checkDevice() -> Device? {
+        guard let d = target.device else { return nil }
+        if let device = catalogue.device(d.value) { return device }
+        let names = catalogue.devices.flatMap { [$0.name] + $0.aliases }
+        var fixes: [Fix] = []
+        var message = "device '\(d.value)' is not in the catalogue, so estimates for it are skipped"
+        if let s = Suggest.closest(to: d.value, among: names) {
+            message += "; did you mean '\(s)'?"
+            fixes.append(Fix(title: "Change to '\(s)'", edits: [TextEdit(range: d.range, newText: s)], isPreferred: true))
+        } else {
+            message += " (`slipway targets` lists the devices)"
+        }
+        out.append(Diagnostic(.unknownDevice, "target '\(name)': \(message)", at: d.range, fixes: fixes))
+        return nil
+    }
+
+    mutating func checkDelegate(_ runtime: Runtime) -> Delegate? {
+        guard let d = target.delegate else { return runtime.delegate("cpu") }
+        if let del = runtime.delegate(d.value) {
+            if d.value == "nnapi" {
+                emit("nnapi.deprecated", "the NNAPI delegate is deprecated from Android 15; use the GPU delegate or a vendor delegate",
+                     at: d.range, tags: [.deprecated])
+            }
+            return del
+        }
+        // Core ML and TensorRT place operators themselves: `delegate: cpu` (the default) is the only meaningful value.
+        if runtime.delegates.isEmpty {
+            if d.value != "cpu" {
+                out.append(Diagnostic(
+                    .delegateUnavailable,
+                    "target '\(name)': \(runtime.title) has no delegates; it places operators itself\(runtime.name == "coreml" ? " (set compute_units instead)" : "")",
+                    at: d.range))
+            }
+            return nil
+        }
+        let names = runtime.delegates.map(\.name)
+        out.append(Diagnostic(
+            .delegateUnavailable,
+            "target '\(name)': \(runtime.title) has no '\(d.value)' delegate; it has \(names.joined(separator: ", "))",
+            at: d.range,
+            fixes: Suggest.closest(to: d.value, among: names).map { s in
+                [Fix(title: "Change to '\(s)'", edits: [TextEdit(range: d.range, newText: s)])]
+            } ?? []))
+        return nil
+    }
+
+    func osMajor(_ os: OSVersion, for key: String) -> Double? {
+        let family = os.os == "ipados" ? "ios" : os.os
+        guard family == key else { return nil }
+        return Double(os.major) + Double(os.minor) / 10
+    }
+
+    /// A fix that raises `minimum_os` to `major` of the same OS.
+    func raise(to major: Int) -> [Fix] {
+        guard let m = target.minimumOS else { return [] }
+        let value = "\(m.value.os)\(major)"
+        return [Fix(title: "Raise minimum_os to \(value)", edits: [TextEdit(range: m.range, newText: value)], isPreferred: true)]
+    }
+
+    mutating func checkOS(_ runtime: Runtime) {
+        guard let m = target.minimumOS else { return }
+        let os = m.value
+        if runtime.name == "coreml", target.format?.value ?? "mlpackage" == "mlpackage",
+            let rule = catalogue.rule("coreml.mlprogram"), let need = rule.params[os.os == "ipados" ? "ios" : os.os]?.intValue,
+            Double(os.major) < Double(need)
+        {
+            emit("coreml.mlprogram", "ML Program packages need \(os.os)\(need) or later, but minimum_os is \(os)", at: m.range,
+                 fixes: raise(to: need))
+        }
+        if runtime.name == "onnxruntime", target.delegate?.value == "nnapi", let v = osMajor(os, for: "android"), v < 8.1 {
+            emit("ort.nnapi-android", "the NNAPI execution provider needs Android 8.1 or later, but minimum_os is \(os)", at: m.range,
+                 fixes: raise(to: 9))
+        }
+    }
+
+    // MARK: quantization and pruning
+
+    mutating func checkQuantization(runtime: Runtime, delegate: Delegate?, device: Device?) {
+        let q = quantize
+        let weights = q?.weights?.value ?? "none"
+        let activations = q?.activations?.value ?? "none"
+        let quantRange = q?.weights?.range ?? q?.activations?.range ?? runtimeRange
+        let intActivations = ["int8", "uint8", "int16"].contains(activations)
+        let intWeights = ["int8", "uint8", "int4", "uint4"].contains(weights)
+
+        // Calibration: static activation ranges come from samples.
+        if intActivations, q?.calibration == nil, let a = q?.activations {
+            emit("quant.calibration", "\(activations) activations need calibration data to fix their ranges; add `calibration:` with ~100–500 representative samples",
+                 at: a.range)
+        }
+
+        // Edge TPU and microcontrollers: full integer.
+        let fullInt8 = ["int8", "uint8"].contains(weights) && ["int8", "uint8"].contains(activations)
+        let modelIsInt8 = model.map(Self.isFullyQuantizedTFLite) ?? false
+        if delegate?.name == "edgetpu", !fullInt8, !modelIsInt8 {
+            emit("edgetpu.full-int8", "the Edge TPU runs only fully int8 models, but weights are \(weights) and activations \(activations); quantize both to int8 (with calibration data)",
+                 at: q?.activations?.range ?? q?.weights?.range ?? delegateRange)
+        }
+        if runtime.name == "tflite-micro", !fullInt8, !modelIsInt8 {
+            emit("tflm.int8", "LiteRT for Microcontrollers expects full-integer int8 models, but weights are \(weights) and activations \(activations)",
+                 at: q?.activations?.range ?? q?.weights?.range ?? runtimeRange, severity: .warning)
+        }
+
+        // Core ML: compression by minimum OS.
+        if runtime.name == "coreml", let m = target.minimumOS, let rule = catalogue.rule("coreml.compression-os") {
+            var needs: [(String, String)] = []  // (feature, what the manifest says)
+            if weights == "int8" || weights == "uint8" { needs.append(("weights-int8", "\(weights) weights")) }
+            if weights == "int4" || weights == "uint4" { needs.append(("weights-int4", "\(weights) weights")) }
+            if case .perBlock? = q?.granularity?.value { needs.append(("per-block", "per-block scales")) }
+            if intActivations { needs.append(("activations-int8", "\(activations) activations")) }
+            if target.optimize.prune?.criterion != nil {
+                needs.append(intWeights ? ("pruning-with-quantization", "pruning with quantized weights") : ("pruning", "pruning"))
+            }
+            let key = m.value.os == "ipados" ? "ios" : m.value.os
+            let table = rule.params["features"]?.arrayValue ?? []
+            var worst: (need: Int, what: String)?
+            for (feature, what) in needs {
+                guard let row = table.first(where: { $0["feature"]?.stringValue == feature }), let need = row[key]?.intValue,
+                    m.value.major < need
+                else { continue }
+                if worst == nil || need > (worst?.need ?? 0) { worst = (need, what) }
+            }
+            if let worst {
+                emit("coreml.compression-os", "Core ML supports \(worst.what) from \(m.value.os)\(worst.need), but minimum_os is \(m.value)",
+                     at: m.range, fixes: raise(to: worst.need))
+            }
+        }
+
+        // ONNX Runtime quantization rules.
+        if runtime.name == "onnxruntime", intWeights || intActivations {
+            if let opset = model?.opsets[""], model?.format == .onnx, let rule = catalogue.rule("ort.quant-opset"),
+                let min = rule.params["min_opset"]?.intValue, opset < min
+            {
+                emit("ort.quant-opset", "the model's opset \(opset) is below \(min), the lowest ONNX Runtime quantizes", at: quantRange)
+            }
+            let gpu = ["cuda", "tensorrt"].contains(delegate?.name ?? "")
+            if gpu, intActivations, q?.symmetric?.value != true {
+                let fix: [Fix] = q?.symmetric.map { s in
+                    [Fix(title: "Use symmetric quantization", edits: [TextEdit(range: s.range, newText: "true")], isPreferred: true)]
+                } ?? []
+                emit("ort.gpu-symmetric", "int8 on the GPU needs symmetric (S8S8) quantization; set `symmetric: true`\(activations == "uint8" ? " and int8 activations" : "")",
+                     at: q?.symmetric?.range ?? q?.activations?.range ?? quantRange, fixes: fix)
+            }
+            if !gpu, let device, device.isa == "x86-64" {
+                if weights == "int8", activations == "int8", q?.format?.value == "qoperator", let f = q?.format {
+                    emit("ort.s8s8-qoperator-x86", "S8S8 in QOperator format is slow on x86-64; use QDQ", at: f.range,
+                         fixes: [Fix(title: "Use the QDQ format", edits: [TextEdit(range: f.range, newText: "qdq")], isPreferred: true)])
+                }
+                // Dynamic quantization (activations: none) quantizes activations to uint8 at run time: U8S8.
+                let u8s8 = weights == "int8" && (activations == "uint8" || activations == "none")
+                if u8s8, device.has("avx2"), !device.has("vnni"), q?.reduceRange?.value != true {
+                    let fix: [Fix] = q?.reduceRange.map { r in
+                        [Fix(title: "Set reduce_range: true", edits: [TextEdit(range: r.range, newText: "true")], isPreferred: true)]
+                    } ?? []
+                    emit("ort.reduce-range", "U8S8 on \(device.name) (AVX2 without VNNI) can saturate; set `reduce_range: true`",
+                         at: q?.reduceRange?.range ?? q?.weights?.range ?? quantRange, fixes: fix)
+                }
+            }
+        }
+
+        // NVIDIA precisions and sparsity by GPU architecture.
+        let nvidia = runtime.name == "tensorrt" || ["cuda", "tensorrt"].contains(delegate?.name ?? "")
+        if nvidia, let device, let archName = device.gpuArchitecture, let arch = catalogue.architecture(archName) {
+            var wanted: [(String, ByteRange)] = []
+            if weights == "int4" || weights == "uint4", let w = q?.weights { wanted.append(("int4", w.range)) }
+            if intActivations, let a = q?.activations { wanted.append(("int8", a.range)) }
+            let table = catalogue.rule("tensorrt.precision")?.params["precisions"]?.arrayValue ?? []
+            for (precision, range) in wanted {
+                guard let row = table.first(where: { $0["precision"]?.stringValue == precision }),
+                    let needName = row["architecture"]?.stringValue, let need = catalogue.architecture(needName), arch.order < need.order
+                else { continue }
+                emit("tensorrt.precision", "\(precision) needs an NVIDIA \(needName.titleCased) GPU or later; \(device.name) is \(archName.titleCased)",
+                     at: range)
+            }
+            if case .pattern(2, 4)? = target.optimize.prune?.criterion?.value, let p = target.optimize.prune?.criterion,
+                let needName = catalogue.rule("tensorrt.sparsity")?.params["architecture"]?.stringValue,
+                let need = catalogue.architecture(needName), arch.order < need.order
+            {
+                emit("tensorrt.sparsity", "2:4 sparsity is accelerated only from \(needName.titleCased) (Sparse Tensor Cores); on \(device.name) it saves nothing",
+                     at: p.range, severity: .warning)
+            }
+        }
+    }
+
+    /// True for a TFLite model whose weight tensors are all 8-bit integers (a full-integer conversion).
+    static func isFullyQuantizedTFLite(_ m: Model) -> Bool {
+        guard m.format == .tflite else { return false }
+        let weights = m.tensors.filter { $0.shape.count >= 2 }
+        return !weights.isEmpty && weights.allSatisfy { $0.dtype == .int8 || $0.dtype == .uint8 }
+            && m.inputs.allSatisfy { $0.dtype == .int8 || $0.dtype == .uint8 || $0.dtype == .float32 }
+            && !(m.graphs.first?.nodes ?? []).contains { $0.opType == "DEQUANTIZE" }
+    }
+
+    mutating func checkAlreadyQuantized(_ m: Model) {
+        guard let w = quantize?.weights, w.value != "none", w.value != "float16", w.value != "bfloat16" else { return }
+        let qdq = (m.graphs.first?.nodes ?? []).contains { ["DequantizeLinear", "QLinearConv", "QLinearMatMul", "MatMulInteger", "ConvInteger", "DEQUANTIZE"].contains($0.opType) }
+        let intWeights = m.tensors.contains { t in
+            t.shape.count >= 2 && [.int8, .uint8, .int4, .uint4].contains(t.dtype) || t.quantization != nil && t.shape.count >= 2
+        }
+        guard qdq || intWeights else { return }
+        emit("quant.already-quantized", "the model is already quantized (\(qdq ? "it has quantized operators" : "its weights are integers")); quantizing it to \(w.value) again compounds the error, start from the float model",
+             at: w.range)
+    }
+
+    // MARK: model against runtime
+
+    mutating func checkONNXVersions(_ m: Model, runtime: Runtime, version: RuntimeVersion) {
+        if let opset = m.opsets[""] ?? m.opsets["ai.onnx"], let max = version.maxOpset {
+            if opset > max {
+                let newer = runtime.versions.filter { ($0.maxOpset ?? 0) >= opset }.map(\.version)
+                let hint = newer.last.map { "; ONNX Runtime \($0) or later runs it" } ?? ""
+                emit("ort.opset-range", "the model uses opset \(opset), but ONNX Runtime \(version.version) implements opsets \(runtime.minOpset ?? 7)–\(max)\(hint)",
+                     at: runtimeRange, fixes: newer.last.map { v in
+                        [Fix(title: "Use onnxruntime@\(v)", edits: [TextEdit(range: runtimeRange, newText: "onnxruntime@\(v)")])]
+                     } ?? [])
+            } else if let min = runtime.minOpset, opset < min {
+                emit("ort.opset-range", "the model uses opset \(opset), but ONNX Runtime runs opsets \(min) and later; convert it with a newer opset",
+                     at: runtimeRange)
+            }
+        }
+        if let ir = m.formatVersion, let max = version.maxIR, ir > max {
+            let newer = runtime.versions.filter { ($0.maxIR ?? 0) >= ir }.map(\.version)
+            emit("ort.ir-version", "the model's ONNX IR version is \(ir), but ONNX Runtime \(version.version) reads up to IR \(max)\(newer.last.map { "; use \($0) or later" } ?? "")",
+                 at: runtimeRange)
+        }
+    }
+
+    mutating func checkStaticShapes(_ m: Model, runtime: Runtime, delegate: Delegate?) {
+        let ruleID: String
+        if delegate?.staticShapes == true {
+            ruleID = "edgetpu.static-shapes"
+        } else if runtime.staticShapes {
+            ruleID = "tflm.static-shapes"
+        } else {
+            return
+        }
+        let given = manifestInputDims(manifest)
+        var dynamic: [String] = []
+        for input in m.inputs {
+            guard let dims = input.shape else {
+                dynamic.append("\(input.name) (unknown rank)")
+                continue
+            }
+            for (i, d) in dims.enumerated() {
+                if case .fixed = d { continue }
+                if let g = given[input.name], i < g.count, g[i] != nil { continue }
+                if case .named(let s) = d { dynamic.append("\(input.name)[\(i)] '\(s)'") } else { dynamic.append("\(input.name)[\(i)]") }
+            }
+        }
+        guard !dynamic.isEmpty else { return }
+        let what = delegate?.staticShapes == true ? "the \(delegate?.name == "edgetpu" ? "Edge TPU" : delegate?.name ?? "")" : runtime.title
+        emit(ruleID, "\(what) needs static shapes, but \(dynamic.joined(separator: ", ")) \(dynamic.count == 1 ? "is" : "are") dynamic; fix \(dynamic.count == 1 ? "it" : "them") under `model.inputs`",
+             at: delegate?.staticShapes == true ? delegateRange : runtimeRange)
+    }
+
+    mutating func report(_ c: CoverageReport, delegate: Delegate?) {
+        func list(_ fs: [OperatorFinding]) -> String {
+            let shown = fs.prefix(5).map { f -> String in
+                let op = f.builtins.isEmpty || f.builtins == [f.opType] ? f.opType : "\(f.opType) → \(f.builtins.joined(separator: "+"))"
+                return "\(op) '\(f.name)' (\(f.reason))"
+            }
+            return shown.joined(separator: "; ") + (fs.count > 5 ? "; and \(fs.count - 5) more" : "")
+        }
+        let unsupported = c.unsupported
+        if !unsupported.isEmpty {
+            let rule = unsupported.first?.rule ?? "litert.builtin"
+            emit(rule, "\(unsupported.count) operator\(unsupported.count == 1 ? "" : "s") cannot run: \(list(unsupported))", at: runtimeRange)
+        }
+        let refused = c.refused
+        if !refused.isEmpty, let delegate {
+            let total = c.operators.filter { $0.status != .folded }.count
+            let onCPU = c.cpuNodes.filter { $0 < c.operators.count && c.operators[$0].status != .folded }.count
+            let share = Int((c.cpuShareOfMACs * 100).rounded())
+            let how: String
+            switch delegate.partitioning {
+            case .prefix?: how = "the first unsupported operator and everything after it run on the CPU"
+            case .largest?: how = "only the largest supported partition is delegated"
+            case nil: how = "they run on the CPU"
+            }
+            let rule = refused.contains { $0.rule == "edgetpu.rank" } && refused.allSatisfy { $0.rule == "edgetpu.rank" }
+                ? "edgetpu.rank" : (delegate.name == "edgetpu" ? "edgetpu.one-partition" : "litert.gpu-ops")
+            emit(rule, "\(onCPU) of \(total) operators (\(share)% of MACs, \(c.cpuPartitions) CPU partition\(c.cpuPartitions == 1 ? "" : "s")) fall back from the \(delegate.name) delegate to the CPU, because \(how): \(list(refused))",
+                 at: delegateRange)
+        }
+    }
+
+    // MARK: budgets
+
+    mutating func checkBudgets(_ e: TargetEstimate) {
+        let b = target.budget
+        if let s = b.sizeMB, e.sizeMet == false {
+            emit("budget.size", "estimated size \(TargetEstimates.formatMB(Double(e.sizeBytes) / 1e6)) is over the \(s.value) MB budget\(e.sizeFromCaller ? "" : " (weights at their optimized bit width)")",
+                 at: s.range)
+        }
+        if let m = b.memoryMB, e.memoryMet == false {
+            emit("budget.memory", "estimated memory \(TargetEstimates.formatMB(Double(e.memoryBytes) / 1e6)) (weights \(TargetEstimates.formatMB(Double(e.weightBytes) / 1e6)) + peak activations \(TargetEstimates.formatMB(Double(e.peakActivationBytes) / 1e6))) is over the \(m.value) MB budget",
+                 at: m.range)
+        }
+        if let device = e.device, Double(e.memoryBytes) > device.memoryGB * 1e9 {
+            emit("budget.memory", "estimated memory \(TargetEstimates.formatMB(Double(e.memoryBytes) / 1e6)) does not fit in \(device.name)'s \(device.memoryGB * 1000) MB",
+                 at: target.device?.range ?? runtimeRange)
+        }
+        if let l = b.latencyMS, e.latencyMet == false, let est = e.latencyMS {
+            emit("budget.latency", "estimated latency \(TargetEstimates.formatMS(est)) on \(e.device?.name ?? "the device") (\(e.precision.compute) on the \(e.precision.processor.rawValue)) is over the \(l.value) ms budget",
+                 at: l.range)
+        }
+    }
+}
+
+extension String {
+    /// "ampere" → "Ampere" (no Foundation here).
+    var titleCased: String { prefix(1).uppercased() + dropFirst() }
+}

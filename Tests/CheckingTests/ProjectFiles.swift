@@ -1,0 +1,33 @@
+import Checking
+import TestSupport
+
+/// The project layout the doc examples and most specs assume. The models are real (read by the target
+/// checks): `models/kws.onnx` is the DS-CNN keyword spotter of examples/kws-mcu, and every fixture under
+/// Tests/Fixtures/targets/ is there as `models/<name>` for examples that need a particular model.
+let projectFiles: InMemoryFileSystem = {
+    var binary: [String: [UInt8]] = [:]
+    let kws = kwsModel
+    binary["models/kws.onnx"] = kws
+    binary["models/other.onnx"] = kws
+    binary["models/mobilenet_tiny.onnx"] = Repository.bytes("examples/mobile-cnn/models/mobilenet_tiny.onnx") ?? []
+    binary["models/encoder.onnx"] = Repository.bytes("examples/transformer-server/models/encoder.onnx") ?? []
+    binary["models/quantized_qdq.onnx"] = Repository.bytes("Tests/Fixtures/models/quantized_qdq.onnx") ?? []
+    binary["models/small_cnn_float.tflite"] = Repository.bytes("Tests/Fixtures/models/small_cnn_float.tflite") ?? []
+    binary["models/small_cnn_int8.tflite"] = Repository.bytes("Tests/Fixtures/models/small_cnn_int8.tflite") ?? []
+    for name in TargetFixtures.names {
+        binary["models/\(name)"] = Repository.bytes("Tests/Fixtures/targets/\(name)") ?? []
+    }
+    binary["models/broken.onnx"] = Array("not a model, just text".utf8)
+    return InMemoryFileSystem(binary: binary, folders: ["data/calib", "data/test"])
+}()
+
+/// The DS-CNN keyword spotter of examples/kws-mcu, a real ONNX model the target checks can read.
+let kwsModel: [UInt8] = Repository.bytes("examples/kws-mcu/models/ds_cnn_kws.onnx") ?? []
+
+/// The models scripts/make_target_fixtures.py writes.
+enum TargetFixtures {
+    static let names = [
+        "opset21.onnx", "custom_domain.onnx", "erf_gelu.onnx", "dynamic_batch.onnx", "batch2_conv.onnx",
+        "tile_mid.onnx",
+    ]
+}

@@ -1,0 +1,285 @@
+import Diagnostics
+import JSON
+import Manifest
+import ModelFormats
+import TestSupport
+import Testing
+
+@testable import Targets
+
+/// Fixture in, diagnostics out: a manifest with `⟦…⟧` around the ranges the diagnostics go on, the model
+/// it is checked with, and the expected codes with a fragment of each message. Each check has a failing
+/// fixture and a passing one (expected: nothing).
+func targetIssues(_ marked: String, model path: String?, _ expected: [Expected]) -> [String] {
+    let fixture = MarkedText(marked)
+    guard let manifest = ManifestFile(bytes: Array(fixture.text.utf8)).documents.first?.manifest else { return ["no manifest"] }
+    let model = path.flatMap { try? Repo.model($0) }
+    if path != nil && model == nil { return ["model \(path ?? "") could not be read"] }
+    return mismatches(TargetChecks.check(manifest: manifest, model: model, catalogue: catalogue), fixture, expected)
+}
+
+let kws = "examples/kws-mcu/models/ds_cnn_kws.onnx"
+let fixtures = "Tests/Fixtures/targets/"
+
+@Suite struct VersionSpec {
+    @Test func opsetAndIRNewerThanThePinnedOnnxRuntime() {
+        #expect(targetIssues("targets: {s: {runtime: ⟦⟦onnxruntime@1.16⟧⟧}}\n", model: fixtures + "opset21.onnx", [
+            Expected(.opsetUnsupported, "opset 21, but ONNX Runtime 1.16 implements opsets 7–19; ONNX Runtime 1.18 or later runs it"),
+            Expected(.irVersionUnsupported, "IR version is 10, but ONNX Runtime 1.16 reads up to IR 9; use 1.18 or later"),
+        ]) == [])
+        #expect(targetIssues("targets: {s: {runtime: onnxruntime@1.20}}\n", model: fixtures + "opset21.onnx", []) == [])
+    }
+
+    @Test func theOpsetFixOffersTheOldestRuntimeThatRunsTheModel() throws {
+        let m = try #require(ManifestFile(bytes: Array("targets: {s: {runtime: onnxruntime@1.17}}\n".utf8)).documents.first?.manifest)
+        let d = TargetChecks.check(manifest: m, model: try Repo.model(fixtures + "opset21.onnx"), catalogue: catalogue)
+        #expect(d.first { $0.code == .opsetUnsupported }?.fixes.first?.edits.first?.newText == "onnxruntime@1.18")
+        #expect(d.first?.related.first?.file == "https://onnxruntime.ai/docs/reference/compatibility.html")
+    }
+
+    @Test func anUnknownVersionIsSaidAndItsChecksSkipped() {
+        #expect(targetIssues("targets: {s: {runtime: ⟦onnxruntime@1.99⟧}}\n", model: fixtures + "opset21.onnx", [
+            Expected(.unknownRuntimeVersion, "ONNX Runtime 1.99 is not in the catalogue (it knows 1.5–1.20)")
+        ]) == [])
+    }
+
+    @Test func tfliteOperatorVersionsNeedAMinimumLiteRT() {
+        // The int8 fixture's operators are the int8 versions (CONV_2D v3, FULLY_CONNECTED v4, ...): TF Lite 1.14.
+        let issues = targetIssues("targets: {s: {runtime: ⟦litert@1.13⟧}}\n", model: "Tests/Fixtures/models/small_cnn_int8.tflite", [
+            Expected(.operatorUnsupported, "6 operators cannot run: CONV_2D 'functional_1/conv_1/Relu")
+        ])
+        #expect(issues == [])
+        #expect(targetIssues("targets: {s: {runtime: litert@2.16}}\n", model: "Tests/Fixtures/models/small_cnn_int8.tflite", []) == [])
+    }
+}
+
+@Suite struct OperatorCoverageSpec {
+    @Test func aDomainWithoutKernelsCannotRunOnOnnxRuntime() {
+        #expect(targetIssues("targets: {s: {runtime: ⟦onnxruntime@1.20⟧}}\n", model: fixtures + "custom_domain.onnx", [
+            Expected(.operatorUnsupported, "1 operator cannot run: FancyNorm 'fancy' (domain 'com.example' has no kernels)")
+        ]) == [])
+        #expect(targetIssues("targets: {s: {runtime: onnxruntime@1.20}}\n", model: kws, []) == [])
+    }
+
+    @Test func erfHasNoTFLiteBuiltin() {
+        #expect(targetIssues("targets: {a: {runtime: ⟦litert@2.16⟧}}\n", model: fixtures + "erf_gelu.onnx", [
+            Expected(.operatorUnsupported, "Erf 'gelu.erf' (no TFLite builtin")
+        ]) == [])
+        #expect(targetIssues("targets: {a: {runtime: litert@2.16}}\n", model: kws, []) == [])
+    }
+
+    @Test func theGPUDelegateKeepsItsLargestPartition() {
+        // conv1, relu1 | TILE | conv2 … fc: the five nodes after the Tile are delegated, the first three run on the CPU.
+        #expect(targetIssues("targets: {a: {runtime: litert@2.16, delegate: ⟦gpu⟧}}\n", model: fixtures + "tile_mid.onnx", [
+            Expected(.operatorsOnCPU, "3 of 8 operators (")
+        ]) == [])
+        #expect(targetIssues("targets: {a: {runtime: litert@2.16, delegate: gpu}}\n", model: fixtures + "dynamic_batch.onnx", []) == [])
+    }
+
+    @Test func theEdgeTPURunsEverythingAfterTheFirstUnsupportedOperatorOnTheCPU() throws {
+        let m = try Repo.model(fixtures + "tile_mid.onnx")
+        let rt = try #require(catalogue.runtime("litert"))
+        let r = Coverage.check(
+            model: m, runtime: rt, version: "2.16", delegate: rt.delegate("edgetpu"), catalogue: catalogue,
+            analysis: GraphAnalysis.analyze(model: m))
+        #expect(r.refused.map(\.name) == ["tile"])
+        #expect(r.cpuNodes == Set(2...7))
+        #expect(r.cpuPartitions == 1)
+        #expect(r.cpuShareOfMACs > 0.5)
+    }
+
+    @Test func edgeTPUTensorsHaveAtMostThreeDimensionsLargerThanOne() {
+        let q = "optimize: {quantize: {weights: int8, activations: int8, calibration: c/}}\n"
+        #expect(targetIssues(q + "targets: {c: {runtime: litert@2.16, delegate: ⟦edgetpu⟧}}\n", model: fixtures + "batch2_conv.onnx", [
+            Expected(.operatorsOnCPU, "has more than 3 dimensions larger than 1")
+        ]) == [])
+        #expect(targetIssues(q + "model: {inputs: {x: [1, 3, 16, 16]}}\ntargets: {c: {runtime: litert@2.16, delegate: edgetpu}}\n",
+                             model: fixtures + "dynamic_batch.onnx", []) == [])
+    }
+
+    @Test func convolutionsLowerToDepthwiseWhenGroupsEqualChannels() throws {
+        let m = try Repo.model("examples/mobile-cnn/models/mobilenet_tiny.onnx")
+        let rt = try #require(catalogue.runtime("litert"))
+        let r = Coverage.check(model: m, runtime: rt, version: nil, delegate: rt.delegate("gpu"), catalogue: catalogue,
+                               analysis: GraphAnalysis.analyze(model: m))
+        let byName = Dictionary(uniqueKeysWithValues: r.operators.map { ($0.name, $0.builtins) })
+        #expect(byName["block0.dw"] == ["DEPTHWISE_CONV_2D"])
+        #expect(byName["block0.pw"] == ["CONV_2D"])
+        #expect(byName["stem.relu6"] == ["RELU6"])
+        #expect(r.cpuNodes.isEmpty)
+    }
+}
+
+@Suite struct QuantizationSpec {
+    @Test func theEdgeTPUNeedsAFullyInt8Model() {
+        #expect(targetIssues("targets: {c: {runtime: litert@2.16, delegate: ⟦edgetpu⟧}}\n", model: kws, [
+            Expected(.quantizationUnsupported, "only fully int8 models, but weights are none and activations none")
+        ]) == [])
+        #expect(targetIssues("""
+            optimize: {quantize: {weights: int8, activations: int8, calibration: data/}}
+            targets: {c: {runtime: litert@2.16, delegate: edgetpu}}
+
+            """, model: kws, []) == [])
+    }
+
+    @Test func aFullIntegerTFLiteModelNeedsNoQuantizeStepButStaticShapes() {
+        #expect(targetIssues("targets: {c: {runtime: litert@2.16, delegate: ⟦edgetpu⟧}}\n", model: "Tests/Fixtures/models/small_cnn_int8.tflite", [
+            Expected(.dynamicShapes, "the Edge TPU needs static shapes, but serving_default_image:0[0] is dynamic")
+        ]) == [])
+        #expect(targetIssues("""
+            model: {inputs: {"serving_default_image:0": [1, 8, 8, 3]}}
+            targets: {c: {runtime: litert@2.16, delegate: edgetpu}}
+
+            """, model: "Tests/Fixtures/models/small_cnn_int8.tflite", []) == [])
+    }
+
+    @Test func coreMLCompressionNeedsItsOS() throws {
+        let failing = "optimize: {quantize: {weights: int4, granularity: \"per-block:32\"}}\ntargets: {i: {runtime: coreml, minimum_os: ⟦ios17⟧}}\n"
+        #expect(targetIssues(failing, model: kws, [
+            Expected(.minimumOSTooOld, "Core ML supports int4 weights from ios18, but minimum_os is ios17")
+        ]) == [])
+        #expect(targetIssues("optimize: {quantize: {weights: int8}}\ntargets: {i: {runtime: coreml, minimum_os: ios16}}\n", model: kws, []) == [])
+        #expect(targetIssues("targets: {i: {runtime: coreml, format: mlpackage, minimum_os: ⟦ios14⟧}}\n", model: kws, [
+            Expected(.minimumOSTooOld, "ML Program packages need ios15 or later")
+        ]) == [])
+        let m = try #require(ManifestFile(bytes: Array(MarkedText(failing).text.utf8)).documents.first?.manifest)
+        let fix = TargetChecks.check(manifest: m, model: nil, catalogue: catalogue).first?.fixes.first
+        #expect(fix?.title == "Raise minimum_os to ios18")
+    }
+
+    @Test func int8OnTheGPUInOnnxRuntimeNeedsSymmetricActivations() {
+        let base = "targets: {g: {runtime: onnxruntime@1.20, delegate: tensorrt, device: nvidia-t4}}\n"
+        #expect(targetIssues("optimize: {quantize: {weights: int8, activations: int8, symmetric: ⟦false⟧, calibration: c/}}\n" + base, model: kws, [
+            Expected(.quantizationUnsupported, "int8 on the GPU needs symmetric (S8S8) quantization")
+        ]) == [])
+        #expect(targetIssues("optimize: {quantize: {weights: int8, activations: int8, symmetric: true, calibration: c/}}\n" + base, model: kws, []) == [])
+    }
+
+    @Test func reduceRangeOnAVX2WithoutVNNI() {
+        #expect(targetIssues("optimize: {quantize: {weights: ⟦int8⟧}}\ntargets: {s: {runtime: onnxruntime@1.20, device: x86-64-avx2}}\n", model: kws, [
+            Expected(.quantizationSlow, "U8S8 on x86-64-avx2 (AVX2 without VNNI) can saturate")
+        ]) == [])
+        #expect(targetIssues("optimize: {quantize: {weights: int8}}\ntargets: {s: {runtime: onnxruntime@1.20, device: x86-64-avx512-vnni}}\n", model: kws, []) == [])
+        #expect(targetIssues("optimize: {quantize: {weights: int8, reduce_range: true}}\ntargets: {s: {runtime: onnxruntime@1.20, device: x86-64-avx2}}\n", model: kws, []) == [])
+    }
+
+    @Test func s8s8QOperatorIsSlowOnX86() {
+        let q = "optimize: {quantize: {weights: int8, activations: int8, calibration: c/, format: "
+        #expect(targetIssues(q + "⟦qoperator⟧}}\ntargets: {s: {runtime: onnxruntime@1.20, device: x86-64-avx512-vnni}}\n", model: kws, [
+            Expected(.quantizationSlow, "S8S8 in QOperator format is slow on x86-64")
+        ]) == [])
+        #expect(targetIssues(q + "qdq}}\ntargets: {s: {runtime: onnxruntime@1.20, device: x86-64-avx512-vnni}}\n", model: kws, []) == [])
+    }
+
+    @Test func staticActivationsNeedCalibrationData() {
+        #expect(targetIssues("optimize: {quantize: {weights: int8, activations: ⟦int8⟧}}\ntargets: {m: {runtime: tflite-micro}}\n", model: kws, [
+            Expected(.calibrationMissing, "int8 activations need calibration data")
+        ]) == [])
+    }
+
+    @Test func quantizingAQuantizedModelIsFlagged() {
+        #expect(targetIssues("optimize: {quantize: {weights: ⟦int8⟧}}\ntargets: {s: {runtime: onnxruntime@1.20}}\n",
+                             model: "Tests/Fixtures/models/quantized_qdq.onnx", [
+            Expected(.alreadyQuantized, "already quantized")
+        ]) == [])
+    }
+
+    @Test func int4AndSparsityNeedAmpere() {
+        let base = "targets: {g: {runtime: tensorrt@10.8, device: nvidia-t4}}\n"
+        #expect(targetIssues("optimize: {quantize: {weights: ⟦int4⟧}, prune: {pattern: ⟦\"2:4\"⟧}}\n" + base, model: kws, [
+            Expected(.quantizationUnsupported, "int4 needs an NVIDIA Ampere GPU or later; nvidia-t4 is Turing"),
+            Expected(.quantizationUnsupported, "2:4 sparsity is accelerated only from Ampere"),
+        ]) == [])
+        #expect(targetIssues("optimize: {quantize: {weights: int4}, prune: {pattern: \"2:4\"}}\ntargets: {g: {runtime: tensorrt@10.8, device: nvidia-a100}}\n",
+                             model: kws, []) == [])
+    }
+}
+
+@Suite struct TargetSpecSpec {
+    @Test func devicesAndDelegatesMustBeKnown() {
+        #expect(targetIssues("targets: {p: {runtime: litert, device: ⟦raspbery-pi-5⟧, delegate: ⟦cuda⟧}}\n", model: kws, [
+            Expected(.unknownDevice, "did you mean 'raspberry-pi-5'?"),
+            Expected(.delegateUnavailable, "LiteRT (TensorFlow Lite) has no 'cuda' delegate"),
+        ]) == [])
+        #expect(targetIssues("targets: {p: {runtime: litert, device: rpi5, delegate: xnnpack}}\n", model: kws, []) == [])
+    }
+
+    @Test func nnapiIsDeprecated() {
+        #expect(targetIssues("targets: {a: {runtime: litert, delegate: ⟦nnapi⟧}}\n", model: kws, [
+            Expected(.deprecatedDelegate, "deprecated from Android 15")
+        ]) == [])
+    }
+
+    @Test func microcontrollersNeedStaticShapes() {
+        let q = "optimize: {quantize: {weights: int8, activations: int8, calibration: c/}}\n"
+        #expect(targetIssues(q + "targets: {m: {runtime: ⟦tflite-micro⟧}}\n", model: fixtures + "dynamic_batch.onnx", [
+            Expected(.dynamicShapes, "x[0] 'batch' is dynamic")
+        ]) == [])
+    }
+
+    @Test func targetsInheritingOneOptimizeAreToldOnce() {
+        #expect(targetIssues("""
+            optimize: {quantize: {weights: int8, activations: ⟦int8⟧}}
+            targets: {a: {runtime: litert}, b: {runtime: onnxruntime}}
+
+            """, model: kws, [Expected(.calibrationMissing, "targets 'a', 'b': int8 activations need calibration data")]) == [])
+    }
+}
+
+@Suite struct BudgetSpec {
+    @Test func sizeMemoryAndLatencyAgainstTheBudget() {
+        #expect(targetIssues("targets: {m: {runtime: ⟦tflite-micro⟧, device: stm32h7, budget: {size_mb: ⟦0.05⟧, memory_mb: ⟦0.05⟧, latency_ms: ⟦1⟧}}}\n", model: kws, [
+            Expected(.quantizationUnsupported, "expects full-integer int8 models"),
+            Expected(.sizeOverBudget, "over the 0.05 MB budget"),
+            Expected(.memoryOverBudget, "over the 0.05 MB budget"),
+            Expected(.latencyOverBudget, "on stm32h7 (float32 on the cpu) is over the 1.0 ms budget"),
+        ]) == [])
+        #expect(targetIssues("""
+            optimize: {quantize: {weights: int8, activations: int8, calibration: c/}}
+            targets: {m: {runtime: tflite-micro, device: stm32h7, budget: {size_mb: 0.05, memory_mb: 0.25, latency_ms: 10}}}
+
+            """, model: kws, []) == [])
+    }
+
+    @Test func theCallerMaySupplyTheSizeAfterOptimization() throws {
+        let m = try #require(ManifestFile(bytes: Array("targets: {m: {runtime: litert, budget: {size_mb: 1}}}\n".utf8)).documents.first?.manifest)
+        let model = try Repo.model(kws)
+        #expect(TargetChecks.check(manifest: m, model: model, catalogue: catalogue).isEmpty)
+        let d = TargetChecks.check(manifest: m, model: model, catalogue: catalogue, sizeBytes: ["m": 3_000_000])
+        #expect(d.map(\.code) == [.sizeOverBudget])
+    }
+
+    @Test func sizeEstimateQuantizesWeightMatricesAndKeepsSkippedTensors() throws {
+        let model = try Repo.model("examples/mobile-cnn/models/mobilenet_tiny.onnx")
+        func size(_ yaml: String) throws -> Int {
+            let m = try #require(ManifestFile(bytes: Array(yaml.utf8)).documents.first?.manifest)
+            return TargetEstimates.sizeBytes(model: model, target: try #require(m.targets.first))
+        }
+        let float = try size("targets: {a: {runtime: litert}}\n")
+        let int8 = try size("optimize: {quantize: {weights: int8}}\ntargets: {a: {runtime: litert}}\n")
+        let skipped = try size("optimize: {quantize: {weights: int8, skip: [\"classifier.*\"]}}\ntargets: {a: {runtime: litert}}\n")
+        #expect(abs(float - model.fileSize) < 64)
+        #expect(Double(int8) < Double(float) * 0.4)  // int8 weights, per-channel scales, float biases
+        #expect(skipped - int8 > 640 * 3 - 64)  // the 10x64 classifier stays float32
+    }
+}
+
+@Suite struct EstimateTableSpec {
+    @Test func oneRowPerTargetWithBudgetsMetOrNot() throws {
+        let text = Repo.text("examples/mobile-cnn/mobile-cnn.slipway.yaml") ?? ""
+        let m = try #require(ManifestFile(bytes: Array(text.utf8)).documents.first?.manifest)
+        let model = try Repo.model("examples/mobile-cnn/models/mobilenet_tiny.onnx")
+        let table = TargetEstimates.table(manifest: m, model: model, catalogue: catalogue)
+        let rows = try #require(table["targets"]?.arrayValue)
+        #expect(rows.map { $0["target"]?.stringValue } == ["android", "ios"])
+        #expect(rows[0]["device"] == "android-phone")
+        #expect(rows[0]["precision"] == "float16")
+        #expect(rows[0]["size_budget_met"] == true)
+        #expect(rows[0]["latency_budget_met"] == true)
+        #expect(rows[1]["memory_budget_met"] == .null)
+        #expect(rows[0]["macs"]?.intValue == GraphAnalysis.analyze(model: model, inputs: ["image": [1, 3, 96, 96]]).totalMACs)
+        let rendered = TargetEstimates.text(table)
+        #expect(rendered.hasPrefix("target"))
+        #expect(rendered.contains("size ok"))
+    }
+}

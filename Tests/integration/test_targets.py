@@ -1,0 +1,91 @@
+"""The target catalogue and estimates against real tools: the merged catalogue validates against its own JSON
+Schema (python jsonschema); `slipway targets` agrees with the data; the recorded onnx-tool MAC reference that
+the Swift specs compare with is what onnx-tool computes today."""
+import glob
+import json
+import os
+import pathlib
+import sys
+
+import jsonschema
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts"))
+
+
+def merged_catalogue():
+    merged = {}
+    for name in ["sources.json", "runtimes.json", "devices.json", "rules.json", "operators.json"]:
+        with open(REPO / "Schemas" / "targets" / name) as f:
+            data = json.load(f)
+        assert not (merged.keys() & data.keys()), f"{name} redefines {merged.keys() & data.keys()}"
+        merged.update(data)
+    return merged
+
+
+def test_every_catalogue_file_is_listed():
+    files = sorted(os.path.basename(p) for p in glob.glob(str(REPO / "Schemas" / "targets" / "*.json")))
+    assert files == sorted(["sources.json", "runtimes.json", "devices.json", "rules.json", "operators.json"])
+
+
+def test_catalogue_validates_against_its_schema():
+    with open(REPO / "Schemas" / "targets.schema.json") as f:
+        schema = json.load(f)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema).validate(merged_catalogue())
+
+
+def test_schema_rejects_a_rule_without_a_source():
+    with open(REPO / "Schemas" / "targets.schema.json") as f:
+        schema = json.load(f)
+    bad = merged_catalogue()
+    del bad["rules"][0]["source"]
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(bad))
+    assert any("'source' is a required property" in e.message for e in errors)
+
+
+def test_every_source_is_cited_and_every_citation_resolves():
+    c = merged_catalogue()
+    cited = set()
+
+    def walk(v):
+        if isinstance(v, dict):
+            if set(v.keys()) == {"id", "section"}:
+                cited.add(v["id"])
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    walk({k: v for k, v in c.items() if k != "sources"})
+    assert cited <= c["sources"].keys(), cited - c["sources"].keys()
+    assert c["sources"].keys() <= cited, f"sources never cited: {c['sources'].keys() - cited}"
+
+
+def test_targets_json_lists_the_catalogue(run):
+    r = run("targets", "--json")
+    assert r.returncode == 0, r.stderr.decode()
+    out = json.loads(r.stdout)
+    c = merged_catalogue()
+    assert [rt["name"] for rt in out["runtimes"]] == [rt["name"] for rt in c["runtimes"]]
+    assert [d["name"] for d in out["devices"]] == [d["name"] for d in c["devices"]]
+    assert all(rule["source"]["url"] for rule in out["rules"])
+    text = run("targets").stdout.decode()
+    assert "onnxruntime" in text and "stm32h7" in text
+
+
+def test_rules_markdown_is_the_committed_file(run):
+    r = run("targets", "--markdown")
+    assert r.stdout.decode() == (REPO / "docs" / "rules.md").read_text()
+
+
+def test_recorded_onnx_tool_macs_are_what_onnx_tool_computes():
+    import make_target_fixtures as fx
+    with open(REPO / "Tests" / "Fixtures" / "targets" / "onnx_tool_macs.json") as f:
+        ref = json.load(f)
+    paths = dict(fx.EXAMPLES)
+    for name in ref["macs"]:
+        paths.setdefault(name, str(REPO / "Tests" / "Fixtures" / "targets" / name))
+    for name, macs in ref["macs"].items():
+        assert fx.onnx_tool_macs(paths[name], ref["inputs"][name]) == macs, name

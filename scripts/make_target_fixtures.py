@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Builds the small ONNX models the Targets specs and docs/diagnostics.md examples use, with `onnx`, and
+records onnx-tool's MAC counts for them (and for the example models) as the reference the Swift estimates are
+checked against.
+
+Run with .venv's python (`make target-fixtures`); seeded, so the files come out byte-identical.
+
+- opset21.onnx        one Relu stamped with opset 21 / IR 10 (newer than ONNX Runtime 1.16 reads)
+- custom_domain.onnx  a node in the domain com.example, which no runtime has kernels for
+- erf_gelu.onnx       MatMul + an Erf-based GELU: Erf has no TFLite builtin
+- dynamic_batch.onnx  a small CNN whose batch dimension is symbolic
+- batch2_conv.onnx    a CNN with batch 2 fixed: 4-D tensors with four dimensions > 1 (Edge TPU allows 3)
+- tile_mid.onnx       a CNN with a Tile in the middle: neither the GPU delegate nor the Edge TPU runs TILE
+- onnx_tool_macs.json onnx-tool's total MACs for each of these and for the example models
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+OUT = os.path.join(ROOT, "Tests", "Fixtures", "targets")
+EXAMPLES = {
+    "mobilenet_tiny.onnx": os.path.join(ROOT, "examples", "mobile-cnn", "models", "mobilenet_tiny.onnx"),
+    "encoder.onnx": os.path.join(ROOT, "examples", "transformer-server", "models", "encoder.onnx"),
+    "ds_cnn_kws.onnx": os.path.join(ROOT, "examples", "kws-mcu", "models", "ds_cnn_kws.onnx"),
+}
+# The example models have a dynamic batch (and sequence); these are the shapes the manifests fix.
+EXAMPLE_INPUTS = {
+    "mobilenet_tiny.onnx": {"image": [1, 3, 96, 96]},
+    "encoder.onnx": {"input_ids": [1, 128]},
+    "ds_cnn_kws.onnx": {"mfcc": [1, 1, 49, 10]},
+}
+
+
+def model(nodes, inputs, outputs, inits, opset=13, ir=8, domains=()):
+    g = helper.make_graph(nodes, "g", inputs, outputs, initializer=inits)
+    imports = [helper.make_opsetid("", opset)] + [helper.make_opsetid(d, 1) for d in domains]
+    m = helper.make_model(g, opset_imports=imports, producer_name="slipway-target-fixtures", producer_version="1")
+    m.ir_version = ir
+    return m
+
+
+def save(m, name, check=True):
+    if check:
+        onnx.checker.check_model(m, full_check=True)
+    path = os.path.join(OUT, name)
+    onnx.save_model(m, path)
+    print(f"wrote {os.path.relpath(path, ROOT)} ({os.path.getsize(path)} bytes)")
+    return path
+
+
+def w(rng, *shape):
+    return numpy_helper.from_array((rng.standard_normal(shape) * 0.1).astype(np.float32), f"w{rng.integers(1 << 30)}")
+
+
+def cnn(rng, name, batch, middle=None):
+    """conv-relu, [middle], conv-relu, global pool, flatten, gemm: 3x16x16 in, 10 classes out."""
+    w1, b1, w2, b2, wf = w(rng, 8, 3, 3, 3), w(rng, 8), w(rng, 16, 8, 3, 3), w(rng, 16), w(rng, 10, 16)
+    inits = [w1, b1, w2, b2, wf]
+    nodes = [helper.make_node("Conv", ["x", w1.name, b1.name], ["c1"], name="conv1", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c1"], ["r1"], name="relu1")]
+    x = "r1"
+    if middle == "tile":
+        reps = numpy_helper.from_array(np.array([1, 1, 1, 1], np.int64), "tile.repeats")
+        inits.append(reps)
+        nodes.append(helper.make_node("Tile", ["r1", "tile.repeats"], ["t"], name="tile"))
+        x = "t"
+    nodes += [helper.make_node("Conv", [x, w2.name, b2.name], ["c2"], name="conv2", kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[2, 2]),
+              helper.make_node("Relu", ["c2"], ["r2"], name="relu2"),
+              helper.make_node("GlobalAveragePool", ["r2"], ["p"], name="pool"),
+              helper.make_node("Flatten", ["p"], ["f"], name="flatten", axis=1),
+              helper.make_node("Gemm", ["f", wf.name], ["y"], name="fc", transB=1)]
+    m = model(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, 3, 16, 16])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [batch, 10])], inits)
+    return save(m, name)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    rng = np.random.default_rng(5)
+    made = {}
+
+    m = model([helper.make_node("Relu", ["x"], ["y"], name="relu")],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])], [], opset=21, ir=10)
+    made["opset21.onnx"] = (save(m, "opset21.onnx"), {})
+
+    m = model([helper.make_node("FancyNorm", ["x"], ["y"], name="fancy", domain="com.example")],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])], [], domains=["com.example"])
+    save(m, "custom_domain.onnx", check=False)  # the checker rejects ops of an unregistered domain, as ORT does
+
+    wm = numpy_helper.from_array((rng.standard_normal((16, 32)) * 0.1).astype(np.float32), "fc.weight")
+    consts = [numpy_helper.from_array(np.array(v, np.float32), n) for n, v in
+              (("gelu.rsqrt2", 1 / np.sqrt(2)), ("gelu.one", 1.0), ("gelu.half", 0.5))]
+    nodes = [helper.make_node("MatMul", ["x", "fc.weight"], ["h"], name="fc"),
+             helper.make_node("Mul", ["h", "gelu.rsqrt2"], ["s"], name="gelu.scale"),
+             helper.make_node("Erf", ["s"], ["e"], name="gelu.erf"),
+             helper.make_node("Add", ["e", "gelu.one"], ["a"], name="gelu.add"),
+             helper.make_node("Mul", ["h", "gelu.half"], ["hh"], name="gelu.halve"),
+             helper.make_node("Mul", ["hh", "a"], ["y"], name="gelu")]
+    m = model(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 16])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 32])], [wm] + consts)
+    made["erf_gelu.onnx"] = (save(m, "erf_gelu.onnx"), {})
+
+    made["dynamic_batch.onnx"] = (cnn(rng, "dynamic_batch.onnx", "batch"), {"x": [1, 3, 16, 16]})
+    made["batch2_conv.onnx"] = (cnn(rng, "batch2_conv.onnx", 2), {})
+    made["tile_mid.onnx"] = (cnn(rng, "tile_mid.onnx", 1, middle="tile"), {})
+
+    for name, path in EXAMPLES.items():
+        made[name] = (path, EXAMPLE_INPUTS[name])
+    macs = {name: onnx_tool_macs(path, inputs) for name, (path, inputs) in sorted(made.items())}
+    with open(os.path.join(OUT, "onnx_tool_macs.json"), "w") as f:
+        json.dump({"tool": "onnx-tool", "version": onnx_tool_version(), "inputs": {k: v[1] for k, v in sorted(made.items())},
+                   "macs": macs}, f, indent=2, sort_keys=True)
+        f.write("\n")
+    print("wrote Tests/Fixtures/targets/onnx_tool_macs.json")
+    return 0
+
+
+def onnx_tool_version():
+    from importlib.metadata import version
+    return version("onnx-tool")
+
+
+def onnx_tool_macs(path, inputs):
+    """Total MACs by onnx-tool's profiler, with `inputs` fixing dynamic dimensions."""
+    import onnx_tool
+    m = onnx_tool.Model(path, {"verbose": False, "constant_folding": False})
+    g = m.graph
+    feeds = {k: np.zeros(v, np.int64 if k == "input_ids" else np.float32) for k, v in inputs.items()}
+    g.shape_infer(feeds if feeds else None)
+    g.profile()
+    return int(g.macs[0]) if isinstance(g.macs, (list, tuple)) else int(g.macs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
