@@ -13,12 +13,19 @@ BUILD_FLAGS  := --build-tests
 BIN          := .build/debug/slipway
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: demo test build deps venv bench schema docs fixtures examples clean catalogue rules target-fixtures
+.PHONY: demo test build deps venv clients bench schema docs fixtures examples clean catalogue rules target-fixtures
 
 deps:
 	@if [ ! -f /usr/include/yaml.h ] || ! command -v pkg-config >/dev/null; then \
 	  echo "installing libyaml-dev and pkg-config with apt-get"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libyaml-dev pkg-config; \
+	fi
+
+# Real editors the tests drive as LSP clients (Debian's packages).
+clients:
+	@if ! command -v nvim >/dev/null; then \
+	  echo "installing neovim with apt-get (an LSP client for the tests)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim; \
 	fi
 
 $(VENV)/.stamp: requirements-test.txt
@@ -31,7 +38,7 @@ venv: $(VENV)/.stamp
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
-test: deps venv build
+test: deps venv clients build
 	$(SWIFT) test --skip-build
 	SLIPWAY_BIN=$(abspath $(BIN)) $(VPY) -m pytest -q Tests/integration
 

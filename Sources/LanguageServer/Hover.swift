@@ -22,6 +22,12 @@ enum Hover {
                 sections.append(rule.values.map { "- `\($0.value)`: \($0.description)" }.joined(separator: "\n"))
             }
             if let d = schema.defaultValue { sections.append("Default: `\(d.serialized())`") }
+        } else if cur.isOnKey, let parent = Cursor.schema(for: Array(cur.keys.dropLast())), !parent.properties.isEmpty {
+            // An unknown key: say what the mapping takes instead.
+            let parentPath = cur.keys.dropLast().filter { Int($0) == nil }.joined(separator: ".")
+            sections.append(
+                "`\(cur.keys.last ?? "")` is not a key of **\(parentPath.isEmpty ? "the manifest" : parentPath)**. Valid keys:\n\n"
+                    + parent.properties.map { "- `\($0.name)`: \($0.schema.description)" }.joined(separator: "\n"))
         }
         if cur.keys == ["model", "path"], !cur.isOnKey, let s = cur.node.scalar, let doc = r.document {
             sections.append(modelSummary(s.text, manifestURI: doc.uri))
