@@ -47,7 +47,7 @@ public actor Server {
     static let maxBurstWait = Duration.milliseconds(100)
 
     public init(
-        checker: ManifestChecker = ManifestChecker(), send: @escaping Send, log: @escaping @Sendable (String) -> Void = { _ in },
+        checker: ManifestChecker = ManifestChecker(fileSystem: ModelCachingFileSystem()), send: @escaping Send, log: @escaping @Sendable (String) -> Void = { _ in },
         onExit: @escaping @Sendable (Int32) -> Void
     ) {
         self.checker = checker
@@ -100,7 +100,8 @@ public actor Server {
             case "textDocument/didClose": try didClose(params)
             case "textDocument/didSave": break
             case "$/cancelRequest": cancel(params)
-            case "$/setTrace", "workspace/didChangeConfiguration", "workspace/didChangeWatchedFiles": break
+            case "workspace/didChangeWatchedFiles": watchedFilesChanged()
+            case "$/setTrace", "workspace/didChangeConfiguration": break
             case "workspace/didChangeWorkspaceFolders": changeFolders(params)
             default:
                 if !method.hasPrefix("$/") { log("ignored notification \(method)") }
@@ -242,6 +243,22 @@ public actor Server {
         }
         for f in params["event"]?["added"]?.arrayValue ?? [] {
             if let p = f["uri"]?.stringValue.flatMap(LSP.path(ofURI:)) { workspaceFolders.append(p) }
+        }
+    }
+
+    /// A model or manifest changed on disk: cached models are dropped (their identity check would catch
+    /// most changes; this also catches a file replaced within the same second) and open manifests are
+    /// checked again, which refreshes their diagnostics.
+    func watchedFilesChanged() {
+        (checker.fileSystem as? ModelCachingFileSystem)?.invalidate()
+        for uri in documents.keys {
+            analyses[uri] = nil
+            scheduleCheck(uri)
+        }
+        if capabilities.codeLensRefresh {
+            let id = RequestID.string("slipway-\(nextOutgoingID)")
+            nextOutgoingID += 1
+            send(Outgoing.request(id, "workspace/codeLens/refresh", .null))
         }
     }
 

@@ -48,7 +48,9 @@ struct CheckCommand: ParsableCommand {
         }
         let expansion = Discovery.expand(paths.isEmpty ? ["."] : paths, fileSystem: fs)
         for e in expansion.errors { printError("slipway: \(e)") }
-        let results = Discovery.checkAll(expansion.files, checker: ManifestChecker(fileSystem: fs, catalogue: catalogue))
+        // Many manifests often name one model: read it once.
+        let checker = ManifestChecker(fileSystem: ModelCachingFileSystem(fs), catalogue: catalogue)
+        let results = Discovery.checkAll(expansion.files, checker: checker)
         let useColor: Bool
         switch color {
         case .always: useColor = true

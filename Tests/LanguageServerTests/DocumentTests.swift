@@ -111,3 +111,15 @@ import TestSupport
         #expect(!c.mailbox.pending().contains { $0["method"] == "textDocument/publishDiagnostics" })
     }
 }
+
+@Suite struct WatchedFilesSpec {
+    @Test func aChangedModelRefreshesDiagnosticsOfOpenManifests() async throws {
+        let c = try await TestClient.initialized()
+        let f = await c.open("slipway: 1\nmodel: {path: models/kws.onnx}\ntargets: {a: {runtime: coreml}}\n")
+        _ = try await c.diagnostics(f.uri, version: 1)
+        await c.notify("workspace/didChangeWatchedFiles", ["changes": [["uri": "file:///tmp/slipway-tests/models/kws.onnx", "type": 2]]])
+        // A fresh pass publishes again for the same version.
+        _ = try await c.diagnostics(f.uri, version: 1)
+        #expect(await c.server.checkPasses(f.uri) == 2)
+    }
+}
