@@ -36,7 +36,7 @@ let package = Package(
         // The only module that knows JSON-RPC and LSP.
         .target(
             name: "LanguageServer",
-            dependencies: ["Checking", "Manifest", "YAMLSyntax", "Diagnostics", "JSON", "ModelFormats"]),
+            dependencies: ["Checking", "Manifest", "YAMLSyntax", "Diagnostics", "JSON", "ModelFormats", "Targets"]),
         .executableTarget(
             name: "slipway",
             dependencies: [

@@ -209,9 +209,9 @@ enum Completion {
             case .path?:
                 return pathItems(ctx, r, doc, models: ctx.path == ["model"] && key == "path")
             case .runtime?:
-                values = Vocabulary.runtimes.map { ($0.value, $0.description) }
+                values = TargetHover.runtimeCompletions(prefix: ctx.prefix) ?? Vocabulary.runtimes.map { ($0.value, $0.description) }
             default:
-                values = rule.values.map { ($0.value, $0.description) }
+                values = key == "device" && ctx.path.first == "targets" ? TargetHover.deviceCompletions() : rule.values.map { ($0.value, $0.description) }
             }
         case .boolean:
             values = [("true", "Yes."), ("false", "No.")]

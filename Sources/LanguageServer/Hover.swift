@@ -29,6 +29,10 @@ enum Hover {
                 "`\(cur.keys.last ?? "")` is not a key of **\(parentPath.isEmpty ? "the manifest" : parentPath)**. Valid keys:\n\n"
                     + parent.properties.map { "- `\($0.name)`: \($0.schema.description)" }.joined(separator: "\n"))
         }
+        if cur.keys.first == "targets" {
+            let target = cur.keys.count >= 2 ? r.analysis?.manifest?.target(named: cur.keys[1]) : nil
+            sections += TargetHover.sections(keys: cur.keys, value: cur.isOnKey ? nil : cur.node.scalar?.text, target: target)
+        }
         if cur.keys == ["model", "path"], !cur.isOnKey, let s = cur.node.scalar, let doc = r.document {
             sections.append(modelSummary(s.text, manifestURI: doc.uri))
         }

@@ -63,6 +63,19 @@ import TestSupport
         #expect(runtimes == ["litert"])
     }
 
+    @Test func runtimeHoverCitesTheCatalogueAndVersionsComplete() async throws {
+        let c = try await TestClient.initialized()
+        let f = await c.open("slipway: 1\nmodel: {path: models/kws.onnx}\ntargets:\n  server:\n    runtime: onnxrun1️⃣time@1.17\n    device: 2️⃣\n  b: {runtime: onnxruntime@3️⃣}\n")
+        let text = try await c.request("textDocument/hover", f.at("1️⃣"))["contents"]?["value"]?.stringValue ?? ""
+        #expect(text.contains("Version 1.17: ONNX opset ≤ 20"))
+        #expect(text.contains("Rules:"))
+        #expect(text.contains("http"))
+        let devices = try await c.request("textDocument/completion", f.at("2️⃣"))["items"]?.arrayValue?.compactMap { $0["label"]?.stringValue } ?? []
+        #expect(devices.contains("stm32h7"))
+        let versions = try await c.request("textDocument/completion", f.at("3️⃣"))["items"]?.arrayValue?.compactMap { $0["label"]?.stringValue } ?? []
+        #expect(versions.contains("onnxruntime@1.20"))
+    }
+
     @Test func completionInsideAFlowMapping() async throws {
         let c = try await TestClient.initialized()
         let f = await c.open(FeatureSpec.manifest)

@@ -1,0 +1,80 @@
+import Manifest
+import Targets
+
+/// Hover text from the target catalogue: what a runtime or device is, and the rules that apply, each with
+/// its source, so the user can check the rule where it comes from.
+enum TargetHover {
+    static let catalogue: Catalogue? = try? Catalogue.embedded.get()
+
+    /// `keys` is the cursor's key path; `value` the scalar under it.
+    static func sections(keys: [String], value: String?, target: TargetSpec?) -> [String] {
+        guard let catalogue, keys.count >= 2, keys[0] == "targets" else { return [] }
+        if keys.count == 3, keys[2] == "runtime", let value {
+            let name = value.split(separator: "@").first.map(String.init) ?? value
+            guard let rt = catalogue.runtime(name) else { return [] }
+            return [runtimeText(rt, pinned: target?.runtime?.value.version, catalogue)]
+        }
+        if keys.count == 3, keys[2] == "device", let value, let d = catalogue.device(value) {
+            return [deviceText(d, catalogue)]
+        }
+        if keys.count == 2, let rtName = target?.runtime?.value.name, let rt = catalogue.runtime(rtName) {
+            // On the target's name: its runtime and every rule that can apply to it.
+            return [runtimeText(rt, pinned: target?.runtime?.value.version, catalogue)]
+        }
+        return []
+    }
+
+    static func runtimeText(_ rt: Runtime, pinned: String?, _ c: Catalogue) -> String {
+        var lines = ["**\(rt.title)** (`\(rt.name)`), runs \(rt.modelFormats.joined(separator: ", "))"]
+        if let pinned {
+            if let v = rt.version(pinned) {
+                var facts: [String] = []
+                if let o = v.maxOpset { facts.append("ONNX opset ≤ \(o)") }
+                if let ir = v.maxIR { facts.append("IR ≤ \(ir)") }
+                lines.append("Version \(pinned)" + (facts.isEmpty ? "" : ": " + facts.joined(separator: ", ")))
+            } else {
+                lines.append("Version \(pinned) is not in the catalogue.")
+            }
+        }
+        if !rt.versions.isEmpty {
+            lines.append("Known versions: " + rt.versions.map(\.version).joined(separator: ", "))
+        }
+        if !rt.delegates.isEmpty {
+            lines.append("Delegates: " + rt.delegates.map { "`\($0.name)`" }.joined(separator: ", "))
+        }
+        let rules = c.rules.filter { $0.runtimes.contains(rt.name) }
+        if !rules.isEmpty {
+            lines.append("Rules:\n" + rules.prefix(12).map { "- \($0.text) — *\(c.cite($0.source))*" }.joined(separator: "\n"))
+        }
+        return lines.joined(separator: "\n\n")
+    }
+
+    static func deviceText(_ d: Device, _ c: Catalogue) -> String {
+        var lines = ["**\(d.title)** (`\(d.name)`): \(d.isa)\(d.cpuFeatures.isEmpty ? "" : " with " + d.cpuFeatures.joined(separator: ", "))"]
+        lines.append("Memory \(fmt(d.memoryGB)) GB, bandwidth \(fmt(d.bandwidthGBps)) GB/s")
+        for (proc, peaks) in d.peakTOPS.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            lines.append("Peak on \(proc.rawValue): " + peaks.sorted(by: { $0.key < $1.key }).map { "\($0.key) \(fmt($0.value)) TOPS" }.joined(separator: ", "))
+        }
+        lines.append("*\(c.cite(d.source))*")
+        return lines.joined(separator: "\n\n")
+    }
+
+    static func fmt(_ d: Double) -> String {
+        d == d.rounded() && abs(d) < 1e9 ? String(Int(d)) : String(d)
+    }
+
+    /// Runtime names and aliases, and a runtime's versions after `name@`.
+    static func runtimeCompletions(prefix: String) -> [(String, String)]? {
+        guard let catalogue else { return nil }
+        if let at = prefix.firstIndex(of: "@") {
+            let name = String(prefix[..<at])
+            guard let rt = catalogue.runtime(name) else { return [] }
+            return rt.versions.reversed().map { ("\(name)@\($0.version)", rt.title + " " + $0.version) }
+        }
+        return catalogue.runtimes.flatMap { rt in [(rt.name, rt.title)] + rt.aliases.map { ($0, rt.title) } }
+    }
+
+    static func deviceCompletions() -> [(String, String)] {
+        catalogue?.devices.map { ($0.name, $0.title) } ?? []
+    }
+}
