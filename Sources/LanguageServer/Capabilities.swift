@@ -43,6 +43,7 @@ struct ClientCapabilities: Sendable {
     var watchedFilesDynamicRegistration: Bool {
         raw["workspace"]?["didChangeWatchedFiles"]?["dynamicRegistration"]?.boolValue == true
     }
+    var configuration: Bool { raw["workspace"]?["configuration"]?.boolValue == true }
     var workDoneProgress: Bool { raw["window"]?["workDoneProgress"]?.boolValue == true }
     var workspaceFolders: Bool { raw["workspace"]?["workspaceFolders"]?.boolValue == true }
     var foldingLineOnly: Bool { raw["textDocument"]?["foldingRange"]?["lineFoldingOnly"]?.boolValue == true }

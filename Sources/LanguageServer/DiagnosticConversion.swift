@@ -4,9 +4,11 @@ import JSON
 
 /// Engine diagnostics as LSP diagnostics, in the negotiated encoding, with only the fields the client reads.
 enum DiagnosticConversion {
-    static func lsp(_ analysis: Analysis, _ doc: Document, unit: ColumnUnit, capabilities: ClientCapabilities) -> [JSONValue] {
+    static func lsp(
+        _ analysis: Analysis, _ doc: Document, unit: ColumnUnit, capabilities: ClientCapabilities, settings: Settings
+    ) -> [JSONValue] {
         guard let result = analysis.result else { return [] }
-        return result.diagnostics.map { lsp($0, doc, unit: unit, capabilities: capabilities) }
+        return result.diagnostics.filter { !settings.ignore.contains($0.code.rawValue) }.map { lsp($0, doc, unit: unit, capabilities: capabilities) }
     }
 
     static func severity(_ s: Severity) -> Int {

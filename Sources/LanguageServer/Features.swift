@@ -20,6 +20,7 @@ enum Features {
         var capabilities: ClientCapabilities
         var checker: ManifestChecker
         var workspaceFolders: [String]
+        var settings: Settings
     }
 
     struct Request: Sendable {
@@ -94,7 +95,7 @@ enum Features {
         guard let doc = r.document, let a = r.analysis else { return ["kind": "full", "items": []] }
         return [
             "kind": "full", "resultId": .string("\(doc.version)"),
-            "items": .array(DiagnosticConversion.lsp(a, doc, unit: r.unit, capabilities: r.context.capabilities)),
+            "items": .array(DiagnosticConversion.lsp(a, doc, unit: r.unit, capabilities: r.context.capabilities, settings: r.context.settings)),
         ]
     }
 }

@@ -30,6 +30,9 @@ public actor Server {
     var finished: [RequestID] = []
     var nextOutgoingID = 1
     var workspaceFolders: [String] = []
+    var settings = Settings()
+    /// Our outgoing `workspace/configuration` requests awaiting an answer.
+    var configurationRequests: Set<RequestID> = []
 
     struct CheckState {
         var running = false
@@ -82,8 +85,31 @@ public actor Server {
     }
 
     func handleResponse(id: RequestID?, result: JSONValue?, error: JSONValue?) {
-        // Answers to our own requests (registerCapability, configuration, refresh): nothing waits on them.
+        if let id, configurationRequests.remove(id) != nil, let section = result?[0] {
+            apply(Settings(section))
+            return
+        }
+        // Other answers (registerCapability, refresh requests): nothing waits on them.
         if let error { log("client answered request \(id?.description ?? "?") with an error: \(error.serialized())") }
+    }
+
+    /// Settings changed: every open manifest is checked again under them.
+    func apply(_ new: Settings) {
+        guard new != settings else { return }
+        settings = new
+        for uri in documents.keys {
+            analyses[uri] = nil
+            scheduleCheck(uri)
+        }
+    }
+
+    /// Pulls the `slipway` section when the client supports `workspace/configuration`.
+    func pullConfiguration() {
+        guard capabilities.configuration else { return }
+        let id = RequestID.string("slipway-\(nextOutgoingID)")
+        nextOutgoingID += 1
+        configurationRequests.insert(id)
+        send(Outgoing.request(id, "workspace/configuration", ["items": [["section": "slipway"]]]))
     }
 
     func handleNotification(_ method: String, _ params: JSONValue) {
@@ -101,7 +127,10 @@ public actor Server {
             case "textDocument/didSave": break
             case "$/cancelRequest": cancel(params)
             case "workspace/didChangeWatchedFiles": watchedFilesChanged()
-            case "$/setTrace", "workspace/didChangeConfiguration": break
+            case "workspace/didChangeConfiguration":
+                // Clients that support pulling get asked; others push the settings in the notification.
+                if capabilities.configuration { pullConfiguration() } else if let section = params["settings"]?["slipway"] { apply(Settings(section)) }
+            case "$/setTrace": break
             case "workspace/didChangeWorkspaceFolders": changeFolders(params)
             default:
                 if !method.hasPrefix("$/") { log("ignored notification \(method)") }
@@ -153,7 +182,7 @@ public actor Server {
         }
         let cached = uri.flatMap { analyses[$0] }.flatMap { a in a.version == doc?.version ? a : nil }
         let context = Features.Context(
-            unit: unit, capabilities: capabilities, checker: checker, workspaceFolders: workspaceFolders)
+            unit: unit, capabilities: capabilities, checker: checker, workspaceFolders: workspaceFolders, settings: settings)
         let task = Task.detached { [weak self] in
             var analysis = cached
             if analysis == nil, let doc {
@@ -220,6 +249,7 @@ public actor Server {
     }
 
     func initialized() {
+        pullConfiguration()
         guard capabilities.watchedFilesDynamicRegistration else { return }
         let id = RequestID.string("slipway-\(nextOutgoingID)")
         nextOutgoingID += 1
@@ -358,7 +388,7 @@ public actor Server {
                         "textDocument/publishDiagnostics",
                         [
                             "uri": .string(uri), "version": .int(doc.version),
-                            "diagnostics": .array(DiagnosticConversion.lsp(analysis, doc, unit: unit, capabilities: capabilities)),
+                            "diagnostics": .array(DiagnosticConversion.lsp(analysis, doc, unit: unit, capabilities: capabilities, settings: settings)),
                         ]))
             }
         }
