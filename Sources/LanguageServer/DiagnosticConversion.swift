@@ -34,8 +34,9 @@ enum DiagnosticConversion {
         if capabilities.relatedInformation, !d.related.isEmpty {
             o["relatedInformation"] = .array(d.related.compactMap { rel in
                 if let file = rel.file {
+                    // A rule's source is a URL; anything else is a path relative to the manifest.
                     let folder = PathUtil.directory(of: LSP.path(ofURI: doc.uri) ?? "")
-                    let uri = LSP.uri(ofPath: PathUtil.normalize(PathUtil.join(folder, file)))
+                    let uri = file.contains("://") ? file : LSP.uri(ofPath: PathUtil.normalize(PathUtil.join(folder, file)))
                     return ["location": ["uri": .string(uri), "range": zeroRange], "message": .string(rel.message)]
                 }
                 guard let r = rel.range else { return nil }

@@ -123,3 +123,15 @@ import TestSupport
         #expect(await c.server.checkPasses(f.uri) == 2)
     }
 }
+
+@Suite struct TargetDiagnosticsSpec {
+    @Test func targetRulesComeWithTheirSourceAsRelatedInformation() async throws {
+        let c = try await TestClient.initialized()
+        // TFLite Micro runs only full int8: weight-only quantization is refused, with the rule's source.
+        let f = await c.open("slipway: 1\nmodel: {path: models/kws.onnx}\noptimize: {quantize: {weights: int8}}\ntargets: {mcu: {runtime: tflite-micro}}\n")
+        let ds = try await c.diagnostics(f.uri)
+        let target = try #require(ds.first { $0["code"]?.stringValue?.hasPrefix("SW4") == true })
+        let related = target["relatedInformation"]?.arrayValue ?? []
+        #expect(related.contains { $0["location"]?["uri"]?.stringValue?.hasPrefix("http") == true })
+    }
+}
