@@ -151,6 +151,8 @@ if let r = fullReport {
                  "t50": t.pruning?.perTensor.threshold.map { .double(Double($0)) } ?? .null])
     })
 }
-print(JSONValue.object(out).serialized(pretty: true))
+// Written with write(2), like every tool here: only the `slipway` executable uses print.
+let report = Array((JSONValue.object(out).serialized(pretty: true) + "\n").utf8)
+_ = report.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
 munmap(map, size)
 close(fd)
