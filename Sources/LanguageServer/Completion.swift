@@ -17,13 +17,15 @@ enum Completion {
         var prefixStart: Int
         /// Keys already present in the mapping at `path` (not offered again).
         var siblings: [String]
+        /// The cursor is in a list item (`- …`) of the list at `path`.
+        var listItem = false
     }
 
     static func complete(_ r: Features.Request) throws(ResponseError) -> JSONValue {
         let offset = try r.offset()
         guard let doc = r.document, r.analysis?.result != nil else { return .null }
         guard let ctx = context(doc.lineIndex, offset) else { return ["isIncomplete": false, "items": []] }
-        let items = ctx.valueOf == nil ? keyItems(ctx, r) : valueItems(ctx, r, doc)
+        let items = ctx.listItem ? globItems(ctx, r, doc) : ctx.valueOf == nil ? keyItems(ctx, r) : valueItems(ctx, r, doc)
         return ["isIncomplete": false, "items": .array(items)]
     }
 
@@ -50,9 +52,15 @@ enum Completion {
         var body = Array(before[indent...])
         var bodyStart = lr.start + indent
         if body.starts(with: [UInt8(ascii: "-"), 0x20]) {
-            // A list item: `- key: value` inside a list of mappings.
             body = Array(body.dropFirst(2))
             bodyStart += 2
+            if case .array(let items, _, _)? = Cursor.schema(for: path)?.kind, case .string = items.kind {
+                // An item of a list of strings (`skip:` globs): the whole item is the prefix.
+                return Context(
+                    path: path, valueOf: nil, prefix: String(decoding: body, as: UTF8.self), prefixStart: bodyStart,
+                    siblings: [], listItem: true)
+            }
+            // A list item: `- key: value` inside a list of mappings.
             path.append("0")
         }
         let siblings = siblingKeys(index, line: line, indent: indent)
@@ -221,6 +229,27 @@ enum Completion {
         if schema.nullable { values.append(("null", "Turn this step off for this target.")) }
         return values.filter { $0.0.hasPrefix(ctx.prefix) }.enumerated().map { i, v in
             item(label: v.0, kind: 12, detail: nil, doc: v.1, insert: v.0, format: 1, ctx: ctx, r: r, sort: i)
+        }
+    }
+
+    /// Tensor and node names of the manifest's model, for `skip` globs. Quoted: a glob's `*` would start a
+    /// YAML alias.
+    static func globItems(_ ctx: Context, _ r: Features.Request, _ doc: Document) -> [JSONValue] {
+        guard ctx.path.last == "skip", let rel = r.analysis?.manifest?.model?.path?.value,
+            let manifest = LSP.path(ofURI: doc.uri)
+        else { return [] }
+        let path = PathUtil.join(PathUtil.directory(of: manifest), rel)
+        guard case .file = r.context.checker.fileSystem.kind(of: path),
+            let model = try? r.context.checker.fileSystem.readModel(path)
+        else { return [] }
+        let typed = ctx.prefix.trimmingQuotes().replacingOccurrences("\"", "")
+        var names: [(String, String)] = model.tensors.filter { $0.shape.count >= 2 }.map {
+            ($0.name, "\($0.dtype.name) \($0.shape.map(String.init).joined(separator: "×")) tensor")
+        }
+        for g in model.graphs { for n in g.nodes where !n.name.isEmpty { names.append((n.name, "\(n.opType) node")) } }
+        var seen = Set<String>()
+        return names.filter { seen.insert($0.0).inserted && $0.0.hasPrefix(typed) }.prefix(500).enumerated().map { i, n in
+            item(label: n.0, kind: 6, detail: n.1, doc: nil, insert: JSONValue.string(n.0).serialized(), format: 1, ctx: ctx, r: r, sort: i)
         }
     }
 

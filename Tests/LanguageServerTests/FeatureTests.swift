@@ -91,6 +91,15 @@ import TestSupport
         #expect(labels == ["models/ds_cnn_kws.onnx"])
     }
 
+    @Test func skipGlobsCompleteWithTheModelsTensorAndNodeNames() async throws {
+        let root = Repository.root
+        let c = try await TestClient.initialized()
+        let f = await c.open("slipway: 1\nmodel: {path: models/ds_cnn_kws.onnx}\noptimize:\n  quantize:\n    skip:\n      - fc1️⃣\n", uri: "file://\(root)/examples/kws-mcu/g.slipway.yaml")
+        let items = try await c.request("textDocument/completion", f.at("1️⃣"))["items"]?.arrayValue ?? []
+        #expect(items.compactMap { $0["label"]?.stringValue } == ["fc.weight", "fc"])
+        #expect(items.first?["textEdit"]?["newText"] == "\"fc.weight\"")
+    }
+
     @Test func quickFixesSuppressionsAndFixAll() async throws {
         let c = try await TestClient.initialized()
         let f = await c.open("slipway: 1\nmodel:\n  ⟦pth⟧: m.onnx\noptimize: {quantize: {weights: ⟦int9⟧}}\ntargets: {a: {runtime: coreml}}\n")
