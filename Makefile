@@ -23,9 +23,9 @@ deps:
 
 # Real editors the tests drive as LSP clients (Debian's packages).
 clients:
-	@if ! command -v nvim >/dev/null; then \
-	  echo "installing neovim with apt-get (an LSP client for the tests)"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim; \
+	@if ! command -v nvim >/dev/null || ! command -v emacs >/dev/null || ! ls -d /usr/share/emacs/site-lisp/elpa-src/eglot-* >/dev/null 2>&1; then \
+	  echo "installing neovim, emacs-nox and elpa-eglot with apt-get (LSP clients for the tests)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim emacs-nox elpa-eglot; \
 	fi
 
 $(VENV)/.stamp: requirements-test.txt
