@@ -242,7 +242,7 @@ enum Completion {
         guard case .file = r.context.checker.fileSystem.kind(of: path),
             let model = try? r.context.checker.fileSystem.readModel(path)
         else { return [] }
-        let typed = ctx.prefix.trimmingQuotes().replacingOccurrences("\"", "")
+        let typed = ctx.prefix.trimmingQuotes().replacingAll("\"", "")
         var names: [(String, String)] = model.tensors.filter { $0.shape.count >= 2 }.map {
             ($0.name, "\($0.dtype.name) \($0.shape.map(String.init).joined(separator: "×")) tensor")
         }

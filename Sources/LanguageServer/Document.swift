@@ -90,17 +90,5 @@ enum LSP {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func uri(ofPath path: String) -> String {
-        var out = "file://"
-        for b in path.utf8 {
-            let c = Character(Unicode.Scalar(b))
-            if b < 0x80, c.isLetter || c.isNumber || "-._~/!$&'()*+,;=:@".contains(c) {
-                out.append(c)
-            } else {
-                let h = String(b, radix: 16, uppercase: true)
-                out += "%" + (h.count == 1 ? "0" + h : h)
-            }
-        }
-        return out
-    }
+    static func uri(ofPath path: String) -> String { "file://" + PercentEncoding.encodePath(path) }
 }

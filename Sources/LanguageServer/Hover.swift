@@ -41,7 +41,7 @@ enum Hover {
         let text = sections.joined(separator: "\n\n---\n\n")
         let contents: JSONValue = r.context.capabilities.markdownHover
             ? ["kind": "markdown", "value": .string(text)]
-            : ["kind": "plaintext", "value": .string(text.replacingOccurrences("**", "").replacingOccurrences("`", ""))]
+            : ["kind": "plaintext", "value": .string(text.replacingAll("**", "").replacingAll("`", ""))]
         return ["contents": contents, "range": r.lspRange(range)]
     }
 
@@ -92,19 +92,5 @@ enum Hover {
         } catch {
             return "Cannot read the model: \(error.description)"
         }
-    }
-}
-
-extension String {
-    func replacingOccurrences(_ a: String, _ b: String) -> String {
-        guard contains(a) else { return self }
-        var out = ""
-        var rest = Substring(self)
-        while let r = rest.firstRange(of: a) {
-            out += rest[..<r.lowerBound]
-            out += b
-            rest = rest[r.upperBound...]
-        }
-        return out + rest
     }
 }

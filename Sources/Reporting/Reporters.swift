@@ -167,17 +167,7 @@ public enum Reporter {
 
     /// A relative URI reference for a path (percent-encoding what a URI cannot hold).
     static func uri(_ path: String) -> String {
-        var out = ""
-        for b in (path.hasPrefix("./") ? String(path.dropFirst(2)) : path).utf8 {
-            let c = Character(Unicode.Scalar(b))
-            if b < 0x80, c.isLetter || c.isNumber || "-._~/!$&'()*+,;=:@".contains(c) {
-                out.append(c)
-            } else {
-                let h = String(b, radix: 16, uppercase: true)
-                out += "%" + (h.count == 1 ? "0" + h : h)
-            }
-        }
-        return out
+        PercentEncoding.encodePath(path.hasPrefix("./") ? String(path.dropFirst(2)) : path)
     }
 
     // MARK: GitHub workflow commands
@@ -205,19 +195,5 @@ public enum Reporter {
     }
     static func ghProperty(_ s: String) -> String {
         ghData(s).replacingAll(":", "%3A").replacingAll(",", "%2C")
-    }
-}
-
-extension String {
-    func replacingAll(_ target: String, _ replacement: String) -> String {
-        guard contains(target) else { return self }
-        var out = ""
-        var rest = Substring(self)
-        while let r = rest.firstRange(of: target) {
-            out += rest[..<r.lowerBound]
-            out += replacement
-            rest = rest[r.upperBound...]
-        }
-        return out + rest
     }
 }
