@@ -77,7 +77,7 @@ public enum ONNXConverter {
             }
             let decision = selection.decide(TensorCandidate(name: t.name, dtype: t.dtype.name, shape: t.shape, consumers: uses))
             guard case .compress(let ch, let red, _) = decision else {
-                if case .skip(let reason) = decision { entry.reason = "\(reason)" }
+                if case .skip(let reason) = decision { entry.reason = reason.message }
                 report.append(entry)
                 continue
             }
