@@ -29,6 +29,9 @@ let package = Package(
         .target(name: "ProtobufWire"),
         .target(name: "FlatBuffers"),
         .target(name: "Compression", dependencies: ["ModelFormats"]),
+        // Conversion: artifacts written from the manifest's settings (ONNX → ONNX natively), atomically, never
+        // over the source, each with a JSON report beside it.
+        .target(name: "Conversion", dependencies: ["Compression", "ModelFormats", "ProtobufWire", "Manifest", "JSON"]),
         // Target compatibility: the cited catalogue (Schemas/targets, embedded), checks and estimates.
         .target(name: "Targets", dependencies: ["Manifest", "ModelFormats", "Diagnostics", "JSON"]),
         .target(name: "Checking", dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "ModelFormats", "Targets"]),
@@ -40,7 +43,8 @@ let package = Package(
         .executableTarget(
             name: "slipway",
             dependencies: [
-                "Checking", "Reporting", "Manifest", "ModelFormats", "Compression", "Targets", "JSON", "LanguageServer",
+                "Checking", "Reporting", "Manifest", "ModelFormats", "Compression", "Conversion", "Targets", "JSON",
+                "LanguageServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -59,6 +63,9 @@ let package = Package(
         .testTarget(name: "ProtobufWireTests", dependencies: ["ProtobufWire"]),
         .testTarget(name: "FlatBuffersTests", dependencies: ["FlatBuffers"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "ModelFormats"]),
+        .testTarget(
+            name: "ConversionTests",
+            dependencies: ["Conversion", "Compression", "ModelFormats", "ProtobufWire", "Manifest", "JSON"]),
         .testTarget(
             name: "LanguageServerTests",
             dependencies: ["LanguageServer", "Diagnostics", "JSON", "TestSupport"]),

@@ -1,0 +1,59 @@
+import Compression
+
+/// What a conversion does to the weights, independent of where the settings came from (a manifest target's
+/// effective `optimize`, or the command line of a one-shot conversion).
+public struct ConversionSettings: Sendable, Hashable {
+    /// The stored weight type; nil leaves the weights in float (pruning only, or a plain copy).
+    public var weights: QuantizationType?
+    public var granularity: Compression.Granularity
+    public var symmetric: Bool
+    public var reduceRange: Bool
+    /// Channel axis for every tensor (negative from the end); nil derives it from each tensor's consumer.
+    public var channelAxis: Int?
+    /// onnxruntime `quantize_dynamic` form (MatMulInteger / ConvInteger): not implemented yet.
+    public var dynamic: Bool
+    /// Whole-model float16 with float32 edges: not implemented yet.
+    public var float16: Bool
+    public var pruning: PruningSettings?
+    /// Tensor name globs left in float.
+    public var skip: [String]
+
+    public init(
+        weights: QuantizationType? = nil, granularity: Compression.Granularity = .perChannel, symmetric: Bool = true,
+        reduceRange: Bool = false, channelAxis: Int? = nil, dynamic: Bool = false, float16: Bool = false,
+        pruning: PruningSettings? = nil, skip: [String] = []
+    ) {
+        self.weights = weights
+        self.granularity = granularity
+        self.symmetric = symmetric
+        self.reduceRange = reduceRange
+        self.channelAxis = channelAxis
+        self.dynamic = dynamic
+        self.float16 = float16
+        self.pruning = pruning
+        self.skip = skip
+    }
+
+    /// The scheme the engine measures and the converter writes.
+    public var scheme: QuantizationScheme? {
+        weights.map { QuantizationScheme($0, symmetric: symmetric, granularity: granularity, reduceRange: reduceRange) }
+    }
+}
+
+/// Magnitude pruning: zero the smallest weights of each tensor.
+public enum PruningSettings: Sendable, Hashable {
+    /// The ⌊s · n⌋ smallest |x| of each tensor (the engine's per-tensor threshold).
+    case sparsity(Double)
+    /// Every |x| below the threshold.
+    case threshold(Float)
+    /// In every M consecutive weights along the reduction axis, all but the N largest |x|.
+    case pattern(NMPattern)
+
+    public var label: String {
+        switch self {
+        case .sparsity(let s): return "sparsity \(s)"
+        case .threshold(let t): return "threshold \(t)"
+        case .pattern(let p): return "pattern \(p)"
+        }
+    }
+}

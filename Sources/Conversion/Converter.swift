@@ -1,0 +1,307 @@
+import Compression
+import JSON
+import Manifest
+
+/// Options of a conversion run that are not settings of the artifact (they do not change its fingerprint).
+public struct ConvertOptions: Sendable {
+    /// Convert even when the report says the artifact is up to date.
+    public var force: Bool
+    /// Let a manifest write outside its own folder (only the command line can grant this).
+    public var allowOutsideProject: Bool
+    /// Recorded in the report and the fingerprint: a new Slipway may write different bytes.
+    public var toolVersion: String
+
+    public init(force: Bool = false, allowOutsideProject: Bool = false, toolVersion: String = "0.1.0") {
+        self.force = force
+        self.allowOutsideProject = allowOutsideProject
+        self.toolVersion = toolVersion
+    }
+}
+
+public struct ConversionProgress: Sendable, Hashable {
+    public var target: String?
+    /// "reading", "converting", "writing", "done", "up to date".
+    public var phase: String
+    public var fraction: Double
+}
+
+/// What a conversion did (or found up to date): the report written beside the artifact.
+public struct ConversionReport: Sendable {
+    public var outputPath: String
+    public var reportPath: String
+    /// True when nothing was written because the artifact matched its inputs and settings.
+    public var upToDate: Bool
+    /// The report file's content.
+    public var json: JSONValue
+}
+
+/// The engine entry point of the Conversion layer, for the CLI and (later) the language server's
+/// `slipway.convert`: no LSP or terminal knowledge here; progress and cancellation come in as closures.
+public enum Converter {
+    /// Converts one manifest target. Paths in the manifest are relative to its folder; the artifact may not
+    /// leave that folder unless `options.allowOutsideProject`.
+    public static func convert(
+        target: TargetSpec, manifest: Manifest, manifestPath: String, options: ConvertOptions = ConvertOptions(),
+        progress: @escaping @Sendable (ConversionProgress) -> Void = { _ in },
+        cancellation: @escaping CancellationCheck = { false }
+    ) async throws(ConversionError) -> ConversionReport {
+        let name = target.name.value
+        let folder = SafeWriter.directory(of: manifestPath)
+        guard let modelRel = manifest.model?.path?.value, !modelRel.isEmpty else {
+            throw ConversionError(.manifest, "target \(name): the manifest names no model (model.path)")
+        }
+        let modelPath = join(folder, modelRel)
+        try requireNativeConverter(target: target, modelPath: modelPath)
+        let settings = try settings(for: target)
+        let output = join(folder, outputPath(target: target, manifest: manifest, modelPath: modelPath))
+        if !options.allowOutsideProject, !PathSafety.isInside(output, folder: folder) {
+            throw ConversionError(.unsafe, "target \(name): the output \(output) lies outside the manifest's folder \(folder); pass --allow-outside-project to allow it")
+        }
+        return try run(source: modelPath, output: output, settings: settings, target: name, manifestPath: manifestPath,
+                       options: options, progress: progress, cancellation: cancellation)
+    }
+
+    /// A one-shot conversion without a manifest (`slipway convert MODEL --output OUT`).
+    public static func convert(
+        model: String, output: String, settings: ConversionSettings, options: ConvertOptions = ConvertOptions(),
+        progress: @escaping @Sendable (ConversionProgress) -> Void = { _ in },
+        cancellation: @escaping CancellationCheck = { false }
+    ) async throws(ConversionError) -> ConversionReport {
+        try run(source: model, output: output, settings: settings, target: nil, manifestPath: nil, options: options,
+                progress: progress, cancellation: cancellation)
+    }
+
+    /// The report file of an artifact.
+    public static func reportPath(for output: String) -> String { output + ".report.json" }
+
+    // MARK: The run
+
+    static func run(
+        source: String, output: String, settings: ConversionSettings, target: String?, manifestPath: String?,
+        options: ConvertOptions, progress: @Sendable (ConversionProgress) -> Void, cancellation: CancellationCheck
+    ) throws(ConversionError) -> ConversionReport {
+        let started = ContinuousClock.now
+        let report = reportPath(for: output)
+        guard PathSafety.fileSize(source) != nil else {
+            throw ConversionError(.model, "the model \(source) is not a readable file")
+        }
+        // Never over the source: not the same path, not a link to it, not a hard link to it (same inode).
+        var protected = [source]
+        if let m = manifestPath { protected.append(m) }
+        for p in protected {
+            for dest in [output, report] {
+                let same = PathSafety.sameFile(dest, p)
+                    || (PathSafety.realPath(p).map { PathSafety.resolvedDestination(dest) == $0 } ?? false)
+                if same {
+                    throw ConversionError(.unsafe, "refusing to write \(dest): it is the input \(p) (the source model is never overwritten)")
+                }
+            }
+        }
+        progress(ConversionProgress(target: target, phase: "reading", fraction: 0))
+        let sourceSHA = try sha256(ofFile: source)
+        let settingsJSON = settings.json
+        var fp = SHA256()
+        fp.update(Array(JSONValue.object([
+            "inputs": .array([.string(sourceSHA)]), "settings": settingsJSON,
+            "slipway": .string(options.toolVersion), "converter": "native-onnx",
+        ]).serialized().utf8))
+        let fingerprint = fp.finalize()
+
+        if !options.force, let previous = upToDate(output: output, report: report, fingerprint: fingerprint) {
+            progress(ConversionProgress(target: target, phase: "up to date", fraction: 1))
+            return ConversionReport(outputPath: output, reportPath: report, upToDate: true, json: previous)
+        }
+        if cancellation() { throw ConversionError(.cancelled, "cancelled") }
+        progress(ConversionProgress(target: target, phase: "converting", fraction: 0.2))
+        let conversion = try ONNXConverter.convert(path: source, settings: settings)
+        if cancellation() { throw ConversionError(.cancelled, "cancelled") }
+        progress(ConversionProgress(target: target, phase: "writing", fraction: 0.7))
+        try PathSafety.makeDirectories(SafeWriter.directory(of: output))
+        let outputSHA = try SafeWriter.write(conversion.output, source: conversion.source.bytes, to: output,
+                                             cancellation: cancellation)
+        let elapsed = ContinuousClock.now - started
+        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+
+        var root = JSONObject()
+        root["slipway_report"] = 1
+        if let target { root["target"] = .string(target) }
+        if let manifestPath { root["manifest"] = .string(manifestPath) }
+        root["fingerprint"] = .string(fingerprint)
+        root["inputs"] = .array([.object(["path": .string(source), "sha256": .string(sourceSHA),
+                                          "bytes": .int(conversion.source.count)])])
+        root["output"] = .object(["path": .string(output), "sha256": .string(outputSHA),
+                                  "bytes": .int(conversion.output.count)])
+        root["settings"] = settingsJSON
+        root["tools"] = .object(["slipway": .string(options.toolVersion), "converter": "native ONNX rewriter (in process)"])
+        root["sizes"] = .object(["before": .int(conversion.source.count), "after": .int(conversion.output.count)])
+        root["duration_ms"] = .double((ms * 10).rounded() / 10)
+        root["opset"] = .object(["before": conversion.opsetBefore.map { .int($0) } ?? .null,
+                                 "after": conversion.opsetAfter.map { .int($0) } ?? .null])
+        root["tensors"] = .array(conversion.tensors.map(\.json))
+        root["compression"] = conversion.compression?.json ?? .null
+        let json = JSONValue.object(root)
+        try SafeWriter.write(Array((json.serialized(pretty: true) + "\n").utf8), to: report)
+        progress(ConversionProgress(target: target, phase: "done", fraction: 1))
+        return ConversionReport(outputPath: output, reportPath: report, upToDate: false, json: json)
+    }
+
+    /// The previous report when it has this fingerprint and the artifact is still the one it describes.
+    static func upToDate(output: String, report: String, fingerprint: String) -> JSONValue? {
+        guard let size = PathSafety.fileSize(report), size < 64 << 20,
+              let bytes = try? readFile(report, limit: size),
+              let json = try? JSONValue.parse(bytes: bytes),
+              json["fingerprint"]?.stringValue == fingerprint,
+              let recorded = json["output"]?["sha256"]?.stringValue,
+              PathSafety.fileSize(output) != nil,
+              let actual = try? sha256(ofFile: output), actual == recorded
+        else { return nil }
+        return json
+    }
+
+    // MARK: Settings from a manifest target
+
+    /// The conversion a target's effective `optimize` asks for, or a refusal naming what is not implemented.
+    public static func settings(for target: TargetSpec) throws(ConversionError) -> ConversionSettings {
+        let name = target.name.value
+        var s = ConversionSettings()
+        if let q = target.optimize.quantize {
+            if let a = q.activations?.value, a != "none", a != "float32", a != "float16" {
+                throw ConversionError(.unsupported, "target \(name): activations: \(a) (static quantization with calibration) is not implemented yet; use activations: none for weight-only quantization")
+            }
+            if let f = q.format?.value, f != "qdq" {
+                throw ConversionError(.unsupported, "target \(name): quantize.format \(f) is not implemented yet; use qdq")
+            }
+            if let w = q.weights?.value, w != "none", w != "float32" {
+                guard let t = QuantizationType(rawValue: w) else {
+                    throw ConversionError(.unsupported, "target \(name): weights: \(w) is not a type Slipway converts to")
+                }
+                s.weights = t
+            }
+            switch q.granularity?.value {
+            case .perTensor?: s.granularity = .perTensor
+            case .perBlock(let n)?: s.granularity = .perBlock(size: n)
+            case .perChannel?, nil: s.granularity = .perChannel
+            }
+            s.symmetric = q.symmetric?.value ?? true
+            s.reduceRange = q.reduceRange?.value ?? false
+            s.channelAxis = q.channelAxis?.value
+            s.skip = q.skip.map(\.value)
+        }
+        if let p = target.optimize.prune, let c = p.criterion?.value {
+            switch c {
+            case .sparsity(let v): s.pruning = .sparsity(v)
+            case .threshold(let v): s.pruning = .threshold(Float(v))
+            case .pattern(let n, let m): s.pruning = .pattern(NMPattern(n, m))
+            }
+            if let scope = p.scope?.value, scope != "per-tensor", scope != "layer" {
+                throw ConversionError(.unsupported, "target \(name): prune.scope \(scope) is not implemented yet; pruning is per tensor")
+            }
+            for g in p.skip.map(\.value) where !s.skip.contains(g) { s.skip.append(g) }
+        }
+        return s
+    }
+
+    /// Formats whose converter runs outside Slipway: the tool and the command that installs it.
+    static let externalConverters: [String: (what: String, tool: String, install: String)] = [
+        "tflite": ("ONNX → TFLite", "onnx2tf", "python3 -m pip install onnx2tf tensorflow-cpu onnx-graphsurgeon sng4onnx"),
+        "mlpackage": ("ONNX → Core ML", "coremltools", "python3 -m pip install coremltools"),
+        "mlmodel": ("ONNX → Core ML", "coremltools", "python3 -m pip install coremltools"),
+        "engine": ("ONNX → TensorRT engine", "trtexec", "install TensorRT (https://developer.nvidia.com/tensorrt) so that trtexec is on PATH"),
+        "plan": ("ONNX → TensorRT engine", "trtexec", "install TensorRT (https://developer.nvidia.com/tensorrt) so that trtexec is on PATH"),
+    ]
+
+    static func requireNativeConverter(target: TargetSpec, modelPath: String) throws(ConversionError) {
+        let name = target.name.value
+        let format = target.format?.value ?? defaultFormat(target)
+        if format == "onnx" {
+            guard modelPath.lowercased().hasSuffix(".onnx") else {
+                throw ConversionError(.unsupported, "target \(name): format onnx from \(modelPath) is not implemented (the native converter reads ONNX models)")
+            }
+            return
+        }
+        if let e = externalConverters[format] {
+            throw ConversionError(.missingTool, "target \(name): \(e.what) needs \(e.tool), which Slipway does not run yet; install it with `\(e.install)` and convert with it directly")
+        }
+        throw ConversionError(.unsupported, "target \(name): format \(format) has no converter yet")
+    }
+
+    static func defaultFormat(_ target: TargetSpec) -> String {
+        switch target.runtime?.value.name {
+        case "tflite", "litert", "tflite-micro": return "tflite"
+        case "coreml": return "mlpackage"
+        case "tensorrt": return "engine"
+        default: return "onnx"
+        }
+    }
+
+    /// The artifact path relative to the manifest: the target's `output`, else `deploy.to` with its
+    /// placeholders filled, else `dist/{target}/{name}.{ext}`.
+    public static func outputPath(target: TargetSpec, manifest: Manifest, modelPath: String) -> String {
+        if let o = target.output?.value, !o.isEmpty { return o }
+        let template = manifest.deploy?.to?.value ?? "dist/{target}/{name}.{ext}"
+        let stem = SafeWriter.lastComponent(modelPath).split(separator: ".").first.map(String.init) ?? "model"
+        let ext = target.format?.value ?? defaultFormat(target)
+        return template
+            .replacingAll("{target}", target.name.value)
+            .replacingAll("{name}", manifest.name?.value ?? stem)
+            .replacingAll("{version}", manifest.deploy?.version?.value ?? "0")
+            .replacingAll("{ext}", ext)
+    }
+
+    static func join(_ base: String, _ rel: String) -> String {
+        if rel.hasPrefix("/") || base.isEmpty || base == "." { return rel }
+        return base.hasSuffix("/") ? base + rel : base + "/" + rel
+    }
+}
+
+extension String {
+    func replacingAll(_ token: String, _ value: String) -> String {
+        let t = Array(token.utf8), s = Array(utf8)
+        guard !t.isEmpty else { return self }
+        var out: [UInt8] = []
+        var i = 0
+        while i < s.count {
+            if i + t.count <= s.count, Array(s[i..<(i + t.count)]) == t {
+                out.append(contentsOf: value.utf8)
+                i += t.count
+            } else {
+                out.append(s[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension ConversionSettings {
+    /// The settings as recorded in the report and hashed into the fingerprint (stable key order).
+    public var json: JSONValue {
+        var o = JSONObject()
+        o["weights"] = weights.map { .string($0.rawValue) } ?? .null
+        o["scheme"] = scheme.map { .string($0.label) } ?? .null
+        o["granularity"] = .string(granularity.label)
+        o["symmetric"] = .bool(symmetric)
+        o["reduce_range"] = .bool(reduceRange)
+        o["channel_axis"] = channelAxis.map { .int($0) } ?? .null
+        o["dynamic"] = .bool(dynamic)
+        o["float16"] = .bool(float16)
+        o["pruning"] = pruning.map { .string($0.label) } ?? .null
+        o["skip"] = .array(skip.map { .string($0) })
+        o["format"] = "qdq"
+        return .object(o)
+    }
+}
+
+extension ConvertedTensor {
+    var json: JSONValue {
+        var o = JSONObject()
+        o["name"] = .string(name)
+        o["holder"] = .string(holder)
+        o["graph"] = .int(graph)
+        o["shape"] = .array(shape.map { .int($0) })
+        o["action"] = .string(action)
+        if let reason { o["reason"] = .string(reason) }
+        if let sparsity { o["sparsity"] = .double(sparsity) }
+        return .object(o)
+    }
+}

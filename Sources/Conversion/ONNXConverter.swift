@@ -1,0 +1,318 @@
+import Compression
+import JSON
+import ModelFormats
+import ProtobufWire
+
+/// One tensor's fate in a conversion, for the report.
+public struct ConvertedTensor: Sendable, Hashable {
+    public var name: String
+    /// "initializer" or "Constant"; `graph` is 0 for the main graph, higher for If/Loop/Scan bodies.
+    public var holder: String
+    public var graph: Int
+    public var shape: [Int]
+    /// "quantized", "pruned", "pruned+quantized", or "kept" (with `reason`).
+    public var action: String
+    public var reason: String?
+    public var sparsity: Double?
+}
+
+/// An ONNX model rewritten in memory as a rope over the source mapping, ready for `SafeWriter`.
+public struct ONNXConversion: @unchecked Sendable {  // the mapping is read-only and outlives the rope
+    public let source: MappedFile
+    public let output: WireOutput
+    public var tensors: [ConvertedTensor]
+    public var opsetBefore: Int?
+    public var opsetAfter: Int?
+    /// The engine's statistics of the written weights (nil when nothing was quantized or pruned).
+    public var compression: CompressionReport?
+}
+
+/// ONNX → ONNX weight conversion: pruning (zeros written in place) and weight-only quantization as
+/// `DequantizeLinear` on the weights (QDQ), for initializers, `Constant` nodes and tensors of any sub-graph.
+public enum ONNXConverter {
+    public static func convert(path: String, settings: ConversionSettings) throws(ConversionError) -> ONNXConversion {
+        if settings.dynamic {
+            throw ConversionError(.unsupported, "--dynamic (MatMulInteger/ConvInteger with DynamicQuantizeLinear) is not implemented yet; use weight-only QDQ (the default)")
+        }
+        if settings.float16 {
+            throw ConversionError(.unsupported, "--float16 (whole-model float16 with float32 edges) is not implemented yet")
+        }
+        if let w = settings.weights, !w.isInteger {
+            throw ConversionError(.unsupported, "\(w.rawValue) weights are not implemented yet for ONNX; use int8, uint8, int4 or uint4")
+        }
+        let file: MappedFile
+        let model: Model
+        do {
+            file = try MappedFile(path: path)
+            model = try ModelReader.read(file: file)
+        } catch {
+            throw ConversionError(.model, "cannot read the model: \(error)")
+        }
+        guard model.format == .onnx else {
+            throw ConversionError(.unsupported, "\(path) is a \(model.format) model; this conversion rewrites ONNX models")
+        }
+        let scheme = settings.scheme
+        let opsetBefore = model.opsets[""]
+        let (newOpset, newIR) = try opsetPlan(model: model, scheme: scheme)
+
+        // Which tensors: the engine's selection policy, fed with each tensor's consumers.
+        let selection = TensorSelection(skip: settings.skip, channelAxisOverride: settings.channelAxis)
+        var report: [ConvertedTensor] = []
+        struct Selected { var index: Int; var report: Int; var key: Int; var channel: Int; var reduction: Int; var values: [Float] }
+        var selected: [Selected] = []
+        for (i, t) in model.tensors.enumerated() {
+            let holder = holderKind(model, t, index: i)
+            var entry = ConvertedTensor(name: t.name, holder: holder, graph: t.graph, shape: t.shape, action: "kept")
+            let key: Int?
+            switch t.storage {
+            case .file(let offset, _): key = offset
+            case .protobufField(let message, _): key = message.lowerBound
+            case .external: key = nil
+            case .none: key = nil
+            }
+            let uses = t.consumers.compactMap { c -> OperatorUse? in
+                guard c.graph < model.graphs.count, c.node < model.graphs[c.graph].nodes.count else { return nil }
+                let n = model.graphs[c.graph].nodes[c.node]
+                return OperatorUse(n.opType, input: c.inputIndex, transB: n.attributes["transB"] == .int(1))
+            }
+            let decision = selection.decide(TensorCandidate(name: t.name, dtype: t.dtype.name, shape: t.shape, consumers: uses))
+            guard case .compress(let ch, let red, _) = decision else {
+                if case .skip(let reason) = decision { entry.reason = reason.message }
+                report.append(entry)
+                continue
+            }
+            guard t.dtype == .float32 else {
+                entry.reason = "\(t.dtype.name) weights are not converted yet (float32 only)"
+                report.append(entry)
+                continue
+            }
+            guard t.sparseValueCount == nil, holder != "sparse", let key else {
+                entry.reason = t.sparseValueCount != nil ? "sparse initializers are not converted" : "external data is not rewritten yet"
+                report.append(entry)
+                continue
+            }
+            let values: [Float]
+            do {
+                values = try model.withFloat32Values(of: t) { Array($0) }
+            } catch {
+                throw ConversionError(.model, "cannot read the values of \(t.name): \(error)")
+            }
+            guard values.allSatisfy(\.isFinite) else {
+                entry.reason = "holds NaN or infinite values"
+                report.append(entry)
+                continue
+            }
+            let rank = max(t.shape.count, 1)
+            selected.append(Selected(index: i, report: report.count, key: key, channel: min(max(ch ?? 0, 0), rank - 1),
+                                     reduction: min(max(red ?? rank - 1, 0), rank - 1), values: values))
+            report.append(entry)
+        }
+
+        // Pruning first, with the engine's thresholds, then quantization of the pruned values.
+        if let p = settings.pruning {
+            let thresholds = try pruningThresholds(p, selected.map { s in
+                WeightTensor(name: uniqueName(model, s.index), shape: model.tensors[s.index].shape, channelAxis: s.channel,
+                             reductionAxis: s.reduction, values: .array(s.values))
+            })
+            for k in selected.indices {
+                let shape = model.tensors[selected[k].index].shape
+                switch p {
+                case .sparsity, .threshold:
+                    if let th = thresholds[uniqueName(model, selected[k].index)] { Pruner.zeroBelow(th, &selected[k].values) }
+                case .pattern(let nm):
+                    Pruner.applyPattern(nm, shape: shape, axis: selected[k].reduction, &selected[k].values)
+                }
+            }
+        }
+        let weights = selected.map { s in
+            WeightTensor(name: uniqueName(model, s.index), shape: model.tensors[s.index].shape, channelAxis: s.channel,
+                         reductionAxis: s.reduction, values: .array(s.values))
+        }
+        var compression: CompressionReport?
+        if !weights.isEmpty {
+            do {
+                compression = try CompressionEngine.analyze(weights, options: CompressionOptions(
+                    schemes: [scheme ?? QuantizationScheme(.int8, granularity: .perChannel)], pruning: nil,
+                    workers: nil))
+            } catch {
+                throw ConversionError(.unsupported, "the compression settings are invalid: \(error)")
+            }
+        }
+
+        var names = NameTable(model)
+        var edits: [Int: TensorEdit] = [:]
+        for s in selected {
+            let t = model.tensors[s.index]
+            let r = s.report
+            let zeros = s.values.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
+            report[r].sparsity = s.values.isEmpty ? nil : Double(zeros) / Double(s.values.count)
+            guard let scheme else {
+                if settings.pruning != nil {
+                    edits[s.key] = TensorEdit(originalName: t.name, storedName: t.name, dataType: 1, dims: t.shape,
+                                              raw: ONNXEncode.float32LE(s.values))
+                    report[r].action = "pruned"
+                }
+                continue
+            }
+            let axis: Int
+            switch scheme.granularity {
+            case .perTensor: axis = 0
+            case .perChannel: axis = s.channel
+            case .perBlock: axis = s.reduction
+            }
+            let q: QuantizedWeights
+            do {
+                q = try s.values.withUnsafeBufferPointer { buffer throws(WeightQuantizer.Failure) in
+                    try WeightQuantizer.quantize(buffer, shape: t.shape, scheme: scheme, axis: axis)
+                }
+            } catch {
+                report[r].reason = "\(error)"
+                continue
+            }
+            let code = dataTypeCode(scheme.type)
+            let stored = names.fresh("\(t.name)_quantized")
+            let scaleName = names.fresh("\(t.name)_scale")
+            let zeroName = names.fresh("\(t.name)_zero_point")
+            var attributes: [(String, Int64)] = []
+            if let a = q.axis { attributes.append(("axis", Int64(a))) }
+            if case .perBlock(let b) = scheme.granularity { attributes.append(("block_size", Int64(b))) }
+            edits[s.key] = TensorEdit(
+                originalName: t.name, storedName: stored, dataType: code, dims: t.shape,
+                raw: pack(q.codes, scheme.type),
+                extraInitializers: [
+                    ONNXEncode.tensor(name: scaleName, dataType: 1, dims: q.scaleShape, raw: ONNXEncode.float32LE(q.scales)),
+                    ONNXEncode.tensor(name: zeroName, dataType: code, dims: q.scaleShape, raw: pack(q.zeroPoints, scheme.type)),
+                ],
+                dequantizeNode: ONNXEncode.node(
+                    opType: "DequantizeLinear", name: names.fresh("\(t.name)_DequantizeLinear"),
+                    inputs: [stored, scaleName, zeroName], outputs: [t.name], intAttributes: attributes))
+            report[r].action = settings.pruning != nil ? "pruned+quantized" : "quantized"
+        }
+
+        var rewriter = ONNXRewriter(bytes: file.bytes, edits: edits, newOpset: edits.isEmpty ? nil : newOpset,
+                                    newIRVersion: edits.isEmpty ? nil : newIR)
+        let output: WireOutput
+        do {
+            output = try rewriter.model()
+        } catch {
+            throw ConversionError(.model, "cannot rewrite the model: \(error)")
+        }
+        guard rewriter.applied == Set(edits.keys) else {
+            // Never write a model in which a planned edit silently did not happen.
+            throw ConversionError(.model, "internal error: \(edits.count - rewriter.applied.count) planned tensor edits were not found while rewriting")
+        }
+        return ONNXConversion(source: file, output: output, tensors: report, opsetBefore: opsetBefore,
+                              opsetAfter: edits.isEmpty ? opsetBefore : max(opsetBefore ?? 0, newOpset ?? 0),
+                              compression: compression)
+    }
+
+    /// The opset and IR version the scheme's DequantizeLinear form needs, or a refusal naming the operators
+    /// that keep the opset from being raised.
+    static func opsetPlan(model: Model, scheme: QuantizationScheme?) throws(ConversionError) -> (Int?, Int?) {
+        guard let scheme else { return (nil, nil) }
+        var needed = 10  // DequantizeLinear exists from opset 10, per tensor
+        var why = "DequantizeLinear"
+        if case .perChannel = scheme.granularity { needed = 13; why = "per-channel DequantizeLinear (axis)" }
+        if case .perBlock = scheme.granularity { needed = 21; why = "per-block DequantizeLinear (block_size)" }
+        if scheme.type.bits == 4 { needed = 21; why = "\(scheme.type.rawValue) DequantizeLinear" }
+        let current = model.opsets[""] ?? 1
+        let ir = model.formatVersion ?? 3
+        guard current < needed else { return (current, max(ir, OpsetPolicy.minimumIRVersion(forOpset: current))) }
+        var ops = Set<String>()
+        for g in model.graphs { for n in g.nodes where n.domain.isEmpty || n.domain == "ai.onnx" { ops.insert(n.opType) } }
+        let blockers = OpsetPolicy.blockers(operators: ops, from: current, to: needed)
+        guard blockers.isEmpty else {
+            let list = blockers.map { "\($0.op) (changed in opset \($0.version))" }.joined(separator: ", ")
+            throw ConversionError(.unsupported, "\(why) needs opset \(needed) but the model has opset \(current), and it cannot be raised without changing what these operators mean: \(list). Convert the model to opset \(needed) first (onnx.version_converter), or use \(needed > 13 ? "int8 per-channel" : "per-tensor") quantization")
+        }
+        return (needed, max(ir, OpsetPolicy.minimumIRVersion(forOpset: needed)))
+    }
+
+    static func holderKind(_ model: Model, _ t: ConstantTensor, index: Int) -> String {
+        if t.sparseValueCount != nil { return "sparse" }
+        for n in model.graphs[t.graph].nodes where n.opType == "Constant" {
+            for (_, v) in n.attributes where v == .tensor(index) { return "Constant" }
+        }
+        return "initializer"
+    }
+
+    /// Tensor names are unique per graph only; the engine's report needs one name per tensor.
+    static func uniqueName(_ model: Model, _ index: Int) -> String {
+        let t = model.tensors[index]
+        return t.graph == 0 ? t.name : "\(t.name)@graph\(t.graph)"
+    }
+
+    static func pruningThresholds(_ p: PruningSettings, _ weights: [WeightTensor]) throws(ConversionError) -> [String: Float] {
+        switch p {
+        case .threshold(let t):
+            return Dictionary(uniqueKeysWithValues: weights.map { ($0.name, t) })
+        case .pattern:
+            return [:]
+        case .sparsity(let s):
+            guard s >= 0, s < 1 else { throw ConversionError(.unsupported, "sparsity \(s) must be in [0, 1)") }
+            guard !weights.isEmpty else { return [:] }
+            let report: CompressionReport
+            do {
+                report = try CompressionEngine.analyze(weights, options: CompressionOptions(
+                    schemes: [QuantizationScheme(.int8)], pruning: PruningOptions(targetSparsity: s, patterns: [])))
+            } catch {
+                throw ConversionError(.unsupported, "the pruning settings are invalid: \(error)")
+            }
+            var out: [String: Float] = [:]
+            for t in report.tensors { if let th = t.pruning?.perTensor.threshold { out[t.name] = th } }
+            return out
+        }
+    }
+
+    static func dataTypeCode(_ t: QuantizationType) -> Int64 {
+        switch t {
+        case .int8: return 3
+        case .uint8: return 2
+        case .int4: return 22
+        case .uint4: return 21
+        case .float16: return 10
+        case .bfloat16: return 16
+        }
+    }
+
+    /// Codes as ONNX stores them: one byte each for 8-bit types; two per byte for 4-bit types, the first
+    /// element in the low nibble (onnx.proto, "int4 ... packed").
+    static func pack(_ codes: [Int32], _ t: QuantizationType) -> [UInt8] {
+        guard t.bits == 4 else { return codes.map { UInt8(truncatingIfNeeded: $0) } }
+        var out = [UInt8](repeating: 0, count: (codes.count + 1) / 2)
+        for (i, c) in codes.enumerated() {
+            let nibble = UInt8(truncatingIfNeeded: c) & 0x0F
+            out[i / 2] |= i % 2 == 0 ? nibble : nibble << 4
+        }
+        return out
+    }
+}
+
+/// Every value and tensor name in the model, so that added names never collide.
+struct NameTable {
+    var used: Set<String> = []
+
+    init(_ model: Model) {
+        for g in model.graphs {
+            for n in g.nodes {
+                used.insert(n.name)
+                used.formUnion(n.inputs)
+                used.formUnion(n.outputs)
+            }
+            used.formUnion(g.inputs.map(\.name))
+            used.formUnion(g.outputs.map(\.name))
+        }
+        used.formUnion(model.tensors.map(\.name))
+    }
+
+    mutating func fresh(_ base: String) -> String {
+        var name = base
+        var k = 1
+        while used.contains(name) {
+            name = "\(base)_\(k)"
+            k += 1
+        }
+        used.insert(name)
+        return name
+    }
+}

@@ -1,0 +1,283 @@
+import ProtobufWire
+
+/// What replaces one stored float tensor (an initializer or a `Constant` node's `value`).
+struct TensorEdit: Sendable {
+    /// The value name consumers read; a `DequantizeLinear` produces it when the data is quantized.
+    var originalName: String
+    /// The name the stored data takes (the original name when only pruned).
+    var storedName: String
+    var dataType: Int64
+    var dims: [Int]
+    var raw: [UInt8]
+    /// Encoded `TensorProto`s added as initializers of the graph that holds the tensor (scale, zero point).
+    var extraInitializers: [[UInt8]] = []
+    /// An encoded `NodeProto`: storedName, scale, zero point → originalName.
+    var dequantizeNode: [UInt8]?
+}
+
+/// Rewrites an ONNX `ModelProto` by walking its wire format: every field that no edit touches is copied as a
+/// byte range of the source (unknown fields, metadata, doc strings, value infos, functions), and only the
+/// edited tensors, the nodes that hold them, their graphs and the model's version fields are re-encoded.
+/// Field numbers are those of onnx.proto.
+struct ONNXRewriter {
+    let bytes: UnsafeRawBufferPointer
+    /// Keyed by the source offset of the tensor's `raw_data` payload, or of its message when the values are
+    /// in typed fields: the same positions `ModelReader` records in `TensorStorage`.
+    let edits: [Int: TensorEdit]
+    var newOpset: Int?
+    var newIRVersion: Int?
+    private(set) var applied: Set<Int> = []
+
+    init(bytes: UnsafeRawBufferPointer, edits: [Int: TensorEdit], newOpset: Int?, newIRVersion: Int?) {
+        self.bytes = bytes
+        self.edits = edits
+        self.newOpset = newOpset
+        self.newIRVersion = newIRVersion
+    }
+
+    mutating func model() throws(WireError) -> WireOutput {
+        var r = ProtoReader(bytes)
+        var out = WireOutput()
+        var wroteIR = false
+        while let f = try r.next() {
+            let whole = f.start..<r.position
+            switch (f.number, f.wireType) {
+            case (1, .varint):
+                if let v = newIRVersion, v > Int(f.int64) {
+                    out.varintField(1, UInt64(v))
+                } else {
+                    out.copy(whole)
+                }
+                wroteIR = true
+            case (7, .lengthDelimited):
+                out.messageField(7, try graph(f.payload))
+            case (8, .lengthDelimited):
+                if let v = newOpset { out.messageField(8, try opsetImport(f.payload, version: v)) } else { out.copy(whole) }
+            default:
+                out.copy(whole)
+            }
+        }
+        if !wroteIR, let v = newIRVersion { out.varintField(1, UInt64(v)) }
+        return out
+    }
+
+    /// Raises the version of the default domain's entry; other domains are copied.
+    func opsetImport(_ range: Range<Int>, version: Int) throws(WireError) -> WireOutput {
+        var r = ProtoReader(bytes, range: range)
+        var domain = ""
+        var old: Int64 = 0
+        while let f = try r.next() {
+            if f.number == 1, f.wireType == .lengthDelimited { domain = r.string(f) }
+            if f.number == 2, f.wireType == .varint { old = f.int64 }
+        }
+        var out = WireOutput()
+        guard domain.isEmpty || domain == "ai.onnx", old < version else {
+            out.copy(range)
+            return out
+        }
+        r = ProtoReader(bytes, range: range)
+        while let f = try r.next() {
+            if f.number == 2 { continue }
+            out.copy(f.start..<r.position)
+        }
+        out.int64Field(2, Int64(version))
+        return out
+    }
+
+    /// The key `edits` is looked up with for the `TensorProto` in `range`.
+    func tensorKey(_ range: Range<Int>) throws(WireError) -> Int {
+        var r = ProtoReader(bytes, range: range)
+        while let f = try r.next() {
+            if f.number == 9, f.wireType == .lengthDelimited { return f.payload.lowerBound }
+        }
+        return range.lowerBound
+    }
+
+    func edit(for range: Range<Int>) throws(WireError) -> (Int, TensorEdit)? {
+        let key = try tensorKey(range)
+        return edits[key].map { (key, $0) }
+    }
+
+    mutating func graph(_ range: Range<Int>) throws(WireError) -> WireOutput {
+        // Initializers usually follow the nodes in the file, but their dequantize nodes must come first
+        // (nodes are topologically sorted): look them up before writing anything.
+        var pre = ProtoReader(bytes, range: range)
+        var local: [TensorEdit] = []
+        while let f = try pre.next() {
+            guard f.number == 5, f.wireType == .lengthDelimited, let (_, e) = try edit(for: f.payload) else { continue }
+            local.append(e)
+        }
+        // Old models (IR < 4) also list initializers as graph inputs; a quantized one is now a node's output.
+        let produced = Set(local.filter { $0.dequantizeNode != nil }.map(\.originalName))
+        var out = WireOutput()
+        var wrotePrelude = false
+        func prelude(_ out: inout WireOutput) {
+            for e in local {
+                for t in e.extraInitializers { out.bytesField(5, t) }
+                if let n = e.dequantizeNode { out.bytesField(1, n) }
+            }
+        }
+        var r = ProtoReader(bytes, range: range)
+        while let f = try r.next() {
+            let whole = f.start..<r.position
+            switch (f.number, f.wireType) {
+            case (1, .lengthDelimited):
+                if !wrotePrelude { prelude(&out); wrotePrelude = true }
+                out.append(try node(f.payload))
+            case (5, .lengthDelimited):
+                if let (key, e) = try edit(for: f.payload) {
+                    applied.insert(key)
+                    out.messageField(5, try tensor(f.payload, e, isInitializer: true))
+                } else {
+                    out.copy(whole)
+                }
+            case (11, .lengthDelimited):
+                if !produced.isEmpty, produced.contains(try valueInfoName(f.payload)) { continue }
+                out.copy(whole)
+            default:
+                out.copy(whole)
+            }
+        }
+        if !wrotePrelude { prelude(&out) }
+        return out
+    }
+
+    func valueInfoName(_ range: Range<Int>) throws(WireError) -> String {
+        var r = ProtoReader(bytes, range: range)
+        while let f = try r.next() {
+            if f.number == 1, f.wireType == .lengthDelimited { return r.string(f) }
+        }
+        return ""
+    }
+
+    /// One node field, followed (for a `Constant` whose tensor is quantized) by the scale and zero-point
+    /// initializers and the dequantize node that now produces the Constant's original output.
+    mutating func node(_ range: Range<Int>) throws(WireError) -> WireOutput {
+        var r = ProtoReader(bytes, range: range)
+        var opType = "", domain = ""
+        var attributes: [Range<Int>] = []
+        while let f = try r.next() {
+            switch (f.number, f.wireType) {
+            case (4, .lengthDelimited): opType = r.string(f)
+            case (7, .lengthDelimited): domain = r.string(f)
+            case (5, .lengthDelimited): attributes.append(f.payload)
+            default: break
+            }
+        }
+        var constantEdit: (Int, TensorEdit)?
+        if opType == "Constant", domain.isEmpty || domain == "ai.onnx" {
+            for a in attributes {
+                var ar = ProtoReader(bytes, range: a)
+                while let f = try ar.next() {
+                    guard f.number == 5, f.wireType == .lengthDelimited else { continue }
+                    if let found = try edit(for: f.payload) { constantEdit = found }
+                }
+            }
+        }
+        var payload = WireOutput()
+        var firstOutput = true
+        r = ProtoReader(bytes, range: range)
+        while let f = try r.next() {
+            let whole = f.start..<r.position
+            switch (f.number, f.wireType) {
+            case (2, .lengthDelimited) where firstOutput:
+                firstOutput = false
+                if let (_, e) = constantEdit { payload.stringField(2, e.storedName) } else { payload.copy(whole) }
+            case (5, .lengthDelimited):
+                payload.messageField(5, try attribute(f.payload, constant: constantEdit))
+            default:
+                payload.copy(whole)
+            }
+        }
+        var out = WireOutput()
+        out.messageField(1, payload)
+        if let (key, e) = constantEdit {
+            applied.insert(key)
+            for t in e.extraInitializers { out.bytesField(5, t) }
+            if let n = e.dequantizeNode { out.bytesField(1, n) }
+        }
+        return out
+    }
+
+    /// Sub-graphs (`g`, `graphs`) are rewritten recursively; a Constant's `t` is replaced by its edit.
+    mutating func attribute(_ range: Range<Int>, constant: (Int, TensorEdit)?) throws(WireError) -> WireOutput {
+        var out = WireOutput()
+        var r = ProtoReader(bytes, range: range)
+        while let f = try r.next() {
+            let whole = f.start..<r.position
+            switch (f.number, f.wireType) {
+            case (5, .lengthDelimited):
+                if let (key, e) = constant, try tensorKey(f.payload) == key {
+                    out.messageField(5, try tensor(f.payload, e, isInitializer: false))
+                } else {
+                    out.copy(whole)
+                }
+            case (6, .lengthDelimited):
+                out.messageField(6, try graph(f.payload))
+            case (11, .lengthDelimited):
+                out.messageField(11, try graph(f.payload))
+            default:
+                out.copy(whole)
+            }
+        }
+        return out
+    }
+
+    /// The tensor with new dims, type, name and raw data; its other fields (doc string, metadata) are kept.
+    func tensor(_ range: Range<Int>, _ e: TensorEdit, isInitializer: Bool) throws(WireError) -> WireOutput {
+        var out = WireOutput()
+        var r = ProtoReader(bytes, range: range)
+        var hadName = false
+        while let f = try r.next() {
+            switch f.number {
+            case 1, 2, 4, 5, 6, 7, 9, 10, 11, 13, 14: continue  // dims, type, data and data location
+            case 8:
+                hadName = true
+                continue
+            default: out.copy(f.start..<r.position)
+            }
+        }
+        for d in e.dims { out.int64Field(1, Int64(d)) }
+        out.int64Field(2, e.dataType)
+        if isInitializer || hadName { out.stringField(8, isInitializer ? e.storedName : e.originalName) }
+        out.bytesField(9, e.raw)
+        return out
+    }
+}
+
+/// Encoders for the few messages a conversion adds.
+enum ONNXEncode {
+    static func tensor(name: String, dataType: Int64, dims: [Int], raw: [UInt8]) -> [UInt8] {
+        var out = WireOutput()
+        for d in dims { out.int64Field(1, Int64(d)) }
+        out.int64Field(2, dataType)
+        out.stringField(8, name)
+        out.bytesField(9, raw)
+        return out.materialize(source: UnsafeRawBufferPointer(start: nil, count: 0))
+    }
+
+    static func node(opType: String, name: String, inputs: [String], outputs: [String], intAttributes: [(String, Int64)])
+        -> [UInt8]
+    {
+        var out = WireOutput()
+        for i in inputs { out.stringField(1, i) }
+        for o in outputs { out.stringField(2, o) }
+        out.stringField(3, name)
+        out.stringField(4, opType)
+        for (k, v) in intAttributes {
+            var a = WireOutput()
+            a.stringField(1, k)
+            a.int64Field(3, v)
+            a.int64Field(20, 2)  // AttributeType INT
+            out.messageField(5, a)
+        }
+        return out.materialize(source: UnsafeRawBufferPointer(start: nil, count: 0))
+    }
+
+    static func float32LE(_ values: [Float]) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(values.count * 4)
+        for v in values { out.append(contentsOf: ProtoEncoding.fixed32(v.bitPattern)) }
+        return out
+    }
+}

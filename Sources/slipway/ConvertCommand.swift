@@ -1,0 +1,258 @@
+import ArgumentParser
+import Compression
+import Conversion
+import JSON
+import Manifest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Set by SIGINT; the conversions poll it and remove their temporaries before exiting.
+nonisolated(unsafe) private var interrupted: sig_atomic_t = 0
+
+struct ConvertCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Convert a model: the targets of a manifest, or one model with settings from the command line.",
+        discussion: """
+            slipway convert MANIFEST [--target NAME ...] [--force]: every target (or the named ones), in parallel. \
+            Artifacts go where the target's `output` or `deploy.to` says, inside the manifest's folder unless \
+            --allow-outside-project; a report (<artifact>.report.json) lands beside each. A target whose inputs \
+            and settings match its report is up to date and skipped unless --force.
+            slipway convert MODEL --output OUT [--weights int8 --granularity per-channel ...]: one ONNX model.
+            Writes are atomic (temporary file, fsync, rename); the source model is never overwritten; Ctrl-C \
+            leaves no partial output.
+            Exit status: 0 when every conversion succeeded or was up to date, 1 when one failed, 2 on usage errors.
+            """
+    )
+
+    @Argument(help: "A manifest (*.slipway.yaml) or an ONNX model.")
+    var input: String
+
+    @Option(name: .customLong("target"), help: "Convert only this target (repeatable).")
+    var targets: [String] = []
+
+    @Flag(help: "Convert even when the artifact is up to date.")
+    var force = false
+
+    @Flag(help: "Let a manifest write outside its own folder.")
+    var allowOutsideProject = false
+
+    @Option(help: "Output path (with a model).")
+    var output: String?
+
+    @Option(help: "Weight type: int8, uint8, int4 or uint4 (with a model).")
+    var weights: String?
+
+    @Option(help: "per-tensor, per-channel (default) or per-block:N.")
+    var granularity: String?
+
+    @Flag(help: "Asymmetric scales with a zero point (default symmetric).")
+    var asymmetric = false
+
+    @Flag(help: "7-bit range for 8-bit types.")
+    var reduceRange = false
+
+    @Flag(help: "Dynamic quantization (MatMulInteger/ConvInteger): not implemented yet.")
+    var dynamic = false
+
+    @Flag(help: "float16 model with float32 inputs and outputs: not implemented yet.")
+    var float16 = false
+
+    @Option(help: "Prune this fraction of each tensor's smallest weights.")
+    var sparsity: Double?
+
+    @Option(help: "Prune the weights whose magnitude is below this.")
+    var threshold: Float?
+
+    @Option(help: "Prune to an N:M pattern along the reduction axis, e.g. 2:4.")
+    var pattern: String?
+
+    @Option(help: "Leave tensors matching this glob in float (repeatable).")
+    var skip: [String] = []
+
+    @Flag(help: "Print the reports as one JSON array on stdout.")
+    var json = false
+
+    var isManifest: Bool {
+        input.hasSuffix(".yaml") || input.hasSuffix(".yml")
+    }
+
+    func validate() throws {
+        if isManifest {
+            if output != nil || weights != nil || granularity != nil || asymmetric || dynamic || float16 || sparsity != nil
+                || threshold != nil || pattern != nil || !skip.isEmpty || reduceRange
+            {
+                throw ValidationError("settings options apply to a model; a manifest says its own settings per target")
+            }
+        } else {
+            guard output != nil else { throw ValidationError("converting a model needs --output OUT") }
+            guard targets.isEmpty else { throw ValidationError("--target applies to a manifest") }
+            if [sparsity != nil, threshold != nil, pattern != nil].filter({ $0 }).count > 1 {
+                throw ValidationError("choose one of --sparsity, --threshold and --pattern")
+            }
+        }
+    }
+
+    func run() async throws {
+        signal(SIGINT) { _ in interrupted = 1 }
+        let cancel: CancellationCheck = { interrupted != 0 }
+        let tty = isatty(STDERR_FILENO) == 1
+        let progress: @Sendable (ConversionProgress) -> Void = { p in
+            guard tty else { return }
+            let bar = String(repeating: "#", count: Int(p.fraction * 20)) + String(repeating: ".", count: 20 - Int(p.fraction * 20))
+            writeAll(STDERR_FILENO, "\r\u{1B}[K[\(bar)] \(p.target ?? "model"): \(p.phase)")
+            if p.fraction >= 1 { writeAll(STDERR_FILENO, "\n") }
+        }
+        let options = ConvertOptions(force: force, allowOutsideProject: allowOutsideProject, toolVersion: Slipway.version)
+        var results: [(String, Result<ConversionReport, ConversionError>)] = []
+        if isManifest {
+            results = try await convertManifest(options: options, progress: progress, cancel: cancel)
+        } else {
+            let settings = try makeSettings()
+            let r: Result<ConversionReport, ConversionError>
+            do throws(ConversionError) {
+                r = .success(try await Converter.convert(model: input, output: output ?? "", settings: settings,
+                                                         options: options, progress: progress, cancellation: cancel))
+            } catch { r = .failure(error) }
+            results = [(input, r)]
+        }
+        var failed = false
+        var cancelled = false
+        var reports: [JSONValue] = []
+        for (name, r) in results {
+            switch r {
+            case .success(let rep):
+                reports.append(rep.json)
+                if !json { writeStdout(summary(name, rep) + "\n") }
+            case .failure(let e):
+                failed = true
+                if e.kind == .cancelled { cancelled = true }
+                printError("slipway: \(name): \(e.message)")
+            }
+        }
+        if json { writeStdout(JSONValue.array(reports).serialized(pretty: true) + "\n") }
+        if cancelled { throw ExitCode(130) }
+        if failed { throw ExitCode(1) }
+    }
+
+    func convertManifest(
+        options: ConvertOptions, progress: @escaping @Sendable (ConversionProgress) -> Void, cancel: @escaping CancellationCheck
+    ) async throws -> [(String, Result<ConversionReport, ConversionError>)] {
+        guard let size = fileSize(input), size <= 8 << 20, let bytes = readAllBytes(input) else {
+            printError("slipway: cannot read the manifest \(input) (missing, not a file, or over 8 MiB)")
+            throw ExitCode(2)
+        }
+        let file = ManifestFile(bytes: bytes)
+        guard let manifest = file.documents.first?.manifest else {
+            printError("slipway: \(input) holds no manifest")
+            throw ExitCode(2)
+        }
+        if file.diagnostics.contains(where: { $0.severity == .error }) {
+            printError("slipway: \(input) has errors; run `slipway check \(input)` and fix them first")
+            throw ExitCode(1)
+        }
+        let known = manifest.targets.map(\.name.value)
+        for t in targets where !known.contains(t) {
+            printError("slipway: \(input) has no target \(t) (targets: \(known.joined(separator: ", ")))")
+            throw ExitCode(2)
+        }
+        let chosen = manifest.targets.filter { targets.isEmpty || targets.contains($0.name.value) }
+        let path = input
+        // Targets are independent (each writes its own artifact): convert them concurrently.
+        return await withTaskGroup(of: (Int, String, Result<ConversionReport, ConversionError>).self) { group in
+            for (i, t) in chosen.enumerated() {
+                group.addTask {
+                    do throws(ConversionError) {
+                        let r = try await Converter.convert(target: t, manifest: manifest, manifestPath: path, options: options,
+                                                            progress: progress, cancellation: cancel)
+                        return (i, "target \(t.name.value)", .success(r))
+                    } catch {
+                        return (i, "target \(t.name.value)", .failure(error))
+                    }
+                }
+            }
+            var out: [(Int, String, Result<ConversionReport, ConversionError>)] = []
+            for await r in group { out.append(r) }
+            return out.sorted { $0.0 < $1.0 }.map { ($0.1, $0.2) }
+        }
+    }
+
+    func makeSettings() throws -> ConversionSettings {
+        var s = ConversionSettings()
+        if let w = weights {
+            guard let t = QuantizationType(rawValue: w) else {
+                throw ValidationError("--weights \(w): expected int8, uint8, int4 or uint4")
+            }
+            s.weights = t
+        }
+        if let g = granularity {
+            switch g {
+            case "per-tensor": s.granularity = .perTensor
+            case "per-channel": s.granularity = .perChannel
+            default:
+                guard g.hasPrefix("per-block:"), let n = Int(g.dropFirst("per-block:".count)), n > 0 else {
+                    throw ValidationError("--granularity \(g): expected per-tensor, per-channel or per-block:N")
+                }
+                s.granularity = .perBlock(size: n)
+            }
+        } else if let w = s.weights, w.bits == 4 {
+            s.granularity = .perBlock(size: 32)
+        }
+        s.symmetric = !asymmetric
+        s.reduceRange = reduceRange
+        s.dynamic = dynamic
+        s.float16 = float16
+        s.skip = skip
+        if let v = sparsity {
+            guard v >= 0, v < 1 else { throw ValidationError("--sparsity \(v): expected a fraction in [0, 1)") }
+            s.pruning = .sparsity(v)
+        }
+        if let v = threshold {
+            guard v >= 0, v.isFinite else { throw ValidationError("--threshold \(v): expected a non-negative number") }
+            s.pruning = .threshold(v)
+        }
+        if let p = pattern {
+            let parts = p.split(separator: ":")
+            guard parts.count == 2, let n = Int(parts[0]), let m = Int(parts[1]), n >= 1, n <= m, m <= 64 else {
+                throw ValidationError("--pattern \(p): expected N:M with 1 ≤ N ≤ M ≤ 64, e.g. 2:4")
+            }
+            s.pruning = .pattern(NMPattern(n, m))
+        }
+        if s.weights == nil, s.pruning == nil, !s.dynamic, !s.float16 {
+            throw ValidationError("nothing to do: give --weights, --sparsity, --threshold, --pattern, --dynamic or --float16")
+        }
+        return s
+    }
+
+    func summary(_ name: String, _ r: ConversionReport) -> String {
+        if r.upToDate { return "\(name): up to date (\(r.outputPath))" }
+        let before = r.json["sizes"]?["before"]?.intValue ?? 0
+        let after = r.json["sizes"]?["after"]?.intValue ?? 0
+        let tensors = r.json["tensors"]?.arrayValue ?? []
+        let changed = tensors.filter { $0["action"]?.stringValue != "kept" }.count
+        let ms = r.json["duration_ms"]?.doubleValue ?? 0
+        return "\(name): wrote \(r.outputPath) (\(before) → \(after) bytes, \(changed) of \(tensors.count) tensors converted, \(ms) ms); report \(r.reportPath)"
+    }
+}
+
+func fileSize(_ path: String) -> Int? {
+    var st = stat()
+    guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
+    return Int(st.st_size)
+}
+
+func readAllBytes(_ path: String) -> [UInt8]? {
+    guard let f = fopen(path, "rb") else { return nil }
+    defer { fclose(f) }
+    var out: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = buf.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
+        if n == 0 { break }
+        out.append(contentsOf: buf[0..<n])
+        if out.count > 8 << 20 { return nil }
+    }
+    return out
+}
