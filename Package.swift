@@ -39,7 +39,9 @@ let package = Package(
         // The only module that knows JSON-RPC and LSP.
         .target(
             name: "LanguageServer",
-            dependencies: ["Checking", "Manifest", "YAMLSyntax", "Diagnostics", "JSON", "ModelFormats", "Targets"]),
+            dependencies: [
+                "Checking", "Manifest", "YAMLSyntax", "Diagnostics", "JSON", "ModelFormats", "Targets", "Conversion",
+            ]),
         .executableTarget(
             name: "slipway",
             dependencies: [

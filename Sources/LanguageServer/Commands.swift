@@ -1,11 +1,13 @@
 import Checking
+import Conversion
 import Diagnostics
 import JSON
+import Manifest
 import ModelFormats
 
-/// `workspace/executeCommand`: Inspect a model, check every manifest of the workspace.
+/// `workspace/executeCommand`: inspect a model, check every manifest of the workspace, convert targets.
 enum Commands {
-    static func execute(_ r: Features.Request) throws(ResponseError) -> Features.Reply {
+    static func execute(_ r: Features.Request) async throws(ResponseError) -> Features.Reply {
         let args = r.params["arguments"]?.arrayValue ?? []
         switch r.params["command"]?.stringValue {
         case "slipway.inspect":
@@ -17,6 +19,8 @@ enum Commands {
             }
         case "slipway.checkWorkspace":
             return checkWorkspace(r)
+        case "slipway.convert":
+            return try await convert(r, args)
         case let other:
             throw .invalidParams("unknown command '\(other ?? "")'; known: \(ServerCapabilities.commands.joined(separator: ", "))")
         }
@@ -40,5 +44,52 @@ enum Commands {
         notifications.append(Outgoing.notification("window/showMessage", ["type": .int(errors > 0 ? 2 : 3), "message": .string(message)]))
         return Features.Reply(
             result: ["files": .int(results.count), "errors": .int(errors), "warnings": .int(warnings)], notifications: notifications)
+    }
+
+    /// Converts one target (or all) of the manifest open at the given URI, with progress the client can
+    /// cancel. The manifest is read from the editor's buffer; the model from disk.
+    static func convert(_ r: Features.Request, _ args: [JSONValue]) async throws(ResponseError) -> Features.Reply {
+        guard let uri = args.first?.stringValue, let path = LSP.path(ofURI: uri) else {
+            throw .invalidParams("slipway.convert needs the manifest's URI, and optionally a target name")
+        }
+        let file: ManifestFile
+        if let doc = r.document, doc.uri == uri {
+            file = ManifestFile(bytes: doc.bytes)
+        } else {
+            do { file = ManifestFile(bytes: try r.context.checker.fileSystem.read(path, limit: 8 << 20)) } catch {
+                throw ResponseError(.requestFailed, error.description)
+            }
+        }
+        guard let manifest = file.documents.first?.manifest else { throw ResponseError(.requestFailed, "\(path) holds no manifest") }
+        let wanted = args.dropFirst().first?.stringValue
+        let targets = manifest.targets.filter { wanted == nil || $0.name.value == wanted }
+        if targets.isEmpty { throw .invalidParams("no target '\(wanted ?? "")' in \(path)") }
+        let reporter = ProgressReporter(r.context, title: "Converting \(targets.count) target\(targets.count == 1 ? "" : "s")")
+        let registry = r.context.progress
+        let token = reporter.token
+        var rows: [JSONValue] = []
+        var failures: [String] = []
+        for (i, t) in targets.enumerated() {
+            let name = t.name.value
+            do {
+                let report = try await Converter.convert(
+                    target: t, manifest: manifest, manifestPath: path,
+                    progress: { p in reporter.report("\(name): \(p.phase)", fraction: (Double(i) + p.fraction) / Double(targets.count)) },
+                    cancellation: { Task.isCancelled || token.map(registry.isCancelled) == true })
+                rows.append(["target": .string(name), "output": .string(report.outputPath), "report": .string(report.reportPath), "upToDate": .bool(report.upToDate)])
+            } catch {
+                failures.append("\(name): \(error.description)")
+                rows.append(["target": .string(name), "error": .string(error.description)])
+            }
+        }
+        let message = failures.isEmpty
+            ? "Slipway converted \(targets.map(\.name.value).joined(separator: ", "))"
+            : "Slipway could not convert: " + failures.joined(separator: "; ")
+        reporter.end(message, r.context)
+        var notifications: [JSONValue] = [Outgoing.notification("window/showMessage", ["type": .int(failures.isEmpty ? 3 : 1), "message": .string(message)])]
+        if r.context.capabilities.codeLensRefresh {
+            notifications.append(["jsonrpc": "2.0", "id": "slipway-lens-refresh", "method": "workspace/codeLens/refresh", "params": .null])
+        }
+        return Features.Reply(result: ["targets": .array(rows)], notifications: notifications)
     }
 }

@@ -6,7 +6,7 @@ import YAMLSyntax
 /// Request handlers. Each is a pure function of a snapshot (document, analysis, client context) to a
 /// result, so it runs off the actor and can be tested without a transport.
 enum Features {
-    typealias Handler = @Sendable (Request) -> Result<Reply, ResponseError>
+    typealias Handler = @Sendable (Request) async -> Result<Reply, ResponseError>
 
     /// A result, and the notifications to send with it (a workspace check publishes diagnostics for files
     /// the editor has not opened).
@@ -21,6 +21,10 @@ enum Features {
         var checker: ManifestChecker
         var workspaceFolders: [String]
         var settings: Settings
+        /// Sends a message now (progress of a long command); results go through the reply.
+        var send: @Sendable (JSONValue) -> Void = { _ in }
+        /// Progress tokens the client may cancel (`window/workDoneProgress/cancel`).
+        var progress: ProgressRegistry = ProgressRegistry()
     }
 
     struct Request: Sendable {
@@ -72,7 +76,7 @@ enum Features {
         case "textDocument/inlayHint": return { _ in .success(Reply(result: [])) }
         case "textDocument/diagnostic": return { r in .success(Reply(result: pullDiagnostics(r))) }
         case "workspace/executeCommand": return { r in
-            do throws(ResponseError) { return .success(try Commands.execute(r)) } catch { return .failure(error) }
+            do throws(ResponseError) { return .success(try await Commands.execute(r)) } catch { return .failure(error) }
         }
         default: return nil
         }

@@ -26,6 +26,15 @@ enum Lenses {
                 "command": ["title": .string(title), "command": "slipway.inspect", "arguments": [.string(full)]],
             ])
         }
+        // On each target: convert it (an artifact and its report, written atomically).
+        for m in manifests {
+            for t in m.manifest.targets where t.runtime != nil {
+                out.append([
+                    "range": r.lspRange(t.name.range),
+                    "command": ["title": "▶ Convert", "command": "slipway.convert", "arguments": [.string(doc.uri), .string(t.name.value)]],
+                ])
+            }
+        }
         return .array(out)
     }
 

@@ -31,6 +31,7 @@ public actor Server {
     var nextOutgoingID = 1
     var workspaceFolders: [String] = []
     var settings = Settings()
+    let progress = ProgressRegistry()
     /// Our outgoing `workspace/configuration` requests awaiting an answer.
     var configurationRequests: Set<RequestID> = []
 
@@ -126,6 +127,8 @@ public actor Server {
             case "textDocument/didClose": try didClose(params)
             case "textDocument/didSave": break
             case "$/cancelRequest": cancel(params)
+            case "window/workDoneProgress/cancel":
+                if let token = params["token"]?.stringValue { progress.cancel(token) }
             case "workspace/didChangeWatchedFiles": watchedFilesChanged()
             case "workspace/didChangeConfiguration":
                 // Clients that support pulling get asked; others push the settings in the notification.
@@ -174,7 +177,9 @@ public actor Server {
     /// Runs a feature on a snapshot, off the actor. The snapshot (document + cached analysis) is taken
     /// here, so the request sees exactly the edits received before it.
     func startRequest(_ id: RequestID, _ method: String, _ params: JSONValue, _ handler: @escaping Features.Handler) {
+        // A command about a document (slipway.convert) names its URI as the first argument.
         let uri = params["textDocument"]?["uri"]?.stringValue
+            ?? (method == "workspace/executeCommand" ? params["arguments"]?[0]?.stringValue : nil)
         let doc = uri.flatMap { documents[$0] }
         if uri != nil && doc == nil && method.hasPrefix("textDocument/") {
             send(Outgoing.error(id, ResponseError(.invalidParams, "document '\(uri ?? "")' is not open")))
@@ -182,7 +187,8 @@ public actor Server {
         }
         let cached = uri.flatMap { analyses[$0] }.flatMap { a in a.version == doc?.version ? a : nil }
         let context = Features.Context(
-            unit: unit, capabilities: capabilities, checker: checker, workspaceFolders: workspaceFolders, settings: settings)
+            unit: unit, capabilities: capabilities, checker: checker, workspaceFolders: workspaceFolders, settings: settings,
+            send: send, progress: progress)
         let task = Task.detached { [weak self] in
             var analysis = cached
             if analysis == nil, let doc {
@@ -192,7 +198,7 @@ public actor Server {
             if Task.isCancelled {
                 outcome = .failure(ResponseError(.requestCancelled, "cancelled"))
             } else {
-                outcome = handler(Features.Request(params: params, document: doc, analysis: analysis, context: context))
+                outcome = await handler(Features.Request(params: params, document: doc, analysis: analysis, context: context))
             }
             await self?.finish(id, uri: uri, version: doc?.version, analysis: cached == nil ? analysis : nil, outcome)
         }

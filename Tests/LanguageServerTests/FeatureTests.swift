@@ -163,3 +163,58 @@ enum Repository {
         return parts.joined(separator: "/")
     }()
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct ConvertCommandSpec {
+    /// A project folder in /tmp with the keyword spotter and a manifest targeting ONNX Runtime in int8.
+    static func project() throws -> String {
+        var template = Array("/tmp/slipway-convert-XXXXXX".utf8CString)
+        let dir = template.withUnsafeMutableBufferPointer { b -> String? in
+            guard let base = b.baseAddress, let made = mkdtemp(base) else { return nil }
+            return String(cString: made)
+        }
+        guard let dir else { throw LSPError(code: 0, message: "mkdtemp") }
+        mkdir(dir + "/models", 0o755)
+        let fd = open(dir + "/models/kws.onnx", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        _ = TestClient.kwsModel.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        return dir
+    }
+
+    @Test func convertATargetWithProgressAndALensToStartIt() async throws {
+        let dir = try Self.project()
+        let c = try await TestClient.initialized(capabilities: ["window": ["workDoneProgress": true]])
+        let f = await c.open(
+            "slipway: 1\nmodel: {path: models/kws.onnx}\noptimize: {quantize: {weights: int8, granularity: per-channel}}\ntargets:\n  server: {runtime: onnxruntime@1.20, format: onnx}\n",
+            uri: "file://\(dir)/kws.slipway.yaml")
+        let lenses = try await c.request("textDocument/codeLens", ["textDocument": f.textDocument]).arrayValue ?? []
+        let convert = try #require(lenses.first { $0["command"]?["command"] == "slipway.convert" })
+        #expect(convert["command"]?["title"] == "▶ Convert")
+        let r = try await c.request("workspace/executeCommand", ["command": "slipway.convert", "arguments": convert["command"]?["arguments"] ?? []])
+        let row = try #require(r["targets"]?[0])
+        #expect(row["target"] == "server")
+        let output = try #require(row["output"]?.stringValue)
+        #expect(access(output, F_OK) == 0)
+        #expect(access(output + ".report.json", F_OK) == 0)
+        let begin = try await c.notification("$/progress") { $0["params"]?["value"]?["kind"] == "begin" }
+        #expect(begin["value"]?["cancellable"] == true)
+        _ = try await c.notification("$/progress") { $0["params"]?["value"]?["kind"] == "end" }
+        let shown = try await c.notification("window/showMessage")
+        #expect(shown["message"]?.stringValue?.hasPrefix("Slipway converted server") == true)
+        // A second run is up to date.
+        let again = try await c.request("workspace/executeCommand", ["command": "slipway.convert", "arguments": convert["command"]?["arguments"] ?? []])
+        #expect(again["targets"]?[0]?["upToDate"] == true)
+    }
+
+    @Test func unknownTargetIsAnError() async throws {
+        let dir = try Self.project()
+        let c = try await TestClient.initialized()
+        let f = await c.open("slipway: 1\nmodel: {path: models/kws.onnx}\ntargets: {a: {runtime: onnxruntime}}\n", uri: "file://\(dir)/k.slipway.yaml")
+        await #expect(throws: LSPError.self) {
+            try await c.request("workspace/executeCommand", ["command": "slipway.convert", "arguments": [.string(f.uri), "nope"]])
+        }
+    }
+}
