@@ -15,6 +15,7 @@ struct Slipway: AsyncParsableCommand {
         version: version,
         subcommands: [
             CheckCommand.self, ServeCommand.self, SchemaCommand.self, InspectCommand.self, TargetsCommand.self,
+            EstimateCommand.self,
         ]
     )
 }
