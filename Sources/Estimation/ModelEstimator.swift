@@ -81,8 +81,10 @@ public enum ModelEstimator {
             return result
         }
         let report = try analyze(model, plan: plan, settings: settings)
-        let json = resultJSON(report, model: model, plan: plan, settings: settings)
-        guard let result = EstimateResult(json: json) else { throw EstimateError.inconsistentResult }
+        // Through text and back, as a cached entry is: a fresh and a cached result are the same values.
+        guard let json = try? JSONValue.parse(resultJSON(report, model: model, plan: plan, settings: settings).serialized()),
+            let result = EstimateResult(json: json)
+        else { throw EstimateError.inconsistentResult }
         if let cache, let key, cache.identity(of: files) == identity { cache.store(key: key, value: json) }
         return result
     }
