@@ -7,6 +7,8 @@ Run with .venv's python; seeded, so the files come out byte-identical.
                      export the estimate must report (SW5004) rather than average into the SQNR
 - lstm_attention.onnx  an LSTM (W, R) and a com.microsoft Attention (packed QKV) beside a MatMul, with a weight
                      in a Constant node and one inside an If branch: the selection must find each with its axes
+- weights.safetensors  float32, float16 and float64 matrices (one all positive, one constant, one with a zero
+                     row) and a 1-D bias, written by `safetensors.numpy`: the reference cross-check's weight file
 """
 import os
 
@@ -88,10 +90,29 @@ def lstm_attention(rng):
     onnx.save(m, os.path.join(OUT, "lstm_attention.onnx"))  # com.microsoft ops: the checker does not know them
 
 
+def weights_safetensors(rng):
+    from safetensors.numpy import save_file
+
+    zero_row = rng.normal(0, 0.05, (16, 24)).astype(np.float32)
+    zero_row[5] = 0
+    tensors = {
+        "embed.weight": rng.normal(0, 1.0, (64, 16)).astype(np.float32),
+        "layer.0.weight": rng.laplace(0, 0.02, (32, 16)).astype(np.float32),
+        "layer.1.weight": rng.normal(0, 0.1, (24, 32)).astype(np.float16),
+        "layer.2.weight": rng.uniform(-2, 2, (4, 3, 3, 3)).astype(np.float64),
+        "positive.weight": rng.uniform(0.5, 1.5, (8, 8)).astype(np.float32),
+        "constant.weight": np.full((4, 4), 0.25, np.float32),
+        "zero_row.weight": zero_row,
+        "layer.0.bias": rng.normal(0, 0.1, (32,)).astype(np.float32),
+    }
+    save_file(tensors, os.path.join(OUT, "weights.safetensors"), metadata={"producer": "make_estimate_fixtures"})
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     nan_weights(np.random.default_rng(4))
     lstm_attention(np.random.default_rng(5))
+    weights_safetensors(np.random.default_rng(6))
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ public enum ModelEstimator {
     public static func plan(_ model: Model, settings: EstimateSettings) -> EstimatePlan {
         let selection = TensorSelection(
             skip: settings.skip, minimumRank: 2, channelAxisOverride: settings.channelAxis,
-            includeOtherConsumers: model.graphs.isEmpty)
+            includeOtherConsumers: model.graphs.isEmpty || settings.includeNonWeights)
         var planned: [PlannedTensor] = []
         var skipped: [SkippedTensor] = []
         var digest = SHA256()
@@ -229,6 +229,16 @@ public enum ModelEstimator {
         let before = max(0, model.fileSize - inFile) &+ stored
         let measuredBefore = r.totals.first?.bytesBefore ?? 0
         let measuredAfter = r.totals.first?.bytesAfter ?? 0
+        // The stored type of each measured tensor (the engine sees float32 values only).
+        if case .array(let tensors)? = root["tensors"] {
+            var dtypes: [String: String] = [:]
+            for p in plan.tensors where p.index < model.tensors.count { dtypes[p.name] = model.tensors[p.index].dtype.name }
+            root["tensors"] = .array(tensors.map { t in
+                guard case .object(var o) = t, let name = o["name"]?.stringValue, let d = dtypes[name] else { return t }
+                o["dtype"] = .string(d)
+                return .object(o)
+            })
+        }
         root["model"] = [
             "path": .string(model.path), "format": .string(model.format.rawValue),
             "bytes_before": .int(before), "bytes_after": .int(max(0, before - measuredBefore + measuredAfter)),

@@ -24,6 +24,9 @@ public struct EstimateSettings: Sendable, Hashable {
     public var pruning: PruneSetting?
     /// Tensors whose names match stay in float (the manifest's `quantize.skip` and `prune.skip`).
     public var skip: [String]
+    /// Also measure float constants that no operator reads as a weight (Mul and Add operands, …), as a
+    /// weight file's tensors are: the reference cross-check's tensor set.
+    public var includeNonWeights: Bool = false
 
     public init(
         weights: QuantizationType = .int8, granularity: Compression.Granularity = .perChannel, symmetric: Bool = true,
@@ -115,6 +118,7 @@ public struct EstimateSettings: Sendable, Hashable {
         case nil: parts.append("prune=none")
         }
         parts.append("skip=" + skip.joined(separator: "\u{1F}"))
+        if includeNonWeights { parts.append("non-weights") }
         return parts.joined(separator: ";")
     }
 }

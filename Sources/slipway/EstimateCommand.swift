@@ -61,6 +61,9 @@ struct EstimateCommand: ParsableCommand {
     @Option(help: "Tensor names to keep in float (a glob; repeatable).")
     var skip: [String] = []
 
+    @Flag(help: "Also measure float constants no operator reads as a weight (Mul/Add operands, …).")
+    var includeNonWeights = false
+
     @Option(help: "Manifest only: estimate this target only.")
     var target: String?
 
@@ -96,6 +99,7 @@ struct EstimateCommand: ParsableCommand {
         s.reduceRange = reduceRange
         s.channelAxis = channelAxis
         s.skip = skip
+        s.includeNonWeights = includeNonWeights
         if let v = sparsity { s.pruning = .sparsity(v) }
         if let t = threshold { s.pruning = .threshold(t) }
         if let (n, m) = pattern.flatMap(Self.parsePattern) { s.pruning = .pattern(n: n, m: m) }
@@ -163,7 +167,7 @@ struct EstimateCommand: ParsableCommand {
 
     func runManifest(_ fs: LocalFileSystem) throws {
         let flags = weights != nil || granularity != nil || asymmetric || noWidenRange || reduceRange || channelAxis != nil
-            || sparsity != nil || threshold != nil || pattern != nil || !skip.isEmpty
+            || sparsity != nil || threshold != nil || pattern != nil || !skip.isEmpty || includeNonWeights
         if flags {
             printError("error: \(path) is a manifest: its targets bring their own settings (the flags apply to a model)")
             throw ExitCode(2)
