@@ -25,13 +25,17 @@ public struct ManifestChecker: Sendable {
     /// The target catalogue; nil skips the target checks (the CLI refuses to run when the embedded
     /// catalogue is unusable, so that this never happens silently there).
     public let catalogue: Catalogue?
-    /// Where estimates of the model's weights are kept between checks (the CLI: on disk; the server: in
-    /// memory); nil computes them every time.
+    /// Where estimates of the model's weights are kept between checks: the CLI passes one on disk; by default
+    /// one in memory for the whole process (the language server checks on every edit, and the weights rarely
+    /// change between edits); nil computes them every time.
     public let estimateCache: (any EstimateCache)?
+
+    public static let sharedEstimateCache = MemoryEstimateCache()
 
     public init(
         fileSystem: any FileSystem = LocalFileSystem(), limits: YAMLLimits = .default,
-        catalogue: Catalogue? = try? Catalogue.embedded.get(), estimateCache: (any EstimateCache)? = nil
+        catalogue: Catalogue? = try? Catalogue.embedded.get(),
+        estimateCache: (any EstimateCache)? = ManifestChecker.sharedEstimateCache
     ) {
         self.fileSystem = fileSystem
         self.limits = limits
