@@ -61,7 +61,7 @@ public enum EstimateDiagnostics {
             case .nonFiniteValues:
                 out.append(Diagnostic(
                     .nonFiniteWeights,
-                    prefix + "tensor '\(f.tensors.first ?? "?")' holds \(Int(f.value ?? 0)) NaN or infinite values: "
+                    prefix + "tensor '\(f.tensors.first ?? "?")' holds \(count(f.value)) NaN or infinite values: "
                         + "they cannot be quantized and are left out of the figures; fix the model before converting it",
                     at: weights.range, related: related))
             case .alreadySparse, .alreadyQuantized:
@@ -115,6 +115,12 @@ public enum EstimateDiagnostics {
         if label.contains("per-channel") { return "per-channel" }
         if label.contains("per-tensor") { return "per-tensor" }
         return nil
+    }
+
+    /// A count read back from JSON (a cache entry may hold anything): never a trapping conversion.
+    static func count(_ v: Double?) -> String {
+        guard let v, v.isFinite, abs(v) < 1e15 else { return "some" }
+        return String(Int(v))
     }
 
     static func format(_ db: Double) -> String {

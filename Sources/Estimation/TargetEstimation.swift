@@ -134,7 +134,8 @@ public enum EstimateTable {
         return mb >= 10 ? "\(Int(mb.rounded())) MB" : "\(Double(Int(mb * 1000)) / 1000) MB"
     }
     static func msText(_ ms: Double) -> String {
-        ms >= 10 ? "\(Int(ms.rounded())) ms" : "\(Double(Int(ms * 1000)) / 1000) ms"
+        guard ms.isFinite, ms < 1e12 else { return "> 10⁹ s" }
+        return ms >= 10 ? "\(Int(ms.rounded())) ms" : "\(Double(Int(ms * 1000)) / 1000) ms"
     }
     static func dbText(_ d: Double) -> String { "\((d * 10).rounded() / 10) dB" }
     static func countText(_ n: Int) -> String {

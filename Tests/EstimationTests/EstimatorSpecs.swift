@@ -209,3 +209,36 @@ import Testing
         #expect(apply(fix, to: yaml).contains("granularity: per-block:32}"))
     }
 }
+
+/// A cache entry is input: whatever numbers it holds, reading it back and reporting it never traps.
+@Suite struct HostileEntrySpecs {
+    @Test func absurdFiguresInAnEntryAreReportedWithoutTrapping() throws {
+        let entry = try JSONValue.parse(#"""
+            {"tensors": [], "findings": [{"kind": "non_finite_values", "tensors": ["w"], "message": "m", "value": 1e300},
+                                         {"kind": "keep_in_float", "tensors": ["w"], "message": "m", "from_db": -1e308, "to_db": 1e308},
+                                         {"kind": "no_such_kind", "tensors": [], "message": "m"}],
+             "total": {"scheme": "int8-sym-per-channel", "parameters": 1e300, "bytes_before": 4, "bytes_after": 1,
+                       "sqnr_db_min": 1e308, "worst": [{"name": "w", "sqnr_db": -1e308}]},
+             "model": {"bytes_before": 9007199254740991, "bytes_after": -5}}
+            """#)
+        // A non-integral parameter count: not a result.
+        #expect(EstimateResult(json: entry) == nil)
+        guard case .object(var o) = entry, case .object(var total)? = o["total"] else { return }
+        total["parameters"] = .int(Int.max)
+        o["total"] = .object(total)
+        let r = try #require(EstimateResult(json: .object(o)))
+        #expect(r.findings.count == 2)
+        let t = try #require(ManifestFile(bytes: Array("""
+            slipway: 1
+            model: {path: m.onnx}
+            optimize: {quantize: {weights: int8}}
+            targets: {a: {runtime: onnxruntime@1.20}}
+            """.utf8)).documents.first?.manifest.targets.first)
+        let ds = EstimateDiagnostics.diagnostics(target: t, result: r, text: nil)
+        #expect(ds.map(\.code) == [.nonFiniteWeights, .tensorsLoseMost])
+        _ = EstimateTable.text(.object(["targets": .array([.object([
+            "target": "a", "size_bytes": .int(Int.max), "size_before_bytes": .int(Int.min), "latency_ms": .double(1e300),
+            "sqnr_db_aggregate": .double(1e308), "macs": .int(Int.max),
+        ])])]))
+    }
+}
