@@ -13,7 +13,7 @@ BUILD_FLAGS  := --build-tests
 BIN          := .build/debug/slipway
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: demo test build deps venv clients bench schema docs fixtures examples clean catalogue rules target-fixtures
+.PHONY: demo test build deps venv clients bench schema docs fixtures examples clean catalogue rules target-fixtures estimate-fixtures
 
 deps:
 	@if [ ! -f /usr/include/yaml.h ] || ! command -v pkg-config >/dev/null; then \
@@ -66,6 +66,9 @@ rules: catalogue build
 
 target-fixtures: venv
 	$(VPY) scripts/make_target_fixtures.py
+
+estimate-fixtures: venv
+	$(VPY) scripts/make_estimate_fixtures.py
 
 clean:
 	rm -rf .build .build-* $(VENV)

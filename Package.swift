@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Slipway: deployment manifests for ML models, checked by one engine behind a CLI and a language server.
 // Layers, bottom up (see ARCHITECTURE.md): JSON, Diagnostics → YAMLSyntax → Manifest → ModelFormats →
-// Compression → Targets → Checking → Reporting → the `slipway` executable. Only the server layer knows JSON-RPC.
+// Compression → Targets → Estimation → Checking → Reporting → the `slipway` executable. Only the server layer knows JSON-RPC.
 import PackageDescription
 
 let package = Package(
@@ -34,7 +34,14 @@ let package = Package(
         .target(name: "Conversion", dependencies: ["Compression", "ModelFormats", "ProtobufWire", "Manifest", "JSON"]),
         // Target compatibility: the cited catalogue (Schemas/targets, embedded), checks and estimates.
         .target(name: "Targets", dependencies: ["Manifest", "ModelFormats", "Diagnostics", "JSON"]),
-        .target(name: "Checking", dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "ModelFormats", "Targets"]),
+        // "What will these settings do to this model": the Compression engine on a model's real weights,
+        // with the results cache, the findings as diagnostics and the per-target estimate table.
+        .target(
+            name: "Estimation",
+            dependencies: ["ModelFormats", "Compression", "Manifest", "Targets", "JSON", "Diagnostics"]),
+        .target(
+            name: "Checking",
+            dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "ModelFormats", "Targets", "Estimation"]),
         .target(name: "Reporting", dependencies: ["Checking", "Diagnostics", "JSON"]),
         // The only module that knows JSON-RPC and LSP.
         .target(
@@ -45,7 +52,8 @@ let package = Package(
         .executableTarget(
             name: "slipway",
             dependencies: [
-                "Checking", "Reporting", "Manifest", "ModelFormats", "Compression", "Conversion", "Targets", "JSON",
+                "Checking", "Reporting", "Manifest", "ModelFormats", "Compression", "Conversion", "Targets", "Estimation",
+                "JSON",
                 "LanguageServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -74,6 +82,10 @@ let package = Package(
         .testTarget(
             name: "TargetsTests",
             dependencies: ["Targets", "Manifest", "ModelFormats", "Diagnostics", "JSON", "TestSupport"]),
+        .testTarget(
+            name: "EstimationTests",
+            dependencies: ["Estimation", "Compression", "ModelFormats", "Manifest", "Targets", "Diagnostics", "JSON",
+                           "TestSupport"]),
         .testTarget(
             name: "CheckingTests",
             dependencies: ["Checking", "Reporting", "Manifest", "Diagnostics", "JSON", "TestSupport"]

@@ -1,4 +1,5 @@
 import Diagnostics
+import Estimation
 import Manifest
 import ModelFormats
 import Targets
@@ -24,14 +25,22 @@ public struct ManifestChecker: Sendable {
     /// The target catalogue; nil skips the target checks (the CLI refuses to run when the embedded
     /// catalogue is unusable, so that this never happens silently there).
     public let catalogue: Catalogue?
+    /// Where estimates of the model's weights are kept between checks: the CLI passes one on disk; by default
+    /// one in memory for the whole process (the language server checks on every edit, and the weights rarely
+    /// change between edits); nil computes them every time.
+    public let estimateCache: (any EstimateCache)?
+
+    public static let sharedEstimateCache = MemoryEstimateCache()
 
     public init(
         fileSystem: any FileSystem = LocalFileSystem(), limits: YAMLLimits = .default,
-        catalogue: Catalogue? = try? Catalogue.embedded.get()
+        catalogue: Catalogue? = try? Catalogue.embedded.get(),
+        estimateCache: (any EstimateCache)? = ManifestChecker.sharedEstimateCache
     ) {
         self.fileSystem = fileSystem
         self.limits = limits
         self.catalogue = catalogue
+        self.estimateCache = estimateCache
     }
 
     /// Reads and checks a manifest on disk. I/O problems become diagnostics (SW0xxx), never thrown errors.
@@ -56,7 +65,7 @@ public struct ManifestChecker: Sendable {
         let folder = PathUtil.directory(of: path)
         for doc in file.documents {
             diagnostics += PathChecks(fileSystem: fileSystem, folder: folder).check(doc.manifest)
-            diagnostics += targetChecks(doc.manifest, folder: folder)
+            diagnostics += targetChecks(doc.manifest, folder: folder, text: bytes)
         }
         let suppressions = Suppressions(index: file.lineIndex)
         diagnostics = suppressions.apply(to: diagnostics, index: file.lineIndex)
@@ -68,7 +77,9 @@ public struct ManifestChecker: Sendable {
 extension ManifestChecker {
     /// Reads the model the manifest names (only when it is a file: a missing one is SW3001 already) and
     /// checks every target against the catalogue. Model reading stays here, out of the pure Manifest layer.
-    func targetChecks(_ m: Manifest, folder: String) -> [Diagnostic] {
+    /// When the model was read, the Compression engine estimates each quantizing target on its real weights
+    /// (cached): its findings become SW50xx diagnostics and its size feeds the size budget.
+    func targetChecks(_ m: Manifest, folder: String, text: [UInt8]) -> [Diagnostic] {
         guard let catalogue, !m.targets.isEmpty else { return [] }
         var model: Model?
         var out: [Diagnostic] = []
@@ -85,7 +96,10 @@ extension ManifestChecker {
                 }
             }
         }
-        return out + TargetChecks.check(manifest: m, model: model, catalogue: catalogue)
+        guard let model else { return out + TargetChecks.check(manifest: m, model: nil, catalogue: catalogue) }
+        let estimation = TargetEstimation.run(manifest: m, model: model, cache: estimateCache)
+        return out + TargetChecks.check(manifest: m, model: model, catalogue: catalogue, sizeBytes: estimation.sizes)
+            + estimation.diagnostics(manifest: m, text: text, modelPath: m.model?.path?.value)
     }
 }
 

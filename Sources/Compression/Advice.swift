@@ -43,6 +43,19 @@ public struct Finding: Sendable, Hashable {
     public var toDB: Double?
     /// Kind-specific figure: the zero fraction (already sparse), the non-finite count.
     public var value: Double?
+
+    /// For results read back from a cache (the Estimation layer's JSON round trip).
+    public init(kind: Kind, tensors: [String], message: String, scheme: String? = nil, alternative: String? = nil,
+                fromDB: Double? = nil, toDB: Double? = nil, value: Double? = nil) {
+        self.kind = kind
+        self.tensors = tensors
+        self.message = message
+        self.scheme = scheme
+        self.alternative = alternative
+        self.fromDB = fromDB
+        self.toDB = toDB
+        self.value = value
+    }
 }
 
 enum Advice {

@@ -124,6 +124,19 @@ public struct TensorSelection: Sendable, Hashable {
             return (0, rank - 1)
         case ("FULLY_CONNECTED", 1):
             return (0, rank >= 2 ? 1 : nil)
+        case ("LSTM", 1), ("LSTM", 2), ("GRU", 1), ("GRU", 2), ("RNN", 1), ("RNN", 2):
+            // W and R: [num_directions, gates · hidden, input or hidden]; each gate row sums over the last axis.
+            guard rank == 3 else { return nil }
+            return (1, 2)
+        case ("Attention", 1):
+            // com.microsoft Attention: the packed QKV projection [input_hidden, 3 · hidden], read as x · W.
+            guard rank == 2 else { return nil }
+            return (1, 0)
+        case ("UNIDIRECTIONAL_SEQUENCE_LSTM", 1...8), ("UNIDIRECTIONAL_SEQUENCE_RNN", 1...2),
+             ("BIDIRECTIONAL_SEQUENCE_LSTM", 1...8):
+            // TFLite gate weights are [units, input]: one output unit per row, as FULLY_CONNECTED.
+            guard rank == 2 else { return nil }
+            return (0, 1)
         case ("DEPTHWISE_CONV_2D", 1):
             // [1, H, W, C·multiplier]: each output channel sums over its own H × W window only.
             return (rank >= 4 ? 3 : rank - 1, nil)

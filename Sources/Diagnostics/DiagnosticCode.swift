@@ -54,7 +54,12 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case deprecatedDelegate = "SW4013"
     case unknownDevice = "SW4014"
 
-    // Budgets (estimate findings). SW50xx is left to the Compression engine's findings.
+    // Estimate findings: the Compression engine on the model's real weights, through Estimation.
+    case betterGranularity = "SW5001"
+    case int4NeedsPerBlock = "SW5002"
+    case tensorsLoseMost = "SW5003"
+    case nonFiniteWeights = "SW5004"
+    // Budgets (the Targets layer, with the size after quantization from Estimation when there is one).
     case sizeOverBudget = "SW5101"
     case memoryOverBudget = "SW5102"
     case latencyOverBudget = "SW5103"
@@ -63,7 +68,8 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         switch self {
         case .yaml11Boolean, .yaml11Number, .dataPathNotFound, .unusedSuppression, .pathEscapesProject,
             .unknownRuntimeVersion, .operatorsOnCPU, .quantizationSlow, .alreadyQuantized, .deprecatedDelegate,
-            .unknownDevice, .latencyOverBudget:
+            .unknownDevice, .latencyOverBudget, .betterGranularity, .int4NeedsPerBlock, .tensorsLoseMost,
+            .nonFiniteWeights:
             return .warning
         case .notAManifest:
             return .information
@@ -115,6 +121,10 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .dynamicShapes: "Dynamic input dimensions on a static-shape target"
         case .deprecatedDelegate: "Deprecated delegate"
         case .unknownDevice: "Device not in the catalogue"
+        case .betterGranularity: "Finer quantization scales would keep much more accuracy"
+        case .int4NeedsPerBlock: "4-bit weights without per-block scales"
+        case .tensorsLoseMost: "Tensors that quantization damages most"
+        case .nonFiniteWeights: "Weights hold NaN or infinite values"
         case .sizeOverBudget: "Size over budget"
         case .memoryOverBudget: "Memory over budget"
         case .latencyOverBudget: "Latency estimate over budget"

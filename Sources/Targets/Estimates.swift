@@ -169,7 +169,11 @@ public enum TargetEstimates {
     }
 
     /// The per-target table for `slipway estimate` (as JSON, and as text), one row per target with a runtime.
-    public static func table(manifest: Manifest, model: Model?, catalogue: Catalogue) -> JSONValue {
+    /// `sizeBytes` supplies sizes after optimization by target name (the Compression engine's, through
+    /// Estimation); targets without one get the simple estimate.
+    public static func table(
+        manifest: Manifest, model: Model?, catalogue: Catalogue, sizeBytes: [String: Int] = [:]
+    ) -> JSONValue {
         var rows: [JSONValue] = []
         guard let model else { return .object(["targets": .array([]), "note": "no model could be read"]) }
         let analysis = GraphAnalysis.analyze(model: model, inputs: manifestInputDims(manifest))
@@ -180,7 +184,8 @@ public enum TargetEstimates {
                     model: model, runtime: rt, version: t.runtime?.value.version,
                     delegate: t.delegate.flatMap { rt.delegate($0.value) }, catalogue: catalogue, analysis: analysis)
             }
-            let e = estimate(target: t, model: model, analysis: analysis, coverage: coverage, catalogue: catalogue)
+            let e = estimate(target: t, model: model, analysis: analysis, coverage: coverage, catalogue: catalogue,
+                             sizeBytes: sizeBytes[t.name.value])
             func met(_ b: Bool?) -> JSONValue { b.map { .bool($0) } ?? .null }
             rows.append(.object([
                 "target": .string(t.name.value),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Checking
+import Estimation
 import Reporting
 import Targets
 
@@ -36,6 +37,9 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Colour in text output: auto (a terminal without NO_COLOR), always or never.")
     var color: ColorChoice = .auto
 
+    @Flag(help: "Neither read nor write the estimates cache (see `slipway estimate --help`).")
+    var noCache = false
+
     func run() throws {
         let fs = LocalFileSystem()
         // The target checks need the catalogue compiled into the binary: refuse clearly rather than check less.
@@ -49,7 +53,9 @@ struct CheckCommand: ParsableCommand {
         let expansion = Discovery.expand(paths.isEmpty ? ["."] : paths, fileSystem: fs)
         for e in expansion.errors { printError("slipway: \(e)") }
         // Many manifests often name one model: read it once.
-        let checker = ManifestChecker(fileSystem: ModelCachingFileSystem(fs), catalogue: catalogue)
+        let checker = ManifestChecker(
+            fileSystem: ModelCachingFileSystem(fs), catalogue: catalogue,
+            estimateCache: noCache ? nil : EstimateCommand.defaultCache())
         let results = Discovery.checkAll(expansion.files, checker: checker)
         let useColor: Bool
         switch color {

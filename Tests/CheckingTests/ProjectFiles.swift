@@ -17,6 +17,7 @@ let projectFiles: InMemoryFileSystem = {
     for name in TargetFixtures.names {
         binary["models/\(name)"] = Repository.bytes("Tests/Fixtures/targets/\(name)") ?? []
     }
+    binary["models/nan_weights.onnx"] = Repository.bytes("Tests/Fixtures/estimate/nan_weights.onnx") ?? []
     binary["models/broken.onnx"] = Array("not a model, just text".utf8)
     return InMemoryFileSystem(binary: binary, folders: ["data/calib", "data/test"])
 }()

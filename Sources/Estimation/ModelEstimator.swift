@@ -1,0 +1,283 @@
+import Compression
+import JSON
+import ModelFormats
+
+/// A tensor the estimate will measure: its index in `Model.tensors` and the axes of its consumer.
+public struct PlannedTensor: Sendable, Hashable {
+    public var index: Int
+    public var name: String
+    public var channelAxis: Int?
+    public var reductionAxis: Int?
+    /// Why an axis was not derived from the consumers, if so.
+    public var note: String?
+}
+
+/// Which tensors an estimate measures and which it leaves out (with why), before any value is read.
+public struct EstimatePlan: Sendable, Hashable {
+    public var tensors: [PlannedTensor]
+    public var skipped: [SkippedTensor]
+    /// Names, types, shapes and axes of the selection: part of the cache key.
+    public var digest: String
+}
+
+/// "What will these settings do to this model": the one engine call the CLI, the checks and the language
+/// server share. It selects the weight tensors (`TensorSelection`, with each consumer's axes), streams their
+/// values from the model's mapping into `CompressionEngine.analyze`, and keeps the result in the cache.
+public enum ModelEstimator {
+    /// Part of every cache key: raise it when the engine's figures change for the same input.
+    public static let engineVersion = "compression-1"
+
+    /// The selection for `model`. Graph formats (ONNX, TFLite) compress the constant weight inputs of the
+    /// operators `TensorSelection.axes` knows (Conv, ConvTranspose, MatMul, Gemm, Gather embeddings, LSTM,
+    /// GRU, RNN, Attention; CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, TRANSPOSE_CONV, BATCH_MATMUL, …), in
+    /// every graph and `Constant` node; weight-only formats (safetensors, GGUF) every float tensor with at
+    /// least two dimensions.
+    public static func plan(_ model: Model, settings: EstimateSettings) -> EstimatePlan {
+        let selection = TensorSelection(
+            skip: settings.skip, minimumRank: 2, channelAxisOverride: settings.channelAxis,
+            includeOtherConsumers: model.graphs.isEmpty || settings.includeNonWeights)
+        var planned: [PlannedTensor] = []
+        var skipped: [SkippedTensor] = []
+        var digest = SHA256()
+        for (i, t) in model.tensors.enumerated() {
+            let candidate = TensorCandidate(name: t.name, dtype: t.dtype.name, shape: t.shape,
+                                            consumers: t.consumers.compactMap { use(of: $0, in: model) })
+            switch selection.decide(candidate) {
+            case .compress(let channel, let reduction, let note):
+                planned.append(PlannedTensor(index: i, name: t.name, channelAxis: channel, reductionAxis: reduction,
+                                             note: note))
+                digest.update("+\(t.name)|\(t.dtype.name)|\(t.shape)|\(channel ?? -1)|\(reduction ?? -1)\n")
+            case .skip(let reason):
+                skipped.append(SkippedTensor(name: t.name, reason: reason, elements: t.elementCount))
+                digest.update("-\(t.name)|\(reason.code)\n")
+            }
+        }
+        return EstimatePlan(tensors: planned, skipped: skipped, digest: digest.hexDigest())
+    }
+
+    static func use(of c: TensorConsumer, in model: Model) -> OperatorUse? {
+        guard c.graph >= 0, c.graph < model.graphs.count else { return nil }
+        let nodes = model.graphs[c.graph].nodes
+        guard c.node >= 0, c.node < nodes.count else { return nil }
+        let n = nodes[c.node]
+        var transB = false
+        if case .int(let v)? = n.attributes["transB"] { transB = v != 0 }
+        return OperatorUse(n.opType, input: c.inputIndex, transB: transB)
+    }
+
+    /// The estimate of `settings` on `model`, from `cache` when it holds one for the same file contents,
+    /// selection and settings; computed (and stored) otherwise.
+    public static func estimate(
+        _ model: Model, settings: EstimateSettings, cache: (any EstimateCache)? = nil
+    ) throws -> EstimateResult {
+        let plan = plan(model, settings: settings)
+        let files = [model.path] + externalFiles(model)
+        // The identity is taken before and after computing: a file that changed meanwhile is not cached
+        // under the old identity.
+        let identity = cache?.identity(of: files)
+        let key = identity.map { cacheKey(identity: $0, settings: settings, plan: plan) }
+        if let cache, let key, let stored = cache.load(key: key), var result = EstimateResult(json: stored) {
+            result.fromCache = true
+            return result
+        }
+        let report = try analyze(model, plan: plan, settings: settings)
+        // Through text and back, as a cached entry is: a fresh and a cached result are the same values.
+        guard let json = try? JSONValue.parse(resultJSON(report, model: model, plan: plan, settings: settings).serialized()),
+            let result = EstimateResult(json: json)
+        else { throw EstimateError.inconsistentResult }
+        if let cache, let key, cache.identity(of: files) == identity { cache.store(key: key, value: json) }
+        return result
+    }
+
+    static func cacheKey(identity: String, settings: EstimateSettings, plan: EstimatePlan) -> String {
+        "slipway-estimate\nengine=\(engineVersion)\nmodel=\(identity)\nsettings=\(settings.canonical)\ntensors=\(plan.digest)"
+    }
+
+    static func externalFiles(_ model: Model) -> [String] {
+        var seen: [String] = []
+        for t in model.tensors {
+            if case .external(let p, _, _) = t.storage, !seen.contains(p) { seen.append(p) }
+        }
+        return seen
+    }
+
+    /// Runs the engine on the planned tensors, with their values read in place from the model's mapping.
+    public static func analyze(_ model: Model, plan: EstimatePlan, settings: EstimateSettings) throws -> CompressionReport {
+        var weights: [WeightTensor] = []
+        var skipped = plan.skipped
+        var external: [String: MappedFile] = [:]
+        for p in plan.tensors {
+            guard p.index >= 0, p.index < model.tensors.count else { continue }
+            let t = model.tensors[p.index]
+            switch values(of: t, in: model, external: &external) {
+            case .success(let v):
+                weights.append(WeightTensor(name: t.name, shape: t.shape, channelAxis: p.channelAxis,
+                                            reductionAxis: p.reductionAxis, storedBytes: t.storedBytes, values: v))
+            case .failure(let e):
+                skipped.append(SkippedTensor(name: t.name, reason: .readFailed(e.message), elements: t.elementCount))
+            }
+        }
+        // The values point into the model's mapping (and the external files'): both live until the end.
+        return try withExtendedLifetime((model, external)) {
+            try CompressionEngine.analyze(weights, skipped: skipped, options: settings.options)
+        }
+    }
+
+    struct ReadError: Error { var message: String }
+
+    /// The bytes of a mapping, shared with the engine's reader threads: read-only, alive for the analysis.
+    struct Bytes: @unchecked Sendable {
+        let raw: UnsafeRawBufferPointer
+    }
+
+    static func values(of t: ConstantTensor, in model: Model, external: inout [String: MappedFile])
+        -> Result<WeightValues, ReadError>
+    {
+        let n = t.elementCount
+        let raw: UnsafeRawBufferPointer
+        switch t.storage {
+        case .none:
+            return n == 0 ? .success(.array([])) : .failure(ReadError(message: "no stored data"))
+        case .protobufField:
+            // Typed protobuf fields are not contiguous: decoded once (they are small in practice).
+            do {
+                return .success(.array(try model.withFloat32Values(of: t) { Array($0) }))
+            } catch {
+                return .failure(ReadError(message: error.description))
+            }
+        case .file:
+            do {
+                // The mapping belongs to `model`, which the caller keeps alive while the engine reads.
+                raw = try model.withStoredBytes(of: t) { $0 }
+            } catch {
+                return .failure(ReadError(message: error.description))
+            }
+        case .external(let path, let offset, let length):
+            let file: MappedFile
+            if let f = external[path] {
+                file = f
+            } else {
+                do { file = try MappedFile(path: path) } catch { return .failure(ReadError(message: error.description)) }
+                external[path] = file
+            }
+            guard let bytes = file.slice(offset: offset, length: length) else {
+                return .failure(ReadError(message: "data lies outside \(path)"))
+            }
+            raw = bytes
+        }
+        guard let width = elementBytes(t.dtype) else {
+            return .failure(ReadError(message: "\(t.dtype.name) values cannot be read as float32"))
+        }
+        guard n <= raw.count / width else {
+            return .failure(ReadError(message: "holds \(raw.count) bytes, fewer than \(n) values"))
+        }
+        if n == 0 { return .success(.array([])) }
+        #if _endian(little)
+            if t.dtype == .float32, let base = raw.baseAddress, Int(bitPattern: base) % MemoryLayout<Float>.alignment == 0 {
+                return .success(.buffer(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: n)))
+            }
+        #endif
+        let bytes = Bytes(raw: raw)
+        let dtype = t.dtype
+        return .success(.chunks(count: n) { range, out in
+            decode(bytes.raw, dtype, range, into: out)
+        })
+    }
+
+    static func elementBytes(_ d: DType) -> Int? {
+        switch d {
+        case .float32: return 4
+        case .float16, .bfloat16: return 2
+        case .float64: return 8
+        default: return nil
+        }
+    }
+
+    /// Little-endian float32 (unaligned), float16, bfloat16 and float64 to float32, values `range`.
+    static func decode(_ raw: UnsafeRawBufferPointer, _ d: DType, _ range: Range<Int>,
+                       into out: UnsafeMutableBufferPointer<Float>) {
+        var j = 0
+        switch d {
+        case .float32:
+            for i in range { out[j] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))); j += 1 }
+        case .float16:
+            for i in range {
+                out[j] = Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))))
+                j += 1
+            }
+        case .bfloat16:
+            for i in range {
+                out[j] = Float(bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))) << 16)
+                j += 1
+            }
+        case .float64:
+            for i in range { out[j] = Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)))); j += 1 }
+        default:
+            for k in 0..<out.count { out[k] = .nan }
+        }
+    }
+
+    /// The report as the CLI prints it, plus the model's sizes and the settings; this is also what the cache
+    /// stores, so that a cached and a fresh result are read back through the same code.
+    static func resultJSON(_ r: CompressionReport, model: Model, plan: EstimatePlan, settings: EstimateSettings) -> JSONValue {
+        guard case .object(var root) = r.json else { return r.json }
+        let stored = model.tensors.reduce(0) { $0 &+ $1.storedBytes }
+        let inFile = model.tensors.reduce(0) { s, t in
+            if case .external = t.storage { return s }
+            return s &+ t.storedBytes
+        }
+        let before = max(0, model.fileSize - inFile) &+ stored
+        let measuredBefore = r.totals.first?.bytesBefore ?? 0
+        let measuredAfter = r.totals.first?.bytesAfter ?? 0
+        // The stored type of each measured tensor (the engine sees float32 values only).
+        if case .array(let tensors)? = root["tensors"] {
+            var dtypes: [String: String] = [:]
+            for p in plan.tensors where p.index < model.tensors.count { dtypes[p.name] = model.tensors[p.index].dtype.name }
+            root["tensors"] = .array(tensors.map { t in
+                guard case .object(var o) = t, let name = o["name"]?.stringValue, let d = dtypes[name] else { return t }
+                o["dtype"] = .string(d)
+                return .object(o)
+            })
+        }
+        root["model"] = [
+            "path": .string(model.path), "format": .string(model.format.rawValue),
+            "bytes_before": .int(before), "bytes_after": .int(max(0, before - measuredBefore + measuredAfter)),
+        ]
+        root["settings"] = settings.json
+        let notes = plan.tensors.compactMap { p in p.note.map { JSONValue.object(["name": .string(p.name), "note": .string($0)]) } }
+        if !notes.isEmpty { root["axis_notes"] = .array(notes) }
+        return .object(root)
+    }
+}
+
+public enum EstimateError: Error, CustomStringConvertible {
+    case inconsistentResult
+    public var description: String { "the engine's result could not be read back (a bug: please report it)" }
+}
+
+extension EstimateSettings {
+    public var json: JSONValue {
+        var o: JSONObject = [
+            "weights": .string(weights.rawValue), "granularity": .string(granularityText),
+            "symmetric": .bool(symmetric), "reduce_range": .bool(reduceRange), "widen_range_to_zero": .bool(widenRangeToZero),
+            "channel_axis": channelAxis.map { .int($0) } ?? .null, "scheme": .string(scheme.label),
+            "skip": .array(skip.map { .string($0) }),
+        ]
+        switch pruning {
+        case .sparsity(let s)?: o["prune"] = ["sparsity": .double(s)]
+        case .threshold(let t)?: o["prune"] = ["threshold": .double(Double(t))]
+        case .pattern(let n, let m)?: o["prune"] = ["pattern": .string("\(n):\(m)")]
+        case nil: o["prune"] = .null
+        }
+        return .object(o)
+    }
+
+    /// The manifest's spelling (`per-block:32`).
+    public var granularityText: String {
+        switch granularity {
+        case .perTensor: return "per-tensor"
+        case .perChannel: return "per-channel"
+        case .perBlock(let n): return "per-block:\(n)"
+        }
+    }
+}

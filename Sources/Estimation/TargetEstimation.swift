@@ -1,0 +1,147 @@
+import Diagnostics
+import JSON
+import Manifest
+import ModelFormats
+import Targets
+
+/// The estimate of every target of a manifest: targets with equal settings share one computation.
+public struct TargetEstimation: Sendable {
+    /// By target name; absent for targets that do not quantize (nothing to estimate).
+    public var results: [String: EstimateResult]
+    /// By target name: why the estimate failed (invalid settings such as an N:M pattern the engine refuses).
+    public var failures: [String: String]
+
+    public static func run(manifest: Manifest, model: Model, cache: (any EstimateCache)?) -> TargetEstimation {
+        var bySettings: [EstimateSettings: Result<EstimateResult, EstimateFailure>] = [:]
+        var out = TargetEstimation(results: [:], failures: [:])
+        for t in manifest.targets {
+            guard let s = EstimateSettings(target: t) else { continue }
+            let r: Result<EstimateResult, EstimateFailure>
+            if let done = bySettings[s] {
+                r = done
+            } else {
+                do { r = .success(try ModelEstimator.estimate(model, settings: s, cache: cache)) } catch {
+                    r = .failure(EstimateFailure(message: "\(error)"))
+                }
+                bySettings[s] = r
+            }
+            switch r {
+            case .success(let e): out.results[t.name.value] = e
+            case .failure(let f): out.failures[t.name.value] = f.message
+            }
+        }
+        return out
+    }
+
+    /// Each estimated target's size after quantization, for the Targets budget check.
+    public var sizes: [String: Int] { results.mapValues(\.modelBytesAfter) }
+
+    /// The findings of every target as diagnostics, said once where targets share their settings.
+    public func diagnostics(manifest: Manifest, text: [UInt8]?, modelPath: String?) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        for t in manifest.targets {
+            guard let r = results[t.name.value] else { continue }
+            out += EstimateDiagnostics.diagnostics(target: t, result: r, text: text, modelPath: modelPath)
+        }
+        return EstimateDiagnostics.merged(out)
+    }
+}
+
+struct EstimateFailure: Error {
+    var message: String
+}
+
+/// The per-target table of `slipway estimate MANIFEST`: the Targets layer's row (device, MACs, memory,
+/// latency, budgets) with the size after quantization from the engine, and the engine's accuracy figures.
+public enum EstimateTable {
+    public static func build(manifest: Manifest, model: Model?, catalogue: Catalogue, estimation: TargetEstimation)
+        -> JSONValue
+    {
+        let base = TargetEstimates.table(manifest: manifest, model: model, catalogue: catalogue,
+                                         sizeBytes: estimation.sizes)
+        guard case .object(var root) = base, case .array(let rows)? = root["targets"] else { return base }
+        root["targets"] = .array(rows.map { row in
+            guard case .object(var o) = row, let name = o["target"]?.stringValue else { return row }
+            o["size_before_bytes"] = model.map { .int(estimateBefore($0, estimation.results[name])) } ?? .null
+            if let e = estimation.results[name] {
+                o["scheme"] = .string(e.scheme)
+                o["sqnr_db_aggregate"] = num(e.sqnrDBAggregate)
+                o["sqnr_db_min"] = num(e.sqnrDBMin)
+                o["worst"] = .array(e.worst.map { ["name": .string($0.name), "sqnr_db": .double($0.sqnrDB)] })
+                o["cache"] = .string(e.fromCache ? "hit" : "miss")
+                if let t = e.pruningThreshold {
+                    o["pruning"] = ["threshold": .double(t), "sparsity": num(e.pruningSparsity),
+                                    "energy_retained": num(e.pruningEnergyRetained)]
+                }
+            } else if let f = estimation.failures[name] {
+                o["estimate_error"] = .string(f)
+            }
+            return .object(o)
+        })
+        return .object(root)
+    }
+
+    static func estimateBefore(_ m: Model, _ e: EstimateResult?) -> Int {
+        e?.modelBytesBefore ?? m.fileSize
+    }
+
+    /// True when some target misses a budget.
+    public static func missesBudget(_ table: JSONValue) -> Bool {
+        (table["targets"]?.arrayValue ?? []).contains { row in
+            ["size_budget_met", "memory_budget_met", "latency_budget_met"].contains { row[$0]?.boolValue == false }
+        }
+    }
+
+    /// Aligned text: one line per target, then its worst tensors.
+    public static func text(_ table: JSONValue) -> String {
+        let header = ["target", "scheme", "size", "SQNR agg/min", "MACs", "peak act.", "latency", "budgets"]
+        var lines = [header]
+        var worst: [String] = []
+        for row in table["targets"]?.arrayValue ?? [] {
+            func mb(_ k: String) -> String { row[k]?.intValue.map { mbText($0) } ?? "-" }
+            var budgets: [String] = []
+            for (k, n) in [("size_budget_met", "size"), ("memory_budget_met", "memory"), ("latency_budget_met", "latency")] {
+                if let b = row[k]?.boolValue { budgets.append("\(n) \(b ? "ok" : "MISSED")") }
+            }
+            let sqnr = row["sqnr_db_aggregate"].flatMap(\.doubleValue).map { a in
+                "\(dbText(a)) / \(row["sqnr_db_min"]?.doubleValue.map(dbText) ?? "exact")"
+            } ?? "-"
+            let name = row["target"]?.stringValue ?? ""
+            lines.append([
+                name, row["scheme"]?.stringValue ?? (row["estimate_error"] != nil ? "error" : "float"),
+                "\(mb("size_before_bytes")) → \(mb("size_bytes"))", sqnr, countText(row["macs"]?.intValue ?? 0),
+                mb("peak_activation_bytes"), row["latency_ms"]?.doubleValue.map { msText($0) } ?? "-",
+                budgets.isEmpty ? "-" : budgets.joined(separator: ", "),
+            ])
+            let w = (row["worst"]?.arrayValue ?? []).compactMap { t -> String? in
+                guard let n = t["name"]?.stringValue, let d = t["sqnr_db"]?.doubleValue else { return nil }
+                return "\(n) \(dbText(d))"
+            }
+            if !w.isEmpty { worst.append("  \(name): worst tensors \(w.joined(separator: ", "))") }
+            if let e = row["estimate_error"]?.stringValue { worst.append("  \(name): no estimate: \(e)") }
+        }
+        var widths = [Int](repeating: 0, count: header.count)
+        for l in lines { for (i, c) in l.enumerated() { widths[i] = max(widths[i], c.count) } }
+        let body = lines.map { l in
+            l.enumerated().map { i, c in c + String(repeating: " ", count: widths[i] - c.count) }.joined(separator: "  ")
+        }.map { String($0.reversed().drop(while: { $0 == " " }).reversed()) }
+        return (body + worst).joined(separator: "\n") + "\n"
+    }
+
+    static func num(_ d: Double?) -> JSONValue { d.map { $0.isFinite ? .double($0) : .null } ?? .null }
+    static func mbText(_ b: Int) -> String {
+        let mb = Double(b) / 1e6
+        return mb >= 10 ? "\(Int(mb.rounded())) MB" : "\(Double(Int(mb * 1000)) / 1000) MB"
+    }
+    static func msText(_ ms: Double) -> String {
+        guard ms.isFinite, ms < 1e12 else { return "> 10⁹ s" }
+        return ms >= 10 ? "\(Int(ms.rounded())) ms" : "\(Double(Int(ms * 1000)) / 1000) ms"
+    }
+    static func dbText(_ d: Double) -> String { "\((d * 10).rounded() / 10) dB" }
+    static func countText(_ n: Int) -> String {
+        if n >= 1_000_000_000 { return "\(Double(n / 10_000_000) / 100) G" }
+        if n >= 1_000_000 { return "\(Double(n / 10_000) / 100) M" }
+        if n >= 1000 { return "\(Double(n / 10) / 100) k" }
+        return String(n)
+    }
+}
