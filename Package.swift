@@ -48,6 +48,7 @@ let package = Package(
             name: "LanguageServer",
             dependencies: [
                 "Checking", "Manifest", "YAMLSyntax", "Diagnostics", "JSON", "ModelFormats", "Targets", "Conversion",
+                "Estimation",
             ]),
         .executableTarget(
             name: "slipway",

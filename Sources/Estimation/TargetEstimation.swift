@@ -129,15 +129,15 @@ public enum EstimateTable {
     }
 
     static func num(_ d: Double?) -> JSONValue { d.map { $0.isFinite ? .double($0) : .null } ?? .null }
-    static func mbText(_ b: Int) -> String {
+    public static func mbText(_ b: Int) -> String {
         let mb = Double(b) / 1e6
         return mb >= 10 ? "\(Int(mb.rounded())) MB" : "\(Double(Int(mb * 1000)) / 1000) MB"
     }
-    static func msText(_ ms: Double) -> String {
+    public static func msText(_ ms: Double) -> String {
         guard ms.isFinite, ms < 1e12 else { return "> 10⁹ s" }
         return ms >= 10 ? "\(Int(ms.rounded())) ms" : "\(Double(Int(ms * 1000)) / 1000) ms"
     }
-    static func dbText(_ d: Double) -> String { "\((d * 10).rounded() / 10) dB" }
+    public static func dbText(_ d: Double) -> String { "\((d * 10).rounded() / 10) dB" }
     static func countText(_ n: Int) -> String {
         if n >= 1_000_000_000 { return "\(Double(n / 10_000_000) / 100) G" }
         if n >= 1_000_000 { return "\(Double(n / 10_000) / 100) M" }

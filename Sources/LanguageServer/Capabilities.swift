@@ -51,7 +51,7 @@ struct ClientCapabilities: Sendable {
 }
 
 enum ServerCapabilities {
-    static let commands = ["slipway.checkWorkspace", "slipway.inspect", "slipway.convert"]
+    static let commands = ["slipway.checkWorkspace", "slipway.inspect", "slipway.convert", "slipway.estimate"]
     static let watchedGlobs = ["**/*.{onnx,tflite,safetensors,gguf}", "**/*.slipway.{yaml,yml}", "**/slipway.yaml"]
 
     static func make(for client: ClientCapabilities, unit: ColumnUnit) -> JSONObject {
@@ -67,6 +67,7 @@ enum ServerCapabilities {
                 ]
                 : true,
             "documentSymbolProvider": true,
+            "codeLensProvider": ["resolveProvider": false],
             "documentLinkProvider": ["resolveProvider": false],
             "foldingRangeProvider": true,
             "selectionRangeProvider": true,
@@ -75,6 +76,7 @@ enum ServerCapabilities {
         if client.pullDiagnostics {
             caps["diagnosticProvider"] = ["identifier": "slipway", "interFileDependencies": true, "workspaceDiagnostics": false]
         }
+        if client.inlayHints { caps["inlayHintProvider"] = ["resolveProvider": false] }
         if client.workspaceFolders {
             caps["workspace"] = ["workspaceFolders": ["supported": true, "changeNotifications": true]]
         }

@@ -21,6 +21,15 @@ enum Commands {
             return checkWorkspace(r)
         case "slipway.convert":
             return try await convert(r, args)
+        case "slipway.estimate":
+            // The per-target table of `slipway estimate MANIFEST`, for the manifest open at the URI.
+            guard let view = EstimateView(r) else {
+                throw ResponseError(.requestFailed, "no estimate: the manifest's model cannot be read, or the manifest is not open")
+            }
+            if let target = args.dropFirst().first?.stringValue {
+                return Features.Reply(result: view.row(target) ?? .null)
+            }
+            return Features.Reply(result: view.table)
         case let other:
             throw .invalidParams("unknown command '\(other ?? "")'; known: \(ServerCapabilities.commands.joined(separator: ", "))")
         }

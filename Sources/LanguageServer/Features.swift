@@ -73,7 +73,7 @@ enum Features {
         case "textDocument/selectionRange": return { r in wrap { () throws(ResponseError) in try Outline.selection(r) } }
         case "textDocument/documentLink": return { r in .success(Reply(result: Outline.links(r))) }
         case "textDocument/codeLens": return { r in .success(Reply(result: Lenses.codeLenses(r))) }
-        case "textDocument/inlayHint": return { _ in .success(Reply(result: [])) }
+        case "textDocument/inlayHint": return { r in .success(Reply(result: InlayHints.hints(r))) }
         case "textDocument/diagnostic": return { r in .success(Reply(result: pullDiagnostics(r))) }
         case "workspace/executeCommand": return { r in
             do throws(ResponseError) { return .success(try await Commands.execute(r)) } catch { return .failure(error) }

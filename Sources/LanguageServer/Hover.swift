@@ -32,6 +32,12 @@ enum Hover {
         if cur.keys.first == "targets" {
             let target = cur.keys.count >= 2 ? r.analysis?.manifest?.target(named: cur.keys[1]) : nil
             sections += TargetHover.sections(keys: cur.keys, value: cur.isOnKey ? nil : cur.node.scalar?.text, target: target)
+            // On a target's name or its optimization: what its settings do to this model.
+            if cur.keys.count == 2 || (cur.keys.count >= 3 && cur.keys[2] == "optimize"), let md = EstimateView(r)?.markdown(cur.keys[1]) {
+                sections.append(md)
+            }
+        } else if cur.keys.first == "optimize", let view = EstimateView(r) {
+            sections += view.manifest.targets.compactMap { view.markdown($0.name.value) }
         }
         if cur.keys == ["model", "path"], !cur.isOnKey, let s = cur.node.scalar, let doc = r.document {
             sections.append(modelSummary(s.text, manifestURI: doc.uri))

@@ -1,4 +1,6 @@
 import Checking
+import Diagnostics
+import Estimation
 import JSON
 import ModelFormats
 
@@ -26,9 +28,19 @@ enum Lenses {
                 "command": ["title": .string(title), "command": "slipway.inspect", "arguments": [.string(full)]],
             ])
         }
-        // On each target: convert it (an artifact and its report, written atomically).
+        // On each target: its estimate, and convert it (an artifact and its report, written atomically).
+        let estimates = EstimateView(r)
         for m in manifests {
             for t in m.manifest.targets where t.runtime != nil {
+                if let row = estimates?.row(t.name.value) {
+                    let summary = EstimateView.summary(row)
+                    if !summary.isEmpty {
+                        out.append([
+                            "range": r.lspRange(t.name.range),
+                            "command": ["title": .string(summary), "command": "slipway.estimate", "arguments": [.string(doc.uri), .string(t.name.value)]],
+                        ])
+                    }
+                }
                 out.append([
                     "range": r.lspRange(t.name.range),
                     "command": ["title": "▶ Convert", "command": "slipway.convert", "arguments": [.string(doc.uri), .string(t.name.value)]],
@@ -53,5 +65,27 @@ enum Lenses {
         if n >= 1_000_000 { return "\(Double(n / 100_000) / 10) MB" }
         if n >= 1_000 { return "\(n / 1_000) KB" }
         return "\(n) B"
+    }
+}
+
+/// Inlay hints: after a `weights:` value, what those settings do to the model ("≈ 32 KB · 41.2 dB").
+enum InlayHints {
+    static func hints(_ r: Features.Request) -> JSONValue {
+        guard let doc = r.document, let view = EstimateView(r) else { return [] }
+        let range = (try? r.range()) ?? ByteRange(0, doc.bytes.count)
+        var out: [JSONValue] = []
+        for t in view.manifest.targets {
+            guard let w = t.optimize.quantize?.weights, w.range.end >= range.start, w.range.start <= range.end,
+                let row = view.row(t.name.value), let after = row["size_bytes"]?.intValue
+            else { continue }
+            var label = "≈ \(EstimateTable.mbText(after))"
+            if let db = row["sqnr_db_aggregate"]?.doubleValue { label += " · \(EstimateTable.dbText(db))" }
+            if out.contains(where: { $0["position"] == LSP.position(w.range.end, in: doc.lineIndex, unit: r.unit) }) { continue }
+            out.append([
+                "position": LSP.position(w.range.end, in: doc.lineIndex, unit: r.unit), "label": .string(label),
+                "paddingLeft": true, "tooltip": .string("Estimated for target '\(t.name.value)'"),
+            ])
+        }
+        return .array(out)
     }
 }

@@ -218,3 +218,40 @@ import Glibc
         }
     }
 }
+
+@Suite struct EstimateFeatureSpec {
+    static let manifest = """
+        slipway: 1
+        model: {path: models/kws.onnx}
+        optimize:
+          quantize: {weights: int8, granularity: per-channel}
+        targets:
+          ser1️⃣ver:
+            runtime: onnxruntime@1.20
+            device: x86-64-avx512-vnni
+            optimize:
+              quantize: {weights: int42️⃣, granularity: "per-block:32"}
+        """
+
+    @Test func lensesHintsHoverAndTheCommandShowTheEstimate() async throws {
+        let dir = try ConvertCommandSpec.project()
+        let c = try await TestClient.initialized(capabilities: ["textDocument": ["inlayHint": [:], "hover": ["contentFormat": ["markdown"]]]])
+        let f = await c.open(Self.manifest, uri: "file://\(dir)/e.slipway.yaml")
+        let lenses = try await c.request("textDocument/codeLens", ["textDocument": f.textDocument]).arrayValue ?? []
+        let estimate = try #require(lenses.first { $0["command"]?["command"] == "slipway.estimate" })
+        let title = estimate["command"]?["title"]?.stringValue ?? ""
+        #expect(title.contains(" → "))
+        #expect(title.contains(" dB"))
+        #expect(title.contains("~"))
+        let hints = try await c.request("textDocument/inlayHint", ["textDocument": f.textDocument, "range": ["start": ["line": 0, "character": 0], "end": ["line": 20, "character": 0]]]).arrayValue ?? []
+        #expect(hints.count == 1)
+        #expect(hints.first?["position"] == f.position("2️⃣"))
+        #expect(hints.first?["label"]?.stringValue?.hasPrefix("≈ ") == true)
+        let hover = try await c.request("textDocument/hover", f.at("1️⃣"))["contents"]?["value"]?.stringValue ?? ""
+        #expect(hover.contains("**Estimate for server**"))
+        #expect(hover.contains("Worst tensor SQNR"))
+        let row = try await c.request("workspace/executeCommand", ["command": "slipway.estimate", "arguments": [.string(f.uri), "server"]])
+        #expect(row["scheme"]?.stringValue?.contains("int4") == true)
+        #expect(row["sqnr_db_aggregate"]?.doubleValue != nil)
+    }
+}
