@@ -96,9 +96,12 @@ extension ManifestChecker {
                 }
             }
         }
-        guard let model else { return out + TargetChecks.check(manifest: m, model: nil, catalogue: catalogue) }
+        guard let model else {
+            return out + TextFixes.add(TargetChecks.check(manifest: m, model: nil, catalogue: catalogue), manifest: m, model: nil, text: text)
+        }
         let estimation = TargetEstimation.run(manifest: m, model: model, cache: estimateCache)
-        return out + TargetChecks.check(manifest: m, model: model, catalogue: catalogue, sizeBytes: estimation.sizes)
+        let targets = TargetChecks.check(manifest: m, model: model, catalogue: catalogue, sizeBytes: estimation.sizes)
+        return out + TextFixes.add(targets, manifest: m, model: model, text: text)
             + estimation.diagnostics(manifest: m, text: text, modelPath: m.model?.path?.value)
     }
 }

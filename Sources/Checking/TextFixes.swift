@@ -1,0 +1,83 @@
+import Diagnostics
+import Manifest
+import ModelFormats
+import YAMLSyntax
+
+/// Fixes that need the manifest's text and the model together, added to the Targets layer's diagnostics
+/// here (Targets sees neither the text nor the YAML tree): "add calibration data" for SW4010 and "fix the
+/// dynamic inputs" for SW4012.
+enum TextFixes {
+    static func add(_ ds: [Diagnostic], manifest m: Manifest, model: Model?, text: [UInt8]) -> [Diagnostic] {
+        ds.map { d in
+            guard d.fixes.isEmpty else { return d }
+            var d = d
+            switch d.code {
+            case .calibrationMissing:
+                if let edit = calibration(at: d.range, root: m.root, text: text) {
+                    d.fixes = [Fix(title: "Add calibration data (calibration: data/calib/)", edits: [edit])]
+                }
+            case .dynamicShapes:
+                if let model, let edit = staticInputs(model, manifest: m, text: text) {
+                    d.fixes = [Fix(title: "Fix the dynamic input dimensions to 1 under model.inputs", edits: [edit])]
+                }
+            default: break
+            }
+            return d
+        }
+    }
+
+    /// Inserts `calibration:` into the mapping that holds the `activations` value at `range`.
+    static func calibration(at range: ByteRange, root: YAMLNode?, text: [UInt8]) -> TextEdit? {
+        guard let root, let mapping = mapping(holdingValueAt: range, in: root, depth: 0) else { return nil }
+        return insert("calibration", "data/calib/", into: mapping, text: text)
+    }
+
+    /// Inserts `inputs:` under `model` with each input's shape, dynamic dimensions set to 1.
+    static func staticInputs(_ model: Model, manifest m: Manifest, text: [UInt8]) -> TextEdit? {
+        guard m.model?.inputs.isEmpty ?? false, let modelNode = m.root?["model"], modelNode.pairs != nil else { return nil }
+        let shapes: [String] = model.inputs.compactMap { input in
+            guard let dims = input.shape else { return nil }
+            let ds = dims.map { d -> String in
+                if case .fixed(let n) = d { return String(n) }
+                return "1"
+            }
+            let name = input.name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." } ? input.name : "\"\(input.name)\""
+            return "\(name): [\(ds.joined(separator: ", "))]"
+        }
+        guard !shapes.isEmpty else { return nil }
+        return insert("inputs", "{\(shapes.joined(separator: ", "))}", into: modelNode, text: text)
+    }
+
+    static func mapping(holdingValueAt range: ByteRange, in node: YAMLNode, depth: Int) -> YAMLNode? {
+        guard depth < 64 else { return nil }
+        if let pairs = node.pairs {
+            if pairs.contains(where: { !$0.isMerged && $0.value.range == range }) { return node }
+            for p in pairs where !p.isMerged && p.value.range.start <= range.start && range.end <= p.value.range.end {
+                if let m = mapping(holdingValueAt: range, in: p.value, depth: depth + 1) { return m }
+            }
+        }
+        for item in node.items ?? [] where item.range.start <= range.start && range.end <= item.range.end {
+            if let m = mapping(holdingValueAt: range, in: item, depth: depth + 1) { return m }
+        }
+        return nil
+    }
+
+    /// `key: value` added to a mapping: before the closing brace of a flow mapping, or as a new line at
+    /// the indentation of a block mapping's keys.
+    static func insert(_ key: String, _ value: String, into mapping: YAMLNode, text: [UInt8]) -> TextEdit? {
+        guard mapping.aliasRange == nil, let last = mapping.pairs?.last(where: { !$0.isMerged }),
+            mapping.range.start < text.count
+        else { return nil }
+        if text[mapping.range.start] == UInt8(ascii: "{") {
+            return TextEdit(range: .at(last.value.range.end), newText: ", \(key): \(value)")
+        }
+        var lineStart = last.key.range.start
+        while lineStart > 0, text[lineStart - 1] != 0x0A { lineStart -= 1 }
+        let indent = last.key.range.start - lineStart
+        guard text[lineStart..<last.key.range.start].allSatisfy({ $0 == 0x20 }) else { return nil }
+        var end = last.value.range.end
+        while end < text.count, text[end] != 0x0A { end += 1 }
+        let newline = end < text.count ? "" : "\n"
+        return TextEdit(range: .at(min(end + 1, text.count)), newText: newline + String(repeating: " ", count: indent) + "\(key): \(value)\n")
+    }
+}
