@@ -16,9 +16,9 @@ SUDO         := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "
 .PHONY: demo test build deps venv clients bench schema docs fixtures examples clean catalogue rules target-fixtures estimate-fixtures
 
 deps:
-	@if [ ! -f /usr/include/yaml.h ] || ! command -v pkg-config >/dev/null; then \
-	  echo "installing libyaml-dev and pkg-config with apt-get"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libyaml-dev pkg-config; \
+	@if [ ! -f /usr/include/yaml.h ] || ! command -v pkg-config >/dev/null || ! command -v python3 >/dev/null; then \
+	  echo "installing libyaml-dev, pkg-config and python3 with apt-get"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libyaml-dev pkg-config python3 python3-venv; \
 	fi
 
 # Real editors the tests drive as LSP clients (Debian's packages).
