@@ -31,14 +31,16 @@ let package = Package(
         .target(name: "Compression", dependencies: ["ModelFormats"]),
         // Conversion: artifacts written from the manifest's settings (ONNX → ONNX natively), atomically, never
         // over the source, each with a JSON report beside it.
-        .target(name: "Conversion", dependencies: ["Compression", "ModelFormats", "ProtobufWire", "Manifest", "JSON"]),
+        // SHA-256 for artifact reports and cache keys (no crypto package needed for a checksum).
+        .target(name: "Hashing"),
+        .target(name: "Conversion", dependencies: ["Compression", "ModelFormats", "ProtobufWire", "Manifest", "JSON", "Hashing"]),
         // Target compatibility: the cited catalogue (Schemas/targets, embedded), checks and estimates.
         .target(name: "Targets", dependencies: ["Manifest", "ModelFormats", "Diagnostics", "JSON"]),
         // "What will these settings do to this model": the Compression engine on a model's real weights,
         // with the results cache, the findings as diagnostics and the per-target estimate table.
         .target(
             name: "Estimation",
-            dependencies: ["ModelFormats", "Compression", "Manifest", "Targets", "JSON", "Diagnostics"]),
+            dependencies: ["ModelFormats", "Compression", "Manifest", "Targets", "JSON", "Diagnostics", "Hashing"]),
         .target(
             name: "Checking",
             dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "ModelFormats", "Targets", "Estimation"]),
@@ -76,7 +78,7 @@ let package = Package(
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "ModelFormats"]),
         .testTarget(
             name: "ConversionTests",
-            dependencies: ["Conversion", "Compression", "ModelFormats", "ProtobufWire", "Manifest", "JSON"]),
+            dependencies: ["Conversion", "Compression", "ModelFormats", "ProtobufWire", "Manifest", "JSON", "Hashing"]),
         .testTarget(
             name: "LanguageServerTests",
             dependencies: ["LanguageServer", "Diagnostics", "JSON", "TestSupport"]),

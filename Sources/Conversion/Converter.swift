@@ -1,3 +1,4 @@
+import Hashing
 import Compression
 import JSON
 import Manifest

@@ -1,4 +1,5 @@
 import Compression
+import Hashing
 import JSON
 import Manifest
 import Testing

@@ -43,6 +43,7 @@ public struct SHA256: Sendable {
     }
 
     public mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
+    public mutating func update(_ s: String) { update(Array(s.utf8)) }
 
     public mutating func finalize() -> String {
         let bits = length &* 8
@@ -57,6 +58,11 @@ public struct SHA256: Sendable {
             return String(repeating: "0", count: 8 - s.count) + s
         }.joined()
     }
+
+    /// The digest as lowercase hex (`finalize` by the name the cache code reads best with).
+    public mutating func hexDigest() -> String { finalize() }
+
+    public static func hex(_ s: String) -> String { hex(Array(s.utf8)) }
 
     public static func hex(_ bytes: [UInt8]) -> String {
         var s = SHA256()
