@@ -1,6 +1,7 @@
 import Compression
 import Diagnostics
 import Manifest
+import Targets
 
 /// The Compression engine's findings for a target, as diagnostics on the manifest: on the target's effective
 /// `granularity` (else its `weights`) value, with fixes where the remedy is a value to write.
@@ -76,34 +77,8 @@ public enum EstimateDiagnostics {
     /// SW5003 is reported when keeping the named tensors in float raises the aggregate SQNR by this much.
     public static let minimumGainDB = 3.0
 
-    /// Diagnostics of several targets, said once per place: targets that inherit the same `optimize` get
-    /// one diagnostic naming all of them.
-    public static func merged(_ ds: [Diagnostic]) -> [Diagnostic] {
-        var out: [Diagnostic] = []
-        var index: [String: (at: Int, targets: [String])] = [:]
-        for d in ds {
-            let (target, rest) = split(d.message)
-            let key = "\(d.code.rawValue)|\(d.range.start)|\(d.range.end)|\(rest)"
-            if var seen = index[key], let target {
-                seen.targets.append(target)
-                index[key] = seen
-                out[seen.at].message = "targets " + seen.targets.map { "'\($0)'" }.joined(separator: ", ") + ": " + rest
-            } else {
-                index[key] = (out.count, target.map { [$0] } ?? [])
-                out.append(d)
-            }
-        }
-        return out
-    }
-
-    static func split(_ message: String) -> (String?, String) {
-        guard message.hasPrefix("target '") else { return (nil, message) }
-        let body = message.dropFirst(8)
-        guard let quote = body.firstIndex(of: "'") else { return (nil, message) }
-        let rest = body[quote...].dropFirst()
-        guard rest.hasPrefix(": ") else { return (nil, message) }
-        return (String(body[..<quote]), String(rest.dropFirst(2)))
-    }
+    /// Diagnostics of several targets, said once per place (the Targets layer's rule, shared).
+    public static func merged(_ ds: [Diagnostic]) -> [Diagnostic] { TargetChecks.mergedAcrossTargets(ds) }
 
     /// `int4-sym-per-block-32` → `per-block:32`; `int8-sym-per-channel` → `per-channel`.
     static func manifestGranularity(_ label: String) -> String? {

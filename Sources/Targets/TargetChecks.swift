@@ -31,11 +31,15 @@ public enum TargetChecks {
             var c = TargetContext(manifest: manifest, target: t, model: model, analysis: analysis, catalogue: catalogue)
             out += c.run(sizeBytes: sizeBytes[t.name.value])
         }
-        // Targets that inherit the manifest-wide `optimize` share its ranges: say each thing once, naming
-        // every target it concerns.
+        return mergedAcrossTargets(out)
+    }
+
+    /// Targets that inherit the manifest-wide `optimize` share its ranges: each thing is said once, naming
+    /// every target it concerns ("targets 'a', 'b': …"). Used for the target checks and the estimate findings.
+    public static func mergedAcrossTargets(_ ds: [Diagnostic]) -> [Diagnostic] {
         var merged: [Diagnostic] = []
         var index: [String: (at: Int, targets: [String])] = [:]
-        for d in out {
+        for d in ds {
             let (target, rest) = splitTarget(d.message)
             let key = "\(d.code.rawValue)|\(d.range.start)|\(d.range.end)|\(rest)"
             if var seen = index[key], let target {
