@@ -3,11 +3,15 @@
 public enum Suggest {
     public static func closest(to word: String, among candidates: [String]) -> String? {
         let norm = normalize(word)
-        if let exact = candidates.first(where: { normalize($0) == norm && $0 != word }) { return exact }
         let limit = max(1, min(3, word.count / 3))
         var best: (String, Int)?
         for c in candidates where c != word {
-            let d = distance(norm, normalize(c))
+            let n = normalize(c)
+            if n == norm { return c }
+            // Lengths further apart than the limit cannot be within it: skip the quadratic distance (a
+            // folder of thousands of files must not cost a check tens of milliseconds).
+            if abs(n.count - norm.count) > limit { continue }
+            let d = distance(norm, n)
             if d <= limit, d < (best?.1 ?? Int.max) { best = (c, d) }
         }
         if let best { return best.0 }
@@ -18,12 +22,16 @@ public enum Suggest {
         return nil
     }
 
-    static func normalize(_ s: String) -> [Character] {
-        Array(s.lowercased().map { $0 == "_" ? "-" : $0 })
+    /// Bytes, ASCII-lowercased, `_` read as `-` (names here are ASCII; other bytes compare as they are).
+    static func normalize(_ s: String) -> [UInt8] {
+        s.utf8.map { b in
+            if b >= 0x41 && b <= 0x5A { return b | 0x20 }
+            return b == UInt8(ascii: "_") ? UInt8(ascii: "-") : b
+        }
     }
 
     /// Optimal string alignment distance.
-    static func distance(_ a: [Character], _ b: [Character]) -> Int {
+    static func distance(_ a: [UInt8], _ b: [UInt8]) -> Int {
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
         var prev2 = [Int](repeating: 0, count: b.count + 1)

@@ -91,3 +91,16 @@ private func check(_ text: String, fs: InMemoryFileSystem = projectFiles, path: 
     }
 }
 
+
+@Suite struct SuggestionCostSpec {
+    /// A model path in a folder of thousands of files: the did-you-mean stays a linear scan with cheap
+    /// rejections, and still finds the near miss.
+    @Test func aBigFolderStillSuggestsTheNearMiss() {
+        var files: [String: String] = ["models/kws.onnx": "x"]
+        for i in 0..<5000 { files["models/unrelated-file-number-\(i).bin"] = "" }
+        let fs = InMemoryFileSystem(files: files)
+        let r = ManifestChecker(fileSystem: fs).check(
+            bytes: Array("slipway: 1\nmodel: {path: models/kws.onx}\n".utf8), path: "k.slipway.yaml")
+        #expect(r.diagnostics.first { $0.code == .modelNotFound }?.message.contains("did you mean 'models/kws.onnx'?") == true)
+    }
+}
