@@ -128,12 +128,15 @@ public enum ONNXConverter {
         }
 
         // Pruning first, with the engine's thresholds, then quantization of the pruned values.
+        // Pruning keeps to the tensors quantization would take (rank 2 and up): float16 also selects biases and
+        // norm scales, and zeroing half of a LayerNorm's scale is not what a sparsity target means.
+        let prunable = { (s: Selected) in model.tensors[s.index].shape.count >= 2 }
         if let p = settings.pruning {
-            let thresholds = try pruningThresholds(p, selected.map { s in
+            let thresholds = try pruningThresholds(p, selected.filter(prunable).map { s in
                 WeightTensor(name: uniqueName(model, s.index), shape: model.tensors[s.index].shape, channelAxis: s.channel,
                              reductionAxis: s.reduction, values: .array(s.values))
             })
-            for k in selected.indices {
+            for k in selected.indices where prunable(selected[k]) {
                 let shape = model.tensors[selected[k].index].shape
                 switch p {
                 case .sparsity, .threshold:
@@ -175,7 +178,7 @@ public enum ONNXConverter {
                     originalName: t.name, storedName: stored, dataType: 10, dims: t.shape, raw: raw,
                     producerNode: ONNXEncode.node(opType: "Cast", name: names.fresh("\(t.name)_Cast"), inputs: [stored],
                                                   outputs: [t.name], intAttributes: [("to", 1)]))
-                report[r].action = settings.pruning != nil ? "pruned+float16" : "float16"
+                report[r].action = settings.pruning != nil && prunable(s) ? "pruned+float16" : "float16"
                 report[r].overflow = overflow
                 continue
             }

@@ -437,6 +437,21 @@ def test_float16_weights_in_constant_nodes_and_if_loop_bodies(run, tmp_path):
         assert cosine(x, y) >= 0.9999
 
 
+def test_float16_after_pruning_prunes_matrices_only(run, tmp_path):
+    src, dst = EXAMPLES["encoder"], tmp_path / "enc16p.onnx"
+    report = convert(run, src, dst, "--float16", "--sparsity", "0.5")
+    model = onnx.load(str(dst))
+    onnx.checker.check_model(model, full_check=True)
+    stored = float16_stored(model)
+    for t in report["tensors"]:
+        if len(t["shape"]) >= 2 and t["action"] != "kept":
+            assert t["action"] == "pruned+float16" and abs((stored[t["name"]] == 0).mean() - 0.5) < 0.01, t["name"]
+        elif len(t["shape"]) == 1 and t["action"] != "kept":
+            # Biases and norm scales are stored in float16 but not pruned.
+            assert t["action"] == "float16" and np.array_equal(
+                stored[t["name"]], originals(src)[t["name"]].astype(np.float16)), t["name"]
+
+
 def test_manifest_target_with_float16_weights(run, tmp_path):
     proj = copy_example(tmp_path, "transformer-server")
     manifest = proj / "encoder.slipway.yaml"
