@@ -12,7 +12,8 @@ public struct ConversionSettings: Sendable, Hashable {
     public var channelAxis: Int?
     /// onnxruntime `quantize_dynamic` form (MatMulInteger / ConvInteger): not implemented yet.
     public var dynamic: Bool
-    /// Whole-model float16 with float32 edges: not implemented yet.
+    /// float16 weights (`--float16`; the same as `weights: float16`): each converted weight is stored in
+    /// float16 behind a `Cast` to float32, so computation, inputs and outputs stay float32.
     public var float16: Bool
     public var pruning: PruningSettings?
     /// Tensor name globs left in float.
@@ -33,6 +34,9 @@ public struct ConversionSettings: Sendable, Hashable {
         self.pruning = pruning
         self.skip = skip
     }
+
+    /// Either spelling of float16 weights.
+    public var isFloat16: Bool { float16 || weights == .float16 }
 
     /// The scheme the engine measures and the converter writes.
     public var scheme: QuantizationScheme? {

@@ -278,14 +278,16 @@ extension ConversionSettings {
     /// The settings as recorded in the report and hashed into the fingerprint (stable key order).
     public var json: JSONValue {
         var o = JSONObject()
-        o["weights"] = weights.map { .string($0.rawValue) } ?? .null
-        o["scheme"] = scheme.map { .string($0.label) } ?? .null
+        // Both spellings of float16 weights (--float16, weights: float16) record, and fingerprint, the same.
+        o["weights"] = isFloat16 ? "float16" : weights.map { .string($0.rawValue) } ?? .null
+        o["scheme"] = isFloat16 ? "float16" : scheme.map { .string($0.label) } ?? .null
         o["granularity"] = .string(granularity.label)
         o["symmetric"] = .bool(symmetric)
         o["reduce_range"] = .bool(reduceRange)
         o["channel_axis"] = channelAxis.map { .int($0) } ?? .null
         o["dynamic"] = .bool(dynamic)
-        o["float16"] = .bool(float16)
+        // "weights": float16 storage with float32 compute (the only float16 form written).
+        o["float16"] = isFloat16 ? "weights" : .bool(false)
         o["pruning"] = pruning.map { .string($0.label) } ?? .null
         o["skip"] = .array(skip.map { .string($0) })
         o["format"] = "qdq"
@@ -303,6 +305,7 @@ extension ConvertedTensor {
         o["action"] = .string(action)
         if let reason { o["reason"] = .string(reason) }
         if let sparsity { o["sparsity"] = .double(sparsity) }
+        if let overflow { o["overflow"] = .int(overflow) }
         return .object(o)
     }
 }

@@ -10,10 +10,12 @@ public struct ConvertedTensor: Sendable, Hashable {
     public var holder: String
     public var graph: Int
     public var shape: [Int]
-    /// "quantized", "pruned", "pruned+quantized", or "kept" (with `reason`).
+    /// "quantized", "pruned", "pruned+quantized", "float16", "pruned+float16", or "kept" (with `reason`).
     public var action: String
     public var reason: String?
     public var sparsity: Double?
+    /// float16: finite values that became ±infinity (|x| ≥ 65520, the first magnitudes that do not round to 65504).
+    public var overflow: Int?
 }
 
 /// An ONNX model rewritten in memory as a rope over the source mapping, ready for `SafeWriter`.
@@ -27,18 +29,24 @@ public struct ONNXConversion: @unchecked Sendable {  // the mapping is read-only
     public var compression: CompressionReport?
 }
 
-/// ONNX → ONNX weight conversion: pruning (zeros written in place) and weight-only quantization as
-/// `DequantizeLinear` on the weights (QDQ), for initializers, `Constant` nodes and tensors of any sub-graph.
+/// ONNX → ONNX weight conversion: pruning (zeros written in place), weight-only quantization as
+/// `DequantizeLinear` on the weights (QDQ), and float16 weights as `Cast(to=FLOAT)` on the weights, for
+/// initializers, `Constant` nodes and tensors of any sub-graph.
+///
+/// float16 stores the weights only: every operator still reads float32 (the Cast's output keeps the original
+/// name), so the inputs, outputs and kernels are those of the source model and every runtime runs it; the
+/// file about halves. Computing in float16 would need per-operator kernel knowledge and is not done.
 public enum ONNXConverter {
     public static func convert(path: String, settings: ConversionSettings) throws(ConversionError) -> ONNXConversion {
         if settings.dynamic {
             throw ConversionError(.unsupported, "--dynamic (MatMulInteger/ConvInteger with DynamicQuantizeLinear) is not implemented yet; use weight-only QDQ (the default)")
         }
-        if settings.float16 {
-            throw ConversionError(.unsupported, "--float16 (whole-model float16 with float32 edges) is not implemented yet")
+        let float16 = settings.isFloat16
+        if settings.float16, let w = settings.weights, w != .float16 {
+            throw ConversionError(.unsupported, "--float16 stores the weights as float16; it cannot be combined with \(w.rawValue) weights")
         }
-        if let w = settings.weights, !w.isInteger {
-            throw ConversionError(.unsupported, "\(w.rawValue) weights are not implemented yet for ONNX; use int8, uint8, int4 or uint4")
+        if let w = settings.weights, w == .bfloat16 {
+            throw ConversionError(.unsupported, "bfloat16 weights are not implemented yet for ONNX; use int8, uint8, int4, uint4 or float16")
         }
         let file: MappedFile
         let model: Model
@@ -51,12 +59,16 @@ public enum ONNXConverter {
         guard model.format == .onnx else {
             throw ConversionError(.unsupported, "\(path) is a \(model.format) model; this conversion rewrites ONNX models")
         }
-        let scheme = settings.scheme
+        // The integer scheme; float16 weights are written by their own branch below.
+        let scheme = float16 ? nil : settings.scheme
         let opsetBefore = model.opsets[""]
-        let (newOpset, newIR) = try opsetPlan(model: model, scheme: scheme)
+        let (newOpset, newIR) = try opsetPlan(model: model, scheme: scheme, float16: float16)
 
-        // Which tensors: the engine's selection policy, fed with each tensor's consumers.
-        let selection = TensorSelection(skip: settings.skip, channelAxisOverride: settings.channelAxis)
+        // Which tensors: the engine's selection policy, fed with each tensor's consumers. float16 also takes
+        // rank-1 tensors (biases, norm scales): they are float weights too and lose little in float16, while
+        // quantizing them per channel would not pay. Scalars stay: two bytes saved do not pay for a Cast.
+        let selection = TensorSelection(skip: settings.skip, minimumRank: float16 ? 1 : 2,
+                                        channelAxisOverride: settings.channelAxis)
         var report: [ConvertedTensor] = []
         struct Selected { var index: Int; var report: Int; var key: Int; var channel: Int; var reduction: Int; var values: [Float] }
         var selected: [Selected] = []
@@ -91,6 +103,13 @@ public enum ONNXConverter {
                 report.append(entry)
                 continue
             }
+            // A Constant's `value_float(s)` attribute is no TensorProto the rewriter could replace (typed
+            // TensorProto data is field 4); only float16 selects rank-1 tensors, where these occur.
+            if case .protobufField(_, let field) = t.storage, field != 4 {
+                entry.reason = "a Constant's value_floats attribute is not rewritten"
+                report.append(entry)
+                continue
+            }
             let values: [Float]
             do {
                 values = try model.withFloat32Values(of: t) { Array($0) }
@@ -109,12 +128,15 @@ public enum ONNXConverter {
         }
 
         // Pruning first, with the engine's thresholds, then quantization of the pruned values.
+        // Pruning keeps to the tensors quantization would take (rank 2 and up): float16 also selects biases and
+        // norm scales, and zeroing half of a LayerNorm's scale is not what a sparsity target means.
+        let prunable = { (s: Selected) in model.tensors[s.index].shape.count >= 2 }
         if let p = settings.pruning {
-            let thresholds = try pruningThresholds(p, selected.map { s in
+            let thresholds = try pruningThresholds(p, selected.filter(prunable).map { s in
                 WeightTensor(name: uniqueName(model, s.index), shape: model.tensors[s.index].shape, channelAxis: s.channel,
                              reductionAxis: s.reduction, values: .array(s.values))
             })
-            for k in selected.indices {
+            for k in selected.indices where prunable(selected[k]) {
                 let shape = model.tensors[selected[k].index].shape
                 switch p {
                 case .sparsity, .threshold:
@@ -132,7 +154,8 @@ public enum ONNXConverter {
         if !weights.isEmpty {
             do {
                 compression = try CompressionEngine.analyze(weights, options: CompressionOptions(
-                    schemes: [scheme ?? QuantizationScheme(.int8, granularity: .perChannel)], pruning: nil,
+                    schemes: [float16 ? QuantizationScheme(.float16)
+                        : scheme ?? QuantizationScheme(.int8, granularity: .perChannel)], pruning: nil,
                     workers: nil))
             } catch {
                 throw ConversionError(.unsupported, "the compression settings are invalid: \(error)")
@@ -146,6 +169,19 @@ public enum ONNXConverter {
             let r = s.report
             let zeros = s.values.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
             report[r].sparsity = s.values.isEmpty ? nil : Double(zeros) / Double(s.values.count)
+            if float16 {
+                // The stored tensor takes a new name; a Cast back to float32 produces the original one, so no
+                // consumer, value_info or graph output changes.
+                let (raw, overflow) = HalfPrecision.encode(s.values)
+                let stored = names.fresh("\(t.name)_fp16")
+                edits[s.key] = TensorEdit(
+                    originalName: t.name, storedName: stored, dataType: 10, dims: t.shape, raw: raw,
+                    producerNode: ONNXEncode.node(opType: "Cast", name: names.fresh("\(t.name)_Cast"), inputs: [stored],
+                                                  outputs: [t.name], intAttributes: [("to", 1)]))
+                report[r].action = settings.pruning != nil && prunable(s) ? "pruned+float16" : "float16"
+                report[r].overflow = overflow
+                continue
+            }
             guard let scheme else {
                 if settings.pruning != nil {
                     edits[s.key] = TensorEdit(originalName: t.name, storedName: t.name, dataType: 1, dims: t.shape,
@@ -183,7 +219,7 @@ public enum ONNXConverter {
                     ONNXEncode.tensor(name: scaleName, dataType: 1, dims: q.scaleShape, raw: ONNXEncode.float32LE(q.scales)),
                     ONNXEncode.tensor(name: zeroName, dataType: code, dims: q.scaleShape, raw: pack(q.zeroPoints, scheme.type)),
                 ],
-                dequantizeNode: ONNXEncode.node(
+                producerNode: ONNXEncode.node(
                     opType: "DequantizeLinear", name: names.fresh("\(t.name)_DequantizeLinear"),
                     inputs: [stored, scaleName, zeroName], outputs: [t.name], intAttributes: attributes))
             report[r].action = settings.pruning != nil ? "pruned+quantized" : "quantized"
@@ -208,13 +244,23 @@ public enum ONNXConverter {
 
     /// The opset and IR version the scheme's DequantizeLinear form needs, or a refusal naming the operators
     /// that keep the opset from being raised.
-    static func opsetPlan(model: Model, scheme: QuantizationScheme?) throws(ConversionError) -> (Int?, Int?) {
-        guard let scheme else { return (nil, nil) }
-        var needed = 10  // DequantizeLinear exists from opset 10, per tensor
-        var why = "DequantizeLinear"
-        if case .perChannel = scheme.granularity { needed = 13; why = "per-channel DequantizeLinear (axis)" }
-        if case .perBlock = scheme.granularity { needed = 21; why = "per-block DequantizeLinear (block_size)" }
-        if scheme.type.bits == 4 { needed = 21; why = "\(scheme.type.rawValue) DequantizeLinear" }
+    static func opsetPlan(model: Model, scheme: QuantizationScheme?, float16: Bool = false)
+        throws(ConversionError) -> (Int?, Int?)
+    {
+        var needed: Int
+        var why: String
+        if float16 {
+            needed = 6  // Cast's `to` is an integer from opset 6 (a string before)
+            why = "Cast with an integer `to`"
+        } else if let scheme {
+            needed = 10  // DequantizeLinear exists from opset 10, per tensor
+            why = "DequantizeLinear"
+            if case .perChannel = scheme.granularity { needed = 13; why = "per-channel DequantizeLinear (axis)" }
+            if case .perBlock = scheme.granularity { needed = 21; why = "per-block DequantizeLinear (block_size)" }
+            if scheme.type.bits == 4 { needed = 21; why = "\(scheme.type.rawValue) DequantizeLinear" }
+        } else {
+            return (nil, nil)
+        }
         let current = model.opsets[""] ?? 1
         let ir = model.formatVersion ?? 3
         guard current < needed else { return (current, max(ir, OpsetPolicy.minimumIRVersion(forOpset: current))) }

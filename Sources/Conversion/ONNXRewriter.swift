@@ -2,7 +2,7 @@ import ProtobufWire
 
 /// What replaces one stored float tensor (an initializer or a `Constant` node's `value`).
 struct TensorEdit: Sendable {
-    /// The value name consumers read; a `DequantizeLinear` produces it when the data is quantized.
+    /// The value name consumers read; a `DequantizeLinear` (quantized) or a `Cast` (float16) produces it.
     var originalName: String
     /// The name the stored data takes (the original name when only pruned).
     var storedName: String
@@ -11,8 +11,9 @@ struct TensorEdit: Sendable {
     var raw: [UInt8]
     /// Encoded `TensorProto`s added as initializers of the graph that holds the tensor (scale, zero point).
     var extraInitializers: [[UInt8]] = []
-    /// An encoded `NodeProto`: storedName, scale, zero point → originalName.
-    var dequantizeNode: [UInt8]?
+    /// An encoded `NodeProto` that turns the stored data back into originalName: `DequantizeLinear`
+    /// (storedName, scale, zero point) or `Cast(to=FLOAT)` (storedName).
+    var producerNode: [UInt8]?
 }
 
 /// Rewrites an ONNX `ModelProto` by walking its wire format: every field that no edit touches is copied as a
@@ -99,7 +100,7 @@ struct ONNXRewriter {
     }
 
     mutating func graph(_ range: Range<Int>) throws(WireError) -> WireOutput {
-        // Initializers usually follow the nodes in the file, but their dequantize nodes must come first
+        // Initializers usually follow the nodes in the file, but their producer nodes must come first
         // (nodes are topologically sorted): look them up before writing anything.
         var pre = ProtoReader(bytes, range: range)
         var local: [TensorEdit] = []
@@ -107,14 +108,14 @@ struct ONNXRewriter {
             guard f.number == 5, f.wireType == .lengthDelimited, let (_, e) = try edit(for: f.payload) else { continue }
             local.append(e)
         }
-        // Old models (IR < 4) also list initializers as graph inputs; a quantized one is now a node's output.
-        let produced = Set(local.filter { $0.dequantizeNode != nil }.map(\.originalName))
+        // Old models (IR < 4) also list initializers as graph inputs; a converted one is now a node's output.
+        let produced = Set(local.filter { $0.producerNode != nil }.map(\.originalName))
         var out = WireOutput()
         var wrotePrelude = false
         func prelude(_ out: inout WireOutput) {
             for e in local {
                 for t in e.extraInitializers { out.bytesField(5, t) }
-                if let n = e.dequantizeNode { out.bytesField(1, n) }
+                if let n = e.producerNode { out.bytesField(1, n) }
             }
         }
         var r = ProtoReader(bytes, range: range)
@@ -150,8 +151,8 @@ struct ONNXRewriter {
         return ""
     }
 
-    /// One node field, followed (for a `Constant` whose tensor is quantized) by the scale and zero-point
-    /// initializers and the dequantize node that now produces the Constant's original output.
+    /// One node field, followed (for a `Constant` whose tensor is converted) by the scale and zero-point
+    /// initializers and the node (DequantizeLinear or Cast) that now produces the Constant's original output.
     mutating func node(_ range: Range<Int>) throws(WireError) -> WireOutput {
         var r = ProtoReader(bytes, range: range)
         var opType = "", domain = ""
@@ -194,7 +195,7 @@ struct ONNXRewriter {
         if let (key, e) = constantEdit {
             applied.insert(key)
             for t in e.extraInitializers { out.bytesField(5, t) }
-            if let n = e.dequantizeNode { out.bytesField(1, n) }
+            if let n = e.producerNode { out.bytesField(1, n) }
         }
         return out
     }

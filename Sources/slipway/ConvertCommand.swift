@@ -42,7 +42,7 @@ struct ConvertCommand: AsyncParsableCommand {
     @Option(help: "Output path (with a model).")
     var output: String?
 
-    @Option(help: "Weight type: int8, uint8, int4 or uint4 (with a model).")
+    @Option(help: "Weight type: int8, uint8, int4, uint4 or float16 (with a model).")
     var weights: String?
 
     @Option(help: "per-tensor, per-channel (default) or per-block:N.")
@@ -57,7 +57,7 @@ struct ConvertCommand: AsyncParsableCommand {
     @Flag(help: "Dynamic quantization (MatMulInteger/ConvInteger): not implemented yet.")
     var dynamic = false
 
-    @Flag(help: "float16 model with float32 inputs and outputs: not implemented yet.")
+    @Flag(help: "float16 weights, each cast back to float32 (compute, inputs and outputs stay float32).")
     var float16 = false
 
     @Option(help: "Prune this fraction of each tensor's smallest weights.")
@@ -183,7 +183,7 @@ struct ConvertCommand: AsyncParsableCommand {
         var s = ConversionSettings()
         if let w = weights {
             guard let t = QuantizationType(rawValue: w) else {
-                throw ValidationError("--weights \(w): expected int8, uint8, int4 or uint4")
+                throw ValidationError("--weights \(w): expected int8, uint8, int4, uint4 or float16")
             }
             s.weights = t
         }

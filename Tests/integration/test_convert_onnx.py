@@ -2,7 +2,8 @@
 
 The converted models must pass `onnx.checker.check_model(full_check=True)`, run in onnxruntime with outputs
 close to the original's, store their weights as integers behind DequantizeLinear, and have exactly the
-quantization error that the Compression engine reports for them (the report beside the artifact).
+quantization error that the Compression engine reports for them (the report beside the artifact). float16
+weights are stored behind Cast(to=FLOAT) with the bits numpy's own rounding gives.
 """
 import hashlib
 import json
@@ -365,3 +366,107 @@ def test_sigint_leaves_no_partial_output(slipway, tmp_path):
     assert p.returncode in (130, -signal.SIGINT)
     assert not out.exists() and not pathlib.Path(str(out) + ".report.json").exists()
     assert not list(tmp_path.glob(".*slipway-tmp*"))
+
+
+def float16_stored(model):
+    """original name → stored float16 array, for every Cast(to=FLOAT) fed by a FLOAT16 initializer or Constant."""
+    out = {}
+    for g in all_graphs(model.graph):
+        tensors = {t.name: t for t in g.initializer}
+        for n in g.node:
+            if n.op_type == "Constant":
+                for a in n.attribute:
+                    if a.name == "value":
+                        tensors[n.output[0]] = a.t
+        for n in g.node:
+            if n.op_type == "Cast" and n.input[0] in tensors:
+                assert {a.name: a.i for a in n.attribute}["to"] == onnx.TensorProto.FLOAT
+                t = tensors[n.input[0]]
+                assert t.data_type == onnx.TensorProto.FLOAT16, n.input[0]
+                out[n.output[0]] = numpy_helper.to_array(t)
+    return out
+
+
+def io_types(model):
+    return [(v.name, v.type.tensor_type.elem_type) for v in (*model.graph.input, *model.graph.output)]
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_float16_weights_examples_are_valid_close_half_the_size_and_round_like_numpy(run, tmp_path, name):
+    src, dst = EXAMPLES[name], tmp_path / f"{name}.fp16.onnx"
+    report = convert(run, src, dst, "--float16")
+    assert report["settings"]["float16"] == "weights" and report["settings"]["weights"] == "float16"
+    model = onnx.load(str(dst))
+    onnx.checker.check_model(model, full_check=True)
+    assert io_types(model) == io_types(onnx.load(str(src)))  # the edges keep their types
+
+    x, y = run_both(src, dst)
+    assert cosine(x, y) >= 0.9999
+
+    size = dst.stat().st_size
+    assert report["sizes"]["after"] == size and size < 0.6 * src.stat().st_size
+
+    stored = float16_stored(model)
+    converted = {t["name"] for t in report["tensors"] if t["action"] == "float16"}
+    assert converted and set(stored) == converted
+    orig = originals(src)
+    for n, values in stored.items():
+        # numpy's float32 → float16 is IEEE round-to-nearest-even: the stored bits must be the same.
+        assert np.array_equal(values.view(np.uint16), orig[n].astype(np.float16).view(np.uint16)), n
+    assert all(t["overflow"] == 0 for t in report["tensors"] if t["action"] == "float16")
+    # What stays float32: scalars (a Cast would cost more than it saves) and non-float tensors.
+    for t in report["tensors"]:
+        if t["action"] == "kept":
+            assert t["shape"] == [] or "not a float type" in t["reason"], t
+
+
+def test_float16_weights_in_constant_nodes_and_if_loop_bodies(run, tmp_path):
+    src, dst = FIXTURES / "constant_if_loop.onnx", tmp_path / "cil16.onnx"
+    report = convert(run, src, dst, "--float16")
+    converted = {(t["name"], t["holder"], t["graph"] > 0) for t in report["tensors"] if t["action"] == "float16"}
+    assert {("w_const", "Constant", False), ("w_then", "initializer", True), ("w_else", "Constant", True),
+            ("w_loop", "initializer", True)} <= converted
+    model = onnx.load(str(dst))
+    onnx.checker.check_model(model, full_check=True)
+    graphs = {g.name: g for g in all_graphs(model.graph)}
+    for g in ("constant_if_loop", "then_branch", "else_branch", "loop_body"):
+        assert any(n.op_type == "Cast" for n in graphs[g].node), g
+    assert {"w_const", "w_then", "w_else", "w_loop"} <= set(float16_stored(model))
+    for flag in (True, False):
+        x, y = run_both(src, dst, {"flag": np.array(flag)})
+        assert cosine(x, y) >= 0.9999
+
+
+def test_float16_after_pruning_prunes_matrices_only(run, tmp_path):
+    src, dst = EXAMPLES["encoder"], tmp_path / "enc16p.onnx"
+    report = convert(run, src, dst, "--float16", "--sparsity", "0.5")
+    model = onnx.load(str(dst))
+    onnx.checker.check_model(model, full_check=True)
+    stored = float16_stored(model)
+    for t in report["tensors"]:
+        if len(t["shape"]) >= 2 and t["action"] != "kept":
+            assert t["action"] == "pruned+float16" and abs((stored[t["name"]] == 0).mean() - 0.5) < 0.01, t["name"]
+        elif len(t["shape"]) == 1 and t["action"] != "kept":
+            # Biases and norm scales are stored in float16 but not pruned.
+            assert t["action"] == "float16" and np.array_equal(
+                stored[t["name"]], originals(src)[t["name"]].astype(np.float16)), t["name"]
+
+
+def test_manifest_target_with_float16_weights(run, tmp_path):
+    proj = copy_example(tmp_path, "transformer-server")
+    manifest = proj / "encoder.slipway.yaml"
+    text = manifest.read_text().replace(
+        "\ntest:", "  server-fp16:\n    runtime: onnxruntime@1.20\n    device: x86-64-avx2\n    format: onnx\n"
+        "    optimize:\n      quantize: {weights: float16}\n\ntest:")
+    manifest.write_text(text)
+    r = run("convert", "encoder.slipway.yaml", "--target", "server-fp16", cwd=proj)
+    assert r.returncode == 0, r.stderr.decode()
+    out = proj / "dist/server-fp16/text-encoder-2.0.1.onnx"
+    report = json.loads(pathlib.Path(str(out) + ".report.json").read_text())
+    assert report["settings"]["float16"] == "weights" and report["target"] == "server-fp16"
+    actions = {t["name"]: t["action"] for t in report["tensors"]}
+    assert actions["embeddings.word"] == "kept"  # the manifest's skip still applies
+    assert sum(a == "float16" for a in actions.values()) > 10
+    onnx.checker.check_model(onnx.load(str(out)), full_check=True)
+    x, y = run_both(EXAMPLES["encoder"], out)
+    assert cosine(x, y) >= 0.9999
