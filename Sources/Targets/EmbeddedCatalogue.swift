@@ -142,11 +142,11 @@ enum EmbeddedCatalogue {
       "url": "https://github.com/apple/coremltools/issues/2115"
     },
     "olive-1411": {
-      "title": "microsoft/Olive#1411: int4 quantization fails with onnx older than 1.16",
+      "title": "microsoft/Olive#1411: MatMul4BitsQuantizer (int4) fails; the reporter traced it to onnx older than 1.16",
       "url": "https://github.com/microsoft/Olive/issues/1411"
     },
     "olive-1125": {
-      "title": "microsoft/Olive#1125: Vitis AI quantization broken by onnxruntime 1.18",
+      "title": "microsoft/Olive#1125: Vitis quantization is broken with ORT 1.18 (fixed in Olive by PR #1140)",
       "url": "https://github.com/microsoft/Olive/issues/1125"
     },
     "trt-11-migration": {
@@ -154,7 +154,7 @@ enum EmbeddedCatalogue {
       "url": "https://docs.nvidia.com/deeplearning/tensorrt/latest/api/migration/tensorrt-10x-to-11x-python-api-reference.html"
     },
     "tfmot-1141": {
-      "title": "tensorflow/model-optimization#1141: TFMOT pruning rejects Keras 3 models (needs tf.keras / Keras 2)",
+      "title": "tensorflow/model-optimization#1141: prune_low_magnitude rejects a Keras 3 model (TensorFlow 2.17, TFMOT 0.8.0)",
       "url": "https://github.com/tensorflow/model-optimization/issues/1141"
     },
     "trt-deprecated": {
@@ -164,6 +164,14 @@ enum EmbeddedCatalogue {
     "ort-22139": {
       "title": "microsoft/onnxruntime#22139: TensorRT EP engine cache built by another TensorRT version must be rebuilt",
       "url": "https://github.com/microsoft/onnxruntime/issues/22139"
+    },
+    "tfmot-1167": {
+      "title": "tensorflow/model-optimization#1167: the same rejection with TensorFlow 2.17.1 and TFMOT 0.8.0",
+      "url": "https://github.com/tensorflow/model-optimization/issues/1167"
+    },
+    "onnx-116": {
+      "title": "onnx/onnx-tensorrt#956: ONNX 1.16.0 release notes (opset 21 adds int4 and uint4)",
+      "url": "https://github.com/onnx/onnx-tensorrt/issues/956"
     }
   }
 }
@@ -1208,6 +1216,10 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "olive-1411",
         "section": "issue thread"
+      },
+      "also": {
+        "id": "onnx-116",
+        "section": "Key updates: ai.onnx opset 21"
       }
     },
     {
@@ -1344,6 +1356,10 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "tfmot-1141",
         "section": "issue thread"
+      },
+      "also": {
+        "id": "tfmot-1167",
+        "section": "issue thread"
       }
     },
     {
@@ -1369,6 +1385,10 @@ enum EmbeddedCatalogue {
       "text": "TensorFlow 2.16 and later make tf.keras Keras 3, which TFMOT pruning rejects; pin TensorFlow 2.15 or install tf_keras with TF_USE_LEGACY_KERAS=1.",
       "source": {
         "id": "tfmot-1141",
+        "section": "issue thread"
+      },
+      "also": {
+        "id": "tfmot-1167",
         "section": "issue thread"
       }
     },
