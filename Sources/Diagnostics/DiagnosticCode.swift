@@ -53,6 +53,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case dynamicShapes = "SW4012"
     case deprecatedDelegate = "SW4013"
     case unknownDevice = "SW4014"
+    case knownBadToolVersion = "SW4015"
 
     // Estimate findings: the Compression engine on the model's real weights, through Estimation.
     case betterGranularity = "SW5001"
@@ -68,7 +69,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         switch self {
         case .yaml11Boolean, .yaml11Number, .dataPathNotFound, .unusedSuppression, .pathEscapesProject,
             .unknownRuntimeVersion, .operatorsOnCPU, .quantizationSlow, .alreadyQuantized, .deprecatedDelegate,
-            .unknownDevice, .latencyOverBudget, .betterGranularity, .int4NeedsPerBlock, .tensorsLoseMost,
+            .unknownDevice, .knownBadToolVersion, .latencyOverBudget, .betterGranularity, .int4NeedsPerBlock, .tensorsLoseMost,
             .nonFiniteWeights:
             return .warning
         case .notAManifest:
@@ -121,6 +122,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .dynamicShapes: "Dynamic input dimensions on a static-shape target"
         case .deprecatedDelegate: "Deprecated delegate"
         case .unknownDevice: "Device not in the catalogue"
+        case .knownBadToolVersion: "Known-bad tool version"
         case .betterGranularity: "Finer quantization scales would keep much more accuracy"
         case .int4NeedsPerBlock: "4-bit weights without per-block scales"
         case .tensorsLoseMost: "Tensors that quantization damages most"

@@ -186,6 +186,14 @@ enum Completion {
 
     static func keyItems(_ ctx: Context, _ r: Features.Request) -> [JSONValue] {
         guard let schema = Cursor.schema(for: ctx.path) else { return [] }
+        if case .map(let values, _, _, _) = schema.kind {
+            // A mapping of open-ended names (a target's `tools`): offer the names Slipway knows.
+            return schema.knownKeys.filter { !ctx.siblings.contains($0.value) && $0.value.hasPrefix(ctx.prefix) }.enumerated().map { i, k in
+                item(
+                    label: k.value, kind: 10, detail: Hover.typeName(values), doc: k.description, insert: k.value + ": ",
+                    format: 1, ctx: ctx, r: r, sort: i)
+            }
+        }
         let snippets = r.context.capabilities.snippets
         return schema.properties.filter { !ctx.siblings.contains($0.name) && $0.name.hasPrefix(ctx.prefix) }.enumerated().map { i, p in
             var insert = p.name + ": "

@@ -17,6 +17,9 @@ enum TargetHover {
         if keys.count == 3, keys[2] == "device", let value, let d = catalogue.device(value) {
             return [deviceText(d, catalogue)]
         }
+        if keys.count == 4, keys[2] == "tools" {
+            return toolText(keys[3], catalogue)
+        }
         if keys.count == 2, let rtName = target?.runtime?.value.name, let rt = catalogue.runtime(rtName) {
             // On the target's name: its runtime and every rule that can apply to it.
             return [runtimeText(rt, pinned: target?.runtime?.value.version, catalogue)]
@@ -47,6 +50,19 @@ enum TargetHover {
             lines.append("Rules:\n" + rules.prefix(12).map { "- \($0.text) — *\(c.cite($0.source))*" }.joined(separator: "\n"))
         }
         return lines.joined(separator: "\n\n")
+    }
+
+    /// A pinned tool: what it is, and the known-bad combinations that involve it, each with its source.
+    static func toolText(_ tool: String, _ c: Catalogue) -> [String] {
+        var out: [String] = []
+        if let d = Vocabulary.tools.first(where: { $0.0 == tool }) { out.append("`\(tool)`: \(d.1)") }
+        let rules = c.toolRules.filter { r in
+            r.tool == tool || (r.when.tools ?? []).contains(tool) || r.when.toolVersions[tool] != nil
+        }
+        if !rules.isEmpty {
+            out.append("Known-bad combinations (SW4015):\n" + rules.map { "- \($0.rule.text) — *\(c.cite($0.rule.source))*" }.joined(separator: "\n"))
+        }
+        return out
     }
 
     static func deviceText(_ d: Device, _ c: Catalogue) -> String {

@@ -45,6 +45,16 @@ extension Schema {
         case .map(let values, let keyPattern, _, let minEntries):
             types = ["object"]
             o["propertyNames"] = ["pattern": .string(keyPattern)]
+            if !knownKeys.isEmpty {
+                // Known names get their descriptions (hover in other editors); others still match additionalProperties.
+                var props = JSONObject()
+                for k in knownKeys {
+                    var member = values.node()
+                    member["description"] = .string(k.description)
+                    props[k.value] = .object(member)
+                }
+                o["properties"] = .object(props)
+            }
             o["additionalProperties"] = .object(values.node())
             if minEntries > 0 { o["minProperties"] = .int(minEntries) }
         case .array(let items, let minItems, let maxItems):

@@ -159,6 +159,8 @@ public struct TargetSpec: Sendable {
     /// The manifest's `optimize` with this target's overrides applied (a `null` override removes a step).
     public var optimize: OptimizeSpec
     public var output: Located<String>?
+    /// The tool versions the target pins, in manifest order (only entries whose version is a string).
+    public var tools: [ToolPin] = []
     /// The whole target node's range (for code lenses and hovers).
     public var range: ByteRange
 
@@ -167,6 +169,16 @@ public struct TargetSpec: Sendable {
         self.budget = budget
         self.optimize = optimize
         self.range = range
+    }
+}
+
+/// One `tools` entry: a tool's package name and the version pinned, each with its range.
+public struct ToolPin: Sendable {
+    public var name: Located<String>
+    public var version: Located<String>
+    public init(name: Located<String>, version: Located<String>) {
+        self.name = name
+        self.version = version
     }
 }
 

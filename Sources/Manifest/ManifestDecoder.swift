@@ -159,6 +159,11 @@ public enum ManifestDecoder {
                 }
             case "optimize": t.optimize = optimize([optimizeDefaults, v].compactMap { $0 })
             case "output": t.output = string(v)
+            case "tools":
+                for tp in v.pairs ?? [] {
+                    guard let k = tp.key.scalar?.text, let ver = string(tp.value) else { continue }
+                    t.tools.append(ToolPin(name: Located(k, tp.key.reportRange), version: ver))
+                }
             default: break
             }
         }

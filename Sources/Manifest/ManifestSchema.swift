@@ -233,6 +233,7 @@ public enum ManifestSchema {
                         "Limits the optimized model must meet on this target; a miss is a diagnostic.",
                         examples: [["size_mb": 4, "memory_mb": 64, "latency_ms": 20]])),
                 Property("optimize", optimize(nullableMembers: true)),
+                Property("tools", tools),
                 Property(
                     "output",
                     Schema(
@@ -240,6 +241,18 @@ public enum ManifestSchema {
                         "Where this target's artifact is written, relative to the manifest (overrides `deploy.to`).")),
             ], exclusive: [], requireOneOf: nil),
         "One deployment target: a runtime on a device, with its own format, budget and optimization overrides.")
+
+    static let tools = Schema(
+        .map(
+            values: Schema(
+                .string(StringRule(pattern: "^[0-9]+(\\.[0-9]+)*([.+-]?[A-Za-z0-9.+-]*)?$", minLength: 1)),
+                "The version pinned, quoted (`\"1.16.0\"`): unquoted `1.10` is the number 1.1.",
+                examples: ["1.16.0"]),
+            keyPattern: "^[A-Za-z0-9][A-Za-z0-9._-]*$", keyDescription: "a tool's package name (letters, digits, `.`, `_`, `-`)",
+            minEntries: 0),
+        "The tool versions this target is built with, by package name. Known-bad combinations (with each other, the runtime or the optimization) are diagnosed (SW4015), each citing its source.",
+        examples: [["onnx": "1.16.0", "onnxruntime": "1.18.0"]],
+        knownKeys: Vocabulary.tools)
 
     static let targets = Schema(
         .map(

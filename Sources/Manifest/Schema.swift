@@ -24,11 +24,16 @@ public final class Schema: Sendable {
     public let examples: [JSONValue]
     /// `null` is accepted (in a target's `optimize`, `prune: null` turns pruning off for that target).
     public let nullable: Bool
+    /// For a `.map`: the names it usually has, with their meanings (hover and completion text). Other names
+    /// matching the key pattern are still accepted, with a did-you-mean warning, because the list can lag
+    /// the tools people use (a tool pin's name is open-ended, a typo in it silently disables its checks).
+    public let knownKeys: [(value: String, description: String)]
 
     public init(
         _ kind: Kind, title: String? = nil, _ description: String, default defaultValue: JSONValue? = nil,
-        examples: [JSONValue] = [], nullable: Bool = false
+        examples: [JSONValue] = [], nullable: Bool = false, knownKeys: [(String, String)] = []
     ) {
+        self.knownKeys = knownKeys.map { (value: $0.0, description: $0.1) }
         self.kind = kind
         self.title = title
         self.description = description

@@ -26,6 +26,16 @@ public struct SchemaValidator {
                 if k.hasPrefix("x-") { continue }
                 if !Regex.matches(keyPattern, k) {
                     add(.invalidFormat, "'\(k)' is not a valid name in '\(display(path))': expected \(keyDescription)", p.key.reportRange)
+                } else if !schema.knownKeys.isEmpty, !schema.knownKeys.contains(where: { $0.value == k }) {
+                    let known = schema.knownKeys.map(\.value)
+                    var message = "'\(k)' is not a name Slipway knows in '\(display(path))', so no checks apply to it"
+                    var fixes: [Fix] = []
+                    if let sug = Suggest.closest(to: k, among: known) {
+                        message += "; did you mean '\(sug)'?"
+                        fixes.append(valueFix(p.key, sug))
+                    }
+                    message += " Known: \(known.joined(separator: ", "))"
+                    diagnostics.append(Diagnostic(.unknownKey, message, at: p.key.reportRange, severity: .warning, fixes: fixes.filter { !$0.edits.isEmpty }))
                 }
                 validate(p.value, against: values, path: path + [k], keyRange: p.key.reportRange)
             }

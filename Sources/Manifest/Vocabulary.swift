@@ -93,5 +93,23 @@ public enum Vocabulary {
         ("gguf", "GGUF (llama.cpp)."),
     ]
 
+    /// Tools a target may pin in `tools`, by their package names. The catalogue's known-bad combinations
+    /// (SW4015) are keyed by these names.
+    public static let tools: [(String, String)] = [
+        ("onnx", "The `onnx` Python package: reads, writes and checks ONNX models; its version decides the opsets and IR it writes."),
+        ("onnxruntime", "ONNX Runtime used as a tool (quantization, optimization) by the conversion pipeline."),
+        ("coremltools", "Apple coremltools: converts PyTorch and TensorFlow models to Core ML and compresses them."),
+        ("torch", "PyTorch: the framework the model is exported or traced from."),
+        ("tensorrt", "NVIDIA TensorRT used to build the engine; an engine runs only on the TensorRT version that built it."),
+        ("onnx2tf", "onnx2tf: converts ONNX models to TensorFlow and LiteRT."),
+        ("tensorflow", "TensorFlow: the LiteRT converter; from 2.16 its `tf.keras` is Keras 3."),
+        ("keras", "Keras: 2.x is `tf.keras`; Keras 3 objects are rejected by TFMOT."),
+        ("tensorflow-model-optimization", "TensorFlow Model Optimization Toolkit (TFMOT): pruning and quantization-aware training for Keras 2 models."),
+        ("olive", "Microsoft Olive: ONNX optimization and quantization workflows."),
+        ("nvidia-modelopt", "NVIDIA Model Optimizer (ModelOpt): PTQ and QAT for TensorRT."),
+        ("executorch", "PyTorch ExecuTorch: exports .pte programs."),
+        ("openvino", "Intel OpenVINO and NNCF used to convert and compress the model."),
+    ]
+
     public static let operatingSystems = ["ios", "ipados", "macos", "watchos", "tvos", "visionos", "android"]
 }

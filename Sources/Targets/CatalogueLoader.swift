@@ -232,6 +232,9 @@ private struct Decoder {
         for (k, v) in low["special"]?.objectValue?.entries ?? [] { notes[k] = try string(v, "onnx_to_tflite.special.\(k)") }
 
         // Cross-references the schema cannot express.
+        for (i, r) in rules.enumerated() where r.code == .knownBadToolVersion {
+            if let problem = ToolRule.problem(r) { throw fail("rules[\(i)].params", "(rule '\(r.id)') \(problem)") }
+        }
         for r in runtimes {
             for d in r.delegates {
                 if let id = d.operators, !sets.contains(where: { $0.id == id }) {

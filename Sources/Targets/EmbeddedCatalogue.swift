@@ -136,6 +136,42 @@ enum EmbeddedCatalogue {
     "slipway-model": {
       "title": "Slipway's own estimate model (docs/rules.md, 'How estimates are made')",
       "url": "docs/rules.md#how-estimates-are-made"
+    },
+    "coremltools-2115": {
+      "title": "apple/coremltools#2115: \"Torch version 2.1.1 has not been tested with coremltools … 1.13.1 is the most recent version that has been tested\"",
+      "url": "https://github.com/apple/coremltools/issues/2115"
+    },
+    "olive-1411": {
+      "title": "microsoft/Olive#1411: MatMul4BitsQuantizer (int4) fails; the reporter traced it to onnx older than 1.16",
+      "url": "https://github.com/microsoft/Olive/issues/1411"
+    },
+    "olive-1125": {
+      "title": "microsoft/Olive#1125: Vitis quantization is broken with ORT 1.18 (fixed in Olive by PR #1140)",
+      "url": "https://github.com/microsoft/Olive/issues/1125"
+    },
+    "trt-11-migration": {
+      "title": "TensorRT: Migrating from TensorRT 10.x to 11.x (Python API reference)",
+      "url": "https://docs.nvidia.com/deeplearning/tensorrt/latest/api/migration/tensorrt-10x-to-11x-python-api-reference.html"
+    },
+    "tfmot-1141": {
+      "title": "tensorflow/model-optimization#1141: prune_low_magnitude rejects a Keras 3 model (TensorFlow 2.17, TFMOT 0.8.0)",
+      "url": "https://github.com/tensorflow/model-optimization/issues/1141"
+    },
+    "trt-deprecated": {
+      "title": "TensorRT C++ API: Deprecated List (10.1 deprecates the implicit-quantization calibrators)",
+      "url": "https://docs.nvidia.com/deeplearning/tensorrt/api/c_api/deprecated.html"
+    },
+    "ort-22139": {
+      "title": "microsoft/onnxruntime#22139: TensorRT EP engine cache built by another TensorRT version must be rebuilt",
+      "url": "https://github.com/microsoft/onnxruntime/issues/22139"
+    },
+    "tfmot-1167": {
+      "title": "tensorflow/model-optimization#1167: the same rejection with TensorFlow 2.17.1 and TFMOT 0.8.0",
+      "url": "https://github.com/tensorflow/model-optimization/issues/1167"
+    },
+    "onnx-116": {
+      "title": "onnx/onnx-tensorrt#956: ONNX 1.16.0 release notes (opset 21 adds int4 and uint4)",
+      "url": "https://github.com/onnx/onnx-tensorrt/issues/956"
     }
   }
 }
@@ -1153,6 +1189,224 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "slipway-model",
         "section": "Latency"
+      }
+    },
+    {
+      "id": "tools.onnx-int4",
+      "code": "SW4015",
+      "runtimes": [
+        "*"
+      ],
+      "params": {
+        "tool": "onnx",
+        "versions": {
+          "below": "1.16"
+        },
+        "when": {
+          "weights": [
+            "int4",
+            "uint4"
+          ]
+        },
+        "fix": "1.16.0",
+        "severity": "error",
+        "message": "onnx {version} cannot write int4/uint4 weights (4-bit types arrived with opset 21 in onnx 1.16); pin onnx 1.16 or later"
+      },
+      "text": "onnx releases before 1.16 cannot represent 4-bit weights (INT4/UINT4 arrived in opset 21 with onnx 1.16), so int4 quantization fails.",
+      "source": {
+        "id": "olive-1411",
+        "section": "issue thread"
+      },
+      "also": {
+        "id": "onnx-116",
+        "section": "Key updates: ai.onnx opset 21"
+      }
+    },
+    {
+      "id": "tools.ort-vitis",
+      "code": "SW4015",
+      "runtimes": [
+        "*"
+      ],
+      "params": {
+        "tool": "onnxruntime",
+        "versions": {
+          "from": "1.18",
+          "below": "1.19"
+        },
+        "when": {
+          "tools": [
+            "olive"
+          ],
+          "activations": [
+            "int8",
+            "uint8",
+            "int16"
+          ]
+        },
+        "message": "onnxruntime {version} breaks Olive's Vitis AI quantization pass (fixed later in Olive); pin another onnxruntime release if this target quantizes for Vitis AI"
+      },
+      "text": "onnxruntime 1.18 broke Olive's Vitis AI quantization pass (VitisAIQuantization, fixed later in Olive by PR #1140); if this target quantizes through it, pin onnxruntime 1.17 or an Olive release with the fix.",
+      "source": {
+        "id": "olive-1125",
+        "section": "issue thread"
+      }
+    },
+    {
+      "id": "tools.coremltools-torch",
+      "code": "SW4015",
+      "runtimes": [
+        "*"
+      ],
+      "params": {
+        "tool": "torch",
+        "versions": {
+          "above": "1.13.1"
+        },
+        "when": {
+          "tool_versions": {
+            "coremltools": {
+              "below": "7.0"
+            }
+          }
+        },
+        "fix": "1.13.1",
+        "message": "torch {version} is newer than coremltools 6 was tested with (1.13.1): conversion warns and may fail; pin torch 1.13.1 or coremltools 7 or later"
+      },
+      "text": "coremltools 6 was tested with torch up to 1.13.1; with newer torch it warns \"has not been tested\" and conversion may fail. Use coremltools 7 or later, or torch 1.13.1.",
+      "source": {
+        "id": "coremltools-2115",
+        "section": "issue thread"
+      }
+    },
+    {
+      "id": "tools.trt11-implicit-int8",
+      "code": "SW4015",
+      "runtimes": [
+        "tensorrt"
+      ],
+      "params": {
+        "tool": "tensorrt",
+        "versions": {
+          "from": "11"
+        },
+        "when": {
+          "runtimes": [
+            "tensorrt"
+          ],
+          "activations": [
+            "int8"
+          ]
+        },
+        "severity": "error",
+        "message": "TensorRT {version} removed implicit int8 quantization (BuilderFlag.INT8 and the int8 calibrators): build from an explicitly quantized (Q/DQ) ONNX model, or pin TensorRT 10"
+      },
+      "text": "TensorRT 11 removes BuilderFlag.INT8/FP16/FP8/INT4/FP4 and int8_calibrator (implicit quantization, deprecated since 10.1): int8 needs an explicitly quantized (Q/DQ) ONNX model.",
+      "source": {
+        "id": "trt-11-migration",
+        "section": "Removed builder flags and calibrators"
+      },
+      "also": {
+        "id": "trt-deprecated",
+        "section": "Deprecated APIs (IInt8EntropyCalibrator2 …)"
+      }
+    },
+    {
+      "id": "tools.trt-engine-version",
+      "code": "SW4015",
+      "runtimes": [
+        "tensorrt"
+      ],
+      "params": {
+        "tool": "tensorrt",
+        "same_as_runtime": "tensorrt",
+        "severity": "error",
+        "message": "the engine is built with TensorRT {version} but the target runs TensorRT {runtime_version}; an engine loads only on the version that built it"
+      },
+      "text": "A TensorRT engine loads only on the TensorRT version that built it (\"Version tag does not match\"), unless built with the version-compatibility setting.",
+      "source": {
+        "id": "trt-2176",
+        "section": "issue thread"
+      },
+      "also": {
+        "id": "ort-22139",
+        "section": "issue thread"
+      }
+    },
+    {
+      "id": "tools.tfmot-keras3",
+      "code": "SW4015",
+      "runtimes": [
+        "*"
+      ],
+      "params": {
+        "tool": "keras",
+        "versions": {
+          "from": "3"
+        },
+        "when": {
+          "tools": [
+            "tensorflow-model-optimization"
+          ]
+        },
+        "fix": "2.15.0",
+        "message": "Keras {version} is Keras 3, which TFMOT rejects; pin Keras 2 (tf_keras) for tensorflow-model-optimization"
+      },
+      "text": "TFMOT pruning and quantization-aware training work only with tf.keras (Keras 2); Keras 3 models are rejected.",
+      "source": {
+        "id": "tfmot-1141",
+        "section": "issue thread"
+      },
+      "also": {
+        "id": "tfmot-1167",
+        "section": "issue thread"
+      }
+    },
+    {
+      "id": "tools.tfmot-tf216",
+      "code": "SW4015",
+      "runtimes": [
+        "*"
+      ],
+      "params": {
+        "tool": "tensorflow",
+        "versions": {
+          "from": "2.16"
+        },
+        "when": {
+          "tools": [
+            "tensorflow-model-optimization"
+          ],
+          "prune": true
+        },
+        "fix": "2.15.1",
+        "message": "TensorFlow {version} makes tf.keras Keras 3, which TFMOT pruning rejects; pin TensorFlow 2.15 or use tf_keras with TF_USE_LEGACY_KERAS=1"
+      },
+      "text": "TensorFlow 2.16 and later make tf.keras Keras 3, which TFMOT pruning rejects; pin TensorFlow 2.15 or install tf_keras with TF_USE_LEGACY_KERAS=1.",
+      "source": {
+        "id": "tfmot-1141",
+        "section": "issue thread"
+      },
+      "also": {
+        "id": "tfmot-1167",
+        "section": "issue thread"
+      }
+    },
+    {
+      "id": "tools.ort-opset",
+      "code": "SW4015",
+      "runtimes": [
+        "*"
+      ],
+      "params": {
+        "tool": "onnxruntime",
+        "model_opset_of": "onnxruntime",
+        "message": "onnxruntime {version} runs opsets up to {max_opset}, but the model uses opset {model_opset}"
+      },
+      "text": "The pinned onnxruntime runs models up to the opset its release implements (the runtime's version table); a newer model opset fails to load in the tool.",
+      "source": {
+        "id": "ort-compat",
+        "section": "ONNX opset support (version table)"
       }
     }
   ]

@@ -112,6 +112,7 @@ private struct TargetContext {
         let delegate = checkDelegate(runtime)
         checkOS(runtime)
         checkQuantization(runtime: runtime, delegate: delegate, device: device)
+        checkTools(runtime: runtime)
         guard let model else { return out }
         if model.format == .onnx, runtime.name == "onnxruntime", let v = version.flatMap({ runtime.version($0) }) {
             checkONNXVersions(model, runtime: runtime, version: v)
@@ -334,6 +335,67 @@ private struct TargetContext {
         guard qdq || intWeights else { return }
         emit("quant.already-quantized", "the model is already quantized (\(qdq ? "it has quantized operators" : "its weights are integers")); quantizing it to \(w.value) again compounds the error, start from the float model",
              at: w.range)
+    }
+
+    // MARK: pinned tool versions
+
+    /// The target's `tools` pins against the catalogue's known-bad combinations (SW4015). Which combinations
+    /// exist is data (rules.json, code SW4015, each with its source); this only evaluates them.
+    mutating func checkTools(runtime: Runtime) {
+        guard !target.tools.isEmpty else { return }
+        var pinned: [String: VersionNumber] = [:]
+        for t in target.tools { if let v = ToolRule.number(t.version.value) { pinned[t.name.value] = v } }
+        for rule in catalogue.toolRules {
+            for pin in target.tools where pin.name.value == rule.tool {
+                guard let v = pinned[rule.tool], conditionsHold(rule.when, pinned: pinned, runtime: runtime) else { continue }
+                var values = ["version": pin.version.value]
+                if let range = rule.versions, !range.contains(v) { continue }
+                if let rt = rule.sameAsRuntime {
+                    // Compared at the runtime version's precision: `tensorrt@10.1` accepts 10.1.0 and 10.1.2.
+                    guard runtime.name == rt, let want = target.runtime?.value.version, let w = VersionNumber(want) else { continue }
+                    let rawParts = want.split(separator: ".").count
+                    let have = Array(v.parts.prefix(rawParts)) + Array(repeating: 0, count: max(0, rawParts - v.parts.count))
+                    let wantParts = Array(w.parts.prefix(rawParts)) + Array(repeating: 0, count: max(0, rawParts - w.parts.count))
+                    if have == wantParts { continue }
+                    values["runtime_version"] = want
+                }
+                var fix = rule.fix
+                if let rt = rule.modelOpsetOf {
+                    guard let tableRuntime = catalogue.runtime(rt), let m = model, m.format == .onnx,
+                        let opset = m.opsets[""] ?? m.opsets["ai.onnx"], let entry = Self.release(v, in: tableRuntime),
+                        let maxOpset = entry.maxOpset, opset > maxOpset
+                    else { continue }
+                    values["max_opset"] = String(maxOpset)
+                    values["model_opset"] = String(opset)
+                    // The oldest release that runs the model (versions are listed newest first).
+                    fix = tableRuntime.versions.filter { ($0.maxOpset ?? 0) >= opset }.last.map { $0.version + ".0" }
+                }
+                let message = ToolRule.fill(rule.message, values)
+                let fixes = fix.map { f in
+                    [Fix(title: "Pin \(rule.tool) \(f)", edits: [TextEdit(range: pin.version.range, newText: "\"\(f)\"")], isPreferred: true)]
+                } ?? []
+                emit(rule.rule.id, message, at: pin.version.range, severity: rule.severity, fixes: fixes)
+            }
+        }
+    }
+
+    func conditionsHold(_ c: ToolRule.Conditions, pinned: [String: VersionNumber], runtime: Runtime) -> Bool {
+        if let w = c.weights, !w.contains(quantize?.weights?.value ?? "none") { return false }
+        if let a = c.activations, !a.contains(quantize?.activations?.value ?? "none") { return false }
+        if let r = c.runtimes, !r.contains(runtime.name) { return false }
+        if let t = c.tools, !t.allSatisfy({ name in target.tools.contains { $0.name.value == name } }) { return false }
+        for (tool, range) in c.toolVersions {
+            guard let v = pinned[tool], range.contains(v) else { return false }
+        }
+        if let p = c.prune, p != (target.optimize.prune != nil) { return false }
+        return true
+    }
+
+    /// The runtime table's entry for a pinned release: the exact version, else the same major.minor.
+    static func release(_ v: VersionNumber, in runtime: Runtime) -> RuntimeVersion? {
+        if let exact = runtime.versions.first(where: { VersionNumber($0.version) == v }) { return exact }
+        let majorMinor = Array(v.parts.prefix(2))
+        return runtime.versions.first { VersionNumber($0.version).map { Array($0.parts.prefix(2)) } == majorMinor }
     }
 
     // MARK: model against runtime

@@ -76,6 +76,17 @@ import TestSupport
         #expect(versions.contains("onnxruntime@1.20"))
     }
 
+    @Test func toolPinsHoverWithTheirKnownBadCombinationsAndComplete() async throws {
+        let c = try await TestClient.initialized()
+        let f = await c.open("slipway: 1\nmodel: {path: models/kws.onnx}\ntargets:\n  server:\n    runtime: onnxruntime@1.20\n    tools:\n      on1️⃣nx: \"1.16.0\"\n      coreml2️⃣\n")
+        let text = try await c.request("textDocument/hover", f.at("1️⃣"))["contents"]?["value"]?.stringValue ?? ""
+        #expect(text.contains("`onnx`: The `onnx` Python package"))
+        #expect(text.contains("Known-bad combinations (SW4015)"))
+        #expect(text.contains("microsoft/Olive#1411"))
+        let names = try await c.request("textDocument/completion", f.at("2️⃣"))["items"]?.arrayValue?.compactMap { $0["label"]?.stringValue }
+        #expect(names == ["coremltools"])
+    }
+
     @Test func completionInsideAFlowMapping() async throws {
         let c = try await TestClient.initialized()
         let f = await c.open(FeatureSpec.manifest)

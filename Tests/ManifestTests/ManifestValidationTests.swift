@@ -244,3 +244,36 @@ private let valid = """
         #expect(f.diagnostics.isEmpty)
     }
 }
+
+/// A target's `tools` pins: quoted versions by package name, decoded with their ranges. An unknown tool is
+/// only a warning (the list can lag the tools people use), with a did-you-mean.
+@Suite struct ToolPinsSpec {
+    private let head = "slipway: 1\nmodel: {path: m.onnx}\n"
+
+    @Test func pinnedToolsAreValidAndDecoded() throws {
+        let text = head + "targets:\n  a:\n    runtime: coreml\n    tools: {coremltools: \"7.2\", torch: \"2.1.1\", onnx2tf: \"1.22.3\"}\n"
+        check(text, [])
+        let t = try #require(ManifestFile(text).documents.first?.manifest.targets.first)
+        #expect(t.tools.map { $0.name.value } == ["coremltools", "torch", "onnx2tf"])
+        #expect(t.tools.map { $0.version.value } == ["7.2", "2.1.1", "1.22.3"])
+        let r = t.tools[0].version.range
+        #expect(String(decoding: Array(text.utf8)[r.start..<r.end], as: UTF8.self) == "\"7.2\"")
+    }
+
+    @Test func anUnknownToolIsAWarningWithDidYouMean() throws {
+        let text = head + "targets: {a: {runtime: coreml, tools: {⟦coremltool⟧: \"7.2\", ⟦mytool⟧: \"1.0\"}}}\n"
+        check(text, [
+            Expected(.unknownKey, "'coremltool' is not a name Slipway knows in 'targets.a.tools', so no checks apply to it; did you mean 'coremltools'?"),
+            Expected(.unknownKey, "'mytool' is not a name Slipway knows"),
+        ])
+        let d = ManifestFile(MarkedText(text).text).diagnostics
+        #expect(d.allSatisfy { $0.severity == .warning })
+        #expect(d.first?.fixes.first?.edits.first?.newText == "coremltools")
+    }
+
+    @Test func anUnquotedVersionIsANumberToQuote() {
+        check(head + "targets: {a: {runtime: coreml, tools: {torch: ⟦2.10⟧}}}\n", [
+            Expected(.wrongType, "read as a number, so quote it")
+        ])
+    }
+}

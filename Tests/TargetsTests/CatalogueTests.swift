@@ -26,7 +26,10 @@ import Testing
 
     @Test func everyRuleTheChecksConsultIsInTheCatalogue() {
         for id in TargetChecks.ruleIDs { #expect(catalogue.rule(id) != nil, "rule \(id) is missing") }
-        for r in catalogue.rules { #expect(TargetChecks.ruleIDs.contains(r.id), "rule \(r.id) is never checked") }
+        // Known-bad tool versions (SW4015) are all evaluated by one generic check (ToolChecksTests covers each).
+        for r in catalogue.rules where r.code != .knownBadToolVersion {
+            #expect(TargetChecks.ruleIDs.contains(r.id), "rule \(r.id) is never checked")
+        }
     }
 
     @Test func everyRuleAndFigureCitesAKnownSource() {
