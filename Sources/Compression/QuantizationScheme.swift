@@ -15,6 +15,24 @@ public enum Granularity: Sendable, Hashable {
         case .perBlock(let n): return "per-block-\(n)"
         }
     }
+
+    /// The granularity and axis a tensor is actually quantized with. A block longer than the reduction
+    /// axis would give every element its own scale (a depthwise convolution reduces over an axis of 1),
+    /// costing more than the weights save; such a tensor gets per-channel scales instead, and the note says
+    /// so. The estimate and the converter both decide through here, so their numbers stay the same.
+    public func effective(dims: [Int], channelAxis: Int, reductionAxis: Int) -> (granularity: Granularity, axis: Int, note: String?) {
+        switch self {
+        case .perTensor: return (self, 0, nil)
+        case .perChannel: return (self, channelAxis, nil)
+        case .perBlock(let size):
+            let length = reductionAxis >= 0 && reductionAxis < dims.count ? dims[reductionAxis] : 0
+            if length < size && channelAxis != reductionAxis {
+                return (.perChannel, channelAxis,
+                        "reduction axis \(reductionAxis) has \(length) value\(length == 1 ? "" : "s"), fewer than the block of \(size); per-channel scales used")
+            }
+            return (self, reductionAxis, nil)
+        }
+    }
 }
 
 /// One way of storing a tensor's weights, whose error and size the engine measures.

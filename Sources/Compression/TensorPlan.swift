@@ -35,19 +35,21 @@ struct Item: Sendable {
         var schemeLayout: [Int] = []
         var fallbacks: [String?] = []
         for s in options.schemes {
-            let (gAxis, note): (Int, String?) = {
+            let e = s.granularity.effective(dims: dims, channelAxis: ch, reductionAxis: red)
+            let axisNote: String? = {
                 switch s.granularity {
-                case .perTensor: return (0, nil)
-                case .perChannel: return (ch, chNote)
-                case .perBlock: return (red, redNote)
+                case .perTensor: return nil
+                case .perChannel: return chNote
+                case .perBlock: return e.note == nil ? redNote : chNote
                 }
             }()
-            let l = GroupLayout.make(shape: dims, granularity: s.granularity, axis: gAxis)
+            let note = [axisNote, e.note].compactMap { $0 }.joined(separator: "; ")
+            let l = GroupLayout.make(shape: dims, granularity: e.granularity, axis: e.axis)
             if let i = layouts.firstIndex(of: l) { schemeLayout.append(i) } else {
                 layouts.append(l)
                 schemeLayout.append(layouts.count - 1)
             }
-            fallbacks.append(note)
+            fallbacks.append(note.isEmpty ? nil : note)
         }
         // N:M groups and scale blocks must not straddle two chunks: align chunks to whole group rows. An
         // alignment beyond the tensor means one chunk for the whole tensor.

@@ -190,16 +190,17 @@ public enum ONNXConverter {
                 }
                 continue
             }
-            let axis: Int
-            switch scheme.granularity {
-            case .perTensor: axis = 0
-            case .perChannel: axis = s.channel
-            case .perBlock: axis = s.reduction
-            }
+            // The engine's rule for this tensor (a block longer than the reduction axis becomes per-channel),
+            // so the written scales are the ones `estimate` measured.
+            let effective = scheme.granularity.effective(
+                dims: t.shape.isEmpty ? [1] : t.shape, channelAxis: s.channel, reductionAxis: s.reduction)
+            var tensorScheme = scheme
+            tensorScheme.granularity = effective.granularity
+            let axis = effective.axis
             let q: QuantizedWeights
             do {
                 q = try s.values.withUnsafeBufferPointer { buffer throws(WeightQuantizer.Failure) in
-                    try WeightQuantizer.quantize(buffer, shape: t.shape, scheme: scheme, axis: axis)
+                    try WeightQuantizer.quantize(buffer, shape: t.shape, scheme: tensorScheme, axis: axis)
                 }
             } catch {
                 report[r].reason = "\(error)"
@@ -211,7 +212,8 @@ public enum ONNXConverter {
             let zeroName = names.fresh("\(t.name)_zero_point")
             var attributes: [(String, Int64)] = []
             if let a = q.axis { attributes.append(("axis", Int64(a))) }
-            if case .perBlock(let b) = scheme.granularity { attributes.append(("block_size", Int64(b))) }
+            if case .perBlock(let b) = tensorScheme.granularity { attributes.append(("block_size", Int64(b))) }
+            if let note = effective.note { report[r].reason = note }
             edits[s.key] = TensorEdit(
                 originalName: t.name, storedName: stored, dataType: code, dims: t.shape,
                 raw: pack(q.codes, scheme.type),
