@@ -66,7 +66,7 @@ enum FormatCheck {
             return Problem(code: .invalidFormat, message: "'\(text)' is not an N:M pattern; write it as N:M in quotes, e.g. \"2:4\"")
         }
         if n >= m {
-            return Problem(code: .invalidFormat, message: "'\(text)' zeroes \(n) of every \(m) weights; N must be less than M, e.g. \"2:4\"")
+            return Problem(code: .invalidFormat, message: "'\(text)' would keep \(n) non-zero weights in every \(m), pruning nothing; N (kept) must be less than M, e.g. \"2:4\"")
         }
         return nil
     }

@@ -170,7 +170,7 @@ public enum ManifestSchema {
                         "pattern",
                         Schema(
                             .string(StringRule(format: .nmPattern)),
-                            "N:M structured sparsity: in every M consecutive weights along the reduction axis, N are zero. `2:4` runs on NVIDIA Sparse Tensor Cores (Ampere and later).",
+                            "N:M structured sparsity: in every M consecutive weights along the reduction axis, at most N stay non-zero (the largest), so `1:4` prunes 75 %. `2:4` (half) runs on NVIDIA Sparse Tensor Cores (Ampere and later).",
                             examples: ["2:4"])),
                     Property(
                         "scope",

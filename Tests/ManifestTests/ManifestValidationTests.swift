@@ -136,7 +136,7 @@ private let valid = """
             deploy: {to: ⟦"dist/{tgt}"⟧}
             """, [
             Expected(.invalidFormat, "'x' is not a block size"),
-            Expected(.invalidFormat, "N must be less than M"),
+            Expected(.invalidFormat, "N (kept) must be less than M"),
             Expected(.invalidFormat, "'1.x' is not a version"),
             Expected(.invalidFormat, "did you mean 'ios17'?"),
             Expected(.invalidFormat, "'b c' is not a valid name in 'targets'"),
