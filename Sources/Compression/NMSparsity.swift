@@ -5,6 +5,13 @@ public struct NMPattern: Sendable, Hashable, CustomStringConvertible {
     public var m: Int
     public init(_ n: Int, _ m: Int) { self.n = n; self.m = m }
     public var description: String { "\(n):\(m)" }
+    /// `N:M` as written on the command line; nil unless 1 ≤ N ≤ M ≤ 64.
+    public init?(parsing s: String) {
+        let parts = s.split(separator: ":")
+        guard parts.count == 2, let n = Int(parts[0]), let m = Int(parts[1]) else { return nil }
+        self.init(n, m)
+        guard isValid else { return nil }
+    }
     public static let twoFour = NMPattern(2, 4)
     public static let fourEight = NMPattern(4, 8)
     /// Bounded so that the per-group scratch stays small.

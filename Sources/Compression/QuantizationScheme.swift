@@ -8,6 +8,17 @@ public enum Granularity: Sendable, Hashable {
     /// (ONNX DequantizeLinear `block_size`).
     case perBlock(size: Int)
 
+    /// Reads the command line's and the manifest's spelling: `per-tensor`, `per-channel`, `per-block:N`.
+    public init?(parsing s: String) {
+        switch s {
+        case "per-tensor": self = .perTensor
+        case "per-channel": self = .perChannel
+        default:
+            guard s.hasPrefix("per-block:"), let n = Int(s.dropFirst("per-block:".count)), n > 0 else { return nil }
+            self = .perBlock(size: n)
+        }
+    }
+
     public var label: String {
         switch self {
         case .perTensor: return "per-tensor"

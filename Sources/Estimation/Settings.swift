@@ -78,15 +78,7 @@ public struct EstimateSettings: Sendable, Hashable {
     }
 
     /// The manifest's and the CLI's spelling: `per-tensor`, `per-channel`, `per-block:N` (N ≥ 1).
-    public static func granularity(parsing s: String) -> Compression.Granularity? {
-        switch s {
-        case "per-tensor": return .perTensor
-        case "per-channel": return .perChannel
-        default:
-            guard s.hasPrefix("per-block:"), let n = Int(s.dropFirst("per-block:".count)), n > 0 else { return nil }
-            return .perBlock(size: n)
-        }
-    }
+    public static func granularity(parsing s: String) -> Compression.Granularity? { Compression.Granularity(parsing: s) }
 
     /// The primary scheme.
     public var scheme: QuantizationScheme {

@@ -188,15 +188,10 @@ struct ConvertCommand: AsyncParsableCommand {
             s.weights = t
         }
         if let g = granularity {
-            switch g {
-            case "per-tensor": s.granularity = .perTensor
-            case "per-channel": s.granularity = .perChannel
-            default:
-                guard g.hasPrefix("per-block:"), let n = Int(g.dropFirst("per-block:".count)), n > 0 else {
-                    throw ValidationError("--granularity \(g): expected per-tensor, per-channel or per-block:N")
-                }
-                s.granularity = .perBlock(size: n)
+            guard let parsed = Compression.Granularity(parsing: g) else {
+                throw ValidationError("--granularity \(g): expected per-tensor, per-channel or per-block:N")
             }
+            s.granularity = parsed
         } else if let w = s.weights, w.bits == 4 {
             s.granularity = .perBlock(size: 32)
         }
@@ -214,11 +209,10 @@ struct ConvertCommand: AsyncParsableCommand {
             s.pruning = .threshold(v)
         }
         if let p = pattern {
-            let parts = p.split(separator: ":")
-            guard parts.count == 2, let n = Int(parts[0]), let m = Int(parts[1]), n >= 1, n <= m, m <= 64 else {
+            guard let nm = NMPattern(parsing: p) else {
                 throw ValidationError("--pattern \(p): expected N:M with 1 ≤ N ≤ M ≤ 64, e.g. 2:4")
             }
-            s.pruning = .pattern(NMPattern(n, m))
+            s.pruning = .pattern(nm)
         }
         if s.weights == nil, s.pruning == nil, !s.dynamic, !s.float16 {
             throw ValidationError("nothing to do: give --weights, --sparsity, --threshold, --pattern, --dynamic or --float16")

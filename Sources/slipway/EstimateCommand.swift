@@ -82,13 +82,7 @@ struct EstimateCommand: ParsableCommand {
         if let g = granularity, EstimateSettings.granularity(parsing: g) == nil {
             throw ValidationError("--granularity must be per-tensor, per-channel or per-block:N (N ≥ 1), not '\(g)'")
         }
-        if let p = pattern, Self.parsePattern(p) == nil { throw ValidationError("--pattern must be N:M with 1 ≤ N ≤ M ≤ 64, not '\(p)'") }
-    }
-
-    static func parsePattern(_ p: String) -> (Int, Int)? {
-        let parts = p.split(separator: ":")
-        guard parts.count == 2, let n = Int(parts[0]), let m = Int(parts[1]), n >= 1, n <= m, m <= 64 else { return nil }
-        return (n, m)
+        if let p = pattern, NMPattern(parsing: p) == nil { throw ValidationError("--pattern must be N:M with 1 ≤ N ≤ M ≤ 64, not '\(p)'") }
     }
 
     var settings: EstimateSettings {
@@ -102,7 +96,7 @@ struct EstimateCommand: ParsableCommand {
         s.includeNonWeights = includeNonWeights
         if let v = sparsity { s.pruning = .sparsity(v) }
         if let t = threshold { s.pruning = .threshold(t) }
-        if let (n, m) = pattern.flatMap(Self.parsePattern) { s.pruning = .pattern(n: n, m: m) }
+        if let nm = pattern.flatMap(NMPattern.init(parsing:)) { s.pruning = .pattern(n: nm.n, m: nm.m) }
         return s
     }
 
