@@ -290,7 +290,10 @@ extension ConversionSettings {
         o["float16"] = isFloat16 ? "weights" : .bool(false)
         o["pruning"] = pruning.map { .string($0.label) } ?? .null
         o["skip"] = .array(skip.map { .string($0) })
-        o["format"] = "qdq"
+        o["prune_skip"] = .array(pruneSkip.map { .string($0) })
+        o["prune_scope"] = .string(pruneScope.rawValue)
+        // MatMulInteger / ConvInteger are onnxruntime's integer-operator (QOperator) form.
+        o["format"] = dynamic ? "qoperator" : "qdq"
         return .object(o)
     }
 }
@@ -306,6 +309,7 @@ extension ConvertedTensor {
         if let reason { o["reason"] = .string(reason) }
         if let sparsity { o["sparsity"] = .double(sparsity) }
         if let overflow { o["overflow"] = .int(overflow) }
+        if let form { o["form"] = .string(form) }
         return .object(o)
     }
 }
