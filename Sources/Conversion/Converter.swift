@@ -140,6 +140,7 @@ public enum Converter {
                                  "after": conversion.opsetAfter.map { .int($0) } ?? .null])
         root["tensors"] = .array(conversion.tensors.map(\.json))
         root["compression"] = conversion.compression?.json ?? .null
+        if let g = conversion.gatherCompression { root["compression_gather"] = g.json }
         let json = JSONValue.object(root)
         try SafeWriter.write(Array((json.serialized(pretty: true) + "\n").utf8), to: report)
         progress(ConversionProgress(target: target, phase: "done", fraction: 1))
@@ -166,11 +167,15 @@ public enum Converter {
         let name = target.name.value
         var s = ConversionSettings()
         if let q = target.optimize.quantize {
-            if let a = q.activations?.value, a != "none", a != "float32", a != "float16" {
-                throw ConversionError(.unsupported, "target \(name): activations: \(a) (static quantization with calibration) is not implemented yet; use activations: none for weight-only quantization")
+            let activations = q.activations?.value ?? "none"
+            if !["none", "float32", "float16", "dynamic"].contains(activations) {
+                throw ConversionError(.unsupported, "target \(name): activations: \(activations) (static quantization with calibration) is not implemented yet; use activations: none for weight-only quantization or dynamic for run-time activation quantization")
             }
-            if let f = q.format?.value, f != "qdq" {
-                throw ConversionError(.unsupported, "target \(name): quantize.format \(f) is not implemented yet; use qdq")
+            // The QOperator form without static activation ranges is the integer-operator one
+            // (MatMulInteger/ConvInteger): dynamic quantization.
+            s.dynamic = activations == "dynamic" || (q.format?.value == "qoperator" && activations == "none")
+            if let f = q.format?.value, f != "qdq", f != "qoperator" {
+                throw ConversionError(.unsupported, "target \(name): quantize.format \(f) is not implemented yet; use qdq (weight-only) or qoperator (dynamic)")
             }
             if let w = q.weights?.value, w != "none", w != "float32" {
                 guard let t = QuantizationType(rawValue: w) else {
@@ -187,6 +192,7 @@ public enum Converter {
             s.reduceRange = q.reduceRange?.value ?? false
             s.channelAxis = q.channelAxis?.value
             s.skip = q.skip.map(\.value)
+            if s.dynamic, s.weights == nil { s.weights = .int8 }
         }
         if let p = target.optimize.prune, let c = p.criterion?.value {
             switch c {
@@ -194,10 +200,13 @@ public enum Converter {
             case .threshold(let v): s.pruning = .threshold(Float(v))
             case .pattern(let n, let m): s.pruning = .pattern(NMPattern(n, m))
             }
-            if let scope = p.scope?.value, scope != "per-tensor", scope != "layer" {
-                throw ConversionError(.unsupported, "target \(name): prune.scope \(scope) is not implemented yet; pruning is per tensor")
+            if let scope = p.scope?.value {
+                guard let v = PruneScope(rawValue: scope == "layer" ? "per-tensor" : scope) else {
+                    throw ConversionError(.unsupported, "target \(name): prune.scope \(scope) is not a scope Slipway prunes with; use per-tensor or global")
+                }
+                s.pruneScope = v
             }
-            for g in p.skip.map(\.value) where !s.skip.contains(g) { s.skip.append(g) }
+            s.pruneSkip = p.skip.map(\.value)
         }
         return s
     }

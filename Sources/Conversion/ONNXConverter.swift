@@ -30,6 +30,8 @@ public struct ONNXConversion: @unchecked Sendable {  // the mapping is read-only
     public var opsetAfter: Int?
     /// The engine's statistics of the written weights (nil when nothing was quantized or pruned).
     public var compression: CompressionReport?
+    /// Dynamic quantization: the statistics of the Gather data written in uint8 (their own scheme).
+    public var gatherCompression: CompressionReport?
 }
 
 /// ONNX → ONNX weight conversion: pruning (zeros written in place), weight-only quantization as
@@ -178,20 +180,32 @@ public enum ONNXConverter {
         }
         // The engine measures what is written in the scheme: the quantized tensors (all pruned ones when the
         // weights stay float).
-        let weights = selected.filter { $0.quantize || !converts }.map { s in
-            WeightTensor(name: uniqueName(model, s.index), shape: model.tensors[s.index].shape, channelAxis: s.channel,
-                         reductionAxis: s.reduction, values: .array(s.values))
+        // Dynamic quantization writes a Gather's data as quantize_dynamic does: the gathered rows are
+        // activations, so uint8 asymmetric over the full 8 bits (reduce_range concerns integer kernels only).
+        let gatherScheme = scheme.map { dynamicGatherScheme($0) }
+        let gathered = settings.dynamic
+            ? Set(selected.filter { $0.quantize && isGatherData(model, model.tensors[$0.index]) }.map(\.index)) : []
+        let measured = selected.filter { $0.quantize || !converts }
+        func weightTensors(_ list: [Selected]) -> [WeightTensor] {
+            list.map { s in
+                WeightTensor(name: uniqueName(model, s.index), shape: model.tensors[s.index].shape, channelAxis: s.channel,
+                             reductionAxis: s.reduction, values: .array(s.values))
+            }
         }
-        var compression: CompressionReport?
-        if !weights.isEmpty {
+        func analyze(_ w: [WeightTensor], _ scheme: QuantizationScheme) throws(ConversionError) -> CompressionReport? {
+            guard !w.isEmpty else { return nil }
             do {
-                compression = try CompressionEngine.analyze(weights, options: CompressionOptions(
-                    schemes: [float16 ? QuantizationScheme(.float16)
-                        : scheme ?? QuantizationScheme(.int8, granularity: .perChannel)], pruning: nil,
-                    workers: nil))
+                return try CompressionEngine.analyze(w, options: CompressionOptions(schemes: [scheme], pruning: nil, workers: nil))
             } catch {
                 throw ConversionError(.unsupported, "the compression settings are invalid: \(error)")
             }
+        }
+        let compression = try analyze(weightTensors(measured.filter { !gathered.contains($0.index) }),
+                                      float16 ? QuantizationScheme(.float16)
+                                          : scheme ?? QuantizationScheme(.int8, granularity: .perChannel))
+        var gatherCompression: CompressionReport?
+        if let gatherScheme {
+            gatherCompression = try analyze(weightTensors(measured.filter { gathered.contains($0.index) }), gatherScheme)
         }
 
         var names = NameTable(model)
@@ -240,8 +254,11 @@ public enum ONNXConverter {
                 let (f, why) = integerForm(model, t, scheme: scheme)
                 form = f
                 if f == nil { report[r].reason = why }
+                if gathered.contains(s.index) {
+                    report[r].reason = "a Gather's data (an embedding table): uint8 asymmetric over 8 bits behind DequantizeLinear, as quantize_dynamic writes it"
+                }
             }
-            var tensorScheme = scheme
+            var tensorScheme = gathered.contains(s.index) ? gatherScheme ?? scheme : scheme
             tensorScheme.granularity = effective.granularity
             let axis = effective.axis
             let q: QuantizedWeights
@@ -253,17 +270,17 @@ public enum ONNXConverter {
                 report[r].reason = "\(error)"
                 continue
             }
-            let code = dataTypeCode(scheme.type)
+            let code = dataTypeCode(tensorScheme.type)
             let stored = names.fresh("\(t.name)_quantized")
             let scaleName = names.fresh("\(t.name)_scale")
             let zeroName = names.fresh("\(t.name)_zero_point")
             if let form {
                 // No DequantizeLinear: the consumers are rewritten to read the codes, scale and zero point.
                 edits[s.key] = TensorEdit(
-                    originalName: t.name, storedName: stored, dataType: code, dims: t.shape, raw: pack(q.codes, scheme.type),
+                    originalName: t.name, storedName: stored, dataType: code, dims: t.shape, raw: pack(q.codes, tensorScheme.type),
                     extraInitializers: [
                         ONNXEncode.tensor(name: scaleName, dataType: 1, dims: q.scaleShape, raw: ONNXEncode.float32LE(q.scales)),
-                        ONNXEncode.tensor(name: zeroName, dataType: code, dims: q.scaleShape, raw: pack(q.zeroPoints, scheme.type)),
+                        ONNXEncode.tensor(name: zeroName, dataType: code, dims: q.scaleShape, raw: pack(q.zeroPoints, tensorScheme.type)),
                     ])
                 integerWeights.append(IntegerWeight(tensor: s.index, form: form, codes: stored, scale: scaleName,
                                                     zeroPoint: zeroName, rank: t.shape.count))
@@ -280,10 +297,10 @@ public enum ONNXConverter {
             if let note = effective.note { report[r].reason = note }
             edits[s.key] = TensorEdit(
                 originalName: t.name, storedName: stored, dataType: code, dims: t.shape,
-                raw: pack(q.codes, scheme.type),
+                raw: pack(q.codes, tensorScheme.type),
                 extraInitializers: [
                     ONNXEncode.tensor(name: scaleName, dataType: 1, dims: q.scaleShape, raw: ONNXEncode.float32LE(q.scales)),
-                    ONNXEncode.tensor(name: zeroName, dataType: code, dims: q.scaleShape, raw: pack(q.zeroPoints, scheme.type)),
+                    ONNXEncode.tensor(name: zeroName, dataType: code, dims: q.scaleShape, raw: pack(q.zeroPoints, tensorScheme.type)),
                 ],
                 producerNode: ONNXEncode.node(
                     opType: "DequantizeLinear", name: names.fresh("\(t.name)_DequantizeLinear"),
@@ -310,7 +327,7 @@ public enum ONNXConverter {
         }
         return ONNXConversion(source: file, output: output, tensors: report, opsetBefore: opsetBefore,
                               opsetAfter: edits.isEmpty ? opsetBefore : max(opsetBefore ?? 0, newOpset ?? 0),
-                              compression: compression)
+                              compression: compression, gatherCompression: gatherCompression)
     }
 
     /// The opset and IR version the scheme's DequantizeLinear form needs, or a refusal naming the operators
@@ -578,6 +595,20 @@ extension ONNXConverter {
                                    copyAttributesInto: w.form == .conv ? integerIndex : nil)
         }
         return out
+    }
+
+    /// The scheme `quantize_dynamic` gives a Gather's data: uint8 asymmetric over 8 bits, at the requested
+    /// granularity.
+    static func dynamicGatherScheme(_ s: QuantizationScheme) -> QuantizationScheme {
+        QuantizationScheme(.uint8, symmetric: false, granularity: s.granularity, reduceRange: false)
+    }
+
+    /// True when every consumer reads the tensor as a Gather's data (an embedding table).
+    static func isGatherData(_ model: Model, _ t: ConstantTensor) -> Bool {
+        !t.consumers.isEmpty && t.consumers.allSatisfy { c in
+            c.inputIndex == 0 && c.graph < model.graphs.count && c.node < model.graphs[c.graph].nodes.count
+                && model.graphs[c.graph].nodes[c.node].opType == "Gather"
+        }
     }
 
     static func int64LE(_ v: Int64) -> [UInt8] {

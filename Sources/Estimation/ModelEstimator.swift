@@ -270,6 +270,10 @@ extension EstimateSettings {
         case .pattern(let n, let m)?: o["prune"] = ["pattern": .string("\(n):\(m)")]
         case nil: o["prune"] = .null
         }
+        if let pruneScope, case .object(var p)? = o["prune"] {
+            p["scope"] = .string(pruneScope)
+            o["prune"] = .object(p)
+        }
         return .object(o)
     }
 

@@ -22,6 +22,9 @@ public struct EstimateSettings: Sendable, Hashable {
     /// Used for every tensor instead of the consuming operator's output-channel axis.
     public var channelAxis: Int?
     public var pruning: PruneSetting?
+    /// A manifest's `prune.scope` ("per-tensor", its default, or "global"): which of the engine's sparsity
+    /// figures the result reports, so they are those of the converter. Nil (the CLI's flags): the global ones.
+    public var pruneScope: String?
     /// Tensors whose names match stay in float (the manifest's `quantize.skip` and `prune.skip`).
     public var skip: [String]
     /// Also measure float constants that no operator reads as a weight (Mul and Add operands, …), as a
@@ -72,6 +75,7 @@ public struct EstimateSettings: Sendable, Hashable {
         case .pattern(let n, let m)?: pruning = .pattern(n: n, m: m)
         case nil: pruning = nil
         }
+        if pruning != nil { pruneScope = optimize.prune?.scope?.value == "global" ? "global" : "per-tensor" }
         // Pruning's own skip list keeps tensors dense, not float; one list serves both until the engine
         // measures the two separately.
         for s in optimize.prune?.skip ?? [] where !skip.contains(s.value) { skip.append(s.value) }
@@ -110,6 +114,7 @@ public struct EstimateSettings: Sendable, Hashable {
         case nil: parts.append("prune=none")
         }
         parts.append("skip=" + skip.joined(separator: "\u{1F}"))
+        if let pruneScope { parts.append("scope=\(pruneScope)") }
         if includeNonWeights { parts.append("non-weights") }
         return parts.joined(separator: ";")
     }

@@ -105,7 +105,7 @@ public enum ManifestSchema {
                         "activations",
                         Schema(
                             .string(StringRule(values: Vocabulary.activationTypes)),
-                            "The type activations are computed in. Anything but `none` is static quantization and needs `calibration` data.",
+                            "The type activations are computed in. `dynamic` quantizes them to uint8 at run time (no calibration); int8, uint8 and int16 are static quantization and need `calibration` data.",
                             default: "none")),
                     Property(
                         "granularity",

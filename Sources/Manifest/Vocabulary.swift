@@ -23,7 +23,8 @@ public enum Vocabulary {
     ]
 
     public static let activationTypes: [(String, String)] = [
-        ("none", "Activations stay in float: weight-only or dynamic quantization, no calibration data needed."),
+        ("none", "Activations stay in float: weight-only quantization, no calibration data needed."),
+        ("dynamic", "Activations quantized at run time to uint8 from their observed range (MatMulInteger/ConvInteger, as onnxruntime's quantize_dynamic writes); no calibration."),
         ("int8", "Static int8 activations: needs calibration samples to fix their ranges."),
         ("uint8", "Static uint8 activations: needs calibration samples to fix their ranges."),
         ("int16", "Static int16 activations (with int8 weights): Qualcomm HTP and TFLite 16x8 mode."),
@@ -38,7 +39,7 @@ public enum Vocabulary {
 
     public static let quantFormats: [(String, String)] = [
         ("qdq", "QuantizeLinear/DequantizeLinear pairs around float operators (ONNX Runtime's recommended form)."),
-        ("qoperator", "Integer operators such as QLinearConv (slow with S8S8 on x86-64)."),
+        ("qoperator", "Integer operators: QLinearConv and friends with static activations (slow with S8S8 on x86-64); with activations none or dynamic, MatMulInteger/ConvInteger (dynamic quantization)."),
     ]
 
     public static let calibrationMethods: [(String, String)] = [

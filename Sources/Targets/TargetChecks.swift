@@ -281,8 +281,8 @@ private struct TargetContext {
                     emit("ort.s8s8-qoperator-x86", "S8S8 in QOperator format is slow on x86-64; use QDQ", at: f.range,
                          fixes: [Fix(title: "Use the QDQ format", edits: [TextEdit(range: f.range, newText: "qdq")], isPreferred: true)])
                 }
-                // Dynamic quantization (activations: none) quantizes activations to uint8 at run time: U8S8.
-                let u8s8 = weights == "int8" && (activations == "uint8" || activations == "none")
+                // Dynamic quantization (activations: dynamic, or none) quantizes activations to uint8 at run time: U8S8.
+                let u8s8 = weights == "int8" && ["uint8", "none", "dynamic"].contains(activations)
                 if u8s8, device.has("avx2"), !device.has("vnni"), q?.reduceRange?.value != true {
                     let fix: [Fix] = q?.reduceRange.map { r in
                         [Fix(title: "Set reduce_range: true", edits: [TextEdit(range: r.range, newText: "true")], isPreferred: true)]

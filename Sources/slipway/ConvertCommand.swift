@@ -54,7 +54,7 @@ struct ConvertCommand: AsyncParsableCommand {
     @Flag(help: "7-bit range for 8-bit types.")
     var reduceRange = false
 
-    @Flag(help: "Dynamic quantization (MatMulInteger/ConvInteger): not implemented yet.")
+    @Flag(help: "Dynamic quantization as onnxruntime's quantize_dynamic writes it: activations quantized to uint8 at run time, MatMul/Conv as MatMulInteger/ConvInteger (int8 weights unless --weights).")
     var dynamic = false
 
     @Flag(help: "float16 weights, each cast back to float32 (compute, inputs and outputs stay float32).")
@@ -200,6 +200,8 @@ struct ConvertCommand: AsyncParsableCommand {
         s.dynamic = dynamic
         s.float16 = float16
         s.skip = skip
+        s.pruneSkip = skip
+        if dynamic, s.weights == nil { s.weights = .int8 }
         if let v = sparsity {
             guard v >= 0, v < 1 else { throw ValidationError("--sparsity \(v): expected a fraction in [0, 1)") }
             s.pruning = .sparsity(v)

@@ -115,7 +115,8 @@ struct ConverterTests {
 
     @Test("not implemented forms are refused with what to use instead")
     func notImplemented() {
-        for s in [ConversionSettings(weights: .int8, dynamic: true), ConversionSettings(weights: .bfloat16)] {
+        for s in [ConversionSettings(weights: .int4, granularity: .perBlock(size: 32), dynamic: true),
+                  ConversionSettings(weights: .bfloat16)] {
             #expect(throws: ConversionError.self) { _ = try ONNXConverter.convert(path: fixture("opset11_gemm.onnx"), settings: s) }
         }
     }
