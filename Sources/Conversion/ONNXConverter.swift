@@ -276,8 +276,14 @@ public enum ONNXConverter {
             let zeroName = names.fresh("\(t.name)_zero_point")
             if let form {
                 // No DequantizeLinear: the consumers are rewritten to read the codes, scale and zero point.
+                // Gemm's transB weight [N, K] is stored transposed for MatMulInteger, its scales per column N.
+                var codes = q.codes, dims = t.shape
+                if form == .gemmTransposed, t.shape.count == 2 {
+                    codes = transposed(q.codes, rows: t.shape[0], columns: t.shape[1])
+                    dims = [t.shape[1], t.shape[0]]
+                }
                 edits[s.key] = TensorEdit(
-                    originalName: t.name, storedName: stored, dataType: code, dims: t.shape, raw: pack(q.codes, tensorScheme.type),
+                    originalName: t.name, storedName: stored, dataType: code, dims: dims, raw: pack(codes, tensorScheme.type),
                     extraInitializers: [
                         ONNXEncode.tensor(name: scaleName, dataType: 1, dims: q.scaleShape, raw: ONNXEncode.float32LE(q.scales)),
                         ONNXEncode.tensor(name: zeroName, dataType: code, dims: q.scaleShape, raw: pack(q.zeroPoints, tensorScheme.type)),
@@ -285,7 +291,7 @@ public enum ONNXConverter {
                 integerWeights.append(IntegerWeight(tensor: s.index, form: form, codes: stored, scale: scaleName,
                                                     zeroPoint: zeroName, rank: t.shape.count))
                 report[r].action = s.prune ? "pruned+quantized" : "quantized"
-                report[r].form = form.rawValue
+                report[r].form = form.operatorType
                 continue
             }
             weightOnly = true
@@ -468,8 +474,14 @@ struct NameTable {
 
 /// The integer operator a dynamically quantized weight's consumers become.
 enum IntegerForm: String, Sendable {
-    case matMul = "MatMulInteger"
-    case conv = "ConvInteger"
+    case matMul
+    /// Gemm (transA 0, alpha 1, beta 1) read as MatMul + Add of C, as quantize_dynamic rewrites it.
+    case gemm
+    /// The same with transB 1: the codes are stored transposed.
+    case gemmTransposed
+    case conv
+
+    var operatorType: String { self == .conv ? "ConvInteger" : "MatMulInteger" }
 }
 
 /// A weight written as codes + scale + zero point, read directly by integer operators.
@@ -491,6 +503,7 @@ extension ONNXConverter {
         -> (IntegerForm?, String)
     {
         var ops: [String] = []
+        var transB = Set<Bool>()
         for c in t.consumers {
             guard c.graph < model.graphs.count, c.node < model.graphs[c.graph].nodes.count else {
                 return (nil, "a consumer is missing; kept weight-only (DequantizeLinear)")
@@ -503,6 +516,14 @@ extension ONNXConverter {
                 ops.append("\(n.opType) (input \(c.inputIndex))")
                 continue
             }
+            if n.opType == "Gemm" {
+                // Only the plain product (+ C) is a MatMul: other alphas, betas or a transposed A are not.
+                let plain = (n.attributes["transA"] ?? .int(0)) == .int(0) && (n.attributes["alpha"] ?? .float(1)) == .float(1)
+                    && (n.attributes["beta"] ?? .float(1)) == .float(1)
+                ops.append(plain ? "Gemm" : "Gemm (transA, alpha or beta)")
+                transB.insert(n.attributes["transB"] == .int(1))
+                continue
+            }
             ops.append(n.opType)
         }
         guard !ops.isEmpty else { return (nil, "no consumer; kept weight-only (DequantizeLinear)") }
@@ -511,6 +532,9 @@ extension ONNXConverter {
                 return (nil, "MatMulInteger takes a per-column zero point for a 2-D weight only; this rank-\(t.shape.count) weight stays weight-only (DequantizeLinear)")
             }
             return (.matMul, "")
+        }
+        if ops.allSatisfy({ $0 == "Gemm" }), t.shape.count == 2, transB.count == 1 {
+            return (transB.contains(true) ? .gemmTransposed : .gemm, "")
         }
         if ops.allSatisfy({ $0 == "Conv" }) {
             guard scheme.type == .uint8, scheme.granularity == .perTensor else {
@@ -566,16 +590,23 @@ extension ONNXConverter {
                                          inputs: [aq.scale, w.scale], outputs: [scales], intAttributes: []))
             let integer = names.fresh("\(y)_output_quantized")
             let integerIndex = nodes.count
-            nodes.append(ONNXEncode.node(opType: w.form.rawValue, name: names.fresh("\(base)_quant"),
+            nodes.append(ONNXEncode.node(opType: w.form.operatorType, name: names.fresh("\(base)_quant"),
                                          inputs: [aq.values, w.codes, aq.zeroPoint, w.zeroPoint], outputs: [integer],
                                          intAttributes: []))
             let cast = names.fresh("\(y)_output_quantized_cast_output")
             nodes.append(ONNXEncode.node(opType: "Cast", name: names.fresh("\(y)_output_quantized_cast"),
                                          inputs: [integer], outputs: [cast], intAttributes: [("to", 1)]))
-            let bias = w.form == .conv && n.inputs.count > 2 ? n.inputs[2] : ""
+            let bias = w.form != .matMul && n.inputs.count > 2 ? n.inputs[2] : ""
             if bias.isEmpty {
                 nodes.append(ONNXEncode.node(opType: "Mul", name: names.fresh("\(base)_quant_output_scale_mul"),
                                              inputs: [cast, scales], outputs: [y], intAttributes: []))
+            } else if w.form != .conv {
+                // Gemm's C: broadcast to [M, N] by Add as by Gemm.
+                let scaled = names.fresh("\(y)_quant_scaled_output")
+                nodes.append(ONNXEncode.node(opType: "Mul", name: names.fresh("\(base)_quant_output_scale_mul"),
+                                             inputs: [cast, scales], outputs: [scaled], intAttributes: []))
+                nodes.append(ONNXEncode.node(opType: "Add", name: names.fresh("\(base)_bias_add"),
+                                             inputs: [scaled, bias], outputs: [y], intAttributes: []))
             } else {
                 let scaled = names.fresh("\(y)_quant_scaled_output")
                 nodes.append(ONNXEncode.node(opType: "Mul", name: names.fresh("\(base)_quant_output_scale_mul"),
@@ -609,6 +640,15 @@ extension ONNXConverter {
             c.inputIndex == 0 && c.graph < model.graphs.count && c.node < model.graphs[c.graph].nodes.count
                 && model.graphs[c.graph].nodes[c.node].opType == "Gather"
         }
+    }
+
+    static func transposed(_ codes: [Int32], rows: Int, columns: Int) -> [Int32] {
+        guard rows * columns == codes.count else { return codes }
+        var out = codes
+        for r in 0..<rows {
+            for c in 0..<columns { out[c * rows + r] = codes[r * columns + c] }
+        }
+        return out
     }
 
     static func int64LE(_ v: Int64) -> [UInt8] {
