@@ -40,7 +40,7 @@ let package = Package(
         // with the results cache, the findings as diagnostics and the per-target estimate table.
         .target(
             name: "Estimation",
-            dependencies: ["ModelFormats", "Compression", "Manifest", "Targets", "JSON", "Diagnostics", "Hashing"]),
+            dependencies: ["ModelFormats", "Compression", "Conversion", "Manifest", "Targets", "JSON", "Diagnostics", "Hashing"]),
         .target(
             name: "Checking",
             dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "ModelFormats", "Targets", "Estimation"]),

@@ -511,7 +511,7 @@ extension ONNXConverter {
             let n = model.graphs[c.graph].nodes[c.node]
             let standard = n.domain.isEmpty || n.domain == "ai.onnx"
             guard standard, c.inputIndex == 1, n.inputs.count >= 2, let a = n.inputs.first, !a.isEmpty,
-                  let y = n.outputs.first, !y.isEmpty, n.sourceOffset != nil
+                  let y = n.outputs.first, !y.isEmpty, n.sourceRange != nil
             else {
                 ops.append("\(n.opType) (input \(c.inputIndex))")
                 continue
@@ -564,7 +564,7 @@ extension ONNXConverter {
         var out: [Int: NodeEdit] = [:]
         for u in uses {
             let n = model.graphs[u.graph].nodes[u.node]
-            guard let offset = n.sourceOffset, let a = n.inputs.first, let y = n.outputs.first else {
+            guard let offset = n.sourceRange?.lowerBound, let a = n.inputs.first, let y = n.outputs.first else {
                 throw ConversionError(.model, "internal error: node \(n.name) cannot be rewritten")
             }
             guard out[offset] == nil else {

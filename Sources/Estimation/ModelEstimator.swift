@@ -1,5 +1,6 @@
 import Hashing
 import Compression
+import Conversion
 import JSON
 import ModelFormats
 
@@ -26,7 +27,7 @@ public struct EstimatePlan: Sendable, Hashable {
 /// values from the model's mapping into `CompressionEngine.analyze`, and keeps the result in the cache.
 public enum ModelEstimator {
     /// Part of every cache key: raise it when the engine's figures change for the same input.
-    public static let engineVersion = "compression-1"
+    public static let engineVersion = "compression-2"
 
     /// The selection for `model`. Graph formats (ONNX, TFLite) compress the constant weight inputs of the
     /// operators `TensorSelection.axes` knows (Conv, ConvTranspose, MatMul, Gemm, Gather embeddings, LSTM,
@@ -240,9 +241,28 @@ public enum ModelEstimator {
                 return .object(o)
             })
         }
+        // What the ONNX rewrite adds around the data (names, scale headers, DequantizeLinear or integer nodes).
+        var indices: [String: Int] = [:]
+        for p in plan.tensors { indices[p.name] = p.index }
+        let sized = r.tensors.compactMap { t -> SizedTensor? in
+            guard let i = indices[t.name], let result = t.schemes.first else { return nil }
+            let dims = t.shape.isEmpty ? [1] : t.shape
+            let channel = min(max(t.channelAxis, 0), dims.count - 1), reduction = min(max(t.reductionAxis, 0), dims.count - 1)
+            // The engine's own rule for the scales it used (a block longer than its axis falls back per channel).
+            switch result.scheme.granularity.effective(dims: dims, channelAxis: channel, reductionAxis: reduction).granularity {
+            case .perTensor: return SizedTensor(index: i, scaleDims: [])
+            case .perChannel: return SizedTensor(index: i, scaleDims: [dims[channel]])
+            case .perBlock(let b):
+                var s = dims
+                s[reduction] = (dims[reduction] + max(b, 1) - 1) / max(b, 1)
+                return SizedTensor(index: i, scaleDims: s, blockSize: b)
+            }
+        }
+        let structure = ONNXConverter.structureBytes(model: model, tensors: sized, scheme: settings.scheme,
+                                                     dynamic: settings.dynamic)
         root["model"] = [
             "path": .string(model.path), "format": .string(model.format.rawValue),
-            "bytes_before": .int(before), "bytes_after": .int(max(0, before - measuredBefore + measuredAfter)),
+            "bytes_before": .int(before), "bytes_after": .int(max(0, before - measuredBefore + measuredAfter + structure)),
         ]
         root["settings"] = settings.json
         let notes = plan.tensors.compactMap { p in p.note.map { JSONValue.object(["name": .string(p.name), "note": .string($0)]) } }

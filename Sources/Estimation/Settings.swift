@@ -25,6 +25,9 @@ public struct EstimateSettings: Sendable, Hashable {
     /// A manifest's `prune.scope` ("per-tensor", its default, or "global"): which of the engine's sparsity
     /// figures the result reports, so they are those of the converter. Nil (the CLI's flags): the global ones.
     public var pruneScope: String?
+    /// Dynamic quantization (`activations: dynamic`, or `format: qoperator` without static activations): the
+    /// artifact's size counts the integer operators' nodes instead of DequantizeLinear.
+    public var dynamic: Bool = false
     /// Tensors whose names match stay in float (the manifest's `quantize.skip` and `prune.skip`).
     public var skip: [String]
     /// Also measure float constants that no operator reads as a weight (Mul and Add operands, …), as a
@@ -75,6 +78,8 @@ public struct EstimateSettings: Sendable, Hashable {
         case .pattern(let n, let m)?: pruning = .pattern(n: n, m: m)
         case nil: pruning = nil
         }
+        let activations = q.activations?.value ?? "none"
+        dynamic = activations == "dynamic" || (q.format?.value == "qoperator" && activations == "none")
         if pruning != nil { pruneScope = optimize.prune?.scope?.value == "global" ? "global" : "per-tensor" }
         // Pruning's own skip list keeps tensors dense, not float; one list serves both until the engine
         // measures the two separately.
@@ -115,6 +120,7 @@ public struct EstimateSettings: Sendable, Hashable {
         }
         parts.append("skip=" + skip.joined(separator: "\u{1F}"))
         if let pruneScope { parts.append("scope=\(pruneScope)") }
+        if dynamic { parts.append("dynamic") }
         if includeNonWeights { parts.append("non-weights") }
         return parts.joined(separator: ";")
     }

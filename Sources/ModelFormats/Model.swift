@@ -68,8 +68,8 @@ public struct Node: Sendable {
     public var outputs: [String]
     /// The attributes later work needs (all of them for ONNX; convolution options for TFLite).
     public var attributes: [String: AttributeValue]
-    /// ONNX: where the `NodeProto`'s payload starts in the file, so a rewriter can find the node again.
-    public var sourceOffset: Int? = nil
+    /// ONNX: the `NodeProto` payload's bytes in the file, so a rewriter can find (and size) the node again.
+    public var sourceRange: Range<Int>? = nil
 }
 
 public enum AttributeValue: Sendable, Hashable {

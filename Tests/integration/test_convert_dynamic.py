@@ -171,21 +171,56 @@ def test_manifest_activations_dynamic(run, tmp_path):
     report = json.loads((folder / "dist/enc.onnx.report.json").read_text())
     assert report["settings"]["dynamic"] is True
     assert op_counts(onnx.load(str(folder / "dist/enc.onnx")))["MatMulInteger"] == 12
-    # The artifact's size is the estimate's within 1 %.
+    # The artifact's size is the estimate's within 1 %: the estimate counts the integer operators' nodes.
     est = run("estimate", str(folder / "m.slipway.yaml"), "--json")
     assert est.returncode == 0, est.stderr.decode()
-    rows = json.loads(est.stdout)
-    row = rows[0] if isinstance(rows, list) else rows
+    row = json.loads(est.stdout)["targets"][0]
     size = (folder / "dist/enc.onnx").stat().st_size
-    after = find_bytes_after(row)
-    assert abs(size - after) / size <= 0.01, (size, after)
+    assert abs(size - row["size_bytes"]) / size <= 0.01, (size, row["size_bytes"])
 
 
-def find_bytes_after(row):
-    for path in (("estimate", "model", "bytes_after"), ("model", "bytes_after"), ("size_after",)):
-        v = row
-        for k in path:
-            v = v.get(k) if isinstance(v, dict) else None
-        if isinstance(v, int):
-            return v
-    raise AssertionError(f"no size after in {json.dumps(row)[:400]}")
+@pytest.mark.parametrize("quantize", ["{weights: int8}", "{weights: int8, activations: dynamic}",
+                                      "{weights: uint8, symmetric: false, granularity: per-tensor, activations: dynamic}",
+                                      "{weights: int4, granularity: 'per-block:32'}"])
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_artifact_size_is_the_estimate_within_one_percent(run, tmp_path, name, quantize):
+    folder = tmp_path / "p"
+    (folder / "models").mkdir(parents=True)
+    (folder / "models/m.onnx").write_bytes(EXAMPLES[name].read_bytes())
+    (folder / "m.slipway.yaml").write_text(
+        "slipway: 1\nname: m\nmodel: {path: models/m.onnx}\n"
+        f"targets:\n  t: {{runtime: onnxruntime, format: onnx, output: out.onnx, optimize: {{quantize: {quantize}}}}}\n")
+    r = run("convert", str(folder / "m.slipway.yaml"))
+    assert r.returncode == 0, r.stderr.decode()
+    est = run("estimate", str(folder / "m.slipway.yaml"), "--json")
+    row = json.loads(est.stdout)["targets"][0]
+    size = (folder / "out.onnx").stat().st_size
+    assert abs(size - row["size_bytes"]) / size <= 0.01, (size, row["size_bytes"])
+
+
+def test_global_prune_scope_zeroes_the_estimates_sparsity(run, tmp_path):
+    """prune.scope: global converts with the engine's one model-wide threshold: the artifact's sparsity over the
+    pruned tensors is the sparsity `slipway estimate` reports for the target."""
+    folder = tmp_path / "p"
+    (folder / "models").mkdir(parents=True)
+    (folder / "models/m.onnx").write_bytes(EXAMPLES["encoder"].read_bytes())
+    (folder / "m.slipway.yaml").write_text(
+        "slipway: 1\nname: m\nmodel: {path: models/m.onnx}\n"
+        "targets:\n  t: {runtime: onnxruntime, format: onnx, output: out.onnx,\n"
+        "      optimize: {quantize: {weights: int8}, prune: {sparsity: 0.6, scope: global}}}\n")
+    r = run("convert", str(folder / "m.slipway.yaml"))
+    assert r.returncode == 0, r.stderr.decode()
+    report = json.loads((folder / "out.onnx.report.json").read_text())
+    assert report["settings"]["prune_scope"] == "global"
+    model = onnx.load(str(folder / "out.onnx"))
+    codes = {t.name: onnx.numpy_helper.to_array(t) for t in model.graph.initializer}
+    pruned = [t["name"] for t in report["tensors"] if t["action"] == "pruned+quantized"]
+    # int8 symmetric: a pruned weight is code 0 (the zero point); kept ones lie above the threshold, far from 0.
+    assert all(not codes[n + "_zero_point"].any() for n in pruned)
+    zeros = sum(int((codes[n + "_quantized"] == 0).sum()) for n in pruned)
+    total = sum(codes[n + "_quantized"].size for n in pruned)
+    est = run("estimate", str(folder / "m.slipway.yaml"), "--json")
+    row = json.loads(est.stdout)["targets"][0]
+    assert row["pruning"]["sparsity"] == pytest.approx(zeros / total, abs=1e-3)
+    per_tensor = [t["sparsity"] for t in report["tensors"] if t["action"] == "pruned+quantized"]
+    assert max(per_tensor) - min(per_tensor) > 0.05  # one threshold: unequal sparsity per tensor
