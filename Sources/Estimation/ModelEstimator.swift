@@ -82,7 +82,14 @@ public enum ModelEstimator {
             result.fromCache = true
             return result
         }
-        let report = try analyze(model, plan: plan, settings: settings)
+        var report = try analyze(model, plan: plan, settings: settings)
+        if let pruneSkip = settings.pruneSkip, settings.pruning != nil {
+            // prune.skip apart from quantize.skip: the model's pruning figures over the tensors pruning takes.
+            var p = settings
+            p.skip = pruneSkip
+            p.pruneSkip = nil
+            report.pruning = try analyze(model, plan: Self.plan(model, settings: p), settings: p).pruning
+        }
         // Through text and back, as a cached entry is: a fresh and a cached result are the same values.
         guard let json = try? JSONValue.parse(resultJSON(report, model: model, plan: plan, settings: settings).serialized()),
             let result = EstimateResult(json: json)

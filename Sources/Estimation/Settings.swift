@@ -28,8 +28,10 @@ public struct EstimateSettings: Sendable, Hashable {
     /// Dynamic quantization (`activations: dynamic`, or `format: qoperator` without static activations): the
     /// artifact's size counts the integer operators' nodes instead of DequantizeLinear.
     public var dynamic: Bool = false
-    /// Tensors whose names match stay in float (the manifest's `quantize.skip` and `prune.skip`).
+    /// Tensors whose names match stay in float (the manifest's `quantize.skip`; the CLI's `--skip`).
     public var skip: [String]
+    /// The manifest's `prune.skip`: tensors left dense, measured apart from `skip` (nil: `skip` serves both).
+    public var pruneSkip: [String]?
     /// Also measure float constants that no operator reads as a weight (Mul and Add operands, …), as a
     /// weight file's tensors are: the reference cross-check's tensor set.
     public var includeNonWeights: Bool = false
@@ -81,9 +83,9 @@ public struct EstimateSettings: Sendable, Hashable {
         let activations = q.activations?.value ?? "none"
         dynamic = activations == "dynamic" || (q.format?.value == "qoperator" && activations == "none")
         if pruning != nil { pruneScope = optimize.prune?.scope?.value == "global" ? "global" : "per-tensor" }
-        // Pruning's own skip list keeps tensors dense, not float; one list serves both until the engine
-        // measures the two separately.
-        for s in optimize.prune?.skip ?? [] where !skip.contains(s.value) { skip.append(s.value) }
+        // Pruning's own skip list keeps tensors dense, not float: the pruning figures are measured over their
+        // own selection (as the converter prunes), the sizes and SQNR over quantize.skip's.
+        if pruning != nil, let p = optimize.prune, !p.skip.isEmpty { pruneSkip = p.skip.map(\.value) }
     }
 
     /// The manifest's and the CLI's spelling: `per-tensor`, `per-channel`, `per-block:N` (N ≥ 1).
@@ -119,6 +121,7 @@ public struct EstimateSettings: Sendable, Hashable {
         case nil: parts.append("prune=none")
         }
         parts.append("skip=" + skip.joined(separator: "\u{1F}"))
+        if let pruneSkip { parts.append("prune-skip=" + pruneSkip.joined(separator: "\u{1F}")) }
         if let pruneScope { parts.append("scope=\(pruneScope)") }
         if dynamic { parts.append("dynamic") }
         if includeNonWeights { parts.append("non-weights") }

@@ -224,3 +224,36 @@ def test_global_prune_scope_zeroes_the_estimates_sparsity(run, tmp_path):
     assert row["pruning"]["sparsity"] == pytest.approx(zeros / total, abs=1e-3)
     per_tensor = [t["sparsity"] for t in report["tensors"] if t["action"] == "pruned+quantized"]
     assert max(per_tensor) - min(per_tensor) > 0.05  # one threshold: unequal sparsity per tensor
+
+
+@pytest.mark.parametrize("scope", ["per-tensor", "global"])
+def test_prune_skip_and_quantize_skip_are_separate_in_the_artifact_and_the_estimate(run, tmp_path, scope):
+    """A tensor in quantize.skip stays float but is pruned; one in prune.skip stays dense but is quantized; the
+    estimate's pruning sparsity is the artifact's, over the tensors pruning takes."""
+    folder = tmp_path / "p"
+    (folder / "models").mkdir(parents=True)
+    (folder / "models/m.onnx").write_bytes(EXAMPLES["encoder"].read_bytes())
+    (folder / "m.slipway.yaml").write_text(
+        "slipway: 1\nname: m\nmodel: {path: models/m.onnx}\n"
+        "targets:\n  t: {runtime: onnxruntime, format: onnx, output: out.onnx,\n"
+        "      optimize: {quantize: {weights: int8, skip: ['layer0.ffn.*']},\n"
+        f"                 prune: {{sparsity: 0.5, scope: {scope}, skip: ['layer0.attn.*']}}}}}}\n")
+    r = run("convert", str(folder / "m.slipway.yaml"))
+    assert r.returncode == 0, r.stderr.decode()
+    report = json.loads((folder / "out.onnx.report.json").read_text())
+    action = {t["name"]: t for t in report["tensors"]}
+    assert action["layer0.ffn.up.weight"]["action"] == "pruned"  # float, with zeros
+    assert action["layer0.attn.q.weight"]["action"] == "quantized"  # int8, dense
+    assert action["layer1.ffn.up.weight"]["action"] == "pruned+quantized"
+    pruned = [t for t in report["tensors"] if t["action"] in ("pruned", "pruned+quantized")]
+    n = [int(np.prod(t["shape"])) for t in pruned]
+    sparsity = sum(t["sparsity"] * k for t, k in zip(pruned, n)) / sum(n)
+    est = run("estimate", str(folder / "m.slipway.yaml"), "--json")
+    row = json.loads(est.stdout)["targets"][0]
+    assert row["pruning"]["sparsity"] == pytest.approx(sparsity, abs=1e-4)
+    model = onnx.load(str(folder / "out.onnx"))
+    floats = {t.name: onnx.numpy_helper.to_array(t) for t in model.graph.initializer}
+    zeros = (floats["layer0.ffn.up.weight"] == 0).mean()
+    assert zeros == pytest.approx(action["layer0.ffn.up.weight"]["sparsity"])
+    if scope == "per-tensor":
+        assert zeros == pytest.approx(0.5, abs=1e-3)
