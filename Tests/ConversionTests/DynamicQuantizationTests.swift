@@ -104,6 +104,30 @@ struct DynamicQuantizationTests {
         }
     }
 
+    @Test("Conv weights in a Constant and both If branches become ConvInteger (uint8 per tensor)")
+    func convEverywhere() async throws {
+        let s = ConversionSettings(weights: .uint8, granularity: .perTensor, symmetric: false, dynamic: true)
+        let (m, r) = try await convert(fixture("conv_constant_if.onnx"), s)
+        for g in m.graphs {
+            #expect(ops(g).contains("ConvInteger") && !ops(g).contains("Conv"), "\(g.name)")
+        }
+        let forms = (r.json["tensors"]?.arrayValue ?? []).compactMap { $0["form"]?.stringValue }
+        #expect(forms == ["ConvInteger", "ConvInteger", "ConvInteger"])
+        // The grouped convolution keeps its group.
+        let grouped = m.graphs.flatMap(\.nodes).filter { $0.opType == "ConvInteger" && $0.attributes["group"] == .int(4) }
+        #expect(grouped.count == 1)
+    }
+
+    @Test("Gemm with transB becomes MatMulInteger on the transposed codes, plus Add of C")
+    func gemm() async throws {
+        let (m, r) = try await convert(fixture("opset11_gemm.onnx"), ConversionSettings(dynamic: true))
+        #expect(ops(m.graphs[0]) == ["DynamicQuantizeLinear", "Mul", "MatMulInteger", "Cast", "Mul", "Add", "Relu"])
+        let codes = try #require(m.tensors.first { $0.name == "w_quantized" })
+        #expect(codes.shape == [16, 8] && codes.dtype == .int8)  // [N, K] = [8, 16] stored as [K, N]
+        #expect(m.tensors.first { $0.name == "w_scale" }?.shape == [8])
+        #expect(r.json["opset"]?["after"] == .int(11))
+    }
+
     @Test("forms with no integer operator are refused with what would work")
     func refusals() {
         let cases: [(ConversionSettings, String)] = [

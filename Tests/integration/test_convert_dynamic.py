@@ -257,3 +257,25 @@ def test_prune_skip_and_quantize_skip_are_separate_in_the_artifact_and_the_estim
     assert zeros == pytest.approx(action["layer0.ffn.up.weight"]["sparsity"])
     if scope == "per-tensor":
         assert zeros == pytest.approx(0.5, abs=1e-3)
+
+
+def test_conv_weights_in_constants_and_if_branches_where_quantize_dynamic_fails(run, tmp_path):
+    """uint8 per-tensor (the only ConvInteger onnxruntime runs): quantize_dynamic raises on a Conv whose weight
+    is a Constant node; Slipway writes ConvInteger in the main graph and both If branches."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    src, ours = FIXTURES / "conv_constant_if.onnx", tmp_path / "ours.onnx"
+    with pytest.raises(ValueError, match="to be an initializer"):
+        quantize_dynamic(str(src), str(tmp_path / "ort.onnx"), weight_type=QuantType.QUInt8)
+    report = convert(run, src, ours, "--weights", "uint8", "--asymmetric", "--granularity", "per-tensor")
+    assert sorted(t["name"] for t in report["tensors"] if t.get("form") == "ConvInteger") == ["w_else", "w_stem", "w_then"]
+    model = onnx.load(str(ours))
+    onnx.checker.check_model(model, full_check=True)
+    graphs = {g.name: [n.op_type for n in g.node] for g in all_graphs(model.graph)}
+    for g in ("conv_constant_if", "then_branch", "else_branch"):
+        assert "ConvInteger" in graphs[g] and "Conv" not in graphs[g], g
+    else_conv = next(n for g in all_graphs(model.graph) for n in g.node if n.op_type == "ConvInteger"
+                     and g.name == "else_branch")
+    assert {a.name: onnx.helper.get_attribute_value(a) for a in else_conv.attribute}["group"] == 4
+    for flag in (True, False):
+        assert output_sqnr(src, ours, {"flag": np.array(flag)}) >= 30.0
