@@ -178,13 +178,13 @@ public enum ONNXConverter {
                 }
             }
         }
-        // The engine measures what is written in the scheme: the quantized tensors (all pruned ones when the
-        // weights stay float).
         // Dynamic quantization writes a Gather's data as quantize_dynamic does: the gathered rows are
         // activations, so uint8 asymmetric over the full 8 bits (reduce_range concerns integer kernels only).
         let gatherScheme = scheme.map { dynamicGatherScheme($0) }
         let gathered = settings.dynamic
             ? Set(selected.filter { $0.quantize && isGatherData(model, model.tensors[$0.index]) }.map(\.index)) : []
+        // The engine measures what is written, in the scheme it is written in: the quantized tensors (all pruned
+        // ones when the weights stay float), the Gather data apart.
         let measured = selected.filter { $0.quantize || !converts }
         func weightTensors(_ list: [Selected]) -> [WeightTensor] {
             list.map { s in
