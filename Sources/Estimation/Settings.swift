@@ -59,7 +59,11 @@ public struct EstimateSettings: Sendable, Hashable {
     }
 
     public init?(optimize: OptimizeSpec) {
-        guard let q = optimize.quantize, let w = q.weights?.value, let type = QuantizationType(rawValue: w) else {
+        // Dynamic quantization without a weight type converts to int8, as the converter does.
+        let isDynamic = optimize.quantize?.activations?.value == "dynamic"
+        guard let q = optimize.quantize, let w = q.weights?.value ?? (isDynamic ? "int8" : nil),
+              let type = QuantizationType(rawValue: w)
+        else {
             return nil
         }
         weights = type

@@ -23,6 +23,7 @@ import Testing
         #expect(s.dynamic && s.skip == ["a"] && s.pruneSkip == ["b"] && s.pruneScope == "per-tensor")
         #expect(try settings("{quantize: {weights: uint8, format: qoperator}}").dynamic)
         #expect(try !settings("{quantize: {weights: int8}}").dynamic)
+        #expect(try settings("{quantize: {activations: dynamic}}").weights == .int8)
         #expect(try settings("{quantize: {weights: int8}, prune: {sparsity: 0.5, scope: global}}").pruneScope == "global")
         // Different settings, different cache entries.
         #expect(try settings("{quantize: {weights: int8, activations: dynamic}}").canonical
