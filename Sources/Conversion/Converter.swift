@@ -174,8 +174,8 @@ public enum Converter {
             // The QOperator form without static activation ranges is the integer-operator one
             // (MatMulInteger/ConvInteger): dynamic quantization.
             s.dynamic = activations == "dynamic" || (q.format?.value == "qoperator" && activations == "none")
-            if let f = q.format?.value, f != "qdq", f != "qoperator" {
-                throw ConversionError(.unsupported, "target \(name): quantize.format \(f) is not implemented yet; use qdq (weight-only) or qoperator (dynamic)")
+            if let f = q.format?.value, f != "qdq", f != "qoperator" || !s.dynamic {
+                throw ConversionError(.unsupported, "target \(name): quantize.format \(f) with activations: \(activations) is not implemented; use qdq (weight-only), or qoperator with activations: none or dynamic (MatMulInteger/ConvInteger)")
             }
             if let w = q.weights?.value, w != "none", w != "float32" {
                 guard let t = QuantizationType(rawValue: w) else {

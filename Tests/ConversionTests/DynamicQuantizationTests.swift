@@ -166,8 +166,9 @@ struct DynamicManifestTests {
             #expect(s.dynamic && s.weights != nil, "\(o)")
         }
         #expect(try !Converter.settings(for: target("{quantize: {weights: int8}}")).dynamic)
-        #expect(throws: ConversionError.self) {
-            try Converter.settings(for: target("{quantize: {weights: int8, activations: int8, calibration: c/}}"))
+        for o in ["{quantize: {weights: int8, activations: int8, calibration: c/}}",
+                  "{quantize: {weights: int8, activations: float16, format: qoperator}}"] {
+            #expect(throws: ConversionError.self, "\(o)") { try Converter.settings(for: target(o)) }
         }
     }
 
