@@ -89,3 +89,13 @@ def test_recorded_onnx_tool_macs_are_what_onnx_tool_computes():
         paths.setdefault(name, str(REPO / "Tests" / "Fixtures" / "targets" / name))
     for name, macs in ref["macs"].items():
         assert fx.onnx_tool_macs(paths[name], ref["inputs"][name]) == macs, name
+
+
+def test_recorded_tflite_counts_are_what_the_interpreter_reference_computes():
+    import tflite_reference as ref
+    with open(REPO / "Tests" / "Fixtures" / "targets" / "tflite_reference.json") as f:
+        recorded = json.load(f)["cases"]
+    assert set(recorded) == set(ref.CASES)
+    for name, (path, inputs) in ref.CASES.items():
+        live = ref.counts(REPO / path, inputs)
+        assert {k: recorded[name][k] for k in live} == live, name
