@@ -101,7 +101,9 @@ public enum CatalogueDocument {
             - **Size**: every stored tensor at the bit width of `quantize.weights` (float16 converts every float
               tensor; integer types convert tensors of rank 2 and more that `skip` does not name), plus one float32
               scale per output channel (per-channel), per tensor, or one float16 scale per block; plus the source
-              file's bytes outside tensors. `slipway estimate` may supply the Compression engine's exact figure instead.
+              file's bytes outside tensors. `slipway estimate` may supply the Compression engine's exact figure instead;
+              for a target that prunes without quantizing it is the pruned tensors stored sparse (the smaller of a
+              bitmask and CSR) and the SQNR is what pruning removes.
             - **MACs**: shape inference over the main graph with the manifest's `inputs` for dynamic dimensions
               (others taken as 1), counted with onnx-tool's conventions (a test keeps the totals within 5 %). TFLite
               models use the shapes stored in the file; tensors with dynamic dimensions (`shape_signature` -1) are
