@@ -7,8 +7,8 @@ grows with N by the runtime's cost of dispatching one node. The figure is the sl
 between N = 1 and N = 257 (so session setup, input binding and output copies cancel), on one thread:
 
 - ONNX Runtime CPU execution provider (onnxruntime, graph optimizations off, so the chain is not folded);
-- LiteRT's CPU path (ai-edge-litert's interpreter, one thread: the builtin ADD kernels; XNNPACK delegates
-  float ADD too when the wheel applies it by default, and the figure then includes its per-node dispatch).
+- LiteRT's CPU path (ai-edge-litert's interpreter, one thread), with its default XNNPACK delegate (the figure
+  the catalogue records) and with the builtin kernels alone (printed for comparison).
 
 Run with .venv's python: `python bench/dispatch_overhead.py` (prints JSON: microseconds per operator and the
 machine). Benches measure, tests specify: no test asserts these timings.
@@ -100,9 +100,10 @@ def tflite_chain(n):
     return bytes(b.Output())
 
 
-def litert_us(n):
-    from ai_edge_litert.interpreter import Interpreter
-    it = Interpreter(model_content=tflite_chain(n), num_threads=1)
+def litert_us(n, builtin_only=False):
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+    resolver = OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES if builtin_only else OpResolverType.AUTO
+    it = Interpreter(model_content=tflite_chain(n), num_threads=1, experimental_op_resolver_type=resolver)
     it.allocate_tensors()
     i = it.get_input_details()[0]["index"]
     x = np.ones([1], np.float32)
@@ -132,6 +133,7 @@ def main():
         "onnxruntime_cpu_us_per_op": round(slope(ort_us), 3),
         "onnxruntime_version": onnxruntime.__version__,
         "litert_cpu_us_per_op": round(slope(litert_us), 3),
+        "litert_builtin_kernels_us_per_op": round(slope(lambda n: litert_us(n, builtin_only=True)), 3),
         "litert_version": version("ai-edge-litert"),
     }
     print(json.dumps(out, indent=2))

@@ -1,4 +1,5 @@
 import JSON
+import Manifest
 import ModelFormats
 import Testing
 
@@ -54,5 +55,34 @@ import Testing
         let dequantize = a.nodes.filter { $0.opType == "DEQUANTIZE" }
         #expect(!dequantize.isEmpty)
         #expect(dequantize.allSatisfy { $0.macs == 0 && $0.outputElements == 0 })
+    }
+}
+
+/// A manifest whose model is a .tflite gets the same per-target row and budget checks as an ONNX one.
+@Suite struct TFLiteBudgetSpec {
+    static let model = "Tests/Fixtures/targets/tflite_ops.tflite"
+
+    @Test func theRowHasMACsPeakMemoryAndLatencyAtTheManifestsBatch() throws {
+        let m = try #require(ManifestFile(bytes: Array("""
+            model: {path: ops.tflite, inputs: {image: [4, 16, 16, 3]}}
+            targets: {pi: {runtime: litert@2.16, device: raspberry-pi-5, delegate: xnnpack, budget: {memory_mb: 1}}}
+            """.utf8)).documents.first?.manifest)
+        let model = try Repo.model(Self.model)
+        let row = try #require(TargetEstimates.table(manifest: m, model: model, catalogue: catalogue)["targets"]?.arrayValue?.first)
+        let a = GraphAnalysis.analyze(model: model, inputs: ["image": [4, 16, 16, 3]])
+        #expect(row["macs"]?.intValue == a.totalMACs)
+        #expect(row["peak_activation_bytes"]?.intValue == 4 * a.peakActivationElements)
+        #expect((row["latency_ms"]?.doubleValue ?? 0) > 0)
+        #expect(row["memory_budget_met"] == true)
+    }
+
+    @Test func budgetsAreCheckedOnTFLiteModels() throws {
+        let m = try #require(ManifestFile(bytes: Array("""
+            model: {path: ops.tflite, inputs: {image: [64, 16, 16, 3]}}
+            targets: {pi: {runtime: litert@2.16, device: raspberry-pi-5, budget: {memory_mb: 0.5, latency_ms: 0.0001}}}
+            """.utf8)).documents.first?.manifest)
+        let codes = TargetChecks.check(manifest: m, model: try Repo.model(Self.model), catalogue: catalogue).map(\.code)
+        #expect(codes.contains(.memoryOverBudget))
+        #expect(codes.contains(.latencyOverBudget))
     }
 }
