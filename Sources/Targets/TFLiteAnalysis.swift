@@ -216,7 +216,8 @@ struct TFLiteAnalyzer {
             hi = min(max(hi, lo), n)
             let shrink = int(node, "shrink_axis_mask") & 1 != 0
             if shrink { hi = min(lo + 1, n) }
-            let v = value(node, 0).map { xv in (lo..<hi).compactMap { xv.indices.contains($0) ? xv[$0] : nil } }
+            // The stored length of a 1-D tensor may disagree with its value in a hostile file: slice the value.
+            let v = value(node, 0).map { xv in Array(xv[min(lo, xv.count)..<min(max(hi, lo), xv.count)]) }
             return (shrink ? [] : [hi - lo], v)
         case "CAST":
             return (x, value(node, 0))
@@ -299,7 +300,8 @@ struct TFLiteAnalyzer {
             }
             if let shape { shapes[o] = shape }
         }
-        if let value, let o = outputs.first { values[o] = value }
+        // Shape arithmetic only: small values (a chain of CONCATENATIONs must not grow them without bound).
+        if let value, value.count <= 64, let o = outputs.first { values[o] = value }
         // A dequantized constant (float16 weights) is a weight the runtime expands once when it loads the
         // model: neither an activation nor a per-run cost.
         var loadTime = false
