@@ -35,6 +35,8 @@ public struct EstimateSettings: Sendable, Hashable {
     /// Also measure float constants that no operator reads as a weight (Mul and Add operands, …), as a
     /// weight file's tensors are: the reference cross-check's tensor set.
     public var includeNonWeights: Bool = false
+    /// False for a target that prunes without quantizing: the result's size and SQNR are the pruning's.
+    public var quantize: Bool = true
 
     public init(
         weights: QuantizationType = .int8, granularity: Compression.Granularity = .perChannel, symmetric: Bool = true,
@@ -59,37 +61,44 @@ public struct EstimateSettings: Sendable, Hashable {
     }
 
     public init?(optimize: OptimizeSpec) {
+        let q = optimize.quantize
         // Dynamic quantization without a weight type converts to int8, as the converter does.
-        let isDynamic = optimize.quantize?.activations?.value == "dynamic"
-        guard let q = optimize.quantize, let w = q.weights?.value ?? (isDynamic ? "int8" : nil),
-              let type = QuantizationType(rawValue: w)
-        else {
+        let isDynamic = q?.activations?.value == "dynamic"
+        if let w = q?.weights?.value ?? (isDynamic ? "int8" : nil), let type = QuantizationType(rawValue: w) {
+            weights = type
+        } else if optimize.prune?.criterion != nil {
+            // Pruning only: the engine still measures a scheme (float16, the cheapest), which the result drops.
+            weights = .float16
+            quantize = false
+        } else {
             return nil
         }
-        weights = type
-        switch q.granularity?.value {
+        switch q?.granularity?.value {
         case .perTensor?: granularity = .perTensor
         case .perBlock(let n)?: granularity = .perBlock(size: n)
         // The manifest's default, and what runtimes use for convolution and linear weights.
         case .perChannel?, nil: granularity = .perChannel
         }
-        symmetric = q.symmetric?.value ?? true
-        reduceRange = q.reduceRange?.value ?? false
+        symmetric = q?.symmetric?.value ?? true
+        reduceRange = q?.reduceRange?.value ?? false
         widenRangeToZero = true
-        channelAxis = q.channelAxis?.value
-        skip = q.skip.map(\.value)
+        channelAxis = q?.channelAxis?.value
+        skip = (q?.skip ?? []).map(\.value)
         switch optimize.prune?.criterion?.value {
         case .sparsity(let s)?: pruning = .sparsity(s)
         case .threshold(let t)?: pruning = .threshold(Float(t))
         case .pattern(let n, let m)?: pruning = .pattern(n: n, m: m)
         case nil: pruning = nil
         }
-        let activations = q.activations?.value ?? "none"
-        dynamic = activations == "dynamic" || (q.format?.value == "qoperator" && activations == "none")
+        let activations = q?.activations?.value ?? "none"
+        dynamic = quantize && (activations == "dynamic" || (q?.format?.value == "qoperator" && activations == "none"))
         if pruning != nil { pruneScope = optimize.prune?.scope?.value == "global" ? "global" : "per-tensor" }
         // Pruning's own skip list keeps tensors dense, not float: the pruning figures are measured over their
-        // own selection (as the converter prunes), the sizes and SQNR over quantize.skip's.
-        if pruning != nil, let p = optimize.prune, !p.skip.isEmpty { pruneSkip = p.skip.map(\.value) }
+        // own selection (as the converter prunes), the sizes and SQNR over quantize.skip's. A target that only
+        // prunes selects with prune.skip alone.
+        if pruning != nil, let p = optimize.prune, !p.skip.isEmpty {
+            if quantize { pruneSkip = p.skip.map(\.value) } else { skip = p.skip.map(\.value) }
+        }
     }
 
     /// The manifest's and the CLI's spelling: `per-tensor`, `per-channel`, `per-block:N` (N ≥ 1).
@@ -129,6 +138,7 @@ public struct EstimateSettings: Sendable, Hashable {
         if let pruneScope { parts.append("scope=\(pruneScope)") }
         if dynamic { parts.append("dynamic") }
         if includeNonWeights { parts.append("non-weights") }
+        if !quantize { parts.append("prune-only") }
         return parts.joined(separator: ";")
     }
 }
