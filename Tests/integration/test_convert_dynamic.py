@@ -141,6 +141,10 @@ def test_constant_and_subgraph_weights_where_quantize_dynamic_does_nothing(run, 
         if g.name != "loop_body" or "MatMulInteger" in kinds:  # every graph with a weight
             assert "MatMul" not in kinds and "DynamicQuantizeLinear" in kinds, g.name
     assert op_counts(model)["MatMulInteger"] == 4
+    # Everything the rewrite does not change is copied: metadata, doc string, an unknown field (99).
+    source = onnx.load(str(src))
+    assert model.metadata_props == source.metadata_props and model.doc_string == source.doc_string
+    assert b"slipway-unknown-field-marker" in ours.read_bytes()
     for flag in (True, False):  # both If branches
         assert output_sqnr(src, ours, {"flag": np.array(flag)}) >= 25.0
 
