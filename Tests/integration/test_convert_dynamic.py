@@ -283,3 +283,27 @@ def test_conv_weights_in_constants_and_if_branches_where_quantize_dynamic_fails(
     assert {a.name: onnx.helper.get_attribute_value(a) for a in else_conv.attribute}["group"] == 4
     for flag in (True, False):
         assert output_sqnr(src, ours, {"flag": np.array(flag)}) >= 30.0
+
+
+def test_old_model_listing_initializers_as_inputs_is_raised_to_opset_11(run, tmp_path):
+    """IR 4 / opset 9, the weight also a graph input (as old exporters wrote): DynamicQuantizeLinear needs
+    opset 11 (IR 6), and the weight, now stored under its codes' name, is no longer a graph input."""
+    from onnx import helper, numpy_helper
+
+    rng = np.random.default_rng(3)
+    g = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"], name="mm")], "old",
+                          [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [2, 16]),
+                           helper.make_tensor_value_info("w", onnx.TensorProto.FLOAT, [16, 8])],
+                          [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [2, 8])],
+                          [numpy_helper.from_array((rng.standard_normal((16, 8)) * 0.2).astype(np.float32), "w")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 9)])
+    m.ir_version = 4
+    src, ours = tmp_path / "old.onnx", tmp_path / "ours.onnx"
+    onnx.save(m, str(src))
+    report = convert(run, src, ours)
+    assert report["opset"] == {"before": 9, "after": 11}
+    q = onnx.load(str(ours))
+    onnx.checker.check_model(q, full_check=True)
+    assert q.ir_version == 6 and [i.name for i in q.graph.input] == ["x"]
+    assert [i.name for i in session(ours).get_inputs()] == ["x"]
+    assert output_sqnr(src, ours) >= 30.0
