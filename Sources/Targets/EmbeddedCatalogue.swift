@@ -172,6 +172,50 @@ enum EmbeddedCatalogue {
     "onnx-116": {
       "title": "onnx/onnx-tensorrt#956: ONNX 1.16.0 release notes (opset 21 adds int4 and uint4)",
       "url": "https://github.com/onnx/onnx-tensorrt/issues/956"
+    },
+    "tflite-gpu-model-builder": {
+      "title": "LiteRT GPU delegate operation parsers (tensorflow/lite/delegates/gpu/common/model_builder.cc)",
+      "url": "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/lite/delegates/gpu/common/model_builder.cc"
+    },
+    "tflm-resolver": {
+      "title": "LiteRT for Microcontrollers: MicroMutableOpResolver (tensorflow/lite/micro/micro_mutable_op_resolver.h)",
+      "url": "https://github.com/tensorflow/tflite-micro/blob/main/tensorflow/lite/micro/micro_mutable_op_resolver.h"
+    },
+    "ort-coreml-nn-ops": {
+      "title": "ONNX Runtime: Core ML EP supported operators, NeuralNetwork (tools/ci_build/github/apple/coreml_supported_ops.md)",
+      "url": "https://github.com/microsoft/onnxruntime/blob/main/tools/ci_build/github/apple/coreml_supported_ops.md"
+    },
+    "ort-coreml-mlprogram-ops": {
+      "title": "ONNX Runtime: Core ML EP supported operators, ML Program (tools/ci_build/github/apple/coreml_supported_mlprogram_ops.md)",
+      "url": "https://github.com/microsoft/onnxruntime/blob/main/tools/ci_build/github/apple/coreml_supported_mlprogram_ops.md"
+    },
+    "ort-coreml-helper": {
+      "title": "ONNX Runtime: Core ML EP node and input support (onnxruntime/core/providers/coreml/builders/helper.cc)",
+      "url": "https://github.com/microsoft/onnxruntime/blob/main/onnxruntime/core/providers/coreml/builders/helper.cc"
+    },
+    "ort-nnapi-ops": {
+      "title": "ONNX Runtime: NNAPI EP supported operators (tools/ci_build/github/android/nnapi_supported_ops.md)",
+      "url": "https://github.com/microsoft/onnxruntime/blob/main/tools/ci_build/github/android/nnapi_supported_ops.md"
+    },
+    "ort-qnn-ops": {
+      "title": "ONNX Runtime: QNN EP op builders (onnxruntime/core/providers/qnn/builder/op_builder_factory.cc)",
+      "url": "https://github.com/microsoft/onnxruntime/blob/main/onnxruntime/core/providers/qnn/builder/op_builder_factory.cc"
+    },
+    "onnx-tensorrt-ops": {
+      "title": "onnx-tensorrt: Supported ONNX Operators (docs/operators.md)",
+      "url": "https://github.com/onnx/onnx-tensorrt/blob/main/docs/operators.md"
+    },
+    "ort-partitioning": {
+      "title": "ONNX Runtime: Execution Providers (graph partitioning; nodes no provider takes run on the CPU execution provider)",
+      "url": "https://onnxruntime.ai/docs/execution-providers/"
+    },
+    "ort-vitisai": {
+      "title": "ONNX Runtime: Vitis AI Execution Provider (AMD Ryzen AI, Versal; models quantized with the Vitis AI / Olive quantizer)",
+      "url": "https://onnxruntime.ai/docs/execution-providers/Vitis-AI-ExecutionProvider.html"
+    },
+    "ort-wheels": {
+      "title": "onnxruntime wheels from PyPI, measured by scripts/measure_ort_opsets.py (highest opset, ai.onnx.ml opset and IR an InferenceSession loads)",
+      "url": "https://pypi.org/project/onnxruntime/#history"
     }
   }
 }
@@ -205,6 +249,36 @@ enum EmbeddedCatalogue {
         "section": "ONNX opset support (version table)"
       },
       "versions": [
+        {
+          "version": "1.23",
+          "max_opset": 23,
+          "max_ml_opset": 5,
+          "max_ir": 11,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.23.2"
+          }
+        },
+        {
+          "version": "1.22",
+          "max_opset": 22,
+          "max_ml_opset": 5,
+          "max_ir": 10,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.22.0"
+          }
+        },
+        {
+          "version": "1.21",
+          "max_opset": 22,
+          "max_ml_opset": 5,
+          "max_ir": 10,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.21.0"
+          }
+        },
         {
           "version": "1.20",
           "max_opset": 21,
@@ -325,6 +399,8 @@ enum EmbeddedCatalogue {
           "name": "tensorrt",
           "title": "TensorRT execution provider: int8 through TensorRT with Tensor Core int8 hardware (T4, A100 and later)",
           "processor": "gpu",
+          "operators": "tensorrt-onnx",
+          "partitioning": "per_node",
           "source": {
             "id": "ort-quant",
             "section": "Quantization on GPU"
@@ -332,17 +408,32 @@ enum EmbeddedCatalogue {
         },
         {
           "name": "coreml",
-          "title": "Core ML execution provider (Apple devices); unsupported nodes stay on the CPU EP",
+          "title": "Core ML execution provider (Apple devices), NeuralNetwork format (the EP's default); unsupported nodes stay on the CPU EP",
           "processor": "npu",
+          "operators": "ort-coreml-neuralnetwork",
+          "partitioning": "per_node",
           "source": {
             "id": "ort-operators",
             "section": "execution providers"
           }
         },
         {
+          "name": "coreml-mlprogram",
+          "title": "Core ML execution provider with ModelFormat=MLProgram (iOS 15 / macOS 12 and later); unsupported nodes stay on the CPU EP",
+          "processor": "npu",
+          "operators": "ort-coreml-mlprogram",
+          "partitioning": "per_node",
+          "source": {
+            "id": "ort-coreml-mlprogram-ops",
+            "section": "ML Program operators"
+          }
+        },
+        {
           "name": "nnapi",
           "title": "NNAPI execution provider: Android 8.1+ (9+ recommended); NNAPI itself is deprecated from Android 15",
           "processor": "npu",
+          "operators": "ort-nnapi",
+          "partitioning": "per_node",
           "source": {
             "id": "ort-nnapi",
             "section": "Requirements"
@@ -352,6 +443,8 @@ enum EmbeddedCatalogue {
           "name": "qnn",
           "title": "Qualcomm AI Engine Direct (QNN) execution provider: 8- and 16-bit quantized networks on HTP",
           "processor": "npu",
+          "operators": "ort-qnn",
+          "partitioning": "per_node",
           "source": {
             "id": "ort-operators",
             "section": "execution providers"
@@ -373,6 +466,15 @@ enum EmbeddedCatalogue {
           "source": {
             "id": "ort-operators",
             "section": "execution providers"
+          }
+        },
+        {
+          "name": "vitisai",
+          "title": "Vitis AI execution provider (AMD Ryzen AI NPUs, Versal): runs models quantized by the Vitis AI quantizer or Olive's VitisAIQuantization pass",
+          "processor": "npu",
+          "source": {
+            "id": "ort-vitisai",
+            "section": "Vitis AI Execution Provider"
           }
         }
       ],
@@ -545,6 +647,7 @@ enum EmbeddedCatalogue {
         "id": "tflm",
         "section": "Limitations: tensors are planned in a static arena"
       },
+      "operators": "tflite-micro",
       "versions": [],
       "delegates": [
         {
@@ -583,6 +686,7 @@ enum EmbeddedCatalogue {
         "engine",
         "onnx"
       ],
+      "operators": "tensorrt-onnx",
       "versions_source": {
         "id": "trt-2176",
         "section": "engines are bound to the TensorRT version and the GPU compute capability"
@@ -900,6 +1004,44 @@ enum EmbeddedCatalogue {
       }
     },
     {
+      "id": "ort.ep-fallback",
+      "code": "SW4005",
+      "runtimes": [
+        "onnxruntime"
+      ],
+      "params": {
+        "delegates": [
+          "coreml",
+          "coreml-mlprogram",
+          "nnapi",
+          "qnn",
+          "tensorrt"
+        ]
+      },
+      "text": "An execution provider takes the nodes its operator table (and each operator's constraints) admits; ONNX Runtime assigns every other node, one by one, to the CPU execution provider, with a copy at each boundary.",
+      "source": {
+        "id": "ort-partitioning",
+        "section": "Execution Providers: graph partitioning and CPU fallback"
+      }
+    },
+    {
+      "id": "litert.gpu-version",
+      "code": "SW4005",
+      "runtimes": [
+        "litert"
+      ],
+      "params": {
+        "delegates": [
+          "gpu"
+        ]
+      },
+      "text": "The GPU delegate accepts each builtin only up to an operator version (CheckMaxSupportedOpVersion); a newer version of the operator (e.g. an int16 or int4 variant) runs on the CPU.",
+      "source": {
+        "id": "tflite-gpu-model-builder",
+        "section": "TFLiteOperationParser::IsSupported, CheckMaxSupportedOpVersion"
+      }
+    },
+    {
       "id": "edgetpu.full-int8",
       "code": "SW4008",
       "runtimes": [
@@ -1006,6 +1148,18 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "tflm",
         "section": "Limitations"
+      }
+    },
+    {
+      "id": "tflm.ops",
+      "code": "SW4004",
+      "runtimes": [
+        "tflite-micro"
+      ],
+      "text": "LiteRT for Microcontrollers runs only the builtins its MicroMutableOpResolver can register; there is no delegate to fall back to, so a model with any other operator cannot run.",
+      "source": {
+        "id": "tflm-resolver",
+        "section": "MicroMutableOpResolver: the Add* builtins"
       }
     },
     {
@@ -1128,6 +1282,30 @@ enum EmbeddedCatalogue {
       }
     },
     {
+      "id": "tensorrt.ops",
+      "code": "SW4004",
+      "runtimes": [
+        "tensorrt"
+      ],
+      "text": "TensorRT builds an engine only from operators its ONNX parser supports; an operator marked unsupported (or outside its restrictions) fails the build.",
+      "source": {
+        "id": "onnx-tensorrt-ops",
+        "section": "Operator Support Matrix"
+      }
+    },
+    {
+      "id": "ops.constraint",
+      "code": "SW4016",
+      "runtimes": [
+        "*"
+      ],
+      "text": "Delegates, execution providers and runtimes run some operators only under constraints (input rank, constant inputs, attribute values, equal dilations, tensor size); each node outside them is named with the constraint and the document that states it.",
+      "source": {
+        "id": "ort-partitioning",
+        "section": "Execution Providers: a provider claims a node only when its op builder supports the node's inputs and attributes"
+      }
+    },
+    {
       "id": "quant.calibration",
       "code": "SW4010",
       "runtimes": [
@@ -1242,14 +1420,21 @@ enum EmbeddedCatalogue {
             "int8",
             "uint8",
             "int16"
+          ],
+          "delegates": [
+            "vitisai"
           ]
         },
-        "message": "onnxruntime {version} breaks Olive's Vitis AI quantization pass (fixed later in Olive); pin another onnxruntime release if this target quantizes for Vitis AI"
+        "message": "onnxruntime {version} breaks Olive's Vitis AI quantization pass (VitisAIQuantization), which this Vitis AI target's activation quantization goes through; pin onnxruntime 1.17 or an Olive release with the fix"
       },
-      "text": "onnxruntime 1.18 broke Olive's Vitis AI quantization pass (VitisAIQuantization, fixed later in Olive by PR #1140); if this target quantizes through it, pin onnxruntime 1.17 or an Olive release with the fix.",
+      "text": "onnxruntime 1.18 broke Olive's Vitis AI quantization pass (VitisAIQuantization, fixed later in Olive by PR #1140); a target for the Vitis AI execution provider that quantizes activations with Olive should pin onnxruntime 1.17 or an Olive release with the fix.",
       "source": {
         "id": "olive-1125",
         "section": "issue thread"
+      },
+      "also": {
+        "id": "ort-vitisai",
+        "section": "Vitis AI Execution Provider"
       }
     },
     {
@@ -1451,7 +1636,15 @@ enum EmbeddedCatalogue {
       "title": "LiteRT GPU delegate",
       "source": {"id": "tflite-runtime-version", "section": "tensorflow/lite/delegates/gpu/common/model_builder.cc NewOperationParser (with tflite-gpu 'Supported ops')"},
       "tensor_types": ["float32", "float16"],
-      "operators": ["ABS", "ADD", "AVERAGE_POOL_2D", "BATCH_MATMUL", "CONCATENATION", "CONV_2D", "COS", "DEPTHWISE_CONV_2D", "DIV", "ELU", "EXP", "FULLY_CONNECTED", "HARD_SWISH", "LEAKY_RELU", "LOG", "LOGISTIC", "LSTM", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MIRROR_PAD", "MUL", "NEG", "PACK", "PAD", "POW", "PRELU", "REDUCE_MAX", "REDUCE_MIN", "REDUCE_PROD", "RELU", "RELU6", "RESHAPE", "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "RSQRT", "SIN", "SLICE", "SOFTMAX", "SPACE_TO_DEPTH", "SPLIT_V", "SQRT", "SQUARE", "SQUARED_DIFFERENCE", "STRIDED_SLICE", "SUB", "SUM", "TANH", "TRANSPOSE", "TRANSPOSE_CONV"]
+      "operators": ["ABS", "ADD", "AVERAGE_POOL_2D", "BATCH_MATMUL", "CONCATENATION", "CONV_2D", "COS", "DEPTHWISE_CONV_2D", "DEQUANTIZE", "DIV", "ELU", "EXP", "FULLY_CONNECTED", "HARD_SWISH", "LEAKY_RELU", "LOG", "LOGISTIC", "LSTM", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MIRROR_PAD", "MUL", "NEG", "PACK", "PAD", "POW", "PRELU", "REDUCE_MAX", "REDUCE_MIN", "REDUCE_PROD", "RELU", "RELU6", "RESHAPE", "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "RSQRT", "SIN", "SLICE", "SOFTMAX", "SPACE_TO_DEPTH", "SPLIT_V", "SQRT", "SQUARE", "SQUARED_DIFFERENCE", "STRIDED_SLICE", "SUB", "SUM", "TANH", "TRANSPOSE", "TRANSPOSE_CONV"],
+      "max_versions": {
+        "source": {"id": "tflite-gpu-model-builder", "section": "TFLiteOperationParser::IsSupported: CheckMaxSupportedOpVersion per operator (ElementwiseOperationParser: 3 for MUL, 2 for the others)"},
+        "versions": {
+          "ABS": 2, "ADD": 2, "CONCATENATION": 2, "CONV_2D": 6, "COS": 2, "DEPTHWISE_CONV_2D": 6, "DEQUANTIZE": 3, "DIV": 2, "ELU": 2,
+          "EXP": 2, "FULLY_CONNECTED": 9, "LOG": 2, "LOGISTIC": 2, "LSTM": 4, "MAXIMUM": 2, "MINIMUM": 2, "MUL": 3, "NEG": 2, "POW": 2,
+          "RSQRT": 2, "SIN": 2, "SQRT": 2, "SQUARE": 2, "SQUARED_DIFFERENCE": 2, "SUB": 2, "TANH": 2
+        }
+      }
     },
     {
       "id": "edgetpu",
@@ -1465,8 +1658,134 @@ enum EmbeddedCatalogue {
         "DEPTHWISE_CONV_2D": "same dilation in x and y",
         "FULLY_CONNECTED": "default weights format only; one-dimensional output",
         "MEAN": "no reduction in the batch dimension",
-        "RESHAPE": "some reshapes of large tensors are not mapped"
-      }
+        "RESHAPE": "some reshapes of large tensors are not mapped",
+        "SOFTMAX": "1-D input with at most 16,000 elements"
+      },
+      "checks": [
+        {"id": "edgetpu.conv-dilation", "operators": ["CONV_2D", "DEPTHWISE_CONV_2D"], "kind": "equal_dilations",
+         "text": "must use the same dilation in x and y", "source": {"id": "coral-models", "section": "Supported operations: Conv2d, DepthwiseConv2d"}},
+        {"id": "edgetpu.softmax-size", "operators": ["SOFTMAX"], "kind": "max_elements", "input": 0, "max": 16000,
+         "text": "supports only a 1-D input tensor with at most 16,000 elements", "source": {"id": "coral-models", "section": "Supported operations: Softmax"}}
+      ]
+    },
+    {
+      "id": "tflite-micro",
+      "title": "LiteRT for Microcontrollers op resolver",
+      "source": {"id": "tflm-resolver", "section": "MicroMutableOpResolver: the Add* builtins"},
+      "tensor_types": ["int8", "int16", "int32", "float32"],
+      "operators": ["ABS", "ADD", "ADD_N", "ARG_MAX", "ARG_MIN", "ASSIGN_VARIABLE", "AVERAGE_POOL_2D", "BATCH_TO_SPACE_ND", "BROADCAST_ARGS",
+        "BROADCAST_TO", "CALL_ONCE", "CAST", "CEIL", "CONCATENATION", "CONV_2D", "COS", "CUMSUM", "DEPTH_TO_SPACE", "DEPTHWISE_CONV_2D",
+        "DEQUANTIZE", "ELU", "EQUAL", "EXP", "EXPAND_DIMS", "FILL", "FLOOR", "FLOOR_DIV", "FLOOR_MOD", "FULLY_CONNECTED", "GATHER",
+        "GATHER_ND", "GREATER", "GREATER_EQUAL", "HARD_SWISH", "IF", "L2_NORMALIZATION", "L2_POOL_2D", "LEAKY_RELU", "LESS", "LESS_EQUAL",
+        "LOG", "LOGICAL_AND", "LOGICAL_NOT", "LOGICAL_OR", "LOGISTIC", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MIRROR_PAD", "MUL",
+        "NEG", "NOT_EQUAL", "PACK", "PAD", "PADV2", "PRELU", "QUANTIZE", "READ_VARIABLE", "REDUCE_MAX", "RELU", "RELU6", "RESHAPE",
+        "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "ROUND", "RSQRT", "SHAPE", "SIN", "SLICE", "SOFTMAX", "SPACE_TO_BATCH_ND",
+        "SPACE_TO_DEPTH", "SPLIT", "SPLIT_V", "SQRT", "SQUARE", "SQUEEZE", "STRIDED_SLICE", "SUB", "SVDF", "TANH", "TRANSPOSE",
+        "TRANSPOSE_CONV", "UNIDIRECTIONAL_SEQUENCE_LSTM", "UNPACK", "VAR_HANDLE", "WHILE", "ZEROS_LIKE"]
+    },
+    {
+      "id": "ort-coreml-neuralnetwork",
+      "title": "ONNX Runtime Core ML execution provider (NeuralNetwork format, the default)",
+      "model_format": "onnx",
+      "source": {"id": "ort-coreml-nn-ops", "section": "coreml_supported_ops.md (CoreML-ExecutionProvider.md, NeuralNetwork)"},
+      "tensor_types": ["float32"],
+      "operators": ["Add", "ArgMax", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Conv", "DepthToSpace", "Div", "Flatten",
+        "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "LeakyRelu", "LRN", "MatMul", "MaxPool", "Mul", "Pad", "Pow", "PRelu",
+        "Reciprocal", "ReduceSum", "Relu", "Reshape", "Resize", "Shape", "Sigmoid", "Slice", "Squeeze", "Sqrt", "Sub", "Tanh", "Transpose"],
+      "checks": [
+        {"id": "coreml.input-dims", "operators": ["*"], "kind": "max_dimension", "max": 16384,
+         "text": "Core ML does not load a model whose inputs have a dimension over 16384", "source": {"id": "ort-coreml-helper", "section": "IsInputSupported"}},
+        {"id": "coreml-nn.conv", "operators": ["Conv"], "kind": "rank", "input": 0, "min": 3, "max": 4, "text": "only 1D/2D Conv is supported"},
+        {"id": "coreml-nn.conv-constant", "operators": ["Conv"], "kind": "constant_inputs", "inputs": [1, 2], "text": "weights and bias should be constant"},
+        {"id": "coreml-nn.pool", "operators": ["AveragePool", "MaxPool", "GlobalAveragePool", "GlobalMaxPool"], "kind": "rank", "input": 0, "min": 4, "max": 4, "text": "only 2D Pool is supported"},
+        {"id": "coreml-nn.depth-to-space", "operators": ["DepthToSpace"], "kind": "attribute_values", "attribute": "mode", "values": ["DCR"], "default": "DCR", "text": "only DCR mode DepthToSpace is supported"},
+        {"id": "coreml-nn.b-constant", "operators": ["Gemm", "MatMul"], "kind": "constant_inputs", "inputs": [1], "text": "input B should be constant"},
+        {"id": "coreml-nn.pad", "operators": ["Pad"], "kind": "attribute_values", "attribute": "mode", "values": ["constant"], "default": "constant", "text": "only constant mode Pad is supported"},
+        {"id": "coreml-nn.prelu", "operators": ["PRelu"], "kind": "constant_inputs", "inputs": [1], "text": "input slope should be constant"},
+        {"id": "coreml-nn.slice", "operators": ["Slice"], "kind": "constant_inputs", "inputs": [1, 2, 3, 4], "text": "inputs starts, ends, axes and steps should be constant"}
+      ]
+    },
+    {
+      "id": "ort-coreml-mlprogram",
+      "title": "ONNX Runtime Core ML execution provider (MLProgram format)",
+      "model_format": "onnx",
+      "source": {"id": "ort-coreml-mlprogram-ops", "section": "coreml_supported_mlprogram_ops.md (CoreML-ExecutionProvider.md, ML Program)"},
+      "tensor_types": ["float32", "float16"],
+      "operators": ["Add", "ArgMax", "AveragePool", "Cast", "Clip", "Concat", "Conv", "ConvTranspose", "DepthToSpace", "Div", "Elu", "Erf", "Exp",
+        "Gemm", "Gelu", "GlobalAveragePool", "GlobalMaxPool", "GridSample", "GroupNormalization", "InstanceNormalization", "LayerNormalization",
+        "LeakyRelu", "MatMul", "MaxPool", "Max", "Mul", "Pow", "PRelu", "Reciprocal", "ReduceSum", "ReduceMean", "ReduceMax", "Relu", "Reshape",
+        "Resize", "Round", "Shape", "Slice", "Softplus", "Split", "Sub", "Sigmoid", "Softmax", "Sqrt", "Squeeze", "Tanh", "Transpose", "Unsqueeze"],
+      "checks": [
+        {"id": "coreml.input-dims", "operators": ["*"], "kind": "max_dimension", "max": 16384,
+         "text": "Core ML does not load a model whose inputs have a dimension over 16384", "source": {"id": "ort-coreml-helper", "section": "IsInputSupported"}},
+        {"id": "coreml-mlp.conv", "operators": ["Conv"], "kind": "rank", "input": 0, "min": 3, "max": 4, "text": "only 1D/2D Conv is supported"},
+        {"id": "coreml-mlp.conv-bias", "operators": ["Conv"], "kind": "constant_inputs", "inputs": [2], "text": "bias, if provided, must be constant"},
+        {"id": "coreml-mlp.conv-transpose", "operators": ["ConvTranspose"], "kind": "constant_inputs", "inputs": [1, 2], "text": "weight and bias must be constant"},
+        {"id": "coreml-mlp.conv-transpose-pad", "operators": ["ConvTranspose"], "kind": "attribute_values", "attribute": "auto_pad", "values": ["NOTSET", "VALID"], "default": "NOTSET", "text": "padding_type of SAME_UPPER/SAME_LOWER is not supported"},
+        {"id": "coreml-mlp.pool", "operators": ["AveragePool", "MaxPool", "GlobalAveragePool", "GlobalMaxPool"], "kind": "rank", "input": 0, "min": 4, "max": 4, "text": "only 2D Pool is supported"},
+        {"id": "coreml-mlp.gemm", "operators": ["Gemm"], "kind": "constant_inputs", "inputs": [1], "text": "input B must be constant"},
+        {"id": "coreml-mlp.grid-sample", "operators": ["GridSample"], "kind": "rank", "input": 0, "min": 4, "max": 4, "text": "4D input only"},
+        {"id": "coreml-mlp.slice", "operators": ["Slice"], "kind": "constant_inputs", "inputs": [1, 2, 3, 4], "text": "starts/ends/axes/steps must be constant initializers"},
+        {"id": "coreml-mlp.split", "operators": ["Split"], "kind": "constant_inputs", "inputs": [1], "text": "if provided, splits must be constant"}
+      ]
+    },
+    {
+      "id": "ort-nnapi",
+      "title": "ONNX Runtime NNAPI execution provider",
+      "model_format": "onnx",
+      "source": {"id": "ort-nnapi-ops", "section": "nnapi_supported_ops.md (NNAPI-ExecutionProvider.md)"},
+      "tensor_types": ["float32", "uint8", "int8"],
+      "operators": ["Abs", "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Conv", "DepthToSpace", "DequantizeLinear", "Div",
+        "Elu", "Exp", "Flatten", "Floor", "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Identity", "Log", "LRN", "MatMul", "MaxPool",
+        "Max", "Min", "Mul", "Neg", "Pad", "Pow", "PRelu", "QLinearConv", "QLinearMatMul", "QuantizeLinear", "ReduceMean", "Relu", "Reshape",
+        "Resize", "Sigmoid", "Sin", "Slice", "Softmax", "Split", "Sqrt", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze",
+        "com.microsoft:QLinearAdd", "com.microsoft:QLinearAveragePool", "com.microsoft:QLinearSigmoid"],
+      "checks": [
+        {"id": "nnapi.conv", "operators": ["Conv", "QLinearConv"], "kind": "rank", "input": 0, "min": 4, "max": 4, "text": "only 2D Conv is supported"},
+        {"id": "nnapi.conv-constant", "operators": ["Conv"], "kind": "constant_inputs", "inputs": [1, 2], "text": "weights and bias should be constant"},
+        {"id": "nnapi.pool", "operators": ["AveragePool", "MaxPool", "GlobalAveragePool", "GlobalMaxPool", "com.microsoft:QLinearAveragePool"], "kind": "rank", "input": 0, "min": 4, "max": 4, "text": "only 2D Pool is supported"},
+        {"id": "nnapi.resize", "operators": ["Resize"], "kind": "rank", "input": 0, "min": 4, "max": 4, "text": "only 2D Resize is supported"},
+        {"id": "nnapi.depth-to-space", "operators": ["DepthToSpace"], "kind": "attribute_values", "attribute": "mode", "values": ["DCR"], "default": "DCR", "text": "only DCR mode DepthToSpace is supported"},
+        {"id": "nnapi.pad", "operators": ["Pad"], "kind": "attribute_values", "attribute": "mode", "values": ["constant"], "default": "constant", "text": "only constant mode Pad is supported"},
+        {"id": "nnapi.pad-constant", "operators": ["Pad"], "kind": "constant_inputs", "inputs": [1, 2], "text": "input pads and constant_value should be constant"},
+        {"id": "nnapi.axes-constant", "operators": ["Squeeze", "Unsqueeze"], "kind": "constant_inputs", "inputs": [1], "text": "input axes should be constant"},
+        {"id": "nnapi.quant-constant", "operators": ["QuantizeLinear", "DequantizeLinear"], "kind": "constant_inputs", "inputs": [1, 2], "text": "all quantization scales and zero points should be constant"}
+      ]
+    },
+    {
+      "id": "ort-qnn",
+      "title": "ONNX Runtime QNN execution provider (HTP)",
+      "model_format": "onnx",
+      "source": {"id": "ort-qnn-ops", "section": "OpBuilderRegistrations: the ONNX operators with a QNN op builder"},
+      "tensor_types": ["uint8", "uint16", "int8", "int16", "float16"],
+      "operators": ["Abs", "Add", "And", "ArgMax", "ArgMin", "Asin", "Atan", "AveragePool", "BatchNormalization", "Cast", "Ceil", "Clip", "Concat",
+        "Conv", "ConvTranspose", "Cos", "DequantizeLinear", "Div", "Elu", "Equal", "Exp", "Flatten", "Floor", "Gather", "Gelu", "Gemm",
+        "GlobalAveragePool", "Greater", "GreaterOrEqual", "HardSwish", "InstanceNormalization", "LayerNormalization", "LeakyRelu", "Less",
+        "LessOrEqual", "Log", "LogSoftmax", "LRN", "MatMul", "Max", "MaxPool", "Min", "Mul", "Neg", "Not", "Or", "Pow", "PRelu",
+        "QuantizeLinear", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Relu", "Reshape", "Resize", "Round", "Sigmoid",
+        "Sign", "Sin", "Slice", "Softmax", "Split", "Sqrt", "Squeeze", "Sub", "Tanh", "Tile", "TopK", "Transpose", "Unsqueeze", "Where"]
+    },
+    {
+      "id": "tensorrt-onnx",
+      "title": "TensorRT ONNX parser (TensorRT 10)",
+      "model_format": "onnx",
+      "source": {"id": "onnx-tensorrt-ops", "section": "Operator Support Matrix (TensorRT 10.15, opset 9 to 24): the operators marked N"},
+      "tensor_types": ["float32", "float16", "bfloat16", "int8", "int4", "float8"],
+      "excluded_operators": ["AffineGrid", "Bernoulli", "BitShift", "BitwiseAnd", "BitwiseNot", "BitwiseOr", "BitwiseXor", "CenterCropPad",
+        "Col2Im", "Compress", "ConcatFromSequence", "ConvInteger", "DFT", "Det", "DynamicQuantizeLinear", "ImageDecoder", "MatMulInteger",
+        "MaxRoiPool", "MaxUnpool", "MelWeightMatrix", "Multinomial", "NegativeLogLikelihoodLoss", "Optional", "OptionalGetElement",
+        "OptionalHasElement", "QLinearConv", "QLinearMatMul", "RegexFullMatch", "SequenceAt", "SequenceConstruct", "SequenceEmpty",
+        "SequenceErase", "SequenceInsert", "SequenceLength", "SequenceMap", "SoftmaxCrossEntropyLoss", "SplitToSequence", "StringConcat",
+        "StringNormalizer", "StringSplit", "TfIdfVectorizer", "Unique"],
+      "checks": [
+        {"id": "tensorrt.pool", "operators": ["AveragePool", "MaxPool", "LpPool"], "kind": "rank", "input": 0, "min": 4, "max": 5, "text": "2D or 3D pooling only"},
+        {"id": "tensorrt.k-constant", "operators": ["TopK"], "kind": "constant_inputs", "inputs": [1], "text": "K input must be an initializer"},
+        {"id": "tensorrt.axes-constant", "operators": ["ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare"], "kind": "constant_inputs", "inputs": [1], "text": "axes must be an initializer"},
+        {"id": "tensorrt.cumsum-axis", "operators": ["CumSum"], "kind": "constant_inputs", "inputs": [1], "text": "axis must be a build-time constant"},
+        {"id": "tensorrt.grid-sample", "operators": ["GridSample"], "kind": "rank", "input": 0, "min": 4, "max": 4, "text": "input must be 4D"},
+        {"id": "tensorrt.resize-mode", "operators": ["Resize"], "kind": "attribute_values", "attribute": "mode", "values": ["nearest", "linear"], "default": "nearest", "text": "supported resize modes: nearest, linear"},
+        {"id": "tensorrt.scatter-nd", "operators": ["ScatterND"], "kind": "attribute_values", "attribute": "reduction", "values": ["none"], "default": "none", "text": "reduction other than none is not supported"}
+      ]
     }
   ],
   "onnx_to_tflite": {
