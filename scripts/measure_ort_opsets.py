@@ -25,11 +25,17 @@ def loads(opset, ir, ml=None):
         return False
 
 
-def main():
+def measure():
+    """{"version", "max_opset", "max_ml_opset", "max_ir"} of the onnxruntime on sys.path."""
     opset = max(o for o in range(7, 30) if loads(o, 8 if o < 21 else 10))
     ir = max(i for i in range(3, 15) if loads(min(opset, 13), i))
     ml = max(m for m in range(1, 10) if loads(min(opset, 21), 10 if opset >= 21 else 8, m))
-    print(f"onnxruntime {ort.__version__}: max_opset {opset}, max_ml_opset {ml}, max_ir {ir}")
+    return {"version": ort.__version__, "max_opset": opset, "max_ml_opset": ml, "max_ir": ir}
+
+
+def main():
+    m = measure()
+    print(f"onnxruntime {m['version']}: max_opset {m['max_opset']}, max_ml_opset {m['max_ml_opset']}, max_ir {m['max_ir']}")
 
 
 if __name__ == "__main__":
