@@ -17,6 +17,7 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - dilated_conv.onnx   a CNN whose second convolution dilates 2 in y and 1 in x: the Edge TPU wants equal dilations
 - unique.onnx         a Unique after a Relu: TensorRT's ONNX parser has no Unique
 - maxpool1d.onnx      a 1-D MaxPool (rank-3 input): TensorRT pools in 2-D or 3-D only
+- batch_mean.onnx     a ReduceMean over the batch of 4: the Edge TPU reduces no batch dimension
 - onnx_tool_macs.json onnx-tool's total MACs for each of these and for the example models
 """
 import json
@@ -145,8 +146,13 @@ def main():
               [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 16])],
               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 8])], [])
     save(m, "maxpool1d.onnx")
+
+    m = model([helper.make_node("ReduceMean", ["x"], ["y"], name="batch.mean", axes=[0], keepdims=1)],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 8])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])], [])
+    save(m, "batch_mean.onnx")
     verify_with_onnxruntime([made[k][0] for k in ("cnn_softmax.onnx", "dilated_conv.onnx", "runtime_b.onnx")] +
-                            [os.path.join(OUT, n) for n in ("unique.onnx", "maxpool1d.onnx")])
+                            [os.path.join(OUT, n) for n in ("unique.onnx", "maxpool1d.onnx", "batch_mean.onnx")])
 
     for name, path in EXAMPLES.items():
         made[name] = (path, EXAMPLE_INPUTS[name])

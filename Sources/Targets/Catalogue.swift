@@ -165,6 +165,8 @@ public struct OperatorCheck: Sendable, Hashable {
         case maxElements = "max_elements"
         /// No run-time input of the node has a dimension over `max`.
         case maxDimension = "max_dimension"
+        /// A reduction's axes or a Pad's paddings leave dimension 0 (the batch) alone.
+        case noBatchAxis = "no_batch_axis"
     }
 
     public var id: String

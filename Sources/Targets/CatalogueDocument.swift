@@ -143,6 +143,7 @@ public enum CatalogueDocument {
         case .equalDilations: return "equal dilations"
         case .maxElements: return "input \(k.input) at most \(k.max.map(String.init) ?? "") elements"
         case .maxDimension: return "input dimensions at most \(k.max.map(String.init) ?? "")"
+        case .noBatchAxis: return "leaves the batch dimension alone"
         }
     }
 

@@ -69,6 +69,12 @@ public enum Coverage {
         // Initializers and `Constant` outputs: what "must be constant" accepts.
         var constants = Set(mainTensors.keys)
         for n in nodes where n.opType == "Constant" && (n.domain.isEmpty || n.domain == "ai.onnx") { constants.formUnion(n.outputs) }
+        // Small constant inputs (axes, paddings) as numbers, for the checks that read them; larger ones are
+        // not decoded.
+        let values: (String) -> [Float]? = { name in
+            guard let t = mainTensors[name], t.elementCount <= 64 else { return nil }
+            return try? model.withFloat32Values(of: t) { Array($0) }
+        }
         let runtimeRule = runtime.name == "tensorrt" ? "tensorrt.ops" : "tflm.ops"
         let delegateRule: String
         switch delegate?.name {
@@ -133,7 +139,7 @@ public enum Coverage {
             }
             if f.status == .supported, let rs = runtimeSet,
                 let (check, detail) = failedCheck(rs, node: node, names: rs.format == .onnx ? [onnxKey] : f.builtins,
-                                                  analysis: analysis, constants: constants)
+                                                  analysis: analysis, constants: constants, values: values)
             {
                 f.status = .unsupported
                 f.reason = "\(check.text) (\(detail))"
@@ -167,7 +173,7 @@ public enum Coverage {
                 }
                 let names = opSet.format == .onnx ? [onnxKey] : f.builtins
                 if f.status == .supported, model.format == .onnx || opSet.format == .tflite,
-                    let (check, detail) = failedCheck(opSet, node: node, names: names, analysis: analysis, constants: constants)
+                    let (check, detail) = failedCheck(opSet, node: node, names: names, analysis: analysis, constants: constants, values: values)
                 {
                     f.status = .cpuFallback
                     f.reason = "\(check.text) (\(detail))"
@@ -216,7 +222,8 @@ public enum Coverage {
     /// The first of `set`'s checks that applies to the node (by its operator `names`) and fails, with what
     /// fails. A check that cannot be decided (a shape inference did not reach) passes: only what is known is said.
     static func failedCheck(
-        _ set: OperatorSet, node: Node, names: [String], analysis: GraphAnalysis?, constants: Set<String>
+        _ set: OperatorSet, node: Node, names: [String], analysis: GraphAnalysis?, constants: Set<String>,
+        values: (String) -> [Float]? = { _ in nil }
     ) -> (OperatorCheck, String)? {
         func input(_ i: Int) -> String? { i < node.inputs.count && !node.inputs[i].isEmpty ? node.inputs[i] : nil }
         for c in set.checks where c.applies(to: names) {
@@ -250,6 +257,10 @@ public enum Coverage {
                 guard let v = input(c.input), let shape = analysis?.shapes[v], let top = c.max else { continue }
                 let n = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
                 if n > top { return (c, "input '\(v)' has \(n) elements") }
+            case .noBatchAxis:
+                if let detail = batchAxisUse(node, rank: input(0).flatMap { analysis?.shapes[$0]?.count }, values: values) {
+                    return (c, detail)
+                }
             case .maxDimension:
                 guard let top = c.max else { continue }
                 for v in node.inputs where !v.isEmpty && !constants.contains(v) {
@@ -260,6 +271,33 @@ public enum Coverage {
             }
         }
         return nil
+    }
+
+    /// How a reduction or a Pad touches dimension 0, in the node's own format (TFLite: axes or [rank, 2]
+    /// paddings in input 1; ONNX: `axes`/`pads` attributes or inputs, pads as all begins then all ends), or nil
+    /// when it leaves it alone or the values are not known.
+    static func batchAxisUse(_ node: Node, rank: Int?, values: (String) -> [Float]?) -> String? {
+        let second = node.inputs.count > 1 && !node.inputs[1].isEmpty ? values(node.inputs[1]) : nil
+        let isTFLite = node.builtinCode != nil
+        let isPad = node.opType == "Pad" || node.opType == "PAD" || node.opType == "PADV2" || node.opType == "MIRROR_PAD"
+        if isPad {
+            var pads: [Int64]?
+            if case .ints(let p)? = node.attributes["pads"] { pads = p } else { pads = second.map { $0.map { Int64($0) } } }
+            guard let pads, !pads.isEmpty else { return nil }
+            let end = isTFLite ? 1 : pads.count / 2
+            let touched = pads[0] != 0 || (end < pads.count && pads[end] != 0)
+            return touched ? "pads the batch dimension" : nil
+        }
+        if node.opType.hasPrefix("Global") { return nil }  // GlobalAveragePool reduces the spatial axes only
+        var axes: [Int64]?
+        if case .ints(let a)? = node.attributes["axes"] { axes = a } else { axes = second.map { $0.map { Int64($0) } } }
+        guard let axes else {
+            // An ONNX reduction with no axes at all reduces every dimension, the batch too; run-time axes are unknown.
+            let axesGiven = node.inputs.count > 1 && !node.inputs[1].isEmpty
+            return isTFLite || axesGiven ? nil : "reduces every axis, the batch too"
+        }
+        let batch = axes.contains(0) || rank.map { r in axes.contains(Int64(-r)) } == true
+        return batch ? "reduces axis 0, the batch" : nil
     }
 
     /// A node's name, or (TFLite nodes have none) the tensor it writes, or its position.

@@ -213,6 +213,10 @@ enum EmbeddedCatalogue {
       "title": "ONNX Runtime: Vitis AI Execution Provider (AMD Ryzen AI, Versal; models quantized with the Vitis AI / Olive quantizer)",
       "url": "https://onnxruntime.ai/docs/execution-providers/Vitis-AI-ExecutionProvider.html"
     },
+    "axis-artpec7-ops": {
+      "title": "Axis developer docs: ARTPEC-7 (Edge TPU) supported operations, Coral's operation table with its known limitations",
+      "url": "https://developer.axis.com/computer-vision/on-device/system-on-chip/artpec-7/supported-ops/"
+    },
     "ort-wheels": {
       "title": "onnxruntime wheels from PyPI, measured by scripts/measure_ort_opsets.py (highest opset, ai.onnx.ml opset and IR an InferenceSession loads)",
       "url": "https://pypi.org/project/onnxruntime/#history"
@@ -1663,7 +1667,11 @@ enum EmbeddedCatalogue {
       },
       "checks": [
         {"id": "edgetpu.conv-dilation", "operators": ["CONV_2D", "DEPTHWISE_CONV_2D"], "kind": "equal_dilations",
-         "text": "must use the same dilation in x and y", "source": {"id": "coral-models", "section": "Supported operations: Conv2d, DepthwiseConv2d"}},
+         "text": "must use the same dilation in x and y", "source": {"id": "axis-artpec7-ops", "section": "Conv2d, DepthwiseConv2d (the Edge TPU's supported operations)"}},
+        {"id": "edgetpu.no-batch-reduction", "operators": ["MEAN", "REDUCE_MAX", "REDUCE_MIN", "SUM"], "kind": "no_batch_axis",
+         "text": "no reduction in the batch dimension", "source": {"id": "axis-artpec7-ops", "section": "Mean, ReduceMax, ReduceMin (the Edge TPU's supported operations)"}},
+        {"id": "edgetpu.no-batch-padding", "operators": ["PAD"], "kind": "no_batch_axis",
+         "text": "no padding in the batch dimension", "source": {"id": "axis-artpec7-ops", "section": "Pad (the Edge TPU's supported operations)"}},
         {"id": "edgetpu.softmax-size", "operators": ["SOFTMAX"], "kind": "max_elements", "input": 0, "max": 16000,
          "text": "supports only a 1-D input tensor with at most 16,000 elements", "source": {"id": "coral-models", "section": "Supported operations: Softmax"}}
       ]

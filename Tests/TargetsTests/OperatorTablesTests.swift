@@ -94,6 +94,15 @@ import Testing
                              model: fixtures + "dynamic_batch.onnx", []) == [])
     }
 
+    @Test func theEdgeTPUReducesNoBatchDimension() {
+        let q = "optimize: {quantize: {weights: int8, activations: int8, calibration: c/}}\n"
+        #expect(targetIssues(q + "targets: {c: {runtime: litert@2.16, delegate: ⟦⟦edgetpu⟧⟧}}\n", model: fixtures + "batch_mean.onnx", [
+            Expected(.operatorsOnCPU, "1 of 1 operators"),
+            Expected(.operatorConstraint, "the constraint \"no reduction in the batch dimension\" and runs on the CPU: ReduceMean 'batch.mean' (reduces axis 0, the batch)"),
+        ]) == [])
+        // GlobalAveragePool lowers to MEAN over height and width: the passing CNN above has one.
+    }
+
     @Test func aConstraintOfARuntimeWithoutFallbackIsAnError() {
         // TensorRT pools in 2-D or 3-D only: a 1-D MaxPool (rank-3 input) cannot be built into an engine.
         #expect(targetIssues("targets: {a: {runtime: ⟦⟦tensorrt@10.8⟧⟧}}\n", model: fixtures + "maxpool1d.onnx", [
