@@ -11,8 +11,8 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - dynamic_batch.onnx  a small CNN whose batch dimension is symbolic
 - batch2_conv.onnx    a CNN with batch 2 fixed: 4-D tensors with four dimensions > 1 (Edge TPU allows 3)
 - tile_mid.onnx       a CNN with a Tile in the middle: neither the GPU delegate nor the Edge TPU runs TILE
-- cnn_softmax.onnx    a CNN ending in Softmax: the Core ML EP's NeuralNetwork table lacks Softmax, its ML Program
-                      table has every operator
+- cnn_softmax.onnx    a CNN ending in Softmax (with a Constant and an Identity, which ONNX Runtime folds): the Core
+                      ML EP's NeuralNetwork table lacks Softmax, its ML Program table has every operator
 - runtime_b.onnx      MatMul whose B is a graph input: the Core ML EP wants a constant B
 - dilated_conv.onnx   a CNN whose second convolution dilates 2 in y and 1 in x: the Edge TPU wants equal dilations
 - unique.onnx         a Unique after a Relu: TensorRT's ONNX parser has no Unique
@@ -82,10 +82,14 @@ def cnn(rng, name, batch, middle=None, dilations=None, head=None):
               helper.make_node("GlobalAveragePool", ["r2"], ["p"], name="pool")]
     if head == "softmax":
         # Reshape rather than Flatten: both Core ML EP tables have Reshape, only NeuralNetwork has Flatten.
-        inits.append(numpy_helper.from_array(np.array([batch, 16], np.int64), "flat.shape"))
-        nodes += [helper.make_node("Reshape", ["p", "flat.shape"], ["f"], name="flatten"),
+        # The shape as a Constant node and an Identity at the end, as exporters write them: ONNX Runtime folds
+        # both before any execution provider sees the graph.
+        shape = numpy_helper.from_array(np.array([batch, 16], np.int64), "flat.shape")
+        nodes += [helper.make_node("Constant", [], ["flat.shape"], name="flat.shape", value=shape),
+                  helper.make_node("Reshape", ["p", "flat.shape"], ["f"], name="flatten"),
                   helper.make_node("Gemm", ["f", wf.name], ["logits"], name="fc", transB=1),
-                  helper.make_node("Softmax", ["logits"], ["y"], name="softmax", axis=1)]
+                  helper.make_node("Softmax", ["logits"], ["probs"], name="softmax", axis=1),
+                  helper.make_node("Identity", ["probs"], ["y"], name="output")]
     else:
         nodes += [helper.make_node("Flatten", ["p"], ["f"], name="flatten", axis=1),
                   helper.make_node("Gemm", ["f", wf.name], ["y"], name="fc", transB=1)]

@@ -60,6 +60,9 @@ public struct Runtime: Sendable, Hashable {
     /// The operator set the runtime itself runs (TensorRT's ONNX parser, the TFLite Micro resolver): nodes
     /// outside it cannot run, there is nothing to fall back to.
     public var operators: String? = nil
+    /// Operators the runtime removes before it places nodes (ONNX Runtime folds Constant, Identity, Dropout).
+    public var foldedOperators: [String] = []
+    public var foldedOperatorsSource: SourceRef? = nil
     public var staticShapes: Bool
     /// Newest first, as the catalogue lists them.
     public var versions: [RuntimeVersion]

@@ -45,6 +45,10 @@ public enum CatalogueDocument {
                 }
             }
             if let ops = rt.operators { o += "\nOperators: the [`\(ops)`](#\(ops)) set; nothing outside it runs.\n" }
+            if !rt.foldedOperators.isEmpty {
+                o += "\nRemoved before nodes are placed: " + rt.foldedOperators.map { "`\($0)`" }.joined(separator: ", ")
+                o += (rt.foldedOperatorsSource.map { " (\(cell(c.cite($0))))" } ?? "") + ".\n"
+            }
             if !rt.delegates.isEmpty {
                 o += "\n| Delegate | Processor | What it runs | Operators | Source |\n|---|---|---|---|---|\n"
                 for d in rt.delegates {

@@ -138,6 +138,8 @@ private struct Decoder {
                 minOpset: try int(o["min_opset"], "\(p).min_opset"),
                 operatorDomains: o["operator_domains"] == nil ? nil : try strings(o["operator_domains"], "\(p).operator_domains"),
                 operators: try o["operators"].map { v throws(CatalogueError) in try string(v, "\(p).operators") },
+                foldedOperators: o["folded_operators"] == nil ? [] : try strings(o["folded_operators"], "\(p).folded_operators"),
+                foldedOperatorsSource: try optionalSource(o["folded_operators_source"], "\(p).folded_operators_source", sources: sources),
                 staticShapes: o["static_shapes"]?.boolValue ?? false,
                 versions: versions,
                 versionsSource: try optionalSource(o["versions_source"], "\(p).versions_source", sources: sources),

@@ -90,7 +90,10 @@ public enum Coverage {
             let onnxKey = OperatorSet.key(opType: node.opType, domain: node.domain)
             switch (model.format, isLiteRT) {
             case (.onnx, false):
-                if let domains = runtime.operatorDomains, !domains.contains(node.domain) {
+                if runtime.foldedOperators.contains(onnxKey) {
+                    f.status = .folded
+                    f.reason = "removed by \(runtime.title)'s graph optimizations before nodes are placed"
+                } else if let domains = runtime.operatorDomains, !domains.contains(node.domain) {
                     f.status = .unsupported
                     f.reason = "domain '\(node.domain)' has no kernels"
                     f.rule = "ort.domains"

@@ -217,6 +217,10 @@ enum EmbeddedCatalogue {
       "title": "Axis developer docs: ARTPEC-7 (Edge TPU) supported operations, Coral's operation table with its known limitations",
       "url": "https://developer.axis.com/computer-vision/on-device/system-on-chip/artpec-7/supported-ops/"
     },
+    "ort-graph-opt": {
+      "title": "ONNX Runtime: Graph optimizations (docs/performance/model-optimizations/graph-optimizations.md)",
+      "url": "https://onnxruntime.ai/docs/performance/model-optimizations/graph-optimizations.html"
+    },
     "ort-wheels": {
       "title": "onnxruntime wheels from PyPI, measured by scripts/measure_ort_opsets.py (highest opset, ai.onnx.ml opset and IR an InferenceSession loads)",
       "url": "https://pypi.org/project/onnxruntime/#history"
@@ -247,6 +251,15 @@ enum EmbeddedCatalogue {
       "operator_domains_source": {
         "id": "ort-operators",
         "section": "OperatorKernels.md and ContribOperators.md (com.microsoft)"
+      },
+      "folded_operators": [
+        "Constant",
+        "Identity",
+        "Dropout"
+      ],
+      "folded_operators_source": {
+        "id": "ort-graph-opt",
+        "section": "Basic graph optimizations: constant folding; redundant node eliminations (Identity, Dropout)"
       },
       "versions_source": {
         "id": "ort-compat",

@@ -30,6 +30,16 @@ import Testing
         #expect(r.cpuMACs == 0)
     }
 
+    @Test func constantAndIdentityNodesAreFoldedBeforeAnyProviderSeesThem() throws {
+        let m = try Repo.model(fixtures + "cnn_softmax.onnx")
+        let rt = try #require(catalogue.runtime("onnxruntime"))
+        let r = Coverage.check(model: m, runtime: rt, version: "1.23", delegate: rt.delegate("coreml"), catalogue: catalogue, analysis: nil)
+        let status = Dictionary(uniqueKeysWithValues: r.operators.map { ($0.name, $0.status) })
+        #expect(status["flat.shape"] == .folded)
+        #expect(status["output"] == .folded)
+        #expect(status["softmax"] == .cpuFallback)
+    }
+
     @Test func theQNNAndNNAPITablesAreTheirOpBuilders() throws {
         let m = try Repo.model(fixtures + "erf_gelu.onnx")
         let rt = try #require(catalogue.runtime("onnxruntime"))
