@@ -140,7 +140,7 @@ public enum Coverage {
                     f.rule = runtimeRule
                 }
             }
-            if f.status == .supported, let rs = runtimeSet,
+            if f.status == .supported, let rs = runtimeSet, rs.format == .tflite || model.format == .onnx,
                 let (check, detail) = failedCheck(rs, node: node, names: rs.format == .onnx ? [onnxKey] : f.builtins,
                                                   analysis: analysis, constants: constants, values: values)
             {

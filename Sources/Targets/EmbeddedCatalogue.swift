@@ -1056,6 +1056,10 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "tflite-gpu-model-builder",
         "section": "TFLiteOperationParser::IsSupported, CheckMaxSupportedOpVersion"
+      },
+      "also": {
+        "id": "tflite-gpu",
+        "section": "Supported ops: only version 1 of each op by default; quantized models enable later versions (e.g. ADD v2)"
       }
     },
     {
