@@ -18,6 +18,7 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - unique.onnx         a Unique after a Relu: TensorRT's ONNX parser has no Unique
 - maxpool1d.onnx      a 1-D MaxPool (rank-3 input): TensorRT pools in 2-D or 3-D only
 - batch_mean.onnx     a ReduceMean over the batch of 4: the Edge TPU reduces no batch dimension
+- wide_softmax.onnx   a Softmax over 20,000 classes: over the Edge TPU's 16,000 elements and Core ML's 16384 dimension
 - onnx_tool_macs.json onnx-tool's total MACs for each of these and for the example models
 """
 import json
@@ -155,8 +156,13 @@ def main():
               [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 8])],
               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])], [])
     save(m, "batch_mean.onnx")
+
+    m = model([helper.make_node("Softmax", ["x"], ["y"], name="classes", axis=1)],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 20000])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 20000])], [])
+    save(m, "wide_softmax.onnx")
     verify_with_onnxruntime([made[k][0] for k in ("cnn_softmax.onnx", "dilated_conv.onnx", "runtime_b.onnx")] +
-                            [os.path.join(OUT, n) for n in ("unique.onnx", "maxpool1d.onnx", "batch_mean.onnx")])
+                            [os.path.join(OUT, n) for n in ("unique.onnx", "maxpool1d.onnx", "batch_mean.onnx", "wide_softmax.onnx")])
 
     for name, path in EXAMPLES.items():
         made[name] = (path, EXAMPLE_INPUTS[name])

@@ -113,6 +113,19 @@ import Testing
         // GlobalAveragePool lowers to MEAN over height and width: the passing CNN above has one.
     }
 
+    @Test func sizeLimitsOfTheEdgeTPUSoftmaxAndCoreMLInputs() {
+        let q = "optimize: {quantize: {weights: int8, activations: int8, calibration: c/}}\n"
+        #expect(targetIssues(q + "targets: {c: {runtime: litert@2.16, delegate: ⟦⟦edgetpu⟧⟧}}\n", model: fixtures + "wide_softmax.onnx", [
+            Expected(.operatorsOnCPU, "1 of 1 operators"),
+            Expected(.operatorConstraint, "\"supports only a 1-D input tensor with at most 16,000 elements\" and runs on the CPU: Softmax 'classes' (input 'x' has 20000 elements)"),
+        ]) == [])
+        #expect(targetIssues(q + "targets: {c: {runtime: litert@2.16, delegate: edgetpu}}\n", model: fixtures + "cnn_softmax.onnx", []) == [])
+        #expect(targetIssues("targets: {m: {runtime: onnxruntime@1.23, delegate: ⟦⟦coreml-mlprogram⟧⟧}}\n", model: fixtures + "wide_softmax.onnx", [
+            Expected(.operatorsOnCPU, "1 of 1 operators"),
+            Expected(.operatorConstraint, "\"Core ML does not load a model whose inputs have a dimension over 16384\" and runs on the CPU: Softmax 'classes' (input 'x' has a dimension of 20000)"),
+        ]) == [])
+    }
+
     @Test func aConstraintOfARuntimeWithoutFallbackIsAnError() {
         // TensorRT pools in 2-D or 3-D only: a 1-D MaxPool (rank-3 input) cannot be built into an engine.
         #expect(targetIssues("targets: {a: {runtime: ⟦⟦tensorrt@10.8⟧⟧}}\n", model: fixtures + "maxpool1d.onnx", [
