@@ -19,6 +19,7 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - maxpool1d.onnx      a 1-D MaxPool (rank-3 input): TensorRT pools in 2-D or 3-D only
 - batch_mean.onnx     a ReduceMean over the batch of 4: the Edge TPU reduces no batch dimension
 - wide_softmax.onnx   a Softmax over 20,000 classes: over the Edge TPU's 16,000 elements and Core ML's 16384 dimension
+- runtime_axes.onnx   a ReduceMean (opset 18) whose axes are a graph input: the GPU delegate wants constant axes
 - onnx_tool_macs.json onnx-tool's total MACs for each of these and for the example models
 """
 import json
@@ -161,8 +162,16 @@ def main():
               [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 20000])],
               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 20000])], [])
     save(m, "wide_softmax.onnx")
+
+    m = model([helper.make_node("ReduceMean", ["x", "axes"], ["y"], name="pool.mean", keepdims=1)],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8, 8, 4]),
+               helper.make_tensor_value_info("axes", TensorProto.INT64, [2])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1, 1, 4])], [], opset=18, ir=8)
+    save(m, "runtime_axes.onnx")
     verify_with_onnxruntime([made[k][0] for k in ("cnn_softmax.onnx", "dilated_conv.onnx", "runtime_b.onnx")] +
                             [os.path.join(OUT, n) for n in ("unique.onnx", "maxpool1d.onnx", "batch_mean.onnx", "wide_softmax.onnx")])
+    s = __import__("onnxruntime").InferenceSession(os.path.join(OUT, "runtime_axes.onnx"), providers=["CPUExecutionProvider"])
+    s.run(None, {"x": np.ones([1, 8, 8, 4], np.float32), "axes": np.array([1, 2], np.int64)})
 
     for name, path in EXAMPLES.items():
         made[name] = (path, EXAMPLE_INPUTS[name])

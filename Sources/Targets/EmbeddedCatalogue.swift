@@ -221,6 +221,10 @@ enum EmbeddedCatalogue {
       "title": "ONNX Runtime: Graph optimizations (docs/performance/model-optimizations/graph-optimizations.md)",
       "url": "https://onnxruntime.ai/docs/performance/model-optimizations/graph-optimizations.html"
     },
+    "tflite-gpu-compat": {
+      "title": "LiteRT GPU delegate compatibility checks (tensorflow/lite/tools/versioning/gpu_compatibility.cc)",
+      "url": "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/lite/tools/versioning/gpu_compatibility.cc"
+    },
     "ort-wheels": {
       "title": "onnxruntime wheels from PyPI, measured by scripts/measure_ort_opsets.py (highest opset, ai.onnx.ml opset and IR an InferenceSession loads)",
       "url": "https://pypi.org/project/onnxruntime/#history"
@@ -1665,7 +1669,11 @@ enum EmbeddedCatalogue {
           "EXP": 2, "FULLY_CONNECTED": 9, "LOG": 2, "LOGISTIC": 2, "LSTM": 4, "MAXIMUM": 2, "MINIMUM": 2, "MUL": 3, "NEG": 2, "POW": 2,
           "RSQRT": 2, "SIN": 2, "SQRT": 2, "SQUARE": 2, "SQUARED_DIFFERENCE": 2, "SUB": 2, "TANH": 2
         }
-      }
+      },
+      "checks": [
+        {"id": "gpu.mean-axes", "operators": ["MEAN"], "kind": "constant_inputs", "inputs": [1],
+         "text": "the axes of MEAN must be a constant int32 tensor", "source": {"id": "tflite-gpu-compat", "section": "CheckGpuDelegateCompatibility: kTfLiteBuiltinMean (CheckAxesAreInt32Const)"}}
+      ]
     },
     {
       "id": "edgetpu",

@@ -144,4 +144,13 @@ import Testing
         ]) == [])
         #expect(targetIssues("targets: {a: {runtime: litert@2.16, delegate: gpu}}\n", model: "Tests/Fixtures/models/small_cnn_float.tflite", []) == [])
     }
+
+    @Test func theGPUDelegateWantsConstantMeanAxes() {
+        #expect(targetIssues("targets: {a: {runtime: litert@2.16, delegate: ⟦⟦gpu⟧⟧}}\n", model: fixtures + "runtime_axes.onnx", [
+            Expected(.operatorsOnCPU, "1 of 1 operators"),
+            Expected(.operatorConstraint, "\"the axes of MEAN must be a constant int32 tensor\" and runs on the CPU: ReduceMean 'pool.mean' (input 1 'axes' is computed at run time)"),
+        ]) == [])
+        // GlobalAveragePool lowers to MEAN over fixed axes.
+        #expect(targetIssues("targets: {a: {runtime: litert@2.16, delegate: gpu}}\n", model: fixtures + "dynamic_batch.onnx", []) == [])
+    }
 }
