@@ -139,6 +139,8 @@ public struct OperatorSet: Sendable, Hashable {
     public var maxVersionsSource: SourceRef? = nil
     /// Constraints evaluated per node.
     public var checks: [OperatorCheck] = []
+    /// Operators outside the table that the provider runs inside a pattern it fuses.
+    public var fusions: [OperatorFusion] = []
 
     /// Whether the set runs `op` (a builtin, or an ONNX op type qualified as `OperatorSet.key`).
     public func contains(_ op: String) -> Bool {
@@ -150,6 +152,16 @@ public struct OperatorSet: Sendable, Hashable {
     public static func key(opType: String, domain: String) -> String {
         domain.isEmpty || domain == "ai.onnx" ? opType : "\(domain):\(opType)"
     }
+}
+
+/// An operator a provider runs only as part of a fused pattern: the node's first input is made by one of
+/// `after`, and every consumer of its output is one of `before`.
+public struct OperatorFusion: Sendable, Hashable {
+    public var op: String
+    public var after: [String]
+    public var before: [String]
+    public var text: String
+    public var source: SourceRef
 }
 
 /// A constraint of an operator set that the checks evaluate on each node it names (the kinds are code, the

@@ -75,6 +75,9 @@ public enum CatalogueDocument {
                 o += "\n| Operator | Constraint |\n|---|---|\n"
                 for k in s.constraints.keys.sorted() { o += "| `\(k)` | \(cell(s.constraints[k] ?? "")) |\n" }
             }
+            for fusion in s.fusions {
+                o += "\nAlso runs `\(fusion.op)` when fused: \(cell(fusion.text)) (\(cell(c.cite(fusion.source)))).\n"
+            }
             if !s.checks.isEmpty {
                 o += "\nChecked on each node ([SW4016](diagnostics.md#sw4016)):\n\n| Check | Operators | Kind | Constraint | Source |\n|---|---|---|---|---|\n"
                 for k in s.checks {

@@ -259,12 +259,22 @@ private struct Decoder {
                     text: try string(c["text"], "\(cp).text"),
                     source: try optionalSource(c["source"], "\(cp).source", sources: sources) ?? setSource))
             }
+            var fusions: [OperatorFusion] = []
+            for (j, fv) in (o["fusions"] == nil ? [] : try array(o["fusions"], "\(p).fusions")).enumerated() {
+                let fp = "\(p).fusions[\(j)]"
+                let fo = try object(fv, fp)
+                fusions.append(OperatorFusion(
+                    op: try string(fo["operator"], "\(fp).operator"), after: try strings(fo["after"], "\(fp).after"),
+                    before: try strings(fo["before"], "\(fp).before"), text: try string(fo["text"], "\(fp).text"),
+                    source: try source(fo["source"], "\(fp).source", sources: sources)))
+            }
             sets.append(OperatorSet(
                 id: try string(o["id"], "\(p).id"), title: try string(o["title"], "\(p).title"),
                 source: setSource, format: format,
                 tensorTypes: try strings(o["tensor_types"], "\(p).tensor_types"), maxRank: try int(o["max_rank"], "\(p).max_rank"),
                 operators: o["operators"] == nil ? [] : try strings(o["operators"], "\(p).operators"), excluded: excluded,
-                constraints: constraints, maxVersions: maxVersions, maxVersionsSource: maxVersionsSource, checks: checks))
+                constraints: constraints, maxVersions: maxVersions, maxVersionsSource: maxVersionsSource, checks: checks,
+                fusions: fusions))
         }
 
         let low = try object(root["onnx_to_tflite"], "onnx_to_tflite")

@@ -83,6 +83,14 @@ public enum Coverage {
         default: delegateRule = "ort.ep-fallback"
         }
 
+        // Who makes and who reads each value, for the fusion patterns.
+        var producer: [String: String] = [:]
+        var consumers: [String: [String]] = [:]
+        for n in nodes {
+            for o in n.outputs where !o.isEmpty { producer[o] = n.opType }
+            for v in n.inputs where !v.isEmpty { consumers[v, default: []].append(n.opType) }
+        }
+
         for (i, node) in nodes.enumerated() {
             var f = OperatorFinding(
                 node: i, name: displayName(node, i), opType: node.opType, builtins: [],
@@ -154,9 +162,20 @@ public enum Coverage {
             if let opSet, f.status == .supported {
                 if opSet.format == .onnx {
                     if model.format == .onnx, !opSet.contains(onnxKey) {
-                        f.status = .cpuFallback
-                        f.reason = "not in the \(opSet.title)'s operator table"
-                        f.rule = delegateRule
+                        let fused = opSet.fusions.first { fusion in
+                            guard fusion.op == onnxKey, let input = node.inputs.first, let made = producer[input],
+                                fusion.after.contains(made), let output = node.outputs.first, let readers = consumers[output],
+                                !readers.isEmpty
+                            else { return false }
+                            return readers.allSatisfy { fusion.before.contains($0) }
+                        }
+                        if let fused {
+                            f.reason = fused.text
+                        } else {
+                            f.status = .cpuFallback
+                            f.reason = "not in the \(opSet.title)'s operator table"
+                            f.rule = delegateRule
+                        }
                     }
                 } else {
                     let missing = f.builtins.filter { !opSet.contains($0) }

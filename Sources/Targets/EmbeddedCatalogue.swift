@@ -197,9 +197,9 @@ enum EmbeddedCatalogue {
       "title": "ONNX Runtime: NNAPI EP supported operators (tools/ci_build/github/android/nnapi_supported_ops.md)",
       "url": "https://github.com/microsoft/onnxruntime/blob/main/tools/ci_build/github/android/nnapi_supported_ops.md"
     },
-    "ort-qnn-ops": {
-      "title": "ONNX Runtime: QNN EP op builders (onnxruntime/core/providers/qnn/builder/op_builder_factory.cc)",
-      "url": "https://github.com/microsoft/onnxruntime/blob/main/onnxruntime/core/providers/qnn/builder/op_builder_factory.cc"
+    "ort-qnn-doc": {
+      "title": "ONNX Runtime QNN Execution Provider (onnxruntime-qnn: docs/execution_providers/QNN-ExecutionProvider.md)",
+      "url": "https://github.com/onnxruntime/onnxruntime-qnn/blob/main/docs/execution_providers/QNN-ExecutionProvider.md"
     },
     "onnx-tensorrt-ops": {
       "title": "onnx-tensorrt: Supported ONNX Operators (docs/operators.md)",
@@ -466,6 +466,7 @@ enum EmbeddedCatalogue {
           "processor": "npu",
           "operators": "ort-qnn",
           "partitioning": "per_node",
+          "static_shapes": true,
           "source": {
             "id": "ort-operators",
             "section": "execution providers"
@@ -1102,6 +1103,23 @@ enum EmbeddedCatalogue {
       "also": {
         "id": "coral-models",
         "section": "Model requirements"
+      }
+    },
+    {
+      "id": "qnn.static-shapes",
+      "code": "SW4012",
+      "runtimes": [
+        "onnxruntime"
+      ],
+      "params": {
+        "delegates": [
+          "qnn"
+        ]
+      },
+      "text": "QNN EP does not support models with dynamic shapes (e.g. a dynamic batch size): fix them to specific values before the model reaches the HTP.",
+      "source": {
+        "id": "ort-qnn-doc",
+        "section": "Running a model with QNN EP's HTP backend: Model requirements"
       }
     },
     {
@@ -1789,14 +1807,36 @@ enum EmbeddedCatalogue {
       "id": "ort-qnn",
       "title": "ONNX Runtime QNN execution provider (HTP)",
       "model_format": "onnx",
-      "source": {"id": "ort-qnn-ops", "section": "OpBuilderRegistrations: the ONNX operators with a QNN op builder"},
+      "source": {"id": "ort-qnn-doc", "section": "Supported ONNX operators"},
       "tensor_types": ["uint8", "uint16", "int8", "int16", "float16"],
-      "operators": ["Abs", "Add", "And", "ArgMax", "ArgMin", "Asin", "Atan", "AveragePool", "BatchNormalization", "Cast", "Ceil", "Clip", "Concat",
-        "Conv", "ConvTranspose", "Cos", "DequantizeLinear", "Div", "Elu", "Equal", "Exp", "Flatten", "Floor", "Gather", "Gelu", "Gemm",
-        "GlobalAveragePool", "Greater", "GreaterOrEqual", "HardSwish", "InstanceNormalization", "LayerNormalization", "LeakyRelu", "Less",
-        "LessOrEqual", "Log", "LogSoftmax", "LRN", "MatMul", "Max", "MaxPool", "Min", "Mul", "Neg", "Not", "Or", "Pow", "PRelu",
-        "QuantizeLinear", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Relu", "Reshape", "Resize", "Round", "Sigmoid",
-        "Sign", "Sin", "Slice", "Softmax", "Split", "Sqrt", "Squeeze", "Sub", "Tanh", "Tile", "TopK", "Transpose", "Unsqueeze", "Where"]
+      "operators": ["Abs", "Add", "And", "ArgMax", "ArgMin", "Asin", "Atan", "AveragePool", "BatchNormalization", "Cast", "CastLike",
+        "Ceil", "Clip", "Concat", "Conv", "ConvInteger", "ConvTranspose", "Cos", "CumSum", "DepthToSpace", "DequantizeLinear",
+        "DynamicQuantizeLinear", "Div", "Einsum", "Elu", "Equal", "Exp", "Expand", "Flatten", "Floor", "Gather", "GatherElements",
+        "GatherND", "Gelu", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GreaterOrEqual", "GridSample", "GRU",
+        "GroupNormalization", "HardSigmoid", "HardSwish", "If", "Identity", "InstanceNormalization", "Inverse", "IsInf", "IsNaN", "LRN",
+        "LSTM", "LayerNormalization", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "LpNormalization", "LpPool", "MatMul",
+        "MatMulInteger", "Max", "MaxPool", "Mean", "Min", "Mod", "Mul", "Neg", "NonMaxSuppression", "NonZero", "Not", "Or", "OneHot",
+        "PRelu", "Pad", "Pow", "QLinearMatMul", "QuantizeLinear", "RandomNormalLike", "RandomUniformLike", "Range", "Reciprocal",
+        "ReduceL2", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Relu", "RMSNormalization",
+        "Reshape", "Resize", "RoiAlign", "Round", "RotaryEmbedding", "STFT", "ScatterElements", "ScatterND", "Selu", "Shape", "Sigmoid",
+        "Sign", "Sin", "Slice", "Softmax", "Softplus", "SpaceToDepth", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tan", "Tanh",
+        "ThresholdedRelu", "Tile", "TopK", "Transpose", "Unsqueeze", "Upsample", "Where", "Xor", "com.microsoft:DequantizeLinear",
+        "com.microsoft:FusedMatMul", "com.microsoft:Gelu", "com.microsoft:GatherBlockQuantized", "com.microsoft:GroupQueryAttention",
+        "com.microsoft:MatMulNBits", "com.microsoft:QuantizeLinear", "com.microsoft:RMSNormalization", "com.microsoft:QuickGelu",
+        "com.microsoft:RotaryEmbedding", "com.microsoft:SimplifiedLayerNormalization"],
+      "fusions": [
+        {"operator": "Erf", "after": ["Mul", "Div"], "before": ["Add"],
+         "text": "Erf inside a GELU decomposition ([Div/Mul(√2)] → Erf → Add(1) → Mul) is fused into QNN_OP_GELU",
+         "source": {"id": "ort-qnn-doc", "section": "Supported operator fusions: Operator decomposition fusions"}}
+      ],
+      "checks": [
+        {"id": "qnn.lp-normalization", "operators": ["LpNormalization"], "kind": "attribute_values", "attribute": "p", "values": ["2"], "default": "2", "text": "p == 2"},
+        {"id": "qnn.lp-pool", "operators": ["LpPool"], "kind": "attribute_values", "attribute": "p", "values": ["1", "2"], "default": "2", "text": "p=1 or p=2 only"},
+        {"id": "qnn.one-hot", "operators": ["OneHot"], "kind": "constant_inputs", "inputs": [1, 2], "text": "depth and values must be constant initializers"},
+        {"id": "qnn.range", "operators": ["Range"], "kind": "constant_inputs", "inputs": [0, 1, 2], "text": "all inputs (start, limit, delta) must be constant initializers"},
+        {"id": "qnn.nms-constants", "operators": ["NonMaxSuppression"], "kind": "constant_inputs", "inputs": [2, 3, 4], "text": "max_output_boxes_per_class, iou_threshold and score_threshold must be static constants"},
+        {"id": "qnn.nms-corners", "operators": ["NonMaxSuppression"], "kind": "attribute_values", "attribute": "center_point_box", "values": ["0"], "default": "0", "text": "center_point_box must be 0 (diagonal corners)"}
+      ]
     },
     {
       "id": "tensorrt-onnx",

@@ -11,7 +11,7 @@ public enum TargetChecks {
     public static let ruleIDs = [
         "ort.opset-range", "ort.ir-version", "ort.domains", "ort.quant-opset", "ort.gpu-symmetric",
         "ort.s8s8-qoperator-x86", "ort.reduce-range", "ort.nnapi-android", "nnapi.deprecated", "litert.op-version",
-        "litert.builtin", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "edgetpu.rank",
+        "litert.builtin", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes", "edgetpu.rank",
         "edgetpu.one-partition", "tflm.int8", "tflm.static-shapes", "tflm.ops", "tensorrt.ops", "ort.ep-fallback",
         "litert.gpu-version", "ops.constraint", "coreml.mlprogram", "coreml.compression-os",
         "tensorrt.sparsity", "tensorrt.precision", "quant.calibration", "quant.already-quantized", "budget.size",
@@ -426,7 +426,7 @@ private struct TargetContext {
     mutating func checkStaticShapes(_ m: Model, runtime: Runtime, delegate: Delegate?) {
         let ruleID: String
         if delegate?.staticShapes == true {
-            ruleID = "edgetpu.static-shapes"
+            ruleID = delegate?.name == "qnn" ? "qnn.static-shapes" : "edgetpu.static-shapes"
         } else if runtime.staticShapes {
             ruleID = "tflm.static-shapes"
         } else {
@@ -446,7 +446,13 @@ private struct TargetContext {
             }
         }
         guard !dynamic.isEmpty else { return }
-        let what = delegate?.staticShapes == true ? "the \(delegate?.name == "edgetpu" ? "Edge TPU" : delegate?.name ?? "")" : runtime.title
+        let what: String
+        switch (delegate?.staticShapes == true, delegate?.name) {
+        case (true, "edgetpu"?): what = "the Edge TPU"
+        case (true, "qnn"?): what = "the QNN execution provider"
+        case (true, let name?): what = "the \(name) delegate"
+        default: what = runtime.title
+        }
         emit(ruleID, "\(what) needs static shapes, but \(dynamic.joined(separator: ", ")) \(dynamic.count == 1 ? "is" : "are") dynamic; fix \(dynamic.count == 1 ? "it" : "them") under `model.inputs`",
              at: delegate?.staticShapes == true ? delegateRange : runtimeRange)
     }

@@ -40,13 +40,26 @@ import Testing
         #expect(status["softmax"] == .cpuFallback)
     }
 
-    @Test func theQNNAndNNAPITablesAreTheirOpBuilders() throws {
+    @Test func anErfGELUIsFusedByQNNButFallsBackOnNNAPI() throws {
+        // NNAPI has no Erf; QNN has none either, but fuses Mul(1/√2) → Erf → Add(1) → Mul into its GELU.
         let m = try Repo.model(fixtures + "erf_gelu.onnx")
         let rt = try #require(catalogue.runtime("onnxruntime"))
-        for (delegate, refused) in [("qnn", ["gelu.erf"]), ("nnapi", ["gelu.erf"]), ("coreml-mlprogram", [])] {
+        for (delegate, refused) in [("qnn", []), ("nnapi", ["gelu.erf"]), ("coreml-mlprogram", [])] {
             let r = Coverage.check(model: m, runtime: rt, version: nil, delegate: rt.delegate(delegate), catalogue: catalogue, analysis: nil)
             #expect(r.refused.map(\.name) == refused, "\(delegate)")
         }
+        // An operator outside the table and outside any fused pattern still falls back.
+        let u = try Repo.model(fixtures + "unique.onnx")
+        let qnn = Coverage.check(model: u, runtime: rt, version: nil, delegate: rt.delegate("qnn"), catalogue: catalogue, analysis: nil)
+        #expect(qnn.refused.map(\.name) == ["dedup"])
+    }
+
+    @Test func theQNNExecutionProviderNeedsStaticShapes() {
+        #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.23, delegate: ⟦qnn⟧}}\n", model: fixtures + "dynamic_batch.onnx", [
+            Expected(.dynamicShapes, "the QNN execution provider needs static shapes, but x[0] 'batch' is dynamic")
+        ]) == [])
+        #expect(targetIssues("model: {inputs: {x: [1, 3, 16, 16]}}\ntargets: {a: {runtime: onnxruntime@1.23, delegate: qnn}}\n",
+                             model: fixtures + "dynamic_batch.onnx", []) == [])
     }
 
     @Test func tensorRTCannotBuildAnEngineWithAnOperatorItsParserLacks() {
