@@ -225,6 +225,10 @@ enum EmbeddedCatalogue {
       "title": "LiteRT GPU delegate compatibility checks (tensorflow/lite/tools/versioning/gpu_compatibility.cc)",
       "url": "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/lite/tools/versioning/gpu_compatibility.cc"
     },
+    "ort-fixed-shapes": {
+      "title": "ONNX Runtime Mobile helpers: Making dynamic input shapes fixed (NNAPI and CoreML do not support dynamic input shapes)",
+      "url": "https://onnxruntime.ai/docs/tutorials/mobile/helpers/make-dynamic-shape-fixed.html"
+    },
     "ort-wheels": {
       "title": "onnxruntime wheels from PyPI, measured by scripts/measure_ort_opsets.py (highest opset, ai.onnx.ml opset and IR an InferenceSession loads)",
       "url": "https://pypi.org/project/onnxruntime/#history"
@@ -455,6 +459,7 @@ enum EmbeddedCatalogue {
           "processor": "npu",
           "operators": "ort-nnapi",
           "partitioning": "per_node",
+          "static_shapes": true,
           "source": {
             "id": "ort-nnapi",
             "section": "Requirements"
@@ -1120,6 +1125,23 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "ort-qnn-doc",
         "section": "Running a model with QNN EP's HTP backend: Model requirements"
+      }
+    },
+    {
+      "id": "ort.nnapi-static-shapes",
+      "code": "SW4012",
+      "runtimes": [
+        "onnxruntime"
+      ],
+      "params": {
+        "delegates": [
+          "nnapi"
+        ]
+      },
+      "text": "NNAPI (and so ONNX Runtime's NNAPI execution provider) does not support dynamic input shapes: fix them (e.g. the batch to 1) so that NNAPI can run the model.",
+      "source": {
+        "id": "ort-fixed-shapes",
+        "section": "Making dynamic input shapes fixed"
       }
     },
     {

@@ -11,7 +11,7 @@ public enum TargetChecks {
     public static let ruleIDs = [
         "ort.opset-range", "ort.ir-version", "ort.domains", "ort.quant-opset", "ort.gpu-symmetric",
         "ort.s8s8-qoperator-x86", "ort.reduce-range", "ort.nnapi-android", "nnapi.deprecated", "litert.op-version",
-        "litert.builtin", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes", "edgetpu.rank",
+        "litert.builtin", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes", "ort.nnapi-static-shapes", "edgetpu.rank",
         "edgetpu.one-partition", "tflm.int8", "tflm.static-shapes", "tflm.ops", "tensorrt.ops", "ort.ep-fallback",
         "litert.gpu-version", "ops.constraint", "coreml.mlprogram", "coreml.compression-os",
         "tensorrt.sparsity", "tensorrt.precision", "quant.calibration", "quant.already-quantized", "budget.size",
@@ -425,8 +425,13 @@ private struct TargetContext {
 
     mutating func checkStaticShapes(_ m: Model, runtime: Runtime, delegate: Delegate?) {
         let ruleID: String
-        if delegate?.staticShapes == true {
-            ruleID = delegate?.name == "qnn" ? "qnn.static-shapes" : "edgetpu.static-shapes"
+        if let delegate, delegate.staticShapes {
+            // The SW4012 rule that names this delegate of this runtime says why, with its source.
+            let rule = catalogue.rules.first { r in
+                r.code == .dynamicShapes && r.runtimes.contains(runtime.name)
+                    && (r.params["delegates"]?.arrayValue ?? []).contains { $0.stringValue == delegate.name }
+            }
+            ruleID = rule?.id ?? "edgetpu.static-shapes"
         } else if runtime.staticShapes {
             ruleID = "tflm.static-shapes"
         } else {
@@ -450,6 +455,7 @@ private struct TargetContext {
         switch (delegate?.staticShapes == true, delegate?.name) {
         case (true, "edgetpu"?): what = "the Edge TPU"
         case (true, "qnn"?): what = "the QNN execution provider"
+        case (true, "nnapi"?): what = "the NNAPI execution provider"
         case (true, let name?): what = "the \(name) delegate"
         default: what = runtime.title
         }

@@ -54,6 +54,13 @@ import Testing
         #expect(qnn.refused.map(\.name) == ["dedup"])
     }
 
+    @Test func theNNAPIExecutionProviderNeedsStaticShapes() {
+        #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.23, delegate: ⟦⟦nnapi⟧⟧}}\n", model: fixtures + "dynamic_batch.onnx", [
+            Expected(.dynamicShapes, "the NNAPI execution provider needs static shapes, but x[0] 'batch' is dynamic"),
+            Expected(.deprecatedDelegate, "the NNAPI delegate is deprecated from Android 15"),
+        ]) == [])
+    }
+
     @Test func theQNNExecutionProviderNeedsStaticShapes() {
         #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.23, delegate: ⟦qnn⟧}}\n", model: fixtures + "dynamic_batch.onnx", [
             Expected(.dynamicShapes, "the QNN execution provider needs static shapes, but x[0] 'batch' is dynamic")
