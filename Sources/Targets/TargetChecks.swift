@@ -11,8 +11,8 @@ public enum TargetChecks {
     public static let ruleIDs = [
         "ort.opset-range", "ort.ir-version", "ort.domains", "ort.quant-opset", "ort.gpu-symmetric",
         "ort.s8s8-qoperator-x86", "ort.reduce-range", "ort.nnapi-android", "nnapi.deprecated", "litert.op-version",
-        "litert.builtin", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes", "ort.nnapi-static-shapes", "edgetpu.rank",
-        "edgetpu.one-partition", "tflm.int8", "tflm.static-shapes", "tflm.ops", "tensorrt.ops", "ort.ep-fallback",
+        "litert.builtin", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes",
+        "ort.nnapi-static-shapes", "edgetpu.rank", "edgetpu.one-partition", "tflm.int8", "tflm.static-shapes", "tflm.ops", "tensorrt.ops", "ort.ep-fallback",
         "litert.gpu-version", "ops.constraint", "coreml.mlprogram", "coreml.compression-os",
         "tensorrt.sparsity", "tensorrt.precision", "quant.calibration", "quant.already-quantized", "budget.size",
         "budget.memory", "budget.latency",
@@ -490,9 +490,10 @@ private struct TargetContext {
             }
             // The rule that explains the fallback: a cause shared by every refused node (the Edge TPU's rank
             // limit, the GPU delegate's operator versions), else the delegate's partitioning rule.
+            let causes: Set<String> = ["edgetpu.rank", "litert.gpu-version"]
             let rules = Set(refused.compactMap(\.rule))
-            let rule = rules.count == 1 && (rules.contains("edgetpu.rank") || rules.contains("litert.gpu-version"))
-                ? rules.first ?? "" : (refused.first?.rule ?? "litert.gpu-ops")
+            let rule = rules.count == 1 && !rules.isDisjoint(with: causes)
+                ? rules.first ?? "" : (refused.first { !causes.contains($0.rule ?? "") }?.rule ?? refused.first?.rule ?? "litert.gpu-ops")
             let kind = delegate.partitioning == .perNode ? "execution provider" : "delegate"
             emit(rule, "\(onCPU) of \(total) operators (\(share)% of MACs, \(c.cpuPartitions) CPU partition\(c.cpuPartitions == 1 ? "" : "s")) fall back from the \(delegate.name) \(kind) to the CPU, because \(how): \(list(refused))",
                  at: delegateRange)
