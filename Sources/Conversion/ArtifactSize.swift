@@ -37,14 +37,18 @@ extension ONNXConverter {
             let scale = names.fresh("\(t.name)_scale")
             let zero = names.fresh("\(t.name)_zero_point")
             total += stored.utf8.count - t.name.utf8.count
-            let dims = s.scaleDims
+            let form = dynamic ? integerForm(model, t, scheme: scheme).0 : nil
+            // What the engine counted (its scheme's groups), and what is written: a dynamically quantized
+            // Gather table has one scale and zero point (quantize_dynamic's form).
+            let counted = max(s.scaleDims.reduce(1, *), 1)
+            let dims = form == .gather ? [] : s.scaleDims
             let groups = max(dims.reduce(1, *), 1)
             let zeroBytes = (groups * scheme.type.bits + 7) / 8
             total += fieldSize(ONNXEncode.tensor(name: scale, dataType: 1, dims: dims, raw: []).count + 4 * groups)
-                - 4 * groups
+                - 4 * counted
             total += fieldSize(ONNXEncode.tensor(name: zero, dataType: 3, dims: dims, raw: []).count + zeroBytes)
-                - (engineStoresZero ? zeroBytes : 0)
-            if dynamic, case (let form?, _) = integerForm(model, t, scheme: scheme) {
+                - (engineStoresZero ? (counted * scheme.type.bits + 7) / 8 : 0)
+            if let form {
                 integer.append(IntegerWeight(tensor: s.index, form: form, codes: stored, scale: scale, zeroPoint: zero,
                                              rank: t.shape.count))
                 continue

@@ -254,12 +254,13 @@ public enum ONNXConverter {
                 let (f, why) = integerForm(model, t, scheme: scheme)
                 form = f
                 if f == nil { report[r].reason = why }
-                if gathered.contains(s.index) {
-                    report[r].reason = "a Gather's data (an embedding table): uint8 asymmetric over 8 bits behind DequantizeLinear, as quantize_dynamic writes it"
+                if f == .gather {
+                    report[r].reason = "a Gather's data (an embedding table): uint8 asymmetric per tensor, the rows gathered from the codes then dequantized, as quantize_dynamic writes it"
                 }
             }
-            var tensorScheme = gathered.contains(s.index) ? gatherScheme ?? scheme : scheme
+            var tensorScheme = scheme
             tensorScheme.granularity = effective.granularity
+            if gathered.contains(s.index), let gatherScheme { tensorScheme = gatherScheme }
             let axis = effective.axis
             let q: QuantizedWeights
             do {
@@ -480,8 +481,16 @@ enum IntegerForm: String, Sendable {
     /// The same with transB 1: the codes are stored transposed.
     case gemmTransposed
     case conv
+    /// An embedding table: Gather on the uint8 codes, DequantizeLinear on the gathered rows.
+    case gather
 
-    var operatorType: String { self == .conv ? "ConvInteger" : "MatMulInteger" }
+    var operatorType: String {
+        switch self {
+        case .conv: return "ConvInteger"
+        case .gather: return "Gather"
+        case .matMul, .gemm, .gemmTransposed: return "MatMulInteger"
+        }
+    }
 }
 
 /// A weight written as codes + scale + zero point, read directly by integer operators.
@@ -502,6 +511,7 @@ extension ONNXConverter {
     static func integerForm(_ model: Model, _ t: ConstantTensor, scheme: QuantizationScheme)
         -> (IntegerForm?, String)
     {
+        if isGatherData(model, t) { return (.gather, "") }
         var ops: [String] = []
         var transB = Set<Bool>()
         for c in t.consumers {
@@ -557,7 +567,8 @@ extension ONNXConverter {
         for w in weights {
             for c in model.tensors[w.tensor].consumers { uses.append(Use(graph: c.graph, node: c.node, weight: w)) }
         }
-        // Node order within each graph, so the first reader of an activation quantizes it for the others.
+        // Node order within each graph, so the first reader of an activation quantizes it for the others (and a
+        // Gather's codes come before their readers).
         uses.sort { ($0.graph, $0.node) < ($1.graph, $1.node) }
         struct Quantized { var values: String; var scale: String; var zeroPoint: String }
         var quantized: [String: Quantized] = [:]  // "graph/activation"
@@ -573,6 +584,21 @@ extension ONNXConverter {
             let base = n.name.isEmpty ? y : n.name
             var nodes: [[UInt8]] = []
             var initializers: [[UInt8]] = []
+            if u.weight.form == .gather {
+                // Gather (its attributes copied) on the codes, then only the gathered rows are dequantized.
+                let rows = names.fresh("\(y)_quantized")
+                let indices = n.inputs.count > 1 ? n.inputs[1] : ""
+                nodes.append(ONNXEncode.node(opType: "Gather", name: names.fresh("\(base)_quant"),
+                                             inputs: [u.weight.codes, indices], outputs: [rows], intAttributes: []))
+                nodes.append(ONNXEncode.node(opType: "DequantizeLinear", name: names.fresh("\(y)_DequantizeLinear"),
+                                             inputs: [rows, u.weight.scale, u.weight.zeroPoint], outputs: [y],
+                                             intAttributes: []))
+                out[offset] = NodeEdit(initializers: [], nodes: nodes, copyAttributesInto: 0)
+                // Integer readers of the rows take the gathered codes as they are: quantizing the dequantized
+                // rows again would round them twice (quantize_dynamic does the same).
+                quantized["\(u.graph)/\(y)"] = Quantized(values: rows, scale: u.weight.scale, zeroPoint: u.weight.zeroPoint)
+                continue
+            }
             let key = "\(u.graph)/\(a)"
             let aq: Quantized
             if let q = quantized[key] {
@@ -628,10 +654,10 @@ extension ONNXConverter {
         return out
     }
 
-    /// The scheme `quantize_dynamic` gives a Gather's data: uint8 asymmetric over 8 bits, at the requested
-    /// granularity.
+    /// The scheme `quantize_dynamic` gives a Gather's data: uint8 asymmetric over 8 bits, one scale (a
+    /// DequantizeLinear of the gathered rows cannot take the table's per-row scales).
     static func dynamicGatherScheme(_ s: QuantizationScheme) -> QuantizationScheme {
-        QuantizationScheme(.uint8, symmetric: false, granularity: s.granularity, reduceRange: false)
+        QuantizationScheme(.uint8, symmetric: false, granularity: .perTensor, reduceRange: false)
     }
 
     /// True when every consumer reads the tensor as a Gather's data (an embedding table).
@@ -639,6 +665,9 @@ extension ONNXConverter {
         !t.consumers.isEmpty && t.consumers.allSatisfy { c in
             c.inputIndex == 0 && c.graph < model.graphs.count && c.node < model.graphs[c.graph].nodes.count
                 && model.graphs[c.graph].nodes[c.node].opType == "Gather"
+                && ["", "ai.onnx"].contains(model.graphs[c.graph].nodes[c.node].domain)
+                && model.graphs[c.graph].nodes[c.node].inputs.count == 2
+                && model.graphs[c.graph].nodes[c.node].sourceRange != nil
         }
     }
 

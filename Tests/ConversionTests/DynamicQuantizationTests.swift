@@ -51,24 +51,30 @@ struct DynamicQuantizationTests {
         #expect(m.opsets[""] == 13)  // DynamicQuantizeLinear needs 11; per-column zero points need nothing more
     }
 
-    @Test("q, k and v read one DynamicQuantizeLinear of their shared input")
+    @Test("one DynamicQuantizeLinear per activation; the embedding's codes feed q, k and v as they are")
     func sharedActivation() async throws {
         let (m, _) = try await convert(example("transformer-server/models/encoder.onnx"), ConversionSettings(dynamic: true))
         let g = m.graphs[0]
         let dql = g.nodes.filter { $0.opType == "DynamicQuantizeLinear" }
         let mmi = g.nodes.filter { $0.opType == "MatMulInteger" }
-        #expect(mmi.count == 12 && dql.count == 8)
+        // Seven: q, k and v of layer 0 read the embedding's gathered codes directly (below).
+        #expect(mmi.count == 12 && dql.count == 7)
         #expect(Set(dql.map { $0.inputs[0] }).count == dql.count)  // one per activation
         // Each DynamicQuantizeLinear precedes every MatMulInteger that reads it.
         for (k, n) in g.nodes.enumerated() where n.opType == "MatMulInteger" {
             let producer = try #require(g.nodes.firstIndex { $0.outputs.contains(n.inputs[0]) })
             #expect(producer < k)
         }
-        // The embedding table is a Gather's data: uint8 as quantize_dynamic writes it, behind DequantizeLinear.
+        // The embedding table is a Gather's data, as quantize_dynamic writes it: uint8 codes with one scale,
+        // gathered, then only the gathered rows dequantized.
         let gather = try #require(g.nodes.first { $0.opType == "Gather" })
-        let dq = try #require(g.nodes.first { $0.outputs == [gather.inputs[0]] })
-        #expect(dq.opType == "DequantizeLinear")
-        #expect(m.tensors.first { $0.name == dq.inputs[0] }?.dtype == .uint8)
+        let table = try #require(m.tensors.first { $0.name == gather.inputs[0] })
+        #expect(table.dtype == .uint8 && table.shape == [512, 64])
+        let dq = try #require(g.nodes.first { $0.inputs.first == gather.outputs[0] })
+        #expect(dq.opType == "DequantizeLinear" && dq.outputs == ["embeddings_out"])
+        #expect(m.tensors.first { $0.name == dq.inputs[1] }?.shape == [])
+        let fromCodes = mmi.filter { $0.inputs[0] == gather.outputs[0] }
+        #expect(fromCodes.count == 3 && fromCodes.allSatisfy { $0.inputs[2] == dq.inputs[2] })
     }
 
     @Test("int8 Conv weights stay weight-only: onnxruntime's ConvInteger takes uint8 weights only")
