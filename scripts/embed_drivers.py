@@ -23,11 +23,12 @@ def main():
             text = f.read()
         if '"""#' in text:
             sys.exit(f"{name} contains the raw-string terminator")
-        parts.append(f'        "{name}": #"""\n{text}"""#,\n')
+        # The blank line keeps the file's final newline (a multi-line literal drops the last one).
+        parts.append(f'        "{name}": #"""\n{text}\n"""#,\n')
     parts.append("    ]\n")
     with open(os.path.join(ROOT, "Schemas", "converters.json"), encoding="utf-8") as f:
         table = f.read()
-    parts.append(f'    /// Schemas/converters.json, verbatim.\n    static let converters = #"""\n{table}"""#\n')
+    parts.append(f'    /// Schemas/converters.json, verbatim.\n    static let converters = #"""\n{table}\n"""#\n')
     parts.append("}\n")
     out = os.path.join(ROOT, "Sources", "Conversion", "EmbeddedDrivers.swift")
     with open(out, "w", encoding="utf-8") as f:

@@ -70,6 +70,9 @@ public enum Converter {
             throw ConversionError(.unsafe, "target \(name): the output \(output) lies outside the manifest's folder \(folder); pass --allow-outside-project to allow it")
         }
         // Formats Slipway does not write itself go to an external converter run as a child process.
+        guard PathSafety.fileSize(modelPath) != nil else {
+            throw ConversionError(.model, "target \(name): the model \(modelPath) is not a readable file")
+        }
         if let plan = try ExternalConverter.plan(target: target, manifest: manifest, modelPath: modelPath,
                                                  manifestFolder: folder, python: python(for: target, folder: folder, options: options)) {
             try refuseOverwritingInputs(source: modelPath, output: output, manifestPath: manifestPath)
@@ -102,8 +105,11 @@ public enum Converter {
     /// bin/python), else `--python`, else `python3` on PATH. Relative paths are the manifest's.
     static func python(for target: TargetSpec, folder: String, options: ConvertOptions) -> String {
         guard let chosen = target.python?.value ?? options.python, !chosen.isEmpty else { return "python3" }
-        let path = chosen.contains("/") ? join(folder, chosen) : chosen
+        // A path when it looks like one (or exists beside the manifest), else a command name on PATH.
+        let local = join(folder, chosen)
         var st = stat()
+        let isPath = chosen.contains("/") || chosen.hasPrefix(".") || stat(local, &st) == 0
+        let path = isPath ? local : chosen
         if stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { return path + "/bin/python" }
         return path
     }

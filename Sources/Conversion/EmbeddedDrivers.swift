@@ -26,6 +26,7 @@ def main():
 
 if __name__ == "__main__":
     main()
+
 """#,
         "quantize_static.py": #"""
 """Static (activation) quantization of an ONNX model with onnxruntime's quantize_static.
@@ -151,6 +152,7 @@ def main():
 
 if __name__ == "__main__":
     main()
+
 """#,
         "coreml.py": #"""
 """PyTorch → Core ML with coremltools, run by `slipway convert` for a target whose format is mlpackage.
@@ -236,6 +238,7 @@ def main():
 
 if __name__ == "__main__":
     main()
+
 """#,
     ]
     /// Schemas/converters.json, verbatim.
@@ -278,5 +281,6 @@ if __name__ == "__main__":
     }
   ]
 }
+
 """#
 }

@@ -211,7 +211,7 @@ public enum ExternalConverter {
                 args += ["--minimum-os", label]
                 settings["minimum_os"] = .string(label)
             }
-            let units = ["all": "ALL", "cpu": "CPU_ONLY", "cpu_only": "CPU_ONLY", "cpu_and_gpu": "CPU_AND_GPU", "cpu_and_ne": "CPU_AND_NE"]
+            let units = ["all": "ALL", "cpu-only": "CPU_ONLY", "cpu-and-gpu": "CPU_AND_GPU", "cpu-and-ne": "CPU_AND_NE"]
             if let cu = target.computeUnits?.value {
                 args += ["--compute-units", units[cu] ?? "ALL"]
                 settings["compute_units"] = .string(cu)
@@ -354,7 +354,7 @@ public enum ExternalConverter {
         let required = Set(tool.packages.map(\.name))
         let missingRequired = missing.filter { required.contains($0) }
         if !missingRequired.isEmpty {
-            throw ConversionError(.missingTool, "\(tool.what) needs the Python package\(missingRequired.count == 1 ? "" : "s") \(missingRequired.joined(separator: ", ")), which \(plan.executable) does not have; install with `\(tool.installCommand(python: plan.executable, pins: pins))`")
+            throw ConversionError(.missingTool, "\(tool.what) needs \(tool.name), and \(plan.executable) lacks \(missingRequired.joined(separator: ", ")); install with `\(tool.installCommand(python: plan.executable, pins: pins))`")
         }
         for (n, pin) in pins.sorted(by: { $0.key < $1.key }) {
             guard let v = versions[n] else { continue }
