@@ -140,6 +140,10 @@ public enum ExternalConverter {
             let qformat = q?.format?.value ?? "qdq"
             let symmetric = q?.symmetric?.value ?? true
             let reduce = q?.reduceRange?.value ?? false
+            if qformat == "qoperator", perChannel, !symmetric {
+                // onnxruntime writes such a model, then refuses to run it.
+                throw ConversionError(.unsupported, "target \(name): QOperator with per-channel asymmetric weights does not run in onnxruntime (QLinearConv needs one weight zero point across channels); set symmetric: true, granularity: per-tensor, or format: qdq")
+            }
             let skip = (q?.skip ?? []).map(\.value) + (target.optimize.prune?.skip ?? []).map(\.value)
             var args = ["{work}/quantize_static.py", "--input", modelPath, "--output", "{work}/model.onnx",
                         "--calibration", folder, "--summary", "{work}/summary.json",
@@ -172,14 +176,12 @@ public enum ExternalConverter {
             case "none", "float32": break
             case "float16": variant = "_float16.tflite"
             case "int8":
-                // onnx2tf's -oiqt writes every quantized variant; the dynamic-range one is int8 weights with
-                // float activations, which is what `activations: none` means.
-                variant = "_dynamic_range_quant.tflite"
-                let perTensor = (q?.granularity?.value).map { if case .perTensor = $0 { return true }; return false } ?? false
-                args += ["-oiqt", "-qt", perTensor ? "per-tensor" : "per-channel"]
-                settings["granularity"] = perTensor ? "per-tensor" : "per-channel"
+                // onnx2tf's -oiqt writes every integer variant and calibrates the full-integer ones, downloading
+                // sample images when given none: not something a build may do. Dynamic-range int8 is the native
+                // TFLite → TFLite conversion's job.
+                throw ConversionError(.unsupported, "target \(name): int8 TFLite weights are not made through onnx2tf (its -oiqt calibrates with images it downloads); convert to float32 TFLite here (weights: none) and quantize that with a TFLite → TFLite target (weights: int8)")
             default:
-                throw ConversionError(.unsupported, "target \(name): onnx2tf writes float32, float16 or int8 (dynamic range) TFLite weights, not \(weights)")
+                throw ConversionError(.unsupported, "target \(name): onnx2tf writes float32 or float16 TFLite weights, not \(weights)")
             }
             if !shapes.isEmpty {
                 args.append("-ois")

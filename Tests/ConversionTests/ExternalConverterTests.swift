@@ -180,7 +180,7 @@ struct ExternalConverterTests {
             targets:
               f32: {runtime: litert, format: tflite}
               f16: {runtime: litert, optimize: {quantize: {weights: float16}}}
-              drq: {runtime: litert, optimize: {quantize: {weights: int8, granularity: per-tensor}}}
+              drq: {runtime: litert, optimize: {quantize: {weights: int8}}}
               full: {runtime: litert, optimize: {quantize: {weights: int8, activations: int8, calibration: c/}}}
               pruned: {runtime: litert, optimize: {prune: {sparsity: 0.5}}}
             """)
@@ -188,9 +188,7 @@ struct ExternalConverterTests {
         #expect(f32.arguments == ["-m", "onnx2tf", "-i", "{work}/source.onnx", "-o", "{work}/saved_model", "-ois", "image:1,3,96,96"])
         #expect(f32.sourceCopy == "source.onnx" && f32.product == .suffix(folder: "saved_model", "_float32.tflite"))
         #expect(try #require(try plan(m, 1)).product == .suffix(folder: "saved_model", "_float16.tflite"))
-        let drq = try #require(try plan(m, 2))
-        #expect(drq.arguments.contains("-oiqt") && drq.arguments.contains("per-tensor"))
-        #expect(drq.product == .suffix(folder: "saved_model", "_dynamic_range_quant.tflite"))
+        #expect(refusal(m, 2)?.message.contains("quantize that with a TFLite → TFLite target") == true)
         #expect(refusal(m, 3)?.kind == .unsupported)
         #expect(refusal(m, 4)?.message.contains("does not prune") == true)
         // A TFLite source stays with the native TFLite converter.
