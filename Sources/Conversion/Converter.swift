@@ -76,13 +76,23 @@ public enum Converter {
         if let plan = try ExternalConverter.plan(target: target, manifest: manifest, modelPath: modelPath,
                                                  manifestFolder: folder, python: python(for: target, folder: folder, options: options)) {
             try refuseOverwritingInputs(source: modelPath, output: output, manifestPath: manifestPath)
-            do throws(ConversionError) {
-                return try ExternalConverter.run(
-                    plan: plan, source: modelPath, output: output, target: name, manifestPath: manifestPath,
-                    pins: Dictionary(target.tools.map { ($0.name.value, $0.version.value) }, uniquingKeysWith: { a, _ in a }),
-                    options: options, progress: progress, cancellation: cancellation)
-            } catch {
-                throw ConversionError(error.kind, "target \(name): \(error.message)")
+            let pins = Dictionary(target.tools.map { ($0.name.value, $0.version.value) }, uniquingKeysWith: { a, _ in a })
+            // The tool may run for minutes: its wait blocks a thread of its own, never one of the cooperative
+            // pool (the server would stall), and the task's cancellation reaches it through a flag.
+            let cancelled = CancelFlag()
+            let result = await withTaskCancellationHandler {
+                await BlockingThread.run { () -> Result<ConversionReport, ConversionError> in
+                    do throws(ConversionError) {
+                        return .success(try ExternalConverter.run(
+                            plan: plan, source: modelPath, output: output, target: name, manifestPath: manifestPath,
+                            pins: pins, options: options, progress: progress,
+                            cancellation: { cancelled.isSet || cancellation() }))
+                    } catch { return .failure(error) }
+                }
+            } onCancel: { cancelled.set() }
+            switch result {
+            case .success(let r): return r
+            case .failure(let error): throw ConversionError(error.kind, "target \(name): \(error.message)")
             }
         }
         try requireNativeConverter(target: target, modelPath: modelPath)
