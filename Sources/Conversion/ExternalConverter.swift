@@ -364,7 +364,11 @@ public enum ExternalConverter {
                 throw ConversionError(.missingTool, "the target pins \(n) \(pin), but \(plan.executable) has \(n) \(v); install the pinned one with `\(shellQuote(plan.executable)) -m pip install \(shellQuote("\(n)==\(pin)"))`, or change the pin")
             }
         }
-        return Probe(python: json["python"]?.stringValue, versions: versions, missing: missing)
+        let python = json["python"]?.stringValue
+        if let pin = pins["python"], let python, !versionMatches(installed: python, pin: pin) {
+            throw ConversionError(.missingTool, "the target pins python \(pin), but \(plan.executable) is Python \(python); point the target's `python:` at a \(pin) interpreter or venv, or change the pin")
+        }
+        return Probe(python: python, versions: versions, missing: missing)
     }
 
     /// A pin matches the version it names and, written shorter, every version it is a prefix of

@@ -207,3 +207,10 @@ def test_ctrl_c_during_onnx2tf_kills_its_process_group_and_leaves_nothing(slipwa
     assert f"cancelled (onnx2tf stopped; log: {proj}/dist/phone/kws.tflite.log)" in err.decode()
     assert processes_mentioning(str(proj / "dist/phone")) == []
     assert not (proj / "dist/phone/kws.tflite").exists() and not leftovers(proj)
+
+
+def test_a_python_pin_is_checked_against_the_interpreter(run, tmp_path):
+    proj = project(tmp_path, f"  cpu: {{runtime: onnxruntime, format: onnx, python: {VENV_PYTHON}, tools: {{python: \"2.7\"}}}}")
+    r = run("convert", "m.slipway.yaml", cwd=proj)
+    assert r.returncode == 1
+    assert f"the target pins python 2.7, but {VENV_PYTHON} is Python {sys.version.split()[0]}" in r.stderr.decode()
