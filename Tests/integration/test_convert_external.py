@@ -25,6 +25,9 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 KWS = REPO / "examples/kws-mcu"
 VENV_PYTHON = sys.executable
 CONVERT_PYTHON = os.environ.get("SLIPWAY_CONVERT_PYTHON", str(REPO / ".venv-convert/bin/python"))
+COREML_PYTHON = os.environ.get("SLIPWAY_COREML_PYTHON", str(REPO / ".venv-coreml/bin/python"))
+needs_coremltools = pytest.mark.skipif(not os.path.exists(COREML_PYTHON),
+                                       reason=f"no {COREML_PYTHON}: `make venv-coreml` installs coremltools and torch")
 needs_onnx2tf = pytest.mark.skipif(not os.path.exists(CONVERT_PYTHON),
                                    reason=f"no {CONVERT_PYTHON}: `make venv-convert` installs onnx2tf")
 
@@ -214,3 +217,49 @@ def test_a_python_pin_is_checked_against_the_interpreter(run, tmp_path):
     r = run("convert", "m.slipway.yaml", cwd=proj)
     assert r.returncode == 1
     assert f"the target pins python 2.7, but {VENV_PYTHON} is Python {sys.version.split()[0]}" in r.stderr.decode()
+
+
+COREML_CHECK = """
+import json, sys
+import coremltools as ct
+spec = ct.models.MLModel(sys.argv[1], skip_model_load=True).get_spec()
+ops = [op.type for f in spec.mlProgram.functions.values() for b in f.block_specializations.values() for op in b.operations]
+print(json.dumps({"type": spec.WhichOneof("Type"), "version": spec.specificationVersion,
+                  "inputs": {i.name: list(i.type.multiArrayType.shape) for i in spec.description.input}, "ops": ops}))
+"""
+
+
+@needs_coremltools
+def test_pytorch_to_coreml_with_int8_weights(run, tmp_path):
+    (tmp_path / "models").mkdir()
+    subprocess.run([COREML_PYTHON, str(REPO / "scripts/make_torchscript_fixture.py"), str(tmp_path / "models/cnn.pt")],
+                   check=True, timeout=300)
+    (tmp_path / "m.slipway.yaml").write_text(f"""slipway: 1
+name: cnn
+model:
+  path: models/cnn.pt
+  inputs: {{x: [1, 3, 32, 32]}}
+targets:
+  ios:
+    runtime: coreml
+    format: mlpackage
+    minimum_os: ios17
+    python: {COREML_PYTHON}
+    tools: {{coremltools: "9.0"}}
+    optimize: {{quantize: {{weights: int8}}}}
+""")
+    r = run("convert", "m.slipway.yaml", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr.decode()
+    out = tmp_path / "dist/ios/cnn.mlpackage"
+    report = json.loads((tmp_path / "dist/ios/cnn.mlpackage.report.json").read_text())
+    assert report["tools"]["versions"]["coremltools"] == "9.0"
+    assert report["summary"]["steps"] == ["linear_quantize_weights"]
+    assert report["output"]["bytes"] == sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    # Core ML cannot run on Linux; coremltools still reads the package's program back.
+    check = subprocess.run([COREML_PYTHON, "-c", COREML_CHECK, str(out)], capture_output=True, check=True, timeout=300)
+    spec = json.loads(check.stdout.decode().strip().splitlines()[-1])
+    assert spec["type"] == "mlProgram" and spec["version"] >= 8  # iOS 17
+    assert spec["inputs"] == {"x": [1, 3, 32, 32]}
+    # The 64x64x3x3 convolution's weights are stored as int8 behind a dequantizing constant.
+    assert any(op.startswith("constexpr_") for op in spec["ops"]), spec["ops"]
+    assert not leftovers(tmp_path)
