@@ -60,6 +60,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case int4NeedsPerBlock = "SW5002"
     case tensorsLoseMost = "SW5003"
     case nonFiniteWeights = "SW5004"
+    case alreadySparse = "SW5005"
     // Budgets (the Targets layer, with the size after quantization from Estimation when there is one).
     case sizeOverBudget = "SW5101"
     case memoryOverBudget = "SW5102"
@@ -70,7 +71,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .yaml11Boolean, .yaml11Number, .dataPathNotFound, .unusedSuppression, .pathEscapesProject,
             .unknownRuntimeVersion, .operatorsOnCPU, .quantizationSlow, .alreadyQuantized, .deprecatedDelegate,
             .unknownDevice, .knownBadToolVersion, .latencyOverBudget, .betterGranularity, .int4NeedsPerBlock, .tensorsLoseMost,
-            .nonFiniteWeights:
+            .nonFiniteWeights, .alreadySparse:
             return .warning
         case .notAManifest:
             return .information
@@ -127,6 +128,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .int4NeedsPerBlock: "4-bit weights without per-block scales"
         case .tensorsLoseMost: "Tensors that quantization damages most"
         case .nonFiniteWeights: "Weights hold NaN or infinite values"
+        case .alreadySparse: "Pruning a tensor that is already sparse"
         case .sizeOverBudget: "Size over budget"
         case .memoryOverBudget: "Memory over budget"
         case .latencyOverBudget: "Latency estimate over budget"

@@ -222,14 +222,15 @@ public enum ModelEstimator {
     /// stores, so that a cached and a fresh result are read back through the same code.
     static func resultJSON(_ r: CompressionReport, model: Model, plan: EstimatePlan, settings: EstimateSettings) -> JSONValue {
         guard case .object(var root) = r.json else { return r.json }
+        PruneOnly.rewrite(&root, settings: settings)
         let stored = model.tensors.reduce(0) { $0 &+ $1.storedBytes }
         let inFile = model.tensors.reduce(0) { s, t in
             if case .external = t.storage { return s }
             return s &+ t.storedBytes
         }
         let before = max(0, model.fileSize - inFile) &+ stored
-        let measuredBefore = r.totals.first?.bytesBefore ?? 0
-        let measuredAfter = r.totals.first?.bytesAfter ?? 0
+        let measuredBefore = root["total"]?["bytes_before"]?.intValue ?? r.totals.first?.bytesBefore ?? 0
+        let measuredAfter = root["total"]?["bytes_after"]?.intValue ?? r.totals.first?.bytesAfter ?? 0
         // The stored type of each measured tensor (the engine sees float32 values only).
         if case .array(let tensors)? = root["tensors"] {
             var dtypes: [String: String] = [:]
@@ -259,7 +260,7 @@ public enum EstimateError: Error, CustomStringConvertible {
 extension EstimateSettings {
     public var json: JSONValue {
         var o: JSONObject = [
-            "weights": .string(weights.rawValue), "granularity": .string(granularityText),
+            "weights": .string(quantize ? weights.rawValue : "none"), "granularity": .string(granularityText),
             "symmetric": .bool(symmetric), "reduce_range": .bool(reduceRange), "widen_range_to_zero": .bool(widenRangeToZero),
             "channel_axis": channelAxis.map { .int($0) } ?? .null, "scheme": .string(scheme.label),
             "skip": .array(skip.map { .string($0) }),

@@ -86,6 +86,18 @@ public struct Device: Sendable, Hashable {
     public func has(_ feature: String) -> Bool { cpuFeatures.contains(feature) }
 }
 
+/// The fixed cost of running one more operator on a processor (`runtime` nil: any runtime).
+public struct DispatchOverhead: Sendable, Hashable {
+    public var runtime: String?
+    public var processor: Processor
+    public var microseconds: Double
+    /// Asynchronous launches (GPUs): a node costs max(roofline, overhead); otherwise roofline + overhead.
+    public var overlapsCompute: Bool
+    /// How a measured figure was measured (machine, versions, method).
+    public var measured: String?
+    public var source: SourceRef
+}
+
 public struct GPUArchitecture: Sendable, Hashable {
     public var name: String
     public var computeCapability: String
@@ -133,6 +145,7 @@ public struct Catalogue: Sendable {
     public var lowering: [String: [String]?]
     public var loweringNotes: [String: String]
     public var loweringSource: SourceRef
+    public var dispatchOverheads: [DispatchOverhead] = []
 
     /// The runtime a manifest names (`tflite` is LiteRT's former name).
     public func runtime(_ name: String) -> Runtime? {
@@ -145,6 +158,11 @@ public struct Catalogue: Sendable {
     public func operatorSet(_ id: String) -> OperatorSet? { operatorSets.first { $0.id == id } }
     public func architecture(_ name: String) -> GPUArchitecture? { architectures.first { $0.name == name } }
     public func source(_ ref: SourceRef) -> Source? { sources[ref.id] }
+    /// The per-operator overhead for `runtime` on `processor`: the runtime's own figure, else the processor's.
+    public func dispatchOverhead(runtime: String?, processor: Processor) -> DispatchOverhead? {
+        dispatchOverheads.first { $0.runtime != nil && $0.runtime == runtime && $0.processor == processor }
+            ?? dispatchOverheads.first { $0.runtime == nil && $0.processor == processor }
+    }
 
     /// "Document, section: URL", the form diagnostics and docs cite.
     public func cite(_ ref: SourceRef) -> String {

@@ -88,6 +88,12 @@ public enum CatalogueDocument {
             }.joined(separator: "; ")
             o += "| `\(d.name)`\(d.isClass ? " (class)" : "") | \(d.aliases.joined(separator: ", ")) | \(cell(d.title)) | \(format(d.memoryGB)) GB | \(format(d.bandwidthGBps)) GB/s | \(peaks) | \(cell(c.cite(d.source))) |\n"
         }
+        o += "\n## Dispatch overheads\n\nThe fixed cost of running one more operator, added to each node's roofline time "
+        o += "(\"overlaps\": asynchronous launches, so a node costs at least the overhead instead).\n\n"
+        o += "| Runtime | Processor | µs per operator | Combines | How known | Source |\n|---|---|---|---|---|---|\n"
+        for d in c.dispatchOverheads {
+            o += "| \(d.runtime.map { "`\($0)`" } ?? "any") | \(d.processor.rawValue) | \(format(d.microseconds)) | \(d.overlapsCompute ? "overlaps" : "adds") | \(cell(d.measured.map { "measured: \($0)" } ?? "published")) | \(cell(c.cite(d.source))) |\n"
+        }
         o += """
 
             ## How estimates are made
@@ -95,14 +101,21 @@ public enum CatalogueDocument {
             - **Size**: every stored tensor at the bit width of `quantize.weights` (float16 converts every float
               tensor; integer types convert tensors of rank 2 and more that `skip` does not name), plus one float32
               scale per output channel (per-channel), per tensor, or one float16 scale per block; plus the source
-              file's bytes outside tensors. `slipway estimate` may supply the Compression engine's exact figure instead.
+              file's bytes outside tensors. `slipway estimate` may supply the Compression engine's exact figure instead;
+              for a target that prunes without quantizing it is the pruned tensors stored sparse (the smaller of a
+              bitmask and CSR) and the SQNR is what pruning removes.
             - **MACs**: shape inference over the main graph with the manifest's `inputs` for dynamic dimensions
-              (others taken as 1), counted with onnx-tool's conventions (a test keeps the totals within 5 %).
-            - **Memory**: weights plus the peak of live activations in graph (topological) order, at the target's
-              activation precision.
+              (others taken as 1), counted with onnx-tool's conventions (a test keeps the totals within 5 %). TFLite
+              models use the shapes stored in the file; tensors with dynamic dimensions (`shape_signature` -1) are
+              inferred forward from the inputs, evaluating small integer tensors (SHAPE, STRIDED_SLICE, PACK) so
+              computed reshapes resolve; a test keeps the counts equal to a reference over LiteRT's own shapes.
+            - **Memory**: weights plus the peak of live activations in graph order (ONNX: topological; TFLite: the
+              operator order), at the target's activation precision.
             - **Latency**: for each node, max(2 × MACs / peak operations for the precision on the processor,
-              bytes moved / memory bandwidth), summed; nodes that fall back to the CPU use the CPU's peak, and each
-              CPU partition adds \(format(TargetEstimates.fallbackPenaltyMS)) ms. A roofline bound: real latency is higher.
+              bytes moved / memory bandwidth), plus the runtime's dispatch overhead on that processor (the table
+              above; none where the catalogue has no figure), summed; nodes that fall back to the CPU use the CPU's
+              peak and overhead, and each CPU partition adds \(format(TargetEstimates.fallbackPenaltyMS)) ms. A
+              roofline bound: real latency is higher.
 
             ## Sources
 

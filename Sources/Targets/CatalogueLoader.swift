@@ -183,6 +183,27 @@ private struct Decoder {
             }
         }
 
+        var overheads: [DispatchOverhead] = []
+        if let list = root["dispatch_overheads"] {
+            for (i, v) in try array(list, "dispatch_overheads").enumerated() {
+                let p = "dispatch_overheads[\(i)]"
+                let o = try object(v, p)
+                let raw = try string(o["processor"], "\(p).processor")
+                guard let proc = Processor(rawValue: raw) else { throw fail("\(p).processor", "'\(raw)' is not cpu, gpu or npu") }
+                let us = try number(o["us_per_op"], "\(p).us_per_op")
+                guard us > 0 else { throw fail("\(p).us_per_op", "must be positive") }
+                let runtime = try o["runtime"].map { v throws(CatalogueError) in try string(v, "\(p).runtime") }
+                if let runtime, !runtimes.contains(where: { $0.name == runtime }) {
+                    throw fail("\(p).runtime", "'\(runtime)' is not one of the runtimes")
+                }
+                guard let overlaps = o["overlaps_compute"]?.boolValue else { throw fail("\(p).overlaps_compute", "must be a boolean") }
+                overheads.append(DispatchOverhead(
+                    runtime: runtime, processor: proc, microseconds: us, overlapsCompute: overlaps,
+                    measured: try o["measured"].map { v throws(CatalogueError) in try string(v, "\(p).measured") },
+                    source: try source(o["source"], "\(p).source", sources: sources)))
+            }
+        }
+
         var rules: [Rule] = []
         for (i, v) in try array(root["rules"], "rules").enumerated() {
             let p = "rules[\(i)]"
@@ -254,6 +275,7 @@ private struct Decoder {
             rules: rules, tfliteOpVersions: opVersions,
             tfliteOpVersionsSource: try source(opv["source"], "tflite_op_versions.source", sources: sources),
             operatorSets: sets, lowering: lowering, loweringNotes: notes,
-            loweringSource: try source(low["source"], "onnx_to_tflite.source", sources: sources))
+            loweringSource: try source(low["source"], "onnx_to_tflite.source", sources: sources),
+            dispatchOverheads: overheads)
     }
 }

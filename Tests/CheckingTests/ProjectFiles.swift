@@ -18,6 +18,7 @@ let projectFiles: InMemoryFileSystem = {
         binary["models/\(name)"] = Repository.bytes("Tests/Fixtures/targets/\(name)") ?? []
     }
     binary["models/nan_weights.onnx"] = Repository.bytes("Tests/Fixtures/estimate/nan_weights.onnx") ?? []
+    binary["models/pruned_cnn.onnx"] = Repository.bytes("Tests/Fixtures/estimate/pruned_cnn.onnx") ?? []
     binary["models/broken.onnx"] = Array("not a model, just text".utf8)
     return InMemoryFileSystem(binary: binary, folders: ["data/calib", "data/test"])
 }()
