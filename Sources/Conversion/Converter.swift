@@ -288,7 +288,8 @@ public enum Converter {
             return
         }
         if let e = externalConverters[format] {
-            throw ConversionError(.missingTool, "target \(name): \(e.what) needs \(e.tool), which Slipway does not run yet; install it with `\(e.install)` and convert with it directly")
+            // The external converters (ExternalConverter.plan) took every source they read; this one is not.
+            throw ConversionError(.unsupported, "target \(name): \(e.what) (\(e.tool)) does not read \(modelPath); docs/converters.md lists what each external converter reads")
         }
         throw ConversionError(.unsupported, "target \(name): format \(format) has no converter yet")
     }
