@@ -449,7 +449,7 @@ extension ExternalConverter {
             "argv": .array(argvTemplate.map { .string($0) }),
         ]).serialized().utf8))
         let fingerprint = fp.finalize()
-        if !options.force, let previous = Converter.upToDate(output: output, report: report, fingerprint: fingerprint) {
+        if !options.force, let previous = upToDate(output: output, report: report, fingerprint: fingerprint) {
             progress(ConversionProgress(target: target, phase: "up to date", fraction: 1))
             return ConversionReport(outputPath: output, reportPath: report, upToDate: true, json: previous)
         }
@@ -539,6 +539,19 @@ extension ExternalConverter {
         }
     }
 
+    /// The previous report when it has this fingerprint and the artifact (a file, or a package folder) is
+    /// still the one it describes.
+    static func upToDate(output: String, report: String, fingerprint: String) -> JSONValue? {
+        guard let size = PathSafety.fileSize(report), size < 64 << 20,
+              let bytes = try? readFile(report, limit: size),
+              let json = try? JSONValue.parse(bytes: bytes),
+              json["fingerprint"]?.stringValue == fingerprint,
+              let recorded = json["output"]?["sha256"]?.stringValue,
+              let (actual, _) = try? syncAndHash(output, sync: false), actual == recorded
+        else { return nil }
+        return json
+    }
+
     /// The tool's log: beside the report.
     public static func logPath(for output: String) -> String { output + ".log" }
 
@@ -578,12 +591,18 @@ extension ExternalConverter {
     static func moveIntoPlace(_ product: String, to output: String, work: String) throws(ConversionError) -> (String, Int) {
         let (sha, bytes) = try syncAndHash(product)
         var st = stat()
+        var aside: String?
         if lstat(output, &st) == 0, st.st_mode & S_IFMT == S_IFDIR {
-            let aside = "\(work)/previous-artifact"
-            guard rename(output, aside) == 0 else { throw ConversionError(.io, "cannot replace \(output): \(SafeWriter.errnoText())") }
+            // rename(2) cannot replace a non-empty folder: the old package steps aside into the work folder.
+            let previous = "\(work)/previous-artifact"
+            guard rename(output, previous) == 0 else { throw ConversionError(.io, "cannot replace \(output): \(SafeWriter.errnoText())") }
+            aside = previous
         }
         guard rename(product, output) == 0 else {
-            throw ConversionError(.io, "cannot rename \(product) to \(output): \(SafeWriter.errnoText())")
+            let reason = SafeWriter.errnoText()
+            // Put the old artifact back rather than lose it with the work folder.
+            if let aside { _ = rename(aside, output) }
+            throw ConversionError(.io, "cannot rename \(product) to \(output): \(reason)")
         }
         let dfd = open(SafeWriter.directory(of: output), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 {
@@ -595,7 +614,7 @@ extension ExternalConverter {
 
     /// A file's SHA-256 and size; for a folder, the SHA-256 of its sorted "relative-path sha256" lines and
     /// the total size. Every file is fsynced on the way.
-    static func syncAndHash(_ path: String, depth: Int = 0) throws(ConversionError) -> (String, Int) {
+    static func syncAndHash(_ path: String, sync: Bool = true, depth: Int = 0) throws(ConversionError) -> (String, Int) {
         var st = stat()
         guard lstat(path, &st) == 0 else { throw ConversionError(.io, "cannot read \(path): \(SafeWriter.errnoText())") }
         if st.st_mode & S_IFMT == S_IFDIR {
@@ -603,17 +622,19 @@ extension ExternalConverter {
             var lines = SHA256()
             var total = 0
             for name in listFolder(path).sorted() {
-                let (s, n) = try syncAndHash("\(path)/\(name)", depth: depth + 1)
+                let (s, n) = try syncAndHash("\(path)/\(name)", sync: sync, depth: depth + 1)
                 lines.update(Array("\(name) \(s)\n".utf8))
                 total += n
             }
             return (lines.finalize(), total)
         }
         guard st.st_mode & S_IFMT == S_IFREG else { return ("", 0) }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd >= 0 {
-            _ = fsync(fd)
-            close(fd)
+        if sync {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            if fd >= 0 {
+                _ = fsync(fd)
+                close(fd)
+            }
         }
         return (try sha256(ofFile: path), Int(st.st_size))
     }

@@ -315,6 +315,21 @@ struct ExternalConverterTests {
         #expect(again.upToDate)
     }
 
+    @Test("a package folder product (.mlpackage) replaces the old folder whole and can be up to date")
+    func folderProduct() throws {
+        let (dir, _) = try project("slipway: 1\n")
+        let script = "mkdir -p \"$TMPDIR/model.bin/Data\"; printf weights > \"$TMPDIR/model.bin/Data/w\"; printf m > \"$TMPDIR/model.bin/Manifest.json\""
+        let first = try runShell(script, in: dir)
+        #expect(listing(dir + "/out/m.bin") == ["Data", "Manifest.json"])
+        #expect(first.json["output"]?["bytes"]?.intValue == 8)
+        #expect(try runShell(script, in: dir).upToDate)
+        try SafeWriter.write(Array("old".utf8), to: dir + "/out/m.bin/stray")
+        let again = try runShell(script, in: dir)
+        #expect(!again.upToDate && again.json["output"]?["sha256"] == first.json["output"]?["sha256"])
+        #expect(listing(dir + "/out/m.bin") == ["Data", "Manifest.json"])
+        #expect(listing(dir + "/out") == ["m.bin", "m.bin.log", "m.bin.report.json"])
+    }
+
     @Test("cancel mid-run: the tool's process group is killed, the temporary folder removed, no artifact")
     func cancelMidRun() throws {
         let (dir, _) = try project("slipway: 1\n")

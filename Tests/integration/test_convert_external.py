@@ -263,3 +263,10 @@ targets:
     # The 64x64x3x3 convolution's weights are stored as int8 behind a dequantizing constant.
     assert any(op.startswith("constexpr_") for op in spec["ops"]), spec["ops"]
     assert not leftovers(tmp_path)
+    # A package folder is up to date too; --force replaces it whole.
+    again = run("convert", "m.slipway.yaml", cwd=tmp_path)
+    assert again.returncode == 0 and "up to date" in again.stdout.decode()
+    (out / "stray").write_text("from an older build")
+    forced = run("convert", "m.slipway.yaml", "--force", cwd=tmp_path)
+    assert forced.returncode == 0, forced.stderr.decode()
+    assert not (out / "stray").exists() and not leftovers(tmp_path)
