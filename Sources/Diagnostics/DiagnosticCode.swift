@@ -54,6 +54,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case deprecatedDelegate = "SW4013"
     case unknownDevice = "SW4014"
     case knownBadToolVersion = "SW4015"
+    case operatorConstraint = "SW4016"
 
     // Estimate findings: the Compression engine on the model's real weights, through Estimation.
     case betterGranularity = "SW5001"
@@ -70,7 +71,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         switch self {
         case .yaml11Boolean, .yaml11Number, .dataPathNotFound, .unusedSuppression, .pathEscapesProject,
             .unknownRuntimeVersion, .operatorsOnCPU, .quantizationSlow, .alreadyQuantized, .deprecatedDelegate,
-            .unknownDevice, .knownBadToolVersion, .latencyOverBudget, .betterGranularity, .int4NeedsPerBlock, .tensorsLoseMost,
+            .unknownDevice, .knownBadToolVersion, .operatorConstraint, .latencyOverBudget, .betterGranularity, .int4NeedsPerBlock, .tensorsLoseMost,
             .nonFiniteWeights, .alreadySparse:
             return .warning
         case .notAManifest:
@@ -124,6 +125,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .deprecatedDelegate: "Deprecated delegate"
         case .unknownDevice: "Device not in the catalogue"
         case .knownBadToolVersion: "Known-bad tool version"
+        case .operatorConstraint: "Operator outside the delegate's or runtime's constraints"
         case .betterGranularity: "Finer quantization scales would keep much more accuracy"
         case .int4NeedsPerBlock: "4-bit weights without per-block scales"
         case .tensorsLoseMost: "Tensors that quantization damages most"

@@ -75,6 +75,29 @@ def test_targets_json_lists_the_catalogue(run):
     assert "onnxruntime" in text and "stm32h7" in text
 
 
+def test_targets_json_lists_the_operator_tables(run):
+    out = json.loads(run("targets", "--json").stdout)
+    c = merged_catalogue()
+    assert [s["id"] for s in out["operator_sets"]] == [s["id"] for s in c["operator_sets"]]
+    ids = {s["id"] for s in out["operator_sets"]}
+    tables = [d["operators"] for rt in out["runtimes"] for d in rt["delegates"] if "operators" in d]
+    tables += [rt["operators"] for rt in out["runtimes"] if rt["operators"]]
+    assert set(tables) == ids, "every operator table belongs to a delegate or a runtime"
+    for s in out["operator_sets"]:
+        assert s["source"]["url"] and all(k["source"]["url"] for k in s["checks"]), s["id"]
+
+
+def test_the_installed_onnxruntime_loads_what_the_catalogue_says():
+    """The 1.21-1.23 rows are measured by scripts/measure_ort_opsets.py; the pinned onnxruntime re-measures its own."""
+    import measure_ort_opsets
+    m = measure_ort_opsets.measure()
+    major_minor = ".".join(m["version"].split(".")[:2])
+    rows = {v["version"]: v for v in next(rt for rt in merged_catalogue()["runtimes"] if rt["name"] == "onnxruntime")["versions"]}
+    assert major_minor in rows, f"onnxruntime {m['version']} is not in the catalogue"
+    row = rows[major_minor]
+    assert (row["max_opset"], row["max_ml_opset"], row["max_ir"]) == (m["max_opset"], m["max_ml_opset"], m["max_ir"])
+
+
 def test_rules_markdown_is_the_committed_file(run):
     r = run("targets", "--markdown")
     assert r.stdout.decode() == (REPO / "docs" / "rules.md").read_text()
