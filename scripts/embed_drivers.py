@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes Sources/Conversion/EmbeddedDrivers.swift from scripts/converters/*.py and Schemas/converters.json.
+"""Writes Sources/Conversion/Generated/EmbeddedDrivers.swift from scripts/converters/*.py and Schemas/converters.json.
 
 The Python drivers that `slipway convert` runs with the manifest's interpreter are compiled into the binary (an
 installed `slipway` has no repository beside it) and written into the conversion's temporary folder at run
@@ -30,7 +30,7 @@ def main():
         table = f.read()
     parts.append(f'    /// Schemas/converters.json, verbatim.\n    static let converters = #"""\n{table}\n"""#\n')
     parts.append("}\n")
-    out = os.path.join(ROOT, "Sources", "Conversion", "EmbeddedDrivers.swift")
+    out = os.path.join(ROOT, "Sources", "Conversion", "Generated", "EmbeddedDrivers.swift")
     with open(out, "w", encoding="utf-8") as f:
         f.write("".join(parts))
     print(f"wrote {os.path.relpath(out, ROOT)}")
