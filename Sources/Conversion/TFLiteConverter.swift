@@ -1,0 +1,305 @@
+import Compression
+import FlatBuffers
+import ModelFormats
+import ProtobufWire
+
+/// TFLite → TFLite weight conversion, as the TFLite converter's post-training modes write it:
+///
+/// - **Dynamic-range int8** (`Optimize.DEFAULT`): float32 weights of CONV_2D, DEPTHWISE_CONV_2D and
+///   FULLY_CONNECTED with at least 1024 elements become int8, symmetric (zero point 0, codes in ±127), per
+///   output channel by default (axis 0; 3 for depthwise); the operators then run their hybrid kernels, whose
+///   operator-code versions are raised as the converter's op versioning does. FULLY_CONNECTED also gets
+///   `asymmetric_quantize_inputs`, as the converter sets it.
+/// - **float16**: every float32 constant that an operator reads is stored as float16 behind a DEQUANTIZE
+///   (version 3) to float32 that keeps the original tensor, so no consumer changes.
+/// - **Pruning** (alone or before either): zeros written into the weights the int8 mode would take
+///   (rank ≥ 2 weights of those operators), with the engine's thresholds.
+///
+/// The model is rebuilt from the schema's tables (`TFLiteTreeReader`), so everything else (operator
+/// options, subgraphs, signature defs, metadata) is written back as it was.
+enum TFLiteConverter {
+    /// The converter's default `min_elements` for dynamic-range quantization: smaller weights stay float.
+    static let minimumElements = 1024
+
+    /// Operator-code versions the hybrid kernels need (tensorflow/lite/tools/versioning/op_version.cc):
+    /// (per-tensor, per-channel). FULLY_CONNECTED per tensor with asymmetric_quantize_inputs is 9.
+    static let hybridVersions: [String: (perTensor: Int32, perChannel: Int32)] = [
+        "CONV_2D": (2, 5), "DEPTHWISE_CONV_2D": (4, 6), "FULLY_CONNECTED": (9, 12),
+    ]
+    /// DEQUANTIZE from float16 is version 3 (op_version.cc).
+    static let dequantizeFloat16Version: Int32 = 3
+    static let dequantizeCode: Int32 = 6
+
+    enum Mode { case int8(perChannel: Bool), float16, none }
+
+    static func mode(_ settings: ConversionSettings) throws(ConversionError) -> Mode {
+        if settings.isFloat16 {
+            if settings.float16, let w = settings.weights, w != .float16 {
+                throw ConversionError(.unsupported, "--float16 stores the weights as float16; it cannot be combined with \(w.rawValue) weights")
+            }
+            return .float16
+        }
+        guard let w = settings.weights else { return .none }
+        if settings.channelAxis != nil {
+            throw ConversionError(.unsupported, "TFLite's hybrid kernels fix the channel axis (0; 3 for DEPTHWISE_CONV_2D); drop --channel-axis (channel_axis)")
+        }
+        guard w == .int8 else {
+            throw ConversionError(.unsupported, "TFLite weights: \(w.rawValue) is not written; TFLite's hybrid kernels take int8 weights (use int8, or float16)")
+        }
+        guard settings.symmetric else {
+            throw ConversionError(.unsupported, "TFLite's hybrid kernels take symmetric int8 weights (zero point 0); drop --asymmetric (symmetric: true)")
+        }
+        switch settings.granularity {
+        case .perChannel: return .int8(perChannel: true)
+        case .perTensor: return .int8(perChannel: false)
+        case .perBlock:
+            throw ConversionError(.unsupported, "TFLite has no per-block int8 weights; use per-channel or per-tensor granularity")
+        }
+    }
+
+    struct Site { var graph: Int; var tensor: Int; var buffer: Int }
+
+    static func convert(path: String, settings: ConversionSettings) throws(ConversionError) -> ONNXConversion {
+        let mode = try mode(settings)
+        if settings.reduceRange {
+            throw ConversionError(.unsupported, "--reduce-range is an onnxruntime option; TFLite's int8 weights use ±127")
+        }
+        let file: MappedFile
+        let model: Model
+        do {
+            file = try MappedFile(path: path)
+            model = try ModelReader.read(file: file)
+        } catch {
+            throw ConversionError(.model, "cannot read the model: \(error)")
+        }
+        guard model.format == .tflite else {
+            throw ConversionError(.unsupported, "\(path) is a \(model.format) model; this conversion rewrites TFLite models")
+        }
+        var reader = TFLiteTreeReader(file: file)
+        var root = try reader.root()
+        var buffers = root.tables(4)
+        var opcodes = root.tables(1)
+        var subgraphs = root.tables(2)
+
+        // The reader's constant tensors, in its order: tensors whose buffer holds bytes.
+        var sites: [Site] = []
+        for (g, sg) in subgraphs.enumerated() {
+            for (i, t) in sg.tables(0).enumerated() {
+                let b = Int(t.scalar(2, default: UInt32(0)))
+                if b > 0, b < buffers.count, (buffers[b].vectorBytes(0)?.count ?? 0) > 0 {
+                    sites.append(Site(graph: g, tensor: i, buffer: b))
+                }
+            }
+        }
+        guard sites.count == model.tensors.count else {
+            throw ConversionError(.model, "internal error: \(sites.count) constant tensors found while rewriting, \(model.tensors.count) while reading")
+        }
+
+        // Which tensors: the engine's selection (skip globs, axes), then TFLite's own rules per mode.
+        let selection = TensorSelection(skip: settings.skip, minimumRank: 1, channelAxisOverride: settings.channelAxis)
+        let hybridOps: Set<String> = ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"]
+        var report: [ConvertedTensor] = []
+        struct Selected { var index: Int; var report: Int; var channel: Int; var reduction: Int; var values: [Float]; var hybrid: Bool }
+        var selected: [Selected] = []
+        for (k, t) in model.tensors.enumerated() {
+            var entry = ConvertedTensor(name: t.name, holder: "buffer", graph: t.graph, shape: t.shape, action: "kept")
+            let uses = t.consumers.compactMap { c -> OperatorUse? in
+                guard c.graph < model.graphs.count, c.node < model.graphs[c.graph].nodes.count else { return nil }
+                return OperatorUse(model.graphs[c.graph].nodes[c.node].opType, input: c.inputIndex)
+            }
+            let decision = selection.decide(TensorCandidate(name: t.name, dtype: t.dtype.name, shape: t.shape, consumers: uses))
+            guard case .compress(let ch, let red, _) = decision else {
+                if case .skip(let reason) = decision { entry.reason = reason.message }
+                report.append(entry)
+                continue
+            }
+            let tensorTable = subgraphs[sites[k].graph].tables(0)[sites[k].tensor]
+            // Weight inputs of the hybrid kernels only: an int8 tensor anywhere else has no kernel to read it.
+            let hybrid = !uses.isEmpty && uses.allSatisfy { hybridOps.contains($0.operatorType) && $0.inputIndex == 1 }
+                && t.shape.count >= 2
+            var why: String?
+            if t.dtype != .float32 { why = "\(t.dtype.name) weights are not converted (float32 only)" }
+            else if tensorTable.scalar(5, default: UInt8(0)) != 0 { why = "a variable tensor" }
+            else if tensorTable.table(6) != nil { why = "a sparse tensor" }
+            else if uses.isEmpty { why = "no operator reads it" }
+            else {
+                switch mode {
+                case .int8:
+                    if !hybrid {
+                        why = "read by \(Set(uses.map(\.operatorType)).sorted().joined(separator: ", ")), not only as the weights of CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED (no hybrid kernel)"
+                    } else if t.elementCount < minimumElements {
+                        why = "\(t.elementCount) elements, below the TFLite converter's minimum of \(minimumElements) for dynamic-range quantization"
+                    }
+                case .float16: break
+                case .none: if settings.pruning == nil || !hybrid { why = "not a weight the settings change" }
+                }
+            }
+            if let why {
+                entry.reason = why
+                report.append(entry)
+                continue
+            }
+            let values: [Float]
+            do {
+                values = try model.withFloat32Values(of: t) { Array($0) }
+            } catch {
+                throw ConversionError(.model, "cannot read the values of \(t.name): \(error)")
+            }
+            guard values.allSatisfy(\.isFinite) else {
+                entry.reason = "holds NaN or infinite values"
+                report.append(entry)
+                continue
+            }
+            let rank = max(t.shape.count, 1)
+            selected.append(Selected(index: k, report: report.count, channel: min(max(ch ?? 0, 0), rank - 1),
+                                     reduction: min(max(red ?? rank - 1, 0), rank - 1), values: values, hybrid: hybrid))
+            report.append(entry)
+        }
+
+        func uniqueName(_ k: Int) -> String {
+            let t = model.tensors[k]
+            return t.graph == 0 ? t.name : "\(t.name)@graph\(t.graph)"
+        }
+        func weight(_ s: Selected) -> WeightTensor {
+            WeightTensor(name: uniqueName(s.index), shape: model.tensors[s.index].shape, channelAxis: s.channel,
+                         reductionAxis: s.reduction, values: .array(s.values))
+        }
+        // Pruning only where int8 would quantize (hybrid weights): zeroing biases is not what sparsity means.
+        if let p = settings.pruning {
+            let thresholds = try ONNXConverter.pruningThresholds(p, selected.filter(\.hybrid).map(weight))
+            for k in selected.indices where selected[k].hybrid {
+                switch p {
+                case .sparsity, .threshold:
+                    if let th = thresholds[uniqueName(selected[k].index)] { Pruner.zeroBelow(th, &selected[k].values) }
+                case .pattern(let nm):
+                    Pruner.applyPattern(nm, shape: model.tensors[selected[k].index].shape, axis: selected[k].reduction,
+                                        &selected[k].values)
+                }
+            }
+        }
+        var compression: CompressionReport?
+        let scheme: QuantizationScheme
+        switch mode {
+        case .int8(let perChannel): scheme = QuantizationScheme(.int8, granularity: perChannel ? .perChannel : .perTensor)
+        case .float16, .none: scheme = QuantizationScheme(.float16)
+        }
+        if !selected.isEmpty {
+            do {
+                compression = try CompressionEngine.analyze(selected.map(weight), options: CompressionOptions(
+                    schemes: [scheme], pruning: nil, workers: nil))
+            } catch {
+                throw ConversionError(.unsupported, "the compression settings are invalid: \(error)")
+            }
+        }
+
+        // The edits. Each converted tensor gets a new buffer (buffers may be shared); a buffer no tensor
+        // reads any more is emptied, keeping every index valid.
+        func opcodeIndex(_ code: Int32, version: Int32) -> Int {
+            if let i = opcodes.firstIndex(where: { max(Int32($0.scalar(0, default: Int8(0))), $0.scalar(3, default: Int32(0))) == code
+                && $0.string(1) == nil }) {
+                if opcodes[i].scalar(2, default: Int32(1)) < version { opcodes[i][2] = .int(version) }
+                return i
+            }
+            opcodes.append(FB.TableNode([0: .int(Int8(truncatingIfNeeded: min(code, 127))), 2: .int(version), 3: .int(code)]))
+            return opcodes.count - 1
+        }
+        var dequantizeOps: [Int: [FB.TableNode]] = [:]
+        var raiseVersions: [Int: Int32] = [:]  // opcode index → version
+        var asymmetricInputs: Set<[Int]> = []  // [graph, operator] of FULLY_CONNECTED reading an int8 weight
+        for s in selected {
+            let t = model.tensors[s.index]
+            let site = sites[s.index]
+            let r = s.report
+            let zeros = s.values.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
+            report[r].sparsity = s.values.isEmpty ? nil : Double(zeros) / Double(s.values.count)
+            var tensors = subgraphs[site.graph].tables(0)
+            var tensor = tensors[site.tensor]
+            let pruned = settings.pruning != nil && s.hybrid
+            switch mode {
+            case .none:
+                buffers.append(FB.TableNode([0: .offset(.scalars(.array(ONNXEncode.float32LE(s.values)), elementSize: 1, alignment: 16))]))
+                tensor[2] = .int(UInt32(buffers.count - 1))
+                report[r].action = "pruned"
+            case .float16:
+                let (raw, overflow) = HalfPrecision.encode(s.values)
+                buffers.append(FB.TableNode([0: .offset(.scalars(.array(raw), elementSize: 1, alignment: 16))]))
+                var stored = tensor
+                stored[1] = .int(Int8(1))  // FLOAT16
+                stored[2] = .int(UInt32(buffers.count - 1))
+                stored[3] = .offset(.string("\(t.name)_fp16"))
+                stored[4] = nil
+                tensor[2] = .int(UInt32(0))  // the original tensor is now DEQUANTIZE's output
+                tensors.append(stored)
+                let op = FB.TableNode([0: .int(UInt32(opcodeIndex(dequantizeCode, version: dequantizeFloat16Version))),
+                                       1: .offset(.int32s([Int32(tensors.count - 1)])),
+                                       2: .offset(.int32s([Int32(site.tensor)]))])
+                dequantizeOps[site.graph, default: []].append(op)
+                report[r].action = pruned ? "pruned+float16" : "float16"
+                report[r].overflow = overflow
+            case .int8(let perChannel):
+                var tensorScheme = scheme
+                if !perChannel { tensorScheme.granularity = .perTensor }
+                let q: QuantizedWeights
+                do {
+                    q = try s.values.withUnsafeBufferPointer { b throws(WeightQuantizer.Failure) in
+                        try WeightQuantizer.quantize(b, shape: t.shape, scheme: tensorScheme, axis: s.channel)
+                    }
+                } catch {
+                    report[r].reason = "\(error)"
+                    continue
+                }
+                buffers.append(FB.TableNode([0: .offset(.scalars(.array(q.codes.map { UInt8(bitPattern: Int8(truncatingIfNeeded: $0)) }),
+                                                                  elementSize: 1, alignment: 16))]))
+                tensor[1] = .int(Int8(9))  // INT8
+                tensor[2] = .int(UInt32(buffers.count - 1))
+                var quant = FB.TableNode([2: .offset(.float32s(q.scales)),
+                                          3: .offset(.int64s(q.zeroPoints.map { Int64($0) }))])
+                if q.scales.count > 1 { quant[6] = .int(Int32(s.channel)) }
+                tensor[4] = .offset(.table(quant))
+                for c in t.consumers {
+                    let op = subgraphs[c.graph].tables(3)[c.node]
+                    let index = Int(op.scalar(0, default: UInt32(0)))
+                    let name = model.graphs[c.graph].nodes[c.node].opType
+                    guard let v = hybridVersions[name] else { continue }
+                    let needed = q.scales.count > 1 ? v.perChannel : v.perTensor
+                    raiseVersions[index] = max(raiseVersions[index] ?? 0, needed)
+                    if name == "FULLY_CONNECTED" { asymmetricInputs.insert([c.graph, c.node]) }
+                }
+                report[r].action = pruned ? "pruned+quantized" : "quantized"
+            }
+            tensors[site.tensor] = tensor
+            subgraphs[site.graph].setTables(0, tensors)
+        }
+        for (i, v) in raiseVersions where opcodes[i].scalar(2, default: Int32(1)) < v { opcodes[i][2] = .int(v) }
+        for key in asymmetricInputs {
+            var ops = subgraphs[key[0]].tables(3)
+            var options = ops[key[1]].table(4) ?? FB.TableNode()
+            options[3] = .bool(true)  // asymmetric_quantize_inputs, as the converter's hybrid FULLY_CONNECTED has it
+            ops[key[1]][3] = .int(UInt8(8))  // FullyConnectedOptions
+            ops[key[1]][4] = .offset(.table(options))
+            subgraphs[key[0]].setTables(3, ops)
+        }
+        // DEQUANTIZE operators run first: their inputs are constants, and every reader comes after them.
+        for (g, ops) in dequantizeOps { subgraphs[g].setTables(3, ops + subgraphs[g].tables(3)) }
+
+        var referenced = Set<Int>()
+        for sg in subgraphs { for t in sg.tables(0) { referenced.insert(Int(t.scalar(2, default: UInt32(0)))) } }
+        for m in root.tables(6) { referenced.insert(Int(m.scalar(1, default: UInt32(0)))) }
+        for b in root.int32s(5) { referenced.insert(Int(b)) }
+        for s in sites where !referenced.contains(s.buffer) { buffers[s.buffer] = FB.TableNode() }
+
+        root.setTables(1, opcodes)
+        root.setTables(2, subgraphs)
+        root.setTables(4, buffers)
+        let bytes: [UInt8]
+        do {
+            bytes = try FlatBufferBuilder.serialize(root: root, fileIdentifier: "TFL3")
+        } catch {
+            throw ConversionError(.unsupported, "cannot write the TFLite model: \(error) (files over 2 GB are not written yet)")
+        }
+        var output = WireOutput()
+        output.append(bytes)
+        return ONNXConversion(source: file, output: output, tensors: report, opsetBefore: nil, opsetAfter: nil,
+                              compression: compression)
+    }
+}
