@@ -18,9 +18,6 @@ import ProtobufWire
 /// The model is rebuilt from the schema's tables (`TFLiteTreeReader`), so everything else (operator
 /// options, subgraphs, signature defs, metadata) is written back as it was.
 enum TFLiteConverter {
-    /// The converter's default `min_elements` for dynamic-range quantization: smaller weights stay float.
-    static let minimumElements = 1024
-
     /// Operator-code versions the hybrid kernels need (tensorflow/lite/tools/versioning/op_version.cc):
     /// (per-tensor, per-channel). FULLY_CONNECTED per tensor with asymmetric_quantize_inputs is 9.
     static let hybridVersions: [String: (perTensor: Int32, perChannel: Int32)] = [
@@ -97,7 +94,6 @@ enum TFLiteConverter {
 
         // Which tensors: the engine's selection (skip globs, axes), then TFLite's own rules per mode.
         let selection = TensorSelection(skip: settings.skip, minimumRank: 1, channelAxisOverride: settings.channelAxis)
-        let hybridOps: Set<String> = ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"]
         var report: [ConvertedTensor] = []
         struct Selected { var index: Int; var report: Int; var channel: Int; var reduction: Int; var values: [Float]; var hybrid: Bool }
         var selected: [Selected] = []
@@ -115,8 +111,7 @@ enum TFLiteConverter {
             }
             let tensorTable = subgraphs[sites[k].graph].tables(0)[sites[k].tensor]
             // Weight inputs of the hybrid kernels only: an int8 tensor anywhere else has no kernel to read it.
-            let hybrid = !uses.isEmpty && uses.allSatisfy { hybridOps.contains($0.operatorType) && $0.inputIndex == 1 }
-                && t.shape.count >= 2
+            let hybrid = TFLiteRules.isHybridWeight(uses) && t.shape.count >= 2
             var why: String?
             if t.dtype != .float32 { why = "\(t.dtype.name) weights are not converted (float32 only)" }
             else if tensorTable.scalar(5, default: UInt8(0)) != 0 { why = "a variable tensor" }
@@ -127,8 +122,8 @@ enum TFLiteConverter {
                 case .int8:
                     if !hybrid {
                         why = "read by \(Set(uses.map(\.operatorType)).sorted().joined(separator: ", ")), not only as the weights of CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED (no hybrid kernel)"
-                    } else if t.elementCount < minimumElements {
-                        why = "\(t.elementCount) elements, below the TFLite converter's minimum of \(minimumElements) for dynamic-range quantization"
+                    } else if t.elementCount < TFLiteRules.minimumElements {
+                        why = SkipReason.belowMinimumElements(elements: t.elementCount, minimum: TFLiteRules.minimumElements).message
                     }
                 case .float16: break
                 case .none: if settings.pruning == nil || !hybrid { why = "not a weight the settings change" }
@@ -217,12 +212,13 @@ enum TFLiteConverter {
             let pruned = settings.pruning != nil && s.hybrid
             switch mode {
             case .none:
-                buffers.append(FB.TableNode([0: .offset(.scalars(.array(ONNXEncode.float32LE(s.values)), elementSize: 1, alignment: 16))]))
+                let raw = ONNXEncode.float32LE(s.values)
+                buffers.append(FB.TableNode([0: .offset(.scalars(.array(raw), elementSize: 1, alignment: TFLiteTreeReader.bufferAlignment(raw.count)))]))
                 tensor[2] = .int(UInt32(buffers.count - 1))
                 report[r].action = "pruned"
             case .float16:
                 let (raw, overflow) = HalfPrecision.encode(s.values)
-                buffers.append(FB.TableNode([0: .offset(.scalars(.array(raw), elementSize: 1, alignment: 16))]))
+                buffers.append(FB.TableNode([0: .offset(.scalars(.array(raw), elementSize: 1, alignment: TFLiteTreeReader.bufferAlignment(raw.count)))]))
                 var stored = tensor
                 stored[1] = .int(Int8(1))  // FLOAT16
                 stored[2] = .int(UInt32(buffers.count - 1))
@@ -248,8 +244,9 @@ enum TFLiteConverter {
                     report[r].reason = "\(error)"
                     continue
                 }
-                buffers.append(FB.TableNode([0: .offset(.scalars(.array(q.codes.map { UInt8(bitPattern: Int8(truncatingIfNeeded: $0)) }),
-                                                                  elementSize: 1, alignment: 16))]))
+                let codes = q.codes.map { UInt8(bitPattern: Int8(truncatingIfNeeded: $0)) }
+                buffers.append(FB.TableNode([0: .offset(.scalars(.array(codes), elementSize: 1,
+                                                                  alignment: TFLiteTreeReader.bufferAlignment(codes.count)))]))
                 tensor[1] = .int(Int8(9))  // INT8
                 tensor[2] = .int(UInt32(buffers.count - 1))
                 var quant = FB.TableNode([2: .offset(.float32s(q.scales)),

@@ -66,9 +66,8 @@ struct TFLiteTreeReader {
                 case .scalars(let size):
                     guard let v = try t.vector(id, elementSize: size) else { continue }
                     try spend(v.count * size, at)
-                    // Weights (Buffer.data) are aligned to 16 as the TFLite converter writes them, so that
-                    // kernels may read them in place with vector loads.
-                    node[id] = .offset(.scalars(.raw(v.bytes), elementSize: size, alignment: type == "Buffer" ? 16 : size))
+                    let alignment = type == "Buffer" ? TFLiteTreeReader.bufferAlignment(v.count) : size
+                    node[id] = .offset(.scalars(.raw(v.bytes), elementSize: size, alignment: alignment))
                 case .string:
                     guard let v = try t.vector(id, elementSize: 1) else { continue }
                     try spend(v.count, at)
@@ -123,8 +122,12 @@ struct TFLiteTreeReader {
         }
         try spend(Int(size), path)
         let bytes = UnsafeRawBufferPointer(rebasing: file.bytes[Int(offset)..<Int(offset + size)])
-        node[0] = .offset(.scalars(.raw(bytes), elementSize: 1, alignment: 16))
+        node[0] = .offset(.scalars(.raw(bytes), elementSize: 1, alignment: Self.bufferAlignment(Int(size))))
     }
+
+    /// Weights of 1 KiB and more start on 16 bytes, so kernels may read them in place with vector loads;
+    /// smaller buffers (scalars, shapes) on 4, as the TFLite converter leaves them, where 16 would only pad.
+    static func bufferAlignment(_ count: Int) -> Int { count >= 1024 ? 16 : 4 }
 }
 
 // MARK: Reading and editing built nodes

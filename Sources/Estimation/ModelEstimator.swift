@@ -34,16 +34,27 @@ public enum ModelEstimator {
     /// every graph and `Constant` node; weight-only formats (safetensors, GGUF) every float tensor with at
     /// least two dimensions.
     public static func plan(_ model: Model, settings: EstimateSettings) -> EstimatePlan {
+        // TFLite: what the native converter (as TFLite's own) converts. float16 takes every float constant an
+        // operator reads, biases included; int8 only hybrid-kernel weights of at least 1024 elements.
+        let tfliteFloat16 = model.format == .tflite && settings.weights == .float16
+        let tfliteInteger = model.format == .tflite && settings.weights.isInteger
         let selection = TensorSelection(
-            skip: settings.skip, minimumRank: 2, channelAxisOverride: settings.channelAxis,
-            includeOtherConsumers: model.graphs.isEmpty || settings.includeNonWeights)
+            skip: settings.skip, minimumRank: tfliteFloat16 ? 1 : 2, channelAxisOverride: settings.channelAxis,
+            includeOtherConsumers: model.graphs.isEmpty || settings.includeNonWeights || tfliteFloat16)
         var planned: [PlannedTensor] = []
         var skipped: [SkippedTensor] = []
         var digest = SHA256()
         for (i, t) in model.tensors.enumerated() {
             let candidate = TensorCandidate(name: t.name, dtype: t.dtype.name, shape: t.shape,
                                             consumers: t.consumers.compactMap { use(of: $0, in: model) })
-            switch selection.decide(candidate) {
+            var decision = selection.decide(candidate)
+            if tfliteInteger, decision.isCompressed {
+                if !TFLiteRules.isHybridWeight(candidate.consumers) { decision = .skip(.notAWeight) }
+                else if t.elementCount < TFLiteRules.minimumElements {
+                    decision = .skip(.belowMinimumElements(elements: t.elementCount, minimum: TFLiteRules.minimumElements))
+                }
+            }
+            switch decision {
             case .compress(let channel, let reduction, let note):
                 planned.append(PlannedTensor(index: i, name: t.name, channelAxis: channel, reductionAxis: reduction,
                                              note: note))
@@ -242,7 +253,8 @@ public enum ModelEstimator {
         }
         root["model"] = [
             "path": .string(model.path), "format": .string(model.format.rawValue),
-            "bytes_before": .int(before), "bytes_after": .int(max(0, before - measuredBefore + measuredAfter)),
+            "bytes_before": .int(before),
+            "bytes_after": .int(max(0, before - measuredBefore + measuredAfter + TFLiteLayout.overhead(r, model: model, settings: settings))),
         ]
         root["settings"] = settings.json
         let notes = plan.tensors.compactMap { p in p.note.map { JSONValue.object(["name": .string(p.name), "note": .string($0)]) } }
