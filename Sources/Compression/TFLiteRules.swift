@@ -14,6 +14,10 @@ public enum TFLiteRules {
         !uses.isEmpty && uses.allSatisfy { hybridOperators.contains($0.operatorType) && $0.inputIndex == 1 }
     }
 
+    /// Hybrid kernels that read one scale per output channel whatever the tensor says (TFLite's depthwise
+    /// hybrid kernel is per channel only): a per-tensor scale is stored once per channel for them.
+    public static let perChannelOnly: Set<String> = ["DEPTHWISE_CONV_2D"]
+
     /// Bytes TFLite stores per quantization group besides the codes: a float32 scale and an int64 zero
     /// point (schema.fbs QuantizationParameters), also for symmetric weights.
     public static let bytesPerGroup = 12

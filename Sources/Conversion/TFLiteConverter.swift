@@ -249,16 +249,24 @@ enum TFLiteConverter {
                                                                   alignment: TFLiteTreeReader.bufferAlignment(codes.count)))]))
                 tensor[1] = .int(Int8(9))  // INT8
                 tensor[2] = .int(UInt32(buffers.count - 1))
-                var quant = FB.TableNode([2: .offset(.float32s(q.scales)),
-                                          3: .offset(.int64s(q.zeroPoints.map { Int64($0) }))])
-                if q.scales.count > 1 { quant[6] = .int(Int32(s.channel)) }
+                var scales = q.scales
+                let consumers = t.consumers.map { model.graphs[$0.graph].nodes[$0.node].opType }
+                if scales.count == 1, let only = consumers.first(where: TFLiteRules.perChannelOnly.contains),
+                   let channels = t.shape.last, channels > 1 {
+                    // The per-tensor scale, once per channel: \(only)'s hybrid kernel reads one per channel.
+                    scales = Array(repeating: scales[0], count: channels)
+                    report[r].reason = "\(only) has no per-tensor hybrid kernel: the per-tensor scale is stored per channel"
+                }
+                var quant = FB.TableNode([2: .offset(.float32s(scales)),
+                                          3: .offset(.int64s(Array(repeating: 0, count: scales.count)))])
+                if scales.count > 1 { quant[6] = .int(Int32(scales.count == q.scales.count ? s.channel : t.shape.count - 1)) }
                 tensor[4] = .offset(.table(quant))
                 for c in t.consumers {
                     let op = subgraphs[c.graph].tables(3)[c.node]
                     let index = Int(op.scalar(0, default: UInt32(0)))
                     let name = model.graphs[c.graph].nodes[c.node].opType
                     guard let v = hybridVersions[name] else { continue }
-                    let needed = q.scales.count > 1 ? v.perChannel : v.perTensor
+                    let needed = scales.count > 1 ? v.perChannel : v.perTensor
                     raiseVersions[index] = max(raiseVersions[index] ?? 0, needed)
                     if name == "FULLY_CONNECTED" { asymmetricInputs.insert([c.graph, c.node]) }
                 }

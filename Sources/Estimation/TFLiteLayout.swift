@@ -19,8 +19,17 @@ enum TFLiteLayout {
                 total += float16TensorBytes + (t.name.utf8.count + 5 + 3) / 4 * 4 + 4 * t.shape.count
             } else if settings.weights.isInteger {
                 // Zero points are int64 in TFLite, stored even for symmetric weights.
-                let groups = t.schemes.first?.scales?.groups ?? 1
-                total += quantizedTensorBytes + groups * (TFLiteRules.bytesPerGroup - 4)
+                // The engine counted a float32 scale per group; TFLite also stores an int64 zero point.
+                let counted = t.schemes.first?.scales?.groups ?? 1
+                var groups = counted
+                if groups == 1, let m = model.tensors.first(where: { $0.name == t.name }),
+                   m.consumers.contains(where: { c in
+                       c.graph < model.graphs.count && c.node < model.graphs[c.graph].nodes.count
+                           && TFLiteRules.perChannelOnly.contains(model.graphs[c.graph].nodes[c.node].opType)
+                   }) {
+                    groups = max(t.shape.last ?? 1, 1)  // the per-tensor scale stored once per channel
+                }
+                total += quantizedTensorBytes + groups * TFLiteRules.bytesPerGroup - counted * 4
             }
         }
         return total
