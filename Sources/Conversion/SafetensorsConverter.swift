@@ -47,7 +47,8 @@ enum SafetensorsConverter {
         }
         guard case .object(let entries) = header else { throw ConversionError(.model, "the header of \(path) is not a JSON object") }
 
-        let selection = TensorSelection(skip: settings.skip, minimumRank: 0)
+        // Rank ≥ 1: biases and norm scales too (as `estimate` selects them); a scalar saves two bytes.
+        let selection = TensorSelection(skip: settings.skip, minimumRank: 1)
         var report: [ConvertedTensor] = []
         var newData: [String: (dtype: String, raw: [UInt8])] = [:]
         var weights: [WeightTensor] = []

@@ -38,8 +38,10 @@ public enum ModelEstimator {
         // operator reads, biases included; int8 only hybrid-kernel weights of at least 1024 elements.
         let tfliteFloat16 = model.format == .tflite && settings.weights == .float16
         let tfliteInteger = model.format == .tflite && settings.weights.isInteger
+        // A weight file converted to float16 / bfloat16 has its biases and norm scales converted too.
+        let floatWeightFile = model.graphs.isEmpty && (settings.weights == .float16 || settings.weights == .bfloat16)
         let selection = TensorSelection(
-            skip: settings.skip, minimumRank: tfliteFloat16 ? 1 : 2, channelAxisOverride: settings.channelAxis,
+            skip: settings.skip, minimumRank: tfliteFloat16 || floatWeightFile ? 1 : 2, channelAxisOverride: settings.channelAxis,
             includeOtherConsumers: model.graphs.isEmpty || settings.includeNonWeights || tfliteFloat16)
         var planned: [PlannedTensor] = []
         var skipped: [SkippedTensor] = []
