@@ -1,24 +1,74 @@
-/// What the TFLite converter's dynamic-range mode (`Optimize.DEFAULT`) quantizes, shared by the native TFLite
-/// converter and the estimate, so that an estimate describes the artifact the conversion writes.
+import JSON
+
+/// What the TFLite converter's dynamic-range mode (`Optimize.DEFAULT`) and float16 mode write, shared by the
+/// native TFLite converter and the estimate, so that an estimate describes the artifact the conversion
+/// writes. The rules are data with their sources: `Schemas/conversion/tflite.json`, embedded in the binary.
 public enum TFLiteRules {
-    /// The converter's default `min_elements`: smaller weights stay float32.
-    public static let minimumElements = 1024
-
-    /// Operators with hybrid kernels (float activations, int8 weights at input 1), per channel and per tensor
-    /// (tensorflow/lite/tools/versioning/op_version.cc).
-    public static let hybridOperators: Set<String> = ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"]
-
-    /// True when every reader of the tensor takes it as the weight of a hybrid kernel: an int8 tensor read
-    /// anywhere else would have no kernel.
-    public static func isHybridWeight(_ uses: [OperatorUse]) -> Bool {
-        !uses.isEmpty && uses.allSatisfy { hybridOperators.contains($0.operatorType) && $0.inputIndex == 1 }
+    public struct HybridOperator: Sendable, Hashable {
+        /// The axis TFLite's kernel reads per-channel scales along (quantized_dimension).
+        public var channelAxis: Int
+        /// Operator-code versions of the hybrid kernel (op_version.cc).
+        public var versionPerTensor: Int32
+        public var versionPerChannel: Int32
+        /// The hybrid kernel reads one scale per channel only: a per-tensor scale is stored per channel.
+        public var perChannelOnly: Bool
+        /// The converter sets `asymmetric_quantize_inputs` on the operator's options.
+        public var asymmetricQuantizeInputs: Bool
     }
 
-    /// Hybrid kernels that read one scale per output channel whatever the tensor says (TFLite's depthwise
-    /// hybrid kernel is per channel only): a per-tensor scale is stored once per channel for them.
-    public static let perChannelOnly: Set<String> = ["DEPTHWISE_CONV_2D"]
+    public struct Rules: Sendable {
+        /// Weights with fewer elements stay float32.
+        public var minimumElements: Int
+        public var hybridOperators: [String: HybridOperator]
+        public var dequantizeFloat16Version: Int32
+    }
+
+    /// The embedded rules, or why they do not read (a test keeps them readable and equal to the file).
+    public static let loaded: Result<Rules, TFLiteRulesError> = parse(EmbeddedTFLiteRules.text)
+
+    public static var rules: Rules? { try? loaded.get() }
+
+    /// Without readable rules nothing qualifies: quantizing less is safe, guessing a kernel is not.
+    public static var minimumElements: Int { rules?.minimumElements ?? Int.max }
+
+    public static var hybridOperators: Set<String> { Set(rules?.hybridOperators.keys.map { $0 } ?? []) }
+
+    public static var perChannelOnly: Set<String> {
+        Set(rules?.hybridOperators.filter { $0.value.perChannelOnly }.map(\.key) ?? [])
+    }
+
+    /// True when every reader of the tensor takes it as the weight (input 1) of a hybrid kernel: an int8
+    /// tensor read anywhere else would have no kernel.
+    public static func isHybridWeight(_ uses: [OperatorUse]) -> Bool {
+        let ops = hybridOperators
+        return !uses.isEmpty && uses.allSatisfy { ops.contains($0.operatorType) && $0.inputIndex == 1 }
+    }
 
     /// Bytes TFLite stores per quantization group besides the codes: a float32 scale and an int64 zero
     /// point (schema.fbs QuantizationParameters), also for symmetric weights.
     public static let bytesPerGroup = 12
+
+    static func parse(_ text: String) -> Result<Rules, TFLiteRulesError> {
+        guard let root = try? JSONValue.parse(text) else { return .failure(TFLiteRulesError(message: "not valid JSON")) }
+        guard let dr = root["dynamic_range"], let minimum = dr["minimum_elements"]?.intValue,
+              case .object(let ops)? = dr["hybrid_operators"],
+              let dq = root["float16"]?["dequantize_version"]?.intValue
+        else { return .failure(TFLiteRulesError(message: "dynamic_range.minimum_elements, hybrid_operators or float16.dequantize_version is missing")) }
+        var hybrid: [String: HybridOperator] = [:]
+        for (name, o) in ops.entries {
+            guard let axis = o["channel_axis"]?.intValue, let t = o["version_per_tensor"]?.intValue,
+                  let c = o["version_per_channel"]?.intValue
+            else { return .failure(TFLiteRulesError(message: "hybrid_operators.\(name) needs channel_axis and both versions")) }
+            hybrid[name] = HybridOperator(
+                channelAxis: axis, versionPerTensor: Int32(clamping: t), versionPerChannel: Int32(clamping: c),
+                perChannelOnly: o["per_channel_only"]?.boolValue ?? false,
+                asymmetricQuantizeInputs: o["asymmetric_quantize_inputs"]?.boolValue ?? false)
+        }
+        return .success(Rules(minimumElements: minimum, hybridOperators: hybrid, dequantizeFloat16Version: Int32(clamping: dq)))
+    }
+}
+
+public struct TFLiteRulesError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public var description: String { "Schemas/conversion/tflite.json: \(message)" }
 }

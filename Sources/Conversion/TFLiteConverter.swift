@@ -18,13 +18,6 @@ import ProtobufWire
 /// The model is rebuilt from the schema's tables (`TFLiteTreeReader`), so everything else (operator
 /// options, subgraphs, signature defs, metadata) is written back as it was.
 enum TFLiteConverter {
-    /// Operator-code versions the hybrid kernels need (tensorflow/lite/tools/versioning/op_version.cc):
-    /// (per-tensor, per-channel). FULLY_CONNECTED per tensor with asymmetric_quantize_inputs is 9.
-    static let hybridVersions: [String: (perTensor: Int32, perChannel: Int32)] = [
-        "CONV_2D": (2, 5), "DEPTHWISE_CONV_2D": (4, 6), "FULLY_CONNECTED": (9, 12),
-    ]
-    /// DEQUANTIZE from float16 is version 3 (op_version.cc).
-    static let dequantizeFloat16Version: Int32 = 3
     static let dequantizeCode: Int32 = 6
 
     enum Mode { case int8(perChannel: Bool), float16, none }
@@ -58,6 +51,11 @@ enum TFLiteConverter {
 
     static func convert(path: String, settings: ConversionSettings) throws(ConversionError) -> ONNXConversion {
         let mode = try mode(settings)
+        let rules: TFLiteRules.Rules
+        switch TFLiteRules.loaded {
+        case .success(let r): rules = r
+        case .failure(let e): throw ConversionError(.unsupported, "internal error: the TFLite conversion rules do not read: \(e)")
+        }
         if settings.reduceRange {
             throw ConversionError(.unsupported, "--reduce-range is an onnxruntime option; TFLite's int8 weights use ±127")
         }
@@ -120,8 +118,11 @@ enum TFLiteConverter {
             else {
                 switch mode {
                 case .int8:
+                    let kernelAxes = Set(uses.compactMap { rules.hybridOperators[$0.operatorType]?.channelAxis })
                     if !hybrid {
-                        why = "read by \(Set(uses.map(\.operatorType)).sorted().joined(separator: ", ")), not only as the weights of CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED (no hybrid kernel)"
+                        why = "read by \(Set(uses.map(\.operatorType)).sorted().joined(separator: ", ")), not only as the weights of \(rules.hybridOperators.keys.sorted().joined(separator: ", ")) (no hybrid kernel)"
+                    } else if kernelAxes.count != 1 {
+                        why = "its readers' hybrid kernels take scales along different axes"
                     } else if t.elementCount < TFLiteRules.minimumElements {
                         why = SkipReason.belowMinimumElements(elements: t.elementCount, minimum: TFLiteRules.minimumElements).message
                     }
@@ -146,7 +147,12 @@ enum TFLiteConverter {
                 continue
             }
             let rank = max(t.shape.count, 1)
-            selected.append(Selected(index: k, report: report.count, channel: min(max(ch ?? 0, 0), rank - 1),
+            // int8: the axis the hybrid kernel reads scales along (quantized_dimension), from the rules.
+            var channel = ch ?? 0
+            if case .int8 = mode, let axis = uses.compactMap({ rules.hybridOperators[$0.operatorType]?.channelAxis }).first {
+                channel = axis
+            }
+            selected.append(Selected(index: k, report: report.count, channel: min(max(channel, 0), rank - 1),
                                      reduction: min(max(red ?? rank - 1, 0), rank - 1), values: values, hybrid: hybrid))
             report.append(entry)
         }
@@ -226,7 +232,7 @@ enum TFLiteConverter {
                 stored[4] = nil
                 tensor[2] = .int(UInt32(0))  // the original tensor is now DEQUANTIZE's output
                 tensors.append(stored)
-                let op = FB.TableNode([0: .int(UInt32(opcodeIndex(dequantizeCode, version: dequantizeFloat16Version))),
+                let op = FB.TableNode([0: .int(UInt32(opcodeIndex(dequantizeCode, version: rules.dequantizeFloat16Version))),
                                        1: .offset(.int32s([Int32(tensors.count - 1)])),
                                        2: .offset(.int32s([Int32(site.tensor)]))])
                 dequantizeOps[site.graph, default: []].append(op)
@@ -265,10 +271,11 @@ enum TFLiteConverter {
                     let op = subgraphs[c.graph].tables(3)[c.node]
                     let index = Int(op.scalar(0, default: UInt32(0)))
                     let name = model.graphs[c.graph].nodes[c.node].opType
-                    guard let v = hybridVersions[name] else { continue }
-                    let needed = scales.count > 1 ? v.perChannel : v.perTensor
+                    guard let v = rules.hybridOperators[name] else { continue }
+                    let needed = scales.count > 1 ? v.versionPerChannel : v.versionPerTensor
                     raiseVersions[index] = max(raiseVersions[index] ?? 0, needed)
-                    if name == "FULLY_CONNECTED" { asymmetricInputs.insert([c.graph, c.node]) }
+                    // The option's field id is FullyConnectedOptions' (schema.fbs): only that table has it.
+                    if v.asymmetricQuantizeInputs, name == "FULLY_CONNECTED" { asymmetricInputs.insert([c.graph, c.node]) }
                 }
                 report[r].action = pruned ? "pruned+quantized" : "quantized"
             }
