@@ -76,7 +76,11 @@ struct TFLiteTreeReader {
                     guard let v = try t.vector(id, elementSize: 4) else { continue }
                     try spend(v.count * 4, at)
                     var items: [FB.Node] = []
-                    for i in 0..<v.count { items.append(.string(Array(try v.string(i).utf8))) }
+                    for i in 0..<v.count {
+                        let b = try v.stringBytes(i)
+                        try spend(b.count, at)
+                        items.append(.string(Array(b)))
+                    }
                     node[id] = .offset(.offsets(items))
                 case .table(let child):
                     guard let c = try t.table(id) else { continue }
@@ -88,6 +92,7 @@ struct TFLiteTreeReader {
                     for i in 0..<v.count { items.append(.table(try table(try v.table(i), type: child, path: "\(at)[\(i)]"))) }
                     node[id] = .offset(.offsets(items))
                 case .union(let union):
+                    guard id > 0 else { continue }  // flatc puts the type field just before; never at 0
                     let code = Int(try t.scalar(id - 1, default: UInt8(0)))
                     guard code != 0, let c = try t.table(id) else { continue }
                     guard let member = TFLiteSchemaTables.unions[union]?[code] else {

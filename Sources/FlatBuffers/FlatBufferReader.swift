@@ -159,6 +159,14 @@ public struct Vector {
         return try buffer.string(at: try buffer.uoffset(at: start + index * 4))
     }
 
+    /// The bytes of the string at `index` (a vector of strings), as stored, without decoding.
+    public func stringBytes(_ index: Int) throws(FlatBufferError) -> UnsafeRawBufferPointer {
+        guard index >= 0, index < count else {
+            throw FlatBufferError(offset: start, message: "vector index \(index) out of range 0..<\(count)")
+        }
+        return try buffer.vector(at: try buffer.uoffset(at: start + index * 4), elementSize: 1).bytes
+    }
+
     public func scalars<T: FixedWidthInteger>(as: T.Type = T.self) throws(FlatBufferError) -> [T] {
         var out: [T] = []
         out.reserveCapacity(count)

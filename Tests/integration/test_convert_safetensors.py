@@ -86,3 +86,19 @@ def test_int8_is_refused_with_what_would_work(run, tmp_path):
     assert r.returncode != 0
     assert "use float16 or bfloat16" in r.stderr.decode()
     assert not list(tmp_path.iterdir())
+
+
+def test_manifest_target_converts_natively(run, tmp_path):
+    (tmp_path / "w.safetensors").write_bytes(SOURCE.read_bytes())
+    (tmp_path / "app.slipway.yaml").write_text(
+        "slipway: 1\nname: mlp\nmodel: {path: w.safetensors}\n"
+        "targets:\n  server:\n    runtime: onnxruntime\n    format: safetensors\n"
+        "    optimize: {quantize: {weights: bfloat16}}\n")
+    r = run("convert", str(tmp_path / "app.slipway.yaml"))
+    assert r.returncode == 0, r.stderr.decode()
+    out = tmp_path / "dist/server/mlp.safetensors"
+    assert {v[0] for k, v in raw(out).items() if k.endswith("weight")} == {"BF16", "F16"}  # embed was F16 already
+    report = json.loads((tmp_path / "dist/server/mlp.safetensors.report.json").read_text())
+    assert report["tools"]["converter"] == "native safetensors rewriter (in process)"
+    again = run("convert", str(tmp_path / "app.slipway.yaml"))
+    assert again.returncode == 0 and "up to date" in (again.stdout + again.stderr).decode()
