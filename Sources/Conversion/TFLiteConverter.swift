@@ -207,8 +207,21 @@ enum TFLiteConverter {
         var dequantizeOps: [Int: [FB.TableNode]] = [:]
         var raiseVersions: [Int: Int32] = [:]  // opcode index → version
         var asymmetricInputs: Set<[Int]> = []  // [graph, operator] of FULLY_CONNECTED reading an int8 weight
-        for s in selected {
+        // Tensors that shared a source buffer (tied weights) and convert alike share the new one too.
+        var written: [String: Int] = [:]
+        func buffer(_ key: String, _ bytes: () -> [UInt8]) -> UInt32 {
+            if let b = written[key] { return UInt32(b) }
+            let raw = bytes()
+            buffers.append(FB.TableNode([0: .offset(.scalars(.array(raw), elementSize: 1,
+                                                              alignment: TFLiteTreeReader.bufferAlignment(raw.count)))]))
+            written[key] = buffers.count - 1
+            return UInt32(buffers.count - 1)
+        }
+        for k in selected.indices {
+            let s = selected[k]
+            selected[k].values = []  // released after this tensor: one float copy at a time from here on
             let t = model.tensors[s.index]
+            let key = "\(sites[s.index].buffer)|\(t.shape)|\(s.channel)"
             let site = sites[s.index]
             let r = s.report
             let zeros = s.values.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
@@ -218,16 +231,14 @@ enum TFLiteConverter {
             let pruned = settings.pruning != nil && s.hybrid
             switch mode {
             case .none:
-                let raw = ONNXEncode.float32LE(s.values)
-                buffers.append(FB.TableNode([0: .offset(.scalars(.array(raw), elementSize: 1, alignment: TFLiteTreeReader.bufferAlignment(raw.count)))]))
-                tensor[2] = .int(UInt32(buffers.count - 1))
+                tensor[2] = .int(buffer(key) { ONNXEncode.float32LE(s.values) })
                 report[r].action = "pruned"
             case .float16:
                 let (raw, overflow) = HalfPrecision.encode(s.values)
-                buffers.append(FB.TableNode([0: .offset(.scalars(.array(raw), elementSize: 1, alignment: TFLiteTreeReader.bufferAlignment(raw.count)))]))
+                let index = buffer(key) { raw }
                 var stored = tensor
                 stored[1] = .int(Int8(1))  // FLOAT16
-                stored[2] = .int(UInt32(buffers.count - 1))
+                stored[2] = .int(index)
                 stored[3] = .offset(.string("\(t.name)_fp16"))
                 stored[4] = nil
                 tensor[2] = .int(UInt32(0))  // the original tensor is now DEQUANTIZE's output
@@ -250,11 +261,8 @@ enum TFLiteConverter {
                     report[r].reason = "\(error)"
                     continue
                 }
-                let codes = q.codes.map { UInt8(bitPattern: Int8(truncatingIfNeeded: $0)) }
-                buffers.append(FB.TableNode([0: .offset(.scalars(.array(codes), elementSize: 1,
-                                                                  alignment: TFLiteTreeReader.bufferAlignment(codes.count)))]))
                 tensor[1] = .int(Int8(9))  // INT8
-                tensor[2] = .int(UInt32(buffers.count - 1))
+                tensor[2] = .int(buffer(key) { q.codes.map { UInt8(bitPattern: Int8(truncatingIfNeeded: $0)) } })
                 var scales = q.scales
                 let consumers = t.consumers.map { model.graphs[$0.graph].nodes[$0.node].opType }
                 if scales.count == 1, let only = consumers.first(where: TFLiteRules.perChannelOnly.contains),
