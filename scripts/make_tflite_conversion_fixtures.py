@@ -54,7 +54,34 @@ def fp16(c):
     c.target_spec.supported_types = [tf.float16]
 
 
+# Other weight readers the converter quantizes: BATCH_MATMUL (one scale, asymmetric inputs), TRANSPOSE_CONV
+# (per channel), and GATHER's table (which Slipway keeps float: the converter rewrites the graph around it).
+rng2 = np.random.default_rng(3)
+W = tf.constant(rng2.standard_normal((2, 64, 32)).astype(np.float32))
+E = tf.constant(rng2.standard_normal((100, 32)).astype(np.float32))
+K = tf.constant(rng2.standard_normal((3, 3, 16, 64)).astype(np.float32))
+
+
+class Ops(tf.Module):
+    @tf.function(input_signature=[tf.TensorSpec([2, 4, 64], tf.float32), tf.TensorSpec([5], tf.int32),
+                                  tf.TensorSpec([1, 8, 8, 64], tf.float32)])
+    def __call__(self, x, ids, img):
+        return {"a": tf.matmul(x, W), "b": tf.gather(E, ids), "c": tf.nn.conv2d_transpose(img, K, [1, 16, 16, 16], 2)}
+
+
+ops = Ops()
+
+
+def convert_ops(configure=None):
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([ops.__call__.get_concrete_function()], ops)
+    if configure:
+        configure(converter)
+    return converter.convert()
+
+
+(OUT / "ops_float.tflite").write_bytes(convert_ops())
+(OUT / "ops_dynamic.tflite").write_bytes(convert_ops(lambda c: setattr(c, "optimizations", [tf.lite.Optimize.DEFAULT])))
 (OUT / "cnn_float.tflite").write_bytes(convert())
 (OUT / "cnn_dynamic.tflite").write_bytes(convert(dynamic))
 (OUT / "cnn_float16.tflite").write_bytes(convert(fp16))
-print("wrote", *(p.name for p in sorted(OUT.glob("cnn_*.tflite"))))
+print("wrote", *(p.name for p in sorted(OUT.glob("*.tflite"))))

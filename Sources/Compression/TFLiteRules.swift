@@ -12,8 +12,16 @@ public enum TFLiteRules {
         public var versionPerChannel: Int32
         /// The hybrid kernel reads one scale per channel only: a per-tensor scale is stored per channel.
         public var perChannelOnly: Bool
-        /// The converter sets `asymmetric_quantize_inputs` on the operator's options.
-        public var asymmetricQuantizeInputs: Bool
+        /// The converter writes one scale for the tensor: per-channel settings fall back to per tensor.
+        public var perTensorOnly: Bool
+        /// The converter sets `asymmetric_quantize_inputs`: the options table type and that field's id.
+        public var asymmetricQuantizeInputs: OptionField?
+    }
+
+    /// A boolean field of an operator's builtin options table.
+    public struct OptionField: Sendable, Hashable {
+        public var optionsType: UInt8
+        public var field: Int
     }
 
     public struct Rules: Sendable {
@@ -35,6 +43,10 @@ public enum TFLiteRules {
 
     public static var perChannelOnly: Set<String> {
         Set(rules?.hybridOperators.filter { $0.value.perChannelOnly }.map(\.key) ?? [])
+    }
+
+    public static var perTensorOnly: Set<String> {
+        Set(rules?.hybridOperators.filter { $0.value.perTensorOnly }.map(\.key) ?? [])
     }
 
     /// True when every reader of the tensor takes it as the weight (input 1) of a hybrid kernel: an int8
@@ -62,7 +74,12 @@ public enum TFLiteRules {
             hybrid[name] = HybridOperator(
                 channelAxis: axis, versionPerTensor: Int32(clamping: t), versionPerChannel: Int32(clamping: c),
                 perChannelOnly: o["per_channel_only"]?.boolValue ?? false,
-                asymmetricQuantizeInputs: o["asymmetric_quantize_inputs"]?.boolValue ?? false)
+                perTensorOnly: o["per_tensor_only"]?.boolValue ?? false,
+                asymmetricQuantizeInputs: o["asymmetric_quantize_inputs"].flatMap { a in
+                    guard let t = a["options_type"]?.intValue, let f = a["field"]?.intValue,
+                          let type = UInt8(exactly: t), f >= 0, f < 64 else { return nil }
+                    return OptionField(optionsType: type, field: f)
+                })
         }
         return .success(Rules(minimumElements: minimum, hybridOperators: hybrid, dequantizeFloat16Version: Int32(clamping: dq)))
     }

@@ -5,15 +5,16 @@ import ProtobufWire
 
 /// TFLite → TFLite weight conversion, as the TFLite converter's post-training modes write it:
 ///
-/// - **Dynamic-range int8** (`Optimize.DEFAULT`): float32 weights of CONV_2D, DEPTHWISE_CONV_2D and
-///   FULLY_CONNECTED with at least 1024 elements become int8, symmetric (zero point 0, codes in ±127), per
-///   output channel by default (axis 0; 3 for depthwise); the operators then run their hybrid kernels, whose
-///   operator-code versions are raised as the converter's op versioning does. FULLY_CONNECTED also gets
-///   `asymmetric_quantize_inputs`, as the converter sets it.
-/// - **float16**: every float32 constant that an operator reads is stored as float16 behind a DEQUANTIZE
-///   (version 3) to float32 that keeps the original tensor, so no consumer changes.
-/// - **Pruning** (alone or before either): zeros written into the weights the int8 mode would take
-///   (rank ≥ 2 weights of those operators), with the engine's thresholds.
+/// - **Dynamic-range int8** (`Optimize.DEFAULT`): float32 weights (input 1) of the operators with hybrid
+///   kernels (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, TRANSPOSE_CONV, BATCH_MATMUL) with at least 1024
+///   elements become int8, symmetric (zero point 0, codes in ±127), per output channel by default along the
+///   axis the kernel reads; operator-code versions are raised and `asymmetric_quantize_inputs` set as the
+///   converter does. The rules are data: `Schemas/conversion/tflite.json` (`TFLiteRules`). GATHER tables,
+///   which the converter also quantizes by rewriting the graph around them, stay float.
+/// - **float16**: every float32 constant that an operator reads is stored as float16 behind a DEQUANTIZE to
+///   float32 that keeps the original tensor, so no consumer changes.
+/// - **Pruning** (alone or before either): zeros written into the weights the int8 mode would take (rank ≥ 2
+///   weights of those operators), with the engine's thresholds.
 ///
 /// The model is rebuilt from the schema's tables (`TFLiteTreeReader`), so everything else (operator
 /// options, subgraphs, signature defs, metadata) is written back as it was.
@@ -206,7 +207,7 @@ enum TFLiteConverter {
         }
         var dequantizeOps: [Int: [FB.TableNode]] = [:]
         var raiseVersions: [Int: Int32] = [:]  // opcode index → version
-        var asymmetricInputs: Set<[Int]> = []  // [graph, operator] of FULLY_CONNECTED reading an int8 weight
+        var asymmetricInputs: [[Int]: TFLiteRules.OptionField] = [:]  // [graph, operator] → the option to set
         // Tensors that shared a source buffer (tied weights) and convert alike share the new one too.
         var written: [String: Int] = [:]
         func buffer(_ key: String, _ bytes: () -> [UInt8]) -> UInt32 {
@@ -251,7 +252,12 @@ enum TFLiteConverter {
                 report[r].overflow = overflow
             case .int8(let perChannel):
                 var tensorScheme = scheme
-                if !perChannel { tensorScheme.granularity = .perTensor }
+                let readers = Set(t.consumers.map { model.graphs[$0.graph].nodes[$0.node].opType })
+                let perTensorOnly = readers.first(where: TFLiteRules.perTensorOnly.contains)
+                if !perChannel || perTensorOnly != nil { tensorScheme.granularity = .perTensor }
+                if perChannel, let op = perTensorOnly {
+                    report[r].reason = "\(op): the TFLite converter writes one scale for its weights (per tensor)"
+                }
                 let q: QuantizedWeights
                 do {
                     q = try s.values.withUnsafeBufferPointer { b throws(WeightQuantizer.Failure) in
@@ -283,7 +289,7 @@ enum TFLiteConverter {
                     let needed = scales.count > 1 ? v.versionPerChannel : v.versionPerTensor
                     raiseVersions[index] = max(raiseVersions[index] ?? 0, needed)
                     // The option's field id is FullyConnectedOptions' (schema.fbs): only that table has it.
-                    if v.asymmetricQuantizeInputs, name == "FULLY_CONNECTED" { asymmetricInputs.insert([c.graph, c.node]) }
+                    if let field = v.asymmetricQuantizeInputs { asymmetricInputs[[c.graph, c.node]] = field }
                 }
                 report[r].action = pruned ? "pruned+quantized" : "quantized"
             }
@@ -291,11 +297,14 @@ enum TFLiteConverter {
             subgraphs[site.graph].setTables(0, tensors)
         }
         for (i, v) in raiseVersions where opcodes[i].scalar(2, default: Int32(1)) < v { opcodes[i][2] = .int(v) }
-        for key in asymmetricInputs {
+        for (key, option) in asymmetricInputs {
             var ops = subgraphs[key[0]].tables(3)
-            var options = ops[key[1]].table(4) ?? FB.TableNode()
-            options[3] = .bool(true)  // asymmetric_quantize_inputs, as the converter's hybrid FULLY_CONNECTED has it
-            ops[key[1]][3] = .int(UInt8(8))  // FullyConnectedOptions
+            let current = ops[key[1]].scalar(3, default: UInt8(0))
+            // Only into the options table the rule names (an operator carries its own type's table, or none).
+            guard current == option.optionsType || current == 0 else { continue }
+            var options = current == 0 ? FB.TableNode() : (ops[key[1]].table(4) ?? FB.TableNode())
+            options[option.field] = .bool(true)  // asymmetric_quantize_inputs, as the converter sets it
+            ops[key[1]][3] = .int(option.optionsType)
             ops[key[1]][4] = .offset(.table(options))
             subgraphs[key[0]].setTables(3, ops)
         }

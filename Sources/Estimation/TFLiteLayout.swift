@@ -22,11 +22,13 @@ enum TFLiteLayout {
                 // The engine counted a float32 scale per group; TFLite also stores an int64 zero point.
                 let counted = t.schemes.first?.scales?.groups ?? 1
                 var groups = counted
-                if groups == 1, let m = model.tensors.first(where: { $0.name == t.name }),
-                   m.consumers.contains(where: { c in
-                       c.graph < model.graphs.count && c.node < model.graphs[c.graph].nodes.count
-                           && TFLiteRules.perChannelOnly.contains(model.graphs[c.graph].nodes[c.node].opType)
-                   }) {
+                let readers = Set(model.tensors.first(where: { $0.name == t.name })?.consumers.compactMap { c in
+                    c.graph < model.graphs.count && c.node < model.graphs[c.graph].nodes.count
+                        ? model.graphs[c.graph].nodes[c.node].opType : nil
+                } ?? [])
+                if !readers.isDisjoint(with: TFLiteRules.perTensorOnly) {
+                    groups = 1  // the converter writes one scale whatever the granularity
+                } else if groups == 1, !readers.isDisjoint(with: TFLiteRules.perChannelOnly) {
                     groups = max(t.shape.last ?? 1, 1)  // the per-tensor scale stored once per channel
                 }
                 total += quantizedTensorBytes + groups * TFLiteRules.bytesPerGroup - counted * 4

@@ -184,3 +184,45 @@ def test_everything_but_the_weights_is_kept(run, tmp_path):
     assert [s.signatureKey for s in a.signatureDefs] == [s.signatureKey for s in b.signatureDefs]
     # LiteRT loads it; running it needs the Flex delegate (TensorFlow) for its Select TF op, as the source does.
     Interpreter(model_path=str(out))
+
+
+def test_batch_matmul_and_transpose_conv_as_the_converter_writes_them(run, tmp_path):
+    src, real = CONVERSION / "ops_float.tflite", CONVERSION / "ops_dynamic.tflite"
+    out = tmp_path / "ops.tflite"
+    report = convert(run, src, out, "--weights", "int8")
+
+    def run_all(path):
+        it = Interpreter(model_path=str(path))
+        it.allocate_tensors()
+        rng = np.random.default_rng(1)
+        for d in it.get_input_details():
+            value = rng.integers(0, 100, d["shape"]) if d["dtype"] == np.int32 else rng.standard_normal(d["shape"])
+            it.set_tensor(d["index"], value.astype(d["dtype"]))
+        it.invoke()
+        return {d["name"]: it.get_tensor(d["index"]).copy() for d in it.get_output_details()}
+
+    ref, ours, theirs = run_all(src), run_all(out), run_all(real)
+    for name in ref:
+        assert cosine(ref[name], ours[name]) >= 0.99
+    a, b = constants(load(out)), constants(load(real))
+    ours_int8 = {n for n, (t, _, _) in a.items() if t == schema.TensorType.INT8}
+    theirs_int8 = {n for n, (t, _, _) in b.items() if t == schema.TensorType.INT8}
+    # The converter also quantizes GATHER's table and rewrites the graph around it; Slipway keeps it float.
+    gather_table = {n for n in theirs_int8 if n not in a or a[n][0] == schema.TensorType.FLOAT32}
+    assert ours_int8 == theirs_int8 - gather_table and len(ours_int8) == 2
+    for n in ours_int8:
+        assert a[n][1] == b[n][1], n
+        np.testing.assert_array_equal(a[n][2].scale, b[n][2].scale)
+        assert a[n][2].quantizedDimension == b[n][2].quantizedDimension
+    assert versions(load(out))["BATCH_MATMUL"] == versions(load(real))["BATCH_MATMUL"] == 4
+    assert versions(load(out))["TRANSPOSE_CONV"] == versions(load(real))["TRANSPOSE_CONV"]
+    bmm = [o for o in load(out).subgraphs[0].operators if o.builtinOptionsType == schema.BuiltinOptions.BatchMatMulOptions]
+    assert bmm and bmm[0].builtinOptions.asymmetricQuantizeInputs
+    # Outputs of the quantized weights are the converter's, to float rounding (GATHER's stays exact in ours).
+    compared = [name for name in ref if not np.array_equal(ours[name], ref[name])]
+    assert len(compared) == 2
+    for name in compared:
+        np.testing.assert_allclose(ours[name], theirs[name], rtol=1e-4, atol=1e-5)
+    estimate = estimated_bytes(run, src, "--weights", "int8")
+    assert abs(out.stat().st_size / estimate - 1) < 0.01
+    assert any("one scale" in (t.get("reason") or "") for t in report["tensors"])
