@@ -14,6 +14,11 @@ public enum TFLiteRules {
         public var perChannelOnly: Bool
         /// The converter writes one scale for the tensor: per-channel settings fall back to per tensor.
         public var perTensorOnly: Bool
+        /// The weight's input index (1 for the kernels, 0 for GATHER's table).
+        public var input: Int
+        /// No hybrid kernel: the operator's output becomes int8 with the weight's scale, and a DEQUANTIZE
+        /// (of this version) after it gives consumers float32 again.
+        public var int8OutputDequantizeVersion: Int32?
         /// The converter sets `asymmetric_quantize_inputs`: the options table type and that field's id.
         public var asymmetricQuantizeInputs: OptionField?
     }
@@ -49,11 +54,11 @@ public enum TFLiteRules {
         Set(rules?.hybridOperators.filter { $0.value.perTensorOnly }.map(\.key) ?? [])
     }
 
-    /// True when every reader of the tensor takes it as the weight (input 1) of a hybrid kernel: an int8
-    /// tensor read anywhere else would have no kernel.
+    /// True when every reader of the tensor takes it as its weight input (1 for the hybrid kernels, 0 for
+    /// GATHER's table): an int8 tensor read anywhere else would have no kernel.
     public static func isHybridWeight(_ uses: [OperatorUse]) -> Bool {
-        let ops = hybridOperators
-        return !uses.isEmpty && uses.allSatisfy { ops.contains($0.operatorType) && $0.inputIndex == 1 }
+        let ops = rules?.hybridOperators ?? [:]
+        return !uses.isEmpty && uses.allSatisfy { u in ops[u.operatorType].map { $0.input == u.inputIndex } ?? false }
     }
 
     /// Bytes TFLite stores per quantization group besides the codes: a float32 scale and an int64 zero
@@ -75,6 +80,8 @@ public enum TFLiteRules {
                 channelAxis: axis, versionPerTensor: Int32(clamping: t), versionPerChannel: Int32(clamping: c),
                 perChannelOnly: o["per_channel_only"]?.boolValue ?? false,
                 perTensorOnly: o["per_tensor_only"]?.boolValue ?? false,
+                input: o["input"]?.intValue ?? 1,
+                int8OutputDequantizeVersion: o["int8_output"]?["dequantize_version"]?.intValue.map { Int32(clamping: $0) },
                 asymmetricQuantizeInputs: o["asymmetric_quantize_inputs"].flatMap { a in
                     guard let t = a["options_type"]?.intValue, let f = a["field"]?.intValue,
                           let type = UInt8(exactly: t), f >= 0, f < 64 else { return nil }

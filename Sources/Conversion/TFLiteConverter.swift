@@ -6,8 +6,8 @@ import ProtobufWire
 /// TFLite → TFLite weight conversion, as the TFLite converter's post-training modes write it:
 ///
 /// - **Dynamic-range int8** (`Optimize.DEFAULT`): float32 weights (input 1) of the operators with hybrid
-///   kernels (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, TRANSPOSE_CONV, BATCH_MATMUL) with at least 1024
-///   elements become int8, symmetric (zero point 0, codes in ±127), per output channel by default along the
+///   kernels (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, TRANSPOSE_CONV, BATCH_MATMUL; input 0 of GATHER) of 1024
+///   elements and more become int8, symmetric (zero point 0, codes in ±127), per output channel by default along the
 ///   axis the kernel reads; operator-code versions are raised and `asymmetric_quantize_inputs` set as the
 ///   converter does. The rules are data: `Schemas/conversion/tflite.json` (`TFLiteRules`). GATHER tables,
 ///   which the converter also quantizes by rewriting the graph around them, stay float.
@@ -208,6 +208,7 @@ enum TFLiteConverter {
         var dequantizeOps: [Int: [FB.TableNode]] = [:]
         var raiseVersions: [Int: Int32] = [:]  // opcode index → version
         var asymmetricInputs: [[Int]: TFLiteRules.OptionField] = [:]  // [graph, operator] → the option to set
+        var int8Outputs: [Int: [Int: (int8: Int32, original: Int32, version: Int32)]] = [:]  // graph → operator → tensors
         // Tensors that shared a source buffer (tied weights) and convert alike share the new one too.
         var written: [String: Int] = [:]
         func buffer(_ key: String, _ bytes: () -> [UInt8]) -> UInt32 {
@@ -288,8 +289,19 @@ enum TFLiteConverter {
                     guard let v = rules.hybridOperators[name] else { continue }
                     let needed = scales.count > 1 ? v.versionPerChannel : v.versionPerTensor
                     raiseVersions[index] = max(raiseVersions[index] ?? 0, needed)
-                    // The option's field id is FullyConnectedOptions' (schema.fbs): only that table has it.
                     if let field = v.asymmetricQuantizeInputs { asymmetricInputs[[c.graph, c.node]] = field }
+                    // No hybrid kernel (GATHER): the operator writes int8 with the table's scale into a new
+                    // tensor, and a DEQUANTIZE after it writes the original one, so no reader changes.
+                    if let version = v.int8OutputDequantizeVersion, scales.count == 1,
+                       let o = op.int32s(2).first, o >= 0, Int(o) < tensors.count {
+                        var out8 = tensors[Int(o)]
+                        out8[1] = .int(Int8(9))  // INT8
+                        out8[2] = .int(UInt32(0))
+                        out8[3] = .offset(.string("\(out8.string(3) ?? "output")_int8"))
+                        out8[4] = .offset(.table(FB.TableNode([2: .offset(.float32s(scales)), 3: .offset(.int64s([0]))])))
+                        tensors.append(out8)
+                        int8Outputs[c.graph, default: [:]][c.node] = (Int32(tensors.count - 1), o, version)
+                    }
                 }
                 report[r].action = pruned ? "pruned+quantized" : "quantized"
             }
@@ -307,6 +319,22 @@ enum TFLiteConverter {
             ops[key[1]][3] = .int(option.optionsType)
             ops[key[1]][4] = .offset(.table(options))
             subgraphs[key[0]].setTables(3, ops)
+        }
+        for (g, rewires) in int8Outputs {
+            var ops: [FB.TableNode] = []
+            for (i, var op) in subgraphs[g].tables(3).enumerated() {
+                guard let w = rewires[i] else {
+                    ops.append(op)
+                    continue
+                }
+                var outputs = op.int32s(2)
+                if !outputs.isEmpty { outputs[0] = w.int8 }
+                op[2] = .offset(.int32s(outputs))
+                ops.append(op)
+                ops.append(FB.TableNode([0: .int(UInt32(opcodeIndex(dequantizeCode, version: w.version))),
+                                         1: .offset(.int32s([w.int8])), 2: .offset(.int32s([w.original]))]))
+            }
+            subgraphs[g].setTables(3, ops)
         }
         // DEQUANTIZE operators run first: their inputs are constants, and every reader comes after them.
         for (g, ops) in dequantizeOps { subgraphs[g].setTables(3, ops + subgraphs[g].tables(3)) }

@@ -50,6 +50,11 @@ public enum ModelEstimator {
             let candidate = TensorCandidate(name: t.name, dtype: t.dtype.name, shape: t.shape,
                                             consumers: t.consumers.compactMap { use(of: $0, in: model) })
             var decision = selection.decide(candidate)
+            // GATHER's table is a weight for TFLite's converter though no kernel reads it as one.
+            if tfliteInteger, case .skip(.notAWeight) = decision, t.shape.count >= 2,
+               TFLiteRules.isHybridWeight(candidate.consumers) {
+                decision = .compress(channelAxis: 0, reductionAxis: t.shape.count - 1, note: nil)
+            }
             if tfliteInteger, decision.isCompressed {
                 if !TFLiteRules.isHybridWeight(candidate.consumers) { decision = .skip(.notAWeight) }
                 else if t.elementCount < TFLiteRules.minimumElements {

@@ -32,6 +32,11 @@ enum TFLiteLayout {
                     groups = max(t.shape.last ?? 1, 1)  // the per-tensor scale stored once per channel
                 }
                 total += quantizedTensorBytes + groups * TFLiteRules.bytesPerGroup - counted * 4
+                // An operator without a hybrid kernel (GATHER) gets an int8 output tensor and a DEQUANTIZE.
+                let int8Outputs = TFLiteRules.rules?.hybridOperators.filter { $0.value.int8OutputDequantizeVersion != nil }.keys
+                if let ops = int8Outputs, !readers.isDisjoint(with: ops) {
+                    total += float16TensorBytes + 12 + TFLiteRules.bytesPerGroup + (t.name.utf8.count + 5 + 3) / 4 * 4
+                }
             }
         }
         return total
