@@ -124,6 +124,40 @@ struct TFLiteConversionTests {
     }
 }
 
+@Suite("TFLite rewrite of damaged or unknown input")
+struct TFLiteHostileInputTests {
+    func write(_ bytes: [UInt8]) throws -> String {
+        let path = temporaryFolder() + "/m.tflite"
+        try SafeWriter.write(bytes, to: path)
+        return path
+    }
+
+    @Test("every truncation of a real model is an error naming the model, never a crash or an artifact")
+    func truncated() throws {
+        let whole = try readFile(modelFixture("small_cnn_float.tflite"), limit: 1 << 20)
+        for cut in stride(from: 8, to: whole.count, by: 331) {
+            let path = try write(Array(whole.prefix(cut)))
+            #expect(throws: ConversionError.self) {
+                _ = try TFLiteConverter.convert(path: path, settings: ConversionSettings(weights: .int8))
+            }
+        }
+    }
+
+    @Test("a union type the schema does not list is refused with its path")
+    func unknownUnion() throws {
+        let op = FB.TableNode([0: .int(UInt32(0)), 3: .int(UInt8(250)), 4: .offset(.table(FB.TableNode()))])
+        let sg = FB.TableNode([0: .offset(.offsets([])), 3: .offset(.offsets([.table(op)]))])
+        let model = FB.TableNode([0: .int(UInt32(3)),
+                                  1: .offset(.offsets([.table(FB.TableNode([3: .int(Int32(0))]))])),
+                                  2: .offset(.offsets([.table(sg)])),
+                                  4: .offset(.offsets([.table(FB.TableNode())]))])
+        let path = try write(try FlatBufferBuilder.serialize(root: model, fileIdentifier: "TFL3"))
+        #expect {
+            _ = try TFLiteConverter.convert(path: path, settings: ConversionSettings(float16: true))
+        } throws: { ($0 as? ConversionError)?.message.contains("BuiltinOptions type 250") == true }
+    }
+}
+
 @Suite("safetensors → safetensors")
 struct SafetensorsConversionTests {
     func convert(_ settings: ConversionSettings) async throws -> (Model, [UInt8]) {
