@@ -50,7 +50,9 @@ enum TFLiteConverter {
 
     struct Site { var graph: Int; var tensor: Int; var buffer: Int }
 
-    static func convert(path: String, settings: ConversionSettings) throws(ConversionError) -> ONNXConversion {
+    static func convert(path: String, settings: ConversionSettings, inlineLimit: Int = defaultInlineLimit)
+        throws(ConversionError) -> ONNXConversion
+    {
         let mode = try mode(settings)
         let rules: TFLiteRules.Rules
         switch TFLiteRules.loaded {
@@ -347,16 +349,79 @@ enum TFLiteConverter {
 
         root.setTables(1, opcodes)
         root.setTables(2, subgraphs)
-        root.setTables(4, buffers)
-        let bytes: [UInt8]
-        do {
-            bytes = try FlatBufferBuilder.serialize(root: root, fileIdentifier: "TFL3")
-        } catch {
-            throw ConversionError(.unsupported, "cannot write the TFLite model: \(error) (files over 2 GB are not written yet)")
-        }
-        var output = WireOutput()
-        output.append(bytes)
+        let dataBytes = buffers.reduce(0) { $0 + ($1.vectorBytes(0)?.count ?? 0) }
+        let output = dataBytes > inlineLimit
+            ? try writeWithOffsetBuffers(root: root, buffers: buffers, source: file)
+            : try writeInline(root: root, buffers: buffers)
         return ONNXConversion(source: file, output: output, tensors: report, opsetBefore: nil, opsetAfter: nil,
                               compression: compression)
+    }
+
+    /// Weights beyond this many bytes do not fit in one flatbuffer (2 GB, less room for the tables): they are
+    /// written after it, as the TFLite converter writes large models.
+    static let defaultInlineLimit = FlatBufferBuilder.maximumSize - (64 << 20)
+
+    static func serialize(_ root: FB.TableNode) throws(ConversionError) -> [UInt8] {
+        do {
+            return try FlatBufferBuilder.serialize(root: root, fileIdentifier: "TFL3")
+        } catch {
+            throw ConversionError(.unsupported, "cannot write the TFLite model: \(error)")
+        }
+    }
+
+    static func writeInline(root: FB.TableNode, buffers: [FB.TableNode]) throws(ConversionError) -> WireOutput {
+        var root = root
+        root.setTables(4, buffers)
+        var output = WireOutput()
+        output.append(try serialize(root))
+        return output
+    }
+
+    /// The form of files over 2 GB (schema.fbs, Buffer.offset/size): each buffer's bytes after the
+    /// flatbuffer, 16-byte aligned, at an offset from the start of the file. Unchanged weights are copied
+    /// from the source as ranges, so they never pass through memory.
+    static func writeWithOffsetBuffers(root: FB.TableNode, buffers: [FB.TableNode], source: MappedFile)
+        throws(ConversionError) -> WireOutput
+    {
+        var tables = buffers
+        var data: [(index: Int, bytes: FB.Bytes)] = []
+        for (i, b) in buffers.enumerated() {
+            guard let bytes = b.vectorBytes(0), bytes.count > 0 else { continue }
+            data.append((i, bytes))
+            // Placeholders of the final width: the second pass lays out the same bytes.
+            tables[i] = FB.TableNode([1: .int(UInt64(1)), 2: .int(UInt64(bytes.count))])
+        }
+        var withOffsets = root
+        withOffsets.setTables(4, tables)
+        let first = try serialize(withOffsets)
+        var position = (first.count + 15) / 16 * 16
+        var offsets: [Int] = []
+        for d in data {
+            offsets.append(position)
+            position = (position + d.bytes.count + 15) / 16 * 16
+        }
+        for (d, offset) in zip(data, offsets) { tables[d.index][1] = .int(UInt64(offset)) }
+        withOffsets.setTables(4, tables)
+        let head = try serialize(withOffsets)
+        guard head.count == first.count else {
+            throw ConversionError(.model, "internal error: the flatbuffer changed size between its two layouts")
+        }
+        var output = WireOutput()
+        output.append(head)
+        let base = source.bytes.baseAddress.map { Int(bitPattern: $0) } ?? 0
+        for (d, offset) in zip(data, offsets) {
+            if offset > output.count { output.append([UInt8](repeating: 0, count: offset - output.count)) }
+            switch d.bytes {
+            case .array(let a): output.append(a)
+            case .raw(let r):
+                let start = (r.baseAddress.map { Int(bitPattern: $0) } ?? 0) - base
+                if r.count > 0, start >= 0, start + r.count <= source.count {
+                    output.copy(start..<(start + r.count))
+                } else {
+                    output.append(Array(r))
+                }
+            }
+        }
+        return output
     }
 }

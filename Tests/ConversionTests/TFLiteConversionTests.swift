@@ -86,6 +86,25 @@ struct TFLiteConversionTests {
         #expect(try tensor(m, hidden).quantization == tensor(plain, hidden).quantization)
     }
 
+    @Test("weights beyond the 2 GB flatbuffer limit go after it (offset/size), unchanged ones copied from the source")
+    func writesOffsetBuffers() throws {
+        let source = modelFixture("small_cnn_float.tflite")
+        let inline = try TFLiteConverter.convert(path: source, settings: ConversionSettings(weights: .int8))
+        let offsets = try TFLiteConverter.convert(path: source, settings: ConversionSettings(weights: .int8), inlineLimit: 0)
+        #expect(offsets.output.pieces.contains { if case .source = $0 { return true } else { return false } })
+        let dir = temporaryFolder()
+        try SafeWriter.write(inline.output, source: inline.source.bytes, to: dir + "/a.tflite")
+        try SafeWriter.write(offsets.output, source: offsets.source.bytes, to: dir + "/b.tflite")
+        let a = try ModelReader.read(path: dir + "/a.tflite"), b = try ModelReader.read(path: dir + "/b.tflite")
+        #expect(a.tensors.map(\.name) == b.tensors.map(\.name))
+        for (x, y) in zip(a.tensors, b.tensors) {
+            #expect(x.dtype == y.dtype && x.quantization == y.quantization)
+            guard case .file(let o, let n) = x.storage, case .file(let p, let k) = y.storage else { continue }
+            #expect(p % 16 == 0)
+            #expect(a.file.slice(offset: o, length: n).map(Array.init) == b.file.slice(offset: p, length: k).map(Array.init))
+        }
+    }
+
     @Test("pruning zeros the weights int8 would take, with the engine's threshold")
     func pruning() async throws {
         let (m, r) = try await convert("small_cnn_float.tflite", ConversionSettings(pruning: .sparsity(0.5)))
