@@ -36,10 +36,11 @@ public enum ModelEstimator {
     public static func plan(_ model: Model, settings: EstimateSettings) -> EstimatePlan {
         // TFLite: what the native converter (as TFLite's own) converts. float16 takes every float constant an
         // operator reads, biases included; int8 only hybrid-kernel weights of at least 1024 elements.
-        let tfliteFloat16 = model.format == .tflite && settings.weights == .float16
-        let tfliteInteger = model.format == .tflite && settings.weights.isInteger
+        let tfliteFloat16 = model.format == .tflite && settings.quantize && settings.weights == .float16
+        let tfliteInteger = model.format == .tflite && settings.quantize && settings.weights.isInteger
         // A weight file converted to float16 / bfloat16 has its biases and norm scales converted too.
-        let floatWeightFile = model.graphs.isEmpty && (settings.weights == .float16 || settings.weights == .bfloat16)
+        let floatWeightFile = model.graphs.isEmpty && settings.quantize
+            && (settings.weights == .float16 || settings.weights == .bfloat16)
         let selection = TensorSelection(
             skip: settings.skip, minimumRank: tfliteFloat16 || floatWeightFile ? 1 : 2, channelAxisOverride: settings.channelAxis,
             includeOtherConsumers: model.graphs.isEmpty || settings.includeNonWeights || tfliteFloat16)
@@ -240,14 +241,15 @@ public enum ModelEstimator {
     /// stores, so that a cached and a fresh result are read back through the same code.
     static func resultJSON(_ r: CompressionReport, model: Model, plan: EstimatePlan, settings: EstimateSettings) -> JSONValue {
         guard case .object(var root) = r.json else { return r.json }
+        PruneOnly.rewrite(&root, settings: settings)
         let stored = model.tensors.reduce(0) { $0 &+ $1.storedBytes }
         let inFile = model.tensors.reduce(0) { s, t in
             if case .external = t.storage { return s }
             return s &+ t.storedBytes
         }
         let before = max(0, model.fileSize - inFile) &+ stored
-        let measuredBefore = r.totals.first?.bytesBefore ?? 0
-        let measuredAfter = r.totals.first?.bytesAfter ?? 0
+        let measuredBefore = root["total"]?["bytes_before"]?.intValue ?? r.totals.first?.bytesBefore ?? 0
+        let measuredAfter = root["total"]?["bytes_after"]?.intValue ?? r.totals.first?.bytesAfter ?? 0
         // The stored type of each measured tensor (the engine sees float32 values only).
         if case .array(let tensors)? = root["tensors"] {
             var dtypes: [String: String] = [:]
@@ -278,7 +280,7 @@ public enum EstimateError: Error, CustomStringConvertible {
 extension EstimateSettings {
     public var json: JSONValue {
         var o: JSONObject = [
-            "weights": .string(weights.rawValue), "granularity": .string(granularityText),
+            "weights": .string(quantize ? weights.rawValue : "none"), "granularity": .string(granularityText),
             "symmetric": .bool(symmetric), "reduce_range": .bool(reduceRange), "widen_range_to_zero": .bool(widenRangeToZero),
             "channel_axis": channelAxis.map { .int($0) } ?? .null, "scheme": .string(scheme.label),
             "skip": .array(skip.map { .string($0) }),

@@ -27,6 +27,8 @@ public struct EstimateSettings: Sendable, Hashable {
     /// Also measure float constants that no operator reads as a weight (Mul and Add operands, …), as a
     /// weight file's tensors are: the reference cross-check's tensor set.
     public var includeNonWeights: Bool = false
+    /// False for a target that prunes without quantizing: the result's size and SQNR are the pruning's.
+    public var quantize: Bool = true
 
     public init(
         weights: QuantizationType = .int8, granularity: Compression.Granularity = .perChannel, symmetric: Bool = true,
@@ -51,21 +53,27 @@ public struct EstimateSettings: Sendable, Hashable {
     }
 
     public init?(optimize: OptimizeSpec) {
-        guard let q = optimize.quantize, let w = q.weights?.value, let type = QuantizationType(rawValue: w) else {
+        let q = optimize.quantize
+        if let w = q?.weights?.value, let type = QuantizationType(rawValue: w) {
+            weights = type
+        } else if optimize.prune?.criterion != nil {
+            // Pruning only: the engine still measures a scheme (float16, the cheapest), which the result drops.
+            weights = .float16
+            quantize = false
+        } else {
             return nil
         }
-        weights = type
-        switch q.granularity?.value {
+        switch q?.granularity?.value {
         case .perTensor?: granularity = .perTensor
         case .perBlock(let n)?: granularity = .perBlock(size: n)
         // The manifest's default, and what runtimes use for convolution and linear weights.
         case .perChannel?, nil: granularity = .perChannel
         }
-        symmetric = q.symmetric?.value ?? true
-        reduceRange = q.reduceRange?.value ?? false
+        symmetric = q?.symmetric?.value ?? true
+        reduceRange = q?.reduceRange?.value ?? false
         widenRangeToZero = true
-        channelAxis = q.channelAxis?.value
-        skip = q.skip.map(\.value)
+        channelAxis = q?.channelAxis?.value
+        skip = (q?.skip ?? []).map(\.value)
         switch optimize.prune?.criterion?.value {
         case .sparsity(let s)?: pruning = .sparsity(s)
         case .threshold(let t)?: pruning = .threshold(Float(t))
@@ -111,6 +119,7 @@ public struct EstimateSettings: Sendable, Hashable {
         }
         parts.append("skip=" + skip.joined(separator: "\u{1F}"))
         if includeNonWeights { parts.append("non-weights") }
+        if !quantize { parts.append("prune-only") }
         return parts.joined(separator: ";")
     }
 }

@@ -12,7 +12,7 @@ enum TFLiteLayout {
     static let float16TensorBytes = 84
 
     static func overhead(_ r: CompressionReport, model: Model, settings: EstimateSettings) -> Int {
-        guard model.format == .tflite else { return 0 }
+        guard model.format == .tflite, settings.quantize else { return 0 }
         var total = 0
         for t in r.tensors {
             if settings.weights == .float16 {

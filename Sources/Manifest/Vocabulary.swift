@@ -62,9 +62,11 @@ public enum Vocabulary {
         ("qnn", "Qualcomm AI Engine Direct (QNN) execution provider or delegate."),
         ("cuda", "ONNX Runtime CUDA execution provider."),
         ("tensorrt", "ONNX Runtime TensorRT execution provider."),
-        ("coreml", "ONNX Runtime Core ML execution provider."),
+        ("coreml", "ONNX Runtime Core ML execution provider (NeuralNetwork format, its default)."),
+        ("coreml-mlprogram", "ONNX Runtime Core ML execution provider with ModelFormat=MLProgram."),
         ("dnnl", "oneDNN execution provider on x86-64."),
         ("openvino", "OpenVINO execution provider."),
+        ("vitisai", "ONNX Runtime Vitis AI execution provider (AMD Ryzen AI, Versal)."),
     ]
 
     public static let computeUnits: [(String, String)] = [

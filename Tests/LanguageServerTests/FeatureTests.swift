@@ -266,3 +266,24 @@ import Glibc
         #expect(row["sqnr_db_aggregate"]?.doubleValue != nil)
     }
 }
+
+@Suite struct PruningOnlyEstimateFeatureSpec {
+    @Test func aTargetThatOnlyPrunesGetsItsLensAndHint() async throws {
+        let dir = try ConvertCommandSpec.project()
+        let c = try await TestClient.initialized(capabilities: ["textDocument": ["inlayHint": [:]]])
+        let f = await c.open("""
+            slipway: 1
+            model: {path: models/kws.onnx}
+            optimize:
+              prune: {sparsity: 0.51️⃣}
+            targets: {server: {runtime: onnxruntime@1.20, device: x86-64-avx2}}
+            """, uri: "file://\(dir)/p.slipway.yaml")
+        let lenses = try await c.request("textDocument/codeLens", ["textDocument": f.textDocument]).arrayValue ?? []
+        let estimate = try #require(lenses.first { $0["command"]?["command"] == "slipway.estimate" })
+        #expect(estimate["command"]?["title"]?.stringValue?.contains(" dB") == true)
+        let hints = try await c.request("textDocument/inlayHint", ["textDocument": f.textDocument, "range": ["start": ["line": 0, "character": 0], "end": ["line": 9, "character": 0]]]).arrayValue ?? []
+        #expect(hints.first?["position"] == f.position("1️⃣"))
+        let row = try await c.request("workspace/executeCommand", ["command": "slipway.estimate", "arguments": [.string(f.uri), "server"]])
+        #expect(row["scheme"]?.stringValue == "pruned-sparsity-0.5")
+    }
+}
