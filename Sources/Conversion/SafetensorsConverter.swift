@@ -53,13 +53,20 @@ enum SafetensorsConverter {
         var newData: [String: (dtype: String, raw: [UInt8])] = [:]
         var weights: [WeightTensor] = []
         var values: [String: [Float]] = [:]
+        var mapped: [String: UnsafeBufferPointer<Float>] = [:]
         for t in model.tensors {
             var entry = ConvertedTensor(name: t.name, holder: "tensor", graph: 0, shape: t.shape, action: "kept")
             let decision = selection.decide(TensorCandidate(name: t.name, dtype: t.dtype.name, shape: t.shape))
             if case .skip(let reason) = decision { entry.reason = reason.message }
             else if t.dtype != .float32 { entry.reason = "\(t.dtype.name) tensors are not converted (float32 only)" }
             else if target == nil, settings.pruning == nil || t.shape.count < 2 { entry.reason = "not changed by the settings" }
-            else {
+            else if settings.pruning == nil, let p = Self.inPlace(model, t) {
+                // Nothing changes the values: the engine and the encoder read them in the mapping, so a large
+                // checkpoint is not copied in float32 (only its float16 / bfloat16 output is held).
+                mapped[t.name] = p
+                weights.append(WeightTensor(name: t.name, shape: t.shape, channelAxis: 0,
+                                            reductionAxis: max(t.shape.count, 1) - 1, values: .buffer(p)))
+            } else {
                 do { values[t.name] = try model.withFloat32Values(of: t) { Array($0) } } catch {
                     throw ConversionError(.model, "cannot read the values of \(t.name): \(error)")
                 }
@@ -94,29 +101,38 @@ enum SafetensorsConverter {
                 throw ConversionError(.unsupported, "the compression settings are invalid: \(error)")
             }
         }
-        for (r, entry) in report.enumerated() where entry.reason == nil {
-            guard let v = values[entry.name] else { continue }
-            let pruned = settings.pruning != nil && entry.shape.count >= 2
+        func encode<C: Collection>(_ v: C, _ r: Int, pruned: Bool) where C.Element == Float {
+            let name = report[r].name
             report[r].sparsity = v.isEmpty ? nil : Double(v.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }) / Double(v.count)
             switch target {
             case .float16?:
-                let (raw, overflow) = HalfPrecision.encode(v)
-                newData[entry.name] = ("F16", raw)
+                let (raw, overflow) = HalfPrecision.encode(Array(v))  // one tensor's copy at a time
+                newData[name] = ("F16", raw)
                 report[r].overflow = overflow
                 report[r].action = pruned ? "pruned+float16" : "float16"
             case .bfloat16?:
                 let (raw, overflow) = BFloat16.encode(v)
-                newData[entry.name] = ("BF16", raw)
+                newData[name] = ("BF16", raw)
                 report[r].overflow = overflow
                 report[r].action = pruned ? "pruned+bfloat16" : "bfloat16"
             default:
-                newData[entry.name] = ("F32", ONNXEncode.float32LE(v))
+                newData[name] = ("F32", ONNXEncode.float32LE(Array(v)))
                 report[r].action = pruned ? "pruned" : "kept"
+            }
+        }
+        withExtendedLifetime(file) {
+            for r in report.indices where report[r].reason == nil {
+                let name = report[r].name
+                if let p = mapped[name] {
+                    encode(p, r, pruned: false)
+                } else if let v = values[name] {
+                    values[name] = nil  // one float copy less at a time
+                    encode(v, r, pruned: settings.pruning != nil && report[r].shape.count >= 2)
+                }
             }
         }
 
         // The data in the source's order; each tensor's new bytes or its source range.
-        let dataStart = 8 + headerLength
         let order = model.tensors.sorted { a, b in
             if case .file(let x, _) = a.storage, case .file(let y, _) = b.storage { return x < y }
             return false
@@ -132,7 +148,6 @@ enum SafetensorsConverter {
             }
             offsets[t.name] = (begin, data.count)
         }
-        _ = dataStart
         var out = JSONObject()
         for (name, value) in entries.entries {
             guard name != "__metadata__", case .object(var o) = value, let range = offsets[name] else {
@@ -154,6 +169,18 @@ enum SafetensorsConverter {
     }
 }
 
+extension SafetensorsConverter {
+    /// A float32 tensor's values in the mapping, when they are aligned for direct reads (little-endian host).
+    static func inPlace(_ model: Model, _ t: ConstantTensor) -> UnsafeBufferPointer<Float>? {
+        guard t.dtype == .float32 else { return nil }
+        let p = try? model.withStoredBytes(of: t) { raw -> UnsafeBufferPointer<Float>? in
+            guard raw.count == t.elementCount * 4, let base = raw.baseAddress, Int(bitPattern: base) % 4 == 0 else { return nil }
+            return UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: t.elementCount)
+        }
+        return p ?? nil
+    }
+}
+
 /// float32 → bfloat16: the upper 16 bits, rounded to nearest, ties to even.
 enum BFloat16 {
     static func bits(_ x: Float) -> UInt16 {
@@ -163,7 +190,7 @@ enum BFloat16 {
         return UInt16(truncatingIfNeeded: (b &+ bias) >> 16)
     }
 
-    static func encode(_ values: [Float]) -> (raw: [UInt8], overflow: Int) {
+    static func encode<C: Collection>(_ values: C) -> (raw: [UInt8], overflow: Int) where C.Element == Float {
         var raw = [UInt8]()
         raw.reserveCapacity(values.count * 2)
         var overflow = 0
