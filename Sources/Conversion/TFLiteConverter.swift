@@ -79,10 +79,13 @@ enum TFLiteConverter {
         var opcodes = root.tables(1)
         var subgraphs = root.tables(2)
 
+        // Each subgraph's tensors and operators, edited in place and written back once at the end.
+        var graphTensors = subgraphs.map { $0.tables(0) }
+        var graphOperators = subgraphs.map { $0.tables(3) }
         // The reader's constant tensors, in its order: tensors whose buffer holds bytes.
         var sites: [Site] = []
-        for (g, sg) in subgraphs.enumerated() {
-            for (i, t) in sg.tables(0).enumerated() {
+        for (g, tensors) in graphTensors.enumerated() {
+            for (i, t) in tensors.enumerated() {
                 let b = Int(t.scalar(2, default: UInt32(0)))
                 if b > 0, b < buffers.count, (buffers[b].vectorBytes(0)?.count ?? 0) > 0 {
                     sites.append(Site(graph: g, tensor: i, buffer: b))
@@ -110,7 +113,7 @@ enum TFLiteConverter {
                 report.append(entry)
                 continue
             }
-            let tensorTable = subgraphs[sites[k].graph].tables(0)[sites[k].tensor]
+            let tensorTable = graphTensors[sites[k].graph][sites[k].tensor]
             // Weight inputs of the hybrid kernels only: an int8 tensor anywhere else has no kernel to read it.
             let hybrid = TFLiteRules.isHybridWeight(uses) && t.shape.count >= 2
             var why: String?
@@ -230,7 +233,7 @@ enum TFLiteConverter {
             let r = s.report
             let zeros = s.values.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
             report[r].sparsity = s.values.isEmpty ? nil : Double(zeros) / Double(s.values.count)
-            var tensors = subgraphs[site.graph].tables(0)
+            var tensors = graphTensors[site.graph]
             var tensor = tensors[site.tensor]
             let pruned = settings.pruning != nil && s.hybrid
             switch mode {
@@ -285,7 +288,7 @@ enum TFLiteConverter {
                 if scales.count > 1 { quant[6] = .int(Int32(scales.count == q.scales.count ? s.channel : t.shape.count - 1)) }
                 tensor[4] = .offset(.table(quant))
                 for c in t.consumers {
-                    let op = subgraphs[c.graph].tables(3)[c.node]
+                    let op = graphOperators[c.graph][c.node]
                     let index = Int(op.scalar(0, default: UInt32(0)))
                     let name = model.graphs[c.graph].nodes[c.node].opType
                     guard let v = rules.hybridOperators[name] else { continue }
@@ -308,11 +311,11 @@ enum TFLiteConverter {
                 report[r].action = pruned ? "pruned+quantized" : "quantized"
             }
             tensors[site.tensor] = tensor
-            subgraphs[site.graph].setTables(0, tensors)
+            graphTensors[site.graph] = tensors
         }
         for (i, v) in raiseVersions where opcodes[i].scalar(2, default: Int32(1)) < v { opcodes[i][2] = .int(v) }
         for (key, option) in asymmetricInputs {
-            var ops = subgraphs[key[0]].tables(3)
+            var ops = graphOperators[key[0]]
             let current = ops[key[1]].scalar(3, default: UInt8(0))
             // Only into the options table the rule names (an operator carries its own type's table, or none).
             guard current == option.optionsType || current == 0 else { continue }
@@ -320,11 +323,11 @@ enum TFLiteConverter {
             options[option.field] = .bool(true)  // asymmetric_quantize_inputs, as the converter sets it
             ops[key[1]][3] = .int(option.optionsType)
             ops[key[1]][4] = .offset(.table(options))
-            subgraphs[key[0]].setTables(3, ops)
+            graphOperators[key[0]] = ops
         }
         for (g, rewires) in int8Outputs {
             var ops: [FB.TableNode] = []
-            for (i, var op) in subgraphs[g].tables(3).enumerated() {
+            for (i, var op) in graphOperators[g].enumerated() {
                 guard let w = rewires[i] else {
                     ops.append(op)
                     continue
@@ -336,13 +339,17 @@ enum TFLiteConverter {
                 ops.append(FB.TableNode([0: .int(UInt32(opcodeIndex(dequantizeCode, version: w.version))),
                                          1: .offset(.int32s([w.int8])), 2: .offset(.int32s([w.original]))]))
             }
-            subgraphs[g].setTables(3, ops)
+            graphOperators[g] = ops
         }
         // DEQUANTIZE operators run first: their inputs are constants, and every reader comes after them.
-        for (g, ops) in dequantizeOps { subgraphs[g].setTables(3, ops + subgraphs[g].tables(3)) }
+        for (g, ops) in dequantizeOps { graphOperators[g] = ops + graphOperators[g] }
+        for g in subgraphs.indices {
+            if subgraphs[g].fields[0] != nil || !graphTensors[g].isEmpty { subgraphs[g].setTables(0, graphTensors[g]) }
+            if subgraphs[g].fields[3] != nil || !graphOperators[g].isEmpty { subgraphs[g].setTables(3, graphOperators[g]) }
+        }
 
         var referenced = Set<Int>()
-        for sg in subgraphs { for t in sg.tables(0) { referenced.insert(Int(t.scalar(2, default: UInt32(0)))) } }
+        for tensors in graphTensors { for t in tensors { referenced.insert(Int(t.scalar(2, default: UInt32(0)))) } }
         for m in root.tables(6) { referenced.insert(Int(m.scalar(1, default: UInt32(0)))) }
         for b in root.int32s(5) { referenced.insert(Int(b)) }
         for s in sites where !referenced.contains(s.buffer) { buffers[s.buffer] = FB.TableNode() }
