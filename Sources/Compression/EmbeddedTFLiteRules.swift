@@ -19,6 +19,10 @@ enum EmbeddedTFLiteRules {
       "title": "TensorFlow Lite schema.fbs (FullyConnectedOptions, BatchMatMulOptions: asymmetric_quantize_inputs field ids; BuiltinOptions codes)",
       "url": "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/compiler/mlir/lite/schema/schema.fbs"
     },
+    "runtime-version": {
+      "title": "TensorFlow Lite: tensorflow/lite/tools/versioning/runtime_version.cc (FindMinimumRuntimeVersionForOp: the minimum runtime of each operator version, written as the min_runtime_version metadata)",
+      "url": "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/lite/tools/versioning/runtime_version.cc"
+    },
     "converter-fixtures": {
       "title": "Tests/Fixtures/conversion/cnn_dynamic.tflite and cnn_float16.tflite, and ops_dynamic.tflite, written by TensorFlow 2.21's converter (scripts/make_tflite_conversion_fixtures.py): BATCH_MATMUL weights per tensor, version 4, with asymmetric_quantize_inputs; GATHER tables per tensor with an int8 output and DEQUANTIZE version 2",
       "url": "scripts/make_tflite_conversion_fixtures.py"
@@ -27,18 +31,19 @@ enum EmbeddedTFLiteRules {
   "dynamic_range": {
     "minimum_elements": 1024,
     "minimum_elements_source": "quantize-weights",
-    "_comment": "per_channel_only: the hybrid kernel reads a scale per channel (a per-tensor scale is repeated); per_tensor_only: the converter writes one scale (per-channel settings fall back); asymmetric_quantize_inputs: the options table and field the converter sets (schema); input: the weight's input index (default 1); int8_output: the operator has no hybrid kernel, so its output becomes int8 too, followed by a DEQUANTIZE of that version.",
+    "_comment": "per_channel_only: the hybrid kernel reads a scale per channel (a per-tensor scale is repeated); per_tensor_only: the converter writes one scale (per-channel settings fall back); asymmetric_quantize_inputs: the options table and field the converter sets (schema); input: the weight's input index (default 1); int8_output: the operator has no hybrid kernel, so its output becomes int8 too, followed by a DEQUANTIZE of that version; runtime_*: the minimum runtime of the version written (runtime-version; FULLY_CONNECTED 12 as TensorFlow 2.21 writes it in converter-fixtures), raised in the min_runtime_version metadata.",
     "hybrid_operators": {
-      "CONV_2D": {"channel_axis": 0, "version_per_tensor": 2, "version_per_channel": 5, "source": "op-version"},
-      "DEPTHWISE_CONV_2D": {"channel_axis": 3, "version_per_tensor": 4, "version_per_channel": 6, "per_channel_only": true, "source": "depthwise-kernel"},
-      "FULLY_CONNECTED": {"channel_axis": 0, "version_per_tensor": 9, "version_per_channel": 12, "asymmetric_quantize_inputs": {"options_type": 8, "field": 3}, "source": "op-version"},
-      "TRANSPOSE_CONV": {"channel_axis": 0, "version_per_tensor": 2, "version_per_channel": 2, "source": "op-version"},
-      "GATHER": {"input": 0, "channel_axis": 0, "version_per_tensor": 2, "version_per_channel": 2, "per_tensor_only": true, "int8_output": {"dequantize_version": 2}, "source": "converter-fixtures"},
-      "BATCH_MATMUL": {"channel_axis": 2, "version_per_tensor": 4, "version_per_channel": 4, "per_tensor_only": true, "asymmetric_quantize_inputs": {"options_type": 101, "field": 2}, "source": "converter-fixtures"}
+      "CONV_2D": {"channel_axis": 0, "version_per_tensor": 2, "version_per_channel": 5, "runtime_per_tensor": "1.14.0", "runtime_per_channel": "2.4.0", "source": "op-version"},
+      "DEPTHWISE_CONV_2D": {"channel_axis": 3, "version_per_tensor": 4, "version_per_channel": 6, "runtime_per_tensor": "2.2.0", "runtime_per_channel": "2.3.0", "per_channel_only": true, "source": "depthwise-kernel"},
+      "FULLY_CONNECTED": {"channel_axis": 0, "version_per_tensor": 9, "version_per_channel": 12, "runtime_per_tensor": "2.3.0", "runtime_per_channel": "2.17.0", "asymmetric_quantize_inputs": {"options_type": 8, "field": 3}, "source": "op-version"},
+      "TRANSPOSE_CONV": {"channel_axis": 0, "version_per_tensor": 2, "version_per_channel": 2, "runtime_per_tensor": "2.2.0", "runtime_per_channel": "2.2.0", "source": "op-version"},
+      "GATHER": {"input": 0, "channel_axis": 0, "version_per_tensor": 2, "version_per_channel": 2, "runtime_per_tensor": "1.14.0", "runtime_per_channel": "1.14.0", "per_tensor_only": true, "int8_output": {"dequantize_version": 2, "dequantize_runtime": "1.14.0"}, "source": "converter-fixtures"},
+      "BATCH_MATMUL": {"channel_axis": 2, "version_per_tensor": 4, "version_per_channel": 4, "runtime_per_tensor": "2.5.0", "runtime_per_channel": "2.5.0", "per_tensor_only": true, "asymmetric_quantize_inputs": {"options_type": 101, "field": 2}, "source": "converter-fixtures"}
     }
   },
   "float16": {
     "dequantize_version": 3,
+    "dequantize_runtime": "1.15.0",
     "source": "op-version"
   }
 }

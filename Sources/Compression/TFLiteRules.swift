@@ -10,6 +10,9 @@ public enum TFLiteRules {
         /// Operator-code versions of the hybrid kernel (op_version.cc).
         public var versionPerTensor: Int32
         public var versionPerChannel: Int32
+        /// The minimum TFLite runtime of those versions (runtime_version.cc), for `min_runtime_version`.
+        public var runtimePerTensor: String?
+        public var runtimePerChannel: String?
         /// The hybrid kernel reads one scale per channel only: a per-tensor scale is stored per channel.
         public var perChannelOnly: Bool
         /// The converter writes one scale for the tensor: per-channel settings fall back to per tensor.
@@ -19,6 +22,7 @@ public enum TFLiteRules {
         /// No hybrid kernel: the operator's output becomes int8 with the weight's scale, and a DEQUANTIZE
         /// (of this version) after it gives consumers float32 again.
         public var int8OutputDequantizeVersion: Int32?
+        public var int8OutputDequantizeRuntime: String?
         /// The converter sets `asymmetric_quantize_inputs`: the options table type and that field's id.
         public var asymmetricQuantizeInputs: OptionField?
     }
@@ -34,6 +38,15 @@ public enum TFLiteRules {
         public var minimumElements: Int
         public var hybridOperators: [String: HybridOperator]
         public var dequantizeFloat16Version: Int32
+        public var dequantizeFloat16Runtime: String?
+    }
+
+    /// Orders runtime versions ("2.17.0") as TFLite's CompareRuntimeVersion does: numerically, part by part,
+    /// a prefix first.
+    public static func runtime(_ a: String, isBelow b: String) -> Bool {
+        let x = a.split(separator: ".").map { Int($0) ?? 0 }, y = b.split(separator: ".").map { Int($0) ?? 0 }
+        for (u, v) in zip(x, y) where u != v { return u < v }
+        return x.count < y.count
     }
 
     /// The embedded rules, or why they do not read (a test keeps them readable and equal to the file).
@@ -78,17 +91,20 @@ public enum TFLiteRules {
             else { return .failure(TFLiteRulesError(message: "hybrid_operators.\(name) needs channel_axis and both versions")) }
             hybrid[name] = HybridOperator(
                 channelAxis: axis, versionPerTensor: Int32(clamping: t), versionPerChannel: Int32(clamping: c),
+                runtimePerTensor: o["runtime_per_tensor"]?.stringValue, runtimePerChannel: o["runtime_per_channel"]?.stringValue,
                 perChannelOnly: o["per_channel_only"]?.boolValue ?? false,
                 perTensorOnly: o["per_tensor_only"]?.boolValue ?? false,
                 input: o["input"]?.intValue ?? 1,
                 int8OutputDequantizeVersion: o["int8_output"]?["dequantize_version"]?.intValue.map { Int32(clamping: $0) },
+                int8OutputDequantizeRuntime: o["int8_output"]?["dequantize_runtime"]?.stringValue,
                 asymmetricQuantizeInputs: o["asymmetric_quantize_inputs"].flatMap { a in
                     guard let t = a["options_type"]?.intValue, let f = a["field"]?.intValue,
                           let type = UInt8(exactly: t), f >= 0, f < 64 else { return nil }
                     return OptionField(optionsType: type, field: f)
                 })
         }
-        return .success(Rules(minimumElements: minimum, hybridOperators: hybrid, dequantizeFloat16Version: Int32(clamping: dq)))
+        return .success(Rules(minimumElements: minimum, hybridOperators: hybrid, dequantizeFloat16Version: Int32(clamping: dq),
+                              dequantizeFloat16Runtime: root["float16"]?["dequantize_runtime"]?.stringValue))
     }
 }
 

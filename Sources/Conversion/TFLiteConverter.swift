@@ -211,6 +211,7 @@ enum TFLiteConverter {
             return opcodes.count - 1
         }
         var dequantizeOps: [Int: [FB.TableNode]] = [:]
+        var runtimes: [String] = []  // minimum runtimes of the operator versions written
         var raiseVersions: [Int: Int32] = [:]  // opcode index → version
         var asymmetricInputs: [[Int]: TFLiteRules.OptionField] = [:]  // [graph, operator] → the option to set
         var int8Outputs: [Int: [Int: (int8: Int32, original: Int32, version: Int32)]] = [:]  // graph → operator → tensors
@@ -254,6 +255,7 @@ enum TFLiteConverter {
                                        1: .offset(.int32s([Int32(tensors.count - 1)])),
                                        2: .offset(.int32s([Int32(site.tensor)]))])
                 dequantizeOps[site.graph, default: []].append(op)
+                if let v = rules.dequantizeFloat16Runtime { runtimes.append(v) }
                 report[r].action = pruned ? "pruned+float16" : "float16"
                 report[r].overflow = overflow
             case .int8(let perChannel):
@@ -294,6 +296,7 @@ enum TFLiteConverter {
                     guard let v = rules.hybridOperators[name] else { continue }
                     let needed = scales.count > 1 ? v.versionPerChannel : v.versionPerTensor
                     raiseVersions[index] = max(raiseVersions[index] ?? 0, needed)
+                    if let v = scales.count > 1 ? v.runtimePerChannel : v.runtimePerTensor { runtimes.append(v) }
                     if let field = v.asymmetricQuantizeInputs { asymmetricInputs[[c.graph, c.node]] = field }
                     // No hybrid kernel (GATHER): the operator writes int8 with the table's scale into a new
                     // tensor, and a DEQUANTIZE after it writes the original one, so no reader changes.
@@ -306,6 +309,7 @@ enum TFLiteConverter {
                         out8[4] = .offset(.table(FB.TableNode([2: .offset(.float32s(scales)), 3: .offset(.int64s([0]))])))
                         tensors.append(out8)
                         int8Outputs[c.graph, default: [:]][c.node] = (Int32(tensors.count - 1), o, version)
+                        if let r = v.int8OutputDequantizeRuntime { runtimes.append(r) }
                     }
                 }
                 report[r].action = pruned ? "pruned+quantized" : "quantized"
@@ -346,6 +350,20 @@ enum TFLiteConverter {
         for g in subgraphs.indices {
             if subgraphs[g].fields[0] != nil || !graphTensors[g].isEmpty { subgraphs[g].setTables(0, graphTensors[g]) }
             if subgraphs[g].fields[3] != nil || !graphOperators[g].isEmpty { subgraphs[g].setTables(3, graphOperators[g]) }
+        }
+
+        // min_runtime_version, as the converter writes it: the newest runtime any operator version needs.
+        if let needed = runtimes.max(by: TFLiteRules.runtime(_:isBelow:)) {
+            for m in root.tables(6) where m.string(0) == "min_runtime_version" {
+                let b = Int(m.scalar(1, default: UInt32(0)))
+                guard b > 0, b < buffers.count, let old = buffers[b].vectorBytes(0) else { continue }
+                let current = old.withBytes { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                guard TFLiteRules.runtime(current, isBelow: needed) else { continue }
+                // NUL-padded to its old length (16 in converter output), as TFLite's writer pads it.
+                var text = Array(needed.utf8)
+                text += [UInt8](repeating: 0, count: max(old.count, 16) - min(text.count, max(old.count, 16)))
+                buffers[b][0] = .offset(.scalars(.array(text), elementSize: 1, alignment: 4))
+            }
         }
 
         var referenced = Set<Int>()

@@ -59,6 +59,11 @@ def constants(model):
     return out
 
 
+def min_runtime(model):
+    return [bytes(bytearray(model.buffers[m.buffer].data)).rstrip(b"\0").decode()
+            for m in model.metadata if m.name == b"min_runtime_version"]
+
+
 def versions(model):
     return {OPERATORS[max(c.builtinCode, c.deprecatedBuiltinCode)]: c.version for c in model.operatorCodes}
 
@@ -96,6 +101,7 @@ def test_int8_runs_in_litert_as_the_converters_dynamic_range_model(run, tmp_path
     for op in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
         assert versions(load(out)).get(op) == versions(load(real)).get(op)
     assert {t["name"] for t in report["tensors"] if t["action"] == "quantized"} == int8
+    assert min_runtime(load(out)) == min_runtime(load(real))  # the newest runtime an operator version needs
     assert abs(out.stat().st_size / real.stat().st_size - 1) < 0.01
 
 
@@ -114,6 +120,7 @@ def test_float16_runs_in_litert_as_the_converters_float16_model(run, tmp_path, c
     assert len(f16) == len(real_f16)
     assert not any(t == schema.TensorType.FLOAT32 for t, _, _ in constants(m).values())
     assert versions(m)["DEQUANTIZE"] == 3
+    assert min_runtime(m) == min_runtime(load(real))
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -214,6 +221,7 @@ def test_batch_matmul_transpose_conv_and_gather_as_the_converter_writes_them(run
         assert a[n][2].quantizedDimension == b[n][2].quantizedDimension
     for op in ("BATCH_MATMUL", "TRANSPOSE_CONV", "GATHER", "DEQUANTIZE"):
         assert versions(load(out))[op] == versions(load(real))[op], op
+    assert min_runtime(load(out)) == min_runtime(load(real))
     ops = load(out).subgraphs[0].operators
     bmm = [o for o in ops if o.builtinOptionsType == schema.BuiltinOptions.BatchMatMulOptions]
     assert bmm and bmm[0].builtinOptions.asymmetricQuantizeInputs
