@@ -232,3 +232,14 @@ def test_batch_matmul_transpose_conv_and_gather_as_the_converter_writes_them(run
     assert abs(out.stat().st_size / estimate - 1) < 0.01
     assert abs(out.stat().st_size / real.stat().st_size - 1) < 0.01
     assert any("one scale" in (t.get("reason") or "") for t in report["tensors"])
+
+
+def test_schema_tables_are_generated_from_the_pinned_schema(tmp_path):
+    """The writer's field layouts come from ai-edge-litert's schema: regenerate after a pin change."""
+    import subprocess
+    import sys
+    out = tmp_path / "tables.swift"
+    subprocess.run([sys.executable, str(REPO / "scripts/generate_tflite_schema_tables.py"), str(out)], check=True,
+                   capture_output=True)
+    assert out.read_text() == (REPO / "Sources/Conversion/TFLiteSchemaTables.swift").read_text(), \
+        "run .venv/bin/python scripts/generate_tflite_schema_tables.py"
