@@ -229,7 +229,9 @@ enum TFLiteConverter {
             let s = selected[k]
             selected[k].values = []  // released after this tensor: one float copy at a time from here on
             let t = model.tensors[s.index]
-            let key = "\(sites[s.index].buffer)|\(t.shape)|\(s.channel)"
+            // Same source bytes, shape, axis and readers (which decide the granularity): the same output bytes.
+            let readerKinds = Set(t.consumers.map { model.graphs[$0.graph].nodes[$0.node].opType }).sorted()
+            let key = "\(sites[s.index].buffer)|\(t.shape)|\(s.channel)|\(s.reduction)|\(readerKinds)"
             let site = sites[s.index]
             let r = s.report
             let zeros = s.values.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
