@@ -99,7 +99,11 @@ enum TFLiteConverter {
         // Which tensors: the engine's selection (skip globs, axes), then TFLite's own rules per mode.
         let selection = TensorSelection(skip: settings.skip, minimumRank: 1, channelAxisOverride: settings.channelAxis)
         var report: [ConvertedTensor] = []
-        struct Selected { var index: Int; var report: Int; var channel: Int; var reduction: Int; var values: [Float]; var hybrid: Bool }
+        struct Selected {
+            var index: Int; var report: Int; var channel: Int; var reduction: Int; var values: [Float]; var hybrid: Bool
+            /// int8 for a reader whose weights the converter stores with one scale (BATCH_MATMUL, GATHER).
+            var perTensorOnly = false
+        }
         var selected: [Selected] = []
         for (k, t) in model.tensors.enumerated() {
             var entry = ConvertedTensor(name: t.name, holder: "buffer", graph: t.graph, shape: t.shape, action: "kept")
@@ -158,8 +162,11 @@ enum TFLiteConverter {
             if case .int8 = mode, let axis = uses.compactMap({ rules.hybridOperators[$0.operatorType]?.channelAxis }).first {
                 channel = axis
             }
+            var oneScale = false
+            if case .int8 = mode { oneScale = !Set(uses.map(\.operatorType)).isDisjoint(with: TFLiteRules.perTensorOnly) }
             selected.append(Selected(index: k, report: report.count, channel: min(max(channel, 0), rank - 1),
-                                     reduction: min(max(red ?? rank - 1, 0), rank - 1), values: values, hybrid: hybrid))
+                                     reduction: min(max(red ?? rank - 1, 0), rank - 1), values: values, hybrid: hybrid,
+                                     perTensorOnly: oneScale))
             report.append(entry)
         }
 
@@ -169,7 +176,7 @@ enum TFLiteConverter {
         }
         func weight(_ s: Selected) -> WeightTensor {
             WeightTensor(name: uniqueName(s.index), shape: model.tensors[s.index].shape, channelAxis: s.channel,
-                         reductionAxis: s.reduction, values: .array(s.values))
+                         reductionAxis: s.reduction, values: .array(s.values), perTensorOnly: s.perTensorOnly)
         }
         // Pruning only where int8 would quantize (hybrid weights): zeroing biases is not what sparsity means.
         if let p = settings.pruning {

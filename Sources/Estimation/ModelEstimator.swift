@@ -11,6 +11,8 @@ public struct PlannedTensor: Sendable, Hashable {
     public var reductionAxis: Int?
     /// Why an axis was not derived from the consumers, if so.
     public var note: String?
+    /// The runtime stores one scale for it (TFLite's BATCH_MATMUL and GATHER weights).
+    public var perTensorOnly = false
 }
 
 /// Which tensors an estimate measures and which it leaves out (with why), before any value is read.
@@ -64,9 +66,11 @@ public enum ModelEstimator {
             }
             switch decision {
             case .compress(let channel, let reduction, let note):
+                let oneScale = tfliteInteger
+                    && !Set(candidate.consumers.map(\.operatorType)).isDisjoint(with: TFLiteRules.perTensorOnly)
                 planned.append(PlannedTensor(index: i, name: t.name, channelAxis: channel, reductionAxis: reduction,
-                                             note: note))
-                digest.update("+\(t.name)|\(t.dtype.name)|\(t.shape)|\(channel ?? -1)|\(reduction ?? -1)\n")
+                                             note: note, perTensorOnly: oneScale))
+                digest.update("+\(t.name)|\(t.dtype.name)|\(t.shape)|\(channel ?? -1)|\(reduction ?? -1)\(oneScale ? "|1" : "")\n")
             case .skip(let reason):
                 skipped.append(SkippedTensor(name: t.name, reason: reason, elements: t.elementCount))
                 digest.update("-\(t.name)|\(reason.code)\n")
@@ -132,7 +136,8 @@ public enum ModelEstimator {
             switch values(of: t, in: model, external: &external) {
             case .success(let v):
                 weights.append(WeightTensor(name: t.name, shape: t.shape, channelAxis: p.channelAxis,
-                                            reductionAxis: p.reductionAxis, storedBytes: t.storedBytes, values: v))
+                                            reductionAxis: p.reductionAxis, storedBytes: t.storedBytes, values: v,
+                                            perTensorOnly: p.perTensorOnly))
             case .failure(let e):
                 skipped.append(SkippedTensor(name: t.name, reason: .readFailed(e.message), elements: t.elementCount))
             }

@@ -26,9 +26,7 @@ enum TFLiteLayout {
                     c.graph < model.graphs.count && c.node < model.graphs[c.graph].nodes.count
                         ? model.graphs[c.graph].nodes[c.node].opType : nil
                 } ?? [])
-                if !readers.isDisjoint(with: TFLiteRules.perTensorOnly) {
-                    groups = 1  // the converter writes one scale whatever the granularity
-                } else if groups == 1, !readers.isDisjoint(with: TFLiteRules.perChannelOnly) {
+                if groups == 1, !readers.isDisjoint(with: TFLiteRules.perChannelOnly) {
                     groups = max(t.shape.last ?? 1, 1)  // the per-tensor scale stored once per channel
                 }
                 total += quantizedTensorBytes + groups * TFLiteRules.bytesPerGroup - counted * 4

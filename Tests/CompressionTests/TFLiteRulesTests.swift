@@ -28,6 +28,22 @@ struct TFLiteRulesTests {
         #expect(!TFLiteRules.isHybridWeight([]))
     }
 
+    @Test("a tensor the runtime stores with one scale is measured per tensor under a per-channel scheme")
+    func perTensorOnly() throws {
+        let values: [Float] = (0..<64).map { Float($0 % 8) * (Float($0 / 8) + 1) }
+        let options = CompressionOptions(schemes: [QuantizationScheme(.int8, granularity: .perChannel)])
+        let one = try CompressionEngine.analyze(
+            [WeightTensor(name: "w", shape: [8, 8], channelAxis: 0, values: .array(values), perTensorOnly: true)],
+            options: options)
+        let many = try CompressionEngine.analyze(
+            [WeightTensor(name: "w", shape: [8, 8], channelAxis: 0, values: .array(values))], options: options)
+        let a = try #require(one.tensors.first?.schemes.first), b = try #require(many.tensors.first?.schemes.first)
+        #expect((a.scales?.groups ?? 1) == 1)  // one scale
+        #expect(b.scales?.groups == 8)
+        #expect(a.fallback?.contains("one scale") == true)
+        #expect(a.bytesAfter == 64 + 4 && b.bytesAfter == 64 + 8 * 4)
+    }
+
     @Test("rules that do not read say what is missing")
     func broken() {
         guard case .failure(let e) = TFLiteRules.parse(#"{"dynamic_range": {}}"#) else {
