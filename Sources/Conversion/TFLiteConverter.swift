@@ -96,6 +96,12 @@ enum TFLiteConverter {
             throw ConversionError(.model, "internal error: \(sites.count) constant tensors found while rewriting, \(model.tensors.count) while reading")
         }
 
+        // Operators that already read integer weights (hybrid kernels): they take their other constants
+        // (biases) as float32 constants, so float16 leaves those alone.
+        var hybridNodes = Set<[Int]>()
+        for t in model.tensors where [.int8, .uint8, .int4, .int16].contains(t.dtype) {
+            for c in t.consumers { hybridNodes.insert([c.graph, c.node]) }
+        }
         // Which tensors: the engine's selection (skip globs, axes), then TFLite's own rules per mode.
         let selection = TensorSelection(skip: settings.skip, minimumRank: 1, channelAxisOverride: settings.channelAxis)
         var report: [ConvertedTensor] = []
@@ -136,7 +142,10 @@ enum TFLiteConverter {
                     } else if t.elementCount < TFLiteRules.minimumElements {
                         why = SkipReason.belowMinimumElements(elements: t.elementCount, minimum: TFLiteRules.minimumElements).message
                     }
-                case .float16: break
+                case .float16:
+                    if t.consumers.contains(where: { hybridNodes.contains([$0.graph, $0.node]) }) {
+                        why = "read by an operator with integer weights, whose kernel takes float32 constants"
+                    }
                 case .none: if settings.pruning == nil || !hybrid { why = "not a weight the settings change" }
                 }
             }

@@ -243,3 +243,14 @@ def test_schema_tables_are_generated_from_the_pinned_schema(tmp_path):
                    capture_output=True)
     assert out.read_text() == (REPO / "Sources/Conversion/TFLiteSchemaTables.swift").read_text(), \
         "run .venv/bin/python scripts/generate_tflite_schema_tables.py"
+
+
+def test_float16_over_a_dynamic_range_model_leaves_hybrid_biases_float32(run, tmp_path):
+    """A hybrid kernel takes its bias as a float32 constant: float16 converts only the other operators'."""
+    src, real, _ = CASES["cnn"]
+    out = tmp_path / "both.tflite"
+    report = convert(run, real, out, "--float16")
+    x = sample(src)
+    assert cosine(run_model(src, x), run_model(out, x)) >= 0.99
+    kept = [t for t in report["tensors"] if "integer weights" in (t.get("reason") or "")]
+    assert kept and all(t["action"] == "kept" for t in kept)
