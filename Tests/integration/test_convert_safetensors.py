@@ -102,3 +102,24 @@ def test_manifest_target_converts_natively(run, tmp_path):
     assert report["tools"]["converter"] == "native safetensors rewriter (in process)"
     again = run("convert", str(tmp_path / "app.slipway.yaml"))
     assert again.returncode == 0 and "up to date" in (again.stdout + again.stderr).decode()
+
+
+def test_float16_overflow_is_reported(run, tmp_path):
+    from safetensors.numpy import save_file
+    src = tmp_path / "big.safetensors"
+    w = np.ones((4, 4), np.float32)
+    w[0, 0], w[1, 1] = 1e6, -70000.0  # beyond float16's 65504: both become ±inf
+    save_file({"w": w, "b": np.ones(4, np.float32)}, str(src))
+    out = tmp_path / "big16.safetensors"
+    r = run("convert", str(src), "--output", str(out), "--float16")
+    assert r.returncode == 0, r.stderr.decode()
+    report = json.loads(pathlib.Path(str(out) + ".report.json").read_text())
+    entry = next(t for t in report["tensors"] if t["name"] == "w")
+    assert entry["overflow"] == 2
+    converted = load_file(out)["w"]
+    assert np.isposinf(converted[0, 0]) and np.isneginf(converted[1, 1])
+    # bfloat16 has float32's range: nothing overflows.
+    out_bf = tmp_path / "big_bf.safetensors"
+    assert run("convert", str(src), "--output", str(out_bf), "--weights", "bfloat16").returncode == 0
+    report = json.loads(pathlib.Path(str(out_bf) + ".report.json").read_text())
+    assert next(t for t in report["tensors"] if t["name"] == "w")["overflow"] == 0
