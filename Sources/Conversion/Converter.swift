@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Hashing
 import Compression
 import JSON
@@ -11,11 +16,19 @@ public struct ConvertOptions: Sendable {
     public var allowOutsideProject: Bool
     /// Recorded in the report and the fingerprint: a new Slipway may write different bytes.
     public var toolVersion: String
+    /// The Python interpreter (or venv folder) for external converters when the target names none
+    /// (`--python`); nil means `python3` on PATH.
+    public var python: String?
+    /// An external converter running longer than this is stopped (its process group killed).
+    public var toolTimeout: Duration?
 
-    public init(force: Bool = false, allowOutsideProject: Bool = false, toolVersion: String = "0.1.0") {
+    public init(force: Bool = false, allowOutsideProject: Bool = false, toolVersion: String = "0.1.0",
+                python: String? = nil, toolTimeout: Duration? = nil) {
         self.force = force
         self.allowOutsideProject = allowOutsideProject
         self.toolVersion = toolVersion
+        self.python = python
+        self.toolTimeout = toolTimeout
     }
 }
 
@@ -52,12 +65,38 @@ public enum Converter {
             throw ConversionError(.manifest, "target \(name): the manifest names no model (model.path)")
         }
         let modelPath = join(folder, modelRel)
-        try requireNativeConverter(target: target, modelPath: modelPath)
-        let settings = try settings(for: target)
         let output = join(folder, outputPath(target: target, manifest: manifest, modelPath: modelPath))
         if !options.allowOutsideProject, !PathSafety.isInside(output, folder: folder) {
             throw ConversionError(.unsafe, "target \(name): the output \(output) lies outside the manifest's folder \(folder); pass --allow-outside-project to allow it")
         }
+        // Formats Slipway does not write itself go to an external converter run as a child process.
+        guard PathSafety.fileSize(modelPath) != nil else {
+            throw ConversionError(.model, "target \(name): the model \(modelPath) is not a readable file")
+        }
+        if let plan = try ExternalConverter.plan(target: target, manifest: manifest, modelPath: modelPath,
+                                                 manifestFolder: folder, python: python(for: target, folder: folder, options: options)) {
+            try refuseOverwritingInputs(source: modelPath, output: output, manifestPath: manifestPath)
+            let pins = Dictionary(target.tools.map { ($0.name.value, $0.version.value) }, uniquingKeysWith: { a, _ in a })
+            // The tool may run for minutes: its wait blocks a thread of its own, never one of the cooperative
+            // pool (the server would stall), and the task's cancellation reaches it through a flag.
+            let cancelled = CancelFlag()
+            let result = await withTaskCancellationHandler {
+                await BlockingThread.run { () -> Result<ConversionReport, ConversionError> in
+                    do throws(ConversionError) {
+                        return .success(try ExternalConverter.run(
+                            plan: plan, source: modelPath, output: output, target: name, manifestPath: manifestPath,
+                            pins: pins, options: options, progress: progress,
+                            cancellation: { cancelled.isSet || cancellation() }))
+                    } catch { return .failure(error) }
+                }
+            } onCancel: { cancelled.set() }
+            switch result {
+            case .success(let r): return r
+            case .failure(let error): throw ConversionError(error.kind, "target \(name): \(error.message)")
+            }
+        }
+        try requireNativeConverter(target: target, modelPath: modelPath)
+        let settings = try settings(for: target)
         return try run(source: modelPath, output: output, settings: settings, target: name, manifestPath: manifestPath,
                        options: options, progress: progress, cancellation: cancellation)
     }
@@ -70,6 +109,33 @@ public enum Converter {
     ) async throws(ConversionError) -> ConversionReport {
         try run(source: model, output: output, settings: settings, target: nil, manifestPath: nil, options: options,
                 progress: progress, cancellation: cancellation)
+    }
+
+    /// The interpreter for a target's Python converter: the target's `python` (a venv folder means its
+    /// bin/python), else `--python`, else `python3` on PATH. Relative paths are the manifest's.
+    static func python(for target: TargetSpec, folder: String, options: ConvertOptions) -> String {
+        guard let chosen = target.python?.value ?? options.python, !chosen.isEmpty else { return "python3" }
+        // A path when it looks like one (or exists beside the manifest), else a command name on PATH.
+        let local = join(folder, chosen)
+        var st = stat()
+        let isPath = chosen.contains("/") || chosen.hasPrefix(".") || stat(local, &st) == 0
+        let path = isPath ? local : chosen
+        if stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { return path + "/bin/python" }
+        return path
+    }
+
+    static func refuseOverwritingInputs(source: String, output: String, manifestPath: String?) throws(ConversionError) {
+        var protected = [source]
+        if let m = manifestPath { protected.append(m) }
+        for p in protected {
+            for dest in [output, reportPath(for: output), ExternalConverter.logPath(for: output)] {
+                let same = PathSafety.sameFile(dest, p)
+                    || (PathSafety.realPath(p).map { PathSafety.resolvedDestination(dest) == $0 } ?? false)
+                if same {
+                    throw ConversionError(.unsafe, "refusing to write \(dest): it is the input \(p) (the source model is never overwritten)")
+                }
+            }
+        }
     }
 
     /// The report file of an artifact.
@@ -166,8 +232,9 @@ public enum Converter {
         let name = target.name.value
         var s = ConversionSettings()
         if let q = target.optimize.quantize {
+            // int8/uint8 activations are routed to onnxruntime's quantize_static before this (ExternalConverter).
             if let a = q.activations?.value, a != "none", a != "float32", a != "float16" {
-                throw ConversionError(.unsupported, "target \(name): activations: \(a) (static quantization with calibration) is not implemented yet; use activations: none for weight-only quantization")
+                throw ConversionError(.unsupported, "target \(name): activations: \(a) is not written by Slipway; static quantization writes int8 or uint8 activations (with calibration), or use activations: none for weight-only quantization")
             }
             if let f = q.format?.value, f != "qdq" {
                 throw ConversionError(.unsupported, "target \(name): quantize.format \(f) is not implemented yet; use qdq")
@@ -222,7 +289,8 @@ public enum Converter {
             return
         }
         if let e = externalConverters[format] {
-            throw ConversionError(.missingTool, "target \(name): \(e.what) needs \(e.tool), which Slipway does not run yet; install it with `\(e.install)` and convert with it directly")
+            // The external converters (ExternalConverter.plan) took every source they read; this one is not.
+            throw ConversionError(.unsupported, "target \(name): \(e.what) (\(e.tool)) does not read \(modelPath); docs/converters.md lists what each external converter reads")
         }
         throw ConversionError(.unsupported, "target \(name): format \(format) has no converter yet")
     }

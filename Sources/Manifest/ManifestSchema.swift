@@ -235,6 +235,12 @@ public enum ManifestSchema {
                 Property("optimize", optimize(nullableMembers: true)),
                 Property("tools", tools),
                 Property(
+                    "python",
+                    Schema(
+                        .string(StringRule(format: .path, minLength: 1)),
+                        "The Python interpreter, or a venv folder (its `bin/python` is used), that runs this target's external converter (onnx2tf, coremltools, onnxruntime's static quantization), relative to the manifest. Default: `python3` on PATH. `tools:` pins are checked against the packages it has.",
+                        examples: [".venv-convert"])),
+                Property(
                     "output",
                     Schema(
                         .string(StringRule(format: .pathTemplate, minLength: 1)),

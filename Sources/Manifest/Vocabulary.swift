@@ -111,6 +111,7 @@ public enum Vocabulary {
         ("nvidia-modelopt", "NVIDIA Model Optimizer (ModelOpt): PTQ and QAT for TensorRT."),
         ("executorch", "PyTorch ExecuTorch: exports .pte programs."),
         ("openvino", "Intel OpenVINO and NNCF used to convert and compress the model."),
+        ("python", "The Python version of the target's `python:` interpreter, checked before an external converter runs."),
     ]
 
     public static let operatingSystems = ["ios", "ipados", "macos", "watchos", "tvos", "visionos", "android"]

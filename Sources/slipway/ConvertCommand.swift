@@ -3,6 +3,7 @@ import Compression
 import Conversion
 import JSON
 import Manifest
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -20,6 +21,9 @@ struct ConvertCommand: AsyncParsableCommand {
             Artifacts go where the target's `output` or `deploy.to` says, inside the manifest's folder unless \
             --allow-outside-project; a report (<artifact>.report.json) lands beside each. A target whose inputs \
             and settings match its report is up to date and skipped unless --force.
+            Targets that need an external converter (ONNX → TFLite with onnx2tf, PyTorch → Core ML with \
+            coremltools, ONNX → TensorRT with trtexec, static int8 activations with onnxruntime) run it as a child \
+            process with the target's `python` (or --python, or python3); its output goes to <artifact>.log.
             slipway convert MODEL --output OUT [--weights int8 --granularity per-channel ...]: one ONNX, TFLite or \
             safetensors model, rewritten in its own format.
             Writes are atomic (temporary file, fsync, rename); the source model is never overwritten; Ctrl-C \
@@ -39,6 +43,12 @@ struct ConvertCommand: AsyncParsableCommand {
 
     @Flag(help: "Let a manifest write outside its own folder.")
     var allowOutsideProject = false
+
+    @Option(help: "Python interpreter or venv folder for external converters (onnx2tf, coremltools, static quantization) when a target names none; default python3 on PATH.")
+    var python: String?
+
+    @Option(help: "Stop an external converter that runs longer than this many seconds (its process group is killed).")
+    var timeout: Double?
 
     @Option(help: "Output path (with a model).")
     var output: String?
@@ -81,6 +91,7 @@ struct ConvertCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
+        if let t = timeout, !(t > 0) { throw ValidationError("--timeout \(t): expected a positive number of seconds") }
         if isManifest {
             if output != nil || weights != nil || granularity != nil || asymmetric || dynamic || float16 || sparsity != nil
                 || threshold != nil || pattern != nil || !skip.isEmpty || reduceRange
@@ -100,13 +111,21 @@ struct ConvertCommand: AsyncParsableCommand {
         signal(SIGINT) { _ in interrupted = 1 }
         let cancel: CancellationCheck = { interrupted != 0 }
         let tty = isatty(STDERR_FILENO) == 1
+        let lastPhase = PhaseLog()
         let progress: @Sendable (ConversionProgress) -> Void = { p in
-            guard tty else { return }
+            guard tty else {
+                // Not a terminal (CI logs): one line when an external converter starts, none per tick.
+                if p.phase.hasPrefix("running "), let line = lastPhase.firstTime("\(p.target ?? "model"): \(p.phase.split(separator: "(").first.map { $0.trimmingSpaces } ?? p.phase)") {
+                    writeAll(STDERR_FILENO, line + "\n")
+                }
+                return
+            }
             let bar = String(repeating: "#", count: Int(p.fraction * 20)) + String(repeating: ".", count: 20 - Int(p.fraction * 20))
             writeAll(STDERR_FILENO, "\r\u{1B}[K[\(bar)] \(p.target ?? "model"): \(p.phase)")
             if p.fraction >= 1 { writeAll(STDERR_FILENO, "\n") }
         }
-        let options = ConvertOptions(force: force, allowOutsideProject: allowOutsideProject, toolVersion: Slipway.version)
+        let options = ConvertOptions(force: force, allowOutsideProject: allowOutsideProject, toolVersion: Slipway.version,
+                                     python: python, toolTimeout: timeout.map { .milliseconds(Int($0 * 1000)) })
         var results: [(String, Result<ConversionReport, ConversionError>)] = []
         if isManifest {
             results = try await convertManifest(options: options, progress: progress, cancel: cancel)
@@ -223,6 +242,13 @@ struct ConvertCommand: AsyncParsableCommand {
 
     func summary(_ name: String, _ r: ConversionReport) -> String {
         if r.upToDate { return "\(name): up to date (\(r.outputPath))" }
+        if let tool = r.json["tools"]?["converter"]?.stringValue, let log = r.json["log"]?.stringValue {
+            let version = r.json["tools"]?["versions"]?[tool]?.stringValue.map { " \($0)" } ?? ""
+            let before = r.json["sizes"]?["before"]?.intValue ?? 0
+            let after = r.json["sizes"]?["after"]?.intValue ?? 0
+            let ms = r.json["duration_ms"]?.doubleValue ?? 0
+            return "\(name): wrote \(r.outputPath) with \(tool)\(version) (\(before) → \(after) bytes, \(ms) ms); report \(r.reportPath); log \(log)"
+        }
         let before = r.json["sizes"]?["before"]?.intValue ?? 0
         let after = r.json["sizes"]?["after"]?.intValue ?? 0
         let tensors = r.json["tensors"]?.arrayValue ?? []
@@ -250,4 +276,20 @@ func readAllBytes(_ path: String) -> [UInt8]? {
         if out.count > 8 << 20 { return nil }
     }
     return out
+}
+
+/// Remembers which progress lines were printed, so a non-terminal gets each once.
+final class PhaseLog: Sendable {
+    private let seen = Mutex<Set<String>>([])
+    func firstTime(_ line: String) -> String? {
+        seen.withLock { $0.insert(line).inserted } ? line : nil
+    }
+}
+
+extension Substring {
+    var trimmingSpaces: String {
+        var s = self
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
 }

@@ -220,6 +220,20 @@ import Glibc
         #expect(again["targets"]?[0]?["upToDate"] == true)
     }
 
+    @Test func externalConverterErrorsReachTheEditor() async throws {
+        // The same engine call as the CLI: a TensorRT target runs trtexec, which this machine lacks.
+        let dir = try Self.project()
+        let c = try await TestClient.initialized()
+        let f = await c.open("slipway: 1\nmodel: {path: models/kws.onnx}\ntargets:\n  gpu: {runtime: tensorrt, format: engine}\n",
+                             uri: "file://\(dir)/t.slipway.yaml")
+        let r = try await c.request("workspace/executeCommand", ["command": "slipway.convert", "arguments": [.string(f.uri)]])
+        let error = try #require(r["targets"]?[0]?["error"]?.stringValue)
+        #expect(error.contains("ONNX → TensorRT engine needs trtexec, which is not on PATH; install TensorRT"))
+        let shown = try await c.notification("window/showMessage")
+        #expect(shown["type"] == 1)
+        #expect(access(dir + "/dist/gpu/t.engine", F_OK) != 0)
+    }
+
     @Test func unknownTargetIsAnError() async throws {
         let dir = try Self.project()
         let c = try await TestClient.initialized()
