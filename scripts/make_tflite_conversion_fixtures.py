@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Writes the TFLite models the conversion tests convert (Tests/Fixtures/conversion/cnn_*.tflite) with
-TensorFlow's own converter: the float32 source, and what the converter makes of it with
+"""Writes the TFLite models the conversion tests convert (Tests/Fixtures/conversion/cnn_*.tflite, ops_*.tflite)
+with TensorFlow's own converter: the float32 sources, and what the converter makes of them with
 `Optimize.DEFAULT` (dynamic-range int8) and with float16 weights, which Slipway's native conversions are
-compared against.
+compared against. cnn_*: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED; ops_*: BATCH_MATMUL, TRANSPOSE_CONV
+and GATHER.
 
 CI never runs this: it reads the committed files. TensorFlow is not a test requirement; use a throwaway
 venv outside the repo:
