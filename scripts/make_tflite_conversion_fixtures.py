@@ -82,6 +82,22 @@ def convert_ops(configure=None):
 
 (OUT / "ops_float.tflite").write_bytes(convert_ops())
 (OUT / "ops_dynamic.tflite").write_bytes(convert_ops(lambda c: setattr(c, "optimizations", [tf.lite.Optimize.DEFAULT])))
+# An LSTM becomes a WHILE loop whose body subgraph holds the FULLY_CONNECTED weights: weights in a subgraph.
+tf.keras.utils.set_random_seed(2)
+seq = tf.keras.Input((10, 16), batch_size=1, name="sequence")
+lstm = tf.keras.Model(seq, tf.keras.layers.Dense(8, name="head")(
+    tf.keras.layers.LSTM(32, return_sequences=True, name="lstm")(seq)))
+
+
+def convert_lstm(configure=None):
+    converter = tf.lite.TFLiteConverter.from_keras_model(lstm)
+    if configure:
+        configure(converter)
+    return converter.convert()
+
+
+(OUT / "lstm_float.tflite").write_bytes(convert_lstm())
+(OUT / "lstm_dynamic.tflite").write_bytes(convert_lstm(dynamic))
 (OUT / "cnn_float.tflite").write_bytes(convert())
 (OUT / "cnn_dynamic.tflite").write_bytes(convert(dynamic))
 (OUT / "cnn_float16.tflite").write_bytes(convert(fp16))

@@ -254,3 +254,24 @@ def test_float16_over_a_dynamic_range_model_leaves_hybrid_biases_float32(run, tm
     assert cosine(run_model(src, x), run_model(out, x)) >= 0.99
     kept = [t for t in report["tensors"] if "integer weights" in (t.get("reason") or "")]
     assert kept and all(t["action"] == "kept" for t in kept)
+
+
+def test_weights_inside_a_while_body_as_the_converter_writes_them(run, tmp_path):
+    """An LSTM is a WHILE loop: its weights live in the body subgraph, and are quantized there."""
+    src, real = CONVERSION / "lstm_float.tflite", CONVERSION / "lstm_dynamic.tflite"
+    out = tmp_path / "lstm.tflite"
+    convert(run, src, out, "--weights", "int8")
+    x = sample(src)
+    ref, ours = run_model(src, x), run_model(out, x)
+    assert cosine(ref, ours) >= 0.99
+    np.testing.assert_allclose(ours, run_model(real, x), rtol=1e-5, atol=1e-6)
+
+    def int8_tensors(model):
+        return {(g, t.name.decode()): (bytes(bytearray(model.buffers[t.buffer].data)), list(t.quantization.scale))
+                for g, sg in enumerate(model.subgraphs) for t in sg.tensors
+                if t.type == schema.TensorType.INT8 and model.buffers[t.buffer].data is not None}
+
+    a, b = int8_tensors(load(out)), int8_tensors(load(real))
+    assert a == b and a and all(g > 0 for g, _ in a)  # in the loop body, not the main graph
+    assert min_runtime(load(out)) == min_runtime(load(real))
+    assert abs(out.stat().st_size / estimated_bytes(run, src, "--weights", "int8") - 1) < 0.01
