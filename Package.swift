@@ -33,7 +33,7 @@ let package = Package(
         // over the source, each with a JSON report beside it.
         // SHA-256 for artifact reports and cache keys (no crypto package needed for a checksum).
         .target(name: "Hashing"),
-        .target(name: "Conversion", dependencies: ["Compression", "ModelFormats", "ProtobufWire", "Manifest", "JSON", "Hashing"]),
+        .target(name: "Conversion", dependencies: ["Compression", "ModelFormats", "ProtobufWire", "FlatBuffers", "Manifest", "JSON", "Hashing"]),
         // Target compatibility: the cited catalogue (Schemas/targets, embedded), checks and estimates.
         .target(name: "Targets", dependencies: ["Manifest", "ModelFormats", "Diagnostics", "JSON"]),
         // "What will these settings do to this model": the Compression engine on a model's real weights,

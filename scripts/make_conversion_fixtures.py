@@ -6,6 +6,8 @@
   initializer inside a Loop body; metadata_props, a doc string, and an unknown ModelProto field (99) that a
   rewrite must carry over byte for byte. Opset 13.
 - opset11_gemm.onnx      Gemm + Relu at opset 11: per-channel quantization raises it to 13.
+- mlp.safetensors        a small MLP's state dict as safetensors writes it (`safetensors.numpy`): float32 weights
+  and biases, a float16 embedding, an int64 buffer and `__metadata__`, for safetensors → safetensors.
 - opset11_squeeze.onnx   MatMul + Squeeze(axes attribute) at opset 11: Squeeze changed at 13, so per-channel
   quantization must refuse; per-tensor works at 11.
 - conv_constant_if.onnx  Conv weights where quantize_dynamic does not look: a Conv (with bias) whose weight is a
@@ -88,6 +90,21 @@ def opset11(squeeze):
     return m.SerializeToString()
 
 
+def mlp_safetensors():
+    from safetensors.numpy import save
+
+    rng = np.random.default_rng(5)
+    tensors = {
+        "embed.weight": (rng.standard_normal((32, 64)) * 0.5).astype(np.float16),
+        "fc1.weight": w(rng, 128, 64), "fc1.bias": w(rng, 128),
+        "fc2.weight": w(rng, 64, 128), "fc2.bias": w(rng, 64),
+        "norm.weight": np.ones(64, np.float32),
+        "head.weight": w(rng, 10, 64), "head.bias": w(rng, 10),
+        "position_ids": np.arange(32, dtype=np.int64)[None, :],
+    }
+    return save(tensors, metadata={"format": "np", "source": "slipway fixtures"})
+
+
 def conv_constant_if():
     rng = np.random.default_rng(13)
     const = helper.make_node("Constant", [], ["w_stem"], name="w_stem_node",
@@ -119,7 +136,7 @@ def conv_constant_if():
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    for name, data in [("constant_if_loop.onnx", constant_if_loop()), ("opset11_gemm.onnx", opset11(False)),
+    for name, data in [("mlp.safetensors", mlp_safetensors()), ("constant_if_loop.onnx", constant_if_loop()), ("opset11_gemm.onnx", opset11(False)),
                        ("opset11_squeeze.onnx", opset11(True)), ("conv_constant_if.onnx", conv_constant_if())]:
         with open(os.path.join(OUT, name), "wb") as f:
             f.write(data)

@@ -170,7 +170,7 @@ public enum Converter {
         var fp = SHA256()
         fp.update(Array(JSONValue.object([
             "inputs": .array([.string(sourceSHA)]), "settings": settingsJSON,
-            "slipway": .string(options.toolVersion), "converter": "native-onnx",
+            "slipway": .string(options.toolVersion), "converter": .string(NativeConversion.fingerprintName(source)),
         ]).serialized().utf8))
         let fingerprint = fp.finalize()
 
@@ -180,7 +180,7 @@ public enum Converter {
         }
         if cancellation() { throw ConversionError(.cancelled, "cancelled") }
         progress(ConversionProgress(target: target, phase: "converting", fraction: 0.2))
-        let conversion = try ONNXConverter.convert(path: source, settings: settings)
+        let conversion = try NativeConversion.convert(path: source, settings: settings)
         if cancellation() { throw ConversionError(.cancelled, "cancelled") }
         progress(ConversionProgress(target: target, phase: "writing", fraction: 0.7))
         try PathSafety.makeDirectories(SafeWriter.directory(of: output))
@@ -199,7 +199,7 @@ public enum Converter {
         root["output"] = .object(["path": .string(output), "sha256": .string(outputSHA),
                                   "bytes": .int(conversion.output.count)])
         root["settings"] = settingsJSON
-        root["tools"] = .object(["slipway": .string(options.toolVersion), "converter": "native ONNX rewriter (in process)"])
+        root["tools"] = .object(["slipway": .string(options.toolVersion), "converter": .string(NativeConversion.toolName(source))])
         root["sizes"] = .object(["before": .int(conversion.source.count), "after": .int(conversion.output.count)])
         root["duration_ms"] = .double((ms * 10).rounded() / 10)
         root["opset"] = .object(["before": conversion.opsetBefore.map { .int($0) } ?? .null,
@@ -290,6 +290,7 @@ public enum Converter {
     static func requireNativeConverter(target: TargetSpec, modelPath: String) throws(ConversionError) {
         let name = target.name.value
         let format = target.format?.value ?? defaultFormat(target)
+        if NativeConversion.converts(format: format, modelPath: modelPath) { return }
         if format == "onnx" {
             guard modelPath.lowercased().hasSuffix(".onnx") else {
                 throw ConversionError(.unsupported, "target \(name): format onnx from \(modelPath) is not implemented (the native converter reads ONNX models)")

@@ -12,6 +12,8 @@ public struct PlannedTensor: Sendable, Hashable {
     public var reductionAxis: Int?
     /// Why an axis was not derived from the consumers, if so.
     public var note: String?
+    /// The runtime stores one scale for it (TFLite's BATCH_MATMUL and GATHER weights).
+    public var perTensorOnly = false
 }
 
 /// Which tensors an estimate measures and which it leaves out (with why), before any value is read.
@@ -35,20 +37,41 @@ public enum ModelEstimator {
     /// every graph and `Constant` node; weight-only formats (safetensors, GGUF) every float tensor with at
     /// least two dimensions.
     public static func plan(_ model: Model, settings: EstimateSettings) -> EstimatePlan {
+        // TFLite: what the native converter (as TFLite's own) converts. float16 takes every float constant an
+        // operator reads, biases included; int8 only hybrid-kernel weights of at least 1024 elements.
+        let tfliteFloat16 = model.format == .tflite && settings.quantize && settings.weights == .float16
+        let tfliteInteger = model.format == .tflite && settings.quantize && settings.weights.isInteger
+        // A weight file converted to float16 / bfloat16 has its biases and norm scales converted too.
+        let floatWeightFile = model.graphs.isEmpty && settings.quantize
+            && (settings.weights == .float16 || settings.weights == .bfloat16)
         let selection = TensorSelection(
-            skip: settings.skip, minimumRank: 2, channelAxisOverride: settings.channelAxis,
-            includeOtherConsumers: model.graphs.isEmpty || settings.includeNonWeights)
+            skip: settings.skip, minimumRank: tfliteFloat16 || floatWeightFile ? 1 : 2, channelAxisOverride: settings.channelAxis,
+            includeOtherConsumers: model.graphs.isEmpty || settings.includeNonWeights || tfliteFloat16)
         var planned: [PlannedTensor] = []
         var skipped: [SkippedTensor] = []
         var digest = SHA256()
         for (i, t) in model.tensors.enumerated() {
             let candidate = TensorCandidate(name: t.name, dtype: t.dtype.name, shape: t.shape,
                                             consumers: t.consumers.compactMap { use(of: $0, in: model) })
-            switch selection.decide(candidate) {
+            var decision = selection.decide(candidate)
+            // GATHER's table is a weight for TFLite's converter though no kernel reads it as one.
+            if tfliteInteger, case .skip(.notAWeight) = decision, t.shape.count >= 2,
+               TFLiteRules.isHybridWeight(candidate.consumers) {
+                decision = .compress(channelAxis: 0, reductionAxis: t.shape.count - 1, note: nil)
+            }
+            if tfliteInteger, decision.isCompressed {
+                if !TFLiteRules.isHybridWeight(candidate.consumers) { decision = .skip(.notAWeight) }
+                else if t.elementCount < TFLiteRules.minimumElements {
+                    decision = .skip(.belowMinimumElements(elements: t.elementCount, minimum: TFLiteRules.minimumElements))
+                }
+            }
+            switch decision {
             case .compress(let channel, let reduction, let note):
+                let oneScale = tfliteInteger
+                    && !Set(candidate.consumers.map(\.operatorType)).isDisjoint(with: TFLiteRules.perTensorOnly)
                 planned.append(PlannedTensor(index: i, name: t.name, channelAxis: channel, reductionAxis: reduction,
-                                             note: note))
-                digest.update("+\(t.name)|\(t.dtype.name)|\(t.shape)|\(channel ?? -1)|\(reduction ?? -1)\n")
+                                             note: note, perTensorOnly: oneScale))
+                digest.update("+\(t.name)|\(t.dtype.name)|\(t.shape)|\(channel ?? -1)|\(reduction ?? -1)\(oneScale ? "|1" : "")\n")
             case .skip(let reason):
                 skipped.append(SkippedTensor(name: t.name, reason: reason, elements: t.elementCount))
                 digest.update("-\(t.name)|\(reason.code)\n")
@@ -121,7 +144,8 @@ public enum ModelEstimator {
             switch values(of: t, in: model, external: &external) {
             case .success(let v):
                 weights.append(WeightTensor(name: t.name, shape: t.shape, channelAxis: p.channelAxis,
-                                            reductionAxis: p.reductionAxis, storedBytes: t.storedBytes, values: v))
+                                            reductionAxis: p.reductionAxis, storedBytes: t.storedBytes, values: v,
+                                            perTensorOnly: p.perTensorOnly))
             case .failure(let e):
                 skipped.append(SkippedTensor(name: t.name, reason: .readFailed(e.message), elements: t.elementCount))
             }
@@ -270,7 +294,9 @@ public enum ModelEstimator {
                                                      dynamic: settings.dynamic)
         root["model"] = [
             "path": .string(model.path), "format": .string(model.format.rawValue),
-            "bytes_before": .int(before), "bytes_after": .int(max(0, before - measuredBefore + measuredAfter + structure)),
+            "bytes_before": .int(before),
+            "bytes_after": .int(max(0, before - measuredBefore + measuredAfter + structure
+                                    + TFLiteLayout.overhead(r, model: model, settings: settings))),
         ]
         root["settings"] = settings.json
         let notes = plan.tensors.compactMap { p in p.note.map { JSONValue.object(["name": .string(p.name), "note": .string($0)]) } }

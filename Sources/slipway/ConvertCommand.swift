@@ -24,14 +24,15 @@ struct ConvertCommand: AsyncParsableCommand {
             Targets that need an external converter (ONNX → TFLite with onnx2tf, PyTorch → Core ML with \
             coremltools, ONNX → TensorRT with trtexec, static int8 activations with onnxruntime) run it as a child \
             process with the target's `python` (or --python, or python3); its output goes to <artifact>.log.
-            slipway convert MODEL --output OUT [--weights int8 --granularity per-channel ...]: one ONNX model.
+            slipway convert MODEL --output OUT [--weights int8 --granularity per-channel ...]: one ONNX, TFLite or \
+            safetensors model, rewritten in its own format.
             Writes are atomic (temporary file, fsync, rename); the source model is never overwritten; Ctrl-C \
             leaves no partial output.
             Exit status: 0 when every conversion succeeded or was up to date, 1 when one failed, 2 on usage errors.
             """
     )
 
-    @Argument(help: "A manifest (*.slipway.yaml) or an ONNX model.")
+    @Argument(help: "A manifest (*.slipway.yaml), or an ONNX, TFLite or safetensors model.")
     var input: String
 
     @Option(name: .customLong("target"), help: "Convert only this target (repeatable).")
@@ -52,7 +53,7 @@ struct ConvertCommand: AsyncParsableCommand {
     @Option(help: "Output path (with a model).")
     var output: String?
 
-    @Option(help: "Weight type: int8, uint8, int4, uint4 or float16 (with a model).")
+    @Option(help: "Weight type: int8, uint8, int4, uint4, float16 or bfloat16 (safetensors) (with a model).")
     var weights: String?
 
     @Option(help: "per-tensor, per-channel (default) or per-block:N.")
