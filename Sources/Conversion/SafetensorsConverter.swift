@@ -48,7 +48,8 @@ enum SafetensorsConverter {
         guard case .object(let entries) = header else { throw ConversionError(.model, "the header of \(path) is not a JSON object") }
 
         // Rank ≥ 1: biases and norm scales too (as `estimate` selects them); a scalar saves two bytes.
-        let selection = TensorSelection(skip: settings.skip, minimumRank: 1)
+        // quantize.skip and prune.skip both leave a tensor as it is here (the ONNX rewriter applies them apart).
+        let selection = TensorSelection(skip: settings.skip + settings.pruneSkip, minimumRank: 1)
         var report: [ConvertedTensor] = []
         var newData: [String: (dtype: String, raw: [UInt8])] = [:]
         var weights: [WeightTensor] = []
@@ -78,7 +79,7 @@ enum SafetensorsConverter {
         }
         if let p = settings.pruning {
             let prunable = weights.filter { $0.shape.count >= 2 }
-            let thresholds = try ONNXConverter.pruningThresholds(p, prunable)
+            let thresholds = try ONNXConverter.pruningThresholds(p, scope: settings.pruneScope, prunable)
             for w in prunable {
                 guard var v = values[w.name] else { continue }
                 switch p {

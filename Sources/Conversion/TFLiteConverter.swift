@@ -103,7 +103,9 @@ enum TFLiteConverter {
             for c in t.consumers { hybridNodes.insert([c.graph, c.node]) }
         }
         // Which tensors: the engine's selection (skip globs, axes), then TFLite's own rules per mode.
-        let selection = TensorSelection(skip: settings.skip, minimumRank: 1, channelAxisOverride: settings.channelAxis)
+        // quantize.skip and prune.skip both leave a tensor as it is here (the ONNX rewriter applies them apart).
+        let selection = TensorSelection(skip: settings.skip + settings.pruneSkip, minimumRank: 1,
+                                        channelAxisOverride: settings.channelAxis)
         var report: [ConvertedTensor] = []
         struct Selected {
             var index: Int; var report: Int; var channel: Int; var reduction: Int; var values: [Float]; var hybrid: Bool
@@ -189,7 +191,8 @@ enum TFLiteConverter {
         }
         // Pruning only where int8 would quantize (hybrid weights): zeroing biases is not what sparsity means.
         if let p = settings.pruning {
-            let thresholds = try ONNXConverter.pruningThresholds(p, selected.filter(\.hybrid).map(weight))
+            let thresholds = try ONNXConverter.pruningThresholds(p, scope: settings.pruneScope,
+                                                                 selected.filter(\.hybrid).map(weight))
             for k in selected.indices where selected[k].hybrid {
                 switch p {
                 case .sparsity, .threshold:
