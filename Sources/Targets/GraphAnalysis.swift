@@ -83,6 +83,23 @@ public struct GraphAnalysis: Sendable {
     }
 }
 
+/// Shape rules both model formats' analyses share.
+enum Shapes {
+    /// NumPy broadcasting of the shapes, or nil when they do not broadcast.
+    static func broadcast(_ shapes: [[Int]]) -> [Int]? {
+        let rank = shapes.map(\.count).max() ?? 0
+        var out = [Int](repeating: 1, count: rank)
+        for s in shapes {
+            for (j, d) in s.enumerated() {
+                let k = rank - s.count + j
+                if d == out[k] || d == 1 { continue }
+                if out[k] == 1 { out[k] = d } else { return nil }
+            }
+        }
+        return out
+    }
+}
+
 /// onnx-tool's per-element weights (onnx_tool/node.py).
 enum OpCost {
     static let add = 1, mul = 1, cmp = 1, div = 4, exp = 32, log = 43, sqrt = 24
@@ -190,19 +207,6 @@ private struct Analyzer {
         return shapes[node.inputs[i]]
     }
 
-    static func broadcast(_ shapes: [[Int]]) -> [Int]? {
-        let rank = shapes.map(\.count).max() ?? 0
-        var out = [Int](repeating: 1, count: rank)
-        for s in shapes {
-            for (j, d) in s.enumerated() {
-                let k = rank - s.count + j
-                if d == out[k] || d == 1 { continue }
-                if out[k] == 1 { out[k] = d } else { return nil }
-            }
-        }
-        return out
-    }
-
     static func axis(_ a: Int, rank: Int) -> Int? {
         let x = a < 0 ? a + rank : a
         return (0..<max(rank, 1)).contains(x) ? x : nil
@@ -216,7 +220,7 @@ private struct Analyzer {
         let op = node.domain.isEmpty || node.domain == "ai.onnx" ? node.opType : "\(node.domain).\(node.opType)"
 
         func elementwise(_ perElement: Int, ratio: Int = 1) {
-            guard let s = Self.broadcast(known), !known.isEmpty else { return }
+            guard let s = Shapes.broadcast(known), !known.isEmpty else { return }
             outs = [s]
             macs = Self.volume(s) &* ratio &* perElement
         }
@@ -288,7 +292,7 @@ private struct Analyzer {
             if let a = ins.first ?? nil, ins.count > bi, let b = ins[bi], !a.isEmpty, !b.isEmpty {
                 let a2 = a.count == 1 ? [1] + a : a
                 let b2 = b.count == 1 ? b + [1] : b
-                let batch = Self.broadcast([Array(a2.dropLast(2)), Array(b2.dropLast(2))]) ?? Array(a2.dropLast(2))
+                let batch = Shapes.broadcast([Array(a2.dropLast(2)), Array(b2.dropLast(2))]) ?? Array(a2.dropLast(2))
                 var shape = batch + [a2[a2.count - 2], b2[b2.count - 1]]
                 if a.count == 1 { shape.remove(at: shape.count - 2) }
                 if b.count == 1 { shape.removeLast() }
@@ -455,7 +459,7 @@ private struct Analyzer {
             }
         case "Expand":
             if let x = ins.first ?? nil, node.inputs.count > 1, let target = values[node.inputs[1]],
-                let s = Self.broadcast([x, target])
+                let s = Shapes.broadcast([x, target])
             {
                 outs = [s]
             }

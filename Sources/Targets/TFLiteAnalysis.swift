@@ -144,7 +144,7 @@ struct TFLiteAnalyzer {
             guard let a = x, let b = input(node, 1), a.count >= 2, b.count >= 2 else { return (nil, nil) }
             let m = int(node, "adj_x") != 0 ? a[a.count - 1] : a[a.count - 2]
             let n = int(node, "adj_y") != 0 ? b[b.count - 2] : b[b.count - 1]
-            guard let batch = Self.broadcast([Array(a.dropLast(2)), Array(b.dropLast(2))]) else { return (nil, nil) }
+            guard let batch = Shapes.broadcast([Array(a.dropLast(2)), Array(b.dropLast(2))]) else { return (nil, nil) }
             return (batch + [m, n], nil)
         case "MEAN", "SUM", "REDUCE_MAX", "REDUCE_MIN", "REDUCE_PROD", "REDUCE_ANY":
             guard let x, let axes = value(node, 1) else { return (nil, nil) }
@@ -229,25 +229,12 @@ struct TFLiteAnalyzer {
         default:
             if Self.binary.keys.contains(node.opType) {
                 let ins = node.inputs.indices.compactMap { input(node, $0) }
-                guard ins.count == node.inputs.count, let s = Self.broadcast(ins) else { return (nil, nil) }
+                guard ins.count == node.inputs.count, let s = Shapes.broadcast(ins) else { return (nil, nil) }
                 return (s, nil)
             }
             if Self.unary.keys.contains(node.opType) || Self.sameShape.contains(node.opType) { return (x, nil) }
             return (nil, nil)
         }
-    }
-
-    static func broadcast(_ shapes: [[Int]]) -> [Int]? {
-        let rank = shapes.map(\.count).max() ?? 0
-        var out = [Int](repeating: 1, count: rank)
-        for s in shapes {
-            for (j, d) in s.enumerated() {
-                let k = rank - s.count + j
-                if d == out[k] || d == 1 { continue }
-                if out[k] == 1 { out[k] = d } else { return nil }
-            }
-        }
-        return out
     }
 
     /// Element-wise binary operators and their per-element cost.
