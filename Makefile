@@ -60,6 +60,7 @@ examples: venv
 # The target catalogue: embed the JSON files in the binary, then regenerate docs/rules.md from them.
 catalogue:
 	$(PYTHON) scripts/embed_catalogue.py
+	$(PYTHON) scripts/embed_conversion_rules.py
 
 rules: catalogue build
 	$(BIN) targets --markdown > docs/rules.md

@@ -178,6 +178,12 @@ public enum Converter {
                 }
                 s.weights = t
             }
+            if q.activations?.value == "float16" {
+                guard s.weights == .float16 else {
+                    throw ConversionError(.unsupported, "target \(name): activations: float16 (float16 compute) needs weights: float16, not \(s.weights?.rawValue ?? "none")")
+                }
+                s.float16Compute = true
+            }
             switch q.granularity?.value {
             case .perTensor?: s.granularity = .perTensor
             case .perBlock(let n)?: s.granularity = .perBlock(size: n)
@@ -286,8 +292,8 @@ extension ConversionSettings {
         o["reduce_range"] = .bool(reduceRange)
         o["channel_axis"] = channelAxis.map { .int($0) } ?? .null
         o["dynamic"] = .bool(dynamic)
-        // "weights": float16 storage with float32 compute (the only float16 form written).
-        o["float16"] = isFloat16 ? "weights" : .bool(false)
+        // "weights": float16 storage with float32 compute; "compute": the graph computes in float16.
+        o["float16"] = float16Compute ? "compute" : isFloat16 ? "weights" : .bool(false)
         o["pruning"] = pruning.map { .string($0.label) } ?? .null
         o["skip"] = .array(skip.map { .string($0) })
         o["format"] = "qdq"

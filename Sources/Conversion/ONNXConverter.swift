@@ -59,6 +59,7 @@ public enum ONNXConverter {
         guard model.format == .onnx else {
             throw ConversionError(.unsupported, "\(path) is a \(model.format) model; this conversion rewrites ONNX models")
         }
+        if settings.float16Compute { return try Float16Compute.convert(file: file, model: model, settings: settings) }
         // The integer scheme; float16 weights are written by their own branch below.
         let scheme = float16 ? nil : settings.scheme
         let opsetBefore = model.opsets[""]

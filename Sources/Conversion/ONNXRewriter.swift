@@ -27,13 +27,17 @@ struct ONNXRewriter {
     let edits: [Int: TensorEdit]
     var newOpset: Int?
     var newIRVersion: Int?
+    /// float16 compute: renamed node inputs and outputs, retyped value infos, added Casts.
+    var compute: Float16Plan?
     private(set) var applied: Set<Int> = []
 
-    init(bytes: UnsafeRawBufferPointer, edits: [Int: TensorEdit], newOpset: Int?, newIRVersion: Int?) {
+    init(bytes: UnsafeRawBufferPointer, edits: [Int: TensorEdit], newOpset: Int?, newIRVersion: Int?,
+         compute: Float16Plan? = nil) {
         self.bytes = bytes
         self.edits = edits
         self.newOpset = newOpset
         self.newIRVersion = newIRVersion
+        self.compute = compute
     }
 
     mutating func model() throws(WireError) -> WireOutput {
@@ -112,7 +116,9 @@ struct ONNXRewriter {
         let produced = Set(local.filter { $0.producerNode != nil }.map(\.originalName))
         var out = WireOutput()
         var wrotePrelude = false
+        let casts = compute?.prelude[range.lowerBound] ?? []
         func prelude(_ out: inout WireOutput) {
+            for n in casts { out.bytesField(1, n) }
             for e in local {
                 for t in e.extraInitializers { out.bytesField(5, t) }
                 if let n = e.producerNode { out.bytesField(1, n) }
@@ -134,12 +140,51 @@ struct ONNXRewriter {
                 }
             case (11, .lengthDelimited):
                 if !produced.isEmpty, produced.contains(try valueInfoName(f.payload)) { continue }
-                out.copy(whole)
+                out.append(try retyped(f, whole))
+            case (12, .lengthDelimited), (13, .lengthDelimited):
+                out.append(try retyped(f, whole))
             default:
                 out.copy(whole)
             }
         }
         if !wrotePrelude { prelude(&out) }
+        return out
+    }
+
+    /// A value info field as it is, or with the element type (and name) float16 compute gives it.
+    func retyped(_ f: WireField, _ whole: Range<Int>) throws(WireError) -> WireOutput {
+        var out = WireOutput()
+        guard let change = compute?.valueInfos[f.payload.lowerBound] else {
+            out.copy(whole)
+            return out
+        }
+        var info = WireOutput()
+        var r = ProtoReader(bytes, range: f.payload)
+        while let g = try r.next() {
+            let field = g.start..<r.position
+            if g.number == 1, g.wireType == .lengthDelimited, let name = change.name {
+                info.stringField(1, name)
+            } else if g.number == 2, g.wireType == .lengthDelimited {
+                // TypeProto.tensor_type (1) → elem_type (1); shapes and other fields are copied.
+                var type = WireOutput()
+                var t = ProtoReader(bytes, range: g.payload)
+                while let h = try t.next() {
+                    guard h.number == 1, h.wireType == .lengthDelimited else { type.copy(h.start..<t.position); continue }
+                    var tensor = WireOutput()
+                    tensor.int64Field(1, change.elemType)
+                    var tt = ProtoReader(bytes, range: h.payload)
+                    while let k = try tt.next() {
+                        if k.number == 1, k.wireType == .varint { continue }
+                        tensor.copy(k.start..<tt.position)
+                    }
+                    type.messageField(1, tensor)
+                }
+                info.messageField(2, type)
+            } else {
+                info.copy(field)
+            }
+        }
+        out.messageField(f.number, info)
         return out
     }
 
@@ -175,17 +220,31 @@ struct ONNXRewriter {
                 }
             }
         }
+        let retype = compute?.nodes[range.lowerBound]
         var payload = WireOutput()
-        var firstOutput = true
+        var inputIndex = 0, outputIndex = 0
         r = ProtoReader(bytes, range: range)
         while let f = try r.next() {
             let whole = f.start..<r.position
             switch (f.number, f.wireType) {
-            case (2, .lengthDelimited) where firstOutput:
-                firstOutput = false
-                if let (_, e) = constantEdit { payload.stringField(2, e.storedName) } else { payload.copy(whole) }
+            case (1, .lengthDelimited):
+                if let name = retype?.inputs[inputIndex] { payload.stringField(1, name) } else { payload.copy(whole) }
+                inputIndex += 1
+            case (2, .lengthDelimited):
+                if outputIndex == 0, let (_, e) = constantEdit {
+                    payload.stringField(2, e.storedName)
+                } else if let name = retype?.outputs[outputIndex] {
+                    payload.stringField(2, name)
+                } else {
+                    payload.copy(whole)
+                }
+                outputIndex += 1
             case (5, .lengthDelimited):
-                payload.messageField(5, try attribute(f.payload, constant: constantEdit))
+                if let to = retype?.castTo, try attributeName(f.payload) == "to" {
+                    payload.messageField(5, Self.intAttribute("to", to))
+                } else {
+                    payload.messageField(5, try attribute(f.payload, constant: constantEdit))
+                }
             default:
                 payload.copy(whole)
             }
@@ -197,7 +256,24 @@ struct ONNXRewriter {
             for t in e.extraInitializers { out.bytesField(5, t) }
             if let n = e.producerNode { out.bytesField(1, n) }
         }
+        for n in retype?.after ?? [] { out.bytesField(1, n) }
         return out
+    }
+
+    func attributeName(_ range: Range<Int>) throws(WireError) -> String {
+        var r = ProtoReader(bytes, range: range)
+        while let f = try r.next() {
+            if f.number == 1, f.wireType == .lengthDelimited { return r.string(f) }
+        }
+        return ""
+    }
+
+    static func intAttribute(_ name: String, _ value: Int64) -> WireOutput {
+        var a = WireOutput()
+        a.stringField(1, name)
+        a.int64Field(3, value)
+        a.int64Field(20, 2)  // AttributeType INT
+        return a
     }
 
     /// Sub-graphs (`g`, `graphs`) are rewritten recursively; a Constant's `t` is replaced by its edit.

@@ -60,6 +60,9 @@ struct ConvertCommand: AsyncParsableCommand {
     @Flag(help: "float16 weights, each cast back to float32 (compute, inputs and outputs stay float32).")
     var float16 = false
 
+    @Flag(help: "Compute in float16 (implies --float16): inputs and outputs stay float32 through Casts; operators without float16 kernels stay float32.")
+    var float16Compute = false
+
     @Option(help: "Prune this fraction of each tensor's smallest weights.")
     var sparsity: Double?
 
@@ -81,7 +84,7 @@ struct ConvertCommand: AsyncParsableCommand {
 
     func validate() throws {
         if isManifest {
-            if output != nil || weights != nil || granularity != nil || asymmetric || dynamic || float16 || sparsity != nil
+            if output != nil || weights != nil || granularity != nil || asymmetric || dynamic || float16 || float16Compute || sparsity != nil
                 || threshold != nil || pattern != nil || !skip.isEmpty || reduceRange
             {
                 throw ValidationError("settings options apply to a model; a manifest says its own settings per target")
@@ -198,7 +201,8 @@ struct ConvertCommand: AsyncParsableCommand {
         s.symmetric = !asymmetric
         s.reduceRange = reduceRange
         s.dynamic = dynamic
-        s.float16 = float16
+        s.float16 = float16 || float16Compute
+        s.float16Compute = float16Compute
         s.skip = skip
         if let v = sparsity {
             guard v >= 0, v < 1 else { throw ValidationError("--sparsity \(v): expected a fraction in [0, 1)") }
@@ -215,7 +219,7 @@ struct ConvertCommand: AsyncParsableCommand {
             s.pruning = .pattern(nm)
         }
         if s.weights == nil, s.pruning == nil, !s.dynamic, !s.float16 {
-            throw ValidationError("nothing to do: give --weights, --sparsity, --threshold, --pattern, --dynamic or --float16")
+            throw ValidationError("nothing to do: give --weights, --sparsity, --threshold, --pattern, --dynamic, --float16 or --float16-compute")
         }
         return s
     }

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Native int8 conversion against onnxruntime's quantize_dynamic on the same files in the same run (issue 7,
+Performance: >= 10x faster, peak RSS <= 1.5x the model size).
+
+    .venv/bin/python bench/bench_convert.py            # builds `slipway` in release mode first
+
+Options: --sizes MB[,MB...] (default 50,500), --skip-ort. The models (bench/out/convert_<MB>mb.onnx, cached,
+not committed) are stacks of MatMul + Add + Relu with random float32 weights [d, d] made with onnx.helper.
+Each tool runs in its own child process; its wall-clock time and peak RSS (ru_maxrss of the child, which
+counts the model's mapped pages it touched) are measured the same way:
+
+- slipway: `slipway convert MODEL --output OUT --weights int8 --force` (per-channel int8, QDQ)
+- ort: quantize_dynamic(MODEL, OUT, weight_type=QInt8, per_channel=True) in a fresh python
+"""
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+SLIPWAY = ROOT / ".build" / "release" / "slipway"
+
+
+def generate(mb):
+    """A chain of MatMul/Add/Relu layers whose weights total about `mb` MB."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    path = OUT / f"convert_{mb}mb.onnx"
+    if path.exists():
+        return path
+    d = 1024 if mb <= 100 else 2048
+    layers = max(1, round(mb * 1e6 / (d * d * 4)))
+    rng = np.random.default_rng(mb)
+    inits, nodes = [], []
+    x = "x"
+    for i in range(layers):
+        w = (rng.standard_normal((d, d), dtype=np.float32) / np.sqrt(d)).astype(np.float32)
+        b = (rng.standard_normal(d, dtype=np.float32) * 0.01).astype(np.float32)
+        inits += [numpy_helper.from_array(w, f"w{i}"), numpy_helper.from_array(b, f"b{i}")]
+        nodes += [
+            helper.make_node("MatMul", [x, f"w{i}"], [f"m{i}"]),
+            helper.make_node("Add", [f"m{i}", f"b{i}"], [f"a{i}"]),
+            helper.make_node("Relu", [f"a{i}"], [f"r{i}"]),
+        ]
+        x = f"r{i}"
+    graph = helper.make_graph(
+        nodes, f"bench{mb}", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, d])],
+        [helper.make_tensor_value_info(x, TensorProto.FLOAT, [1, d])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    OUT.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    onnx.save(model, str(tmp))
+    os.replace(tmp, path)
+    return path
+
+
+def measure(cmd):
+    """Wall-clock seconds and peak RSS (bytes) of one child process."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(p.pid, 0)
+    elapsed = time.perf_counter() - t0
+    err = p.stderr.read().decode(errors="replace") if p.stderr else ""
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        raise SystemExit(f"{cmd[0]} failed ({p.returncode}): {err[:800]}")
+    return elapsed, usage.ru_maxrss * 1024  # Linux reports KiB
+
+
+ORT_SCRIPT = """
+import sys
+from onnxruntime.quantization import QuantType, quantize_dynamic
+quantize_dynamic(sys.argv[1], sys.argv[2], weight_type=QuantType.QInt8, per_channel=True)
+"""
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="50,500")
+    ap.add_argument("--skip-ort", action="store_true")
+    args = ap.parse_args()
+    subprocess.run(["swift", "build", "-c", "release", "--product", "slipway"], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    print("bench_convert: slipway convert --weights int8 (per-channel QDQ) vs quantize_dynamic (QInt8, per_channel)")
+    print(f"{'model':>10} {'slipway s':>10} {'ort s':>8} {'speedup':>8} {'slipway RSS/model':>18} {'ort RSS/model':>14}")
+    for mb in [int(s) for s in args.sizes.split(",") if s]:
+        model = generate(mb)
+        size = model.stat().st_size
+        out = OUT / f"convert_{mb}mb.int8.onnx"
+        s_time, s_rss = measure([str(SLIPWAY), "convert", str(model), "--output", str(out), "--weights", "int8",
+                                 "--force"])
+        if args.skip_ort:
+            o_time, o_rss = float("nan"), float("nan")
+        else:
+            ref = OUT / f"convert_{mb}mb.ort.onnx"
+            o_time, o_rss = measure([sys.executable, "-c", ORT_SCRIPT, str(model), str(ref)])
+        print(f"{size / 1e6:>8.0f}MB {s_time:>10.2f} {o_time:>8.2f} {o_time / s_time:>7.1f}x "
+              f"{s_rss / size:>17.2f}x {o_rss / size:>13.2f}x"
+              f"   (peak RSS slipway {s_rss / 1e6:.0f} MB, ort {o_rss / 1e6:.0f} MB)")
+    print("goals: speedup >= 10x, slipway peak RSS <= 1.5x the model size")
+
+
+if __name__ == "__main__":
+    main()
