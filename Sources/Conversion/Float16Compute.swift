@@ -454,7 +454,9 @@ struct Float16Planner {
 /// float16 compute for a whole ONNX model: the planner's edits, and the float32 tensors it chose stored as
 /// float16 under their own names (no Cast: their consumers compute in float16).
 enum Float16Compute {
-    static func convert(file: MappedFile, model: Model, settings: ConversionSettings) throws(ConversionError) -> ONNXConversion {
+    static func convert(file: MappedFile, model: Model, settings: ConversionSettings, layout: LayoutOptions)
+        throws(ConversionError) -> ONNXConversion
+    {
         if settings.pruning != nil {
             throw ConversionError(.unsupported, "pruning with float16 compute is not implemented; prune with --float16 (float16 weights) or without float16")
         }
@@ -476,6 +478,7 @@ enum Float16Compute {
             switch t.storage {
             case .file(let offset, _): byKey[offset] = i; keyOf[i] = offset
             case .protobufField(let message, let field) where field == 4: byKey[message.lowerBound] = i; keyOf[i] = message.lowerBound
+            case .external: if let m = t.message { byKey[m.lowerBound] = i; keyOf[i] = m.lowerBound }
             default: break
             }
         }
@@ -533,14 +536,11 @@ enum Float16Compute {
 
         var rewriter = ONNXRewriter(bytes: file.bytes, edits: edits, newOpset: newOpset, newIRVersion: newIR,
                                     compute: plan)
-        let output: WireOutput
-        do { output = try rewriter.model() } catch {
-            throw ConversionError(.model, "cannot rewrite the model: \(error)")
-        }
+        let (output, data) = try ONNXLayout.rewrite(&rewriter, model: model, layout: layout)
         guard rewriter.applied == Set(edits.keys) else {
             throw ConversionError(.model, "internal error: \(edits.count - rewriter.applied.count) planned tensor edits were not found while rewriting")
         }
         return ONNXConversion(source: file, output: output, tensors: report, opsetBefore: opsetBefore,
-                              opsetAfter: max(opsetBefore ?? 0, newOpset ?? 0), compression: nil)
+                              opsetAfter: max(opsetBefore ?? 0, newOpset ?? 0), compression: nil, externalData: data)
     }
 }

@@ -27,6 +27,8 @@ public struct ONNXConversion: @unchecked Sendable {  // the mapping is read-only
     public var opsetAfter: Int?
     /// The engine's statistics of the written weights (nil when nothing was quantized or pruned).
     public var compression: CompressionReport?
+    /// The tensor data file written beside the model, when the output has the external-data layout.
+    var externalData: ExternalDataLayout? = nil
 }
 
 /// ONNX → ONNX weight conversion: pruning (zeros written in place), weight-only quantization as
@@ -37,7 +39,9 @@ public struct ONNXConversion: @unchecked Sendable {  // the mapping is read-only
 /// name), so the inputs, outputs and kernels are those of the source model and every runtime runs it; the
 /// file about halves. Computing in float16 would need per-operator kernel knowledge and is not done.
 public enum ONNXConverter {
-    public static func convert(path: String, settings: ConversionSettings) throws(ConversionError) -> ONNXConversion {
+    public static func convert(path: String, settings: ConversionSettings, layout: LayoutOptions = LayoutOptions())
+        throws(ConversionError) -> ONNXConversion
+    {
         if settings.dynamic {
             throw ConversionError(.unsupported, "--dynamic (MatMulInteger/ConvInteger with DynamicQuantizeLinear) is not implemented yet; use weight-only QDQ (the default)")
         }
@@ -59,7 +63,9 @@ public enum ONNXConverter {
         guard model.format == .onnx else {
             throw ConversionError(.unsupported, "\(path) is a \(model.format) model; this conversion rewrites ONNX models")
         }
-        if settings.float16Compute { return try Float16Compute.convert(file: file, model: model, settings: settings) }
+        if settings.float16Compute {
+            return try Float16Compute.convert(file: file, model: model, settings: settings, layout: layout)
+        }
         // The integer scheme; float16 weights are written by their own branch below.
         let scheme = float16 ? nil : settings.scheme
         let opsetBefore = model.opsets[""]
@@ -80,7 +86,7 @@ public enum ONNXConverter {
             switch t.storage {
             case .file(let offset, _): key = offset
             case .protobufField(let message, _): key = message.lowerBound
-            case .external: key = nil
+            case .external: key = t.message?.lowerBound  // the TensorProto's offset, as the rewriter finds it
             case .none: key = nil
             }
             let uses = t.consumers.compactMap { c -> OperatorUse? in
@@ -230,19 +236,14 @@ public enum ONNXConverter {
 
         var rewriter = ONNXRewriter(bytes: file.bytes, edits: edits, newOpset: edits.isEmpty ? nil : newOpset,
                                     newIRVersion: edits.isEmpty ? nil : newIR)
-        let output: WireOutput
-        do {
-            output = try rewriter.model()
-        } catch {
-            throw ConversionError(.model, "cannot rewrite the model: \(error)")
-        }
+        let (output, data) = try ONNXLayout.rewrite(&rewriter, model: model, layout: layout)
         guard rewriter.applied == Set(edits.keys) else {
             // Never write a model in which a planned edit silently did not happen.
             throw ConversionError(.model, "internal error: \(edits.count - rewriter.applied.count) planned tensor edits were not found while rewriting")
         }
         return ONNXConversion(source: file, output: output, tensors: report, opsetBefore: opsetBefore,
                               opsetAfter: edits.isEmpty ? opsetBefore : max(opsetBefore ?? 0, newOpset ?? 0),
-                              compression: compression)
+                              compression: compression, externalData: data)
     }
 
     /// The opset and IR version the scheme's DequantizeLinear form needs, or a refusal naming the operators

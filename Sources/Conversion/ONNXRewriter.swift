@@ -29,7 +29,11 @@ struct ONNXRewriter {
     var newIRVersion: Int?
     /// float16 compute: renamed node inputs and outputs, retyped value infos, added Casts.
     var compute: Float16Plan?
+    /// When set, tensor data goes to the external data file (see `ONNXLayout`).
+    var externalData: ExternalDataLayout?
     private(set) var applied: Set<Int> = []
+
+    mutating func resetApplied() { applied = [] }
 
     init(bytes: UnsafeRawBufferPointer, edits: [Int: TensorEdit], newOpset: Int?, newIRVersion: Int?,
          compute: Float16Plan? = nil) {
@@ -135,6 +139,8 @@ struct ONNXRewriter {
                 if let (key, e) = try edit(for: f.payload) {
                     applied.insert(key)
                     out.messageField(5, try tensor(f.payload, e, isInitializer: true))
+                } else if let layout = externalData {
+                    out.messageField(5, try externalized(f.payload, layout))
                 } else {
                     out.copy(whole)
                 }
@@ -286,6 +292,8 @@ struct ONNXRewriter {
             case (5, .lengthDelimited):
                 if let (key, e) = constant, try tensorKey(f.payload) == key {
                     out.messageField(5, try tensor(f.payload, e, isInitializer: false))
+                } else if let layout = externalData {
+                    out.messageField(5, try externalized(f.payload, layout))
                 } else {
                     out.copy(whole)
                 }
@@ -317,7 +325,11 @@ struct ONNXRewriter {
         for d in e.dims { out.int64Field(1, Int64(d)) }
         out.int64Field(2, e.dataType)
         if isInitializer || hadName { out.stringField(8, isInitializer ? e.storedName : e.originalName) }
-        out.bytesField(9, e.raw)
+        if let layout = externalData, e.raw.count >= layout.minimumBytes {
+            out.append(layout.place(.bytes(e.raw), length: e.raw.count))
+        } else {
+            out.bytesField(9, e.raw)
+        }
         return out
     }
 }
