@@ -77,7 +77,29 @@ public enum ONNXConverter {
         let selection = TensorSelection(skip: settings.skip, minimumRank: float16 ? 1 : 2,
                                         channelAxisOverride: settings.channelAxis)
         var report: [ConvertedTensor] = []
-        struct Selected { var index: Int; var report: Int; var key: Int; var channel: Int; var reduction: Int; var values: [Float] }
+        struct Selected {
+            var index: Int; var report: Int; var key: Int; var channel: Int; var reduction: Int
+            /// In place in the mapping (aligned float32 in the model file) unless pruning needs a copy to zero:
+            /// a conversion holds no second copy of the weights, so its peak memory stays near the model's size.
+            var values: WeightValues
+
+            func withValues<R>(_ body: (UnsafeBufferPointer<Float>) throws(ConversionError) -> R) throws(ConversionError) -> R {
+                switch values {
+                case .buffer(let b): return try body(b)
+                case .array(let a):
+                    let r = a.withUnsafeBufferPointer { p -> Result<R, ConversionError> in
+                        do throws(ConversionError) { return .success(try body(p)) } catch { return .failure(error) }
+                    }
+                    return try r.get()
+                case .chunks: throw ConversionError(.model, "internal error: chunked values in the converter")
+                }
+            }
+
+            var array: [Float] {
+                get { if case .array(let a) = values { return a }; return (try? withValues { Array($0) }) ?? [] }
+                set { values = .array(newValue) }
+            }
+        }
         var selected: [Selected] = []
         for (i, t) in model.tensors.enumerated() {
             let holder = holderKind(model, t, index: i)
@@ -117,13 +139,19 @@ public enum ONNXConverter {
                 report.append(entry)
                 continue
             }
-            let values: [Float]
+            let values: WeightValues
             do {
-                values = try model.withFloat32Values(of: t) { Array($0) }
+                values = try inPlace(model, t, copy: settings.pruning != nil)
             } catch {
                 throw ConversionError(.model, "cannot read the values of \(t.name): \(error)")
             }
-            guard values.allSatisfy(\.isFinite) else {
+            let finite: Bool
+            switch values {
+            case .buffer(let b): finite = b.allSatisfy(\.isFinite)
+            case .array(let a): finite = a.allSatisfy(\.isFinite)
+            case .chunks: finite = false
+            }
+            guard finite else {
                 entry.reason = "holds NaN or infinite values"
                 report.append(entry)
                 continue
@@ -141,21 +169,21 @@ public enum ONNXConverter {
         if let p = settings.pruning {
             let thresholds = try pruningThresholds(p, selected.filter(prunable).map { s in
                 WeightTensor(name: uniqueName(model, s.index), shape: model.tensors[s.index].shape, channelAxis: s.channel,
-                             reductionAxis: s.reduction, values: .array(s.values))
+                             reductionAxis: s.reduction, values: s.values)
             })
             for k in selected.indices where prunable(selected[k]) {
                 let shape = model.tensors[selected[k].index].shape
                 switch p {
                 case .sparsity, .threshold:
-                    if let th = thresholds[uniqueName(model, selected[k].index)] { Pruner.zeroBelow(th, &selected[k].values) }
+                    if let th = thresholds[uniqueName(model, selected[k].index)] { Pruner.zeroBelow(th, &selected[k].array) }
                 case .pattern(let nm):
-                    Pruner.applyPattern(nm, shape: shape, axis: selected[k].reduction, &selected[k].values)
+                    Pruner.applyPattern(nm, shape: shape, axis: selected[k].reduction, &selected[k].array)
                 }
             }
         }
         let weights = selected.map { s in
             WeightTensor(name: uniqueName(model, s.index), shape: model.tensors[s.index].shape, channelAxis: s.channel,
-                         reductionAxis: s.reduction, values: .array(s.values))
+                         reductionAxis: s.reduction, values: s.values)
         }
         var compression: CompressionReport?
         if !weights.isEmpty {
@@ -174,12 +202,13 @@ public enum ONNXConverter {
         for s in selected {
             let t = model.tensors[s.index]
             let r = s.report
-            let zeros = s.values.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
-            report[r].sparsity = s.values.isEmpty ? nil : Double(zeros) / Double(s.values.count)
+            let count = s.values.count
+            let zeros = try s.withValues { $0.reduce(0) { $0 + ($1 == 0 ? 1 : 0) } }
+            report[r].sparsity = count == 0 ? nil : Double(zeros) / Double(count)
             if float16 {
                 // The stored tensor takes a new name; a Cast back to float32 produces the original one, so no
                 // consumer, value_info or graph output changes.
-                let (raw, overflow) = HalfPrecision.encode(s.values)
+                let (raw, overflow) = try s.withValues { HalfPrecision.encode($0) }
                 let stored = names.fresh("\(t.name)_fp16")
                 edits[s.key] = TensorEdit(
                     originalName: t.name, storedName: stored, dataType: 10, dims: t.shape, raw: raw,
@@ -192,7 +221,7 @@ public enum ONNXConverter {
             guard let scheme else {
                 if settings.pruning != nil {
                     edits[s.key] = TensorEdit(originalName: t.name, storedName: t.name, dataType: 1, dims: t.shape,
-                                              raw: ONNXEncode.float32LE(s.values))
+                                              raw: ONNXEncode.float32LE(s.array))
                     report[r].action = "pruned"
                 }
                 continue
@@ -206,9 +235,13 @@ public enum ONNXConverter {
             let axis = effective.axis
             let q: QuantizedWeights
             do {
-                q = try s.values.withUnsafeBufferPointer { buffer throws(WeightQuantizer.Failure) in
-                    try WeightQuantizer.quantize(buffer, shape: t.shape, scheme: tensorScheme, axis: axis)
+                let quantized = try s.withValues { buffer throws(ConversionError) in
+                    do throws(WeightQuantizer.Failure) {
+                        return Result<QuantizedWeights, WeightQuantizer.Failure>.success(
+                            try WeightQuantizer.quantize(buffer, shape: t.shape, scheme: tensorScheme, axis: axis))
+                    } catch { return .failure(error) }
                 }
+                q = try quantized.get()
             } catch {
                 report[r].reason = "\(error)"
                 continue
@@ -244,6 +277,21 @@ public enum ONNXConverter {
         return ONNXConversion(source: file, output: output, tensors: report, opsetBefore: opsetBefore,
                               opsetAfter: edits.isEmpty ? opsetBefore : max(opsetBefore ?? 0, newOpset ?? 0),
                               compression: compression, externalData: data)
+    }
+
+    /// A tensor's float32 values: a pointer into the mapping when they lie there aligned (the mapping lives as
+    /// long as the conversion), else decoded once; `copy` when the caller will modify them.
+    static func inPlace(_ model: Model, _ t: ConstantTensor, copy: Bool) throws(ModelError) -> WeightValues {
+        #if _endian(little)
+            if !copy, t.dtype == .float32, case .file = t.storage {
+                let raw = try model.withStoredBytes(of: t) { $0 }
+                if let base = raw.baseAddress, Int(bitPattern: base) % MemoryLayout<Float>.alignment == 0,
+                   raw.count >= t.elementCount * 4 {
+                    return .buffer(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: t.elementCount))
+                }
+            }
+        #endif
+        return .array(try model.withFloat32Values(of: t) { Array($0) })
     }
 
     /// The opset and IR version the scheme's DequantizeLinear form needs, or a refusal naming the operators
