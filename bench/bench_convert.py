@@ -62,16 +62,22 @@ def generate(mb):
 
 
 def measure(cmd):
-    """Wall-clock seconds and peak RSS (bytes) of one child process."""
+    """Wall-clock seconds and peak RSS (bytes) of one child process.
+
+    GNU time runs the command when it is installed: a child forked from this Python would report this
+    process's own peak as its floor (Linux carries ru_maxrss across fork and exec)."""
+    rss_file = OUT / "rss.txt"
+    timed = ["/usr/bin/time", "-f", "%M", "-o", str(rss_file)] if os.path.exists("/usr/bin/time") else []
     t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.Popen(timed + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(p.pid, 0)
     elapsed = time.perf_counter() - t0
     err = p.stderr.read().decode(errors="replace") if p.stderr else ""
-    p.returncode = os.waitstatus_to_exitcode(status)
-    if p.returncode != 0:
-        raise SystemExit(f"{cmd[0]} failed ({p.returncode}): {err[:800]}")
-    return elapsed, usage.ru_maxrss * 1024  # Linux reports KiB
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"{cmd[0]} failed ({code}): {err[:800]}")
+    kib = int(rss_file.read_text().split()[-1]) if timed else usage.ru_maxrss
+    return elapsed, kib * 1024
 
 
 ORT_SCRIPT = """
@@ -85,12 +91,18 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="50,500")
     ap.add_argument("--skip-ort", action="store_true")
+    ap.add_argument("--generate", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.generate:
+        generate(args.generate)
+        return
     subprocess.run(["swift", "build", "-c", "release", "--product", "slipway"], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
     print("bench_convert: slipway convert --weights int8 (per-channel QDQ) vs quantize_dynamic (QInt8, per_channel)")
     print(f"{'model':>10} {'slipway s':>10} {'ort s':>8} {'speedup':>8} {'slipway RSS/model':>18} {'ort RSS/model':>14}")
     for mb in [int(s) for s in args.sizes.split(",") if s]:
+        # In a child, so that this process stays small (its peak would otherwise show in the children's).
+        subprocess.run([sys.executable, __file__, "--generate", str(mb)], check=True)
         model = generate(mb)
         size = model.stat().st_size
         out = OUT / f"convert_{mb}mb.int8.onnx"

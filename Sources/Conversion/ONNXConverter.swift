@@ -66,6 +66,7 @@ public enum ONNXConverter {
         if settings.float16Compute {
             return try Float16Compute.convert(file: file, model: model, settings: settings, layout: layout)
         }
+        let reader = SourceReader(path: path)
         // The integer scheme; float16 weights are written by their own branch below.
         let scheme = float16 ? nil : settings.scheme
         let opsetBefore = model.opsets[""]
@@ -91,7 +92,14 @@ public enum ONNXConverter {
                         do throws(ConversionError) { return .success(try body(p)) } catch { return .failure(error) }
                     }
                     return try r.get()
-                case .chunks: throw ConversionError(.model, "internal error: chunked values in the converter")
+                case .chunks(let n, let fill):
+                    // One tensor at a time, freed when `body` returns.
+                    var a = [Float](repeating: 0, count: n)
+                    do { try a.withUnsafeMutableBufferPointer { try fill(0..<n, $0) } } catch {
+                        throw ConversionError(.io, "cannot read the weights: \(error)")
+                    }
+                    return try Selected(index: index, report: report, key: key, channel: channel, reduction: reduction,
+                                        values: .array(a)).withValues(body)
                 }
             }
 
@@ -141,7 +149,7 @@ public enum ONNXConverter {
             }
             let values: WeightValues
             do {
-                values = try inPlace(model, t, copy: settings.pruning != nil)
+                values = try inPlace(model, t, copy: settings.pruning != nil, reader: reader)
             } catch {
                 throw ConversionError(.model, "cannot read the values of \(t.name): \(error)")
             }
@@ -149,7 +157,9 @@ public enum ONNXConverter {
             switch values {
             case .buffer(let b): finite = b.allSatisfy(\.isFinite)
             case .array(let a): finite = a.allSatisfy(\.isFinite)
-            case .chunks: finite = false
+            case .chunks:
+                finite = try Selected(index: i, report: 0, key: 0, channel: 0, reduction: 0, values: values)
+                    .withValues { $0.allSatisfy(\.isFinite) }
             }
             guard finite else {
                 entry.reason = "holds NaN or infinite values"
@@ -281,8 +291,15 @@ public enum ONNXConverter {
 
     /// A tensor's float32 values: a pointer into the mapping when they lie there aligned (the mapping lives as
     /// long as the conversion), else decoded once; `copy` when the caller will modify them.
-    static func inPlace(_ model: Model, _ t: ConstantTensor, copy: Bool) throws(ModelError) -> WeightValues {
+    static func inPlace(_ model: Model, _ t: ConstantTensor, copy: Bool, reader: SourceReader? = nil)
+        throws(ModelError) -> WeightValues
+    {
         #if _endian(little)
+            if !copy, t.dtype == .float32, case .file(let offset, let length) = t.storage, length >= t.elementCount * 4,
+               let reader
+            {
+                return reader.values(offset: offset, count: t.elementCount)
+            }
             if !copy, t.dtype == .float32, case .file = t.storage {
                 let raw = try model.withStoredBytes(of: t) { $0 }
                 if let base = raw.baseAddress, Int(bitPattern: base) % MemoryLayout<Float>.alignment == 0,

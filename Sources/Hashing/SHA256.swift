@@ -1,3 +1,5 @@
+import CSHA256
+
 /// SHA-256 (FIPS 180-4), for the report's input and output digests. Written here because the package takes
 /// no cryptography dependency and Foundation on Linux has none; the tests compare it with Python's hashlib.
 public struct SHA256: Sendable {
@@ -20,6 +22,9 @@ public struct SHA256: Sendable {
     ]
 
     public init() {}
+
+    /// The chaining value (tests compare the compression functions with it).
+    var state: [UInt32] { h }
 
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         length &+= UInt64(bytes.count)
@@ -75,7 +80,23 @@ public struct SHA256: Sendable {
 
     /// Compresses `blocks` consecutive 64-byte blocks at `p`. The message schedule lives on the stack and the
     /// state in locals: no allocation or bounds check per block (hashing a 500 MB model is on the convert path).
+    /// The CPU's SHA-256 instructions, when it has them.
+    static let hardware = csha256_available() == 1
+
     private mutating func compress(_ p: UnsafeRawPointer, blocks: Int) {
+        if Self.hardware {
+            h.withUnsafeMutableBufferPointer { state in
+                if let s = state.baseAddress, state.count == 8 {
+                    csha256_compress(s, p.assumingMemoryBound(to: UInt8.self), blocks)
+                }
+            }
+            return
+        }
+        portableCompress(p, blocks: blocks)
+    }
+
+    /// FIPS 180-4 in Swift: the fallback, and the reference the hardware path is tested against.
+    mutating func portableCompress(_ p: UnsafeRawPointer, blocks: Int) {
         @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }
         var h0 = h[0], h1 = h[1], h2 = h[2], h3 = h[3], h4 = h[4], h5 = h[5], h6 = h[6], h7 = h[7]
         Self.k.withUnsafeBufferPointer { k in
