@@ -62,12 +62,12 @@ def generate(mb):
 
 
 def measure(cmd):
-    """Wall-clock seconds and peak RSS (bytes) of one child process.
+    """Wall-clock seconds, CPU seconds (user + system) and peak RSS (bytes) of one child process.
 
     GNU time runs the command when it is installed: a child forked from this Python would report this
     process's own peak as its floor (Linux carries ru_maxrss across fork and exec)."""
     rss_file = OUT / "rss.txt"
-    timed = ["/usr/bin/time", "-f", "%M", "-o", str(rss_file)] if os.path.exists("/usr/bin/time") else []
+    timed = ["/usr/bin/time", "-f", "%U %S %M", "-o", str(rss_file)] if os.path.exists("/usr/bin/time") else []
     t0 = time.perf_counter()
     p = subprocess.Popen(timed + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(p.pid, 0)
@@ -76,8 +76,12 @@ def measure(cmd):
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise SystemExit(f"{cmd[0]} failed ({code}): {err[:800]}")
-    kib = int(rss_file.read_text().split()[-1]) if timed else usage.ru_maxrss
-    return elapsed, kib * 1024
+    if timed:
+        user, system, kib = rss_file.read_text().split()[-3:]
+        cpu, kib = float(user) + float(system), int(kib)
+    else:
+        cpu, kib = usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+    return elapsed, cpu, kib * 1024
 
 
 ORT_SCRIPT = """
@@ -99,24 +103,25 @@ def main():
     subprocess.run(["swift", "build", "-c", "release", "--product", "slipway"], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
     print("bench_convert: slipway convert --weights int8 (per-channel QDQ) vs quantize_dynamic (QInt8, per_channel)")
-    print(f"{'model':>10} {'slipway s':>10} {'ort s':>8} {'speedup':>8} {'slipway RSS/model':>18} {'ort RSS/model':>14}")
+    print(f"{'model':>10} {'slipway s':>10} {'ort s':>8} {'speedup':>8} {'cpu speedup':>12} "
+          f"{'slipway RSS/model':>18} {'ort RSS/model':>14}")
     for mb in [int(s) for s in args.sizes.split(",") if s]:
         # In a child, so that this process stays small (its peak would otherwise show in the children's).
         subprocess.run([sys.executable, __file__, "--generate", str(mb)], check=True)
         model = generate(mb)
         size = model.stat().st_size
         out = OUT / f"convert_{mb}mb.int8.onnx"
-        s_time, s_rss = measure([str(SLIPWAY), "convert", str(model), "--output", str(out), "--weights", "int8",
-                                 "--force"])
+        s_time, s_cpu, s_rss = measure([str(SLIPWAY), "convert", str(model), "--output", str(out), "--weights",
+                                        "int8", "--force"])
         if args.skip_ort:
-            o_time, o_rss = float("nan"), float("nan")
+            o_time = o_cpu = o_rss = float("nan")
         else:
             ref = OUT / f"convert_{mb}mb.ort.onnx"
-            o_time, o_rss = measure([sys.executable, "-c", ORT_SCRIPT, str(model), str(ref)])
-        print(f"{size / 1e6:>8.0f}MB {s_time:>10.2f} {o_time:>8.2f} {o_time / s_time:>7.1f}x "
+            o_time, o_cpu, o_rss = measure([sys.executable, "-c", ORT_SCRIPT, str(model), str(ref)])
+        print(f"{size / 1e6:>8.0f}MB {s_time:>10.2f} {o_time:>8.2f} {o_time / s_time:>7.1f}x {o_cpu / s_cpu:>11.1f}x "
               f"{s_rss / size:>17.2f}x {o_rss / size:>13.2f}x"
-              f"   (peak RSS slipway {s_rss / 1e6:.0f} MB, ort {o_rss / 1e6:.0f} MB)")
-    print("goals: speedup >= 10x, slipway peak RSS <= 1.5x the model size")
+              f"   (cpu s slipway {s_cpu:.2f}, ort {o_cpu:.2f}; peak RSS slipway {s_rss / 1e6:.0f} MB, ort {o_rss / 1e6:.0f} MB)")
+    print("goals: speedup >= 10x, slipway peak RSS <= 1.5x the model size (speedup: wall clock; cpu speedup: user+system)")
 
 
 if __name__ == "__main__":

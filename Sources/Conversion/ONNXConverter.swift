@@ -94,12 +94,30 @@ public enum ONNXConverter {
                     return try r.get()
                 case .chunks(let n, let fill):
                     // One tensor at a time, freed when `body` returns.
-                    var a = [Float](repeating: 0, count: n)
-                    do { try a.withUnsafeMutableBufferPointer { try fill(0..<n, $0) } } catch {
-                        throw ConversionError(.io, "cannot read the weights: \(error)")
-                    }
                     return try Selected(index: index, report: report, key: key, channel: channel, reduction: reduction,
-                                        values: .array(a)).withValues(body)
+                                        values: .array(try Self.read(n, fill))).withValues(body)
+                }
+            }
+
+            /// The values in memory (`.chunks` read whole), for several passes over one tensor.
+            func materialized() throws(ConversionError) -> Selected {
+                guard case .chunks(let n, let fill) = values else { return self }
+                var copy = self
+                copy.values = .array(try Self.read(n, fill))
+                return copy
+            }
+
+            static func read(_ n: Int, _ fill: (Range<Int>, UnsafeMutableBufferPointer<Float>) throws -> Void)
+                throws(ConversionError) -> [Float]
+            {
+                do {
+                    // Filled whole by `fill` (or the read fails), so it needs no zeroing first.
+                    return try [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
+                        try fill(0..<n, buffer)
+                        initialized = n
+                    }
+                } catch {
+                    throw ConversionError(.io, "cannot read the weights: \(error)")
                 }
             }
 
@@ -209,7 +227,9 @@ public enum ONNXConverter {
 
         var names = NameTable(model)
         var edits: [Int: TensorEdit] = [:]
-        for s in selected {
+        for streamed in selected {
+            // Read once for the zero count and the codes; freed at the end of the iteration.
+            let s = try streamed.materialized()
             let t = model.tensors[s.index]
             let r = s.report
             let count = s.values.count
