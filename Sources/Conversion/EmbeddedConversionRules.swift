@@ -13,6 +13,10 @@ enum EmbeddedConversionRules {
       "title": "ONNX 1.17 Operators.md: each operator's type constraints",
       "url": "https://github.com/onnx/onnx/blob/v1.17.0/docs/Operators.md"
     },
+    "ort-scatter": {
+      "title": "onnxruntime core/providers/cpu/tensor/scatter_nd.cc and scatter.cc: MLFloat16 is not supported with a reduction other than none",
+      "url": "https://github.com/microsoft/onnxruntime/blob/main/onnxruntime/core/providers/cpu/tensor/scatter_nd.cc"
+    },
     "ort-insert-cast": {
       "title": "onnxruntime core/optimizer/insert_cast_transformer.cc: the CPU EP runs float16 nodes that have no float16 kernel in float32 between inserted Casts, so a float16 model always loads",
       "url": "https://github.com/microsoft/onnxruntime/blob/main/onnxruntime/core/optimizer/insert_cast_transformer.cc"
@@ -35,6 +39,28 @@ enum EmbeddedConversionRules {
     },
     {
       "source": "onnx-operators",
+      "why": "a float type constraint without tensor(float16) in an onnx 1.17 schema version (Celu; IsInf before opset 20; QLinearMatMul before 21; QLinearConv; TfIdfVectorizer)",
+      "operators": ["Celu", "IsInf", "QLinearConv", "QLinearMatMul", "TfIdfVectorizer"]
+    },
+    {
+      "source": "onnx-operators",
+      "why": "sequences and optionals: their element types are not followed, so they and the operators that build or open them stay as they are",
+      "operators": ["SequenceConstruct", "SequenceInsert", "SequenceAt", "SequenceErase", "SequenceLength",
+                    "SequenceEmpty", "SplitToSequence", "ConcatFromSequence", "SequenceMap", "Optional",
+                    "OptionalGetElement", "OptionalHasElement"]
+    },
+    {
+      "source": "onnx-operators",
+      "why": "MeanVarianceNormalization's function body adds a float32 epsilon Constant, so float16 inputs fail onnx type inference",
+      "operators": ["MeanVarianceNormalization"]
+    },
+    {
+      "source": "ort-scatter",
+      "why": "onnxruntime's CPU kernels refuse float16 when `reduction` is add, mul, min or max (at run time, not at load)",
+      "operators": ["ScatterND", "ScatterElements"]
+    },
+    {
+      "source": "onnx-operators",
       "why": "the output type comes from an attribute (float32 by default): produced in float32 and cast",
       "operators": ["ConstantOfShape", "RandomNormal", "RandomUniform", "RandomNormalLike", "EyeLike", "Bernoulli",
                     "Multinomial"]
@@ -42,7 +68,7 @@ enum EmbeddedConversionRules {
   ],
   "output_types": {
     "source": "onnx-operators",
-    "why": "outputs whose type is not the float input's: a type name, `T` (the float input's type), `input:N` (that input's type), `attribute:NAME` (a data-type or tensor attribute) with `|` giving the default",
+    "why": "outputs whose type is not the float input's: a tensor type name, `T` (the float input's type), `input:N` (that input's type), `attribute:NAME` (a data-type or tensor attribute) with `|` giving the default; `sequence`, `optional` and `unknown` are not float tensors",
     "operators": {
       "Shape": ["int64"], "Size": ["int64"], "ArgMax": ["int64"], "ArgMin": ["int64"], "NonZero": ["int64"],
       "Equal": ["bool"], "Greater": ["bool"], "GreaterOrEqual": ["bool"], "Less": ["bool"], "LessOrEqual": ["bool"],
@@ -54,7 +80,12 @@ enum EmbeddedConversionRules {
       "ConstantOfShape": ["attribute:value|float"], "RandomNormal": ["attribute:dtype|float"],
       "RandomUniform": ["attribute:dtype|float"], "RandomNormalLike": ["attribute:dtype|input:0"],
       "RandomUniformLike": ["attribute:dtype|input:0"], "EyeLike": ["attribute:dtype|input:0"],
-      "Bernoulli": ["attribute:dtype|input:0"], "Multinomial": ["attribute:dtype|int32"]
+      "Bernoulli": ["attribute:dtype|input:0"], "Multinomial": ["attribute:dtype|int32"],
+      "TfIdfVectorizer": ["float"],
+      "SplitToSequence": ["sequence"], "SequenceConstruct": ["sequence"], "SequenceInsert": ["sequence"],
+      "SequenceErase": ["sequence"], "SequenceEmpty": ["sequence"], "SequenceMap": [], "SequenceAt": ["unknown"],
+      "SequenceLength": ["int64"], "ConcatFromSequence": ["unknown"], "Optional": ["optional"],
+      "OptionalGetElement": ["unknown"], "OptionalHasElement": ["bool"], "QLinearConv": ["input:7"], "QLinearMatMul": ["input:7"]
     }
   }
 }

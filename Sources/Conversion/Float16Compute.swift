@@ -35,7 +35,7 @@ struct Float16Rules: Sendable {
         }
         for (op, list) in json["output_types"]?["operators"]?.objectValue?.entries ?? [] {
             let items = list.arrayValue?.compactMap(\.stringValue) ?? []
-            guard !items.isEmpty, items.count == list.arrayValue?.count else {
+            guard let all = list.arrayValue, items.count == all.count else {
                 throw ConversionError(.model, "Schemas/conversion/float16.json: output_types.\(op) must be a list of strings")
             }
             rules.outputTypes[op] = items
@@ -142,6 +142,10 @@ struct Float16Planner {
 
     var values: [Value] = []
     var scopes: [[String: Int]] = []
+    /// The element type recorded for values that are no tensor (sequences, maps, optionals).
+    static let notATensor: Int64 = -1
+    /// Sub-graph (by key) → the source element types of its outputs, as followed through its nodes.
+    var subgraphOutputTypes: [Int: [Int64?]] = [:]
 
     // MARK: Reading
 
@@ -242,6 +246,8 @@ struct Float16Planner {
             guard f.number == 2, f.wireType == .lengthDelimited else { continue }
             var t = ProtoReader(bytes, range: f.payload)
             while let g = try t.next() {
+                // Sequences (4), maps (5), sparse tensors (8) and optionals (9) are no float tensor to convert.
+                if [4, 5, 8, 9].contains(g.number), v.type == nil { v.type = Float16Planner.notATensor }
                 guard g.number == 1, g.wireType == .lengthDelimited else { continue }
                 var tt = ProtoReader(bytes, range: g.payload)
                 while let h = try tt.next() {
@@ -305,16 +311,20 @@ struct Float16Planner {
         return false
     }
 
-    mutating func process(_ g: GraphInfo, isMain: Bool) {
+    /// `isMain`: the model's graph, whose inputs and outputs keep float32 under their names. `keepsTypes`: the
+    /// body of an operator kept in float32 (SequenceMap), whose inputs and outputs keep their types too.
+    mutating func process(_ g: GraphInfo, isMain: Bool, keepsTypes: Bool = false, inputTypes: [Int64?] = []) {
         scopes.append([:])
         defer { scopes.removeLast() }
         let mainOutputs = isMain ? Set(g.outputs.map(\.name)) : []
         let inputNames = Set(g.inputs.map(\.name))
-        for vi in g.inputs where !g.initializers.contains(where: { $0.name == vi.name }) {
-            var v = Value(name: vi.name, type: vi.type, home: vi.type, homeName: vi.name, graphKey: g.key)
-            if !isMain, vi.type == 1 {
+        for (k, vi) in g.inputs.enumerated() where !g.initializers.contains(where: { $0.name == vi.name }) {
+            // A body input without a declared type has the type of what the Loop or Scan feeds it.
+            let type = vi.type ?? (inputTypes.indices.contains(k) ? inputTypes[k] : nil)
+            var v = Value(name: vi.name, type: type, home: type, homeName: vi.name, graphKey: g.key)
+            if !isMain, !keepsTypes, type == 1 {
                 v.home = 10
-                plan.valueInfos[vi.key] = (nil, 10)
+                if vi.type == 1 { plan.valueInfos[vi.key] = (nil, 10) }
             }
             define(v)
         }
@@ -340,6 +350,7 @@ struct Float16Planner {
 
         for n in g.nodes { node(n, in: g, mainOutputs: mainOutputs) }
 
+        subgraphOutputTypes[g.key] = g.outputs.map { vi in lookup(vi.name).flatMap { values[$0].type } ?? vi.type }
         for vi in g.outputs {
             guard let i = lookup(vi.name) else { continue }
             if isMain {
@@ -347,13 +358,21 @@ struct Float16Planner {
                 continue
             }
             guard values[i].type == 1 else { continue }
+            if keepsTypes {
+                let n = name(of: i, as: 1)
+                if n != vi.name { plan.valueInfos[vi.key] = (n, 1) }
+                continue
+            }
             let n = name(of: i, as: 10)
             plan.valueInfos[vi.key] = (n == vi.name ? nil : n, 10)
         }
     }
 
     mutating func node(_ n: NodeInfo, in g: GraphInfo, mainOutputs: Set<String>) {
-        let kept = isKept(n)
+        // An input whose type is not known (an element taken out of a sequence, a custom operator's output)
+        // might be float32: the node then stays float32 too, as the source computes it.
+        let unknownInput = n.inputs.contains { !$0.isEmpty && (lookup($0).map { values[$0].type == nil } ?? true) }
+        let kept = isKept(n) || unknownInput
         var edit = NodeRetype()
         var inputTypes: [Int64?] = []
         for (k, input) in n.inputs.enumerated() {
@@ -369,7 +388,10 @@ struct Float16Planner {
             let name = name(of: i, as: wanted)
             if name != input { edit.inputs[k] = name }
         }
-        for s in n.subgraphs { process(s, isMain: false) }
+        // Loop bodies read (iteration, condition, carried values...), Scan bodies (state..., scan elements...).
+        let bodyInputs: [Int64?] = n.opType == "Loop" ? [7, 9] + inputTypes.dropFirst(2)
+            : n.opType == "Scan" ? inputTypes : []
+        for s in n.subgraphs { process(s, isMain: false, keepsTypes: kept, inputTypes: bodyInputs) }
 
         for (k, output) in n.outputs.enumerated() where !output.isEmpty {
             var type: Int64? = g.valueInfo[output]?.type
@@ -427,11 +449,13 @@ struct Float16Planner {
     func outputType(_ n: NodeInfo, _ k: Int, inputTypes: [Int64?]) -> Int64? {
         let firstFloat = inputTypes.first { $0 == 1 || $0 == 10 || $0 == 11 || $0 == 16 } ?? nil
         if n.opType == "Constant" { return n.tensorTypes["value"] ?? (n.ints["value_int"] != nil ? 7 : nil) }
-        if ["If", "Loop", "Scan"].contains(n.opType), let body = n.subgraphs.first {
+        if ["If", "Loop", "Scan"].contains(n.opType) {
+            // The body's output as its nodes make it (either If branch will do), else as declared.
             let index = n.opType == "Loop" ? k + 1 : k
-            guard body.outputs.indices.contains(index) else { return nil }
-            let out = body.outputs[index]
-            return out.type ?? body.valueInfo[out.name]?.type
+            for body in n.subgraphs {
+                if let types = subgraphOutputTypes[body.key], types.indices.contains(index), let t = types[index] { return t }
+            }
+            return nil
         }
         guard let rule = rules.outputTypes[n.opType] else { return firstFloat ?? inputTypes.first ?? nil }
         guard rule.indices.contains(k) else { return nil }
