@@ -4,7 +4,8 @@ Performance: >= 10x faster, peak RSS <= 1.5x the model size).
 
     .venv/bin/python bench/bench_convert.py            # builds `slipway` in release mode first
 
-Options: --sizes MB[,MB...] (default 50,500), --skip-ort. The models (bench/out/convert_<MB>mb.onnx, cached,
+Options: --sizes MB[,MB...] (default 50,500), --skip-ort, --large GB (also convert a model of GB gigabytes
+kept in a sparse external data file: the external-data output path, int8 and float16). The models (bench/out/convert_<MB>mb.onnx, cached,
 not committed) are stacks of MatMul + Add + Relu with random float32 weights [d, d] made with onnx.helper.
 Each tool runs in its own child process; its wall-clock time and peak RSS (ru_maxrss of the child, which
 counts the model's mapped pages it touched) are measured the same way:
@@ -84,6 +85,52 @@ def measure(cmd):
     return elapsed, cpu, kib * 1024
 
 
+def generate_large(gb):
+    """A model of about `gb` GB whose tensors live in an external data file made sparse (zeros, no disk
+    blocks): the converter's > 2 GiB path without writing gigabytes of random numbers."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    d = 8192
+    layers = max(1, round(gb * 1e9 / (d * d * 4)))
+    folder = OUT / f"large_{gb}gb"
+    folder.mkdir(parents=True, exist_ok=True)
+    data = folder / "model.onnx.data"
+    with open(data, "wb") as f:
+        f.truncate(layers * d * d * 4)
+    inits, nodes, x = [], [], "x"
+    for i in range(layers):
+        t = TensorProto(name=f"w{i}", data_type=TensorProto.FLOAT, dims=[d, d], data_location=TensorProto.EXTERNAL)
+        for k, v in (("location", data.name), ("offset", str(i * d * d * 4)), ("length", str(d * d * 4))):
+            t.external_data.add(key=k, value=v)
+        inits.append(t)
+        nodes.append(helper.make_node("MatMul", [x, f"w{i}"], [f"m{i}"]))
+        x = f"m{i}"
+    graph = helper.make_graph(nodes, "large", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, d])],
+                              [helper.make_tensor_value_info(x, TensorProto.FLOAT, [1, d])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, str(folder / "model.onnx"))
+    return folder / "model.onnx", layers * d * d * 4
+
+
+def large(gb):
+    import onnx
+
+    model, size = generate_large(gb)
+    print(f"large: {size / 1e9:.2f} GB of external float32 weights (sparse file)")
+    for args in (["--weights", "int8"], ["--float16"]):
+        out = model.parent / ("out" + "".join(a.strip("-") for a in args)) / "m.onnx"
+        out.parent.mkdir(exist_ok=True)
+        t, cpu, rss = measure([str(SLIPWAY), "convert", str(model), "--output", str(out), "--force", *args])
+        m = onnx.load(str(out), load_external_data=False)
+        locations = {e.value for i in m.graph.initializer for e in i.external_data if e.key == "location"}
+        data = out.parent / "m.onnx.data"
+        print(f"  {' '.join(args):>14}: {t:.1f} s (cpu {cpu:.1f} s), peak RSS {rss / 1e6:.0f} MB "
+              f"({rss / size:.2f}x), model {out.stat().st_size / 1e6:.2f} MB + data {data.stat().st_size / 1e9:.2f} GB, "
+              f"locations {sorted(locations)}")
+
+
 ORT_SCRIPT = """
 import sys
 from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -96,6 +143,7 @@ def main():
     ap.add_argument("--sizes", default="50,500")
     ap.add_argument("--skip-ort", action="store_true")
     ap.add_argument("--generate", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--large", type=float, default=0, help="also convert a GB-sized external-data model (e.g. 2.2)")
     args = ap.parse_args()
     if args.generate:
         generate(args.generate)
@@ -121,6 +169,8 @@ def main():
         print(f"{size / 1e6:>8.0f}MB {s_time:>10.2f} {o_time:>8.2f} {o_time / s_time:>7.1f}x {o_cpu / s_cpu:>11.1f}x "
               f"{s_rss / size:>17.2f}x {o_rss / size:>13.2f}x"
               f"   (cpu s slipway {s_cpu:.2f}, ort {o_cpu:.2f}; peak RSS slipway {s_rss / 1e6:.0f} MB, ort {o_rss / 1e6:.0f} MB)")
+    if args.large:
+        large(args.large)
     print("goals: speedup >= 10x, slipway peak RSS <= 1.5x the model size (speedup: wall clock; cpu speedup: user+system)")
 
 

@@ -524,6 +524,7 @@ enum Float16Compute {
 
         var edits: [Int: TensorEdit] = [:]
         var report: [ConvertedTensor] = []
+        let readers = SourceReaders()
         for (i, t) in model.tensors.enumerated() {
             var entry = ConvertedTensor(name: t.name, holder: ONNXConverter.holderKind(model, t, index: i), graph: t.graph,
                                         shape: t.shape, action: "kept")
@@ -540,7 +541,13 @@ enum Float16Compute {
                 continue
             }
             let values: [Float]
-            do { values = try model.withFloat32Values(of: t) { Array($0) } } catch {
+            do {
+                switch try ONNXConverter.inPlace(model, t, copy: true, readers: readers) {
+                case .array(let a): values = a
+                case .buffer(let b): values = Array(b)
+                case .chunks(let n, let fill): values = try ONNXConverter.readAll(n, fill)
+                }
+            } catch {
                 throw ConversionError(.model, "cannot read the values of \(t.name): \(error)")
             }
             // Magnitudes past float16's range saturate at ±65504 rather than become infinite (attention masks

@@ -66,7 +66,7 @@ public enum ONNXConverter {
         if settings.float16Compute {
             return try Float16Compute.convert(file: file, model: model, settings: settings, layout: layout)
         }
-        let reader = SourceReader(path: path)
+        let readers = SourceReaders()
         // The integer scheme; float16 weights are written by their own branch below.
         let scheme = float16 ? nil : settings.scheme
         let opsetBefore = model.opsets[""]
@@ -95,7 +95,7 @@ public enum ONNXConverter {
                 case .chunks(let n, let fill):
                     // One tensor at a time, freed when `body` returns.
                     return try Selected(index: index, report: report, key: key, channel: channel, reduction: reduction,
-                                        values: .array(try Self.read(n, fill))).withValues(body)
+                                        values: .array(try ONNXConverter.readAll(n, fill))).withValues(body)
                 }
             }
 
@@ -103,22 +103,8 @@ public enum ONNXConverter {
             func materialized() throws(ConversionError) -> Selected {
                 guard case .chunks(let n, let fill) = values else { return self }
                 var copy = self
-                copy.values = .array(try Self.read(n, fill))
+                copy.values = .array(try ONNXConverter.readAll(n, fill))
                 return copy
-            }
-
-            static func read(_ n: Int, _ fill: (Range<Int>, UnsafeMutableBufferPointer<Float>) throws -> Void)
-                throws(ConversionError) -> [Float]
-            {
-                do {
-                    // Filled whole by `fill` (or the read fails), so it needs no zeroing first.
-                    return try [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
-                        try fill(0..<n, buffer)
-                        initialized = n
-                    }
-                } catch {
-                    throw ConversionError(.io, "cannot read the weights: \(error)")
-                }
             }
 
             var array: [Float] {
@@ -167,7 +153,7 @@ public enum ONNXConverter {
             }
             let values: WeightValues
             do {
-                values = try inPlace(model, t, copy: settings.pruning != nil, reader: reader)
+                values = try inPlace(model, t, copy: settings.pruning != nil, readers: readers)
             } catch {
                 throw ConversionError(.model, "cannot read the values of \(t.name): \(error)")
             }
@@ -309,22 +295,42 @@ public enum ONNXConverter {
                               compression: compression, externalData: data)
     }
 
-    /// A tensor's float32 values: a pointer into the mapping when they lie there aligned (the mapping lives as
-    /// long as the conversion), else decoded once; `copy` when the caller will modify them.
-    static func inPlace(_ model: Model, _ t: ConstantTensor, copy: Bool, reader: SourceReader? = nil)
+    /// `n` values from a `.chunks` source, read whole (one tensor, freed by the caller).
+    static func readAll(_ n: Int, _ fill: (Range<Int>, UnsafeMutableBufferPointer<Float>) throws -> Void)
+        throws(ConversionError) -> [Float]
+    {
+        do {
+            // Filled whole by `fill` (or the read fails), so it needs no zeroing first.
+            return try [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
+                try fill(0..<n, buffer)
+                initialized = n
+            }
+        } catch {
+            throw ConversionError(.io, "cannot read the weights: \(error)")
+        }
+    }
+
+    /// A tensor's float32 values, read with pread from the model file or its external data file (a tensor at a
+    /// time, through the page cache), else decoded once; `copy` when the caller will modify them.
+    static func inPlace(_ model: Model, _ t: ConstantTensor, copy: Bool, readers: SourceReaders? = nil)
         throws(ModelError) -> WeightValues
     {
         #if _endian(little)
-            if !copy, t.dtype == .float32, case .file(let offset, let length) = t.storage, length >= t.elementCount * 4,
-               let reader
-            {
-                return reader.values(offset: offset, count: t.elementCount)
+            var located: (SourceReader, Int)?
+            if t.dtype == .float32, let readers {
+                switch t.storage {
+                case .file(let offset, let length) where length >= t.elementCount * 4:
+                    located = readers.reader(model.path).map { ($0, offset) }
+                case .external(let path, let offset, let length) where length >= t.elementCount * 4:
+                    located = readers.reader(path).map { ($0, offset) }
+                default: break
+                }
             }
-            if !copy, t.dtype == .float32, case .file = t.storage {
-                let raw = try model.withStoredBytes(of: t) { $0 }
-                if let base = raw.baseAddress, Int(bitPattern: base) % MemoryLayout<Float>.alignment == 0,
-                   raw.count >= t.elementCount * 4 {
-                    return .buffer(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: t.elementCount))
+            if let (reader, offset) = located {
+                let values = reader.values(offset: offset, count: t.elementCount)
+                guard copy, case .chunks(let n, let fill) = values else { return values }
+                do { return .array(try readAll(n, fill)) } catch {
+                    throw ModelError(.malformed, file: reader.path, field: "tensors[\(t.name)]", error.message)
                 }
             }
         #endif

@@ -44,3 +44,15 @@ final class SourceReader: @unchecked Sendable {  // the descriptor is only read 
         }
     }
 }
+
+/// One reader per file (the model and its external data files), opened on first use.
+final class SourceReaders: @unchecked Sendable {  // used by one conversion on one thread
+    private var open: [String: SourceReader] = [:]
+
+    func reader(_ path: String) -> SourceReader? {
+        if let r = open[path] { return r }
+        let r = SourceReader(path: path)
+        open[path] = r
+        return r
+    }
+}
