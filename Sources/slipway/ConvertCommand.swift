@@ -20,7 +20,9 @@ struct ConvertCommand: AsyncParsableCommand {
             Artifacts go where the target's `output` or `deploy.to` says, inside the manifest's folder unless \
             --allow-outside-project; a report (<artifact>.report.json) lands beside each. A target whose inputs \
             and settings match its report is up to date and skipped unless --force.
-            slipway convert MODEL --output OUT [--weights int8 --granularity per-channel ...]: one ONNX model.
+            slipway convert MODEL --output OUT [--weights int8 --granularity per-channel ...]: one ONNX model. \
+            --float16-compute computes in float16 (inputs and outputs stay float32). A model whose weights are \
+            in external data (or that would pass 2 GiB) is written with its data in OUT.data beside it.
             Writes are atomic (temporary file, fsync, rename); the source model is never overwritten; Ctrl-C \
             leaves no partial output.
             Exit status: 0 when every conversion succeeded or was up to date, 1 when one failed, 2 on usage errors.
