@@ -101,16 +101,20 @@ public enum Converter {
             }
         }
         progress(ConversionProgress(target: target, phase: "reading", fraction: 0))
-        let sourceSHA = try sha256(ofFile: source)
+        // The source's digest is computed beside the conversion; only an existing report needs it first.
+        let sourceHash = BackgroundHash(path: source)
         let settingsJSON = settings.json
-        var fp = SHA256()
-        fp.update(Array(JSONValue.object([
-            "inputs": .array([.string(sourceSHA)]), "settings": settingsJSON,
-            "slipway": .string(options.toolVersion), "converter": "native-onnx",
-        ]).serialized().utf8))
-        let fingerprint = fp.finalize()
-
-        if !options.force, let previous = upToDate(output: output, report: report, fingerprint: fingerprint) {
+        func fingerprintOf(_ sha: String) -> String {
+            var fp = SHA256()
+            fp.update(Array(JSONValue.object([
+                "inputs": .array([.string(sha)]), "settings": settingsJSON,
+                "slipway": .string(options.toolVersion), "converter": "native-onnx",
+            ]).serialized().utf8))
+            return fp.finalize()
+        }
+        if !options.force, PathSafety.fileSize(report) != nil,
+           let previous = upToDate(output: output, report: report, fingerprint: fingerprintOf(try sourceHash.wait()))
+        {
             progress(ConversionProgress(target: target, phase: "up to date", fraction: 1))
             return ConversionReport(outputPath: output, reportPath: report, upToDate: true, json: previous)
         }
@@ -141,6 +145,8 @@ public enum Converter {
             outputSHA = try SafeWriter.write(conversion.output, source: conversion.source.bytes, to: output,
                                              cancellation: cancellation)
         }
+        let sourceSHA = try sourceHash.wait()
+        let fingerprint = fingerprintOf(sourceSHA)
         let elapsed = ContinuousClock.now - started
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
 

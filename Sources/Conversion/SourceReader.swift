@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Compression
+import Dispatch
 
 /// Float32 weights read from the model file with pread(2) a chunk at a time instead of through the mapping:
 /// the page cache holds them, not the process, so a conversion's peak memory is its output plus one tensor,
@@ -54,5 +55,25 @@ final class SourceReaders: @unchecked Sendable {  // used by one conversion on o
         let r = SourceReader(path: path)
         open[path] = r
         return r
+    }
+}
+
+/// The SHA-256 of a file, computed on another thread while the caller works (the conversion reads the same
+/// file; hashing it first would add its whole time to every conversion).
+final class BackgroundHash: @unchecked Sendable {  // `result` is written before `done` is signalled, read after
+    private let done = DispatchGroup()
+    private var result: Result<String, ConversionError> = .failure(ConversionError(.io, "not hashed"))
+
+    init(path: String) {
+        done.enter()
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            do throws(ConversionError) { result = .success(try sha256(ofFile: path)) } catch { result = .failure(error) }
+            done.leave()
+        }
+    }
+
+    func wait() throws(ConversionError) -> String {
+        done.wait()
+        return try result.get()
     }
 }
