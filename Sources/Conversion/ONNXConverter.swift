@@ -1,4 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Compression
+import Dispatch
 import JSON
 import ModelFormats
 import ProtobufWire
@@ -78,7 +84,7 @@ public enum ONNXConverter {
         let selection = TensorSelection(skip: settings.skip, minimumRank: float16 ? 1 : 2,
                                         channelAxisOverride: settings.channelAxis)
         var report: [ConvertedTensor] = []
-        struct Selected {
+        struct Selected: Sendable {
             var index: Int; var report: Int; var key: Int; var channel: Int; var reduction: Int
             /// In place in the mapping (aligned float32 in the model file) unless pruning needs a copy to zero:
             /// a conversion holds no second copy of the weights, so its peak memory stays near the model's size.
@@ -213,18 +219,46 @@ public enum ONNXConverter {
 
         var names = NameTable(model)
         var edits: [Int: TensorEdit] = [:]
-        for streamed in selected {
-            // Read once for the zero count and the codes; freed at the end of the iteration.
-            let s = try streamed.materialized()
+        // The codes of every tensor, computed on all cores (each tensor read once, then freed): names and
+        // edits are made in order afterwards, so the output does not depend on scheduling.
+        let computed = ParallelResults<ComputedTensor>(count: selected.count)
+        let work = selected
+        DispatchQueue.concurrentPerform(iterations: work.count) { i in
+            computed.set(i, Result { () throws(ConversionError) -> ComputedTensor in
+                let s = try work[i].materialized()
+                let t = model.tensors[s.index]
+                var c = ComputedTensor(zeros: try s.withValues { $0.reduce(0) { $0 + ($1 == 0 ? 1 : 0) } })
+                if float16 {
+                    c.half = try s.withValues { HalfPrecision.encode($0) }
+                } else if let scheme {
+                    let effective = scheme.granularity.effective(
+                        dims: t.shape.isEmpty ? [1] : t.shape, channelAxis: s.channel, reductionAxis: s.reduction)
+                    var tensorScheme = scheme
+                    tensorScheme.granularity = effective.granularity
+                    c.codes = try s.withValues { buffer throws(ConversionError) in
+                        do throws(WeightQuantizer.Failure) {
+                            var q = try WeightQuantizer.quantize(buffer, shape: t.shape, scheme: tensorScheme, axis: effective.axis)
+                            let packed = pack(q.codes, scheme.type)
+                            q.codes = []  // 4 bytes a value: only the packed bytes are kept until written
+                            return .success((q, packed))
+                        } catch { return .failure(error) }
+                    }
+                } else {
+                    c.pruned = s.array
+                }
+                return c
+            })
+        }
+        for (i, s) in selected.enumerated() {
+            let c = try computed.get(i)
             let t = model.tensors[s.index]
             let r = s.report
             let count = s.values.count
-            let zeros = try s.withValues { $0.reduce(0) { $0 + ($1 == 0 ? 1 : 0) } }
-            report[r].sparsity = count == 0 ? nil : Double(zeros) / Double(count)
+            report[r].sparsity = count == 0 ? nil : Double(c.zeros) / Double(count)
             if float16 {
                 // The stored tensor takes a new name; a Cast back to float32 produces the original one, so no
                 // consumer, value_info or graph output changes.
-                let (raw, overflow) = try s.withValues { HalfPrecision.encode($0) }
+                let (raw, overflow) = c.half ?? ([], 0)
                 let stored = names.fresh("\(t.name)_fp16")
                 edits[s.key] = TensorEdit(
                     originalName: t.name, storedName: stored, dataType: 10, dims: t.shape, raw: raw,
@@ -237,7 +271,7 @@ public enum ONNXConverter {
             guard let scheme else {
                 if settings.pruning != nil {
                     edits[s.key] = TensorEdit(originalName: t.name, storedName: t.name, dataType: 1, dims: t.shape,
-                                              raw: ONNXEncode.float32LE(s.array))
+                                              raw: ONNXEncode.float32LE(c.pruned))
                     report[r].action = "pruned"
                 }
                 continue
@@ -248,18 +282,16 @@ public enum ONNXConverter {
                 dims: t.shape.isEmpty ? [1] : t.shape, channelAxis: s.channel, reductionAxis: s.reduction)
             var tensorScheme = scheme
             tensorScheme.granularity = effective.granularity
-            let axis = effective.axis
             let q: QuantizedWeights
-            do {
-                let quantized = try s.withValues { buffer throws(ConversionError) in
-                    do throws(WeightQuantizer.Failure) {
-                        return Result<QuantizedWeights, WeightQuantizer.Failure>.success(
-                            try WeightQuantizer.quantize(buffer, shape: t.shape, scheme: tensorScheme, axis: axis))
-                    } catch { return .failure(error) }
-                }
-                q = try quantized.get()
-            } catch {
+            let packed: [UInt8]
+            switch c.codes {
+            case .success(let (quantized, bytes))?:
+                q = quantized
+                packed = bytes
+            case .failure(let error)?:
                 report[r].reason = "\(error)"
+                continue
+            case nil:
                 continue
             }
             let code = dataTypeCode(scheme.type)
@@ -272,7 +304,7 @@ public enum ONNXConverter {
             if let note = effective.note { report[r].reason = note }
             edits[s.key] = TensorEdit(
                 originalName: t.name, storedName: stored, dataType: code, dims: t.shape,
-                raw: pack(q.codes, scheme.type),
+                raw: packed,
                 extraInitializers: [
                     ONNXEncode.tensor(name: scaleName, dataType: 1, dims: q.scaleShape, raw: ONNXEncode.float32LE(q.scales)),
                     ONNXEncode.tensor(name: zeroName, dataType: code, dims: q.scaleShape, raw: pack(q.zeroPoints, scheme.type)),
@@ -455,5 +487,48 @@ struct NameTable {
         }
         used.insert(name)
         return name
+    }
+}
+
+/// What the parallel pass computes for one selected tensor.
+struct ComputedTensor: Sendable {
+    var zeros: Int
+    var half: (raw: [UInt8], overflow: Int)?
+    var codes: Result<(QuantizedWeights, [UInt8]), WeightQuantizer.Failure>?
+    var pruned: [Float] = []
+}
+
+/// One result slot per work item, each written by exactly one `concurrentPerform` iteration and read after
+/// all of them returned.
+final class ParallelResults<T>: @unchecked Sendable {
+    private var slots: [Result<T, ConversionError>?]
+    private let lock = NSLockLess()
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ i: Int, _ r: Result<T, ConversionError>) {
+        lock.with { if slots.indices.contains(i) { slots[i] = r } }
+    }
+
+    func get(_ i: Int) throws(ConversionError) -> T {
+        guard slots.indices.contains(i), let r = slots[i] else {
+            throw ConversionError(.model, "internal error: tensor \(i) was not computed")
+        }
+        return try r.get()
+    }
+}
+
+/// A pthread mutex (no Foundation).
+final class NSLockLess: @unchecked Sendable {
+    private let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    init() { pthread_mutex_init(m, nil) }
+    deinit {
+        pthread_mutex_destroy(m)
+        m.deallocate()
+    }
+    func with<R>(_ body: () -> R) -> R {
+        pthread_mutex_lock(m)
+        defer { pthread_mutex_unlock(m) }
+        return body()
     }
 }
