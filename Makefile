@@ -7,13 +7,16 @@ SWIFT        ?= swift
 PYTHON       ?= python3
 VENV         := .venv
 VPY          := $(VENV)/bin/python
+# The external converters (onnx2tf and its TensorFlow) live apart: their pins clash with .venv's.
+VENV_CONVERT := .venv-convert
+VENV_COREML  := .venv-coreml
 # One build with the test flags serves the tests, the demo and the integration tests: alternating
 # `swift build` and `swift test` would recompile everything each time.
 BUILD_FLAGS  := --build-tests
 BIN          := .build/debug/slipway
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: demo test build deps venv clients bench schema docs fixtures examples clean catalogue rules target-fixtures estimate-fixtures
+.PHONY: demo test build deps venv venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue rules target-fixtures estimate-fixtures
 
 deps:
 	@if [ ! -f /usr/include/yaml.h ] || ! command -v pkg-config >/dev/null || ! command -v python3 >/dev/null; then \
@@ -35,12 +38,27 @@ $(VENV)/.stamp: requirements-test.txt
 
 venv: $(VENV)/.stamp
 
+$(VENV_CONVERT)/.stamp: requirements-convert.txt
+	$(PYTHON) -m venv $(VENV_CONVERT)
+	$(VENV_CONVERT)/bin/python -m pip install -q --disable-pip-version-check -r requirements-convert.txt
+	touch $@
+
+venv-convert: $(VENV_CONVERT)/.stamp
+
+$(VENV_COREML)/.stamp: requirements-coreml.txt
+	$(PYTHON) -m venv $(VENV_COREML)
+	$(VENV_COREML)/bin/python -m pip install -q --disable-pip-version-check -r requirements-coreml.txt
+	touch $@
+
+venv-coreml: $(VENV_COREML)/.stamp
+
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
-test: deps venv clients build
+test: deps venv venv-convert venv-coreml clients build
 	$(SWIFT) test --skip-build
-	SLIPWAY_BIN=$(abspath $(BIN)) $(VPY) -m pytest -q Tests/integration
+	SLIPWAY_BIN=$(abspath $(BIN)) SLIPWAY_CONVERT_PYTHON=$(abspath $(VENV_CONVERT)/bin/python) \
+	  SLIPWAY_COREML_PYTHON=$(abspath $(VENV_COREML)/bin/python) $(VPY) -m pytest -q Tests/integration
 
 demo: deps build
 	@bash scripts/demo.sh $(BIN)
@@ -72,4 +90,4 @@ estimate-fixtures: venv
 	$(VPY) scripts/make_estimate_fixtures.py
 
 clean:
-	rm -rf .build .build-* $(VENV)
+	rm -rf .build .build-* $(VENV) $(VENV_CONVERT) $(VENV_COREML)

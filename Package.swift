@@ -35,14 +35,14 @@ let package = Package(
         .target(name: "Hashing", dependencies: ["CSHA256"]),
         // SHA-256 block compression with the x86 SHA extensions (the portable Swift code is the fallback).
         .target(name: "CSHA256"),
-        .target(name: "Conversion", dependencies: ["Compression", "ModelFormats", "ProtobufWire", "Manifest", "JSON", "Hashing"]),
+        .target(name: "Conversion", dependencies: ["Compression", "ModelFormats", "ProtobufWire", "FlatBuffers", "Manifest", "JSON", "Hashing"]),
         // Target compatibility: the cited catalogue (Schemas/targets, embedded), checks and estimates.
         .target(name: "Targets", dependencies: ["Manifest", "ModelFormats", "Diagnostics", "JSON"]),
         // "What will these settings do to this model": the Compression engine on a model's real weights,
         // with the results cache, the findings as diagnostics and the per-target estimate table.
         .target(
             name: "Estimation",
-            dependencies: ["ModelFormats", "Compression", "Manifest", "Targets", "JSON", "Diagnostics", "Hashing"]),
+            dependencies: ["ModelFormats", "Compression", "Conversion", "Manifest", "Targets", "JSON", "Diagnostics", "Hashing"]),
         .target(
             name: "Checking",
             dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "ModelFormats", "Targets", "Estimation"]),

@@ -6,8 +6,13 @@
   initializer inside a Loop body; metadata_props, a doc string, and an unknown ModelProto field (99) that a
   rewrite must carry over byte for byte. Opset 13.
 - opset11_gemm.onnx      Gemm + Relu at opset 11: per-channel quantization raises it to 13.
+- mlp.safetensors        a small MLP's state dict as safetensors writes it (`safetensors.numpy`): float32 weights
+  and biases, a float16 embedding, an int64 buffer and `__metadata__`, for safetensors → safetensors.
 - opset11_squeeze.onnx   MatMul + Squeeze(axes attribute) at opset 11: Squeeze changed at 13, so per-channel
   quantization must refuse; per-tensor works at 11.
+- conv_constant_if.onnx  Conv weights where quantize_dynamic does not look: a Conv (with bias) whose weight is a
+  `Constant` node, then an If whose then-branch convolves with an initializer and whose else-branch with a
+  Constant (strided, padded, grouped). Opset 13.
 
 Seeded: `.venv/bin/python scripts/make_conversion_fixtures.py` rewrites the committed files identically.
 """
@@ -85,10 +90,54 @@ def opset11(squeeze):
     return m.SerializeToString()
 
 
+def mlp_safetensors():
+    from safetensors.numpy import save
+
+    rng = np.random.default_rng(5)
+    tensors = {
+        "embed.weight": (rng.standard_normal((32, 64)) * 0.5).astype(np.float16),
+        "fc1.weight": w(rng, 128, 64), "fc1.bias": w(rng, 128),
+        "fc2.weight": w(rng, 64, 128), "fc2.bias": w(rng, 64),
+        "norm.weight": np.ones(64, np.float32),
+        "head.weight": w(rng, 10, 64), "head.bias": w(rng, 10),
+        "position_ids": np.arange(32, dtype=np.int64)[None, :],
+    }
+    return save(tensors, metadata={"format": "np", "source": "slipway fixtures"})
+
+
+def conv_constant_if():
+    rng = np.random.default_rng(13)
+    const = helper.make_node("Constant", [], ["w_stem"], name="w_stem_node",
+                             value=numpy_helper.from_array(w(rng, 8, 3, 3, 3), "w_stem_value"))
+    stem = helper.make_node("Conv", ["x", "w_stem", "b_stem"], ["h"], name="stem", pads=[1, 1, 1, 1])
+    relu = helper.make_node("Relu", ["h"], ["hr"], name="relu")
+    then_g = helper.make_graph(
+        [helper.make_node("Conv", ["hr", "w_then"], ["then_out"], name="conv_then", strides=[2, 2], pads=[1, 1, 1, 1])],
+        "then_branch", [], [helper.make_tensor_value_info("then_out", TensorProto.FLOAT, [1, 8, 4, 4])],
+        initializer=[numpy_helper.from_array(w(rng, 8, 8, 3, 3), "w_then")])
+    else_g = helper.make_graph(
+        [helper.make_node("Constant", [], ["w_else"], name="w_else_node",
+                          value=numpy_helper.from_array(w(rng, 8, 2, 3, 3), "w_else_value")),
+         helper.make_node("Conv", ["hr", "w_else"], ["else_out"], name="conv_else", strides=[2, 2], pads=[1, 1, 1, 1],
+                          group=4)],
+        "else_branch", [], [helper.make_tensor_value_info("else_out", TensorProto.FLOAT, [1, 8, 4, 4])])
+    iff = helper.make_node("If", ["flag"], ["y"], name="if", then_branch=then_g, else_branch=else_g)
+    g = helper.make_graph(
+        [const, stem, relu, iff], "conv_constant_if",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8]),
+         helper.make_tensor_value_info("flag", TensorProto.BOOL, [])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 4, 4])],
+        initializer=[numpy_helper.from_array(w(rng, 8) * 0.1, "b_stem")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="slipway-fixtures")
+    m.ir_version = 8
+    onnx.checker.check_model(m, full_check=True)
+    return m.SerializeToString()
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
-    for name, data in [("constant_if_loop.onnx", constant_if_loop()), ("opset11_gemm.onnx", opset11(False)),
-                       ("opset11_squeeze.onnx", opset11(True))]:
+    for name, data in [("mlp.safetensors", mlp_safetensors()), ("constant_if_loop.onnx", constant_if_loop()), ("opset11_gemm.onnx", opset11(False)),
+                       ("opset11_squeeze.onnx", opset11(True)), ("conv_constant_if.onnx", conv_constant_if())]:
         with open(os.path.join(OUT, name), "wb") as f:
             f.write(data)
         print(f"wrote {name} ({len(data)} bytes)")

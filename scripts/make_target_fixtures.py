@@ -11,6 +11,15 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - dynamic_batch.onnx  a small CNN whose batch dimension is symbolic
 - batch2_conv.onnx    a CNN with batch 2 fixed: 4-D tensors with four dimensions > 1 (Edge TPU allows 3)
 - tile_mid.onnx       a CNN with a Tile in the middle: neither the GPU delegate nor the Edge TPU runs TILE
+- cnn_softmax.onnx    a CNN ending in Softmax (with a Constant and an Identity, which ONNX Runtime folds): the Core
+                      ML EP's NeuralNetwork table lacks Softmax, its ML Program table has every operator
+- runtime_b.onnx      MatMul whose B is a graph input: the Core ML EP wants a constant B
+- dilated_conv.onnx   a CNN whose second convolution dilates 2 in y and 1 in x: the Edge TPU wants equal dilations
+- unique.onnx         a Unique after a Relu: TensorRT's ONNX parser has no Unique
+- maxpool1d.onnx      a 1-D MaxPool (rank-3 input): TensorRT pools in 2-D or 3-D only
+- batch_mean.onnx     a ReduceMean over the batch of 4: the Edge TPU reduces no batch dimension
+- wide_softmax.onnx   a Softmax over 20,000 classes: over the Edge TPU's 16,000 elements and Core ML's 16384 dimension
+- runtime_axes.onnx   a ReduceMean (opset 18) whose axes are a graph input: the GPU delegate wants constant axes
 - onnx_tool_macs.json onnx-tool's total MACs for each of these and for the example models
 """
 import json
@@ -57,7 +66,7 @@ def w(rng, *shape):
     return numpy_helper.from_array((rng.standard_normal(shape) * 0.1).astype(np.float32), f"w{rng.integers(1 << 30)}")
 
 
-def cnn(rng, name, batch, middle=None):
+def cnn(rng, name, batch, middle=None, dilations=None, head=None):
     """conv-relu, [middle], conv-relu, global pool, flatten, gemm: 3x16x16 in, 10 classes out."""
     w1, b1, w2, b2, wf = w(rng, 8, 3, 3, 3), w(rng, 8), w(rng, 16, 8, 3, 3), w(rng, 16), w(rng, 10, 16)
     inits = [w1, b1, w2, b2, wf]
@@ -69,11 +78,23 @@ def cnn(rng, name, batch, middle=None):
         inits.append(reps)
         nodes.append(helper.make_node("Tile", ["r1", "tile.repeats"], ["t"], name="tile"))
         x = "t"
-    nodes += [helper.make_node("Conv", [x, w2.name, b2.name], ["c2"], name="conv2", kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[2, 2]),
+    conv2 = {"dilations": dilations, "pads": [2, 1, 2, 1]} if dilations else {"pads": [1, 1, 1, 1]}
+    nodes += [helper.make_node("Conv", [x, w2.name, b2.name], ["c2"], name="conv2", kernel_shape=[3, 3], strides=[2, 2], **conv2),
               helper.make_node("Relu", ["c2"], ["r2"], name="relu2"),
-              helper.make_node("GlobalAveragePool", ["r2"], ["p"], name="pool"),
-              helper.make_node("Flatten", ["p"], ["f"], name="flatten", axis=1),
-              helper.make_node("Gemm", ["f", wf.name], ["y"], name="fc", transB=1)]
+              helper.make_node("GlobalAveragePool", ["r2"], ["p"], name="pool")]
+    if head == "softmax":
+        # Reshape rather than Flatten: both Core ML EP tables have Reshape, only NeuralNetwork has Flatten.
+        # The shape as a Constant node and an Identity at the end, as exporters write them: ONNX Runtime folds
+        # both before any execution provider sees the graph.
+        shape = numpy_helper.from_array(np.array([batch, 16], np.int64), "flat.shape")
+        nodes += [helper.make_node("Constant", [], ["flat.shape"], name="flat.shape", value=shape),
+                  helper.make_node("Reshape", ["p", "flat.shape"], ["f"], name="flatten"),
+                  helper.make_node("Gemm", ["f", wf.name], ["logits"], name="fc", transB=1),
+                  helper.make_node("Softmax", ["logits"], ["probs"], name="softmax", axis=1),
+                  helper.make_node("Identity", ["probs"], ["y"], name="output")]
+    else:
+        nodes += [helper.make_node("Flatten", ["p"], ["f"], name="flatten", axis=1),
+                  helper.make_node("Gemm", ["f", wf.name], ["y"], name="fc", transB=1)]
     m = model(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, 3, 16, 16])],
               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [batch, 10])], inits)
     return save(m, name)
@@ -110,6 +131,47 @@ def main():
     made["dynamic_batch.onnx"] = (cnn(rng, "dynamic_batch.onnx", "batch"), {"x": [1, 3, 16, 16]})
     made["batch2_conv.onnx"] = (cnn(rng, "batch2_conv.onnx", 2), {})
     made["tile_mid.onnx"] = (cnn(rng, "tile_mid.onnx", 1, middle="tile"), {})
+    made["cnn_softmax.onnx"] = (cnn(rng, "cnn_softmax.onnx", 1, head="softmax"), {})
+    made["dilated_conv.onnx"] = (cnn(rng, "dilated_conv.onnx", 1, dilations=[2, 1]), {})
+
+    wm = numpy_helper.from_array((rng.standard_normal((16, 8)) * 0.1).astype(np.float32), "proj.weight")
+    m = model([helper.make_node("MatMul", ["x", "w"], ["h"], name="attn.scores"),
+               helper.make_node("MatMul", ["h", "proj.weight"], ["y"], name="proj")],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 16]),
+               helper.make_tensor_value_info("w", TensorProto.FLOAT, [16, 16])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 8])], [wm])
+    made["runtime_b.onnx"] = (save(m, "runtime_b.onnx"), {})
+
+    m = model([helper.make_node("Relu", ["x"], ["r"], name="relu"),
+               helper.make_node("Unique", ["r"], ["y"], name="dedup", sorted=1)],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [16])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [None])], [])
+    save(m, "unique.onnx")
+
+    m = model([helper.make_node("MaxPool", ["x"], ["y"], name="pool1d", kernel_shape=[2], strides=[2])],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 16])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 8])], [])
+    save(m, "maxpool1d.onnx")
+
+    m = model([helper.make_node("ReduceMean", ["x"], ["y"], name="batch.mean", axes=[0], keepdims=1)],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 8])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])], [])
+    save(m, "batch_mean.onnx")
+
+    m = model([helper.make_node("Softmax", ["x"], ["y"], name="classes", axis=1)],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 20000])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 20000])], [])
+    save(m, "wide_softmax.onnx")
+
+    m = model([helper.make_node("ReduceMean", ["x", "axes"], ["y"], name="pool.mean", keepdims=1)],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8, 8, 4]),
+               helper.make_tensor_value_info("axes", TensorProto.INT64, [2])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1, 1, 4])], [], opset=18, ir=8)
+    save(m, "runtime_axes.onnx")
+    verify_with_onnxruntime([made[k][0] for k in ("cnn_softmax.onnx", "dilated_conv.onnx", "runtime_b.onnx")] +
+                            [os.path.join(OUT, n) for n in ("unique.onnx", "maxpool1d.onnx", "batch_mean.onnx", "wide_softmax.onnx")])
+    s = __import__("onnxruntime").InferenceSession(os.path.join(OUT, "runtime_axes.onnx"), providers=["CPUExecutionProvider"])
+    s.run(None, {"x": np.ones([1, 8, 8, 4], np.float32), "axes": np.array([1, 2], np.int64)})
 
     for name, path in EXAMPLES.items():
         made[name] = (path, EXAMPLE_INPUTS[name])
@@ -120,6 +182,15 @@ def main():
         f.write("\n")
     print("wrote Tests/Fixtures/targets/onnx_tool_macs.json")
     return 0
+
+
+def verify_with_onnxruntime(paths):
+    """Every fixture is a model ONNX Runtime runs: the checks judge real graphs, not malformed ones."""
+    import onnxruntime as ort
+    for path in paths:
+        s = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+        feeds = {i.name: np.ones([d if isinstance(d, int) else 1 for d in i.shape], np.float32) for i in s.get_inputs()}
+        s.run(None, feeds)
 
 
 def onnx_tool_version():

@@ -9,6 +9,8 @@ public enum SkipReason: Sendable, Hashable {
     /// No consumer whose weight input it is (e.g. a shape or an index constant).
     case notAWeight
     case empty
+    /// Fewer elements than the converter quantizes (TFLite's dynamic-range `min_elements`).
+    case belowMinimumElements(elements: Int, minimum: Int)
     case shapeMismatch(shapeElements: Int?, values: Int)
     case readFailed(String)
 
@@ -20,6 +22,7 @@ public enum SkipReason: Sendable, Hashable {
         case .matchedSkipPattern: return "matched_skip_pattern"
         case .notAWeight: return "not_a_weight"
         case .empty: return "empty"
+        case .belowMinimumElements: return "below_minimum_elements"
         case .shapeMismatch: return "shape_mismatch"
         case .readFailed: return "read_failed"
         }
@@ -33,6 +36,8 @@ public enum SkipReason: Sendable, Hashable {
         case .matchedSkipPattern(let g): return "name matches skip pattern '\(g)'"
         case .notAWeight: return "not the weight input of a compressible operator"
         case .empty: return "no elements"
+        case .belowMinimumElements(let e, let m):
+            return "\(e) elements, below the TFLite converter's minimum of \(m) for dynamic-range quantization"
         case .shapeMismatch(let s, let v):
             return "shape implies \(s.map(String.init) ?? "an invalid count of") elements but \(v) values were given"
         case .readFailed(let m): return "values could not be read: \(m)"

@@ -34,7 +34,10 @@ struct Item: Sendable {
         var layouts = [GroupLayout.make(shape: dims, granularity: .perTensor, axis: 0)]
         var schemeLayout: [Int] = []
         var fallbacks: [String?] = []
-        for s in options.schemes {
+        for scheme in options.schemes {
+            var s = scheme
+            let limited = t.perTensorOnly && s.type.isInteger && s.granularity != .perTensor
+            if limited { s.granularity = .perTensor }
             let e = s.granularity.effective(dims: dims, channelAxis: ch, reductionAxis: red)
             let axisNote: String? = {
                 switch s.granularity {
@@ -43,7 +46,8 @@ struct Item: Sendable {
                 case .perBlock: return e.note == nil ? redNote : chNote
                 }
             }()
-            let note = [axisNote, e.note].compactMap { $0 }.joined(separator: "; ")
+            let limit: String? = limited ? "the runtime stores one scale for this tensor; measured per tensor" : nil
+            let note = [axisNote, e.note, limit].compactMap { $0 }.joined(separator: "; ")
             let l = GroupLayout.make(shape: dims, granularity: e.granularity, axis: e.axis)
             if let i = layouts.firstIndex(of: l) { schemeLayout.append(i) } else {
                 layouts.append(l)

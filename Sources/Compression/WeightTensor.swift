@@ -31,10 +31,13 @@ public struct WeightTensor: Sendable {
     /// Bytes the tensor occupies as stored now; nil means 4 per element (float32).
     public var storedBytes: Int?
     public var values: WeightValues
+    /// The runtime stores one scale for this tensor whatever the scheme (TFLite's BATCH_MATMUL and GATHER
+    /// weights): per-channel and per-block schemes are measured per tensor, with a note.
+    public var perTensorOnly: Bool
 
     public init(
         name: String, shape: [Int], channelAxis: Int? = nil, reductionAxis: Int? = nil, storedBytes: Int? = nil,
-        values: WeightValues
+        values: WeightValues, perTensorOnly: Bool = false
     ) {
         self.name = name
         self.shape = shape
@@ -42,6 +45,7 @@ public struct WeightTensor: Sendable {
         self.reductionAxis = reductionAxis
         self.storedBytes = storedBytes
         self.values = values
+        self.perTensorOnly = perTensorOnly
     }
 
     /// The element count the shape implies, or nil when a dimension is negative or the product overflows.

@@ -15,6 +15,8 @@ public struct ConversionError: Error, Sendable, Equatable, CustomStringConvertib
         /// The manifest does not say enough (no model path, unknown target).
         case manifest
         case cancelled
+        /// An external converter ran and failed (its exit status and log tail are in the message).
+        case toolFailed
     }
 
     public var kind: Kind

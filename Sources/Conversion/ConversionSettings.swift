@@ -10,7 +10,8 @@ public struct ConversionSettings: Sendable, Hashable {
     public var reduceRange: Bool
     /// Channel axis for every tensor (negative from the end); nil derives it from each tensor's consumer.
     public var channelAxis: Int?
-    /// onnxruntime `quantize_dynamic` form (MatMulInteger / ConvInteger): not implemented yet.
+    /// Dynamic quantization in onnxruntime's `quantize_dynamic` form: activations quantized at run time to
+    /// uint8 by `DynamicQuantizeLinear`, MatMul / Conv computed by `MatMulInteger` / `ConvInteger`.
     public var dynamic: Bool
     /// float16 weights (`--float16`; the same as `weights: float16`): each converted weight is stored in
     /// float16 behind a `Cast` to float32, so computation, inputs and outputs stay float32.
@@ -20,8 +21,13 @@ public struct ConversionSettings: Sendable, Hashable {
     /// float32 through Casts.
     public var float16Compute: Bool = false
     public var pruning: PruningSettings?
-    /// Tensor name globs left in float.
+    /// `sparsity` per tensor (the default) or with one threshold over all pruned tensors.
+    public var pruneScope: PruneScope = .perTensor
+    /// Tensor name globs left in float (`quantize.skip`; `--skip` fills both lists).
     public var skip: [String]
+    /// Tensor name globs left dense (`prune.skip`): independent of `skip`, so a tensor kept in float may still
+    /// be pruned and a pruning-exempt tensor may still be quantized.
+    public var pruneSkip: [String] = []
 
     public init(
         weights: QuantizationType? = nil, granularity: Compression.Granularity = .perChannel, symmetric: Bool = true,
@@ -46,6 +52,14 @@ public struct ConversionSettings: Sendable, Hashable {
     public var scheme: QuantizationScheme? {
         weights.map { QuantizationScheme($0, symmetric: symmetric, granularity: granularity, reduceRange: reduceRange) }
     }
+}
+
+/// Where a `sparsity` threshold is taken.
+public enum PruneScope: String, Sendable, Hashable {
+    /// ⌊s · nᵢ⌋ smallest |x| of each tensor.
+    case perTensor = "per-tensor"
+    /// One threshold, the ⌊s · Σnᵢ⌋-th smallest |x| over every pruned tensor (the engine's model-wide one).
+    case global
 }
 
 /// Magnitude pruning: zero the smallest weights of each tensor.

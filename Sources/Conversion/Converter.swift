@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Hashing
 import Compression
 import JSON
@@ -13,11 +18,19 @@ public struct ConvertOptions: Sendable {
     public var toolVersion: String
     /// Outputs larger than this take the external-data layout (protobuf's 2 GiB limit; tests lower it).
     public var externalDataThreshold: Int = ONNXLayout.protobufLimit
+    /// The Python interpreter (or venv folder) for external converters when the target names none
+    /// (`--python`); nil means `python3` on PATH.
+    public var python: String?
+    /// An external converter running longer than this is stopped (its process group killed).
+    public var toolTimeout: Duration?
 
-    public init(force: Bool = false, allowOutsideProject: Bool = false, toolVersion: String = "0.1.0") {
+    public init(force: Bool = false, allowOutsideProject: Bool = false, toolVersion: String = "0.1.0",
+                python: String? = nil, toolTimeout: Duration? = nil) {
         self.force = force
         self.allowOutsideProject = allowOutsideProject
         self.toolVersion = toolVersion
+        self.python = python
+        self.toolTimeout = toolTimeout
     }
 }
 
@@ -54,12 +67,38 @@ public enum Converter {
             throw ConversionError(.manifest, "target \(name): the manifest names no model (model.path)")
         }
         let modelPath = join(folder, modelRel)
-        try requireNativeConverter(target: target, modelPath: modelPath)
-        let settings = try settings(for: target)
         let output = join(folder, outputPath(target: target, manifest: manifest, modelPath: modelPath))
         if !options.allowOutsideProject, !PathSafety.isInside(output, folder: folder) {
             throw ConversionError(.unsafe, "target \(name): the output \(output) lies outside the manifest's folder \(folder); pass --allow-outside-project to allow it")
         }
+        // Formats Slipway does not write itself go to an external converter run as a child process.
+        guard PathSafety.fileSize(modelPath) != nil else {
+            throw ConversionError(.model, "target \(name): the model \(modelPath) is not a readable file")
+        }
+        if let plan = try ExternalConverter.plan(target: target, manifest: manifest, modelPath: modelPath,
+                                                 manifestFolder: folder, python: python(for: target, folder: folder, options: options)) {
+            try refuseOverwritingInputs(source: modelPath, output: output, manifestPath: manifestPath)
+            let pins = Dictionary(target.tools.map { ($0.name.value, $0.version.value) }, uniquingKeysWith: { a, _ in a })
+            // The tool may run for minutes: its wait blocks a thread of its own, never one of the cooperative
+            // pool (the server would stall), and the task's cancellation reaches it through a flag.
+            let cancelled = CancelFlag()
+            let result = await withTaskCancellationHandler {
+                await BlockingThread.run { () -> Result<ConversionReport, ConversionError> in
+                    do throws(ConversionError) {
+                        return .success(try ExternalConverter.run(
+                            plan: plan, source: modelPath, output: output, target: name, manifestPath: manifestPath,
+                            pins: pins, options: options, progress: progress,
+                            cancellation: { cancelled.isSet || cancellation() }))
+                    } catch { return .failure(error) }
+                }
+            } onCancel: { cancelled.set() }
+            switch result {
+            case .success(let r): return r
+            case .failure(let error): throw ConversionError(error.kind, "target \(name): \(error.message)")
+            }
+        }
+        try requireNativeConverter(target: target, modelPath: modelPath)
+        let settings = try settings(for: target)
         return try run(source: modelPath, output: output, settings: settings, target: name, manifestPath: manifestPath,
                        options: options, progress: progress, cancellation: cancellation)
     }
@@ -72,6 +111,33 @@ public enum Converter {
     ) async throws(ConversionError) -> ConversionReport {
         try run(source: model, output: output, settings: settings, target: nil, manifestPath: nil, options: options,
                 progress: progress, cancellation: cancellation)
+    }
+
+    /// The interpreter for a target's Python converter: the target's `python` (a venv folder means its
+    /// bin/python), else `--python`, else `python3` on PATH. Relative paths are the manifest's.
+    static func python(for target: TargetSpec, folder: String, options: ConvertOptions) -> String {
+        guard let chosen = target.python?.value ?? options.python, !chosen.isEmpty else { return "python3" }
+        // A path when it looks like one (or exists beside the manifest), else a command name on PATH.
+        let local = join(folder, chosen)
+        var st = stat()
+        let isPath = chosen.contains("/") || chosen.hasPrefix(".") || stat(local, &st) == 0
+        let path = isPath ? local : chosen
+        if stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { return path + "/bin/python" }
+        return path
+    }
+
+    static func refuseOverwritingInputs(source: String, output: String, manifestPath: String?) throws(ConversionError) {
+        var protected = [source]
+        if let m = manifestPath { protected.append(m) }
+        for p in protected {
+            for dest in [output, reportPath(for: output), ExternalConverter.logPath(for: output)] {
+                let same = PathSafety.sameFile(dest, p)
+                    || (PathSafety.realPath(p).map { PathSafety.resolvedDestination(dest) == $0 } ?? false)
+                if same {
+                    throw ConversionError(.unsafe, "refusing to write \(dest): it is the input \(p) (the source model is never overwritten)")
+                }
+            }
+        }
     }
 
     /// The report file of an artifact.
@@ -108,7 +174,7 @@ public enum Converter {
             var fp = SHA256()
             fp.update(Array(JSONValue.object([
                 "inputs": .array([.string(sha)]), "settings": settingsJSON,
-                "slipway": .string(options.toolVersion), "converter": "native-onnx",
+                "slipway": .string(options.toolVersion), "converter": .string(NativeConversion.fingerprintName(source)),
             ]).serialized().utf8))
             return fp.finalize()
         }
@@ -122,7 +188,7 @@ public enum Converter {
         progress(ConversionProgress(target: target, phase: "converting", fraction: 0.2))
         let layout = LayoutOptions(dataLocation: SafeWriter.lastComponent(output) + ".data",
                                    threshold: options.externalDataThreshold)
-        let conversion = try ONNXConverter.convert(path: source, settings: settings, layout: layout)
+        let conversion = try NativeConversion.convert(path: source, settings: settings, layout: layout)
         if cancellation() { throw ConversionError(.cancelled, "cancelled") }
         progress(ConversionProgress(target: target, phase: "writing", fraction: 0.7))
         try PathSafety.makeDirectories(SafeWriter.directory(of: output))
@@ -163,7 +229,7 @@ public enum Converter {
         if let dataJSON { outputJSON["external_data"] = dataJSON }
         root["output"] = .object(outputJSON)
         root["settings"] = settingsJSON
-        root["tools"] = .object(["slipway": .string(options.toolVersion), "converter": "native ONNX rewriter (in process)"])
+        root["tools"] = .object(["slipway": .string(options.toolVersion), "converter": .string(NativeConversion.toolName(source))])
         root["sizes"] = .object(["before": .int(conversion.source.count + externalBytes(conversion)),
                                  "after": .int(conversion.output.count + dataBytes)])
         root["duration_ms"] = .double((ms * 10).rounded() / 10)
@@ -171,6 +237,7 @@ public enum Converter {
                                  "after": conversion.opsetAfter.map { .int($0) } ?? .null])
         root["tensors"] = .array(conversion.tensors.map(\.json))
         root["compression"] = conversion.compression?.json ?? .null
+        if let g = conversion.gatherCompression { root["compression_gather"] = g.json }
         let json = JSONValue.object(root)
         try SafeWriter.write(Array((json.serialized(pretty: true) + "\n").utf8), to: report)
         progress(ConversionProgress(target: target, phase: "done", fraction: 1))
@@ -207,11 +274,16 @@ public enum Converter {
         let name = target.name.value
         var s = ConversionSettings()
         if let q = target.optimize.quantize {
-            if let a = q.activations?.value, a != "none", a != "float32", a != "float16" {
-                throw ConversionError(.unsupported, "target \(name): activations: \(a) (static quantization with calibration) is not implemented yet; use activations: none for weight-only quantization")
+            let activations = q.activations?.value ?? "none"
+            // int8/uint8 activations are routed to onnxruntime's quantize_static before this (ExternalConverter).
+            if !["none", "float32", "float16", "dynamic"].contains(activations) {
+                throw ConversionError(.unsupported, "target \(name): activations: \(activations) is not written by Slipway; static quantization writes int8 or uint8 activations (with calibration), activations: dynamic quantizes them at run time, or use activations: none for weight-only quantization")
             }
-            if let f = q.format?.value, f != "qdq" {
-                throw ConversionError(.unsupported, "target \(name): quantize.format \(f) is not implemented yet; use qdq")
+            // The QOperator form without static activation ranges is the integer-operator one
+            // (MatMulInteger/ConvInteger): dynamic quantization.
+            s.dynamic = activations == "dynamic" || (q.format?.value == "qoperator" && activations == "none")
+            if let f = q.format?.value, f != "qdq", f != "qoperator" || !s.dynamic {
+                throw ConversionError(.unsupported, "target \(name): quantize.format \(f) with activations: \(activations) is not implemented; use qdq (weight-only), or qoperator with activations: none or dynamic (MatMulInteger/ConvInteger)")
             }
             if let w = q.weights?.value, w != "none", w != "float32" {
                 guard let t = QuantizationType(rawValue: w) else {
@@ -234,6 +306,7 @@ public enum Converter {
             s.reduceRange = q.reduceRange?.value ?? false
             s.channelAxis = q.channelAxis?.value
             s.skip = q.skip.map(\.value)
+            if s.dynamic, s.weights == nil { s.weights = .int8 }
         }
         if let p = target.optimize.prune, let c = p.criterion?.value {
             switch c {
@@ -241,10 +314,13 @@ public enum Converter {
             case .threshold(let v): s.pruning = .threshold(Float(v))
             case .pattern(let n, let m): s.pruning = .pattern(NMPattern(n, m))
             }
-            if let scope = p.scope?.value, scope != "per-tensor", scope != "layer" {
-                throw ConversionError(.unsupported, "target \(name): prune.scope \(scope) is not implemented yet; pruning is per tensor")
+            if let scope = p.scope?.value {
+                guard let v = PruneScope(rawValue: scope == "layer" ? "per-tensor" : scope) else {
+                    throw ConversionError(.unsupported, "target \(name): prune.scope \(scope) is not a scope Slipway prunes with; use per-tensor or global")
+                }
+                s.pruneScope = v
             }
-            for g in p.skip.map(\.value) where !s.skip.contains(g) { s.skip.append(g) }
+            s.pruneSkip = p.skip.map(\.value)
         }
         return s
     }
@@ -261,6 +337,7 @@ public enum Converter {
     static func requireNativeConverter(target: TargetSpec, modelPath: String) throws(ConversionError) {
         let name = target.name.value
         let format = target.format?.value ?? defaultFormat(target)
+        if NativeConversion.converts(format: format, modelPath: modelPath) { return }
         if format == "onnx" {
             guard modelPath.lowercased().hasSuffix(".onnx") else {
                 throw ConversionError(.unsupported, "target \(name): format onnx from \(modelPath) is not implemented (the native converter reads ONNX models)")
@@ -268,7 +345,8 @@ public enum Converter {
             return
         }
         if let e = externalConverters[format] {
-            throw ConversionError(.missingTool, "target \(name): \(e.what) needs \(e.tool), which Slipway does not run yet; install it with `\(e.install)` and convert with it directly")
+            // The external converters (ExternalConverter.plan) took every source they read; this one is not.
+            throw ConversionError(.unsupported, "target \(name): \(e.what) (\(e.tool)) does not read \(modelPath); docs/converters.md lists what each external converter reads")
         }
         throw ConversionError(.unsupported, "target \(name): format \(format) has no converter yet")
     }
@@ -337,7 +415,10 @@ extension ConversionSettings {
         o["float16"] = float16Compute ? "compute" : isFloat16 ? "weights" : .bool(false)
         o["pruning"] = pruning.map { .string($0.label) } ?? .null
         o["skip"] = .array(skip.map { .string($0) })
-        o["format"] = "qdq"
+        o["prune_skip"] = .array(pruneSkip.map { .string($0) })
+        o["prune_scope"] = .string(pruneScope.rawValue)
+        // MatMulInteger / ConvInteger are onnxruntime's integer-operator (QOperator) form.
+        o["format"] = dynamic ? "qoperator" : "qdq"
         return .object(o)
     }
 }
@@ -353,6 +434,7 @@ extension ConvertedTensor {
         if let reason { o["reason"] = .string(reason) }
         if let sparsity { o["sparsity"] = .double(sparsity) }
         if let overflow { o["overflow"] = .int(overflow) }
+        if let form { o["form"] = .string(form) }
         return .object(o)
     }
 }

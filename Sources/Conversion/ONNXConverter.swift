@@ -22,6 +22,9 @@ public struct ConvertedTensor: Sendable, Hashable {
     public var sparsity: Double?
     /// float16: finite values that became ±infinity (|x| ≥ 65520, the first magnitudes that do not round to 65504).
     public var overflow: Int?
+    /// Quantized: how the codes are read: "DequantizeLinear" (weight-only), "MatMulInteger" or "ConvInteger"
+    /// (dynamic quantization).
+    public var form: String?
 }
 
 /// An ONNX model rewritten in memory as a rope over the source mapping, ready for `SafeWriter`.
@@ -35,6 +38,8 @@ public struct ONNXConversion: @unchecked Sendable {  // the mapping is read-only
     public var compression: CompressionReport?
     /// The tensor data file written beside the model, when the output has the external-data layout.
     var externalData: ExternalDataLayout? = nil
+    /// Dynamic quantization: the statistics of the Gather data written in uint8 (their own scheme).
+    public var gatherCompression: CompressionReport?
 }
 
 /// ONNX → ONNX weight conversion: pruning (zeros written in place), weight-only quantization as
@@ -45,11 +50,25 @@ public struct ONNXConversion: @unchecked Sendable {  // the mapping is read-only
 /// name), so the inputs, outputs and kernels are those of the source model and every runtime runs it; the
 /// file about halves. Computing in float16 would need per-operator kernel knowledge and is not done.
 public enum ONNXConverter {
-    public static func convert(path: String, settings: ConversionSettings, layout: LayoutOptions = LayoutOptions())
+    public static func convert(path: String, settings given: ConversionSettings, layout: LayoutOptions = LayoutOptions())
         throws(ConversionError) -> ONNXConversion
     {
+        var settings = given
         if settings.dynamic {
-            throw ConversionError(.unsupported, "--dynamic (MatMulInteger/ConvInteger with DynamicQuantizeLinear) is not implemented yet; use weight-only QDQ (the default)")
+            if settings.float16Compute {
+                // MatMulInteger/ConvInteger take and give integers and Mul/DynamicQuantizeLinear float32 only.
+                throw ConversionError(.unsupported, "dynamic quantization (DynamicQuantizeLinear, MatMulInteger/ConvInteger) computes in float32 and int8; it cannot be combined with float16 compute (--float16-compute, activations: float16). Use one or the other")
+            }
+            if settings.isFloat16 {
+                throw ConversionError(.unsupported, "dynamic quantization stores int8 or uint8 weights; it cannot be combined with float16 weights")
+            }
+            if settings.weights == nil { settings.weights = .int8 }
+            if let w = settings.weights, w != .int8, w != .uint8 {
+                throw ConversionError(.unsupported, "dynamic quantization (MatMulInteger/ConvInteger) takes int8 or uint8 weights, not \(w.rawValue); use weight-only quantization for 4-bit weights")
+            }
+            if case .perBlock = settings.granularity {
+                throw ConversionError(.unsupported, "dynamic quantization takes per-tensor or per-channel scales (MatMulInteger has at most one zero point per column), not \(settings.granularity.label)")
+            }
         }
         let float16 = settings.isFloat16
         if settings.float16, let w = settings.weights, w != .float16 {
@@ -76,19 +95,26 @@ public enum ONNXConverter {
         // The integer scheme; float16 weights are written by their own branch below.
         let scheme = float16 ? nil : settings.scheme
         let opsetBefore = model.opsets[""]
-        let (newOpset, newIR) = try opsetPlan(model: model, scheme: scheme, float16: float16)
+        // Dynamic quantization plans its opset once it knows which tensors take the integer form.
+        var (newOpset, newIR) = settings.dynamic ? (nil, nil) : try opsetPlan(model: model, scheme: scheme, float16: float16)
 
         // Which tensors: the engine's selection policy, fed with each tensor's consumers. float16 also takes
         // rank-1 tensors (biases, norm scales): they are float weights too and lose little in float16, while
         // quantizing them per channel would not pay. Scalars stay: two bytes saved do not pay for a Cast.
-        let selection = TensorSelection(skip: settings.skip, minimumRank: float16 ? 1 : 2,
-                                        channelAxisOverride: settings.channelAxis)
+        // The skip lists apply per action (quantize.skip keeps a tensor in float, prune.skip keeps it dense);
+        // a tensor that neither action takes is reported as skipped by the pattern that kept it.
+        let selection = TensorSelection(skip: [], minimumRank: float16 ? 1 : 2, channelAxisOverride: settings.channelAxis)
+        let quantizeSkip = settings.skip.map(Glob.init), pruneSkip = settings.pruneSkip.map(Glob.init)
+        let converts = scheme != nil || float16
         var report: [ConvertedTensor] = []
         struct Selected: Sendable {
             var index: Int; var report: Int; var key: Int; var channel: Int; var reduction: Int
             /// In place in the mapping (aligned float32 in the model file) unless pruning needs a copy to zero:
             /// a conversion holds no second copy of the weights, so its peak memory stays near the model's size.
             var values: WeightValues
+            /// Which actions take it: quantize.skip keeps a tensor in float, prune.skip keeps it dense.
+            var quantize = true
+            var prune = false
 
             func withValues<R>(_ body: (UnsafeBufferPointer<Float>) throws(ConversionError) -> R) throws(ConversionError) -> R {
                 switch values {
@@ -100,8 +126,9 @@ public enum ONNXConverter {
                     return try r.get()
                 case .chunks(let n, let fill):
                     // One tensor at a time, freed when `body` returns.
-                    return try Selected(index: index, report: report, key: key, channel: channel, reduction: reduction,
-                                        values: .array(try ONNXConverter.readAll(n, fill))).withValues(body)
+                    var copy = self
+                    copy.values = .array(try ONNXConverter.readAll(n, fill))
+                    return try copy.withValues(body)
                 }
             }
 
@@ -137,6 +164,15 @@ public enum ONNXConverter {
             let decision = selection.decide(TensorCandidate(name: t.name, dtype: t.dtype.name, shape: t.shape, consumers: uses))
             guard case .compress(let ch, let red, _) = decision else {
                 if case .skip(let reason) = decision { entry.reason = reason.message }
+                report.append(entry)
+                continue
+            }
+            let quantizeGlob = quantizeSkip.first { $0.matches(t.name) }
+            let pruneGlob = pruneSkip.first { $0.matches(t.name) }
+            let quantize = converts && quantizeGlob == nil
+            let prune = settings.pruning != nil && pruneGlob == nil && t.shape.count >= 2
+            guard quantize || prune else {
+                if let g = quantizeGlob ?? pruneGlob { entry.reason = SkipReason.matchedSkipPattern(g.pattern).message }
                 report.append(entry)
                 continue
             }
@@ -178,16 +214,17 @@ public enum ONNXConverter {
             }
             let rank = max(t.shape.count, 1)
             selected.append(Selected(index: i, report: report.count, key: key, channel: min(max(ch ?? 0, 0), rank - 1),
-                                     reduction: min(max(red ?? rank - 1, 0), rank - 1), values: values))
+                                     reduction: min(max(red ?? rank - 1, 0), rank - 1), values: values,
+                                     quantize: quantize, prune: prune))
             report.append(entry)
         }
 
         // Pruning first, with the engine's thresholds, then quantization of the pruned values.
         // Pruning keeps to the tensors quantization would take (rank 2 and up): float16 also selects biases and
         // norm scales, and zeroing half of a LayerNorm's scale is not what a sparsity target means.
-        let prunable = { (s: Selected) in model.tensors[s.index].shape.count >= 2 }
+        let prunable = { (s: Selected) in s.prune }
         if let p = settings.pruning {
-            let thresholds = try pruningThresholds(p, selected.filter(prunable).map { s in
+            let thresholds = try pruningThresholds(p, scope: settings.pruneScope, selected.filter(prunable).map { s in
                 WeightTensor(name: uniqueName(model, s.index), shape: model.tensors[s.index].shape, channelAxis: s.channel,
                              reductionAxis: s.reduction, values: s.values)
             })
@@ -201,44 +238,67 @@ public enum ONNXConverter {
                 }
             }
         }
-        let weights = selected.map { s in
-            WeightTensor(name: uniqueName(model, s.index), shape: model.tensors[s.index].shape, channelAxis: s.channel,
-                         reductionAxis: s.reduction, values: s.values)
+        // Dynamic quantization writes a Gather's data as quantize_dynamic does: the gathered rows are
+        // activations, so uint8 asymmetric over the full 8 bits (reduce_range concerns integer kernels only).
+        let gatherScheme = scheme.map { dynamicGatherScheme($0) }
+        let gathered = settings.dynamic
+            ? Set(selected.filter { $0.quantize && isGatherData(model, model.tensors[$0.index]) }.map(\.index)) : []
+        // The engine measures what is written, in the scheme it is written in: the quantized tensors (all pruned
+        // ones when the weights stay float), the Gather data apart.
+        let measured = selected.filter { $0.quantize || !converts }
+        func weightTensors(_ list: [Selected]) -> [WeightTensor] {
+            list.map { s in
+                WeightTensor(name: uniqueName(model, s.index), shape: model.tensors[s.index].shape, channelAxis: s.channel,
+                             reductionAxis: s.reduction, values: s.values)
+            }
         }
-        var compression: CompressionReport?
-        if !weights.isEmpty {
+        func analyze(_ w: [WeightTensor], _ scheme: QuantizationScheme) throws(ConversionError) -> CompressionReport? {
+            guard !w.isEmpty else { return nil }
             do {
-                compression = try CompressionEngine.analyze(weights, options: CompressionOptions(
-                    schemes: [float16 ? QuantizationScheme(.float16)
-                        : scheme ?? QuantizationScheme(.int8, granularity: .perChannel)], pruning: nil,
-                    workers: nil))
+                return try CompressionEngine.analyze(w, options: CompressionOptions(schemes: [scheme], pruning: nil, workers: nil))
             } catch {
                 throw ConversionError(.unsupported, "the compression settings are invalid: \(error)")
             }
         }
+        let compression = try analyze(weightTensors(measured.filter { !gathered.contains($0.index) }),
+                                      float16 ? QuantizationScheme(.float16)
+                                          : scheme ?? QuantizationScheme(.int8, granularity: .perChannel))
+        var gatherCompression: CompressionReport?
+        if let gatherScheme {
+            gatherCompression = try analyze(weightTensors(measured.filter { gathered.contains($0.index) }), gatherScheme)
+        }
 
         var names = NameTable(model)
         var edits: [Int: TensorEdit] = [:]
+        var integerWeights: [IntegerWeight] = []
+        var weightOnly = false
         // The codes of every tensor, computed on all cores (each tensor read once, then freed): names and
         // edits are made in order afterwards, so the output does not depend on scheduling.
         let computed = ParallelResults<ComputedTensor>(count: selected.count)
-        let work = selected
+        let work = selected, dynamic = settings.dynamic
         DispatchQueue.concurrentPerform(iterations: work.count) { i in
             computed.set(i, Result { () throws(ConversionError) -> ComputedTensor in
                 let s = try work[i].materialized()
                 let t = model.tensors[s.index]
                 var c = ComputedTensor(zeros: try s.withValues { $0.reduce(0) { $0 + ($1 == 0 ? 1 : 0) } })
-                if float16 {
+                if !s.quantize {
+                    c.pruned = s.array
+                } else if float16 {
                     c.half = try s.withValues { HalfPrecision.encode($0) }
                 } else if let scheme {
                     let effective = scheme.granularity.effective(
                         dims: t.shape.isEmpty ? [1] : t.shape, channelAxis: s.channel, reductionAxis: s.reduction)
                     var tensorScheme = scheme
                     tensorScheme.granularity = effective.granularity
+                    if gathered.contains(s.index), let gatherScheme { tensorScheme = gatherScheme }
+                    // Gemm's transB weight [N, K] is stored transposed for MatMulInteger (its scales per column N).
+                    let transpose = dynamic && t.shape.count == 2
+                        && integerForm(model, t, scheme: scheme).0 == .gemmTransposed
                     c.codes = try s.withValues { buffer throws(ConversionError) in
                         do throws(WeightQuantizer.Failure) {
                             var q = try WeightQuantizer.quantize(buffer, shape: t.shape, scheme: tensorScheme, axis: effective.axis)
-                            let packed = pack(q.codes, scheme.type)
+                            let codes = transpose ? transposed(q.codes, rows: t.shape[0], columns: t.shape[1]) : q.codes
+                            let packed = pack(codes, tensorScheme.type)
                             q.codes = []  // 4 bytes a value: only the packed bytes are kept until written
                             return .success((q, packed))
                         } catch { return .failure(error) }
@@ -255,6 +315,13 @@ public enum ONNXConverter {
             let r = s.report
             let count = s.values.count
             report[r].sparsity = count == 0 ? nil : Double(c.zeros) / Double(count)
+            if !s.quantize {
+                // Pruned only (its name matches quantize.skip, or the weights stay float): the zeros in float32.
+                edits[s.key] = TensorEdit(originalName: t.name, storedName: t.name, dataType: 1, dims: t.shape,
+                                          raw: ONNXEncode.float32LE(c.pruned))
+                report[r].action = "pruned"
+                continue
+            }
             if float16 {
                 // The stored tensor takes a new name; a Cast back to float32 produces the original one, so no
                 // consumer, value_info or graph output changes.
@@ -268,20 +335,23 @@ public enum ONNXConverter {
                 report[r].overflow = overflow
                 continue
             }
-            guard let scheme else {
-                if settings.pruning != nil {
-                    edits[s.key] = TensorEdit(originalName: t.name, storedName: t.name, dataType: 1, dims: t.shape,
-                                              raw: ONNXEncode.float32LE(c.pruned))
-                    report[r].action = "pruned"
-                }
-                continue
-            }
+            guard let scheme else { continue }
             // The engine's rule for this tensor (a block longer than the reduction axis becomes per-channel),
             // so the written scales are the ones `estimate` measured.
             let effective = scheme.granularity.effective(
                 dims: t.shape.isEmpty ? [1] : t.shape, channelAxis: s.channel, reductionAxis: s.reduction)
+            var form: IntegerForm?
+            if settings.dynamic {
+                let (f, why) = integerForm(model, t, scheme: scheme)
+                form = f
+                if f == nil { report[r].reason = why }
+                if f == .gather {
+                    report[r].reason = "a Gather's data (an embedding table): uint8 asymmetric per tensor, the rows gathered from the codes then dequantized, as quantize_dynamic writes it"
+                }
+            }
             var tensorScheme = scheme
             tensorScheme.granularity = effective.granularity
+            if gathered.contains(s.index), let gatherScheme { tensorScheme = gatherScheme }
             let q: QuantizedWeights
             let packed: [UInt8]
             switch c.codes {
@@ -294,10 +364,31 @@ public enum ONNXConverter {
             case nil:
                 continue
             }
-            let code = dataTypeCode(scheme.type)
+            let code = dataTypeCode(tensorScheme.type)
             let stored = names.fresh("\(t.name)_quantized")
             let scaleName = names.fresh("\(t.name)_scale")
             let zeroName = names.fresh("\(t.name)_zero_point")
+            if let form {
+                // No DequantizeLinear: the consumers are rewritten to read the codes, scale and zero point.
+                // Gemm's transB weight [N, K] is stored transposed for MatMulInteger (transposed with the codes
+                // in the parallel pass), its scales per column N.
+                var dims = t.shape
+                if form == .gemmTransposed, t.shape.count == 2 { dims = [t.shape[1], t.shape[0]] }
+                edits[s.key] = TensorEdit(
+                    originalName: t.name, storedName: stored, dataType: code, dims: dims, raw: packed,
+                    extraInitializers: [
+                        ONNXEncode.tensor(name: scaleName, dataType: 1, dims: q.scaleShape, raw: ONNXEncode.float32LE(q.scales)),
+                        ONNXEncode.tensor(name: zeroName, dataType: code, dims: q.scaleShape, raw: pack(q.zeroPoints, tensorScheme.type)),
+                    ])
+                integerWeights.append(IntegerWeight(tensor: s.index, form: form, codes: stored, scale: scaleName,
+                                                    zeroPoint: zeroName, rank: t.shape.count))
+                report[r].action = s.prune ? "pruned+quantized" : "quantized"
+                report[r].form = form.operatorType
+                continue
+            }
+            weightOnly = true
+            report[r].form = "DequantizeLinear"
+
             var attributes: [(String, Int64)] = []
             if let a = q.axis { attributes.append(("axis", Int64(a))) }
             if case .perBlock(let b) = tensorScheme.granularity { attributes.append(("block_size", Int64(b))) }
@@ -307,24 +398,30 @@ public enum ONNXConverter {
                 raw: packed,
                 extraInitializers: [
                     ONNXEncode.tensor(name: scaleName, dataType: 1, dims: q.scaleShape, raw: ONNXEncode.float32LE(q.scales)),
-                    ONNXEncode.tensor(name: zeroName, dataType: code, dims: q.scaleShape, raw: pack(q.zeroPoints, scheme.type)),
+                    ONNXEncode.tensor(name: zeroName, dataType: code, dims: q.scaleShape, raw: pack(q.zeroPoints, tensorScheme.type)),
                 ],
                 producerNode: ONNXEncode.node(
                     opType: "DequantizeLinear", name: names.fresh("\(t.name)_DequantizeLinear"),
                     inputs: [stored, scaleName, zeroName], outputs: [t.name], intAttributes: attributes))
-            report[r].action = settings.pruning != nil ? "pruned+quantized" : "quantized"
+            report[r].action = s.prune ? "pruned+quantized" : "quantized"
+        }
+        let nodeEdits = try integerNodes(model, integerWeights, names: &names)
+        if settings.dynamic, !edits.isEmpty {
+            (newOpset, newIR) = try opsetPlan(model: model, scheme: weightOnly ? scheme : nil,
+                                              dynamic: !integerWeights.isEmpty)
         }
 
-        var rewriter = ONNXRewriter(bytes: file.bytes, edits: edits, newOpset: edits.isEmpty ? nil : newOpset,
-                                    newIRVersion: edits.isEmpty ? nil : newIR)
+        var rewriter = ONNXRewriter(bytes: file.bytes, edits: edits, nodeEdits: nodeEdits,
+                                    newOpset: edits.isEmpty ? nil : newOpset, newIRVersion: edits.isEmpty ? nil : newIR)
         let (output, data) = try ONNXLayout.rewrite(&rewriter, model: model, layout: layout)
-        guard rewriter.applied == Set(edits.keys) else {
+        guard rewriter.applied == Set(edits.keys), rewriter.appliedNodes == Set(nodeEdits.keys) else {
             // Never write a model in which a planned edit silently did not happen.
-            throw ConversionError(.model, "internal error: \(edits.count - rewriter.applied.count) planned tensor edits were not found while rewriting")
+            throw ConversionError(.model, "internal error: \(edits.count - rewriter.applied.count) planned tensor edits and \(nodeEdits.count - rewriter.appliedNodes.count) node edits were not found while rewriting")
         }
         return ONNXConversion(source: file, output: output, tensors: report, opsetBefore: opsetBefore,
                               opsetAfter: edits.isEmpty ? opsetBefore : max(opsetBefore ?? 0, newOpset ?? 0),
-                              compression: compression, externalData: data)
+                              compression: compression, externalData: data,
+                              gatherCompression: gatherCompression)
     }
 
     /// `n` values from a `.chunks` source, read whole (one tensor, freed by the caller).
@@ -371,12 +468,15 @@ public enum ONNXConverter {
 
     /// The opset and IR version the scheme's DequantizeLinear form needs, or a refusal naming the operators
     /// that keep the opset from being raised.
-    static func opsetPlan(model: Model, scheme: QuantizationScheme?, float16: Bool = false)
+    static func opsetPlan(model: Model, scheme: QuantizationScheme?, float16: Bool = false, dynamic: Bool = false)
         throws(ConversionError) -> (Int?, Int?)
     {
         var needed: Int
         var why: String
-        if float16 {
+        if dynamic, scheme == nil || scheme?.granularity == .perTensor {
+            needed = 11  // DynamicQuantizeLinear exists from opset 11 (MatMulInteger, ConvInteger from 10)
+            why = "DynamicQuantizeLinear"
+        } else if float16 {
             needed = 6  // Cast's `to` is an integer from opset 6 (a string before)
             why = "Cast with an integer `to`"
         } else if let scheme {
@@ -388,6 +488,7 @@ public enum ONNXConverter {
         } else {
             return (nil, nil)
         }
+        if dynamic, needed < 11 { needed = 11; why = "DynamicQuantizeLinear" }
         let current = model.opsets[""] ?? 1
         let ir = model.formatVersion ?? 3
         guard current < needed else { return (current, max(ir, OpsetPolicy.minimumIRVersion(forOpset: current))) }
@@ -415,7 +516,9 @@ public enum ONNXConverter {
         return t.graph == 0 ? t.name : "\(t.name)@graph\(t.graph)"
     }
 
-    static func pruningThresholds(_ p: PruningSettings, _ weights: [WeightTensor]) throws(ConversionError) -> [String: Float] {
+    static func pruningThresholds(_ p: PruningSettings, scope: PruneScope = .perTensor, _ weights: [WeightTensor])
+        throws(ConversionError) -> [String: Float]
+    {
         switch p {
         case .threshold(let t):
             return Dictionary(uniqueKeysWithValues: weights.map { ($0.name, t) })
@@ -432,6 +535,13 @@ public enum ONNXConverter {
                 throw ConversionError(.unsupported, "the pruning settings are invalid: \(error)")
             }
             var out: [String: Float] = [:]
+            if scope == .global {
+                // The engine's model-wide threshold: the ⌊s · Σn⌋-th smallest |x| over these tensors, the one
+                // `slipway estimate` reports.
+                guard let th = report.pruning?.global.threshold else { return [:] }
+                for w in weights { out[w.name] = th }
+                return out
+            }
             for t in report.tensors { if let th = t.pruning?.perTensor.threshold { out[t.name] = th } }
             return out
         }
@@ -530,5 +640,219 @@ final class NSLockLess: @unchecked Sendable {
         pthread_mutex_lock(m)
         defer { pthread_mutex_unlock(m) }
         return body()
+    }
+}
+
+// MARK: Dynamic quantization (onnxruntime's `quantize_dynamic` form)
+
+/// The integer operator a dynamically quantized weight's consumers become.
+enum IntegerForm: String, Sendable {
+    case matMul
+    /// Gemm (transA 0, alpha 1, beta 1) read as MatMul + Add of C, as quantize_dynamic rewrites it.
+    case gemm
+    /// The same with transB 1: the codes are stored transposed.
+    case gemmTransposed
+    case conv
+    /// An embedding table: Gather on the uint8 codes, DequantizeLinear on the gathered rows.
+    case gather
+
+    var operatorType: String {
+        switch self {
+        case .conv: return "ConvInteger"
+        case .gather: return "Gather"
+        case .matMul, .gemm, .gemmTransposed: return "MatMulInteger"
+        }
+    }
+}
+
+/// A weight written as codes + scale + zero point, read directly by integer operators.
+struct IntegerWeight: Sendable {
+    var tensor: Int
+    var form: IntegerForm
+    var codes: String
+    var scale: String
+    var zeroPoint: String
+    var rank: Int
+}
+
+extension ONNXConverter {
+    /// Whether every consumer of `t` can read it as an integer operator, or why it stays weight-only
+    /// (DequantizeLinear). The limits are onnxruntime's CPU kernels (1.23): MatMulInteger takes int8 or uint8
+    /// B with a scalar or per-column zero point; ConvInteger takes uint8 weights with one zero point only
+    /// (`quantize_dynamic` writes int8 ConvInteger weights that onnxruntime then refuses to load).
+    static func integerForm(_ model: Model, _ t: ConstantTensor, scheme: QuantizationScheme)
+        -> (IntegerForm?, String)
+    {
+        if isGatherData(model, t) { return (.gather, "") }
+        var ops: [String] = []
+        var transB = Set<Bool>()
+        for c in t.consumers {
+            guard c.graph < model.graphs.count, c.node < model.graphs[c.graph].nodes.count else {
+                return (nil, "a consumer is missing; kept weight-only (DequantizeLinear)")
+            }
+            let n = model.graphs[c.graph].nodes[c.node]
+            let standard = n.domain.isEmpty || n.domain == "ai.onnx"
+            guard standard, c.inputIndex == 1, n.inputs.count >= 2, let a = n.inputs.first, !a.isEmpty,
+                  let y = n.outputs.first, !y.isEmpty, n.sourceRange != nil
+            else {
+                ops.append("\(n.opType) (input \(c.inputIndex))")
+                continue
+            }
+            if n.opType == "Gemm" {
+                // Only the plain product (+ C) is a MatMul: other alphas, betas or a transposed A are not.
+                let plain = (n.attributes["transA"] ?? .int(0)) == .int(0) && (n.attributes["alpha"] ?? .float(1)) == .float(1)
+                    && (n.attributes["beta"] ?? .float(1)) == .float(1)
+                ops.append(plain ? "Gemm" : "Gemm (transA, alpha or beta)")
+                transB.insert(n.attributes["transB"] == .int(1))
+                continue
+            }
+            ops.append(n.opType)
+        }
+        guard !ops.isEmpty else { return (nil, "no consumer; kept weight-only (DequantizeLinear)") }
+        if ops.allSatisfy({ $0 == "MatMul" }) {
+            guard t.shape.count == 2 else {
+                return (nil, "MatMulInteger takes a per-column zero point for a 2-D weight only; this rank-\(t.shape.count) weight stays weight-only (DequantizeLinear)")
+            }
+            return (.matMul, "")
+        }
+        if ops.allSatisfy({ $0 == "Gemm" }), t.shape.count == 2, transB.count == 1 {
+            return (transB.contains(true) ? .gemmTransposed : .gemm, "")
+        }
+        if ops.allSatisfy({ $0 == "Conv" }) {
+            guard scheme.type == .uint8, scheme.granularity == .perTensor else {
+                return (nil, "onnxruntime's ConvInteger takes uint8 weights with one zero point per tensor (not \(scheme.label)); this Conv weight stays weight-only (DequantizeLinear)")
+            }
+            return (.conv, "")
+        }
+        return (nil, "read by \(Set(ops).sorted().joined(separator: ", ")), not only as a MatMul or Conv weight; kept weight-only (DequantizeLinear)")
+    }
+
+    /// The nodes that replace each consumer of an integer weight, as `quantize_dynamic` writes them:
+    /// `DynamicQuantizeLinear(A)` (once per activation and graph, before its first reader) →
+    /// `MatMulInteger | ConvInteger(A_q, W_q, A_zp, W_zp)` → `Cast(to=FLOAT)` → `Mul` by `A_scale · W_scale`
+    /// (→ `Add` of Conv's bias, reshaped to [1, C, 1, …]) producing the node's original output.
+    static func integerNodes(_ model: Model, _ weights: [IntegerWeight], names: inout NameTable)
+        throws(ConversionError) -> [Int: NodeEdit]
+    {
+        struct Use { var graph: Int; var node: Int; var weight: IntegerWeight }
+        var uses: [Use] = []
+        for w in weights {
+            for c in model.tensors[w.tensor].consumers { uses.append(Use(graph: c.graph, node: c.node, weight: w)) }
+        }
+        // Node order within each graph, so the first reader of an activation quantizes it for the others (and a
+        // Gather's codes come before their readers).
+        uses.sort { ($0.graph, $0.node) < ($1.graph, $1.node) }
+        struct Quantized { var values: String; var scale: String; var zeroPoint: String }
+        var quantized: [String: Quantized] = [:]  // "graph/activation"
+        var out: [Int: NodeEdit] = [:]
+        for u in uses {
+            let n = model.graphs[u.graph].nodes[u.node]
+            guard let offset = n.sourceRange?.lowerBound, let a = n.inputs.first, let y = n.outputs.first else {
+                throw ConversionError(.model, "internal error: node \(n.name) cannot be rewritten")
+            }
+            guard out[offset] == nil else {
+                throw ConversionError(.model, "internal error: node \(n.name) reads two integer weights")
+            }
+            let base = n.name.isEmpty ? y : n.name
+            var nodes: [[UInt8]] = []
+            var initializers: [[UInt8]] = []
+            if u.weight.form == .gather {
+                // Gather (its attributes copied) on the codes, then only the gathered rows are dequantized.
+                let rows = names.fresh("\(y)_quantized")
+                let indices = n.inputs.count > 1 ? n.inputs[1] : ""
+                nodes.append(ONNXEncode.node(opType: "Gather", name: names.fresh("\(base)_quant"),
+                                             inputs: [u.weight.codes, indices], outputs: [rows], intAttributes: []))
+                nodes.append(ONNXEncode.node(opType: "DequantizeLinear", name: names.fresh("\(y)_DequantizeLinear"),
+                                             inputs: [rows, u.weight.scale, u.weight.zeroPoint], outputs: [y],
+                                             intAttributes: []))
+                out[offset] = NodeEdit(initializers: [], nodes: nodes, copyAttributesInto: 0)
+                // Integer readers of the rows take the gathered codes as they are: quantizing the dequantized
+                // rows again would round them twice (quantize_dynamic does the same).
+                quantized["\(u.graph)/\(y)"] = Quantized(values: rows, scale: u.weight.scale, zeroPoint: u.weight.zeroPoint)
+                continue
+            }
+            let key = "\(u.graph)/\(a)"
+            let aq: Quantized
+            if let q = quantized[key] {
+                aq = q
+            } else {
+                aq = Quantized(values: names.fresh("\(a)_quantized"), scale: names.fresh("\(a)_scale"),
+                               zeroPoint: names.fresh("\(a)_zero_point"))
+                quantized[key] = aq
+                nodes.append(ONNXEncode.node(opType: "DynamicQuantizeLinear", name: names.fresh("\(a)_QuantizeLinear"),
+                                             inputs: [a], outputs: [aq.values, aq.scale, aq.zeroPoint], intAttributes: []))
+            }
+            let w = u.weight
+            let scales = names.fresh("\(base)_quant_scales_mul:0")
+            nodes.append(ONNXEncode.node(opType: "Mul", name: names.fresh("\(base)_quant_scales_mul"),
+                                         inputs: [aq.scale, w.scale], outputs: [scales], intAttributes: []))
+            let integer = names.fresh("\(y)_output_quantized")
+            let integerIndex = nodes.count
+            nodes.append(ONNXEncode.node(opType: w.form.operatorType, name: names.fresh("\(base)_quant"),
+                                         inputs: [aq.values, w.codes, aq.zeroPoint, w.zeroPoint], outputs: [integer],
+                                         intAttributes: []))
+            let cast = names.fresh("\(y)_output_quantized_cast_output")
+            nodes.append(ONNXEncode.node(opType: "Cast", name: names.fresh("\(y)_output_quantized_cast"),
+                                         inputs: [integer], outputs: [cast], intAttributes: [("to", 1)]))
+            let bias = w.form != .matMul && n.inputs.count > 2 ? n.inputs[2] : ""
+            if bias.isEmpty {
+                nodes.append(ONNXEncode.node(opType: "Mul", name: names.fresh("\(base)_quant_output_scale_mul"),
+                                             inputs: [cast, scales], outputs: [y], intAttributes: []))
+            } else if w.form != .conv {
+                // Gemm's C: broadcast to [M, N] by Add as by Gemm.
+                let scaled = names.fresh("\(y)_quant_scaled_output")
+                nodes.append(ONNXEncode.node(opType: "Mul", name: names.fresh("\(base)_quant_output_scale_mul"),
+                                             inputs: [cast, scales], outputs: [scaled], intAttributes: []))
+                nodes.append(ONNXEncode.node(opType: "Add", name: names.fresh("\(base)_bias_add"),
+                                             inputs: [scaled, bias], outputs: [y], intAttributes: []))
+            } else {
+                let scaled = names.fresh("\(y)_quant_scaled_output")
+                nodes.append(ONNXEncode.node(opType: "Mul", name: names.fresh("\(base)_quant_output_scale_mul"),
+                                             inputs: [cast, scales], outputs: [scaled], intAttributes: []))
+                // The bias [C] broadcast over [N, C, spatial…]: reshaped to [1, C, 1, …] (rank of the weight).
+                let shape = names.fresh("\(y)_bias_reshape_shape")
+                let shapeValues = [Int64(1), -1] + Array(repeating: Int64(1), count: max(w.rank - 2, 0))
+                initializers.append(ONNXEncode.tensor(name: shape, dataType: 7, dims: [shapeValues.count],
+                                                      raw: shapeValues.flatMap(int64LE)))
+                let reshaped = names.fresh("\(y)_bias_reshape_output")
+                nodes.append(ONNXEncode.node(opType: "Reshape", name: names.fresh("\(base)_bias_reshape"),
+                                             inputs: [bias, shape], outputs: [reshaped], intAttributes: []))
+                nodes.append(ONNXEncode.node(opType: "Add", name: names.fresh("\(base)_bias_add"),
+                                             inputs: [scaled, reshaped], outputs: [y], intAttributes: []))
+            }
+            out[offset] = NodeEdit(initializers: initializers, nodes: nodes,
+                                   copyAttributesInto: w.form == .conv ? integerIndex : nil)
+        }
+        return out
+    }
+
+    /// The scheme `quantize_dynamic` gives a Gather's data: uint8 asymmetric over 8 bits, one scale (a
+    /// DequantizeLinear of the gathered rows cannot take the table's per-row scales).
+    static func dynamicGatherScheme(_ s: QuantizationScheme) -> QuantizationScheme {
+        QuantizationScheme(.uint8, symmetric: false, granularity: .perTensor, reduceRange: false)
+    }
+
+    /// True when every consumer reads the tensor as a Gather's data (an embedding table).
+    static func isGatherData(_ model: Model, _ t: ConstantTensor) -> Bool {
+        !t.consumers.isEmpty && t.consumers.allSatisfy { c in
+            c.inputIndex == 0 && c.graph < model.graphs.count && c.node < model.graphs[c.graph].nodes.count
+                && model.graphs[c.graph].nodes[c.node].opType == "Gather"
+                && ["", "ai.onnx"].contains(model.graphs[c.graph].nodes[c.node].domain)
+                && model.graphs[c.graph].nodes[c.node].inputs.count == 2
+                && model.graphs[c.graph].nodes[c.node].sourceRange != nil
+        }
+    }
+
+    static func transposed(_ codes: [Int32], rows: Int, columns: Int) -> [Int32] {
+        guard rows * columns == codes.count else { return codes }
+        var out = codes
+        for r in 0..<rows {
+            for c in 0..<columns { out[c * rows + r] = codes[r * columns + c] }
+        }
+        return out
+    }
+
+    static func int64LE(_ v: Int64) -> [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: UInt64(bitPattern: v) >> (8 * UInt64($0))) }
     }
 }

@@ -16,6 +16,18 @@ struct TensorEdit: Sendable {
     var producerNode: [UInt8]?
 }
 
+/// What replaces one node (dynamic quantization: a MatMul or Conv becomes DynamicQuantizeLinear,
+/// MatMulInteger / ConvInteger, Cast and Mul), keyed by the offset of its `NodeProto` payload.
+struct NodeEdit: Sendable {
+    /// Encoded `TensorProto`s added as initializers of the node's graph, written before `nodes`.
+    var initializers: [[UInt8]] = []
+    /// Encoded `NodeProto`s written in place of the node, in order.
+    var nodes: [[UInt8]]
+    /// The index in `nodes` that also takes the source node's attributes, copied as bytes (ConvInteger has
+    /// Conv's attributes: strides, pads, dilations, group, kernel_shape, auto_pad).
+    var copyAttributesInto: Int?
+}
+
 /// Rewrites an ONNX `ModelProto` by walking its wire format: every field that no edit touches is copied as a
 /// byte range of the source (unknown fields, metadata, doc strings, value infos, functions), and only the
 /// edited tensors, the nodes that hold them, their graphs and the model's version fields are re-encoded.
@@ -25,6 +37,7 @@ struct ONNXRewriter {
     /// Keyed by the source offset of the tensor's `raw_data` payload, or of its message when the values are
     /// in typed fields: the same positions `ModelReader` records in `TensorStorage`.
     let edits: [Int: TensorEdit]
+    let nodeEdits: [Int: NodeEdit]
     var newOpset: Int?
     var newIRVersion: Int?
     /// float16 compute: renamed node inputs and outputs, retyped value infos, added Casts.
@@ -32,13 +45,18 @@ struct ONNXRewriter {
     /// When set, tensor data goes to the external data file (see `ONNXLayout`).
     var externalData: ExternalDataLayout?
     private(set) var applied: Set<Int> = []
+    private(set) var appliedNodes: Set<Int> = []
 
-    mutating func resetApplied() { applied = [] }
+    mutating func resetApplied() {
+        applied = []
+        appliedNodes = []
+    }
 
-    init(bytes: UnsafeRawBufferPointer, edits: [Int: TensorEdit], newOpset: Int?, newIRVersion: Int?,
-         compute: Float16Plan? = nil) {
+    init(bytes: UnsafeRawBufferPointer, edits: [Int: TensorEdit], nodeEdits: [Int: NodeEdit] = [:], newOpset: Int?,
+         newIRVersion: Int?, compute: Float16Plan? = nil) {
         self.bytes = bytes
         self.edits = edits
+        self.nodeEdits = nodeEdits
         self.newOpset = newOpset
         self.newIRVersion = newIRVersion
         self.compute = compute
@@ -116,8 +134,9 @@ struct ONNXRewriter {
             guard f.number == 5, f.wireType == .lengthDelimited, let (_, e) = try edit(for: f.payload) else { continue }
             local.append(e)
         }
-        // Old models (IR < 4) also list initializers as graph inputs; a converted one is now a node's output.
-        let produced = Set(local.filter { $0.producerNode != nil }.map(\.originalName))
+        // Old models (IR < 4) also list initializers as graph inputs; a converted one is now a node's output,
+        // or (dynamic quantization) no longer exists under its name.
+        let produced = Set(local.filter { $0.producerNode != nil || $0.storedName != $0.originalName }.map(\.originalName))
         var out = WireOutput()
         var wrotePrelude = false
         let casts = compute?.prelude[range.lowerBound] ?? []
@@ -205,6 +224,7 @@ struct ONNXRewriter {
     /// One node field, followed (for a `Constant` whose tensor is converted) by the scale and zero-point
     /// initializers and the node (DequantizeLinear or Cast) that now produces the Constant's original output.
     mutating func node(_ range: Range<Int>) throws(WireError) -> WireOutput {
+        if let e = nodeEdits[range.lowerBound] { return try replace(range, e) }
         var r = ProtoReader(bytes, range: range)
         var opType = "", domain = ""
         var attributes: [Range<Int>] = []
@@ -280,6 +300,27 @@ struct ONNXRewriter {
         a.int64Field(3, value)
         a.int64Field(20, 2)  // AttributeType INT
         return a
+    }
+
+    /// The node's replacement: its initializers, then its nodes (one of them with the source's attributes).
+    mutating func replace(_ range: Range<Int>, _ e: NodeEdit) throws(WireError) -> WireOutput {
+        appliedNodes.insert(range.lowerBound)
+        var out = WireOutput()
+        for t in e.initializers { out.bytesField(5, t) }
+        for (k, n) in e.nodes.enumerated() {
+            guard k == e.copyAttributesInto else {
+                out.bytesField(1, n)
+                continue
+            }
+            var payload = WireOutput()
+            payload.append(n)
+            var r = ProtoReader(bytes, range: range)
+            while let f = try r.next() {
+                if f.number == 5, f.wireType == .lengthDelimited { payload.copy(f.start..<r.position) }
+            }
+            out.messageField(1, payload)
+        }
+        return out
     }
 
     /// Sub-graphs (`g`, `graphs`) are rewritten recursively; a Constant's `t` is replaced by its edit.

@@ -54,12 +54,14 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case deprecatedDelegate = "SW4013"
     case unknownDevice = "SW4014"
     case knownBadToolVersion = "SW4015"
+    case operatorConstraint = "SW4016"
 
     // Estimate findings: the Compression engine on the model's real weights, through Estimation.
     case betterGranularity = "SW5001"
     case int4NeedsPerBlock = "SW5002"
     case tensorsLoseMost = "SW5003"
     case nonFiniteWeights = "SW5004"
+    case alreadySparse = "SW5005"
     // Budgets (the Targets layer, with the size after quantization from Estimation when there is one).
     case sizeOverBudget = "SW5101"
     case memoryOverBudget = "SW5102"
@@ -69,8 +71,8 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         switch self {
         case .yaml11Boolean, .yaml11Number, .dataPathNotFound, .unusedSuppression, .pathEscapesProject,
             .unknownRuntimeVersion, .operatorsOnCPU, .quantizationSlow, .alreadyQuantized, .deprecatedDelegate,
-            .unknownDevice, .knownBadToolVersion, .latencyOverBudget, .betterGranularity, .int4NeedsPerBlock, .tensorsLoseMost,
-            .nonFiniteWeights:
+            .unknownDevice, .knownBadToolVersion, .operatorConstraint, .latencyOverBudget, .betterGranularity, .int4NeedsPerBlock, .tensorsLoseMost,
+            .nonFiniteWeights, .alreadySparse:
             return .warning
         case .notAManifest:
             return .information
@@ -123,10 +125,12 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .deprecatedDelegate: "Deprecated delegate"
         case .unknownDevice: "Device not in the catalogue"
         case .knownBadToolVersion: "Known-bad tool version"
+        case .operatorConstraint: "Operator outside the delegate's or runtime's constraints"
         case .betterGranularity: "Finer quantization scales would keep much more accuracy"
         case .int4NeedsPerBlock: "4-bit weights without per-block scales"
         case .tensorsLoseMost: "Tensors that quantization damages most"
         case .nonFiniteWeights: "Weights hold NaN or infinite values"
+        case .alreadySparse: "Pruning a tensor that is already sparse"
         case .sizeOverBudget: "Size over budget"
         case .memoryOverBudget: "Memory over budget"
         case .latencyOverBudget: "Latency estimate over budget"

@@ -11,9 +11,10 @@ public enum EstimateDiagnostics {
     public static func diagnostics(
         target: TargetSpec, result: EstimateResult, text: [UInt8]? = nil, modelPath: String? = nil
     ) -> [Diagnostic] {
-        guard let q = target.optimize.quantize, let weights = q.weights else { return [] }
         let prefix = "target '\(target.name.value)': "
-        var out: [Diagnostic] = []
+        let sparse = alreadySparse(target: target, result: result, prefix: prefix, modelPath: modelPath)
+        guard let q = target.optimize.quantize, let weights = q.weights else { return sparse }
+        var out: [Diagnostic] = sparse
         // For 4-bit weights the per-block advice supersedes "per-channel would be better": say the better one.
         let blocks = result.findings.contains { $0.kind == .int4NeedsPerBlock }
         for f in result.findings {
@@ -66,12 +67,36 @@ public enum EstimateDiagnostics {
                         + "they cannot be quantized and are left out of the figures; fix the model before converting it",
                     at: weights.range, related: related))
             case .alreadySparse, .alreadyQuantized:
-                // Already quantized is SW4011 (the Targets layer); sparsity matters only to pruning, which the
-                // estimate reports but does not judge yet.
+                // Already quantized is SW4011 (the Targets layer); already sparse is said above, for pruning targets.
                 continue
             }
         }
         return out
+    }
+
+    /// SW5005: a target prunes tensors whose stored values are already mostly zeros (a pruned checkpoint):
+    /// pruning again either changes nothing or cuts into what the first pruning kept. On the prune criterion.
+    static func alreadySparse(target: TargetSpec, result: EstimateResult, prefix: String, modelPath: String?)
+        -> [Diagnostic]
+    {
+        guard let criterion = target.optimize.prune?.criterion else { return [] }
+        let findings = result.findings.filter { $0.kind == .alreadySparse && !$0.tensors.isEmpty }
+        guard !findings.isEmpty else { return [] }
+        let names = findings.flatMap(\.tensors)
+        let percents = findings.map { f in f.value.map { "\(Int(($0 * 100).rounded()))%" } ?? "mostly" }
+        let listed = zip(names, percents).prefix(3).map { "'\($0)' (\($1) zeros)" }.joined(separator: ", ")
+            + (names.count > 3 ? " and \(names.count - 3) more" : "")
+        var what = "prunes again"
+        if case .sparsity(let s) = criterion.value {
+            what = "pruning to \(Int((s * 100).rounded()))% sparsity \(findings.allSatisfy { ($0.value ?? 0) >= s } ? "changes nothing there" : "cuts into the values the first pruning kept")"
+        }
+        let related = names.prefix(5).map { RelatedLocation(file: modelPath, message: "tensor '\($0)'") }
+        return [Diagnostic(
+            .alreadySparse,
+            prefix + "\(names.count == 1 ? "tensor" : "tensors") \(listed) \(names.count == 1 ? "is" : "are") already "
+                + "sparse (a pruned checkpoint?): \(what); list \(names.count == 1 ? "it" : "them") in prune.skip, or "
+                + "prune the dense model",
+            at: criterion.range, related: related)]
     }
 
     /// SW5003 is reported when keeping the named tensors in float raises the aggregate SQNR by this much.

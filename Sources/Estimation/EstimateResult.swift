@@ -69,6 +69,14 @@ public struct EstimateResult: Sendable, Hashable {
         pruningThreshold = json["pruning"]?["threshold"]?.doubleValue
         pruningSparsity = json["pruning"]?["sparsity"]?.doubleValue
         pruningEnergyRetained = json["pruning"]?["energy_retained"]?.doubleValue
+        // A target pruned per tensor (prune.scope's default) is converted with per-tensor thresholds: report
+        // those figures (the threshold is their parameter-weighted mean).
+        if json["settings"]?["prune"]?["scope"]?.stringValue == "per-tensor", let p = json["pruning"]?["per_tensor"],
+           let s = p["sparsity"]?.doubleValue {
+            pruningSparsity = s
+            pruningEnergyRetained = p["energy_retained"]?.doubleValue
+            pruningThreshold = p["threshold_weighted"]?.doubleValue ?? pruningThreshold
+        }
     }
 
     /// The JSON with `cache: hit|miss` added (the CLI's output).

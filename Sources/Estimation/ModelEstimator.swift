@@ -1,5 +1,6 @@
 import Hashing
 import Compression
+import Conversion
 import JSON
 import ModelFormats
 
@@ -11,6 +12,8 @@ public struct PlannedTensor: Sendable, Hashable {
     public var reductionAxis: Int?
     /// Why an axis was not derived from the consumers, if so.
     public var note: String?
+    /// The runtime stores one scale for it (TFLite's BATCH_MATMUL and GATHER weights).
+    public var perTensorOnly = false
 }
 
 /// Which tensors an estimate measures and which it leaves out (with why), before any value is read.
@@ -26,7 +29,7 @@ public struct EstimatePlan: Sendable, Hashable {
 /// values from the model's mapping into `CompressionEngine.analyze`, and keeps the result in the cache.
 public enum ModelEstimator {
     /// Part of every cache key: raise it when the engine's figures change for the same input.
-    public static let engineVersion = "compression-1"
+    public static let engineVersion = "compression-2"
 
     /// The selection for `model`. Graph formats (ONNX, TFLite) compress the constant weight inputs of the
     /// operators `TensorSelection.axes` knows (Conv, ConvTranspose, MatMul, Gemm, Gather embeddings, LSTM,
@@ -34,20 +37,41 @@ public enum ModelEstimator {
     /// every graph and `Constant` node; weight-only formats (safetensors, GGUF) every float tensor with at
     /// least two dimensions.
     public static func plan(_ model: Model, settings: EstimateSettings) -> EstimatePlan {
+        // TFLite: what the native converter (as TFLite's own) converts. float16 takes every float constant an
+        // operator reads, biases included; int8 only hybrid-kernel weights of at least 1024 elements.
+        let tfliteFloat16 = model.format == .tflite && settings.quantize && settings.weights == .float16
+        let tfliteInteger = model.format == .tflite && settings.quantize && settings.weights.isInteger
+        // A weight file converted to float16 / bfloat16 has its biases and norm scales converted too.
+        let floatWeightFile = model.graphs.isEmpty && settings.quantize
+            && (settings.weights == .float16 || settings.weights == .bfloat16)
         let selection = TensorSelection(
-            skip: settings.skip, minimumRank: 2, channelAxisOverride: settings.channelAxis,
-            includeOtherConsumers: model.graphs.isEmpty || settings.includeNonWeights)
+            skip: settings.skip, minimumRank: tfliteFloat16 || floatWeightFile ? 1 : 2, channelAxisOverride: settings.channelAxis,
+            includeOtherConsumers: model.graphs.isEmpty || settings.includeNonWeights || tfliteFloat16)
         var planned: [PlannedTensor] = []
         var skipped: [SkippedTensor] = []
         var digest = SHA256()
         for (i, t) in model.tensors.enumerated() {
             let candidate = TensorCandidate(name: t.name, dtype: t.dtype.name, shape: t.shape,
                                             consumers: t.consumers.compactMap { use(of: $0, in: model) })
-            switch selection.decide(candidate) {
+            var decision = selection.decide(candidate)
+            // GATHER's table is a weight for TFLite's converter though no kernel reads it as one.
+            if tfliteInteger, case .skip(.notAWeight) = decision, t.shape.count >= 2,
+               TFLiteRules.isHybridWeight(candidate.consumers) {
+                decision = .compress(channelAxis: 0, reductionAxis: t.shape.count - 1, note: nil)
+            }
+            if tfliteInteger, decision.isCompressed {
+                if !TFLiteRules.isHybridWeight(candidate.consumers) { decision = .skip(.notAWeight) }
+                else if t.elementCount < TFLiteRules.minimumElements {
+                    decision = .skip(.belowMinimumElements(elements: t.elementCount, minimum: TFLiteRules.minimumElements))
+                }
+            }
+            switch decision {
             case .compress(let channel, let reduction, let note):
+                let oneScale = tfliteInteger
+                    && !Set(candidate.consumers.map(\.operatorType)).isDisjoint(with: TFLiteRules.perTensorOnly)
                 planned.append(PlannedTensor(index: i, name: t.name, channelAxis: channel, reductionAxis: reduction,
-                                             note: note))
-                digest.update("+\(t.name)|\(t.dtype.name)|\(t.shape)|\(channel ?? -1)|\(reduction ?? -1)\n")
+                                             note: note, perTensorOnly: oneScale))
+                digest.update("+\(t.name)|\(t.dtype.name)|\(t.shape)|\(channel ?? -1)|\(reduction ?? -1)\(oneScale ? "|1" : "")\n")
             case .skip(let reason):
                 skipped.append(SkippedTensor(name: t.name, reason: reason, elements: t.elementCount))
                 digest.update("-\(t.name)|\(reason.code)\n")
@@ -81,7 +105,14 @@ public enum ModelEstimator {
             result.fromCache = true
             return result
         }
-        let report = try analyze(model, plan: plan, settings: settings)
+        var report = try analyze(model, plan: plan, settings: settings)
+        if let pruneSkip = settings.pruneSkip, settings.pruning != nil {
+            // prune.skip apart from quantize.skip: the model's pruning figures over the tensors pruning takes.
+            var p = settings
+            p.skip = pruneSkip
+            p.pruneSkip = nil
+            report.pruning = try analyze(model, plan: Self.plan(model, settings: p), settings: p).pruning
+        }
         // Through text and back, as a cached entry is: a fresh and a cached result are the same values.
         guard let json = try? JSONValue.parse(resultJSON(report, model: model, plan: plan, settings: settings).serialized()),
             let result = EstimateResult(json: json)
@@ -113,7 +144,8 @@ public enum ModelEstimator {
             switch values(of: t, in: model, external: &external) {
             case .success(let v):
                 weights.append(WeightTensor(name: t.name, shape: t.shape, channelAxis: p.channelAxis,
-                                            reductionAxis: p.reductionAxis, storedBytes: t.storedBytes, values: v))
+                                            reductionAxis: p.reductionAxis, storedBytes: t.storedBytes, values: v,
+                                            perTensorOnly: p.perTensorOnly))
             case .failure(let e):
                 skipped.append(SkippedTensor(name: t.name, reason: .readFailed(e.message), elements: t.elementCount))
             }
@@ -222,14 +254,15 @@ public enum ModelEstimator {
     /// stores, so that a cached and a fresh result are read back through the same code.
     static func resultJSON(_ r: CompressionReport, model: Model, plan: EstimatePlan, settings: EstimateSettings) -> JSONValue {
         guard case .object(var root) = r.json else { return r.json }
+        PruneOnly.rewrite(&root, settings: settings)
         let stored = model.tensors.reduce(0) { $0 &+ $1.storedBytes }
         let inFile = model.tensors.reduce(0) { s, t in
             if case .external = t.storage { return s }
             return s &+ t.storedBytes
         }
         let before = max(0, model.fileSize - inFile) &+ stored
-        let measuredBefore = r.totals.first?.bytesBefore ?? 0
-        let measuredAfter = r.totals.first?.bytesAfter ?? 0
+        let measuredBefore = root["total"]?["bytes_before"]?.intValue ?? r.totals.first?.bytesBefore ?? 0
+        let measuredAfter = root["total"]?["bytes_after"]?.intValue ?? r.totals.first?.bytesAfter ?? 0
         // The stored type of each measured tensor (the engine sees float32 values only).
         if case .array(let tensors)? = root["tensors"] {
             var dtypes: [String: String] = [:]
@@ -240,9 +273,30 @@ public enum ModelEstimator {
                 return .object(o)
             })
         }
+        // What the ONNX rewrite adds around the data (names, scale headers, DequantizeLinear or integer nodes).
+        var indices: [String: Int] = [:]
+        for p in plan.tensors { indices[p.name] = p.index }
+        let sized = r.tensors.compactMap { t -> SizedTensor? in
+            guard let i = indices[t.name], let result = t.schemes.first else { return nil }
+            let dims = t.shape.isEmpty ? [1] : t.shape
+            let channel = min(max(t.channelAxis, 0), dims.count - 1), reduction = min(max(t.reductionAxis, 0), dims.count - 1)
+            // The engine's own rule for the scales it used (a block longer than its axis falls back per channel).
+            switch result.scheme.granularity.effective(dims: dims, channelAxis: channel, reductionAxis: reduction).granularity {
+            case .perTensor: return SizedTensor(index: i, scaleDims: [])
+            case .perChannel: return SizedTensor(index: i, scaleDims: [dims[channel]])
+            case .perBlock(let b):
+                var s = dims
+                s[reduction] = (dims[reduction] + max(b, 1) - 1) / max(b, 1)
+                return SizedTensor(index: i, scaleDims: s, blockSize: b)
+            }
+        }
+        let structure = ONNXConverter.structureBytes(model: model, tensors: sized, scheme: settings.scheme,
+                                                     dynamic: settings.dynamic)
         root["model"] = [
             "path": .string(model.path), "format": .string(model.format.rawValue),
-            "bytes_before": .int(before), "bytes_after": .int(max(0, before - measuredBefore + measuredAfter)),
+            "bytes_before": .int(before),
+            "bytes_after": .int(max(0, before - measuredBefore + measuredAfter + structure
+                                    + TFLiteLayout.overhead(r, model: model, settings: settings))),
         ]
         root["settings"] = settings.json
         let notes = plan.tensors.compactMap { p in p.note.map { JSONValue.object(["name": .string(p.name), "note": .string($0)]) } }
@@ -259,7 +313,7 @@ public enum EstimateError: Error, CustomStringConvertible {
 extension EstimateSettings {
     public var json: JSONValue {
         var o: JSONObject = [
-            "weights": .string(weights.rawValue), "granularity": .string(granularityText),
+            "weights": .string(quantize ? weights.rawValue : "none"), "granularity": .string(granularityText),
             "symmetric": .bool(symmetric), "reduce_range": .bool(reduceRange), "widen_range_to_zero": .bool(widenRangeToZero),
             "channel_axis": channelAxis.map { .int($0) } ?? .null, "scheme": .string(scheme.label),
             "skip": .array(skip.map { .string($0) }),
@@ -269,6 +323,10 @@ extension EstimateSettings {
         case .threshold(let t)?: o["prune"] = ["threshold": .double(Double(t))]
         case .pattern(let n, let m)?: o["prune"] = ["pattern": .string("\(n):\(m)")]
         case nil: o["prune"] = .null
+        }
+        if let pruneScope, case .object(var p)? = o["prune"] {
+            p["scope"] = .string(pruneScope)
+            o["prune"] = .object(p)
         }
         return .object(o)
     }

@@ -22,11 +22,21 @@ public struct EstimateSettings: Sendable, Hashable {
     /// Used for every tensor instead of the consuming operator's output-channel axis.
     public var channelAxis: Int?
     public var pruning: PruneSetting?
-    /// Tensors whose names match stay in float (the manifest's `quantize.skip` and `prune.skip`).
+    /// A manifest's `prune.scope` ("per-tensor", its default, or "global"): which of the engine's sparsity
+    /// figures the result reports, so they are those of the converter. Nil (the CLI's flags): the global ones.
+    public var pruneScope: String?
+    /// Dynamic quantization (`activations: dynamic`, or `format: qoperator` without static activations): the
+    /// artifact's size counts the integer operators' nodes instead of DequantizeLinear.
+    public var dynamic: Bool = false
+    /// Tensors whose names match stay in float (the manifest's `quantize.skip`; the CLI's `--skip`).
     public var skip: [String]
+    /// The manifest's `prune.skip`: tensors left dense, measured apart from `skip` (nil: `skip` serves both).
+    public var pruneSkip: [String]?
     /// Also measure float constants that no operator reads as a weight (Mul and Add operands, …), as a
     /// weight file's tensors are: the reference cross-check's tensor set.
     public var includeNonWeights: Bool = false
+    /// False for a target that prunes without quantizing: the result's size and SQNR are the pruning's.
+    public var quantize: Bool = true
 
     public init(
         weights: QuantizationType = .int8, granularity: Compression.Granularity = .perChannel, symmetric: Bool = true,
@@ -51,30 +61,44 @@ public struct EstimateSettings: Sendable, Hashable {
     }
 
     public init?(optimize: OptimizeSpec) {
-        guard let q = optimize.quantize, let w = q.weights?.value, let type = QuantizationType(rawValue: w) else {
+        let q = optimize.quantize
+        // Dynamic quantization without a weight type converts to int8, as the converter does.
+        let isDynamic = q?.activations?.value == "dynamic"
+        if let w = q?.weights?.value ?? (isDynamic ? "int8" : nil), let type = QuantizationType(rawValue: w) {
+            weights = type
+        } else if optimize.prune?.criterion != nil {
+            // Pruning only: the engine still measures a scheme (float16, the cheapest), which the result drops.
+            weights = .float16
+            quantize = false
+        } else {
             return nil
         }
-        weights = type
-        switch q.granularity?.value {
+        switch q?.granularity?.value {
         case .perTensor?: granularity = .perTensor
         case .perBlock(let n)?: granularity = .perBlock(size: n)
         // The manifest's default, and what runtimes use for convolution and linear weights.
         case .perChannel?, nil: granularity = .perChannel
         }
-        symmetric = q.symmetric?.value ?? true
-        reduceRange = q.reduceRange?.value ?? false
+        symmetric = q?.symmetric?.value ?? true
+        reduceRange = q?.reduceRange?.value ?? false
         widenRangeToZero = true
-        channelAxis = q.channelAxis?.value
-        skip = q.skip.map(\.value)
+        channelAxis = q?.channelAxis?.value
+        skip = (q?.skip ?? []).map(\.value)
         switch optimize.prune?.criterion?.value {
         case .sparsity(let s)?: pruning = .sparsity(s)
         case .threshold(let t)?: pruning = .threshold(Float(t))
         case .pattern(let n, let m)?: pruning = .pattern(n: n, m: m)
         case nil: pruning = nil
         }
-        // Pruning's own skip list keeps tensors dense, not float; one list serves both until the engine
-        // measures the two separately.
-        for s in optimize.prune?.skip ?? [] where !skip.contains(s.value) { skip.append(s.value) }
+        let activations = q?.activations?.value ?? "none"
+        dynamic = quantize && (activations == "dynamic" || (q?.format?.value == "qoperator" && activations == "none"))
+        if pruning != nil { pruneScope = optimize.prune?.scope?.value == "global" ? "global" : "per-tensor" }
+        // Pruning's own skip list keeps tensors dense, not float: the pruning figures are measured over their
+        // own selection (as the converter prunes), the sizes and SQNR over quantize.skip's. A target that only
+        // prunes selects with prune.skip alone.
+        if pruning != nil, let p = optimize.prune, !p.skip.isEmpty {
+            if quantize { pruneSkip = p.skip.map(\.value) } else { skip = p.skip.map(\.value) }
+        }
     }
 
     /// The manifest's and the CLI's spelling: `per-tensor`, `per-channel`, `per-block:N` (N ≥ 1).
@@ -110,7 +134,11 @@ public struct EstimateSettings: Sendable, Hashable {
         case nil: parts.append("prune=none")
         }
         parts.append("skip=" + skip.joined(separator: "\u{1F}"))
+        if let pruneSkip { parts.append("prune-skip=" + pruneSkip.joined(separator: "\u{1F}")) }
+        if let pruneScope { parts.append("scope=\(pruneScope)") }
+        if dynamic { parts.append("dynamic") }
         if includeNonWeights { parts.append("non-weights") }
+        if !quantize { parts.append("prune-only") }
         return parts.joined(separator: ";")
     }
 }

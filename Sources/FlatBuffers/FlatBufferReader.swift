@@ -81,6 +81,15 @@ public struct Table {
         return position + rel
     }
 
+    /// How many field ids the vtable describes (present or not); ids from here on are absent.
+    public var fieldCount: Int { (vtableLength - 4) / 2 }
+
+    /// The `size` bytes of field `id` as stored (little-endian), or nil when absent.
+    public func rawField(_ id: Int, size: Int) throws(FlatBufferError) -> [UInt8]? {
+        guard let p = try fieldPosition(id, size: size) else { return nil }
+        return Array(buffer.bytes[p..<(p + size)])
+    }
+
     public func has(_ id: Int) -> Bool {
         let entry = 4 + 2 * id
         guard entry + 2 <= vtableLength, let rel = try? buffer.load(UInt16.self, at: vtable + entry) else { return false }
@@ -122,6 +131,9 @@ public struct Vector {
 
     public var byteRange: Range<Int> { start..<(start + count * elementSize) }
 
+    /// The elements' bytes in place (checked against the buffer when the vector was read).
+    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: buffer.bytes[byteRange]) }
+
     public func scalar<T: FixedWidthInteger>(_ index: Int, as: T.Type = T.self) throws(FlatBufferError) -> T {
         guard index >= 0, index < count, MemoryLayout<T>.size <= elementSize else {
             throw FlatBufferError(offset: start, message: "vector index \(index) out of range 0..<\(count)")
@@ -145,6 +157,14 @@ public struct Vector {
             throw FlatBufferError(offset: start, message: "vector index \(index) out of range 0..<\(count)")
         }
         return try buffer.string(at: try buffer.uoffset(at: start + index * 4))
+    }
+
+    /// The bytes of the string at `index` (a vector of strings), as stored, without decoding.
+    public func stringBytes(_ index: Int) throws(FlatBufferError) -> UnsafeRawBufferPointer {
+        guard index >= 0, index < count else {
+            throw FlatBufferError(offset: start, message: "vector index \(index) out of range 0..<\(count)")
+        }
+        return try buffer.vector(at: try buffer.uoffset(at: start + index * 4), elementSize: 1).bytes
     }
 
     public func scalars<T: FixedWidthInteger>(as: T.Type = T.self) throws(FlatBufferError) -> [T] {

@@ -68,21 +68,24 @@ enum Lenses {
     }
 }
 
-/// Inlay hints: after a `weights:` value, what those settings do to the model ("≈ 32 KB · 41.2 dB").
+/// Inlay hints: after a `weights:` value (or a pruning-only target's criterion), what those settings do to the
+/// model ("≈ 32 KB · 41.2 dB").
 enum InlayHints {
     static func hints(_ r: Features.Request) -> JSONValue {
         guard let doc = r.document, let view = EstimateView(r) else { return [] }
         let range = (try? r.range()) ?? ByteRange(0, doc.bytes.count)
         var out: [JSONValue] = []
         for t in view.manifest.targets {
-            guard let w = t.optimize.quantize?.weights, w.range.end >= range.start, w.range.start <= range.end,
+            // After `weights:`, or after the prune criterion of a target that only prunes.
+            guard let w = t.optimize.quantize?.weights?.range ?? t.optimize.prune?.criterion?.range,
+                w.end >= range.start, w.start <= range.end,
                 let row = view.row(t.name.value), let after = row["size_bytes"]?.intValue
             else { continue }
             var label = "≈ \(EstimateTable.mbText(after))"
             if let db = row["sqnr_db_aggregate"]?.doubleValue { label += " · \(EstimateTable.dbText(db))" }
-            if out.contains(where: { $0["position"] == LSP.position(w.range.end, in: doc.lineIndex, unit: r.unit) }) { continue }
+            if out.contains(where: { $0["position"] == LSP.position(w.end, in: doc.lineIndex, unit: r.unit) }) { continue }
             out.append([
-                "position": LSP.position(w.range.end, in: doc.lineIndex, unit: r.unit), "label": .string(label),
+                "position": LSP.position(w.end, in: doc.lineIndex, unit: r.unit), "label": .string(label),
                 "paddingLeft": true, "tooltip": .string("Estimated for target '\(t.name.value)'"),
             ])
         }

@@ -159,6 +159,8 @@ public struct TargetSpec: Sendable {
     /// The manifest's `optimize` with this target's overrides applied (a `null` override removes a step).
     public var optimize: OptimizeSpec
     public var output: Located<String>?
+    /// The Python interpreter or venv folder that runs this target's external converter.
+    public var python: Located<String>?
     /// The tool versions the target pins, in manifest order (only entries whose version is a string).
     public var tools: [ToolPin] = []
     /// The whole target node's range (for code lenses and hovers).

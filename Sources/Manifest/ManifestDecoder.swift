@@ -159,6 +159,7 @@ public enum ManifestDecoder {
                 }
             case "optimize": t.optimize = optimize([optimizeDefaults, v].compactMap { $0 })
             case "output": t.output = string(v)
+            case "python": t.python = string(v)
             case "tools":
                 for tp in v.pairs ?? [] {
                     guard let k = tp.key.scalar?.text, let ver = string(tp.value) else { continue }

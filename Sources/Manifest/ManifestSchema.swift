@@ -105,7 +105,7 @@ public enum ManifestSchema {
                         "activations",
                         Schema(
                             .string(StringRule(values: Vocabulary.activationTypes)),
-                            "The type activations are computed in. Anything but `none` is static quantization and needs `calibration` data.",
+                            "The type activations are computed in. `dynamic` quantizes them to uint8 at run time (no calibration); int8, uint8 and int16 are static quantization and need `calibration` data.",
                             default: "none")),
                     Property(
                         "granularity",
@@ -234,6 +234,12 @@ public enum ManifestSchema {
                         examples: [["size_mb": 4, "memory_mb": 64, "latency_ms": 20]])),
                 Property("optimize", optimize(nullableMembers: true)),
                 Property("tools", tools),
+                Property(
+                    "python",
+                    Schema(
+                        .string(StringRule(format: .path, minLength: 1)),
+                        "The Python interpreter, or a venv folder (its `bin/python` is used), that runs this target's external converter (onnx2tf, coremltools, onnxruntime's static quantization), relative to the manifest. Default: `python3` on PATH. `tools:` pins are checked against the packages it has.",
+                        examples: [".venv-convert"])),
                 Property(
                     "output",
                     Schema(

@@ -23,7 +23,8 @@ public enum Vocabulary {
     ]
 
     public static let activationTypes: [(String, String)] = [
-        ("none", "Activations stay in float: weight-only or dynamic quantization, no calibration data needed."),
+        ("none", "Activations stay in float: weight-only quantization, no calibration data needed."),
+        ("dynamic", "Activations quantized at run time to uint8 from their observed range (MatMulInteger/ConvInteger, as onnxruntime's quantize_dynamic writes); no calibration."),
         ("int8", "Static int8 activations: needs calibration samples to fix their ranges."),
         ("uint8", "Static uint8 activations: needs calibration samples to fix their ranges."),
         ("int16", "Static int16 activations (with int8 weights): Qualcomm HTP and TFLite 16x8 mode."),
@@ -38,7 +39,7 @@ public enum Vocabulary {
 
     public static let quantFormats: [(String, String)] = [
         ("qdq", "QuantizeLinear/DequantizeLinear pairs around float operators (ONNX Runtime's recommended form)."),
-        ("qoperator", "Integer operators such as QLinearConv (slow with S8S8 on x86-64)."),
+        ("qoperator", "Integer operators: QLinearConv and friends with static activations (slow with S8S8 on x86-64); with activations none or dynamic, MatMulInteger/ConvInteger (dynamic quantization)."),
     ]
 
     public static let calibrationMethods: [(String, String)] = [
@@ -62,9 +63,11 @@ public enum Vocabulary {
         ("qnn", "Qualcomm AI Engine Direct (QNN) execution provider or delegate."),
         ("cuda", "ONNX Runtime CUDA execution provider."),
         ("tensorrt", "ONNX Runtime TensorRT execution provider."),
-        ("coreml", "ONNX Runtime Core ML execution provider."),
+        ("coreml", "ONNX Runtime Core ML execution provider (NeuralNetwork format, its default)."),
+        ("coreml-mlprogram", "ONNX Runtime Core ML execution provider with ModelFormat=MLProgram."),
         ("dnnl", "oneDNN execution provider on x86-64."),
         ("openvino", "OpenVINO execution provider."),
+        ("vitisai", "ONNX Runtime Vitis AI execution provider (AMD Ryzen AI, Versal)."),
     ]
 
     public static let computeUnits: [(String, String)] = [
@@ -109,6 +112,7 @@ public enum Vocabulary {
         ("nvidia-modelopt", "NVIDIA Model Optimizer (ModelOpt): PTQ and QAT for TensorRT."),
         ("executorch", "PyTorch ExecuTorch: exports .pte programs."),
         ("openvino", "Intel OpenVINO and NNCF used to convert and compress the model."),
+        ("python", "The Python version of the target's `python:` interpreter, checked before an external converter runs."),
     ]
 
     public static let operatingSystems = ["ios", "ipados", "macos", "watchos", "tvos", "visionos", "android"]

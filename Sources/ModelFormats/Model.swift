@@ -45,6 +45,17 @@ public struct Graph: Sendable {
     public var nodes: [Node]
     public var inputs: [ValueInfo]
     public var outputs: [ValueInfo]
+    /// TFLite: every tensor of the subgraph in file order, with the shape stored for it and its
+    /// `shape_signature` (-1 marks a dynamic dimension). Empty for ONNX, which keeps no shapes for values.
+    public var tensorShapes: [TensorShape] = []
+}
+
+/// A TFLite tensor's shapes: `shape` is what the converter stored (dynamic dimensions as placeholders,
+/// usually 1), `signature` the same with -1 where the dimension is dynamic.
+public struct TensorShape: Sendable, Hashable {
+    public var name: String
+    public var shape: [Int]
+    public var signature: [Int]
 }
 
 public struct GraphParent: Sendable, Hashable {
@@ -68,6 +79,8 @@ public struct Node: Sendable {
     public var outputs: [String]
     /// The attributes later work needs (all of them for ONNX; convolution options for TFLite).
     public var attributes: [String: AttributeValue]
+    /// ONNX: the `NodeProto` payload's bytes in the file, so a rewriter can find (and size) the node again.
+    public var sourceRange: Range<Int>? = nil
 }
 
 public enum AttributeValue: Sendable, Hashable {

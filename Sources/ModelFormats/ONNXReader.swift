@@ -159,7 +159,8 @@ struct ONNXReader {
     }
 
     mutating func readNode(_ range: Range<Int>, graph: Int, node: Int, field: String, depth: Int) throws(ModelError) -> Node {
-        var n = Node(name: "", opType: "", domain: "", version: nil, builtinCode: nil, inputs: [], outputs: [], attributes: [:])
+        var n = Node(name: "", opType: "", domain: "", version: nil, builtinCode: nil, inputs: [], outputs: [], attributes: [:],
+                     sourceRange: range)
         var attributeFields: [WireField] = []
         var r = ProtoReader(file.bytes, range: range)
         while let f = try wire(field, { () throws(WireError) in try r.next() }) {

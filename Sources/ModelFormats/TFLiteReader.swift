@@ -101,13 +101,15 @@ struct TFLiteReader {
                 var names: [String] = []
                 var infos: [ValueInfo] = []
                 var constants: [Int?] = []
+                var tensorShapes: [TensorShape] = []
                 if let tv = try fb("\(field).tensors", { () throws(FlatBufferError) in try sg.vector(0, elementSize: 4) }) {
                     try spend(tv.count, "\(field).tensors")
                     for ti in 0..<tv.count {
                         let tfield = "\(field).tensors[\(ti)]"
-                        let (info, tensor) = try readTensor(try fb(tfield, { () throws(FlatBufferError) in try tv.table(ti) }),
-                                                            buffers: buffers, graph: s, field: tfield)
+                        let (info, tensor, stored) = try readTensor(try fb(tfield, { () throws(FlatBufferError) in try tv.table(ti) }),
+                                                                    buffers: buffers, graph: s, field: tfield)
                         names.append(info.name)
+                        tensorShapes.append(stored)
                         infos.append(info)
                         if let tensor {
                             constants.append(tensors.count)
@@ -143,7 +145,8 @@ struct TFLiteReader {
                 }
                 let inputs = try indices(sg, 1, "\(field).inputs", count: names.count).filter { $0 >= 0 }.map { infos[$0] }
                 let outputs = try indices(sg, 2, "\(field).outputs", count: names.count).filter { $0 >= 0 }.map { infos[$0] }
-                graphs.append(Graph(name: name, parent: nil, nodes: nodes, inputs: inputs, outputs: outputs))
+                graphs.append(Graph(name: name, parent: nil, nodes: nodes, inputs: inputs, outputs: outputs,
+                                    tensorShapes: tensorShapes))
                 tensorIndex.append(constants)
                 subgraphTensorNames.append(names)
                 subgraphValueInfos.append(infos)
@@ -190,7 +193,7 @@ struct TFLiteReader {
 
     /// Reads a tensor's description, and the constant it holds when its buffer is not empty.
     mutating func readTensor(_ t: Table, buffers: [Buffer], graph: Int, field: String) throws(ModelError)
-        -> (ValueInfo, ConstantTensor?)
+        -> (ValueInfo, ConstantTensor?, TensorShape)
     {
         let name = try fb("\(field).name", { () throws(FlatBufferError) in try t.string(3) }) ?? ""
         let typeCode = try fb("\(field).type", { () throws(FlatBufferError) in try t.scalar(1, default: Int8(0)) })
@@ -203,11 +206,13 @@ struct TFLiteReader {
             dims.append(s < 0 ? .unknown : .fixed(Int(s)))
         }
         let info = ValueInfo(name: name, dtype: dtype, shape: dims)
+        let stored = TensorShape(name: name, shape: shape.map { Int($0) },
+                                 signature: dims.enumerated().map { i, d in d == .unknown ? -1 : Int(shape[i]) })
         let bufferIndex = Int(try fb("\(field).buffer", { () throws(FlatBufferError) in try t.scalar(2, default: UInt32(0)) }))
         guard bufferIndex == 0 || bufferIndex < buffers.count else {
             throw malformed("\(field).buffer", "\(bufferIndex) is not one of the \(buffers.count) buffers")
         }
-        guard bufferIndex > 0, buffers[bufferIndex].length > 0 else { return (info, nil) }
+        guard bufferIndex > 0, buffers[bufferIndex].length > 0 else { return (info, nil, stored) }
         if let d = shape.first(where: { $0 < 0 }) {
             throw malformed("\(field).shape", "negative dimension \(d) in a constant tensor")
         }
@@ -221,7 +226,7 @@ struct TFLiteReader {
         let quantization = try readQuantization(t, field: "\(field).quantization")
         return (info, ConstantTensor(
             name: name, dtype: dtype, shape: shape.map { Int($0) }, elementCount: elements, storedBytes: buffer.length,
-            storage: buffer.storage, graph: graph, consumers: [], quantization: quantization, sparseValueCount: nil))
+            storage: buffer.storage, graph: graph, consumers: [], quantization: quantization, sparseValueCount: nil), stored)
     }
 
     mutating func readQuantization(_ t: Table, field: String) throws(ModelError) -> Quantization? {
@@ -275,13 +280,41 @@ struct TFLiteReader {
         return out
     }
 
-    /// The builtin options later work needs: convolution geometry.
+    /// The builtin options later work needs: convolution and pooling geometry, and what shape inference reads.
     func options(_ op: Table, field: String) throws(ModelError) -> [String: AttributeValue] {
         let type = try fb("\(field).builtin_options_type", { () throws(FlatBufferError) in try op.scalar(3, default: UInt8(0)) })
-        guard type == 1 || type == 2 else { return [:] }  // Conv2DOptions, DepthwiseConv2DOptions
+        // Options the shape and cost estimates read, by BuiltinOptions union type: (attribute, field id, kind).
+        let scalars: [(String, Int, ScalarKind)]
+        switch type {
+        case 1, 2: scalars = []  // Conv2DOptions, DepthwiseConv2DOptions: below
+        case 5: scalars = [("padding", 0, .padding), ("stride_w", 1, .int32), ("stride_h", 2, .int32), ("filter_width", 3, .int32),
+                           ("filter_height", 4, .int32), ("fused_activation_function", 5, .int8)]  // Pool2DOptions
+        case 8: scalars = [("fused_activation_function", 0, .int8), ("keep_num_dims", 2, .bool)]  // FullyConnectedOptions
+        case 10: scalars = [("axis", 0, .int32), ("fused_activation_function", 1, .int8)]  // ConcatenationOptions
+        case 23: scalars = [("axis", 0, .int32), ("batch_dims", 1, .int32)]  // GatherOptions
+        case 27: scalars = [("keep_dims", 0, .bool)]  // ReducerOptions
+        case 32: scalars = [("begin_mask", 0, .int32), ("end_mask", 1, .int32), ("shrink_axis_mask", 4, .int32)]  // StridedSliceOptions
+        case 49: scalars = [("padding", 0, .padding), ("stride_w", 1, .int32), ("stride_h", 2, .int32),
+                            ("fused_activation_function", 3, .int8)]  // TransposeConvOptions
+        case 59: scalars = [("values_count", 0, .int32), ("axis", 1, .int32)]  // PackOptions
+        case 101: scalars = [("adj_x", 0, .bool), ("adj_y", 1, .bool)]  // BatchMatMulOptions
+        default: return [:]
+        }
         guard let o = try fb("\(field).builtin_options", { () throws(FlatBufferError) in try op.table(4) }) else { return [:] }
         let f = "\(field).builtin_options"
         var a: [String: AttributeValue] = [:]
+        if type != 1 && type != 2 {
+            for (name, id, kind) in scalars {
+                switch kind {
+                case .int32: a[name] = .int(Int64(try fb(f, { () throws(FlatBufferError) in try o.scalar(id, default: Int32(0)) })))
+                case .int8, .bool: a[name] = .int(Int64(try fb(f, { () throws(FlatBufferError) in try o.scalar(id, default: Int8(0)) })))
+                case .padding:
+                    let p = try fb(f, { () throws(FlatBufferError) in try o.scalar(id, default: Int8(0)) })
+                    a[name] = .string(p == 0 ? "SAME" : p == 1 ? "VALID" : "UNKNOWN")
+                }
+            }
+            return a
+        }
         let padding = try fb(f, { () throws(FlatBufferError) in try o.scalar(0, default: Int8(0)) })
         a["padding"] = .string(padding == 0 ? "SAME" : padding == 1 ? "VALID" : "UNKNOWN")
         a["stride_w"] = .int(Int64(try fb(f, { () throws(FlatBufferError) in try o.scalar(1, default: Int32(0)) })))
@@ -295,6 +328,8 @@ struct TFLiteReader {
         }
         return a
     }
+
+    enum ScalarKind { case int32, int8, bool, padding }
 
     /// Metadata buffers are mostly short strings (`min_runtime_version`); others are summarised by size.
     func renderMetadata(_ b: Buffer) -> String {

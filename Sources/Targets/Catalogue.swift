@@ -25,6 +25,8 @@ public enum Partitioning: String, Sendable, Hashable {
     case largest
     /// One cut: the first unsupported operator and everything after it run on the CPU (the Edge TPU compiler).
     case prefix
+    /// Node by node: each node the provider does not take runs on the CPU (ONNX Runtime execution providers).
+    case perNode = "per_node"
 }
 
 public struct RuntimeVersion: Sendable, Hashable {
@@ -32,6 +34,8 @@ public struct RuntimeVersion: Sendable, Hashable {
     public var maxOpset: Int?
     public var maxMLOpset: Int?
     public var maxIR: Int?
+    /// Where this row comes from, when not the runtime's `versionsSource`.
+    public var source: SourceRef? = nil
 }
 
 public struct Delegate: Sendable, Hashable {
@@ -53,6 +57,12 @@ public struct Runtime: Sendable, Hashable {
     public var processor: Processor
     public var minOpset: Int?
     public var operatorDomains: [String]?
+    /// The operator set the runtime itself runs (TensorRT's ONNX parser, the TFLite Micro resolver): nodes
+    /// outside it cannot run, there is nothing to fall back to.
+    public var operators: String? = nil
+    /// Operators the runtime removes before it places nodes (ONNX Runtime folds Constant, Identity, Dropout).
+    public var foldedOperators: [String] = []
+    public var foldedOperatorsSource: SourceRef? = nil
     public var staticShapes: Bool
     /// Newest first, as the catalogue lists them.
     public var versions: [RuntimeVersion]
@@ -86,6 +96,18 @@ public struct Device: Sendable, Hashable {
     public func has(_ feature: String) -> Bool { cpuFeatures.contains(feature) }
 }
 
+/// The fixed cost of running one more operator on a processor (`runtime` nil: any runtime).
+public struct DispatchOverhead: Sendable, Hashable {
+    public var runtime: String?
+    public var processor: Processor
+    public var microseconds: Double
+    /// Asynchronous launches (GPUs): a node costs max(roofline, overhead); otherwise roofline + overhead.
+    public var overlapsCompute: Bool
+    /// How a measured figure was measured (machine, versions, method).
+    public var measured: String?
+    public var source: SourceRef
+}
+
 public struct GPUArchitecture: Sendable, Hashable {
     public var name: String
     public var computeCapability: String
@@ -106,15 +128,91 @@ public struct Rule: Sendable, Hashable {
 }
 
 public struct OperatorSet: Sendable, Hashable {
+    public enum Format: String, Sendable, Hashable {
+        /// TFLite builtin names (`CONV_2D`).
+        case tflite
+        /// ONNX op types, `domain:Op` outside ai.onnx.
+        case onnx
+    }
+
     public var id: String
     public var title: String
     public var source: SourceRef
+    public var format: Format = .tflite
     public var tensorTypes: [String]
     public var maxRank: Int?
+    /// The operators it runs; empty when `excluded` is given instead.
     public var operators: [String]
+    /// Every ai.onnx operator except these (TensorRT lists what it lacks).
+    public var excluded: [String]? = nil
     public var constraints: [String: String]
+    /// Builtin → the highest operator version it accepts.
+    public var maxVersions: [String: Int] = [:]
+    public var maxVersionsSource: SourceRef? = nil
+    /// Constraints evaluated per node.
+    public var checks: [OperatorCheck] = []
+    /// Operators outside the table that the provider runs inside a pattern it fuses.
+    public var fusions: [OperatorFusion] = []
 
-    public func contains(_ op: String) -> Bool { operators.contains(op) }
+    /// Whether the set runs `op` (a builtin, or an ONNX op type qualified as `OperatorSet.key`).
+    public func contains(_ op: String) -> Bool {
+        if let excluded { return !op.contains(":") && !excluded.contains(op) }
+        return operators.contains(op)
+    }
+
+    /// An ONNX node's name in the tables: `Conv`, or `com.microsoft:QLinearAdd` outside ai.onnx.
+    public static func key(opType: String, domain: String) -> String {
+        domain.isEmpty || domain == "ai.onnx" ? opType : "\(domain):\(opType)"
+    }
+}
+
+/// An operator a provider runs only as part of a fused pattern: the node's first input is made by one of
+/// `after`, and every consumer of its output is one of `before`.
+public struct OperatorFusion: Sendable, Hashable {
+    public var op: String
+    public var after: [String]
+    public var before: [String]
+    public var text: String
+    public var source: SourceRef
+}
+
+/// A constraint of an operator set that the checks evaluate on each node it names (the kinds are code, the
+/// operators, thresholds and texts are data, with their source).
+public struct OperatorCheck: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable {
+        /// The rank of input `input` is in `min`...`max`.
+        case rank
+        /// Inputs `inputs` (when present) are initializers or `Constant` outputs.
+        case constantInputs = "constant_inputs"
+        /// Attribute `attribute` (or `defaultValue` when absent) is one of `values`.
+        case attributeValues = "attribute_values"
+        /// The same dilation in x and y.
+        case equalDilations = "equal_dilations"
+        /// Input `input` has at most `max` elements.
+        case maxElements = "max_elements"
+        /// No run-time input of the node has a dimension over `max`.
+        case maxDimension = "max_dimension"
+        /// A reduction's axes or a Pad's paddings leave dimension 0 (the batch) alone.
+        case noBatchAxis = "no_batch_axis"
+    }
+
+    public var id: String
+    /// Operator names as the set writes them; `*` for every operator.
+    public var operators: [String]
+    public var kind: Kind
+    public var input: Int
+    public var min: Int?
+    public var max: Int?
+    public var inputs: [Int]
+    public var attribute: String?
+    public var values: [String]
+    public var defaultValue: String?
+    public var text: String
+    public var source: SourceRef
+
+    public func applies(to names: [String]) -> Bool {
+        operators.contains("*") || names.contains { operators.contains($0) }
+    }
 }
 
 /// The cited catalogue of runtimes, devices, operator tables and rules (Schemas/targets/*.json).
@@ -133,6 +231,7 @@ public struct Catalogue: Sendable {
     public var lowering: [String: [String]?]
     public var loweringNotes: [String: String]
     public var loweringSource: SourceRef
+    public var dispatchOverheads: [DispatchOverhead] = []
 
     /// The runtime a manifest names (`tflite` is LiteRT's former name).
     public func runtime(_ name: String) -> Runtime? {
@@ -145,6 +244,11 @@ public struct Catalogue: Sendable {
     public func operatorSet(_ id: String) -> OperatorSet? { operatorSets.first { $0.id == id } }
     public func architecture(_ name: String) -> GPUArchitecture? { architectures.first { $0.name == name } }
     public func source(_ ref: SourceRef) -> Source? { sources[ref.id] }
+    /// The per-operator overhead for `runtime` on `processor`: the runtime's own figure, else the processor's.
+    public func dispatchOverhead(runtime: String?, processor: Processor) -> DispatchOverhead? {
+        dispatchOverheads.first { $0.runtime != nil && $0.runtime == runtime && $0.processor == processor }
+            ?? dispatchOverheads.first { $0.runtime == nil && $0.processor == processor }
+    }
 
     /// "Document, section: URL", the form diagnostics and docs cite.
     public func cite(_ ref: SourceRef) -> String {

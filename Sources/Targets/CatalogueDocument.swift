@@ -36,29 +36,53 @@ public enum CatalogueDocument {
                 let hasOpsets = rt.versions.contains { $0.maxOpset != nil }
                 o += "\nVersions" + (rt.versionsSource.map { " (\(cell(c.cite($0))))" } ?? "") + ":\n\n"
                 if hasOpsets {
-                    o += "| Version | Highest opset | Highest ai.onnx.ml opset | Highest IR |\n|---|---|---|---|\n"
+                    o += "| Version | Highest opset | Highest ai.onnx.ml opset | Highest IR | Source |\n|---|---|---|---|---|\n"
                     for v in rt.versions {
-                        o += "| \(v.version) | \(v.maxOpset.map(String.init) ?? "") | \(v.maxMLOpset.map(String.init) ?? "") | \(v.maxIR.map(String.init) ?? "") |\n"
+                        o += "| \(v.version) | \(v.maxOpset.map(String.init) ?? "") | \(v.maxMLOpset.map(String.init) ?? "") | \(v.maxIR.map(String.init) ?? "") | \(v.source.map { cell(c.cite($0)) } ?? "as above") |\n"
                     }
                 } else {
                     o += rt.versions.map(\.version).joined(separator: ", ") + "\n"
                 }
             }
+            if let ops = rt.operators { o += "\nOperators: the [`\(ops)`](#\(ops)) set; nothing outside it runs.\n" }
+            if !rt.foldedOperators.isEmpty {
+                o += "\nRemoved before nodes are placed: " + rt.foldedOperators.map { "`\($0)`" }.joined(separator: ", ")
+                o += (rt.foldedOperatorsSource.map { " (\(cell(c.cite($0))))" } ?? "") + ".\n"
+            }
             if !rt.delegates.isEmpty {
-                o += "\n| Delegate | Processor | What it runs | Source |\n|---|---|---|---|\n"
+                o += "\n| Delegate | Processor | What it runs | Operators | Source |\n|---|---|---|---|---|\n"
                 for d in rt.delegates {
-                    o += "| `\(d.name)` | \(d.processor.rawValue) | \(cell(d.title)) | \(cell(c.cite(d.source))) |\n"
+                    let ops = d.operators.map { "[`\($0)`](#\($0))" + (d.partitioning.map { " (\($0.rawValue))" } ?? "") } ?? ""
+                    o += "| `\(d.name)` | \(d.processor.rawValue) | \(cell(d.title)) | \(ops) | \(cell(c.cite(d.source))) |\n"
                 }
             }
         }
         o += "\n## Operator sets\n"
         for s in c.operatorSets {
-            o += "\n### \(s.title) (`\(s.id)`)\n\nSource: \(c.cite(s.source)). Tensor types: \(s.tensorTypes.joined(separator: ", "))"
+            o += "\n### \(s.title)\n\n<a id=\"\(s.id)\"></a>`\(s.id)`: \(s.format == .onnx ? "ONNX operators" : "TFLite builtins"). "
+            o += "Source: \(c.cite(s.source)). Tensor types: \(s.tensorTypes.joined(separator: ", "))"
             o += s.maxRank.map { "; at most \($0) dimensions larger than 1" } ?? ""
-            o += ".\n\n" + s.operators.map { "`\($0)`" }.joined(separator: ", ") + "\n"
+            if let excluded = s.excluded {
+                o += ".\n\nEvery ai.onnx operator except " + excluded.map { "`\($0)`" }.joined(separator: ", ") + "\n"
+            } else {
+                o += ".\n\n" + s.operators.map { "`\($0)`" }.joined(separator: ", ") + "\n"
+            }
+            if !s.maxVersions.isEmpty {
+                o += "\nHighest operator version accepted" + (s.maxVersionsSource.map { " (\(cell(c.cite($0))))" } ?? "") + ": "
+                o += s.maxVersions.keys.sorted().map { "`\($0)` v\(s.maxVersions[$0] ?? 0)" }.joined(separator: ", ") + ".\n"
+            }
             if !s.constraints.isEmpty {
                 o += "\n| Operator | Constraint |\n|---|---|\n"
                 for k in s.constraints.keys.sorted() { o += "| `\(k)` | \(cell(s.constraints[k] ?? "")) |\n" }
+            }
+            for fusion in s.fusions {
+                o += "\nAlso runs `\(fusion.op)` when fused: \(cell(fusion.text)) (\(cell(c.cite(fusion.source)))).\n"
+            }
+            if !s.checks.isEmpty {
+                o += "\nChecked on each node ([SW4016](diagnostics.md#sw4016)):\n\n| Check | Operators | Kind | Constraint | Source |\n|---|---|---|---|---|\n"
+                for k in s.checks {
+                    o += "| `\(k.id)` | \(k.operators.map { "`\($0)`" }.joined(separator: ", ")) | \(checkKind(k)) | \(cell(k.text)) | \(cell(c.cite(k.source))) |\n"
+                }
             }
         }
         o += "\n## ONNX operators on LiteRT\n\nHow an ONNX model's operators become TFLite builtins (source: \(c.cite(c.loweringSource))). "
@@ -88,6 +112,12 @@ public enum CatalogueDocument {
             }.joined(separator: "; ")
             o += "| `\(d.name)`\(d.isClass ? " (class)" : "") | \(d.aliases.joined(separator: ", ")) | \(cell(d.title)) | \(format(d.memoryGB)) GB | \(format(d.bandwidthGBps)) GB/s | \(peaks) | \(cell(c.cite(d.source))) |\n"
         }
+        o += "\n## Dispatch overheads\n\nThe fixed cost of running one more operator, added to each node's roofline time "
+        o += "(\"overlaps\": asynchronous launches, so a node costs at least the overhead instead).\n\n"
+        o += "| Runtime | Processor | µs per operator | Combines | How known | Source |\n|---|---|---|---|---|---|\n"
+        for d in c.dispatchOverheads {
+            o += "| \(d.runtime.map { "`\($0)`" } ?? "any") | \(d.processor.rawValue) | \(format(d.microseconds)) | \(d.overlapsCompute ? "overlaps" : "adds") | \(cell(d.measured.map { "measured: \($0)" } ?? "published")) | \(cell(c.cite(d.source))) |\n"
+        }
         o += """
 
             ## How estimates are made
@@ -95,14 +125,21 @@ public enum CatalogueDocument {
             - **Size**: every stored tensor at the bit width of `quantize.weights` (float16 converts every float
               tensor; integer types convert tensors of rank 2 and more that `skip` does not name), plus one float32
               scale per output channel (per-channel), per tensor, or one float16 scale per block; plus the source
-              file's bytes outside tensors. `slipway estimate` may supply the Compression engine's exact figure instead.
+              file's bytes outside tensors. `slipway estimate` may supply the Compression engine's exact figure instead;
+              for a target that prunes without quantizing it is the pruned tensors stored sparse (the smaller of a
+              bitmask and CSR) and the SQNR is what pruning removes.
             - **MACs**: shape inference over the main graph with the manifest's `inputs` for dynamic dimensions
-              (others taken as 1), counted with onnx-tool's conventions (a test keeps the totals within 5 %).
-            - **Memory**: weights plus the peak of live activations in graph (topological) order, at the target's
-              activation precision.
+              (others taken as 1), counted with onnx-tool's conventions (a test keeps the totals within 5 %). TFLite
+              models use the shapes stored in the file; tensors with dynamic dimensions (`shape_signature` -1) are
+              inferred forward from the inputs, evaluating small integer tensors (SHAPE, STRIDED_SLICE, PACK) so
+              computed reshapes resolve; a test keeps the counts equal to a reference over LiteRT's own shapes.
+            - **Memory**: weights plus the peak of live activations in graph order (ONNX: topological; TFLite: the
+              operator order), at the target's activation precision.
             - **Latency**: for each node, max(2 × MACs / peak operations for the precision on the processor,
-              bytes moved / memory bandwidth), summed; nodes that fall back to the CPU use the CPU's peak, and each
-              CPU partition adds \(format(TargetEstimates.fallbackPenaltyMS)) ms. A roofline bound: real latency is higher.
+              bytes moved / memory bandwidth), plus the runtime's dispatch overhead on that processor (the table
+              above; none where the catalogue has no figure), summed; nodes that fall back to the CPU use the CPU's
+              peak and overhead, and each CPU partition adds \(format(TargetEstimates.fallbackPenaltyMS)) ms. A
+              roofline bound: real latency is higher.
 
             ## Sources
 
@@ -115,6 +152,19 @@ public enum CatalogueDocument {
             o += "| `\(id)` | [\(cell(s?.title ?? ""))](\(s?.url ?? "")) |\n"
         }
         return o
+    }
+
+    /// A check's kind with its parameters, for the rules document.
+    static func checkKind(_ k: OperatorCheck) -> String {
+        switch k.kind {
+        case .rank: return "rank of input \(k.input) in \(k.min.map(String.init) ?? "…")–\(k.max.map(String.init) ?? "…")"
+        case .constantInputs: return "inputs \(k.inputs.map(String.init).joined(separator: ", ")) constant"
+        case .attributeValues: return "`\(k.attribute ?? "")` in \(k.values.joined(separator: ", "))" + (k.defaultValue.map { " (default \($0))" } ?? "")
+        case .equalDilations: return "equal dilations"
+        case .maxElements: return "input \(k.input) at most \(k.max.map(String.init) ?? "") elements"
+        case .maxDimension: return "input dimensions at most \(k.max.map(String.init) ?? "")"
+        case .noBatchAxis: return "leaves the batch dimension alone"
+        }
     }
 
     static func format(_ d: Double) -> String {
@@ -135,6 +185,12 @@ public enum CatalogueDocument {
         for d in c.devices {
             o += "  \(d.name)\(String(repeating: " ", count: width - d.name.count))  \(d.title)\n"
         }
+        o += "Operator sets\n"
+        let setWidth = c.operatorSets.map(\.id.count).max() ?? 0
+        for s in c.operatorSets {
+            let n = s.excluded.map { "all but \($0.count)" } ?? "\(s.operators.count)"
+            o += "  \(s.id)\(String(repeating: " ", count: setWidth - s.id.count))  \(s.title): \(n) operators, \(s.checks.count) checked constraints\n"
+        }
         o += "Rules: \(c.rules.count), from \(c.sources.count) sources (docs/rules.md)\n"
         return o
     }
@@ -151,12 +207,40 @@ public enum CatalogueDocument {
                     var o: JSONObject = ["version": .string(v.version)]
                     if let x = v.maxOpset { o["max_opset"] = .int(x) }
                     if let x = v.maxIR { o["max_ir"] = .int(x) }
+                    if let r = v.source ?? rt.versionsSource { o["source"] = src(r) }
                     return .object(o)
                 }),
                 "delegates": .array(rt.delegates.map { d in
-                    .object(["name": .string(d.name), "title": .string(d.title), "processor": .string(d.processor.rawValue), "source": src(d.source)])
+                    var o: JSONObject = [
+                        "name": .string(d.name), "title": .string(d.title), "processor": .string(d.processor.rawValue), "source": src(d.source),
+                    ]
+                    if let ops = d.operators { o["operators"] = .string(ops) }
+                    if let p = d.partitioning { o["partitioning"] = .string(p.rawValue) }
+                    return .object(o)
                 }),
+                "operators": rt.operators.map { .string($0) } ?? .null,
             ])
+        }
+        let sets: [JSONValue] = c.operatorSets.map { s in
+            var o: JSONObject = [
+                "id": .string(s.id), "title": .string(s.title), "model_format": .string(s.format.rawValue), "source": src(s.source),
+                "tensor_types": .array(s.tensorTypes.map { .string($0) }),
+            ]
+            if let excluded = s.excluded {
+                o["excluded_operators"] = .array(excluded.map { .string($0) })
+            } else {
+                o["operators"] = .array(s.operators.map { .string($0) })
+            }
+            if !s.maxVersions.isEmpty {
+                var mv = JSONObject()
+                for k in s.maxVersions.keys.sorted() { mv[k] = .int(s.maxVersions[k] ?? 0) }
+                o["max_versions"] = .object(mv)
+            }
+            o["checks"] = .array(s.checks.map { k in
+                .object(["id": .string(k.id), "operators": .array(k.operators.map { .string($0) }), "kind": .string(k.kind.rawValue),
+                         "text": .string(k.text), "source": src(k.source)])
+            })
+            return .object(o)
         }
         let devices: [JSONValue] = c.devices.map { d in
             var peaks = JSONObject()
@@ -175,7 +259,7 @@ public enum CatalogueDocument {
         let rules: [JSONValue] = c.rules.map { r in
             .object(["id": .string(r.id), "code": .string(r.code?.rawValue ?? ""), "text": .string(r.text), "source": src(r.source)])
         }
-        return .object(["runtimes": .array(runtimes), "devices": .array(devices), "rules": .array(rules)])
+        return .object(["runtimes": .array(runtimes), "devices": .array(devices), "rules": .array(rules), "operator_sets": .array(sets)])
     }
 }
 

@@ -107,7 +107,8 @@ private struct Decoder {
                 guard VersionNumber(version) != nil else { throw fail("\(vp).version", "'\(version)' is not a dotted version") }
                 versions.append(RuntimeVersion(
                     version: version, maxOpset: try int(vo["max_opset"], "\(vp).max_opset"),
-                    maxMLOpset: try int(vo["max_ml_opset"], "\(vp).max_ml_opset"), maxIR: try int(vo["max_ir"], "\(vp).max_ir")))
+                    maxMLOpset: try int(vo["max_ml_opset"], "\(vp).max_ml_opset"), maxIR: try int(vo["max_ir"], "\(vp).max_ir"),
+                    source: try optionalSource(vo["source"], "\(vp).source", sources: sources)))
             }
             var delegates: [Delegate] = []
             for (j, dv) in try array(o["delegates"], "\(p).delegates").enumerated() {
@@ -116,7 +117,9 @@ private struct Decoder {
                 var partitioning: Partitioning?
                 if let s = d["partitioning"] {
                     let raw = try string(s, "\(dp).partitioning")
-                    guard let part = Partitioning(rawValue: raw) else { throw fail("\(dp).partitioning", "'\(raw)' is not largest or prefix") }
+                    guard let part = Partitioning(rawValue: raw) else {
+                        throw fail("\(dp).partitioning", "'\(raw)' is not largest, prefix or per_node")
+                    }
                     partitioning = part
                 }
                 delegates.append(Delegate(
@@ -134,6 +137,9 @@ private struct Decoder {
                 processor: try processor(o["processor"], "\(p).processor"),
                 minOpset: try int(o["min_opset"], "\(p).min_opset"),
                 operatorDomains: o["operator_domains"] == nil ? nil : try strings(o["operator_domains"], "\(p).operator_domains"),
+                operators: try o["operators"].map { v throws(CatalogueError) in try string(v, "\(p).operators") },
+                foldedOperators: o["folded_operators"] == nil ? [] : try strings(o["folded_operators"], "\(p).folded_operators"),
+                foldedOperatorsSource: try optionalSource(o["folded_operators_source"], "\(p).folded_operators_source", sources: sources),
                 staticShapes: o["static_shapes"]?.boolValue ?? false,
                 versions: versions,
                 versionsSource: try optionalSource(o["versions_source"], "\(p).versions_source", sources: sources),
@@ -183,6 +189,27 @@ private struct Decoder {
             }
         }
 
+        var overheads: [DispatchOverhead] = []
+        if let list = root["dispatch_overheads"] {
+            for (i, v) in try array(list, "dispatch_overheads").enumerated() {
+                let p = "dispatch_overheads[\(i)]"
+                let o = try object(v, p)
+                let raw = try string(o["processor"], "\(p).processor")
+                guard let proc = Processor(rawValue: raw) else { throw fail("\(p).processor", "'\(raw)' is not cpu, gpu or npu") }
+                let us = try number(o["us_per_op"], "\(p).us_per_op")
+                guard us > 0 else { throw fail("\(p).us_per_op", "must be positive") }
+                let runtime = try o["runtime"].map { v throws(CatalogueError) in try string(v, "\(p).runtime") }
+                if let runtime, !runtimes.contains(where: { $0.name == runtime }) {
+                    throw fail("\(p).runtime", "'\(runtime)' is not one of the runtimes")
+                }
+                guard let overlaps = o["overlaps_compute"]?.boolValue else { throw fail("\(p).overlaps_compute", "must be a boolean") }
+                overheads.append(DispatchOverhead(
+                    runtime: runtime, processor: proc, microseconds: us, overlapsCompute: overlaps,
+                    measured: try o["measured"].map { v throws(CatalogueError) in try string(v, "\(p).measured") },
+                    source: try source(o["source"], "\(p).source", sources: sources)))
+            }
+        }
+
         var rules: [Rule] = []
         for (i, v) in try array(root["rules"], "rules").enumerated() {
             let p = "rules[\(i)]"
@@ -216,11 +243,59 @@ private struct Decoder {
             let o = try object(v, p)
             var constraints: [String: String] = [:]
             for (k, c) in o["constraints"]?.objectValue?.entries ?? [] { constraints[k] = try string(c, "\(p).constraints.\(k)") }
+            let setSource = try source(o["source"], "\(p).source", sources: sources)
+            var format = OperatorSet.Format.tflite
+            if let f = o["model_format"] {
+                let raw = try string(f, "\(p).model_format")
+                guard let parsed = OperatorSet.Format(rawValue: raw) else { throw fail("\(p).model_format", "'\(raw)' is not tflite or onnx") }
+                format = parsed
+            }
+            let excluded = o["excluded_operators"] == nil ? nil : try strings(o["excluded_operators"], "\(p).excluded_operators")
+            guard o["operators"] != nil || excluded != nil else { throw fail("\(p).operators", "is missing (or give excluded_operators)") }
+            var maxVersions: [String: Int] = [:]
+            var maxVersionsSource: SourceRef?
+            if let mv = o["max_versions"] {
+                let mo = try object(mv, "\(p).max_versions")
+                maxVersionsSource = try source(mo["source"], "\(p).max_versions.source", sources: sources)
+                for (op, v) in try object(mo["versions"], "\(p).max_versions.versions").entries {
+                    maxVersions[op] = try int(v, "\(p).max_versions.versions.\(op)")
+                }
+            }
+            var checks: [OperatorCheck] = []
+            for (j, cv) in (o["checks"] == nil ? [] : try array(o["checks"], "\(p).checks")).enumerated() {
+                let cp = "\(p).checks[\(j)]"
+                let c = try object(cv, cp)
+                let kindRaw = try string(c["kind"], "\(cp).kind")
+                guard let kind = OperatorCheck.Kind(rawValue: kindRaw) else { throw fail("\(cp).kind", "'\(kindRaw)' is not a check kind Slipway knows") }
+                var inputs: [Int] = []
+                for (k, x) in (c["inputs"] == nil ? [] : try array(c["inputs"], "\(cp).inputs")).enumerated() {
+                    guard let i = x.intValue, i >= 0 else { throw fail("\(cp).inputs[\(k)]", "must be an input index") }
+                    inputs.append(i)
+                }
+                checks.append(OperatorCheck(
+                    id: try string(c["id"], "\(cp).id"), operators: try strings(c["operators"], "\(cp).operators"), kind: kind,
+                    input: try int(c["input"], "\(cp).input") ?? 0, min: try int(c["min"], "\(cp).min"), max: try int(c["max"], "\(cp).max"),
+                    inputs: inputs, attribute: c["attribute"]?.stringValue,
+                    values: c["values"] == nil ? [] : try strings(c["values"], "\(cp).values"), defaultValue: c["default"]?.stringValue,
+                    text: try string(c["text"], "\(cp).text"),
+                    source: try optionalSource(c["source"], "\(cp).source", sources: sources) ?? setSource))
+            }
+            var fusions: [OperatorFusion] = []
+            for (j, fv) in (o["fusions"] == nil ? [] : try array(o["fusions"], "\(p).fusions")).enumerated() {
+                let fp = "\(p).fusions[\(j)]"
+                let fo = try object(fv, fp)
+                fusions.append(OperatorFusion(
+                    op: try string(fo["operator"], "\(fp).operator"), after: try strings(fo["after"], "\(fp).after"),
+                    before: try strings(fo["before"], "\(fp).before"), text: try string(fo["text"], "\(fp).text"),
+                    source: try source(fo["source"], "\(fp).source", sources: sources)))
+            }
             sets.append(OperatorSet(
                 id: try string(o["id"], "\(p).id"), title: try string(o["title"], "\(p).title"),
-                source: try source(o["source"], "\(p).source", sources: sources),
+                source: setSource, format: format,
                 tensorTypes: try strings(o["tensor_types"], "\(p).tensor_types"), maxRank: try int(o["max_rank"], "\(p).max_rank"),
-                operators: try strings(o["operators"], "\(p).operators"), constraints: constraints))
+                operators: o["operators"] == nil ? [] : try strings(o["operators"], "\(p).operators"), excluded: excluded,
+                constraints: constraints, maxVersions: maxVersions, maxVersionsSource: maxVersionsSource, checks: checks,
+                fusions: fusions))
         }
 
         let low = try object(root["onnx_to_tflite"], "onnx_to_tflite")
@@ -236,6 +311,9 @@ private struct Decoder {
             if let problem = ToolRule.problem(r) { throw fail("rules[\(i)].params", "(rule '\(r.id)') \(problem)") }
         }
         for r in runtimes {
+            if let id = r.operators, !sets.contains(where: { $0.id == id }) {
+                throw fail("runtimes.\(r.name).operators", "'\(id)' is not one of the operator_sets")
+            }
             for d in r.delegates {
                 if let id = d.operators, !sets.contains(where: { $0.id == id }) {
                     throw fail("runtimes.\(r.name).delegates.\(d.name).operators", "'\(id)' is not one of the operator_sets")
@@ -254,6 +332,7 @@ private struct Decoder {
             rules: rules, tfliteOpVersions: opVersions,
             tfliteOpVersionsSource: try source(opv["source"], "tflite_op_versions.source", sources: sources),
             operatorSets: sets, lowering: lowering, loweringNotes: notes,
-            loweringSource: try source(low["source"], "onnx_to_tflite.source", sources: sources))
+            loweringSource: try source(low["source"], "onnx_to_tflite.source", sources: sources),
+            dispatchOverheads: overheads)
     }
 }

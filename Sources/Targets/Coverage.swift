@@ -24,6 +24,10 @@ public struct OperatorFinding: Sendable, Hashable {
     public var reason: String
     /// The catalogue rule behind the status.
     public var rule: String?
+    /// The operator-set constraint the node fails, when that is the reason.
+    public var check: OperatorCheck? = nil
+    /// Why the node fails `check` ("input 'x' has rank 5").
+    public var detail: String = ""
 }
 
 /// Operator coverage of one model on one target.
@@ -42,6 +46,8 @@ public struct CoverageReport: Sendable {
     /// Nodes the delegate itself refuses (the cause of the fallback, not every node it drags along).
     public var refused: [OperatorFinding] { operators.filter { $0.status == .cpuFallback } }
     public var unknown: [OperatorFinding] { operators.filter { $0.status == .unknown } }
+    /// Nodes refused for a constraint of the operator set, in graph order.
+    public var constrained: [OperatorFinding] { operators.filter { $0.check != nil } }
     public var cpuShareOfMACs: Double { totalMACs > 0 ? Double(cpuMACs) / Double(totalMACs) : 0 }
 }
 
@@ -55,22 +61,54 @@ public enum Coverage {
         let nodes = model.graphs.first?.nodes ?? []
         var findings: [OperatorFinding] = []
         let opSet = delegate?.operators.flatMap { catalogue.operatorSet($0) }
+        let runtimeSet = runtime.operators.flatMap { catalogue.operatorSet($0) }
         let pinned = version.flatMap(VersionNumber.init)
         let isLiteRT = runtime.name == "litert" || runtime.name == "tflite-micro"
         var mainTensors: [String: ConstantTensor] = [:]
         for t in model.tensors where t.graph == 0 { mainTensors[t.name] = t }
-        let constants = Set(mainTensors.keys)
+        // Initializers and `Constant` outputs: what "must be constant" accepts.
+        var constants = Set(mainTensors.keys)
+        for n in nodes where n.opType == "Constant" && (n.domain.isEmpty || n.domain == "ai.onnx") { constants.formUnion(n.outputs) }
+        // Small constant inputs (axes, paddings) as numbers, for the checks that read them; larger ones are
+        // not decoded.
+        let values: (String) -> [Float]? = { name in
+            guard let t = mainTensors[name], t.elementCount <= 64 else { return nil }
+            return try? model.withFloat32Values(of: t) { Array($0) }
+        }
+        let runtimeRule = runtime.name == "tensorrt" ? "tensorrt.ops" : "tflm.ops"
+        let delegateRule: String
+        switch delegate?.name {
+        case "edgetpu"?: delegateRule = "edgetpu.one-partition"
+        case "gpu"? where isLiteRT: delegateRule = "litert.gpu-ops"
+        default: delegateRule = "ort.ep-fallback"
+        }
+
+        // Who makes and who reads each value, for the fusion patterns.
+        var producer: [String: String] = [:]
+        var consumers: [String: [String]] = [:]
+        for n in nodes {
+            for o in n.outputs where !o.isEmpty { producer[o] = n.opType }
+            for v in n.inputs where !v.isEmpty { consumers[v, default: []].append(n.opType) }
+        }
 
         for (i, node) in nodes.enumerated() {
             var f = OperatorFinding(
                 node: i, name: displayName(node, i), opType: node.opType, builtins: [],
                 status: .supported, reason: "", rule: nil)
+            let onnxKey = OperatorSet.key(opType: node.opType, domain: node.domain)
             switch (model.format, isLiteRT) {
             case (.onnx, false):
-                if let domains = runtime.operatorDomains, !domains.contains(node.domain) {
+                if runtime.foldedOperators.contains(onnxKey) {
+                    f.status = .folded
+                    f.reason = "removed by \(runtime.title)'s graph optimizations before nodes are placed"
+                } else if let domains = runtime.operatorDomains, !domains.contains(node.domain) {
                     f.status = .unsupported
                     f.reason = "domain '\(node.domain)' has no kernels"
                     f.rule = "ort.domains"
+                } else if let rs = runtimeSet, rs.format == .onnx, !rs.contains(onnxKey) {
+                    f.status = .unsupported
+                    f.reason = "not in the \(rs.title)'s operator table"
+                    f.rule = runtimeRule
                 }
             case (.onnx, true):
                 switch lower(node, model: model, tensors: mainTensors, analysis: analysis, catalogue: catalogue) {
@@ -101,17 +139,69 @@ public enum Coverage {
             default:
                 break
             }
+            // A runtime with its own TFLite operator table (TFLite Micro) has no CPU to fall back to.
+            if f.status == .supported, let rs = runtimeSet, rs.format == .tflite, isLiteRT {
+                let missing = f.builtins.filter { !rs.contains($0) }
+                if !missing.isEmpty {
+                    f.status = .unsupported
+                    f.reason = "\(missing.joined(separator: ", ")) not in the \(rs.title)"
+                    f.rule = runtimeRule
+                }
+            }
+            if f.status == .supported, let rs = runtimeSet, rs.format == .tflite || model.format == .onnx,
+                let (check, detail) = failedCheck(rs, node: node, names: rs.format == .onnx ? [onnxKey] : f.builtins,
+                                                  analysis: analysis, constants: constants, values: values)
+            {
+                f.status = .unsupported
+                f.reason = "\(check.text) (\(detail))"
+                f.rule = runtimeRule
+                f.check = check
+                f.detail = detail
+            }
 
             if let opSet, f.status == .supported {
-                let missing = f.builtins.filter { !opSet.contains($0) }
-                if !missing.isEmpty {
+                if opSet.format == .onnx {
+                    if model.format == .onnx, !opSet.contains(onnxKey) {
+                        let fused = opSet.fusions.first { fusion in
+                            guard fusion.op == onnxKey, let input = node.inputs.first, let made = producer[input],
+                                fusion.after.contains(made), let output = node.outputs.first, let readers = consumers[output],
+                                !readers.isEmpty
+                            else { return false }
+                            return readers.allSatisfy { fusion.before.contains($0) }
+                        }
+                        if let fused {
+                            f.reason = fused.text
+                        } else {
+                            f.status = .cpuFallback
+                            f.reason = "not in the \(opSet.title)'s operator table"
+                            f.rule = delegateRule
+                        }
+                    }
+                } else {
+                    let missing = f.builtins.filter { !opSet.contains($0) }
+                    if !missing.isEmpty {
+                        f.status = .cpuFallback
+                        f.reason = "\(missing.joined(separator: ", ")) not supported by the \(opSet.title)"
+                        f.rule = delegateRule
+                    } else if model.format == .tflite, let v = node.version, let top = opSet.maxVersions[node.opType], v > top {
+                        f.status = .cpuFallback
+                        f.reason = "version \(v) is above the v\(top) the \(opSet.title) accepts"
+                        f.rule = "litert.gpu-version"
+                    } else if let maxRank = opSet.maxRank, let analysis, let bad = rankViolation(node, analysis, maxRank, constants: constants) {
+                        f.status = .cpuFallback
+                        f.reason = "tensor \(bad) has more than \(maxRank) dimensions larger than 1"
+                        f.rule = "edgetpu.rank"
+                    }
+                }
+                let names = opSet.format == .onnx ? [onnxKey] : f.builtins
+                if f.status == .supported, model.format == .onnx || opSet.format == .tflite,
+                    let (check, detail) = failedCheck(opSet, node: node, names: names, analysis: analysis, constants: constants, values: values)
+                {
                     f.status = .cpuFallback
-                    f.reason = "\(missing.joined(separator: ", ")) not supported by the \(opSet.title)"
-                    f.rule = delegate?.name == "edgetpu" ? "edgetpu.one-partition" : "litert.gpu-ops"
-                } else if let maxRank = opSet.maxRank, let analysis, let bad = rankViolation(node, analysis, maxRank, constants: constants) {
-                    f.status = .cpuFallback
-                    f.reason = "tensor \(bad) has more than \(maxRank) dimensions larger than 1"
-                    f.rule = "edgetpu.rank"
+                    f.reason = "\(check.text) (\(detail))"
+                    f.rule = delegateRule
+                    f.check = check
+                    f.detail = detail
                 }
             }
             findings.append(f)
@@ -149,6 +239,87 @@ public enum Coverage {
         let cpuMACs = cpu.reduce(0) { $0 &+ ($1 < macs.count ? macs[$1] : 0) }
         return CoverageReport(
             operators: findings, cpuNodes: cpu, cpuPartitions: partitions, cpuMACs: cpuMACs, totalMACs: total)
+    }
+
+    /// The first of `set`'s checks that applies to the node (by its operator `names`) and fails, with what
+    /// fails. A check that cannot be decided (a shape inference did not reach) passes: only what is known is said.
+    static func failedCheck(
+        _ set: OperatorSet, node: Node, names: [String], analysis: GraphAnalysis?, constants: Set<String>,
+        values: (String) -> [Float]? = { _ in nil }
+    ) -> (OperatorCheck, String)? {
+        func input(_ i: Int) -> String? { i < node.inputs.count && !node.inputs[i].isEmpty ? node.inputs[i] : nil }
+        for c in set.checks where c.applies(to: names) {
+            switch c.kind {
+            case .rank:
+                guard let v = input(c.input), let shape = analysis?.shapes[v] else { continue }
+                if let lo = c.min, shape.count < lo { return (c, "input '\(v)' has rank \(shape.count)") }
+                if let hi = c.max, shape.count > hi { return (c, "input '\(v)' has rank \(shape.count)") }
+            case .constantInputs:
+                for i in c.inputs {
+                    if let v = input(i), !constants.contains(v) { return (c, "input \(i) '\(v)' is computed at run time") }
+                }
+            case .attributeValues:
+                guard let name = c.attribute else { continue }
+                let value: String?
+                switch node.attributes[name] {
+                case .string(let s)?: value = s
+                case .int(let n)?: value = String(n)
+                case nil: value = c.defaultValue
+                default: value = nil
+                }
+                if let value, !c.values.contains(value) { return (c, "\(name) is '\(value)'") }
+            case .equalDilations:
+                if case .int(let w)? = node.attributes["dilation_w_factor"], case .int(let h)? = node.attributes["dilation_h_factor"], w != h {
+                    return (c, "dilation \(h)×\(w)")
+                }
+                if case .ints(let d)? = node.attributes["dilations"], let first = d.first, d.contains(where: { $0 != first }) {
+                    return (c, "dilations \(d.map(String.init).joined(separator: "×"))")
+                }
+            case .maxElements:
+                guard let v = input(c.input), let shape = analysis?.shapes[v], let top = c.max else { continue }
+                let n = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
+                if n > top { return (c, "input '\(v)' has \(n) elements") }
+            case .noBatchAxis:
+                if let detail = batchAxisUse(node, rank: input(0).flatMap { analysis?.shapes[$0]?.count }, values: values) {
+                    return (c, detail)
+                }
+            case .maxDimension:
+                guard let top = c.max else { continue }
+                for v in node.inputs where !v.isEmpty && !constants.contains(v) {
+                    if let shape = analysis?.shapes[v], let d = shape.first(where: { $0 > top }) {
+                        return (c, "input '\(v)' has a dimension of \(d)")
+                    }
+                }
+            }
+        }
+        return nil
+    }
+
+    /// How a reduction or a Pad touches dimension 0, in the node's own format (TFLite: axes or [rank, 2]
+    /// paddings in input 1; ONNX: `axes`/`pads` attributes or inputs, pads as all begins then all ends), or nil
+    /// when it leaves it alone or the values are not known.
+    static func batchAxisUse(_ node: Node, rank: Int?, values: (String) -> [Float]?) -> String? {
+        let second = node.inputs.count > 1 && !node.inputs[1].isEmpty ? values(node.inputs[1]) : nil
+        let isTFLite = node.builtinCode != nil
+        let isPad = node.opType == "Pad" || node.opType == "PAD" || node.opType == "PADV2" || node.opType == "MIRROR_PAD"
+        if isPad {
+            var pads: [Int64]?
+            if case .ints(let p)? = node.attributes["pads"] { pads = p } else { pads = second.map { $0.map { Int64($0) } } }
+            guard let pads, !pads.isEmpty else { return nil }
+            let end = isTFLite ? 1 : pads.count / 2
+            let touched = pads[0] != 0 || (end < pads.count && pads[end] != 0)
+            return touched ? "pads the batch dimension" : nil
+        }
+        if node.opType.hasPrefix("Global") { return nil }  // GlobalAveragePool reduces the spatial axes only
+        var axes: [Int64]?
+        if case .ints(let a)? = node.attributes["axes"] { axes = a } else { axes = second.map { $0.map { Int64($0) } } }
+        guard let axes else {
+            // An ONNX reduction with no axes at all reduces every dimension, the batch too; run-time axes are unknown.
+            let axesGiven = node.inputs.count > 1 && !node.inputs[1].isEmpty
+            return isTFLite || axesGiven ? nil : "reduces every axis, the batch too"
+        }
+        let batch = axes.contains(0) || rank.map { r in axes.contains(Int64(-r)) } == true
+        return batch ? "reduces axis 0, the batch" : nil
     }
 
     /// A node's name, or (TFLite nodes have none) the tensor it writes, or its position.

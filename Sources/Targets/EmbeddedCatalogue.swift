@@ -172,6 +172,74 @@ enum EmbeddedCatalogue {
     "onnx-116": {
       "title": "onnx/onnx-tensorrt#956: ONNX 1.16.0 release notes (opset 21 adds int4 and uint4)",
       "url": "https://github.com/onnx/onnx-tensorrt/issues/956"
+    },
+    "tflite-gpu-model-builder": {
+      "title": "LiteRT GPU delegate operation parsers (tensorflow/lite/delegates/gpu/common/model_builder.cc)",
+      "url": "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/lite/delegates/gpu/common/model_builder.cc"
+    },
+    "tflm-resolver": {
+      "title": "LiteRT for Microcontrollers: MicroMutableOpResolver (tensorflow/lite/micro/micro_mutable_op_resolver.h)",
+      "url": "https://github.com/tensorflow/tflite-micro/blob/main/tensorflow/lite/micro/micro_mutable_op_resolver.h"
+    },
+    "ort-coreml-nn-ops": {
+      "title": "ONNX Runtime: Core ML EP supported operators, NeuralNetwork (tools/ci_build/github/apple/coreml_supported_ops.md)",
+      "url": "https://github.com/microsoft/onnxruntime/blob/main/tools/ci_build/github/apple/coreml_supported_ops.md"
+    },
+    "ort-coreml-mlprogram-ops": {
+      "title": "ONNX Runtime: Core ML EP supported operators, ML Program (tools/ci_build/github/apple/coreml_supported_mlprogram_ops.md)",
+      "url": "https://github.com/microsoft/onnxruntime/blob/main/tools/ci_build/github/apple/coreml_supported_mlprogram_ops.md"
+    },
+    "ort-coreml-helper": {
+      "title": "ONNX Runtime: Core ML EP node and input support (onnxruntime/core/providers/coreml/builders/helper.cc)",
+      "url": "https://github.com/microsoft/onnxruntime/blob/main/onnxruntime/core/providers/coreml/builders/helper.cc"
+    },
+    "ort-nnapi-ops": {
+      "title": "ONNX Runtime: NNAPI EP supported operators (tools/ci_build/github/android/nnapi_supported_ops.md)",
+      "url": "https://github.com/microsoft/onnxruntime/blob/main/tools/ci_build/github/android/nnapi_supported_ops.md"
+    },
+    "ort-qnn-doc": {
+      "title": "ONNX Runtime QNN Execution Provider (onnxruntime-qnn: docs/execution_providers/QNN-ExecutionProvider.md)",
+      "url": "https://github.com/onnxruntime/onnxruntime-qnn/blob/main/docs/execution_providers/QNN-ExecutionProvider.md"
+    },
+    "onnx-tensorrt-ops": {
+      "title": "onnx-tensorrt: Supported ONNX Operators (docs/operators.md)",
+      "url": "https://github.com/onnx/onnx-tensorrt/blob/main/docs/operators.md"
+    },
+    "ort-partitioning": {
+      "title": "ONNX Runtime: Execution Providers (graph partitioning; nodes no provider takes run on the CPU execution provider)",
+      "url": "https://onnxruntime.ai/docs/execution-providers/"
+    },
+    "ort-vitisai": {
+      "title": "ONNX Runtime: Vitis AI Execution Provider (AMD Ryzen AI, Versal; models quantized with the Vitis AI / Olive quantizer)",
+      "url": "https://onnxruntime.ai/docs/execution-providers/Vitis-AI-ExecutionProvider.html"
+    },
+    "axis-artpec7-ops": {
+      "title": "Axis developer docs: ARTPEC-7 (Edge TPU) supported operations, Coral's operation table with its known limitations",
+      "url": "https://developer.axis.com/computer-vision/on-device/system-on-chip/artpec-7/supported-ops/"
+    },
+    "ort-graph-opt": {
+      "title": "ONNX Runtime: Graph optimizations (docs/performance/model-optimizations/graph-optimizations.md)",
+      "url": "https://onnxruntime.ai/docs/performance/model-optimizations/graph-optimizations.html"
+    },
+    "tflite-gpu-compat": {
+      "title": "LiteRT GPU delegate compatibility checks (tensorflow/lite/tools/versioning/gpu_compatibility.cc)",
+      "url": "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/lite/tools/versioning/gpu_compatibility.cc"
+    },
+    "ort-fixed-shapes": {
+      "title": "ONNX Runtime Mobile helpers: Making dynamic input shapes fixed (NNAPI and CoreML do not support dynamic input shapes)",
+      "url": "https://onnxruntime.ai/docs/tutorials/mobile/helpers/make-dynamic-shape-fixed.html"
+    },
+    "ort-wheels": {
+      "title": "onnxruntime wheels from PyPI, measured by scripts/measure_ort_opsets.py (highest opset, ai.onnx.ml opset and IR an InferenceSession loads)",
+      "url": "https://pypi.org/project/onnxruntime/#history"
+    },
+    "slipway-dispatch-bench": {
+      "title": "Slipway's dispatch overhead bench (bench/dispatch_overhead.py): per-operator cost measured with the real runtimes on a chain of 1-element Adds",
+      "url": "bench/dispatch_overhead.py"
+    },
+    "cuda-launch-overhead": {
+      "title": "pegainfer (3): From Launch Overhead to CUDA Graph (Part 1), measured on an RTX 5070 Ti with CUDA 13.0",
+      "url": "https://susun-blog.com/blog/pegainfer-3-cuda-graph"
     }
   }
 }
@@ -200,11 +268,50 @@ enum EmbeddedCatalogue {
         "id": "ort-operators",
         "section": "OperatorKernels.md and ContribOperators.md (com.microsoft)"
       },
+      "folded_operators": [
+        "Constant",
+        "Identity",
+        "Dropout"
+      ],
+      "folded_operators_source": {
+        "id": "ort-graph-opt",
+        "section": "Basic graph optimizations: constant folding; redundant node eliminations (Identity, Dropout)"
+      },
       "versions_source": {
         "id": "ort-compat",
         "section": "ONNX opset support (version table)"
       },
       "versions": [
+        {
+          "version": "1.23",
+          "max_opset": 23,
+          "max_ml_opset": 5,
+          "max_ir": 11,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.23.2"
+          }
+        },
+        {
+          "version": "1.22",
+          "max_opset": 22,
+          "max_ml_opset": 5,
+          "max_ir": 10,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.22.0"
+          }
+        },
+        {
+          "version": "1.21",
+          "max_opset": 22,
+          "max_ml_opset": 5,
+          "max_ir": 10,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.21.0"
+          }
+        },
         {
           "version": "1.20",
           "max_opset": 21,
@@ -325,6 +432,8 @@ enum EmbeddedCatalogue {
           "name": "tensorrt",
           "title": "TensorRT execution provider: int8 through TensorRT with Tensor Core int8 hardware (T4, A100 and later)",
           "processor": "gpu",
+          "operators": "tensorrt-onnx",
+          "partitioning": "per_node",
           "source": {
             "id": "ort-quant",
             "section": "Quantization on GPU"
@@ -332,17 +441,33 @@ enum EmbeddedCatalogue {
         },
         {
           "name": "coreml",
-          "title": "Core ML execution provider (Apple devices); unsupported nodes stay on the CPU EP",
+          "title": "Core ML execution provider (Apple devices), NeuralNetwork format (the EP's default); unsupported nodes stay on the CPU EP",
           "processor": "npu",
+          "operators": "ort-coreml-neuralnetwork",
+          "partitioning": "per_node",
           "source": {
             "id": "ort-operators",
             "section": "execution providers"
           }
         },
         {
+          "name": "coreml-mlprogram",
+          "title": "Core ML execution provider with ModelFormat=MLProgram (iOS 15 / macOS 12 and later); unsupported nodes stay on the CPU EP",
+          "processor": "npu",
+          "operators": "ort-coreml-mlprogram",
+          "partitioning": "per_node",
+          "source": {
+            "id": "ort-coreml-mlprogram-ops",
+            "section": "ML Program operators"
+          }
+        },
+        {
           "name": "nnapi",
           "title": "NNAPI execution provider: Android 8.1+ (9+ recommended); NNAPI itself is deprecated from Android 15",
           "processor": "npu",
+          "operators": "ort-nnapi",
+          "partitioning": "per_node",
+          "static_shapes": true,
           "source": {
             "id": "ort-nnapi",
             "section": "Requirements"
@@ -352,6 +477,9 @@ enum EmbeddedCatalogue {
           "name": "qnn",
           "title": "Qualcomm AI Engine Direct (QNN) execution provider: 8- and 16-bit quantized networks on HTP",
           "processor": "npu",
+          "operators": "ort-qnn",
+          "partitioning": "per_node",
+          "static_shapes": true,
           "source": {
             "id": "ort-operators",
             "section": "execution providers"
@@ -373,6 +501,15 @@ enum EmbeddedCatalogue {
           "source": {
             "id": "ort-operators",
             "section": "execution providers"
+          }
+        },
+        {
+          "name": "vitisai",
+          "title": "Vitis AI execution provider (AMD Ryzen AI NPUs, Versal): runs models quantized by the Vitis AI quantizer or Olive's VitisAIQuantization pass",
+          "processor": "npu",
+          "source": {
+            "id": "ort-vitisai",
+            "section": "Vitis AI Execution Provider"
           }
         }
       ],
@@ -545,6 +682,7 @@ enum EmbeddedCatalogue {
         "id": "tflm",
         "section": "Limitations: tensors are planned in a static arena"
       },
+      "operators": "tflite-micro",
       "versions": [],
       "delegates": [
         {
@@ -583,6 +721,7 @@ enum EmbeddedCatalogue {
         "engine",
         "onnx"
       ],
+      "operators": "tensorrt-onnx",
       "versions_source": {
         "id": "trt-2176",
         "section": "engines are bound to the TensorRT version and the GPU compute capability"
@@ -715,7 +854,24 @@ enum EmbeddedCatalogue {
     {"name": "hopper", "compute_capability": "9.0", "order": 4},
     {"name": "blackwell", "compute_capability": "10.0", "order": 5}
   ],
-  "gpu_architectures_source": {"id": "nvidia-cuda-gpus", "section": "compute capability table"}
+  "gpu_architectures_source": {"id": "nvidia-cuda-gpus", "section": "compute capability table"},
+  "dispatch_overheads": [
+    {
+      "runtime": "onnxruntime", "processor": "cpu", "us_per_op": 0.24, "overlaps_compute": false,
+      "measured": "AMD EPYC (AVX-512 VNNI), 2 cores, Linux x86_64; onnxruntime 1.23.2, CPU execution provider, one thread, graph optimizations off; median of 2000 runs, slope between chains of 1 and 257 Adds (0.233-0.236 over three runs)",
+      "source": {"id": "slipway-dispatch-bench", "section": "onnxruntime_cpu_us_per_op"}
+    },
+    {
+      "runtime": "litert", "processor": "cpu", "us_per_op": 0.02, "overlaps_compute": false,
+      "measured": "AMD EPYC (AVX-512 VNNI), 2 cores, Linux x86_64; ai-edge-litert 2.3.0 interpreter (default delegates), one thread; median of 2000 runs, slope between chains of 1 and 257 Adds (0.020-0.021 over three runs; 0.067 with the builtin kernels alone, without the default XNNPACK delegate)",
+      "source": {"id": "slipway-dispatch-bench", "section": "litert_cpu_us_per_op"}
+    },
+    {
+      "processor": "gpu", "us_per_op": 4, "overlaps_compute": true,
+      "note": "A CUDA kernel launch; launches are asynchronous, so a kernel costs at least the launch interval rather than kernel + launch. No vendor figure was found for the OpenCL/Metal GPU delegates: the CUDA figure stands in for them as a lower bound.",
+      "source": {"id": "cuda-launch-overhead", "section": "'every time the CPU submits a kernel to the GPU ... this process takes about 4-6 us' (the lower end)"}
+    }
+  ]
 }
 """#),
         ("rules.json", #"""
@@ -900,6 +1056,48 @@ enum EmbeddedCatalogue {
       }
     },
     {
+      "id": "ort.ep-fallback",
+      "code": "SW4005",
+      "runtimes": [
+        "onnxruntime"
+      ],
+      "params": {
+        "delegates": [
+          "coreml",
+          "coreml-mlprogram",
+          "nnapi",
+          "qnn",
+          "tensorrt"
+        ]
+      },
+      "text": "An execution provider takes the nodes its operator table (and each operator's constraints) admits; ONNX Runtime assigns every other node, one by one, to the CPU execution provider, with a copy at each boundary.",
+      "source": {
+        "id": "ort-partitioning",
+        "section": "Execution Providers: graph partitioning and CPU fallback"
+      }
+    },
+    {
+      "id": "litert.gpu-version",
+      "code": "SW4005",
+      "runtimes": [
+        "litert"
+      ],
+      "params": {
+        "delegates": [
+          "gpu"
+        ]
+      },
+      "text": "The GPU delegate accepts each builtin only up to an operator version (CheckMaxSupportedOpVersion); a newer version of the operator (e.g. an int16 or int4 variant) runs on the CPU.",
+      "source": {
+        "id": "tflite-gpu-model-builder",
+        "section": "TFLiteOperationParser::IsSupported, CheckMaxSupportedOpVersion"
+      },
+      "also": {
+        "id": "tflite-gpu",
+        "section": "Supported ops: only version 1 of each op by default; quantized models enable later versions (e.g. ADD v2)"
+      }
+    },
+    {
       "id": "edgetpu.full-int8",
       "code": "SW4008",
       "runtimes": [
@@ -935,6 +1133,40 @@ enum EmbeddedCatalogue {
       "also": {
         "id": "coral-models",
         "section": "Model requirements"
+      }
+    },
+    {
+      "id": "qnn.static-shapes",
+      "code": "SW4012",
+      "runtimes": [
+        "onnxruntime"
+      ],
+      "params": {
+        "delegates": [
+          "qnn"
+        ]
+      },
+      "text": "QNN EP does not support models with dynamic shapes (e.g. a dynamic batch size): fix them to specific values before the model reaches the HTP.",
+      "source": {
+        "id": "ort-qnn-doc",
+        "section": "Running a model with QNN EP's HTP backend: Model requirements"
+      }
+    },
+    {
+      "id": "ort.nnapi-static-shapes",
+      "code": "SW4012",
+      "runtimes": [
+        "onnxruntime"
+      ],
+      "params": {
+        "delegates": [
+          "nnapi"
+        ]
+      },
+      "text": "NNAPI (and so ONNX Runtime's NNAPI execution provider) does not support dynamic input shapes: fix them (e.g. the batch to 1) so that NNAPI can run the model.",
+      "source": {
+        "id": "ort-fixed-shapes",
+        "section": "Making dynamic input shapes fixed"
       }
     },
     {
@@ -1006,6 +1238,18 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "tflm",
         "section": "Limitations"
+      }
+    },
+    {
+      "id": "tflm.ops",
+      "code": "SW4004",
+      "runtimes": [
+        "tflite-micro"
+      ],
+      "text": "LiteRT for Microcontrollers runs only the builtins its MicroMutableOpResolver can register; there is no delegate to fall back to, so a model with any other operator cannot run.",
+      "source": {
+        "id": "tflm-resolver",
+        "section": "MicroMutableOpResolver: the Add* builtins"
       }
     },
     {
@@ -1128,6 +1372,30 @@ enum EmbeddedCatalogue {
       }
     },
     {
+      "id": "tensorrt.ops",
+      "code": "SW4004",
+      "runtimes": [
+        "tensorrt"
+      ],
+      "text": "TensorRT builds an engine only from operators its ONNX parser supports; an operator marked unsupported (or outside its restrictions) fails the build.",
+      "source": {
+        "id": "onnx-tensorrt-ops",
+        "section": "Operator Support Matrix"
+      }
+    },
+    {
+      "id": "ops.constraint",
+      "code": "SW4016",
+      "runtimes": [
+        "*"
+      ],
+      "text": "Delegates, execution providers and runtimes run some operators only under constraints (input rank, constant inputs, attribute values, equal dilations, tensor size); each node outside them is named with the constraint and the document that states it.",
+      "source": {
+        "id": "ort-partitioning",
+        "section": "Execution Providers: a provider claims a node only when its op builder supports the node's inputs and attributes"
+      }
+    },
+    {
       "id": "quant.calibration",
       "code": "SW4010",
       "runtimes": [
@@ -1242,14 +1510,21 @@ enum EmbeddedCatalogue {
             "int8",
             "uint8",
             "int16"
+          ],
+          "delegates": [
+            "vitisai"
           ]
         },
-        "message": "onnxruntime {version} breaks Olive's Vitis AI quantization pass (fixed later in Olive); pin another onnxruntime release if this target quantizes for Vitis AI"
+        "message": "onnxruntime {version} breaks Olive's Vitis AI quantization pass (VitisAIQuantization), which this Vitis AI target's activation quantization goes through; pin onnxruntime 1.17 or an Olive release with the fix"
       },
-      "text": "onnxruntime 1.18 broke Olive's Vitis AI quantization pass (VitisAIQuantization, fixed later in Olive by PR #1140); if this target quantizes through it, pin onnxruntime 1.17 or an Olive release with the fix.",
+      "text": "onnxruntime 1.18 broke Olive's Vitis AI quantization pass (VitisAIQuantization, fixed later in Olive by PR #1140); a target for the Vitis AI execution provider that quantizes activations with Olive should pin onnxruntime 1.17 or an Olive release with the fix.",
       "source": {
         "id": "olive-1125",
         "section": "issue thread"
+      },
+      "also": {
+        "id": "ort-vitisai",
+        "section": "Vitis AI Execution Provider"
       }
     },
     {
@@ -1451,7 +1726,19 @@ enum EmbeddedCatalogue {
       "title": "LiteRT GPU delegate",
       "source": {"id": "tflite-runtime-version", "section": "tensorflow/lite/delegates/gpu/common/model_builder.cc NewOperationParser (with tflite-gpu 'Supported ops')"},
       "tensor_types": ["float32", "float16"],
-      "operators": ["ABS", "ADD", "AVERAGE_POOL_2D", "BATCH_MATMUL", "CONCATENATION", "CONV_2D", "COS", "DEPTHWISE_CONV_2D", "DIV", "ELU", "EXP", "FULLY_CONNECTED", "HARD_SWISH", "LEAKY_RELU", "LOG", "LOGISTIC", "LSTM", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MIRROR_PAD", "MUL", "NEG", "PACK", "PAD", "POW", "PRELU", "REDUCE_MAX", "REDUCE_MIN", "REDUCE_PROD", "RELU", "RELU6", "RESHAPE", "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "RSQRT", "SIN", "SLICE", "SOFTMAX", "SPACE_TO_DEPTH", "SPLIT_V", "SQRT", "SQUARE", "SQUARED_DIFFERENCE", "STRIDED_SLICE", "SUB", "SUM", "TANH", "TRANSPOSE", "TRANSPOSE_CONV"]
+      "operators": ["ABS", "ADD", "AVERAGE_POOL_2D", "BATCH_MATMUL", "CONCATENATION", "CONV_2D", "COS", "DEPTHWISE_CONV_2D", "DEQUANTIZE", "DIV", "ELU", "EXP", "FULLY_CONNECTED", "HARD_SWISH", "LEAKY_RELU", "LOG", "LOGISTIC", "LSTM", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MIRROR_PAD", "MUL", "NEG", "PACK", "PAD", "POW", "PRELU", "REDUCE_MAX", "REDUCE_MIN", "REDUCE_PROD", "RELU", "RELU6", "RESHAPE", "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "RSQRT", "SIN", "SLICE", "SOFTMAX", "SPACE_TO_DEPTH", "SPLIT_V", "SQRT", "SQUARE", "SQUARED_DIFFERENCE", "STRIDED_SLICE", "SUB", "SUM", "TANH", "TRANSPOSE", "TRANSPOSE_CONV"],
+      "max_versions": {
+        "source": {"id": "tflite-gpu-model-builder", "section": "TFLiteOperationParser::IsSupported: CheckMaxSupportedOpVersion per operator (ElementwiseOperationParser: 3 for MUL, 2 for the others)"},
+        "versions": {
+          "ABS": 2, "ADD": 2, "CONCATENATION": 2, "CONV_2D": 6, "COS": 2, "DEPTHWISE_CONV_2D": 6, "DEQUANTIZE": 3, "DIV": 2, "ELU": 2,
+          "EXP": 2, "FULLY_CONNECTED": 9, "LOG": 2, "LOGISTIC": 2, "LSTM": 4, "MAXIMUM": 2, "MINIMUM": 2, "MUL": 3, "NEG": 2, "POW": 2,
+          "RSQRT": 2, "SIN": 2, "SQRT": 2, "SQUARE": 2, "SQUARED_DIFFERENCE": 2, "SUB": 2, "TANH": 2
+        }
+      },
+      "checks": [
+        {"id": "gpu.mean-axes", "operators": ["MEAN"], "kind": "constant_inputs", "inputs": [1],
+         "text": "the axes of MEAN must be a constant int32 tensor", "source": {"id": "tflite-gpu-compat", "section": "CheckGpuDelegateCompatibility: kTfLiteBuiltinMean (CheckAxesAreInt32Const)"}}
+      ]
     },
     {
       "id": "edgetpu",
@@ -1465,8 +1752,160 @@ enum EmbeddedCatalogue {
         "DEPTHWISE_CONV_2D": "same dilation in x and y",
         "FULLY_CONNECTED": "default weights format only; one-dimensional output",
         "MEAN": "no reduction in the batch dimension",
-        "RESHAPE": "some reshapes of large tensors are not mapped"
-      }
+        "RESHAPE": "some reshapes of large tensors are not mapped",
+        "SOFTMAX": "1-D input with at most 16,000 elements"
+      },
+      "checks": [
+        {"id": "edgetpu.conv-dilation", "operators": ["CONV_2D", "DEPTHWISE_CONV_2D"], "kind": "equal_dilations",
+         "text": "must use the same dilation in x and y", "source": {"id": "axis-artpec7-ops", "section": "Conv2d, DepthwiseConv2d (the Edge TPU's supported operations)"}},
+        {"id": "edgetpu.no-batch-reduction", "operators": ["MEAN", "REDUCE_MAX", "REDUCE_MIN", "SUM"], "kind": "no_batch_axis",
+         "text": "no reduction in the batch dimension", "source": {"id": "axis-artpec7-ops", "section": "Mean, ReduceMax, ReduceMin (the Edge TPU's supported operations)"}},
+        {"id": "edgetpu.no-batch-padding", "operators": ["PAD"], "kind": "no_batch_axis",
+         "text": "no padding in the batch dimension", "source": {"id": "axis-artpec7-ops", "section": "Pad (the Edge TPU's supported operations)"}},
+        {"id": "edgetpu.softmax-size", "operators": ["SOFTMAX"], "kind": "max_elements", "input": 0, "max": 16000,
+         "text": "supports only a 1-D input tensor with at most 16,000 elements", "source": {"id": "coral-models", "section": "Supported operations: Softmax"}}
+      ]
+    },
+    {
+      "id": "tflite-micro",
+      "title": "LiteRT for Microcontrollers op resolver",
+      "source": {"id": "tflm-resolver", "section": "MicroMutableOpResolver: the Add* builtins"},
+      "tensor_types": ["int8", "int16", "int32", "float32"],
+      "operators": ["ABS", "ADD", "ADD_N", "ARG_MAX", "ARG_MIN", "ASSIGN_VARIABLE", "AVERAGE_POOL_2D", "BATCH_TO_SPACE_ND", "BROADCAST_ARGS",
+        "BROADCAST_TO", "CALL_ONCE", "CAST", "CEIL", "CONCATENATION", "CONV_2D", "COS", "CUMSUM", "DEPTH_TO_SPACE", "DEPTHWISE_CONV_2D",
+        "DEQUANTIZE", "ELU", "EQUAL", "EXP", "EXPAND_DIMS", "FILL", "FLOOR", "FLOOR_DIV", "FLOOR_MOD", "FULLY_CONNECTED", "GATHER",
+        "GATHER_ND", "GREATER", "GREATER_EQUAL", "HARD_SWISH", "IF", "L2_NORMALIZATION", "L2_POOL_2D", "LEAKY_RELU", "LESS", "LESS_EQUAL",
+        "LOG", "LOGICAL_AND", "LOGICAL_NOT", "LOGICAL_OR", "LOGISTIC", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MIRROR_PAD", "MUL",
+        "NEG", "NOT_EQUAL", "PACK", "PAD", "PADV2", "PRELU", "QUANTIZE", "READ_VARIABLE", "REDUCE_MAX", "RELU", "RELU6", "RESHAPE",
+        "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "ROUND", "RSQRT", "SHAPE", "SIN", "SLICE", "SOFTMAX", "SPACE_TO_BATCH_ND",
+        "SPACE_TO_DEPTH", "SPLIT", "SPLIT_V", "SQRT", "SQUARE", "SQUEEZE", "STRIDED_SLICE", "SUB", "SVDF", "TANH", "TRANSPOSE",
+        "TRANSPOSE_CONV", "UNIDIRECTIONAL_SEQUENCE_LSTM", "UNPACK", "VAR_HANDLE", "WHILE", "ZEROS_LIKE"]
+    },
+    {
+      "id": "ort-coreml-neuralnetwork",
+      "title": "ONNX Runtime Core ML execution provider (NeuralNetwork format, the default)",
+      "model_format": "onnx",
+      "source": {"id": "ort-coreml-nn-ops", "section": "coreml_supported_ops.md (CoreML-ExecutionProvider.md, NeuralNetwork)"},
+      "tensor_types": ["float32"],
+      "operators": ["Add", "ArgMax", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Conv", "DepthToSpace", "Div", "Flatten",
+        "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "LeakyRelu", "LRN", "MatMul", "MaxPool", "Mul", "Pad", "Pow", "PRelu",
+        "Reciprocal", "ReduceSum", "Relu", "Reshape", "Resize", "Shape", "Sigmoid", "Slice", "Squeeze", "Sqrt", "Sub", "Tanh", "Transpose"],
+      "checks": [
+        {"id": "coreml.input-dims", "operators": ["*"], "kind": "max_dimension", "max": 16384,
+         "text": "Core ML does not load a model whose inputs have a dimension over 16384", "source": {"id": "ort-coreml-helper", "section": "IsInputSupported"}},
+        {"id": "coreml-nn.conv", "operators": ["Conv"], "kind": "rank", "input": 0, "min": 3, "max": 4, "text": "only 1D/2D Conv is supported"},
+        {"id": "coreml-nn.conv-constant", "operators": ["Conv"], "kind": "constant_inputs", "inputs": [1, 2], "text": "weights and bias should be constant"},
+        {"id": "coreml-nn.pool", "operators": ["AveragePool", "MaxPool", "GlobalAveragePool", "GlobalMaxPool"], "kind": "rank", "input": 0, "min": 4, "max": 4, "text": "only 2D Pool is supported"},
+        {"id": "coreml-nn.depth-to-space", "operators": ["DepthToSpace"], "kind": "attribute_values", "attribute": "mode", "values": ["DCR"], "default": "DCR", "text": "only DCR mode DepthToSpace is supported"},
+        {"id": "coreml-nn.b-constant", "operators": ["Gemm", "MatMul"], "kind": "constant_inputs", "inputs": [1], "text": "input B should be constant"},
+        {"id": "coreml-nn.pad", "operators": ["Pad"], "kind": "attribute_values", "attribute": "mode", "values": ["constant"], "default": "constant", "text": "only constant mode Pad is supported"},
+        {"id": "coreml-nn.prelu", "operators": ["PRelu"], "kind": "constant_inputs", "inputs": [1], "text": "input slope should be constant"},
+        {"id": "coreml-nn.slice", "operators": ["Slice"], "kind": "constant_inputs", "inputs": [1, 2, 3, 4], "text": "inputs starts, ends, axes and steps should be constant"}
+      ]
+    },
+    {
+      "id": "ort-coreml-mlprogram",
+      "title": "ONNX Runtime Core ML execution provider (MLProgram format)",
+      "model_format": "onnx",
+      "source": {"id": "ort-coreml-mlprogram-ops", "section": "coreml_supported_mlprogram_ops.md (CoreML-ExecutionProvider.md, ML Program)"},
+      "tensor_types": ["float32", "float16"],
+      "operators": ["Add", "ArgMax", "AveragePool", "Cast", "Clip", "Concat", "Conv", "ConvTranspose", "DepthToSpace", "Div", "Elu", "Erf", "Exp",
+        "Gemm", "Gelu", "GlobalAveragePool", "GlobalMaxPool", "GridSample", "GroupNormalization", "InstanceNormalization", "LayerNormalization",
+        "LeakyRelu", "MatMul", "MaxPool", "Max", "Mul", "Pow", "PRelu", "Reciprocal", "ReduceSum", "ReduceMean", "ReduceMax", "Relu", "Reshape",
+        "Resize", "Round", "Shape", "Slice", "Softplus", "Split", "Sub", "Sigmoid", "Softmax", "Sqrt", "Squeeze", "Tanh", "Transpose", "Unsqueeze"],
+      "checks": [
+        {"id": "coreml.input-dims", "operators": ["*"], "kind": "max_dimension", "max": 16384,
+         "text": "Core ML does not load a model whose inputs have a dimension over 16384", "source": {"id": "ort-coreml-helper", "section": "IsInputSupported"}},
+        {"id": "coreml-mlp.conv", "operators": ["Conv"], "kind": "rank", "input": 0, "min": 3, "max": 4, "text": "only 1D/2D Conv is supported"},
+        {"id": "coreml-mlp.conv-bias", "operators": ["Conv"], "kind": "constant_inputs", "inputs": [2], "text": "bias, if provided, must be constant"},
+        {"id": "coreml-mlp.conv-transpose", "operators": ["ConvTranspose"], "kind": "constant_inputs", "inputs": [1, 2], "text": "weight and bias must be constant"},
+        {"id": "coreml-mlp.conv-transpose-pad", "operators": ["ConvTranspose"], "kind": "attribute_values", "attribute": "auto_pad", "values": ["NOTSET", "VALID"], "default": "NOTSET", "text": "padding_type of SAME_UPPER/SAME_LOWER is not supported"},
+        {"id": "coreml-mlp.pool", "operators": ["AveragePool", "MaxPool", "GlobalAveragePool", "GlobalMaxPool"], "kind": "rank", "input": 0, "min": 4, "max": 4, "text": "only 2D Pool is supported"},
+        {"id": "coreml-mlp.gemm", "operators": ["Gemm"], "kind": "constant_inputs", "inputs": [1], "text": "input B must be constant"},
+        {"id": "coreml-mlp.grid-sample", "operators": ["GridSample"], "kind": "rank", "input": 0, "min": 4, "max": 4, "text": "4D input only"},
+        {"id": "coreml-mlp.slice", "operators": ["Slice"], "kind": "constant_inputs", "inputs": [1, 2, 3, 4], "text": "starts/ends/axes/steps must be constant initializers"},
+        {"id": "coreml-mlp.split", "operators": ["Split"], "kind": "constant_inputs", "inputs": [1], "text": "if provided, splits must be constant"}
+      ]
+    },
+    {
+      "id": "ort-nnapi",
+      "title": "ONNX Runtime NNAPI execution provider",
+      "model_format": "onnx",
+      "source": {"id": "ort-nnapi-ops", "section": "nnapi_supported_ops.md (NNAPI-ExecutionProvider.md)"},
+      "tensor_types": ["float32", "uint8", "int8"],
+      "operators": ["Abs", "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Conv", "DepthToSpace", "DequantizeLinear", "Div",
+        "Elu", "Exp", "Flatten", "Floor", "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Identity", "Log", "LRN", "MatMul", "MaxPool",
+        "Max", "Min", "Mul", "Neg", "Pad", "Pow", "PRelu", "QLinearConv", "QLinearMatMul", "QuantizeLinear", "ReduceMean", "Relu", "Reshape",
+        "Resize", "Sigmoid", "Sin", "Slice", "Softmax", "Split", "Sqrt", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze",
+        "com.microsoft:QLinearAdd", "com.microsoft:QLinearAveragePool", "com.microsoft:QLinearSigmoid"],
+      "checks": [
+        {"id": "nnapi.conv", "operators": ["Conv", "QLinearConv"], "kind": "rank", "input": 0, "min": 4, "max": 4, "text": "only 2D Conv is supported"},
+        {"id": "nnapi.conv-constant", "operators": ["Conv"], "kind": "constant_inputs", "inputs": [1, 2], "text": "weights and bias should be constant"},
+        {"id": "nnapi.pool", "operators": ["AveragePool", "MaxPool", "GlobalAveragePool", "GlobalMaxPool", "com.microsoft:QLinearAveragePool"], "kind": "rank", "input": 0, "min": 4, "max": 4, "text": "only 2D Pool is supported"},
+        {"id": "nnapi.resize", "operators": ["Resize"], "kind": "rank", "input": 0, "min": 4, "max": 4, "text": "only 2D Resize is supported"},
+        {"id": "nnapi.depth-to-space", "operators": ["DepthToSpace"], "kind": "attribute_values", "attribute": "mode", "values": ["DCR"], "default": "DCR", "text": "only DCR mode DepthToSpace is supported"},
+        {"id": "nnapi.pad", "operators": ["Pad"], "kind": "attribute_values", "attribute": "mode", "values": ["constant"], "default": "constant", "text": "only constant mode Pad is supported"},
+        {"id": "nnapi.pad-constant", "operators": ["Pad"], "kind": "constant_inputs", "inputs": [1, 2], "text": "input pads and constant_value should be constant"},
+        {"id": "nnapi.axes-constant", "operators": ["Squeeze", "Unsqueeze"], "kind": "constant_inputs", "inputs": [1], "text": "input axes should be constant"},
+        {"id": "nnapi.quant-constant", "operators": ["QuantizeLinear", "DequantizeLinear"], "kind": "constant_inputs", "inputs": [1, 2], "text": "all quantization scales and zero points should be constant"}
+      ]
+    },
+    {
+      "id": "ort-qnn",
+      "title": "ONNX Runtime QNN execution provider (HTP)",
+      "model_format": "onnx",
+      "source": {"id": "ort-qnn-doc", "section": "Supported ONNX operators"},
+      "tensor_types": ["uint8", "uint16", "int8", "int16", "float16"],
+      "operators": ["Abs", "Add", "And", "ArgMax", "ArgMin", "Asin", "Atan", "AveragePool", "BatchNormalization", "Cast", "CastLike",
+        "Ceil", "Clip", "Concat", "Conv", "ConvInteger", "ConvTranspose", "Cos", "CumSum", "DepthToSpace", "DequantizeLinear",
+        "DynamicQuantizeLinear", "Div", "Einsum", "Elu", "Equal", "Exp", "Expand", "Flatten", "Floor", "Gather", "GatherElements",
+        "GatherND", "Gelu", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GreaterOrEqual", "GridSample", "GRU",
+        "GroupNormalization", "HardSigmoid", "HardSwish", "If", "Identity", "InstanceNormalization", "Inverse", "IsInf", "IsNaN", "LRN",
+        "LSTM", "LayerNormalization", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "LpNormalization", "LpPool", "MatMul",
+        "MatMulInteger", "Max", "MaxPool", "Mean", "Min", "Mod", "Mul", "Neg", "NonMaxSuppression", "NonZero", "Not", "Or", "OneHot",
+        "PRelu", "Pad", "Pow", "QLinearMatMul", "QuantizeLinear", "RandomNormalLike", "RandomUniformLike", "Range", "Reciprocal",
+        "ReduceL2", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Relu", "RMSNormalization",
+        "Reshape", "Resize", "RoiAlign", "Round", "RotaryEmbedding", "STFT", "ScatterElements", "ScatterND", "Selu", "Shape", "Sigmoid",
+        "Sign", "Sin", "Slice", "Softmax", "Softplus", "SpaceToDepth", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tan", "Tanh",
+        "ThresholdedRelu", "Tile", "TopK", "Transpose", "Unsqueeze", "Upsample", "Where", "Xor", "com.microsoft:DequantizeLinear",
+        "com.microsoft:FusedMatMul", "com.microsoft:Gelu", "com.microsoft:GatherBlockQuantized", "com.microsoft:GroupQueryAttention",
+        "com.microsoft:MatMulNBits", "com.microsoft:QuantizeLinear", "com.microsoft:RMSNormalization", "com.microsoft:QuickGelu",
+        "com.microsoft:RotaryEmbedding", "com.microsoft:SimplifiedLayerNormalization"],
+      "fusions": [
+        {"operator": "Erf", "after": ["Mul", "Div"], "before": ["Add"],
+         "text": "Erf inside a GELU decomposition ([Div/Mul(√2)] → Erf → Add(1) → Mul) is fused into QNN_OP_GELU",
+         "source": {"id": "ort-qnn-doc", "section": "Supported operator fusions: Operator decomposition fusions"}}
+      ],
+      "checks": [
+        {"id": "qnn.lp-normalization", "operators": ["LpNormalization"], "kind": "attribute_values", "attribute": "p", "values": ["2"], "default": "2", "text": "p == 2"},
+        {"id": "qnn.lp-pool", "operators": ["LpPool"], "kind": "attribute_values", "attribute": "p", "values": ["1", "2"], "default": "2", "text": "p=1 or p=2 only"},
+        {"id": "qnn.one-hot", "operators": ["OneHot"], "kind": "constant_inputs", "inputs": [1, 2], "text": "depth and values must be constant initializers"},
+        {"id": "qnn.range", "operators": ["Range"], "kind": "constant_inputs", "inputs": [0, 1, 2], "text": "all inputs (start, limit, delta) must be constant initializers"},
+        {"id": "qnn.nms-constants", "operators": ["NonMaxSuppression"], "kind": "constant_inputs", "inputs": [2, 3, 4], "text": "max_output_boxes_per_class, iou_threshold and score_threshold must be static constants"},
+        {"id": "qnn.nms-corners", "operators": ["NonMaxSuppression"], "kind": "attribute_values", "attribute": "center_point_box", "values": ["0"], "default": "0", "text": "center_point_box must be 0 (diagonal corners)"}
+      ]
+    },
+    {
+      "id": "tensorrt-onnx",
+      "title": "TensorRT ONNX parser (TensorRT 10)",
+      "model_format": "onnx",
+      "source": {"id": "onnx-tensorrt-ops", "section": "Operator Support Matrix (TensorRT 10.15, opset 9 to 24): the operators marked N"},
+      "tensor_types": ["float32", "float16", "bfloat16", "int8", "int4", "float8"],
+      "excluded_operators": ["AffineGrid", "Bernoulli", "BitShift", "BitwiseAnd", "BitwiseNot", "BitwiseOr", "BitwiseXor", "CenterCropPad",
+        "Col2Im", "Compress", "ConcatFromSequence", "ConvInteger", "DFT", "Det", "DynamicQuantizeLinear", "ImageDecoder", "MatMulInteger",
+        "MaxRoiPool", "MaxUnpool", "MelWeightMatrix", "Multinomial", "NegativeLogLikelihoodLoss", "Optional", "OptionalGetElement",
+        "OptionalHasElement", "QLinearConv", "QLinearMatMul", "RegexFullMatch", "SequenceAt", "SequenceConstruct", "SequenceEmpty",
+        "SequenceErase", "SequenceInsert", "SequenceLength", "SequenceMap", "SoftmaxCrossEntropyLoss", "SplitToSequence", "StringConcat",
+        "StringNormalizer", "StringSplit", "TfIdfVectorizer", "Unique"],
+      "checks": [
+        {"id": "tensorrt.pool", "operators": ["AveragePool", "MaxPool", "LpPool"], "kind": "rank", "input": 0, "min": 4, "max": 5, "text": "2D or 3D pooling only"},
+        {"id": "tensorrt.k-constant", "operators": ["TopK"], "kind": "constant_inputs", "inputs": [1], "text": "K input must be an initializer"},
+        {"id": "tensorrt.axes-constant", "operators": ["ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare"], "kind": "constant_inputs", "inputs": [1], "text": "axes must be an initializer"},
+        {"id": "tensorrt.cumsum-axis", "operators": ["CumSum"], "kind": "constant_inputs", "inputs": [1], "text": "axis must be a build-time constant"},
+        {"id": "tensorrt.grid-sample", "operators": ["GridSample"], "kind": "rank", "input": 0, "min": 4, "max": 4, "text": "input must be 4D"},
+        {"id": "tensorrt.resize-mode", "operators": ["Resize"], "kind": "attribute_values", "attribute": "mode", "values": ["nearest", "linear"], "default": "nearest", "text": "supported resize modes: nearest, linear"},
+        {"id": "tensorrt.scatter-nd", "operators": ["ScatterND"], "kind": "attribute_values", "attribute": "reduction", "values": ["none"], "default": "none", "text": "reduction other than none is not supported"}
+      ]
     }
   ],
   "onnx_to_tflite": {

@@ -25,6 +25,8 @@ public struct TargetEstimate: Sendable {
     public var memoryBytes: Int { weightBytes &+ peakActivationBytes }
     public var macs: Int
     public var latencyMS: Double?
+    /// The part of `latencyMS` that is per-operator dispatch overhead.
+    public var dispatchOverheadMS: Double?
     public var cpuFallbackPartitions: Int
     public var budget: (size: Double?, memory: Double?, latency: Double?)
 
@@ -137,11 +139,16 @@ public enum TargetEstimates {
         let peak = analysis.peakActivationElements &* p.activationBytes
 
         var latency: Double?
+        var overhead = 0.0
         if let device {
             let bandwidth = device.bandwidthGBps * 1e9
             let accel = peakOps(device, p.processor, p.compute)
             let cpu = peakOps(device, .cpu, p.compute == "float16" ? "float32" : p.compute)
             let bytesPerParam = Double(p.weightBits ?? 32) / 8
+            // The fixed cost of dispatching each operator (catalogue figures, measured or cited): without it a
+            // small model reads as nearly free.
+            let cpuOverhead = catalogue.dispatchOverhead(runtime: runtime?.name, processor: .cpu)
+            let accelOverhead = catalogue.dispatchOverhead(runtime: runtime?.name, processor: p.processor)
             var seconds = 0.0
             for n in analysis.nodes {
                 let flops = Double(n.macs) * 2
@@ -149,15 +156,26 @@ public enum TargetEstimates {
                     + Double(n.inputElements &+ n.outputElements) * Double(p.activationBytes)
                 let onCPU = coverage?.cpuNodes.contains(n.index) ?? false
                 let peakOps = onCPU ? cpu : accel
-                seconds += max(flops / peakOps, bytes / bandwidth)
+                let roofline = max(flops / peakOps, bytes / bandwidth)
+                let node = Self.withOverhead(roofline, onCPU || p.processor == .cpu ? cpuOverhead : accelOverhead)
+                overhead += node - roofline
+                seconds += node
             }
             latency = seconds * 1000 + Double(coverage?.cpuPartitions ?? 0) * fallbackPenaltyMS
         }
         return TargetEstimate(
             target: target.name.value, device: device, precision: p, sizeBytes: size, sizeFromCaller: callerSize != nil,
             weightBytes: weightBytes, peakActivationBytes: peak, macs: analysis.totalMACs, latencyMS: latency,
-            cpuFallbackPartitions: coverage?.cpuPartitions ?? 0,
+            dispatchOverheadMS: latency == nil ? nil : overhead * 1000, cpuFallbackPartitions: coverage?.cpuPartitions ?? 0,
             budget: (target.budget.sizeMB?.value, target.budget.memoryMB?.value, target.budget.latencyMS?.value))
+    }
+
+    /// A node's time with the dispatch overhead: serial dispatch adds to the roofline time; asynchronous
+    /// launches (GPUs) overlap the previous kernel, so a node costs at least the launch interval.
+    static func withOverhead(_ roofline: Double, _ o: DispatchOverhead?) -> Double {
+        guard let o else { return roofline }
+        let s = o.microseconds / 1e6
+        return o.overlapsCompute ? max(roofline, s) : roofline + s
     }
 
     /// Operations per second for `precision` on `processor`, falling back to float32 and then to the CPU when
@@ -197,6 +215,7 @@ public enum TargetEstimates {
                 "peak_activation_bytes": .int(e.peakActivationBytes),
                 "memory_bytes": .int(e.memoryBytes),
                 "latency_ms": e.latencyMS.map { .double(($0 * 1000).rounded() / 1000) } ?? .null,
+                "dispatch_overhead_ms": e.dispatchOverheadMS.map { .double(($0 * 1000).rounded() / 1000) } ?? .null,
                 "cpu_fallback_partitions": .int(e.cpuFallbackPartitions),
                 "size_budget_met": met(e.sizeMet),
                 "memory_budget_met": met(e.memoryMet),

@@ -40,8 +40,46 @@ public struct GraphAnalysis: Sendable {
 
     /// Analyses `model`'s main graph; `inputs` fixes dimensions by input name (nil entries stay as the model has them).
     public static func analyze(model: Model, inputs: [String: [Int?]] = [:]) -> GraphAnalysis {
+        if model.format == .tflite {
+            var t = TFLiteAnalyzer(model: model)
+            return t.run(overrides: inputs)
+        }
         var a = Analyzer(model: model)
         return a.run(overrides: inputs)
+    }
+
+    /// Liveness over steps in execution order (ONNX: topological; TFLite: operator order): a value is live
+    /// from the step that makes it to the last step that reads it (graph inputs from the start, graph outputs
+    /// to the end). Constants are weights, counted apart. Returns the largest sum of live elements.
+    static func peakLiveElements(
+        steps: [(inputs: [String], outputs: [String])], inputs: [String], outputs: [String], shapes: [String: [Int]],
+        constants: Set<String>
+    ) -> Int {
+        func volume(_ s: [Int]) -> Int { s.reduce(1) { $0 &* max($1, 0) } }
+        var lastUse: [String: Int] = [:]
+        for (i, n) in steps.enumerated() { for v in n.inputs where !v.isEmpty { lastUse[v] = i } }
+        for o in outputs { lastUse[o] = steps.count }
+        // A running sum, so a 100k-node graph costs one pass.
+        var live: [String: Int] = [:]
+        var sum = 0
+        for input in inputs where !constants.contains(input) && live[input] == nil {
+            let n = shapes[input].map(volume) ?? 0
+            live[input] = n
+            sum &+= n
+        }
+        var peak = sum
+        for (i, n) in steps.enumerated() {
+            for o in n.outputs where !o.isEmpty && !constants.contains(o) && live[o] == nil {
+                let size = shapes[o].map(volume) ?? 0
+                live[o] = size
+                sum &+= size
+            }
+            peak = max(peak, sum)
+            for v in Set(n.inputs + n.outputs) where (lastUse[v] ?? -1) <= i {
+                if let size = live.removeValue(forKey: v) { sum &-= size }
+            }
+        }
+        return peak
     }
 }
 
@@ -112,32 +150,10 @@ private struct Analyzer {
             costs.append(cost(of: node, index: i))
         }
 
-        // Liveness: a value is live from the node that makes it to the last node that reads it (graph inputs
-        // from the start; graph outputs to the end). Constants are weights, counted apart.
-        var lastUse: [String: Int] = [:]
         let nodes = graph?.nodes ?? []
-        for (i, n) in nodes.enumerated() { for v in n.inputs where !v.isEmpty { lastUse[v] = i } }
-        for o in model.outputs { lastUse[o.name] = nodes.count }
-        // A running sum, so a 100k-node graph costs one pass.
-        var live: [String: Int] = [:]
-        var sum = 0
-        for input in model.inputs where !constantNames.contains(input.name) && live[input.name] == nil {
-            let n = shapes[input.name].map(Self.volume) ?? 0
-            live[input.name] = n
-            sum &+= n
-        }
-        var peak = sum
-        for (i, n) in nodes.enumerated() {
-            for o in n.outputs where !o.isEmpty && !constantNames.contains(o) && live[o] == nil {
-                let size = shapes[o].map(Self.volume) ?? 0
-                live[o] = size
-                sum &+= size
-            }
-            peak = max(peak, sum)
-            for v in Set(n.inputs + n.outputs) where (lastUse[v] ?? -1) <= i {
-                if let size = live.removeValue(forKey: v) { sum &-= size }
-            }
-        }
+        let peak = GraphAnalysis.peakLiveElements(
+            steps: nodes.map { ($0.inputs, $0.outputs) }, inputs: model.inputs.map(\.name),
+            outputs: model.outputs.map(\.name), shapes: shapes, constants: constantNames)
 
         return GraphAnalysis(
             nodes: costs, shapes: shapes, unresolved: unresolved, assumedDimensions: assumed,

@@ -11,8 +11,9 @@ public enum TargetChecks {
     public static let ruleIDs = [
         "ort.opset-range", "ort.ir-version", "ort.domains", "ort.quant-opset", "ort.gpu-symmetric",
         "ort.s8s8-qoperator-x86", "ort.reduce-range", "ort.nnapi-android", "nnapi.deprecated", "litert.op-version",
-        "litert.builtin", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "edgetpu.rank",
-        "edgetpu.one-partition", "tflm.int8", "tflm.static-shapes", "coreml.mlprogram", "coreml.compression-os",
+        "litert.builtin", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes",
+        "ort.nnapi-static-shapes", "edgetpu.rank", "edgetpu.one-partition", "tflm.int8", "tflm.static-shapes", "tflm.ops", "tensorrt.ops", "ort.ep-fallback",
+        "litert.gpu-version", "ops.constraint", "coreml.mlprogram", "coreml.compression-os",
         "tensorrt.sparsity", "tensorrt.precision", "quant.calibration", "quant.already-quantized", "budget.size",
         "budget.memory", "budget.latency",
     ]
@@ -281,8 +282,8 @@ private struct TargetContext {
                     emit("ort.s8s8-qoperator-x86", "S8S8 in QOperator format is slow on x86-64; use QDQ", at: f.range,
                          fixes: [Fix(title: "Use the QDQ format", edits: [TextEdit(range: f.range, newText: "qdq")], isPreferred: true)])
                 }
-                // Dynamic quantization (activations: none) quantizes activations to uint8 at run time: U8S8.
-                let u8s8 = weights == "int8" && (activations == "uint8" || activations == "none")
+                // Dynamic quantization (activations: dynamic, or none) quantizes activations to uint8 at run time: U8S8.
+                let u8s8 = weights == "int8" && ["uint8", "none", "dynamic"].contains(activations)
                 if u8s8, device.has("avx2"), !device.has("vnni"), q?.reduceRange?.value != true {
                     let fix: [Fix] = q?.reduceRange.map { r in
                         [Fix(title: "Set reduce_range: true", edits: [TextEdit(range: r.range, newText: "true")], isPreferred: true)]
@@ -388,6 +389,7 @@ private struct TargetContext {
             guard let v = pinned[tool], range.contains(v) else { return false }
         }
         if let p = c.prune, p != (target.optimize.prune != nil) { return false }
+        if let d = c.delegates, !d.contains(target.delegate?.value ?? "cpu") { return false }
         return true
     }
 
@@ -423,8 +425,13 @@ private struct TargetContext {
 
     mutating func checkStaticShapes(_ m: Model, runtime: Runtime, delegate: Delegate?) {
         let ruleID: String
-        if delegate?.staticShapes == true {
-            ruleID = "edgetpu.static-shapes"
+        if let delegate, delegate.staticShapes {
+            // The SW4012 rule that names this delegate of this runtime says why, with its source.
+            let rule = catalogue.rules.first { r in
+                r.code == .dynamicShapes && r.runtimes.contains(runtime.name)
+                    && (r.params["delegates"]?.arrayValue ?? []).contains { $0.stringValue == delegate.name }
+            }
+            ruleID = rule?.id ?? "edgetpu.static-shapes"
         } else if runtime.staticShapes {
             ruleID = "tflm.static-shapes"
         } else {
@@ -444,7 +451,14 @@ private struct TargetContext {
             }
         }
         guard !dynamic.isEmpty else { return }
-        let what = delegate?.staticShapes == true ? "the \(delegate?.name == "edgetpu" ? "Edge TPU" : delegate?.name ?? "")" : runtime.title
+        let what: String
+        switch (delegate?.staticShapes == true, delegate?.name) {
+        case (true, "edgetpu"?): what = "the Edge TPU"
+        case (true, "qnn"?): what = "the QNN execution provider"
+        case (true, "nnapi"?): what = "the NNAPI execution provider"
+        case (true, let name?): what = "the \(name) delegate"
+        default: what = runtime.title
+        }
         emit(ruleID, "\(what) needs static shapes, but \(dynamic.joined(separator: ", ")) \(dynamic.count == 1 ? "is" : "are") dynamic; fix \(dynamic.count == 1 ? "it" : "them") under `model.inputs`",
              at: delegate?.staticShapes == true ? delegateRange : runtimeRange)
     }
@@ -471,12 +485,48 @@ private struct TargetContext {
             switch delegate.partitioning {
             case .prefix?: how = "the first unsupported operator and everything after it run on the CPU"
             case .largest?: how = "only the largest supported partition is delegated"
+            case .perNode?: how = "ONNX Runtime runs each node the provider does not take on the CPU execution provider"
             case nil: how = "they run on the CPU"
             }
-            let rule = refused.contains { $0.rule == "edgetpu.rank" } && refused.allSatisfy { $0.rule == "edgetpu.rank" }
-                ? "edgetpu.rank" : (delegate.name == "edgetpu" ? "edgetpu.one-partition" : "litert.gpu-ops")
-            emit(rule, "\(onCPU) of \(total) operators (\(share)% of MACs, \(c.cpuPartitions) CPU partition\(c.cpuPartitions == 1 ? "" : "s")) fall back from the \(delegate.name) delegate to the CPU, because \(how): \(list(refused))",
+            // The rule that explains the fallback: a cause shared by every refused node (the Edge TPU's rank
+            // limit, the GPU delegate's operator versions), else the delegate's partitioning rule.
+            let causes: Set<String> = ["edgetpu.rank", "litert.gpu-version"]
+            let rules = Set(refused.compactMap(\.rule))
+            let rule = rules.count == 1 && !rules.isDisjoint(with: causes)
+                ? rules.first ?? "" : (refused.first { !causes.contains($0.rule ?? "") }?.rule ?? refused.first?.rule ?? "litert.gpu-ops")
+            let kind = delegate.partitioning == .perNode ? "execution provider" : "delegate"
+            emit(rule, "\(onCPU) of \(total) operators (\(share)% of MACs, \(c.cpuPartitions) CPU partition\(c.cpuPartitions == 1 ? "" : "s")) fall back from the \(delegate.name) \(kind) to the CPU, because \(how): \(list(refused))",
                  at: delegateRange)
+        }
+        reportConstraints(c, delegate: delegate)
+    }
+
+    /// One SW4016 per failed constraint of the operator sets, naming the nodes, what fails, and the document
+    /// that states the constraint.
+    mutating func reportConstraints(_ c: CoverageReport, delegate: Delegate?) {
+        var order: [String] = []
+        var byCheck: [String: [OperatorFinding]] = [:]
+        for f in c.constrained {
+            guard let id = f.check?.id else { continue }
+            if byCheck[id] == nil { order.append(id) }
+            byCheck[id, default: []].append(f)
+        }
+        guard let rule = catalogue.rule("ops.constraint"), let code = rule.code else { return }
+        for id in order {
+            guard let fs = byCheck[id], let check = fs.first?.check else { continue }
+            let fatal = fs.first?.status == .unsupported
+            let nodes = fs.prefix(5).map { "\($0.opType) '\($0.name)' (\($0.detail))" }.joined(separator: "; ")
+                + (fs.count > 5 ? "; and \(fs.count - 5) more" : "")
+            let consequence = fatal ? "cannot run" : "run\(fs.count == 1 ? "s" : "") on the CPU"
+            let verb = (fatal ? "break" : "fall") + (fs.count == 1 ? "s" : "") + (fatal ? "" : " outside")
+            let message = "\(fs.count) node\(fs.count == 1 ? "" : "s") \(verb) the constraint \"\(check.text)\" and \(consequence): \(nodes)"
+            let related = [
+                RelatedLocation(file: catalogue.source(check.source)?.url, message: "\(check.text) (\(catalogue.cite(check.source)))"),
+                RelatedLocation(file: catalogue.source(rule.source)?.url, message: "\(rule.text) (\(catalogue.cite(rule.source)))"),
+            ]
+            out.append(Diagnostic(
+                code, "target '\(name)': \(message)", at: fatal ? runtimeRange : delegateRange, severity: fatal ? .error : nil,
+                related: related))
         }
     }
 

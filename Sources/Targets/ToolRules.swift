@@ -61,6 +61,8 @@ public struct ToolRule: Sendable {
         public var toolVersions: [String: VersionRange]
         /// Pruning must be on (true) or off (false).
         public var prune: Bool?
+        /// The target's delegate (`cpu` when it names none) is one of these.
+        public var delegates: [String]? = nil
     }
 
     public var rule: Rule
@@ -109,18 +111,18 @@ public struct ToolRule: Sendable {
             return s.count == a.count ? .some(s) : nil
         }
         guard let weights = list("weights"), let activations = list("activations"), let runtimes = list("runtimes"),
-            let tools = list("tools")
+            let tools = list("tools"), let delegates = list("delegates")
         else { return nil }
         var toolVersions: [String: VersionRange] = [:]
         for (k, v) in w["tool_versions"]?.objectValue?.entries ?? [] {
             guard let o = v.objectValue, let r = VersionRange(o) else { return nil }
             toolVersions[k] = r
         }
-        let known: Set<String> = ["weights", "activations", "runtimes", "tools", "tool_versions", "prune"]
+        let known: Set<String> = ["weights", "activations", "runtimes", "tools", "tool_versions", "prune", "delegates"]
         guard w.entries.allSatisfy({ known.contains($0.key) }) else { return nil }
         when = Conditions(
             weights: weights, activations: activations, runtimes: runtimes, tools: tools, toolVersions: toolVersions,
-            prune: w["prune"]?.boolValue)
+            prune: w["prune"]?.boolValue, delegates: delegates)
     }
 
     /// `template` with each `{key}` replaced by its value; unknown keys stay as written.

@@ -3,6 +3,7 @@ import Compression
 import Conversion
 import JSON
 import Manifest
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -20,16 +21,20 @@ struct ConvertCommand: AsyncParsableCommand {
             Artifacts go where the target's `output` or `deploy.to` says, inside the manifest's folder unless \
             --allow-outside-project; a report (<artifact>.report.json) lands beside each. A target whose inputs \
             and settings match its report is up to date and skipped unless --force.
-            slipway convert MODEL --output OUT [--weights int8 --granularity per-channel ...]: one ONNX model. \
-            --float16-compute computes in float16 (inputs and outputs stay float32). A model whose weights are \
-            in external data (or that would pass 2 GiB) is written with its data in OUT.data beside it.
+            Targets that need an external converter (ONNX → TFLite with onnx2tf, PyTorch → Core ML with \
+            coremltools, ONNX → TensorRT with trtexec, static int8 activations with onnxruntime) run it as a child \
+            process with the target's `python` (or --python, or python3); its output goes to <artifact>.log.
+            slipway convert MODEL --output OUT [--weights int8 --granularity per-channel ...]: one ONNX, TFLite or \
+            safetensors model, rewritten in its own format. --float16-compute computes an ONNX model in float16 \
+            (inputs and outputs stay float32). An ONNX model whose weights are in external data (or that would pass \
+            2 GiB) is written with its data in OUT.data beside it.
             Writes are atomic (temporary file, fsync, rename); the source model is never overwritten; Ctrl-C \
             leaves no partial output.
             Exit status: 0 when every conversion succeeded or was up to date, 1 when one failed, 2 on usage errors.
             """
     )
 
-    @Argument(help: "A manifest (*.slipway.yaml) or an ONNX model.")
+    @Argument(help: "A manifest (*.slipway.yaml), or an ONNX, TFLite or safetensors model.")
     var input: String
 
     @Option(name: .customLong("target"), help: "Convert only this target (repeatable).")
@@ -41,10 +46,16 @@ struct ConvertCommand: AsyncParsableCommand {
     @Flag(help: "Let a manifest write outside its own folder.")
     var allowOutsideProject = false
 
+    @Option(help: "Python interpreter or venv folder for external converters (onnx2tf, coremltools, static quantization) when a target names none; default python3 on PATH.")
+    var python: String?
+
+    @Option(help: "Stop an external converter that runs longer than this many seconds (its process group is killed).")
+    var timeout: Double?
+
     @Option(help: "Output path (with a model).")
     var output: String?
 
-    @Option(help: "Weight type: int8, uint8, int4, uint4 or float16 (with a model).")
+    @Option(help: "Weight type: int8, uint8, int4, uint4, float16 or bfloat16 (safetensors) (with a model).")
     var weights: String?
 
     @Option(help: "per-tensor, per-channel (default) or per-block:N.")
@@ -56,7 +67,7 @@ struct ConvertCommand: AsyncParsableCommand {
     @Flag(help: "7-bit range for 8-bit types.")
     var reduceRange = false
 
-    @Flag(help: "Dynamic quantization (MatMulInteger/ConvInteger): not implemented yet.")
+    @Flag(help: "Dynamic quantization as onnxruntime's quantize_dynamic writes it: activations quantized to uint8 at run time, MatMul/Conv as MatMulInteger/ConvInteger (int8 weights unless --weights).")
     var dynamic = false
 
     @Flag(help: "float16 weights, each cast back to float32 (compute, inputs and outputs stay float32).")
@@ -85,6 +96,7 @@ struct ConvertCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
+        if let t = timeout, !(t > 0) { throw ValidationError("--timeout \(t): expected a positive number of seconds") }
         if isManifest {
             if output != nil || weights != nil || granularity != nil || asymmetric || dynamic || float16 || float16Compute || sparsity != nil
                 || threshold != nil || pattern != nil || !skip.isEmpty || reduceRange
@@ -104,13 +116,21 @@ struct ConvertCommand: AsyncParsableCommand {
         signal(SIGINT) { _ in interrupted = 1 }
         let cancel: CancellationCheck = { interrupted != 0 }
         let tty = isatty(STDERR_FILENO) == 1
+        let lastPhase = PhaseLog()
         let progress: @Sendable (ConversionProgress) -> Void = { p in
-            guard tty else { return }
+            guard tty else {
+                // Not a terminal (CI logs): one line when an external converter starts, none per tick.
+                if p.phase.hasPrefix("running "), let line = lastPhase.firstTime("\(p.target ?? "model"): \(p.phase.split(separator: "(").first.map { $0.trimmingSpaces } ?? p.phase)") {
+                    writeAll(STDERR_FILENO, line + "\n")
+                }
+                return
+            }
             let bar = String(repeating: "#", count: Int(p.fraction * 20)) + String(repeating: ".", count: 20 - Int(p.fraction * 20))
             writeAll(STDERR_FILENO, "\r\u{1B}[K[\(bar)] \(p.target ?? "model"): \(p.phase)")
             if p.fraction >= 1 { writeAll(STDERR_FILENO, "\n") }
         }
-        let options = ConvertOptions(force: force, allowOutsideProject: allowOutsideProject, toolVersion: Slipway.version)
+        let options = ConvertOptions(force: force, allowOutsideProject: allowOutsideProject, toolVersion: Slipway.version,
+                                     python: python, toolTimeout: timeout.map { .milliseconds(Int($0 * 1000)) })
         var results: [(String, Result<ConversionReport, ConversionError>)] = []
         if isManifest {
             results = try await convertManifest(options: options, progress: progress, cancel: cancel)
@@ -206,6 +226,8 @@ struct ConvertCommand: AsyncParsableCommand {
         s.float16 = float16 || float16Compute
         s.float16Compute = float16Compute
         s.skip = skip
+        s.pruneSkip = skip
+        if dynamic, s.weights == nil { s.weights = .int8 }
         if let v = sparsity {
             guard v >= 0, v < 1 else { throw ValidationError("--sparsity \(v): expected a fraction in [0, 1)") }
             s.pruning = .sparsity(v)
@@ -228,6 +250,13 @@ struct ConvertCommand: AsyncParsableCommand {
 
     func summary(_ name: String, _ r: ConversionReport) -> String {
         if r.upToDate { return "\(name): up to date (\(r.outputPath))" }
+        if let tool = r.json["tools"]?["converter"]?.stringValue, let log = r.json["log"]?.stringValue {
+            let version = r.json["tools"]?["versions"]?[tool]?.stringValue.map { " \($0)" } ?? ""
+            let before = r.json["sizes"]?["before"]?.intValue ?? 0
+            let after = r.json["sizes"]?["after"]?.intValue ?? 0
+            let ms = r.json["duration_ms"]?.doubleValue ?? 0
+            return "\(name): wrote \(r.outputPath) with \(tool)\(version) (\(before) → \(after) bytes, \(ms) ms); report \(r.reportPath); log \(log)"
+        }
         let before = r.json["sizes"]?["before"]?.intValue ?? 0
         let after = r.json["sizes"]?["after"]?.intValue ?? 0
         let tensors = r.json["tensors"]?.arrayValue ?? []
@@ -255,4 +284,20 @@ func readAllBytes(_ path: String) -> [UInt8]? {
         if out.count > 8 << 20 { return nil }
     }
     return out
+}
+
+/// Remembers which progress lines were printed, so a non-terminal gets each once.
+final class PhaseLog: Sendable {
+    private let seen = Mutex<Set<String>>([])
+    func firstTime(_ line: String) -> String? {
+        seen.withLock { $0.insert(line).inserted } ? line : nil
+    }
+}
+
+extension Substring {
+    var trimmingSpaces: String {
+        var s = self
+        while s.last == " " { s = s.dropLast() }
+        return String(s)
+    }
 }

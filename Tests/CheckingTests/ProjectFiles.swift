@@ -18,6 +18,7 @@ let projectFiles: InMemoryFileSystem = {
         binary["models/\(name)"] = Repository.bytes("Tests/Fixtures/targets/\(name)") ?? []
     }
     binary["models/nan_weights.onnx"] = Repository.bytes("Tests/Fixtures/estimate/nan_weights.onnx") ?? []
+    binary["models/pruned_cnn.onnx"] = Repository.bytes("Tests/Fixtures/estimate/pruned_cnn.onnx") ?? []
     binary["models/broken.onnx"] = Array("not a model, just text".utf8)
     return InMemoryFileSystem(binary: binary, folders: ["data/calib", "data/test"])
 }()
@@ -29,6 +30,6 @@ let kwsModel: [UInt8] = Repository.bytes("examples/kws-mcu/models/ds_cnn_kws.onn
 enum TargetFixtures {
     static let names = [
         "opset21.onnx", "custom_domain.onnx", "erf_gelu.onnx", "dynamic_batch.onnx", "batch2_conv.onnx",
-        "tile_mid.onnx",
+        "tile_mid.onnx", "cnn_softmax.onnx", "dilated_conv.onnx", "runtime_b.onnx", "unique.onnx", "maxpool1d.onnx", "batch_mean.onnx", "wide_softmax.onnx", "runtime_axes.onnx",
     ]
 }

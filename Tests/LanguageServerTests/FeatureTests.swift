@@ -220,6 +220,20 @@ import Glibc
         #expect(again["targets"]?[0]?["upToDate"] == true)
     }
 
+    @Test func externalConverterErrorsReachTheEditor() async throws {
+        // The same engine call as the CLI: a TensorRT target runs trtexec, which this machine lacks.
+        let dir = try Self.project()
+        let c = try await TestClient.initialized()
+        let f = await c.open("slipway: 1\nmodel: {path: models/kws.onnx}\ntargets:\n  gpu: {runtime: tensorrt, format: engine}\n",
+                             uri: "file://\(dir)/t.slipway.yaml")
+        let r = try await c.request("workspace/executeCommand", ["command": "slipway.convert", "arguments": [.string(f.uri)]])
+        let error = try #require(r["targets"]?[0]?["error"]?.stringValue)
+        #expect(error.contains("ONNX → TensorRT engine needs trtexec, which is not on PATH; install TensorRT"))
+        let shown = try await c.notification("window/showMessage")
+        #expect(shown["type"] == 1)
+        #expect(access(dir + "/dist/gpu/t.engine", F_OK) != 0)
+    }
+
     @Test func unknownTargetIsAnError() async throws {
         let dir = try Self.project()
         let c = try await TestClient.initialized()
@@ -264,5 +278,26 @@ import Glibc
         let row = try await c.request("workspace/executeCommand", ["command": "slipway.estimate", "arguments": [.string(f.uri), "server"]])
         #expect(row["scheme"]?.stringValue?.contains("int4") == true)
         #expect(row["sqnr_db_aggregate"]?.doubleValue != nil)
+    }
+}
+
+@Suite struct PruningOnlyEstimateFeatureSpec {
+    @Test func aTargetThatOnlyPrunesGetsItsLensAndHint() async throws {
+        let dir = try ConvertCommandSpec.project()
+        let c = try await TestClient.initialized(capabilities: ["textDocument": ["inlayHint": [:]]])
+        let f = await c.open("""
+            slipway: 1
+            model: {path: models/kws.onnx}
+            optimize:
+              prune: {sparsity: 0.51️⃣}
+            targets: {server: {runtime: onnxruntime@1.20, device: x86-64-avx2}}
+            """, uri: "file://\(dir)/p.slipway.yaml")
+        let lenses = try await c.request("textDocument/codeLens", ["textDocument": f.textDocument]).arrayValue ?? []
+        let estimate = try #require(lenses.first { $0["command"]?["command"] == "slipway.estimate" })
+        #expect(estimate["command"]?["title"]?.stringValue?.contains(" dB") == true)
+        let hints = try await c.request("textDocument/inlayHint", ["textDocument": f.textDocument, "range": ["start": ["line": 0, "character": 0], "end": ["line": 9, "character": 0]]]).arrayValue ?? []
+        #expect(hints.first?["position"] == f.position("1️⃣"))
+        let row = try await c.request("workspace/executeCommand", ["command": "slipway.estimate", "arguments": [.string(f.uri), "server"]])
+        #expect(row["scheme"]?.stringValue == "pruned-sparsity-0.5")
     }
 }

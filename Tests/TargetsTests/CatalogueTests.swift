@@ -49,6 +49,7 @@ import Testing
         ("devices.json", #"{"devices": [{"name": "x"}]}"#, "devices[0].cpu: is missing"),
         ("rules.json", #"{"rules": [{"id": "a.b", "code": "SW9999", "runtimes": ["*"], "text": "t", "source": {"id": "ort-compat", "section": "s"}}]}"#, "SW9999"),
         ("rules.json", #"{"rules": [{"id": "a.b", "code": "SW4002", "runtimes": ["*"], "text": "t", "source": {"id": "nowhere", "section": "s"}}]}"#, "'nowhere' is not one of the catalogue's sources"),
+        ("operators.json", #"{"tflite_op_versions": {"source": {"id": "tflite-runtime-version", "section": "s"}, "operators": {}}, "operator_sets": [{"id": "x", "title": "x", "source": {"id": "coral-models", "section": "s"}, "tensor_types": [], "operators": [], "checks": [{"id": "c", "operators": ["*"], "kind": "sideways", "text": "t"}]}], "onnx_to_tflite": {"source": {"id": "onnx2tf", "section": "s"}, "operators": {}}}"#, "operator_sets[0].checks[0].kind: 'sideways' is not a check kind"),
     ])
     func corruptFilesGiveAnErrorNamingFileAndValue(file: String, text: String, fragment: String) {
         var files = EmbeddedCatalogue.files

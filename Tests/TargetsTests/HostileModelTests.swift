@@ -11,7 +11,7 @@ import Testing
     static let fixtures = [
         "examples/kws-mcu/models/ds_cnn_kws.onnx", "Tests/Fixtures/targets/tile_mid.onnx",
         "Tests/Fixtures/targets/erf_gelu.onnx", "Tests/Fixtures/models/small_cnn_int8.tflite",
-        "Tests/Fixtures/models/quantized_qdq.onnx",
+        "Tests/Fixtures/models/quantized_qdq.onnx", "Tests/Fixtures/targets/tflite_ops.tflite",
     ]
 
     static let manifest: Manifest? = {

@@ -38,7 +38,8 @@ def external_model(folder, name="model.onnx", location="weights/model.bin"):
     return folder / name
 
 
-@pytest.mark.parametrize("args", [["--weights", "int8"], ["--float16-compute"], ["--float16"], ["--sparsity", "0.5"]])
+@pytest.mark.parametrize("args", [["--weights", "int8"], ["--float16-compute"], ["--float16"], ["--sparsity", "0.5"],
+                                  ["--dynamic"], ["--dynamic", "--sparsity", "0.5"]])
 def test_external_data_source_converts_to_a_model_and_data_file_that_load_anywhere(run, tmp_path, args):
     src = external_model(tmp_path / "src")
     out = tmp_path / "dist" / "deep" / "m.onnx"
@@ -58,9 +59,22 @@ def test_external_data_source_converts_to_a_model_and_data_file_that_load_anywhe
     x = np.random.default_rng(0).standard_normal((3, 64)).astype(np.float32)
     a = ort.InferenceSession(str(src)).run(None, {"x": x})[0]
     b = ort.InferenceSession(str(out)).run(None, {"x": x})[0]
-    assert cosine(a, b) >= (0.9 if "--sparsity" in args else 0.999)
+    assert cosine(a, b) >= (0.9 if "--sparsity" in args else 0.99 if "--dynamic" in args else 0.999)
+    if "--dynamic" in args:
+        # The integer weights are in the data file and read by MatMulInteger.
+        assert {n.op_type for n in m.graph.node} >= {"DynamicQuantizeLinear", "MatMulInteger"}
+        assert {t.name for t in m.graph.initializer if t.external_data} >= {"w1_quantized", "w2_quantized"}
     # The source and its data are untouched.
     assert (tmp_path / "src" / "weights" / "model.bin").exists()
+
+
+def test_dynamic_quantization_with_float16_compute_is_refused_and_writes_nothing(run, tmp_path):
+    src = external_model(tmp_path / "src")
+    out = tmp_path / "dist" / "m.onnx"
+    r = run("convert", str(src), "--output", str(out), "--dynamic", "--float16-compute")
+    assert r.returncode == 1
+    assert "dynamic quantization" in r.stderr.decode() and "float16" in r.stderr.decode()
+    assert not (tmp_path / "dist").exists() or not any((tmp_path / "dist").iterdir())
 
 
 def test_the_committed_fixture_keeps_metadata_and_moves_every_tensor(run, tmp_path):

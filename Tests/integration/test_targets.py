@@ -75,6 +75,29 @@ def test_targets_json_lists_the_catalogue(run):
     assert "onnxruntime" in text and "stm32h7" in text
 
 
+def test_targets_json_lists_the_operator_tables(run):
+    out = json.loads(run("targets", "--json").stdout)
+    c = merged_catalogue()
+    assert [s["id"] for s in out["operator_sets"]] == [s["id"] for s in c["operator_sets"]]
+    ids = {s["id"] for s in out["operator_sets"]}
+    tables = [d["operators"] for rt in out["runtimes"] for d in rt["delegates"] if "operators" in d]
+    tables += [rt["operators"] for rt in out["runtimes"] if rt["operators"]]
+    assert set(tables) == ids, "every operator table belongs to a delegate or a runtime"
+    for s in out["operator_sets"]:
+        assert s["source"]["url"] and all(k["source"]["url"] for k in s["checks"]), s["id"]
+
+
+def test_the_installed_onnxruntime_loads_what_the_catalogue_says():
+    """The 1.21-1.23 rows are measured by scripts/measure_ort_opsets.py; the pinned onnxruntime re-measures its own."""
+    import measure_ort_opsets
+    m = measure_ort_opsets.measure()
+    major_minor = ".".join(m["version"].split(".")[:2])
+    rows = {v["version"]: v for v in next(rt for rt in merged_catalogue()["runtimes"] if rt["name"] == "onnxruntime")["versions"]}
+    assert major_minor in rows, f"onnxruntime {m['version']} is not in the catalogue"
+    row = rows[major_minor]
+    assert (row["max_opset"], row["max_ml_opset"], row["max_ir"]) == (m["max_opset"], m["max_ml_opset"], m["max_ir"])
+
+
 def test_rules_markdown_is_the_committed_file(run):
     r = run("targets", "--markdown")
     assert r.stdout.decode() == (REPO / "docs" / "rules.md").read_text()
@@ -89,3 +112,33 @@ def test_recorded_onnx_tool_macs_are_what_onnx_tool_computes():
         paths.setdefault(name, str(REPO / "Tests" / "Fixtures" / "targets" / name))
     for name, macs in ref["macs"].items():
         assert fx.onnx_tool_macs(paths[name], ref["inputs"][name]) == macs, name
+
+
+def test_recorded_tflite_counts_are_what_the_interpreter_reference_computes():
+    import tflite_reference as ref
+    with open(REPO / "Tests" / "Fixtures" / "targets" / "tflite_reference.json") as f:
+        recorded = json.load(f)["cases"]
+    assert set(recorded) == set(ref.CASES)
+    for name, (path, inputs) in ref.CASES.items():
+        live = ref.counts(REPO / path, inputs)
+        assert {k: recorded[name][k] for k in live} == live, name
+
+
+def test_estimate_of_a_tflite_manifest_has_the_interpreter_reference_counts(run, tmp_path):
+    """End to end through the binary: a manifest whose model is a .tflite gets the per-target table, with the
+    MACs and peak activations of the LiteRT-interpreter reference at the manifest's batch, and its budgets."""
+    import shutil
+    import tflite_reference as ref
+    path, inputs = ref.CASES["tflite_ops_batch4"]
+    shutil.copy(REPO / path, tmp_path / "ops.tflite")
+    (tmp_path / "m.slipway.yaml").write_text(
+        "slipway: 1\nname: ops\nmodel:\n  path: ops.tflite\n  inputs:\n    image: [4, 16, 16, 3]\n"
+        "targets:\n  pi: {runtime: litert@2.16, device: raspberry-pi-5, delegate: xnnpack, format: tflite,"
+        " budget: {latency_ms: 0.000001}}\n")
+    r = run("estimate", str(tmp_path / "m.slipway.yaml"), "--json", "--no-cache")
+    assert r.returncode != 0  # a budget is missed
+    row = json.loads(r.stdout)["targets"][0]
+    want = ref.counts(REPO / path, inputs)
+    assert row["macs"] == want["macs"]
+    assert row["peak_activation_bytes"] == 4 * want["peak_activation_elements"]  # float32 on the CPU
+    assert row["latency_budget_met"] is False and row["dispatch_overhead_ms"] > 0

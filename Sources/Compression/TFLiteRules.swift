@@ -1,0 +1,114 @@
+import JSON
+
+/// What the TFLite converter's dynamic-range mode (`Optimize.DEFAULT`) and float16 mode write, shared by the
+/// native TFLite converter and the estimate, so that an estimate describes the artifact the conversion
+/// writes. The rules are data with their sources: `Schemas/conversion/tflite.json`, embedded in the binary.
+public enum TFLiteRules {
+    public struct HybridOperator: Sendable, Hashable {
+        /// The axis TFLite's kernel reads per-channel scales along (quantized_dimension).
+        public var channelAxis: Int
+        /// Operator-code versions of the hybrid kernel (op_version.cc).
+        public var versionPerTensor: Int32
+        public var versionPerChannel: Int32
+        /// The minimum TFLite runtime of those versions (runtime_version.cc), for `min_runtime_version`.
+        public var runtimePerTensor: String?
+        public var runtimePerChannel: String?
+        /// The hybrid kernel reads one scale per channel only: a per-tensor scale is stored per channel.
+        public var perChannelOnly: Bool
+        /// The converter writes one scale for the tensor: per-channel settings fall back to per tensor.
+        public var perTensorOnly: Bool
+        /// The weight's input index (1 for the kernels, 0 for GATHER's table).
+        public var input: Int
+        /// No hybrid kernel: the operator's output becomes int8 with the weight's scale, and a DEQUANTIZE
+        /// (of this version) after it gives consumers float32 again.
+        public var int8OutputDequantizeVersion: Int32?
+        public var int8OutputDequantizeRuntime: String?
+        /// The converter sets `asymmetric_quantize_inputs`: the options table type and that field's id.
+        public var asymmetricQuantizeInputs: OptionField?
+    }
+
+    /// A boolean field of an operator's builtin options table.
+    public struct OptionField: Sendable, Hashable {
+        public var optionsType: UInt8
+        public var field: Int
+    }
+
+    public struct Rules: Sendable {
+        /// Weights with fewer elements stay float32.
+        public var minimumElements: Int
+        public var hybridOperators: [String: HybridOperator]
+        public var dequantizeFloat16Version: Int32
+        public var dequantizeFloat16Runtime: String?
+    }
+
+    /// Orders runtime versions ("2.17.0") as TFLite's CompareRuntimeVersion does: numerically, part by part,
+    /// a prefix first.
+    public static func runtime(_ a: String, isBelow b: String) -> Bool {
+        let x = a.split(separator: ".").map { Int($0) ?? 0 }, y = b.split(separator: ".").map { Int($0) ?? 0 }
+        for (u, v) in zip(x, y) where u != v { return u < v }
+        return x.count < y.count
+    }
+
+    /// The embedded rules, or why they do not read (a test keeps them readable and equal to the file).
+    public static let loaded: Result<Rules, TFLiteRulesError> = parse(EmbeddedTFLiteRules.text)
+
+    public static var rules: Rules? { try? loaded.get() }
+
+    /// Without readable rules nothing qualifies: quantizing less is safe, guessing a kernel is not.
+    public static var minimumElements: Int { rules?.minimumElements ?? Int.max }
+
+    public static var hybridOperators: Set<String> { Set(rules?.hybridOperators.keys.map { $0 } ?? []) }
+
+    public static var perChannelOnly: Set<String> {
+        Set(rules?.hybridOperators.filter { $0.value.perChannelOnly }.map(\.key) ?? [])
+    }
+
+    public static var perTensorOnly: Set<String> {
+        Set(rules?.hybridOperators.filter { $0.value.perTensorOnly }.map(\.key) ?? [])
+    }
+
+    /// True when every reader of the tensor takes it as its weight input (1 for the hybrid kernels, 0 for
+    /// GATHER's table): an int8 tensor read anywhere else would have no kernel.
+    public static func isHybridWeight(_ uses: [OperatorUse]) -> Bool {
+        let ops = rules?.hybridOperators ?? [:]
+        return !uses.isEmpty && uses.allSatisfy { u in ops[u.operatorType].map { $0.input == u.inputIndex } ?? false }
+    }
+
+    /// Bytes TFLite stores per quantization group besides the codes: a float32 scale and an int64 zero
+    /// point (schema.fbs QuantizationParameters), also for symmetric weights.
+    public static let bytesPerGroup = 12
+
+    static func parse(_ text: String) -> Result<Rules, TFLiteRulesError> {
+        guard let root = try? JSONValue.parse(text) else { return .failure(TFLiteRulesError(message: "not valid JSON")) }
+        guard let dr = root["dynamic_range"], let minimum = dr["minimum_elements"]?.intValue,
+              case .object(let ops)? = dr["hybrid_operators"],
+              let dq = root["float16"]?["dequantize_version"]?.intValue
+        else { return .failure(TFLiteRulesError(message: "dynamic_range.minimum_elements, hybrid_operators or float16.dequantize_version is missing")) }
+        var hybrid: [String: HybridOperator] = [:]
+        for (name, o) in ops.entries {
+            guard let axis = o["channel_axis"]?.intValue, let t = o["version_per_tensor"]?.intValue,
+                  let c = o["version_per_channel"]?.intValue
+            else { return .failure(TFLiteRulesError(message: "hybrid_operators.\(name) needs channel_axis and both versions")) }
+            hybrid[name] = HybridOperator(
+                channelAxis: axis, versionPerTensor: Int32(clamping: t), versionPerChannel: Int32(clamping: c),
+                runtimePerTensor: o["runtime_per_tensor"]?.stringValue, runtimePerChannel: o["runtime_per_channel"]?.stringValue,
+                perChannelOnly: o["per_channel_only"]?.boolValue ?? false,
+                perTensorOnly: o["per_tensor_only"]?.boolValue ?? false,
+                input: o["input"]?.intValue ?? 1,
+                int8OutputDequantizeVersion: o["int8_output"]?["dequantize_version"]?.intValue.map { Int32(clamping: $0) },
+                int8OutputDequantizeRuntime: o["int8_output"]?["dequantize_runtime"]?.stringValue,
+                asymmetricQuantizeInputs: o["asymmetric_quantize_inputs"].flatMap { a in
+                    guard let t = a["options_type"]?.intValue, let f = a["field"]?.intValue,
+                          let type = UInt8(exactly: t), f >= 0, f < 64 else { return nil }
+                    return OptionField(optionsType: type, field: f)
+                })
+        }
+        return .success(Rules(minimumElements: minimum, hybridOperators: hybrid, dequantizeFloat16Version: Int32(clamping: dq),
+                              dequantizeFloat16Runtime: root["float16"]?["dequantize_runtime"]?.stringValue))
+    }
+}
+
+public struct TFLiteRulesError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public var description: String { "Schemas/conversion/tflite.json: \(message)" }
+}

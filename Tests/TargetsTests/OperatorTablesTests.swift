@@ -1,0 +1,176 @@
+import Diagnostics
+import Manifest
+import ModelFormats
+import TestSupport
+import Testing
+
+@testable import Targets
+
+/// Operator tables per execution provider, delegate and runtime, and the constraints the checks evaluate on
+/// each node. Each table or constraint has a model it refuses and one it takes; the models are made by
+/// scripts/make_target_fixtures.py (ONNX) and scripts/make_model_fixtures.py (TFLite).
+@Suite struct ExecutionProviderTablesSpec {
+    @Test func theCoreMLNeuralNetworkTableLacksSoftmaxTheMLProgramTableHasIt() {
+        #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.23, delegate: ⟦coreml⟧}}\n", model: fixtures + "cnn_softmax.onnx", [
+            Expected(.operatorsOnCPU, "1 of 8 operators (0% of MACs, 1 CPU partition) fall back from the coreml execution provider to the CPU, because ONNX Runtime runs each node the provider does not take on the CPU execution provider: Softmax 'softmax' (not in the ONNX Runtime Core ML execution provider (NeuralNetwork format, the default)'s operator table)")
+        ]) == [])
+        #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.23, delegate: coreml-mlprogram}}\n", model: fixtures + "cnn_softmax.onnx", []) == [])
+    }
+
+    @Test func onnxRuntimeFallsBackNodeByNodeNotFromTheFirstRefusedNode() throws {
+        // The Tile in the middle goes to the CPU; the convolutions after it stay on the Core ML EP (compare the
+        // Edge TPU, which runs everything from the Tile on the CPU).
+        let m = try Repo.model(fixtures + "tile_mid.onnx")
+        let rt = try #require(catalogue.runtime("onnxruntime"))
+        let r = Coverage.check(model: m, runtime: rt, version: "1.23", delegate: rt.delegate("coreml"), catalogue: catalogue,
+                               analysis: GraphAnalysis.analyze(model: m))
+        #expect(r.refused.map(\.name) == ["tile"])
+        #expect(r.cpuNodes == [2])
+        #expect(r.cpuPartitions == 1)
+        #expect(r.cpuMACs == 0)
+    }
+
+    @Test func constantAndIdentityNodesAreFoldedBeforeAnyProviderSeesThem() throws {
+        let m = try Repo.model(fixtures + "cnn_softmax.onnx")
+        let rt = try #require(catalogue.runtime("onnxruntime"))
+        let r = Coverage.check(model: m, runtime: rt, version: "1.23", delegate: rt.delegate("coreml"), catalogue: catalogue, analysis: nil)
+        let status = Dictionary(uniqueKeysWithValues: r.operators.map { ($0.name, $0.status) })
+        #expect(status["flat.shape"] == .folded)
+        #expect(status["output"] == .folded)
+        #expect(status["softmax"] == .cpuFallback)
+    }
+
+    @Test func anErfGELUIsFusedByQNNButFallsBackOnNNAPI() throws {
+        // NNAPI has no Erf; QNN has none either, but fuses Mul(1/√2) → Erf → Add(1) → Mul into its GELU.
+        let m = try Repo.model(fixtures + "erf_gelu.onnx")
+        let rt = try #require(catalogue.runtime("onnxruntime"))
+        for (delegate, refused) in [("qnn", []), ("nnapi", ["gelu.erf"]), ("coreml-mlprogram", [])] {
+            let r = Coverage.check(model: m, runtime: rt, version: nil, delegate: rt.delegate(delegate), catalogue: catalogue, analysis: nil)
+            #expect(r.refused.map(\.name) == refused, "\(delegate)")
+        }
+        // An operator outside the table and outside any fused pattern still falls back.
+        let u = try Repo.model(fixtures + "unique.onnx")
+        let qnn = Coverage.check(model: u, runtime: rt, version: nil, delegate: rt.delegate("qnn"), catalogue: catalogue, analysis: nil)
+        #expect(qnn.refused.map(\.name) == ["dedup"])
+    }
+
+    @Test func theNNAPIExecutionProviderNeedsStaticShapes() {
+        #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.23, delegate: ⟦⟦nnapi⟧⟧}}\n", model: fixtures + "dynamic_batch.onnx", [
+            Expected(.dynamicShapes, "the NNAPI execution provider needs static shapes, but x[0] 'batch' is dynamic"),
+            Expected(.deprecatedDelegate, "the NNAPI delegate is deprecated from Android 15"),
+        ]) == [])
+    }
+
+    @Test func theQNNExecutionProviderNeedsStaticShapes() {
+        #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.23, delegate: ⟦qnn⟧}}\n", model: fixtures + "dynamic_batch.onnx", [
+            Expected(.dynamicShapes, "the QNN execution provider needs static shapes, but x[0] 'batch' is dynamic")
+        ]) == [])
+        #expect(targetIssues("model: {inputs: {x: [1, 3, 16, 16]}}\ntargets: {a: {runtime: onnxruntime@1.23, delegate: qnn}}\n",
+                             model: fixtures + "dynamic_batch.onnx", []) == [])
+    }
+
+    @Test func tensorRTCannotBuildAnEngineWithAnOperatorItsParserLacks() {
+        #expect(targetIssues("targets: {a: {runtime: ⟦tensorrt@10.8⟧}}\n", model: fixtures + "unique.onnx", [
+            Expected(.operatorUnsupported, "1 operator cannot run: Unique 'dedup' (not in the TensorRT ONNX parser (TensorRT 10)'s operator table)")
+        ]) == [])
+        #expect(targetIssues("targets: {a: {runtime: tensorrt@10.8}}\n", model: fixtures + "cnn_softmax.onnx", []) == [])
+        // Through ONNX Runtime's TensorRT EP the same node falls back instead.
+        #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.23, delegate: ⟦tensorrt⟧}}\n", model: fixtures + "unique.onnx", [
+            Expected(.operatorsOnCPU, "1 of 2 operators")
+        ]) == [])
+    }
+}
+
+@Suite struct MicrocontrollerTableSpec {
+    let q = "optimize: {quantize: {weights: int8, activations: int8, calibration: c/}}\n"
+
+    @Test func tfliteMicroHasNoFallbackForAnOperatorItsResolverLacks() {
+        #expect(targetIssues(q + "targets: {m: {runtime: ⟦tflite-micro⟧}}\n", model: fixtures + "tile_mid.onnx", [
+            Expected(.operatorUnsupported, "1 operator cannot run: Tile → TILE 'tile' (TILE not in the LiteRT for Microcontrollers op resolver)")
+        ]) == [])
+        #expect(targetIssues(q + "targets: {m: {runtime: tflite-micro}}\n", model: kws, []) == [])
+    }
+
+    @Test func aFullIntegerTFLiteModelRunsOnTheResolversBuiltins() {
+        let fixed = "model: {inputs: {\"serving_default_image:0\": [1, 8, 8, 3]}}\n"
+        #expect(targetIssues(fixed + "targets: {m: {runtime: tflite-micro}}\n", model: "Tests/Fixtures/models/small_cnn_int8.tflite", []) == [])
+    }
+}
+
+@Suite struct OperatorConstraintSpec {
+    @Test func coreMLWantsAConstantB() {
+        #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.23, delegate: ⟦⟦coreml⟧⟧}}\n", model: fixtures + "runtime_b.onnx", [
+            Expected(.operatorsOnCPU, "1 of 2 operators (67% of MACs, 1 CPU partition)"),
+            Expected(.operatorConstraint, "1 node falls outside the constraint \"input B should be constant\" and runs on the CPU: MatMul 'attn.scores' (input 1 'w' is computed at run time)"),
+        ]) == [])
+        #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.23, delegate: coreml-mlprogram}}\n", model: fixtures + "runtime_b.onnx", []) == [])
+    }
+
+    @Test func theConstraintDiagnosticCitesTheDocumentThatStatesIt() throws {
+        let m = try #require(ManifestFile(bytes: Array("targets: {a: {runtime: onnxruntime@1.23, delegate: coreml}}\n".utf8)).documents.first?.manifest)
+        let d = TargetChecks.check(manifest: m, model: try Repo.model(fixtures + "runtime_b.onnx"), catalogue: catalogue)
+        let c = try #require(d.first { $0.code == .operatorConstraint })
+        #expect(c.severity == .warning)
+        #expect(c.related.first?.file == "https://github.com/microsoft/onnxruntime/blob/main/tools/ci_build/github/apple/coreml_supported_ops.md")
+    }
+
+    @Test func theEdgeTPUWantsTheSameDilationInXAndY() {
+        let q = "optimize: {quantize: {weights: int8, activations: int8, calibration: c/}}\n"
+        #expect(targetIssues(q + "targets: {c: {runtime: litert@2.16, delegate: ⟦⟦edgetpu⟧⟧}}\n", model: fixtures + "dilated_conv.onnx", [
+            Expected(.operatorsOnCPU, "5 of 7 operators (56% of MACs, 1 CPU partition) fall back from the edgetpu delegate"),
+            Expected(.operatorConstraint, "the constraint \"must use the same dilation in x and y\" and runs on the CPU: Conv 'conv2' (dilations 2×1)"),
+        ]) == [])
+        #expect(targetIssues(q + "model: {inputs: {x: [1, 3, 16, 16]}}\ntargets: {c: {runtime: litert@2.16, delegate: edgetpu}}\n",
+                             model: fixtures + "dynamic_batch.onnx", []) == [])
+    }
+
+    @Test func theEdgeTPUReducesNoBatchDimension() {
+        let q = "optimize: {quantize: {weights: int8, activations: int8, calibration: c/}}\n"
+        #expect(targetIssues(q + "targets: {c: {runtime: litert@2.16, delegate: ⟦⟦edgetpu⟧⟧}}\n", model: fixtures + "batch_mean.onnx", [
+            Expected(.operatorsOnCPU, "1 of 1 operators"),
+            Expected(.operatorConstraint, "the constraint \"no reduction in the batch dimension\" and runs on the CPU: ReduceMean 'batch.mean' (reduces axis 0, the batch)"),
+        ]) == [])
+        // GlobalAveragePool lowers to MEAN over height and width: the passing CNN above has one.
+    }
+
+    @Test func sizeLimitsOfTheEdgeTPUSoftmaxAndCoreMLInputs() {
+        let q = "optimize: {quantize: {weights: int8, activations: int8, calibration: c/}}\n"
+        #expect(targetIssues(q + "targets: {c: {runtime: litert@2.16, delegate: ⟦⟦edgetpu⟧⟧}}\n", model: fixtures + "wide_softmax.onnx", [
+            Expected(.operatorsOnCPU, "1 of 1 operators"),
+            Expected(.operatorConstraint, "\"supports only a 1-D input tensor with at most 16,000 elements\" and runs on the CPU: Softmax 'classes' (input 'x' has 20000 elements)"),
+        ]) == [])
+        #expect(targetIssues(q + "targets: {c: {runtime: litert@2.16, delegate: edgetpu}}\n", model: fixtures + "cnn_softmax.onnx", []) == [])
+        #expect(targetIssues("targets: {m: {runtime: onnxruntime@1.23, delegate: ⟦⟦coreml-mlprogram⟧⟧}}\n", model: fixtures + "wide_softmax.onnx", [
+            Expected(.operatorsOnCPU, "1 of 1 operators"),
+            Expected(.operatorConstraint, "\"Core ML does not load a model whose inputs have a dimension over 16384\" and runs on the CPU: Softmax 'classes' (input 'x' has a dimension of 20000)"),
+        ]) == [])
+    }
+
+    @Test func aConstraintOfARuntimeWithoutFallbackIsAnError() {
+        // TensorRT pools in 2-D or 3-D only: a 1-D MaxPool (rank-3 input) cannot be built into an engine.
+        #expect(targetIssues("targets: {a: {runtime: ⟦⟦tensorrt@10.8⟧⟧}}\n", model: fixtures + "maxpool1d.onnx", [
+            Expected(.operatorUnsupported, "1 operator cannot run: MaxPool 'pool1d' (2D or 3D pooling only (input 'x' has rank 3))"),
+            Expected(.operatorConstraint, "1 node breaks the constraint \"2D or 3D pooling only\" and cannot run: MaxPool 'pool1d' (input 'x' has rank 3)"),
+        ]) == [])
+        #expect(targetIssues("targets: {a: {runtime: tensorrt@10.8}}\n", model: fixtures + "dynamic_batch.onnx", []) == [])
+    }
+}
+
+@Suite struct GPUDelegateVersionSpec {
+    @Test func aFullyConnectedNewerThanTheDelegateAcceptsRunsOnTheCPU() {
+        // Dynamic-range quantization writes FULLY_CONNECTED version 12; the GPU delegate parses up to version 9.
+        #expect(targetIssues("targets: {a: {runtime: litert@2.16, delegate: ⟦gpu⟧}}\n", model: "Tests/Fixtures/models/small_cnn_dynamic.tflite", [
+            Expected(.operatorsOnCPU, "(version 12 is above the v9 the LiteRT GPU delegate accepts)")
+        ]) == [])
+        #expect(targetIssues("targets: {a: {runtime: litert@2.16, delegate: gpu}}\n", model: "Tests/Fixtures/models/small_cnn_float.tflite", []) == [])
+    }
+
+    @Test func theGPUDelegateWantsConstantMeanAxes() {
+        #expect(targetIssues("targets: {a: {runtime: litert@2.16, delegate: ⟦⟦gpu⟧⟧}}\n", model: fixtures + "runtime_axes.onnx", [
+            Expected(.operatorsOnCPU, "1 of 1 operators"),
+            Expected(.operatorConstraint, "\"the axes of MEAN must be a constant int32 tensor\" and runs on the CPU: ReduceMean 'pool.mean' (input 1 'axes' is computed at run time)"),
+        ]) == [])
+        // GlobalAveragePool lowers to MEAN over fixed axes.
+        #expect(targetIssues("targets: {a: {runtime: litert@2.16, delegate: gpu}}\n", model: fixtures + "dynamic_batch.onnx", []) == [])
+    }
+}

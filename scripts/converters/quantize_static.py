@@ -1,0 +1,123 @@
+"""Static (activation) quantization of an ONNX model with onnxruntime's quantize_static.
+
+Run by `slipway convert` for a target whose `optimize.quantize.activations` is int8 or uint8. The calibration
+folder holds one sample per file, read in name order:
+  * NAME.npz: one array per model input, keyed by the input's name (any model);
+  * NAME.npy: the one input's array (models with a single input only).
+Each array has the input's full shape (batch dimension included) and is cast to the input's element type.
+Nodes whose name, or one of whose input tensors, matches a `skip` glob stay in float.
+"""
+import argparse
+import fnmatch
+import json
+import os
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime
+from onnxruntime.quantization import (
+    CalibrationDataReader,
+    CalibrationMethod,
+    QuantFormat,
+    QuantType,
+    quantize_static,
+)
+
+
+def fail(message):
+    print(f"slipway: {message}", file=sys.stderr, flush=True)
+    sys.exit(2)
+
+
+def model_inputs(model):
+    initializers = {t.name for t in model.graph.initializer}
+    out = {}
+    for i in model.graph.input:
+        if i.name in initializers:
+            continue
+        out[i.name] = onnx.helper.tensor_dtype_to_np_dtype(i.type.tensor_type.elem_type)
+    return out
+
+
+def samples(folder, inputs):
+    if not os.path.isdir(folder):
+        fail(f"the calibration folder {folder} does not exist")
+    files = sorted(f for f in os.listdir(folder) if f.endswith((".npy", ".npz")))
+    if not files:
+        fail(f"the calibration folder {folder} holds no .npy or .npz sample")
+    names = list(inputs)
+    for f in files:
+        path = os.path.join(folder, f)
+        if f.endswith(".npz"):
+            with np.load(path, allow_pickle=False) as z:
+                missing = [n for n in names if n not in z.files]
+                if missing:
+                    fail(f"{path} has no array for the input(s) {missing}; it holds {sorted(z.files)}")
+                yield {n: np.asarray(z[n]).astype(inputs[n], copy=False) for n in names}
+        else:
+            if len(names) != 1:
+                fail(f"{path}: a .npy sample fits a model with one input; this one has {names}: use .npz files keyed by input name")
+            yield {names[0]: np.load(path, allow_pickle=False).astype(inputs[names[0]], copy=False)}
+
+
+class Reader(CalibrationDataReader):
+    def __init__(self, folder, inputs):
+        self.iterator = samples(folder, inputs)
+        self.count = 0
+
+    def get_next(self):
+        sample = next(self.iterator, None)
+        if sample is not None:
+            self.count += 1
+            print(f"slipway-progress calibration sample {self.count}", flush=True)
+        return sample
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--input", required=True)
+    p.add_argument("--output", required=True)
+    p.add_argument("--calibration", required=True)
+    p.add_argument("--summary", required=True)
+    p.add_argument("--weights", choices=["int8", "uint8"], default="int8")
+    p.add_argument("--activations", choices=["int8", "uint8"], default="uint8")
+    p.add_argument("--format", choices=["qdq", "qoperator"], default="qdq")
+    p.add_argument("--method", choices=["minmax", "entropy", "percentile"], default="minmax")
+    p.add_argument("--per-channel", action="store_true")
+    p.add_argument("--reduce-range", action="store_true")
+    p.add_argument("--symmetric", action="store_true")
+    p.add_argument("--skip", action="append", default=[])
+    a = p.parse_args()
+
+    model = onnx.load(a.input, load_external_data=False)
+    inputs = model_inputs(model)
+    excluded = [
+        n.name
+        for n in model.graph.node
+        if any(fnmatch.fnmatchcase(n.name, g) or any(fnmatch.fnmatchcase(t, g) for t in n.input) for g in a.skip)
+    ]
+    reader = Reader(a.calibration, inputs)
+    types = {"int8": QuantType.QInt8, "uint8": QuantType.QUInt8}
+    methods = {"minmax": CalibrationMethod.MinMax, "entropy": CalibrationMethod.Entropy,
+               "percentile": CalibrationMethod.Percentile}
+    quantize_static(
+        a.input,
+        a.output,
+        reader,
+        quant_format=QuantFormat.QDQ if a.format == "qdq" else QuantFormat.QOperator,
+        per_channel=a.per_channel,
+        reduce_range=a.reduce_range,
+        activation_type=types[a.activations],
+        weight_type=types[a.weights],
+        nodes_to_exclude=excluded,
+        calibrate_method=methods[a.method],
+        extra_options={"WeightSymmetric": a.symmetric},
+    )
+    with open(a.summary, "w", encoding="utf-8") as f:
+        json.dump({"calibration_samples": reader.count, "excluded_nodes": excluded,
+                   "onnxruntime": onnxruntime.__version__}, f)
+
+
+if __name__ == "__main__":
+    main()
