@@ -48,7 +48,8 @@ public struct ONNXConversion: @unchecked Sendable {  // the mapping is read-only
 ///
 /// float16 stores the weights only: every operator still reads float32 (the Cast's output keeps the original
 /// name), so the inputs, outputs and kernels are those of the source model and every runtime runs it; the
-/// file about halves. Computing in float16 would need per-operator kernel knowledge and is not done.
+/// file about halves. Computing in float16 is `Float16Compute` (`--float16-compute`); dynamic quantization
+/// (MatMulInteger/ConvInteger, `integerNodes`) replaces the weights' consumers instead.
 public enum ONNXConverter {
     public static func convert(path: String, settings given: ConversionSettings, layout: LayoutOptions = LayoutOptions())
         throws(ConversionError) -> ONNXConversion
