@@ -32,7 +32,9 @@ let package = Package(
         // Conversion: artifacts written from the manifest's settings (ONNX → ONNX natively), atomically, never
         // over the source, each with a JSON report beside it.
         // SHA-256 for artifact reports and cache keys (no crypto package needed for a checksum).
-        .target(name: "Hashing"),
+        .target(name: "Hashing", dependencies: ["CSHA256"]),
+        // SHA-256 block compression with the x86 SHA extensions (the portable Swift code is the fallback).
+        .target(name: "CSHA256"),
         .target(name: "Conversion", dependencies: ["Compression", "ModelFormats", "ProtobufWire", "FlatBuffers", "Manifest", "JSON", "Hashing"]),
         // Target compatibility: the cited catalogue (Schemas/targets, embedded), checks and estimates.
         .target(name: "Targets", dependencies: ["Manifest", "ModelFormats", "Diagnostics", "JSON"]),

@@ -16,6 +16,10 @@ public struct ConversionSettings: Sendable, Hashable {
     /// float16 weights (`--float16`; the same as `weights: float16`): each converted weight is stored in
     /// float16 behind a `Cast` to float32, so computation, inputs and outputs stay float32.
     public var float16: Bool
+    /// float16 compute (`--float16-compute`; `weights: float16` with `activations: float16`): the whole graph
+    /// in float16 except operators kept in float32 (Schemas/conversion/float16.json); inputs and outputs stay
+    /// float32 through Casts.
+    public var float16Compute: Bool = false
     public var pruning: PruningSettings?
     /// `sparsity` per tensor (the default) or with one threshold over all pruned tensors.
     public var pruneScope: PruneScope = .perTensor
@@ -42,7 +46,7 @@ public struct ConversionSettings: Sendable, Hashable {
     }
 
     /// Either spelling of float16 weights.
-    public var isFloat16: Bool { float16 || weights == .float16 }
+    public var isFloat16: Bool { float16 || float16Compute || weights == .float16 }
 
     /// The scheme the engine measures and the converter writes.
     public var scheme: QuantizationScheme? {

@@ -16,6 +16,8 @@ public struct ConvertOptions: Sendable {
     public var allowOutsideProject: Bool
     /// Recorded in the report and the fingerprint: a new Slipway may write different bytes.
     public var toolVersion: String
+    /// Outputs larger than this take the external-data layout (protobuf's 2 GiB limit; tests lower it).
+    public var externalDataThreshold: Int = ONNXLayout.protobufLimit
     /// The Python interpreter (or venv folder) for external converters when the target names none
     /// (`--python`); nil means `python3` on PATH.
     public var python: String?
@@ -165,27 +167,52 @@ public enum Converter {
             }
         }
         progress(ConversionProgress(target: target, phase: "reading", fraction: 0))
-        let sourceSHA = try sha256(ofFile: source)
+        // The source's digest is computed beside the conversion; only an existing report needs it first.
+        let sourceHash = BackgroundHash(path: source)
         let settingsJSON = settings.json
-        var fp = SHA256()
-        fp.update(Array(JSONValue.object([
-            "inputs": .array([.string(sourceSHA)]), "settings": settingsJSON,
-            "slipway": .string(options.toolVersion), "converter": .string(NativeConversion.fingerprintName(source)),
-        ]).serialized().utf8))
-        let fingerprint = fp.finalize()
-
-        if !options.force, let previous = upToDate(output: output, report: report, fingerprint: fingerprint) {
+        func fingerprintOf(_ sha: String) -> String {
+            var fp = SHA256()
+            fp.update(Array(JSONValue.object([
+                "inputs": .array([.string(sha)]), "settings": settingsJSON,
+                "slipway": .string(options.toolVersion), "converter": .string(NativeConversion.fingerprintName(source)),
+            ]).serialized().utf8))
+            return fp.finalize()
+        }
+        if !options.force, PathSafety.fileSize(report) != nil,
+           let previous = upToDate(output: output, report: report, fingerprint: fingerprintOf(try sourceHash.wait()))
+        {
             progress(ConversionProgress(target: target, phase: "up to date", fraction: 1))
             return ConversionReport(outputPath: output, reportPath: report, upToDate: true, json: previous)
         }
         if cancellation() { throw ConversionError(.cancelled, "cancelled") }
         progress(ConversionProgress(target: target, phase: "converting", fraction: 0.2))
-        let conversion = try NativeConversion.convert(path: source, settings: settings)
+        let layout = LayoutOptions(dataLocation: SafeWriter.lastComponent(output) + ".data",
+                                   threshold: options.externalDataThreshold)
+        let conversion = try NativeConversion.convert(path: source, settings: settings, layout: layout)
         if cancellation() { throw ConversionError(.cancelled, "cancelled") }
         progress(ConversionProgress(target: target, phase: "writing", fraction: 0.7))
         try PathSafety.makeDirectories(SafeWriter.directory(of: output))
-        let outputSHA = try SafeWriter.write(conversion.output, source: conversion.source.bytes, to: output,
+        let outputSHA: String
+        var dataJSON: JSONValue?
+        var dataBytes = 0
+        if let data = conversion.externalData {
+            let dataPath = SafeWriter.directory(of: output) + "/" + data.location
+            // The data file replaces whatever has its name: never the source model, its data or the manifest.
+            for p in protected + Set(data.sources.values.map(\.path)).sorted() where PathSafety.sameFile(dataPath, p) {
+                throw ConversionError(.unsafe, "refusing to write \(dataPath): it is the input \(p) (the source model and its data are never overwritten)")
+            }
+            let (m, d) = try SafeWriter.write(conversion.output, source: conversion.source.bytes, to: output, data: data,
+                                              cancellation: cancellation)
+            outputSHA = m
+            dataBytes = data.count
+            dataJSON = .object(["path": .string(dataPath), "location": .string(data.location), "sha256": .string(d),
+                                "bytes": .int(data.count)])
+        } else {
+            outputSHA = try SafeWriter.write(conversion.output, source: conversion.source.bytes, to: output,
                                              cancellation: cancellation)
+        }
+        let sourceSHA = try sourceHash.wait()
+        let fingerprint = fingerprintOf(sourceSHA)
         let elapsed = ContinuousClock.now - started
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
 
@@ -196,11 +223,15 @@ public enum Converter {
         root["fingerprint"] = .string(fingerprint)
         root["inputs"] = .array([.object(["path": .string(source), "sha256": .string(sourceSHA),
                                           "bytes": .int(conversion.source.count)])])
-        root["output"] = .object(["path": .string(output), "sha256": .string(outputSHA),
-                                  "bytes": .int(conversion.output.count)])
+        var outputJSON: JSONObject = ["path": .string(output), "sha256": .string(outputSHA),
+                                      "bytes": .int(conversion.output.count)]
+        // The external-data layout: the tensor data file beside the model, relative to it.
+        if let dataJSON { outputJSON["external_data"] = dataJSON }
+        root["output"] = .object(outputJSON)
         root["settings"] = settingsJSON
         root["tools"] = .object(["slipway": .string(options.toolVersion), "converter": .string(NativeConversion.toolName(source))])
-        root["sizes"] = .object(["before": .int(conversion.source.count), "after": .int(conversion.output.count)])
+        root["sizes"] = .object(["before": .int(conversion.source.count + externalBytes(conversion)),
+                                 "after": .int(conversion.output.count + dataBytes)])
         root["duration_ms"] = .double((ms * 10).rounded() / 10)
         root["opset"] = .object(["before": conversion.opsetBefore.map { .int($0) } ?? .null,
                                  "after": conversion.opsetAfter.map { .int($0) } ?? .null])
@@ -223,7 +254,17 @@ public enum Converter {
               PathSafety.fileSize(output) != nil,
               let actual = try? sha256(ofFile: output), actual == recorded
         else { return nil }
+        if let data = json["output"]?["external_data"] {
+            guard let path = data["path"]?.stringValue, let sha = data["sha256"]?.stringValue,
+                  PathSafety.fileSize(path) != nil, (try? sha256(ofFile: path)) == sha
+            else { return nil }
+        }
         return json
+    }
+
+    /// The bytes of the source's external data (each file's share that its tensors use).
+    static func externalBytes(_ c: ONNXConversion) -> Int {
+        c.externalData?.sources.values.reduce(0) { $0 + $1.length } ?? 0
     }
 
     // MARK: Settings from a manifest target
@@ -249,6 +290,12 @@ public enum Converter {
                     throw ConversionError(.unsupported, "target \(name): weights: \(w) is not a type Slipway converts to")
                 }
                 s.weights = t
+            }
+            if q.activations?.value == "float16" {
+                guard s.weights == .float16 else {
+                    throw ConversionError(.unsupported, "target \(name): activations: float16 (float16 compute) needs weights: float16, not \(s.weights?.rawValue ?? "none")")
+                }
+                s.float16Compute = true
             }
             switch q.granularity?.value {
             case .perTensor?: s.granularity = .perTensor
@@ -364,8 +411,8 @@ extension ConversionSettings {
         o["reduce_range"] = .bool(reduceRange)
         o["channel_axis"] = channelAxis.map { .int($0) } ?? .null
         o["dynamic"] = .bool(dynamic)
-        // "weights": float16 storage with float32 compute (the only float16 form written).
-        o["float16"] = isFloat16 ? "weights" : .bool(false)
+        // "weights": float16 storage with float32 compute; "compute": the graph computes in float16.
+        o["float16"] = float16Compute ? "compute" : isFloat16 ? "weights" : .bool(false)
         o["pruning"] = pruning.map { .string($0.label) } ?? .null
         o["skip"] = .array(skip.map { .string($0) })
         o["prune_skip"] = .array(pruneSkip.map { .string($0) })

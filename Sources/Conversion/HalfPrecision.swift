@@ -33,7 +33,7 @@ enum HalfPrecision {
     }
 
     /// The little-endian bytes of the values in binary16, and how many finite values overflowed to ±infinity.
-    static func encode(_ values: [Float]) -> (raw: [UInt8], overflow: Int) {
+    static func encode<C: Collection>(_ values: C) -> (raw: [UInt8], overflow: Int) where C.Element == Float {
         var raw = [UInt8]()
         raw.reserveCapacity(values.count * 2)
         var overflow = 0

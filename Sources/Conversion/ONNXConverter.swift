@@ -1,4 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Compression
+import Dispatch
 import JSON
 import ModelFormats
 import ProtobufWire
@@ -30,6 +36,8 @@ public struct ONNXConversion: @unchecked Sendable {  // the mapping is read-only
     public var opsetAfter: Int?
     /// The engine's statistics of the written weights (nil when nothing was quantized or pruned).
     public var compression: CompressionReport?
+    /// The tensor data file written beside the model, when the output has the external-data layout.
+    var externalData: ExternalDataLayout? = nil
     /// Dynamic quantization: the statistics of the Gather data written in uint8 (their own scheme).
     public var gatherCompression: CompressionReport?
 }
@@ -40,11 +48,18 @@ public struct ONNXConversion: @unchecked Sendable {  // the mapping is read-only
 ///
 /// float16 stores the weights only: every operator still reads float32 (the Cast's output keeps the original
 /// name), so the inputs, outputs and kernels are those of the source model and every runtime runs it; the
-/// file about halves. Computing in float16 would need per-operator kernel knowledge and is not done.
+/// file about halves. Computing in float16 is `Float16Compute` (`--float16-compute`); dynamic quantization
+/// (MatMulInteger/ConvInteger, `integerNodes`) replaces the weights' consumers instead.
 public enum ONNXConverter {
-    public static func convert(path: String, settings given: ConversionSettings) throws(ConversionError) -> ONNXConversion {
+    public static func convert(path: String, settings given: ConversionSettings, layout: LayoutOptions = LayoutOptions())
+        throws(ConversionError) -> ONNXConversion
+    {
         var settings = given
         if settings.dynamic {
+            if settings.float16Compute {
+                // MatMulInteger/ConvInteger take and give integers and Mul/DynamicQuantizeLinear float32 only.
+                throw ConversionError(.unsupported, "dynamic quantization (DynamicQuantizeLinear, MatMulInteger/ConvInteger) computes in float32 and int8; it cannot be combined with float16 compute (--float16-compute, activations: float16). Use one or the other")
+            }
             if settings.isFloat16 {
                 throw ConversionError(.unsupported, "dynamic quantization stores int8 or uint8 weights; it cannot be combined with float16 weights")
             }
@@ -74,6 +89,10 @@ public enum ONNXConverter {
         guard model.format == .onnx else {
             throw ConversionError(.unsupported, "\(path) is a \(model.format) model; this conversion rewrites ONNX models")
         }
+        if settings.float16Compute {
+            return try Float16Compute.convert(file: file, model: model, settings: settings, layout: layout)
+        }
+        let readers = SourceReaders()
         // The integer scheme; float16 weights are written by their own branch below.
         let scheme = float16 ? nil : settings.scheme
         let opsetBefore = model.opsets[""]
@@ -89,9 +108,43 @@ public enum ONNXConverter {
         let quantizeSkip = settings.skip.map(Glob.init), pruneSkip = settings.pruneSkip.map(Glob.init)
         let converts = scheme != nil || float16
         var report: [ConvertedTensor] = []
-        struct Selected {
-            var index: Int; var report: Int; var key: Int; var channel: Int; var reduction: Int; var values: [Float]
-            var quantize: Bool; var prune: Bool
+        struct Selected: Sendable {
+            var index: Int; var report: Int; var key: Int; var channel: Int; var reduction: Int
+            /// In place in the mapping (aligned float32 in the model file) unless pruning needs a copy to zero:
+            /// a conversion holds no second copy of the weights, so its peak memory stays near the model's size.
+            var values: WeightValues
+            /// Which actions take it: quantize.skip keeps a tensor in float, prune.skip keeps it dense.
+            var quantize = true
+            var prune = false
+
+            func withValues<R>(_ body: (UnsafeBufferPointer<Float>) throws(ConversionError) -> R) throws(ConversionError) -> R {
+                switch values {
+                case .buffer(let b): return try body(b)
+                case .array(let a):
+                    let r = a.withUnsafeBufferPointer { p -> Result<R, ConversionError> in
+                        do throws(ConversionError) { return .success(try body(p)) } catch { return .failure(error) }
+                    }
+                    return try r.get()
+                case .chunks(let n, let fill):
+                    // One tensor at a time, freed when `body` returns.
+                    var copy = self
+                    copy.values = .array(try ONNXConverter.readAll(n, fill))
+                    return try copy.withValues(body)
+                }
+            }
+
+            /// The values in memory (`.chunks` read whole), for several passes over one tensor.
+            func materialized() throws(ConversionError) -> Selected {
+                guard case .chunks(let n, let fill) = values else { return self }
+                var copy = self
+                copy.values = .array(try ONNXConverter.readAll(n, fill))
+                return copy
+            }
+
+            var array: [Float] {
+                get { if case .array(let a) = values { return a }; return (try? withValues { Array($0) }) ?? [] }
+                set { values = .array(newValue) }
+            }
         }
         var selected: [Selected] = []
         for (i, t) in model.tensors.enumerated() {
@@ -101,7 +154,7 @@ public enum ONNXConverter {
             switch t.storage {
             case .file(let offset, _): key = offset
             case .protobufField(let message, _): key = message.lowerBound
-            case .external: key = nil
+            case .external: key = t.message?.lowerBound  // the TensorProto's offset, as the rewriter finds it
             case .none: key = nil
             }
             let uses = t.consumers.compactMap { c -> OperatorUse? in
@@ -141,13 +194,21 @@ public enum ONNXConverter {
                 report.append(entry)
                 continue
             }
-            let values: [Float]
+            let values: WeightValues
             do {
-                values = try model.withFloat32Values(of: t) { Array($0) }
+                values = try inPlace(model, t, copy: settings.pruning != nil, readers: readers)
             } catch {
                 throw ConversionError(.model, "cannot read the values of \(t.name): \(error)")
             }
-            guard values.allSatisfy(\.isFinite) else {
+            let finite: Bool
+            switch values {
+            case .buffer(let b): finite = b.allSatisfy(\.isFinite)
+            case .array(let a): finite = a.allSatisfy(\.isFinite)
+            case .chunks:
+                finite = try Selected(index: i, report: 0, key: 0, channel: 0, reduction: 0, values: values)
+                    .withValues { $0.allSatisfy(\.isFinite) }
+            }
+            guard finite else {
                 entry.reason = "holds NaN or infinite values"
                 report.append(entry)
                 continue
@@ -166,15 +227,15 @@ public enum ONNXConverter {
         if let p = settings.pruning {
             let thresholds = try pruningThresholds(p, scope: settings.pruneScope, selected.filter(prunable).map { s in
                 WeightTensor(name: uniqueName(model, s.index), shape: model.tensors[s.index].shape, channelAxis: s.channel,
-                             reductionAxis: s.reduction, values: .array(s.values))
+                             reductionAxis: s.reduction, values: s.values)
             })
             for k in selected.indices where prunable(selected[k]) {
                 let shape = model.tensors[selected[k].index].shape
                 switch p {
                 case .sparsity, .threshold:
-                    if let th = thresholds[uniqueName(model, selected[k].index)] { Pruner.zeroBelow(th, &selected[k].values) }
+                    if let th = thresholds[uniqueName(model, selected[k].index)] { Pruner.zeroBelow(th, &selected[k].array) }
                 case .pattern(let nm):
-                    Pruner.applyPattern(nm, shape: shape, axis: selected[k].reduction, &selected[k].values)
+                    Pruner.applyPattern(nm, shape: shape, axis: selected[k].reduction, &selected[k].array)
                 }
             }
         }
@@ -189,7 +250,7 @@ public enum ONNXConverter {
         func weightTensors(_ list: [Selected]) -> [WeightTensor] {
             list.map { s in
                 WeightTensor(name: uniqueName(model, s.index), shape: model.tensors[s.index].shape, channelAxis: s.channel,
-                             reductionAxis: s.reduction, values: .array(s.values))
+                             reductionAxis: s.reduction, values: s.values)
             }
         }
         func analyze(_ w: [WeightTensor], _ scheme: QuantizationScheme) throws(ConversionError) -> CompressionReport? {
@@ -212,22 +273,60 @@ public enum ONNXConverter {
         var edits: [Int: TensorEdit] = [:]
         var integerWeights: [IntegerWeight] = []
         var weightOnly = false
-        for s in selected {
+        // The codes of every tensor, computed on all cores (each tensor read once, then freed): names and
+        // edits are made in order afterwards, so the output does not depend on scheduling.
+        let computed = ParallelResults<ComputedTensor>(count: selected.count)
+        let work = selected, dynamic = settings.dynamic
+        DispatchQueue.concurrentPerform(iterations: work.count) { i in
+            computed.set(i, Result { () throws(ConversionError) -> ComputedTensor in
+                let s = try work[i].materialized()
+                let t = model.tensors[s.index]
+                var c = ComputedTensor(zeros: try s.withValues { $0.reduce(0) { $0 + ($1 == 0 ? 1 : 0) } })
+                if !s.quantize {
+                    c.pruned = s.array
+                } else if float16 {
+                    c.half = try s.withValues { HalfPrecision.encode($0) }
+                } else if let scheme {
+                    let effective = scheme.granularity.effective(
+                        dims: t.shape.isEmpty ? [1] : t.shape, channelAxis: s.channel, reductionAxis: s.reduction)
+                    var tensorScheme = scheme
+                    tensorScheme.granularity = effective.granularity
+                    if gathered.contains(s.index), let gatherScheme { tensorScheme = gatherScheme }
+                    // Gemm's transB weight [N, K] is stored transposed for MatMulInteger (its scales per column N).
+                    let transpose = dynamic && t.shape.count == 2
+                        && integerForm(model, t, scheme: scheme).0 == .gemmTransposed
+                    c.codes = try s.withValues { buffer throws(ConversionError) in
+                        do throws(WeightQuantizer.Failure) {
+                            var q = try WeightQuantizer.quantize(buffer, shape: t.shape, scheme: tensorScheme, axis: effective.axis)
+                            let codes = transpose ? transposed(q.codes, rows: t.shape[0], columns: t.shape[1]) : q.codes
+                            let packed = pack(codes, tensorScheme.type)
+                            q.codes = []  // 4 bytes a value: only the packed bytes are kept until written
+                            return .success((q, packed))
+                        } catch { return .failure(error) }
+                    }
+                } else {
+                    c.pruned = s.array
+                }
+                return c
+            })
+        }
+        for (i, s) in selected.enumerated() {
+            let c = try computed.get(i)
             let t = model.tensors[s.index]
             let r = s.report
-            let zeros = s.values.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
-            report[r].sparsity = s.values.isEmpty ? nil : Double(zeros) / Double(s.values.count)
+            let count = s.values.count
+            report[r].sparsity = count == 0 ? nil : Double(c.zeros) / Double(count)
             if !s.quantize {
-                // Pruned only (its name matches quantize.skip): the zeros are written in float32.
+                // Pruned only (its name matches quantize.skip, or the weights stay float): the zeros in float32.
                 edits[s.key] = TensorEdit(originalName: t.name, storedName: t.name, dataType: 1, dims: t.shape,
-                                          raw: ONNXEncode.float32LE(s.values))
+                                          raw: ONNXEncode.float32LE(c.pruned))
                 report[r].action = "pruned"
                 continue
             }
             if float16 {
                 // The stored tensor takes a new name; a Cast back to float32 produces the original one, so no
                 // consumer, value_info or graph output changes.
-                let (raw, overflow) = HalfPrecision.encode(s.values)
+                let (raw, overflow) = c.half ?? ([], 0)
                 let stored = names.fresh("\(t.name)_fp16")
                 edits[s.key] = TensorEdit(
                     originalName: t.name, storedName: stored, dataType: 10, dims: t.shape, raw: raw,
@@ -237,14 +336,7 @@ public enum ONNXConverter {
                 report[r].overflow = overflow
                 continue
             }
-            guard let scheme else {
-                if settings.pruning != nil {
-                    edits[s.key] = TensorEdit(originalName: t.name, storedName: t.name, dataType: 1, dims: t.shape,
-                                              raw: ONNXEncode.float32LE(s.values))
-                    report[r].action = "pruned"
-                }
-                continue
-            }
+            guard let scheme else { continue }
             // The engine's rule for this tensor (a block longer than the reduction axis becomes per-channel),
             // so the written scales are the ones `estimate` measured.
             let effective = scheme.granularity.effective(
@@ -261,14 +353,16 @@ public enum ONNXConverter {
             var tensorScheme = scheme
             tensorScheme.granularity = effective.granularity
             if gathered.contains(s.index), let gatherScheme { tensorScheme = gatherScheme }
-            let axis = effective.axis
             let q: QuantizedWeights
-            do {
-                q = try s.values.withUnsafeBufferPointer { buffer throws(WeightQuantizer.Failure) in
-                    try WeightQuantizer.quantize(buffer, shape: t.shape, scheme: tensorScheme, axis: axis)
-                }
-            } catch {
+            let packed: [UInt8]
+            switch c.codes {
+            case .success(let (quantized, bytes))?:
+                q = quantized
+                packed = bytes
+            case .failure(let error)?:
                 report[r].reason = "\(error)"
+                continue
+            case nil:
                 continue
             }
             let code = dataTypeCode(tensorScheme.type)
@@ -277,14 +371,12 @@ public enum ONNXConverter {
             let zeroName = names.fresh("\(t.name)_zero_point")
             if let form {
                 // No DequantizeLinear: the consumers are rewritten to read the codes, scale and zero point.
-                // Gemm's transB weight [N, K] is stored transposed for MatMulInteger, its scales per column N.
-                var codes = q.codes, dims = t.shape
-                if form == .gemmTransposed, t.shape.count == 2 {
-                    codes = transposed(q.codes, rows: t.shape[0], columns: t.shape[1])
-                    dims = [t.shape[1], t.shape[0]]
-                }
+                // Gemm's transB weight [N, K] is stored transposed for MatMulInteger (transposed with the codes
+                // in the parallel pass), its scales per column N.
+                var dims = t.shape
+                if form == .gemmTransposed, t.shape.count == 2 { dims = [t.shape[1], t.shape[0]] }
                 edits[s.key] = TensorEdit(
-                    originalName: t.name, storedName: stored, dataType: code, dims: dims, raw: pack(codes, tensorScheme.type),
+                    originalName: t.name, storedName: stored, dataType: code, dims: dims, raw: packed,
                     extraInitializers: [
                         ONNXEncode.tensor(name: scaleName, dataType: 1, dims: q.scaleShape, raw: ONNXEncode.float32LE(q.scales)),
                         ONNXEncode.tensor(name: zeroName, dataType: code, dims: q.scaleShape, raw: pack(q.zeroPoints, tensorScheme.type)),
@@ -304,7 +396,7 @@ public enum ONNXConverter {
             if let note = effective.note { report[r].reason = note }
             edits[s.key] = TensorEdit(
                 originalName: t.name, storedName: stored, dataType: code, dims: t.shape,
-                raw: pack(q.codes, tensorScheme.type),
+                raw: packed,
                 extraInitializers: [
                     ONNXEncode.tensor(name: scaleName, dataType: 1, dims: q.scaleShape, raw: ONNXEncode.float32LE(q.scales)),
                     ONNXEncode.tensor(name: zeroName, dataType: code, dims: q.scaleShape, raw: pack(q.zeroPoints, tensorScheme.type)),
@@ -322,19 +414,57 @@ public enum ONNXConverter {
 
         var rewriter = ONNXRewriter(bytes: file.bytes, edits: edits, nodeEdits: nodeEdits,
                                     newOpset: edits.isEmpty ? nil : newOpset, newIRVersion: edits.isEmpty ? nil : newIR)
-        let output: WireOutput
-        do {
-            output = try rewriter.model()
-        } catch {
-            throw ConversionError(.model, "cannot rewrite the model: \(error)")
-        }
+        let (output, data) = try ONNXLayout.rewrite(&rewriter, model: model, layout: layout)
         guard rewriter.applied == Set(edits.keys), rewriter.appliedNodes == Set(nodeEdits.keys) else {
             // Never write a model in which a planned edit silently did not happen.
             throw ConversionError(.model, "internal error: \(edits.count - rewriter.applied.count) planned tensor edits and \(nodeEdits.count - rewriter.appliedNodes.count) node edits were not found while rewriting")
         }
         return ONNXConversion(source: file, output: output, tensors: report, opsetBefore: opsetBefore,
                               opsetAfter: edits.isEmpty ? opsetBefore : max(opsetBefore ?? 0, newOpset ?? 0),
-                              compression: compression, gatherCompression: gatherCompression)
+                              compression: compression, externalData: data,
+                              gatherCompression: gatherCompression)
+    }
+
+    /// `n` values from a `.chunks` source, read whole (one tensor, freed by the caller).
+    static func readAll(_ n: Int, _ fill: (Range<Int>, UnsafeMutableBufferPointer<Float>) throws -> Void)
+        throws(ConversionError) -> [Float]
+    {
+        do {
+            // Filled whole by `fill` (or the read fails), so it needs no zeroing first.
+            return try [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
+                try fill(0..<n, buffer)
+                initialized = n
+            }
+        } catch {
+            throw ConversionError(.io, "cannot read the weights: \(error)")
+        }
+    }
+
+    /// A tensor's float32 values, read with pread from the model file or its external data file (a tensor at a
+    /// time, through the page cache), else decoded once; `copy` when the caller will modify them.
+    static func inPlace(_ model: Model, _ t: ConstantTensor, copy: Bool, readers: SourceReaders? = nil)
+        throws(ModelError) -> WeightValues
+    {
+        #if _endian(little)
+            var located: (SourceReader, Int)?
+            if t.dtype == .float32, let readers {
+                switch t.storage {
+                case .file(let offset, let length) where length >= t.elementCount * 4:
+                    located = readers.reader(model.path).map { ($0, offset) }
+                case .external(let path, let offset, let length) where length >= t.elementCount * 4:
+                    located = readers.reader(path).map { ($0, offset) }
+                default: break
+                }
+            }
+            if let (reader, offset) = located {
+                let values = reader.values(offset: offset, count: t.elementCount)
+                guard copy, case .chunks(let n, let fill) = values else { return values }
+                do { return .array(try readAll(n, fill)) } catch {
+                    throw ModelError(.malformed, file: reader.path, field: "tensors[\(t.name)]", error.message)
+                }
+            }
+        #endif
+        return .array(try model.withFloat32Values(of: t) { Array($0) })
     }
 
     /// The opset and IR version the scheme's DequantizeLinear form needs, or a refusal naming the operators
@@ -468,6 +598,49 @@ struct NameTable {
         }
         used.insert(name)
         return name
+    }
+}
+
+/// What the parallel pass computes for one selected tensor.
+struct ComputedTensor: Sendable {
+    var zeros: Int
+    var half: (raw: [UInt8], overflow: Int)?
+    var codes: Result<(QuantizedWeights, [UInt8]), WeightQuantizer.Failure>?
+    var pruned: [Float] = []
+}
+
+/// One result slot per work item, each written by exactly one `concurrentPerform` iteration and read after
+/// all of them returned.
+final class ParallelResults<T>: @unchecked Sendable {
+    private var slots: [Result<T, ConversionError>?]
+    private let lock = NSLockLess()
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ i: Int, _ r: Result<T, ConversionError>) {
+        lock.with { if slots.indices.contains(i) { slots[i] = r } }
+    }
+
+    func get(_ i: Int) throws(ConversionError) -> T {
+        guard slots.indices.contains(i), let r = slots[i] else {
+            throw ConversionError(.model, "internal error: tensor \(i) was not computed")
+        }
+        return try r.get()
+    }
+}
+
+/// A pthread mutex (no Foundation).
+final class NSLockLess: @unchecked Sendable {
+    private let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    init() { pthread_mutex_init(m, nil) }
+    deinit {
+        pthread_mutex_destroy(m)
+        m.deallocate()
+    }
+    func with<R>(_ body: () -> R) -> R {
+        pthread_mutex_lock(m)
+        defer { pthread_mutex_unlock(m) }
+        return body()
     }
 }
 

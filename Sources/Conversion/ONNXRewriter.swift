@@ -40,16 +40,26 @@ struct ONNXRewriter {
     let nodeEdits: [Int: NodeEdit]
     var newOpset: Int?
     var newIRVersion: Int?
+    /// float16 compute: renamed node inputs and outputs, retyped value infos, added Casts.
+    var compute: Float16Plan?
+    /// When set, tensor data goes to the external data file (see `ONNXLayout`).
+    var externalData: ExternalDataLayout?
     private(set) var applied: Set<Int> = []
     private(set) var appliedNodes: Set<Int> = []
 
+    mutating func resetApplied() {
+        applied = []
+        appliedNodes = []
+    }
+
     init(bytes: UnsafeRawBufferPointer, edits: [Int: TensorEdit], nodeEdits: [Int: NodeEdit] = [:], newOpset: Int?,
-         newIRVersion: Int?) {
+         newIRVersion: Int?, compute: Float16Plan? = nil) {
         self.bytes = bytes
         self.edits = edits
         self.nodeEdits = nodeEdits
         self.newOpset = newOpset
         self.newIRVersion = newIRVersion
+        self.compute = compute
     }
 
     mutating func model() throws(WireError) -> WireOutput {
@@ -129,7 +139,9 @@ struct ONNXRewriter {
         let produced = Set(local.filter { $0.producerNode != nil || $0.storedName != $0.originalName }.map(\.originalName))
         var out = WireOutput()
         var wrotePrelude = false
+        let casts = compute?.prelude[range.lowerBound] ?? []
         func prelude(_ out: inout WireOutput) {
+            for n in casts { out.bytesField(1, n) }
             for e in local {
                 for t in e.extraInitializers { out.bytesField(5, t) }
                 if let n = e.producerNode { out.bytesField(1, n) }
@@ -146,17 +158,58 @@ struct ONNXRewriter {
                 if let (key, e) = try edit(for: f.payload) {
                     applied.insert(key)
                     out.messageField(5, try tensor(f.payload, e, isInitializer: true))
+                } else if let layout = externalData {
+                    out.messageField(5, try externalized(f.payload, layout))
                 } else {
                     out.copy(whole)
                 }
             case (11, .lengthDelimited):
                 if !produced.isEmpty, produced.contains(try valueInfoName(f.payload)) { continue }
-                out.copy(whole)
+                out.append(try retyped(f, whole))
+            case (12, .lengthDelimited), (13, .lengthDelimited):
+                out.append(try retyped(f, whole))
             default:
                 out.copy(whole)
             }
         }
         if !wrotePrelude { prelude(&out) }
+        return out
+    }
+
+    /// A value info field as it is, or with the element type (and name) float16 compute gives it.
+    func retyped(_ f: WireField, _ whole: Range<Int>) throws(WireError) -> WireOutput {
+        var out = WireOutput()
+        guard let change = compute?.valueInfos[f.payload.lowerBound] else {
+            out.copy(whole)
+            return out
+        }
+        var info = WireOutput()
+        var r = ProtoReader(bytes, range: f.payload)
+        while let g = try r.next() {
+            let field = g.start..<r.position
+            if g.number == 1, g.wireType == .lengthDelimited, let name = change.name {
+                info.stringField(1, name)
+            } else if g.number == 2, g.wireType == .lengthDelimited {
+                // TypeProto.tensor_type (1) → elem_type (1); shapes and other fields are copied.
+                var type = WireOutput()
+                var t = ProtoReader(bytes, range: g.payload)
+                while let h = try t.next() {
+                    guard h.number == 1, h.wireType == .lengthDelimited else { type.copy(h.start..<t.position); continue }
+                    var tensor = WireOutput()
+                    tensor.int64Field(1, change.elemType)
+                    var tt = ProtoReader(bytes, range: h.payload)
+                    while let k = try tt.next() {
+                        if k.number == 1, k.wireType == .varint { continue }
+                        tensor.copy(k.start..<tt.position)
+                    }
+                    type.messageField(1, tensor)
+                }
+                info.messageField(2, type)
+            } else {
+                info.copy(field)
+            }
+        }
+        out.messageField(f.number, info)
         return out
     }
 
@@ -193,17 +246,31 @@ struct ONNXRewriter {
                 }
             }
         }
+        let retype = compute?.nodes[range.lowerBound]
         var payload = WireOutput()
-        var firstOutput = true
+        var inputIndex = 0, outputIndex = 0
         r = ProtoReader(bytes, range: range)
         while let f = try r.next() {
             let whole = f.start..<r.position
             switch (f.number, f.wireType) {
-            case (2, .lengthDelimited) where firstOutput:
-                firstOutput = false
-                if let (_, e) = constantEdit { payload.stringField(2, e.storedName) } else { payload.copy(whole) }
+            case (1, .lengthDelimited):
+                if let name = retype?.inputs[inputIndex] { payload.stringField(1, name) } else { payload.copy(whole) }
+                inputIndex += 1
+            case (2, .lengthDelimited):
+                if outputIndex == 0, let (_, e) = constantEdit {
+                    payload.stringField(2, e.storedName)
+                } else if let name = retype?.outputs[outputIndex] {
+                    payload.stringField(2, name)
+                } else {
+                    payload.copy(whole)
+                }
+                outputIndex += 1
             case (5, .lengthDelimited):
-                payload.messageField(5, try attribute(f.payload, constant: constantEdit))
+                if let to = retype?.castTo, try attributeName(f.payload) == "to" {
+                    payload.messageField(5, Self.intAttribute("to", to))
+                } else {
+                    payload.messageField(5, try attribute(f.payload, constant: constantEdit))
+                }
             default:
                 payload.copy(whole)
             }
@@ -215,7 +282,24 @@ struct ONNXRewriter {
             for t in e.extraInitializers { out.bytesField(5, t) }
             if let n = e.producerNode { out.bytesField(1, n) }
         }
+        for n in retype?.after ?? [] { out.bytesField(1, n) }
         return out
+    }
+
+    func attributeName(_ range: Range<Int>) throws(WireError) -> String {
+        var r = ProtoReader(bytes, range: range)
+        while let f = try r.next() {
+            if f.number == 1, f.wireType == .lengthDelimited { return r.string(f) }
+        }
+        return ""
+    }
+
+    static func intAttribute(_ name: String, _ value: Int64) -> WireOutput {
+        var a = WireOutput()
+        a.stringField(1, name)
+        a.int64Field(3, value)
+        a.int64Field(20, 2)  // AttributeType INT
+        return a
     }
 
     /// The node's replacement: its initializers, then its nodes (one of them with the source's attributes).
@@ -249,6 +333,8 @@ struct ONNXRewriter {
             case (5, .lengthDelimited):
                 if let (key, e) = constant, try tensorKey(f.payload) == key {
                     out.messageField(5, try tensor(f.payload, e, isInitializer: false))
+                } else if let layout = externalData {
+                    out.messageField(5, try externalized(f.payload, layout))
                 } else {
                     out.copy(whole)
                 }
@@ -280,7 +366,11 @@ struct ONNXRewriter {
         for d in e.dims { out.int64Field(1, Int64(d)) }
         out.int64Field(2, e.dataType)
         if isInitializer || hadName { out.stringField(8, isInitializer ? e.storedName : e.originalName) }
-        out.bytesField(9, e.raw)
+        if let layout = externalData, e.raw.count >= layout.minimumBytes {
+            out.append(layout.place(.bytes(e.raw), length: e.raw.count))
+        } else {
+            out.bytesField(9, e.raw)
+        }
         return out
     }
 }

@@ -27,7 +27,7 @@ enum OpsetPolicy {
         case 12...14: return 7
         case 15...18: return 8
         case 19...20: return 9
-        case 21: return 10
+        case 21...22: return 10  // onnx 1.16 (opset 21) and 1.17 (opset 22) both write IR 10
         default: return 11
         }
     }

@@ -217,9 +217,14 @@ enum NativeConversion {
         return .onnx
     }
 
-    static func convert(path: String, settings: ConversionSettings) throws(ConversionError) -> ONNXConversion {
+    static func convert(path: String, settings: ConversionSettings, layout: LayoutOptions = LayoutOptions())
+        throws(ConversionError) -> ONNXConversion
+    {
+        if settings.float16Compute, kind(path) != .onnx {
+            throw ConversionError(.unsupported, "float16 compute (activations: float16, --float16-compute) rewrites ONNX graphs; \(path) is a \(kind(path)) model (use float16 weights)")
+        }
         switch kind(path) {
-        case .onnx: return try ONNXConverter.convert(path: path, settings: settings)
+        case .onnx: return try ONNXConverter.convert(path: path, settings: settings, layout: layout)
         case .tflite: return try TFLiteConverter.convert(path: path, settings: settings)
         case .safetensors: return try SafetensorsConverter.convert(path: path, settings: settings)
         }

@@ -1,3 +1,5 @@
+import CSHA256
+
 /// SHA-256 (FIPS 180-4), for the report's input and output digests. Written here because the package takes
 /// no cryptography dependency and Foundation on Linux has none; the tests compare it with Python's hashlib.
 public struct SHA256: Sendable {
@@ -21,13 +23,19 @@ public struct SHA256: Sendable {
 
     public init() {}
 
+    /// The chaining value (tests compare the compression functions with it).
+    var state: [UInt32] { h }
+
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         length &+= UInt64(bytes.count)
+        guard let base = bytes.baseAddress else { return }
         var i = 0
         while i < bytes.count {
             if filled == 0, bytes.count - i >= 64 {
-                compress(UnsafeRawBufferPointer(rebasing: bytes[i..<(i + 64)]))
-                i += 64
+                // Whole blocks straight from the caller's buffer: the common case for files.
+                let blocks = (bytes.count - i) / 64
+                compress(base + i, blocks: blocks)
+                i += 64 * blocks
                 continue
             }
             let n = min(64 - filled, bytes.count - i)
@@ -36,7 +44,7 @@ public struct SHA256: Sendable {
             i += n
             if filled == 64 {
                 let b = block
-                b.withUnsafeBytes { compress($0) }
+                b.withUnsafeBytes { p in if let a = p.baseAddress { compress(a, blocks: 1) } }
                 filled = 0
             }
         }
@@ -70,27 +78,54 @@ public struct SHA256: Sendable {
         return s.finalize()
     }
 
-    private mutating func compress(_ p: UnsafeRawBufferPointer) {
-        var w = [UInt32](repeating: 0, count: 64)
-        for t in 0..<16 {
-            w[t] = UInt32(p[4 * t]) << 24 | UInt32(p[4 * t + 1]) << 16 | UInt32(p[4 * t + 2]) << 8 | UInt32(p[4 * t + 3])
+    /// Compresses `blocks` consecutive 64-byte blocks at `p`. The message schedule lives on the stack and the
+    /// state in locals: no allocation or bounds check per block (hashing a 500 MB model is on the convert path).
+    /// The CPU's SHA-256 instructions, when it has them.
+    static let hardware = csha256_available() == 1
+
+    private mutating func compress(_ p: UnsafeRawPointer, blocks: Int) {
+        if Self.hardware {
+            h.withUnsafeMutableBufferPointer { state in
+                if let s = state.baseAddress, state.count == 8 {
+                    csha256_compress(s, p.assumingMemoryBound(to: UInt8.self), blocks)
+                }
+            }
+            return
         }
+        portableCompress(p, blocks: blocks)
+    }
+
+    /// FIPS 180-4 in Swift: the fallback, and the reference the hardware path is tested against.
+    mutating func portableCompress(_ p: UnsafeRawPointer, blocks: Int) {
         @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }
-        for t in 16..<64 {
-            let s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3)
-            let s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10)
-            w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
+        var h0 = h[0], h1 = h[1], h2 = h[2], h3 = h[3], h4 = h[4], h5 = h[5], h6 = h[6], h7 = h[7]
+        Self.k.withUnsafeBufferPointer { k in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+                for blockIndex in 0..<blocks {
+                    let block = p + 64 * blockIndex
+                    for t in 0..<16 {
+                        w[t] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: 4 * t, as: UInt32.self))
+                    }
+                    for t in 16..<64 {
+                        let a = w[t - 15], b = w[t - 2]
+                        let s0 = rotr(a, 7) ^ rotr(a, 18) ^ (a >> 3)
+                        let s1 = rotr(b, 17) ^ rotr(b, 19) ^ (b >> 10)
+                        w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
+                    }
+                    var a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, hh = h7
+                    for t in 0..<64 {
+                        let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+                        let ch = (e & f) ^ (~e & g)
+                        let t1 = hh &+ s1 &+ ch &+ k[t] &+ w[t]
+                        let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+                        let maj = (a & b) ^ (a & c) ^ (b & c)
+                        let t2 = s0 &+ maj
+                        hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
+                    }
+                    h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d; h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= hh
+                }
+            }
         }
-        var a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7]
-        for t in 0..<64 {
-            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-            let ch = (e & f) ^ (~e & g)
-            let t1 = hh &+ s1 &+ ch &+ Self.k[t] &+ w[t]
-            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-            let maj = (a & b) ^ (a & c) ^ (b & c)
-            let t2 = s0 &+ maj
-            hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
-        }
-        h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
+        h = [h0, h1, h2, h3, h4, h5, h6, h7]
     }
 }

@@ -115,6 +115,8 @@ public struct ConstantTensor: Sendable {
     public var quantization: Quantization?
     /// For sparse tensors: how many values are stored.
     public var sparseValueCount: Int?
+    /// ONNX: where the `TensorProto` lies in the model file (a conversion rewrites it there).
+    public var message: Range<Int>? = nil
 }
 
 public enum TensorStorage: Sendable, Hashable {

@@ -417,7 +417,7 @@ struct ONNXReader {
         }
         return ConstantTensor(
             name: name, dtype: dtype, shape: shape, elementCount: elements, storedBytes: stored, storage: storage,
-            graph: graph, consumers: [], quantization: nil, sparseValueCount: nil)
+            graph: graph, consumers: [], quantization: nil, sparseValueCount: nil, message: range)
     }
 
     /// Appends one occurrence of a `dims` field (packed or not); dims are never negative in a stored tensor.

@@ -29,7 +29,9 @@ public struct WireOutput: Sendable {
     public mutating func append(_ bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }
         count += bytes.count
-        if case .bytes(var last)? = pieces.last, last.count < 4096 {
+        // Small pieces merge; a large one is kept as it is (arrays share storage, so a tensor's bytes are not
+        // copied again at each enclosing message).
+        if bytes.count < 4096, case .bytes(var last)? = pieces.last, last.count < 4096 {
             last.append(contentsOf: bytes)
             pieces[pieces.count - 1] = .bytes(last)
         } else {

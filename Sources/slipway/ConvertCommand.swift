@@ -25,7 +25,9 @@ struct ConvertCommand: AsyncParsableCommand {
             coremltools, ONNX → TensorRT with trtexec, static int8 activations with onnxruntime) run it as a child \
             process with the target's `python` (or --python, or python3); its output goes to <artifact>.log.
             slipway convert MODEL --output OUT [--weights int8 --granularity per-channel ...]: one ONNX, TFLite or \
-            safetensors model, rewritten in its own format.
+            safetensors model, rewritten in its own format. --float16-compute computes an ONNX model in float16 \
+            (inputs and outputs stay float32). An ONNX model whose weights are in external data (or that would pass \
+            2 GiB) is written with its data in OUT.data beside it.
             Writes are atomic (temporary file, fsync, rename); the source model is never overwritten; Ctrl-C \
             leaves no partial output.
             Exit status: 0 when every conversion succeeded or was up to date, 1 when one failed, 2 on usage errors.
@@ -71,6 +73,9 @@ struct ConvertCommand: AsyncParsableCommand {
     @Flag(help: "float16 weights, each cast back to float32 (compute, inputs and outputs stay float32).")
     var float16 = false
 
+    @Flag(help: "Compute in float16 (implies --float16): inputs and outputs stay float32 through Casts; operators without float16 kernels stay float32.")
+    var float16Compute = false
+
     @Option(help: "Prune this fraction of each tensor's smallest weights.")
     var sparsity: Double?
 
@@ -93,7 +98,7 @@ struct ConvertCommand: AsyncParsableCommand {
     func validate() throws {
         if let t = timeout, !(t > 0) { throw ValidationError("--timeout \(t): expected a positive number of seconds") }
         if isManifest {
-            if output != nil || weights != nil || granularity != nil || asymmetric || dynamic || float16 || sparsity != nil
+            if output != nil || weights != nil || granularity != nil || asymmetric || dynamic || float16 || float16Compute || sparsity != nil
                 || threshold != nil || pattern != nil || !skip.isEmpty || reduceRange
             {
                 throw ValidationError("settings options apply to a model; a manifest says its own settings per target")
@@ -218,7 +223,8 @@ struct ConvertCommand: AsyncParsableCommand {
         s.symmetric = !asymmetric
         s.reduceRange = reduceRange
         s.dynamic = dynamic
-        s.float16 = float16
+        s.float16 = float16 || float16Compute
+        s.float16Compute = float16Compute
         s.skip = skip
         s.pruneSkip = skip
         if dynamic, s.weights == nil { s.weights = .int8 }
@@ -237,7 +243,7 @@ struct ConvertCommand: AsyncParsableCommand {
             s.pruning = .pattern(nm)
         }
         if s.weights == nil, s.pruning == nil, !s.dynamic, !s.float16 {
-            throw ValidationError("nothing to do: give --weights, --sparsity, --threshold, --pattern, --dynamic or --float16")
+            throw ValidationError("nothing to do: give --weights, --sparsity, --threshold, --pattern, --dynamic, --float16 or --float16-compute")
         }
         return s
     }

@@ -13,7 +13,9 @@ import coremltools as ct
 
 
 def fail(message):
-    print(f"slipway: {message}", file=sys.stderr, flush=True)
+    # sys.stderr.write rather than the print builtin: this file is embedded in a Swift source (Sources has no prints).
+    sys.stderr.write(f"slipway: {message}\n")
+    sys.stderr.flush()
     sys.exit(2)
 
 
@@ -56,7 +58,8 @@ def main():
         kwargs["inputs"] = inputs
     if a.minimum_os:
         kwargs["minimum_deployment_target"] = getattr(ct.target, a.minimum_os)
-    print("slipway-progress converting", flush=True)
+    sys.stdout.write("slipway-progress converting\n")
+    sys.stdout.flush()
     mlmodel = ct.convert(model, **kwargs)
     steps = []
     from coremltools.optimize import coreml as opt

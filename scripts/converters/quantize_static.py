@@ -26,7 +26,9 @@ from onnxruntime.quantization import (
 
 
 def fail(message):
-    print(f"slipway: {message}", file=sys.stderr, flush=True)
+    # sys.stderr.write rather than the print builtin: this file is embedded in a Swift source (Sources has no prints).
+    sys.stderr.write(f"slipway: {message}\n")
+    sys.stderr.flush()
     sys.exit(2)
 
 
@@ -70,7 +72,8 @@ class Reader(CalibrationDataReader):
         sample = next(self.iterator, None)
         if sample is not None:
             self.count += 1
-            print(f"slipway-progress calibration sample {self.count}", flush=True)
+            sys.stdout.write(f"slipway-progress calibration sample {self.count}\n")
+            sys.stdout.flush()
         return sample
 
 
