@@ -18,33 +18,14 @@ import onnx
 import onnxruntime as ort
 import pytest
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
-EXAMPLES = {
-    "kws": REPO / "examples/kws-mcu/models/ds_cnn_kws.onnx",
-    "mobilenet": REPO / "examples/mobile-cnn/models/mobilenet_tiny.onnx",
-    "encoder": REPO / "examples/transformer-server/models/encoder.onnx",
-}
-FIXTURES = REPO / "Tests/Fixtures/conversion"
+from test_convert_onnx import EXAMPLES, FIXTURES, all_graphs, feeds
+
 # Output SQNR floors (dB) against float32, met by every setting below (measured: ≥ 26.1 CNNs, ≥ 34 encoder).
 FLOOR = {"kws": 25.0, "mobilenet": 25.0, "encoder": 30.0}
 
 
 def session(path):
     return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-
-
-def feeds(s, seed=0):
-    rng = np.random.default_rng(seed)
-    out = {}
-    for i in s.get_inputs():
-        shape = [d if isinstance(d, int) else 2 for d in i.shape]
-        if "int64" in i.type:
-            out[i.name] = rng.integers(0, 512, shape).astype(np.int64)
-        elif "bool" in i.type:
-            out[i.name] = np.array(True)
-        else:
-            out[i.name] = rng.standard_normal(shape).astype(np.float32)
-    return out
 
 
 def output_sqnr(src, dst, extra=None):
@@ -54,14 +35,6 @@ def output_sqnr(src, dst, extra=None):
     x = a.run(None, f)[0].astype(np.float64)
     y = b.run(None, f)[0].astype(np.float64)
     return 10 * np.log10(float((x ** 2).sum()) / float(((x - y) ** 2).sum()))
-
-
-def all_graphs(g):
-    yield g
-    for n in g.node:
-        for a in n.attribute:
-            if a.type == onnx.AttributeProto.GRAPH:
-                yield from all_graphs(a.g)
 
 
 def op_counts(model):

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from ai_edge_litert import schema_py_generated as schema
 from ai_edge_litert.interpreter import Interpreter
+from test_convert_onnx import cosine
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 CONVERSION = REPO / "Tests/Fixtures/conversion"
@@ -38,11 +39,6 @@ def sample(path, seed=0):
     it = Interpreter(model_path=str(path))
     d = it.get_input_details()[0]
     return np.random.default_rng(seed).standard_normal(d["shape"]).astype(np.float32)
-
-
-def cosine(a, b):
-    a, b = a.ravel().astype(np.float64), b.ravel().astype(np.float64)
-    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
 
 
 def load(path):
