@@ -297,6 +297,15 @@ public enum ONNXConverter {
                         && integerForm(model, t, scheme: scheme).0 == .gemmTransposed
                     c.codes = try s.withValues { buffer throws(ConversionError) in
                         do throws(WeightQuantizer.Failure) {
+                            if tensorScheme.type.bits == 8 {
+                                // 8-bit codes are their own bytes: written straight into the stored buffer.
+                                var bytes = [UInt8](repeating: 0, count: buffer.count)
+                                let q = try bytes.withUnsafeMutableBufferPointer { out throws(WeightQuantizer.Failure) in
+                                    try WeightQuantizer.quantize(buffer, shape: t.shape, scheme: tensorScheme,
+                                                                 axis: effective.axis, into: out)
+                                }
+                                return .success((q, transpose ? transposed(bytes, rows: t.shape[0], columns: t.shape[1]) : bytes))
+                            }
                             var q = try WeightQuantizer.quantize(buffer, shape: t.shape, scheme: tensorScheme, axis: effective.axis)
                             let codes = transpose ? transposed(q.codes, rows: t.shape[0], columns: t.shape[1]) : q.codes
                             let packed = pack(codes, tensorScheme.type)
@@ -844,7 +853,7 @@ extension ONNXConverter {
         }
     }
 
-    static func transposed(_ codes: [Int32], rows: Int, columns: Int) -> [Int32] {
+    static func transposed<Code>(_ codes: [Code], rows: Int, columns: Int) -> [Code] {
         guard rows * columns == codes.count else { return codes }
         var out = codes
         for r in 0..<rows {
