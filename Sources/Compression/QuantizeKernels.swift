@@ -71,7 +71,7 @@ enum QuantizeKernels {
     }
 
     /// The codes of finite `values` with `params` (made from the ranges above), written into `out`.
-    static func codes<Code: FixedWidthInteger>(_ values: UnsafeBufferPointer<Float>, layout: GroupLayout,
+    static func codes<Code: FixedWidthInteger & SIMDScalar>(_ values: UnsafeBufferPointer<Float>, layout: GroupLayout,
                                                params prm: GroupParams, into out: UnsafeMutableBufferPointer<Code>) {
         guard let base = values.baseAddress, let dst = out.baseAddress, out.count >= values.count else { return }
         let groups = min(prm.sdiv.count, prm.inv.count, prm.zero.count)
@@ -95,7 +95,7 @@ enum QuantizeKernels {
 
     /// One run: element j uses the parameters at offset j · stride (stride 1: elementwise, 0: one group).
     @inline(__always)
-    static func run<Code: FixedWidthInteger>(
+    static func run<Code: FixedWidthInteger & SIMDScalar>(
         _ p: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Code>, _ n: Int, lo: Double, hi: Double, stride: Int,
         _ sd: UnsafePointer<Double>, _ iv: UnsafePointer<Double>, _ zp: UnsafePointer<Double>
     ) {
@@ -105,11 +105,10 @@ enum QuantizeKernels {
             stride == 0 ? D4(repeating: b[0]) : UnsafeRawPointer(b + k).loadUnaligned(as: D4.self)
         }
         @inline(__always) func store(_ q: D4, _ k: Int) {
-            // q holds integers within the code range (at most 16 bits): the conversions cannot trap.
-            o[k] = Code(truncatingIfNeeded: Int32(q[0]))
-            o[k + 1] = Code(truncatingIfNeeded: Int32(q[1]))
-            o[k + 2] = Code(truncatingIfNeeded: Int32(q[2]))
-            o[k + 3] = Code(truncatingIfNeeded: Int32(q[3]))
+            // q holds integers within the code range (at most 16 bits): adding 1.5 · 2⁵² leaves each in the
+            // low bits of the sum's pattern, two's complement, which truncate to the code (no per-lane convert).
+            let bits = unsafeBitCast(q + magic, to: SIMD4<UInt64>.self)
+            UnsafeMutableRawPointer(o + k).storeBytes(of: SIMD4<Code>(truncatingIfNeeded: bits), as: SIMD4<Code>.self)
         }
         @inline(__always) func vabs(_ a: D4) -> D4 { vmax(a, -a) }
         let end = n & ~7
@@ -142,5 +141,37 @@ enum QuantizeKernels {
             o[j] = Code(truncatingIfNeeded: Int32(q))
             j += 1
         }
+    }
+}
+
+extension WeightQuantizer {
+    /// Exact zeros and non-finite values (NaN, ±Inf) of `values`: the converter's sparsity figure and its
+    /// check that a tensor can be converted, in one vectorised read.
+    public static func counts(_ values: UnsafeBufferPointer<Float>) -> (zeros: Int, nonFinite: Int) {
+        guard let p = values.baseAddress else { return (0, 0) }
+        let n = values.count
+        let expMask = SIMD8<UInt32>(repeating: 0x7F80_0000)
+        var zeros = 0, nonFinite = 0
+        var i = 0
+        // Int32 lanes: counted in slices short enough that no lane can overflow.
+        while i + 8 <= n {
+            let sliceEnd = Swift.min(n & ~7, i + (1 << 24))
+            var zeroLanes = SIMD8<Int32>(), badLanes = SIMD8<Int32>()
+            while i < sliceEnd {
+                let x = load8(p, i)
+                zeroLanes &-= unsafeBitCast(x .== F8(), to: SIMD8<Int32>.self)
+                let bits = unsafeBitCast(x, to: SIMD8<UInt32>.self)
+                badLanes &-= unsafeBitCast((bits & expMask) .== expMask, to: SIMD8<Int32>.self)
+                i += 8
+            }
+            zeros += Int(zeroLanes.wrappedSum())
+            nonFinite += Int(badLanes.wrappedSum())
+        }
+        while i < n {
+            zeros += p[i] == 0 ? 1 : 0
+            nonFinite += isFinite(p[i]) ? 0 : 1
+            i += 1
+        }
+        return (zeros, nonFinite)
     }
 }

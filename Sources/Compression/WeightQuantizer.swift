@@ -54,7 +54,7 @@ public enum WeightQuantizer {
     }
 
     /// Specialised within the module for each code type (a generic call across modules would not be).
-    static func quantize<Code: FixedWidthInteger>(
+    static func quantize<Code: FixedWidthInteger & SIMDScalar>(
         _ values: UnsafeBufferPointer<Float>, shape: [Int], scheme: QuantizationScheme, axis: Int,
         codes out: UnsafeMutableBufferPointer<Code>
     ) throws(Failure) -> QuantizedWeights {

@@ -272,14 +272,7 @@ public enum ONNXConverter {
             computed.set(i, Result { () throws(ConversionError) -> ComputedTensor in
                 let s = try work[i].materialized()
                 let t = model.tensors[s.index]
-                let (zeros, nonFinite) = try s.withValues { b in
-                    var zeros = 0, nonFinite = 0
-                    for x in b {
-                        zeros += x == 0 ? 1 : 0
-                        nonFinite += x.isFinite ? 0 : 1
-                    }
-                    return (zeros, nonFinite)
-                }
+                let (zeros, nonFinite) = try s.withValues { WeightQuantizer.counts($0) }
                 let finite = nonFinite == 0
                 var c = ComputedTensor(zeros: zeros)
                 if finite, isMeasured(s) {
