@@ -3,7 +3,8 @@
 ///
 /// As in `ErrorKernels`, each run is first computed with the reciprocal, x · (1/s), which can differ from
 /// x / s by an ulp: the rounded code can differ only when x / s is within a hair of a half-integer, or far
-/// from 0. A run where that happens anywhere is redone dividing, so every code is the divided one.
+/// from 0. A run with a quotient that near a tie is redone dividing, and tensors with a group whose codes
+/// may be far from 0 are divided throughout, so every code is the divided one.
 enum QuantizeKernels {
     /// Distance from a half-integer below which the reciprocal's code may differ. The product's relative error
     /// is below 2⁻⁵⁰, that is 2⁻³⁰ for quotients up to `GroupParams.maxFastCode` (2²⁰): 2⁻²⁶ leaves a margin.
@@ -80,14 +81,16 @@ enum QuantizeKernels {
         prm.zero.withUnsafeBufferPointer { zb in
             guard let sd = sdb.baseAddress, let iv = ivb.baseAddress, let zp = zb.baseAddress else { return }
             let lo = prm.lo, hi = prm.hi
+            // tieScale 0 marks groups whose quotients may exceed maxFastCode (Scales.params): divide throughout.
+            let fast = !prm.tieScale.contains(0)
             layout.forEachRun(0, values.count) { s, e, g in
                 let p = base + s, o = dst + s, len = e - s
                 if layout.isElementwise {
                     guard g >= 0, g + len <= groups else { return }
-                    run(p, o, len, lo: lo, hi: hi, stride: 1, sd + g, iv + g, zp + g)
+                    run(p, o, len, lo: lo, hi: hi, stride: 1, fast: fast, sd + g, iv + g, zp + g)
                 } else {
                     guard g >= 0, g < groups else { return }
-                    run(p, o, len, lo: lo, hi: hi, stride: 0, sd + g, iv + g, zp + g)
+                    run(p, o, len, lo: lo, hi: hi, stride: 0, fast: fast, sd + g, iv + g, zp + g)
                 }
             }
         }}}
@@ -96,10 +99,10 @@ enum QuantizeKernels {
     /// One run: element j uses the parameters at offset j · stride (stride 1: elementwise, 0: one group).
     @inline(__always)
     static func run<Code: FixedWidthInteger & SIMDScalar>(
-        _ p: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Code>, _ n: Int, lo: Double, hi: Double, stride: Int,
+        _ p: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Code>, _ n: Int, lo: Double, hi: Double, stride: Int, fast: Bool,
         _ sd: UnsafePointer<Double>, _ iv: UnsafePointer<Double>, _ zp: UnsafePointer<Double>
     ) {
-        let magic = D4(repeating: roundMagic), half = D4(repeating: 0.5)
+        let magic = D4(repeating: roundMagic)
         let vlo = D4(repeating: lo), vhi = D4(repeating: hi)
         @inline(__always) func ld(_ b: UnsafePointer<Double>, _ k: Int) -> D4 {
             stride == 0 ? D4(repeating: b[0]) : UnsafeRawPointer(b + k).loadUnaligned(as: D4.self)
@@ -112,9 +115,9 @@ enum QuantizeKernels {
         }
         @inline(__always) func vabs(_ a: D4) -> D4 { vmax(a, -a) }
         let end = n & ~7
-        for exact in [false, true] {
-            // Folded over the run: the smallest distance of a quotient from a half-integer, the largest |quotient|.
-            var near = D4(repeating: .infinity), far = D4()
+        /// Writes the run's vectors; returns the largest |v − round(v)|, which is 0.5 at a tie.
+        @inline(__always) func pass(exact: Bool) -> Double {
+            var off = D4()
             var j = 0
             while j < end {
                 let x8 = load8(p, j)
@@ -123,17 +126,14 @@ enum QuantizeKernels {
                     let x = D4(h == 0 ? x8.lowHalf : x8.highHalf)
                     let v = exact ? x / ld(sd, k) : x * ld(iv, k)
                     let r = (v + magic) - magic
-                    let q = vmin(vmax(r + ld(zp, k), vlo), vhi)
-                    store(q, k)
-                    let d = vabs(v - r) - half
-                    near = vmin(near, vabs(d))
-                    far = vmax(far, vabs(v))
+                    store(vmin(vmax(r + ld(zp, k), vlo), vhi), k)
+                    off = vmax(off, vabs(v - r))
                 }
                 j += 8
             }
-            if exact || end == 0 { break }
-            if near.min() > halfWindow && far.max() < GroupParams.maxFastCode { break }
+            return off.max()
         }
+        if end > 0, !fast || pass(exact: false) >= 0.5 - halfWindow { _ = pass(exact: true) }
         var j = end
         while j < n {
             let k = j * stride
