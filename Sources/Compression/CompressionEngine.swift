@@ -21,8 +21,7 @@ public enum CompressionEngine {
         var items: [Item] = []
         // Per-chunk state (a 12 KB magnitude histogram among others) stays bounded on big models: at most
         // about `maxChunks` chunks, larger ones if the model needs it.
-        let total = tensors.reduce(0) { $0 + $1.values.count }
-        let chunkElements = max(options.chunkElements, total / maxChunks)
+        let chunkElements = chunkElements(total: tensors.reduce(0) { $0 + $1.values.count }, options: options)
         for t in tensors {
             switch Item.make(t, options: options, chunkElements: chunkElements) {
             case .measured(let item): items.append(item)
@@ -57,6 +56,28 @@ public enum CompressionEngine {
     }
 
     static let maxChunks = 4096
+
+    /// The chunk length `analyze` uses for tensors of `total` elements in all.
+    public static func chunkElements(total: Int, options: CompressionOptions) -> Int {
+        max(options.chunkElements, total / maxChunks)
+    }
+
+    /// The report `analyze` makes of a set of tensors, assembled from reports of parts of it, each made by
+    /// `analyze` with `options` whose `chunkElements` is the set's (`chunkElements(total:options:)`): the
+    /// chunks, hence every per-tensor figure, are the same, and totals and findings are made from them as
+    /// `analyze` makes them. Lets a caller measure each tensor while it holds its values (the converter),
+    /// instead of reading the weights again. Nil with pruning, whose thresholds span the whole set.
+    public static func combine(_ parts: [CompressionReport], options: CompressionOptions) -> CompressionReport? {
+        guard options.pruning == nil, !options.schemes.isEmpty else { return nil }
+        let reports = parts.flatMap(\.tensors)
+        var report = CompressionReport(
+            tensors: reports, skipped: parts.flatMap(\.skipped),
+            totals: options.schemes.indices.map { Totals.make(scheme: $0, reports: reports, options: options) },
+            pruning: nil, findings: [], parameters: reports.reduce(0) { $0 + $1.elements },
+            nonFinite: reports.reduce(0) { $0 + $1.nonFinite })
+        report.findings = Advice.findings(for: report, options: options)
+        return report
+    }
 
     static func validate(_ o: CompressionOptions) throws {
         guard !o.schemes.isEmpty else { throw CompressionError.noSchemes }

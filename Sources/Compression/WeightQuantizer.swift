@@ -36,39 +36,46 @@ public enum WeightQuantizer {
     public static func quantize(
         _ values: UnsafeBufferPointer<Float>, shape: [Int], scheme: QuantizationScheme, axis: Int
     ) throws(Failure) -> QuantizedWeights {
+        var codes = [Int32](repeating: 0, count: values.count)
+        var q = try codes.withUnsafeMutableBufferPointer { out throws(Failure) in
+            try quantize(values, shape: shape, scheme: scheme, axis: axis, codes: out)
+        }
+        q.codes = codes
+        return q
+    }
+
+    /// As `quantize`, writing each code's low byte into `out` (one per value): the bytes an 8-bit tensor
+    /// stores, without a 4-byte code per value in between. The returned `codes` is empty.
+    public static func quantize(
+        _ values: UnsafeBufferPointer<Float>, shape: [Int], scheme: QuantizationScheme, axis: Int,
+        into out: UnsafeMutableBufferPointer<UInt8>
+    ) throws(Failure) -> QuantizedWeights {
+        try quantize(values, shape: shape, scheme: scheme, axis: axis, codes: out)
+    }
+
+    /// Specialised within the module for each code type (a generic call across modules would not be).
+    static func quantize<Code: FixedWidthInteger & SIMDScalar>(
+        _ values: UnsafeBufferPointer<Float>, shape: [Int], scheme: QuantizationScheme, axis: Int,
+        codes out: UnsafeMutableBufferPointer<Code>
+    ) throws(Failure) -> QuantizedWeights {
         guard scheme.type.isInteger else { throw .notInteger(scheme.type) }
         let t = WeightTensor(name: "", shape: shape, values: .array([]))
-        guard let n = t.shapeElementCount, n == values.count else {
+        guard let n = t.shapeElementCount, n == values.count, out.count == n else {
             throw .shapeMismatch(expected: t.shapeElementCount, values: values.count)
         }
         let dims = shape.isEmpty ? [1] : shape
         guard axis >= 0, axis < dims.count else { throw .axisOutOfRange(axis, rank: shape.count) }
-        var nonFinite = 0
-        for x in values where !x.isFinite { nonFinite += 1 }
-        guard nonFinite == 0 else { throw .nonFinite(count: nonFinite) }
 
         let layout = GroupLayout.make(shape: dims, granularity: scheme.granularity, axis: axis)
         var mins = [Float](repeating: .infinity, count: layout.groupCount)
         var maxs = [Float](repeating: -.infinity, count: layout.groupCount)
-        layout.forEachRun(0, n) { start, end, group in
-            for e in start..<end {
-                let g = layout.isElementwise ? group + (e - start) : group
-                let x = values[e]
-                if x < mins[g] { mins[g] = x }
-                if x > maxs[g] { maxs[g] = x }
-            }
+        guard QuantizeKernels.ranges(values, layout: layout, mins: &mins, maxs: &maxs) else {
+            var nonFinite = 0
+            for x in values where !x.isFinite { nonFinite += 1 }
+            throw .nonFinite(count: nonFinite)
         }
         let p = Scales.params(scheme, mins: mins[...], maxs: maxs[...])
-        var codes = [Int32](repeating: 0, count: n)
-        layout.forEachRun(0, n) { start, end, group in
-            for e in start..<end {
-                let g = layout.isElementwise ? group + (e - start) : group
-                let z = p.zero[g]
-                // Exact groups (scale 0: every value 0) store the zero point, which dequantizes to 0.
-                let q = p.keep[g] == 1 ? z : rintScalar(Double(values[e]) / p.sdiv[g]) + z
-                codes[e] = Int32(Swift.min(Swift.max(q, p.lo), p.hi))
-            }
-        }
+        QuantizeKernels.codes(values, layout: layout, params: p, into: out)
         let scales = p.smul.indices.map { g in p.keep[g] == 1 ? Float(1) : Float(p.smul[g]) }
         let zeros = p.zero.map { Int32($0) }
         let scaleShape: [Int]
@@ -84,6 +91,6 @@ public enum WeightQuantizer {
             s[axis] = (dims[axis] + max(b, 1) - 1) / max(b, 1)
             scaleShape = s
         }
-        return QuantizedWeights(codes: codes, scales: scales, zeroPoints: zeros, axis: outAxis, scaleShape: scaleShape)
+        return QuantizedWeights(codes: [], scales: scales, zeroPoints: zeros, axis: outAxis, scaleShape: scaleShape)
     }
 }

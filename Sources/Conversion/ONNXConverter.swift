@@ -205,8 +205,9 @@ public enum ONNXConverter {
             case .buffer(let b): finite = b.allSatisfy(\.isFinite)
             case .array(let a): finite = a.allSatisfy(\.isFinite)
             case .chunks:
-                finite = try Selected(index: i, report: 0, key: 0, channel: 0, reduction: 0, values: values)
-                    .withValues { $0.allSatisfy(\.isFinite) }
+                // Read from the file: checked in the parallel pass below, with the same read that computes the
+                // codes (a serial read of every weight here cost a fifth of a conversion's time).
+                finite = true
             }
             guard finite else {
                 entry.reason = "holds NaN or infinite values"
@@ -246,28 +247,18 @@ public enum ONNXConverter {
             ? Set(selected.filter { $0.quantize && isGatherData(model, model.tensors[$0.index]) }.map(\.index)) : []
         // The engine measures what is written, in the scheme it is written in: the quantized tensors (all pruned
         // ones when the weights stay float), the Gather data apart.
-        let measured = selected.filter { $0.quantize || !converts }
-        func weightTensors(_ list: [Selected]) -> [WeightTensor] {
-            list.map { s in
-                WeightTensor(name: uniqueName(model, s.index), shape: model.tensors[s.index].shape, channelAxis: s.channel,
-                             reductionAxis: s.reduction, values: s.values)
-            }
+        // The engine's statistics are made in the parallel pass below, from each tensor's values while it is
+        // in memory (reading the weights twice more for them cost a third of a conversion), with the chunks
+        // the whole set would have, then combined: the report `analyze` makes of the set.
+        let isMeasured: @Sendable (Selected) -> Bool = { s in s.quantize || !converts }
+        let mainScheme = float16 ? QuantizationScheme(.float16) : scheme ?? QuantizationScheme(.int8, granularity: .perChannel)
+        func statisticsOptions(_ scheme: QuantizationScheme, _ list: [Selected]) -> CompressionOptions {
+            var o = CompressionOptions(schemes: [scheme], pruning: nil, workers: 1)
+            o.chunkElements = CompressionEngine.chunkElements(total: list.reduce(0) { $0 + $1.values.count }, options: o)
+            return o
         }
-        func analyze(_ w: [WeightTensor], _ scheme: QuantizationScheme) throws(ConversionError) -> CompressionReport? {
-            guard !w.isEmpty else { return nil }
-            do {
-                return try CompressionEngine.analyze(w, options: CompressionOptions(schemes: [scheme], pruning: nil, workers: nil))
-            } catch {
-                throw ConversionError(.unsupported, "the compression settings are invalid: \(error)")
-            }
-        }
-        let compression = try analyze(weightTensors(measured.filter { !gathered.contains($0.index) }),
-                                      float16 ? QuantizationScheme(.float16)
-                                          : scheme ?? QuantizationScheme(.int8, granularity: .perChannel))
-        var gatherCompression: CompressionReport?
-        if let gatherScheme {
-            gatherCompression = try analyze(weightTensors(measured.filter { gathered.contains($0.index) }), gatherScheme)
-        }
+        let mainOptions = statisticsOptions(mainScheme, selected.filter { isMeasured($0) && !gathered.contains($0.index) })
+        let gatherOptions = gatherScheme.map { statisticsOptions($0, selected.filter { isMeasured($0) && gathered.contains($0.index) }) }
 
         var names = NameTable(model)
         var edits: [Int: TensorEdit] = [:]
@@ -281,8 +272,22 @@ public enum ONNXConverter {
             computed.set(i, Result { () throws(ConversionError) -> ComputedTensor in
                 let s = try work[i].materialized()
                 let t = model.tensors[s.index]
-                var c = ComputedTensor(zeros: try s.withValues { $0.reduce(0) { $0 + ($1 == 0 ? 1 : 0) } })
-                if !s.quantize {
+                let (zeros, nonFinite) = try s.withValues { WeightQuantizer.counts($0) }
+                let finite = nonFinite == 0
+                var c = ComputedTensor(zeros: zeros)
+                if finite, isMeasured(s) {
+                    let options = gathered.contains(s.index) ? gatherOptions ?? mainOptions : mainOptions
+                    do {
+                        c.statistics = try CompressionEngine.analyze(
+                            [WeightTensor(name: uniqueName(model, s.index), shape: t.shape, channelAxis: s.channel,
+                                          reductionAxis: s.reduction, values: s.values)], options: options)
+                    } catch {
+                        throw ConversionError(.unsupported, "the compression settings are invalid: \(error)")
+                    }
+                }
+                if !finite {
+                    c.nonFinite = true
+                } else if !s.quantize {
                     c.pruned = s.array
                 } else if float16 {
                     c.half = try s.withValues { HalfPrecision.encode($0) }
@@ -297,6 +302,15 @@ public enum ONNXConverter {
                         && integerForm(model, t, scheme: scheme).0 == .gemmTransposed
                     c.codes = try s.withValues { buffer throws(ConversionError) in
                         do throws(WeightQuantizer.Failure) {
+                            if tensorScheme.type.bits == 8 {
+                                // 8-bit codes are their own bytes: written straight into the stored buffer.
+                                var bytes = [UInt8](repeating: 0, count: buffer.count)
+                                let q = try bytes.withUnsafeMutableBufferPointer { out throws(WeightQuantizer.Failure) in
+                                    try WeightQuantizer.quantize(buffer, shape: t.shape, scheme: tensorScheme,
+                                                                 axis: effective.axis, into: out)
+                                }
+                                return .success((q, transpose ? transposed(bytes, rows: t.shape[0], columns: t.shape[1]) : bytes))
+                            }
                             var q = try WeightQuantizer.quantize(buffer, shape: t.shape, scheme: tensorScheme, axis: effective.axis)
                             let codes = transpose ? transposed(q.codes, rows: t.shape[0], columns: t.shape[1]) : q.codes
                             let packed = pack(codes, tensorScheme.type)
@@ -310,8 +324,30 @@ public enum ONNXConverter {
                 return c
             })
         }
+        // Tensors read from the file are checked for NaN and infinities in the pass above: those are kept in
+        // float, as the check before it would have, and neither measured nor written.
+        var results: [ComputedTensor] = []
+        var kept: [Selected] = []
         for (i, s) in selected.enumerated() {
             let c = try computed.get(i)
+            if c.nonFinite {
+                report[s.report].reason = "holds NaN or infinite values"
+                continue
+            }
+            results.append(c)
+            kept.append(s)
+        }
+        selected = kept
+        func combined(_ inGather: Bool, _ options: CompressionOptions) -> CompressionReport? {
+            let parts = selected.indices.filter { isMeasured(selected[$0]) && gathered.contains(selected[$0].index) == inGather }
+                .compactMap { results[$0].statistics }
+            return parts.isEmpty ? nil : CompressionEngine.combine(parts, options: options)
+        }
+        let compression = combined(false, mainOptions)
+        let gatherCompression = gatherOptions.flatMap { combined(true, $0) }
+
+        for (i, s) in selected.enumerated() {
+            let c = results[i]
             let t = model.tensors[s.index]
             let r = s.report
             let count = s.values.count
@@ -604,6 +640,10 @@ struct NameTable {
 /// What the parallel pass computes for one selected tensor.
 struct ComputedTensor: Sendable {
     var zeros: Int
+    /// Holds NaN or infinities (found in this pass for tensors read from the file): left in float.
+    var nonFinite = false
+    /// The engine's report of this tensor alone (measured tensors), combined with the others' afterwards.
+    var statistics: CompressionReport?
     var half: (raw: [UInt8], overflow: Int)?
     var codes: Result<(QuantizedWeights, [UInt8]), WeightQuantizer.Failure>?
     var pruned: [Float] = []
@@ -844,7 +884,7 @@ extension ONNXConverter {
         }
     }
 
-    static func transposed(_ codes: [Int32], rows: Int, columns: Int) -> [Int32] {
+    static func transposed<Code>(_ codes: [Code], rows: Int, columns: Int) -> [Code] {
         guard rows * columns == codes.count else { return codes }
         var out = codes
         for r in 0..<rows {

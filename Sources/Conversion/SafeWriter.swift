@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
 import ProtobufWire
 
 /// Asked between steps and while writing; true stops the conversion, which then removes its temporaries.
@@ -21,32 +22,75 @@ public enum SafeWriter {
         _ output: WireOutput, source: UnsafeRawBufferPointer, to path: String,
         cancellation: CancellationCheck = { false }
     ) throws(ConversionError) -> String {
-        var sha = SHA256()
-        try withTemporary(for: path, cancellation: cancellation) { fd throws(ConversionError) in
-            for piece in output.pieces {
-                if cancellation() { throw ConversionError(.cancelled, "cancelled") }
-                switch piece {
-                case .source(let r):
-                    guard r.lowerBound >= 0, r.upperBound <= source.count else {
-                        throw ConversionError(.io, "internal error: a copied range lies outside the source")
+        // The SHA-256 is computed on another core while this one writes: both only read the pieces.
+        let hash = OutputHash(output, source: source)
+        let written: Result<Void, ConversionError>
+        do throws(ConversionError) {
+            try withTemporary(for: path, cancellation: cancellation) { fd throws(ConversionError) in
+                for piece in output.pieces {
+                    if cancellation() { throw ConversionError(.cancelled, "cancelled") }
+                    switch piece {
+                    case .source(let r):
+                        guard r.lowerBound >= 0, r.upperBound <= source.count else {
+                            throw ConversionError(.io, "internal error: a copied range lies outside the source")
+                        }
+                        // In slices of 8 MiB so that cancellation is noticed within a large tensor too.
+                        var lo = r.lowerBound
+                        while lo < r.upperBound {
+                            if cancellation() { throw ConversionError(.cancelled, "cancelled") }
+                            let hi = min(lo + (8 << 20), r.upperBound)
+                            try writeAll(fd, UnsafeRawBufferPointer(rebasing: source[lo..<hi]), path: path)
+                            lo = hi
+                        }
+                    case .bytes(let b):
+                        try writeAll(fd, b, path: path)
                     }
-                    // In slices of 8 MiB so that cancellation is noticed within a large tensor too.
-                    var lo = r.lowerBound
-                    while lo < r.upperBound {
-                        if cancellation() { throw ConversionError(.cancelled, "cancelled") }
-                        let hi = min(lo + (8 << 20), r.upperBound)
-                        let slice = UnsafeRawBufferPointer(rebasing: source[lo..<hi])
-                        sha.update(slice)
-                        try writeAll(fd, slice, path: path)
-                        lo = hi
-                    }
-                case .bytes(let b):
-                    sha.update(b)
-                    try writeAll(fd, b, path: path)
                 }
             }
+            written = .success(())
+        } catch {
+            written = .failure(error)
         }
-        return sha.finalize()
+        // Waited for on every path: `source` must outlive the hashing thread's reads.
+        let digest = hash.wait()
+        try written.get()
+        return digest
+    }
+
+    /// The SHA-256 of `output`'s pieces, on a global queue from creation until `wait()`.
+    private final class OutputHash: @unchecked Sendable {  // `digest` is written before `done` is left, read after
+        private let done = DispatchGroup()
+        private var digest = ""
+
+        init(_ output: WireOutput, source: UnsafeRawBufferPointer) {
+            done.enter()
+            let box = UncheckedSource(source)
+            DispatchQueue.global(qos: .userInitiated).async { [self] in
+                var sha = SHA256()
+                for piece in output.pieces {
+                    switch piece {
+                    case .source(let r):
+                        // Out-of-range pieces are refused by the writer; nothing is read here for them.
+                        guard r.lowerBound >= 0, r.upperBound <= box.bytes.count else { continue }
+                        sha.update(UnsafeRawBufferPointer(rebasing: box.bytes[r]))
+                    case .bytes(let b):
+                        sha.update(b)
+                    }
+                }
+                digest = sha.finalize()
+                done.leave()
+            }
+        }
+
+        func wait() -> String {
+            done.wait()
+            return digest
+        }
+    }
+
+    private struct UncheckedSource: @unchecked Sendable {  // read-only, kept alive by `write` until `wait()`
+        let bytes: UnsafeRawBufferPointer
+        init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
     }
 
     /// Writes `bytes` to `path` atomically (reports).

@@ -76,4 +76,56 @@ struct WeightQuantizerTests {
             try [Float(1), 2].withUnsafeBufferPointer { try WeightQuantizer.quantize($0, shape: [2], scheme: QuantizationScheme(.int8), axis: 3) }
         }
     }
+
+    /// The reference's code, computed directly: round half to even of x / s in float64, + z, clipped.
+    func referenceCodes(_ x: [Float], _ q: QuantizedWeights, lo: Double, hi: Double, group: (Int) -> Int) -> [Int32] {
+        x.enumerated().map { i, v in
+            let g = group(i)
+            let s = Double(q.scales[g]), z = Double(q.zeroPoints[g])
+            return Int32(Swift.min(Swift.max((Double(v) / s).rounded(.toNearestOrEven) + z, lo), hi))
+        }
+    }
+
+    @Test("vectorised codes are the divided ones, ties to even included, and the byte form is their low byte",
+          arguments: [(QuantizationType.int8, true, -127.0, 127.0), (.uint8, false, 0, 255), (.int8, false, -128, 127)])
+    func vectorisedCodes(type: QuantizationType, symmetric: Bool, lo: Double, hi: Double) throws {
+        // 37 × 29: runs that are not multiples of the vector width, per channel along either axis.
+        let x = values(37 * 29, seed: 11)
+        for axis in [0, 1] {
+            let scheme = QuantizationScheme(type, symmetric: symmetric, granularity: .perChannel)
+            let q = try x.withUnsafeBufferPointer { try WeightQuantizer.quantize($0, shape: [37, 29], scheme: scheme, axis: axis) }
+            #expect(q.codes == referenceCodes(x, q, lo: lo, hi: hi) { axis == 0 ? $0 / 29 : $0 % 29 })
+            var bytes = [UInt8](repeating: 0, count: x.count)
+            _ = try x.withUnsafeBufferPointer { b in
+                try bytes.withUnsafeMutableBufferPointer { try WeightQuantizer.quantize(b, shape: [37, 29], scheme: scheme, axis: axis, into: $0) }
+            }
+            #expect(bytes == q.codes.map { UInt8(truncatingIfNeeded: $0) })
+        }
+        // Exact half-integers of a power-of-two scale (2⁻⁷: max 127 · 2⁻⁷), 64 in a row: ties to even.
+        let ties = (0..<64).map { Float($0 - 32) / 128 + 1.0 / 256 } + [Float(127) / 128]
+        let t = try ties.withUnsafeBufferPointer { try WeightQuantizer.quantize($0, shape: [ties.count], scheme: QuantizationScheme(.int8), axis: 0) }
+        #expect(t.scales == [Float(1) / 128])
+        #expect(t.codes == referenceCodes(ties, t, lo: -127, hi: 127) { _ in 0 })
+        #expect(t.codes[0] == -32 && t.codes[1] == -30)  // -31.5 → -32, -30.5 → -30
+    }
+
+    @Test("zero and non-finite counts cover every value, tails included")
+    func counts() {
+        var x = values(1003, seed: 2)
+        x[0] = 0; x[500] = 0; x[1002] = 0; x[7] = .nan; x[1001] = -.infinity
+        let c = x.withUnsafeBufferPointer { WeightQuantizer.counts($0) }
+        #expect(c.zeros == 3 && c.nonFinite == 2)
+    }
+
+    @Test("reports of single tensors combine into the report analyze makes of the set, with the set's chunks")
+    func combine() throws {
+        let a = tensor([64, 40], values(64 * 40, seed: 7), name: "a"), b = tensor([33, 17], values(33 * 17, seed: 8), name: "b")
+        let scheme = QuantizationScheme(.int8, granularity: .perChannel)
+        var options = CompressionOptions(schemes: [scheme], pruning: nil, workers: 1, chunkElements: 256)
+        options.chunkElements = CompressionEngine.chunkElements(total: a.values.count + b.values.count, options: options)
+        let whole = try CompressionEngine.analyze([a, b], options: options)
+        let parts = try [a, b].map { try CompressionEngine.analyze([$0], options: options) }
+        let combined = try #require(CompressionEngine.combine(parts, options: options))
+        #expect(combined.json == whole.json)
+    }
 }
