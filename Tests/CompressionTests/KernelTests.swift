@@ -77,7 +77,7 @@ import Testing
     func vectorCastMatchesScalar(type: QuantizationType) {
         var rng = SeededGenerator(seed: 31)
         var v: [Float] = [65504, 65519, 65520, -65520, 1e-8, -2.98e-8, 2.9802322e-8, 6.1e-5, 6.2e-5, 3.4e38, 0, -0.0,
-                          1 + 1.0 / 2048, 1 + 3.0 / 2048, 1 + 1.0 / 256, Float.leastNonzeroMagnitude, 1e-40]
+                          1 + 1.0 / 2048, 1 + 3.0 / 2048, 1 + 1.0 / 256, Float.leastNonzeroMagnitude, Float.leastNormalMagnitude / 1024]
         for _ in 0..<20_000 {
             let e = Int.random(in: -40...40, using: &rng)
             v.append(Float.random(in: -1...1, using: &rng) * Float(sign: .plus, exponent: e, significand: 1))
