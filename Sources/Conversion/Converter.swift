@@ -169,12 +169,13 @@ public enum Converter {
         progress(ConversionProgress(target: target, phase: "reading", fraction: 0))
         // The source's digest is computed beside the conversion; only an existing report needs it first.
         let sourceHash = BackgroundHash(path: source)
-        let settingsJSON = settings.json
+        let kind = NativeConversion.kind(source)
+        let settingsJSON = settings.json(for: kind)
         func fingerprintOf(_ sha: String) -> String {
             var fp = SHA256()
             fp.update(Array(JSONValue.object([
                 "inputs": .array([.string(sha)]), "settings": settingsJSON,
-                "slipway": .string(options.toolVersion), "converter": .string(NativeConversion.fingerprintName(source)),
+                "slipway": .string(options.toolVersion), "converter": .string(kind.fingerprintName),
             ]).serialized().utf8))
             return fp.finalize()
         }
@@ -188,7 +189,7 @@ public enum Converter {
         progress(ConversionProgress(target: target, phase: "converting", fraction: 0.2))
         let layout = LayoutOptions(dataLocation: SafeWriter.lastComponent(output) + ".data",
                                    threshold: options.externalDataThreshold)
-        let conversion = try NativeConversion.convert(path: source, settings: settings, layout: layout)
+        let conversion = try NativeConversion.convert(path: source, kind: kind, settings: settings, layout: layout)
         if cancellation() { throw ConversionError(.cancelled, "cancelled") }
         progress(ConversionProgress(target: target, phase: "writing", fraction: 0.7))
         try PathSafety.makeDirectories(SafeWriter.directory(of: output))
@@ -229,7 +230,7 @@ public enum Converter {
         if let dataJSON { outputJSON["external_data"] = dataJSON }
         root["output"] = .object(outputJSON)
         root["settings"] = settingsJSON
-        root["tools"] = .object(["slipway": .string(options.toolVersion), "converter": .string(NativeConversion.toolName(source))])
+        root["tools"] = .object(["slipway": .string(options.toolVersion), "converter": .string(kind.toolName)])
         root["sizes"] = .object(["before": .int(conversion.source.count + externalBytes(conversion)),
                                  "after": .int(conversion.output.count + dataBytes)])
         root["duration_ms"] = .double((ms * 10).rounded() / 10)
@@ -401,7 +402,8 @@ extension String {
 
 extension ConversionSettings {
     /// The settings as recorded in the report and hashed into the fingerprint (stable key order).
-    public var json: JSONValue {
+    /// `format` is ONNX's quantization form; TFLite and safetensors have one form each, so it is absent.
+    func json(for kind: NativeConversion.Kind) -> JSONValue {
         var o = JSONObject()
         // Both spellings of float16 weights (--float16, weights: float16) record, and fingerprint, the same.
         o["weights"] = isFloat16 ? "float16" : weights.map { .string($0.rawValue) } ?? .null
@@ -418,7 +420,7 @@ extension ConversionSettings {
         o["prune_skip"] = .array(pruneSkip.map { .string($0) })
         o["prune_scope"] = .string(pruneScope.rawValue)
         // MatMulInteger / ConvInteger are onnxruntime's integer-operator (QOperator) form.
-        o["format"] = dynamic ? "qoperator" : "qdq"
+        if kind == .onnx { o["format"] = dynamic ? "qoperator" : "qdq" }
         return .object(o)
     }
 }

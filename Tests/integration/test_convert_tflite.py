@@ -172,6 +172,8 @@ def test_manifest_target_converts_natively(run, tmp_path):
     assert cosine(run_model(tmp_path / "m.tflite", x), run_model(out, x)) >= 0.99
     report = json.loads((tmp_path / "dist/phone/cnn.tflite.report.json").read_text())
     assert report["tools"]["converter"] == "native TFLite rewriter (in process)"
+    # ONNX's qdq/qoperator choice means nothing for a flatbuffer: the settings carry no "format".
+    assert "format" not in report["settings"] and report["settings"]["weights"] == "int8"
 
 
 def test_everything_but_the_weights_is_kept(run, tmp_path):

@@ -1,0 +1,47 @@
+import JSON
+import ModelFormats
+
+/// Dispatch of the native converters by what the source file is (its first bytes, not its name).
+enum NativeConversion {
+    enum Kind: String { case onnx, tflite, safetensors }
+
+    static func kind(_ path: String) -> Kind {
+        guard let head = try? readFile(path, limit: 16), head.count >= 9 else { return .onnx }
+        if Array(head[4..<8]) == Array("TFL3".utf8) { return .tflite }
+        let n = head[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        if head[8] == UInt8(ascii: "{"), n >= 2, n <= 100_000_000 { return .safetensors }
+        return .onnx
+    }
+
+    static func convert(path: String, kind: Kind, settings: ConversionSettings, layout: LayoutOptions = LayoutOptions())
+        throws(ConversionError) -> ONNXConversion
+    {
+        if settings.float16Compute, kind != .onnx {
+            throw ConversionError(.unsupported, "float16 compute (activations: float16, --float16-compute) rewrites ONNX graphs; \(path) is a \(kind) model (use float16 weights)")
+        }
+        switch kind {
+        case .onnx: return try ONNXConverter.convert(path: path, settings: settings, layout: layout)
+        case .tflite: return try TFLiteConverter.convert(path: path, settings: settings)
+        case .safetensors: return try SafetensorsConverter.convert(path: path, settings: settings)
+        }
+    }
+
+    /// Manifest targets the native converters make: the target's format and the model's kind agree.
+    static func converts(format: String, modelPath: String) -> Bool {
+        let k = kind(modelPath)
+        return (format == "tflite" && k == .tflite) || (format == "safetensors" && k == .safetensors)
+    }
+}
+
+extension NativeConversion.Kind {
+    /// Part of the fingerprint: a different converter may write different bytes for the same settings.
+    var fingerprintName: String { "native-" + rawValue }
+
+    var toolName: String {
+        switch self {
+        case .onnx: return "native ONNX rewriter (in process)"
+        case .tflite: return "native TFLite rewriter (in process)"
+        case .safetensors: return "native safetensors rewriter (in process)"
+        }
+    }
+}
