@@ -211,6 +211,11 @@ public enum Converter {
         } else {
             outputSHA = try SafeWriter.write(conversion.output, source: conversion.source.bytes, to: output,
                                              cancellation: cancellation)
+            // The artifact is one file now: the data file an earlier run wrote beside it would be left orphaned.
+            if let stale = previousExternalData(report: report, output: output),
+               !protected.contains(where: { PathSafety.sameFile(stale, $0) }) {
+                unlink(stale)
+            }
         }
         let sourceSHA = try sourceHash.wait()
         let fingerprint = fingerprintOf(sourceSHA)
@@ -261,6 +266,20 @@ public enum Converter {
             else { return nil }
         }
         return json
+    }
+
+    /// The external-data file the previous report of this artifact lists, if it is still the file that run
+    /// wrote (same SHA-256): only then is it Slipway's to remove.
+    static func previousExternalData(report: String, output: String) -> String? {
+        guard let size = PathSafety.fileSize(report), size < 64 << 20,
+              let bytes = try? readFile(report, limit: size),
+              let json = try? JSONValue.parse(bytes: bytes),
+              json["output"]?["path"]?.stringValue == output,
+              let data = json["output"]?["external_data"],
+              let path = data["path"]?.stringValue, let sha = data["sha256"]?.stringValue,
+              PathSafety.fileSize(path) != nil, (try? sha256(ofFile: path)) == sha
+        else { return nil }
+        return path
     }
 
     /// The bytes of the source's external data (each file's share that its tensors use).

@@ -75,6 +75,31 @@ struct ExternalDataTests {
         #expect(PathSafety.fileSize(dir + "/n.onnx.data") == nil)
     }
 
+    @Test("an artifact that becomes one file again removes the data file its earlier run wrote, and nothing else")
+    func staleDataFileRemoved() async throws {
+        let dir = temporaryFolder()
+        let out = dir + "/m.onnx"
+        let model = repoRoot + "/examples/mobile-cnn/models/mobilenet_tiny.onnx"
+        var options = ConvertOptions()
+        options.externalDataThreshold = 10_000
+        _ = try await Converter.convert(model: model, output: out, settings: ConversionSettings(float16: true), options: options)
+        #expect(listing(dir) == ["m.onnx", "m.onnx.data", "m.onnx.report.json"])
+        // Same output, now under the threshold: one file, and the earlier run's data file goes with it.
+        let inline = try await Converter.convert(model: model, output: out, settings: ConversionSettings(float16: true),
+                                                 options: ConvertOptions(force: true))
+        #expect(inline.json["output"]?["external_data"] == nil)
+        #expect(listing(dir) == ["m.onnx", "m.onnx.report.json"])
+        // A data file the user changed since is not Slipway's any more: it stays.
+        options.force = true
+        let split = try await Converter.convert(model: model, output: out, settings: ConversionSettings(float16: true),
+                                                options: options)
+        #expect(split.json["output"]?["external_data"] != nil)
+        try SafeWriter.write([1, 2, 3], to: out + ".data")
+        _ = try await Converter.convert(model: model, output: out, settings: ConversionSettings(float16: true),
+                                        options: ConvertOptions(force: true))
+        #expect(listing(dir) == ["m.onnx", "m.onnx.data", "m.onnx.report.json"])
+    }
+
     @Test("the data file may not replace the source's own external data")
     func refusesToOverwriteSourceData() async throws {
         let dir = temporaryFolder()
