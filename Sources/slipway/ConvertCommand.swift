@@ -55,17 +55,7 @@ struct ConvertCommand: AsyncParsableCommand {
     @Option(help: "Output path (with a model).")
     var output: String?
 
-    @Option(help: "Weight type: int8, uint8, int4, uint4, float16 or bfloat16 (safetensors) (with a model).")
-    var weights: String?
-
-    @Option(help: "per-tensor, per-channel (default) or per-block:N.")
-    var granularity: String?
-
-    @Flag(help: "Asymmetric scales with a zero point (default symmetric).")
-    var asymmetric = false
-
-    @Flag(help: "7-bit range for 8-bit types.")
-    var reduceRange = false
+    @OptionGroup var compression: CompressionFlags
 
     @Flag(help: "Dynamic quantization as onnxruntime's quantize_dynamic writes it: activations quantized to uint8 at run time, MatMul/Conv as MatMulInteger/ConvInteger (int8 weights unless --weights).")
     var dynamic = false
@@ -75,18 +65,6 @@ struct ConvertCommand: AsyncParsableCommand {
 
     @Flag(help: "Compute in float16 (implies --float16): inputs and outputs stay float32 through Casts; operators without float16 kernels stay float32.")
     var float16Compute = false
-
-    @Option(help: "Prune this fraction of each tensor's smallest weights.")
-    var sparsity: Double?
-
-    @Option(help: "Prune the weights whose magnitude is below this.")
-    var threshold: Float?
-
-    @Option(help: "Prune to an N:M pattern along the reduction axis, e.g. 2:4.")
-    var pattern: String?
-
-    @Option(help: "Leave tensors matching this glob in float (repeatable).")
-    var skip: [String] = []
 
     @Flag(help: "Print the reports as one JSON array on stdout.")
     var json = false
@@ -98,17 +76,12 @@ struct ConvertCommand: AsyncParsableCommand {
     func validate() throws {
         if let t = timeout, !(t > 0) { throw ValidationError("--timeout \(t): expected a positive number of seconds") }
         if isManifest {
-            if output != nil || weights != nil || granularity != nil || asymmetric || dynamic || float16 || float16Compute || sparsity != nil
-                || threshold != nil || pattern != nil || !skip.isEmpty || reduceRange
-            {
+            if output != nil || compression.given || dynamic || float16 || float16Compute {
                 throw ValidationError("settings options apply to a model; a manifest says its own settings per target")
             }
         } else {
             guard output != nil else { throw ValidationError("converting a model needs --output OUT") }
             guard targets.isEmpty else { throw ValidationError("--target applies to a manifest") }
-            if [sparsity != nil, threshold != nil, pattern != nil].filter({ $0 }).count > 1 {
-                throw ValidationError("choose one of --sparsity, --threshold and --pattern")
-            }
         }
     }
 
@@ -205,43 +178,20 @@ struct ConvertCommand: AsyncParsableCommand {
     }
 
     func makeSettings() throws -> ConversionSettings {
+        let c = compression
         var s = ConversionSettings()
-        if let w = weights {
-            guard let t = QuantizationType(rawValue: w) else {
-                throw ValidationError("--weights \(w): expected int8, uint8, int4, uint4 or float16")
-            }
-            s.weights = t
-        }
-        if let g = granularity {
-            guard let parsed = Compression.Granularity(parsing: g) else {
-                throw ValidationError("--granularity \(g): expected per-tensor, per-channel or per-block:N")
-            }
-            s.granularity = parsed
-        } else if let w = s.weights, w.bits == 4 {
-            s.granularity = .perBlock(size: 32)
-        }
-        s.symmetric = !asymmetric
-        s.reduceRange = reduceRange
+        s.weights = c.weights ?? (dynamic ? .int8 : nil)
+        if let w = s.weights { s.granularity = c.granularity(for: w) }
+        s.symmetric = !c.asymmetric
+        s.reduceRange = c.reduceRange
         s.dynamic = dynamic
         s.float16 = float16 || float16Compute
         s.float16Compute = float16Compute
-        s.skip = skip
-        s.pruneSkip = skip
-        if dynamic, s.weights == nil { s.weights = .int8 }
-        if let v = sparsity {
-            guard v >= 0, v < 1 else { throw ValidationError("--sparsity \(v): expected a fraction in [0, 1)") }
-            s.pruning = .sparsity(v)
-        }
-        if let v = threshold {
-            guard v >= 0, v.isFinite else { throw ValidationError("--threshold \(v): expected a non-negative number") }
-            s.pruning = .threshold(v)
-        }
-        if let p = pattern {
-            guard let nm = NMPattern(parsing: p) else {
-                throw ValidationError("--pattern \(p): expected N:M with 1 ≤ N ≤ M ≤ 64, e.g. 2:4")
-            }
-            s.pruning = .pattern(nm)
-        }
+        s.skip = c.skip
+        s.pruneSkip = c.skip
+        if let v = c.sparsity { s.pruning = .sparsity(v) }
+        if let v = c.threshold { s.pruning = .threshold(v) }
+        if let nm = c.nmPattern { s.pruning = .pattern(nm) }
         if s.weights == nil, s.pruning == nil, !s.dynamic, !s.float16 {
             throw ValidationError("nothing to do: give --weights, --sparsity, --threshold, --pattern, --dynamic, --float16 or --float16-compute")
         }

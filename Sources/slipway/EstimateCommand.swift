@@ -11,8 +11,6 @@ import Targets
 import Glibc
 #endif
 
-extension QuantizationType: ExpressibleByArgument {}
-
 /// `slipway estimate`: what quantization and pruning will do to a model's weights (SQNR, sizes, sparsity),
 /// or, given a manifest, to each of its targets (with MACs, memory, latency and budgets).
 struct EstimateCommand: ParsableCommand {
@@ -31,35 +29,13 @@ struct EstimateCommand: ParsableCommand {
     @Argument(help: "A model file, or a manifest.")
     var path: String
 
-    @Option(help: "Weight type: int8, uint8, int4, uint4, float16 or bfloat16.")
-    var weights: QuantizationType?
-
-    @Option(help: "per-tensor, per-channel or per-block:N.")
-    var granularity: String?
-
-    @Flag(help: "Asymmetric scales with zero points (default: symmetric).")
-    var asymmetric = false
+    @OptionGroup var compression: CompressionFlags
 
     @Flag(help: "Asymmetric: use [min, max] as is, without widening it to include 0.")
     var noWidenRange = false
 
-    @Flag(help: "7-bit range for 8-bit types (x86 without VNNI).")
-    var reduceRange = false
-
     @Option(help: "Per-channel axis for every tensor (default: each consumer's output-channel axis).")
     var channelAxis: Int?
-
-    @Option(help: "Magnitude pruning: the fraction of weights to zero (0 ≤ S ≤ 1).")
-    var sparsity: Double?
-
-    @Option(help: "Magnitude pruning: zero every |x| below T.")
-    var threshold: Float?
-
-    @Option(help: "N:M structured sparsity, e.g. 2:4.")
-    var pattern: String?
-
-    @Option(help: "Tensor names to keep in float (a glob; repeatable).")
-    var skip: [String] = []
 
     @Flag(help: "Also measure float constants no operator reads as a weight (Mul/Add operands, …).")
     var includeNonWeights = false
@@ -73,30 +49,20 @@ struct EstimateCommand: ParsableCommand {
     @Flag(help: "Neither read nor write the results cache.")
     var noCache = false
 
-    func validate() throws {
-        if [sparsity != nil, threshold != nil, pattern != nil].filter({ $0 }).count > 1 {
-            throw ValidationError("--sparsity, --threshold and --pattern are alternatives: give one")
-        }
-        if let s = sparsity, !(s >= 0 && s <= 1) { throw ValidationError("--sparsity must be between 0 and 1") }
-        if let t = threshold, !(t >= 0 && t.isFinite) { throw ValidationError("--threshold must be a non-negative number") }
-        if let g = granularity, EstimateSettings.granularity(parsing: g) == nil {
-            throw ValidationError("--granularity must be per-tensor, per-channel or per-block:N (N ≥ 1), not '\(g)'")
-        }
-        if let p = pattern, NMPattern(parsing: p) == nil { throw ValidationError("--pattern must be N:M with 1 ≤ N ≤ M ≤ 64, not '\(p)'") }
-    }
-
     var settings: EstimateSettings {
-        var s = EstimateSettings(weights: weights ?? .int8)
-        s.granularity = granularity.flatMap(EstimateSettings.granularity(parsing:)) ?? .perChannel
-        s.symmetric = !asymmetric
+        let c = compression
+        let weights = c.weights ?? .int8
+        var s = EstimateSettings(weights: weights)
+        s.granularity = c.granularity(for: weights)
+        s.symmetric = !c.asymmetric
         s.widenRangeToZero = !noWidenRange
-        s.reduceRange = reduceRange
+        s.reduceRange = c.reduceRange
         s.channelAxis = channelAxis
-        s.skip = skip
+        s.skip = c.skip
         s.includeNonWeights = includeNonWeights
-        if let v = sparsity { s.pruning = .sparsity(v) }
-        if let t = threshold { s.pruning = .threshold(t) }
-        if let nm = pattern.flatMap(NMPattern.init(parsing:)) { s.pruning = .pattern(n: nm.n, m: nm.m) }
+        if let v = c.sparsity { s.pruning = .sparsity(v) }
+        if let t = c.threshold { s.pruning = .threshold(t) }
+        if let nm = c.nmPattern { s.pruning = .pattern(n: nm.n, m: nm.m) }
         return s
     }
 
@@ -160,8 +126,7 @@ struct EstimateCommand: ParsableCommand {
     }
 
     func runManifest(_ fs: LocalFileSystem) throws {
-        let flags = weights != nil || granularity != nil || asymmetric || noWidenRange || reduceRange || channelAxis != nil
-            || sparsity != nil || threshold != nil || pattern != nil || !skip.isEmpty || includeNonWeights
+        let flags = compression.given || noWidenRange || channelAxis != nil || includeNonWeights
         if flags {
             printError("error: \(path) is a manifest: its targets bring their own settings (the flags apply to a model)")
             throw ExitCode(2)

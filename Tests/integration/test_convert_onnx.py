@@ -472,3 +472,16 @@ def test_manifest_target_with_float16_weights(run, tmp_path):
     onnx.checker.check_model(onnx.load(str(out)), full_check=True)
     x, y = run_both(EXAMPLES["encoder"], out)
     assert cosine(x, y) >= 0.9999
+
+
+@pytest.mark.parametrize("flags", [("--weights", "int8"), ("--weights", "int4"), ("--weights", "uint4", "--asymmetric"),
+                                   ("--weights", "int8", "--granularity", "per-tensor", "--sparsity", "0.5")])
+def test_estimate_with_the_same_flags_predicts_the_artifact(run, tmp_path, flags):
+    """`estimate MODEL` and `convert MODEL` share their flags and defaults (4-bit: per-block:32), so the
+    estimate's size is the artifact's within 1 %."""
+    src, dst = EXAMPLES["encoder"], tmp_path / "enc.onnx"
+    convert(run, src, dst, *flags)
+    r = run("estimate", str(src), *flags, "--json", "--no-cache")
+    assert r.returncode == 0, r.stderr.decode()
+    estimate = json.loads(r.stdout)["model"]["bytes_after"]
+    assert abs(dst.stat().st_size / estimate - 1) < 0.01, (dst.stat().st_size, estimate)
