@@ -6,11 +6,13 @@ enum NativeConversion {
     enum Kind: String { case onnx, tflite, safetensors }
 
     static func kind(_ path: String) -> Kind {
-        guard let head = try? readFile(path, limit: 16), head.count >= 9 else { return .onnx }
-        if Array(head[4..<8]) == Array("TFL3".utf8) { return .tflite }
-        let n = head[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-        if head[8] == UInt8(ascii: "{"), n >= 2, n <= 100_000_000 { return .safetensors }
-        return .onnx
+        guard let head = try? readFile(path, limit: 4096) else { return .onnx }
+        switch ModelReader.format(ofHead: head, fileName: SafeWriter.lastComponent(path)) {
+        case .tflite?: return .tflite
+        case .safetensors?: return .safetensors
+        // ONNX, and whatever else: the ONNX reader names what it finds.
+        default: return .onnx
+        }
     }
 
     static func convert(path: String, kind: Kind, settings: ConversionSettings, layout: LayoutOptions = LayoutOptions())

@@ -11,6 +11,15 @@ public enum ModelReader {
         return try read(file: try MappedFile(path: path))
     }
 
+    /// The format a file's first bytes say, by the same detection `read` uses; nil for anything Slipway does
+    /// not read. Enough for TFLite, safetensors and GGUF from a few bytes (ONNX is told by its first fields).
+    public static func format(ofHead head: [UInt8], fileName: String) -> ModelFormat? {
+        head.withUnsafeBytes { b in
+            if case .supported(let f) = FormatDetection.detect(b, fileName: fileName) { return f }
+            return nil
+        }
+    }
+
     /// Reads an already mapped file.
     public static func read(file: MappedFile) throws(ModelError) -> Model {
         let path = file.path
