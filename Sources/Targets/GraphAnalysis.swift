@@ -19,6 +19,28 @@ public struct NodeCost: Sendable, Hashable {
     public var maxRank: Int
 }
 
+extension NodeCost {
+    /// A node's cost from the shapes inference found: constant inputs count as parameters, the others as
+    /// activations read. `outputsAreConstant`: outputs computed once at load (TFLite's dequantized
+    /// float16 weights) are no activation written per run.
+    init(index: Int, node: Node, macs: Int, outputs: [String], shapes: [String: [Int]], constants: Set<String>,
+         outputsAreConstant: Bool = false) {
+        var params = 0
+        var activationsIn = 0
+        for v in node.inputs where !v.isEmpty {
+            let n = shapes[v].map(Shapes.volume) ?? 0
+            if constants.contains(v) { params &+= n } else { activationsIn &+= n }
+        }
+        let outShapes = outputs.map { shapes[$0] }
+        let ranks = node.inputs.compactMap { shapes[$0]?.count } + outShapes.compactMap { $0?.count }
+        self.init(
+            index: index, name: node.name, opType: node.opType, domain: node.domain, macs: macs,
+            parameterElements: params, inputElements: activationsIn,
+            outputElements: outputsAreConstant ? 0 : outShapes.reduce(0) { $0 &+ ($1.map(Shapes.volume) ?? 0) },
+            outputShapes: outShapes, maxRank: ranks.max() ?? 0)
+    }
+}
+
 /// Shape inference and costs over a model's main graph. MAC conventions follow onnx-tool (one MAC per
 /// multiply-add in Conv/Gemm/MatMul, plus its per-element weights for element-wise operators: exp 32,
 /// division 4, square root 24, comparisons 1), so that the counts can be checked against it.
@@ -55,7 +77,7 @@ public struct GraphAnalysis: Sendable {
         steps: [(inputs: [String], outputs: [String])], inputs: [String], outputs: [String], shapes: [String: [Int]],
         constants: Set<String>
     ) -> Int {
-        func volume(_ s: [Int]) -> Int { s.reduce(1) { $0 &* max($1, 0) } }
+        let volume = Shapes.volume
         var lastUse: [String: Int] = [:]
         for (i, n) in steps.enumerated() { for v in n.inputs where !v.isEmpty { lastUse[v] = i } }
         for o in outputs { lastUse[o] = steps.count }
@@ -85,6 +107,9 @@ public struct GraphAnalysis: Sendable {
 
 /// Shape rules both model formats' analyses share.
 enum Shapes {
+    /// Elements of a shape (unknown, negative dimensions count as 0).
+    static func volume(_ s: [Int]) -> Int { s.reduce(1) { $0 &* max($1, 0) } }
+
     /// NumPy broadcasting of the shapes, or nil when they do not broadcast.
     static func broadcast(_ shapes: [[Int]]) -> [Int]? {
         let rank = shapes.map(\.count).max() ?? 0
@@ -183,7 +208,7 @@ private struct Analyzer {
         (try? model.withFloat32Values(of: t) { buf in buf.map { Int($0) } }) ?? []
     }
 
-    static func volume(_ s: [Int]) -> Int { s.reduce(1) { $0 &* max($1, 0) } }
+    static func volume(_ s: [Int]) -> Int { Shapes.volume(s) }
 
     func int(_ node: Node, _ name: String, _ d: Int) -> Int {
         if case .int(let v)? = node.attributes[name] { return Int(truncatingIfNeeded: v) }
@@ -481,18 +506,7 @@ private struct Analyzer {
         for (i, o) in resolvedOutputs.enumerated() where i < outs.count {
             if let s = outs[i] { shapes[o] = s }
         }
-        var params = 0
-        var activationsIn = 0
-        for v in node.inputs where !v.isEmpty {
-            let n = shapes[v].map(Self.volume) ?? 0
-            if constantNames.contains(v) { params &+= n } else { activationsIn &+= n }
-        }
-        let outShapes = resolvedOutputs.map { shapes[$0] }
-        let ranks = node.inputs.compactMap { shapes[$0]?.count } + outShapes.compactMap { $0?.count }
-        return NodeCost(
-            index: index, name: node.name, opType: node.opType, domain: node.domain, macs: macs,
-            parameterElements: params, inputElements: activationsIn,
-            outputElements: outShapes.reduce(0) { $0 &+ ($1.map(Self.volume) ?? 0) },
-            outputShapes: outShapes, maxRank: ranks.max() ?? 0)
+        return NodeCost(index: index, node: node, macs: macs, outputs: resolvedOutputs, shapes: shapes,
+                        constants: constantNames)
     }
 }

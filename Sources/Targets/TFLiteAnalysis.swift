@@ -37,7 +37,7 @@ struct TFLiteAnalyzer {
         tensorShapes = model.graphs.first?.tensorShapes ?? []
     }
 
-    static func volume(_ s: [Int]) -> Int { s.reduce(1) { $0 &* max($1, 0) } }
+    static func volume(_ s: [Int]) -> Int { Shapes.volume(s) }
 
     mutating func run(overrides: [String: [Int?]]) -> GraphAnalysis {
         for t in tensorShapes where stored[t.name] == nil { stored[t.name] = t }
@@ -343,18 +343,7 @@ struct TFLiteAnalyzer {
         }
         if outputs.contains(where: { shapes[$0] == nil }) { unresolved.append(label) }
 
-        var params = 0
-        var activationsIn = 0
-        for v in node.inputs where !v.isEmpty {
-            let n = shapes[v].map(Self.volume) ?? 0
-            if constantNames.contains(v) { params &+= n } else { activationsIn &+= n }
-        }
-        let outShapes = outputs.map { shapes[$0] }
-        let ranks = node.inputs.compactMap { shapes[$0]?.count } + outShapes.compactMap { $0?.count }
-        return NodeCost(
-            index: index, name: node.name, opType: node.opType, domain: node.domain, macs: macs,
-            parameterElements: params, inputElements: activationsIn,
-            outputElements: outputs.contains(where: { constantNames.contains($0) }) ? 0 : outShapes.reduce(0) { $0 &+ ($1.map(Self.volume) ?? 0) },
-            outputShapes: outShapes, maxRank: ranks.max() ?? 0)
+        return NodeCost(index: index, node: node, macs: macs, outputs: outputs, shapes: shapes, constants: constantNames,
+                        outputsAreConstant: outputs.contains(where: { constantNames.contains($0) }))
     }
 }
