@@ -1,3 +1,4 @@
+import CheckedMath
 import Diagnostics
 import JSON
 import Manifest
@@ -131,11 +132,11 @@ public enum EstimateTable {
     static func num(_ d: Double?) -> JSONValue { d.map { $0.isFinite ? .double($0) : .null } ?? .null }
     public static func mbText(_ b: Int) -> String {
         let mb = Double(b) / 1e6
-        return mb >= 10 ? "\(Int(mb.rounded())) MB" : "\(Double(Int(mb * 1000)) / 1000) MB"
+        return mb >= 10 ? "\(Int(roundingSaturating: mb)) MB" : "\(Double(Int(saturating: mb * 1000)) / 1000) MB"
     }
     public static func msText(_ ms: Double) -> String {
         guard ms.isFinite, ms < 1e12 else { return "> 10⁹ s" }
-        return ms >= 10 ? "\(Int(ms.rounded())) ms" : "\(Double(Int(ms * 1000)) / 1000) ms"
+        return ms >= 10 ? "\(Int(roundingSaturating: ms)) ms" : "\(Double(Int(saturating: ms * 1000)) / 1000) ms"
     }
     public static func dbText(_ d: Double) -> String { "\((d * 10).rounded() / 10) dB" }
     static func countText(_ n: Int) -> String {

@@ -1,3 +1,4 @@
+import CheckedMath
 import JSON
 
 /// Renderings of the catalogue: docs/rules.md (generated, kept current by a test), the text and JSON of
@@ -168,7 +169,7 @@ public enum CatalogueDocument {
     }
 
     static func format(_ d: Double) -> String {
-        if d == d.rounded(), abs(d) < 1e15 { return String(Int(d)) }
+        if d == d.rounded(), abs(d) < 1e15 { return String(Int(saturating: d)) }
         return String(d)
     }
 

@@ -1,3 +1,4 @@
+import CheckedMath
 import JSON
 import Manifest
 import ModelFormats
@@ -256,10 +257,10 @@ public enum TargetEstimates {
     }
 
     static func formatMB(_ mb: Double) -> String {
-        mb >= 10 ? "\(Int(mb.rounded())) MB" : "\(Double(Int(mb * 1000)) / 1000) MB"
+        mb >= 10 ? "\(Int(roundingSaturating: mb)) MB" : "\(Double(Int(saturating: mb * 1000)) / 1000) MB"
     }
     static func formatMS(_ ms: Double) -> String {
-        ms >= 10 ? "\(Int(ms.rounded())) ms" : "\(Double(Int(ms * 1000)) / 1000) ms"
+        ms >= 10 ? "\(Int(roundingSaturating: ms)) ms" : "\(Double(Int(saturating: ms * 1000)) / 1000) ms"
     }
     static func formatCount(_ n: Int) -> String {
         if n >= 1_000_000_000 { return "\(Double(n / 10_000_000) / 100) G" }

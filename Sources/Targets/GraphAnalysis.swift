@@ -131,7 +131,7 @@ enum OpCost {
     static let tanh = exp + 2 * add + div
 }
 
-private struct Analyzer {
+struct Analyzer {
     let model: Model
     var shapes: [String: [Int]] = [:]
     /// Small integer constants (Reshape targets, axes), by value name.
@@ -148,9 +148,7 @@ private struct Analyzer {
             shapes[t.name] = t.shape
             constantNames.insert(t.name)
             parameterElements &+= t.elementCount
-            if t.elementCount <= 64, t.dtype == .int64 || t.dtype == .int32 {
-                values[t.name] = intValues(t)
-            }
+            if let v = intValues(t) { values[t.name] = v }
         }
         for input in model.inputs where !constantNames.contains(input.name) {
             guard let dims = input.shape else {
@@ -187,7 +185,7 @@ private struct Analyzer {
                 shapes[out] = t.shape
                 constantNames.insert(out)
                 parameterElements &+= t.elementCount
-                if t.elementCount <= 64, t.dtype == .int64 || t.dtype == .int32 { values[out] = intValues(t) }
+                if let v = intValues(t) { values[out] = v }
             }
             costs.append(cost(of: node, index: i))
         }
@@ -203,9 +201,10 @@ private struct Analyzer {
             peakActivationElements: peak)
     }
 
-    func intValues(_ t: ConstantTensor) -> [Int] {
-        // Small shape tensors only; float32 holds these integers exactly.
-        (try? model.withFloat32Values(of: t) { buf in buf.map { Int($0) } }) ?? []
+    /// Small integer constants only (shapes, axes, slice bounds), read as integers: INT64_MAX stays exact.
+    func intValues(_ t: ConstantTensor) -> [Int]? {
+        guard t.elementCount <= 64, let v = (try? model.integerValues(of: t, limit: 64)) ?? nil else { return nil }
+        return v.map { Int(truncatingIfNeeded: $0) }
     }
 
     static func volume(_ s: [Int]) -> Int { Shapes.volume(s) }
@@ -235,6 +234,33 @@ private struct Analyzer {
     static func axis(_ a: Int, rank: Int) -> Int? {
         let x = a < 0 ? a + rank : a
         return (0..<max(rank, 1)).contains(x) ? x : nil
+    }
+
+    /// ONNX Slice's output shape: negative bounds count from the end, then clamp to the dimension (to
+    /// [0, d] going forward, [-1, d-1] going backward); nil for a zero step or an axis out of range.
+    static func sliceShape(_ x: [Int], starts: [Int], ends: [Int], axes: [Int], steps: [Int]?) -> [Int]? {
+        guard axes.count == starts.count, steps == nil || steps?.count == starts.count else { return nil }
+        var shape = x
+        for (i, a) in axes.enumerated() {
+            guard let ax = axis(a, rank: x.count), ax < x.count else { return nil }
+            let d = x[ax], step = steps?[i] ?? 1
+            guard step != 0, d >= 0 else { return nil }
+            var start = starts[i], end = ends[i]
+            if start < 0 { start = start &+ d }  // start < 0 and d >= 0: no overflow
+            if end < 0 { end = end &+ d }
+            if step > 0 {
+                start = min(max(start, 0), d)
+                end = min(max(end, 0), d)
+                shape[ax] = end > start ? (end - start - 1) / step + 1 : 0
+            } else {
+                start = min(max(start, 0), d - 1)
+                end = min(max(end, -1), d - 1)
+                // -step overflows for Int.min: any step that large takes one element at most.
+                let magnitude = step == Int.min ? Int.max : -step
+                shape[ax] = start > end ? (start - end - 1) / magnitude + 1 : 0
+            }
+        }
+        return shape
     }
 
     mutating func cost(of node: Node, index: Int) -> NodeCost {
@@ -488,7 +514,24 @@ private struct Analyzer {
             {
                 outs = [s]
             }
-        case "Slice", "Pad", "Resize", "Split":
+        case "Slice":
+            // Opset 10+: starts, ends, axes, steps as inputs; opset 1: attributes. PyTorch writes INT64_MAX for
+            // an open end, so every bound is clamped before any arithmetic.
+            if let x = ins.first ?? nil {
+                let fromInputs = node.inputs.count > 2
+                let starts = fromInputs ? values[node.inputs[1]] : ints(node, "starts")
+                let ends = fromInputs ? values[node.inputs[2]] : ints(node, "ends")
+                let axes = fromInputs ? (node.inputs.count > 3 && !node.inputs[3].isEmpty ? values[node.inputs[3]] : nil) : ints(node, "axes")
+                let steps = fromInputs && node.inputs.count > 4 && !node.inputs[4].isEmpty ? values[node.inputs[4]] : nil
+                let axesGiven = fromInputs ? (node.inputs.count <= 3 || node.inputs[3].isEmpty || axes != nil) : true
+                let stepsGiven = !fromInputs || node.inputs.count <= 4 || node.inputs[4].isEmpty || steps != nil
+                if let starts, let ends, starts.count == ends.count, axesGiven, stepsGiven,
+                    let shape = Self.sliceShape(x, starts: starts, ends: ends, axes: axes ?? Array(0..<starts.count), steps: steps)
+                {
+                    outs = [shape]
+                }
+            }
+        case "Pad", "Resize", "Split":
             // Shapes that depend on runtime values this walk does not evaluate: left unresolved.
             break
         case "Shape":

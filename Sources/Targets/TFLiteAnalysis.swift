@@ -46,8 +46,8 @@ struct TFLiteAnalyzer {
             shapes[t.name] = t.shape
             constantNames.insert(t.name)
             parameterElements &+= t.elementCount
-            if t.elementCount <= 64, t.dtype == .int64 || t.dtype == .int32 {
-                values[t.name] = try? model.withFloat32Values(of: t) { buf in buf.map { Int($0) } }
+            if t.elementCount <= 64, let v = (try? model.integerValues(of: t, limit: 64)) ?? nil {
+                values[t.name] = v.map { Int(truncatingIfNeeded: $0) }
             }
         }
         // The manifest names inputs by tensor or by signature key (`image` for `serving_default_image:0`).

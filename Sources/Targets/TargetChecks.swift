@@ -1,3 +1,4 @@
+import CheckedMath
 import Diagnostics
 import Manifest
 import ModelFormats
@@ -480,7 +481,7 @@ private struct TargetContext {
         if !refused.isEmpty, let delegate {
             let total = c.operators.filter { $0.status != .folded }.count
             let onCPU = c.cpuNodes.filter { $0 < c.operators.count && c.operators[$0].status != .folded }.count
-            let share = Int((c.cpuShareOfMACs * 100).rounded())
+            let share = Int(roundingSaturating: c.cpuShareOfMACs * 100)
             let how: String
             switch delegate.partitioning {
             case .prefix?: how = "the first unsupported operator and everything after it run on the CPU"
