@@ -22,6 +22,8 @@ let package = Package(
         ),
         // Integer conversions that cannot trap (saturating), for values that come from files and messages.
         .target(name: "CheckedMath"),
+        // Supervised worker processes for work on untrusted model files (crash isolation for serve and check).
+        .target(name: "Isolation", dependencies: ["JSON", "CheckedMath"]),
         .target(name: "JSON", linkerSettings: [.linkedLibrary("m")]),
         .target(name: "Diagnostics", dependencies: ["JSON"]),
         .target(name: "YAMLSyntax", dependencies: ["CLibYAML", "Diagnostics"]),
@@ -48,20 +50,20 @@ let package = Package(
                            "CheckedMath"]),
         .target(
             name: "Checking",
-            dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "ModelFormats", "Targets", "Estimation"]),
+            dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "ModelFormats", "Targets", "Estimation", "Isolation", "JSON"]),
         .target(name: "Reporting", dependencies: ["Checking", "Diagnostics", "JSON"]),
         // The only module that knows JSON-RPC and LSP.
         .target(
             name: "LanguageServer",
             dependencies: [
                 "Checking", "Manifest", "YAMLSyntax", "Diagnostics", "JSON", "ModelFormats", "Targets", "Conversion",
-                "Estimation", "CheckedMath",
+                "Estimation", "CheckedMath", "Isolation",
             ]),
         .executableTarget(
             name: "slipway",
             dependencies: [
                 "Checking", "Reporting", "Manifest", "ModelFormats", "Compression", "Conversion", "Targets", "Estimation",
-                "JSON",
+                "JSON", "Isolation",
                 "LanguageServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -75,6 +77,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Diagnostics", "Checking"], path: "Tests/TestSupport"),
         // Source-text rules (no trapping conversions on the input paths).
         .testTarget(name: "SourceRulesTests"),
+        .testTarget(name: "IsolationTests", dependencies: ["Isolation", "Checking", "Diagnostics", "JSON"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "JSON", "TestSupport"]),
         .testTarget(name: "YAMLSyntaxTests", dependencies: ["YAMLSyntax", "Diagnostics", "TestSupport"]),
         .testTarget(
