@@ -60,6 +60,9 @@ public struct WorkerService: Sendable {
             return WorkerFrame(header: .object([
                 "documents": .array(documents.map { .array($0.map(\.wireJSON)) })
             ]))
+        case Self.probe?:
+            guard let path = request.header["path"]?.stringValue else { return Self.error("a request without a path") }
+            return probe(path)
         case "ping"?:
             return WorkerFrame(header: .object(["pong": .bool(true)]))
         case let op:

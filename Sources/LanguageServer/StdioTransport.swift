@@ -34,7 +34,9 @@ public enum StdioTransport {
         let sink = Sink(protocolFD: protocolFD, logPath: options.logFile, tracePath: options.traceFile)
         let exitCode = Mutex<Int32?>(nil)
         let server = Server(
-            checker: ManifestChecker(fileSystem: ModelCachingFileSystem(), isolation: options.isolation),
+            checker: ManifestChecker(
+                fileSystem: ModelCachingFileSystem(clearance: options.isolation.map(ModelClearance.init(pool:))),
+                isolation: options.isolation),
             send: { message in sink.send(message) },
             log: { line in sink.log(line) },
             onExit: { code in

@@ -3,6 +3,7 @@ import Diagnostics
 import Foundation
 import Isolation
 import JSON
+import ModelFormats
 import Testing
 
 /// The supervisor against real processes: a worker that answers, one that dies by a signal, one that hangs.
@@ -164,5 +165,38 @@ import Testing
         #expect(decoded == local.targetDiagnostics(bytes: text, path: path))
         #expect(decoded.count == 1)
         #expect(decoded[0].map(\.code) == [.sizeOverBudget])
+    }
+}
+
+/// In-process model work in the server (hover, lenses, commands) only touches a model a worker survived.
+@Suite struct ModelClearanceSpec {
+    static let model = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/targets/slice_int64_max.onnx").path
+
+    @Test func aModelThatCrashedAWorkerIsNotReadInProcess() {
+        let pool = WorkerPool(command: WorkerPoolSpec.trapping, restartLimit: 10)
+        defer { pool.shutdown() }
+        let fs = ModelCachingFileSystem(clearance: ModelClearance(pool: pool))
+        #expect(throws: ModelError.self) { try fs.readModel(Self.model) }
+        do {
+            _ = try fs.readModel(Self.model)
+        } catch {
+            #expect(error.message.contains("not read in the server"))
+            #expect(error.message.contains("signal 4"))
+        }
+        // The verdict is kept for this file identity: no second worker was started for it.
+        #expect(pool.starts == 1)
+        #expect(fs.cachedCount == 0)
+    }
+
+    @Test func aModelAWorkerSurvivedIsReadAndCached() throws {
+        let pool = WorkerPool(command: WorkerPoolSpec.echo)
+        defer { pool.shutdown() }
+        let fs = ModelCachingFileSystem(clearance: ModelClearance(pool: pool))
+        let model = try fs.readModel(Self.model)
+        #expect(model.graphs.first?.nodes.count == 3)
+        _ = try fs.readModel(Self.model)
+        #expect(pool.starts == 1)
+        #expect(fs.cachedCount == 1)
     }
 }
