@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "Hashing", dependencies: ["CSHA256"]),
         // SHA-256 block compression with the x86 SHA extensions (the portable Swift code is the fallback).
         .target(name: "CSHA256"),
-        .target(name: "Conversion", dependencies: ["Compression", "ModelFormats", "ProtobufWire", "FlatBuffers", "Manifest", "JSON", "Hashing"]),
+        .target(name: "Conversion", dependencies: ["Compression", "ModelFormats", "ProtobufWire", "FlatBuffers", "Manifest", "JSON", "Hashing", "Isolation"]),
         // Target compatibility: the cited catalogue (Schemas/targets, embedded), checks and estimates.
         .target(name: "Targets", dependencies: ["Manifest", "ModelFormats", "Diagnostics", "JSON", "CheckedMath"]),
         // "What will these settings do to this model": the Compression engine on a model's real weights,
