@@ -141,6 +141,11 @@ public enum CatalogueDocument {
               above; none where the catalogue has no figure), summed; nodes that fall back to the CPU use the CPU's
               peak and overhead, and each CPU partition adds \(format(TargetEstimates.fallbackPenaltyMS)) ms. A
               roofline bound: real latency is higher.
+            - **Coverage**: a node whose output shapes cannot be inferred (no shape rule yet, a data-dependent size,
+              a subgraph body not walked) is left out of MACs, memory and latency, and so are the nodes that need
+              its output. The figures are then lower bounds: `SW4017` on the model says how many nodes they cover and
+              which operators were left out, `estimate` marks them "≥" (and `coverage` in JSON), and a memory or
+              latency budget within a lower bound is "unconfirmed" (`SW5104`), never met; one over it is missed.
 
             ## Sources
 

@@ -1,3 +1,4 @@
+import JSON
 import ModelFormats
 
 /// What one node costs: multiply-accumulates, the bytes of the constants it reads, and the elements of the
@@ -60,6 +61,24 @@ public struct GraphAnalysis: Sendable {
 
     public var totalFLOPs: Int { totalMACs &* 2 }
 
+    /// How much of the model the figures cover. Nodes in subgraphs (If/Loop/Scan bodies) count as not
+    /// analysed until the analysis walks them; `Constant` nodes are data, not work, and do not count.
+    public var coverage: AnalysisCoverage
+
+    public init(
+        nodes: [NodeCost], shapes: [String: [Int]], unresolved: [String], assumedDimensions: [String], totalMACs: Int,
+        parameterElements: Int, peakActivationElements: Int, coverage: AnalysisCoverage = .complete
+    ) {
+        self.nodes = nodes
+        self.shapes = shapes
+        self.unresolved = unresolved
+        self.assumedDimensions = assumedDimensions
+        self.totalMACs = totalMACs
+        self.parameterElements = parameterElements
+        self.peakActivationElements = peakActivationElements
+        self.coverage = coverage
+    }
+
     /// Analyses `model`'s main graph; `inputs` fixes dimensions by input name (nil entries stay as the model has them).
     public static func analyze(model: Model, inputs: [String: [Int?]] = [:]) -> GraphAnalysis {
         if model.format == .tflite {
@@ -102,6 +121,70 @@ public struct GraphAnalysis: Sendable {
             }
         }
         return peak
+    }
+}
+
+/// The share of a model's nodes whose shapes and costs the analysis found. MACs, activation memory and
+/// latency computed from a partial analysis are lower bounds, and every surface says so.
+public struct AnalysisCoverage: Sendable, Hashable {
+    public var nodesResolved: Int
+    public var nodesTotal: Int
+    /// Operators of the nodes left out, with how many of each (subgraph bodies as `<op> (in a subgraph)`).
+    public var unresolvedOps: [String: Int]
+    /// The first node left out in execution order, where the figures stop being complete.
+    public var firstUnresolved: String?
+
+    public static let complete = AnalysisCoverage(nodesResolved: 0, nodesTotal: 0, unresolvedOps: [:], firstUnresolved: nil)
+
+    public var isComplete: Bool { nodesResolved >= nodesTotal }
+
+    /// "Unique ×1, Split ×12", most frequent first.
+    public var unresolvedSummary: String {
+        unresolvedOps.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(6)
+            .map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
+            + (unresolvedOps.count > 6 ? ", …" : "")
+    }
+
+    /// "figures cover 2 of 3 nodes (left out: Unique ×1, from Unique 'dedup' on); MACs, activation memory and
+    /// latency are lower bounds (≥)".
+    public var sentence: String {
+        "figures cover \(nodesResolved) of \(nodesTotal) nodes (left out: \(unresolvedSummary)"
+            + (firstUnresolved.map { ", from \($0) on" } ?? "") + "); MACs, activation memory and latency are lower bounds (≥)"
+    }
+
+    /// For reports: `{nodes_resolved, nodes_total, unresolved_ops: {op: count}, complete}`.
+    public var json: JSONValue {
+        var ops = JSONObject()
+        for (k, v) in unresolvedOps.sorted(by: { $0.key < $1.key }) { ops[k] = .int(v) }
+        var o: JSONObject = [
+            "nodes_resolved": .int(nodesResolved), "nodes_total": .int(nodesTotal), "unresolved_ops": .object(ops),
+            "complete": .bool(isComplete),
+        ]
+        if let f = firstUnresolved { o["first_unresolved"] = .string(f) }
+        return .object(o)
+    }
+
+    /// Counts the nodes of `model`: main-graph nodes by whether `resolved` says so, subgraph nodes as left out.
+    static func of(model: Model, mainGraphNodes: [Node], isResolved: (Int) -> Bool, subgraphsAnalysed: Bool = false) -> AnalysisCoverage {
+        var c = AnalysisCoverage(nodesResolved: 0, nodesTotal: 0, unresolvedOps: [:], firstUnresolved: nil)
+        for (i, n) in mainGraphNodes.enumerated() where n.opType != "Constant" {
+            c.nodesTotal += 1
+            if isResolved(i) {
+                c.nodesResolved += 1
+            } else {
+                c.unresolvedOps[n.opType, default: 0] += 1
+                if c.firstUnresolved == nil { c.firstUnresolved = n.name.isEmpty ? "\(n.opType) #\(i)" : "\(n.opType) '\(n.name)'" }
+            }
+        }
+        if !subgraphsAnalysed {
+            for g in model.graphs.dropFirst() {
+                for n in g.nodes where n.opType != "Constant" {
+                    c.nodesTotal += 1
+                    c.unresolvedOps["\(n.opType) (in a subgraph)", default: 0] += 1
+                }
+            }
+        }
+        return c
     }
 }
 
@@ -177,6 +260,7 @@ struct Analyzer {
 
         var costs: [NodeCost] = []
         let graph = model.graphs.first
+        var resolved: [Bool] = []
         for (i, node) in (graph?.nodes ?? []).enumerated() {
             if node.opType == "Constant", case .tensor(let ti)? = node.attributes["value"], model.tensors.indices.contains(ti),
                 let out = node.outputs.first
@@ -187,7 +271,9 @@ struct Analyzer {
                 parameterElements &+= t.elementCount
                 if let v = intValues(t) { values[out] = v }
             }
+            let before = unresolved.count
             costs.append(cost(of: node, index: i))
+            resolved.append(unresolved.count == before)
         }
 
         let nodes = graph?.nodes ?? []
@@ -198,7 +284,8 @@ struct Analyzer {
         return GraphAnalysis(
             nodes: costs, shapes: shapes, unresolved: unresolved, assumedDimensions: assumed,
             totalMACs: costs.reduce(0) { $0 &+ $1.macs }, parameterElements: parameterElements,
-            peakActivationElements: peak)
+            peakActivationElements: peak,
+            coverage: .of(model: model, mainGraphNodes: nodes, isResolved: { $0 < resolved.count && resolved[$0] }))
     }
 
     /// Small integer constants only (shapes, axes, slice bounds), read as integers: INT64_MAX stays exact.

@@ -80,14 +80,22 @@ struct TFLiteAnalyzer {
         }
 
         var costs: [NodeCost] = []
-        for (i, node) in nodes.enumerated() { costs.append(cost(of: node, index: i)) }
+        var resolved: [Bool] = []
+        for (i, node) in nodes.enumerated() {
+            let before = unresolved.count
+            costs.append(cost(of: node, index: i))
+            resolved.append(unresolved.count == before)
+        }
         let peak = GraphAnalysis.peakLiveElements(
             steps: nodes.map { ($0.inputs, $0.outputs) }, inputs: graphInputs.map(\.name),
             outputs: graphOutputs.map(\.name), shapes: shapes, constants: constantNames)
         return GraphAnalysis(
             nodes: costs, shapes: shapes, unresolved: unresolved, assumedDimensions: assumed,
             totalMACs: costs.reduce(0) { $0 &+ $1.macs }, parameterElements: parameterElements,
-            peakActivationElements: peak)
+            peakActivationElements: peak,
+            // Other subgraphs are left out only when the main one calls them (other signatures are not this run).
+            coverage: .of(model: model, mainGraphNodes: nodes, isResolved: { $0 < resolved.count && resolved[$0] },
+                          subgraphsAnalysed: !nodes.contains { ["WHILE", "IF", "CALL_ONCE"].contains($0.opType) }))
     }
 
     func int(_ node: Node, _ name: String, _ d: Int = 0) -> Int {
