@@ -217,22 +217,23 @@ enum OpCost {
 struct Analyzer {
     let model: Model
     var shapes: [String: [Int]] = [:]
-    /// Small integer constants (Reshape targets, axes), by value name.
+    /// Small integer constants and folded shape arithmetic (Reshape targets, axes, sizes), by value name.
     var values: [String: [Int]] = [:]
+    /// Small float constants (Resize scales), by value name.
+    var floats: [String: [Float]] = [:]
     var constantNames: Set<String> = []
     var unresolved: [String] = []
     var assumed: [String] = []
+    var parameterElements = 0
+    /// Subgraphs walked (for the coverage), and the ones being walked now (a body cannot contain itself).
+    var walked: Set<Int> = []
+    var walking: Set<Int> = []
+    var tally = AnalysisCoverage(nodesResolved: 0, nodesTotal: 0, unresolvedOps: [:], firstUnresolved: nil)
 
     init(model: Model) { self.model = model }
 
     mutating func run(overrides: [String: [Int?]]) -> GraphAnalysis {
-        var parameterElements = 0
-        for t in model.tensors where t.graph == 0 {
-            shapes[t.name] = t.shape
-            constantNames.insert(t.name)
-            parameterElements &+= t.elementCount
-            if let v = intValues(t) { values[t.name] = v }
-        }
+        addInitializers(ofGraph: 0)
         for input in model.inputs where !constantNames.contains(input.name) {
             guard let dims = input.shape else {
                 assumed.append("\(input.name): unknown rank")
@@ -259,24 +260,16 @@ struct Analyzer {
         }
 
         var costs: [NodeCost] = []
-        let graph = model.graphs.first
-        var resolved: [Bool] = []
-        for (i, node) in (graph?.nodes ?? []).enumerated() {
-            if node.opType == "Constant", case .tensor(let ti)? = node.attributes["value"], model.tensors.indices.contains(ti),
-                let out = node.outputs.first
-            {
-                let t = model.tensors[ti]
-                shapes[out] = t.shape
-                constantNames.insert(out)
-                parameterElements &+= t.elementCount
-                if let v = intValues(t) { values[out] = v }
+        let nodes = model.graphs.first?.nodes ?? []
+        for (i, node) in nodes.enumerated() { costs.append(step(node, index: i)) }
+        // Bodies no node led the walk into (a Scan with unknown inputs, nesting past the bound) are left out.
+        for (g, graph) in model.graphs.enumerated().dropFirst() where !walked.contains(g) {
+            for n in graph.nodes where n.opType != "Constant" {
+                tally.nodesTotal += 1
+                tally.unresolvedOps["\(n.opType) (in a subgraph)", default: 0] += 1
             }
-            let before = unresolved.count
-            costs.append(cost(of: node, index: i))
-            resolved.append(unresolved.count == before)
         }
 
-        let nodes = graph?.nodes ?? []
         let peak = GraphAnalysis.peakLiveElements(
             steps: nodes.map { ($0.inputs, $0.outputs) }, inputs: model.inputs.map(\.name),
             outputs: model.outputs.map(\.name), shapes: shapes, constants: constantNames)
@@ -284,8 +277,52 @@ struct Analyzer {
         return GraphAnalysis(
             nodes: costs, shapes: shapes, unresolved: unresolved, assumedDimensions: assumed,
             totalMACs: costs.reduce(0) { $0 &+ $1.macs }, parameterElements: parameterElements,
-            peakActivationElements: peak,
-            coverage: .of(model: model, mainGraphNodes: nodes, isResolved: { $0 < resolved.count && resolved[$0] }))
+            peakActivationElements: peak, coverage: tally)
+    }
+
+    /// The stored constants of graph `g`: shapes, and the small integer and float values.
+    mutating func addInitializers(ofGraph g: Int) {
+        for t in model.tensors where t.graph == g {
+            addConstant(t, as: t.name)
+        }
+    }
+
+    mutating func addConstant(_ t: ConstantTensor, as name: String) {
+        shapes[name] = t.shape
+        constantNames.insert(name)
+        parameterElements &+= t.elementCount
+        if let v = intValues(t) { values[name] = v }
+        if t.elementCount <= Self.foldLimit, t.dtype.isFloatingPoint,
+            let f = try? model.withFloat32Values(of: t, { Array($0) })
+        {
+            floats[name] = f
+        }
+    }
+
+    /// One node of any graph: its constants, its shapes and cost, its folded values, and the coverage tally.
+    mutating func step(_ node: Node, index i: Int) -> NodeCost {
+        // The reader registers a Constant node's value as a tensor of its graph (added with the initializers).
+        if node.opType == "Constant", let out = node.outputs.first, !constantNames.contains(out) {
+            if case .tensor(let ti)? = node.attributes["value"], model.tensors.indices.contains(ti) {
+                addConstant(model.tensors[ti], as: out)
+            } else {
+                _ = constantAttribute(node)
+            }
+        }
+        let before = unresolved.count
+        let c = cost(of: node, index: i)
+        if node.opType != "Constant" {
+            tally.nodesTotal += 1
+            if unresolved.count == before {
+                tally.nodesResolved += 1
+            } else {
+                tally.unresolvedOps[node.opType, default: 0] += 1
+                if tally.firstUnresolved == nil {
+                    tally.firstUnresolved = node.name.isEmpty ? "\(node.opType) #\(i)" : "\(node.opType) '\(node.name)'"
+                }
+            }
+        }
+        return c
     }
 
     /// Small integer constants only (shapes, axes, slice bounds), read as integers: INT64_MAX stays exact.
@@ -358,7 +395,8 @@ struct Analyzer {
         let op = node.domain.isEmpty || node.domain == "ai.onnx" ? node.opType : "\(node.domain).\(node.opType)"
 
         func elementwise(_ perElement: Int, ratio: Int = 1) {
-            guard let s = Shapes.broadcast(known), !known.isEmpty else { return }
+            // Every operand's shape is needed: broadcasting the known ones alone would invent a shape.
+            guard !known.isEmpty, known.count == node.inputs.filter({ !$0.isEmpty }).count, let s = Shapes.broadcast(known) else { return }
             outs = [s]
             macs = Self.volume(s) &* ratio &* perElement
         }
@@ -410,6 +448,11 @@ struct Analyzer {
                     let p = (d < pads.count ? pads[d] : 0) &+ (d + spatial < pads.count ? pads[d + spatial] : 0)
                     let op = d < outPad.count ? outPad[d] : 0
                     shape.append((x[2 + d] &- 1) &* s &- p &+ (w[2 + d] &- 1) &* dl &+ 1 &+ op)
+                }
+                let autoPad = string(node, "auto_pad") ?? "NOTSET"
+                if autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
+                    // SAME: the output is the input times the stride (padding absorbs the kernel).
+                    for d in 0..<spatial { shape[2 + d] = x[2 + d] &* (d < strides.count ? strides[d] : 1) &+ (d < outPad.count ? outPad[d] : 0) }
                 }
                 if let explicit = ints(node, "output_shape"), explicit.count == spatial { shape = [x[0], group &* w[1]] + explicit }
                 outs = [shape]
@@ -485,9 +528,11 @@ struct Analyzer {
             unary(OpCost.add + OpCost.mul + OpCost.add + OpCost.div)
         case "LayerNormalization", "SimplifiedLayerNormalization":
             if let x = ins.first ?? nil, let ax = Self.axis(int(node, "axis", -1), rank: x.count) {
-                outs = [x]
                 var reduced = x
                 if ax < reduced.count { reduced[ax] = 1 }
+                // Mean and InvStdDev (training outputs): every dimension from the axis on is reduced to 1.
+                let stats = x.enumerated().map { $0.offset >= ax ? 1 : $0.element }
+                outs = [x, stats, stats]
                 macs = Self.volume(x) &* (3 * OpCost.mul + 4 * OpCost.add)
                     &+ Self.volume(reduced) &* (OpCost.add + OpCost.sqrt + OpCost.div)
             }
@@ -510,7 +555,10 @@ struct Analyzer {
                     default:
                         let p = (d < pads.count ? pads[d] : 0) &+ (d + spatial < pads.count ? pads[d + spatial] : 0)
                         let span = x[2 + d] &+ p &- (kk &- 1) &* dl &- 1
-                        shape.append((ceil ? (span &+ s &- 1) / s : span / s) &+ 1)
+                        var n = (ceil ? (span &+ s &- 1) / s : span / s) &+ 1
+                        // Ceil mode: the last window must start inside the input or its leading pad.
+                        if ceil, (n &- 1) &* s >= x[2 + d] &+ (d < pads.count ? pads[d] : 0) { n &-= 1 }
+                        shape.append(n)
                     }
                 }
                 outs = [shape]
@@ -523,21 +571,16 @@ struct Analyzer {
                 macs = op == "GlobalAveragePool" ? Self.volume(x) &* OpCost.add &+ Self.volume(shape) &* OpCost.div : 0
             }
         case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL2", "ReduceSumSquare":
-            if let x = ins.first ?? nil {
-                var axes = ints(node, "axes")
-                if axes == nil, node.inputs.count > 1 { axes = values[node.inputs[1]] }
-                let keep = int(node, "keepdims", 1) != 0
-                let set = Set((axes ?? Array(0..<x.count)).compactMap { Self.axis($0, rank: x.count) })
-                var shape: [Int] = []
-                for (i, d) in x.enumerated() {
-                    if set.contains(i) { if keep { shape.append(1) } } else { shape.append(d) }
-                }
-                outs = [shape]
-                macs = op == "ReduceMean" || op == "ReduceSum" ? Self.volume(x) &* OpCost.add : 0
+            if let x = ins.first ?? nil, let r = reduce(node, x, cost: op == "ReduceMean" || op == "ReduceSum" ? OpCost.add : 0) {
+                outs = r.outs
+                macs = r.macs
             }
         case "Flatten":
-            if let x = ins.first ?? nil, let ax = Self.axis(int(node, "axis", 1), rank: x.count + 1) {
-                outs = [[Self.volume(Array(x.prefix(ax))), Self.volume(Array(x.dropFirst(ax)))]]
+            // axis in [-r, r]: a negative one counts from the end of the input's rank, not the output's.
+            if let x = ins.first ?? nil {
+                let a = int(node, "axis", 1)
+                let ax = a < 0 ? a &+ x.count : a
+                if (0...x.count).contains(ax) { outs = [[Self.volume(Array(x.prefix(ax))), Self.volume(Array(x.dropFirst(ax)))]] }
             }
         case "Reshape":
             if let x = ins.first ?? nil, node.inputs.count > 1, let target = values[node.inputs[1]] {
@@ -560,11 +603,13 @@ struct Analyzer {
         case "Squeeze":
             if let x = ins.first ?? nil {
                 var axes = ints(node, "axes")
-                if axes == nil, node.inputs.count > 1 { axes = values[node.inputs[1]] }
+                // Opset 13: axes as an input; when its value is unknown, so is the shape.
+                let runtimeAxes = axes == nil && node.inputs.count > 1 && !node.inputs[1].isEmpty
+                if runtimeAxes { axes = values[node.inputs[1]] }
                 if let axes {
                     let set = Set(axes.compactMap { Self.axis($0, rank: x.count) })
                     outs = [x.enumerated().filter { !set.contains($0.offset) }.map(\.element)]
-                } else {
+                } else if !runtimeAxes {
                     outs = [x.filter { $0 != 1 }]
                 }
             }
@@ -618,25 +663,32 @@ struct Analyzer {
                     outs = [shape]
                 }
             }
-        case "Pad", "Resize", "Split":
-            // Shapes that depend on runtime values this walk does not evaluate: left unresolved.
-            break
         case "Shape":
-            if let x = ins.first ?? nil { outs = [[x.count]] }
+            if let x = ins.first ?? nil { outs = [[shapeRange(node, rank: x.count).count]] }
         case "Constant":
             break
+        case "If", "Loop", "Scan":
+            if let r = controlFlow(node, op: op, ins: ins) {
+                outs = r.outs
+                macs = r.macs
+            }
         default:
-            break
+            if let r = extendedRule(node, op: op, ins: ins, known: known) {
+                outs = r.outs
+                macs = r.macs
+            }
         }
 
-        let resolvedOutputs = node.outputs.filter { !$0.isEmpty }
-        if outs.isEmpty, node.opType != "Constant" {
+        fold(node, ins: ins)
+        // A node is resolved when at least one output's shape is known (optional outputs may stay unknown).
+        if !outs.contains(where: { $0 != nil }), node.opType != "Constant" {
             unresolved.append(node.name.isEmpty ? "\(node.opType) #\(index)" : node.name)
         }
-        for (i, o) in resolvedOutputs.enumerated() where i < outs.count {
+        // Outputs by position: an omitted optional output ("") keeps its slot.
+        for (i, o) in node.outputs.enumerated() where !o.isEmpty && i < outs.count {
             if let s = outs[i] { shapes[o] = s }
         }
-        return NodeCost(index: index, node: node, macs: macs, outputs: resolvedOutputs, shapes: shapes,
+        return NodeCost(index: index, node: node, macs: macs, outputs: node.outputs.filter { !$0.isEmpty }, shapes: shapes,
                         constants: constantNames)
     }
 }

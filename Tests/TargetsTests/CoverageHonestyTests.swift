@@ -24,14 +24,31 @@ import Testing
         #expect(a.coverage.json["unresolved_ops"]?["Unique"]?.intValue == 1)
     }
 
-    @Test func subgraphBodiesCountAsLeftOut() throws {
+    /// x [2, 16] · w_const [16, 8]; If: then and else each [2, 8] · [8, 4]; Loop (3 trips, a constant) of
+    /// MatMul [2, 4] · [4, 4] and Tanh over the [2, 4] state.
+    @Test func ifAndLoopBodiesAreWalkedAndCounted() throws {
         let model = try Repo.model("Tests/Fixtures/conversion/constant_if_loop.onnx")
         let a = GraphAnalysis.analyze(model: model)
-        let inBodies = model.graphs.dropFirst().reduce(0) { $0 + $1.nodes.filter { $0.opType != "Constant" }.count }
-        #expect(inBodies > 0)
-        #expect(a.coverage.nodesTotal >= inBodies)
-        #expect(a.coverage.unresolvedOps.keys.contains { $0.hasSuffix("(in a subgraph)") })
-        #expect(!a.coverage.isComplete)
+        #expect(a.coverage == AnalysisCoverage(nodesResolved: 8, nodesTotal: 8, unresolvedOps: [:], firstUnresolved: nil))
+        #expect(a.shapes["branch"] == [2, 4])
+        #expect(a.shapes["y"] == [2, 4])
+        let matmul = 2 * 8 * 16, branch = 2 * 4 * 8, body = 2 * 4 * 4 + 8 * 2 * OpCost.tanh
+        #expect(a.totalMACs == matmul + branch + 3 * body)
+        #expect(a.assumedDimensions == [])
+    }
+
+    @Test func aBodyNoNodeLeadsIntoCountsAsLeftOut() throws {
+        // The same model with the Loop's trip count unknown is still walked once, and says so.
+        let model = try Repo.model("Tests/Fixtures/conversion/constant_if_loop.onnx")
+        var a = Analyzer(model: model)
+        a.walked = []
+        let r = a.run(overrides: [:])
+        #expect(r.coverage.isComplete)
+        var stripped = model
+        stripped.graphs[0].nodes.removeAll { $0.opType == "If" || $0.opType == "Loop" }
+        let s = GraphAnalysis.analyze(model: stripped)
+        #expect(s.coverage.unresolvedOps == ["MatMul (in a subgraph)": 3, "Identity (in a subgraph)": 1, "Tanh (in a subgraph)": 1])
+        #expect(!s.coverage.isComplete)
     }
 
     @Test func aCompleteAnalysisIsComplete() throws {
