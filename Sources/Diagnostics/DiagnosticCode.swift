@@ -38,6 +38,8 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case dataPathNotFound = "SW3003"
     case pathEscapesProject = "SW3004"
     case modelUnreadable = "SW3005"
+    case modelInputUnknown = "SW3006"
+    case modelInputShape = "SW3007"
 
     case unknownRuntimeVersion = "SW4001"
     case opsetUnsupported = "SW4002"
@@ -129,6 +131,8 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .knownBadToolVersion: "Known-bad tool version"
         case .operatorConstraint: "Operator outside the delegate's or runtime's constraints"
         case .analysisIncomplete: "Figures cover part of the model"
+        case .modelInputUnknown: "The model has no input of that name"
+        case .modelInputShape: "Input shape does not fit the model's input"
         case .betterGranularity: "Finer quantization scales would keep much more accuracy"
         case .int4NeedsPerBlock: "4-bit weights without per-block scales"
         case .tensorsLoseMost: "Tensors that quantization damages most"

@@ -28,7 +28,7 @@ public enum TargetChecks {
         let analysis = model.flatMap { m in
             m.graphs.isEmpty ? nil : GraphAnalysis.analyze(model: m, inputs: manifestInputDims(manifest))
         }
-        var out: [Diagnostic] = []
+        var out: [Diagnostic] = model.map { InputChecks.check(manifest: manifest, model: $0) } ?? []
         // Said once, on the model: every figure below is a lower bound.
         if let analysis, !analysis.coverage.isComplete, let path = manifest.model?.path,
             let rule = catalogue.rule("analysis.coverage"), let code = rule.code
