@@ -49,8 +49,7 @@ struct InspectCommand: ParsableCommand {
             fixed[String(parts[0])] = dims
         }
         let a = GraphAnalysis.analyze(model: m, inputs: fixed)
-        var shapes = JSONObject()
-        for (k, v) in a.shapes.sorted(by: { $0.key < $1.key }) { shapes[k] = .array(v.map { .int($0) }) }
+        let shapes = JSONObject(distinctEntries: a.shapes.sorted(by: { $0.key < $1.key }).map { ($0.key, .array($0.value.map { .int($0) })) })
         let report: JSONObject = [
             "macs": .int(a.totalMACs), "peak_activation_elements": .int(a.peakActivationElements),
             "coverage": a.coverage.json, "unresolved_nodes": .array(a.unresolved.map { .string($0) }),
