@@ -45,7 +45,7 @@ let package = Package(
             dependencies: ["ModelFormats", "Compression", "Conversion", "Manifest", "Targets", "JSON", "Diagnostics", "Hashing"]),
         .target(
             name: "Checking",
-            dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "ModelFormats", "Targets", "Estimation"]),
+            dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "ModelFormats", "Targets", "Estimation", "Conversion"]),
         .target(name: "Reporting", dependencies: ["Checking", "Diagnostics", "JSON"]),
         // The only module that knows JSON-RPC and LSP.
         .target(

@@ -54,6 +54,7 @@ private func check(_ text: String, fs: InMemoryFileSystem = projectFiles, path: 
             model: {path: models/kws.onnx}
             targets:
               a: {runtime: litert, output: ⟦/tmp/a.tflite⟧}
+              b: {runtime: litert}
             deploy: {to: ⟦"../x/{target}.{ext}"⟧}
             """, [
             Expected(.pathEscapesProject, "'/tmp/a.tflite' writes outside"),
