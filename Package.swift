@@ -93,7 +93,7 @@ let package = Package(
                            "TestSupport"]),
         .testTarget(
             name: "CheckingTests",
-            dependencies: ["Checking", "Reporting", "Manifest", "Diagnostics", "JSON", "TestSupport"]
+            dependencies: ["Checking", "Conversion", "Reporting", "Manifest", "Diagnostics", "JSON", "TestSupport"]
         ),
     ]
 )
