@@ -20,10 +20,13 @@ public final class ModelCachingFileSystem: FileSystem, LinkResolving {
     private let base: any FileSystem
     private let capacity: Int
     private let entries = Mutex<[(path: String, identity: Identity, model: Model)]>([])
+    /// When set, a model is read here only once a worker has read it without crashing.
+    public let clearance: ModelClearance?
 
-    public init(_ base: any FileSystem = LocalFileSystem(), capacity: Int = 8) {
+    public init(_ base: any FileSystem = LocalFileSystem(), capacity: Int = 8, clearance: ModelClearance? = nil) {
         self.base = base
         self.capacity = max(1, capacity)
+        self.clearance = clearance
     }
 
     public func kind(of path: String) -> FileKind { base.kind(of: path) }
@@ -33,6 +36,9 @@ public final class ModelCachingFileSystem: FileSystem, LinkResolving {
     public func readModel(_ path: String) throws(ModelError) -> Model {
         guard let id = Self.identity(path) else { return try base.readModel(path) }
         if let hit = entries.withLock({ e in e.first { $0.path == path && $0.identity == id }?.model }) { return hit }
+        if let refusal = clearance?.refusal(for: path) {
+            throw ModelError(.io, file: path, "not read in the server: \(refusal)")
+        }
         let model = try base.readModel(path)
         entries.withLock { e in
             e.removeAll { $0.path == path }
