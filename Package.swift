@@ -50,7 +50,8 @@ let package = Package(
                            "CheckedMath"]),
         .target(
             name: "Checking",
-            dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "ModelFormats", "Targets", "Estimation", "Isolation", "JSON"]),
+            dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "ModelFormats", "Targets", "Estimation", "Isolation", "JSON",
+                           "Conversion"]),
         .target(name: "Reporting", dependencies: ["Checking", "Diagnostics", "JSON"]),
         // The only module that knows JSON-RPC and LSP.
         .target(
@@ -101,7 +102,7 @@ let package = Package(
                            "TestSupport"]),
         .testTarget(
             name: "CheckingTests",
-            dependencies: ["Checking", "Reporting", "Manifest", "Diagnostics", "JSON", "TestSupport"]
+            dependencies: ["Checking", "Conversion", "Reporting", "Manifest", "Diagnostics", "JSON", "TestSupport"]
         ),
     ]
 )

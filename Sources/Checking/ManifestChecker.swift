@@ -1,3 +1,4 @@
+import Conversion
 import Diagnostics
 import Estimation
 import Isolation
@@ -167,15 +168,19 @@ struct PathChecks {
         for (what, p) in dataPaths where fileSystem.kind(of: PathUtil.join(folder, p.value)) == .missing {
             out.append(missing(.dataPathNotFound, what: what, p))
         }
-        var outputs: [Located<String>] = []
-        if let d = m.deploy?.to { outputs.append(d) }
-        outputs += m.targets.compactMap(\.output)
-        for o in outputs where PathUtil.escapes(o.value) {
+        // Each target's artifact path, decided by the function `convert` refuses with (Containment), blamed on
+        // the value that puts it outside: the target's output, deploy.to, deploy.version or name.
+        let resolve = (fileSystem as? any LinkResolving)?.linkResolver
+        var blamed = Set<ByteRange>()
+        for t in m.targets {
+            guard let e = Containment.escape(target: t, manifest: m, folder: folder, resolve: resolve),
+                  blamed.insert(e.value.range).inserted
+            else { continue }
             out.append(
                 Diagnostic(
                     .pathEscapesProject,
-                    "'\(o.value)' writes outside the manifest's folder; conversions refuse to write there unless run with --allow-outside-project",
-                    at: o.range))
+                    "'\(e.value.value)' writes outside the manifest's folder (target \(t.name.value): \(e.output)); conversions refuse to write there unless run with --allow-outside-project",
+                    at: e.value.range))
         }
         return out
     }

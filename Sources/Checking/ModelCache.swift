@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Conversion
 import ModelFormats
 import Synchronization
 
@@ -8,7 +9,7 @@ import Synchronization
 /// modification time, inode), so that the server re-checking on every keystroke, or `check` over many
 /// manifests naming one model, reads each model once. A changed file has a new identity and is read again;
 /// files that cannot be stat'ed (in-memory test trees) are never cached.
-public final class ModelCachingFileSystem: FileSystem {
+public final class ModelCachingFileSystem: FileSystem, LinkResolving {
     struct Identity: Hashable {
         var size: Int
         var mtimeSeconds: Int
@@ -46,6 +47,9 @@ public final class ModelCachingFileSystem: FileSystem {
         }
         return model
     }
+
+    /// Links resolve as the wrapped file system's do.
+    public var linkResolver: Containment.LinkResolver? { (base as? any LinkResolving)?.linkResolver }
 
     /// Drops every cached model (the server calls this when watched model files change).
     public func invalidate() { entries.withLock { $0.removeAll() } }
