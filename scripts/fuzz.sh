@@ -18,6 +18,11 @@ flags=(--scratch-path "$scratch" -Xswiftc -sanitize=fuzzer,address -Xswiftc -par
 # Model seeds above this size make the first pass of a debug ASan build too slow to matter.
 max_seed=${FUZZ_MAX_SEED_BYTES:-131072}
 
+# Longest input libFuzzer makes (its default is the largest seed: too short for text seeds).
+max_len() {
+  case $1 in manifest) echo 16384 ;; framing) echo 65536 ;; *) echo 262144 ;; esac
+}
+
 extensions() {
   case $1 in
     manifest) echo "yaml" ;;
@@ -55,7 +60,7 @@ for t in "${targets[@]}"; do
   echo "== fuzz-$t: $seconds s, $(ls "$seeds" | wc -l) seeds"
   # Leak checks are off: Swift's lazily made globals read as leaks to LeakSanitizer.
   set +e
-  ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 "$bin" -max_total_time="$seconds" -timeout=30 \
+  ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 "$bin" -max_total_time="$seconds" -timeout=30 -max_len="$(max_len "$t")" \
     -rss_limit_mb=4096 -detect_leaks=0 -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" "$seeds" >"$log" 2>&1
   status=$?
   set -e
