@@ -94,7 +94,7 @@ let package = Package(
         .executableTarget(name: "fuzz-safetensors", dependencies: ["FuzzEntries"]),
         .executableTarget(name: "fuzz-gguf", dependencies: ["FuzzEntries"]),
         .executableTarget(name: "fuzz-convert", dependencies: ["FuzzEntries"]),
-        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntries", "ProtobufWire", "FlatBuffers", "ModelFormats"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntries", "Conversion", "ProtobufWire", "FlatBuffers", "ModelFormats"]),
         // Source-text rules (no trapping conversions on the input paths).
         .testTarget(name: "SourceRulesTests"),
         .testTarget(name: "IsolationTests", dependencies: ["Isolation", "Checking", "Diagnostics", "JSON", "ModelFormats"]),

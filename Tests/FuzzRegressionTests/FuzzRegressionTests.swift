@@ -1,4 +1,5 @@
 import Checking
+import Conversion
 import FlatBuffers
 import Foundation
 import ModelFormats
@@ -54,6 +55,21 @@ import Testing
     @Test func ggufInputs() { Self.replay(FuzzTargets.gguf, Self.inputs("gguf", extensions: ["gguf"]), minimum: 2) }
     @Test func convertInputs() {
         Self.replay(FuzzTargets.convert, Self.inputs("convert", extensions: ["onnx", "tflite", "safetensors"]), minimum: 30)
+    }
+
+    /// The convert entry reaches the converters: each fixture model's kind converts with its first setting.
+    @Test func convertEntryConvertsTheFixtures() throws {
+        #expect(ConvertScratch.settings[.onnx]?.count == 7)
+        #expect(ConvertScratch.settings[.tflite]?.count == 3)
+        #expect(ConvertScratch.settings[.safetensors]?.count == 3)
+        for (file, kind) in [("models/small_cnn.onnx", NativeConversion.Kind.onnx), ("models/small_cnn_float.tflite", .tflite),
+                             ("conversion/mlp.safetensors", .safetensors)] {
+            let path = Self.root + "/Tests/Fixtures/" + file
+            #expect(NativeConversion.kind(path) == kind)
+            let settings = try #require(ConvertScratch.settings[kind]?.first)
+            let conversion = try NativeConversion.convert(path: path, kind: kind, settings: settings)
+            #expect(conversion.output.count > 0, "\(file)")
+        }
     }
 
     /// The pipeline's manifest must itself be valid, or the model targets would test less than they claim.
