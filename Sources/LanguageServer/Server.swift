@@ -192,7 +192,7 @@ public actor Server {
         let task = Task.detached { [weak self] in
             var analysis = cached
             if analysis == nil, let doc {
-                analysis = Analysis.compute(doc, checker: context.checker)
+                analysis = await Blocking.run { Analysis.compute(doc, checker: context.checker) }  // reads the model
             }
             let outcome: Result<Features.Reply, ResponseError>
             if Task.isCancelled {
@@ -314,8 +314,13 @@ public actor Server {
         guard let uri = params["textDocument"]?["uri"]?.stringValue, var doc = documents[uri] else {
             throw .invalidParams("didChange for a document that is not open")
         }
+        // A change without a version counts up; from Int.max it cannot, and is refused (logged) rather than trapping.
+        let next = doc.version.addingReportingOverflow(1)
+        guard let version = params["textDocument"]?["version"]?.intValue ?? (next.overflow ? nil : next.partialValue) else {
+            throw .invalidParams("didChange without a version after version \(doc.version): the version cannot be incremented")
+        }
         try doc.apply(params["contentChanges"]?.arrayValue ?? [], unit: unit)
-        doc.version = params["textDocument"]?["version"]?.intValue ?? doc.version + 1
+        doc.version = version
         documents[uri] = doc
         analyses[uri] = nil
         scheduleCheck(uri)
@@ -378,7 +383,7 @@ public actor Server {
         checks[uri] = state
         let checker = self.checker
         Task.detached { [weak self] in
-            let analysis = Analysis.compute(doc, checker: checker)
+            let analysis = await Blocking.run { Analysis.compute(doc, checker: checker) }  // reads the model
             await self?.checked(uri, doc, analysis)
         }
     }

@@ -17,22 +17,17 @@ public final class MappedFile: @unchecked Sendable {  // immutable after init; t
 
     public init(path: String, maximumSize: Int = MappedFile.defaultMaximumSize) throws(ModelError) {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw ModelError(.io, file: path, "cannot open: \(String(cString: strerror(errno)))")
+        // Never a blocking open: a FIFO or device as a model path is refused, not waited on.
+        let opened: RegularFile.Opened
+        switch RegularFile.open(path) {
+        case .success(let o): opened = o
+        case .failure(.directory): throw ModelError(.io, file: path, "is a directory, not a model file")
+        case .failure(.system(let e)): throw ModelError(.io, file: path, "cannot open: \(String(cString: strerror(e)))")
+        case .failure(let f): throw ModelError(.io, file: path, f.description)
         }
+        let fd = opened.fd
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            throw ModelError(.io, file: path, "cannot stat: \(String(cString: strerror(errno)))")
-        }
-        if (st.st_mode & S_IFMT) == S_IFDIR {
-            throw ModelError(.io, file: path, "is a directory, not a model file")
-        }
-        guard (st.st_mode & S_IFMT) == S_IFREG else {
-            throw ModelError(.io, file: path, "is not a regular file")
-        }
-        let size = Int(st.st_size)
+        let size = opened.size
         guard size > 0 else { throw ModelError(.io, file: path, "is empty (0 bytes)") }
         guard size <= maximumSize else {
             throw ModelError(.io, file: path, "is \(size) bytes, over the limit of \(maximumSize)")

@@ -52,6 +52,7 @@ struct CheckCommand: ParsableCommand {
         }
         let expansion = Discovery.expand(paths.isEmpty ? ["."] : paths, fileSystem: fs)
         for e in expansion.errors { printError("slipway: \(e)") }
+        if let why = expansion.incomplete { printError("slipway: warning: the folder walk was incomplete: \(why)") }
         // Many manifests often name one model: read it once.
         let checker = ManifestChecker(
             fileSystem: ModelCachingFileSystem(fs), catalogue: catalogue,

@@ -94,8 +94,9 @@ struct EstimateCommand: ParsableCommand {
     static func looksLikeManifest(_ path: String) -> Bool {
         if path.hasSuffix(".yaml") || path.hasSuffix(".yml") { return true }
         // Only the first 4 KB: the file may be a multi-GB model.
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { return false }
+        // A FIFO or device is not a manifest (and is refused, without blocking, as a model).
+        guard case .success(let opened) = RegularFile.open(path) else { return false }
+        let fd = opened.fd
         defer { close(fd) }
         var head = [UInt8](repeating: 0, count: 4096)
         let n = head.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
