@@ -79,8 +79,18 @@ struct EstimateCommand: ParsableCommand {
 
     func run() throws {
         let fs = LocalFileSystem()
-        guard case .file = fs.kind(of: path) else {
+        switch fs.kind(of: path) {
+        case .file: break
+        case .missing:
             printError("error: \(path): no such file")
+            throw ExitCode(2)
+        case .directory, .other:
+            // Say what it is (a directory, a FIFO, a device), from the same refusal the readers give.
+            if case .failure(let why) = RegularFile.open(path) {
+                printError("error: \(path): \(why)")
+            } else {
+                printError("error: \(path): not a regular file")
+            }
             throw ExitCode(2)
         }
         if Self.looksLikeManifest(path) {
