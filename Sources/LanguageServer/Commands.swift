@@ -1,6 +1,7 @@
 import Checking
 import Conversion
 import Diagnostics
+import Isolation
 import JSON
 import Manifest
 import ModelFormats
@@ -12,8 +13,8 @@ enum Commands {
         switch r.params["command"]?.stringValue {
         case "slipway.inspect":
             guard let path = args.first?.stringValue else { throw .invalidParams("slipway.inspect needs the model's path") }
-            let inspected = await Blocking.run { () -> Result<JSONValue, ResponseError> in
-                do { return .success(try ModelReader.read(path: path).inspectionJSON()) } catch {
+            let inspected = await OwnThread.run { () -> Result<JSONValue, ResponseError> in
+                do { return .success(try r.context.checker.fileSystem.readModel(path).inspectionJSON()) } catch {
                     return .failure(ResponseError(.requestFailed, "\(error)"))
                 }
             }
@@ -22,7 +23,7 @@ enum Commands {
             // The walk runs off the pool; a `$/cancelRequest` (the task's cancellation) reaches it through the flag.
             let cancelled = CancelFlag()
             return await withTaskCancellationHandler {
-                await Blocking.run { checkWorkspace(r, isCancelled: { cancelled.isSet }) }
+                await OwnThread.run { checkWorkspace(r, isCancelled: { cancelled.isSet }) }
             } onCancel: {
                 cancelled.set()
             }
@@ -92,6 +93,13 @@ enum Commands {
         let wanted = args.dropFirst().first?.stringValue
         let targets = manifest.targets.filter { wanted == nil || $0.name.value == wanted }
         if targets.isEmpty { throw .invalidParams("no target '\(wanted ?? "")' in \(path)") }
+        // The conversion reads the model in this process: only a model a worker has read without crashing.
+        if let model = manifest.model?.path?.value,
+            let refusal = (r.context.checker.fileSystem as? ModelCachingFileSystem)?.clearance?.refusal(
+                for: PathUtil.join(PathUtil.directory(of: path), model))
+        {
+            throw ResponseError(.requestFailed, "model '\(model)' is not converted in the server: \(refusal)")
+        }
         let reporter = ProgressReporter(r.context, title: "Converting \(targets.count) target\(targets.count == 1 ? "" : "s")")
         let registry = r.context.progress
         let token = reporter.token
