@@ -90,6 +90,10 @@ def row(name, value, unit, goal=None, ref=None, ref_name=None):
 
 
 def main():
+    if "--soak" in sys.argv:
+        # The server soak (default 60 min) runs only when asked: bench/run.py --soak [--minutes 5].
+        rest = [a for a in sys.argv[1:] if a != "--soak"]
+        raise SystemExit(subprocess.run([sys.executable, str(REPO / "bench" / "soak_server.py"), *rest]).returncode)
     for exe in (SLIPWAY, BENCH):
         if not exe.exists():
             raise SystemExit(f"{exe} missing: run `make bench` (it builds the release binaries first)")

@@ -93,17 +93,17 @@ public struct LocalFileSystem: FileSystem {
     }
 
     public func read(_ path: String, limit: Int) throws(FileError) -> [UInt8] {
-        // O_NONBLOCK: opening a FIFO or a device must not hang the check; they are refused below.
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else {
-            throw FileError(path: path, reason: errno == ENOENT ? .notFound : .io(String(cString: strerror(errno))))
+        // Never a blocking open: a FIFO or a device must not hang the check; they are refused.
+        let opened: RegularFile.Opened
+        switch RegularFile.open(path) {
+        case .success(let o): opened = o
+        case .failure(.system(let e)): throw FileError(path: path, reason: e == ENOENT ? .notFound : .io(String(cString: strerror(e))))
+        case .failure(.directory): throw FileError(path: path, reason: .isDirectory)
+        case .failure(let f): throw FileError(path: path, reason: .io(f.description))
         }
+        let fd = opened.fd
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw FileError(path: path, reason: .io(String(cString: strerror(errno)))) }
-        if st.st_mode & S_IFMT == S_IFDIR { throw FileError(path: path, reason: .isDirectory) }
-        if st.st_mode & S_IFMT != S_IFREG { throw FileError(path: path, reason: .io("not a regular file (a FIFO, socket or device)")) }
-        let size = Int(st.st_size)
+        let size = opened.size
         if size > limit { throw FileError(path: path, reason: .tooLarge(size: size, limit: limit)) }
         // Read to EOF in chunks, never past the limit (the size may change under us, or be 0 for pipes).
         var out = [UInt8](repeating: 0, count: max(size, 0))

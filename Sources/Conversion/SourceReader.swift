@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Compression
 import Dispatch
+import ModelFormats
 
 /// Float32 weights read from the model file with pread(2) a chunk at a time instead of through the mapping:
 /// the page cache holds them, not the process, so a conversion's peak memory is its output plus one tensor,
@@ -14,7 +15,7 @@ final class SourceReader: @unchecked Sendable {  // the descriptor is only read 
     let path: String
 
     init?(path: String) {
-        fd = open(path, O_RDONLY | O_CLOEXEC)
+        fd = (try? RegularFile.open(path).get())?.fd ?? -1  // never blocks on a FIFO or device
         self.path = path
         if fd < 0 { return nil }
     }

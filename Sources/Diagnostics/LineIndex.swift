@@ -131,7 +131,8 @@ public struct LineIndex: Sendable {
         guard p.line < lineStarts.count else { return bytes.count }
         let lr = lineRange(p.line)
         if unit == .utf8 {
-            var o = min(lr.start + max(0, p.column), lr.end)
+            // Clamp before adding: a client's column may be as large as Int.max.
+            var o = lr.start + min(max(0, p.column), lr.end - lr.start)
             while o > lr.start, o < bytes.count, bytes[o] & 0xC0 == 0x80 { o -= 1 }
             return o
         }

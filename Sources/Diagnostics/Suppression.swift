@@ -79,14 +79,18 @@ public struct Suppressions: Sendable {
         if comments.isEmpty { return diagnostics }
         var used = Set<Int>()
         var kept: [Diagnostic] = []
+        // By the line each comment governs, so that n diagnostics and n comments cost n lookups, not n².
+        var byLine: [Int: [Int]] = [:]
+        var fileWide: [Int] = []
+        for (i, c) in comments.enumerated() {
+            if c.fileWide { fileWide.append(i) } else { byLine[c.line + 1, default: []].append(i) }
+        }
         for d in diagnostics {
             let line = index.line(of: d.range.start)
             var suppressed = false
-            for (i, c) in comments.enumerated() where c.codes.contains(d.code) {
-                if c.fileWide || c.line + 1 == line {
-                    used.insert(i)
-                    suppressed = true
-                }
+            for i in fileWide + (byLine[line] ?? []) where comments[i].codes.contains(d.code) {
+                used.insert(i)
+                suppressed = true
             }
             if !suppressed { kept.append(d) }
         }

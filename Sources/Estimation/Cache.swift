@@ -68,10 +68,15 @@ public enum FileIdentity {
     }
 }
 
-/// Results as JSON files in a folder, one per key (`<sha256 of the key>.json`), each holding its full key
-/// so that a colliding or foreign file is ignored. Written to a temporary file and renamed, so a reader never
-/// sees half an entry and concurrent writers (pre-commit runs files in parallel) only race to the same
-/// content. Bounded: beyond `maxEntries` the least recently used entries are removed.
+/// Results as JSON files, one per key, each holding its full key so that a colliding or foreign file is
+/// ignored. Written to a temporary file and renamed, so a reader never sees half an entry and concurrent
+/// writers (pre-commit runs files in parallel) only race to the same content. Bounded: beyond `maxEntries`
+/// the least recently used entries are removed.
+///
+/// The folder may be shared (`$XDG_CACHE_HOME/slipway`, a CI cache): the cache keeps to a namespace of its
+/// own and never deletes anything else. Entries live in the subfolder `estimates/` and are named
+/// `estimate-<64 hex>.json`; eviction counts and removes only files of that name whose first bytes are this
+/// cache's header, and temporaries named `.estimate-tmp-*` that a crashed writer left.
 public struct DiskEstimateCache: EstimateCache {
     public let directory: String
     public let maxEntries: Int
@@ -103,7 +108,21 @@ public struct DiskEstimateCache: EstimateCache {
         return parts.joined(separator: "\n")
     }
 
-    func entryPath(_ key: String) -> String { directory + "/" + SHA256.hex(key) + ".json" }
+    /// The subfolder holding the entries.
+    public var entriesDirectory: String { directory + "/estimates" }
+    static let entryPrefix = "estimate-"
+    static let tempPrefix = ".estimate-tmp-"
+    /// How every entry begins (the writer keeps key order): the header eviction checks before deleting.
+    static let header = Array(#"{"format":"\#(format)","#.utf8)
+
+    func entryPath(_ key: String) -> String { entriesDirectory + "/" + Self.entryPrefix + SHA256.hex(key) + ".json" }
+
+    /// `estimate-` + 64 lowercase hex digits + `.json`.
+    static func isEntryName(_ name: String) -> Bool {
+        let b = Array(name.utf8)
+        guard b.count == entryPrefix.utf8.count + 64 + 5, name.hasPrefix(entryPrefix), name.hasSuffix(".json") else { return false }
+        return b[entryPrefix.utf8.count..<entryPrefix.utf8.count + 64].allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
 
     public func load(key: String) -> JSONValue? {
         let path = entryPath(key)
@@ -118,43 +137,56 @@ public struct DiskEstimateCache: EstimateCache {
     }
 
     public func store(key: String, value: JSONValue) {
-        guard Self.makeDirectories(directory) else { return }
+        guard Self.makeDirectories(entriesDirectory) else { return }
         let doc: JSONValue = ["format": .string(Self.format), "version": .int(Self.version), "key": .string(key),
                               "result": value]
         let final = entryPath(key)
-        let temp = directory + "/.tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let temp = entriesDirectory + "/" + Self.tempPrefix + "\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         guard Self.writeFile(temp, Array(doc.serialized().utf8)) else { _ = unlink(temp); return }
         if rename(temp, final) != 0 { _ = unlink(temp); return }
         evict()
     }
 
-    /// Removes the least recently used entries beyond `maxEntries`, and temporary files a crashed writer left
-    /// (older than an hour).
+    /// Removes the least recently used entries beyond `maxEntries`, and temporaries a crashed writer left
+    /// (older than an hour). Only this cache's own files: by name, then by header.
     func evict() {
-        guard let dir = opendir(directory) else { return }
+        let folder = entriesDirectory
+        guard let dir = opendir(folder) else { return }
         var entries: [(name: String, mtime: Int)] = []
         let now = Int(time(nil))
         while let e = readdir(dir) {
             let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
+            let isEntry = Self.isEntryName(name), isTemp = name.hasPrefix(Self.tempPrefix)
+            guard isEntry || isTemp else { continue }
             var st = stat()
-            guard stat(directory + "/" + name, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+            guard lstat(folder + "/" + name, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
             #if canImport(Darwin)
                 let mtime = Int(st.st_mtimespec.tv_sec)
             #else
                 let mtime = Int(st.st_mtim.tv_sec)
             #endif
-            if name.hasPrefix(".tmp-") {
-                if now - mtime > 3600 { _ = unlink(directory + "/" + name) }
-            } else if name.hasSuffix(".json") {
+            if isTemp {
+                if now - mtime > 3600 { _ = unlink(folder + "/" + name) }
+            } else if Self.readHead(folder + "/" + name, count: Self.header.count) == Self.header {
+                // A file of our name that does not start with our header is someone else's: neither counted nor removed.
                 entries.append((name, mtime))
             }
         }
         closedir(dir)
         guard entries.count > maxEntries else { return }
         entries.sort { ($0.mtime, $0.name) < ($1.mtime, $1.name) }
-        for e in entries.prefix(entries.count - maxEntries) { _ = unlink(directory + "/" + e.name) }
+        for e in entries.prefix(entries.count - maxEntries) { _ = unlink(folder + "/" + e.name) }
+    }
+
+    static func readHead(_ path: String, count: Int) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out = [UInt8](repeating: 0, count: count)
+        guard FileIdentity.readFully(fd, into: &out, at: 0) else { return nil }
+        return out
     }
 
     static func readFile(_ path: String, limit: Int) -> [UInt8]? {

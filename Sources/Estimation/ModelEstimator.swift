@@ -138,10 +138,17 @@ public enum ModelEstimator {
         var weights: [WeightTensor] = []
         var skipped = plan.skipped
         var external: [String: MappedFile] = [:]
+        // Past the threshold, values are streamed out of the mapping and its pages let go behind the reader,
+        // so RSS stays bounded whatever the model's size.
+        let planned = plan.tensors.reduce(0) { total, p in
+            guard p.index >= 0, p.index < model.tensors.count else { return total }
+            return total &+ max(0, model.tensors[p.index].storedBytes)
+        }
+        let streaming = planned >= MappedFile.streamingThreshold
         for p in plan.tensors {
             guard p.index >= 0, p.index < model.tensors.count else { continue }
             let t = model.tensors[p.index]
-            switch values(of: t, in: model, external: &external) {
+            switch values(of: t, in: model, external: &external, streaming: streaming) {
             case .success(let v):
                 weights.append(WeightTensor(name: t.name, shape: t.shape, channelAxis: p.channelAxis,
                                             reductionAxis: p.reductionAxis, storedBytes: t.storedBytes, values: v,
@@ -163,7 +170,7 @@ public enum ModelEstimator {
         let raw: UnsafeRawBufferPointer
     }
 
-    static func values(of t: ConstantTensor, in model: Model, external: inout [String: MappedFile])
+    static func values(of t: ConstantTensor, in model: Model, external: inout [String: MappedFile], streaming: Bool = false)
         -> Result<WeightValues, ReadError>
     {
         let n = t.elementCount
@@ -205,6 +212,16 @@ public enum ModelEstimator {
             return .failure(ReadError(message: "holds \(raw.count) bytes, fewer than \(n) values"))
         }
         if n == 0 { return .success(.array([])) }
+        if streaming {
+            // Decoded (or copied) a chunk at a time, each chunk's pages released once read.
+            MappedFile.adviseSequential(UnsafeRawBufferPointer(rebasing: raw[0..<n * width]))
+            let bytes = Bytes(raw: raw)
+            let dtype = t.dtype
+            return .success(.chunks(count: n) { range, out in
+                decode(bytes.raw, dtype, range, into: out)
+                MappedFile.release(UnsafeRawBufferPointer(rebasing: bytes.raw[range.lowerBound * width..<range.upperBound * width]))
+            })
+        }
         #if _endian(little)
             if t.dtype == .float32, let base = raw.baseAddress, Int(bitPattern: base) % MemoryLayout<Float>.alignment == 0 {
                 return .success(.buffer(UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: n)))

@@ -1,6 +1,7 @@
 import Checking
 import Conversion
 import Diagnostics
+import Isolation
 import JSON
 import Manifest
 import ModelFormats
@@ -12,13 +13,20 @@ enum Commands {
         switch r.params["command"]?.stringValue {
         case "slipway.inspect":
             guard let path = args.first?.stringValue else { throw .invalidParams("slipway.inspect needs the model's path") }
-            do {
-                return Features.Reply(result: try r.context.checker.fileSystem.readModel(path).inspectionJSON())
-            } catch {
-                throw ResponseError(.requestFailed, error.description)
+            let inspected = await OwnThread.run { () -> Result<JSONValue, ResponseError> in
+                do { return .success(try r.context.checker.fileSystem.readModel(path).inspectionJSON()) } catch {
+                    return .failure(ResponseError(.requestFailed, "\(error)"))
+                }
             }
+            return Features.Reply(result: try inspected.get())
         case "slipway.checkWorkspace":
-            return checkWorkspace(r)
+            // The walk runs off the pool; a `$/cancelRequest` (the task's cancellation) reaches it through the flag.
+            let cancelled = CancelFlag()
+            return await withTaskCancellationHandler {
+                await OwnThread.run { checkWorkspace(r, isCancelled: { cancelled.isSet }) }
+            } onCancel: {
+                cancelled.set()
+            }
         case "slipway.convert":
             return try await convert(r, args)
         case "slipway.estimate":
@@ -35,11 +43,19 @@ enum Commands {
         }
     }
 
-    /// Checks every manifest below the workspace folders and publishes their diagnostics.
-    static func checkWorkspace(_ r: Features.Request) -> Features.Reply {
+    /// The server's bounds on a workspace walk: an editor may open `/` or a home folder as its workspace.
+    static let workspaceLimits = (maxDepth: 24, maxEntries: 200_000, maxFiles: 2_000, maxDuration: Duration.seconds(20))
+
+    /// Checks every manifest below the workspace folders and publishes their diagnostics. The walk is
+    /// bounded (`workspaceLimits`) and stops on cancellation; the result says when it stopped early.
+    static func checkWorkspace(_ r: Features.Request, isCancelled: @escaping @Sendable () -> Bool) -> Features.Reply {
         let fs = r.context.checker.fileSystem
-        let files = Discovery.expand(r.context.workspaceFolders, fileSystem: fs).files
-        let results = Discovery.checkAll(files, checker: r.context.checker)
+        let l = workspaceLimits
+        let expansion = Discovery.expand(
+            r.context.workspaceFolders, fileSystem: fs,
+            limits: Discovery.Limits(maxDepth: l.maxDepth, maxEntries: l.maxEntries, maxFiles: l.maxFiles, maxDuration: l.maxDuration, isCancelled: isCancelled))
+        let files = expansion.files
+        let results = Discovery.checkAll(files, checker: r.context.checker, isCancelled: isCancelled)
         var notifications: [JSONValue] = []
         var errors = 0, warnings = 0
         for res in results {
@@ -50,9 +66,13 @@ enum Commands {
             notifications.append(Outgoing.notification("textDocument/publishDiagnostics", ["uri": .string(doc.uri), "diagnostics": .array(diags)]))
         }
         let message = "Slipway checked \(results.count) manifest\(results.count == 1 ? "" : "s"): \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")"
+            + (expansion.incomplete.map { " (the workspace walk was incomplete: \($0))" } ?? "")
         notifications.append(Outgoing.notification("window/showMessage", ["type": .int(errors > 0 ? 2 : 3), "message": .string(message)]))
         return Features.Reply(
-            result: ["files": .int(results.count), "errors": .int(errors), "warnings": .int(warnings)], notifications: notifications)
+            result: [
+                "files": .int(results.count), "errors": .int(errors), "warnings": .int(warnings),
+                "incomplete": expansion.incomplete.map(JSONValue.string) ?? .null,
+            ], notifications: notifications)
     }
 
     /// Converts one target (or all) of the manifest open at the given URI, with progress the client can

@@ -1,5 +1,6 @@
 import Checking
 import Diagnostics
+import Isolation
 import JSON
 import YAMLSyntax
 
@@ -62,19 +63,20 @@ enum Features {
         }
     }
 
+    /// Features may read a model from disk (hover, lenses, hints), so they run off the cooperative pool.
     static func handler(for method: String) -> Handler? {
         switch method {
-        case "textDocument/hover": return { r in wrap { () throws(ResponseError) in try Hover.hover(r) } }
-        case "textDocument/completion": return { r in wrap { () throws(ResponseError) in try Completion.complete(r) } }
-        case "textDocument/codeAction": return { r in wrap { () throws(ResponseError) in try CodeActions.actions(r) } }
-        case "codeAction/resolve": return { r in .success(Reply(result: r.params)) }
-        case "textDocument/documentSymbol": return { r in .success(Reply(result: Outline.symbols(r))) }
-        case "textDocument/foldingRange": return { r in .success(Reply(result: Outline.folding(r))) }
-        case "textDocument/selectionRange": return { r in wrap { () throws(ResponseError) in try Outline.selection(r) } }
-        case "textDocument/documentLink": return { r in .success(Reply(result: Outline.links(r))) }
-        case "textDocument/codeLens": return { r in .success(Reply(result: Lenses.codeLenses(r))) }
-        case "textDocument/inlayHint": return { r in .success(Reply(result: InlayHints.hints(r))) }
-        case "textDocument/diagnostic": return { r in .success(Reply(result: pullDiagnostics(r))) }
+        case "textDocument/hover": return { r in await OwnThread.run { wrap { () throws(ResponseError) in try Hover.hover(r) } } }
+        case "textDocument/completion": return { r in await OwnThread.run { wrap { () throws(ResponseError) in try Completion.complete(r) } } }
+        case "textDocument/codeAction": return { r in await OwnThread.run { wrap { () throws(ResponseError) in try CodeActions.actions(r) } } }
+        case "codeAction/resolve": return { r in await OwnThread.run { .success(Reply(result: r.params)) } }
+        case "textDocument/documentSymbol": return { r in await OwnThread.run { .success(Reply(result: Outline.symbols(r))) } }
+        case "textDocument/foldingRange": return { r in await OwnThread.run { .success(Reply(result: Outline.folding(r))) } }
+        case "textDocument/selectionRange": return { r in await OwnThread.run { wrap { () throws(ResponseError) in try Outline.selection(r) } } }
+        case "textDocument/documentLink": return { r in await OwnThread.run { .success(Reply(result: Outline.links(r))) } }
+        case "textDocument/codeLens": return { r in await OwnThread.run { .success(Reply(result: Lenses.codeLenses(r))) } }
+        case "textDocument/inlayHint": return { r in await OwnThread.run { .success(Reply(result: InlayHints.hints(r))) } }
+        case "textDocument/diagnostic": return { r in await OwnThread.run { .success(Reply(result: pullDiagnostics(r))) } }
         case "workspace/executeCommand": return { r in
             do throws(ResponseError) { return .success(try await Commands.execute(r)) } catch { return .failure(error) }
         }

@@ -316,8 +316,13 @@ public actor Server {
         guard let uri = params["textDocument"]?["uri"]?.stringValue, var doc = documents[uri] else {
             throw .invalidParams("didChange for a document that is not open")
         }
+        // A change without a version counts up; from Int.max it cannot, and is refused (logged) rather than trapping.
+        let next = doc.version.addingReportingOverflow(1)
+        guard let version = params["textDocument"]?["version"]?.intValue ?? (next.overflow ? nil : next.partialValue) else {
+            throw .invalidParams("didChange without a version after version \(doc.version): the version cannot be incremented")
+        }
         try doc.apply(params["contentChanges"]?.arrayValue ?? [], unit: unit)
-        doc.version = params["textDocument"]?["version"]?.intValue ?? doc.version + 1
+        doc.version = version
         documents[uri] = doc
         analyses[uri] = nil
         scheduleCheck(uri)

@@ -58,6 +58,7 @@ struct CheckCommand: ParsableCommand {
         }
         let expansion = Discovery.expand(paths.isEmpty ? ["."] : paths, fileSystem: fs)
         for e in expansion.errors { printError("slipway: \(e)") }
+        if let why = expansion.incomplete { printError("slipway: warning: the folder walk was incomplete: \(why)") }
         // Many manifests often name one model: read it once. The model work runs in worker processes, so a
         // model that crashes the analysis costs its manifest's check (exit 2), not every other one.
         let pool = inProcess ? nil : WorkerCommand.pool(cache: noCache ? .none : .disk, size: min(expansion.files.count, Self.workers))

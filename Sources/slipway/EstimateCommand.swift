@@ -79,8 +79,18 @@ struct EstimateCommand: ParsableCommand {
 
     func run() throws {
         let fs = LocalFileSystem()
-        guard case .file = fs.kind(of: path) else {
+        switch fs.kind(of: path) {
+        case .file: break
+        case .missing:
             printError("error: \(path): no such file")
+            throw ExitCode(2)
+        case .directory, .other:
+            // Say what it is (a directory, a FIFO, a device), from the same refusal the readers give.
+            if case .failure(let why) = RegularFile.open(path) {
+                printError("error: \(path): \(why)")
+            } else {
+                printError("error: \(path): not a regular file")
+            }
             throw ExitCode(2)
         }
         if Self.looksLikeManifest(path) {
@@ -94,8 +104,9 @@ struct EstimateCommand: ParsableCommand {
     static func looksLikeManifest(_ path: String) -> Bool {
         if path.hasSuffix(".yaml") || path.hasSuffix(".yml") { return true }
         // Only the first 4 KB: the file may be a multi-GB model.
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { return false }
+        // A FIFO or device is not a manifest (and is refused, without blocking, as a model).
+        guard case .success(let opened) = RegularFile.open(path) else { return false }
+        let fd = opened.fd
         defer { close(fd) }
         var head = [UInt8](repeating: 0, count: 4096)
         let n = head.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }

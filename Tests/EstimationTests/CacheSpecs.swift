@@ -21,7 +21,7 @@ import Testing
         let second = try ModelEstimator.estimate(model, settings: EstimateSettings(), cache: cache)
         #expect(!first.fromCache && second.fromCache)
         #expect(first.json == second.json)
-        #expect(listDirectory(dir + "/cache").count == 1)
+        #expect(listDirectory(dir + "/cache/estimates").count == 1)
         // Other settings are another entry.
         let other = try ModelEstimator.estimate(model, settings: EstimateSettings(weights: .int4), cache: cache)
         #expect(!other.fromCache && other.scheme.hasPrefix("int4"))
@@ -51,8 +51,8 @@ import Testing
         let cache = DiskEstimateCache(directory: dir + "/cache")
         let model = try ModelReader.read(path: dir + "/m.safetensors")
         let first = try ModelEstimator.estimate(model, settings: EstimateSettings(), cache: cache)
-        let entry = try #require(listDirectory(dir + "/cache").first)
-        writeFile(dir + "/cache/" + entry, Array(garbage.utf8))
+        let entry = try #require(listDirectory(dir + "/cache/estimates").first)
+        writeFile(dir + "/cache/estimates/" + entry, Array(garbage.utf8))
         let rebuilt = try ModelEstimator.estimate(model, settings: EstimateSettings(), cache: cache)
         #expect(!rebuilt.fromCache && rebuilt.json == first.json)
         let again = try ModelEstimator.estimate(model, settings: EstimateSettings(), cache: cache)
@@ -68,7 +68,41 @@ import Testing
         for t in [QuantizationType.int8, .uint8, .int4, .float16] {
             _ = try ModelEstimator.estimate(model, settings: EstimateSettings(weights: t), cache: cache)
         }
-        #expect(listDirectory(dir + "/cache").count == 2)
+        #expect(listDirectory(dir + "/cache/estimates").count == 2)
+    }
+
+    /// Issue 17: the folder may be shared. Eviction removes only this cache's entries (its subfolder, its
+    /// name pattern, its header), never another program's JSON, even one named like an entry.
+    @Test func evictionNeverDeletesFilesItDidNotWrite() throws {
+        let dir = temporaryDirectory()
+        defer { removeTree(dir) }
+        let folder = dir + "/cache", entries = folder + "/estimates"
+        writeFile(dir + "/m.safetensors", safetensors(weights))
+        _ = mkdir(folder, 0o755)
+        _ = mkdir(entries, 0o755)
+        for i in 0..<250 { writeFile(folder + "/foreign-\(i).json", Array(#"{"owner":"someone else"}"#.utf8)) }
+        for i in 0..<50 { writeFile(entries + "/other-\(i).json", Array("{}".utf8)) }
+        // Named like entries, but not ours.
+        let lookalike = "estimate-" + String(repeating: "ab", count: 32) + ".json"
+        writeFile(entries + "/" + lookalike, Array(#"{"format":"another-tool"}"#.utf8))
+        writeFile(folder + "/.tmp-1-2", [1])
+        let cache = DiskEstimateCache(directory: folder, maxEntries: 2)
+        let model = try ModelReader.read(path: dir + "/m.safetensors")
+        for t in [QuantizationType.int8, .uint8, .int4, .float16] {
+            _ = try ModelEstimator.estimate(model, settings: EstimateSettings(weights: t), cache: cache)
+        }
+        let ours = listDirectory(entries).filter { $0.hasPrefix("estimate-") && $0 != lookalike }
+        #expect(ours.count == 2)
+        #expect(listDirectory(folder).filter { $0.hasSuffix(".json") }.count == 250)
+        #expect(listDirectory(folder).contains(".tmp-1-2"))
+        #expect(listDirectory(entries).filter { $0.hasPrefix("other-") }.count == 50)
+        #expect(listDirectory(entries).contains(lookalike))
+        // Our entries start with the header eviction checks.
+        let fd = open(entries + "/" + (ours.first ?? ""), O_RDONLY)
+        defer { close(fd) }
+        var head = [UInt8](repeating: 0, count: 35)
+        _ = head.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        #expect(String(decoding: head, as: UTF8.self) == #"{"format":"slipway-estimate-cache","#)
     }
 
     /// A model that is not a file on disk (an editor buffer, an in-memory tree) has no identity: nothing is

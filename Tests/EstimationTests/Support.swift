@@ -62,7 +62,7 @@ func listDirectory(_ path: String) -> [String] {
 }
 
 func removeTree(_ path: String) {
-    for name in listDirectory(path) { _ = unlink(path + "/" + name) }
+    for name in listDirectory(path) where unlink(path + "/" + name) != 0 { removeTree(path + "/" + name) }
     _ = rmdir(path)
 }
 

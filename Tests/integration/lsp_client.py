@@ -7,9 +7,10 @@ import time
 
 
 class StdioServer:
-    def __init__(self, binary, *args, cwd=None):
+    def __init__(self, binary, *args, cwd=None, stderr=subprocess.PIPE):
+        # A long run that logs much must pass stderr=DEVNULL (or a file): an unread pipe fills and blocks the server.
         self.proc = subprocess.Popen([binary, "serve", *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, cwd=cwd)
+                                     stderr=stderr, cwd=cwd)
         self.buf = b""
         self.next_id = 1
         self.stashed = []

@@ -137,7 +137,7 @@ def test_the_cache_hits_misses_after_a_change_and_rebuilds_a_corrupt_entry(slipw
     first, second = run(), run()
     assert (first["cache"], second["cache"]) == ("miss", "hit")
     assert first["tensors"] == second["tensors"] and first["total"] == second["total"]
-    entries = list((tmp_path / "cache").glob("*.json"))
+    entries = list((tmp_path / "cache" / "estimates").glob("estimate-*.json"))
     assert len(entries) == 1
     entries[0].write_text("{ not json")
     assert run()["cache"] == "miss"
