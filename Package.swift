@@ -20,45 +20,51 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
+        // Integer conversions that cannot trap (saturating), for values that come from files and messages.
+        .target(name: "CheckedMath"),
+        // Supervised worker processes for work on untrusted model files (crash isolation for serve and check).
+        .target(name: "Isolation", dependencies: ["JSON", "CheckedMath"]),
         .target(name: "JSON", linkerSettings: [.linkedLibrary("m")]),
         .target(name: "Diagnostics", dependencies: ["JSON"]),
         .target(name: "YAMLSyntax", dependencies: ["CLibYAML", "Diagnostics"]),
         .target(name: "Manifest", dependencies: ["YAMLSyntax", "Diagnostics", "JSON"]),
-        .target(name: "ModelFormats", dependencies: ["JSON", "ProtobufWire", "FlatBuffers"]),
+        .target(name: "ModelFormats", dependencies: ["JSON", "ProtobufWire", "FlatBuffers", "CheckedMath"]),
         // In-place readers of the two binary encodings under ONNX and TFLite (no generated code, no copies).
         .target(name: "ProtobufWire"),
         .target(name: "FlatBuffers"),
-        .target(name: "Compression", dependencies: ["ModelFormats"]),
+        .target(name: "Compression", dependencies: ["ModelFormats", "CheckedMath"]),
         // Conversion: artifacts written from the manifest's settings (ONNX → ONNX natively), atomically, never
         // over the source, each with a JSON report beside it.
         // SHA-256 for artifact reports and cache keys (no crypto package needed for a checksum).
         .target(name: "Hashing", dependencies: ["CSHA256"]),
         // SHA-256 block compression with the x86 SHA extensions (the portable Swift code is the fallback).
         .target(name: "CSHA256"),
-        .target(name: "Conversion", dependencies: ["Compression", "ModelFormats", "ProtobufWire", "FlatBuffers", "Manifest", "JSON", "Hashing"]),
+        .target(name: "Conversion", dependencies: ["Compression", "ModelFormats", "ProtobufWire", "FlatBuffers", "Manifest", "JSON", "Hashing", "Isolation"]),
         // Target compatibility: the cited catalogue (Schemas/targets, embedded), checks and estimates.
-        .target(name: "Targets", dependencies: ["Manifest", "ModelFormats", "Diagnostics", "JSON"]),
+        .target(name: "Targets", dependencies: ["Manifest", "ModelFormats", "Diagnostics", "JSON", "CheckedMath"]),
         // "What will these settings do to this model": the Compression engine on a model's real weights,
         // with the results cache, the findings as diagnostics and the per-target estimate table.
         .target(
             name: "Estimation",
-            dependencies: ["ModelFormats", "Compression", "Conversion", "Manifest", "Targets", "JSON", "Diagnostics", "Hashing"]),
+            dependencies: ["ModelFormats", "Compression", "Conversion", "Manifest", "Targets", "JSON", "Diagnostics", "Hashing",
+                           "CheckedMath"]),
         .target(
             name: "Checking",
-            dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "ModelFormats", "Targets", "Estimation"]),
+            dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "ModelFormats", "Targets", "Estimation", "Isolation", "JSON",
+                           "Conversion"]),
         .target(name: "Reporting", dependencies: ["Checking", "Diagnostics", "JSON"]),
         // The only module that knows JSON-RPC and LSP.
         .target(
             name: "LanguageServer",
             dependencies: [
                 "Checking", "Manifest", "YAMLSyntax", "Diagnostics", "JSON", "ModelFormats", "Targets", "Conversion",
-                "Estimation",
+                "Estimation", "CheckedMath", "Isolation",
             ]),
         .executableTarget(
             name: "slipway",
             dependencies: [
                 "Checking", "Reporting", "Manifest", "ModelFormats", "Compression", "Conversion", "Targets", "Estimation",
-                "JSON",
+                "JSON", "Isolation",
                 "LanguageServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -70,6 +76,9 @@ let package = Package(
 
         // Fixture helpers shared by the test targets (inline position and range markers).
         .target(name: "TestSupport", dependencies: ["Diagnostics", "Checking"], path: "Tests/TestSupport"),
+        // Source-text rules (no trapping conversions on the input paths).
+        .testTarget(name: "SourceRulesTests"),
+        .testTarget(name: "IsolationTests", dependencies: ["Isolation", "Checking", "Diagnostics", "JSON", "ModelFormats"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "JSON", "TestSupport"]),
         .testTarget(name: "YAMLSyntaxTests", dependencies: ["YAMLSyntax", "Diagnostics", "TestSupport"]),
         .testTarget(
@@ -93,7 +102,7 @@ let package = Package(
                            "TestSupport"]),
         .testTarget(
             name: "CheckingTests",
-            dependencies: ["Checking", "Reporting", "Manifest", "Diagnostics", "JSON", "TestSupport"]
+            dependencies: ["Checking", "Conversion", "Reporting", "Manifest", "Diagnostics", "JSON", "TestSupport"]
         ),
     ]
 )

@@ -173,6 +173,21 @@ def main():
     s = __import__("onnxruntime").InferenceSession(os.path.join(OUT, "runtime_axes.onnx"), providers=["CPUExecutionProvider"])
     s.run(None, {"x": np.ones([1, 8, 8, 4], np.float32), "axes": np.array([1, 2], np.int64)})
 
+    # PyTorch's export of x[:, 1:] and x[:, ::-2]: Slice with ends = INT64_MAX / INT64_MIN in int64 initializers
+    # (the bounds that once passed through float32 and trapped the analysis), then a MatMul on the slice.
+    srng = np.random.default_rng(17)
+    big, small = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+    inits = [numpy_helper.from_array(np.array(v, np.int64), n) for n, v in
+             (("starts", [1]), ("ends", [big]), ("axes", [1]), ("rstarts", [-1]), ("rends", [small]), ("rsteps", [-2]))]
+    inits.append(numpy_helper.from_array((srng.standard_normal((16, 4)) * 0.1).astype(np.float32), "proj.weight"))
+    m = model([helper.make_node("Slice", ["x", "starts", "ends", "axes"], ["tail"], name="tail"),
+               helper.make_node("Slice", ["tail", "rstarts", "rends", "axes", "rsteps"], ["rev"], name="reverse"),
+               helper.make_node("MatMul", ["rev", "proj.weight"], ["y"], name="proj")],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 9, 16])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 4])], inits)
+    made["slice_int64_max.onnx"] = (save(m, "slice_int64_max.onnx"), {})
+    verify_with_onnxruntime([made["slice_int64_max.onnx"][0]])
+
     for name, path in EXAMPLES.items():
         made[name] = (path, EXAMPLE_INPUTS[name])
     macs = {name: onnx_tool_macs(path, inputs) for name, (path, inputs) in sorted(made.items())}

@@ -1,5 +1,7 @@
+import Conversion
 import Diagnostics
 import Estimation
+import Isolation
 import Manifest
 import ModelFormats
 import Targets
@@ -13,6 +15,9 @@ public struct CheckResult: Sendable {
     public var diagnostics: [Diagnostic]
     /// The text's line index (empty when the file could not be read).
     public var lineIndex: LineIndex
+    /// Set when the model work of this check crashed or overran its worker (see `ManifestChecker.isolation`):
+    /// the check is incomplete, and `check` exits 2 for it.
+    public var workerFailure: String? = nil
 
     public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
     public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
@@ -30,17 +35,23 @@ public struct ManifestChecker: Sendable {
     /// change between edits); nil computes them every time.
     public let estimateCache: (any EstimateCache)?
 
+    /// Where the model work runs: nil in this process; otherwise in the pool's worker processes, so that a
+    /// model that traps the analysis costs a diagnostic instead of the process (the server, `check`).
+    public let isolation: WorkerPool?
+
     public static let sharedEstimateCache = MemoryEstimateCache()
 
     public init(
         fileSystem: any FileSystem = LocalFileSystem(), limits: YAMLLimits = .default,
         catalogue: Catalogue? = try? Catalogue.embedded.get(),
-        estimateCache: (any EstimateCache)? = ManifestChecker.sharedEstimateCache
+        estimateCache: (any EstimateCache)? = ManifestChecker.sharedEstimateCache,
+        isolation: WorkerPool? = nil
     ) {
         self.fileSystem = fileSystem
         self.limits = limits
         self.catalogue = catalogue
         self.estimateCache = estimateCache
+        self.isolation = isolation
     }
 
     /// Reads and checks a manifest on disk. I/O problems become diagnostics (SW0xxx), never thrown errors.
@@ -63,14 +74,32 @@ public struct ManifestChecker: Sendable {
         let file = ManifestFile(bytes: bytes, limits: limits)
         var diagnostics = file.diagnostics
         let folder = PathUtil.directory(of: path)
-        for doc in file.documents {
+        // Only manifests with targets need the model; the YAML-only path never pays for a worker.
+        var isolated: (documents: [[Diagnostic]], failure: String?)?
+        if let isolation, catalogue != nil, file.documents.contains(where: { !$0.manifest.targets.isEmpty }) {
+            isolated = IsolatedChecks.run(isolation, bytes: bytes, path: path, file: file)
+        }
+        for (i, doc) in file.documents.enumerated() {
             diagnostics += PathChecks(fileSystem: fileSystem, folder: folder).check(doc.manifest)
-            diagnostics += targetChecks(doc.manifest, folder: folder, text: bytes)
+            if let isolated {
+                diagnostics += i < isolated.documents.count ? isolated.documents[i] : []
+            } else {
+                diagnostics += targetChecks(doc.manifest, folder: folder, text: bytes)
+            }
         }
         let suppressions = Suppressions(index: file.lineIndex)
         diagnostics = suppressions.apply(to: diagnostics, index: file.lineIndex)
         return CheckResult(
-            path: path, file: file, diagnostics: Diagnostic.sortedForOutput(diagnostics), lineIndex: file.lineIndex)
+            path: path, file: file, diagnostics: Diagnostic.sortedForOutput(diagnostics), lineIndex: file.lineIndex,
+            workerFailure: isolated?.failure)
+    }
+
+    /// The target diagnostics of each document of the manifest text, computed here (the worker's half of an
+    /// isolated check).
+    public func targetDiagnostics(bytes: [UInt8], path: String) -> [[Diagnostic]] {
+        let file = ManifestFile(bytes: bytes, limits: limits)
+        let folder = PathUtil.directory(of: path)
+        return file.documents.map { targetChecks($0.manifest, folder: folder, text: bytes) }
     }
 }
 
@@ -139,15 +168,19 @@ struct PathChecks {
         for (what, p) in dataPaths where fileSystem.kind(of: PathUtil.join(folder, p.value)) == .missing {
             out.append(missing(.dataPathNotFound, what: what, p))
         }
-        var outputs: [Located<String>] = []
-        if let d = m.deploy?.to { outputs.append(d) }
-        outputs += m.targets.compactMap(\.output)
-        for o in outputs where PathUtil.escapes(o.value) {
+        // Each target's artifact path, decided by the function `convert` refuses with (Containment), blamed on
+        // the value that puts it outside: the target's output, deploy.to, deploy.version or name.
+        let resolve = (fileSystem as? any LinkResolving)?.linkResolver
+        var blamed = Set<ByteRange>()
+        for t in m.targets {
+            guard let e = Containment.escape(target: t, manifest: m, folder: folder, resolve: resolve),
+                  blamed.insert(e.value.range).inserted
+            else { continue }
             out.append(
                 Diagnostic(
                     .pathEscapesProject,
-                    "'\(o.value)' writes outside the manifest's folder; conversions refuse to write there unless run with --allow-outside-project",
-                    at: o.range))
+                    "'\(e.value.value)' writes outside the manifest's folder (target \(t.name.value): \(e.output)); conversions refuse to write there unless run with --allow-outside-project",
+                    at: e.value.range))
         }
         return out
     }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Conversion
 import ModelFormats
 import Synchronization
 
@@ -8,7 +9,7 @@ import Synchronization
 /// modification time, inode), so that the server re-checking on every keystroke, or `check` over many
 /// manifests naming one model, reads each model once. A changed file has a new identity and is read again;
 /// files that cannot be stat'ed (in-memory test trees) are never cached.
-public final class ModelCachingFileSystem: FileSystem {
+public final class ModelCachingFileSystem: FileSystem, LinkResolving {
     struct Identity: Hashable {
         var size: Int
         var mtimeSeconds: Int
@@ -19,10 +20,13 @@ public final class ModelCachingFileSystem: FileSystem {
     private let base: any FileSystem
     private let capacity: Int
     private let entries = Mutex<[(path: String, identity: Identity, model: Model)]>([])
+    /// When set, a model is read here only once a worker has read it without crashing.
+    public let clearance: ModelClearance?
 
-    public init(_ base: any FileSystem = LocalFileSystem(), capacity: Int = 8) {
+    public init(_ base: any FileSystem = LocalFileSystem(), capacity: Int = 8, clearance: ModelClearance? = nil) {
         self.base = base
         self.capacity = max(1, capacity)
+        self.clearance = clearance
     }
 
     public func kind(of path: String) -> FileKind { base.kind(of: path) }
@@ -32,6 +36,9 @@ public final class ModelCachingFileSystem: FileSystem {
     public func readModel(_ path: String) throws(ModelError) -> Model {
         guard let id = Self.identity(path) else { return try base.readModel(path) }
         if let hit = entries.withLock({ e in e.first { $0.path == path && $0.identity == id }?.model }) { return hit }
+        if let refusal = clearance?.refusal(for: path) {
+            throw ModelError(.io, file: path, "not read in the server: \(refusal)")
+        }
         let model = try base.readModel(path)
         entries.withLock { e in
             e.removeAll { $0.path == path }
@@ -40,6 +47,9 @@ public final class ModelCachingFileSystem: FileSystem {
         }
         return model
     }
+
+    /// Links resolve as the wrapped file system's do.
+    public var linkResolver: Containment.LinkResolver? { (base as? any LinkResolving)?.linkResolver }
 
     /// Drops every cached model (the server calls this when watched model files change).
     public func invalidate() { entries.withLock { $0.removeAll() } }

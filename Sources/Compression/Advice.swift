@@ -1,3 +1,5 @@
+import CheckedMath
+
 /// Thresholds for turning the figures into findings.
 public struct AdviceOptions: Sendable, Hashable {
     /// How many tensors the "worst" lists and the keep-in-float finding name.
@@ -100,7 +102,7 @@ enum Advice {
         }
         for t in r.tensors where t.zeroFraction >= a.alreadySparseFraction {
             out.append(Finding(kind: .alreadySparse, tensors: [t.name],
-                               message: "already \(Int((t.zeroFraction * 100).rounded()))% zeros",
+                               message: "already \(Int(roundingSaturating: t.zeroFraction * 100))% zeros",
                                value: t.zeroFraction))
         }
         var quantized: [String] = []

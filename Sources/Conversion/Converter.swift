@@ -23,6 +23,8 @@ public struct ConvertOptions: Sendable {
     public var python: String?
     /// An external converter running longer than this is stopped (its process group killed).
     public var toolTimeout: Duration?
+    /// How long a conversion waits for another one writing the same artifact before it gives up.
+    public var lockTimeout: Duration = .seconds(600)
 
     public init(force: Bool = false, allowOutsideProject: Bool = false, toolVersion: String = "0.1.0",
                 python: String? = nil, toolTimeout: Duration? = nil) {
@@ -67,17 +69,20 @@ public enum Converter {
             throw ConversionError(.manifest, "target \(name): the manifest names no model (model.path)")
         }
         let modelPath = join(folder, modelRel)
-        let output = join(folder, outputPath(target: target, manifest: manifest, modelPath: modelPath))
-        if !options.allowOutsideProject, !PathSafety.isInside(output, folder: folder) {
-            throw ConversionError(.unsafe, "target \(name): the output \(output) lies outside the manifest's folder \(folder); pass --allow-outside-project to allow it")
+        // Decided on the path as text and before any folder is created (Containment); `check` reports the same.
+        if !options.allowOutsideProject,
+           let escape = Containment.escape(target: target, manifest: manifest, folder: folder, resolve: Containment.disk) {
+            throw ConversionError(.unsafe, "target \(name): the output \(escape.output) (from \(escape.key): \(escape.value.value)) lies outside the manifest's folder \(folder); pass --allow-outside-project to allow it")
         }
+        let output = Containment.destination(outputPath(target: target, manifest: manifest, modelPath: modelPath), folder: folder)
         // Formats Slipway does not write itself go to an external converter run as a child process.
         guard PathSafety.fileSize(modelPath) != nil else {
             throw ConversionError(.model, "target \(name): the model \(modelPath) is not a readable file")
         }
         if let plan = try ExternalConverter.plan(target: target, manifest: manifest, modelPath: modelPath,
                                                  manifestFolder: folder, python: python(for: target, folder: folder, options: options)) {
-            try refuseOverwritingInputs(source: modelPath, output: output, manifestPath: manifestPath)
+            try InputProtection.refuse(outputs: InputProtection.outputs(for: output),
+                                       inputs: InputProtection.inputs(source: modelPath, manifestPath: manifestPath))
             let pins = Dictionary(target.tools.map { ($0.name.value, $0.version.value) }, uniquingKeysWith: { a, _ in a })
             // The tool may run for minutes: its wait blocks a thread of its own, never one of the cooperative
             // pool (the server would stall), and the task's cancellation reaches it through a flag.
@@ -126,20 +131,6 @@ public enum Converter {
         return path
     }
 
-    static func refuseOverwritingInputs(source: String, output: String, manifestPath: String?) throws(ConversionError) {
-        var protected = [source]
-        if let m = manifestPath { protected.append(m) }
-        for p in protected {
-            for dest in [output, reportPath(for: output), ExternalConverter.logPath(for: output)] {
-                let same = PathSafety.sameFile(dest, p)
-                    || (PathSafety.realPath(p).map { PathSafety.resolvedDestination(dest) == $0 } ?? false)
-                if same {
-                    throw ConversionError(.unsafe, "refusing to write \(dest): it is the input \(p) (the source model is never overwritten)")
-                }
-            }
-        }
-    }
-
     /// The report file of an artifact.
     public static func reportPath(for output: String) -> String { output + ".report.json" }
 
@@ -150,22 +141,33 @@ public enum Converter {
         options: ConvertOptions, progress: @Sendable (ConversionProgress) -> Void, cancellation: CancellationCheck
     ) throws(ConversionError) -> ConversionReport {
         let started = ContinuousClock.now
+        // What is checked is what is opened: `a/../b` is not left for the kernel to resolve through links.
+        let output = Containment.normalize(output)
         let report = reportPath(for: output)
         guard PathSafety.fileSize(source) != nil else {
             throw ConversionError(.model, "the model \(source) is not a readable file")
         }
-        // Never over the source: not the same path, not a link to it, not a hard link to it (same inode).
-        var protected = [source]
-        if let m = manifestPath { protected.append(m) }
-        for p in protected {
-            for dest in [output, report] {
-                let same = PathSafety.sameFile(dest, p)
-                    || (PathSafety.realPath(p).map { PathSafety.resolvedDestination(dest) == $0 } ?? false)
-                if same {
-                    throw ConversionError(.unsafe, "refusing to write \(dest): it is the input \(p) (the source model is never overwritten)")
-                }
+        // No output may be a file the conversion reads: the model, its external data, the manifest.
+        let inputs = InputProtection.inputs(source: source, manifestPath: manifestPath)
+        try InputProtection.refuse(outputs: InputProtection.outputs(for: output), inputs: inputs)
+        let folder = SafeWriter.directory(of: output)
+        let made = try PathSafety.makeDirectories(folder)
+        // One writer per artifact at a time, from the up-to-date check to the last rename.
+        let lock: OutputLock
+        do throws(ConversionError) {
+            lock = try OutputLock.acquire(for: output, timeout: options.lockTimeout, cancellation: cancellation) { holder in
+                progress(ConversionProgress(target: target, phase: "waiting for \(holder.map { "PID \($0)" } ?? "another process"), which is converting to \(output)", fraction: 0))
             }
+        } catch {
+            PathSafety.removeEmptyDirectories(made)
+            throw error
         }
+        defer {
+            lock.release()
+            // A run that wrote nothing leaves no folder behind either.
+            PathSafety.removeEmptyDirectories(made)
+        }
+        StaleTemporaries.sweep(folder: folder)
         progress(ConversionProgress(target: target, phase: "reading", fraction: 0))
         // The source's digest is computed beside the conversion; only an existing report needs it first.
         let sourceHash = BackgroundHash(path: source)
@@ -192,31 +194,32 @@ public enum Converter {
         let conversion = try NativeConversion.convert(path: source, kind: kind, settings: settings, layout: layout)
         if cancellation() { throw ConversionError(.cancelled, "cancelled") }
         progress(ConversionProgress(target: target, phase: "writing", fraction: 0.7))
-        try PathSafety.makeDirectories(SafeWriter.directory(of: output))
+        // Staged first (every temporary written and fsynced), renamed together at the end: data, report, artifact.
+        var staged: [StagedFile] = []
+        var committed = false
+        defer { if !committed { SafeWriter.discard(staged) } }
         let outputSHA: String
         var dataJSON: JSONValue?
         var dataBytes = 0
         if let data = conversion.externalData {
-            let dataPath = SafeWriter.directory(of: output) + "/" + data.location
+            let dataPath = folder + "/" + data.location
             // The data file replaces whatever has its name: never the source model, its data or the manifest.
-            for p in protected + Set(data.sources.values.map(\.path)).sorted() where PathSafety.sameFile(dataPath, p) {
-                throw ConversionError(.unsafe, "refusing to write \(dataPath): it is the input \(p) (the source model and its data are never overwritten)")
-            }
-            let (m, d) = try SafeWriter.write(conversion.output, source: conversion.source.bytes, to: output, data: data,
+            try InputProtection.refuse(outputs: [dataPath], inputs: inputs + Set(data.sources.values.map(\.path)).sorted())
+            let (m, d) = try SafeWriter.stage(conversion.output, source: conversion.source.bytes, to: output, data: data,
                                               cancellation: cancellation)
-            outputSHA = m
+            staged = [d, m]
+            outputSHA = m.sha256
             dataBytes = data.count
-            dataJSON = .object(["path": .string(dataPath), "location": .string(data.location), "sha256": .string(d),
+            dataJSON = .object(["path": .string(dataPath), "location": .string(data.location), "sha256": .string(d.sha256),
                                 "bytes": .int(data.count)])
         } else {
-            outputSHA = try SafeWriter.write(conversion.output, source: conversion.source.bytes, to: output,
-                                             cancellation: cancellation)
-            // The artifact is one file now: the data file an earlier run wrote beside it would be left orphaned.
-            if let stale = previousExternalData(report: report, output: output),
-               !protected.contains(where: { PathSafety.sameFile(stale, $0) }) {
-                unlink(stale)
-            }
+            let m = try SafeWriter.stage(conversion.output, source: conversion.source.bytes, to: output,
+                                         cancellation: cancellation)
+            staged = [m]
+            outputSHA = m.sha256
         }
+        // The artifact is one file now: the data file an earlier run wrote beside it would be left orphaned.
+        let stale = dataJSON == nil ? previousExternalData(report: report, output: output) : nil
         let sourceSHA = try sourceHash.wait()
         let fingerprint = fingerprintOf(sourceSHA)
         let elapsed = ContinuousClock.now - started
@@ -245,7 +248,13 @@ public enum Converter {
         root["compression"] = conversion.compression?.json ?? .null
         if let g = conversion.gatherCompression { root["compression_gather"] = g.json }
         let json = JSONValue.object(root)
-        try SafeWriter.write(Array((json.serialized(pretty: true) + "\n").utf8), to: report)
+        // The report is staged before anything is renamed, and renamed before the artifact: a full disk or a
+        // failure here leaves the previous artifact and report as they were, never an artifact without a report.
+        staged.insert(try SafeWriter.stage(Array((json.serialized(pretty: true) + "\n").utf8), to: report),
+                      at: staged.count - 1)
+        try SafeWriter.commit(staged, cancellation: cancellation)
+        committed = true
+        if let stale, !inputs.contains(where: { InputProtection.isSameFile(stale, $0) }) { unlink(stale) }
         progress(ConversionProgress(target: target, phase: "done", fraction: 1))
         return ConversionReport(outputPath: output, reportPath: report, upToDate: false, json: json)
     }
@@ -261,25 +270,39 @@ public enum Converter {
               let actual = try? sha256(ofFile: output), actual == recorded
         else { return nil }
         if let data = json["output"]?["external_data"] {
-            guard let path = data["path"]?.stringValue, let sha = data["sha256"]?.stringValue,
+            // The data file is the one this converter names, whatever path the report claims.
+            let path = dataPath(for: output)
+            guard data["path"]?.stringValue == path, let sha = data["sha256"]?.stringValue,
                   PathSafety.fileSize(path) != nil, (try? sha256(ofFile: path)) == sha
             else { return nil }
         }
         return json
     }
 
-    /// The external-data file the previous report of this artifact lists, if it is still the file that run
-    /// wrote (same SHA-256): only then is it Slipway's to remove.
+    /// The external-data file this converter writes for `output`: `<output>.data` beside it.
+    static func dataPath(for output: String) -> String {
+        SafeWriter.directory(of: output) + "/" + SafeWriter.lastComponent(output) + ".data"
+    }
+
+    /// The external-data file the previous report of this artifact lists, if removing it is safe: a report is
+    /// a file anyone can edit, so it is only a hint. The file must be the one this converter writes for this
+    /// artifact (`<output>.data`, so inside the artifact's folder), a regular file (not a link), and still
+    /// hold the SHA-256 that run recorded: only then did Slipway write it.
     static func previousExternalData(report: String, output: String) -> String? {
+        let expected = dataPath(for: output)
+        var st = stat()
         guard let size = PathSafety.fileSize(report), size < 64 << 20,
               let bytes = try? readFile(report, limit: size),
               let json = try? JSONValue.parse(bytes: bytes),
               json["output"]?["path"]?.stringValue == output,
               let data = json["output"]?["external_data"],
-              let path = data["path"]?.stringValue, let sha = data["sha256"]?.stringValue,
-              PathSafety.fileSize(path) != nil, (try? sha256(ofFile: path)) == sha
+              data["path"]?.stringValue == expected,
+              data["location"]?.stringValue == SafeWriter.lastComponent(expected),
+              let sha = data["sha256"]?.stringValue,
+              lstat(expected, &st) == 0, st.st_mode & S_IFMT == S_IFREG,
+              (try? sha256(ofFile: expected)) == sha
         else { return nil }
-        return path
+        return expected
     }
 
     /// The bytes of the source's external data (each file's share that its tensors use).

@@ -420,7 +420,24 @@ extension ExternalConverter {
         let report = Converter.reportPath(for: output)
         let logPath = logPath(for: output)
         progress(ConversionProgress(target: target, phase: "checking \(plan.tool.name)", fraction: 0))
-        try PathSafety.makeDirectories(SafeWriter.directory(of: output))
+        let folder = SafeWriter.directory(of: output)
+        let made = try PathSafety.makeDirectories(folder)
+        // One writer per artifact at a time, from the up-to-date check to the last rename.
+        let lock: OutputLock
+        do throws(ConversionError) {
+            lock = try OutputLock.acquire(for: output, timeout: options.lockTimeout, cancellation: cancellation) { holder in
+                progress(ConversionProgress(target: target, phase: "waiting for \(holder.map { "PID \($0)" } ?? "another process"), which is converting to \(output)", fraction: 0))
+            }
+        } catch {
+            PathSafety.removeEmptyDirectories(made)
+            throw error
+        }
+        defer {
+            lock.release()
+            // A run that wrote nothing leaves no folder behind either.
+            PathSafety.removeEmptyDirectories(made)
+        }
+        StaleTemporaries.sweep(folder: folder)
         let work = try makeWorkFolder(for: output)
         defer { removeTree(work) }
 
@@ -487,7 +504,7 @@ extension ExternalConverter {
         let product = try findProduct(plan.product, in: work, tool: plan.tool.name, log: logPath)
         if cancellation() { throw ConversionError(.cancelled, "cancelled") }
         progress(ConversionProgress(target: target, phase: "writing", fraction: 0.92))
-        let (outputSHA, outputBytes) = try moveIntoPlace(product, to: output, work: work)
+        let (outputSHA, outputBytes) = try syncAndHash(product)
 
         var summary: JSONValue = .null
         if let size = PathSafety.fileSize("\(work)/summary.json"), size < 1 << 20,
@@ -515,7 +532,20 @@ extension ExternalConverter {
         root["tool_seconds"] = .double((exit.seconds * 10).rounded() / 10)
         root["summary"] = summary
         let json = JSONValue.object(root)
-        try SafeWriter.write(Array((json.serialized(pretty: true) + "\n").utf8), to: report)
+        // The report is written and fsynced before anything is renamed, and renamed before the artifact: a full
+        // disk leaves the previous pair as it was. Should the artifact's rename then fail, the new report goes.
+        let staged = try SafeWriter.stage(Array((json.serialized(pretty: true) + "\n").utf8), to: report)
+        if cancellation() {
+            SafeWriter.discard([staged])
+            throw ConversionError(.cancelled, "cancelled")
+        }
+        try SafeWriter.commit([staged])
+        do throws(ConversionError) {
+            try moveIntoPlace(product, to: output, work: work)
+        } catch {
+            unlink(report)
+            throw error
+        }
         progress(ConversionProgress(target: target, phase: "done", fraction: 1))
         return ConversionReport(outputPath: output, reportPath: report, upToDate: false, json: json)
     }
@@ -555,9 +585,10 @@ extension ExternalConverter {
     /// The tool's log: beside the report.
     public static func logPath(for output: String) -> String { output + ".log" }
 
-    /// A hidden temporary folder in the destination folder (the final rename never crosses file systems).
+    /// A hidden temporary folder in the destination folder (the final rename never crosses file systems),
+    /// named with the writer's PID so that a later run removes it if this one is killed (`StaleTemporaries`).
     static func makeWorkFolder(for output: String) throws(ConversionError) -> String {
-        var template = Array("\(SafeWriter.directory(of: output))/.\(SafeWriter.lastComponent(output)).slipway-work-XXXXXX".utf8CString)
+        var template = Array("\(SafeWriter.directory(of: output))/.\(SafeWriter.lastComponent(output)).slipway-work-\(getpid())-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { p -> Bool in
             guard let base = p.baseAddress else { return false }
             return mkdtemp(base) != nil
@@ -586,10 +617,9 @@ extension ExternalConverter {
         }
     }
 
-    /// fsyncs the product (every file of a package folder), renames it over the output and fsyncs the folder.
+    /// Renames the product (already fsynced by `syncAndHash`) over the output and fsyncs the folder.
     /// A folder artifact replaces an older folder by moving the old one into the work folder first.
-    static func moveIntoPlace(_ product: String, to output: String, work: String) throws(ConversionError) -> (String, Int) {
-        let (sha, bytes) = try syncAndHash(product)
+    static func moveIntoPlace(_ product: String, to output: String, work: String) throws(ConversionError) {
         var st = stat()
         var aside: String?
         if lstat(output, &st) == 0, st.st_mode & S_IFMT == S_IFDIR {
@@ -609,7 +639,6 @@ extension ExternalConverter {
             _ = fsync(dfd)
             close(dfd)
         }
-        return (sha, bytes)
     }
 
     /// A file's SHA-256 and size; for a folder, the SHA-256 of its sorted "relative-path sha256" lines and

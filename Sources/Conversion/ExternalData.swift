@@ -100,12 +100,22 @@ extension SafeWriter {
         _ output: WireOutput, source: UnsafeRawBufferPointer, to path: String,
         data layout: ExternalDataLayout, cancellation: CancellationCheck
     ) throws(ConversionError) -> (model: String, data: String) {
+        let (model, data) = try stage(output, source: source, to: path, data: layout, cancellation: cancellation)
+        try commit([data, model], cancellation: cancellation)
+        return (model.sha256, data.sha256)
+    }
+
+    /// Both temporaries of the pair, written and fsynced, not renamed (commit the data file before the model).
+    static func stage(
+        _ output: WireOutput, source: UnsafeRawBufferPointer, to path: String,
+        data layout: ExternalDataLayout, cancellation: CancellationCheck
+    ) throws(ConversionError) -> (model: StagedFile, data: StagedFile) {
         let dataPath = directory(of: path) + "/" + layout.location
         let tmpData = temporaryPath(for: dataPath)
         let tmpModel = temporaryPath(for: path)
-        var renamed = false
+        var staged = false
         defer {
-            if !renamed {
+            if !staged {
                 unlink(tmpData)
                 unlink(tmpModel)
             }
@@ -155,19 +165,9 @@ extension SafeWriter {
             }
         }
         if cancellation() { throw ConversionError(.cancelled, "cancelled") }
-        guard rename(tmpData, dataPath) == 0 else {
-            throw ConversionError(.io, "cannot rename \(tmpData) to \(dataPath): \(errnoText())")
-        }
-        guard rename(tmpModel, path) == 0 else {
-            throw ConversionError(.io, "cannot rename \(tmpModel) to \(path): \(errnoText())")
-        }
-        renamed = true
-        let dfd = open(directory(of: path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 {
-            _ = fsync(dfd)
-            close(dfd)
-        }
-        return (modelSHA, dataSHA)
+        staged = true
+        return (StagedFile(temporary: tmpModel, path: path, sha256: modelSHA),
+                StagedFile(temporary: tmpData, path: dataPath, sha256: dataSHA))
     }
 
     /// Creates `tmp`, lets `body` fill it, fsyncs and closes it; returns the SHA-256 of what was written.

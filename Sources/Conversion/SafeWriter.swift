@@ -22,11 +22,21 @@ public enum SafeWriter {
         _ output: WireOutput, source: UnsafeRawBufferPointer, to path: String,
         cancellation: CancellationCheck = { false }
     ) throws(ConversionError) -> String {
+        let staged = try stage(output, source: source, to: path, cancellation: cancellation)
+        try commit([staged], cancellation: cancellation)
+        return staged.sha256
+    }
+
+    /// Writes `output` to a temporary beside `path`, fsynced but not yet renamed (see `commit`).
+    static func stage(
+        _ output: WireOutput, source: UnsafeRawBufferPointer, to path: String,
+        cancellation: CancellationCheck = { false }
+    ) throws(ConversionError) -> StagedFile {
         // The SHA-256 is computed on another core while this one writes: both only read the pieces.
         let hash = OutputHash(output, source: source)
-        let written: Result<Void, ConversionError>
+        let written: Result<String, ConversionError>
         do throws(ConversionError) {
-            try withTemporary(for: path, cancellation: cancellation) { fd throws(ConversionError) in
+            let tmp = try stageTemporary(for: path, cancellation: cancellation) { fd throws(ConversionError) in
                 for piece in output.pieces {
                     if cancellation() { throw ConversionError(.cancelled, "cancelled") }
                     switch piece {
@@ -47,14 +57,13 @@ public enum SafeWriter {
                     }
                 }
             }
-            written = .success(())
+            written = .success(tmp)
         } catch {
             written = .failure(error)
         }
         // Waited for on every path: `source` must outlive the hashing thread's reads.
         let digest = hash.wait()
-        try written.get()
-        return digest
+        return StagedFile(temporary: try written.get(), path: path, sha256: digest)
     }
 
     /// The SHA-256 of `output`'s pieces, on a global queue from creation until `wait()`.
@@ -95,21 +104,40 @@ public enum SafeWriter {
 
     /// Writes `bytes` to `path` atomically (reports).
     public static func write(_ bytes: [UInt8], to path: String) throws(ConversionError) {
-        try withTemporary(for: path, cancellation: { false }) { fd throws(ConversionError) in
-            try writeAll(fd, bytes, path: path)
-        }
+        try commit([try stage(bytes, to: path)])
     }
 
-    /// The temporary's name: hidden, in the destination folder, unique per process and attempt.
+    /// Writes `bytes` to a temporary beside `path`, fsynced but not yet renamed (see `commit`).
+    static func stage(_ bytes: [UInt8], to path: String) throws(ConversionError) -> StagedFile {
+        let tmp = try stageTemporary(for: path, cancellation: { false }) { fd throws(ConversionError) in
+            try writeAll(fd, bytes, path: path)
+        }
+        var sha = SHA256()
+        sha.update(bytes)
+        return StagedFile(temporary: tmp, path: path, sha256: sha.finalize())
+    }
+
+    /// The marker in every temporary's name; `StaleTemporaries` removes only names of exactly this form.
+    static let temporaryMarker = ".slipway-tmp-"
+
+    /// The temporary's name: hidden, in the destination folder, `.<name>.slipway-tmp-<pid>-<8 hex digits>`.
+    /// The writer's PID lets a later run tell a dead writer's leftovers (kill -9) from a live writer's file.
     static func temporaryPath(for path: String) -> String {
         let dir = directory(of: path)
         let name = lastComponent(path)
-        return "\(dir)/.\(name).slipway-tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        return "\(dir)/.\(name)\(temporaryMarker)\(getpid())-\(hex8(UInt32.random(in: 0...UInt32.max)))"
     }
 
-    static func withTemporary(
+    static func hex8(_ v: UInt32) -> String {
+        let h = String(v, radix: 16)
+        return String(repeating: "0", count: max(0, 8 - h.count)) + h
+    }
+
+    /// Creates a temporary for `path`, lets `body` fill it, fsyncs and closes it; returns its path. A failure
+    /// or a cancellation removes it.
+    static func stageTemporary(
         for path: String, cancellation: CancellationCheck, _ body: (Int32) throws(ConversionError) -> Void
-    ) throws(ConversionError) {
+    ) throws(ConversionError) -> String {
         let tmp = temporaryPath(for: path)
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ConversionError(.io, "cannot create \(tmp): \(errnoText())") }
@@ -126,14 +154,39 @@ public enum SafeWriter {
         }
         guard close(fd) == 0 else { throw ConversionError(.io, "cannot close \(tmp): \(errnoText())") }
         if cancellation() { throw ConversionError(.cancelled, "cancelled") }
-        guard rename(tmp, path) == 0 else { throw ConversionError(.io, "cannot rename \(tmp) to \(path): \(errnoText())") }
         done = true
-        // The rename is durable only once the folder's entry is.
-        let dfd = open(directory(of: path), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 {
-            _ = fsync(dfd)
-            close(dfd)
+        return tmp
+    }
+
+    /// Renames staged files into place in the given order (data before the report before the artifact, so that
+    /// a reader never finds an artifact without its report or its data), then fsyncs their folders. On a
+    /// failure or a cancellation before the first rename, every temporary is removed; after a rename fails,
+    /// the temporaries not yet renamed are.
+    static func commit(_ files: [StagedFile], cancellation: CancellationCheck = { false }) throws(ConversionError) {
+        if cancellation() {
+            discard(files)
+            throw ConversionError(.cancelled, "cancelled")
         }
+        for (i, f) in files.enumerated() {
+            guard rename(f.temporary, f.path) == 0 else {
+                let reason = errnoText()
+                discard(Array(files[i...]))
+                throw ConversionError(.io, "cannot rename \(f.temporary) to \(f.path): \(reason)")
+            }
+        }
+        // A rename is durable only once the folder's entry is.
+        for dir in Set(files.map { directory(of: $0.path) }).sorted() {
+            let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if dfd >= 0 {
+                _ = fsync(dfd)
+                close(dfd)
+            }
+        }
+    }
+
+    /// Removes staged temporaries that will not be renamed.
+    static func discard(_ files: [StagedFile]) {
+        for f in files { unlink(f.temporary) }
     }
 
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(ConversionError) {
@@ -168,6 +221,13 @@ public enum SafeWriter {
     }
 }
 
+/// A file written in full to its temporary and fsynced, waiting for `SafeWriter.commit` to rename it.
+struct StagedFile: Sendable {
+    var temporary: String
+    var path: String
+    var sha256: String
+}
+
 /// `write(2)`, named apart from `SafeWriter.write`.
 func posixWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int { write(fd, p, n) }
 
@@ -187,40 +247,33 @@ public enum PathSafety {
         return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
     }
 
-    /// The destination resolved for the containment check: the deepest existing ancestor resolved through its
-    /// links, with the components that do not exist yet appended (they are created as plain folders).
+    /// Where a path that may not exist yet leads: normalised as text, then its deepest existing ancestor
+    /// resolved through its links with the missing components appended. Nil for a dangling link on the way.
     public static func resolvedDestination(_ path: String) -> String? {
-        var existing = path
-        var rest: [String] = []
-        while realPath(existing) == nil {
-            rest.insert(SafeWriter.lastComponent(existing), at: 0)
-            let parent = SafeWriter.directory(of: existing)
-            if parent == existing { return nil }
-            existing = parent
-        }
-        guard let base = realPath(existing) else { return nil }
-        return ([base] + rest).joined(separator: "/").replacingSlashes()
+        Containment.resolvedExistingPrefix(Containment.normalize(path), resolve: Containment.disk)
     }
 
-    /// True when `path` (resolved) lies inside `folder` (resolved).
-    public static func isInside(_ path: String, folder: String) -> Bool {
-        guard let f = realPath(folder), let p = resolvedDestination(path) else { return false }
-        let prefix = f.hasSuffix("/") ? f : f + "/"
-        return p.hasPrefix(prefix)
-    }
-
-    /// Creates the folder and its missing parents.
-    public static func makeDirectories(_ path: String) throws(ConversionError) {
-        if path.isEmpty || path == "." || path == "/" { return }
+    /// Creates the folder and its missing parents; returns the folders it created, outermost first.
+    @discardableResult
+    public static func makeDirectories(_ path: String) throws(ConversionError) -> [String] {
+        if path.isEmpty || path == "." || path == "/" { return [] }
         var st = stat()
         if stat(path, &st) == 0 {
             guard st.st_mode & S_IFMT == S_IFDIR else { throw ConversionError(.io, "\(path) exists and is not a folder") }
-            return
+            return []
         }
-        try makeDirectories(SafeWriter.directory(of: path))
-        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+        let made = try makeDirectories(SafeWriter.directory(of: path))
+        guard mkdir(path, 0o755) == 0 else {
+            if errno == EEXIST { return made }
             throw ConversionError(.io, "cannot create the folder \(path): \(SafeWriter.errnoText())")
         }
+        return made + [path]
+    }
+
+    /// Removes folders `makeDirectories` created, innermost first, while they are empty (a failed run leaves
+    /// no folder behind).
+    public static func removeEmptyDirectories(_ made: [String]) {
+        for d in made.reversed() { rmdir(d) }
     }
 
     public static func fileSize(_ path: String) -> Int? {

@@ -38,6 +38,8 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case dataPathNotFound = "SW3003"
     case pathEscapesProject = "SW3004"
     case modelUnreadable = "SW3005"
+    case modelInputUnknown = "SW3006"
+    case modelInputShape = "SW3007"
 
     case unknownRuntimeVersion = "SW4001"
     case opsetUnsupported = "SW4002"
@@ -55,6 +57,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case unknownDevice = "SW4014"
     case knownBadToolVersion = "SW4015"
     case operatorConstraint = "SW4016"
+    case analysisIncomplete = "SW4017"
 
     // Estimate findings: the Compression engine on the model's real weights, through Estimation.
     case betterGranularity = "SW5001"
@@ -66,15 +69,16 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case sizeOverBudget = "SW5101"
     case memoryOverBudget = "SW5102"
     case latencyOverBudget = "SW5103"
+    case budgetUnconfirmed = "SW5104"
 
     public var defaultSeverity: Severity {
         switch self {
         case .yaml11Boolean, .yaml11Number, .dataPathNotFound, .unusedSuppression, .pathEscapesProject,
             .unknownRuntimeVersion, .operatorsOnCPU, .quantizationSlow, .alreadyQuantized, .deprecatedDelegate,
             .unknownDevice, .knownBadToolVersion, .operatorConstraint, .latencyOverBudget, .betterGranularity, .int4NeedsPerBlock, .tensorsLoseMost,
-            .nonFiniteWeights, .alreadySparse:
+            .nonFiniteWeights, .alreadySparse, .budgetUnconfirmed:
             return .warning
-        case .notAManifest:
+        case .notAManifest, .analysisIncomplete:
             return .information
         default:
             return .error
@@ -126,6 +130,9 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .unknownDevice: "Device not in the catalogue"
         case .knownBadToolVersion: "Known-bad tool version"
         case .operatorConstraint: "Operator outside the delegate's or runtime's constraints"
+        case .analysisIncomplete: "Figures cover part of the model"
+        case .modelInputUnknown: "The model has no input of that name"
+        case .modelInputShape: "Input shape does not fit the model's input"
         case .betterGranularity: "Finer quantization scales would keep much more accuracy"
         case .int4NeedsPerBlock: "4-bit weights without per-block scales"
         case .tensorsLoseMost: "Tensors that quantization damages most"
@@ -134,6 +141,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .sizeOverBudget: "Size over budget"
         case .memoryOverBudget: "Memory over budget"
         case .latencyOverBudget: "Latency estimate over budget"
+        case .budgetUnconfirmed: "Budget cannot be confirmed from a partial analysis"
         }
     }
 

@@ -1,3 +1,4 @@
+import CheckedMath
 import Compression
 import Diagnostics
 import Manifest
@@ -83,12 +84,12 @@ public enum EstimateDiagnostics {
         let findings = result.findings.filter { $0.kind == .alreadySparse && !$0.tensors.isEmpty }
         guard !findings.isEmpty else { return [] }
         let names = findings.flatMap(\.tensors)
-        let percents = findings.map { f in f.value.map { "\(Int(($0 * 100).rounded()))%" } ?? "mostly" }
+        let percents = findings.map { f in f.value.map { "\(Int(roundingSaturating: $0 * 100))%" } ?? "mostly" }
         let listed = zip(names, percents).prefix(3).map { "'\($0)' (\($1) zeros)" }.joined(separator: ", ")
             + (names.count > 3 ? " and \(names.count - 3) more" : "")
         var what = "prunes again"
         if case .sparsity(let s) = criterion.value {
-            what = "pruning to \(Int((s * 100).rounded()))% sparsity \(findings.allSatisfy { ($0.value ?? 0) >= s } ? "changes nothing there" : "cuts into the values the first pruning kept")"
+            what = "pruning to \(Int(roundingSaturating: s * 100))% sparsity \(findings.allSatisfy { ($0.value ?? 0) >= s } ? "changes nothing there" : "cuts into the values the first pruning kept")"
         }
         let related = names.prefix(5).map { RelatedLocation(file: modelPath, message: "tensor '\($0)'") }
         return [Diagnostic(

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import CheckedMath
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -62,7 +63,7 @@ enum PruneOnly {
                 // dense tensor; CSR when the engine sized this very cut (the sparsity criterion).
                 let width = elements > 0 ? Double(dense) / Double(elements) : 0
                 let kept = Double(elements) * (1 - (f?.sparsity ?? 0))
-                var size = min(dense, (elements + 7) / 8 + Int((kept * width).rounded(.up)))
+                var size = min(dense, (elements + 7) / 8 + Int(saturating: (kept * width).rounded(.up)))
                 if case .sparsity = setting, let csr = o["pruning"]?["bytes"]?["csr"]?.intValue { size = min(size, csr) }
                 let db = sqnrDB(energyRetained: f?.energy)
                 if let db, let name = o["name"]?.stringValue { worst.append((name, db)) } else { exact += 1 }

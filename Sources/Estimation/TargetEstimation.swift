@@ -1,3 +1,4 @@
+import CheckedMath
 import Diagnostics
 import JSON
 import Manifest
@@ -99,18 +100,16 @@ public enum EstimateTable {
         var worst: [String] = []
         for row in table["targets"]?.arrayValue ?? [] {
             func mb(_ k: String) -> String { row[k]?.intValue.map { mbText($0) } ?? "-" }
-            var budgets: [String] = []
-            for (k, n) in [("size_budget_met", "size"), ("memory_budget_met", "memory"), ("latency_budget_met", "latency")] {
-                if let b = row[k]?.boolValue { budgets.append("\(n) \(b ? "ok" : "MISSED")") }
-            }
+            let budgets = TargetEstimates.budgetSummary(row)
+            let atLeast = TargetEstimates.atLeast(row)
             let sqnr = row["sqnr_db_aggregate"].flatMap(\.doubleValue).map { a in
                 "\(dbText(a)) / \(row["sqnr_db_min"]?.doubleValue.map(dbText) ?? "exact")"
             } ?? "-"
             let name = row["target"]?.stringValue ?? ""
             lines.append([
                 name, row["scheme"]?.stringValue ?? (row["estimate_error"] != nil ? "error" : "float"),
-                "\(mb("size_before_bytes")) → \(mb("size_bytes"))", sqnr, countText(row["macs"]?.intValue ?? 0),
-                mb("peak_activation_bytes"), row["latency_ms"]?.doubleValue.map { msText($0) } ?? "-",
+                "\(mb("size_before_bytes")) → \(mb("size_bytes"))", sqnr, atLeast + countText(row["macs"]?.intValue ?? 0),
+                atLeast + mb("peak_activation_bytes"), row["latency_ms"]?.doubleValue.map { atLeast + msText($0) } ?? "-",
                 budgets.isEmpty ? "-" : budgets.joined(separator: ", "),
             ])
             let w = (row["worst"]?.arrayValue ?? []).compactMap { t -> String? in
@@ -125,23 +124,12 @@ public enum EstimateTable {
         let body = lines.map { l in
             l.enumerated().map { i, c in c + String(repeating: " ", count: widths[i] - c.count) }.joined(separator: "  ")
         }.map { String($0.reversed().drop(while: { $0 == " " }).reversed()) }
-        return (body + worst).joined(separator: "\n") + "\n"
+        return (body + worst).joined(separator: "\n") + "\n" + TargetEstimates.coverageNote(table["coverage"])
     }
 
     static func num(_ d: Double?) -> JSONValue { d.map { $0.isFinite ? .double($0) : .null } ?? .null }
-    public static func mbText(_ b: Int) -> String {
-        let mb = Double(b) / 1e6
-        return mb >= 10 ? "\(Int(mb.rounded())) MB" : "\(Double(Int(mb * 1000)) / 1000) MB"
-    }
-    public static func msText(_ ms: Double) -> String {
-        guard ms.isFinite, ms < 1e12 else { return "> 10⁹ s" }
-        return ms >= 10 ? "\(Int(ms.rounded())) ms" : "\(Double(Int(ms * 1000)) / 1000) ms"
-    }
+    public static func mbText(_ b: Int) -> String { TargetEstimates.formatMB(Double(b) / 1e6) }
+    public static func msText(_ ms: Double) -> String { TargetEstimates.formatMS(ms) }
     public static func dbText(_ d: Double) -> String { "\((d * 10).rounded() / 10) dB" }
-    static func countText(_ n: Int) -> String {
-        if n >= 1_000_000_000 { return "\(Double(n / 10_000_000) / 100) G" }
-        if n >= 1_000_000 { return "\(Double(n / 10_000) / 100) M" }
-        if n >= 1000 { return "\(Double(n / 10) / 100) k" }
-        return String(n)
-    }
+    static func countText(_ n: Int) -> String { TargetEstimates.formatCount(n) }
 }

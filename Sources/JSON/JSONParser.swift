@@ -76,9 +76,11 @@ private struct Parser {
 
     mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
         pos += 1
-        var o = JSONObject()
+        // An index of the keys keeps a peer's 100,000-key object linear; a repeated key replaces in place.
+        var entries: [(key: String, value: JSONValue)] = []
+        var index: [String: Int] = [:]
         skipWhitespace()
-        if peek == UInt8(ascii: "}") { pos += 1; return .object(o) }
+        if peek == UInt8(ascii: "}") { pos += 1; return .object(JSONObject()) }
         while true {
             skipWhitespace()
             guard peek == UInt8(ascii: "\"") else { throw error("expected a string key") }
@@ -87,11 +89,15 @@ private struct Parser {
             guard peek == UInt8(ascii: ":") else { throw error("expected ':'") }
             pos += 1
             skipWhitespace()
-            o[k] = try value(depth: depth + 1)
+            let v = try value(depth: depth + 1)
+            if let i = index[k] { entries[i].value = v } else {
+                index[k] = entries.count
+                entries.append((k, v))
+            }
             skipWhitespace()
             switch peek {
             case UInt8(ascii: ","): pos += 1
-            case UInt8(ascii: "}"): pos += 1; return .object(o)
+            case UInt8(ascii: "}"): pos += 1; return .object(JSONObject(distinctEntries: entries))
             default: throw error("expected ',' or '}'")
             }
         }

@@ -16,6 +16,9 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral {
     public private(set) var entries: [(key: String, value: JSONValue)]
 
     public init() { entries = [] }
+    /// Entries whose keys the caller knows to be distinct (from a dictionary, or kept in an index as the parser
+    /// does): built in linear time, where setting keys one by one is quadratic.
+    public init(distinctEntries: [(key: String, value: JSONValue)]) { entries = distinctEntries }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         entries = []
         for (k, v) in elements { self[k] = v }

@@ -13,7 +13,7 @@ enum Commands {
         case "slipway.inspect":
             guard let path = args.first?.stringValue else { throw .invalidParams("slipway.inspect needs the model's path") }
             do {
-                return Features.Reply(result: try ModelReader.read(path: path).inspectionJSON())
+                return Features.Reply(result: try r.context.checker.fileSystem.readModel(path).inspectionJSON())
             } catch {
                 throw ResponseError(.requestFailed, error.description)
             }
@@ -73,6 +73,13 @@ enum Commands {
         let wanted = args.dropFirst().first?.stringValue
         let targets = manifest.targets.filter { wanted == nil || $0.name.value == wanted }
         if targets.isEmpty { throw .invalidParams("no target '\(wanted ?? "")' in \(path)") }
+        // The conversion reads the model in this process: only a model a worker has read without crashing.
+        if let model = manifest.model?.path?.value,
+            let refusal = (r.context.checker.fileSystem as? ModelCachingFileSystem)?.clearance?.refusal(
+                for: PathUtil.join(PathUtil.directory(of: path), model))
+        {
+            throw ResponseError(.requestFailed, "model '\(model)' is not converted in the server: \(refusal)")
+        }
         let reporter = ProgressReporter(r.context, title: "Converting \(targets.count) target\(targets.count == 1 ? "" : "s")")
         let registry = r.context.progress
         let token = reporter.token

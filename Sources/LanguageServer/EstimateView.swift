@@ -4,6 +4,7 @@ import Estimation
 import JSON
 import Manifest
 import ModelFormats
+import Targets
 
 /// Estimates for the editor: the per-target table (the same as `slipway estimate MANIFEST`), and short
 /// summaries for lenses and inlay hints. Computed from the model through the checker's caches, so repeated
@@ -37,9 +38,12 @@ struct EstimateView {
             parts.append("\(EstimateTable.mbText(before)) → \(EstimateTable.mbText(after))")
         }
         if let db = row["sqnr_db_aggregate"]?.doubleValue { parts.append(EstimateTable.dbText(db)) }
-        if let ms = row["latency_ms"]?.doubleValue { parts.append("~" + EstimateTable.msText(ms)) }
-        let missed = ["size", "memory", "latency"].filter { row["\($0)_budget_met"]?.boolValue == false }
+        let atLeast = TargetEstimates.atLeast(row)
+        if let ms = row["latency_ms"]?.doubleValue { parts.append((atLeast.isEmpty ? "~" : atLeast) + EstimateTable.msText(ms)) }
+        let missed = ["size", "memory", "latency"].filter { row["\($0)_budget"]?.stringValue == "missed" }
         if !missed.isEmpty { parts.append("over the \(missed.joined(separator: ", ")) budget") }
+        let unconfirmed = ["memory", "latency"].filter { row["\($0)_budget"]?.stringValue == "unconfirmed" }
+        if !unconfirmed.isEmpty { parts.append("\(unconfirmed.joined(separator: ", ")) budget unconfirmed (partial analysis)") }
         return parts.joined(separator: " · ")
     }
 
@@ -54,8 +58,11 @@ struct EstimateView {
             return "`\(n)` \(EstimateTable.dbText(d))"
         }
         if !worst.isEmpty { lines.append("Worst tensors: " + worst.joined(separator: ", ")) }
-        if let macs = row["macs"]?.intValue { lines.append("MACs: \(Lenses.grouped(macs))") }
-        if let peak = row["peak_activation_bytes"]?.intValue { lines.append("Peak activations: \(EstimateTable.mbText(peak))") }
+        let atLeast = TargetEstimates.atLeast(row)
+        if let macs = row["macs"]?.intValue { lines.append("MACs: \(atLeast)\(Lenses.grouped(macs))") }
+        if let peak = row["peak_activation_bytes"]?.intValue { lines.append("Peak activations: \(atLeast)\(EstimateTable.mbText(peak))") }
+        let note = TargetEstimates.coverageNote(table["coverage"])
+        if !note.isEmpty { lines.append("_\(note.dropLast())_") }
         return lines.joined(separator: "\n\n")
     }
 }

@@ -40,7 +40,7 @@ enum Hover {
             sections += view.manifest.targets.compactMap { view.markdown($0.name.value) }
         }
         if cur.keys == ["model", "path"], !cur.isOnKey, let s = cur.node.scalar, let doc = r.document {
-            sections.append(modelSummary(s.text, manifestURI: doc.uri))
+            sections.append(modelSummary(s.text, manifestURI: doc.uri, fileSystem: r.context.checker.fileSystem))
         }
         guard !sections.isEmpty else { return .null }
         let range = cur.isOnKey ? (cur.keyNode?.range ?? cur.node.range) : cur.node.range
@@ -89,11 +89,11 @@ enum Hover {
     }
 
     /// The model's summary (format, parameters, size, operators, inputs and outputs), read in place.
-    static func modelSummary(_ relative: String, manifestURI: String) -> String {
+    static func modelSummary(_ relative: String, manifestURI: String, fileSystem: any FileSystem) -> String {
         guard let manifestPath = LSP.path(ofURI: manifestURI) else { return "" }
         let path = PathUtil.join(PathUtil.directory(of: manifestPath), relative)
         do {
-            let model = try ModelReader.read(path: path)
+            let model = try fileSystem.readModel(path)
             return "```text\n" + model.textSummary(largest: 5) + "\n```"
         } catch {
             return "Cannot read the model: \(error.description)"

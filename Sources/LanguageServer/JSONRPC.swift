@@ -1,3 +1,4 @@
+import CheckedMath
 import JSON
 
 /// A JSON-RPC request id: a number or a string, echoed back unchanged.
@@ -9,7 +10,7 @@ public enum RequestID: Hashable, Sendable, CustomStringConvertible {
         switch v {
         case .int(let i)?: self = .int(i)
         case .string(let s)?: self = .string(s)
-        case .double(let d)? where d == d.rounded() && abs(d) < 9e15: self = .int(Int(d))
+        case .double(let d)? where d == d.rounded() && abs(d) < 9e15: self = .int(Int(saturating: d))
         default: return nil
         }
     }

@@ -16,7 +16,7 @@ enum Lenses {
             let title: String
             switch r.context.checker.fileSystem.kind(of: full) {
             case .file:
-                if let model = try? ModelReader.read(path: full) {
+                if let model = try? r.context.checker.fileSystem.readModel(full) {
                     title = "\(model.format.rawValue.uppercased()) · \(grouped(model.parameterCount)) parameters · \(bytes(model.fileSize)) · Inspect"
                 } else {
                     title = "Inspect"

@@ -1,3 +1,4 @@
+import CheckedMath
 import JSON
 import Synchronization
 
@@ -42,7 +43,7 @@ struct ProgressReporter: Sendable {
     }
 
     func report(_ message: String, fraction: Double) {
-        notify(["kind": "report", "message": .string(message), "percentage": .int(Int((fraction * 100).rounded()))])
+        notify(["kind": "report", "message": .string(message), "percentage": .int(Int(roundingSaturating: fraction * 100))])
     }
 
     func end(_ message: String, _ context: Features.Context) {

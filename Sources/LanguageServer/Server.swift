@@ -1,5 +1,6 @@
 import Checking
 import Diagnostics
+import Isolation
 import JSON
 
 /// The language server: one actor that owns the documents and the protocol state.
@@ -192,7 +193,8 @@ public actor Server {
         let task = Task.detached { [weak self] in
             var analysis = cached
             if analysis == nil, let doc {
-                analysis = Analysis.compute(doc, checker: context.checker)
+                // Model work blocks (a worker's pipe, or the analysis itself): never on the cooperative pool.
+                analysis = await OwnThread.run { Analysis.compute(doc, checker: context.checker) }
             }
             let outcome: Result<Features.Reply, ResponseError>
             if Task.isCancelled {
@@ -378,7 +380,7 @@ public actor Server {
         checks[uri] = state
         let checker = self.checker
         Task.detached { [weak self] in
-            let analysis = Analysis.compute(doc, checker: checker)
+            let analysis = await OwnThread.run { Analysis.compute(doc, checker: checker) }
             await self?.checked(uri, doc, analysis)
         }
     }

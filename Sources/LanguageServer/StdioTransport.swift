@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Checking
 import Dispatch
+import Isolation
 import JSON
 import Synchronization
 
@@ -14,9 +15,12 @@ public enum StdioTransport {
     public struct Options: Sendable {
         public var logFile: String?
         public var traceFile: String?
-        public init(logFile: String? = nil, traceFile: String? = nil) {
+        /// Worker processes for the model work (nil: in this process).
+        public var isolation: WorkerPool?
+        public init(logFile: String? = nil, traceFile: String? = nil, isolation: WorkerPool? = nil) {
             self.logFile = logFile
             self.traceFile = traceFile
+            self.isolation = isolation
         }
     }
 
@@ -30,10 +34,14 @@ public enum StdioTransport {
         let sink = Sink(protocolFD: protocolFD, logPath: options.logFile, tracePath: options.traceFile)
         let exitCode = Mutex<Int32?>(nil)
         let server = Server(
+            checker: ManifestChecker(
+                fileSystem: ModelCachingFileSystem(clearance: options.isolation.map(ModelClearance.init(pool:))),
+                isolation: options.isolation),
             send: { message in sink.send(message) },
             log: { line in sink.log(line) },
             onExit: { code in
                 exitCode.withLock { $0 = code }
+                options.isolation?.shutdown()
                 sink.close()
                 exit(code)
             })

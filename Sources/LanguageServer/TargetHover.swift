@@ -1,3 +1,4 @@
+import CheckedMath
 import Manifest
 import Targets
 
@@ -76,7 +77,7 @@ enum TargetHover {
     }
 
     static func fmt(_ d: Double) -> String {
-        d == d.rounded() && abs(d) < 1e9 ? String(Int(d)) : String(d)
+        d == d.rounded() && abs(d) < 1e9 ? String(Int(saturating: d)) : String(d)
     }
 
     /// Runtime names and aliases, and a runtime's versions after `name@`.

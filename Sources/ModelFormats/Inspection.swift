@@ -1,3 +1,4 @@
+import CheckedMath
 import JSON
 
 /// What `slipway inspect` shows, built here so that the command stays a thin shell.
@@ -114,7 +115,7 @@ extension Model {
         let byDType = parametersByDType.map { "\($0.0) \(Self.count($0.1))" }.joined(separator: ", ")
         lines.append("parameters: \(Self.count(parameterCount)) in \(tensors.count) tensors" + (byDType.isEmpty ? "" : " (\(byDType))"))
         let q = quantizationSummary
-        let share = Int((q.lowPrecisionShare * 100).rounded())
+        let share = Int(roundingSaturating: q.lowPrecisionShare * 100)
         lines.append("quantized: " + (q.isQuantized ? "yes, \(q.scheme ?? "unknown scheme") (\(share)% of parameters below 16 bits)" : "no"))
         if !graphs.isEmpty {
             let nodes = graphs.reduce(0) { $0 + $1.nodes.count }
@@ -188,7 +189,7 @@ extension Model {
         var v = Double(n)
         var u = 0
         while v >= 1000, u < units.count - 1 { v /= 1000; u += 1 }
-        let tenths = Int((v * 10).rounded())
+        let tenths = Int(roundingSaturating: v * 10)
         return u == 0 ? "\(n) bytes" : "\(tenths / 10).\(tenths % 10) \(units[u])"
     }
 }

@@ -1,3 +1,4 @@
+import CheckedMath
 import JSON
 
 /// Renderings of the catalogue: docs/rules.md (generated, kept current by a test), the text and JSON of
@@ -128,8 +129,18 @@ public enum CatalogueDocument {
               file's bytes outside tensors. `slipway estimate` may supply the Compression engine's exact figure instead;
               for a target that prunes without quantizing it is the pruned tensors stored sparse (the smaller of a
               bitmask and CSR) and the SQNR is what pruning removes.
-            - **MACs**: shape inference over the main graph with the manifest's `inputs` for dynamic dimensions
-              (others taken as 1), counted with onnx-tool's conventions (a test keeps the totals within 5 %). TFLite
+            - **MACs**: shape inference over the whole graph with the manifest's `inputs` for dynamic dimensions
+              (others taken as 1), counted with onnx-tool's conventions (a test keeps the totals within 5 %). Shape
+              arithmetic is evaluated on the way (Shape, Gather, Concat, Slice, Range, ConstantOfShape, integer
+              arithmetic), so exporters' computed Reshape, Expand and Resize targets resolve; an axes, sizes or
+              split input known only at run time leaves the shape unknown rather than guessed. If costs its larger
+              branch, Loop its body times the trip count (one iteration, said so, when unknown), Scan its body times
+              the scanned length. A test holds every shape to onnx's own inference (`data_prop=True`) on all backend
+              node models. Conventions: Conv/ConvTranspose/Gemm/MatMul one MAC per multiply-add (bias one per
+              output); elementwise and activations onnx-tool's per-element weights (exp 32, log 43, sqrt 24, div 4);
+              LSTM/GRU/RNN the gate matrix products per step and direction plus the gates' elementwise work (onnx-tool
+              counts the matrix products only); Einsum one MAC per point of its index space; Resize 0 for nearest and
+              4 (linear) or 16 (cubic) multiply-adds per output element. TFLite
               models use the shapes stored in the file; tensors with dynamic dimensions (`shape_signature` -1) are
               inferred forward from the inputs, evaluating small integer tensors (SHAPE, STRIDED_SLICE, PACK) so
               computed reshapes resolve; a test keeps the counts equal to a reference over LiteRT's own shapes.
@@ -140,6 +151,11 @@ public enum CatalogueDocument {
               above; none where the catalogue has no figure), summed; nodes that fall back to the CPU use the CPU's
               peak and overhead, and each CPU partition adds \(format(TargetEstimates.fallbackPenaltyMS)) ms. A
               roofline bound: real latency is higher.
+            - **Coverage**: a node whose output shapes cannot be inferred (no shape rule yet, a data-dependent size,
+              a subgraph body not walked) is left out of MACs, memory and latency, and so are the nodes that need
+              its output. The figures are then lower bounds: `SW4017` on the model says how many nodes they cover and
+              which operators were left out, `estimate` marks them "≥" (and `coverage` in JSON), and a memory or
+              latency budget within a lower bound is "unconfirmed" (`SW5104`), never met; one over it is missed.
 
             ## Sources
 
@@ -168,7 +184,7 @@ public enum CatalogueDocument {
     }
 
     static func format(_ d: Double) -> String {
-        if d == d.rounded(), abs(d) < 1e15 { return String(Int(d)) }
+        if d == d.rounded(), abs(d) < 1e15 { return String(Int(saturating: d)) }
         return String(d)
     }
 

@@ -1460,6 +1460,30 @@ enum EmbeddedCatalogue {
       }
     },
     {
+      "id": "budget.unconfirmed",
+      "code": "SW5104",
+      "runtimes": [
+        "*"
+      ],
+      "text": "Memory and latency are computed from the nodes whose shapes the analysis found; when some are left out the figures are lower bounds, and a budget is confirmed only by a complete analysis (a lower bound over the budget is a miss).",
+      "source": {
+        "id": "slipway-model",
+        "section": "Coverage"
+      }
+    },
+    {
+      "id": "analysis.coverage",
+      "code": "SW4017",
+      "runtimes": [
+        "*"
+      ],
+      "text": "MACs, activation memory and latency cover the nodes whose output shapes the analysis inferred; nodes after an operator without a shape rule, and subgraph bodies not yet walked, are left out and named.",
+      "source": {
+        "id": "slipway-model",
+        "section": "Coverage"
+      }
+    },
+    {
       "id": "tools.onnx-int4",
       "code": "SW4015",
       "runtimes": [

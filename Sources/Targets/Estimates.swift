@@ -1,3 +1,4 @@
+import CheckedMath
 import JSON
 import Manifest
 import ModelFormats
@@ -29,12 +30,27 @@ public struct TargetEstimate: Sendable {
     public var dispatchOverheadMS: Double?
     public var cpuFallbackPartitions: Int
     public var budget: (size: Double?, memory: Double?, latency: Double?)
+    /// How much of the model the MACs, activation memory and latency cover: when incomplete they are lower bounds.
+    public var coverage: AnalysisCoverage = .complete
 
+    public var isLowerBound: Bool { !coverage.isComplete }
+
+    /// Size comes from the stored weights, whatever the shape analysis found.
     public var sizeMet: Bool? { budget.size.map { Double(sizeBytes) / 1e6 <= $0 } }
-    public var memoryMet: Bool? { budget.memory.map { Double(memoryBytes) / 1e6 <= $0 } }
+    /// Nil when there is no budget, or when a partial analysis's lower bound is within it (unconfirmed):
+    /// a budget is never "met" on a partial figure, and a lower bound over it is a miss.
+    public var memoryMet: Bool? { Self.judge(Double(memoryBytes) / 1e6, budget.memory, complete: coverage.isComplete) }
     public var latencyMet: Bool? {
-        guard let b = budget.latency, let l = latencyMS else { return nil }
-        return l <= b
+        guard let l = latencyMS else { return nil }
+        return Self.judge(l, budget.latency, complete: coverage.isComplete)
+    }
+    public var memoryUnconfirmed: Bool { budget.memory != nil && memoryMet == nil }
+    public var latencyUnconfirmed: Bool { budget.latency != nil && latencyMS != nil && latencyMet == nil }
+
+    static func judge(_ value: Double, _ budget: Double?, complete: Bool) -> Bool? {
+        guard let budget else { return nil }
+        if value > budget { return false }
+        return complete ? true : nil
     }
 }
 
@@ -167,7 +183,8 @@ public enum TargetEstimates {
             target: target.name.value, device: device, precision: p, sizeBytes: size, sizeFromCaller: callerSize != nil,
             weightBytes: weightBytes, peakActivationBytes: peak, macs: analysis.totalMACs, latencyMS: latency,
             dispatchOverheadMS: latency == nil ? nil : overhead * 1000, cpuFallbackPartitions: coverage?.cpuPartitions ?? 0,
-            budget: (target.budget.sizeMB?.value, target.budget.memoryMB?.value, target.budget.latencyMS?.value))
+            budget: (target.budget.sizeMB?.value, target.budget.memoryMB?.value, target.budget.latencyMS?.value),
+            coverage: analysis.coverage)
     }
 
     /// A node's time with the dispatch overhead: serial dispatch adds to the roofline time; asynchronous
@@ -205,6 +222,10 @@ public enum TargetEstimates {
             let e = estimate(target: t, model: model, analysis: analysis, coverage: coverage, catalogue: catalogue,
                              sizeBytes: sizeBytes[t.name.value])
             func met(_ b: Bool?) -> JSONValue { b.map { .bool($0) } ?? .null }
+            func status(_ b: Bool?, _ budget: Double?) -> JSONValue {
+                guard budget != nil else { return .null }
+                return .string(b.map { $0 ? "met" : "missed" } ?? "unconfirmed")
+            }
             rows.append(.object([
                 "target": .string(t.name.value),
                 "device": e.device.map { .string($0.name) } ?? .null,
@@ -220,12 +241,17 @@ public enum TargetEstimates {
                 "size_budget_met": met(e.sizeMet),
                 "memory_budget_met": met(e.memoryMet),
                 "latency_budget_met": met(e.latencyMet),
+                "size_budget": status(e.sizeMet, e.budget.size),
+                "memory_budget": status(e.memoryMet, e.budget.memory),
+                "latency_budget": status(e.latencyMet, e.latencyMS == nil ? nil : e.budget.latency),
+                "lower_bounds": .bool(e.isLowerBound),
             ]))
         }
         return .object([
             "targets": .array(rows),
             "assumed_dimensions": .array(analysis.assumedDimensions.map { .string($0) }),
             "unresolved_nodes": .array(analysis.unresolved.map { .string($0) }),
+            "coverage": analysis.coverage.json,
         ])
     }
 
@@ -238,14 +264,14 @@ public enum TargetEstimates {
                 guard let b = row[k]?.intValue else { return "-" }
                 return formatMB(Double(b) / 1e6)
             }
-            var budgets: [String] = []
-            for (k, name) in [("size_budget_met", "size"), ("memory_budget_met", "memory"), ("latency_budget_met", "latency")] {
-                if let b = row[k]?.boolValue { budgets.append("\(name) \(b ? "ok" : "MISSED")") }
-            }
+            let budgets = budgetSummary(row)
+            // A partial analysis gives lower bounds: said on every figure it touches.
+            let atLeast = atLeast(row)
             lines.append([
                 row["target"]?.stringValue ?? "", row["device"]?.stringValue ?? "-", mb("size_bytes"),
-                formatCount(row["macs"]?.intValue ?? 0), mb("peak_activation_bytes"), mb("memory_bytes"),
-                row["latency_ms"]?.doubleValue.map { formatMS($0) } ?? "-", budgets.joined(separator: ", "),
+                atLeast + formatCount(row["macs"]?.intValue ?? 0), atLeast + mb("peak_activation_bytes"),
+                atLeast + mb("memory_bytes"),
+                row["latency_ms"]?.doubleValue.map { atLeast + formatMS($0) } ?? "-", budgets.joined(separator: ", "),
             ])
         }
         var widths = [Int](repeating: 0, count: header.count)
@@ -253,20 +279,54 @@ public enum TargetEstimates {
         return lines.map { l in
             l.enumerated().map { i, c in c + String(repeating: " ", count: widths[i] - c.count) }.joined(separator: "  ")
         }.map { String($0.reversed().drop(while: { $0 == " " }).reversed()) }.joined(separator: "\n") + "\n"
+            + coverageNote(table["coverage"])
     }
 
-    static func formatMB(_ mb: Double) -> String {
-        mb >= 10 ? "\(Int(mb.rounded())) MB" : "\(Double(Int(mb * 1000)) / 1000) MB"
+    /// "figures cover 2 of 3 nodes (unresolved: Unique ×1, from Unique 'dedup'): ≥ marks lower bounds", or nothing.
+    public static func coverageNote(_ c: JSONValue?) -> String {
+        guard let c, c["complete"]?.boolValue == false else { return "" }
+        var ops: [String: Int] = [:]
+        for (k, v) in c["unresolved_ops"]?.objectValue?.entries ?? [] { ops[k] = v.intValue ?? 0 }
+        let coverage = AnalysisCoverage(
+            nodesResolved: c["nodes_resolved"]?.intValue ?? 0, nodesTotal: c["nodes_total"]?.intValue ?? 0,
+            unresolvedOps: ops, firstUnresolved: c["first_unresolved"]?.stringValue)
+        return coverage.sentence + "\n"
     }
-    static func formatMS(_ ms: Double) -> String {
-        ms >= 10 ? "\(Int(ms.rounded())) ms" : "\(Double(Int(ms * 1000)) / 1000) ms"
+
+    /// Megabytes for people: whole MB from 10, three decimals down to 0.01 MB, kilobytes below that.
+    public static func formatMB(_ mb: Double) -> String {
+        guard mb.isFinite else { return "? MB" }
+        if mb >= 10 { return "\(Int(roundingSaturating: mb)) MB" }
+        if mb >= 0.01 || mb == 0 { return "\(Double(Int(saturating: mb * 1000)) / 1000) MB" }
+        return "\(Double(Int(roundingSaturating: mb * 1e5)) / 100) kB"
     }
-    static func formatCount(_ n: Int) -> String {
+    public static func formatMS(_ ms: Double) -> String {
+        guard ms.isFinite, ms < 1e12 else { return "> 10⁹ s" }
+        return ms >= 10 ? "\(Int(roundingSaturating: ms)) ms" : "\(Double(Int(saturating: ms * 1000)) / 1000) ms"
+    }
+    public static func formatCount(_ n: Int) -> String {
         if n >= 1_000_000_000 { return "\(Double(n / 10_000_000) / 100) G" }
         if n >= 1_000_000 { return "\(Double(n / 10_000) / 100) M" }
         if n >= 1000 { return "\(Double(n / 10) / 100) k" }
         return String(n)
     }
+
+    /// "size ok, memory unconfirmed, latency MISSED" from a row of `table`.
+    public static func budgetSummary(_ row: JSONValue) -> [String] {
+        var budgets: [String] = []
+        for (k, name) in [("size_budget", "size"), ("memory_budget", "memory"), ("latency_budget", "latency")] {
+            switch row[k]?.stringValue {
+            case "met"?: budgets.append("\(name) ok")
+            case "missed"?: budgets.append("\(name) MISSED")
+            case "unconfirmed"?: budgets.append("\(name) unconfirmed")
+            default: break
+            }
+        }
+        return budgets
+    }
+
+    /// "≥ " when the row's analysis figures are lower bounds, else "".
+    public static func atLeast(_ row: JSONValue) -> String { row["lower_bounds"]?.boolValue == true ? "≥ " : "" }
 }
 
 /// Shell-style wildcards (`*`, `?`) over whole names, for the manifest's `skip` patterns.

@@ -1,3 +1,4 @@
+import JSON
 import ModelFormats
 
 /// What one node costs: multiply-accumulates, the bytes of the constants it reads, and the elements of the
@@ -60,6 +61,24 @@ public struct GraphAnalysis: Sendable {
 
     public var totalFLOPs: Int { totalMACs &* 2 }
 
+    /// How much of the model the figures cover. Nodes in subgraphs (If/Loop/Scan bodies) count as not
+    /// analysed until the analysis walks them; `Constant` nodes are data, not work, and do not count.
+    public var coverage: AnalysisCoverage
+
+    public init(
+        nodes: [NodeCost], shapes: [String: [Int]], unresolved: [String], assumedDimensions: [String], totalMACs: Int,
+        parameterElements: Int, peakActivationElements: Int, coverage: AnalysisCoverage = .complete
+    ) {
+        self.nodes = nodes
+        self.shapes = shapes
+        self.unresolved = unresolved
+        self.assumedDimensions = assumedDimensions
+        self.totalMACs = totalMACs
+        self.parameterElements = parameterElements
+        self.peakActivationElements = peakActivationElements
+        self.coverage = coverage
+    }
+
     /// Analyses `model`'s main graph; `inputs` fixes dimensions by input name (nil entries stay as the model has them).
     public static func analyze(model: Model, inputs: [String: [Int?]] = [:]) -> GraphAnalysis {
         if model.format == .tflite {
@@ -105,6 +124,70 @@ public struct GraphAnalysis: Sendable {
     }
 }
 
+/// The share of a model's nodes whose shapes and costs the analysis found. MACs, activation memory and
+/// latency computed from a partial analysis are lower bounds, and every surface says so.
+public struct AnalysisCoverage: Sendable, Hashable {
+    public var nodesResolved: Int
+    public var nodesTotal: Int
+    /// Operators of the nodes left out, with how many of each (subgraph bodies as `<op> (in a subgraph)`).
+    public var unresolvedOps: [String: Int]
+    /// The first node left out in execution order, where the figures stop being complete.
+    public var firstUnresolved: String?
+
+    public static let complete = AnalysisCoverage(nodesResolved: 0, nodesTotal: 0, unresolvedOps: [:], firstUnresolved: nil)
+
+    public var isComplete: Bool { nodesResolved >= nodesTotal }
+
+    /// "Unique ×1, Split ×12", most frequent first.
+    public var unresolvedSummary: String {
+        unresolvedOps.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(6)
+            .map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
+            + (unresolvedOps.count > 6 ? ", …" : "")
+    }
+
+    /// "figures cover 2 of 3 nodes (left out: Unique ×1, from Unique 'dedup' on); MACs, activation memory and
+    /// latency are lower bounds (≥)".
+    public var sentence: String {
+        "figures cover \(nodesResolved) of \(nodesTotal) nodes (left out: \(unresolvedSummary)"
+            + (firstUnresolved.map { ", from \($0) on" } ?? "") + "); MACs, activation memory and latency are lower bounds (≥)"
+    }
+
+    /// For reports: `{nodes_resolved, nodes_total, unresolved_ops: {op: count}, complete}`.
+    public var json: JSONValue {
+        var ops = JSONObject()
+        for (k, v) in unresolvedOps.sorted(by: { $0.key < $1.key }) { ops[k] = .int(v) }
+        var o: JSONObject = [
+            "nodes_resolved": .int(nodesResolved), "nodes_total": .int(nodesTotal), "unresolved_ops": .object(ops),
+            "complete": .bool(isComplete),
+        ]
+        if let f = firstUnresolved { o["first_unresolved"] = .string(f) }
+        return .object(o)
+    }
+
+    /// Counts the nodes of `model`: main-graph nodes by whether `resolved` says so, subgraph nodes as left out.
+    static func of(model: Model, mainGraphNodes: [Node], isResolved: (Int) -> Bool, subgraphsAnalysed: Bool = false) -> AnalysisCoverage {
+        var c = AnalysisCoverage(nodesResolved: 0, nodesTotal: 0, unresolvedOps: [:], firstUnresolved: nil)
+        for (i, n) in mainGraphNodes.enumerated() where n.opType != "Constant" {
+            c.nodesTotal += 1
+            if isResolved(i) {
+                c.nodesResolved += 1
+            } else {
+                c.unresolvedOps[n.opType, default: 0] += 1
+                if c.firstUnresolved == nil { c.firstUnresolved = n.name.isEmpty ? "\(n.opType) #\(i)" : "\(n.opType) '\(n.name)'" }
+            }
+        }
+        if !subgraphsAnalysed {
+            for g in model.graphs.dropFirst() {
+                for n in g.nodes where n.opType != "Constant" {
+                    c.nodesTotal += 1
+                    c.unresolvedOps["\(n.opType) (in a subgraph)", default: 0] += 1
+                }
+            }
+        }
+        return c
+    }
+}
+
 /// Shape rules both model formats' analyses share.
 enum Shapes {
     /// Elements of a shape (unknown, negative dimensions count as 0).
@@ -131,27 +214,26 @@ enum OpCost {
     static let tanh = exp + 2 * add + div
 }
 
-private struct Analyzer {
+struct Analyzer {
     let model: Model
     var shapes: [String: [Int]] = [:]
-    /// Small integer constants (Reshape targets, axes), by value name.
+    /// Small integer constants and folded shape arithmetic (Reshape targets, axes, sizes), by value name.
     var values: [String: [Int]] = [:]
+    /// Small float constants (Resize scales), by value name.
+    var floats: [String: [Float]] = [:]
     var constantNames: Set<String> = []
     var unresolved: [String] = []
     var assumed: [String] = []
+    var parameterElements = 0
+    /// Subgraphs walked (for the coverage), and the ones being walked now (a body cannot contain itself).
+    var walked: Set<Int> = []
+    var walking: Set<Int> = []
+    var tally = AnalysisCoverage(nodesResolved: 0, nodesTotal: 0, unresolvedOps: [:], firstUnresolved: nil)
 
     init(model: Model) { self.model = model }
 
     mutating func run(overrides: [String: [Int?]]) -> GraphAnalysis {
-        var parameterElements = 0
-        for t in model.tensors where t.graph == 0 {
-            shapes[t.name] = t.shape
-            constantNames.insert(t.name)
-            parameterElements &+= t.elementCount
-            if t.elementCount <= 64, t.dtype == .int64 || t.dtype == .int32 {
-                values[t.name] = intValues(t)
-            }
-        }
+        addInitializers(ofGraph: 0)
         for input in model.inputs where !constantNames.contains(input.name) {
             guard let dims = input.shape else {
                 assumed.append("\(input.name): unknown rank")
@@ -178,21 +260,16 @@ private struct Analyzer {
         }
 
         var costs: [NodeCost] = []
-        let graph = model.graphs.first
-        for (i, node) in (graph?.nodes ?? []).enumerated() {
-            if node.opType == "Constant", case .tensor(let ti)? = node.attributes["value"], model.tensors.indices.contains(ti),
-                let out = node.outputs.first
-            {
-                let t = model.tensors[ti]
-                shapes[out] = t.shape
-                constantNames.insert(out)
-                parameterElements &+= t.elementCount
-                if t.elementCount <= 64, t.dtype == .int64 || t.dtype == .int32 { values[out] = intValues(t) }
+        let nodes = model.graphs.first?.nodes ?? []
+        for (i, node) in nodes.enumerated() { costs.append(step(node, index: i)) }
+        // Bodies no node led the walk into (a Scan with unknown inputs, nesting past the bound) are left out.
+        for (g, graph) in model.graphs.enumerated().dropFirst() where !walked.contains(g) {
+            for n in graph.nodes where n.opType != "Constant" {
+                tally.nodesTotal += 1
+                tally.unresolvedOps["\(n.opType) (in a subgraph)", default: 0] += 1
             }
-            costs.append(cost(of: node, index: i))
         }
 
-        let nodes = graph?.nodes ?? []
         let peak = GraphAnalysis.peakLiveElements(
             steps: nodes.map { ($0.inputs, $0.outputs) }, inputs: model.inputs.map(\.name),
             outputs: model.outputs.map(\.name), shapes: shapes, constants: constantNames)
@@ -200,12 +277,58 @@ private struct Analyzer {
         return GraphAnalysis(
             nodes: costs, shapes: shapes, unresolved: unresolved, assumedDimensions: assumed,
             totalMACs: costs.reduce(0) { $0 &+ $1.macs }, parameterElements: parameterElements,
-            peakActivationElements: peak)
+            peakActivationElements: peak, coverage: tally)
     }
 
-    func intValues(_ t: ConstantTensor) -> [Int] {
-        // Small shape tensors only; float32 holds these integers exactly.
-        (try? model.withFloat32Values(of: t) { buf in buf.map { Int($0) } }) ?? []
+    /// The stored constants of graph `g`: shapes, and the small integer and float values.
+    mutating func addInitializers(ofGraph g: Int) {
+        for t in model.tensors where t.graph == g {
+            addConstant(t, as: t.name)
+        }
+    }
+
+    mutating func addConstant(_ t: ConstantTensor, as name: String) {
+        shapes[name] = t.shape
+        constantNames.insert(name)
+        parameterElements &+= t.elementCount
+        if let v = intValues(t) { values[name] = v }
+        if t.elementCount <= Self.foldLimit, t.dtype.isFloatingPoint,
+            let f = try? model.withFloat32Values(of: t, { Array($0) })
+        {
+            floats[name] = f
+        }
+    }
+
+    /// One node of any graph: its constants, its shapes and cost, its folded values, and the coverage tally.
+    mutating func step(_ node: Node, index i: Int) -> NodeCost {
+        // The reader registers a Constant node's value as a tensor of its graph (added with the initializers).
+        if node.opType == "Constant", let out = node.outputs.first, !constantNames.contains(out) {
+            if case .tensor(let ti)? = node.attributes["value"], model.tensors.indices.contains(ti) {
+                addConstant(model.tensors[ti], as: out)
+            } else {
+                _ = constantAttribute(node)
+            }
+        }
+        let before = unresolved.count
+        let c = cost(of: node, index: i)
+        if node.opType != "Constant" {
+            tally.nodesTotal += 1
+            if unresolved.count == before {
+                tally.nodesResolved += 1
+            } else {
+                tally.unresolvedOps[node.opType, default: 0] += 1
+                if tally.firstUnresolved == nil {
+                    tally.firstUnresolved = node.name.isEmpty ? "\(node.opType) #\(i)" : "\(node.opType) '\(node.name)'"
+                }
+            }
+        }
+        return c
+    }
+
+    /// Small integer constants only (shapes, axes, slice bounds), read as integers: INT64_MAX stays exact.
+    func intValues(_ t: ConstantTensor) -> [Int]? {
+        guard t.elementCount <= 64, let v = (try? model.integerValues(of: t, limit: 64)) ?? nil else { return nil }
+        return v.map { Int(truncatingIfNeeded: $0) }
     }
 
     static func volume(_ s: [Int]) -> Int { Shapes.volume(s) }
@@ -237,6 +360,33 @@ private struct Analyzer {
         return (0..<max(rank, 1)).contains(x) ? x : nil
     }
 
+    /// ONNX Slice's output shape: negative bounds count from the end, then clamp to the dimension (to
+    /// [0, d] going forward, [-1, d-1] going backward); nil for a zero step or an axis out of range.
+    static func sliceShape(_ x: [Int], starts: [Int], ends: [Int], axes: [Int], steps: [Int]?) -> [Int]? {
+        guard axes.count == starts.count, steps == nil || steps?.count == starts.count else { return nil }
+        var shape = x
+        for (i, a) in axes.enumerated() {
+            guard let ax = axis(a, rank: x.count), ax < x.count else { return nil }
+            let d = x[ax], step = steps?[i] ?? 1
+            guard step != 0, d >= 0 else { return nil }
+            var start = starts[i], end = ends[i]
+            if start < 0 { start = start &+ d }  // start < 0 and d >= 0: no overflow
+            if end < 0 { end = end &+ d }
+            if step > 0 {
+                start = min(max(start, 0), d)
+                end = min(max(end, 0), d)
+                shape[ax] = end > start ? (end - start - 1) / step + 1 : 0
+            } else {
+                start = min(max(start, 0), d - 1)
+                end = min(max(end, -1), d - 1)
+                // -step overflows for Int.min: any step that large takes one element at most.
+                let magnitude = step == Int.min ? Int.max : -step
+                shape[ax] = start > end ? (start - end - 1) / magnitude + 1 : 0
+            }
+        }
+        return shape
+    }
+
     mutating func cost(of node: Node, index: Int) -> NodeCost {
         let ins = node.inputs.indices.map { input(node, $0) }
         let known = ins.compactMap { $0 }
@@ -245,7 +395,8 @@ private struct Analyzer {
         let op = node.domain.isEmpty || node.domain == "ai.onnx" ? node.opType : "\(node.domain).\(node.opType)"
 
         func elementwise(_ perElement: Int, ratio: Int = 1) {
-            guard let s = Shapes.broadcast(known), !known.isEmpty else { return }
+            // Every operand's shape is needed: broadcasting the known ones alone would invent a shape.
+            guard !known.isEmpty, known.count == node.inputs.filter({ !$0.isEmpty }).count, let s = Shapes.broadcast(known) else { return }
             outs = [s]
             macs = Self.volume(s) &* ratio &* perElement
         }
@@ -297,6 +448,11 @@ private struct Analyzer {
                     let p = (d < pads.count ? pads[d] : 0) &+ (d + spatial < pads.count ? pads[d + spatial] : 0)
                     let op = d < outPad.count ? outPad[d] : 0
                     shape.append((x[2 + d] &- 1) &* s &- p &+ (w[2 + d] &- 1) &* dl &+ 1 &+ op)
+                }
+                let autoPad = string(node, "auto_pad") ?? "NOTSET"
+                if autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
+                    // SAME: the output is the input times the stride (padding absorbs the kernel).
+                    for d in 0..<spatial { shape[2 + d] = x[2 + d] &* (d < strides.count ? strides[d] : 1) &+ (d < outPad.count ? outPad[d] : 0) }
                 }
                 if let explicit = ints(node, "output_shape"), explicit.count == spatial { shape = [x[0], group &* w[1]] + explicit }
                 outs = [shape]
@@ -372,9 +528,11 @@ private struct Analyzer {
             unary(OpCost.add + OpCost.mul + OpCost.add + OpCost.div)
         case "LayerNormalization", "SimplifiedLayerNormalization":
             if let x = ins.first ?? nil, let ax = Self.axis(int(node, "axis", -1), rank: x.count) {
-                outs = [x]
                 var reduced = x
                 if ax < reduced.count { reduced[ax] = 1 }
+                // Mean and InvStdDev (training outputs): every dimension from the axis on is reduced to 1.
+                let stats = x.enumerated().map { $0.offset >= ax ? 1 : $0.element }
+                outs = [x, stats, stats]
                 macs = Self.volume(x) &* (3 * OpCost.mul + 4 * OpCost.add)
                     &+ Self.volume(reduced) &* (OpCost.add + OpCost.sqrt + OpCost.div)
             }
@@ -397,7 +555,10 @@ private struct Analyzer {
                     default:
                         let p = (d < pads.count ? pads[d] : 0) &+ (d + spatial < pads.count ? pads[d + spatial] : 0)
                         let span = x[2 + d] &+ p &- (kk &- 1) &* dl &- 1
-                        shape.append((ceil ? (span &+ s &- 1) / s : span / s) &+ 1)
+                        var n = (ceil ? (span &+ s &- 1) / s : span / s) &+ 1
+                        // Ceil mode: the last window must start inside the input or its leading pad.
+                        if ceil, (n &- 1) &* s >= x[2 + d] &+ (d < pads.count ? pads[d] : 0) { n &-= 1 }
+                        shape.append(n)
                     }
                 }
                 outs = [shape]
@@ -410,21 +571,16 @@ private struct Analyzer {
                 macs = op == "GlobalAveragePool" ? Self.volume(x) &* OpCost.add &+ Self.volume(shape) &* OpCost.div : 0
             }
         case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL2", "ReduceSumSquare":
-            if let x = ins.first ?? nil {
-                var axes = ints(node, "axes")
-                if axes == nil, node.inputs.count > 1 { axes = values[node.inputs[1]] }
-                let keep = int(node, "keepdims", 1) != 0
-                let set = Set((axes ?? Array(0..<x.count)).compactMap { Self.axis($0, rank: x.count) })
-                var shape: [Int] = []
-                for (i, d) in x.enumerated() {
-                    if set.contains(i) { if keep { shape.append(1) } } else { shape.append(d) }
-                }
-                outs = [shape]
-                macs = op == "ReduceMean" || op == "ReduceSum" ? Self.volume(x) &* OpCost.add : 0
+            if let x = ins.first ?? nil, let r = reduce(node, x, cost: op == "ReduceMean" || op == "ReduceSum" ? OpCost.add : 0) {
+                outs = r.outs
+                macs = r.macs
             }
         case "Flatten":
-            if let x = ins.first ?? nil, let ax = Self.axis(int(node, "axis", 1), rank: x.count + 1) {
-                outs = [[Self.volume(Array(x.prefix(ax))), Self.volume(Array(x.dropFirst(ax)))]]
+            // axis in [-r, r]: a negative one counts from the end of the input's rank, not the output's.
+            if let x = ins.first ?? nil {
+                let a = int(node, "axis", 1)
+                let ax = a < 0 ? a &+ x.count : a
+                if (0...x.count).contains(ax) { outs = [[Self.volume(Array(x.prefix(ax))), Self.volume(Array(x.dropFirst(ax)))]] }
             }
         case "Reshape":
             if let x = ins.first ?? nil, node.inputs.count > 1, let target = values[node.inputs[1]] {
@@ -447,11 +603,13 @@ private struct Analyzer {
         case "Squeeze":
             if let x = ins.first ?? nil {
                 var axes = ints(node, "axes")
-                if axes == nil, node.inputs.count > 1 { axes = values[node.inputs[1]] }
+                // Opset 13: axes as an input; when its value is unknown, so is the shape.
+                let runtimeAxes = axes == nil && node.inputs.count > 1 && !node.inputs[1].isEmpty
+                if runtimeAxes { axes = values[node.inputs[1]] }
                 if let axes {
                     let set = Set(axes.compactMap { Self.axis($0, rank: x.count) })
                     outs = [x.enumerated().filter { !set.contains($0.offset) }.map(\.element)]
-                } else {
+                } else if !runtimeAxes {
                     outs = [x.filter { $0 != 1 }]
                 }
             }
@@ -488,25 +646,49 @@ private struct Analyzer {
             {
                 outs = [s]
             }
-        case "Slice", "Pad", "Resize", "Split":
-            // Shapes that depend on runtime values this walk does not evaluate: left unresolved.
-            break
+        case "Slice":
+            // Opset 10+: starts, ends, axes, steps as inputs; opset 1: attributes. PyTorch writes INT64_MAX for
+            // an open end, so every bound is clamped before any arithmetic.
+            if let x = ins.first ?? nil {
+                let fromInputs = node.inputs.count > 2
+                let starts = fromInputs ? values[node.inputs[1]] : ints(node, "starts")
+                let ends = fromInputs ? values[node.inputs[2]] : ints(node, "ends")
+                let axes = fromInputs ? (node.inputs.count > 3 && !node.inputs[3].isEmpty ? values[node.inputs[3]] : nil) : ints(node, "axes")
+                let steps = fromInputs && node.inputs.count > 4 && !node.inputs[4].isEmpty ? values[node.inputs[4]] : nil
+                let axesGiven = fromInputs ? (node.inputs.count <= 3 || node.inputs[3].isEmpty || axes != nil) : true
+                let stepsGiven = !fromInputs || node.inputs.count <= 4 || node.inputs[4].isEmpty || steps != nil
+                if let starts, let ends, starts.count == ends.count, axesGiven, stepsGiven,
+                    let shape = Self.sliceShape(x, starts: starts, ends: ends, axes: axes ?? Array(0..<starts.count), steps: steps)
+                {
+                    outs = [shape]
+                }
+            }
         case "Shape":
-            if let x = ins.first ?? nil { outs = [[x.count]] }
+            if let x = ins.first ?? nil { outs = [[shapeRange(node, rank: x.count).count]] }
         case "Constant":
             break
+        case "If", "Loop", "Scan":
+            if let r = controlFlow(node, op: op, ins: ins) {
+                outs = r.outs
+                macs = r.macs
+            }
         default:
-            break
+            if let r = extendedRule(node, op: op, ins: ins, known: known) {
+                outs = r.outs
+                macs = r.macs
+            }
         }
 
-        let resolvedOutputs = node.outputs.filter { !$0.isEmpty }
-        if outs.isEmpty, node.opType != "Constant" {
+        fold(node, ins: ins)
+        // A node is resolved when at least one output's shape is known (optional outputs may stay unknown).
+        if !outs.contains(where: { $0 != nil }), node.opType != "Constant" {
             unresolved.append(node.name.isEmpty ? "\(node.opType) #\(index)" : node.name)
         }
-        for (i, o) in resolvedOutputs.enumerated() where i < outs.count {
+        // Outputs by position: an omitted optional output ("") keeps its slot.
+        for (i, o) in node.outputs.enumerated() where !o.isEmpty && i < outs.count {
             if let s = outs[i] { shapes[o] = s }
         }
-        return NodeCost(index: index, node: node, macs: macs, outputs: resolvedOutputs, shapes: shapes,
+        return NodeCost(index: index, node: node, macs: macs, outputs: node.outputs.filter { !$0.isEmpty }, shapes: shapes,
                         constants: constantNames)
     }
 }

@@ -46,8 +46,8 @@ struct TFLiteAnalyzer {
             shapes[t.name] = t.shape
             constantNames.insert(t.name)
             parameterElements &+= t.elementCount
-            if t.elementCount <= 64, t.dtype == .int64 || t.dtype == .int32 {
-                values[t.name] = try? model.withFloat32Values(of: t) { buf in buf.map { Int($0) } }
+            if t.elementCount <= 64, let v = (try? model.integerValues(of: t, limit: 64)) ?? nil {
+                values[t.name] = v.map { Int(truncatingIfNeeded: $0) }
             }
         }
         // The manifest names inputs by tensor or by signature key (`image` for `serving_default_image:0`).
@@ -80,14 +80,22 @@ struct TFLiteAnalyzer {
         }
 
         var costs: [NodeCost] = []
-        for (i, node) in nodes.enumerated() { costs.append(cost(of: node, index: i)) }
+        var resolved: [Bool] = []
+        for (i, node) in nodes.enumerated() {
+            let before = unresolved.count
+            costs.append(cost(of: node, index: i))
+            resolved.append(unresolved.count == before)
+        }
         let peak = GraphAnalysis.peakLiveElements(
             steps: nodes.map { ($0.inputs, $0.outputs) }, inputs: graphInputs.map(\.name),
             outputs: graphOutputs.map(\.name), shapes: shapes, constants: constantNames)
         return GraphAnalysis(
             nodes: costs, shapes: shapes, unresolved: unresolved, assumedDimensions: assumed,
             totalMACs: costs.reduce(0) { $0 &+ $1.macs }, parameterElements: parameterElements,
-            peakActivationElements: peak)
+            peakActivationElements: peak,
+            // Other subgraphs are left out only when the main one calls them (other signatures are not this run).
+            coverage: .of(model: model, mainGraphNodes: nodes, isResolved: { $0 < resolved.count && resolved[$0] },
+                          subgraphsAnalysed: !nodes.contains { ["WHILE", "IF", "CALL_ONCE"].contains($0.opType) }))
     }
 
     func int(_ node: Node, _ name: String, _ d: Int = 0) -> Int {

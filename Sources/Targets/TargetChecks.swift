@@ -1,3 +1,4 @@
+import CheckedMath
 import Diagnostics
 import Manifest
 import ModelFormats
@@ -15,7 +16,7 @@ public enum TargetChecks {
         "ort.nnapi-static-shapes", "edgetpu.rank", "edgetpu.one-partition", "tflm.int8", "tflm.static-shapes", "tflm.ops", "tensorrt.ops", "ort.ep-fallback",
         "litert.gpu-version", "ops.constraint", "coreml.mlprogram", "coreml.compression-os",
         "tensorrt.sparsity", "tensorrt.precision", "quant.calibration", "quant.already-quantized", "budget.size",
-        "budget.memory", "budget.latency",
+        "budget.memory", "budget.latency", "budget.unconfirmed", "analysis.coverage",
     ]
 
     /// Checks every target of `manifest`. `model` is the model the manifest names, when it could be read;
@@ -27,7 +28,15 @@ public enum TargetChecks {
         let analysis = model.flatMap { m in
             m.graphs.isEmpty ? nil : GraphAnalysis.analyze(model: m, inputs: manifestInputDims(manifest))
         }
-        var out: [Diagnostic] = []
+        var out: [Diagnostic] = model.map { InputChecks.check(manifest: manifest, model: $0) } ?? []
+        // Said once, on the model: every figure below is a lower bound.
+        if let analysis, !analysis.coverage.isComplete, let path = manifest.model?.path,
+            let rule = catalogue.rule("analysis.coverage"), let code = rule.code
+        {
+            out.append(Diagnostic(
+                code, "model '\(path.value)': \(analysis.coverage.sentence)", at: path.range,
+                related: [RelatedLocation(file: catalogue.source(rule.source)?.url, message: "\(rule.text) (\(catalogue.cite(rule.source)))")]))
+        }
         for t in manifest.targets {
             var c = TargetContext(manifest: manifest, target: t, model: model, analysis: analysis, catalogue: catalogue)
             out += c.run(sizeBytes: sizeBytes[t.name.value])
@@ -480,7 +489,7 @@ private struct TargetContext {
         if !refused.isEmpty, let delegate {
             let total = c.operators.filter { $0.status != .folded }.count
             let onCPU = c.cpuNodes.filter { $0 < c.operators.count && c.operators[$0].status != .folded }.count
-            let share = Int((c.cpuShareOfMACs * 100).rounded())
+            let share = Int(roundingSaturating: c.cpuShareOfMACs * 100)
             let how: String
             switch delegate.partitioning {
             case .prefix?: how = "the first unsupported operator and everything after it run on the CPU"
@@ -545,6 +554,14 @@ private struct TargetContext {
         if let device = e.device, Double(e.memoryBytes) > device.memoryGB * 1e9 {
             emit("budget.memory", "estimated memory \(TargetEstimates.formatMB(Double(e.memoryBytes) / 1e6)) does not fit in \(device.name)'s \(device.memoryGB * 1000) MB",
                  at: target.device?.range ?? runtimeRange)
+        }
+        if let m = b.memoryMB, e.memoryUnconfirmed {
+            emit("budget.unconfirmed", "memory budget of \(m.value) MB cannot be confirmed: the estimate ≥ \(TargetEstimates.formatMB(Double(e.memoryBytes) / 1e6)) covers \(e.coverage.nodesResolved) of \(e.coverage.nodesTotal) nodes and is a lower bound (SW4017 on the model says what was left out)",
+                 at: m.range)
+        }
+        if let l = b.latencyMS, e.latencyUnconfirmed, let est = e.latencyMS {
+            emit("budget.unconfirmed", "latency budget of \(l.value) ms cannot be confirmed: the estimate ≥ \(TargetEstimates.formatMS(est)) covers \(e.coverage.nodesResolved) of \(e.coverage.nodesTotal) nodes and is a lower bound (SW4017 on the model says what was left out)",
+                 at: l.range)
         }
         if let l = b.latencyMS, e.latencyMet == false, let est = e.latencyMS {
             emit("budget.latency", "estimated latency \(TargetEstimates.formatMS(est)) on \(e.device?.name ?? "the device") (\(e.precision.compute) on the \(e.precision.processor.rawValue)) is over the \(l.value) ms budget",

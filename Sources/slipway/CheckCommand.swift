@@ -40,6 +40,12 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "Neither read nor write the estimates cache (see `slipway estimate --help`).")
     var noCache = false
 
+    @Flag(help: "Analyse models in this process instead of worker processes (faster for one small model; a model that crashes the analysis then ends the whole check).")
+    var inProcess = false
+
+    /// Worker processes for a check of many manifests: one per core, at most four.
+    static var workers: Int { max(1, min(4, sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
     func run() throws {
         let fs = LocalFileSystem()
         // The target checks need the catalogue compiled into the binary: refuse clearly rather than check less.
@@ -52,11 +58,15 @@ struct CheckCommand: ParsableCommand {
         }
         let expansion = Discovery.expand(paths.isEmpty ? ["."] : paths, fileSystem: fs)
         for e in expansion.errors { printError("slipway: \(e)") }
-        // Many manifests often name one model: read it once.
+        // Many manifests often name one model: read it once. The model work runs in worker processes, so a
+        // model that crashes the analysis costs its manifest's check (exit 2), not every other one.
+        let pool = inProcess ? nil : WorkerCommand.pool(cache: noCache ? .none : .disk, size: min(expansion.files.count, Self.workers))
+        defer { pool?.shutdown() }
         let checker = ManifestChecker(
             fileSystem: ModelCachingFileSystem(fs), catalogue: catalogue,
-            estimateCache: noCache ? nil : EstimateCommand.defaultCache())
+            estimateCache: noCache ? nil : EstimateCommand.defaultCache(), isolation: pool)
         let results = Discovery.checkAll(expansion.files, checker: checker)
+        for r in results { if let f = r.workerFailure { printError("slipway: \(r.path): \(f)") } }
         let useColor: Bool
         switch color {
         case .always: useColor = true
@@ -68,7 +78,7 @@ struct CheckCommand: ParsableCommand {
         }
 
         let ioError = !expansion.errors.isEmpty
-            || results.contains { $0.diagnostics.contains { $0.code == .fileUnreadable } }
+            || results.contains { $0.diagnostics.contains { $0.code == .fileUnreadable } || $0.workerFailure != nil }
         if ioError { throw ExitCode(2) }
         if results.isEmpty && paths.isEmpty {
             printError("slipway: no manifests (*.slipway.yaml, *.slipway.yml, slipway.yaml) below the current folder")

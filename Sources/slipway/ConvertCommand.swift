@@ -9,7 +9,8 @@ import Synchronization
 import Glibc
 #endif
 
-/// Set by SIGINT; the conversions poll it and remove their temporaries before exiting.
+/// The signal (SIGINT or SIGTERM) that asked the run to stop, 0 until then; the conversions poll it and remove
+/// their temporaries before exiting.
 nonisolated(unsafe) private var interrupted: sig_atomic_t = 0
 
 struct ConvertCommand: AsyncParsableCommand {
@@ -28,8 +29,10 @@ struct ConvertCommand: AsyncParsableCommand {
             safetensors model, rewritten in its own format. --float16-compute computes an ONNX model in float16 \
             (inputs and outputs stay float32). An ONNX model whose weights are in external data (or that would pass \
             2 GiB) is written with its data in OUT.data beside it.
-            Writes are atomic (temporary file, fsync, rename); the source model is never overwritten; Ctrl-C \
-            leaves no partial output.
+            Writes are atomic (temporary file, fsync, rename; the report lands with its artifact); no output may be \
+            the source model, its external data or the manifest; Ctrl-C or SIGTERM leaves no partial output, and \
+            temporaries of a killed run are removed by the next run in that folder. Two runs writing one artifact \
+            take turns (<artifact>.slipway-lock; --lock-timeout bounds the wait).
             Exit status: 0 when every conversion succeeded or was up to date, 1 when one failed, 2 on usage errors.
             """
     )
@@ -51,6 +54,9 @@ struct ConvertCommand: AsyncParsableCommand {
 
     @Option(help: "Stop an external converter that runs longer than this many seconds (its process group is killed).")
     var timeout: Double?
+
+    @Option(help: "Wait at most this many seconds for another slipway converting to the same artifact (default 600).")
+    var lockTimeout: Double?
 
     @Option(help: "Output path (with a model).")
     var output: String?
@@ -74,7 +80,8 @@ struct ConvertCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        if let t = timeout, !(t > 0) { throw ValidationError("--timeout \(t): expected a positive number of seconds") }
+        if let t = timeout, !(t > 0 && t <= 604_800) { throw ValidationError("--timeout \(t): expected a positive number of seconds, at most a week") }
+        if let w = lockTimeout, !(w >= 0 && w <= 86_400) { throw ValidationError("--lock-timeout \(w): expected 0 to 86400 seconds") }
         if isManifest {
             if output != nil || compression.given || dynamic || float16 || float16Compute {
                 throw ValidationError("settings options apply to a model; a manifest says its own settings per target")
@@ -86,14 +93,15 @@ struct ConvertCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        signal(SIGINT) { _ in interrupted = 1 }
+        // SIGTERM (a CI runner's or a service manager's stop) takes the same cancellation path as Ctrl-C.
+        for s in [SIGINT, SIGTERM] { signal(s) { interrupted = $0 } }
         let cancel: CancellationCheck = { interrupted != 0 }
         let tty = isatty(STDERR_FILENO) == 1
         let lastPhase = PhaseLog()
         let progress: @Sendable (ConversionProgress) -> Void = { p in
             guard tty else {
                 // Not a terminal (CI logs): one line when an external converter starts, none per tick.
-                if p.phase.hasPrefix("running "), let line = lastPhase.firstTime("\(p.target ?? "model"): \(p.phase.split(separator: "(").first.map { $0.trimmingSpaces } ?? p.phase)") {
+                if p.phase.hasPrefix("running ") || p.phase.hasPrefix("waiting "), let line = lastPhase.firstTime("\(p.target ?? "model"): \(p.phase.split(separator: "(").first.map { $0.trimmingSpaces } ?? p.phase)") {
                     writeAll(STDERR_FILENO, line + "\n")
                 }
                 return
@@ -102,8 +110,9 @@ struct ConvertCommand: AsyncParsableCommand {
             writeAll(STDERR_FILENO, "\r\u{1B}[K[\(bar)] \(p.target ?? "model"): \(p.phase)")
             if p.fraction >= 1 { writeAll(STDERR_FILENO, "\n") }
         }
-        let options = ConvertOptions(force: force, allowOutsideProject: allowOutsideProject, toolVersion: Slipway.version,
+        var options = ConvertOptions(force: force, allowOutsideProject: allowOutsideProject, toolVersion: Slipway.version,
                                      python: python, toolTimeout: timeout.map { .milliseconds(Int($0 * 1000)) })
+        if let w = lockTimeout { options.lockTimeout = .milliseconds(Int(w * 1000)) }
         var results: [(String, Result<ConversionReport, ConversionError>)] = []
         if isManifest {
             results = try await convertManifest(options: options, progress: progress, cancel: cancel)
@@ -131,7 +140,8 @@ struct ConvertCommand: AsyncParsableCommand {
             }
         }
         if json { writeStdout(JSONValue.array(reports).serialized(pretty: true) + "\n") }
-        if cancelled { throw ExitCode(130) }
+        // 128 + the signal, as a shell reports a process it stopped.
+        if cancelled { throw ExitCode(128 + (interrupted != 0 ? Int32(interrupted) : SIGINT)) }
         if failed { throw ExitCode(1) }
     }
 

@@ -1,5 +1,7 @@
 import ArgumentParser
+import JSON
 import ModelFormats
+import Targets
 
 #if canImport(Glibc)
 import Glibc
@@ -17,6 +19,12 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Print the inspection as one JSON document.")
     var json = false
 
+    @Flag(help: "Add what the shape analysis found: every value's shape, MACs, peak activations and coverage (with --json: under \"analysis\").")
+    var analysis = false
+
+    @Option(name: .customLong("input"), help: "Fix an input's shape for --analysis, as NAME=1,3,224,224 (repeatable).")
+    var inputs: [String] = []
+
     func run() throws {
         let m: Model
         do {
@@ -27,6 +35,34 @@ struct InspectCommand: ParsableCommand {
             _ = message.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
             throw ExitCode(1)
         }
-        print(json ? m.inspectionJSON().serialized(pretty: true) : m.textSummary())
+        guard analysis else {
+            print(json ? m.inspectionJSON().serialized(pretty: true) : m.textSummary())
+            return
+        }
+        var fixed: [String: [Int?]] = [:]
+        for spec in inputs {
+            let parts = spec.split(separator: "=", maxSplits: 1)
+            let dims = parts.count == 2 ? parts[1].split(separator: ",").map { Int($0) } : []
+            guard parts.count == 2, !dims.isEmpty, dims.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+                throw ValidationError("--input '\(spec)': expected NAME=D1,D2,… with whole dimensions ≥ 0")
+            }
+            fixed[String(parts[0])] = dims
+        }
+        let a = GraphAnalysis.analyze(model: m, inputs: fixed)
+        let shapes = JSONObject(distinctEntries: a.shapes.sorted(by: { $0.key < $1.key }).map { ($0.key, .array($0.value.map { .int($0) })) })
+        let report: JSONObject = [
+            "macs": .int(a.totalMACs), "peak_activation_elements": .int(a.peakActivationElements),
+            "coverage": a.coverage.json, "unresolved_nodes": .array(a.unresolved.map { .string($0) }),
+            "assumed_dimensions": .array(a.assumedDimensions.map { .string($0) }), "shapes": .object(shapes),
+        ]
+        if json {
+            guard case .object(var o) = m.inspectionJSON() else { return }
+            o["analysis"] = .object(report)
+            print(JSONValue.object(o).serialized(pretty: true))
+        } else {
+            print(m.textSummary())
+            print("analysis: \(a.coverage.isComplete ? "" : "≥ ")\(a.totalMACs) MACs, peak activations \(a.coverage.isComplete ? "" : "≥ ")\(a.peakActivationElements) elements")
+            if !a.coverage.isComplete { print(a.coverage.sentence) }
+        }
     }
 }

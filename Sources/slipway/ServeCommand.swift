@@ -17,8 +17,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Accepted for editors that pass it; stdio is the only transport.")
     var stdio = false
 
+    @Flag(help: "Analyse models in the server's own process (a model that crashes the analysis then ends the session).")
+    var inProcess = false
+
     func run() async throws {
-        let code = await StdioTransport.serve(StdioTransport.Options(logFile: logFile, traceFile: trace))
+        // Models are analysed by a worker process the server supervises: a model that traps the analysis
+        // costs a diagnostic and a restart, not the editor's session.
+        let pool = inProcess ? nil : WorkerCommand.pool(cache: .memory, size: 1)
+        let code = await StdioTransport.serve(StdioTransport.Options(logFile: logFile, traceFile: trace, isolation: pool))
         if code != 0 { throw ExitCode(code) }
     }
 }

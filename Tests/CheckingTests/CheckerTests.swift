@@ -54,11 +54,37 @@ private func check(_ text: String, fs: InMemoryFileSystem = projectFiles, path: 
             model: {path: models/kws.onnx}
             targets:
               a: {runtime: litert, output: ⟦/tmp/a.tflite⟧}
+              b: {runtime: litert}
             deploy: {to: ⟦"../x/{target}.{ext}"⟧}
             """, [
             Expected(.pathEscapesProject, "'/tmp/a.tflite' writes outside"),
             Expected(.pathEscapesProject, "'../x/{target}.{ext}' writes outside"),
         ])
+    }
+
+    @Test func outputsAreNormalisedAsTextBeforeTheyAreChecked() {
+        check("""
+            slipway: 1
+            model: {path: models/kws.onnx}
+            targets:
+              a: {runtime: litert, output: ⟦nosuchdir/../../x.onnx⟧}
+              b: {runtime: litert, output: nosuchdir/../x.onnx}
+            """, [Expected(.pathEscapesProject, "'nosuchdir/../../x.onnx' writes outside the manifest's folder (target a: nosuchdir/../../x.onnx)")])
+        check("""
+            slipway: 1
+            model: {path: models/kws.onnx}
+            targets: {a: {runtime: litert}, b: {runtime: litert}}
+            deploy: {to: ⟦"dist/../../x.{ext}"⟧}
+            """, [Expected(.pathEscapesProject, "'dist/../../x.{ext}' writes outside the manifest's folder (target a: dist/../../x.tflite)")])
+    }
+
+    @Test func aVersionThatClimbsOutIsBlamedOnTheVersion() {
+        check("""
+            slipway: 1
+            model: {path: models/kws.onnx}
+            targets: {a: {runtime: litert}}
+            deploy: {to: "dist/{version}/kws.{ext}", version: ⟦../../../v⟧}
+            """, [Expected(.pathEscapesProject, "'../../../v' writes outside the manifest's folder (target a: dist/../../../v/kws.tflite)")])
     }
 }
 

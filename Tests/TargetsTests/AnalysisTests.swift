@@ -17,6 +17,7 @@ import Testing
         "dynamic_batch.onnx": "Tests/Fixtures/targets/dynamic_batch.onnx",
         "batch2_conv.onnx": "Tests/Fixtures/targets/batch2_conv.onnx",
         "tile_mid.onnx": "Tests/Fixtures/targets/tile_mid.onnx",
+        "slice_int64_max.onnx": "Tests/Fixtures/targets/slice_int64_max.onnx",
     ]
 
     @Test(arguments: models.keys.sorted())

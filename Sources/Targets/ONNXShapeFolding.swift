@@ -1,0 +1,235 @@
+import ModelFormats
+
+/// Shape arithmetic evaluated during the walk. Exporters compute Reshape targets, Expand shapes, Resize sizes
+/// and Slice bounds at run time (`Shape → Gather → Unsqueeze → Concat → Reshape`, PyTorch's `x.view(x.size(0),
+/// -1)`); the analysis follows those chains on small integer tensors so the shapes after them are known.
+/// Every operation is checked: an overflow or a division by zero leaves the value unknown, never traps.
+extension Analyzer {
+    /// Integer tensors of at most this many elements are evaluated.
+    static let foldLimit = 64
+
+    func value(_ node: Node, _ i: Int) -> [Int]? {
+        guard i < node.inputs.count, !node.inputs[i].isEmpty else { return nil }
+        return values[node.inputs[i]]
+    }
+
+    /// The small float constants (Resize scales), read from initializers and Constant nodes.
+    func floatValue(_ node: Node, _ i: Int) -> [Float]? {
+        guard i < node.inputs.count, !node.inputs[i].isEmpty else { return nil }
+        return floats[node.inputs[i]]
+    }
+
+    /// Records the values of `Constant` attributes other than `value` (`value_int`, `value_ints`,
+    /// `value_float`, `value_floats`), with their shapes.
+    mutating func constantAttribute(_ node: Node) -> Bool {
+        guard let out = node.outputs.first, !out.isEmpty else { return false }
+        switch (node.attributes["value_int"], node.attributes["value_ints"], node.attributes["value_float"], node.attributes["value_floats"]) {
+        case (.int(let v)?, _, _, _):
+            values[out] = [Int(truncatingIfNeeded: v)]
+            shapes[out] = []
+        case (_, .ints(let v)?, _, _):
+            if v.count <= Self.foldLimit { values[out] = v.map { Int(truncatingIfNeeded: $0) } }
+            shapes[out] = [v.count]
+        case (_, _, .float(let f)?, _):
+            floats[out] = [f]
+            shapes[out] = []
+        case (_, _, _, .floats(let f)?):
+            if f.count <= Self.foldLimit { floats[out] = f }
+            shapes[out] = [f.count]
+        default:
+            return false
+        }
+        constantNames.insert(out)
+        return true
+    }
+
+    /// Evaluates `node` on known small integer inputs; the result goes to `values` of its first output.
+    mutating func fold(_ node: Node, ins: [[Int]?]) {
+        guard let out = node.outputs.first, !out.isEmpty else { return }
+        var result: [Int]?
+        switch node.opType {
+        case "Shape":
+            if let x = ins.first ?? nil { result = Array(x[shapeRange(node, rank: x.count)]) }
+        case "Size":
+            if let x = ins.first ?? nil { result = [Shapes.volume(x)] }
+        case "Identity", "Cast", "Squeeze", "Unsqueeze", "Flatten", "Reshape":
+            result = value(node, 0)  // values are kept flat: these change only the shape
+        case "Expand":
+            if let v = value(node, 0), v.count == 1, let target = value(node, 1), let n = Shapes.checkedVolume(target) {
+                result = n <= Self.foldLimit ? Array(repeating: v[0], count: n) : nil
+            }
+        case "Gather":
+            if let data = value(node, 0), let idx = value(node, 1), int(node, "axis", 0) == 0 || (ins.first ?? nil)?.count == 1 {
+                var r: [Int] = []
+                for i in idx {
+                    let j = i < 0 ? i &+ data.count : i
+                    guard data.indices.contains(j) else { return }
+                    r.append(data[j])
+                }
+                result = r
+            }
+        case "Concat":
+            var r: [Int] = []
+            for i in node.inputs.indices {
+                guard let v = value(node, i) else { return }
+                r += v
+            }
+            result = r
+        case "Add", "Sub", "Mul", "Div", "Mod", "Max", "Min":
+            if let a = value(node, 0), let b = value(node, 1) { result = Self.elementwise(node.opType, a, b) }
+        case "Neg":
+            if let a = value(node, 0) { result = a.map { $0 == Int.min ? Int.max : -$0 } }
+        case "Abs":
+            if let a = value(node, 0) { result = a.map { $0 == Int.min ? Int.max : abs($0) } }
+        case "Slice":
+            if let v = value(node, 0), let x = ins.first ?? nil, x.count == 1, let starts = value(node, 1), let ends = value(node, 2),
+                starts.count == 1, ends.count == 1
+            {
+                let step = value(node, 4)?.first ?? 1
+                guard let n = Self.sliceShape([v.count], starts: starts, ends: ends, axes: [0], steps: [step])?.first, n > 0 else {
+                    result = []
+                    break
+                }
+                var s = starts[0] < 0 ? starts[0] &+ v.count : starts[0]
+                s = step > 0 ? min(max(s, 0), v.count) : min(max(s, 0), v.count - 1)
+                var r: [Int] = []
+                var i = s
+                for _ in 0..<n {
+                    guard v.indices.contains(i) else { return }
+                    r.append(v[i])
+                    let (next, o) = i.addingReportingOverflow(step)
+                    if o { break }
+                    i = next
+                }
+                result = r
+            }
+        case "ReduceProd", "ReduceSum", "ReduceMax", "ReduceMin":
+            if let v = value(node, 0), (ins.first ?? nil)?.count ?? 0 <= 1 {
+                var acc = node.opType == "ReduceProd" ? 1 : (node.opType == "ReduceSum" ? 0 : (v.first ?? 0))
+                for x in v {
+                    switch node.opType {
+                    case "ReduceProd":
+                        let (p, o) = acc.multipliedReportingOverflow(by: x)
+                        if o { return }
+                        acc = p
+                    case "ReduceSum":
+                        let (p, o) = acc.addingReportingOverflow(x)
+                        if o { return }
+                        acc = p
+                    case "ReduceMax": acc = max(acc, x)
+                    default: acc = min(acc, x)
+                    }
+                }
+                result = [acc]
+            }
+        case "Range":
+            if let s = value(node, 0)?.first, let l = value(node, 1)?.first, let d = value(node, 2)?.first,
+                let n = Self.rangeCount(start: s, limit: l, delta: d), n <= Self.foldLimit
+            {
+                result = (0..<n).map { s &+ $0 &* d }
+            }
+        case "ConstantOfShape":
+            if let dims = value(node, 0), let n = Shapes.checkedVolume(dims), n <= Self.foldLimit {
+                // The fill is 0 unless `value` says otherwise; a value the reader did not keep is unknown.
+                var fill: Int? = 0
+                if let attribute = node.attributes["value"] {
+                    fill = nil
+                    if case .tensor(let ti) = attribute, model.tensors.indices.contains(ti),
+                        let v = (try? model.integerValues(of: model.tensors[ti], limit: 1)) ?? nil, let f = v.first
+                    {
+                        fill = Int(truncatingIfNeeded: f)
+                    }
+                }
+                if let fill { result = Array(repeating: fill, count: n) }
+            }
+        case "Equal", "Less", "Greater", "Where", "Not":
+            if node.opType == "Where", let c = value(node, 0), let a = value(node, 1), let b = value(node, 2) {
+                let n = max(c.count, a.count, b.count)
+                guard [c.count, a.count, b.count].allSatisfy({ $0 == n || $0 == 1 }) else { return }
+                result = (0..<n).map { i in c[c.count == 1 ? 0 : i] != 0 ? a[a.count == 1 ? 0 : i] : b[b.count == 1 ? 0 : i] }
+            } else if let a = value(node, 0), let b = value(node, 1), node.opType != "Where", node.opType != "Not" {
+                let n = max(a.count, b.count)
+                guard a.count == n || a.count == 1, b.count == n || b.count == 1 else { return }
+                result = (0..<n).map { i in
+                    let x = a[a.count == 1 ? 0 : i], y = b[b.count == 1 ? 0 : i]
+                    switch node.opType {
+                    case "Equal": return x == y ? 1 : 0
+                    case "Less": return x < y ? 1 : 0
+                    default: return x > y ? 1 : 0
+                    }
+                }
+            } else if node.opType == "Not", let a = value(node, 0) {
+                result = a.map { $0 == 0 ? 1 : 0 }
+            }
+        default:
+            break
+        }
+        if let result, result.count <= Self.foldLimit { values[out] = result }
+    }
+
+    /// Opset 15's `start` and `end` of Shape, clamped like Slice's.
+    func shapeRange(_ node: Node, rank r: Int) -> Range<Int> {
+        var s = int(node, "start", 0), e = int(node, "end", r)
+        if s < 0 { s = max(0, s &+ r) }
+        if e < 0 { e = max(0, e &+ r) }
+        s = min(s, r)
+        e = min(max(e, s), r)
+        return s..<e
+    }
+
+    /// NumPy broadcasting of two flat integer vectors (equal lengths, or one of length 1); nil on overflow or
+    /// division by zero.
+    static func elementwise(_ op: String, _ a: [Int], _ b: [Int]) -> [Int]? {
+        let n = max(a.count, b.count)
+        guard a.count == n || a.count == 1, b.count == n || b.count == 1 else { return nil }
+        var out: [Int] = []
+        out.reserveCapacity(n)
+        for i in 0..<n {
+            let x = a[a.count == 1 ? 0 : i], y = b[b.count == 1 ? 0 : i]
+            let r: (Int, Bool)
+            switch op {
+            case "Add": r = x.addingReportingOverflow(y)
+            case "Sub": r = x.subtractingReportingOverflow(y)
+            case "Mul": r = x.multipliedReportingOverflow(by: y)
+            // ONNX integer Div truncates toward zero, as C does.
+            case "Div": r = y == 0 ? (0, true) : x.dividedReportingOverflow(by: y)
+            // Mod with fmod = 0 takes the divisor's sign, as Python does.
+            case "Mod":
+                if y == 0 { return nil }
+                let m = x.remainderReportingOverflow(dividingBy: y)
+                if m.overflow { return nil }
+                r = ((m.partialValue != 0 && (m.partialValue < 0) != (y < 0)) ? m.partialValue &+ y : m.partialValue, false)
+            case "Max": r = (max(x, y), false)
+            default: r = (min(x, y), false)
+            }
+            if r.1 { return nil }
+            out.append(r.0)
+        }
+        return out
+    }
+
+    /// ONNX Range's element count: max(ceil((limit - start) / delta), 0); nil for a zero delta or an overflow.
+    static func rangeCount(start: Int, limit: Int, delta: Int) -> Int? {
+        guard delta != 0 else { return nil }
+        let (span, o) = limit.subtractingReportingOverflow(start)
+        guard !o else { return nil }
+        if (span > 0) != (delta > 0) || span == 0 { return 0 }
+        let magnitude = span.magnitude, step = delta.magnitude
+        let n = (magnitude + step - 1) / step
+        return n <= UInt(Int.max) ? Int(n) : nil
+    }
+}
+
+extension Shapes {
+    /// The product of `dims`, or nil when a dimension is negative or the product overflows.
+    static func checkedVolume(_ dims: [Int]) -> Int? {
+        var n = 1
+        for d in dims {
+            guard d >= 0 else { return nil }
+            let (p, o) = n.multipliedReportingOverflow(by: d)
+            if o { return nil }
+            n = p
+        }
+        return n
+    }
+}

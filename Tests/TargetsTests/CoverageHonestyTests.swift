@@ -1,0 +1,98 @@
+import JSON
+import Manifest
+import ModelFormats
+import Testing
+
+@testable import Targets
+
+/// Never silently partial: when the analysis leaves nodes out, every figure built on it says so, and a budget
+/// is never "met" on a lower bound.
+@Suite struct CoverageHonestySpec {
+    static func manifest(_ model: String, budget: String) throws -> Manifest {
+        let yaml = "slipway: 1\nmodel: {path: \(model)}\ntargets:\n  cpu: {runtime: onnxruntime, device: x86-64-avx2, budget: {\(budget)}}\n"
+        return try #require(ManifestFile(bytes: Array(yaml.utf8)).documents.first?.manifest)
+    }
+
+    @Test func aDataDependentOperatorIsCountedAndNamed() throws {
+        let a = GraphAnalysis.analyze(model: try Repo.model("Tests/Fixtures/targets/unique.onnx"))
+        #expect(a.coverage.nodesTotal == 2)
+        #expect(a.coverage.nodesResolved == 1)
+        #expect(a.coverage.unresolvedOps == ["Unique": 1])
+        #expect(a.coverage.firstUnresolved == "Unique 'dedup'")
+        #expect(!a.coverage.isComplete)
+        #expect(a.coverage.json["complete"] == .bool(false))
+        #expect(a.coverage.json["unresolved_ops"]?["Unique"]?.intValue == 1)
+    }
+
+    /// x [2, 16] · w_const [16, 8]; If: then and else each [2, 8] · [8, 4]; Loop (3 trips, a constant) of
+    /// MatMul [2, 4] · [4, 4] and Tanh over the [2, 4] state.
+    @Test func ifAndLoopBodiesAreWalkedAndCounted() throws {
+        let model = try Repo.model("Tests/Fixtures/conversion/constant_if_loop.onnx")
+        let a = GraphAnalysis.analyze(model: model)
+        #expect(a.coverage == AnalysisCoverage(nodesResolved: 8, nodesTotal: 8, unresolvedOps: [:], firstUnresolved: nil))
+        #expect(a.shapes["branch"] == [2, 4])
+        #expect(a.shapes["y"] == [2, 4])
+        let matmul = 2 * 8 * 16, branch = 2 * 4 * 8, body = 2 * 4 * 4 + 8 * 2 * OpCost.tanh
+        #expect(a.totalMACs == matmul + branch + 3 * body)
+        #expect(a.assumedDimensions == [])
+    }
+
+    @Test func aBodyNoNodeLeadsIntoCountsAsLeftOut() throws {
+        // The same model with the Loop's trip count unknown is still walked once, and says so.
+        let model = try Repo.model("Tests/Fixtures/conversion/constant_if_loop.onnx")
+        var a = Analyzer(model: model)
+        a.walked = []
+        let r = a.run(overrides: [:])
+        #expect(r.coverage.isComplete)
+        var stripped = model
+        stripped.graphs[0].nodes.removeAll { $0.opType == "If" || $0.opType == "Loop" }
+        let s = GraphAnalysis.analyze(model: stripped)
+        #expect(s.coverage.unresolvedOps == ["MatMul (in a subgraph)": 3, "Identity (in a subgraph)": 1, "Tanh (in a subgraph)": 1])
+        #expect(!s.coverage.isComplete)
+    }
+
+    @Test func aCompleteAnalysisIsComplete() throws {
+        let a = GraphAnalysis.analyze(model: try Repo.model("examples/kws-mcu/models/ds_cnn_kws.onnx"))
+        #expect(a.coverage.isComplete)
+        #expect(a.coverage.unresolvedOps == [:])
+        #expect(a.coverage.nodesTotal == a.coverage.nodesResolved)
+    }
+
+    @Test func aBudgetWithinALowerBoundIsUnconfirmedAndOneBelowItIsMissed() throws {
+        let model = try Repo.model("Tests/Fixtures/targets/unique.onnx")
+        let ds = TargetChecks.check(manifest: try Self.manifest("m.onnx", budget: "memory_mb: 100, latency_ms: 100"), model: model, catalogue: catalogue)
+        #expect(ds.map(\.code.rawValue).sorted() == ["SW4017", "SW5104", "SW5104"])
+        let info = try #require(ds.first { $0.code == .analysisIncomplete })
+        #expect(info.message == "model 'm.onnx': figures cover 1 of 2 nodes (left out: Unique ×1, from Unique 'dedup' on); MACs, activation memory and latency are lower bounds (≥)")
+        let missed = TargetChecks.check(manifest: try Self.manifest("m.onnx", budget: "memory_mb: 0.00000001"), model: model, catalogue: catalogue)
+        #expect(missed.map(\.code.rawValue).sorted() == ["SW4017", "SW5102"])
+    }
+
+    @Test func theEstimateTableMarksLowerBoundsAndBudgetStates() throws {
+        let model = try Repo.model("Tests/Fixtures/targets/unique.onnx")
+        let table = TargetEstimates.table(manifest: try Self.manifest("m.onnx", budget: "memory_mb: 100, size_mb: 100"), model: model, catalogue: catalogue)
+        let row = try #require(table["targets"]?[0])
+        #expect(row["lower_bounds"] == .bool(true))
+        #expect(row["memory_budget"] == .string("unconfirmed"))
+        #expect(row["memory_budget_met"] == .null)
+        #expect(row["size_budget"] == .string("met"))
+        #expect(table["coverage"]?["nodes_resolved"]?.intValue == 1)
+        let text = TargetEstimates.text(table)
+        #expect(text.contains("≥ 16"))
+        #expect(text.contains("memory unconfirmed"))
+        #expect(text.hasSuffix("lower bounds (≥)\n"))
+        let whole = TargetEstimates.table(
+            manifest: try Self.manifest("m.onnx", budget: "memory_mb: 100"),
+            model: try Repo.model("Tests/Fixtures/targets/maxpool1d.onnx"), catalogue: catalogue)
+        #expect(whole["targets"]?[0]?["memory_budget"] == .string("met"))
+        #expect(whole["targets"]?[0]?["lower_bounds"] == .bool(false))
+        #expect(!TargetEstimates.text(whole).contains("≥"))
+    }
+
+    @Test func smallSizesAreShownInKilobytes() {
+        #expect(TargetEstimates.formatMB(0.00013) == "0.13 kB")
+        #expect(TargetEstimates.formatMB(0.5) == "0.5 MB")
+        #expect(TargetEstimates.formatMB(12.6) == "13 MB")
+        #expect(TargetEstimates.formatMB(.nan) == "? MB")
+    }
+}
