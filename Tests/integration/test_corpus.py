@@ -209,8 +209,25 @@ def test_estimate_manifest_covers_every_target(run, corpus_dir, tmp_path, model_
         assert t["size_before_bytes"] == entry["size"], name
         assert 0 < t["size_bytes"] <= entry["size"], name
         if entry["format"] in ("onnx", "tflite"):
-            assert t["macs"] > 0, name  # every graph here computes something
             assert t["peak_activation_bytes"] > 0, name
+            # Never silently partial: a figure that does not cover the graph says it is a lower bound.
+            assert t["lower_bounds"] == (not got["coverage"]["complete"]), name
+            if got["coverage"]["complete"]:
+                assert t["macs"] > 0, name  # every graph here computes something
+
+
+@pytest.mark.parametrize("model_id", ids({"onnx", "tflite"}))
+def test_estimate_covers_every_node_of_the_model(run, corpus_dir, tmp_path, model_id):
+    """Shapes, MACs and memory are inferred for every node (If/LSTM/GRU bodies included) with the entry's input
+    shapes: a trained model from a package is what the figures are for."""
+    entry = BY_ID[model_id]
+    m = manifest(tmp_path, corpus_dir, entry)
+    got = survive(run("estimate", str(m), "--json"), f"estimate {model_id}.slipway.yaml", CHECK_CODES)
+    coverage = got["coverage"]
+    assert coverage["complete"], (f"{model_id}: {coverage['nodes_resolved']} of {coverage['nodes_total']} nodes, "
+                                  f"from {coverage['first_unresolved']} on")
+    assert coverage["nodes_resolved"] == coverage["nodes_total"]
+    assert got["unresolved_nodes"] == []
 
 
 # ---- native conversion, run in the real runtime -------------------------------------------------------------
