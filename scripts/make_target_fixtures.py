@@ -188,6 +188,41 @@ def main():
     made["slice_int64_max.onnx"] = (save(m, "slice_int64_max.onnx"), {})
     verify_with_onnxruntime([made["slice_int64_max.onnx"][0]])
 
+    # torch.nn.functional.pad as PyTorch exports it: the pads computed at run time from
+    # Concat(constant, ConstantOfShape(value=int64 0)) -> Reshape [-1, 2] -> Slice (reversed) -> Transpose ->
+    # Reshape [-1] -> Cast, then a reflect Pad and a Conv; and an If whose condition is shape arithmetic
+    # (Size(Shape(x)) == 3, as `if x.dim() == 3`), whose taken branch is an Identity and the other a Reshape.
+    prng = np.random.default_rng(23)
+    i64 = lambda n, v: numpy_helper.from_array(np.array(v, np.int64), n)
+    cos_value = helper.make_tensor("v", TensorProto.INT64, [1], [0])
+    nodes = [
+        helper.make_node("ConstantOfShape", ["n_zero"], ["zeros"], name="pad.zeros", value=cos_value),
+        helper.make_node("Concat", ["given", "zeros"], ["flat"], name="pad.concat", axis=0),
+        helper.make_node("Reshape", ["flat", "pairs"], ["table"], name="pad.table"),
+        helper.make_node("Slice", ["table", "s0", "e0", "a0", "st0"], ["rev"], name="pad.reverse"),
+        helper.make_node("Transpose", ["rev"], ["tt"], name="pad.transpose", perm=[1, 0]),
+        helper.make_node("Reshape", ["tt", "minus1"], ["pads64"], name="pad.flat"),
+        helper.make_node("Pad", ["x", "pads64"], ["padded"], name="pad", mode="reflect"),
+        helper.make_node("Conv", ["padded", "conv.weight"], ["c"], name="conv"),
+        helper.make_node("Shape", ["c"], ["cs"], name="rank.shape"),
+        helper.make_node("Size", ["cs"], ["rank"], name="rank.size"),
+        helper.make_node("Equal", ["rank", "three"], ["is3"], name="rank.is3"),
+        helper.make_node("If", ["is3"], ["y"], name="branch",
+                         then_branch=helper.make_graph([helper.make_node("Identity", ["c"], ["t_out"], name="keep")], "then", [],
+                                                       [helper.make_tensor_value_info("t_out", TensorProto.FLOAT, [1, 4, 13])]),
+                         else_branch=helper.make_graph([helper.make_node("Reshape", ["c", "minus1"], ["e_out"], name="flatten")], "else", [],
+                                                       [helper.make_tensor_value_info("e_out", TensorProto.FLOAT, [52])])),
+    ]
+    inits = [i64("n_zero", [4]), i64("given", [2, 3]), i64("pairs", [-1, 2]), i64("s0", [-1]),
+             i64("e0", [np.iinfo(np.int64).min]), i64("a0", [0]), i64("st0", [-1]), i64("minus1", [-1]), i64("three", 3),
+             numpy_helper.from_array((prng.standard_normal((4, 2, 3)) * 0.1).astype(np.float32), "conv.weight")]
+    m = model(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 10])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 13])], inits, opset=16)
+    # Not in onnx_tool_macs.json: onnx-tool cannot evaluate Size; the test states the MACs by hand.
+    pad_if = save(m, "pytorch_pad_if.onnx")
+    s = __import__("onnxruntime").InferenceSession(pad_if, providers=["CPUExecutionProvider"])
+    assert s.run(None, {"x": np.ones([1, 2, 10], np.float32)})[0].shape == (1, 4, 13)
+
     for name, path in EXAMPLES.items():
         made[name] = (path, EXAMPLE_INPUTS[name])
     macs = {name: onnx_tool_macs(path, inputs) for name, (path, inputs) in sorted(made.items())}

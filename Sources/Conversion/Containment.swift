@@ -54,13 +54,14 @@ public enum Containment {
             // Lexically outside (or the folder itself): no link can bring it back in.
             if lexical == "." || lexical == ".." || lexical.hasPrefix("../") { return false }
             guard let resolve else { return true }
-            guard let root = resolve(folder.isEmpty ? "." : folder),
+            // The folder itself may not exist yet (an editor's unsaved buffer): resolved like the output.
+            guard let root = resolvedExistingPrefix(folder.isEmpty ? "." : folder, resolve: resolve),
                   let resolved = resolvedExistingPrefix((folder.isEmpty ? "." : folder) + "/" + lexical, resolve: resolve)
             else { return false }
             return resolved.hasPrefix(root == "/" ? "/" : root + "/") && resolved != root
         }
         // An absolute output is inside only when, resolved, it lands in the resolved folder.
-        guard let resolve, let root = resolve(folder.isEmpty ? "." : folder),
+        guard let resolve, let root = resolvedExistingPrefix(folder.isEmpty ? "." : folder, resolve: resolve),
               let resolved = resolvedExistingPrefix(lexical, resolve: resolve)
         else { return false }
         return resolved.hasPrefix(root == "/" ? "/" : root + "/") && resolved != root

@@ -7,12 +7,27 @@ extension Model {
     /// The values of an integer or boolean `tensor` of at most `limit` elements, or nil when the tensor is not
     /// of an integer type or is larger. uint64 values above Int64.max saturate (no shape or index needs them).
     public func integerValues(of tensor: ConstantTensor, limit: Int = 1 << 16) throws(ModelError) -> [Int64]? {
+        try Self.integerValues(of: tensor, in: file, path: path, limit: limit)
+    }
+
+    /// The same, for a reader that has the mapping but no `Model` yet (node attributes).
+    static func integerValues(of tensor: ConstantTensor, in file: MappedFile, path: String, limit: Int) throws(ModelError) -> [Int64]? {
         guard tensor.elementCount <= limit, let width = Self.integerWidth(tensor.dtype) else { return nil }
         let field = "tensors[\(tensor.name)]"
         let count = tensor.elementCount
         switch tensor.storage {
         case .none:
             return count == 0 ? [] : nil
+        case .external(let externalPath, let offset, let length):
+            let external = try MappedFile(path: externalPath)
+            guard let bytes = external.slice(offset: offset, length: length) else {
+                throw ModelError(.malformed, file: externalPath, field: field, "data lies outside the file")
+            }
+            guard count <= bytes.count / width else {
+                throw ModelError(.malformed, file: externalPath, field: field, "holds fewer bytes than \(count) \(tensor.dtype.name) values")
+            }
+            let dtype = tensor.dtype
+            return withExtendedLifetime(external) { (0..<count).map { Self.integer(at: $0 * width, of: bytes, dtype) } }
         case .protobufField(let message, let number):
             var out: [Int64] = []
             var r = ProtoReader(file.bytes, range: message)
@@ -30,12 +45,12 @@ extension Model {
                 throw ModelError(.malformed, file: path, field: field, "holds \(out.count) values, not the \(count) its shape says")
             }
             return out
-        case .file, .external:
+        case .file(let offset, let length):
             let dtype = tensor.dtype
-            let values = try withStoredBytes(of: tensor) { bytes -> [Int64]? in
-                guard count <= bytes.count / width else { return nil }
-                return (0..<count).map { Self.integer(at: $0 * width, of: bytes, dtype) }
+            guard let bytes = file.slice(offset: offset, length: length) else {
+                throw ModelError(.malformed, file: path, field: field, "data lies outside the file")
             }
+            let values: [Int64]? = count <= bytes.count / width ? (0..<count).map { Self.integer(at: $0 * width, of: bytes, dtype) } : nil
             guard let values else {
                 throw ModelError(.malformed, file: path, field: field, "holds fewer bytes than \(count) \(dtype.name) values")
             }

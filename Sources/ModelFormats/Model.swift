@@ -95,6 +95,9 @@ public enum AttributeValue: Sendable, Hashable {
     /// Indices into `Model.graphs`.
     case graph(Int)
     case graphs([Int])
+    /// A small integer tensor attribute of a node other than `Constant` (ConstantOfShape's `value`), decoded:
+    /// shape arithmetic needs its values.
+    case integers([Int64])
     /// An attribute kept only by its kind (type protos, sparse tensors, lists too long to keep).
     case other(String)
 }

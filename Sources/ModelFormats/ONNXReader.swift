@@ -255,7 +255,10 @@ struct ONNXReader {
             guard let f = first(5) else { return (name, .other("tensor")) }
             try requireBytes(f, "\(path).t")
             var t = try readTensor(f.payload, graph: graph, field: "\(path).t")
-            guard let constantName else { return (name, .other("tensor")) }
+            guard let constantName else {
+                if let v = (try? Model.integerValues(of: t, in: file, path: file.path, limit: 64)) ?? nil { return (name, .integers(v)) }
+                return (name, .other("tensor"))
+            }
             t.name = constantName
             addConstant(t, graph: graph)
             return (name, .tensor(tensors.count - 1))

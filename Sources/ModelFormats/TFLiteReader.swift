@@ -220,13 +220,19 @@ struct TFLiteReader {
             throw malformed("\(field).shape", "the element count overflows")
         }
         let buffer = buffers[bufferIndex]
-        if let need = dtype.byteCount(elements: elements), need > buffer.length {
+        // A tensor with `sparsity` (field 6) stores only its kept values (TFLite's compressed traversal
+        // format, as MediaPipe's sparse models do): fewer bytes than the dense shape, by design.
+        let sparse = try fb("\(field).sparsity", { () throws(FlatBufferError) in try t.table(6) }) != nil
+        var sparseValues: Int?
+        if sparse, let width = dtype.bitsPerElement, width >= 8 {
+            sparseValues = buffer.length / (width / 8)
+        } else if let need = dtype.byteCount(elements: elements), need > buffer.length {
             throw malformed("\(field).buffer", "holds \(buffer.length) bytes but shape \(shape) of \(dtype.name) needs \(need)")
         }
         let quantization = try readQuantization(t, field: "\(field).quantization")
         return (info, ConstantTensor(
             name: name, dtype: dtype, shape: shape.map { Int($0) }, elementCount: elements, storedBytes: buffer.length,
-            storage: buffer.storage, graph: graph, consumers: [], quantization: quantization, sparseValueCount: nil), stored)
+            storage: buffer.storage, graph: graph, consumers: [], quantization: quantization, sparseValueCount: sparseValues), stored)
     }
 
     mutating func readQuantization(_ t: Table, field: String) throws(ModelError) -> Quantization? {
@@ -298,6 +304,10 @@ struct TFLiteReader {
                             ("fused_activation_function", 3, .int8)]  // TransposeConvOptions
         case 59: scalars = [("values_count", 0, .int32), ("axis", 1, .int32)]  // PackOptions
         case 101: scalars = [("adj_x", 0, .bool), ("adj_y", 1, .bool)]  // BatchMatMulOptions
+        // Control flow: the subgraphs they run (indices into the model's subgraphs, checked by the analysis).
+        case 92: scalars = [("then_subgraph_index", 0, .int32), ("else_subgraph_index", 1, .int32)]  // IfOptions
+        case 93: scalars = [("cond_subgraph_index", 0, .int32), ("body_subgraph_index", 1, .int32)]  // WhileOptions
+        case 103: scalars = [("init_subgraph_index", 0, .int32)]  // CallOnceOptions
         default: return [:]
         }
         guard let o = try fb("\(field).builtin_options", { () throws(FlatBufferError) in try op.table(4) }) else { return [:] }

@@ -57,6 +57,9 @@ extension Model {
     ) throws(ModelError) {
         let field = "tensors[\(tensor.name)]"
         let chunk = max(1, chunkSize)
+        if let n = tensor.sparseValueCount, n < tensor.elementCount, case .file = tensor.storage {
+            throw ModelError(.malformed, file: path, field: field, "is stored sparse (\(n) of \(tensor.elementCount) values, TFLite sparsity); its dense values are not decoded")
+        }
         switch tensor.storage {
         case .none:
             guard tensor.elementCount == 0 else { throw ModelError(.malformed, file: path, field: field, "has no stored data") }

@@ -81,6 +81,39 @@ extension Analyzer {
             if let a = value(node, 0) { result = a.map { $0 == Int.min ? Int.max : -$0 } }
         case "Abs":
             if let a = value(node, 0) { result = a.map { $0 == Int.min ? Int.max : abs($0) } }
+        case "Transpose":
+            if let v = value(node, 0), let x = ins.first ?? nil, Shapes.checkedVolume(x) == v.count {
+                let perm = ints(node, "perm") ?? Array((0..<x.count).reversed())
+                guard perm.count == x.count, Set(perm) == Set(0..<x.count) else { return }
+                result = Self.gather(v, shape: x, outShape: perm.map { x[$0] }) { out in
+                    var src = [Int](repeating: 0, count: x.count)
+                    for (i, p) in perm.enumerated() { src[p] = out[i] }
+                    return src
+                }
+            }
+        case "Slice" where (ins.first ?? nil).map({ $0.count > 1 }) == true:
+            // A slice of a small N-D value (PyTorch's pad arithmetic reverses a [n, 2] table).
+            if let v = value(node, 0), let x = ins.first ?? nil, Shapes.checkedVolume(x) == v.count,
+                let starts = value(node, 1), let ends = value(node, 2)
+            {
+                let axes = node.inputs.count > 3 && !node.inputs[3].isEmpty ? value(node, 3) : Array(0..<starts.count)
+                let steps = node.inputs.count > 4 && !node.inputs[4].isEmpty ? value(node, 4) : nil
+                guard let axes, steps != nil || node.inputs.count <= 4 || node.inputs[4].isEmpty,
+                    let outShape = Self.sliceShape(x, starts: starts, ends: ends, axes: axes, steps: steps)
+                else { return }
+                var first = [Int](repeating: 0, count: x.count), stride = [Int](repeating: 1, count: x.count)
+                for (i, a) in axes.enumerated() {
+                    guard let ax = Self.axis(a, rank: x.count), ax < x.count else { return }
+                    let step = steps?[i] ?? 1, d = x[ax]
+                    var st = starts[i] < 0 ? starts[i] &+ d : starts[i]
+                    st = step > 0 ? min(max(st, 0), d) : min(max(st, 0), d - 1)
+                    first[ax] = st
+                    stride[ax] = step
+                }
+                result = Self.gather(v, shape: x, outShape: outShape) { out in
+                    out.indices.map { first[$0] &+ out[$0] &* stride[$0] }
+                }
+            }
         case "Slice":
             if let v = value(node, 0), let x = ins.first ?? nil, x.count == 1, let starts = value(node, 1), let ends = value(node, 2),
                 starts.count == 1, ends.count == 1
@@ -134,11 +167,7 @@ extension Analyzer {
                 var fill: Int? = 0
                 if let attribute = node.attributes["value"] {
                     fill = nil
-                    if case .tensor(let ti) = attribute, model.tensors.indices.contains(ti),
-                        let v = (try? model.integerValues(of: model.tensors[ti], limit: 1)) ?? nil, let f = v.first
-                    {
-                        fill = Int(truncatingIfNeeded: f)
-                    }
+                    if case .integers(let v) = attribute, let f = v.first { fill = Int(truncatingIfNeeded: f) }
                 }
                 if let fill { result = Array(repeating: fill, count: n) }
             }
@@ -165,6 +194,34 @@ extension Analyzer {
             break
         }
         if let result, result.count <= Self.foldLimit { values[out] = result }
+    }
+
+    /// The values of a small N-D tensor (flat, row-major, of `shape`) at the source index `source` gives for each
+    /// index of `outShape`; nil when an index falls outside or the output is too large to fold.
+    static func gather(_ v: [Int], shape: [Int], outShape: [Int], source: ([Int]) -> [Int]) -> [Int]? {
+        guard let n = Shapes.checkedVolume(outShape), n <= foldLimit else { return nil }
+        var strides = [Int](repeating: 1, count: shape.count)
+        for i in stride(from: shape.count - 2, through: 0, by: -1) { strides[i] = strides[i + 1] &* shape[i + 1] }
+        var out: [Int] = []
+        var index = [Int](repeating: 0, count: outShape.count)
+        for _ in 0..<n {
+            let src = source(index)
+            var flat = 0
+            for (i, s) in src.enumerated() {
+                guard i < shape.count, s >= 0, s < shape[i] else { return nil }
+                flat &+= s &* strides[i]
+            }
+            guard v.indices.contains(flat) else { return nil }
+            out.append(v[flat])
+            var k = outShape.count - 1
+            while k >= 0 {
+                index[k] += 1
+                if index[k] < outShape[k] { break }
+                index[k] = 0
+                k -= 1
+            }
+        }
+        return out
     }
 
     /// Opset 15's `start` and `end` of Shape, clamped like Slice's.

@@ -1,7 +1,7 @@
 import ModelFormats
 
 /// If, Loop and Scan: their bodies are walked in the enclosing scope (outer values are visible inside), to
-/// any depth. An If costs its larger branch; a Loop its body times the trip count (from a constant or the
+/// any depth. An If whose condition the shape arithmetic knows costs the branch it takes; otherwise its larger branch; a Loop its body times the trip count (from a constant or the
 /// manifest's inputs through the shape arithmetic; unknown: one iteration, said in `assumedDimensions`); a Scan
 /// its body times the scanned length. Body nodes count in the coverage like main-graph nodes.
 extension Analyzer {
@@ -30,6 +30,22 @@ extension Analyzer {
         return result
     }
 
+    /// A branch that never runs, and every body nested in it: not costed, and not "left out" either.
+    mutating func markNotRun(_ g: Int) {
+        var skipped: Set<Int> = [g]
+        var grew = true
+        while grew {
+            grew = false
+            for (i, graph) in model.graphs.enumerated() where !skipped.contains(i) {
+                if let p = graph.parent?.graph, skipped.contains(p) {
+                    skipped.insert(i)
+                    grew = true
+                }
+            }
+        }
+        walked.formUnion(skipped)
+    }
+
     /// Nesting deeper than this is left out (and counted so): a bound on the walk of a hostile model.
     static let maxNesting = 64
 
@@ -38,6 +54,14 @@ extension Analyzer {
         case "If":
             guard case .graph(let thenG)? = node.attributes["then_branch"], case .graph(let elseG)? = node.attributes["else_branch"] else {
                 return nil
+            }
+            // A condition the shape arithmetic decides (exporters' `if x.dim() == 1`) selects its branch: the
+            // other one never runs, so it is neither costed nor counted.
+            if let cond = value(node, 0)?.first {
+                let (taken, skipped) = cond != 0 ? (thenG, elseG) : (elseG, thenG)
+                markNotRun(skipped)
+                guard let r = walkBody(taken, inputs: []) else { return nil }
+                return (Array(r.outputs.prefix(node.outputs.count)), r.macs)
             }
             let a = walkBody(thenG, inputs: [])
             let b = walkBody(elseG, inputs: [])

@@ -29,12 +29,38 @@ struct TFLiteAnalyzer {
     /// Dynamic input dimensions by axis, for dynamic tensors no rule covers; nil where inputs disagree.
     var byAxis: [Int: Int?] = [:]
 
-    init(model: Model) {
+    /// The subgraph analysed (0: the main one; control flow analyses the ones it calls).
+    let graph: Int
+    /// Subgraphs being analysed up the call chain: a subgraph cannot call itself into an endless walk.
+    var callers: Set<Int> = []
+    /// What the called subgraphs add: their nodes' coverage, and the init subgraphs CALL_ONCE runs before the
+    /// first inference (no per-run cost, not counted).
+    var called = AnalysisCoverage(nodesResolved: 0, nodesTotal: 0, unresolvedOps: [:], firstUnresolved: nil)
+
+    init(model: Model, graph: Int = 0) {
         self.model = model
-        nodes = model.graphs.first?.nodes ?? []
-        graphInputs = model.graphs.first?.inputs ?? []
-        graphOutputs = model.graphs.first?.outputs ?? []
-        tensorShapes = model.graphs.first?.tensorShapes ?? []
+        self.graph = model.graphs.indices.contains(graph) ? graph : 0
+        let g = model.graphs.indices.contains(graph) ? model.graphs[graph] : model.graphs.first
+        nodes = g?.nodes ?? []
+        graphInputs = g?.inputs ?? []
+        graphOutputs = g?.outputs ?? []
+        tensorShapes = g?.tensorShapes ?? []
+    }
+
+    /// The analysis of subgraph `g` as called from here (its stored shapes; no manifest overrides), or nil when it
+    /// is not a subgraph or the call would recurse.
+    func analyseCalled(_ g: Int) -> GraphAnalysis? {
+        guard g > 0, model.graphs.indices.contains(g), g != graph, !callers.contains(g), callers.count < 32 else { return nil }
+        var sub = TFLiteAnalyzer(model: model, graph: g)
+        sub.callers = callers.union([graph])
+        return sub.run(overrides: [:])
+    }
+
+    mutating func addCalled(_ a: GraphAnalysis) {
+        called.nodesTotal += a.coverage.nodesTotal
+        called.nodesResolved += a.coverage.nodesResolved
+        for (k, v) in a.coverage.unresolvedOps { called.unresolvedOps["\(k) (in a subgraph)", default: 0] += v }
+        if called.firstUnresolved == nil { called.firstUnresolved = a.coverage.firstUnresolved }
     }
 
     static func volume(_ s: [Int]) -> Int { Shapes.volume(s) }
@@ -42,7 +68,7 @@ struct TFLiteAnalyzer {
     mutating func run(overrides: [String: [Int?]]) -> GraphAnalysis {
         for t in tensorShapes where stored[t.name] == nil { stored[t.name] = t }
         var parameterElements = 0
-        for t in model.tensors where t.graph == 0 {
+        for t in model.tensors where t.graph == graph {
             shapes[t.name] = t.shape
             constantNames.insert(t.name)
             parameterElements &+= t.elementCount
@@ -83,7 +109,9 @@ struct TFLiteAnalyzer {
         var resolved: [Bool] = []
         for (i, node) in nodes.enumerated() {
             let before = unresolved.count
-            costs.append(cost(of: node, index: i))
+            var c = cost(of: node, index: i)
+            c.macs &+= controlFlowMACs(node)
+            costs.append(c)
             resolved.append(unresolved.count == before)
         }
         let peak = GraphAnalysis.peakLiveElements(
@@ -93,9 +121,36 @@ struct TFLiteAnalyzer {
             nodes: costs, shapes: shapes, unresolved: unresolved, assumedDimensions: assumed,
             totalMACs: costs.reduce(0) { $0 &+ $1.macs }, parameterElements: parameterElements,
             peakActivationElements: peak,
-            // Other subgraphs are left out only when the main one calls them (other signatures are not this run).
-            coverage: .of(model: model, mainGraphNodes: nodes, isResolved: { $0 < resolved.count && resolved[$0] },
-                          subgraphsAnalysed: !nodes.contains { ["WHILE", "IF", "CALL_ONCE"].contains($0.opType) }))
+            // Called subgraphs (IF, WHILE) are walked and counted; other signatures' subgraphs are not this run.
+            coverage: Self.merged(.of(model: model, mainGraphNodes: nodes, isResolved: { $0 < resolved.count && resolved[$0] },
+                                      subgraphsAnalysed: true), called))
+    }
+
+    static func merged(_ a: AnalysisCoverage, _ b: AnalysisCoverage) -> AnalysisCoverage {
+        var c = a
+        c.nodesTotal += b.nodesTotal
+        c.nodesResolved += b.nodesResolved
+        for (k, v) in b.unresolvedOps { c.unresolvedOps[k, default: 0] += v }
+        if c.firstUnresolved == nil { c.firstUnresolved = b.firstUnresolved }
+        return c
+    }
+
+    /// IF costs its larger branch; WHILE its condition and body once each (the trip count is data: said in
+    /// `assumedDimensions`); CALL_ONCE nothing per run (its init subgraph runs before the first inference).
+    mutating func controlFlowMACs(_ node: Node) -> Int {
+        switch node.opType {
+        case "IF":
+            let branches = ["then_subgraph_index", "else_subgraph_index"].compactMap { analyseCalled(int(node, $0, -1)) }
+            for b in branches { addCalled(b) }
+            return branches.map(\.totalMACs).max() ?? 0
+        case "WHILE":
+            let parts = ["cond_subgraph_index", "body_subgraph_index"].compactMap { analyseCalled(int(node, $0, -1)) }
+            for p in parts { addCalled(p) }
+            assumed.append("WHILE '\(node.name)': trip count unknown, one iteration counted")
+            return parts.reduce(0) { $0 &+ $1.totalMACs }
+        default:
+            return 0
+        }
     }
 
     func int(_ node: Node, _ name: String, _ d: Int = 0) -> Int {
@@ -274,6 +329,8 @@ struct TFLiteAnalyzer {
         "BROADCAST_TO", "REDUCE_PROD", "REDUCE_MAX", "REDUCE_MIN", "REDUCE_ANY", "SPACE_TO_DEPTH", "DEPTH_TO_SPACE",
         "FILL", "RANGE", "ZEROS_LIKE", "ONES_LIKE", "REVERSE_V2", "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR",
         "ARG_MAX", "ARG_MIN", "LOGICAL_NOT", "IDENTITY", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "SCATTER_ND",
+        // Densified once at load; resource variables; control flow (the called subgraphs carry the cost).
+        "DENSIFY", "VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE", "IF", "WHILE",
     ]
 
     mutating func cost(of node: Node, index: Int) -> NodeCost {

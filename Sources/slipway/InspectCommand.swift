@@ -41,10 +41,11 @@ struct InspectCommand: ParsableCommand {
         }
         var fixed: [String: [Int?]] = [:]
         for spec in inputs {
-            let parts = spec.split(separator: "=", maxSplits: 1)
+            let parts = spec.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            // NAME= is a scalar (rank 0), as silero-vad's sample rate.
             let dims = parts.count == 2 ? parts[1].split(separator: ",").map { Int($0) } : []
-            guard parts.count == 2, !dims.isEmpty, dims.allSatisfy({ ($0 ?? -1) >= 0 }) else {
-                throw ValidationError("--input '\(spec)': expected NAME=D1,D2,… with whole dimensions ≥ 0")
+            guard parts.count == 2, dims.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+                throw ValidationError("--input '\(spec)': expected NAME=D1,D2,… with whole dimensions ≥ 0 (NAME= for a scalar)")
             }
             fixed[String(parts[0])] = dims
         }

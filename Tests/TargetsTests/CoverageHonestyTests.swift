@@ -96,3 +96,21 @@ import Testing
         #expect(TargetEstimates.formatMB(.nan) == "? MB")
     }
 }
+
+/// Exporters' idioms resolve: PyTorch's F.pad arithmetic (ConstantOfShape with an int64 fill, a reversed
+/// [n, 2] table, Transpose, Reshape) and an If on `x.dim() == 3` that the shape arithmetic decides.
+@Suite struct ExporterIdiomSpec {
+    @Test func pytorchPadArithmeticAndAShapeDecidedIfResolve() throws {
+        let model = try Repo.model("Tests/Fixtures/targets/pytorch_pad_if.onnx")
+        let a = GraphAnalysis.analyze(model: model)
+        #expect(a.coverage.isComplete, "\(a.coverage)")
+        // pads [2, 3] on the last axis: [0, 0, 2, 0, 0, 3] after the reversal and transpose.
+        #expect(a.shapes["padded"] == [1, 2, 15])
+        #expect(a.shapes["c"] == [1, 4, 13])
+        // The condition is true: the Identity branch runs, the Reshape branch is neither costed nor counted.
+        #expect(a.shapes["y"] == [1, 4, 13])
+        #expect(a.coverage.nodesTotal == 13)
+        // Conv: 4 × 13 outputs × (2 × 3) window; the Equal on two scalars: 1.
+        #expect(a.totalMACs == 4 * 13 * 6 + 1)
+    }
+}

@@ -76,7 +76,6 @@ def test_kill_9_leaves_temporaries_with_its_pid_that_the_next_run_removes(slipwa
     left = temporaries(out_dir)
     # What kill -9 leaves: named with the dead writer's PID.
     assert left and all(f".slipway-tmp-{p.pid}-" in n for n in left), left
-    assert sum((out_dir / n).stat().st_size for n in left) > 0
     # A file that only looks like one, and a live process's temporary, are not the sweep's.
     (out_dir / "notes.slipway-tmp-1-x").write_bytes(b"mine")
     live = out_dir / f".other.onnx.slipway-tmp-{os.getpid()}-0123abcd"
