@@ -16,7 +16,7 @@ BUILD_FLAGS  := --build-tests
 BIN          := .build/debug/slipway
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: demo test build deps venv corpus venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue rules target-fixtures estimate-fixtures
+.PHONY: demo test fuzz build deps venv corpus venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue rules target-fixtures estimate-fixtures
 
 deps:
 	@if [ ! -f /usr/include/yaml.h ] || ! command -v pkg-config >/dev/null || ! command -v python3 >/dev/null; then \
@@ -62,8 +62,16 @@ build: deps
 
 test: deps venv corpus venv-convert venv-coreml clients build
 	$(SWIFT) test --skip-build
+	bash scripts/fuzz.sh $(FUZZ_CI_SECONDS)
 	SLIPWAY_BIN=$(abspath $(BIN)) SLIPWAY_CONVERT_PYTHON=$(abspath $(VENV_CONVERT)/bin/python) \
 	  SLIPWAY_COREML_PYTHON=$(abspath $(VENV_COREML)/bin/python) $(VPY) -m pytest -q Tests/integration
+
+# Coverage-guided fuzzing (docs/fuzzing.md): every libFuzzer target for FUZZ_SECONDS each; a crash is saved
+# under Tests/Fixtures/fuzz/<target>/ and fails the run. `make test` runs each for FUZZ_CI_SECONDS.
+FUZZ_SECONDS    ?= 600
+FUZZ_CI_SECONDS ?= 25
+fuzz: deps
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
 demo: deps build
 	@bash scripts/demo.sh $(BIN)

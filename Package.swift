@@ -76,6 +76,25 @@ let package = Package(
 
         // Fixture helpers shared by the test targets (inline position and range markers).
         .target(name: "TestSupport", dependencies: ["Diagnostics", "Checking"], path: "Tests/TestSupport"),
+        // Coverage-guided fuzzing (scripts/fuzz.sh, docs/fuzzing.md): each target's entry as a pure function of
+        // the input's bytes, and the structure-aware ONNX/TFLite mutators. FuzzRegressionTests replays every
+        // committed input through the same functions.
+        .target(
+            name: "FuzzEntries",
+            dependencies: [
+                "Checking", "Manifest", "Diagnostics", "JSON", "ModelFormats", "Targets", "Estimation", "Compression",
+                "Conversion", "LanguageServer", "TestSupport",
+            ]),
+        // Thin libFuzzer shells (built only by scripts/fuzz.sh with -D SLIPWAY_LIBFUZZER); in a normal build
+        // each one replays the files it is given.
+        .executableTarget(name: "fuzz-manifest", dependencies: ["FuzzEntries"]),
+        .executableTarget(name: "fuzz-framing", dependencies: ["FuzzEntries"]),
+        .executableTarget(name: "fuzz-onnx", dependencies: ["FuzzEntries"]),
+        .executableTarget(name: "fuzz-tflite", dependencies: ["FuzzEntries"]),
+        .executableTarget(name: "fuzz-safetensors", dependencies: ["FuzzEntries"]),
+        .executableTarget(name: "fuzz-gguf", dependencies: ["FuzzEntries"]),
+        .executableTarget(name: "fuzz-convert", dependencies: ["FuzzEntries"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntries", "Conversion", "ProtobufWire", "FlatBuffers", "ModelFormats"]),
         // Source-text rules (no trapping conversions on the input paths).
         .testTarget(name: "SourceRulesTests"),
         .testTarget(name: "IsolationTests", dependencies: ["Isolation", "Checking", "Diagnostics", "JSON", "ModelFormats"]),

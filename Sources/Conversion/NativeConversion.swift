@@ -2,10 +2,10 @@ import JSON
 import ModelFormats
 
 /// Dispatch of the native converters by what the source file is (its first bytes, not its name).
-enum NativeConversion {
-    enum Kind: String { case onnx, tflite, safetensors }
+public enum NativeConversion {
+    public enum Kind: String, Sendable { case onnx, tflite, safetensors }
 
-    static func kind(_ path: String) -> Kind {
+    public static func kind(_ path: String) -> Kind {
         guard let head = try? readFile(path, limit: 4096) else { return .onnx }
         switch ModelReader.format(ofHead: head, fileName: SafeWriter.lastComponent(path)) {
         case .tflite?: return .tflite
@@ -15,7 +15,7 @@ enum NativeConversion {
         }
     }
 
-    static func convert(path: String, kind: Kind, settings: ConversionSettings, layout: LayoutOptions = LayoutOptions())
+    public static func convert(path: String, kind: Kind, settings: ConversionSettings, layout: LayoutOptions = LayoutOptions())
         throws(ConversionError) -> ONNXConversion
     {
         if settings.float16Compute, kind != .onnx {

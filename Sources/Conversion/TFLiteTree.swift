@@ -4,7 +4,7 @@ import ModelFormats
 typealias FB = FlatBufferBuilder
 
 /// The kind of a TFLite schema field (see `TFLiteSchemaTables`, generated from the schema).
-enum FieldKind: Hashable {
+public enum FieldKind: Hashable, Sendable {
     case scalar(Int)
     case scalars(Int)
     case string

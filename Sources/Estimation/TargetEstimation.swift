@@ -89,7 +89,7 @@ public enum EstimateTable {
     /// True when some target misses a budget.
     public static func missesBudget(_ table: JSONValue) -> Bool {
         (table["targets"]?.arrayValue ?? []).contains { row in
-            ["size_budget_met", "memory_budget_met", "latency_budget_met"].contains { row[$0]?.boolValue == false }
+            ["size_budget", "memory_budget", "flash_budget", "latency_budget"].contains { row[$0]?.stringValue == "missed" }
         }
     }
 

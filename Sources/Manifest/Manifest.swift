@@ -143,6 +143,8 @@ public struct OSVersion: Sendable, Hashable, CustomStringConvertible {
 public struct Budget: Sendable {
     public var sizeMB: Located<Double>?
     public var memoryMB: Located<Double>?
+    /// Microcontrollers: the most flash the weights may take (`memoryMB` is then the RAM).
+    public var flashMB: Located<Double>?
     public var latencyMS: Located<Double>?
     public init() {}
 }

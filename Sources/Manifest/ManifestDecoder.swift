@@ -153,6 +153,7 @@ public enum ManifestDecoder {
                     switch b.key.scalar?.text {
                     case "size_mb": t.budget.sizeMB = positive(b.value)
                     case "memory_mb": t.budget.memoryMB = positive(b.value)
+                    case "flash_mb": t.budget.flashMB = positive(b.value)
                     case "latency_ms": t.budget.latencyMS = positive(b.value)
                     default: break
                     }

@@ -23,13 +23,19 @@ public struct TargetEstimate: Sendable {
     public var sizeFromCaller: Bool
     public var weightBytes: Int
     public var peakActivationBytes: Int
-    public var memoryBytes: Int { weightBytes &+ peakActivationBytes }
+    /// A microcontroller (a device without an OS): weights execute from flash, only the arena is in RAM.
+    public var isMicrocontroller: Bool { device?.os == "none" }
+    /// Run-time memory: weights plus peak activations; on a microcontroller the RAM alone (the arena).
+    public var memoryBytes: Int { isMicrocontroller ? peakActivationBytes : weightBytes &+ peakActivationBytes }
+    /// Flash the weights take on a microcontroller (nil elsewhere).
+    public var flashBytes: Int? { isMicrocontroller ? weightBytes : nil }
     public var macs: Int
     public var latencyMS: Double?
     /// The part of `latencyMS` that is per-operator dispatch overhead.
     public var dispatchOverheadMS: Double?
     public var cpuFallbackPartitions: Int
     public var budget: (size: Double?, memory: Double?, latency: Double?)
+    public var flashBudget: Double?
     /// How much of the model the MACs, activation memory and latency cover: when incomplete they are lower bounds.
     public var coverage: AnalysisCoverage = .complete
 
@@ -37,6 +43,11 @@ public struct TargetEstimate: Sendable {
 
     /// Size comes from the stored weights, whatever the shape analysis found.
     public var sizeMet: Bool? { budget.size.map { Double(sizeBytes) / 1e6 <= $0 } }
+    /// Flash comes from the stored weights, whatever the shape analysis found.
+    public var flashMet: Bool? {
+        guard let b = flashBudget, let f = flashBytes else { return nil }
+        return Double(f) / 1e6 <= b
+    }
     /// Nil when there is no budget, or when a partial analysis's lower bound is within it (unconfirmed):
     /// a budget is never "met" on a partial figure, and a lower bound over it is a miss.
     public var memoryMet: Bool? { Self.judge(Double(memoryBytes) / 1e6, budget.memory, complete: coverage.isComplete) }
@@ -184,7 +195,7 @@ public enum TargetEstimates {
             weightBytes: weightBytes, peakActivationBytes: peak, macs: analysis.totalMACs, latencyMS: latency,
             dispatchOverheadMS: latency == nil ? nil : overhead * 1000, cpuFallbackPartitions: coverage?.cpuPartitions ?? 0,
             budget: (target.budget.sizeMB?.value, target.budget.memoryMB?.value, target.budget.latencyMS?.value),
-            coverage: analysis.coverage)
+            flashBudget: target.budget.flashMB?.value, coverage: analysis.coverage)
     }
 
     /// A node's time with the dispatch overhead: serial dispatch adds to the roofline time; asynchronous
@@ -235,6 +246,9 @@ public enum TargetEstimates {
                 "macs": .int(e.macs),
                 "peak_activation_bytes": .int(e.peakActivationBytes),
                 "memory_bytes": .int(e.memoryBytes),
+                "memory_kind": .string(e.isMicrocontroller ? "ram" : "weights+activations"),
+                "flash_bytes": e.flashBytes.map { .int($0) } ?? .null,
+                "flash_budget": status(e.flashMet, e.flashBytes == nil ? nil : e.flashBudget),
                 "latency_ms": e.latencyMS.map { .double(($0 * 1000).rounded() / 1000) } ?? .null,
                 "dispatch_overhead_ms": e.dispatchOverheadMS.map { .double(($0 * 1000).rounded() / 1000) } ?? .null,
                 "cpu_fallback_partitions": .int(e.cpuFallbackPartitions),
@@ -314,7 +328,7 @@ public enum TargetEstimates {
     /// "size ok, memory unconfirmed, latency MISSED" from a row of `table`.
     public static func budgetSummary(_ row: JSONValue) -> [String] {
         var budgets: [String] = []
-        for (k, name) in [("size_budget", "size"), ("memory_budget", "memory"), ("latency_budget", "latency")] {
+        for (k, name) in [("size_budget", "size"), ("memory_budget", "memory"), ("flash_budget", "flash"), ("latency_budget", "latency")] {
             switch row[k]?.stringValue {
             case "met"?: budgets.append("\(name) ok")
             case "missed"?: budgets.append("\(name) MISSED")

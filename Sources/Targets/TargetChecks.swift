@@ -548,11 +548,28 @@ private struct TargetContext {
                  at: s.range)
         }
         if let m = b.memoryMB, e.memoryMet == false {
-            emit("budget.memory", "estimated memory \(TargetEstimates.formatMB(Double(e.memoryBytes) / 1e6)) (weights \(TargetEstimates.formatMB(Double(e.weightBytes) / 1e6)) + peak activations \(TargetEstimates.formatMB(Double(e.peakActivationBytes) / 1e6))) is over the \(m.value) MB budget",
+            let parts = e.isMicrocontroller
+                ? "RAM: the activation arena; the weights \(TargetEstimates.formatMB(Double(e.weightBytes) / 1e6)) stay in flash"
+                : "weights \(TargetEstimates.formatMB(Double(e.weightBytes) / 1e6)) + peak activations \(TargetEstimates.formatMB(Double(e.peakActivationBytes) / 1e6))"
+            emit("budget.memory", "estimated memory \(TargetEstimates.formatMB(Double(e.memoryBytes) / 1e6)) (\(parts)) is over the \(m.value) MB budget",
                  at: m.range)
         }
+        if let f = b.flashMB, e.flashMet == false, let flash = e.flashBytes {
+            emit("budget.memory", "estimated flash \(TargetEstimates.formatMB(Double(flash) / 1e6)) (the weights after optimization) is over the \(f.value) MB flash budget",
+                 at: f.range)
+        }
+        if let f = b.flashMB, e.flashBytes == nil {
+            emit("budget.memory", "flash_mb applies to microcontrollers (a device without an OS); \(e.device.map { "\($0.name)" } ?? "no device") keeps weights in memory: use memory_mb",
+                 at: f.range, severity: .warning)
+        }
         if let device = e.device, Double(e.memoryBytes) > device.memoryGB * 1e9 {
-            emit("budget.memory", "estimated memory \(TargetEstimates.formatMB(Double(e.memoryBytes) / 1e6)) does not fit in \(device.name)'s \(device.memoryGB * 1000) MB",
+            let what = e.isMicrocontroller ? "RAM (the activation arena)" : "memory"
+            emit("budget.memory", "estimated \(what) \(TargetEstimates.formatMB(Double(e.memoryBytes) / 1e6)) does not fit in \(device.name)'s \(device.memoryGB * 1000) MB",
+                 at: target.device?.range ?? runtimeRange)
+        }
+        // Weights live in flash on a microcontroller: they must fit there, not in RAM.
+        if let device = e.device, let flash = e.flashBytes, Double(flash) > device.storageGB * 1e9 {
+            emit("budget.memory", "estimated flash \(TargetEstimates.formatMB(Double(flash) / 1e6)) (the weights after optimization) does not fit in \(device.name)'s \(device.storageGB * 1000) MB of flash",
                  at: target.device?.range ?? runtimeRange)
         }
         if let m = b.memoryMB, e.memoryUnconfirmed {

@@ -91,7 +91,7 @@ import TestSupport
         let c = try await TestClient.initialized()
         let f = await c.open(FeatureSpec.manifest)
         let labels = try await c.request("textDocument/completion", f.at("5️⃣"))["items"]?.arrayValue?.compactMap { $0["label"]?.stringValue }
-        #expect(labels == ["memory_mb", "latency_ms"])
+        #expect(labels == ["memory_mb", "flash_mb", "latency_ms"])
     }
 
     @Test func completionOfTheModelPathListsModelFiles() async throws {

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Writes the hand-made seed inputs of the fuzz targets that have no fixture files of their own:
+Tests/Fixtures/fuzz/framing/seed-* (LSP sessions as an editor writes them, Content-Length framed) and
+Tests/Fixtures/fuzz/manifest/seed-* (manifests that reach anchors, suppressions, fixes and every section).
+Model targets take their seeds from the model fixtures (scripts/fuzz.sh). Rerun after changing this file."""
+import json
+import pathlib
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+OUT = ROOT / "Tests/Fixtures/fuzz"
+URI = "file:///fuzz/project/fuzz.slipway.yaml"
+KWS = (ROOT / "examples/kws-mcu/kws.slipway.yaml").read_text()
+
+
+def frame(message):
+    body = json.dumps(message, separators=(",", ":")).encode()
+    return b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+
+def request(i, method, params):
+    return frame({"jsonrpc": "2.0", "id": i, "method": method, "params": params})
+
+
+def notify(method, params):
+    return frame({"jsonrpc": "2.0", "method": method, "params": params})
+
+
+def at(line, character):
+    return {"textDocument": {"uri": URI}, "position": {"line": line, "character": character}}
+
+
+def session(text, extra):
+    caps = {"general": {"positionEncodings": ["utf-16"]},
+            "textDocument": {"hover": {"contentFormat": ["markdown"]}, "codeAction": {"codeActionLiteralSupport": {}}}}
+    out = request(1, "initialize", {"capabilities": caps, "workspaceFolders": [{"uri": "file:///fuzz/project", "name": "p"}]})
+    out += notify("initialized", {})
+    out += notify("textDocument/didOpen", {"textDocument": {"uri": URI, "languageId": "yaml", "version": 1, "text": text}})
+    return out + extra + request(99, "shutdown", None) + notify("exit", None)
+
+
+def write(target, name, data):
+    folder = OUT / target
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(data if isinstance(data, bytes) else data.encode())
+
+
+features = b"".join([
+    request(2, "textDocument/hover", at(7, 10)),
+    request(3, "textDocument/completion", at(14, 4)),
+    request(4, "textDocument/codeAction", {"textDocument": {"uri": URI}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 40, "character": 0}}, "context": {"diagnostics": []}}),
+    request(5, "textDocument/documentSymbol", {"textDocument": {"uri": URI}}),
+    request(6, "textDocument/foldingRange", {"textDocument": {"uri": URI}}),
+    request(7, "textDocument/selectionRange", {"textDocument": {"uri": URI}, "positions": [{"line": 8, "character": 3}]}),
+    request(8, "textDocument/documentLink", {"textDocument": {"uri": URI}}),
+    request(9, "textDocument/codeLens", {"textDocument": {"uri": URI}}),
+    request(10, "textDocument/inlayHint", {"textDocument": {"uri": URI}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 40, "character": 0}}}),
+    request(11, "textDocument/diagnostic", {"textDocument": {"uri": URI}}),
+    request(12, "workspace/executeCommand", {"command": "slipway.estimate", "arguments": [URI]}),
+    request(13, "workspace/executeCommand", {"command": "slipway.checkWorkspace", "arguments": []}),
+])
+write("framing", "seed-features", session(KWS, features))
+edits = b"".join(
+    notify("textDocument/didChange", {"textDocument": {"uri": URI, "version": v},
+                                      "contentChanges": [{"range": {"start": {"line": 3, "character": 6}, "end": {"line": 3, "character": 6}}, "text": "x"}]})
+    for v in range(2, 8))
+edits += request(20, "textDocument/hover", at(3, 8)) + notify("$/cancelRequest", {"id": 20})
+edits += notify("textDocument/didChange", {"textDocument": {"uri": URI, "version": 9}, "contentChanges": [{"text": "slipway: 1\nname: [\n"}]})
+edits += notify("workspace/didChangeConfiguration", {"settings": {"slipway": {"estimate": False}}})
+edits += notify("textDocument/didClose", {"textDocument": {"uri": URI}})
+write("framing", "seed-edits", session(KWS, edits))
+bad = b"Content-Length: 5\r\nContent-Type: x\r\n\r\n{}{}{" + b"Content-Length: -1\r\n\r\n" + b"no header\r\n\r\n"
+bad += frame([1, 2]) + frame({"jsonrpc": "2.0", "id": "s", "method": "textDocument/hover", "params": 3})
+bad += frame({"jsonrpc": "2.0", "id": 1, "result": [{"estimate": True}]}) + b"Content-Length: 99999999999999999999\r\n\r\n"
+write("framing", "seed-malformed", bad)
+
+write("manifest", "seed-kws", KWS)
+write("manifest", "seed-everything", """# slipway: disable-file=SW2001
+slipway: 1
+name: &n fuzz-everything
+description: *n
+model:
+  path: models/model.onnx
+  format: onnx
+  inputs:
+    input: [1, 3, 32, 32]
+optimize:
+  quantize: {weights: int4, granularity: "per-block:32", symmetric: false, skip: ["*bias*"]}
+  prune: {sparsity: 0.5, scope: global, skip: ["conv*"]}
+targets:
+  mcu:  # slipway: disable=SW5101
+    runtime: tflite-micro
+    device: stm32h7
+    format: tflite
+    optimize:
+      quantize: {weights: int8, activations: int8, calibration: data/calib/, calibration_method: minmax}
+      prune: {sparsity: 0.5, pattern: "2:4"}
+    budget: {size_mb: 0.01, memory_mb: 0.01, latency_ms: 0.1}
+  gpu:
+    runtime: litert@2.16
+    device: arm64-v8a
+    delegate: gpu
+    format: tflite
+    minimum_os: android12
+    optimize:
+      quantize: {weights: float16}
+  server: {runtime: onnxruntime@1.20, device: x86-64-avx2, delegate: cpu, format: onnx, optimize: {quantize: {reduce_range: yes}}}
+  tf: {runtime: tflite@2.16, format: tflite, device: no}
+test:
+  samples: data/test/
+  tolerance: {top1: 0.97, cosine: 0.99}
+deploy:
+  to: dist/{target}/{name}-{version}.{ext}
+  version: 1.10
+monitor:
+  latency_p95_ms: 15
+---
+slipway: 1
+model: {path: models/model.tflite}
+targets: {t: {runtime: tflite-micro, device: esp32-s3}}
+""")
+print("wrote the framing and manifest seeds under", OUT)
