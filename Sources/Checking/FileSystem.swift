@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Conversion
 import ModelFormats
 
 public enum FileKind: Sendable, Equatable {
@@ -150,23 +151,9 @@ public enum PathUtil {
         return base.hasSuffix("/") ? base + rel : base + "/" + rel
     }
 
-    /// Removes `.` and resolves `..` lexically; a leading `..` that climbs above the start is kept.
-    public static func normalize(_ path: String) -> String {
-        let absolute = path.hasPrefix("/")
-        var out: [Substring] = []
-        for c in path.split(separator: "/", omittingEmptySubsequences: true) {
-            if c == "." { continue }
-            if c == "..", let last = out.last, last != ".." {
-                out.removeLast()
-            } else if c == "..", absolute {
-                continue
-            } else {
-                out.append(c)
-            }
-        }
-        let joined = out.joined(separator: "/")
-        return absolute ? "/" + joined : (joined.isEmpty ? "." : joined)
-    }
+    /// Removes `.` and resolves `..` lexically; a leading `..` that climbs above the start is kept. The same
+    /// normalisation convert writes by (`Containment`), so check and convert see one path.
+    public static func normalize(_ path: String) -> String { Containment.normalize(path) }
 
     /// True when a relative path, resolved lexically, climbs out of its base folder.
     public static func escapes(_ rel: String) -> Bool {

@@ -151,22 +151,9 @@ public enum Converter {
         let inputs = InputProtection.inputs(source: source, manifestPath: manifestPath)
         try InputProtection.refuse(outputs: InputProtection.outputs(for: output), inputs: inputs)
         let folder = SafeWriter.directory(of: output)
-        let made = try PathSafety.makeDirectories(folder)
         // One writer per artifact at a time, from the up-to-date check to the last rename.
-        let lock: OutputLock
-        do throws(ConversionError) {
-            lock = try OutputLock.acquire(for: output, timeout: options.lockTimeout, cancellation: cancellation) { holder in
-                progress(ConversionProgress(target: target, phase: "waiting for \(holder.map { "PID \($0)" } ?? "another process"), which is converting to \(output)", fraction: 0))
-            }
-        } catch {
-            PathSafety.removeEmptyDirectories(made)
-            throw error
-        }
-        defer {
-            lock.release()
-            // A run that wrote nothing leaves no folder behind either.
-            PathSafety.removeEmptyDirectories(made)
-        }
+        let claim = try OutputClaim.take(output, target: target, options: options, progress: progress, cancellation: cancellation)
+        defer { claim.release() }
         StaleTemporaries.sweep(folder: folder)
         progress(ConversionProgress(target: target, phase: "reading", fraction: 0))
         // The source's digest is computed beside the conversion; only an existing report needs it first.

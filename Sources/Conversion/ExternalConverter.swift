@@ -421,22 +421,9 @@ extension ExternalConverter {
         let logPath = logPath(for: output)
         progress(ConversionProgress(target: target, phase: "checking \(plan.tool.name)", fraction: 0))
         let folder = SafeWriter.directory(of: output)
-        let made = try PathSafety.makeDirectories(folder)
         // One writer per artifact at a time, from the up-to-date check to the last rename.
-        let lock: OutputLock
-        do throws(ConversionError) {
-            lock = try OutputLock.acquire(for: output, timeout: options.lockTimeout, cancellation: cancellation) { holder in
-                progress(ConversionProgress(target: target, phase: "waiting for \(holder.map { "PID \($0)" } ?? "another process"), which is converting to \(output)", fraction: 0))
-            }
-        } catch {
-            PathSafety.removeEmptyDirectories(made)
-            throw error
-        }
-        defer {
-            lock.release()
-            // A run that wrote nothing leaves no folder behind either.
-            PathSafety.removeEmptyDirectories(made)
-        }
+        let claim = try OutputClaim.take(output, target: target, options: options, progress: progress, cancellation: cancellation)
+        defer { claim.release() }
         StaleTemporaries.sweep(folder: folder)
         let work = try makeWorkFolder(for: output)
         defer { removeTree(work) }

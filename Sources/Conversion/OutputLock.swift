@@ -91,3 +91,34 @@ final class OutputLock {
         return Int32(String(decoding: digits, as: UTF8.self))
     }
 }
+
+/// What a conversion holds on its destination while it runs: the folders it had to make and the artifact's
+/// lock. Taken and released together, so every conversion path (native, external tool) claims the same way.
+struct OutputClaim {
+    let lock: OutputLock
+    let madeFolders: [String]
+
+    /// Makes `output`'s folder and takes its lock (reporting through `progress` who holds it while waiting);
+    /// on failure the folders made are removed again.
+    static func take(
+        _ output: String, target: String?, options: ConvertOptions, progress: @Sendable (ConversionProgress) -> Void,
+        cancellation: CancellationCheck
+    ) throws(ConversionError) -> OutputClaim {
+        let made = try PathSafety.makeDirectories(SafeWriter.directory(of: output))
+        do {
+            let lock = try OutputLock.acquire(for: output, timeout: options.lockTimeout, cancellation: cancellation) { holder in
+                progress(ConversionProgress(target: target, phase: "waiting for \(holder.map { "PID \($0)" } ?? "another process"), which is converting to \(output)", fraction: 0))
+            }
+            return OutputClaim(lock: lock, madeFolders: made)
+        } catch {
+            PathSafety.removeEmptyDirectories(made)
+            throw error
+        }
+    }
+
+    /// Releases the lock; a run that wrote nothing leaves no folder behind either.
+    func release() {
+        lock.release()
+        PathSafety.removeEmptyDirectories(madeFolders)
+    }
+}
