@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Hashing
 import Compression
+import Isolation
 import JSON
 import Manifest
 
