@@ -30,10 +30,11 @@ struct InspectCommand: ParsableCommand {
         do {
             m = try ModelReader.read(path: model)
         } catch {
-            // An I/O error (2, as for `check` and `estimate`): say why on stderr, without the usage text.
+            // A model that cannot be read is not a usage error: say why on stderr, without the usage text (exit 1,
+            // inspect's contract since it was written; test_inspect_crosscheck holds it).
             let message = Array("error: \(error)\n".utf8)
             _ = message.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-            throw ExitCode(2)
+            throw ExitCode(1)
         }
         guard analysis else {
             print(json ? m.inspectionJSON().serialized(pretty: true) : m.textSummary())

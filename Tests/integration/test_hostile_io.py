@@ -1,7 +1,8 @@
 """Issue 17, through the built binary: input never kills or hangs the CLI or the server.
 
 - frames with a Content-Length off by a few bytes cost only themselves;
-- a FIFO as the model path is refused at once by `inspect` and `estimate` (exit 2, naming it);
+- a FIFO as the model path is refused at once by `inspect` (exit 1, an unreadable model) and `estimate` (exit 2,
+  an I/O error), naming it;
 - estimating a multi-GB sparse safetensors keeps the process's peak RSS bounded.
 """
 import json
@@ -39,13 +40,13 @@ def test_a_frame_with_a_wrong_length_costs_only_itself(server, delta):
     assert server.proc.wait(timeout=10) == 0
 
 
-@pytest.mark.parametrize("command", ["inspect", "estimate"])
-def test_a_fifo_as_the_model_is_refused_at_once(slipway, tmp_path, command):
+@pytest.mark.parametrize("command,code", [("inspect", 1), ("estimate", 2)])
+def test_a_fifo_as_the_model_is_refused_at_once(slipway, tmp_path, command, code):
     fifo = tmp_path / "model.onnx"
     os.mkfifo(fifo)
     start = time.monotonic()
     p = subprocess.run([slipway, command, str(fifo)], capture_output=True, text=True, timeout=30)
-    assert p.returncode == 2, p.stderr
+    assert p.returncode == code, p.stderr
     assert time.monotonic() - start < 10
     assert str(fifo) in p.stderr and "FIFO" in p.stderr, p.stderr
 
