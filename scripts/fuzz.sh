@@ -73,7 +73,12 @@ for t in "${targets[@]}"; do
     mkdir -p "Tests/Fixtures/fuzz/$t"
     cp "$a" "Tests/Fixtures/fuzz/$t/crash-$sha"
     echo "fuzz-$t: $(basename "$a") saved as Tests/Fixtures/fuzz/$t/crash-$sha (see $log)"
-    failed=1
+    # A slow input (libFuzzer's timeout-/slow-unit-) is reported and kept; it fails the run unless
+    # FUZZ_FAIL_ON_TIMEOUT=0 (make test: a 25 s CI run on a shared machine must not fail on a slow path alone).
+    case "$(basename "$a")" in
+      timeout-*|slow-unit-*) [ "${FUZZ_FAIL_ON_TIMEOUT:-1}" = 0 ] || failed=1 ;;
+      *) failed=1 ;;
+    esac
   done
   if [ $status -ne 0 ] && [ -z "$(ls -A "$artifacts")" ]; then
     echo "fuzz-$t exited with $status without an artifact; see $log"

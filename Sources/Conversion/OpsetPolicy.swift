@@ -36,8 +36,10 @@ enum OpsetPolicy {
     static func blockers(operators: Set<String>, from: Int, to: Int) -> [(op: String, version: Int)] {
         guard to > from else { return [] }
         var out: [(String, Int)] = []
-        for v in (from + 1)...to {
-            for op in breakingChanges[v] ?? [] where operators.contains(op) { out.append((op, v)) }
+        // Over the table, not the range: an opset read from a file can be -2^63 (the fuzzer's 112-byte model
+        // made `(from + 1)...to` a loop of 9·10^18 steps).
+        for (v, ops) in breakingChanges where v > from && v <= to {
+            for op in ops where operators.contains(op) { out.append((op, v)) }
         }
         return out.sorted { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }
     }
