@@ -15,7 +15,7 @@ import sys
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 CONVERSION = os.path.join(ROOT, "Schemas", "conversion")
 # The ONNX converter's tables; tflite.json goes to the Compression module (the estimate reads it too).
-ONNX_FILES = ["float16.json"]
+ONNX_FILES = ["float16.json", "opset_changes.json"]
 TFLITE_FILE = "tflite.json"
 
 

@@ -90,5 +90,2622 @@ enum EmbeddedConversionRules {
   }
 }
 """#),
+        ("opset_changes.json", #"""
+{
+ "operators": {
+  "Abs": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "Acos": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 7
+  },
+  "Acosh": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 9
+  },
+  "Add": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axis removed",
+      "attribute broadcast removed"
+     ],
+     "version": 7
+    },
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "types",
+     "version": 14
+    }
+   ],
+   "since": 1
+  },
+  "AffineGrid": {
+   "changes": [],
+   "since": 20
+  },
+  "And": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axis removed",
+      "attribute broadcast removed"
+     ],
+     "version": 7
+    }
+   ],
+   "since": 1
+  },
+  "ArgMax": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "extends",
+     "version": 12
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "ArgMin": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "extends",
+     "version": 12
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "Asin": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 7
+  },
+  "Asinh": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 9
+  },
+  "Atan": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 7
+  },
+  "Atanh": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 9
+  },
+  "AveragePool": {
+   "changes": [
+    {
+     "kind": "extends",
+     "version": 7
+    },
+    {
+     "kind": "extends",
+     "version": 10
+    },
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "extends",
+     "version": 19
+    },
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 1
+  },
+  "BatchNormalization": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute is_test removed"
+     ],
+     "version": 7
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute spatial removed"
+     ],
+     "version": 9
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "outputs removed"
+     ],
+     "version": 14
+    },
+    {
+     "kind": "types",
+     "version": 15
+    }
+   ],
+   "since": 1
+  },
+  "Bernoulli": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 15
+  },
+  "BitShift": {
+   "changes": [],
+   "since": 11
+  },
+  "BitwiseAnd": {
+   "changes": [],
+   "since": 18
+  },
+  "BitwiseNot": {
+   "changes": [],
+   "since": 18
+  },
+  "BitwiseOr": {
+   "changes": [],
+   "since": 18
+  },
+  "BitwiseXor": {
+   "changes": [],
+   "since": 18
+  },
+  "BlackmanWindow": {
+   "changes": [],
+   "since": 17
+  },
+  "Cast": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute to changed its type or default"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "types",
+     "version": 9
+    },
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "extends",
+     "version": 19
+    },
+    {
+     "kind": "types",
+     "version": 21
+    }
+   ],
+   "since": 1
+  },
+  "CastLike": {
+   "changes": [
+    {
+     "kind": "extends",
+     "version": 19
+    },
+    {
+     "kind": "types",
+     "version": 21
+    }
+   ],
+   "since": 15
+  },
+  "Ceil": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "Celu": {
+   "changes": [],
+   "since": 12
+  },
+  "CenterCropPad": {
+   "changes": [],
+   "since": 18
+  },
+  "Clip": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed",
+      "attribute max changed its type or default",
+      "attribute min changed its type or default"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute max removed",
+      "attribute min removed"
+     ],
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 12
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "Col2Im": {
+   "changes": [],
+   "since": 18
+  },
+  "Compress": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    }
+   ],
+   "since": 9
+  },
+  "Concat": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axis became required"
+     ],
+     "version": 4
+    },
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "ConcatFromSequence": {
+   "changes": [],
+   "since": 11
+  },
+  "Constant": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 9
+    },
+    {
+     "kind": "extends",
+     "version": 11
+    },
+    {
+     "kind": "extends",
+     "version": 12
+    },
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "types",
+     "version": 19
+    },
+    {
+     "kind": "types",
+     "version": 21
+    }
+   ],
+   "since": 1
+  },
+  "ConstantOfShape": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 20
+    },
+    {
+     "kind": "types",
+     "version": 21
+    }
+   ],
+   "since": 9
+  },
+  "Conv": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 1
+  },
+  "ConvInteger": {
+   "changes": [],
+   "since": 10
+  },
+  "ConvTranspose": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 1
+  },
+  "Cos": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 7
+  },
+  "Cosh": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 9
+  },
+  "CumSum": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 14
+    }
+   ],
+   "since": 11
+  },
+  "DFT": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axis removed"
+     ],
+     "version": 20
+    }
+   ],
+   "since": 17
+  },
+  "DeformConv": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 19
+  },
+  "DepthToSpace": {
+   "changes": [
+    {
+     "kind": "extends",
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "DequantizeLinear": {
+   "changes": [
+    {
+     "kind": "extends",
+     "version": 13
+    },
+    {
+     "kind": "types",
+     "version": 19
+    },
+    {
+     "kind": "extends",
+     "version": 21
+    }
+   ],
+   "since": 10
+  },
+  "Det": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 11
+  },
+  "Div": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axis removed",
+      "attribute broadcast removed"
+     ],
+     "version": 7
+    },
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "types",
+     "version": 14
+    }
+   ],
+   "since": 1
+  },
+  "Dropout": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute is_test removed"
+     ],
+     "version": 7
+    },
+    {
+     "kind": "types",
+     "version": 10
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute ratio removed"
+     ],
+     "version": 12
+    },
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 1
+  },
+  "DynamicQuantizeLinear": {
+   "changes": [],
+   "since": 11
+  },
+  "Einsum": {
+   "changes": [],
+   "since": 12
+  },
+  "Elu": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 1
+  },
+  "Equal": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axis removed",
+      "attribute broadcast removed"
+     ],
+     "version": 7
+    },
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "types",
+     "version": 19
+    }
+   ],
+   "since": 1
+  },
+  "Erf": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 9
+  },
+  "Exp": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "Expand": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 8
+  },
+  "EyeLike": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 9
+  },
+  "Flatten": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 9
+    },
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "types",
+     "version": 21
+    }
+   ],
+   "since": 1
+  },
+  "Floor": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "GRU": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute direction changed its type or default"
+     ],
+     "version": 3
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute output_sequence removed"
+     ],
+     "version": 7
+    },
+    {
+     "kind": "extends",
+     "version": 14
+    },
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 1
+  },
+  "Gather": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "GatherElements": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 11
+  },
+  "GatherND": {
+   "changes": [
+    {
+     "kind": "extends",
+     "version": 12
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 11
+  },
+  "Gelu": {
+   "changes": [],
+   "since": 20
+  },
+  "Gemm": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 6
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute broadcast removed"
+     ],
+     "version": 7
+    },
+    {
+     "kind": "types",
+     "version": 9
+    },
+    {
+     "kind": "extends",
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "GlobalAveragePool": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 1
+  },
+  "GlobalLpPool": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute p changed its type or default"
+     ],
+     "version": 2
+    },
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 1
+  },
+  "GlobalMaxPool": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 1
+  },
+  "Greater": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axis removed",
+      "attribute broadcast removed"
+     ],
+     "version": 7
+    },
+    {
+     "kind": "types",
+     "version": 9
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "GreaterOrEqual": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 16
+    }
+   ],
+   "since": 12
+  },
+  "GridSample": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute mode changed its type or default"
+     ],
+     "version": 20
+    },
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 16
+  },
+  "GroupNormalization": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "scale and bias are per channel, not per group"
+     ],
+     "version": 21
+    }
+   ],
+   "since": 18
+  },
+  "HammingWindow": {
+   "changes": [],
+   "since": 17
+  },
+  "HannWindow": {
+   "changes": [],
+   "since": 17
+  },
+  "HardSigmoid": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 1
+  },
+  "HardSwish": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 14
+  },
+  "Hardmax": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axis changed its type or default"
+     ],
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "Identity": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "types",
+     "version": 14
+    },
+    {
+     "kind": "types",
+     "version": 16
+    },
+    {
+     "kind": "types",
+     "version": 19
+    },
+    {
+     "kind": "types",
+     "version": 21
+    }
+   ],
+   "since": 1
+  },
+  "If": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "types",
+     "version": 16
+    },
+    {
+     "kind": "types",
+     "version": 19
+    },
+    {
+     "kind": "types",
+     "version": 21
+    }
+   ],
+   "since": 1
+  },
+  "ImageDecoder": {
+   "changes": [],
+   "since": 20
+  },
+  "InstanceNormalization": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 1
+  },
+  "IsInf": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 20
+    }
+   ],
+   "since": 10
+  },
+  "IsNaN": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "types",
+     "version": 20
+    }
+   ],
+   "since": 9
+  },
+  "LRN": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "LSTM": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute output_sequence removed"
+     ],
+     "version": 7
+    },
+    {
+     "kind": "extends",
+     "version": 14
+    },
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 1
+  },
+  "LayerNormalization": {
+   "changes": [],
+   "since": 17
+  },
+  "LeakyRelu": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "types",
+     "version": 16
+    }
+   ],
+   "since": 1
+  },
+  "Less": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axis removed",
+      "attribute broadcast removed"
+     ],
+     "version": 7
+    },
+    {
+     "kind": "types",
+     "version": 9
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "LessOrEqual": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 16
+    }
+   ],
+   "since": 12
+  },
+  "Log": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "LogSoftmax": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axis changed its type or default"
+     ],
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "Loop": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "types",
+     "version": 16
+    },
+    {
+     "kind": "types",
+     "version": 19
+    },
+    {
+     "kind": "types",
+     "version": 21
+    }
+   ],
+   "since": 1
+  },
+  "LpNormalization": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 1
+  },
+  "LpPool": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute kernel_shape became required",
+      "attribute p changed its type or default"
+     ],
+     "version": 2
+    },
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "extends",
+     "version": 18
+    },
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 1
+  },
+  "MatMul": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 9
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "MatMulInteger": {
+   "changes": [],
+   "since": 10
+  },
+  "Max": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "types",
+     "version": 8
+    },
+    {
+     "kind": "types",
+     "version": 12
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "MaxPool": {
+   "changes": [
+    {
+     "kind": "extends",
+     "version": 8
+    },
+    {
+     "kind": "extends",
+     "version": 10
+    },
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 12
+    },
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 1
+  },
+  "MaxRoiPool": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 1
+  },
+  "MaxUnpool": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 9
+  },
+  "Mean": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "types",
+     "version": 8
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "MeanVarianceNormalization": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 9
+  },
+  "MelWeightMatrix": {
+   "changes": [],
+   "since": 17
+  },
+  "Min": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "types",
+     "version": 8
+    },
+    {
+     "kind": "types",
+     "version": 12
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "Mish": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 18
+  },
+  "Mod": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 10
+  },
+  "Mul": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axis removed",
+      "attribute broadcast removed"
+     ],
+     "version": 7
+    },
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "types",
+     "version": 14
+    }
+   ],
+   "since": 1
+  },
+  "Multinomial": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 7
+  },
+  "Neg": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "NegativeLogLikelihoodLoss": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 12
+  },
+  "NonMaxSuppression": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    }
+   ],
+   "since": 10
+  },
+  "NonZero": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 9
+  },
+  "Not": {
+   "changes": [],
+   "since": 1
+  },
+  "OneHot": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    }
+   ],
+   "since": 9
+  },
+  "Optional": {
+   "changes": [],
+   "since": 15
+  },
+  "OptionalGetElement": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 18
+    }
+   ],
+   "since": 15
+  },
+  "OptionalHasElement": {
+   "changes": [
+    {
+     "kind": "extends",
+     "version": 18
+    }
+   ],
+   "since": 15
+  },
+  "Or": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axis removed",
+      "attribute broadcast removed"
+     ],
+     "version": 7
+    }
+   ],
+   "since": 1
+  },
+  "PRelu": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "types",
+     "version": 7
+    },
+    {
+     "kind": "types",
+     "version": 9
+    },
+    {
+     "kind": "types",
+     "version": 16
+    }
+   ],
+   "since": 1
+  },
+  "Pad": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute paddings removed",
+      "attribute pads added as required"
+     ],
+     "version": 2
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute pads removed",
+      "attribute value removed",
+      "input pads added as required"
+     ],
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "extends",
+     "version": 18
+    },
+    {
+     "kind": "types",
+     "version": 19
+    },
+    {
+     "kind": "types",
+     "version": 21
+    }
+   ],
+   "since": 1
+  },
+  "Pow": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axis removed",
+      "attribute broadcast removed"
+     ],
+     "version": 7
+    },
+    {
+     "kind": "types",
+     "version": 12
+    },
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "types",
+     "version": 15
+    }
+   ],
+   "since": 1
+  },
+  "QLinearConv": {
+   "changes": [],
+   "since": 10
+  },
+  "QLinearMatMul": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 21
+    }
+   ],
+   "since": 10
+  },
+  "QuantizeLinear": {
+   "changes": [
+    {
+     "kind": "extends",
+     "version": 13
+    },
+    {
+     "kind": "extends",
+     "version": 19
+    },
+    {
+     "kind": "extends",
+     "version": 21
+    }
+   ],
+   "since": 10
+  },
+  "RNN": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute output_sequence removed"
+     ],
+     "version": 7
+    },
+    {
+     "kind": "extends",
+     "version": 14
+    },
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 1
+  },
+  "RandomNormal": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 1
+  },
+  "RandomNormalLike": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 1
+  },
+  "RandomUniform": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 1
+  },
+  "RandomUniformLike": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 1
+  },
+  "Range": {
+   "changes": [],
+   "since": 11
+  },
+  "Reciprocal": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "ReduceL1": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axes removed"
+     ],
+     "version": 18
+    }
+   ],
+   "since": 1
+  },
+  "ReduceL2": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axes removed"
+     ],
+     "version": 18
+    }
+   ],
+   "since": 1
+  },
+  "ReduceLogSum": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axes removed"
+     ],
+     "version": 18
+    }
+   ],
+   "since": 1
+  },
+  "ReduceLogSumExp": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axes removed"
+     ],
+     "version": 18
+    }
+   ],
+   "since": 1
+  },
+  "ReduceMax": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 12
+    },
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axes removed"
+     ],
+     "version": 18
+    },
+    {
+     "kind": "types",
+     "version": 20
+    }
+   ],
+   "since": 1
+  },
+  "ReduceMean": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axes removed"
+     ],
+     "version": 18
+    }
+   ],
+   "since": 1
+  },
+  "ReduceMin": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 12
+    },
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axes removed"
+     ],
+     "version": 18
+    },
+    {
+     "kind": "types",
+     "version": 20
+    }
+   ],
+   "since": 1
+  },
+  "ReduceProd": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axes removed"
+     ],
+     "version": 18
+    }
+   ],
+   "since": 1
+  },
+  "ReduceSum": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axes removed"
+     ],
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "ReduceSumSquare": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axes removed"
+     ],
+     "version": 18
+    }
+   ],
+   "since": 1
+  },
+  "RegexFullMatch": {
+   "changes": [],
+   "since": 20
+  },
+  "Relu": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "types",
+     "version": 14
+    }
+   ],
+   "since": 1
+  },
+  "Reshape": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed",
+      "attribute shape removed",
+      "input shape added as required"
+     ],
+     "version": 5
+    },
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "extends",
+     "version": 14
+    },
+    {
+     "kind": "types",
+     "version": 19
+    },
+    {
+     "kind": "types",
+     "version": 21
+    }
+   ],
+   "since": 1
+  },
+  "Resize": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "input scales added as required"
+     ],
+     "version": 11
+    },
+    {
+     "kind": "extends",
+     "version": 13
+    },
+    {
+     "kind": "extends",
+     "version": 18
+    },
+    {
+     "kind": "types",
+     "version": 19
+    }
+   ],
+   "since": 10
+  },
+  "ReverseSequence": {
+   "changes": [],
+   "since": 10
+  },
+  "RoiAlign": {
+   "changes": [
+    {
+     "kind": "extends",
+     "version": 16
+    },
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 10
+  },
+  "Round": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 11
+  },
+  "STFT": {
+   "changes": [],
+   "since": 17
+  },
+  "Scan": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute directions removed",
+      "input 0 changed between single and variadic",
+      "inputs removed"
+     ],
+     "version": 9
+    },
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 16
+    },
+    {
+     "kind": "types",
+     "version": 19
+    },
+    {
+     "kind": "types",
+     "version": 21
+    }
+   ],
+   "since": 8
+  },
+  "Scatter": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    }
+   ],
+   "since": 9
+  },
+  "ScatterElements": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "extends",
+     "version": 16
+    },
+    {
+     "kind": "types",
+     "version": 18
+    }
+   ],
+   "since": 11
+  },
+  "ScatterND": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "extends",
+     "version": 16
+    },
+    {
+     "kind": "types",
+     "version": 18
+    }
+   ],
+   "since": 11
+  },
+  "Selu": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed",
+      "attribute alpha changed its type or default",
+      "attribute gamma changed its type or default"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 1
+  },
+  "SequenceAt": {
+   "changes": [],
+   "since": 11
+  },
+  "SequenceConstruct": {
+   "changes": [],
+   "since": 11
+  },
+  "SequenceEmpty": {
+   "changes": [],
+   "since": 11
+  },
+  "SequenceErase": {
+   "changes": [],
+   "since": 11
+  },
+  "SequenceInsert": {
+   "changes": [],
+   "since": 11
+  },
+  "SequenceLength": {
+   "changes": [],
+   "since": 11
+  },
+  "SequenceMap": {
+   "changes": [],
+   "since": 17
+  },
+  "Shape": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "extends",
+     "version": 15
+    },
+    {
+     "kind": "types",
+     "version": 19
+    },
+    {
+     "kind": "types",
+     "version": 21
+    }
+   ],
+   "since": 1
+  },
+  "Shrink": {
+   "changes": [],
+   "since": 9
+  },
+  "Sigmoid": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "Sign": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 9
+  },
+  "Sin": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 7
+  },
+  "Sinh": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 9
+  },
+  "Size": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "types",
+     "version": 19
+    },
+    {
+     "kind": "types",
+     "version": 21
+    }
+   ],
+   "since": 1
+  },
+  "Slice": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axes removed",
+      "attribute ends removed",
+      "attribute starts removed",
+      "input starts added as required",
+      "input ends added as required"
+     ],
+     "version": 10
+    },
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "Softmax": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axis changed its type or default"
+     ],
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "SoftmaxCrossEntropyLoss": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 12
+  },
+  "Softplus": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 1
+  },
+  "Softsign": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 1
+  },
+  "SpaceToDepth": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "Split": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axis changed its type or default",
+      "inputs removed"
+     ],
+     "version": 2
+    },
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute split removed"
+     ],
+     "version": 13
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "a Split without the split input must carry num_outputs"
+     ],
+     "version": 18
+    }
+   ],
+   "since": 1
+  },
+  "SplitToSequence": {
+   "changes": [],
+   "since": 11
+  },
+  "Sqrt": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "Squeeze": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axes removed"
+     ],
+     "version": 13
+    },
+    {
+     "kind": "types",
+     "version": 21
+    }
+   ],
+   "since": 1
+  },
+  "StringConcat": {
+   "changes": [],
+   "since": 20
+  },
+  "StringNormalizer": {
+   "changes": [],
+   "since": 10
+  },
+  "StringSplit": {
+   "changes": [],
+   "since": 20
+  },
+  "Sub": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axis removed",
+      "attribute broadcast removed"
+     ],
+     "version": 7
+    },
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "types",
+     "version": 14
+    }
+   ],
+   "since": 1
+  },
+  "Sum": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "types",
+     "version": 8
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "Tan": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 7
+  },
+  "Tanh": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute consumed_inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "TfIdfVectorizer": {
+   "changes": [],
+   "since": 9
+  },
+  "ThresholdedRelu": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 22
+    }
+   ],
+   "since": 10
+  },
+  "Tile": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "inputs removed"
+     ],
+     "version": 6
+    },
+    {
+     "kind": "types",
+     "version": 13
+    }
+   ],
+   "since": 1
+  },
+  "TopK": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute k removed",
+      "input K added as required"
+     ],
+     "version": 10
+    },
+    {
+     "kind": "extends",
+     "version": 11
+    }
+   ],
+   "since": 1
+  },
+  "Transpose": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 13
+    },
+    {
+     "kind": "types",
+     "version": 21
+    }
+   ],
+   "since": 1
+  },
+  "Trilu": {
+   "changes": [],
+   "since": 14
+  },
+  "Unique": {
+   "changes": [],
+   "since": 11
+  },
+  "Unsqueeze": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 11
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axes removed",
+      "input axes added as required"
+     ],
+     "version": 13
+    },
+    {
+     "kind": "types",
+     "version": 21
+    }
+   ],
+   "since": 1
+  },
+  "Upsample": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute height_scale removed",
+      "attribute width_scale removed",
+      "attribute scales added as required"
+     ],
+     "version": 7
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute scales removed",
+      "input scales added as required"
+     ],
+     "version": 9
+    },
+    {
+     "kind": "changed",
+     "reasons": [
+      "deprecated in favour of Resize"
+     ],
+     "version": 10
+    }
+   ],
+   "since": 1
+  },
+  "Where": {
+   "changes": [
+    {
+     "kind": "types",
+     "version": 16
+    }
+   ],
+   "since": 9
+  },
+  "Xor": {
+   "changes": [
+    {
+     "kind": "changed",
+     "reasons": [
+      "attribute axis removed",
+      "attribute broadcast removed"
+     ],
+     "version": 7
+    }
+   ],
+   "since": 1
+  }
+ },
+ "source": "onnx 1.17.0: onnx.defs.get_all_schemas_with_history() (onnx/docs/Changelog.md), derived by scripts/derive_opset_changes.py"
+}
+"""#),
     ]
 }
