@@ -97,7 +97,11 @@ public enum ONNXConverter {
         let scheme = float16 ? nil : settings.scheme
         let opsetBefore = model.opsets[""]
         // Dynamic quantization plans its opset once it knows which tensors take the integer form.
-        var (newOpset, newIR) = settings.dynamic ? (nil, nil) : try opsetPlan(model: model, scheme: scheme, float16: float16)
+        // Nodes an older opset's upgrade rewrites (OpsetUpgrade), and the names they took.
+        var upgradeNames: NameTable? = NameTable(model)
+        var upgradeEdits: [Int: NodeEdit] = [:]
+        var (newOpset, newIR) = settings.dynamic ? (nil, nil)
+            : try opsetPlan(model: model, scheme: scheme, float16: float16, upgradeNames: &upgradeNames, upgradeEdits: &upgradeEdits)
 
         // Which tensors: the engine's selection policy, fed with each tensor's consumers. float16 also takes
         // rank-1 tensors (biases, norm scales): they are float weights too and lose little in float16, while
@@ -260,7 +264,7 @@ public enum ONNXConverter {
         let mainOptions = statisticsOptions(mainScheme, selected.filter { isMeasured($0) && !gathered.contains($0.index) })
         let gatherOptions = gatherScheme.map { statisticsOptions($0, selected.filter { isMeasured($0) && gathered.contains($0.index) }) }
 
-        var names = NameTable(model)
+        var names = upgradeNames ?? NameTable(model)
         var edits: [Int: TensorEdit] = [:]
         var integerWeights: [IntegerWeight] = []
         var weightOnly = false
@@ -444,16 +448,27 @@ public enum ONNXConverter {
         }
         let nodeEdits = try integerNodes(model, integerWeights, names: &names)
         if settings.dynamic, !edits.isEmpty {
+            upgradeNames = names
             (newOpset, newIR) = try opsetPlan(model: model, scheme: weightOnly ? scheme : nil,
-                                              dynamic: !integerWeights.isEmpty)
+                                              dynamic: !integerWeights.isEmpty, upgradeNames: &upgradeNames,
+                                              upgradeEdits: &upgradeEdits)
+        }
+        var allNodeEdits = nodeEdits
+        if !edits.isEmpty {
+            for (k, e) in upgradeEdits {
+                guard allNodeEdits[k] == nil else {
+                    throw ConversionError(.model, "internal error: a node is both quantized and upgraded")
+                }
+                allNodeEdits[k] = e
+            }
         }
 
-        var rewriter = ONNXRewriter(bytes: file.bytes, edits: edits, nodeEdits: nodeEdits,
+        var rewriter = ONNXRewriter(bytes: file.bytes, edits: edits, nodeEdits: allNodeEdits,
                                     newOpset: edits.isEmpty ? nil : newOpset, newIRVersion: edits.isEmpty ? nil : newIR)
         let (output, data) = try ONNXLayout.rewrite(&rewriter, model: model, layout: layout)
-        guard rewriter.applied == Set(edits.keys), rewriter.appliedNodes == Set(nodeEdits.keys) else {
+        guard rewriter.applied == Set(edits.keys), rewriter.appliedNodes == Set(allNodeEdits.keys) else {
             // Never write a model in which a planned edit silently did not happen.
-            throw ConversionError(.model, "internal error: \(edits.count - rewriter.applied.count) planned tensor edits and \(nodeEdits.count - rewriter.appliedNodes.count) node edits were not found while rewriting")
+            throw ConversionError(.model, "internal error: \(edits.count - rewriter.applied.count) planned tensor edits and \(allNodeEdits.count - rewriter.appliedNodes.count) node edits were not found while rewriting")
         }
         return ONNXConversion(source: file, output: output, tensors: report, opsetBefore: opsetBefore,
                               opsetAfter: edits.isEmpty ? opsetBefore : max(opsetBefore ?? 0, newOpset ?? 0),
@@ -508,6 +523,17 @@ public enum ONNXConverter {
     static func opsetPlan(model: Model, scheme: QuantizationScheme?, float16: Bool = false, dynamic: Bool = false)
         throws(ConversionError) -> (Int?, Int?)
     {
+        var names: NameTable? = nil, edits: [Int: NodeEdit] = [:]
+        return try opsetPlan(model: model, scheme: scheme, float16: float16, dynamic: dynamic,
+                             upgradeNames: &names, upgradeEdits: &edits)
+    }
+
+    /// As above; with `upgradeNames`, an older opset is raised by the node edits `OpsetUpgrade` plans
+    /// (returned in `upgradeEdits`) instead of being refused.
+    static func opsetPlan(model: Model, scheme: QuantizationScheme?, float16: Bool = false, dynamic: Bool = false,
+                          upgradeNames: inout NameTable?, upgradeEdits: inout [Int: NodeEdit])
+        throws(ConversionError) -> (Int?, Int?)
+    {
         var needed: Int
         var why: String
         if dynamic, scheme == nil || scheme?.granularity == .perTensor {
@@ -529,13 +555,26 @@ public enum ONNXConverter {
         let current = model.opsets[""] ?? 1
         let ir = model.formatVersion ?? 3
         guard current < needed else { return (current, max(ir, OpsetPolicy.minimumIRVersion(forOpset: current))) }
-        var ops = Set<String>()
-        for g in model.graphs { for n in g.nodes where n.domain.isEmpty || n.domain == "ai.onnx" { ops.insert(n.opType) } }
-        let blockers = OpsetPolicy.blockers(operators: ops, from: current, to: needed)
-        guard blockers.isEmpty else {
-            let list = blockers.map { "\($0.op) (changed in opset \($0.version))" }.joined(separator: ", ")
-            throw ConversionError(.unsupported, "\(why) needs opset \(needed) but the model has opset \(current), and it cannot be raised without changing what these operators mean: \(list). Convert the model to opset \(needed) first (onnx.version_converter), or use \(needed > 13 ? "int8 per-channel" : "per-tensor") quantization")
+        guard var names = upgradeNames else {
+            // Callers that cannot add nodes (float16 compute) keep the fixed table's refusal.
+            var ops = Set<String>()
+            for g in model.graphs { for n in g.nodes where n.domain.isEmpty || n.domain == "ai.onnx" { ops.insert(n.opType) } }
+            let blockers = OpsetPolicy.blockers(operators: ops, from: current, to: needed)
+            guard blockers.isEmpty else {
+                let list = blockers.map { "\($0.op) (changed in opset \($0.version))" }.joined(separator: ", ")
+                throw ConversionError(.unsupported, "\(why) needs opset \(needed) but the model has opset \(current), and it cannot be raised without changing what these operators mean: \(list). Convert the model to opset \(needed) first (onnx.version_converter), or use \(needed > 13 ? "int8 per-channel" : "per-tensor") quantization")
+            }
+            return (needed, max(ir, OpsetPolicy.minimumIRVersion(forOpset: needed)))
         }
+        let (edits, refusals) = try OpsetUpgrade.plan(model, from: current, to: needed, names: &names)
+        guard refusals.isEmpty else {
+            var seen = Set<String>()
+            let list = refusals.filter { seen.insert("\($0.op)/\($0.version)").inserted }
+                .map { "\($0.op) (changed in opset \($0.version): \($0.why))" }.joined(separator: ", ")
+            throw ConversionError(.unsupported, "\(why) needs opset \(needed) but the model has opset \(current), and the upgrade cannot keep what these operators mean: \(list). Convert the model to opset \(needed) first (onnx.version_converter), or use \(needed > 13 ? "int8 per-channel" : "per-tensor") quantization")
+        }
+        upgradeNames = names
+        upgradeEdits = edits
         return (needed, max(ir, OpsetPolicy.minimumIRVersion(forOpset: needed)))
     }
 

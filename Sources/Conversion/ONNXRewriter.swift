@@ -26,6 +26,8 @@ struct NodeEdit: Sendable {
     /// The index in `nodes` that also takes the source node's attributes, copied as bytes (ConvInteger has
     /// Conv's attributes: strides, pads, dilations, group, kernel_shape, auto_pad).
     var copyAttributesInto: Int?
+    /// Attributes not copied (an opset upgrade's attribute that became an input or is written anew).
+    var dropAttributes: Set<String> = []
 }
 
 /// Rewrites an ONNX `ModelProto` by walking its wire format: every field that no edit touches is copied as a
@@ -316,7 +318,9 @@ struct ONNXRewriter {
             payload.append(n)
             var r = ProtoReader(bytes, range: range)
             while let f = try r.next() {
-                if f.number == 5, f.wireType == .lengthDelimited { payload.copy(f.start..<r.position) }
+                guard f.number == 5, f.wireType == .lengthDelimited else { continue }
+                if !e.dropAttributes.isEmpty, e.dropAttributes.contains(try attributeName(f.payload)) { continue }
+                payload.copy(f.start..<r.position)
             }
             out.messageField(1, payload)
         }

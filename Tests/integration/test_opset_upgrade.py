@@ -1,0 +1,170 @@
+"""The native opset upgrade (docs/opset-upgrade.md) against onnx's own backend node tests and onnxruntime.
+
+Each node test model with an ai.onnx opset below the target gets a probe: two float initializers multiplied
+into an extra graph output, so that `slipway convert` has a weight to quantize and must raise the opset. The
+converted model's outputs for the test's own inputs must equal the original's bit for bit (the probe's output
+aside), and those of `onnx.version_converter.convert_version` where that succeeds and runs. A conversion that
+fails must be a refusal naming only operators the upgrade declares it cannot keep.
+"""
+import glob
+import os
+import pathlib
+import re
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from onnx import helper, numpy_helper, version_converter
+from test_corpus import corpus_dir  # noqa: F401 (the fixture: SLIPWAY_CORPUS_DIR)
+
+NODE_TESTS = pathlib.Path(onnx.__file__).parent / "backend/test/data/node"
+# Operators whose change (per Schemas/conversion/opset_changes.json) the upgrade has no rewrite for.
+UNKEEPABLE = {"Cast", "Clip", "Pad", "Resize", "Slice", "TopK", "Upsample", "GridSample", "DFT", "GroupNormalization",
+              "Concat", "Scan", "Reshape", "Tile", "LpPool", "GlobalLpPool", "GRU", "Split", "Selu", "Constant"}
+REFUSAL = re.compile(r"cannot keep what these operators mean: (.*?)\. Convert")
+ort.set_default_logger_severity(4)
+
+
+def opset(model):
+    return max([o.version for o in model.opset_import if o.domain in ("", "ai.onnx")] or [1])
+
+
+def with_probe(model):
+    rng = np.random.default_rng(0)
+    a = numpy_helper.from_array(rng.standard_normal((2, 32)).astype(np.float32), "slipway_probe_a")
+    w = numpy_helper.from_array(rng.standard_normal((32, 64)).astype(np.float32), "slipway_probe_w")
+    model.graph.initializer.extend([a, w])
+    model.graph.node.append(helper.make_node("MatMul", ["slipway_probe_a", "slipway_probe_w"], ["slipway_probe_y"]))
+    model.graph.output.append(helper.make_tensor_value_info("slipway_probe_y", onnx.TensorProto.FLOAT, [2, 64]))
+    return model
+
+
+def test_inputs(test_dir, model):
+    names = [i.name for i in model.graph.input if i.name not in {t.name for t in model.graph.initializer}]
+    files = sorted(glob.glob(str(test_dir / "test_data_set_0" / "input_*.pb")),
+                   key=lambda p: int(re.search(r"input_(\d+)", p).group(1)))
+    if len(files) != len(names):
+        return None
+    feeds = {}
+    for name, path in zip(names, files):
+        t = onnx.TensorProto()
+        t.ParseFromString(pathlib.Path(path).read_bytes())
+        feeds[name] = numpy_helper.to_array(t)
+    return feeds
+
+
+def ort_run(path_or_bytes, feeds, names):
+    s = ort.InferenceSession(path_or_bytes if isinstance(path_or_bytes, bytes) else str(path_or_bytes),
+                             providers=["CPUExecutionProvider"])
+    outs = s.run(names, feeds)
+    return [np.asarray(o) for o in outs]
+
+
+def same_bits(xs, ys):
+    return len(xs) == len(ys) and all(x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes()
+                                      for x, y in zip(xs, ys))
+
+
+@pytest.mark.parametrize("weights,target", [("int4", 21), ("int8", 13)])
+def test_backend_node_models_upgrade_bit_for_bit(run, tmp_path, weights, target):
+    tally = {"upgraded": 0, "refused": 0, "original_does_not_run": 0, "no_inputs": 0, "same_as_version_converter": 0}
+    refused_ops = set()
+    failures = []
+    for test_dir in sorted(NODE_TESTS.iterdir()):
+        model = onnx.load(str(test_dir / "model.onnx"))
+        if opset(model) >= target or opset(model) < 7 or any(o.domain not in ("", "ai.onnx") for o in model.opset_import):
+            continue
+        feeds = test_inputs(test_dir, model)
+        if feeds is None:
+            tally["no_inputs"] += 1
+            continue
+        names = [o.name for o in model.graph.output]
+        src = tmp_path / f"{test_dir.name}.onnx"
+        dst = tmp_path / f"{test_dir.name}.{weights}.onnx"
+        onnx.save(with_probe(model), str(src))
+        try:
+            before = ort_run(src, feeds, names)
+        except Exception:
+            tally["original_does_not_run"] += 1
+            continue
+        args = ["--weights", weights] + (["--granularity", "per-channel"] if weights == "int8" else [])
+        r = run("convert", str(src), "--output", str(dst), *args)
+        if r.returncode != 0:
+            m = REFUSAL.search(r.stderr.decode())
+            if not m:
+                failures.append(f"{test_dir.name}: {r.stderr.decode().strip()[:300]}")
+                continue
+            ops = {part.split(" (")[0] for part in m.group(1).split("), ")}
+            refused_ops |= ops
+            if not ops <= UNKEEPABLE:
+                failures.append(f"{test_dir.name}: refused {sorted(ops - UNKEEPABLE)}")
+            tally["refused"] += 1
+            continue
+        converted = onnx.load(str(dst))
+        assert opset(converted) == target, test_dir.name
+        try:
+            after = ort_run(dst, feeds, names)
+        except Exception as e:
+            failures.append(f"{test_dir.name}: the upgraded model does not run: {str(e)[:300]}")
+            continue
+        if not same_bits(before, after):
+            failures.append(f"{test_dir.name}: outputs differ after the upgrade")
+            continue
+        tally["upgraded"] += 1
+        try:
+            reference = version_converter.convert_version(onnx.load(str(src)), target)
+            theirs = ort_run(reference.SerializeToString(), feeds, names)
+        except Exception:
+            continue
+        if same_bits(theirs, after):
+            tally["same_as_version_converter"] += 1
+    print(weights, target, tally, "refused:", sorted(refused_ops))
+    assert not failures, "\n".join(failures)
+    assert tally["upgraded"] >= 100
+
+
+def sqnr_db(reference, got):
+    ref = np.concatenate([np.asarray(r, np.float64).ravel() for r in reference])
+    err = ref - np.concatenate([np.asarray(g, np.float64).ravel() for g in got])
+    return float(10 * np.log10((ref @ ref) / max(err @ err, 1e-300)))
+
+
+def older_corpus_models():
+    from test_corpus import MODELS
+    return [m["id"] for m in MODELS if m.get("format") == "onnx"]
+
+
+@pytest.mark.parametrize("model_id", older_corpus_models())
+def test_corpus_exports_upgrade_for_per_channel_and_int4(run, corpus_dir, tmp_path, model_id):
+    """Real exports below opset 13 (per-channel int8) and 21 (int4 per block) convert, run in onnxruntime, and
+    per-channel int8 keeps an output SQNR within 1 dB of quantize_dynamic(per_channel=True) on the same inputs."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from test_corpus import BY_ID, ORT_TYPES, model_file, random_inputs
+    entry = BY_ID[model_id]
+    src = model_file(corpus_dir, entry)
+    level = opset(onnx.load(str(src), load_external_data=False))
+    if level >= 21:
+        pytest.skip(f"{model_id} has opset {level}: nothing to upgrade")
+    session = ort.InferenceSession(str(src), providers=["CPUExecutionProvider"])
+    feeds = random_inputs(entry, [(i.name, ORT_TYPES[i.type]) for i in session.get_inputs()])
+    reference = session.run(None, feeds)
+    forms = [("int4", ["--weights", "int4", "--granularity", "per-block"], 21)]
+    if level < 13:
+        forms.insert(0, ("int8", ["--weights", "int8", "--granularity", "per-channel"], 13))
+    for name, args, target in forms:
+        dst = tmp_path / f"{model_id}.{name}.onnx"
+        r = run("convert", str(src), "--output", str(dst), *args)
+        assert r.returncode == 0, f"{model_id} {name}: {r.stderr.decode()}"
+        assert opset(onnx.load(str(dst), load_external_data=False)) == target
+        got = ort.InferenceSession(str(dst), providers=["CPUExecutionProvider"]).run(None, feeds)
+        ours = sqnr_db(reference, got)
+        print(model_id, name, f"opset {level} -> {target}", f"SQNR {ours:.2f} dB")
+        if name != "int8":
+            assert np.isfinite(ours)
+            continue
+        theirs_path = tmp_path / f"{model_id}.ort.onnx"
+        quantize_dynamic(str(src), str(theirs_path), weight_type=QuantType.QInt8, per_channel=True)
+        theirs = sqnr_db(reference, ort.InferenceSession(str(theirs_path), providers=["CPUExecutionProvider"]).run(None, feeds))
+        print(model_id, "quantize_dynamic per-channel", f"SQNR {theirs:.2f} dB")
+        assert ours >= theirs - 1, (model_id, ours, theirs)
