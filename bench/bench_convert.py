@@ -4,7 +4,7 @@ Performance: >= 10x faster, peak RSS <= 1.5x the model size).
 
     .venv/bin/python bench/bench_convert.py            # builds `slipway` in release mode first
 
-Options: --sizes MB[,MB...] (default 50,500), --skip-ort, --large GB (also convert a model of GB gigabytes
+Options: --opset N (default 17; 12 makes the per-channel conversion upgrade the graph to 13), --sizes MB[,MB...] (default 50,500), --skip-ort, --large GB (also convert a model of GB gigabytes
 kept in a sparse external data file: the external-data output path, int8 and float16). The models (bench/out/convert_<MB>mb.onnx, cached,
 not committed) are stacks of MatMul + Add + Relu with random float32 weights [d, d] made with onnx.helper.
 Each tool runs in its own child process; its wall-clock time and peak RSS (ru_maxrss of the child, which
@@ -27,12 +27,14 @@ OUT = ROOT / "bench" / "out"
 SLIPWAY = ROOT / ".build" / "release" / "slipway"
 
 
-def generate(mb):
-    """A chain of MatMul/Add/Relu layers whose weights total about `mb` MB."""
+def generate(mb, opset=17):
+    """A chain of MatMul/Add/Relu layers whose weights total about `mb` MB. Below opset 13 each layer also
+    passes through Unsqueeze/Squeeze (axes attributes) and the output through Softmax(axis=1), so that the
+    per-channel conversion has to upgrade the graph (docs/opset-upgrade.md)."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
-    path = OUT / f"convert_{mb}mb.onnx"
+    path = OUT / (f"convert_{mb}mb.onnx" if opset == 17 else f"convert_{mb}mb_opset{opset}.onnx")
     if path.exists():
         return path
     d = 1024 if mb <= 100 else 2048
@@ -50,11 +52,18 @@ def generate(mb):
             helper.make_node("Relu", [f"a{i}"], [f"r{i}"]),
         ]
         x = f"r{i}"
+        if opset < 13:
+            nodes += [helper.make_node("Unsqueeze", [x], [f"u{i}"], axes=[0]),
+                      helper.make_node("Squeeze", [f"u{i}"], [f"s{i}"], axes=[0])]
+            x = f"s{i}"
+    if opset < 13:
+        nodes.append(helper.make_node("Softmax", [x], ["y"], axis=1))
+        x = "y"
     graph = helper.make_graph(
         nodes, f"bench{mb}", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, d])],
         [helper.make_tensor_value_info(x, TensorProto.FLOAT, [1, d])], inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8 if opset >= 15 else 7
     OUT.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     onnx.save(model, str(tmp))
@@ -143,28 +152,32 @@ def main():
     ap.add_argument("--sizes", default="50,500")
     ap.add_argument("--skip-ort", action="store_true")
     ap.add_argument("--generate", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--opset", type=int, default=17,
+                    help="the models' opset; below 13 convert also upgrades the graph (Squeeze/Unsqueeze/Softmax)")
+    ap.add_argument("--slipway", default=str(SLIPWAY), help="the binary (default: a release build made first)")
     ap.add_argument("--large", type=float, default=0, help="also convert a GB-sized external-data model (e.g. 2.2)")
     args = ap.parse_args()
     if args.generate:
-        generate(args.generate)
+        generate(args.generate, args.opset)
         return
-    subprocess.run(["swift", "build", "-c", "release", "--product", "slipway"], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
-    print("bench_convert: slipway convert --weights int8 (per-channel QDQ) vs quantize_dynamic (QInt8, per_channel)")
+    if args.slipway == str(SLIPWAY):
+        subprocess.run(["swift", "build", "-c", "release", "--product", "slipway"], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
+    print(f"bench_convert (opset {args.opset}): slipway convert --weights int8 (per-channel QDQ) vs quantize_dynamic (QInt8, per_channel)")
     print(f"{'model':>10} {'slipway s':>10} {'ort s':>8} {'speedup':>8} {'cpu speedup':>12} "
           f"{'slipway RSS/model':>18} {'ort RSS/model':>14}")
     for mb in [int(s) for s in args.sizes.split(",") if s]:
         # In a child, so that this process stays small (its peak would otherwise show in the children's).
-        subprocess.run([sys.executable, __file__, "--generate", str(mb)], check=True)
-        model = generate(mb)
+        subprocess.run([sys.executable, __file__, "--generate", str(mb), "--opset", str(args.opset)], check=True)
+        model = generate(mb, args.opset)
         size = model.stat().st_size
-        out = OUT / f"convert_{mb}mb.int8.onnx"
-        s_time, s_cpu, s_rss = measure([str(SLIPWAY), "convert", str(model), "--output", str(out), "--weights",
+        out = OUT / f"{model.stem}.int8.onnx"
+        s_time, s_cpu, s_rss = measure([args.slipway, "convert", str(model), "--output", str(out), "--weights",
                                         "int8", "--force"])
         if args.skip_ort:
             o_time = o_cpu = o_rss = float("nan")
         else:
-            ref = OUT / f"convert_{mb}mb.ort.onnx"
+            ref = OUT / f"{model.stem}.ort.onnx"
             o_time, o_cpu, o_rss = measure([sys.executable, "-c", ORT_SCRIPT, str(model), str(ref)])
         print(f"{size / 1e6:>8.0f}MB {s_time:>10.2f} {o_time:>8.2f} {o_time / s_time:>7.1f}x {o_cpu / s_cpu:>11.1f}x "
               f"{s_rss / size:>17.2f}x {o_rss / size:>13.2f}x"
