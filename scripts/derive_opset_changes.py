@@ -7,7 +7,7 @@ Each version of an operator is compared with the previous one:
 - "types": only type constraints differ (new element types); an old node means the same.
 - "extends": only additions an old node does not use: new optional attributes, optional trailing inputs or
   outputs, a required attribute or input made optional, renamed inputs. An old node means the same.
-- "changed": an attribute removed or its default changed, an input added that an old node lacks, inputs
+- "changed": the operator deprecated (removed), an attribute removed or its default changed, an input added that an old node lacks, inputs
   reordered or outputs removed. An old node is read differently: the upgrade must rewrite it or refuse.
 SEMANTIC lists the changes of meaning that the signature does not show (from the Changelog's text).
 
@@ -28,7 +28,6 @@ OUT = os.path.join(ROOT, "Schemas", "conversion", "opset_changes.json")
 # Same signature, different meaning (onnx/docs/Changelog.md).
 SEMANTIC = {
     ("GroupNormalization", 21): "scale and bias are per channel, not per group",
-    ("Upsample", 10): "deprecated in favour of Resize",
     ("Split", 18): "a Split without the split input must carry num_outputs",
 }
 
@@ -65,6 +64,8 @@ def classify(old, new):
     oo, no = list(old.outputs), list(new.outputs)
     if len(no) < len(oo):
         reasons.append("outputs removed")
+    if new.deprecated and not old.deprecated:
+        reasons.append("deprecated: the operator no longer exists at this version")
     if (old.name, new.since_version) in SEMANTIC:
         reasons.append(SEMANTIC[(old.name, new.since_version)])
     if reasons:

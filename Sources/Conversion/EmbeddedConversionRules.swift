@@ -2161,7 +2161,10 @@ enum EmbeddedConversionRules {
   "Scatter": {
    "changes": [
     {
-     "kind": "types",
+     "kind": "changed",
+     "reasons": [
+      "deprecated: the operator no longer exists at this version"
+     ],
      "version": 11
     }
    ],
@@ -2674,7 +2677,7 @@ enum EmbeddedConversionRules {
     {
      "kind": "changed",
      "reasons": [
-      "deprecated in favour of Resize"
+      "deprecated: the operator no longer exists at this version"
      ],
      "version": 10
     }

@@ -65,7 +65,8 @@ enum OpsetUpgrade {
             return .refuse(v, "no rewrite keeps its meaning across opset \(v)")
         }
         switch n.opType {
-        case "Squeeze", "Unsqueeze", "Split", _ where reduceOperators.contains(n.opType):
+        case "Squeeze", "Unsqueeze", "Split",
+             _ where reduceOperators.contains(n.opType):
             // An attribute that became the second input (axes; Split's split), an int64 tensor.
             let attribute = n.opType == "Split" ? "split" : "axes"
             var inputs = n.inputs
