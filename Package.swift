@@ -53,6 +53,9 @@ let package = Package(
             dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "ModelFormats", "Targets", "Estimation", "Isolation", "JSON",
                            "Conversion"]),
         .target(name: "Reporting", dependencies: ["Checking", "Diagnostics", "JSON"]),
+        // `slipway test`: the original and each artifact run on the manifest's samples in their real runtimes
+        // (child processes), the outputs compared and `test.tolerance` judged.
+        .target(name: "Evaluation", dependencies: ["Conversion", "Manifest", "Diagnostics", "JSON", "ModelFormats", "Isolation", "CheckedMath"]),
         // The only module that knows JSON-RPC and LSP.
         .target(
             name: "LanguageServer",
@@ -64,7 +67,7 @@ let package = Package(
             name: "slipway",
             dependencies: [
                 "Checking", "Reporting", "Manifest", "ModelFormats", "Compression", "Conversion", "Targets", "Estimation",
-                "JSON", "Isolation",
+                "JSON", "Isolation", "Evaluation", "Diagnostics",
                 "LanguageServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -191,6 +191,8 @@ public struct TestSpec: Sendable {
     public var cosine: Located<Double>?
     public var maxAbs: Located<Double>?
     public var top1: Located<Double>?
+    public var sqnrDB: Located<Double>?
+    public var latencyMSP95: Located<Double>?
 }
 
 public struct DeploySpec: Sendable {

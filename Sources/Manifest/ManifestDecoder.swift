@@ -114,7 +114,7 @@ public enum ManifestDecoder {
             let tol = t["tolerance"]
             m.test = TestSpec(
                 samples: string(t["samples"]), cosine: number(tol?["cosine"]), maxAbs: number(tol?["max_abs"]),
-                top1: number(tol?["top1"]))
+                top1: number(tol?["top1"]), sqnrDB: number(tol?["sqnr_db"]), latencyMSP95: number(tol?["latency_ms_p95"]))
         }
         if let d = root["deploy"] { m.deploy = DeploySpec(to: string(d["to"]), version: string(d["version"])) }
         if let mo = root["monitor"] {

@@ -274,7 +274,7 @@ public enum ManifestSchema {
                     "samples",
                     Schema(
                         .string(StringRule(format: .path, minLength: 1)),
-                        "A folder of inputs run through the original and the converted model.", examples: ["data/test/"])),
+                        "A folder of inputs run through the original and the converted model by `slipway test`: .npy files (one-input models) or .npz files keyed by input name.", examples: ["data/test/"])),
                 Property(
                     "tolerance",
                     Schema(
@@ -296,6 +296,18 @@ public enum ManifestSchema {
                                     Schema(
                                         .number(min: 0, max: 1, exclusiveMax: false, exclusiveMin: false),
                                         "The lowest fraction of samples whose top-1 class must agree.", examples: [0.99])),
+                                Property(
+                                    "sqnr_db",
+                                    Schema(
+                                        .number(min: nil, max: nil, exclusiveMax: false, exclusiveMin: false),
+                                        "The lowest signal-to-quantization-noise ratio allowed, in dB, of any output over all samples.",
+                                        examples: [30])),
+                                Property(
+                                    "latency_ms_p95",
+                                    Schema(
+                                        .number(min: 0, max: nil, exclusiveMax: true, exclusiveMin: true),
+                                        "The highest 95th-percentile host latency of the artifact allowed, in milliseconds, measured by `slipway test` after warm-up.",
+                                        examples: [5])),
                             ], exclusive: [], requireOneOf: nil),
                         "How close the converted model's outputs must stay to the original's.")),
             ], exclusive: [], requireOneOf: nil),
