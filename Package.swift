@@ -107,6 +107,7 @@ let package = Package(
             name: "ManifestTests", dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "JSON", "TestSupport"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats", "JSON"]),
         .testTarget(name: "ProtobufWireTests", dependencies: ["ProtobufWire"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "FlatBuffersTests", dependencies: ["FlatBuffers"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "ModelFormats"]),
         .testTarget(

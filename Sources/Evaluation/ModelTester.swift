@@ -17,8 +17,12 @@ public struct TestOptions: Sendable {
     public var python: String
     public var warmup: Int
     public var timeout: Duration?
-    public init(convert: ConvertOptions = ConvertOptions(), python: String = "python3", warmup: Int = 3, timeout: Duration? = nil) {
+    /// False tests the artifacts as they lie (made elsewhere, or edited): a missing one is an error, nothing is converted.
+    public var convertFirst: Bool
+    public init(convert: ConvertOptions = ConvertOptions(), python: String = "python3", warmup: Int = 3, timeout: Duration? = nil,
+                convertFirst: Bool = true) {
         self.convert = convert
+        self.convertFirst = convertFirst
         self.python = python
         self.warmup = warmup
         self.timeout = timeout
@@ -117,10 +121,23 @@ public enum ModelTester {
         for (i, t) in chosen.enumerated() {
             let name = t.name.value
             var result = TargetTestResult(name: name, status: .skipped)
-            let planned = Converter.outputPath(target: t, manifest: manifest, modelPath: modelPath)
+            let planned = Containment.destination(Converter.outputPath(target: t, manifest: manifest, modelPath: modelPath), folder: folder)
             let runtime = TestRuntime.forTarget(t, artifactPath: planned)
             if case .notRunHere(let why) = runtime {
                 result.reason = "not run here: \(why)"
+                run.targets.append(result)
+                continue
+            }
+            if !options.convertFirst {
+                var st = stat()
+                if stat(planned, &st) == 0, st.st_mode & S_IFMT == S_IFREG {
+                    result.artifact = planned
+                    artifacts[i] = (planned, runtime)
+                } else {
+                    result.status = .error
+                    result.reason = "no artifact at \(planned) (run `slipway convert`, or test without --no-convert)"
+                }
+                result.runtime = runtime.runnerName
                 run.targets.append(result)
                 continue
             }

@@ -41,6 +41,9 @@ struct TestCommand: AsyncParsableCommand {
     @Flag(help: "Convert again even when the artifact is up to date.")
     var force = false
 
+    @Flag(help: "Test the artifacts as they are on disk: convert nothing (a missing artifact is an error).")
+    var noConvert = false
+
     @Flag(help: "Let a manifest write outside its own folder.")
     var allowOutsideProject = false
 
@@ -85,7 +88,7 @@ struct TestCommand: AsyncParsableCommand {
         let python = runtimePython.hasSuffix("/") || isDirectory(runtimePython) ? runtimePython + "/bin/python" : runtimePython
         let options = TestOptions(
             convert: ConvertOptions(force: force, allowOutsideProject: allowOutsideProject, toolVersion: Slipway.version, python: self.python),
-            python: python, warmup: warmup, timeout: timeout.map { .milliseconds(Int($0 * 1000)) })
+            python: python, warmup: warmup, timeout: timeout.map { .milliseconds(Int($0 * 1000)) }, convertFirst: !noConvert)
         let tty = isatty(STDERR_FILENO) == 1
         let result = await ModelTester.test(
             manifest: m, manifestPath: manifest, targets: chosen, options: options,

@@ -25,6 +25,16 @@ def load_samples(paths, inputs):
     """Each sample as {input: array}; a sample that does not fit is reported, not run."""
     names = list(inputs)
     samples, errors = [], []
+    if not names:
+        # The manifest states no inputs: each file as it is (one .npy array, or every .npz array), paired with the
+        # model's inputs by name or in order when run.
+        for path in paths:
+            if path.endswith(".npz"):
+                with np.load(path, allow_pickle=False) as z:
+                    samples.append({k: z[k] for k in z.files})
+            else:
+                samples.append({"input": np.load(path, allow_pickle=False)})
+        return samples, errors
     for path in paths:
         arrays = {}
         if path.endswith(".npz"):
@@ -226,10 +236,25 @@ def main():
     result = {"runtime": runtime, "version": runtime_version(runtime), "sample_errors": errors, "models": {}}
     if not errors:
         for spec in job["models"]:
-            try:
-                result["models"][spec["id"]] = run_model(spec, runtime, samples, int(job.get("warmup", 3)), out_dir)
-            except Exception as e:  # the runtime's own message is the diagnosis
-                result["models"][spec["id"]] = {"error": f"{type(e).__name__}: {e}".strip()}
+            # Runtimes written in C++ (TFLite Micro above all) say why they refuse a model on fd 2, not in the
+            # exception: keep what they print while this model loads and runs, for the error message.
+            captured = os.path.join(out_dir, f"{spec['id']}.stderr")
+            saved = os.dup(2)
+            with open(captured, "w+b") as sink:
+                os.dup2(sink.fileno(), 2)
+                try:
+                    result["models"][spec["id"]] = run_model(spec, runtime, samples, int(job.get("warmup", 3)), out_dir)
+                except Exception as e:  # the runtime's own message is the diagnosis
+                    sys.stderr.flush()
+                    sink.seek(0)
+                    said = [l.strip() for l in sink.read().decode("utf-8", "replace").splitlines() if l.strip()]
+                    said = [l for l in said if not l.startswith("INFO:")][-4:]
+                    message = f"{type(e).__name__}: {e}".strip()
+                    result["models"][spec["id"]] = {"error": "; ".join(said + [message])}
+                finally:
+                    sys.stderr.flush()
+                    os.dup2(saved, 2)
+                    os.close(saved)
     result["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with open(os.path.join(out_dir, "result.json"), "w", encoding="utf-8") as f:
         json.dump(result, f)
