@@ -24,11 +24,15 @@ deps:
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libyaml-dev pkg-config python3 python3-venv; \
 	fi
 
-# Real editors the tests drive as LSP clients (Debian's packages).
+# Real editors the tests drive as LSP clients, and the browser that renders report.html (Debian's packages).
 clients:
 	@if ! command -v nvim >/dev/null || ! command -v emacs >/dev/null || ! ls -d /usr/share/emacs/site-lisp/elpa-src/eglot-* >/dev/null 2>&1; then \
 	  echo "installing neovim, emacs-nox and elpa-eglot with apt-get (LSP clients for the tests)"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim emacs-nox elpa-eglot; \
+	fi
+	@if ! command -v chromium >/dev/null; then \
+	  echo "installing chromium with apt-get (the headless browser that renders slipway test's report.html)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	fi
 
 $(VENV)/.stamp: requirements-test.txt

@@ -35,7 +35,7 @@ struct TestCommand: AsyncParsableCommand {
     @Flag(help: "Print the results as JSON (the report.json schema) on stdout.")
     var json = false
 
-    @Option(help: "Write report.json into this folder.")
+    @Option(help: "Write report.json and a self-contained report.html into this folder.")
     var report: String?
 
     @Flag(help: "Convert again even when the artifact is up to date.")
@@ -111,6 +111,7 @@ struct TestCommand: AsyncParsableCommand {
             mkdir(report, 0o755)
             do throws(ConversionError) {
                 try SafeWriter.write(Array(document.utf8), to: report + "/report.json")
+                try SafeWriter.write(Array(ReportHTML.render(.object(root)).utf8), to: report + "/report.html")
             } catch {
                 printError("slipway: cannot write \(report)/report.json: \(error.message)")
                 throw ExitCode(2)

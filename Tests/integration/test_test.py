@@ -234,3 +234,55 @@ test:
     assert d["line"] == 7
     assert d["message"].startswith("target mcu: tflite-micro could not run the artifact: ")
     assert "Hybrid models are not supported on TFLite Micro." in d["message"]
+
+
+def json_at(document, path):
+    value = document
+    for part in path.split("."):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return value
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="no chromium: `make clients` installs Debian's")
+def test_report_html_renders_in_headless_chromium_with_the_numbers_of_report_json(run, tmp_path):
+    import html.parser
+    import subprocess
+
+    manifest = example(tmp_path, "transformer-server", "encoder.slipway.yaml")
+    encoder_samples(manifest.parent / "data/test", n=6)
+    out = tmp_path / "report"
+    r = run("test", str(manifest), "--runtime-python", VENV_PYTHON, "--report", str(out))
+    assert r.returncode == 0, r.stderr.decode()
+    report = json.loads((out / "report.json").read_text())
+    page = (out / "report.html").read_text()
+    # Self-contained: no script, stylesheet or image fetched from anywhere.
+    assert "<script" not in page and "<link" not in page and "src=" not in page and "url(" not in page
+
+    shot = tmp_path / "report.png"
+    chrome = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+              "--window-size=1280,800"]
+    r = subprocess.run(chrome + [f"--screenshot={shot}", (out / "report.html").as_uri()], capture_output=True, timeout=120)
+    assert shot.stat().st_size > 10_000, r.stderr.decode()
+    r = subprocess.run(chrome + ["--dump-dom", (out / "report.html").as_uri()], capture_output=True, timeout=120)
+    console = [l for l in r.stderr.decode().splitlines() if "CONSOLE" in l or "Uncaught" in l]
+    assert console == []
+    dom = r.stdout.decode()
+    assert "<h1>slipway test</h1>" in dom
+
+    class Figures(html.parser.HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.values = {}
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if "data-path" in a:
+                self.values[a["data-path"]] = json.loads(a["data-value"])
+
+    figures = Figures()
+    figures.feed(dom)
+    assert len(figures.values) >= 30
+    for path, value in figures.values.items():
+        assert json_at(report, path) == value, path
+    assert figures.values["targets.0.outputs.0.sqnr_db"] == report["targets"][0]["outputs"][0]["sqnr_db"]
+    assert figures.values["targets.1.latency_ms.p95"] == report["targets"][1]["latency_ms"]["p95"]
