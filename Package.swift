@@ -60,11 +60,13 @@ let package = Package(
                 "Checking", "Manifest", "YAMLSyntax", "Diagnostics", "JSON", "ModelFormats", "Targets", "Conversion",
                 "Estimation", "CheckedMath", "Isolation",
             ]),
+        // Publishing tested artifacts: plain, Triton and OCI layouts with in-toto provenance (docs/deploy.md).
+        .target(name: "Deployment", dependencies: ["Manifest", "ModelFormats", "Conversion", "Diagnostics", "JSON", "Hashing"]),
         .executableTarget(
             name: "slipway",
             dependencies: [
                 "Checking", "Reporting", "Manifest", "ModelFormats", "Compression", "Conversion", "Targets", "Estimation",
-                "JSON", "Isolation",
+                "JSON", "Isolation", "Deployment",
                 "LanguageServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
