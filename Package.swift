@@ -62,11 +62,13 @@ let package = Package(
             ]),
         // Publishing tested artifacts: plain, Triton and OCI layouts with in-toto provenance (docs/deploy.md).
         .target(name: "Deployment", dependencies: ["Manifest", "ModelFormats", "Conversion", "Diagnostics", "JSON", "Hashing"]),
+        // Production thresholds: Prometheus alerting rules and checks against Prometheus, scrapes and logs.
+        .target(name: "Monitoring", dependencies: ["Manifest", "Diagnostics", "JSON"]),
         .executableTarget(
             name: "slipway",
             dependencies: [
                 "Checking", "Reporting", "Manifest", "ModelFormats", "Compression", "Conversion", "Targets", "Estimation",
-                "JSON", "Isolation", "Deployment",
+                "JSON", "Isolation", "Deployment", "Monitoring",
                 "LanguageServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -226,4 +226,6 @@ public struct MonitorSpec: Sendable {
     public var metrics: [String: Located<String>] = [:]
     /// Labels every generated rule carries, besides `target`.
     public var labels: [String: Located<String>] = [:]
+    /// Label matchers selecting this model's series (default `model: <name>`).
+    public var selector: [String: Located<String>] = [:]
 }

@@ -137,6 +137,9 @@ public enum ManifestDecoder {
             for p in mo["labels"]?.pairs ?? [] {
                 if let k = p.key.scalar?.text, let v = string(p.value) { spec.labels[k] = v }
             }
+            for p in mo["selector"]?.pairs ?? [] {
+                if let k = p.key.scalar?.text, let v = string(p.value) { spec.selector[k] = v }
+            }
             m.monitor = spec
         }
         return m

@@ -380,6 +380,13 @@ public enum ManifestSchema {
                         .map(values: Schema(.string(StringRule(minLength: 1)), "A label value."),
                              keyPattern: "^[a-zA-Z_][a-zA-Z0-9_]*$", keyDescription: "a Prometheus label name", minEntries: 0),
                         "Labels every generated alert carries (besides `target`), e.g. `severity: page`.")),
+                Property(
+                    "selector",
+                    Schema(
+                        .map(values: Schema(.string(StringRule(minLength: 1)), "The label's value (matched exactly)."),
+                             keyPattern: "^[a-zA-Z_][a-zA-Z0-9_]*$", keyDescription: "a Prometheus label name", minEntries: 0),
+                        "Label matchers that select this model's series in Prometheus. Default: `model: <name>`; series are grouped by their `target` label.",
+                        examples: [["job": "ranking-api", "model": "text-encoder"]])),
             ], exclusive: [], requireOneOf: nil),
         "What production monitoring should watch.")
 
