@@ -70,6 +70,48 @@ enum DeployFiles {
         return (sha.finalize(), size)
     }
 
+    /// Copies `source` to the new file `destination` in the kernel (`sendfile`: no bytes through user
+    /// space), falling back to `copy` when the kernel cannot. The
+    /// caller has the source's digest for `identity`; the source must still have that identity afterwards,
+    /// so the copied bytes are the digested ones.
+    static func kernelCopy(_ source: String, to destination: String, identity: DigestCache.Identity,
+                           cancellation: @Sendable () -> Bool) throws(DeployError)
+    {
+        let src = open(source, O_RDONLY | O_CLOEXEC)
+        guard src >= 0 else { throw DeployError(.io, "cannot open \(source): \(errnoText())") }
+        defer { close(src) }
+        let dst = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard dst >= 0 else { throw DeployError(.io, "cannot create \(destination): \(errnoText())") }
+        var closed = false
+        defer { if !closed { close(dst) } }
+        var left = identity.size
+        while left > 0 {
+            if cancellation() { throw DeployError(.cancelled, "cancelled") }
+            let n = sendfile(dst, src, nil, min(left, 256 << 20))
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 {
+                // EXDEV, ENOSYS, EINVAL (file systems that cannot), or a source that shrank: start over portably.
+                guard n < 0 || left > 0, ftruncate(dst, 0) == 0, lseek(src, 0, SEEK_SET) == 0 else {
+                    throw DeployError(.io, "cannot copy \(source): \(errnoText())")
+                }
+                close(dst)
+                closed = true
+                unlink(destination)
+                let got = try copy(source, to: destination, cancellation: cancellation)
+                guard got.size == identity.size, DigestCache.identity(source) == identity else {
+                    throw DeployError(.refused, "\(source) changed while it was being deployed; nothing was published for it")
+                }
+                return
+            }
+            left -= n
+        }
+        guard DigestCache.identity(source) == identity else {
+            throw DeployError(.refused, "\(source) changed while it was being deployed; nothing was published for it")
+        }
+        guard fsync(dst) == 0 else { throw DeployError(.io, "cannot flush \(destination): \(errnoText())") }
+        setFixedTime(fd: dst)
+    }
+
     /// Writes the new file `path` (which must not exist) with `bytes`, fsynced.
     static func create(_ path: String, bytes: [UInt8]) throws(DeployError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)

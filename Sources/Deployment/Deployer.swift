@@ -21,7 +21,7 @@ public enum Deployer {
             let gates = options.blockers[name] ?? []
             if !gates.isEmpty && !options.force { return refused(gates + ["(pass --force to deploy anyway; it is recorded in the provenance)"]) }
             let release: ReleaseSource
-            switch ReleaseSource.resolve(target: target, manifest: manifest, manifestPath: manifestPath) {
+            switch ReleaseSource.resolve(target: target, manifest: manifest, manifestPath: manifestPath, digests: DigestCache(folder: options.cacheFolder)) {
             case .success(let r): release = r
             case .failure(let e): return refused([e.message])
             }
@@ -49,6 +49,7 @@ public enum Deployer {
                 case .triton: plan = try TritonLayout.plan(release: release, target: target, manifest: manifest, repository: root ?? folder, provenance: provenance)
                 case .oci: plan = try OCILayout.plan(release: release, manifest: manifest, root: root ?? folder, force: options.force, provenance: provenance)
                 }
+                plan.digests = release.digests
                 if options.force {
                     plan.forced = gates
                     if case .refused(let why) = plan.status, layout == .plain {

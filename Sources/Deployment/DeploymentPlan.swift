@@ -46,6 +46,8 @@ public struct DeploymentPlan: Sendable {
     /// The gates `--force` overrode (recorded in the provenance).
     public var forced: [String]
     var commit: Commit
+    /// The digests the plan was made with, for the copies to check against.
+    var digests = DigestCache(folder: nil)
 
     /// How the files become visible at once.
     enum Commit: Sendable, Equatable {

@@ -31,14 +31,14 @@ enum OCILayout {
         throws(DeployError) -> DeploymentPlan
     {
         let artifactName = DeployFiles.lastComponent(release.artifact)
-        let report = try DeployFiles.digest(of: release.report)
+        let report = try release.digests.digest(of: release.report)
         var subjects = [Provenance.Subject(name: artifactName, sha256: release.artifactSHA)]
         var layers: [(ReleaseFile, String, String)] = [
             (.copy(release.artifact, to: blobPath(root, release.artifactSHA), sha256: release.artifactSHA, bytes: release.artifactBytes),
              weightMediaType, artifactName),
         ]
         if let d = release.externalData {
-            let got = try DeployFiles.digest(of: d)
+            let got = try release.digests.digest(of: d)
             subjects.append(Provenance.Subject(name: DeployFiles.lastComponent(d), sha256: got.sha256))
             layers.append((.copy(d, to: blobPath(root, got.sha256), sha256: got.sha256, bytes: got.size),
                            weightMediaType, DeployFiles.lastComponent(d)))
@@ -130,8 +130,8 @@ enum OCILayout {
         defer { if !done { DeployFiles.removeEmptyFolders(made) } }
         for f in plan.files {
             if cancellation() { throw DeployError(.cancelled, "cancelled") }
-            if let existing = try? DeployFiles.digest(of: f.path), existing.sha256 == f.sha256 { continue }
-            try PlainLayout.land(f, cancellation: cancellation)
+            if let existing = try? plan.digests.digest(of: f.path), existing.sha256 == f.sha256 { continue }
+            try PlainLayout.land(f, digests: plan.digests, cancellation: cancellation)
         }
         // Re-read at the last moment: other targets of this run (or another run) may have tagged meanwhile.
         let (index, _) = try merged(index: root + "/index.json", ref: ref, entry: entry)

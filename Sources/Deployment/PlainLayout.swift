@@ -8,13 +8,13 @@ enum PlainLayout {
                      provenance: (_ subjects: [Provenance.Subject], _ reportSHA: String) -> [UInt8])
         throws(DeployError) -> DeploymentPlan
     {
-        let report = try DeployFiles.digest(of: release.report)
+        let report = try release.digests.digest(of: release.report)
         var subjects = [Provenance.Subject(name: DeployFiles.lastComponent(release.artifact), sha256: release.artifactSHA)]
         var files: [ReleaseFile] = []
         var destination = release.artifact
         var data: (path: String, sha: String, size: Int)?
         if let d = release.externalData {
-            let got = try DeployFiles.digest(of: d)
+            let got = try release.digests.digest(of: d)
             data = (d, got.sha256, got.size)
             subjects.append(Provenance.Subject(name: DeployFiles.lastComponent(d), sha256: got.sha256))
         }
@@ -32,7 +32,7 @@ enum PlainLayout {
         var conflicts: [String] = []
         var same = true
         for f in files {
-            guard let existing = try? DeployFiles.digest(of: f.path) else { same = false; continue }
+            guard let existing = try? release.digests.digest(of: f.path) else { same = false; continue }
             if existing.sha256 != f.sha256 {
                 same = false
                 if case .file = f.content, !f.path.hasSuffix(".report.json") {
@@ -53,26 +53,30 @@ enum PlainLayout {
         defer { if !done { DeployFiles.removeEmptyFolders(made) } }
         for f in plan.files {
             if cancellation() { throw DeployError(.cancelled, "cancelled") }
-            if let existing = try? DeployFiles.digest(of: f.path), existing.sha256 == f.sha256 { continue }
+            if let existing = try? plan.digests.digest(of: f.path), existing.sha256 == f.sha256 { continue }
             made += try DeployFiles.makeFolders(DeployFiles.directory(of: f.path))
-            try land(f, cancellation: cancellation)
+            try land(f, digests: plan.digests, cancellation: cancellation)
         }
         done = true
     }
 
     /// One file to its path through a temporary beside it; a copy whose bytes are not the planned ones (the
     /// source changed meanwhile) is discarded.
-    static func land(_ f: ReleaseFile, cancellation: @Sendable () -> Bool) throws(DeployError) {
+    static func land(_ f: ReleaseFile, digests: DigestCache, cancellation: @Sendable () -> Bool) throws(DeployError) {
         let tmp = DeployFiles.temporaryName(beside: f.path)
         switch f.content {
         case .bytes(let b):
             try DeployFiles.create(tmp, bytes: b)
         case .file(let source):
             do throws(DeployError) {
-                let got = try DeployFiles.copy(source, to: tmp, cancellation: cancellation)
-                guard got.sha256 == f.sha256 else {
-                    throw DeployError(.refused, "\(source) changed while it was being deployed; nothing was published for it")
+                // The digest of the source as it is now (cached by identity), then a kernel copy that checks
+                // the identity did not change: the bytes published are the bytes the plan names.
+                guard let id = DigestCache.identity(source) else { throw DeployError(.io, "cannot open \(source)") }
+                let now = try digests.digest(of: source)
+                guard now.sha256 == f.sha256, DigestCache.identity(source) == id else {
+                    throw DeployError(.refused, "\(source) changed after the deploy was planned; nothing was published for it")
                 }
+                try DeployFiles.kernelCopy(source, to: tmp, identity: id, cancellation: cancellation)
             } catch {
                 unlink(tmp)
                 throw error

@@ -21,9 +21,10 @@ struct ReleaseSource: Sendable {
     var manifestPath: String
     var manifestSHA: String
     var version: String
+    var digests: DigestCache
 
     /// Resolves `target`'s release, or the reasons it cannot ship (in the order a user fixes them).
-    static func resolve(target: TargetSpec, manifest: Manifest, manifestPath: String)
+    static func resolve(target: TargetSpec, manifest: Manifest, manifestPath: String, digests: DigestCache)
         -> Result<ReleaseSource, DeployError>
     {
         let name = target.name.value
@@ -45,7 +46,7 @@ struct ReleaseSource: Sendable {
             return .failure(DeployError(.refused, "target \(name): the artifact \(artifact) has no readable conversion report (\(report)); run `slipway convert \(manifestPath) --target \(name)` to rebuild it"))
         }
         let digestResult = Result { () throws(DeployError) in
-            (try DeployFiles.digest(of: artifact), try DeployFiles.digest(of: modelPath), try DeployFiles.digest(of: manifestPath))
+            (try digests.digest(of: artifact), try digests.digest(of: modelPath), try DeployFiles.digest(of: manifestPath))
         }
         guard case .success(let (art, model, man)) = digestResult else {
             if case .failure(let e) = digestResult { return .failure(e) }
@@ -61,7 +62,7 @@ struct ReleaseSource: Sendable {
         var data: String?
         if let d = json["output"]?["external_data"], let sha = d["sha256"]?.stringValue {
             let path = artifact + ".data"
-            guard let got = try? DeployFiles.digest(of: path), got.sha256 == sha else {
+            guard let got = try? digests.digest(of: path), got.sha256 == sha else {
                 return .failure(DeployError(.refused, "target \(name): the external data \(path) is missing or not the one its report describes; run `slipway convert \(manifestPath) --target \(name) --force`"))
             }
             data = path
@@ -71,7 +72,7 @@ struct ReleaseSource: Sendable {
             target: name, artifact: artifact, externalData: data, report: report, reportJSON: json,
             artifactSHA: art.sha256, artifactBytes: art.size, format: format, modelPath: modelPath,
             modelSHA: model.sha256, manifestPath: manifestPath, manifestSHA: man.sha256,
-            version: manifest.deploy?.version?.value ?? "0"))
+            version: manifest.deploy?.version?.value ?? "0", digests: digests))
     }
 }
 

@@ -40,11 +40,11 @@ enum TritonLayout {
         }
         let modelFolder = repository + "/" + name
         let existing = versions(in: modelFolder)
-        let report = try DeployFiles.digest(of: release.report)
+        let report = try release.digests.digest(of: release.report)
         var subjects = [Provenance.Subject(name: config.modelFile, sha256: release.artifactSHA)]
         var dataFile: ReleaseFile?
         if let d = release.externalData {
-            let got = try DeployFiles.digest(of: d)
+            let got = try release.digests.digest(of: d)
             // The model refers to its data by the name it was written with: the data keeps that name.
             let dataName = DeployFiles.lastComponent(d)
             subjects.append(Provenance.Subject(name: dataName, sha256: got.sha256))
@@ -59,7 +59,7 @@ enum TritonLayout {
         // The newest version already holding these very files is this release: nothing to add.
         if let last = existing.last {
             let folder = "\(modelFolder)/\(last)"
-            let same = relative.allSatisfy { f in (try? DeployFiles.digest(of: folder + "/" + f.path))?.sha256 == f.sha256 }
+            let same = relative.allSatisfy { f in (try? release.digests.digest(of: folder + "/" + f.path))?.sha256 == f.sha256 }
             let configSame = (try? DeployFiles.digest(of: configFile.path))?.sha256 == configFile.sha256
             if same && configSame {
                 return DeploymentPlan(
@@ -99,7 +99,7 @@ enum TritonLayout {
             if cancellation() { throw DeployError(.cancelled, "cancelled") }
             var staged = f
             staged.path = staging + "/" + DeployFiles.lastComponent(f.path)
-            try PlainLayout.land(staged, cancellation: cancellation)
+            try PlainLayout.land(staged, digests: plan.digests, cancellation: cancellation)
         }
         DeployFiles.setFixedTime(path: staging)
         // rename(2) onto an existing folder would replace an empty one: a version that appeared meanwhile

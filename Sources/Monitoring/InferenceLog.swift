@@ -24,6 +24,8 @@ public struct InferenceLog: Sendable {
         var i = 0
         let n = bytes.count
         var failure: MonitorError?
+        var slots: [String: Int] = [:]
+        var series: [Series] = []
         bytes.withUnsafeBufferPointer { all in
             while i < n {
                 lineNo += 1
@@ -51,30 +53,34 @@ public struct InferenceLog: Sendable {
                 }
                 log.records += 1
                 let target = o["target"]?.stringValue ?? ""
-                var s = log.targets[target] ?? Series()
-                s.count += 1
-                if o["error"]?.boolValue == true { s.errors += 1 }
-                if let l = o["latency_ms"]?.doubleValue, l.isFinite { s.latenciesMS.append(l) }
+                // Mutated in place: a copy of the series per record would make the log quadratic.
+                let slot: Int
+                if let k = slots[target] { slot = k } else {
+                    slot = series.count
+                    slots[target] = slot
+                    series.append(Series())
+                }
+                series[slot].count += 1
+                if o["error"]?.boolValue == true { series[slot].errors += 1 }
+                if let l = o["latency_ms"]?.doubleValue, l.isFinite { series[slot].latenciesMS.append(l) }
                 if let t = o["ts"]?.doubleValue, t.isFinite {
-                    s.firstTS = min(s.firstTS ?? t, t)
-                    s.lastTS = max(s.lastTS ?? t, t)
+                    series[slot].firstTS = min(series[slot].firstTS ?? t, t)
+                    series[slot].lastTS = max(series[slot].lastTS ?? t, t)
                 }
                 if case .object(let outs)? = o["outputs"] {
                     for (name, v) in outs.entries {
                         switch v {
                         case .array(let items):
-                            var vals = s.outputs[name] ?? []
-                            for x in items { if let d = x.doubleValue { vals.append(d) } }
-                            s.outputs[name] = vals
+                            for x in items { if let d = x.doubleValue { series[slot].outputs[name, default: []].append(d) } }
                         default:
-                            if let d = v.doubleValue { s.outputs[name, default: []].append(d) }
+                            if let d = v.doubleValue { series[slot].outputs[name, default: []].append(d) }
                         }
                     }
                 }
-                log.targets[target] = s
             }
         }
         if let failure { return .failure(failure) }
+        for (target, slot) in slots { log.targets[target] = series[slot] }
         return .success(log)
     }
 }

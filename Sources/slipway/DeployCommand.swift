@@ -83,7 +83,7 @@ struct DeployCommand: ParsableCommand {
         }
         let blockers = DeployGates.blockers(diagnostics: result.diagnostics, manifest: doc.manifest, path: manifest, lineIndex: file.lineIndex)
         let options = DeployOptions(to: to, layout: layout, force: force, dryRun: dryRun, allowOutsideProject: allowOutsideProject,
-                                    toolVersion: Slipway.version, blockers: blockers)
+                                    toolVersion: Slipway.version, blockers: blockers, cacheFolder: EstimateCommand.cacheFolder())
         let plans = Deployer.plan(manifest: doc.manifest, manifestPath: manifest, targets: targets, options: options)
         var failed = false
         var outcomes: [JSONValue] = []
