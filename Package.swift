@@ -87,7 +87,7 @@ let package = Package(
             name: "FuzzEntries",
             dependencies: [
                 "Checking", "Manifest", "Diagnostics", "JSON", "ModelFormats", "Targets", "Estimation", "Compression",
-                "Conversion", "LanguageServer", "TestSupport",
+                "Conversion", "LanguageServer", "TestSupport", "Monitoring",
             ]),
         // Thin libFuzzer shells (built only by scripts/fuzz.sh with -D SLIPWAY_LIBFUZZER); in a normal build
         // each one replays the files it is given.
@@ -98,9 +98,12 @@ let package = Package(
         .executableTarget(name: "fuzz-safetensors", dependencies: ["FuzzEntries"]),
         .executableTarget(name: "fuzz-gguf", dependencies: ["FuzzEntries"]),
         .executableTarget(name: "fuzz-convert", dependencies: ["FuzzEntries"]),
+        .executableTarget(name: "fuzz-monitor", dependencies: ["FuzzEntries"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntries", "Conversion", "ProtobufWire", "FlatBuffers", "ModelFormats"]),
         // Source-text rules (no trapping conversions on the input paths).
         .testTarget(name: "SourceRulesTests"),
+        .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "Manifest"]),
+        .testTarget(name: "DeploymentTests", dependencies: ["Deployment", "Manifest", "ModelFormats"]),
         .testTarget(name: "IsolationTests", dependencies: ["Isolation", "Checking", "Diagnostics", "JSON", "ModelFormats"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "JSON", "TestSupport"]),
         .testTarget(name: "YAMLSyntaxTests", dependencies: ["YAMLSyntax", "Diagnostics", "TestSupport"]),
