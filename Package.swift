@@ -58,7 +58,7 @@ let package = Package(
             name: "LanguageServer",
             dependencies: [
                 "Checking", "Manifest", "YAMLSyntax", "Diagnostics", "JSON", "ModelFormats", "Targets", "Conversion",
-                "Estimation", "CheckedMath", "Isolation",
+                "Estimation", "CheckedMath", "Isolation", "Monitoring",
             ]),
         // Publishing tested artifacts: plain, Triton and OCI layouts with in-toto provenance (docs/deploy.md).
         .target(name: "Deployment", dependencies: ["Manifest", "ModelFormats", "Conversion", "Diagnostics", "JSON", "Hashing"]),
