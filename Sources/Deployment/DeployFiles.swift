@@ -113,7 +113,7 @@ enum DeployFiles {
     }
 
     /// Writes the new file `path` (which must not exist) with `bytes`, fsynced.
-    static func create(_ path: String, bytes: [UInt8]) throws(DeployError) {
+    static func create(_ path: String, bytes: [UInt8], durable: Bool = true) throws(DeployError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw DeployError(.io, "cannot create \(path): \(errnoText())") }
         defer { close(fd) }
@@ -121,20 +121,22 @@ enum DeployFiles {
         defer { copy.deallocate() }
         copy.copyBytes(from: bytes)
         try writeAll(fd, UnsafeRawBufferPointer(rebasing: copy[0..<bytes.count]), path: path)
-        guard fsync(fd) == 0 else { throw DeployError(.io, "cannot flush \(path): \(errnoText())") }
+        guard !durable || fsync(fd) == 0 else { throw DeployError(.io, "cannot flush \(path): \(errnoText())") }
         setFixedTime(fd: fd)
     }
 
-    /// Replaces `path` with `bytes` atomically: a temporary beside it, fsynced, renamed over it.
-    static func replace(_ path: String, bytes: [UInt8]) throws(DeployError) {
+    /// Replaces `path` with `bytes` atomically: a temporary beside it, fsynced, renamed over it. `durable:
+    /// false` skips the fsyncs, for caches whose loss costs only a recomputation (fsync on a busy disk can
+    /// take seconds).
+    static func replace(_ path: String, bytes: [UInt8], durable: Bool = true) throws(DeployError) {
         let tmp = temporaryName(beside: path)
-        try create(tmp, bytes: bytes)
+        try create(tmp, bytes: bytes, durable: durable)
         guard rename(tmp, path) == 0 else {
             let e = errnoText()
             unlink(tmp)
             throw DeployError(.io, "cannot rename \(tmp) to \(path): \(e)")
         }
-        fsyncDirectory(directory(of: path))
+        if durable { fsyncDirectory(directory(of: path)) }
     }
 
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(DeployError) {

@@ -45,7 +45,7 @@ public struct DigestCache: Sendable {
         // Remember it only if the file did not change while it was read, and is not "racy".
         if let e, Self.identity(path) == id, time(nil) - id.mtime > 2, time(nil) - id.ctime > 2 {
             _ = try? DeployFiles.makeFolders(DeployFiles.directory(of: e))
-            try? DeployFiles.replace(e, bytes: Array(got.sha256.utf8))
+            try? DeployFiles.replace(e, bytes: Array(got.sha256.utf8), durable: false)
         }
         return got
     }

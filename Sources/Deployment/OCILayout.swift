@@ -1,3 +1,4 @@
+import Conversion
 import JSON
 import Manifest
 
@@ -126,6 +127,8 @@ enum OCILayout {
     static func publish(_ plan: DeploymentPlan, cancellation: @Sendable () -> Bool) throws(DeployError) {
         guard case .ociIndex(let root, _, let ref, let entry) = plan.commit else { return }
         let made = try DeployFiles.makeFolders(root + "/blobs/sha256")
+        StaleTemporaries.sweep(folder: root)
+        StaleTemporaries.sweep(folder: root + "/blobs/sha256")
         var done = false
         defer { if !done { DeployFiles.removeEmptyFolders(made) } }
         for f in plan.files {

@@ -55,6 +55,8 @@ enum PlainLayout {
             if cancellation() { throw DeployError(.cancelled, "cancelled") }
             if let existing = try? plan.digests.digest(of: f.path), existing.sha256 == f.sha256 { continue }
             made += try DeployFiles.makeFolders(DeployFiles.directory(of: f.path))
+            // What a killed deploy (or conversion) left here is removed first.
+            StaleTemporaries.sweep(folder: DeployFiles.directory(of: f.path))
             try land(f, digests: plan.digests, cancellation: cancellation)
         }
         done = true

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Conversion
 import Manifest
 import ModelFormats
 
@@ -86,6 +87,8 @@ enum TritonLayout {
     static func publish(_ plan: DeploymentPlan, cancellation: @Sendable () -> Bool) throws(DeployError) {
         guard case .tritonVersion(let modelFolder, let version, let config) = plan.commit else { return }
         let made = try DeployFiles.makeFolders(modelFolder)
+        // A version folder a killed deploy was staging is removed (its writer's PID is gone).
+        StaleTemporaries.sweep(folder: modelFolder)
         let final = "\(modelFolder)/\(version)"
         let staging = try DeployFiles.makeStagingFolder(beside: final)
         var done = false

@@ -271,3 +271,53 @@ def test_a_destination_outside_the_project_needs_the_flag(run, project, tmp_path
             "--allow-outside-project", cwd=project)
     assert r.returncode == 0
     assert (tmp_path / "elsewhere/index.json").exists()
+
+
+def test_a_killed_deploy_leaves_the_previous_release_intact_and_the_next_one_cleans_up(slipway, tmp_path):
+    """SIGKILL at several moments of a Triton deploy of a 64 MB artifact: every visible version is complete
+    (verify passes), version 1 is untouched, and the next deploy removes what the killed one staged."""
+    from onnx import helper, numpy_helper
+    import numpy as np
+    import signal
+    import time
+
+    project = tmp_path / "big"
+    (project / "dist/t").mkdir(parents=True)
+
+    def release(fill):
+        w = numpy_helper.from_array(np.full((16, 1 << 20), fill, dtype=np.float32), "unused")
+        graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g",
+                                  [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, ["n", 4])],
+                                  [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, ["n", 4])], [w])
+        onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(project / "model.onnx"))
+        shutil.copy(project / "model.onnx", project / "dist/t/big.onnx")
+        # The report convert writes beside an artifact, with the two digests deploy holds it to.
+        (project / "dist/t/big.onnx.report.json").write_text(json.dumps({
+            "slipway_report": 1, "output": {"path": "dist/t/big.onnx", "sha256": sha256(project / "dist/t/big.onnx")},
+            "inputs": [{"path": "model.onnx", "sha256": sha256(project / "model.onnx")}], "settings": {}, "tools": {}}))
+
+    (project / "m.slipway.yaml").write_text(
+        'slipway: 1\nname: big\nmodel: {path: model.onnx}\ntargets:\n  t: {runtime: onnxruntime, format: onnx}\n'
+        'deploy: {version: "1", layout: triton}\n')
+    env = {**os.environ, "SLIPWAY_CACHE_DIR": str(tmp_path / "cache")}
+    cmd = [slipway, "deploy", "m.slipway.yaml", "--force"]
+    release(1.0)
+    assert subprocess.run(cmd, cwd=project, env=env, capture_output=True).returncode == 0
+    model_folder = project / "deploy/triton/big-t"
+    v1 = tree(model_folder / "1")
+    release(2.0)
+    for delay in (0.05, 0.2, 0.5):
+        p = subprocess.Popen(cmd, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        assert tree(model_folder / "1") == v1
+        for version in [d for d in os.listdir(model_folder) if d.isdigit()]:
+            r = subprocess.run([slipway, "verify", str(model_folder / version)], capture_output=True)
+            assert r.returncode == 0, (delay, version, r.stdout.decode())
+    r = subprocess.run(cmd, cwd=project, env=env, capture_output=True)
+    assert r.returncode == 0, r.stderr.decode()
+    assert tree(model_folder / "1") == v1
+    assert not [n for n in os.listdir(model_folder) if ".slipway-tmp-" in n]
+    assert sha256(model_folder / sorted((d for d in os.listdir(model_folder) if d.isdigit()), key=int)[-1] / "model.onnx") \
+        == sha256(project / "dist/t/big.onnx")
