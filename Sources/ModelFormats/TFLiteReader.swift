@@ -206,8 +206,10 @@ struct TFLiteReader {
             dims.append(s < 0 ? .unknown : .fixed(Int(s)))
         }
         let info = ValueInfo(name: name, dtype: dtype, shape: dims)
+        let isVariable = try fb("\(field).is_variable", { () throws(FlatBufferError) in try t.scalar(5, default: UInt8(0)) }) != 0
         let stored = TensorShape(name: name, shape: shape.map { Int($0) },
-                                 signature: dims.enumerated().map { i, d in d == .unknown ? -1 : Int(shape[i]) })
+                                 signature: dims.enumerated().map { i, d in d == .unknown ? -1 : Int(shape[i]) },
+                                 dtype: dtype, isVariable: isVariable)
         let bufferIndex = Int(try fb("\(field).buffer", { () throws(FlatBufferError) in try t.scalar(2, default: UInt32(0)) }))
         guard bufferIndex == 0 || bufferIndex < buffers.count else {
             throw malformed("\(field).buffer", "\(bufferIndex) is not one of the \(buffers.count) buffers")

@@ -59,6 +59,15 @@ struct InspectCommand: ParsableCommand {
         ]
         if json {
             guard case .object(var o) = m.inspectionJSON() else { return }
+            var report = report
+            if let arenas = TFLiteArenas.of(model: m) {
+                report["arenas"] = .object([
+                    "tflite_micro_head_bytes": .int(arenas.microHead),
+                    "tflite_micro_32bit_bytes": .int(arenas.micro(pointerBytes: 4)),
+                    "tflite_micro_64bit_bytes": .int(arenas.micro(pointerBytes: 8)),
+                    "litert_bytes": .int(arenas.litert),
+                ])
+            }
             o["analysis"] = .object(report)
             print(JSONValue.object(o).serialized(pretty: true))
         } else {
