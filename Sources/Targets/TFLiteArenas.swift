@@ -52,8 +52,14 @@ public struct TFLiteArenas: Sendable, Hashable {
     static func aligned(_ x: Int, _ a: Int) -> Int { (x &+ a &- 1) / a &* a }
 
     /// Computes both arenas for a TFLite model (nil for other formats or a model without subgraphs).
+    /// Beyond this many tensors the planners' quadratic placement is not attempted (a hostile file must not
+    /// stall an estimate): the caller falls back to the liveness figure.
+    static let tensorLimit = 20_000
+
     public static func of(model: Model) -> TFLiteArenas? {
-        guard model.format == .tflite, !model.graphs.isEmpty else { return nil }
+        guard model.format == .tflite, !model.graphs.isEmpty,
+            model.graphs.reduce(0, { $0 &+ $1.tensorShapes.count }) <= tensorLimit
+        else { return nil }
         var constants: [Set<String>] = Array(repeating: [], count: model.graphs.count)
         for t in model.tensors where constants.indices.contains(t.graph) { constants[t.graph].insert(t.name) }
         let head = microHead(model: model, constants: constants)
@@ -75,6 +81,9 @@ public struct TFLiteArenas: Sendable, Hashable {
         }
         var scope = 0
         var depth = 0
+        // Control flow can call the same subgraph from many places (a hostile file: 2^depth walks); TFLite Micro
+        // would too, but an estimate must end: past this many operators walked, the rest keep their lifetimes.
+        var budget = 1_000_000
         func mark(_ g: Int, _ name: String, created: Bool, _ scope: Int) {
             guard let i = index[g][name] else { return }
             if created { if first[g][i] == -1 { first[g][i] = scope } } else { last[g][i] = scope }
@@ -89,6 +98,8 @@ public struct TFLiteArenas: Sendable, Hashable {
                 mark(g, v.name, created: false, scope)
             }
             for node in graph.nodes {
+                guard budget > 0 else { return }
+                budget -= 1
                 scope &+= 1
                 for o in node.outputs where !o.isEmpty { mark(g, o, created: true, scope) }
                 for key in calledSubgraphKeys(node.opType) {
