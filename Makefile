@@ -16,7 +16,7 @@ BUILD_FLAGS  := --build-tests
 BIN          := .build/debug/slipway
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: demo test fuzz build deps venv corpus venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue rules target-fixtures estimate-fixtures
+.PHONY: demo test fuzz build deps venv corpus venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue derive-catalogue rules target-fixtures estimate-fixtures
 
 deps:
 	@if [ ! -f /usr/include/yaml.h ] || ! command -v pkg-config >/dev/null || ! command -v python3 >/dev/null; then \
@@ -95,6 +95,13 @@ catalogue:
 
 rules: catalogue build
 	$(BIN) targets --markdown > docs/rules.md
+
+# Re-derive the TFLite tables from their sources: checkouts (or bare git directories) of google-ai-edge/LiteRT and
+# tensorflow/tflite-micro, e.g. make derive-catalogue LITERT_SRC=../LiteRT TFLM_SRC=../tflite-micro; then make rules.
+derive-catalogue:
+	test -n "$(LITERT_SRC)" && test -n "$(TFLM_SRC)"
+	cd scripts/catalogue && $(PYTHON) derive_tflite.py --litert "$(abspath $(LITERT_SRC))" --tflm "$(abspath $(TFLM_SRC))"
+	$(MAKE) catalogue
 
 target-fixtures: venv
 	$(VPY) scripts/make_target_fixtures.py
