@@ -251,6 +251,11 @@ enum EmbeddedCatalogue {
       "title": "LiteRT for Microcontrollers kernels refuse hybrid (float input, int8 weights) operators: \"Hybrid models are not supported on TFLite Micro.\" (tensorflow/lite/micro/kernels/conv_common.cc, depthwise_conv_common.cc, batch_matmul.cc)",
       "url": "https://github.com/tensorflow/tflite-micro/blob/90b983c2b3f1480642e040bbd2ddb37b998f3424/tensorflow/lite/micro/kernels/conv_common.cc",
       "revision": "tensorflow/tflite-micro@90b983c2b3f1480642e040bbd2ddb37b998f3424"
+    },
+    "coreml-nn-quantization": {
+      "title": "coremltools: Compressing Neural Network Weights (neuralnetwork models: quantize_weights, 1 to 8 bits, linear or lookup table; Core ML 2, iOS 12)",
+      "url": "https://apple.github.io/coremltools/docs-guides/source/quantization-neural-network.html",
+      "read": "2026-12-03"
     }
   }
 }
@@ -1329,12 +1334,20 @@ enum EmbeddedCatalogue {
           {
             "feature": "weights-int8",
             "ios": 16,
-            "macos": 13
+            "macos": 13,
+            "neuralnetwork": {
+              "ios": 12,
+              "tvos": 12
+            }
           },
           {
             "feature": "palettization",
             "ios": 16,
-            "macos": 13
+            "macos": 13,
+            "neuralnetwork": {
+              "ios": 12,
+              "tvos": 12
+            }
           },
           {
             "feature": "pruning",
@@ -1349,7 +1362,11 @@ enum EmbeddedCatalogue {
           {
             "feature": "weights-int4",
             "ios": 18,
-            "macos": 15
+            "macos": 15,
+            "neuralnetwork": {
+              "ios": 12,
+              "tvos": 12
+            }
           },
           {
             "feature": "per-block",
@@ -1363,10 +1380,14 @@ enum EmbeddedCatalogue {
           }
         ]
       },
-      "text": "Core ML compression by OS: iOS 16 / macOS 13 bring 8-bit per-channel weights, palettization and pruning; iOS 17 / macOS 14 W8A8 activation quantization; iOS 18 / macOS 15 4-bit weights, per-block scales and quantized non-zero values of pruned weights.",
+      "text": "Core ML compression by OS: iOS 16 / macOS 13 bring 8-bit per-channel weights, palettization and pruning; iOS 17 / macOS 14 W8A8 activation quantization; iOS 18 / macOS 15 4-bit weights, per-block scales and quantized non-zero values of pruned weights. A NeuralNetwork .mlmodel stores 1- to 8-bit linear or lookup-table weights from iOS 12 (Core ML 2).",
       "source": {
         "id": "coreml-opt-whats-new",
         "section": "iOS 16 / iOS 17 / iOS 18 availability"
+      },
+      "also": {
+        "id": "coreml-nn-quantization",
+        "section": "quantize_weights (For Neural Network Format Only)"
       }
     },
     {

@@ -274,7 +274,10 @@ private struct TargetContext {
             let table = rule.params["features"]?.arrayValue ?? []
             var worst: (need: Int, what: String)?
             for (feature, what) in needs {
-                guard let row = table.first(where: { $0["feature"]?.stringValue == feature }), let need = row[key]?.intValue,
+                // A NeuralNetwork .mlmodel has its own, older, minimums (quantize_weights since Core ML 2).
+                let nn = target.format?.value == "mlmodel"
+                guard let row = table.first(where: { $0["feature"]?.stringValue == feature }),
+                    let need = (nn ? row["neuralnetwork"]?[key] ?? row[key] : row[key])?.intValue,
                     m.value.major < need
                 else { continue }
                 if worst == nil || need > (worst?.need ?? 0) { worst = (need, what) }

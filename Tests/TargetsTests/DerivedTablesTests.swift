@@ -64,3 +64,16 @@ let derived = "Tests/Fixtures/catalogue/"
         #expect(targetIssues("targets: {t: {runtime: litert, delegate: gpu}}\n", model: derived + "split_tile.tflite", []) == [])
     }
 }
+
+/// Quantization forms each runtime takes, by format where the format decides.
+@Suite struct QuantizationFormSpec {
+    @Test func coreMLInt8WeightsOnANeuralNetworkNeedIOS12NotIOS16() {
+        #expect(targetIssues("optimize: {quantize: {weights: int8}}\ntargets: {i: {runtime: coreml, format: mlmodel, minimum_os: ios14}}\n", model: kws, []) == [])
+        #expect(targetIssues("optimize: {quantize: {weights: int8}}\ntargets: {i: {runtime: coreml, format: mlmodel, minimum_os: ⟦ios11⟧}}\n", model: kws, [
+            Expected(.minimumOSTooOld, "Core ML supports int8 weights from ios12, but minimum_os is ios11"),
+        ]) == [])
+        #expect(targetIssues("optimize: {quantize: {weights: int8}}\ntargets: {i: {runtime: coreml, format: mlpackage, minimum_os: ⟦ios15⟧}}\n", model: kws, [
+            Expected(.minimumOSTooOld, "Core ML supports int8 weights from ios16, but minimum_os is ios15"),
+        ]) == [])
+    }
+}
