@@ -299,6 +299,96 @@ enum EmbeddedCatalogue {
       },
       "versions": [
         {
+          "version": "1.32",
+          "max_opset": 28,
+          "max_ml_opset": 5,
+          "max_ir": 14,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.32.0"
+          }
+        },
+        {
+          "version": "1.31",
+          "max_opset": 26,
+          "max_ml_opset": 5,
+          "max_ir": 13,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.31.1"
+          }
+        },
+        {
+          "version": "1.30",
+          "max_opset": 26,
+          "max_ml_opset": 5,
+          "max_ir": 13,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.30.0"
+          }
+        },
+        {
+          "version": "1.29",
+          "max_opset": 26,
+          "max_ml_opset": 5,
+          "max_ir": 13,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.29.0"
+          }
+        },
+        {
+          "version": "1.28",
+          "max_opset": 26,
+          "max_ml_opset": 5,
+          "max_ir": 13,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.28.0"
+          }
+        },
+        {
+          "version": "1.27",
+          "max_opset": 26,
+          "max_ml_opset": 5,
+          "max_ir": 13,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.27.0"
+          }
+        },
+        {
+          "version": "1.26",
+          "max_opset": 26,
+          "max_ml_opset": 5,
+          "max_ir": 13,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.26.0"
+          }
+        },
+        {
+          "version": "1.25",
+          "max_opset": 26,
+          "max_ml_opset": 5,
+          "max_ir": 13,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.25.1"
+          }
+        },
+        {
+          "version": "1.24",
+          "max_opset": 25,
+          "max_ml_opset": 5,
+          "max_ir": 13,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.24.4"
+          }
+        },
+        {
           "version": "1.23",
           "max_opset": 23,
           "max_ml_opset": 5,
@@ -331,8 +421,12 @@ enum EmbeddedCatalogue {
         {
           "version": "1.20",
           "max_opset": 21,
-          "max_ml_opset": 4,
-          "max_ir": 10
+          "max_ml_opset": 5,
+          "max_ir": 10,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.20.1"
+          }
         },
         {
           "version": "1.19",
@@ -343,8 +437,12 @@ enum EmbeddedCatalogue {
         {
           "version": "1.18",
           "max_opset": 21,
-          "max_ml_opset": 4,
-          "max_ir": 10
+          "max_ml_opset": 5,
+          "max_ir": 10,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.18.1"
+          }
         },
         {
           "version": "1.17",
@@ -356,7 +454,11 @@ enum EmbeddedCatalogue {
           "version": "1.16",
           "max_opset": 19,
           "max_ml_opset": 3,
-          "max_ir": 9
+          "max_ir": 9,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.16.3"
+          }
         },
         {
           "version": "1.15",

@@ -242,7 +242,8 @@ private struct TargetContext {
 
         // Edge TPU and microcontrollers: full integer.
         let fullInt8 = ["int8", "uint8"].contains(weights) && ["int8", "uint8"].contains(activations)
-        let modelIsInt8 = model.map(Self.isFullyQuantizedTFLite) ?? false
+        // A full-integer model with float islands (DEQUANTIZE -> float op -> QUANTIZE) is still a full-integer model.
+        let modelIsInt8 = model.map { Self.isFullyQuantizedTFLite($0) || $0.format == .tflite && $0.quantizationSummary.scheme == "full integer" } ?? false
         if delegate?.name == "edgetpu", !fullInt8, !modelIsInt8 {
             emit("edgetpu.full-int8", "the Edge TPU runs only fully int8 models, but weights are \(weights) and activations \(activations); quantize both to int8 (with calibration data)",
                  at: q?.activations?.range ?? q?.weights?.range ?? delegateRange)
