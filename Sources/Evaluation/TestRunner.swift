@@ -152,8 +152,10 @@ public enum TestRunner {
             results[i] = judge(results[i], target: t, manifest: manifest, original: original, artifact: outcome.models[m],
                                samples: sampleFiles, runtimes: outcome.runtimes, originalKind: originalKind)
         }
-        return .success(TestRun(manifest: manifestPath, samples: sampleFiles, targets: results, peakRSSKB: outcome.peakRSSKB,
-                                runtimes: outcome.runtimes))
+        let run = TestRun(manifest: manifestPath, samples: sampleFiles, targets: results, peakRSSKB: outcome.peakRSSKB,
+                          runtimes: outcome.runtimes)
+        TestRecord.store(run, modelPath: modelPath)
+        return .success(run)
     }
 
     static func pythonPath(_ chosen: String?, folder: String) -> String {
