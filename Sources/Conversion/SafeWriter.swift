@@ -215,7 +215,7 @@ public enum SafeWriter {
         return String(path[..<slash])
     }
 
-    public static func lastComponent(_ path: String) -> String {
+    static func lastComponent(_ path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return path }
         return String(path[path.index(after: slash)...])
     }

@@ -152,10 +152,8 @@ public enum TestRunner {
             results[i] = judge(results[i], target: t, manifest: manifest, original: original, artifact: outcome.models[m],
                                samples: sampleFiles, runtimes: outcome.runtimes, originalKind: originalKind)
         }
-        let run = TestRun(manifest: manifestPath, samples: sampleFiles, targets: results, peakRSSKB: outcome.peakRSSKB,
-                          runtimes: outcome.runtimes)
-        TestRecord.store(run, modelPath: modelPath)
-        return .success(run)
+        return .success(TestRun(manifest: manifestPath, samples: sampleFiles, targets: results, peakRSSKB: outcome.peakRSSKB,
+                                runtimes: outcome.runtimes))
     }
 
     static func pythonPath(_ chosen: String?, folder: String) -> String {

@@ -183,32 +183,3 @@ def test_without_samples_or_python_it_is_a_setup_error(run, encoder, tmp_path):
     r = run("test", "encoder.slipway.yaml", "--python", PYTHON, cwd=encoder)
     assert r.returncode == 2
     assert "test.samples names no samples" in r.stderr.decode()
-
-
-def test_deploy_ships_the_tested_result_and_refuses_a_failed_or_stale_one(run, encoder):
-    r, report = run_test(run, encoder, "encoder.slipway.yaml", "--target", "server-avx2")
-    assert r.returncode == 0
-    record = json.loads((encoder / "dist/server-avx2/text-encoder-2.0.1.onnx.test.json").read_text())
-    assert record["status"] == "passed"
-    assert record["metrics"]["sqnr_db"] == pytest.approx(report["targets"][0]["outputs"][0]["sqnr_db"], abs=1e-6)
-    r = run("deploy", "encoder.slipway.yaml", "--target", "server-avx2", cwd=encoder)
-    assert r.returncode == 0, r.stderr.decode()
-    statement = json.loads((encoder / "dist/server-avx2/text-encoder-2.0.1.onnx.intoto.json").read_text())
-    tests = next(b for b in statement["predicate"]["runDetails"]["byproducts"] if b["name"] == "test-results")
-    assert tests["annotations"]["status"] == "passed"
-    assert tests["annotations"]["sqnr_db"] == pytest.approx(record["metrics"]["sqnr_db"])
-    # New samples make the result stale: deploy refuses until the target is tested again.
-    np.save(encoder / "data/test/s99.npy", np.zeros((1, 128), np.int64))
-    r = run("deploy", "encoder.slipway.yaml", "--target", "server-avx2", cwd=encoder)
-    assert r.returncode == 1
-    assert "its last `slipway test` is stale (the samples changed since the last test)" in r.stderr.decode()
-    # A failed test blocks too; --force ships and says so.
-    m = encoder / "encoder.slipway.yaml"
-    m.write_text(m.read_text().replace("sqnr_db: 30", "sqnr_db: 90"))
-    assert run_test(run, encoder, "encoder.slipway.yaml", "--target", "server-avx2")[0].returncode == 1
-    r = run("deploy", "encoder.slipway.yaml", "--target", "server-avx2", cwd=encoder)
-    assert r.returncode == 1 and "its last `slipway test` failed (cosine " in r.stderr.decode()
-    r = run("deploy", "encoder.slipway.yaml", "--target", "server-avx2", "--force", cwd=encoder)
-    assert r.returncode == 0
-    statement = json.loads((encoder / "dist/server-avx2/text-encoder-2.0.1.onnx.intoto.json").read_text())
-    assert any("last `slipway test` failed" in f for f in statement["predicate"]["buildDefinition"]["externalParameters"]["forced"])
