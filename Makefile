@@ -25,13 +25,12 @@ deps:
 	fi
 
 # Real editors the tests drive as LSP clients, and the real consumers of what deploy and monitor write
-# (skopeo reads and copies OCI layouts; promtool checks and unit-tests alerting rules; headless Chromium renders
-# the test report): Debian's packages.
+# (skopeo reads and copies OCI layouts; promtool checks and unit-tests alerting rules): Debian's packages.
 clients:
 	@if ! command -v nvim >/dev/null || ! command -v emacs >/dev/null || ! ls -d /usr/share/emacs/site-lisp/elpa-src/eglot-* >/dev/null 2>&1 \
-	    || ! command -v skopeo >/dev/null || ! command -v promtool >/dev/null || ! command -v chromium >/dev/null; then \
-	  echo "installing neovim, emacs-nox, elpa-eglot, skopeo, prometheus and chromium with apt-get (clients and tools for the tests)"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim emacs-nox elpa-eglot skopeo prometheus chromium; \
+	    || ! command -v skopeo >/dev/null || ! command -v promtool >/dev/null; then \
+	  echo "installing neovim, emacs-nox, elpa-eglot, skopeo and prometheus with apt-get (clients and tools for the tests)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim emacs-nox elpa-eglot skopeo prometheus; \
 	fi
 
 $(VENV)/.stamp: requirements-test.txt

@@ -62,15 +62,13 @@ let package = Package(
             ]),
         // Publishing tested artifacts: plain, Triton and OCI layouts with in-toto provenance (docs/deploy.md).
         .target(name: "Deployment", dependencies: ["Manifest", "ModelFormats", "Conversion", "Diagnostics", "JSON", "Hashing"]),
-        // `slipway test`: artifacts against the original in real runtimes (docs/test.md).
-        .target(name: "Evaluation", dependencies: ["Manifest", "Conversion", "Diagnostics", "JSON", "CheckedMath"]),
         // Production thresholds: Prometheus alerting rules and checks against Prometheus, scrapes and logs.
         .target(name: "Monitoring", dependencies: ["Manifest", "Diagnostics", "JSON"]),
         .executableTarget(
             name: "slipway",
             dependencies: [
                 "Checking", "Reporting", "Manifest", "ModelFormats", "Compression", "Conversion", "Targets", "Estimation",
-                "JSON", "Isolation", "Deployment", "Monitoring", "Evaluation",
+                "JSON", "Isolation", "Deployment", "Monitoring",
                 "LanguageServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -70,11 +70,6 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case memoryOverBudget = "SW5102"
     case latencyOverBudget = "SW5103"
     case budgetUnconfirmed = "SW5104"
-    // Results of `slipway test` (the Evaluation layer): the artifact measured against the original.
-    case toleranceFailed = "SW6001"
-    case sampleDoesNotFit = "SW6002"
-    case artifactNotRunnable = "SW6003"
-    case testNotRunHere = "SW6004"
 
     public var defaultSeverity: Severity {
         switch self {
@@ -83,7 +78,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
             .unknownDevice, .knownBadToolVersion, .operatorConstraint, .latencyOverBudget, .betterGranularity, .int4NeedsPerBlock, .tensorsLoseMost,
             .nonFiniteWeights, .alreadySparse, .budgetUnconfirmed:
             return .warning
-        case .notAManifest, .analysisIncomplete, .testNotRunHere:
+        case .notAManifest, .analysisIncomplete:
             return .information
         default:
             return .error
@@ -147,10 +142,6 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .memoryOverBudget: "Memory over budget"
         case .latencyOverBudget: "Latency estimate over budget"
         case .budgetUnconfirmed: "Budget cannot be confirmed from a partial analysis"
-        case .toleranceFailed: "Tolerance not met by the converted model"
-        case .sampleDoesNotFit: "Test sample does not fit the model's inputs"
-        case .artifactNotRunnable: "Converted model does not run in the target's runtime"
-        case .testNotRunHere: "Target's runtime does not run here"
         }
     }
 

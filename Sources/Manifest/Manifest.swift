@@ -193,10 +193,6 @@ public struct TestSpec: Sendable {
     public var cosine: Located<Double>?
     public var maxAbs: Located<Double>?
     public var top1: Located<Double>?
-    public var sqnrDB: Located<Double>?
-    public var latencyMSP95: Located<Double>?
-    /// The `test` key's range, where findings about the test as a whole go.
-    public var keyRange: ByteRange? = nil
 }
 
 public struct DeploySpec: Sendable {

@@ -114,8 +114,7 @@ public enum ManifestDecoder {
             let tol = t["tolerance"]
             m.test = TestSpec(
                 samples: string(t["samples"]), cosine: number(tol?["cosine"]), maxAbs: number(tol?["max_abs"]),
-                top1: number(tol?["top1"]), sqnrDB: number(tol?["sqnr_db"]), latencyMSP95: positive(tol?["latency_ms_p95"]),
-                keyRange: root.pairs?.first { $0.key.scalar?.text == "test" }?.key.reportRange)
+                top1: number(tol?["top1"]))
         }
         if let d = root["deploy"] {
             let tr = d["triton"]

@@ -15,7 +15,7 @@ struct Slipway: AsyncParsableCommand {
         version: version,
         subcommands: [
             CheckCommand.self, ServeCommand.self, SchemaCommand.self, InspectCommand.self, TargetsCommand.self,
-            ConvertCommand.self, TestCommand.self,
+            ConvertCommand.self,
             EstimateCommand.self, DeployCommand.self, VerifyCommand.self, MonitorCommand.self, WorkerCommand.self,
         ]
     )

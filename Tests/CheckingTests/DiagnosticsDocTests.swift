@@ -38,9 +38,7 @@ import TestSupport
         #expect(documented == DiagnosticCode.allCases.map(\.rawValue))
     }
 
-    // SW6xxx are results of `slipway test`, which `check` alone cannot produce: their examples are run by
-    // Tests/integration/test_test_command.py.
-    @Test(arguments: sections().filter { !$0.code.hasPrefix("SW0") && !$0.code.hasPrefix("SW6") })
+    @Test(arguments: sections().filter { !$0.code.hasPrefix("SW0") })
     func failingExampleReportsTheCodeAndTheFixDoesNot(section: Section) {
         #expect(section.examples.count == 2, "\(section.code) needs a failing example and its fix")
         guard section.examples.count == 2, let code = DiagnosticCode(rawValue: section.code) else { return }
