@@ -53,6 +53,7 @@ public struct TargetTestResult: Sendable {
     public var originalLatencyMS: [Double] = []
     public var peakRSSKB: Int?
     public var checks: [ToleranceCheck] = []
+    public var artifactSHA256: String?
 }
 
 /// Everything one `slipway test` learnt: per target, the diagnostics on the manifest, and the exit status.
@@ -64,6 +65,10 @@ public struct TestRun: Sendable {
     /// Set when the run could not happen at all (no samples, no runtime): exit 2.
     public var setupError: String?
     public var cancelled = false
+    /// The original model's path and SHA-256, and the digest of the sample set (docs/test.md).
+    public var originalPath: String?
+    public var originalSHA256: String?
+    public var samplesSHA256: String?
 
     /// 0 when every tolerance holds, 1 when one fails (or a sample does not fit), 2 on a setup error, as `check`.
     public var exitCode: Int32 {
@@ -204,6 +209,10 @@ public enum ModelTester {
                 return run
             }
         }
+        run.originalPath = modelPath
+        run.originalSHA256 = Provenance.sha256(ofFile: modelPath)
+        run.samplesSHA256 = results[originalRuntime]?.samplesSHA256
+        for i in run.targets.indices { run.targets[i].artifactSHA256 = run.targets[i].artifact.flatMap { Provenance.sha256(ofFile: $0) } }
         guard let reference = results[originalRuntime] else { return run }
         let sampleErrors = results.values.flatMap(\.sampleErrors)
         var seen = Set<String>()

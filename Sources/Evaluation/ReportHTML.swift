@@ -25,6 +25,9 @@ public enum ReportHTML {
         h += "<h1>slipway test</h1>\n<p class=\"muted\">Manifest <code>\(escape(report["manifest"]?.stringValue ?? ""))</code> · "
         h += "\(num(report["samples"]?["count"], path: "samples.count")) samples · exit \(num(report["exit"], path: "exit"))</p>\n"
         if let e = report["setup_error"]?.stringValue { h += "<p class=\"error\">\(escape(e))</p>\n" }
+        h += "<p class=\"muted\">Original <code>\(escape(report["original"]?["path"]?.stringValue ?? "—"))</code> SHA-256 "
+        h += "<code>\(escape(report["original"]?["sha256"]?.stringValue ?? "—"))</code> · samples SHA-256 "
+        h += "<code>\(escape(report["samples"]?["sha256"]?.stringValue ?? "—"))</code></p>\n"
         h += "<h2>Summary</h2>\n<table><tr><th>Target</th><th>Status</th><th>Runtime</th><th>Tolerances</th></tr>\n"
         let targets = report["targets"]?.arrayValue ?? []
         for (i, t) in targets.enumerated() {
@@ -87,6 +90,7 @@ public enum ReportHTML {
         }
         h += "<h3>Provenance</h3>\n<table>"
         h += "<tr><th>Artifact</th><td><code>\(escape(t["artifact"]?.stringValue ?? "—"))</code></td></tr>"
+        h += "<tr><th>Artifact SHA-256</th><td><code>\(escape(t["artifact_sha256"]?.stringValue ?? "—"))</code></td></tr>"
         h += "<tr><th>Runtime</th><td>\(escape(t["runtime"]?.stringValue ?? "—")) \(escape(t["runtime_version"]?.stringValue ?? ""))</td></tr>"
         h += "<tr><th>Runner peak RSS (KiB)</th><td>\(num(t["peak_rss_kb"], path: "\(p).peak_rss_kb"))</td></tr>"
         h += "</table></section>\n"

@@ -22,6 +22,8 @@ struct RunnerJob: Sendable {
     struct Result: Sendable {
         var version: String
         var peakRSSKB: Int
+        /// The digest of the sample files as the runner read them (each read once, there).
+        var samplesSHA256: String?
         var sampleErrors: [SampleError]
         var models: [String: ModelResult]
     }
@@ -77,6 +79,7 @@ struct RunnerJob: Sendable {
             throw .setup("the \(name) runner wrote no readable result in \(out)")
         }
         var result = Result(version: json["version"]?.stringValue ?? "unknown", peakRSSKB: json["peak_rss_kb"]?.intValue ?? 0,
+                            samplesSHA256: json["samples_sha256"]?.stringValue,
                             sampleErrors: [], models: [:])
         for e in json["sample_errors"]?.arrayValue ?? [] {
             result.sampleErrors.append(SampleError(

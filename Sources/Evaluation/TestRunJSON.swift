@@ -9,7 +9,13 @@ extension TestRun {
         var root = JSONObject()
         root["slipway_test"] = .int(Self.schemaVersion)
         root["manifest"] = .string(manifestPath)
-        root["samples"] = .object(["count": .int(samples.count), "files": .array(samples.map { .string($0) })])
+        root["samples"] = .object([
+            "count": .int(samples.count), "sha256": samplesSHA256.map { .string($0) } ?? .null,
+            "files": .array(samples.map { .string($0) }),
+        ])
+        root["original"] = .object([
+            "path": originalPath.map { .string($0) } ?? .null, "sha256": originalSHA256.map { .string($0) } ?? .null,
+        ])
         root["exit"] = .int(Int(exitCode))
         root["setup_error"] = setupError.map { .string($0) } ?? .null
         root["targets"] = .array(targets.map { .object($0.json(samples: samples)) })
@@ -24,6 +30,7 @@ extension TargetTestResult {
         o["status"] = .string(status.rawValue)
         o["reason"] = reason.map { .string($0) } ?? .null
         o["artifact"] = artifact.map { .string($0) } ?? .null
+        o["artifact_sha256"] = artifactSHA256.map { .string($0) } ?? .null
         o["runtime"] = runtime.map { .string($0) } ?? .null
         o["runtime_version"] = runtimeVersion.map { .string($0) } ?? .null
         o["peak_rss_kb"] = peakRSSKB.map { .int($0) } ?? .null

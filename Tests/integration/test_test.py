@@ -83,9 +83,15 @@ def test_encoder_targets_pass_and_sqnr_equals_numpy(run, tmp_path):
     assert [t["name"] for t in report["targets"]] == ["server-vnni", "server-avx2"]
     files = report["samples"]["files"]
     original = outputs(manifest.parent / "models/encoder.onnx", files)
+    import hashlib
+    digest = lambda p: hashlib.sha256(pathlib.Path(p).read_bytes()).hexdigest()
+    assert report["original"]["sha256"] == digest(manifest.parent / "models/encoder.onnx")
+    assert report["samples"]["sha256"] == hashlib.sha256(
+        "".join(f"{pathlib.Path(f).name} {digest(f)}\n" for f in files).encode()).hexdigest()
     for t in report["targets"]:
         assert t["status"] == "passed" and t["runtime"] == "onnxruntime" and t["runtime_version"] == ort.__version__
         artifact = outputs(t["artifact"], files)
+        assert t["artifact_sha256"] == digest(t["artifact"])
         out = t["outputs"][0]
         assert out["name"] == "hidden_states" and out["values_per_sample"] == 128 * 64
         assert out["sqnr_db"] == pytest.approx(numpy_sqnr(original, artifact), abs=1e-6)
@@ -286,3 +292,38 @@ def test_report_html_renders_in_headless_chromium_with_the_numbers_of_report_jso
         assert json_at(report, path) == value, path
     assert figures.values["targets.0.outputs.0.sqnr_db"] == report["targets"][0]["outputs"][0]["sqnr_db"]
     assert figures.values["targets.1.latency_ms.p95"] == report["targets"][1]["latency_ms"]["p95"]
+
+
+def test_ctrl_c_stops_the_runner_group_and_leaves_no_work_folder(slipway, tmp_path):
+    import signal
+    import subprocess
+    import time
+
+    manifest = example(tmp_path, "transformer-server", "encoder.slipway.yaml")
+    encoder_samples(manifest.parent / "data/test", n=3000)
+    work = tmp_path / "tmp"
+    work.mkdir()
+    env = dict(os.environ, TMPDIR=str(work))
+    p = subprocess.Popen([slipway, "test", str(manifest), "--runtime-python", VENV_PYTHON], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def runners():
+        found = []
+        for pid in os.listdir("/proc"):
+            try:
+                if pid.isdigit() and str(work) in pathlib.Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
+                    found.append(int(pid))
+            except OSError:
+                pass
+        return found
+
+    deadline = time.time() + 60
+    while not runners() and time.time() < deadline and p.poll() is None:
+        time.sleep(0.05)
+    assert runners(), "the runner never started"
+    p.send_signal(signal.SIGINT)
+    p.wait(timeout=30)
+    assert p.returncode == 128 + signal.SIGINT
+    time.sleep(0.2)
+    assert runners() == []
+    assert list(work.iterdir()) == []

@@ -12,6 +12,8 @@ Writes OUT_DIR/result.json: {"runtime", "version", "peak_rss_kb", "sample_errors
 values for every sample, in sample order, as little-endian float32 in OUT_DIR/<id>.<index>.f32. Exit 0 even when
 a model fails (its error is in the result); non-zero only when the job itself cannot be read.
 """
+import hashlib
+import io
 import json
 import os
 import resource
@@ -19,6 +21,17 @@ import sys
 import time
 
 import numpy as np
+
+
+DIGEST = hashlib.sha256()
+
+
+def read(path):
+    """A sample file's bytes, read once: hashed into the sample set's digest ("name sha256" lines, in order)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    DIGEST.update(f"{os.path.basename(path)} {hashlib.sha256(data).hexdigest()}\n".encode())
+    return io.BytesIO(data)
 
 
 def load_samples(paths, inputs):
@@ -30,15 +43,15 @@ def load_samples(paths, inputs):
         # model's inputs by name or in order when run.
         for path in paths:
             if path.endswith(".npz"):
-                with np.load(path, allow_pickle=False) as z:
+                with np.load(read(path), allow_pickle=False) as z:
                     samples.append({k: z[k] for k in z.files})
             else:
-                samples.append({"input": np.load(path, allow_pickle=False)})
+                samples.append({"input": np.load(read(path), allow_pickle=False)})
         return samples, errors
     for path in paths:
         arrays = {}
         if path.endswith(".npz"):
-            with np.load(path, allow_pickle=False) as z:
+            with np.load(read(path), allow_pickle=False) as z:
                 for n in names:
                     if n not in z.files:
                         errors.append({"file": path, "input": n, "expected": inputs[n], "got": None,
@@ -46,7 +59,7 @@ def load_samples(paths, inputs):
                     else:
                         arrays[n] = z[n]
         else:
-            a = np.load(path, allow_pickle=False)
+            a = np.load(read(path), allow_pickle=False)
             if len(names) != 1:
                 errors.append({"file": path, "input": ", ".join(names), "expected": None, "got": list(a.shape),
                                "message": "is one array, but the model has several inputs (use .npz keyed by input name)"})
@@ -233,7 +246,8 @@ def main():
     runtime = job["runtime"]
     inputs = {k: [d if isinstance(d, int) else str(d) for d in v] for k, v in job["inputs"].items()}
     samples, errors = load_samples(job["samples"], inputs)
-    result = {"runtime": runtime, "version": runtime_version(runtime), "sample_errors": errors, "models": {}}
+    result = {"runtime": runtime, "version": runtime_version(runtime), "sample_errors": errors, "models": {},
+              "samples_sha256": DIGEST.hexdigest()}
     if not errors:
         for spec in job["models"]:
             # Runtimes written in C++ (TFLite Micro above all) say why they refuse a model on fd 2, not in the
