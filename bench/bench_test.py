@@ -81,10 +81,13 @@ test:
             sys.exit(f"{cmd[0]} failed: {r.stderr.decode()}")
         return elapsed
 
-    slip = min(timed([args.bin, "test", str(manifest), "--no-convert", "--json", "--runtime-python", sys.executable])
-               for _ in range(args.repeat))
-    direct = min(timed([sys.executable, "-c", DIRECT, str(OUT / "samples"), str(OUT / "models/ds_cnn_kws.onnx"),
-                        str(OUT / "out/kws.onnx")]) for _ in range(args.repeat))
+    # Interleaved, so that a busy machine slows both alike.
+    slips, directs = [], []
+    for _ in range(args.repeat):
+        slips.append(timed([args.bin, "test", str(manifest), "--no-convert", "--json", "--runtime-python", sys.executable]))
+        directs.append(timed([sys.executable, "-c", DIRECT, str(OUT / "samples"), str(OUT / "models/ds_cnn_kws.onnx"),
+                              str(OUT / "out/kws.onnx")]))
+    slip, direct = min(slips), min(directs)
     print(f"samples: {args.samples}  slipway test: {slip:.3f} s  direct onnxruntime: {direct:.3f} s  "
           f"overhead: {100 * (slip / direct - 1):+.1f} %  (best of {args.repeat})")
 
