@@ -92,6 +92,7 @@ examples: venv
 catalogue:
 	$(PYTHON) scripts/embed_catalogue.py
 	$(PYTHON) scripts/embed_conversion_rules.py
+	$(PYTHON) scripts/embed_analysis_rules.py
 
 rules: catalogue build
 	$(BIN) targets --markdown > docs/rules.md

@@ -65,6 +65,9 @@ public struct GraphAnalysis: Sendable {
     /// analysed until the analysis walks them; `Constant` nodes are data, not work, and do not count.
     public var coverage: AnalysisCoverage
 
+    /// For a language model (GGUF, safetensors with config.json): the per-token figures (MACs are per token).
+    public var transformer: TransformerFigures? = nil
+
     public init(
         nodes: [NodeCost], shapes: [String: [Int]], unresolved: [String], assumedDimensions: [String], totalMACs: Int,
         parameterElements: Int, peakActivationElements: Int, coverage: AnalysisCoverage = .complete
@@ -80,7 +83,9 @@ public struct GraphAnalysis: Sendable {
     }
 
     /// Analyses `model`'s main graph; `inputs` fixes dimensions by input name (nil entries stay as the model has them).
-    public static func analyze(model: Model, inputs: [String: [Int?]] = [:]) -> GraphAnalysis {
+    /// `contextLength` (the manifest's `model.context_length`) sizes a language model's KV cache and attention.
+    public static func analyze(model: Model, inputs: [String: [Int?]] = [:], contextLength: Int? = nil) -> GraphAnalysis {
+        if let t = transformer(model: model, contextLength: contextLength) { return t }
         if model.format == .tflite {
             var t = TFLiteAnalyzer(model: model)
             return t.run(overrides: inputs)

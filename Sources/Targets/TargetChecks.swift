@@ -26,7 +26,9 @@ public enum TargetChecks {
         manifest: Manifest, model: Model?, catalogue: Catalogue, sizeBytes: [String: Int] = [:]
     ) -> [Diagnostic] {
         let analysis = model.flatMap { m in
-            m.graphs.isEmpty ? nil : GraphAnalysis.analyze(model: m, inputs: manifestInputDims(manifest))
+            // Weight files without a graph are analysed when their metadata describes a language model.
+            let a = GraphAnalysis.analyze(model: m, inputs: manifestInputDims(manifest), contextLength: manifest.model?.contextLength?.value)
+            return m.graphs.isEmpty && a.transformer == nil ? nil : a
         }
         var out: [Diagnostic] = model.map { InputChecks.check(manifest: manifest, model: $0) } ?? []
         // Said once, on the model: every figure below is a lower bound.
@@ -550,7 +552,7 @@ private struct TargetContext {
         if let m = b.memoryMB, e.memoryMet == false {
             let parts = e.isMicrocontroller
                 ? "RAM: the activation arena; the weights \(TargetEstimates.formatMB(Double(e.weightBytes) / 1e6)) stay in flash"
-                : "weights \(TargetEstimates.formatMB(Double(e.weightBytes) / 1e6)) + peak activations \(TargetEstimates.formatMB(Double(e.peakActivationBytes) / 1e6))"
+                : "weights \(TargetEstimates.formatMB(Double(e.weightBytes) / 1e6)) + \(e.activationPlanner == "kv-cache" ? "KV cache" : "peak activations") \(TargetEstimates.formatMB(Double(e.peakActivationBytes) / 1e6))"
             emit("budget.memory", "estimated memory \(TargetEstimates.formatMB(Double(e.memoryBytes) / 1e6)) (\(parts)) is over the \(m.value) MB budget",
                  at: m.range)
         }
