@@ -2,8 +2,8 @@
 """Writes two tiny language models with real tensors, for the per-token estimate specs
 (Tests/TargetsTests/TransformerAnalysisTests.swift):
 
-- Tests/Fixtures/models/tiny_llama.gguf: a GGUF (the `gguf` package's writer) with llama metadata and tensors;
-- Tests/Fixtures/models/tiny_llm/model.safetensors with the Hugging Face config.json beside it.
+- Tests/Fixtures/targets/tiny_llama.gguf: a GGUF (the `gguf` package's writer) with llama metadata and tensors;
+- Tests/Fixtures/targets/tiny_llm/model.safetensors with the Hugging Face config.json beside it.
 
 Both: 2 blocks, embedding 64, 4 heads (2 KV heads, head dim 16), gated feed-forward 128, vocabulary 100,
 context 256; weights random (seed 0), float32.
@@ -16,7 +16,7 @@ import pathlib
 import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-OUT = ROOT / "Tests" / "Fixtures" / "models"
+OUT = ROOT / "Tests" / "Fixtures" / "targets"
 LAYERS, D, HEADS, KV_HEADS, FF, VOCAB, CTX = 2, 64, 4, 2, 128, 100, 256
 HD = D // HEADS
 
@@ -68,7 +68,7 @@ def main():
               "hidden_size": D, "num_attention_heads": HEADS, "num_key_value_heads": KV_HEADS,
               "intermediate_size": FF, "max_position_embeddings": CTX, "vocab_size": VOCAB, "torch_dtype": "float32"}
     (folder / "config.json").write_text(json.dumps(config, indent=1) + "\n")
-    print("wrote Tests/Fixtures/models/tiny_llama.gguf and Tests/Fixtures/models/tiny_llm/")
+    print("wrote Tests/Fixtures/targets/tiny_llama.gguf and Tests/Fixtures/targets/tiny_llm/")
 
 
 if __name__ == "__main__":

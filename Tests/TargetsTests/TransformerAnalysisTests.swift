@@ -21,7 +21,7 @@ import Testing
     // Embedding and head 2 × 100×64, final norm 64, per block 12,288 + 24,576 + two norms 128.
     static let parameters = 2 * 6_400 + 64 + 2 * (12_288 + 24_576 + 128)
 
-    @Test(arguments: ["Tests/Fixtures/models/tiny_llama.gguf", "Tests/Fixtures/models/tiny_llm/model.safetensors"])
+    @Test(arguments: ["Tests/Fixtures/targets/tiny_llama.gguf", "Tests/Fixtures/targets/tiny_llm/model.safetensors"])
     func perTokenFiguresComeFromTheMetadataAndParametersFromTheTensors(path: String) throws {
         let model = try Repo.model(path)
         let a = GraphAnalysis.analyze(model: model)
@@ -41,7 +41,7 @@ import Testing
     }
 
     @Test func theManifestsContextLengthSizesTheEstimateAndCheckJudgesTheBudget() throws {
-        let model = try Repo.model("Tests/Fixtures/models/tiny_llama.gguf")
+        let model = try Repo.model("Tests/Fixtures/targets/tiny_llama.gguf")
         let m = try Self.manifest("m.gguf", ", context_length: 128", budget: ", budget: {memory_mb: 0.3}")
         #expect(m.model?.contextLength?.value == 128)
         let table = TargetEstimates.table(manifest: m, model: model, catalogue: catalogue)
@@ -60,7 +60,7 @@ import Testing
     @Test func aVocabularyOnlyLlamaCountsItsParametersFromTheMetadata() throws {
         // LLaMA-2 7B's shape (32 blocks, 4096 wide, 32 heads, feed-forward 11008, vocabulary 32000): the metadata
         // count is the published 6,738,415,616; KV cache at 4096 tokens in float16 is 2 GiB.
-        var model = try Repo.model("Tests/Fixtures/models/tiny_llama.gguf")
+        var model = try Repo.model("Tests/Fixtures/targets/tiny_llama.gguf")
         model.tensors = []
         for (k, v) in ["block_count": "32", "embedding_length": "4096", "attention.head_count": "32",
                        "attention.head_count_kv": "32", "feed_forward_length": "11008", "vocab_size": "32000",
@@ -74,7 +74,7 @@ import Testing
     }
 
     @Test func aModelWithoutArchitectureMetadataIsNotALanguageModel() throws {
-        let a = GraphAnalysis.analyze(model: try Repo.model("Tests/Fixtures/models/tiny_llm/model.safetensors").withoutMetadata)
+        let a = GraphAnalysis.analyze(model: try Repo.model("Tests/Fixtures/targets/tiny_llm/model.safetensors").withoutMetadata)
         #expect(a.transformer == nil)
     }
 }
