@@ -256,6 +256,26 @@ enum EmbeddedCatalogue {
       "title": "coremltools: Compressing Neural Network Weights (neuralnetwork models: quantize_weights, 1 to 8 bits, linear or lookup table; Core ML 2, iOS 12)",
       "url": "https://apple.github.io/coremltools/docs-guides/source/quantization-neural-network.html",
       "read": "2026-12-03"
+    },
+    "ort-coreml-ep": {
+      "title": "ONNX Runtime: CoreML Execution Provider (Requirements: iOS 13 / macOS 10.15; ModelFormat MLProgram: Core ML 5, iOS 15 / macOS 12)",
+      "url": "https://onnxruntime.ai/docs/execution-providers/CoreML-ExecutionProvider.html",
+      "read": "2026-12-03"
+    },
+    "trt-quantized-types": {
+      "title": "NVIDIA TensorRT: Working with Quantized Types (explicit quantization is symmetric, with signed INT8/FP8/INT4/FP4 types)",
+      "url": "https://docs.nvidia.com/deeplearning/tensorrt/latest/inference-library/work-quantized-types.html",
+      "read": "2026-12-03"
+    },
+    "te-support-matrix": {
+      "title": "NVIDIA Transformer Engine: datatype and hardware support matrix (BF16 requires compute capability 8.0 or higher; FP8 8.9; NVFP4 10.0)",
+      "url": "https://nvidia.github.io/TransformerEngine/support_matrix.html",
+      "read": "2026-12-03"
+    },
+    "litert-nnapi": {
+      "title": "LiteRT: NNAPI delegate (Android 8.1, API level 27, or later)",
+      "url": "https://ai.google.dev/edge/litert/android/nnapi",
+      "read": "2026-12-03"
     }
   }
 }
@@ -1081,6 +1101,18 @@ enum EmbeddedCatalogue {
       }
     },
     {
+      "id": "tensorrt.symmetric",
+      "code": "SW4008",
+      "runtimes": [
+        "tensorrt"
+      ],
+      "text": "TensorRT quantizes symmetrically to signed types: zero points must be 0, and uint8/uint4 are not TensorRT quantized types.",
+      "source": {
+        "id": "trt-quantized-types",
+        "section": "Quantization schemes"
+      }
+    },
+    {
       "id": "ort.s8s8-qoperator-x86",
       "code": "SW4009",
       "runtimes": [
@@ -1117,6 +1149,43 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "ort-nnapi",
         "section": "Requirements"
+      }
+    },
+    {
+      "id": "ort.coreml-os",
+      "code": "SW4007",
+      "runtimes": [
+        "onnxruntime"
+      ],
+      "params": {
+        "coreml": {
+          "ios": "13",
+          "macos": "10.15"
+        },
+        "coreml-mlprogram": {
+          "ios": "15",
+          "macos": "12"
+        }
+      },
+      "text": "ONNX Runtime's Core ML execution provider needs iOS 13 / macOS 10.15; its MLProgram format needs iOS 15 / macOS 12.",
+      "source": {
+        "id": "ort-coreml-ep",
+        "section": "Requirements; ModelFormat"
+      }
+    },
+    {
+      "id": "litert.nnapi-android",
+      "code": "SW4007",
+      "runtimes": [
+        "litert"
+      ],
+      "params": {
+        "min_android": 8.1
+      },
+      "text": "LiteRT's NNAPI delegate needs Android 8.1 (API 27) or later, where NNAPI first shipped.",
+      "source": {
+        "id": "litert-nnapi",
+        "section": "Overview"
       }
     },
     {
@@ -1522,6 +1591,10 @@ enum EmbeddedCatalogue {
             "architecture": "turing"
           },
           {
+            "precision": "bfloat16",
+            "architecture": "ampere"
+          },
+          {
             "precision": "float8",
             "architecture": "ada"
           },
@@ -1535,10 +1608,14 @@ enum EmbeddedCatalogue {
           }
         ]
       },
-      "text": "NVIDIA precisions by GPU architecture: INT8 with Tensor Cores from Turing (T4); W4A16 from Ampere; FP8 from Ada; NVFP4 from Blackwell.",
+      "text": "NVIDIA precisions by GPU architecture: INT8 with Tensor Cores from Turing (T4); BF16 and W4A16 from Ampere (compute capability 8.0); FP8 from Ada; NVFP4 from Blackwell.",
       "source": {
         "id": "modelopt-matrix",
         "section": "Support matrix: quantization formats by GPU"
+      },
+      "also": {
+        "id": "te-support-matrix",
+        "section": "Format support by compute capability"
       }
     },
     {
