@@ -276,6 +276,11 @@ enum EmbeddedCatalogue {
       "title": "LiteRT: NNAPI delegate (Android 8.1, API level 27, or later)",
       "url": "https://ai.google.dev/edge/litert/android/nnapi",
       "read": "2026-12-03"
+    },
+    "tensorrt-pypi": {
+      "title": "PyPI: tensorrt release history (10.16.1.11 the newest 10.x, 11.4.0.106 the newest)",
+      "url": "https://pypi.org/project/tensorrt/#history",
+      "read": "2026-12-03"
     }
   }
 }
@@ -668,6 +673,18 @@ enum EmbeddedCatalogue {
       },
       "versions": [
         {
+          "version": "2.23"
+        },
+        {
+          "version": "2.22"
+        },
+        {
+          "version": "2.21"
+        },
+        {
+          "version": "2.20"
+        },
+        {
           "version": "2.19"
         },
         {
@@ -735,6 +752,30 @@ enum EmbeddedCatalogue {
         },
         {
           "version": "1.13"
+        },
+        {
+          "version": "1.12"
+        },
+        {
+          "version": "1.11"
+        },
+        {
+          "version": "1.10"
+        },
+        {
+          "version": "1.9"
+        },
+        {
+          "version": "1.8"
+        },
+        {
+          "version": "1.7"
+        },
+        {
+          "version": "1.6"
+        },
+        {
+          "version": "1.5"
         }
       ],
       "delegates": [
@@ -865,6 +906,20 @@ enum EmbeddedCatalogue {
         "section": "engines are bound to the TensorRT version and the GPU compute capability"
       },
       "versions": [
+        {
+          "version": "11.4",
+          "source": {
+            "id": "tensorrt-pypi",
+            "section": "release history"
+          }
+        },
+        {
+          "version": "10.16",
+          "source": {
+            "id": "tensorrt-pypi",
+            "section": "release history"
+          }
+        },
         {
           "version": "10.8"
         },
@@ -2364,7 +2419,7 @@ enum EmbeddedCatalogue {
       "id": "ort-coreml-neuralnetwork",
       "title": "ONNX Runtime Core ML execution provider (NeuralNetwork format, the default)",
       "model_format": "onnx",
-      "source": {"id": "ort-coreml-nn-ops", "section": "coreml_supported_ops.md (CoreML-ExecutionProvider.md, NeuralNetwork)"},
+      "source": {"id": "ort-coreml-nn-ops", "section": "coreml_supported_ops.md (the CoreML-ExecutionProvider.html page, NeuralNetwork)"},
       "tensor_types": ["float32"],
       "operators": [
         "Add", "ArgMax", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Conv", "DepthToSpace", "Div", "Flatten",
@@ -2451,7 +2506,7 @@ enum EmbeddedCatalogue {
       "id": "ort-coreml-mlprogram",
       "title": "ONNX Runtime Core ML execution provider (MLProgram format)",
       "model_format": "onnx",
-      "source": {"id": "ort-coreml-mlprogram-ops", "section": "coreml_supported_mlprogram_ops.md (CoreML-ExecutionProvider.md, ML Program)"},
+      "source": {"id": "ort-coreml-mlprogram-ops", "section": "coreml_supported_mlprogram_ops.md (the CoreML-ExecutionProvider.html page, ML Program)"},
       "tensor_types": ["float32", "float16"],
       "operators": [
         "Add", "ArgMax", "AveragePool", "Cast", "Clip", "Concat", "Conv", "ConvTranspose", "DepthToSpace", "Div", "Elu", "Erf",
@@ -2546,7 +2601,7 @@ enum EmbeddedCatalogue {
       "id": "ort-nnapi",
       "title": "ONNX Runtime NNAPI execution provider",
       "model_format": "onnx",
-      "source": {"id": "ort-nnapi-ops", "section": "nnapi_supported_ops.md (NNAPI-ExecutionProvider.md)"},
+      "source": {"id": "ort-nnapi-ops", "section": "nnapi_supported_ops.md (NNAPI-ExecutionProvider.html)"},
       "tensor_types": ["float32", "uint8", "int8"],
       "operators": [
         "Abs", "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Conv", "DepthToSpace", "DequantizeLinear",
