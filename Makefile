@@ -24,11 +24,13 @@ deps:
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libyaml-dev pkg-config python3 python3-venv; \
 	fi
 
-# Real editors the tests drive as LSP clients (Debian's packages).
+# Real editors the tests drive as LSP clients, and the real consumers of what deploy and monitor write
+# (skopeo reads and copies OCI layouts; promtool checks and unit-tests alerting rules): Debian's packages.
 clients:
-	@if ! command -v nvim >/dev/null || ! command -v emacs >/dev/null || ! ls -d /usr/share/emacs/site-lisp/elpa-src/eglot-* >/dev/null 2>&1; then \
-	  echo "installing neovim, emacs-nox and elpa-eglot with apt-get (LSP clients for the tests)"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim emacs-nox elpa-eglot; \
+	@if ! command -v nvim >/dev/null || ! command -v emacs >/dev/null || ! ls -d /usr/share/emacs/site-lisp/elpa-src/eglot-* >/dev/null 2>&1 \
+	    || ! command -v skopeo >/dev/null || ! command -v promtool >/dev/null; then \
+	  echo "installing neovim, emacs-nox, elpa-eglot, skopeo and prometheus with apt-get (clients and tools for the tests)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim emacs-nox elpa-eglot skopeo prometheus; \
 	fi
 
 $(VENV)/.stamp: requirements-test.txt
