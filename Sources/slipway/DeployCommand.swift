@@ -1,6 +1,7 @@
 import ArgumentParser
 import Checking
 import Deployment
+import Evaluation
 import JSON
 import Manifest
 import Targets
@@ -19,9 +20,10 @@ struct DeployCommand: ParsableCommand {
         commandName: "deploy",
         abstract: "Publish each target's converted artifact with provenance: plain files, a Triton model repository, or an OCI layout.",
         discussion: """
-            A target ships only when `slipway check` finds no error in it (or in the manifest around it) and its \
-            artifact is the one its conversion report describes, made from the current model; --force overrides \
-            the check gate and is recorded in the provenance. Layouts (deploy.layout, a target's layout, --layout):
+            A target ships only when `slipway check` finds no error in it (or in the manifest around it), its \
+            artifact is the one its conversion report describes, made from the current model, and its last \
+            `slipway test` (if any) passed and is not stale; --force overrides the check and test gates and is \
+            recorded in the provenance. Layouts (deploy.layout, a target's layout, --layout):
               plain   the deploy.to path (under --to when given), its report and <artifact>.intoto.json
               triton  <repository>/<name>-<target>/<N>/model.onnx|model.plan, config.pbtxt; N is the next integer
               oci     an OCI image layout tagged <target>-<version> (CNCF ModelPack media types)
@@ -81,9 +83,24 @@ struct DeployCommand: ParsableCommand {
             printError("slipway: \(manifest) has no target \(t); it has \(known.sorted().joined(separator: ", "))")
             throw ExitCode(2)
         }
-        let blockers = DeployGates.blockers(diagnostics: result.diagnostics, manifest: doc.manifest, path: manifest, lineIndex: file.lineIndex)
+        var blockers = DeployGates.blockers(diagnostics: result.diagnostics, manifest: doc.manifest, path: manifest, lineIndex: file.lineIndex)
+        // The last `slipway test` of each target: a failed or stale one blocks it; the result goes into the provenance.
+        var tests: [String: Deployment.TestRecord] = [:]
+        for t in doc.manifest.targets {
+            guard let (record, stale) = Evaluation.TestRecord.last(target: t, manifest: doc.manifest, manifestPath: manifest) else { continue }
+            let name = t.name.value
+            if record.status == "failed" {
+                let figures = record.metrics.sorted { $0.key < $1.key }.map { "\($0.key) \(($0.value * 10_000).rounded() / 10_000)" }.joined(separator: ", ")
+                blockers[name, default: []].append("target \(name): its last `slipway test` failed (\(figures)); fix the artifact and test again")
+            }
+            if !stale.isEmpty {
+                blockers[name, default: []].append("target \(name): its last `slipway test` is stale (\(stale.joined(separator: "; "))); run `slipway test \(manifest) --target \(name)`")
+            }
+            tests[name] = Deployment.TestRecord(status: stale.isEmpty ? record.status : "stale", metrics: record.metrics, runtime: record.runtime)
+        }
         let options = DeployOptions(to: to, layout: layout, force: force, dryRun: dryRun, allowOutsideProject: allowOutsideProject,
-                                    toolVersion: Slipway.version, blockers: blockers, cacheFolder: EstimateCommand.cacheFolder())
+                                    toolVersion: Slipway.version, blockers: blockers, testResults: tests,
+                                    cacheFolder: EstimateCommand.cacheFolder())
         let plans = Deployer.plan(manifest: doc.manifest, manifestPath: manifest, targets: targets, options: options)
         var failed = false
         var outcomes: [JSONValue] = []

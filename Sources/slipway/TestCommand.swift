@@ -96,6 +96,8 @@ struct TestCommand: AsyncParsableCommand {
             cancellation: { testInterrupted != 0 })
         if tty { writeAll(STDERR_FILENO, "\r\u{1B}[K") }
         if result.cancelled { throw ExitCode(128 + (testInterrupted != 0 ? Int32(testInterrupted) : SIGINT)) }
+        // Each measured target's result beside its artifact: what `deploy` gates on and records.
+        TestRecord.store(result)
 
         let index = LineIndex(bytes: bytes)
         var root = result.json
