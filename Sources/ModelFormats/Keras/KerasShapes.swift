@@ -210,3 +210,26 @@ enum KerasShapes {
         return out
     }
 }
+
+extension Model {
+    /// The Keras layers with their shapes inferred again after fixing input dimensions (`inputs`: by input
+    /// layer name, nil entries keep the model's); a dimension still unknown stays `.unknown`.
+    public func kerasLayers(fixing inputs: [String: [Int?]]) -> [KerasLayer] {
+        guard !inputs.isEmpty else { return layers }
+        var fixed = layers
+        for i in fixed.indices where fixed[i].className == "InputLayer" {
+            guard let override = inputs[fixed[i].name], let shape = fixed[i].outputShape, override.count == shape.count,
+                  case .object(var o) = fixed[i].config else { continue }
+            let dims = zip(shape, override).map { d, v -> JSONValue in
+                if let v { return .int(v) }
+                if case .fixed(let n) = d { return .int(n) }
+                return .null
+            }
+            o["batch_shape"] = .array(dims)
+            o["batch_input_shape"] = nil
+            fixed[i].config = .object(o)
+        }
+        KerasShapes.infer(&fixed)
+        return fixed
+    }
+}
