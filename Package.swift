@@ -99,6 +99,7 @@ let package = Package(
         .executableTarget(name: "fuzz-tflite", dependencies: ["FuzzEntries"]),
         .executableTarget(name: "fuzz-safetensors", dependencies: ["FuzzEntries"]),
         .executableTarget(name: "fuzz-gguf", dependencies: ["FuzzEntries"]),
+        .executableTarget(name: "fuzz-keras", dependencies: ["FuzzEntries"]),
         .executableTarget(name: "fuzz-convert", dependencies: ["FuzzEntries"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntries", "Conversion", "ProtobufWire", "FlatBuffers", "ModelFormats"]),
         // Source-text rules (no trapping conversions on the input paths).
