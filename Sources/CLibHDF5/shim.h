@@ -1,9 +1,18 @@
 // The system libhdf5 (Debian: libhdf5-dev, serial build) and its high-level file-image call. HDF5's
 // property-list and type constants are macros over globals, which Swift cannot import; these inline
 // wrappers name what the Keras reader needs. The library is not thread-safe: callers serialise.
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE  // memmem
+#endif
+#include <string.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <stdint.h>
+
+/// The first occurrence of `needle` in `haystack` (glibc's memmem, for the HDF5 guard's signature scan).
+static inline const void *slipway_memmem(const void *haystack, size_t count, const void *needle, size_t length) {
+    return memmem(haystack, count, needle, length);
+}
 
 /// Opens the library and silences its error stack printer (errors come back as negative returns). Debian's
 /// build is thread-safe, where the printer is set per thread: call before each use.

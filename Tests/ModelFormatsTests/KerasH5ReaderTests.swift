@@ -157,3 +157,17 @@ func everyKerasWeightIsTheBytesH5pyReads(name: String) throws {
         (error as? ModelError)?.description.hasPrefix("deflated.keras: config.json: is compressed (zip method 8)") ?? false
     }
 }
+
+@Test func aGlobalHeapThatWouldLoopLibhdf5IsRefusedBeforeItOpens() throws {
+    // fuzz-keras's find: a free-space object of size 0 in the collection holding model_config. libhdf5 1.10
+    // advances by that size, forever; the guard walks the collection first.
+    let path = KerasFixtures.directory + "/../fuzz/keras/timeout-8177b470b8b651b6"
+    #expect {
+        try ModelReader.read(path: path)
+    } throws: { error in
+        (error as? ModelError)?.description == "\(path): global heap at byte 2048: an object's size does not fit its collection (libhdf5 would loop or read outside it)"
+    }
+    // The fixtures' collections walk to their ends.
+    let good = try MappedFile(path: KerasFixtures.directory + "/small_cnn.h5")
+    #expect(HDF5Guard.brokenGlobalHeap(good.bytes) == nil)
+}

@@ -30,6 +30,10 @@ final class HDF5Image {
     init(bytes: UnsafeRawBufferPointer, path: String) throws(ModelError) {
         self.path = path
         guard let base = bytes.baseAddress else { throw ModelError(.malformed, file: path, "is empty") }
+        if let at = HDF5Guard.brokenGlobalHeap(bytes) {
+            throw ModelError(.malformed, file: path, field: "global heap at byte \(at)",
+                             "an object's size does not fit its collection (libhdf5 would loop or read outside it)")
+        }
         let id = slipway_h5_open_image(base, bytes.count)
         guard id >= 0 else {
             throw ModelError(.malformed, file: path, "is not a readable Keras HDF5 model: libhdf5 cannot open it (truncated or corrupt)")
