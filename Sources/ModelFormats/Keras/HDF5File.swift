@@ -30,10 +30,6 @@ final class HDF5Image {
     init(bytes: UnsafeRawBufferPointer, path: String) throws(ModelError) {
         self.path = path
         guard let base = bytes.baseAddress else { throw ModelError(.malformed, file: path, "is empty") }
-        if let at = HDF5Guard.brokenGlobalHeap(bytes) {
-            throw ModelError(.malformed, file: path, field: "global heap at byte \(at)",
-                             "an object's size does not fit its collection (libhdf5 would loop or read outside it)")
-        }
         let id = slipway_h5_open_image(base, bytes.count)
         guard id >= 0 else {
             throw ModelError(.malformed, file: path, "is not a readable Keras HDF5 model: libhdf5 cannot open it (truncated or corrupt)")
@@ -42,6 +38,39 @@ final class HDF5Image {
     }
 
     deinit { H5Fclose(id) }
+
+    /// Refuses the image when a global heap collection would hang or mislead libhdf5 (`HDF5Guard`). Call
+    /// after opening and before reading any variable-length value: the datasets' storage is found first by
+    /// walking the groups (links and dataset layouts live outside the global heap) and left unscanned.
+    func guardGlobalHeaps(_ bytes: UnsafeRawBufferPointer) throws(ModelError) {
+        var ranges: [Range<Int>] = []
+        var visited = 0
+        storage(id, ".", depth: 0, into: &ranges, visited: &visited, imageSize: bytes.count)
+        ranges.sort { $0.lowerBound < $1.lowerBound }
+        if let at = HDF5Guard.brokenGlobalHeap(bytes, skipping: ranges) {
+            throw ModelError(.malformed, file: path, field: "global heap at byte \(at)",
+                             "an object's size does not fit its collection (libhdf5 would loop or read outside it)")
+        }
+    }
+
+    /// Contiguous datasets' byte ranges under `group`, depth- and count-bounded; what cannot be read is skipped
+    /// (the scan then covers it).
+    private func storage(_ location: hid_t, _ group: String, depth: Int, into ranges: inout [Range<Int>], visited: inout Int, imageSize: Int) {
+        guard depth < 32 else { return }
+        let g = slipway_h5_open_group(location, group)
+        guard g >= 0 else { return }
+        defer { H5Gclose(g) }
+        guard let names = try? linkNames(g, field: group) else { return }
+        for name in names {
+            visited += 1
+            guard visited < 1_000_000 else { return }
+            if let d = try? dataset(g, name, field: name, imageSize: imageSize) {
+                if let o = d.offset, d.bytes > 0 { ranges.append(o..<(o + d.bytes)) }
+            } else {
+                storage(g, name, depth: depth + 1, into: &ranges, visited: &visited, imageSize: imageSize)
+            }
+        }
+    }
 
     func error(_ field: String, _ message: String) -> ModelError {
         ModelError(.malformed, file: path, field: field, message)

@@ -12,14 +12,23 @@ enum HDF5Guard {
     static let signature: [UInt8] = Array("GCOL".utf8)
 
     /// nil when every collection walks to its end; else the offset of the collection that does not.
-    static func brokenGlobalHeap(_ b: UnsafeRawBufferPointer) -> Int? {
+    /// `skipping`: byte ranges known to be dataset storage (weights), sorted; they are not scanned, so the
+    /// check touches the file's metadata, not its weights' pages.
+    static func brokenGlobalHeap(_ b: UnsafeRawBufferPointer, skipping: [Range<Int>] = []) -> Int? {
         guard let base = b.baseAddress, b.count >= 16 else { return nil }
         var from = 0
+        var gaps = skipping.makeIterator()
+        var nextSkip = gaps.next()
         while from <= b.count - 16 {
+            while let s = nextSkip, s.upperBound <= from { nextSkip = gaps.next() }
+            if let s = nextSkip, s.lowerBound <= from { from = s.upperBound; continue }
+            // Search up to the next skipped range (plus 3 bytes, for a signature that straddles its start).
+            let limit = min(b.count, (nextSkip?.lowerBound).map { $0 + 3 } ?? b.count)
+            guard limit - from >= 4 else { from = limit; continue }
             let found = signature.withUnsafeBytes { sig in
-                slipway_memmem(base + from, b.count - from, sig.baseAddress, 4)
+                slipway_memmem(base + from, limit - from, sig.baseAddress, 4)
             }
-            guard let hit = found else { return nil }
+            guard let hit = found else { from = limit; continue }
             let at = UnsafeRawPointer(hit) - base
             from = at + 4
             guard at <= b.count - 16, b[at + 4] == 1 else { continue }

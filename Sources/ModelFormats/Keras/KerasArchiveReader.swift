@@ -46,6 +46,7 @@ struct KerasArchiveReader {
             let image = UnsafeRawBufferPointer(rebasing: bytes[w.data])
             tensors = try HDF5Lock.run { () throws(ModelError) -> [ConstantTensor] in
                 let h5 = try HDF5Image(bytes: image, path: file.path)
+                try h5.guardGlobalHeaps(image)
                 var found: [ConstantTensor] = []
                 try walk(h5, h5.id, group: "", base: w.data.lowerBound, imageSize: w.size, into: &found, depth: 0)
                 return found

@@ -16,6 +16,7 @@ struct KerasH5Reader {
 
     private func readLocked() throws(ModelError) -> Model {
         let h5 = try HDF5Image(bytes: file.bytes, path: file.path)
+        try h5.guardGlobalHeaps(file.bytes)
         let root = h5.id
         guard h5.hasAttribute(root, "model_config") else {
             let hint = h5.exists(root, link: "layers") || h5.hasAttribute(root, "layer_names")
