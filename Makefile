@@ -16,12 +16,12 @@ BUILD_FLAGS  := --build-tests
 BIN          := .build/debug/slipway
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: demo test fuzz build deps venv corpus runtimes venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue derive-catalogue rules target-fixtures estimate-fixtures
+.PHONY: demo test fuzz build deps venv corpus runtimes venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue derive-catalogue rules target-fixtures estimate-fixtures keras-fixtures
 
 deps:
-	@if [ ! -f /usr/include/yaml.h ] || ! command -v pkg-config >/dev/null || ! command -v python3 >/dev/null; then \
-	  echo "installing libyaml-dev, pkg-config and python3 with apt-get"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libyaml-dev pkg-config python3 python3-venv; \
+	@if [ ! -f /usr/include/yaml.h ] || [ ! -f /usr/include/hdf5/serial/hdf5_hl.h ] || ! command -v pkg-config >/dev/null || ! command -v python3 >/dev/null; then \
+	  echo "installing libyaml-dev, libhdf5-dev, pkg-config and python3 with apt-get"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libyaml-dev libhdf5-dev pkg-config python3 python3-venv; \
 	fi
 
 # Real editors the tests drive as LSP clients, and the real consumers of what deploy and monitor write
@@ -124,6 +124,10 @@ target-fixtures: venv
 
 estimate-fixtures: venv
 	$(VPY) scripts/make_estimate_fixtures.py
+
+# Keras HDF5 and .keras fixtures, written by TensorFlow/Keras and tf_keras in the converter venv.
+keras-fixtures: venv-convert
+	$(VENV_CONVERT)/bin/python scripts/make_keras_fixtures.py Tests/Fixtures/keras
 
 clean:
 	rm -rf .build .build-* $(VENV) $(VENV_CONVERT) $(VENV_COREML)

@@ -20,6 +20,12 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
+        // System libhdf5 (apt: libhdf5-dev, the serial build), for Keras HDF5 models and Keras 3's model.weights.h5.
+        .systemLibrary(
+            name: "CLibHDF5",
+            pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]
+        ),
         // Integer conversions that cannot trap (saturating), for values that come from files and messages.
         .target(name: "CheckedMath"),
         // Supervised worker processes for work on untrusted model files (crash isolation for serve and check).
@@ -28,7 +34,7 @@ let package = Package(
         .target(name: "Diagnostics", dependencies: ["JSON"]),
         .target(name: "YAMLSyntax", dependencies: ["CLibYAML", "Diagnostics"]),
         .target(name: "Manifest", dependencies: ["YAMLSyntax", "Diagnostics", "JSON"]),
-        .target(name: "ModelFormats", dependencies: ["JSON", "ProtobufWire", "FlatBuffers", "CheckedMath"]),
+        .target(name: "ModelFormats", dependencies: ["JSON", "ProtobufWire", "FlatBuffers", "CheckedMath", "CLibHDF5"]),
         // In-place readers of the two binary encodings under ONNX and TFLite (no generated code, no copies).
         .target(name: "ProtobufWire"),
         .target(name: "FlatBuffers"),
@@ -100,6 +106,7 @@ let package = Package(
         .executableTarget(name: "fuzz-tflite", dependencies: ["FuzzEntries"]),
         .executableTarget(name: "fuzz-safetensors", dependencies: ["FuzzEntries"]),
         .executableTarget(name: "fuzz-gguf", dependencies: ["FuzzEntries"]),
+        .executableTarget(name: "fuzz-keras", dependencies: ["FuzzEntries"]),
         .executableTarget(name: "fuzz-convert", dependencies: ["FuzzEntries"]),
         .executableTarget(name: "fuzz-monitor", dependencies: ["FuzzEntries"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntries", "Conversion", "ProtobufWire", "FlatBuffers", "ModelFormats"]),
@@ -112,7 +119,7 @@ let package = Package(
         .testTarget(name: "YAMLSyntaxTests", dependencies: ["YAMLSyntax", "Diagnostics", "TestSupport"]),
         .testTarget(
             name: "ManifestTests", dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "JSON", "TestSupport"]),
-        .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats", "JSON"]),
+        .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats", "JSON", "Hashing"]),
         .testTarget(name: "ProtobufWireTests", dependencies: ["ProtobufWire"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "FlatBuffersTests", dependencies: ["FlatBuffers"]),

@@ -22,6 +22,8 @@ public struct Model: Sendable {
     public var metadata: [String: String]
     /// TFLite signature defs.
     public var signatures: [Signature]
+    /// Keras: the layers of the model's configuration, in order, with their output shapes and parameters.
+    public var layers: [KerasLayer] = []
 
     /// The mapped model file (and, for ONNX external data, the other files it points to).
     let file: MappedFile

@@ -40,6 +40,12 @@ public enum ModelReader {
         case .supported(.gguf):
             var reader = GGUFReader(file: file)
             return try reader.read()
+        case .supported(.keras):
+            // The same format in two containers: HDF5 (.h5) and Keras 3's zip (.keras).
+            if FormatDetection.starts(file.bytes, at: 0, with: [0x50, 0x4B, 0x03, 0x04]) {
+                return try KerasArchiveReader(file: file).read()
+            }
+            return try KerasH5Reader(file: file).read()
         case .unsupported(let what, let hint):
             throw ModelError(.unsupportedFormat, file: path, "is \(what), which Slipway does not read: \(hint)")
         case .unknown:

@@ -116,6 +116,7 @@ public struct GraphAnalysis: Sendable {
             var t = TFLiteAnalyzer(model: model)
             return t.run(overrides: inputs)
         }
+        if model.format == .keras { return KerasAnalyzer(model: model).run(overrides: inputs) }
         var a = Analyzer(model: model)
         return a.run(overrides: inputs)
     }
