@@ -327,3 +327,33 @@ def test_ctrl_c_stops_the_runner_group_and_leaves_no_work_folder(slipway, tmp_pa
     time.sleep(0.2)
     assert runners() == []
     assert list(work.iterdir()) == []
+
+
+def test_deploy_ships_the_tested_result_and_refuses_a_failed_or_stale_one(run, tmp_path):
+    manifest = example(tmp_path, "transformer-server", "encoder.slipway.yaml")
+    project = manifest.parent
+    encoder_samples(project / "data/test")
+    manifest.write_text(manifest.read_text().replace("max_abs: 0.05}", "max_abs: 0.05, sqnr_db: 30}"))
+    r, _ = run_test(run, manifest, "--target", "server-avx2")
+    assert r.returncode == 0, r.stderr.decode()
+    record = json.loads((project / "dist/server-avx2/text-encoder-2.0.1.onnx.test.json").read_text())
+    assert record["status"] == "passed" and record["metrics"]["sqnr_db"] > 30
+    r = run("deploy", manifest.name, "--target", "server-avx2", cwd=project)
+    assert r.returncode == 0, r.stderr.decode()
+    statement = json.loads((project / "dist/server-avx2/text-encoder-2.0.1.onnx.intoto.json").read_text())
+    tests = next(b for b in statement["predicate"]["runDetails"]["byproducts"] if b["name"] == "test-results")
+    assert tests["annotations"]["status"] == "passed"
+    assert tests["annotations"]["sqnr_db"] == pytest.approx(record["metrics"]["sqnr_db"])
+    # New samples make the result stale: deploy refuses until the target is tested again.
+    np.savez(project / "data/test/s999.npz", input_ids=np.zeros((1, 128), np.int64))
+    r = run("deploy", manifest.name, "--target", "server-avx2", cwd=project)
+    assert r.returncode == 1
+    assert "its last `slipway test` is stale (the samples changed since the last test)" in r.stderr.decode()
+    # A failed test blocks too; --force ships and the provenance says what it overrode.
+    manifest.write_text(manifest.read_text().replace("sqnr_db: 30", "sqnr_db: 90"))
+    assert run_test(run, manifest, "--target", "server-avx2")[0].returncode == 1
+    r = run("deploy", manifest.name, "--target", "server-avx2", cwd=project)
+    assert r.returncode == 1 and "its last `slipway test` failed (cosine " in r.stderr.decode()
+    assert run("deploy", manifest.name, "--target", "server-avx2", "--force", cwd=project).returncode == 0
+    statement = json.loads((project / "dist/server-avx2/text-encoder-2.0.1.onnx.intoto.json").read_text())
+    assert any("last `slipway test` failed" in f for f in statement["predicate"]["buildDefinition"]["externalParameters"]["forced"])
