@@ -20,6 +20,12 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
+        // System libhdf5 (apt: libhdf5-dev, the serial build), for Keras HDF5 models and Keras 3's model.weights.h5.
+        .systemLibrary(
+            name: "CLibHDF5",
+            pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]
+        ),
         // Integer conversions that cannot trap (saturating), for values that come from files and messages.
         .target(name: "CheckedMath"),
         // Supervised worker processes for work on untrusted model files (crash isolation for serve and check).
@@ -28,7 +34,7 @@ let package = Package(
         .target(name: "Diagnostics", dependencies: ["JSON"]),
         .target(name: "YAMLSyntax", dependencies: ["CLibYAML", "Diagnostics"]),
         .target(name: "Manifest", dependencies: ["YAMLSyntax", "Diagnostics", "JSON"]),
-        .target(name: "ModelFormats", dependencies: ["JSON", "ProtobufWire", "FlatBuffers", "CheckedMath"]),
+        .target(name: "ModelFormats", dependencies: ["JSON", "ProtobufWire", "FlatBuffers", "CheckedMath", "CLibHDF5"]),
         // In-place readers of the two binary encodings under ONNX and TFLite (no generated code, no copies).
         .target(name: "ProtobufWire"),
         .target(name: "FlatBuffers"),
@@ -53,18 +59,25 @@ let package = Package(
             dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "ModelFormats", "Targets", "Estimation", "Isolation", "JSON",
                            "Conversion"]),
         .target(name: "Reporting", dependencies: ["Checking", "Diagnostics", "JSON"]),
+        // `slipway test`: the original and each artifact run on the manifest's samples in their real runtimes
+        // (child processes), the outputs compared and `test.tolerance` judged.
+        .target(name: "Evaluation", dependencies: ["Conversion", "Manifest", "Diagnostics", "JSON", "ModelFormats", "Isolation", "CheckedMath", "Hashing"]),
         // The only module that knows JSON-RPC and LSP.
         .target(
             name: "LanguageServer",
             dependencies: [
                 "Checking", "Manifest", "YAMLSyntax", "Diagnostics", "JSON", "ModelFormats", "Targets", "Conversion",
-                "Estimation", "CheckedMath", "Isolation",
+                "Estimation", "CheckedMath", "Isolation", "Monitoring",
             ]),
+        // Publishing tested artifacts: plain, Triton and OCI layouts with in-toto provenance (docs/deploy.md).
+        .target(name: "Deployment", dependencies: ["Manifest", "ModelFormats", "Conversion", "Diagnostics", "JSON", "Hashing"]),
+        // Production thresholds: Prometheus alerting rules and checks against Prometheus, scrapes and logs.
+        .target(name: "Monitoring", dependencies: ["Manifest", "Diagnostics", "JSON"]),
         .executableTarget(
             name: "slipway",
             dependencies: [
                 "Checking", "Reporting", "Manifest", "ModelFormats", "Compression", "Conversion", "Targets", "Estimation",
-                "JSON", "Isolation",
+                "JSON", "Isolation", "Deployment", "Monitoring", "Evaluation", "Diagnostics",
                 "LanguageServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -83,7 +96,7 @@ let package = Package(
             name: "FuzzEntries",
             dependencies: [
                 "Checking", "Manifest", "Diagnostics", "JSON", "ModelFormats", "Targets", "Estimation", "Compression",
-                "Conversion", "LanguageServer", "TestSupport",
+                "Conversion", "LanguageServer", "TestSupport", "Monitoring",
             ]),
         // Thin libFuzzer shells (built only by scripts/fuzz.sh with -D SLIPWAY_LIBFUZZER); in a normal build
         // each one replays the files it is given.
@@ -93,17 +106,22 @@ let package = Package(
         .executableTarget(name: "fuzz-tflite", dependencies: ["FuzzEntries"]),
         .executableTarget(name: "fuzz-safetensors", dependencies: ["FuzzEntries"]),
         .executableTarget(name: "fuzz-gguf", dependencies: ["FuzzEntries"]),
+        .executableTarget(name: "fuzz-keras", dependencies: ["FuzzEntries"]),
         .executableTarget(name: "fuzz-convert", dependencies: ["FuzzEntries"]),
+        .executableTarget(name: "fuzz-monitor", dependencies: ["FuzzEntries"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntries", "Conversion", "ProtobufWire", "FlatBuffers", "ModelFormats"]),
         // Source-text rules (no trapping conversions on the input paths).
         .testTarget(name: "SourceRulesTests"),
+        .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "Manifest"]),
+        .testTarget(name: "DeploymentTests", dependencies: ["Deployment", "Manifest", "ModelFormats"]),
         .testTarget(name: "IsolationTests", dependencies: ["Isolation", "Checking", "Diagnostics", "JSON", "ModelFormats"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "JSON", "TestSupport"]),
         .testTarget(name: "YAMLSyntaxTests", dependencies: ["YAMLSyntax", "Diagnostics", "TestSupport"]),
         .testTarget(
             name: "ManifestTests", dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "JSON", "TestSupport"]),
-        .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats", "JSON"]),
+        .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats", "JSON", "Hashing"]),
         .testTarget(name: "ProtobufWireTests", dependencies: ["ProtobufWire"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "FlatBuffersTests", dependencies: ["FlatBuffers"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "ModelFormats"]),
         .testTarget(

@@ -137,6 +137,27 @@ public struct TensorSelection: Sendable, Hashable {
             // TFLite gate weights are [units, input]: one output unit per row, as FULLY_CONNECTED.
             guard rank == 2 else { return nil }
             return (0, 1)
+        // Keras layers (`keras.<class>`, input = the weight's place in `layer.weights`): kernels are stored
+        // channel-last, HWIO for convolutions and [in, out] for Dense and the recurrent layers' kernels.
+        case ("keras.Dense", 0), ("keras.Conv1D", 0), ("keras.Conv2D", 0), ("keras.Conv3D", 0),
+             ("keras.SeparableConv1D", 1), ("keras.SeparableConv2D", 1),
+             ("keras.LSTM", 0...1), ("keras.GRU", 0...1), ("keras.SimpleRNN", 0...1):
+            guard rank >= 2 else { return nil }
+            return (rank - 1, rank - 2)
+        case ("keras.Bidirectional", _):
+            // forward then backward [kernel, recurrent_kernel, bias]: each kernel [in or units, gates · units].
+            guard rank == 2 else { return nil }
+            return (1, 0)
+        case ("keras.Conv1DTranspose", 0), ("keras.Conv2DTranspose", 0), ("keras.Conv3DTranspose", 0):
+            // [*kernel, out, in]
+            guard rank >= 2 else { return nil }
+            return (rank - 2, rank - 1)
+        case ("keras.DepthwiseConv1D", 0), ("keras.DepthwiseConv2D", 0), ("keras.SeparableConv1D", 0), ("keras.SeparableConv2D", 0):
+            // [*kernel, in, multiplier]: each input channel's filters sum over their own window only.
+            guard rank >= 2 else { return nil }
+            return (rank - 2, nil)
+        case ("keras.Embedding", 0):
+            return (0, rank >= 2 ? rank - 1 : nil)
         case ("DEPTHWISE_CONV_2D", 1):
             // [1, H, W, C·multiplier]: each output channel sums over its own H × W window only.
             return (rank >= 4 ? 3 : rank - 1, nil)

@@ -209,7 +209,7 @@ public enum SafeWriter {
 
     static func errnoText() -> String { String(cString: strerror(errno)) }
 
-    static func directory(of path: String) -> String {
+    public static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         if slash == path.startIndex { return "/" }
         return String(path[..<slash])

@@ -6,6 +6,7 @@
 /// - `SW3xxx` files the manifest names (the model, data folders)
 /// - `SW4xxx` target compatibility (reserved for the Targets layer)
 /// - `SW5xxx` estimate findings (`SW50xx` the Compression layer's, `SW51xx` the Targets layer's budgets)
+/// - `SW6xxx` measurements of `slipway test` (the Evaluation layer)
 ///
 /// Codes are contracts: never renumber one. `docs/diagnostics.md` has a section per code with a failing
 /// example and its fix, and a test keeps the two in step.
@@ -70,6 +71,10 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case memoryOverBudget = "SW5102"
     case latencyOverBudget = "SW5103"
     case budgetUnconfirmed = "SW5104"
+
+    case testToleranceFailed = "SW6001"
+    case testSampleMismatch = "SW6002"
+    case testArtifactFailed = "SW6003"
 
     public var defaultSeverity: Severity {
         switch self {
@@ -142,6 +147,9 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .memoryOverBudget: "Memory over budget"
         case .latencyOverBudget: "Latency estimate over budget"
         case .budgetUnconfirmed: "Budget cannot be confirmed from a partial analysis"
+        case .testToleranceFailed: "Test tolerance not met"
+        case .testSampleMismatch: "Test sample does not fit the model"
+        case .testArtifactFailed: "Artifact does not run in its runtime"
         }
     }
 

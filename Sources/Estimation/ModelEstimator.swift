@@ -85,6 +85,10 @@ public enum ModelEstimator {
         let nodes = model.graphs[c.graph].nodes
         guard c.node >= 0, c.node < nodes.count else { return nil }
         let n = nodes[c.node]
+        // A Keras layer's weights follow its inbound values; the axes go by the weight's place in the layer.
+        if n.domain == "keras", case .int(let inbound)? = n.attributes["keras.inbound"] {
+            return OperatorUse("keras.\(n.opType)", input: c.inputIndex &- Int(truncatingIfNeeded: inbound))
+        }
         var transB = false
         if case .int(let v)? = n.attributes["transB"] { transB = v != 0 }
         return OperatorUse(n.opType, input: c.inputIndex, transB: transB)

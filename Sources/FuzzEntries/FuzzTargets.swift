@@ -16,11 +16,14 @@ public enum FuzzTargets {
     public static let tflite = FuzzTarget(name: "tflite", run: { fuzzTFLite($0) }, mutate: FlatBufferMutator.mutate)
     public static let safetensors = FuzzTarget(name: "safetensors", run: { fuzzSafetensors($0) }, mutate: nil)
     public static let gguf = FuzzTarget(name: "gguf", run: { fuzzGGUF($0) }, mutate: nil)
+    public static let keras = FuzzTarget(name: "keras", run: { fuzzKeras($0) }, mutate: nil)
     /// Converter inputs are models of the three formats the native converters read; ONNX is the one whose
     /// rewrite walks the wire format, so it gets the protobuf mutator (TFLite inputs fall back when it does not parse).
     public static let convert = FuzzTarget(name: "convert", run: { fuzzConvert($0) }, mutate: { data, seed in
         FlatBufferMutator.mutate(data, seed: seed) ?? ProtobufMutator.mutate(data, seed: seed)
     })
 
-    public static let all = [manifest, framing, onnx, tflite, safetensors, gguf, convert]
+    public static let monitor = FuzzTarget(name: "monitor", run: { fuzzMonitor($0) }, mutate: nil)
+
+    public static let all = [manifest, framing, onnx, tflite, safetensors, gguf, keras, convert, monitor]
 }

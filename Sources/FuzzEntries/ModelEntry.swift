@@ -87,6 +87,11 @@ public func fuzzTFLite(_ data: [UInt8]) -> [String] { fuzzModel(data, fileName: 
 @discardableResult
 public func fuzzSafetensors(_ data: [UInt8]) -> [String] { fuzzModel(data, fileName: "model.safetensors") }
 
+/// fuzz-keras: a Keras model through the whole model pipeline. Both containers are told by their bytes (HDF5's
+/// signature, a zip's `PK`), so one target covers libhdf5 on hostile images and the zip walk of `.keras`.
+@discardableResult
+public func fuzzKeras(_ data: [UInt8]) -> [String] { fuzzModel(data, fileName: "model.h5") }
+
 /// fuzz-gguf: a GGUF file through the whole model pipeline.
 @discardableResult
 public func fuzzGGUF(_ data: [UInt8]) -> [String] { fuzzModel(data, fileName: "model.gguf") }

@@ -10,12 +10,6 @@ enum DetectedFormat: Equatable {
 }
 
 enum UnsupportedFormat {
-    static let kerasH5 = DetectedFormat.unsupported(
-        name: "a Keras HDF5 model (.h5)",
-        hint: "convert it with tf.lite.TFLiteConverter.from_keras_model (to .tflite) or tf2onnx (to .onnx)")
-    static let keras = DetectedFormat.unsupported(
-        name: "a Keras 3 archive (.keras)",
-        hint: "convert it with tf.lite.TFLiteConverter.from_keras_model (to .tflite) or tf2onnx (to .onnx)")
     static let pytorch = DetectedFormat.unsupported(
         name: "a PyTorch checkpoint (.pt/.pth)",
         hint: "export it with torch.onnx.export (to .onnx), or save its state dict with safetensors.torch.save_file")
@@ -36,7 +30,7 @@ enum FormatDetection {
         if starts(b, at: 4, with: Array("TFL3".utf8)) { return .supported(.tflite) }
         // HDF5's signature may follow a user block of 512, 1024, 2048... bytes.
         for offset in [0, 512, 1024, 2048] where starts(b, at: offset, with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) {
-            return UnsupportedFormat.kerasH5
+            return .supported(.keras)
         }
         if starts(b, at: 0, with: [0x50, 0x4B, 0x03, 0x04]) { return zipArchive(b) }
         // A bare pickle (PROTO opcode then protocol 2...5) is how torch.save wrote files before 1.6.
@@ -106,7 +100,7 @@ enum FormatDetection {
             return UnsupportedFormat.pytorch
         }
         if names.contains(where: { $0 == "config.json" || $0.hasSuffix("model.weights.h5") }) {
-            return UnsupportedFormat.keras
+            return .supported(.keras)
         }
         if names.contains(where: { $0.hasSuffix("Manifest.json") || $0.contains("com.apple.CoreML") }) {
             return UnsupportedFormat.coreML

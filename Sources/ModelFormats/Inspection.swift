@@ -33,6 +33,7 @@ extension Model {
             "quantized": .bool(q.isQuantized), "scheme": q.scheme.map(JSONValue.string) ?? .null,
             "low_precision_share": .double(q.lowPrecisionShare), "evidence": .array(q.evidence.map(JSONValue.string)),
         ]
+        if !layers.isEmpty { o["layers"] = .array(layers.map(Self.json)) }
         var meta = JSONObject()
         for (k, v) in metadata.sorted(by: { $0.key < $1.key }) { meta[k] = .string(v) }
         o["metadata"] = .object(meta)
@@ -86,6 +87,18 @@ extension Model {
         return .object(o)
     }
 
+    /// A Keras layer: `name`, `class`, `inbound`, `output_shape` (null when not inferred; null dimensions are
+    /// Keras's None), `parameters`.
+    static func json(_ l: KerasLayer) -> JSONValue {
+        var o = JSONObject()
+        o["name"] = .string(l.name)
+        o["class"] = .string(l.className)
+        o["inbound"] = .array(l.inbound.map(JSONValue.string))
+        o["output_shape"] = l.outputShape.map { .array($0.map(json)) } ?? .null
+        o["parameters"] = .int(l.parameters)
+        return .object(o)
+    }
+
     static func json(_ v: ValueInfo) -> JSONValue {
         [
             "name": .string(v.name), "dtype": v.dtype.map { .string($0.name) } ?? .null,
@@ -122,6 +135,18 @@ extension Model {
             lines.append("operators: \(nodes) in \(graphs.count) graph\(graphs.count == 1 ? "" : "s")")
             for (name, n) in sortedOperators { lines.append("  \(Self.pad(name, 28)) \(n)") }
         }
+        if !layers.isEmpty {
+            lines.append("layers: \(layers.count)")
+            for l in layers {
+                let shape = l.outputShape.map { dims in
+                    "[" + dims.map { d -> String in
+                        if case .fixed(let n) = d { return String(n) }
+                        return "?"
+                    }.joined(separator: ", ") + "]"
+                } ?? "?"
+                lines.append("  \(Self.pad(l.name, 28)) \(Self.pad(l.className, 24)) \(Self.pad(shape, 22)) \(Self.count(l.parameters))")
+            }
+        }
         if !inputs.isEmpty {
             lines.append("inputs:")
             for v in inputs { lines.append("  " + Self.describe(v)) }
@@ -153,6 +178,7 @@ extension Model {
         case .tflite: return "TFLite"
         case .safetensors: return "safetensors"
         case .gguf: return "GGUF"
+        case .keras: return "Keras"
         }
     }
 

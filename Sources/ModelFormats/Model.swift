@@ -22,6 +22,8 @@ public struct Model: Sendable {
     public var metadata: [String: String]
     /// TFLite signature defs.
     public var signatures: [Signature]
+    /// Keras: the layers of the model's configuration, in order, with their output shapes and parameters.
+    public var layers: [KerasLayer] = []
 
     /// The mapped model file (and, for ONNX external data, the other files it points to).
     let file: MappedFile
@@ -56,6 +58,10 @@ public struct TensorShape: Sendable, Hashable {
     public var name: String
     public var shape: [Int]
     public var signature: [Int]
+    /// The stored element type (memory planners size buffers from it).
+    public var dtype: DType? = nil
+    /// TFLite `is_variable`: state the runtime keeps across invocations, outside the planned arena.
+    public var isVariable: Bool = false
 }
 
 public struct GraphParent: Sendable, Hashable {

@@ -8,7 +8,11 @@ import Darwin
 public enum ModelReader {
     public static func read(path: String) throws(ModelError) -> Model {
         if isDirectory(path) { throw directoryError(path) }
-        return try read(file: try MappedFile(path: path))
+        var model = try read(file: try MappedFile(path: path))
+        if model.format == .safetensors {
+            model.metadata.merge(SidecarConfig.metadata(besideModelAt: path)) { stored, _ in stored }
+        }
+        return model
     }
 
     /// The format a file's first bytes say, by the same detection `read` uses; nil for anything Slipway does
@@ -36,6 +40,12 @@ public enum ModelReader {
         case .supported(.gguf):
             var reader = GGUFReader(file: file)
             return try reader.read()
+        case .supported(.keras):
+            // The same format in two containers: HDF5 (.h5) and Keras 3's zip (.keras).
+            if FormatDetection.starts(file.bytes, at: 0, with: [0x50, 0x4B, 0x03, 0x04]) {
+                return try KerasArchiveReader(file: file).read()
+            }
+            return try KerasH5Reader(file: file).read()
         case .unsupported(let what, let hint):
             throw ModelError(.unsupportedFormat, file: path, "is \(what), which Slipway does not read: \(hint)")
         case .unknown:

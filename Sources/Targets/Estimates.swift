@@ -38,6 +38,10 @@ public struct TargetEstimate: Sendable {
     public var flashBudget: Double?
     /// How much of the model the MACs, activation memory and latency cover: when incomplete they are lower bounds.
     public var coverage: AnalysisCoverage = .complete
+    /// How `peakActivationBytes` was found: `tflite-micro-greedy` (TFLite Micro's arena, head and tail),
+    /// `litert-arena` (LiteRT's activation arena), `kv-cache` (a language model: its KV cache at the context
+    /// length), or `liveness` (the largest sum of live activations).
+    public var activationPlanner: String = "liveness"
 
     public var isLowerBound: Bool { !coverage.isComplete }
 
@@ -163,7 +167,27 @@ public enum TargetEstimates {
         let p = precision(target: target, runtime: runtime, catalogue: catalogue)
         let size = callerSize ?? sizeBytes(model: model, target: target)
         let weightBytes = max(0, size - max(0, model.fileSize - model.tensors.reduce(0) { $0 &+ $1.storedBytes }))
-        let peak = analysis.peakActivationElements &* p.activationBytes
+        var peak = analysis.peakActivationElements &* p.activationBytes
+        var planner = "liveness"
+        if let t = analysis.transformer {
+            peak = t.kvCacheBytes
+            planner = "kv-cache"
+        }
+        // A TFLite model whose activations the target keeps as stored: the arena its runtime plans.
+        if model.format == .tflite, (target.optimize.quantize?.activations?.value ?? "none") == "none",
+            let arenas = TFLiteArenas.of(model: model)
+        {
+            if runtime?.name == "tflite-micro" {
+                // The catalogue's microcontrollers are 32-bit.
+                peak = arenas.micro(pointerBytes: 4)
+                planner = "tflite-micro-greedy"
+            } else if runtime?.name == "litert", p.processor == .cpu,
+                !(model.graphs.first?.tensorShapes.contains { $0.signature.contains(-1) } ?? true)
+            {
+                peak = arenas.litert
+                planner = "litert-arena"
+            }
+        }
 
         var latency: Double?
         var overhead = 0.0
@@ -189,13 +213,21 @@ public enum TargetEstimates {
                 seconds += node
             }
             latency = seconds * 1000 + Double(coverage?.cpuPartitions ?? 0) * fallbackPenaltyMS
+            if let t = analysis.transformer {
+                // One token: every weight and the KV cache are read once (decoding is bandwidth bound), or the
+                // compute, whichever is longer.
+                // A file without weights (a vocabulary-only GGUF) reads as the parameters its metadata counts.
+                let weights = t.parametersFromTensors ? Double(weightBytes) : Double(t.parameters) * bytesPerParam
+                let bytes = weights + Double(t.kvCacheBytes)
+                latency = max(Double(t.macsPerToken) * 2 / accel, bytes / bandwidth) * 1000
+            }
         }
         return TargetEstimate(
             target: target.name.value, device: device, precision: p, sizeBytes: size, sizeFromCaller: callerSize != nil,
             weightBytes: weightBytes, peakActivationBytes: peak, macs: analysis.totalMACs, latencyMS: latency,
             dispatchOverheadMS: latency == nil ? nil : overhead * 1000, cpuFallbackPartitions: coverage?.cpuPartitions ?? 0,
             budget: (target.budget.sizeMB?.value, target.budget.memoryMB?.value, target.budget.latencyMS?.value),
-            flashBudget: target.budget.flashMB?.value, coverage: analysis.coverage)
+            flashBudget: target.budget.flashMB?.value, coverage: analysis.coverage, activationPlanner: planner)
     }
 
     /// A node's time with the dispatch overhead: serial dispatch adds to the roofline time; asynchronous
@@ -222,7 +254,7 @@ public enum TargetEstimates {
     ) -> JSONValue {
         var rows: [JSONValue] = []
         guard let model else { return .object(["targets": .array([]), "note": "no model could be read"]) }
-        let analysis = GraphAnalysis.analyze(model: model, inputs: manifestInputDims(manifest))
+        let analysis = GraphAnalysis.analyze(model: model, inputs: manifestInputDims(manifest), contextLength: manifest.model?.contextLength?.value)
         for t in manifest.targets {
             let runtime = t.runtime.flatMap { catalogue.runtime($0.value.name) }
             let coverage = runtime.map { rt in
@@ -247,6 +279,7 @@ public enum TargetEstimates {
                 "peak_activation_bytes": .int(e.peakActivationBytes),
                 "memory_bytes": .int(e.memoryBytes),
                 "memory_kind": .string(e.isMicrocontroller ? "ram" : "weights+activations"),
+                "activation_planner": .string(e.activationPlanner),
                 "flash_bytes": e.flashBytes.map { .int($0) } ?? .null,
                 "flash_budget": status(e.flashMet, e.flashBytes == nil ? nil : e.flashBudget),
                 "latency_ms": e.latencyMS.map { .double(($0 * 1000).rounded() / 1000) } ?? .null,
@@ -260,13 +293,22 @@ public enum TargetEstimates {
                 "latency_budget": status(e.latencyMet, e.latencyMS == nil ? nil : e.budget.latency),
                 "lower_bounds": .bool(e.isLowerBound),
             ]))
+            if let tf = analysis.transformer, case .object(var row)? = rows.last {
+                row["per"] = .string("token")
+                row["kv_cache_bytes"] = .int(tf.kvCacheBytes)
+                row["context_length"] = .int(tf.contextLength)
+                row["context_source"] = .string(tf.contextSource)
+                rows[rows.count - 1] = .object(row)
+            }
         }
-        return .object([
+        var table: JSONObject = [
             "targets": .array(rows),
             "assumed_dimensions": .array(analysis.assumedDimensions.map { .string($0) }),
             "unresolved_nodes": .array(analysis.unresolved.map { .string($0) }),
             "coverage": analysis.coverage.json,
-        ])
+        ]
+        if let t = analysis.transformer { table["language_model"] = t.json }
+        return .object(table)
     }
 
     /// The same table as aligned text.

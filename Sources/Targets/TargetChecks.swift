@@ -11,9 +11,9 @@ public enum TargetChecks {
     /// Every rule id the checks below consult; a test keeps them in the catalogue.
     public static let ruleIDs = [
         "ort.opset-range", "ort.ir-version", "ort.domains", "ort.quant-opset", "ort.gpu-symmetric",
-        "ort.s8s8-qoperator-x86", "ort.reduce-range", "ort.nnapi-android", "nnapi.deprecated", "litert.op-version",
-        "litert.builtin", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes",
-        "ort.nnapi-static-shapes", "edgetpu.rank", "edgetpu.one-partition", "tflm.int8", "tflm.static-shapes", "tflm.ops", "tensorrt.ops", "ort.ep-fallback",
+        "ort.s8s8-qoperator-x86", "ort.reduce-range", "ort.nnapi-android", "litert.nnapi-android", "ort.coreml-os", "tensorrt.symmetric", "nnapi.deprecated", "litert.op-version",
+        "litert.min-runtime", "ort.ml-opset-range", "litert.builtin", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes",
+        "ort.nnapi-static-shapes", "edgetpu.rank", "edgetpu.one-partition", "tflm.int8", "tflm.hybrid", "tflm.static-shapes", "tflm.ops", "tensorrt.ops", "ort.ep-fallback",
         "litert.gpu-version", "ops.constraint", "coreml.mlprogram", "coreml.compression-os",
         "tensorrt.sparsity", "tensorrt.precision", "quant.calibration", "quant.already-quantized", "budget.size",
         "budget.memory", "budget.latency", "budget.unconfirmed", "analysis.coverage",
@@ -26,7 +26,9 @@ public enum TargetChecks {
         manifest: Manifest, model: Model?, catalogue: Catalogue, sizeBytes: [String: Int] = [:]
     ) -> [Diagnostic] {
         let analysis = model.flatMap { m in
-            m.graphs.isEmpty ? nil : GraphAnalysis.analyze(model: m, inputs: manifestInputDims(manifest))
+            // Weight files without a graph are analysed when their metadata describes a language model.
+            let a = GraphAnalysis.analyze(model: m, inputs: manifestInputDims(manifest), contextLength: manifest.model?.contextLength?.value)
+            return m.graphs.isEmpty && a.transformer == nil ? nil : a
         }
         var out: [Diagnostic] = model.map { InputChecks.check(manifest: manifest, model: $0) } ?? []
         // Said once, on the model: every figure below is a lower bound.
@@ -132,6 +134,12 @@ private struct TargetContext {
         let coverage = model.graphs.isEmpty ? nil : Coverage.check(
             model: model, runtime: runtime, version: version, delegate: delegate, catalogue: catalogue, analysis: analysis)
         if let coverage { report(coverage, delegate: delegate) }
+        // The model's own min_runtime_version, when no operator version in the table already says why.
+        if model.format == .tflite, runtime.name == "litert", let v = ref.version.flatMap({ VersionNumber($0) }),
+            !(coverage?.operators.contains { $0.rule == "litert.op-version" } ?? false)
+        {
+            checkTFLiteMinimumRuntime(model, pinned: v)
+        }
         if let analysis {
             checkBudgets(
                 TargetEstimates.estimate(
@@ -216,6 +224,17 @@ private struct TargetContext {
             emit("ort.nnapi-android", "the NNAPI execution provider needs Android 8.1 or later, but minimum_os is \(os)", at: m.range,
                  fixes: raise(to: 9))
         }
+        if runtime.name == "litert", target.delegate?.value == "nnapi", let v = osMajor(os, for: "android"), v < 8.1 {
+            emit("litert.nnapi-android", "LiteRT's NNAPI delegate needs Android 8.1 or later, but minimum_os is \(os)", at: m.range,
+                 fixes: raise(to: 9))
+        }
+        if runtime.name == "onnxruntime", let ep = target.delegate?.value, let rule = catalogue.rule("ort.coreml-os"),
+            let row = rule.params[ep], let needText = row[os.os == "ipados" ? "ios" : os.os]?.stringValue,
+            let need = VersionNumber(needText), let have = VersionNumber("\(os.major).\(os.minor)"), have < need
+        {
+            emit("ort.coreml-os", "the \(ep) execution provider needs \(os.os) \(needText) or later, but minimum_os is \(os)", at: m.range,
+                 fixes: need.parts.count == 1 ? raise(to: need.parts[0]) : [])
+        }
     }
 
     // MARK: quantization and pruning
@@ -236,12 +255,21 @@ private struct TargetContext {
 
         // Edge TPU and microcontrollers: full integer.
         let fullInt8 = ["int8", "uint8"].contains(weights) && ["int8", "uint8"].contains(activations)
-        let modelIsInt8 = model.map(Self.isFullyQuantizedTFLite) ?? false
+        // A full-integer model with float islands (DEQUANTIZE -> float op -> QUANTIZE) is still a full-integer model.
+        let modelIsInt8 = model.map { Self.isFullyQuantizedTFLite($0) || $0.format == .tflite && $0.quantizationSummary.scheme == "full integer" } ?? false
         if delegate?.name == "edgetpu", !fullInt8, !modelIsInt8 {
             emit("edgetpu.full-int8", "the Edge TPU runs only fully int8 models, but weights are \(weights) and activations \(activations); quantize both to int8 (with calibration data)",
                  at: q?.activations?.range ?? q?.weights?.range ?? delegateRange)
         }
-        if runtime.name == "tflite-micro", !fullInt8, !modelIsInt8 {
+        let floatActivations = ["none", "float32", "float16", "bfloat16"].contains(activations)
+        let modelIsHybrid = model.map { $0.format == .tflite && $0.quantizationSummary.scheme == "dynamic range" } ?? false
+        if runtime.name == "tflite-micro", intWeights && floatActivations || modelIsHybrid && !intActivations {
+            let what = intWeights && floatActivations
+                ? "the manifest asks for \(weights) weights with \(activations == "none" ? "float" : activations) activations"
+                : "the model is dynamic-range (hybrid) quantized: int8 weights with float activations"
+            emit("tflm.hybrid", "\(what), which LiteRT for Microcontrollers refuses (no hybrid kernels); quantize activations to int8 too, with calibration data",
+                 at: q?.activations?.range ?? q?.weights?.range ?? runtimeRange)
+        } else if runtime.name == "tflite-micro", !fullInt8, !modelIsInt8 {
             emit("tflm.int8", "LiteRT for Microcontrollers expects full-integer int8 models, but weights are \(weights) and activations \(activations)",
                  at: q?.activations?.range ?? q?.weights?.range ?? runtimeRange, severity: .warning)
         }
@@ -260,7 +288,10 @@ private struct TargetContext {
             let table = rule.params["features"]?.arrayValue ?? []
             var worst: (need: Int, what: String)?
             for (feature, what) in needs {
-                guard let row = table.first(where: { $0["feature"]?.stringValue == feature }), let need = row[key]?.intValue,
+                // A NeuralNetwork .mlmodel has its own, older, minimums (quantize_weights since Core ML 2).
+                let nn = target.format?.value == "mlmodel"
+                guard let row = table.first(where: { $0["feature"]?.stringValue == feature }),
+                    let need = (nn ? row["neuralnetwork"]?[key] ?? row[key] : row[key])?.intValue,
                     m.value.major < need
                 else { continue }
                 if worst == nil || need > (worst?.need ?? 0) { worst = (need, what) }
@@ -279,7 +310,7 @@ private struct TargetContext {
                 emit("ort.quant-opset", "the model's opset \(opset) is below \(min), the lowest ONNX Runtime quantizes", at: quantRange)
             }
             let gpu = ["cuda", "tensorrt"].contains(delegate?.name ?? "")
-            if gpu, intActivations, q?.symmetric?.value != true {
+            if gpu, intActivations, q?.symmetric?.value != true || activations == "uint8" {
                 let fix: [Fix] = q?.symmetric.map { s in
                     [Fix(title: "Use symmetric quantization", edits: [TextEdit(range: s.range, newText: "true")], isPreferred: true)]
                 } ?? []
@@ -303,12 +334,26 @@ private struct TargetContext {
             }
         }
 
+        // TensorRT's own quantization: symmetric, signed.
+        if runtime.name == "tensorrt", intWeights || intActivations {
+            let unsigned = [weights, activations].filter { $0 == "uint8" || $0 == "uint4" }
+            if !unsigned.isEmpty || q?.symmetric?.value == false {
+                let what = unsigned.isEmpty ? "asymmetric quantization (symmetric: false)" : unsigned.map { "\($0) " + ($0 == weights ? "weights" : "activations") }.joined(separator: " and ")
+                emit("tensorrt.symmetric", "TensorRT quantizes symmetrically to signed types, but the manifest asks for \(what); use int8 (or int4) with symmetric: true",
+                     at: q?.symmetric?.range ?? quantRange)
+            }
+        }
+
         // NVIDIA precisions and sparsity by GPU architecture.
         let nvidia = runtime.name == "tensorrt" || ["cuda", "tensorrt"].contains(delegate?.name ?? "")
         if nvidia, let device, let archName = device.gpuArchitecture, let arch = catalogue.architecture(archName) {
             var wanted: [(String, ByteRange)] = []
             if weights == "int4" || weights == "uint4", let w = q?.weights { wanted.append(("int4", w.range)) }
             if intActivations, let a = q?.activations { wanted.append(("int8", a.range)) }
+            if weights == "bfloat16", let w = q?.weights { wanted.append(("bfloat16", w.range)) }
+            if weights.hasPrefix("float8-"), let w = q?.weights { wanted.append(("float8", w.range)) }
+            else if activations.hasPrefix("float8-"), let a = q?.activations { wanted.append(("float8", a.range)) }
+            if weights == "nvfp4", let w = q?.weights { wanted.append(("float4", w.range)) }
             let table = catalogue.rule("tensorrt.precision")?.params["precisions"]?.arrayValue ?? []
             for (precision, range) in wanted {
                 guard let row = table.first(where: { $0["precision"]?.stringValue == precision }),
@@ -425,11 +470,23 @@ private struct TargetContext {
                      at: runtimeRange)
             }
         }
+        if let ml = m.opsets["ai.onnx.ml"], let max = version.maxMLOpset, ml > max {
+            let newer = runtime.versions.filter { ($0.maxMLOpset ?? 0) >= ml }.map(\.version)
+            emit("ort.ml-opset-range", "the model imports ai.onnx.ml opset \(ml), but ONNX Runtime \(version.version) implements ai.onnx.ml up to opset \(max)\(newer.last.map { "; use \($0) or later" } ?? "")",
+                 at: runtimeRange)
+        }
         if let ir = m.formatVersion, let max = version.maxIR, ir > max {
             let newer = runtime.versions.filter { ($0.maxIR ?? 0) >= ir }.map(\.version)
             emit("ort.ir-version", "the model's ONNX IR version is \(ir), but ONNX Runtime \(version.version) reads up to IR \(max)\(newer.last.map { "; use \($0) or later" } ?? "")",
                  at: runtimeRange)
         }
+    }
+
+    /// The model's own declaration: the converter's min_runtime_version metadata.
+    mutating func checkTFLiteMinimumRuntime(_ m: Model, pinned: VersionNumber) {
+        guard let declared = m.metadata["min_runtime_version"], let need = VersionNumber(declared), pinned < need else { return }
+        emit("litert.min-runtime", "the model declares min_runtime_version \(declared) (its newest operator version needs it), but the target pins LiteRT \(pinned); use litert@\(declared) or later",
+             at: runtimeRange, fixes: [Fix(title: "Use litert@\(declared)", edits: [TextEdit(range: runtimeRange, newText: "litert@\(declared)")])])
     }
 
     mutating func checkStaticShapes(_ m: Model, runtime: Runtime, delegate: Delegate?) {
@@ -550,7 +607,7 @@ private struct TargetContext {
         if let m = b.memoryMB, e.memoryMet == false {
             let parts = e.isMicrocontroller
                 ? "RAM: the activation arena; the weights \(TargetEstimates.formatMB(Double(e.weightBytes) / 1e6)) stay in flash"
-                : "weights \(TargetEstimates.formatMB(Double(e.weightBytes) / 1e6)) + peak activations \(TargetEstimates.formatMB(Double(e.peakActivationBytes) / 1e6))"
+                : "weights \(TargetEstimates.formatMB(Double(e.weightBytes) / 1e6)) + \(e.activationPlanner == "kv-cache" ? "KV cache" : "peak activations") \(TargetEstimates.formatMB(Double(e.peakActivationBytes) / 1e6))"
             emit("budget.memory", "estimated memory \(TargetEstimates.formatMB(Double(e.memoryBytes) / 1e6)) (\(parts)) is over the \(m.value) MB budget",
                  at: m.range)
         }

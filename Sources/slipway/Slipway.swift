@@ -15,8 +15,8 @@ struct Slipway: AsyncParsableCommand {
         version: version,
         subcommands: [
             CheckCommand.self, ServeCommand.self, SchemaCommand.self, InspectCommand.self, TargetsCommand.self,
-            ConvertCommand.self,
-            EstimateCommand.self, WorkerCommand.self,
+            ConvertCommand.self, TestCommand.self,
+            EstimateCommand.self, DeployCommand.self, VerifyCommand.self, MonitorCommand.self, WorkerCommand.self,
         ]
     )
 }

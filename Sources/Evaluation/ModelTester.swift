@@ -1,0 +1,302 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Conversion
+import Diagnostics
+import Isolation
+import JSON
+import Manifest
+
+/// How `slipway test` runs: the converter's options (a missing or stale artifact is converted first), the
+/// interpreter that has the runtimes, the warm-up and the runner's time limit.
+public struct TestOptions: Sendable {
+    public var convert: ConvertOptions
+    /// The Python with onnxruntime, ai-edge-litert and tflite-micro (requirements-test.txt); default python3.
+    public var python: String
+    public var warmup: Int
+    public var timeout: Duration?
+    /// False tests the artifacts as they lie (made elsewhere, or edited): a missing one is an error, nothing is converted.
+    public var convertFirst: Bool
+    public init(convert: ConvertOptions = ConvertOptions(), python: String = "python3", warmup: Int = 3, timeout: Duration? = nil,
+                convertFirst: Bool = true) {
+        self.convert = convert
+        self.convertFirst = convertFirst
+        self.python = python
+        self.warmup = warmup
+        self.timeout = timeout
+    }
+}
+
+/// One tolerance of `test.tolerance` against what was measured.
+public struct ToleranceCheck: Sendable, Equatable {
+    /// The manifest key: cosine, max_abs, top1, sqnr_db, latency_ms_p95.
+    public var key: String
+    public var limit: Double
+    /// Nil when the outputs give no such figure (top-1 of an output that is not a classifier's).
+    public var measured: Double?
+    public var passed: Bool
+}
+
+public struct TargetTestResult: Sendable {
+    public enum Status: String, Sendable { case passed, failed, skipped, error }
+    public var name: String
+    public var status: Status
+    /// Why it was skipped or could not be tested.
+    public var reason: String?
+    public var artifact: String?
+    public var runtime: String?
+    public var runtimeVersion: String?
+    public var outputs: [OutputMetrics] = []
+    public var latencyMS: [Double] = []
+    public var originalLatencyMS: [Double] = []
+    public var peakRSSKB: Int?
+    public var checks: [ToleranceCheck] = []
+    public var artifactSHA256: String?
+}
+
+/// Everything one `slipway test` learnt: per target, the diagnostics on the manifest, and the exit status.
+public struct TestRun: Sendable {
+    public var manifestPath: String
+    public var samples: [String] = []
+    public var targets: [TargetTestResult] = []
+    public var diagnostics: [Diagnostic] = []
+    /// Set when the run could not happen at all (no samples, no runtime): exit 2.
+    public var setupError: String?
+    public var cancelled = false
+    /// The original model's path and SHA-256, and the digest of the sample set (docs/test.md).
+    public var originalPath: String?
+    public var originalSHA256: String?
+    public var samplesSHA256: String?
+
+    /// 0 when every tolerance holds, 1 when one fails (or a sample does not fit), 2 on a setup error, as `check`.
+    public var exitCode: Int32 {
+        if setupError != nil || targets.contains(where: { $0.status == .error }) { return 2 }
+        if diagnostics.contains(where: { $0.severity == .error }) || targets.contains(where: { $0.status == .failed }) { return 1 }
+        return 0
+    }
+}
+
+extension TestRun {
+    /// Targets that were converted but could not be measured.
+    mutating func markUntested(_ why: String, status: TargetTestResult.Status = .error) {
+        for i in targets.indices where targets[i].status == .skipped && targets[i].reason == nil {
+            targets[i].status = status
+            targets[i].reason = why
+        }
+    }
+}
+
+/// The engine entry of `slipway test` (no CLI or LSP knowledge): converts what is missing, runs the original and
+/// every artifact on the manifest's samples in their real runtimes (one runner process per runtime), compares
+/// the outputs and judges `test.tolerance`.
+public enum ModelTester {
+    public static func test(
+        manifest: Manifest, manifestPath: String, targets chosen: [TargetSpec], options: TestOptions,
+        progress: @escaping @Sendable (String) -> Void = { _ in }, cancellation: @escaping CancellationCheck = { false }
+    ) async -> TestRun {
+        var run = TestRun(manifestPath: manifestPath)
+        let folder = SafeWriter.directory(of: manifestPath)
+        guard let test = manifest.test, let samplesRef = test.samples else {
+            run.setupError = "\(manifestPath) has no test.samples: name a folder of .npy or .npz samples"
+            return run
+        }
+        guard let modelRel = manifest.model?.path?.value else {
+            run.setupError = "\(manifestPath) names no model (model.path)"
+            return run
+        }
+        let modelPath = join(folder, modelRel)
+        var samplesFolder = join(folder, samplesRef.value)
+        while samplesFolder.count > 1, samplesFolder.hasSuffix("/") { samplesFolder.removeLast() }
+        switch SampleFiles.list(samplesFolder) {
+        case .success(let files): run.samples = files
+        case .failure(let e):
+            run.setupError = "test.samples \(samplesRef.value): \(e.message)"
+            return run
+        }
+        let originalRuntime = TestRuntime.forModel(path: modelPath)
+        if case .notRunHere(let why) = originalRuntime {
+            run.setupError = why
+            return run
+        }
+
+        // Each target: skipped, or converted (reusing an up-to-date artifact) and queued on its runtime.
+        var artifacts: [Int: (path: String, runtime: TestRuntime)] = [:]
+        for (i, t) in chosen.enumerated() {
+            let name = t.name.value
+            var result = TargetTestResult(name: name, status: .skipped)
+            let planned = Containment.destination(Converter.outputPath(target: t, manifest: manifest, modelPath: modelPath), folder: folder)
+            let runtime = TestRuntime.forTarget(t, artifactPath: planned)
+            if case .notRunHere(let why) = runtime {
+                result.reason = "not run here: \(why)"
+                run.targets.append(result)
+                continue
+            }
+            if !options.convertFirst {
+                var st = stat()
+                if stat(planned, &st) == 0, st.st_mode & S_IFMT == S_IFREG {
+                    result.artifact = planned
+                    artifacts[i] = (planned, runtime)
+                } else {
+                    result.status = .error
+                    result.reason = "no artifact at \(planned) (run `slipway convert`, or test without --no-convert)"
+                }
+                result.runtime = runtime.runnerName
+                run.targets.append(result)
+                continue
+            }
+            progress("\(name): converting")
+            do throws(ConversionError) {
+                let report = try await Converter.convert(target: t, manifest: manifest, manifestPath: manifestPath,
+                                                         options: options.convert, cancellation: cancellation)
+                result.artifact = report.outputPath
+                artifacts[i] = (report.outputPath, runtime)
+            } catch {
+                if error.kind == .cancelled { run.cancelled = true; return run }
+                result.status = .error
+                result.reason = "the artifact could not be made: \(error.message)"
+            }
+            result.runtime = runtime.runnerName
+            run.targets.append(result)
+        }
+        if artifacts.isEmpty { return run }
+
+        // One runner per runtime; the original runs in its own runtime's runner, once for every target.
+        var jobs: [TestRuntime: [(id: String, path: String)]] = [originalRuntime: [("original", modelPath)]]
+        var order: [TestRuntime] = [originalRuntime]
+        for i in artifacts.keys.sorted() {
+            guard let a = artifacts[i] else { continue }
+            if jobs[a.runtime] == nil { order.append(a.runtime) }
+            jobs[a.runtime, default: []].append(("target\(i)", a.path))
+        }
+        var workTemplate = Array("\(tmpFolder())/slipway-test-XXXXXX".utf8CString)
+        guard workTemplate.withUnsafeMutableBufferPointer({ buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }) != nil else {
+            run.setupError = "cannot create a temporary folder in \(tmpFolder())"
+            return run
+        }
+        let work = String(decoding: workTemplate.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        defer { removeTree(work) }
+        let inputs: [(String, [JSONValue])] = (manifest.model?.inputs ?? []).map { shape in
+            (shape.name.value, shape.dims.map { d -> JSONValue in
+                if case .fixed(let n) = d.value { return .int(n) }
+                return .string("\(d.value)")
+            })
+        }
+        var results: [TestRuntime: RunnerJob.Result] = [:]
+        for runtime in order {
+            guard let models = jobs[runtime] else { continue }
+            progress("running \(runtime.runnerName ?? "") on \(run.samples.count) samples")
+            let job = RunnerJob(runtime: runtime, models: models)
+            let flag = CancelFlag()
+            let samples = run.samples, python = options.python, warmup = options.warmup, timeout = options.timeout
+            let outcome = await withTaskCancellationHandler {
+                await OwnThread.run { () -> Result<RunnerJob.Result, RunnerJob.Failure> in
+                    do throws(RunnerJob.Failure) {
+                        return .success(try job.run(python: python, inputs: inputs, samples: samples, warmup: warmup, work: work,
+                                                    timeout: timeout, cancellation: { flag.isSet || cancellation() }))
+                    } catch { return .failure(error) }
+                }
+            } onCancel: { flag.set() }
+            switch outcome {
+            case .success(let r): results[runtime] = r
+            case .failure(.cancelled):
+                run.cancelled = true
+                return run
+            case .failure(.setup(let message)):
+                run.setupError = message
+                run.markUntested(message)
+                return run
+            }
+        }
+        run.originalPath = modelPath
+        run.originalSHA256 = Provenance.sha256(ofFile: modelPath)
+        run.samplesSHA256 = results[originalRuntime]?.samplesSHA256
+        for i in run.targets.indices { run.targets[i].artifactSHA256 = run.targets[i].artifact.flatMap { Provenance.sha256(ofFile: $0) } }
+        guard let reference = results[originalRuntime] else { return run }
+        let sampleErrors = results.values.flatMap(\.sampleErrors)
+        var seen = Set<String>()
+        for e in sampleErrors where seen.insert("\(e.file)|\(e.input)").inserted {
+            let file = e.file.hasPrefix(folder + "/") ? String(e.file.dropFirst(folder.count + 1)) : e.file
+            let what = e.message == "does not fit"
+                ? "the sample \(file) does not fit input \(e.input): the model takes \(e.expected), the file holds \(e.got)"
+                : "the sample \(file) \(e.message) (input \(e.input))"
+            run.diagnostics.append(Diagnostic(.testSampleMismatch, what, at: samplesRef.range))
+        }
+        if !sampleErrors.isEmpty {
+            run.markUntested("samples do not fit the model", status: .failed)
+            return run
+        }
+        guard let original = reference.models["original"] else { return run }
+        if let error = original.error {
+            run.setupError = "the original model \(modelRel) does not run in \(originalRuntime.runnerName ?? ""): \(error)"
+            run.markUntested("the original model does not run")
+            return run
+        }
+
+        for (k, t) in chosen.enumerated() {
+            guard let a = artifacts[k], let r = results[a.runtime], let index = run.targets.firstIndex(where: { $0.name == t.name.value })
+            else { continue }
+            var target = run.targets[index]
+            target.runtimeVersion = r.version
+            target.peakRSSKB = r.peakRSSKB
+            target.originalLatencyMS = original.latencyMS
+            guard let m = r.models["target\(k)"] else { continue }
+            if let error = m.error {
+                target.status = .failed
+                target.reason = "\(a.runtime.runnerName ?? "") could not run the artifact: \(error)"
+                run.diagnostics.append(Diagnostic(.testArtifactFailed, "target \(t.name.value): \(target.reason ?? "")", at: t.name.range))
+                run.targets[index] = target
+                continue
+            }
+            target.latencyMS = m.latencyMS
+            var mismatch: String?
+            if m.outputs.count != original.outputs.count {
+                mismatch = "the artifact has \(m.outputs.count) outputs, the original \(original.outputs.count)"
+            }
+            for (o, ref) in original.outputs.enumerated() where mismatch == nil && o < m.outputs.count {
+                if let metrics = OutputMetrics.compare(name: ref.name, shape: ref.shape, reference: ref.values, output: m.outputs[o].values,
+                                                       samples: run.samples.count) {
+                    target.outputs.append(metrics)
+                } else {
+                    mismatch = "output \(ref.name) has \(ref.values.count / max(1, run.samples.count)) values per sample in the original and \(m.outputs[o].values.count / max(1, run.samples.count)) in the artifact"
+                }
+            }
+            if let mismatch {
+                target.status = .failed
+                target.reason = mismatch
+                run.diagnostics.append(Diagnostic(.testArtifactFailed, "target \(t.name.value): \(mismatch)", at: t.name.range))
+                run.targets[index] = target
+                continue
+            }
+            let judged = Tolerances.judge(test, outputs: target.outputs, latencyMS: target.latencyMS, target: t.name.value)
+            target.checks = judged.checks
+            run.diagnostics += judged.diagnostics
+            target.status = judged.checks.allSatisfy(\.passed) ? .passed : .failed
+            run.targets[index] = target
+        }
+        return run
+    }
+
+    static func tmpFolder() -> String {
+        if let t = getenv("TMPDIR").map({ String(cString: $0) }), !t.isEmpty { return t }
+        return "/tmp"
+    }
+
+    static func join(_ folder: String, _ path: String) -> String {
+        path.hasPrefix("/") || folder.isEmpty ? path : "\(folder)/\(path)"
+    }
+
+    /// Removes the runner's work folder (files one level deep and its runtime subfolders; nothing else is there).
+    static func removeTree(_ path: String) {
+        guard let dir = opendir(path) else { return }
+        while let entry = readdir(dir) {
+            let n = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if n == "." || n == ".." { continue }
+            let child = "\(path)/\(n)"
+            if entry.pointee.d_type == UInt8(DT_DIR) { removeTree(child) } else { unlink(child) }
+        }
+        closedir(dir)
+        rmdir(path)
+    }
+}

@@ -1,0 +1,130 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Conversion
+import JSON
+import ModelFormats
+
+/// One runner process: every model of one runtime on every sample (`scripts/runners/run_models.py`, written
+/// into the work folder from the binary), in a process group of its own with a timeout and cancellation.
+struct RunnerJob: Sendable {
+    var runtime: TestRuntime
+    var models: [(id: String, path: String)]
+
+    struct ModelResult: Sendable {
+        var outputs: [(name: String, shape: [Int], values: [Float])] = []
+        var latencyMS: [Double] = []
+        var error: String?
+    }
+
+    struct Result: Sendable {
+        var version: String
+        var peakRSSKB: Int
+        /// The digest of the sample files as the runner read them (each read once, there).
+        var samplesSHA256: String?
+        var sampleErrors: [SampleError]
+        var models: [String: ModelResult]
+    }
+
+    struct SampleError: Sendable, Equatable {
+        var file: String
+        var input: String
+        var expected: String
+        var got: String
+        var message: String
+    }
+
+    enum Failure: Error, Sendable {
+        /// The runner could not start, or died: the message says what and where its log is.
+        case setup(String)
+        case cancelled
+    }
+
+    func run(
+        python: String, inputs: [(String, [JSONValue])], samples: [String], warmup: Int, work: String,
+        timeout: Duration?, cancellation: @escaping CancellationCheck
+    ) throws(Failure) -> Result {
+        guard let name = runtime.runnerName else { throw .setup("no runner for this runtime") }
+        let out = "\(work)/\(name)"
+        mkdir(out, 0o700)
+        var inputObject = JSONObject()
+        for (n, dims) in inputs { inputObject[n] = .array(dims) }
+        let job: JSONValue = [
+            "runtime": .string(name), "warmup": .int(warmup), "inputs": .object(inputObject),
+            "samples": .array(samples.map { .string($0) }),
+            "models": .array(models.map { ["id": .string($0.id), "path": .string($0.path)] }),
+        ]
+        let jobPath = "\(work)/\(name).job.json"
+        let script = "\(work)/run_models.py"
+        do throws(ConversionError) {
+            if access(script, F_OK) != 0 { try SafeWriter.write(Array(EmbeddedRunners.runModels.utf8), to: script) }
+            try SafeWriter.write(Array(job.serialized().utf8), to: jobPath)
+        } catch { throw .setup("cannot write the runner's files in \(work): \(error.message)") }
+        let log = "\(work)/\(name).log"
+        let request = ChildProcess.Request(
+            executable: python, arguments: [script, jobPath, out], environment: ["PYTHONUNBUFFERED": "1", "TMPDIR": work],
+            logPath: log, timeout: timeout)
+        let exit: ChildExit
+        do throws(ConversionError) {
+            exit = try ChildProcess.run(request, cancellation: cancellation)
+        } catch { throw .setup("cannot start the \(name) runner: \(error.message)") }
+        if exit.cancelled { throw .cancelled }
+        guard exit.succeeded else {
+            let tail = ChildProcess.tail(of: log, lines: 12)
+            throw .setup("the \(name) runner (\(python)) failed (\(exit.summary))\(tail.isEmpty ? "" : ":\n" + tail)")
+        }
+        guard let bytes = Self.readWhole("\(out)/result.json", limit: 64 << 20), let json = try? JSONValue.parse(bytes: bytes) else {
+            throw .setup("the \(name) runner wrote no readable result in \(out)")
+        }
+        var result = Result(version: json["version"]?.stringValue ?? "unknown", peakRSSKB: json["peak_rss_kb"]?.intValue ?? 0,
+                            samplesSHA256: json["samples_sha256"]?.stringValue,
+                            sampleErrors: [], models: [:])
+        for e in json["sample_errors"]?.arrayValue ?? [] {
+            result.sampleErrors.append(SampleError(
+                file: e["file"]?.stringValue ?? "?", input: e["input"]?.stringValue ?? "?",
+                expected: Self.shapeText(e["expected"]), got: Self.shapeText(e["got"]), message: e["message"]?.stringValue ?? ""))
+        }
+        for (id, _) in models {
+            guard let m = json["models"]?[id] else { continue }
+            var r = ModelResult()
+            r.error = m["error"]?.stringValue
+            r.latencyMS = (m["latency_ms"]?.arrayValue ?? []).compactMap(\.doubleValue)
+            for o in m["outputs"]?.arrayValue ?? [] {
+                guard let file = o["file"]?.stringValue, let data = Self.readWhole(file, limit: 4 << 30) else {
+                    r.error = r.error ?? "the runner's output file for \(id) is missing"
+                    continue
+                }
+                var values = [Float](repeating: 0, count: data.count / 4)
+                values.withUnsafeMutableBytes { dst in
+                    data.withUnsafeBytes { src in dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src.prefix(dst.count))) }
+                }
+                r.outputs.append((o["name"]?.stringValue ?? "output \(r.outputs.count)", (o["shape"]?.arrayValue ?? []).compactMap(\.intValue), values))
+            }
+            result.models[id] = r
+        }
+        return result
+    }
+
+    static func shapeText(_ v: JSONValue?) -> String {
+        guard let dims = v?.arrayValue else { return v?.stringValue ?? "nothing" }
+        return "[" + dims.map { $0.intValue.map(String.init) ?? $0.stringValue ?? "?" }.joined(separator: ", ") + "]"
+    }
+
+    /// A whole regular file (through `RegularFile.open`, so no path can make the read block), or nil.
+    static func readWhole(_ path: String, limit: Int) -> [UInt8]? {
+        guard case .success(let f) = RegularFile.open(path) else { return nil }
+        defer { close(f.fd) }
+        guard f.size <= limit else { return nil }
+        var buffer = [UInt8](repeating: 0, count: f.size)
+        var filled = 0
+        while filled < f.size {
+            let n = buffer.withUnsafeMutableBytes { read(f.fd, $0.baseAddress.map { $0 + filled }, f.size - filled) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { return nil }
+            filled += n
+        }
+        return buffer
+    }
+}

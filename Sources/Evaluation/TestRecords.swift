@@ -1,0 +1,107 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Conversion
+import Hashing
+import JSON
+import Manifest
+
+/// The last `slipway test` result of a target, kept beside its artifact as `<artifact>.test.json`, with the
+/// digests it was measured on (artifact, original model, samples). A result whose digests no longer match is
+/// stale; `deploy` refuses a failed or stale one and records the result in the provenance.
+public struct TestRecord: Sendable, Equatable {
+    public var status: String
+    /// The worst output's figures: cosine, max_abs, sqnr_db, top1; and the artifact's latency_ms_p95.
+    public var metrics: [String: Double]
+    public var runtime: String?
+    public var artifactSHA: String
+    public var modelSHA: String
+    public var samplesSHA: String
+
+    public static func path(artifact: String) -> String { artifact + ".test.json" }
+
+    /// SHA-256 over the sample files' names and contents, in order.
+    static func digest(samples: [String]) -> String {
+        var h = SHA256()
+        for s in samples {
+            h.update(String(s.split(separator: "/").last ?? "") + "\u{0}")
+            h.update(Provenance.sha256(ofFile: s) ?? "unreadable")
+        }
+        return h.finalize()
+    }
+
+    var json: JSONValue {
+        .object([
+            "slipway_test_record": 1, "status": .string(status), "runtime": runtime.map { .string($0) } ?? .null,
+            "metrics": .object(JSONObject(distinctEntries: metrics.sorted { $0.key < $1.key }.map { ($0.key, .double($0.value)) })),
+            "artifact_sha256": .string(artifactSHA), "model_sha256": .string(modelSHA), "samples_sha256": .string(samplesSHA),
+        ])
+    }
+
+    static func parse(_ j: JSONValue) -> TestRecord? {
+        guard j["slipway_test_record"]?.intValue == 1, let status = j["status"]?.stringValue,
+              let a = j["artifact_sha256"]?.stringValue, let m = j["model_sha256"]?.stringValue,
+              let s = j["samples_sha256"]?.stringValue else { return nil }
+        var metrics: [String: Double] = [:]
+        for (k, v) in j["metrics"]?.objectValue?.entries ?? [] { if let d = v.doubleValue { metrics[k] = d } }
+        return TestRecord(status: status, metrics: metrics, runtime: j["runtime"]?.stringValue, artifactSHA: a, modelSHA: m, samplesSHA: s)
+    }
+
+    /// Writes each measured target's record beside its artifact (skipped targets, and those that did not
+    /// run, have none).
+    public static func store(_ run: TestRun) {
+        guard let model = run.originalSHA256, !run.samples.isEmpty else { return }
+        let samples = digest(samples: run.samples)
+        for t in run.targets where t.status == .passed || t.status == .failed {
+            guard let artifact = t.artifact, let sha = t.artifactSHA256 ?? Provenance.sha256(ofFile: artifact) else { continue }
+            var metrics: [String: Double] = [:]
+            if !t.outputs.isEmpty {
+                metrics["cosine"] = t.outputs.map(\.cosineMean).min()
+                metrics["max_abs"] = t.outputs.map(\.maxAbs).max()
+                metrics["sqnr_db"] = t.outputs.map(\.sqnrDB).min()
+                if let t1 = t.outputs.compactMap(\.top1).min() { metrics["top1"] = t1 }
+            }
+            for c in t.checks where c.key == "latency_ms_p95" { metrics["latency_ms_p95"] = c.measured }
+            let record = TestRecord(status: t.status.rawValue, metrics: metrics.compactMapValues { $0.isFinite ? $0 : nil },
+                                    runtime: t.runtimeVersion ?? t.runtime, artifactSHA: sha, modelSHA: model, samplesSHA: samples)
+            try? SafeWriter.write(Array((record.json.serialized(pretty: true) + "\n").utf8), to: path(artifact: artifact))
+        }
+    }
+
+    /// A target's last result, and why it no longer describes this artifact, model and samples (empty: current).
+    public static func last(target: TargetSpec, manifest: Manifest, manifestPath: String) -> (record: TestRecord, stale: [String])? {
+        let folder = SafeWriter.directory(of: manifestPath)
+        guard let modelRel = manifest.model?.path?.value else { return nil }
+        let modelPath = Containment.destination(modelRel, folder: folder)
+        let artifact = Containment.destination(Converter.outputPath(target: target, manifest: manifest, modelPath: modelPath), folder: folder)
+        guard let size = PathSafety.fileSize(path(artifact: artifact)), size < 1 << 20,
+              let b = readAll(path(artifact: artifact), size: size), let j = try? JSONValue.parse(bytes: b), let r = parse(j)
+        else { return nil }
+        var stale: [String] = []
+        if Provenance.sha256(ofFile: artifact) != r.artifactSHA { stale.append("the artifact changed since it was tested") }
+        if Provenance.sha256(ofFile: modelPath) != r.modelSHA { stale.append("the model changed since the artifact was tested") }
+        if let spec = manifest.test?.samples?.value {
+            var samplesFolder = Containment.destination(spec, folder: folder)
+            while samplesFolder.count > 1, samplesFolder.hasSuffix("/") { samplesFolder.removeLast() }
+            if case .success(let files) = SampleFiles.list(samplesFolder), digest(samples: files) != r.samplesSHA {
+                stale.append("the samples changed since the last test")
+            }
+        }
+        return (r, stale)
+    }
+
+    static func readAll(_ path: String, size: Int) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out = [UInt8](repeating: 0, count: size)
+        var filled = 0
+        while filled < size {
+            let n = out.withUnsafeMutableBytes { read(fd, $0.baseAddress.map { $0 + filled }, size - filled) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { break }
+            filled += n
+        }
+        return filled == size ? out : nil
+    }
+}

@@ -1,0 +1,134 @@
+import Diagnostics
+import Manifest
+import ModelFormats
+import TestSupport
+import Testing
+
+@testable import Targets
+
+let derived = "Tests/Fixtures/catalogue/"
+
+/// The tables scripts/catalogue/derive_tflite.py derives from LiteRT's and TFLite Micro's sources, and the model's
+/// own declarations, on the models scripts/catalogue/make_catalogue_fixtures.py writes with TensorFlow's converter.
+@Suite struct DerivedTablesSpec {
+    @Test func resourceVariablesNeedLiteRT26() {
+        #expect(targetIssues("targets: {t: {runtime: ⟦litert@1.15⟧}}\n", model: derived + "variables.tflite", [
+            Expected(.operatorUnsupported, "5 operators cannot run: CALL_ONCE '#0' (version 1 needs LiteRT 2.5.0 or later); VAR_HANDLE 'total' (version 1 needs LiteRT 2.6.0 or later); READ_VARIABLE 'AssignAddVariableOp' (version 1 needs LiteRT 2.6.0 or later); ASSIGN_VARIABLE '#4' (version 1 needs LiteRT 2.6.0 or later); READ_VARIABLE 'Read/ReadVariableOp' (version 1 needs LiteRT 2.6.0 or later)"),
+        ]) == [])
+        #expect(targetIssues("targets: {t: {runtime: litert@2.6}}\n", model: derived + "variables.tflite", []) == [])
+    }
+
+    @Test func theModelsOwnMinRuntimeVersionIsARequirement() {
+        #expect(targetIssues("targets: {t: {runtime: ⟦litert@2.6⟧}}\n", model: derived + "declares_2_9.tflite", [
+            Expected(.operatorUnsupported, "the model declares min_runtime_version 2.9.0 (its newest operator version needs it), but the target pins LiteRT 2.6; use litert@2.9.0 or later"),
+        ]) == [])
+        #expect(targetIssues("targets: {t: {runtime: litert@2.9}}\n", model: derived + "declares_2_9.tflite", []) == [])
+    }
+
+    @Test func theRuntimeVersionTableCoversEveryBuiltinTheSourceLists() throws {
+        #expect(catalogue.tfliteOpVersions.count == 173)
+        #expect(catalogue.tfliteOpVersions["VAR_HANDLE"] == [1: "2.6.0"])
+        #expect(catalogue.tfliteOpVersions["FULLY_CONNECTED"]?[12] == "2.17.0")
+        let src = try #require(catalogue.source(catalogue.tfliteOpVersionsSource))
+        #expect(src.url.hasPrefix("https://github.com/google-ai-edge/LiteRT/blob/f67457790c9c2ab67347d6fe53270e8d3df20868/"))
+    }
+
+    @Test func tfliteMicroRunsAttentionOperatorsInItsResolver() throws {
+        let micro = try #require(catalogue.operatorSets.first { $0.id == "tflite-micro" })
+        for op in ["BATCH_MATMUL", "DIV", "SQUARED_DIFFERENCE", "SELECT_V2", "REVERSE_V2", "EMBEDDING_LOOKUP"] {
+            #expect(micro.contains(op), "\(op)")
+        }
+        #expect(micro.operators.count == 100)
+        // The full-integer model's operators are all in the resolver: no SW4004.
+        let m = try Repo.model(derived + "attention_int8.tflite")
+        let rt = try #require(catalogue.runtime("tflite-micro"))
+        let r = Coverage.check(model: m, runtime: rt, version: nil, delegate: nil, catalogue: catalogue, analysis: nil)
+        #expect(r.refused.map(\.name) == [])
+        // Its DIV runs in float between a DEQUANTIZE and a QUANTIZE; the model is still full integer: no SW4008.
+        #expect(targetIssues("targets: {t: {runtime: tflite-micro}}\n", model: derived + "attention_int8.tflite", []) == [])
+    }
+
+    @Test func tfliteMicroRefusesHybridQuantization() {
+        #expect(targetIssues("targets: {t: {runtime: ⟦tflite-micro⟧}}\n", model: derived + "attention_hybrid.tflite", [
+            Expected(.quantizationUnsupported, "the model is dynamic-range (hybrid) quantized: int8 weights with float activations, which LiteRT for Microcontrollers refuses (no hybrid kernels); quantize activations to int8 too, with calibration data"),
+        ]) == [])
+        #expect(targetIssues("optimize: {quantize: {weights: ⟦int8⟧}}\ntargets: {t: {runtime: tflite-micro}}\n", model: nil, [
+            Expected(.quantizationUnsupported, "the manifest asks for int8 weights with float activations, which LiteRT for Microcontrollers refuses (no hybrid kernels); quantize activations to int8 too, with calibration data"),
+        ]) == [])
+    }
+
+    @Test func theGPUDelegateParsesSplitAndTile() throws {
+        let gpu = try #require(catalogue.operatorSets.first { $0.id == "litert-gpu" })
+        #expect(gpu.contains("SPLIT") && gpu.contains("TILE") && gpu.contains("GELU"))
+        #expect(gpu.operators.count == 80)
+        #expect(gpu.maxVersions["RESHAPE"] == 1)
+        #expect(gpu.maxVersions["MUL"] == 3)
+        #expect(targetIssues("targets: {t: {runtime: litert, delegate: gpu}}\n", model: derived + "split_tile.tflite", []) == [])
+    }
+}
+
+/// Quantization forms each runtime takes, by format where the format decides.
+@Suite struct QuantizationFormSpec {
+    @Test func coreMLInt8WeightsOnANeuralNetworkNeedIOS12NotIOS16() {
+        #expect(targetIssues("optimize: {quantize: {weights: int8}}\ntargets: {i: {runtime: coreml, format: mlmodel, minimum_os: ios14}}\n", model: kws, []) == [])
+        #expect(targetIssues("optimize: {quantize: {weights: int8}}\ntargets: {i: {runtime: coreml, format: mlmodel, minimum_os: ⟦ios11⟧}}\n", model: kws, [
+            Expected(.minimumOSTooOld, "Core ML supports int8 weights from ios12, but minimum_os is ios11"),
+        ]) == [])
+        #expect(targetIssues("optimize: {quantize: {weights: int8}}\ntargets: {i: {runtime: coreml, format: mlpackage, minimum_os: ⟦ios15⟧}}\n", model: kws, [
+            Expected(.minimumOSTooOld, "Core ML supports int8 weights from ios16, but minimum_os is ios15"),
+        ]) == [])
+    }
+}
+
+/// NVIDIA precisions and TensorRT's quantization scheme; OS minimums of ONNX Runtime's Core ML EP and LiteRT's NNAPI delegate.
+@Suite struct PrecisionAndOSSpec {
+    @Test func bfloat16NeedsAmpereAndFP8NeedsAda() {
+        #expect(targetIssues("optimize: {quantize: {weights: ⟦bfloat16⟧}}\ntargets: {g: {runtime: tensorrt@10.8, device: nvidia-t4}}\n", model: nil, [
+            Expected(.quantizationUnsupported, "bfloat16 needs an NVIDIA Ampere GPU or later; nvidia-t4 is Turing"),
+        ]) == [])
+        #expect(targetIssues("optimize: {quantize: {weights: bfloat16}}\ntargets: {g: {runtime: tensorrt@10.8, device: nvidia-a100}}\n", model: nil, []) == [])
+        #expect(targetIssues("optimize: {quantize: {weights: ⟦float8-e4m3⟧}}\ntargets: {g: {runtime: tensorrt@10.8, device: nvidia-a100}}\n", model: nil, [
+            Expected(.quantizationUnsupported, "float8 needs an NVIDIA Ada GPU or later; nvidia-a100 is Ampere"),
+        ]) == [])
+        #expect(targetIssues("optimize: {quantize: {weights: float8-e4m3}}\ntargets: {g: {runtime: tensorrt@10.8, device: nvidia-h100}}\n", model: nil, []) == [])
+        #expect(targetIssues("optimize: {quantize: {weights: ⟦nvfp4⟧}}\ntargets: {g: {runtime: tensorrt@10.8, device: nvidia-h100}}\n", model: nil, [
+            Expected(.quantizationUnsupported, "float4 needs an NVIDIA Blackwell GPU or later; nvidia-h100 is Hopper"),
+        ]) == [])
+    }
+
+    @Test func tensorRTQuantizesSymmetricallyToSignedTypes() {
+        #expect(targetIssues("optimize: {quantize: {weights: ⟦int8⟧, activations: uint8, calibration: c/}}\ntargets: {g: {runtime: tensorrt@10.8}}\n", model: nil, [
+            Expected(.quantizationUnsupported, "TensorRT quantizes symmetrically to signed types, but the manifest asks for uint8 activations; use int8 (or int4) with symmetric: true"),
+        ]) == [])
+        #expect(targetIssues("optimize: {quantize: {weights: int8, activations: int8, symmetric: ⟦false⟧, calibration: c/}}\ntargets: {g: {runtime: tensorrt@10.8}}\n", model: nil, [
+            Expected(.quantizationUnsupported, "but the manifest asks for asymmetric quantization (symmetric: false)"),
+        ]) == [])
+        #expect(targetIssues("optimize: {quantize: {weights: int8, activations: int8, symmetric: true, calibration: c/}}\ntargets: {g: {runtime: tensorrt@10.8}}\n", model: nil, []) == [])
+    }
+
+    @Test func theCUDAExecutionProviderTakesS8S8Only() {
+        #expect(targetIssues("optimize: {quantize: {weights: int8, activations: uint8, symmetric: ⟦true⟧, calibration: c/}}\ntargets: {g: {runtime: onnxruntime@1.23, delegate: cuda}}\n", model: nil, [
+            Expected(.quantizationUnsupported, "int8 on the GPU needs symmetric (S8S8) quantization; set `symmetric: true` and int8 activations"),
+        ]) == [])
+    }
+
+    @Test func coreMLExecutionProviderNeedsIOS13AndMLProgramIOS15() {
+        #expect(targetIssues("targets: {i: {runtime: onnxruntime@1.23, delegate: coreml, minimum_os: ⟦ios12⟧}}\n", model: nil, [
+            Expected(.minimumOSTooOld, "the coreml execution provider needs ios 13 or later, but minimum_os is ios12"),
+        ]) == [])
+        #expect(targetIssues("targets: {i: {runtime: onnxruntime@1.23, delegate: coreml-mlprogram, minimum_os: ⟦ios14⟧}}\n", model: nil, [
+            Expected(.minimumOSTooOld, "the coreml-mlprogram execution provider needs ios 15 or later, but minimum_os is ios14"),
+        ]) == [])
+        #expect(targetIssues("targets: {m: {runtime: onnxruntime@1.23, delegate: coreml, minimum_os: ⟦macos10.14⟧}}\n", model: nil, [
+            Expected(.minimumOSTooOld, "needs macos 10.15 or later"),
+        ]) == [])
+        #expect(targetIssues("targets: {m: {runtime: onnxruntime@1.23, delegate: coreml, minimum_os: macos10.15}}\n", model: nil, []) == [])
+    }
+
+    @Test func liteRTsNNAPIDelegateNeedsAndroid81() {
+        #expect(targetIssues("targets: {a: {runtime: litert@2.16, delegate: ⟦nnapi⟧, minimum_os: ⟦android8⟧}}\n", model: nil, [
+            Expected(.deprecatedDelegate, "deprecated"),
+            Expected(.minimumOSTooOld, "LiteRT's NNAPI delegate needs Android 8.1 or later, but minimum_os is android8"),
+        ]) == [])
+    }
+}

@@ -1,0 +1,359 @@
+"""`slipway test`: the original and each artifact run in the real runtime on the manifest's samples (docs/test.md).
+
+The figures are checked against an independent computation: onnxruntime run here, SQNR and cosine with numpy."""
+import json
+import os
+import pathlib
+import shutil
+import sys
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from onnx import numpy_helper
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
+VENV_PYTHON = sys.executable
+CONVERT_PYTHON = os.environ.get("SLIPWAY_CONVERT_PYTHON", str(REPO / ".venv-convert/bin/python"))
+needs_onnx2tf = pytest.mark.skipif(not os.path.exists(CONVERT_PYTHON),
+                                   reason=f"no {CONVERT_PYTHON}: `make venv-convert` installs onnx2tf")
+
+
+def example(tmp_path, name, manifest, samples_yaml="  samples: data/test/\n"):
+    """A copy of an example whose test section names a samples folder."""
+    dest = tmp_path / name
+    shutil.copytree(EXAMPLES / name, dest, ignore=shutil.ignore_patterns("dist"))
+    path = dest / manifest
+    text = path.read_text()
+    if "samples:" not in text:
+        text = text.replace("test:\n", "test:\n" + samples_yaml)
+    path.write_text(text)
+    return path
+
+
+def encoder_samples(folder, n=12):
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(7)
+    for i in range(n):
+        np.savez(folder / f"s{i:03}.npz", input_ids=rng.integers(0, 512, (1, 128), dtype=np.int64))
+
+
+def image_samples(folder, n=12):
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(3)
+    for i in range(n):
+        np.save(folder / f"img{i:03}.npy", rng.standard_normal((1, 3, 96, 96)).astype(np.float32))
+
+
+def run_test(run, manifest, *args):
+    r = run("test", str(manifest), "--runtime-python", VENV_PYTHON, "--json", *args)
+    assert r.stdout, r.stderr.decode()
+    return r, json.loads(r.stdout)
+
+
+def outputs(model, files):
+    session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    names = [i.name for i in session.get_inputs()]
+    result = []
+    for f in files:
+        if f.endswith(".npz"):
+            with np.load(f) as z:
+                feed = {n: z[n] for n in names}
+        else:
+            feed = {names[0]: np.load(f)}
+        result.append(session.run(None, feed)[0].astype(np.float32))
+    return result
+
+
+def numpy_sqnr(reference, candidate):
+    ref = np.concatenate([r.ravel() for r in reference]).astype(np.float64)
+    cand = np.concatenate([c.ravel() for c in candidate]).astype(np.float64)
+    return 10 * np.log10((ref ** 2).sum() / ((ref - cand) ** 2).sum())
+
+
+def test_encoder_targets_pass_and_sqnr_equals_numpy(run, tmp_path):
+    manifest = example(tmp_path, "transformer-server", "encoder.slipway.yaml")
+    encoder_samples(manifest.parent / "data/test")
+    r, report = run_test(run, manifest)
+    assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()
+    assert report["slipway_test"] == 1
+    assert report["samples"]["count"] == 12
+    assert [t["name"] for t in report["targets"]] == ["server-vnni", "server-avx2"]
+    files = report["samples"]["files"]
+    original = outputs(manifest.parent / "models/encoder.onnx", files)
+    import hashlib
+    digest = lambda p: hashlib.sha256(pathlib.Path(p).read_bytes()).hexdigest()
+    assert report["original"]["sha256"] == digest(manifest.parent / "models/encoder.onnx")
+    assert report["samples"]["sha256"] == hashlib.sha256(
+        "".join(f"{pathlib.Path(f).name} {digest(f)}\n" for f in files).encode()).hexdigest()
+    for t in report["targets"]:
+        assert t["status"] == "passed" and t["runtime"] == "onnxruntime" and t["runtime_version"] == ort.__version__
+        artifact = outputs(t["artifact"], files)
+        assert t["artifact_sha256"] == digest(t["artifact"])
+        out = t["outputs"][0]
+        assert out["name"] == "hidden_states" and out["values_per_sample"] == 128 * 64
+        assert out["sqnr_db"] == pytest.approx(numpy_sqnr(original, artifact), abs=1e-6)
+        err = [np.abs(a.astype(np.float64) - o).max() for o, a in zip(original, artifact)]
+        assert out["max_abs"] == pytest.approx(max(err), abs=1e-7)
+        cos = [float(np.dot(o.ravel().astype(np.float64), a.ravel()) / (np.linalg.norm(o.astype(np.float64)) * np.linalg.norm(a.astype(np.float64))))
+               for o, a in zip(original, artifact)]
+        assert out["cosine_min"] == pytest.approx(min(cos), abs=1e-9)
+        assert out["top1"] is None  # hidden states are not one row of class scores
+        assert [c["key"] for c in t["tolerances"]] == ["cosine", "max_abs"]
+        assert all(c["passed"] for c in t["tolerances"])
+        assert t["latency_ms"]["p50"] > 0 and len(t["latency_ms"]["runs"]) == 12
+        assert t["peak_rss_kb"] > 10_000
+
+
+def kws_onnx(tmp_path):
+    """The kws example with an ONNX target: static int8 activations through onnxruntime's quantize_static."""
+    manifest = example(tmp_path, "kws-mcu", "kws.slipway.yaml")
+    text = manifest.read_text()
+    start, end = text.index("targets:"), text.index("test:")
+    text = text[:start] + f"targets:\n  server: {{runtime: onnxruntime, format: onnx, python: {VENV_PYTHON}}}\n\n" + text[end:]
+    manifest.write_text(text.replace("tolerance: {top1: 0.97}", "tolerance: {top1: 0.97, sqnr_db: 10}"))
+    return manifest
+
+
+def test_kws_static_int8_onnx_sqnr_equals_numpy_and_top1_counts_samples(run, tmp_path):
+    """An ONNX int8 artifact with static activations (onnxruntime's quantize_static), judged by top-1 and SQNR."""
+    manifest = kws_onnx(tmp_path)
+    r, report = run_test(run, manifest)
+    assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()
+    (t,) = report["targets"]
+    files = report["samples"]["files"]
+    assert [pathlib.Path(f).name for f in files] == ["sample_000.npy", "sample_001.npy"]
+    original = outputs(manifest.parent / "models/ds_cnn_kws.onnx", files)
+    artifact = outputs(t["artifact"], files)
+    assert any(n.op_type == "QuantizeLinear" for n in onnx.load(t["artifact"]).graph.node)
+    out = t["outputs"][0]
+    assert out["sqnr_db"] == pytest.approx(numpy_sqnr(original, artifact), abs=1e-6)
+    agree = sum(int(np.argmax(o) == np.argmax(a)) for o, a in zip(original, artifact)) / len(files)
+    assert out["top1"] == agree
+    assert {c["key"]: c["passed"] for c in t["tolerances"]} == {"top1": agree >= 0.97, "sqnr_db": out["sqnr_db"] >= 10}
+
+
+def test_a_broken_artifact_fails_its_tolerance_on_the_tolerance_line(run, tmp_path):
+    """One layer's weights zeroed in the artifact `convert` wrote; --no-convert tests it as it lies."""
+    manifest = example(tmp_path, "transformer-server", "encoder.slipway.yaml")
+    encoder_samples(manifest.parent / "data/test", n=4)
+    r = run("convert", str(manifest), "--target", "server-vnni")
+    assert r.returncode == 0, r.stderr.decode()
+    artifact = manifest.parent / "dist/server-vnni/text-encoder-2.0.1.onnx"
+    model = onnx.load(str(artifact))
+    # The largest int8 weight (the smallest are zero points, already zero).
+    victim = max((i for i in model.graph.initializer if i.data_type == onnx.TensorProto.INT8),
+                 key=lambda i: numpy_helper.to_array(i).size)
+    victim.CopyFrom(numpy_helper.from_array(np.zeros_like(numpy_helper.to_array(victim)), victim.name))
+    onnx.save(model, str(artifact))
+    r, report = run_test(run, manifest, "--target", "server-vnni", "--no-convert")
+    assert r.returncode == 1, r.stdout.decode() + r.stderr.decode()
+    (t,) = report["targets"]
+    assert t["status"] == "failed"
+    failed = [c for c in t["tolerances"] if not c["passed"]]
+    assert "cosine" in [c["key"] for c in failed]
+    line = next(i for i, l in enumerate(manifest.read_text().splitlines(), 1) if "tolerance:" in l)
+    d = next(d for d in report["diagnostics"] if d["code"] == "SW6001" and "cosine" in d["message"])
+    assert d["line"] == line and d["severity"] == "error"
+    cosine = t["outputs"][0]["cosine_min"]
+    assert d["message"].startswith("target server-vnni: the lowest cosine similarity ")
+    assert d["message"].endswith("is below the tolerance cosine: 0.999")
+    assert cosine < 0.999
+    # Without --no-convert the edited artifact is stale: convert writes it again, and it passes.
+    r, report = run_test(run, manifest, "--target", "server-vnni")
+    assert r.returncode == 0 and report["targets"][0]["status"] == "passed"
+
+
+def test_a_sample_that_does_not_fit_names_file_input_and_shapes(run, tmp_path):
+    manifest = kws_onnx(tmp_path)
+    np.save(manifest.parent / "data/test/sample_bad.npy", np.zeros((49, 11), np.float32))
+    r, report = run_test(run, manifest)
+    assert r.returncode == 1, r.stdout.decode() + r.stderr.decode()
+    line = next(i for i, l in enumerate(manifest.read_text().splitlines(), 1) if "samples:" in l and "calib" not in l)
+    (d,) = [d for d in report["diagnostics"] if d["code"] == "SW6002"]
+    assert d["line"] == line
+    assert d["message"] == ("the sample data/test/sample_bad.npy does not fit input mfcc: the model takes [1, 1, 49, 10], "
+                            "the file holds [49, 11]")
+
+
+def test_no_samples_is_a_setup_error(run, tmp_path):
+    manifest = example(tmp_path, "transformer-server", "encoder.slipway.yaml", samples_yaml="")
+    r = run("test", str(manifest), "--runtime-python", VENV_PYTHON)
+    assert r.returncode == 2
+    assert b"has no test.samples" in r.stderr
+
+
+@needs_onnx2tf
+def test_mobile_cnn_runs_in_litert_and_core_ml_is_skipped_not_passed(run, tmp_path):
+    manifest = example(tmp_path, "mobile-cnn", "mobile-cnn.slipway.yaml")
+    image_samples(manifest.parent / "data/test")
+    r, report = run_test(run, manifest, "--python", CONVERT_PYTHON)
+    assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()
+    android, ios = report["targets"]
+    assert android["status"] == "passed" and android["runtime"] == "litert"
+    assert android["artifact"].endswith("dist/android/mobilenet-tiny-1.4.0.tflite")
+    assert android["outputs"][0]["top1"] >= 0.98 and android["outputs"][0]["top5"] == 1
+    assert ios["status"] == "skipped" and ios["reason"].startswith("not run here: Core ML runs only on Apple platforms")
+    assert ios["tolerances"] == []
+
+
+def float_kws(tmp_path):
+    """The kws example converted to float32 TFLite (onnx2tf) for its TFLite Micro target: full-integer int8 through
+    onnx2tf is refused by `convert` (its calibration downloads images)."""
+    manifest = example(tmp_path, "kws-mcu", "kws.slipway.yaml")
+    text = manifest.read_text()
+    text = text[:text.index("optimize:")] + text[text.index("targets:"):]
+    manifest.write_text(text.replace("    format: tflite\n", f"    format: tflite\n    python: {CONVERT_PYTHON}\n"))
+    return manifest
+
+
+@needs_onnx2tf
+def test_kws_float_tflite_runs_in_tflite_micro_and_a_hybrid_one_is_refused_in_its_own_words(run, tmp_path):
+    manifest = float_kws(tmp_path)
+    r, report = run_test(run, manifest)
+    assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()
+    (t,) = report["targets"]
+    assert t["status"] == "passed" and t["runtime"] == "tflite-micro"
+    assert t["outputs"][0]["top1"] == 1.0 and t["outputs"][0]["cosine_min"] > 0.9999
+
+    # Dynamic-range int8 of that TFLite model (Slipway's own TFLite rewrite): hybrid kernels LiteRT runs and
+    # TFLite Micro does not. The original is now TFLite, run in LiteRT.
+    hybrid = manifest.parent / "hybrid.slipway.yaml"
+    hybrid.write_text("""slipway: 1
+name: kws-hybrid
+model: {path: dist/stm32h7/kws-ds-cnn-0.3.0.tflite}
+optimize:
+  quantize: {weights: int8, activations: none}
+targets:
+  mcu: {runtime: tflite-micro, device: stm32h7, format: tflite, output: hybrid/kws.tflite}
+test:
+  samples: data/test/
+  tolerance: {top1: 0.97}
+""")
+    r, report = run_test(run, hybrid)
+    assert r.returncode == 1, r.stdout.decode() + r.stderr.decode()
+    (t,) = report["targets"]
+    assert t["status"] == "failed" and t["runtime"] == "tflite-micro"
+    (d,) = [d for d in report["diagnostics"] if d["code"] == "SW6003"]
+    assert d["line"] == 7
+    assert d["message"].startswith("target mcu: tflite-micro could not run the artifact: ")
+    assert "Hybrid models are not supported on TFLite Micro." in d["message"]
+
+
+def json_at(document, path):
+    value = document
+    for part in path.split("."):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return value
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="no chromium: `make clients` installs Debian's")
+def test_report_html_renders_in_headless_chromium_with_the_numbers_of_report_json(run, tmp_path):
+    import html.parser
+    import subprocess
+
+    manifest = example(tmp_path, "transformer-server", "encoder.slipway.yaml")
+    encoder_samples(manifest.parent / "data/test", n=6)
+    out = tmp_path / "report"
+    r = run("test", str(manifest), "--runtime-python", VENV_PYTHON, "--report", str(out))
+    assert r.returncode == 0, r.stderr.decode()
+    report = json.loads((out / "report.json").read_text())
+    page = (out / "report.html").read_text()
+    # Self-contained: no script, stylesheet or image fetched from anywhere.
+    assert "<script" not in page and "<link" not in page and "src=" not in page and "url(" not in page
+
+    shot = tmp_path / "report.png"
+    chrome = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+              "--window-size=1280,800"]
+    r = subprocess.run(chrome + [f"--screenshot={shot}", (out / "report.html").as_uri()], capture_output=True, timeout=120)
+    assert shot.stat().st_size > 10_000, r.stderr.decode()
+    r = subprocess.run(chrome + ["--dump-dom", (out / "report.html").as_uri()], capture_output=True, timeout=120)
+    console = [l for l in r.stderr.decode().splitlines() if "CONSOLE" in l or "Uncaught" in l]
+    assert console == []
+    dom = r.stdout.decode()
+    assert "<h1>slipway test</h1>" in dom
+
+    class Figures(html.parser.HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.values = {}
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if "data-path" in a:
+                self.values[a["data-path"]] = json.loads(a["data-value"])
+
+    figures = Figures()
+    figures.feed(dom)
+    assert len(figures.values) >= 30
+    for path, value in figures.values.items():
+        assert json_at(report, path) == value, path
+    assert figures.values["targets.0.outputs.0.sqnr_db"] == report["targets"][0]["outputs"][0]["sqnr_db"]
+    assert figures.values["targets.1.latency_ms.p95"] == report["targets"][1]["latency_ms"]["p95"]
+
+
+def test_ctrl_c_stops_the_runner_group_and_leaves_no_work_folder(slipway, tmp_path):
+    import signal
+    import subprocess
+    import time
+
+    manifest = example(tmp_path, "transformer-server", "encoder.slipway.yaml")
+    encoder_samples(manifest.parent / "data/test", n=3000)
+    work = tmp_path / "tmp"
+    work.mkdir()
+    env = dict(os.environ, TMPDIR=str(work))
+    p = subprocess.Popen([slipway, "test", str(manifest), "--runtime-python", VENV_PYTHON], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def runners():
+        found = []
+        for pid in os.listdir("/proc"):
+            try:
+                if pid.isdigit() and str(work) in pathlib.Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
+                    found.append(int(pid))
+            except OSError:
+                pass
+        return found
+
+    deadline = time.time() + 60
+    while not runners() and time.time() < deadline and p.poll() is None:
+        time.sleep(0.05)
+    assert runners(), "the runner never started"
+    p.send_signal(signal.SIGINT)
+    p.wait(timeout=30)
+    assert p.returncode == 128 + signal.SIGINT
+    time.sleep(0.2)
+    assert runners() == []
+    assert list(work.iterdir()) == []
+
+
+def test_deploy_ships_the_tested_result_and_refuses_a_failed_or_stale_one(run, tmp_path):
+    manifest = example(tmp_path, "transformer-server", "encoder.slipway.yaml")
+    project = manifest.parent
+    encoder_samples(project / "data/test")
+    manifest.write_text(manifest.read_text().replace("max_abs: 0.05}", "max_abs: 0.05, sqnr_db: 30}"))
+    r, _ = run_test(run, manifest, "--target", "server-avx2")
+    assert r.returncode == 0, r.stderr.decode()
+    record = json.loads((project / "dist/server-avx2/text-encoder-2.0.1.onnx.test.json").read_text())
+    assert record["status"] == "passed" and record["metrics"]["sqnr_db"] > 30
+    r = run("deploy", manifest.name, "--target", "server-avx2", cwd=project)
+    assert r.returncode == 0, r.stderr.decode()
+    statement = json.loads((project / "dist/server-avx2/text-encoder-2.0.1.onnx.intoto.json").read_text())
+    tests = next(b for b in statement["predicate"]["runDetails"]["byproducts"] if b["name"] == "test-results")
+    assert tests["annotations"]["status"] == "passed"
+    assert tests["annotations"]["sqnr_db"] == pytest.approx(record["metrics"]["sqnr_db"])
+    # New samples make the result stale: deploy refuses until the target is tested again.
+    np.savez(project / "data/test/s999.npz", input_ids=np.zeros((1, 128), np.int64))
+    r = run("deploy", manifest.name, "--target", "server-avx2", cwd=project)
+    assert r.returncode == 1
+    assert "its last `slipway test` is stale (the samples changed since the last test)" in r.stderr.decode()
+    # A failed test blocks too; --force ships and the provenance says what it overrode.
+    manifest.write_text(manifest.read_text().replace("sqnr_db: 30", "sqnr_db: 90"))
+    assert run_test(run, manifest, "--target", "server-avx2")[0].returncode == 1
+    r = run("deploy", manifest.name, "--target", "server-avx2", cwd=project)
+    assert r.returncode == 1 and "its last `slipway test` failed (cosine " in r.stderr.decode()
+    assert run("deploy", manifest.name, "--target", "server-avx2", "--force", cwd=project).returncode == 0
+    statement = json.loads((project / "dist/server-avx2/text-encoder-2.0.1.onnx.intoto.json").read_text())
+    assert any("last `slipway test` failed" in f for f in statement["predicate"]["buildDefinition"]["externalParameters"]["forced"])

@@ -1,0 +1,278 @@
+"""Runs models on samples in one runtime, for `slipway test` (one process per runtime, never one per sample).
+
+Usage: python run_models.py JOB.json OUT_DIR
+
+JOB.json: {"runtime": "onnxruntime" | "litert" | "tflite-micro", "warmup": 3,
+           "inputs": {name: [dims...]} (the manifest's shapes, a string for a free dimension),
+           "samples": [path, ...] (.npy for a one-input model, .npz keyed by input name),
+           "models": [{"id": str, "path": str}, ...]}
+
+Writes OUT_DIR/result.json: {"runtime", "version", "peak_rss_kb", "sample_errors": [{file, input, expected, got}],
+"models": {id: {"error"?: str, "outputs": [{"name", "shape", "file"}], "latency_ms": [...]}}}; each output's
+values for every sample, in sample order, as little-endian float32 in OUT_DIR/<id>.<index>.f32. Exit 0 even when
+a model fails (its error is in the result); non-zero only when the job itself cannot be read.
+"""
+import hashlib
+import io
+import json
+import os
+import resource
+import sys
+import time
+
+import numpy as np
+
+
+DIGEST = hashlib.sha256()
+
+
+def read(path):
+    """A sample file's bytes, read once: hashed into the sample set's digest ("name sha256" lines, in order)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    DIGEST.update(f"{os.path.basename(path)} {hashlib.sha256(data).hexdigest()}\n".encode())
+    return io.BytesIO(data)
+
+
+def load_samples(paths, inputs):
+    """Each sample as {input: array}; a sample that does not fit is reported, not run."""
+    names = list(inputs)
+    samples, errors = [], []
+    if not names:
+        # The manifest states no inputs: each file as it is (one .npy array, or every .npz array), paired with the
+        # model's inputs by name or in order when run.
+        for path in paths:
+            if path.endswith(".npz"):
+                with np.load(read(path), allow_pickle=False) as z:
+                    samples.append({k: z[k] for k in z.files})
+            else:
+                samples.append({"input": np.load(read(path), allow_pickle=False)})
+        return samples, errors
+    for path in paths:
+        arrays = {}
+        if path.endswith(".npz"):
+            with np.load(read(path), allow_pickle=False) as z:
+                for n in names:
+                    if n not in z.files:
+                        errors.append({"file": path, "input": n, "expected": inputs[n], "got": None,
+                                       "message": f"has no array named {n} (it holds {', '.join(z.files) or 'none'})"})
+                    else:
+                        arrays[n] = z[n]
+        else:
+            a = np.load(read(path), allow_pickle=False)
+            if len(names) != 1:
+                errors.append({"file": path, "input": ", ".join(names), "expected": None, "got": list(a.shape),
+                               "message": "is one array, but the model has several inputs (use .npz keyed by input name)"})
+                continue
+            arrays[names[0]] = a
+        fitted, ok = {}, True
+        for n, a in arrays.items():
+            want = inputs[n]
+            got = list(a.shape)
+            if len(got) + 1 == len(want) and want[0] in (1, None) or len(got) + 1 == len(want) and isinstance(want[0], str):
+                a = a[np.newaxis, ...]
+                got = list(a.shape)
+            fits = len(got) == len(want) and all(isinstance(w, str) or w is None or w == g for w, g in zip(want, got))
+            if not fits:
+                errors.append({"file": path, "input": n, "expected": want, "got": list(arrays[n].shape),
+                               "message": "does not fit"})
+                ok = False
+            fitted[n] = a
+        if ok and len(fitted) == len(names):
+            samples.append(fitted)
+    return samples, errors
+
+
+def fit_layout(a, shape):
+    """The sample in the artifact's layout: as is, or channels moved last as onnx2tf writes NCHW inputs."""
+    shape = list(shape)
+    if list(a.shape) == shape:
+        return a
+    if a.ndim == 4 and [a.shape[0], a.shape[2], a.shape[3], a.shape[1]] == shape:
+        return np.transpose(a, (0, 2, 3, 1))
+    if a.ndim == 3 and [a.shape[0], a.shape[2], a.shape[1]] == shape:
+        return np.transpose(a, (0, 2, 1))
+    if a.size == int(np.prod(shape)):
+        return a.reshape(shape)
+    raise ValueError(f"a sample of shape {list(a.shape)} does not fit the artifact's input of shape {shape}")
+
+
+def quantize(a, detail):
+    dtype = detail["dtype"]
+    if np.issubdtype(dtype, np.integer) and not np.issubdtype(a.dtype, np.integer):
+        scale, zero = detail.get("quantization", (0.0, 0))
+        if scale:
+            info = np.iinfo(dtype)
+            return np.clip(np.round(a / scale + zero), info.min, info.max).astype(dtype)
+    return a.astype(dtype)
+
+
+def dequantize(a, detail):
+    scale, zero = detail.get("quantization", (0.0, 0))
+    if np.issubdtype(a.dtype, np.integer) and scale:
+        return (a.astype(np.float32) - zero) * scale
+    return a.astype(np.float32)
+
+
+class OnnxModel:
+    def __init__(self, path):
+        import onnxruntime as ort
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+        self.inputs = self.session.get_inputs()
+        self.output_names = [o.name for o in self.session.get_outputs()]
+        types = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(double)": np.float64,
+                 "tensor(int64)": np.int64, "tensor(int32)": np.int32, "tensor(int8)": np.int8,
+                 "tensor(uint8)": np.uint8, "tensor(bool)": np.bool_}
+        self.types = {i.name: types.get(i.type, np.float32) for i in self.inputs}
+
+    def feed(self, sample):
+        return {i.name: sample[i.name].astype(self.types[i.name]) for i in self.inputs if i.name in sample} \
+            if all(i.name in sample for i in self.inputs) else self._by_order(sample)
+
+    def _by_order(self, sample):
+        values = list(sample.values())
+        return {i.name: v.astype(self.types[i.name]) for i, v in zip(self.inputs, values)}
+
+    def run(self, feed):
+        return self.session.run(None, feed)
+
+
+class LiteRTModel:
+    def __init__(self, path):
+        from ai_edge_litert.interpreter import Interpreter
+        self.interpreter = Interpreter(model_path=path, num_threads=1)
+        self.interpreter.allocate_tensors()
+        self.in_details = self.interpreter.get_input_details()
+        self.out_details = self.interpreter.get_output_details()
+        self.output_names = [d["name"] for d in self.out_details]
+
+    def feed(self, sample):
+        return [(d, quantize(fit_layout(a, d["shape"]), d)) for d, a in match(self.in_details, sample)]
+
+    def run(self, feed):
+        for d, a in feed:
+            self.interpreter.set_tensor(d["index"], a)
+        self.interpreter.invoke()
+        return [dequantize(self.interpreter.get_tensor(d["index"]), d) for d in self.out_details]
+
+
+class MicroModel:
+    def __init__(self, path):
+        from tflite_micro.python.tflite_micro import runtime
+        self.interpreter = runtime.Interpreter.from_file(path)
+        n_in = n_out = 0
+        details = []
+        while True:
+            try:
+                details.append(self.interpreter.get_input_details(n_in))
+                n_in += 1
+            except Exception:  # the interpreter raises past its last input
+                break
+        self.in_details = details
+        outs = []
+        while True:
+            try:
+                outs.append(self.interpreter.get_output_details(n_out))
+                n_out += 1
+            except Exception:
+                break
+        self.out_details = outs
+        self.output_names = [d.get("name", f"output_{i}") for i, d in enumerate(outs)]
+
+    def feed(self, sample):
+        return [(i, quantize(fit_layout(a, d["shape"]), d)) for i, (d, a) in enumerate(match(self.in_details, sample))]
+
+    def run(self, feed):
+        for i, a in feed:
+            self.interpreter.set_input(a, i)
+        self.interpreter.invoke()
+        return [dequantize(self.interpreter.get_output(i), d) for i, d in enumerate(self.out_details)]
+
+
+def match(details, sample):
+    """The artifact's inputs paired with the sample's arrays: by name when the converter kept it, else in order."""
+    pairs, used = [], set()
+    for d in details:
+        name = d.get("name", "")
+        hit = next((k for k in sample if k not in used and (name == k or k in name)), None)
+        pairs.append((d, hit))
+        if hit:
+            used.add(hit)
+    rest = [k for k in sample if k not in used]
+    return [(d, sample[k if k else rest.pop(0)]) for d, k in pairs]
+
+
+def runtime_version(runtime):
+    from importlib import metadata
+    package = {"onnxruntime": "onnxruntime", "litert": "ai-edge-litert", "tflite-micro": "tflite-micro"}[runtime]
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def run_model(spec, runtime, samples, warmup, out_dir):
+    kind = {"onnxruntime": OnnxModel, "litert": LiteRTModel, "tflite-micro": MicroModel}[runtime]
+    model = kind(spec["path"])
+    feeds = [model.feed(s) for s in samples]
+    for _ in range(warmup if feeds else 0):
+        model.run(feeds[0])
+    outputs, latency = None, []
+    for feed in feeds:
+        t0 = time.perf_counter()
+        result = model.run(feed)
+        latency.append((time.perf_counter() - t0) * 1000)
+        if outputs is None:
+            outputs = [[] for _ in result]
+        for i, r in enumerate(result):
+            outputs[i].append(np.asarray(r, dtype=np.float32))
+    described = []
+    for i, values in enumerate(outputs or []):
+        file = os.path.join(out_dir, f"{spec['id']}.{i}.f32")
+        with open(file, "wb") as f:
+            for v in values:
+                f.write(np.ascontiguousarray(v, dtype="<f4").tobytes())
+        described.append({"name": model.output_names[i] if i < len(model.output_names) else f"output_{i}",
+                          "shape": list(values[0].shape), "file": file})
+    return {"outputs": described, "latency_ms": latency}
+
+
+def main():
+    job_path, out_dir = sys.argv[1], sys.argv[2]
+    with open(job_path, encoding="utf-8") as f:
+        job = json.load(f)
+    runtime = job["runtime"]
+    inputs = {k: [d if isinstance(d, int) else str(d) for d in v] for k, v in job["inputs"].items()}
+    samples, errors = load_samples(job["samples"], inputs)
+    result = {"runtime": runtime, "version": runtime_version(runtime), "sample_errors": errors, "models": {},
+              "samples_sha256": DIGEST.hexdigest()}
+    if not errors:
+        for spec in job["models"]:
+            # Runtimes written in C++ (TFLite Micro above all) say why they refuse a model on fd 2, not in the
+            # exception: keep what they print while this model loads and runs, for the error message.
+            captured = os.path.join(out_dir, f"{spec['id']}.stderr")
+            saved = os.dup(2)
+            with open(captured, "w+b") as sink:
+                os.dup2(sink.fileno(), 2)
+                try:
+                    result["models"][spec["id"]] = run_model(spec, runtime, samples, int(job.get("warmup", 3)), out_dir)
+                except Exception as e:  # the runtime's own message is the diagnosis
+                    sys.stderr.flush()
+                    sink.seek(0)
+                    said = [l.strip() for l in sink.read().decode("utf-8", "replace").splitlines() if l.strip()]
+                    said = [l for l in said if not l.startswith("INFO:")][-4:]
+                    message = f"{type(e).__name__}: {e}".strip()
+                    result["models"][spec["id"]] = {"error": "; ".join(said + [message])}
+                finally:
+                    sys.stderr.flush()
+                    os.dup2(saved, 2)
+                    os.close(saved)
+    result["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with open(os.path.join(out_dir, "result.json"), "w", encoding="utf-8") as f:
+        json.dump(result, f)
+
+
+if __name__ == "__main__":
+    main()
