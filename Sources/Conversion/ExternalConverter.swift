@@ -100,7 +100,7 @@ public enum ExternalConverter {
         target: TargetSpec, manifest: Manifest, modelPath: String, manifestFolder: String, python: String
     ) throws(ConversionError) -> ExternalPlan? {
         let name = target.name.value
-        let format = target.format?.value ?? Converter.defaultFormat(target)
+        let format = target.format?.value ?? Converter.defaultFormat(target, modelPath: modelPath)
         let source = modelPath.lowercased()
         let q = target.optimize.quantize
         let activations = q?.activations?.value ?? "none"

@@ -39,7 +39,11 @@ public enum TargetChecks {
         }
         for t in manifest.targets {
             var c = TargetContext(manifest: manifest, target: t, model: model, analysis: analysis, catalogue: catalogue)
-            out += c.run(sizeBytes: sizeBytes[t.name.value])
+            out += c.run(sizeBytes: sizeBytes[t.name.value]).map { d in
+                var d = d
+                if d.targets.isEmpty { d.targets = [t.name.value] }
+                return d
+            }
         }
         return mergedAcrossTargets(out)
     }
@@ -48,30 +52,26 @@ public enum TargetChecks {
     /// every target it concerns ("targets 'a', 'b': …"). Used for the target checks and the estimate findings.
     public static func mergedAcrossTargets(_ ds: [Diagnostic]) -> [Diagnostic] {
         var merged: [Diagnostic] = []
-        var index: [String: (at: Int, targets: [String])] = [:]
+        var index: [String: Int] = [:]
         for d in ds {
-            let (target, rest) = splitTarget(d.message)
+            // The target is a field; its message starts with exactly "target '<name>': " (the one spelling).
+            let target = d.targets.count == 1 ? d.targets[0] : nil
+            let prefix = target.map { "target '\($0)': " }
+            let rest = prefix.flatMap { d.message.hasPrefix($0) ? String(d.message.dropFirst($0.count)) : nil }
+            guard let target, let rest else {
+                merged.append(d)
+                continue
+            }
             let key = "\(d.code.rawValue)|\(d.range.start)|\(d.range.end)|\(rest)"
-            if var seen = index[key], let target {
-                seen.targets.append(target)
-                index[key] = seen
-                merged[seen.at].message = "targets " + seen.targets.map { "'\($0)'" }.joined(separator: ", ") + ": " + rest
+            if let at = index[key] {
+                merged[at].targets.append(target)
+                merged[at].message = "targets " + merged[at].targets.map { "'\($0)'" }.joined(separator: ", ") + ": " + rest
             } else {
-                index[key] = (merged.count, target.map { [$0] } ?? [])
+                index[key] = merged.count
                 merged.append(d)
             }
         }
         return merged
-    }
-
-    /// "target 'a': text" → ("a", "text").
-    static func splitTarget(_ message: String) -> (String?, String) {
-        guard message.hasPrefix("target '") else { return (nil, message) }
-        let body = message.dropFirst(8)
-        guard let quote = body.firstIndex(of: "'") else { return (nil, message) }
-        let rest = body[quote...].dropFirst()
-        guard rest.hasPrefix(": ") else { return (nil, message) }
-        return (String(body[..<quote]), String(rest.dropFirst(2)))
     }
 }
 
