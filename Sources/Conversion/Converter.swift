@@ -65,26 +65,41 @@ public enum Converter {
         progress: @escaping @Sendable (ConversionProgress) -> Void = { _ in },
         cancellation: @escaping CancellationCheck = { false }
     ) async throws(ConversionError) -> ConversionReport {
+        // The target is the error's field, named once by whoever prints it.
+        do {
+            return try await convertTarget(target: target, manifest: manifest, manifestPath: manifestPath, options: options,
+                                           progress: progress, cancellation: cancellation)
+        } catch {
+            var e = error
+            e.target = target.name.value
+            throw e
+        }
+    }
+
+    static func convertTarget(
+        target: TargetSpec, manifest: Manifest, manifestPath: String, options: ConvertOptions,
+        progress: @escaping @Sendable (ConversionProgress) -> Void, cancellation: @escaping CancellationCheck
+    ) async throws(ConversionError) -> ConversionReport {
         let name = target.name.value
         let folder = SafeWriter.directory(of: manifestPath)
         guard let modelRel = manifest.model?.path?.value, !modelRel.isEmpty else {
-            throw ConversionError(.manifest, "target \(name): the manifest names no model (model.path)")
+            throw ConversionError(.manifest, "the manifest names no model (model.path)")
         }
         let modelPath = join(folder, modelRel)
         // Decided on the path as text and before any folder is created (Containment); `check` reports the same.
         if !options.allowOutsideProject,
            let escape = Containment.escape(target: target, manifest: manifest, folder: folder, resolve: Containment.disk) {
-            throw ConversionError(.unsafe, "target \(name): the output \(escape.output) (from \(escape.key): \(escape.value.value)) lies outside the manifest's folder \(folder); pass --allow-outside-project to allow it")
+            throw ConversionError(.unsafe, "the output \(escape.output) (from \(escape.key): \(escape.value.value)) lies outside the manifest's folder \(folder); pass --allow-outside-project to allow it")
         }
         let output = Containment.destination(outputPath(target: target, manifest: manifest, modelPath: modelPath), folder: folder)
         // Formats Slipway does not write itself go to an external converter run as a child process.
         guard PathSafety.fileSize(modelPath) != nil else {
-            throw ConversionError(.model, "target \(name): the model \(modelPath) is not a readable file")
+            throw ConversionError(.model, "the model \(modelPath) is not a readable file")
         }
         // The plan decides whether a path exists, in the words `check` reports (SW4018).
         let plan = targetPlan(target: target, modelPath: modelPath)
         if !plan.problems.isEmpty {
-            throw ConversionError(.unsupported, "target \(name): " + plan.problems.map(\.message).joined(separator: "; "))
+            throw ConversionError(.unsupported, plan.problems.map(\.message).joined(separator: "; "))
         }
         if let plan = try ExternalConverter.plan(target: target, manifest: manifest, modelPath: modelPath,
                                                  manifestFolder: folder, python: python(for: target, folder: folder, options: options)) {
@@ -106,7 +121,7 @@ public enum Converter {
             } onCancel: { cancelled.set() }
             switch result {
             case .success(let r): return r
-            case .failure(let error): throw ConversionError(error.kind, "target \(name): \(error.message)")
+            case .failure(let error): throw error
             }
         }
         try requireNativeConverter(target: target, modelPath: modelPath)
@@ -320,19 +335,19 @@ public enum Converter {
         let name = target.name.value
         let p = PlannedSettings(optimize: target.optimize)
         if !["none", "float32", "float16", "dynamic"].contains(p.activations) {
-            throw ConversionError(.unsupported, "target \(name): activations: \(p.activations) is not written by Slipway; static quantization writes int8 or uint8 activations (with calibration), activations: dynamic quantizes them at run time, or use activations: none for weight-only quantization")
+            throw ConversionError(.unsupported, "activations: \(p.activations) is not written by Slipway; static quantization writes int8 or uint8 activations (with calibration), activations: dynamic quantizes them at run time, or use activations: none for weight-only quantization")
         }
         if let f = p.format, f != "qdq", f != "qoperator" || !p.dynamic {
-            throw ConversionError(.unsupported, "target \(name): quantize.format \(f) with activations: \(p.activations) is not implemented; use qdq (weight-only), or qoperator with activations: none or dynamic (MatMulInteger/ConvInteger)")
+            throw ConversionError(.unsupported, "quantize.format \(f) with activations: \(p.activations) is not implemented; use qdq (weight-only), or qoperator with activations: none or dynamic (MatMulInteger/ConvInteger)")
         }
         if let w = p.unknownWeights {
-            throw ConversionError(.unsupported, "target \(name): weights: \(w) is not a type Slipway converts to")
+            throw ConversionError(.unsupported, "weights: \(w) is not a type Slipway converts to")
         }
         if p.activations == "float16", p.weights != .float16 {
-            throw ConversionError(.unsupported, "target \(name): activations: float16 (float16 compute) needs weights: float16, not \(p.weightsName)")
+            throw ConversionError(.unsupported, "activations: float16 (float16 compute) needs weights: float16, not \(p.weightsName)")
         }
         if let s = p.unknownPruneScope {
-            throw ConversionError(.unsupported, "target \(name): prune.scope \(s) is not a scope Slipway prunes with; use per-tensor or global")
+            throw ConversionError(.unsupported, "prune.scope \(s) is not a scope Slipway prunes with; use per-tensor or global")
         }
         return ConversionSettings(p)
     }
@@ -352,15 +367,15 @@ public enum Converter {
         if NativeConversion.converts(format: format, modelPath: modelPath) { return }
         if format == "onnx" {
             guard modelPath.lowercased().hasSuffix(".onnx") else {
-                throw ConversionError(.unsupported, "target \(name): format onnx from \(modelPath) is not implemented (the native converter reads ONNX models)")
+                throw ConversionError(.unsupported, "format onnx from \(modelPath) is not implemented (the native converter reads ONNX models)")
             }
             return
         }
         if let e = externalConverters[format] {
             // The external converters (ExternalConverter.plan) took every source they read; this one is not.
-            throw ConversionError(.unsupported, "target \(name): \(e.what) (\(e.tool)) does not read \(modelPath); docs/converters.md lists what each external converter reads")
+            throw ConversionError(.unsupported, "\(e.what) (\(e.tool)) does not read \(modelPath); docs/converters.md lists what each external converter reads")
         }
-        throw ConversionError(.unsupported, "target \(name): format \(format) has no converter yet")
+        throw ConversionError(.unsupported, "format \(format) has no converter yet")
     }
 
     /// The target's format when it names none: its runtime's default (Schemas/conversion/paths.json), else the

@@ -105,7 +105,7 @@ public enum ONNXConverter {
         // quantizing them per channel would not pay. Scalars stay: two bytes saved do not pay for a Cast.
         // The skip lists apply per action (quantize.skip keeps a tensor in float, prune.skip keeps it dense);
         // a tensor that neither action takes is reported as skipped by the pattern that kept it.
-        let selection = TensorSelection(skip: [], minimumRank: float16 ? 1 : 2, channelAxisOverride: settings.channelAxis)
+        let selection = WeightSelection.onnx(float16: float16, channelAxis: settings.channelAxis)
         let quantizeSkip = settings.skip.map(Glob.init), pruneSkip = settings.pruneSkip.map(Glob.init)
         let converts = scheme != nil || float16
         var report: [ConvertedTensor] = []

@@ -131,8 +131,8 @@ enum Commands {
                     cancellation: { Task.isCancelled || token.map(registry.isCancelled) == true })
                 rows.append(["target": .string(name), "output": .string(report.outputPath), "report": .string(report.reportPath), "upToDate": .bool(report.upToDate)])
             } catch {
-                failures.append("\(name): \(error.description)")
-                rows.append(["target": .string(name), "error": .string(error.description)])
+                failures.append("\(name): \(error.message)")
+                rows.append(["target": .string(name), "error": .string(error.message)])
             }
         }
         let message = failures.isEmpty
