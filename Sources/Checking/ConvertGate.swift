@@ -10,6 +10,9 @@ public enum ConvertGate {
         diagnostics.filter { d in
             d.severity == .error && (d.targets.isEmpty || d.targets.contains(target))
                 && !(allowOutsideProject && d.code == .pathEscapesProject)
+                // Check cannot read the model (a PyTorch file for Core ML): the converter reads it, and says
+                // so itself when it cannot.
+                && d.code != .modelUnreadable
         }
     }
 

@@ -33,7 +33,7 @@ enum EmbeddedConversionPaths {
     }
   },
   "runtime_formats": {
-    "comment": "The formats each catalogued runtime loads, the first its default; a runtime absent here constrains no format.",
+    "comment": "The formats each catalogued runtime loads, the first its default; a runtime absent here constrains no format. A format no runtime here loads (safetensors, gguf) is not checked against the runtime until the catalogue has the runtimes that load it.",
     "onnxruntime": [
       "onnx"
     ],
@@ -54,9 +54,6 @@ enum EmbeddedConversionPaths {
     "coreml": [
       "mlpackage",
       "mlmodel"
-    ],
-    "llama.cpp": [
-      "gguf"
     ]
   },
   "paths": [

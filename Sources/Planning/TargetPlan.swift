@@ -47,7 +47,8 @@ public struct TargetPlan: Sendable {
         let q = target.optimize.quantize
         let formatRange = target.format?.range ?? target.runtime?.range ?? target.name.range
         // A runtime that cannot load the format: one that the table lists, for other formats only.
-        if let rt = target.runtime?.value.name, let loads = table.runtimeFormats[rt], !loads.contains(format) {
+        let catalogued = table.runtimeFormats.values.contains { $0.contains(format) }
+        if let rt = target.runtime?.value.name, let loads = table.runtimeFormats[rt], catalogued, !loads.contains(format) {
             plan.problems.append(PlanProblem(
                 message: "runtime \(rt) loads \(loads.joined(separator: ", ")), not \(format)",
                 range: target.format?.range ?? target.runtime?.range))
@@ -104,6 +105,11 @@ public struct TargetPlan: Sendable {
             plan.problems.append(PlanProblem(
                 message: "\(how) does not prune; prune the \(source) model first (a target with format: \(source) and optimize.prune) and convert that",
                 range: target.optimize.prune?.criterion?.range, source: cited))
+        }
+        if settings.dynamic, let w = settings.weights, w != .int8, w != .uint8 {
+            plan.problems.append(PlanProblem(
+                message: "dynamic quantization (MatMulInteger/ConvInteger) takes int8 or uint8 weights, not \(w.rawValue); use activations: none for \(w.rawValue) weights",
+                range: q?.activations?.range ?? q?.weights?.range))
         }
         if settings.activations == "float16", settings.weights != .float16 {
             plan.problems.append(PlanProblem(

@@ -1,6 +1,7 @@
 import CheckedMath
 import Diagnostics
 import Manifest
+import Planning
 import ModelFormats
 
 /// Model/target compatibility: each target of the manifest against the catalogue's runtimes, delegates,
@@ -291,8 +292,10 @@ private struct TargetContext {
                     emit("ort.s8s8-qoperator-x86", "S8S8 in QOperator format is slow on x86-64; use QDQ", at: f.range,
                          fixes: [Fix(title: "Use the QDQ format", edits: [TextEdit(range: f.range, newText: "qdq")], isPreferred: true)])
                 }
-                // Dynamic quantization (activations: dynamic, or none) quantizes activations to uint8 at run time: U8S8.
-                let u8s8 = weights == "int8" && ["uint8", "none", "dynamic"].contains(activations)
+                // U8S8 runs where activations are uint8 and an integer matmul runs: static uint8, or dynamic
+                // quantization (uint8 at run time). Weight-only quantization dequantizes first: no integer matmul.
+                let planned = PlannedSettings(optimize: target.optimize)
+                let u8s8 = planned.weights == .int8 && planned.integerCompute && activations != "int8"
                 if u8s8, device.has("avx2"), !device.has("vnni"), q?.reduceRange?.value != true {
                     let fix: [Fix] = q?.reduceRange.map { r in
                         [Fix(title: "Set reduce_range: true", edits: [TextEdit(range: r.range, newText: "true")], isPreferred: true)]

@@ -24,7 +24,7 @@ struct TargetPlanSpec {
     @Test func theEmbeddedTableReads() throws {
         let table = try ConversionPaths.embedded.get()
         #expect(table.paths.count == 10)
-        #expect(table.runtimeFormats["llama.cpp"] == ["gguf"])
+        #expect(table.runtimeFormats["tflite-micro"] == ["tflite"])
         #expect(table.opsets.fourBit == 21 && table.opsets.perChannel == 13)
     }
 
@@ -65,11 +65,15 @@ struct TargetPlanSpec {
         ])
     }
 
-    @Test("a runtime that cannot load the format is an error; GGUF implies llama.cpp")
+    @Test("a runtime that cannot load the format is an error; dynamic quantization takes 8-bit weights")
     func runtimeLoadsFormat() throws {
         #expect(try problems("{runtime: onnxruntime, format: tflite}", source: "tflite") == ["runtime onnxruntime loads onnx, not tflite"])
-        let gguf = TargetPlan.make(target: try target("{runtime: llama.cpp}"), source: "gguf")
-        #expect(gguf.format == "gguf" && gguf.problems.isEmpty && gguf.route == .native)
+        // No catalogued runtime loads safetensors yet: the runtime is not held against it.
+        let st = TargetPlan.make(target: try target("{runtime: onnxruntime, format: safetensors}"), source: "safetensors")
+        #expect(st.problems.isEmpty && st.route == .native)
+        #expect(try problems("{runtime: onnxruntime, optimize: {quantize: {weights: int4, activations: dynamic}}}", source: "onnx") == [
+            "dynamic quantization (MatMulInteger/ConvInteger) takes int8 or uint8 weights, not int4; use activations: none for int4 weights",
+        ])
     }
 
     @Test("static activations go to onnxruntime's quantize_static, which does not prune")

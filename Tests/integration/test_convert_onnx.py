@@ -460,7 +460,7 @@ def test_manifest_target_with_float16_weights(run, tmp_path):
     manifest = proj / "encoder.slipway.yaml"
     text = manifest.read_text().replace(
         "\ntest:", "  server-fp16:\n    runtime: onnxruntime@1.20\n    device: x86-64-avx2\n    format: onnx\n"
-        "    optimize:\n      quantize: {weights: float16}\n\ntest:")
+        "    optimize:\n      quantize: {weights: float16, activations: none}\n\ntest:")
     manifest.write_text(text)
     r = run("convert", "encoder.slipway.yaml", "--target", "server-fp16", cwd=proj)
     assert r.returncode == 0, r.stderr.decode()
