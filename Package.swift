@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "Planning", dependencies: ["Compression", "Manifest", "Diagnostics", "JSON"]),
         .target(name: "Conversion", dependencies: ["Planning", "Compression", "ModelFormats", "ProtobufWire", "FlatBuffers", "Manifest", "JSON", "Hashing", "Isolation"]),
         // Target compatibility: the cited catalogue (Schemas/targets, embedded), checks and estimates.
-        .target(name: "Targets", dependencies: ["Manifest", "ModelFormats", "Diagnostics", "JSON", "CheckedMath"]),
+        .target(name: "Targets", dependencies: ["Planning", "Manifest", "ModelFormats", "Diagnostics", "JSON", "CheckedMath"]),
         // "What will these settings do to this model": the Compression engine on a model's real weights,
         // with the results cache, the findings as diagnostics and the per-target estimate table.
         .target(
