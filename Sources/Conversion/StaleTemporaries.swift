@@ -8,9 +8,10 @@ import Darwin
 /// writer's PID in its name, and a later run in the same folder removes those whose writer is gone. Only names
 /// of exactly this tool's forms are touched, and only when `kill(pid, 0)` says no such process (ESRCH): a live
 /// writer, or one we may not signal, keeps its files.
-enum StaleTemporaries {
-    /// `.<name>.slipway-tmp-<pid>-<8 hex digits>` (a file) or `.<name>.slipway-work-<pid>-<6 characters>` (an
-    /// external converter's folder): the writer's PID, or nil for any other name.
+public enum StaleTemporaries {
+    /// `.<name>.slipway-tmp-<pid>-<8 hex digits>` (a file, or a deploy's staged version folder) or
+    /// `.<name>.slipway-work-<pid>-<6 characters>` (an external converter's folder): the writer's PID, or nil
+    /// for any other name.
     static func writerPID(ofName name: String) -> (pid: Int32, folder: Bool)? {
         guard name.hasPrefix(".") else { return nil }
         let parts = name.split(separator: "-", omittingEmptySubsequences: false)
@@ -31,7 +32,7 @@ enum StaleTemporaries {
 
     /// Removes, in `folder`, the temporaries whose writer no longer runs; returns their names.
     @discardableResult
-    static func sweep(folder: String) -> [String] {
+    public static func sweep(folder: String) -> [String] {
         var removed: [String] = []
         for name in ExternalConverter.listFolder(folder) {
             guard let (pid, isFolder) = writerPID(ofName: name), pid != getpid() else { continue }
@@ -42,7 +43,7 @@ enum StaleTemporaries {
             let kind = st.st_mode & S_IFMT
             if !isFolder, kind == S_IFREG {
                 if unlink(path) == 0 { removed.append(name) }
-            } else if isFolder, kind == S_IFDIR {
+            } else if kind == S_IFDIR {
                 ExternalConverter.removeTree(path)
                 removed.append(name)
             }

@@ -22,5 +22,7 @@ public enum FuzzTargets {
         FlatBufferMutator.mutate(data, seed: seed) ?? ProtobufMutator.mutate(data, seed: seed)
     })
 
-    public static let all = [manifest, framing, onnx, tflite, safetensors, gguf, convert]
+    public static let monitor = FuzzTarget(name: "monitor", run: { fuzzMonitor($0) }, mutate: nil)
+
+    public static let all = [manifest, framing, onnx, tflite, safetensors, gguf, convert, monitor]
 }

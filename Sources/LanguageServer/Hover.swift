@@ -3,6 +3,7 @@ import Diagnostics
 import JSON
 import Manifest
 import ModelFormats
+import Monitoring
 import YAMLSyntax
 
 /// Hover: the schema's description of a key (and of the chosen value); on the model path, the model's summary.
@@ -38,6 +39,15 @@ enum Hover {
             }
         } else if cur.keys.first == "optimize", let view = EstimateView(r) {
             sections += view.manifest.targets.compactMap { view.markdown($0.name.value) }
+        }
+        if cur.keys.first == "monitor", cur.keys.count <= 2, let manifest = r.analysis?.manifest {
+            // What `slipway monitor rules` will write from these thresholds, as they stand in the buffer.
+            switch MonitorThresholds.from(manifest: manifest) {
+            case .success(let t):
+                sections.append("Alerting rules (`slipway monitor rules`):\n\n```yaml\n\(AlertRules.yaml(t, source: "this manifest"))```")
+            case .failure(let e):
+                sections.append("No alerting rules yet: \(e.message)")
+            }
         }
         if cur.keys == ["model", "path"], !cur.isOnKey, let s = cur.node.scalar, let doc = r.document {
             sections.append(modelSummary(s.text, manifestURI: doc.uri, fileSystem: r.context.checker.fileSystem))

@@ -161,6 +161,8 @@ public struct TargetSpec: Sendable {
     /// The manifest's `optimize` with this target's overrides applied (a `null` override removes a step).
     public var optimize: OptimizeSpec
     public var output: Located<String>?
+    /// The deploy layout for this target, overriding `deploy.layout`.
+    public var layout: Located<String>?
     /// The Python interpreter or venv folder that runs this target's external converter.
     public var python: Located<String>?
     /// The tool versions the target pins, in manifest order (only entries whose version is a string).
@@ -196,9 +198,34 @@ public struct TestSpec: Sendable {
 public struct DeploySpec: Sendable {
     public var to: Located<String>?
     public var version: Located<String>?
+    /// `plain`, `triton` or `oci` (Vocabulary.deployLayouts); a target's `layout` overrides it.
+    public var layout: Located<String>?
+    /// The folder a `triton` or `oci` layout is written to, relative to the manifest.
+    public var repository: Located<String>?
+    public var triton: TritonSpec?
+}
+
+/// What a Triton model configuration takes from the manifest rather than from the model.
+public struct TritonSpec: Sendable {
+    public var maxBatchSize: Located<Int>?
+    public var dynamicBatching: Located<Bool>?
+    public var maxQueueDelayMicroseconds: Located<Int>?
+    public var instances: Located<Int>?
 }
 
 public struct MonitorSpec: Sendable {
     public var latencyP95MS: Located<Double>?
     public var maxOutputDrift: Located<Double>?
+    public var errorRate: Located<Double>?
+    public var minThroughputRPS: Located<Double>?
+    /// A Prometheus duration (`5m`), the window each threshold is evaluated over.
+    public var window: Located<String>?
+    /// `psi` or `jensen_shannon` (Vocabulary.driftMeasures).
+    public var driftMeasure: Located<String>?
+    /// Metric names by role (`latency`, `requests`, `errors`, `drift`), overriding the defaults.
+    public var metrics: [String: Located<String>] = [:]
+    /// Labels every generated rule carries, besides `target`.
+    public var labels: [String: Located<String>] = [:]
+    /// Label matchers selecting this model's series (default `model: <name>`).
+    public var selector: [String: Located<String>] = [:]
 }

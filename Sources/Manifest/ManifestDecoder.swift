@@ -116,9 +116,31 @@ public enum ManifestDecoder {
                 samples: string(t["samples"]), cosine: number(tol?["cosine"]), maxAbs: number(tol?["max_abs"]),
                 top1: number(tol?["top1"]))
         }
-        if let d = root["deploy"] { m.deploy = DeploySpec(to: string(d["to"]), version: string(d["version"])) }
+        if let d = root["deploy"] {
+            let tr = d["triton"]
+            m.deploy = DeploySpec(
+                to: string(d["to"]), version: string(d["version"]),
+                layout: string(d["layout"], values: Vocabulary.deployLayouts), repository: string(d["repository"]),
+                triton: tr.map { t in
+                    TritonSpec(maxBatchSize: int(t["max_batch_size"]), dynamicBatching: bool(t["dynamic_batching"]),
+                               maxQueueDelayMicroseconds: int(t["max_queue_delay_us"]), instances: int(t["instances"]))
+                })
+        }
         if let mo = root["monitor"] {
-            m.monitor = MonitorSpec(latencyP95MS: number(mo["latency_p95_ms"]), maxOutputDrift: number(mo["max_output_drift"]))
+            var spec = MonitorSpec(
+                latencyP95MS: number(mo["latency_p95_ms"]), maxOutputDrift: number(mo["max_output_drift"]),
+                errorRate: number(mo["error_rate"]), minThroughputRPS: number(mo["min_throughput_rps"]),
+                window: string(mo["window"]), driftMeasure: string(mo["drift_measure"], values: Vocabulary.driftMeasures))
+            for p in mo["metrics"]?.pairs ?? [] {
+                if let k = p.key.scalar?.text, let v = string(p.value) { spec.metrics[k] = v }
+            }
+            for p in mo["labels"]?.pairs ?? [] {
+                if let k = p.key.scalar?.text, let v = string(p.value) { spec.labels[k] = v }
+            }
+            for p in mo["selector"]?.pairs ?? [] {
+                if let k = p.key.scalar?.text, let v = string(p.value) { spec.selector[k] = v }
+            }
+            m.monitor = spec
         }
         return m
     }
@@ -160,6 +182,7 @@ public enum ManifestDecoder {
                 }
             case "optimize": t.optimize = optimize([optimizeDefaults, v].compactMap { $0 })
             case "output": t.output = string(v)
+            case "layout": t.layout = string(v, values: Vocabulary.deployLayouts)
             case "python": t.python = string(v)
             case "tools":
                 for tp in v.pairs ?? [] {

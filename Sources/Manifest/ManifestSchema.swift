@@ -246,6 +246,10 @@ public enum ManifestSchema {
                     Schema(
                         .string(StringRule(format: .pathTemplate, minLength: 1)),
                         "Where this target's artifact is written, relative to the manifest (overrides `deploy.to`).")),
+                Property(
+                    "layout",
+                    Schema(.string(StringRule(values: Vocabulary.deployLayouts)),
+                           "How `slipway deploy` publishes this target (overrides `deploy.layout`).")),
             ], exclusive: [], requireOneOf: nil),
         "One deployment target: a runtime on a device, with its own format, budget and optimization overrides.")
 
@@ -316,8 +320,29 @@ public enum ManifestSchema {
                         .string(StringRule(minLength: 1)),
                         "The version stamped into artifact names and reports. Quote it: `1.10` unquoted is the number 1.1.",
                         examples: ["1.0.0"])),
+                Property(
+                    "layout",
+                    Schema(.string(StringRule(values: Vocabulary.deployLayouts)),
+                           "How `slipway deploy` publishes the artifacts; a target's `layout` overrides it.",
+                           default: .string("plain"))),
+                Property(
+                    "repository",
+                    Schema(.string(StringRule(format: .path, minLength: 1)),
+                           "The folder a `triton` or `oci` layout is published to, relative to the manifest (`slipway deploy --to` overrides it). Default: `deploy/triton` or `deploy/oci`.",
+                           examples: ["deploy/models"])),
+                Property(
+                    "triton",
+                    Schema(
+                        .object(
+                            properties: [
+                                Property("max_batch_size", Schema(.integer(min: 0, max: 1 << 30), "Triton's `max_batch_size`: 0 when the model's first dimension is not a batch; otherwise the largest batch Triton may form (the model's inputs must then have a dynamic or matching first dimension).", default: .int(0))),
+                                Property("dynamic_batching", Schema(.boolean, "Let Triton combine requests into batches (needs `max_batch_size` > 0).", default: .bool(false))),
+                                Property("max_queue_delay_us", Schema(.integer(min: 0, max: 60_000_000), "How long Triton may hold a request to fill a batch, in microseconds.", default: .int(0))),
+                                Property("instances", Schema(.integer(min: 1, max: 1024), "Model instances per device (`instance_group.count`).", default: .int(1))),
+                            ], exclusive: [], requireOneOf: nil),
+                        "What the generated Triton `config.pbtxt` takes from the manifest; inputs, outputs and the backend come from the artifact.")),
             ], exclusive: [], requireOneOf: nil),
-        "Where the artifacts go.")
+        "Where the artifacts go, and how `slipway deploy` publishes them.")
 
     static let monitor = Schema(
         .object(
@@ -327,8 +352,41 @@ public enum ManifestSchema {
                     "max_output_drift",
                     Schema(
                         .number(min: 0, max: nil, exclusiveMax: false, exclusiveMin: false),
-                        "The largest drift of output statistics from the test set before production should alert.",
+                        "The largest drift of an output's distribution from the test set's before production should alert, measured by `drift_measure`.",
                         examples: [0.02])),
+                Property(
+                    "drift_measure",
+                    Schema(.string(StringRule(values: Vocabulary.driftMeasures)), "How drift is measured.", default: .string("psi"))),
+                Property(
+                    "error_rate",
+                    Schema(.number(min: 0, max: 1, exclusiveMax: false, exclusiveMin: false),
+                           "The fraction of failed inferences over the window above which production should alert.", examples: [0.01])),
+                Property("min_throughput_rps", positive("The request rate (per second, over the window) below which production should alert.")),
+                Property(
+                    "window",
+                    Schema(.string(StringRule(pattern: "^[0-9]+(ms|s|m|h|d|w|y)$", minLength: 2)),
+                           "The Prometheus range each threshold is evaluated over.", default: .string("5m"), examples: ["5m", "1h"])),
+                Property(
+                    "metrics",
+                    Schema(
+                        .map(values: Schema(.string(StringRule(pattern: "^[a-zA-Z_:][a-zA-Z0-9_:]*$", minLength: 1)), "A Prometheus metric name."),
+                             keyPattern: "^(latency|requests|errors|drift)$", keyDescription: "a metric role: latency, requests, errors or drift",
+                             minEntries: 0),
+                        "Metric names by role, when the serving side does not use Slipway's defaults.",
+                        knownKeys: Vocabulary.monitorMetrics)),
+                Property(
+                    "labels",
+                    Schema(
+                        .map(values: Schema(.string(StringRule(minLength: 1)), "A label value."),
+                             keyPattern: "^[a-zA-Z_][a-zA-Z0-9_]*$", keyDescription: "a Prometheus label name", minEntries: 0),
+                        "Labels every generated alert carries (besides `target`), e.g. `severity: page`.")),
+                Property(
+                    "selector",
+                    Schema(
+                        .map(values: Schema(.string(StringRule(minLength: 1)), "The label's value (matched exactly)."),
+                             keyPattern: "^[a-zA-Z_][a-zA-Z0-9_]*$", keyDescription: "a Prometheus label name", minEntries: 0),
+                        "Label matchers that select this model's series in Prometheus. Default: `model: <name>`; series are grouped by their `target` label.",
+                        examples: [["job": "ranking-api", "model": "text-encoder"]])),
             ], exclusive: [], requireOneOf: nil),
         "What production monitoring should watch.")
 

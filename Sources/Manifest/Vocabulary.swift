@@ -88,6 +88,27 @@ public enum Vocabulary {
         ("pte", "ExecuTorch program (.pte)."),
     ]
 
+    public static let deployLayouts: [(String, String)] = [
+        ("plain", "The artifact, its report and provenance at the `deploy.to` path."),
+        ("triton", "A Triton Inference Server model repository: <repository>/<model>/<version>/ with a generated config.pbtxt."),
+        ("oci", "An OCI image layout (oci-layout, index.json, blobs/sha256/...) any registry client can push."),
+    ]
+
+    /// How `monitor.max_output_drift` compares an output's distribution in production with the test set's.
+    public static let driftMeasures: [(String, String)] = [
+        ("psi", "Population stability index over the test set's deciles (0.1: moderate shift, 0.25: large)."),
+        ("jensen_shannon", "Jensen–Shannon distance (base 2, 0 to 1) between the binned distributions."),
+    ]
+
+    /// The metric roles `monitor.metrics` may rename, with the default names (Prometheus naming conventions:
+    /// base units, `_total` counters, `_seconds` histograms).
+    public static let monitorMetrics: [(String, String)] = [
+        ("latency", "slipway_inference_duration_seconds (histogram: the `_bucket` series are read)"),
+        ("requests", "slipway_inference_requests_total (counter)"),
+        ("errors", "slipway_inference_errors_total (counter)"),
+        ("drift", "slipway_output_drift (gauge, per output, written by the serving side or `slipway monitor check`)"),
+    ]
+
     public static let modelFormats: [(String, String)] = [
         ("auto", "Detect the format from the file's bytes."),
         ("onnx", "ONNX protobuf."),

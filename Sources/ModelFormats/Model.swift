@@ -56,6 +56,10 @@ public struct TensorShape: Sendable, Hashable {
     public var name: String
     public var shape: [Int]
     public var signature: [Int]
+    /// The stored element type (memory planners size buffers from it).
+    public var dtype: DType? = nil
+    /// TFLite `is_variable`: state the runtime keeps across invocations, outside the planned arena.
+    public var isVariable: Bool = false
 }
 
 public struct GraphParent: Sendable, Hashable {

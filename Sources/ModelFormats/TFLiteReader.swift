@@ -206,8 +206,10 @@ struct TFLiteReader {
             dims.append(s < 0 ? .unknown : .fixed(Int(s)))
         }
         let info = ValueInfo(name: name, dtype: dtype, shape: dims)
+        let isVariable = try fb("\(field).is_variable", { () throws(FlatBufferError) in try t.scalar(5, default: UInt8(0)) }) != 0
         let stored = TensorShape(name: name, shape: shape.map { Int($0) },
-                                 signature: dims.enumerated().map { i, d in d == .unknown ? -1 : Int(shape[i]) })
+                                 signature: dims.enumerated().map { i, d in d == .unknown ? -1 : Int(shape[i]) },
+                                 dtype: dtype, isVariable: isVariable)
         let bufferIndex = Int(try fb("\(field).buffer", { () throws(FlatBufferError) in try t.scalar(2, default: UInt32(0)) }))
         guard bufferIndex == 0 || bufferIndex < buffers.count else {
             throw malformed("\(field).buffer", "\(bufferIndex) is not one of the \(buffers.count) buffers")
@@ -304,6 +306,14 @@ struct TFLiteReader {
                             ("fused_activation_function", 3, .int8)]  // TransposeConvOptions
         case 59: scalars = [("values_count", 0, .int32), ("axis", 1, .int32)]  // PackOptions
         case 101: scalars = [("adj_x", 0, .bool), ("adj_y", 1, .bool)]  // BatchMatMulOptions
+        // A fused activation is work per output element (the cost estimate counts it).
+        case 11, 21, 28, 29, 7, 14: scalars = [("fused_activation_function", 0, .int8)]  // Add, Mul, Sub, Div, RNN, LSTM
+        case 6: scalars = [("rank", 0, .int32), ("fused_activation_function", 1, .int8)]  // SVDFOptions
+        case 31: scalars = [("time_major", 0, .bool), ("fused_activation_function", 1, .int8)]  // SequenceRNNOptions
+        case 70: scalars = [("time_major", 0, .bool), ("fused_activation_function", 1, .int8), ("merge_outputs", 2, .bool)]  // BidirectionalSequenceRNNOptions
+        case 71: scalars = [("fused_activation_function", 0, .int8), ("time_major", 3, .bool)]  // UnidirectionalSequenceLSTMOptions
+        case 69: scalars = [("fused_activation_function", 0, .int8), ("merge_outputs", 3, .bool), ("time_major", 4, .bool)]  // BidirectionalSequenceLSTMOptions
+        case 16: scalars = [("subgraph", 0, .int32)]  // CallOptions
         // Control flow: the subgraphs they run (indices into the model's subgraphs, checked by the analysis).
         case 92: scalars = [("then_subgraph_index", 0, .int32), ("else_subgraph_index", 1, .int32)]  // IfOptions
         case 93: scalars = [("cond_subgraph_index", 0, .int32), ("body_subgraph_index", 1, .int32)]  // WhileOptions

@@ -139,13 +139,20 @@ public enum CatalogueDocument {
               node models. Conventions: Conv/ConvTranspose/Gemm/MatMul one MAC per multiply-add (bias one per
               output); elementwise and activations onnx-tool's per-element weights (exp 32, log 43, sqrt 24, div 4);
               LSTM/GRU/RNN the gate matrix products per step and direction plus the gates' elementwise work (onnx-tool
-              counts the matrix products only); Einsum one MAC per point of its index space; Resize 0 for nearest and
+              adds LSTM's element-wise work once per step, not per direction); Einsum one MAC per point of its index space; Resize 0 for nearest and
               4 (linear) or 16 (cubic) multiply-adds per output element. TFLite
               models use the shapes stored in the file; tensors with dynamic dimensions (`shape_signature` -1) are
               inferred forward from the inputs, evaluating small integer tensors (SHAPE, STRIDED_SLICE, PACK) so
               computed reshapes resolve; a test keeps the counts equal to a reference over LiteRT's own shapes.
             - **Memory**: weights plus the peak of live activations in graph order (ONNX: topological; TFLite: the
-              operator order), at the target's activation precision.
+              operator order), at the target's activation precision. A TFLite model whose activations the target
+              keeps as stored gets the arena its runtime plans instead (`activation_planner` in `estimate --json`):
+              on `tflite-micro`, TFLite Micro's greedy planner (largest buffer first into the first gap between
+              buffers live at the same time, 16-byte alignment, its allocation scopes for lifetimes) plus the
+              persistent tail (one eval tensor per tensor, one node record per operator, kernels' per-channel data,
+              resource variables) with a 32-bit device's structures, held within 10 % of what the `tflite-micro`
+              interpreter reports; on `litert` (CPU), LiteRT's arena (graph inputs and outputs for the whole run,
+              best fit at 64-byte alignment). See [analysis.md](analysis.md).
             - **Latency**: for each node, max(2 × MACs / peak operations for the precision on the processor,
               bytes moved / memory bandwidth), plus the runtime's dispatch overhead on that processor (the table
               above; none where the catalogue has no figure), summed; nodes that fall back to the CPU use the CPU's

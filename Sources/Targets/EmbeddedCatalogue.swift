@@ -34,8 +34,10 @@ enum EmbeddedCatalogue {
       "url": "https://www.tensorflow.org/lite/performance/gpu_advanced"
     },
     "tflite-runtime-version": {
-      "title": "TensorFlow Lite op versions by runtime (tensorflow/lite/tools/versioning/runtime_version.cc, FindMinimumRuntimeVersionForOp)",
-      "url": "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/lite/tools/versioning/runtime_version.cc"
+      "title": "LiteRT op versions by runtime (tflite/converter/tools/versioning/runtime_version.cc, FindMinimumRuntimeVersionForOp)",
+      "url": "https://github.com/google-ai-edge/LiteRT/blob/f67457790c9c2ab67347d6fe53270e8d3df20868/tflite/converter/tools/versioning/runtime_version.cc",
+      "revision": "google-ai-edge/LiteRT@f67457790c9c2ab67347d6fe53270e8d3df20868 (2026-08-21)",
+      "derived_by": "scripts/catalogue/derive_tflite.py"
     },
     "nnapi-migration": {
       "title": "Android NDK: NNAPI migration guide",
@@ -174,12 +176,16 @@ enum EmbeddedCatalogue {
       "url": "https://github.com/onnx/onnx-tensorrt/issues/956"
     },
     "tflite-gpu-model-builder": {
-      "title": "LiteRT GPU delegate operation parsers (tensorflow/lite/delegates/gpu/common/model_builder.cc)",
-      "url": "https://github.com/tensorflow/tensorflow/blob/master/tensorflow/lite/delegates/gpu/common/model_builder.cc"
+      "title": "LiteRT GPU delegate operation parsers (tflite/delegates/gpu/common/model_builder.cc)",
+      "url": "https://github.com/google-ai-edge/LiteRT/blob/f67457790c9c2ab67347d6fe53270e8d3df20868/tflite/delegates/gpu/common/model_builder.cc",
+      "revision": "google-ai-edge/LiteRT@f67457790c9c2ab67347d6fe53270e8d3df20868 (2026-08-21)",
+      "derived_by": "scripts/catalogue/derive_tflite.py"
     },
     "tflm-resolver": {
       "title": "LiteRT for Microcontrollers: MicroMutableOpResolver (tensorflow/lite/micro/micro_mutable_op_resolver.h)",
-      "url": "https://github.com/tensorflow/tflite-micro/blob/main/tensorflow/lite/micro/micro_mutable_op_resolver.h"
+      "url": "https://github.com/tensorflow/tflite-micro/blob/90b983c2b3f1480642e040bbd2ddb37b998f3424/tensorflow/lite/micro/micro_mutable_op_resolver.h",
+      "revision": "tensorflow/tflite-micro@90b983c2b3f1480642e040bbd2ddb37b998f3424 (2026-08-20)",
+      "derived_by": "scripts/catalogue/derive_tflite.py"
     },
     "ort-coreml-nn-ops": {
       "title": "ONNX Runtime: Core ML EP supported operators, NeuralNetwork (tools/ci_build/github/apple/coreml_supported_ops.md)",
@@ -240,6 +246,16 @@ enum EmbeddedCatalogue {
     "cuda-launch-overhead": {
       "title": "pegainfer (3): From Launch Overhead to CUDA Graph (Part 1), measured on an RTX 5070 Ti with CUDA 13.0",
       "url": "https://susun-blog.com/blog/pegainfer-3-cuda-graph"
+    },
+    "tflm-hybrid": {
+      "title": "LiteRT for Microcontrollers kernels refuse hybrid (float input, int8 weights) operators: \"Hybrid models are not supported on TFLite Micro.\" (tensorflow/lite/micro/kernels/conv_common.cc, depthwise_conv_common.cc, batch_matmul.cc)",
+      "url": "https://github.com/tensorflow/tflite-micro/blob/90b983c2b3f1480642e040bbd2ddb37b998f3424/tensorflow/lite/micro/kernels/conv_common.cc",
+      "revision": "tensorflow/tflite-micro@90b983c2b3f1480642e040bbd2ddb37b998f3424"
+    },
+    "coreml-nn-quantization": {
+      "title": "coremltools: Compressing Neural Network Weights (neuralnetwork models: quantize_weights, 1 to 8 bits, linear or lookup table; Core ML 2, iOS 12)",
+      "url": "https://apple.github.io/coremltools/docs-guides/source/quantization-neural-network.html",
+      "read": "2026-12-03"
     }
   }
 }
@@ -283,6 +299,96 @@ enum EmbeddedCatalogue {
       },
       "versions": [
         {
+          "version": "1.32",
+          "max_opset": 28,
+          "max_ml_opset": 5,
+          "max_ir": 14,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.32.0"
+          }
+        },
+        {
+          "version": "1.31",
+          "max_opset": 26,
+          "max_ml_opset": 5,
+          "max_ir": 13,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.31.1"
+          }
+        },
+        {
+          "version": "1.30",
+          "max_opset": 26,
+          "max_ml_opset": 5,
+          "max_ir": 13,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.30.0"
+          }
+        },
+        {
+          "version": "1.29",
+          "max_opset": 26,
+          "max_ml_opset": 5,
+          "max_ir": 13,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.29.0"
+          }
+        },
+        {
+          "version": "1.28",
+          "max_opset": 26,
+          "max_ml_opset": 5,
+          "max_ir": 13,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.28.0"
+          }
+        },
+        {
+          "version": "1.27",
+          "max_opset": 26,
+          "max_ml_opset": 5,
+          "max_ir": 13,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.27.0"
+          }
+        },
+        {
+          "version": "1.26",
+          "max_opset": 26,
+          "max_ml_opset": 5,
+          "max_ir": 13,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.26.0"
+          }
+        },
+        {
+          "version": "1.25",
+          "max_opset": 26,
+          "max_ml_opset": 5,
+          "max_ir": 13,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.25.1"
+          }
+        },
+        {
+          "version": "1.24",
+          "max_opset": 25,
+          "max_ml_opset": 5,
+          "max_ir": 13,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.24.4"
+          }
+        },
+        {
           "version": "1.23",
           "max_opset": 23,
           "max_ml_opset": 5,
@@ -315,8 +421,12 @@ enum EmbeddedCatalogue {
         {
           "version": "1.20",
           "max_opset": 21,
-          "max_ml_opset": 4,
-          "max_ir": 10
+          "max_ml_opset": 5,
+          "max_ir": 10,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.20.1"
+          }
         },
         {
           "version": "1.19",
@@ -327,8 +437,12 @@ enum EmbeddedCatalogue {
         {
           "version": "1.18",
           "max_opset": 21,
-          "max_ml_opset": 4,
-          "max_ir": 10
+          "max_ml_opset": 5,
+          "max_ir": 10,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.18.1"
+          }
         },
         {
           "version": "1.17",
@@ -340,7 +454,11 @@ enum EmbeddedCatalogue {
           "version": "1.16",
           "max_opset": 19,
           "max_ml_opset": 3,
-          "max_ir": 9
+          "max_ir": 9,
+          "source": {
+            "id": "ort-wheels",
+            "section": "onnxruntime 1.16.3"
+          }
         },
         {
           "version": "1.15",
@@ -902,6 +1020,18 @@ enum EmbeddedCatalogue {
       }
     },
     {
+      "id": "ort.ml-opset-range",
+      "code": "SW4002",
+      "runtimes": [
+        "onnxruntime"
+      ],
+      "text": "Each ONNX Runtime release implements the ai.onnx.ml domain up to one opset; a model importing a newer ai.onnx.ml opset does not load.",
+      "source": {
+        "id": "ort-compat",
+        "section": "ONNX opset support (version table, ai.onnx.ml column)"
+      }
+    },
+    {
       "id": "ort.domains",
       "code": "SW4004",
       "runtimes": [
@@ -1015,6 +1145,18 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "tflite-runtime-version",
         "section": "FindMinimumRuntimeVersionForOp"
+      }
+    },
+    {
+      "id": "litert.min-runtime",
+      "code": "SW4004",
+      "runtimes": [
+        "litert"
+      ],
+      "text": "The converter writes the newest runtime any operator version needs as the model's min_runtime_version metadata; an older LiteRT cannot resolve those operator versions.",
+      "source": {
+        "id": "tflite-runtime-version",
+        "section": "UpdateMinimumRuntimeVersionForModel (the min_runtime_version metadata)"
       }
     },
     {
@@ -1213,6 +1355,18 @@ enum EmbeddedCatalogue {
       }
     },
     {
+      "id": "tflm.hybrid",
+      "code": "SW4008",
+      "runtimes": [
+        "tflite-micro"
+      ],
+      "text": "LiteRT for Microcontrollers has no hybrid kernels: an operator with float inputs and int8 weights (dynamic-range quantization) fails at Prepare.",
+      "source": {
+        "id": "tflm-hybrid",
+        "section": "ConvPrepare / DepthwiseConvPrepare / BatchMatMul: \"Hybrid models are not supported on TFLite Micro.\""
+      }
+    },
+    {
       "id": "tflm.int8",
       "code": "SW4008",
       "runtimes": [
@@ -1282,12 +1436,20 @@ enum EmbeddedCatalogue {
           {
             "feature": "weights-int8",
             "ios": 16,
-            "macos": 13
+            "macos": 13,
+            "neuralnetwork": {
+              "ios": 12,
+              "tvos": 12
+            }
           },
           {
             "feature": "palettization",
             "ios": 16,
-            "macos": 13
+            "macos": 13,
+            "neuralnetwork": {
+              "ios": 12,
+              "tvos": 12
+            }
           },
           {
             "feature": "pruning",
@@ -1302,7 +1464,11 @@ enum EmbeddedCatalogue {
           {
             "feature": "weights-int4",
             "ios": 18,
-            "macos": 15
+            "macos": 15,
+            "neuralnetwork": {
+              "ios": 12,
+              "tvos": 12
+            }
           },
           {
             "feature": "per-block",
@@ -1316,10 +1482,14 @@ enum EmbeddedCatalogue {
           }
         ]
       },
-      "text": "Core ML compression by OS: iOS 16 / macOS 13 bring 8-bit per-channel weights, palettization and pruning; iOS 17 / macOS 14 W8A8 activation quantization; iOS 18 / macOS 15 4-bit weights, per-block scales and quantized non-zero values of pruned weights.",
+      "text": "Core ML compression by OS: iOS 16 / macOS 13 bring 8-bit per-channel weights, palettization and pruning; iOS 17 / macOS 14 W8A8 activation quantization; iOS 18 / macOS 15 4-bit weights, per-block scales and quantized non-zero values of pruned weights. A NeuralNetwork .mlmodel stores 1- to 8-bit linear or lookup-table weights from iOS 12 (Core ML 2).",
       "source": {
         "id": "coreml-opt-whats-new",
         "section": "iOS 16 / iOS 17 / iOS 18 availability"
+      },
+      "also": {
+        "id": "coreml-nn-quantization",
+        "section": "quantize_weights (For Neural Network Format Only)"
       }
     },
     {
@@ -1716,52 +1886,328 @@ enum EmbeddedCatalogue {
   "tflite_op_versions": {
     "source": {"id": "tflite-runtime-version", "section": "FindMinimumRuntimeVersionForOp (op version -> minimum runtime)"},
     "operators": {
-      "ADD": {"1": "1.5.0", "2": "1.14.0", "3": "2.4.0", "4": "2.6.0"},
+      "ABS": {"1": "1.13.0", "2": "2.4.0", "3": "2.5.0", "4": "2.6.0", "5": "2.12.0"},
+      "ADD": {"1": "1.5.0", "2": "1.14.0", "3": "2.4.0", "4": "2.6.0", "5": "2.13.0", "6": "2.23.0"},
+      "ADD_N": {"1": "1.14.0"},
+      "ARG_MAX": {"1": "1.9.0", "2": "1.14.0", "3": "2.9.0"},
+      "ARG_MIN": {"1": "1.9.0", "2": "1.14.0", "3": "2.9.0"},
+      "ASSIGN_VARIABLE": {"1": "2.6.0"},
+      "ATAN2": {"1": "2.10.0"},
       "AVERAGE_POOL_2D": {"1": "1.5.0", "2": "1.14.0", "3": "2.3.0"},
       "BATCH_MATMUL": {"1": "2.3.0", "2": "2.3.0", "3": "2.4.0", "4": "2.5.0"},
-      "CAST": {"1": "1.5.0", "2": "2.7.0", "3": "2.8.0", "4": "2.9.0"},
-      "CONCATENATION": {"1": "1.5.0", "2": "1.14.0", "3": "2.3.0"},
-      "CONV_2D": {"1": "1.5.0", "2": "1.14.0", "3": "1.14.0", "4": "2.3.0", "5": "2.4.0", "6": "2.9.0"},
-      "DEPTHWISE_CONV_2D": {"1": "1.5.0", "2": "1.12.0", "3": "1.14.0", "4": "2.2.0", "5": "2.3.0", "6": "2.3.0"},
-      "DEQUANTIZE": {"1": "1.13.1", "2": "1.14.0", "3": "1.15.0", "4": "2.2.0", "5": "2.7.0"},
+      "BATCH_TO_SPACE_ND": {"1": "1.6.0", "2": "1.14.0", "3": "2.3.0", "4": "2.12.0"},
+      "BIDIRECTIONAL_SEQUENCE_LSTM": {"1": "1.14.0", "2": "1.14.0", "3": "1.14.0"},
+      "BIDIRECTIONAL_SEQUENCE_RNN": {"1": "1.14.0", "2": "1.14.0", "3": "2.3.0"},
+      "BITCAST": {"1": "2.13.0"},
+      "BITWISE_XOR": {"1": "2.13.0"},
+      "BROADCAST_ARGS": {"1": "2.6.0"},
+      "BROADCAST_TO": {"2": "2.5.0", "3": "2.5.0", "4": "2.23.0"},
+      "BUCKETIZE": {"1": "2.8.0"},
+      "CALL_ONCE": {"1": "2.5.0"},
+      "CAST": {
+        "1": "1.5.0",
+        "2": "2.7.0",
+        "3": "2.8.0",
+        "4": "2.9.0",
+        "5": "2.12.0",
+        "6": "2.15.0",
+        "7": "2.17.0",
+        "8": "2.21.0",
+        "9": "2.23.0"
+      },
+      "CEIL": {"1": "1.14.0"},
+      "COMPLEX_ABS": {"1": "2.5.0"},
+      "CONCATENATION": {"1": "1.5.0", "2": "1.14.0", "3": "2.3.0", "4": "2.14.0", "5": "2.21.0", "6": "2.23.0", "7": "2.23.0"},
+      "CONV_2D": {"1": "1.5.0", "2": "1.14.0", "3": "1.14.0", "4": "2.3.0", "5": "2.4.0", "6": "2.9.0", "7": "2.11.0", "8": "2.15.0"},
+      "CONV_3D": {"1": "2.5.0"},
+      "CONV_3D_TRANSPOSE": {"1": "2.6.0"},
+      "COS": {"1": "1.14.0", "2": "2.23.0"},
+      "CUMSUM": {"1": "2.4.0"},
+      "DENSIFY": {"1": "2.2.0"},
+      "DEPTHWISE_CONV_2D": {"1": "1.5.0", "2": "1.12.0", "3": "1.14.0", "4": "2.2.0", "5": "2.3.0", "6": "2.3.0", "7": "2.11.0"},
+      "DEPTH_TO_SPACE": {"1": "2.1.0", "2": "2.5.0"},
+      "DEQUANTIZE": {
+        "1": "1.13.1",
+        "2": "1.14.0",
+        "3": "1.15.0",
+        "4": "2.2.0",
+        "5": "2.7.0",
+        "6": "2.18.0",
+        "7": "2.21.0",
+        "8": "2.22.0",
+        "9": "2.23.0"
+      },
+      "DILATE": {"1": "2.15.0"},
       "DIV": {"1": "1.6.0", "2": "2.3.0"},
-      "FULLY_CONNECTED": {"1": "1.5.0", "2": "1.10.0", "3": "1.14.0", "4": "1.14.0", "5": "2.0.0", "6": "2.1.0", "7": "2.3.0", "8": "2.3.0", "9": "2.3.0"},
-      "GATHER": {"1": "1.6.0", "2": "1.14.0", "3": "1.15.0", "4": "2.4.0", "5": "2.5.0"},
+      "DYNAMIC_UPDATE_SLICE": {"1": "2.9.0", "2": "2.17.0", "3": "2.19.0", "4": "2.20.0", "5": "2.21.0", "6": "2.22.0"},
+      "ELU": {"1": "1.14.0"},
+      "EMBEDDING_LOOKUP": {"1": "1.13.0", "2": "1.14.0", "3": "1.14.0", "4": "2.18.0", "5": "2.21.0"},
+      "EMBEDDING_LOOKUP_SPARSE": {"1": "1.5.0"},
+      "EQUAL": {"1": "1.14.0", "2": "1.14.0", "3": "2.3.0", "4": "2.13.0", "5": "2.21.0"},
+      "EXP": {"1": "1.7.0", "2": "2.12.0"},
+      "EXPAND_DIMS": {"1": "1.10.0"},
+      "FAKE_QUANT": {"1": "1.5.0", "2": "1.10.0"},
+      "FILL": {"1": "1.13.0", "2": "2.3.0", "3": "2.5.0", "4": "2.12.0", "5": "2.23.0"},
+      "FLOOR": {"1": "1.9.0"},
+      "FLOOR_DIV": {"1": "1.14.0", "2": "1.14.0", "3": "2.13.0"},
+      "FLOOR_MOD": {"1": "1.13.0", "2": "2.13.0"},
+      "FULLY_CONNECTED": {
+        "1": "1.5.0",
+        "2": "1.10.0",
+        "3": "1.14.0",
+        "4": "1.14.0",
+        "5": "2.0.0",
+        "6": "2.1.0",
+        "7": "2.3.0",
+        "8": "2.3.0",
+        "9": "2.3.0",
+        "10": "2.11.0",
+        "11": "2.15.0",
+        "12": "2.17.0",
+        "13": "2.18.0",
+        "14": "2.21.0"
+      },
+      "GATHER": {"1": "1.6.0", "2": "1.14.0", "3": "1.15.0", "4": "2.4.0", "5": "2.5.0", "6": "2.13.0", "7": "2.15.0", "8": "2.23.0"},
+      "GATHER_ND": {"1": "1.14.0", "2": "2.3.0", "3": "2.5.0", "4": "2.13.0", "5": "2.16.0", "6": "2.23.0"},
+      "GELU": {"1": "2.9.0", "2": "2.9.0", "3": "2.23.0"},
+      "GREATER": {"1": "1.14.0", "2": "1.14.0"},
+      "GREATER_EQUAL": {"1": "1.14.0", "2": "1.14.0", "3": "2.13.0"},
+      "HARD_SWISH": {"1": "1.15.0"},
+      "HASHTABLE": {"1": "2.5.0"},
+      "HASHTABLE_FIND": {"1": "2.5.0"},
+      "HASHTABLE_IMPORT": {"1": "2.5.0"},
+      "HASHTABLE_LOOKUP": {"1": "1.5.0"},
+      "HASHTABLE_SIZE": {"1": "2.5.0"},
+      "IF": {"1": "1.15.0"},
+      "IMAG": {"1": "2.5.0"},
+      "L2_NORMALIZATION": {"1": "1.5.0", "2": "1.14.0"},
+      "L2_POOL_2D": {"1": "1.5.0"},
+      "LEAKY_RELU": {"1": "1.13.1", "2": "2.3.0"},
+      "LESS": {"1": "1.14.0", "2": "1.14.0", "3": "2.13.0"},
+      "LESS_EQUAL": {"1": "1.14.0", "2": "1.14.0"},
+      "LOCAL_RESPONSE_NORMALIZATION": {"1": "1.5.0"},
+      "LOG": {"1": "1.14.0", "2": "2.15.0"},
+      "LOGICAL_AND": {"1": "1.11.0"},
+      "LOGICAL_NOT": {"1": "1.11.0"},
+      "LOGICAL_OR": {"1": "1.11.0"},
       "LOGISTIC": {"1": "1.14.0", "2": "1.14.0", "3": "2.3.0"},
+      "LOG_SOFTMAX": {"1": "1.14.0", "2": "1.14.0"},
+      "LSH_PROJECTION": {"1": "1.5.0"},
+      "LSTM": {"1": "1.7.0", "2": "1.10.0", "3": "1.14.0", "4": "2.3.0"},
+      "MATRIX_DIAG": {"1": "1.14.0"},
+      "MATRIX_SET_DIAG": {"1": "1.14.0"},
+      "MAXIMUM": {"1": "1.14.0", "2": "1.14.0", "3": "2.3.0", "4": "2.3.0"},
       "MAX_POOL_2D": {"1": "1.5.0", "2": "1.14.0", "3": "2.3.0"},
       "MEAN": {"1": "1.6.0", "2": "1.14.0", "3": "2.4.0"},
-      "MUL": {"1": "1.5.0", "2": "1.14.0", "3": "1.15.0", "4": "2.3.0", "5": "2.6.0"},
-      "PAD": {"1": "1.5.0", "2": "1.14.0", "3": "2.4.0", "4": "2.6.0"},
-      "QUANTIZE": {"1": "1.14.0", "2": "1.15.0", "3": "2.7.0"},
+      "MINIMUM": {"1": "1.14.0", "2": "1.14.0", "3": "2.3.0", "4": "2.3.0"},
+      "MIRROR_PAD": {"1": "1.13.1", "2": "2.3.0", "3": "2.12.0"},
+      "MUL": {"1": "1.5.0", "2": "1.14.0", "3": "1.15.0", "4": "2.3.0", "5": "2.6.0", "6": "2.11.0", "7": "2.13.0", "8": "2.23.0"},
+      "MULTINOMIAL": {"1": "2.8.0"},
+      "NEG": {"1": "1.9.0"},
+      "NON_MAX_SUPPRESSION_V4": {"1": "2.1.0"},
+      "NON_MAX_SUPPRESSION_V5": {"1": "2.1.0"},
+      "NOT_EQUAL": {"1": "1.14.0", "2": "1.14.0", "3": "2.3.0", "4": "2.21.0"},
+      "ONE_HOT": {"1": "1.11.0"},
+      "PACK": {"1": "1.11.0", "2": "1.14.0", "3": "2.3.0", "4": "2.13.0", "5": "2.23.0"},
+      "PAD": {"1": "1.5.0", "2": "1.14.0", "3": "2.4.0", "4": "2.6.0", "5": "2.20.0", "6": "2.23.0"},
+      "PADV2": {"1": "1.9.0", "2": "1.14.0", "3": "2.4.0", "4": "2.6.0", "5": "2.20.0", "6": "2.23.0"},
+      "POW": {"1": "1.10.0"},
+      "PRELU": {"1": "1.8.0"},
+      "QUANTIZE": {"1": "1.14.0", "2": "1.15.0", "3": "2.7.0", "4": "2.21.0", "5": "2.21.0", "6": "2.21.0"},
+      "RANDOM_STANDARD_NORMAL": {"1": "2.8.0"},
+      "RANDOM_UNIFORM": {"1": "2.8.0"},
+      "RANGE": {"1": "1.13.0", "2": "2.14.0"},
+      "RANK": {"1": "1.14.0"},
+      "READ_VARIABLE": {"1": "2.6.0"},
+      "REAL": {"1": "2.5.0"},
+      "REDUCE_ALL": {"1": "2.6.0"},
+      "REDUCE_ANY": {"1": "1.11.0"},
+      "REDUCE_MAX": {"1": "1.11.0", "2": "1.14.0", "3": "2.5.0"},
+      "REDUCE_MIN": {"1": "1.11.0", "2": "1.14.0", "3": "2.5.0"},
+      "REDUCE_PROD": {"1": "1.11.0", "2": "2.6.0"},
+      "REDUCE_WINDOW": {"1": "2.15.0"},
       "RELU": {"1": "1.5.0", "2": "2.1.0", "3": "2.5.0"},
       "RELU6": {"1": "1.5.0", "2": "1.14.0", "3": "2.5.0"},
+      "RELU_0_TO_1": {"1": "2.10.0"},
+      "RELU_N1_TO_1": {"1": "1.5.0"},
       "RESHAPE": {"1": "1.5.0"},
       "RESIZE_BILINEAR": {"1": "1.7.0", "2": "1.14.0", "3": "2.2.0", "4": "2.5.0"},
-      "SOFTMAX": {"1": "1.5.0", "2": "1.14.0", "3": "2.3.0"},
+      "RESIZE_NEAREST_NEIGHBOR": {"1": "1.13.1", "2": "1.14.0", "3": "2.3.0", "4": "2.4.0"},
+      "REVERSE_SEQUENCE": {"1": "1.14.0"},
+      "REVERSE_V2": {"1": "1.14.0", "2": "2.2.0", "3": "2.5.0", "4": "2.23.0"},
+      "RFFT2D": {"1": "2.5.0"},
+      "RIGHT_SHIFT": {"1": "2.13.0"},
+      "RNN": {"1": "1.5.0", "2": "1.14.0", "3": "2.3.0"},
+      "ROUND": {"1": "1.14.0"},
+      "RSQRT": {"1": "1.10.0", "2": "2.5.0", "3": "2.15.0"},
+      "SCATTER_ND": {"1": "2.1.0"},
+      "SEGMENT_SUM": {"1": "2.2.0"},
+      "SELECT": {"1": "1.14.0", "2": "1.14.0", "3": "2.12.0", "4": "2.12.0"},
+      "SELECT_V2": {"1": "2.2.0", "2": "2.12.0"},
+      "SHAPE": {"1": "1.10.0"},
+      "SIGN": {"1": "2.11.0", "2": "2.12.0"},
+      "SIN": {"1": "1.9.0", "2": "2.23.0"},
+      "SKIP_GRAM": {"1": "1.5.0"},
+      "SLICE": {"1": "1.14.0", "2": "1.14.0", "3": "1.14.0", "4": "2.4.0", "5": "2.5.0", "6": "2.14.0", "7": "2.21.0", "8": "2.23.0"},
+      "SOFTMAX": {"1": "1.5.0", "2": "1.14.0", "3": "2.3.0", "4": "2.23.0"},
+      "SPACE_TO_BATCH_ND": {"1": "1.6.0", "2": "1.14.0", "3": "2.3.0", "4": "2.12.0"},
+      "SPACE_TO_DEPTH": {"1": "1.5.0", "2": "1.14.0"},
+      "SPARSE_TO_DENSE": {"1": "1.9.0", "2": "1.14.0", "3": "1.15.0"},
+      "SPLIT": {"1": "1.5.0", "2": "1.14.0", "3": "1.14.0", "4": "2.3.0", "5": "2.23.0"},
+      "SPLIT_V": {"1": "1.13.1", "2": "2.3.0", "3": "2.23.0"},
+      "SQRT": {"1": "1.10.0", "2": "2.21.0"},
+      "SQUARE": {"1": "1.12.0"},
+      "SQUARED_DIFFERENCE": {"1": "1.13.1", "2": "2.5.0"},
+      "SQUEEZE": {"1": "1.6.0", "2": "2.5.0"},
+      "STABLEHLO_ADD": {"1": "2.16.0"},
+      "STABLEHLO_AND": {"1": "2.17.0"},
+      "STABLEHLO_CASE": {"1": "2.17.0"},
+      "STABLEHLO_CBRT": {"1": "2.17.0"},
+      "STABLEHLO_COMPOSITE": {"1": "2.17.0"},
+      "STABLEHLO_GATHER": {"1": "2.16.0"},
+      "STABLEHLO_MAXIMUM": {"1": "2.16.0"},
+      "STABLEHLO_MINIMUM": {"1": "2.16.0"},
+      "STABLEHLO_MULTIPLY": {"1": "2.16.0"},
+      "STABLEHLO_PAD": {"1": "2.16.0"},
+      "STABLEHLO_REDUCE_WINDOW": {"1": "2.16.0"},
+      "STABLEHLO_RNG_BIT_GENERATOR": {"1": "2.15.0"},
+      "STABLEHLO_SCATTER": {"1": "2.15.0"},
+      "STABLEHLO_SHIFT_LEFT": {"1": "2.17.0"},
+      "STRIDED_SLICE": {"1": "1.6.0", "2": "1.14.0", "3": "2.1.0", "4": "2.2.0", "5": "2.5.0", "6": "2.6.0", "7": "2.14.0", "8": "2.14.0"},
       "SUB": {"1": "1.6.0", "2": "1.14.0", "3": "2.3.0", "4": "2.4.0", "5": "2.4.0"},
+      "SUM": {"1": "1.10.0", "2": "1.15.0"},
+      "SVDF": {"1": "1.5.0", "2": "1.14.0", "3": "2.2.0", "4": "2.3.0"},
       "TANH": {"1": "1.14.0", "2": "1.14.0", "3": "2.3.0"},
-      "TRANSPOSE": {"1": "1.6.0", "2": "1.14.0", "3": "1.15.0", "4": "2.3.0", "5": "2.4.0"},
-      "TRANSPOSE_CONV": {"1": "1.9.0", "2": "2.2.0", "3": "2.3.0"}
+      "TILE": {"1": "1.10.1", "2": "2.2.0", "3": "2.8.0"},
+      "TOPK_V2": {"1": "1.7.0", "2": "1.14.0", "3": "2.13.0"},
+      "TRANSPOSE": {
+        "1": "1.6.0",
+        "2": "1.14.0",
+        "3": "1.15.0",
+        "4": "2.3.0",
+        "5": "2.4.0",
+        "6": "2.12.0",
+        "7": "2.14.4",
+        "8": "2.22.0",
+        "9": "2.23.0"
+      },
+      "TRANSPOSE_CONV": {"1": "1.9.0", "2": "2.2.0", "3": "2.3.0", "4": "2.13.0", "5": "2.15.0"},
+      "UNIDIRECTIONAL_SEQUENCE_LSTM": {"1": "1.13.1", "2": "1.14.0", "3": "2.3.0", "4": "2.12.0"},
+      "UNIDIRECTIONAL_SEQUENCE_RNN": {"1": "1.14.0", "2": "1.14.0", "3": "2.3.0"},
+      "UNIQUE": {"1": "1.14.0"},
+      "UNPACK": {"1": "1.11.0", "2": "1.14.0", "3": "2.2.0", "4": "2.3.0", "5": "2.22.0", "6": "2.23.0"},
+      "UNSORTED_SEGMENT_MAX": {"1": "2.10.0"},
+      "UNSORTED_SEGMENT_MIN": {"1": "2.11.0"},
+      "UNSORTED_SEGMENT_PROD": {"1": "2.10.0"},
+      "UNSORTED_SEGMENT_SUM": {"1": "2.10.0"},
+      "VAR_HANDLE": {"1": "2.6.0"},
+      "WHERE": {"1": "1.14.0", "2": "2.8.0"},
+      "WHILE": {"1": "1.15.0"},
+      "ZEROS_LIKE": {"1": "1.12.0"}
     }
   },
   "operator_sets": [
     {
       "id": "litert-gpu",
       "title": "LiteRT GPU delegate",
-      "source": {"id": "tflite-runtime-version", "section": "tensorflow/lite/delegates/gpu/common/model_builder.cc NewOperationParser (with tflite-gpu 'Supported ops')"},
+      "source": {
+        "id": "tflite-runtime-version",
+        "section": "tensorflow/lite/delegates/gpu/common/model_builder.cc NewOperationParser (with tflite-gpu 'Supported ops')"
+      },
       "tensor_types": ["float32", "float16"],
-      "operators": ["ABS", "ADD", "AVERAGE_POOL_2D", "BATCH_MATMUL", "CONCATENATION", "CONV_2D", "COS", "DEPTHWISE_CONV_2D", "DEQUANTIZE", "DIV", "ELU", "EXP", "FULLY_CONNECTED", "HARD_SWISH", "LEAKY_RELU", "LOG", "LOGISTIC", "LSTM", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MIRROR_PAD", "MUL", "NEG", "PACK", "PAD", "POW", "PRELU", "REDUCE_MAX", "REDUCE_MIN", "REDUCE_PROD", "RELU", "RELU6", "RESHAPE", "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "RSQRT", "SIN", "SLICE", "SOFTMAX", "SPACE_TO_DEPTH", "SPLIT_V", "SQRT", "SQUARE", "SQUARED_DIFFERENCE", "STRIDED_SLICE", "SUB", "SUM", "TANH", "TRANSPOSE", "TRANSPOSE_CONV"],
+      "operators": [
+        "ABS", "ADD", "ADD_N", "AVERAGE_POOL_2D", "BATCH_MATMUL", "CAST", "CONCATENATION", "CONV_2D", "COS", "CUMSUM", "DENSIFY",
+        "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE", "DEQUANTIZE", "DIV", "ELU", "EQUAL", "EXP", "FLOOR", "FLOOR_DIV", "FLOOR_MOD",
+        "FULLY_CONNECTED", "GATHER", "GELU", "GREATER", "GREATER_EQUAL", "HARD_SWISH", "LEAKY_RELU", "LESS", "LESS_EQUAL", "LOG",
+        "LOGICAL_AND", "LOGISTIC", "LSTM", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MIRROR_PAD", "MUL", "NEG", "NOT_EQUAL",
+        "ONE_HOT", "PACK", "PAD", "PADV2", "POW", "PRELU", "QUANTIZE", "REDUCE_MAX", "REDUCE_MIN", "REDUCE_PROD", "RELU", "RELU6",
+        "RELU_0_TO_1", "RELU_N1_TO_1", "RESHAPE", "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "RSQRT", "SELECT", "SELECT_V2",
+        "SIGN", "SIN", "SLICE", "SOFTMAX", "SPACE_TO_DEPTH", "SPLIT", "SPLIT_V", "SQRT", "SQUARE", "SQUARED_DIFFERENCE",
+        "STRIDED_SLICE", "SUB", "SUM", "TANH", "TILE", "TRANSPOSE", "TRANSPOSE_CONV", "UNPACK"
+      ],
       "max_versions": {
-        "source": {"id": "tflite-gpu-model-builder", "section": "TFLiteOperationParser::IsSupported: CheckMaxSupportedOpVersion per operator (ElementwiseOperationParser: 3 for MUL, 2 for the others)"},
+        "source": {
+          "id": "tflite-gpu-model-builder",
+          "section": "TFLiteOperationParser::IsSupported: CheckMaxSupportedOpVersion per operator (ElementwiseOperationParser: 3 for MUL, 2 for the others)"
+        },
         "versions": {
-          "ABS": 2, "ADD": 2, "CONCATENATION": 2, "CONV_2D": 6, "COS": 2, "DEPTHWISE_CONV_2D": 6, "DEQUANTIZE": 3, "DIV": 2, "ELU": 2,
-          "EXP": 2, "FULLY_CONNECTED": 9, "LOG": 2, "LOGISTIC": 2, "LSTM": 4, "MAXIMUM": 2, "MINIMUM": 2, "MUL": 3, "NEG": 2, "POW": 2,
-          "RSQRT": 2, "SIN": 2, "SQRT": 2, "SQUARE": 2, "SQUARED_DIFFERENCE": 2, "SUB": 2, "TANH": 2
+          "ABS": 2,
+          "ADD": 2,
+          "ADD_N": 2,
+          "AVERAGE_POOL_2D": 2,
+          "CONCATENATION": 2,
+          "CONV_2D": 6,
+          "COS": 2,
+          "CUMSUM": 1,
+          "DENSIFY": 1,
+          "DEPTHWISE_CONV_2D": 6,
+          "DEQUANTIZE": 3,
+          "DIV": 2,
+          "ELU": 2,
+          "EQUAL": 2,
+          "EXP": 2,
+          "FLOOR": 2,
+          "FLOOR_DIV": 2,
+          "FLOOR_MOD": 2,
+          "FULLY_CONNECTED": 9,
+          "GATHER": 1,
+          "GELU": 2,
+          "GREATER": 2,
+          "GREATER_EQUAL": 2,
+          "LEAKY_RELU": 2,
+          "LESS": 2,
+          "LESS_EQUAL": 2,
+          "LOG": 2,
+          "LOGICAL_AND": 2,
+          "LOGISTIC": 2,
+          "LSTM": 4,
+          "MAXIMUM": 2,
+          "MAX_POOL_2D": 2,
+          "MINIMUM": 2,
+          "MIRROR_PAD": 2,
+          "MUL": 3,
+          "NEG": 2,
+          "NOT_EQUAL": 2,
+          "ONE_HOT": 1,
+          "PAD": 2,
+          "PADV2": 2,
+          "POW": 2,
+          "PRELU": 1,
+          "QUANTIZE": 2,
+          "RELU": 2,
+          "RELU6": 2,
+          "RELU_0_TO_1": 2,
+          "RELU_N1_TO_1": 2,
+          "RESHAPE": 1,
+          "RESIZE_BILINEAR": 3,
+          "RESIZE_NEAREST_NEIGHBOR": 3,
+          "RSQRT": 2,
+          "SELECT": 1,
+          "SELECT_V2": 1,
+          "SIGN": 2,
+          "SIN": 2,
+          "SLICE": 2,
+          "SOFTMAX": 2,
+          "SPACE_TO_DEPTH": 2,
+          "SQRT": 2,
+          "SQUARE": 2,
+          "SQUARED_DIFFERENCE": 2,
+          "STRIDED_SLICE": 4,
+          "SUB": 2,
+          "TANH": 2,
+          "TRANSPOSE": 4,
+          "TRANSPOSE_CONV": 3
         }
       },
       "checks": [
-        {"id": "gpu.mean-axes", "operators": ["MEAN"], "kind": "constant_inputs", "inputs": [1],
-         "text": "the axes of MEAN must be a constant int32 tensor", "source": {"id": "tflite-gpu-compat", "section": "CheckGpuDelegateCompatibility: kTfLiteBuiltinMean (CheckAxesAreInt32Const)"}}
+        {
+          "id": "gpu.mean-axes",
+          "operators": ["MEAN"],
+          "kind": "constant_inputs",
+          "inputs": [1],
+          "text": "the axes of MEAN must be a constant int32 tensor",
+          "source": {"id": "tflite-gpu-compat", "section": "CheckGpuDelegateCompatibility: kTfLiteBuiltinMean (CheckAxesAreInt32Const)"}
+        }
       ]
     },
     {
@@ -1770,7 +2216,13 @@ enum EmbeddedCatalogue {
       "source": {"id": "coral-models", "section": "Supported operations"},
       "tensor_types": ["int8", "uint8"],
       "max_rank": 3,
-      "operators": ["ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "EXPAND_DIMS", "FULLY_CONNECTED", "L2_NORMALIZATION", "LOGISTIC", "LSTM", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MUL", "PACK", "PAD", "PRELU", "QUANTIZE", "REDUCE_MAX", "REDUCE_MIN", "RELU", "RELU6", "RELU_N1_TO_1", "RESHAPE", "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "RSQRT", "SLICE", "SOFTMAX", "SPACE_TO_DEPTH", "SPLIT", "SQUARED_DIFFERENCE", "SQUEEZE", "STRIDED_SLICE", "SUB", "SUM", "TANH", "TRANSPOSE_CONV"],
+      "operators": [
+        "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "EXPAND_DIMS", "FULLY_CONNECTED",
+        "L2_NORMALIZATION", "LOGISTIC", "LSTM", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MUL", "PACK", "PAD", "PRELU",
+        "QUANTIZE", "REDUCE_MAX", "REDUCE_MIN", "RELU", "RELU6", "RELU_N1_TO_1", "RESHAPE", "RESIZE_BILINEAR",
+        "RESIZE_NEAREST_NEIGHBOR", "RSQRT", "SLICE", "SOFTMAX", "SPACE_TO_DEPTH", "SPLIT", "SQUARED_DIFFERENCE", "SQUEEZE",
+        "STRIDED_SLICE", "SUB", "SUM", "TANH", "TRANSPOSE_CONV"
+      ],
       "constraints": {
         "CONV_2D": "same dilation in x and y",
         "DEPTHWISE_CONV_2D": "same dilation in x and y",
@@ -1780,14 +2232,36 @@ enum EmbeddedCatalogue {
         "SOFTMAX": "1-D input with at most 16,000 elements"
       },
       "checks": [
-        {"id": "edgetpu.conv-dilation", "operators": ["CONV_2D", "DEPTHWISE_CONV_2D"], "kind": "equal_dilations",
-         "text": "must use the same dilation in x and y", "source": {"id": "axis-artpec7-ops", "section": "Conv2d, DepthwiseConv2d (the Edge TPU's supported operations)"}},
-        {"id": "edgetpu.no-batch-reduction", "operators": ["MEAN", "REDUCE_MAX", "REDUCE_MIN", "SUM"], "kind": "no_batch_axis",
-         "text": "no reduction in the batch dimension", "source": {"id": "axis-artpec7-ops", "section": "Mean, ReduceMax, ReduceMin (the Edge TPU's supported operations)"}},
-        {"id": "edgetpu.no-batch-padding", "operators": ["PAD"], "kind": "no_batch_axis",
-         "text": "no padding in the batch dimension", "source": {"id": "axis-artpec7-ops", "section": "Pad (the Edge TPU's supported operations)"}},
-        {"id": "edgetpu.softmax-size", "operators": ["SOFTMAX"], "kind": "max_elements", "input": 0, "max": 16000,
-         "text": "supports only a 1-D input tensor with at most 16,000 elements", "source": {"id": "coral-models", "section": "Supported operations: Softmax"}}
+        {
+          "id": "edgetpu.conv-dilation",
+          "operators": ["CONV_2D", "DEPTHWISE_CONV_2D"],
+          "kind": "equal_dilations",
+          "text": "must use the same dilation in x and y",
+          "source": {"id": "axis-artpec7-ops", "section": "Conv2d, DepthwiseConv2d (the Edge TPU's supported operations)"}
+        },
+        {
+          "id": "edgetpu.no-batch-reduction",
+          "operators": ["MEAN", "REDUCE_MAX", "REDUCE_MIN", "SUM"],
+          "kind": "no_batch_axis",
+          "text": "no reduction in the batch dimension",
+          "source": {"id": "axis-artpec7-ops", "section": "Mean, ReduceMax, ReduceMin (the Edge TPU's supported operations)"}
+        },
+        {
+          "id": "edgetpu.no-batch-padding",
+          "operators": ["PAD"],
+          "kind": "no_batch_axis",
+          "text": "no padding in the batch dimension",
+          "source": {"id": "axis-artpec7-ops", "section": "Pad (the Edge TPU's supported operations)"}
+        },
+        {
+          "id": "edgetpu.softmax-size",
+          "operators": ["SOFTMAX"],
+          "kind": "max_elements",
+          "input": 0,
+          "max": 16000,
+          "text": "supports only a 1-D input tensor with at most 16,000 elements",
+          "source": {"id": "coral-models", "section": "Supported operations: Softmax"}
+        }
       ]
     },
     {
@@ -1795,15 +2269,19 @@ enum EmbeddedCatalogue {
       "title": "LiteRT for Microcontrollers op resolver",
       "source": {"id": "tflm-resolver", "section": "MicroMutableOpResolver: the Add* builtins"},
       "tensor_types": ["int8", "int16", "int32", "float32"],
-      "operators": ["ABS", "ADD", "ADD_N", "ARG_MAX", "ARG_MIN", "ASSIGN_VARIABLE", "AVERAGE_POOL_2D", "BATCH_TO_SPACE_ND", "BROADCAST_ARGS",
-        "BROADCAST_TO", "CALL_ONCE", "CAST", "CEIL", "CONCATENATION", "CONV_2D", "COS", "CUMSUM", "DEPTH_TO_SPACE", "DEPTHWISE_CONV_2D",
-        "DEQUANTIZE", "ELU", "EQUAL", "EXP", "EXPAND_DIMS", "FILL", "FLOOR", "FLOOR_DIV", "FLOOR_MOD", "FULLY_CONNECTED", "GATHER",
-        "GATHER_ND", "GREATER", "GREATER_EQUAL", "HARD_SWISH", "IF", "L2_NORMALIZATION", "L2_POOL_2D", "LEAKY_RELU", "LESS", "LESS_EQUAL",
-        "LOG", "LOGICAL_AND", "LOGICAL_NOT", "LOGICAL_OR", "LOGISTIC", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MIRROR_PAD", "MUL",
-        "NEG", "NOT_EQUAL", "PACK", "PAD", "PADV2", "PRELU", "QUANTIZE", "READ_VARIABLE", "REDUCE_MAX", "RELU", "RELU6", "RESHAPE",
-        "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "ROUND", "RSQRT", "SHAPE", "SIN", "SLICE", "SOFTMAX", "SPACE_TO_BATCH_ND",
-        "SPACE_TO_DEPTH", "SPLIT", "SPLIT_V", "SQRT", "SQUARE", "SQUEEZE", "STRIDED_SLICE", "SUB", "SVDF", "TANH", "TRANSPOSE",
-        "TRANSPOSE_CONV", "UNIDIRECTIONAL_SEQUENCE_LSTM", "UNPACK", "VAR_HANDLE", "WHILE", "ZEROS_LIKE"]
+      "operators": [
+        "ABS", "ADD", "ADD_N", "ARG_MAX", "ARG_MIN", "ASSIGN_VARIABLE", "AVERAGE_POOL_2D", "BATCH_MATMUL", "BATCH_TO_SPACE_ND",
+        "BROADCAST_ARGS", "BROADCAST_TO", "CALL_ONCE", "CAST", "CEIL", "CONCATENATION", "CONV_2D", "COS", "CUMSUM",
+        "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE", "DEQUANTIZE", "DIV", "DYNAMIC_UPDATE_SLICE", "ELU", "EMBEDDING_LOOKUP", "EQUAL",
+        "EXP", "EXPAND_DIMS", "FILL", "FLOOR", "FLOOR_DIV", "FLOOR_MOD", "FULLY_CONNECTED", "GATHER", "GATHER_ND", "GREATER",
+        "GREATER_EQUAL", "HARD_SWISH", "IF", "L2_NORMALIZATION", "L2_POOL_2D", "LEAKY_RELU", "LESS", "LESS_EQUAL", "LOG",
+        "LOGICAL_AND", "LOGICAL_NOT", "LOGICAL_OR", "LOGISTIC", "LOG_SOFTMAX", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM",
+        "MIRROR_PAD", "MUL", "NEG", "NOT_EQUAL", "PACK", "PAD", "PADV2", "PRELU", "QUANTIZE", "READ_VARIABLE", "REDUCE_ALL",
+        "REDUCE_MAX", "REDUCE_MIN", "RELU", "RELU6", "RESHAPE", "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "REVERSE_V2",
+        "ROUND", "RSQRT", "SELECT_V2", "SHAPE", "SIN", "SLICE", "SOFTMAX", "SPACE_TO_BATCH_ND", "SPACE_TO_DEPTH", "SPLIT",
+        "SPLIT_V", "SQRT", "SQUARE", "SQUARED_DIFFERENCE", "SQUEEZE", "STRIDED_SLICE", "SUB", "SUM", "SVDF", "TANH", "TRANSPOSE",
+        "TRANSPOSE_CONV", "UNIDIRECTIONAL_SEQUENCE_LSTM", "UNPACK", "VAR_HANDLE", "WHILE", "ZEROS_LIKE"
+      ]
     },
     {
       "id": "ort-coreml-neuralnetwork",
@@ -1811,20 +2289,85 @@ enum EmbeddedCatalogue {
       "model_format": "onnx",
       "source": {"id": "ort-coreml-nn-ops", "section": "coreml_supported_ops.md (CoreML-ExecutionProvider.md, NeuralNetwork)"},
       "tensor_types": ["float32"],
-      "operators": ["Add", "ArgMax", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Conv", "DepthToSpace", "Div", "Flatten",
-        "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "LeakyRelu", "LRN", "MatMul", "MaxPool", "Mul", "Pad", "Pow", "PRelu",
-        "Reciprocal", "ReduceSum", "Relu", "Reshape", "Resize", "Shape", "Sigmoid", "Slice", "Squeeze", "Sqrt", "Sub", "Tanh", "Transpose"],
+      "operators": [
+        "Add", "ArgMax", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Conv", "DepthToSpace", "Div", "Flatten",
+        "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "LeakyRelu", "LRN", "MatMul", "MaxPool", "Mul", "Pad", "Pow",
+        "PRelu", "Reciprocal", "ReduceSum", "Relu", "Reshape", "Resize", "Shape", "Sigmoid", "Slice", "Squeeze", "Sqrt", "Sub",
+        "Tanh", "Transpose"
+      ],
       "checks": [
-        {"id": "coreml.input-dims", "operators": ["*"], "kind": "max_dimension", "max": 16384,
-         "text": "Core ML does not load a model whose inputs have a dimension over 16384", "source": {"id": "ort-coreml-helper", "section": "IsInputSupported"}},
-        {"id": "coreml-nn.conv", "operators": ["Conv"], "kind": "rank", "input": 0, "min": 3, "max": 4, "text": "only 1D/2D Conv is supported"},
-        {"id": "coreml-nn.conv-constant", "operators": ["Conv"], "kind": "constant_inputs", "inputs": [1, 2], "text": "weights and bias should be constant"},
-        {"id": "coreml-nn.pool", "operators": ["AveragePool", "MaxPool", "GlobalAveragePool", "GlobalMaxPool"], "kind": "rank", "input": 0, "min": 4, "max": 4, "text": "only 2D Pool is supported"},
-        {"id": "coreml-nn.depth-to-space", "operators": ["DepthToSpace"], "kind": "attribute_values", "attribute": "mode", "values": ["DCR"], "default": "DCR", "text": "only DCR mode DepthToSpace is supported"},
-        {"id": "coreml-nn.b-constant", "operators": ["Gemm", "MatMul"], "kind": "constant_inputs", "inputs": [1], "text": "input B should be constant"},
-        {"id": "coreml-nn.pad", "operators": ["Pad"], "kind": "attribute_values", "attribute": "mode", "values": ["constant"], "default": "constant", "text": "only constant mode Pad is supported"},
-        {"id": "coreml-nn.prelu", "operators": ["PRelu"], "kind": "constant_inputs", "inputs": [1], "text": "input slope should be constant"},
-        {"id": "coreml-nn.slice", "operators": ["Slice"], "kind": "constant_inputs", "inputs": [1, 2, 3, 4], "text": "inputs starts, ends, axes and steps should be constant"}
+        {
+          "id": "coreml.input-dims",
+          "operators": ["*"],
+          "kind": "max_dimension",
+          "max": 16384,
+          "text": "Core ML does not load a model whose inputs have a dimension over 16384",
+          "source": {"id": "ort-coreml-helper", "section": "IsInputSupported"}
+        },
+        {
+          "id": "coreml-nn.conv",
+          "operators": ["Conv"],
+          "kind": "rank",
+          "input": 0,
+          "min": 3,
+          "max": 4,
+          "text": "only 1D/2D Conv is supported"
+        },
+        {
+          "id": "coreml-nn.conv-constant",
+          "operators": ["Conv"],
+          "kind": "constant_inputs",
+          "inputs": [1, 2],
+          "text": "weights and bias should be constant"
+        },
+        {
+          "id": "coreml-nn.pool",
+          "operators": ["AveragePool", "MaxPool", "GlobalAveragePool", "GlobalMaxPool"],
+          "kind": "rank",
+          "input": 0,
+          "min": 4,
+          "max": 4,
+          "text": "only 2D Pool is supported"
+        },
+        {
+          "id": "coreml-nn.depth-to-space",
+          "operators": ["DepthToSpace"],
+          "kind": "attribute_values",
+          "attribute": "mode",
+          "values": ["DCR"],
+          "default": "DCR",
+          "text": "only DCR mode DepthToSpace is supported"
+        },
+        {
+          "id": "coreml-nn.b-constant",
+          "operators": ["Gemm", "MatMul"],
+          "kind": "constant_inputs",
+          "inputs": [1],
+          "text": "input B should be constant"
+        },
+        {
+          "id": "coreml-nn.pad",
+          "operators": ["Pad"],
+          "kind": "attribute_values",
+          "attribute": "mode",
+          "values": ["constant"],
+          "default": "constant",
+          "text": "only constant mode Pad is supported"
+        },
+        {
+          "id": "coreml-nn.prelu",
+          "operators": ["PRelu"],
+          "kind": "constant_inputs",
+          "inputs": [1],
+          "text": "input slope should be constant"
+        },
+        {
+          "id": "coreml-nn.slice",
+          "operators": ["Slice"],
+          "kind": "constant_inputs",
+          "inputs": [1, 2, 3, 4],
+          "text": "inputs starts, ends, axes and steps should be constant"
+        }
       ]
     },
     {
@@ -1833,22 +2376,93 @@ enum EmbeddedCatalogue {
       "model_format": "onnx",
       "source": {"id": "ort-coreml-mlprogram-ops", "section": "coreml_supported_mlprogram_ops.md (CoreML-ExecutionProvider.md, ML Program)"},
       "tensor_types": ["float32", "float16"],
-      "operators": ["Add", "ArgMax", "AveragePool", "Cast", "Clip", "Concat", "Conv", "ConvTranspose", "DepthToSpace", "Div", "Elu", "Erf", "Exp",
-        "Gemm", "Gelu", "GlobalAveragePool", "GlobalMaxPool", "GridSample", "GroupNormalization", "InstanceNormalization", "LayerNormalization",
-        "LeakyRelu", "MatMul", "MaxPool", "Max", "Mul", "Pow", "PRelu", "Reciprocal", "ReduceSum", "ReduceMean", "ReduceMax", "Relu", "Reshape",
-        "Resize", "Round", "Shape", "Slice", "Softplus", "Split", "Sub", "Sigmoid", "Softmax", "Sqrt", "Squeeze", "Tanh", "Transpose", "Unsqueeze"],
+      "operators": [
+        "Add", "ArgMax", "AveragePool", "Cast", "Clip", "Concat", "Conv", "ConvTranspose", "DepthToSpace", "Div", "Elu", "Erf",
+        "Exp", "Gemm", "Gelu", "GlobalAveragePool", "GlobalMaxPool", "GridSample", "GroupNormalization", "InstanceNormalization",
+        "LayerNormalization", "LeakyRelu", "MatMul", "MaxPool", "Max", "Mul", "Pow", "PRelu", "Reciprocal", "ReduceSum",
+        "ReduceMean", "ReduceMax", "Relu", "Reshape", "Resize", "Round", "Shape", "Slice", "Softplus", "Split", "Sub", "Sigmoid",
+        "Softmax", "Sqrt", "Squeeze", "Tanh", "Transpose", "Unsqueeze"
+      ],
       "checks": [
-        {"id": "coreml.input-dims", "operators": ["*"], "kind": "max_dimension", "max": 16384,
-         "text": "Core ML does not load a model whose inputs have a dimension over 16384", "source": {"id": "ort-coreml-helper", "section": "IsInputSupported"}},
-        {"id": "coreml-mlp.conv", "operators": ["Conv"], "kind": "rank", "input": 0, "min": 3, "max": 4, "text": "only 1D/2D Conv is supported"},
-        {"id": "coreml-mlp.conv-bias", "operators": ["Conv"], "kind": "constant_inputs", "inputs": [2], "text": "bias, if provided, must be constant"},
-        {"id": "coreml-mlp.conv-transpose", "operators": ["ConvTranspose"], "kind": "constant_inputs", "inputs": [1, 2], "text": "weight and bias must be constant"},
-        {"id": "coreml-mlp.conv-transpose-pad", "operators": ["ConvTranspose"], "kind": "attribute_values", "attribute": "auto_pad", "values": ["NOTSET", "VALID"], "default": "NOTSET", "text": "padding_type of SAME_UPPER/SAME_LOWER is not supported"},
-        {"id": "coreml-mlp.pool", "operators": ["AveragePool", "MaxPool", "GlobalAveragePool", "GlobalMaxPool"], "kind": "rank", "input": 0, "min": 4, "max": 4, "text": "only 2D Pool is supported"},
-        {"id": "coreml-mlp.gemm", "operators": ["Gemm"], "kind": "constant_inputs", "inputs": [1], "text": "input B must be constant"},
-        {"id": "coreml-mlp.grid-sample", "operators": ["GridSample"], "kind": "rank", "input": 0, "min": 4, "max": 4, "text": "4D input only"},
-        {"id": "coreml-mlp.slice", "operators": ["Slice"], "kind": "constant_inputs", "inputs": [1, 2, 3, 4], "text": "starts/ends/axes/steps must be constant initializers"},
-        {"id": "coreml-mlp.split", "operators": ["Split"], "kind": "constant_inputs", "inputs": [1], "text": "if provided, splits must be constant"}
+        {
+          "id": "coreml.input-dims",
+          "operators": ["*"],
+          "kind": "max_dimension",
+          "max": 16384,
+          "text": "Core ML does not load a model whose inputs have a dimension over 16384",
+          "source": {"id": "ort-coreml-helper", "section": "IsInputSupported"}
+        },
+        {
+          "id": "coreml-mlp.conv",
+          "operators": ["Conv"],
+          "kind": "rank",
+          "input": 0,
+          "min": 3,
+          "max": 4,
+          "text": "only 1D/2D Conv is supported"
+        },
+        {
+          "id": "coreml-mlp.conv-bias",
+          "operators": ["Conv"],
+          "kind": "constant_inputs",
+          "inputs": [2],
+          "text": "bias, if provided, must be constant"
+        },
+        {
+          "id": "coreml-mlp.conv-transpose",
+          "operators": ["ConvTranspose"],
+          "kind": "constant_inputs",
+          "inputs": [1, 2],
+          "text": "weight and bias must be constant"
+        },
+        {
+          "id": "coreml-mlp.conv-transpose-pad",
+          "operators": ["ConvTranspose"],
+          "kind": "attribute_values",
+          "attribute": "auto_pad",
+          "values": ["NOTSET", "VALID"],
+          "default": "NOTSET",
+          "text": "padding_type of SAME_UPPER/SAME_LOWER is not supported"
+        },
+        {
+          "id": "coreml-mlp.pool",
+          "operators": ["AveragePool", "MaxPool", "GlobalAveragePool", "GlobalMaxPool"],
+          "kind": "rank",
+          "input": 0,
+          "min": 4,
+          "max": 4,
+          "text": "only 2D Pool is supported"
+        },
+        {
+          "id": "coreml-mlp.gemm",
+          "operators": ["Gemm"],
+          "kind": "constant_inputs",
+          "inputs": [1],
+          "text": "input B must be constant"
+        },
+        {
+          "id": "coreml-mlp.grid-sample",
+          "operators": ["GridSample"],
+          "kind": "rank",
+          "input": 0,
+          "min": 4,
+          "max": 4,
+          "text": "4D input only"
+        },
+        {
+          "id": "coreml-mlp.slice",
+          "operators": ["Slice"],
+          "kind": "constant_inputs",
+          "inputs": [1, 2, 3, 4],
+          "text": "starts/ends/axes/steps must be constant initializers"
+        },
+        {
+          "id": "coreml-mlp.split",
+          "operators": ["Split"],
+          "kind": "constant_inputs",
+          "inputs": [1],
+          "text": "if provided, splits must be constant"
+        }
       ]
     },
     {
@@ -1857,21 +2471,87 @@ enum EmbeddedCatalogue {
       "model_format": "onnx",
       "source": {"id": "ort-nnapi-ops", "section": "nnapi_supported_ops.md (NNAPI-ExecutionProvider.md)"},
       "tensor_types": ["float32", "uint8", "int8"],
-      "operators": ["Abs", "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Conv", "DepthToSpace", "DequantizeLinear", "Div",
-        "Elu", "Exp", "Flatten", "Floor", "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Identity", "Log", "LRN", "MatMul", "MaxPool",
-        "Max", "Min", "Mul", "Neg", "Pad", "Pow", "PRelu", "QLinearConv", "QLinearMatMul", "QuantizeLinear", "ReduceMean", "Relu", "Reshape",
-        "Resize", "Sigmoid", "Sin", "Slice", "Softmax", "Split", "Sqrt", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze",
-        "com.microsoft:QLinearAdd", "com.microsoft:QLinearAveragePool", "com.microsoft:QLinearSigmoid"],
+      "operators": [
+        "Abs", "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Conv", "DepthToSpace", "DequantizeLinear",
+        "Div", "Elu", "Exp", "Flatten", "Floor", "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Identity", "Log", "LRN",
+        "MatMul", "MaxPool", "Max", "Min", "Mul", "Neg", "Pad", "Pow", "PRelu", "QLinearConv", "QLinearMatMul", "QuantizeLinear",
+        "ReduceMean", "Relu", "Reshape", "Resize", "Sigmoid", "Sin", "Slice", "Softmax", "Split", "Sqrt", "Squeeze", "Sub", "Tanh",
+        "Transpose", "Unsqueeze", "com.microsoft:QLinearAdd", "com.microsoft:QLinearAveragePool", "com.microsoft:QLinearSigmoid"
+      ],
       "checks": [
-        {"id": "nnapi.conv", "operators": ["Conv", "QLinearConv"], "kind": "rank", "input": 0, "min": 4, "max": 4, "text": "only 2D Conv is supported"},
-        {"id": "nnapi.conv-constant", "operators": ["Conv"], "kind": "constant_inputs", "inputs": [1, 2], "text": "weights and bias should be constant"},
-        {"id": "nnapi.pool", "operators": ["AveragePool", "MaxPool", "GlobalAveragePool", "GlobalMaxPool", "com.microsoft:QLinearAveragePool"], "kind": "rank", "input": 0, "min": 4, "max": 4, "text": "only 2D Pool is supported"},
-        {"id": "nnapi.resize", "operators": ["Resize"], "kind": "rank", "input": 0, "min": 4, "max": 4, "text": "only 2D Resize is supported"},
-        {"id": "nnapi.depth-to-space", "operators": ["DepthToSpace"], "kind": "attribute_values", "attribute": "mode", "values": ["DCR"], "default": "DCR", "text": "only DCR mode DepthToSpace is supported"},
-        {"id": "nnapi.pad", "operators": ["Pad"], "kind": "attribute_values", "attribute": "mode", "values": ["constant"], "default": "constant", "text": "only constant mode Pad is supported"},
-        {"id": "nnapi.pad-constant", "operators": ["Pad"], "kind": "constant_inputs", "inputs": [1, 2], "text": "input pads and constant_value should be constant"},
-        {"id": "nnapi.axes-constant", "operators": ["Squeeze", "Unsqueeze"], "kind": "constant_inputs", "inputs": [1], "text": "input axes should be constant"},
-        {"id": "nnapi.quant-constant", "operators": ["QuantizeLinear", "DequantizeLinear"], "kind": "constant_inputs", "inputs": [1, 2], "text": "all quantization scales and zero points should be constant"}
+        {
+          "id": "nnapi.conv",
+          "operators": ["Conv", "QLinearConv"],
+          "kind": "rank",
+          "input": 0,
+          "min": 4,
+          "max": 4,
+          "text": "only 2D Conv is supported"
+        },
+        {
+          "id": "nnapi.conv-constant",
+          "operators": ["Conv"],
+          "kind": "constant_inputs",
+          "inputs": [1, 2],
+          "text": "weights and bias should be constant"
+        },
+        {
+          "id": "nnapi.pool",
+          "operators": ["AveragePool", "MaxPool", "GlobalAveragePool", "GlobalMaxPool", "com.microsoft:QLinearAveragePool"],
+          "kind": "rank",
+          "input": 0,
+          "min": 4,
+          "max": 4,
+          "text": "only 2D Pool is supported"
+        },
+        {
+          "id": "nnapi.resize",
+          "operators": ["Resize"],
+          "kind": "rank",
+          "input": 0,
+          "min": 4,
+          "max": 4,
+          "text": "only 2D Resize is supported"
+        },
+        {
+          "id": "nnapi.depth-to-space",
+          "operators": ["DepthToSpace"],
+          "kind": "attribute_values",
+          "attribute": "mode",
+          "values": ["DCR"],
+          "default": "DCR",
+          "text": "only DCR mode DepthToSpace is supported"
+        },
+        {
+          "id": "nnapi.pad",
+          "operators": ["Pad"],
+          "kind": "attribute_values",
+          "attribute": "mode",
+          "values": ["constant"],
+          "default": "constant",
+          "text": "only constant mode Pad is supported"
+        },
+        {
+          "id": "nnapi.pad-constant",
+          "operators": ["Pad"],
+          "kind": "constant_inputs",
+          "inputs": [1, 2],
+          "text": "input pads and constant_value should be constant"
+        },
+        {
+          "id": "nnapi.axes-constant",
+          "operators": ["Squeeze", "Unsqueeze"],
+          "kind": "constant_inputs",
+          "inputs": [1],
+          "text": "input axes should be constant"
+        },
+        {
+          "id": "nnapi.quant-constant",
+          "operators": ["QuantizeLinear", "DequantizeLinear"],
+          "kind": "constant_inputs",
+          "inputs": [1, 2],
+          "text": "all quantization scales and zero points should be constant"
+        }
       ]
     },
     {
@@ -1880,33 +2560,82 @@ enum EmbeddedCatalogue {
       "model_format": "onnx",
       "source": {"id": "ort-qnn-doc", "section": "Supported ONNX operators"},
       "tensor_types": ["uint8", "uint16", "int8", "int16", "float16"],
-      "operators": ["Abs", "Add", "And", "ArgMax", "ArgMin", "Asin", "Atan", "AveragePool", "BatchNormalization", "Cast", "CastLike",
-        "Ceil", "Clip", "Concat", "Conv", "ConvInteger", "ConvTranspose", "Cos", "CumSum", "DepthToSpace", "DequantizeLinear",
+      "operators": [
+        "Abs", "Add", "And", "ArgMax", "ArgMin", "Asin", "Atan", "AveragePool", "BatchNormalization", "Cast", "CastLike", "Ceil",
+        "Clip", "Concat", "Conv", "ConvInteger", "ConvTranspose", "Cos", "CumSum", "DepthToSpace", "DequantizeLinear",
         "DynamicQuantizeLinear", "Div", "Einsum", "Elu", "Equal", "Exp", "Expand", "Flatten", "Floor", "Gather", "GatherElements",
         "GatherND", "Gelu", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GreaterOrEqual", "GridSample", "GRU",
-        "GroupNormalization", "HardSigmoid", "HardSwish", "If", "Identity", "InstanceNormalization", "Inverse", "IsInf", "IsNaN", "LRN",
-        "LSTM", "LayerNormalization", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "LpNormalization", "LpPool", "MatMul",
-        "MatMulInteger", "Max", "MaxPool", "Mean", "Min", "Mod", "Mul", "Neg", "NonMaxSuppression", "NonZero", "Not", "Or", "OneHot",
-        "PRelu", "Pad", "Pow", "QLinearMatMul", "QuantizeLinear", "RandomNormalLike", "RandomUniformLike", "Range", "Reciprocal",
-        "ReduceL2", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Relu", "RMSNormalization",
-        "Reshape", "Resize", "RoiAlign", "Round", "RotaryEmbedding", "STFT", "ScatterElements", "ScatterND", "Selu", "Shape", "Sigmoid",
-        "Sign", "Sin", "Slice", "Softmax", "Softplus", "SpaceToDepth", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tan", "Tanh",
-        "ThresholdedRelu", "Tile", "TopK", "Transpose", "Unsqueeze", "Upsample", "Where", "Xor", "com.microsoft:DequantizeLinear",
-        "com.microsoft:FusedMatMul", "com.microsoft:Gelu", "com.microsoft:GatherBlockQuantized", "com.microsoft:GroupQueryAttention",
-        "com.microsoft:MatMulNBits", "com.microsoft:QuantizeLinear", "com.microsoft:RMSNormalization", "com.microsoft:QuickGelu",
-        "com.microsoft:RotaryEmbedding", "com.microsoft:SimplifiedLayerNormalization"],
+        "GroupNormalization", "HardSigmoid", "HardSwish", "If", "Identity", "InstanceNormalization", "Inverse", "IsInf", "IsNaN",
+        "LRN", "LSTM", "LayerNormalization", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "LpNormalization", "LpPool",
+        "MatMul", "MatMulInteger", "Max", "MaxPool", "Mean", "Min", "Mod", "Mul", "Neg", "NonMaxSuppression", "NonZero", "Not",
+        "Or", "OneHot", "PRelu", "Pad", "Pow", "QLinearMatMul", "QuantizeLinear", "RandomNormalLike", "RandomUniformLike", "Range",
+        "Reciprocal", "ReduceL2", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Relu",
+        "RMSNormalization", "Reshape", "Resize", "RoiAlign", "Round", "RotaryEmbedding", "STFT", "ScatterElements", "ScatterND",
+        "Selu", "Shape", "Sigmoid", "Sign", "Sin", "Slice", "Softmax", "Softplus", "SpaceToDepth", "Split", "Sqrt", "Squeeze",
+        "Sub", "Sum", "Tan", "Tanh", "ThresholdedRelu", "Tile", "TopK", "Transpose", "Unsqueeze", "Upsample", "Where", "Xor",
+        "com.microsoft:DequantizeLinear", "com.microsoft:FusedMatMul", "com.microsoft:Gelu", "com.microsoft:GatherBlockQuantized",
+        "com.microsoft:GroupQueryAttention", "com.microsoft:MatMulNBits", "com.microsoft:QuantizeLinear",
+        "com.microsoft:RMSNormalization", "com.microsoft:QuickGelu", "com.microsoft:RotaryEmbedding",
+        "com.microsoft:SimplifiedLayerNormalization"
+      ],
       "fusions": [
-        {"operator": "Erf", "after": ["Mul", "Div"], "before": ["Add"],
-         "text": "Erf inside a GELU decomposition ([Div/Mul(√2)] → Erf → Add(1) → Mul) is fused into QNN_OP_GELU",
-         "source": {"id": "ort-qnn-doc", "section": "Supported operator fusions: Operator decomposition fusions"}}
+        {
+          "operator": "Erf",
+          "after": ["Mul", "Div"],
+          "before": ["Add"],
+          "text": "Erf inside a GELU decomposition ([Div/Mul(√2)] → Erf → Add(1) → Mul) is fused into QNN_OP_GELU",
+          "source": {"id": "ort-qnn-doc", "section": "Supported operator fusions: Operator decomposition fusions"}
+        }
       ],
       "checks": [
-        {"id": "qnn.lp-normalization", "operators": ["LpNormalization"], "kind": "attribute_values", "attribute": "p", "values": ["2"], "default": "2", "text": "p == 2"},
-        {"id": "qnn.lp-pool", "operators": ["LpPool"], "kind": "attribute_values", "attribute": "p", "values": ["1", "2"], "default": "2", "text": "p=1 or p=2 only"},
-        {"id": "qnn.one-hot", "operators": ["OneHot"], "kind": "constant_inputs", "inputs": [1, 2], "text": "depth and values must be constant initializers"},
-        {"id": "qnn.range", "operators": ["Range"], "kind": "constant_inputs", "inputs": [0, 1, 2], "text": "all inputs (start, limit, delta) must be constant initializers"},
-        {"id": "qnn.nms-constants", "operators": ["NonMaxSuppression"], "kind": "constant_inputs", "inputs": [2, 3, 4], "text": "max_output_boxes_per_class, iou_threshold and score_threshold must be static constants"},
-        {"id": "qnn.nms-corners", "operators": ["NonMaxSuppression"], "kind": "attribute_values", "attribute": "center_point_box", "values": ["0"], "default": "0", "text": "center_point_box must be 0 (diagonal corners)"}
+        {
+          "id": "qnn.lp-normalization",
+          "operators": ["LpNormalization"],
+          "kind": "attribute_values",
+          "attribute": "p",
+          "values": ["2"],
+          "default": "2",
+          "text": "p == 2"
+        },
+        {
+          "id": "qnn.lp-pool",
+          "operators": ["LpPool"],
+          "kind": "attribute_values",
+          "attribute": "p",
+          "values": ["1", "2"],
+          "default": "2",
+          "text": "p=1 or p=2 only"
+        },
+        {
+          "id": "qnn.one-hot",
+          "operators": ["OneHot"],
+          "kind": "constant_inputs",
+          "inputs": [1, 2],
+          "text": "depth and values must be constant initializers"
+        },
+        {
+          "id": "qnn.range",
+          "operators": ["Range"],
+          "kind": "constant_inputs",
+          "inputs": [0, 1, 2],
+          "text": "all inputs (start, limit, delta) must be constant initializers"
+        },
+        {
+          "id": "qnn.nms-constants",
+          "operators": ["NonMaxSuppression"],
+          "kind": "constant_inputs",
+          "inputs": [2, 3, 4],
+          "text": "max_output_boxes_per_class, iou_threshold and score_threshold must be static constants"
+        },
+        {
+          "id": "qnn.nms-corners",
+          "operators": ["NonMaxSuppression"],
+          "kind": "attribute_values",
+          "attribute": "center_point_box",
+          "values": ["0"],
+          "default": "0",
+          "text": "center_point_box must be 0 (diagonal corners)"
+        }
       ]
     },
     {
@@ -1915,45 +2644,161 @@ enum EmbeddedCatalogue {
       "model_format": "onnx",
       "source": {"id": "onnx-tensorrt-ops", "section": "Operator Support Matrix (TensorRT 10.15, opset 9 to 24): the operators marked N"},
       "tensor_types": ["float32", "float16", "bfloat16", "int8", "int4", "float8"],
-      "excluded_operators": ["AffineGrid", "Bernoulli", "BitShift", "BitwiseAnd", "BitwiseNot", "BitwiseOr", "BitwiseXor", "CenterCropPad",
-        "Col2Im", "Compress", "ConcatFromSequence", "ConvInteger", "DFT", "Det", "DynamicQuantizeLinear", "ImageDecoder", "MatMulInteger",
+      "excluded_operators": [
+        "AffineGrid", "Bernoulli", "BitShift", "BitwiseAnd", "BitwiseNot", "BitwiseOr", "BitwiseXor", "CenterCropPad", "Col2Im",
+        "Compress", "ConcatFromSequence", "ConvInteger", "DFT", "Det", "DynamicQuantizeLinear", "ImageDecoder", "MatMulInteger",
         "MaxRoiPool", "MaxUnpool", "MelWeightMatrix", "Multinomial", "NegativeLogLikelihoodLoss", "Optional", "OptionalGetElement",
         "OptionalHasElement", "QLinearConv", "QLinearMatMul", "RegexFullMatch", "SequenceAt", "SequenceConstruct", "SequenceEmpty",
-        "SequenceErase", "SequenceInsert", "SequenceLength", "SequenceMap", "SoftmaxCrossEntropyLoss", "SplitToSequence", "StringConcat",
-        "StringNormalizer", "StringSplit", "TfIdfVectorizer", "Unique"],
+        "SequenceErase", "SequenceInsert", "SequenceLength", "SequenceMap", "SoftmaxCrossEntropyLoss", "SplitToSequence",
+        "StringConcat", "StringNormalizer", "StringSplit", "TfIdfVectorizer", "Unique"
+      ],
       "checks": [
-        {"id": "tensorrt.pool", "operators": ["AveragePool", "MaxPool", "LpPool"], "kind": "rank", "input": 0, "min": 4, "max": 5, "text": "2D or 3D pooling only"},
-        {"id": "tensorrt.k-constant", "operators": ["TopK"], "kind": "constant_inputs", "inputs": [1], "text": "K input must be an initializer"},
-        {"id": "tensorrt.axes-constant", "operators": ["ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare"], "kind": "constant_inputs", "inputs": [1], "text": "axes must be an initializer"},
-        {"id": "tensorrt.cumsum-axis", "operators": ["CumSum"], "kind": "constant_inputs", "inputs": [1], "text": "axis must be a build-time constant"},
-        {"id": "tensorrt.grid-sample", "operators": ["GridSample"], "kind": "rank", "input": 0, "min": 4, "max": 4, "text": "input must be 4D"},
-        {"id": "tensorrt.resize-mode", "operators": ["Resize"], "kind": "attribute_values", "attribute": "mode", "values": ["nearest", "linear"], "default": "nearest", "text": "supported resize modes: nearest, linear"},
-        {"id": "tensorrt.scatter-nd", "operators": ["ScatterND"], "kind": "attribute_values", "attribute": "reduction", "values": ["none"], "default": "none", "text": "reduction other than none is not supported"}
+        {
+          "id": "tensorrt.pool",
+          "operators": ["AveragePool", "MaxPool", "LpPool"],
+          "kind": "rank",
+          "input": 0,
+          "min": 4,
+          "max": 5,
+          "text": "2D or 3D pooling only"
+        },
+        {
+          "id": "tensorrt.k-constant",
+          "operators": ["TopK"],
+          "kind": "constant_inputs",
+          "inputs": [1],
+          "text": "K input must be an initializer"
+        },
+        {
+          "id": "tensorrt.axes-constant",
+          "operators": [
+            "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd",
+            "ReduceSum", "ReduceSumSquare"
+          ],
+          "kind": "constant_inputs",
+          "inputs": [1],
+          "text": "axes must be an initializer"
+        },
+        {
+          "id": "tensorrt.cumsum-axis",
+          "operators": ["CumSum"],
+          "kind": "constant_inputs",
+          "inputs": [1],
+          "text": "axis must be a build-time constant"
+        },
+        {
+          "id": "tensorrt.grid-sample",
+          "operators": ["GridSample"],
+          "kind": "rank",
+          "input": 0,
+          "min": 4,
+          "max": 4,
+          "text": "input must be 4D"
+        },
+        {
+          "id": "tensorrt.resize-mode",
+          "operators": ["Resize"],
+          "kind": "attribute_values",
+          "attribute": "mode",
+          "values": ["nearest", "linear"],
+          "default": "nearest",
+          "text": "supported resize modes: nearest, linear"
+        },
+        {
+          "id": "tensorrt.scatter-nd",
+          "operators": ["ScatterND"],
+          "kind": "attribute_values",
+          "attribute": "reduction",
+          "values": ["none"],
+          "default": "none",
+          "text": "reduction other than none is not supported"
+        }
       ]
     }
   ],
   "onnx_to_tflite": {
     "source": {"id": "onnx2tf", "section": "Supported layers (ONNX operator -> TFLite builtins)"},
     "operators": {
-      "Conv": ["CONV_2D"], "ConvTranspose": ["TRANSPOSE_CONV"], "Gemm": ["FULLY_CONNECTED"], "MatMul": ["BATCH_MATMUL"],
-      "Add": ["ADD"], "Sub": ["SUB"], "Mul": ["MUL"], "Div": ["DIV"], "Pow": ["POW"], "Sqrt": ["SQRT"], "Exp": ["EXP"], "Log": ["LOG"],
-      "Abs": ["ABS"], "Neg": ["NEG"], "Max": ["MAXIMUM"], "Min": ["MINIMUM"], "Reciprocal": ["DIV"],
-      "Relu": ["RELU"], "LeakyRelu": ["LEAKY_RELU"], "PRelu": ["PRELU"], "Elu": ["ELU"], "Sigmoid": ["LOGISTIC"], "Tanh": ["TANH"],
-      "HardSwish": ["HARD_SWISH"], "Clip": ["MINIMUM", "MAXIMUM"], "Softmax": ["SOFTMAX"], "Gelu": ["GELU"],
-      "MaxPool": ["MAX_POOL_2D"], "AveragePool": ["AVERAGE_POOL_2D"], "GlobalAveragePool": ["MEAN"], "GlobalMaxPool": ["REDUCE_MAX"],
-      "ReduceMean": ["MEAN"], "ReduceMax": ["REDUCE_MAX"], "ReduceMin": ["REDUCE_MIN"], "ReduceSum": ["SUM"],
-      "Reshape": ["RESHAPE"], "Flatten": ["RESHAPE"], "Squeeze": ["RESHAPE"], "Unsqueeze": ["RESHAPE"],
-      "Transpose": ["TRANSPOSE"], "Concat": ["CONCATENATION"], "Split": ["SPLIT"], "Slice": ["STRIDED_SLICE"],
-      "Pad": ["PAD"], "Resize": ["RESIZE_BILINEAR"], "Gather": ["GATHER"], "Cast": ["CAST"], "Expand": ["BROADCAST_TO"], "Tile": ["TILE"],
-      "DepthToSpace": ["DEPTH_TO_SPACE"], "SpaceToDepth": ["SPACE_TO_DEPTH"], "ArgMax": ["ARG_MAX"], "TopK": ["TOPK_V2"],
-      "Equal": ["EQUAL"], "Less": ["LESS"], "Greater": ["GREATER"], "Where": ["SELECT_V2"],
+      "Conv": ["CONV_2D"],
+      "ConvTranspose": ["TRANSPOSE_CONV"],
+      "Gemm": ["FULLY_CONNECTED"],
+      "MatMul": ["BATCH_MATMUL"],
+      "Add": ["ADD"],
+      "Sub": ["SUB"],
+      "Mul": ["MUL"],
+      "Div": ["DIV"],
+      "Pow": ["POW"],
+      "Sqrt": ["SQRT"],
+      "Exp": ["EXP"],
+      "Log": ["LOG"],
+      "Abs": ["ABS"],
+      "Neg": ["NEG"],
+      "Max": ["MAXIMUM"],
+      "Min": ["MINIMUM"],
+      "Reciprocal": ["DIV"],
+      "Relu": ["RELU"],
+      "LeakyRelu": ["LEAKY_RELU"],
+      "PRelu": ["PRELU"],
+      "Elu": ["ELU"],
+      "Sigmoid": ["LOGISTIC"],
+      "Tanh": ["TANH"],
+      "HardSwish": ["HARD_SWISH"],
+      "Clip": ["MINIMUM", "MAXIMUM"],
+      "Softmax": ["SOFTMAX"],
+      "Gelu": ["GELU"],
+      "MaxPool": ["MAX_POOL_2D"],
+      "AveragePool": ["AVERAGE_POOL_2D"],
+      "GlobalAveragePool": ["MEAN"],
+      "GlobalMaxPool": ["REDUCE_MAX"],
+      "ReduceMean": ["MEAN"],
+      "ReduceMax": ["REDUCE_MAX"],
+      "ReduceMin": ["REDUCE_MIN"],
+      "ReduceSum": ["SUM"],
+      "Reshape": ["RESHAPE"],
+      "Flatten": ["RESHAPE"],
+      "Squeeze": ["RESHAPE"],
+      "Unsqueeze": ["RESHAPE"],
+      "Transpose": ["TRANSPOSE"],
+      "Concat": ["CONCATENATION"],
+      "Split": ["SPLIT"],
+      "Slice": ["STRIDED_SLICE"],
+      "Pad": ["PAD"],
+      "Resize": ["RESIZE_BILINEAR"],
+      "Gather": ["GATHER"],
+      "Cast": ["CAST"],
+      "Expand": ["BROADCAST_TO"],
+      "Tile": ["TILE"],
+      "DepthToSpace": ["DEPTH_TO_SPACE"],
+      "SpaceToDepth": ["SPACE_TO_DEPTH"],
+      "ArgMax": ["ARG_MAX"],
+      "TopK": ["TOPK_V2"],
+      "Equal": ["EQUAL"],
+      "Less": ["LESS"],
+      "Greater": ["GREATER"],
+      "Where": ["SELECT_V2"],
       "LayerNormalization": ["MEAN", "SQUARED_DIFFERENCE", "ADD", "RSQRT", "MUL", "SUB"],
       "InstanceNormalization": ["MEAN", "SQUARED_DIFFERENCE", "ADD", "RSQRT", "MUL", "SUB"],
       "LSTM": ["UNIDIRECTIONAL_SEQUENCE_LSTM"],
-      "QuantizeLinear": ["QUANTIZE"], "DequantizeLinear": ["DEQUANTIZE"],
-      "BatchNormalization": [], "Identity": [], "Dropout": [], "Constant": [], "Shape": [],
-      "Erf": null, "NonMaxSuppression": null, "Einsum": null, "GridSample": null, "Loop": null, "If": null, "Scan": null,
-      "RoiAlign": null, "Mod": null, "NonZero": null, "Unique": null, "ScatterND": null, "ScatterElements": null
+      "QuantizeLinear": ["QUANTIZE"],
+      "DequantizeLinear": ["DEQUANTIZE"],
+      "BatchNormalization": [],
+      "Identity": [],
+      "Dropout": [],
+      "Constant": [],
+      "Shape": [],
+      "Erf": null,
+      "NonMaxSuppression": null,
+      "Einsum": null,
+      "GridSample": null,
+      "Loop": null,
+      "If": null,
+      "Scan": null,
+      "RoiAlign": null,
+      "Mod": null,
+      "NonZero": null,
+      "Unique": null,
+      "ScatterND": null,
+      "ScatterElements": null
     },
     "special": {
       "Conv": "DEPTHWISE_CONV_2D when group equals the input channels",

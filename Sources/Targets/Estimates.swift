@@ -38,6 +38,9 @@ public struct TargetEstimate: Sendable {
     public var flashBudget: Double?
     /// How much of the model the MACs, activation memory and latency cover: when incomplete they are lower bounds.
     public var coverage: AnalysisCoverage = .complete
+    /// How `peakActivationBytes` was found: `tflite-micro-greedy` (TFLite Micro's arena, head and tail),
+    /// `litert-arena` (LiteRT's activation arena), or `liveness` (the largest sum of live activations).
+    public var activationPlanner: String = "liveness"
 
     public var isLowerBound: Bool { !coverage.isComplete }
 
@@ -163,7 +166,23 @@ public enum TargetEstimates {
         let p = precision(target: target, runtime: runtime, catalogue: catalogue)
         let size = callerSize ?? sizeBytes(model: model, target: target)
         let weightBytes = max(0, size - max(0, model.fileSize - model.tensors.reduce(0) { $0 &+ $1.storedBytes }))
-        let peak = analysis.peakActivationElements &* p.activationBytes
+        var peak = analysis.peakActivationElements &* p.activationBytes
+        var planner = "liveness"
+        // A TFLite model whose activations the target keeps as stored: the arena its runtime plans.
+        if model.format == .tflite, (target.optimize.quantize?.activations?.value ?? "none") == "none",
+            let arenas = TFLiteArenas.of(model: model)
+        {
+            if runtime?.name == "tflite-micro" {
+                // The catalogue's microcontrollers are 32-bit.
+                peak = arenas.micro(pointerBytes: 4)
+                planner = "tflite-micro-greedy"
+            } else if runtime?.name == "litert", p.processor == .cpu,
+                !(model.graphs.first?.tensorShapes.contains { $0.signature.contains(-1) } ?? true)
+            {
+                peak = arenas.litert
+                planner = "litert-arena"
+            }
+        }
 
         var latency: Double?
         var overhead = 0.0
@@ -195,7 +214,7 @@ public enum TargetEstimates {
             weightBytes: weightBytes, peakActivationBytes: peak, macs: analysis.totalMACs, latencyMS: latency,
             dispatchOverheadMS: latency == nil ? nil : overhead * 1000, cpuFallbackPartitions: coverage?.cpuPartitions ?? 0,
             budget: (target.budget.sizeMB?.value, target.budget.memoryMB?.value, target.budget.latencyMS?.value),
-            flashBudget: target.budget.flashMB?.value, coverage: analysis.coverage)
+            flashBudget: target.budget.flashMB?.value, coverage: analysis.coverage, activationPlanner: planner)
     }
 
     /// A node's time with the dispatch overhead: serial dispatch adds to the roofline time; asynchronous
@@ -247,6 +266,7 @@ public enum TargetEstimates {
                 "peak_activation_bytes": .int(e.peakActivationBytes),
                 "memory_bytes": .int(e.memoryBytes),
                 "memory_kind": .string(e.isMicrocontroller ? "ram" : "weights+activations"),
+                "activation_planner": .string(e.activationPlanner),
                 "flash_bytes": e.flashBytes.map { .int($0) } ?? .null,
                 "flash_budget": status(e.flashMet, e.flashBytes == nil ? nil : e.flashBudget),
                 "latency_ms": e.latencyMS.map { .double(($0 * 1000).rounded() / 1000) } ?? .null,

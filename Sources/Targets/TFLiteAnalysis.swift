@@ -143,6 +143,10 @@ struct TFLiteAnalyzer {
             let branches = ["then_subgraph_index", "else_subgraph_index"].compactMap { analyseCalled(int(node, $0, -1)) }
             for b in branches { addCalled(b) }
             return branches.map(\.totalMACs).max() ?? 0
+        case "CALL":
+            guard let sub = analyseCalled(int(node, "subgraph", -1)) else { return 0 }
+            addCalled(sub)
+            return sub.totalMACs
         case "WHILE":
             let parts = ["cond_subgraph_index", "body_subgraph_index"].compactMap { analyseCalled(int(node, $0, -1)) }
             for p in parts { addCalled(p) }
@@ -307,6 +311,14 @@ struct TFLiteAnalyzer {
         "EQUAL": OpCost.cmp, "NOT_EQUAL": OpCost.cmp, "LESS": OpCost.cmp, "LESS_EQUAL": OpCost.cmp, "GREATER": OpCost.cmp,
         "GREATER_EQUAL": OpCost.cmp, "LOGICAL_AND": OpCost.cmp, "LOGICAL_OR": OpCost.cmp, "SELECT": OpCost.cmp,
         "SELECT_V2": OpCost.cmp, "PRELU": OpCost.mul + OpCost.cmp, "ADD_N": OpCost.add,
+        "FLOOR_MOD": OpCost.div + OpCost.mul + OpCost.add, "ATAN2": OpCost.exp + OpCost.div, "BITWISE_XOR": OpCost.cmp,
+        "RIGHT_SHIFT": OpCost.cmp,
+        // StableHLO's element-wise operators, as their TFLite counterparts.
+        "STABLEHLO_ADD": OpCost.add, "STABLEHLO_SUBTRACT": OpCost.add, "STABLEHLO_MULTIPLY": OpCost.mul,
+        "STABLEHLO_DIVIDE": OpCost.div, "STABLEHLO_MAXIMUM": OpCost.add, "STABLEHLO_MINIMUM": OpCost.cmp,
+        "STABLEHLO_POWER": OpCost.exp, "STABLEHLO_REMAINDER": OpCost.div + OpCost.mul + OpCost.add, "STABLEHLO_AND": OpCost.cmp,
+        "STABLEHLO_OR": OpCost.cmp, "STABLEHLO_COMPARE": OpCost.cmp, "STABLEHLO_SHIFT_LEFT": OpCost.cmp,
+        "STABLEHLO_SELECT": OpCost.cmp, "STABLEHLO_CLAMP": 2 * OpCost.cmp,
     ]
     /// Element-wise unary operators and their per-element cost.
     static let unary: [String: Int] = [
@@ -319,6 +331,25 @@ struct TFLiteAnalyzer {
         "DEQUANTIZE": OpCost.mul + OpCost.add, "SQUARE": OpCost.mul, "L2_NORMALIZATION": OpCost.mul + OpCost.add + OpCost.sqrt,
         "FLOOR": 0, "CEIL": 0, "ROUND": 0, "SIN": OpCost.exp, "COS": OpCost.exp, "SIGN": OpCost.cmp,
         "LOCAL_RESPONSE_NORMALIZATION": OpCost.mul + OpCost.add + OpCost.exp,
+        "COMPLEX_ABS": 2 * OpCost.mul + OpCost.add + OpCost.sqrt, "FAKE_QUANT": OpCost.mul + OpCost.add + 2 * OpCost.cmp,
+        "CUMSUM": OpCost.add,
+        "STABLEHLO_LOGISTIC": OpCost.exp, "STABLEHLO_ABS": OpCost.cmp, "STABLEHLO_COSINE": OpCost.exp,
+        "STABLEHLO_EXPONENTIAL": OpCost.exp, "STABLEHLO_FLOOR": 0, "STABLEHLO_LOG": OpCost.log, "STABLEHLO_NEGATE": OpCost.cmp,
+        "STABLEHLO_RSQRT": OpCost.sqrt + OpCost.div, "STABLEHLO_TANH": 2 * OpCost.tanh, "STABLEHLO_CBRT": OpCost.exp + OpCost.log,
+    ]
+    /// Operators whose work is per output element but whose first input is not shaped like the output
+    /// (random generators read a shape).
+    static let perOutput: [String: Int] = [
+        "RANDOM_UNIFORM": OpCost.mul + OpCost.add, "RANDOM_STANDARD_NORMAL": OpCost.log + OpCost.sqrt + OpCost.exp + OpCost.mul,
+        "MULTINOMIAL": OpCost.exp + OpCost.log + OpCost.cmp, "EMBEDDING_LOOKUP_SPARSE": OpCost.add + OpCost.mul,
+        "STABLEHLO_RNG_BIT_GENERATOR": OpCost.mul + OpCost.add,
+    ]
+    /// Operators whose work is per element of their first input: scans, segment reductions, selections.
+    static let perInput: [String: Int] = [
+        "TOPK_V2": OpCost.cmp, "UNIQUE": OpCost.cmp, "WHERE": OpCost.cmp, "BUCKETIZE": OpCost.cmp, "SEGMENT_SUM": OpCost.add,
+        "UNSORTED_SEGMENT_SUM": OpCost.add, "UNSORTED_SEGMENT_PROD": OpCost.mul, "UNSORTED_SEGMENT_MAX": OpCost.cmp,
+        "UNSORTED_SEGMENT_MIN": OpCost.cmp, "REDUCE_WINDOW": OpCost.add, "STABLEHLO_REDUCE_WINDOW": OpCost.add,
+        "STABLEHLO_REDUCE": OpCost.add,
     ]
     /// Operators that keep their first input's shape and cost nothing here.
     static let sameShape: Set<String> = ["ZEROS_LIKE", "ONES_LIKE", "LOGICAL_NOT", "REVERSE_V2", "IDENTITY"]
@@ -330,7 +361,27 @@ struct TFLiteAnalyzer {
         "FILL", "RANGE", "ZEROS_LIKE", "ONES_LIKE", "REVERSE_V2", "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR",
         "ARG_MAX", "ARG_MIN", "LOGICAL_NOT", "IDENTITY", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "SCATTER_ND",
         // Densified once at load; resource variables; control flow (the called subgraphs carry the cost).
-        "DENSIFY", "VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE", "IF", "WHILE",
+        "DENSIFY", "VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE", "IF", "WHILE", "CALL",
+        // Lookups, tables, layout and type changes: reads and writes, no arithmetic.
+        "EMBEDDING_LOOKUP", "HASHTABLE_LOOKUP", "CONCAT_EMBEDDINGS", "SKIP_GRAM", "SPARSE_TO_DENSE", "ONE_HOT", "RANK",
+        "REVERSE_SEQUENCE", "MATRIX_DIAG", "MATRIX_SET_DIAG", "IMAG", "REAL", "HASHTABLE", "HASHTABLE_FIND",
+        "HASHTABLE_IMPORT", "HASHTABLE_SIZE", "REDUCE_ALL", "BROADCAST_ARGS", "DYNAMIC_UPDATE_SLICE", "BITCAST", "DILATE",
+        "STABLEHLO_RESHAPE", "STABLEHLO_CONCATENATE", "STABLEHLO_BROADCAST_IN_DIM", "STABLEHLO_SLICE", "STABLEHLO_CONVERT",
+        "STABLEHLO_DYNAMIC_SLICE", "STABLEHLO_DYNAMIC_UPDATE_SLICE", "STABLEHLO_PAD", "STABLEHLO_IOTA", "STABLEHLO_GATHER",
+        "STABLEHLO_TRANSPOSE",
+        // Not an operator: the marker the schema keeps for codes above 127.
+        "PLACEHOLDER_FOR_GREATER_OP_CODES",
+    ]
+    /// Operators with a rule of their own in `cost(of:index:)` (the tables above cover the rest).
+    static let explicitRules: Set<String> = [
+        "CONV_2D", "DEPTHWISE_CONV_2D", "CONV_3D", "TRANSPOSE_CONV", "FULLY_CONNECTED", "BATCH_MATMUL", "AVERAGE_POOL_2D",
+        "MAX_POOL_2D", "L2_POOL_2D", "MEAN", "SUM", "CONV_3D_TRANSPOSE", "RFFT2D", "NON_MAX_SUPPRESSION_V4",
+        "NON_MAX_SUPPRESSION_V5", "LSH_PROJECTION", "STABLEHLO_SCATTER", "STABLEHLO_SORT",
+    ]
+    /// Recurrent operators: their gates' activations are counted by the rule, not as a fused activation.
+    static let recurrent: Set<String> = [
+        "LSTM", "UNIDIRECTIONAL_SEQUENCE_LSTM", "BIDIRECTIONAL_SEQUENCE_LSTM", "RNN", "UNIDIRECTIONAL_SEQUENCE_RNN",
+        "BIDIRECTIONAL_SEQUENCE_RNN", "SVDF",
     ]
 
     mutating func cost(of node: Node, index: Int) -> NodeCost {
@@ -357,7 +408,9 @@ struct TFLiteAnalyzer {
         // A dequantized constant (float16 weights) is a weight the runtime expands once when it loads the
         // model: neither an activation nor a per-run cost.
         var loadTime = false
-        if node.opType == "DEQUANTIZE", let i = node.inputs.first, constantNames.contains(i), let o = outputs.first {
+        if node.opType == "DEQUANTIZE" || node.opType == "DENSIFY", let i = node.inputs.first, constantNames.contains(i),
+            let o = outputs.first
+        {
             constantNames.insert(o)
             loadTime = true
         }
@@ -391,7 +444,42 @@ struct TFLiteAnalyzer {
             macs = outVolume &* int(node, "filter_height", 1) &* int(node, "filter_width", 1)
         case "MEAN", "SUM":
             macs = (input(node, 0).map(Self.volume) ?? 0) &* OpCost.add
+        case "CONV_3D_TRANSPOSE":
+            // Inputs: output shape, filter [D, H, W, out, in], input, bias: every input element times the window
+            // and the output channels.
+            if let x = input(node, 2), let w = input(node, 1), w.count == 5 { macs = Self.volume(x) &* w[0] &* w[1] &* w[2] &* w[3] }
+            if node.inputs.count > 3, !node.inputs[3].isEmpty { macs &+= outVolume }
+        case "LSTM", "UNIDIRECTIONAL_SEQUENCE_LSTM", "BIDIRECTIONAL_SEQUENCE_LSTM", "RNN", "UNIDIRECTIONAL_SEQUENCE_RNN",
+            "BIDIRECTIONAL_SEQUENCE_RNN", "SVDF":
+            macs = recurrentMACs(node)
+        case "RFFT2D":
+            // A real 2-D FFT of the last two axes: 2.5 N log2 N multiply-adds per transform of N points.
+            if let x = input(node, 0), x.count >= 2 {
+                let n = max(x[x.count - 1] &* x[x.count - 2], 1)
+                let log2n = Int.bitWidth - n.leadingZeroBitCount
+                macs = Self.volume(x) &* log2n &* 5 / 2
+            }
+        case "NON_MAX_SUPPRESSION_V4", "NON_MAX_SUPPRESSION_V5":
+            // Every pair of the N boxes may be compared (an IoU: about 4 multiply-adds and a comparison).
+            if let b = input(node, 0), let n = b.first { macs = n &* n &* (4 &* OpCost.mul &+ OpCost.cmp) }
+        case "LSH_PROJECTION":
+            // Each hash function of the [functions, bits] table hashes every input row.
+            if let h = input(node, 0), let x = input(node, 1), let rows = x.first { macs = Self.volume(h) &* rows }
+        case "STABLEHLO_SCATTER":
+            macs = (input(node, 2).map(Self.volume) ?? 0) &* OpCost.add
+        case "STABLEHLO_SORT":
+            if let x = input(node, 0), let last = x.last, last > 1 {
+                macs = Self.volume(x) &* (Int.bitWidth - last.leadingZeroBitCount) &* OpCost.cmp
+            }
         default:
+            if let c = Self.perOutput[node.opType] {
+                macs = outVolume &* c
+                break
+            }
+            if let c = Self.perInput[node.opType] {
+                macs = (input(node, 0).map(Self.volume) ?? 0) &* c
+                break
+            }
             if let c = Self.binary[node.opType] {
                 macs = outVolume &* c
             } else if let c = Self.unary[node.opType] {
@@ -400,7 +488,7 @@ struct TFLiteAnalyzer {
                 unresolved.append("\(label) (no cost rule)")
             }
         }
-        switch int(node, "fused_activation_function") {
+        switch Self.recurrent.contains(node.opType) ? 0 : int(node, "fused_activation_function") {
         case 1: macs &+= outVolume &* OpCost.cmp  // RELU
         case 2, 3: macs &+= outVolume &* 2 &* OpCost.cmp  // RELU_N1_TO_1, RELU6: a clip
         case 4: macs &+= outVolume &* 2 &* OpCost.tanh
@@ -410,5 +498,38 @@ struct TFLiteAnalyzer {
 
         return NodeCost(index: index, node: node, macs: macs, outputs: outputs, shapes: shapes, constants: constantNames,
                         outputsAreConstant: outputs.contains(where: { constantNames.contains($0) }))
+    }
+
+    /// Recurrent layers, by their weight inputs (TFLite's kernels' input order): per step and batch row, every
+    /// input and recurrent weight matrix and the projection once, plus, for LSTMs, each gate's sigmoid and the
+    /// cell update (the ONNX rule's convention). Steps × batch is the input's volume over its last axis.
+    func recurrentMACs(_ node: Node) -> Int {
+        guard let x = input(node, 0), let features = x.last, features > 0 else { return 0 }
+        let rows = Self.volume(x) / features  // time × batch (or batch alone for the single-step operators)
+        func weights(_ idx: [Int]) -> Int { idx.reduce(0) { $0 &+ (input(node, $1).map(Self.volume) ?? 0) } }
+        func lstm(_ gatesIn: [Int], _ gatesRec: [Int], projection: Int) -> Int {
+            let cells = gatesRec.compactMap { input(node, $0)?.first }.first ?? 0
+            let gates = gatesIn.filter { input(node, $0) != nil }.count
+            let elementwise = gates &* cells &* (OpCost.exp + OpCost.div) &+ cells &* (OpCost.tanh + 3 * OpCost.mul)
+            return rows &* (weights(gatesIn + gatesRec + [projection]) &+ elementwise)
+        }
+        switch node.opType {
+        case "LSTM", "UNIDIRECTIONAL_SEQUENCE_LSTM":
+            return lstm([1, 2, 3, 4], [5, 6, 7, 8], projection: 16)
+        case "BIDIRECTIONAL_SEQUENCE_LSTM":
+            return lstm([1, 2, 3, 4], [5, 6, 7, 8], projection: 16) &+ lstm([18, 19, 20, 21], [22, 23, 24, 25], projection: 33)
+        case "RNN", "UNIDIRECTIONAL_SEQUENCE_RNN":
+            let units = input(node, 1)?.first ?? 0
+            return rows &* (weights([1, 2]) &+ units)
+        case "BIDIRECTIONAL_SEQUENCE_RNN":
+            let fw = input(node, 1)?.first ?? 0, bw = input(node, 5)?.first ?? 0
+            return rows &* (weights([1, 2, 5, 6]) &+ fw &+ bw)
+        case "SVDF":
+            // Feature weights [filters, input] on the input, time weights [filters, memory] on the state.
+            let filters = input(node, 1)?.first ?? 0
+            return rows &* (weights([1, 2]) &+ filters)
+        default:
+            return 0
+        }
     }
 }

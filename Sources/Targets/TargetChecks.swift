@@ -13,8 +13,8 @@ public enum TargetChecks {
     public static let ruleIDs = [
         "ort.opset-range", "ort.ir-version", "ort.domains", "ort.quant-opset", "ort.gpu-symmetric",
         "ort.s8s8-qoperator-x86", "ort.reduce-range", "ort.nnapi-android", "nnapi.deprecated", "litert.op-version",
-        "litert.builtin", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes",
-        "ort.nnapi-static-shapes", "edgetpu.rank", "edgetpu.one-partition", "tflm.int8", "tflm.static-shapes", "tflm.ops", "tensorrt.ops", "ort.ep-fallback",
+        "litert.min-runtime", "ort.ml-opset-range", "litert.builtin", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes",
+        "ort.nnapi-static-shapes", "edgetpu.rank", "edgetpu.one-partition", "tflm.int8", "tflm.hybrid", "tflm.static-shapes", "tflm.ops", "tensorrt.ops", "ort.ep-fallback",
         "litert.gpu-version", "ops.constraint", "coreml.mlprogram", "coreml.compression-os",
         "tensorrt.sparsity", "tensorrt.precision", "quant.calibration", "quant.already-quantized", "budget.size",
         "budget.memory", "budget.latency", "budget.unconfirmed", "analysis.coverage",
@@ -133,6 +133,12 @@ private struct TargetContext {
         let coverage = model.graphs.isEmpty ? nil : Coverage.check(
             model: model, runtime: runtime, version: version, delegate: delegate, catalogue: catalogue, analysis: analysis)
         if let coverage { report(coverage, delegate: delegate) }
+        // The model's own min_runtime_version, when no operator version in the table already says why.
+        if model.format == .tflite, runtime.name == "litert", let v = ref.version.flatMap({ VersionNumber($0) }),
+            !(coverage?.operators.contains { $0.rule == "litert.op-version" } ?? false)
+        {
+            checkTFLiteMinimumRuntime(model, pinned: v)
+        }
         if let analysis {
             checkBudgets(
                 TargetEstimates.estimate(
@@ -237,12 +243,21 @@ private struct TargetContext {
 
         // Edge TPU and microcontrollers: full integer.
         let fullInt8 = ["int8", "uint8"].contains(weights) && ["int8", "uint8"].contains(activations)
-        let modelIsInt8 = model.map(Self.isFullyQuantizedTFLite) ?? false
+        // A full-integer model with float islands (DEQUANTIZE -> float op -> QUANTIZE) is still a full-integer model.
+        let modelIsInt8 = model.map { Self.isFullyQuantizedTFLite($0) || $0.format == .tflite && $0.quantizationSummary.scheme == "full integer" } ?? false
         if delegate?.name == "edgetpu", !fullInt8, !modelIsInt8 {
             emit("edgetpu.full-int8", "the Edge TPU runs only fully int8 models, but weights are \(weights) and activations \(activations); quantize both to int8 (with calibration data)",
                  at: q?.activations?.range ?? q?.weights?.range ?? delegateRange)
         }
-        if runtime.name == "tflite-micro", !fullInt8, !modelIsInt8 {
+        let floatActivations = ["none", "float32", "float16", "bfloat16"].contains(activations)
+        let modelIsHybrid = model.map { $0.format == .tflite && $0.quantizationSummary.scheme == "dynamic range" } ?? false
+        if runtime.name == "tflite-micro", intWeights && floatActivations || modelIsHybrid && !intActivations {
+            let what = intWeights && floatActivations
+                ? "the manifest asks for \(weights) weights with \(activations == "none" ? "float" : activations) activations"
+                : "the model is dynamic-range (hybrid) quantized: int8 weights with float activations"
+            emit("tflm.hybrid", "\(what), which LiteRT for Microcontrollers refuses (no hybrid kernels); quantize activations to int8 too, with calibration data",
+                 at: q?.activations?.range ?? q?.weights?.range ?? runtimeRange)
+        } else if runtime.name == "tflite-micro", !fullInt8, !modelIsInt8 {
             emit("tflm.int8", "LiteRT for Microcontrollers expects full-integer int8 models, but weights are \(weights) and activations \(activations)",
                  at: q?.activations?.range ?? q?.weights?.range ?? runtimeRange, severity: .warning)
         }
@@ -261,7 +276,10 @@ private struct TargetContext {
             let table = rule.params["features"]?.arrayValue ?? []
             var worst: (need: Int, what: String)?
             for (feature, what) in needs {
-                guard let row = table.first(where: { $0["feature"]?.stringValue == feature }), let need = row[key]?.intValue,
+                // A NeuralNetwork .mlmodel has its own, older, minimums (quantize_weights since Core ML 2).
+                let nn = target.format?.value == "mlmodel"
+                guard let row = table.first(where: { $0["feature"]?.stringValue == feature }),
+                    let need = (nn ? row["neuralnetwork"]?[key] ?? row[key] : row[key])?.intValue,
                     m.value.major < need
                 else { continue }
                 if worst == nil || need > (worst?.need ?? 0) { worst = (need, what) }
@@ -428,11 +446,23 @@ private struct TargetContext {
                      at: runtimeRange)
             }
         }
+        if let ml = m.opsets["ai.onnx.ml"], let max = version.maxMLOpset, ml > max {
+            let newer = runtime.versions.filter { ($0.maxMLOpset ?? 0) >= ml }.map(\.version)
+            emit("ort.ml-opset-range", "the model imports ai.onnx.ml opset \(ml), but ONNX Runtime \(version.version) implements ai.onnx.ml up to opset \(max)\(newer.last.map { "; use \($0) or later" } ?? "")",
+                 at: runtimeRange)
+        }
         if let ir = m.formatVersion, let max = version.maxIR, ir > max {
             let newer = runtime.versions.filter { ($0.maxIR ?? 0) >= ir }.map(\.version)
             emit("ort.ir-version", "the model's ONNX IR version is \(ir), but ONNX Runtime \(version.version) reads up to IR \(max)\(newer.last.map { "; use \($0) or later" } ?? "")",
                  at: runtimeRange)
         }
+    }
+
+    /// The model's own declaration: the converter's min_runtime_version metadata.
+    mutating func checkTFLiteMinimumRuntime(_ m: Model, pinned: VersionNumber) {
+        guard let declared = m.metadata["min_runtime_version"], let need = VersionNumber(declared), pinned < need else { return }
+        emit("litert.min-runtime", "the model declares min_runtime_version \(declared) (its newest operator version needs it), but the target pins LiteRT \(pinned); use litert@\(declared) or later",
+             at: runtimeRange, fixes: [Fix(title: "Use litert@\(declared)", edits: [TextEdit(range: runtimeRange, newText: "litert@\(declared)")])])
     }
 
     mutating func checkStaticShapes(_ m: Model, runtime: Runtime, delegate: Delegate?) {

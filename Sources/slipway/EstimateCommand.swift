@@ -70,11 +70,16 @@ struct EstimateCommand: ParsableCommand {
 
     /// The disk cache in the folder the environment names; nil when it names none.
     static func defaultCache() -> (any EstimateCache)? {
+        cacheFolder().map { DiskEstimateCache(directory: $0) }
+    }
+
+    /// Slipway's cache folder ($SLIPWAY_CACHE_DIR, else $XDG_CACHE_HOME/slipway, else ~/.cache/slipway).
+    static func cacheFolder() -> String? {
         var env: [String: String] = [:]
         for k in ["SLIPWAY_CACHE_DIR", "XDG_CACHE_HOME", "HOME"] {
             if let v = getenv(k) { env[k] = String(cString: v) }
         }
-        return DiskEstimateCache.defaultDirectory(environment: env).map { DiskEstimateCache(directory: $0) }
+        return DiskEstimateCache.defaultDirectory(environment: env)
     }
 
     func run() throws {

@@ -52,13 +52,25 @@ struct InspectCommand: ParsableCommand {
         }
         let a = GraphAnalysis.analyze(model: m, inputs: fixed)
         let shapes = JSONObject(distinctEntries: a.shapes.sorted(by: { $0.key < $1.key }).map { ($0.key, .array($0.value.map { .int($0) })) })
+        var byOperator: [String: Int] = [:]
+        for n in a.nodes { byOperator[n.opType, default: 0] &+= n.macs }
         let report: JSONObject = [
-            "macs": .int(a.totalMACs), "peak_activation_elements": .int(a.peakActivationElements),
+            "macs": .int(a.totalMACs),
+            "macs_by_operator": .object(JSONObject(distinctEntries: byOperator.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })), "peak_activation_elements": .int(a.peakActivationElements),
             "coverage": a.coverage.json, "unresolved_nodes": .array(a.unresolved.map { .string($0) }),
             "assumed_dimensions": .array(a.assumedDimensions.map { .string($0) }), "shapes": .object(shapes),
         ]
         if json {
             guard case .object(var o) = m.inspectionJSON() else { return }
+            var report = report
+            if let arenas = TFLiteArenas.of(model: m) {
+                report["arenas"] = .object([
+                    "tflite_micro_head_bytes": .int(arenas.microHead),
+                    "tflite_micro_32bit_bytes": .int(arenas.micro(pointerBytes: 4)),
+                    "tflite_micro_64bit_bytes": .int(arenas.micro(pointerBytes: 8)),
+                    "litert_bytes": .int(arenas.litert),
+                ])
+            }
             o["analysis"] = .object(report)
             print(JSONValue.object(o).serialized(pretty: true))
         } else {

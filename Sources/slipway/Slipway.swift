@@ -16,7 +16,7 @@ struct Slipway: AsyncParsableCommand {
         subcommands: [
             CheckCommand.self, ServeCommand.self, SchemaCommand.self, InspectCommand.self, TargetsCommand.self,
             ConvertCommand.self,
-            EstimateCommand.self, WorkerCommand.self,
+            EstimateCommand.self, DeployCommand.self, VerifyCommand.self, MonitorCommand.self, WorkerCommand.self,
         ]
     )
 }

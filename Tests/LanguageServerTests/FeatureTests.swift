@@ -30,6 +30,23 @@ import TestSupport
         #expect(text.contains("The model file, relative to this manifest"))
     }
 
+    @Test func hoverOnMonitorShowsTheAlertingRulesItWillGenerate() async throws {
+        let c = try await TestClient.initialized()
+        let f = await c.open("""
+            slipway: 1
+            name: kws
+            model: {path: models/kws.onnx}
+            targets: {mcu: {runtime: tflite-micro, device: cortex-m4}}
+            moni1️⃣tor:
+              latency_p95_ms: 15
+              error_rate: 0.02
+            """)
+        let text = try await c.request("textDocument/hover", f.at("1️⃣"))["contents"]?["value"]?.stringValue ?? ""
+        #expect(text.contains("Alerting rules (`slipway monitor rules`):"))
+        #expect(text.contains(#"expr: "histogram_quantile(0.95, sum by (target, le) (rate(slipway_inference_duration_seconds_bucket{model=\"kws\"}[5m]))) > 0.015""#))
+        #expect(text.contains("- alert: SlipwayErrorRateHigh"))
+    }
+
     @Test func hoverOnAValueShowsWhatTheValueMeans() async throws {
         let c = try await TestClient.initialized()
         let f = await c.open(FeatureSpec.manifest)

@@ -159,7 +159,7 @@ import Testing
 @Suite struct GPUDelegateVersionSpec {
     @Test func aFullyConnectedNewerThanTheDelegateAcceptsRunsOnTheCPU() {
         // Dynamic-range quantization writes FULLY_CONNECTED version 12; the GPU delegate parses up to version 9.
-        #expect(targetIssues("targets: {a: {runtime: litert@2.16, delegate: ⟦gpu⟧}}\n", model: "Tests/Fixtures/models/small_cnn_dynamic.tflite", [
+        #expect(targetIssues("targets: {a: {runtime: litert@2.17, delegate: ⟦gpu⟧}}\n", model: "Tests/Fixtures/models/small_cnn_dynamic.tflite", [
             Expected(.operatorsOnCPU, "(version 12 is above the v9 the LiteRT GPU delegate accepts)")
         ]) == [])
         #expect(targetIssues("targets: {a: {runtime: litert@2.16, delegate: gpu}}\n", model: "Tests/Fixtures/models/small_cnn_float.tflite", []) == [])

@@ -238,6 +238,18 @@ def test_estimate_covers_every_node_of_the_model(run, corpus_dir, tmp_path, mode
     assert got["unresolved_nodes"] == []
 
 
+@pytest.mark.parametrize("model_id", ids({"tflite"}))
+def test_tflite_macs_equal_the_count_over_litert_shapes(run, corpus_dir, model_id):
+    """Slipway's TFLite MACs equal scripts/tflite_reference.py's count, which takes every shape from LiteRT's
+    interpreter after a run and reads the options through ai-edge-litert's schema (IF: the larger branch;
+    float16 and sparse weights expanded once at load, no per-run cost)."""
+    import tflite_reference
+    path = model_file(corpus_dir, BY_ID[model_id])
+    got = survive(run("inspect", str(path), "--analysis", "--json"), f"inspect --analysis {model_id}")
+    assert got["analysis"]["coverage"]["complete"]
+    assert got["analysis"]["macs"] == tflite_reference.counts(path, {})["macs"], got["analysis"]["macs_by_operator"]
+
+
 # ---- native conversion, run in the real runtime -------------------------------------------------------------
 
 def random_inputs(entry, specs, seed=0):

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Derives the catalogue's TFLite tables from their primary sources, recording each source's revision.
+
+    scripts/catalogue/derive_tflite.py --litert PATH --tflm PATH
+
+--litert: a checkout (or bare git directory) of github.com/google-ai-edge/LiteRT, the home of the TFLite runtime since
+TensorFlow moved it out. Read at HEAD:
+  tflite/converter/tools/versioning/runtime_version.cc  -> tflite_op_versions (every builtin x version -> minimum runtime)
+  tflite/delegates/gpu/common/model_builder.cc          -> the litert-gpu operator set: NewOperationParser's builtin
+                                                           cases, and each parser's CheckMaxSupportedOpVersion
+  tflite/converter/schema/schema.fbs                    -> the BuiltinOperator names the kTfLiteBuiltin* cases map to
+--tflm: a checkout of github.com/tensorflow/tflite-micro. Read at HEAD:
+  tensorflow/lite/micro/micro_mutable_op_resolver.h     -> the tflite-micro set: every AddBuiltin(BuiltinOperator_X, ...)
+
+Writes Schemas/targets/operators.json and the revisions into Schemas/targets/sources.json; then run `make catalogue`.
+"""
+import argparse
+import re
+import sys
+
+import catalogue_json as cj
+
+RUNTIME_VERSION = "tflite/converter/tools/versioning/runtime_version.cc"
+MODEL_BUILDER = "tflite/delegates/gpu/common/model_builder.cc"
+SCHEMA = "tflite/converter/schema/schema.fbs"
+RESOLVER = "tensorflow/lite/micro/micro_mutable_op_resolver.h"
+
+
+def builtin_names(schema_text):
+    body = re.search(r"enum BuiltinOperator\s*:\s*\w+\s*\{(.*?)\}", schema_text, re.S).group(1)
+    body = re.sub(r"//[^\n]*", "", body)
+    return [m.group(1) for m in re.finditer(r"\b([A-Z][A-Z0-9_]*)\s*=\s*-?\d+", body)]
+
+
+def runtime_versions(text):
+    table = {}
+    for op, ver, rt in re.findall(r'\{\{BuiltinOperator_(\w+),\s*(\d+)\},\s*"([0-9.]*)"\}', text):
+        if rt:  # an empty string means "no runtime known" in the source
+            table.setdefault(op, {})[ver] = rt
+    return {op: dict(sorted(v.items(), key=lambda kv: int(kv[0]))) for op, v in sorted(table.items())}
+
+
+def gpu_parsers(text, names):
+    """builtin -> (parser class, max version or None), from NewOperationParser and the parser classes."""
+    key = {n.replace("_", "").lower(): n for n in names}
+    fn = re.search(r"std::unique_ptr<TFLiteOperationParser> NewOperationParser\((.*?)\n}\n", text, re.S).group(1)
+    fn = fn.split("case kTfLiteBuiltinCustom", 1)[0]  # custom operators are matched by name, not builtin
+    cases = {}
+    pending = []
+    for m in re.finditer(r"case kTfLiteBuiltin(\w+):|std::make_unique<(\w+)>\(([^;]*)\)", fn):
+        if m.group(1):
+            pending.append(m.group(1))
+        else:
+            for camel in pending:
+                name = key.get(camel.lower())
+                if name is None:
+                    sys.exit(f"model_builder.cc: kTfLiteBuiltin{camel} matches no BuiltinOperator in schema.fbs")
+                if m.group(2) != "UnsupportedOperationParser":
+                    cases[name] = (m.group(2), m.group(3))
+            pending = []
+    bodies = {}
+    starts = [(m.start(), m.group(1)) for m in re.finditer(r"^class (\w+) : public TFLiteOperationParser", text, re.M)]
+    for i, (pos, cls) in enumerate(starts):
+        end = starts[i + 1][0] if i + 1 < len(starts) else len(text)
+        bodies[cls] = text[pos:end]
+    out = {}
+    for name, (cls, arg) in sorted(cases.items()):
+        body = bodies.get(cls, "")
+        maxv = None
+        m = re.search(r"CheckMaxSupportedOpVersion\(registration,\s*(\d+)\)", body)
+        if m:
+            maxv = int(m.group(1))
+        else:
+            # ElementwiseOperationParser: `operation_type_ == OperationType::MUL ? 3 : 2`
+            m = re.search(r"operation_type_ == OperationType::(\w+) \? (\d+) : (\d+)", body)
+            if m:
+                maxv = int(m.group(2)) if f"OperationType::{m.group(1)}" == arg.strip() else int(m.group(3))
+        out[name] = (cls, maxv)
+    return out
+
+
+def resolver_builtins(text):
+    return sorted(set(re.findall(r"AddBuiltin\(\s*BuiltinOperator_(\w+)", text)))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--litert", required=True)
+    ap.add_argument("--tflm", required=True)
+    args = ap.parse_args()
+    litert, tflm = cj.Checkout(args.litert), cj.Checkout(args.tflm)
+    names = builtin_names(litert.read(SCHEMA))
+    versions = runtime_versions(litert.read(RUNTIME_VERSION))
+    gpu = gpu_parsers(litert.read(MODEL_BUILDER), names)
+    micro = resolver_builtins(tflm.read(RESOLVER))
+    for table, ops in (("runtime_version.cc", versions), ("model_builder.cc", gpu), ("micro_mutable_op_resolver.h", micro)):
+        unknown = [o for o in ops if o not in names]
+        if unknown:
+            sys.exit(f"{table}: {', '.join(unknown)} not in schema.fbs's BuiltinOperator")
+
+    ops = cj.load("operators.json")
+    ops["tflite_op_versions"]["operators"] = versions
+    sets = {s["id"]: s for s in ops["operator_sets"]}
+    g = sets["litert-gpu"]
+    g["operators"] = sorted(gpu)
+    g["max_versions"]["versions"] = {op: v for op, (_, v) in sorted(gpu.items()) if v is not None}
+    sets["tflite-micro"]["operators"] = micro
+    cj.dump("operators.json", ops)
+
+    src = cj.load("sources.json")
+    def record(sid, title, repo, co, path):
+        src["sources"][sid] = {"title": title, "url": f"https://github.com/{repo}/blob/{co.revision}/{path}",
+                    "revision": f"{repo}@{co.revision} ({co.date})", "derived_by": "scripts/catalogue/derive_tflite.py"}
+    record("tflite-runtime-version",
+           "LiteRT op versions by runtime (tflite/converter/tools/versioning/runtime_version.cc, FindMinimumRuntimeVersionForOp)",
+           "google-ai-edge/LiteRT", litert, RUNTIME_VERSION)
+    record("tflite-gpu-model-builder",
+           "LiteRT GPU delegate operation parsers (tflite/delegates/gpu/common/model_builder.cc)",
+           "google-ai-edge/LiteRT", litert, MODEL_BUILDER)
+    record("tflm-resolver",
+           "LiteRT for Microcontrollers: MicroMutableOpResolver (tensorflow/lite/micro/micro_mutable_op_resolver.h)",
+           "tensorflow/tflite-micro", tflm, RESOLVER)
+    cj.dump("sources.json", src, plain=True)
+    print(f"tflite_op_versions: {len(versions)} builtins, {sum(len(v) for v in versions.values())} versions; "
+          f"litert-gpu: {len(gpu)} builtins ({sum(1 for _, v in gpu.values() if v)} with a max version); "
+          f"tflite-micro: {len(micro)} builtins")
+
+
+if __name__ == "__main__":
+    main()
