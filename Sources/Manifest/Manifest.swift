@@ -34,6 +34,8 @@ public struct ModelSpec: Sendable {
     public var path: Located<String>?
     public var format: Located<String>?
     public var inputs: [InputShape]
+    /// `context_length`: the tokens a language model keeps (KV cache and attention are sized for it).
+    public var contextLength: Located<Int>? = nil
     /// The range of the `model` key, where "missing" diagnostics about the model go.
     public var keyRange: ByteRange
 }

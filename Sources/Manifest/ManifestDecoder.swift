@@ -104,7 +104,7 @@ public enum ManifestDecoder {
             }
             m.model = ModelSpec(
                 path: string(node["path"]), format: string(node["format"], values: Vocabulary.modelFormats),
-                inputs: inputs, keyRange: mp.key.reportRange)
+                inputs: inputs, contextLength: int(node["context_length"]), keyRange: mp.key.reportRange)
         }
         for p in root["targets"]?.pairs ?? [] {
             guard let name = p.key.scalar?.text, name.hasPrefix("x-") == false, p.value.pairs != nil else { continue }

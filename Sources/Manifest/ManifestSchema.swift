@@ -68,6 +68,12 @@ public enum ManifestSchema {
                             keyPattern: "^.+$", keyDescription: "an input name of the model", minEntries: 0),
                         "Fixed shapes for the model's inputs, by input name. They resolve dynamic dimensions for estimates and for targets that need static shapes (Edge TPU, Core ML on the Neural Engine, TensorRT without profiles).",
                         examples: [["audio": [1, 16000]]])),
+                Property(
+                    "context_length",
+                    Schema(
+                        .integer(min: 1, max: 16_777_216),
+                        "For a language model (GGUF, or safetensors with a config.json beside it): the tokens it keeps in context. The KV cache and the attention cost per token are estimated at this length; without it, the model's own maximum (`<arch>.context_length`, `max_position_embeddings`).",
+                        examples: [4096])),
             ], exclusive: [], requireOneOf: nil),
         "The model to deploy.")
 

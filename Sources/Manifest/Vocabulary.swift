@@ -20,6 +20,9 @@ public enum Vocabulary {
         ("uint8", "8-bit unsigned integers with a scale and a zero point."),
         ("int4", "4-bit signed integers, two per byte; usually needs per-block scales to keep accuracy."),
         ("uint4", "4-bit unsigned integers, two per byte, with zero points."),
+        ("float8-e4m3", "8-bit float, 4 exponent and 3 mantissa bits (FP8 E4M3): NVIDIA Ada and later."),
+        ("float8-e5m2", "8-bit float, 5 exponent and 2 mantissa bits (FP8 E5M2): wider range, less precision."),
+        ("nvfp4", "NVIDIA's 4-bit float (E2M1) with an FP8 scale per 16 values: Blackwell and later."),
     ]
 
     public static let activationTypes: [(String, String)] = [
@@ -29,6 +32,8 @@ public enum Vocabulary {
         ("uint8", "Static uint8 activations: needs calibration samples to fix their ranges."),
         ("int16", "Static int16 activations (with int8 weights): Qualcomm HTP and TFLite 16x8 mode."),
         ("float16", "Activations computed in float16, as GPU delegates and the Neural Engine do."),
+        ("float8-e4m3", "Static FP8 E4M3 activations (with calibration): NVIDIA Ada and later."),
+        ("float8-e5m2", "Static FP8 E5M2 activations (with calibration): NVIDIA Ada and later."),
     ]
 
     public static let granularities: [(String, String)] = [

@@ -8,7 +8,11 @@ import Darwin
 public enum ModelReader {
     public static func read(path: String) throws(ModelError) -> Model {
         if isDirectory(path) { throw directoryError(path) }
-        return try read(file: try MappedFile(path: path))
+        var model = try read(file: try MappedFile(path: path))
+        if model.format == .safetensors {
+            model.metadata.merge(SidecarConfig.metadata(besideModelAt: path)) { stored, _ in stored }
+        }
+        return model
     }
 
     /// The format a file's first bytes say, by the same detection `read` uses; nil for anything Slipway does

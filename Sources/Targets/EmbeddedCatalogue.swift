@@ -256,6 +256,31 @@ enum EmbeddedCatalogue {
       "title": "coremltools: Compressing Neural Network Weights (neuralnetwork models: quantize_weights, 1 to 8 bits, linear or lookup table; Core ML 2, iOS 12)",
       "url": "https://apple.github.io/coremltools/docs-guides/source/quantization-neural-network.html",
       "read": "2026-12-03"
+    },
+    "ort-coreml-ep": {
+      "title": "ONNX Runtime: CoreML Execution Provider (Requirements: iOS 13 / macOS 10.15; ModelFormat MLProgram: Core ML 5, iOS 15 / macOS 12)",
+      "url": "https://onnxruntime.ai/docs/execution-providers/CoreML-ExecutionProvider.html",
+      "read": "2026-12-03"
+    },
+    "trt-quantized-types": {
+      "title": "NVIDIA TensorRT: Working with Quantized Types (explicit quantization is symmetric, with signed INT8/FP8/INT4/FP4 types)",
+      "url": "https://docs.nvidia.com/deeplearning/tensorrt/latest/inference-library/work-quantized-types.html",
+      "read": "2026-12-03"
+    },
+    "te-support-matrix": {
+      "title": "NVIDIA Transformer Engine: datatype and hardware support matrix (BF16 requires compute capability 8.0 or higher; FP8 8.9; NVFP4 10.0)",
+      "url": "https://nvidia.github.io/TransformerEngine/support_matrix.html",
+      "read": "2026-12-03"
+    },
+    "litert-nnapi": {
+      "title": "LiteRT: NNAPI delegate (Android 8.1, API level 27, or later)",
+      "url": "https://ai.google.dev/edge/litert/android/nnapi",
+      "read": "2026-12-03"
+    },
+    "tensorrt-pypi": {
+      "title": "PyPI: tensorrt release history (10.16.1.11 the newest 10.x, 11.4.0.106 the newest)",
+      "url": "https://pypi.org/project/tensorrt/#history",
+      "read": "2026-12-03"
     }
   }
 }
@@ -648,6 +673,18 @@ enum EmbeddedCatalogue {
       },
       "versions": [
         {
+          "version": "2.23"
+        },
+        {
+          "version": "2.22"
+        },
+        {
+          "version": "2.21"
+        },
+        {
+          "version": "2.20"
+        },
+        {
           "version": "2.19"
         },
         {
@@ -715,6 +752,30 @@ enum EmbeddedCatalogue {
         },
         {
           "version": "1.13"
+        },
+        {
+          "version": "1.12"
+        },
+        {
+          "version": "1.11"
+        },
+        {
+          "version": "1.10"
+        },
+        {
+          "version": "1.9"
+        },
+        {
+          "version": "1.8"
+        },
+        {
+          "version": "1.7"
+        },
+        {
+          "version": "1.6"
+        },
+        {
+          "version": "1.5"
         }
       ],
       "delegates": [
@@ -845,6 +906,20 @@ enum EmbeddedCatalogue {
         "section": "engines are bound to the TensorRT version and the GPU compute capability"
       },
       "versions": [
+        {
+          "version": "11.4",
+          "source": {
+            "id": "tensorrt-pypi",
+            "section": "release history"
+          }
+        },
+        {
+          "version": "10.16",
+          "source": {
+            "id": "tensorrt-pypi",
+            "section": "release history"
+          }
+        },
         {
           "version": "10.8"
         },
@@ -1081,6 +1156,18 @@ enum EmbeddedCatalogue {
       }
     },
     {
+      "id": "tensorrt.symmetric",
+      "code": "SW4008",
+      "runtimes": [
+        "tensorrt"
+      ],
+      "text": "TensorRT quantizes symmetrically to signed types: zero points must be 0, and uint8/uint4 are not TensorRT quantized types.",
+      "source": {
+        "id": "trt-quantized-types",
+        "section": "Quantization schemes"
+      }
+    },
+    {
       "id": "ort.s8s8-qoperator-x86",
       "code": "SW4009",
       "runtimes": [
@@ -1117,6 +1204,43 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "ort-nnapi",
         "section": "Requirements"
+      }
+    },
+    {
+      "id": "ort.coreml-os",
+      "code": "SW4007",
+      "runtimes": [
+        "onnxruntime"
+      ],
+      "params": {
+        "coreml": {
+          "ios": "13",
+          "macos": "10.15"
+        },
+        "coreml-mlprogram": {
+          "ios": "15",
+          "macos": "12"
+        }
+      },
+      "text": "ONNX Runtime's Core ML execution provider needs iOS 13 / macOS 10.15; its MLProgram format needs iOS 15 / macOS 12.",
+      "source": {
+        "id": "ort-coreml-ep",
+        "section": "Requirements; ModelFormat"
+      }
+    },
+    {
+      "id": "litert.nnapi-android",
+      "code": "SW4007",
+      "runtimes": [
+        "litert"
+      ],
+      "params": {
+        "min_android": 8.1
+      },
+      "text": "LiteRT's NNAPI delegate needs Android 8.1 (API 27) or later, where NNAPI first shipped.",
+      "source": {
+        "id": "litert-nnapi",
+        "section": "Overview"
       }
     },
     {
@@ -1522,6 +1646,10 @@ enum EmbeddedCatalogue {
             "architecture": "turing"
           },
           {
+            "precision": "bfloat16",
+            "architecture": "ampere"
+          },
+          {
             "precision": "float8",
             "architecture": "ada"
           },
@@ -1535,10 +1663,14 @@ enum EmbeddedCatalogue {
           }
         ]
       },
-      "text": "NVIDIA precisions by GPU architecture: INT8 with Tensor Cores from Turing (T4); W4A16 from Ampere; FP8 from Ada; NVFP4 from Blackwell.",
+      "text": "NVIDIA precisions by GPU architecture: INT8 with Tensor Cores from Turing (T4); BF16 and W4A16 from Ampere (compute capability 8.0); FP8 from Ada; NVFP4 from Blackwell.",
       "source": {
         "id": "modelopt-matrix",
         "section": "Support matrix: quantization formats by GPU"
+      },
+      "also": {
+        "id": "te-support-matrix",
+        "section": "Format support by compute capability"
       }
     },
     {
@@ -2287,7 +2419,7 @@ enum EmbeddedCatalogue {
       "id": "ort-coreml-neuralnetwork",
       "title": "ONNX Runtime Core ML execution provider (NeuralNetwork format, the default)",
       "model_format": "onnx",
-      "source": {"id": "ort-coreml-nn-ops", "section": "coreml_supported_ops.md (CoreML-ExecutionProvider.md, NeuralNetwork)"},
+      "source": {"id": "ort-coreml-nn-ops", "section": "coreml_supported_ops.md (the CoreML-ExecutionProvider.html page, NeuralNetwork)"},
       "tensor_types": ["float32"],
       "operators": [
         "Add", "ArgMax", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Conv", "DepthToSpace", "Div", "Flatten",
@@ -2374,7 +2506,7 @@ enum EmbeddedCatalogue {
       "id": "ort-coreml-mlprogram",
       "title": "ONNX Runtime Core ML execution provider (MLProgram format)",
       "model_format": "onnx",
-      "source": {"id": "ort-coreml-mlprogram-ops", "section": "coreml_supported_mlprogram_ops.md (CoreML-ExecutionProvider.md, ML Program)"},
+      "source": {"id": "ort-coreml-mlprogram-ops", "section": "coreml_supported_mlprogram_ops.md (the CoreML-ExecutionProvider.html page, ML Program)"},
       "tensor_types": ["float32", "float16"],
       "operators": [
         "Add", "ArgMax", "AveragePool", "Cast", "Clip", "Concat", "Conv", "ConvTranspose", "DepthToSpace", "Div", "Elu", "Erf",
@@ -2469,7 +2601,7 @@ enum EmbeddedCatalogue {
       "id": "ort-nnapi",
       "title": "ONNX Runtime NNAPI execution provider",
       "model_format": "onnx",
-      "source": {"id": "ort-nnapi-ops", "section": "nnapi_supported_ops.md (NNAPI-ExecutionProvider.md)"},
+      "source": {"id": "ort-nnapi-ops", "section": "nnapi_supported_ops.md (NNAPI-ExecutionProvider.html)"},
       "tensor_types": ["float32", "uint8", "int8"],
       "operators": [
         "Abs", "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Conv", "DepthToSpace", "DequantizeLinear",

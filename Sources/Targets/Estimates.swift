@@ -39,7 +39,8 @@ public struct TargetEstimate: Sendable {
     /// How much of the model the MACs, activation memory and latency cover: when incomplete they are lower bounds.
     public var coverage: AnalysisCoverage = .complete
     /// How `peakActivationBytes` was found: `tflite-micro-greedy` (TFLite Micro's arena, head and tail),
-    /// `litert-arena` (LiteRT's activation arena), or `liveness` (the largest sum of live activations).
+    /// `litert-arena` (LiteRT's activation arena), `kv-cache` (a language model: its KV cache at the context
+    /// length), or `liveness` (the largest sum of live activations).
     public var activationPlanner: String = "liveness"
 
     public var isLowerBound: Bool { !coverage.isComplete }
@@ -168,6 +169,10 @@ public enum TargetEstimates {
         let weightBytes = max(0, size - max(0, model.fileSize - model.tensors.reduce(0) { $0 &+ $1.storedBytes }))
         var peak = analysis.peakActivationElements &* p.activationBytes
         var planner = "liveness"
+        if let t = analysis.transformer {
+            peak = t.kvCacheBytes
+            planner = "kv-cache"
+        }
         // A TFLite model whose activations the target keeps as stored: the arena its runtime plans.
         if model.format == .tflite, (target.optimize.quantize?.activations?.value ?? "none") == "none",
             let arenas = TFLiteArenas.of(model: model)
@@ -208,6 +213,14 @@ public enum TargetEstimates {
                 seconds += node
             }
             latency = seconds * 1000 + Double(coverage?.cpuPartitions ?? 0) * fallbackPenaltyMS
+            if let t = analysis.transformer {
+                // One token: every weight and the KV cache are read once (decoding is bandwidth bound), or the
+                // compute, whichever is longer.
+                // A file without weights (a vocabulary-only GGUF) reads as the parameters its metadata counts.
+                let weights = t.parametersFromTensors ? Double(weightBytes) : Double(t.parameters) * bytesPerParam
+                let bytes = weights + Double(t.kvCacheBytes)
+                latency = max(Double(t.macsPerToken) * 2 / accel, bytes / bandwidth) * 1000
+            }
         }
         return TargetEstimate(
             target: target.name.value, device: device, precision: p, sizeBytes: size, sizeFromCaller: callerSize != nil,
@@ -241,7 +254,7 @@ public enum TargetEstimates {
     ) -> JSONValue {
         var rows: [JSONValue] = []
         guard let model else { return .object(["targets": .array([]), "note": "no model could be read"]) }
-        let analysis = GraphAnalysis.analyze(model: model, inputs: manifestInputDims(manifest))
+        let analysis = GraphAnalysis.analyze(model: model, inputs: manifestInputDims(manifest), contextLength: manifest.model?.contextLength?.value)
         for t in manifest.targets {
             let runtime = t.runtime.flatMap { catalogue.runtime($0.value.name) }
             let coverage = runtime.map { rt in
@@ -280,13 +293,22 @@ public enum TargetEstimates {
                 "latency_budget": status(e.latencyMet, e.latencyMS == nil ? nil : e.budget.latency),
                 "lower_bounds": .bool(e.isLowerBound),
             ]))
+            if let tf = analysis.transformer, case .object(var row)? = rows.last {
+                row["per"] = .string("token")
+                row["kv_cache_bytes"] = .int(tf.kvCacheBytes)
+                row["context_length"] = .int(tf.contextLength)
+                row["context_source"] = .string(tf.contextSource)
+                rows[rows.count - 1] = .object(row)
+            }
         }
-        return .object([
+        var table: JSONObject = [
             "targets": .array(rows),
             "assumed_dimensions": .array(analysis.assumedDimensions.map { .string($0) }),
             "unresolved_nodes": .array(analysis.unresolved.map { .string($0) }),
             "coverage": analysis.coverage.json,
-        ])
+        ]
+        if let t = analysis.transformer { table["language_model"] = t.json }
+        return .object(table)
     }
 
     /// The same table as aligned text.

@@ -42,6 +42,32 @@ extension NodeCost {
     }
 }
 
+extension NodeCost {
+    /// The same figures from shapes already at hand: `inputShapes` by input position (nil: unknown or omitted),
+    /// `outputShapes` of the non-empty outputs.
+    init(index: Int, node: Node, macs: Int, inputShapes: [[Int]?], inputIsConstant: [Bool], outputShapes: [[Int]?]) {
+        var params = 0
+        var activationsIn = 0
+        var rank = 0
+        for (i, v) in node.inputs.enumerated() where !v.isEmpty {
+            guard let s = i < inputShapes.count ? inputShapes[i] : nil else { continue }
+            rank = max(rank, s.count)
+            let n = Shapes.volume(s)
+            if i < inputIsConstant.count && inputIsConstant[i] { params &+= n } else { activationsIn &+= n }
+        }
+        var written = 0
+        for s in outputShapes {
+            guard let s else { continue }
+            rank = max(rank, s.count)
+            written &+= Shapes.volume(s)
+        }
+        self.init(
+            index: index, name: node.name, opType: node.opType, domain: node.domain, macs: macs,
+            parameterElements: params, inputElements: activationsIn, outputElements: written,
+            outputShapes: outputShapes, maxRank: rank)
+    }
+}
+
 /// Shape inference and costs over a model's main graph. MAC conventions follow onnx-tool (one MAC per
 /// multiply-add in Conv/Gemm/MatMul, plus its per-element weights for element-wise operators: exp 32,
 /// division 4, square root 24, comparisons 1), so that the counts can be checked against it.
@@ -65,6 +91,9 @@ public struct GraphAnalysis: Sendable {
     /// analysed until the analysis walks them; `Constant` nodes are data, not work, and do not count.
     public var coverage: AnalysisCoverage
 
+    /// For a language model (GGUF, safetensors with config.json): the per-token figures (MACs are per token).
+    public var transformer: TransformerFigures? = nil
+
     public init(
         nodes: [NodeCost], shapes: [String: [Int]], unresolved: [String], assumedDimensions: [String], totalMACs: Int,
         parameterElements: Int, peakActivationElements: Int, coverage: AnalysisCoverage = .complete
@@ -80,7 +109,9 @@ public struct GraphAnalysis: Sendable {
     }
 
     /// Analyses `model`'s main graph; `inputs` fixes dimensions by input name (nil entries stay as the model has them).
-    public static func analyze(model: Model, inputs: [String: [Int?]] = [:]) -> GraphAnalysis {
+    /// `contextLength` (the manifest's `model.context_length`) sizes a language model's KV cache and attention.
+    public static func analyze(model: Model, inputs: [String: [Int?]] = [:], contextLength: Int? = nil) -> GraphAnalysis {
+        if let t = transformer(model: model, contextLength: contextLength) { return t }
         if model.format == .tflite {
             var t = TFLiteAnalyzer(model: model)
             return t.run(overrides: inputs)
@@ -96,28 +127,47 @@ public struct GraphAnalysis: Sendable {
         steps: [(inputs: [String], outputs: [String])], inputs: [String], outputs: [String], shapes: [String: [Int]],
         constants: Set<String>
     ) -> Int {
-        let volume = Shapes.volume
-        var lastUse: [String: Int] = [:]
-        for (i, n) in steps.enumerated() { for v in n.inputs where !v.isEmpty { lastUse[v] = i } }
-        for o in outputs { lastUse[o] = steps.count }
+        // Names are interned once (one hash each); the walk itself runs over integer ids and flat arrays.
+        var ids: [String: Int] = [:]
+        ids.reserveCapacity(steps.count &* 2 &+ inputs.count)
+        var size: [Int] = []  // elements of each id; -1: a constant or nameless, never live
+        var lastUse: [Int] = []
+        func id(_ v: String) -> Int {
+            if let i = ids[v] { return i }
+            let i = size.count
+            ids[v] = i
+            size.append(v.isEmpty || constants.contains(v) ? -1 : (shapes[v].map(Shapes.volume) ?? 0))
+            lastUse.append(-1)
+            return i
+        }
+        let stepIns = steps.map { $0.inputs.map(id) }
+        let stepOuts = steps.map { $0.outputs.map(id) }
+        for (i, ins) in stepIns.enumerated() { for v in ins where size[v] >= 0 { lastUse[v] = i } }
+        for o in outputs { lastUse[id(o)] = steps.count }
+        let inputIDs = inputs.map(id)
         // A running sum, so a 100k-node graph costs one pass.
-        var live: [String: Int] = [:]
+        var live = [Bool](repeating: false, count: size.count)
         var sum = 0
-        for input in inputs where !constants.contains(input) && live[input] == nil {
-            let n = shapes[input].map(volume) ?? 0
-            live[input] = n
-            sum &+= n
+        for v in inputIDs {
+            if size[v] >= 0 && !live[v] {
+                live[v] = true
+                sum &+= size[v]
+            }
         }
         var peak = sum
-        for (i, n) in steps.enumerated() {
-            for o in n.outputs where !o.isEmpty && !constants.contains(o) && live[o] == nil {
-                let size = shapes[o].map(volume) ?? 0
-                live[o] = size
-                sum &+= size
+        for i in steps.indices {
+            for o in stepOuts[i] where size[o] >= 0 && !live[o] {
+                live[o] = true
+                sum &+= size[o]
             }
             peak = max(peak, sum)
-            for v in Set(n.inputs + n.outputs) where (lastUse[v] ?? -1) <= i {
-                if let size = live.removeValue(forKey: v) { sum &-= size }
+            for v in stepIns[i] where live[v] && lastUse[v] <= i {
+                live[v] = false
+                sum &-= size[v]
+            }
+            for v in stepOuts[i] where live[v] && lastUse[v] <= i {
+                live[v] = false
+                sum &-= size[v]
             }
         }
         return peak
@@ -233,6 +283,7 @@ struct Analyzer {
     init(model: Model) { self.model = model }
 
     mutating func run(overrides: [String: [Int?]]) -> GraphAnalysis {
+        shapes.reserveCapacity(model.tensors.count &+ (model.graphs.first?.nodes.count ?? 0) &+ model.inputs.count)
         addInitializers(ofGraph: 0)
         for input in model.inputs where !constantNames.contains(input.name) {
             guard let dims = input.shape else {
@@ -688,7 +739,13 @@ struct Analyzer {
         for (i, o) in node.outputs.enumerated() where !o.isEmpty && i < outs.count {
             if let s = outs[i] { shapes[o] = s }
         }
-        return NodeCost(index: index, node: node, macs: macs, outputs: node.outputs.filter { !$0.isEmpty }, shapes: shapes,
-                        constants: constantNames)
+        // The shapes at hand, not looked up again by name (a 100k-node graph pays per lookup).
+        var outShapes: [[Int]?] = []
+        outShapes.reserveCapacity(node.outputs.count)
+        for (i, o) in node.outputs.enumerated() where !o.isEmpty {
+            outShapes.append(i < outs.count && outs[i] != nil ? outs[i] : shapes[o])
+        }
+        return NodeCost(index: index, node: node, macs: macs, inputShapes: ins,
+                        inputIsConstant: node.inputs.map { !$0.isEmpty && constantNames.contains($0) }, outputShapes: outShapes)
     }
 }

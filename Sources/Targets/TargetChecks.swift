@@ -12,7 +12,7 @@ public enum TargetChecks {
     /// Every rule id the checks below consult; a test keeps them in the catalogue.
     public static let ruleIDs = [
         "ort.opset-range", "ort.ir-version", "ort.domains", "ort.quant-opset", "ort.gpu-symmetric",
-        "ort.s8s8-qoperator-x86", "ort.reduce-range", "ort.nnapi-android", "nnapi.deprecated", "litert.op-version",
+        "ort.s8s8-qoperator-x86", "ort.reduce-range", "ort.nnapi-android", "litert.nnapi-android", "ort.coreml-os", "tensorrt.symmetric", "nnapi.deprecated", "litert.op-version",
         "litert.min-runtime", "ort.ml-opset-range", "litert.builtin", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes",
         "ort.nnapi-static-shapes", "edgetpu.rank", "edgetpu.one-partition", "tflm.int8", "tflm.hybrid", "tflm.static-shapes", "tflm.ops", "tensorrt.ops", "ort.ep-fallback",
         "litert.gpu-version", "ops.constraint", "coreml.mlprogram", "coreml.compression-os",
@@ -27,7 +27,9 @@ public enum TargetChecks {
         manifest: Manifest, model: Model?, catalogue: Catalogue, sizeBytes: [String: Int] = [:]
     ) -> [Diagnostic] {
         let analysis = model.flatMap { m in
-            m.graphs.isEmpty ? nil : GraphAnalysis.analyze(model: m, inputs: manifestInputDims(manifest))
+            // Weight files without a graph are analysed when their metadata describes a language model.
+            let a = GraphAnalysis.analyze(model: m, inputs: manifestInputDims(manifest), contextLength: manifest.model?.contextLength?.value)
+            return m.graphs.isEmpty && a.transformer == nil ? nil : a
         }
         var out: [Diagnostic] = model.map { InputChecks.check(manifest: manifest, model: $0) } ?? []
         // Said once, on the model: every figure below is a lower bound.
@@ -223,6 +225,17 @@ private struct TargetContext {
             emit("ort.nnapi-android", "the NNAPI execution provider needs Android 8.1 or later, but minimum_os is \(os)", at: m.range,
                  fixes: raise(to: 9))
         }
+        if runtime.name == "litert", target.delegate?.value == "nnapi", let v = osMajor(os, for: "android"), v < 8.1 {
+            emit("litert.nnapi-android", "LiteRT's NNAPI delegate needs Android 8.1 or later, but minimum_os is \(os)", at: m.range,
+                 fixes: raise(to: 9))
+        }
+        if runtime.name == "onnxruntime", let ep = target.delegate?.value, let rule = catalogue.rule("ort.coreml-os"),
+            let row = rule.params[ep], let needText = row[os.os == "ipados" ? "ios" : os.os]?.stringValue,
+            let need = VersionNumber(needText), let have = VersionNumber("\(os.major).\(os.minor)"), have < need
+        {
+            emit("ort.coreml-os", "the \(ep) execution provider needs \(os.os) \(needText) or later, but minimum_os is \(os)", at: m.range,
+                 fixes: need.parts.count == 1 ? raise(to: need.parts[0]) : [])
+        }
     }
 
     // MARK: quantization and pruning
@@ -298,7 +311,7 @@ private struct TargetContext {
                 emit("ort.quant-opset", "the model's opset \(opset) is below \(min), the lowest ONNX Runtime quantizes", at: quantRange)
             }
             let gpu = ["cuda", "tensorrt"].contains(delegate?.name ?? "")
-            if gpu, intActivations, q?.symmetric?.value != true {
+            if gpu, intActivations, q?.symmetric?.value != true || activations == "uint8" {
                 let fix: [Fix] = q?.symmetric.map { s in
                     [Fix(title: "Use symmetric quantization", edits: [TextEdit(range: s.range, newText: "true")], isPreferred: true)]
                 } ?? []
@@ -324,12 +337,26 @@ private struct TargetContext {
             }
         }
 
+        // TensorRT's own quantization: symmetric, signed.
+        if runtime.name == "tensorrt", intWeights || intActivations {
+            let unsigned = [weights, activations].filter { $0 == "uint8" || $0 == "uint4" }
+            if !unsigned.isEmpty || q?.symmetric?.value == false {
+                let what = unsigned.isEmpty ? "asymmetric quantization (symmetric: false)" : unsigned.map { "\($0) " + ($0 == weights ? "weights" : "activations") }.joined(separator: " and ")
+                emit("tensorrt.symmetric", "TensorRT quantizes symmetrically to signed types, but the manifest asks for \(what); use int8 (or int4) with symmetric: true",
+                     at: q?.symmetric?.range ?? quantRange)
+            }
+        }
+
         // NVIDIA precisions and sparsity by GPU architecture.
         let nvidia = runtime.name == "tensorrt" || ["cuda", "tensorrt"].contains(delegate?.name ?? "")
         if nvidia, let device, let archName = device.gpuArchitecture, let arch = catalogue.architecture(archName) {
             var wanted: [(String, ByteRange)] = []
             if weights == "int4" || weights == "uint4", let w = q?.weights { wanted.append(("int4", w.range)) }
             if intActivations, let a = q?.activations { wanted.append(("int8", a.range)) }
+            if weights == "bfloat16", let w = q?.weights { wanted.append(("bfloat16", w.range)) }
+            if weights.hasPrefix("float8-"), let w = q?.weights { wanted.append(("float8", w.range)) }
+            else if activations.hasPrefix("float8-"), let a = q?.activations { wanted.append(("float8", a.range)) }
+            if weights == "nvfp4", let w = q?.weights { wanted.append(("float4", w.range)) }
             let table = catalogue.rule("tensorrt.precision")?.params["precisions"]?.arrayValue ?? []
             for (precision, range) in wanted {
                 guard let row = table.first(where: { $0["precision"]?.stringValue == precision }),
@@ -583,7 +610,7 @@ private struct TargetContext {
         if let m = b.memoryMB, e.memoryMet == false {
             let parts = e.isMicrocontroller
                 ? "RAM: the activation arena; the weights \(TargetEstimates.formatMB(Double(e.weightBytes) / 1e6)) stay in flash"
-                : "weights \(TargetEstimates.formatMB(Double(e.weightBytes) / 1e6)) + peak activations \(TargetEstimates.formatMB(Double(e.peakActivationBytes) / 1e6))"
+                : "weights \(TargetEstimates.formatMB(Double(e.weightBytes) / 1e6)) + \(e.activationPlanner == "kv-cache" ? "KV cache" : "peak activations") \(TargetEstimates.formatMB(Double(e.peakActivationBytes) / 1e6))"
             emit("budget.memory", "estimated memory \(TargetEstimates.formatMB(Double(e.memoryBytes) / 1e6)) (\(parts)) is over the \(m.value) MB budget",
                  at: m.range)
         }

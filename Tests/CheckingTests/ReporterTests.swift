@@ -19,7 +19,7 @@ private let wide = "slipway: 1\ndescription: \"名前 🚀\"\nmodel: {path: mode
     @Test func textIsCompilerStyleWithTheRangeUnderlined() {
         let out = Reporter.render([result(wide)], format: .text)
         let lines = out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(lines[0] == "m.slipway.yaml:3:32: error[SW2001]: unknown key '名' in 'model'; valid keys: path, format, inputs")
+        #expect(lines[0] == "m.slipway.yaml:3:32: error[SW2001]: unknown key '名' in 'model'; valid keys: path, format, inputs, context_length")
         #expect(lines[2] == "3 | model: {path: models/kws.onnx, 名: x}")
         // The CJK key is two terminal columns wide: two carets under it.
         #expect(lines[3] == "  |                                ^^")

@@ -79,3 +79,56 @@ let derived = "Tests/Fixtures/catalogue/"
         ]) == [])
     }
 }
+
+/// NVIDIA precisions and TensorRT's quantization scheme; OS minimums of ONNX Runtime's Core ML EP and LiteRT's NNAPI delegate.
+@Suite struct PrecisionAndOSSpec {
+    @Test func bfloat16NeedsAmpereAndFP8NeedsAda() {
+        #expect(targetIssues("optimize: {quantize: {weights: ⟦bfloat16⟧}}\ntargets: {g: {runtime: tensorrt@10.8, device: nvidia-t4}}\n", model: nil, [
+            Expected(.quantizationUnsupported, "bfloat16 needs an NVIDIA Ampere GPU or later; nvidia-t4 is Turing"),
+        ]) == [])
+        #expect(targetIssues("optimize: {quantize: {weights: bfloat16}}\ntargets: {g: {runtime: tensorrt@10.8, device: nvidia-a100}}\n", model: nil, []) == [])
+        #expect(targetIssues("optimize: {quantize: {weights: ⟦float8-e4m3⟧}}\ntargets: {g: {runtime: tensorrt@10.8, device: nvidia-a100}}\n", model: nil, [
+            Expected(.quantizationUnsupported, "float8 needs an NVIDIA Ada GPU or later; nvidia-a100 is Ampere"),
+        ]) == [])
+        #expect(targetIssues("optimize: {quantize: {weights: float8-e4m3}}\ntargets: {g: {runtime: tensorrt@10.8, device: nvidia-h100}}\n", model: nil, []) == [])
+        #expect(targetIssues("optimize: {quantize: {weights: ⟦nvfp4⟧}}\ntargets: {g: {runtime: tensorrt@10.8, device: nvidia-h100}}\n", model: nil, [
+            Expected(.quantizationUnsupported, "float4 needs an NVIDIA Blackwell GPU or later; nvidia-h100 is Hopper"),
+        ]) == [])
+    }
+
+    @Test func tensorRTQuantizesSymmetricallyToSignedTypes() {
+        #expect(targetIssues("optimize: {quantize: {weights: ⟦int8⟧, activations: uint8, calibration: c/}}\ntargets: {g: {runtime: tensorrt@10.8}}\n", model: nil, [
+            Expected(.quantizationUnsupported, "TensorRT quantizes symmetrically to signed types, but the manifest asks for uint8 activations; use int8 (or int4) with symmetric: true"),
+        ]) == [])
+        #expect(targetIssues("optimize: {quantize: {weights: int8, activations: int8, symmetric: ⟦false⟧, calibration: c/}}\ntargets: {g: {runtime: tensorrt@10.8}}\n", model: nil, [
+            Expected(.quantizationUnsupported, "but the manifest asks for asymmetric quantization (symmetric: false)"),
+        ]) == [])
+        #expect(targetIssues("optimize: {quantize: {weights: int8, activations: int8, symmetric: true, calibration: c/}}\ntargets: {g: {runtime: tensorrt@10.8}}\n", model: nil, []) == [])
+    }
+
+    @Test func theCUDAExecutionProviderTakesS8S8Only() {
+        #expect(targetIssues("optimize: {quantize: {weights: int8, activations: uint8, symmetric: ⟦true⟧, calibration: c/}}\ntargets: {g: {runtime: onnxruntime@1.23, delegate: cuda}}\n", model: nil, [
+            Expected(.quantizationUnsupported, "int8 on the GPU needs symmetric (S8S8) quantization; set `symmetric: true` and int8 activations"),
+        ]) == [])
+    }
+
+    @Test func coreMLExecutionProviderNeedsIOS13AndMLProgramIOS15() {
+        #expect(targetIssues("targets: {i: {runtime: onnxruntime@1.23, delegate: coreml, minimum_os: ⟦ios12⟧}}\n", model: nil, [
+            Expected(.minimumOSTooOld, "the coreml execution provider needs ios 13 or later, but minimum_os is ios12"),
+        ]) == [])
+        #expect(targetIssues("targets: {i: {runtime: onnxruntime@1.23, delegate: coreml-mlprogram, minimum_os: ⟦ios14⟧}}\n", model: nil, [
+            Expected(.minimumOSTooOld, "the coreml-mlprogram execution provider needs ios 15 or later, but minimum_os is ios14"),
+        ]) == [])
+        #expect(targetIssues("targets: {m: {runtime: onnxruntime@1.23, delegate: coreml, minimum_os: ⟦macos10.14⟧}}\n", model: nil, [
+            Expected(.minimumOSTooOld, "needs macos 10.15 or later"),
+        ]) == [])
+        #expect(targetIssues("targets: {m: {runtime: onnxruntime@1.23, delegate: coreml, minimum_os: macos10.15}}\n", model: nil, []) == [])
+    }
+
+    @Test func liteRTsNNAPIDelegateNeedsAndroid81() {
+        #expect(targetIssues("targets: {a: {runtime: litert@2.16, delegate: ⟦nnapi⟧, minimum_os: ⟦android8⟧}}\n", model: nil, [
+            Expected(.deprecatedDelegate, "deprecated"),
+            Expected(.minimumOSTooOld, "LiteRT's NNAPI delegate needs Android 8.1 or later, but minimum_os is android8"),
+        ]) == [])
+    }
+}

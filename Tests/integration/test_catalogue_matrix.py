@@ -1,6 +1,6 @@
 """The catalogue proven on the runtimes that run here: each fixture model (one per rule family) is loaded in real
 runtimes installed side by side (`make runtimes`: onnxruntime releases from 1.16 to the newest, each in its own
-directory of $SLIPWAY_RUNTIME_CACHE, and the tflite-micro package's interpreter), and Slipway's verdict for a
+directory of $SLIPWAY_RUNTIME_CACHE; the tflite-micro package's interpreter and ai-edge-litert from .venv), and Slipway's verdict for a
 target pinning that runtime must agree: an error exactly when the runtime refuses the model.
 
 Runtimes that cannot run here (Core ML, TensorRT, Edge TPU, QNN) are covered by their published tables (docs/rules.md).
@@ -21,7 +21,6 @@ import ort_releases  # noqa: E402
 
 CACHE = pathlib.Path(os.environ.get("SLIPWAY_RUNTIME_CACHE", REPO / ".cache" / "runtimes"))
 ORT_RELEASES = ["1.16.3", "1.18.1", "1.20.1", "1.24.4", "1.28.0", "1.32.0"]  # make runtimes installs these
-TFLM = "0.dev20261023182759"
 CATALOGUE_FIXTURES = REPO / "Tests" / "Fixtures" / "catalogue"
 
 # (fixture, runtime target) pairs where Slipway and the runtime differ on purpose, with the source that says why.
@@ -154,10 +153,8 @@ TFLITE_CASES = {
 
 
 def test_tflite_micro_interpreter_loads_what_slipway_accepts(slipway, tmp_path):
-    pkg = CACHE / f"tflite-micro-{TFLM}"
-    need(pkg)
     paths = {name: CATALOGUE_FIXTURES / model for name, (model, _) in TFLITE_CASES.items()}
-    got = run_loader(LOAD_TFLM, str(pkg), paths.values())
+    got = run_loader(LOAD_TFLM, None, paths.values())
     results = {name: got["results"][str(p)] for name, p in paths.items()}
     cases = {name: (str(paths[name]), rt) for name, (_, rt) in TFLITE_CASES.items()}
     verdicts, messages = slipway_verdicts(slipway, tmp_path, cases)

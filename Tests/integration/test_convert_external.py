@@ -90,6 +90,22 @@ def test_static_quantization_runs_in_onnxruntime_above_the_sqnr_floor(run, tmp_p
     assert again.returncode == 0 and "up to date" in again.stdout.decode()
 
 
+@pytest.mark.parametrize("symmetric", [True, False])
+def test_symmetric_makes_activations_symmetric_too(run, tmp_path, symmetric):
+    proj = project(tmp_path, f"  cpu: {{runtime: onnxruntime, format: onnx, python: {VENV_PYTHON}}}",
+                   optimize=f"quantize: {{weights: int8, activations: int8, symmetric: {str(symmetric).lower()}, calibration: data/calib/}}")
+    r = run("convert", "m.slipway.yaml", cwd=proj)
+    assert r.returncode == 0, r.stderr.decode()
+    model = onnx.load(str(proj / "dist/cpu/kws.onnx"))
+    inits = {t.name: onnx.numpy_helper.to_array(t) for t in model.graph.initializer}
+    weights = {n.input[0] for n in model.graph.node if n.op_type == "DequantizeLinear" and n.input[0] in inits}
+    # Activation zero points: those of the QuantizeLinear nodes (the weights are stored already quantized).
+    zero_points = [inits[n.input[2]] for n in model.graph.node if n.op_type == "QuantizeLinear" and len(n.input) > 2]
+    assert weights and zero_points
+    nonzero = sum(int(np.any(z != 0)) for z in zero_points)
+    assert (nonzero == 0) if symmetric else (nonzero > 0), (symmetric, nonzero, len(zero_points))
+
+
 def test_npz_samples_are_keyed_by_input_name(run, tmp_path):
     proj = project(tmp_path, f"  cpu: {{runtime: onnxruntime, format: onnx, python: {VENV_PYTHON}}}")
     shutil.rmtree(proj / "data/calib")

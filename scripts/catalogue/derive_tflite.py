@@ -12,7 +12,9 @@ TensorFlow moved it out. Read at HEAD:
 --tflm: a checkout of github.com/tensorflow/tflite-micro. Read at HEAD:
   tensorflow/lite/micro/micro_mutable_op_resolver.h     -> the tflite-micro set: every AddBuiltin(BuiltinOperator_X, ...)
 
-Writes Schemas/targets/operators.json and the revisions into Schemas/targets/sources.json; then run `make catalogue`.
+Writes Schemas/targets/operators.json, the litert runtime's versions (every major.minor the runtime_version table
+names, so a model needing LiteRT 2.23 has a release to point at) into runtimes.json, and the revisions into
+Schemas/targets/sources.json; then run `make catalogue`.
 """
 import argparse
 import re
@@ -106,6 +108,14 @@ def main():
     g["max_versions"]["versions"] = {op: v for op, (_, v) in sorted(gpu.items()) if v is not None}
     sets["tflite-micro"]["operators"] = micro
     cj.dump("operators.json", ops)
+
+    rts = cj.load("runtimes.json")
+    lite = next(r for r in rts["runtimes"] if r["name"] == "litert")
+    known = {v["version"]: v for v in lite["versions"]}
+    for rt in {".".join(v.split(".")[:2]) for per in versions.values() for v in per.values()}:
+        known.setdefault(rt, {"version": rt})
+    lite["versions"] = sorted(known.values(), key=lambda v: tuple(int(x) for x in v["version"].split(".")), reverse=True)
+    cj.dump("runtimes.json", rts, plain=True)
 
     src = cj.load("sources.json")
     def record(sid, title, repo, co, path):

@@ -115,7 +115,8 @@ def main():
         weight_type=types[a.weights],
         nodes_to_exclude=excluded,
         calibrate_method=methods[a.method],
-        extra_options={"WeightSymmetric": a.symmetric},
+        # symmetric: true means both: activations too (zero point 0 for int8), as TensorRT and the CUDA EP require.
+        extra_options={"WeightSymmetric": a.symmetric, "ActivationSymmetric": a.symmetric},
     )
     with open(a.summary, "w", encoding="utf-8") as f:
         json.dump({"calibration_samples": reader.count, "excluded_nodes": excluded,
