@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Slipway: deployment manifests for ML models, checked by one engine behind a CLI and a language server.
 // Layers, bottom up (see ARCHITECTURE.md): JSON, Diagnostics → YAMLSyntax → Manifest → ModelFormats →
-// Compression → Targets → Estimation → Checking → Reporting → the `slipway` executable. Only the server layer knows JSON-RPC.
+// Compression → Planning → Conversion, Targets → Estimation → Checking → Reporting → the `slipway` executable. Only the server layer knows JSON-RPC.
 import PackageDescription
 
 let package = Package(
@@ -45,19 +45,22 @@ let package = Package(
         .target(name: "Hashing", dependencies: ["CSHA256"]),
         // SHA-256 block compression with the x86 SHA extensions (the portable Swift code is the fallback).
         .target(name: "CSHA256"),
-        .target(name: "Conversion", dependencies: ["Compression", "ModelFormats", "ProtobufWire", "FlatBuffers", "Manifest", "JSON", "Hashing", "Isolation"]),
+        // The plan of a target (settings, conversion path, verdicts), decided once for check, estimate and convert.
+        // Pure: no I/O, no child processes; the conversion paths are data (Schemas/conversion/paths.json).
+        .target(name: "Planning", dependencies: ["Compression", "Manifest", "Diagnostics", "JSON"]),
+        .target(name: "Conversion", dependencies: ["Planning", "Compression", "ModelFormats", "ProtobufWire", "FlatBuffers", "Manifest", "JSON", "Hashing", "Isolation"]),
         // Target compatibility: the cited catalogue (Schemas/targets, embedded), checks and estimates.
-        .target(name: "Targets", dependencies: ["Manifest", "ModelFormats", "Diagnostics", "JSON", "CheckedMath"]),
+        .target(name: "Targets", dependencies: ["Planning", "Manifest", "ModelFormats", "Diagnostics", "JSON", "CheckedMath"]),
         // "What will these settings do to this model": the Compression engine on a model's real weights,
         // with the results cache, the findings as diagnostics and the per-target estimate table.
         .target(
             name: "Estimation",
-            dependencies: ["ModelFormats", "Compression", "Conversion", "Manifest", "Targets", "JSON", "Diagnostics", "Hashing",
+            dependencies: ["ModelFormats", "Compression", "Conversion", "Planning", "Manifest", "Targets", "JSON", "Diagnostics", "Hashing",
                            "CheckedMath"]),
         .target(
             name: "Checking",
             dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "ModelFormats", "Targets", "Estimation", "Isolation", "JSON",
-                           "Conversion"]),
+                           "Conversion", "Planning"]),
         .target(name: "Reporting", dependencies: ["Checking", "Diagnostics", "JSON"]),
         // `slipway test`: the original and each artifact run on the manifest's samples in their real runtimes
         // (child processes), the outputs compared and `test.tolerance` judged.
@@ -76,8 +79,8 @@ let package = Package(
         .executableTarget(
             name: "slipway",
             dependencies: [
-                "Checking", "Reporting", "Manifest", "ModelFormats", "Compression", "Conversion", "Targets", "Estimation",
-                "JSON", "Isolation", "Deployment", "Monitoring", "Evaluation", "Diagnostics",
+                "Checking", "Reporting", "Manifest", "ModelFormats", "Compression", "Conversion", "Planning", "Targets",
+                "Estimation", "JSON", "Isolation", "Deployment", "Monitoring", "Evaluation", "Diagnostics",
                 "LanguageServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -123,6 +126,7 @@ let package = Package(
         .testTarget(name: "ProtobufWireTests", dependencies: ["ProtobufWire"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "FlatBuffersTests", dependencies: ["FlatBuffers"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "Manifest", "Compression", "JSON", "TestSupport"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "ModelFormats"]),
         .testTarget(
             name: "ConversionTests",

@@ -1,10 +1,10 @@
 // The system libhdf5 (Debian: libhdf5-dev, serial build) and its high-level file-image call. HDF5's
 // property-list and type constants are macros over globals, which Swift cannot import; these inline
 // wrappers name what the Keras reader needs. The library is not thread-safe: callers serialise.
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE  // memmem
-#endif
 #include <string.h>
+// glibc declares memmem only under _GNU_SOURCE, and defining that here changes fd_set's member names in this
+// module against SwiftGlibc's ("__fds_bits is not present in definition of fd_set"): declare it instead.
+extern void *memmem(const void *haystack, size_t haystacklen, const void *needle, size_t needlelen);
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <stdint.h>

@@ -1,6 +1,7 @@
 import Conversion
 import Diagnostics
 import Estimation
+import Planning
 import Isolation
 import Manifest
 import ModelFormats
@@ -128,10 +129,32 @@ extension ManifestChecker {
         guard let model else {
             return out + TextFixes.add(TargetChecks.check(manifest: m, model: nil, catalogue: catalogue), manifest: m, model: nil, text: text)
         }
+        // Each target's plan: where `convert` would refuse, `check` says so here, in the same words.
+        var planned: [Diagnostic] = []
+        for t in m.targets {
+            for p in Self.plan(t, model: model, catalogue: catalogue).problems {
+                let related = p.source.map { [RelatedLocation(file: $0.url, message: $0.title)] } ?? []
+                var d = Diagnostic(.noConversionPath, "target '\(t.name.value)': \(p.message)", at: p.range ?? t.name.range,
+                                   related: related)
+                d.targets = [t.name.value]
+                planned.append(d)
+            }
+        }
+        out += TargetChecks.mergedAcrossTargets(planned)
         let estimation = TargetEstimation.run(manifest: m, model: model, cache: estimateCache)
         let targets = TargetChecks.check(manifest: m, model: model, catalogue: catalogue, sizeBytes: estimation.sizes)
         return out + TextFixes.add(targets, manifest: m, model: model, text: text)
             + estimation.diagnostics(manifest: m, text: text, modelPath: m.model?.path?.value)
+    }
+}
+
+extension ManifestChecker {
+    /// A target's plan for a model that was read: its format is the source's, and the catalogue gives the
+    /// highest opset of the runtime version the target names.
+    public static func plan(_ t: TargetSpec, model: Model, catalogue: Catalogue) -> TargetPlan {
+        var maxOpset: Int?
+        if let r = t.runtime?.value, let v = r.version { maxOpset = catalogue.runtime(r.name)?.version(v)?.maxOpset }
+        return TargetPlan.make(target: t, source: model.format.rawValue, runtimeMaxOpset: maxOpset)
     }
 }
 

@@ -20,12 +20,15 @@ public struct ConversionError: Error, Sendable, Equatable, CustomStringConvertib
     }
 
     public var kind: Kind
+    /// The sentence, without the target (that is `target`, a field, so no caller names it twice).
     public var message: String
+    /// The manifest target whose conversion failed (nil for a one-shot conversion of a model).
+    public var target: String?
 
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }
 
-    public var description: String { message }
+    public var description: String { target.map { "target \($0): \(message)" } ?? message }
 }

@@ -1,4 +1,6 @@
 import Compression
+// PruningSettings and PruneScope are the plan's (one mapping from the manifest); clients of Conversion see them.
+@_exported import Planning
 
 /// What a conversion does to the weights, independent of where the settings came from (a manifest target's
 /// effective `optimize`, or the command line of a one-shot conversion).
@@ -48,34 +50,17 @@ public struct ConversionSettings: Sendable, Hashable {
     /// Either spelling of float16 weights.
     public var isFloat16: Bool { float16 || float16Compute || weights == .float16 }
 
+    /// The settings of a manifest target's plan.
+    public init(_ p: PlannedSettings) {
+        self.init(weights: p.weights, granularity: p.granularity, symmetric: p.symmetric, reduceRange: p.reduceRange,
+                  channelAxis: p.channelAxis, dynamic: p.dynamic, pruning: p.pruning, skip: p.skip)
+        float16Compute = p.float16Compute
+        pruneScope = p.pruneScope
+        pruneSkip = p.pruneSkip
+    }
+
     /// The scheme the engine measures and the converter writes.
     public var scheme: QuantizationScheme? {
         weights.map { QuantizationScheme($0, symmetric: symmetric, granularity: granularity, reduceRange: reduceRange) }
-    }
-}
-
-/// Where a `sparsity` threshold is taken.
-public enum PruneScope: String, Sendable, Hashable {
-    /// ⌊s · nᵢ⌋ smallest |x| of each tensor.
-    case perTensor = "per-tensor"
-    /// One threshold, the ⌊s · Σnᵢ⌋-th smallest |x| over every pruned tensor (the engine's model-wide one).
-    case global
-}
-
-/// Magnitude pruning: zero the smallest weights of each tensor.
-public enum PruningSettings: Sendable, Hashable {
-    /// The ⌊s · n⌋ smallest |x| of each tensor (the engine's per-tensor threshold).
-    case sparsity(Double)
-    /// Every |x| below the threshold.
-    case threshold(Float)
-    /// In every M consecutive weights along the reduction axis, all but the N largest |x|.
-    case pattern(NMPattern)
-
-    public var label: String {
-        switch self {
-        case .sparsity(let s): return "sparsity \(s)"
-        case .threshold(let t): return "threshold \(t)"
-        case .pattern(let p): return "pattern \(p)"
-        }
     }
 }

@@ -8,6 +8,7 @@ import Compression
 import Isolation
 import JSON
 import Manifest
+import ModelFormats
 
 /// Options of a conversion run that are not settings of the artifact (they do not change its fingerprint).
 public struct ConvertOptions: Sendable {
@@ -64,21 +65,41 @@ public enum Converter {
         progress: @escaping @Sendable (ConversionProgress) -> Void = { _ in },
         cancellation: @escaping CancellationCheck = { false }
     ) async throws(ConversionError) -> ConversionReport {
+        // The target is the error's field, named once by whoever prints it.
+        do {
+            return try await convertTarget(target: target, manifest: manifest, manifestPath: manifestPath, options: options,
+                                           progress: progress, cancellation: cancellation)
+        } catch {
+            var e = error
+            e.target = target.name.value
+            throw e
+        }
+    }
+
+    static func convertTarget(
+        target: TargetSpec, manifest: Manifest, manifestPath: String, options: ConvertOptions,
+        progress: @escaping @Sendable (ConversionProgress) -> Void, cancellation: @escaping CancellationCheck
+    ) async throws(ConversionError) -> ConversionReport {
         let name = target.name.value
         let folder = SafeWriter.directory(of: manifestPath)
         guard let modelRel = manifest.model?.path?.value, !modelRel.isEmpty else {
-            throw ConversionError(.manifest, "target \(name): the manifest names no model (model.path)")
+            throw ConversionError(.manifest, "the manifest names no model (model.path)")
         }
         let modelPath = join(folder, modelRel)
         // Decided on the path as text and before any folder is created (Containment); `check` reports the same.
         if !options.allowOutsideProject,
            let escape = Containment.escape(target: target, manifest: manifest, folder: folder, resolve: Containment.disk) {
-            throw ConversionError(.unsafe, "target \(name): the output \(escape.output) (from \(escape.key): \(escape.value.value)) lies outside the manifest's folder \(folder); pass --allow-outside-project to allow it")
+            throw ConversionError(.unsafe, "the output \(escape.output) (from \(escape.key): \(escape.value.value)) lies outside the manifest's folder \(folder); pass --allow-outside-project to allow it")
         }
         let output = Containment.destination(outputPath(target: target, manifest: manifest, modelPath: modelPath), folder: folder)
         // Formats Slipway does not write itself go to an external converter run as a child process.
         guard PathSafety.fileSize(modelPath) != nil else {
-            throw ConversionError(.model, "target \(name): the model \(modelPath) is not a readable file")
+            throw ConversionError(.model, "the model \(modelPath) is not a readable file")
+        }
+        // The plan decides whether a path exists, in the words `check` reports (SW4018).
+        let plan = targetPlan(target: target, modelPath: modelPath)
+        if !plan.problems.isEmpty {
+            throw ConversionError(.unsupported, plan.problems.map(\.message).joined(separator: "; "))
         }
         if let plan = try ExternalConverter.plan(target: target, manifest: manifest, modelPath: modelPath,
                                                  manifestFolder: folder, python: python(for: target, folder: folder, options: options)) {
@@ -100,13 +121,20 @@ public enum Converter {
             } onCancel: { cancelled.set() }
             switch result {
             case .success(let r): return r
-            case .failure(let error): throw ConversionError(error.kind, "target \(name): \(error.message)")
+            case .failure(let error): throw error
             }
         }
         try requireNativeConverter(target: target, modelPath: modelPath)
         let settings = try settings(for: target)
         return try run(source: modelPath, output: output, settings: settings, target: name, manifestPath: manifestPath,
                        options: options, progress: progress, cancellation: cancellation)
+    }
+
+    /// The target's plan for the model at `modelPath`, its format read from the file's first bytes.
+    public static func targetPlan(target: TargetSpec, modelPath: String) -> TargetPlan {
+        let head = try? readFile(modelPath, limit: 4096)
+        let detected = head.flatMap { ModelReader.format(ofHead: $0, fileName: SafeWriter.lastComponent(modelPath)) }
+        return TargetPlan.make(target: target, source: TargetPlan.sourceFormat(detected: detected?.rawValue, path: modelPath))
     }
 
     /// A one-shot conversion without a manifest (`slipway convert MODEL --output OUT`).
@@ -301,59 +329,27 @@ public enum Converter {
     // MARK: Settings from a manifest target
 
     /// The conversion a target's effective `optimize` asks for, or a refusal naming what is not implemented.
+    /// The native converter's settings for a target, from its plan (the one manifest → settings mapping); the
+    /// forms the native converters do not write are refused with the plan's words.
     public static func settings(for target: TargetSpec) throws(ConversionError) -> ConversionSettings {
         let name = target.name.value
-        var s = ConversionSettings()
-        if let q = target.optimize.quantize {
-            let activations = q.activations?.value ?? "none"
-            // int8/uint8 activations are routed to onnxruntime's quantize_static before this (ExternalConverter).
-            if !["none", "float32", "float16", "dynamic"].contains(activations) {
-                throw ConversionError(.unsupported, "target \(name): activations: \(activations) is not written by Slipway; static quantization writes int8 or uint8 activations (with calibration), activations: dynamic quantizes them at run time, or use activations: none for weight-only quantization")
-            }
-            // The QOperator form without static activation ranges is the integer-operator one
-            // (MatMulInteger/ConvInteger): dynamic quantization.
-            s.dynamic = activations == "dynamic" || (q.format?.value == "qoperator" && activations == "none")
-            if let f = q.format?.value, f != "qdq", f != "qoperator" || !s.dynamic {
-                throw ConversionError(.unsupported, "target \(name): quantize.format \(f) with activations: \(activations) is not implemented; use qdq (weight-only), or qoperator with activations: none or dynamic (MatMulInteger/ConvInteger)")
-            }
-            if let w = q.weights?.value, w != "none", w != "float32" {
-                guard let t = QuantizationType(rawValue: w) else {
-                    throw ConversionError(.unsupported, "target \(name): weights: \(w) is not a type Slipway converts to")
-                }
-                s.weights = t
-            }
-            if q.activations?.value == "float16" {
-                guard s.weights == .float16 else {
-                    throw ConversionError(.unsupported, "target \(name): activations: float16 (float16 compute) needs weights: float16, not \(s.weights?.rawValue ?? "none")")
-                }
-                s.float16Compute = true
-            }
-            switch q.granularity?.value {
-            case .perTensor?: s.granularity = .perTensor
-            case .perBlock(let n)?: s.granularity = .perBlock(size: n)
-            case .perChannel?, nil: s.granularity = .perChannel
-            }
-            s.symmetric = q.symmetric?.value ?? true
-            s.reduceRange = q.reduceRange?.value ?? false
-            s.channelAxis = q.channelAxis?.value
-            s.skip = q.skip.map(\.value)
-            if s.dynamic, s.weights == nil { s.weights = .int8 }
+        let p = PlannedSettings(optimize: target.optimize)
+        if !["none", "float32", "float16", "dynamic"].contains(p.activations) {
+            throw ConversionError(.unsupported, "activations: \(p.activations) is not written by Slipway; static quantization writes int8 or uint8 activations (with calibration), activations: dynamic quantizes them at run time, or use activations: none for weight-only quantization")
         }
-        if let p = target.optimize.prune, let c = p.criterion?.value {
-            switch c {
-            case .sparsity(let v): s.pruning = .sparsity(v)
-            case .threshold(let v): s.pruning = .threshold(Float(v))
-            case .pattern(let n, let m): s.pruning = .pattern(NMPattern(n, m))
-            }
-            if let scope = p.scope?.value {
-                guard let v = PruneScope(rawValue: scope == "layer" ? "per-tensor" : scope) else {
-                    throw ConversionError(.unsupported, "target \(name): prune.scope \(scope) is not a scope Slipway prunes with; use per-tensor or global")
-                }
-                s.pruneScope = v
-            }
-            s.pruneSkip = p.skip.map(\.value)
+        if let f = p.format, f != "qdq", f != "qoperator" || !p.dynamic {
+            throw ConversionError(.unsupported, "quantize.format \(f) with activations: \(p.activations) is not implemented; use qdq (weight-only), or qoperator with activations: none or dynamic (MatMulInteger/ConvInteger)")
         }
-        return s
+        if let w = p.unknownWeights {
+            throw ConversionError(.unsupported, "weights: \(w) is not a type Slipway converts to")
+        }
+        if p.activations == "float16", p.weights != .float16 {
+            throw ConversionError(.unsupported, "activations: float16 (float16 compute) needs weights: float16, not \(p.weightsName)")
+        }
+        if let s = p.unknownPruneScope {
+            throw ConversionError(.unsupported, "prune.scope \(s) is not a scope Slipway prunes with; use per-tensor or global")
+        }
+        return ConversionSettings(p)
     }
 
     /// Formats whose converter runs outside Slipway: the tool and the command that installs it.
@@ -367,28 +363,25 @@ public enum Converter {
 
     static func requireNativeConverter(target: TargetSpec, modelPath: String) throws(ConversionError) {
         let name = target.name.value
-        let format = target.format?.value ?? defaultFormat(target)
+        let format = target.format?.value ?? defaultFormat(target, modelPath: modelPath)
         if NativeConversion.converts(format: format, modelPath: modelPath) { return }
         if format == "onnx" {
             guard modelPath.lowercased().hasSuffix(".onnx") else {
-                throw ConversionError(.unsupported, "target \(name): format onnx from \(modelPath) is not implemented (the native converter reads ONNX models)")
+                throw ConversionError(.unsupported, "format onnx from \(modelPath) is not implemented (the native converter reads ONNX models)")
             }
             return
         }
         if let e = externalConverters[format] {
             // The external converters (ExternalConverter.plan) took every source they read; this one is not.
-            throw ConversionError(.unsupported, "target \(name): \(e.what) (\(e.tool)) does not read \(modelPath); docs/converters.md lists what each external converter reads")
+            throw ConversionError(.unsupported, "\(e.what) (\(e.tool)) does not read \(modelPath); docs/converters.md lists what each external converter reads")
         }
-        throw ConversionError(.unsupported, "target \(name): format \(format) has no converter yet")
+        throw ConversionError(.unsupported, "format \(format) has no converter yet")
     }
 
-    static func defaultFormat(_ target: TargetSpec) -> String {
-        switch target.runtime?.value.name {
-        case "tflite", "litert", "tflite-micro": return "tflite"
-        case "coreml": return "mlpackage"
-        case "tensorrt": return "engine"
-        default: return "onnx"
-        }
+    /// The target's format when it names none: its runtime's default (Schemas/conversion/paths.json), else the
+    /// model's own format (by its name), else ONNX.
+    static func defaultFormat(_ target: TargetSpec, modelPath: String) -> String {
+        TargetPlan.defaultFormat(runtime: target.runtime?.value.name, source: TargetPlan.formatByName(modelPath))
     }
 
     /// The artifact path relative to the manifest: the target's `output`, else `deploy.to` with its
@@ -397,7 +390,7 @@ public enum Converter {
         if let o = target.output?.value, !o.isEmpty { return o }
         let template = manifest.deploy?.to?.value ?? "dist/{target}/{name}.{ext}"
         let stem = SafeWriter.lastComponent(modelPath).split(separator: ".").first.map(String.init) ?? "model"
-        let ext = target.format?.value ?? defaultFormat(target)
+        let ext = target.format?.value ?? defaultFormat(target, modelPath: modelPath)
         return template
             .replacingAll("{target}", target.name.value)
             .replacingAll("{name}", manifest.name?.value ?? stem)

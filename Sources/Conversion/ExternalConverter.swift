@@ -100,7 +100,7 @@ public enum ExternalConverter {
         target: TargetSpec, manifest: Manifest, modelPath: String, manifestFolder: String, python: String
     ) throws(ConversionError) -> ExternalPlan? {
         let name = target.name.value
-        let format = target.format?.value ?? Converter.defaultFormat(target)
+        let format = target.format?.value ?? Converter.defaultFormat(target, modelPath: modelPath)
         let source = modelPath.lowercased()
         let q = target.optimize.quantize
         let activations = q?.activations?.value ?? "none"
@@ -115,7 +115,7 @@ public enum ExternalConverter {
         }
         func refusePruning(_ what: String) throws(ConversionError) {
             if target.optimize.prune?.criterion != nil {
-                throw ConversionError(.unsupported, "target \(name): \(what) does not prune; prune the ONNX model first (a target with format: onnx and optimize.prune) and convert that")
+                throw ConversionError(.unsupported, "\(what) does not prune; prune the ONNX model first (a target with format: onnx and optimize.prune) and convert that")
             }
         }
         switch format {
@@ -123,16 +123,16 @@ public enum ExternalConverter {
             guard source.hasSuffix(".onnx") else { return nil }
             try refusePruning("static quantization through onnxruntime")
             guard let calib = q?.calibration?.value, !calib.isEmpty else {
-                throw ConversionError(.manifest, "target \(name): activations: \(activations) is static quantization and needs calibration samples: set optimize.quantize.calibration to a folder of .npz (or .npy) files")
+                throw ConversionError(.manifest, "activations: \(activations) is static quantization and needs calibration samples: set optimize.quantize.calibration to a folder of .npz (or .npy) files")
             }
             let weights = q?.weights?.value ?? "int8"
             guard weights == "int8" || weights == "uint8" else {
-                throw ConversionError(.unsupported, "target \(name): static quantization writes int8 or uint8 weights, not \(weights); set weights: int8")
+                throw ConversionError(.unsupported, "static quantization writes int8 or uint8 weights, not \(weights); set weights: int8")
             }
             var perChannel = true
             switch q?.granularity?.value {
             case .perTensor?: perChannel = false
-            case .perBlock?: throw ConversionError(.unsupported, "target \(name): static quantization is per-tensor or per-channel, not per-block; set granularity: per-channel")
+            case .perBlock?: throw ConversionError(.unsupported, "static quantization is per-tensor or per-channel, not per-block; set granularity: per-channel")
             default: break
             }
             let folder = Converter.join(manifestFolder, calib)
@@ -142,7 +142,7 @@ public enum ExternalConverter {
             let reduce = q?.reduceRange?.value ?? false
             if qformat == "qoperator", perChannel, !symmetric {
                 // onnxruntime writes such a model, then refuses to run it.
-                throw ConversionError(.unsupported, "target \(name): QOperator with per-channel asymmetric weights does not run in onnxruntime (QLinearConv needs one weight zero point across channels); set symmetric: true, granularity: per-tensor, or format: qdq")
+                throw ConversionError(.unsupported, "QOperator with per-channel asymmetric weights does not run in onnxruntime (QLinearConv needs one weight zero point across channels); set symmetric: true, granularity: per-tensor, or format: qdq")
             }
             let skip = (q?.skip ?? []).map(\.value) + (target.optimize.prune?.skip ?? []).map(\.value)
             var args = ["{work}/quantize_static.py", "--input", modelPath, "--output", "{work}/model.onnx",
@@ -170,7 +170,7 @@ public enum ExternalConverter {
             let weights = q?.weights?.value ?? "none"
             var settings: JSONObject = ["weights": .string(weights)]
             if staticQuant {
-                throw ConversionError(.unsupported, "target \(name): full-integer (activations: \(activations)) ONNX → TFLite through onnx2tf is not supported by Slipway yet; use activations: none for dynamic-range int8 weights, or quantize the ONNX model statically (format: onnx) first")
+                throw ConversionError(.unsupported, "full-integer (activations: \(activations)) ONNX → TFLite through onnx2tf is not supported by Slipway yet; use activations: none for dynamic-range int8 weights, or quantize the ONNX model statically (format: onnx) first")
             }
             switch weights {
             case "none", "float32": break
@@ -179,9 +179,9 @@ public enum ExternalConverter {
                 // onnx2tf's -oiqt writes every integer variant and calibrates the full-integer ones, downloading
                 // sample images when given none: not something a build may do. Dynamic-range int8 is the native
                 // TFLite → TFLite conversion's job.
-                throw ConversionError(.unsupported, "target \(name): int8 TFLite weights are not made through onnx2tf (its -oiqt calibrates with images it downloads); convert to float32 TFLite here (weights: none) and quantize that with a TFLite → TFLite target (weights: int8)")
+                throw ConversionError(.unsupported, "int8 TFLite weights are not made through onnx2tf (its -oiqt calibrates with images it downloads); convert to float32 TFLite here (weights: none) and quantize that with a TFLite → TFLite target (weights: int8)")
             default:
-                throw ConversionError(.unsupported, "target \(name): onnx2tf writes float32 or float16 TFLite weights, not \(weights)")
+                throw ConversionError(.unsupported, "onnx2tf writes float32 or float16 TFLite weights, not \(weights)")
             }
             if !shapes.isEmpty {
                 args.append("-ois")
@@ -195,13 +195,13 @@ public enum ExternalConverter {
                                 sourceCopy: "source.onnx")
         case "mlpackage", "mlmodel":
             if source.hasSuffix(".onnx") {
-                throw ConversionError(.unsupported, "target \(name): Core ML from ONNX is not possible: coremltools has no ONNX frontend since version 6. Point model.path at a TorchScript module (torch.jit.save, .pt) or an ExportedProgram (torch.export.save, .pt2)")
+                throw ConversionError(.unsupported, "Core ML from ONNX is not possible: coremltools has no ONNX frontend since version 6. Point model.path at a TorchScript module (torch.jit.save, .pt) or an ExportedProgram (torch.export.save, .pt2)")
             }
             guard source.hasSuffix(".pt") || source.hasSuffix(".pt2") || source.hasSuffix(".pth") else {
-                throw ConversionError(.unsupported, "target \(name): Core ML conversion reads a TorchScript .pt or ExportedProgram .pt2, not \(modelPath)")
+                throw ConversionError(.unsupported, "Core ML conversion reads a TorchScript .pt or ExportedProgram .pt2, not \(modelPath)")
             }
             if format == "mlmodel" {
-                throw ConversionError(.unsupported, "target \(name): Slipway writes Core ML ML Programs (format: mlpackage); the neural-network .mlmodel form is not written")
+                throw ConversionError(.unsupported, "Slipway writes Core ML ML Programs (format: mlpackage); the neural-network .mlmodel form is not written")
             }
             var args = ["{work}/coreml.py", "--source", modelPath, "--output", "{work}/model.mlpackage",
                         "--summary", "{work}/summary.json"]
@@ -227,20 +227,20 @@ public enum ExternalConverter {
                          (q?.granularity?.value).map { if case .perTensor = $0 { return "per_tensor" }; return "per_channel" } ?? "per_channel"]
                 if q?.symmetric?.value ?? true { args.append("--symmetric") }
             default:
-                throw ConversionError(.unsupported, "target \(name): Slipway's Core ML path writes float16, float32 or int8/uint8 weights, not \(weights)")
+                throw ConversionError(.unsupported, "Slipway's Core ML path writes float16, float32 or int8/uint8 weights, not \(weights)")
             }
             settings["weights"] = .string(weights)
             switch target.optimize.prune?.criterion?.value {
             case .sparsity(let s)?: args += ["--sparsity", String(s)]; settings["pruning"] = .string("sparsity \(s)")
             case .pattern(let n, let m)?: args += ["--pattern", "\(n):\(m)"]; settings["pruning"] = .string("pattern \(n):\(m)")
-            case .threshold?: throw ConversionError(.unsupported, "target \(name): coremltools prunes by sparsity or N:M, not by threshold")
+            case .threshold?: throw ConversionError(.unsupported, "coremltools prunes by sparsity or N:M, not by threshold")
             case nil: break
             }
             return ExternalPlan(tool: try tool("coremltools"), executable: python, arguments: args, driver: "coreml.py",
                                 product: .file("model.mlpackage"), settings: .object(settings), extraInputs: [])
         case "engine", "plan":
             guard source.hasSuffix(".onnx") else {
-                throw ConversionError(.unsupported, "target \(name): trtexec builds engines from ONNX models, not \(modelPath)")
+                throw ConversionError(.unsupported, "trtexec builds engines from ONNX models, not \(modelPath)")
             }
             return try trtexecPlan(target: target, modelPath: modelPath, shapes: shapes, tool: try tool("trtexec"))
         default:
@@ -261,7 +261,7 @@ public enum ExternalConverter {
         if weights == "float16" || activations == "float16" { precisions.append("fp16") }
         if weights == "int8" || activations == "int8" { precisions.append("int8") }
         if !["none", "float32", "float16", "int8"].contains(weights) {
-            throw ConversionError(.unsupported, "target \(target.name.value): trtexec builds float32, float16 or int8 engines, not weights: \(weights)")
+            throw ConversionError(.unsupported, "trtexec builds float32, float16 or int8 engines, not weights: \(weights)")
         }
         for p in precisions { args.append("--\(p)") }
         var sparsity = false
@@ -272,7 +272,7 @@ public enum ExternalConverter {
             sparsity = true
         case nil: break
         default:
-            throw ConversionError(.unsupported, "target \(target.name.value): TensorRT accelerates only 2:4 sparsity (prune.pattern: \"2:4\"), and only on weights already pruned to it")
+            throw ConversionError(.unsupported, "TensorRT accelerates only 2:4 sparsity (prune.pattern: \"2:4\"), and only on weights already pruned to it")
         }
         if !shapes.isEmpty {
             let spec = shapes.map { "\($0.0):" + $0.1.map(String.init).joined(separator: "x") }.joined(separator: ",")
@@ -285,7 +285,7 @@ public enum ExternalConverter {
 
     static func calibrationFiles(_ folder: String, target: String) throws(ConversionError) -> [String] {
         guard let dir = opendir(folder) else {
-            throw ConversionError(.manifest, "target \(target): the calibration folder \(folder) cannot be opened: \(SafeWriter.errnoText())")
+            throw ConversionError(.manifest, "the calibration folder \(folder) cannot be opened: \(SafeWriter.errnoText())")
         }
         defer { closedir(dir) }
         var names: [String] = []
@@ -294,7 +294,7 @@ public enum ExternalConverter {
             if n.hasSuffix(".npy") || n.hasSuffix(".npz") { names.append(n) }
         }
         if names.isEmpty {
-            throw ConversionError(.manifest, "target \(target): the calibration folder \(folder) holds no .npz or .npy sample (one sample per file; .npz arrays keyed by input name)")
+            throw ConversionError(.manifest, "the calibration folder \(folder) holds no .npz or .npy sample (one sample per file; .npz arrays keyed by input name)")
         }
         return names.sorted().map { "\(folder)/\($0)" }
     }

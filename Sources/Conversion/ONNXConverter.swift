@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Compression
+import Manifest
 import Dispatch
 import JSON
 import ModelFormats
@@ -108,7 +109,7 @@ public enum ONNXConverter {
         // quantizing them per channel would not pay. Scalars stay: two bytes saved do not pay for a Cast.
         // The skip lists apply per action (quantize.skip keeps a tensor in float, prune.skip keeps it dense);
         // a tensor that neither action takes is reported as skipped by the pattern that kept it.
-        let selection = TensorSelection(skip: [], minimumRank: float16 ? 1 : 2, channelAxisOverride: settings.channelAxis)
+        let selection = WeightSelection.onnx(float16: float16, channelAxis: settings.channelAxis)
         let quantizeSkip = settings.skip.map(Glob.init), pruneSkip = settings.pruneSkip.map(Glob.init)
         let converts = scheme != nil || float16
         var report: [ConvertedTensor] = []
@@ -534,24 +535,13 @@ public enum ONNXConverter {
                           upgradeNames: inout NameTable?, upgradeEdits: inout [Int: NodeEdit])
         throws(ConversionError) -> (Int?, Int?)
     {
-        var needed: Int
-        var why: String
-        if dynamic, scheme == nil || scheme?.granularity == .perTensor {
-            needed = 11  // DynamicQuantizeLinear exists from opset 11 (MatMulInteger, ConvInteger from 10)
-            why = "DynamicQuantizeLinear"
-        } else if float16 {
-            needed = 6  // Cast's `to` is an integer from opset 6 (a string before)
-            why = "Cast with an integer `to`"
-        } else if let scheme {
-            needed = 10  // DequantizeLinear exists from opset 10, per tensor
-            why = "DequantizeLinear"
-            if case .perChannel = scheme.granularity { needed = 13; why = "per-channel DequantizeLinear (axis)" }
-            if case .perBlock = scheme.granularity { needed = 21; why = "per-block DequantizeLinear (block_size)" }
-            if scheme.type.bits == 4 { needed = 21; why = "\(scheme.type.rawValue) DequantizeLinear" }
-        } else {
-            return (nil, nil)
-        }
-        if dynamic, needed < 11 { needed = 11; why = "DynamicQuantizeLinear" }
+        // The opsets each form needs are the plan's (Schemas/conversion/paths.json), so check predicts this.
+        var asked = PlannedSettings(optimize: OptimizeSpec())
+        asked.weights = float16 ? .float16 : scheme?.type
+        asked.granularity = scheme?.granularity ?? .perTensor
+        asked.symmetric = scheme?.symmetric ?? true
+        asked.dynamic = dynamic
+        guard let (needed, why) = TargetPlan.neededOpset(asked) else { return (nil, nil) }
         let current = model.opsets[""] ?? 1
         let ir = model.formatVersion ?? 3
         guard current < needed else { return (current, max(ir, OpsetPolicy.minimumIRVersion(forOpset: current))) }

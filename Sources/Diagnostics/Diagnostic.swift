@@ -59,6 +59,9 @@ public struct Diagnostic: Sendable, Hashable {
     public var related: [RelatedLocation]
     public var fixes: [Fix]
     public var tags: [DiagnosticTag]
+    /// The manifest targets the diagnostic concerns (empty: the manifest or the model as a whole). A field, so
+    /// that merging across targets and `convert`'s refusal never read it back out of the message.
+    public var targets: [String] = []
 
     public init(
         _ code: DiagnosticCode, _ message: String, at range: ByteRange, severity: Severity? = nil,

@@ -26,6 +26,7 @@ extension Diagnostic {
             })
         }
         if !tags.isEmpty { o["tags"] = .array(tags.map { .string($0.rawValue) }) }
+        if !targets.isEmpty { o["targets"] = .array(targets.map { .string($0) }) }
         return .object(o)
     }
 
@@ -51,6 +52,7 @@ extension Diagnostic {
         }
         let tags = (j["tags"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(DiagnosticTag.init(rawValue:)) }
         self.init(code, message, at: range, severity: severity, related: related, fixes: fixes, tags: tags)
+        targets = (j["targets"]?.arrayValue ?? []).compactMap(\.stringValue)
     }
 
     static func rangeJSON(_ r: ByteRange) -> JSONValue { .array([.int(r.start), .int(r.end)]) }

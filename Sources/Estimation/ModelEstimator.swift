@@ -3,6 +3,7 @@ import Compression
 import Conversion
 import JSON
 import ModelFormats
+import Planning
 
 /// A tensor the estimate will measure: its index in `Model.tensors` and the axes of its consumer.
 public struct PlannedTensor: Sendable, Hashable {
@@ -29,7 +30,7 @@ public struct EstimatePlan: Sendable, Hashable {
 /// values from the model's mapping into `CompressionEngine.analyze`, and keeps the result in the cache.
 public enum ModelEstimator {
     /// Part of every cache key: raise it when the engine's figures change for the same input.
-    public static let engineVersion = "compression-2"
+    public static let engineVersion = "compression-3"
 
     /// The selection for `model`. Graph formats (ONNX, TFLite) compress the constant weight inputs of the
     /// operators `TensorSelection.axes` knows (Conv, ConvTranspose, MatMul, Gemm, Gather embeddings, LSTM,
@@ -44,9 +45,13 @@ public enum ModelEstimator {
         // A weight file converted to float16 / bfloat16 has its biases and norm scales converted too.
         let floatWeightFile = model.graphs.isEmpty && settings.quantize
             && (settings.weights == .float16 || settings.weights == .bfloat16)
-        let selection = TensorSelection(
-            skip: settings.skip, minimumRank: tfliteFloat16 || floatWeightFile ? 1 : 2, channelAxisOverride: settings.channelAxis,
-            includeOtherConsumers: model.graphs.isEmpty || settings.includeNonWeights || tfliteFloat16)
+        // ONNX: the converter's own selection (Planning.WeightSelection), so the size estimated is the one written.
+        let selection = model.format == .onnx
+            ? WeightSelection.onnx(float16: settings.quantize && settings.weights == .float16, channelAxis: settings.channelAxis,
+                                   skip: settings.skip)
+            : TensorSelection(
+                skip: settings.skip, minimumRank: tfliteFloat16 || floatWeightFile ? 1 : 2, channelAxisOverride: settings.channelAxis,
+                includeOtherConsumers: model.graphs.isEmpty || settings.includeNonWeights || tfliteFloat16)
         var planned: [PlannedTensor] = []
         var skipped: [SkippedTensor] = []
         var digest = SHA256()

@@ -6,8 +6,9 @@ import Darwin
 #endif
 import JSON
 
-/// A target that prunes without quantizing: the weights stay in their type, the zeros are stored sparse, and
-/// the error is what pruning removes. The engine measured a placeholder scheme beside the pruning; this
+/// A target that prunes without quantizing: the weights stay in their type and the converter writes them dense
+/// (zeros in place), so the size is the dense one, as written; what a sparse encoding would take (for a
+/// compressed download, a sparse runtime) is `bytes_sparse` beside it. The error is what pruning removes. The engine measured a placeholder scheme beside the pruning; this
 /// rewrites the result so that its size and SQNR are the pruning's alone (and the placeholder's figures and
 /// advice are gone).
 enum PruneOnly {
@@ -52,6 +53,7 @@ enum PruneOnly {
         var worst: [(String, Double)] = []
         var before = 0
         var after = 0
+        var sparse = 0
         var exact = 0
         if case .array(let tensors)? = root["tensors"] {
             root["tensors"] = .array(tensors.map { t in
@@ -68,12 +70,14 @@ enum PruneOnly {
                 let db = sqnrDB(energyRetained: f?.energy)
                 if let db, let name = o["name"]?.stringValue { worst.append((name, db)) } else { exact += 1 }
                 before &+= dense
-                after &+= size
+                after &+= dense
+                sparse &+= size
                 for k in ["scale", "zero_point", "mse", "max_abs_error", "clipped_fraction", "schemes", "fallback"] {
                     o[k] = nil
                 }
                 o["sqnr_db"] = db.map { .double($0) } ?? .null
-                o["bytes_after"] = .int(size)
+                o["bytes_after"] = .int(dense)
+                o["bytes_sparse"] = .int(size)
                 return .object(o)
             })
         }
@@ -87,6 +91,7 @@ enum PruneOnly {
             total["tensors_exact"] = .int(exact)
             total["bytes_before"] = .int(before)
             total["bytes_after"] = .int(after)
+            total["bytes_sparse"] = .int(sparse)
             total["worst"] = .array(worst.prefix(3).map { ["name": .string($0.0), "sqnr_db": .double($0.1)] })
             root["total"] = .object(total)
         }

@@ -1,5 +1,6 @@
 import Compression
 import Manifest
+import Planning
 
 /// What the user asks of the weights: one quantization and at most one pruning criterion.
 public enum PruneSetting: Sendable, Hashable {
@@ -61,43 +62,39 @@ public struct EstimateSettings: Sendable, Hashable {
     }
 
     public init?(optimize: OptimizeSpec) {
-        let q = optimize.quantize
-        // Dynamic quantization without a weight type converts to int8, as the converter does.
-        let isDynamic = q?.activations?.value == "dynamic"
-        if let w = q?.weights?.value ?? (isDynamic ? "int8" : nil), let type = QuantizationType(rawValue: w) {
+        self.init(planned: PlannedSettings(optimize: optimize))
+    }
+
+    /// The plan's settings (the one manifest → settings mapping the converter reads too).
+    public init?(planned p: PlannedSettings) {
+        if let type = p.weights {
             weights = type
-        } else if optimize.prune?.criterion != nil {
+        } else if p.pruning != nil {
             // Pruning only: the engine still measures a scheme (float16, the cheapest), which the result drops.
             weights = .float16
             quantize = false
         } else {
             return nil
         }
-        switch q?.granularity?.value {
-        case .perTensor?: granularity = .perTensor
-        case .perBlock(let n)?: granularity = .perBlock(size: n)
-        // The manifest's default, and what runtimes use for convolution and linear weights.
-        case .perChannel?, nil: granularity = .perChannel
-        }
-        symmetric = q?.symmetric?.value ?? true
-        reduceRange = q?.reduceRange?.value ?? false
+        granularity = p.granularity
+        symmetric = p.symmetric
+        reduceRange = p.reduceRange
         widenRangeToZero = true
-        channelAxis = q?.channelAxis?.value
-        skip = (q?.skip ?? []).map(\.value)
-        switch optimize.prune?.criterion?.value {
+        channelAxis = p.channelAxis
+        skip = p.skip
+        switch p.pruning {
         case .sparsity(let s)?: pruning = .sparsity(s)
-        case .threshold(let t)?: pruning = .threshold(Float(t))
-        case .pattern(let n, let m)?: pruning = .pattern(n: n, m: m)
+        case .threshold(let t)?: pruning = .threshold(t)
+        case .pattern(let nm)?: pruning = .pattern(n: nm.n, m: nm.m)
         case nil: pruning = nil
         }
-        let activations = q?.activations?.value ?? "none"
-        dynamic = quantize && (activations == "dynamic" || (q?.format?.value == "qoperator" && activations == "none"))
-        if pruning != nil { pruneScope = optimize.prune?.scope?.value == "global" ? "global" : "per-tensor" }
+        dynamic = quantize && p.dynamic
+        if pruning != nil { pruneScope = p.pruneScope.rawValue }
         // Pruning's own skip list keeps tensors dense, not float: the pruning figures are measured over their
         // own selection (as the converter prunes), the sizes and SQNR over quantize.skip's. A target that only
         // prunes selects with prune.skip alone.
-        if pruning != nil, let p = optimize.prune, !p.skip.isEmpty {
-            if quantize { pruneSkip = p.skip.map(\.value) } else { skip = p.skip.map(\.value) }
+        if pruning != nil, !p.pruneSkip.isEmpty {
+            if quantize { pruneSkip = p.pruneSkip } else { skip = p.pruneSkip }
         }
     }
 

@@ -42,7 +42,11 @@ public struct TargetEstimation: Sendable {
         var out: [Diagnostic] = []
         for t in manifest.targets {
             guard let r = results[t.name.value] else { continue }
-            out += EstimateDiagnostics.diagnostics(target: t, result: r, text: text, modelPath: modelPath)
+            out += EstimateDiagnostics.diagnostics(target: t, result: r, text: text, modelPath: modelPath).map { d in
+                var d = d
+                d.targets = [t.name.value]
+                return d
+            }
         }
         return EstimateDiagnostics.merged(out)
     }

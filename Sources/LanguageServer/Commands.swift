@@ -100,6 +100,18 @@ enum Commands {
         {
             throw ResponseError(.requestFailed, "model '\(model)' is not converted in the server: \(refusal)")
         }
+        // As the CLI: a target for which check reports errors is refused with the list, unless forced (the
+        // command's third argument, `{"force": true}`).
+        let force = args.dropFirst(2).first?["force"]?.boolValue ?? false
+        var refused: [String: String] = [:]
+        if !force {
+            let bytes = (r.document?.uri == uri ? r.document?.bytes : nil) ?? (try? r.context.checker.fileSystem.read(path, limit: 8 << 20)) ?? []
+            let checked = r.context.checker.check(bytes: bytes, path: path)
+            for t in targets {
+                let blockers = ConvertGate.blockers(checked.diagnostics, target: t.name.value)
+                if !blockers.isEmpty { refused[t.name.value] = ConvertGate.refusal(blockers, path: path, lineIndex: checked.lineIndex) }
+            }
+        }
         let reporter = ProgressReporter(r.context, title: "Converting \(targets.count) target\(targets.count == 1 ? "" : "s")")
         let registry = r.context.progress
         let token = reporter.token
@@ -107,6 +119,11 @@ enum Commands {
         var failures: [String] = []
         for (i, t) in targets.enumerated() {
             let name = t.name.value
+            if let why = refused[name] {
+                failures.append("\(name): \(why)")
+                rows.append(["target": .string(name), "error": .string(why)])
+                continue
+            }
             do {
                 let report = try await Converter.convert(
                     target: t, manifest: manifest, manifestPath: path,
@@ -114,8 +131,8 @@ enum Commands {
                     cancellation: { Task.isCancelled || token.map(registry.isCancelled) == true })
                 rows.append(["target": .string(name), "output": .string(report.outputPath), "report": .string(report.reportPath), "upToDate": .bool(report.upToDate)])
             } catch {
-                failures.append("\(name): \(error.description)")
-                rows.append(["target": .string(name), "error": .string(error.description)])
+                failures.append("\(name): \(error.message)")
+                rows.append(["target": .string(name), "error": .string(error.message)])
             }
         }
         let message = failures.isEmpty

@@ -1,6 +1,7 @@
 import CheckedMath
 import Diagnostics
 import Manifest
+import Planning
 import ModelFormats
 
 /// Model/target compatibility: each target of the manifest against the catalogue's runtimes, delegates,
@@ -41,7 +42,11 @@ public enum TargetChecks {
         }
         for t in manifest.targets {
             var c = TargetContext(manifest: manifest, target: t, model: model, analysis: analysis, catalogue: catalogue)
-            out += c.run(sizeBytes: sizeBytes[t.name.value])
+            out += c.run(sizeBytes: sizeBytes[t.name.value]).map { d in
+                var d = d
+                if d.targets.isEmpty { d.targets = [t.name.value] }
+                return d
+            }
         }
         return mergedAcrossTargets(out)
     }
@@ -50,30 +55,26 @@ public enum TargetChecks {
     /// every target it concerns ("targets 'a', 'b': …"). Used for the target checks and the estimate findings.
     public static func mergedAcrossTargets(_ ds: [Diagnostic]) -> [Diagnostic] {
         var merged: [Diagnostic] = []
-        var index: [String: (at: Int, targets: [String])] = [:]
+        var index: [String: Int] = [:]
         for d in ds {
-            let (target, rest) = splitTarget(d.message)
+            // The target is a field; its message starts with exactly "target '<name>': " (the one spelling).
+            let target = d.targets.count == 1 ? d.targets[0] : nil
+            let prefix = target.map { "target '\($0)': " }
+            let rest = prefix.flatMap { d.message.hasPrefix($0) ? String(d.message.dropFirst($0.count)) : nil }
+            guard let target, let rest else {
+                merged.append(d)
+                continue
+            }
             let key = "\(d.code.rawValue)|\(d.range.start)|\(d.range.end)|\(rest)"
-            if var seen = index[key], let target {
-                seen.targets.append(target)
-                index[key] = seen
-                merged[seen.at].message = "targets " + seen.targets.map { "'\($0)'" }.joined(separator: ", ") + ": " + rest
+            if let at = index[key] {
+                merged[at].targets.append(target)
+                merged[at].message = "targets " + merged[at].targets.map { "'\($0)'" }.joined(separator: ", ") + ": " + rest
             } else {
-                index[key] = (merged.count, target.map { [$0] } ?? [])
+                index[key] = merged.count
                 merged.append(d)
             }
         }
         return merged
-    }
-
-    /// "target 'a': text" → ("a", "text").
-    static func splitTarget(_ message: String) -> (String?, String) {
-        guard message.hasPrefix("target '") else { return (nil, message) }
-        let body = message.dropFirst(8)
-        guard let quote = body.firstIndex(of: "'") else { return (nil, message) }
-        let rest = body[quote...].dropFirst()
-        guard rest.hasPrefix(": ") else { return (nil, message) }
-        return (String(body[..<quote]), String(rest.dropFirst(2)))
     }
 }
 
@@ -322,8 +323,10 @@ private struct TargetContext {
                     emit("ort.s8s8-qoperator-x86", "S8S8 in QOperator format is slow on x86-64; use QDQ", at: f.range,
                          fixes: [Fix(title: "Use the QDQ format", edits: [TextEdit(range: f.range, newText: "qdq")], isPreferred: true)])
                 }
-                // Dynamic quantization (activations: dynamic, or none) quantizes activations to uint8 at run time: U8S8.
-                let u8s8 = weights == "int8" && ["uint8", "none", "dynamic"].contains(activations)
+                // U8S8 runs where activations are uint8 and an integer matmul runs: static uint8, or dynamic
+                // quantization (uint8 at run time). Weight-only quantization dequantizes first: no integer matmul.
+                let planned = PlannedSettings(optimize: target.optimize)
+                let u8s8 = planned.weights == .int8 && planned.integerCompute && activations != "int8"
                 if u8s8, device.has("avx2"), !device.has("vnni"), q?.reduceRange?.value != true {
                     let fix: [Fix] = q?.reduceRange.map { r in
                         [Fix(title: "Set reduce_range: true", edits: [TextEdit(range: r.range, newText: "true")], isPreferred: true)]

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Compression
+import Checking
 import Conversion
+import Estimation
+import Targets
 import JSON
 import Manifest
 import Synchronization
@@ -21,7 +24,9 @@ struct ConvertCommand: AsyncParsableCommand {
             slipway convert MANIFEST [--target NAME ...] [--force]: every target (or the named ones), in parallel. \
             Artifacts go where the target's `output` or `deploy.to` says, inside the manifest's folder unless \
             --allow-outside-project; a report (<artifact>.report.json) lands beside each. A target whose inputs \
-            and settings match its report is up to date and skipped unless --force.
+            and settings match its report is up to date and skipped unless --force. A target for which \
+            `slipway check` reports errors (no conversion path, a runtime that cannot run the result, a budget \
+            exceeded, ...) is not converted: they are listed instead, unless --force.
             Targets that need an external converter (ONNX → TFLite with onnx2tf, PyTorch → Core ML with \
             coremltools, ONNX → TensorRT with trtexec, static int8 activations with onnxruntime) run it as a child \
             process with the target's `python` (or --python, or python3); its output goes to <artifact>.log.
@@ -43,7 +48,7 @@ struct ConvertCommand: AsyncParsableCommand {
     @Option(name: .customLong("target"), help: "Convert only this target (repeatable).")
     var targets: [String] = []
 
-    @Flag(help: "Convert even when the artifact is up to date.")
+    @Flag(help: "Convert even when the artifact is up to date, or when check reports errors for the target.")
     var force = false
 
     @Flag(help: "Let a manifest write outside its own folder.")
@@ -168,9 +173,32 @@ struct ConvertCommand: AsyncParsableCommand {
         }
         let chosen = manifest.targets.filter { targets.isEmpty || targets.contains($0.name.value) }
         let path = input
+        // `convert` builds what `check` passes: the same engine, in process, on the same bytes.
+        var refused: [String: String] = [:]
+        if !options.force {
+            guard case .success(let catalogue) = Catalogue.embedded else {
+                printError("slipway: the embedded catalogue does not read; run `slipway check` for the error")
+                throw ExitCode(2)
+            }
+            let checker = ManifestChecker(fileSystem: ModelCachingFileSystem(LocalFileSystem()), catalogue: catalogue,
+                                          estimateCache: EstimateCommand.defaultCache())
+            let checked = checker.check(bytes: bytes, path: path)
+            for t in chosen {
+                let blockers = ConvertGate.blockers(checked.diagnostics, target: t.name.value,
+                                                    allowOutsideProject: options.allowOutsideProject)
+                if !blockers.isEmpty {
+                    refused[t.name.value] = ConvertGate.refusal(blockers, path: path, lineIndex: checked.lineIndex)
+                }
+            }
+        }
+        let refusals = refused
         // Targets are independent (each writes its own artifact): convert them concurrently.
         return await withTaskGroup(of: (Int, String, Result<ConversionReport, ConversionError>).self) { group in
             for (i, t) in chosen.enumerated() {
+                if let why = refusals[t.name.value] {
+                    group.addTask { (i, "target \(t.name.value)", .failure(ConversionError(.unsupported, why))) }
+                    continue
+                }
                 group.addTask {
                     do throws(ConversionError) {
                         let r = try await Converter.convert(target: t, manifest: manifest, manifestPath: path, options: options,

@@ -40,7 +40,7 @@ private func check(_ text: String, fs: InMemoryFileSystem = projectFiles, path: 
             slipway: 1
             model: {path: models/kws.onnx}
             targets:
-              a: {runtime: litert, optimize: {quantize: {activations: int8, calibration: ⟦data/cal/⟧}}}
+              a: {runtime: onnxruntime, optimize: {quantize: {activations: int8, calibration: ⟦data/cal/⟧}}}
             test: {samples: ⟦data/tests⟧}
             """, [
             Expected(.dataPathNotFound, "calibration data 'data/cal/' not found; did you mean 'data/calib'?"),

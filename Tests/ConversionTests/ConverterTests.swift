@@ -175,7 +175,8 @@ struct ManifestTargetTests {
             } catch { errors.append(error) }
         }
         #expect(errors.map(\.kind) == [.unsupported, .unsupported])
-        #expect(errors.first?.message.contains("onnx2tf does not prune; prune the ONNX model first") == true)
+        // The plan's words, the same `check` reports as SW4018.
+        #expect(errors.first?.message.contains("onnx2tf (onnx → tflite) does not prune; prune the onnx model first") == true)
         #expect(errors.last?.message.contains("no ONNX frontend") == true)
     }
 }

@@ -167,7 +167,8 @@ struct ExternalConverterTests {
             Issue.record("expected a refusal")
         } catch {
             #expect(error.kind == .missingTool)
-            #expect(error.message == "target gpu: ONNX → TensorRT engine needs trtexec, which is not on PATH; install TensorRT (https://developer.nvidia.com/tensorrt) and put its bin folder (with trtexec) on PATH")
+            #expect(error.target == "gpu")
+            #expect(error.message == "ONNX → TensorRT engine needs trtexec, which is not on PATH; install TensorRT (https://developer.nvidia.com/tensorrt) and put its bin folder (with trtexec) on PATH")
         }
         #expect(listing(dir + "/out").isEmpty)
     }
@@ -246,7 +247,7 @@ struct ExternalConverterTests {
             Issue.record("expected python3 without onnx2tf")
         } catch {
             #expect(error.kind == .missingTool)
-            #expect(error.message.hasPrefix("target phone: ONNX → TFLite needs onnx2tf, and python3 lacks "))
+            #expect(error.description.hasPrefix("target phone: ONNX → TFLite needs onnx2tf, and python3 lacks "))
             #expect(error.message.hasSuffix("install with `python3 -m pip install onnx2tf==1.26.3`"))
         }
         #expect(listing(dir) == ["a.slipway.yaml", "m.onnx"] || listing(dir) == ["a.slipway.yaml", "dist", "m.onnx"])

@@ -9,7 +9,8 @@ import ModelFormats
 import Testing
 
 /// A target that prunes without quantizing gets an estimate of its own: the weights keep their type, the
-/// zeros are stored sparse, and the SQNR is what pruning removes (1 / (1 − energy retained)).
+/// artifact stores the zeros dense (its size is the dense one; `bytes_sparse` is a sparse encoding's), and the
+/// SQNR is what pruning removes (1 / (1 − energy retained)).
 /// Tests/Fixtures/estimate/pruned_cnn.onnx (scripts/make_pruning_fixtures.py) has conv2.weight 70 % zeros.
 @Suite struct PruningOnlySpecs {
     func run(_ yaml: String, model: String = "Tests/Fixtures/estimate/pruned_cnn.onnx") throws
@@ -34,8 +35,11 @@ import Testing
         let r = try #require(e.results["a"])
         #expect(r.scheme == "pruned-sparsity-0.5")
         #expect(r.json["settings"]?["weights"] == "none")
-        // Smaller: half the values of every tensor leave, a bitmask says where the rest are.
-        #expect(r.modelBytesAfter < r.modelBytesBefore)
+        // The converter writes the zeros in place: the artifact keeps its size. A sparse encoding would be
+        // smaller (half the values of every tensor leave, a bitmask says where the rest are).
+        #expect(r.modelBytesAfter == r.modelBytesBefore)
+        let sparse = try #require(r.json["total"]?["bytes_sparse"]?.intValue)
+        #expect(sparse < (r.json["total"]?["bytes_before"]?.intValue ?? 0))
         // The tensor that is already 70 % zeros loses nothing at 50 %: exact, not in the worst list.
         let conv2 = try #require(r.json["tensors"]?.arrayValue?.first { $0["name"] == "conv2.weight" })
         #expect(conv2["sqnr_db"] == .null)
@@ -53,11 +57,12 @@ import Testing
         #expect(r.sqnrDBMin == r.worst.first?.sqnrDB)
     }
 
-    @Test func theSizeIsTheSmallerOfABitmaskAndCSR() throws {
+    @Test func theSparseSizeIsTheSmallerOfABitmaskAndCSR() throws {
         let (e, _, _) = try run(Self.prune50)
         let r = try #require(e.results["a"])
         for t in r.json["tensors"]?.arrayValue ?? [] {
-            let after = try #require(t["bytes_after"]?.intValue)
+            let after = try #require(t["bytes_sparse"]?.intValue)
+            #expect(t["bytes_after"] == t["bytes_before"])
             let bytes = t["pruning"]?["bytes"]
             let dense = try #require(t["bytes_before"]?.intValue)
             let elements = try #require(t["elements"]?.intValue)

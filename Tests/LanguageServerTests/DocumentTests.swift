@@ -13,7 +13,7 @@ import TestSupport
 
     @Test func diagnosticsCarryVersionCodeAndUTF16Ranges() async throws {
         let c = try await TestClient.initialized()
-        let f = await c.open("slipway: 1\nmodel:\n  ⟦pth⟧: models/kws.onnx\ntargets: {a: {runtime: coreml}}\n", version: 3)
+        let f = await c.open("slipway: 1\nmodel:\n  ⟦pth⟧: models/kws.onnx\ntargets: {a: {runtime: onnxruntime}}\n", version: 3)
         let n = try await c.notification("textDocument/publishDiagnostics")
         #expect(n["version"] == 3)
         let d = try #require(n["diagnostics"]?[0])
@@ -42,7 +42,7 @@ import TestSupport
 
     @Test func incrementalChangesApplyInOrderEachOnThePreviousText() async throws {
         let c = try await TestClient.initialized()
-        let f = await c.open("slipway: 1\nmodel: {path: models/kws.onnx}\ntargets: {a: {runtime: coreml}}\n")
+        let f = await c.open("slipway: 1\nmodel: {path: models/kws.onnx}\ntargets: {a: {runtime: onnxruntime}}\n")
         _ = try await c.diagnostics(f.uri, version: 1)
         // Two edits in one notification: the second's range is in the text the first produced.
         await c.notify("textDocument/didChange", [
@@ -57,13 +57,13 @@ import TestSupport
         #expect(ds.first?["message"]?.stringValue?.contains("unknown key 'paht'") == true)
         #expect(ds.first?["range"] == ["start": ["line": 1, "character": 8], "end": ["line": 1, "character": 12]])
         // A change without a range replaces everything.
-        await c.notify("textDocument/didChange", ["textDocument": ["uri": .string(f.uri), "version": 3], "contentChanges": [["text": "slipway: 1\nmodel: {path: models/kws.onnx}\ntargets: {a: {runtime: coreml}}\n"]]])
+        await c.notify("textDocument/didChange", ["textDocument": ["uri": .string(f.uri), "version": 3], "contentChanges": [["text": "slipway: 1\nmodel: {path: models/kws.onnx}\ntargets: {a: {runtime: onnxruntime}}\n"]]])
         #expect(try await c.diagnostics(f.uri, version: 3).isEmpty)
     }
 
     @Test func positionsPastTheEndOfALineClamp() async throws {
         let c = try await TestClient.initialized()
-        let f = await c.open("slipway: 1\nmodel: {path: models/kws.onnx}\ntargets: {a: {runtime: coreml}}\n")
+        let f = await c.open("slipway: 1\nmodel: {path: models/kws.onnx}\ntargets: {a: {runtime: onnxruntime}}\n")
         _ = try await c.diagnostics(f.uri, version: 1)
         await c.notify("textDocument/didChange", [
             "textDocument": ["uri": .string(f.uri), "version": 2],
@@ -84,7 +84,7 @@ import TestSupport
 
     @Test func aBurstOfChangesCostsAHandfulOfPassesAndEndsWithTheFreshResult() async throws {
         let c = try await TestClient.initialized()
-        var text = "slipway: 1\nmodel: {path: models/kws.onnx}\ntargets: {a: {runtime: coreml}}\n"
+        var text = "slipway: 1\nmodel: {path: models/kws.onnx}\ntargets: {a: {runtime: onnxruntime}}\n"
         let f = await c.open(text)
         _ = try await c.diagnostics(f.uri, version: 1)
         for v in 2...1001 {
@@ -104,7 +104,7 @@ import TestSupport
 
     @Test func pullDiagnosticsWhenTheClientAsks() async throws {
         let c = try await TestClient.initialized(capabilities: ["textDocument": ["diagnostic": ["dynamicRegistration": false]]])
-        let f = await c.open("slipway: 1\nmodel:\n  ⟦pth⟧: models/kws.onnx\ntargets: {a: {runtime: coreml}}\n")
+        let f = await c.open("slipway: 1\nmodel:\n  ⟦pth⟧: models/kws.onnx\ntargets: {a: {runtime: onnxruntime}}\n")
         let r = try await c.request("textDocument/diagnostic", ["textDocument": f.textDocument])
         #expect(r["kind"] == "full")
         #expect(r["items"]?[0]?["range"] == f.range(0))
@@ -115,7 +115,7 @@ import TestSupport
 @Suite struct WatchedFilesSpec {
     @Test func aChangedModelRefreshesDiagnosticsOfOpenManifests() async throws {
         let c = try await TestClient.initialized()
-        let f = await c.open("slipway: 1\nmodel: {path: models/kws.onnx}\ntargets: {a: {runtime: coreml}}\n")
+        let f = await c.open("slipway: 1\nmodel: {path: models/kws.onnx}\ntargets: {a: {runtime: onnxruntime}}\n")
         _ = try await c.diagnostics(f.uri, version: 1)
         await c.notify("workspace/didChangeWatchedFiles", ["changes": [["uri": "file:///tmp/slipway-tests/models/kws.onnx", "type": 2]]])
         // A fresh pass publishes again for the same version.

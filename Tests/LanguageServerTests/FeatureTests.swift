@@ -178,7 +178,8 @@ import TestSupport
         let c = try await TestClient.initialized(rootPath: Repository.root + "/examples")
         let r = try await c.request("workspace/executeCommand", ["command": "slipway.checkWorkspace"])
         #expect(r["files"] == 4)
-        #expect(r["errors"] == 7)
+        // Two of them are targets `convert` cannot build (SW4018): full-integer TFLite and Core ML from ONNX.
+        #expect(r["errors"] == 9)
         let shown = try await c.notification("window/showMessage")
         #expect(shown["message"]?.stringValue?.hasPrefix("Slipway checked 4 manifests") == true)
     }

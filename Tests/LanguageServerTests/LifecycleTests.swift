@@ -92,7 +92,7 @@ import Testing
         let c = try await TestClient.initialized(capabilities: ["workspace": ["configuration": true]])
         let ask = try await c.mailbox.next { $0["method"] == "workspace/configuration" }
         #expect(ask["params"]?["items"]?[0]?["section"] == "slipway")
-        let f = await c.open("slipway: 1\nname: no\nmodel: {path: models/kws.onnx}\ntargets: {a: {runtime: coreml}}\n")
+        let f = await c.open("slipway: 1\nname: no\nmodel: {path: models/kws.onnx}\ntargets: {a: {runtime: onnxruntime}}\n")
         #expect(try await c.diagnostics(f.uri).compactMap { $0["code"]?.stringValue } == ["SW2007"])
         // The client answers: hide SW2007. Open documents are checked again.
         let answer: JSONValue = ["jsonrpc": "2.0", "id": ask["id"] ?? .null, "result": [["ignore": ["sw2007"]]]]
@@ -102,7 +102,7 @@ import Testing
 
     @Test func pushedSettingsWorkForClientsThatDoNotPull() async throws {
         let c = try await TestClient.initialized(capabilities: [:])
-        let f = await c.open("slipway: 1\nname: no\nmodel: {path: models/kws.onnx}\ntargets: {a: {runtime: coreml}}\n")
+        let f = await c.open("slipway: 1\nname: no\nmodel: {path: models/kws.onnx}\ntargets: {a: {runtime: onnxruntime}}\n")
         #expect(try await c.diagnostics(f.uri).count == 1)
         await c.notify("workspace/didChangeConfiguration", ["settings": ["slipway": ["ignore": ["SW2007"]]]])
         #expect(try await c.diagnostics(f.uri).isEmpty)

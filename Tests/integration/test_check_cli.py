@@ -13,10 +13,15 @@ EXAMPLES = ["examples/mobile-cnn", "examples/transformer-server", "examples/kws-
 KWS = pathlib.Path(__file__).resolve().parents[2] / "examples" / "kws-mcu" / "models" / "ds_cnn_kws.onnx"
 
 
-def test_examples_are_clean(run, repo):
-    r = run("check", *EXAMPLES, cwd=repo)
-    assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()
-    assert r.stdout.decode() == "✓ 3 files checked, no problems\n"
+def test_examples_are_clean_but_for_the_targets_slipway_cannot_build(run, repo):
+    # Two example targets have no conversion path (SW4018): `convert` refuses them, so `check` says so.
+    r = run("check", "--format", "json", *EXAMPLES, cwd=repo)
+    rows = json.loads(r.stdout)
+    assert r.returncode == 1
+    assert [(row["file"], row["code"]) for row in rows] == [
+        ("examples/mobile-cnn/mobile-cnn.slipway.yaml", "SW4018"), ("examples/kws-mcu/kws.slipway.yaml", "SW4018")]
+    assert "Core ML from ONNX is not possible" in rows[0]["message"]
+    assert "no conversion path from onnx to tflite with activations: int8" in rows[1]["message"]
 
 
 def test_problems_exit_1_and_usage_errors_exit_2(run, repo, tmp_path):
@@ -67,7 +72,7 @@ def test_sarif_is_valid_against_the_oasis_schema(run, repo):
     sarif = json.loads(r.stdout)
     jsonschema.Draft4Validator(schema).validate(sarif)
     results = sarif["runs"][0]["results"]
-    assert len(results) == 7
+    assert len(results) == 9  # with-problems's 7, and the two example targets without a conversion path (SW4018)
     assert results[0]["ruleId"] == "SW2001"
 
 
@@ -87,8 +92,8 @@ def test_colour_only_on_request_and_never_with_no_color(run, repo):
 
 def test_folders_are_walked_for_manifest_names_only(run, tmp_path):
     (tmp_path / "a" / "b").mkdir(parents=True)
-    (tmp_path / "a" / "slipway.yaml").write_text("slipway: 1\nmodel: {path: x}\ntargets: {t: {runtime: coreml}}\n")
-    (tmp_path / "a" / "b" / "m.slipway.yml").write_text("slipway: 1\nmodel: {path: x}\ntargets: {t: {runtime: coreml}}\n")
+    (tmp_path / "a" / "slipway.yaml").write_text("slipway: 1\nmodel: {path: x}\ntargets: {t: {runtime: onnxruntime}}\n")
+    (tmp_path / "a" / "b" / "m.slipway.yml").write_text("slipway: 1\nmodel: {path: x}\ntargets: {t: {runtime: onnxruntime}}\n")
     (tmp_path / "a" / "ci.yaml").write_text("on: push\n")
     rows = json.loads(run("check", "--format", "json", ".", cwd=tmp_path).stdout)
     assert sorted({r["file"] for r in rows}) == ["a/b/m.slipway.yml", "a/slipway.yaml"]
@@ -96,14 +101,14 @@ def test_folders_are_walked_for_manifest_names_only(run, tmp_path):
 
 def test_bad_files_get_a_diagnostic_and_the_others_are_still_checked(run, repo, tmp_path):
     good = tmp_path / "good.slipway.yaml"
-    good.write_text("slipway: 1\nmodel: {path: ../nowhere.onnx}\ntargets: {t: {runtime: coreml}}\n")
+    good.write_text("slipway: 1\nmodel: {path: ../nowhere.onnx}\ntargets: {t: {runtime: onnxruntime}}\n")
     (tmp_path / "binary.slipway.yaml").write_bytes(bytes(range(256)))
     (tmp_path / "empty.slipway.yaml").write_bytes(b"")
     (tmp_path / "latin1.slipway.yaml").write_bytes("name: café\n".encode("latin-1"))
     (tmp_path / "m.onnx").write_bytes(KWS.read_bytes())
-    (tmp_path / "bom.slipway.yaml").write_bytes(b"\xef\xbb\xbfslipway: 1\nmodel: {path: m.onnx}\ntargets: {t: {runtime: coreml}}\n")
+    (tmp_path / "bom.slipway.yaml").write_bytes(b"\xef\xbb\xbfslipway: 1\nmodel: {path: m.onnx}\ntargets: {t: {runtime: onnxruntime}}\n")
     (tmp_path / "brackets.slipway.yaml").write_text("[" * 10000)
-    bomb = "slipway: 1\nmodel: {path: m.onnx}\ntargets: {t: {runtime: coreml}}\nx-0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    bomb = "slipway: 1\nmodel: {path: m.onnx}\ntargets: {t: {runtime: onnxruntime}}\nx-0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
     for i in range(1, 10):
         bomb += f"x-{i}: &a{i} [" + ",".join([f"*a{i-1}"] * 9) + "]\n"
     (tmp_path / "bomb.slipway.yaml").write_text(bomb)

@@ -154,7 +154,8 @@ def test_missing_tools_name_the_exact_install_command(run, tmp_path):
     assert f"target phone: ONNX → TFLite needs onnx2tf, and {VENV_PYTHON} lacks " in err
     assert f"install with `{VENV_PYTHON} -m pip install onnx2tf==1.26.3`" in err
     assert "target gpu: ONNX → TensorRT engine needs trtexec, which is not on PATH; install TensorRT" in err
-    assert "target mac: Core ML from ONNX is not possible: coremltools has no ONNX frontend since version 6" in err
+    assert "target mac: not converted: check reports 1 error for it: " in err
+    assert "SW4018 target 'mac': Core ML from ONNX is not possible: coremltools has no ONNX frontend since version 6" in err
     assert not list((proj / "dist").rglob("*.tflite")) and not leftovers(proj)
 
 

@@ -1,0 +1,98 @@
+import Compression
+import Manifest
+import Planning
+import Testing
+
+/// The plan of a target: the settings read once, the conversion path from Schemas/conversion/paths.json, and
+/// the verdicts `check` reports (SW4018) and `convert` refuses with, in the same words.
+@Suite("A target's plan")
+struct TargetPlanSpec {
+    func target(_ entry: String) throws -> TargetSpec {
+        let text = """
+            slipway: 1
+            model: {path: m.onnx}
+            targets:
+              t: \(entry)
+            """
+        return try #require(ManifestFile(text).documents.first?.manifest.targets.first)
+    }
+
+    func problems(_ entry: String, source: String, maxOpset: Int? = nil) throws -> [String] {
+        TargetPlan.make(target: try target(entry), source: source, runtimeMaxOpset: maxOpset).problems.map(\.message)
+    }
+
+    @Test func theEmbeddedTableReads() throws {
+        let table = try ConversionPaths.embedded.get()
+        #expect(table.paths.count == 10)
+        #expect(table.runtimeFormats["tflite-micro"] == ["tflite"])
+        #expect(table.opsets.fourBit == 21 && table.opsets.perChannel == 13)
+    }
+
+    @Test("Core ML from an ONNX model has no path, in coremltools' words")
+    func coreMLFromONNX() throws {
+        #expect(try problems("{runtime: coreml}", source: "onnx") == [
+            "Core ML from ONNX is not possible: coremltools has no ONNX frontend since version 6; point model.path at a TorchScript module (.pt) or an ExportedProgram (.pt2)",
+        ])
+        let plan = TargetPlan.make(target: try target("{runtime: coreml}"), source: "pytorch")
+        #expect(plan.route == .tool("coremltools") && plan.problems.isEmpty && plan.format == "mlpackage")
+    }
+
+    @Test("int8 weights in a safetensors file: safetensors holds no scales")
+    func int8Safetensors() throws {
+        #expect(try problems("{format: safetensors, optimize: {quantize: {weights: int8}}}", source: "safetensors") == [
+            "Slipway's safetensors → safetensors conversion writes weights: none, float32, float16, bfloat16, not int8; safetensors has no place for quantization scales; use float16 or bfloat16",
+        ])
+        let ok = TargetPlan.make(target: try target("{optimize: {quantize: {weights: bfloat16}}}"), source: "safetensors")
+        #expect(ok.problems.isEmpty && ok.route == .native && ok.format == "safetensors")
+    }
+
+    @Test("format: onnx from safetensors has no path")
+    func onnxFromSafetensors() throws {
+        #expect(try problems("{format: onnx}", source: "safetensors") == [
+            "no conversion path from safetensors to onnx; from safetensors Slipway makes safetensors",
+        ])
+    }
+
+    @Test("int4 needs opset 21: an error for onnxruntime 1.17 (opset 20), none for 1.20 (opset 21)")
+    func int4OnOlderRuntime() throws {
+        let entry = "{runtime: onnxruntime@1.17, optimize: {quantize: {weights: int4, granularity: per-block:32}}}"
+        #expect(try problems(entry, source: "onnx", maxOpset: 20) == [
+            "int4 DequantizeLinear needs opset 21; onnxruntime@1.17 runs models up to opset 20; use int8 per-channel weights, or a newer runtime",
+        ])
+        #expect(try problems(entry, source: "onnx", maxOpset: 21).isEmpty)
+        #expect(try problems("{runtime: onnxruntime, optimize: {quantize: {weights: int8}}}", source: "onnx", maxOpset: 12) == [
+            "per-channel DequantizeLinear (axis) needs opset 13; onnxruntime runs models up to opset 12; use a newer runtime",
+        ])
+    }
+
+    @Test("a runtime that cannot load the format is an error; dynamic quantization takes 8-bit weights")
+    func runtimeLoadsFormat() throws {
+        #expect(try problems("{runtime: onnxruntime, format: tflite}", source: "tflite") == ["runtime onnxruntime loads onnx, not tflite"])
+        // No catalogued runtime loads safetensors yet: the runtime is not held against it.
+        let st = TargetPlan.make(target: try target("{runtime: onnxruntime, format: safetensors}"), source: "safetensors")
+        #expect(st.problems.isEmpty && st.route == .native)
+        #expect(try problems("{runtime: onnxruntime, optimize: {quantize: {weights: int4, activations: dynamic}}}", source: "onnx") == [
+            "dynamic quantization (MatMulInteger/ConvInteger) takes int8 or uint8 weights, not int4; use activations: none for int4 weights",
+        ])
+    }
+
+    @Test("static activations go to onnxruntime's quantize_static, which does not prune")
+    func staticActivations() throws {
+        let entry = "{runtime: onnxruntime, optimize: {quantize: {weights: int8, activations: int8, calibration: c/}, prune: {sparsity: 0.5}}}"
+        let plan = TargetPlan.make(target: try target(entry), source: "onnx")
+        #expect(plan.route == .tool("onnxruntime-quantize-static"))
+        #expect(plan.problems.map(\.message) == [
+            "onnxruntime-quantize-static (onnx → onnx) does not prune; prune the onnx model first (a target with format: onnx and optimize.prune) and convert that",
+        ])
+    }
+
+    @Test("one reading of the settings: dynamic without weights is int8; reduce_range matters only with integer compute")
+    func settings() throws {
+        let dyn = PlannedSettings(optimize: try target("{optimize: {quantize: {activations: dynamic}}}").optimize)
+        #expect(dyn.weights == .int8 && dyn.dynamic && dyn.integerCompute)
+        let weightOnly = PlannedSettings(optimize: try target("{optimize: {quantize: {weights: int8, reduce_range: true}}}").optimize)
+        #expect(weightOnly.reduceRange && !weightOnly.integerCompute)
+        let qop = PlannedSettings(optimize: try target("{optimize: {quantize: {format: qoperator}}}").optimize)
+        #expect(qop.weights == .int8 && qop.dynamic)
+    }
+}
