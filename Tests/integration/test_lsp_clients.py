@@ -88,7 +88,9 @@ async def test_outline_and_folding(client: LanguageClient):
     uri = EXAMPLE.as_uri()
     client.text_document_did_open(types.DidOpenTextDocumentParams(
         text_document=types.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=EXAMPLE.read_text())))
-    assert await diagnostics(client, uri) == []
+    # The kws example's one finding is SW4018: full-integer TFLite from ONNX has no conversion path yet,
+    # exactly where `convert` refuses (the same finding `slipway check examples/kws-mcu` reports).
+    assert [d.code for d in await diagnostics(client, uri)] == ["SW4018"]
     symbols = await client.text_document_document_symbol_async(
         types.DocumentSymbolParams(text_document=types.TextDocumentIdentifier(uri=uri)))
     names = [s.name for s in symbols]
