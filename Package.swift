@@ -64,7 +64,7 @@ let package = Package(
         .target(name: "Reporting", dependencies: ["Checking", "Diagnostics", "JSON"]),
         // `slipway test`: the original and each artifact run on the manifest's samples in their real runtimes
         // (child processes), the outputs compared and `test.tolerance` judged.
-        .target(name: "Evaluation", dependencies: ["Conversion", "Manifest", "Diagnostics", "JSON", "ModelFormats", "Isolation", "CheckedMath", "Hashing"]),
+        .target(name: "Evaluation", dependencies: ["Conversion", "Targets", "Manifest", "Diagnostics", "JSON", "ModelFormats", "Isolation", "CheckedMath", "Hashing"]),
         // The only module that knows JSON-RPC and LSP.
         .target(
             name: "LanguageServer",

@@ -8,6 +8,7 @@ import Diagnostics
 import Isolation
 import JSON
 import Manifest
+import Targets
 
 /// How `slipway test` runs: the converter's options (a missing or stale artifact is converted first), the
 /// interpreter that has the runtimes, the warm-up and the runner's time limit.
@@ -54,6 +55,8 @@ public struct TargetTestResult: Sendable {
     public var peakRSSKB: Int?
     public var checks: [ToleranceCheck] = []
     public var artifactSHA256: String?
+    /// onnxruntime artifacts: how the integer matmuls were computed (the target's arithmetic, see `IntegerMatmul`).
+    public var integerMatmul: IntegerMatmul?
 }
 
 /// Everything one `slipway test` learnt: per target, the diagnostics on the manifest, and the exit status.
@@ -123,6 +126,7 @@ public enum ModelTester {
 
         // Each target: skipped, or converted (reusing an up-to-date artifact) and queued on its runtime.
         var artifacts: [Int: (path: String, runtime: TestRuntime)] = [:]
+        let catalogue = try? Catalogue.embedded.get()
         for (i, t) in chosen.enumerated() {
             let name = t.name.value
             var result = TargetTestResult(name: name, status: .skipped)
@@ -163,12 +167,13 @@ public enum ModelTester {
         if artifacts.isEmpty { return run }
 
         // One runner per runtime; the original runs in its own runtime's runner, once for every target.
-        var jobs: [TestRuntime: [(id: String, path: String)]] = [originalRuntime: [("original", modelPath)]]
+        var jobs: [TestRuntime: [RunnerJob.Model]] = [originalRuntime: [RunnerJob.Model(id: "original", path: modelPath)]]
         var order: [TestRuntime] = [originalRuntime]
         for i in artifacts.keys.sorted() {
             guard let a = artifacts[i] else { continue }
             if jobs[a.runtime] == nil { order.append(a.runtime) }
-            jobs[a.runtime, default: []].append(("target\(i)", a.path))
+            let saturates = IntegerMatmul.targetSaturates(chosen[i], catalogue: catalogue)
+            jobs[a.runtime, default: []].append(RunnerJob.Model(id: "target\(i)", path: a.path, exactU8S8: !saturates))
         }
         var workTemplate = Array("\(tmpFolder())/slipway-test-XXXXXX".utf8CString)
         guard workTemplate.withUnsafeMutableBufferPointer({ buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }) != nil else {
@@ -241,6 +246,10 @@ public enum ModelTester {
             target.runtimeVersion = r.version
             target.peakRSSKB = r.peakRSSKB
             target.originalLatencyMS = original.latencyMS
+            if a.runtime == .onnxruntime {
+                target.integerMatmul = IntegerMatmul.measured(
+                    targetSaturates: IntegerMatmul.targetSaturates(t, catalogue: catalogue), hostSaturates: r.hostU8S8Saturates)
+            }
             guard let m = r.models["target\(k)"] else { continue }
             if let error = m.error {
                 target.status = .failed

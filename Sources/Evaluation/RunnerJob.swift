@@ -11,7 +11,14 @@ import ModelFormats
 /// into the work folder from the binary), in a process group of its own with a timeout and cancellation.
 struct RunnerJob: Sendable {
     var runtime: TestRuntime
-    var models: [(id: String, path: String)]
+    var models: [Model]
+
+    struct Model: Sendable {
+        var id: String
+        var path: String
+        /// onnxruntime: run U8S8 integer matmuls exactly on any host (`session.x64quantprecision`), see `IntegerMatmul`.
+        var exactU8S8: Bool = true
+    }
 
     struct ModelResult: Sendable {
         var outputs: [(name: String, shape: [Int], values: [Float])] = []
@@ -26,6 +33,8 @@ struct RunnerJob: Sendable {
         var samplesSHA256: String?
         var sampleErrors: [SampleError]
         var models: [String: ModelResult]
+        /// The host is an x86-64 without VNNI, whose default U8S8 kernel saturates.
+        var hostU8S8Saturates: Bool
     }
 
     struct SampleError: Sendable, Equatable {
@@ -54,7 +63,7 @@ struct RunnerJob: Sendable {
         let job: JSONValue = [
             "runtime": .string(name), "warmup": .int(warmup), "inputs": .object(inputObject),
             "samples": .array(samples.map { .string($0) }),
-            "models": .array(models.map { ["id": .string($0.id), "path": .string($0.path)] }),
+            "models": .array(models.map { ["id": .string($0.id), "path": .string($0.path), "exact_u8s8": .bool($0.exactU8S8)] }),
         ]
         let jobPath = "\(work)/\(name).job.json"
         let script = "\(work)/run_models.py"
@@ -80,13 +89,13 @@ struct RunnerJob: Sendable {
         }
         var result = Result(version: json["version"]?.stringValue ?? "unknown", peakRSSKB: json["peak_rss_kb"]?.intValue ?? 0,
                             samplesSHA256: json["samples_sha256"]?.stringValue,
-                            sampleErrors: [], models: [:])
+                            sampleErrors: [], models: [:], hostU8S8Saturates: json["host_u8s8_saturates"]?.boolValue ?? false)
         for e in json["sample_errors"]?.arrayValue ?? [] {
             result.sampleErrors.append(SampleError(
                 file: e["file"]?.stringValue ?? "?", input: e["input"]?.stringValue ?? "?",
                 expected: Self.shapeText(e["expected"]), got: Self.shapeText(e["got"]), message: e["message"]?.stringValue ?? ""))
         }
-        for (id, _) in models {
+        for id in models.map(\.id) {
             guard let m = json["models"]?[id] else { continue }
             var r = ModelResult()
             r.error = m["error"]?.stringValue

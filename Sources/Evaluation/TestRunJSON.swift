@@ -34,6 +34,7 @@ extension TargetTestResult {
         o["runtime"] = runtime.map { .string($0) } ?? .null
         o["runtime_version"] = runtimeVersion.map { .string($0) } ?? .null
         o["peak_rss_kb"] = peakRSSKB.map { .int($0) } ?? .null
+        o["integer_matmul"] = integerMatmul.map { .string($0.rawValue) } ?? .null
         o["latency_ms"] = Self.latency(latencyMS)
         o["original_latency_ms"] = Self.latency(originalLatencyMS)
         o["outputs"] = .array(outputs.map { m in

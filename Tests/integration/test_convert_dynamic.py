@@ -19,13 +19,14 @@ import onnxruntime as ort
 import pytest
 
 from test_convert_onnx import EXAMPLES, FIXTURES, all_graphs, feeds
+from exact_ort import exact_session
 
 # Output SQNR floors (dB) against float32, met by every setting below (measured: ≥ 26.1 CNNs, ≥ 34 encoder).
 FLOOR = {"kws": 25.0, "mobilenet": 25.0, "encoder": 30.0}
 
 
 def session(path):
-    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return exact_session(path)
 
 
 def output_sqnr(src, dst, extra=None):

@@ -77,7 +77,7 @@ def test_static_quantization_runs_in_onnxruntime_above_the_sqnr_floor(run, tmp_p
     onnx.checker.check_model(model)
     assert ops <= {n.op_type for n in model.graph.node}
 
-    ref, quant = ort.InferenceSession(str(KWS / "models/ds_cnn_kws.onnx")), ort.InferenceSession(str(out))
+    ref, quant = exact_session(KWS / "models/ds_cnn_kws.onnx"), exact_session(out)
     samples = [np.load(p) for p in sorted((KWS / "data/test").glob("*.npy"))]
     a = [ref.run(None, {"mfcc": x})[0] for x in samples]
     b = [quant.run(None, {"mfcc": x})[0] for x in samples]
@@ -239,6 +239,7 @@ def test_a_python_pin_is_checked_against_the_interpreter(run, tmp_path):
 COREML_CHECK = """
 import json, sys
 import coremltools as ct
+from exact_ort import exact_session
 spec = ct.models.MLModel(sys.argv[1], skip_model_load=True).get_spec()
 ops = [op.type for f in spec.mlProgram.functions.values() for b in f.block_specializations.values() for op in b.operations]
 print(json.dumps({"type": spec.WhichOneof("Type"), "version": spec.specificationVersion,

@@ -13,6 +13,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from test_convert_onnx import FIXTURES, cosine
+from exact_ort import exact_session
 
 
 def sha256(path):
@@ -57,8 +58,8 @@ def test_external_data_source_converts_to_a_model_and_data_file_that_load_anywhe
     assert locations == {"m.onnx.data"}
     onnx.checker.check_model(str(out), full_check=True)
     x = np.random.default_rng(0).standard_normal((3, 64)).astype(np.float32)
-    a = ort.InferenceSession(str(src)).run(None, {"x": x})[0]
-    b = ort.InferenceSession(str(out)).run(None, {"x": x})[0]
+    a = exact_session(src).run(None, {"x": x})[0]
+    b = exact_session(out).run(None, {"x": x})[0]
     assert cosine(a, b) >= (0.9 if "--sparsity" in args else 0.99 if "--dynamic" in args else 0.999)
     if "--dynamic" in args:
         # The integer weights are in the data file and read by MatMulInteger.
@@ -134,6 +135,6 @@ def test_float16_and_sparse_initializers_are_kept_and_the_report_says_why(run, t
         # onnx's shape inference does not read sparse initializers (it fails on the source too): structure only.
         onnx.checker.check_model(str(out))
         x = rng.standard_normal((2, 8)).astype(np.float32)
-        a = ort.InferenceSession(str(src)).run(None, {"x": x})[0]
-        b = ort.InferenceSession(str(out)).run(None, {"x": x})[0]
+        a = exact_session(src).run(None, {"x": x})[0]
+        b = exact_session(out).run(None, {"x": x})[0]
         assert cosine(a, b) >= 0.99

@@ -20,6 +20,7 @@ import onnx
 import onnxruntime as ort
 import pytest
 from onnx import numpy_helper
+from exact_ort import exact_session
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLES = {
@@ -50,7 +51,7 @@ def cosine(a, b):
 
 
 def run_both(src, dst, extra=None):
-    a, b = ort.InferenceSession(str(src)), ort.InferenceSession(str(dst))
+    a, b = exact_session(src), exact_session(dst)
     f = feeds(a)
     f.update(extra or {})
     return a.run(None, f)[0], b.run(None, f)[0]

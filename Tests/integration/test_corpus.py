@@ -19,6 +19,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 import fetch_corpus  # noqa: E402
+from exact_ort import exact_session
 
 CORPUS = json.loads(fetch_corpus.CORPUS.read_text())
 MODELS = CORPUS["models"]
@@ -336,8 +337,8 @@ def test_onnx_int8_weights_run_in_onnxruntime_as_their_codes_say(run, corpus_dir
         step = np.abs(w).max() / 127
         assert np.abs(values - w).max() <= step / 2 * (1 + 1e-6) + 1e-12, name
 
-    a, b = ort.InferenceSession(str(src)), ort.InferenceSession(str(dst))
-    c = ort.InferenceSession(with_weights(src, {k: v for k, (v, _) in deq.items()}))
+    a, b = exact_session(src), exact_session(dst)
+    c = exact_session(with_weights(src, {k: v for k, (v, _) in deq.items()}))
     feeds = random_inputs(entry, [(i.name, ORT_TYPES[i.type]) for i in a.get_inputs()])
     ya, yb, yc = a.run(None, feeds), b.run(None, feeds), c.run(None, feeds)
     assert [y.shape for y in ya] == [y.shape for y in yb]

@@ -17,6 +17,7 @@ import onnxruntime as ort
 import pytest
 from onnx import helper, numpy_helper, version_converter
 from test_corpus import corpus_dir  # noqa: F401 (the fixture: SLIPWAY_CORPUS_DIR)
+from exact_ort import exact_session
 
 NODE_TESTS = pathlib.Path(onnx.__file__).parent / "backend/test/data/node"
 # Operators whose change (per Schemas/conversion/opset_changes.json) the upgrade has no rewrite for.
@@ -58,8 +59,7 @@ def node_test_inputs(test_dir, model):
 
 
 def ort_run(path_or_bytes, feeds, names):
-    s = ort.InferenceSession(path_or_bytes if isinstance(path_or_bytes, bytes) else str(path_or_bytes),
-                             providers=["CPUExecutionProvider"])
+    s = exact_session(path_or_bytes)
     outs = s.run(names, feeds)
     return [np.asarray(o) for o in outs]
 
@@ -144,7 +144,7 @@ def older_corpus_models():
 def convert_and_run(run, src, dst, args, feeds):
     r = run("convert", str(src), "--output", str(dst), *args)
     assert r.returncode == 0, f"{src.name} {args}: {r.stderr.decode()}"
-    return ort.InferenceSession(str(dst), providers=["CPUExecutionProvider"]).run(None, feeds)
+    return exact_session(dst).run(None, feeds)
 
 
 def source_and_feeds(corpus_dir, model_id):
@@ -199,7 +199,7 @@ def test_corpus_per_channel_sqnr_within_1db_of_quantize_dynamic(run, corpus_dir,
         quantize_dynamic(str(src), str(theirs_path), weight_type=QuantType.QInt8, per_channel=True)
     except ValueError as e:
         pytest.skip(f"quantize_dynamic cannot quantize {model_id}: {e}")
-    theirs = sqnr_db(reference, ort.InferenceSession(str(theirs_path), providers=["CPUExecutionProvider"]).run(None, feeds))
+    theirs = sqnr_db(reference, exact_session(theirs_path).run(None, feeds))
     print(model_id, f"per-channel int8 SQNR {ours:.2f} dB, quantize_dynamic per-channel {theirs:.2f} dB")
     if ours < theirs - 1:
         pytest.xfail(f"{model_id}: per-channel int8 SQNR {ours:.2f} dB < quantize_dynamic's {theirs:.2f} dB - 1")

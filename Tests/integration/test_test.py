@@ -12,6 +12,7 @@ import onnx
 import onnxruntime as ort
 import pytest
 from onnx import numpy_helper
+from exact_ort import default_session, exact_session, host_u8s8_saturates
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -53,8 +54,8 @@ def run_test(run, manifest, *args):
     return r, json.loads(r.stdout)
 
 
-def outputs(model, files):
-    session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+def outputs(model, files, session=None):
+    session = session or exact_session(model)
     names = [i.name for i in session.get_inputs()]
     result = []
     for f in files:
@@ -105,6 +106,36 @@ def test_encoder_targets_pass_and_sqnr_equals_numpy(run, tmp_path):
         assert all(c["passed"] for c in t["tolerances"])
         assert t["latency_ms"]["p50"] > 0 and len(t["latency_ms"]["runs"]) == 12
         assert t["peak_rss_kb"] > 10_000
+    # server-avx2's reduce_range keeps its 7-bit products from saturating: exact on either kernel.
+    vnni, avx2 = report["targets"]
+    assert vnni["integer_matmul"] == "exact"
+    assert avx2["integer_matmul"] == ("saturating" if host_u8s8_saturates() else "exact-host-only")
+
+
+def test_integer_matmuls_are_computed_as_the_targets_device_computes_them(run, tmp_path):
+    """Without reduce_range, uint8 x int8 products saturate on an x86-64 without VNNI (onnxruntime's VPMADDUBSW
+    kernel), not on a VNNI device: each target's figures are its device's, whatever this host is."""
+    manifest = example(tmp_path, "transformer-server", "encoder.slipway.yaml")
+    text = manifest.read_text().replace("    optimize:\n      quantize: {reduce_range: true}", "    optimize:\n      quantize: {reduce_range: false}")
+    assert "reduce_range: false" in text
+    manifest.write_text(text)
+    encoder_samples(manifest.parent / "data/test", n=6)
+    r, report = run_test(run, manifest, "--report", str(tmp_path / "report"))
+    files = report["samples"]["files"]
+    original = outputs(manifest.parent / "models/encoder.onnx", files)
+    vnni, avx2 = report["targets"]
+    assert vnni["integer_matmul"] == "exact"
+    assert vnni["outputs"][0]["sqnr_db"] == pytest.approx(numpy_sqnr(original, outputs(vnni["artifact"], files)), abs=1e-6)
+    saturates = host_u8s8_saturates()
+    assert avx2["integer_matmul"] == ("saturating" if saturates else "exact-host-only")
+    as_host = outputs(avx2["artifact"], files, default_session(avx2["artifact"]))
+    assert avx2["outputs"][0]["sqnr_db"] == pytest.approx(numpy_sqnr(original, as_host), abs=1e-6)
+    if saturates:
+        # Measured on an AVX2 EPYC: the saturating kernel loses several dB against exact sums on the same artifact.
+        exact = numpy_sqnr(original, outputs(avx2["artifact"], files))
+        assert avx2["outputs"][0]["sqnr_db"] < exact - 1
+    saved = json.loads((tmp_path / "report/report.json").read_text())
+    assert [t["integer_matmul"] for t in saved["targets"]] == [vnni["integer_matmul"], avx2["integer_matmul"]]
 
 
 def kws_onnx(tmp_path):

@@ -5,9 +5,14 @@ Usage: python run_models.py JOB.json OUT_DIR
 JOB.json: {"runtime": "onnxruntime" | "litert" | "tflite-micro", "warmup": 3,
            "inputs": {name: [dims...]} (the manifest's shapes, a string for a free dimension),
            "samples": [path, ...] (.npy for a one-input model, .npz keyed by input name),
-           "models": [{"id": str, "path": str}, ...]}
+           "models": [{"id": str, "path": str, "exact_u8s8": bool}, ...]}
 
-Writes OUT_DIR/result.json: {"runtime", "version", "peak_rss_kb", "sample_errors": [{file, input, expected, got}],
+exact_u8s8 (onnxruntime): the uint8 x int8 integer matmuls run exactly (`session.x64quantprecision`, U8U8
+kernels) even on an x86-64 host without VNNI, whose default VPMADDUBSW kernel saturates paired products to
+int16. Slipway asks for it unless the target's device is itself an x86-64 without VNNI.
+
+Writes OUT_DIR/result.json: {"runtime", "version", "peak_rss_kb", "host_u8s8_saturates",
+"sample_errors": [{file, input, expected, got}],
 "models": {id: {"error"?: str, "outputs": [{"name", "shape", "file"}], "latency_ms": [...]}}}; each output's
 values for every sample, in sample order, as little-endian float32 in OUT_DIR/<id>.<index>.f32. Exit 0 even when
 a model fails (its error is in the result); non-zero only when the job itself cannot be read.
@@ -114,11 +119,27 @@ def dequantize(a, detail):
     return a.astype(np.float32)
 
 
+def host_u8s8_saturates():
+    """Whether onnxruntime's default U8S8 kernel on this host can saturate: x86-64 with AVX2 or AVX-512 and no
+    VNNI (onnxruntime's session option header, kOrtSessionOptionsAvx2PrecisionMode)."""
+    import platform
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return False
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            flags = next((l.split(":", 1)[1].split() for l in f if l.startswith("flags")), [])
+    except OSError:
+        return False
+    return "avx2" in flags and not ("avx512_vnni" in flags or "avx_vnni" in flags)
+
+
 class OnnxModel:
-    def __init__(self, path):
+    def __init__(self, path, exact_u8s8=False):
         import onnxruntime as ort
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        if exact_u8s8:
+            options.add_session_config_entry("session.x64quantprecision", "1")
         self.session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
         self.inputs = self.session.get_inputs()
         self.output_names = [o.name for o in self.session.get_outputs()]
@@ -215,7 +236,7 @@ def runtime_version(runtime):
 
 def run_model(spec, runtime, samples, warmup, out_dir):
     kind = {"onnxruntime": OnnxModel, "litert": LiteRTModel, "tflite-micro": MicroModel}[runtime]
-    model = kind(spec["path"])
+    model = kind(spec["path"], bool(spec.get("exact_u8s8"))) if kind is OnnxModel else kind(spec["path"])
     feeds = [model.feed(s) for s in samples]
     for _ in range(warmup if feeds else 0):
         model.run(feeds[0])
@@ -247,7 +268,8 @@ def main():
     inputs = {k: [d if isinstance(d, int) else str(d) for d in v] for k, v in job["inputs"].items()}
     samples, errors = load_samples(job["samples"], inputs)
     result = {"runtime": runtime, "version": runtime_version(runtime), "sample_errors": errors, "models": {},
-              "samples_sha256": DIGEST.hexdigest()}
+              "samples_sha256": DIGEST.hexdigest(),
+              "host_u8s8_saturates": runtime == "onnxruntime" and host_u8s8_saturates()}
     if not errors:
         for spec in job["models"]:
             # Runtimes written in C++ (TFLite Micro above all) say why they refuse a model on fd 2, not in the
