@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "Checking",
             dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "ModelFormats", "Targets", "Estimation", "Isolation", "JSON",
-                           "Conversion", "Planning"]),
+                           "Conversion", "Planning", "Evaluation"]),
         .target(name: "Reporting", dependencies: ["Checking", "Diagnostics", "JSON"]),
         // `slipway test`: the original and each artifact run on the manifest's samples in their real runtimes
         // (child processes), the outputs compared and `test.tolerance` judged.
@@ -70,7 +70,7 @@ let package = Package(
             name: "LanguageServer",
             dependencies: [
                 "Checking", "Manifest", "YAMLSyntax", "Diagnostics", "JSON", "ModelFormats", "Targets", "Conversion",
-                "Estimation", "CheckedMath", "Isolation", "Monitoring",
+                "Estimation", "CheckedMath", "Isolation", "Monitoring", "Evaluation",
             ]),
         // Publishing tested artifacts: plain, Triton and OCI layouts with in-toto provenance (docs/deploy.md).
         .target(name: "Deployment", dependencies: ["Manifest", "ModelFormats", "Conversion", "Diagnostics", "JSON", "Hashing"]),

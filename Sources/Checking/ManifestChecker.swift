@@ -1,6 +1,7 @@
 import Conversion
 import Diagnostics
 import Estimation
+import Evaluation
 import Planning
 import Isolation
 import Manifest
@@ -82,6 +83,8 @@ public struct ManifestChecker: Sendable {
         }
         for (i, doc) in file.documents.enumerated() {
             diagnostics += PathChecks(fileSystem: fileSystem, folder: folder).check(doc.manifest)
+            // The last test of each target (records beside the artifacts): files and digests only, no model work.
+            if !doc.manifest.targets.isEmpty { diagnostics += TestRecordFindings.diagnostics(manifest: doc.manifest, manifestPath: path) }
             if let isolated {
                 diagnostics += i < isolated.documents.count ? isolated.documents[i] : []
             } else {

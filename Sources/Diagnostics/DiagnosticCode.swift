@@ -76,15 +76,19 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case testToleranceFailed = "SW6001"
     case testSampleMismatch = "SW6002"
     case testArtifactFailed = "SW6003"
+    // The last `slipway test` result (the record beside the artifact), read by `check` and the server.
+    case lastTestFailed = "SW6004"
+    case lastTestStale = "SW6005"
+    case monitorBreachedByTest = "SW6006"
 
     public var defaultSeverity: Severity {
         switch self {
         case .yaml11Boolean, .yaml11Number, .dataPathNotFound, .unusedSuppression, .pathEscapesProject,
             .unknownRuntimeVersion, .operatorsOnCPU, .quantizationSlow, .alreadyQuantized, .deprecatedDelegate,
             .unknownDevice, .knownBadToolVersion, .operatorConstraint, .latencyOverBudget, .betterGranularity, .int4NeedsPerBlock, .tensorsLoseMost,
-            .nonFiniteWeights, .alreadySparse, .budgetUnconfirmed:
+            .nonFiniteWeights, .alreadySparse, .budgetUnconfirmed, .lastTestFailed, .monitorBreachedByTest:
             return .warning
-        case .notAManifest, .analysisIncomplete:
+        case .notAManifest, .analysisIncomplete, .lastTestStale:
             return .information
         default:
             return .error
@@ -152,6 +156,9 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .testToleranceFailed: "Test tolerance not met"
         case .testSampleMismatch: "Test sample does not fit the model"
         case .testArtifactFailed: "Artifact does not run in its runtime"
+        case .lastTestFailed: "The target's last test failed"
+        case .lastTestStale: "The target's last test result is stale"
+        case .monitorBreachedByTest: "Monitor threshold already breached by the last test"
         }
     }
 

@@ -11,9 +11,11 @@ import Manifest
 /// stale; `deploy` refuses a failed or stale one and records the result in the provenance.
 public struct TestRecord: Sendable, Equatable {
     public var status: String
-    /// The worst output's figures: cosine, max_abs, sqnr_db, top1; and the artifact's latency_ms_p95.
+    /// The worst output's figures: cosine, max_abs, sqnr_db, top1; and the artifact's host latency_ms_p95 and latency_ms_p50.
     public var metrics: [String: Double]
     public var runtime: String?
+    /// The tolerances judged, as `slipway test` judged them (key, limit, measured, passed).
+    public var checks: [ToleranceCheck] = []
     public var artifactSHA: String
     public var modelSHA: String
     public var samplesSHA: String
@@ -34,6 +36,9 @@ public struct TestRecord: Sendable, Equatable {
         .object([
             "slipway_test_record": 1, "status": .string(status), "runtime": runtime.map { .string($0) } ?? .null,
             "metrics": .object(JSONObject(distinctEntries: metrics.sorted { $0.key < $1.key }.map { ($0.key, .double($0.value)) })),
+            "checks": .array(checks.map { c in
+                ["key": .string(c.key), "limit": .double(c.limit), "measured": c.measured.map { .double($0) } ?? .null, "passed": .bool(c.passed)]
+            }),
             "artifact_sha256": .string(artifactSHA), "model_sha256": .string(modelSHA), "samples_sha256": .string(samplesSHA),
         ])
     }
@@ -44,7 +49,11 @@ public struct TestRecord: Sendable, Equatable {
               let s = j["samples_sha256"]?.stringValue else { return nil }
         var metrics: [String: Double] = [:]
         for (k, v) in j["metrics"]?.objectValue?.entries ?? [] { if let d = v.doubleValue { metrics[k] = d } }
-        return TestRecord(status: status, metrics: metrics, runtime: j["runtime"]?.stringValue, artifactSHA: a, modelSHA: m, samplesSHA: s)
+        let checks = (j["checks"]?.arrayValue ?? []).compactMap { c -> ToleranceCheck? in
+            guard let key = c["key"]?.stringValue, let limit = c["limit"]?.doubleValue, let passed = c["passed"]?.boolValue else { return nil }
+            return ToleranceCheck(key: key, limit: limit, measured: c["measured"]?.doubleValue, passed: passed)
+        }
+        return TestRecord(status: status, metrics: metrics, runtime: j["runtime"]?.stringValue, checks: checks, artifactSHA: a, modelSHA: m, samplesSHA: s)
     }
 
     /// Writes each measured target's record beside its artifact (skipped targets, and those that did not
@@ -61,9 +70,11 @@ public struct TestRecord: Sendable, Equatable {
                 metrics["sqnr_db"] = t.outputs.map(\.sqnrDB).min()
                 if let t1 = t.outputs.compactMap(\.top1).min() { metrics["top1"] = t1 }
             }
-            for c in t.checks where c.key == "latency_ms_p95" { metrics["latency_ms_p95"] = c.measured }
+            // Host latency, whether or not a tolerance asks for it: `monitor.latency_p95_ms` is compared with it.
+            metrics["latency_ms_p95"] = percentile(t.latencyMS, 0.95)
+            metrics["latency_ms_p50"] = percentile(t.latencyMS, 0.5)
             let record = TestRecord(status: t.status.rawValue, metrics: metrics.compactMapValues { $0.isFinite ? $0 : nil },
-                                    runtime: t.runtimeVersion ?? t.runtime, artifactSHA: sha, modelSHA: model, samplesSHA: samples)
+                                    runtime: t.runtimeVersion ?? t.runtime, checks: t.checks.filter { $0.limit.isFinite && ($0.measured?.isFinite ?? true) }, artifactSHA: sha, modelSHA: model, samplesSHA: samples)
             try? SafeWriter.write(Array((record.json.serialized(pretty: true) + "\n").utf8), to: path(artifact: artifact))
         }
     }

@@ -5,7 +5,7 @@ import LanguageServer
 /// fuzz-framing: a byte stream as the editor would write it → `FrameReader` → each frame to a fresh in-process
 /// `Server` (the LSP handling: lifecycle, documents, checks, every feature request), which is then awaited
 /// until idle. Checks run against an in-memory project. The two commands that touch the disk
-/// (`slipway.convert` writes artifacts beside the manifest, `slipway.inspect` maps any path) are dropped
+/// (`slipway.convert` and `slipway.test` write artifacts beside the manifest, `slipway.inspect` maps any path) are dropped
 /// before the server sees them: a fuzzer must not write files or read devices.
 /// Returns the invariants found broken; never traps.
 @discardableResult
@@ -51,6 +51,6 @@ func touchesDisk(_ body: [UInt8]) -> Bool {
     let messages = json.arrayValue ?? [json]
     return messages.contains { m in
         m["method"]?.stringValue == "workspace/executeCommand"
-            && ["slipway.convert", "slipway.inspect"].contains(m["params"]?["command"]?.stringValue ?? "")
+            && ["slipway.convert", "slipway.inspect", "slipway.test"].contains(m["params"]?["command"]?.stringValue ?? "")
     }
 }

@@ -51,7 +51,7 @@ struct ClientCapabilities: Sendable {
 }
 
 enum ServerCapabilities {
-    static let commands = ["slipway.checkWorkspace", "slipway.inspect", "slipway.convert", "slipway.estimate"]
+    static let commands = ["slipway.checkWorkspace", "slipway.inspect", "slipway.convert", "slipway.estimate", "slipway.test"]
     static let watchedGlobs = ["**/*.{onnx,tflite,safetensors,gguf}", "**/*.slipway.{yaml,yml}", "**/slipway.yaml"]
 
     static func make(for client: ClientCapabilities, unit: ColumnUnit) -> JSONObject {

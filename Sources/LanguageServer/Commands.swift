@@ -1,12 +1,13 @@
 import Checking
 import Conversion
 import Diagnostics
+import Evaluation
 import Isolation
 import JSON
 import Manifest
 import ModelFormats
 
-/// `workspace/executeCommand`: inspect a model, check every manifest of the workspace, convert targets.
+/// `workspace/executeCommand`: inspect a model, check every manifest of the workspace, convert and test targets.
 enum Commands {
     static func execute(_ r: Features.Request) async throws(ResponseError) -> Features.Reply {
         let args = r.params["arguments"]?.arrayValue ?? []
@@ -29,6 +30,8 @@ enum Commands {
             }
         case "slipway.convert":
             return try await convert(r, args)
+        case "slipway.test":
+            return try await test(r, args)
         case "slipway.estimate":
             // The per-target table of `slipway estimate MANIFEST`, for the manifest open at the URI.
             guard let view = EstimateView(r) else {

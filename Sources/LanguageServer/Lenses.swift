@@ -1,6 +1,7 @@
 import Checking
 import Diagnostics
 import Estimation
+import Evaluation
 import JSON
 import ModelFormats
 
@@ -31,6 +32,7 @@ enum Lenses {
         // On each target: its estimate, and convert it (an artifact and its report, written atomically).
         let estimates = EstimateView(r)
         for m in manifests {
+            let tests = TestRecordFindings.summaries(manifest: m.manifest, manifestPath: path)
             for t in m.manifest.targets where t.runtime != nil {
                 if let row = estimates?.row(t.name.value) {
                     let summary = EstimateView.summary(row)
@@ -45,6 +47,14 @@ enum Lenses {
                     "range": r.lspRange(t.name.range),
                     "command": ["title": "▶ Convert", "command": "slipway.convert", "arguments": [.string(doc.uri), .string(t.name.value)]],
                 ])
+                // The last test's figures (or a Test command where the manifest has samples); either runs `slipway.test`.
+                let tested = tests[t.name.value]
+                if tested != nil || m.manifest.test?.samples != nil {
+                    out.append([
+                        "range": r.lspRange(t.name.range),
+                        "command": ["title": .string(tested?.line ?? "▶ Test"), "command": "slipway.test", "arguments": [.string(doc.uri), .string(t.name.value)]],
+                    ])
+                }
             }
         }
         return .array(out)

@@ -197,6 +197,97 @@ def test_a_broken_artifact_fails_its_tolerance_on_the_tolerance_line(run, tmp_pa
     assert r.returncode == 0 and report["targets"][0]["status"] == "passed"
 
 
+def check_rows(run, manifest):
+    r = run("check", "--format", "json", "--no-cache", str(manifest))
+    return r, json.loads(r.stdout)
+
+
+def test_check_reads_the_last_test_record_failed_stale_and_monitor_breach(run, tmp_path):
+    """`check` shows a target's last test: a failure with the tolerances it failed (SW6004), a result that no longer
+    describes the samples (SW6005), and a monitor threshold the measured host latency already breaches (SW6006)."""
+    manifest = example(tmp_path, "transformer-server", "encoder.slipway.yaml")
+    manifest.write_text(manifest.read_text().replace("latency_p95_ms: 12", "latency_p95_ms: 0.0001"))
+    encoder_samples(manifest.parent / "data/test", n=4)
+    assert run("convert", str(manifest), "--target", "server-vnni").returncode == 0
+    artifact = manifest.parent / "dist/server-vnni/text-encoder-2.0.1.onnx"
+    model = onnx.load(str(artifact))
+    victim = max((i for i in model.graph.initializer if i.data_type == onnx.TensorProto.INT8),
+                 key=lambda i: numpy_helper.to_array(i).size)
+    victim.CopyFrom(numpy_helper.from_array(np.zeros_like(numpy_helper.to_array(victim)), victim.name))
+    onnx.save(model, str(artifact))
+    r, report = run_test(run, manifest, "--target", "server-vnni", "--no-convert")
+    assert r.returncode == 1
+    (t,) = report["targets"]
+    record = json.loads(pathlib.Path(str(artifact) + ".test.json").read_text())
+    p95 = record["metrics"]["latency_ms_p95"]
+    assert p95 == pytest.approx(t["latency_ms"]["p95"])
+    assert [c["key"] for c in record["checks"]] == ["cosine", "max_abs"]
+
+    lines = manifest.read_text().splitlines()
+    target_line = next(i for i, l in enumerate(lines, 1) if l.strip() == "server-vnni:")
+    monitor_line = next(i for i, l in enumerate(lines, 1) if "latency_p95_ms:" in l)
+    r, rows = check_rows(run, manifest)
+    by_code = {row["code"]: row for row in rows}
+    failed = by_code["SW6004"]
+    assert (failed["line"], failed["severity"]) == (target_line, "warning")
+    cosine = next(c for c in t["tolerances"] if c["key"] == "cosine")["measured"]
+    assert failed["message"].startswith("target server-vnni: the last `slipway test` failed: cosine ")
+    assert f"against 0.999" in failed["message"] and cosine < 0.999
+    breach = by_code["SW6006"]
+    assert (breach["line"], breach["severity"]) == (monitor_line, "warning")
+    assert breach["message"].startswith("monitor.latency_p95_ms 0.0001 is below the p95 latency ")
+    assert "SW6005" not in by_code
+    # Warnings: a recorded failure does not make check fail, nor block convert.
+    assert r.returncode == 0, rows
+
+    # A fifth sample: the record no longer describes the sample set.
+    encoder_samples(manifest.parent / "data/test", n=5)
+    r, rows = check_rows(run, manifest)
+    codes = [row["code"] for row in rows]
+    assert "SW6004" not in codes and "SW6006" not in codes
+    (stale,) = [row for row in rows if row["code"] == "SW6005"]
+    assert stale["line"] == target_line and stale["severity"] == "information"
+    assert stale["message"] == ("target server-vnni: the last test result (failed) is stale: the samples changed since the last test; "
+                                "run `slipway test`")
+
+
+def test_the_server_runs_slipway_test_with_progress_and_shows_the_result_in_a_lens(slipway, tmp_path, monkeypatch):
+    """`slipway.test` from a lens: converted, run in onnxruntime, recorded; the lens then carries the figures."""
+    from lsp_client import StdioServer
+    manifest = example(tmp_path, "transformer-server", "encoder.slipway.yaml")
+    encoder_samples(manifest.parent / "data/test", n=3)
+    monkeypatch.setenv("SLIPWAY_RUNTIME_PYTHON", VENV_PYTHON)
+    server = StdioServer(slipway, cwd=str(manifest.parent))
+    try:
+        server.initialize({"window": {"workDoneProgress": True}})
+        uri = f"file://{manifest}"
+        server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": manifest.read_text()}})
+
+        def lenses():
+            return server.response(server.request("textDocument/codeLens", {"textDocument": {"uri": uri}}), timeout=60)["result"]
+
+        (lens,) = [l for l in lenses() if l["command"]["command"] == "slipway.test" and l["command"]["arguments"][1] == "server-vnni"]
+        assert lens["command"]["title"] == "▶ Test"
+        i = server.request("workspace/executeCommand", {"command": "slipway.test", "arguments": lens["command"]["arguments"]})
+        server.wait_for(lambda m: m.get("method") == "window/workDoneProgress/create" and "id" in m, timeout=60)
+        result = server.response(i, timeout=300)["result"]
+        (row,) = result["targets"]
+        assert (row["target"], row["status"], result["exit"]) == ("server-vnni", "passed", 0)
+        assert [c["key"] for c in row["tolerances"]] == ["cosine", "max_abs"]
+        begin = server.wait_for(lambda m: m.get("method") == "$/progress" and m["params"]["value"]["kind"] == "begin")
+        assert begin["params"]["value"]["cancellable"] is True
+        server.wait_for(lambda m: m.get("method") == "$/progress" and m["params"]["value"]["kind"] == "end")
+        record = json.loads((manifest.parent / "dist/server-vnni/text-encoder-2.0.1.onnx.test.json").read_text())
+        (lens,) = [l for l in lenses() if l["command"]["command"] == "slipway.test" and l["command"]["arguments"][1] == "server-vnni"]
+        title = lens["command"]["title"]
+        import re
+        assert re.fullmatch(r"test: passed · cosine (1|0\.99\d*) · SQNR \d+\.\d dB · p95 \d+(\.\d+)? ms", title), title
+        assert f"SQNR {round(record['metrics']['sqnr_db'], 1)} dB" in title
+    finally:
+        server.proc.kill()
+        server.proc.wait()
+
+
 def test_a_sample_that_does_not_fit_names_file_input_and_shapes(run, tmp_path):
     manifest = kws_onnx(tmp_path)
     np.save(manifest.parent / "data/test/sample_bad.npy", np.zeros((49, 11), np.float32))
