@@ -381,7 +381,7 @@ public enum Converter {
     /// The target's format when it names none: its runtime's default (Schemas/conversion/paths.json), else the
     /// model's own format (by its name), else ONNX.
     static func defaultFormat(_ target: TargetSpec, modelPath: String) -> String {
-        TargetPlan.defaultFormat(runtime: target.runtime?.value.name, source: TargetPlan.formatByName(modelPath))
+        TargetPlan.defaultFormat(runtime: target.runtimeName, source: TargetPlan.formatByName(modelPath))
     }
 
     /// The artifact path relative to the manifest: the target's `output`, else `deploy.to` with its

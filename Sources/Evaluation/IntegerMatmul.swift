@@ -16,6 +16,9 @@ public enum IntegerMatmul: String, Sendable, Equatable {
     case saturating
     /// The target's x86-64 without VNNI would saturate, but this host has VNNI: the figures may be better than the target's.
     case exactOnHostOnly = "exact-host-only"
+    /// The target sums exactly, but onnxruntime could not load the model with its exact kernels here (its U8U8
+    /// rewrite failed) and this host saturates: the figures may be worse than the target's.
+    case saturatingOnHostOnly = "saturating-host-only"
 
     /// Whether the target's device runs the saturating kernel (x86-64 with AVX2 and without VNNI).
     static func targetSaturates(_ target: TargetSpec, catalogue: Catalogue?) -> Bool {
@@ -23,9 +26,10 @@ public enum IntegerMatmul: String, Sendable, Equatable {
         return device.isa == "x86-64" && device.has("avx2") && !device.has("vnni")
     }
 
-    /// What the runner measures for a target, given whether the host saturates.
-    static func measured(targetSaturates: Bool, hostSaturates: Bool) -> IntegerMatmul {
-        guard targetSaturates else { return .exact }
+    /// What the runner measured for a target, given whether the host saturates and whether the exact kernels the
+    /// runner asked for (for a target that does not saturate) were applied.
+    static func measured(targetSaturates: Bool, hostSaturates: Bool, exactApplied: Bool = true) -> IntegerMatmul {
+        guard targetSaturates else { return hostSaturates && !exactApplied ? .saturatingOnHostOnly : .exact }
         return hostSaturates ? .saturating : .exactOnHostOnly
     }
 }

@@ -248,7 +248,8 @@ public enum ModelTester {
             target.originalLatencyMS = original.latencyMS
             if a.runtime == .onnxruntime {
                 target.integerMatmul = IntegerMatmul.measured(
-                    targetSaturates: IntegerMatmul.targetSaturates(t, catalogue: catalogue), hostSaturates: r.hostU8S8Saturates)
+                    targetSaturates: IntegerMatmul.targetSaturates(t, catalogue: catalogue), hostSaturates: r.hostU8S8Saturates,
+                    exactApplied: r.models["target\(k)"]?.exactU8S8 ?? true)
             }
             guard let m = r.models["target\(k)"] else { continue }
             if let error = m.error {

@@ -24,6 +24,8 @@ struct RunnerJob: Sendable {
         var outputs: [(name: String, shape: [Int], values: [Float])] = []
         var latencyMS: [Double] = []
         var error: String?
+        /// onnxruntime: whether the exact U8S8 kernels were applied (nil for other runtimes).
+        var exactU8S8: Bool?
     }
 
     struct Result: Sendable {
@@ -99,6 +101,7 @@ struct RunnerJob: Sendable {
             guard let m = json["models"]?[id] else { continue }
             var r = ModelResult()
             r.error = m["error"]?.stringValue
+            r.exactU8S8 = m["exact_u8s8"]?.boolValue
             r.latencyMS = (m["latency_ms"]?.arrayValue ?? []).compactMap(\.doubleValue)
             for o in m["outputs"]?.arrayValue ?? [] {
                 guard let file = o["file"]?.stringValue, let data = Self.readWhole(file, limit: 4 << 30) else {

@@ -17,7 +17,7 @@ public enum TestRuntime: Sendable, Hashable {
 
     /// The runtime of a target's artifact, from its format (or the artifact's extension) and runtime.
     public static func forTarget(_ target: TargetSpec, artifactPath: String) -> TestRuntime {
-        let runtime = target.runtime?.value.name.lowercased() ?? ""
+        let runtime = target.runtimeName?.lowercased() ?? ""
         let format = target.format?.value.lowercased() ?? extensionOf(artifactPath)
         switch format {
         case "onnx": return .onnxruntime

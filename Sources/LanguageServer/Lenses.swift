@@ -33,7 +33,7 @@ enum Lenses {
         let estimates = EstimateView(r)
         for m in manifests {
             let tests = TestRecordFindings.summaries(manifest: m.manifest, manifestPath: path)
-            for t in m.manifest.targets where t.runtime != nil {
+            for t in m.manifest.targets where t.runtimeName != nil {
                 if let row = estimates?.row(t.name.value) {
                     let summary = EstimateView.summary(row)
                     if !summary.isEmpty {

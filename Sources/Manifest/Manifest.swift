@@ -154,6 +154,10 @@ public struct Budget: Sendable {
 public struct TargetSpec: Sendable {
     public var name: Located<String>
     public var runtime: Located<RuntimeRef>?
+    /// The runtime the target's format implies when `runtime` is left out (`Vocabulary.impliedRuntimes`).
+    public var impliedRuntime: String?
+    /// `runtime`'s name, else the implied one.
+    public var runtimeName: String? { runtime?.value.name ?? impliedRuntime }
     public var device: Located<String>?
     public var delegate: Located<String>?
     public var computeUnits: Located<String>?

@@ -75,7 +75,37 @@ public enum ManifestDecoder {
                     "manifest version \(n) is newer than this Slipway understands (\(ManifestSchema.currentVersion)); upgrade slipway or write '\(ManifestSchema.versionKey): \(ManifestSchema.currentVersion)'",
                     at: v.value.reportRange))
         }
-        return ManifestDocument(manifest: manifest(root), diagnostics: diagnostics, range: doc.range)
+        var m = manifest(root)
+        diagnostics += impliedRuntimes(&m, root: root)
+        return ManifestDocument(manifest: m, diagnostics: diagnostics, range: doc.range)
+    }
+
+    /// A target without `runtime`: fine where its format (its own `format`, else the model's `format` or file
+    /// extension) implies one, which it then runs in; otherwise the key is missing, as the schema said before
+    /// the exception.
+    static func impliedRuntimes(_ m: inout Manifest, root: YAMLNode) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        let modelFormat: String? = {
+            if let f = m.model?.format?.value, f != "auto" { return f }
+            guard let path = m.model?.path?.value, let dot = path.lastIndex(of: "."), !path[dot...].contains("/") else { return nil }
+            return String(path[path.index(after: dot)...]).lowercased()
+        }()
+        let nodes = root["targets"]
+        for i in m.targets.indices {
+            let t = m.targets[i]
+            guard t.runtime == nil, let node = nodes?[t.name.value], node["runtime"] == nil else { continue }
+            let format = t.format?.value ?? modelFormat
+            if let f = format, let implied = Vocabulary.impliedRuntimes[f] {
+                m.targets[i].impliedRuntime = implied
+                continue
+            }
+            let implying = Vocabulary.impliedRuntimes.sorted { $0.key < $1.key }.map { "\($0.key) → \($0.value)" }.joined(separator: ", ")
+            out.append(Diagnostic(
+                .missingRequiredKey,
+                "missing required key 'runtime' in 'targets.\(t.name.value)': \(format.map { "\($0) models run in more than one runtime" } ?? "the model's format is unknown"); name one (`name` or `name@version`, e.g. onnxruntime@1.20). Only a format one runtime loads implies it (\(implying))",
+                at: t.name.range))
+        }
+        return out
     }
 
     static func manifest(_ root: YAMLNode) -> Manifest {

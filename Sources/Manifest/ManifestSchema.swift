@@ -197,9 +197,8 @@ public enum ManifestSchema {
                     "runtime",
                     Schema(
                         .string(StringRule(values: Vocabulary.runtimes, format: .runtime)),
-                        "The runtime that executes the model, optionally with its version: `name` or `name@version`.",
-                        examples: ["litert@2.16", "onnxruntime@1.20", "coreml"]),
-                    required: true),
+                        "The runtime that executes the model, optionally with its version: `name` or `name@version`. Required, except for a GGUF (llama.cpp) or safetensors (transformers) target, whose format implies it.",
+                        examples: ["litert@2.16", "onnxruntime@1.20", "coreml"])),
                 Property(
                     "device",
                     Schema(

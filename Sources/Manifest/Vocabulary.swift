@@ -10,7 +10,14 @@ public enum Vocabulary {
         ("tensorrt", "NVIDIA TensorRT: engines built for one TensorRT version and GPU compute capability."),
         ("openvino", "Intel OpenVINO on x86-64 CPUs, integrated GPUs and NPUs."),
         ("executorch", "PyTorch ExecuTorch: .pte programs on mobile and embedded devices."),
+        ("llama.cpp", "llama.cpp (ggml): GGUF language models on CPUs and GPUs; implied for a GGUF target."),
+        ("transformers", "Hugging Face Transformers on PyTorch: safetensors checkpoints; implied for a safetensors target."),
     ]
+
+    /// Formats that only one runtime loads: a target of such a format may leave `runtime` out. Every other
+    /// format runs in several runtimes (ONNX in onnxruntime and TensorRT, TFLite in LiteRT and TFLite Micro),
+    /// and the target must name one.
+    public static let impliedRuntimes: [String: String] = ["gguf": "llama.cpp", "safetensors": "transformers"]
 
     public static let weightTypes: [(String, String)] = [
         ("none", "Keep weights in their stored type."),

@@ -33,7 +33,7 @@ enum EmbeddedConversionPaths {
     }
   },
   "runtime_formats": {
-    "comment": "The formats each catalogued runtime loads, the first its default; a runtime absent here constrains no format. A format no runtime here loads (safetensors, gguf) is not checked against the runtime until the catalogue has the runtimes that load it.",
+    "comment": "The formats each catalogued runtime loads, the first its default; a runtime absent here constrains no format. GGUF models run in llama.cpp and safetensors in Hugging Face Transformers: a target of those formats needs no `runtime` (Vocabulary.impliedRuntimes), and one that names another runtime is an error.",
     "onnxruntime": [
       "onnx"
     ],
@@ -54,6 +54,12 @@ enum EmbeddedConversionPaths {
     "coreml": [
       "mlpackage",
       "mlmodel"
+    ],
+    "llama.cpp": [
+      "gguf"
+    ],
+    "transformers": [
+      "safetensors"
     ]
   },
   "paths": [

@@ -41,14 +41,14 @@ public struct TargetPlan: Sendable {
     public static func make(target: TargetSpec, source: String?, runtimeMaxOpset: Int? = nil,
                             table: ConversionPaths = ConversionPaths.table) -> TargetPlan {
         let settings = PlannedSettings(optimize: target.optimize)
-        let format = target.format?.value ?? defaultFormat(runtime: target.runtime?.value.name, source: source, table: table)
+        let format = target.format?.value ?? defaultFormat(runtime: target.runtimeName, source: source, table: table)
         var plan = TargetPlan(target: target.name.value, source: source, format: format, settings: settings, route: nil,
                               neededOpset: nil, problems: [])
         let q = target.optimize.quantize
         let formatRange = target.format?.range ?? target.runtime?.range ?? target.name.range
         // A runtime that cannot load the format: one that the table lists, for other formats only.
         let catalogued = table.runtimeFormats.values.contains { $0.contains(format) }
-        if let rt = target.runtime?.value.name, let loads = table.runtimeFormats[rt], catalogued, !loads.contains(format) {
+        if let rt = target.runtimeName, let loads = table.runtimeFormats[rt], catalogued, !loads.contains(format) {
             plan.problems.append(PlanProblem(
                 message: "runtime \(rt) loads \(loads.joined(separator: ", ")), not \(format)",
                 range: target.format?.range ?? target.runtime?.range))

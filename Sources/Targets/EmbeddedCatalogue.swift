@@ -938,6 +938,26 @@ enum EmbeddedCatalogue {
       ],
       "delegates": [],
       "processor": "gpu"
+    },
+    {
+      "name": "llama.cpp",
+      "title": "llama.cpp (ggml): GGUF language models on CPUs and GPUs",
+      "model_formats": [
+        "gguf"
+      ],
+      "versions": [],
+      "delegates": [],
+      "processor": "cpu"
+    },
+    {
+      "name": "transformers",
+      "title": "Hugging Face Transformers on PyTorch: safetensors checkpoints with their config.json",
+      "model_formats": [
+        "safetensors"
+      ],
+      "versions": [],
+      "delegates": [],
+      "processor": "cpu"
     }
   ]
 }

@@ -113,9 +113,10 @@ private struct TargetContext {
     }
 
     mutating func run(sizeBytes: Int?) -> [Diagnostic] {
-        guard let ref = target.runtime?.value, let runtime = catalogue.runtime(ref.name) else { return [] }
-        var version = ref.version
-        if let v = ref.version, !runtime.versions.isEmpty, runtime.version(v) == nil {
+        guard let runtimeName = target.runtimeName, let runtime = catalogue.runtime(runtimeName) else { return [] }
+        let pinned = target.runtime?.value.version
+        var version = pinned
+        if let v = pinned, !runtime.versions.isEmpty, runtime.version(v) == nil {
             let known = runtime.versions.map(\.version)
             let message = "\(runtime.title) \(v) is not in the catalogue (it knows \(known.last ?? "")–\(known.first ?? "")); version-specific checks are skipped"
             out.append(Diagnostic(.unknownRuntimeVersion, "target '\(name)': \(message)", at: runtimeRange))
@@ -136,7 +137,7 @@ private struct TargetContext {
             model: model, runtime: runtime, version: version, delegate: delegate, catalogue: catalogue, analysis: analysis)
         if let coverage { report(coverage, delegate: delegate) }
         // The model's own min_runtime_version, when no operator version in the table already says why.
-        if model.format == .tflite, runtime.name == "litert", let v = ref.version.flatMap({ VersionNumber($0) }),
+        if model.format == .tflite, runtime.name == "litert", let v = pinned.flatMap({ VersionNumber($0) }),
             !(coverage?.operators.contains { $0.rule == "litert.op-version" } ?? false)
         {
             checkTFLiteMinimumRuntime(model, pinned: v)

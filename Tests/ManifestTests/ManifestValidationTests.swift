@@ -60,6 +60,21 @@ private let valid = """
         ])
     }
 
+    @Test func aRuntimeIsRequiredUnlessTheFormatImpliesOne() {
+        // GGUF runs in llama.cpp and safetensors in transformers: those targets may leave `runtime` out.
+        check("slipway: 1\nmodel: {path: m.gguf}\ntargets: {a: {}, b: {format: gguf}}\n", [])
+        check("slipway: 1\nmodel: {path: m/model.safetensors}\ntargets: {a: {format: safetensors}}\n", [])
+        // ONNX runs in onnxruntime and TensorRT, TFLite in LiteRT and TFLite Micro: the target must say which.
+        check("slipway: 1\nmodel: {path: m.onnx}\ntargets: {⟦a⟧: {device: arm64-v8a}}\n", [
+            Expected(.missingRequiredKey, "missing required key 'runtime' in 'targets.a': onnx models run in more than one runtime"),
+        ])
+        check("slipway: 1\nmodel: {path: m.gguf}\ntargets: {⟦a⟧: {format: tflite}}\n", [
+            Expected(.missingRequiredKey, "missing required key 'runtime' in 'targets.a': tflite models run in more than one runtime"),
+        ])
+        let implied = ManifestFile("slipway: 1\nmodel: {path: m.gguf}\ntargets: {a: {}}\n").documents[0].manifest.targets[0]
+        #expect(implied.runtime == nil && implied.runtimeName == "llama.cpp")
+    }
+
     @Test func yamlThatIsNoManifestIsSaidOnce() {
         check("⟦on⟧:\n  push: {branches: [main]}\njobs: {}\n", [Expected(.notAManifest, "not a Slipway manifest")])
     }

@@ -7,10 +7,10 @@ import Testing
 /// the verdicts `check` reports (SW4018) and `convert` refuses with, in the same words.
 @Suite("A target's plan")
 struct TargetPlanSpec {
-    func target(_ entry: String) throws -> TargetSpec {
+    func target(_ entry: String, model: String = "m.onnx") throws -> TargetSpec {
         let text = """
             slipway: 1
-            model: {path: m.onnx}
+            model: {path: \(model)}
             targets:
               t: \(entry)
             """
@@ -68,9 +68,13 @@ struct TargetPlanSpec {
     @Test("a runtime that cannot load the format is an error; dynamic quantization takes 8-bit weights")
     func runtimeLoadsFormat() throws {
         #expect(try problems("{runtime: onnxruntime, format: tflite}", source: "tflite") == ["runtime onnxruntime loads onnx, not tflite"])
-        // No catalogued runtime loads safetensors yet: the runtime is not held against it.
-        let st = TargetPlan.make(target: try target("{runtime: onnxruntime, format: safetensors}"), source: "safetensors")
+        // safetensors runs in transformers and GGUF in llama.cpp: another runtime named for them is an error...
+        #expect(try problems("{runtime: onnxruntime, format: safetensors}", source: "safetensors") == ["runtime onnxruntime loads onnx, not safetensors"])
+        #expect(try problems("{runtime: onnxruntime, format: gguf}", source: "gguf") == ["runtime onnxruntime loads onnx, not gguf"])
+        // ...and the one the format implies need not be named.
+        let st = TargetPlan.make(target: try target("{format: safetensors}", model: "m.safetensors"), source: "safetensors")
         #expect(st.problems.isEmpty && st.route == .native)
+        #expect(try problems("{runtime: llama.cpp}", source: "gguf").isEmpty)
         #expect(try problems("{runtime: onnxruntime, optimize: {quantize: {weights: int4, activations: dynamic}}}", source: "onnx") == [
             "dynamic quantization (MatMulInteger/ConvInteger) takes int8 or uint8 weights, not int4; use activations: none for int4 weights",
         ])

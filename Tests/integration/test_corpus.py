@@ -19,7 +19,6 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 import fetch_corpus  # noqa: E402
-from exact_ort import exact_session
 
 CORPUS = json.loads(fetch_corpus.CORPUS.read_text())
 MODELS = CORPUS["models"]
@@ -52,11 +51,11 @@ TARGETS = {
         "mcu": {"runtime": "tflite-micro", "device": "stm32h7", "format": "tflite"},
     },
     "safetensors": {
-        "server": {"runtime": "onnxruntime", "format": "safetensors",
-                   "optimize": {"quantize": {"weights": "float16"}}},
+        # Left out, the runtime is the one the format implies (transformers; llama.cpp for GGUF).
+        "server": {"format": "safetensors", "optimize": {"quantize": {"weights": "float16"}}},
     },
     "gguf": {
-        "server": {"runtime": "onnxruntime", "format": "gguf"},
+        "server": {"format": "gguf"},
     },
 }
 
@@ -337,8 +336,10 @@ def test_onnx_int8_weights_run_in_onnxruntime_as_their_codes_say(run, corpus_dir
         step = np.abs(w).max() / 127
         assert np.abs(values - w).max() <= step / 2 * (1 + 1e-6) + 1e-12, name
 
-    a, b = exact_session(src), exact_session(dst)
-    c = exact_session(with_weights(src, {k: v for k, (v, _) in deq.items()}))
+    # Weight-only DequantizeLinear: no integer matmul runs, so the host's default kernels are exact here (and
+    # onnxruntime 1.23's U8U8 rewrite, session.x64quantprecision, fails on weights shared by two nodes).
+    a, b = ort.InferenceSession(str(src)), ort.InferenceSession(str(dst))
+    c = ort.InferenceSession(with_weights(src, {k: v for k, (v, _) in deq.items()}))
     feeds = random_inputs(entry, [(i.name, ORT_TYPES[i.type]) for i in a.get_inputs()])
     ya, yb, yc = a.run(None, feeds), b.run(None, feeds), c.run(None, feeds)
     assert [y.shape for y in ya] == [y.shape for y in yb]
@@ -394,3 +395,31 @@ def test_safetensors_float16_rounds_every_tensor_as_numpy(run, corpus_dir, tmp_p
         else:
             np.testing.assert_array_equal(b[name], x, err_msg=name)
     assert cosine(list(a.values()), list(b.values())) >= 0.9999
+
+
+def test_the_test_runner_falls_back_when_onnxruntime_cannot_apply_its_exact_kernels(run, corpus_dir, tmp_path):
+    """onnxruntime 1.23's U8U8 rewrite (session.x64quantprecision) refuses the int8 openWakeWord embedding model
+    ("Initializer with same name exists"); `slipway test`'s runner then loads it with the default kernels and says so."""
+    import importlib.util
+    import onnxruntime as ort
+    spec = importlib.util.spec_from_file_location("run_models", ROOT / "scripts/runners/run_models.py")
+    runner = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runner)
+    entry = BY_ID["oww-embedding"]
+    src, dst = model_file(corpus_dir, entry), tmp_path / "oww.int8.onnx"
+    converted(run("convert", str(src), "--output", str(dst), "--weights", "int8", "--granularity", "per-tensor"), "convert oww-embedding")
+    options = ort.SessionOptions()
+    options.add_session_config_entry("session.x64quantprecision", "1")
+    try:
+        ort.InferenceSession(str(dst), options, providers=["CPUExecutionProvider"])
+        refused = False
+    except Exception as e:
+        refused = "Initializer with same name exists" in str(e)
+        assert refused, e
+    model = runner.OnnxModel(str(dst), exact_u8s8=True)
+    assert model.exact_u8s8 is (not refused)
+    feeds = random_inputs(entry, [(i.name, ORT_TYPES[i.type]) for i in model.session.get_inputs()])
+    expected = ort.InferenceSession(str(dst), providers=["CPUExecutionProvider"]).run(None, feeds)
+    got = model.run(feeds)
+    assert refused  # onnxruntime 1.23.2 (requirements-test.txt); a release that fixes the rewrite fails this: drop the fallback then
+    assert all(np.array_equal(a, b) for a, b in zip(expected, got))

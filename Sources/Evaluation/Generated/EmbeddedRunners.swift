@@ -16,7 +16,7 @@ int16. Slipway asks for it unless the target's device is itself an x86-64 withou
 
 Writes OUT_DIR/result.json: {"runtime", "version", "peak_rss_kb", "host_u8s8_saturates",
 "sample_errors": [{file, input, expected, got}],
-"models": {id: {"error"?: str, "outputs": [{"name", "shape", "file"}], "latency_ms": [...]}}}; each output's
+"models": {id: {"error"?: str, "outputs": [{"name", "shape", "file"}], "latency_ms": [...], "exact_u8s8"?: bool}}}; each output's
 values for every sample, in sample order, as little-endian float32 in OUT_DIR/<id>.<index>.f32. Exit 0 even when
 a model fails (its error is in the result); non-zero only when the job itself cannot be read.
 """
@@ -139,11 +139,23 @@ def host_u8s8_saturates():
 class OnnxModel:
     def __init__(self, path, exact_u8s8=False):
         import onnxruntime as ort
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
+        # Whether the exact kernels were applied (reported): onnxruntime's U8U8 rewrite can itself fail to load a
+        # model (1.23: a weight shared by two integer matmuls), and the model then runs with the default kernels.
+        self.exact_u8s8 = False
+        self.session = None
         if exact_u8s8:
+            options = ort.SessionOptions()
+            options.log_severity_level = 3
             options.add_session_config_entry("session.x64quantprecision", "1")
-        self.session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+            try:
+                self.session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+                self.exact_u8s8 = True
+            except Exception:
+                self.session = None
+        if self.session is None:
+            options = ort.SessionOptions()
+            options.log_severity_level = 3
+            self.session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
         self.inputs = self.session.get_inputs()
         self.output_names = [o.name for o in self.session.get_outputs()]
         types = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(double)": np.float64,
@@ -260,7 +272,10 @@ def run_model(spec, runtime, samples, warmup, out_dir):
                 f.write(np.ascontiguousarray(v, dtype="<f4").tobytes())
         described.append({"name": model.output_names[i] if i < len(model.output_names) else f"output_{i}",
                           "shape": list(values[0].shape), "file": file})
-    return {"outputs": described, "latency_ms": latency}
+    result = {"outputs": described, "latency_ms": latency}
+    if isinstance(model, OnnxModel):
+        result["exact_u8s8"] = model.exact_u8s8
+    return result
 
 
 def main():
