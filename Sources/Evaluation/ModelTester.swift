@@ -8,6 +8,7 @@ import Diagnostics
 import Isolation
 import JSON
 import Manifest
+import ModelFormats
 import Targets
 
 /// How `slipway test` runs: the converter's options (a missing or stale artifact is converted first), the
@@ -182,12 +183,18 @@ public enum ModelTester {
         }
         let work = String(decoding: workTemplate.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { removeTree(work) }
-        let inputs: [(String, [JSONValue])] = (manifest.model?.inputs ?? []).map { shape in
+        var stated: [(String, [JSONValue])] = (manifest.model?.inputs ?? []).map { shape in
             (shape.name.value, shape.dims.map { d -> JSONValue in
                 if case .fixed(let n) = d.value { return .int(n) }
                 return .string("\(d.value)")
             })
         }
+        // Images, WAV and .bin need the input's shape to be decoded: the model's own, where the manifest states none.
+        if stated.isEmpty, run.samples.contains(where: SampleFiles.needsShape) {
+            stated = Self.modelInputs(modelPath)
+        }
+        let inputs = stated
+        let preprocess = test.preprocess.map(Self.preprocessJSON)
         var results: [TestRuntime: RunnerJob.Result] = [:]
         for runtime in order {
             guard let models = jobs[runtime] else { continue }
@@ -198,7 +205,7 @@ public enum ModelTester {
             let outcome = await withTaskCancellationHandler {
                 await OwnThread.run { () -> Result<RunnerJob.Result, RunnerJob.Failure> in
                     do throws(RunnerJob.Failure) {
-                        return .success(try job.run(python: python, inputs: inputs, samples: samples, warmup: warmup, work: work,
+                        return .success(try job.run(python: python, inputs: inputs, preprocess: preprocess, samples: samples, warmup: warmup, work: work,
                                                     timeout: timeout, cancellation: { flag.isSet || cancellation() }))
                     } catch { return .failure(error) }
                 }
@@ -286,6 +293,34 @@ public enum ModelTester {
             run.targets[index] = target
         }
         return run
+    }
+
+    /// The model's inputs as the runner takes them (a fixed size, or a name for a free dimension); none when the
+    /// model cannot be read (the runner then says which samples need a shape).
+    static func modelInputs(_ path: String) -> [(String, [JSONValue])] {
+        guard let model = try? ModelReader.read(path: path) else { return [] }
+        return model.inputs.compactMap { v in
+            guard let shape = v.shape else { return nil }
+            return (v.name, shape.map { d -> JSONValue in
+                switch d {
+                case .fixed(let n): .int(n)
+                case .named(let s): .string(s)
+                case .unknown: .string("?")
+                }
+            })
+        }
+    }
+
+    static func preprocessJSON(_ p: PreprocessSpec) -> JSONValue {
+        var o = JSONObject()
+        if let v = p.layout { o["layout"] = .string(v.value) }
+        if let v = p.color { o["color"] = .string(v.value) }
+        if let v = p.scale { o["scale"] = .double(v.value) }
+        if !p.mean.isEmpty { o["mean"] = .array(p.mean.map { .double($0) }) }
+        if !p.std.isEmpty { o["std"] = .array(p.std.map { .double($0) }) }
+        if let v = p.dtype { o["dtype"] = .string(v.value) }
+        if let v = p.sampleRate { o["sample_rate"] = .int(v.value) }
+        return .object(o)
     }
 
     static func tmpFolder() -> String {

@@ -54,7 +54,7 @@ struct RunnerJob: Sendable {
     }
 
     func run(
-        python: String, inputs: [(String, [JSONValue])], samples: [String], warmup: Int, work: String,
+        python: String, inputs: [(String, [JSONValue])], preprocess: JSONValue? = nil, samples: [String], warmup: Int, work: String,
         timeout: Duration?, cancellation: @escaping CancellationCheck
     ) throws(Failure) -> Result {
         guard let name = runtime.runnerName else { throw .setup("no runner for this runtime") }
@@ -63,7 +63,7 @@ struct RunnerJob: Sendable {
         var inputObject = JSONObject()
         for (n, dims) in inputs { inputObject[n] = .array(dims) }
         let job: JSONValue = [
-            "runtime": .string(name), "warmup": .int(warmup), "inputs": .object(inputObject),
+            "runtime": .string(name), "warmup": .int(warmup), "inputs": .object(inputObject), "preprocess": preprocess ?? .null,
             "samples": .array(samples.map { .string($0) }),
             "models": .array(models.map { ["id": .string($0.id), "path": .string($0.path), "exact_u8s8": .bool($0.exactU8S8)] }),
         ]

@@ -4,10 +4,16 @@ import Glibc
 import Darwin
 #endif
 
-/// The samples of `test.samples`: the folder's `.npy` and `.npz` files, in name order (one sample per file;
-/// a `.npz` holds one array per input, by name).
+/// The samples of `test.samples`: the folder's `.npy` and `.npz` files, images, WAV and raw `.bin` files, in name
+/// order (one sample per file; a `.npz` holds one array per input, by name; the others are decoded by the runner
+/// as `test.preprocess` says).
 enum SampleFiles {
     static let limit = 1_000_000
+    static let arrays = [".npy", ".npz"]
+    static let decoded = [".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff", ".wav", ".bin"]
+
+    /// Whether the runner needs the input's shape to read the file (everything but .npy/.npz).
+    static func needsShape(_ path: String) -> Bool { !arrays.contains { path.hasSuffix($0) } }
 
     static func list(_ folder: String) -> Result<[String], SampleListError> {
         guard let dir = opendir(folder) else {
@@ -19,11 +25,12 @@ enum SampleFiles {
         while let entry = readdir(dir) {
             let n = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
             if n.hasPrefix(".") { continue }
-            if n.hasSuffix(".npy") || n.hasSuffix(".npz") { names.append(n) } else { others += 1 }
+            let lower = n.lowercased()
+            if (arrays + decoded).contains(where: { lower.hasSuffix($0) }) { names.append(n) } else { others += 1 }
             if names.count > limit { return .failure(SampleListError("holds more than \(limit) samples")) }
         }
         if names.isEmpty {
-            return .failure(SampleListError("holds no .npy or .npz sample\(others > 0 ? " (\(others) other files: images, WAV and raw .bin samples are not read yet)" : "")"))
+            return .failure(SampleListError("holds no sample (.npy, .npz, images, .wav or .bin)\(others > 0 ? "; \(others) other files" : "")"))
         }
         return .success(names.sorted().map { "\(folder)/\($0)" })
     }

@@ -201,6 +201,19 @@ public struct TestSpec: Sendable {
     public var top1: Located<Double>?
     public var sqnrDB: Located<Double>?
     public var latencyMSP95: Located<Double>?
+    public var preprocess: PreprocessSpec?
+}
+
+/// `test.preprocess`: how image, WAV and raw `.bin` samples become the model's input.
+public struct PreprocessSpec: Sendable {
+    public var layout: Located<String>?
+    public var color: Located<String>?
+    public var scale: Located<Double>?
+    /// One value, or one per channel.
+    public var mean: [Double] = []
+    public var std: [Double] = []
+    public var dtype: Located<String>?
+    public var sampleRate: Located<Int>?
 }
 
 public struct DeploySpec: Sendable {

@@ -144,7 +144,13 @@ public enum ManifestDecoder {
             let tol = t["tolerance"]
             m.test = TestSpec(
                 samples: string(t["samples"]), cosine: number(tol?["cosine"]), maxAbs: number(tol?["max_abs"]),
-                top1: number(tol?["top1"]), sqnrDB: number(tol?["sqnr_db"]), latencyMSP95: number(tol?["latency_ms_p95"]))
+                top1: number(tol?["top1"]), sqnrDB: number(tol?["sqnr_db"]), latencyMSP95: number(tol?["latency_ms_p95"]),
+                preprocess: t["preprocess"].map { p in
+                    PreprocessSpec(
+                        layout: string(p["layout"], values: Vocabulary.imageLayouts), color: string(p["color"], values: Vocabulary.imageColors),
+                        scale: positive(p["scale"]), mean: numbers(p["mean"]), std: numbers(p["std"]).filter { $0 > 0 },
+                        dtype: string(p["dtype"], values: Vocabulary.rawDTypes), sampleRate: int(p["sample_rate"]))
+                })
         }
         if let d = root["deploy"] {
             let tr = d["triton"]
@@ -313,6 +319,12 @@ public enum ManifestDecoder {
     static func number(_ n: YAMLNode?) -> Located<Double>? {
         guard let n, n.scalar != nil, let d = n.resolved.doubleValue, d.isFinite else { return nil }
         return Located(d, n.reportRange)
+    }
+
+    /// One number, or a list of them.
+    static func numbers(_ n: YAMLNode?) -> [Double] {
+        if let one = number(n) { return [one.value] }
+        return (n?.items ?? []).compactMap { number($0)?.value }
     }
 
     static func positive(_ n: YAMLNode?) -> Located<Double>? {

@@ -283,7 +283,7 @@ public enum ManifestSchema {
                     "samples",
                     Schema(
                         .string(StringRule(format: .path, minLength: 1)),
-                        "A folder of inputs run through the original and the converted model by `slipway test`: .npy files (one-input models) or .npz files keyed by input name.", examples: ["data/test/"])),
+                        "A folder of inputs run through the original and the converted model by `slipway test`: .npy files (one-input models), .npz files keyed by input name, or, for a one-input model, images (.png, .jpg, .bmp, .webp), WAV audio and raw .bin files, decoded as `preprocess` says.", examples: ["data/test/"])),
                 Property(
                     "tolerance",
                     Schema(
@@ -319,6 +319,36 @@ public enum ManifestSchema {
                                         examples: [5])),
                             ], exclusive: [], requireOneOf: nil),
                         "How close the converted model's outputs must stay to the original's.")),
+                Property(
+                    "preprocess",
+                    Schema(
+                        .object(
+                            properties: [
+                                Property("layout", Schema(.string(StringRule(values: Vocabulary.imageLayouts)),
+                                    "Where an image's channels go; by default from the input's shape (1 or 3 first: nchw).")),
+                                Property("color", Schema(.string(StringRule(values: Vocabulary.imageColors)),
+                                    "The channel order images are decoded to; by default rgb (gray for a one-channel input).")),
+                                Property("scale", Schema(.number(min: 0, max: nil, exclusiveMax: false, exclusiveMin: true),
+                                    "Pixel values (0–255) are multiplied by it first.", default: .double(1.0 / 255.0), examples: [0.00392156862745098])),
+                                Property("mean", Schema(
+                                        .anyOf([
+                                            Schema(.number(min: nil, max: nil, exclusiveMax: false, exclusiveMin: false), "One value for every channel."),
+                                            Schema(.array(items: Schema(.number(min: nil, max: nil, exclusiveMax: false, exclusiveMin: false), "A channel's value."), minItems: 1, maxItems: 4), "One value per channel."),
+                                        ]),
+                                    "Subtracted after scaling, per channel.", examples: [[0.485, 0.456, 0.406]])),
+                                Property("std", Schema(
+                                        .anyOf([
+                                            Schema(.number(min: nil, max: nil, exclusiveMax: false, exclusiveMin: false), "One value for every channel."),
+                                            Schema(.array(items: Schema(.number(min: nil, max: nil, exclusiveMax: false, exclusiveMin: false), "A channel's value."), minItems: 1, maxItems: 4), "One value per channel."),
+                                        ]),
+                                    "Divided by after the mean, per channel.", examples: [[0.229, 0.224, 0.225]])),
+                                Property("dtype", Schema(.string(StringRule(values: Vocabulary.rawDTypes)),
+                                    "The element type of raw `.bin` samples (little-endian, as many values as the input holds).", default: "float32")),
+                                Property("sample_rate", Schema(.integer(min: 1, max: 1_000_000),
+                                    "The sample rate WAV samples must have, in Hz (they are read as mono PCM, padded or cut to the input's length).",
+                                    examples: [16000])),
+                            ], exclusive: [], requireOneOf: nil),
+                        "How image, WAV and raw `.bin` samples become the model's single input (resized bilinearly to its height and width, scaled, normalised).")),
             ], exclusive: [], requireOneOf: nil),
         "How each artifact is tested against the original model.")
 

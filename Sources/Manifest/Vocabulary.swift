@@ -107,6 +107,26 @@ public enum Vocabulary {
     ]
 
     /// How `monitor.max_output_drift` compares an output's distribution in production with the test set's.
+    /// `test.preprocess.layout`: where an image's channels go in the input.
+    public static let imageLayouts: [(String, String)] = [
+        ("nchw", "Channels first: [N, C, H, W] (PyTorch and ONNX exports)."),
+        ("nhwc", "Channels last: [N, H, W, C] (TensorFlow and LiteRT)."),
+    ]
+
+    /// `test.preprocess.color`: the channel order an image is decoded to.
+    public static let imageColors: [(String, String)] = [
+        ("rgb", "Red, green, blue."),
+        ("bgr", "Blue, green, red (OpenCV-trained models, Caffe)."),
+        ("gray", "One luminance channel."),
+    ]
+
+    /// `test.preprocess.dtype`: the element type of raw `.bin` samples (little-endian).
+    public static let rawDTypes: [(String, String)] = [
+        ("float32", "32-bit IEEE floats."), ("float16", "16-bit IEEE floats."), ("int8", "Signed bytes."),
+        ("uint8", "Unsigned bytes."), ("int16", "16-bit signed integers."), ("int32", "32-bit signed integers."),
+        ("int64", "64-bit signed integers (token ids)."),
+    ]
+
     public static let driftMeasures: [(String, String)] = [
         ("psi", "Population stability index over the test set's deciles (0.1: moderate shift, 0.25: large)."),
         ("jensen_shannon", "Jensen–Shannon distance (base 2, 0 to 1) between the binned distributions."),

@@ -288,6 +288,121 @@ def test_the_server_runs_slipway_test_with_progress_and_shows_the_result_in_a_le
         server.proc.wait()
 
 
+def same_figures(a, b):
+    """Two reports over the same inputs in two encodings: every figure of every target equal."""
+    for ta, tb in zip(a["targets"], b["targets"]):
+        assert ta["status"] == tb["status"]
+        for oa, ob in zip(ta["outputs"], tb["outputs"]):
+            for key in ("cosine_min", "max_abs", "mean_abs", "sqnr_db", "top1"):
+                assert oa[key] == ob[key], key
+
+
+def test_image_samples_are_decoded_resized_and_normalised_as_preprocess_says(run, tmp_path):
+    """PNG and JPEG files, of other sizes than the input, against .npy files made here with Pillow and numpy
+    (bilinear resize to 96×96, /255, ImageNet mean/std, channels first): the same figures to the last bit."""
+    from PIL import Image
+    project = tmp_path / "img"
+    shutil.copytree(EXAMPLES / "mobile-cnn" / "models", project / "models")
+    rng = np.random.default_rng(5)
+    images, arrays = project / "data/images", project / "data/arrays"
+    images.mkdir(parents=True)
+    arrays.mkdir(parents=True)
+    mean, std = np.array([0.485, 0.456, 0.406], np.float32), np.array([0.229, 0.224, 0.225], np.float32)
+    for i, (size, ext) in enumerate([((120, 80), "png"), ((96, 96), "png"), ((200, 150), "bmp")]):
+        pixels = rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(images / f"im{i}.{ext}")
+        with Image.open(images / f"im{i}.{ext}") as im:
+            a = np.asarray(im.convert("RGB").resize((96, 96), Image.BILINEAR), dtype=np.float32)
+        a = (a * np.float32(1 / 255) - mean) / std
+        np.save(arrays / f"im{i}.npy", np.transpose(a, (2, 0, 1))[np.newaxis].astype(np.float32))
+    manifest = project / "m.slipway.yaml"
+
+    def write(samples):
+        manifest.write_text(
+            "slipway: 1\nname: img\nmodel: {path: models/mobilenet_tiny.onnx}\n"
+            "optimize: {quantize: {weights: int8, granularity: per-channel}}\n"
+            "targets:\n  server: {runtime: onnxruntime, format: onnx}\n"
+            f"test:\n  samples: {samples}\n  preprocess: {{mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225]}}\n"
+            "  tolerance: {cosine: 0.99}\n")
+
+    write("data/images/")
+    r, decoded = run_test(run, manifest)
+    assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()
+    assert [pathlib.Path(f).name for f in decoded["samples"]["files"]] == ["im0.png", "im1.png", "im2.bmp"]
+    write("data/arrays/")
+    r, explicit = run_test(run, manifest)
+    assert r.returncode == 0
+    same_figures(decoded, explicit)
+    assert decoded["targets"][0]["outputs"][0]["top1"] is not None
+
+
+def audio_model(path, length=1600):
+    """A one-input audio model [1, length] → 8 scores (a MatMul), for WAV and raw samples."""
+    from onnx import TensorProto, helper
+    w = np.random.default_rng(9).standard_normal((length, 8)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["audio", "w"], ["scores"])], "audio",
+        [helper.make_tensor_value_info("audio", TensorProto.FLOAT, [1, length])],
+        [helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, 8])], [numpy_helper.from_array(w, "w")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.save(model, str(path))
+
+
+def test_wav_and_raw_samples_become_the_audio_input(run, tmp_path):
+    """16-bit WAV (mono and stereo, shorter and longer than the input) and float32 .bin files against the .npy files
+    they stand for; a WAV at another rate than preprocess.sample_rate is SW6002 naming the file and both rates."""
+    import wave
+    project = tmp_path / "audio"
+    (project / "models").mkdir(parents=True)
+    audio_model(project / "models/audio.onnx")
+    decoded_dir, arrays = project / "data/decoded", project / "data/arrays"
+    decoded_dir.mkdir(parents=True)
+    arrays.mkdir(parents=True)
+    rng = np.random.default_rng(11)
+    for i, (frames, channels) in enumerate([(1000, 1), (2400, 2), (1600, 1)]):
+        pcm = rng.integers(-20000, 20000, (frames, channels), dtype=np.int16)
+        with wave.open(str(decoded_dir / f"a{i}.wav"), "wb") as w:
+            w.setnchannels(channels)
+            w.setsampwidth(2)
+            w.setframerate(16000)
+            w.writeframes(pcm.astype("<i2").tobytes())
+        mono = (pcm.astype(np.float32) / 32768).mean(axis=1)
+        x = np.pad(mono, (0, max(0, 1600 - frames)))[:1600].astype(np.float32)[np.newaxis]
+        np.save(arrays / f"a{i}.npy", x)
+    raw = rng.standard_normal((1, 1600)).astype(np.float32)
+    raw.astype("<f4").tofile(decoded_dir / "b.bin")
+    np.save(arrays / "b.npy", raw)
+    manifest = project / "m.slipway.yaml"
+
+    def write(samples, rate=16000):
+        manifest.write_text(
+            "slipway: 1\nname: audio\nmodel: {path: models/audio.onnx}\n"
+            "optimize: {quantize: {weights: int8}}\ntargets:\n  server: {runtime: onnxruntime, format: onnx}\n"
+            f"test:\n  samples: {samples}\n  preprocess: {{sample_rate: {rate}, dtype: float32}}\n  tolerance: {{cosine: 0.99}}\n")
+
+    write("data/decoded/")
+    r, decoded = run_test(run, manifest)
+    assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()
+    assert decoded["samples"]["count"] == 4
+    write("data/arrays/")
+    r, explicit = run_test(run, manifest)
+    assert r.returncode == 0
+    same_figures(decoded, explicit)
+
+    write("data/decoded/", rate=8000)
+    r, report = run_test(run, manifest)
+    assert r.returncode == 1
+    messages = [d["message"] for d in report["diagnostics"] if d["code"] == "SW6002"]
+    assert any("a0.wav" in m and "is sampled at 16000 Hz, but test.preprocess.sample_rate is 8000 Hz" in m for m in messages), messages
+    # A raw file of the wrong size says how many bytes it holds and how many the input takes.
+    (decoded_dir / "c.bin").write_bytes(b"\0" * 100)
+    write("data/decoded/")
+    r, report = run_test(run, manifest)
+    messages = [d["message"] for d in report["diagnostics"] if d["code"] == "SW6002"]
+    assert any("c.bin holds 100 bytes; the input takes 1600 float32 values (6400 bytes)" in m for m in messages), messages
+
+
 def test_a_sample_that_does_not_fit_names_file_input_and_shapes(run, tmp_path):
     manifest = kws_onnx(tmp_path)
     np.save(manifest.parent / "data/test/sample_bad.npy", np.zeros((49, 11), np.float32))

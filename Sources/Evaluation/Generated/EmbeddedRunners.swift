@@ -6,8 +6,10 @@ enum EmbeddedRunners {
 Usage: python run_models.py JOB.json OUT_DIR
 
 JOB.json: {"runtime": "onnxruntime" | "litert" | "tflite-micro", "warmup": 3,
-           "inputs": {name: [dims...]} (the manifest's shapes, a string for a free dimension),
-           "samples": [path, ...] (.npy for a one-input model, .npz keyed by input name),
+           "inputs": {name: [dims...]} (the manifest's shapes, else the model's; a string for a free dimension),
+           "preprocess": {layout, color, scale, mean, std, dtype, sample_rate} (test.preprocess, for images, WAV and .bin),
+           "samples": [path, ...] (.npy for a one-input model, .npz keyed by input name; images, .wav and raw .bin
+                                   decoded for a one-input model),
            "models": [{"id": str, "path": str, "exact_u8s8": bool}, ...]}
 
 exact_u8s8 (onnxruntime): the uint8 x int8 integer matmuls run exactly (`session.x64quantprecision`, U8U8
@@ -42,8 +44,93 @@ def read(path):
     return io.BytesIO(data)
 
 
-def load_samples(paths, inputs):
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff")
+
+
+class SampleError(Exception):
+    """A sample file that cannot become the input: its message names what was found and what was expected."""
+
+
+def image_array(data, shape, pre):
+    """An image as the input's array: decoded by Pillow, converted to the colour order, resized (bilinear) to the
+    input's height and width, scaled, normalised by mean/std per channel, in the input's layout, with its batch."""
+    from PIL import Image
+    if len(shape) not in (3, 4) or any(not isinstance(d, int) for d in shape[-3:]):
+        raise SampleError(f"is an image, but the input's shape {shape} is not a fixed [N,] C, H, W or H, W, C")
+    dims = shape[-3:]
+    layout = pre.get("layout") or ("nchw" if dims[0] in (1, 3) and dims[2] not in (1, 3) else "nhwc")
+    channels, height, width = (dims[0], dims[1], dims[2]) if layout == "nchw" else (dims[2], dims[0], dims[1])
+    color = pre.get("color") or ("gray" if channels == 1 else "rgb")
+    if (color == "gray") != (channels == 1):
+        raise SampleError(f"is decoded as {color}, but the input takes {channels} channels")
+    with Image.open(data) as im:
+        im = im.convert("L" if color == "gray" else "RGB").resize((width, height), Image.BILINEAR)
+        a = np.asarray(im, dtype=np.float32)
+    if a.ndim == 2:
+        a = a[:, :, np.newaxis]
+    if color == "bgr":
+        a = a[:, :, ::-1]
+    a = a * np.float32(pre.get("scale", 1.0 / 255.0))
+    mean = np.asarray(pre.get("mean", 0.0), dtype=np.float32).reshape(-1)
+    std = np.asarray(pre.get("std", 1.0), dtype=np.float32).reshape(-1)
+    for v, what in ((mean, "mean"), (std, "std")):
+        if v.size not in (1, channels):
+            raise SampleError(f"needs one {what} or {channels} (one per channel); test.preprocess.{what} has {v.size}")
+    a = (a - mean) / std
+    if layout == "nchw":
+        a = np.transpose(a, (2, 0, 1))
+    return np.ascontiguousarray(a[np.newaxis, ...] if len(shape) == 4 else a)
+
+
+def wav_array(data, shape, pre):
+    """A WAV file as a 1-D or 2-D audio input: PCM (8/16/32-bit) to float in [-1, 1), channels averaged to mono,
+    zero-padded or cut to the input's length (both said in the runner's result), at the stated sample rate."""
+    import wave
+    with wave.open(data, "rb") as w:
+        rate, width, channels, frames = w.getframerate(), w.getsampwidth(), w.getnchannels(), w.readframes(w.getnframes())
+    want_rate = pre.get("sample_rate")
+    if want_rate and rate != want_rate:
+        raise SampleError(f"is sampled at {rate} Hz, but test.preprocess.sample_rate is {want_rate} Hz")
+    if width == 1:
+        a = (np.frombuffer(frames, dtype=np.uint8).astype(np.float32) - 128) / 128
+    elif width == 2:
+        a = np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768
+    elif width == 4:
+        a = np.frombuffer(frames, dtype="<i4").astype(np.float32) / 2147483648
+    else:
+        raise SampleError(f"has {8 * width}-bit samples; WAV samples are read as 8, 16 or 32-bit PCM")
+    a = a.reshape(-1, channels).mean(axis=1)
+    if len(shape) not in (1, 2) or not isinstance(shape[-1], int):
+        raise SampleError(f"is audio, but the input's shape {shape} is not [samples] or [batch, samples] with a fixed length")
+    n = shape[-1]
+    a = np.pad(a, (0, max(0, n - a.size)))[:n].astype(np.float32)
+    return a[np.newaxis, :] if len(shape) == 2 else a
+
+
+def bin_array(data, shape, pre):
+    """A raw little-endian file of test.preprocess.dtype, as many values as the input holds."""
+    dtype = np.dtype(pre.get("dtype", "float32")).newbyteorder("<")
+    raw = data.read()
+    if any(not isinstance(d, int) for d in shape):
+        raise SampleError(f"is raw, but the input's shape {shape} is not fixed")
+    count = int(np.prod(shape)) if shape else 1
+    if len(raw) != count * dtype.itemsize:
+        raise SampleError(f"holds {len(raw)} bytes; the input takes {count} {dtype.name} values ({count * dtype.itemsize} bytes)")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape)
+
+
+def decoded(path, shape, pre):
+    lower = path.lower()
+    if lower.endswith(IMAGE_EXTENSIONS):
+        return image_array(read(path), shape, pre)
+    if lower.endswith(".wav"):
+        return wav_array(read(path), shape, pre)
+    return bin_array(read(path), shape, pre)
+
+
+def load_samples(paths, inputs, pre=None):
     """Each sample as {input: array}; a sample that does not fit is reported, not run."""
+    pre = pre or {}
     names = list(inputs)
     samples, errors = [], []
     if not names:
@@ -53,8 +140,11 @@ def load_samples(paths, inputs):
             if path.endswith(".npz"):
                 with np.load(read(path), allow_pickle=False) as z:
                     samples.append({k: z[k] for k in z.files})
-            else:
+            elif path.endswith(".npy"):
                 samples.append({"input": np.load(read(path), allow_pickle=False)})
+            else:
+                errors.append({"file": path, "input": "?", "expected": None, "got": None,
+                               "message": "needs the input's shape to be decoded, and neither model.inputs nor the model states it"})
         return samples, errors
     for path in paths:
         arrays = {}
@@ -66,13 +156,27 @@ def load_samples(paths, inputs):
                                        "message": f"has no array named {n} (it holds {', '.join(z.files) or 'none'})"})
                     else:
                         arrays[n] = z[n]
-        else:
+        elif path.endswith(".npy"):
             a = np.load(read(path), allow_pickle=False)
             if len(names) != 1:
                 errors.append({"file": path, "input": ", ".join(names), "expected": None, "got": list(a.shape),
                                "message": "is one array, but the model has several inputs (use .npz keyed by input name)"})
                 continue
             arrays[names[0]] = a
+        else:
+            if len(names) != 1:
+                errors.append({"file": path, "input": ", ".join(names), "expected": None, "got": None,
+                               "message": "is one input, but the model has several inputs (use .npz keyed by input name)"})
+                continue
+            try:
+                arrays[names[0]] = decoded(path, inputs[names[0]], pre)
+            except SampleError as e:
+                errors.append({"file": path, "input": names[0], "expected": inputs[names[0]], "got": None, "message": str(e)})
+                continue
+            except Exception as e:  # the decoder's own words: a corrupt image or WAV
+                errors.append({"file": path, "input": names[0], "expected": inputs[names[0]], "got": None,
+                               "message": f"cannot be decoded ({type(e).__name__}: {e})"})
+                continue
         fitted, ok = {}, True
         for n, a in arrays.items():
             want = inputs[n]
@@ -284,7 +388,7 @@ def main():
         job = json.load(f)
     runtime = job["runtime"]
     inputs = {k: [d if isinstance(d, int) else str(d) for d in v] for k, v in job["inputs"].items()}
-    samples, errors = load_samples(job["samples"], inputs)
+    samples, errors = load_samples(job["samples"], inputs, job.get("preprocess"))
     result = {"runtime": runtime, "version": runtime_version(runtime), "sample_errors": errors, "models": {},
               "samples_sha256": DIGEST.hexdigest(),
               "host_u8s8_saturates": runtime == "onnxruntime" and host_u8s8_saturates()}
