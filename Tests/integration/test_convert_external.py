@@ -20,6 +20,7 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
+from exact_ort import exact_session
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 KWS = REPO / "examples/kws-mcu"
@@ -239,7 +240,6 @@ def test_a_python_pin_is_checked_against_the_interpreter(run, tmp_path):
 COREML_CHECK = """
 import json, sys
 import coremltools as ct
-from exact_ort import exact_session
 spec = ct.models.MLModel(sys.argv[1], skip_model_load=True).get_spec()
 ops = [op.type for f in spec.mlProgram.functions.values() for b in f.block_specializations.values() for op in b.operations]
 print(json.dumps({"type": spec.WhichOneof("Type"), "version": spec.specificationVersion,

@@ -92,7 +92,7 @@ def test_manifest_target_converts_natively(run, tmp_path):
     (tmp_path / "w.safetensors").write_bytes(SOURCE.read_bytes())
     (tmp_path / "app.slipway.yaml").write_text(
         "slipway: 1\nname: mlp\nmodel: {path: w.safetensors}\n"
-        "targets:\n  server:\n    runtime: onnxruntime\n    format: safetensors\n"
+        "targets:\n  server:\n    format: safetensors\n"
         "    optimize: {quantize: {weights: bfloat16}}\n")
     r = run("convert", str(tmp_path / "app.slipway.yaml"))
     assert r.returncode == 0, r.stderr.decode()
