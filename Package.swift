@@ -48,14 +48,17 @@ let package = Package(
         // The plan of a target (settings, conversion path, verdicts), decided once for check, estimate and convert.
         // Pure: no I/O, no child processes; the conversion paths are data (Schemas/conversion/paths.json).
         .target(name: "Planning", dependencies: ["Compression", "Manifest", "Diagnostics", "JSON"]),
-        .target(name: "Conversion", dependencies: ["Planning", "Compression", "ModelFormats", "ProtobufWire", "FlatBuffers", "Manifest", "JSON", "Hashing", "Isolation"]),
+        // What a conversion writes around the engine's codes (ONNX nodes and names, TFLite tables), pure: the
+        // converter writes it, the estimate sizes it, from the same code.
+        .target(name: "ArtifactLayout", dependencies: ["Compression", "ModelFormats", "ProtobufWire"]),
+        .target(name: "Conversion", dependencies: ["ArtifactLayout", "Planning", "Compression", "ModelFormats", "ProtobufWire", "FlatBuffers", "Manifest", "JSON", "Hashing", "Isolation"]),
         // Target compatibility: the cited catalogue (Schemas/targets, embedded), checks and estimates.
         .target(name: "Targets", dependencies: ["Planning", "Manifest", "ModelFormats", "Diagnostics", "JSON", "CheckedMath"]),
         // "What will these settings do to this model": the Compression engine on a model's real weights,
         // with the results cache, the findings as diagnostics and the per-target estimate table.
         .target(
             name: "Estimation",
-            dependencies: ["ModelFormats", "Compression", "Conversion", "Planning", "Manifest", "Targets", "JSON", "Diagnostics", "Hashing",
+            dependencies: ["ModelFormats", "Compression", "ArtifactLayout", "Planning", "Manifest", "Targets", "JSON", "Diagnostics", "Hashing",
                            "CheckedMath"]),
         .target(
             name: "Checking",

@@ -1,3 +1,4 @@
+import ArtifactLayout
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -247,9 +248,9 @@ public enum ONNXConverter {
         }
         // Dynamic quantization writes a Gather's data as quantize_dynamic does: the gathered rows are
         // activations, so uint8 asymmetric over the full 8 bits (reduce_range concerns integer kernels only).
-        let gatherScheme = scheme.map { dynamicGatherScheme($0) }
+        let gatherScheme = scheme.map { IntegerRewrite.dynamicGatherScheme($0) }
         let gathered = settings.dynamic
-            ? Set(selected.filter { $0.quantize && isGatherData(model, model.tensors[$0.index]) }.map(\.index)) : []
+            ? Set(selected.filter { $0.quantize && IntegerRewrite.isGatherData(model, model.tensors[$0.index]) }.map(\.index)) : []
         // The engine measures what is written, in the scheme it is written in: the quantized tensors (all pruned
         // ones when the weights stay float), the Gather data apart.
         // The engine's statistics are made in the parallel pass below, from each tensor's values while it is
@@ -304,7 +305,7 @@ public enum ONNXConverter {
                     if gathered.contains(s.index), let gatherScheme { tensorScheme = gatherScheme }
                     // Gemm's transB weight [N, K] is stored transposed for MatMulInteger (its scales per column N).
                     let transpose = dynamic && t.shape.count == 2
-                        && integerForm(model, t, scheme: scheme).0 == .gemmTransposed
+                        && IntegerRewrite.integerForm(model, t, scheme: scheme).0 == .gemmTransposed
                     c.codes = try s.withValues { buffer throws(ConversionError) in
                         do throws(WeightQuantizer.Failure) {
                             if tensorScheme.type.bits == 8 {
@@ -384,7 +385,7 @@ public enum ONNXConverter {
                 dims: t.shape.isEmpty ? [1] : t.shape, channelAxis: s.channel, reductionAxis: s.reduction)
             var form: IntegerForm?
             if settings.dynamic {
-                let (f, why) = integerForm(model, t, scheme: scheme)
+                let (f, why) = IntegerRewrite.integerForm(model, t, scheme: scheme)
                 form = f
                 if f == nil { report[r].reason = why }
                 if f == .gather {
@@ -447,7 +448,8 @@ public enum ONNXConverter {
                     inputs: [stored, scaleName, zeroName], outputs: [t.name], intAttributes: attributes))
             report[r].action = s.prune ? "pruned+quantized" : "quantized"
         }
-        let nodeEdits = try integerNodes(model, integerWeights, names: &names)
+        let nodeEdits: [Int: NodeEdit]
+        do { nodeEdits = try IntegerRewrite.integerNodes(model, integerWeights, names: &names) } catch { throw ConversionError(.model, error.message) }
         if settings.dynamic, !edits.isEmpty {
             upgradeNames = names
             (newOpset, newIR) = try opsetPlan(model: model, scheme: weightOnly ? scheme : nil,
@@ -637,35 +639,6 @@ public enum ONNXConverter {
     }
 }
 
-/// Every value and tensor name in the model, so that added names never collide.
-struct NameTable {
-    var used: Set<String> = []
-
-    init(_ model: Model) {
-        for g in model.graphs {
-            for n in g.nodes {
-                used.insert(n.name)
-                used.formUnion(n.inputs)
-                used.formUnion(n.outputs)
-            }
-            used.formUnion(g.inputs.map(\.name))
-            used.formUnion(g.outputs.map(\.name))
-        }
-        used.formUnion(model.tensors.map(\.name))
-    }
-
-    mutating func fresh(_ base: String) -> String {
-        var name = base
-        var k = 1
-        while used.contains(name) {
-            name = "\(base)_\(k)"
-            k += 1
-        }
-        used.insert(name)
-        return name
-    }
-}
-
 /// What the parallel pass computes for one selected tensor.
 struct ComputedTensor: Sendable {
     var zeros: Int
@@ -713,206 +686,7 @@ final class NSLockLess: @unchecked Sendable {
     }
 }
 
-// MARK: Dynamic quantization (onnxruntime's `quantize_dynamic` form)
-
-/// The integer operator a dynamically quantized weight's consumers become.
-enum IntegerForm: String, Sendable {
-    case matMul
-    /// Gemm (transA 0, alpha 1, beta 1) read as MatMul + Add of C, as quantize_dynamic rewrites it.
-    case gemm
-    /// The same with transB 1: the codes are stored transposed.
-    case gemmTransposed
-    case conv
-    /// An embedding table: Gather on the uint8 codes, DequantizeLinear on the gathered rows.
-    case gather
-
-    var operatorType: String {
-        switch self {
-        case .conv: return "ConvInteger"
-        case .gather: return "Gather"
-        case .matMul, .gemm, .gemmTransposed: return "MatMulInteger"
-        }
-    }
-}
-
-/// A weight written as codes + scale + zero point, read directly by integer operators.
-struct IntegerWeight: Sendable {
-    var tensor: Int
-    var form: IntegerForm
-    var codes: String
-    var scale: String
-    var zeroPoint: String
-    var rank: Int
-}
-
 extension ONNXConverter {
-    /// Whether every consumer of `t` can read it as an integer operator, or why it stays weight-only
-    /// (DequantizeLinear). The limits are onnxruntime's CPU kernels (1.23): MatMulInteger takes int8 or uint8
-    /// B with a scalar or per-column zero point; ConvInteger takes uint8 weights with one zero point only
-    /// (`quantize_dynamic` writes int8 ConvInteger weights that onnxruntime then refuses to load).
-    static func integerForm(_ model: Model, _ t: ConstantTensor, scheme: QuantizationScheme)
-        -> (IntegerForm?, String)
-    {
-        if isGatherData(model, t) { return (.gather, "") }
-        var ops: [String] = []
-        var transB = Set<Bool>()
-        for c in t.consumers {
-            guard c.graph < model.graphs.count, c.node < model.graphs[c.graph].nodes.count else {
-                return (nil, "a consumer is missing; kept weight-only (DequantizeLinear)")
-            }
-            let n = model.graphs[c.graph].nodes[c.node]
-            let standard = n.domain.isEmpty || n.domain == "ai.onnx"
-            guard standard, c.inputIndex == 1, n.inputs.count >= 2, let a = n.inputs.first, !a.isEmpty,
-                  let y = n.outputs.first, !y.isEmpty, n.sourceRange != nil
-            else {
-                ops.append("\(n.opType) (input \(c.inputIndex))")
-                continue
-            }
-            if n.opType == "Gemm" {
-                // Only the plain product (+ C) is a MatMul: other alphas, betas or a transposed A are not.
-                let plain = (n.attributes["transA"] ?? .int(0)) == .int(0) && (n.attributes["alpha"] ?? .float(1)) == .float(1)
-                    && (n.attributes["beta"] ?? .float(1)) == .float(1)
-                ops.append(plain ? "Gemm" : "Gemm (transA, alpha or beta)")
-                transB.insert(n.attributes["transB"] == .int(1))
-                continue
-            }
-            ops.append(n.opType)
-        }
-        guard !ops.isEmpty else { return (nil, "no consumer; kept weight-only (DequantizeLinear)") }
-        if ops.allSatisfy({ $0 == "MatMul" }) {
-            guard t.shape.count == 2 else {
-                return (nil, "MatMulInteger takes a per-column zero point for a 2-D weight only; this rank-\(t.shape.count) weight stays weight-only (DequantizeLinear)")
-            }
-            return (.matMul, "")
-        }
-        if ops.allSatisfy({ $0 == "Gemm" }), t.shape.count == 2, transB.count == 1 {
-            return (transB.contains(true) ? .gemmTransposed : .gemm, "")
-        }
-        if ops.allSatisfy({ $0 == "Conv" }) {
-            guard scheme.type == .uint8, scheme.granularity == .perTensor else {
-                return (nil, "onnxruntime's ConvInteger takes uint8 weights with one zero point per tensor (not \(scheme.label)); this Conv weight stays weight-only (DequantizeLinear)")
-            }
-            return (.conv, "")
-        }
-        return (nil, "read by \(Set(ops).sorted().joined(separator: ", ")), not only as a MatMul or Conv weight; kept weight-only (DequantizeLinear)")
-    }
-
-    /// The nodes that replace each consumer of an integer weight, as `quantize_dynamic` writes them:
-    /// `DynamicQuantizeLinear(A)` (once per activation and graph, before its first reader) →
-    /// `MatMulInteger | ConvInteger(A_q, W_q, A_zp, W_zp)` → `Cast(to=FLOAT)` → `Mul` by `A_scale · W_scale`
-    /// (→ `Add` of Conv's bias, reshaped to [1, C, 1, …]) producing the node's original output.
-    static func integerNodes(_ model: Model, _ weights: [IntegerWeight], names: inout NameTable)
-        throws(ConversionError) -> [Int: NodeEdit]
-    {
-        struct Use { var graph: Int; var node: Int; var weight: IntegerWeight }
-        var uses: [Use] = []
-        for w in weights {
-            for c in model.tensors[w.tensor].consumers { uses.append(Use(graph: c.graph, node: c.node, weight: w)) }
-        }
-        // Node order within each graph, so the first reader of an activation quantizes it for the others (and a
-        // Gather's codes come before their readers).
-        uses.sort { ($0.graph, $0.node) < ($1.graph, $1.node) }
-        struct Quantized { var values: String; var scale: String; var zeroPoint: String }
-        var quantized: [String: Quantized] = [:]  // "graph/activation"
-        var out: [Int: NodeEdit] = [:]
-        for u in uses {
-            let n = model.graphs[u.graph].nodes[u.node]
-            guard let offset = n.sourceRange?.lowerBound, let a = n.inputs.first, let y = n.outputs.first else {
-                throw ConversionError(.model, "internal error: node \(n.name) cannot be rewritten")
-            }
-            guard out[offset] == nil else {
-                throw ConversionError(.model, "internal error: node \(n.name) reads two integer weights")
-            }
-            let base = n.name.isEmpty ? y : n.name
-            var nodes: [[UInt8]] = []
-            var initializers: [[UInt8]] = []
-            if u.weight.form == .gather {
-                // Gather (its attributes copied) on the codes, then only the gathered rows are dequantized.
-                let rows = names.fresh("\(y)_quantized")
-                let indices = n.inputs.count > 1 ? n.inputs[1] : ""
-                nodes.append(ONNXEncode.node(opType: "Gather", name: names.fresh("\(base)_quant"),
-                                             inputs: [u.weight.codes, indices], outputs: [rows], intAttributes: []))
-                nodes.append(ONNXEncode.node(opType: "DequantizeLinear", name: names.fresh("\(y)_DequantizeLinear"),
-                                             inputs: [rows, u.weight.scale, u.weight.zeroPoint], outputs: [y],
-                                             intAttributes: []))
-                out[offset] = NodeEdit(initializers: [], nodes: nodes, copyAttributesInto: 0)
-                // Integer readers of the rows take the gathered codes as they are: quantizing the dequantized
-                // rows again would round them twice (quantize_dynamic does the same).
-                quantized["\(u.graph)/\(y)"] = Quantized(values: rows, scale: u.weight.scale, zeroPoint: u.weight.zeroPoint)
-                continue
-            }
-            let key = "\(u.graph)/\(a)"
-            let aq: Quantized
-            if let q = quantized[key] {
-                aq = q
-            } else {
-                aq = Quantized(values: names.fresh("\(a)_quantized"), scale: names.fresh("\(a)_scale"),
-                               zeroPoint: names.fresh("\(a)_zero_point"))
-                quantized[key] = aq
-                nodes.append(ONNXEncode.node(opType: "DynamicQuantizeLinear", name: names.fresh("\(a)_QuantizeLinear"),
-                                             inputs: [a], outputs: [aq.values, aq.scale, aq.zeroPoint], intAttributes: []))
-            }
-            let w = u.weight
-            let scales = names.fresh("\(base)_quant_scales_mul:0")
-            nodes.append(ONNXEncode.node(opType: "Mul", name: names.fresh("\(base)_quant_scales_mul"),
-                                         inputs: [aq.scale, w.scale], outputs: [scales], intAttributes: []))
-            let integer = names.fresh("\(y)_output_quantized")
-            let integerIndex = nodes.count
-            nodes.append(ONNXEncode.node(opType: w.form.operatorType, name: names.fresh("\(base)_quant"),
-                                         inputs: [aq.values, w.codes, aq.zeroPoint, w.zeroPoint], outputs: [integer],
-                                         intAttributes: []))
-            let cast = names.fresh("\(y)_output_quantized_cast_output")
-            nodes.append(ONNXEncode.node(opType: "Cast", name: names.fresh("\(y)_output_quantized_cast"),
-                                         inputs: [integer], outputs: [cast], intAttributes: [("to", 1)]))
-            let bias = w.form != .matMul && n.inputs.count > 2 ? n.inputs[2] : ""
-            if bias.isEmpty {
-                nodes.append(ONNXEncode.node(opType: "Mul", name: names.fresh("\(base)_quant_output_scale_mul"),
-                                             inputs: [cast, scales], outputs: [y], intAttributes: []))
-            } else if w.form != .conv {
-                // Gemm's C: broadcast to [M, N] by Add as by Gemm.
-                let scaled = names.fresh("\(y)_quant_scaled_output")
-                nodes.append(ONNXEncode.node(opType: "Mul", name: names.fresh("\(base)_quant_output_scale_mul"),
-                                             inputs: [cast, scales], outputs: [scaled], intAttributes: []))
-                nodes.append(ONNXEncode.node(opType: "Add", name: names.fresh("\(base)_bias_add"),
-                                             inputs: [scaled, bias], outputs: [y], intAttributes: []))
-            } else {
-                let scaled = names.fresh("\(y)_quant_scaled_output")
-                nodes.append(ONNXEncode.node(opType: "Mul", name: names.fresh("\(base)_quant_output_scale_mul"),
-                                             inputs: [cast, scales], outputs: [scaled], intAttributes: []))
-                // The bias [C] broadcast over [N, C, spatial…]: reshaped to [1, C, 1, …] (rank of the weight).
-                let shape = names.fresh("\(y)_bias_reshape_shape")
-                let shapeValues = [Int64(1), -1] + Array(repeating: Int64(1), count: max(w.rank - 2, 0))
-                initializers.append(ONNXEncode.tensor(name: shape, dataType: 7, dims: [shapeValues.count],
-                                                      raw: shapeValues.flatMap(int64LE)))
-                let reshaped = names.fresh("\(y)_bias_reshape_output")
-                nodes.append(ONNXEncode.node(opType: "Reshape", name: names.fresh("\(base)_bias_reshape"),
-                                             inputs: [bias, shape], outputs: [reshaped], intAttributes: []))
-                nodes.append(ONNXEncode.node(opType: "Add", name: names.fresh("\(base)_bias_add"),
-                                             inputs: [scaled, reshaped], outputs: [y], intAttributes: []))
-            }
-            out[offset] = NodeEdit(initializers: initializers, nodes: nodes,
-                                   copyAttributesInto: w.form == .conv ? integerIndex : nil)
-        }
-        return out
-    }
-
-    /// The scheme `quantize_dynamic` gives a Gather's data: uint8 asymmetric over 8 bits, one scale (a
-    /// DequantizeLinear of the gathered rows cannot take the table's per-row scales).
-    static func dynamicGatherScheme(_ s: QuantizationScheme) -> QuantizationScheme {
-        QuantizationScheme(.uint8, symmetric: false, granularity: .perTensor, reduceRange: false)
-    }
-
-    /// True when every consumer reads the tensor as a Gather's data (an embedding table).
-    static func isGatherData(_ model: Model, _ t: ConstantTensor) -> Bool {
-        !t.consumers.isEmpty && t.consumers.allSatisfy { c in
-            c.inputIndex == 0 && c.graph < model.graphs.count && c.node < model.graphs[c.graph].nodes.count
-                && model.graphs[c.graph].nodes[c.node].opType == "Gather"
-                && ["", "ai.onnx"].contains(model.graphs[c.graph].nodes[c.node].domain)
-                && model.graphs[c.graph].nodes[c.node].inputs.count == 2
-                && model.graphs[c.graph].nodes[c.node].sourceRange != nil
-        }
-    }
-
     static func transposed<Code>(_ codes: [Code], rows: Int, columns: Int) -> [Code] {
         guard rows * columns == codes.count else { return codes }
         var out = codes
@@ -920,9 +694,5 @@ extension ONNXConverter {
             for c in 0..<columns { out[c * rows + r] = codes[r * columns + c] }
         }
         return out
-    }
-
-    static func int64LE(_ v: Int64) -> [UInt8] {
-        (0..<8).map { UInt8(truncatingIfNeeded: UInt64(bitPattern: v) >> (8 * UInt64($0))) }
     }
 }

@@ -1,3 +1,4 @@
+import ArtifactLayout
 import ProtobufWire
 
 /// What replaces one stored float tensor (an initializer or a `Constant` node's `value`).
@@ -14,20 +15,6 @@ struct TensorEdit: Sendable {
     /// An encoded `NodeProto` that turns the stored data back into originalName: `DequantizeLinear`
     /// (storedName, scale, zero point) or `Cast(to=FLOAT)` (storedName).
     var producerNode: [UInt8]?
-}
-
-/// What replaces one node (dynamic quantization: a MatMul or Conv becomes DynamicQuantizeLinear,
-/// MatMulInteger / ConvInteger, Cast and Mul), keyed by the offset of its `NodeProto` payload.
-struct NodeEdit: Sendable {
-    /// Encoded `TensorProto`s added as initializers of the node's graph, written before `nodes`.
-    var initializers: [[UInt8]] = []
-    /// Encoded `NodeProto`s written in place of the node, in order.
-    var nodes: [[UInt8]]
-    /// The index in `nodes` that also takes the source node's attributes, copied as bytes (ConvInteger has
-    /// Conv's attributes: strides, pads, dilations, group, kernel_shape, auto_pad).
-    var copyAttributesInto: Int?
-    /// Attributes not copied (an opset upgrade's attribute that became an input or is written anew).
-    var dropAttributes: Set<String> = []
 }
 
 /// Rewrites an ONNX `ModelProto` by walking its wire format: every field that no edit touches is copied as a
@@ -375,43 +362,6 @@ struct ONNXRewriter {
         } else {
             out.bytesField(9, e.raw)
         }
-        return out
-    }
-}
-
-/// Encoders for the few messages a conversion adds.
-enum ONNXEncode {
-    static func tensor(name: String, dataType: Int64, dims: [Int], raw: [UInt8]) -> [UInt8] {
-        var out = WireOutput()
-        for d in dims { out.int64Field(1, Int64(d)) }
-        out.int64Field(2, dataType)
-        out.stringField(8, name)
-        out.bytesField(9, raw)
-        return out.materialize(source: UnsafeRawBufferPointer(start: nil, count: 0))
-    }
-
-    static func node(opType: String, name: String, inputs: [String], outputs: [String], intAttributes: [(String, Int64)])
-        -> [UInt8]
-    {
-        var out = WireOutput()
-        for i in inputs { out.stringField(1, i) }
-        for o in outputs { out.stringField(2, o) }
-        out.stringField(3, name)
-        out.stringField(4, opType)
-        for (k, v) in intAttributes {
-            var a = WireOutput()
-            a.stringField(1, k)
-            a.int64Field(3, v)
-            a.int64Field(20, 2)  // AttributeType INT
-            out.messageField(5, a)
-        }
-        return out.materialize(source: UnsafeRawBufferPointer(start: nil, count: 0))
-    }
-
-    static func float32LE(_ values: [Float]) -> [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(values.count * 4)
-        for v in values { out.append(contentsOf: ProtoEncoding.fixed32(v.bitPattern)) }
         return out
     }
 }

@@ -1,3 +1,4 @@
+import ArtifactLayout
 import Compression
 import JSON
 import ModelFormats

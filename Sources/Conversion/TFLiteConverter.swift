@@ -1,3 +1,4 @@
+import ArtifactLayout
 import Compression
 import FlatBuffers
 import ModelFormats

@@ -1,6 +1,6 @@
 import Hashing
 import Compression
-import Conversion
+import ArtifactLayout
 import JSON
 import ModelFormats
 import Planning
@@ -316,13 +316,13 @@ public enum ModelEstimator {
                 return SizedTensor(index: i, scaleDims: s, blockSize: b)
             }
         }
-        let structure = ONNXConverter.structureBytes(model: model, tensors: sized, scheme: settings.scheme,
-                                                     dynamic: settings.dynamic)
+        let structure = ONNXArtifactSize.structureBytes(model: model, tensors: sized, scheme: settings.scheme,
+                                                        dynamic: settings.dynamic)
         root["model"] = [
             "path": .string(model.path), "format": .string(model.format.rawValue),
             "bytes_before": .int(before),
             "bytes_after": .int(max(0, before - measuredBefore + measuredAfter + structure
-                                    + TFLiteLayout.overhead(r, model: model, settings: settings))),
+                                    + (settings.quantize ? TFLiteArtifactSize.overhead(r, model: model, weights: settings.weights) : 0))),
         ]
         root["settings"] = settings.json
         let notes = plan.tensors.compactMap { p in p.note.map { JSONValue.object(["name": .string(p.name), "note": .string($0)]) } }

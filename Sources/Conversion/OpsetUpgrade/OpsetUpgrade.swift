@@ -1,3 +1,4 @@
+import ArtifactLayout
 import ModelFormats
 
 /// Raising a model's ai.onnx opset by rewriting every node whose meaning changed between the two versions
@@ -80,7 +81,7 @@ enum OpsetUpgrade {
                 case .ints(let values)?:
                     let name = names.fresh("\(base)_\(attribute)")
                     initializers.append(ONNXEncode.tensor(name: name, dataType: 7, dims: [values.count],
-                                                          raw: values.flatMap(ONNXConverter.int64LE)))
+                                                          raw: values.flatMap(IntegerRewrite.int64LE)))
                     inputs = [inputs.first ?? ""] + [name]
                 case nil:
                     break  // every axis (Reduce*, Squeeze) or equal parts (Split): the new form's default too

@@ -1,23 +1,23 @@
 import Compression
 import ModelFormats
 
-/// What a TFLite artifact stores besides the engine's codes and scales, so that `estimate` predicts the size
-/// of the file the native TFLite converter writes (the flatbuffer tables are part of the file).
-enum TFLiteLayout {
+/// What a TFLite artifact stores besides the engine's codes and scales, so that an estimate predicts the size of
+/// the file the native TFLite converter writes (the flatbuffer tables are part of the file).
+public enum TFLiteArtifactSize {
     /// Per int8 tensor: a QuantizationParameters table with its vtable and two vector headers, a new Buffer
     /// table, and the alignment of the codes (measured on the converter fixtures: about 40 bytes).
-    static let quantizedTensorBytes = 40
+    public static let quantizedTensorBytes = 40
     /// Per float16 tensor: a second Tensor table (vtable, shape vector, name + "_fp16"), a DEQUANTIZE
     /// Operator (inputs and outputs vectors) and a new Buffer table, with their vector slots (about 84 bytes).
-    static let float16TensorBytes = 84
+    public static let float16TensorBytes = 84
 
-    static func overhead(_ r: CompressionReport, model: Model, settings: EstimateSettings) -> Int {
-        guard model.format == .tflite, settings.quantize else { return 0 }
+    public static func overhead(_ r: CompressionReport, model: Model, weights: QuantizationType) -> Int {
+        guard model.format == .tflite else { return 0 }
         var total = 0
         for t in r.tensors {
-            if settings.weights == .float16 {
+            if weights == .float16 {
                 total += float16TensorBytes + (t.name.utf8.count + 5 + 3) / 4 * 4 + 4 * t.shape.count
-            } else if settings.weights.isInteger {
+            } else if weights.isInteger {
                 // Zero points are int64 in TFLite, stored even for symmetric weights.
                 // The engine counted a float32 scale per group; TFLite also stores an int64 zero point.
                 let counted = t.schemes.first?.scales?.groups ?? 1

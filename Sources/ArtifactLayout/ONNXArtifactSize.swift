@@ -16,7 +16,8 @@ public struct SizedTensor: Sendable, Hashable {
     }
 }
 
-extension ONNXConverter {
+/// The size model of an ONNX artifact: what a conversion adds around the engine's codes and scales.
+public enum ONNXArtifactSize {
     /// The bytes an integer conversion of `tensors` adds to the ONNX file beyond what the engine sizes (codes,
     /// float32 scales, zero points of asymmetric and unsigned schemes): the stored tensors' longer names, the
     /// scale and zero-point initializers' headers (and the zero points the engine leaves out: the converter
@@ -37,7 +38,7 @@ extension ONNXConverter {
             let scale = names.fresh("\(t.name)_scale")
             let zero = names.fresh("\(t.name)_zero_point")
             total += stored.utf8.count - t.name.utf8.count
-            let form = dynamic ? integerForm(model, t, scheme: scheme).0 : nil
+            let form = dynamic ? IntegerRewrite.integerForm(model, t, scheme: scheme).0 : nil
             // What the engine counted (its scheme's groups), and what is written: a dynamically quantized
             // Gather table has one scale and zero point (quantize_dynamic's form).
             let counted = max(s.scaleDims.reduce(1, *), 1)
@@ -59,7 +60,7 @@ extension ONNXConverter {
                                                inputs: [stored, scale, zero], outputs: [t.name],
                                                intAttributes: attributes).count)
         }
-        guard !integer.isEmpty, let edits = try? integerNodes(model, integer, names: &names) else { return total }
+        guard !integer.isEmpty, let edits = try? IntegerRewrite.integerNodes(model, integer, names: &names) else { return total }
         var nodes: [Int: Node] = [:]
         for g in model.graphs {
             for n in g.nodes { if let r = n.sourceRange { nodes[r.lowerBound] = n } }
@@ -77,7 +78,7 @@ extension ONNXConverter {
     }
 
     /// A length-delimited field of a one-byte tag: tag, length varint, payload.
-    static func fieldSize(_ payload: Int) -> Int {
+    public static func fieldSize(_ payload: Int) -> Int {
         var n = 1, v = payload
         while v >= 0x80 {
             v >>= 7
