@@ -20,6 +20,9 @@ public struct CheckResult: Sendable {
     /// Set when the model work of this check crashed or overran its worker (see `ManifestChecker.isolation`):
     /// the check is incomplete, and `check` exits 2 for it.
     public var workerFailure: String? = nil
+    /// True when the check left out the model work it had (`check(bytes:path:modelWork: false)`): the
+    /// diagnostics are the manifest's and the catalogue's only, a subset of the full check's.
+    public var partial = false
 
     public var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
     public var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
@@ -71,11 +74,30 @@ public struct ManifestChecker: Sendable {
         return check(bytes: bytes, path: path)
     }
 
-    /// Checks manifest text that belongs at `path` (an editor buffer, or bytes already read).
-    public func check(bytes: [UInt8], path: String) -> CheckResult {
+    /// Checks manifest text that belongs at `path` (an editor buffer, or bytes already read). Without
+    /// `modelWork`, nothing reads the model, the artifacts or their test records: the manifest's own
+    /// diagnostics and the catalogue's model-free target checks, in the time of a parse (the language server
+    /// shows these while the model work runs in the background).
+    public func check(bytes: [UInt8], path: String, modelWork: Bool = true) -> CheckResult {
         let file = ManifestFile(bytes: bytes, limits: limits)
         var diagnostics = file.diagnostics
         let folder = PathUtil.directory(of: path)
+        if !modelWork {
+            var skipped = false
+            for doc in file.documents {
+                diagnostics += PathChecks(fileSystem: fileSystem, folder: folder).check(doc.manifest)
+                guard let catalogue, !doc.manifest.targets.isEmpty else { continue }
+                diagnostics += TextFixes.add(TargetChecks.check(manifest: doc.manifest, model: nil, catalogue: catalogue),
+                                             manifest: doc.manifest, model: nil, text: bytes)
+                skipped = true  // the model, and the targets' test records, are left for the full check
+            }
+            let suppressions = Suppressions(index: file.lineIndex)
+            diagnostics = suppressions.apply(to: diagnostics, index: file.lineIndex)
+            var result = CheckResult(path: path, file: file, diagnostics: Diagnostic.sortedForOutput(diagnostics),
+                                     lineIndex: file.lineIndex)
+            result.partial = skipped
+            return result
+        }
         // Only manifests with targets need the model; the YAML-only path never pays for a worker.
         var isolated: (documents: [[Diagnostic]], failure: String?)?
         if let isolation, catalogue != nil, file.documents.contains(where: { !$0.manifest.targets.isEmpty }) {

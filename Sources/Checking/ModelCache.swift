@@ -48,6 +48,13 @@ public final class ModelCachingFileSystem: FileSystem, LinkResolving {
         return model
     }
 
+    /// The model at `path` when this cache holds it for the file as it is now; nil otherwise. Never reads the
+    /// model (only stats the file): what a request may use without waiting on model work.
+    public func cachedModel(_ path: String) -> Model? {
+        guard let id = Self.identity(path) else { return nil }
+        return entries.withLock { e in e.first { $0.path == path && $0.identity == id }?.model }
+    }
+
     /// Links resolve as the wrapped file system's do.
     public var linkResolver: Containment.LinkResolver? { (base as? any LinkResolving)?.linkResolver }
 

@@ -101,8 +101,9 @@ public enum ModelEstimator {
 
     /// The estimate of `settings` on `model`, from `cache` when it holds one for the same file contents,
     /// selection and settings; computed (and stored) otherwise.
+    /// With `cachedOnly`, a result the cache does not hold is not computed: `EstimateError.notCached`.
     public static func estimate(
-        _ model: Model, settings: EstimateSettings, cache: (any EstimateCache)? = nil
+        _ model: Model, settings: EstimateSettings, cache: (any EstimateCache)? = nil, cachedOnly: Bool = false
     ) throws -> EstimateResult {
         let plan = plan(model, settings: settings)
         let files = [model.path] + externalFiles(model)
@@ -114,6 +115,7 @@ public enum ModelEstimator {
             result.fromCache = true
             return result
         }
+        if cachedOnly { throw EstimateError.notCached }
         var report = try analyze(model, plan: plan, settings: settings)
         if let pruneSkip = settings.pruneSkip, settings.pruning != nil {
             // prune.skip apart from quantize.skip: the model's pruning figures over the tensors pruning takes.
@@ -333,7 +335,14 @@ public enum ModelEstimator {
 
 public enum EstimateError: Error, CustomStringConvertible {
     case inconsistentResult
-    public var description: String { "the engine's result could not be read back (a bug: please report it)" }
+    /// Asked for a cached result only, and the cache holds none for this model and these settings.
+    case notCached
+    public var description: String {
+        switch self {
+        case .inconsistentResult: return "the engine's result could not be read back (a bug: please report it)"
+        case .notCached: return "not estimated yet"
+        }
+    }
 }
 
 extension EstimateSettings {

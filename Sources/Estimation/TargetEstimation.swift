@@ -11,8 +11,14 @@ public struct TargetEstimation: Sendable {
     public var results: [String: EstimateResult]
     /// By target name: why the estimate failed (invalid settings such as an N:M pattern the engine refuses).
     public var failures: [String: String]
+    /// Targets left out because their estimate is not cached yet (`cachedOnly`).
+    public var pending: Set<String> = []
 
-    public static func run(manifest: Manifest, model: Model, cache: (any EstimateCache)?) -> TargetEstimation {
+    /// With `cachedOnly`, targets whose estimate the cache does not hold are `pending` instead of computed
+    /// (the language server's requests, which never wait on model work).
+    public static func run(manifest: Manifest, model: Model, cache: (any EstimateCache)?, cachedOnly: Bool = false)
+        -> TargetEstimation
+    {
         var bySettings: [EstimateSettings: Result<EstimateResult, EstimateFailure>] = [:]
         var out = TargetEstimation(results: [:], failures: [:])
         for t in manifest.targets {
@@ -21,13 +27,14 @@ public struct TargetEstimation: Sendable {
             if let done = bySettings[s] {
                 r = done
             } else {
-                do { r = .success(try ModelEstimator.estimate(model, settings: s, cache: cache)) } catch {
-                    r = .failure(EstimateFailure(message: "\(error)"))
-                }
+                do { r = .success(try ModelEstimator.estimate(model, settings: s, cache: cache, cachedOnly: cachedOnly)) }
+                catch EstimateError.notCached { r = .failure(EstimateFailure(message: "", pending: true)) }
+                catch { r = .failure(EstimateFailure(message: "\(error)")) }
                 bySettings[s] = r
             }
             switch r {
             case .success(let e): out.results[t.name.value] = e
+            case .failure(let f) where f.pending: out.pending.insert(t.name.value)
             case .failure(let f): out.failures[t.name.value] = f.message
             }
         }
@@ -54,6 +61,7 @@ public struct TargetEstimation: Sendable {
 
 struct EstimateFailure: Error {
     var message: String
+    var pending = false
 }
 
 /// The per-target table of `slipway estimate MANIFEST`: the Targets layer's row (device, MACs, memory,
@@ -80,6 +88,10 @@ public enum EstimateTable {
                 }
             } else if let f = estimation.failures[name] {
                 o["estimate_error"] = .string(f)
+            } else if estimation.pending.contains(name) {
+                // Not estimated yet: the size after optimization is unknown, so its budget is not judged.
+                o["estimate_pending"] = .bool(true)
+                if let b = o["size_budget"], b != .null { o["size_budget"] = .string("pending") }
             }
             return .object(o)
         })

@@ -46,9 +46,13 @@ struct Analysis: Sendable {
         return false
     }
 
-    static func compute(_ doc: Document, checker: ManifestChecker) -> Analysis {
+    /// True when the model work was left out (`compute(_:checker:modelWork: false)`): the diagnostics are a
+    /// subset of the full check's, shown while it runs.
+    var partial: Bool { result?.partial ?? false }
+
+    static func compute(_ doc: Document, checker: ManifestChecker, modelWork: Bool = true) -> Analysis {
         guard isManifest(uri: doc.uri, bytes: doc.bytes) else { return Analysis(version: doc.version, result: nil) }
         let path = LSP.path(ofURI: doc.uri) ?? doc.uri
-        return Analysis(version: doc.version, result: checker.check(bytes: doc.bytes, path: path))
+        return Analysis(version: doc.version, result: checker.check(bytes: doc.bytes, path: path, modelWork: modelWork))
     }
 }

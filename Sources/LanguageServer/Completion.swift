@@ -248,7 +248,7 @@ enum Completion {
         else { return [] }
         let path = PathUtil.join(PathUtil.directory(of: manifest), rel)
         guard case .file = r.context.checker.fileSystem.kind(of: path),
-            let model = try? r.context.checker.fileSystem.readModel(path)
+            let model = r.context.readyModel(path)
         else { return [] }
         let typed = ctx.prefix.trimmingQuotes().replacingAll("\"", "")
         var names: [(String, String)] = model.tensors.filter { $0.shape.count >= 2 }.map {

@@ -20,8 +20,9 @@ struct EstimateView {
         else { return nil }
         let fs = r.context.checker.fileSystem
         let path = PathUtil.join(PathUtil.directory(of: docPath), rel)
-        guard case .file = fs.kind(of: path), let model = try? fs.readModel(path) else { return nil }
-        let estimation = TargetEstimation.run(manifest: manifest, model: model, cache: r.context.checker.estimateCache)
+        guard case .file = fs.kind(of: path), let model = r.context.readyModel(path) else { return nil }
+        let estimation = TargetEstimation.run(manifest: manifest, model: model, cache: r.context.checker.estimateCache,
+                                              cachedOnly: r.context.defersModelWork)
         self.manifest = manifest
         self.model = model
         table = EstimateTable.build(manifest: manifest, model: model, catalogue: catalogue, estimation: estimation)
@@ -34,7 +35,9 @@ struct EstimateView {
     /// "93.1 KB → 32.2 KB · 41.2 dB · ~0.02 ms", the figures the lens shows; a missed budget is flagged.
     static func summary(_ row: JSONValue) -> String {
         var parts: [String] = []
-        if let before = row["size_before_bytes"]?.intValue, let after = row["size_bytes"]?.intValue {
+        if row["estimate_pending"]?.boolValue == true {
+            parts.append("estimating the weights…")
+        } else if let before = row["size_before_bytes"]?.intValue, let after = row["size_bytes"]?.intValue {
             parts.append("\(EstimateTable.mbText(before)) → \(EstimateTable.mbText(after))")
         }
         if let db = row["sqnr_db_aggregate"]?.doubleValue { parts.append(EstimateTable.dbText(db)) }

@@ -50,7 +50,7 @@ enum Hover {
             }
         }
         if cur.keys == ["model", "path"], !cur.isOnKey, let s = cur.node.scalar, let doc = r.document {
-            sections.append(modelSummary(s.text, manifestURI: doc.uri, fileSystem: r.context.checker.fileSystem))
+            sections.append(modelSummary(s.text, manifestURI: doc.uri, context: r.context))
         }
         guard !sections.isEmpty else { return .null }
         let range = cur.isOnKey ? (cur.keyNode?.range ?? cur.node.range) : cur.node.range
@@ -99,11 +99,18 @@ enum Hover {
     }
 
     /// The model's summary (format, parameters, size, operators, inputs and outputs), read in place.
-    static func modelSummary(_ relative: String, manifestURI: String, fileSystem: any FileSystem) -> String {
+    static func modelSummary(_ relative: String, manifestURI: String, context: Features.Context) -> String {
         guard let manifestPath = LSP.path(ofURI: manifestURI) else { return "" }
         let path = PathUtil.join(PathUtil.directory(of: manifestPath), relative)
+        if context.defersModelWork {
+            guard case .file = context.checker.fileSystem.kind(of: path) else { return "Cannot read the model: no file at \(path)" }
+            guard let model = context.readyModel(path) else {
+                return "The model is being read in the background; hover again when the diagnostics refresh."
+            }
+            return "```text\n" + model.textSummary(largest: 5) + "\n```"
+        }
         do {
-            let model = try fileSystem.readModel(path)
+            let model = try context.checker.fileSystem.readModel(path)
             return "```text\n" + model.textSummary(largest: 5) + "\n```"
         } catch {
             return "Cannot read the model: \(error.description)"

@@ -17,7 +17,7 @@ enum Lenses {
             let title: String
             switch r.context.checker.fileSystem.kind(of: full) {
             case .file:
-                if let model = try? r.context.checker.fileSystem.readModel(full) {
+                if let model = r.context.readyModel(full) {
                     title = "\(model.format.rawValue.uppercased()) · \(grouped(model.parameterCount)) parameters · \(bytes(model.fileSize)) · Inspect"
                 } else {
                     title = "Inspect"

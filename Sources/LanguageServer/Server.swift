@@ -36,7 +36,13 @@ public actor Server {
     /// Our outgoing `workspace/configuration` requests awaiting an answer.
     var configurationRequests: Set<RequestID> = []
 
+    /// How long diagnostics and requests wait for model work before the server answers from the manifest
+    /// alone (a partial analysis) and lets the model work finish in the background, with work-done progress.
+    let modelWorkDeadline: Duration
+
     struct CheckState {
+        /// The work-done progress shown while the model work of a check runs past the deadline.
+        var progressToken: String?
         var running = false
         var dirty = false
         var waiting = false
@@ -53,9 +59,10 @@ public actor Server {
 
     public init(
         checker: ManifestChecker = ManifestChecker(fileSystem: ModelCachingFileSystem()), send: @escaping Send, log: @escaping @Sendable (String) -> Void = { _ in },
-        onExit: @escaping @Sendable (Int32) -> Void
+        onExit: @escaping @Sendable (Int32) -> Void, modelWorkDeadline: Duration = .milliseconds(20)
     ) {
         self.checker = checker
+        self.modelWorkDeadline = modelWorkDeadline
         self.send = send
         self.log = log
         self.onExit = onExit
@@ -190,11 +197,23 @@ public actor Server {
         let context = Features.Context(
             unit: unit, capabilities: capabilities, checker: checker, workspaceFolders: workspaceFolders, settings: settings,
             send: send, progress: progress)
+        let deadline = modelWorkDeadline
         let task = Task.detached { [weak self] in
             var analysis = cached
             if analysis == nil, let doc {
                 // Model work blocks (a worker's pipe, or the analysis itself): never on the cooperative pool.
-                analysis = await OwnThread.run { Analysis.compute(doc, checker: context.checker) }
+                let full = Task.detached { await OwnThread.run { Analysis.compute(doc, checker: context.checker) } }
+                if let done = await Deadline.value(of: full, within: deadline) {
+                    analysis = done
+                } else {
+                    // Slower than the deadline: answer from the manifest alone; the full analysis is kept
+                    // when it ends.
+                    analysis = await OwnThread.run { Analysis.compute(doc, checker: context.checker, modelWork: false) }
+                    Task.detached { [weak self] in
+                        let a = await full.value
+                        await self?.keep(uri: uri, a)
+                    }
+                }
             }
             let outcome: Result<Features.Reply, ResponseError>
             if Task.isCancelled {
@@ -207,10 +226,18 @@ public actor Server {
         inFlight[id] = task
     }
 
+    /// Keeps an analysis of the current version, unless a full one is already kept (a partial one never
+    /// replaces it).
+    func keep(uri: String?, _ analysis: Analysis) {
+        guard let uri, documents[uri]?.version == analysis.version else { return }
+        if analysis.partial, let kept = analyses[uri], kept.version == analysis.version { return }
+        analyses[uri] = analysis
+    }
+
     func finish(_ id: RequestID, uri: String?, version: Int?, analysis: Analysis?, _ outcome: Result<Features.Reply, ResponseError>) {
         guard inFlight.removeValue(forKey: id) != nil else { return }  // already answered (cancelled)
         remember(id)
-        if let uri, let analysis, documents[uri]?.version == analysis.version { analyses[uri] = analysis }
+        if let analysis { keep(uri: uri, analysis) }
         switch outcome {
         case .success(let reply):
             if let uri, let version, let current = documents[uri]?.version, current != version, Features.isPositional(reply.result) {
@@ -384,29 +411,72 @@ public actor Server {
         state.passes += 1
         checks[uri] = state
         let checker = self.checker
+        let deadline = modelWorkDeadline
         Task.detached { [weak self] in
-            let analysis = await OwnThread.run { Analysis.compute(doc, checker: checker) }
+            let full = Task.detached { await OwnThread.run { Analysis.compute(doc, checker: checker) } }
+            if await Deadline.value(of: full, within: deadline) == nil {
+                // The model work is slow (a cold, large model): the manifest's own diagnostics now.
+                let quick = await OwnThread.run { Analysis.compute(doc, checker: checker, modelWork: false) }
+                if quick.partial { await self?.showPartial(uri, doc, quick) }
+            }
+            let analysis = await full.value
             await self?.checked(uri, doc, analysis)
+            // Then the models and estimates hovers and lenses read, into the server's caches.
+            await OwnThread.run { Analysis.warm(doc, checker: checker) }
+            await self?.warmed(uri)
         }
+    }
+
+    /// Diagnostics from the manifest alone while the model work runs, marked `partial`, with work-done
+    /// progress when the client takes it.
+    func showPartial(_ uri: String, _ doc: Document, _ analysis: Analysis) {
+        guard documents[uri]?.version == doc.version, analyses[uri]?.version != doc.version else { return }
+        analyses[uri] = analysis
+        publish(uri, doc, analysis, partial: true)
+        guard capabilities.workDoneProgress, checks[uri]?.progressToken == nil else { return }
+        let token = progress.begin()
+        checks[uri]?.progressToken = token
+        send(Outgoing.request(.string(token), "window/workDoneProgress/create", ["token": .string(token)]))
+        let name = analysis.manifest?.model?.path?.value ?? "the model"
+        send(Outgoing.notification("$/progress", [
+            "token": .string(token), "value": ["kind": "begin", "title": .string("Slipway: analysing \(name)"), "cancellable": false],
+        ]))
     }
 
     func checked(_ uri: String, _ doc: Document, _ analysis: Analysis) {
         if let current = documents[uri], current.version == doc.version {
             analyses[uri] = analysis
-            if capabilities.pullDiagnostics {
-                if capabilities.diagnosticRefresh { refreshDiagnostics() }
-            } else {
-                send(
-                    Outgoing.notification(
-                        "textDocument/publishDiagnostics",
-                        [
-                            "uri": .string(uri), "version": .int(doc.version),
-                            "diagnostics": .array(DiagnosticConversion.lsp(analysis, doc, unit: unit, capabilities: capabilities, settings: settings)),
-                        ]))
-            }
+            publish(uri, doc, analysis, partial: false)
         }
         checks[uri]?.running = false
         followUp(uri)
+    }
+
+    /// The background pass ended: its progress closes, and lenses computed meanwhile are asked for again.
+    func warmed(_ uri: String) {
+        guard let token = checks[uri]?.progressToken else { return }
+        checks[uri]?.progressToken = nil
+        send(Outgoing.notification("$/progress", ["token": .string(token), "value": ["kind": "end", "message": "model analysed"]]))
+        progress.end(token)
+        if capabilities.codeLensRefresh {
+            let id = RequestID.string("slipway-\(nextOutgoingID)")
+            nextOutgoingID += 1
+            send(Outgoing.request(id, "workspace/codeLens/refresh", .null))
+        }
+    }
+
+    func publish(_ uri: String, _ doc: Document, _ analysis: Analysis, partial: Bool) {
+        if capabilities.pullDiagnostics {
+            if capabilities.diagnosticRefresh { refreshDiagnostics() }
+            return
+        }
+        var params: JSONObject = [
+            "uri": .string(uri), "version": .int(doc.version),
+            "diagnostics": .array(DiagnosticConversion.lsp(analysis, doc, unit: unit, capabilities: capabilities, settings: settings)),
+        ]
+        // Not in the protocol (clients ignore it): tells a client, or a spec, that more diagnostics follow.
+        if partial { params["partial"] = true }
+        send(Outgoing.notification("textDocument/publishDiagnostics", .object(params)))
     }
 
     func refreshDiagnostics() {

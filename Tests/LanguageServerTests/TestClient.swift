@@ -33,21 +33,25 @@ final class TestClient: Sendable {
         "workspace": ["didChangeWatchedFiles": ["dynamicRegistration": true], "workspaceFolders": true],
     ]
 
-    init(capabilities: JSONValue? = TestClient.vscodeLike) {
+    /// `modelWorkDeadline`: the specs wait for model work (deterministic answers) unless they test the
+    /// deadline itself.
+    init(capabilities: JSONValue? = TestClient.vscodeLike, checker: ManifestChecker? = nil,
+         modelWorkDeadline: Duration = .seconds(600)) {
         let mailbox = self.mailbox
         let exit = self.exit
         // The fixtures' folder holds a model, in memory; everything else is the real disk.
         let fs = OverlayFileSystem(memory: InMemoryFileSystem(binary: ["/tmp/slipway-tests/models/kws.onnx": TestClient.kwsModel]))
         server = Server(
-            checker: ManifestChecker(fileSystem: fs),
+            checker: checker ?? ManifestChecker(fileSystem: fs),
             send: { m in mailbox.push(m) },
-            onExit: { code in exit.record(code) })
+            onExit: { code in exit.record(code) }, modelWorkDeadline: modelWorkDeadline)
         _ = capabilities
     }
 
     /// A client that has completed `initialize` and `initialized`.
-    static func initialized(capabilities: JSONValue = TestClient.vscodeLike, rootPath: String? = nil) async throws -> TestClient {
-        let c = TestClient()
+    static func initialized(capabilities: JSONValue = TestClient.vscodeLike, rootPath: String? = nil,
+                            checker: ManifestChecker? = nil, modelWorkDeadline: Duration = .seconds(600)) async throws -> TestClient {
+        let c = TestClient(checker: checker, modelWorkDeadline: modelWorkDeadline)
         var params: JSONObject = ["capabilities": capabilities]
         if let rootPath { params["workspaceFolders"] = [["uri": .string("file://" + rootPath), "name": "root"]] }
         _ = try await c.request("initialize", .object(params))
@@ -84,9 +88,11 @@ final class TestClient: Sendable {
         return Fixture(marked: m, uri: uri)
     }
 
-    func diagnostics(_ uri: String, version: Int? = nil) async throws -> [JSONValue] {
+    /// The next complete diagnostics of `uri` (a partial publish, made while model work runs, is skipped).
+    func diagnostics(_ uri: String, version: Int? = nil, partial: Bool = false) async throws -> [JSONValue] {
         try await notification("textDocument/publishDiagnostics") { n in
             n["params"]?["uri"] == .string(uri) && (version == nil || n["params"]?["version"] == .int(version ?? 0))
+                && (n["params"]?["partial"] != nil) == partial
         }["diagnostics"]?.arrayValue ?? []
     }
 }
