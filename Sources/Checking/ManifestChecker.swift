@@ -89,7 +89,8 @@ public struct ManifestChecker: Sendable {
                 guard let catalogue, !doc.manifest.targets.isEmpty else { continue }
                 diagnostics += TextFixes.add(TargetChecks.check(manifest: doc.manifest, model: nil, catalogue: catalogue),
                                              manifest: doc.manifest, model: nil, text: bytes)
-                skipped = true  // the model, and the targets' test records, are left for the full check
+                // The model, and the targets' test records (found from it), are left for the full check.
+                if doc.manifest.model?.path != nil { skipped = true }
             }
             let suppressions = Suppressions(index: file.lineIndex)
             diagnostics = suppressions.apply(to: diagnostics, index: file.lineIndex)
