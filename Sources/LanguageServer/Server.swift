@@ -59,7 +59,7 @@ public actor Server {
 
     public init(
         checker: ManifestChecker = ManifestChecker(fileSystem: ModelCachingFileSystem()), send: @escaping Send, log: @escaping @Sendable (String) -> Void = { _ in },
-        onExit: @escaping @Sendable (Int32) -> Void, modelWorkDeadline: Duration = .milliseconds(20)
+        onExit: @escaping @Sendable (Int32) -> Void, modelWorkDeadline: Duration = .milliseconds(10)
     ) {
         self.checker = checker
         self.modelWorkDeadline = modelWorkDeadline
@@ -413,10 +413,12 @@ public actor Server {
         let checker = self.checker
         let deadline = modelWorkDeadline
         Task.detached { [weak self] in
+            // Both at once: the manifest's own diagnostics are ready when the deadline passes.
             let full = Task.detached { await OwnThread.run { Analysis.compute(doc, checker: checker) } }
+            let quick = Task.detached { await OwnThread.run { Analysis.compute(doc, checker: checker, modelWork: false) } }
             if await Deadline.value(of: full, within: deadline) == nil {
                 // The model work is slow (a cold, large model): the manifest's own diagnostics now.
-                let quick = await OwnThread.run { Analysis.compute(doc, checker: checker, modelWork: false) }
+                let quick = await quick.value
                 if quick.partial { await self?.showPartial(uri, doc, quick) }
             }
             let analysis = await full.value
