@@ -84,7 +84,7 @@ let package = Package(
             dependencies: [
                 "Checking", "Reporting", "Manifest", "ModelFormats", "Compression", "Conversion", "Planning", "Targets",
                 "Estimation", "JSON", "Isolation", "Deployment", "Monitoring", "Evaluation", "Diagnostics",
-                "LanguageServer",
+                "LanguageServer", "Hashing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -113,6 +113,7 @@ let package = Package(
         .executableTarget(name: "fuzz-safetensors", dependencies: ["FuzzEntries"]),
         .executableTarget(name: "fuzz-gguf", dependencies: ["FuzzEntries"]),
         .executableTarget(name: "fuzz-keras", dependencies: ["FuzzEntries"]),
+        .executableTarget(name: "fuzz-pytorch", dependencies: ["FuzzEntries"]),
         .executableTarget(name: "fuzz-convert", dependencies: ["FuzzEntries"]),
         .executableTarget(name: "fuzz-monitor", dependencies: ["FuzzEntries"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntries", "Conversion", "ProtobufWire", "FlatBuffers", "ModelFormats"]),

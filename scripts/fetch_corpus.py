@@ -24,7 +24,7 @@ import zipfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "Tests" / "corpus" / "corpus.json"
-EXTENSIONS = {"onnx": ".onnx", "tflite": ".tflite", "safetensors": ".safetensors", "gguf": ".gguf"}
+EXTENSIONS = {"onnx": ".onnx", "tflite": ".tflite", "safetensors": ".safetensors", "gguf": ".gguf", "pytorch": ".pt"}
 
 
 def cache_dir():

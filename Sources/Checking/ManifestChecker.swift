@@ -180,7 +180,7 @@ extension ManifestChecker {
     public static func plan(_ t: TargetSpec, model: Model, catalogue: Catalogue) -> TargetPlan {
         var maxOpset: Int?
         if let r = t.runtime?.value, let v = r.version { maxOpset = catalogue.runtime(r.name)?.version(v)?.maxOpset }
-        return TargetPlan.make(target: t, source: model.format.rawValue, runtimeMaxOpset: maxOpset)
+        return TargetPlan.make(target: t, source: model.conversionSource, runtimeMaxOpset: maxOpset)
     }
 }
 

@@ -134,7 +134,10 @@ public enum Converter {
     public static func targetPlan(target: TargetSpec, modelPath: String) -> TargetPlan {
         let head = try? readFile(modelPath, limit: 4096)
         let detected = head.flatMap { ModelReader.format(ofHead: $0, fileName: SafeWriter.lastComponent(modelPath)) }
-        return TargetPlan.make(target: target, source: TargetPlan.sourceFormat(detected: detected?.rawValue, path: modelPath))
+        var source = detected?.rawValue
+        // A PyTorch archive's kind (state dict or TorchScript) is in its entries, not its first bytes.
+        if detected == .pytorch, let model = try? ModelReader.read(path: modelPath) { source = model.conversionSource }
+        return TargetPlan.make(target: target, source: TargetPlan.sourceFormat(detected: source, path: modelPath))
     }
 
     /// A one-shot conversion without a manifest (`slipway convert MODEL --output OUT`).

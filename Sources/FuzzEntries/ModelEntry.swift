@@ -92,6 +92,11 @@ public func fuzzSafetensors(_ data: [UInt8]) -> [String] { fuzzModel(data, fileN
 @discardableResult
 public func fuzzKeras(_ data: [UInt8]) -> [String] { fuzzModel(data, fileName: "model.h5") }
 
+/// fuzz-pytorch: a PyTorch archive through the whole model pipeline: the zip walk, the bounded pickle reader
+/// (hostile opcodes, memo and mark abuse, lying lengths) and the tensors' storages.
+@discardableResult
+public func fuzzPyTorch(_ data: [UInt8]) -> [String] { fuzzModel(data, fileName: "model.pt") }
+
 /// fuzz-gguf: a GGUF file through the whole model pipeline.
 @discardableResult
 public func fuzzGGUF(_ data: [UInt8]) -> [String] { fuzzModel(data, fileName: "model.gguf") }

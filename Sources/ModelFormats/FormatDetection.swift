@@ -11,8 +11,8 @@ enum DetectedFormat: Equatable {
 
 enum UnsupportedFormat {
     static let pytorch = DetectedFormat.unsupported(
-        name: "a PyTorch checkpoint (.pt/.pth)",
-        hint: "export it with torch.onnx.export (to .onnx), or save its state dict with safetensors.torch.save_file")
+        name: "a PyTorch pickle in the format before torch 1.6 (not a zip archive)",
+        hint: "load it in torch and save it again with torch.save (a zip archive), or save its state dict with safetensors.torch.save_file")
     static let coreML = DetectedFormat.unsupported(
         name: "a Core ML model (.mlmodel/.mlpackage)",
         hint: "Core ML is a conversion target only; inspect the ONNX or TFLite model it was converted from")
@@ -96,9 +96,8 @@ enum FormatDetection {
     /// Names from a zip's central directory tell PyTorch, Keras 3 and zipped Core ML packages apart.
     static func zipArchive(_ b: UnsafeRawBufferPointer) -> DetectedFormat {
         let names = ZipDirectory.entryNames(b, limit: 4096)
-        if names.contains(where: { $0.hasSuffix("data.pkl") || $0.hasSuffix("constants.pkl") }) {
-            return UnsupportedFormat.pytorch
-        }
+        if names.contains(where: { $0.hasSuffix("data.pkl") }) { return .supported(.pytorch) }
+        if names.contains(where: { $0.hasSuffix("constants.pkl") }) { return UnsupportedFormat.pytorch }
         if names.contains(where: { $0 == "config.json" || $0.hasSuffix("model.weights.h5") }) {
             return .supported(.keras)
         }

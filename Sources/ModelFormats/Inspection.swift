@@ -179,6 +179,7 @@ extension Model {
         case .safetensors: return "safetensors"
         case .gguf: return "GGUF"
         case .keras: return "Keras"
+        case .pytorch: return "PyTorch"
         }
     }
 

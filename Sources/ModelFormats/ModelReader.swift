@@ -46,6 +46,8 @@ public enum ModelReader {
                 return try KerasArchiveReader(file: file).read()
             }
             return try KerasH5Reader(file: file).read()
+        case .supported(.pytorch):
+            return try PyTorchReader(file: file).read()
         case .unsupported(let what, let hint):
             throw ModelError(.unsupportedFormat, file: path, "is \(what), which Slipway does not read: \(hint)")
         case .unknown:
@@ -55,7 +57,7 @@ public enum ModelReader {
             }.joined(separator: " ")
             throw ModelError(
                 .unsupportedFormat, file: path,
-                "is not a model format Slipway recognises (ONNX, TFLite, safetensors, GGUF); it starts with \(head)")
+                "is not a model format Slipway recognises (ONNX, TFLite, safetensors, GGUF, Keras, PyTorch); it starts with \(head)")
         }
     }
 

@@ -58,7 +58,7 @@ extension Model {
             var counts: [String: Int] = [:]
             for (n, e) in blocks { counts[n, default: 0] &+= e }
             if let top = counts.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }) { scheme = top.key }
-        case .safetensors, .keras:
+        case .safetensors, .keras, .pytorch:
             if share > 0.5, let top = byType.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }) {
                 scheme = "\(top.key) weights"
             }

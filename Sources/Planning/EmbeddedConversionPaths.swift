@@ -30,6 +30,10 @@ enum EmbeddedConversionPaths {
     "dequantize-linear": {
       "title": "ONNX Operators: DequantizeLinear (since 10; axis since 13; block_size and int4/uint4 since 21); DynamicQuantizeLinear (since 11); Cast (integer `to` since 6)",
       "url": "https://github.com/onnx/onnx/blob/main/docs/Operators.md#DequantizeLinear"
+    },
+    "pytorch-saving": {
+      "title": "PyTorch, Saving and Loading Models: a saved state_dict is loaded into an instance of the model class, which the file does not hold (TorchScript archives hold the code)",
+      "url": "https://docs.pytorch.org/tutorials/beginner/saving_loading_models.html"
     }
   },
   "runtime_formats": {
@@ -227,6 +231,27 @@ enum EmbeddedConversionPaths {
       ],
       "prunes": true,
       "source": "coremltools"
+    },
+    {
+      "from": "pytorch-state-dict",
+      "to": "mlpackage",
+      "via": "none",
+      "reason": "a PyTorch state dict holds weights only, not the model's code or graph, so coremltools cannot trace it; save the module with torch.jit.save(torch.jit.trace(model, example)) and point model.path at that file",
+      "source": "pytorch-saving"
+    },
+    {
+      "from": "pytorch-state-dict",
+      "to": "mlmodel",
+      "via": "none",
+      "reason": "a PyTorch state dict holds weights only, not the model's code or graph, so coremltools cannot trace it; save the module with torch.jit.save(torch.jit.trace(model, example)) and point model.path at that file",
+      "source": "pytorch-saving"
+    },
+    {
+      "from": "pytorch-state-dict",
+      "to": "onnx",
+      "via": "none",
+      "reason": "a PyTorch state dict holds weights only, not the model's code or graph; export the module with torch.onnx.export (the model's code is needed) and point model.path at the .onnx file",
+      "source": "pytorch-saving"
     }
   ],
   "onnx_opsets": {

@@ -343,9 +343,10 @@ public enum TargetEstimates {
         guard let c, c["complete"]?.boolValue == false else { return "" }
         var ops: [String: Int] = [:]
         for (k, v) in c["unresolved_ops"]?.objectValue?.entries ?? [] { ops[k] = v.intValue ?? 0 }
-        let coverage = AnalysisCoverage(
+        var coverage = AnalysisCoverage(
             nodesResolved: c["nodes_resolved"]?.intValue ?? 0, nodesTotal: c["nodes_total"]?.intValue ?? 0,
             unresolvedOps: ops, firstUnresolved: c["first_unresolved"]?.stringValue)
+        coverage.weightsOnly = c["weights_only"]?.boolValue == true
         return coverage.sentence + "\n"
     }
 

@@ -118,7 +118,11 @@ public struct GraphAnalysis: Sendable {
         }
         if model.format == .keras { return KerasAnalyzer(model: model).run(overrides: inputs) }
         var a = Analyzer(model: model)
-        return a.run(overrides: inputs)
+        var result = a.run(overrides: inputs)
+        // Weights without a graph (a safetensors or GGUF file that is not a language model, a PyTorch state dict,
+        // a TorchScript archive whose code is not read): nothing computes, so no figure is complete.
+        if model.graphs.isEmpty { result.coverage.weightsOnly = true }
+        return result
     }
 
     /// Liveness over steps in execution order (ONNX: topological; TFLite: operator order): a value is live
@@ -185,9 +189,13 @@ public struct AnalysisCoverage: Sendable, Hashable {
     /// The first node left out in execution order, where the figures stop being complete.
     public var firstUnresolved: String?
 
+    /// The model file holds weights and no graph the analysis reads: MACs, activation memory and latency
+    /// are unknown, not zero.
+    public var weightsOnly = false
+
     public static let complete = AnalysisCoverage(nodesResolved: 0, nodesTotal: 0, unresolvedOps: [:], firstUnresolved: nil)
 
-    public var isComplete: Bool { nodesResolved >= nodesTotal }
+    public var isComplete: Bool { nodesResolved >= nodesTotal && !weightsOnly }
 
     /// "Unique ×1, Split ×12", most frequent first.
     public var unresolvedSummary: String {
@@ -199,7 +207,10 @@ public struct AnalysisCoverage: Sendable, Hashable {
     /// "figures cover 2 of 3 nodes (left out: Unique ×1, from Unique 'dedup' on); MACs, activation memory and
     /// latency are lower bounds (≥)".
     public var sentence: String {
-        "figures cover \(nodesResolved) of \(nodesTotal) nodes (left out: \(unresolvedSummary)"
+        if weightsOnly {
+            return "the model file holds weights only, no graph Slipway reads; MACs, activation memory and latency are not estimated (≥ 0)"
+        }
+        return "figures cover \(nodesResolved) of \(nodesTotal) nodes (left out: \(unresolvedSummary)"
             + (firstUnresolved.map { ", from \($0) on" } ?? "") + "); MACs, activation memory and latency are lower bounds (≥)"
     }
 
@@ -211,6 +222,7 @@ public struct AnalysisCoverage: Sendable, Hashable {
             "nodes_resolved": .int(nodesResolved), "nodes_total": .int(nodesTotal), "unresolved_ops": .object(ops),
             "complete": .bool(isComplete),
         ]
+        if weightsOnly { o["weights_only"] = true }
         if let f = firstUnresolved { o["first_unresolved"] = .string(f) }
         return .object(o)
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Hashing
 import JSON
 import ModelFormats
 import Targets
@@ -13,7 +14,7 @@ struct InspectCommand: ParsableCommand {
         abstract: "Show what a model holds: format, operators, parameters, inputs and outputs, quantization."
     )
 
-    @Argument(help: "An ONNX, TFLite, safetensors or GGUF file (the format is read from its bytes).")
+    @Argument(help: "An ONNX, TFLite, safetensors, GGUF, Keras or PyTorch file (the format is read from its bytes).")
     var model: String
 
     @Flag(help: "Print the inspection as one JSON document.")
@@ -24,6 +25,9 @@ struct InspectCommand: ParsableCommand {
 
     @Option(name: .customLong("input"), help: "Fix an input's shape for --analysis, as NAME=1,3,224,224 (repeatable).")
     var inputs: [String] = []
+
+    @Flag(help: "With --json: each tensor's \"sha256\", of its stored bytes (reads every weight; to compare weights across files and tools).")
+    var tensorDigests = false
 
     func run() throws {
         let m: Model
@@ -36,8 +40,9 @@ struct InspectCommand: ParsableCommand {
             _ = message.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
             throw ExitCode(1)
         }
+        if tensorDigests && !json { throw ValidationError("--tensor-digests adds to the JSON inspection: add --json") }
         guard analysis else {
-            print(json ? m.inspectionJSON().serialized(pretty: true) : m.textSummary())
+            print(json ? withDigests(m.inspectionJSON(), m).serialized(pretty: true) : m.textSummary())
             return
         }
         var fixed: [String: [Int?]] = [:]
@@ -61,7 +66,7 @@ struct InspectCommand: ParsableCommand {
             "assumed_dimensions": .array(a.assumedDimensions.map { .string($0) }), "shapes": .object(shapes),
         ]
         if json {
-            guard case .object(var o) = m.inspectionJSON() else { return }
+            guard case .object(var o) = withDigests(m.inspectionJSON(), m) else { return }
             var report = report
             if let arenas = TFLiteArenas.of(model: m) {
                 report["arenas"] = .object([
@@ -78,5 +83,25 @@ struct InspectCommand: ParsableCommand {
             print("analysis: \(a.coverage.isComplete ? "" : "≥ ")\(a.totalMACs) MACs, peak activations \(a.coverage.isComplete ? "" : "≥ ")\(a.peakActivationElements) elements")
             if !a.coverage.isComplete { print(a.coverage.sentence) }
         }
+    }
+}
+
+extension InspectCommand {
+    /// The inspection with each tensor's SHA-256 when `--tensor-digests` asks (null where the bytes cannot be read).
+    func withDigests(_ inspection: JSONValue, _ m: Model) -> JSONValue {
+        guard tensorDigests, case .object(var o) = inspection, case .array(let tensors)? = o["tensors"] else { return inspection }
+        var byName: [String: ConstantTensor] = [:]
+        for t in m.tensors where byName[t.name] == nil { byName[t.name] = t }
+        o["tensors"] = .array(tensors.map { entry in
+            guard case .object(var e) = entry, let name = e["name"]?.stringValue, let t = byName[name] else { return entry }
+            let digest = try? m.withStoredBytes(of: t) { b -> String in
+                var h = SHA256()
+                h.update(b)
+                return h.finalize()
+            }
+            e["sha256"] = digest.map { .string($0) } ?? .null
+            return .object(e)
+        })
+        return .object(o)
     }
 }

@@ -3,7 +3,7 @@ import Testing
 @testable import ModelFormats
 
 @Test func formatNamesAreTheJSONContract() {
-    #expect(ModelFormat.allCases.map(\.rawValue) == ["onnx", "tflite", "safetensors", "gguf", "keras"])
+    #expect(ModelFormat.allCases.map(\.rawValue) == ["onnx", "tflite", "safetensors", "gguf", "keras", "pytorch"])
 }
 
 @Test(arguments: [
@@ -46,8 +46,9 @@ func formatsAreDetectedFromTheBytes(name: String, format: ModelFormat) throws {
         + [UInt8](repeating: 0, count: 8) + le32(0) + name
     let end = [0x50, 0x4B, 0x05, 0x06] + le16(0) + le16(0) + le16(1) + le16(1) + le32(central.count) + le32(local.count) + le16(0)
     let file = try MappedFile(copying: local + central + end, path: "model.pt")
+    #expect(ModelReader.format(ofHead: Array(local.prefix(4)), fileName: "model.pt") == nil)  // told by its entries
     #expect(throws: ModelError.self) { try ModelReader.read(file: file) }
-    do { _ = try ModelReader.read(file: file) } catch { #expect(error.description.contains("PyTorch")) }
+    do { _ = try ModelReader.read(file: file) } catch { #expect(error.description.contains("a PyTorch archive")) }
 }
 
 @Test func anEmptyFileAndADirectoryAreClearErrors() throws {

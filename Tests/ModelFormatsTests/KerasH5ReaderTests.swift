@@ -165,9 +165,21 @@ func everyKerasWeightIsTheBytesH5pyReads(name: String) throws {
     #expect {
         try ModelReader.read(path: path)
     } throws: { error in
-        (error as? ModelError)?.description == "\(path): global heap at byte 2048: an object's size does not fit its collection (libhdf5 would loop or read outside it)"
+        (error as? ModelError)?.description == "\(path): global heap at byte 2048: an object's size does not fit its collection, or a value points at an object the collection does not hold (libhdf5 would loop or read outside it)"
     }
     // The fixtures' collections walk to their ends.
     let good = try MappedFile(path: KerasFixtures.directory + "/small_cnn.h5")
     #expect(HDF5Guard.brokenGlobalHeap(good.bytes) == nil)
+}
+
+@Test func aHeapIDNamingNoObjectIsRefusedBeforeLibhdf5ReadsIt() throws {
+    // fuzz-keras's find: a variable-length string whose heap ID names an object index its collection does not
+    // hold; libhdf5 1.10's H5HG_read takes the index on trust and reads through a null slot (SIGSEGV).
+    let path = KerasFixtures.directory + "/../fuzz/keras/crash-47bf91fc03e26dae"
+    #expect {
+        try ModelReader.read(path: path)
+    } throws: { error in
+        let d = (error as? ModelError)?.description ?? ""
+        return d.hasPrefix("\(path): global heap at byte ") && d.contains("points at an object the collection does not hold")
+    }
 }

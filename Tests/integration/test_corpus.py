@@ -57,6 +57,11 @@ TARGETS = {
     "gguf": {
         "server": {"format": "gguf"},
     },
+    "pytorch": {
+        # A TorchScript archive: Core ML through coremltools is its path (a state dict would have none).
+        "ios": {"runtime": "coreml", "device": "iphone", "format": "mlpackage",
+                "optimize": {"quantize": {"weights": "float16"}}},
+    },
 }
 
 
@@ -123,7 +128,7 @@ def manifest(tmp_path, corpus_dir, entry, targets=None):
 
 # ---- inspect ------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("model_id", ids({"onnx", "tflite", "safetensors", "gguf"}))
+@pytest.mark.parametrize("model_id", ids({"onnx", "tflite", "safetensors", "gguf", "pytorch"}))
 def test_inspect_reads_the_model(run, corpus_dir, model_id):
     entry = BY_ID[model_id]
     path = model_file(corpus_dir, entry)
@@ -160,11 +165,42 @@ def test_inspect_reads_the_model(run, corpus_dir, model_id):
         reader = gguf.GGUFReader(str(path))
         assert len(got["tensors"]) == len(reader.tensors)
         assert got["parameters"] == sum(int(t.n_elements) for t in reader.tensors)
+    elif entry["format"] == "pytorch":
+        # Every tensor of torch's own state dict, bit for bit (torch from the Core ML venv, in a child process).
+        ours = {t["name"]: t for t in got["tensors"]}
+        theirs = torch_state_dict(path)
+        assert set(theirs) <= set(ours), sorted(set(theirs) - set(ours))
+        for name, (dtype, shape, sha) in theirs.items():
+            assert (ours[name]["dtype"], ours[name]["shape"]) == (dtype, shape), name
+        digests = tensor_digests(run, path)
+        assert {n: digests[n] for n in theirs} == {n: t[2] for n, t in theirs.items()}
+        # Tensors outside the state dict are the module's plain attributes (silero's _state, _context: empty).
+        assert all(ours[n]["elements"] == 0 for n in set(ours) - set(theirs))
+
+
+def torch_state_dict(path):
+    """{name: (dtype, shape, sha256 of the bytes)} as torch reads the archive; skips without the Core ML venv."""
+    python = os.environ.get("SLIPWAY_COREML_PYTHON")
+    if not python:
+        pytest.skip("SLIPWAY_COREML_PYTHON (the venv with torch) is not set: `make test` sets it")
+    code = ("import hashlib, json, sys, torch\n"
+            "try:\n    m = torch.jit.load(sys.argv[1]); sd = m.state_dict()\n"
+            "except RuntimeError:\n    sd = torch.load(sys.argv[1], weights_only=True)\n"
+            "print(json.dumps({k: [str(v.dtype).replace('torch.', ''), list(v.shape),"
+            " hashlib.sha256(v.contiguous().numpy().tobytes()).hexdigest()] for k, v in sd.items()}))")
+    out = subprocess.run([python, "-c", code, str(path)], capture_output=True, text=True, check=True).stdout
+    return {k: tuple(v) for k, v in json.loads(out.strip().splitlines()[-1]).items()}
+
+
+def tensor_digests(run, path):
+    """SHA-256 of each tensor's stored bytes as Slipway reads them (`inspect --tensor-digests`)."""
+    got = survive(run("inspect", str(path), "--json", "--tensor-digests"), f"inspect --tensor-digests {path.name}")
+    return {t["name"]: t["sha256"] for t in got["tensors"]}
 
 
 # ---- estimate MODEL -----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("model_id", ids({"onnx", "tflite", "safetensors", "gguf"}))
+@pytest.mark.parametrize("model_id", ids({"onnx", "tflite", "safetensors", "gguf", "pytorch"}))
 def test_estimate_model_with_int8_weights(run, corpus_dir, model_id):
     entry = BY_ID[model_id]
     path = model_file(corpus_dir, entry)
@@ -183,7 +219,7 @@ def test_estimate_model_with_int8_weights(run, corpus_dir, model_id):
 
 # ---- check and estimate with a manifest ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("model_id", ids({"onnx", "tflite", "safetensors", "gguf"}))
+@pytest.mark.parametrize("model_id", ids({"onnx", "tflite", "safetensors", "gguf", "pytorch"}))
 def test_check_with_targets_fitting_the_format(run, corpus_dir, tmp_path, model_id):
     entry = BY_ID[model_id]
     m = manifest(tmp_path, corpus_dir, entry)
@@ -196,7 +232,7 @@ def test_check_with_targets_fitting_the_format(run, corpus_dir, tmp_path, model_
         assert not d["code"].startswith(("SW1", "SW2")), d
 
 
-@pytest.mark.parametrize("model_id", ids({"onnx", "tflite", "safetensors", "gguf"}))
+@pytest.mark.parametrize("model_id", ids({"onnx", "tflite", "safetensors", "gguf", "pytorch"}))
 def test_estimate_manifest_covers_every_target(run, corpus_dir, tmp_path, model_id):
     entry = BY_ID[model_id]
     m = manifest(tmp_path, corpus_dir, entry)

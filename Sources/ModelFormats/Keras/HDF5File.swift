@@ -49,7 +49,7 @@ final class HDF5Image {
         ranges.sort { $0.lowerBound < $1.lowerBound }
         if let at = HDF5Guard.brokenGlobalHeap(bytes, skipping: ranges) {
             throw ModelError(.malformed, file: path, field: "global heap at byte \(at)",
-                             "an object's size does not fit its collection (libhdf5 would loop or read outside it)")
+                             "an object's size does not fit its collection, or a value points at an object the collection does not hold (libhdf5 would loop or read outside it)")
         }
     }
 

@@ -15,6 +15,16 @@ enum HDF5Guard {
     /// `skipping`: byte ranges known to be dataset storage (weights), sorted; they are not scanned, so the
     /// check touches the file's metadata, not its weights' pages.
     static func brokenGlobalHeap(_ b: UnsafeRawBufferPointer, skipping: [Range<Int>] = []) -> Int? {
+        guard b.count >= 16 else { return nil }
+        var collections: [(start: Int, objects: [Int: Int])] = []
+        if let at = scanCollections(b, skipping: skipping, into: &collections) { return at }
+        return brokenReference(b, skipping: skipping, collections: collections)
+    }
+
+    /// Every plausible collection of the image, with its objects (index → size); the offset of the first whose
+    /// walk would not end inside it.
+    static func scanCollections(_ b: UnsafeRawBufferPointer, skipping: [Range<Int>],
+                                into collections: inout [(start: Int, objects: [Int: Int])]) -> Int? {
         guard let base = b.baseAddress, b.count >= 16 else { return nil }
         var from = 0
         var gaps = skipping.makeIterator()
@@ -35,33 +45,66 @@ enum HDF5Guard {
             let size = b.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self).littleEndian
             // libhdf5 writes collections of at least 4 KiB; a smaller one is not a collection it reads.
             guard size >= 4096, size <= UInt64(b.count - at) else { continue }
-            if !walks(b, start: at, end: at + Int(size)) { return at }
+            guard let objects = walk(b, start: at, end: at + Int(size)) else { return at }
+            collections.append((at, objects))
+        }
+        return nil
+    }
+
+    /// A variable-length value points at its object as a heap ID: its length (u32), the collection's address
+    /// (u64) and the object's index (u32). `H5HG_read` (1.10) takes the index on trust: an index that names no
+    /// object of the collection reads through a null or out-of-range slot (found by fuzz-keras:
+    /// Tests/Fixtures/fuzz/keras/crash-47bf91fc03e26dae). Every place the image holds a collection's address
+    /// after a non-zero length that fits the collection is taken for a heap ID, and its index must name an
+    /// object at least that long. Nil when all do; else the offset of the first that does not.
+    static func brokenReference(_ b: UnsafeRawBufferPointer, skipping: [Range<Int>],
+                                collections: [(start: Int, objects: [Int: Int])]) -> Int? {
+        guard let base = b.baseAddress else { return nil }
+        for c in collections {
+            var address = UInt64(c.start).littleEndian
+            let pattern = withUnsafeBytes(of: &address) { Array($0) }
+            let size = c.objects.values.reduce(0, +)
+            var from = 4
+            while from <= b.count - 12 {
+                let found = pattern.withUnsafeBytes { p in slipway_memmem(base + from, b.count - from, p.baseAddress, 8) }
+                guard let hit = found else { break }
+                let at = UnsafeRawPointer(hit) - base
+                from = at + 1
+                guard at >= 4, at <= b.count - 12, !skipping.contains(where: { $0.contains(at) }) else { continue }
+                let length = Int(b.loadUnaligned(fromByteOffset: at - 4, as: UInt32.self).littleEndian)
+                let index = Int(b.loadUnaligned(fromByteOffset: at + 8, as: UInt32.self).littleEndian)
+                guard length > 0, length <= size else { continue }
+                guard index > 0, let objectSize = c.objects[index], objectSize >= length else { return at - 4 }
+            }
         }
         return nil
     }
 
     /// The walk of H5HG__cache_heap_deserialize: 16-byte header, then objects (index u16, references u16,
     /// reserved u32, size u64, data padded to 8 bytes); index 0 is free space whose size is the rest.
-    static func walks(_ b: UnsafeRawBufferPointer, start: Int, end: Int) -> Bool {
+    /// The walk's objects (index → size), or nil when it would not end inside the collection.
+    static func walk(_ b: UnsafeRawBufferPointer, start: Int, end: Int) -> [Int: Int]? {
         var p = start + 16
         var steps = 0
+        var objects: [Int: Int] = [:]
         while p < end {
-            if end - p < 16 { return true }  // too small for an object header: libhdf5 takes it as free space
+            if end - p < 16 { return objects }  // too small for an object header: libhdf5 takes it as free space
             let index = b.loadUnaligned(fromByteOffset: p, as: UInt16.self).littleEndian
             let size = b.loadUnaligned(fromByteOffset: p + 8, as: UInt64.self).littleEndian
             let remaining = UInt64(end - p)
             let need: UInt64
             if index > 0 {
-                guard size <= remaining else { return false }
+                guard size <= remaining else { return nil }
                 need = 16 + (size + 7) / 8 * 8
+                objects[Int(index)] = Int(size)
             } else {
                 need = size
             }
-            guard need > 0, need <= remaining else { return false }
+            guard need > 0, need <= remaining else { return nil }
             p += Int(need)
             steps += 1
-            if steps > 1 << 20 { return false }
+            if steps > 1 << 20 { return nil }
         }
-        return true
+        return objects
     }
 }

@@ -1,0 +1,105 @@
+import Foundation
+import Hashing
+import JSON
+import Testing
+
+@testable import ModelFormats
+
+/// PyTorch archives read in place, compared bit for bit with what torch reads from the same files
+/// (Tests/Fixtures/models/pytorch/expected.json, written with the fixtures by scripts/make_pytorch_fixtures.py).
+@Suite("PyTorch archives")
+struct PyTorchReaderSpec {
+    static let expected: JSONValue = {
+        let data = FileManager.default.contents(atPath: Fixtures.path("pytorch/expected.json")) ?? Data()
+        return (try? JSONValue.parse(bytes: Array(data))) ?? .null
+    }()
+
+    /// torch's dtype names for the reader's.
+    static func torchName(_ d: DType) -> String {
+        switch d {
+        case .float32: return "float32"
+        case .float16: return "float16"
+        case .int64: return "int64"
+        default: return d.name
+        }
+    }
+
+    @Test("every tensor torch reads, with its name, dtype, shape and bytes",
+          arguments: ["state_dict.pt", "checkpoint.pth", "torchscript.pt"])
+    func tensorsEqualTorch(file: String) throws {
+        let model = try Fixtures.read("pytorch/" + file)
+        #expect(model.format == .pytorch)
+        #expect(model.graphs.isEmpty)
+        let want = try #require(Self.expected[file]?.arrayValue)
+        #expect(want.count >= 12)
+        var got: [String: (String, [Int], String)] = [:]
+        for t in model.tensors {
+            let digest = try model.withStoredBytes(of: t) { b -> String in
+                var h = SHA256()
+                h.update(b)
+                return h.finalize()
+            }
+            got[t.name] = (Self.torchName(t.dtype), t.shape, digest)
+        }
+        #expect(Set(got.keys) == Set(want.compactMap { $0["name"]?.stringValue }))
+        for w in want {
+            let name = try #require(w["name"]?.stringValue)
+            let g = try #require(got[name], "\(name) missing")
+            #expect(g.0 == w["dtype"]?.stringValue, "\(name)")
+            #expect(g.1 == (w["shape"]?.arrayValue ?? []).compactMap(\.intValue), "\(name)")
+            #expect(g.2 == w["sha256"]?.stringValue, "\(name): bytes differ from torch's")
+        }
+    }
+
+    @Test("a state dict names its tensors by key, a checkpoint by path, a TorchScript module by attribute")
+    func namesAndKinds() throws {
+        let sd = try Fixtures.read("pytorch/state_dict.pt")
+        #expect(sd.metadata["pytorch.kind"] == "state_dict")
+        #expect(sd.tensors.first?.name == "scale16")
+        // The tied embedding and output weights: one storage, two names, the same bytes.
+        let emb = try #require(sd.tensors.first { $0.name == "emb.weight" })
+        let head = try #require(sd.tensors.first { $0.name == "head.weight" })
+        #expect(emb.storage == head.storage)
+        let ckpt = try Fixtures.read("pytorch/checkpoint.pth")
+        let window = try #require(ckpt.tensors.first { $0.name == "window" })
+        #expect(window.shape == [3, 4])
+        #expect(try ckpt.withFloat32Values(of: window) { Array($0) } == (4..<16).map(Float.init))
+        let ts = try Fixtures.read("pytorch/torchscript.pt")
+        #expect(ts.metadata["pytorch.kind"] == "torchscript")
+        #expect(ts.tensors.contains { $0.name == "bn.num_batches_tracked" && $0.shape == [] && $0.dtype == .int64 })
+    }
+
+    @Test("a pickled module is refused by the class it names, never loaded")
+    func wholeModuleIsRefusedByName() throws {
+        #expect {
+            _ = try Fixtures.read("pytorch/whole_module.pt")
+        } throws: { e in
+            let d = "\(e)"
+            return d.contains("is a PyTorch archive whose pickle Slipway does not read") && d.contains("__main__.Net") && d.contains("would import and run that code") && d.contains("state_dict()")
+        }
+    }
+
+    @Test("opcodes and globals outside the subset are refused with their names")
+    func hostilePickles() throws {
+        func run(_ bytes: [UInt8]) -> String {
+            bytes.withUnsafeBytes { b in
+                var p = Pickle(b)
+                do {
+                    _ = try p.run()
+                    return "ok"
+                } catch { return (error as? Pickle.Failure)?.message ?? "\(error)" }
+            }
+        }
+        // GLOBAL os.system, then REDUCE: refused at the GLOBAL.
+        #expect(run([0x80, 2] + Array("cos\nsystem\n".utf8) + [0x58, 2, 0, 0, 0] + Array("id".utf8) + [0x85, 0x52, 0x2E])
+                    .contains("names os.system"))
+        // INST (text opcode that imports and calls).
+        #expect(run([0x80, 2, 0x69]).contains("opcode 0x69"))
+        // Truncated, lying lengths, an empty stack, a memo never stored.
+        #expect(run([0x80, 2, 0x58, 0xFF, 0xFF, 0xFF, 0x7F]).contains("runs past the end"))
+        #expect(run([0x80, 2]).contains("without STOP"))
+        #expect(run([0x80, 2, 0x52]).contains("empty stack"))
+        #expect(run([0x80, 2, 0x68, 9]).contains("never stored"))
+        #expect(run([0x80, 2, 0x4B, 7, 0x2E]) == "ok")
+    }
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Writes the PyTorch fixtures of Tests/Fixtures/models/pytorch/ with torch itself, and what torch reads back
+from each (`expected.json`: every tensor's name, dtype, shape and the SHA-256 of its little-endian bytes), so
+the reader's specs compare bit for bit against torch without torch at test time.
+
+Run with the Core ML venv's interpreter (torch is pinned there):
+  .venv-coreml/bin/python scripts/make_pytorch_fixtures.py Tests/Fixtures/models/pytorch
+"""
+import hashlib
+import json
+import pathlib
+import sys
+
+import torch
+
+
+class Net(torch.nn.Module):
+    """A little of everything a state dict holds: conv, batch norm (an int64 counter), linear, an embedding tied
+    to the output layer (one storage, two names) and a float16 buffer."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 8, 3)
+        self.bn = torch.nn.BatchNorm2d(8)
+        self.fc = torch.nn.Linear(8, 4)
+        self.emb = torch.nn.Embedding(10, 8)
+        self.head = torch.nn.Linear(8, 10, bias=False)
+        self.head.weight = self.emb.weight  # tied: one storage, two names in the state dict
+        self.register_buffer("scale16", torch.linspace(0, 1, 6, dtype=torch.float16))
+
+    def forward(self, x):
+        y = self.bn(self.conv(x)).mean((2, 3))
+        return self.fc(y), self.head(y)
+
+
+def describe(tensors):
+    out = []
+    for name, t in tensors.items():
+        t = t.detach().contiguous()
+        raw = t.numpy().tobytes()
+        out.append({"name": name, "dtype": str(t.dtype).replace("torch.", ""), "shape": list(t.shape),
+                    "sha256": hashlib.sha256(raw).hexdigest()})
+    return out
+
+
+def main():
+    out = pathlib.Path(sys.argv[1])
+    out.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(20261204)
+    net = Net().eval()
+    sd = net.state_dict()
+    torch.save(sd, out / "state_dict.pt")
+    # A training checkpoint: the state dict nested under "model", with an optimizer's plain values.
+    base = torch.arange(24, dtype=torch.float32)
+    torch.save({"model": sd, "epoch": 7, "lr": 0.001, "window": base[4:16].view(3, 4), "tags": ["a", "b"]},
+               out / "checkpoint.pth")
+    script = torch.jit.trace(net, torch.randn(1, 3, 8, 8))
+    torch.jit.save(script, out / "torchscript.pt")
+    # A whole pickled module: its class is code, refused by name.
+    torch.save(net, out / "whole_module.pt")
+    expected = {
+        "torch": torch.__version__,
+        "state_dict.pt": describe(torch.load(out / "state_dict.pt")),
+        "checkpoint.pth": describe({"model." + k: v for k, v in torch.load(out / "checkpoint.pth")["model"].items()}
+                                   | {"window": torch.load(out / "checkpoint.pth")["window"]}),
+        "torchscript.pt": describe(dict(torch.jit.load(out / "torchscript.pt").state_dict())),
+    }
+    (out / "expected.json").write_text(json.dumps(expected, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
