@@ -32,7 +32,7 @@ extensions() {
     safetensors) echo "safetensors" ;;
     gguf) echo "gguf" ;;
     keras) echo "h5 keras" ;;
-    pytorch) echo "pt pth" ;;
+    pytorch) echo "pt pth pt2" ;;
     convert) echo "onnx tflite safetensors" ;;
     monitor) echo "" ;;
   esac

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the PyTorch fixtures of Tests/Fixtures/models/pytorch/ with torch itself, and what torch reads back
-from each (`expected.json`: every tensor's name, dtype, shape and the SHA-256 of its little-endian bytes), so
+from each (`expected.json`: every tensor's name, dtype, shape and the SHA-256 of its little-endian bytes; the
+ExportedProgram's ATen calls), so
 the reader's specs compare bit for bit against torch without torch at test time.
 
 Run with the Core ML venv's interpreter (torch is pinned there):
@@ -56,6 +57,9 @@ def main():
                out / "checkpoint.pth")
     script = torch.jit.trace(net, torch.randn(1, 3, 8, 8))
     torch.jit.save(script, out / "torchscript.pt")
+    # An ExportedProgram (torch.export.save): the graph of ATen calls, and the state dict stored inside.
+    program = torch.export.export(net, (torch.randn(1, 3, 8, 8),))
+    torch.export.save(program, out / "exported.pt2")
     # A whole pickled module: its class is code, refused by name.
     torch.save(net, out / "whole_module.pt")
     expected = {
@@ -64,6 +68,9 @@ def main():
         "checkpoint.pth": describe({"model." + k: v for k, v in torch.load(out / "checkpoint.pth")["model"].items()}
                                    | {"window": torch.load(out / "checkpoint.pth")["window"]}),
         "torchscript.pt": describe(dict(torch.jit.load(out / "torchscript.pt").state_dict())),
+        "exported.pt2": describe(dict(torch.export.load(out / "exported.pt2").state_dict)),
+        "exported.pt2 operators": sorted(str(n.target) for n in torch.export.load(out / "exported.pt2").graph.nodes
+                                         if n.op == "call_function"),
     }
     (out / "expected.json").write_text(json.dumps(expected, indent=1) + "\n")
 

@@ -85,6 +85,24 @@ public enum ModelEstimator {
         return EstimatePlan(tensors: planned, skipped: skipped, digest: digest.hexDigest())
     }
 
+    /// `aten.<op>.<overload>` as the ONNX operator whose weight layout it shares: convolutions' weights are
+    /// OIHW (Conv), transposed ones IOHW (ConvTranspose), `linear`'s [out, in] (Gemm with transB), `addmm`'s
+    /// third argument and `mm`/`matmul`'s second [in, out] (MatMul), `embedding`'s table (Gather's data).
+    static func atenUse(_ op: String, input: Int) -> OperatorUse {
+        let base = op.split(separator: ".").prefix(2).joined(separator: ".")
+        switch base {
+        case "aten.conv1d", "aten.conv2d", "aten.conv3d", "aten.convolution", "aten._convolution":
+            return OperatorUse("Conv", input: input)
+        case "aten.conv_transpose1d", "aten.conv_transpose2d", "aten.conv_transpose3d":
+            return OperatorUse("ConvTranspose", input: input)
+        case "aten.linear": return OperatorUse("Gemm", input: input, transB: true)
+        case "aten.mm", "aten.matmul", "aten.bmm": return OperatorUse("MatMul", input: input)
+        case "aten.addmm": return OperatorUse("MatMul", input: input == 2 ? 1 : input + 2)
+        case "aten.embedding": return OperatorUse("Gather", input: input)
+        default: return OperatorUse(op, input: input)
+        }
+    }
+
     static func use(of c: TensorConsumer, in model: Model) -> OperatorUse? {
         guard c.graph >= 0, c.graph < model.graphs.count else { return nil }
         let nodes = model.graphs[c.graph].nodes
@@ -94,6 +112,8 @@ public enum ModelEstimator {
         if n.domain == "keras", case .int(let inbound)? = n.attributes["keras.inbound"] {
             return OperatorUse("keras.\(n.opType)", input: c.inputIndex &- Int(truncatingIfNeeded: inbound))
         }
+        // An ExportedProgram's ATen calls read their weights as the ONNX operators of the same meaning do.
+        if n.domain == "aten" { return atenUse(n.opType, input: c.inputIndex) }
         var transB = false
         if case .int(let v)? = n.attributes["transB"] { transB = v != 0 }
         return OperatorUse(n.opType, input: c.inputIndex, transB: transB)

@@ -96,7 +96,9 @@ enum FormatDetection {
     /// Names from a zip's central directory tell PyTorch, Keras 3 and zipped Core ML packages apart.
     static func zipArchive(_ b: UnsafeRawBufferPointer) -> DetectedFormat {
         let names = ZipDirectory.entryNames(b, limit: 4096)
-        if names.contains(where: { $0.hasSuffix("data.pkl") }) { return .supported(.pytorch) }
+        if names.contains(where: { $0.hasSuffix("data.pkl") || $0.hasSuffix("serialized_exported_program.json") }) {
+            return .supported(.pytorch)
+        }
         if names.contains(where: { $0.hasSuffix("constants.pkl") }) { return UnsupportedFormat.pytorch }
         if names.contains(where: { $0 == "config.json" || $0.hasSuffix("model.weights.h5") }) {
             return .supported(.keras)

@@ -25,11 +25,11 @@ struct PyTorchReaderSpec {
     }
 
     @Test("every tensor torch reads, with its name, dtype, shape and bytes",
-          arguments: ["state_dict.pt", "checkpoint.pth", "torchscript.pt"])
+          arguments: ["state_dict.pt", "checkpoint.pth", "torchscript.pt", "exported.pt2"])
     func tensorsEqualTorch(file: String) throws {
         let model = try Fixtures.read("pytorch/" + file)
         #expect(model.format == .pytorch)
-        #expect(model.graphs.isEmpty)
+        #expect(model.graphs.isEmpty == !file.hasSuffix(".pt2"))
         let want = try #require(Self.expected[file]?.arrayValue)
         #expect(want.count >= 12)
         var got: [String: (String, [Int], String)] = [:]
@@ -67,6 +67,21 @@ struct PyTorchReaderSpec {
         let ts = try Fixtures.read("pytorch/torchscript.pt")
         #expect(ts.metadata["pytorch.kind"] == "torchscript")
         #expect(ts.tensors.contains { $0.name == "bn.num_batches_tracked" && $0.shape == [] && $0.dtype == .int64 })
+    }
+
+    @Test("an ExportedProgram keeps its ATen calls, with each weight read by its node")
+    func exportedProgramGraph() throws {
+        let m = try Fixtures.read("pytorch/exported.pt2")
+        #expect(m.metadata["pytorch.kind"] == "exported_program")
+        let want = (Self.expected["exported.pt2 operators"]?.arrayValue ?? []).compactMap(\.stringValue)
+        #expect(m.graphs[0].nodes.map(\.opType).sorted() == want)
+        #expect(m.inputs.map(\.name) == ["x"] && m.inputs.first?.shape == [.fixed(1), .fixed(3), .fixed(8), .fixed(8)])
+        let conv = try #require(m.tensors.first { $0.name == "conv.weight" })
+        let reader = try #require(conv.consumers.first)
+        #expect(m.graphs[0].nodes[reader.node].opType == "aten.conv2d.default" && reader.inputIndex == 1)
+        // The state dict inside is a torch.save archive stored in the .pt2: its tensors point into the outer file.
+        guard case .file(let offset, _) = conv.storage else { Issue.record("conv.weight is not stored in the file"); return }
+        #expect(offset > 0 && offset < m.fileSize)
     }
 
     @Test("a pickled module is refused by the class it names, never loaded")

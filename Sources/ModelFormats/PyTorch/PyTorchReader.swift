@@ -41,8 +41,41 @@ struct PyTorchReader {
     }
 
     func read() throws(ModelError) -> Model {
+        let entries = try ZipEntries.read(file.bytes, path: file.path)
+        if let program = entries.first(where: { $0.name.hasSuffix("serialized_exported_program.json") }) {
+            return try ExportedProgramReader(reader: self, entries: entries, program: program).read()
+        }
+        let (tensors, metadata) = try archive(entries)
+        return Model(
+            format: .pytorch, path: file.path, fileSize: file.count, producer: nil, formatVersion: nil,
+            graphs: [], tensors: tensors, inputs: [], outputs: [], opsets: [:],
+            metadata: metadata, signatures: [], file: file)
+    }
+
+    /// A stored entry's bytes, or why not.
+    func stored(_ e: ZipEntry) throws(ModelError) -> Range<Int> {
+        guard e.method == 0, e.size == e.compressedSize else {
+            throw ModelError(.unsupportedFormat, file: file.path, field: e.name,
+                             "is compressed (zip method \(e.method)); torch writes its archives stored: save it again with torch")
+        }
+        return e.data
+    }
+
+    /// The entries of a zip stored inside the archive (an ExportedProgram's `serialized_state_dict.pt`), with
+    /// their data ranges in the file.
+    func nested(_ e: ZipEntry) throws(ModelError) -> [ZipEntry] {
+        let range = try stored(e)
+        let inner = try ZipEntries.read(UnsafeRawBufferPointer(rebasing: file.bytes[range]), path: file.path + ":" + e.name)
+        return inner.map { i in
+            var i = i
+            i.data = (i.data.lowerBound + range.lowerBound)..<(i.data.upperBound + range.lowerBound)
+            return i
+        }
+    }
+
+    /// The tensors of one `torch.save` / TorchScript archive (its entries' data ranges in the file).
+    func archive(_ entries: [ZipEntry]) throws(ModelError) -> ([ConstantTensor], [String: String]) {
         let bytes = file.bytes
-        let entries = try ZipEntries.read(bytes, path: file.path)
         guard let pickleEntry = entries.first(where: { $0.name.hasSuffix("/data.pkl") || $0.name == "data.pkl" }) else {
             throw ModelError(.unsupportedFormat, file: file.path, "is a zip without data.pkl: not a PyTorch archive")
         }
@@ -76,10 +109,7 @@ struct PyTorchReader {
             metadata["pytorch.archive_version"] = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[v.data]), as: UTF8.self)
                 .trimmingTrailingNewlines()
         }
-        return Model(
-            format: .pytorch, path: file.path, fileSize: file.count, producer: nil, formatVersion: nil,
-            graphs: [], tensors: walk.tensors, inputs: [], outputs: [], opsets: [:],
-            metadata: metadata, signatures: [], file: file)
+        return (walk.tensors, metadata)
     }
 
     /// The walk from the pickle's root to its tensors, naming each by its path.
