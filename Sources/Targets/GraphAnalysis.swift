@@ -117,6 +117,7 @@ public struct GraphAnalysis: Sendable {
             return t.run(overrides: inputs)
         }
         if model.format == .keras { return KerasAnalyzer(model: model).run(overrides: inputs) }
+        if model.format == .pytorch, !model.graphs.isEmpty { return ATenAnalyzer(model: model).run() }
         var a = Analyzer(model: model)
         var result = a.run(overrides: inputs)
         // Weights without a graph (a safetensors or GGUF file that is not a language model, a PyTorch state dict,

@@ -119,7 +119,16 @@ struct ExportedProgramReader {
         if let major = json["schema_version"]?["major"]?.intValue, let minor = json["schema_version"]?["minor"]?.intValue {
             metadata["pytorch.export_schema"] = "\(major).\(minor)"
         }
-        let g = Graph(name: "exported_program", parent: nil, nodes: nodes, inputs: inputs, outputs: outputs)
+        var g = Graph(name: "exported_program", parent: nil, nodes: nodes, inputs: inputs, outputs: outputs)
+        // torch.export records every value's shape (symbolic dimensions as -1, like TFLite's signatures).
+        for (name, meta) in values?.objectValue?.entries ?? [] {
+            let dims = (meta["sizes"]?.arrayValue ?? []).map { d -> Int in
+                if let v = d["as_int"]?.intValue, v >= 0 { return v }
+                return -1
+            }
+            g.tensorShapes.append(TensorShape(name: valueName(name), shape: dims.map { max($0, 1) }, signature: dims,
+                                              dtype: meta["dtype"]?.intValue.flatMap(Self.dtype)))
+        }
         return Model(
             format: .pytorch, path: reader.file.path, fileSize: reader.file.count, producer: metadata["pytorch.torch_version"].map { "torch \($0)" },
             formatVersion: nil, graphs: [g], tensors: tensors, inputs: inputs, outputs: outputs, opsets: [:],
