@@ -119,6 +119,16 @@ public enum ExternalConverter {
             }
         }
         switch format {
+        case "onnx" where source.hasSuffix(".pt") || source.hasSuffix(".pth") || source.hasSuffix(".pt2"):
+            // The plan admits float weights only on this path (Schemas/conversion/paths.json), as `check` says.
+            var args = ["{work}/torch_onnx.py", "--source", modelPath, "--output", "{work}/model.onnx",
+                        "--summary", "{work}/summary.json"]
+            for (n, dims) in shapes { args += ["--input", "\(n)=" + dims.map(String.init).joined(separator: ",")] }
+            var shapesJSON = JSONObject()
+            for (n, dims) in shapes { shapesJSON[n] = .array(dims.map { .int($0) }) }
+            return ExternalPlan(tool: try tool("torch-onnx-export"), executable: python, arguments: args, driver: "torch_onnx.py",
+                                product: .file("model.onnx"), settings: ["weights": "none", "input_shapes": .object(shapesJSON)],
+                                extraInputs: [])
         case "onnx" where staticQuant:
             guard source.hasSuffix(".onnx") else { return nil }
             try refusePruning("static quantization through onnxruntime")

@@ -34,6 +34,10 @@ enum EmbeddedConversionPaths {
     "pytorch-saving": {
       "title": "PyTorch, Saving and Loading Models: a saved state_dict is loaded into an instance of the model class, which the file does not hold (TorchScript archives hold the code)",
       "url": "https://docs.pytorch.org/tutorials/beginner/saving_loading_models.html"
+    },
+    "torch-onnx-export": {
+      "title": "PyTorch torch.onnx: torch.onnx.export traces a ScriptModule on example inputs and writes the float ONNX model; ExportedPrograms go through the dynamo exporter (onnxscript)",
+      "url": "https://docs.pytorch.org/docs/stable/onnx.html"
     }
   },
   "runtime_formats": {
@@ -252,6 +256,47 @@ enum EmbeddedConversionPaths {
       "via": "none",
       "reason": "a PyTorch state dict holds weights only, not the model's code or graph; export the module with torch.onnx.export (the model's code is needed) and point model.path at the .onnx file",
       "source": "pytorch-saving"
+    },
+    {
+      "from": "pytorch",
+      "to": "onnx",
+      "via": "torch-onnx-export",
+      "activations": [
+        "none",
+        "float32"
+      ],
+      "weights": [
+        "none",
+        "float32"
+      ],
+      "prunes": false,
+      "reason": "torch.onnx.export writes the float model; quantize or prune the exported .onnx with a manifest whose model is that file",
+      "source": "torch-onnx-export"
+    },
+    {
+      "from": "pytorch-exported-program",
+      "to": "mlpackage",
+      "via": "coremltools",
+      "activations": [
+        "none",
+        "float32"
+      ],
+      "weights": [
+        "none",
+        "float16",
+        "float32",
+        "int8",
+        "uint8"
+      ],
+      "prunes": true,
+      "source": "coremltools"
+    },
+    {
+      "from": "pytorch-exported-program",
+      "to": "onnx",
+      "via": "none",
+      "reason": "an ExportedProgram (.pt2) is exported to ONNX by torch.onnx's dynamo exporter (onnxscript), which Slipway does not run yet; export it yourself with torch.onnx.export(program, dynamo=True), or save a TorchScript module (torch.jit.save) as model.path",
+      "source": "torch-onnx-export"
     }
   ],
   "onnx_opsets": {

@@ -9,6 +9,9 @@ import ModelFormats
 enum InputChecks {
     static func check(manifest: Manifest, model: Model) -> [Diagnostic] {
         guard let given = manifest.model?.inputs, !given.isEmpty else { return [] }
+        // A file of weights without a graph Slipway reads (a TorchScript archive, whose inputs are in its code; a
+        // state dict; safetensors) lists no inputs: the manifest's are what the exporter and runners use.
+        if model.graphs.isEmpty && model.inputs.isEmpty { return [] }
         var known: [String: [ModelFormats.Dimension]?] = [:]
         for input in model.inputs { known[input.name] = input.shape }
         for sig in model.signatures where sig.subgraph == 0 {

@@ -23,7 +23,7 @@ struct TargetPlanSpec {
 
     @Test func theEmbeddedTableReads() throws {
         let table = try ConversionPaths.embedded.get()
-        #expect(table.paths.count == 13)
+        #expect(table.paths.count == 16)
         #expect(table.runtimeFormats["tflite-micro"] == ["tflite"])
         #expect(table.opsets.fourBit == 21 && table.opsets.perChannel == 13)
     }

@@ -288,3 +288,63 @@ targets:
     forced = run("convert", "m.slipway.yaml", "--force", cwd=tmp_path)
     assert forced.returncode == 0, forced.stderr.decode()
     assert not (out / "stray").exists() and not leftovers(tmp_path)
+
+
+TORCH_RUN = """
+import json, sys, numpy as np, torch
+m = torch.jit.load(sys.argv[1]).eval()
+x = np.load(sys.argv[2])
+with torch.no_grad():
+    y = m(torch.from_numpy(x)).numpy()
+np.save(sys.argv[3], y)
+"""
+
+
+@needs_coremltools
+def test_torchscript_to_onnx_runs_in_onnxruntime_as_in_torch(run, tmp_path):
+    """PyTorch → ONNX through torch.onnx.export (the Core ML venv has torch and onnx): the exported model's outputs
+    in onnxruntime equal torch's on the same input; an int8 target on this path is refused by check and by
+    convert in the same words (the exporter writes float; quantizing is a second step on the .onnx)."""
+    import numpy as np
+    import onnxruntime as ort
+    (tmp_path / "models").mkdir()
+    subprocess.run([COREML_PYTHON, str(REPO / "scripts/make_torchscript_fixture.py"), str(tmp_path / "models/cnn.pt")],
+                   check=True, timeout=300)
+    (tmp_path / "m.slipway.yaml").write_text(f"""slipway: 1
+name: cnn
+model:
+  path: models/cnn.pt
+  inputs: {{x: [1, 3, 32, 32]}}
+targets:
+  server:
+    runtime: onnxruntime
+    format: onnx
+    python: {COREML_PYTHON}
+  server-int8:
+    runtime: onnxruntime
+    format: onnx
+    python: {COREML_PYTHON}
+    output: dist/cnn-int8.onnx
+    optimize: {{quantize: {{weights: int8}}}}
+""")
+    r = run("convert", "m.slipway.yaml", "--target", "server", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr.decode()
+    out = tmp_path / "dist/server/cnn.onnx"
+    report = json.loads((tmp_path / "dist/server/cnn.onnx.report.json").read_text())
+    assert report["summary"]["exporter"] == "torch.onnx.export (TorchScript)"
+    x = np.random.default_rng(7).standard_normal((1, 3, 32, 32)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    subprocess.run([COREML_PYTHON, "-c", TORCH_RUN, str(tmp_path / "models/cnn.pt"), str(tmp_path / "x.npy"),
+                    str(tmp_path / "y.npy")], check=True, timeout=300)
+    session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == ["x"]
+    (y,) = session.run(None, {"x": x})
+    np.testing.assert_allclose(y, np.load(tmp_path / "y.npy"), rtol=1e-4, atol=1e-5)
+    # The same verdict from check and convert for what this path cannot write.
+    c = run("check", "m.slipway.yaml", "--format", "json", cwd=tmp_path)
+    [d] = [d for d in json.loads(c.stdout) if d["code"] == "SW4018"]
+    assert "torch.onnx.export writes the float model" in d["message"]
+    refused = run("convert", "m.slipway.yaml", "--target", "server-int8", cwd=tmp_path)
+    assert refused.returncode != 0
+    assert "torch.onnx.export writes the float model" in refused.stderr.decode()
+    assert not leftovers(tmp_path)
