@@ -33,6 +33,15 @@ import Testing
     @Test func symbolicModelDimensionsTakeAnyValue() throws {
         #expect(try Self.check("x: [8, 3, 16, 16]", model: "Tests/Fixtures/targets/dynamic_batch.onnx") == [])
     }
+
+    /// A TorchScript archive keeps its inputs in its code, which is not read: the manifest's names are the ones the
+    /// exporter traces with, not an error. An ExportedProgram lists its inputs, and is held to them.
+    @Test func aModelThatListsNoInputsTakesTheManifests() throws {
+        #expect(try Self.check("x: [1, 3, 8, 8]", model: "Tests/Fixtures/models/pytorch/torchscript.pt") == [])
+        #expect(try Self.check("x: [1, 3, 8, 8]", model: "Tests/Fixtures/models/pytorch/exported.pt2") == [])
+        let wrong = try Self.check("input: [1, 3, 8, 8]", model: "Tests/Fixtures/models/pytorch/exported.pt2")
+        #expect(wrong.map(\.message) == ["the model has no input 'input'; its inputs: 'x'"])
+    }
 }
 
 /// Microcontrollers keep weights in flash and activations in RAM: each is checked against its own capacity
