@@ -14,7 +14,8 @@ import argparse
 import os
 import pathlib
 import subprocess
-import time
+
+from inspect_compare import compare
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -39,16 +40,6 @@ print(time.perf_counter() - start, sum(v.numel() for v in sd.values()))
 """
 
 
-def measure(argv):
-    """Wall seconds, peak RSS (bytes) and stdout of one child process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{argv[0]} failed")
-    return wall, usage.ru_maxrss * 1024, out.decode()
 
 
 def main():
@@ -60,19 +51,7 @@ def main():
     path = OUT / f"bench_torch_{args.size_mb}mb.pt"
     if not path.exists():
         subprocess.run([TORCH_PY, "-c", MAKE, str(args.size_mb), str(path)], check=True)
-    size = path.stat().st_size
-    measure([SLIPWAY, "inspect", "--json", str(path)])
-    ours = [measure([SLIPWAY, "inspect", "--json", str(path)]) for _ in range(args.runs)]
-    measure([TORCH_PY, "-c", LOAD, str(path)])
-    theirs = [measure([TORCH_PY, "-c", LOAD, str(path)]) for _ in range(args.runs)]
-    wall = min(w for w, _, _ in ours)
-    rss = max(r for _, r, _ in ours)
-    load = min(float(o.split()[0]) for _, _, o in theirs)
-    torch_rss = max(r for _, r, _ in theirs)
-    print(f"{path.name}: {size / 1e6:.0f} MB ({SLIPWAY})")
-    print(f"  slipway inspect --json     wall {wall:.3f} s   peak RSS {rss / 1e6:.1f} MB ({rss / size:.3f}× the file)")
-    print(f"  torch.load (call)          wall {load:.3f} s   peak RSS {torch_rss / 1e6:.1f} MB (whole process, torch included)")
-    print(f"  speed-up {load / wall:.1f}× (goal ≥ 20×); RSS goal ≤ 1.2× the file: {'met' if rss <= 1.2 * size else 'missed'}")
+    compare(SLIPWAY, path, [TORCH_PY, "-c", LOAD, str(path)], "torch.load (call)", args.runs)
 
 
 if __name__ == "__main__":

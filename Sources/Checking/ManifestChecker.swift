@@ -82,32 +82,26 @@ public struct ManifestChecker: Sendable {
         let file = ManifestFile(bytes: bytes, limits: limits)
         var diagnostics = file.diagnostics
         let folder = PathUtil.directory(of: path)
-        if !modelWork {
-            var skipped = false
-            for doc in file.documents {
-                diagnostics += PathChecks(fileSystem: fileSystem, folder: folder).check(doc.manifest)
-                guard let catalogue, !doc.manifest.targets.isEmpty else { continue }
-                diagnostics += TextFixes.add(TargetChecks.check(manifest: doc.manifest, model: nil, catalogue: catalogue),
-                                             manifest: doc.manifest, model: nil, text: bytes)
-                // The model, and the targets' test records (found from it), are left for the full check.
-                if doc.manifest.model?.path != nil { skipped = true }
-            }
-            let suppressions = Suppressions(index: file.lineIndex)
-            diagnostics = suppressions.apply(to: diagnostics, index: file.lineIndex)
-            var result = CheckResult(path: path, file: file, diagnostics: Diagnostic.sortedForOutput(diagnostics),
-                                     lineIndex: file.lineIndex)
-            result.partial = skipped
-            return result
-        }
         // Only manifests with targets need the model; the YAML-only path never pays for a worker.
         var isolated: (documents: [[Diagnostic]], failure: String?)?
-        if let isolation, catalogue != nil, file.documents.contains(where: { !$0.manifest.targets.isEmpty }) {
+        if modelWork, let isolation, catalogue != nil, file.documents.contains(where: { !$0.manifest.targets.isEmpty }) {
             isolated = IsolatedChecks.run(isolation, bytes: bytes, path: path, file: file)
         }
+        var skipped = false
         for (i, doc) in file.documents.enumerated() {
             diagnostics += PathChecks(fileSystem: fileSystem, folder: folder).check(doc.manifest)
+            guard !doc.manifest.targets.isEmpty else { continue }
+            if !modelWork {
+                // The model, and the targets' test records (found from it), are left for the full check.
+                if let catalogue {
+                    diagnostics += TextFixes.add(TargetChecks.check(manifest: doc.manifest, model: nil, catalogue: catalogue),
+                                                 manifest: doc.manifest, model: nil, text: bytes)
+                }
+                if doc.manifest.model?.path != nil { skipped = true }
+                continue
+            }
             // The last test of each target (records beside the artifacts): files and digests only, no model work.
-            if !doc.manifest.targets.isEmpty { diagnostics += TestRecordFindings.diagnostics(manifest: doc.manifest, manifestPath: path) }
+            diagnostics += TestRecordFindings.diagnostics(manifest: doc.manifest, manifestPath: path)
             if let isolated {
                 diagnostics += i < isolated.documents.count ? isolated.documents[i] : []
             } else {
@@ -116,9 +110,11 @@ public struct ManifestChecker: Sendable {
         }
         let suppressions = Suppressions(index: file.lineIndex)
         diagnostics = suppressions.apply(to: diagnostics, index: file.lineIndex)
-        return CheckResult(
+        var result = CheckResult(
             path: path, file: file, diagnostics: Diagnostic.sortedForOutput(diagnostics), lineIndex: file.lineIndex,
             workerFailure: isolated?.failure)
+        result.partial = skipped && catalogue != nil
+        return result
     }
 
     /// The target diagnostics of each document of the manifest text, computed here (the worker's half of an

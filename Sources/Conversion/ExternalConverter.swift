@@ -109,6 +109,10 @@ public enum ExternalConverter {
             let dims = i.dims.compactMap { d -> Int? in if case .fixed(let n) = d.value { return n }; return nil }
             return dims.count == i.dims.count ? (i.name.value, dims) : nil
         }
+        // The fixed input shapes as drivers take them (`--input NAME=d0,d1`) and as the report records them.
+        let inputArgs = shapes.flatMap { ["--input", "\($0.0)=" + $0.1.map(String.init).joined(separator: ",")] }
+        var shapesJSON = JSONObject()
+        for (n, dims) in shapes { shapesJSON[n] = .array(dims.map { .int($0) }) }
         func tool(_ n: String) throws(ConversionError) -> ExternalTool {
             guard let t = ExternalTool.named(n) else { throw ConversionError(.io, "internal error: no converter \(n) in the embedded table") }
             return t
@@ -121,11 +125,8 @@ public enum ExternalConverter {
         switch format {
         case "onnx" where source.hasSuffix(".pt") || source.hasSuffix(".pth") || source.hasSuffix(".pt2"):
             // The plan admits float weights only on this path (Schemas/conversion/paths.json), as `check` says.
-            var args = ["{work}/torch_onnx.py", "--source", modelPath, "--output", "{work}/model.onnx",
-                        "--summary", "{work}/summary.json"]
-            for (n, dims) in shapes { args += ["--input", "\(n)=" + dims.map(String.init).joined(separator: ",")] }
-            var shapesJSON = JSONObject()
-            for (n, dims) in shapes { shapesJSON[n] = .array(dims.map { .int($0) }) }
+            let args = ["{work}/torch_onnx.py", "--source", modelPath, "--output", "{work}/model.onnx",
+                        "--summary", "{work}/summary.json"] + inputArgs
             return ExternalPlan(tool: try tool("torch-onnx-export"), executable: python, arguments: args, driver: "torch_onnx.py",
                                 product: .file("model.onnx"), settings: ["weights": "none", "input_shapes": .object(shapesJSON)],
                                 extraInputs: [])
@@ -197,8 +198,6 @@ public enum ExternalConverter {
                 args.append("-ois")
                 args += shapes.map { "\($0.0):" + $0.1.map(String.init).joined(separator: ",") }
             }
-            var shapesJSON = JSONObject()
-            for (n, dims) in shapes { shapesJSON[n] = .array(dims.map { .int($0) }) }
             settings["input_shapes"] = .object(shapesJSON)
             return ExternalPlan(tool: try tool("onnx2tf"), executable: python, arguments: args, driver: nil,
                                 product: .suffix(folder: "saved_model", variant), settings: .object(settings), extraInputs: [],
@@ -214,8 +213,7 @@ public enum ExternalConverter {
                 throw ConversionError(.unsupported, "Slipway writes Core ML ML Programs (format: mlpackage); the neural-network .mlmodel form is not written")
             }
             var args = ["{work}/coreml.py", "--source", modelPath, "--output", "{work}/model.mlpackage",
-                        "--summary", "{work}/summary.json"]
-            for (n, dims) in shapes { args += ["--input", "\(n)=" + dims.map(String.init).joined(separator: ",")] }
+                        "--summary", "{work}/summary.json"] + inputArgs
             var settings: JSONObject = [:]
             if let os = target.minimumOS?.value {
                 let names = ["ios": "iOS", "macos": "macOS", "watchos": "watchOS", "tvos": "tvOS", "visionos": "visionOS", "ipados": "iOS"]

@@ -86,14 +86,11 @@ struct PyTorchReader {
             let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[order.data]), as: UTF8.self)
             guard text == "little" else { throw bad("byteorder", "is '\(text)': only little-endian archives are read") }
         }
-        guard pickleEntry.method == 0, pickleEntry.size == pickleEntry.compressedSize else {
-            throw ModelError(.unsupportedFormat, file: file.path, field: pickleEntry.name,
-                             "is compressed (zip method \(pickleEntry.method)); torch.save writes archives stored: save it again with torch.save")
-        }
+        let pickleBytes = try stored(pickleEntry)
         guard pickleEntry.size <= Self.maxPickleBytes else {
             throw bad(pickleEntry.name, "is \(pickleEntry.size) bytes, over the \(Self.maxPickleBytes)-byte limit")
         }
-        var pickle = Pickle(UnsafeRawBufferPointer(rebasing: bytes[pickleEntry.data]))
+        var pickle = Pickle(UnsafeRawBufferPointer(rebasing: bytes[pickleBytes]))
         let root: Pickle.Value
         do { root = try pickle.run() } catch {
             throw ModelError(.unsupportedFormat, file: file.path, field: pickleEntry.name,
@@ -236,10 +233,7 @@ struct PyTorchReader {
             }
             guard case .string(let key) = p[2] else { throw reader.bad(name, "a storage key that is not a string") }
             guard let entry = entries["data/" + key] else { throw reader.bad(name, "storage \(key) has no entry \(prefix)data/\(key)") }
-            guard entry.method == 0, entry.size == entry.compressedSize else {
-                throw ModelError(.unsupportedFormat, file: reader.file.path, field: entry.name,
-                                 "is compressed (zip method \(entry.method)); torch.save writes storages stored: save it again with torch.save")
-            }
+            _ = try reader.stored(entry)
             return Storage(key: key, dtype: dtype, entry: entry)
         }
     }
