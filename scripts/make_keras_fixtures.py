@@ -7,7 +7,9 @@ It writes, from one architecture:
 - `small_cnn.h5` and `small_cnn.keras`: Keras 3's legacy HDF5 format and its zip;
 - `small_cnn_keras2.h5`: Keras 2 (tf_keras 2.19, what `tf.keras` was before TensorFlow 2.16), whose
   attributes are fixed-length strings and whose weight names end in `:0`;
-and beside each .h5 a `.expected.json`: each layer's class, output shape and parameter count as
+- `small_rnn_keras2.h5` and `small_rnn.keras` (with `--rnn` alone, only these): a frames → LSTM → GRU → Dense
+  model for the recurrent-layer rules (fixed batch; full-integer conversion), in Keras 2 and Keras 3;
+and beside each small_cnn .h5 a `.expected.json`: each layer's class, output shape and parameter count as
 `model.summary()` computes them, and each weight as h5py reads it (path, dtype, shape, SHA-256 of its
 little-endian bytes), so the Swift reader is held to the producer.
 """
@@ -50,8 +52,21 @@ def le_bytes(a):
     return a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()
 
 
+def build_rnn(keras):
+    keras.utils.set_random_seed(20261204)
+    x = keras.Input(shape=(6, 8), name="frames")
+    y = keras.layers.LSTM(8, return_sequences=True, name="lstm")(x)
+    y = keras.layers.GRU(4, name="gru")(y)
+    y = keras.layers.Dense(3, activation="softmax", name="classes")(y)
+    return keras.Model(x, y, name="small_rnn")
+
+
 def main():
     out = sys.argv[1]
+    build_rnn(tf_keras).save(os.path.join(out, "small_rnn_keras2.h5"))
+    build_rnn(keras).save(os.path.join(out, "small_rnn.keras"))
+    if "--rnn" in sys.argv:
+        return
     model = build(keras)
     model.save(os.path.join(out, "small_cnn.keras"))
     describe(model, keras, os.path.join(out, "small_cnn.h5"))

@@ -172,6 +172,12 @@ public enum ExternalConverter {
             return ExternalPlan(tool: try tool("onnxruntime-quantize-static"), executable: python, arguments: args,
                                 driver: "quantize_static.py", product: .file("model.onnx"), settings: settings,
                                 extraInputs: try calibrationFiles(folder, target: name))
+        case "tflite" where source.hasSuffix(".h5") || source.hasSuffix(".hdf5") || source.hasSuffix(".keras"):
+            var plan = try kerasPlan(target: target, modelPath: modelPath, manifestFolder: manifestFolder, python: python,
+                                     tool: try tool("tflite-converter"))
+            plan.arguments += inputArgs
+            if case .object(var o) = plan.settings { o["input_shapes"] = .object(shapesJSON); plan.settings = .object(o) }
+            return plan
         case "tflite":
             guard source.hasSuffix(".onnx") else { return nil }
             try refusePruning("onnx2tf")
@@ -254,6 +260,38 @@ public enum ExternalConverter {
         default:
             return nil
         }
+    }
+
+    /// TensorFlow's converter on a Keras model (the seed's `from_keras_model` path): float, float16, dynamic-range
+    /// int8, or full integer calibrated on the manifest's samples. The plan (Schemas/conversion/paths.json)
+    /// has already refused what this path does not write, in `check` and here alike.
+    static func kerasPlan(
+        target: TargetSpec, modelPath: String, manifestFolder: String, python: String, tool: ExternalTool
+    ) throws(ConversionError) -> ExternalPlan {
+        let q = target.optimize.quantize
+        let weights = q?.weights?.value ?? "none"
+        let activations = q?.activations?.value ?? "none"
+        var args = ["{work}/keras_tflite.py", "--source", modelPath, "--output", "{work}/model.tflite",
+                    "--summary", "{work}/summary.json", "--weights", weights, "--activations", activations]
+        var settings: JSONObject = ["weights": .string(weights), "activations": .string(activations)]
+        var extra: [String] = []
+        if weights == "int8" {
+            let perTensor: Bool
+            if case .perTensor? = q?.granularity?.value { perTensor = true } else { perTensor = false }
+            if perTensor { args.append("--per-tensor") }
+            settings["granularity"] = .string(perTensor ? "per-tensor" : "per-channel")
+        }
+        if activations == "int8" {
+            guard let calib = q?.calibration?.value, !calib.isEmpty else {
+                throw ConversionError(.manifest, "activations: int8 is full-integer quantization and needs calibration samples: set optimize.quantize.calibration to a folder of .npz (or .npy) files")
+            }
+            let folder = Converter.join(manifestFolder, calib)
+            extra = try calibrationFiles(folder, target: target.name.value)
+            args += ["--calibration", folder]
+            settings["calibration"] = .string(calib)
+        }
+        return ExternalPlan(tool: tool, executable: python, arguments: args, driver: "keras_tflite.py",
+                            product: .file("model.tflite"), settings: .object(settings), extraInputs: extra)
     }
 
     /// trtexec's argv: --onnx, --saveEngine, the precisions and sparsity the manifest asks for, and the

@@ -38,6 +38,10 @@ enum EmbeddedConversionPaths {
     "torch-onnx-export": {
       "title": "PyTorch torch.onnx: torch.onnx.export traces a ScriptModule on example inputs and writes the float ONNX model; ExportedPrograms go through the dynamo exporter (onnxscript)",
       "url": "https://docs.pytorch.org/docs/stable/onnx.html"
+    },
+    "tflite-converter": {
+      "title": "TensorFlow: LiteRT post-training quantization (tf.lite.TFLiteConverter.from_keras_model; Optimize.DEFAULT for dynamic-range int8, supported_types float16, representative_dataset with TFLITE_BUILTINS_INT8 for full integer). The converter writes neither pruned weights (that is the TensorFlow Model Optimization Toolkit's training-time job) nor uint8 activations.",
+      "url": "https://ai.google.dev/edge/litert/models/post_training_quantization"
     }
   },
   "runtime_formats": {
@@ -297,6 +301,46 @@ enum EmbeddedConversionPaths {
       "via": "none",
       "reason": "an ExportedProgram (.pt2) is exported to ONNX by torch.onnx's dynamo exporter (onnxscript), which Slipway does not run yet; export it yourself with torch.onnx.export(program, dynamo=True), or save a TorchScript module (torch.jit.save) as model.path",
       "source": "torch-onnx-export"
+    },
+    {
+      "from": "keras",
+      "to": "tflite",
+      "via": "tflite-converter",
+      "activations": [
+        "none",
+        "float32"
+      ],
+      "weights": [
+        "none",
+        "float32",
+        "float16",
+        "int8"
+      ],
+      "granularity": [
+        "per-tensor",
+        "per-channel"
+      ],
+      "prunes": false,
+      "reason": "TensorFlow's converter writes float32, float16 or int8 (dynamic-range) weights with float activations",
+      "source": "tflite-converter"
+    },
+    {
+      "from": "keras",
+      "to": "tflite",
+      "via": "tflite-converter",
+      "activations": [
+        "int8"
+      ],
+      "weights": [
+        "int8"
+      ],
+      "granularity": [
+        "per-tensor",
+        "per-channel"
+      ],
+      "prunes": false,
+      "reason": "full-integer quantization (activations: int8) writes int8 weights",
+      "source": "tflite-converter"
     }
   ],
   "onnx_opsets": {

@@ -102,9 +102,14 @@ public struct TargetPlan: Sendable {
                 range: q?.granularity?.range, source: cited))
         }
         if path.prunes == false, settings.pruning != nil {
-            plan.problems.append(PlanProblem(
-                message: "\(how) does not prune; prune the \(source) model first (a target with format: \(source) and optimize.prune) and convert that",
-                range: target.optimize.prune?.criterion?.range, source: cited))
+            let prunesSource = table.paths.contains { $0.from == source && $0.to == source && $0.prunes == true }
+            let prunesArtifact = table.paths.contains { $0.from == format && $0.to == format && $0.prunes == true }
+            let way = prunesSource
+                ? "prune the \(source) model first (a target with format: \(source) and optimize.prune) and convert that"
+                : prunesArtifact
+                    ? "convert without pruning, then prune the \(format) artifact (a manifest whose model is that file, with optimize.prune)"
+                    : "prune before exporting the model"
+            plan.problems.append(PlanProblem(message: "\(how) does not prune; \(way)", range: target.optimize.prune?.criterion?.range, source: cited))
         }
         if settings.dynamic, let w = settings.weights, w != .int8, w != .uint8 {
             plan.problems.append(PlanProblem(

@@ -232,6 +232,9 @@ public struct Catalogue: Sendable {
     public var loweringNotes: [String: String]
     public var loweringSource: SourceRef
     public var dispatchOverheads: [DispatchOverhead] = []
+    /// How TensorFlow's converter lowers Keras layers, by Keras generation ("keras2", "keras3").
+    public var kerasLowering: [String: KerasLowering] = [:]
+    public var kerasLoweringSource: SourceRef? = nil
 
     /// The runtime a manifest names (`tflite` is LiteRT's former name).
     public func runtime(_ name: String) -> Runtime? {
@@ -298,4 +301,17 @@ public struct VersionNumber: Sendable, Hashable, Comparable, CustomStringConvert
         return false
     }
     public var description: String { parts.map(String.init).joined(separator: ".") }
+}
+
+/// The TFLite builtins TensorFlow's converter writes for each Keras layer of one Keras generation, measured by
+/// scripts/catalogue/derive_keras_lowering.py.
+public struct KerasLowering: Sendable, Hashable {
+    /// Layer class → builtins: nil when the builtins cannot express it (Select TF ops), [] when it leaves none.
+    public var layers: [String: [String]?]
+    /// `activation:` value → the builtins it adds after the layer's own ([] when fused).
+    public var activations: [String: [String]?]
+    /// Layers that lower to builtins only at a fixed batch size.
+    public var needFixedBatch: Set<String>
+    /// Layers whose full-integer conversion fails (the converter's calibrator errs or crashes on them).
+    public var fullIntegerFails: Set<String>
 }

@@ -98,6 +98,32 @@ public enum CatalogueDocument {
             }
             o += "| `\(k)` | \(v)\(c.loweringNotes[k].map { " (\(cell($0)))" } ?? "") |\n"
         }
+        if let k2 = c.kerasLowering["keras2"], let k3 = c.kerasLowering["keras3"], let src = c.kerasLoweringSource {
+            func builtins(_ v: [String]??) -> String {
+                switch v {
+                case .some(.some(let b)) where b.isEmpty: return "none left"
+                case .some(.some(let b)): return b.map { "`\($0)`" }.joined(separator: " + ")
+                case .some(nil): return "no builtin (Select TF ops)"
+                case nil: return "not measured"
+                }
+            }
+            o += "\n## Keras layers on LiteRT\n\nThe builtins TensorFlow's converter writes for each Keras layer, measured by converting "
+            o += "one-layer models (source: \(c.cite(src))). A layer marked \"fixed batch\" lowers to builtins only when the batch size is "
+            o += "known; \"no full integer\" means the full-integer conversion fails on it.\n\n"
+            o += "| Layer | Keras 2 (tf_keras) | Keras 3 |\n|---|---|---|\n"
+            func notes(_ l: KerasLowering, _ n: String) -> String {
+                let marks = (l.needFixedBatch.contains(n) ? ["fixed batch"] : []) + (l.fullIntegerFails.contains(n) ? ["no full integer"] : [])
+                return marks.isEmpty ? "" : " (\(marks.joined(separator: ", ")))"
+            }
+            for n in Set(k2.layers.keys).union(k3.layers.keys).sorted() {
+                o += "| `\(n)` | \(builtins(k2.layers[n]))\(notes(k2, n)) | \(builtins(k3.layers[n]))\(notes(k3, n)) |\n"
+            }
+            o += "\nWhat a layer's `activation:` adds after its own builtins (\"none left\": fused into the layer):\n\n"
+            o += "| Activation | Keras 2 | Keras 3 |\n|---|---|---|\n"
+            for a in Set(k2.activations.keys).union(k3.activations.keys).sorted() {
+                o += "| `\(a)` | \(builtins(k2.activations[a])) | \(builtins(k3.activations[a])) |\n"
+            }
+        }
         o += "\n## TFLite operator versions\n\nThe minimum runtime for each builtin operator version (source: \(c.cite(c.tfliteOpVersionsSource))).\n\n"
         o += "| Builtin | Versions → minimum runtime |\n|---|---|\n"
         for op in c.tfliteOpVersions.keys.sorted() {

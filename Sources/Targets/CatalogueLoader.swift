@@ -306,6 +306,28 @@ private struct Decoder {
         var notes: [String: String] = [:]
         for (k, v) in low["special"]?.objectValue?.entries ?? [] { notes[k] = try string(v, "onnx_to_tflite.special.\(k)") }
 
+        var kerasLowering: [String: KerasLowering] = [:]
+        var kerasLoweringSource: SourceRef?
+        if let k = root["keras_to_tflite"] {
+            let ko = try object(k, "keras_to_tflite")
+            kerasLoweringSource = try source(ko["source"], "keras_to_tflite.source", sources: sources)
+            for label in ["keras2", "keras3"] {
+                let p = "keras_to_tflite.\(label)"
+                let g = try object(ko[label], p)
+                func table(_ key: String) throws(CatalogueError) -> [String: [String]?] {
+                    var out: [String: [String]?] = [:]
+                    for (n, v) in try object(g[key], "\(p).\(key)").entries {
+                        out[n] = v.isNull ? .some(nil) : .some(try strings(v, "\(p).\(key).\(n)"))
+                    }
+                    return out
+                }
+                kerasLowering[label] = KerasLowering(
+                    layers: try table("layers"), activations: try table("activations"),
+                    needFixedBatch: Set(try strings(g["need_fixed_batch"], "\(p).need_fixed_batch")),
+                    fullIntegerFails: Set(try strings(g["full_integer_fails"], "\(p).full_integer_fails")))
+            }
+        }
+
         // Cross-references the schema cannot express.
         for (i, r) in rules.enumerated() where r.code == .knownBadToolVersion {
             if let problem = ToolRule.problem(r) { throw fail("rules[\(i)].params", "(rule '\(r.id)') \(problem)") }
@@ -333,6 +355,6 @@ private struct Decoder {
             tfliteOpVersionsSource: try source(opv["source"], "tflite_op_versions.source", sources: sources),
             operatorSets: sets, lowering: lowering, loweringNotes: notes,
             loweringSource: try source(low["source"], "onnx_to_tflite.source", sources: sources),
-            dispatchOverheads: overheads)
+            dispatchOverheads: overheads, kerasLowering: kerasLowering, kerasLoweringSource: kerasLoweringSource)
     }
 }

@@ -123,6 +123,23 @@ public enum Coverage {
                     f.builtins = builtins
                     if builtins.isEmpty { f.status = .folded }
                 }
+            case (.keras, true):
+                switch lowerKeras(node, model: model, analysis: analysis, catalogue: catalogue) {
+                case .unknown:
+                    f.status = .unknown
+                    f.reason = "not in the catalogue's Keras-to-TFLite table"
+                case .noBuiltin(let what):
+                    f.status = .unsupported
+                    f.reason = "\(what) has no TFLite builtin lowering (TensorFlow's converter needs Select TF ops)"
+                    f.rule = "litert.keras-builtin"
+                case .needsFixedBatch:
+                    f.status = .unsupported
+                    f.reason = "TensorFlow's converter lowers \(node.opType) to builtins only at a fixed batch size; fix the batch under `model.inputs`"
+                    f.rule = "litert.keras-builtin"
+                case .builtins(let builtins):
+                    f.builtins = builtins
+                    if builtins.isEmpty { f.status = .folded }
+                }
             case (.tflite, true):
                 f.builtins = [node.opType]
                 if node.builtinCode == nil || node.opType == "CUSTOM" {
@@ -361,6 +378,33 @@ public enum Coverage {
             break
         }
         return .some(builtins)
+    }
+
+    enum KerasLoweringResult {
+        case builtins([String])
+        /// The layer (or its `activation:`) needs Select TF ops.
+        case noBuiltin(String)
+        case needsFixedBatch
+        case unknown
+    }
+
+    /// The TFLite builtins TensorFlow's converter writes for a Keras layer (the table of its Keras generation),
+    /// with what its `activation:` adds.
+    static func lowerKeras(_ node: Node, model: Model, analysis: GraphAnalysis?, catalogue: Catalogue) -> KerasLoweringResult {
+        let generation = model.metadata["keras.keras_version"].map { $0.hasPrefix("2.") } == true ? "keras2" : "keras3"
+        guard let table = catalogue.kerasLowering[generation] else { return .unknown }
+        // An `Activation` layer is its activation alone.
+        guard let entry = node.opType == "Activation" ? .some([]) : table.layers[node.opType] else { return .unknown }
+        guard var builtins = entry else { return .noBuiltin(node.opType) }
+        if table.needFixedBatch.contains(node.opType), analysis?.assumedDimensions.contains(where: { $0.hasSuffix("[0]") }) == true {
+            return .needsFixedBatch
+        }
+        if case .string(let activation)? = node.attributes["activation"], activation != "linear" {
+            guard let added = table.activations[activation] else { return .unknown }
+            guard let added else { return .noBuiltin("activation '\(activation)'") }
+            builtins = Array(Set(builtins + added)).sorted()
+        }
+        return .builtins(builtins)
     }
 
     static func clipBounds(_ node: Node, model: Model, tensors: [String: ConstantTensor]) -> (Float, Float)? {

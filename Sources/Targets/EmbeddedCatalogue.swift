@@ -281,6 +281,12 @@ enum EmbeddedCatalogue {
       "title": "PyPI: tensorrt release history (10.16.1.11 the newest 10.x, 11.4.0.106 the newest)",
       "url": "https://pypi.org/project/tensorrt/#history",
       "read": "2026-12-03"
+    },
+    "tflite-converter-measured": {
+      "title": "TensorFlow's TFLite converter, run: the builtins tf.lite.TFLiteConverter.from_keras_model writes for each Keras layer (its legalization patterns: tensorflow/compiler/mlir/lite/transforms)",
+      "url": "https://github.com/tensorflow/tensorflow/tree/v2.19.0/tensorflow/compiler/mlir/lite/transforms",
+      "revision": "tensorflow 2.19.0, keras 3.15.1, tf_keras 2.19.0",
+      "derived_by": "scripts/catalogue/derive_keras_lowering.py"
     }
   }
 }
@@ -1301,6 +1307,32 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "tflite-runtime-version",
         "section": "UpdateMinimumRuntimeVersionForModel (the min_runtime_version metadata)"
+      }
+    },
+    {
+      "id": "litert.keras-builtin",
+      "code": "SW4004",
+      "runtimes": [
+        "litert",
+        "tflite-micro"
+      ],
+      "text": "TensorFlow's converter writes builtin operators only: a Keras layer it cannot lower to builtins (a recurrent layer at a dynamic batch size, an activation such as softsign) fails the conversion unless Select TF ops are enabled, which LiteRT for Microcontrollers and the delegates do not run.",
+      "source": {
+        "id": "tflite-converter-measured",
+        "section": "keras_to_tflite in Schemas/targets/operators.json"
+      }
+    },
+    {
+      "id": "litert.keras-full-integer",
+      "code": "SW4004",
+      "runtimes": [
+        "litert",
+        "tflite-micro"
+      ],
+      "text": "TensorFlow's full-integer conversion (representative dataset, TFLITE_BUILTINS_INT8) fails on Keras layers that lower to a WHILE loop: the calibrator raises or crashes. Measured per layer and Keras generation by converting one-layer models.",
+      "source": {
+        "id": "tflite-converter-measured",
+        "section": "keras_to_tflite.*.full_integer_fails in Schemas/targets/operators.json"
       }
     },
     {
@@ -2526,7 +2558,10 @@ enum EmbeddedCatalogue {
       "id": "ort-coreml-mlprogram",
       "title": "ONNX Runtime Core ML execution provider (MLProgram format)",
       "model_format": "onnx",
-      "source": {"id": "ort-coreml-mlprogram-ops", "section": "coreml_supported_mlprogram_ops.md (the CoreML-ExecutionProvider.html page, ML Program)"},
+      "source": {
+        "id": "ort-coreml-mlprogram-ops",
+        "section": "coreml_supported_mlprogram_ops.md (the CoreML-ExecutionProvider.html page, ML Program)"
+      },
       "tensor_types": ["float32", "float16"],
       "operators": [
         "Add", "ArgMax", "AveragePool", "Cast", "Clip", "Concat", "Conv", "ConvTranspose", "DepthToSpace", "Div", "Elu", "Erf",
@@ -2959,6 +2994,169 @@ enum EmbeddedCatalogue {
       "Resize": "RESIZE_NEAREST_NEIGHBOR in nearest mode",
       "null": "no builtin: needs Select TF ops (Flex) or a custom operator",
       "[]": "folded into a neighbouring operator or removed by the converter"
+    }
+  },
+  "keras_to_tflite": {
+    "source": {
+      "id": "tflite-converter-measured",
+      "section": "one-layer models converted with from_keras_model at batch 1 (tensorflow 2.19.0, keras 3.15.1, tf_keras 2.19.0)"
+    },
+    "special": {
+      "null": "no builtin: needs Select TF ops (Flex)",
+      "[]": "leaves no operator (folded or removed)",
+      "activations": "what a layer's `activation:` adds after its own builtins, measured after a Conv2D"
+    },
+    "keras2": {
+      "layers": {
+        "Add": ["ADD"],
+        "Attention": ["BATCH_MATMUL", "SOFTMAX"],
+        "Average": ["ADD", "MUL"],
+        "AveragePooling1D": ["AVERAGE_POOL_2D", "RESHAPE"],
+        "AveragePooling2D": ["AVERAGE_POOL_2D"],
+        "BatchNormalization": ["MUL"],
+        "Bidirectional": ["CONCATENATION", "REVERSE_V2", "STRIDED_SLICE", "UNIDIRECTIONAL_SEQUENCE_LSTM"],
+        "Concatenate": ["CONCATENATION"],
+        "Conv1D": ["CONV_2D", "RESHAPE"],
+        "Conv2D": ["CONV_2D"],
+        "Conv2DTranspose": ["TRANSPOSE_CONV"],
+        "Conv3D": ["CONV_3D"],
+        "Cropping2D": ["STRIDED_SLICE"],
+        "Dense": ["FULLY_CONNECTED"],
+        "DepthwiseConv2D": ["DEPTHWISE_CONV_2D"],
+        "Dropout": [],
+        "ELU": ["ELU"],
+        "Embedding": ["GATHER"],
+        "Flatten": ["RESHAPE"],
+        "GRU": [
+          "ADD", "FULLY_CONNECTED", "GATHER", "LESS", "LOGISTIC", "MUL", "RESHAPE", "SPLIT", "STRIDED_SLICE", "SUB", "TANH",
+          "WHILE"
+        ],
+        "GlobalAveragePooling1D": ["MEAN"],
+        "GlobalAveragePooling2D": ["MEAN"],
+        "GlobalMaxPooling1D": ["REDUCE_MAX"],
+        "GlobalMaxPooling2D": ["REDUCE_MAX"],
+        "LSTM": ["STRIDED_SLICE", "UNIDIRECTIONAL_SEQUENCE_LSTM"],
+        "LayerNormalization": ["ADD", "MEAN", "MUL", "RESHAPE", "RSQRT", "SQUARED_DIFFERENCE", "SUB", "TRANSPOSE"],
+        "LeakyReLU": ["LEAKY_RELU"],
+        "MaxPooling1D": ["MAX_POOL_2D", "RESHAPE"],
+        "MaxPooling2D": ["MAX_POOL_2D"],
+        "Maximum": ["MAXIMUM"],
+        "Minimum": ["MINIMUM"],
+        "MultiHeadAttention": ["BATCH_MATMUL", "FULLY_CONNECTED", "RESHAPE", "SOFTMAX", "TRANSPOSE"],
+        "Multiply": ["MUL"],
+        "PReLU": ["PRELU"],
+        "Permute": ["TRANSPOSE"],
+        "ReLU": ["RELU"],
+        "RepeatVector": ["RESHAPE", "TILE"],
+        "Rescaling": ["MUL"],
+        "Reshape": ["RESHAPE"],
+        "SeparableConv2D": ["CONV_2D", "DEPTHWISE_CONV_2D"],
+        "SimpleRNN": ["ADD", "FULLY_CONNECTED", "GATHER", "LESS", "RESHAPE", "STRIDED_SLICE", "TANH", "WHILE"],
+        "Softmax": ["SOFTMAX"],
+        "Subtract": ["SUB"],
+        "UpSampling2D": ["RESIZE_NEAREST_NEIGHBOR"],
+        "ZeroPadding2D": ["PAD"]
+      },
+      "activations": {
+        "linear": [],
+        "relu": [],
+        "relu6": [],
+        "sigmoid": ["LOGISTIC"],
+        "tanh": ["TANH"],
+        "softmax": ["SOFTMAX"],
+        "elu": ["ELU"],
+        "selu": ["EXP", "GREATER", "MUL", "SELECT", "SUB"],
+        "gelu": ["GELU"],
+        "swish": ["LOGISTIC", "MUL"],
+        "silu": ["LOGISTIC", "MUL"],
+        "hard_sigmoid": ["MINIMUM", "RELU"],
+        "softplus": ["ADD", "EXP", "LOG"],
+        "softsign": null,
+        "exponential": ["EXP"],
+        "leaky_relu": ["LEAKY_RELU"],
+        "mish": ["ADD", "EXP", "LOG", "MUL", "TANH"]
+      },
+      "need_fixed_batch": ["Bidirectional", "GRU", "LSTM", "SimpleRNN"],
+      "full_integer_fails": ["GRU", "SimpleRNN"]
+    },
+    "keras3": {
+      "layers": {
+        "Add": ["ADD"],
+        "Attention": ["BATCH_MATMUL", "SOFTMAX"],
+        "Average": ["ADD", "MUL"],
+        "AveragePooling1D": ["AVERAGE_POOL_2D", "RESHAPE"],
+        "AveragePooling2D": ["AVERAGE_POOL_2D"],
+        "BatchNormalization": ["MUL"],
+        "Bidirectional": [
+          "ADD", "CONCATENATION", "FULLY_CONNECTED", "GATHER", "LESS", "LOGICAL_AND", "LOGISTIC", "MUL", "RESHAPE", "REVERSE_V2",
+          "SPLIT", "STRIDED_SLICE", "TANH", "WHILE"
+        ],
+        "Concatenate": ["CONCATENATION"],
+        "Conv1D": ["CONV_2D", "RESHAPE"],
+        "Conv2D": ["CONV_2D"],
+        "Conv2DTranspose": ["TRANSPOSE_CONV"],
+        "Conv3D": ["CONV_3D"],
+        "Cropping2D": ["STRIDED_SLICE"],
+        "Dense": ["FULLY_CONNECTED"],
+        "DepthwiseConv2D": ["DEPTHWISE_CONV_2D"],
+        "Dropout": [],
+        "ELU": ["ELU"],
+        "Embedding": ["ADD", "GATHER", "LESS", "SELECT"],
+        "Flatten": ["RESHAPE"],
+        "GRU": [
+          "ADD", "FULLY_CONNECTED", "GATHER", "LESS", "LOGICAL_AND", "LOGISTIC", "MUL", "RESHAPE", "SPLIT", "STRIDED_SLICE", "SUB",
+          "TANH", "WHILE"
+        ],
+        "GlobalAveragePooling1D": ["MEAN"],
+        "GlobalAveragePooling2D": ["MEAN"],
+        "GlobalMaxPooling1D": ["REDUCE_MAX"],
+        "GlobalMaxPooling2D": ["REDUCE_MAX"],
+        "LSTM": [
+          "ADD", "FULLY_CONNECTED", "GATHER", "LESS", "LOGICAL_AND", "LOGISTIC", "MUL", "RESHAPE", "SPLIT", "STRIDED_SLICE",
+          "TANH", "WHILE"
+        ],
+        "LayerNormalization": ["ADD", "MEAN", "MUL", "NEG", "RSQRT", "SQUARED_DIFFERENCE"],
+        "LeakyReLU": ["LEAKY_RELU"],
+        "MaxPooling1D": ["MAX_POOL_2D", "RESHAPE"],
+        "MaxPooling2D": ["MAX_POOL_2D"],
+        "Maximum": ["MAXIMUM"],
+        "Minimum": ["MINIMUM"],
+        "MultiHeadAttention": ["BATCH_MATMUL", "FULLY_CONNECTED", "MUL", "RESHAPE", "SOFTMAX", "TRANSPOSE"],
+        "Multiply": ["MUL"],
+        "PReLU": ["PRELU"],
+        "Permute": ["TRANSPOSE"],
+        "ReLU": ["RELU"],
+        "RepeatVector": ["RESHAPE", "TILE"],
+        "Rescaling": ["MUL"],
+        "Reshape": ["RESHAPE"],
+        "SeparableConv2D": ["CONV_2D", "DEPTHWISE_CONV_2D"],
+        "SimpleRNN": ["ADD", "FULLY_CONNECTED", "GATHER", "LESS", "LOGICAL_AND", "RESHAPE", "STRIDED_SLICE", "TANH", "WHILE"],
+        "Softmax": ["SOFTMAX"],
+        "Subtract": ["SUB"],
+        "UpSampling2D": ["RESHAPE", "TILE"],
+        "ZeroPadding2D": ["PAD"]
+      },
+      "activations": {
+        "linear": [],
+        "relu": [],
+        "relu6": [],
+        "sigmoid": ["LOGISTIC"],
+        "tanh": ["TANH"],
+        "softmax": ["SOFTMAX"],
+        "elu": ["ELU"],
+        "selu": ["EXP", "GREATER", "MUL", "SELECT", "SUB"],
+        "gelu": ["GELU"],
+        "swish": ["LOGISTIC", "MUL"],
+        "silu": ["LOGISTIC", "MUL"],
+        "hard_sigmoid": ["MUL"],
+        "softplus": ["ADD", "EXP", "LOG"],
+        "softsign": null,
+        "exponential": ["EXP"],
+        "leaky_relu": ["LEAKY_RELU"],
+        "mish": ["ADD", "EXP", "LOG", "MUL", "TANH"]
+      },
+      "need_fixed_batch": ["Bidirectional", "GRU", "LSTM", "SimpleRNN"],
+      "full_integer_fails": ["Bidirectional", "GRU", "LSTM", "SimpleRNN"]
     }
   }
 }

@@ -13,7 +13,7 @@ public enum TargetChecks {
     public static let ruleIDs = [
         "ort.opset-range", "ort.ir-version", "ort.domains", "ort.quant-opset", "ort.gpu-symmetric",
         "ort.s8s8-qoperator-x86", "ort.reduce-range", "ort.nnapi-android", "litert.nnapi-android", "ort.coreml-os", "tensorrt.symmetric", "nnapi.deprecated", "litert.op-version",
-        "litert.min-runtime", "ort.ml-opset-range", "litert.builtin", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes",
+        "litert.min-runtime", "ort.ml-opset-range", "litert.builtin", "litert.keras-builtin", "litert.keras-full-integer", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes",
         "ort.nnapi-static-shapes", "edgetpu.rank", "edgetpu.one-partition", "tflm.int8", "tflm.hybrid", "tflm.static-shapes", "tflm.ops", "tensorrt.ops", "ort.ep-fallback",
         "litert.gpu-version", "ops.constraint", "coreml.mlprogram", "coreml.compression-os",
         "tensorrt.sparsity", "tensorrt.precision", "quant.calibration", "quant.already-quantized", "budget.size",
@@ -253,6 +253,18 @@ private struct TargetContext {
         if intActivations, q?.calibration == nil, let a = q?.activations {
             emit("quant.calibration", "\(activations) activations need calibration data to fix their ranges; add `calibration:` with ~100–500 representative samples",
                  at: a.range)
+        }
+
+        // TensorFlow's converter cannot calibrate some Keras layers (measured: derive_keras_lowering.py).
+        if let model, model.format == .keras, activations == "int8" || activations == "uint8" {
+            let generation = model.metadata["keras.keras_version"].map { $0.hasPrefix("2.") } == true ? "keras2" : "keras3"
+            let fails = catalogue.kerasLowering[generation]?.fullIntegerFails ?? []
+            let layers = (model.graphs.first?.nodes ?? []).filter { fails.contains($0.opType) }
+            if !layers.isEmpty {
+                let named = layers.prefix(5).map { "\($0.opType) '\($0.name)'" }.joined(separator: ", ") + (layers.count > 5 ? " and \(layers.count - 5) more" : "")
+                emit("litert.keras-full-integer", "TensorFlow's converter fails full-integer quantization of \(named) (\(generation == "keras2" ? "Keras 2" : "Keras 3")); use activations: none (dynamic-range int8 weights)\(generation == "keras3" ? ", or a Keras 2 (tf_keras) model whose LSTM lowers to the fused UNIDIRECTIONAL_SEQUENCE_LSTM" : "")",
+                     at: q?.activations?.range ?? runtimeRange)
+            }
         }
 
         // Edge TPU and microcontrollers: full integer.

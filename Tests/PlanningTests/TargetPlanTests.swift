@@ -23,7 +23,7 @@ struct TargetPlanSpec {
 
     @Test func theEmbeddedTableReads() throws {
         let table = try ConversionPaths.embedded.get()
-        #expect(table.paths.count == 16)
+        #expect(table.paths.count == 18)
         #expect(table.runtimeFormats["tflite-micro"] == ["tflite"])
         #expect(table.opsets.fourBit == 21 && table.opsets.perChannel == 13)
     }
@@ -44,6 +44,28 @@ struct TargetPlanSpec {
         ])
         let ok = TargetPlan.make(target: try target("{optimize: {quantize: {weights: bfloat16}}}"), source: "safetensors")
         #expect(ok.problems.isEmpty && ok.route == .native && ok.format == "safetensors")
+    }
+
+    @Test("A Keras model goes to TFLite through TensorFlow's converter, which neither prunes nor writes int4 or uint8 activations")
+    func kerasToTFLite() throws {
+        for entry in ["{runtime: litert}", "{runtime: litert, optimize: {quantize: {weights: float16}}}",
+                      "{runtime: litert, optimize: {quantize: {weights: int8}}}",
+                      "{runtime: tflite-micro, optimize: {quantize: {weights: int8, activations: int8, granularity: per-tensor}}}"] {
+            let plan = TargetPlan.make(target: try target(entry), source: "keras")
+            #expect(plan.route == .tool("tflite-converter") && plan.format == "tflite" && plan.problems.isEmpty, "\(entry)")
+        }
+        #expect(try problems("{runtime: litert, optimize: {quantize: {weights: int4}}}", source: "keras") == [
+            "tflite-converter (keras → tflite) writes weights: none, float32, float16, int8, not int4; TensorFlow's converter writes float32, float16 or int8 (dynamic-range) weights with float activations",
+        ])
+        #expect(try problems("{runtime: litert, optimize: {quantize: {weights: int8, activations: uint8}}}", source: "keras") == [
+            "no conversion path from keras to tflite with activations: uint8; the paths take activations: float32, int8, none",
+        ])
+        #expect(try problems("{runtime: litert, optimize: {prune: {sparsity: 0.5}}}", source: "keras") == [
+            "tflite-converter (keras → tflite) does not prune; convert without pruning, then prune the tflite artifact (a manifest whose model is that file, with optimize.prune)",
+        ])
+        #expect(try problems("{runtime: onnxruntime}", source: "keras") == [
+            "no conversion path from keras to onnx; from keras Slipway makes tflite",
+        ])
     }
 
     @Test("format: onnx from safetensors has no path")

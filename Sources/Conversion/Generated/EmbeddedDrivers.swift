@@ -302,6 +302,177 @@ if __name__ == "__main__":
     main()
 
 """#,
+        "keras_tflite.py": #"""
+"""Keras → TFLite with TensorFlow's own converter, run by `slipway convert` for a target whose format is tflite and
+whose model is a Keras file (.h5 or .keras). This is the seed's path, step for step:
+  model = tf.keras.models.load_model(path)
+  converter = tf.lite.TFLiteConverter.from_keras_model(model)
+  converter.optimizations = [tf.lite.Optimize.DEFAULT]    # dynamic-range int8 weights
+A Keras 2 HDF5 file (its `keras_version` attribute starts with 2) is loaded with tf_keras, the Keras 2 that
+tf.keras was before TensorFlow 2.16; anything else with Keras 3.
+
+Settings (TensorFlow's post-training quantization guide):
+  * --weights none|float32: float model;
+  * --weights float16: Optimize.DEFAULT with supported_types [float16];
+  * --weights int8, --activations none: dynamic-range quantization (int8 weights, float activations);
+  * --weights int8, --activations int8: full integer with the calibration folder as representative dataset
+    (one sample per file: NAME.npz keyed by input name, or NAME.npy for a one-input model), builtins restricted
+    to TFLITE_BUILTINS_INT8; --io int8|uint8 makes the model's inputs and outputs integer too.
+  * --per-tensor: per-tensor weight scales (the converter's default is per-channel).
+  * --input NAME=d0,d1: the manifest's fixed input shapes; the model is converted at those shapes (the loaded model
+    called on inputs of those shapes), else on its own signature.
+"""
+import argparse
+import json
+import os
+import sys
+
+
+def fail(message):
+    # sys.stderr.write rather than the print builtin: this file is embedded in a Swift source (Sources has no prints).
+    sys.stderr.write(f"slipway: {message}\n")
+    sys.stderr.flush()
+    sys.exit(2)
+
+
+def progress(text):
+    sys.stdout.write(f"slipway-progress {text}\n")
+    sys.stdout.flush()
+
+
+def keras_major(path):
+    """2 for a Keras 2 (tf.keras) HDF5 file, 3 otherwise (.keras archives are Keras 3 only)."""
+    if not path.lower().endswith((".h5", ".hdf5")):
+        return 3
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        v = f.attrs.get("keras_version")
+    if isinstance(v, bytes):
+        v = v.decode("utf-8", "replace")
+    return 2 if isinstance(v, str) and v.startswith("2.") else 3
+
+
+def load(path):
+    major = keras_major(path)
+    if major == 2:
+        import tf_keras as keras
+    else:
+        import keras
+    try:
+        return keras.models.load_model(path, compile=False), major, keras, keras.__version__
+    except Exception as e:  # Keras raises many kinds for a model it cannot rebuild (custom layers, a bad file)
+        fail(f"Keras {keras.__version__} could not load {path}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+
+
+def samples(folder, model, np):
+    """The calibration samples, one per file in name order, as lists in the model's input order."""
+    if not os.path.isdir(folder):
+        fail(f"the calibration folder {folder} does not exist")
+    files = sorted(f for f in os.listdir(folder) if f.endswith((".npy", ".npz")))
+    if not files:
+        fail(f"the calibration folder {folder} holds no .npy or .npz sample")
+    names = [t.name.split(":")[0] for t in model.inputs]
+    dtypes = [getattr(t.dtype, "as_numpy_dtype", None) or t.dtype for t in model.inputs]
+    for f in files:
+        path = os.path.join(folder, f)
+        if f.endswith(".npz"):
+            with np.load(path, allow_pickle=False) as z:
+                missing = [n for n in names if n not in z.files]
+                if missing:
+                    fail(f"{path} has no array for the input(s) {missing}; it holds {sorted(z.files)}")
+                yield [np.asarray(z[n]).astype(d, copy=False) for n, d in zip(names, dtypes)]
+        else:
+            if len(names) != 1:
+                fail(f"{path}: a .npy sample fits a model with one input; this one has {names}: use .npz files keyed by input name")
+            yield [np.load(path, allow_pickle=False).astype(dtypes[0], copy=False)]
+
+
+def make_converter(tf, keras, model, specs):
+    """from_keras_model on the model, or, when the manifest fixes the input shapes, on the model called on inputs of
+    those shapes: recurrent layers lower to TFLite builtins only at a known batch size."""
+    if not specs:
+        return tf.lite.TFLiteConverter.from_keras_model(model)
+    fixed = {}
+    for spec in specs:
+        name, _, dims = spec.partition("=")
+        fixed[name] = tuple(int(d) for d in dims.split(",") if d)
+    names = [t.name.split(":")[0] for t in model.inputs]
+    unknown = sorted(set(fixed) - set(names))
+    if unknown:
+        fail(f"model.inputs names {unknown}, which the Keras model does not have; its inputs are {names}")
+    inputs = [keras.Input(batch_shape=fixed.get(n, tuple(t.shape)), dtype=t.dtype, name=n) for n, t in zip(names, model.inputs)]
+    outputs = model(inputs if len(inputs) > 1 else inputs[0])
+    return tf.lite.TFLiteConverter.from_keras_model(keras.Model(inputs, outputs))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--source", required=True)
+    p.add_argument("--output", required=True)
+    p.add_argument("--summary", required=True)
+    p.add_argument("--weights", default="none")
+    p.add_argument("--activations", default="none")
+    p.add_argument("--calibration")
+    p.add_argument("--io", default="float32")
+    p.add_argument("--per-tensor", action="store_true")
+    p.add_argument("--input", action="append", default=[], help="NAME=d0,d1,... (the manifest's fixed input shapes)")
+    a = p.parse_args()
+
+    import numpy as np
+    import tensorflow as tf
+
+    progress("loading")
+    model, major, keras, keras_version = load(a.source)
+    converter = make_converter(tf, keras, model, a.input)
+    mode = "float32"
+    if a.weights == "float16":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.target_spec.supported_types = [tf.float16]
+        mode = "float16"
+    elif a.weights == "int8" and a.activations == "int8":
+        if not a.calibration:
+            fail("full-integer quantization needs calibration samples: set optimize.quantize.calibration")
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        count = [0]
+
+        def representative():
+            for s in samples(a.calibration, model, np):
+                count[0] += 1
+                progress(f"calibration sample {count[0]}")
+                yield s
+
+        converter.representative_dataset = representative
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        if a.io in ("int8", "uint8"):
+            converter.inference_input_type = getattr(tf, a.io)
+            converter.inference_output_type = getattr(tf, a.io)
+        mode = "full-integer"
+    elif a.weights == "int8":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        mode = "dynamic-range"
+    elif a.weights not in ("none", "float32"):
+        fail(f"TensorFlow's converter writes float32, float16 or int8 weights, not {a.weights}")
+    if a.per_tensor:
+        # The converter's switch for per-tensor weight scales (tensorflow/lite/python/lite.py).
+        converter._experimental_disable_per_channel = True
+    progress("converting")
+    try:
+        flatbuffer = converter.convert()
+    except Exception as e:  # the converter reports unsupported operators as ConverterError
+        text = str(e).strip().splitlines()
+        fail(f"TensorFlow's converter refused the model: {type(e).__name__}: {' '.join(text[-3:]) if text else ''}")
+    with open(a.output, "wb") as f:
+        f.write(flatbuffer)
+    with open(a.summary, "w", encoding="utf-8") as f:
+        json.dump({"tensorflow": tf.__version__, "keras": keras_version, "keras_major": major, "mode": mode,
+                   "converter": "tf.lite.TFLiteConverter.from_keras_model"}, f)
+
+
+if __name__ == "__main__":
+    main()
+
+"""#,
     ]
     /// Schemas/converters.json, verbatim.
     static let converters = #"""
@@ -331,6 +502,14 @@ if __name__ == "__main__":
       "packages": {"torch": "2.7.0", "onnx": "1.17.0"},
       "install": ["torch", "onnx"],
       "source": "PyTorch 2.7 `torch.onnx` docs: torch.onnx.export of a ScriptModule traces it on example inputs (the TorchScript exporter, dynamo=False); the exporter writes through the onnx package"
+    },
+    {
+      "name": "tflite-converter",
+      "what": "Keras → TFLite",
+      "kind": "python",
+      "packages": {"tensorflow": "2.19.0", "keras": "3.15.1", "tf-keras": "2.19.0", "h5py": "3.11.0"},
+      "install": ["tensorflow", "tf-keras"],
+      "source": "TensorFlow 2.19 `tf.lite.TFLiteConverter` API and the LiteRT post-training quantization guide (ai.google.dev/edge/litert/models/post_training_quantization); Keras 2 HDF5 files load with tf_keras (TensorFlow 2.16 and later make tf.keras Keras 3)"
     },
     {
       "name": "trtexec",

@@ -48,7 +48,8 @@ struct KerasArchiveReader {
                 let h5 = try HDF5Image(bytes: image, path: file.path)
                 try h5.guardGlobalHeaps(image)
                 var found: [ConstantTensor] = []
-                try walk(h5, h5.id, group: "", base: w.data.lowerBound, imageSize: w.size, into: &found, depth: 0)
+                try walk(h5, h5.id, group: "", owner: nil, layers: Set(config.layers.map(\.name)), base: w.data.lowerBound,
+                         imageSize: w.size, into: &found, depth: 0)
                 return found
             }
         }
@@ -67,20 +68,35 @@ struct KerasArchiveReader {
     }
 
     /// Every `vars` group under `layers/` (nested models and wrappers repeat the pattern), depth-bounded.
-    private func walk(_ h5: HDF5Image, _ root: hid_t, group: String, base: Int, imageSize: Int,
-                      into tensors: inout [ConstantTensor], depth: Int) throws(ModelError) {
+    /// A tensor is named `<owner>/vars/<i>`, where the owner is the `vars` group's `name` when that is a layer
+    /// of the config, and otherwise that name under the enclosing layer's: a recurrent layer keeps its weights
+    /// in `layers/lstm/cell/vars` named `lstm_cell`, and they are the `lstm` layer's (`lstm/lstm_cell/vars/0`).
+    private func walk(_ h5: HDF5Image, _ root: hid_t, group: String, owner outer: String?, layers: Set<String>,
+                      base: Int, imageSize: Int, into tensors: inout [ConstantTensor], depth: Int) throws(ModelError) {
         guard depth < Self.maxDepth else { throw bad("model.weights.h5/\(group)", "nests deeper than \(Self.maxDepth) groups") }
         let path = group.isEmpty ? "." : group
         let g = slipway_h5_open_group(root, path)
         guard g >= 0 else { throw bad("model.weights.h5/\(group)", "cannot be opened") }
         defer { H5Gclose(g) }
-        for child in try h5.linkNames(g, field: "model.weights.h5/\(group)") {
+        let children = try h5.linkNames(g, field: "model.weights.h5/\(group)")
+        // This object's own name (its `vars` group's attribute), which decides the owner of everything below it.
+        var owner = outer
+        if children.contains("vars") {
+            let varsPath = group.isEmpty ? "vars" : "\(group)/vars"
+            let vars = slipway_h5_open_group(root, varsPath)
+            if vars >= 0 {
+                defer { H5Gclose(vars) }
+                let own = h5.hasAttribute(vars, "name") ? (try h5.strings(vars, attribute: "name", field: "model.weights.h5/\(varsPath)").first ?? group) : group
+                if let outer, !layers.contains(own) { owner = "\(outer)/\(own)" } else { owner = own }
+            }
+        }
+        for child in children {
             let childPath = group.isEmpty ? child : "\(group)/\(child)"
             if child == "vars" {
                 let vars = slipway_h5_open_group(root, childPath)
                 guard vars >= 0 else { continue }  // a dataset named vars is not a variable group
                 defer { H5Gclose(vars) }
-                let owner = h5.hasAttribute(vars, "name") ? (try h5.strings(vars, attribute: "name", field: "model.weights.h5/\(childPath)").first ?? group) : group
+                let owner = owner ?? group
                 let names = try h5.linkNames(vars, field: "model.weights.h5/\(childPath)")
                 for name in names.sorted(by: { (Int($0) ?? Int.max, $0) < (Int($1) ?? Int.max, $1) }) {
                     guard tensors.count < KerasH5Reader.maxWeights else { throw bad("model.weights.h5", "holds over \(KerasH5Reader.maxWeights) weights") }
@@ -92,7 +108,8 @@ struct KerasArchiveReader {
                         storedBytes: d.bytes, storage: storage, graph: 0, consumers: [], quantization: nil, sparseValueCount: nil))
                 }
             } else if isGroup(g, child) {
-                try walk(h5, root, group: childPath, base: base, imageSize: imageSize, into: &tensors, depth: depth + 1)
+                try walk(h5, root, group: childPath, owner: owner, layers: layers, base: base, imageSize: imageSize,
+                         into: &tensors, depth: depth + 1)
             }
         }
     }

@@ -1,0 +1,170 @@
+"""Keras → TFLite with TensorFlow's own converter, the seed's path (`tf.keras.models.load_model`, then
+`TFLiteConverter.from_keras_model` with `Optimize.DEFAULT`), orchestrated by `slipway convert` from .venv-convert.
+
+The artifacts must equal TensorFlow's own conversion of the same model (size and outputs, in ai-edge-litert), for
+float, float16, dynamic-range int8 and full-integer int8; and `check`'s verdict on recurrent layers (measured into
+keras_to_tflite by scripts/catalogue/derive_keras_lowering.py) must be what the converter does when forced.
+"""
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+KERAS = REPO / "Tests" / "Fixtures" / "keras"
+CONVERT_PYTHON = os.environ.get("SLIPWAY_CONVERT_PYTHON", str(REPO / ".venv-convert/bin/python"))
+pytestmark = pytest.mark.skipif(not os.path.exists(CONVERT_PYTHON),
+                                reason=f"no {CONVERT_PYTHON}: `make venv-convert` installs TensorFlow")
+
+# The seed's conversion, as a user writes it, for each (model, settings, calibration folder, output).
+REFERENCE = r"""
+import json, os, sys
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import numpy as np, tensorflow as tf
+for model_path, weights, activations, calib, out in json.loads(sys.argv[1]):
+    if model_path.endswith(".h5") and "keras2" in model_path:
+        import tf_keras as keras   # a Keras 2 file: tf.keras as it was before TensorFlow 2.16
+    else:
+        import keras
+    model = keras.models.load_model(model_path, compile=False)
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if weights == "float16":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.target_spec.supported_types = [tf.float16]
+    elif weights == "int8":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        if activations == "int8":
+            files = sorted(os.listdir(calib))
+            converter.representative_dataset = lambda: ([np.load(os.path.join(calib, f))] for f in files)
+            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    open(out, "wb").write(converter.convert())
+"""
+
+
+def outputs(path, x):
+    from ai_edge_litert.interpreter import Interpreter
+
+    it = Interpreter(model_path=str(path))
+    it.allocate_tensors()
+    i, o = it.get_input_details()[0], it.get_output_details()[0]
+    it.set_tensor(i["index"], x.astype(i["dtype"]))
+    it.invoke()
+    return it.get_tensor(o["index"])
+
+
+def calibration(folder, shape, n=8):
+    folder.mkdir()
+    for k in range(n):
+        np.save(folder / f"s{k:02d}.npy", np.random.default_rng(k).random(shape, dtype=np.float32))
+
+
+CASES = [
+    ("small_cnn_keras2.h5", "none", "none"),
+    ("small_cnn_keras2.h5", "int8", "none"),
+    ("small_cnn_keras2.h5", "int8", "int8"),
+    ("small_cnn.keras", "float16", "none"),
+    ("small_cnn.keras", "int8", "none"),
+]
+
+
+def test_the_artifacts_equal_tensorflows_own_conversion(run, tmp_path):
+    calibration(tmp_path / "calib", (1, 16, 16, 3))
+    reference = []
+    # One manifest per model, one target per case.
+    for name in sorted({c[0] for c in CASES}):
+        shutil.copy(KERAS / name, tmp_path / name)
+        targets = ""
+        for k, (model, weights, activations) in enumerate(CASES):
+            if model != name:
+                continue
+            extra = ", calibration: calib" if activations == "int8" else ""
+            targets += (f"  t{k}:\n    runtime: litert\n    python: {CONVERT_PYTHON}\n"
+                        f"    optimize: {{quantize: {{weights: {weights}, activations: {activations}{extra}}}}}\n")
+        manifest = tmp_path / f"{name}.slipway.yaml"
+        manifest.write_text(f"slipway: 1\nname: cnn\nmodel:\n  path: {name}\ntargets:\n{targets}")
+        check = run("check", str(manifest))
+        assert check.returncode == 0, check.stdout.decode() + check.stderr.decode()
+        out = run("convert", str(manifest))
+        assert out.returncode == 0, out.stdout.decode() + out.stderr.decode()
+    for k, (name, weights, activations) in enumerate(CASES):
+        reference.append([str(tmp_path / name), weights, activations, str(tmp_path / "calib"), str(tmp_path / f"ref{k}.tflite")])
+    ref = subprocess.run([CONVERT_PYTHON, "-c", REFERENCE, json.dumps(reference)], capture_output=True, text=True)
+    assert ref.returncode == 0, ref.stderr[-2000:]
+    x = np.random.default_rng(99).random((1, 16, 16, 3), dtype=np.float32)
+    for k, (name, weights, activations) in enumerate(CASES):
+        artifact = tmp_path / "dist" / f"t{k}" / "cnn.tflite"
+        report = json.loads((tmp_path / "dist" / f"t{k}" / "cnn.tflite.report.json").read_text())
+        assert report["tools"]["converter"] == "tflite-converter", report
+        want = (tmp_path / f"ref{k}.tflite").stat().st_size
+        assert artifact.stat().st_size == want, (name, weights, activations)
+        assert np.array_equal(outputs(artifact, x), outputs(tmp_path / f"ref{k}.tflite", x)), (name, weights, activations)
+
+
+def test_a_recurrent_keras2_model_converts_at_the_manifests_fixed_batch(run, tmp_path):
+    shutil.copy(KERAS / "small_rnn_keras2.h5", tmp_path / "rnn.h5")
+    (tmp_path / "m.slipway.yaml").write_text(f"""slipway: 1
+name: rnn
+model:
+  path: rnn.h5
+  inputs: {{frames: [1, 6, 8]}}
+targets:
+  phone:
+    runtime: litert
+    python: {CONVERT_PYTHON}
+    optimize: {{quantize: {{weights: int8}}}}
+""")
+    assert run("check", str(tmp_path / "m.slipway.yaml")).returncode == 0
+    out = run("convert", str(tmp_path / "m.slipway.yaml"))
+    assert out.returncode == 0, out.stdout.decode() + out.stderr.decode()
+    artifact = tmp_path / "dist" / "phone" / "rnn.tflite"
+    ops = json.loads(run("inspect", str(artifact), "--json").stdout)["operators"]
+    # Keras 2's LSTM becomes the fused kernel, as keras_to_tflite says.
+    assert "UNIDIRECTIONAL_SEQUENCE_LSTM" in {o["op"] if isinstance(o, dict) else o for o in ops}
+    x = np.random.default_rng(1).random((1, 6, 8), dtype=np.float32)
+    keras_out = subprocess.run(
+        [CONVERT_PYTHON, "-c", "import sys, numpy as np, tf_keras as k; m = k.models.load_model(sys.argv[1], compile=False);"
+         " np.save(sys.argv[3], m(np.load(sys.argv[2])).numpy())", str(tmp_path / "rnn.h5"),
+         str(_save(tmp_path / "x.npy", x)), str(tmp_path / "y.npy")], capture_output=True, text=True)
+    assert keras_out.returncode == 0, keras_out.stderr[-2000:]
+    want, got = np.load(tmp_path / "y.npy").ravel(), outputs(artifact, x).ravel()
+    assert np.dot(want, got) / np.linalg.norm(want) / np.linalg.norm(got) > 0.999
+
+
+def _save(path, array):
+    np.save(path, array)
+    return path
+
+
+@pytest.mark.parametrize("fixture,failing", [("small_rnn_keras2.h5", "GRU 'gru'"), ("small_rnn.keras", "LSTM 'lstm', GRU 'gru'")])
+def test_check_errs_exactly_where_the_full_integer_conversion_fails(run, tmp_path, fixture, failing):
+    shutil.copy(KERAS / fixture, tmp_path / fixture)
+    calibration(tmp_path / "calib", (1, 6, 8), n=3)
+    (tmp_path / "m.slipway.yaml").write_text(f"""slipway: 1
+name: rnn
+model:
+  path: {fixture}
+  inputs: {{frames: [1, 6, 8]}}
+targets:
+  mcu:
+    runtime: tflite-micro
+    python: {CONVERT_PYTHON}
+    optimize: {{quantize: {{weights: int8, activations: int8, calibration: calib}}}}
+""")
+    check = run("check", str(tmp_path / "m.slipway.yaml"))
+    assert check.returncode == 1
+    assert f"TensorFlow's converter fails full-integer quantization of {failing}" in check.stdout.decode()
+    # Forced past the check, the converter itself fails, and nothing is left behind.
+    out = run("convert", str(tmp_path / "m.slipway.yaml"), "--force")
+    assert out.returncode != 0, out.stdout.decode()
+    assert not (tmp_path / "dist" / "mcu" / "rnn.tflite").exists()
+    assert not [p for p in tmp_path.rglob("*") if "slipway-work" in p.name or "slipway-tmp" in p.name]
+
+
+def test_the_committed_keras_lowering_is_what_the_installed_converter_does():
+    r = subprocess.run([CONVERT_PYTHON, str(REPO / "scripts/catalogue/derive_keras_lowering.py"), "--check"],
+                       capture_output=True, text=True, timeout=1200)
+    assert r.returncode == 0, r.stderr[-3000:]
