@@ -9,6 +9,9 @@ It writes, from one architecture:
   attributes are fixed-length strings and whose weight names end in `:0`;
 - `small_rnn_keras2.h5` and `small_rnn.keras` (with `--rnn` alone, only these): a frames → LSTM → GRU → Dense
   model for the recurrent-layer rules (fixed batch; full-integer conversion), in Keras 2 and Keras 3;
+- `cnn3_keras2.h5` (with `--rnn`, too): three Conv2D/BatchNormalization/MaxPooling2D blocks, a real Keras 2 file whose
+  metadata spells its global heap's address (2048) at an unaligned place, which a heap-ID guard must not take
+  for a reference;
 and beside each small_cnn .h5 a `.expected.json`: each layer's class, output shape and parameter count as
 `model.summary()` computes them, and each weight as h5py reads it (path, dtype, shape, SHA-256 of its
 little-endian bytes), so the Swift reader is held to the producer.
@@ -61,10 +64,23 @@ def build_rnn(keras):
     return keras.Model(x, y, name="small_rnn")
 
 
+def build_cnn3(keras):
+    keras.utils.set_random_seed(3)
+    x = i = keras.Input(shape=(32, 32, 3))
+    for f in (8, 16, 32):
+        x = keras.layers.Conv2D(f, 3, padding="same", activation="relu")(x)
+        x = keras.layers.BatchNormalization()(x)
+        x = keras.layers.MaxPooling2D()(x)
+    x = keras.layers.Flatten()(x)
+    x = keras.layers.Dense(4, activation="relu")(x)
+    return keras.Model(i, keras.layers.Dense(10)(x))
+
+
 def main():
     out = sys.argv[1]
     build_rnn(tf_keras).save(os.path.join(out, "small_rnn_keras2.h5"))
     build_rnn(keras).save(os.path.join(out, "small_rnn.keras"))
+    build_cnn3(tf_keras).save(os.path.join(out, "cnn3_keras2.h5"))
     if "--rnn" in sys.argv:
         return
     model = build(keras)

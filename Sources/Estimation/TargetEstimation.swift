@@ -1,8 +1,10 @@
+import ArtifactLayout
 import CheckedMath
 import Diagnostics
 import JSON
 import Manifest
 import ModelFormats
+import Planning
 import Targets
 
 /// The estimate of every target of a manifest: targets with equal settings share one computation.
@@ -22,7 +24,22 @@ public struct TargetEstimation: Sendable {
         var bySettings: [EstimateSettings: Result<EstimateResult, EstimateFailure>] = [:]
         var out = TargetEstimation(results: [:], failures: [:])
         for t in manifest.targets {
-            guard let s = EstimateSettings(target: t) else { continue }
+            // A target TensorFlow's converter makes from a Keras model: the artifact's size follows that converter's
+            // rules, not the source file's (and its dynamic range leaves small weights in float, measured so).
+            let converted = kerasTFLiteMode(t, model: model)
+            if let mode = converted {
+                // The builtins each layer becomes, from the catalogue's measured lowering (one where it has none).
+                let generation = model.metadata["keras.keras_version"].map { $0.hasPrefix("2.") } == true ? "keras2" : "keras3"
+                let lowering = (try? Catalogue.embedded.get())?.kerasLowering[generation]
+                let dynamic = dynamicBatch(manifest: manifest, model: model)
+                out.predictedSizes[t.name.value] = KerasTFLiteSize.predict(model: model, mode: mode) { node in
+                    max((lowering?.builtins(node.opType, dynamicBatch: dynamic) ?? nil)?.count ?? 1, 1)
+                }
+            }
+            guard var s = EstimateSettings(target: t) else { continue }
+            if converted == .dynamicRange {
+                s.skip += model.tensors.filter { $0.dtype.isFloatingPoint && KerasTFLiteSize.keptFloat($0) }.map(\.name)
+            }
             let r: Result<EstimateResult, EstimateFailure>
             if let done = bySettings[s] {
                 r = done
@@ -33,7 +50,9 @@ public struct TargetEstimation: Sendable {
                 bySettings[s] = r
             }
             switch r {
-            case .success(let e): out.results[t.name.value] = e
+            case .success(var e):
+                if let predicted = out.predictedSizes[t.name.value] { e.modelBytesAfter = predicted }
+                out.results[t.name.value] = e
             case .failure(let f) where f.pending: out.pending.insert(t.name.value)
             case .failure(let f): out.failures[t.name.value] = f.message
             }
@@ -41,8 +60,37 @@ public struct TargetEstimation: Sendable {
         return out
     }
 
+    /// Sizes predicted from the converter's rules for targets an external converter makes in another format
+    /// (Keras → TFLite), quantized or not.
+    public var predictedSizes: [String: Int] = [:]
+
     /// Each estimated target's size after quantization, for the Targets budget check.
-    public var sizes: [String: Int] { results.mapValues(\.modelBytesAfter) }
+    public var sizes: [String: Int] { results.mapValues(\.modelBytesAfter).merging(predictedSizes) { _, predicted in predicted } }
+
+    /// Whether the converter sees a dynamic batch: the driver fixes the shapes only when the manifest gives every
+    /// dimension of the model's inputs (ExternalConverter), and the model's own first dimension is not fixed.
+    static func dynamicBatch(manifest: Manifest, model: Model) -> Bool {
+        var given: [String: Bool] = [:]
+        for i in manifest.model?.inputs ?? [] {
+            given[i.name.value] = i.dims.allSatisfy { if case .fixed = $0.value { return true }; return false }
+        }
+        let all = !given.isEmpty && given.values.allSatisfy { $0 }
+        if all { return false }
+        return model.inputs.contains { i in
+            guard let first = i.shape?.first else { return false }
+            if case .fixed = first { return false }
+            return true
+        }
+    }
+
+    /// The Keras → TFLite mode of a target TensorFlow's converter makes (the plan's route), else nil.
+    static func kerasTFLiteMode(_ t: TargetSpec, model: Model) -> KerasTFLiteSize.Mode? {
+        guard model.format == .keras else { return nil }
+        let plan = TargetPlan.make(target: t, source: model.conversionSource)
+        guard plan.route == .tool("tflite-converter") else { return nil }
+        let q = t.optimize.quantize
+        return KerasTFLiteSize.mode(weights: q?.weights?.value ?? "none", activations: q?.activations?.value ?? "none")
+    }
 
     /// The findings of every target as diagnostics, said once where targets share their settings.
     public func diagnostics(manifest: Manifest, text: [UInt8]?, modelPath: String?) -> [Diagnostic] {

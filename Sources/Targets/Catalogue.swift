@@ -312,6 +312,15 @@ public struct KerasLowering: Sendable, Hashable {
     public var activations: [String: [String]?]
     /// Layers that lower to builtins only at a fixed batch size.
     public var needFixedBatch: Set<String>
+    /// Layers that lower to other builtins when the batch size is dynamic (shape arithmetic), with those.
+    public var atDynamicBatch: [String: [String]]
     /// Layers whose full-integer conversion fails (the converter's calibrator errs or crashes on them).
     public var fullIntegerFails: Set<String>
+
+    /// The builtins of a layer class at a fixed or a dynamic batch size: nil when the table has no entry,
+    /// `.some(nil)` when the builtins cannot express it.
+    public func builtins(_ layer: String, dynamicBatch: Bool) -> [String]?? {
+        if dynamicBatch, let other = atDynamicBatch[layer] { return .some(other) }
+        return layers[layer]
+    }
 }

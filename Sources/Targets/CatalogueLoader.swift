@@ -324,6 +324,7 @@ private struct Decoder {
                 kerasLowering[label] = KerasLowering(
                     layers: try table("layers"), activations: try table("activations"),
                     needFixedBatch: Set(try strings(g["need_fixed_batch"], "\(p).need_fixed_batch")),
+                    atDynamicBatch: try (table("at_dynamic_batch")).compactMapValues { $0 },
                     fullIntegerFails: Set(try strings(g["full_integer_fails"], "\(p).full_integer_fails")))
             }
         }

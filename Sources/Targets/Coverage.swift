@@ -393,12 +393,12 @@ public enum Coverage {
     static func lowerKeras(_ node: Node, model: Model, analysis: GraphAnalysis?, catalogue: Catalogue) -> KerasLoweringResult {
         let generation = model.metadata["keras.keras_version"].map { $0.hasPrefix("2.") } == true ? "keras2" : "keras3"
         guard let table = catalogue.kerasLowering[generation] else { return .unknown }
+        let dynamicBatch = analysis?.assumedDimensions.contains(where: { $0.hasSuffix("[0]") }) == true
         // An `Activation` layer is its activation alone.
-        guard let entry = node.opType == "Activation" ? .some([]) : table.layers[node.opType] else { return .unknown }
+        guard let entry = node.opType == "Activation" ? .some([]) : table.builtins(node.opType, dynamicBatch: dynamicBatch)
+        else { return .unknown }
         guard var builtins = entry else { return .noBuiltin(node.opType) }
-        if table.needFixedBatch.contains(node.opType), analysis?.assumedDimensions.contains(where: { $0.hasSuffix("[0]") }) == true {
-            return .needsFixedBatch
-        }
+        if table.needFixedBatch.contains(node.opType), dynamicBatch { return .needsFixedBatch }
         if case .string(let activation)? = node.attributes["activation"], activation != "linear" {
             guard let added = table.activations[activation] else { return .unknown }
             guard let added else { return .noBuiltin("activation '\(activation)'") }

@@ -3077,6 +3077,18 @@ enum EmbeddedCatalogue {
         "mish": ["ADD", "EXP", "LOG", "MUL", "TANH"]
       },
       "need_fixed_batch": ["Bidirectional", "GRU", "LSTM", "SimpleRNN"],
+      "at_dynamic_batch": {
+        "AveragePooling1D": ["AVERAGE_POOL_2D", "EXPAND_DIMS", "RESHAPE"],
+        "Conv1D": ["CONV_2D", "EXPAND_DIMS", "RESHAPE"],
+        "Conv2DTranspose": ["PACK", "SHAPE", "STRIDED_SLICE", "TRANSPOSE_CONV"],
+        "LayerNormalization": [
+          "ADD", "FILL", "MEAN", "MUL", "PACK", "REDUCE_PROD", "RESHAPE", "RSQRT", "SHAPE", "SQUARED_DIFFERENCE", "STRIDED_SLICE",
+          "SUB", "TRANSPOSE"
+        ],
+        "MaxPooling1D": ["EXPAND_DIMS", "MAX_POOL_2D", "RESHAPE"],
+        "RepeatVector": ["EXPAND_DIMS", "TILE"],
+        "Reshape": ["PACK", "RESHAPE", "SHAPE", "STRIDED_SLICE"]
+      },
       "full_integer_fails": ["GRU", "SimpleRNN"]
     },
     "keras3": {
@@ -3156,6 +3168,17 @@ enum EmbeddedCatalogue {
         "mish": ["ADD", "EXP", "LOG", "MUL", "TANH"]
       },
       "need_fixed_batch": ["Bidirectional", "GRU", "LSTM", "SimpleRNN"],
+      "at_dynamic_batch": {
+        "AveragePooling1D": ["AVERAGE_POOL_2D", "EXPAND_DIMS", "RESHAPE"],
+        "Conv1D": ["CONV_2D", "EXPAND_DIMS", "RESHAPE"],
+        "Conv2DTranspose": ["PACK", "SHAPE", "STRIDED_SLICE", "TRANSPOSE_CONV"],
+        "Embedding": ["ADD", "GATHER", "LESS", "SELECT_V2"],
+        "Flatten": ["PACK", "RESHAPE", "SHAPE", "STRIDED_SLICE"],
+        "MaxPooling1D": ["EXPAND_DIMS", "MAX_POOL_2D", "RESHAPE"],
+        "RepeatVector": ["CONCATENATION", "EXPAND_DIMS", "PACK", "RESHAPE", "SHAPE", "STRIDED_SLICE", "TILE"],
+        "Reshape": ["PACK", "RESHAPE", "SHAPE", "STRIDED_SLICE"],
+        "UpSampling2D": ["CONCATENATION", "EXPAND_DIMS", "RESHAPE", "SHAPE", "STRIDED_SLICE", "TILE"]
+      },
       "full_integer_fails": ["Bidirectional", "GRU", "LSTM", "SimpleRNN"]
     }
   }

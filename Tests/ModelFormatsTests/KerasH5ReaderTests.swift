@@ -183,3 +183,12 @@ func everyKerasWeightIsTheBytesH5pyReads(name: String) throws {
         return d.hasPrefix("\(path): global heap at byte ") && d.contains("points at an object the collection does not hold")
     }
 }
+
+@Test func aSoundFileWhoseMetadataSpellsTheHeapAddressUnalignedIsRead() throws {
+    // A real Keras 2 file (three conv blocks): at byte 18139 a weight name's NUL padding runs into bytes that
+    // spell the collection's address, 2048, with a plausible length before it. Heap IDs sit aligned; this is not one.
+    let model = try ModelReader.read(path: KerasFixtures.directory + "/cnn3_keras2.h5")
+    #expect(model.format == .keras)
+    #expect(model.tensors.count == 22)
+    #expect(model.tensors.reduce(0) { $0 + $1.elementCount } == 8_358)
+}

@@ -11,7 +11,8 @@ model, converts it with the default builtins-only op set, and records the builti
 fixes the inputs; the operators of every subgraph (a WHILE's body too) are listed. A layer the converter cannot
 express in builtins is recorded as null (it needs Select TF ops); a layer that leaves no operator (Dropout) as [].
 `need_fixed_batch` lists the layers that convert at batch 1 but not with a dynamic batch (the recurrent ones: their
-tensor-list ops lower only at a known batch). `full_integer_fails` lists the layers whose full-integer
+tensor-list ops lower only at a known batch); `at_dynamic_batch` the builtins of those that lower otherwise with a
+dynamic batch (Keras 3's Flatten computes its shape: SHAPE, STRIDED_SLICE, PACK, RESHAPE). `full_integer_fails` lists the layers whose full-integer
 (TFLITE_BUILTINS_INT8, representative dataset) conversion fails or crashes the converter's calibrator, measured in a
 child process for each layer whose float lowering has a WHILE loop. Activations are measured after a Conv2D: what an `activation:` adds
 beyond the layer's own builtins ([] where the converter fuses it).
@@ -158,11 +159,16 @@ def derive():
 
     table = {}
     for label, keras in (("keras2", keras2), ("keras3", keras3)):
-        layers, dynamic = {}, []
+        layers, dynamic, differing = {}, [], {}
         for name, shapes, make in specs(keras.layers):
             layers[name] = builtins(tf, keras, shapes, make, 1)
-            if layers[name] is not None and builtins(tf, keras, shapes, make, None) is None:
+            if layers[name] is None:
+                continue
+            at_dynamic = builtins(tf, keras, shapes, make, None)
+            if at_dynamic is None:
                 dynamic.append(name)
+            elif at_dynamic != layers[name]:
+                differing[name] = at_dynamic
         base = set(layers["Conv2D"] or [])
         acts = {}
         for a in ACTIVATIONS:
@@ -175,7 +181,7 @@ def derive():
         loops = sorted(n for n, ops in layers.items() if ops and "WHILE" in ops)
         fails = [n for n in loops if not full_integer(label, n)]
         table[label] = {"layers": dict(sorted(layers.items())), "activations": acts, "need_fixed_batch": sorted(dynamic),
-                        "full_integer_fails": fails}
+                        "at_dynamic_batch": dict(sorted(differing.items())), "full_integer_fails": fails}
     return {
         "source": {"id": "tflite-converter-measured",
                    "section": f"one-layer models converted with from_keras_model at batch 1 (tensorflow {tf.__version__},"
@@ -201,7 +207,7 @@ def main():
             sys.stderr.write("keras_to_tflite in Schemas/targets/operators.json differs from what the installed converter does;"
                              " run scripts/catalogue/derive_keras_lowering.py and `make catalogue`\n")
             for label in ("keras2", "keras3"):
-                for k in ("layers", "activations", "need_fixed_batch", "full_integer_fails"):
+                for k in ("layers", "activations", "need_fixed_batch", "at_dynamic_batch", "full_integer_fails"):
                     a_, b_ = (committed or {}).get(label, {}).get(k, {}), derived[label][k]
                     if isinstance(b_, list):
                         a_, b_ = {"": a_}, {"": b_}

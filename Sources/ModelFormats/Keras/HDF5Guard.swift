@@ -56,7 +56,8 @@ enum HDF5Guard {
     /// object of the collection reads through a null or out-of-range slot (found by fuzz-keras:
     /// Tests/Fixtures/fuzz/keras/crash-47bf91fc03e26dae). Every place the image holds a collection's address
     /// after a non-zero length that fits the collection is taken for a heap ID, and its index must name an
-    /// object at least that long. Nil when all do; else the offset of the first that does not.
+    /// object at least that long. Nil when all do; else the offset of the first that does not. Only aligned
+    /// places are taken (see below): a real Keras 2 file held an unaligned look-alike.
     static func brokenReference(_ b: UnsafeRawBufferPointer, skipping: [Range<Int>],
                                 collections: [(start: Int, objects: [Int: Int])]) -> Int? {
         guard let base = b.baseAddress else { return nil }
@@ -70,7 +71,10 @@ enum HDF5Guard {
                 guard let hit = found else { break }
                 let at = UnsafeRawPointer(hit) - base
                 from = at + 1
-                guard at >= 4, at <= b.count - 12, !skipping.contains(where: { $0.contains(at) }) else { continue }
+                // Attribute data starts 8-byte aligned in the version-1 object headers h5py and Keras write: an
+                // unaligned match is other metadata whose bytes happen to spell the address (a name's NUL padding
+                // before 00 08 00 …, for a collection at 2048), which must not refuse a sound file.
+                guard at >= 4, (at - 4) % 4 == 0, at <= b.count - 12, !skipping.contains(where: { $0.contains(at) }) else { continue }
                 let length = Int(b.loadUnaligned(fromByteOffset: at - 4, as: UInt32.self).littleEndian)
                 let index = Int(b.loadUnaligned(fromByteOffset: at + 8, as: UInt32.self).littleEndian)
                 guard length > 0, length <= size else { continue }

@@ -1,0 +1,104 @@
+import ModelFormats
+
+/// The size of the .tflite TensorFlow's converter writes from a Keras model (the tflite-converter path), predicted
+/// from the model's weights: the source file's own bytes (an HDF5 container, a zip) say nothing about it.
+///
+/// What the converter stores, per its post-training quantization rules:
+/// - float32: every weight as is; a BatchNormalization's four vectors become two (scale and offset, or nothing
+///   where folded into the convolution before it: counted as two);
+/// - float16: every float weight at 2 bytes, plus a DEQUANTIZE tensor each;
+/// - dynamic range (int8 weights, float activations): kernels with at least `minElementsForWeights` elements at 1
+///   byte with per-channel scales, everything else float32;
+/// - full integer: kernels at 1 byte, biases as int32, every tensor with quantization parameters, a QUANTIZE and a
+///   DEQUANTIZE at each input and output.
+/// The per-tensor and per-file constants were fitted on conversions of Keras 2 and 3 models (CNN, MLP,
+/// depthwise-separable, 50–370 KB artifacts: within 2.5 % in every mode) by TensorFlow 2.19;
+/// Tests/integration/test_keras_convert.py holds the predictions for the small fixtures (11–26 KB) to 5 %.
+public enum KerasTFLiteSize {
+    /// TensorFlow's `minimum_elements_for_weights` (quantization_config.h): smaller weights stay float32 under
+    /// dynamic-range quantization.
+    public static let minElementsForWeights = 1024
+    /// The flatbuffer's fixed tables, the signature and the converter's metadata.
+    static let fileBytes = 1_000
+    /// A Tensor table with its vtable, shape, name and Buffer entry.
+    static let tensorBytes = 110
+    /// A QuantizationParameters table with its vectors' headers.
+    static let quantizedTensorBytes = 40
+    /// Per scale: a float32 scale and an int64 zero point.
+    static let groupBytes = 12
+
+    public enum Mode: Sendable, Equatable {
+        case float32, float16, dynamicRange, fullInteger
+    }
+
+    /// The mode a target's settings select on this path.
+    public static func mode(weights: String, activations: String) -> Mode {
+        switch weights {
+        case "float16": return .float16
+        case "int8": return activations == "int8" || activations == "uint8" ? .fullInteger : .dynamicRange
+        default: return .float32
+        }
+    }
+
+    /// The weights dynamic-range quantization leaves in float32 (too small to be worth it).
+    public static func keptFloat(_ t: ConstantTensor) -> Bool {
+        t.shape.count < 2 || t.elementCount < minElementsForWeights
+    }
+
+    /// An Operator table with its input and output vectors.
+    static let operatorBytes = 32
+
+    /// `operators`: how many builtins the converter writes for a layer (Keras 3's Flatten is four, with the
+    /// constants its shape arithmetic reads); each beyond the first adds an operator, its output and a constant.
+    public static func predict(model: Model, mode: Mode, operators: (Node) -> Int = { _ in 1 }) -> Int {
+        let nodes = model.graphs.first?.nodes ?? []
+        var bytes = fileBytes
+        var tensors = nodes.count + model.inputs.count
+        for n in nodes {
+            let extra = max(operators(n) - 1, 0)
+            tensors += 2 &* extra
+            bytes += extra &* operatorBytes
+        }
+        for t in model.tensors where t.dtype.isFloatingPoint {
+            let readers = Set(t.consumers.compactMap { c in c.graph == 0 && c.node < nodes.count ? nodes[c.node].opType : nil })
+            // Batch normalization: mean, variance, gamma and beta become one scale and one offset.
+            let halved = readers.contains("BatchNormalization")
+            let elements = halved ? (t.elementCount + 1) / 2 : t.elementCount
+            tensors += 1
+            // Output channels, where the scales go: the last axis (HWIO kernels, [in, out] matrices), except a
+            // depthwise kernel [H, W, C, multiplier], whose outputs are C × multiplier.
+            let depthwise = t.shape.count == 4 && (readers.contains("DepthwiseConv2D") || t.name.contains("depthwise"))
+            let channels = max(depthwise ? t.shape[2] &* t.shape[3] : (t.shape.last ?? 1), 1)
+            switch mode {
+            case .float32:
+                bytes += elements &* 4
+            case .float16:
+                bytes += elements &* 2
+                tensors += 1
+            case .dynamicRange:
+                if keptFloat(t) || halved {
+                    bytes += elements &* 4
+                } else {
+                    bytes += elements + quantizedTensorBytes + channels &* groupBytes
+                }
+            case .fullInteger:
+                // Kernels in int8 and biases in int32, both with a scale per output channel (a bias's scale is its
+                // input's times its kernel's); normalisation vectors in int8 with one.
+                if t.shape.count >= 2 {
+                    bytes += elements + quantizedTensorBytes + channels &* groupBytes
+                } else if halved {
+                    bytes += elements + quantizedTensorBytes + groupBytes
+                } else {
+                    bytes += elements &* (4 + groupBytes) + quantizedTensorBytes
+                }
+            }
+        }
+        if mode == .fullInteger {
+            // Every activation is quantized too, and each input and output gets a QUANTIZE or DEQUANTIZE.
+            let io = model.inputs.count + model.outputs.count
+            tensors += io
+            bytes += (nodes.count + model.inputs.count + io) &* (quantizedTensorBytes + groupBytes)
+        }
+        return bytes &+ tensors &* tensorBytes
+    }
+}
