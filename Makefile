@@ -58,9 +58,10 @@ runtimes: venv
 corpus: venv
 	$(VPY) scripts/fetch_corpus.py
 
-$(VENV_CONVERT)/.stamp: requirements-convert.txt
+$(VENV_CONVERT)/.stamp: requirements-convert.txt requirements-convert-nodeps.txt
 	$(PYTHON) -m venv $(VENV_CONVERT)
 	$(VENV_CONVERT)/bin/python -m pip install -q --disable-pip-version-check -r requirements-convert.txt
+	$(VENV_CONVERT)/bin/python -m pip install -q --disable-pip-version-check --no-deps -r requirements-convert-nodeps.txt
 	touch $@
 
 venv-convert: $(VENV_CONVERT)/.stamp

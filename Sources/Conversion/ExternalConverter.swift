@@ -82,6 +82,9 @@ public struct ExternalPlan: Sendable {
     /// When set, the tool reads a copy of the source with this name in the temporary folder (a tool that
     /// writes over its input must never reach the user's model).
     public var sourceCopy: String? = nil
+    /// Slipway's ONNX converter runs on the tool's product with these settings (an exporter writes the float
+    /// graph; the target's quantization and pruning are Slipway's own, as for an ONNX source).
+    public var then: ConversionSettings? = nil
 
     public enum Product: Sendable, Equatable {
         case file(String)
@@ -124,12 +127,20 @@ public enum ExternalConverter {
         }
         switch format {
         case "onnx" where source.hasSuffix(".pt") || source.hasSuffix(".pth") || source.hasSuffix(".pt2"):
-            // The plan admits float weights only on this path (Schemas/conversion/paths.json), as `check` says.
+            // The exporter writes the float graph; Slipway's ONNX converter quantizes and prunes it after.
             let args = ["{work}/torch_onnx.py", "--source", modelPath, "--output", "{work}/model.onnx",
                         "--summary", "{work}/summary.json"] + inputArgs
-            return ExternalPlan(tool: try tool("torch-onnx-export"), executable: python, arguments: args, driver: "torch_onnx.py",
-                                product: .file("model.onnx"), settings: ["weights": "none", "input_shapes": .object(shapesJSON)],
-                                extraInputs: [])
+            return try chained(ExternalPlan(tool: try tool("torch-onnx-export"), executable: python, arguments: args,
+                                            driver: "torch_onnx.py", product: .file("model.onnx"),
+                                            settings: ["input_shapes": .object(shapesJSON)], extraInputs: []),
+                               target: target)
+        case "onnx" where source.hasSuffix(".h5") || source.hasSuffix(".hdf5") || source.hasSuffix(".keras"):
+            let args = ["{work}/keras_convert.py", "--to", "onnx", "--source", modelPath, "--output", "{work}/model.onnx",
+                        "--summary", "{work}/summary.json"] + inputArgs
+            return try chained(ExternalPlan(tool: try tool("tf2onnx"), executable: python, arguments: args,
+                                            driver: "keras_convert.py", product: .file("model.onnx"),
+                                            settings: ["input_shapes": .object(shapesJSON)], extraInputs: []),
+                               target: target)
         case "onnx" where staticQuant:
             guard source.hasSuffix(".onnx") else { return nil }
             try refusePruning("static quantization through onnxruntime")
@@ -262,6 +273,21 @@ public enum ExternalConverter {
         }
     }
 
+    /// An exporter's plan with the target's native ONNX settings to run on its product, when they change anything.
+    static func chained(_ plan: ExternalPlan, target: TargetSpec) throws(ConversionError) -> ExternalPlan {
+        var plan = plan
+        let settings = try Converter.settings(for: target)
+        guard case .object(var o) = plan.settings else { return plan }
+        let native = settings.json(for: .onnx)
+        o["weights"] = native["weights"] ?? "none"
+        if settings.weights != nil || settings.pruning != nil || settings.float16Compute || settings.dynamic {
+            plan.then = settings
+            o["then"] = native
+        }
+        plan.settings = .object(o)
+        return plan
+    }
+
     /// TensorFlow's converter on a Keras model (the seed's `from_keras_model` path): float, float16, dynamic-range
     /// int8, or full integer calibrated on the manifest's samples. The plan (Schemas/conversion/paths.json)
     /// has already refused what this path does not write, in `check` and here alike.
@@ -271,7 +297,7 @@ public enum ExternalConverter {
         let q = target.optimize.quantize
         let weights = q?.weights?.value ?? "none"
         let activations = q?.activations?.value ?? "none"
-        var args = ["{work}/keras_tflite.py", "--source", modelPath, "--output", "{work}/model.tflite",
+        var args = ["{work}/keras_convert.py", "--source", modelPath, "--output", "{work}/model.tflite",
                     "--summary", "{work}/summary.json", "--weights", weights, "--activations", activations]
         var settings: JSONObject = ["weights": .string(weights), "activations": .string(activations)]
         var extra: [String] = []
@@ -290,7 +316,7 @@ public enum ExternalConverter {
             args += ["--calibration", folder]
             settings["calibration"] = .string(calib)
         }
-        return ExternalPlan(tool: tool, executable: python, arguments: args, driver: "keras_tflite.py",
+        return ExternalPlan(tool: tool, executable: python, arguments: args, driver: "keras_convert.py",
                             product: .file("model.tflite"), settings: .object(settings), extraInputs: extra)
     }
 
@@ -534,8 +560,17 @@ extension ExternalConverter {
         if try sha256(ofFile: source) != sourceSHA {
             throw ConversionError(.unsafe, "\(plan.tool.name) modified the source model \(source) while converting it; restore it from version control (Slipway wrote no artifact)")
         }
-        let product = try findProduct(plan.product, in: work, tool: plan.tool.name, log: logPath)
+        var product = try findProduct(plan.product, in: work, tool: plan.tool.name, log: logPath)
         if cancellation() { throw ConversionError(.cancelled, "cancelled") }
+        if let then = plan.then {
+            // The exported graph, quantized and pruned in process as an ONNX source would be; inside the work
+            // folder until the one rename below.
+            progress(ConversionProgress(target: target, phase: "optimizing the exported ONNX", fraction: 0.9))
+            let conversion = try NativeConversion.convert(path: product, kind: .onnx, settings: then)
+            let optimized = "\(work)/optimized.onnx"
+            _ = try SafeWriter.write(conversion.output, source: conversion.source.bytes, to: optimized, cancellation: cancellation)
+            product = optimized
+        }
         progress(ConversionProgress(target: target, phase: "writing", fraction: 0.92))
         let (outputSHA, outputBytes) = try syncAndHash(product)
 

@@ -36,6 +36,9 @@ public struct TargetEstimation: Sendable {
                     max((lowering?.builtins(node.opType, dynamicBatch: dynamic) ?? nil)?.count ?? 1, 1)
                 }
             }
+            let exported = exportsONNX(t, model: model)
+            let stored = model.tensors.reduce(0) { $0 &+ $1.storedBytes }
+            if exported { out.predictedSizes[t.name.value] = ExportedONNXSize.predict(model: model, weightBytes: stored, quantized: 0) }
             guard var s = EstimateSettings(target: t) else { continue }
             if converted == .dynamicRange {
                 s.skip += model.tensors.filter { $0.dtype.isFloatingPoint && KerasTFLiteSize.keptFloat($0) }.map(\.name)
@@ -51,6 +54,11 @@ public struct TargetEstimation: Sendable {
             }
             switch r {
             case .success(var e):
+                if exported {
+                    let weights = stored &- e.tensorBytesBefore &+ e.tensorBytesAfter
+                    out.predictedSizes[t.name.value] = ExportedONNXSize.predict(
+                        model: model, weightBytes: max(weights, 0), quantized: s.quantize ? e.tensorCount : 0)
+                }
                 if let predicted = out.predictedSizes[t.name.value] { e.modelBytesAfter = predicted }
                 out.results[t.name.value] = e
             case .failure(let f) where f.pending: out.pending.insert(t.name.value)
@@ -81,6 +89,16 @@ public struct TargetEstimation: Sendable {
             if case .fixed = first { return false }
             return true
         }
+    }
+
+    /// Whether an exporter writes the target's ONNX from another format and Slipway's ONNX converter optimizes it
+    /// (Schemas/conversion/paths.json's `then: native`).
+    static func exportsONNX(_ t: TargetSpec, model: Model) -> Bool {
+        let source = model.conversionSource
+        guard source != "onnx" else { return false }
+        let plan = TargetPlan.make(target: t, source: source)
+        guard plan.format == "onnx", case .tool(let tool)? = plan.route else { return false }
+        return ConversionPaths.table.paths.contains { $0.from == source && $0.to == "onnx" && $0.via == tool && $0.then == "native" }
     }
 
     /// The Keras → TFLite mode of a target TensorFlow's converter makes (the plan's route), else nil.

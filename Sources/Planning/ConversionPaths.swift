@@ -15,6 +15,9 @@ public struct ConversionPath: Sendable, Hashable {
     /// Why the path is impossible (via "none"), or why the weights it writes are limited.
     public var reason: String?
     public var source: String
+    /// "native" when Slipway's own converter runs on the tool's product (an exporter writes the float ONNX graph,
+    /// Slipway quantizes and prunes it): the settings are those of the native path.
+    public var then: String? = nil
 }
 
 /// The ONNX default-domain opset each written form needs.
@@ -76,7 +79,7 @@ public struct ConversionPaths: Sendable {
             func list(_ k: String) -> [String]? { e[k]?.arrayValue.map { $0.compactMap(\.stringValue) } }
             let p = ConversionPath(from: from, to: to, via: via, activations: list("activations"), weights: list("weights"),
                                    granularity: list("granularity"), prunes: e["prunes"]?.boolValue,
-                                   reason: e["reason"]?.stringValue, source: source)
+                                   reason: e["reason"]?.stringValue, source: source, then: e["then"]?.stringValue)
             if via == "none", p.reason == nil { return fail("paths[\(i)] is impossible (via none) and needs a reason") }
             paths.append(p)
         }

@@ -42,6 +42,10 @@ enum EmbeddedConversionPaths {
     "tflite-converter": {
       "title": "TensorFlow: LiteRT post-training quantization (tf.lite.TFLiteConverter.from_keras_model; Optimize.DEFAULT for dynamic-range int8, supported_types float16, representative_dataset with TFLITE_BUILTINS_INT8 for full integer). The converter writes neither pruned weights (that is the TensorFlow Model Optimization Toolkit's training-time job) nor uint8 activations.",
       "url": "https://ai.google.dev/edge/litert/models/post_training_quantization"
+    },
+    "tf2onnx": {
+      "title": "tf2onnx: tf2onnx.convert.from_keras (Keras models to ONNX, opsets 14–18 for TensorFlow 2.x)",
+      "url": "https://github.com/onnx/tensorflow-onnx"
     }
   },
   "runtime_formats": {
@@ -267,15 +271,23 @@ enum EmbeddedConversionPaths {
       "via": "torch-onnx-export",
       "activations": [
         "none",
-        "float32"
+        "float32",
+        "float16",
+        "dynamic"
       ],
       "weights": [
         "none",
-        "float32"
+        "float32",
+        "float16",
+        "int8",
+        "uint8",
+        "int4",
+        "uint4"
       ],
-      "prunes": false,
-      "reason": "torch.onnx.export writes the float model; quantize or prune the exported .onnx with a manifest whose model is that file",
-      "source": "torch-onnx-export"
+      "prunes": true,
+      "reason": "torch.onnx.export writes the float model; Slipway's ONNX converter then quantizes and prunes the exported graph as for an ONNX source",
+      "source": "torch-onnx-export",
+      "then": "native"
     },
     {
       "from": "pytorch-exported-program",
@@ -341,6 +353,30 @@ enum EmbeddedConversionPaths {
       "prunes": false,
       "reason": "full-integer quantization (activations: int8) writes int8 weights",
       "source": "tflite-converter"
+    },
+    {
+      "from": "keras",
+      "to": "onnx",
+      "via": "tf2onnx",
+      "activations": [
+        "none",
+        "float32",
+        "float16",
+        "dynamic"
+      ],
+      "weights": [
+        "none",
+        "float32",
+        "float16",
+        "int8",
+        "uint8",
+        "int4",
+        "uint4"
+      ],
+      "prunes": true,
+      "then": "native",
+      "reason": "tf2onnx writes the float model; Slipway's ONNX converter then quantizes and prunes the exported graph as for an ONNX source",
+      "source": "tf2onnx"
     }
   ],
   "onnx_opsets": {

@@ -121,7 +121,7 @@ public struct TargetPlan: Sendable {
                 message: "activations: float16 (float16 compute) needs weights: float16, not \(settings.weightsName)",
                 range: q?.activations?.range))
         }
-        if source == "onnx", format == "onnx", path.via == "native" {
+        if format == "onnx", (source == "onnx" && path.via == "native") || path.then == "native" {
             plan.neededOpset = neededOpset(settings, table.opsets)
             if let need = plan.neededOpset, let max = runtimeMaxOpset, need.opset > max {
                 let rt = target.runtime?.value.description ?? "the runtime"

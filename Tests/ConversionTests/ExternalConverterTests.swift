@@ -375,7 +375,7 @@ struct ExternalConverterTests {
         #expect(!ExternalConverter.versionMatches(installed: "1.23.20", pin: "1.23.2"))
         #expect(ExternalConverter.tensorRTVersion(inLog: "&&&& RUNNING TensorRT.trtexec [TensorRT v100800] # trtexec") == "10.8.0")
         #expect(ExternalConverter.tensorRTVersion(inLog: "usage") == nil)
-        #expect(Set(ExternalTool.all.map(\.name)) == ["onnx2tf", "coremltools", "torch-onnx-export", "tflite-converter", "trtexec", "onnxruntime-quantize-static"])
+        #expect(Set(ExternalTool.all.map(\.name)) == ["onnx2tf", "coremltools", "torch-onnx-export", "tflite-converter", "tf2onnx", "trtexec", "onnxruntime-quantize-static"])
     }
 
     @Test("the embedded drivers and converter table equal scripts/converters and Schemas/converters.json")

@@ -23,7 +23,7 @@ struct TargetPlanSpec {
 
     @Test func theEmbeddedTableReads() throws {
         let table = try ConversionPaths.embedded.get()
-        #expect(table.paths.count == 18)
+        #expect(table.paths.count == 19)
         #expect(table.runtimeFormats["tflite-micro"] == ["tflite"])
         #expect(table.opsets.fourBit == 21 && table.opsets.perChannel == 13)
     }
@@ -63,8 +63,22 @@ struct TargetPlanSpec {
         #expect(try problems("{runtime: litert, optimize: {prune: {sparsity: 0.5}}}", source: "keras") == [
             "tflite-converter (keras → tflite) does not prune; convert without pruning, then prune the tflite artifact (a manifest whose model is that file, with optimize.prune)",
         ])
-        #expect(try problems("{runtime: onnxruntime}", source: "keras") == [
-            "no conversion path from keras to onnx; from keras Slipway makes tflite",
+        #expect(try problems("{format: safetensors}", source: "keras") == [
+            "no conversion path from keras to safetensors; from keras Slipway makes onnx, tflite",
+        ])
+    }
+
+    @Test("Keras and TorchScript models reach ONNX through their exporter, then Slipway's own ONNX converter, with its opset needs")
+    func exportedThenQuantized() throws {
+        for source in ["keras", "pytorch"] {
+            let plan = TargetPlan.make(target: try target("{runtime: onnxruntime@1.20, optimize: {quantize: {weights: int8, activations: dynamic}}}"),
+                                       source: source, runtimeMaxOpset: 21)
+            #expect(plan.route == .tool(source == "keras" ? "tf2onnx" : "torch-onnx-export") && plan.problems.isEmpty, "\(source)")
+            #expect(plan.neededOpset?.opset == 13)  // per-channel scales on the dynamic path
+        }
+        #expect(try problems("{runtime: onnxruntime@1.17, optimize: {quantize: {weights: int4, granularity: per-block:32}}}",
+                             source: "keras", maxOpset: 20) == [
+            "int4 DequantizeLinear needs opset 21; onnxruntime@1.17 runs models up to opset 20; use int8 per-channel weights, or a newer runtime",
         ])
     }
 

@@ -303,8 +303,9 @@ np.save(sys.argv[3], y)
 @needs_coremltools
 def test_torchscript_to_onnx_runs_in_onnxruntime_as_in_torch(run, tmp_path):
     """PyTorch → ONNX through torch.onnx.export (the Core ML venv has torch and onnx): the exported model's outputs
-    in onnxruntime equal torch's on the same input; an int8 target on this path is refused by check and by
-    convert in the same words (the exporter writes float; quantizing is a second step on the .onnx)."""
+    in onnxruntime equal torch's on the same input; an int8 target on this path is the exported graph quantized by
+    Slipway's ONNX converter in the same run (int8 per-channel DequantizeLinear), close to torch's outputs; int4 on
+    a runtime whose opset is below 21 is refused by check and by convert in the same words."""
     import numpy as np
     import onnxruntime as ort
     (tmp_path / "models").mkdir()
@@ -326,6 +327,11 @@ targets:
     python: {COREML_PYTHON}
     output: dist/cnn-int8.onnx
     optimize: {{quantize: {{weights: int8}}}}
+  old-int4:
+    runtime: onnxruntime@1.17
+    format: onnx
+    python: {COREML_PYTHON}
+    optimize: {{quantize: {{weights: int4, granularity: "per-block:32"}}}}
 """)
     r = run("convert", "m.slipway.yaml", "--target", "server", cwd=tmp_path)
     assert r.returncode == 0, r.stderr.decode()
@@ -340,11 +346,24 @@ targets:
     assert [i.name for i in session.get_inputs()] == ["x"]
     (y,) = session.run(None, {"x": x})
     np.testing.assert_allclose(y, np.load(tmp_path / "y.npy"), rtol=1e-4, atol=1e-5)
+    # int8: exported, then quantized by Slipway's ONNX converter in the same run; the estimate predicts both files.
+    e = run("estimate", "m.slipway.yaml", "--json", cwd=tmp_path, env={"SLIPWAY_CACHE_DIR": str(tmp_path / "cache")})
+    predicted = {row["target"]: row["size_bytes"] for row in json.loads(e.stdout)["targets"]}
+    r = run("convert", "m.slipway.yaml", "--target", "server-int8", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr.decode()
+    quantized = onnx.load(str(tmp_path / "dist/cnn-int8.onnx"))
+    assert "DequantizeLinear" in {n.op_type for n in quantized.graph.node}
+    report = json.loads((tmp_path / "dist/cnn-int8.onnx.report.json").read_text())
+    assert report["settings"]["then"]["scheme"] == "int8-sym-per-channel"
+    (yq,) = ort.InferenceSession(str(tmp_path / "dist/cnn-int8.onnx"), providers=["CPUExecutionProvider"]).run(None, {"x": x})
+    assert sqnr_db([np.load(tmp_path / "y.npy")], [yq]) > 25
+    for target, artifact in [("server", out), ("server-int8", tmp_path / "dist/cnn-int8.onnx")]:
+        assert abs(predicted[target] / artifact.stat().st_size - 1) < 0.05, (target, predicted[target])
     # The same verdict from check and convert for what this path cannot write.
     c = run("check", "m.slipway.yaml", "--format", "json", cwd=tmp_path)
     [d] = [d for d in json.loads(c.stdout) if d["code"] == "SW4018"]
-    assert "torch.onnx.export writes the float model" in d["message"]
-    refused = run("convert", "m.slipway.yaml", "--target", "server-int8", cwd=tmp_path)
+    assert "needs opset 21; onnxruntime@1.17 runs models up to opset 20" in d["message"]
+    refused = run("convert", "m.slipway.yaml", "--target", "old-int4", cwd=tmp_path)
     assert refused.returncode != 0
-    assert "torch.onnx.export writes the float model" in refused.stderr.decode()
+    assert "needs opset 21; onnxruntime@1.17 runs models up to opset 20" in refused.stderr.decode() + refused.stdout.decode()
     assert not leftovers(tmp_path)

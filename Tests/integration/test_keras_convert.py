@@ -175,3 +175,53 @@ def test_the_committed_keras_lowering_is_what_the_installed_converter_does():
     r = subprocess.run([CONVERT_PYTHON, str(REPO / "scripts/catalogue/derive_keras_lowering.py"), "--check"],
                        capture_output=True, text=True, timeout=1200)
     assert r.returncode == 0, r.stderr[-3000:]
+
+
+def test_keras_to_onnx_through_tf2onnx_then_slipways_quantizer(run, tmp_path):
+    """Keras → ONNX: tf2onnx exports the float graph (outputs equal Keras's), and an int8 target is that graph
+    quantized by Slipway's ONNX converter in the same run, for Keras 2 and Keras 3 files."""
+    import onnx
+    import onnxruntime as ort
+
+    x = np.random.default_rng(5).random((1, 16, 16, 3), dtype=np.float32)
+    np.save(tmp_path / "x.npy", x)
+    for name, keras_module in [("small_cnn_keras2.h5", "tf_keras"), ("small_cnn.keras", "keras")]:
+        folder = tmp_path / name.replace(".", "_")
+        folder.mkdir()
+        shutil.copy(KERAS / name, folder / name)
+        (folder / "m.slipway.yaml").write_text(f"""slipway: 1
+name: cnn
+model:
+  path: {name}
+  inputs: {{image: [1, 16, 16, 3]}}
+targets:
+  float: {{runtime: onnxruntime@1.20, python: {CONVERT_PYTHON}}}
+  int8: {{runtime: onnxruntime@1.20, python: {CONVERT_PYTHON}, optimize: {{quantize: {{weights: int8}}}}}}
+""")
+        assert run("check", str(folder / "m.slipway.yaml")).returncode == 0
+        estimate = run("estimate", str(folder / "m.slipway.yaml"), "--json", env={"SLIPWAY_CACHE_DIR": str(folder / "cache")})
+        predicted = {row["target"]: row["size_bytes"] for row in json.loads(estimate.stdout)["targets"]}
+        out = run("convert", str(folder / "m.slipway.yaml"))
+        assert out.returncode == 0, out.stdout.decode() + out.stderr.decode()
+        keras_out = subprocess.run(
+            [CONVERT_PYTHON, "-c", f"import sys, numpy as np, {keras_module} as k; m = k.models.load_model(sys.argv[1], compile=False);"
+             " np.save(sys.argv[3], np.asarray(m(np.load(sys.argv[2]))))", str(folder / name), str(tmp_path / "x.npy"),
+             str(folder / "y.npy")], capture_output=True, text=True)
+        assert keras_out.returncode == 0, keras_out.stderr[-2000:]
+        want = np.load(folder / "y.npy")
+        float_model = folder / "dist" / "float" / "cnn.onnx"
+        session = ort.InferenceSession(str(float_model), providers=["CPUExecutionProvider"])
+        assert [i.name for i in session.get_inputs()] == ["image"]
+        np.testing.assert_allclose(session.run(None, {"image": x})[0], want, rtol=1e-4, atol=1e-5)
+        quantized = folder / "dist" / "int8" / "cnn.onnx"
+        assert "DequantizeLinear" in {n.op_type for n in onnx.load(str(quantized)).graph.node}
+        report = json.loads((folder / "dist" / "int8" / "cnn.onnx.report.json").read_text())
+        assert report["tools"]["converter"] == "tf2onnx" and report["settings"]["then"]["weights"] == "int8"
+        (got,) = ort.InferenceSession(str(quantized), providers=["CPUExecutionProvider"]).run(None, {"image": x})
+        assert 10 * np.log10((want ** 2).sum() / ((want - got) ** 2).sum()) > 30
+        assert quantized.stat().st_size < 0.5 * float_model.stat().st_size
+        # The estimate predicts the exported and quantized file (ExportedONNXSize), not the source's container:
+        # float within 2 %, int8 within 10 % (the names tf2onnx gives Keras 3's tensors run longer, and a quantized
+        # weight's name is written five times).
+        for target, artifact, tolerance in [("float", float_model, 0.02), ("int8", quantized, 0.10)]:
+            assert abs(predicted[target] / artifact.stat().st_size - 1) < tolerance, (name, target, predicted[target])

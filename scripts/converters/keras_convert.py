@@ -1,5 +1,7 @@
-"""Keras → TFLite with TensorFlow's own converter, run by `slipway convert` for a target whose format is tflite and
-whose model is a Keras file (.h5 or .keras). This is the seed's path, step for step:
+"""Keras → TFLite with TensorFlow's own converter, or Keras → ONNX with tf2onnx, run by `slipway convert` for a target
+whose model is a Keras file (.h5 or .keras) and whose format is tflite (`--to tflite`, the default) or onnx
+(`--to onnx`: tf2onnx.convert.from_keras at `--opset`, float; Slipway quantizes the exported graph itself after).
+The TFLite path is the seed's, step for step:
   model = tf.keras.models.load_model(path)
   converter = tf.lite.TFLiteConverter.from_keras_model(model)
   converter.optimizations = [tf.lite.Optimize.DEFAULT]    # dynamic-range int8 weights
@@ -101,6 +103,31 @@ def make_converter(tf, keras, model, specs):
     return tf.lite.TFLiteConverter.from_keras_model(keras.Model(inputs, outputs))
 
 
+def to_onnx(tf, model, a, major, keras_version):
+    """tf2onnx on the model's signature, with the manifest's fixed shapes where it gives them; the inputs keep the
+    Keras names."""
+    import tf2onnx
+
+    fixed = {}
+    for spec in a.input:
+        name, _, dims = spec.partition("=")
+        fixed[name] = [int(d) for d in dims.split(",") if d]
+    names = [t.name.split(":")[0] for t in model.inputs]
+    unknown = sorted(set(fixed) - set(names))
+    if unknown:
+        fail(f"model.inputs names {unknown}, which the Keras model does not have; its inputs are {names}")
+    signature = [tf.TensorSpec(fixed.get(n, list(t.shape)), t.dtype, name=n) for n, t in zip(names, model.inputs)]
+    progress("exporting")
+    try:
+        tf2onnx.convert.from_keras(model, input_signature=signature, opset=a.opset, output_path=a.output)
+    except Exception as e:  # tf2onnx raises its own and TensorFlow's errors for layers it cannot express
+        text = str(e).strip().splitlines()
+        fail(f"tf2onnx could not export the model: {type(e).__name__}: {' '.join(text[-3:]) if text else ''}")
+    with open(a.summary, "w", encoding="utf-8") as f:
+        json.dump({"tensorflow": tf.__version__, "keras": keras_version, "keras_major": major, "tf2onnx": tf2onnx.__version__,
+                   "opset": a.opset, "converter": "tf2onnx.convert.from_keras"}, f)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--source", required=True)
@@ -112,6 +139,8 @@ def main():
     p.add_argument("--io", default="float32")
     p.add_argument("--per-tensor", action="store_true")
     p.add_argument("--input", action="append", default=[], help="NAME=d0,d1,... (the manifest's fixed input shapes)")
+    p.add_argument("--to", choices=["tflite", "onnx"], default="tflite")
+    p.add_argument("--opset", type=int, default=17)
     a = p.parse_args()
 
     import numpy as np
@@ -119,6 +148,8 @@ def main():
 
     progress("loading")
     model, major, keras, keras_version = load(a.source)
+    if a.to == "onnx":
+        return to_onnx(tf, model, a, major, keras_version)
     converter = make_converter(tf, keras, model, a.input)
     mode = "float32"
     if a.weights == "float16":
