@@ -21,9 +21,12 @@ public struct TestOptions: Sendable {
     public var timeout: Duration?
     /// False tests the artifacts as they lie (made elsewhere, or edited): a missing one is an error, nothing is converted.
     public var convertFirst: Bool
+    /// Per-layer attribution (`--layers`): the SQNR of every value an ONNX artifact computes against the original's.
+    public var layers: Bool
     public init(convert: ConvertOptions = ConvertOptions(), python: String = "python3", warmup: Int = 3, timeout: Duration? = nil,
-                convertFirst: Bool = true) {
+                convertFirst: Bool = true, layers: Bool = false) {
         self.convert = convert
+        self.layers = layers
         self.convertFirst = convertFirst
         self.python = python
         self.warmup = warmup
@@ -58,6 +61,10 @@ public struct TargetTestResult: Sendable {
     public var artifactSHA256: String?
     /// onnxruntime artifacts: how the integer matmuls were computed (the target's arithmetic, see `IntegerMatmul`).
     public var integerMatmul: IntegerMatmul?
+    /// With `--layers`: each value the artifact and the original both compute, in graph order.
+    public var layers: [LayerSQNR] = []
+    /// Why the per-layer attribution could not be made, when it was asked for.
+    public var layersError: String?
 }
 
 /// Everything one `slipway test` learnt: per target, the diagnostics on the manifest, and the exit status.
@@ -174,7 +181,10 @@ public enum ModelTester {
             guard let a = artifacts[i] else { continue }
             if jobs[a.runtime] == nil { order.append(a.runtime) }
             let saturates = IntegerMatmul.targetSaturates(chosen[i], catalogue: catalogue)
-            jobs[a.runtime, default: []].append(RunnerJob.Model(id: "target\(i)", path: a.path, exactU8S8: !saturates))
+            // Per-layer attribution compares values by name inside one runner: ONNX artifacts of an ONNX original.
+            let against = options.layers && a.runtime == .onnxruntime && originalRuntime == .onnxruntime ? "original" : nil
+            jobs[a.runtime, default: []].append(RunnerJob.Model(id: "target\(i)", path: a.path, exactU8S8: !saturates,
+                                                                layersAgainst: against))
         }
         var workTemplate = Array("\(tmpFolder())/slipway-test-XXXXXX".utf8CString)
         guard workTemplate.withUnsafeMutableBufferPointer({ buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }) != nil else {
@@ -253,6 +263,13 @@ public enum ModelTester {
             target.runtimeVersion = r.version
             target.peakRSSKB = r.peakRSSKB
             target.originalLatencyMS = original.latencyMS
+            if let m = r.models["target\(k)"] {
+                target.layers = m.layers
+                target.layersError = m.layersError
+                if options.layers, a.runtime != .onnxruntime || originalRuntime != .onnxruntime {
+                    target.layersError = "per-layer attribution compares ONNX models in onnxruntime; this target runs in \(a.runtime.runnerName ?? "another runtime")"
+                }
+            }
             if a.runtime == .onnxruntime {
                 target.integerMatmul = IntegerMatmul.measured(
                     targetSaturates: IntegerMatmul.targetSaturates(t, catalogue: catalogue), hostSaturates: r.hostU8S8Saturates,

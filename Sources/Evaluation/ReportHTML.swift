@@ -88,6 +88,9 @@ public enum ReportHTML {
             }
             h += "</table>\n"
         }
+        if let layers = t["layers"]?.arrayValue, !layers.isEmpty {
+            h += "<h3>Per-layer SQNR</h3>\n" + layerBars(layers, path: "\(p).layers")
+        }
         h += "<h3>Provenance</h3>\n<table>"
         h += "<tr><th>Artifact</th><td><code>\(escape(t["artifact"]?.stringValue ?? "—"))</code></td></tr>"
         h += "<tr><th>Artifact SHA-256</th><td><code>\(escape(t["artifact_sha256"]?.stringValue ?? "—"))</code></td></tr>"
@@ -95,6 +98,32 @@ public enum ReportHTML {
         h += "<tr><th>Runner peak RSS (KiB)</th><td>\(num(t["peak_rss_kb"], path: "\(p).peak_rss_kb"))</td></tr>"
         h += "</table></section>\n"
         return h
+    }
+
+    /// One horizontal bar per value the artifact computes, in graph order, as long as its SQNR (dB; the lowest
+    /// in red): where along the network the error grows. Exact values are drawn full and marked "=".
+    static func layerBars(_ layers: [JSONValue], path: String) -> String {
+        let rowHeight = 16.0, labelWidth = 260.0, barWidth = 380.0
+        let values = layers.compactMap { $0["sqnr_db"]?.doubleValue }
+        let top = max(values.max() ?? 1, 1)
+        let worst = values.min()
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(labelWidth + barWidth + 70))\" height=\"\(Int(Double(layers.count) * rowHeight + 4))\" role=\"img\" aria-label=\"per-layer SQNR, dB\">"
+        for (k, l) in layers.enumerated() {
+            let y = Double(k) * rowHeight
+            let node = "\(l["node"]?.stringValue ?? "") (\(l["op"]?.stringValue ?? ""))"
+            let db = l["sqnr_db"]?.doubleValue
+            let width = db.map { max(1, min(barWidth, $0 / top * barWidth)) } ?? barWidth
+            let colour = db != nil && db == worst ? "#cf222e" : "#0969da"
+            s += "<text x=\"\(Int(labelWidth - 6))\" y=\"\(fmt(y + 12))\" text-anchor=\"end\">\(escape(node))</text>"
+            s += "<rect x=\"\(Int(labelWidth))\" y=\"\(fmt(y + 2))\" width=\"\(fmt(width))\" height=\"\(fmt(rowHeight - 4))\" fill=\"\(colour)\"><title>\(escape(node))</title></rect>"
+            s += "<text x=\"\(fmt(labelWidth + width + 4))\" y=\"\(fmt(y + 12))\">\(db.map(short) ?? "=")</text>"
+        }
+        s += "</svg>\n<table><tr><th>Node</th><th>Op</th><th>SQNR (dB)</th></tr>\n"
+        for (k, l) in layers.enumerated() {
+            s += "<tr><td><code>\(escape(l["node"]?.stringValue ?? ""))</code></td><td>\(escape(l["op"]?.stringValue ?? ""))</td>"
+            s += "<td>\(num(l["sqnr_db"], path: "\(path).\(k).sqnr_db"))</td></tr>\n"
+        }
+        return s + "</table>\n"
     }
 
     /// An inline SVG histogram of `values` in 20 bins.

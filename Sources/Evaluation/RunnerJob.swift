@@ -18,6 +18,8 @@ struct RunnerJob: Sendable {
         var path: String
         /// onnxruntime: run U8S8 integer matmuls exactly on any host (`session.x64quantprecision`), see `IntegerMatmul`.
         var exactU8S8: Bool = true
+        /// The id of the model whose values this one's are compared with, layer by layer (`--layers`).
+        var layersAgainst: String? = nil
     }
 
     struct ModelResult: Sendable {
@@ -26,6 +28,8 @@ struct RunnerJob: Sendable {
         var error: String?
         /// onnxruntime: whether the exact U8S8 kernels were applied (nil for other runtimes).
         var exactU8S8: Bool?
+        var layers: [LayerSQNR] = []
+        var layersError: String?
     }
 
     struct Result: Sendable {
@@ -65,7 +69,10 @@ struct RunnerJob: Sendable {
         let job: JSONValue = [
             "runtime": .string(name), "warmup": .int(warmup), "inputs": .object(inputObject), "preprocess": preprocess ?? .null,
             "samples": .array(samples.map { .string($0) }),
-            "models": .array(models.map { ["id": .string($0.id), "path": .string($0.path), "exact_u8s8": .bool($0.exactU8S8)] }),
+            "models": .array(models.map {
+                ["id": .string($0.id), "path": .string($0.path), "exact_u8s8": .bool($0.exactU8S8),
+                 "layers_against": $0.layersAgainst.map { .string($0) } ?? .null]
+            }),
         ]
         let jobPath = "\(work)/\(name).job.json"
         let script = "\(work)/run_models.py"
@@ -103,6 +110,12 @@ struct RunnerJob: Sendable {
             r.error = m["error"]?.stringValue
             r.exactU8S8 = m["exact_u8s8"]?.boolValue
             r.latencyMS = (m["latency_ms"]?.arrayValue ?? []).compactMap(\.doubleValue)
+            r.layersError = m["layers_error"]?.stringValue
+            r.layers = (m["layers"]?.arrayValue ?? []).compactMap { l in
+                guard let value = l["value"]?.stringValue else { return nil }
+                return LayerSQNR(value: value, node: l["node"]?.stringValue ?? value, op: l["op"]?.stringValue ?? "",
+                                 sqnrDB: l["sqnr_db"]?.doubleValue, exact: l["exact"]?.boolValue ?? false)
+            }
             for o in m["outputs"]?.arrayValue ?? [] {
                 guard let file = o["file"]?.stringValue, let data = Self.readWhole(file, limit: 4 << 30) else {
                     r.error = r.error ?? "the runner's output file for \(id) is missing"

@@ -57,6 +57,16 @@ extension TargetTestResult {
             out["sample_max_abs"] = .array(m.sampleMaxAbs.map { .double($0) })
             return .object(out)
         })
+        // Per-layer attribution (`--layers`): null when not asked for or not made; in graph order.
+        if !layers.isEmpty || layersError != nil {
+            o["layers"] = .array(layers.map { l in
+                ["value": .string(l.value), "node": .string(l.node), "op": .string(l.op),
+                 "sqnr_db": l.sqnrDB.map { .double($0) } ?? .null, "exact": .bool(l.exact)]
+            })
+            o["layers_error"] = layersError.map { .string($0) } ?? .null
+        } else {
+            o["layers"] = .null
+        }
         o["tolerances"] = .array(checks.map { c in
             ["key": .string(c.key), "limit": .double(c.limit), "measured": c.measured.map { .double($0) } ?? .null,
              "passed": .bool(c.passed)]

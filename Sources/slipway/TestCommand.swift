@@ -47,6 +47,9 @@ struct TestCommand: AsyncParsableCommand {
     @Flag(help: "Let a manifest write outside its own folder.")
     var allowOutsideProject = false
 
+    @Flag(help: "Per-layer attribution for ONNX artifacts: the SQNR of every value the artifact computes against the original's, worst first.")
+    var layers = false
+
     @Option(help: "Python interpreter or venv for external converters when a target names none (as `convert --python`).")
     var python: String?
 
@@ -88,7 +91,8 @@ struct TestCommand: AsyncParsableCommand {
         let python = runtimePython.hasSuffix("/") || isDirectory(runtimePython) ? runtimePython + "/bin/python" : runtimePython
         let options = TestOptions(
             convert: ConvertOptions(force: force, allowOutsideProject: allowOutsideProject, toolVersion: Slipway.version, python: self.python),
-            python: python, warmup: warmup, timeout: timeout.map { .milliseconds(Int($0 * 1000)) }, convertFirst: !noConvert)
+            python: python, warmup: warmup, timeout: timeout.map { .milliseconds(Int($0 * 1000)) }, convertFirst: !noConvert,
+            layers: layers)
         let tty = isatty(STDERR_FILENO) == 1
         let result = await ModelTester.test(
             manifest: m, manifestPath: manifest, targets: chosen, options: options,
@@ -143,7 +147,15 @@ struct TestCommand: AsyncParsableCommand {
         let runtime = t.runtime.map { " (\($0)\(t.runtimeVersion.map { " " + $0 } ?? ""))" } ?? ""
         let figures = parts.isEmpty ? "" : ": " + parts.joined(separator: " · ")
         let why = t.reason.map { " — \($0)" } ?? ""
-        return "target \(t.name): \(t.status.rawValue)\(runtime)\(figures)\(why)"
+        var text = "target \(t.name): \(t.status.rawValue)\(runtime)\(figures)\(why)"
+        // --layers: where the accuracy goes, and the setting that keeps a layer in float.
+        let worst = LayerSQNR.worstFirst(t.layers).prefix(3)
+        if !worst.isEmpty {
+            text += "\n  layers (worst first): " + worst.map { "\($0.node) (\($0.op)) \(fixed($0.sqnrDB ?? 0, 1)) dB" }.joined(separator: ", ")
+            if let w = worst.first { text += "\n  to keep \(w.node) in float: add \"\(w.node)\" to optimize.quantize.skip" }
+        }
+        if let e = t.layersError { text += "\n  layers: not measured (\(e))" }
+        return text
     }
 
     static func fixed(_ v: Double, _ digits: Int) -> String {

@@ -598,3 +598,49 @@ def test_deploy_ships_the_tested_result_and_refuses_a_failed_or_stale_one(run, t
     assert run("deploy", manifest.name, "--target", "server-avx2", "--force", cwd=project).returncode == 0
     statement = json.loads((project / "dist/server-avx2/text-encoder-2.0.1.onnx.intoto.json").read_text())
     assert any("last `slipway test` failed" in f for f in statement["predicate"]["buildDefinition"]["externalParameters"]["forced"])
+
+
+def intermediate_outputs(model_path, names, files):
+    """Every named value of an ONNX model on each sample, computed independently of Slipway's runner: the values
+    exposed as graph outputs of a copy, no graph optimizations."""
+    import onnxruntime as ort
+    model = onnx.load(str(model_path))
+    typed = {v.name: v.type.tensor_type.elem_type for v in onnx.shape_inference.infer_shapes(model).graph.value_info}
+    for n in names:
+        if n not in {o.name for o in model.graph.output}:
+            model.graph.output.append(onnx.helper.make_tensor_value_info(n, typed.get(n, onnx.TensorProto.FLOAT), None))
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    first = session.get_inputs()[0].name
+    return [session.run(names, {first: np.load(f)}) for f in files]
+
+
+def test_layers_attribute_the_error_to_each_node_as_numpy_does(run, tmp_path):
+    """`slipway test --layers`: for an ONNX int8 artifact, each value's SQNR against the original equals one
+    computed with numpy from onnxruntime's intermediate outputs; the text names the worst node and the setting
+    that keeps it in float."""
+    manifest = example(tmp_path, "kws-mcu", "kws.slipway.yaml")
+    text = manifest.read_text()
+    start, end = text.index("optimize:"), text.index("test:")
+    text = text[:start] + "targets:\n  server:\n    runtime: onnxruntime\n    format: onnx\n" \
+        "    optimize: {quantize: {weights: int4, granularity: per-block:32}}\n\n" + text[end:]
+    manifest.write_text(text)
+    r, report = run_test(run, manifest, "--layers")
+    assert r.returncode in (0, 1), r.stderr.decode()
+    (t,) = report["targets"]
+    layers = t["layers"]
+    assert t["layers_error"] is None and len(layers) > 10
+    assert [l["node"] for l in layers][:2] == ["conv0", "conv0.relu"]
+    files = report["samples"]["files"]
+    names = [l["value"] for l in layers]
+    ref = intermediate_outputs(manifest.parent / "models/ds_cnn_kws.onnx", names, files)
+    got = intermediate_outputs(t["artifact"], names, files)
+    for k, l in enumerate(layers):
+        r_ = np.concatenate([np.asarray(s[k], np.float64).ravel() for s in ref])
+        a_ = np.concatenate([np.asarray(s[k], np.float64).ravel() for s in got])
+        assert l["sqnr_db"] == pytest.approx(10 * np.log10((r_ ** 2).sum() / ((r_ - a_) ** 2).sum()), abs=1e-3), l
+    text_out = run("test", str(manifest), "--runtime-python", VENV_PYTHON, "--layers", "--no-convert").stdout.decode()
+    worst = min(layers, key=lambda l: l["sqnr_db"])
+    assert f"layers (worst first): {worst['node']} ({worst['op']})" in text_out
+    assert f'add "{worst["node"]}" to optimize.quantize.skip' in text_out

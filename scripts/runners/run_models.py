@@ -237,6 +237,19 @@ def host_u8s8_saturates():
     return "avx2" in flags and not ("avx512_vnni" in flags or "avx_vnni" in flags)
 
 
+ONNX_TYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(double)": np.float64,
+              "tensor(int64)": np.int64, "tensor(int32)": np.int32, "tensor(int8)": np.int8,
+              "tensor(uint8)": np.uint8, "tensor(bool)": np.bool_}
+
+
+def onnx_feed(inputs, sample):
+    """A sample as an onnxruntime feed: by input name when it has them all, else in order."""
+    types = {i.name: ONNX_TYPES.get(i.type, np.float32) for i in inputs}
+    if all(i.name in sample for i in inputs):
+        return {i.name: sample[i.name].astype(types[i.name]) for i in inputs}
+    return {i.name: v.astype(types[i.name]) for i, v in zip(inputs, sample.values())}
+
+
 class OnnxModel:
     def __init__(self, path, exact_u8s8=False):
         import onnxruntime as ort
@@ -258,18 +271,9 @@ class OnnxModel:
             self.session = self._default_session()
         self.inputs = self.session.get_inputs()
         self.output_names = [o.name for o in self.session.get_outputs()]
-        types = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(double)": np.float64,
-                 "tensor(int64)": np.int64, "tensor(int32)": np.int32, "tensor(int8)": np.int8,
-                 "tensor(uint8)": np.uint8, "tensor(bool)": np.bool_}
-        self.types = {i.name: types.get(i.type, np.float32) for i in self.inputs}
 
     def feed(self, sample):
-        return {i.name: sample[i.name].astype(self.types[i.name]) for i in self.inputs if i.name in sample} \
-            if all(i.name in sample for i in self.inputs) else self._by_order(sample)
-
-    def _by_order(self, sample):
-        values = list(sample.values())
-        return {i.name: v.astype(self.types[i.name]) for i, v in zip(self.inputs, values)}
+        return onnx_feed(self.inputs, sample)
 
     def _default_session(self):
         import onnxruntime as ort
@@ -392,6 +396,64 @@ def run_model(spec, runtime, samples, warmup, out_dir):
     return result
 
 
+def exposed(path, out_dir, tag):
+    """A temporary copy of an ONNX model whose graph outputs include every float value its nodes compute, with the
+    node that computes each (name, op type) in graph order."""
+    import onnx
+
+    model = onnx.load(path)
+    try:
+        typed = onnx.shape_inference.infer_shapes(model)
+    except Exception:  # a model onnx cannot infer still runs; its untyped values are left out
+        typed = model
+    float_types = {onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16}
+    types = {v.name: v.type.tensor_type.elem_type for v in list(typed.graph.value_info) + list(typed.graph.output)}
+    present = {o.name for o in model.graph.output}
+    producers = []
+    for node in model.graph.node:
+        for out in node.output:
+            if out and types.get(out) in float_types:
+                producers.append((out, node.name or out, node.op_type))
+                if out not in present:
+                    model.graph.output.append(onnx.helper.make_tensor_value_info(out, types[out], None))
+                    present.add(out)
+    copy = os.path.join(out_dir, f"{tag}.layers.onnx")
+    onnx.save(model, copy)
+    return copy, producers
+
+
+def layer_sqnr(reference_path, artifact_path, samples, out_dir, tag):
+    """SQNR in dB of each value both models compute, the reference's output against the artifact's, over every
+    sample (signal and noise energies summed first); in the reference's graph order."""
+    import onnxruntime as ort
+
+    ref_path, producers = exposed(reference_path, out_dir, tag + ".reference")
+    art_path, art_producers = exposed(artifact_path, out_dir, tag + ".artifact")
+    common = [p for p in producers if p[0] in {a[0] for a in art_producers}]
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    # Graph optimizations would fuse nodes away and leave their outputs uncomputed or renamed.
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    sessions = [ort.InferenceSession(p, options, providers=["CPUExecutionProvider"]) for p in (ref_path, art_path)]
+    names = [c[0] for c in common]
+    signal, noise = np.zeros(len(names)), np.zeros(len(names))
+    for sample in samples:
+        got = [s.run(names, onnx_feed(s.get_inputs(), sample)) for s in sessions]
+        for k, (r, a) in enumerate(zip(*got)):
+            r, a = np.asarray(r, dtype=np.float64), np.asarray(a, dtype=np.float64)
+            if r.shape != a.shape:
+                continue
+            signal[k] += float((r * r).sum())
+            noise[k] += float(((r - a) ** 2).sum())
+    out = []
+    for k, (value, node, op) in enumerate(common):
+        sqnr = None if noise[k] == 0 else (float("inf") if signal[k] == 0 else 10 * np.log10(signal[k] / noise[k]))
+        out.append({"value": value, "node": node, "op": op,
+                    "sqnr_db": None if sqnr is None or not np.isfinite(sqnr) else round(float(sqnr), 3),
+                    "exact": bool(noise[k] == 0)})
+    return out
+
+
 def main():
     job_path, out_dir = sys.argv[1], sys.argv[2]
     with open(job_path, encoding="utf-8") as f:
@@ -423,6 +485,17 @@ def main():
                     sys.stderr.flush()
                     os.dup2(saved, 2)
                     os.close(saved)
+        # Per-layer attribution (`slipway test --layers`): each artifact against the model it was made from.
+        paths = {spec["id"]: spec["path"] for spec in job["models"]}
+        for spec in job["models"]:
+            against = spec.get("layers_against")
+            model = result["models"].get(spec["id"], {})
+            if runtime != "onnxruntime" or not against or against not in paths or "error" in model:
+                continue
+            try:
+                model["layers"] = layer_sqnr(paths[against], spec["path"], samples, out_dir, spec["id"])
+            except Exception as e:  # the attribution is an extra: its failure is reported, the test stands
+                model["layers_error"] = f"{type(e).__name__}: {e}"
     result["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with open(os.path.join(out_dir, "result.json"), "w", encoding="utf-8") as f:
         json.dump(result, f)
