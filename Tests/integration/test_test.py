@@ -498,10 +498,11 @@ def test_report_html_renders_in_headless_chromium_with_the_numbers_of_report_jso
     manifest = example(tmp_path, "transformer-server", "encoder.slipway.yaml")
     encoder_samples(manifest.parent / "data/test", n=6)
     out = tmp_path / "report"
-    r = run("test", str(manifest), "--runtime-python", VENV_PYTHON, "--report", str(out))
+    r = run("test", str(manifest), "--runtime-python", VENV_PYTHON, "--report", str(out), "--layers")
     assert r.returncode == 0, r.stderr.decode()
     report = json.loads((out / "report.json").read_text())
     page = (out / "report.html").read_text()
+    assert "<h3>Per-layer SQNR</h3>" in page and any(t["layers"] for t in report["targets"])
     # Self-contained: no script, stylesheet or image fetched from anywhere.
     assert "<script" not in page and "<link" not in page and "src=" not in page and "url(" not in page
 
@@ -533,6 +534,8 @@ def test_report_html_renders_in_headless_chromium_with_the_numbers_of_report_jso
         assert json_at(report, path) == value, path
     assert figures.values["targets.0.outputs.0.sqnr_db"] == report["targets"][0]["outputs"][0]["sqnr_db"]
     assert figures.values["targets.1.latency_ms.p95"] == report["targets"][1]["latency_ms"]["p95"]
+    # The per-layer bars' figures too.
+    assert any(".layers." in p for p in figures.values)
 
 
 def test_ctrl_c_stops_the_runner_group_and_leaves_no_work_folder(slipway, tmp_path):
