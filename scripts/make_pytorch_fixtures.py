@@ -5,7 +5,8 @@ ExportedProgram's ATen calls), so
 the reader's specs compare bit for bit against torch without torch at test time.
 
 Run with the Core ML venv's interpreter (torch is pinned there):
-  .venv-coreml/bin/python scripts/make_pytorch_fixtures.py Tests/Fixtures/models/pytorch
+  .venv-coreml/bin/python scripts/make_pytorch_fixtures.py Tests/Fixtures/models/pytorch [--recurrent]
+(--recurrent writes recurrent.pt2 and recurrent.onnx alone.)
 """
 import hashlib
 import json
@@ -44,9 +45,37 @@ def describe(tensors):
     return out
 
 
+class Recurrent(torch.nn.Module):
+    """A two-layer bidirectional LSTM, a GRU on its outputs and a Linear on the last step."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = torch.nn.LSTM(4, 8, num_layers=2, batch_first=True, bidirectional=True)
+        self.gru = torch.nn.GRU(16, 6, batch_first=True)
+        self.fc = torch.nn.Linear(6, 3)
+
+    def forward(self, x):
+        y, _ = self.lstm(x)
+        z, _ = self.gru(y)
+        return self.fc(z[:, -1])
+
+
+def recurrent(out):
+    """recurrent.pt2 (aten.lstm.input, aten.gru.input) and the same module through torch.onnx.export
+    (recurrent.onnx, ONNX LSTM/GRU): Slipway's figures for both must agree."""
+    torch.manual_seed(20261204)
+    net = Recurrent().eval()
+    x = torch.randn(1, 10, 4)
+    torch.export.save(torch.export.export(net, (x,)), out / "recurrent.pt2")
+    torch.onnx.export(net, (x,), str(out / "recurrent.onnx"), dynamo=False, opset_version=17, input_names=["x"])
+
+
 def main():
     out = pathlib.Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
+    recurrent(out)
+    if "--recurrent" in sys.argv:
+        return
     torch.manual_seed(20261204)
     net = Net().eval()
     sd = net.state_dict()

@@ -99,6 +99,28 @@ struct ATenAnalyzer {
             coverage: coverage)
     }
 
+    /// `aten.lstm.input`, `aten.gru.input`, `aten.rnn_tanh.input`: the input [seq, batch, in] (either order), the
+    /// initial states, then the flat weights, per layer and direction w_ih [gates·H, in] and w_hh [gates·H, H]
+    /// (the only rank-2 inputs) and their biases. Costed as ONNX's LSTM/GRU/RNN (ONNXShapeRules.recurrent): per
+    /// step and direction, every gate's input and recurrent products plus the gates' elementwise work.
+    static func recurrent(ins: [[Int]?]) -> Int? {
+        guard let x = ins.first ?? nil, x.count == 3 else { return nil }
+        let matrices = ins.dropFirst().compactMap { $0 }.filter { $0.count == 2 }
+        guard !matrices.isEmpty, matrices.count % 2 == 0 else { return nil }
+        let steps = x[0] &* x[1]
+        var total = 0
+        for k in stride(from: 0, to: matrices.count, by: 2) {
+            let wih = matrices[k], whh = matrices[k + 1]
+            let hidden = whh[1]
+            guard hidden > 0, whh[0] % hidden == 0 else { return nil }
+            let gates = whh[0] / hidden
+            let products = wih[0] &* wih[1] &+ whh[0] &* whh[1]
+            let elementwise = gates &* hidden &* (OpCost.exp + OpCost.div) &+ hidden &* (OpCost.tanh + 3 * OpCost.mul)
+            total &+= steps &* (products &+ elementwise)
+        }
+        return total
+    }
+
     /// `aten.conv2d.default` → `conv2d`.
     static func base(_ op: String) -> String {
         let parts = op.split(separator: ".")
@@ -135,6 +157,8 @@ struct ATenAnalyzer {
                   let ev = v.last else { return nil }
             let scores = Shapes.volume(Array(q.dropLast())) &* k[k.count - 2]
             return scores &* e &+ scores &* (OpCost.exp + OpCost.div) &+ scores &* ev
+        case "lstm", "gru", "rnn_tanh", "rnn_relu":
+            return recurrent(ins: ins)
         case "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
              "max_pool2d_with_indices":
             guard case .ints(let k)? = n.attributes["kernel_size"] else { return nil }
