@@ -24,7 +24,7 @@ import zipfile
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "Tests" / "corpus" / "corpus.json"
-EXTENSIONS = {"onnx": ".onnx", "tflite": ".tflite", "safetensors": ".safetensors", "gguf": ".gguf", "pytorch": ".pt"}
+EXTENSIONS = {"onnx": ".onnx", "tflite": ".tflite", "safetensors": ".safetensors", "gguf": ".gguf", "pytorch": ".pt", "keras": ".h5"}
 
 
 def cache_dir():

