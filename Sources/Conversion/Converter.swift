@@ -152,7 +152,7 @@ public enum Converter {
 
     /// The interpreter for a target's Python converter: the target's `python` (a venv folder means its
     /// bin/python), else `--python`, else `python3` on PATH. Relative paths are the manifest's.
-    static func python(for target: TargetSpec, folder: String, options: ConvertOptions) -> String {
+    public static func python(for target: TargetSpec, folder: String, options: ConvertOptions) -> String {
         guard let chosen = target.python?.value ?? options.python, !chosen.isEmpty else { return "python3" }
         // A path when it looks like one (or exists beside the manifest), else a command name on PATH.
         let local = join(folder, chosen)

@@ -211,7 +211,11 @@ public enum ModelTester {
             progress("running \(runtime.runnerName ?? "") on \(run.samples.count) samples")
             let job = RunnerJob(runtime: runtime, models: models)
             let flag = CancelFlag()
-            let samples = run.samples, python = options.python, warmup = options.warmup, timeout = options.timeout
+            // A Keras original runs in TensorFlow, which the converter's environment has (the targets' `python`).
+            let python = runtime == .keras
+                ? chosen.first.map { Converter.python(for: $0, folder: folder, options: options.convert) } ?? "python3"
+                : options.python
+            let samples = run.samples, warmup = options.warmup, timeout = options.timeout
             let outcome = await withTaskCancellationHandler {
                 await OwnThread.run { () -> Result<RunnerJob.Result, RunnerJob.Failure> in
                     do throws(RunnerJob.Failure) {

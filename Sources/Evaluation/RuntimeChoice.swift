@@ -3,6 +3,9 @@ import Manifest
 /// Where a model runs for `slipway test`: a real runtime this host has, or the reason it cannot run here.
 public enum TestRuntime: Sendable, Hashable {
     case onnxruntime, litert, tfliteMicro
+    /// A Keras original (.h5, .keras), run by TensorFlow in the converter's environment: the reference of its
+    /// TFLite and ONNX artifacts.
+    case keras
     case notRunHere(String)
 
     /// The name the runner script takes (`scripts/runners/run_models.py`).
@@ -11,6 +14,7 @@ public enum TestRuntime: Sendable, Hashable {
         case .onnxruntime: "onnxruntime"
         case .litert: "litert"
         case .tfliteMicro: "tflite-micro"
+        case .keras: "keras"
         case .notRunHere: nil
         }
     }
@@ -38,7 +42,8 @@ public enum TestRuntime: Sendable, Hashable {
         switch extensionOf(path) {
         case "onnx": .onnxruntime
         case "tflite": .litert
-        default: .notRunHere("the original model \(path) is not ONNX or TFLite, the formats `slipway test` runs as the reference")
+        case "h5", "hdf5", "keras": .keras
+        default: .notRunHere("the original model \(path) is not ONNX, TFLite or Keras, the formats `slipway test` runs as the reference")
         }
     }
 

@@ -249,7 +249,13 @@ model:
 targets:
   phone: {{runtime: litert, python: {CONVERT_PYTHON}, optimize: {{quantize: {{weights: int8}}}}}}
   server: {{runtime: onnxruntime@1.23, python: {CONVERT_PYTHON}, optimize: {{quantize: {{weights: int8}}}}}}
+test:
+  samples: samples/
+  tolerance: {{top1: 0.75, cosine: 0.99}}
 """)
+    (tmp_path / "samples").mkdir()
+    for i in range(4):
+        np.save(tmp_path / "samples" / f"s{i}.npy", np.random.default_rng(20 + i).random((1, 64, 64, 1), dtype=np.float32))
     assert run("check", str(tmp_path / "m.slipway.yaml")).returncode == 0
     estimate = run("estimate", str(tmp_path / "m.slipway.yaml"), "--json", env={"SLIPWAY_CACHE_DIR": str(tmp_path / "cache")})
     predicted = {row["target"]: row["size_bytes"] for row in json.loads(estimate.stdout)["targets"]}
@@ -271,3 +277,10 @@ targets:
         assert np.abs(got - want).max() < 0.05
     for target, artifact in [("phone", tmp_path / "dist/phone/fer.tflite"), ("server", tmp_path / "dist/server/fer.onnx")]:
         assert abs(predicted[target] / artifact.stat().st_size - 1) < 0.10, (target, predicted[target], artifact.stat().st_size)
+    # `slipway test` runs the Keras original in TensorFlow (the targets' converter environment) as the reference,
+    # each artifact in its own runtime.
+    r = run("test", str(tmp_path / "m.slipway.yaml"), "--no-convert", "--json", "--runtime-python", sys.executable)
+    report = json.loads(r.stdout)
+    assert r.returncode == 0, r.stdout.decode()[-2000:] + r.stderr.decode()[-2000:]
+    assert {t["name"]: (t["status"], t["runtime"]) for t in report["targets"]} == {
+        "phone": ("passed", "litert"), "server": ("passed", "onnxruntime")}

@@ -345,6 +345,34 @@ class MicroModel:
         return [dequantize(self.interpreter.get_output(i), d) for i, d in enumerate(self.out_details)]
 
 
+class KerasModel:
+    """A Keras original, run by TensorFlow (the converter's environment): Keras 2 HDF5 files with tf_keras, the
+    rest with Keras 3, as the converter loads them."""
+
+    def __init__(self, path):
+        major = 3
+        if path.lower().endswith((".h5", ".hdf5")):
+            import h5py
+            with h5py.File(path, "r") as f:
+                v = f.attrs.get("keras_version")
+            v = v.decode() if isinstance(v, bytes) else v
+            major = 2 if isinstance(v, str) and v.startswith("2.") else 3
+        if major == 2:
+            import tf_keras as keras
+        else:
+            import keras
+        self.model = keras.models.load_model(path, compile=False)
+        self.in_details = [{"name": t.name.split(":")[0]} for t in self.model.inputs]
+        self.output_names = [t.name.split(":")[0].split("/")[0] for t in self.model.outputs]
+
+    def feed(self, sample):
+        return [np.asarray(a, dtype=np.float32) for _, a in match(self.in_details, sample)]
+
+    def run(self, feed):
+        out = self.model(feed if len(feed) > 1 else feed[0], training=False)
+        return [np.asarray(o) for o in (out if isinstance(out, (list, tuple)) else [out])]
+
+
 def match(details, sample):
     """The artifact's inputs paired with the sample's arrays: by name when the converter kept it, else in order."""
     pairs, used = [], set()
@@ -360,7 +388,8 @@ def match(details, sample):
 
 def runtime_version(runtime):
     from importlib import metadata
-    package = {"onnxruntime": "onnxruntime", "litert": "ai-edge-litert", "tflite-micro": "tflite-micro"}[runtime]
+    package = {"onnxruntime": "onnxruntime", "litert": "ai-edge-litert", "tflite-micro": "tflite-micro",
+               "keras": "tensorflow"}[runtime]
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
@@ -368,7 +397,7 @@ def runtime_version(runtime):
 
 
 def run_model(spec, runtime, samples, warmup, out_dir):
-    kind = {"onnxruntime": OnnxModel, "litert": LiteRTModel, "tflite-micro": MicroModel}[runtime]
+    kind = {"onnxruntime": OnnxModel, "litert": LiteRTModel, "tflite-micro": MicroModel, "keras": KerasModel}[runtime]
     model = kind(spec["path"], bool(spec.get("exact_u8s8"))) if kind is OnnxModel else kind(spec["path"])
     feeds = [model.feed(s) for s in samples]
     for _ in range(warmup if feeds else 0):
