@@ -45,7 +45,9 @@ extension NodeCost {
 extension NodeCost {
     /// The same figures from shapes already at hand: `inputShapes` by input position (nil: unknown or omitted),
     /// `outputShapes` of the non-empty outputs.
-    init(index: Int, node: Node, macs: Int, inputShapes: [[Int]?], inputIsConstant: [Bool], outputShapes: [[Int]?]) {
+    /// `inputIsConstant(i)`: whether input `i` is a stored constant (asked, not passed as an array: one fewer
+    /// allocation per node).
+    init(index: Int, node: Node, macs: Int, inputShapes: [[Int]?], inputIsConstant: (Int) -> Bool, outputShapes: [[Int]?]) {
         var params = 0
         var activationsIn = 0
         var rank = 0
@@ -53,7 +55,7 @@ extension NodeCost {
             guard let s = i < inputShapes.count ? inputShapes[i] : nil else { continue }
             rank = max(rank, s.count)
             let n = Shapes.volume(s)
-            if i < inputIsConstant.count && inputIsConstant[i] { params &+= n } else { activationsIn &+= n }
+            if inputIsConstant(i) { params &+= n } else { activationsIn &+= n }
         }
         var written = 0
         for s in outputShapes {
@@ -74,7 +76,7 @@ extension NodeCost {
 public struct GraphAnalysis: Sendable {
     public var nodes: [NodeCost]
     /// Shapes of every value whose shape is known (graph inputs, constants, node outputs).
-    public var shapes: [String: [Int]]
+    public var shapes: ValueShapes
     /// Nodes whose output shapes could not be inferred (an operator without a rule here, or unknown inputs).
     public var unresolved: [String]
     /// Symbolic or unknown input dimensions that were taken as 1 because neither the model nor the caller fixed them.
@@ -95,7 +97,7 @@ public struct GraphAnalysis: Sendable {
     public var transformer: TransformerFigures? = nil
 
     public init(
-        nodes: [NodeCost], shapes: [String: [Int]], unresolved: [String], assumedDimensions: [String], totalMACs: Int,
+        nodes: [NodeCost], shapes: ValueShapes, unresolved: [String], assumedDimensions: [String], totalMACs: Int,
         parameterElements: Int, peakActivationElements: Int, coverage: AnalysisCoverage = .complete
     ) {
         self.nodes = nodes
@@ -137,43 +139,67 @@ public struct GraphAnalysis: Sendable {
         var ids: [String: Int] = [:]
         ids.reserveCapacity(steps.count &* 2 &+ inputs.count)
         var size: [Int] = []  // elements of each id; -1: a constant or nameless, never live
-        var lastUse: [Int] = []
         func id(_ v: String) -> Int {
             if let i = ids[v] { return i }
             let i = size.count
             ids[v] = i
             size.append(v.isEmpty || constants.contains(v) ? -1 : (shapes[v].map(Shapes.volume) ?? 0))
-            lastUse.append(-1)
             return i
         }
-        let stepIns = steps.map { $0.inputs.map(id) }
-        let stepOuts = steps.map { $0.outputs.map(id) }
-        for (i, ins) in stepIns.enumerated() { for v in ins where size[v] >= 0 { lastUse[v] = i } }
-        for o in outputs { lastUse[id(o)] = steps.count }
+        var operands = NodeOperands()
+        operands.reserve(nodes: steps.count)
+        for s in steps {
+            for v in s.inputs { operands.ids.append(id(v)) }
+            operands.outputStart.append(operands.ids.count)
+            for v in s.outputs { operands.ids.append(id(v)) }
+            operands.inputStart.append(operands.ids.count)
+        }
+        let outputIDs = outputs.map(id)
         let inputIDs = inputs.map(id)
+        return peakLiveElements(steps: operands, inputs: inputIDs, outputs: outputIDs, size: size)
+    }
+
+    /// The same walk over value ids: `size[v]` is the elements of value `v`, -1 for a constant or a nameless
+    /// value (never live).
+    static func peakLiveElements(steps o: NodeOperands, inputs: [Int], outputs: [Int], size: [Int]) -> Int {
+        var lastUse = [Int](repeating: -1, count: size.count)
+        for i in 0..<o.count {
+            for k in o.inputStart[i]..<o.outputStart[i] where size[o.ids[k]] >= 0 { lastUse[o.ids[k]] = i }
+        }
+        for v in outputs { lastUse[v] = o.count }
         // A running sum, so a 100k-node graph costs one pass.
         var live = [Bool](repeating: false, count: size.count)
         var sum = 0
-        for v in inputIDs {
+        for v in inputs {
             if size[v] >= 0 && !live[v] {
                 live[v] = true
                 sum &+= size[v]
             }
         }
         var peak = sum
-        for i in steps.indices {
-            for o in stepOuts[i] where size[o] >= 0 && !live[o] {
-                live[o] = true
-                sum &+= size[o]
+        for i in 0..<o.count {
+            let ins = o.inputStart[i]..<o.outputStart[i], outs = o.outputStart[i]..<o.inputStart[i + 1]
+            for k in outs {
+                let v = o.ids[k]
+                if size[v] >= 0 && !live[v] {
+                    live[v] = true
+                    sum &+= size[v]
+                }
             }
             peak = max(peak, sum)
-            for v in stepIns[i] where live[v] && lastUse[v] <= i {
-                live[v] = false
-                sum &-= size[v]
+            for k in ins {
+                let v = o.ids[k]
+                if live[v] && lastUse[v] <= i {
+                    live[v] = false
+                    sum &-= size[v]
+                }
             }
-            for v in stepOuts[i] where live[v] && lastUse[v] <= i {
-                live[v] = false
-                sum &-= size[v]
+            for k in outs {
+                let v = o.ids[k]
+                if live[v] && lastUse[v] <= i {
+                    live[v] = false
+                    sum &-= size[v]
+                }
             }
         }
         return peak
@@ -259,6 +285,8 @@ enum Shapes {
 
     /// NumPy broadcasting of the shapes, or nil when they do not broadcast.
     static func broadcast(_ shapes: [[Int]]) -> [Int]? {
+        // Equal shapes (most element-wise nodes) broadcast to themselves: the first, shared, not rebuilt.
+        if let first = shapes.first, shapes.allSatisfy({ $0 == first }) { return first }
         let rank = shapes.map(\.count).max() ?? 0
         var out = [Int](repeating: 1, count: rank)
         for s in shapes {
@@ -280,12 +308,14 @@ enum OpCost {
 
 struct Analyzer {
     let model: Model
-    var shapes: [String: [Int]] = [:]
-    /// Small integer constants and folded shape arithmetic (Reshape targets, axes, sizes), by value name.
-    var values: [String: [Int]] = [:]
-    /// Small float constants (Resize scales), by value name.
-    var floats: [String: [Float]] = [:]
-    var constantNames: Set<String> = []
+    /// Every value name of every graph as a dense id (`ValueIDs`): the tables below are indexed by it.
+    let ids: ValueIDs
+    var shapes: [[Int]?]
+    /// Small integer constants and folded shape arithmetic (Reshape targets, axes, sizes).
+    var values: [[Int]?]
+    /// Small float constants (Resize scales).
+    var floats: [[Float]?]
+    var isConstant: [Bool]
     var unresolved: [String] = []
     var assumed: [String] = []
     var parameterElements = 0
@@ -294,12 +324,18 @@ struct Analyzer {
     var walking: Set<Int> = []
     var tally = AnalysisCoverage(nodesResolved: 0, nodesTotal: 0, unresolvedOps: [:], firstUnresolved: nil)
 
-    init(model: Model) { self.model = model }
+    init(model: Model) {
+        self.model = model
+        ids = ValueIDs(model: model)
+        shapes = Array(repeating: nil, count: ids.count)
+        values = Array(repeating: nil, count: ids.count)
+        floats = Array(repeating: nil, count: ids.count)
+        isConstant = Array(repeating: false, count: ids.count)
+    }
 
     mutating func run(overrides: [String: [Int?]]) -> GraphAnalysis {
-        shapes.reserveCapacity(model.tensors.count &+ (model.graphs.first?.nodes.count ?? 0) &+ model.inputs.count)
         addInitializers(ofGraph: 0)
-        for input in model.inputs where !constantNames.contains(input.name) {
+        for (k, input) in model.inputs.enumerated() where !isConstant[ids.modelInputs[k]] {
             guard let dims = input.shape else {
                 assumed.append("\(input.name): unknown rank")
                 continue
@@ -321,12 +357,13 @@ struct Analyzer {
                     shape.append(1)
                 }
             }
-            shapes[input.name] = shape
+            shapes[ids.modelInputs[k]] = shape
         }
 
         var costs: [NodeCost] = []
         let nodes = model.graphs.first?.nodes ?? []
-        for (i, node) in nodes.enumerated() { costs.append(step(node, index: i)) }
+        costs.reserveCapacity(nodes.count)
+        for (i, node) in nodes.enumerated() { costs.append(step(node, index: i, graph: 0)) }
         // Bodies no node led the walk into (a Scan with unknown inputs, nesting past the bound) are left out.
         for (g, graph) in model.graphs.enumerated().dropFirst() where !walked.contains(g) {
             for n in graph.nodes where n.opType != "Constant" {
@@ -335,26 +372,27 @@ struct Analyzer {
             }
         }
 
+        var size = [Int](repeating: -1, count: ids.count)
+        for v in 1..<ids.count where !isConstant[v] { size[v] = shapes[v].map(Shapes.volume) ?? 0 }
         let peak = GraphAnalysis.peakLiveElements(
-            steps: nodes.map { ($0.inputs, $0.outputs) }, inputs: model.inputs.map(\.name),
-            outputs: model.outputs.map(\.name), shapes: shapes, constants: constantNames)
+            steps: ids.operands.first ?? NodeOperands(), inputs: ids.modelInputs, outputs: ids.modelOutputs, size: size)
 
         return GraphAnalysis(
-            nodes: costs, shapes: shapes, unresolved: unresolved, assumedDimensions: assumed,
+            nodes: costs, shapes: ValueShapes(index: ids.index, shapes: shapes), unresolved: unresolved, assumedDimensions: assumed,
             totalMACs: costs.reduce(0) { $0 &+ $1.macs }, parameterElements: parameterElements,
             peakActivationElements: peak, coverage: tally)
     }
 
     /// The stored constants of graph `g`: shapes, and the small integer and float values.
     mutating func addInitializers(ofGraph g: Int) {
-        for t in model.tensors where t.graph == g {
-            addConstant(t, as: t.name)
+        for (k, t) in model.tensors.enumerated() where t.graph == g {
+            addConstant(t, as: ids.tensors[k])
         }
     }
 
-    mutating func addConstant(_ t: ConstantTensor, as name: String) {
+    mutating func addConstant(_ t: ConstantTensor, as name: Int) {
         shapes[name] = t.shape
-        constantNames.insert(name)
+        isConstant[name] = true
         parameterElements &+= t.elementCount
         if let v = intValues(t) { values[name] = v }
         if t.elementCount <= Self.foldLimit, t.dtype.isFloatingPoint,
@@ -365,17 +403,19 @@ struct Analyzer {
     }
 
     /// One node of any graph: its constants, its shapes and cost, its folded values, and the coverage tally.
-    mutating func step(_ node: Node, index i: Int) -> NodeCost {
+    /// Node `i` of graph `g` (`node`, the model's own).
+    mutating func step(_ node: Node, index i: Int, graph g: Int) -> NodeCost {
+        let args = ids.operands[g][i]
         // The reader registers a Constant node's value as a tensor of its graph (added with the initializers).
-        if node.opType == "Constant", let out = node.outputs.first, !constantNames.contains(out) {
+        if node.opType == "Constant", !node.outputs.isEmpty, !isConstant[args.output(0)] {
             if case .tensor(let ti)? = node.attributes["value"], model.tensors.indices.contains(ti) {
-                addConstant(model.tensors[ti], as: out)
+                addConstant(model.tensors[ti], as: args.output(0))
             } else {
-                _ = constantAttribute(node)
+                _ = constantAttribute(node, args)
             }
         }
         let before = unresolved.count
-        let c = cost(of: node, index: i)
+        let c = cost(of: node, args, index: i)
         if node.opType != "Constant" {
             tally.nodesTotal += 1
             if unresolved.count == before {
@@ -415,9 +455,10 @@ struct Analyzer {
         return nil
     }
 
-    func input(_ node: Node, _ i: Int) -> [Int]? {
-        guard i < node.inputs.count, !node.inputs[i].isEmpty else { return nil }
-        return shapes[node.inputs[i]]
+    func input(_ args: Operands, _ i: Int) -> [Int]? {
+        guard i < args.inputs.count else { return nil }
+        let v = args.input(i)
+        return v == ValueIDs.empty ? nil : shapes[v]
     }
 
     static func axis(_ a: Int, rank: Int) -> Int? {
@@ -452,16 +493,33 @@ struct Analyzer {
         return shape
     }
 
-    mutating func cost(of node: Node, index: Int) -> NodeCost {
-        let ins = node.inputs.indices.map { input(node, $0) }
-        let known = ins.compactMap { $0 }
+    mutating func cost(of node: Node, _ args: Operands, index: Int) -> NodeCost {
+        var ins: [[Int]?] = []
+        ins.reserveCapacity(args.inputs.count)
+        var named = 0  // inputs not omitted
+        for v in args.inputs {
+            if v == ValueIDs.empty {
+                ins.append(nil)
+            } else {
+                ins.append(shapes[v])
+                named += 1
+            }
+        }
         var outs: [[Int]?] = []
         var macs = 0
         let op = node.domain.isEmpty || node.domain == "ai.onnx" ? node.opType : "\(node.domain).\(node.opType)"
 
         func elementwise(_ perElement: Int, ratio: Int = 1) {
             // Every operand's shape is needed: broadcasting the known ones alone would invent a shape.
-            guard !known.isEmpty, known.count == node.inputs.filter({ !$0.isEmpty }).count, let s = Shapes.broadcast(known) else { return }
+            var first: [Int]?
+            var known = 0, equal = true
+            for case let s? in ins {
+                if let f = first { equal = equal && s == f } else { first = s }
+                known += 1
+            }
+            guard let first, known == named else { return }
+            // Equal shapes (most element-wise nodes) are their own broadcast: the first, shared, no array built.
+            guard let s = equal ? first : Shapes.broadcast(ins.compactMap { $0 }) else { return }
             outs = [s]
             macs = Self.volume(s) &* ratio &* perElement
         }
@@ -636,7 +694,7 @@ struct Analyzer {
                 macs = op == "GlobalAveragePool" ? Self.volume(x) &* OpCost.add &+ Self.volume(shape) &* OpCost.div : 0
             }
         case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL2", "ReduceSumSquare":
-            if let x = ins.first ?? nil, let r = reduce(node, x, cost: op == "ReduceMean" || op == "ReduceSum" ? OpCost.add : 0) {
+            if let x = ins.first ?? nil, let r = reduce(node, args, x, cost: op == "ReduceMean" || op == "ReduceSum" ? OpCost.add : 0) {
                 outs = r.outs
                 macs = r.macs
             }
@@ -648,7 +706,7 @@ struct Analyzer {
                 if (0...x.count).contains(ax) { outs = [[Self.volume(Array(x.prefix(ax))), Self.volume(Array(x.dropFirst(ax)))]] }
             }
         case "Reshape":
-            if let x = ins.first ?? nil, node.inputs.count > 1, let target = values[node.inputs[1]] {
+            if let x = ins.first ?? nil, node.inputs.count > 1, let target = values[args.input(1)] {
                 let allowZero = int(node, "allowzero", 0) != 0
                 var shape: [Int] = []
                 for (i, t) in target.enumerated() {
@@ -670,7 +728,7 @@ struct Analyzer {
                 var axes = ints(node, "axes")
                 // Opset 13: axes as an input; when its value is unknown, so is the shape.
                 let runtimeAxes = axes == nil && node.inputs.count > 1 && !node.inputs[1].isEmpty
-                if runtimeAxes { axes = values[node.inputs[1]] }
+                if runtimeAxes { axes = values[args.input(1)] }
                 if let axes {
                     let set = Set(axes.compactMap { Self.axis($0, rank: x.count) })
                     outs = [x.enumerated().filter { !set.contains($0.offset) }.map(\.element)]
@@ -681,7 +739,7 @@ struct Analyzer {
         case "Unsqueeze":
             if let x = ins.first ?? nil {
                 var axes = ints(node, "axes")
-                if axes == nil, node.inputs.count > 1 { axes = values[node.inputs[1]] }
+                if axes == nil, node.inputs.count > 1 { axes = values[args.input(1)] }
                 if let axes {
                     let rank = x.count + axes.count
                     let set = Set(axes.compactMap { Self.axis($0, rank: rank) })
@@ -690,7 +748,7 @@ struct Analyzer {
                 }
             }
         case "Concat":
-            if known.count == ins.count, let first = known.first, !first.isEmpty,
+            if case let known = ins.compactMap({ $0 }), known.count == ins.count, let first = known.first, !first.isEmpty,
                 let ax = Self.axis(int(node, "axis", 0), rank: first.count), ax < first.count
             {
                 var shape = first
@@ -702,11 +760,11 @@ struct Analyzer {
                 outs = [Array(x.prefix(ax)) + idx + Array(x.dropFirst(ax + 1))]
             }
         case "Tile":
-            if let x = ins.first ?? nil, node.inputs.count > 1, let reps = values[node.inputs[1]], reps.count == x.count {
+            if let x = ins.first ?? nil, node.inputs.count > 1, let reps = values[args.input(1)], reps.count == x.count {
                 outs = [zip(x, reps).map { $0 &* $1 }]
             }
         case "Expand":
-            if let x = ins.first ?? nil, node.inputs.count > 1, let target = values[node.inputs[1]],
+            if let x = ins.first ?? nil, node.inputs.count > 1, let target = values[args.input(1)],
                 let s = Shapes.broadcast([x, target])
             {
                 outs = [s]
@@ -716,10 +774,10 @@ struct Analyzer {
             // an open end, so every bound is clamped before any arithmetic.
             if let x = ins.first ?? nil {
                 let fromInputs = node.inputs.count > 2
-                let starts = fromInputs ? values[node.inputs[1]] : ints(node, "starts")
-                let ends = fromInputs ? values[node.inputs[2]] : ints(node, "ends")
-                let axes = fromInputs ? (node.inputs.count > 3 && !node.inputs[3].isEmpty ? values[node.inputs[3]] : nil) : ints(node, "axes")
-                let steps = fromInputs && node.inputs.count > 4 && !node.inputs[4].isEmpty ? values[node.inputs[4]] : nil
+                let starts = fromInputs ? values[args.input(1)] : ints(node, "starts")
+                let ends = fromInputs ? values[args.input(2)] : ints(node, "ends")
+                let axes = fromInputs ? (node.inputs.count > 3 && !node.inputs[3].isEmpty ? values[args.input(3)] : nil) : ints(node, "axes")
+                let steps = fromInputs && node.inputs.count > 4 && !node.inputs[4].isEmpty ? values[args.input(4)] : nil
                 let axesGiven = fromInputs ? (node.inputs.count <= 3 || node.inputs[3].isEmpty || axes != nil) : true
                 let stepsGiven = !fromInputs || node.inputs.count <= 4 || node.inputs[4].isEmpty || steps != nil
                 if let starts, let ends, starts.count == ends.count, axesGiven, stepsGiven,
@@ -733,33 +791,40 @@ struct Analyzer {
         case "Constant":
             break
         case "If", "Loop", "Scan":
-            if let r = controlFlow(node, op: op, ins: ins) {
+            if let r = controlFlow(node, args, op: op, ins: ins) {
                 outs = r.outs
                 macs = r.macs
             }
         default:
-            if let r = extendedRule(node, op: op, ins: ins, known: known) {
+            if let r = extendedRule(node, args, op: op, ins: ins) {
                 outs = r.outs
                 macs = r.macs
             }
         }
 
-        fold(node, ins: ins)
+        fold(node, args, ins: ins)
         // A node is resolved when at least one output's shape is known (optional outputs may stay unknown).
         if !outs.contains(where: { $0 != nil }), node.opType != "Constant" {
             unresolved.append(node.name.isEmpty ? "\(node.opType) #\(index)" : node.name)
         }
         // Outputs by position: an omitted optional output ("") keeps its slot.
-        for (i, o) in node.outputs.enumerated() where !o.isEmpty && i < outs.count {
+        for (i, o) in args.outputs.enumerated() where o != ValueIDs.empty && i < outs.count {
             if let s = outs[i] { shapes[o] = s }
         }
-        // The shapes at hand, not looked up again by name (a 100k-node graph pays per lookup).
-        var outShapes: [[Int]?] = []
-        outShapes.reserveCapacity(node.outputs.count)
-        for (i, o) in node.outputs.enumerated() where !o.isEmpty {
-            outShapes.append(i < outs.count && outs[i] != nil ? outs[i] : shapes[o])
+        // The shapes at hand, not looked up again (an output named twice reads what the loop above left); when
+        // every output is named and inferred, that is `outs` itself.
+        var outShapes: [[Int]?]
+        if outs.count == args.outputs.count, !args.outputs.contains(ValueIDs.empty), !outs.contains(where: { $0 == nil }) {
+            outShapes = outs
+        } else {
+            outShapes = []
+            outShapes.reserveCapacity(args.outputs.count)
+            for (i, o) in args.outputs.enumerated() where o != ValueIDs.empty {
+                outShapes.append(i < outs.count && outs[i] != nil ? outs[i] : shapes[o])
+            }
         }
+        let constant = isConstant
         return NodeCost(index: index, node: node, macs: macs, inputShapes: ins,
-                        inputIsConstant: node.inputs.map { !$0.isEmpty && constantNames.contains($0) }, outputShapes: outShapes)
+                        inputIsConstant: { constant[args.input($0)] }, outputShapes: outShapes)
     }
 }

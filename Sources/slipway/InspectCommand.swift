@@ -56,7 +56,7 @@ struct InspectCommand: ParsableCommand {
             fixed[String(parts[0])] = dims
         }
         let a = GraphAnalysis.analyze(model: m, inputs: fixed)
-        let shapes = JSONObject(distinctEntries: a.shapes.sorted(by: { $0.key < $1.key }).map { ($0.key, .array($0.value.map { .int($0) })) })
+        let shapes = JSONObject(distinctEntries: a.shapes.sortedByName().map { ($0.name, .array($0.shape.map { .int($0) })) })
         var byOperator: [String: Int] = [:]
         for n in a.nodes { byOperator[n.opType, default: 0] &+= n.macs }
         let report: JSONObject = [
