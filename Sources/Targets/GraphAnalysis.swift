@@ -43,16 +43,18 @@ extension NodeCost {
 }
 
 extension NodeCost {
-    /// The same figures from shapes already at hand: `inputShapes` by input position (nil: unknown or omitted),
-    /// `outputShapes` of the non-empty outputs.
+    /// The same figures from shapes already at hand: `inputShapes` by input position (nil: unknown or omitted,
+    /// so the node's own input list is not read again), `outputShapes` of the non-empty outputs.
     /// `inputIsConstant(i)`: whether input `i` is a stored constant (asked, not passed as an array: one fewer
-    /// allocation per node).
-    init(index: Int, node: Node, macs: Int, inputShapes: [[Int]?], inputIsConstant: (Int) -> Bool, outputShapes: [[Int]?]) {
+    /// allocation per node). The node's names, not the node: an initializer's argument is a copy, and copying a
+    /// node retains its operand lists, a cache miss each on a large graph.
+    init(index: Int, name: String, opType: String, domain: String, macs: Int, inputShapes: [[Int]?], inputIsConstant: (Int) -> Bool,
+         outputShapes: [[Int]?]) {
         var params = 0
         var activationsIn = 0
         var rank = 0
-        for (i, v) in node.inputs.enumerated() where !v.isEmpty {
-            guard let s = i < inputShapes.count ? inputShapes[i] : nil else { continue }
+        for i in inputShapes.indices {
+            guard let s = inputShapes[i] else { continue }
             rank = max(rank, s.count)
             let n = Shapes.volume(s)
             if inputIsConstant(i) { params &+= n } else { activationsIn &+= n }
@@ -64,7 +66,7 @@ extension NodeCost {
             written &+= Shapes.volume(s)
         }
         self.init(
-            index: index, name: node.name, opType: node.opType, domain: node.domain, macs: macs,
+            index: index, name: name, opType: opType, domain: domain, macs: macs,
             parameterElements: params, inputElements: activationsIn, outputElements: written,
             outputShapes: outputShapes, maxRank: rank)
     }
@@ -88,6 +90,19 @@ public struct GraphAnalysis: Sendable {
     public var peakActivationElements: Int
 
     public var totalFLOPs: Int { totalMACs &* 2 }
+
+    /// MACs summed per operator type, sorted by operator name. Operator names interned as value names are
+    /// (a hash of a few bytes per node, not `Dictionary`'s seeded one: a 100k-node graph pays it per node).
+    public var macsByOperator: [(op: String, macs: Int)] {
+        var ops = NameIndex()
+        var sums: [Int] = []
+        for n in nodes {
+            let i = ops.intern(n.opType)
+            if i == sums.count { sums.append(0) }
+            sums[i] &+= n.macs
+        }
+        return zip(ops.names, sums).map { (op: $0, macs: $1) }.sorted { $0.op < $1.op }
+    }
 
     /// How much of the model the figures cover. Nodes in subgraphs (If/Loop/Scan bodies) count as not
     /// analysed until the analysis walks them; `Constant` nodes are data, not work, and do not count.
@@ -323,6 +338,8 @@ struct Analyzer {
     var walked: Set<Int> = []
     var walking: Set<Int> = []
     var tally = AnalysisCoverage(nodesResolved: 0, nodesTotal: 0, unresolvedOps: [:], firstUnresolved: nil)
+    /// The input shapes array of the last node, kept for its capacity (one allocation fewer per node).
+    var spareInputs: [[Int]?] = []
 
     init(model: Model) {
         self.model = model
@@ -363,7 +380,10 @@ struct Analyzer {
         var costs: [NodeCost] = []
         let nodes = model.graphs.first?.nodes ?? []
         costs.reserveCapacity(nodes.count)
-        for (i, node) in nodes.enumerated() { costs.append(step(node, index: i, graph: 0)) }
+        // Through the buffer: each node borrowed in place, not copied (a copy retains its operand lists).
+        nodes.withUnsafeBufferPointer { b in
+            for i in b.indices { costs.append(step(b[i], index: i, graph: 0)) }
+        }
         // Bodies no node led the walk into (a Scan with unknown inputs, nesting past the bound) are left out.
         for (g, graph) in model.graphs.enumerated().dropFirst() where !walked.contains(g) {
             for n in graph.nodes where n.opType != "Constant" {
@@ -406,8 +426,9 @@ struct Analyzer {
     /// Node `i` of graph `g` (`node`, the model's own).
     mutating func step(_ node: Node, index i: Int, graph g: Int) -> NodeCost {
         let args = ids.operands[g][i]
+        let isConstantNode = node.opType == "Constant"
         // The reader registers a Constant node's value as a tensor of its graph (added with the initializers).
-        if node.opType == "Constant", !node.outputs.isEmpty, !isConstant[args.output(0)] {
+        if isConstantNode, !node.outputs.isEmpty, !isConstant[args.output(0)] {
             if case .tensor(let ti)? = node.attributes["value"], model.tensors.indices.contains(ti) {
                 addConstant(model.tensors[ti], as: args.output(0))
             } else {
@@ -416,7 +437,7 @@ struct Analyzer {
         }
         let before = unresolved.count
         let c = cost(of: node, args, index: i)
-        if node.opType != "Constant" {
+        if !isConstantNode {
             tally.nodesTotal += 1
             if unresolved.count == before {
                 tally.nodesResolved += 1
@@ -493,18 +514,84 @@ struct Analyzer {
         return shape
     }
 
+    /// The core element-wise operators and their per-element cost: `broadcast` over every input (times the
+    /// inputs past the first when `perInput`), `unary` of the first input's shape. One lookup per node, where
+    /// the switch in `cost` compares the name with each case in turn (a 100k-node graph is mostly these).
+    enum Pointwise {
+        case broadcast(Int, perInput: Bool)
+        case unary(Int, ratio: Int)
+    }
+
+    static let pointwise: [String: Pointwise] = [
+        "Add": .broadcast(OpCost.add, perInput: true),
+        "Sub": .broadcast(OpCost.add, perInput: true),
+        "Mul": .broadcast(OpCost.add, perInput: true),
+        "Max": .broadcast(OpCost.add, perInput: true),
+        "Mod": .broadcast(OpCost.add, perInput: true),
+        "Ceil": .broadcast(OpCost.add, perInput: true),
+        "Sum": .broadcast(OpCost.add, perInput: true),
+        "Mean": .broadcast(OpCost.add, perInput: true),
+        "Min": .broadcast(OpCost.cmp, perInput: true),
+        "Neg": .broadcast(OpCost.cmp, perInput: true),
+        "Abs": .broadcast(OpCost.cmp, perInput: true),
+        "Div": .broadcast(OpCost.div, perInput: true),
+        "Pow": .broadcast(OpCost.exp, perInput: true),
+        "Equal": .broadcast(OpCost.cmp, perInput: false),
+        "Less": .broadcast(OpCost.cmp, perInput: false),
+        "Greater": .broadcast(OpCost.cmp, perInput: false),
+        "LessOrEqual": .broadcast(OpCost.cmp, perInput: false),
+        "GreaterOrEqual": .broadcast(OpCost.cmp, perInput: false),
+        "And": .broadcast(OpCost.cmp, perInput: false),
+        "Or": .broadcast(OpCost.cmp, perInput: false),
+        "Xor": .broadcast(OpCost.cmp, perInput: false),
+        "Where": .broadcast(OpCost.cmp, perInput: false),
+        "Relu": .unary(OpCost.cmp, ratio: 1),
+        "Sign": .unary(OpCost.cmp, ratio: 1),
+        "Clip": .unary(OpCost.cmp * 2, ratio: 1),
+        "LeakyRelu": .unary(OpCost.mul + OpCost.cmp, ratio: 1),
+        "PRelu": .unary(OpCost.mul + OpCost.cmp, ratio: 1),
+        "Sigmoid": .unary(OpCost.exp, ratio: 1),
+        "Exp": .unary(OpCost.exp, ratio: 1),
+        "Tanh": .unary(OpCost.tanh, ratio: 2),
+        "Sqrt": .unary(OpCost.sqrt, ratio: 1),
+        "Reciprocal": .unary(OpCost.div, ratio: 1),
+        "Log": .unary(OpCost.log, ratio: 1),
+        "Elu": .unary(OpCost.cmp + OpCost.exp + OpCost.add + OpCost.mul, ratio: 1),
+        "HardSigmoid": .unary(OpCost.mul + OpCost.add + 2 * OpCost.cmp, ratio: 1),
+        "HardSwish": .unary(2 * OpCost.mul + OpCost.add + 2 * OpCost.cmp, ratio: 1),
+        "Gelu": .unary(OpCost.exp + 2 * OpCost.mul, ratio: 1),
+        "Softmax": .unary(OpCost.exp + OpCost.div, ratio: 1),
+        "LogSoftmax": .unary(OpCost.exp + OpCost.div + OpCost.add + OpCost.log, ratio: 1),
+        "QuantizeLinear": .unary(OpCost.mul + OpCost.add, ratio: 1),
+        "DequantizeLinear": .unary(OpCost.mul + OpCost.add, ratio: 1),
+        "Erf": .unary(0, ratio: 1),
+        "Identity": .unary(0, ratio: 1),
+        "Dropout": .unary(0, ratio: 1),
+        "Cast": .unary(0, ratio: 1),
+        "Floor": .unary(0, ratio: 1),
+        "Round": .unary(0, ratio: 1),
+        "Not": .unary(0, ratio: 1),
+        "IsNaN": .unary(0, ratio: 1),
+        "BatchNormalization": .unary(OpCost.add + OpCost.sqrt + OpCost.div + OpCost.add + OpCost.mul, ratio: 1),
+        "InstanceNormalization": .unary(OpCost.add + OpCost.mul + OpCost.add + OpCost.div, ratio: 1),
+    ]
+
     mutating func cost(of node: Node, _ args: Operands, index: Int) -> NodeCost {
-        var ins: [[Int]?] = []
-        ins.reserveCapacity(args.inputs.count)
+        var buffer = spareInputs
+        spareInputs = []
+        buffer.removeAll(keepingCapacity: true)
+        buffer.reserveCapacity(args.inputs.count)
         var named = 0  // inputs not omitted
         for v in args.inputs {
             if v == ValueIDs.empty {
-                ins.append(nil)
+                buffer.append(nil)
             } else {
-                ins.append(shapes[v])
+                buffer.append(shapes[v])
                 named += 1
             }
         }
+        let ins = buffer
+        buffer = []
         var outs: [[Int]?] = []
         var macs = 0
         let op = node.domain.isEmpty || node.domain == "ai.onnx" ? node.opType : "\(node.domain).\(node.opType)"
@@ -529,276 +616,237 @@ struct Analyzer {
             macs = Self.volume(s) &* ratio &* perElement
         }
 
-        switch op {
-        case "Conv", "ConvInteger", "QLinearConv":
-            let xi = op == "QLinearConv" ? 0 : 0
-            let wi = op == "QLinearConv" ? 3 : 1
-            if let x = ins.indices.contains(xi) ? ins[xi] : nil, let w = ins.indices.contains(wi) ? ins[wi] : nil, x.count >= 3, w.count == x.count {
-                let spatial = x.count - 2
-                let strides = ints(node, "strides") ?? Array(repeating: 1, count: spatial)
-                let dil = ints(node, "dilations") ?? Array(repeating: 1, count: spatial)
-                let pads = ints(node, "pads") ?? Array(repeating: 0, count: spatial * 2)
-                let autoPad = string(node, "auto_pad") ?? "NOTSET"
-                var shape = [x[0], w[0]]
-                for d in 0..<spatial {
-                    let s = d < strides.count ? max(strides[d], 1) : 1
-                    let k = w[2 + d], dl = d < dil.count ? dil[d] : 1
-                    switch autoPad {
-                    case "SAME_UPPER", "SAME_LOWER": shape.append((x[2 + d] &+ s &- 1) / s)
-                    case "VALID": shape.append((x[2 + d] &- (k &- 1) &* dl &- 1) / s &+ 1)
-                    default:
-                        let p = (d < pads.count ? pads[d] : 0) &+ (d + spatial < pads.count ? pads[d + spatial] : 0)
-                        shape.append((x[2 + d] &+ p &- (k &- 1) &* dl &- 1) / s &+ 1)
+        if let p = Self.pointwise[op] {
+            switch p {
+            case .broadcast(let perElement, let perInput): elementwise(perElement, ratio: perInput ? max(1, args.inputs.count - 1) : 1)
+            case .unary(let perElement, let ratio): unary(perElement, ratio: ratio)
+            }
+        } else {
+            switch op {
+            case "Conv", "ConvInteger", "QLinearConv":
+                let xi = op == "QLinearConv" ? 0 : 0
+                let wi = op == "QLinearConv" ? 3 : 1
+                if let x = ins.indices.contains(xi) ? ins[xi] : nil, let w = ins.indices.contains(wi) ? ins[wi] : nil, x.count >= 3, w.count == x.count {
+                    let spatial = x.count - 2
+                    let strides = ints(node, "strides") ?? Array(repeating: 1, count: spatial)
+                    let dil = ints(node, "dilations") ?? Array(repeating: 1, count: spatial)
+                    let pads = ints(node, "pads") ?? Array(repeating: 0, count: spatial * 2)
+                    let autoPad = string(node, "auto_pad") ?? "NOTSET"
+                    var shape = [x[0], w[0]]
+                    for d in 0..<spatial {
+                        let s = d < strides.count ? max(strides[d], 1) : 1
+                        let k = w[2 + d], dl = d < dil.count ? dil[d] : 1
+                        switch autoPad {
+                        case "SAME_UPPER", "SAME_LOWER": shape.append((x[2 + d] &+ s &- 1) / s)
+                        case "VALID": shape.append((x[2 + d] &- (k &- 1) &* dl &- 1) / s &+ 1)
+                        default:
+                            let p = (d < pads.count ? pads[d] : 0) &+ (d + spatial < pads.count ? pads[d + spatial] : 0)
+                            shape.append((x[2 + d] &+ p &- (k &- 1) &* dl &- 1) / s &+ 1)
+                        }
                     }
+                    outs = [shape]
+                    let reduce = Self.volume(Array(w.dropFirst()))
+                    macs = Self.volume(shape) &* reduce
+                    let biasIndex = op == "QLinearConv" ? 8 : 2
+                    if biasIndex < node.inputs.count, !node.inputs[biasIndex].isEmpty { macs &+= Self.volume(shape) }
                 }
-                outs = [shape]
-                let reduce = Self.volume(Array(w.dropFirst()))
-                macs = Self.volume(shape) &* reduce
-                let biasIndex = op == "QLinearConv" ? 8 : 2
-                if biasIndex < node.inputs.count, !node.inputs[biasIndex].isEmpty { macs &+= Self.volume(shape) }
-            }
-        case "ConvTranspose":
-            if let x = ins.first ?? nil, ins.count > 1, let w = ins[1], x.count >= 3, w.count == x.count {
-                let spatial = x.count - 2
-                let group = int(node, "group", 1)
-                let strides = ints(node, "strides") ?? Array(repeating: 1, count: spatial)
-                let dil = ints(node, "dilations") ?? Array(repeating: 1, count: spatial)
-                let pads = ints(node, "pads") ?? Array(repeating: 0, count: spatial * 2)
-                let outPad = ints(node, "output_padding") ?? Array(repeating: 0, count: spatial)
-                var shape = [x[0], group &* w[1]]
-                for d in 0..<spatial {
-                    let s = d < strides.count ? strides[d] : 1, dl = d < dil.count ? dil[d] : 1
-                    let p = (d < pads.count ? pads[d] : 0) &+ (d + spatial < pads.count ? pads[d + spatial] : 0)
-                    let op = d < outPad.count ? outPad[d] : 0
-                    shape.append((x[2 + d] &- 1) &* s &- p &+ (w[2 + d] &- 1) &* dl &+ 1 &+ op)
-                }
-                let autoPad = string(node, "auto_pad") ?? "NOTSET"
-                if autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
-                    // SAME: the output is the input times the stride (padding absorbs the kernel).
-                    for d in 0..<spatial { shape[2 + d] = x[2 + d] &* (d < strides.count ? strides[d] : 1) &+ (d < outPad.count ? outPad[d] : 0) }
-                }
-                if let explicit = ints(node, "output_shape"), explicit.count == spatial { shape = [x[0], group &* w[1]] + explicit }
-                outs = [shape]
-                macs = Self.volume(shape) &* Self.volume(Array(w.dropFirst()))
-                if node.inputs.count > 2, !node.inputs[2].isEmpty { macs &+= Self.volume(shape) }
-            }
-        case "Gemm":
-            if let a = ins.first ?? nil, ins.count > 1, let b = ins[1], a.count == 2, b.count == 2 {
-                let ta = int(node, "transA", 0) != 0, tb = int(node, "transB", 0) != 0
-                let m = ta ? a[1] : a[0], k = ta ? a[0] : a[1]
-                let n = tb ? b[0] : b[1]
-                outs = [[m, n]]
-                macs = m &* n &* k
-                if node.inputs.count > 2, !node.inputs[2].isEmpty { macs &+= m &* n }
-            }
-        case "MatMul", "MatMulInteger", "QLinearMatMul":
-            let bi = op == "QLinearMatMul" ? 3 : 1
-            if let a = ins.first ?? nil, ins.count > bi, let b = ins[bi], !a.isEmpty, !b.isEmpty {
-                let a2 = a.count == 1 ? [1] + a : a
-                let b2 = b.count == 1 ? b + [1] : b
-                let batch = Shapes.broadcast([Array(a2.dropLast(2)), Array(b2.dropLast(2))]) ?? Array(a2.dropLast(2))
-                var shape = batch + [a2[a2.count - 2], b2[b2.count - 1]]
-                if a.count == 1 { shape.remove(at: shape.count - 2) }
-                if b.count == 1 { shape.removeLast() }
-                outs = [shape]
-                macs = Self.volume(shape) &* b2[b2.count - 2]
-            }
-        case "Add", "Sub", "Mul", "Max", "Mod", "Ceil", "Sum", "Mean":
-            elementwise(OpCost.add, ratio: max(1, node.inputs.count - 1))
-        case "Min", "Neg", "Abs":
-            elementwise(OpCost.cmp, ratio: max(1, node.inputs.count - 1))
-        case "Div":
-            elementwise(OpCost.div, ratio: max(1, node.inputs.count - 1))
-        case "Pow":
-            elementwise(OpCost.exp, ratio: max(1, node.inputs.count - 1))
-        case "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Where":
-            elementwise(OpCost.cmp)
-        case "Relu", "Sign":
-            unary(OpCost.cmp)
-        case "Clip":
-            unary(OpCost.cmp * 2)
-        case "LeakyRelu", "PRelu":
-            unary(OpCost.mul + OpCost.cmp)
-        case "Sigmoid", "Exp":
-            unary(OpCost.exp)
-        case "Tanh":
-            unary(OpCost.tanh, ratio: 2)
-        case "Sqrt":
-            unary(OpCost.sqrt)
-        case "Reciprocal":
-            unary(OpCost.div)
-        case "Log":
-            unary(OpCost.log)
-        case "Elu":
-            unary(OpCost.cmp + OpCost.exp + OpCost.add + OpCost.mul)
-        case "HardSigmoid":
-            unary(OpCost.mul + OpCost.add + 2 * OpCost.cmp)
-        case "HardSwish":
-            unary(2 * OpCost.mul + OpCost.add + 2 * OpCost.cmp)
-        case "Gelu":
-            unary(OpCost.exp + 2 * OpCost.mul)
-        case "Softmax":
-            unary(OpCost.exp + OpCost.div)
-        case "LogSoftmax":
-            unary(OpCost.exp + OpCost.div + OpCost.add + OpCost.log)
-        case "QuantizeLinear", "DequantizeLinear":
-            unary(OpCost.mul + OpCost.add)
-        case "Erf", "Identity", "Dropout", "Cast", "Floor", "Round", "Not", "IsNaN":
-            unary(0)
-        case "BatchNormalization":
-            unary(OpCost.add + OpCost.sqrt + OpCost.div + OpCost.add + OpCost.mul)
-        case "InstanceNormalization":
-            unary(OpCost.add + OpCost.mul + OpCost.add + OpCost.div)
-        case "LayerNormalization", "SimplifiedLayerNormalization":
-            if let x = ins.first ?? nil, let ax = Self.axis(int(node, "axis", -1), rank: x.count) {
-                var reduced = x
-                if ax < reduced.count { reduced[ax] = 1 }
-                // Mean and InvStdDev (training outputs): every dimension from the axis on is reduced to 1.
-                let stats = x.enumerated().map { $0.offset >= ax ? 1 : $0.element }
-                outs = [x, stats, stats]
-                macs = Self.volume(x) &* (3 * OpCost.mul + 4 * OpCost.add)
-                    &+ Self.volume(reduced) &* (OpCost.add + OpCost.sqrt + OpCost.div)
-            }
-        case "MaxPool", "AveragePool", "LpPool":
-            if let x = ins.first ?? nil, x.count >= 3 {
-                let spatial = x.count - 2
-                let k = ints(node, "kernel_shape") ?? Array(repeating: 1, count: spatial)
-                let strides = ints(node, "strides") ?? Array(repeating: 1, count: spatial)
-                let dil = ints(node, "dilations") ?? Array(repeating: 1, count: spatial)
-                let pads = ints(node, "pads") ?? Array(repeating: 0, count: spatial * 2)
-                let ceil = int(node, "ceil_mode", 0) != 0
-                let autoPad = string(node, "auto_pad") ?? "NOTSET"
-                var shape = [x[0], x[1]]
-                for d in 0..<spatial {
-                    let s = d < strides.count ? max(strides[d], 1) : 1
-                    let kk = d < k.count ? k[d] : 1, dl = d < dil.count ? dil[d] : 1
-                    switch autoPad {
-                    case "SAME_UPPER", "SAME_LOWER": shape.append((x[2 + d] &+ s &- 1) / s)
-                    case "VALID": shape.append((x[2 + d] &- (kk &- 1) &* dl &- 1) / s &+ 1)
-                    default:
+            case "ConvTranspose":
+                if let x = ins.first ?? nil, ins.count > 1, let w = ins[1], x.count >= 3, w.count == x.count {
+                    let spatial = x.count - 2
+                    let group = int(node, "group", 1)
+                    let strides = ints(node, "strides") ?? Array(repeating: 1, count: spatial)
+                    let dil = ints(node, "dilations") ?? Array(repeating: 1, count: spatial)
+                    let pads = ints(node, "pads") ?? Array(repeating: 0, count: spatial * 2)
+                    let outPad = ints(node, "output_padding") ?? Array(repeating: 0, count: spatial)
+                    var shape = [x[0], group &* w[1]]
+                    for d in 0..<spatial {
+                        let s = d < strides.count ? strides[d] : 1, dl = d < dil.count ? dil[d] : 1
                         let p = (d < pads.count ? pads[d] : 0) &+ (d + spatial < pads.count ? pads[d + spatial] : 0)
-                        let span = x[2 + d] &+ p &- (kk &- 1) &* dl &- 1
-                        var n = (ceil ? (span &+ s &- 1) / s : span / s) &+ 1
-                        // Ceil mode: the last window must start inside the input or its leading pad.
-                        if ceil, (n &- 1) &* s >= x[2 + d] &+ (d < pads.count ? pads[d] : 0) { n &-= 1 }
-                        shape.append(n)
+                        let op = d < outPad.count ? outPad[d] : 0
+                        shape.append((x[2 + d] &- 1) &* s &- p &+ (w[2 + d] &- 1) &* dl &+ 1 &+ op)
                     }
+                    let autoPad = string(node, "auto_pad") ?? "NOTSET"
+                    if autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
+                        // SAME: the output is the input times the stride (padding absorbs the kernel).
+                        for d in 0..<spatial { shape[2 + d] = x[2 + d] &* (d < strides.count ? strides[d] : 1) &+ (d < outPad.count ? outPad[d] : 0) }
+                    }
+                    if let explicit = ints(node, "output_shape"), explicit.count == spatial { shape = [x[0], group &* w[1]] + explicit }
+                    outs = [shape]
+                    macs = Self.volume(shape) &* Self.volume(Array(w.dropFirst()))
+                    if node.inputs.count > 2, !node.inputs[2].isEmpty { macs &+= Self.volume(shape) }
                 }
-                outs = [shape]
-                macs = Self.volume(shape) &* (k.first ?? 1) &* (k.count > 1 ? k[1] : 1)
-            }
-        case "GlobalAveragePool", "GlobalMaxPool":
-            if let x = ins.first ?? nil, x.count >= 2 {
-                let shape = [x[0], x[1]] + Array(repeating: 1, count: x.count - 2)
-                outs = [shape]
-                macs = op == "GlobalAveragePool" ? Self.volume(x) &* OpCost.add &+ Self.volume(shape) &* OpCost.div : 0
-            }
-        case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL2", "ReduceSumSquare":
-            if let x = ins.first ?? nil, let r = reduce(node, args, x, cost: op == "ReduceMean" || op == "ReduceSum" ? OpCost.add : 0) {
-                outs = r.outs
-                macs = r.macs
-            }
-        case "Flatten":
-            // axis in [-r, r]: a negative one counts from the end of the input's rank, not the output's.
-            if let x = ins.first ?? nil {
-                let a = int(node, "axis", 1)
-                let ax = a < 0 ? a &+ x.count : a
-                if (0...x.count).contains(ax) { outs = [[Self.volume(Array(x.prefix(ax))), Self.volume(Array(x.dropFirst(ax)))]] }
-            }
-        case "Reshape":
-            if let x = ins.first ?? nil, node.inputs.count > 1, let target = values[args.input(1)] {
-                let allowZero = int(node, "allowzero", 0) != 0
-                var shape: [Int] = []
-                for (i, t) in target.enumerated() {
-                    if t == 0 && !allowZero { shape.append(i < x.count ? x[i] : 0) } else { shape.append(t) }
+            case "Gemm":
+                if let a = ins.first ?? nil, ins.count > 1, let b = ins[1], a.count == 2, b.count == 2 {
+                    let ta = int(node, "transA", 0) != 0, tb = int(node, "transB", 0) != 0
+                    let m = ta ? a[1] : a[0], k = ta ? a[0] : a[1]
+                    let n = tb ? b[0] : b[1]
+                    outs = [[m, n]]
+                    macs = m &* n &* k
+                    if node.inputs.count > 2, !node.inputs[2].isEmpty { macs &+= m &* n }
                 }
-                if let m = shape.firstIndex(of: -1) {
-                    let rest = shape.enumerated().filter { $0.offset != m }.reduce(1) { $0 &* $1.element }
-                    shape[m] = rest > 0 ? Self.volume(x) / rest : 0
+            case "MatMul", "MatMulInteger", "QLinearMatMul":
+                let bi = op == "QLinearMatMul" ? 3 : 1
+                if let a = ins.first ?? nil, ins.count > bi, let b = ins[bi], !a.isEmpty, !b.isEmpty {
+                    let a2 = a.count == 1 ? [1] + a : a
+                    let b2 = b.count == 1 ? b + [1] : b
+                    let batch = Shapes.broadcast([Array(a2.dropLast(2)), Array(b2.dropLast(2))]) ?? Array(a2.dropLast(2))
+                    var shape = batch + [a2[a2.count - 2], b2[b2.count - 1]]
+                    if a.count == 1 { shape.remove(at: shape.count - 2) }
+                    if b.count == 1 { shape.removeLast() }
+                    outs = [shape]
+                    macs = Self.volume(shape) &* b2[b2.count - 2]
                 }
-                outs = [shape]
-            }
-        case "Transpose":
-            if let x = ins.first ?? nil {
-                let perm = ints(node, "perm") ?? Array((0..<x.count).reversed())
-                if perm.count == x.count, perm.allSatisfy({ (0..<x.count).contains($0) }) { outs = [perm.map { x[$0] }] }
-            }
-        case "Squeeze":
-            if let x = ins.first ?? nil {
-                var axes = ints(node, "axes")
-                // Opset 13: axes as an input; when its value is unknown, so is the shape.
-                let runtimeAxes = axes == nil && node.inputs.count > 1 && !node.inputs[1].isEmpty
-                if runtimeAxes { axes = values[args.input(1)] }
-                if let axes {
-                    let set = Set(axes.compactMap { Self.axis($0, rank: x.count) })
-                    outs = [x.enumerated().filter { !set.contains($0.offset) }.map(\.element)]
-                } else if !runtimeAxes {
-                    outs = [x.filter { $0 != 1 }]
+            case "LayerNormalization", "SimplifiedLayerNormalization":
+                if let x = ins.first ?? nil, let ax = Self.axis(int(node, "axis", -1), rank: x.count) {
+                    var reduced = x
+                    if ax < reduced.count { reduced[ax] = 1 }
+                    // Mean and InvStdDev (training outputs): every dimension from the axis on is reduced to 1.
+                    let stats = x.enumerated().map { $0.offset >= ax ? 1 : $0.element }
+                    outs = [x, stats, stats]
+                    macs = Self.volume(x) &* (3 * OpCost.mul + 4 * OpCost.add)
+                        &+ Self.volume(reduced) &* (OpCost.add + OpCost.sqrt + OpCost.div)
                 }
-            }
-        case "Unsqueeze":
-            if let x = ins.first ?? nil {
-                var axes = ints(node, "axes")
-                if axes == nil, node.inputs.count > 1 { axes = values[args.input(1)] }
-                if let axes {
-                    let rank = x.count + axes.count
-                    let set = Set(axes.compactMap { Self.axis($0, rank: rank) })
-                    var it = x.makeIterator()
-                    outs = [(0..<rank).map { set.contains($0) ? 1 : (it.next() ?? 1) }]
+            case "MaxPool", "AveragePool", "LpPool":
+                if let x = ins.first ?? nil, x.count >= 3 {
+                    let spatial = x.count - 2
+                    let k = ints(node, "kernel_shape") ?? Array(repeating: 1, count: spatial)
+                    let strides = ints(node, "strides") ?? Array(repeating: 1, count: spatial)
+                    let dil = ints(node, "dilations") ?? Array(repeating: 1, count: spatial)
+                    let pads = ints(node, "pads") ?? Array(repeating: 0, count: spatial * 2)
+                    let ceil = int(node, "ceil_mode", 0) != 0
+                    let autoPad = string(node, "auto_pad") ?? "NOTSET"
+                    var shape = [x[0], x[1]]
+                    for d in 0..<spatial {
+                        let s = d < strides.count ? max(strides[d], 1) : 1
+                        let kk = d < k.count ? k[d] : 1, dl = d < dil.count ? dil[d] : 1
+                        switch autoPad {
+                        case "SAME_UPPER", "SAME_LOWER": shape.append((x[2 + d] &+ s &- 1) / s)
+                        case "VALID": shape.append((x[2 + d] &- (kk &- 1) &* dl &- 1) / s &+ 1)
+                        default:
+                            let p = (d < pads.count ? pads[d] : 0) &+ (d + spatial < pads.count ? pads[d + spatial] : 0)
+                            let span = x[2 + d] &+ p &- (kk &- 1) &* dl &- 1
+                            var n = (ceil ? (span &+ s &- 1) / s : span / s) &+ 1
+                            // Ceil mode: the last window must start inside the input or its leading pad.
+                            if ceil, (n &- 1) &* s >= x[2 + d] &+ (d < pads.count ? pads[d] : 0) { n &-= 1 }
+                            shape.append(n)
+                        }
+                    }
+                    outs = [shape]
+                    macs = Self.volume(shape) &* (k.first ?? 1) &* (k.count > 1 ? k[1] : 1)
                 }
-            }
-        case "Concat":
-            if case let known = ins.compactMap({ $0 }), known.count == ins.count, let first = known.first, !first.isEmpty,
-                let ax = Self.axis(int(node, "axis", 0), rank: first.count), ax < first.count
-            {
-                var shape = first
-                shape[ax] = known.reduce(0) { $0 &+ (ax < $1.count ? $1[ax] : 0) }
-                outs = [shape]
-            }
-        case "Gather":
-            if let x = ins.first ?? nil, ins.count > 1, let idx = ins[1], let ax = Self.axis(int(node, "axis", 0), rank: x.count) {
-                outs = [Array(x.prefix(ax)) + idx + Array(x.dropFirst(ax + 1))]
-            }
-        case "Tile":
-            if let x = ins.first ?? nil, node.inputs.count > 1, let reps = values[args.input(1)], reps.count == x.count {
-                outs = [zip(x, reps).map { $0 &* $1 }]
-            }
-        case "Expand":
-            if let x = ins.first ?? nil, node.inputs.count > 1, let target = values[args.input(1)],
-                let s = Shapes.broadcast([x, target])
-            {
-                outs = [s]
-            }
-        case "Slice":
-            // Opset 10+: starts, ends, axes, steps as inputs; opset 1: attributes. PyTorch writes INT64_MAX for
-            // an open end, so every bound is clamped before any arithmetic.
-            if let x = ins.first ?? nil {
-                let fromInputs = node.inputs.count > 2
-                let starts = fromInputs ? values[args.input(1)] : ints(node, "starts")
-                let ends = fromInputs ? values[args.input(2)] : ints(node, "ends")
-                let axes = fromInputs ? (node.inputs.count > 3 && !node.inputs[3].isEmpty ? values[args.input(3)] : nil) : ints(node, "axes")
-                let steps = fromInputs && node.inputs.count > 4 && !node.inputs[4].isEmpty ? values[args.input(4)] : nil
-                let axesGiven = fromInputs ? (node.inputs.count <= 3 || node.inputs[3].isEmpty || axes != nil) : true
-                let stepsGiven = !fromInputs || node.inputs.count <= 4 || node.inputs[4].isEmpty || steps != nil
-                if let starts, let ends, starts.count == ends.count, axesGiven, stepsGiven,
-                    let shape = Self.sliceShape(x, starts: starts, ends: ends, axes: axes ?? Array(0..<starts.count), steps: steps)
-                {
+            case "GlobalAveragePool", "GlobalMaxPool":
+                if let x = ins.first ?? nil, x.count >= 2 {
+                    let shape = [x[0], x[1]] + Array(repeating: 1, count: x.count - 2)
+                    outs = [shape]
+                    macs = op == "GlobalAveragePool" ? Self.volume(x) &* OpCost.add &+ Self.volume(shape) &* OpCost.div : 0
+                }
+            case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL2", "ReduceSumSquare":
+                if let x = ins.first ?? nil, let r = reduce(node, args, x, cost: op == "ReduceMean" || op == "ReduceSum" ? OpCost.add : 0) {
+                    outs = r.outs
+                    macs = r.macs
+                }
+            case "Flatten":
+                // axis in [-r, r]: a negative one counts from the end of the input's rank, not the output's.
+                if let x = ins.first ?? nil {
+                    let a = int(node, "axis", 1)
+                    let ax = a < 0 ? a &+ x.count : a
+                    if (0...x.count).contains(ax) { outs = [[Self.volume(Array(x.prefix(ax))), Self.volume(Array(x.dropFirst(ax)))]] }
+                }
+            case "Reshape":
+                if let x = ins.first ?? nil, node.inputs.count > 1, let target = values[args.input(1)] {
+                    let allowZero = int(node, "allowzero", 0) != 0
+                    var shape: [Int] = []
+                    for (i, t) in target.enumerated() {
+                        if t == 0 && !allowZero { shape.append(i < x.count ? x[i] : 0) } else { shape.append(t) }
+                    }
+                    if let m = shape.firstIndex(of: -1) {
+                        let rest = shape.enumerated().filter { $0.offset != m }.reduce(1) { $0 &* $1.element }
+                        shape[m] = rest > 0 ? Self.volume(x) / rest : 0
+                    }
                     outs = [shape]
                 }
-            }
-        case "Shape":
-            if let x = ins.first ?? nil { outs = [[shapeRange(node, rank: x.count).count]] }
-        case "Constant":
-            break
-        case "If", "Loop", "Scan":
-            if let r = controlFlow(node, args, op: op, ins: ins) {
-                outs = r.outs
-                macs = r.macs
-            }
-        default:
-            if let r = extendedRule(node, args, op: op, ins: ins) {
-                outs = r.outs
-                macs = r.macs
+            case "Transpose":
+                if let x = ins.first ?? nil {
+                    let perm = ints(node, "perm") ?? Array((0..<x.count).reversed())
+                    if perm.count == x.count, perm.allSatisfy({ (0..<x.count).contains($0) }) { outs = [perm.map { x[$0] }] }
+                }
+            case "Squeeze":
+                if let x = ins.first ?? nil {
+                    var axes = ints(node, "axes")
+                    // Opset 13: axes as an input; when its value is unknown, so is the shape.
+                    let runtimeAxes = axes == nil && node.inputs.count > 1 && !node.inputs[1].isEmpty
+                    if runtimeAxes { axes = values[args.input(1)] }
+                    if let axes {
+                        let set = Set(axes.compactMap { Self.axis($0, rank: x.count) })
+                        outs = [x.enumerated().filter { !set.contains($0.offset) }.map(\.element)]
+                    } else if !runtimeAxes {
+                        outs = [x.filter { $0 != 1 }]
+                    }
+                }
+            case "Unsqueeze":
+                if let x = ins.first ?? nil {
+                    var axes = ints(node, "axes")
+                    if axes == nil, node.inputs.count > 1 { axes = values[args.input(1)] }
+                    if let axes {
+                        let rank = x.count + axes.count
+                        let set = Set(axes.compactMap { Self.axis($0, rank: rank) })
+                        var it = x.makeIterator()
+                        outs = [(0..<rank).map { set.contains($0) ? 1 : (it.next() ?? 1) }]
+                    }
+                }
+            case "Concat":
+                if case let known = ins.compactMap({ $0 }), known.count == ins.count, let first = known.first, !first.isEmpty,
+                    let ax = Self.axis(int(node, "axis", 0), rank: first.count), ax < first.count
+                {
+                    var shape = first
+                    shape[ax] = known.reduce(0) { $0 &+ (ax < $1.count ? $1[ax] : 0) }
+                    outs = [shape]
+                }
+            case "Gather":
+                if let x = ins.first ?? nil, ins.count > 1, let idx = ins[1], let ax = Self.axis(int(node, "axis", 0), rank: x.count) {
+                    outs = [Array(x.prefix(ax)) + idx + Array(x.dropFirst(ax + 1))]
+                }
+            case "Tile":
+                if let x = ins.first ?? nil, node.inputs.count > 1, let reps = values[args.input(1)], reps.count == x.count {
+                    outs = [zip(x, reps).map { $0 &* $1 }]
+                }
+            case "Expand":
+                if let x = ins.first ?? nil, node.inputs.count > 1, let target = values[args.input(1)],
+                    let s = Shapes.broadcast([x, target])
+                {
+                    outs = [s]
+                }
+            case "Slice":
+                // Opset 10+: starts, ends, axes, steps as inputs; opset 1: attributes. PyTorch writes INT64_MAX for
+                // an open end, so every bound is clamped before any arithmetic.
+                if let x = ins.first ?? nil {
+                    let fromInputs = node.inputs.count > 2
+                    let starts = fromInputs ? values[args.input(1)] : ints(node, "starts")
+                    let ends = fromInputs ? values[args.input(2)] : ints(node, "ends")
+                    let axes = fromInputs ? (node.inputs.count > 3 && !node.inputs[3].isEmpty ? values[args.input(3)] : nil) : ints(node, "axes")
+                    let steps = fromInputs && node.inputs.count > 4 && !node.inputs[4].isEmpty ? values[args.input(4)] : nil
+                    let axesGiven = fromInputs ? (node.inputs.count <= 3 || node.inputs[3].isEmpty || axes != nil) : true
+                    let stepsGiven = !fromInputs || node.inputs.count <= 4 || node.inputs[4].isEmpty || steps != nil
+                    if let starts, let ends, starts.count == ends.count, axesGiven, stepsGiven,
+                        let shape = Self.sliceShape(x, starts: starts, ends: ends, axes: axes ?? Array(0..<starts.count), steps: steps)
+                    {
+                        outs = [shape]
+                    }
+                }
+            case "Shape":
+                if let x = ins.first ?? nil { outs = [[shapeRange(node, rank: x.count).count]] }
+            case "Constant":
+                break
+            case "If", "Loop", "Scan":
+                if let r = controlFlow(node, args, op: op, ins: ins) {
+                    outs = r.outs
+                    macs = r.macs
+                }
+            default:
+                if let r = extendedRule(node, args, op: op, ins: ins) {
+                    outs = r.outs
+                    macs = r.macs
+                }
             }
         }
 
@@ -824,7 +872,9 @@ struct Analyzer {
             }
         }
         let constant = isConstant
-        return NodeCost(index: index, node: node, macs: macs, inputShapes: ins,
-                        inputIsConstant: { constant[args.input($0)] }, outputShapes: outShapes)
+        let c = NodeCost(index: index, name: node.name, opType: node.opType, domain: node.domain, macs: macs, inputShapes: ins,
+                         inputIsConstant: { constant[args.input($0)] }, outputShapes: outShapes)
+        spareInputs = ins
+        return c
     }
 }

@@ -48,6 +48,9 @@ extension Analyzer {
     /// Evaluates `node` on known small integer inputs; the result goes to `values` of its first output.
     mutating func fold(_ node: Node, _ args: Operands, ins: [[Int]?]) {
         guard !args.outputs.isEmpty, case let out = args.output(0), out != ValueIDs.empty else { return }
+        // Every rule below but Shape's and Size's reads a known input value: without one there is nothing to fold.
+        guard args.inputs.contains(where: { $0 != ValueIDs.empty && values[$0] != nil }) || node.opType == "Shape" || node.opType == "Size"
+        else { return }
         var result: [Int]?
         switch node.opType {
         case "Shape":

@@ -1,3 +1,4 @@
+import JSON
 import ModelFormats
 
 /// A model's value names interned to dense integer ids, once per analysis, so that the walk reads and writes
@@ -24,7 +25,8 @@ struct ValueIDs {
 
     init(model: Model) {
         let nodes = model.graphs.reduce(0) { $0 &+ $1.nodes.count }
-        index = NameIndex(capacity: nodes &* 2 &+ model.tensors.count &+ model.inputs.count)
+        // About one new name per node (its output) besides the stored and given ones; more grow the table.
+        index = NameIndex(capacity: nodes &+ model.tensors.count &+ model.inputs.count &+ 16)
         _ = index.intern("")
         tensors = model.tensors.map { index.intern($0.name) }
         modelInputs = model.inputs.map { index.intern($0.name) }
@@ -35,14 +37,15 @@ struct ValueIDs {
             var o = NodeOperands()
             o.reserve(nodes: g.nodes.count)
             var previous: (name: String, id: Int) = ("", ValueIDs.empty)
-            for n in g.nodes {
-                for v in n.inputs {
+            for k in g.nodes.indices {
+                for v in g.nodes[k].inputs {
                     // Most nodes read what the node before them wrote: that name costs no hash.
                     o.ids.append(v == previous.name ? previous.id : index.intern(v))
                 }
                 o.outputStart.append(o.ids.count)
-                for v in n.outputs { o.ids.append(index.intern(v)) }
-                if let first = n.outputs.first { previous = (first, o.ids[o.outputStart[o.outputStart.count - 1]]) }
+                let outputs = g.nodes[k].outputs
+                for v in outputs { o.ids.append(index.intern(v)) }
+                if let first = outputs.first { previous = (first, o.ids[o.outputStart[o.outputStart.count - 1]]) }
                 o.inputStart.append(o.ids.count)
             }
             operands.append(o)
@@ -50,33 +53,33 @@ struct ValueIDs {
     }
 }
 
-/// Strings to dense ids (0, 1, 2… in order of first insertion): open addressing over a word-at-a-time hash of
-/// the UTF-8 bytes, about three times cheaper per name than `Dictionary`'s seeded SipHash, which a 100k-node
-/// graph pays for every operand.
+/// Strings to dense ids (0, 1, 2… in order of first insertion), by open addressing in one flat array of
+/// slots that each hold an id and a part of the hash: a probe reads one slot, not a bucket and a key, which
+/// on a 100k-node graph is the cost (each probe a cache miss).
 struct NameIndex: Sendable {
     private(set) var names: [String] = []
-    private var hashes: [Int] = []
-    /// id + 1 of the name in each slot, 0 where empty; at most half full.
-    private var slots: [Int32]
+    /// Per slot, 0 where empty, else id + 1 in the high 32 bits and the low 32 bits of the name's hash (compared
+    /// before the name, and all `grow` needs); at most half full.
+    private var slots: [UInt64]
 
     init(capacity: Int = 8) {
         var n = 16
         while n < capacity &* 2 { n &*= 2 }
-        slots = [Int32](repeating: 0, count: n)
+        slots = [UInt64](repeating: 0, count: n)
         names.reserveCapacity(capacity)
-        hashes.reserveCapacity(capacity)
     }
 
     var count: Int { names.count }
 
     func id(_ name: String) -> Int? {
         let h = Self.hash(name)
+        let tag = UInt64(truncatingIfNeeded: UInt32(truncatingIfNeeded: h))
         let mask = slots.count &- 1
         var i = h & mask
         while true {
-            let e = Int(slots[i])
+            let e = slots[i]
             if e == 0 { return nil }
-            if hashes[e &- 1] == h && names[e &- 1] == name { return e &- 1 }
+            if e & 0xFFFF_FFFF == tag, names[Int(e >> 32) &- 1] == name { return Int(e >> 32) &- 1 }
             i = (i &+ 1) & mask
         }
     }
@@ -84,63 +87,42 @@ struct NameIndex: Sendable {
     /// The id of `name`, a new one if it was not seen yet.
     mutating func intern(_ name: String) -> Int {
         let h = Self.hash(name)
+        let tag = UInt64(truncatingIfNeeded: UInt32(truncatingIfNeeded: h))
         var mask = slots.count &- 1
         var i = h & mask
         while true {
-            let e = Int(slots[i])
+            let e = slots[i]
             if e == 0 { break }
-            if hashes[e &- 1] == h && names[e &- 1] == name { return e &- 1 }
+            if e & 0xFFFF_FFFF == tag, names[Int(e >> 32) &- 1] == name { return Int(e >> 32) &- 1 }
             i = (i &+ 1) & mask
         }
         let id = names.count
         names.append(name)
-        hashes.append(h)
         if names.count &* 2 > slots.count {
             grow()
             mask = slots.count &- 1
             i = h & mask
             while slots[i] != 0 { i = (i &+ 1) & mask }
         }
-        slots[i] = Int32(truncatingIfNeeded: id &+ 1)
+        slots[i] = UInt64(truncatingIfNeeded: id &+ 1) << 32 | tag
         return id
     }
 
+    /// Twice the slots; a table of 2^32 slots or more is never reached (a name is at least a byte of the file).
     private mutating func grow() {
-        slots = [Int32](repeating: 0, count: slots.count &* 2)
-        let mask = slots.count &- 1
-        for id in 0..<(names.count &- 1) {  // the newest is placed by the caller
-            var i = hashes[id] & mask
-            while slots[i] != 0 { i = (i &+ 1) & mask }
-            slots[i] = Int32(truncatingIfNeeded: id &+ 1)
+        let old = slots
+        slots = [UInt64](repeating: 0, count: old.count &* 2)
+        let mask = UInt64(slots.count &- 1)
+        for e in old where e != 0 {
+            var i = Int(e & mask)
+            while slots[i] != 0 { i = (i &+ 1) & Int(mask) }
+            slots[i] = e
         }
     }
 
-    static func hash(_ name: String) -> Int {
-        if let h = name.utf8.withContiguousStorageIfAvailable({ hash(UnsafeRawBufferPointer($0)) }) { return h }
-        return Array(name.utf8).withUnsafeBytes { hash($0) }
-    }
-
-    /// Eight bytes at a time, each word mixed by a multiply and a shift (not a keyed hash: the table only
-    /// slows down, never fails, on names crafted to collide).
-    static func hash(_ b: UnsafeRawBufferPointer) -> Int {
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: b.count)
-        var i = 0
-        while i &+ 8 <= b.count {
-            h = (h ^ b.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
-            h ^= h >> 31
-            i &+= 8
-        }
-        var tail: UInt64 = 0
-        var shift: UInt64 = 0
-        while i < b.count {
-            tail |= UInt64(b[i]) << shift
-            shift &+= 8
-            i &+= 1
-        }
-        h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
-        h ^= h >> 29
-        return Int(truncatingIfNeeded: h)
-    }
+    /// `String`'s own hash: equal names are equal as `String` compares them (canonical equivalence), as the
+    /// name-keyed maps this replaces had them.
+    static func hash(_ name: String) -> Int { name.hashValue }
 }
 
 /// The operands of a sequence of nodes (steps) as value ids, flat: step `i` reads
@@ -209,9 +191,19 @@ public struct ValueShapes: Sendable, ExpressibleByDictionaryLiteral {
         return byID[i]
     }
 
-    /// Every known shape with its value's name, in `String` order of the names (for stable output). ASCII
-    /// names are ordered by their first eight bytes where those differ, which is the order `<` gives them.
+    /// `{name: [dims]}` of every known shape, keys in `String` order (the `shapes` of `inspect --analysis`).
+    public var json: JSONObject {
+        JSONObject(distinctEntries: sortedIDs().map { (index.names[$0], .array((byID[$0] ?? []).map { .int($0) })) })
+    }
+
+    /// Every known shape with its value's name, in `String` order of the names (for stable output).
     public func sortedByName() -> [(name: String, shape: [Int])] {
+        sortedIDs().map { (index.names[$0], byID[$0] ?? []) }
+    }
+
+    /// The ids of the known shapes in `String` order of their names. ASCII names are ordered by their first
+    /// eight bytes where those differ, which is the order `<` gives them.
+    private func sortedIDs() -> [Int] {
         let names = index.names
         var ids: [Int] = []
         ids.reserveCapacity(count)
@@ -225,7 +217,7 @@ public struct ValueShapes: Sendable, ExpressibleByDictionaryLiteral {
             if ascii[a] && ascii[b] && keys[a] != keys[b] { return keys[a] < keys[b] }
             return names[a] < names[b]
         }
-        return ids.map { (names[$0], byID[$0] ?? []) }
+        return ids
     }
 
     /// The first eight UTF-8 bytes, big-endian and zero-padded (a shorter name sorts first, as a prefix does),

@@ -56,12 +56,10 @@ struct InspectCommand: ParsableCommand {
             fixed[String(parts[0])] = dims
         }
         let a = GraphAnalysis.analyze(model: m, inputs: fixed)
-        let shapes = JSONObject(distinctEntries: a.shapes.sortedByName().map { ($0.name, .array($0.shape.map { .int($0) })) })
-        var byOperator: [String: Int] = [:]
-        for n in a.nodes { byOperator[n.opType, default: 0] &+= n.macs }
+        let shapes = a.shapes.json
         let report: JSONObject = [
             "macs": .int(a.totalMACs),
-            "macs_by_operator": .object(JSONObject(distinctEntries: byOperator.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })), "peak_activation_elements": .int(a.peakActivationElements),
+            "macs_by_operator": .object(JSONObject(distinctEntries: a.macsByOperator.map { ($0.op, .int($0.macs)) })), "peak_activation_elements": .int(a.peakActivationElements),
             "coverage": a.coverage.json, "unresolved_nodes": .array(a.unresolved.map { .string($0) }),
             "assumed_dimensions": .array(a.assumedDimensions.map { .string($0) }), "shapes": .object(shapes),
         ]
