@@ -91,8 +91,8 @@ public struct GraphAnalysis: Sendable {
 
     public var totalFLOPs: Int { totalMACs &* 2 }
 
-    /// MACs summed per operator type, sorted by operator name. Operator names interned as value names are
-    /// (a hash of a few bytes per node, not `Dictionary`'s seeded one: a 100k-node graph pays it per node).
+    /// MACs summed per operator type, sorted by operator name (operator names interned as value names are: one
+    /// probe of a flat table per node).
     public var macsByOperator: [(op: String, macs: Int)] {
         var ops = NameIndex()
         var sums: [Int] = []
@@ -380,10 +380,7 @@ struct Analyzer {
         var costs: [NodeCost] = []
         let nodes = model.graphs.first?.nodes ?? []
         costs.reserveCapacity(nodes.count)
-        // Through the buffer: each node borrowed in place, not copied (a copy retains its operand lists).
-        nodes.withUnsafeBufferPointer { b in
-            for i in b.indices { costs.append(step(b[i], index: i, graph: 0)) }
-        }
+        for (i, node) in nodes.enumerated() { costs.append(step(node, index: i, graph: 0)) }
         // Bodies no node led the walk into (a Scan with unknown inputs, nesting past the bound) are left out.
         for (g, graph) in model.graphs.enumerated().dropFirst() where !walked.contains(g) {
             for n in graph.nodes where n.opType != "Constant" {
