@@ -96,8 +96,11 @@ public struct GraphAnalysis: Sendable {
     public var macsByOperator: [(op: String, macs: Int)] {
         var ops = NameIndex()
         var sums: [Int] = []
+        var previous: (op: String, id: Int)? = nil
         for n in nodes {
-            let i = ops.intern(n.opType)
+            // Runs of one operator (a chain of Adds) cost a comparison, not a hash.
+            let i = previous.flatMap { $0.op == n.opType ? $0.id : nil } ?? ops.intern(n.opType)
+            previous = (n.opType, i)
             if i == sums.count { sums.append(0) }
             sums[i] &+= n.macs
         }

@@ -192,8 +192,16 @@ public struct ValueShapes: Sendable, ExpressibleByDictionaryLiteral {
     }
 
     /// `{name: [dims]}` of every known shape, keys in `String` order (the `shapes` of `inspect --analysis`).
+    /// Neighbours often have the same shape (a chain of element-wise nodes): theirs is one JSON array, shared.
     public var json: JSONObject {
-        JSONObject(distinctEntries: sortedIDs().map { (index.names[$0], .array((byID[$0] ?? []).map { .int($0) })) })
+        var last: (shape: [Int], value: JSONValue)?
+        return JSONObject(distinctEntries: sortedIDs().map { id in
+            let shape = byID[id] ?? []
+            if let last, last.shape == shape { return (index.names[id], last.value) }
+            let value = JSONValue.array(shape.map { .int($0) })
+            last = (shape, value)
+            return (index.names[id], value)
+        })
     }
 
     /// Every known shape with its value's name, in `String` order of the names (for stable output).
