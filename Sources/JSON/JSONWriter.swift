@@ -13,7 +13,7 @@ extension JSONValue {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .int(let i): JSONValue.writeInt(i, to: &out)
         case .double(let d): out.append(contentsOf: JSONValue.format(d).utf8)
         case .string(let s): JSONValue.writeString(s, to: &out)
         case .array(let a):
@@ -66,6 +66,28 @@ extension JSONValue {
         return "\(d)"
     }
 
+    /// Decimal digits straight into the output (no String per number: a shape table writes 100k of them).
+    static func writeInt(_ i: Int, to out: inout [UInt8]) {
+        if i < 0 { out.append(UInt8(ascii: "-")) }
+        var m = i.magnitude
+        var digits = 1
+        var rest = m / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        let end = out.count + digits
+        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits))
+        out.withUnsafeMutableBufferPointer { b in
+            var k = end
+            repeat {
+                k -= 1
+                b[k] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: m % 10)
+                m /= 10
+            } while m > 0
+        }
+    }
+
     static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(0x22)
         var s = s
@@ -75,8 +97,9 @@ extension JSONValue {
 
     /// Copies runs of plain bytes at once; escapes quotes, backslashes, control characters, and U+2028 and
     /// U+2029 (valid JSON, but they break JavaScript embedders).
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
     private static func escape(_ b: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
         var i = 0
         var runStart = 0
         func flush(_ end: Int) {
@@ -94,7 +117,7 @@ extension JSONValue {
             case 0x08: escaped = [0x5C, 0x62]
             case 0x0C: escaped = [0x5C, 0x66]
             case 0x00..<0x20:
-                escaped = [0x5C, 0x75, 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 0xF)]]
+                escaped = [0x5C, 0x75, 0x30, 0x30, hexDigits[Int(c >> 4)], hexDigits[Int(c & 0xF)]]
             case 0xE2 where i + 2 < b.count && b[i + 1] == 0x80 && (b[i + 2] == 0xA8 || b[i + 2] == 0xA9):
                 flush(i)
                 out.append(contentsOf: [0x5C, 0x75, 0x32, 0x30, 0x32, b[i + 2] == 0xA8 ? 0x38 : 0x39])

@@ -94,7 +94,7 @@ struct ATenAnalyzer {
             steps: g.nodes.map { ($0.inputs, $0.outputs) }, inputs: model.inputs.map(\.name), outputs: model.outputs.map(\.name),
             shapes: shapes, constants: constants)
         return GraphAnalysis(
-            nodes: costs, shapes: shapes, unresolved: unresolved, assumedDimensions: assumed,
+            nodes: costs, shapes: ValueShapes(shapes), unresolved: unresolved, assumedDimensions: assumed,
             totalMACs: costs.reduce(0) { $0 &+ $1.macs }, parameterElements: parameters, peakActivationElements: peak,
             coverage: coverage)
     }

@@ -43,17 +43,21 @@ extension NodeCost {
 }
 
 extension NodeCost {
-    /// The same figures from shapes already at hand: `inputShapes` by input position (nil: unknown or omitted),
-    /// `outputShapes` of the non-empty outputs.
-    init(index: Int, node: Node, macs: Int, inputShapes: [[Int]?], inputIsConstant: [Bool], outputShapes: [[Int]?]) {
+    /// The same figures from shapes already at hand: `inputShapes` by input position (nil: unknown or omitted,
+    /// so the node's own input list is not read again), `outputShapes` of the non-empty outputs.
+    /// `inputIsConstant(i)`: whether input `i` is a stored constant (asked, not passed as an array: one fewer
+    /// allocation per node). The node's names, not the node: an initializer's argument is a copy, and copying a
+    /// node retains its operand lists, a cache miss each on a large graph.
+    init(index: Int, name: String, opType: String, domain: String, macs: Int, inputShapes: [[Int]?], inputIsConstant: (Int) -> Bool,
+         outputShapes: [[Int]?]) {
         var params = 0
         var activationsIn = 0
         var rank = 0
-        for (i, v) in node.inputs.enumerated() where !v.isEmpty {
-            guard let s = i < inputShapes.count ? inputShapes[i] : nil else { continue }
+        for i in inputShapes.indices {
+            guard let s = inputShapes[i] else { continue }
             rank = max(rank, s.count)
             let n = Shapes.volume(s)
-            if i < inputIsConstant.count && inputIsConstant[i] { params &+= n } else { activationsIn &+= n }
+            if inputIsConstant(i) { params &+= n } else { activationsIn &+= n }
         }
         var written = 0
         for s in outputShapes {
@@ -62,7 +66,7 @@ extension NodeCost {
             written &+= Shapes.volume(s)
         }
         self.init(
-            index: index, name: node.name, opType: node.opType, domain: node.domain, macs: macs,
+            index: index, name: name, opType: opType, domain: domain, macs: macs,
             parameterElements: params, inputElements: activationsIn, outputElements: written,
             outputShapes: outputShapes, maxRank: rank)
     }
@@ -74,7 +78,7 @@ extension NodeCost {
 public struct GraphAnalysis: Sendable {
     public var nodes: [NodeCost]
     /// Shapes of every value whose shape is known (graph inputs, constants, node outputs).
-    public var shapes: [String: [Int]]
+    public var shapes: ValueShapes
     /// Nodes whose output shapes could not be inferred (an operator without a rule here, or unknown inputs).
     public var unresolved: [String]
     /// Symbolic or unknown input dimensions that were taken as 1 because neither the model nor the caller fixed them.
@@ -87,6 +91,22 @@ public struct GraphAnalysis: Sendable {
 
     public var totalFLOPs: Int { totalMACs &* 2 }
 
+    /// MACs summed per operator type, sorted by operator name (operator names interned as value names are: one
+    /// probe of a flat table per node).
+    public var macsByOperator: [(op: String, macs: Int)] {
+        var ops = NameIndex()
+        var sums: [Int] = []
+        var previous: (op: String, id: Int)? = nil
+        for n in nodes {
+            // Runs of one operator (a chain of Adds) cost a comparison, not a hash.
+            let i = previous.flatMap { $0.op == n.opType ? $0.id : nil } ?? ops.intern(n.opType)
+            previous = (n.opType, i)
+            if i == sums.count { sums.append(0) }
+            sums[i] &+= n.macs
+        }
+        return zip(ops.names, sums).map { (op: $0, macs: $1) }.sorted { $0.op < $1.op }
+    }
+
     /// How much of the model the figures cover. Nodes in subgraphs (If/Loop/Scan bodies) count as not
     /// analysed until the analysis walks them; `Constant` nodes are data, not work, and do not count.
     public var coverage: AnalysisCoverage
@@ -95,7 +115,7 @@ public struct GraphAnalysis: Sendable {
     public var transformer: TransformerFigures? = nil
 
     public init(
-        nodes: [NodeCost], shapes: [String: [Int]], unresolved: [String], assumedDimensions: [String], totalMACs: Int,
+        nodes: [NodeCost], shapes: ValueShapes, unresolved: [String], assumedDimensions: [String], totalMACs: Int,
         parameterElements: Int, peakActivationElements: Int, coverage: AnalysisCoverage = .complete
     ) {
         self.nodes = nodes
@@ -137,43 +157,67 @@ public struct GraphAnalysis: Sendable {
         var ids: [String: Int] = [:]
         ids.reserveCapacity(steps.count &* 2 &+ inputs.count)
         var size: [Int] = []  // elements of each id; -1: a constant or nameless, never live
-        var lastUse: [Int] = []
         func id(_ v: String) -> Int {
             if let i = ids[v] { return i }
             let i = size.count
             ids[v] = i
             size.append(v.isEmpty || constants.contains(v) ? -1 : (shapes[v].map(Shapes.volume) ?? 0))
-            lastUse.append(-1)
             return i
         }
-        let stepIns = steps.map { $0.inputs.map(id) }
-        let stepOuts = steps.map { $0.outputs.map(id) }
-        for (i, ins) in stepIns.enumerated() { for v in ins where size[v] >= 0 { lastUse[v] = i } }
-        for o in outputs { lastUse[id(o)] = steps.count }
+        var operands = NodeOperands()
+        operands.reserve(nodes: steps.count)
+        for s in steps {
+            for v in s.inputs { operands.ids.append(id(v)) }
+            operands.outputStart.append(operands.ids.count)
+            for v in s.outputs { operands.ids.append(id(v)) }
+            operands.inputStart.append(operands.ids.count)
+        }
+        let outputIDs = outputs.map(id)
         let inputIDs = inputs.map(id)
+        return peakLiveElements(steps: operands, inputs: inputIDs, outputs: outputIDs, size: size)
+    }
+
+    /// The same walk over value ids: `size[v]` is the elements of value `v`, -1 for a constant or a nameless
+    /// value (never live).
+    static func peakLiveElements(steps o: NodeOperands, inputs: [Int], outputs: [Int], size: [Int]) -> Int {
+        var lastUse = [Int](repeating: -1, count: size.count)
+        for i in 0..<o.count {
+            for k in o.inputStart[i]..<o.outputStart[i] where size[o.ids[k]] >= 0 { lastUse[o.ids[k]] = i }
+        }
+        for v in outputs { lastUse[v] = o.count }
         // A running sum, so a 100k-node graph costs one pass.
         var live = [Bool](repeating: false, count: size.count)
         var sum = 0
-        for v in inputIDs {
+        for v in inputs {
             if size[v] >= 0 && !live[v] {
                 live[v] = true
                 sum &+= size[v]
             }
         }
         var peak = sum
-        for i in steps.indices {
-            for o in stepOuts[i] where size[o] >= 0 && !live[o] {
-                live[o] = true
-                sum &+= size[o]
+        for i in 0..<o.count {
+            let ins = o.inputStart[i]..<o.outputStart[i], outs = o.outputStart[i]..<o.inputStart[i + 1]
+            for k in outs {
+                let v = o.ids[k]
+                if size[v] >= 0 && !live[v] {
+                    live[v] = true
+                    sum &+= size[v]
+                }
             }
             peak = max(peak, sum)
-            for v in stepIns[i] where live[v] && lastUse[v] <= i {
-                live[v] = false
-                sum &-= size[v]
+            for k in ins {
+                let v = o.ids[k]
+                if live[v] && lastUse[v] <= i {
+                    live[v] = false
+                    sum &-= size[v]
+                }
             }
-            for v in stepOuts[i] where live[v] && lastUse[v] <= i {
-                live[v] = false
-                sum &-= size[v]
+            for k in outs {
+                let v = o.ids[k]
+                if live[v] && lastUse[v] <= i {
+                    live[v] = false
+                    sum &-= size[v]
+                }
             }
         }
         return peak
@@ -259,6 +303,8 @@ enum Shapes {
 
     /// NumPy broadcasting of the shapes, or nil when they do not broadcast.
     static func broadcast(_ shapes: [[Int]]) -> [Int]? {
+        // Equal shapes (most element-wise nodes) broadcast to themselves: the first, shared, not rebuilt.
+        if let first = shapes.first, shapes.allSatisfy({ $0 == first }) { return first }
         let rank = shapes.map(\.count).max() ?? 0
         var out = [Int](repeating: 1, count: rank)
         for s in shapes {
@@ -280,12 +326,14 @@ enum OpCost {
 
 struct Analyzer {
     let model: Model
-    var shapes: [String: [Int]] = [:]
-    /// Small integer constants and folded shape arithmetic (Reshape targets, axes, sizes), by value name.
-    var values: [String: [Int]] = [:]
-    /// Small float constants (Resize scales), by value name.
-    var floats: [String: [Float]] = [:]
-    var constantNames: Set<String> = []
+    /// Every value name of every graph as a dense id (`ValueIDs`): the tables below are indexed by it.
+    let ids: ValueIDs
+    var shapes: [[Int]?]
+    /// Small integer constants and folded shape arithmetic (Reshape targets, axes, sizes).
+    var values: [[Int]?]
+    /// Small float constants (Resize scales).
+    var floats: [[Float]?]
+    var isConstant: [Bool]
     var unresolved: [String] = []
     var assumed: [String] = []
     var parameterElements = 0
@@ -293,13 +341,21 @@ struct Analyzer {
     var walked: Set<Int> = []
     var walking: Set<Int> = []
     var tally = AnalysisCoverage(nodesResolved: 0, nodesTotal: 0, unresolvedOps: [:], firstUnresolved: nil)
+    /// The input shapes array of the last node, kept for its capacity (one allocation fewer per node).
+    var spareInputs: [[Int]?] = []
 
-    init(model: Model) { self.model = model }
+    init(model: Model) {
+        self.model = model
+        ids = ValueIDs(model: model)
+        shapes = Array(repeating: nil, count: ids.count)
+        values = Array(repeating: nil, count: ids.count)
+        floats = Array(repeating: nil, count: ids.count)
+        isConstant = Array(repeating: false, count: ids.count)
+    }
 
     mutating func run(overrides: [String: [Int?]]) -> GraphAnalysis {
-        shapes.reserveCapacity(model.tensors.count &+ (model.graphs.first?.nodes.count ?? 0) &+ model.inputs.count)
         addInitializers(ofGraph: 0)
-        for input in model.inputs where !constantNames.contains(input.name) {
+        for (k, input) in model.inputs.enumerated() where !isConstant[ids.modelInputs[k]] {
             guard let dims = input.shape else {
                 assumed.append("\(input.name): unknown rank")
                 continue
@@ -321,12 +377,13 @@ struct Analyzer {
                     shape.append(1)
                 }
             }
-            shapes[input.name] = shape
+            shapes[ids.modelInputs[k]] = shape
         }
 
         var costs: [NodeCost] = []
         let nodes = model.graphs.first?.nodes ?? []
-        for (i, node) in nodes.enumerated() { costs.append(step(node, index: i)) }
+        costs.reserveCapacity(nodes.count)
+        for (i, node) in nodes.enumerated() { costs.append(step(node, index: i, graph: 0)) }
         // Bodies no node led the walk into (a Scan with unknown inputs, nesting past the bound) are left out.
         for (g, graph) in model.graphs.enumerated().dropFirst() where !walked.contains(g) {
             for n in graph.nodes where n.opType != "Constant" {
@@ -335,26 +392,27 @@ struct Analyzer {
             }
         }
 
+        var size = [Int](repeating: -1, count: ids.count)
+        for v in 1..<ids.count where !isConstant[v] { size[v] = shapes[v].map(Shapes.volume) ?? 0 }
         let peak = GraphAnalysis.peakLiveElements(
-            steps: nodes.map { ($0.inputs, $0.outputs) }, inputs: model.inputs.map(\.name),
-            outputs: model.outputs.map(\.name), shapes: shapes, constants: constantNames)
+            steps: ids.operands.first ?? NodeOperands(), inputs: ids.modelInputs, outputs: ids.modelOutputs, size: size)
 
         return GraphAnalysis(
-            nodes: costs, shapes: shapes, unresolved: unresolved, assumedDimensions: assumed,
+            nodes: costs, shapes: ValueShapes(index: ids.index, shapes: shapes), unresolved: unresolved, assumedDimensions: assumed,
             totalMACs: costs.reduce(0) { $0 &+ $1.macs }, parameterElements: parameterElements,
             peakActivationElements: peak, coverage: tally)
     }
 
     /// The stored constants of graph `g`: shapes, and the small integer and float values.
     mutating func addInitializers(ofGraph g: Int) {
-        for t in model.tensors where t.graph == g {
-            addConstant(t, as: t.name)
+        for (k, t) in model.tensors.enumerated() where t.graph == g {
+            addConstant(t, as: ids.tensors[k])
         }
     }
 
-    mutating func addConstant(_ t: ConstantTensor, as name: String) {
+    mutating func addConstant(_ t: ConstantTensor, as name: Int) {
         shapes[name] = t.shape
-        constantNames.insert(name)
+        isConstant[name] = true
         parameterElements &+= t.elementCount
         if let v = intValues(t) { values[name] = v }
         if t.elementCount <= Self.foldLimit, t.dtype.isFloatingPoint,
@@ -365,18 +423,21 @@ struct Analyzer {
     }
 
     /// One node of any graph: its constants, its shapes and cost, its folded values, and the coverage tally.
-    mutating func step(_ node: Node, index i: Int) -> NodeCost {
+    /// Node `i` of graph `g` (`node`, the model's own).
+    mutating func step(_ node: Node, index i: Int, graph g: Int) -> NodeCost {
+        let args = ids.operands[g][i]
+        let isConstantNode = node.opType == "Constant"
         // The reader registers a Constant node's value as a tensor of its graph (added with the initializers).
-        if node.opType == "Constant", let out = node.outputs.first, !constantNames.contains(out) {
+        if isConstantNode, !node.outputs.isEmpty, !isConstant[args.output(0)] {
             if case .tensor(let ti)? = node.attributes["value"], model.tensors.indices.contains(ti) {
-                addConstant(model.tensors[ti], as: out)
+                addConstant(model.tensors[ti], as: args.output(0))
             } else {
-                _ = constantAttribute(node)
+                _ = constantAttribute(node, args)
             }
         }
         let before = unresolved.count
-        let c = cost(of: node, index: i)
-        if node.opType != "Constant" {
+        let c = cost(of: node, args, index: i)
+        if !isConstantNode {
             tally.nodesTotal += 1
             if unresolved.count == before {
                 tally.nodesResolved += 1
@@ -415,9 +476,10 @@ struct Analyzer {
         return nil
     }
 
-    func input(_ node: Node, _ i: Int) -> [Int]? {
-        guard i < node.inputs.count, !node.inputs[i].isEmpty else { return nil }
-        return shapes[node.inputs[i]]
+    func input(_ args: Operands, _ i: Int) -> [Int]? {
+        guard i < args.inputs.count else { return nil }
+        let v = args.input(i)
+        return v == ValueIDs.empty ? nil : shapes[v]
     }
 
     static func axis(_ a: Int, rank: Int) -> Int? {
@@ -452,16 +514,99 @@ struct Analyzer {
         return shape
     }
 
-    mutating func cost(of node: Node, index: Int) -> NodeCost {
-        let ins = node.inputs.indices.map { input(node, $0) }
-        let known = ins.compactMap { $0 }
+    /// The core element-wise operators and their per-element cost: `broadcast` over every input (times the
+    /// inputs past the first when `perInput`), `unary` of the first input's shape. One lookup per node, where
+    /// the switch in `cost` compares the name with each case in turn (a 100k-node graph is mostly these).
+    enum Pointwise {
+        case broadcast(Int, perInput: Bool)
+        case unary(Int, ratio: Int)
+    }
+
+    static let pointwise: [String: Pointwise] = [
+        "Add": .broadcast(OpCost.add, perInput: true),
+        "Sub": .broadcast(OpCost.add, perInput: true),
+        "Mul": .broadcast(OpCost.add, perInput: true),
+        "Max": .broadcast(OpCost.add, perInput: true),
+        "Mod": .broadcast(OpCost.add, perInput: true),
+        "Ceil": .broadcast(OpCost.add, perInput: true),
+        "Sum": .broadcast(OpCost.add, perInput: true),
+        "Mean": .broadcast(OpCost.add, perInput: true),
+        "Min": .broadcast(OpCost.cmp, perInput: true),
+        "Neg": .broadcast(OpCost.cmp, perInput: true),
+        "Abs": .broadcast(OpCost.cmp, perInput: true),
+        "Div": .broadcast(OpCost.div, perInput: true),
+        "Pow": .broadcast(OpCost.exp, perInput: true),
+        "Equal": .broadcast(OpCost.cmp, perInput: false),
+        "Less": .broadcast(OpCost.cmp, perInput: false),
+        "Greater": .broadcast(OpCost.cmp, perInput: false),
+        "LessOrEqual": .broadcast(OpCost.cmp, perInput: false),
+        "GreaterOrEqual": .broadcast(OpCost.cmp, perInput: false),
+        "And": .broadcast(OpCost.cmp, perInput: false),
+        "Or": .broadcast(OpCost.cmp, perInput: false),
+        "Xor": .broadcast(OpCost.cmp, perInput: false),
+        "Where": .broadcast(OpCost.cmp, perInput: false),
+        "Relu": .unary(OpCost.cmp, ratio: 1),
+        "Sign": .unary(OpCost.cmp, ratio: 1),
+        "Clip": .unary(OpCost.cmp * 2, ratio: 1),
+        "LeakyRelu": .unary(OpCost.mul + OpCost.cmp, ratio: 1),
+        "PRelu": .unary(OpCost.mul + OpCost.cmp, ratio: 1),
+        "Sigmoid": .unary(OpCost.exp, ratio: 1),
+        "Exp": .unary(OpCost.exp, ratio: 1),
+        "Tanh": .unary(OpCost.tanh, ratio: 2),
+        "Sqrt": .unary(OpCost.sqrt, ratio: 1),
+        "Reciprocal": .unary(OpCost.div, ratio: 1),
+        "Log": .unary(OpCost.log, ratio: 1),
+        "Elu": .unary(OpCost.cmp + OpCost.exp + OpCost.add + OpCost.mul, ratio: 1),
+        "HardSigmoid": .unary(OpCost.mul + OpCost.add + 2 * OpCost.cmp, ratio: 1),
+        "HardSwish": .unary(2 * OpCost.mul + OpCost.add + 2 * OpCost.cmp, ratio: 1),
+        "Gelu": .unary(OpCost.exp + 2 * OpCost.mul, ratio: 1),
+        "Softmax": .unary(OpCost.exp + OpCost.div, ratio: 1),
+        "LogSoftmax": .unary(OpCost.exp + OpCost.div + OpCost.add + OpCost.log, ratio: 1),
+        "QuantizeLinear": .unary(OpCost.mul + OpCost.add, ratio: 1),
+        "DequantizeLinear": .unary(OpCost.mul + OpCost.add, ratio: 1),
+        "Erf": .unary(0, ratio: 1),
+        "Identity": .unary(0, ratio: 1),
+        "Dropout": .unary(0, ratio: 1),
+        "Cast": .unary(0, ratio: 1),
+        "Floor": .unary(0, ratio: 1),
+        "Round": .unary(0, ratio: 1),
+        "Not": .unary(0, ratio: 1),
+        "IsNaN": .unary(0, ratio: 1),
+        "BatchNormalization": .unary(OpCost.add + OpCost.sqrt + OpCost.div + OpCost.add + OpCost.mul, ratio: 1),
+        "InstanceNormalization": .unary(OpCost.add + OpCost.mul + OpCost.add + OpCost.div, ratio: 1),
+    ]
+
+    mutating func cost(of node: Node, _ args: Operands, index: Int) -> NodeCost {
+        var buffer = spareInputs
+        spareInputs = []
+        buffer.removeAll(keepingCapacity: true)
+        buffer.reserveCapacity(args.inputs.count)
+        var named = 0  // inputs not omitted
+        for v in args.inputs {
+            if v == ValueIDs.empty {
+                buffer.append(nil)
+            } else {
+                buffer.append(shapes[v])
+                named += 1
+            }
+        }
+        let ins = buffer
+        buffer = []
         var outs: [[Int]?] = []
         var macs = 0
         let op = node.domain.isEmpty || node.domain == "ai.onnx" ? node.opType : "\(node.domain).\(node.opType)"
 
         func elementwise(_ perElement: Int, ratio: Int = 1) {
             // Every operand's shape is needed: broadcasting the known ones alone would invent a shape.
-            guard !known.isEmpty, known.count == node.inputs.filter({ !$0.isEmpty }).count, let s = Shapes.broadcast(known) else { return }
+            var first: [Int]?
+            var known = 0, equal = true
+            for case let s? in ins {
+                if let f = first { equal = equal && s == f } else { first = s }
+                known += 1
+            }
+            guard let first, known == named else { return }
+            // Equal shapes (most element-wise nodes) are their own broadcast: the first, shared, no array built.
+            guard let s = equal ? first : Shapes.broadcast(ins.compactMap { $0 }) else { return }
             outs = [s]
             macs = Self.volume(s) &* ratio &* perElement
         }
@@ -471,295 +616,265 @@ struct Analyzer {
             macs = Self.volume(s) &* ratio &* perElement
         }
 
-        switch op {
-        case "Conv", "ConvInteger", "QLinearConv":
-            let xi = op == "QLinearConv" ? 0 : 0
-            let wi = op == "QLinearConv" ? 3 : 1
-            if let x = ins.indices.contains(xi) ? ins[xi] : nil, let w = ins.indices.contains(wi) ? ins[wi] : nil, x.count >= 3, w.count == x.count {
-                let spatial = x.count - 2
-                let strides = ints(node, "strides") ?? Array(repeating: 1, count: spatial)
-                let dil = ints(node, "dilations") ?? Array(repeating: 1, count: spatial)
-                let pads = ints(node, "pads") ?? Array(repeating: 0, count: spatial * 2)
-                let autoPad = string(node, "auto_pad") ?? "NOTSET"
-                var shape = [x[0], w[0]]
-                for d in 0..<spatial {
-                    let s = d < strides.count ? max(strides[d], 1) : 1
-                    let k = w[2 + d], dl = d < dil.count ? dil[d] : 1
-                    switch autoPad {
-                    case "SAME_UPPER", "SAME_LOWER": shape.append((x[2 + d] &+ s &- 1) / s)
-                    case "VALID": shape.append((x[2 + d] &- (k &- 1) &* dl &- 1) / s &+ 1)
-                    default:
-                        let p = (d < pads.count ? pads[d] : 0) &+ (d + spatial < pads.count ? pads[d + spatial] : 0)
-                        shape.append((x[2 + d] &+ p &- (k &- 1) &* dl &- 1) / s &+ 1)
+        if let p = Self.pointwise[op] {
+            switch p {
+            case .broadcast(let perElement, let perInput): elementwise(perElement, ratio: perInput ? max(1, args.inputs.count - 1) : 1)
+            case .unary(let perElement, let ratio): unary(perElement, ratio: ratio)
+            }
+        } else {
+            switch op {
+            case "Conv", "ConvInteger", "QLinearConv":
+                let xi = op == "QLinearConv" ? 0 : 0
+                let wi = op == "QLinearConv" ? 3 : 1
+                if let x = ins.indices.contains(xi) ? ins[xi] : nil, let w = ins.indices.contains(wi) ? ins[wi] : nil, x.count >= 3, w.count == x.count {
+                    let spatial = x.count - 2
+                    let strides = ints(node, "strides") ?? Array(repeating: 1, count: spatial)
+                    let dil = ints(node, "dilations") ?? Array(repeating: 1, count: spatial)
+                    let pads = ints(node, "pads") ?? Array(repeating: 0, count: spatial * 2)
+                    let autoPad = string(node, "auto_pad") ?? "NOTSET"
+                    var shape = [x[0], w[0]]
+                    for d in 0..<spatial {
+                        let s = d < strides.count ? max(strides[d], 1) : 1
+                        let k = w[2 + d], dl = d < dil.count ? dil[d] : 1
+                        switch autoPad {
+                        case "SAME_UPPER", "SAME_LOWER": shape.append((x[2 + d] &+ s &- 1) / s)
+                        case "VALID": shape.append((x[2 + d] &- (k &- 1) &* dl &- 1) / s &+ 1)
+                        default:
+                            let p = (d < pads.count ? pads[d] : 0) &+ (d + spatial < pads.count ? pads[d + spatial] : 0)
+                            shape.append((x[2 + d] &+ p &- (k &- 1) &* dl &- 1) / s &+ 1)
+                        }
                     }
+                    outs = [shape]
+                    let reduce = Self.volume(Array(w.dropFirst()))
+                    macs = Self.volume(shape) &* reduce
+                    let biasIndex = op == "QLinearConv" ? 8 : 2
+                    if biasIndex < node.inputs.count, !node.inputs[biasIndex].isEmpty { macs &+= Self.volume(shape) }
                 }
-                outs = [shape]
-                let reduce = Self.volume(Array(w.dropFirst()))
-                macs = Self.volume(shape) &* reduce
-                let biasIndex = op == "QLinearConv" ? 8 : 2
-                if biasIndex < node.inputs.count, !node.inputs[biasIndex].isEmpty { macs &+= Self.volume(shape) }
-            }
-        case "ConvTranspose":
-            if let x = ins.first ?? nil, ins.count > 1, let w = ins[1], x.count >= 3, w.count == x.count {
-                let spatial = x.count - 2
-                let group = int(node, "group", 1)
-                let strides = ints(node, "strides") ?? Array(repeating: 1, count: spatial)
-                let dil = ints(node, "dilations") ?? Array(repeating: 1, count: spatial)
-                let pads = ints(node, "pads") ?? Array(repeating: 0, count: spatial * 2)
-                let outPad = ints(node, "output_padding") ?? Array(repeating: 0, count: spatial)
-                var shape = [x[0], group &* w[1]]
-                for d in 0..<spatial {
-                    let s = d < strides.count ? strides[d] : 1, dl = d < dil.count ? dil[d] : 1
-                    let p = (d < pads.count ? pads[d] : 0) &+ (d + spatial < pads.count ? pads[d + spatial] : 0)
-                    let op = d < outPad.count ? outPad[d] : 0
-                    shape.append((x[2 + d] &- 1) &* s &- p &+ (w[2 + d] &- 1) &* dl &+ 1 &+ op)
-                }
-                let autoPad = string(node, "auto_pad") ?? "NOTSET"
-                if autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
-                    // SAME: the output is the input times the stride (padding absorbs the kernel).
-                    for d in 0..<spatial { shape[2 + d] = x[2 + d] &* (d < strides.count ? strides[d] : 1) &+ (d < outPad.count ? outPad[d] : 0) }
-                }
-                if let explicit = ints(node, "output_shape"), explicit.count == spatial { shape = [x[0], group &* w[1]] + explicit }
-                outs = [shape]
-                macs = Self.volume(shape) &* Self.volume(Array(w.dropFirst()))
-                if node.inputs.count > 2, !node.inputs[2].isEmpty { macs &+= Self.volume(shape) }
-            }
-        case "Gemm":
-            if let a = ins.first ?? nil, ins.count > 1, let b = ins[1], a.count == 2, b.count == 2 {
-                let ta = int(node, "transA", 0) != 0, tb = int(node, "transB", 0) != 0
-                let m = ta ? a[1] : a[0], k = ta ? a[0] : a[1]
-                let n = tb ? b[0] : b[1]
-                outs = [[m, n]]
-                macs = m &* n &* k
-                if node.inputs.count > 2, !node.inputs[2].isEmpty { macs &+= m &* n }
-            }
-        case "MatMul", "MatMulInteger", "QLinearMatMul":
-            let bi = op == "QLinearMatMul" ? 3 : 1
-            if let a = ins.first ?? nil, ins.count > bi, let b = ins[bi], !a.isEmpty, !b.isEmpty {
-                let a2 = a.count == 1 ? [1] + a : a
-                let b2 = b.count == 1 ? b + [1] : b
-                let batch = Shapes.broadcast([Array(a2.dropLast(2)), Array(b2.dropLast(2))]) ?? Array(a2.dropLast(2))
-                var shape = batch + [a2[a2.count - 2], b2[b2.count - 1]]
-                if a.count == 1 { shape.remove(at: shape.count - 2) }
-                if b.count == 1 { shape.removeLast() }
-                outs = [shape]
-                macs = Self.volume(shape) &* b2[b2.count - 2]
-            }
-        case "Add", "Sub", "Mul", "Max", "Mod", "Ceil", "Sum", "Mean":
-            elementwise(OpCost.add, ratio: max(1, node.inputs.count - 1))
-        case "Min", "Neg", "Abs":
-            elementwise(OpCost.cmp, ratio: max(1, node.inputs.count - 1))
-        case "Div":
-            elementwise(OpCost.div, ratio: max(1, node.inputs.count - 1))
-        case "Pow":
-            elementwise(OpCost.exp, ratio: max(1, node.inputs.count - 1))
-        case "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Where":
-            elementwise(OpCost.cmp)
-        case "Relu", "Sign":
-            unary(OpCost.cmp)
-        case "Clip":
-            unary(OpCost.cmp * 2)
-        case "LeakyRelu", "PRelu":
-            unary(OpCost.mul + OpCost.cmp)
-        case "Sigmoid", "Exp":
-            unary(OpCost.exp)
-        case "Tanh":
-            unary(OpCost.tanh, ratio: 2)
-        case "Sqrt":
-            unary(OpCost.sqrt)
-        case "Reciprocal":
-            unary(OpCost.div)
-        case "Log":
-            unary(OpCost.log)
-        case "Elu":
-            unary(OpCost.cmp + OpCost.exp + OpCost.add + OpCost.mul)
-        case "HardSigmoid":
-            unary(OpCost.mul + OpCost.add + 2 * OpCost.cmp)
-        case "HardSwish":
-            unary(2 * OpCost.mul + OpCost.add + 2 * OpCost.cmp)
-        case "Gelu":
-            unary(OpCost.exp + 2 * OpCost.mul)
-        case "Softmax":
-            unary(OpCost.exp + OpCost.div)
-        case "LogSoftmax":
-            unary(OpCost.exp + OpCost.div + OpCost.add + OpCost.log)
-        case "QuantizeLinear", "DequantizeLinear":
-            unary(OpCost.mul + OpCost.add)
-        case "Erf", "Identity", "Dropout", "Cast", "Floor", "Round", "Not", "IsNaN":
-            unary(0)
-        case "BatchNormalization":
-            unary(OpCost.add + OpCost.sqrt + OpCost.div + OpCost.add + OpCost.mul)
-        case "InstanceNormalization":
-            unary(OpCost.add + OpCost.mul + OpCost.add + OpCost.div)
-        case "LayerNormalization", "SimplifiedLayerNormalization":
-            if let x = ins.first ?? nil, let ax = Self.axis(int(node, "axis", -1), rank: x.count) {
-                var reduced = x
-                if ax < reduced.count { reduced[ax] = 1 }
-                // Mean and InvStdDev (training outputs): every dimension from the axis on is reduced to 1.
-                let stats = x.enumerated().map { $0.offset >= ax ? 1 : $0.element }
-                outs = [x, stats, stats]
-                macs = Self.volume(x) &* (3 * OpCost.mul + 4 * OpCost.add)
-                    &+ Self.volume(reduced) &* (OpCost.add + OpCost.sqrt + OpCost.div)
-            }
-        case "MaxPool", "AveragePool", "LpPool":
-            if let x = ins.first ?? nil, x.count >= 3 {
-                let spatial = x.count - 2
-                let k = ints(node, "kernel_shape") ?? Array(repeating: 1, count: spatial)
-                let strides = ints(node, "strides") ?? Array(repeating: 1, count: spatial)
-                let dil = ints(node, "dilations") ?? Array(repeating: 1, count: spatial)
-                let pads = ints(node, "pads") ?? Array(repeating: 0, count: spatial * 2)
-                let ceil = int(node, "ceil_mode", 0) != 0
-                let autoPad = string(node, "auto_pad") ?? "NOTSET"
-                var shape = [x[0], x[1]]
-                for d in 0..<spatial {
-                    let s = d < strides.count ? max(strides[d], 1) : 1
-                    let kk = d < k.count ? k[d] : 1, dl = d < dil.count ? dil[d] : 1
-                    switch autoPad {
-                    case "SAME_UPPER", "SAME_LOWER": shape.append((x[2 + d] &+ s &- 1) / s)
-                    case "VALID": shape.append((x[2 + d] &- (kk &- 1) &* dl &- 1) / s &+ 1)
-                    default:
+            case "ConvTranspose":
+                if let x = ins.first ?? nil, ins.count > 1, let w = ins[1], x.count >= 3, w.count == x.count {
+                    let spatial = x.count - 2
+                    let group = int(node, "group", 1)
+                    let strides = ints(node, "strides") ?? Array(repeating: 1, count: spatial)
+                    let dil = ints(node, "dilations") ?? Array(repeating: 1, count: spatial)
+                    let pads = ints(node, "pads") ?? Array(repeating: 0, count: spatial * 2)
+                    let outPad = ints(node, "output_padding") ?? Array(repeating: 0, count: spatial)
+                    var shape = [x[0], group &* w[1]]
+                    for d in 0..<spatial {
+                        let s = d < strides.count ? strides[d] : 1, dl = d < dil.count ? dil[d] : 1
                         let p = (d < pads.count ? pads[d] : 0) &+ (d + spatial < pads.count ? pads[d + spatial] : 0)
-                        let span = x[2 + d] &+ p &- (kk &- 1) &* dl &- 1
-                        var n = (ceil ? (span &+ s &- 1) / s : span / s) &+ 1
-                        // Ceil mode: the last window must start inside the input or its leading pad.
-                        if ceil, (n &- 1) &* s >= x[2 + d] &+ (d < pads.count ? pads[d] : 0) { n &-= 1 }
-                        shape.append(n)
+                        let op = d < outPad.count ? outPad[d] : 0
+                        shape.append((x[2 + d] &- 1) &* s &- p &+ (w[2 + d] &- 1) &* dl &+ 1 &+ op)
                     }
+                    let autoPad = string(node, "auto_pad") ?? "NOTSET"
+                    if autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
+                        // SAME: the output is the input times the stride (padding absorbs the kernel).
+                        for d in 0..<spatial { shape[2 + d] = x[2 + d] &* (d < strides.count ? strides[d] : 1) &+ (d < outPad.count ? outPad[d] : 0) }
+                    }
+                    if let explicit = ints(node, "output_shape"), explicit.count == spatial { shape = [x[0], group &* w[1]] + explicit }
+                    outs = [shape]
+                    macs = Self.volume(shape) &* Self.volume(Array(w.dropFirst()))
+                    if node.inputs.count > 2, !node.inputs[2].isEmpty { macs &+= Self.volume(shape) }
                 }
-                outs = [shape]
-                macs = Self.volume(shape) &* (k.first ?? 1) &* (k.count > 1 ? k[1] : 1)
-            }
-        case "GlobalAveragePool", "GlobalMaxPool":
-            if let x = ins.first ?? nil, x.count >= 2 {
-                let shape = [x[0], x[1]] + Array(repeating: 1, count: x.count - 2)
-                outs = [shape]
-                macs = op == "GlobalAveragePool" ? Self.volume(x) &* OpCost.add &+ Self.volume(shape) &* OpCost.div : 0
-            }
-        case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL2", "ReduceSumSquare":
-            if let x = ins.first ?? nil, let r = reduce(node, x, cost: op == "ReduceMean" || op == "ReduceSum" ? OpCost.add : 0) {
-                outs = r.outs
-                macs = r.macs
-            }
-        case "Flatten":
-            // axis in [-r, r]: a negative one counts from the end of the input's rank, not the output's.
-            if let x = ins.first ?? nil {
-                let a = int(node, "axis", 1)
-                let ax = a < 0 ? a &+ x.count : a
-                if (0...x.count).contains(ax) { outs = [[Self.volume(Array(x.prefix(ax))), Self.volume(Array(x.dropFirst(ax)))]] }
-            }
-        case "Reshape":
-            if let x = ins.first ?? nil, node.inputs.count > 1, let target = values[node.inputs[1]] {
-                let allowZero = int(node, "allowzero", 0) != 0
-                var shape: [Int] = []
-                for (i, t) in target.enumerated() {
-                    if t == 0 && !allowZero { shape.append(i < x.count ? x[i] : 0) } else { shape.append(t) }
+            case "Gemm":
+                if let a = ins.first ?? nil, ins.count > 1, let b = ins[1], a.count == 2, b.count == 2 {
+                    let ta = int(node, "transA", 0) != 0, tb = int(node, "transB", 0) != 0
+                    let m = ta ? a[1] : a[0], k = ta ? a[0] : a[1]
+                    let n = tb ? b[0] : b[1]
+                    outs = [[m, n]]
+                    macs = m &* n &* k
+                    if node.inputs.count > 2, !node.inputs[2].isEmpty { macs &+= m &* n }
                 }
-                if let m = shape.firstIndex(of: -1) {
-                    let rest = shape.enumerated().filter { $0.offset != m }.reduce(1) { $0 &* $1.element }
-                    shape[m] = rest > 0 ? Self.volume(x) / rest : 0
+            case "MatMul", "MatMulInteger", "QLinearMatMul":
+                let bi = op == "QLinearMatMul" ? 3 : 1
+                if let a = ins.first ?? nil, ins.count > bi, let b = ins[bi], !a.isEmpty, !b.isEmpty {
+                    let a2 = a.count == 1 ? [1] + a : a
+                    let b2 = b.count == 1 ? b + [1] : b
+                    let batch = Shapes.broadcast([Array(a2.dropLast(2)), Array(b2.dropLast(2))]) ?? Array(a2.dropLast(2))
+                    var shape = batch + [a2[a2.count - 2], b2[b2.count - 1]]
+                    if a.count == 1 { shape.remove(at: shape.count - 2) }
+                    if b.count == 1 { shape.removeLast() }
+                    outs = [shape]
+                    macs = Self.volume(shape) &* b2[b2.count - 2]
                 }
-                outs = [shape]
-            }
-        case "Transpose":
-            if let x = ins.first ?? nil {
-                let perm = ints(node, "perm") ?? Array((0..<x.count).reversed())
-                if perm.count == x.count, perm.allSatisfy({ (0..<x.count).contains($0) }) { outs = [perm.map { x[$0] }] }
-            }
-        case "Squeeze":
-            if let x = ins.first ?? nil {
-                var axes = ints(node, "axes")
-                // Opset 13: axes as an input; when its value is unknown, so is the shape.
-                let runtimeAxes = axes == nil && node.inputs.count > 1 && !node.inputs[1].isEmpty
-                if runtimeAxes { axes = values[node.inputs[1]] }
-                if let axes {
-                    let set = Set(axes.compactMap { Self.axis($0, rank: x.count) })
-                    outs = [x.enumerated().filter { !set.contains($0.offset) }.map(\.element)]
-                } else if !runtimeAxes {
-                    outs = [x.filter { $0 != 1 }]
+            case "LayerNormalization", "SimplifiedLayerNormalization":
+                if let x = ins.first ?? nil, let ax = Self.axis(int(node, "axis", -1), rank: x.count) {
+                    var reduced = x
+                    if ax < reduced.count { reduced[ax] = 1 }
+                    // Mean and InvStdDev (training outputs): every dimension from the axis on is reduced to 1.
+                    let stats = x.enumerated().map { $0.offset >= ax ? 1 : $0.element }
+                    outs = [x, stats, stats]
+                    macs = Self.volume(x) &* (3 * OpCost.mul + 4 * OpCost.add)
+                        &+ Self.volume(reduced) &* (OpCost.add + OpCost.sqrt + OpCost.div)
                 }
-            }
-        case "Unsqueeze":
-            if let x = ins.first ?? nil {
-                var axes = ints(node, "axes")
-                if axes == nil, node.inputs.count > 1 { axes = values[node.inputs[1]] }
-                if let axes {
-                    let rank = x.count + axes.count
-                    let set = Set(axes.compactMap { Self.axis($0, rank: rank) })
-                    var it = x.makeIterator()
-                    outs = [(0..<rank).map { set.contains($0) ? 1 : (it.next() ?? 1) }]
+            case "MaxPool", "AveragePool", "LpPool":
+                if let x = ins.first ?? nil, x.count >= 3 {
+                    let spatial = x.count - 2
+                    let k = ints(node, "kernel_shape") ?? Array(repeating: 1, count: spatial)
+                    let strides = ints(node, "strides") ?? Array(repeating: 1, count: spatial)
+                    let dil = ints(node, "dilations") ?? Array(repeating: 1, count: spatial)
+                    let pads = ints(node, "pads") ?? Array(repeating: 0, count: spatial * 2)
+                    let ceil = int(node, "ceil_mode", 0) != 0
+                    let autoPad = string(node, "auto_pad") ?? "NOTSET"
+                    var shape = [x[0], x[1]]
+                    for d in 0..<spatial {
+                        let s = d < strides.count ? max(strides[d], 1) : 1
+                        let kk = d < k.count ? k[d] : 1, dl = d < dil.count ? dil[d] : 1
+                        switch autoPad {
+                        case "SAME_UPPER", "SAME_LOWER": shape.append((x[2 + d] &+ s &- 1) / s)
+                        case "VALID": shape.append((x[2 + d] &- (kk &- 1) &* dl &- 1) / s &+ 1)
+                        default:
+                            let p = (d < pads.count ? pads[d] : 0) &+ (d + spatial < pads.count ? pads[d + spatial] : 0)
+                            let span = x[2 + d] &+ p &- (kk &- 1) &* dl &- 1
+                            var n = (ceil ? (span &+ s &- 1) / s : span / s) &+ 1
+                            // Ceil mode: the last window must start inside the input or its leading pad.
+                            if ceil, (n &- 1) &* s >= x[2 + d] &+ (d < pads.count ? pads[d] : 0) { n &-= 1 }
+                            shape.append(n)
+                        }
+                    }
+                    outs = [shape]
+                    macs = Self.volume(shape) &* (k.first ?? 1) &* (k.count > 1 ? k[1] : 1)
                 }
-            }
-        case "Concat":
-            if known.count == ins.count, let first = known.first, !first.isEmpty,
-                let ax = Self.axis(int(node, "axis", 0), rank: first.count), ax < first.count
-            {
-                var shape = first
-                shape[ax] = known.reduce(0) { $0 &+ (ax < $1.count ? $1[ax] : 0) }
-                outs = [shape]
-            }
-        case "Gather":
-            if let x = ins.first ?? nil, ins.count > 1, let idx = ins[1], let ax = Self.axis(int(node, "axis", 0), rank: x.count) {
-                outs = [Array(x.prefix(ax)) + idx + Array(x.dropFirst(ax + 1))]
-            }
-        case "Tile":
-            if let x = ins.first ?? nil, node.inputs.count > 1, let reps = values[node.inputs[1]], reps.count == x.count {
-                outs = [zip(x, reps).map { $0 &* $1 }]
-            }
-        case "Expand":
-            if let x = ins.first ?? nil, node.inputs.count > 1, let target = values[node.inputs[1]],
-                let s = Shapes.broadcast([x, target])
-            {
-                outs = [s]
-            }
-        case "Slice":
-            // Opset 10+: starts, ends, axes, steps as inputs; opset 1: attributes. PyTorch writes INT64_MAX for
-            // an open end, so every bound is clamped before any arithmetic.
-            if let x = ins.first ?? nil {
-                let fromInputs = node.inputs.count > 2
-                let starts = fromInputs ? values[node.inputs[1]] : ints(node, "starts")
-                let ends = fromInputs ? values[node.inputs[2]] : ints(node, "ends")
-                let axes = fromInputs ? (node.inputs.count > 3 && !node.inputs[3].isEmpty ? values[node.inputs[3]] : nil) : ints(node, "axes")
-                let steps = fromInputs && node.inputs.count > 4 && !node.inputs[4].isEmpty ? values[node.inputs[4]] : nil
-                let axesGiven = fromInputs ? (node.inputs.count <= 3 || node.inputs[3].isEmpty || axes != nil) : true
-                let stepsGiven = !fromInputs || node.inputs.count <= 4 || node.inputs[4].isEmpty || steps != nil
-                if let starts, let ends, starts.count == ends.count, axesGiven, stepsGiven,
-                    let shape = Self.sliceShape(x, starts: starts, ends: ends, axes: axes ?? Array(0..<starts.count), steps: steps)
-                {
+            case "GlobalAveragePool", "GlobalMaxPool":
+                if let x = ins.first ?? nil, x.count >= 2 {
+                    let shape = [x[0], x[1]] + Array(repeating: 1, count: x.count - 2)
+                    outs = [shape]
+                    macs = op == "GlobalAveragePool" ? Self.volume(x) &* OpCost.add &+ Self.volume(shape) &* OpCost.div : 0
+                }
+            case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL2", "ReduceSumSquare":
+                if let x = ins.first ?? nil, let r = reduce(node, args, x, cost: op == "ReduceMean" || op == "ReduceSum" ? OpCost.add : 0) {
+                    outs = r.outs
+                    macs = r.macs
+                }
+            case "Flatten":
+                // axis in [-r, r]: a negative one counts from the end of the input's rank, not the output's.
+                if let x = ins.first ?? nil {
+                    let a = int(node, "axis", 1)
+                    let ax = a < 0 ? a &+ x.count : a
+                    if (0...x.count).contains(ax) { outs = [[Self.volume(Array(x.prefix(ax))), Self.volume(Array(x.dropFirst(ax)))]] }
+                }
+            case "Reshape":
+                if let x = ins.first ?? nil, node.inputs.count > 1, let target = values[args.input(1)] {
+                    let allowZero = int(node, "allowzero", 0) != 0
+                    var shape: [Int] = []
+                    for (i, t) in target.enumerated() {
+                        if t == 0 && !allowZero { shape.append(i < x.count ? x[i] : 0) } else { shape.append(t) }
+                    }
+                    if let m = shape.firstIndex(of: -1) {
+                        let rest = shape.enumerated().filter { $0.offset != m }.reduce(1) { $0 &* $1.element }
+                        shape[m] = rest > 0 ? Self.volume(x) / rest : 0
+                    }
                     outs = [shape]
                 }
-            }
-        case "Shape":
-            if let x = ins.first ?? nil { outs = [[shapeRange(node, rank: x.count).count]] }
-        case "Constant":
-            break
-        case "If", "Loop", "Scan":
-            if let r = controlFlow(node, op: op, ins: ins) {
-                outs = r.outs
-                macs = r.macs
-            }
-        default:
-            if let r = extendedRule(node, op: op, ins: ins, known: known) {
-                outs = r.outs
-                macs = r.macs
+            case "Transpose":
+                if let x = ins.first ?? nil {
+                    let perm = ints(node, "perm") ?? Array((0..<x.count).reversed())
+                    if perm.count == x.count, perm.allSatisfy({ (0..<x.count).contains($0) }) { outs = [perm.map { x[$0] }] }
+                }
+            case "Squeeze":
+                if let x = ins.first ?? nil {
+                    var axes = ints(node, "axes")
+                    // Opset 13: axes as an input; when its value is unknown, so is the shape.
+                    let runtimeAxes = axes == nil && node.inputs.count > 1 && !node.inputs[1].isEmpty
+                    if runtimeAxes { axes = values[args.input(1)] }
+                    if let axes {
+                        let set = Set(axes.compactMap { Self.axis($0, rank: x.count) })
+                        outs = [x.enumerated().filter { !set.contains($0.offset) }.map(\.element)]
+                    } else if !runtimeAxes {
+                        outs = [x.filter { $0 != 1 }]
+                    }
+                }
+            case "Unsqueeze":
+                if let x = ins.first ?? nil {
+                    var axes = ints(node, "axes")
+                    if axes == nil, node.inputs.count > 1 { axes = values[args.input(1)] }
+                    if let axes {
+                        let rank = x.count + axes.count
+                        let set = Set(axes.compactMap { Self.axis($0, rank: rank) })
+                        var it = x.makeIterator()
+                        outs = [(0..<rank).map { set.contains($0) ? 1 : (it.next() ?? 1) }]
+                    }
+                }
+            case "Concat":
+                if case let known = ins.compactMap({ $0 }), known.count == ins.count, let first = known.first, !first.isEmpty,
+                    let ax = Self.axis(int(node, "axis", 0), rank: first.count), ax < first.count
+                {
+                    var shape = first
+                    shape[ax] = known.reduce(0) { $0 &+ (ax < $1.count ? $1[ax] : 0) }
+                    outs = [shape]
+                }
+            case "Gather":
+                if let x = ins.first ?? nil, ins.count > 1, let idx = ins[1], let ax = Self.axis(int(node, "axis", 0), rank: x.count) {
+                    outs = [Array(x.prefix(ax)) + idx + Array(x.dropFirst(ax + 1))]
+                }
+            case "Tile":
+                if let x = ins.first ?? nil, node.inputs.count > 1, let reps = values[args.input(1)], reps.count == x.count {
+                    outs = [zip(x, reps).map { $0 &* $1 }]
+                }
+            case "Expand":
+                if let x = ins.first ?? nil, node.inputs.count > 1, let target = values[args.input(1)],
+                    let s = Shapes.broadcast([x, target])
+                {
+                    outs = [s]
+                }
+            case "Slice":
+                // Opset 10+: starts, ends, axes, steps as inputs; opset 1: attributes. PyTorch writes INT64_MAX for
+                // an open end, so every bound is clamped before any arithmetic.
+                if let x = ins.first ?? nil {
+                    let fromInputs = node.inputs.count > 2
+                    let starts = fromInputs ? values[args.input(1)] : ints(node, "starts")
+                    let ends = fromInputs ? values[args.input(2)] : ints(node, "ends")
+                    let axes = fromInputs ? (node.inputs.count > 3 && !node.inputs[3].isEmpty ? values[args.input(3)] : nil) : ints(node, "axes")
+                    let steps = fromInputs && node.inputs.count > 4 && !node.inputs[4].isEmpty ? values[args.input(4)] : nil
+                    let axesGiven = fromInputs ? (node.inputs.count <= 3 || node.inputs[3].isEmpty || axes != nil) : true
+                    let stepsGiven = !fromInputs || node.inputs.count <= 4 || node.inputs[4].isEmpty || steps != nil
+                    if let starts, let ends, starts.count == ends.count, axesGiven, stepsGiven,
+                        let shape = Self.sliceShape(x, starts: starts, ends: ends, axes: axes ?? Array(0..<starts.count), steps: steps)
+                    {
+                        outs = [shape]
+                    }
+                }
+            case "Shape":
+                if let x = ins.first ?? nil { outs = [[shapeRange(node, rank: x.count).count]] }
+            case "Constant":
+                break
+            case "If", "Loop", "Scan":
+                if let r = controlFlow(node, args, op: op, ins: ins) {
+                    outs = r.outs
+                    macs = r.macs
+                }
+            default:
+                if let r = extendedRule(node, args, op: op, ins: ins) {
+                    outs = r.outs
+                    macs = r.macs
+                }
             }
         }
 
-        fold(node, ins: ins)
+        fold(node, args, ins: ins)
         // A node is resolved when at least one output's shape is known (optional outputs may stay unknown).
         if !outs.contains(where: { $0 != nil }), node.opType != "Constant" {
             unresolved.append(node.name.isEmpty ? "\(node.opType) #\(index)" : node.name)
         }
         // Outputs by position: an omitted optional output ("") keeps its slot.
-        for (i, o) in node.outputs.enumerated() where !o.isEmpty && i < outs.count {
+        for (i, o) in args.outputs.enumerated() where o != ValueIDs.empty && i < outs.count {
             if let s = outs[i] { shapes[o] = s }
         }
-        // The shapes at hand, not looked up again by name (a 100k-node graph pays per lookup).
-        var outShapes: [[Int]?] = []
-        outShapes.reserveCapacity(node.outputs.count)
-        for (i, o) in node.outputs.enumerated() where !o.isEmpty {
-            outShapes.append(i < outs.count && outs[i] != nil ? outs[i] : shapes[o])
+        // The shapes at hand, not looked up again (an output named twice reads what the loop above left); when
+        // every output is named and inferred, that is `outs` itself.
+        var outShapes: [[Int]?]
+        if outs.count == args.outputs.count, !args.outputs.contains(ValueIDs.empty), !outs.contains(where: { $0 == nil }) {
+            outShapes = outs
+        } else {
+            outShapes = []
+            outShapes.reserveCapacity(args.outputs.count)
+            for (i, o) in args.outputs.enumerated() where o != ValueIDs.empty {
+                outShapes.append(i < outs.count && outs[i] != nil ? outs[i] : shapes[o])
+            }
         }
-        return NodeCost(index: index, node: node, macs: macs, inputShapes: ins,
-                        inputIsConstant: node.inputs.map { !$0.isEmpty && constantNames.contains($0) }, outputShapes: outShapes)
+        let constant = isConstant
+        let c = NodeCost(index: index, name: node.name, opType: node.opType, domain: node.domain, macs: macs, inputShapes: ins,
+                         inputIsConstant: { constant[args.input($0)] }, outputShapes: outShapes)
+        spareInputs = ins
+        return c
     }
 }

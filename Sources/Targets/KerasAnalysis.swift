@@ -59,7 +59,7 @@ struct KerasAnalyzer {
             shapes: shapes, constants: constants)
         let coverage = AnalysisCoverage.of(model: model, mainGraphNodes: nodes, isResolved: { resolved.contains($0) })
         return GraphAnalysis(
-            nodes: costs, shapes: shapes, unresolved: unresolved, assumedDimensions: assumed, totalMACs: total,
+            nodes: costs, shapes: ValueShapes(shapes), unresolved: unresolved, assumedDimensions: assumed, totalMACs: total,
             parameterElements: model.parameterCount, peakActivationElements: peak, coverage: coverage)
     }
 

@@ -8,21 +8,23 @@ extension Analyzer {
     /// Integer tensors of at most this many elements are evaluated.
     static let foldLimit = 64
 
-    func value(_ node: Node, _ i: Int) -> [Int]? {
-        guard i < node.inputs.count, !node.inputs[i].isEmpty else { return nil }
-        return values[node.inputs[i]]
+    func value(_ args: Operands, _ i: Int) -> [Int]? {
+        guard i < args.inputs.count else { return nil }
+        let v = args.input(i)
+        return v == ValueIDs.empty ? nil : values[v]
     }
 
     /// The small float constants (Resize scales), read from initializers and Constant nodes.
-    func floatValue(_ node: Node, _ i: Int) -> [Float]? {
-        guard i < node.inputs.count, !node.inputs[i].isEmpty else { return nil }
-        return floats[node.inputs[i]]
+    func floatValue(_ args: Operands, _ i: Int) -> [Float]? {
+        guard i < args.inputs.count else { return nil }
+        let v = args.input(i)
+        return v == ValueIDs.empty ? nil : floats[v]
     }
 
     /// Records the values of `Constant` attributes other than `value` (`value_int`, `value_ints`,
     /// `value_float`, `value_floats`), with their shapes.
-    mutating func constantAttribute(_ node: Node) -> Bool {
-        guard let out = node.outputs.first, !out.isEmpty else { return false }
+    mutating func constantAttribute(_ node: Node, _ args: Operands) -> Bool {
+        guard !args.outputs.isEmpty, case let out = args.output(0), out != ValueIDs.empty else { return false }
         switch (node.attributes["value_int"], node.attributes["value_ints"], node.attributes["value_float"], node.attributes["value_floats"]) {
         case (.int(let v)?, _, _, _):
             values[out] = [Int(truncatingIfNeeded: v)]
@@ -39,13 +41,16 @@ extension Analyzer {
         default:
             return false
         }
-        constantNames.insert(out)
+        isConstant[out] = true
         return true
     }
 
     /// Evaluates `node` on known small integer inputs; the result goes to `values` of its first output.
-    mutating func fold(_ node: Node, ins: [[Int]?]) {
-        guard let out = node.outputs.first, !out.isEmpty else { return }
+    mutating func fold(_ node: Node, _ args: Operands, ins: [[Int]?]) {
+        guard !args.outputs.isEmpty, case let out = args.output(0), out != ValueIDs.empty else { return }
+        // Every rule below but Shape's and Size's reads a known input value: without one there is nothing to fold.
+        guard args.inputs.contains(where: { $0 != ValueIDs.empty && values[$0] != nil }) || node.opType == "Shape" || node.opType == "Size"
+        else { return }
         var result: [Int]?
         switch node.opType {
         case "Shape":
@@ -53,13 +58,13 @@ extension Analyzer {
         case "Size":
             if let x = ins.first ?? nil { result = [Shapes.volume(x)] }
         case "Identity", "Cast", "Squeeze", "Unsqueeze", "Flatten", "Reshape":
-            result = value(node, 0)  // values are kept flat: these change only the shape
+            result = value(args, 0)  // values are kept flat: these change only the shape
         case "Expand":
-            if let v = value(node, 0), v.count == 1, let target = value(node, 1), let n = Shapes.checkedVolume(target) {
+            if let v = value(args, 0), v.count == 1, let target = value(args, 1), let n = Shapes.checkedVolume(target) {
                 result = n <= Self.foldLimit ? Array(repeating: v[0], count: n) : nil
             }
         case "Gather":
-            if let data = value(node, 0), let idx = value(node, 1), int(node, "axis", 0) == 0 || (ins.first ?? nil)?.count == 1 {
+            if let data = value(args, 0), let idx = value(args, 1), int(node, "axis", 0) == 0 || (ins.first ?? nil)?.count == 1 {
                 var r: [Int] = []
                 for i in idx {
                     let j = i < 0 ? i &+ data.count : i
@@ -71,18 +76,18 @@ extension Analyzer {
         case "Concat":
             var r: [Int] = []
             for i in node.inputs.indices {
-                guard let v = value(node, i) else { return }
+                guard let v = value(args, i) else { return }
                 r += v
             }
             result = r
         case "Add", "Sub", "Mul", "Div", "Mod", "Max", "Min":
-            if let a = value(node, 0), let b = value(node, 1) { result = Self.elementwise(node.opType, a, b) }
+            if let a = value(args, 0), let b = value(args, 1) { result = Self.elementwise(node.opType, a, b) }
         case "Neg":
-            if let a = value(node, 0) { result = a.map { $0 == Int.min ? Int.max : -$0 } }
+            if let a = value(args, 0) { result = a.map { $0 == Int.min ? Int.max : -$0 } }
         case "Abs":
-            if let a = value(node, 0) { result = a.map { $0 == Int.min ? Int.max : abs($0) } }
+            if let a = value(args, 0) { result = a.map { $0 == Int.min ? Int.max : abs($0) } }
         case "Transpose":
-            if let v = value(node, 0), let x = ins.first ?? nil, Shapes.checkedVolume(x) == v.count {
+            if let v = value(args, 0), let x = ins.first ?? nil, Shapes.checkedVolume(x) == v.count {
                 let perm = ints(node, "perm") ?? Array((0..<x.count).reversed())
                 guard perm.count == x.count, Set(perm) == Set(0..<x.count) else { return }
                 result = Self.gather(v, shape: x, outShape: perm.map { x[$0] }) { out in
@@ -93,11 +98,11 @@ extension Analyzer {
             }
         case "Slice" where (ins.first ?? nil).map({ $0.count > 1 }) == true:
             // A slice of a small N-D value (PyTorch's pad arithmetic reverses a [n, 2] table).
-            if let v = value(node, 0), let x = ins.first ?? nil, Shapes.checkedVolume(x) == v.count,
-                let starts = value(node, 1), let ends = value(node, 2)
+            if let v = value(args, 0), let x = ins.first ?? nil, Shapes.checkedVolume(x) == v.count,
+                let starts = value(args, 1), let ends = value(args, 2)
             {
-                let axes = node.inputs.count > 3 && !node.inputs[3].isEmpty ? value(node, 3) : Array(0..<starts.count)
-                let steps = node.inputs.count > 4 && !node.inputs[4].isEmpty ? value(node, 4) : nil
+                let axes = node.inputs.count > 3 && !node.inputs[3].isEmpty ? value(args, 3) : Array(0..<starts.count)
+                let steps = node.inputs.count > 4 && !node.inputs[4].isEmpty ? value(args, 4) : nil
                 guard let axes, steps != nil || node.inputs.count <= 4 || node.inputs[4].isEmpty,
                     let outShape = Self.sliceShape(x, starts: starts, ends: ends, axes: axes, steps: steps)
                 else { return }
@@ -115,10 +120,10 @@ extension Analyzer {
                 }
             }
         case "Slice":
-            if let v = value(node, 0), let x = ins.first ?? nil, x.count == 1, let starts = value(node, 1), let ends = value(node, 2),
+            if let v = value(args, 0), let x = ins.first ?? nil, x.count == 1, let starts = value(args, 1), let ends = value(args, 2),
                 starts.count == 1, ends.count == 1
             {
-                let step = value(node, 4)?.first ?? 1
+                let step = value(args, 4)?.first ?? 1
                 guard let n = Self.sliceShape([v.count], starts: starts, ends: ends, axes: [0], steps: [step])?.first, n > 0 else {
                     result = []
                     break
@@ -137,7 +142,7 @@ extension Analyzer {
                 result = r
             }
         case "ReduceProd", "ReduceSum", "ReduceMax", "ReduceMin":
-            if let v = value(node, 0), (ins.first ?? nil)?.count ?? 0 <= 1 {
+            if let v = value(args, 0), (ins.first ?? nil)?.count ?? 0 <= 1 {
                 var acc = node.opType == "ReduceProd" ? 1 : (node.opType == "ReduceSum" ? 0 : (v.first ?? 0))
                 for x in v {
                     switch node.opType {
@@ -156,13 +161,13 @@ extension Analyzer {
                 result = [acc]
             }
         case "Range":
-            if let s = value(node, 0)?.first, let l = value(node, 1)?.first, let d = value(node, 2)?.first,
+            if let s = value(args, 0)?.first, let l = value(args, 1)?.first, let d = value(args, 2)?.first,
                 let n = Self.rangeCount(start: s, limit: l, delta: d), n <= Self.foldLimit
             {
                 result = (0..<n).map { s &+ $0 &* d }
             }
         case "ConstantOfShape":
-            if let dims = value(node, 0), let n = Shapes.checkedVolume(dims), n <= Self.foldLimit {
+            if let dims = value(args, 0), let n = Shapes.checkedVolume(dims), n <= Self.foldLimit {
                 // The fill is 0 unless `value` says otherwise; a value the reader did not keep is unknown.
                 var fill: Int? = 0
                 if let attribute = node.attributes["value"] {
@@ -172,11 +177,11 @@ extension Analyzer {
                 if let fill { result = Array(repeating: fill, count: n) }
             }
         case "Equal", "Less", "Greater", "Where", "Not":
-            if node.opType == "Where", let c = value(node, 0), let a = value(node, 1), let b = value(node, 2) {
+            if node.opType == "Where", let c = value(args, 0), let a = value(args, 1), let b = value(args, 2) {
                 let n = max(c.count, a.count, b.count)
                 guard [c.count, a.count, b.count].allSatisfy({ $0 == n || $0 == 1 }) else { return }
                 result = (0..<n).map { i in c[c.count == 1 ? 0 : i] != 0 ? a[a.count == 1 ? 0 : i] : b[b.count == 1 ? 0 : i] }
-            } else if let a = value(node, 0), let b = value(node, 1), node.opType != "Where", node.opType != "Not" {
+            } else if let a = value(args, 0), let b = value(args, 1), node.opType != "Where", node.opType != "Not" {
                 let n = max(a.count, b.count)
                 guard a.count == n || a.count == 1, b.count == n || b.count == 1 else { return }
                 result = (0..<n).map { i in
@@ -187,7 +192,7 @@ extension Analyzer {
                     default: return x > y ? 1 : 0
                     }
                 }
-            } else if node.opType == "Not", let a = value(node, 0) {
+            } else if node.opType == "Not", let a = value(args, 0) {
                 result = a.map { $0 == 0 ? 1 : 0 }
             }
         default:

@@ -36,7 +36,7 @@ extension Analyzer {
     static let reductions: Set<String> = ["ReduceL1", "ReduceLogSum", "ReduceLogSumExp", "ArgMax", "ArgMin"]
 
     /// The rule for `op` (its domain-qualified name), or nil when none applies or its inputs are unknown.
-    mutating func extendedRule(_ node: Node, op: String, ins: [[Int]?], known: [[Int]]) -> (outs: [[Int]?], macs: Int)? {
+    mutating func extendedRule(_ node: Node, _ args: Operands, op: String, ins: [[Int]?]) -> (outs: [[Int]?], macs: Int)? {
         let x = ins.first ?? nil
         if let c = Self.sameShapeUnary[op], let x {
             return ([x] + Array(repeating: nil, count: max(0, node.outputs.count - 1)), Shapes.volume(x) &* c)
@@ -46,15 +46,15 @@ extension Analyzer {
             guard operands.allSatisfy({ $0 != nil }), let s = Shapes.broadcast(operands.compactMap { $0 }) else { return nil }
             return ([s], Shapes.volume(s) &* c)
         }
-        if Self.reductions.contains(op), let x { return reduce(node, x, cost: op.hasPrefix("Arg") ? OpCost.cmp : OpCost.add + OpCost.exp) }
+        if Self.reductions.contains(op), let x { return reduce(node, args, x, cost: op.hasPrefix("Arg") ? OpCost.cmp : OpCost.add + OpCost.exp) }
         switch op {
         case "Split":
-            return split(node, x)
+            return split(node, args, x)
         case "Pad":
             guard let x else { return nil }
-            let pads = ints(node, "pads") ?? value(node, 1)
+            let pads = ints(node, "pads") ?? value(args, 1)
             guard var p = pads else { return nil }
-            if let axes = value(node, 3) {  // opset 18: pads for the named axes only
+            if let axes = value(args, 3) {  // opset 18: pads for the named axes only
                 var full = [Int](repeating: 0, count: 2 * x.count)
                 guard p.count == 2 * axes.count else { return nil }
                 for (i, a) in axes.enumerated() {
@@ -67,24 +67,24 @@ extension Analyzer {
             guard p.count == 2 * x.count else { return nil }
             return ([x.indices.map { x[$0] &+ p[$0] &+ p[$0 + x.count] }], 0)
         case "Resize", "Upsample":
-            return resize(node, x)
+            return resize(node, args, x)
         case "ConstantOfShape":
-            guard let dims = value(node, 0), dims.allSatisfy({ $0 >= 0 }) else { return nil }
+            guard let dims = value(args, 0), dims.allSatisfy({ $0 >= 0 }) else { return nil }
             return ([dims], 0)
         case "Range":
-            guard let s = value(node, 0)?.first, let l = value(node, 1)?.first, let d = value(node, 2)?.first,
+            guard let s = value(args, 0)?.first, let l = value(args, 1)?.first, let d = value(args, 2)?.first,
                 let n = Self.rangeCount(start: s, limit: l, delta: d)
             else { return nil }
             return ([[n]], n)
         case "TopK":
             guard let x, let ax = Self.axis(int(node, "axis", -1), rank: x.count), ax < x.count,
-                let k = value(node, 1)?.first ?? (node.attributes["k"] != nil ? int(node, "k", 0) : nil), k >= 0
+                let k = value(args, 1)?.first ?? (node.attributes["k"] != nil ? int(node, "k", 0) : nil), k >= 0
             else { return nil }
             var shape = x
             shape[ax] = k
             return ([shape, shape], Shapes.volume(x) &* OpCost.cmp)
         case "OneHot":
-            guard let idx = ins.first ?? nil, let depth = value(node, 1)?.first, depth >= 0,
+            guard let idx = ins.first ?? nil, let depth = value(args, 1)?.first, depth >= 0,
                 let ax = Self.axis(int(node, "axis", -1), rank: idx.count + 1)
             else { return nil }
             var shape = idx
@@ -162,11 +162,11 @@ extension Analyzer {
     /// Reductions: axes from the attribute (before opset 18) or the second input (18, and ReduceSum from 13);
     /// an axes input whose value is unknown leaves the shape unknown rather than guessing. No axes reduce
     /// everything, unless `noop_with_empty_axes`.
-    func reduce(_ node: Node, _ x: [Int], cost: Int) -> (outs: [[Int]?], macs: Int)? {
+    func reduce(_ node: Node, _ args: Operands, _ x: [Int], cost: Int) -> (outs: [[Int]?], macs: Int)? {
         let isArg = node.opType.hasPrefix("Arg")
         var axes: [Int]? = isArg ? [int(node, "axis", 0)] : ints(node, "axes")
         if axes == nil, !isArg, node.inputs.count > 1, !node.inputs[1].isEmpty {
-            guard let v = value(node, 1) else { return nil }
+            guard let v = value(args, 1) else { return nil }
             axes = v
         }
         if axes?.isEmpty == true || axes == nil, int(node, "noop_with_empty_axes", 0) != 0 { return ([x], 0) }
@@ -186,11 +186,11 @@ extension Analyzer {
 
     /// Split: sizes from the `split` attribute (opset < 13) or input (13+), else `num_outputs` (18) or the
     /// number of outputs, equal parts with a smaller last one.
-    func split(_ node: Node, _ x: [Int]?) -> (outs: [[Int]?], macs: Int)? {
+    func split(_ node: Node, _ args: Operands, _ x: [Int]?) -> (outs: [[Int]?], macs: Int)? {
         guard let x, let ax = Self.axis(int(node, "axis", 0), rank: x.count), ax < x.count else { return nil }
         let n = node.outputs.count
         guard n > 0 else { return nil }
-        var sizes = ints(node, "split") ?? value(node, 1)
+        var sizes = ints(node, "split") ?? value(args, 1)
         if sizes == nil, node.inputs.count > 1, !node.inputs[1].isEmpty { return nil }  // sizes known only at run time
         if sizes == nil {
             let parts = node.attributes["num_outputs"] != nil ? max(1, int(node, "num_outputs", n)) : n
@@ -209,17 +209,17 @@ extension Analyzer {
 
     /// Resize (opset 10: X, scales; 11+: X, roi, scales, sizes; 18: axes) and Upsample (7: scales attribute;
     /// 9: scales input). Output = sizes, else floor(dim × scale).
-    func resize(_ node: Node, _ x: [Int]?) -> (outs: [[Int]?], macs: Int)? {
+    func resize(_ node: Node, _ args: Operands, _ x: [Int]?) -> (outs: [[Int]?], macs: Int)? {
         guard let x else { return nil }
         let axes = ints(node, "axes").map { $0.compactMap { Self.axis($0, rank: x.count) } } ?? Array(0..<x.count)
         var shape = x
-        if node.opType == "Resize", node.inputs.count > 3, let sizes = value(node, 3) {
+        if node.opType == "Resize", node.inputs.count > 3, let sizes = value(args, 3) {
             guard sizes.count == axes.count else { return nil }
             for (i, a) in axes.enumerated() where a < shape.count { shape[a] = sizes[i] }
         } else {
             let scaleIndex = node.opType == "Upsample" ? 1 : (node.inputs.count == 2 ? 1 : 2)
             let scales: [Float]?
-            if case .floats(let f)? = node.attributes["scales"] { scales = f } else { scales = floatValue(node, scaleIndex) }
+            if case .floats(let f)? = node.attributes["scales"] { scales = f } else { scales = floatValue(args, scaleIndex) }
             guard let scales, scales.count == axes.count else { return nil }
             for (i, a) in axes.enumerated() where a < shape.count {
                 let scaled = (Double(x[a]) * Double(scales[i])).rounded(.down)

@@ -18,15 +18,15 @@ extension Analyzer {
         walked.insert(g)
         let graph = model.graphs[g]
         addInitializers(ofGraph: g)
-        for (i, input) in graph.inputs.enumerated() where i < inputs.count {
-            if let s = inputs[i] { shapes[input.name] = s }
+        for (i, input) in ids.graphInputs[g].enumerated() where i < inputs.count {
+            if let s = inputs[i] { shapes[input] = s }
         }
         var result = BodyResult()
         for (i, node) in graph.nodes.enumerated() {
-            let c = step(node, index: i)
+            let c = step(node, index: i, graph: g)
             result.macs &+= c.macs
         }
-        result.outputs = graph.outputs.map { shapes[$0.name] }
+        result.outputs = ids.graphOutputs[g].map { shapes[$0] }
         return result
     }
 
@@ -49,7 +49,7 @@ extension Analyzer {
     /// Nesting deeper than this is left out (and counted so): a bound on the walk of a hostile model.
     static let maxNesting = 64
 
-    mutating func controlFlow(_ node: Node, op: String, ins: [[Int]?]) -> (outs: [[Int]?], macs: Int)? {
+    mutating func controlFlow(_ node: Node, _ args: Operands, op: String, ins: [[Int]?]) -> (outs: [[Int]?], macs: Int)? {
         switch op {
         case "If":
             guard case .graph(let thenG)? = node.attributes["then_branch"], case .graph(let elseG)? = node.attributes["else_branch"] else {
@@ -57,7 +57,7 @@ extension Analyzer {
             }
             // A condition the shape arithmetic decides (exporters' `if x.dim() == 1`) selects its branch: the
             // other one never runs, so it is neither costed nor counted.
-            if let cond = value(node, 0)?.first {
+            if let cond = value(args, 0)?.first {
                 let (taken, skipped) = cond != 0 ? (thenG, elseG) : (elseG, thenG)
                 markNotRun(skipped)
                 guard let r = walkBody(taken, inputs: []) else { return nil }
@@ -82,7 +82,7 @@ extension Analyzer {
         case "Loop":
             guard case .graph(let body)? = node.attributes["body"] else { return nil }
             let carried = node.inputs.count > 2 ? Array(ins[2...]) : []
-            let trip = value(node, 0)?.first
+            let trip = value(args, 0)?.first
             if trip == nil {
                 assumed.append("Loop '\(node.name.isEmpty ? "#" : node.name)': trip count unknown, one iteration counted")
             }

@@ -118,7 +118,7 @@ struct TFLiteAnalyzer {
             steps: nodes.map { ($0.inputs, $0.outputs) }, inputs: graphInputs.map(\.name),
             outputs: graphOutputs.map(\.name), shapes: shapes, constants: constantNames)
         return GraphAnalysis(
-            nodes: costs, shapes: shapes, unresolved: unresolved, assumedDimensions: assumed,
+            nodes: costs, shapes: ValueShapes(shapes), unresolved: unresolved, assumedDimensions: assumed,
             totalMACs: costs.reduce(0) { $0 &+ $1.macs }, parameterElements: parameterElements,
             peakActivationElements: peak,
             // Called subgraphs (IF, WHILE) are walked and counted; other signatures' subgraphs are not this run.

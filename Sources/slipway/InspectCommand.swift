@@ -56,18 +56,15 @@ struct InspectCommand: ParsableCommand {
             fixed[String(parts[0])] = dims
         }
         let a = GraphAnalysis.analyze(model: m, inputs: fixed)
-        let shapes = JSONObject(distinctEntries: a.shapes.sorted(by: { $0.key < $1.key }).map { ($0.key, .array($0.value.map { .int($0) })) })
-        var byOperator: [String: Int] = [:]
-        for n in a.nodes { byOperator[n.opType, default: 0] &+= n.macs }
-        let report: JSONObject = [
-            "macs": .int(a.totalMACs),
-            "macs_by_operator": .object(JSONObject(distinctEntries: byOperator.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })), "peak_activation_elements": .int(a.peakActivationElements),
-            "coverage": a.coverage.json, "unresolved_nodes": .array(a.unresolved.map { .string($0) }),
-            "assumed_dimensions": .array(a.assumedDimensions.map { .string($0) }), "shapes": .object(shapes),
-        ]
         if json {
+            // Built for the JSON only: the text shows totals, and every value's shape is 100k entries on a large graph.
+            var report: JSONObject = [
+                "macs": .int(a.totalMACs),
+                "macs_by_operator": .object(JSONObject(distinctEntries: a.macsByOperator.map { ($0.op, .int($0.macs)) })), "peak_activation_elements": .int(a.peakActivationElements),
+                "coverage": a.coverage.json, "unresolved_nodes": .array(a.unresolved.map { .string($0) }),
+                "assumed_dimensions": .array(a.assumedDimensions.map { .string($0) }), "shapes": .object(a.shapes.json),
+            ]
             guard case .object(var o) = withDigests(m.inspectionJSON(), m) else { return }
-            var report = report
             if let arenas = TFLiteArenas.of(model: m) {
                 report["arenas"] = .object([
                     "tflite_micro_head_bytes": .int(arenas.microHead),
