@@ -29,8 +29,7 @@ public struct TargetEstimation: Sendable {
             let converted = kerasTFLiteMode(t, model: model)
             if let mode = converted {
                 // The builtins each layer becomes, from the catalogue's measured lowering (one where it has none).
-                let generation = model.metadata["keras.keras_version"].map { $0.hasPrefix("2.") } == true ? "keras2" : "keras3"
-                let lowering = (try? Catalogue.embedded.get())?.kerasLowering[generation]
+                let lowering = (try? Catalogue.embedded.get())?.kerasTable(for: model).table
                 let dynamic = dynamicBatch(manifest: manifest, model: model)
                 out.predictedSizes[t.name.value] = KerasTFLiteSize.predict(model: model, mode: mode) { node in
                     max((lowering?.builtins(node.opType, dynamicBatch: dynamic) ?? nil)?.count ?? 1, 1)
@@ -69,7 +68,7 @@ public struct TargetEstimation: Sendable {
     }
 
     /// Sizes predicted from the converter's rules for targets an external converter makes in another format
-    /// (Keras → TFLite), quantized or not.
+    /// (Keras → TFLite; Keras or TorchScript → ONNX), quantized or not.
     public var predictedSizes: [String: Int] = [:]
 
     /// Each estimated target's size after quantization, for the Targets budget check.

@@ -1,5 +1,6 @@
 import Diagnostics
 import JSON
+import ModelFormats
 
 /// Where a rule or a figure comes from: a document of `Catalogue.sources` and the section that says it.
 public struct SourceRef: Sendable, Hashable {
@@ -235,6 +236,12 @@ public struct Catalogue: Sendable {
     /// How TensorFlow's converter lowers Keras layers, by Keras generation ("keras2", "keras3").
     public var kerasLowering: [String: KerasLowering] = [:]
     public var kerasLoweringSource: SourceRef? = nil
+
+    /// The lowering table of the Keras generation that wrote `model` (Keras 2 HDF5 files say `keras_version` 2.x).
+    public func kerasTable(for model: Model) -> (generation: String, table: KerasLowering?) {
+        let generation = model.metadata["keras.keras_version"].map { $0.hasPrefix("2.") } == true ? "keras2" : "keras3"
+        return (generation, kerasLowering[generation])
+    }
 
     /// The runtime a manifest names (`tflite` is LiteRT's former name).
     public func runtime(_ name: String) -> Runtime? {

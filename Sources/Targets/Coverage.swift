@@ -391,8 +391,7 @@ public enum Coverage {
     /// The TFLite builtins TensorFlow's converter writes for a Keras layer (the table of its Keras generation),
     /// with what its `activation:` adds.
     static func lowerKeras(_ node: Node, model: Model, analysis: GraphAnalysis?, catalogue: Catalogue) -> KerasLoweringResult {
-        let generation = model.metadata["keras.keras_version"].map { $0.hasPrefix("2.") } == true ? "keras2" : "keras3"
-        guard let table = catalogue.kerasLowering[generation] else { return .unknown }
+        guard let table = catalogue.kerasTable(for: model).table else { return .unknown }
         let dynamicBatch = analysis?.assumedDimensions.contains(where: { $0.hasSuffix("[0]") }) == true
         // An `Activation` layer is its activation alone.
         guard let entry = node.opType == "Activation" ? .some([]) : table.builtins(node.opType, dynamicBatch: dynamicBatch)

@@ -257,8 +257,8 @@ private struct TargetContext {
 
         // TensorFlow's converter cannot calibrate some Keras layers (measured: derive_keras_lowering.py).
         if let model, model.format == .keras, activations == "int8" || activations == "uint8" {
-            let generation = model.metadata["keras.keras_version"].map { $0.hasPrefix("2.") } == true ? "keras2" : "keras3"
-            let fails = catalogue.kerasLowering[generation]?.fullIntegerFails ?? []
+            let (generation, table) = catalogue.kerasTable(for: model)
+            let fails = table?.fullIntegerFails ?? []
             let layers = (model.graphs.first?.nodes ?? []).filter { fails.contains($0.opType) }
             if !layers.isEmpty {
                 let named = layers.prefix(5).map { "\($0.opType) '\($0.name)'" }.joined(separator: ", ") + (layers.count > 5 ? " and \(layers.count - 5) more" : "")
