@@ -116,6 +116,7 @@ public enum ExternalConverter {
         let inputArgs = shapes.flatMap { ["--input", "\($0.0)=" + $0.1.map(String.init).joined(separator: ",")] }
         var shapesJSON = JSONObject()
         for (n, dims) in shapes { shapesJSON[n] = .array(dims.map { .int($0) }) }
+        let keras = source.hasSuffix(".h5") || source.hasSuffix(".hdf5") || source.hasSuffix(".keras")
         func tool(_ n: String) throws(ConversionError) -> ExternalTool {
             guard let t = ExternalTool.named(n) else { throw ConversionError(.io, "internal error: no converter \(n) in the embedded table") }
             return t
@@ -134,7 +135,7 @@ public enum ExternalConverter {
                                             driver: "torch_onnx.py", product: .file("model.onnx"),
                                             settings: ["input_shapes": .object(shapesJSON)], extraInputs: []),
                                target: target)
-        case "onnx" where source.hasSuffix(".h5") || source.hasSuffix(".hdf5") || source.hasSuffix(".keras"):
+        case "onnx" where keras:
             let args = ["{work}/keras_convert.py", "--to", "onnx", "--source", modelPath, "--output", "{work}/model.onnx",
                         "--summary", "{work}/summary.json"] + inputArgs
             return try chained(ExternalPlan(tool: try tool("tf2onnx"), executable: python, arguments: args,
@@ -183,12 +184,9 @@ public enum ExternalConverter {
             return ExternalPlan(tool: try tool("onnxruntime-quantize-static"), executable: python, arguments: args,
                                 driver: "quantize_static.py", product: .file("model.onnx"), settings: settings,
                                 extraInputs: try calibrationFiles(folder, target: name))
-        case "tflite" where source.hasSuffix(".h5") || source.hasSuffix(".hdf5") || source.hasSuffix(".keras"):
-            var plan = try kerasPlan(target: target, modelPath: modelPath, manifestFolder: manifestFolder, python: python,
-                                     tool: try tool("tflite-converter"))
-            plan.arguments += inputArgs
-            if case .object(var o) = plan.settings { o["input_shapes"] = .object(shapesJSON); plan.settings = .object(o) }
-            return plan
+        case "tflite" where keras:
+            return try kerasPlan(target: target, modelPath: modelPath, manifestFolder: manifestFolder, python: python,
+                                 tool: try tool("tflite-converter"), inputArgs: inputArgs, shapes: shapesJSON)
         case "tflite":
             guard source.hasSuffix(".onnx") else { return nil }
             try refusePruning("onnx2tf")
@@ -292,14 +290,16 @@ public enum ExternalConverter {
     /// int8, or full integer calibrated on the manifest's samples. The plan (Schemas/conversion/paths.json)
     /// has already refused what this path does not write, in `check` and here alike.
     static func kerasPlan(
-        target: TargetSpec, modelPath: String, manifestFolder: String, python: String, tool: ExternalTool
+        target: TargetSpec, modelPath: String, manifestFolder: String, python: String, tool: ExternalTool,
+        inputArgs: [String], shapes: JSONObject
     ) throws(ConversionError) -> ExternalPlan {
         let q = target.optimize.quantize
         let weights = q?.weights?.value ?? "none"
         let activations = q?.activations?.value ?? "none"
         var args = ["{work}/keras_convert.py", "--source", modelPath, "--output", "{work}/model.tflite",
-                    "--summary", "{work}/summary.json", "--weights", weights, "--activations", activations]
-        var settings: JSONObject = ["weights": .string(weights), "activations": .string(activations)]
+                    "--summary", "{work}/summary.json", "--weights", weights, "--activations", activations] + inputArgs
+        var settings: JSONObject = ["weights": .string(weights), "activations": .string(activations),
+                                    "input_shapes": .object(shapes)]
         var extra: [String] = []
         if weights == "int8" {
             let perTensor: Bool
@@ -531,7 +531,11 @@ extension ExternalConverter {
         }
         if cancellation() { throw ConversionError(.cancelled, "cancelled") }
 
-        if let d = plan.driver { try writeDriver(d, into: work) }
+        if let d = plan.driver {
+            try writeDriver(d, into: work)
+            // The calibration samples are read the same way by every driver that takes them.
+            try writeDriver("calibration_samples.py", into: work)
+        }
         if let copy = plan.sourceCopy { try copyFile(source, to: "\(work)/\(copy)", cancellation: cancellation) }
         let argv = plan.arguments.map { $0.replacingAll(workPlaceholder, work) }
         // A fresh log per run: the previous run's would mislead.

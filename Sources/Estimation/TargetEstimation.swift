@@ -23,6 +23,7 @@ public struct TargetEstimation: Sendable {
     {
         var bySettings: [EstimateSettings: Result<EstimateResult, EstimateFailure>] = [:]
         var out = TargetEstimation(results: [:], failures: [:])
+        let stored = model.tensors.reduce(0) { $0 &+ $1.storedBytes }
         for t in manifest.targets {
             // A target TensorFlow's converter makes from a Keras model: the artifact's size follows that converter's
             // rules, not the source file's (and its dynamic range leaves small weights in float, measured so).
@@ -36,7 +37,6 @@ public struct TargetEstimation: Sendable {
                 }
             }
             let exported = exportsONNX(t, model: model)
-            let stored = model.tensors.reduce(0) { $0 &+ $1.storedBytes }
             if exported { out.predictedSizes[t.name.value] = ExportedONNXSize.predict(model: model, weightBytes: stored, quantized: 0) }
             guard var s = EstimateSettings(target: t) else { continue }
             if converted == .dynamicRange {

@@ -21,7 +21,6 @@ Settings (TensorFlow's post-training quantization guide):
 """
 import argparse
 import json
-import os
 import sys
 
 
@@ -62,27 +61,14 @@ def load(path):
         fail(f"Keras {keras.__version__} could not load {path}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
 
 
-def samples(folder, model, np):
-    """The calibration samples, one per file in name order, as lists in the model's input order."""
-    if not os.path.isdir(folder):
-        fail(f"the calibration folder {folder} does not exist")
-    files = sorted(f for f in os.listdir(folder) if f.endswith((".npy", ".npz")))
-    if not files:
-        fail(f"the calibration folder {folder} holds no .npy or .npz sample")
-    names = [t.name.split(":")[0] for t in model.inputs]
-    dtypes = [getattr(t.dtype, "as_numpy_dtype", None) or t.dtype for t in model.inputs]
-    for f in files:
-        path = os.path.join(folder, f)
-        if f.endswith(".npz"):
-            with np.load(path, allow_pickle=False) as z:
-                missing = [n for n in names if n not in z.files]
-                if missing:
-                    fail(f"{path} has no array for the input(s) {missing}; it holds {sorted(z.files)}")
-                yield [np.asarray(z[n]).astype(d, copy=False) for n, d in zip(names, dtypes)]
-        else:
-            if len(names) != 1:
-                fail(f"{path}: a .npy sample fits a model with one input; this one has {names}: use .npz files keyed by input name")
-            yield [np.load(path, allow_pickle=False).astype(dtypes[0], copy=False)]
+def samples(folder, model):
+    """The calibration samples (calibration_samples.py, written beside this driver) as lists in the model's input
+    order, as the representative dataset takes them."""
+    from calibration_samples import samples as by_name
+
+    inputs = {t.name.split(":")[0]: getattr(t.dtype, "as_numpy_dtype", None) or t.dtype for t in model.inputs}
+    for sample in by_name(folder, inputs):
+        yield list(sample.values())
 
 
 def make_converter(tf, keras, model, specs):
@@ -143,7 +129,6 @@ def main():
     p.add_argument("--opset", type=int, default=17)
     a = p.parse_args()
 
-    import numpy as np
     import tensorflow as tf
 
     progress("loading")
@@ -163,7 +148,7 @@ def main():
         count = [0]
 
         def representative():
-            for s in samples(a.calibration, model, np):
+            for s in samples(a.calibration, model):
                 count[0] += 1
                 progress(f"calibration sample {count[0]}")
                 yield s

@@ -1,19 +1,14 @@
 """Static (activation) quantization of an ONNX model with onnxruntime's quantize_static.
 
-Run by `slipway convert` for a target whose `optimize.quantize.activations` is int8 or uint8. The calibration
-folder holds one sample per file, read in name order:
-  * NAME.npz: one array per model input, keyed by the input's name (any model);
-  * NAME.npy: the one input's array (models with a single input only).
-Each array has the input's full shape (batch dimension included) and is cast to the input's element type.
+Run by `slipway convert` for a target whose `optimize.quantize.activations` is int8 or uint8, with the calibration
+folder's samples (calibration_samples.py says how they are read).
 Nodes whose name, or one of whose input tensors, matches a `skip` glob stay in float.
 """
 import argparse
 import fnmatch
 import json
-import os
 import sys
 
-import numpy as np
 import onnx
 import onnxruntime
 from onnxruntime.quantization import (
@@ -23,6 +18,8 @@ from onnxruntime.quantization import (
     QuantType,
     quantize_static,
 )
+
+from calibration_samples import samples  # written beside this driver
 
 
 def fail(message):
@@ -40,27 +37,6 @@ def model_inputs(model):
             continue
         out[i.name] = onnx.helper.tensor_dtype_to_np_dtype(i.type.tensor_type.elem_type)
     return out
-
-
-def samples(folder, inputs):
-    if not os.path.isdir(folder):
-        fail(f"the calibration folder {folder} does not exist")
-    files = sorted(f for f in os.listdir(folder) if f.endswith((".npy", ".npz")))
-    if not files:
-        fail(f"the calibration folder {folder} holds no .npy or .npz sample")
-    names = list(inputs)
-    for f in files:
-        path = os.path.join(folder, f)
-        if f.endswith(".npz"):
-            with np.load(path, allow_pickle=False) as z:
-                missing = [n for n in names if n not in z.files]
-                if missing:
-                    fail(f"{path} has no array for the input(s) {missing}; it holds {sorted(z.files)}")
-                yield {n: np.asarray(z[n]).astype(inputs[n], copy=False) for n in names}
-        else:
-            if len(names) != 1:
-                fail(f"{path}: a .npy sample fits a model with one input; this one has {names}: use .npz files keyed by input name")
-            yield {names[0]: np.load(path, allow_pickle=False).astype(inputs[names[0]], copy=False)}
 
 
 class Reader(CalibrationDataReader):

@@ -28,32 +28,17 @@ if __name__ == "__main__":
     main()
 
 """#,
-        "quantize_static.py": #"""
-"""Static (activation) quantization of an ONNX model with onnxruntime's quantize_static.
-
-Run by `slipway convert` for a target whose `optimize.quantize.activations` is int8 or uint8. The calibration
-folder holds one sample per file, read in name order:
+        "calibration_samples.py": #"""
+"""The calibration samples of `optimize.quantize.calibration` as every converter driver reads them, written beside
+the driver in the conversion's work folder. The folder holds one sample per file, read in name order:
   * NAME.npz: one array per model input, keyed by the input's name (any model);
   * NAME.npy: the one input's array (models with a single input only).
 Each array has the input's full shape (batch dimension included) and is cast to the input's element type.
-Nodes whose name, or one of whose input tensors, matches a `skip` glob stay in float.
 """
-import argparse
-import fnmatch
-import json
 import os
 import sys
 
 import numpy as np
-import onnx
-import onnxruntime
-from onnxruntime.quantization import (
-    CalibrationDataReader,
-    CalibrationMethod,
-    QuantFormat,
-    QuantType,
-    quantize_static,
-)
 
 
 def fail(message):
@@ -63,17 +48,8 @@ def fail(message):
     sys.exit(2)
 
 
-def model_inputs(model):
-    initializers = {t.name for t in model.graph.initializer}
-    out = {}
-    for i in model.graph.input:
-        if i.name in initializers:
-            continue
-        out[i.name] = onnx.helper.tensor_dtype_to_np_dtype(i.type.tensor_type.elem_type)
-    return out
-
-
 def samples(folder, inputs):
+    """{input name: numpy dtype}, in the model's order → one {name: array} per sample file."""
     if not os.path.isdir(folder):
         fail(f"the calibration folder {folder} does not exist")
     files = sorted(f for f in os.listdir(folder) if f.endswith((".npy", ".npz")))
@@ -92,6 +68,48 @@ def samples(folder, inputs):
             if len(names) != 1:
                 fail(f"{path}: a .npy sample fits a model with one input; this one has {names}: use .npz files keyed by input name")
             yield {names[0]: np.load(path, allow_pickle=False).astype(inputs[names[0]], copy=False)}
+
+"""#,
+        "quantize_static.py": #"""
+"""Static (activation) quantization of an ONNX model with onnxruntime's quantize_static.
+
+Run by `slipway convert` for a target whose `optimize.quantize.activations` is int8 or uint8, with the calibration
+folder's samples (calibration_samples.py says how they are read).
+Nodes whose name, or one of whose input tensors, matches a `skip` glob stay in float.
+"""
+import argparse
+import fnmatch
+import json
+import sys
+
+import onnx
+import onnxruntime
+from onnxruntime.quantization import (
+    CalibrationDataReader,
+    CalibrationMethod,
+    QuantFormat,
+    QuantType,
+    quantize_static,
+)
+
+from calibration_samples import samples  # written beside this driver
+
+
+def fail(message):
+    # sys.stderr.write rather than the print builtin: this file is embedded in a Swift source (Sources has no prints).
+    sys.stderr.write(f"slipway: {message}\n")
+    sys.stderr.flush()
+    sys.exit(2)
+
+
+def model_inputs(model):
+    initializers = {t.name for t in model.graph.initializer}
+    out = {}
+    for i in model.graph.input:
+        if i.name in initializers:
+            continue
+        out[i.name] = onnx.helper.tensor_dtype_to_np_dtype(i.type.tensor_type.elem_type)
+    return out
 
 
 class Reader(CalibrationDataReader):
@@ -326,7 +344,6 @@ Settings (TensorFlow's post-training quantization guide):
 """
 import argparse
 import json
-import os
 import sys
 
 
@@ -367,27 +384,14 @@ def load(path):
         fail(f"Keras {keras.__version__} could not load {path}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
 
 
-def samples(folder, model, np):
-    """The calibration samples, one per file in name order, as lists in the model's input order."""
-    if not os.path.isdir(folder):
-        fail(f"the calibration folder {folder} does not exist")
-    files = sorted(f for f in os.listdir(folder) if f.endswith((".npy", ".npz")))
-    if not files:
-        fail(f"the calibration folder {folder} holds no .npy or .npz sample")
-    names = [t.name.split(":")[0] for t in model.inputs]
-    dtypes = [getattr(t.dtype, "as_numpy_dtype", None) or t.dtype for t in model.inputs]
-    for f in files:
-        path = os.path.join(folder, f)
-        if f.endswith(".npz"):
-            with np.load(path, allow_pickle=False) as z:
-                missing = [n for n in names if n not in z.files]
-                if missing:
-                    fail(f"{path} has no array for the input(s) {missing}; it holds {sorted(z.files)}")
-                yield [np.asarray(z[n]).astype(d, copy=False) for n, d in zip(names, dtypes)]
-        else:
-            if len(names) != 1:
-                fail(f"{path}: a .npy sample fits a model with one input; this one has {names}: use .npz files keyed by input name")
-            yield [np.load(path, allow_pickle=False).astype(dtypes[0], copy=False)]
+def samples(folder, model):
+    """The calibration samples (calibration_samples.py, written beside this driver) as lists in the model's input
+    order, as the representative dataset takes them."""
+    from calibration_samples import samples as by_name
+
+    inputs = {t.name.split(":")[0]: getattr(t.dtype, "as_numpy_dtype", None) or t.dtype for t in model.inputs}
+    for sample in by_name(folder, inputs):
+        yield list(sample.values())
 
 
 def make_converter(tf, keras, model, specs):
@@ -448,7 +452,6 @@ def main():
     p.add_argument("--opset", type=int, default=17)
     a = p.parse_args()
 
-    import numpy as np
     import tensorflow as tf
 
     progress("loading")
@@ -468,7 +471,7 @@ def main():
         count = [0]
 
         def representative():
-            for s in samples(a.calibration, model, np):
+            for s in samples(a.calibration, model):
                 count[0] += 1
                 progress(f"calibration sample {count[0]}")
                 yield s
