@@ -10,7 +10,7 @@ import ModelFormats
 /// - dynamic range (int8 weights, float activations): kernels with at least `minElementsForWeights` elements at 1
 ///   byte with per-channel scales, everything else float32;
 /// - full integer: kernels at 1 byte, biases as int32, every tensor with quantization parameters, a QUANTIZE and a
-///   DEQUANTIZE at each input and output.
+///   DEQUANTIZE at each input and output unless the inputs and outputs are integer themselves (`quantize.io`).
 /// The per-tensor and per-file constants were fitted on conversions of Keras 2 and 3 models (CNN, MLP,
 /// depthwise-separable, 50–370 KB artifacts: within 2.5 % in every mode) by TensorFlow 2.19;
 /// Tests/integration/test_keras_convert.py holds the predictions for the small fixtures (11–26 KB) to 5 %.
@@ -50,7 +50,8 @@ public enum KerasTFLiteSize {
 
     /// `operators`: how many builtins the converter writes for a layer (Keras 3's Flatten is four, with the
     /// constants its shape arithmetic reads); each beyond the first adds an operator, its output and a constant.
-    public static func predict(model: Model, mode: Mode, operators: (Node) -> Int = { _ in 1 }) -> Int {
+    /// `integerIO`: inputs and outputs of int8 or uint8 (inference_input_type), with no QUANTIZE or DEQUANTIZE.
+    public static func predict(model: Model, mode: Mode, integerIO: Bool = false, operators: (Node) -> Int = { _ in 1 }) -> Int {
         let nodes = model.graphs.first?.nodes ?? []
         var bytes = fileBytes
         var tensors = nodes.count + model.inputs.count
@@ -95,7 +96,7 @@ public enum KerasTFLiteSize {
         }
         if mode == .fullInteger {
             // Every activation is quantized too, and each input and output gets a QUANTIZE or DEQUANTIZE.
-            let io = model.inputs.count + model.outputs.count
+            let io = integerIO ? 0 : model.inputs.count + model.outputs.count
             tensors += io
             bytes += (nodes.count + model.inputs.count + io) &* (quantizedTensorBytes + groupBytes)
         }

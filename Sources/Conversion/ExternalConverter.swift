@@ -315,6 +315,11 @@ public enum ExternalConverter {
             extra = try calibrationFiles(folder, target: target.name.value)
             args += ["--calibration", folder]
             settings["calibration"] = .string(calib)
+            // Recorded only when integer, so the reports of float-I/O conversions stay as they were.
+            if let io = q?.io?.value, io != "float32" {
+                args += ["--io", io]
+                settings["io"] = .string(io)
+            }
         }
         return ExternalPlan(tool: tool, executable: python, arguments: args, driver: "keras_convert.py",
                             product: .file("model.tflite"), settings: .object(settings), extraInputs: extra)

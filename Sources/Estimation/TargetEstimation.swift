@@ -32,7 +32,8 @@ public struct TargetEstimation: Sendable {
                 // The builtins each layer becomes, from the catalogue's measured lowering (one where it has none).
                 let lowering = (try? Catalogue.embedded.get())?.kerasTable(for: model).table
                 let dynamic = dynamicBatch(manifest: manifest, model: model)
-                out.predictedSizes[t.name.value] = KerasTFLiteSize.predict(model: model, mode: mode) { node in
+                let integerIO = PlannedSettings(optimize: t.optimize).io != "float32"
+                out.predictedSizes[t.name.value] = KerasTFLiteSize.predict(model: model, mode: mode, integerIO: integerIO) { node in
                     max((lowering?.builtins(node.opType, dynamicBatch: dynamic) ?? nil)?.count ?? 1, 1)
                 }
             }

@@ -89,6 +89,8 @@ public struct QuantizeSpec: Sendable {
     public var format: Located<String>?
     public var calibration: Located<String>?
     public var calibrationMethod: Located<String>?
+    /// The inputs' and outputs' element type under full-integer quantization.
+    public var io: Located<String>?
     public var skip: [Located<String>]
 
     public init(skip: [Located<String>] = []) { self.skip = skip }

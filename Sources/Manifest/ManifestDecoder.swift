@@ -257,6 +257,7 @@ public enum ManifestDecoder {
                         case "format": q.format = string(x, values: Vocabulary.quantFormats)
                         case "calibration": q.calibration = string(x)
                         case "calibration_method": q.calibrationMethod = string(x, values: Vocabulary.calibrationMethods)
+                        case "io": q.io = string(x, values: Vocabulary.ioTypes)
                         case "skip": q.skip = strings(x)
                         default: break
                         }

@@ -152,6 +152,12 @@ public enum ManifestSchema {
                         Schema(
                             .string(StringRule(values: Vocabulary.calibrationMethods)),
                             "How activation ranges are chosen from the calibration samples.", default: "minmax")),
+                    Property(
+                        "io",
+                        Schema(
+                            .string(StringRule(values: Vocabulary.ioTypes)),
+                            "The element type of the model's inputs and outputs under full-integer quantization (activations: int8): `float32` keeps them float, `int8` or `uint8` makes the caller quantize them (TensorFlow's converter's inference_input_type and inference_output_type).",
+                            default: "float32")),
                     Property("skip", skip),
                 ], exclusive: [], requireOneOf: nil),
             "Quantization: the type and granularity of weights and activations.", nullable: nullable)

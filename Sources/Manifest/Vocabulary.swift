@@ -54,6 +54,14 @@ public enum Vocabulary {
         ("qoperator", "Integer operators: QLinearConv and friends with static activations (slow with S8S8 on x86-64); with activations none or dynamic, MatMulInteger/ConvInteger (dynamic quantization)."),
     ]
 
+    /// The element types of a fully integer model's inputs and outputs (TensorFlow's converter's
+    /// inference_input_type / inference_output_type).
+    public static let ioTypes: [(String, String)] = [
+        ("float32", "Float inputs and outputs: the model quantizes its inputs and dequantizes its outputs itself (a QUANTIZE and a DEQUANTIZE at the edges)."),
+        ("int8", "int8 inputs and outputs, with the scale and zero point stored in the model: the caller quantizes, as microcontroller and Edge TPU pipelines do."),
+        ("uint8", "uint8 inputs and outputs (camera frames as they come), with the scale and zero point stored in the model."),
+    ]
+
     public static let calibrationMethods: [(String, String)] = [
         ("minmax", "Ranges from the observed minimum and maximum."),
         ("entropy", "Ranges that minimise the KL divergence of the histogram (TensorRT's default)."),

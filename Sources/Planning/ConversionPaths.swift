@@ -12,6 +12,8 @@ public struct ConversionPath: Sendable, Hashable {
     public var weights: [String]?
     public var granularity: [String]?
     public var prunes: Bool?
+    /// The input and output element types the path writes (`quantize.io`); nil: float32 only.
+    public var io: [String]? = nil
     /// Why the path is impossible (via "none"), or why the weights it writes are limited.
     public var reason: String?
     public var source: String
@@ -79,7 +81,7 @@ public struct ConversionPaths: Sendable {
             func list(_ k: String) -> [String]? { e[k]?.arrayValue.map { $0.compactMap(\.stringValue) } }
             let p = ConversionPath(from: from, to: to, via: via, activations: list("activations"), weights: list("weights"),
                                    granularity: list("granularity"), prunes: e["prunes"]?.boolValue,
-                                   reason: e["reason"]?.stringValue, source: source, then: e["then"]?.stringValue)
+                                   io: list("io"), reason: e["reason"]?.stringValue, source: source, then: e["then"]?.stringValue)
             if via == "none", p.reason == nil { return fail("paths[\(i)] is impossible (via none) and needs a reason") }
             paths.append(p)
         }

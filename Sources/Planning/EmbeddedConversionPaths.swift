@@ -40,7 +40,7 @@ enum EmbeddedConversionPaths {
       "url": "https://docs.pytorch.org/docs/stable/onnx.html"
     },
     "tflite-converter": {
-      "title": "TensorFlow: LiteRT post-training quantization (tf.lite.TFLiteConverter.from_keras_model; Optimize.DEFAULT for dynamic-range int8, supported_types float16, representative_dataset with TFLITE_BUILTINS_INT8 for full integer). The converter writes neither pruned weights (that is the TensorFlow Model Optimization Toolkit's training-time job) nor uint8 activations.",
+      "title": "TensorFlow: LiteRT post-training quantization (tf.lite.TFLiteConverter.from_keras_model; Optimize.DEFAULT for dynamic-range int8, supported_types float16, representative_dataset with TFLITE_BUILTINS_INT8 for full integer, inference_input_type/inference_output_type int8 or uint8 for integer inputs and outputs). The converter writes neither pruned weights (that is the TensorFlow Model Optimization Toolkit's training-time job) nor uint8 activations.",
       "url": "https://ai.google.dev/edge/litert/models/post_training_quantization"
     },
     "tf2onnx": {
@@ -351,6 +351,11 @@ enum EmbeddedConversionPaths {
         "per-channel"
       ],
       "prunes": false,
+      "io": [
+        "float32",
+        "int8",
+        "uint8"
+      ],
       "reason": "full-integer quantization (activations: int8) writes int8 weights",
       "source": "tflite-converter"
     },

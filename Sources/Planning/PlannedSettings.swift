@@ -55,6 +55,8 @@ public struct PlannedSettings: Sendable, Hashable {
     public var unknownPruneScope: String?
     public var skip: [String]
     public var pruneSkip: [String]
+    /// The inputs' and outputs' element type (`quantize.io`): float32 unless the manifest asks for int8 or uint8.
+    public var io: String
 
     public init(optimize: OptimizeSpec) {
         let q = optimize.quantize
@@ -81,6 +83,7 @@ public struct PlannedSettings: Sendable, Hashable {
         reduceRange = q?.reduceRange?.value ?? false
         channelAxis = q?.channelAxis?.value
         skip = (q?.skip ?? []).map(\.value)
+        io = q?.io?.value ?? "float32"
         switch optimize.prune?.criterion?.value {
         case .sparsity(let v)?: pruning = .sparsity(v)
         case .threshold(let v)?: pruning = .threshold(Float(v))

@@ -111,6 +111,18 @@ public struct TargetPlan: Sendable {
                     : "prune before exporting the model"
             plan.problems.append(PlanProblem(message: "\(how) does not prune; \(way)", range: target.optimize.prune?.criterion?.range, source: cited))
         }
+        if settings.io != "float32" {
+            let ios = path.io ?? ["float32"]
+            if !settings.staticActivations {
+                plan.problems.append(PlanProblem(
+                    message: "io: \(settings.io) makes the inputs and outputs integer, which needs full-integer quantization (activations: int8 with calibration samples), not activations: \(settings.activations)",
+                    range: q?.io?.range))
+            } else if !ios.contains(settings.io) {
+                plan.problems.append(PlanProblem(
+                    message: "\(how) writes \(ios.joined(separator: " or ")) inputs and outputs, not io: \(settings.io)",
+                    range: q?.io?.range, source: cited))
+            }
+        }
         if settings.dynamic, let w = settings.weights, w != .int8, w != .uint8 {
             plan.problems.append(PlanProblem(
                 message: "dynamic quantization (MatMulInteger/ConvInteger) takes int8 or uint8 weights, not \(w.rawValue); use activations: none for \(w.rawValue) weights",

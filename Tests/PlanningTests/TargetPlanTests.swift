@@ -68,6 +68,22 @@ struct TargetPlanSpec {
         ])
     }
 
+    @Test("integer inputs and outputs (quantize.io) come with full-integer quantization, on a path that writes them")
+    func integerIO() throws {
+        let full = "{runtime: litert, optimize: {quantize: {weights: int8, activations: int8, calibration: c, io: int8}}}"
+        let plan = TargetPlan.make(target: try target(full), source: "keras")
+        #expect(plan.problems.isEmpty && plan.settings.io == "int8" && plan.route == .tool("tflite-converter"))
+        #expect(try problems(full.replacingOccurrences(of: "io: int8", with: "io: uint8"), source: "keras").isEmpty)
+        #expect(try problems("{runtime: litert, optimize: {quantize: {weights: int8, io: uint8}}}", source: "keras") == [
+            "io: uint8 makes the inputs and outputs integer, which needs full-integer quantization (activations: int8 with calibration samples), not activations: none",
+        ])
+        // onnxruntime's quantize_static keeps float inputs and outputs (QuantizeLinear/DequantizeLinear at the edges).
+        #expect(try problems("{runtime: onnxruntime, optimize: {quantize: {weights: int8, activations: int8, calibration: c, io: int8}}}", source: "onnx") == [
+            "onnxruntime-quantize-static (onnx → onnx) writes float32 inputs and outputs, not io: int8",
+        ])
+        #expect(PlannedSettings(optimize: try target("{runtime: litert}").optimize).io == "float32")
+    }
+
     @Test("Keras and TorchScript models reach ONNX through their exporter, then Slipway's own ONNX converter, with its opset needs")
     func exportedThenQuantized() throws {
         for source in ["keras", "pytorch"] {

@@ -25,7 +25,7 @@ REFERENCE = r"""
 import json, os, sys
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 import numpy as np, tensorflow as tf
-for model_path, weights, activations, calib, out in json.loads(sys.argv[1]):
+for model_path, weights, activations, io, calib, out in json.loads(sys.argv[1]):
     if model_path.endswith(".h5") and "keras2" in model_path:
         import tf_keras as keras   # a Keras 2 file: tf.keras as it was before TensorFlow 2.16
     else:
@@ -41,6 +41,9 @@ for model_path, weights, activations, calib, out in json.loads(sys.argv[1]):
             files = sorted(os.listdir(calib))
             converter.representative_dataset = lambda: ([np.load(os.path.join(calib, f))] for f in files)
             converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+            if io != "float32":
+                converter.inference_input_type = getattr(tf, io)
+                converter.inference_output_type = getattr(tf, io)
     open(out, "wb").write(converter.convert())
 """
 
@@ -51,9 +54,17 @@ def outputs(path, x):
     it = Interpreter(model_path=str(path))
     it.allocate_tensors()
     i, o = it.get_input_details()[0], it.get_output_details()[0]
+    if np.issubdtype(i["dtype"], np.integer):  # integer inputs: quantized with the scale the model stores
+        scale, zero = i["quantization"]
+        info = np.iinfo(i["dtype"])
+        x = np.clip(np.round(x / scale) + zero, info.min, info.max)
     it.set_tensor(i["index"], x.astype(i["dtype"]))
     it.invoke()
-    return it.get_tensor(o["index"])
+    y = it.get_tensor(o["index"])
+    if np.issubdtype(o["dtype"], np.integer):
+        scale, zero = o["quantization"]
+        y = (y.astype(np.float32) - zero) * scale
+    return y
 
 
 def calibration(folder, shape, n=8):
@@ -62,12 +73,15 @@ def calibration(folder, shape, n=8):
         np.save(folder / f"s{k:02d}.npy", np.random.default_rng(k).random(shape, dtype=np.float32))
 
 
+# (model, weights, activations, io): io int8/uint8 is the target asking for integer inputs and outputs.
 CASES = [
-    ("small_cnn_keras2.h5", "none", "none"),
-    ("small_cnn_keras2.h5", "int8", "none"),
-    ("small_cnn_keras2.h5", "int8", "int8"),
-    ("small_cnn.keras", "float16", "none"),
-    ("small_cnn.keras", "int8", "none"),
+    ("small_cnn_keras2.h5", "none", "none", "float32"),
+    ("small_cnn_keras2.h5", "int8", "none", "float32"),
+    ("small_cnn_keras2.h5", "int8", "int8", "float32"),
+    ("small_cnn_keras2.h5", "int8", "int8", "uint8"),
+    ("small_cnn.keras", "float16", "none", "float32"),
+    ("small_cnn.keras", "int8", "none", "float32"),
+    ("small_cnn.keras", "int8", "int8", "int8"),
 ]
 
 
@@ -78,10 +92,11 @@ def test_the_artifacts_equal_tensorflows_own_conversion(run, tmp_path):
     for name in sorted({c[0] for c in CASES}):
         shutil.copy(KERAS / name, tmp_path / name)
         targets = ""
-        for k, (model, weights, activations) in enumerate(CASES):
+        for k, (model, weights, activations, io) in enumerate(CASES):
             if model != name:
                 continue
             extra = ", calibration: calib" if activations == "int8" else ""
+            extra += f", io: {io}" if io != "float32" else ""
             targets += (f"  t{k}:\n    runtime: litert\n    python: {CONVERT_PYTHON}\n"
                         f"    optimize: {{quantize: {{weights: {weights}, activations: {activations}{extra}}}}}\n")
         manifest = tmp_path / f"{name}.slipway.yaml"
@@ -94,21 +109,26 @@ def test_the_artifacts_equal_tensorflows_own_conversion(run, tmp_path):
             predicted[row["target"]] = row["size_bytes"]
         out = run("convert", str(manifest))
         assert out.returncode == 0, out.stdout.decode() + out.stderr.decode()
-    for k, (name, weights, activations) in enumerate(CASES):
-        reference.append([str(tmp_path / name), weights, activations, str(tmp_path / "calib"), str(tmp_path / f"ref{k}.tflite")])
+    for k, (name, weights, activations, io) in enumerate(CASES):
+        reference.append([str(tmp_path / name), weights, activations, io, str(tmp_path / "calib"), str(tmp_path / f"ref{k}.tflite")])
     ref = subprocess.run([CONVERT_PYTHON, "-c", REFERENCE, json.dumps(reference)], capture_output=True, text=True)
     assert ref.returncode == 0, ref.stderr[-2000:]
     x = np.random.default_rng(99).random((1, 16, 16, 3), dtype=np.float32)
-    for k, (name, weights, activations) in enumerate(CASES):
+    from ai_edge_litert.interpreter import Interpreter
+
+    for k, (name, weights, activations, io) in enumerate(CASES):
         artifact = tmp_path / "dist" / f"t{k}" / "cnn.tflite"
+        it = Interpreter(model_path=str(artifact))
+        want_type = np.float32 if io == "float32" else np.dtype(io).type
+        assert it.get_input_details()[0]["dtype"] == want_type and it.get_output_details()[0]["dtype"] == want_type, (k, io)
         report = json.loads((tmp_path / "dist" / f"t{k}" / "cnn.tflite.report.json").read_text())
         assert report["tools"]["converter"] == "tflite-converter", report
         want = (tmp_path / f"ref{k}.tflite").stat().st_size
-        assert artifact.stat().st_size == want, (name, weights, activations)
-        assert np.array_equal(outputs(artifact, x), outputs(tmp_path / f"ref{k}.tflite", x)), (name, weights, activations)
+        assert artifact.stat().st_size == want, (name, weights, activations, io)
+        assert np.array_equal(outputs(artifact, x), outputs(tmp_path / f"ref{k}.tflite", x)), (name, weights, activations, io)
         # The estimate predicts the artifact from the converter's rules (KerasTFLiteSize), not the .h5's size
         # (52 KB here, for 11–26 KB artifacts whose flatbuffer tables are a quarter of the file: within 5 %).
-        assert abs(predicted[f"t{k}"] / artifact.stat().st_size - 1) < 0.05, (name, weights, activations, predicted[f"t{k}"])
+        assert abs(predicted[f"t{k}"] / artifact.stat().st_size - 1) < 0.05, (name, weights, activations, io, predicted[f"t{k}"])
 
 
 def test_a_recurrent_keras2_model_converts_at_the_manifests_fixed_batch(run, tmp_path):
