@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Writes a small TorchScript CNN (torch.jit.trace, then torch.jit.save) for the Core ML conversion tests.
+"""Writes a small TorchScript CNN (torch.jit.trace, then torch.jit.save) for the Core ML conversion tests, or, for
+an output named `.pt2`, the same CNN as an ExportedProgram (torch.export.export, then torch.export.save, with its
+example inputs).
 
 Run with the Core ML venv's interpreter (`.venv-coreml/bin/python scripts/make_torchscript_fixture.py OUT.pt`):
 the tests make it at run time rather than commit a binary tied to one torch version. The second convolution
@@ -25,7 +27,11 @@ class TinyCNN(torch.nn.Module):
 def main():
     torch.manual_seed(20261129)
     model = TinyCNN().eval()
-    torch.jit.save(torch.jit.trace(model, torch.randn(1, 3, 32, 32)), sys.argv[1])
+    example = torch.randn(1, 3, 32, 32)
+    if sys.argv[1].endswith(".pt2"):
+        torch.export.save(torch.export.export(model, (example,)), sys.argv[1])
+    else:
+        torch.jit.save(torch.jit.trace(model, example), sys.argv[1])
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ enum EmbeddedConversionPaths {
       "url": "https://docs.pytorch.org/tutorials/beginner/saving_loading_models.html"
     },
     "torch-onnx-export": {
-      "title": "PyTorch torch.onnx: torch.onnx.export traces a ScriptModule on example inputs and writes the float ONNX model; ExportedPrograms go through the dynamo exporter (onnxscript)",
+      "title": "PyTorch torch.onnx: torch.onnx.export traces a module (a ScriptModule, or an ExportedProgram's program.module()) on example inputs and writes the float ONNX model (the TorchScript exporter, dynamo=False)",
       "url": "https://docs.pytorch.org/docs/stable/onnx.html"
     },
     "tflite-converter": {
@@ -310,9 +310,26 @@ enum EmbeddedConversionPaths {
     {
       "from": "pytorch-exported-program",
       "to": "onnx",
-      "via": "none",
-      "reason": "an ExportedProgram (.pt2) is exported to ONNX by torch.onnx's dynamo exporter (onnxscript), which Slipway does not run yet; export it yourself with torch.onnx.export(program, dynamo=True), or save a TorchScript module (torch.jit.save) as model.path",
-      "source": "torch-onnx-export"
+      "via": "torch-onnx-export",
+      "activations": [
+        "none",
+        "float32",
+        "float16",
+        "dynamic"
+      ],
+      "weights": [
+        "none",
+        "float32",
+        "float16",
+        "int8",
+        "uint8",
+        "int4",
+        "uint4"
+      ],
+      "prunes": true,
+      "reason": "torch.onnx.export traces the ExportedProgram's module (program.module()) on the manifest's input shapes or the example inputs saved with it; Slipway's ONNX converter then quantizes and prunes the exported graph as for an ONNX source",
+      "source": "torch-onnx-export",
+      "then": "native"
     },
     {
       "from": "keras",

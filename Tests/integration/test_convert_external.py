@@ -367,3 +367,73 @@ targets:
     assert refused.returncode != 0
     assert "needs opset 21; onnxruntime@1.17 runs models up to opset 20" in refused.stderr.decode() + refused.stdout.decode()
     assert not leftovers(tmp_path)
+
+
+PROGRAM_RUN = r"""
+import sys, numpy as np, torch
+program = torch.export.load(sys.argv[1])
+with torch.no_grad():
+    y = program.module()(*program.example_inputs[0])
+np.save(sys.argv[2], program.example_inputs[0][0].numpy())
+np.savez(sys.argv[3], *[t.numpy() for t in (y if isinstance(y, (tuple, list)) else (y,))])
+"""
+
+
+@needs_coremltools
+@pytest.mark.parametrize("fixture", ["cnn.pt2", "exported.pt2", "recurrent.pt2"])
+def test_an_exported_program_to_onnx_runs_in_onnxruntime_as_in_torch(run, tmp_path, fixture):
+    """ExportedProgram (.pt2) → ONNX: torch.onnx.export traces the program's module on the example inputs saved
+    with it (no model.inputs in the manifest), its input named as the program's signature names it; onnxruntime's
+    outputs equal torch's (two outputs, a BatchNormalization, LSTM and GRU layers among the fixtures), an int8 target
+    is that graph quantized by Slipway's ONNX converter in the same run, and the estimate predicts both artifacts of
+    the CNN (the committed fixtures are 2–18 KB files whose graph, not their few hundred weights, makes the size)."""
+    import numpy as np
+    import onnxruntime as ort
+    (tmp_path / "models").mkdir()
+    if fixture == "cnn.pt2":
+        subprocess.run([COREML_PYTHON, str(REPO / "scripts/make_torchscript_fixture.py"), str(tmp_path / "models" / fixture)],
+                       check=True, timeout=300)
+    else:
+        shutil.copy(REPO / "Tests/Fixtures/models/pytorch" / fixture, tmp_path / "models" / fixture)
+    (tmp_path / "m.slipway.yaml").write_text(f"""slipway: 1
+name: program
+model:
+  path: models/{fixture}
+targets:
+  float:
+    runtime: onnxruntime
+    format: onnx
+    python: {COREML_PYTHON}
+  int8:
+    runtime: onnxruntime
+    format: onnx
+    python: {COREML_PYTHON}
+    optimize: {{quantize: {{weights: int8}}}}
+""")
+    c = run("check", "m.slipway.yaml", cwd=tmp_path)
+    assert c.returncode == 0, c.stdout.decode()
+    e = run("estimate", "m.slipway.yaml", "--json", cwd=tmp_path, env={"SLIPWAY_CACHE_DIR": str(tmp_path / "cache")})
+    predicted = {row["target"]: row["size_bytes"] for row in json.loads(e.stdout)["targets"]}
+    r = run("convert", "m.slipway.yaml", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr.decode() + r.stdout.decode()
+    report = json.loads((tmp_path / "dist/float/program.onnx.report.json").read_text())
+    assert report["summary"]["exporter"] == "torch.onnx.export (TorchScript) of ExportedProgram.module()"
+    subprocess.run([COREML_PYTHON, "-c", PROGRAM_RUN, str(tmp_path / "models" / fixture), str(tmp_path / "x.npy"),
+                    str(tmp_path / "y.npz")], check=True, timeout=300)
+    x = np.load(tmp_path / "x.npy")
+    stored = np.load(tmp_path / "y.npz")
+    want = [stored[f"arr_{k}"] for k in range(len(stored.files))]
+    session = ort.InferenceSession(str(tmp_path / "dist/float/program.onnx"), providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == ["x"]
+    ys = session.run(None, {"x": x})
+    assert len(ys) == len(want)
+    for y, w in zip(ys, want):
+        np.testing.assert_allclose(y, w, rtol=1e-4, atol=1e-5)
+    quantized = tmp_path / "dist/int8/program.onnx"
+    assert "DequantizeLinear" in {n.op_type for n in onnx.load(str(quantized)).graph.node}
+    yq = ort.InferenceSession(str(quantized), providers=["CPUExecutionProvider"]).run(None, {"x": x})
+    assert sqnr_db([w.ravel() for w in want], [y.ravel() for y in yq]) > 25
+    for target in ["float", "int8"] if fixture == "cnn.pt2" else []:
+        size = (tmp_path / "dist" / target / "program.onnx").stat().st_size
+        assert abs(predicted[target] / size - 1) < 0.05, (target, predicted[target], size)
+    assert not leftovers(tmp_path)
