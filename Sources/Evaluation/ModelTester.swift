@@ -65,6 +65,10 @@ public struct TargetTestResult: Sendable {
     public var layers: [LayerSQNR] = []
     /// Why the per-layer attribution could not be made, when it was asked for.
     public var layersError: String?
+    /// The execution provider or delegate the artifact ran on here (onnxruntime, LiteRT).
+    public var ranOn: String?
+    /// Why that is not the target's `delegate` (one this host cannot run).
+    public var placementNote: String?
 }
 
 /// Everything one `slipway test` learnt: per target, the diagnostics on the manifest, and the exit status.
@@ -184,7 +188,7 @@ public enum ModelTester {
             // Per-layer attribution compares values by name inside one runner: ONNX artifacts of an ONNX original.
             let against = options.layers && a.runtime == .onnxruntime && originalRuntime == .onnxruntime ? "original" : nil
             jobs[a.runtime, default: []].append(RunnerJob.Model(id: "target\(i)", path: a.path, exactU8S8: !saturates,
-                                                                layersAgainst: against))
+                                                                layersAgainst: against, delegate: chosen[i].delegate?.value))
         }
         var workTemplate = Array("\(tmpFolder())/slipway-test-XXXXXX".utf8CString)
         guard workTemplate.withUnsafeMutableBufferPointer({ buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }) != nil else {
@@ -270,6 +274,8 @@ public enum ModelTester {
             if let m = r.models["target\(k)"] {
                 target.layers = m.layers
                 target.layersError = m.layersError
+                target.ranOn = m.ranOn
+                target.placementNote = m.placementNote
                 if options.layers, a.runtime != .onnxruntime || originalRuntime != .onnxruntime {
                     target.layersError = "per-layer attribution compares ONNX models in onnxruntime; this target runs in \(a.runtime.runnerName ?? "another runtime")"
                 }

@@ -95,6 +95,9 @@ public enum ReportHTML {
         h += "<tr><th>Artifact</th><td><code>\(escape(t["artifact"]?.stringValue ?? "—"))</code></td></tr>"
         h += "<tr><th>Artifact SHA-256</th><td><code>\(escape(t["artifact_sha256"]?.stringValue ?? "—"))</code></td></tr>"
         h += "<tr><th>Runtime</th><td>\(escape(t["runtime"]?.stringValue ?? "—")) \(escape(t["runtime_version"]?.stringValue ?? ""))</td></tr>"
+        if let on = t["ran_on"]?.stringValue {
+            h += "<tr><th>Ran on</th><td>\(escape(on))\(t["placement_note"]?.stringValue.map { " — " + escape($0) } ?? "")</td></tr>"
+        }
         h += "<tr><th>Runner peak RSS (KiB)</th><td>\(num(t["peak_rss_kb"], path: "\(p).peak_rss_kb"))</td></tr>"
         h += "</table></section>\n"
         return h

@@ -20,6 +20,8 @@ struct RunnerJob: Sendable {
         var exactU8S8: Bool = true
         /// The id of the model whose values this one's are compared with, layer by layer (`--layers`).
         var layersAgainst: String? = nil
+        /// The target's `delegate`: the execution provider or delegate the runner uses where this host has it.
+        var delegate: String? = nil
     }
 
     struct ModelResult: Sendable {
@@ -30,6 +32,9 @@ struct RunnerJob: Sendable {
         var exactU8S8: Bool?
         var layers: [LayerSQNR] = []
         var layersError: String?
+        /// The execution provider or delegate that ran the model, and why it is not the target's, when it is not.
+        var ranOn: String?
+        var placementNote: String?
     }
 
     struct Result: Sendable {
@@ -71,7 +76,8 @@ struct RunnerJob: Sendable {
             "samples": .array(samples.map { .string($0) }),
             "models": .array(models.map {
                 ["id": .string($0.id), "path": .string($0.path), "exact_u8s8": .bool($0.exactU8S8),
-                 "layers_against": $0.layersAgainst.map { .string($0) } ?? .null]
+                 "layers_against": $0.layersAgainst.map { .string($0) } ?? .null,
+                 "delegate": $0.delegate.map { .string($0) } ?? .null]
             }),
         ]
         let jobPath = "\(work)/\(name).job.json"
@@ -109,6 +115,8 @@ struct RunnerJob: Sendable {
             var r = ModelResult()
             r.error = m["error"]?.stringValue
             r.exactU8S8 = m["exact_u8s8"]?.boolValue
+            r.ranOn = m["ran_on"]?.stringValue
+            r.placementNote = m["placement_note"]?.stringValue
             r.latencyMS = (m["latency_ms"]?.arrayValue ?? []).compactMap(\.doubleValue)
             r.layersError = m["layers_error"]?.stringValue
             r.layers = (m["layers"]?.arrayValue ?? []).compactMap { l in

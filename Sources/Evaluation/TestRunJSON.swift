@@ -35,6 +35,8 @@ extension TargetTestResult {
         o["runtime_version"] = runtimeVersion.map { .string($0) } ?? .null
         o["peak_rss_kb"] = peakRSSKB.map { .int($0) } ?? .null
         o["integer_matmul"] = integerMatmul.map { .string($0.rawValue) } ?? .null
+        o["ran_on"] = ranOn.map { .string($0) } ?? .null
+        o["placement_note"] = placementNote.map { .string($0) } ?? .null
         o["latency_ms"] = Self.latency(latencyMS)
         o["original_latency_ms"] = Self.latency(originalLatencyMS)
         o["outputs"] = .array(outputs.map { m in

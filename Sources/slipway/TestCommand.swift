@@ -144,7 +144,7 @@ struct TestCommand: AsyncParsableCommand {
         if let s = t.outputs.map(\.sqnrDB).min() { parts.append(s.isFinite ? "SQNR \(fixed(s, 1)) dB" : "SQNR ∞") }
         if let t1 = t.outputs.compactMap(\.top1).min() { parts.append("top-1 \(fixed(t1 * 100, 1)) %") }
         if let p = percentile(t.latencyMS, 0.95) { parts.append("p95 \(fixed(p, 3)) ms") }
-        let runtime = t.runtime.map { " (\($0)\(t.runtimeVersion.map { " " + $0 } ?? ""))" } ?? ""
+        let runtime = t.runtime.map { " (\($0)\(t.runtimeVersion.map { " " + $0 } ?? "")\(t.ranOn.map { ", " + $0 } ?? ""))" } ?? ""
         let figures = parts.isEmpty ? "" : ": " + parts.joined(separator: " · ")
         let why = t.reason.map { " — \($0)" } ?? ""
         var text = "target \(t.name): \(t.status.rawValue)\(runtime)\(figures)\(why)"
@@ -155,6 +155,7 @@ struct TestCommand: AsyncParsableCommand {
             if let w = worst.first { text += "\n  to keep \(w.node) in float: add \"\(w.node)\" to optimize.quantize.skip" }
         }
         if let e = t.layersError { text += "\n  layers: not measured (\(e))" }
+        if let note = t.placementNote { text += "\n  note: \(note)" }
         return text
     }
 

@@ -647,3 +647,45 @@ def test_layers_attribute_the_error_to_each_node_as_numpy_does(run, tmp_path):
     worst = min(layers, key=lambda l: l["sqnr_db"])
     assert f"layers (worst first): {worst['node']} ({worst['op']})" in text_out
     assert f'add "{worst["node"]}" to optimize.quantize.skip' in text_out
+
+
+def test_each_target_runs_on_its_delegate_where_this_host_has_it_and_says_so_where_not(run, tmp_path):
+    """LiteRT: `delegate: cpu` is the builtin kernels (the default delegate left out), no delegate or `xnnpack` the
+    default delegate (XNNPACK), a GPU delegate (not on this host) the default, with the reason. onnxruntime: a CUDA
+    target runs on the CPU execution provider, which the report says, naming the providers this onnxruntime has."""
+    shutil.copy(REPO / "Tests/Fixtures/conversion/cnn_float.tflite", tmp_path / "cnn.tflite")
+    shutil.copy(REPO / "Tests/Fixtures/models/small_cnn.onnx", tmp_path / "small.onnx")
+    (tmp_path / "tfl").mkdir()
+    (tmp_path / "onx").mkdir()
+    rng = np.random.default_rng(5)
+    for i in range(4):
+        np.save(tmp_path / "tfl" / f"s{i}.npy", rng.random((1, 16, 16, 3), dtype=np.float32))
+        np.save(tmp_path / "onx" / f"s{i}.npy", rng.random((1, 1, 8, 8), dtype=np.float32))
+    targets = "".join(f"  {name}: {{runtime: litert{', delegate: ' + d if d else ''}, optimize: {{quantize: {{weights: float16}}}}}}\n"
+                      for name, d in [("builtin", "cpu"), ("default", None), ("xnnpack", "xnnpack"), ("gpu", "gpu")])
+    tfl = tmp_path / "tfl.slipway.yaml"
+    tfl.write_text(f"slipway: 1\nname: cnn\nmodel: {{path: cnn.tflite}}\ntargets:\n{targets}"
+                   "test:\n  samples: tfl\n  tolerance: {cosine: 0.99}\n")
+    onx = tmp_path / "onx.slipway.yaml"
+    onx.write_text("slipway: 1\nname: small\nmodel: {path: small.onnx, inputs: {x: [1, 1, 8, 8]}}\ntargets:\n"
+                   "  cpu: {runtime: onnxruntime, optimize: {quantize: {weights: int8}}}\n"
+                   "  cuda: {runtime: onnxruntime, delegate: cuda, optimize: {quantize: {weights: int8}}}\n"
+                   "test:\n  samples: onx\n  tolerance: {cosine: 0.99}\n")
+    r, report = run_test(run, tfl)
+    assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()
+    by = {t["name"]: t for t in report["targets"]}
+    assert by["builtin"]["ran_on"] == "builtin kernels" and by["builtin"]["placement_note"] is None
+    assert by["default"]["ran_on"] == by["xnnpack"]["ran_on"] == "XNNPACK (the default delegate)"
+    assert by["gpu"]["ran_on"] == "XNNPACK (the default delegate)"
+    assert by["gpu"]["placement_note"].startswith("the gpu delegate does not run on this host")
+    # The same artifact bytes on both CPU paths: the builtin kernels and XNNPACK agree closely.
+    assert all(t["status"] == "passed" for t in report["targets"])
+    r, report = run_test(run, onx)
+    assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()
+    by = {t["name"]: t for t in report["targets"]}
+    assert by["cpu"]["ran_on"] == "CPUExecutionProvider" and by["cpu"]["placement_note"] is None
+    assert by["cuda"]["ran_on"] == "CPUExecutionProvider"
+    assert by["cuda"]["placement_note"] == (
+        f"CUDAExecutionProvider is not in this onnxruntime (it has {', '.join(ort.get_available_providers())}): ran on CPUExecutionProvider")
+    text = run("test", str(onx), "--runtime-python", VENV_PYTHON)
+    assert "note: CUDAExecutionProvider is not in this onnxruntime" in text.stdout.decode()

@@ -7,15 +7,22 @@ JOB.json: {"runtime": "onnxruntime" | "litert" | "tflite-micro", "warmup": 3,
            "preprocess": {layout, color, scale, mean, std, dtype, sample_rate} (test.preprocess, for images, WAV and .bin),
            "samples": [path, ...] (.npy for a one-input model, .npz keyed by input name; images, .wav and raw .bin
                                    decoded for a one-input model),
-           "models": [{"id": str, "path": str, "exact_u8s8": bool}, ...]}
+           "models": [{"id": str, "path": str, "exact_u8s8": bool, "delegate": str (the target's, absent for the
+                       original)}, ...]}
 
 exact_u8s8 (onnxruntime): the uint8 x int8 integer matmuls run exactly (`session.x64quantprecision`, U8U8
 kernels) even on an x86-64 host without VNNI, whose default VPMADDUBSW kernel saturates paired products to
 int16. Slipway asks for it unless the target's device is itself an x86-64 without VNNI.
 
+delegate: the target's `delegate`. onnxruntime runs the execution provider it names when this onnxruntime has it,
+else the CPU one; LiteRT runs `cpu` on its builtin kernels (no default delegate), `xnnpack` or none with its
+default delegate (XNNPACK), and any other delegate, which this host cannot run, with its default. Either way
+"ran_on" says what ran, and "placement_note" why, when it is not what the target asks.
+
 Writes OUT_DIR/result.json: {"runtime", "version", "peak_rss_kb", "host_u8s8_saturates",
 "sample_errors": [{file, input, expected, got}],
-"models": {id: {"error"?: str, "outputs": [{"name", "shape", "file"}], "latency_ms": [...], "exact_u8s8"?: bool}}}; each output's
+"models": {id: {"error"?: str, "outputs": [{"name", "shape", "file"}], "latency_ms": [...], "exact_u8s8"?: bool,
+"ran_on": str, "placement_note"?: str}}}; each output's
 values for every sample, in sample order, as little-endian float32 in OUT_DIR/<id>.<index>.f32. Exit 0 even when
 a model fails (its error is in the result); non-zero only when the job itself cannot be read.
 """
@@ -250,9 +257,34 @@ def onnx_feed(inputs, sample):
     return {i.name: v.astype(types[i.name]) for i, v in zip(inputs, sample.values())}
 
 
+# onnxruntime's names for the execution providers a target's `delegate` can name.
+ORT_PROVIDERS = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider", "tensorrt": "TensorrtExecutionProvider",
+                 "coreml": "CoreMLExecutionProvider", "coreml-mlprogram": "CoreMLExecutionProvider",
+                 "nnapi": "NnapiExecutionProvider", "qnn": "QNNExecutionProvider", "dnnl": "DnnlExecutionProvider",
+                 "openvino": "OpenVINOExecutionProvider", "vitisai": "VitisAIExecutionProvider",
+                 "xnnpack": "XnnpackExecutionProvider", "rocm": "ROCMExecutionProvider",
+                 "migraphx": "MIGraphXExecutionProvider", "directml": "DmlExecutionProvider", "webgpu": "WebGpuExecutionProvider"}
+
+
+def ort_providers(delegate):
+    """The providers a session gets for a target's delegate, what runs, and why when it is not what was asked."""
+    import onnxruntime as ort
+    if not delegate or delegate == "cpu":
+        return ["CPUExecutionProvider"], "CPUExecutionProvider", None
+    wanted = ORT_PROVIDERS.get(delegate)
+    available = ort.get_available_providers()
+    if wanted is None:
+        return ["CPUExecutionProvider"], "CPUExecutionProvider", f"onnxruntime has no execution provider for delegate {delegate}: ran on CPUExecutionProvider"
+    if wanted not in available:
+        return (["CPUExecutionProvider"], "CPUExecutionProvider",
+                f"{wanted} is not in this onnxruntime (it has {', '.join(available)}): ran on CPUExecutionProvider")
+    return [wanted, "CPUExecutionProvider"], wanted, None
+
+
 class OnnxModel:
-    def __init__(self, path, exact_u8s8=False):
+    def __init__(self, path, exact_u8s8=False, delegate=None):
         import onnxruntime as ort
+        self.providers, self.ran_on, self.placement_note = ort_providers(delegate)
         # Whether the exact kernels were applied (reported): onnxruntime's U8U8 rewrite can itself fail to load a
         # model (1.23: a weight shared by two integer matmuls), and the model then runs with the default kernels.
         self.exact_u8s8 = False
@@ -262,7 +294,7 @@ class OnnxModel:
             options.log_severity_level = 3
             options.add_session_config_entry("session.x64quantprecision", "1")
             try:
-                self.session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+                self.session = ort.InferenceSession(path, options, providers=self.providers)
                 self.exact_u8s8 = True
             except Exception:
                 self.session = None
@@ -279,7 +311,7 @@ class OnnxModel:
         import onnxruntime as ort
         options = ort.SessionOptions()
         options.log_severity_level = 3
-        return ort.InferenceSession(self.path, options, providers=["CPUExecutionProvider"])
+        return ort.InferenceSession(self.path, options, providers=self.providers)
 
     def run(self, feed):
         try:
@@ -294,9 +326,19 @@ class OnnxModel:
 
 
 class LiteRTModel:
-    def __init__(self, path):
-        from ai_edge_litert.interpreter import Interpreter
-        self.interpreter = Interpreter(model_path=path, num_threads=1)
+    def __init__(self, path, delegate=None):
+        from ai_edge_litert.interpreter import Interpreter, OpResolverType
+        self.placement_note = None
+        if delegate == "cpu":
+            # The catalogue's `cpu` is LiteRT's builtin kernels: the default delegate (XNNPACK) left out.
+            self.ran_on = "builtin kernels"
+            self.interpreter = Interpreter(model_path=path, num_threads=1,
+                                           experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+        else:
+            self.ran_on = "XNNPACK (the default delegate)"
+            if delegate and delegate != "xnnpack":
+                self.placement_note = f"the {delegate} delegate does not run on this host: ran on LiteRT's CPU with its default delegate (XNNPACK)"
+            self.interpreter = Interpreter(model_path=path, num_threads=1)
         self.interpreter.allocate_tensors()
         self.in_details = self.interpreter.get_input_details()
         self.out_details = self.interpreter.get_output_details()
@@ -398,7 +440,12 @@ def runtime_version(runtime):
 
 def run_model(spec, runtime, samples, warmup, out_dir):
     kind = {"onnxruntime": OnnxModel, "litert": LiteRTModel, "tflite-micro": MicroModel, "keras": KerasModel}[runtime]
-    model = kind(spec["path"], bool(spec.get("exact_u8s8"))) if kind is OnnxModel else kind(spec["path"])
+    if kind is OnnxModel:
+        model = kind(spec["path"], bool(spec.get("exact_u8s8")), spec.get("delegate"))
+    elif kind is LiteRTModel:
+        model = kind(spec["path"], spec.get("delegate"))
+    else:
+        model = kind(spec["path"])
     feeds = [model.feed(s) for s in samples]
     for _ in range(warmup if feeds else 0):
         model.run(feeds[0])
@@ -422,6 +469,10 @@ def run_model(spec, runtime, samples, warmup, out_dir):
     result = {"outputs": described, "latency_ms": latency}
     if isinstance(model, OnnxModel):
         result["exact_u8s8"] = model.exact_u8s8
+    if hasattr(model, "ran_on"):
+        result["ran_on"] = model.ran_on
+        if model.placement_note:
+            result["placement_note"] = model.placement_note
     return result
 
 
