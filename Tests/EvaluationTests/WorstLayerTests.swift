@@ -1,3 +1,4 @@
+import Compression
 import Diagnostics
 import JSON
 import Manifest
@@ -165,6 +166,10 @@ import TestSupport
 
     @Test func namesAreWrittenAsGlobsThatMatchExactlyThem() {
         #expect(ManifestEdits.literalGlob("blocks[0].attn*w?") == "blocks[[]0].attn[*]w[?]")
+        // The converters' skip matching (Compression.Glob) takes it for that name and no other.
+        let glob = Glob(ManifestEdits.literalGlob("blocks[0].attn*w?\\x"))
+        #expect(glob.matches("blocks[0].attn*w?\\x"))
+        #expect(!glob.matches("blocks0.attnXwYx") && !glob.matches("blocks[0].attn*w?x"))
         let layer = LayerSQNR(value: "v", node: "n", op: "MatMul", sqnrDB: 5, exact: false, weights: ["blocks[0].w"])
         let (_, found, fixed) = Self.check("""
             slipway: 1
