@@ -67,7 +67,7 @@ let package = Package(
         .target(name: "Reporting", dependencies: ["Checking", "Diagnostics", "JSON"]),
         // `slipway test`: the original and each artifact run on the manifest's samples in their real runtimes
         // (child processes), the outputs compared and `test.tolerance` judged.
-        .target(name: "Evaluation", dependencies: ["Conversion", "Targets", "Manifest", "Diagnostics", "JSON", "ModelFormats", "Isolation", "CheckedMath", "Hashing"]),
+        .target(name: "Evaluation", dependencies: ["Conversion", "Compression", "Targets", "Manifest", "Diagnostics", "JSON", "ModelFormats", "Isolation", "CheckedMath", "Hashing"]),
         // The only module that knows JSON-RPC and LSP.
         .target(
             name: "LanguageServer",
@@ -128,7 +128,7 @@ let package = Package(
             name: "ManifestTests", dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "JSON", "TestSupport"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats", "JSON", "Hashing"]),
         .testTarget(name: "ProtobufWireTests", dependencies: ["ProtobufWire"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Compression", "Manifest", "Diagnostics", "JSON", "TestSupport"]),
         .testTarget(name: "FlatBuffersTests", dependencies: ["FlatBuffers"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Manifest", "Compression", "JSON", "TestSupport"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "ModelFormats"]),

@@ -101,7 +101,7 @@ public struct ManifestChecker: Sendable {
                 continue
             }
             // The last test of each target (records beside the artifacts): files and digests only, no model work.
-            diagnostics += TestRecordFindings.diagnostics(manifest: doc.manifest, manifestPath: path)
+            diagnostics += TestRecordFindings.diagnostics(manifest: doc.manifest, manifestPath: path, text: bytes)
             if let isolated {
                 diagnostics += i < isolated.documents.count ? isolated.documents[i] : []
             } else {

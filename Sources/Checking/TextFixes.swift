@@ -62,22 +62,7 @@ enum TextFixes {
         return nil
     }
 
-    /// `key: value` added to a mapping: before the closing brace of a flow mapping, or as a new line at
-    /// the indentation of a block mapping's keys.
     static func insert(_ key: String, _ value: String, into mapping: YAMLNode, text: [UInt8]) -> TextEdit? {
-        guard mapping.aliasRange == nil, let last = mapping.pairs?.last(where: { !$0.isMerged }),
-            mapping.range.start < text.count
-        else { return nil }
-        if text[mapping.range.start] == UInt8(ascii: "{") {
-            return TextEdit(range: .at(last.value.range.end), newText: ", \(key): \(value)")
-        }
-        var lineStart = last.key.range.start
-        while lineStart > 0, text[lineStart - 1] != 0x0A { lineStart -= 1 }
-        let indent = last.key.range.start - lineStart
-        guard text[lineStart..<last.key.range.start].allSatisfy({ $0 == 0x20 }) else { return nil }
-        var end = last.value.range.end
-        while end < text.count, text[end] != 0x0A { end += 1 }
-        let newline = end < text.count ? "" : "\n"
-        return TextEdit(range: .at(min(end + 1, text.count)), newText: newline + String(repeating: " ", count: indent) + "\(key): \(value)\n")
+        ManifestEdits.insert(key, value, into: mapping, text: text)
     }
 }

@@ -80,6 +80,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case lastTestFailed = "SW6004"
     case lastTestStale = "SW6005"
     case monitorBreachedByTest = "SW6006"
+    case lastTestWorstLayer = "SW6007"
 
     public var defaultSeverity: Severity {
         switch self {
@@ -88,7 +89,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
             .unknownDevice, .knownBadToolVersion, .operatorConstraint, .latencyOverBudget, .betterGranularity, .int4NeedsPerBlock, .tensorsLoseMost,
             .nonFiniteWeights, .alreadySparse, .budgetUnconfirmed, .lastTestFailed, .monitorBreachedByTest:
             return .warning
-        case .notAManifest, .analysisIncomplete, .lastTestStale:
+        case .notAManifest, .analysisIncomplete, .lastTestStale, .lastTestWorstLayer:
             return .information
         default:
             return .error
@@ -159,6 +160,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .lastTestFailed: "The target's last test failed"
         case .lastTestStale: "The target's last test result is stale"
         case .monitorBreachedByTest: "Monitor threshold already breached by the last test"
+        case .lastTestWorstLayer: "The quantized layer that lost the most in the last failed test"
         }
     }
 

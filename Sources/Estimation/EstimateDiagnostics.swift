@@ -130,9 +130,10 @@ public enum EstimateDiagnostics {
 
     /// Adds `names` to the `skip` list, in the list's own style; or adds a `skip` key next to `weights`.
     static func skipFix(q: QuantizeSpec, weights: Located<String>, names: [String], text: [UInt8]) -> Fix? {
-        let fresh = names.filter { n in !q.skip.contains { $0.value == n } }
+        // Written as globs that match exactly each name (a `[` in a tensor name would otherwise open a class).
+        let fresh = names.filter { n in !q.skip.contains { $0.value == ManifestEdits.literalGlob(n) } }
         guard !fresh.isEmpty else { return nil }
-        let quoted = fresh.map { quote($0) }
+        let quoted = fresh.map { ManifestEdits.quoted(ManifestEdits.literalGlob($0)) }
         let title = "Keep \(fresh.count == 1 ? "it" : "them") in float (add to skip)"
         if let last = q.skip.last {
             let end = min(last.range.end, text.count)
@@ -177,17 +178,5 @@ public enum EstimateDiagnostics {
         var s = offset
         while s > 0, text[s - 1] != UInt8(ascii: "\n") { s -= 1 }
         return offset - s
-    }
-
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out + "\""
     }
 }

@@ -122,7 +122,9 @@ struct RunnerJob: Sendable {
             r.layers = (m["layers"]?.arrayValue ?? []).compactMap { l in
                 guard let value = l["value"]?.stringValue else { return nil }
                 return LayerSQNR(value: value, node: l["node"]?.stringValue ?? value, op: l["op"]?.stringValue ?? "",
-                                 sqnrDB: l["sqnr_db"]?.doubleValue, exact: l["exact"]?.boolValue ?? false)
+                                 sqnrDB: l["sqnr_db"]?.doubleValue, exact: l["exact"]?.boolValue ?? false,
+                                 inputSQNRDB: l["input_sqnr_db"]?.doubleValue,
+                                 weights: (l["weights"]?.arrayValue ?? []).compactMap(\.stringValue))
             }
             for o in m["outputs"]?.arrayValue ?? [] {
                 guard let file = o["file"]?.stringValue, let data = Self.readWhole(file, limit: 4 << 30) else {

@@ -19,6 +19,12 @@ public struct TestRecord: Sendable, Equatable {
     public var artifactSHA: String
     public var modelSHA: String
     public var samplesSHA: String
+    /// With `--layers`: the quantized layers that lost the most (`LayerSQNR.attribution`, at most
+    /// `worstLayersKept`), for `check`'s SW6007 and its fix; empty otherwise.
+    public var worstLayers: [LayerSQNR] = []
+
+    /// Enough for a fix and the next candidates, and a record stays small whatever the model's size.
+    static let worstLayersKept = 10
 
     public static func path(artifact: String) -> String { artifact + ".test.json" }
 
@@ -40,6 +46,10 @@ public struct TestRecord: Sendable, Equatable {
                 ["key": .string(c.key), "limit": .double(c.limit), "measured": c.measured.map { .double($0) } ?? .null, "passed": .bool(c.passed)]
             }),
             "artifact_sha256": .string(artifactSHA), "model_sha256": .string(modelSHA), "samples_sha256": .string(samplesSHA),
+            "worst_layers": .array(worstLayers.map { l in
+                ["value": .string(l.value), "node": .string(l.node), "op": .string(l.op), "sqnr_db": l.sqnrDB.map { .double($0) } ?? .null,
+                 "input_sqnr_db": l.inputSQNRDB.map { .double($0) } ?? .null, "weights": .array(l.weights.map { .string($0) })]
+            }),
         ])
     }
 
@@ -53,7 +63,14 @@ public struct TestRecord: Sendable, Equatable {
             guard let key = c["key"]?.stringValue, let limit = c["limit"]?.doubleValue, let passed = c["passed"]?.boolValue else { return nil }
             return ToleranceCheck(key: key, limit: limit, measured: c["measured"]?.doubleValue, passed: passed)
         }
-        return TestRecord(status: status, metrics: metrics, runtime: j["runtime"]?.stringValue, checks: checks, artifactSHA: a, modelSHA: m, samplesSHA: s)
+        let worst = (j["worst_layers"]?.arrayValue ?? []).prefix(worstLayersKept).compactMap { l -> LayerSQNR? in
+            guard let value = l["value"]?.stringValue else { return nil }
+            return LayerSQNR(value: value, node: l["node"]?.stringValue ?? value, op: l["op"]?.stringValue ?? "",
+                             sqnrDB: l["sqnr_db"]?.doubleValue, exact: false, inputSQNRDB: l["input_sqnr_db"]?.doubleValue,
+                             weights: (l["weights"]?.arrayValue ?? []).compactMap(\.stringValue))
+        }
+        return TestRecord(status: status, metrics: metrics, runtime: j["runtime"]?.stringValue, checks: checks, artifactSHA: a, modelSHA: m,
+                          samplesSHA: s, worstLayers: worst)
     }
 
     /// Writes each measured target's record beside its artifact (skipped targets, and those that did not
@@ -74,7 +91,8 @@ public struct TestRecord: Sendable, Equatable {
             metrics["latency_ms_p95"] = percentile(t.latencyMS, 0.95)
             metrics["latency_ms_p50"] = percentile(t.latencyMS, 0.5)
             let record = TestRecord(status: t.status.rawValue, metrics: metrics.compactMapValues { $0.isFinite ? $0 : nil },
-                                    runtime: t.runtimeVersion ?? t.runtime, checks: t.checks.filter { $0.limit.isFinite && ($0.measured?.isFinite ?? true) }, artifactSHA: sha, modelSHA: model, samplesSHA: samples)
+                                    runtime: t.runtimeVersion ?? t.runtime, checks: t.checks.filter { $0.limit.isFinite && ($0.measured?.isFinite ?? true) }, artifactSHA: sha, modelSHA: model, samplesSHA: samples,
+                                    worstLayers: Array(LayerSQNR.attribution(t.layers).prefix(worstLayersKept)))
             try? SafeWriter.write(Array((record.json.serialized(pretty: true) + "\n").utf8), to: path(artifact: artifact))
         }
     }

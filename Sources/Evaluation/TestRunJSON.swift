@@ -63,7 +63,8 @@ extension TargetTestResult {
         if !layers.isEmpty || layersError != nil {
             o["layers"] = .array(layers.map { l in
                 ["value": .string(l.value), "node": .string(l.node), "op": .string(l.op),
-                 "sqnr_db": l.sqnrDB.map { .double($0) } ?? .null, "exact": .bool(l.exact)]
+                 "sqnr_db": l.sqnrDB.map { .double($0) } ?? .null, "exact": .bool(l.exact),
+                 "input_sqnr_db": l.inputSQNRDB.map { .double($0) } ?? .null, "weights": .array(l.weights.map { .string($0) })]
             })
             o["layers_error"] = layersError.map { .string($0) } ?? .null
         } else {

@@ -152,7 +152,13 @@ struct TestCommand: AsyncParsableCommand {
         let worst = LayerSQNR.worstFirst(t.layers).prefix(3)
         if !worst.isEmpty {
             text += "\n  layers (worst first): " + worst.map { "\($0.node) (\($0.op)) \(fixed($0.sqnrDB ?? 0, 1)) dB" }.joined(separator: ", ")
-            if let w = worst.first { text += "\n  to keep \(w.node) in float: add \"\(w.node)\" to optimize.quantize.skip" }
+        }
+        // The layer whose own loss is largest (not the lowest output, which inherits every earlier layer's error),
+        // and the names quantize.skip matches for it: its converted weights, as SW6007's fix writes them.
+        if let w = LayerSQNR.attribution(t.layers).first {
+            let names = w.weights.map { "\"\(ManifestEdits.literalGlob($0))\"" }.joined(separator: ", ")
+            text += "\n  lost the most: \(w.node) (\(w.op)) \(fixed(w.ownSQNRDB ?? 0, 1)) dB of its own;"
+                + " to keep it in float: add \(names) to optimize.quantize.skip"
         }
         if let e = t.layersError { text += "\n  layers: not measured (\(e))" }
         if let note = t.placementNote { text += "\n  note: \(note)" }

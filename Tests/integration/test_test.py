@@ -643,10 +643,90 @@ def test_layers_attribute_the_error_to_each_node_as_numpy_does(run, tmp_path):
         r_ = np.concatenate([np.asarray(s[k], np.float64).ravel() for s in ref])
         a_ = np.concatenate([np.asarray(s[k], np.float64).ravel() for s in got])
         assert l["sqnr_db"] == pytest.approx(10 * np.log10((r_ ** 2).sum() / ((r_ - a_) ** 2).sum()), abs=1e-3), l
+    # Each layer's converted weights and worst input, from the graphs themselves.
+    original = onnx.load(str(manifest.parent / "models/ds_cnn_kws.onnx"))
+    artifact_inits = {i.name: i.data_type for i in onnx.load(t["artifact"]).graph.initializer}
+    floats = {i.name for i in original.graph.initializer if i.data_type == onnx.TensorProto.FLOAT}
+    by_value = {l["value"]: l for l in layers}
+    for node in original.graph.node:
+        l = by_value.get(node.output[0])
+        if l is None:
+            continue
+        assert l["weights"] == [i for i in node.input if i in floats and artifact_inits.get(i) != onnx.TensorProto.FLOAT], l
+        arriving = [by_value[i]["sqnr_db"] for i in node.input if i in by_value and by_value[i]["sqnr_db"] is not None]
+        assert l["input_sqnr_db"] == (min(arriving) if arriving else None), l
     text_out = run("test", str(manifest), "--runtime-python", VENV_PYTHON, "--layers", "--no-convert").stdout.decode()
     worst = min(layers, key=lambda l: l["sqnr_db"])
     assert f"layers (worst first): {worst['node']} ({worst['op']})" in text_out
-    assert f'add "{worst["node"]}" to optimize.quantize.skip' in text_out
+    # What to keep in float is the layer that adds the most noise itself, named by the weights skip matches.
+    blamed = lost_the_most(layers)
+    assert f"lost the most: {blamed['node']} ({blamed['op']})" in text_out
+    assert "add " + ", ".join(f'"{w}"' for w in blamed["weights"]) + " to optimize.quantize.skip" in text_out
+
+
+def own_sqnr(layer):
+    """The noise a node adds itself: noise-to-signal ratios add along a chain (docs/test.md)."""
+    if layer["sqnr_db"] is None:
+        return None
+    own = 10 ** (-layer["sqnr_db"] / 10) - (10 ** (-layer["input_sqnr_db"] / 10) if layer["input_sqnr_db"] is not None else 0)
+    return -10 * np.log10(own) if own > 0 else None
+
+
+def lost_the_most(layers):
+    ranked = [l for l in layers if l["weights"] and own_sqnr(l) is not None]
+    return min(ranked, key=own_sqnr)
+
+
+def test_the_fix_check_offers_keeps_the_layer_that_lost_the_most_in_float(run, tmp_path):
+    """A failed `slipway test --layers` leaves SW6007 in `check` with an edit adding the blamed layer's weights to
+    the target's quantize.skip; applied, convert and test again: that layer's weights stay float in the artifact
+    and the layer no longer counts as quantized."""
+    manifest = example(tmp_path, "kws-mcu", "kws.slipway.yaml")
+    text = manifest.read_text()
+    start, end = text.index("optimize:"), text.index("test:")
+    text = text[:start] + "targets:\n  server:\n    runtime: onnxruntime\n    format: onnx\n    optimize:\n" \
+        "      quantize:\n        weights: int8\n        granularity: per-tensor\n\n" + text[end:]
+    manifest.write_text(text.replace("tolerance: {top1: 0.97}", "tolerance: {sqnr_db: 60}"))
+    r, report = run_test(run, manifest, "--layers")
+    (t,) = report["targets"]
+    assert r.returncode == 1 and t["status"] == "failed", r.stderr.decode()
+    blamed = lost_the_most(t["layers"])
+    record = json.loads(pathlib.Path(t["artifact"] + ".test.json").read_text())
+    assert [l["node"] for l in record["worst_layers"]][:1] == [blamed["node"]]
+    weights = blamed["weights"]
+    assert weights and all(i.data_type != onnx.TensorProto.FLOAT
+                           for i in onnx.load(t["artifact"]).graph.initializer if i.name in weights)
+
+    r, rows = check_rows(run, manifest)
+    (row,) = [row for row in rows if row["code"] == "SW6007"]
+    lines = manifest.read_text().splitlines()
+    assert row["severity"] == "information" and lines[row["line"] - 1].strip() == "weights: int8"
+    assert row["message"].startswith(f"target server: in the last `slipway test` the quantized layer that lost the most is "
+                                     f"{blamed['node']} ({blamed['op']}): ")
+    (fix,) = row["fixes"]
+    (edit,) = fix["edits"]
+    assert edit["newText"] == "        skip: [" + ", ".join(f'"{w}"' for w in weights) + "]\n"
+    body = manifest.read_bytes()
+    manifest.write_bytes(body[:edit["startByte"]] + edit["newText"].encode() + body[edit["endByte"]:])
+    assert "        granularity: per-tensor\n        skip: [" in manifest.read_text()
+    # The record predates the edit: still failed, but the layer is not blamed again before it is measured.
+    r, rows = check_rows(run, manifest)
+    codes = [row["code"] for row in rows]
+    assert "SW6004" in codes and "SW6007" not in codes, rows
+
+    # Converted again (the settings changed) and measured: the layer's weights are the original's float32 values.
+    r, report = run_test(run, manifest, "--layers")
+    (t,) = report["targets"]
+    after = {l["node"]: l for l in t["layers"]}
+    assert after[blamed["node"]]["weights"] == []
+    assert blamed["node"] not in [l["node"] for l in t["layers"] if l["weights"]]
+    original = {i.name: i for i in onnx.load(str(manifest.parent / "models/ds_cnn_kws.onnx")).graph.initializer}
+    written = {i.name: i for i in onnx.load(t["artifact"]).graph.initializer}
+    for w in weights:
+        assert written[w].data_type == onnx.TensorProto.FLOAT
+        assert np.array_equal(numpy_helper.to_array(written[w]), numpy_helper.to_array(original[w]))
+    # The other quantized layers still are.
+    assert any(l["weights"] for l in t["layers"])
 
 
 def test_each_target_runs_on_its_delegate_where_this_host_has_it_and_says_so_where_not(run, tmp_path):

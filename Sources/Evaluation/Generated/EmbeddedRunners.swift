@@ -513,6 +513,7 @@ def layer_sqnr(reference_path, artifact_path, samples, out_dir, tag):
     ref_path, producers = exposed(reference_path, out_dir, tag + ".reference")
     art_path, art_producers = exposed(artifact_path, out_dir, tag + ".artifact")
     common = [p for p in producers if p[0] in {a[0] for a in art_producers}]
+    weights, inputs = converted_weights(reference_path, artifact_path)
     options = ort.SessionOptions()
     options.log_severity_level = 3
     # Graph optimizations would fuse nodes away and leave their outputs uncomputed or renamed.
@@ -529,12 +530,37 @@ def layer_sqnr(reference_path, artifact_path, samples, out_dir, tag):
             signal[k] += float((r * r).sum())
             noise[k] += float(((r - a) ** 2).sum())
     out = []
+    measured = {}
     for k, (value, node, op) in enumerate(common):
         sqnr = None if noise[k] == 0 else (float("inf") if signal[k] == 0 else 10 * np.log10(signal[k] / noise[k]))
-        out.append({"value": value, "node": node, "op": op,
-                    "sqnr_db": None if sqnr is None or not np.isfinite(sqnr) else round(float(sqnr), 3),
-                    "exact": bool(noise[k] == 0)})
+        sqnr = None if sqnr is None or not np.isfinite(sqnr) else round(float(sqnr), 3)
+        measured[value] = sqnr
+        # The lowest SQNR among the values this node reads (graph inputs and exact values add no noise): what
+        # arrives already degraded, so that the node's own loss can be told from the loss it inherits.
+        arriving = [measured[i] for i in inputs.get(value, []) if measured.get(i) is not None]
+        out.append({"value": value, "node": node, "op": op, "sqnr_db": sqnr, "exact": bool(noise[k] == 0),
+                    "input_sqnr_db": min(arriving) if arriving else None, "weights": weights.get(value, [])})
     return out
+
+
+def converted_weights(reference_path, artifact_path):
+    """Per value a node of the reference computes: the float initializers the node reads that the artifact no longer
+    holds as the same float tensor (quantized, renamed or cast), which are the names `quantize.skip` matches; and the
+    node's other inputs (the values it reads)."""
+    import onnx
+
+    reference = onnx.load(reference_path, load_external_data=False)
+    artifact = onnx.load(artifact_path, load_external_data=False)
+    floats = {onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16, onnx.TensorProto.BFLOAT16, onnx.TensorProto.DOUBLE}
+    before = {i.name: i.data_type for i in reference.graph.initializer}
+    after = {i.name: i.data_type for i in artifact.graph.initializer}
+    weights, inputs = {}, {}
+    for node in reference.graph.node:
+        read = [i for i in node.input if before.get(i) in floats and after.get(i) != before[i]]
+        values = [i for i in node.input if i and i not in before]
+        for out in node.output:
+            weights[out], inputs[out] = read, values
+    return weights, inputs
 
 
 def main():
