@@ -187,25 +187,37 @@ def test_corpus_exports_upgrade_for_per_channel_and_int4(run, corpus_dir, tmp_pa
         assert exact >= 30, (model_id, name, exact)
 
 
-# Measured 2026-12-03 (random inputs, test_corpus.random_inputs): ppocr-cls per-channel int8 34.6 dB against
-# quantize_dynamic's 43.1 dB; ppocrv4-det and ppocrv4-rec cannot be quantized by quantize_dynamic
-# ("Expected conv2d_394.w_0 to be an initializer"). The upgrade is exact (the test above); the gap is the
-# weight scheme's, not the graph's.
+# One random input is no measure for a classifier whose output is two probabilities: on ppocr-cls a single sample
+# gave per-channel int8 34.6 dB against quantize_dynamic's 43.1 dB, and the next seed the reverse (33.7 against
+# 24.9). Over 16 inputs, signal and noise energies summed first (as `slipway test` sums them), it is 6 dB the
+# other way (measured 2026-12-04: 33.2 against 27.1 dB over 64). quantize_dynamic quantizes Constant-node weights
+# (ppocr's form) at run time, per tensor, with DynamicQuantizeLinear; ppocrv4-det and ppocrv4-rec it cannot quantize
+# at all ("Expected conv2d_394.w_0 to be an initializer").
 @pytest.mark.parametrize("model_id", [m for m in older_corpus_models() if m.startswith("ppocr")])
 def test_corpus_per_channel_sqnr_within_1db_of_quantize_dynamic(run, corpus_dir, tmp_path, model_id):
     from onnxruntime.quantization import QuantType, quantize_dynamic
-    src, feeds, reference = source_and_feeds(corpus_dir, model_id)
-    ours = sqnr_db(reference, convert_and_run(run, src, tmp_path / "ours.onnx",
-                                              ["--weights", "int8", "--granularity", "per-channel"], feeds))
+    from test_corpus import BY_ID, ORT_TYPES, model_file, random_inputs
+    entry = BY_ID[model_id]
+    src = model_file(corpus_dir, entry)
     theirs_path = tmp_path / "ort.onnx"
     try:
         quantize_dynamic(str(src), str(theirs_path), weight_type=QuantType.QInt8, per_channel=True)
     except ValueError as e:
         pytest.skip(f"quantize_dynamic cannot quantize {model_id}: {e}")
-    theirs = sqnr_db(reference, exact_session(theirs_path).run(None, feeds))
-    print(model_id, f"per-channel int8 SQNR {ours:.2f} dB, quantize_dynamic per-channel {theirs:.2f} dB")
-    if ours < theirs - 1:
-        pytest.xfail(f"{model_id}: per-channel int8 SQNR {ours:.2f} dB < quantize_dynamic's {theirs:.2f} dB - 1")
+    ours_path = tmp_path / "ours.onnx"
+    r = run("convert", str(src), "--output", str(ours_path), "--weights", "int8", "--granularity", "per-channel")
+    assert r.returncode == 0, r.stderr.decode()
+    source = ort.InferenceSession(str(src), providers=["CPUExecutionProvider"])
+    specs = [(i.name, ORT_TYPES[i.type]) for i in source.get_inputs()]
+    sessions = {"ours": exact_session(ours_path), "theirs": exact_session(theirs_path)}
+    reference, got = [], {k: [] for k in sessions}
+    for seed in range(16):
+        feeds = random_inputs(entry, specs, seed=seed)
+        reference += source.run(None, feeds)
+        for k, session in sessions.items():
+            got[k] += session.run(None, feeds)
+    ours, theirs = sqnr_db(reference, got["ours"]), sqnr_db(reference, got["theirs"])
+    print(model_id, f"per-channel int8 SQNR {ours:.2f} dB, quantize_dynamic per-channel {theirs:.2f} dB over 16 inputs")
     assert ours >= theirs - 1
 
 
