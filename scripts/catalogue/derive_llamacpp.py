@@ -231,8 +231,18 @@ def main():
         keys = ("versions", "ggml_types_removed", "ggml_type_sizes")
         bad = [k for k in keys if rt.get(k) != derived[k]]
         for k in bad:
-            sys.stderr.write(f"llama.cpp {k} in Schemas/targets/runtimes.json differs from the sdists in {CACHE}:\n"
-                             f"  committed {rt.get(k)}\n  derived   {derived[k]}\n")
+            sys.stderr.write(f"llama.cpp {k} in Schemas/targets/runtimes.json differs from the sdists in {CACHE}:\n")
+            if k == "versions":
+                committed = {v["version"]: v for v in rt.get(k, [])}
+                for v in derived[k]:
+                    c = committed.pop(v["version"], {})
+                    for f in v:
+                        if c.get(f) != v[f]:
+                            sys.stderr.write(f"  {v['version']} {f}: committed {c.get(f)}, derived {v[f]}\n")
+                for extra in committed:
+                    sys.stderr.write(f"  {extra}: committed, not derived\n")
+            else:
+                sys.stderr.write(f"  committed {rt.get(k)}\n  derived   {derived[k]}\n")
         sys.exit(1 if bad else 0)
     apply(rt, derived)
     cj.dump("runtimes.json", data, plain=True)
