@@ -60,6 +60,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case operatorConstraint = "SW4016"
     case analysisIncomplete = "SW4017"
     case noConversionPath = "SW4018"
+    case ggufUnsupported = "SW4019"
 
     // Estimate findings: the Compression engine on the model's real weights, through Estimation.
     case betterGranularity = "SW5001"
@@ -143,6 +144,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .operatorConstraint: "Operator outside the delegate's or runtime's constraints"
         case .analysisIncomplete: "Figures cover part of the model"
         case .noConversionPath: "No conversion path for the target"
+        case .ggufUnsupported: "GGUF content the llama.cpp release cannot load"
         case .modelInputUnknown: "The model has no input of that name"
         case .modelInputShape: "Input shape does not fit the model's input"
         case .betterGranularity: "Finer quantization scales would keep much more accuracy"

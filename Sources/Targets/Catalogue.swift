@@ -37,6 +37,19 @@ public struct RuntimeVersion: Sendable, Hashable {
     public var maxIR: Int?
     /// Where this row comes from, when not the runtime's `versionsSource`.
     public var source: SourceRef? = nil
+    /// The source revision the release builds (llama.cpp: the commit its llama-cpp-python release vendors).
+    public var revision: String? = nil
+    /// The GGUF file versions it reads (llama.cpp).
+    public var ggufVersions: [Int]? = nil
+    /// The ggml tensor types it loads from a GGUF file, name → id as its `enum ggml_type` numbers them (ids have
+    /// changed meaning, so a tensor loads only where both agree).
+    public var ggmlTypes: [String: Int]? = nil
+}
+
+/// A ggml type's storage: `elements` values in `bytes` bytes (gguf-py's GGML_QUANT_SIZES).
+public struct GGMLBlock: Sendable, Hashable {
+    public var elements: Int
+    public var bytes: Int
 }
 
 public struct Delegate: Sendable, Hashable {
@@ -70,6 +83,10 @@ public struct Runtime: Sendable, Hashable {
     public var versionsSource: SourceRef?
     public var delegates: [Delegate]
     public var computeUnits: [String]
+    /// ggml types a release marks removed (`// GGML_TYPE_Q4_2 = 4, support has been removed`), name → id.
+    public var ggmlTypesRemoved: [String: Int] = [:]
+    /// Each ggml type's block, by name, from the newest release that lists it.
+    public var ggmlTypeSizes: [String: GGMLBlock] = [:]
 
     public func version(_ v: String) -> RuntimeVersion? {
         versions.first { $0.version == v } ?? versions.first { VersionNumber($0.version) == VersionNumber(v) }

@@ -36,7 +36,9 @@ public enum CatalogueDocument {
             if !rt.versions.isEmpty {
                 let hasOpsets = rt.versions.contains { $0.maxOpset != nil }
                 o += "\nVersions" + (rt.versionsSource.map { " (\(cell(c.cite($0))))" } ?? "") + ":\n\n"
-                if hasOpsets {
+                if rt.versions.contains(where: { $0.ggmlTypes != nil }) {
+                    o += ggmlTable(rt)
+                } else if hasOpsets {
                     o += "| Version | Highest opset | Highest ai.onnx.ml opset | Highest IR | Source |\n|---|---|---|---|---|\n"
                     for v in rt.versions {
                         o += "| \(v.version) | \(v.maxOpset.map(String.init) ?? "") | \(v.maxMLOpset.map(String.init) ?? "") | \(v.maxIR.map(String.init) ?? "") | \(v.source.map { cell(c.cite($0)) } ?? "as above") |\n"
@@ -204,6 +206,33 @@ public enum CatalogueDocument {
     }
 
     /// A check's kind with its parameters, for the rules document.
+    /// llama.cpp's releases, oldest last as listed, each with the ggml types it loads beyond the release below it
+    /// and those it no longer loads (all of them for the oldest).
+    static func ggmlTable(_ rt: Runtime) -> String {
+        var o = "| Version | llama.cpp commit | GGUF versions | ggml types (id) it loads: added, no longer loaded |\n|---|---|---|---|\n"
+        func list(_ t: [String: Int]) -> String {
+            t.sorted { ($0.value, $0.key) < ($1.value, $1.key) }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
+        }
+        for (i, v) in rt.versions.enumerated() {
+            let types = v.ggmlTypes ?? [:]
+            var change = ""
+            if i + 1 < rt.versions.count, let before = rt.versions[i + 1].ggmlTypes {
+                let added = types.filter { before[$0.key] != $0.value }
+                let gone = before.filter { types[$0.key] != $0.value }
+                change = (added.isEmpty ? "" : "+ " + list(added)) + (gone.isEmpty ? "" : (added.isEmpty ? "" : "; ") + "− " + list(gone))
+                if change.isEmpty { change = "as below" }
+            } else {
+                change = list(types)
+            }
+            let gguf = v.ggufVersions.map { $0.map(String.init).joined(separator: ", ") } ?? ""
+            o += "| \(v.version) | \(cell(v.revision ?? "")) | \(gguf) | \(cell(change)) |\n"
+        }
+        if !rt.ggmlTypesRemoved.isEmpty {
+            o += "\nggml types marked removed: \(list(rt.ggmlTypesRemoved)).\n"
+        }
+        return o
+    }
+
     static func checkKind(_ k: OperatorCheck) -> String {
         switch k.kind {
         case .rank: return "rank of input \(k.input) in \(k.min.map(String.init) ?? "…")–\(k.max.map(String.init) ?? "…")"
@@ -256,6 +285,13 @@ public enum CatalogueDocument {
                     var o: JSONObject = ["version": .string(v.version)]
                     if let x = v.maxOpset { o["max_opset"] = .int(x) }
                     if let x = v.maxIR { o["max_ir"] = .int(x) }
+                    if let x = v.revision { o["revision"] = .string(x) }
+                    if let x = v.ggufVersions { o["gguf_versions"] = .array(x.map { .int($0) }) }
+                    if let x = v.ggmlTypes {
+                        var t = JSONObject()
+                        for (k, id) in x.sorted(by: { ($0.value, $0.key) < ($1.value, $1.key) }) { t[k] = .int(id) }
+                        o["ggml_types"] = .object(t)
+                    }
                     if let r = v.source ?? rt.versionsSource { o["source"] = src(r) }
                     return .object(o)
                 }),

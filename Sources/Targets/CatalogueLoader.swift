@@ -72,6 +72,23 @@ private struct Decoder {
         guard let i = v.intValue else { throw fail(path, "must be an integer") }
         return i
     }
+    func ints(_ v: JSONValue?, _ path: String) throws(CatalogueError) -> [Int] {
+        var out: [Int] = []
+        for (i, x) in try array(v, path).enumerated() {
+            guard let n = x.intValue else { throw fail("\(path)[\(i)]", "must be an integer") }
+            out.append(n)
+        }
+        return out
+    }
+    /// An object of name → non-negative integer (ggml type ids).
+    func namedInts(_ v: JSONValue?, _ path: String) throws(CatalogueError) -> [String: Int] {
+        var out: [String: Int] = [:]
+        for (k, x) in try object(v, path).entries {
+            guard let n = x.intValue, n >= 0 else { throw fail("\(path).\(k)", "must be a non-negative integer") }
+            out[k] = n
+        }
+        return out
+    }
     func source(_ v: JSONValue?, _ path: String, sources: [String: Source]) throws(CatalogueError) -> SourceRef {
         let o = try object(v, path)
         let id = try string(o["id"], "\(path).id")
@@ -108,7 +125,19 @@ private struct Decoder {
                 versions.append(RuntimeVersion(
                     version: version, maxOpset: try int(vo["max_opset"], "\(vp).max_opset"),
                     maxMLOpset: try int(vo["max_ml_opset"], "\(vp).max_ml_opset"), maxIR: try int(vo["max_ir"], "\(vp).max_ir"),
-                    source: try optionalSource(vo["source"], "\(vp).source", sources: sources)))
+                    source: try optionalSource(vo["source"], "\(vp).source", sources: sources),
+                    revision: try vo["revision"].map { v throws(CatalogueError) in try string(v, "\(vp).revision") },
+                    ggufVersions: try vo["gguf_versions"].map { v throws(CatalogueError) in try ints(v, "\(vp).gguf_versions") },
+                    ggmlTypes: try vo["ggml_types"].map { v throws(CatalogueError) in try namedInts(v, "\(vp).ggml_types") }))
+            }
+            var sizes: [String: GGMLBlock] = [:]
+            if let sv = o["ggml_type_sizes"] {
+                for (name, b) in try object(sv, "\(p).ggml_type_sizes").entries {
+                    let bp = "\(p).ggml_type_sizes.\(name)"
+                    let pair = try ints(b, bp)
+                    guard pair.count == 2, pair[0] > 0, pair[1] > 0 else { throw fail(bp, "must be [elements, bytes], both positive") }
+                    sizes[name] = GGMLBlock(elements: pair[0], bytes: pair[1])
+                }
             }
             var delegates: [Delegate] = []
             for (j, dv) in try array(o["delegates"], "\(p).delegates").enumerated() {
@@ -144,7 +173,9 @@ private struct Decoder {
                 versions: versions,
                 versionsSource: try optionalSource(o["versions_source"], "\(p).versions_source", sources: sources),
                 delegates: delegates,
-                computeUnits: o["compute_units"] == nil ? [] : try strings(o["compute_units"], "\(p).compute_units")))
+                computeUnits: o["compute_units"] == nil ? [] : try strings(o["compute_units"], "\(p).compute_units"),
+                ggmlTypesRemoved: o["ggml_types_removed"] == nil ? [:] : try namedInts(o["ggml_types_removed"], "\(p).ggml_types_removed"),
+                ggmlTypeSizes: sizes))
         }
 
         var devices: [Device] = []

@@ -287,6 +287,12 @@ enum EmbeddedCatalogue {
       "url": "https://github.com/tensorflow/tensorflow/tree/v2.19.0/tensorflow/compiler/mlir/lite/transforms",
       "revision": "tensorflow 2.19.0, keras 3.15.1, tf_keras 2.19.0",
       "derived_by": "scripts/catalogue/derive_keras_lowering.py"
+    },
+    "llama-cpp-python-sdists": {
+      "title": "llama-cpp-python source distributions from PyPI: the llama.cpp each vendors (vendor/llama.cpp: ggml.h's enum ggml_type, GGUF_VERSION and its GGUF reader, gguf-py's GGML_QUANT_SIZES) and the commit its CHANGELOG.md names",
+      "url": "https://pypi.org/project/llama-cpp-python/#history",
+      "revision": "llama-cpp-python 0.2.7 to 0.3.36, each release's llama.cpp commit recorded in runtimes.json",
+      "derived_by": "scripts/catalogue/derive_llamacpp.py"
     }
   }
 }
@@ -951,9 +957,1005 @@ enum EmbeddedCatalogue {
       "model_formats": [
         "gguf"
       ],
-      "versions": [],
+      "versions": [
+        {
+          "version": "0.3.36",
+          "revision": "ggml-org/llama.cpp@0c1e57098",
+          "gguf_versions": [
+            2,
+            3
+          ],
+          "ggml_types": {
+            "F32": 0,
+            "F16": 1,
+            "Q4_0": 2,
+            "Q4_1": 3,
+            "Q5_0": 6,
+            "Q5_1": 7,
+            "Q8_0": 8,
+            "Q8_1": 9,
+            "Q2_K": 10,
+            "Q3_K": 11,
+            "Q4_K": 12,
+            "Q5_K": 13,
+            "Q6_K": 14,
+            "Q8_K": 15,
+            "IQ2_XXS": 16,
+            "IQ2_XS": 17,
+            "IQ3_XXS": 18,
+            "IQ1_S": 19,
+            "IQ4_NL": 20,
+            "IQ3_S": 21,
+            "IQ2_S": 22,
+            "IQ4_XS": 23,
+            "I8": 24,
+            "I16": 25,
+            "I32": 26,
+            "I64": 27,
+            "F64": 28,
+            "IQ1_M": 29,
+            "BF16": 30,
+            "TQ1_0": 34,
+            "TQ2_0": 35,
+            "MXFP4": 39,
+            "NVFP4": 40,
+            "Q1_0": 41,
+            "Q2_0": 42
+          },
+          "source": {
+            "id": "llama-cpp-python-sdists",
+            "section": "llama-cpp-python 0.3.36: vendor/llama.cpp/ggml/include/ggml.h"
+          }
+        },
+        {
+          "version": "0.3.20",
+          "revision": "ggerganov/llama.cpp@f49e9178767d557a522618b16ce8694f9ddac628",
+          "gguf_versions": [
+            2,
+            3
+          ],
+          "ggml_types": {
+            "F32": 0,
+            "F16": 1,
+            "Q4_0": 2,
+            "Q4_1": 3,
+            "Q5_0": 6,
+            "Q5_1": 7,
+            "Q8_0": 8,
+            "Q8_1": 9,
+            "Q2_K": 10,
+            "Q3_K": 11,
+            "Q4_K": 12,
+            "Q5_K": 13,
+            "Q6_K": 14,
+            "Q8_K": 15,
+            "IQ2_XXS": 16,
+            "IQ2_XS": 17,
+            "IQ3_XXS": 18,
+            "IQ1_S": 19,
+            "IQ4_NL": 20,
+            "IQ3_S": 21,
+            "IQ2_S": 22,
+            "IQ4_XS": 23,
+            "I8": 24,
+            "I16": 25,
+            "I32": 26,
+            "I64": 27,
+            "F64": 28,
+            "IQ1_M": 29,
+            "BF16": 30,
+            "TQ1_0": 34,
+            "TQ2_0": 35,
+            "MXFP4": 39,
+            "NVFP4": 40
+          },
+          "source": {
+            "id": "llama-cpp-python-sdists",
+            "section": "llama-cpp-python 0.3.20: vendor/llama.cpp/ggml/include/ggml.h"
+          }
+        },
+        {
+          "version": "0.3.16",
+          "revision": "ggerganov/llama.cpp@4227c9be4268ac844921b90f31595f81236bd317",
+          "gguf_versions": [
+            2,
+            3
+          ],
+          "ggml_types": {
+            "F32": 0,
+            "F16": 1,
+            "Q4_0": 2,
+            "Q4_1": 3,
+            "Q5_0": 6,
+            "Q5_1": 7,
+            "Q8_0": 8,
+            "Q8_1": 9,
+            "Q2_K": 10,
+            "Q3_K": 11,
+            "Q4_K": 12,
+            "Q5_K": 13,
+            "Q6_K": 14,
+            "Q8_K": 15,
+            "IQ2_XXS": 16,
+            "IQ2_XS": 17,
+            "IQ3_XXS": 18,
+            "IQ1_S": 19,
+            "IQ4_NL": 20,
+            "IQ3_S": 21,
+            "IQ2_S": 22,
+            "IQ4_XS": 23,
+            "I8": 24,
+            "I16": 25,
+            "I32": 26,
+            "I64": 27,
+            "F64": 28,
+            "IQ1_M": 29,
+            "BF16": 30,
+            "TQ1_0": 34,
+            "TQ2_0": 35,
+            "MXFP4": 39
+          },
+          "source": {
+            "id": "llama-cpp-python-sdists",
+            "section": "llama-cpp-python 0.3.16: vendor/llama.cpp/ggml/include/ggml.h"
+          }
+        },
+        {
+          "version": "0.3.8",
+          "revision": "ggerganov/llama.cpp@7841fc723e059d1fd9640e5c0ef19050fcc7c698",
+          "gguf_versions": [
+            2,
+            3
+          ],
+          "ggml_types": {
+            "F32": 0,
+            "F16": 1,
+            "Q4_0": 2,
+            "Q4_1": 3,
+            "Q5_0": 6,
+            "Q5_1": 7,
+            "Q8_0": 8,
+            "Q8_1": 9,
+            "Q2_K": 10,
+            "Q3_K": 11,
+            "Q4_K": 12,
+            "Q5_K": 13,
+            "Q6_K": 14,
+            "Q8_K": 15,
+            "IQ2_XXS": 16,
+            "IQ2_XS": 17,
+            "IQ3_XXS": 18,
+            "IQ1_S": 19,
+            "IQ4_NL": 20,
+            "IQ3_S": 21,
+            "IQ2_S": 22,
+            "IQ4_XS": 23,
+            "I8": 24,
+            "I16": 25,
+            "I32": 26,
+            "I64": 27,
+            "F64": 28,
+            "IQ1_M": 29,
+            "BF16": 30,
+            "TQ1_0": 34,
+            "TQ2_0": 35
+          },
+          "source": {
+            "id": "llama-cpp-python-sdists",
+            "section": "llama-cpp-python 0.3.8: vendor/llama.cpp/ggml/include/ggml.h"
+          }
+        },
+        {
+          "version": "0.3.5",
+          "revision": "ggerganov/llama.cpp@26a8406ba9198eb6fdd8329fa717555b4f77f05f",
+          "gguf_versions": [
+            2,
+            3
+          ],
+          "ggml_types": {
+            "F32": 0,
+            "F16": 1,
+            "Q4_0": 2,
+            "Q4_1": 3,
+            "Q5_0": 6,
+            "Q5_1": 7,
+            "Q8_0": 8,
+            "Q8_1": 9,
+            "Q2_K": 10,
+            "Q3_K": 11,
+            "Q4_K": 12,
+            "Q5_K": 13,
+            "Q6_K": 14,
+            "Q8_K": 15,
+            "IQ2_XXS": 16,
+            "IQ2_XS": 17,
+            "IQ3_XXS": 18,
+            "IQ1_S": 19,
+            "IQ4_NL": 20,
+            "IQ3_S": 21,
+            "IQ2_S": 22,
+            "IQ4_XS": 23,
+            "I8": 24,
+            "I16": 25,
+            "I32": 26,
+            "I64": 27,
+            "F64": 28,
+            "IQ1_M": 29,
+            "BF16": 30,
+            "TQ1_0": 34,
+            "TQ2_0": 35
+          },
+          "source": {
+            "id": "llama-cpp-python-sdists",
+            "section": "llama-cpp-python 0.3.5: vendor/llama.cpp/ggml/include/ggml.h"
+          }
+        },
+        {
+          "version": "0.3.3",
+          "revision": "ggerganov/llama.cpp@ce8784bdb153ff7794dde5a50b0ebfa51baa6171",
+          "gguf_versions": [
+            2,
+            3
+          ],
+          "ggml_types": {
+            "F32": 0,
+            "F16": 1,
+            "Q4_0": 2,
+            "Q4_1": 3,
+            "Q5_0": 6,
+            "Q5_1": 7,
+            "Q8_0": 8,
+            "Q8_1": 9,
+            "Q2_K": 10,
+            "Q3_K": 11,
+            "Q4_K": 12,
+            "Q5_K": 13,
+            "Q6_K": 14,
+            "Q8_K": 15,
+            "IQ2_XXS": 16,
+            "IQ2_XS": 17,
+            "IQ3_XXS": 18,
+            "IQ1_S": 19,
+            "IQ4_NL": 20,
+            "IQ3_S": 21,
+            "IQ2_S": 22,
+            "IQ4_XS": 23,
+            "I8": 24,
+            "I16": 25,
+            "I32": 26,
+            "I64": 27,
+            "F64": 28,
+            "IQ1_M": 29,
+            "BF16": 30,
+            "TQ1_0": 34,
+            "TQ2_0": 35
+          },
+          "source": {
+            "id": "llama-cpp-python-sdists",
+            "section": "llama-cpp-python 0.3.3: vendor/llama.cpp/ggml/include/ggml.h"
+          }
+        },
+        {
+          "version": "0.3.2",
+          "revision": "ggerganov/llama.cpp@74d73dc85cc2057446bf63cc37ff649ae7cebd80",
+          "gguf_versions": [
+            2,
+            3
+          ],
+          "ggml_types": {
+            "F32": 0,
+            "F16": 1,
+            "Q4_0": 2,
+            "Q4_1": 3,
+            "Q5_0": 6,
+            "Q5_1": 7,
+            "Q8_0": 8,
+            "Q8_1": 9,
+            "Q2_K": 10,
+            "Q3_K": 11,
+            "Q4_K": 12,
+            "Q5_K": 13,
+            "Q6_K": 14,
+            "Q8_K": 15,
+            "IQ2_XXS": 16,
+            "IQ2_XS": 17,
+            "IQ3_XXS": 18,
+            "IQ1_S": 19,
+            "IQ4_NL": 20,
+            "IQ3_S": 21,
+            "IQ2_S": 22,
+            "IQ4_XS": 23,
+            "I8": 24,
+            "I16": 25,
+            "I32": 26,
+            "I64": 27,
+            "F64": 28,
+            "IQ1_M": 29,
+            "BF16": 30,
+            "Q4_0_4_4": 31,
+            "Q4_0_4_8": 32,
+            "Q4_0_8_8": 33,
+            "TQ1_0": 34,
+            "TQ2_0": 35
+          },
+          "source": {
+            "id": "llama-cpp-python-sdists",
+            "section": "llama-cpp-python 0.3.2: vendor/llama.cpp/ggml/include/ggml.h"
+          }
+        },
+        {
+          "version": "0.3.1",
+          "revision": "ggerganov/llama.cpp@c919d5db39c8a7fcb64737f008e4b105ee0acd20",
+          "gguf_versions": [
+            2,
+            3
+          ],
+          "ggml_types": {
+            "F32": 0,
+            "F16": 1,
+            "Q4_0": 2,
+            "Q4_1": 3,
+            "Q5_0": 6,
+            "Q5_1": 7,
+            "Q8_0": 8,
+            "Q8_1": 9,
+            "Q2_K": 10,
+            "Q3_K": 11,
+            "Q4_K": 12,
+            "Q5_K": 13,
+            "Q6_K": 14,
+            "Q8_K": 15,
+            "IQ2_XXS": 16,
+            "IQ2_XS": 17,
+            "IQ3_XXS": 18,
+            "IQ1_S": 19,
+            "IQ4_NL": 20,
+            "IQ3_S": 21,
+            "IQ2_S": 22,
+            "IQ4_XS": 23,
+            "I8": 24,
+            "I16": 25,
+            "I32": 26,
+            "I64": 27,
+            "F64": 28,
+            "IQ1_M": 29,
+            "BF16": 30,
+            "Q4_0_4_4": 31,
+            "Q4_0_4_8": 32,
+            "Q4_0_8_8": 33,
+            "TQ1_0": 34,
+            "TQ2_0": 35
+          },
+          "source": {
+            "id": "llama-cpp-python-sdists",
+            "section": "llama-cpp-python 0.3.1: vendor/llama.cpp/ggml/include/ggml.h"
+          }
+        },
+        {
+          "version": "0.2.90",
+          "revision": "ggerganov/llama.cpp@1d1ccce67613674c75c9c7e3fa4c1e24e428ba48",
+          "gguf_versions": [
+            2,
+            3
+          ],
+          "ggml_types": {
+            "F32": 0,
+            "F16": 1,
+            "Q4_0": 2,
+            "Q4_1": 3,
+            "Q5_0": 6,
+            "Q5_1": 7,
+            "Q8_0": 8,
+            "Q8_1": 9,
+            "Q2_K": 10,
+            "Q3_K": 11,
+            "Q4_K": 12,
+            "Q5_K": 13,
+            "Q6_K": 14,
+            "Q8_K": 15,
+            "IQ2_XXS": 16,
+            "IQ2_XS": 17,
+            "IQ3_XXS": 18,
+            "IQ1_S": 19,
+            "IQ4_NL": 20,
+            "IQ3_S": 21,
+            "IQ2_S": 22,
+            "IQ4_XS": 23,
+            "I8": 24,
+            "I16": 25,
+            "I32": 26,
+            "I64": 27,
+            "F64": 28,
+            "IQ1_M": 29,
+            "BF16": 30,
+            "Q4_0_4_4": 31,
+            "Q4_0_4_8": 32,
+            "Q4_0_8_8": 33
+          },
+          "source": {
+            "id": "llama-cpp-python-sdists",
+            "section": "llama-cpp-python 0.2.90: vendor/llama.cpp/ggml/include/ggml.h"
+          }
+        },
+        {
+          "version": "0.2.82",
+          "revision": "ggerganov/llama.cpp@7fdb6f73e35605c8dbc39e9f19cd9ed84dbc87f2",
+          "gguf_versions": [
+            2,
+            3
+          ],
+          "ggml_types": {
+            "F32": 0,
+            "F16": 1,
+            "Q4_0": 2,
+            "Q4_1": 3,
+            "Q5_0": 6,
+            "Q5_1": 7,
+            "Q8_0": 8,
+            "Q8_1": 9,
+            "Q2_K": 10,
+            "Q3_K": 11,
+            "Q4_K": 12,
+            "Q5_K": 13,
+            "Q6_K": 14,
+            "Q8_K": 15,
+            "IQ2_XXS": 16,
+            "IQ2_XS": 17,
+            "IQ3_XXS": 18,
+            "IQ1_S": 19,
+            "IQ4_NL": 20,
+            "IQ3_S": 21,
+            "IQ2_S": 22,
+            "IQ4_XS": 23,
+            "I8": 24,
+            "I16": 25,
+            "I32": 26,
+            "I64": 27,
+            "F64": 28,
+            "IQ1_M": 29,
+            "BF16": 30
+          },
+          "source": {
+            "id": "llama-cpp-python-sdists",
+            "section": "llama-cpp-python 0.2.82: vendor/llama.cpp/ggml/include/ggml.h"
+          }
+        },
+        {
+          "version": "0.2.79",
+          "revision": "ggerganov/llama.cpp@9c77ec1d74874ee22bdef8f110e8e8d41389abf2",
+          "gguf_versions": [
+            2,
+            3
+          ],
+          "ggml_types": {
+            "F32": 0,
+            "F16": 1,
+            "Q4_0": 2,
+            "Q4_1": 3,
+            "Q5_0": 6,
+            "Q5_1": 7,
+            "Q8_0": 8,
+            "Q8_1": 9,
+            "Q2_K": 10,
+            "Q3_K": 11,
+            "Q4_K": 12,
+            "Q5_K": 13,
+            "Q6_K": 14,
+            "Q8_K": 15,
+            "IQ2_XXS": 16,
+            "IQ2_XS": 17,
+            "IQ3_XXS": 18,
+            "IQ1_S": 19,
+            "IQ4_NL": 20,
+            "IQ3_S": 21,
+            "IQ2_S": 22,
+            "IQ4_XS": 23,
+            "I8": 24,
+            "I16": 25,
+            "I32": 26,
+            "I64": 27,
+            "F64": 28,
+            "IQ1_M": 29,
+            "BF16": 30
+          },
+          "source": {
+            "id": "llama-cpp-python-sdists",
+            "section": "llama-cpp-python 0.2.79: vendor/llama.cpp/ggml.h"
+          }
+        },
+        {
+          "version": "0.2.70",
+          "revision": "ggerganov/llama.cpp@c0e6fbf8c380718102bd25fcb8d2e55f8f9480d1",
+          "gguf_versions": [
+            2,
+            3
+          ],
+          "ggml_types": {
+            "F32": 0,
+            "F16": 1,
+            "Q4_0": 2,
+            "Q4_1": 3,
+            "Q5_0": 6,
+            "Q5_1": 7,
+            "Q8_0": 8,
+            "Q8_1": 9,
+            "Q2_K": 10,
+            "Q3_K": 11,
+            "Q4_K": 12,
+            "Q5_K": 13,
+            "Q6_K": 14,
+            "Q8_K": 15,
+            "IQ2_XXS": 16,
+            "IQ2_XS": 17,
+            "IQ3_XXS": 18,
+            "IQ1_S": 19,
+            "IQ4_NL": 20,
+            "IQ3_S": 21,
+            "IQ2_S": 22,
+            "IQ4_XS": 23,
+            "I8": 24,
+            "I16": 25,
+            "I32": 26,
+            "I64": 27,
+            "F64": 28,
+            "IQ1_M": 29
+          },
+          "source": {
+            "id": "llama-cpp-python-sdists",
+            "section": "llama-cpp-python 0.2.70: vendor/llama.cpp/ggml.h"
+          }
+        },
+        {
+          "version": "0.2.62",
+          "revision": "ggerganov/llama.cpp@3b8f1ec4b18770531d0b1d792f3edf08254e4f0c",
+          "gguf_versions": [
+            2,
+            3
+          ],
+          "ggml_types": {
+            "F32": 0,
+            "F16": 1,
+            "Q4_0": 2,
+            "Q4_1": 3,
+            "Q5_0": 6,
+            "Q5_1": 7,
+            "Q8_0": 8,
+            "Q8_1": 9,
+            "Q2_K": 10,
+            "Q3_K": 11,
+            "Q4_K": 12,
+            "Q5_K": 13,
+            "Q6_K": 14,
+            "Q8_K": 15,
+            "IQ2_XXS": 16,
+            "IQ2_XS": 17,
+            "IQ3_XXS": 18,
+            "IQ1_S": 19,
+            "IQ4_NL": 20,
+            "IQ3_S": 21,
+            "IQ2_S": 22,
+            "IQ4_XS": 23,
+            "I8": 24,
+            "I16": 25,
+            "I32": 26,
+            "I64": 27,
+            "F64": 28,
+            "IQ1_M": 29
+          },
+          "source": {
+            "id": "llama-cpp-python-sdists",
+            "section": "llama-cpp-python 0.2.62: vendor/llama.cpp/ggml.h"
+          }
+        },
+        {
+          "version": "0.2.56",
+          "revision": "ggerganov/llama.cpp@c2101a2e909ac7c08976d414e64e96c90ee5fa9e",
+          "gguf_versions": [
+            2,
+            3
+          ],
+          "ggml_types": {
+            "F32": 0,
+            "F16": 1,
+            "Q4_0": 2,
+            "Q4_1": 3,
+            "Q5_0": 6,
+            "Q5_1": 7,
+            "Q8_0": 8,
+            "Q8_1": 9,
+            "Q2_K": 10,
+            "Q3_K": 11,
+            "Q4_K": 12,
+            "Q5_K": 13,
+            "Q6_K": 14,
+            "Q8_K": 15,
+            "IQ2_XXS": 16,
+            "IQ2_XS": 17,
+            "IQ3_XXS": 18,
+            "IQ1_S": 19,
+            "IQ4_NL": 20,
+            "IQ3_S": 21,
+            "IQ2_S": 22,
+            "IQ4_XS": 23,
+            "I8": 24,
+            "I16": 25,
+            "I32": 26
+          },
+          "source": {
+            "id": "llama-cpp-python-sdists",
+            "section": "llama-cpp-python 0.2.56: vendor/llama.cpp/ggml.h"
+          }
+        },
+        {
+          "version": "0.2.51",
+          "revision": "ggerganov/llama.cpp@c39373398803c669056304090050fe3f44b41bf9",
+          "gguf_versions": [
+            2,
+            3
+          ],
+          "ggml_types": {
+            "F32": 0,
+            "F16": 1,
+            "Q4_0": 2,
+            "Q4_1": 3,
+            "Q5_0": 6,
+            "Q5_1": 7,
+            "Q8_0": 8,
+            "Q8_1": 9,
+            "Q2_K": 10,
+            "Q3_K": 11,
+            "Q4_K": 12,
+            "Q5_K": 13,
+            "Q6_K": 14,
+            "Q8_K": 15,
+            "IQ2_XXS": 16,
+            "IQ2_XS": 17,
+            "IQ3_XXS": 18,
+            "IQ1_S": 19,
+            "IQ4_NL": 20,
+            "IQ3_S": 21,
+            "I8": 22,
+            "I16": 23,
+            "I32": 24
+          },
+          "source": {
+            "id": "llama-cpp-python-sdists",
+            "section": "llama-cpp-python 0.2.51: vendor/llama.cpp/ggml.h"
+          }
+        },
+        {
+          "version": "0.2.44",
+          "revision": "ggerganov/llama.cpp@4524290e87b8e107cc2b56e1251751546f4b9051",
+          "gguf_versions": [
+            2,
+            3
+          ],
+          "ggml_types": {
+            "F32": 0,
+            "F16": 1,
+            "Q4_0": 2,
+            "Q4_1": 3,
+            "Q5_0": 6,
+            "Q5_1": 7,
+            "Q8_0": 8,
+            "Q8_1": 9,
+            "Q2_K": 10,
+            "Q3_K": 11,
+            "Q4_K": 12,
+            "Q5_K": 13,
+            "Q6_K": 14,
+            "Q8_K": 15,
+            "IQ2_XXS": 16,
+            "IQ2_XS": 17,
+            "IQ3_XXS": 18,
+            "I8": 19,
+            "I16": 20,
+            "I32": 21
+          },
+          "source": {
+            "id": "llama-cpp-python-sdists",
+            "section": "llama-cpp-python 0.2.44: vendor/llama.cpp/ggml.h"
+          }
+        },
+        {
+          "version": "0.2.38",
+          "revision": "ggerganov/llama.cpp@1cfb5372cf5707c8ec6dde7c874f4a44a6c4c915",
+          "gguf_versions": [
+            2,
+            3
+          ],
+          "ggml_types": {
+            "F32": 0,
+            "F16": 1,
+            "Q4_0": 2,
+            "Q4_1": 3,
+            "Q5_0": 6,
+            "Q5_1": 7,
+            "Q8_0": 8,
+            "Q8_1": 9,
+            "Q2_K": 10,
+            "Q3_K": 11,
+            "Q4_K": 12,
+            "Q5_K": 13,
+            "Q6_K": 14,
+            "Q8_K": 15,
+            "IQ2_XXS": 16,
+            "IQ2_XS": 17,
+            "IQ3_XXS": 18,
+            "I8": 19,
+            "I16": 20,
+            "I32": 21
+          },
+          "source": {
+            "id": "llama-cpp-python-sdists",
+            "section": "llama-cpp-python 0.2.38: vendor/llama.cpp/ggml.h"
+          }
+        },
+        {
+          "version": "0.2.28",
+          "revision": "ggerganov/llama.cpp@6efb8eb30e7025b168f3fda3ff83b9b386428ad6",
+          "gguf_versions": [
+            2,
+            3
+          ],
+          "ggml_types": {
+            "F32": 0,
+            "F16": 1,
+            "Q4_0": 2,
+            "Q4_1": 3,
+            "Q5_0": 6,
+            "Q5_1": 7,
+            "Q8_0": 8,
+            "Q8_1": 9,
+            "Q2_K": 10,
+            "Q3_K": 11,
+            "Q4_K": 12,
+            "Q5_K": 13,
+            "Q6_K": 14,
+            "Q8_K": 15,
+            "IQ2_XXS": 16,
+            "I8": 17,
+            "I16": 18,
+            "I32": 19
+          },
+          "source": {
+            "id": "llama-cpp-python-sdists",
+            "section": "llama-cpp-python 0.2.28: vendor/llama.cpp/ggml.h"
+          }
+        },
+        {
+          "version": "0.2.14",
+          "revision": "ggml-org/llama.cpp@f0b30ef7dc1360922ccbea0a8cd3918ecf15eaa7",
+          "gguf_versions": [
+            2,
+            3
+          ],
+          "ggml_types": {
+            "F32": 0,
+            "F16": 1,
+            "Q4_0": 2,
+            "Q4_1": 3,
+            "Q5_0": 6,
+            "Q5_1": 7,
+            "Q8_0": 8,
+            "Q8_1": 9,
+            "Q2_K": 10,
+            "Q3_K": 11,
+            "Q4_K": 12,
+            "Q5_K": 13,
+            "Q6_K": 14,
+            "Q8_K": 15,
+            "I8": 16,
+            "I16": 17,
+            "I32": 18
+          },
+          "source": {
+            "id": "llama-cpp-python-sdists",
+            "section": "llama-cpp-python 0.2.14: vendor/llama.cpp/ggml.h"
+          }
+        },
+        {
+          "version": "0.2.7",
+          "revision": "ggml-org/llama.cpp@a98b1633d5a94d0aa84c7c16e1f8df5ac21fc850",
+          "gguf_versions": [
+            1,
+            2
+          ],
+          "ggml_types": {
+            "F32": 0,
+            "F16": 1,
+            "Q4_0": 2,
+            "Q4_1": 3,
+            "Q5_0": 6,
+            "Q5_1": 7,
+            "Q8_0": 8,
+            "Q8_1": 9,
+            "Q2_K": 10,
+            "Q3_K": 11,
+            "Q4_K": 12,
+            "Q5_K": 13,
+            "Q6_K": 14,
+            "Q8_K": 15,
+            "I8": 16,
+            "I16": 17,
+            "I32": 18
+          },
+          "source": {
+            "id": "llama-cpp-python-sdists",
+            "section": "llama-cpp-python 0.2.7: vendor/llama.cpp/ggml.h"
+          }
+        }
+      ],
       "delegates": [],
-      "processor": "cpu"
+      "processor": "cpu",
+      "versions_source": {
+        "id": "llama-cpp-python-sdists",
+        "section": "versions are llama-cpp-python releases, each building the llama.cpp commit its CHANGELOG.md names (vendor/llama.cpp)"
+      },
+      "ggml_types_removed": {
+        "Q4_2": 4,
+        "Q4_3": 5,
+        "Q4_0_4_4": 31,
+        "Q4_0_4_8": 32,
+        "Q4_0_8_8": 33,
+        "IQ4_NL_4_4": 36,
+        "IQ4_NL_4_8": 37,
+        "IQ4_NL_8_8": 38
+      },
+      "ggml_type_sizes": {
+        "F32": [
+          1,
+          4
+        ],
+        "F16": [
+          1,
+          2
+        ],
+        "Q4_0": [
+          32,
+          18
+        ],
+        "Q4_1": [
+          32,
+          20
+        ],
+        "Q5_0": [
+          32,
+          22
+        ],
+        "Q5_1": [
+          32,
+          24
+        ],
+        "Q8_0": [
+          32,
+          34
+        ],
+        "Q8_1": [
+          32,
+          36
+        ],
+        "Q2_K": [
+          256,
+          84
+        ],
+        "Q3_K": [
+          256,
+          110
+        ],
+        "Q4_K": [
+          256,
+          144
+        ],
+        "Q5_K": [
+          256,
+          176
+        ],
+        "Q6_K": [
+          256,
+          210
+        ],
+        "Q8_K": [
+          256,
+          292
+        ],
+        "IQ2_XXS": [
+          256,
+          66
+        ],
+        "IQ2_XS": [
+          256,
+          74
+        ],
+        "IQ3_XXS": [
+          256,
+          98
+        ],
+        "IQ1_S": [
+          256,
+          50
+        ],
+        "IQ4_NL": [
+          32,
+          18
+        ],
+        "IQ3_S": [
+          256,
+          110
+        ],
+        "IQ2_S": [
+          256,
+          82
+        ],
+        "IQ4_XS": [
+          256,
+          136
+        ],
+        "I8": [
+          1,
+          1
+        ],
+        "I16": [
+          1,
+          2
+        ],
+        "I32": [
+          1,
+          4
+        ],
+        "I64": [
+          1,
+          8
+        ],
+        "F64": [
+          1,
+          8
+        ],
+        "IQ1_M": [
+          256,
+          56
+        ],
+        "BF16": [
+          1,
+          2
+        ],
+        "Q4_0_4_4": [
+          32,
+          18
+        ],
+        "Q4_0_4_8": [
+          32,
+          18
+        ],
+        "Q4_0_8_8": [
+          32,
+          18
+        ],
+        "TQ1_0": [
+          256,
+          54
+        ],
+        "TQ2_0": [
+          256,
+          66
+        ],
+        "MXFP4": [
+          32,
+          17
+        ],
+        "NVFP4": [
+          64,
+          36
+        ],
+        "Q1_0": [
+          128,
+          18
+        ],
+        "Q2_0": [
+          64,
+          18
+        ]
+      }
     },
     {
       "name": "transformers",
@@ -2060,6 +3062,30 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "ort-compat",
         "section": "ONNX opset support (version table)"
+      }
+    },
+    {
+      "id": "llamacpp.ggml-type",
+      "code": "SW4019",
+      "runtimes": [
+        "llama.cpp"
+      ],
+      "text": "llama.cpp's GGUF reader refuses a tensor whose ggml type id is not one of its enum ggml_type (\"has invalid ggml type\") or has no block size (a removed type); a type added after a release is unknown to it, and ids have changed meaning (I8 was 16 before the IQ types).",
+      "source": {
+        "id": "llama-cpp-python-sdists",
+        "section": "vendor/llama.cpp: enum ggml_type (ggml.h) and the tensor-type check of the GGUF reader (gguf_init_from_file)"
+      }
+    },
+    {
+      "id": "llamacpp.gguf-version",
+      "code": "SW4019",
+      "runtimes": [
+        "llama.cpp"
+      ],
+      "text": "llama.cpp reads GGUF files up to its GGUF_VERSION; GGUF v1 is refused since late 2023 (\"GGUFv1 is no longer supported\").",
+      "source": {
+        "id": "llama-cpp-python-sdists",
+        "section": "vendor/llama.cpp: GGUF_VERSION (ggml.h, later gguf.h) and gguf_init_from_file"
       }
     }
   ]

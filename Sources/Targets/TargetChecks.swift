@@ -17,7 +17,7 @@ public enum TargetChecks {
         "ort.nnapi-static-shapes", "edgetpu.rank", "edgetpu.one-partition", "tflm.int8", "tflm.hybrid", "tflm.static-shapes", "tflm.ops", "tensorrt.ops", "ort.ep-fallback",
         "litert.gpu-version", "ops.constraint", "coreml.mlprogram", "coreml.compression-os",
         "tensorrt.sparsity", "tensorrt.precision", "quant.calibration", "quant.already-quantized", "budget.size",
-        "budget.memory", "budget.latency", "budget.unconfirmed", "analysis.coverage",
+        "budget.memory", "budget.latency", "budget.unconfirmed", "analysis.coverage", "llamacpp.ggml-type", "llamacpp.gguf-version",
     ]
 
     /// Checks every target of `manifest`. `model` is the model the manifest names, when it could be read;
@@ -130,6 +130,12 @@ private struct TargetContext {
         guard let model else { return out }
         if model.format == .onnx, runtime.name == "onnxruntime", let v = version.flatMap({ runtime.version($0) }) {
             checkONNXVersions(model, runtime: runtime, version: v)
+        }
+        // An unpinned llama.cpp (named, or implied by a GGUF model) is the newest release, what an install gets.
+        if model.format == .gguf, runtime.name == "llama.cpp",
+            let release = pinned == nil ? runtime.versions.first : version.flatMap({ runtime.version($0) })
+        {
+            checkGGUF(model, runtime: runtime, release: release, pinned: pinned != nil)
         }
         checkAlreadyQuantized(model)
         checkStaticShapes(model, runtime: runtime, delegate: delegate)
@@ -495,6 +501,54 @@ private struct TargetContext {
             let newer = runtime.versions.filter { ($0.maxIR ?? 0) >= ir }.map(\.version)
             emit("ort.ir-version", "the model's ONNX IR version is \(ir), but ONNX Runtime \(version.version) reads up to IR \(max)\(newer.last.map { "; use \($0) or later" } ?? "")",
                  at: runtimeRange)
+        }
+    }
+
+    // MARK: llama.cpp
+
+    /// The GGUF file against one llama.cpp release: its file version, and each ggml type its tensors use, by name
+    /// and id (a release that numbers the name otherwise, as I8 was 16 before the IQ types, does not load it).
+    mutating func checkGGUF(_ m: Model, runtime: Runtime, release: RuntimeVersion, pinned: Bool) {
+        let which = "llama.cpp \(release.version)" + (pinned ? "" : " (the newest catalogued release; the target pins none)")
+        let oldestFirst = Array(runtime.versions.reversed())
+        let newer = oldestFirst.filter { a in VersionNumber(a.version).flatMap { x in VersionNumber(release.version).map { x > $0 } } ?? false }
+        let older = oldestFirst.filter { a in VersionNumber(a.version).flatMap { x in VersionNumber(release.version).map { x < $0 } } ?? false }
+        func fix(_ to: RuntimeVersion) -> [Fix] {
+            guard pinned, let r = target.runtime else { return [] }
+            return [Fix(title: "Pin llama.cpp@\(to.version)", edits: [TextEdit(range: r.range, newText: "llama.cpp@\(to.version)")], isPreferred: true)]
+        }
+        if let fileVersion = m.formatVersion, let reads = release.ggufVersions, !reads.contains(fileVersion) {
+            let first = newer.first { $0.ggufVersions?.contains(fileVersion) == true }
+            emit("llamacpp.gguf-version",
+                 "the model is a GGUF v\(fileVersion) file, but \(which) reads GGUF v\(reads.map(String.init).joined(separator: ", v"))"
+                    + (first.map { "; llama.cpp@\($0.version) is the first catalogued release that reads it" } ?? ""),
+                 at: runtimeRange, fixes: first.map(fix) ?? [])
+        }
+        guard let loads = release.ggmlTypes else { return }
+        var uses: [GGMLType: (tensors: Int, bytes: Int)] = [:]
+        for t in m.tensors {
+            guard let g = GGMLType(t.dtype), loads[g.name] != Int(g.rawValue) else { continue }
+            let u = uses[g] ?? (0, 0)
+            let (sum, overflow) = u.bytes.addingReportingOverflow(t.storedBytes)
+            uses[g] = (u.tensors + 1, overflow ? Int.max : sum)
+        }
+        for (g, u) in uses.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            let loadsIt = { (r: RuntimeVersion) in r.ggmlTypes?[g.name] == Int(g.rawValue) }
+            let what = "\(u.tensors) tensor\(u.tensors == 1 ? "" : "s") (\(u.bytes < 1_000_000 ? "\(u.bytes) bytes" : TargetEstimates.formatMB(Double(u.bytes) / 1e6))) of ggml type \(g.name) (id \(g.rawValue))"
+            var message = "the model holds \(what), which \(which) cannot load"
+            var fixes: [Fix] = []
+            if let first = newer.first(where: loadsIt) {
+                message += "; llama.cpp@\(first.version) is the first catalogued release that loads it"
+                fixes = fix(first)
+            } else if let last = older.last(where: loadsIt) {
+                message += ": it was removed; llama.cpp@\(last.version) is the last catalogued release that loads it (requantize the tensors to a current type)"
+                fixes = fix(last)
+            } else if runtime.ggmlTypesRemoved[g.name] == Int(g.rawValue) {
+                message += ": ggml has removed it, and no catalogued release loads it"
+            } else {
+                message += "; no catalogued release loads it"
+            }
+            emit("llamacpp.ggml-type", message, at: runtimeRange, fixes: fixes)
         }
     }
 

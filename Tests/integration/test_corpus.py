@@ -466,3 +466,30 @@ def test_the_test_runner_falls_back_when_onnxruntime_cannot_apply_its_exact_kern
     got = model.run(feeds)
     assert refused  # onnxruntime 1.23.2 (requirements-test.txt); a release that fixes the rewrite fails this: drop the fallback then
     assert all(np.array_equal(a, b) for a, b in zip(expected, got))
+
+
+# ---- llama.cpp releases against the GGUF models -------------------------------------------------------------
+
+@pytest.mark.parametrize("model_id", ids({"gguf"}))
+def test_each_llamacpp_release_refuses_a_gguf_model_exactly_where_its_table_says(run, corpus_dir, tmp_path, model_id):
+    """SW4019 for a catalogued release exactly when gguf-py reads a file version or a tensor type the release's
+    table (Schemas/targets/runtimes.json) does not list."""
+    import gguf
+
+    entry = BY_ID[model_id]
+    reader = gguf.GGUFReader(str(model_file(corpus_dir, entry)))
+    file_version = int(reader.fields["GGUF.version"].parts[-1][0])
+    types = {gguf.GGMLQuantizationType(int(t.tensor_type)) for t in reader.tensors}
+    runtime = next(r for r in json.loads((ROOT / "Schemas/targets/runtimes.json").read_text())["runtimes"]
+                   if r["name"] == "llama.cpp")
+    for release in runtime["versions"]:
+        m = manifest(tmp_path, corpus_dir, entry, {"t": {"runtime": f"llama.cpp@{release['version']}"}}) \
+            if release is runtime["versions"][0] else tmp_path / f"{entry['id']}.slipway.yaml"
+        doc = json.loads(m.read_text())
+        doc["targets"] = {"t": {"runtime": f"llama.cpp@{release['version']}"}}
+        m.write_text(json.dumps(doc, indent=1))
+        got = survive(run("check", str(m), "--format", "json"), f"check {model_id} llama.cpp@{release['version']}", CHECK_CODES)
+        refused = [d for d in got if d["code"] == "SW4019"]
+        expected = (file_version not in release["gguf_versions"]) + sum(
+            release["ggml_types"].get(t.name) != int(t) for t in types)
+        assert len(refused) == expected, (release["version"], refused)
