@@ -60,6 +60,28 @@ def matrix():
     return cases
 
 
+CONVERT_PYTHON = os.environ.get("SLIPWAY_CONVERT_PYTHON", str(REPO / ".venv-convert/bin/python"))
+COREML_PYTHON = os.environ.get("SLIPWAY_COREML_PYTHON", str(REPO / ".venv-coreml/bin/python"))
+# Sources another tool converts (TensorFlow's converter, tf2onnx, torch.onnx.export): the same verdict, and sizes
+# predicted from that tool's rules (KerasTFLiteSize, ExportedONNXSize), fitted to 5 %, not 1 %.
+EXPORTED = {
+    "small_cnn.keras": (REPO / "Tests/Fixtures/keras/small_cnn.keras", CONVERT_PYTHON, [
+        ("tflite-int8", "{runtime: litert, format: tflite, optimize: {quantize: {weights: int8}}}"),
+        ("tflite-int4", "{runtime: litert, format: tflite, optimize: {quantize: {weights: int4}}}"),
+        ("tflite-prune", "{runtime: litert, format: tflite, optimize: {prune: {sparsity: 0.5}}}"),
+        ("tflite-io-dynamic", "{runtime: litert, format: tflite, optimize: {quantize: {weights: int8, io: int8}}}"),
+        ("onnx-int8", "{runtime: onnxruntime@1.20, format: onnx, optimize: {quantize: {weights: int8}}}"),
+        ("onnx-int4-ort117", "{runtime: onnxruntime@1.17, format: onnx, optimize: {quantize: {weights: int4, granularity: 'per-block:32'}}}"),
+        ("coreml", "{runtime: coreml}"),
+    ]),
+    "exported.pt2": (REPO / "Tests/Fixtures/models/pytorch/exported.pt2", COREML_PYTHON, [
+        ("onnx-int8", "{runtime: onnxruntime@1.20, format: onnx, optimize: {quantize: {weights: int8}}}"),
+        ("onnx-int4-ort117", "{runtime: onnxruntime@1.17, format: onnx, optimize: {quantize: {weights: int4, granularity: 'per-block:32'}}}"),
+        ("onnx-int8-static", "{runtime: onnxruntime@1.20, format: onnx, optimize: {quantize: {weights: int8, activations: int8, calibration: c}}}"),
+    ]),
+}
+
+
 def check_errors(run, manifest, cwd):
     r = run("check", "--format", "json", "--in-process", manifest, cwd=cwd)
     assert r.returncode in (0, 1), r.stderr.decode()
@@ -115,6 +137,30 @@ def test_convert_builds_exactly_what_check_passes_and_estimate_predicts_its_size
     written = artifact_bytes(reports[0]) if reports else None
     if size is not None and written is not None:
         assert close(size, written), f"estimate {size} vs artifact {written}"
+
+
+@pytest.mark.parametrize("model,setting,entry", [(m, name, e) for m, (_, _, cases) in EXPORTED.items() for name, e in cases],
+                         ids=lambda v: v if isinstance(v, str) and len(v) < 40 else None)
+def test_exported_sources_convert_exactly_when_check_passes(run, tmp_path, model, setting, entry):
+    source, python, _ = EXPORTED[model]
+    if not os.path.exists(python):
+        pytest.skip(f"no {python}")
+    shutil.copy(source, tmp_path / model)
+    entry = entry[:-1] + f", python: {python}}}"
+    (tmp_path / "m.slipway.yaml").write_text(f"slipway: 1\nmodel: {{path: {model}}}\ntargets:\n  t: {entry}\n")
+    errors, code, stderr, reports = verdict(run, tmp_path, "m.slipway.yaml", "t")
+    assert (code == 0) == (not errors), f"check errors {[(e['code'], e['message']) for e in errors]}; convert {code}: {stderr}"
+    if code != 0:
+        for e in errors:
+            assert e["message"] in stderr, stderr
+        return
+    size = estimated_sizes(run, "m.slipway.yaml", tmp_path).get("t")
+    written = artifact_bytes(reports[0]) if reports else None
+    # The ONNX exporters' graphs of these 2–26 KB models are mostly names and the constants tf2onnx folds (a
+    # BatchNormalization's scale, shape arithmetic at a dynamic batch), which the estimate does not see: their sizes
+    # are held to 1–10 % on larger models in test_keras_convert and test_convert_external; TFLite's here.
+    if size is not None and written is not None and setting.startswith("tflite"):
+        assert abs(size - written) <= 0.05 * written, f"estimate {size} vs artifact {written}"
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
