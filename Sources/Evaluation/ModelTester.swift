@@ -23,9 +23,13 @@ public struct TestOptions: Sendable {
     public var convertFirst: Bool
     /// Per-layer attribution (`--layers`): the SQNR of every value an ONNX artifact computes against the original's.
     public var layers: Bool
+    /// Reuse a target's recorded measurement when nothing it was measured on changed (artifact, original and
+    /// samples by digest, both runtimes' versions, the delegate); false runs every model again (`--force`).
+    public var reuse: Bool
     public init(convert: ConvertOptions = ConvertOptions(), python: String = "python3", warmup: Int = 3, timeout: Duration? = nil,
-                convertFirst: Bool = true, layers: Bool = false) {
+                convertFirst: Bool = true, layers: Bool = false, reuse: Bool = true) {
         self.convert = convert
+        self.reuse = reuse
         self.layers = layers
         self.convertFirst = convertFirst
         self.python = python
@@ -65,6 +69,10 @@ public struct TargetTestResult: Sendable {
     public var layers: [LayerSQNR] = []
     /// Why the per-layer attribution could not be made, when it was asked for.
     public var layersError: String?
+    /// The target's `delegate` as tested.
+    public var delegate: String?
+    /// The figures are the recorded ones of an earlier run on the same files and runtime versions (`TestMeasurement`).
+    public var reused = false
     /// The execution provider or delegate the artifact ran on here (onnxruntime, LiteRT).
     public var ranOn: String?
     /// Why that is not the target's `delegate` (one this host cannot run).
@@ -84,6 +92,10 @@ public struct TestRun: Sendable {
     public var originalPath: String?
     public var originalSHA256: String?
     public var samplesSHA256: String?
+    /// The version of the runtime the original ran in.
+    public var originalRuntimeVersion: String?
+    /// Whether per-layer attribution was asked for (what a record keeps for reuse).
+    public var layersAsked = false
 
     /// 0 when every tolerance holds, 1 when one fails (or a sample does not fit), 2 on a setup error, as `check`.
     public var exitCode: Int32 {
@@ -112,6 +124,7 @@ public enum ModelTester {
         progress: @escaping @Sendable (String) -> Void = { _ in }, cancellation: @escaping CancellationCheck = { false }
     ) async -> TestRun {
         var run = TestRun(manifestPath: manifestPath)
+        run.layersAsked = options.layers
         let folder = SafeWriter.directory(of: manifestPath)
         guard let test = manifest.test, let samplesRef = test.samples else {
             run.setupError = "\(manifestPath) has no test.samples: name a folder of .npy or .npz samples"
@@ -142,6 +155,7 @@ public enum ModelTester {
         for (i, t) in chosen.enumerated() {
             let name = t.name.value
             var result = TargetTestResult(name: name, status: .skipped)
+            result.delegate = t.delegate?.value
             let planned = Containment.destination(Converter.outputPath(target: t, manifest: manifest, modelPath: modelPath), folder: folder)
             let runtime = TestRuntime.forTarget(t, artifactPath: planned)
             if case .notRunHere(let why) = runtime {
@@ -177,6 +191,62 @@ public enum ModelTester {
             run.targets.append(result)
         }
         if artifacts.isEmpty { return run }
+        var workTemplate = Array("\(tmpFolder())/slipway-test-XXXXXX".utf8CString)
+        guard workTemplate.withUnsafeMutableBufferPointer({ buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }) != nil else {
+            run.setupError = "cannot create a temporary folder in \(tmpFolder())"
+            return run
+        }
+        let work = String(decoding: workTemplate.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        defer { removeTree(work) }
+        // A Keras original runs in TensorFlow, which the converter's environment has (the targets' `python`).
+        let keras = chosen.first.map { Converter.python(for: $0, folder: folder, options: options.convert) } ?? "python3"
+        let pythonFor = { (runtime: TestRuntime) -> String in runtime == .keras ? keras : options.python }
+
+        // Targets measured before on these very files and runtime versions reuse their figures (judged again below).
+        var reused: [Int: TestMeasurement] = [:]
+        if options.reuse {
+            var candidates: [Int: TestMeasurement] = [:]
+            for (i, a) in artifacts {
+                guard let (record, stale) = TestRecord.last(target: chosen[i], manifest: manifest, manifestPath: manifestPath),
+                      stale.isEmpty, let m = record.measured, m.delegate == chosen[i].delegate?.value,
+                      !options.layers || m.layers != nil || a.runtime != .onnxruntime
+                else { continue }
+                candidates[i] = m
+            }
+            if !candidates.isEmpty {
+                let runtimes = Set(candidates.keys.compactMap { artifacts[$0]?.runtime } + [originalRuntime])
+                var versions: [TestRuntime: String] = [:]
+                for r in runtimes { versions[r] = RunnerJob.version(of: r, python: pythonFor(r), work: work) }
+                for (i, m) in candidates {
+                    guard let a = artifacts[i], versions[a.runtime] == m.runtimeVersion,
+                          versions[originalRuntime] == m.originalRuntimeVersion else { continue }
+                    reused[i] = m
+                    artifacts[i] = nil
+                }
+            }
+        }
+        if !reused.isEmpty {
+            run.originalPath = modelPath
+            run.originalSHA256 = Provenance.sha256(ofFile: modelPath)
+            for (i, m) in reused {
+                guard let index = run.targets.firstIndex(where: { $0.name == chosen[i].name.value }) else { continue }
+                var target = run.targets[index]
+                target.restore(m, layersAsked: options.layers)
+                if options.layers, target.runtime != "onnxruntime" || originalRuntime != .onnxruntime {
+                    target.layersError = "per-layer attribution compares ONNX models in onnxruntime; this target runs in \(target.runtime ?? "another runtime")"
+                }
+                target.artifactSHA256 = target.artifact.flatMap { Provenance.sha256(ofFile: $0) }
+                let judged = Tolerances.judge(test, outputs: target.outputs, latencyMS: target.latencyMS, target: chosen[i].name.value)
+                target.checks = judged.checks
+                run.diagnostics += judged.diagnostics
+                target.status = judged.checks.allSatisfy(\.passed) ? .passed : .failed
+                run.targets[index] = target
+                run.samplesSHA256 = run.samplesSHA256 ?? m.samplesSHA256
+                run.originalRuntimeVersion = run.originalRuntimeVersion ?? m.originalRuntimeVersion
+            }
+            progress("reused the measurements of \(reused.count) target\(reused.count == 1 ? "" : "s") (nothing they were measured on changed)")
+        }
+        if artifacts.isEmpty { return run }
 
         // One runner per runtime; the original runs in its own runtime's runner, once for every target.
         var jobs: [TestRuntime: [RunnerJob.Model]] = [originalRuntime: [RunnerJob.Model(id: "original", path: modelPath)]]
@@ -190,13 +260,6 @@ public enum ModelTester {
             jobs[a.runtime, default: []].append(RunnerJob.Model(id: "target\(i)", path: a.path, exactU8S8: !saturates,
                                                                 layersAgainst: against, delegate: chosen[i].delegate?.value))
         }
-        var workTemplate = Array("\(tmpFolder())/slipway-test-XXXXXX".utf8CString)
-        guard workTemplate.withUnsafeMutableBufferPointer({ buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }) != nil else {
-            run.setupError = "cannot create a temporary folder in \(tmpFolder())"
-            return run
-        }
-        let work = String(decoding: workTemplate.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        defer { removeTree(work) }
         var stated: [(String, [JSONValue])] = (manifest.model?.inputs ?? []).map { shape in
             (shape.name.value, shape.dims.map { d -> JSONValue in
                 if case .fixed(let n) = d.value { return .int(n) }
@@ -215,10 +278,7 @@ public enum ModelTester {
             progress("running \(runtime.runnerName ?? "") on \(run.samples.count) samples")
             let job = RunnerJob(runtime: runtime, models: models)
             let flag = CancelFlag()
-            // A Keras original runs in TensorFlow, which the converter's environment has (the targets' `python`).
-            let python = runtime == .keras
-                ? chosen.first.map { Converter.python(for: $0, folder: folder, options: options.convert) } ?? "python3"
-                : options.python
+            let python = pythonFor(runtime)
             let samples = run.samples, warmup = options.warmup, timeout = options.timeout
             let outcome = await withTaskCancellationHandler {
                 await OwnThread.run { () -> Result<RunnerJob.Result, RunnerJob.Failure> in
@@ -242,7 +302,10 @@ public enum ModelTester {
         run.originalPath = modelPath
         run.originalSHA256 = Provenance.sha256(ofFile: modelPath)
         run.samplesSHA256 = results[originalRuntime]?.samplesSHA256
-        for i in run.targets.indices { run.targets[i].artifactSHA256 = run.targets[i].artifact.flatMap { Provenance.sha256(ofFile: $0) } }
+        run.originalRuntimeVersion = results[originalRuntime]?.version
+        for i in run.targets.indices where !run.targets[i].reused {
+            run.targets[i].artifactSHA256 = run.targets[i].artifact.flatMap { Provenance.sha256(ofFile: $0) }
+        }
         guard let reference = results[originalRuntime] else { return run }
         let sampleErrors = results.values.flatMap(\.sampleErrors)
         var seen = Set<String>()

@@ -62,6 +62,23 @@ struct RunnerJob: Sendable {
         case cancelled
     }
 
+    /// The installed version of a runtime (the runner's `--version` mode: no model, no sample), or nil when the
+    /// runner cannot say (a missing package reads "unknown", which matches no recorded version).
+    static func version(of runtime: TestRuntime, python: String, work: String) -> String? {
+        guard let name = runtime.runnerName else { return nil }
+        let script = "\(work)/run_models.py", out = "\(work)/\(name).version"
+        do throws(ConversionError) {
+            if access(script, F_OK) != 0 { try SafeWriter.write(Array(EmbeddedRunners.runModels.utf8), to: script) }
+        } catch { return nil }
+        let request = ChildProcess.Request(executable: python, arguments: [script, "--version", name, out],
+                                           environment: ["PYTHONUNBUFFERED": "1", "TMPDIR": work], logPath: out + ".log",
+                                           timeout: .seconds(60))
+        guard let exit = try? ChildProcess.run(request, cancellation: { false }), exit.succeeded,
+              let bytes = readWhole(out, limit: 4096) else { return nil }
+        let text = String(decoding: bytes, as: UTF8.self).filter { !$0.isWhitespace }
+        return text.isEmpty || text == "unknown" ? nil : text
+    }
+
     func run(
         python: String, inputs: [(String, [JSONValue])], preprocess: JSONValue? = nil, samples: [String], warmup: Int, work: String,
         timeout: Duration?, cancellation: @escaping CancellationCheck

@@ -22,6 +22,8 @@ public struct TestRecord: Sendable, Equatable {
     /// With `--layers`: the quantized layers that lost the most (`LayerSQNR.attribution`, at most
     /// `worstLayersKept`), for `check`'s SW6007 and its fix; empty otherwise.
     public var worstLayers: [LayerSQNR] = []
+    /// What the run measured, for the next run to reuse when nothing it rests on changed.
+    public var measured: TestMeasurement? = nil
 
     /// Enough for a fix and the next candidates, and a record stays small whatever the model's size.
     static let worstLayersKept = 10
@@ -50,6 +52,7 @@ public struct TestRecord: Sendable, Equatable {
                 ["value": .string(l.value), "node": .string(l.node), "op": .string(l.op), "sqnr_db": l.sqnrDB.map { .double($0) } ?? .null,
                  "input_sqnr_db": l.inputSQNRDB.map { .double($0) } ?? .null, "weights": .array(l.weights.map { .string($0) })]
             }),
+            "measured": measured?.json ?? .null,
         ])
     }
 
@@ -70,7 +73,7 @@ public struct TestRecord: Sendable, Equatable {
                              weights: (l["weights"]?.arrayValue ?? []).compactMap(\.stringValue))
         }
         return TestRecord(status: status, metrics: metrics, runtime: j["runtime"]?.stringValue, checks: checks, artifactSHA: a, modelSHA: m,
-                          samplesSHA: s, worstLayers: worst)
+                          samplesSHA: s, worstLayers: worst, measured: TestMeasurement.parse(j["measured"]))
     }
 
     /// Writes each measured target's record beside its artifact (skipped targets, and those that did not
@@ -92,7 +95,9 @@ public struct TestRecord: Sendable, Equatable {
             metrics["latency_ms_p50"] = percentile(t.latencyMS, 0.5)
             let record = TestRecord(status: t.status.rawValue, metrics: metrics.compactMapValues { $0.isFinite ? $0 : nil },
                                     runtime: t.runtimeVersion ?? t.runtime, checks: t.checks.filter { $0.limit.isFinite && ($0.measured?.isFinite ?? true) }, artifactSHA: sha, modelSHA: model, samplesSHA: samples,
-                                    worstLayers: Array(LayerSQNR.attribution(t.layers).prefix(worstLayersKept)))
+                                    worstLayers: Array(LayerSQNR.attribution(t.layers).prefix(worstLayersKept)),
+                                    measured: t.measurement(delegate: t.delegate, originalRuntimeVersion: run.originalRuntimeVersion,
+                                                            samplesSHA256: run.samplesSHA256, layersMeasured: run.layersAsked))
             try? SafeWriter.write(Array((record.json.serialized(pretty: true) + "\n").utf8), to: path(artifact: artifact))
         }
     }
@@ -103,7 +108,7 @@ public struct TestRecord: Sendable, Equatable {
         guard let modelRel = manifest.model?.path?.value else { return nil }
         let modelPath = Containment.destination(modelRel, folder: folder)
         let artifact = Containment.destination(Converter.outputPath(target: target, manifest: manifest, modelPath: modelPath), folder: folder)
-        guard let size = PathSafety.fileSize(path(artifact: artifact)), size < 1 << 20,
+        guard let size = PathSafety.fileSize(path(artifact: artifact)), size < 16 << 20,
               let b = readAll(path(artifact: artifact), size: size), let j = try? JSONValue.parse(bytes: b), let r = parse(j)
         else { return nil }
         var stale: [String] = []

@@ -35,6 +35,7 @@ extension TargetTestResult {
         o["runtime_version"] = runtimeVersion.map { .string($0) } ?? .null
         o["peak_rss_kb"] = peakRSSKB.map { .int($0) } ?? .null
         o["integer_matmul"] = integerMatmul.map { .string($0.rawValue) } ?? .null
+        o["reused"] = .bool(reused)
         o["ran_on"] = ranOn.map { .string($0) } ?? .null
         o["placement_note"] = placementNote.map { .string($0) } ?? .null
         o["latency_ms"] = Self.latency(latencyMS)

@@ -38,7 +38,7 @@ struct TestCommand: AsyncParsableCommand {
     @Option(help: "Write report.json and a self-contained report.html into this folder.")
     var report: String?
 
-    @Flag(help: "Convert again even when the artifact is up to date.")
+    @Flag(help: "Convert again even when the artifact is up to date, and run every model again even when a recorded measurement of the same files and runtime versions could be reused.")
     var force = false
 
     @Flag(help: "Test the artifacts as they are on disk: convert nothing (a missing artifact is an error).")
@@ -92,7 +92,7 @@ struct TestCommand: AsyncParsableCommand {
         let options = TestOptions(
             convert: ConvertOptions(force: force, allowOutsideProject: allowOutsideProject, toolVersion: Slipway.version, python: self.python),
             python: python, warmup: warmup, timeout: timeout.map { .milliseconds(Int($0 * 1000)) }, convertFirst: !noConvert,
-            layers: layers)
+            layers: layers, reuse: !force)
         let tty = isatty(STDERR_FILENO) == 1
         let result = await ModelTester.test(
             manifest: m, manifestPath: manifest, targets: chosen, options: options,
@@ -144,7 +144,7 @@ struct TestCommand: AsyncParsableCommand {
         if let s = t.outputs.map(\.sqnrDB).min() { parts.append(s.isFinite ? "SQNR \(fixed(s, 1)) dB" : "SQNR ∞") }
         if let t1 = t.outputs.compactMap(\.top1).min() { parts.append("top-1 \(fixed(t1 * 100, 1)) %") }
         if let p = percentile(t.latencyMS, 0.95) { parts.append("p95 \(fixed(p, 3)) ms") }
-        let runtime = t.runtime.map { " (\($0)\(t.runtimeVersion.map { " " + $0 } ?? "")\(t.ranOn.map { ", " + $0 } ?? ""))" } ?? ""
+        let runtime = t.runtime.map { " (\($0)\(t.runtimeVersion.map { " " + $0 } ?? "")\(t.ranOn.map { ", " + $0 } ?? "")\(t.reused ? "; measured before, reused" : ""))" } ?? ""
         let figures = parts.isEmpty ? "" : ": " + parts.joined(separator: " · ")
         let why = t.reason.map { " — \($0)" } ?? ""
         var text = "target \(t.name): \(t.status.rawValue)\(runtime)\(figures)\(why)"

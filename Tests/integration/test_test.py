@@ -769,3 +769,42 @@ def test_each_target_runs_on_its_delegate_where_this_host_has_it_and_says_so_whe
         f"CUDAExecutionProvider is not in this onnxruntime (it has {', '.join(ort.get_available_providers())}): ran on CPUExecutionProvider")
     text = run("test", str(onx), "--runtime-python", VENV_PYTHON)
     assert "note: CUDAExecutionProvider is not in this onnxruntime" in text.stdout.decode()
+
+
+def test_a_measurement_is_reused_while_nothing_it_rests_on_changes(run, tmp_path):
+    """The second run reuses each target's recorded figures (same artifact, original, samples, runtime versions and
+    delegate) and judges the tolerances again on them, so a tightened tolerance fails without running a model;
+    `--force`, a changed sample and a record from another runtime version run the models again."""
+    manifest = example(tmp_path, "transformer-server", "encoder.slipway.yaml")
+    encoder_samples(manifest.parent / "data/test")
+    r, first = run_test(run, manifest)
+    assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()
+    assert not any(t["reused"] for t in first["targets"])
+    r, second = run_test(run, manifest)
+    assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()
+    assert all(t["reused"] for t in second["targets"])
+    for a, b in zip(first["targets"], second["targets"]):
+        assert a["outputs"] == b["outputs"] and a["latency_ms"] == b["latency_ms"], a["name"]
+        assert (a["runtime_version"], a["artifact_sha256"], a["status"]) == (b["runtime_version"], b["artifact_sha256"], b["status"])
+    assert first["samples"]["sha256"] == second["samples"]["sha256"]
+    # A tolerance no measurement meets: judged on the reused figures, on the tolerance line.
+    text = manifest.read_text()
+    tight = text.replace("tolerance: {cosine: 0.999,", "tolerance: {sqnr_db: 200, cosine: 0.999,", 1)
+    assert tight != text
+    manifest.write_text(tight)
+    r, judged = run_test(run, manifest)
+    assert r.returncode == 1 and all(t["reused"] and t["status"] == "failed" for t in judged["targets"])
+    manifest.write_text(text)
+    r, forced = run_test(run, manifest, "--force")
+    assert r.returncode == 0 and not any(t["reused"] for t in forced["targets"])
+    # A record measured on another runtime version is not reused.
+    record = pathlib.Path(forced["targets"][0]["artifact"] + ".test.json")
+    data = json.loads(record.read_text())
+    data["measured"]["runtime_version"] = "0.0.1"
+    record.write_text(json.dumps(data))
+    r, again = run_test(run, manifest)
+    assert [t["reused"] for t in again["targets"]] == [False, True]
+    # A changed sample makes every record stale.
+    np.savez(manifest.parent / "data/test/s000.npz", input_ids=np.ones((1, 128), dtype=np.int64))
+    r, changed = run_test(run, manifest)
+    assert r.returncode == 0 and not any(t["reused"] for t in changed["targets"])

@@ -1,6 +1,7 @@
 """Runs models on samples in one runtime, for `slipway test` (one process per runtime, never one per sample).
 
 Usage: python run_models.py JOB.json OUT_DIR
+       python run_models.py --version RUNTIME OUT_FILE   (the runtime's installed version, for reusing a measurement)
 
 JOB.json: {"runtime": "onnxruntime" | "litert" | "tflite-micro", "warmup": 3,
            "inputs": {name: [dims...]} (the manifest's shapes, else the model's; a string for a free dimension),
@@ -561,6 +562,10 @@ def converted_weights(reference_path, artifact_path):
 
 
 def main():
+    if sys.argv[1] == "--version":
+        with open(sys.argv[3], "w", encoding="utf-8") as f:
+            f.write(runtime_version(sys.argv[2]))
+        return
     job_path, out_dir = sys.argv[1], sys.argv[2]
     with open(job_path, encoding="utf-8") as f:
         job = json.load(f)
