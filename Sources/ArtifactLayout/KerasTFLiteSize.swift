@@ -4,8 +4,11 @@ import ModelFormats
 /// from the model's weights: the source file's own bytes (an HDF5 container, a zip) say nothing about it.
 ///
 /// What the converter stores, per its post-training quantization rules:
-/// - float32: every weight as is; a BatchNormalization's four vectors become two (scale and offset, or nothing
-///   where folded into the convolution before it: counted as two);
+/// - float32: every weight as is; a BatchNormalization's four vectors become two (a scale and an offset: MUL and
+///   ADD), or, right after a convolution or dense layer without an activation (its only reader), fold into that
+///   layer: its kernel is rescaled and the offset becomes the layer's bias (a new vector when the layer had none);
+///   an Activation the converter fuses (relu, relu6, linear) after a layer that takes a fused activation leaves no
+///   operator (`Fusion`);
 /// - float16: every float weight at 2 bytes, plus a DEQUANTIZE tensor each;
 /// - dynamic range (int8 weights, float activations): kernels with at least `minElementsForWeights` elements at 1
 ///   byte with per-channel scales, everything else float32;
@@ -53,14 +56,27 @@ public enum KerasTFLiteSize {
     /// `integerIO`: inputs and outputs of int8 or uint8 (inference_input_type), with no QUANTIZE or DEQUANTIZE.
     public static func predict(model: Model, mode: Mode, integerIO: Bool = false, operators: (Node) -> Int = { _ in 1 }) -> Int {
         let nodes = model.graphs.first?.nodes ?? []
+        let fusion = Fusion(nodes)
         var bytes = fileBytes
-        var tensors = nodes.count + model.inputs.count
-        for n in nodes {
+        let written = nodes.count - fusion.foldedNorms.count - fusion.fusedActivations.count
+        var tensors = written + model.inputs.count
+        for (i, n) in nodes.enumerated() where !fusion.foldedNorms.contains(i) && !fusion.fusedActivations.contains(i) {
             let extra = max(operators(n) - 1, 0)
             tensors += 2 &* extra
             bytes += extra &* operatorBytes
         }
+        // A folded normalisation's four vectors: a bias vector of its channels where the layer had none, else nothing.
+        for i in fusion.newBiases {
+            let channels = model.tensors.first { t in t.consumers.contains { $0.graph == 0 && $0.node == i } }?.elementCount ?? 0
+            tensors += 1
+            switch mode {
+            case .float32, .dynamicRange: bytes += channels &* 4
+            case .float16: bytes += channels &* 2; tensors += 1
+            case .fullInteger: bytes += channels &* (4 + groupBytes) + quantizedTensorBytes
+            }
+        }
         for t in model.tensors where t.dtype.isFloatingPoint {
+            if t.consumers.contains(where: { $0.graph == 0 && fusion.foldedNorms.contains($0.node) }) { continue }
             let readers = Set(t.consumers.compactMap { c in c.graph == 0 && c.node < nodes.count ? nodes[c.node].opType : nil })
             // Batch normalization: mean, variance, gamma and beta become one scale and one offset.
             let halved = readers.contains("BatchNormalization")
@@ -98,8 +114,60 @@ public enum KerasTFLiteSize {
             // Every activation is quantized too, and each input and output gets a QUANTIZE or DEQUANTIZE.
             let io = integerIO ? 0 : model.inputs.count + model.outputs.count
             tensors += io
-            bytes += (nodes.count + model.inputs.count + io) &* (quantizedTensorBytes + groupBytes)
+            bytes += (written + model.inputs.count + io) &* (quantizedTensorBytes + groupBytes)
         }
         return bytes &+ tensors &* tensorBytes
+    }
+}
+
+extension KerasTFLiteSize {
+    /// What TensorFlow's converter folds away from a Keras layer graph (its TFL optimize pass): a
+    /// BatchNormalization that reads a convolution or dense layer with no activation of its own, and is that
+    /// layer's only reader, becomes the layer's rescaled kernel and bias; an Activation of a kind TFLite fuses
+    /// (relu, relu6; linear is nothing) that reads a layer taking a fused activation (or such a folded
+    /// normalisation), and is its only reader, becomes that layer's fused_activation_function.
+    struct Fusion {
+        var foldedNorms: Set<Int> = []
+        /// Folded normalisations whose layer had no bias: the converter writes one.
+        var newBiases: Set<Int> = []
+        var fusedActivations: Set<Int> = []
+
+        static let foldsNorm: Set<String> = ["Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D", "SeparableConv2D", "Dense"]
+        static let takesActivation: Set<String> = foldsNorm.union(["Add", "Subtract", "Multiply"])
+        static let fusable: Set<String> = ["relu", "relu6", "linear"]
+
+        init(_ nodes: [Node]) {
+            var producer: [String: Int] = [:]
+            var readers: [String: Int] = [:]
+            for (i, n) in nodes.enumerated() {
+                for o in n.outputs { producer[o] = i }
+                for v in n.inputs { readers[v, default: 0] += 1 }
+            }
+            func activation(_ n: Node) -> String {
+                if case .string(let a)? = n.attributes["activation"] { return a }
+                return "linear"
+            }
+            /// The single layer this one reads, when this is that layer's only reader.
+            func soleSource(_ n: Node) -> Int? {
+                guard let v = n.inputs.first, let p = producer[v], readers[v] == 1 else { return nil }
+                return p
+            }
+            for (i, n) in nodes.enumerated() {
+                switch n.opType {
+                case "BatchNormalization":
+                    guard let p = soleSource(n), Self.foldsNorm.contains(nodes[p].opType), activation(nodes[p]) == "linear" else { continue }
+                    foldedNorms.insert(i)
+                    if case .int(0)? = nodes[p].attributes["use_bias"] { newBiases.insert(i) }
+                case "Activation", "ReLU":
+                    let kind = n.opType == "ReLU" ? "relu" : activation(n)
+                    guard Self.fusable.contains(kind), let p = soleSource(n) else { continue }
+                    let base = foldedNorms.contains(p) ? soleSource(nodes[p]) : p
+                    guard let b = base, Self.takesActivation.contains(nodes[b].opType), activation(nodes[b]) == "linear" else { continue }
+                    fusedActivations.insert(i)
+                default:
+                    continue
+                }
+            }
+        }
     }
 }
