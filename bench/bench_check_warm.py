@@ -73,7 +73,7 @@ def main():
     ap.add_argument("--repeat", type=int, default=30)
     a = ap.parse_args()
     m = model(a.mb)
-    bins = [("this", a.bin)] + ([("compare", a.compare)] if a.compare else [])
+    bins = [("this", os.path.abspath(a.bin))] + ([("compare", os.path.abspath(a.compare))] if a.compare else [])
     with tempfile.TemporaryDirectory() as d:
         folder = Path(d)
         os.symlink(m, folder / "m.onnx")
