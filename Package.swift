@@ -20,12 +20,10 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
-        // System libhdf5 (apt: libhdf5-dev, the serial build), for Keras HDF5 models and Keras 3's model.weights.h5.
-        .systemLibrary(
-            name: "CLibHDF5",
-            pkgConfig: "hdf5",
-            providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]
-        ),
+        // System libhdf5 (apt: libhdf5-dev, the serial build), for Keras HDF5 models and Keras 3's model.weights.h5:
+        // its headers at build time, the library loaded (dlopen) on the first Keras model, never linked, so that
+        // no other command pays for loading it and the ~35 libraries it links.
+        .target(name: "CLibHDF5", linkerSettings: [.linkedLibrary("dl")]),
         // Integer conversions that cannot trap (saturating), for values that come from files and messages.
         .target(name: "CheckedMath"),
         // Supervised worker processes for work on untrusted model files (crash isolation for serve and check).

@@ -3,10 +3,18 @@
 target's plan (Planning), the target checks, the estimate answered from the cache. Target: ≤ 20 ms.
 
     .venv/bin/python bench/bench_check_warm.py [--bin .build/release/slipway] [--mb 50] [--repeat 30]
+                                               [--compare OTHER_SLIPWAY]
 
-The model (bench/out/check_model.onnx, cached) is a chain of MatMuls over float32 [1024, 1024] weights. The
+The model (bench/out/check_model_50.onnx, cached) is a chain of MatMuls over float32 [1024, 1024] weights. The
 first run fills the cache (cold, reported apart); each warm run is a whole process (`--in-process`, and the
-default worker-process mode), wall-clock milliseconds, best and median.
+default worker-process mode), wall-clock milliseconds: median, p90 and best. Measured in the same rounds (each
+round runs every command once, so that load from other processes falls on all of them alike):
+
+- the start-up floor: `slipway --version` (dynamic loading, the runtime, argument parsing), and `/bin/true`;
+- `check` of a manifest without targets (the floor plus the catalogue, the manifest, no model);
+- `check` of the 50 MB manifest, in process and with workers; each printed as a ratio to the floor.
+
+With `--compare`, another build (say, main's) runs in the same rounds, and its figures are printed beside.
 """
 import argparse
 import os
@@ -52,27 +60,59 @@ def timed(cmd, cwd, env):
     return ms
 
 
+def stats(xs):
+    s = sorted(xs)
+    return statistics.median(s), s[min(len(s) - 1, int(len(s) * 0.9))], s[0]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=str(ROOT / ".build" / "release" / "slipway"))
+    ap.add_argument("--compare", help="another slipway binary measured in the same rounds")
     ap.add_argument("--mb", type=int, default=50)
     ap.add_argument("--repeat", type=int, default=30)
     a = ap.parse_args()
     m = model(a.mb)
+    bins = [("this", os.path.abspath(a.bin))] + ([("compare", os.path.abspath(a.compare))] if a.compare else [])
     with tempfile.TemporaryDirectory() as d:
         folder = Path(d)
         os.symlink(m, folder / "m.onnx")
         (folder / "m.slipway.yaml").write_text(
             "slipway: 1\nmodel: {path: m.onnx}\ntargets:\n"
             "  cpu: {runtime: onnxruntime@1.20, device: x86-64-avx512-vnni, optimize: {quantize: {weights: int8}}}\n")
-        env = dict(os.environ, SLIPWAY_CACHE_DIR=str(folder / "cache"))
-        print(f"model {m.stat().st_size / 1e6:.1f} MB, {a.bin}")
-        for mode in (["--in-process"], []):
-            cmd = [a.bin, "check", *mode, "m.slipway.yaml"]
-            cold = timed(cmd, folder, env)
-            warm = [timed(cmd, folder, env) for _ in range(a.repeat)]
-            label = "in-process" if mode else "workers"
-            print(f"check {label:10s}: cold {cold:8.1f} ms; warm best {min(warm):6.1f} ms, median {statistics.median(warm):6.1f} ms")
+        (folder / "empty.slipway.yaml").write_text("slipway: 1\nname: empty\n")
+        print(f"model {m.stat().st_size / 1e6:.1f} MB; {os.cpu_count()} cores; {a.repeat} rounds")
+        cases = [("true", None, ["/bin/true"])]
+        for tag, b in bins:
+            env = dict(os.environ, SLIPWAY_CACHE_DIR=str(folder / f"cache-{tag}"))
+            cases += [
+                ("start-up floor (--version)", tag, [b, "--version"], env),
+                ("check, no targets", tag, [b, "check", "empty.slipway.yaml"], env),
+                ("check 50 MB in-process", tag, [b, "check", "--in-process", "m.slipway.yaml"], env),
+                ("check 50 MB workers", tag, [b, "check", "m.slipway.yaml"], env),
+            ]
+        cases = [c if len(c) == 4 else (*c, dict(os.environ)) for c in cases]
+        for name, tag, cmd, env in cases:
+            if "50 MB" in name:
+                print(f"{tag}: {name}: cold (fills the cache) {timed(cmd, folder, env):.1f} ms")
+        for _ in range(2):  # page cache, then the estimate cache, warm
+            for _, _, cmd, env in cases:
+                timed(cmd, folder, env)
+        times = {(name, tag): [] for name, tag, _, _ in cases}
+        for _ in range(a.repeat):
+            for name, tag, cmd, env in cases:
+                times[(name, tag)].append(timed(cmd, folder, env))
+        true_med = stats(times[("true", None)])[0]
+        print(f"{'':38s} {'median':>8s} {'p90':>8s} {'best':>8s}   ratio to floor (median)")
+        print(f"{'/bin/true':38s} {true_med:8.1f}")
+        for tag, _ in bins:
+            floor = stats(times[("start-up floor (--version)", tag)])[0]
+            for name, t, _, _ in cases:
+                if t != tag:
+                    continue
+                med, p90, best = stats(times[(name, tag)])
+                goal = "  (goal <= 20 ms)" if "50 MB" in name else ""
+                print(f"{tag + ': ' + name:38s} {med:8.1f} {p90:8.1f} {best:8.1f}   {med / floor:5.2f}x{goal}")
 
 
 if __name__ == "__main__":

@@ -37,14 +37,13 @@ public enum FileIdentity {
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         let size = Int(st.st_size)
         var digest = SHA256()
-        var buffer = [UInt8](repeating: 0, count: min(sampleBytes, size))
-        guard readFully(fd, into: &buffer, at: 0) else { return nil }
-        digest.update(buffer)
+        // The samples are read and hashed a chunk at a time through one small buffer: two fresh MiB-sized arrays
+        // cost more (their pages faulted in and zeroed) than hashing them on the warm path of `check`.
+        var buffer = [UInt8](repeating: 0, count: min(chunkBytes, sampleBytes))
+        guard hash(fd, 0..<min(sampleBytes, size), into: &digest, buffer: &buffer) else { return nil }
         if size > sampleBytes {
             let start = max(sampleBytes, size - sampleBytes)
-            var tail = [UInt8](repeating: 0, count: size - start)
-            guard readFully(fd, into: &tail, at: start) else { return nil }
-            digest.update(tail)
+            guard hash(fd, start..<size, into: &digest, buffer: &buffer) else { return nil }
         }
         #if canImport(Darwin)
             let mtime = "\(st.st_mtimespec.tv_sec).\(st.st_mtimespec.tv_nsec)"
@@ -52,6 +51,28 @@ public enum FileIdentity {
             let mtime = "\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)"
         #endif
         return "size=\(size);mtime=\(mtime);inode=\(st.st_ino);dev=\(st.st_dev);sample=\(digest.hexDigest())"
+    }
+
+    static let chunkBytes = 64 << 10
+
+    /// Feeds the bytes of `range` to `digest`, read through `buffer`; false when the file ends first.
+    static func hash(_ fd: Int32, _ range: Range<Int>, into digest: inout SHA256, buffer: inout [UInt8]) -> Bool {
+        var at = range.lowerBound
+        while at < range.upperBound {
+            let n = min(buffer.count, range.upperBound - at)
+            var done = 0
+            while done < n {
+                let r = buffer.withUnsafeMutableBytes { b in
+                    pread(fd, b.baseAddress.map { $0 + done }, n - done, off_t(at + done))
+                }
+                if r < 0, errno == EINTR { continue }
+                if r <= 0 { return false }
+                done += r
+            }
+            buffer.withUnsafeBytes { digest.update(UnsafeRawBufferPointer(rebasing: $0[..<n])) }
+            at += n
+        }
+        return true
     }
 
     static func readFully(_ fd: Int32, into buffer: inout [UInt8], at offset: Int) -> Bool {

@@ -30,6 +30,10 @@ final class HDF5Image {
     init(bytes: UnsafeRawBufferPointer, path: String) throws(ModelError) {
         self.path = path
         guard let base = bytes.baseAddress else { throw ModelError(.malformed, file: path, "is empty") }
+        // libhdf5 is loaded on first use (CLibHDF5): a host without it cannot read Keras models, and says so.
+        if let why = slipway_h5_load_error() {
+            throw ModelError(.io, file: path, "cannot be read as a Keras HDF5 model: \(String(cString: why))")
+        }
         let id = slipway_h5_open_image(base, bytes.count)
         guard id >= 0 else {
             throw ModelError(.malformed, file: path, "is not a readable Keras HDF5 model: libhdf5 cannot open it (truncated or corrupt)")
@@ -37,7 +41,7 @@ final class HDF5Image {
         self.id = id
     }
 
-    deinit { H5Fclose(id) }
+    deinit { slipway_H5Fclose(id) }
 
     /// Refuses the image when a global heap collection would hang or mislead libhdf5 (`HDF5Guard`). Call
     /// after opening and before reading any variable-length value: the datasets' storage is found first by
@@ -59,7 +63,7 @@ final class HDF5Image {
         guard depth < 32 else { return }
         let g = slipway_h5_open_group(location, group)
         guard g >= 0 else { return }
-        defer { H5Gclose(g) }
+        defer { slipway_H5Gclose(g) }
         guard let names = try? linkNames(g, field: group) else { return }
         for name in names {
             visited += 1
@@ -110,14 +114,14 @@ final class HDF5Image {
     func strings(_ location: hid_t, attribute name: String, field: String) throws(ModelError) -> [String] {
         let a = slipway_h5_open_attribute(location, name)
         guard a >= 0 else { throw error(field, "attribute '\(name)' cannot be opened") }
-        defer { H5Aclose(a) }
-        let type = H5Aget_type(a)
+        defer { slipway_H5Aclose(a) }
+        let type = slipway_H5Aget_type(a)
         guard type >= 0 else { throw error(field, "attribute '\(name)' has no readable type") }
-        defer { H5Tclose(type) }
-        let space = H5Aget_space(a)
+        defer { slipway_H5Tclose(type) }
+        let space = slipway_H5Aget_space(a)
         guard space >= 0 else { throw error(field, "attribute '\(name)' has no readable dataspace") }
-        defer { H5Sclose(space) }
-        let points = H5Sget_simple_extent_npoints(space)
+        defer { slipway_H5Sclose(space) }
+        let points = slipway_H5Sget_simple_extent_npoints(space)
         guard points >= 0, points <= 1_000_000 else { throw error(field, "attribute '\(name)' holds \(points) elements") }
         let count = Int(points)
         guard slipway_h5_class(type) == slipway_h5_class_string() else {
@@ -125,14 +129,14 @@ final class HDF5Image {
             throw error(field, "attribute '\(name)' is not a string")
         }
         if count == 0 { return [] }
-        if H5Tis_variable_str(type) > 0 {
+        if slipway_H5Tis_variable_str(type) > 0 {
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
             let r = pointers.withUnsafeMutableBufferPointer { p in slipway_h5_read_vlen_strings(a, p.baseAddress) }
             guard r == 0 else { throw error(field, "attribute '\(name)' cannot be read") }
             defer { pointers.withUnsafeMutableBufferPointer { p in slipway_h5_free_strings(p.baseAddress, count) } }
             return pointers.map { $0.map { String(cString: $0) } ?? "" }
         }
-        let size = H5Tget_size(type)
+        let size = slipway_H5Tget_size(type)
         guard size > 0, size <= 64 << 20 else { throw error(field, "attribute '\(name)' has strings of \(size) bytes") }
         let (total, overflow) = Int(size).multipliedReportingOverflow(by: count)
         guard !overflow, total <= 256 << 20 else { throw error(field, "attribute '\(name)' is over 256 MiB") }
@@ -172,11 +176,11 @@ final class HDF5Image {
     func dataset(_ location: hid_t, _ name: String, field: String, imageSize: Int) throws(ModelError) -> Dataset {
         let d = slipway_h5_open_dataset(location, name)
         guard d >= 0 else { throw error(field, "dataset '\(name)' cannot be opened") }
-        defer { H5Dclose(d) }
-        let type = H5Dget_type(d)
+        defer { slipway_H5Dclose(d) }
+        let type = slipway_H5Dget_type(d)
         guard type >= 0 else { throw error(field, "dataset '\(name)' has no readable type") }
-        defer { H5Tclose(type) }
-        let size = Int(H5Tget_size(type))
+        defer { slipway_H5Tclose(type) }
+        let size = Int(slipway_H5Tget_size(type))
         let cls = slipway_h5_class(type)
         let signed = slipway_h5_is_signed(type) != 0
         let dtype: DType?
@@ -192,14 +196,14 @@ final class HDF5Image {
         default: dtype = nil
         }
         guard let dtype else { throw error(field, "dataset '\(name)' has HDF5 type class \(cls) of \(size) bytes, not a number") }
-        let space = H5Dget_space(d)
+        let space = slipway_H5Dget_space(d)
         guard space >= 0 else { throw error(field, "dataset '\(name)' has no readable dataspace") }
-        defer { H5Sclose(space) }
-        let rank = Int(H5Sget_simple_extent_ndims(space))
+        defer { slipway_H5Sclose(space) }
+        let rank = Int(slipway_H5Sget_simple_extent_ndims(space))
         guard rank >= 0, rank <= 32 else { throw error(field, "dataset '\(name)' has rank \(rank)") }
         var dims = [hsize_t](repeating: 0, count: rank)
         if rank > 0 {
-            guard dims.withUnsafeMutableBufferPointer({ H5Sget_simple_extent_dims(space, $0.baseAddress, nil) }) == Int32(rank) else {
+            guard dims.withUnsafeMutableBufferPointer({ slipway_H5Sget_simple_extent_dims(space, $0.baseAddress, nil) }) == Int32(rank) else {
                 throw error(field, "dataset '\(name)' has unreadable dimensions")
             }
         }

@@ -77,7 +77,7 @@ struct KerasArchiveReader {
         let path = group.isEmpty ? "." : group
         let g = slipway_h5_open_group(root, path)
         guard g >= 0 else { throw bad("model.weights.h5/\(group)", "cannot be opened") }
-        defer { H5Gclose(g) }
+        defer { slipway_H5Gclose(g) }
         let children = try h5.linkNames(g, field: "model.weights.h5/\(group)")
         // This object's own name (its `vars` group's attribute), which decides the owner of everything below it.
         var owner = outer
@@ -85,7 +85,7 @@ struct KerasArchiveReader {
             let varsPath = group.isEmpty ? "vars" : "\(group)/vars"
             let vars = slipway_h5_open_group(root, varsPath)
             if vars >= 0 {
-                defer { H5Gclose(vars) }
+                defer { slipway_H5Gclose(vars) }
                 let own = h5.hasAttribute(vars, "name") ? (try h5.strings(vars, attribute: "name", field: "model.weights.h5/\(varsPath)").first ?? group) : group
                 if let outer, !layers.contains(own) { owner = "\(outer)/\(own)" } else { owner = own }
             }
@@ -95,7 +95,7 @@ struct KerasArchiveReader {
             if child == "vars" {
                 let vars = slipway_h5_open_group(root, childPath)
                 guard vars >= 0 else { continue }  // a dataset named vars is not a variable group
-                defer { H5Gclose(vars) }
+                defer { slipway_H5Gclose(vars) }
                 let owner = owner ?? group
                 let names = try h5.linkNames(vars, field: "model.weights.h5/\(childPath)")
                 for name in names.sorted(by: { (Int($0) ?? Int.max, $0) < (Int($1) ?? Int.max, $1) }) {
@@ -117,7 +117,7 @@ struct KerasArchiveReader {
     private func isGroup(_ g: hid_t, _ name: String) -> Bool {
         let child = slipway_h5_open_group(g, name)
         guard child >= 0 else { return false }
-        H5Gclose(child)
+        slipway_H5Gclose(child)
         return true
     }
 }

@@ -39,7 +39,7 @@ struct KerasH5Reader {
         if let weightsPath {
             let group = slipway_h5_open_group(root, weightsPath)
             guard group >= 0 else { throw h5.error(weightsPath, "cannot be opened") }
-            defer { H5Gclose(group) }
+            defer { slipway_H5Gclose(group) }
             let layerNames = try h5.chunkedStrings(group, attribute: "layer_names", field: "\(weightsPath).layer_names")
             let index = Dictionary(config.layers.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
             for layerName in layerNames {
@@ -47,7 +47,7 @@ struct KerasH5Reader {
                 guard h5.exists(group, link: layerName) else { throw h5.error(field, "is named in layer_names but missing") }
                 let layerGroup = slipway_h5_open_group(group, layerName)
                 guard layerGroup >= 0 else { throw h5.error(field, "cannot be opened") }
-                defer { H5Gclose(layerGroup) }
+                defer { slipway_H5Gclose(layerGroup) }
                 let weightNames = try h5.chunkedStrings(layerGroup, attribute: "weight_names", field: "\(field).weight_names")
                 for weightName in weightNames {
                     guard tensors.count < Self.maxWeights else { throw h5.error(field, "holds over \(Self.maxWeights) weights") }
