@@ -289,7 +289,7 @@ enum EmbeddedCatalogue {
       "derived_by": "scripts/catalogue/derive_keras_lowering.py"
     },
     "llama-cpp-python-sdists": {
-      "title": "llama-cpp-python source distributions from PyPI: the llama.cpp each vendors (vendor/llama.cpp: ggml.h's enum ggml_type, GGUF_VERSION and its GGUF reader, gguf-py's GGML_QUANT_SIZES) and the commit its CHANGELOG.md names",
+      "title": "llama-cpp-python source distributions from PyPI: the llama.cpp each vendors (vendor/llama.cpp: ggml.h's enum ggml_type, GGUF_VERSION in ggml.h or later gguf.h and its GGUF reader, gguf-py's GGML_QUANT_SIZES) and the commit its CHANGELOG.md names",
       "url": "https://pypi.org/project/llama-cpp-python/#history",
       "revision": "llama-cpp-python 0.2.7 to 0.3.36, each release's llama.cpp commit recorded in runtimes.json",
       "derived_by": "scripts/catalogue/derive_llamacpp.py"

@@ -249,7 +249,8 @@ def main():
     src = cj.load("sources.json")
     src["sources"][SOURCE_ID] = {
         "title": "llama-cpp-python source distributions from PyPI: the llama.cpp each vendors (vendor/llama.cpp: ggml.h's"
-                 " enum ggml_type, GGUF_VERSION and its GGUF reader, gguf-py's GGML_QUANT_SIZES) and the commit its"
+                 " enum ggml_type, GGUF_VERSION in ggml.h or later gguf.h and its GGUF reader, gguf-py's GGML_QUANT_SIZES)"
+                 " and the commit its"
                  " CHANGELOG.md names",
         "url": "https://pypi.org/project/llama-cpp-python/#history",
         "revision": f"llama-cpp-python {derived['versions'][-1]['version']} to {derived['versions'][0]['version']}, each"
