@@ -142,7 +142,7 @@ public enum CatalogueDocument {
                 return "\(p.rawValue): " + t.keys.sorted().map { "\($0) \(format(t[$0] ?? 0))" }.joined(separator: ", ")
             }.joined(separator: "; ")
             let cites = ([d.source] + d.also).map { c.cite($0) }.joined(separator: "; ")
-            o += "| `\(d.name)`\(d.isClass ? " (class)" : "") | \(d.aliases.joined(separator: ", ")) | \(cell(d.title)) | \(d.memoryGB.map { "\(format($0)) GB" } ?? "—") | \(d.storageGB.map { "\(format($0)) GB" } ?? "—") | \(d.bandwidthGBps.map { "\(format($0)) GB/s" } ?? "—") | \(peaks.isEmpty ? "—" : peaks) | \(cell(cites)) |\n"
+            o += "| `\(d.name)`\(d.isClass ? " (class)" : "") | \(d.aliases.joined(separator: ", ")) | \(cell(d.title)) | \(d.memoryGB.map(bytes) ?? "—") | \(d.storageGB.map(bytes) ?? "—") | \(d.bandwidthGBps.map { "\(format($0)) GB/s" } ?? "—") | \(peaks.isEmpty ? "—" : peaks) | \(cell(cites)) |\n"
         }
         o += "\n## Dispatch overheads\n\nThe fixed cost of running one more operator, added to each node's roofline time "
         o += "(\"overlaps\": asynchronous launches, so a node costs at least the overhead instead).\n\n"
@@ -246,6 +246,12 @@ public enum CatalogueDocument {
         case .maxDimension: return "input dimensions at most \(k.max.map(String.init) ?? "")"
         case .noBatchAxis: return "leaves the batch dimension alone"
         }
+    }
+
+    /// A size given in GB, in the unit it reads best in (a microcontroller's RAM in kB).
+    static func bytes(_ gb: Double) -> String {
+        func short(_ x: Double) -> String { format((x * 1000).rounded() / 1000) }
+        return gb >= 1 ? "\(short(gb)) GB" : gb >= 0.001 ? "\(short(gb * 1000)) MB" : "\(short(gb * 1e6)) kB"
     }
 
     static func format(_ d: Double) -> String {
