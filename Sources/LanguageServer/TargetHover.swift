@@ -68,11 +68,14 @@ enum TargetHover {
 
     static func deviceText(_ d: Device, _ c: Catalogue) -> String {
         var lines = ["**\(d.title)** (`\(d.name)`): \(d.isa)\(d.cpuFeatures.isEmpty ? "" : " with " + d.cpuFeatures.joined(separator: ", "))"]
-        lines.append("Memory \(fmt(d.memoryGB)) GB, bandwidth \(fmt(d.bandwidthGBps)) GB/s")
+        let figures = [d.memoryGB.map { "\(d.os == "none" ? "RAM" : "Memory") \(fmt($0)) GB" },
+                       d.storageGB.map { "\(d.os == "none" ? "flash" : "storage") \(fmt($0)) GB" },
+                       d.bandwidthGBps.map { "bandwidth \(fmt($0)) GB/s" }].compactMap { $0 }
+        if !figures.isEmpty { lines.append(figures.joined(separator: ", ")) }
         for (proc, peaks) in d.peakTOPS.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             lines.append("Peak on \(proc.rawValue): " + peaks.sorted(by: { $0.key < $1.key }).map { "\($0.key) \(fmt($0.value)) TOPS" }.joined(separator: ", "))
         }
-        lines.append("*\(c.cite(d.source))*")
+        lines.append(([d.source] + d.also).map { "*\(c.cite($0))*" }.joined(separator: "\n\n"))
         return lines.joined(separator: "\n\n")
     }
 

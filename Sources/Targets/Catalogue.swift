@@ -104,12 +104,17 @@ public struct Device: Sendable, Hashable {
     public var cpuFeatures: [String]
     public var gpuArchitecture: String?
     public var computeCapability: String?
-    public var memoryGB: Double
-    public var storageGB: Double
-    public var bandwidthGBps: Double
-    /// Peak tera-operations per second, by processor and precision (`float32`, `float16`, `int8`, ...).
+    /// Memory (on a microcontroller, the RAM), flash or storage, and memory bandwidth: nil where no cited
+    /// figure was found (a figure is never guessed; a check that needs one is skipped).
+    public var memoryGB: Double?
+    public var storageGB: Double?
+    public var bandwidthGBps: Double?
+    /// Peak tera-operations per second, by processor and precision (`float32`, `float16`, `int8`, ...); only
+    /// the cited ones, so a processor or the whole table may be absent.
     public var peakTOPS: [Processor: [String: Double]]
     public var source: SourceRef
+    /// Further documents the figures come from (each with the section), when one source does not give them all.
+    public var also: [SourceRef] = []
 
     public func has(_ feature: String) -> Bool { cpuFeatures.contains(feature) }
 }

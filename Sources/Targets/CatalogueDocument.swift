@@ -132,14 +132,17 @@ public enum CatalogueDocument {
             let m = c.tfliteOpVersions[op] ?? [:]
             o += "| `\(op)` | " + m.keys.sorted().map { "v\($0): \(m[$0] ?? "")" }.joined(separator: ", ") + " |\n"
         }
-        o += "\n## Devices\n\nPeak figures are tera-operations per second; \"class\" devices stand for a family.\n\n"
-        o += "| Device | Aliases | What | Memory | Bandwidth | Peak (TOPS) | Source |\n|---|---|---|---|---|---|---|\n"
+        o += "\n## Devices\n\nPeak figures are tera-operations per second; \"class\" devices stand for a family. Memory is a "
+        o += "microcontroller's RAM and Storage its flash. A figure no cited source gives is left out (—), never guessed: "
+        o += "the check that needs it is skipped, and without a bandwidth and a peak figure there is no latency estimate.\n\n"
+        o += "| Device | Aliases | What | Memory | Storage | Bandwidth | Peak (TOPS) | Source |\n|---|---|---|---|---|---|---|---|\n"
         for d in c.devices {
             let peaks = Processor.allCases.compactMap { p -> String? in
                 guard let t = d.peakTOPS[p] else { return nil }
                 return "\(p.rawValue): " + t.keys.sorted().map { "\($0) \(format(t[$0] ?? 0))" }.joined(separator: ", ")
             }.joined(separator: "; ")
-            o += "| `\(d.name)`\(d.isClass ? " (class)" : "") | \(d.aliases.joined(separator: ", ")) | \(cell(d.title)) | \(format(d.memoryGB)) GB | \(format(d.bandwidthGBps)) GB/s | \(peaks) | \(cell(c.cite(d.source))) |\n"
+            let cites = ([d.source] + d.also).map { c.cite($0) }.joined(separator: "; ")
+            o += "| `\(d.name)`\(d.isClass ? " (class)" : "") | \(d.aliases.joined(separator: ", ")) | \(cell(d.title)) | \(d.memoryGB.map(bytes) ?? "—") | \(d.storageGB.map(bytes) ?? "—") | \(d.bandwidthGBps.map { "\(format($0)) GB/s" } ?? "—") | \(peaks.isEmpty ? "—" : peaks) | \(cell(cites)) |\n"
         }
         o += "\n## Dispatch overheads\n\nThe fixed cost of running one more operator, added to each node's roofline time "
         o += "(\"overlaps\": asynchronous launches, so a node costs at least the overhead instead).\n\n"
@@ -245,6 +248,12 @@ public enum CatalogueDocument {
         }
     }
 
+    /// A size given in GB, in the unit it reads best in (a microcontroller's RAM in kB).
+    static func bytes(_ gb: Double) -> String {
+        func short(_ x: Double) -> String { format((x * 1000).rounded() / 1000) }
+        return gb >= 1 ? "\(short(gb)) GB" : gb >= 0.001 ? "\(short(gb * 1000)) MB" : "\(short(gb * 1e6)) kB"
+    }
+
     static func format(_ d: Double) -> String {
         if d == d.rounded(), abs(d) < 1e15 { return String(Int(saturating: d)) }
         return String(d)
@@ -335,11 +344,15 @@ public enum CatalogueDocument {
                 for k in t.keys.sorted() { o[k] = .double(t[k] ?? 0) }
                 peaks[p.rawValue] = .object(o)
             }
-            return .object([
+            var o: JSONObject = [
                 "name": .string(d.name), "aliases": .array(d.aliases.map { .string($0) }), "class": .bool(d.isClass),
-                "title": .string(d.title), "memory_gb": .double(d.memoryGB), "storage_gb": .double(d.storageGB),
-                "bandwidth_gbps": .double(d.bandwidthGBps), "peak_tops": .object(peaks), "source": src(d.source),
-            ])
+                "title": .string(d.title), "peak_tops": .object(peaks), "source": src(d.source),
+            ]
+            if let m = d.memoryGB { o["memory_gb"] = .double(m) }
+            if let s = d.storageGB { o["storage_gb"] = .double(s) }
+            if let b = d.bandwidthGBps { o["bandwidth_gbps"] = .double(b) }
+            if !d.also.isEmpty { o["also"] = .array(d.also.map { src($0) }) }
+            return .object(o)
         }
         let rules: [JSONValue] = c.rules.map { r in
             .object(["id": .string(r.id), "code": .string(r.code?.rawValue ?? ""), "text": .string(r.text), "source": src(r.source)])

@@ -185,7 +185,7 @@ private struct Decoder {
             let cpu = try object(o["cpu"], "\(p).cpu")
             let gpu = o["gpu"]?.objectValue
             var peaks: [Processor: [String: Double]] = [:]
-            for (k, pv) in try object(o["peak_tops"], "\(p).peak_tops").entries {
+            for (k, pv) in try (o["peak_tops"] == nil ? JSONObject() : object(o["peak_tops"], "\(p).peak_tops")).entries {
                 guard let proc = Processor(rawValue: k) else { throw fail("\(p).peak_tops.\(k)", "is not cpu, gpu or npu") }
                 var byPrecision: [String: Double] = [:]
                 for (prec, x) in try object(pv, "\(p).peak_tops.\(k)").entries {
@@ -195,8 +195,19 @@ private struct Decoder {
                 }
                 peaks[proc] = byPrecision
             }
-            let bandwidth = try number(o["bandwidth_gbps"], "\(p).bandwidth_gbps")
-            guard bandwidth > 0 else { throw fail("\(p).bandwidth_gbps", "must be positive") }
+            // Figures without a cited source stay absent; one that is present must be positive.
+            func figure(_ key: String) throws(CatalogueError) -> Double? {
+                guard let x = o[key] else { return nil }
+                let n = try number(x, "\(p).\(key)")
+                guard n > 0 else { throw fail("\(p).\(key)", "must be positive") }
+                return n
+            }
+            var also: [SourceRef] = []
+            if let list = o["also"] {
+                for (j, s) in try array(list, "\(p).also").enumerated() {
+                    also.append(try source(s, "\(p).also[\(j)]", sources: sources))
+                }
+            }
             devices.append(Device(
                 name: try string(o["name"], "\(p).name"),
                 aliases: o["aliases"] == nil ? [] : try strings(o["aliases"], "\(p).aliases"),
@@ -204,9 +215,9 @@ private struct Decoder {
                 title: try string(o["title"], "\(p).title"), os: try string(o["os"], "\(p).os"),
                 isa: try string(cpu["isa"], "\(p).cpu.isa"), cpuFeatures: try strings(cpu["features"], "\(p).cpu.features"),
                 gpuArchitecture: gpu?["architecture"]?.stringValue, computeCapability: gpu?["compute_capability"]?.stringValue,
-                memoryGB: try number(o["memory_gb"], "\(p).memory_gb"), storageGB: try number(o["storage_gb"], "\(p).storage_gb"),
-                bandwidthGBps: bandwidth, peakTOPS: peaks,
-                source: try source(o["source"], "\(p).source", sources: sources)))
+                memoryGB: try figure("memory_gb"), storageGB: try figure("storage_gb"),
+                bandwidthGBps: try figure("bandwidth_gbps"), peakTOPS: peaks,
+                source: try source(o["source"], "\(p).source", sources: sources), also: also))
         }
 
         var architectures: [GPUArchitecture] = []

@@ -293,6 +293,136 @@ enum EmbeddedCatalogue {
       "url": "https://pypi.org/project/llama-cpp-python/#history",
       "revision": "llama-cpp-python 0.2.7 to 0.3.36, each release's llama.cpp commit recorded in runtimes.json",
       "derived_by": "scripts/catalogue/derive_llamacpp.py"
+    },
+    "xda-snapdragon-8-elite": {
+      "title": "XDA Developers: Qualcomm Snapdragon 8 Elite specifications (SM8750-AB; 2024-10-21)",
+      "url": "https://www.xda-developers.com/qualcomm-snapdragon-8-elite/",
+      "read": "2026-12-04"
+    },
+    "geektopia-snapdragon-8-elite": {
+      "title": "Geektopia: Qualcomm anuncia el Snapdragon 8 Elite (LPDDR5X at 5300 MHz, 84.8 GB/s; 2024-10-22)",
+      "url": "https://geektopia.es/es/technology/2024/10/22/noticias/amp/qualcomm-anuncia-el-snapdragon-8-elite-para-moviles-de-gama-alta.html",
+      "read": "2026-12-04"
+    },
+    "gadgets360-a18-pro": {
+      "title": "Gadgets 360: Apple iPhone 16 series A18 Pro chipset details (2024-09-10)",
+      "url": "https://www.gadgets360.com/mobiles/news/apple-iphone-16-series-a18-pro-chipset-details-6530448",
+      "read": "2026-12-04"
+    },
+    "engadget-m4": {
+      "title": "Engadget: Apple's M4 chip arrives with a big focus on AI (2024-05-07)",
+      "url": "https://www.engadget.com/apples-m4-chip-arrives-with-a-big-focus-on-ai-142448428.html",
+      "read": "2026-12-04"
+    },
+    "mactech-m4": {
+      "title": "MacTech: Apple's new M4 processor debuts in the new iPad Pro (2024-05-07)",
+      "url": "https://www.mactech.com/2024/05/07/apples-new-m4-processor-debuts-in-the-new-ipad-pro/",
+      "read": "2026-12-04"
+    },
+    "rpi-beginners-guide": {
+      "title": "The Official Raspberry Pi Beginner's Guide, 3rd edition, Appendix F: Raspberry Pi specifications (Raspberry Pi 4 Model B)",
+      "url": "https://issuu.com/28rduan/docs/raspberrypi_beginnersguide_v3/236",
+      "read": "2026-12-04"
+    },
+    "jetson-agx-orin-brief": {
+      "title": "NVIDIA Jetson AGX Orin Series Technical Brief, as summarised section by section (GPU, DLA, CPU) in mzph.cn/web/30785",
+      "url": "http://mzph.cn/web/30785.shtml",
+      "read": "2026-12-04"
+    },
+    "coral-dev-board": {
+      "title": "Coral Dev Board feature list (Edge TPU SoM: NXP i.MX 8M, 1 GB LPDDR4, 8 GB eMMC), as copied from coral.ai",
+      "url": "https://cnblogs.com/siahekai/p/11000783.html",
+      "read": "2026-12-04"
+    },
+    "coral-technology": {
+      "title": "Coral: technology (the Edge TPU performs 4 TOPS at 2 TOPS per watt)",
+      "url": "https://coral.ai/technology",
+      "read": "2026-12-04"
+    },
+    "coral-dev-board-micro": {
+      "title": "Coral Dev Board Micro datasheet v1.0 (NXP i.MX RT1176, Edge TPU, 128 MiB NAND flash, 64 MB SDRAM)",
+      "url": "https://coral.ai/static/files/Coral-Dev-Board-Micro-datasheet.pdf",
+      "read": "2026-12-04"
+    },
+    "riot-nucleo-f446re": {
+      "title": "RIOT OS: STM32 Nucleo-F446RE board (STM32F446RE MCU table)",
+      "url": "https://doc.riot-os.org/group__boards__nucleo-f446re.html",
+      "read": "2026-12-04"
+    },
+    "esp-idf-chip-comparison": {
+      "title": "ESP-IDF v5.0: Chip Series Comparison (ESP32-S3 column)",
+      "url": "https://docs.espressif.com/projects/esp-idf/en/v5.0/esp32/hw-reference/chip-series-comparison.html",
+      "read": "2026-12-04"
+    },
+    "esp32-s3-datasheet": {
+      "title": "Espressif ESP32-S3 Series Datasheet v2.0 (Chinese edition; variants ESP32-S3, ESP32-S3FN8, ESP32-S3R2, ...)",
+      "url": "https://www.espressif.com/sites/default/files/documentation/esp32-s3_datasheet_cn.pdf",
+      "read": "2026-12-04"
+    },
+    "nextplatform-graviton4": {
+      "title": "The Next Platform: AWS Pushes Bang For The Buck With Graviton 4 Instances (2024-07-09)",
+      "url": "https://www.nextplatform.com/2024/07/09/aws-charges-a-hefty-premium-for-graviton-4-instances/",
+      "read": "2026-12-04"
+    },
+    "nextplatform-graviton4-memory": {
+      "title": "The Next Platform: AWS Boosts Memory Capacity On Graviton 4 Compute (2024-09-19)",
+      "url": "https://nextplatform.com/2024/09/19/aws-boosts-memory-capacity-on-graviton-4-compute",
+      "read": "2026-12-04"
+    },
+    "xeon-8488c-cpuinfo": {
+      "title": "/proc/cpuinfo of an Intel Xeon Platinum 8488C (gist jrahman/016e2620df5e7e23d071a463c975e021)",
+      "url": "https://gist.github.com/jrahman/016e2620df5e7e23d071a463c975e021",
+      "read": "2026-12-04"
+    },
+    "gbm-perf-56": {
+      "title": "szilard/GBM-perf#56: m7i, c7i and r7i all run the 3.2 GHz 4th Generation Xeon Scalable (Sapphire Rapids 8488C)",
+      "url": "https://github.com/szilard/GBM-perf/issues/56",
+      "read": "2026-12-04"
+    },
+    "waredb-rtx-4090": {
+      "title": "WareDB: NVIDIA GeForce RTX 4090 (memory, vector and tensor throughput, dense and with sparsity)",
+      "url": "https://waredb.com/processor/nvidia-geforce-rtx-4090",
+      "read": "2026-12-04"
+    },
+    "tweaktown-rtx-4090": {
+      "title": "TweakTown: NVIDIA's new GeForce RTX 4090 (24 GB GDDR6X at 21 Gbps on 384 bits; 2022-09-20)",
+      "url": "https://www.tweaktown.com/news/88521/nvidias-new-geforce-rtx-4090-2x-faster-than-3090-ti-for-1599/index.html",
+      "read": "2026-12-04"
+    },
+    "nvidia-l40s": {
+      "title": "NVIDIA L40/L40S datasheet specification table, as reproduced by the reseller mullet.se",
+      "url": "https://www.mullet.se/product.html?product_id=355414",
+      "read": "2026-12-04"
+    },
+    "beebom-lunar-lake": {
+      "title": "Beebom: Intel announces Core Ultra 200V (Lunar Lake) processors (2024-09-03)",
+      "url": "https://beebom.com/intel-announces-core-ultra-200v-lunar-lake/",
+      "read": "2026-12-04"
+    },
+    "tweaktown-lunar-lake": {
+      "title": "TweakTown: Intel says its next-gen Lunar Lake CPU will have 100+ TOPS (Meteor Lake: CPU 5, GPU 18, NPU 11 TOPS)",
+      "url": "https://www.tweaktown.com/news/97441/intel-says-its-next-gen-lunar-lake-cpu-will-have-100-tops-of-ai-performance/index.html",
+      "read": "2026-12-04"
+    },
+    "cnet-ryzen-ai-300": {
+      "title": "CNET: AMD rebrands next-gen mobile CPUs 'Ryzen AI', claims 50 TOPS NPUs (XDNA 2)",
+      "url": "https://www.cnet.com/tech/computing/amd-rebrands-next-gen-mobile-cpus-ryzen-ai-claims-50-tops-npus/",
+      "read": "2026-12-04"
+    },
+    "ryzen-ai-300-overview": {
+      "title": "AMD Ryzen AI 300: Beyond 50 TOPS for AI PC Performance (Ryzen AI 9 HX 370 specification table)",
+      "url": "https://trend-explained.nihoninanutshell.com/2026/03/amd-ryzen-ai-300-beyond-50-tops-for-ai.html",
+      "read": "2026-12-04"
+    },
+    "emb-exp-nxp-npus": {
+      "title": "Embedded Expertise: NXP NPUs, understanding the shift (i.MX 8M Plus, i.MX 93, i.MX 95, i.MX 937)",
+      "url": "https://emb-exp.com/nxp-npus-understanding-the-shift",
+      "read": "2026-12-04"
+    },
+    "coral-usb-datasheet": {
+      "title": "Coral USB Accelerator datasheet v1.4 (Features: Google Edge TPU ML accelerator, 4 TOPS total peak performance (int8))",
+      "url": "https://coral.ai/static/files/Coral-USB-Accelerator-datasheet.pdf",
+      "read": "2026-12-04"
     }
   }
 }
@@ -2066,6 +2196,147 @@ enum EmbeddedCatalogue {
       "memory_gb": 24, "storage_gb": 1000, "bandwidth_gbps": 300,
       "peak_tops": {"cpu": {"float32": 5.9, "int8": 23.5}, "gpu": {"float32": 30.3, "float16": 121, "bfloat16": 121, "float8": 242.5, "int8": 242.5}},
       "source": {"id": "nvidia-l4", "section": "Specifications, halved from the sparsity figures: FP16 121 TFLOPS, FP8 242.5 TFLOPS, INT8 242.5 TOPS, 300 GB/s"}
+    },
+    {
+      "name": "snapdragon-8-elite", "aliases": ["sm8750"], "class": true,
+      "title": "A Snapdragon 8 Elite phone (2x Oryon Prime at 4.32 GHz + 6x Oryon at 3.53 GHz, Adreno GPU, Hexagon NPU, LPDDR5X at 5300 MHz)",
+      "os": "android", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "bandwidth_gbps": 84.8,
+      "source": {"id": "xda-snapdragon-8-elite", "section": "Specifications: CPU 2x Prime cores @ 4.32GHz, 6x Performance cores @ 3.53GHz; AI: Hexagon NPU, INT4/INT8/INT16/FP16; Memory: LPDDR5X @ 5300MHz (no TOPS published: peaks absent; the phone's RAM varies: absent)"},
+      "also": [{"id": "geektopia-snapdragon-8-elite", "section": "LPDDR5X a 5300 MHz (10 600 MT/s) ... 84.8 GB/s de ancho de banda de memoria"}]
+    },
+    {
+      "name": "iphone-16-pro", "aliases": ["a18-pro"], "class": false,
+      "title": "iPhone 16 Pro (A18 Pro: 6-core CPU, 6-core GPU, 16-core Neural Engine)",
+      "os": "ios", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "neural_engine": "a18-pro",
+      "peak_tops": {"npu": {"int8": 35}},
+      "source": {"id": "gadgets360-a18-pro", "section": "16-core Neural Engine ... AI tasks at 35 TOPS (precision not stated: recorded as int8, as for iphone-15-pro); memory and bandwidth not published (only '17 percent increase in total system memory bandwidth'): absent"}
+    },
+    {
+      "name": "apple-m4", "aliases": ["m4", "ipad-pro-m4"], "class": false,
+      "title": "Apple M4 (iPad Pro 2024: 4 performance + 6 efficiency cores, 10-core GPU, 16-core Neural Engine)",
+      "os": "ios", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "neural_engine": "m4",
+      "bandwidth_gbps": 120,
+      "peak_tops": {"npu": {"int8": 38}},
+      "source": {"id": "engadget-m4", "section": "four performance and six efficiency cores along with a 10-core GPU; memory bandwidth up to 120GB/s; 16-core neural engine capable of up to 38 trillion operations per second (precision not stated: recorded as int8)"},
+      "also": [{"id": "mactech-m4", "section": "Neural Engine capable of up to 38 trillion operations per second"}]
+    },
+    {
+      "name": "raspberry-pi-4", "aliases": ["rpi4"], "class": false,
+      "title": "Raspberry Pi 4 Model B 4 GB (BCM2711, 4x Cortex-A72 at 1.5 GHz, LPDDR4 at 3200 MHz)",
+      "os": "linux", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "memory_gb": 4,
+      "source": {"id": "rpi-beginners-guide", "section": "Broadcom BCM2711B0, four 64-bit ARM Cortex-A72 cores at 1.5GHz; 1GB, 2GB, or 4GB of LPDDR4 RAM at 3,200MHz (the 4 GB model; bus width and peak figures not given: bandwidth and peaks absent)"}
+    },
+    {
+      "name": "jetson-agx-orin", "aliases": ["agx-orin"], "class": false,
+      "title": "NVIDIA Jetson AGX Orin 64 GB (Ampere GPU with 2048 CUDA cores and 64 Tensor Cores, 2 DLA 2.0, 12x Cortex-A78AE)",
+      "os": "linux", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "gpu": {"architecture": "ampere", "compute_capability": "8.7"},
+      "memory_gb": 64,
+      "peak_tops": {"gpu": {"float32": 5.3, "int8": 85}, "npu": {"int8": 52.5}},
+      "source": {"id": "jetson-agx-orin-brief", "section": "32GB and 64GB modules; GPU: 2048 CUDA cores (5.3 FP32 TFLOPs), 64 Tensor Cores (170 sparse INT8 TOPs, halved to dense); DLA 2.0: up to 105 INT8 sparse TOPs (halved); bandwidth not given there: absent"}
+    },
+    {
+      "name": "coral-dev-board", "aliases": ["coral"], "class": false,
+      "title": "Coral Dev Board (Edge TPU SoM: NXP i.MX 8M with 4x Cortex-A53 + Cortex-M4F, Edge TPU, 1 GB LPDDR4, 8 GB eMMC)",
+      "os": "linux", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "memory_gb": 1, "storage_gb": 8,
+      "peak_tops": {"npu": {"int8": 4}},
+      "source": {"id": "coral-dev-board", "section": "Features: NXP i.MX 8M SOC (Quad-core Cortex-A53, plus Cortex-M4F), Google Edge TPU ML accelerator coprocessor, 8GB eMMC, 1GB LPDDR4"},
+      "also": [
+        {"id": "coral-technology", "section": "Performance: the Edge TPU is capable of performing 4 trillion operations (tera-operations) per second (TOPS)"},
+        {"id": "coral-usb-datasheet", "section": "Features: Google Edge TPU ML accelerator, 4 TOPS total peak performance (int8)"}
+      ]
+    },
+    {
+      "name": "coral-dev-board-micro", "aliases": ["imxrt1176"], "class": false,
+      "title": "Coral Dev Board Micro (NXP i.MX RT1176: Cortex-M7 at 800 MHz + Cortex-M4 at 400 MHz, Edge TPU, 64 MB SDRAM, 128 MiB flash)",
+      "os": "none", "cpu": {"isa": "armv7em", "features": ["dsp"]},
+      "memory_gb": 0.064, "storage_gb": 0.134217728,
+      "peak_tops": {"npu": {"int8": 4}},
+      "source": {"id": "coral-dev-board-micro", "section": "Features: NXP i.MX RT1176 MCU, ARM Cortex-M7 @ 800 MHz, ARM Cortex-M4 @ 400 MHz; Coral Edge TPU, 4 TOPS peak performance (int8); 128 MiB NAND flash memory; 64 MB SDRAM"}
+    },
+    {
+      "name": "stm32f446re", "aliases": ["nucleo-f446re", "stm32f4"], "class": false,
+      "title": "STM32F446RE (Cortex-M4F at 180 MHz, 128 KiB RAM, 512 KiB flash; Nucleo-F446RE)",
+      "os": "none", "cpu": {"isa": "armv7em", "features": ["dsp", "fpu-sp"]},
+      "memory_gb": 0.000131072, "storage_gb": 0.000524288,
+      "source": {"id": "riot-nucleo-f446re", "section": "MCU table: STM32F446RE, ARM Cortex-M4F, RAM 128KiB, Flash 512KiB, Frequency up to 180MHz, FPU yes"}
+    },
+    {
+      "name": "esp32-s3", "aliases": ["esp32-s3fn8"], "class": false,
+      "title": "ESP32-S3FN8 (2x Xtensa LX7 at 240 MHz, 512 KB SRAM, 8 MB embedded flash)",
+      "os": "none", "cpu": {"isa": "xtensa-lx7", "features": []},
+      "memory_gb": 0.000524288, "storage_gb": 0.008388608,
+      "source": {"id": "esp-idf-chip-comparison", "section": "ESP32-S3 Series: Xtensa dual-core 32-bit LX7, typical frequency 240 MHz, SRAM 512 KB (as KiB), ROM 384 KB, embedded flash 8 MB or none depending on variants (8 MB: FN8); PSRAM and peak figures absent"},
+      "also": [{"id": "esp32-s3-datasheet", "section": "cover: variants ESP32-S3, ESP32-S3FN8, ESP32-S3R2, ESP32-S3R8 ..."}]
+    },
+    {
+      "name": "aws-graviton4", "aliases": ["graviton4", "r8g"], "class": false,
+      "title": "AWS Graviton4 two-socket server (R8g: 2x 96 Neoverse V2 cores at 2.8 GHz, 1.5 TB DDR5-5600)",
+      "os": "linux", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "memory_gb": 1500,
+      "source": {"id": "nextplatform-graviton4", "section": "two-socket NUMA memory clustering to bring 192 cores running at 2.8 GHz and backed up by 1.5 TB of main memory; 96 cores per chip (channel count and peak figures not given: bandwidth and peaks absent)"},
+      "also": [{"id": "nextplatform-graviton4-memory", "section": "Neoverse V2 cores; 1.5 TB of DDR5 main memory running at 5.6 GHz"}]
+    },
+    {
+      "name": "xeon-8488c", "aliases": ["sapphire-rapids", "m7i"], "class": false,
+      "title": "Intel Xeon Platinum 8488C (4th Gen Xeon Scalable, Sapphire Rapids: 48 cores with AVX-512 and VNNI; AWS m7i, c7i, r7i)",
+      "os": "linux", "cpu": {"isa": "x86-64", "features": ["avx2", "avx512", "vnni"]},
+      "source": {"id": "xeon-8488c-cpuinfo", "section": "model name Intel(R) Xeon(R) Platinum 8488C; cpu cores 48; flags ... avx2 ... avx512f avx512dq ... avx512bw avx512vl ... avx_vnni avx512_bf16 (memory, bandwidth and peaks not given: absent)"},
+      "also": [{"id": "gbm-perf-56", "section": "m7i, c7i, r7i have now all the same CPU: 3.2 GHz 4th Generation Intel Xeon Scalable processor (Sapphire Rapids 8488C)"}]
+    },
+    {
+      "name": "nvidia-rtx-4090", "aliases": ["rtx-4090", "rtx4090"], "class": false,
+      "title": "NVIDIA GeForce RTX 4090 (Ada Lovelace, compute capability 8.9, 24 GB GDDR6X)",
+      "os": "linux", "cpu": {"isa": "x86-64", "features": []},
+      "gpu": {"architecture": "ada", "compute_capability": "8.9"},
+      "memory_gb": 24, "bandwidth_gbps": 1008,
+      "peak_tops": {"gpu": {"float32": 82.58, "tfloat32": 82.58, "float16": 165.15, "bfloat16": 165.15, "float8": 330.3, "int8": 660.6, "int4": 1321.21}},
+      "source": {"id": "waredb-rtx-4090", "section": "24 GB (GDDR6X 384-bit), bandwidth 1008 GB/s; FP32 82.58 TFLOPS; tensor, dense (without sparsity): TF32 82.58, FP16 165.15, BF16 165.15, FP8 330.30 TFLOPS, INT8 660.60, INT4 1321.21 TOPS"},
+      "also": [{"id": "tweaktown-rtx-4090", "section": "24GB of GDDR6X memory clocked at 21Gbps on a 384-bit memory bus"}]
+    },
+    {
+      "name": "nvidia-l40s", "aliases": ["l40s"], "class": false,
+      "title": "NVIDIA L40S (Ada Lovelace, compute capability 8.9, 48 GB GDDR6)",
+      "os": "linux", "cpu": {"isa": "x86-64", "features": []},
+      "gpu": {"architecture": "ada", "compute_capability": "8.9"},
+      "memory_gb": 48, "bandwidth_gbps": 864,
+      "peak_tops": {"gpu": {"float32": 91.6, "tfloat32": 183, "float16": 362.05, "bfloat16": 362.05, "float8": 733}},
+      "source": {"id": "nvidia-l40s", "section": "L40S column, dense (the * figures are with sparsity): 48 GB GDDR6, 864GB/s, FP32 91.6, TF32 183, BF16/FP16 362.05, FP8 733 TFLOPS (INT8/INT4 left blank for the L40S: absent)"}
+    },
+    {
+      "name": "intel-core-ultra-200v", "aliases": ["lunar-lake"], "class": true,
+      "title": "An Intel Core Ultra 200V laptop (Lunar Lake: 4 P + 4 E cores, NPU, 16 GB on-package LPDDR5X-8533)",
+      "os": "windows", "cpu": {"isa": "x86-64", "features": []},
+      "memory_gb": 16,
+      "peak_tops": {"npu": {"int8": 48}},
+      "source": {"id": "beebom-lunar-lake", "section": "8 CPU cores (4P+4E); LPDDR5X on the SoC package in either 16GB or 32GB configuration at 8,533 MT/s (the 16 GB one); the NPU can deliver up to 48 TOPS (precision not stated: recorded as int8)"}
+    },
+    {
+      "name": "intel-core-ultra-100", "aliases": ["meteor-lake"], "class": true,
+      "title": "An Intel Core Ultra 100 laptop (Meteor Lake: CPU, Arc GPU and NPU)",
+      "os": "windows", "cpu": {"isa": "x86-64", "features": []},
+      "peak_tops": {"cpu": {"int8": 5}, "gpu": {"int8": 18}, "npu": {"int8": 11}},
+      "source": {"id": "tweaktown-lunar-lake", "section": "Core Ultra 100 series 'Meteor Lake': 34 TOPS, 5 TOPS from the CPU, 18 TOPS from the GPU, and 11 TOPS from the NPU (precision not stated: recorded as int8)"}
+    },
+    {
+      "name": "amd-ryzen-ai-9-hx-370", "aliases": ["strix-point", "ryzen-ai-300"], "class": false,
+      "title": "AMD Ryzen AI 9 HX 370 (Strix Point: 4 Zen 5 + 8 Zen 5c cores, RDNA 3.5 GPU, XDNA 2 NPU)",
+      "os": "windows", "cpu": {"isa": "x86-64", "features": []},
+      "peak_tops": {"npu": {"int8": 50}},
+      "source": {"id": "cnet-ryzen-ai-300", "section": "third-gen NPU (XDNA 2, with up to 50 TOPS) ... Ryzen AI 9 HX 370 (precision not stated: recorded as int8; memory depends on the laptop: absent)"},
+      "also": [{"id": "ryzen-ai-300-overview", "section": "Ryzen AI 9 HX 370: CPU 12-core (4 Zen 5, 8 Zen 5c); NPU XDNA 2, 50 TOPS; iGPU RDNA 3.5, 16 Compute Units"}]
+    },
+    {
+      "name": "nxp-imx93", "aliases": ["imx93"], "class": false,
+      "title": "NXP i.MX 93 (Cortex-A55 + Cortex-M33, Arm Ethos-U65 microNPU)",
+      "os": "linux", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "peak_tops": {"npu": {"int8": 0.5}},
+      "source": {"id": "emb-exp-nxp-npus", "section": "Essential metrics: i.MX93, A55 + M33, Arm Ethos-U65, ~0.5 TOPS (an approximate figure; memory depends on the board: absent)"}
     }
   ],
   "gpu_architectures": [

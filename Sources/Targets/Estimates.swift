@@ -191,10 +191,11 @@ public enum TargetEstimates {
 
         var latency: Double?
         var overhead = 0.0
-        if let device {
-            let bandwidth = device.bandwidthGBps * 1e9
-            let accel = peakOps(device, p.processor, p.compute)
-            let cpu = peakOps(device, .cpu, p.compute == "float16" ? "float32" : p.compute)
+        // A roofline needs the device's bandwidth and a peak figure: without a cited one there is no latency
+        // estimate (and a latency budget is not judged) rather than one from a guessed figure.
+        if let device, let bandwidthGBps = device.bandwidthGBps, let accel = Self.peakOps(device, p.processor, p.compute) {
+            let bandwidth = bandwidthGBps * 1e9
+            let cpu = Self.peakOps(device, .cpu, p.compute == "float16" ? "float32" : p.compute) ?? accel
             let bytesPerParam = Double(p.weightBits ?? 32) / 8
             // The fixed cost of dispatching each operator (catalogue figures, measured or cited): without it a
             // small model reads as nearly free.
@@ -238,11 +239,11 @@ public enum TargetEstimates {
         return o.overlapsCompute ? max(roofline, s) : roofline + s
     }
 
-    /// Operations per second for `precision` on `processor`, falling back to float32 and then to the CPU when
-    /// the device lists no figure.
-    static func peakOps(_ d: Device, _ processor: Processor, _ precision: String) -> Double {
-        let table = d.peakTOPS[processor] ?? d.peakTOPS[.cpu] ?? [:]
-        let tops = table[precision] ?? table["float32"] ?? table.values.min() ?? 0.001
+    /// Operations per second for `precision` on `processor`, falling back to float32 (then the lowest figure
+    /// the processor lists) and then to the CPU when the device lists no figure; nil when it lists none at all.
+    static func peakOps(_ d: Device, _ processor: Processor, _ precision: String) -> Double? {
+        guard let table = d.peakTOPS[processor] ?? d.peakTOPS[.cpu],
+              let tops = table[precision] ?? table["float32"] ?? table.values.min() else { return nil }
         return tops * 1e12
     }
 

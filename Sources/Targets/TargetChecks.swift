@@ -689,14 +689,14 @@ private struct TargetContext {
             emit("budget.memory", "flash_mb applies to microcontrollers (a device without an OS); \(e.device.map { "\($0.name)" } ?? "no device") keeps weights in memory: use memory_mb",
                  at: f.range, severity: .warning)
         }
-        if let device = e.device, Double(e.memoryBytes) > device.memoryGB * 1e9 {
+        if let device = e.device, let memoryGB = device.memoryGB, Double(e.memoryBytes) > memoryGB * 1e9 {
             let what = e.isMicrocontroller ? "RAM (the activation arena)" : "memory"
-            emit("budget.memory", "estimated \(what) \(TargetEstimates.formatMB(Double(e.memoryBytes) / 1e6)) does not fit in \(device.name)'s \(device.memoryGB * 1000) MB",
+            emit("budget.memory", "estimated \(what) \(TargetEstimates.formatMB(Double(e.memoryBytes) / 1e6)) does not fit in \(device.name)'s \(TargetEstimates.formatMB(memoryGB * 1000))",
                  at: target.device?.range ?? runtimeRange)
         }
         // Weights live in flash on a microcontroller: they must fit there, not in RAM.
-        if let device = e.device, let flash = e.flashBytes, Double(flash) > device.storageGB * 1e9 {
-            emit("budget.memory", "estimated flash \(TargetEstimates.formatMB(Double(flash) / 1e6)) (the weights after optimization) does not fit in \(device.name)'s \(device.storageGB * 1000) MB of flash",
+        if let device = e.device, let flash = e.flashBytes, let storageGB = device.storageGB, Double(flash) > storageGB * 1e9 {
+            emit("budget.memory", "estimated flash \(TargetEstimates.formatMB(Double(flash) / 1e6)) (the weights after optimization) does not fit in \(device.name)'s \(TargetEstimates.formatMB(storageGB * 1000)) of flash",
                  at: target.device?.range ?? runtimeRange)
         }
         if let m = b.memoryMB, e.memoryUnconfirmed {
