@@ -26,11 +26,14 @@ extension Commands {
     /// `slipway test` for one target (or all) of the manifest at the URI, with progress the client can cancel:
     /// the artifacts are converted when missing or stale, run with the original in their runtimes' child
     /// processes, and the results recorded beside them; the manifest's diagnostics and lenses are refreshed.
-    /// Runtimes come from `$SLIPWAY_RUNTIME_PYTHON` (default python3), as `slipway test --runtime-python`.
+    /// Runtimes come from `$SLIPWAY_RUNTIME_PYTHON` (default python3), as `slipway test --runtime-python`; a
+    /// measurement recorded on the same files and runtime versions is reused unless the arguments say `force`.
     static func test(_ r: Features.Request, _ args: [JSONValue]) async throws(ResponseError) -> Features.Reply {
         guard let uri = args.first?.stringValue else { throw .invalidParams("slipway.test needs the manifest's URI, and optionally a target name") }
         let (path, bytes, manifest) = try commandManifest(r, uri: uri, command: "slipway.test")
         let wanted = args.dropFirst().first?.stringValue
+        // A third argument {"force": true} runs every model again rather than reusing a current measurement.
+        let force = args.dropFirst(2).first?["force"]?.boolValue ?? false
         let targets = manifest.targets.filter { wanted == nil || $0.name.value == wanted }
         if targets.isEmpty { throw .invalidParams("no target '\(wanted ?? "")' in \(path)") }
         if let model = manifest.model?.path?.value,
@@ -44,13 +47,14 @@ extension Commands {
         let registry = r.context.progress
         let token = reporter.token
         let run = await ModelTester.test(
-            manifest: manifest, manifestPath: path, targets: targets, options: TestOptions(python: python),
+            manifest: manifest, manifestPath: path, targets: targets, options: TestOptions(python: python, reuse: !force),
             progress: { message in reporter.report(message, fraction: 0.5) },
             cancellation: { Task.isCancelled || token.map(registry.isCancelled) == true })
         TestRecord.store(run)
         let rows: [JSONValue] = run.targets.map { t in
             [
                 "target": .string(t.name), "status": .string(t.status.rawValue), "reason": t.reason.map(JSONValue.string) ?? .null,
+                "reused": .bool(t.reused),
                 "tolerances": .array(t.checks.map { c in
                     ["key": .string(c.key), "limit": .double(c.limit), "measured": c.measured.map(JSONValue.double) ?? .null, "passed": .bool(c.passed)]
                 }),

@@ -287,6 +287,12 @@ def test_the_server_runs_slipway_test_with_progress_and_shows_the_result_in_a_le
         import re
         assert re.fullmatch(r"test: passed · cosine (1|0\.99\d*) · SQNR \d+\.\d dB · p95 \d+(\.\d+)? ms", title), title
         assert f"SQNR {round(record['metrics']['sqnr_db'], 1)} dB" in title
+        # Again: nothing changed, so the recorded measurement is reused; {"force": true} runs the models again.
+        again = server.response(server.request("workspace/executeCommand", {"command": "slipway.test", "arguments": lens["command"]["arguments"]}), timeout=300)
+        assert [(r["target"], r["status"], r["reused"]) for r in again["result"]["targets"]] == [("server-vnni", "passed", True)]
+        forced = server.response(server.request("workspace/executeCommand", {
+            "command": "slipway.test", "arguments": lens["command"]["arguments"] + [{"force": True}]}), timeout=300)
+        assert [(r["target"], r["reused"]) for r in forced["result"]["targets"]] == [("server-vnni", False)]
     finally:
         server.proc.kill()
         server.proc.wait()
