@@ -91,7 +91,8 @@ public enum ManifestEdits {
         return out
     }
 
-    /// A YAML double-quoted scalar.
+    /// A YAML double-quoted scalar (other control characters as `\xNN`, which YAML reads back): the one quoting
+    /// of the YAML Slipway writes, fixes and generated alerting rules alike.
     public static func quoted(_ s: String) -> String {
         var out = "\""
         for c in s.unicodeScalars {
@@ -100,7 +101,8 @@ public enum ManifestEdits {
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
             case "\t": out += "\\t"
-            default: out.unicodeScalars.append(c)
+            default:
+                if c.value < 0x20 { out += "\\x" + (c.value < 16 ? "0" : "") + String(c.value, radix: 16) } else { out.unicodeScalars.append(c) }
             }
         }
         return out + "\""

@@ -124,6 +124,12 @@ def test_convert_builds_exactly_what_check_passes_and_estimate_predicts_its_size
     shutil.copy(MODELS[model], tmp_path / model)
     (tmp_path / "m.slipway.yaml").write_text(
         f"slipway: 1\nmodel: {{path: {model}}}\ntargets:\n  t: {entry}\n")
+    one_verdict(run, tmp_path, close)
+
+
+def one_verdict(run, tmp_path, sized):
+    """Target `t` of tmp_path/m.slipway.yaml: convert builds it exactly when check has no error for it (the refusal
+    in check's words), and `sized(estimate, written)` holds for what it builds."""
     errors, code, stderr, reports = verdict(run, tmp_path, "m.slipway.yaml", "t")
     if code != 0 and tool_missing(stderr):
         pytest.skip(f"external converter not installed: {stderr.strip()[:120]}")
@@ -136,7 +142,7 @@ def test_convert_builds_exactly_what_check_passes_and_estimate_predicts_its_size
     size = estimated_sizes(run, "m.slipway.yaml", tmp_path).get("t")
     written = artifact_bytes(reports[0]) if reports else None
     if size is not None and written is not None:
-        assert close(size, written), f"estimate {size} vs artifact {written}"
+        assert sized(size, written), f"estimate {size} vs artifact {written}"
 
 
 @pytest.mark.parametrize("model,setting,entry", [(m, name, e) for m, (_, _, cases) in EXPORTED.items() for name, e in cases],
@@ -148,19 +154,10 @@ def test_exported_sources_convert_exactly_when_check_passes(run, tmp_path, model
     shutil.copy(source, tmp_path / model)
     entry = entry[:-1] + f", python: {python}}}"
     (tmp_path / "m.slipway.yaml").write_text(f"slipway: 1\nmodel: {{path: {model}}}\ntargets:\n  t: {entry}\n")
-    errors, code, stderr, reports = verdict(run, tmp_path, "m.slipway.yaml", "t")
-    assert (code == 0) == (not errors), f"check errors {[(e['code'], e['message']) for e in errors]}; convert {code}: {stderr}"
-    if code != 0:
-        for e in errors:
-            assert e["message"] in stderr, stderr
-        return
-    size = estimated_sizes(run, "m.slipway.yaml", tmp_path).get("t")
-    written = artifact_bytes(reports[0]) if reports else None
     # The ONNX exporters' graphs of these 2–26 KB models are mostly names and the constants tf2onnx folds (a
     # BatchNormalization's scale, shape arithmetic at a dynamic batch), which the estimate does not see: their sizes
-    # are held to 1–10 % on larger models in test_keras_convert and test_convert_external; TFLite's here.
-    if size is not None and written is not None and setting.startswith("tflite"):
-        assert abs(size - written) <= 0.05 * written, f"estimate {size} vs artifact {written}"
+    # are held to 1–10 % on larger models in test_keras_convert and test_convert_external; TFLite's to 5 % here.
+    one_verdict(run, tmp_path, lambda size, written: not setting.startswith("tflite") or abs(size - written) <= 0.05 * written)
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
