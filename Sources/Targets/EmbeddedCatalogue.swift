@@ -3494,6 +3494,18 @@ enum EmbeddedCatalogue {
           "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorFloatOrQUInt8Type on input 0"}
         },
         {
+          "id": "xnnpack.input0-floatorquint8",
+          "operators": ["CONCATENATION"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float16", "float32", "int8", "uint8"],
+          "text": "XNNPACK takes input 0 as float16, float32, int8, uint8 only (8-bit quantized per tensor)",
+          "source": {
+            "id": "tflite-xnnpack-delegate",
+            "section": "Subgraph::Visit*Node: CheckTensorFloatOrQUInt8Type on the output (every input has its type) on input 0"
+          }
+        },
+        {
           "id": "xnnpack.input0-float",
           "operators": [
             "ABS", "AVERAGE_POOL_2D", "CEIL", "COS", "DIV", "EXP", "FLOOR", "GELU", "HARD_SWISH", "LOG", "MAXIMUM", "MINIMUM",
@@ -3657,6 +3669,38 @@ enum EmbeddedCatalogue {
           "inputs": [0, 1],
           "text": "XNNPACK takes inputs 0 and 1 only of one element type (no mixed types)",
           "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: \"unsupported mixed types\""}
+        },
+        {
+          "id": "xnnpack.static-0",
+          "operators": ["SPLIT", "TRANSPOSE_CONV"],
+          "kind": "constant_inputs",
+          "inputs": [0],
+          "text": "XNNPACK needs input 0 static (stored in the model)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorStaticAllocation"}
+        },
+        {
+          "id": "xnnpack.static-1",
+          "operators": ["EXPAND_DIMS", "MEAN", "PAD", "REDUCE_MAX", "REDUCE_MIN", "RESHAPE", "RESIZE_BILINEAR", "SUM", "TRANSPOSE"],
+          "kind": "constant_inputs",
+          "inputs": [1],
+          "text": "XNNPACK needs input 1 static (stored in the model)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorStaticAllocation"}
+        },
+        {
+          "id": "xnnpack.static-1-2",
+          "operators": ["SLICE"],
+          "kind": "constant_inputs",
+          "inputs": [1, 2],
+          "text": "XNNPACK needs inputs 1 and 2 static (stored in the model)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorStaticAllocation"}
+        },
+        {
+          "id": "xnnpack.static-1-2-3",
+          "operators": ["STRIDED_SLICE"],
+          "kind": "constant_inputs",
+          "inputs": [1, 2, 3],
+          "text": "XNNPACK needs inputs 1 and 2 and 3 static (stored in the model)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorStaticAllocation"}
         }
       ]
     },

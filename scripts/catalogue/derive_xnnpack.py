@@ -105,6 +105,17 @@ def input_bindings(body):
 CALL = re.compile(r"(CheckTensor\w*Type)\(\s*(?:delegate,\s*)?\w+,\s*(\w+),(?:\s*kTfLite(\w+),)?")
 
 
+STATIC = re.compile(r"(if \(quasi_static_tensors\.count\([^)]*\) == 0\) \{\s*)?"
+                    r"TF_LITE_ENSURE_STATUS\(CheckTensorStaticAllocation\(\s*\w+,\s*(\w+),")
+
+
+def static_inputs(segment, bindings):
+    """The node inputs a Visit function needs static (CheckTensorStaticAllocation), where that is unconditional:
+    a weight that may come from an unpacked DEQUANTIZE (`quasi_static_tensors`) is left out, as Slipway counts
+    only stored tensors as constant."""
+    return sorted({bindings[m.group(2)] for m in STATIC.finditer(segment) if not m.group(1) and m.group(2) in bindings})
+
+
 def input_checks(segment, bindings, helpers):
     """{input index: (helper, types)}: the first type check on each input the segment makes."""
     out = {}
@@ -148,6 +159,14 @@ def per_operator_types(text, fn, ops, helpers):
     m = re.search(r"switch \(op_type\)", body)
     if m is None:
         checks = input_checks(body, bindings, helpers)
+        if 0 not in checks and re.search(r"for \(int i = 0; i < num_inputs; \+\+i\)\s*\{\s*const TfLiteTensor& \w+ = tensors\[node->inputs->data\[i\]\]", body):
+            # Every input is read in a loop, and typed through the output's check (TFLite gives them its type).
+            out0 = input_checks(body, {**bindings, "output_tensor": 0}, helpers).get(0)
+            if out0:
+                checks = {**checks, 0: (out0[0] + " on the output (every input has its type)", out0[1])}
+        constant = static_inputs(body, bindings)
+        if constant:
+            checks = dict(checks, static=constant)
         for inputs in same_types(body, bindings):
             checks = dict(checks, same=inputs)
         return {op: checks for op in ops}
@@ -220,12 +239,14 @@ def derive(text, names):
 
 def checks_for(types):
     """One `tensor_types` check per (input, helper), naming every operator it applies to, in a stable order."""
-    groups, same = {}, {}
+    groups, same, static = {}, {}, {}
     for op, per_input in sorted(types.items()):
         for k, v in per_input.items():
             if k == "same":
                 same.setdefault(tuple(v), []).append(op)
-        for k, (helper, accepted) in sorted((k, v) for k, v in per_input.items() if k != "same"):
+            if k == "static":
+                static.setdefault(tuple(v), []).append(op)
+        for k, (helper, accepted) in sorted((k, v) for k, v in per_input.items() if k not in ("same", "static")):
             groups.setdefault((k, helper, tuple(accepted)), []).append(op)
     out = []
     for (k, helper, accepted), ops in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1])):
@@ -243,6 +264,13 @@ def checks_for(types):
             "inputs": list(inputs),
             "text": f"XNNPACK takes inputs {' and '.join(map(str, inputs))} only of one element type (no mixed types)",
             "source": {"id": SOURCE_ID, "section": "Subgraph::Visit*Node: \"unsupported mixed types\""},
+        })
+    for inputs, ops in sorted(static.items()):
+        out.append({
+            "id": "xnnpack.static-" + "-".join(map(str, inputs)), "operators": ops, "kind": "constant_inputs",
+            "inputs": list(inputs),
+            "text": f"XNNPACK needs input{'s' if len(inputs) > 1 else ''} {' and '.join(map(str, inputs))} static (stored in the model)",
+            "source": {"id": SOURCE_ID, "section": "Subgraph::Visit*Node: CheckTensorStaticAllocation"},
         })
     return out
 
@@ -300,7 +328,7 @@ def main():
     for name, text in outputs:
         with open(os.path.join(cj.TARGETS, name), "w", encoding="utf-8") as f:
             f.write(text)
-    print(f"{SET_ID}: {len(types)} builtins, {len(new_set['checks'])} type checks; left out: "
+    print(f"{SET_ID}: {len(types)} builtins, {len(new_set['checks'])} checks; left out: "
           + "; ".join(f"{op} ({why})" for op, why in sorted(skipped.items())))
 
 
