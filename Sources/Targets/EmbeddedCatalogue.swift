@@ -2436,7 +2436,7 @@ enum EmbeddedCatalogue {
           "xnnpack"
         ]
       },
-      "text": "LiteRT's XNNPACK delegate (applied by default on arm64 and x86-64) takes every node its VisitNode supports, for the tensor types each operator checks, in as many partitions as needed; the nodes it refuses run on LiteRT's builtin CPU kernels between them, usually slower, and each boundary costs a copy.",
+      "text": "LiteRT's XNNPACK delegate (applied by default on arm64 and x86-64) takes every node its VisitNode supports, for the tensor types each operator checks, in as many partitions as needed; the nodes it refuses run on LiteRT's builtin CPU kernels between them: the same processor and memory, usually slower kernels.",
       "source": {
         "id": "tflite-xnnpack-delegate",
         "section": "Delegate::PrepareOpsToDelegate; Subgraph::VisitNode"
