@@ -16,7 +16,7 @@ BUILD_FLAGS  := --build-tests
 BIN          := .build/debug/slipway
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: demo test fuzz build deps venv corpus runtimes venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue derive-catalogue derive-llamacpp rules target-fixtures estimate-fixtures keras-fixtures
+.PHONY: demo test fuzz build deps venv corpus runtimes venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue derive-catalogue derive-xnnpack derive-llamacpp rules target-fixtures estimate-fixtures keras-fixtures
 
 deps:
 	@if [ ! -f /usr/include/yaml.h ] || [ ! -f /usr/include/hdf5/serial/hdf5_hl.h ] || ! command -v pkg-config >/dev/null || ! command -v python3 >/dev/null; then \
@@ -118,6 +118,12 @@ rules: catalogue build
 derive-catalogue:
 	test -n "$(LITERT_SRC)" && test -n "$(TFLM_SRC)"
 	cd scripts/catalogue && $(PYTHON) derive_tflite.py --litert "$(abspath $(LITERT_SRC))" --tflm "$(abspath $(TFLM_SRC))"
+	$(MAKE) catalogue
+
+# Re-derive the XNNPACK delegate's operator table from a LiteRT checkout (LITERT_SRC, as above); then make rules.
+derive-xnnpack:
+	test -n "$(LITERT_SRC)"
+	cd scripts/catalogue && $(PYTHON) derive_xnnpack.py --litert "$(abspath $(LITERT_SRC))"
 	$(MAKE) catalogue
 
 # Re-derive llama.cpp's releases (the ggml tensor types and GGUF versions each loads, its llama.cpp commit) from

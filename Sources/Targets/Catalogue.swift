@@ -26,7 +26,8 @@ public enum Partitioning: String, Sendable, Hashable {
     case largest
     /// One cut: the first unsupported operator and everything after it run on the CPU (the Edge TPU compiler).
     case prefix
-    /// Node by node: each node the provider does not take runs on the CPU (ONNX Runtime execution providers).
+    /// Node by node: each node the provider (or delegate) does not take runs on the CPU (ONNX Runtime execution
+    /// providers; LiteRT's XNNPACK delegate, whose refused nodes run on the builtin kernels between its partitions).
     case perNode = "per_node"
 }
 
@@ -217,6 +218,11 @@ public struct OperatorCheck: Sendable, Hashable {
         case maxDimension = "max_dimension"
         /// A reduction's axes or a Pad's paddings leave dimension 0 (the batch) alone.
         case noBatchAxis = "no_batch_axis"
+        /// Input `input` (when present) has one of the element types `values` (TFLite nodes, whose files store
+        /// every tensor's type; elsewhere it passes).
+        case tensorTypes = "tensor_types"
+        /// Inputs `inputs` (those present) all have one element type (TFLite nodes; elsewhere it passes).
+        case sameTensorTypes = "same_tensor_types"
     }
 
     public var id: String

@@ -245,6 +245,8 @@ public enum CatalogueDocument {
         case .maxElements: return "input \(k.input) at most \(k.max.map(String.init) ?? "") elements"
         case .maxDimension: return "input dimensions at most \(k.max.map(String.init) ?? "")"
         case .noBatchAxis: return "leaves the batch dimension alone"
+        case .tensorTypes: return "input \(k.input) is \(k.values.joined(separator: ", "))"
+        case .sameTensorTypes: return "inputs \(k.inputs.map(String.init).joined(separator: ", ")) of one type"
         }
     }
 

@@ -69,6 +69,12 @@ public enum Coverage {
         // Initializers and `Constant` outputs: what "must be constant" accepts.
         var constants = Set(mainTensors.keys)
         for n in nodes where n.opType == "Constant" && (n.domain.isEmpty || n.domain == "ai.onnx") { constants.formUnion(n.outputs) }
+        // Each TFLite tensor's element type, for `tensor_types` checks.
+        var dtypes: [String: String] = [:]
+        if model.format == .tflite {
+            for t in model.graphs.first?.tensorShapes ?? [] { if let d = t.dtype { dtypes[t.name] = d.name } }
+            for t in mainTensors.values where dtypes[t.name] == nil { dtypes[t.name] = t.dtype.name }
+        }
         // Small constant inputs (axes, paddings) as numbers, for the checks that read them; larger ones are
         // not decoded.
         let values: (String) -> [Float]? = { name in
@@ -80,6 +86,7 @@ public enum Coverage {
         switch delegate?.name {
         case "edgetpu"?: delegateRule = "edgetpu.one-partition"
         case "gpu"? where isLiteRT: delegateRule = "litert.gpu-ops"
+        case "xnnpack"? where isLiteRT: delegateRule = "litert.xnnpack-ops"
         default: delegateRule = "ort.ep-fallback"
         }
 
@@ -167,7 +174,7 @@ public enum Coverage {
             }
             if f.status == .supported, let rs = runtimeSet, rs.format == .tflite || model.format == .onnx,
                 let (check, detail) = failedCheck(rs, node: node, names: rs.format == .onnx ? [onnxKey] : f.builtins,
-                                                  analysis: analysis, constants: constants, values: values)
+                                                  analysis: analysis, constants: constants, values: values, dtypes: { dtypes[$0] })
             {
                 f.status = .unsupported
                 f.reason = "\(check.text) (\(detail))"
@@ -212,7 +219,8 @@ public enum Coverage {
                 }
                 let names = opSet.format == .onnx ? [onnxKey] : f.builtins
                 if f.status == .supported, model.format == .onnx || opSet.format == .tflite,
-                    let (check, detail) = failedCheck(opSet, node: node, names: names, analysis: analysis, constants: constants, values: values)
+                    let (check, detail) = failedCheck(opSet, node: node, names: names, analysis: analysis, constants: constants, values: values,
+                                                      dtypes: { dtypes[$0] })
                 {
                     f.status = .cpuFallback
                     f.reason = "\(check.text) (\(detail))"
@@ -262,7 +270,7 @@ public enum Coverage {
     /// fails. A check that cannot be decided (a shape inference did not reach) passes: only what is known is said.
     static func failedCheck(
         _ set: OperatorSet, node: Node, names: [String], analysis: GraphAnalysis?, constants: Set<String>,
-        values: (String) -> [Float]? = { _ in nil }
+        values: (String) -> [Float]? = { _ in nil }, dtypes: (String) -> String? = { _ in nil }
     ) -> (OperatorCheck, String)? {
         func input(_ i: Int) -> String? { i < node.inputs.count && !node.inputs[i].isEmpty ? node.inputs[i] : nil }
         for c in set.checks where c.applies(to: names) {
@@ -296,6 +304,16 @@ public enum Coverage {
                 guard let v = input(c.input), let shape = analysis?.shapes[v], let top = c.max else { continue }
                 let n = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
                 if n > top { return (c, "input '\(v)' has \(n) elements") }
+            case .tensorTypes:
+                // Input indices are the TFLite node's own; an ONNX or Keras node lowered to builtins has others.
+                guard node.builtinCode != nil, let v = input(c.input), let t = dtypes(v) else { continue }
+                if !c.values.contains(t) { return (c, "input \(c.input) '\(v)' is \(t)") }
+            case .sameTensorTypes:
+                guard node.builtinCode != nil else { continue }
+                let typed = c.inputs.compactMap { i in input(i).flatMap { v in dtypes(v).map { (i, v, $0) } } }
+                if let first = typed.first, let other = typed.first(where: { $0.2 != first.2 }) {
+                    return (c, "input \(first.0) '\(first.1)' is \(first.2), input \(other.0) '\(other.1)' is \(other.2)")
+                }
             case .noBatchAxis:
                 if let detail = batchAxisUse(node, rank: input(0).flatMap { analysis?.shapes[$0]?.count }, values: values) {
                     return (c, detail)

@@ -423,6 +423,12 @@ enum EmbeddedCatalogue {
       "title": "Coral USB Accelerator datasheet v1.4 (Features: Google Edge TPU ML accelerator, 4 TOPS total peak performance (int8))",
       "url": "https://coral.ai/static/files/Coral-USB-Accelerator-datasheet.pdf",
       "read": "2026-12-04"
+    },
+    "tflite-xnnpack-delegate": {
+      "title": "LiteRT XNNPACK delegate: Subgraph::VisitNode and the Visit*Node checks (tflite/delegates/xnnpack/xnnpack_delegate.cc)",
+      "url": "https://github.com/google-ai-edge/LiteRT/blob/f67457790c9c2ab67347d6fe53270e8d3df20868/tflite/delegates/xnnpack/xnnpack_delegate.cc",
+      "revision": "google-ai-edge/LiteRT@f67457790c9c2ab67347d6fe53270e8d3df20868 (2026-08-21)",
+      "derived_by": "scripts/catalogue/derive_xnnpack.py"
     }
   }
 }
@@ -932,11 +938,13 @@ enum EmbeddedCatalogue {
         },
         {
           "name": "xnnpack",
-          "title": "XNNPACK CPU kernels (default on arm64 and x86-64)",
+          "title": "XNNPACK CPU kernels (default on arm64 and x86-64): the operators its VisitNode takes, in as many partitions as needed; the others run on the builtin kernels",
           "processor": "cpu",
+          "operators": "litert-xnnpack",
+          "partitioning": "per_node",
           "source": {
-            "id": "tflite-ptq",
-            "section": "Overview"
+            "id": "tflite-xnnpack-delegate",
+            "section": "Subgraph::VisitNode; Delegate::PrepareOpsToDelegate (every supported node, as many partitions as needed)"
           }
         },
         {
@@ -2689,6 +2697,23 @@ enum EmbeddedCatalogue {
       }
     },
     {
+      "id": "litert.xnnpack-ops",
+      "code": "SW4005",
+      "runtimes": [
+        "litert"
+      ],
+      "params": {
+        "delegates": [
+          "xnnpack"
+        ]
+      },
+      "text": "LiteRT's XNNPACK delegate (applied by default on arm64 and x86-64) takes every node its VisitNode supports, for the tensor types each operator checks, in as many partitions as needed; the nodes it refuses run on LiteRT's builtin CPU kernels between them: the same processor and memory, usually slower kernels.",
+      "source": {
+        "id": "tflite-xnnpack-delegate",
+        "section": "Delegate::PrepareOpsToDelegate; Subgraph::VisitNode"
+      }
+    },
+    {
       "id": "edgetpu.full-int8",
       "code": "SW4008",
       "runtimes": [
@@ -3016,7 +3041,7 @@ enum EmbeddedCatalogue {
       "runtimes": [
         "*"
       ],
-      "text": "Delegates, execution providers and runtimes run some operators only under constraints (input rank, constant inputs, attribute values, equal dilations, tensor size); each node outside them is named with the constraint and the document that states it.",
+      "text": "Delegates, execution providers and runtimes run some operators only under constraints (input rank, constant inputs, attribute values, equal dilations, tensor size, tensor types); each node outside them is named with the constraint and the document that states it.",
       "source": {
         "id": "ort-partitioning",
         "section": "Execution Providers: a provider claims a node only when its op builder supports the node's inputs and attributes"
@@ -3688,6 +3713,265 @@ enum EmbeddedCatalogue {
           "inputs": [1],
           "text": "the axes of MEAN must be a constant int32 tensor",
           "source": {"id": "tflite-gpu-compat", "section": "CheckGpuDelegateCompatibility: kTfLiteBuiltinMean (CheckAxesAreInt32Const)"}
+        }
+      ]
+    },
+    {
+      "id": "litert-xnnpack",
+      "title": "LiteRT XNNPACK delegate",
+      "source": {
+        "id": "tflite-xnnpack-delegate",
+        "section": "Subgraph::VisitNode: the kTfLiteBuiltin cases; PrepareOpsToDelegate: static DEQUANTIZE and DENSIFY unpacked with their consumers"
+      },
+      "tensor_types": ["float32", "float16", "int8", "uint8"],
+      "operators": [
+        "ABS", "ADD", "ASSIGN_VARIABLE", "AVERAGE_POOL_2D", "BATCH_MATMUL", "CEIL", "CONCATENATION", "CONV_2D", "COS", "DENSIFY",
+        "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE", "DEQUANTIZE", "DIV", "ELU", "EXP", "EXPAND_DIMS", "FLOOR", "FULLY_CONNECTED",
+        "GELU", "HARD_SWISH", "LEAKY_RELU", "LOG", "LOGISTIC", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MUL", "NEG", "PAD",
+        "PRELU", "QUANTIZE", "READ_VARIABLE", "REDUCE_MAX", "REDUCE_MIN", "RELU", "RELU6", "RELU_N1_TO_1", "RESHAPE",
+        "RESIZE_BILINEAR", "ROUND", "RSQRT", "SIN", "SLICE", "SOFTMAX", "SPACE_TO_DEPTH", "SPLIT", "SQRT", "SQUARE",
+        "SQUARED_DIFFERENCE", "STRIDED_SLICE", "SUB", "SUM", "TANH", "TRANSPOSE", "TRANSPOSE_CONV", "VAR_HANDLE"
+      ],
+      "checks": [
+        {
+          "id": "xnnpack.input0-float32orquint8",
+          "operators": ["MAX_POOL_2D", "RESIZE_BILINEAR", "SPACE_TO_DEPTH"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float32", "int8", "uint8"],
+          "text": "XNNPACK takes input 0 as float32, int8, uint8 only (8-bit quantized per tensor)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorFloat32OrQUInt8Type on input 0"}
+        },
+        {
+          "id": "xnnpack.input0-floatorqint8",
+          "operators": ["ELU"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float16", "float32", "int8"],
+          "text": "XNNPACK takes input 0 as float16, float32, int8 only (8-bit quantized per tensor)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorFloatOrQInt8Type on input 0"}
+        },
+        {
+          "id": "xnnpack.input0-floatorquint8",
+          "operators": [
+            "ADD", "BATCH_MATMUL", "CONV_2D", "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE", "EXPAND_DIMS", "FULLY_CONNECTED",
+            "LEAKY_RELU", "LOGISTIC", "MEAN", "MUL", "PAD", "QUANTIZE", "REDUCE_MAX", "REDUCE_MIN", "RESHAPE", "SLICE",
+            "STRIDED_SLICE", "SUB", "SUM", "TANH", "TRANSPOSE"
+          ],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float16", "float32", "int8", "uint8"],
+          "text": "XNNPACK takes input 0 as float16, float32, int8, uint8 only (8-bit quantized per tensor)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorFloatOrQUInt8Type on input 0"}
+        },
+        {
+          "id": "xnnpack.input0-floatorquint8",
+          "operators": ["CONCATENATION"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float16", "float32", "int8", "uint8"],
+          "text": "XNNPACK takes input 0 as float16, float32, int8, uint8 only (8-bit quantized per tensor)",
+          "source": {
+            "id": "tflite-xnnpack-delegate",
+            "section": "Subgraph::Visit*Node: CheckTensorFloatOrQUInt8Type on the output (every input has its type) on input 0"
+          }
+        },
+        {
+          "id": "xnnpack.input0-float",
+          "operators": [
+            "ABS", "AVERAGE_POOL_2D", "CEIL", "COS", "DIV", "EXP", "FLOOR", "GELU", "HARD_SWISH", "LOG", "MAXIMUM", "MINIMUM",
+            "NEG", "PRELU", "RELU", "RELU6", "RELU_N1_TO_1", "ROUND", "RSQRT", "SIN", "SOFTMAX", "SQRT", "SQUARE",
+            "SQUARED_DIFFERENCE"
+          ],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float16", "float32"],
+          "text": "XNNPACK takes input 0 as float16, float32 only",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorFloatType on input 0"}
+        },
+        {
+          "id": "xnnpack.input0-qint8orquint8",
+          "operators": ["DEQUANTIZE"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float16", "int8", "uint8"],
+          "text": "XNNPACK takes input 0 as float16, int8, uint8 only (8-bit quantized per tensor)",
+          "source": {
+            "id": "tflite-xnnpack-delegate",
+            "section": "Subgraph::Visit*Node: CheckTensorQInt8OrQUInt8Type or a static float16/int8 weight on input 0"
+          }
+        },
+        {
+          "id": "xnnpack.input0-typeint32",
+          "operators": ["SPLIT", "TRANSPOSE_CONV"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["int32"],
+          "text": "XNNPACK takes input 0 as int32 only",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorType(kTfLiteInt32) on input 0"}
+        },
+        {
+          "id": "xnnpack.input1-filter",
+          "operators": ["FULLY_CONNECTED"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["float16", "float32", "int2", "int4", "int8", "uint8"],
+          "text": "XNNPACK takes input 1 as float16, float32, int2, int4, int8, uint8 only",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorFilterType on input 1"}
+        },
+        {
+          "id": "xnnpack.input1-float32orqcint8",
+          "operators": ["BATCH_MATMUL", "CONV_2D", "DEPTHWISE_CONV_2D", "TRANSPOSE_CONV"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["float16", "float32", "int8", "uint8"],
+          "text": "XNNPACK takes input 1 as float16, float32, int8, uint8 only",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorFloat32OrQCInt8Type on input 1"}
+        },
+        {
+          "id": "xnnpack.input1-floatorquint8",
+          "operators": ["ADD", "ASSIGN_VARIABLE", "MUL", "SPLIT", "SUB"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["float16", "float32", "int8", "uint8"],
+          "text": "XNNPACK takes input 1 as float16, float32, int8, uint8 only (8-bit quantized per tensor)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorFloatOrQUInt8Type on input 1"}
+        },
+        {
+          "id": "xnnpack.input1-float",
+          "operators": ["DIV", "MAXIMUM", "MINIMUM", "PRELU", "SQUARED_DIFFERENCE"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["float16", "float32"],
+          "text": "XNNPACK takes input 1 as float16, float32 only",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorFloatType on input 1"}
+        },
+        {
+          "id": "xnnpack.input1-int32orint64",
+          "operators": ["SLICE"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["int32", "int64"],
+          "text": "XNNPACK takes input 1 as int32, int64 only",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorInt32OrInt64Type on input 1"}
+        },
+        {
+          "id": "xnnpack.input1-int32",
+          "operators": ["STRIDED_SLICE"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["int32"],
+          "text": "XNNPACK takes input 1 as int32 only",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorInt32Type on input 1"}
+        },
+        {
+          "id": "xnnpack.input1-typeint32",
+          "operators": ["MEAN", "PAD", "REDUCE_MAX", "REDUCE_MIN", "RESHAPE", "RESIZE_BILINEAR", "SUM"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["int32"],
+          "text": "XNNPACK takes input 1 as int32 only",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorType(kTfLiteInt32) on input 1"}
+        },
+        {
+          "id": "xnnpack.input2-float32orfloat16orqcint32",
+          "operators": ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["float16", "float32", "int32"],
+          "text": "XNNPACK takes input 2 as float16, float32, int32 only",
+          "source": {
+            "id": "tflite-xnnpack-delegate",
+            "section": "Subgraph::Visit*Node: CheckTensorFloat32OrFloat16OrQCInt32Type on input 2"
+          }
+        },
+        {
+          "id": "xnnpack.input2-float32orquint8",
+          "operators": ["TRANSPOSE_CONV"],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["float32", "int8", "uint8"],
+          "text": "XNNPACK takes input 2 as float32, int8, uint8 only (8-bit quantized per tensor)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorFloat32OrQUInt8Type on input 2"}
+        },
+        {
+          "id": "xnnpack.input2-int32orint64",
+          "operators": ["SLICE"],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["int32", "int64"],
+          "text": "XNNPACK takes input 2 as int32, int64 only",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorInt32OrInt64Type on input 2"}
+        },
+        {
+          "id": "xnnpack.input2-int32",
+          "operators": ["STRIDED_SLICE"],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["int32"],
+          "text": "XNNPACK takes input 2 as int32 only",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorInt32Type on input 2"}
+        },
+        {
+          "id": "xnnpack.input3-float32orfloat16orqcint32",
+          "operators": ["TRANSPOSE_CONV"],
+          "kind": "tensor_types",
+          "input": 3,
+          "values": ["float16", "float32", "int32"],
+          "text": "XNNPACK takes input 3 as float16, float32, int32 only",
+          "source": {
+            "id": "tflite-xnnpack-delegate",
+            "section": "Subgraph::Visit*Node: CheckTensorFloat32OrFloat16OrQCInt32Type on input 3"
+          }
+        },
+        {
+          "id": "xnnpack.input3-int32",
+          "operators": ["STRIDED_SLICE"],
+          "kind": "tensor_types",
+          "input": 3,
+          "values": ["int32"],
+          "text": "XNNPACK takes input 3 as int32 only",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorInt32Type on input 3"}
+        },
+        {
+          "id": "xnnpack.same-types-0-1",
+          "operators": ["ADD", "DEPTHWISE_CONV_2D", "MUL", "SUB"],
+          "kind": "same_tensor_types",
+          "inputs": [0, 1],
+          "text": "XNNPACK takes inputs 0 and 1 only of one element type (no mixed types)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: \"unsupported mixed types\""}
+        },
+        {
+          "id": "xnnpack.static-0",
+          "operators": ["SPLIT", "TRANSPOSE_CONV"],
+          "kind": "constant_inputs",
+          "inputs": [0],
+          "text": "XNNPACK needs input 0 static (stored in the model)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorStaticAllocation"}
+        },
+        {
+          "id": "xnnpack.static-1",
+          "operators": ["EXPAND_DIMS", "MEAN", "PAD", "REDUCE_MAX", "REDUCE_MIN", "RESHAPE", "RESIZE_BILINEAR", "SUM", "TRANSPOSE"],
+          "kind": "constant_inputs",
+          "inputs": [1],
+          "text": "XNNPACK needs input 1 static (stored in the model)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorStaticAllocation"}
+        },
+        {
+          "id": "xnnpack.static-1-2",
+          "operators": ["SLICE"],
+          "kind": "constant_inputs",
+          "inputs": [1, 2],
+          "text": "XNNPACK needs inputs 1 and 2 static (stored in the model)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorStaticAllocation"}
+        },
+        {
+          "id": "xnnpack.static-1-2-3",
+          "operators": ["STRIDED_SLICE"],
+          "kind": "constant_inputs",
+          "inputs": [1, 2, 3],
+          "text": "XNNPACK needs inputs 1 and 2 and 3 static (stored in the model)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorStaticAllocation"}
         }
       ]
     },

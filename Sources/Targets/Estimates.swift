@@ -213,7 +213,10 @@ public enum TargetEstimates {
                 overhead += node - roofline
                 seconds += node
             }
-            latency = seconds * 1000 + Double(coverage?.cpuPartitions ?? 0) * fallbackPenaltyMS
+            // A CPU delegate (XNNPACK) hands its refused nodes to the builtin kernels on the same processor and
+            // memory: no switch to pay for.
+            let switches = p.processor == .cpu ? 0 : coverage?.cpuPartitions ?? 0
+            latency = seconds * 1000 + Double(switches) * fallbackPenaltyMS
             if let t = analysis.transformer {
                 // One token: every weight and the KV cache are read once (decoding is bandwidth bound), or the
                 // compute, whichever is longer.
@@ -294,6 +297,18 @@ public enum TargetEstimates {
                 "latency_budget": status(e.latencyMet, e.latencyMS == nil ? nil : e.budget.latency),
                 "lower_bounds": .bool(e.isLowerBound),
             ]))
+            // Which nodes run on the CPU instead of the delegate, and why the delegate refused the ones it did
+            // (graph node indices), for a target whose delegate has an operator table.
+            if let c = coverage, t.delegate.flatMap({ d in runtime?.delegate(d.value)?.operators }) != nil,
+               case .object(var row)? = rows.last
+            {
+                row["cpu_nodes"] = .array(c.cpuNodes.sorted().map { .int($0) })
+                row["refused_nodes"] = .array(c.refused.map { f in
+                    .object(["node": .int(f.node), "operator": .string(f.opType), "reason": .string(f.reason),
+                             "check": f.check.map { .string($0.id) } ?? .null])
+                })
+                rows[rows.count - 1] = .object(row)
+            }
             if let tf = analysis.transformer, case .object(var row)? = rows.last {
                 row["per"] = .string("token")
                 row["kv_cache_bytes"] = .int(tf.kvCacheBytes)

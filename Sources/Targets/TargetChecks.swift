@@ -15,7 +15,7 @@ public enum TargetChecks {
         "ort.s8s8-qoperator-x86", "ort.reduce-range", "ort.nnapi-android", "litert.nnapi-android", "ort.coreml-os", "tensorrt.symmetric", "nnapi.deprecated", "litert.op-version",
         "litert.min-runtime", "ort.ml-opset-range", "litert.builtin", "litert.keras-builtin", "litert.keras-full-integer", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes",
         "ort.nnapi-static-shapes", "edgetpu.rank", "edgetpu.one-partition", "tflm.int8", "tflm.hybrid", "tflm.static-shapes", "tflm.ops", "tensorrt.ops", "ort.ep-fallback",
-        "litert.gpu-version", "ops.constraint", "coreml.mlprogram", "coreml.compression-os",
+        "litert.gpu-version", "litert.xnnpack-ops", "ops.constraint", "coreml.mlprogram", "coreml.compression-os",
         "tensorrt.sparsity", "tensorrt.precision", "quant.calibration", "quant.already-quantized", "budget.size",
         "budget.memory", "budget.latency", "budget.unconfirmed", "analysis.coverage", "llamacpp.ggml-type", "llamacpp.gguf-version",
     ]
@@ -621,6 +621,8 @@ private struct TargetContext {
             switch delegate.partitioning {
             case .prefix?: how = "the first unsupported operator and everything after it run on the CPU"
             case .largest?: how = "only the largest supported partition is delegated"
+            case .perNode? where delegate.processor == .cpu:
+                how = "the delegate takes every node it supports, in as many partitions as needed, and LiteRT runs the others on its builtin kernels"
             case .perNode?: how = "ONNX Runtime runs each node the provider does not take on the CPU execution provider"
             case nil: how = "they run on the CPU"
             }
@@ -630,9 +632,14 @@ private struct TargetContext {
             let rules = Set(refused.compactMap(\.rule))
             let rule = rules.count == 1 && !rules.isDisjoint(with: causes)
                 ? rules.first ?? "" : (refused.first { !causes.contains($0.rule ?? "") }?.rule ?? refused.first?.rule ?? "litert.gpu-ops")
-            let kind = delegate.partitioning == .perNode ? "execution provider" : "delegate"
-            emit(rule, "\(onCPU) of \(total) operators (\(share)% of MACs, \(c.cpuPartitions) CPU partition\(c.cpuPartitions == 1 ? "" : "s")) fall back from the \(delegate.name) \(kind) to the CPU, because \(how): \(list(refused))",
-                 at: delegateRange)
+            let kind = delegate.partitioning == .perNode && delegate.processor != .cpu ? "execution provider" : "delegate"
+            // A CPU delegate (XNNPACK) leaves what it refuses to the runtime's builtin CPU kernels: the same processor,
+            // slower kernels, so it is information, not a warning.
+            let sameProcessor = delegate.processor == .cpu
+            let destination = sameProcessor ? "the builtin CPU kernels" : "the CPU"
+            let partitions = "\(c.cpuPartitions) \(sameProcessor ? "builtin-kernel" : "CPU") partition\(c.cpuPartitions == 1 ? "" : "s")"
+            emit(rule, "\(onCPU) of \(total) operators (\(share)% of MACs, \(partitions)) fall back from the \(delegate.name) \(kind) to \(destination), because \(how): \(list(refused))",
+                 at: delegateRange, severity: sameProcessor ? .information : nil)
         }
         reportConstraints(c, delegate: delegate)
     }
@@ -653,7 +660,8 @@ private struct TargetContext {
             let fatal = fs.first?.status == .unsupported
             let nodes = fs.prefix(5).map { "\($0.opType) '\($0.name)' (\($0.detail))" }.joined(separator: "; ")
                 + (fs.count > 5 ? "; and \(fs.count - 5) more" : "")
-            let consequence = fatal ? "cannot run" : "run\(fs.count == 1 ? "s" : "") on the CPU"
+            let sameProcessor = delegate?.processor == .cpu
+            let consequence = fatal ? "cannot run" : "run\(fs.count == 1 ? "s" : "") on \(sameProcessor ? "the builtin CPU kernels" : "the CPU")"
             let verb = (fatal ? "break" : "fall") + (fs.count == 1 ? "s" : "") + (fatal ? "" : " outside")
             let message = "\(fs.count) node\(fs.count == 1 ? "" : "s") \(verb) the constraint \"\(check.text)\" and \(consequence): \(nodes)"
             let related = [
@@ -661,7 +669,8 @@ private struct TargetContext {
                 RelatedLocation(file: catalogue.source(rule.source)?.url, message: "\(rule.text) (\(catalogue.cite(rule.source)))"),
             ]
             out.append(Diagnostic(
-                code, "target '\(name)': \(message)", at: fatal ? runtimeRange : delegateRange, severity: fatal ? .error : nil,
+                code, "target '\(name)': \(message)", at: fatal ? runtimeRange : delegateRange,
+                severity: fatal ? .error : (sameProcessor ? .information : nil),
                 related: related))
         }
     }

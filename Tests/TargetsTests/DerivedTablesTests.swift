@@ -65,6 +65,34 @@ let derived = "Tests/Fixtures/catalogue/"
         #expect(gpu.maxVersions["MUL"] == 3)
         #expect(targetIssues("targets: {t: {runtime: litert, delegate: gpu}}\n", model: derived + "split_tile.tflite", []) == [])
     }
+
+    /// scripts/catalogue/derive_xnnpack.py: Subgraph::VisitNode's cases and each Visit function's checks. TILE is not
+    /// one of them: it runs on the builtin kernels, said as information (the same processor), not a warning.
+    @Test func theXNNPACKDelegateLeavesTileToTheBuiltinKernels() throws {
+        let x = try #require(catalogue.operatorSets.first { $0.id == "litert-xnnpack" })
+        #expect(x.operators.count == 58)
+        #expect(x.contains("SPLIT") && x.contains("DENSIFY") && !x.contains("TILE") && !x.contains("GATHER"))
+        let lite = try #require(catalogue.runtime("litert"))
+        let delegate = try #require(lite.delegate("xnnpack"))
+        #expect(delegate.operators == "litert-xnnpack" && delegate.partitioning == .perNode)
+        #expect(try #require(catalogue.source(delegate.source)).url.contains("/f67457790c9c2ab67347d6fe53270e8d3df20868/tflite/delegates/xnnpack/xnnpack_delegate.cc"))
+        #expect(targetIssues("targets: {t: {runtime: litert, delegate: ⟦xnnpack⟧}}\n", model: derived + "split_tile.tflite", [
+            Expected(.operatorsOnCPU, "1 of 3 operators (0% of MACs, 1 builtin-kernel partition) fall back from the xnnpack delegate to the builtin CPU kernels, because the delegate takes every node it supports, in as many partitions as needed, and LiteRT runs the others on its builtin kernels: TILE"),
+        ]) == [])
+        let fixture = MarkedText("targets: {t: {runtime: litert, delegate: xnnpack}}\n")
+        let manifest = try #require(ManifestFile(bytes: Array(fixture.text.utf8)).documents.first?.manifest)
+        let diagnostics = TargetChecks.check(manifest: manifest, model: try Repo.model(derived + "split_tile.tflite"), catalogue: catalogue)
+        #expect(diagnostics.map(\.severity) == [.information])
+    }
+
+    /// A tensor type a Visit function does not check in (int8 SOFTMAX: CheckTensorFloatType) falls back by a
+    /// `tensor_types` constraint, named with its source.
+    @Test func theXNNPACKDelegateRefusesAnInt8Softmax() {
+        #expect(targetIssues("targets: {t: {runtime: litert, delegate: ⟦⟦xnnpack⟧⟧}}\n", model: "Tests/Fixtures/models/small_cnn_int8.tflite", [
+            Expected(.operatorsOnCPU, "fall back from the xnnpack delegate to the builtin CPU kernels"),
+            Expected(.operatorConstraint, "1 node falls outside the constraint \"XNNPACK takes input 0 as float16, float32 only\" and runs on the builtin CPU kernels: SOFTMAX"),
+        ]) == [])
+    }
 }
 
 /// Quantization forms each runtime takes, by format where the format decides.

@@ -1,0 +1,336 @@
+#!/usr/bin/env python3
+"""Derives the catalogue's litert-xnnpack operator set from LiteRT's XNNPACK delegate, recording its revision.
+
+    scripts/catalogue/derive_xnnpack.py --litert PATH [--check]
+
+--litert: a checkout (or bare git directory) of github.com/google-ai-edge/LiteRT. Read at HEAD:
+  tflite/delegates/xnnpack/xnnpack_delegate.cc -> Subgraph::VisitNode's builtin cases (the operators the delegate
+                                                  takes), and, per operator, the tensor types its Visit*Node function
+                                                  checks on each input (CheckTensorFloatOrQUInt8Type...), written as
+                                                  `tensor_types` checks
+  tflite/converter/schema/schema.fbs           -> the BuiltinOperator names the kTfLiteBuiltin* cases map to
+
+Left out of the set, by what the source says:
+  CUSTOM (matched by custom name, like the GPU table), STABLEHLO_COMPOSITE (only the odml.scaled_dot_product_attention
+  composite). The variable operators (VAR_HANDLE, READ_VARIABLE, ASSIGN_VARIABLE) are in while
+  `Delegate::support_variable_ops()` ends in an unconditional `return true;` (the flag that once enabled them is
+  deprecated), and left out if it ever depends on TFLITE_XNNPACK_DELEGATE_FLAG_VARIABLE_OPERATORS again.
+
+Writes the litert-xnnpack set of Schemas/targets/operators.json and its source into Schemas/targets/sources.json;
+then run `make catalogue`. --check writes nothing and exits 1 when the committed files differ from the derivation.
+"""
+import argparse
+import copy
+import json
+import os
+import re
+import sys
+
+import catalogue_json as cj
+from derive_tflite import SCHEMA, builtin_names
+
+DELEGATE = "tflite/delegates/xnnpack/xnnpack_delegate.cc"
+SOURCE_ID = "tflite-xnnpack-delegate"
+SET_ID = "litert-xnnpack"
+# The TfLiteType names (kTfLiteFloat32...) as the catalogue spells element types.
+TYPES = {"Float32": "float32", "Float16": "float16", "Int8": "int8", "UInt8": "uint8", "Int16": "int16",
+         "Int32": "int32", "Int64": "int64", "Int4": "int4", "Int2": "int2", "UInt4": "uint4", "Bool": "bool"}
+
+
+def block(text, start):
+    """The brace-balanced block that opens at the first `{` from `start`."""
+    i = text.index("{", start)
+    depth = 0
+    for j in range(i, len(text)):
+        if text[j] == "{":
+            depth += 1
+        elif text[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return text[i:j + 1]
+    raise ValueError("unbalanced braces")
+
+
+def function(text, name):
+    m = re.search(r"static TfLiteStatus %s\(" % name, text)
+    if m is None:
+        sys.exit(f"{DELEGATE}: no function {name}")
+    return block(text, m.start())
+
+
+def visit_cases(text):
+    """kTfLiteBuiltin case -> the Visit*Node function VisitNode returns for it."""
+    sw = function(text, "VisitNode")
+    sw = sw[sw.index("switch (registration->builtin_code)"):]
+    cases, pending = {}, []
+    for m in re.finditer(r"case kTfLiteBuiltin(\w+):|return (Visit\w+)\(|default:", sw):
+        if m.group(1):
+            pending.append(m.group(1))
+        elif m.group(2):
+            for c in pending:
+                cases.setdefault(c, m.group(2))
+            pending = []
+        else:
+            break
+    return cases
+
+
+def type_helpers(text):
+    """CheckTensor*Type helper -> the element types it accepts (its `case kTfLiteX:` labels, and those of the
+    helpers it returns into)."""
+    bodies = {m.group(1): block(text, m.start()) for m in re.finditer(r"static TfLiteStatus (CheckTensor\w*Type)\(", text)}
+
+    def types(h, seen=()):
+        b = bodies[h]
+        t = {x for x in re.findall(r"case kTfLite(\w+):", b) if x in TYPES}
+        for sub in re.findall(r"return (CheckTensor\w*Type)\(", b):
+            if sub not in seen and sub != h and sub != "CheckTensorType":
+                t |= types(sub, seen + (h,))
+        return t
+    return {h: sorted(TYPES[t] for t in types(h)) for h in bodies if h != "CheckTensorType"}
+
+
+def input_bindings(body):
+    """Tensor variable -> the node input index it is read from (`tensors[node->inputs->data[K]]`, directly or via
+    an id variable)."""
+    ids = {m.group(1): int(m.group(2)) for m in re.finditer(r"(\w+)\s*=\s*node->inputs->data\[(\d+)\]", body)}
+    out = {}
+    for m in re.finditer(r"const TfLiteTensor&\s*(\w+)\s*=\s*tensors\[\s*(?:node->inputs->data\[(\d+)\]|(\w+))\s*\]", body):
+        k = int(m.group(2)) if m.group(2) is not None else ids.get(m.group(3))
+        if k is not None:
+            out[m.group(1)] = k
+    return out
+
+
+CALL = re.compile(r"(CheckTensor\w*Type)\(\s*(?:delegate,\s*)?\w+,\s*(\w+),(?:\s*kTfLite(\w+),)?")
+
+
+STATIC = re.compile(r"(if \(quasi_static_tensors\.count\([^)]*\) == 0\) \{\s*)?"
+                    r"TF_LITE_ENSURE_STATUS\(CheckTensorStaticAllocation\(\s*\w+,\s*(\w+),")
+
+
+def static_inputs(segment, bindings):
+    """The node inputs a Visit function needs static (CheckTensorStaticAllocation), where that is unconditional:
+    a weight that may come from an unpacked DEQUANTIZE (`quasi_static_tensors`) is left out, as Slipway counts
+    only stored tensors as constant."""
+    return sorted({bindings[m.group(2)] for m in STATIC.finditer(segment) if not m.group(1) and m.group(2) in bindings})
+
+
+def input_checks(segment, bindings, helpers):
+    """{input index: (helper, types)}: the first type check on each input the segment makes."""
+    out = {}
+    for m in CALL.finditer(segment):
+        helper, var, literal = m.group(1), m.group(2), m.group(3)
+        k = bindings.get(var)
+        if k is None or k in out:
+            continue
+        if helper == "CheckTensorType":
+            if literal not in TYPES:
+                continue
+            out[k] = (f"CheckTensorType(kTfLite{literal})", [TYPES[literal]])
+        else:
+            out[k] = (helper, helpers[helper])
+    return out
+
+
+MIXED = re.compile(r"if \(([^{};]*?)\)\s*\{\s*TF_LITE_MAYBE_KERNEL_LOG\([^;]*?unsupported mixed types", re.S)
+
+
+def same_types(segment, bindings):
+    """The node inputs that must share one element type: a `mixed types` refusal whose condition is only
+    `a.type != b.type` comparisons joined by ||, between inputs (comparisons with outputs are left out)."""
+    out = []
+    for m in MIXED.finditer(segment):
+        cond = re.sub(r"\s+", " ", m.group(1)).strip()
+        pairs = re.findall(r"(\w+)\.type != (\w+)\.type", cond)
+        if not pairs or re.sub(r"\(?\w+\.type != \w+\.type\)?|\|\||\s", "", cond):
+            continue  # an exception (dynamically quantized...) the check cannot express
+        inputs = sorted({bindings[v] for a, b in pairs for v in (a, b) if a in bindings and b in bindings})
+        if len(inputs) > 1:
+            out.append(inputs)
+    return out
+
+
+def per_operator_types(text, fn, ops, helpers):
+    """builtin -> {input: (helper, types)} for the builtins `ops` that VisitNode sends to `fn`. Unary and binary
+    Visit functions switch on the operator: each group of `case BuiltinOperator_X:` labels has its own checks."""
+    body = function(text, fn)
+    bindings = input_bindings(body)
+    m = re.search(r"switch \(op_type\)", body)
+    if m is None:
+        checks = input_checks(body, bindings, helpers)
+        if 0 not in checks and re.search(r"for \(int i = 0; i < num_inputs; \+\+i\)\s*\{\s*const TfLiteTensor& \w+ = tensors\[node->inputs->data\[i\]\]", body):
+            # Every input is read in a loop, and typed through the output's check (TFLite gives them its type).
+            out0 = input_checks(body, {**bindings, "output_tensor": 0}, helpers).get(0)
+            if out0:
+                checks = {**checks, 0: (out0[0] + " on the output (every input has its type)", out0[1])}
+        constant = static_inputs(body, bindings)
+        if constant:
+            checks = dict(checks, static=constant)
+        for inputs in same_types(body, bindings):
+            checks = dict(checks, same=inputs)
+        return {op: checks for op in ops}
+    sw = block(body, m.start())
+    out, pending = {}, []
+    parts = re.split(r"(case BuiltinOperator_\w+:)", sw)
+    for part in parts:
+        c = re.fullmatch(r"case BuiltinOperator_(\w+):", part)
+        if c:
+            pending.append(c.group(1))
+            continue
+        if pending and part.strip():
+            checks = input_checks(part, bindings, helpers)
+            for inputs in same_types(part, bindings):
+                checks = dict(checks, same=inputs)
+            for op in pending:
+                out[op] = checks
+            pending = []
+    missing = [op for op in ops if op not in out]
+    if missing:
+        sys.exit(f"{DELEGATE}: {fn} has no type checks for {', '.join(missing)}")
+    return {op: out[op] for op in ops}
+
+
+def derive(text, names):
+    key = {n.replace("_", "").lower(): n for n in names}
+    cases = visit_cases(text)
+    # Variable operators: once behind TFLITE_XNNPACK_DELEGATE_FLAG_VARIABLE_OPERATORS; now the option is deprecated
+    # and support_variable_ops() ends in an unconditional `return true;`.
+    m = re.search(r"bool support_variable_ops\(\) const", text)
+    variables = m is not None and block(text, m.start())[:-1].rstrip().endswith("return true;")
+    helpers = type_helpers(text)
+    skipped = {}
+    by_fn = {}
+    for camel, fn in cases.items():
+        name = key.get(camel.lower())
+        if camel == "Custom":
+            skipped["CUSTOM"] = "matched by custom name"
+            continue
+        if name is None:
+            sys.exit(f"{DELEGATE}: kTfLiteBuiltin{camel} matches no BuiltinOperator in schema.fbs")
+        body = function(text, fn)
+        if name == "STABLEHLO_COMPOSITE":
+            skipped[name] = "only the odml.scaled_dot_product_attention composite"
+            continue
+        if re.search(r"if \(!delegate\.support_variable_ops\(\)\)", body) and not variables:
+            skipped[name] = "only with XNNPACK_FLAG_VARIABLE_OPERATORS"
+            continue
+        by_fn.setdefault(fn, []).append(name)
+    types = {}
+    for fn, ops in by_fn.items():
+        types.update(per_operator_types(text, fn, ops, helpers))
+    # PrepareOpsToDelegate unpacks static weights before VisitNode sees them: a DEQUANTIZE or DENSIFY of a
+    # constant (float16 or int8 weights; sparse weights) is taken with its consumers, whatever VisitNode checks.
+    start = text.index("TfLiteIntArray* Delegate::PrepareOpsToDelegate(")
+    prepare = block(text, start)
+    for m in re.finditer(r"registration->builtin_code == kTfLiteBuiltin(\w+)", prepare):
+        name = key.get(m.group(1).lower())
+        if name is None:
+            sys.exit(f"{DELEGATE}: kTfLiteBuiltin{m.group(1)} matches no BuiltinOperator in schema.fbs")
+        unpack = block(prepare, m.start())
+        accepted = sorted({TYPES[x] for x in re.findall(r"input_tensor\.type == kTfLite(\w+)", unpack) if x in TYPES})
+        per_input = dict(types.get(name, {}))
+        if 0 in per_input:  # the static case widens what VisitNode accepts on input 0
+            helper, visit = per_input[0]
+            per_input[0] = (helper + " or a static " + "/".join(accepted) + " weight", sorted(set(visit) | set(accepted)))
+        types[name] = per_input
+    return types, skipped
+
+
+def checks_for(types):
+    """One `tensor_types` check per (input, helper), naming every operator it applies to, in a stable order."""
+    groups, same, static = {}, {}, {}
+    for op, per_input in sorted(types.items()):
+        for k, v in per_input.items():
+            if k == "same":
+                same.setdefault(tuple(v), []).append(op)
+            if k == "static":
+                static.setdefault(tuple(v), []).append(op)
+        for k, (helper, accepted) in sorted((k, v) for k, v in per_input.items() if k not in ("same", "static")):
+            groups.setdefault((k, helper, tuple(accepted)), []).append(op)
+    out = []
+    for (k, helper, accepted), ops in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1])):
+        slug = re.sub(r"^CheckTensor|Type$|\(kTfLite|\)", "", helper.split(" ")[0]).lower() or "type"
+        out.append({
+            "id": f"xnnpack.input{k}-{slug}", "operators": ops, "kind": "tensor_types", "input": k,
+            "values": list(accepted),
+            "text": f"XNNPACK takes input {k} as {', '.join(accepted)} only"
+                    + (" (8-bit quantized per tensor)" if "int8" in accepted and "Int8" in helper and "QC" not in helper else ""),
+            "source": {"id": SOURCE_ID, "section": f"Subgraph::Visit*Node: {helper} on input {k}"},
+        })
+    for inputs, ops in sorted(same.items()):
+        out.append({
+            "id": "xnnpack.same-types-" + "-".join(map(str, inputs)), "operators": ops, "kind": "same_tensor_types",
+            "inputs": list(inputs),
+            "text": f"XNNPACK takes inputs {' and '.join(map(str, inputs))} only of one element type (no mixed types)",
+            "source": {"id": SOURCE_ID, "section": "Subgraph::Visit*Node: \"unsupported mixed types\""},
+        })
+    for inputs, ops in sorted(static.items()):
+        out.append({
+            "id": "xnnpack.static-" + "-".join(map(str, inputs)), "operators": ops, "kind": "constant_inputs",
+            "inputs": list(inputs),
+            "text": f"XNNPACK needs input{'s' if len(inputs) > 1 else ''} {' and '.join(map(str, inputs))} static (stored in the model)",
+            "source": {"id": SOURCE_ID, "section": "Subgraph::Visit*Node: CheckTensorStaticAllocation"},
+        })
+    return out
+
+
+def rendered(name, data, plain=False):
+    return (json.dumps(data, indent=2, ensure_ascii=False) if plain else cj._fmt(data, 0)) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--litert", required=True)
+    ap.add_argument("--check", action="store_true", help="write nothing; exit 1 if the committed tables differ")
+    args = ap.parse_args()
+    litert = cj.Checkout(args.litert)
+    names = builtin_names(litert.read(SCHEMA))
+    types, skipped = derive(litert.read(DELEGATE), names)
+
+    ops = cj.load("operators.json")
+    new_set = {
+        "id": SET_ID,
+        "title": "LiteRT XNNPACK delegate",
+        "source": {"id": SOURCE_ID, "section": "Subgraph::VisitNode: the kTfLiteBuiltin cases; PrepareOpsToDelegate: "
+                                               "static DEQUANTIZE and DENSIFY unpacked with their consumers"},
+        "tensor_types": ["float32", "float16", "int8", "uint8"],
+        "operators": sorted(types),
+        "checks": checks_for(types),
+    }
+    sets = ops["operator_sets"]
+    at = next((i for i, s in enumerate(sets) if s["id"] == SET_ID), None)
+    if at is None:
+        gpu = next(i for i, s in enumerate(sets) if s["id"] == "litert-gpu")
+        sets.insert(gpu + 1, new_set)
+    else:
+        sets[at] = new_set
+
+    src = cj.load("sources.json")
+    src["sources"][SOURCE_ID] = {
+        "title": "LiteRT XNNPACK delegate: Subgraph::VisitNode and the Visit*Node checks "
+                 "(tflite/delegates/xnnpack/xnnpack_delegate.cc)",
+        "url": f"https://github.com/google-ai-edge/LiteRT/blob/{litert.revision}/{DELEGATE}",
+        "revision": f"google-ai-edge/LiteRT@{litert.revision} ({litert.date})",
+        "derived_by": "scripts/catalogue/derive_xnnpack.py"}
+
+    outputs = [("operators.json", rendered("operators.json", ops)), ("sources.json", rendered("sources.json", src, plain=True))]
+    if args.check:
+        stale = []
+        for name, text in outputs:
+            with open(os.path.join(cj.TARGETS, name), encoding="utf-8") as f:
+                if f.read() != text:
+                    stale.append(name)
+        if stale:
+            sys.exit(f"{', '.join(stale)} differ from the derivation at LiteRT {litert.revision[:12]}: run without --check")
+        print(f"{SET_ID}: up to date at LiteRT {litert.revision[:12]}")
+        return
+    for name, text in outputs:
+        with open(os.path.join(cj.TARGETS, name), "w", encoding="utf-8") as f:
+            f.write(text)
+    print(f"{SET_ID}: {len(types)} builtins, {len(new_set['checks'])} checks; left out: "
+          + "; ".join(f"{op} ({why})" for op, why in sorted(skipped.items())))
+
+
+if __name__ == "__main__":
+    main()
