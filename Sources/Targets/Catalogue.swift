@@ -176,6 +176,20 @@ public struct OperatorSet: Sendable, Hashable {
     public var checks: [OperatorCheck] = []
     /// Operators outside the table that the provider runs inside a pattern it fuses.
     public var fusions: [OperatorFusion] = []
+    /// A table measured per runtime release: release (major.minor) → the operators of `operators` it lacks.
+    public var missingIn: [String: [String]] = [:]
+    /// Release → operator → "compiled/probed" probe models, where only some of an operator's probes ran.
+    public var partial: [String: [String: String]] = [:]
+    /// How the table was measured.
+    public var measured: String? = nil
+
+    /// Whether release `release` of the runtime (nil: the set as listed) runs `op`.
+    public func contains(_ op: String, release: String?) -> Bool {
+        guard contains(op) else { return false }
+        guard let release, let lacking = missingIn[release] ?? missingIn.first(where: {
+            VersionNumber($0.key) == VersionNumber(release) })?.value else { return true }
+        return !lacking.contains(op)
+    }
 
     /// Whether the set runs `op` (a builtin, or an ONNX op type qualified as `OperatorSet.key`).
     public func contains(_ op: String) -> Bool {
