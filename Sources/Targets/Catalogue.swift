@@ -89,7 +89,13 @@ public struct Runtime: Sendable, Hashable {
     public var ggmlTypeSizes: [String: GGMLBlock] = [:]
 
     public func version(_ v: String) -> RuntimeVersion? {
-        versions.first { $0.version == v } ?? versions.first { VersionNumber($0.version) == VersionNumber(v) }
+        if let exact = versions.first(where: { $0.version == v }) ?? versions.first(where: { VersionNumber($0.version) == VersionNumber(v) }) {
+            return exact
+        }
+        // A table of minor lines (ONNX Runtime's, OpenVINO's: "2025.4") stands for their patch releases ("2025.4.1").
+        let parts = v.split(separator: ".")
+        guard parts.count > 2 else { return nil }
+        return versions.first { $0.version.split(separator: ".").count == 2 && $0.version.split(separator: ".") == Array(parts.prefix(2)) }
     }
     public func delegate(_ name: String) -> Delegate? { delegates.first { $0.name == name } }
 }

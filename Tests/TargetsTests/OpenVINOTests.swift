@@ -7,13 +7,18 @@ import Testing
 /// OpenVINO's CPU plugin, with the operator table scripts/catalogue/derive_openvino.py measured per release
 /// (Tests/integration/test_openvino.py loads models in the releases themselves).
 @Suite struct OpenVINOOperators {
-    @Test func gelu_isAnErrorOnTheReleaseThatLacksIt() {
+    @Test func geluIsAnErrorOnTheReleaseThatLacksIt() {
         // MatMul then Gelu (opset 20): OpenVINO 2023.3's ONNX frontend does not convert Gelu; 2024.6 does.
         #expect(targetIssues("targets: {a: {runtime: ⟦openvino@2023.3⟧}}\n", model: fixtures + "gelu_opset20.onnx", [
             Expected(.operatorUnsupported, "1 operator cannot run: Gelu 'gelu' (OpenVINO (CPU plugin) 2023.3 does not run it; 2024.6 does)")
         ]) == [])
         #expect(targetIssues("targets: {a: {runtime: openvino@2024.6}}\n", model: fixtures + "gelu_opset20.onnx", []) == [])
         #expect(targetIssues("targets: {a: {runtime: openvino@2026.4}}\n", model: fixtures + "gelu_opset20.onnx", []) == [])
+        // A patch release is its minor line's row.
+        #expect(targetIssues("targets: {a: {runtime: ⟦openvino@2023.3.0⟧}}\n", model: fixtures + "gelu_opset20.onnx", [
+            Expected(.operatorUnsupported, "Gelu 'gelu'")
+        ]) == [])
+        #expect(targetIssues("targets: {a: {runtime: openvino@2025.4.1}}\n", model: fixtures + "gelu_opset20.onnx", []) == [])
         // Unpinned: the newest release, what an install gets.
         #expect(targetIssues("targets: {a: {runtime: openvino}}\n", model: fixtures + "gelu_opset20.onnx", []) == [])
     }
