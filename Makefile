@@ -16,7 +16,7 @@ BUILD_FLAGS  := --build-tests
 BIN          := .build/debug/slipway
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: demo test fuzz build deps venv corpus runtimes venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue derive-catalogue derive-xnnpack derive-llamacpp rules target-fixtures estimate-fixtures keras-fixtures
+.PHONY: demo test fuzz build deps venv corpus runtimes venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue derive-catalogue derive-xnnpack derive-llamacpp derive-openvino rules target-fixtures estimate-fixtures keras-fixtures
 
 deps:
 	@if [ ! -f /usr/include/yaml.h ] || [ ! -f /usr/include/hdf5/serial/hdf5_hl.h ] || ! command -v pkg-config >/dev/null || ! command -v python3 >/dev/null; then \
@@ -130,6 +130,13 @@ derive-xnnpack:
 # llama-cpp-python sdists, downloaded once into $$SLIPWAY_LLAMACPP_CACHE; then make rules.
 derive-llamacpp: venv
 	$(VPY) scripts/catalogue/derive_llamacpp.py --download
+	$(MAKE) catalogue
+
+# Re-measure OpenVINO's ONNX operator table: the wheels into $$SLIPWAY_OPENVINO_CACHE (default /work/cache/openvino),
+# onnx's backend node test models read and compiled on CPU per release; then make rules.
+derive-openvino: venv
+	$(VPY) scripts/catalogue/derive_openvino.py install 2023.3.0 2024.6.0 2025.4.1 2026.4.1
+	$(VPY) scripts/catalogue/derive_openvino.py refresh
 	$(MAKE) catalogue
 
 target-fixtures: venv

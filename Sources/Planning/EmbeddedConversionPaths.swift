@@ -58,6 +58,9 @@ enum EmbeddedConversionPaths {
       "plan",
       "onnx"
     ],
+    "openvino": [
+      "onnx"
+    ],
     "litert": [
       "tflite"
     ],

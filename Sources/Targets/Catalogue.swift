@@ -90,7 +90,13 @@ public struct Runtime: Sendable, Hashable {
     public var ggmlTypeSizes: [String: GGMLBlock] = [:]
 
     public func version(_ v: String) -> RuntimeVersion? {
-        versions.first { $0.version == v } ?? versions.first { VersionNumber($0.version) == VersionNumber(v) }
+        if let exact = versions.first(where: { $0.version == v }) ?? versions.first(where: { VersionNumber($0.version) == VersionNumber(v) }) {
+            return exact
+        }
+        // A table of minor lines (ONNX Runtime's, OpenVINO's: "2025.4") stands for their patch releases ("2025.4.1").
+        let parts = v.split(separator: ".")
+        guard parts.count > 2 else { return nil }
+        return versions.first { $0.version.split(separator: ".").count == 2 && $0.version.split(separator: ".") == Array(parts.prefix(2)) }
     }
     public func delegate(_ name: String) -> Delegate? { delegates.first { $0.name == name } }
 }
@@ -177,6 +183,20 @@ public struct OperatorSet: Sendable, Hashable {
     public var checks: [OperatorCheck] = []
     /// Operators outside the table that the provider runs inside a pattern it fuses.
     public var fusions: [OperatorFusion] = []
+    /// A table measured per runtime release: release (major.minor) → the operators of `operators` it lacks.
+    public var missingIn: [String: [String]] = [:]
+    /// Release → operator → "compiled/probed" probe models, where only some of an operator's probes ran.
+    public var partial: [String: [String: String]] = [:]
+    /// How the table was measured.
+    public var measured: String? = nil
+
+    /// Whether release `release` of the runtime (nil: the set as listed) runs `op`.
+    public func contains(_ op: String, release: String?) -> Bool {
+        guard contains(op) else { return false }
+        guard let release, let lacking = missingIn[release] ?? missingIn.first(where: {
+            VersionNumber($0.key) == VersionNumber(release) })?.value else { return true }
+        return !lacking.contains(op)
+    }
 
     /// Whether the set runs `op` (a builtin, or an ONNX op type qualified as `OperatorSet.key`).
     public func contains(_ op: String) -> Bool {

@@ -70,6 +70,18 @@ public enum CatalogueDocument {
             } else {
                 o += ".\n\n" + s.operators.map { "`\($0)`" }.joined(separator: ", ") + "\n"
             }
+            if let measured = s.measured { o += "\nMeasured: \(cell(measured)).\n" }
+            let releases = Set(s.missingIn.keys).union(s.partial.keys).sorted {
+                (VersionNumber($0) ?? VersionNumber("0")!) > (VersionNumber($1) ?? VersionNumber("0")!)
+            }
+            if !releases.isEmpty {
+                o += "\n| Release | Not run | Only some probes run (compiled/probed) |\n|---|---|---|\n"
+                for r in releases {
+                    let lacking = (s.missingIn[r] ?? []).map { "`\($0)`" }.joined(separator: ", ")
+                    let part = (s.partial[r] ?? [:]).sorted { $0.key < $1.key }.map { "`\($0.key)` \($0.value)" }.joined(separator: ", ")
+                    o += "| \(r) | \(lacking.isEmpty ? "—" : lacking) | \(part.isEmpty ? "—" : part) |\n"
+                }
+            }
             if !s.maxVersions.isEmpty {
                 o += "\nHighest operator version accepted" + (s.maxVersionsSource.map { " (\(cell(c.cite($0))))" } ?? "") + ": "
                 o += s.maxVersions.keys.sorted().map { "`\($0)` v\(s.maxVersions[$0] ?? 0)" }.joined(separator: ", ") + ".\n"
@@ -326,6 +338,13 @@ public enum CatalogueDocument {
                 o["excluded_operators"] = .array(excluded.map { .string($0) })
             } else {
                 o["operators"] = .array(s.operators.map { .string($0) })
+            }
+            if !s.missingIn.isEmpty {
+                var mi = JSONObject()
+                for k in s.missingIn.keys.sorted(by: { (VersionNumber($0) ?? VersionNumber("0")!) > (VersionNumber($1) ?? VersionNumber("0")!) }) {
+                    mi[k] = .array((s.missingIn[k] ?? []).map { .string($0) })
+                }
+                o["missing_in"] = .object(mi)
             }
             if !s.maxVersions.isEmpty {
                 var mv = JSONObject()

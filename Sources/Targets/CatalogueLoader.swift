@@ -331,13 +331,24 @@ private struct Decoder {
                     before: try strings(fo["before"], "\(fp).before"), text: try string(fo["text"], "\(fp).text"),
                     source: try source(fo["source"], "\(fp).source", sources: sources)))
             }
+            var missingIn: [String: [String]] = [:]
+            for (release, ops) in o["missing_in"]?.objectValue?.entries ?? [] {
+                guard VersionNumber(release) != nil else { throw fail("\(p).missing_in.\(release)", "'\(release)' is not a dotted version") }
+                missingIn[release] = try strings(ops, "\(p).missing_in.\(release)")
+            }
+            var partial: [String: [String: String]] = [:]
+            for (release, ops) in o["partial"]?.objectValue?.entries ?? [] {
+                for (op, share) in try object(ops, "\(p).partial.\(release)").entries {
+                    partial[release, default: [:]][op] = try string(share, "\(p).partial.\(release).\(op)")
+                }
+            }
             sets.append(OperatorSet(
                 id: try string(o["id"], "\(p).id"), title: try string(o["title"], "\(p).title"),
                 source: setSource, format: format,
                 tensorTypes: try strings(o["tensor_types"], "\(p).tensor_types"), maxRank: try int(o["max_rank"], "\(p).max_rank"),
                 operators: o["operators"] == nil ? [] : try strings(o["operators"], "\(p).operators"), excluded: excluded,
                 constraints: constraints, maxVersions: maxVersions, maxVersionsSource: maxVersionsSource, checks: checks,
-                fusions: fusions))
+                fusions: fusions, missingIn: missingIn, partial: partial, measured: o["measured"]?.stringValue))
         }
 
         let low = try object(root["onnx_to_tflite"], "onnx_to_tflite")

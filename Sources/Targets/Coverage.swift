@@ -81,7 +81,13 @@ public enum Coverage {
             guard let t = mainTensors[name], t.elementCount <= 64 else { return nil }
             return try? model.withFloat32Values(of: t) { Array($0) }
         }
-        let runtimeRule = runtime.name == "tensorrt" ? "tensorrt.ops" : "tflm.ops"
+        let runtimeRule = runtime.name == "tensorrt" ? "tensorrt.ops" : runtime.name == "openvino" ? "openvino.ops" : "tflm.ops"
+        // A table measured per release: the pinned release (its major.minor), else the newest, what an install gets.
+        let release: String? = {
+            guard runtimeSet?.missingIn.isEmpty == false else { return nil }
+            guard let pinned else { return runtime.versions.first?.version }
+            return runtime.versions.first { VersionNumber($0.version).map { Array($0.parts.prefix(2)) } == Array(pinned.parts.prefix(2)) }?.version
+        }()
         let delegateRule: String
         switch delegate?.name {
         case "edgetpu"?: delegateRule = "edgetpu.one-partition"
@@ -115,6 +121,15 @@ public enum Coverage {
                 } else if let rs = runtimeSet, rs.format == .onnx, !rs.contains(onnxKey) {
                     f.status = .unsupported
                     f.reason = "not in the \(rs.title)'s operator table"
+                    f.rule = runtimeRule
+                } else if let rs = runtimeSet, rs.format == .onnx, let release, !rs.contains(onnxKey, release: release) {
+                    f.status = .unsupported
+                    let at = VersionNumber(release)
+                    let since = runtime.versions.last { v in
+                        guard let n = VersionNumber(v.version), let at, n > at else { return false }
+                        return rs.contains(onnxKey, release: v.version)
+                    }
+                    f.reason = "\(runtime.title) \(release) does not run it\(since.map { "; \($0.version) does" } ?? "")"
                     f.rule = runtimeRule
                 }
             case (.onnx, true):

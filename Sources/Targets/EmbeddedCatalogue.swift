@@ -429,6 +429,11 @@ enum EmbeddedCatalogue {
       "url": "https://github.com/google-ai-edge/LiteRT/blob/f67457790c9c2ab67347d6fe53270e8d3df20868/tflite/delegates/xnnpack/xnnpack_delegate.cc",
       "revision": "google-ai-edge/LiteRT@f67457790c9c2ab67347d6fe53270e8d3df20868 (2026-08-21)",
       "derived_by": "scripts/catalogue/derive_xnnpack.py"
+    },
+    "openvino-wheels": {
+      "title": "openvino wheels from PyPI, measured by scripts/catalogue/derive_openvino.py (onnx backend node test models read and compiled on CPU; 2023.3.0, 2024.6.0, 2025.4.1, 2026.4.1; measured 2026-12-04)",
+      "url": "https://pypi.org/project/openvino/#history",
+      "read": "2026-12-04"
     }
   }
 }
@@ -2104,6 +2109,50 @@ enum EmbeddedCatalogue {
       "versions": [],
       "delegates": [],
       "processor": "cpu"
+    },
+    {
+      "name": "openvino",
+      "title": "OpenVINO (CPU plugin)",
+      "model_formats": [
+        "onnx"
+      ],
+      "operators": "openvino-cpu-onnx",
+      "versions_source": {
+        "id": "openvino-wheels",
+        "section": "release history"
+      },
+      "versions": [
+        {
+          "version": "2026.4",
+          "source": {
+            "id": "openvino-wheels",
+            "section": "openvino 2026.4.1 (162 operators; reads probes up to opset 22)"
+          }
+        },
+        {
+          "version": "2025.4",
+          "source": {
+            "id": "openvino-wheels",
+            "section": "openvino 2025.4.1 (160 operators; reads probes up to opset 22)"
+          }
+        },
+        {
+          "version": "2024.6",
+          "source": {
+            "id": "openvino-wheels",
+            "section": "openvino 2024.6.0 (159 operators; reads probes up to opset 22)"
+          }
+        },
+        {
+          "version": "2023.3",
+          "source": {
+            "id": "openvino-wheels",
+            "section": "openvino 2023.3.0 (153 operators; reads probes up to opset 22)"
+          }
+        }
+      ],
+      "delegates": [],
+      "processor": "cpu"
     }
   ]
 }
@@ -3033,6 +3082,18 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "onnx-tensorrt-ops",
         "section": "Operator Support Matrix"
+      }
+    },
+    {
+      "id": "openvino.ops",
+      "code": "SW4004",
+      "runtimes": [
+        "openvino"
+      ],
+      "text": "OpenVINO's CPU plugin compiles a model only when its ONNX frontend converts every operator and the plugin implements it; there is no fallback device, so an operator the release does not run fails read_model or compile_model.",
+      "source": {
+        "id": "openvino-wheels",
+        "section": "operators whose onnx backend node test models read and compile on CPU"
       }
     },
     {
@@ -4482,6 +4543,120 @@ enum EmbeddedCatalogue {
           "text": "reduction other than none is not supported"
         }
       ]
+    },
+    {
+      "id": "openvino-cpu-onnx",
+      "title": "OpenVINO CPU plugin (ONNX frontend)",
+      "model_format": "onnx",
+      "source": {"id": "openvino-wheels", "section": "operators whose onnx backend node test models read and compile on CPU"},
+      "tensor_types": ["float32", "float16", "int8", "uint8", "int32", "int64", "bool"],
+      "operators": [
+        "Abs", "Acos", "Acosh", "Add", "AffineGrid", "And", "ArgMax", "ArgMin", "Asin", "Asinh", "Atan", "Atanh", "AveragePool",
+        "BatchNormalization", "Bernoulli", "BitShift", "BitwiseAnd", "BitwiseNot", "BitwiseOr", "BitwiseXor", "BlackmanWindow",
+        "Cast", "CastLike", "Ceil", "Celu", "CenterCropPad", "Clip", "Col2Im", "Compress", "Concat", "Constant", "ConstantOfShape",
+        "Conv", "ConvInteger", "ConvTranspose", "Cos", "Cosh", "CumSum", "DFT", "DepthToSpace", "DequantizeLinear", "Div",
+        "Dropout", "DynamicQuantizeLinear", "Einsum", "Elu", "Equal", "Erf", "Exp", "Expand", "EyeLike", "Flatten", "Floor", "GRU",
+        "Gather", "GatherElements", "GatherND", "Gelu", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GreaterOrEqual",
+        "GridSample", "GroupNormalization", "HammingWindow", "HannWindow", "HardSigmoid", "HardSwish", "Hardmax", "Identity", "If",
+        "InstanceNormalization", "IsInf", "IsNaN", "LRN", "LSTM", "LayerNormalization", "LeakyRelu", "Less", "LessOrEqual", "Log",
+        "LogSoftmax", "Loop", "LpPool", "MatMul", "MatMulInteger", "Max", "MaxPool", "Mean", "MeanVarianceNormalization", "Min",
+        "Mish", "Mod", "Mul", "Neg", "NegativeLogLikelihoodLoss", "NonMaxSuppression", "NonZero", "Not", "OneHot", "Or", "PRelu",
+        "Pad", "Pow", "QLinearConv", "QLinearMatMul", "QuantizeLinear", "RNN", "Range", "Reciprocal", "ReduceL1", "ReduceL2",
+        "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare",
+        "Relu", "Reshape", "Resize", "ReverseSequence", "RoiAlign", "Round", "STFT", "Scan", "Scatter", "ScatterElements",
+        "ScatterND", "Selu", "Shape", "Shrink", "Sigmoid", "Sign", "Sin", "Sinh", "Size", "Slice", "Softmax",
+        "SoftmaxCrossEntropyLoss", "Softplus", "Softsign", "SpaceToDepth", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tan", "Tanh",
+        "ThresholdedRelu", "Tile", "TopK", "Transpose", "Trilu", "Unique", "Unsqueeze", "Upsample", "Where", "Xor"
+      ],
+      "missing_in": {
+        "2023.3": [
+          "AffineGrid", "BitwiseNot", "BitwiseOr", "BitwiseXor", "CenterCropPad", "Col2Im", "Gelu", "GroupNormalization", "LpPool",
+          "Mish"
+        ],
+        "2024.6": ["AffineGrid", "Col2Im", "GroupNormalization", "LpPool"],
+        "2025.4": ["Col2Im", "GroupNormalization", "LpPool"],
+        "2026.4": ["Bernoulli"]
+      },
+      "partial": {
+        "2023.3": {
+          "Bernoulli": "1/3",
+          "Cast": "8/44",
+          "CastLike": "8/18",
+          "DequantizeLinear": "4/11",
+          "Dropout": "6/12",
+          "Einsum": "4/5",
+          "Equal": "2/4",
+          "GridSample": "6/18",
+          "Identity": "1/3",
+          "If": "1/3",
+          "Loop": "1/3",
+          "Pad": "5/6",
+          "QLinearMatMul": "4/8",
+          "QuantizeLinear": "4/10",
+          "ReduceMax": "9/10",
+          "ReduceMin": "9/10",
+          "Resize": "33/39",
+          "STFT": "1/2",
+          "ScatterND": "1/5",
+          "Split": "14/16"
+        },
+        "2024.6": {
+          "BatchNormalization": "2/4",
+          "Bernoulli": "1/3",
+          "Cast": "26/44",
+          "CastLike": "10/18",
+          "CenterCropPad": "3/6",
+          "DequantizeLinear": "6/11",
+          "Dropout": "6/12",
+          "Einsum": "4/5",
+          "Equal": "2/4",
+          "GridSample": "6/18",
+          "Identity": "1/3",
+          "If": "1/3",
+          "Loop": "1/3",
+          "Pad": "5/6",
+          "QLinearMatMul": "4/8",
+          "QuantizeLinear": "4/10",
+          "Resize": "33/39",
+          "STFT": "1/2",
+          "ScatterND": "1/5",
+          "Split": "14/16"
+        },
+        "2025.4": {
+          "BatchNormalization": "2/4",
+          "Bernoulli": "1/3",
+          "Cast": "30/44",
+          "CastLike": "10/18",
+          "Dropout": "6/12",
+          "Equal": "2/4",
+          "GridSample": "6/18",
+          "Identity": "1/3",
+          "If": "1/3",
+          "Loop": "1/3",
+          "Pad": "5/6",
+          "QLinearMatMul": "4/8",
+          "QuantizeLinear": "7/10",
+          "Resize": "33/39",
+          "STFT": "1/2",
+          "ScatterND": "1/5"
+        },
+        "2026.4": {
+          "Cast": "30/44",
+          "CastLike": "10/18",
+          "Col2Im": "4/5",
+          "Dropout": "6/12",
+          "Equal": "2/4",
+          "GridSample": "14/18",
+          "Identity": "2/3",
+          "If": "1/3",
+          "Loop": "1/3",
+          "NegativeLogLikelihoodLoss": "11/18",
+          "Pad": "5/6",
+          "QuantizeLinear": "9/10",
+          "Resize": "33/39"
+        }
+      },
+      "measured": "185 operators probed with the backend node test models of onnx 1.17.0 on x86-64, 2026-12-04; an operator is in the table when one of its models reads (Core.read_model) and compiles (compile_model 'CPU'), as written or with the inputs after the first made initializers and trailing optional outputs dropped; partial: compiled/probed models per operator"
     }
   ],
   "onnx_to_tflite": {
