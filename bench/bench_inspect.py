@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark of `slipway inspect` against the Python libraries on the same files, in the same run.
 
-    swift build -c release --product slipway
+    swift build -c release --static-swift-stdlib --product slipway
     .venv/bin/python bench/bench_inspect.py [--size-mb 500] [--runs 3]
 
 Generates (once, into bench/out/, gitignored) a ~500 MB ONNX model and a ~500 MB safetensors file, then
@@ -112,7 +112,7 @@ def main():
         makers[args.generate](args.path, args.size_mb)
         return
     if not os.access(SLIPWAY, os.X_OK):
-        raise SystemExit(f"{SLIPWAY} not found: run `swift build -c release --product slipway` first")
+        raise SystemExit(f"{SLIPWAY} not found: run `swift build -c release --static-swift-stdlib --product slipway` first")
     OUT.mkdir(parents=True, exist_ok=True)
     onnx_path = OUT / f"bench_{args.size_mb}mb.onnx"
     st_path = OUT / f"bench_{args.size_mb}mb.safetensors"
