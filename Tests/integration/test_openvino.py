@@ -2,7 +2,7 @@
 
 The catalogue's `openvino-cpu-onnx` table (Schemas/targets/operators.json) is derived by
 scripts/catalogue/derive_openvino.py from the openvino wheels installed side by side in $SLIPWAY_OPENVINO_CACHE
-(default /work/cache/openvino; fill it with `derive_openvino.py install 2023.3.0 2024.6.0 2025.4.1 2026.4.1`). These
+(default $SLIPWAY_RUNTIME_CACHE/openvino, where `make runtimes` installs the newest release; fill it with `derive_openvino.py install 2023.3.0 2024.6.0 2025.4.1 2026.4.1`). These
 tests skip, saying why, when a release is not there. For a sample of operators — every one whose support differs
 between releases, some every release runs, some none does — Slipway's verdict on `runtime: openvino@<release>` (SW4004
 or not) for one of onnx's backend node test models of that operator (in its deployed form: the inputs after the first

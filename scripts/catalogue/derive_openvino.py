@@ -8,7 +8,8 @@ Schemas/targets (runtime `openvino`, operator set `openvino-cpu-onnx`, source `o
     scripts/catalogue/derive_openvino.py --check     # probe the newest cached release again, compare with the tables
     scripts/catalogue/derive_openvino.py fixture     # Tests/Fixtures/targets/gelu_opset20.onnx for the Swift test
 
-The cache is $SLIPWAY_OPENVINO_CACHE (default /work/cache/openvino): one directory per release, the wheel installed
+The cache is $SLIPWAY_OPENVINO_CACHE (default $SLIPWAY_RUNTIME_CACHE/openvino, else the repository's
+.cache/runtimes/openvino, where `make runtimes` installs the newest release for the tests): one directory per release, the wheel installed
 there with its dependencies (numpy 1 for releases before 2024.3, built against it), so releases sit side by side.
 Each release is probed in child processes (PYTHONPATH = its directory): a model is read with
 `openvino.Core().read_model(path)` and compiled with `compile_model(model, "CPU")`; a model that crashes or hangs the
@@ -30,7 +31,8 @@ import time
 import catalogue_json as cj
 
 HERE = pathlib.Path(__file__).resolve().parent
-CACHE = pathlib.Path(os.environ.get("SLIPWAY_OPENVINO_CACHE", "/work/cache/openvino"))
+CACHE = pathlib.Path(os.environ.get("SLIPWAY_OPENVINO_CACHE") or pathlib.Path(
+    os.environ.get("SLIPWAY_RUNTIME_CACHE") or HERE.parents[1] / ".cache" / "runtimes") / "openvino")
 SET_ID = "openvino-cpu-onnx"
 SOURCE_ID = "openvino-wheels"
 PER_MODEL_SECONDS = 60
