@@ -359,6 +359,56 @@ enum EmbeddedCatalogue {
       "url": "https://www.espressif.com/sites/default/files/documentation/esp32-s3_datasheet_cn.pdf",
       "read": "2026-12-04"
     },
+    "alif-zephyr-e7-soc": {
+      "title": "Alif Semiconductor's Zephyr port (zephyr_alif, as forked to jheiskan81/zephyr_alif): dts/arm/alif/ensemble/e7/ae722f80f55d5xx.dtsi, the E7 DevKit part's SRAM0, SRAM1 and MRAM",
+      "url": "https://github.com/jheiskan81/zephyr_alif/blob/e82bdd83c6ad574d83724ebb090d61a649a0ceee/dts/arm/alif/ensemble/e7/ae722f80f55d5xx.dtsi",
+      "revision": "jheiskan81/zephyr_alif@e82bdd83c6ad574d83724ebb090d61a649a0ceee (read 2026-12-04)"
+    },
+    "alif-swrm-rtss": {
+      "title": "Alif Semiconductor Ensemble software reference manual: 2.4 Real-Time Subsystem (RTSS)",
+      "url": "https://swrm.alifsemi.com/Content/2.4%20Real%20Time%20SS.htm",
+      "read": "2026-12-04"
+    },
+    "alif-ram-regions": {
+      "title": "Alif Semiconductor white paper: RAM Regions and Linker Files in Alif Microcontrollers (SRAM banks of Ensemble Rev A and Rev B silicon)",
+      "url": "https://alifsemi.com/whitepaper/alif-mcu-ram-regions-and-linker-files/",
+      "read": "2026-12-04"
+    },
+    "arm-cortex-m55-intro": {
+      "title": "Arm white paper: Introduction to the Arm Cortex-M55 Processor (Joseph Yiu, February 2020)",
+      "url": "https://pdfslide.net/documents/abstract-table-of-contents-arm-architecture-the-arm-cortex-m55-processor-is.html",
+      "read": "2026-12-04"
+    },
+    "technewsmix-tensor-g4": {
+      "title": "TechNewsMix: Google Tensor G4 explained, everything you need to know about the Pixel 9 processor (specs table: CPU, GPU, RAM, machine learning)",
+      "url": "https://technewsmix.com/google-tensor-g4-explained-everything-you-need-to-know-about-the-pixel-9-processor-3689.html",
+      "read": "2026-12-04"
+    },
+    "helpmax-pixel-9": {
+      "title": "helpmax.net: Google Pixel 9 performance (Tensor G4, 12GB of RAM, Mali-G715 MC7)",
+      "url": "http://helpmax.net/en/google/google-pixel-9-performance",
+      "read": "2026-12-04"
+    },
+    "orin-nx-devicequery": {
+      "title": "CUDA deviceQuery on a Jetson Orin NX 16GB (gist atinfinity/8cede915acda05d0ff427c09604735dd)",
+      "url": "https://gist.github.com/atinfinity/8cede915acda05d0ff427c09604735dd",
+      "read": "2026-12-04"
+    },
+    "jetson-orin-nx-datasheet": {
+      "title": "NVIDIA Jetson Orin NX Series datasheet (product brief: up to 100 TOPS, 10 W to 25 W)",
+      "url": "https://github.com/icub-tech-iit/cad-libraries/files/13056089/JETSON-ORIN-NX-DATASHEET.pdf",
+      "read": "2026-12-04"
+    },
+    "yahboom-orin-nx": {
+      "title": "YahboomTechnology/Jetson_Orin_NX: Jetson Orin NX SUB developer kit (8 GB or 16 GB module, 70 or 100 TOPS)",
+      "url": "https://github.com/YahboomTechnology/Jetson_Orin_NX",
+      "read": "2026-12-04"
+    },
+    "hpctech-epyc-9004": {
+      "title": "HPC Tech: AMD EPYC 9004 series (Genoa) features and SKU table (cores, clocks, L3, DDR5 channels and speed)",
+      "url": "https://www.hpctech.co.jp/product/amd-epyc-9004-series/",
+      "read": "2026-12-04"
+    },
     "nextplatform-graviton4": {
       "title": "The Next Platform: AWS Pushes Bang For The Buck With Graviton 4 Instances (2024-07-09)",
       "url": "https://www.nextplatform.com/2024/07/09/aws-charges-a-hefty-premium-for-graviton-4-instances/",
@@ -2330,6 +2380,46 @@ enum EmbeddedCatalogue {
       "memory_gb": 0.000524288, "storage_gb": 0.008388608,
       "source": {"id": "esp-idf-chip-comparison", "section": "ESP32-S3 Series: Xtensa dual-core 32-bit LX7, typical frequency 240 MHz, SRAM 512 KB (as KiB), ROM 384 KB, embedded flash 8 MB or none depending on variants (8 MB: FN8); PSRAM and peak figures absent"},
       "also": [{"id": "esp32-s3-datasheet", "section": "cover: variants ESP32-S3, ESP32-S3FN8, ESP32-S3R2, ESP32-S3R8 ..."}]
+    },
+    {
+      "name": "alif-ensemble-e7", "aliases": ["ensemble-e7", "ae722f80f55d5"], "class": false,
+      "title": "Alif Ensemble E7 DevKit (AE722F80F55D5; RTSS-HP: Cortex-M55 at 400 MHz with an Ethos-U55 of 256 MACs; 6.5 MiB bulk SRAM, 5.5 MiB MRAM)",
+      "os": "none", "cpu": {"isa": "armv8.1m", "features": ["helium"]},
+      "memory_gb": 0.006815744, "storage_gb": 0.005767168,
+      "source": {"id": "alif-zephyr-e7-soc", "section": "the E7 DevKit's part ae722f80f55d5xx: sram0 reg <0x02000000 DT_SIZE_K(4096)>, sram1 reg <0x08000000 DT_SIZE_K(2560)>, mram_flash reg <0x80000000 DT_SIZE_K(5632)> (RAM: the bulk SRAM0 + SRAM1, 6656 KiB; the cores' TCM and the high-efficiency region's SRAM not counted; flash: the on-chip MRAM, 5632 KiB, not the DevKit's external OSPI flash)"},
+      "also": [
+        {"id": "alif-swrm-rtss", "section": "The Cortex-M55 in the RTSS-HP can operate at up to 400 MHz core clock frequency ... 256KB ITCM and 1MB DTCM ... its own Ethos-U55 microNPU ML accelerator with capacity of 256 MACs; the RTSS-HE runs at up to 160 MHz (the NPU's clock is not given: peaks absent)"},
+        {"id": "alif-ram-regions", "section": "SRAM0 0x02000000 4096 KB 400 MHz; SRAM1 0x08000000 2560 KB 400 MHz: bulk SRAM, general-purpose memory by one or more cores (up to 13.5 MB in the whole family, depending on the part number)"},
+        {"id": "arm-cortex-m55-intro", "section": "the first [Cortex-M processor] to feature Arm Helium vector processing technology"}
+      ]
+    },
+    {
+      "name": "pixel-9", "aliases": ["tensor-g4"], "class": false,
+      "title": "Google Pixel 9 (Tensor G4: 1x Cortex-X4 at 3.1 GHz + 3x Cortex-A720 at 2.6 GHz + 4x Cortex-A520 at 1.92 GHz, Mali-G715 GPU at 940 MHz, third-gen TPU, 12 GB LPDDR5X)",
+      "os": "android", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "memory_gb": 12,
+      "source": {"id": "technewsmix-tensor-g4", "section": "Google Tensor G4 specs: CPU 1x Arm Cortex-X4 (3.1GHz), 3x Arm Cortex-A720 (2.6GHz), 4x Arm Cortex-A520 (1.92GHz); GPU Arm Mali-G715 (MC7?) (940MHz); RAM LPDDR5X; Machine Learning: Third-gen Tensor Processing Unit (Google published no TPU TOPS nor memory bandwidth: peaks and bandwidth absent; storage comes in 128 or 256 GB: absent)"},
+      "also": [{"id": "helpmax-pixel-9", "section": "Google's Tensor G4 chipset ... octa-core CPU configuration that includes a higher-performing Cortex-X4 core. Coupled with 12GB of RAM ... The Mali-G715 MC7 GPU"}]
+    },
+    {
+      "name": "jetson-orin-nx-16gb", "aliases": ["orin-nx"], "class": false,
+      "title": "NVIDIA Jetson Orin NX 16 GB (Ampere GPU: 1024 CUDA cores at 918 MHz, compute capability 8.7; up to 100 sparse INT8 TOPS with its DLAs)",
+      "os": "linux", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "gpu": {"architecture": "ampere", "compute_capability": "8.7"},
+      "memory_gb": 16,
+      "peak_tops": {"gpu": {"float32": 1.88}},
+      "source": {"id": "orin-nx-devicequery", "section": "Device 0: \"Orin\"; CUDA Capability Major/Minor version number: 8.7; (008) Multiprocessors, (128) CUDA Cores/MP: 1024 CUDA Cores; GPU Max Clock rate: 918 MHz; Total amount of global memory: 15189422080 bytes (float32: 1024 cores x 2 FLOPs x 0.918 GHz = 1.88 TFLOPS)"},
+      "also": [
+        {"id": "jetson-orin-nx-datasheet", "section": "Jetson Orin NX series modules deliver up to 100 TOPS of AI performance ... with power configurable between 10W and 25W (the GPU and DLA share of the 100 sparse TOPS is not given there: int8 peaks absent; memory bandwidth not read: absent)"},
+        {"id": "yahboom-orin-nx", "section": "RAM has 8G/16GB for choice. The computing power can reach 70TOPS and 100TOPS respectively"}
+      ]
+    },
+    {
+      "name": "amd-epyc-9654", "aliases": ["epyc-9654", "genoa"], "class": false,
+      "title": "AMD EPYC 9654 (4th Gen EPYC, Genoa: 96 Zen 4 cores at 2.4 GHz, boost 3.7 GHz, 12 channels of DDR5-4800, AVX-512 and VNNI; one socket)",
+      "os": "linux", "cpu": {"isa": "x86-64", "features": ["avx512", "vnni"]},
+      "bandwidth_gbps": 460.8,
+      "source": {"id": "hpctech-epyc-9004", "section": "Genoa: BFLOAT16, VNNI, AVX-512 (256b data path); 12ch DDR5-4800; EPYC 9654 / P: 96 cores, 192 threads, base 2.40 GHz, boost 3.70 GHz, L3 384 MB, 12 DDR5 channels, DDR5 4800 (bandwidth: 12 channels x 4800 MT/s x 8 bytes = 460.8 GB/s per socket; the server's memory varies: absent; AVX2 not named there: absent; peaks not given: absent)"}
     },
     {
       "name": "aws-graviton4", "aliases": ["graviton4", "r8g"], "class": false,

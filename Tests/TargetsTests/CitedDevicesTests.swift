@@ -50,6 +50,58 @@ import Testing
         }
     }
 
+    @Test func theDevicesTheCatalogueLackedCarryTheirCitedFiguresAndNoOthers() throws {
+        let c = try Catalogue.embedded.get()
+        #expect(c.devices.count >= 32)
+
+        // A Cortex-M55 + Ethos-U55 microcontroller: RAM the bulk SRAM (4096 + 2560 KiB) and flash the on-chip MRAM
+        // (5632 KiB), from Alif's device tree for the DevKit's part; the NPU's clock is not cited: no peak.
+        let e7 = try #require(c.device("ae722f80f55d5"))
+        #expect(e7.name == "alif-ensemble-e7" && e7.os == "none" && e7.has("helium"))
+        #expect(e7.memoryGB == 0.006815744 && e7.storageGB == 0.005767168)
+        #expect(e7.peakTOPS.isEmpty && e7.bandwidthGBps == nil)
+
+        // A Tensor G4 phone: 12 GB of RAM; Google publishes no TPU TOPS nor bandwidth, and storage varies.
+        let pixel = try #require(c.device("tensor-g4"))
+        #expect(pixel.name == "pixel-9" && pixel.os == "android" && pixel.memoryGB == 12)
+        #expect(pixel.peakTOPS.isEmpty && pixel.bandwidthGBps == nil && pixel.storageGB == nil)
+
+        // Orin NX 16 GB: float32 from 1024 CUDA cores at 918 MHz; its 100 sparse TOPS are not split between the GPU
+        // and the DLAs in the cited brief, so there is no int8 peak.
+        let nx = try #require(c.device("orin-nx"))
+        #expect(nx.name == "jetson-orin-nx-16gb" && nx.memoryGB == 16 && nx.computeCapability == "8.7")
+        #expect(nx.peakTOPS[.gpu]?["float32"] == 1.88 && nx.peakTOPS[.gpu]?["int8"] == nil && nx.peakTOPS[.npu] == nil)
+        #expect(nx.bandwidthGBps == nil)
+
+        // EPYC 9654: 12 channels of DDR5-4800 make 460.8 GB/s a socket; AVX-512 with VNNI; the server's memory varies.
+        let epyc = try #require(c.device("genoa"))
+        #expect(epyc.name == "amd-epyc-9654" && epyc.bandwidthGBps == 460.8 && epyc.memoryGB == nil)
+        #expect(epyc.has("avx512") && epyc.has("vnni") && epyc.peakTOPS.isEmpty)
+    }
+
+    @Test func theEnsembleE7ChecksItsRAMAndItsFlashApart() throws {
+        // On a microcontroller the arena lives in RAM and the weights in flash: the encoder's arena at 512 tokens
+        // (8.65 MB) is over the E7's 6.8 MB of bulk SRAM while its weights (0.399 MB) fit the 5.8 MB of MRAM.
+        func check(_ tokens: Int, _ budget: String = "") throws -> [String] {
+            let yaml = """
+                model: {path: encoder.onnx, inputs: {input_ids: [1, \(tokens)]}}
+                targets: {e7: {runtime: tflite-micro, device: alif-ensemble-e7, format: tflite\(budget)}}
+
+                """
+            return try Self.check(yaml, model: "examples/transformer-server/models/encoder.onnx")
+                .filter { $0.code == .memoryOverBudget }.map(\.message)
+        }
+        let big = try check(512)
+        #expect(big.count == 1, "\(big)")
+        #expect(big.first?.contains("estimated RAM (the activation arena)") == true)
+        #expect(big.first?.contains("8.65 MB does not fit in alif-ensemble-e7's 6.815 MB") == true, "\(big)")
+        #expect(!big.contains { $0.contains("of flash") })
+        // At 128 tokens both fit; a flash budget below the weights is its own verdict.
+        #expect(try check(128).isEmpty)
+        let flash = try check(128, ", budget: {flash_mb: 0.1}")
+        #expect(flash.count == 1 && flash.first?.contains("flash budget") == true, "\(flash)")
+    }
+
     static func check(_ yaml: String, model path: String) throws -> [Diagnostic] {
         let m = try #require(ManifestFile(bytes: Array(yaml.utf8)).documents.first?.manifest)
         return TargetChecks.check(manifest: m, model: try Repo.model(path), catalogue: catalogue)

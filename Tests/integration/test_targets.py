@@ -142,3 +142,35 @@ def test_estimate_of_a_tflite_manifest_has_the_interpreter_reference_counts(run,
     assert row["macs"] == want["macs"]
     assert row["peak_activation_bytes"] == 4 * want["peak_activation_elements"]  # float32 on the CPU
     assert row["latency_budget_met"] is False and row["dispatch_overhead_ms"] > 0
+
+
+def test_estimate_on_the_ensemble_e7_judges_ram_and_flash_apart(run, tmp_path):
+    """End to end through the binary on the Cortex-M55 + Ethos-U55 microcontroller of the catalogue
+    (alif-ensemble-e7, an OS-less device): the RAM figure is the arena alone, the flash figure the weights, and
+    each has its own verdict; at 512 tokens the encoder's arena no longer fits the E7's 6.8 MB of bulk SRAM."""
+    import shutil
+    shutil.copy(REPO / "examples" / "transformer-server" / "models" / "encoder.onnx", tmp_path / "encoder.onnx")
+
+    def estimate(tokens):
+        (tmp_path / "m.slipway.yaml").write_text(
+            "slipway: 1\nname: e7\nmodel:\n  path: encoder.onnx\n  inputs:\n"
+            f"    input_ids: [1, {tokens}]\n"
+            "targets:\n  e7: {runtime: tflite-micro, device: alif-ensemble-e7, format: tflite,"
+            " budget: {size_mb: 1, memory_mb: 1, flash_mb: 0.1}}\n")
+        r = run("estimate", str(tmp_path / "m.slipway.yaml"), "--json", "--no-cache")
+        return r, json.loads(r.stdout)["targets"][0]
+
+    r, row = estimate(128)
+    assert r.returncode != 0  # the flash budget is missed
+    assert row["device"] == "alif-ensemble-e7" and row["memory_kind"] == "ram"
+    assert row["memory_bytes"] == row["peak_activation_bytes"] == 589824
+    assert row["flash_bytes"] == 398920
+    assert (row["size_budget"], row["memory_budget"], row["flash_budget"]) == ("met", "met", "missed")
+    assert row["latency_ms"] is None  # no NPU clock is cited: no peak, no latency
+
+    _, row = estimate(512)
+    assert row["memory_bytes"] == 8650752 and row["flash_bytes"] == 398920
+    assert (row["memory_budget"], row["flash_budget"]) == ("missed", "missed")
+    check = run("check", str(tmp_path / "m.slipway.yaml"))
+    assert b"8.65 MB does not fit in alif-ensemble-e7's 6.815 MB" in check.stdout + check.stderr
+    assert b"of flash" not in check.stdout + check.stderr  # the weights fit the 5.8 MB of MRAM
