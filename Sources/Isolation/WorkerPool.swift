@@ -43,6 +43,9 @@ public final class WorkerPool: Sendable {
         var liveCount = 0
         var closed = false
         var pids: Set<Int32> = []
+        /// Workers started ahead of need (`prestart`) that no call has taken yet: nothing to lose, so
+        /// `shutdown` kills them rather than waiting for them to finish starting.
+        var unused: Set<Int32> = []
     }
 
     public init(command: [String], size: Int = 1, timeout: Double = 120, restartLimit: Int = 5, restartWindow: Double = 60) {
@@ -68,6 +71,7 @@ public final class WorkerPool: Sendable {
             // A worker that died while idle (killed from outside, out of memory) is replaced, not blamed on
             // the next request.
             while let w = s.idle.popLast() {
+                s.unused.remove(w.pid)
                 if w.isAlive { return .success(w) }
                 s.pids.remove(w.pid)
                 s.crashes.append(now)
@@ -103,6 +107,21 @@ public final class WorkerPool: Sendable {
         return result
     }
 
+    /// Starts up to `count` workers now, so that their start-up (loading the program, the catalogue) overlaps
+    /// the caller's own instead of delaying its first call. A no-op once shut down or when enough are idle.
+    public func prestart(_ count: Int = 1) {
+        state.withLock { s in
+            guard !s.closed else { return }
+            while s.idle.count < min(count, size) {
+                guard case .success(let w) = Worker.spawn(command) else { return }
+                s.starts += 1
+                s.pids.insert(w.pid)
+                s.unused.insert(w.pid)
+                s.idle.append(w)
+            }
+        }
+    }
+
     /// How many workers have been started (the first, and one per restart).
     public var starts: Int { state.withLock { $0.starts } }
     /// Process ids of the workers alive now.
@@ -110,12 +129,12 @@ public final class WorkerPool: Sendable {
 
     /// Ends every idle worker (their stdin closes, they exit) and refuses further calls.
     public func shutdown() {
-        let idle = state.withLock { s -> [Worker] in
+        let (idle, unused) = state.withLock { s -> ([Worker], Set<Int32>) in
             s.closed = true
-            defer { s.idle = [] }
-            return s.idle
+            defer { s.idle = []; s.unused = [] }
+            return (s.idle, s.unused)
         }
-        for w in idle { w.terminate() }
+        for w in idle { unused.contains(w.pid) ? w.stop() : w.terminate() }
     }
 
     static func now() -> Double {
@@ -211,6 +230,13 @@ final class Worker: Sendable {
         kill(pid, SIGKILL)
         _ = waitpid(pid, &status, 0)
         close(fromChild)
+    }
+
+    /// Ends a worker that holds no work: SIGKILL and reap.
+    func stop() {
+        kill(pid, SIGKILL)
+        _ = reap()
+        cleanup()
     }
 
     private func cleanup() {

@@ -37,7 +37,8 @@ extension Catalogue {
 }
 
 /// Reads the merged JSON with paths in errors. Required values throw; the schema test keeps the data honest,
-/// this keeps a hand-edited file from crashing the tool.
+/// this keeps a hand-edited file from crashing the tool. Paths are autoclosures: built only for an error
+/// (interpolating one per field was a third of loading the catalogue, at every start of the program).
 private struct Decoder {
     let origin: [String: String]
 
@@ -46,62 +47,62 @@ private struct Decoder {
         return CatalogueError(file: origin[top] ?? "catalogue", path: path, message)
     }
 
-    func object(_ v: JSONValue?, _ path: String) throws(CatalogueError) -> JSONObject {
-        guard let o = v?.objectValue else { throw fail(path, v == nil ? "is missing" : "must be an object") }
+    func object(_ v: JSONValue?, _ path: @autoclosure () -> String) throws(CatalogueError) -> JSONObject {
+        guard let o = v?.objectValue else { throw fail(path(), v == nil ? "is missing" : "must be an object") }
         return o
     }
-    func array(_ v: JSONValue?, _ path: String) throws(CatalogueError) -> [JSONValue] {
-        guard let a = v?.arrayValue else { throw fail(path, v == nil ? "is missing" : "must be an array") }
+    func array(_ v: JSONValue?, _ path: @autoclosure () -> String) throws(CatalogueError) -> [JSONValue] {
+        guard let a = v?.arrayValue else { throw fail(path(), v == nil ? "is missing" : "must be an array") }
         return a
     }
-    func string(_ v: JSONValue?, _ path: String) throws(CatalogueError) -> String {
-        guard let s = v?.stringValue else { throw fail(path, v == nil ? "is missing" : "must be a string") }
+    func string(_ v: JSONValue?, _ path: @autoclosure () -> String) throws(CatalogueError) -> String {
+        guard let s = v?.stringValue else { throw fail(path(), v == nil ? "is missing" : "must be a string") }
         return s
     }
-    func strings(_ v: JSONValue?, _ path: String) throws(CatalogueError) -> [String] {
+    func strings(_ v: JSONValue?, _ path: @autoclosure () -> String) throws(CatalogueError) -> [String] {
         var out: [String] = []
-        for (i, x) in try array(v, path).enumerated() { out.append(try string(x, "\(path)[\(i)]")) }
+        for (i, x) in try array(v, path()).enumerated() { out.append(try string(x, "\(path())[\(i)]")) }
         return out
     }
-    func number(_ v: JSONValue?, _ path: String) throws(CatalogueError) -> Double {
-        guard let d = v?.doubleValue else { throw fail(path, v == nil ? "is missing" : "must be a number") }
+    func number(_ v: JSONValue?, _ path: @autoclosure () -> String) throws(CatalogueError) -> Double {
+        guard let d = v?.doubleValue else { throw fail(path(), v == nil ? "is missing" : "must be a number") }
         return d
     }
-    func int(_ v: JSONValue?, _ path: String) throws(CatalogueError) -> Int? {
+    func int(_ v: JSONValue?, _ path: @autoclosure () -> String) throws(CatalogueError) -> Int? {
         guard let v else { return nil }
-        guard let i = v.intValue else { throw fail(path, "must be an integer") }
+        guard let i = v.intValue else { throw fail(path(), "must be an integer") }
         return i
     }
-    func ints(_ v: JSONValue?, _ path: String) throws(CatalogueError) -> [Int] {
+    func ints(_ v: JSONValue?, _ path: @autoclosure () -> String) throws(CatalogueError) -> [Int] {
         var out: [Int] = []
-        for (i, x) in try array(v, path).enumerated() {
-            guard let n = x.intValue else { throw fail("\(path)[\(i)]", "must be an integer") }
+        for (i, x) in try array(v, path()).enumerated() {
+            guard let n = x.intValue else { throw fail("\(path())[\(i)]", "must be an integer") }
             out.append(n)
         }
         return out
     }
     /// An object of name → non-negative integer (ggml type ids).
-    func namedInts(_ v: JSONValue?, _ path: String) throws(CatalogueError) -> [String: Int] {
+    func namedInts(_ v: JSONValue?, _ path: @autoclosure () -> String) throws(CatalogueError) -> [String: Int] {
         var out: [String: Int] = [:]
-        for (k, x) in try object(v, path).entries {
-            guard let n = x.intValue, n >= 0 else { throw fail("\(path).\(k)", "must be a non-negative integer") }
+        for (k, x) in try object(v, path()).entries {
+            guard let n = x.intValue, n >= 0 else { throw fail("\(path()).\(k)", "must be a non-negative integer") }
             out[k] = n
         }
         return out
     }
-    func source(_ v: JSONValue?, _ path: String, sources: [String: Source]) throws(CatalogueError) -> SourceRef {
-        let o = try object(v, path)
-        let id = try string(o["id"], "\(path).id")
-        guard sources[id] != nil else { throw fail("\(path).id", "'\(id)' is not one of the catalogue's sources") }
-        return SourceRef(id: id, section: try string(o["section"], "\(path).section"))
+    func source(_ v: JSONValue?, _ path: @autoclosure () -> String, sources: [String: Source]) throws(CatalogueError) -> SourceRef {
+        let o = try object(v, path())
+        let id = try string(o["id"], "\(path()).id")
+        guard sources[id] != nil else { throw fail("\(path()).id", "'\(id)' is not one of the catalogue's sources") }
+        return SourceRef(id: id, section: try string(o["section"], "\(path()).section"))
     }
-    func optionalSource(_ v: JSONValue?, _ path: String, sources: [String: Source]) throws(CatalogueError) -> SourceRef? {
+    func optionalSource(_ v: JSONValue?, _ path: @autoclosure () -> String, sources: [String: Source]) throws(CatalogueError) -> SourceRef? {
         guard let v else { return nil }
-        return try source(v, path, sources: sources)
+        return try source(v, path(), sources: sources)
     }
-    func processor(_ v: JSONValue?, _ path: String) throws(CatalogueError) -> Processor {
-        let s = try string(v, path)
-        guard let p = Processor(rawValue: s) else { throw fail(path, "'\(s)' is not cpu, gpu or npu") }
+    func processor(_ v: JSONValue?, _ path: @autoclosure () -> String) throws(CatalogueError) -> Processor {
+        let s = try string(v, path())
+        guard let p = Processor(rawValue: s) else { throw fail(path(), "'\(s)' is not cpu, gpu or npu") }
         return p
     }
 

@@ -47,6 +47,12 @@ struct CheckCommand: ParsableCommand {
     static var workers: Int { max(1, min(4, sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
     func run() throws {
+        // Model work runs in worker processes, so a model that crashes the analysis costs its manifest's
+        // check (exit 2), not every other one. One worker starts now: its start-up (the program, the
+        // catalogue) runs on another core while this process loads the catalogue and parses the manifests.
+        let pool = inProcess ? nil : WorkerCommand.pool(cache: noCache ? .none : .disk, size: Self.workers)
+        pool?.prestart()
+        defer { pool?.shutdown() }
         let fs = LocalFileSystem()
         // The target checks need the catalogue compiled into the binary: refuse clearly rather than check less.
         let catalogue: Catalogue
@@ -59,10 +65,7 @@ struct CheckCommand: ParsableCommand {
         let expansion = Discovery.expand(paths.isEmpty ? ["."] : paths, fileSystem: fs)
         for e in expansion.errors { printError("slipway: \(e)") }
         if let why = expansion.incomplete { printError("slipway: warning: the folder walk was incomplete: \(why)") }
-        // Many manifests often name one model: read it once. The model work runs in worker processes, so a
-        // model that crashes the analysis costs its manifest's check (exit 2), not every other one.
-        let pool = inProcess ? nil : WorkerCommand.pool(cache: noCache ? .none : .disk, size: min(expansion.files.count, Self.workers))
-        defer { pool?.shutdown() }
+        // Many manifests often name one model: read it once.
         let checker = ManifestChecker(
             fileSystem: ModelCachingFileSystem(fs), catalogue: catalogue,
             estimateCache: noCache ? nil : EstimateCommand.defaultCache(), isolation: pool)

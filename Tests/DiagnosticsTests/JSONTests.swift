@@ -26,6 +26,20 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONValue.parse(deep) }
     }
 
+    /// A repeated key replaces the first in place (the last value wins, at the first position), for small
+    /// objects (keys compared in place) and large ones (keys indexed) alike.
+    @Test(arguments: [3, 15, 16, 17, 40])
+    func aRepeatedKeyReplacesInPlace(count: Int) throws {
+        let keys = (0..<count).map { "k\($0)" }
+        let text = "{" + (keys.map { "\"\($0)\": 1" } + ["\"k0\": 2", "\"k\(count - 1)\": 3", "\"new\": 4"])
+            .joined(separator: ",") + "}"
+        let o = try #require(try JSONValue.parse(text).objectValue)
+        #expect(o.keys == keys + ["new"])
+        #expect(o["k0"] == 2)
+        #expect(o["k\(count - 1)"] == 3)
+        #expect(o["new"] == 4)
+    }
+
     @Test func surrogatePairsAndLoneSurrogates() throws {
         #expect(try JSONValue.parse(#""\ud83d\ude80""#) == "🚀")
         #expect(try JSONValue.parse(#""\ud83d""#) == "\u{FFFD}")

@@ -27,6 +27,33 @@ import Testing
         #expect(pool.pids.count == 1)
     }
 
+    @Test func aPrestartedWorkerServesTheFirstCall() throws {
+        let pool = WorkerPool(command: Self.echo)
+        defer { pool.shutdown() }
+        pool.prestart()
+        pool.prestart()
+        #expect(pool.starts == 1)
+        let started = try #require(pool.pids.first)
+        let request = WorkerFrame(header: .object(["op": .string("ping")]))
+        #expect(try pool.call(request).get() == request)
+        #expect(pool.starts == 1)
+        #expect(pool.pids == [started])
+    }
+
+    /// A worker started ahead of need that nothing asked for is killed at shutdown, not waited for: a check
+    /// without model work must not wait for a worker to finish starting. (`sleep` would ignore its stdin.)
+    @Test func anUnusedPrestartedWorkerIsKilledAtShutdown() {
+        let pool = WorkerPool(command: ["/bin/sh", "-c", "sleep 30"])
+        pool.prestart()
+        let pids = pool.pids
+        #expect(pids.count == 1)
+        let started = Date()
+        pool.shutdown()
+        #expect(Date().timeIntervalSince(started) < 1)
+        #expect(pids.allSatisfy { kill($0, 0) != 0 })
+        if case .success = pool.call(WorkerFrame(header: .null)) { Issue.record("a shut-down pool answered") }
+    }
+
     @Test func aWorkerKilledWhileIdleIsReplacedWithoutFailingTheNextCall() throws {
         let pool = WorkerPool(command: Self.echo)
         defer { pool.shutdown() }
