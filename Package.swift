@@ -142,7 +142,7 @@ let package = Package(
         .testTarget(
             name: "EstimationTests",
             dependencies: ["Estimation", "Compression", "ModelFormats", "Manifest", "Targets", "Diagnostics", "JSON",
-                           "TestSupport"]),
+                           "Hashing", "TestSupport"]),
         .testTarget(
             name: "CheckingTests",
             dependencies: ["Checking", "Conversion", "Reporting", "Manifest", "Diagnostics", "JSON", "TestSupport"]

@@ -74,7 +74,7 @@ enum DeployFiles {
     /// space), falling back to `copy` when the kernel cannot. The
     /// caller has the source's digest for `identity`; the source must still have that identity afterwards,
     /// so the copied bytes are the digested ones.
-    static func kernelCopy(_ source: String, to destination: String, identity: DigestCache.Identity,
+    static func kernelCopy(_ source: String, to destination: String, identity: FileDigests.Identity,
                            cancellation: @Sendable () -> Bool) throws(DeployError)
     {
         let src = open(source, O_RDONLY | O_CLOEXEC)
@@ -84,7 +84,7 @@ enum DeployFiles {
         guard dst >= 0 else { throw DeployError(.io, "cannot create \(destination): \(errnoText())") }
         var closed = false
         defer { if !closed { close(dst) } }
-        var left = identity.size
+        var left = Int(identity.size)
         while left > 0 {
             if cancellation() { throw DeployError(.cancelled, "cancelled") }
             let n = sendfile(dst, src, nil, min(left, 256 << 20))
@@ -98,14 +98,14 @@ enum DeployFiles {
                 closed = true
                 unlink(destination)
                 let got = try copy(source, to: destination, cancellation: cancellation)
-                guard got.size == identity.size, DigestCache.identity(source) == identity else {
+                guard got.size == Int(identity.size), FileDigests.Identity.of(source) == identity else {
                     throw DeployError(.refused, "\(source) changed while it was being deployed; nothing was published for it")
                 }
                 return
             }
             left -= n
         }
-        guard DigestCache.identity(source) == identity else {
+        guard FileDigests.Identity.of(source) == identity else {
             throw DeployError(.refused, "\(source) changed while it was being deployed; nothing was published for it")
         }
         guard fsync(dst) == 0 else { throw DeployError(.io, "cannot flush \(destination): \(errnoText())") }

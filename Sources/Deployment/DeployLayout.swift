@@ -37,15 +37,12 @@ public struct DeployOptions: Sendable {
     public var blockers: [String: [String]]
     /// Per target, the last test result to record in the provenance (JSON from the test engine), if any.
     public var testResults: [String: TestRecord]
-    /// Where file digests are remembered by identity (`DigestCache`); nil computes every digest.
-    public var cacheFolder: String?
 
     public init(
         to: String? = nil, layout: DeployLayout? = nil, force: Bool = false, dryRun: Bool = false,
         allowOutsideProject: Bool = false, toolVersion: String, blockers: [String: [String]] = [:],
-        testResults: [String: TestRecord] = [:], cacheFolder: String? = nil
+        testResults: [String: TestRecord] = [:]
     ) {
-        self.cacheFolder = cacheFolder
         self.to = to
         self.layout = layout
         self.force = force

@@ -21,7 +21,7 @@ public enum Deployer {
             let gates = options.blockers[name] ?? []
             if !gates.isEmpty && !options.force { return refused(gates + ["(pass --force to deploy anyway; it is recorded in the provenance)"]) }
             let release: ReleaseSource
-            switch ReleaseSource.resolve(target: target, manifest: manifest, manifestPath: manifestPath, digests: DigestCache(folder: options.cacheFolder)) {
+            switch ReleaseSource.resolve(target: target, manifest: manifest, manifestPath: manifestPath, digests: DigestCache()) {
             case .success(let r): release = r
             case .failure(let e): return refused([e.message])
             }

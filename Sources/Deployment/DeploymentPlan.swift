@@ -47,7 +47,7 @@ public struct DeploymentPlan: Sendable {
     public var forced: [String]
     var commit: Commit
     /// The digests the plan was made with, for the copies to check against.
-    var digests = DigestCache(folder: nil)
+    var digests = DigestCache()
 
     /// How the files become visible at once.
     enum Commit: Sendable, Equatable {

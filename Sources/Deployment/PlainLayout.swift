@@ -1,4 +1,5 @@
 import Conversion
+import Hashing
 import Manifest
 
 /// `plain`: the artifact at its `deploy.to` path (filled under `--to` when given, else where `convert` wrote
@@ -73,9 +74,9 @@ enum PlainLayout {
             do throws(DeployError) {
                 // The digest of the source as it is now (cached by identity), then a kernel copy that checks
                 // the identity did not change: the bytes published are the bytes the plan names.
-                guard let id = DigestCache.identity(source) else { throw DeployError(.io, "cannot open \(source)") }
+                guard let id = FileDigests.Identity.of(source) else { throw DeployError(.io, "cannot open \(source)") }
                 let now = try digests.digest(of: source)
-                guard now.sha256 == f.sha256, DigestCache.identity(source) == id else {
+                guard now.sha256 == f.sha256, FileDigests.Identity.of(source) == id else {
                     throw DeployError(.refused, "\(source) changed after the deploy was planned; nothing was published for it")
                 }
                 try DeployFiles.kernelCopy(source, to: tmp, identity: id, cancellation: cancellation)

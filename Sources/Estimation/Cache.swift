@@ -107,9 +107,14 @@ public struct DiskEstimateCache: EstimateCache {
     /// Raise when the entry layout or the engine's figures change: older entries are then foreign.
     static let version = 1
 
-    public init(directory: String, maxEntries: Int = 200) {
+    /// The subfolder of `directory` holding this cache's entries: `estimates`, or `digests` for the file
+    /// digests `check` remembers between runs (the same entry format, evicted apart).
+    public let subfolder: String
+
+    public init(directory: String, maxEntries: Int = 200, subfolder: String = "estimates") {
         self.directory = directory
         self.maxEntries = max(1, maxEntries)
+        self.subfolder = subfolder
     }
 
     /// `$SLIPWAY_CACHE_DIR`, else `$XDG_CACHE_HOME/slipway`, else `$HOME/.cache/slipway`; nil without any.
@@ -130,7 +135,7 @@ public struct DiskEstimateCache: EstimateCache {
     }
 
     /// The subfolder holding the entries.
-    public var entriesDirectory: String { directory + "/estimates" }
+    public var entriesDirectory: String { directory + "/" + subfolder }
     static let entryPrefix = "estimate-"
     static let tempPrefix = ".estimate-tmp-"
     /// How every entry begins (the writer keeps key order): the header eviction checks before deleting.
@@ -246,6 +251,13 @@ public struct DiskEstimateCache: EstimateCache {
         }
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
+}
+
+/// The disk cache keeps file digests as it keeps estimates: the same entries (`{"sha256": …}`), in a
+/// subfolder of their own.
+extension DiskEstimateCache: DigestStore {
+    public func digest(forKey key: String) -> String? { load(key: key)?["sha256"]?.stringValue }
+    public func storeDigest(_ digest: String, forKey key: String) { store(key: key, value: ["sha256": .string(digest)]) }
 }
 
 /// Results kept in the process (the language server): identities come from the disk as for

@@ -30,8 +30,18 @@ public struct TestRecord: Sendable, Equatable {
 
     public static func path(artifact: String) -> String { artifact + ".test.json" }
 
-    /// SHA-256 over the sample files' names and contents, in order.
+    /// SHA-256 over the sample files' names and contents, in order. Remembered by the files' identities when
+    /// digests persist: a check then stats the samples instead of reading them.
     static func digest(samples: [String]) -> String {
+        var identities: [(name: String, identity: FileDigests.Identity)] = []
+        for s in samples {
+            guard let id = FileDigests.Identity.of(s) else { return hashed(samples: samples) }
+            identities.append((s, id))
+        }
+        return FileDigests.shared.combined(identities) { hashed(samples: samples) }
+    }
+
+    static func hashed(samples: [String]) -> String {
         var h = SHA256()
         for s in samples {
             h.update(String(s.split(separator: "/").last ?? "") + "\u{0}")

@@ -53,6 +53,7 @@ struct CheckCommand: ParsableCommand {
         let pool = inProcess ? nil : WorkerCommand.pool(cache: noCache ? .none : .disk, size: Self.workers)
         pool?.prestart()
         defer { pool?.shutdown() }
+        if !noCache { EstimateCommand.persistDigests() }
         let fs = LocalFileSystem()
         // The target checks need the catalogue compiled into the binary: refuse clearly rather than check less.
         let catalogue: Catalogue

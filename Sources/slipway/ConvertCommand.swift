@@ -98,6 +98,7 @@ struct ConvertCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        EstimateCommand.persistDigests()
         // SIGTERM (a CI runner's or a service manager's stop) takes the same cancellation path as Ctrl-C.
         for s in [SIGINT, SIGTERM] { signal(s) { interrupted = $0 } }
         let cancel: CancellationCheck = { interrupted != 0 }

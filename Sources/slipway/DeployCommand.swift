@@ -59,6 +59,7 @@ struct DeployCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        EstimateCommand.persistDigests()
         for s in [SIGINT, SIGTERM] { signal(s) { deployInterrupted = $0 } }
         let catalogue: Catalogue
         switch Catalogue.embedded {
@@ -99,8 +100,7 @@ struct DeployCommand: ParsableCommand {
             tests[name] = Deployment.TestRecord(status: stale.isEmpty ? record.status : "stale", metrics: record.metrics, runtime: record.runtime)
         }
         let options = DeployOptions(to: to, layout: layout, force: force, dryRun: dryRun, allowOutsideProject: allowOutsideProject,
-                                    toolVersion: Slipway.version, blockers: blockers, testResults: tests,
-                                    cacheFolder: EstimateCommand.cacheFolder())
+                                    toolVersion: Slipway.version, blockers: blockers, testResults: tests)
         let plans = Deployer.plan(manifest: doc.manifest, manifestPath: manifest, targets: targets, options: options)
         var failed = false
         var outcomes: [JSONValue] = []

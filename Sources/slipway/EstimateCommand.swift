@@ -2,6 +2,7 @@ import ArgumentParser
 import Checking
 import Compression
 import Estimation
+import Hashing
 import JSON
 import Manifest
 import ModelFormats
@@ -71,6 +72,12 @@ struct EstimateCommand: ParsableCommand {
     /// The disk cache in the folder the environment names; nil when it names none.
     static func defaultCache() -> (any EstimateCache)? {
         cacheFolder().map { DiskEstimateCache(directory: $0) }
+    }
+
+    /// Lets the file digests that test records are compared with (the model, each artifact, the samples)
+    /// persist in the cache folder, so that the next `check` stats those files instead of hashing them.
+    static func persistDigests() {
+        FileDigests.shared.persist(in: cacheFolder().map { DiskEstimateCache(directory: $0, maxEntries: 2048, subfolder: "digests") })
     }
 
     /// Slipway's cache folder ($SLIPWAY_CACHE_DIR, else $XDG_CACHE_HOME/slipway, else ~/.cache/slipway).

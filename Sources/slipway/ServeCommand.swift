@@ -21,6 +21,7 @@ struct ServeCommand: AsyncParsableCommand {
     var inProcess = false
 
     func run() async throws {
+        EstimateCommand.persistDigests()
         // Models are analysed by a worker process the server supervises: a model that traps the analysis
         // costs a diagnostic and a restart, not the editor's session.
         let pool = inProcess ? nil : WorkerCommand.pool(cache: .memory, size: 1)

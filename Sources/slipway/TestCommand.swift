@@ -68,6 +68,7 @@ struct TestCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        EstimateCommand.persistDigests()
         for s in [SIGINT, SIGTERM] { signal(s) { testInterrupted = $0 } }
         guard let size = fileSize(manifest), size <= 8 << 20, let bytes = readAllBytes(manifest) else {
             printError("slipway: cannot read the manifest \(manifest) (missing, not a file, or over 8 MiB)")
