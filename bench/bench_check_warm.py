@@ -12,7 +12,10 @@ round runs every command once, so that load from other processes falls on all of
 
 - the start-up floor: `slipway --version` (dynamic loading, the runtime, argument parsing), and `/bin/true`;
 - `check` of a manifest without targets (the floor plus the catalogue, the manifest, no model);
-- `check` of the 50 MB manifest, in process and with workers; each printed as a ratio to the floor.
+- `check` of the 50 MB manifest, in process and with workers; each printed as a ratio to the floor;
+- `check` of the same target after `slipway convert` and `slipway test` (8 samples): the test record is compared
+  with the model, the artifact and the samples, whose digests the cache folder remembers by file identity
+  (the first `check` hashes them; the warm ones stat them).
 
 With `--compare`, another build (say, main's) runs in the same rounds, and its figures are printed beside.
 """
@@ -20,6 +23,7 @@ import argparse
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -81,15 +85,32 @@ def main():
             "slipway: 1\nmodel: {path: m.onnx}\ntargets:\n"
             "  cpu: {runtime: onnxruntime@1.20, device: x86-64-avx512-vnni, optimize: {quantize: {weights: int8}}}\n")
         (folder / "empty.slipway.yaml").write_text("slipway: 1\nname: empty\n")
+        # The same target, converted and tested: check then compares the last test record with the files.
+        tested = folder / "tested"
+        tested.mkdir()
+        os.symlink(m, tested / "m.onnx")
+        (tested / "samples").mkdir()
+        rng = np.random.default_rng(1)
+        for i in range(8):
+            np.save(tested / "samples" / f"{i:02d}.npy", rng.standard_normal((1, 1024)).astype(np.float32))
+        (tested / "t.slipway.yaml").write_text(
+            "slipway: 1\nmodel: {path: m.onnx}\ntargets:\n"
+            "  cpu: {runtime: onnxruntime@1.20, device: x86-64-avx512-vnni, optimize: {quantize: {weights: int8}}}\n"
+            "test: {samples: samples/, tolerance: {cosine: 0.9}}\n")
         print(f"model {m.stat().st_size / 1e6:.1f} MB; {os.cpu_count()} cores; {a.repeat} rounds")
         cases = [("true", None, ["/bin/true"])]
         for tag, b in bins:
-            env = dict(os.environ, SLIPWAY_CACHE_DIR=str(folder / f"cache-{tag}"))
+            env = dict(os.environ, SLIPWAY_CACHE_DIR=str(folder / f"cache-{tag}"), SLIPWAY_RUNTIME_PYTHON=sys.executable)
+            r = subprocess.run([b, "test", "t.slipway.yaml", "--runtime-python", sys.executable], cwd=tested, env=env,
+                               capture_output=True)
+            if r.returncode != 0:
+                raise SystemExit(f"slipway test failed: {r.stderr.decode()}")
             cases += [
                 ("start-up floor (--version)", tag, [b, "--version"], env),
                 ("check, no targets", tag, [b, "check", "empty.slipway.yaml"], env),
                 ("check 50 MB in-process", tag, [b, "check", "--in-process", "m.slipway.yaml"], env),
                 ("check 50 MB workers", tag, [b, "check", "m.slipway.yaml"], env),
+                ("check 50 MB tested, workers", tag, [b, "check", "tested/t.slipway.yaml"], env),
             ]
         cases = [c if len(c) == 4 else (*c, dict(os.environ)) for c in cases]
         for name, tag, cmd, env in cases:
