@@ -5000,7 +5000,6 @@ enum EmbeddedCatalogue {
     "rows": [
       {
         "results": "v1.0",
-        "revision": "c7761cf84076d601c4a0ed2ecc51e77d40696ed2",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO-U575ZI-Q",
         "board": "NUCLEO-U575ZI-Q",
@@ -5012,12 +5011,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 22.608,
         "latency_ms": 44.2321,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO-U575ZI-Q/kws/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO-U575ZI-Q/NUCLEO-U575ZI-Q_system_description.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO-U575ZI-Q/NUCLEO-U575ZI-Q_system_description.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.0",
+          "section": "closed/STMicroelectronics/results/NUCLEO-U575ZI-Q/kws/performance/results.txt"
+        }
       },
       {
         "results": "v1.0",
-        "revision": "c7761cf84076d601c4a0ed2ecc51e77d40696ed2",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO-U575ZI-Q",
         "board": "NUCLEO-U575ZI-Q",
@@ -5029,12 +5030,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 7.496,
         "latency_ms": 133.4045,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO-U575ZI-Q/vww/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO-U575ZI-Q/NUCLEO-U575ZI-Q_system_description.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO-U575ZI-Q/NUCLEO-U575ZI-Q_system_description.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.0",
+          "section": "closed/STMicroelectronics/results/NUCLEO-U575ZI-Q/vww/performance/results.txt"
+        }
       },
       {
         "results": "v1.0",
-        "revision": "c7761cf84076d601c4a0ed2ecc51e77d40696ed2",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO-U575ZI-Q",
         "board": "NUCLEO-U575ZI-Q",
@@ -5046,12 +5049,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 7.158,
         "latency_ms": 139.7038,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO-U575ZI-Q/ic/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO-U575ZI-Q/NUCLEO-U575ZI-Q_system_description.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO-U575ZI-Q/NUCLEO-U575ZI-Q_system_description.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.0",
+          "section": "closed/STMicroelectronics/results/NUCLEO-U575ZI-Q/ic/performance/results.txt"
+        }
       },
       {
         "results": "v1.0",
-        "revision": "c7761cf84076d601c4a0ed2ecc51e77d40696ed2",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO-U575ZI-Q",
         "board": "NUCLEO-U575ZI-Q",
@@ -5063,12 +5068,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 206.211,
         "latency_ms": 4.8494,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO-U575ZI-Q/ad/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO-U575ZI-Q/NUCLEO-U575ZI-Q_system_description.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO-U575ZI-Q/NUCLEO-U575ZI-Q_system_description.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.0",
+          "section": "closed/STMicroelectronics/results/NUCLEO-U575ZI-Q/ad/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_U575ZI_Q",
         "board": "NUCLEO-U575ZI-Q",
@@ -5080,12 +5087,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 25.92,
         "latency_ms": 38.5802,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/kws/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/kws/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_U575ZI_Q",
         "board": "NUCLEO-U575ZI-Q",
@@ -5097,12 +5106,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 13.974,
         "latency_ms": 71.5615,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/vww/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/vww/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_U575ZI_Q",
         "board": "NUCLEO-U575ZI-Q",
@@ -5114,12 +5125,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 7.8,
         "latency_ms": 128.2051,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/ic/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/ic/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_U575ZI_Q",
         "board": "NUCLEO-U575ZI-Q",
@@ -5131,12 +5144,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 206.191,
         "latency_ms": 4.8499,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/ad/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/ad/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "bosch",
         "system": "NUCLEO_U575ZI",
         "board": "NUCLEO-U575ZI-Q",
@@ -5148,12 +5163,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 25.166,
         "latency_ms": 39.7362,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_U575ZI/kws/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_U575ZI.json"
+        "system_description": "closed/bosch/systems/NUCLEO_U575ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/bosch/results/NUCLEO_U575ZI/kws/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "bosch",
         "system": "NUCLEO_U575ZI",
         "board": "NUCLEO-U575ZI-Q",
@@ -5165,12 +5179,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 8.715,
         "latency_ms": 114.7447,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_U575ZI/vww/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_U575ZI.json"
+        "system_description": "closed/bosch/systems/NUCLEO_U575ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/bosch/results/NUCLEO_U575ZI/vww/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "bosch",
         "system": "NUCLEO_U575ZI",
         "board": "NUCLEO-U575ZI-Q",
@@ -5182,12 +5195,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 8.493,
         "latency_ms": 117.744,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_U575ZI/ic/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_U575ZI.json"
+        "system_description": "closed/bosch/systems/NUCLEO_U575ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/bosch/results/NUCLEO_U575ZI/ic/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "bosch",
         "system": "NUCLEO_U575ZI",
         "board": "NUCLEO-U575ZI-Q",
@@ -5199,12 +5211,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 262.993,
         "latency_ms": 3.8024,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_U575ZI/ad/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_U575ZI.json"
+        "system_description": "closed/bosch/systems/NUCLEO_U575ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/bosch/results/NUCLEO_U575ZI/ad/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "plumerai",
         "system": "NUCLEO-U575ZI-Q",
         "board": "NUCLEO-U575ZI-Q",
@@ -5216,12 +5227,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 33.286,
         "latency_ms": 30.0427,
         "windows": 5,
-        "path": "closed/plumerai/results/NUCLEO-U575ZI-Q/kws/performance/results.txt",
-        "system_description": "closed/plumerai/systems/NUCLEO-U575ZI-Q.json"
+        "system_description": "closed/plumerai/systems/NUCLEO-U575ZI-Q.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/plumerai/results/NUCLEO-U575ZI-Q/kws/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "plumerai",
         "system": "NUCLEO-U575ZI-Q",
         "board": "NUCLEO-U575ZI-Q",
@@ -5233,12 +5243,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 16.809,
         "latency_ms": 59.4919,
         "windows": 5,
-        "path": "closed/plumerai/results/NUCLEO-U575ZI-Q/vww/performance/results.txt",
-        "system_description": "closed/plumerai/systems/NUCLEO-U575ZI-Q.json"
+        "system_description": "closed/plumerai/systems/NUCLEO-U575ZI-Q.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/plumerai/results/NUCLEO-U575ZI-Q/vww/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "plumerai",
         "system": "NUCLEO-U575ZI-Q",
         "board": "NUCLEO-U575ZI-Q",
@@ -5250,12 +5259,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 9.589,
         "latency_ms": 104.2862,
         "windows": 5,
-        "path": "closed/plumerai/results/NUCLEO-U575ZI-Q/ic/performance/results.txt",
-        "system_description": "closed/plumerai/systems/NUCLEO-U575ZI-Q.json"
+        "system_description": "closed/plumerai/systems/NUCLEO-U575ZI-Q.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/plumerai/results/NUCLEO-U575ZI-Q/ic/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "plumerai",
         "system": "NUCLEO-U575ZI-Q",
         "board": "NUCLEO-U575ZI-Q",
@@ -5267,12 +5275,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 272.337,
         "latency_ms": 3.6719,
         "windows": 5,
-        "path": "closed/plumerai/results/NUCLEO-U575ZI-Q/ad/performance/results.txt",
-        "system_description": "closed/plumerai/systems/NUCLEO-U575ZI-Q.json"
+        "system_description": "closed/plumerai/systems/NUCLEO-U575ZI-Q.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/plumerai/results/NUCLEO-U575ZI-Q/ad/performance/results.txt"}
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_U575ZI_Q",
         "board": "NUCLEO-U575ZI-Q",
@@ -5284,12 +5291,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 34.416,
         "latency_ms": 29.0563,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/kws/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/kws/performance/results.txt"
+        }
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_U575ZI_Q",
         "board": "NUCLEO-U575ZI-Q",
@@ -5301,12 +5310,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 16.87,
         "latency_ms": 59.2768,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/vww/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/vww/performance/results.txt"
+        }
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_U575ZI_Q",
         "board": "NUCLEO-U575ZI-Q",
@@ -5318,12 +5329,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 9.003,
         "latency_ms": 111.0741,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/ic/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/ic/performance/results.txt"
+        }
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_U575ZI_Q",
         "board": "NUCLEO-U575ZI-Q",
@@ -5335,12 +5348,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 291.589,
         "latency_ms": 3.4295,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/ad/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/ad/performance/results.txt"
+        }
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "bosch",
         "system": "NUCLEO_U575ZI_int8",
         "board": "NUCLEO-U575ZI-Q",
@@ -5352,12 +5367,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 25.918,
         "latency_ms": 38.5832,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_U575ZI_int8/kws/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_U575ZI_int8.json"
+        "system_description": "closed/bosch/systems/NUCLEO_U575ZI_int8.json",
+        "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/bosch/results/NUCLEO_U575ZI_int8/kws/performance/results.txt"}
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "bosch",
         "system": "NUCLEO_U575ZI_int8",
         "board": "NUCLEO-U575ZI-Q",
@@ -5369,12 +5383,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 8.345,
         "latency_ms": 119.8322,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_U575ZI_int8/vww/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_U575ZI_int8.json"
+        "system_description": "closed/bosch/systems/NUCLEO_U575ZI_int8.json",
+        "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/bosch/results/NUCLEO_U575ZI_int8/vww/performance/results.txt"}
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "bosch",
         "system": "NUCLEO_U575ZI_int8",
         "board": "NUCLEO-U575ZI-Q",
@@ -5386,12 +5399,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 8.296,
         "latency_ms": 120.54,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_U575ZI_int8/ic/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_U575ZI_int8.json"
+        "system_description": "closed/bosch/systems/NUCLEO_U575ZI_int8.json",
+        "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/bosch/results/NUCLEO_U575ZI_int8/ic/performance/results.txt"}
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "bosch",
         "system": "NUCLEO_U575ZI_int8",
         "board": "NUCLEO-U575ZI-Q",
@@ -5403,12 +5415,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 262.86,
         "latency_ms": 3.8043,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_U575ZI_int8/ad/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_U575ZI_int8.json"
+        "system_description": "closed/bosch/systems/NUCLEO_U575ZI_int8.json",
+        "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/bosch/results/NUCLEO_U575ZI_int8/ad/performance/results.txt"}
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "bosch",
         "system": "NUCLEO_U575ZI_int8_max_performance",
         "board": "NUCLEO-U575ZI-Q",
@@ -5420,12 +5431,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 323.527,
         "latency_ms": 3.0909,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_U575ZI_int8_max_performance/ad/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_U575ZI_int8_max_performance.json"
+        "system_description": "closed/bosch/systems/NUCLEO_U575ZI_int8_max_performance.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/bosch/results/NUCLEO_U575ZI_int8_max_performance/ad/performance/results.txt"
+        }
       },
       {
         "results": "v1.3",
-        "revision": "cd605ea0981306693c9e19765a15801c776988dc",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_U575ZI_Q",
         "board": "NUCLEO-U575ZI-Q",
@@ -5437,12 +5450,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 34.489,
         "latency_ms": 28.9948,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/kws/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.3",
+          "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/kws/performance/results.txt"
+        }
       },
       {
         "results": "v1.3",
-        "revision": "cd605ea0981306693c9e19765a15801c776988dc",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_U575ZI_Q",
         "board": "NUCLEO-U575ZI-Q",
@@ -5454,12 +5469,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 16.873,
         "latency_ms": 59.2663,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/vww/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.3",
+          "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/vww/performance/results.txt"
+        }
       },
       {
         "results": "v1.3",
-        "revision": "cd605ea0981306693c9e19765a15801c776988dc",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_U575ZI_Q",
         "board": "NUCLEO-U575ZI-Q",
@@ -5471,12 +5488,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 9.133,
         "latency_ms": 109.493,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/ic/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.3",
+          "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/ic/performance/results.txt"
+        }
       },
       {
         "results": "v1.3",
-        "revision": "cd605ea0981306693c9e19765a15801c776988dc",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_U575ZI_Q",
         "board": "NUCLEO-U575ZI-Q",
@@ -5488,12 +5507,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 311.579,
         "latency_ms": 3.2095,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/ad/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.3",
+          "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/ad/performance/results.txt"
+        }
       },
       {
         "results": "v1.0",
-        "revision": "c7761cf84076d601c4a0ed2ecc51e77d40696ed2",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_L4R5ZI",
         "board": "NUCLEO-L4R5ZI",
@@ -5505,12 +5526,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 13.323,
         "latency_ms": 75.0582,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/kws/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI/NUCLEO_L4R5ZI_system_description.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI/NUCLEO_L4R5ZI_system_description.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.0",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/kws/performance/results.txt"
+        }
       },
       {
         "results": "v1.0",
-        "revision": "c7761cf84076d601c4a0ed2ecc51e77d40696ed2",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_L4R5ZI",
         "board": "NUCLEO-L4R5ZI",
@@ -5522,12 +5545,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 4.339,
         "latency_ms": 230.4678,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/vww/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI/NUCLEO_L4R5ZI_system_description.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI/NUCLEO_L4R5ZI_system_description.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.0",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/vww/performance/results.txt"
+        }
       },
       {
         "results": "v1.0",
-        "revision": "c7761cf84076d601c4a0ed2ecc51e77d40696ed2",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_L4R5ZI",
         "board": "NUCLEO-L4R5ZI",
@@ -5539,12 +5564,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 4.407,
         "latency_ms": 226.9117,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/ic/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI/NUCLEO_L4R5ZI_system_description.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI/NUCLEO_L4R5ZI_system_description.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.0",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/ic/performance/results.txt"
+        }
       },
       {
         "results": "v1.0",
-        "revision": "c7761cf84076d601c4a0ed2ecc51e77d40696ed2",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_L4R5ZI",
         "board": "NUCLEO-L4R5ZI",
@@ -5556,12 +5583,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 131.95,
         "latency_ms": 7.5786,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/ad/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI/NUCLEO_L4R5ZI_system_description.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI/NUCLEO_L4R5ZI_system_description.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.0",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/ad/performance/results.txt"
+        }
       },
       {
         "results": "v1.0",
-        "revision": "c7761cf84076d601c4a0ed2ecc51e77d40696ed2",
         "submitter": "plumerai",
         "system": "NUCLEO_L4R5ZI",
         "board": "NUCLEO-L4R5ZI",
@@ -5573,12 +5602,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 13.955,
         "latency_ms": 71.6589,
         "windows": 5,
-        "path": "closed/plumerai/results/NUCLEO_L4R5ZI/kws/performance/results.txt",
-        "system_description": "closed/plumerai/systems/NUCLEO_L4R5ZI.json"
+        "system_description": "closed/plumerai/systems/NUCLEO_L4R5ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.0", "section": "closed/plumerai/results/NUCLEO_L4R5ZI/kws/performance/results.txt"}
       },
       {
         "results": "v1.0",
-        "revision": "c7761cf84076d601c4a0ed2ecc51e77d40696ed2",
         "submitter": "plumerai",
         "system": "NUCLEO_L4R5ZI",
         "board": "NUCLEO-L4R5ZI",
@@ -5590,12 +5618,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 4.795,
         "latency_ms": 208.5506,
         "windows": 5,
-        "path": "closed/plumerai/results/NUCLEO_L4R5ZI/vww/performance/results.txt",
-        "system_description": "closed/plumerai/systems/NUCLEO_L4R5ZI.json"
+        "system_description": "closed/plumerai/systems/NUCLEO_L4R5ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.0", "section": "closed/plumerai/results/NUCLEO_L4R5ZI/vww/performance/results.txt"}
       },
       {
         "results": "v1.0",
-        "revision": "c7761cf84076d601c4a0ed2ecc51e77d40696ed2",
         "submitter": "plumerai",
         "system": "NUCLEO_L4R5ZI",
         "board": "NUCLEO-L4R5ZI",
@@ -5607,12 +5634,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 5.775,
         "latency_ms": 173.1602,
         "windows": 5,
-        "path": "closed/plumerai/results/NUCLEO_L4R5ZI/ic/performance/results.txt",
-        "system_description": "closed/plumerai/systems/NUCLEO_L4R5ZI.json"
+        "system_description": "closed/plumerai/systems/NUCLEO_L4R5ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.0", "section": "closed/plumerai/results/NUCLEO_L4R5ZI/ic/performance/results.txt"}
       },
       {
         "results": "v1.0",
-        "revision": "c7761cf84076d601c4a0ed2ecc51e77d40696ed2",
         "submitter": "plumerai",
         "system": "NUCLEO_L4R5ZI",
         "board": "NUCLEO-L4R5ZI",
@@ -5624,12 +5650,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 179.448,
         "latency_ms": 5.5726,
         "windows": 5,
-        "path": "closed/plumerai/results/NUCLEO_L4R5ZI/ad/performance/results.txt",
-        "system_description": "closed/plumerai/systems/NUCLEO_L4R5ZI.json"
+        "system_description": "closed/plumerai/systems/NUCLEO_L4R5ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.0", "section": "closed/plumerai/results/NUCLEO_L4R5ZI/ad/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Krai",
         "system": "NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN",
         "board": "NUCLEO-L4R5ZI",
@@ -5641,12 +5666,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 10.019,
         "latency_ms": 99.8104,
         "windows": 5,
-        "path": "closed/Krai/results/NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN/kws/performance/results.txt",
-        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN.json"
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN/kws/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Krai",
         "system": "NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN",
         "board": "NUCLEO-L4R5ZI",
@@ -5658,12 +5685,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 3.324,
         "latency_ms": 300.8424,
         "windows": 5,
-        "path": "closed/Krai/results/NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN/vww/performance/results.txt",
-        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN.json"
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN/vww/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Krai",
         "system": "NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN",
         "board": "NUCLEO-L4R5ZI",
@@ -5675,12 +5704,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 2.567,
         "latency_ms": 389.5598,
         "windows": 5,
-        "path": "closed/Krai/results/NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN/ic/performance/results.txt",
-        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN.json"
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN/ic/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Krai",
         "system": "NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN",
         "board": "NUCLEO-L4R5ZI",
@@ -5692,12 +5723,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 116.212,
         "latency_ms": 8.605,
         "windows": 5,
-        "path": "closed/Krai/results/NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN/ad/performance/results.txt",
-        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN.json"
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN/ad/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Krai",
         "system": "NUCLEO-L4R5ZI_MICROTVM-NATIVE",
         "board": "NUCLEO-L4R5ZI",
@@ -5709,12 +5742,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 6.943,
         "latency_ms": 144.03,
         "windows": 5,
-        "path": "closed/Krai/results/NUCLEO-L4R5ZI_MICROTVM-NATIVE/kws/performance/results.txt",
-        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_MICROTVM-NATIVE.json"
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_MICROTVM-NATIVE.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_MICROTVM-NATIVE/kws/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Krai",
         "system": "NUCLEO-L4R5ZI_MICROTVM-NATIVE",
         "board": "NUCLEO-L4R5ZI",
@@ -5726,12 +5761,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 2.951,
         "latency_ms": 338.8682,
         "windows": 5,
-        "path": "closed/Krai/results/NUCLEO-L4R5ZI_MICROTVM-NATIVE/vww/performance/results.txt",
-        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_MICROTVM-NATIVE.json"
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_MICROTVM-NATIVE.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_MICROTVM-NATIVE/vww/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Krai",
         "system": "NUCLEO-L4R5ZI_MICROTVM-NATIVE",
         "board": "NUCLEO-L4R5ZI",
@@ -5743,12 +5780,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 2.57,
         "latency_ms": 389.1051,
         "windows": 5,
-        "path": "closed/Krai/results/NUCLEO-L4R5ZI_MICROTVM-NATIVE/ic/performance/results.txt",
-        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_MICROTVM-NATIVE.json"
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_MICROTVM-NATIVE.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_MICROTVM-NATIVE/ic/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Krai",
         "system": "NUCLEO-L4R5ZI_MICROTVM-NATIVE",
         "board": "NUCLEO-L4R5ZI",
@@ -5760,12 +5799,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 85.339,
         "latency_ms": 11.718,
         "windows": 5,
-        "path": "closed/Krai/results/NUCLEO-L4R5ZI_MICROTVM-NATIVE/ad/performance/results.txt",
-        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_MICROTVM-NATIVE.json"
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_MICROTVM-NATIVE.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_MICROTVM-NATIVE/ad/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Krai",
         "system": "NUCLEO-L4R5ZI_X-CUBE-AI-7.3",
         "board": "NUCLEO-L4R5ZI",
@@ -5777,12 +5818,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 13.381,
         "latency_ms": 74.7328,
         "windows": 5,
-        "path": "closed/Krai/results/NUCLEO-L4R5ZI_X-CUBE-AI-7.3/kws/performance/results.txt",
-        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_X-CUBE-AI-7.3.json"
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_X-CUBE-AI-7.3.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_X-CUBE-AI-7.3/kws/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Krai",
         "system": "NUCLEO-L4R5ZI_X-CUBE-AI-7.3",
         "board": "NUCLEO-L4R5ZI",
@@ -5794,12 +5837,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 4.446,
         "latency_ms": 224.9213,
         "windows": 5,
-        "path": "closed/Krai/results/NUCLEO-L4R5ZI_X-CUBE-AI-7.3/vww/performance/results.txt",
-        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_X-CUBE-AI-7.3.json"
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_X-CUBE-AI-7.3.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_X-CUBE-AI-7.3/vww/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Krai",
         "system": "NUCLEO-L4R5ZI_X-CUBE-AI-7.3",
         "board": "NUCLEO-L4R5ZI",
@@ -5811,12 +5856,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 4.407,
         "latency_ms": 226.9117,
         "windows": 5,
-        "path": "closed/Krai/results/NUCLEO-L4R5ZI_X-CUBE-AI-7.3/ic/performance/results.txt",
-        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_X-CUBE-AI-7.3.json"
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_X-CUBE-AI-7.3.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_X-CUBE-AI-7.3/ic/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Krai",
         "system": "NUCLEO-L4R5ZI_X-CUBE-AI-7.3",
         "board": "NUCLEO-L4R5ZI",
@@ -5828,12 +5875,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 131.949,
         "latency_ms": 7.5787,
         "windows": 5,
-        "path": "closed/Krai/results/NUCLEO-L4R5ZI_X-CUBE-AI-7.3/ad/performance/results.txt",
-        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_X-CUBE-AI-7.3.json"
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_X-CUBE-AI-7.3.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_X-CUBE-AI-7.3/ad/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Krai",
         "system": "NUCLEO-L4R5ZI_X-CUBE-AI-8.0",
         "board": "NUCLEO-L4R5ZI",
@@ -5845,12 +5894,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 13.759,
         "latency_ms": 72.6797,
         "windows": 5,
-        "path": "closed/Krai/results/NUCLEO-L4R5ZI_X-CUBE-AI-8.0/kws/performance/results.txt",
-        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_X-CUBE-AI-8.0.json"
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_X-CUBE-AI-8.0.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_X-CUBE-AI-8.0/kws/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Krai",
         "system": "NUCLEO-L4R5ZI_X-CUBE-AI-8.0",
         "board": "NUCLEO-L4R5ZI",
@@ -5862,12 +5913,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 4.522,
         "latency_ms": 221.1411,
         "windows": 5,
-        "path": "closed/Krai/results/NUCLEO-L4R5ZI_X-CUBE-AI-8.0/vww/performance/results.txt",
-        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_X-CUBE-AI-8.0.json"
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_X-CUBE-AI-8.0.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_X-CUBE-AI-8.0/vww/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Krai",
         "system": "NUCLEO-L4R5ZI_X-CUBE-AI-8.0",
         "board": "NUCLEO-L4R5ZI",
@@ -5879,12 +5932,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 4.505,
         "latency_ms": 221.9756,
         "windows": 5,
-        "path": "closed/Krai/results/NUCLEO-L4R5ZI_X-CUBE-AI-8.0/ic/performance/results.txt",
-        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_X-CUBE-AI-8.0.json"
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_X-CUBE-AI-8.0.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_X-CUBE-AI-8.0/ic/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Krai",
         "system": "NUCLEO-L4R5ZI_X-CUBE-AI-8.0",
         "board": "NUCLEO-L4R5ZI",
@@ -5896,12 +5951,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 131.95,
         "latency_ms": 7.5786,
         "windows": 5,
-        "path": "closed/Krai/results/NUCLEO-L4R5ZI_X-CUBE-AI-8.0/ad/performance/results.txt",
-        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_X-CUBE-AI-8.0.json"
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_X-CUBE-AI-8.0.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_X-CUBE-AI-8.0/ad/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_L4R5ZI",
         "board": "NUCLEO-L4R5ZI",
@@ -5913,12 +5970,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 15.905,
         "latency_ms": 62.8733,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/kws/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/kws/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_L4R5ZI",
         "board": "NUCLEO-L4R5ZI",
@@ -5930,12 +5989,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 8.425,
         "latency_ms": 118.6944,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/vww/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/vww/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_L4R5ZI",
         "board": "NUCLEO-L4R5ZI",
@@ -5947,12 +6008,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 4.673,
         "latency_ms": 213.9953,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/ic/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/ic/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_L4R5ZI",
         "board": "NUCLEO-L4R5ZI",
@@ -5964,12 +6027,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 145.829,
         "latency_ms": 6.8573,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/ad/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/ad/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Skymizer",
         "system": "NUCLEO_L4R5ZI-mbed_os",
         "board": "NUCLEO-L4R5ZI",
@@ -5981,12 +6046,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 12.195,
         "latency_ms": 82.0008,
         "windows": 5,
-        "path": "closed/Skymizer/results/NUCLEO_L4R5ZI-mbed_os/kws/performance/results.txt",
-        "system_description": "closed/Skymizer/systems/NUCLEO_L4R5ZI-mbed_os.json"
+        "system_description": "closed/Skymizer/systems/NUCLEO_L4R5ZI-mbed_os.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/Skymizer/results/NUCLEO_L4R5ZI-mbed_os/kws/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Skymizer",
         "system": "NUCLEO_L4R5ZI-mbed_os",
         "board": "NUCLEO-L4R5ZI",
@@ -5998,12 +6062,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 5.808,
         "latency_ms": 172.1763,
         "windows": 5,
-        "path": "closed/Skymizer/results/NUCLEO_L4R5ZI-mbed_os/vww/performance/results.txt",
-        "system_description": "closed/Skymizer/systems/NUCLEO_L4R5ZI-mbed_os.json"
+        "system_description": "closed/Skymizer/systems/NUCLEO_L4R5ZI-mbed_os.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/Skymizer/results/NUCLEO_L4R5ZI-mbed_os/vww/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Skymizer",
         "system": "NUCLEO_L4R5ZI-mbed_os",
         "board": "NUCLEO-L4R5ZI",
@@ -6015,12 +6078,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 3.348,
         "latency_ms": 298.6858,
         "windows": 5,
-        "path": "closed/Skymizer/results/NUCLEO_L4R5ZI-mbed_os/ic/performance/results.txt",
-        "system_description": "closed/Skymizer/systems/NUCLEO_L4R5ZI-mbed_os.json"
+        "system_description": "closed/Skymizer/systems/NUCLEO_L4R5ZI-mbed_os.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/Skymizer/results/NUCLEO_L4R5ZI-mbed_os/ic/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Skymizer",
         "system": "NUCLEO_L4R5ZI-mbed_os",
         "board": "NUCLEO-L4R5ZI",
@@ -6032,12 +6094,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 123.875,
         "latency_ms": 8.0727,
         "windows": 5,
-        "path": "closed/Skymizer/results/NUCLEO_L4R5ZI-mbed_os/ad/performance/results.txt",
-        "system_description": "closed/Skymizer/systems/NUCLEO_L4R5ZI-mbed_os.json"
+        "system_description": "closed/Skymizer/systems/NUCLEO_L4R5ZI-mbed_os.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/Skymizer/results/NUCLEO_L4R5ZI-mbed_os/ad/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Skymizer",
         "system": "NUCLEO_L4R5ZI-zephyr",
         "board": "NUCLEO-L4R5ZI",
@@ -6049,12 +6110,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 10.679,
         "latency_ms": 93.6417,
         "windows": 5,
-        "path": "closed/Skymizer/results/NUCLEO_L4R5ZI-zephyr/kws/performance/results.txt",
-        "system_description": "closed/Skymizer/systems/NUCLEO_L4R5ZI-zephyr.json"
+        "system_description": "closed/Skymizer/systems/NUCLEO_L4R5ZI-zephyr.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/Skymizer/results/NUCLEO_L4R5ZI-zephyr/kws/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Skymizer",
         "system": "NUCLEO_L4R5ZI-zephyr",
         "board": "NUCLEO-L4R5ZI",
@@ -6066,12 +6126,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 5.056,
         "latency_ms": 197.7848,
         "windows": 5,
-        "path": "closed/Skymizer/results/NUCLEO_L4R5ZI-zephyr/vww/performance/results.txt",
-        "system_description": "closed/Skymizer/systems/NUCLEO_L4R5ZI-zephyr.json"
+        "system_description": "closed/Skymizer/systems/NUCLEO_L4R5ZI-zephyr.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/Skymizer/results/NUCLEO_L4R5ZI-zephyr/vww/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Skymizer",
         "system": "NUCLEO_L4R5ZI-zephyr",
         "board": "NUCLEO-L4R5ZI",
@@ -6083,12 +6142,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 3.372,
         "latency_ms": 296.5599,
         "windows": 5,
-        "path": "closed/Skymizer/results/NUCLEO_L4R5ZI-zephyr/ic/performance/results.txt",
-        "system_description": "closed/Skymizer/systems/NUCLEO_L4R5ZI-zephyr.json"
+        "system_description": "closed/Skymizer/systems/NUCLEO_L4R5ZI-zephyr.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/Skymizer/results/NUCLEO_L4R5ZI-zephyr/ic/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Skymizer",
         "system": "NUCLEO_L4R5ZI-zephyr",
         "board": "NUCLEO-L4R5ZI",
@@ -6100,12 +6158,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 124.906,
         "latency_ms": 8.006,
         "windows": 5,
-        "path": "closed/Skymizer/results/NUCLEO_L4R5ZI-zephyr/ad/performance/results.txt",
-        "system_description": "closed/Skymizer/systems/NUCLEO_L4R5ZI-zephyr.json"
+        "system_description": "closed/Skymizer/systems/NUCLEO_L4R5ZI-zephyr.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/Skymizer/results/NUCLEO_L4R5ZI-zephyr/ad/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "bosch",
         "system": "NUCLEO_L4R5ZI",
         "board": "NUCLEO-L4R5ZI",
@@ -6117,12 +6174,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 15.954,
         "latency_ms": 62.6802,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_L4R5ZI/kws/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI.json"
+        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/bosch/results/NUCLEO_L4R5ZI/kws/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "bosch",
         "system": "NUCLEO_L4R5ZI",
         "board": "NUCLEO-L4R5ZI",
@@ -6134,12 +6190,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 5.533,
         "latency_ms": 180.7338,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_L4R5ZI/vww/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI.json"
+        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/bosch/results/NUCLEO_L4R5ZI/vww/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "bosch",
         "system": "NUCLEO_L4R5ZI",
         "board": "NUCLEO-L4R5ZI",
@@ -6151,12 +6206,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 5.586,
         "latency_ms": 179.019,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_L4R5ZI/ic/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI.json"
+        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/bosch/results/NUCLEO_L4R5ZI/ic/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "bosch",
         "system": "NUCLEO_L4R5ZI",
         "board": "NUCLEO-L4R5ZI",
@@ -6168,12 +6222,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 176.699,
         "latency_ms": 5.6593,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_L4R5ZI/ad/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI.json"
+        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/bosch/results/NUCLEO_L4R5ZI/ad/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "cTuning",
         "system": "NUCLEO-L4R5ZI_MicroTVM_CMSIS_NN",
         "board": "NUCLEO-L4R5ZI",
@@ -6185,12 +6238,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 10.016,
         "latency_ms": 99.8403,
         "windows": 5,
-        "path": "closed/cTuning/results/NUCLEO-L4R5ZI_MicroTVM_CMSIS_NN/kws/performance/results.txt",
-        "system_description": "closed/cTuning/systems/NUCLEO-L4R5ZI_MicroTVM_CMSIS_NN.json"
+        "system_description": "closed/cTuning/systems/NUCLEO-L4R5ZI_MicroTVM_CMSIS_NN.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/cTuning/results/NUCLEO-L4R5ZI_MicroTVM_CMSIS_NN/kws/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "cTuning",
         "system": "NUCLEO-L4R5ZI_MicroTVM_CMSIS_NN",
         "board": "NUCLEO-L4R5ZI",
@@ -6202,12 +6257,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 2.567,
         "latency_ms": 389.5598,
         "windows": 5,
-        "path": "closed/cTuning/results/NUCLEO-L4R5ZI_MicroTVM_CMSIS_NN/ic/performance/results.txt",
-        "system_description": "closed/cTuning/systems/NUCLEO-L4R5ZI_MicroTVM_CMSIS_NN.json"
+        "system_description": "closed/cTuning/systems/NUCLEO-L4R5ZI_MicroTVM_CMSIS_NN.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/cTuning/results/NUCLEO-L4R5ZI_MicroTVM_CMSIS_NN/ic/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "cTuning",
         "system": "NUCLEO-L4R5ZI_MicroTVM_Native",
         "board": "NUCLEO-L4R5ZI",
@@ -6219,12 +6276,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 6.943,
         "latency_ms": 144.03,
         "windows": 5,
-        "path": "closed/cTuning/results/NUCLEO-L4R5ZI_MicroTVM_Native/kws/performance/results.txt",
-        "system_description": "closed/cTuning/systems/NUCLEO-L4R5ZI_MicroTVM_Native.json"
+        "system_description": "closed/cTuning/systems/NUCLEO-L4R5ZI_MicroTVM_Native.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/cTuning/results/NUCLEO-L4R5ZI_MicroTVM_Native/kws/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "cTuning",
         "system": "NUCLEO-L4R5ZI_MicroTVM_Native",
         "board": "NUCLEO-L4R5ZI",
@@ -6236,12 +6295,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 2.57,
         "latency_ms": 389.1051,
         "windows": 5,
-        "path": "closed/cTuning/results/NUCLEO-L4R5ZI_MicroTVM_Native/ic/performance/results.txt",
-        "system_description": "closed/cTuning/systems/NUCLEO-L4R5ZI_MicroTVM_Native.json"
+        "system_description": "closed/cTuning/systems/NUCLEO-L4R5ZI_MicroTVM_Native.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/cTuning/results/NUCLEO-L4R5ZI_MicroTVM_Native/ic/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "plumerai",
         "system": "NUCLEO-L4R5ZI",
         "board": "NUCLEO-L4R5ZI",
@@ -6253,12 +6314,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 20.929,
         "latency_ms": 47.7806,
         "windows": 5,
-        "path": "closed/plumerai/results/NUCLEO-L4R5ZI/kws/performance/results.txt",
-        "system_description": "closed/plumerai/systems/NUCLEO-L4R5ZI.json"
+        "system_description": "closed/plumerai/systems/NUCLEO-L4R5ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/plumerai/results/NUCLEO-L4R5ZI/kws/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "plumerai",
         "system": "NUCLEO-L4R5ZI",
         "board": "NUCLEO-L4R5ZI",
@@ -6270,12 +6330,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 10.126,
         "latency_ms": 98.7557,
         "windows": 5,
-        "path": "closed/plumerai/results/NUCLEO-L4R5ZI/vww/performance/results.txt",
-        "system_description": "closed/plumerai/systems/NUCLEO-L4R5ZI.json"
+        "system_description": "closed/plumerai/systems/NUCLEO-L4R5ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/plumerai/results/NUCLEO-L4R5ZI/vww/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "plumerai",
         "system": "NUCLEO-L4R5ZI",
         "board": "NUCLEO-L4R5ZI",
@@ -6287,12 +6346,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 5.961,
         "latency_ms": 167.7571,
         "windows": 5,
-        "path": "closed/plumerai/results/NUCLEO-L4R5ZI/ic/performance/results.txt",
-        "system_description": "closed/plumerai/systems/NUCLEO-L4R5ZI.json"
+        "system_description": "closed/plumerai/systems/NUCLEO-L4R5ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/plumerai/results/NUCLEO-L4R5ZI/ic/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "plumerai",
         "system": "NUCLEO-L4R5ZI",
         "board": "NUCLEO-L4R5ZI",
@@ -6304,12 +6362,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 246.814,
         "latency_ms": 4.0516,
         "windows": 5,
-        "path": "closed/plumerai/results/NUCLEO-L4R5ZI/ad/performance/results.txt",
-        "system_description": "closed/plumerai/systems/NUCLEO-L4R5ZI.json"
+        "system_description": "closed/plumerai/systems/NUCLEO-L4R5ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/plumerai/results/NUCLEO-L4R5ZI/ad/performance/results.txt"}
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_L4R5ZI",
         "board": "NUCLEO-L4R5ZI",
@@ -6321,12 +6378,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 23.155,
         "latency_ms": 43.1872,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/kws/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/kws/performance/results.txt"
+        }
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_L4R5ZI",
         "board": "NUCLEO-L4R5ZI",
@@ -6338,12 +6397,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 11.245,
         "latency_ms": 88.9284,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/vww/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/vww/performance/results.txt"
+        }
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_L4R5ZI",
         "board": "NUCLEO-L4R5ZI",
@@ -6355,12 +6416,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 6.056,
         "latency_ms": 165.1255,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/ic/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/ic/performance/results.txt"
+        }
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_L4R5ZI",
         "board": "NUCLEO-L4R5ZI",
@@ -6372,12 +6435,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 190.086,
         "latency_ms": 5.2608,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/ad/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/ad/performance/results.txt"
+        }
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "bosch",
         "system": "NUCLEO_L4R5ZI_int8",
         "board": "NUCLEO-L4R5ZI",
@@ -6389,12 +6454,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 16.623,
         "latency_ms": 60.1576,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_L4R5ZI_int8/kws/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI_int8.json"
+        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI_int8.json",
+        "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/bosch/results/NUCLEO_L4R5ZI_int8/kws/performance/results.txt"}
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "bosch",
         "system": "NUCLEO_L4R5ZI_int8",
         "board": "NUCLEO-L4R5ZI",
@@ -6406,12 +6470,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 5.54,
         "latency_ms": 180.5054,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_L4R5ZI_int8/vww/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI_int8.json"
+        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI_int8.json",
+        "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/bosch/results/NUCLEO_L4R5ZI_int8/vww/performance/results.txt"}
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "bosch",
         "system": "NUCLEO_L4R5ZI_int8",
         "board": "NUCLEO-L4R5ZI",
@@ -6423,12 +6486,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 5.539,
         "latency_ms": 180.538,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_L4R5ZI_int8/ic/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI_int8.json"
+        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI_int8.json",
+        "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/bosch/results/NUCLEO_L4R5ZI_int8/ic/performance/results.txt"}
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "bosch",
         "system": "NUCLEO_L4R5ZI_int8",
         "board": "NUCLEO-L4R5ZI",
@@ -6440,12 +6502,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 171.375,
         "latency_ms": 5.8352,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_L4R5ZI_int8/ad/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI_int8.json"
+        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI_int8.json",
+        "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/bosch/results/NUCLEO_L4R5ZI_int8/ad/performance/results.txt"}
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "bosch",
         "system": "NUCLEO_L4R5ZI_int8_max_performance",
         "board": "NUCLEO-L4R5ZI",
@@ -6457,12 +6518,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 211.492,
         "latency_ms": 4.7283,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_L4R5ZI_int8_max_performance/ad/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI_int8_max_performance.json"
+        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI_int8_max_performance.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/bosch/results/NUCLEO_L4R5ZI_int8_max_performance/ad/performance/results.txt"
+        }
       },
       {
         "results": "v1.3",
-        "revision": "cd605ea0981306693c9e19765a15801c776988dc",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_L4R5ZI-P",
         "board": "NUCLEO-L4R5ZI",
@@ -6474,12 +6537,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 23.032,
         "latency_ms": 43.4179,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI-P/kws/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI-P.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI-P.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.3",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI-P/kws/performance/results.txt"
+        }
       },
       {
         "results": "v1.3",
-        "revision": "cd605ea0981306693c9e19765a15801c776988dc",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_L4R5ZI-P",
         "board": "NUCLEO-L4R5ZI",
@@ -6491,12 +6556,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 11.181,
         "latency_ms": 89.4374,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI-P/vww/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI-P.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI-P.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.3",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI-P/vww/performance/results.txt"
+        }
       },
       {
         "results": "v1.3",
-        "revision": "cd605ea0981306693c9e19765a15801c776988dc",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_L4R5ZI-P",
         "board": "NUCLEO-L4R5ZI",
@@ -6508,12 +6575,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 6.036,
         "latency_ms": 165.6726,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI-P/ic/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI-P.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI-P.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.3",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI-P/ic/performance/results.txt"
+        }
       },
       {
         "results": "v1.3",
-        "revision": "cd605ea0981306693c9e19765a15801c776988dc",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_L4R5ZI-P",
         "board": "NUCLEO-L4R5ZI",
@@ -6525,12 +6594,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 208.608,
         "latency_ms": 4.7937,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI-P/ad/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI-P.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI-P.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.3",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI-P/ad/performance/results.txt"
+        }
       },
       {
         "results": "v1.0",
-        "revision": "c7761cf84076d601c4a0ed2ecc51e77d40696ed2",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO-H7A3ZI-Q",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6542,12 +6613,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 59.667,
         "latency_ms": 16.7597,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO-H7A3ZI-Q/kws/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO-H7A3ZI-Q/NUCLEO_H7A3ZI_Q_system_description.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO-H7A3ZI-Q/NUCLEO_H7A3ZI_Q_system_description.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.0",
+          "section": "closed/STMicroelectronics/results/NUCLEO-H7A3ZI-Q/kws/performance/results.txt"
+        }
       },
       {
         "results": "v1.0",
-        "revision": "c7761cf84076d601c4a0ed2ecc51e77d40696ed2",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO-H7A3ZI-Q",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6559,12 +6632,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 19.722,
         "latency_ms": 50.7048,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO-H7A3ZI-Q/vww/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO-H7A3ZI-Q/NUCLEO_H7A3ZI_Q_system_description.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO-H7A3ZI-Q/NUCLEO_H7A3ZI_Q_system_description.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.0",
+          "section": "closed/STMicroelectronics/results/NUCLEO-H7A3ZI-Q/vww/performance/results.txt"
+        }
       },
       {
         "results": "v1.0",
-        "revision": "c7761cf84076d601c4a0ed2ecc51e77d40696ed2",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO-H7A3ZI-Q",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6576,12 +6651,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 18.401,
         "latency_ms": 54.3449,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO-H7A3ZI-Q/ic/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO-H7A3ZI-Q/NUCLEO_H7A3ZI_Q_system_description.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO-H7A3ZI-Q/NUCLEO_H7A3ZI_Q_system_description.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.0",
+          "section": "closed/STMicroelectronics/results/NUCLEO-H7A3ZI-Q/ic/performance/results.txt"
+        }
       },
       {
         "results": "v1.0",
-        "revision": "c7761cf84076d601c4a0ed2ecc51e77d40696ed2",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO-H7A3ZI-Q",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6593,12 +6670,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 547.705,
         "latency_ms": 1.8258,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO-H7A3ZI-Q/ad/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO-H7A3ZI-Q/NUCLEO_H7A3ZI_Q_system_description.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO-H7A3ZI-Q/NUCLEO_H7A3ZI_Q_system_description.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.0",
+          "section": "closed/STMicroelectronics/results/NUCLEO-H7A3ZI-Q/ad/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Krai",
         "system": "NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6610,12 +6689,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 59.788,
         "latency_ms": 16.7258,
         "windows": 5,
-        "path": "closed/Krai/results/NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3/kws/performance/results.txt",
-        "system_description": "closed/Krai/systems/NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3.json"
+        "system_description": "closed/Krai/systems/NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3/kws/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Krai",
         "system": "NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6627,12 +6708,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 19.838,
         "latency_ms": 50.4083,
         "windows": 5,
-        "path": "closed/Krai/results/NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3/vww/performance/results.txt",
-        "system_description": "closed/Krai/systems/NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3.json"
+        "system_description": "closed/Krai/systems/NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3/vww/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Krai",
         "system": "NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6644,12 +6727,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 18.574,
         "latency_ms": 53.8387,
         "windows": 5,
-        "path": "closed/Krai/results/NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3/ic/performance/results.txt",
-        "system_description": "closed/Krai/systems/NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3.json"
+        "system_description": "closed/Krai/systems/NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3/ic/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Krai",
         "system": "NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6661,12 +6746,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 547.0,
         "latency_ms": 1.8282,
         "windows": 5,
-        "path": "closed/Krai/results/NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3/ad/performance/results.txt",
-        "system_description": "closed/Krai/systems/NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3.json"
+        "system_description": "closed/Krai/systems/NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3/ad/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Krai",
         "system": "NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6678,12 +6765,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 60.988,
         "latency_ms": 16.3967,
         "windows": 5,
-        "path": "closed/Krai/results/NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0/kws/performance/results.txt",
-        "system_description": "closed/Krai/systems/NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0.json"
+        "system_description": "closed/Krai/systems/NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0/kws/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Krai",
         "system": "NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6695,12 +6784,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 19.867,
         "latency_ms": 50.3347,
         "windows": 5,
-        "path": "closed/Krai/results/NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0/vww/performance/results.txt",
-        "system_description": "closed/Krai/systems/NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0.json"
+        "system_description": "closed/Krai/systems/NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0/vww/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Krai",
         "system": "NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6712,12 +6803,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 18.215,
         "latency_ms": 54.8998,
         "windows": 5,
-        "path": "closed/Krai/results/NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0/ic/performance/results.txt",
-        "system_description": "closed/Krai/systems/NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0.json"
+        "system_description": "closed/Krai/systems/NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0/ic/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "Krai",
         "system": "NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6729,12 +6822,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 547.234,
         "latency_ms": 1.8274,
         "windows": 5,
-        "path": "closed/Krai/results/NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0/ad/performance/results.txt",
-        "system_description": "closed/Krai/systems/NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0.json"
+        "system_description": "closed/Krai/systems/NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0/ad/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_H7A3ZI_Q",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6746,12 +6841,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 65.133,
         "latency_ms": 15.3532,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/kws/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/kws/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_H7A3ZI_Q",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6763,12 +6860,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 33.751,
         "latency_ms": 29.6288,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/vww/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/vww/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_H7A3ZI_Q",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6780,12 +6879,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 19.25,
         "latency_ms": 51.9481,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/ic/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/ic/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_H7A3ZI_Q",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6797,12 +6898,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 549.973,
         "latency_ms": 1.8183,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/ad/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/ad/performance/results.txt"
+        }
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "bosch",
         "system": "NUCLEO_H7A3ZI",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6814,12 +6917,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 67.956,
         "latency_ms": 14.7154,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_H7A3ZI/kws/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI.json"
+        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/bosch/results/NUCLEO_H7A3ZI/kws/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "bosch",
         "system": "NUCLEO_H7A3ZI",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6831,12 +6933,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 22.906,
         "latency_ms": 43.6567,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_H7A3ZI/vww/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI.json"
+        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/bosch/results/NUCLEO_H7A3ZI/vww/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "bosch",
         "system": "NUCLEO_H7A3ZI",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6848,12 +6949,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 21.353,
         "latency_ms": 46.8318,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_H7A3ZI/ic/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI.json"
+        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/bosch/results/NUCLEO_H7A3ZI/ic/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "bosch",
         "system": "NUCLEO_H7A3ZI",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6865,12 +6965,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 737.281,
         "latency_ms": 1.3563,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_H7A3ZI/ad/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI.json"
+        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/bosch/results/NUCLEO_H7A3ZI/ad/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "plumerai",
         "system": "NUCLEO-H7A3ZI-Q",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6882,12 +6981,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 72.141,
         "latency_ms": 13.8617,
         "windows": 5,
-        "path": "closed/plumerai/results/NUCLEO-H7A3ZI-Q/kws/performance/results.txt",
-        "system_description": "closed/plumerai/systems/NUCLEO-H7A3ZI-Q.json"
+        "system_description": "closed/plumerai/systems/NUCLEO-H7A3ZI-Q.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/plumerai/results/NUCLEO-H7A3ZI-Q/kws/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "plumerai",
         "system": "NUCLEO-H7A3ZI-Q",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6899,12 +6997,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 37.29,
         "latency_ms": 26.8168,
         "windows": 5,
-        "path": "closed/plumerai/results/NUCLEO-H7A3ZI-Q/vww/performance/results.txt",
-        "system_description": "closed/plumerai/systems/NUCLEO-H7A3ZI-Q.json"
+        "system_description": "closed/plumerai/systems/NUCLEO-H7A3ZI-Q.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/plumerai/results/NUCLEO-H7A3ZI-Q/vww/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "plumerai",
         "system": "NUCLEO-H7A3ZI-Q",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6916,12 +7013,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 19.636,
         "latency_ms": 50.9269,
         "windows": 5,
-        "path": "closed/plumerai/results/NUCLEO-H7A3ZI-Q/ic/performance/results.txt",
-        "system_description": "closed/plumerai/systems/NUCLEO-H7A3ZI-Q.json"
+        "system_description": "closed/plumerai/systems/NUCLEO-H7A3ZI-Q.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/plumerai/results/NUCLEO-H7A3ZI-Q/ic/performance/results.txt"}
       },
       {
         "results": "v1.1",
-        "revision": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
         "submitter": "plumerai",
         "system": "NUCLEO-H7A3ZI-Q",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6933,12 +7029,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 742.001,
         "latency_ms": 1.3477,
         "windows": 5,
-        "path": "closed/plumerai/results/NUCLEO-H7A3ZI-Q/ad/performance/results.txt",
-        "system_description": "closed/plumerai/systems/NUCLEO-H7A3ZI-Q.json"
+        "system_description": "closed/plumerai/systems/NUCLEO-H7A3ZI-Q.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/plumerai/results/NUCLEO-H7A3ZI-Q/ad/performance/results.txt"}
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_H7A3ZI_Q",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6950,12 +7045,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 88.356,
         "latency_ms": 11.3179,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/kws/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/kws/performance/results.txt"
+        }
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_H7A3ZI_Q",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6967,12 +7064,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 42.009,
         "latency_ms": 23.8044,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/vww/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/vww/performance/results.txt"
+        }
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_H7A3ZI_Q",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -6984,12 +7083,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 24.483,
         "latency_ms": 40.8447,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/ic/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/ic/performance/results.txt"
+        }
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "STMicroelectronics",
         "system": "NUCLEO_H7A3ZI_Q",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -7001,12 +7102,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 816.004,
         "latency_ms": 1.2255,
         "windows": 5,
-        "path": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/ad/performance/results.txt",
-        "system_description": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json"
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/ad/performance/results.txt"
+        }
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "bosch",
         "system": "NUCLEO_H7A3ZI_int8",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -7018,12 +7121,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 68.083,
         "latency_ms": 14.688,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_H7A3ZI_int8/kws/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI_int8.json"
+        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI_int8.json",
+        "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/bosch/results/NUCLEO_H7A3ZI_int8/kws/performance/results.txt"}
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "bosch",
         "system": "NUCLEO_H7A3ZI_int8",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -7035,12 +7137,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 22.85,
         "latency_ms": 43.7637,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_H7A3ZI_int8/vww/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI_int8.json"
+        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI_int8.json",
+        "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/bosch/results/NUCLEO_H7A3ZI_int8/vww/performance/results.txt"}
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "bosch",
         "system": "NUCLEO_H7A3ZI_int8",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -7052,12 +7153,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 21.811,
         "latency_ms": 45.8484,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_H7A3ZI_int8/ic/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI_int8.json"
+        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI_int8.json",
+        "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/bosch/results/NUCLEO_H7A3ZI_int8/ic/performance/results.txt"}
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "bosch",
         "system": "NUCLEO_H7A3ZI_int8",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -7069,12 +7169,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 735.615,
         "latency_ms": 1.3594,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_H7A3ZI_int8/ad/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI_int8.json"
+        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI_int8.json",
+        "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/bosch/results/NUCLEO_H7A3ZI_int8/ad/performance/results.txt"}
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "bosch",
         "system": "NUCLEO_H7A3ZI_int8_max_performance",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -7086,12 +7185,14 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 923.173,
         "latency_ms": 1.0832,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_H7A3ZI_int8_max_performance/ad/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI_int8_max_performance.json"
+        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI_int8_max_performance.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/bosch/results/NUCLEO_H7A3ZI_int8_max_performance/ad/performance/results.txt"
+        }
       },
       {
         "results": "v1.2",
-        "revision": "cadb362343f559d459e7cdb8748685ba76b9eb23",
         "submitter": "bosch",
         "system": "NUCLEO_H7A3ZI_int8_min_ram",
         "board": "NUCLEO-H7A3ZI-Q",
@@ -7103,8 +7204,11 @@ enum EmbeddedCatalogue {
         "median_inferences_per_s": 11.833,
         "latency_ms": 84.5094,
         "windows": 5,
-        "path": "closed/bosch/results/NUCLEO_H7A3ZI_int8_min_ram/ic/performance/results.txt",
-        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI_int8_min_ram.json"
+        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI_int8_min_ram.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/bosch/results/NUCLEO_H7A3ZI_int8_min_ram/ic/performance/results.txt"
+        }
       }
     ]
   },
@@ -7151,6 +7255,10 @@ enum EmbeddedCatalogue {
           "leave_one_out_ratio": 0.7315
         }
       },
+      "models": {
+        "id": "mlperf-tiny-reference-models",
+        "section": "benchmark/training/*/trained_models: kws_ref_model.tflite, vww_96_int8.tflite, pretrainedResnet_quant.tflite, ad01_int8.tflite (copied to Tests/Fixtures/mlperf-tiny)"
+      },
       "source": {"id": "mlperf-tiny-results-v1.3", "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI-P/*/performance/results.txt"}
     },
     {
@@ -7195,6 +7303,10 @@ enum EmbeddedCatalogue {
           "leave_one_out_ratio": 0.7372
         }
       },
+      "models": {
+        "id": "mlperf-tiny-reference-models",
+        "section": "benchmark/training/*/trained_models: kws_ref_model.tflite, vww_96_int8.tflite, pretrainedResnet_quant.tflite, ad01_int8.tflite (copied to Tests/Fixtures/mlperf-tiny)"
+      },
       "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/*/performance/results.txt"}
     },
     {
@@ -7238,6 +7350,10 @@ enum EmbeddedCatalogue {
           "calibrated_ratio": 0.7859,
           "leave_one_out_ratio": 0.7252
         }
+      },
+      "models": {
+        "id": "mlperf-tiny-reference-models",
+        "section": "benchmark/training/*/trained_models: kws_ref_model.tflite, vww_96_int8.tflite, pretrainedResnet_quant.tflite, ad01_int8.tflite (copied to Tests/Fixtures/mlperf-tiny)"
       },
       "source": {"id": "mlperf-tiny-results-v1.3", "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/*/performance/results.txt"}
     }

@@ -122,7 +122,8 @@ def measurements(version, repo):
             "results": version, "submitter": submitter, "system": system, "board": board[0],
             "core": board[1], "clock_mhz": float(fm.group(1)), "processor": processor, "stack": stack,
             "benchmark": bench, "median_inferences_per_s": median, "latency_ms": round(1000 / median, 4),
-            "windows": len(windows), "path": f, "system_description": desc_files[0],
+            "windows": len(windows), "system_description": desc_files[0],
+            "source": {"id": f"mlperf-tiny-results-{version}", "section": f},
         })
     return rows, skipped
 
@@ -177,6 +178,9 @@ def fit(rows, macs):
             "stack": r0["stack"], "fitted_on": f"{FIT_SUBMITTER} {r0['system']} at {r0['clock_mhz']:g} MHz, "
                                                 f"MLPerf Tiny results {r0['results']}",
             "benchmarks": per,
+            "models": {"id": "mlperf-tiny-reference-models",
+                       "section": "benchmark/training/*/trained_models: " + ", ".join(BENCHMARKS.values())
+                                  + " (copied to Tests/Fixtures/mlperf-tiny)"},
             "source": {"id": f"mlperf-tiny-results-{r0['results']}",
                        "section": f"closed/{FIT_SUBMITTER}/results/{r0['system']}/*/performance/results.txt"},
         })
