@@ -455,6 +455,11 @@ enum EmbeddedCatalogue {
       "url": "https://github.com/mlcommons/tiny_results_v1.3",
       "read": "2026-12-04"
     },
+    "coral-edgetpu-benchmarks": {
+      "title": "Coral: Edge TPU performance benchmarks (table 1, time per inference in ms)",
+      "url": "https://coral.ai/docs/edgetpu/benchmarks/",
+      "read": "2026-12-04"
+    },
     "mlperf-tiny-reference-models": {
       "title": "MLCommons: MLPerf Tiny benchmark reference models (mlcommons/tiny, revision 1afd2c9820f7, benchmark/training/*/trained_models)",
       "url": "https://github.com/mlcommons/tiny",
@@ -7357,7 +7362,29 @@ enum EmbeddedCatalogue {
       },
       "source": {"id": "mlperf-tiny-results-v1.3", "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/*/performance/results.txt"}
     }
-  ]
+  ],
+  "edgetpu_published": {
+    "note": "Not used for a calibration yet: the models are not in the repository.",
+    "source": {"id": "coral-edgetpu-benchmarks", "section": "Table 1: time per inference, in milliseconds"},
+    "rows": [
+      {"model": "Unet Mv2 (128x128)", "coral-dev-board_ms": 5.7, "usb-accelerator-desktop_ms": 3.3},
+      {"model": "DeepLab V3 (513x513)", "coral-dev-board_ms": 241, "usb-accelerator-desktop_ms": 52},
+      {"model": "DenseNet (224x224)", "coral-dev-board_ms": 25, "usb-accelerator-desktop_ms": 20},
+      {"model": "Inception v1 (224x224)", "coral-dev-board_ms": 4.1, "usb-accelerator-desktop_ms": 3.4},
+      {"model": "Inception v4 (299x299)", "coral-dev-board_ms": 102, "usb-accelerator-desktop_ms": 85},
+      {"model": "Inception-ResNet V2 (299x299)", "coral-dev-board_ms": 69, "usb-accelerator-desktop_ms": 57},
+      {"model": "MobileNet v1 (224x224)", "coral-dev-board_ms": 2.4, "usb-accelerator-desktop_ms": 2.4},
+      {"model": "MobileNet v2 (224x224)", "coral-dev-board_ms": 2.6, "usb-accelerator-desktop_ms": 2.6},
+      {"model": "MobileNet v1 SSD (224x224)", "coral-dev-board_ms": 11, "usb-accelerator-desktop_ms": 6.5},
+      {"model": "MobileNet v2 SSD (224x224)", "coral-dev-board_ms": 14, "usb-accelerator-desktop_ms": 7.2},
+      {"model": "ResNet-50 V1 (299x299)", "coral-dev-board_ms": 56, "usb-accelerator-desktop_ms": 49},
+      {"model": "ResNet-50 V2 (299x299)", "coral-dev-board_ms": 59, "usb-accelerator-desktop_ms": 50},
+      {"model": "ResNet-152 V2 (299x299)", "coral-dev-board_ms": 151, "usb-accelerator-desktop_ms": 128},
+      {"model": "SqueezeNet (224x224)", "coral-dev-board_ms": 2, "usb-accelerator-desktop_ms": 2.1},
+      {"model": "VGG16 (224x224)", "coral-dev-board_ms": 343, "usb-accelerator-desktop_ms": 296},
+      {"model": "VGG19 (224x224)", "coral-dev-board_ms": 357, "usb-accelerator-desktop_ms": 308}
+    ]
+  }
 }
 """#),
     ]
