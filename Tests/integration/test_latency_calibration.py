@@ -72,8 +72,9 @@ def test_the_data_records_every_row_with_its_file_and_the_fit_per_core():
 def test_estimate_json_says_the_latency_is_calibrated(run, tmp_path):
     model = REPO / "Tests" / "Fixtures" / "mlperf-tiny" / "pretrainedResnet_quant.tflite"
     (tmp_path / "m.slipway.yaml").write_text(
-        f"slipway: 1\nname: ic\nmodel:\n  path: {model}\n"
+        f"slipway: 1\nname: ic\nmodel:\n  path: {model}\n  inputs: {{input_1_int8: [1, 32, 32, 3]}}\n"
         "targets:\n  m33:\n    runtime: tflite-micro\n    device: nucleo-u575zi-q\n")
+    assert run("check", str(tmp_path / "m.slipway.yaml")).returncode == 0
     r = run("estimate", str(tmp_path / "m.slipway.yaml"), "--json", "--no-cache")
     assert r.returncode == 0, r.stderr.decode()
     row = json.loads(r.stdout)["targets"][0]
