@@ -122,8 +122,33 @@ public struct Device: Sendable, Hashable {
     public var source: SourceRef
     /// Further documents the figures come from (each with the section), when one source does not give them all.
     public var also: [SourceRef] = []
+    /// The CPU core (`cortex-m7`) and its clock: a latency calibration for the core applies when both are cited.
+    public var core: String? = nil
+    public var clockMHz: Double? = nil
 
     public func has(_ feature: String) -> Bool { cpuFeatures.contains(feature) }
+}
+
+/// Effective cycles per multiply-accumulate of a CPU core at a precision, fitted to published latencies of known
+/// architectures (the MLPerf Tiny reference models): the calibrated latency of a model is its MACs × this / clock.
+public struct LatencyCalibration: Sendable, Hashable {
+    public var core: String
+    public var precision: String
+    public var cyclesPerMAC: Double
+    /// The smallest and largest per-benchmark figure the mean was taken over.
+    public var spread: (Double, Double)
+    /// The software stack the published figures ran on.
+    public var stack: String
+    public var fittedOn: String?
+    public var source: SourceRef
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.core == b.core && a.precision == b.precision && a.cyclesPerMAC == b.cyclesPerMAC && a.spread == b.spread
+            && a.stack == b.stack && a.fittedOn == b.fittedOn && a.source == b.source
+    }
+    public func hash(into h: inout Hasher) {
+        h.combine(core); h.combine(precision); h.combine(cyclesPerMAC); h.combine(stack); h.combine(source)
+    }
 }
 
 /// The fixed cost of running one more operator on a processor (`runtime` nil: any runtime).
@@ -284,6 +309,7 @@ public struct Catalogue: Sendable {
     /// How TensorFlow's converter lowers Keras layers, by Keras generation ("keras2", "keras3").
     public var kerasLowering: [String: KerasLowering] = [:]
     public var kerasLoweringSource: SourceRef? = nil
+    public var latencyCalibrations: [LatencyCalibration] = []
 
     /// The lowering table of the Keras generation that wrote `model` (Keras 2 HDF5 files say `keras_version` 2.x).
     public func kerasTable(for model: Model) -> (generation: String, table: KerasLowering?) {
@@ -299,6 +325,11 @@ public struct Catalogue: Sendable {
         devices.first { $0.name == name || $0.aliases.contains(name) }
     }
     public func rule(_ id: String) -> Rule? { rules.first { $0.id == id } }
+    /// The calibration for `device`'s core at `precision`, when the device cites its core and clock.
+    public func latencyCalibration(_ device: Device, precision: String) -> LatencyCalibration? {
+        guard let core = device.core, device.clockMHz != nil else { return nil }
+        return latencyCalibrations.first { $0.core == core && $0.precision == precision }
+    }
     public func operatorSet(_ id: String) -> OperatorSet? { operatorSets.first { $0.id == id } }
     public func architecture(_ name: String) -> GPUArchitecture? { architectures.first { $0.name == name } }
     public func source(_ ref: SourceRef) -> Source? { sources[ref.id] }
@@ -315,7 +346,9 @@ public struct Catalogue: Sendable {
     }
 
     /// The file names, in load order; the merged object is what Schemas/targets.schema.json describes.
-    public static let fileNames = ["sources.json", "runtimes.json", "devices.json", "rules.json", "operators.json"]
+    public static let fileNames = [
+        "sources.json", "runtimes.json", "devices.json", "rules.json", "operators.json", "latency_measurements.json",
+    ]
 }
 
 /// Why the catalogue could not be loaded: the file and the JSON path of the bad value.

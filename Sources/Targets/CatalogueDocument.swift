@@ -146,7 +146,8 @@ public enum CatalogueDocument {
         }
         o += "\n## Devices\n\nPeak figures are tera-operations per second; \"class\" devices stand for a family. Memory is a "
         o += "microcontroller's RAM and Storage its flash. A figure no cited source gives is left out (—), never guessed: "
-        o += "the check that needs it is skipped, and without a bandwidth and a peak figure there is no latency estimate.\n\n"
+        o += "the check that needs it is skipped, and without a bandwidth and a peak figure there is no latency estimate "
+        o += "unless the device's core is calibrated (Latency calibrations below).\n\n"
         o += "| Device | Aliases | What | Memory | Storage | Bandwidth | Peak (TOPS) | Source |\n|---|---|---|---|---|---|---|---|\n"
         for d in c.devices {
             let peaks = Processor.allCases.compactMap { p -> String? in
@@ -161,6 +162,17 @@ public enum CatalogueDocument {
         o += "| Runtime | Processor | µs per operator | Combines | How known | Source |\n|---|---|---|---|---|---|\n"
         for d in c.dispatchOverheads {
             o += "| \(d.runtime.map { "`\($0)`" } ?? "any") | \(d.processor.rawValue) | \(format(d.microseconds)) | \(d.overlapsCompute ? "overlaps" : "adds") | \(cell(d.measured.map { "measured: \($0)" } ?? "published")) | \(cell(c.cite(d.source))) |\n"
+        }
+        o += "\n## Latency calibrations\n\nPer CPU core and precision, the effective cycles per multiply-accumulate fitted "
+        o += "to published latencies of the MLPerf Tiny reference models (geometric mean over kws, vww, ic and ad; the "
+        o += "spread is the per-benchmark range). A device that cites its `cpu.core` and `cpu.clock_mhz` gets MACs × "
+        o += "cycles per MAC / clock as its latency instead of the roofline. Derived from the MLPerf Tiny results by "
+        o += "the script `derive_latency_calibration` in scripts/catalogue; see [analysis.md](analysis.md).\n\n"
+        o += "| Core | Precision | Cycles per MAC | Spread | Stack | Fitted on | Devices | Source |\n|---|---|---|---|---|---|---|---|\n"
+        for l in c.latencyCalibrations {
+            let devices = c.devices.filter { $0.core == l.core && $0.clockMHz != nil }
+                .map { "`\($0.name)` (\(format($0.clockMHz ?? 0)) MHz)" }.joined(separator: ", ")
+            o += "| \(l.core) | \(l.precision) | \(format(l.cyclesPerMAC)) | \(format(l.spread.0))–\(format(l.spread.1)) | \(cell(l.stack)) | \(cell(l.fittedOn ?? "")) | \(devices) | \(cell(c.cite(l.source))) |\n"
         }
         o += """
 
@@ -200,7 +212,9 @@ public enum CatalogueDocument {
               bytes moved / memory bandwidth), plus the runtime's dispatch overhead on that processor (the table
               above; none where the catalogue has no figure), summed; nodes that fall back to the CPU use the CPU's
               peak and overhead, and each CPU partition adds \(format(TargetEstimates.fallbackPenaltyMS)) ms. A
-              roofline bound: real latency is higher.
+              roofline bound: real latency is higher. On a calibrated CPU core (the table above) at int8: MACs ×
+              the core's cycles per MAC / the device's clock instead, within 0.75–1.3× of the published figures
+              it was fitted to.
             - **Coverage**: a node whose output shapes cannot be inferred (no shape rule yet, a data-dependent size,
               a subgraph body not walked) is left out of MACs, memory and latency, and so are the nodes that need
               its output. The figures are then lower bounds: `SW4017` on the model says how many nodes they cover and

@@ -218,7 +218,13 @@ private struct Decoder {
                 gpuArchitecture: gpu?["architecture"]?.stringValue, computeCapability: gpu?["compute_capability"]?.stringValue,
                 memoryGB: try figure("memory_gb"), storageGB: try figure("storage_gb"),
                 bandwidthGBps: try figure("bandwidth_gbps"), peakTOPS: peaks,
-                source: try source(o["source"], "\(p).source", sources: sources), also: also))
+                source: try source(o["source"], "\(p).source", sources: sources), also: also,
+                core: try cpu["core"].map { v throws(CatalogueError) in try string(v, "\(p).cpu.core") },
+                clockMHz: try cpu["clock_mhz"].map { v throws(CatalogueError) in
+                    let n = try number(v, "\(p).cpu.clock_mhz")
+                    guard n > 0 else { throw fail("\(p).cpu.clock_mhz", "must be positive") }
+                    return n
+                }))
         }
 
         var architectures: [GPUArchitecture] = []
@@ -249,6 +255,25 @@ private struct Decoder {
                 overheads.append(DispatchOverhead(
                     runtime: runtime, processor: proc, microseconds: us, overlapsCompute: overlaps,
                     measured: try o["measured"].map { v throws(CatalogueError) in try string(v, "\(p).measured") },
+                    source: try source(o["source"], "\(p).source", sources: sources)))
+            }
+        }
+
+        var calibrations: [LatencyCalibration] = []
+        if let list = root["latency_calibrations"] {
+            for (i, v) in try array(list, "latency_calibrations").enumerated() {
+                let p = "latency_calibrations[\(i)]"
+                let o = try object(v, p)
+                let cpm = try number(o["cycles_per_mac"], "\(p).cycles_per_mac")
+                guard cpm > 0 else { throw fail("\(p).cycles_per_mac", "must be positive") }
+                let spread = try array(o["spread"], "\(p).spread")
+                guard spread.count == 2, let lo = spread[0].doubleValue, let hi = spread[1].doubleValue, lo <= cpm, cpm <= hi else {
+                    throw fail("\(p).spread", "must be [min, max] around cycles_per_mac")
+                }
+                calibrations.append(LatencyCalibration(
+                    core: try string(o["core"], "\(p).core"), precision: try string(o["precision"], "\(p).precision"),
+                    cyclesPerMAC: cpm, spread: (lo, hi), stack: try string(o["stack"], "\(p).stack"),
+                    fittedOn: try o["fitted_on"].map { v throws(CatalogueError) in try string(v, "\(p).fitted_on") },
                     source: try source(o["source"], "\(p).source", sources: sources)))
             }
         }
@@ -410,6 +435,7 @@ private struct Decoder {
             tfliteOpVersionsSource: try source(opv["source"], "tflite_op_versions.source", sources: sources),
             operatorSets: sets, lowering: lowering, loweringNotes: notes,
             loweringSource: try source(low["source"], "onnx_to_tflite.source", sources: sources),
-            dispatchOverheads: overheads, kerasLowering: kerasLowering, kerasLoweringSource: kerasLoweringSource)
+            dispatchOverheads: overheads, kerasLowering: kerasLowering, kerasLoweringSource: kerasLoweringSource,
+            latencyCalibrations: calibrations)
     }
 }

@@ -484,6 +484,36 @@ enum EmbeddedCatalogue {
       "title": "openvino wheels from PyPI, measured by scripts/catalogue/derive_openvino.py (onnx backend node test models read and compiled on CPU; 2023.3.0, 2024.6.0, 2025.4.1, 2026.4.1; measured 2026-12-04)",
       "url": "https://pypi.org/project/openvino/#history",
       "read": "2026-12-04"
+    },
+    "mlperf-tiny-results-v1.0": {
+      "title": "MLCommons: MLPerf Tiny 1.0 results (tiny_results_v1.0, revision c7761cf84076): performance logs and system descriptions",
+      "url": "https://github.com/mlcommons/tiny_results_v1.0",
+      "read": "2026-12-04"
+    },
+    "mlperf-tiny-results-v1.1": {
+      "title": "MLCommons: MLPerf Tiny 1.1 results (tiny_results_v1.1, revision c32ef94d1942): performance logs and system descriptions",
+      "url": "https://github.com/mlcommons/tiny_results_v1.1",
+      "read": "2026-12-04"
+    },
+    "mlperf-tiny-results-v1.2": {
+      "title": "MLCommons: MLPerf Tiny 1.2 results (tiny_results_v1.2, revision cadb362343f5): performance logs and system descriptions",
+      "url": "https://github.com/mlcommons/tiny_results_v1.2",
+      "read": "2026-12-04"
+    },
+    "mlperf-tiny-results-v1.3": {
+      "title": "MLCommons: MLPerf Tiny 1.3 results (tiny_results_v1.3, revision cd605ea09813): performance logs and system descriptions",
+      "url": "https://github.com/mlcommons/tiny_results_v1.3",
+      "read": "2026-12-04"
+    },
+    "coral-edgetpu-benchmarks": {
+      "title": "Coral: Edge TPU performance benchmarks (table 1, time per inference in ms)",
+      "url": "https://coral.ai/docs/edgetpu/benchmarks/",
+      "read": "2026-12-04"
+    },
+    "mlperf-tiny-reference-models": {
+      "title": "MLCommons: MLPerf Tiny benchmark reference models (mlcommons/tiny, revision 1afd2c9820f7, benchmark/training/*/trained_models)",
+      "url": "https://github.com/mlcommons/tiny",
+      "read": "2026-12-04"
     }
   }
 }
@@ -2247,7 +2277,7 @@ enum EmbeddedCatalogue {
     {
       "name": "stm32h7", "aliases": ["stm32h743"], "class": false,
       "title": "STM32H743 (Cortex-M7 at 480 MHz, 1 MB RAM, 2 MB flash)",
-      "os": "none", "cpu": {"isa": "armv7em", "features": ["dsp", "fpu-sp"]},
+      "os": "none", "cpu": {"isa": "armv7em", "features": ["dsp", "fpu-sp"], "core": "cortex-m7", "clock_mhz": 480},
       "memory_gb": 0.001, "storage_gb": 0.002, "bandwidth_gbps": 1.9,
       "peak_tops": {"cpu": {"float32": 0.00096, "int8": 0.00192}},
       "source": {"id": "stm32h743", "section": "480 MHz, 1 single-precision FMA per cycle; int8 through SMLAD (2 MACs per cycle); 64-bit AXI SRAM at 240 MHz"}
@@ -2361,7 +2391,7 @@ enum EmbeddedCatalogue {
     {
       "name": "coral-dev-board-micro", "aliases": ["imxrt1176"], "class": false,
       "title": "Coral Dev Board Micro (NXP i.MX RT1176: Cortex-M7 at 800 MHz + Cortex-M4 at 400 MHz, Edge TPU, 64 MB SDRAM, 128 MiB flash)",
-      "os": "none", "cpu": {"isa": "armv7em", "features": ["dsp"]},
+      "os": "none", "cpu": {"isa": "armv7em", "features": ["dsp"], "core": "cortex-m7", "clock_mhz": 800},
       "memory_gb": 0.064, "storage_gb": 0.134217728,
       "peak_tops": {"npu": {"int8": 4}},
       "source": {"id": "coral-dev-board-micro", "section": "Features: NXP i.MX RT1176 MCU, ARM Cortex-M7 @ 800 MHz, ARM Cortex-M4 @ 400 MHz; Coral Edge TPU, 4 TOPS peak performance (int8); 128 MiB NAND flash memory; 64 MB SDRAM"}
@@ -2369,7 +2399,7 @@ enum EmbeddedCatalogue {
     {
       "name": "stm32f446re", "aliases": ["nucleo-f446re", "stm32f4"], "class": false,
       "title": "STM32F446RE (Cortex-M4F at 180 MHz, 128 KiB RAM, 512 KiB flash; Nucleo-F446RE)",
-      "os": "none", "cpu": {"isa": "armv7em", "features": ["dsp", "fpu-sp"]},
+      "os": "none", "cpu": {"isa": "armv7em", "features": ["dsp", "fpu-sp"], "core": "cortex-m4", "clock_mhz": 180},
       "memory_gb": 0.000131072, "storage_gb": 0.000524288,
       "source": {"id": "riot-nucleo-f446re", "section": "MCU table: STM32F446RE, ARM Cortex-M4F, RAM 128KiB, Flash 512KiB, Frequency up to 180MHz, FPU yes"}
     },
@@ -2484,6 +2514,27 @@ enum EmbeddedCatalogue {
       "os": "linux", "cpu": {"isa": "arm64", "features": ["neon"]},
       "peak_tops": {"npu": {"int8": 0.5}},
       "source": {"id": "emb-exp-nxp-npus", "section": "Essential metrics: i.MX93, A55 + M33, Arm Ethos-U65, ~0.5 TOPS (an approximate figure; memory depends on the board: absent)"}
+    },
+    {
+      "name": "nucleo-l4r5zi", "aliases": ["stm32l4r5zi", "nucleo-l4r5zi-p"], "class": false,
+      "title": "NUCLEO-L4R5ZI (STM32L4R5ZI: Cortex-M4 with DSP and FPU at 120 MHz, 640 KB RAM, 2 MB flash; an MLPerf Tiny board)",
+      "os": "none", "cpu": {"isa": "armv7em", "features": ["dsp", "fpu-sp"], "core": "cortex-m4", "clock_mhz": 120},
+      "memory_gb": 0.00065536, "storage_gb": 0.002,
+      "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json: SoC STM32L4R5ZIT6U, SoC memory 640KB RAM, storage 2MB Flash, 32-bit Arm Cortex-M4 (DSP + FPU), 120 MHz"}
+    },
+    {
+      "name": "nucleo-h7a3zi-q", "aliases": ["stm32h7a3zi"], "class": false,
+      "title": "NUCLEO-H7A3ZI-Q (STM32H7A3ZI: Cortex-M7 with DSP and FPU at 280 MHz, 1.19 MB RAM, 2 MB flash; an MLPerf Tiny board)",
+      "os": "none", "cpu": {"isa": "armv7em", "features": ["dsp", "fpu-sp"], "core": "cortex-m7", "clock_mhz": 280},
+      "memory_gb": 0.00119, "storage_gb": 0.002,
+      "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json: SoC STM32H7A3ZIT6Q, SoC memory 1.19MB RAM, storage 2MB Flash, 32-Bit ARM Cortex-M7, 280 MHz; closed/plumerai/systems/NUCLEO-H7A3ZI-Q.json: Cortex-M7 (DSP + FPU)"}
+    },
+    {
+      "name": "nucleo-u575zi-q", "aliases": ["stm32u575zi"], "class": false,
+      "title": "NUCLEO-U575ZI-Q (STM32U575ZI: Cortex-M33 with DSP and FPU at 160 MHz, 768 KB RAM, 2 MB flash; an MLPerf Tiny board)",
+      "os": "none", "cpu": {"isa": "armv8m-main", "features": ["dsp", "fpu-sp"], "core": "cortex-m33", "clock_mhz": 160},
+      "memory_gb": 0.000786432, "storage_gb": 0.002,
+      "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json: SoC STM32U575ZIT6Q, SoC memory 768KB RAM, storage 2MB Flash, Arm Cortex-M33, 160 MHz; closed/plumerai/systems/NUCLEO-U575ZI-Q.json: Cortex-M33 (DSP + FPU)"}
     }
   ],
   "gpu_architectures": [
@@ -5027,6 +5078,2402 @@ enum EmbeddedCatalogue {
       },
       "full_integer_fails": ["Bidirectional", "GRU", "LSTM", "SimpleRNN"]
     }
+  }
+}
+"""#),
+        ("latency_measurements.json", #"""
+{
+  "latency_measurements": {
+    "note": "Published MLPerf Tiny v1.0-v1.3 closed-division latencies (median of the runner's windows) on the Cortex-M4/M7/M33 Nucleo boards; derived by scripts/catalogue/derive_latency_calibration.py.",
+    "revisions": {
+      "v1.0": "c7761cf84076d601c4a0ed2ecc51e77d40696ed2",
+      "v1.1": "c32ef94d19429ef1d318e9c7a60002a4bd70e11b",
+      "v1.2": "cadb362343f559d459e7cdb8748685ba76b9eb23",
+      "v1.3": "cd605ea0981306693c9e19765a15801c776988dc"
+    },
+    "left_out": [],
+    "rows": [
+      {
+        "results": "v1.0",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO-U575ZI-Q",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "Arm® Cortex®-M33 32-bit RISC core",
+        "stack": "X-CUBE-AI v7.3.0",
+        "benchmark": "kws",
+        "median_inferences_per_s": 22.608,
+        "latency_ms": 44.2321,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO-U575ZI-Q/NUCLEO-U575ZI-Q_system_description.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.0",
+          "section": "closed/STMicroelectronics/results/NUCLEO-U575ZI-Q/kws/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.0",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO-U575ZI-Q",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "Arm® Cortex®-M33 32-bit RISC core",
+        "stack": "X-CUBE-AI v7.3.0",
+        "benchmark": "vww",
+        "median_inferences_per_s": 7.496,
+        "latency_ms": 133.4045,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO-U575ZI-Q/NUCLEO-U575ZI-Q_system_description.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.0",
+          "section": "closed/STMicroelectronics/results/NUCLEO-U575ZI-Q/vww/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.0",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO-U575ZI-Q",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "Arm® Cortex®-M33 32-bit RISC core",
+        "stack": "X-CUBE-AI v7.3.0",
+        "benchmark": "ic",
+        "median_inferences_per_s": 7.158,
+        "latency_ms": 139.7038,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO-U575ZI-Q/NUCLEO-U575ZI-Q_system_description.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.0",
+          "section": "closed/STMicroelectronics/results/NUCLEO-U575ZI-Q/ic/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.0",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO-U575ZI-Q",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "Arm® Cortex®-M33 32-bit RISC core",
+        "stack": "X-CUBE-AI v7.3.0",
+        "benchmark": "ad",
+        "median_inferences_per_s": 206.211,
+        "latency_ms": 4.8494,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO-U575ZI-Q/NUCLEO-U575ZI-Q_system_description.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.0",
+          "section": "closed/STMicroelectronics/results/NUCLEO-U575ZI-Q/ad/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_U575ZI_Q",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "Arm Cortex-M33 32-bit RISC core",
+        "stack": "X-CUBE-AI v8.1.0",
+        "benchmark": "kws",
+        "median_inferences_per_s": 25.92,
+        "latency_ms": 38.5802,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/kws/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_U575ZI_Q",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "Arm Cortex-M33 32-bit RISC core",
+        "stack": "X-CUBE-AI v8.1.0",
+        "benchmark": "vww",
+        "median_inferences_per_s": 13.974,
+        "latency_ms": 71.5615,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/vww/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_U575ZI_Q",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "Arm Cortex-M33 32-bit RISC core",
+        "stack": "X-CUBE-AI v8.1.0",
+        "benchmark": "ic",
+        "median_inferences_per_s": 7.8,
+        "latency_ms": 128.2051,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/ic/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_U575ZI_Q",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "Arm Cortex-M33 32-bit RISC core",
+        "stack": "X-CUBE-AI v8.1.0",
+        "benchmark": "ad",
+        "median_inferences_per_s": 206.191,
+        "latency_ms": 4.8499,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/ad/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "bosch",
+        "system": "NUCLEO_U575ZI",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "32-bit Arm® Cortex®-M33 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0",
+        "benchmark": "kws",
+        "median_inferences_per_s": 25.166,
+        "latency_ms": 39.7362,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_U575ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/bosch/results/NUCLEO_U575ZI/kws/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "bosch",
+        "system": "NUCLEO_U575ZI",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "32-bit Arm® Cortex®-M33 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0",
+        "benchmark": "vww",
+        "median_inferences_per_s": 8.715,
+        "latency_ms": 114.7447,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_U575ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/bosch/results/NUCLEO_U575ZI/vww/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "bosch",
+        "system": "NUCLEO_U575ZI",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "32-bit Arm® Cortex®-M33 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0",
+        "benchmark": "ic",
+        "median_inferences_per_s": 8.493,
+        "latency_ms": 117.744,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_U575ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/bosch/results/NUCLEO_U575ZI/ic/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "bosch",
+        "system": "NUCLEO_U575ZI",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "32-bit Arm® Cortex®-M33 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0",
+        "benchmark": "ad",
+        "median_inferences_per_s": 262.993,
+        "latency_ms": 3.8024,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_U575ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/bosch/results/NUCLEO_U575ZI/ad/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "plumerai",
+        "system": "NUCLEO-U575ZI-Q",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "32-bit Arm® Cortex®-M33 (DSP + FPU)",
+        "stack": "Plumerai Inference Engine 2023.05",
+        "benchmark": "kws",
+        "median_inferences_per_s": 33.286,
+        "latency_ms": 30.0427,
+        "windows": 5,
+        "system_description": "closed/plumerai/systems/NUCLEO-U575ZI-Q.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/plumerai/results/NUCLEO-U575ZI-Q/kws/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "plumerai",
+        "system": "NUCLEO-U575ZI-Q",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "32-bit Arm® Cortex®-M33 (DSP + FPU)",
+        "stack": "Plumerai Inference Engine 2023.05",
+        "benchmark": "vww",
+        "median_inferences_per_s": 16.809,
+        "latency_ms": 59.4919,
+        "windows": 5,
+        "system_description": "closed/plumerai/systems/NUCLEO-U575ZI-Q.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/plumerai/results/NUCLEO-U575ZI-Q/vww/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "plumerai",
+        "system": "NUCLEO-U575ZI-Q",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "32-bit Arm® Cortex®-M33 (DSP + FPU)",
+        "stack": "Plumerai Inference Engine 2023.05",
+        "benchmark": "ic",
+        "median_inferences_per_s": 9.589,
+        "latency_ms": 104.2862,
+        "windows": 5,
+        "system_description": "closed/plumerai/systems/NUCLEO-U575ZI-Q.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/plumerai/results/NUCLEO-U575ZI-Q/ic/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "plumerai",
+        "system": "NUCLEO-U575ZI-Q",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "32-bit Arm® Cortex®-M33 (DSP + FPU)",
+        "stack": "Plumerai Inference Engine 2023.05",
+        "benchmark": "ad",
+        "median_inferences_per_s": 272.337,
+        "latency_ms": 3.6719,
+        "windows": 5,
+        "system_description": "closed/plumerai/systems/NUCLEO-U575ZI-Q.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/plumerai/results/NUCLEO-U575ZI-Q/ad/performance/results.txt"}
+      },
+      {
+        "results": "v1.2",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_U575ZI_Q",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "Arm Cortex-M33 32-bit RISC core",
+        "stack": "X-CUBE-AI v9.0",
+        "benchmark": "kws",
+        "median_inferences_per_s": 34.416,
+        "latency_ms": 29.0563,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/kws/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.2",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_U575ZI_Q",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "Arm Cortex-M33 32-bit RISC core",
+        "stack": "X-CUBE-AI v9.0",
+        "benchmark": "vww",
+        "median_inferences_per_s": 16.87,
+        "latency_ms": 59.2768,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/vww/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.2",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_U575ZI_Q",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "Arm Cortex-M33 32-bit RISC core",
+        "stack": "X-CUBE-AI v9.0",
+        "benchmark": "ic",
+        "median_inferences_per_s": 9.003,
+        "latency_ms": 111.0741,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/ic/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.2",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_U575ZI_Q",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "Arm Cortex-M33 32-bit RISC core",
+        "stack": "X-CUBE-AI v9.0",
+        "benchmark": "ad",
+        "median_inferences_per_s": 291.589,
+        "latency_ms": 3.4295,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/ad/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.2",
+        "submitter": "bosch",
+        "system": "NUCLEO_U575ZI_int8",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "32-bit Arm® Cortex®-M33 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0.175",
+        "benchmark": "kws",
+        "median_inferences_per_s": 25.918,
+        "latency_ms": 38.5832,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_U575ZI_int8.json",
+        "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/bosch/results/NUCLEO_U575ZI_int8/kws/performance/results.txt"}
+      },
+      {
+        "results": "v1.2",
+        "submitter": "bosch",
+        "system": "NUCLEO_U575ZI_int8",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "32-bit Arm® Cortex®-M33 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0.175",
+        "benchmark": "vww",
+        "median_inferences_per_s": 8.345,
+        "latency_ms": 119.8322,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_U575ZI_int8.json",
+        "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/bosch/results/NUCLEO_U575ZI_int8/vww/performance/results.txt"}
+      },
+      {
+        "results": "v1.2",
+        "submitter": "bosch",
+        "system": "NUCLEO_U575ZI_int8",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "32-bit Arm® Cortex®-M33 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0.175",
+        "benchmark": "ic",
+        "median_inferences_per_s": 8.296,
+        "latency_ms": 120.54,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_U575ZI_int8.json",
+        "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/bosch/results/NUCLEO_U575ZI_int8/ic/performance/results.txt"}
+      },
+      {
+        "results": "v1.2",
+        "submitter": "bosch",
+        "system": "NUCLEO_U575ZI_int8",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "32-bit Arm® Cortex®-M33 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0.175",
+        "benchmark": "ad",
+        "median_inferences_per_s": 262.86,
+        "latency_ms": 3.8043,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_U575ZI_int8.json",
+        "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/bosch/results/NUCLEO_U575ZI_int8/ad/performance/results.txt"}
+      },
+      {
+        "results": "v1.2",
+        "submitter": "bosch",
+        "system": "NUCLEO_U575ZI_int8_max_performance",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "32-bit Arm® Cortex®-M33 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0.175",
+        "benchmark": "ad",
+        "median_inferences_per_s": 323.527,
+        "latency_ms": 3.0909,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_U575ZI_int8_max_performance.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/bosch/results/NUCLEO_U575ZI_int8_max_performance/ad/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.3",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_U575ZI_Q",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "32-bit Arm Cortex-M33 (DSP + FPU)",
+        "stack": "X-CUBE-AI v10.2",
+        "benchmark": "kws",
+        "median_inferences_per_s": 34.489,
+        "latency_ms": 28.9948,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.3",
+          "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/kws/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.3",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_U575ZI_Q",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "32-bit Arm Cortex-M33 (DSP + FPU)",
+        "stack": "X-CUBE-AI v10.2",
+        "benchmark": "vww",
+        "median_inferences_per_s": 16.873,
+        "latency_ms": 59.2663,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.3",
+          "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/vww/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.3",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_U575ZI_Q",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "32-bit Arm Cortex-M33 (DSP + FPU)",
+        "stack": "X-CUBE-AI v10.2",
+        "benchmark": "ic",
+        "median_inferences_per_s": 9.133,
+        "latency_ms": 109.493,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.3",
+          "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/ic/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.3",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_U575ZI_Q",
+        "board": "NUCLEO-U575ZI-Q",
+        "core": "cortex-m33",
+        "clock_mhz": 160.0,
+        "processor": "32-bit Arm Cortex-M33 (DSP + FPU)",
+        "stack": "X-CUBE-AI v10.2",
+        "benchmark": "ad",
+        "median_inferences_per_s": 311.579,
+        "latency_ms": 3.2095,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_U575ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.3",
+          "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/ad/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.0",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_L4R5ZI",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "X-CUBE-AI v7.3.0",
+        "benchmark": "kws",
+        "median_inferences_per_s": 13.323,
+        "latency_ms": 75.0582,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI/NUCLEO_L4R5ZI_system_description.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.0",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/kws/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.0",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_L4R5ZI",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "X-CUBE-AI v7.3.0",
+        "benchmark": "vww",
+        "median_inferences_per_s": 4.339,
+        "latency_ms": 230.4678,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI/NUCLEO_L4R5ZI_system_description.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.0",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/vww/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.0",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_L4R5ZI",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "X-CUBE-AI v7.3.0",
+        "benchmark": "ic",
+        "median_inferences_per_s": 4.407,
+        "latency_ms": 226.9117,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI/NUCLEO_L4R5ZI_system_description.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.0",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/ic/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.0",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_L4R5ZI",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "X-CUBE-AI v7.3.0",
+        "benchmark": "ad",
+        "median_inferences_per_s": 131.95,
+        "latency_ms": 7.5786,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI/NUCLEO_L4R5ZI_system_description.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.0",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/ad/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.0",
+        "submitter": "plumerai",
+        "system": "NUCLEO_L4R5ZI",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "ARM Cortex-M4 with FPU",
+        "stack": "Plumerai Inference Engine",
+        "benchmark": "kws",
+        "median_inferences_per_s": 13.955,
+        "latency_ms": 71.6589,
+        "windows": 5,
+        "system_description": "closed/plumerai/systems/NUCLEO_L4R5ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.0", "section": "closed/plumerai/results/NUCLEO_L4R5ZI/kws/performance/results.txt"}
+      },
+      {
+        "results": "v1.0",
+        "submitter": "plumerai",
+        "system": "NUCLEO_L4R5ZI",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "ARM Cortex-M4 with FPU",
+        "stack": "Plumerai Inference Engine",
+        "benchmark": "vww",
+        "median_inferences_per_s": 4.795,
+        "latency_ms": 208.5506,
+        "windows": 5,
+        "system_description": "closed/plumerai/systems/NUCLEO_L4R5ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.0", "section": "closed/plumerai/results/NUCLEO_L4R5ZI/vww/performance/results.txt"}
+      },
+      {
+        "results": "v1.0",
+        "submitter": "plumerai",
+        "system": "NUCLEO_L4R5ZI",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "ARM Cortex-M4 with FPU",
+        "stack": "Plumerai Inference Engine",
+        "benchmark": "ic",
+        "median_inferences_per_s": 5.775,
+        "latency_ms": 173.1602,
+        "windows": 5,
+        "system_description": "closed/plumerai/systems/NUCLEO_L4R5ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.0", "section": "closed/plumerai/results/NUCLEO_L4R5ZI/ic/performance/results.txt"}
+      },
+      {
+        "results": "v1.0",
+        "submitter": "plumerai",
+        "system": "NUCLEO_L4R5ZI",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "ARM Cortex-M4 with FPU",
+        "stack": "Plumerai Inference Engine",
+        "benchmark": "ad",
+        "median_inferences_per_s": 179.448,
+        "latency_ms": 5.5726,
+        "windows": 5,
+        "system_description": "closed/plumerai/systems/NUCLEO_L4R5ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.0", "section": "closed/plumerai/results/NUCLEO_L4R5ZI/ad/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Krai",
+        "system": "NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "microTVM",
+        "benchmark": "kws",
+        "median_inferences_per_s": 10.019,
+        "latency_ms": 99.8104,
+        "windows": 5,
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN/kws/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Krai",
+        "system": "NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "microTVM",
+        "benchmark": "vww",
+        "median_inferences_per_s": 3.324,
+        "latency_ms": 300.8424,
+        "windows": 5,
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN/vww/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Krai",
+        "system": "NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "microTVM",
+        "benchmark": "ic",
+        "median_inferences_per_s": 2.567,
+        "latency_ms": 389.5598,
+        "windows": 5,
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN/ic/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Krai",
+        "system": "NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "microTVM",
+        "benchmark": "ad",
+        "median_inferences_per_s": 116.212,
+        "latency_ms": 8.605,
+        "windows": 5,
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_MICROTVM-CMSIS-NN/ad/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Krai",
+        "system": "NUCLEO-L4R5ZI_MICROTVM-NATIVE",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "microTVM",
+        "benchmark": "kws",
+        "median_inferences_per_s": 6.943,
+        "latency_ms": 144.03,
+        "windows": 5,
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_MICROTVM-NATIVE.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_MICROTVM-NATIVE/kws/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Krai",
+        "system": "NUCLEO-L4R5ZI_MICROTVM-NATIVE",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "microTVM",
+        "benchmark": "vww",
+        "median_inferences_per_s": 2.951,
+        "latency_ms": 338.8682,
+        "windows": 5,
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_MICROTVM-NATIVE.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_MICROTVM-NATIVE/vww/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Krai",
+        "system": "NUCLEO-L4R5ZI_MICROTVM-NATIVE",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "microTVM",
+        "benchmark": "ic",
+        "median_inferences_per_s": 2.57,
+        "latency_ms": 389.1051,
+        "windows": 5,
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_MICROTVM-NATIVE.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_MICROTVM-NATIVE/ic/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Krai",
+        "system": "NUCLEO-L4R5ZI_MICROTVM-NATIVE",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "microTVM",
+        "benchmark": "ad",
+        "median_inferences_per_s": 85.339,
+        "latency_ms": 11.718,
+        "windows": 5,
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_MICROTVM-NATIVE.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_MICROTVM-NATIVE/ad/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Krai",
+        "system": "NUCLEO-L4R5ZI_X-CUBE-AI-7.3",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "X-CUBE-AI v7.3.0",
+        "benchmark": "kws",
+        "median_inferences_per_s": 13.381,
+        "latency_ms": 74.7328,
+        "windows": 5,
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_X-CUBE-AI-7.3.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_X-CUBE-AI-7.3/kws/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Krai",
+        "system": "NUCLEO-L4R5ZI_X-CUBE-AI-7.3",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "X-CUBE-AI v7.3.0",
+        "benchmark": "vww",
+        "median_inferences_per_s": 4.446,
+        "latency_ms": 224.9213,
+        "windows": 5,
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_X-CUBE-AI-7.3.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_X-CUBE-AI-7.3/vww/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Krai",
+        "system": "NUCLEO-L4R5ZI_X-CUBE-AI-7.3",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "X-CUBE-AI v7.3.0",
+        "benchmark": "ic",
+        "median_inferences_per_s": 4.407,
+        "latency_ms": 226.9117,
+        "windows": 5,
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_X-CUBE-AI-7.3.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_X-CUBE-AI-7.3/ic/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Krai",
+        "system": "NUCLEO-L4R5ZI_X-CUBE-AI-7.3",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "X-CUBE-AI v7.3.0",
+        "benchmark": "ad",
+        "median_inferences_per_s": 131.949,
+        "latency_ms": 7.5787,
+        "windows": 5,
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_X-CUBE-AI-7.3.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_X-CUBE-AI-7.3/ad/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Krai",
+        "system": "NUCLEO-L4R5ZI_X-CUBE-AI-8.0",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "X-CUBE-AI v8.0.0",
+        "benchmark": "kws",
+        "median_inferences_per_s": 13.759,
+        "latency_ms": 72.6797,
+        "windows": 5,
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_X-CUBE-AI-8.0.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_X-CUBE-AI-8.0/kws/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Krai",
+        "system": "NUCLEO-L4R5ZI_X-CUBE-AI-8.0",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "X-CUBE-AI v8.0.0",
+        "benchmark": "vww",
+        "median_inferences_per_s": 4.522,
+        "latency_ms": 221.1411,
+        "windows": 5,
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_X-CUBE-AI-8.0.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_X-CUBE-AI-8.0/vww/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Krai",
+        "system": "NUCLEO-L4R5ZI_X-CUBE-AI-8.0",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "X-CUBE-AI v8.0.0",
+        "benchmark": "ic",
+        "median_inferences_per_s": 4.505,
+        "latency_ms": 221.9756,
+        "windows": 5,
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_X-CUBE-AI-8.0.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_X-CUBE-AI-8.0/ic/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Krai",
+        "system": "NUCLEO-L4R5ZI_X-CUBE-AI-8.0",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "X-CUBE-AI v8.0.0",
+        "benchmark": "ad",
+        "median_inferences_per_s": 131.95,
+        "latency_ms": 7.5786,
+        "windows": 5,
+        "system_description": "closed/Krai/systems/NUCLEO-L4R5ZI_X-CUBE-AI-8.0.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-L4R5ZI_X-CUBE-AI-8.0/ad/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_L4R5ZI",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm Cortex-M4 (DSP + FPU)",
+        "stack": "X-CUBE-AI v8.1.0",
+        "benchmark": "kws",
+        "median_inferences_per_s": 15.905,
+        "latency_ms": 62.8733,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/kws/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_L4R5ZI",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm Cortex-M4 (DSP + FPU)",
+        "stack": "X-CUBE-AI v8.1.0",
+        "benchmark": "vww",
+        "median_inferences_per_s": 8.425,
+        "latency_ms": 118.6944,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/vww/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_L4R5ZI",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm Cortex-M4 (DSP + FPU)",
+        "stack": "X-CUBE-AI v8.1.0",
+        "benchmark": "ic",
+        "median_inferences_per_s": 4.673,
+        "latency_ms": 213.9953,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/ic/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_L4R5ZI",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm Cortex-M4 (DSP + FPU)",
+        "stack": "X-CUBE-AI v8.1.0",
+        "benchmark": "ad",
+        "median_inferences_per_s": 145.829,
+        "latency_ms": 6.8573,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/ad/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Skymizer",
+        "system": "NUCLEO_L4R5ZI-mbed_os",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "ONNC",
+        "benchmark": "kws",
+        "median_inferences_per_s": 12.195,
+        "latency_ms": 82.0008,
+        "windows": 5,
+        "system_description": "closed/Skymizer/systems/NUCLEO_L4R5ZI-mbed_os.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/Skymizer/results/NUCLEO_L4R5ZI-mbed_os/kws/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Skymizer",
+        "system": "NUCLEO_L4R5ZI-mbed_os",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "ONNC",
+        "benchmark": "vww",
+        "median_inferences_per_s": 5.808,
+        "latency_ms": 172.1763,
+        "windows": 5,
+        "system_description": "closed/Skymizer/systems/NUCLEO_L4R5ZI-mbed_os.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/Skymizer/results/NUCLEO_L4R5ZI-mbed_os/vww/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Skymizer",
+        "system": "NUCLEO_L4R5ZI-mbed_os",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "ONNC",
+        "benchmark": "ic",
+        "median_inferences_per_s": 3.348,
+        "latency_ms": 298.6858,
+        "windows": 5,
+        "system_description": "closed/Skymizer/systems/NUCLEO_L4R5ZI-mbed_os.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/Skymizer/results/NUCLEO_L4R5ZI-mbed_os/ic/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Skymizer",
+        "system": "NUCLEO_L4R5ZI-mbed_os",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "ONNC",
+        "benchmark": "ad",
+        "median_inferences_per_s": 123.875,
+        "latency_ms": 8.0727,
+        "windows": 5,
+        "system_description": "closed/Skymizer/systems/NUCLEO_L4R5ZI-mbed_os.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/Skymizer/results/NUCLEO_L4R5ZI-mbed_os/ad/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Skymizer",
+        "system": "NUCLEO_L4R5ZI-zephyr",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "ONNC",
+        "benchmark": "kws",
+        "median_inferences_per_s": 10.679,
+        "latency_ms": 93.6417,
+        "windows": 5,
+        "system_description": "closed/Skymizer/systems/NUCLEO_L4R5ZI-zephyr.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/Skymizer/results/NUCLEO_L4R5ZI-zephyr/kws/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Skymizer",
+        "system": "NUCLEO_L4R5ZI-zephyr",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "ONNC",
+        "benchmark": "vww",
+        "median_inferences_per_s": 5.056,
+        "latency_ms": 197.7848,
+        "windows": 5,
+        "system_description": "closed/Skymizer/systems/NUCLEO_L4R5ZI-zephyr.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/Skymizer/results/NUCLEO_L4R5ZI-zephyr/vww/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Skymizer",
+        "system": "NUCLEO_L4R5ZI-zephyr",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "ONNC",
+        "benchmark": "ic",
+        "median_inferences_per_s": 3.372,
+        "latency_ms": 296.5599,
+        "windows": 5,
+        "system_description": "closed/Skymizer/systems/NUCLEO_L4R5ZI-zephyr.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/Skymizer/results/NUCLEO_L4R5ZI-zephyr/ic/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Skymizer",
+        "system": "NUCLEO_L4R5ZI-zephyr",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "ONNC",
+        "benchmark": "ad",
+        "median_inferences_per_s": 124.906,
+        "latency_ms": 8.006,
+        "windows": 5,
+        "system_description": "closed/Skymizer/systems/NUCLEO_L4R5ZI-zephyr.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/Skymizer/results/NUCLEO_L4R5ZI-zephyr/ad/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "bosch",
+        "system": "NUCLEO_L4R5ZI",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0",
+        "benchmark": "kws",
+        "median_inferences_per_s": 15.954,
+        "latency_ms": 62.6802,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/bosch/results/NUCLEO_L4R5ZI/kws/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "bosch",
+        "system": "NUCLEO_L4R5ZI",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0",
+        "benchmark": "vww",
+        "median_inferences_per_s": 5.533,
+        "latency_ms": 180.7338,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/bosch/results/NUCLEO_L4R5ZI/vww/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "bosch",
+        "system": "NUCLEO_L4R5ZI",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0",
+        "benchmark": "ic",
+        "median_inferences_per_s": 5.586,
+        "latency_ms": 179.019,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/bosch/results/NUCLEO_L4R5ZI/ic/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "bosch",
+        "system": "NUCLEO_L4R5ZI",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0",
+        "benchmark": "ad",
+        "median_inferences_per_s": 176.699,
+        "latency_ms": 5.6593,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/bosch/results/NUCLEO_L4R5ZI/ad/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "cTuning",
+        "system": "NUCLEO-L4R5ZI_MicroTVM_CMSIS_NN",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "microTVM",
+        "benchmark": "kws",
+        "median_inferences_per_s": 10.016,
+        "latency_ms": 99.8403,
+        "windows": 5,
+        "system_description": "closed/cTuning/systems/NUCLEO-L4R5ZI_MicroTVM_CMSIS_NN.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/cTuning/results/NUCLEO-L4R5ZI_MicroTVM_CMSIS_NN/kws/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "cTuning",
+        "system": "NUCLEO-L4R5ZI_MicroTVM_CMSIS_NN",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "microTVM",
+        "benchmark": "ic",
+        "median_inferences_per_s": 2.567,
+        "latency_ms": 389.5598,
+        "windows": 5,
+        "system_description": "closed/cTuning/systems/NUCLEO-L4R5ZI_MicroTVM_CMSIS_NN.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/cTuning/results/NUCLEO-L4R5ZI_MicroTVM_CMSIS_NN/ic/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "cTuning",
+        "system": "NUCLEO-L4R5ZI_MicroTVM_Native",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "microTVM",
+        "benchmark": "kws",
+        "median_inferences_per_s": 6.943,
+        "latency_ms": 144.03,
+        "windows": 5,
+        "system_description": "closed/cTuning/systems/NUCLEO-L4R5ZI_MicroTVM_Native.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/cTuning/results/NUCLEO-L4R5ZI_MicroTVM_Native/kws/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "cTuning",
+        "system": "NUCLEO-L4R5ZI_MicroTVM_Native",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "microTVM",
+        "benchmark": "ic",
+        "median_inferences_per_s": 2.57,
+        "latency_ms": 389.1051,
+        "windows": 5,
+        "system_description": "closed/cTuning/systems/NUCLEO-L4R5ZI_MicroTVM_Native.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/cTuning/results/NUCLEO-L4R5ZI_MicroTVM_Native/ic/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "plumerai",
+        "system": "NUCLEO-L4R5ZI",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "Plumerai Inference Engine 2023.05",
+        "benchmark": "kws",
+        "median_inferences_per_s": 20.929,
+        "latency_ms": 47.7806,
+        "windows": 5,
+        "system_description": "closed/plumerai/systems/NUCLEO-L4R5ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/plumerai/results/NUCLEO-L4R5ZI/kws/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "plumerai",
+        "system": "NUCLEO-L4R5ZI",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "Plumerai Inference Engine 2023.05",
+        "benchmark": "vww",
+        "median_inferences_per_s": 10.126,
+        "latency_ms": 98.7557,
+        "windows": 5,
+        "system_description": "closed/plumerai/systems/NUCLEO-L4R5ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/plumerai/results/NUCLEO-L4R5ZI/vww/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "plumerai",
+        "system": "NUCLEO-L4R5ZI",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "Plumerai Inference Engine 2023.05",
+        "benchmark": "ic",
+        "median_inferences_per_s": 5.961,
+        "latency_ms": 167.7571,
+        "windows": 5,
+        "system_description": "closed/plumerai/systems/NUCLEO-L4R5ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/plumerai/results/NUCLEO-L4R5ZI/ic/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "plumerai",
+        "system": "NUCLEO-L4R5ZI",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "Plumerai Inference Engine 2023.05",
+        "benchmark": "ad",
+        "median_inferences_per_s": 246.814,
+        "latency_ms": 4.0516,
+        "windows": 5,
+        "system_description": "closed/plumerai/systems/NUCLEO-L4R5ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/plumerai/results/NUCLEO-L4R5ZI/ad/performance/results.txt"}
+      },
+      {
+        "results": "v1.2",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_L4R5ZI",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm Cortex-M4 (DSP + FPU)",
+        "stack": "X-CUBE-AI v9.0",
+        "benchmark": "kws",
+        "median_inferences_per_s": 23.155,
+        "latency_ms": 43.1872,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/kws/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.2",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_L4R5ZI",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm Cortex-M4 (DSP + FPU)",
+        "stack": "X-CUBE-AI v9.0",
+        "benchmark": "vww",
+        "median_inferences_per_s": 11.245,
+        "latency_ms": 88.9284,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/vww/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.2",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_L4R5ZI",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm Cortex-M4 (DSP + FPU)",
+        "stack": "X-CUBE-AI v9.0",
+        "benchmark": "ic",
+        "median_inferences_per_s": 6.056,
+        "latency_ms": 165.1255,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/ic/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.2",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_L4R5ZI",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm Cortex-M4 (DSP + FPU)",
+        "stack": "X-CUBE-AI v9.0",
+        "benchmark": "ad",
+        "median_inferences_per_s": 190.086,
+        "latency_ms": 5.2608,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI/ad/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.2",
+        "submitter": "bosch",
+        "system": "NUCLEO_L4R5ZI_int8",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0.175",
+        "benchmark": "kws",
+        "median_inferences_per_s": 16.623,
+        "latency_ms": 60.1576,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI_int8.json",
+        "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/bosch/results/NUCLEO_L4R5ZI_int8/kws/performance/results.txt"}
+      },
+      {
+        "results": "v1.2",
+        "submitter": "bosch",
+        "system": "NUCLEO_L4R5ZI_int8",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0.175",
+        "benchmark": "vww",
+        "median_inferences_per_s": 5.54,
+        "latency_ms": 180.5054,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI_int8.json",
+        "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/bosch/results/NUCLEO_L4R5ZI_int8/vww/performance/results.txt"}
+      },
+      {
+        "results": "v1.2",
+        "submitter": "bosch",
+        "system": "NUCLEO_L4R5ZI_int8",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0.175",
+        "benchmark": "ic",
+        "median_inferences_per_s": 5.539,
+        "latency_ms": 180.538,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI_int8.json",
+        "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/bosch/results/NUCLEO_L4R5ZI_int8/ic/performance/results.txt"}
+      },
+      {
+        "results": "v1.2",
+        "submitter": "bosch",
+        "system": "NUCLEO_L4R5ZI_int8",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0.175",
+        "benchmark": "ad",
+        "median_inferences_per_s": 171.375,
+        "latency_ms": 5.8352,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI_int8.json",
+        "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/bosch/results/NUCLEO_L4R5ZI_int8/ad/performance/results.txt"}
+      },
+      {
+        "results": "v1.2",
+        "submitter": "bosch",
+        "system": "NUCLEO_L4R5ZI_int8_max_performance",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm® Cortex®-M4 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0.175",
+        "benchmark": "ad",
+        "median_inferences_per_s": 211.492,
+        "latency_ms": 4.7283,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_L4R5ZI_int8_max_performance.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/bosch/results/NUCLEO_L4R5ZI_int8_max_performance/ad/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.3",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_L4R5ZI-P",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm Cortex-M4 (DSP + FPU)",
+        "stack": "X-CUBE-AI v10.2",
+        "benchmark": "kws",
+        "median_inferences_per_s": 23.032,
+        "latency_ms": 43.4179,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI-P.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.3",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI-P/kws/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.3",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_L4R5ZI-P",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm Cortex-M4 (DSP + FPU)",
+        "stack": "X-CUBE-AI v10.2",
+        "benchmark": "vww",
+        "median_inferences_per_s": 11.181,
+        "latency_ms": 89.4374,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI-P.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.3",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI-P/vww/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.3",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_L4R5ZI-P",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm Cortex-M4 (DSP + FPU)",
+        "stack": "X-CUBE-AI v10.2",
+        "benchmark": "ic",
+        "median_inferences_per_s": 6.036,
+        "latency_ms": 165.6726,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI-P.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.3",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI-P/ic/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.3",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_L4R5ZI-P",
+        "board": "NUCLEO-L4R5ZI",
+        "core": "cortex-m4",
+        "clock_mhz": 120.0,
+        "processor": "32-bit Arm Cortex-M4 (DSP + FPU)",
+        "stack": "X-CUBE-AI v10.2",
+        "benchmark": "ad",
+        "median_inferences_per_s": 208.608,
+        "latency_ms": 4.7937,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_L4R5ZI-P.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.3",
+          "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI-P/ad/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.0",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO-H7A3ZI-Q",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-Bit ARM® Cortex®-M7",
+        "stack": "X-CUBE-AI v7.3.0",
+        "benchmark": "kws",
+        "median_inferences_per_s": 59.667,
+        "latency_ms": 16.7597,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO-H7A3ZI-Q/NUCLEO_H7A3ZI_Q_system_description.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.0",
+          "section": "closed/STMicroelectronics/results/NUCLEO-H7A3ZI-Q/kws/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.0",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO-H7A3ZI-Q",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-Bit ARM® Cortex®-M7",
+        "stack": "X-CUBE-AI v7.3.0",
+        "benchmark": "vww",
+        "median_inferences_per_s": 19.722,
+        "latency_ms": 50.7048,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO-H7A3ZI-Q/NUCLEO_H7A3ZI_Q_system_description.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.0",
+          "section": "closed/STMicroelectronics/results/NUCLEO-H7A3ZI-Q/vww/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.0",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO-H7A3ZI-Q",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-Bit ARM® Cortex®-M7",
+        "stack": "X-CUBE-AI v7.3.0",
+        "benchmark": "ic",
+        "median_inferences_per_s": 18.401,
+        "latency_ms": 54.3449,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO-H7A3ZI-Q/NUCLEO_H7A3ZI_Q_system_description.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.0",
+          "section": "closed/STMicroelectronics/results/NUCLEO-H7A3ZI-Q/ic/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.0",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO-H7A3ZI-Q",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-Bit ARM® Cortex®-M7",
+        "stack": "X-CUBE-AI v7.3.0",
+        "benchmark": "ad",
+        "median_inferences_per_s": 547.705,
+        "latency_ms": 1.8258,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO-H7A3ZI-Q/NUCLEO_H7A3ZI_Q_system_description.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.0",
+          "section": "closed/STMicroelectronics/results/NUCLEO-H7A3ZI-Q/ad/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Krai",
+        "system": "NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-Bit ARM® Cortex®-M7",
+        "stack": "X-CUBE-AI v7.3.0",
+        "benchmark": "kws",
+        "median_inferences_per_s": 59.788,
+        "latency_ms": 16.7258,
+        "windows": 5,
+        "system_description": "closed/Krai/systems/NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3/kws/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Krai",
+        "system": "NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-Bit ARM® Cortex®-M7",
+        "stack": "X-CUBE-AI v7.3.0",
+        "benchmark": "vww",
+        "median_inferences_per_s": 19.838,
+        "latency_ms": 50.4083,
+        "windows": 5,
+        "system_description": "closed/Krai/systems/NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3/vww/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Krai",
+        "system": "NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-Bit ARM® Cortex®-M7",
+        "stack": "X-CUBE-AI v7.3.0",
+        "benchmark": "ic",
+        "median_inferences_per_s": 18.574,
+        "latency_ms": 53.8387,
+        "windows": 5,
+        "system_description": "closed/Krai/systems/NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3/ic/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Krai",
+        "system": "NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-Bit ARM® Cortex®-M7",
+        "stack": "X-CUBE-AI v7.3.0",
+        "benchmark": "ad",
+        "median_inferences_per_s": 547.0,
+        "latency_ms": 1.8282,
+        "windows": 5,
+        "system_description": "closed/Krai/systems/NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-H7A3ZI-Q_X-CUBE-AI-7.3/ad/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Krai",
+        "system": "NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-Bit ARM® Cortex®-M7",
+        "stack": "X-CUBE-AI v8.0.0",
+        "benchmark": "kws",
+        "median_inferences_per_s": 60.988,
+        "latency_ms": 16.3967,
+        "windows": 5,
+        "system_description": "closed/Krai/systems/NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0/kws/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Krai",
+        "system": "NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-Bit ARM® Cortex®-M7",
+        "stack": "X-CUBE-AI v8.0.0",
+        "benchmark": "vww",
+        "median_inferences_per_s": 19.867,
+        "latency_ms": 50.3347,
+        "windows": 5,
+        "system_description": "closed/Krai/systems/NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0/vww/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Krai",
+        "system": "NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-Bit ARM® Cortex®-M7",
+        "stack": "X-CUBE-AI v8.0.0",
+        "benchmark": "ic",
+        "median_inferences_per_s": 18.215,
+        "latency_ms": 54.8998,
+        "windows": 5,
+        "system_description": "closed/Krai/systems/NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0/ic/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "Krai",
+        "system": "NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-Bit ARM® Cortex®-M7",
+        "stack": "X-CUBE-AI v8.0.0",
+        "benchmark": "ad",
+        "median_inferences_per_s": 547.234,
+        "latency_ms": 1.8274,
+        "windows": 5,
+        "system_description": "closed/Krai/systems/NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/Krai/results/NUCLEO-H7A3ZI-Q_X-CUBE-AI-8.0/ad/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_H7A3ZI_Q",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-Bit ARM Cortex-M7",
+        "stack": "X-CUBE-AI v8.1.0",
+        "benchmark": "kws",
+        "median_inferences_per_s": 65.133,
+        "latency_ms": 15.3532,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/kws/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_H7A3ZI_Q",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-Bit ARM Cortex-M7",
+        "stack": "X-CUBE-AI v8.1.0",
+        "benchmark": "vww",
+        "median_inferences_per_s": 33.751,
+        "latency_ms": 29.6288,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/vww/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_H7A3ZI_Q",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-Bit ARM Cortex-M7",
+        "stack": "X-CUBE-AI v8.1.0",
+        "benchmark": "ic",
+        "median_inferences_per_s": 19.25,
+        "latency_ms": 51.9481,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/ic/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_H7A3ZI_Q",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-Bit ARM Cortex-M7",
+        "stack": "X-CUBE-AI v8.1.0",
+        "benchmark": "ad",
+        "median_inferences_per_s": 549.973,
+        "latency_ms": 1.8183,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.1",
+          "section": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/ad/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.1",
+        "submitter": "bosch",
+        "system": "NUCLEO_H7A3ZI",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-bit Arm® Cortex®-M7 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0",
+        "benchmark": "kws",
+        "median_inferences_per_s": 67.956,
+        "latency_ms": 14.7154,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/bosch/results/NUCLEO_H7A3ZI/kws/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "bosch",
+        "system": "NUCLEO_H7A3ZI",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-bit Arm® Cortex®-M7 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0",
+        "benchmark": "vww",
+        "median_inferences_per_s": 22.906,
+        "latency_ms": 43.6567,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/bosch/results/NUCLEO_H7A3ZI/vww/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "bosch",
+        "system": "NUCLEO_H7A3ZI",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-bit Arm® Cortex®-M7 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0",
+        "benchmark": "ic",
+        "median_inferences_per_s": 21.353,
+        "latency_ms": 46.8318,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/bosch/results/NUCLEO_H7A3ZI/ic/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "bosch",
+        "system": "NUCLEO_H7A3ZI",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-bit Arm® Cortex®-M7 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0",
+        "benchmark": "ad",
+        "median_inferences_per_s": 737.281,
+        "latency_ms": 1.3563,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/bosch/results/NUCLEO_H7A3ZI/ad/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "plumerai",
+        "system": "NUCLEO-H7A3ZI-Q",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-bit Arm® Cortex®-M7 (DSP + FPU)",
+        "stack": "Plumerai Inference Engine 2023.05",
+        "benchmark": "kws",
+        "median_inferences_per_s": 72.141,
+        "latency_ms": 13.8617,
+        "windows": 5,
+        "system_description": "closed/plumerai/systems/NUCLEO-H7A3ZI-Q.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/plumerai/results/NUCLEO-H7A3ZI-Q/kws/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "plumerai",
+        "system": "NUCLEO-H7A3ZI-Q",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-bit Arm® Cortex®-M7 (DSP + FPU)",
+        "stack": "Plumerai Inference Engine 2023.05",
+        "benchmark": "vww",
+        "median_inferences_per_s": 37.29,
+        "latency_ms": 26.8168,
+        "windows": 5,
+        "system_description": "closed/plumerai/systems/NUCLEO-H7A3ZI-Q.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/plumerai/results/NUCLEO-H7A3ZI-Q/vww/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "plumerai",
+        "system": "NUCLEO-H7A3ZI-Q",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-bit Arm® Cortex®-M7 (DSP + FPU)",
+        "stack": "Plumerai Inference Engine 2023.05",
+        "benchmark": "ic",
+        "median_inferences_per_s": 19.636,
+        "latency_ms": 50.9269,
+        "windows": 5,
+        "system_description": "closed/plumerai/systems/NUCLEO-H7A3ZI-Q.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/plumerai/results/NUCLEO-H7A3ZI-Q/ic/performance/results.txt"}
+      },
+      {
+        "results": "v1.1",
+        "submitter": "plumerai",
+        "system": "NUCLEO-H7A3ZI-Q",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-bit Arm® Cortex®-M7 (DSP + FPU)",
+        "stack": "Plumerai Inference Engine 2023.05",
+        "benchmark": "ad",
+        "median_inferences_per_s": 742.001,
+        "latency_ms": 1.3477,
+        "windows": 5,
+        "system_description": "closed/plumerai/systems/NUCLEO-H7A3ZI-Q.json",
+        "source": {"id": "mlperf-tiny-results-v1.1", "section": "closed/plumerai/results/NUCLEO-H7A3ZI-Q/ad/performance/results.txt"}
+      },
+      {
+        "results": "v1.2",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_H7A3ZI_Q",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-Bit ARM Cortex-M7",
+        "stack": "X-CUBE-AI v9.0.0",
+        "benchmark": "kws",
+        "median_inferences_per_s": 88.356,
+        "latency_ms": 11.3179,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/kws/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.2",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_H7A3ZI_Q",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-Bit ARM Cortex-M7",
+        "stack": "X-CUBE-AI v9.0.0",
+        "benchmark": "vww",
+        "median_inferences_per_s": 42.009,
+        "latency_ms": 23.8044,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/vww/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.2",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_H7A3ZI_Q",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-Bit ARM Cortex-M7",
+        "stack": "X-CUBE-AI v9.0.0",
+        "benchmark": "ic",
+        "median_inferences_per_s": 24.483,
+        "latency_ms": 40.8447,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/ic/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.2",
+        "submitter": "STMicroelectronics",
+        "system": "NUCLEO_H7A3ZI_Q",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-Bit ARM Cortex-M7",
+        "stack": "X-CUBE-AI v9.0.0",
+        "benchmark": "ad",
+        "median_inferences_per_s": 816.004,
+        "latency_ms": 1.2255,
+        "windows": 5,
+        "system_description": "closed/STMicroelectronics/systems/NUCLEO_H7A3ZI_Q.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/ad/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.2",
+        "submitter": "bosch",
+        "system": "NUCLEO_H7A3ZI_int8",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-bit Arm® Cortex®-M7 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0.175",
+        "benchmark": "kws",
+        "median_inferences_per_s": 68.083,
+        "latency_ms": 14.688,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI_int8.json",
+        "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/bosch/results/NUCLEO_H7A3ZI_int8/kws/performance/results.txt"}
+      },
+      {
+        "results": "v1.2",
+        "submitter": "bosch",
+        "system": "NUCLEO_H7A3ZI_int8",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-bit Arm® Cortex®-M7 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0.175",
+        "benchmark": "vww",
+        "median_inferences_per_s": 22.85,
+        "latency_ms": 43.7637,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI_int8.json",
+        "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/bosch/results/NUCLEO_H7A3ZI_int8/vww/performance/results.txt"}
+      },
+      {
+        "results": "v1.2",
+        "submitter": "bosch",
+        "system": "NUCLEO_H7A3ZI_int8",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-bit Arm® Cortex®-M7 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0.175",
+        "benchmark": "ic",
+        "median_inferences_per_s": 21.811,
+        "latency_ms": 45.8484,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI_int8.json",
+        "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/bosch/results/NUCLEO_H7A3ZI_int8/ic/performance/results.txt"}
+      },
+      {
+        "results": "v1.2",
+        "submitter": "bosch",
+        "system": "NUCLEO_H7A3ZI_int8",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-bit Arm® Cortex®-M7 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0.175",
+        "benchmark": "ad",
+        "median_inferences_per_s": 735.615,
+        "latency_ms": 1.3594,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI_int8.json",
+        "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/bosch/results/NUCLEO_H7A3ZI_int8/ad/performance/results.txt"}
+      },
+      {
+        "results": "v1.2",
+        "submitter": "bosch",
+        "system": "NUCLEO_H7A3ZI_int8_max_performance",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-bit Arm® Cortex®-M7 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0.175",
+        "benchmark": "ad",
+        "median_inferences_per_s": 923.173,
+        "latency_ms": 1.0832,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI_int8_max_performance.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/bosch/results/NUCLEO_H7A3ZI_int8_max_performance/ad/performance/results.txt"
+        }
+      },
+      {
+        "results": "v1.2",
+        "submitter": "bosch",
+        "system": "NUCLEO_H7A3ZI_int8_min_ram",
+        "board": "NUCLEO-H7A3ZI-Q",
+        "core": "cortex-m7",
+        "clock_mhz": 280.0,
+        "processor": "32-bit Arm® Cortex®-M7 (DSP + FPU)",
+        "stack": "Bosch Hardware-Aware Lowering Engine (HALE) version 1.0.175",
+        "benchmark": "ic",
+        "median_inferences_per_s": 11.833,
+        "latency_ms": 84.5094,
+        "windows": 5,
+        "system_description": "closed/bosch/systems/NUCLEO_H7A3ZI_int8_min_ram.json",
+        "source": {
+          "id": "mlperf-tiny-results-v1.2",
+          "section": "closed/bosch/results/NUCLEO_H7A3ZI_int8_min_ram/ic/performance/results.txt"
+        }
+      }
+    ]
+  },
+  "latency_calibrations": [
+    {
+      "core": "cortex-m4",
+      "precision": "int8",
+      "cycles_per_mac": 1.7048,
+      "spread": [1.3491, 2.1553],
+      "factor_vs_roofline": 3.41,
+      "stack": "X-CUBE-AI v10.2",
+      "fitted_on": "STMicroelectronics NUCLEO_L4R5ZI-P at 120 MHz, MLPerf Tiny results v1.3",
+      "benchmarks": {
+        "kws": {
+          "published_ms": 43.4179,
+          "macs": 2809212,
+          "cycles_per_mac": 1.8547,
+          "roofline_ratio": 0.2696,
+          "calibrated_ratio": 0.9192,
+          "leave_one_out_ratio": 0.8937
+        },
+        "vww": {
+          "published_ms": 89.4374,
+          "macs": 7955146,
+          "cycles_per_mac": 1.3491,
+          "roofline_ratio": 0.3706,
+          "calibrated_ratio": 1.2636,
+          "leave_one_out_ratio": 1.3661
+        },
+        "ic": {
+          "published_ms": 165.6726,
+          "macs": 12694514,
+          "cycles_per_mac": 1.5661,
+          "roofline_ratio": 0.3193,
+          "calibrated_ratio": 1.0885,
+          "leave_one_out_ratio": 1.1198
+        },
+        "ad": {
+          "published_ms": 4.7937,
+          "macs": 266896,
+          "cycles_per_mac": 2.1553,
+          "roofline_ratio": 0.232,
+          "calibrated_ratio": 0.791,
+          "leave_one_out_ratio": 0.7315
+        }
+      },
+      "models": {
+        "id": "mlperf-tiny-reference-models",
+        "section": "benchmark/training/*/trained_models: kws_ref_model.tflite, vww_96_int8.tflite, pretrainedResnet_quant.tflite, ad01_int8.tflite (copied to Tests/Fixtures/mlperf-tiny)"
+      },
+      "source": {"id": "mlperf-tiny-results-v1.3", "section": "closed/STMicroelectronics/results/NUCLEO_L4R5ZI-P/*/performance/results.txt"}
+    },
+    {
+      "core": "cortex-m7",
+      "precision": "int8",
+      "cycles_per_mac": 1.0229,
+      "spread": [0.8379, 1.2857],
+      "factor_vs_roofline": 2.046,
+      "stack": "X-CUBE-AI v9.0.0",
+      "fitted_on": "STMicroelectronics NUCLEO_H7A3ZI_Q at 280 MHz, MLPerf Tiny results v1.2",
+      "benchmarks": {
+        "kws": {
+          "published_ms": 11.3179,
+          "macs": 2809212,
+          "cycles_per_mac": 1.1281,
+          "roofline_ratio": 0.4432,
+          "calibrated_ratio": 0.9068,
+          "leave_one_out_ratio": 0.8776
+        },
+        "vww": {
+          "published_ms": 23.8044,
+          "macs": 7955146,
+          "cycles_per_mac": 0.8379,
+          "roofline_ratio": 0.5968,
+          "calibrated_ratio": 1.2208,
+          "leave_one_out_ratio": 1.3048
+        },
+        "ic": {
+          "published_ms": 40.8447,
+          "macs": 12694514,
+          "cycles_per_mac": 0.9009,
+          "roofline_ratio": 0.555,
+          "calibrated_ratio": 1.1354,
+          "leave_one_out_ratio": 1.1845
+        },
+        "ad": {
+          "published_ms": 1.2255,
+          "macs": 266896,
+          "cycles_per_mac": 1.2857,
+          "roofline_ratio": 0.3889,
+          "calibrated_ratio": 0.7956,
+          "leave_one_out_ratio": 0.7372
+        }
+      },
+      "models": {
+        "id": "mlperf-tiny-reference-models",
+        "section": "benchmark/training/*/trained_models: kws_ref_model.tflite, vww_96_int8.tflite, pretrainedResnet_quant.tflite, ad01_int8.tflite (copied to Tests/Fixtures/mlperf-tiny)"
+      },
+      "source": {"id": "mlperf-tiny-results-v1.2", "section": "closed/STMicroelectronics/results/NUCLEO_H7A3ZI_Q/*/performance/results.txt"}
+    },
+    {
+      "core": "cortex-m33",
+      "precision": "int8",
+      "cycles_per_mac": 1.512,
+      "spread": [1.192, 1.924],
+      "factor_vs_roofline": 3.024,
+      "stack": "X-CUBE-AI v10.2",
+      "fitted_on": "STMicroelectronics NUCLEO_U575ZI_Q at 160 MHz, MLPerf Tiny results v1.3",
+      "benchmarks": {
+        "kws": {
+          "published_ms": 28.9948,
+          "macs": 2809212,
+          "cycles_per_mac": 1.6514,
+          "roofline_ratio": 0.3028,
+          "calibrated_ratio": 0.9156,
+          "leave_one_out_ratio": 0.8891
+        },
+        "vww": {
+          "published_ms": 59.2663,
+          "macs": 7955146,
+          "cycles_per_mac": 1.192,
+          "roofline_ratio": 0.4195,
+          "calibrated_ratio": 1.2685,
+          "leave_one_out_ratio": 1.3731
+        },
+        "ic": {
+          "published_ms": 109.493,
+          "macs": 12694514,
+          "cycles_per_mac": 1.38,
+          "roofline_ratio": 0.3623,
+          "calibrated_ratio": 1.0956,
+          "leave_one_out_ratio": 1.1295
+        },
+        "ad": {
+          "published_ms": 3.2095,
+          "macs": 266896,
+          "cycles_per_mac": 1.924,
+          "roofline_ratio": 0.2599,
+          "calibrated_ratio": 0.7859,
+          "leave_one_out_ratio": 0.7252
+        }
+      },
+      "models": {
+        "id": "mlperf-tiny-reference-models",
+        "section": "benchmark/training/*/trained_models: kws_ref_model.tflite, vww_96_int8.tflite, pretrainedResnet_quant.tflite, ad01_int8.tflite (copied to Tests/Fixtures/mlperf-tiny)"
+      },
+      "source": {"id": "mlperf-tiny-results-v1.3", "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/*/performance/results.txt"}
+    }
+  ],
+  "edgetpu_published": {
+    "note": "Not used for a calibration yet: the models are not in the repository.",
+    "source": {"id": "coral-edgetpu-benchmarks", "section": "Table 1: time per inference, in milliseconds"},
+    "rows": [
+      {"model": "Unet Mv2 (128x128)", "coral-dev-board_ms": 5.7, "usb-accelerator-desktop_ms": 3.3},
+      {"model": "DeepLab V3 (513x513)", "coral-dev-board_ms": 241, "usb-accelerator-desktop_ms": 52},
+      {"model": "DenseNet (224x224)", "coral-dev-board_ms": 25, "usb-accelerator-desktop_ms": 20},
+      {"model": "Inception v1 (224x224)", "coral-dev-board_ms": 4.1, "usb-accelerator-desktop_ms": 3.4},
+      {"model": "Inception v4 (299x299)", "coral-dev-board_ms": 102, "usb-accelerator-desktop_ms": 85},
+      {"model": "Inception-ResNet V2 (299x299)", "coral-dev-board_ms": 69, "usb-accelerator-desktop_ms": 57},
+      {"model": "MobileNet v1 (224x224)", "coral-dev-board_ms": 2.4, "usb-accelerator-desktop_ms": 2.4},
+      {"model": "MobileNet v2 (224x224)", "coral-dev-board_ms": 2.6, "usb-accelerator-desktop_ms": 2.6},
+      {"model": "MobileNet v1 SSD (224x224)", "coral-dev-board_ms": 11, "usb-accelerator-desktop_ms": 6.5},
+      {"model": "MobileNet v2 SSD (224x224)", "coral-dev-board_ms": 14, "usb-accelerator-desktop_ms": 7.2},
+      {"model": "ResNet-50 V1 (299x299)", "coral-dev-board_ms": 56, "usb-accelerator-desktop_ms": 49},
+      {"model": "ResNet-50 V2 (299x299)", "coral-dev-board_ms": 59, "usb-accelerator-desktop_ms": 50},
+      {"model": "ResNet-152 V2 (299x299)", "coral-dev-board_ms": 151, "usb-accelerator-desktop_ms": 128},
+      {"model": "SqueezeNet (224x224)", "coral-dev-board_ms": 2, "usb-accelerator-desktop_ms": 2.1},
+      {"model": "VGG16 (224x224)", "coral-dev-board_ms": 343, "usb-accelerator-desktop_ms": 296},
+      {"model": "VGG19 (224x224)", "coral-dev-board_ms": 357, "usb-accelerator-desktop_ms": 308}
+    ]
   }
 }
 """#),

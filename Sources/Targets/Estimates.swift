@@ -42,6 +42,10 @@ public struct TargetEstimate: Sendable {
     /// `litert-arena` (LiteRT's activation arena), `kv-cache` (a language model: its KV cache at the context
     /// length), or `liveness` (the largest sum of live activations).
     public var activationPlanner: String = "liveness"
+    /// The calibration the latency was computed with (nil: the uncalibrated roofline), and the roofline figure
+    /// it replaced when the device cites the roofline's peak and bandwidth.
+    public var latencyCalibration: LatencyCalibration? = nil
+    public var rooflineLatencyMS: Double? = nil
 
     public var isLowerBound: Bool { !coverage.isComplete }
 
@@ -84,7 +88,9 @@ public enum TargetEstimates {
     }
 
     /// The precision `target` computes in on its processor.
-    public static func precision(target: TargetSpec, runtime: Runtime?, catalogue: Catalogue) -> TargetPrecision {
+    /// `model`: a TFLite model the manifest leaves as stored whose inputs are all int8/uint8 is already fully
+    /// quantized, so it computes in int8 (the MLPerf Tiny reference models are such files).
+    public static func precision(target: TargetSpec, runtime: Runtime?, catalogue: Catalogue, model: Model? = nil) -> TargetPrecision {
         let q = target.optimize.quantize
         let weights = q?.weights?.value ?? "none"
         let activations = q?.activations?.value ?? "none"
@@ -109,6 +115,11 @@ public enum TargetEstimates {
             // GPU delegates and the Neural Engine compute in float16.
             compute = "float16"
             actBytes = 2
+        } else if activations == "none", weights == "none", let model, model.format == .tflite, !model.inputs.isEmpty,
+            model.inputs.allSatisfy({ $0.dtype == .int8 || $0.dtype == .uint8 })
+        {
+            compute = "int8"
+            actBytes = 1
         } else if (weights == "int8" || weights == "uint8") && runtime?.name == "onnxruntime" {
             // ONNX Runtime's dynamic quantization quantizes activations on the fly: integer compute.
             compute = "int8"
@@ -164,7 +175,7 @@ public enum TargetEstimates {
     ) -> TargetEstimate {
         let runtime = target.runtime.flatMap { catalogue.runtime($0.value.name) }
         let device = target.device.flatMap { catalogue.device($0.value) }
-        let p = precision(target: target, runtime: runtime, catalogue: catalogue)
+        let p = precision(target: target, runtime: runtime, catalogue: catalogue, model: model)
         let size = callerSize ?? sizeBytes(model: model, target: target)
         let weightBytes = max(0, size - max(0, model.fileSize - model.tensors.reduce(0) { $0 &+ $1.storedBytes }))
         var peak = analysis.peakActivationElements &* p.activationBytes
@@ -226,12 +237,40 @@ public enum TargetEstimates {
                 latency = max(Double(t.macsPerToken) * 2 / accel, bytes / bandwidth) * 1000
             }
         }
+        // A CPU core with published measurements of known architectures: the model's MACs at the fitted cycles
+        // per MAC and the device's clock replace the roofline (the fit absorbs memory and dispatch costs).
+        var calibration: LatencyCalibration?
+        var roofline: Double?
+        if analysis.transformer == nil, p.processor == .cpu, let device, let clock = device.clockMHz,
+            let c = catalogue.latencyCalibration(device, precision: p.compute)
+        {
+            roofline = latency
+            calibration = c
+            latency = Double(analysis.totalMACs) * c.cyclesPerMAC / (clock * 1e6) * 1000
+            overhead = 0
+        }
         return TargetEstimate(
             target: target.name.value, device: device, precision: p, sizeBytes: size, sizeFromCaller: callerSize != nil,
             weightBytes: weightBytes, peakActivationBytes: peak, macs: analysis.totalMACs, latencyMS: latency,
             dispatchOverheadMS: latency == nil ? nil : overhead * 1000, cpuFallbackPartitions: coverage?.cpuPartitions ?? 0,
             budget: (target.budget.sizeMB?.value, target.budget.memoryMB?.value, target.budget.latencyMS?.value),
-            flashBudget: target.budget.flashMB?.value, coverage: analysis.coverage, activationPlanner: planner)
+            flashBudget: target.budget.flashMB?.value, coverage: analysis.coverage, activationPlanner: planner,
+            latencyCalibration: calibration, rooflineLatencyMS: roofline)
+    }
+
+    /// How the latency was made: the calibration (core, stack, cycles per MAC and its spread, the source) or
+    /// `uncalibrated-roofline`; null without a latency.
+    static func calibrationJSON(_ e: TargetEstimate, _ catalogue: Catalogue) -> JSONValue {
+        guard e.latencyMS != nil else { return .null }
+        guard let c = e.latencyCalibration, let clock = e.device?.clockMHz else {
+            return .object(["method": .string("uncalibrated-roofline")])
+        }
+        return .object([
+            "method": .string("calibrated"), "class": .string(c.core), "precision": .string(c.precision),
+            "clock_mhz": .double(clock), "cycles_per_mac": .double(c.cyclesPerMAC),
+            "cycles_per_mac_spread": .array([.double(c.spread.0), .double(c.spread.1)]), "stack": .string(c.stack),
+            "source": .string(catalogue.cite(c.source)),
+        ])
     }
 
     /// A node's time with the dispatch overhead: serial dispatch adds to the roofline time; asynchronous
@@ -288,6 +327,8 @@ public enum TargetEstimates {
                 "flash_budget": status(e.flashMet, e.flashBytes == nil ? nil : e.flashBudget),
                 "latency_ms": e.latencyMS.map { .double(($0 * 1000).rounded() / 1000) } ?? .null,
                 "dispatch_overhead_ms": e.dispatchOverheadMS.map { .double(($0 * 1000).rounded() / 1000) } ?? .null,
+                "latency_roofline_ms": e.rooflineLatencyMS.map { .double(($0 * 1000).rounded() / 1000) } ?? .null,
+                "latency_calibration": calibrationJSON(e, catalogue),
                 "cpu_fallback_partitions": .int(e.cpuFallbackPartitions),
                 "size_budget_met": met(e.sizeMet),
                 "memory_budget_met": met(e.memoryMet),

@@ -15,7 +15,8 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 def merged_catalogue():
     merged = {}
-    for name in ["sources.json", "runtimes.json", "devices.json", "rules.json", "operators.json"]:
+    for name in ["sources.json", "runtimes.json", "devices.json", "rules.json", "operators.json",
+                 "latency_measurements.json"]:
         with open(REPO / "Schemas" / "targets" / name) as f:
             data = json.load(f)
         assert not (merged.keys() & data.keys()), f"{name} redefines {merged.keys() & data.keys()}"
@@ -25,7 +26,8 @@ def merged_catalogue():
 
 def test_every_catalogue_file_is_listed():
     files = sorted(os.path.basename(p) for p in glob.glob(str(REPO / "Schemas" / "targets" / "*.json")))
-    assert files == sorted(["sources.json", "runtimes.json", "devices.json", "rules.json", "operators.json"])
+    assert files == sorted(["sources.json", "runtimes.json", "devices.json", "rules.json", "operators.json",
+                            "latency_measurements.json"])
 
 
 def test_catalogue_validates_against_its_schema():

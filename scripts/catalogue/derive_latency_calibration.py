@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""Published MLPerf Tiny latencies and the microcontroller latency calibration fitted to them, written to
+Schemas/targets/latency_measurements.json.
+
+    scripts/catalogue/derive_latency_calibration.py --slipway .build/debug/slipway \\
+        v1.0=/path/to/tiny_results_v1.0 v1.1=/path/to/tiny_results_v1.1 v1.2=... v1.3=...
+    scripts/catalogue/derive_latency_calibration.py --check ...   # same inputs, compare with the committed file
+
+Each argument is a checkout (or a bare mirror: files are read with `git show HEAD:path`) of
+github.com/mlcommons/tiny_results_<version>; its HEAD revision is recorded.
+
+Measurements: every closed-division `closed/<submitter>/results/<system>/<bench>/performance/results.txt` for the
+benchmarks kws, vww, ic and ad on the boards NUCLEO-L4R5ZI (Cortex-M4), NUCLEO-H7A3ZI-Q (Cortex-M7) and
+NUCLEO-U575ZI-Q (Cortex-M33), whose system description (`closed/<submitter>/systems/<system>.json`, or the one
+file in `systems/<system>/`) names the processor and its frequency. The runner prints the throughput of each
+measurement window and then "Median throughput is X inf./sec."; the latency is 1000 / X ms. Float submissions
+(a system name ending in _float) are left out: the reference models are int8.
+
+Calibration: per core, the effective cycles per multiply-accumulate of one software stack,
+cycles/MAC = latency × clock / MACs, where MACs is slipway's count for the committed reference model of the
+benchmark (Tests/Fixtures/mlperf-tiny, from `slipway estimate --json`); the core's figure is the geometric mean
+over the four benchmarks, with the spread (min and max of the four) and, per benchmark, the ratio
+estimate/published when that benchmark is left out of the fit. The stack fitted is STMicroelectronics' own
+X-CUBE-AI submission from the newest results release that has all four benchmarks on the board at its full clock
+(the only stack submitted for all three cores across releases). The uncalibrated roofline it replaces assumes
+2 MACs per cycle (SMLAD, the peak the catalogue gives stm32h7), i.e. 0.5 cycles/MAC.
+"""
+import argparse
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import catalogue_json as cj
+
+OUT = "latency_measurements.json"
+BENCHMARKS = {  # benchmark → the committed reference model
+    "kws": "kws_ref_model.tflite",
+    "vww": "vww_96_int8.tflite",
+    "ic": "pretrainedResnet_quant.tflite",
+    "ad": "ad01_int8.tflite",
+}
+# The reference models' inputs have a dynamic batch: the benchmarks run batch 1.
+INPUTS = {
+    "kws": "{input_1: [1, 49, 10, 1]}", "vww": "{input_1_int8: [1, 96, 96, 3]}",
+    "ic": "{input_1_int8: [1, 32, 32, 3]}", "ad": "{input_1: [1, 640]}",
+}
+BOARDS = {  # a system name contains the key (upper case, '-' as '_') → board, core, catalogue device
+    "L4R5ZI": ("NUCLEO-L4R5ZI", "cortex-m4", "nucleo-l4r5zi"),
+    "H7A3ZI": ("NUCLEO-H7A3ZI-Q", "cortex-m7", "nucleo-h7a3zi-q"),
+    "U575ZI": ("NUCLEO-U575ZI-Q", "cortex-m33", "nucleo-u575zi-q"),
+}
+CORES = {"cortex-m4": r"Cortex.{0,3}-M4\b", "cortex-m7": r"Cortex.{0,3}-M7\b", "cortex-m33": r"Cortex.{0,3}-M33\b"}
+FIT_SUBMITTER = "STMicroelectronics"
+# Coral's published Edge TPU table (a web page, no machine-readable source): ms per inference, table 1, for the
+# Dev Board with Edge TPU and a desktop CPU with the USB Accelerator (USB 3.0). Recorded for a future Edge TPU
+# calibration; not fitted, as the models are not in the repository.
+EDGETPU_ROWS = [  # model, Dev Board ms, desktop CPU + USB Accelerator ms
+    ("Unet Mv2 (128x128)", 5.7, 3.3), ("DeepLab V3 (513x513)", 241, 52), ("DenseNet (224x224)", 25, 20),
+    ("Inception v1 (224x224)", 4.1, 3.4), ("Inception v4 (299x299)", 102, 85),
+    ("Inception-ResNet V2 (299x299)", 69, 57), ("MobileNet v1 (224x224)", 2.4, 2.4),
+    ("MobileNet v2 (224x224)", 2.6, 2.6), ("MobileNet v1 SSD (224x224)", 11, 6.5),
+    ("MobileNet v2 SSD (224x224)", 14, 7.2), ("ResNet-50 V1 (299x299)", 56, 49), ("ResNet-50 V2 (299x299)", 59, 50),
+    ("ResNet-152 V2 (299x299)", 151, 128), ("SqueezeNet (224x224)", 2, 2.1), ("VGG16 (224x224)", 343, 296),
+    ("VGG19 (224x224)", 357, 308),
+]
+ROOFLINE_CYCLES_PER_MAC = 0.5
+
+
+def git(repo, *args):
+    return subprocess.run(["git", "-C", repo, *args], check=True, capture_output=True, text=True).stdout
+
+
+def lenient_json(text):
+    # Some system descriptions have a trailing comma or a missing one between lines.
+    for attempt in (text, re.sub(r",(\s*[}\]])", r"\1", text),
+                    re.sub(r'"\s*\n(\s*")', r'",\n\1', re.sub(r",(\s*[}\]])", r"\1", text))):
+        try:
+            return json.loads(attempt)
+        except json.JSONDecodeError:
+            continue
+    return None
+
+
+def field(d, prefix):
+    for k, v in d.items():
+        if k.strip().lower().startswith(prefix):
+            return v.strip() if isinstance(v, str) else v
+    return None
+
+
+def norm(s):
+    return s.upper().replace("-", "_")
+
+
+def median_throughput(text):
+    m = re.search(r"Median throughput is\s+([0-9.]+)\s+inf\./sec", text)
+    windows = [float(x) for x in re.findall(r"Throughput\s*:\s*([0-9.]+)\s+inf\./sec", text)]
+    return (float(m.group(1)) if m else None), windows
+
+
+def measurements(version, repo):
+    rev = git(repo, "rev-parse", "HEAD").strip()
+    files = git(repo, "ls-tree", "-r", "--name-only", "HEAD").splitlines()
+    systems = {}
+    for f in files:
+        parts = f.split("/")
+        if len(parts) >= 4 and parts[0] == "closed" and parts[2] == "systems" and f.endswith(".json"):
+            stem = os.path.basename(f)[:-5]
+            key = parts[3] if len(parts) == 5 else stem  # systems/<system>/<file>.json names the directory
+            systems.setdefault((parts[1], norm(key)), []).append(f)
+    rows, skipped = [], []
+    for f in files:
+        m = re.fullmatch(r"closed/([^/]+)/results/([^/]+)/(kws|vww|ic|ad)/performance/results\.txt", f)
+        if not m:
+            continue
+        submitter, system, bench = m.groups()
+        board = next((v for k, v in BOARDS.items() if k in norm(system)), None)
+        if board is None or norm(system).endswith("_FLOAT"):
+            continue
+        desc_files = systems.get((submitter, norm(system)), [])
+        desc = lenient_json(git(repo, "show", f"HEAD:{desc_files[0]}")) if len(desc_files) == 1 else None
+        processor = desc and field(desc, "processor(s) name")
+        freq = desc and field(desc, "processor(s) freq")
+        fm = re.fullmatch(r"([0-9.]+)\s*MHz", freq or "")
+        if not (processor and fm and re.search(CORES[board[1]], processor)):
+            skipped.append(f"{version} {submitter}/{system}/{bench}: no system description naming a {board[1]} "
+                           f"and its frequency")
+            continue
+        median, windows = median_throughput(git(repo, "show", f"HEAD:{f}"))
+        if median is None:
+            skipped.append(f"{version} {submitter}/{system}/{bench}: no median throughput")
+            continue
+        stack = field(desc, "inference framework") or field(desc, "ml model compiler") or ""
+        rows.append({
+            "results": version, "submitter": submitter, "system": system, "board": board[0],
+            "core": board[1], "clock_mhz": float(fm.group(1)), "processor": processor, "stack": stack,
+            "benchmark": bench, "median_inferences_per_s": median, "latency_ms": round(1000 / median, 4),
+            "windows": len(windows), "system_description": desc_files[0],
+            "source": {"id": f"mlperf-tiny-results-{version}", "section": f},
+        })
+    return rows, skipped
+
+
+def reference_macs(slipway, root):
+    out = {}
+    with tempfile.TemporaryDirectory() as d:
+        for bench, name in BENCHMARKS.items():
+            model = os.path.join(root, "Tests", "Fixtures", "mlperf-tiny", name)
+            manifest = os.path.join(d, f"{bench}.slipway.yaml")
+            with open(manifest, "w") as f:
+                f.write(f"slipway: 1\nname: {bench}\nmodel:\n  path: {model}\n  inputs: {INPUTS[bench]}\n"
+                        "targets:\n  m4:\n    runtime: tflite-micro\n    device: nucleo-l4r5zi\n")
+            p = subprocess.run([slipway, "estimate", manifest, "--json", "--no-cache"], capture_output=True, text=True)
+            if p.returncode != 0:
+                sys.exit(f"slipway estimate {name}: {p.stderr}")
+            out[bench] = json.loads(p.stdout)["targets"][0]["macs"]
+    return out
+
+
+def geomean(xs):
+    return math.exp(sum(math.log(x) for x in xs) / len(xs))
+
+
+def fit(rows, macs):
+    calibrations = []
+    for core in CORES:
+        mine = [r for r in rows if r["core"] == core and r["submitter"] == FIT_SUBMITTER]
+        # The newest release with all four benchmarks on the board at its full clock (the board's highest).
+        full = max((r["clock_mhz"] for r in mine), default=None)
+        chosen = None
+        for version in sorted({r["results"] for r in mine}, reverse=True):
+            at = {r["benchmark"]: r for r in mine if r["results"] == version and r["clock_mhz"] == full}
+            if set(at) == set(BENCHMARKS):
+                chosen = at
+                break
+        if chosen is None:
+            continue
+        cpm = {b: r["latency_ms"] / 1000 * r["clock_mhz"] * 1e6 / macs[b] for b, r in chosen.items()}
+        g = geomean(cpm.values())
+        per = {}
+        for b in BENCHMARKS:
+            loo = geomean([v for k, v in cpm.items() if k != b])
+            per[b] = {"published_ms": chosen[b]["latency_ms"], "macs": macs[b], "cycles_per_mac": round(cpm[b], 4),
+                      "roofline_ratio": round(ROOFLINE_CYCLES_PER_MAC / cpm[b], 4),
+                      "calibrated_ratio": round(g / cpm[b], 4), "leave_one_out_ratio": round(loo / cpm[b], 4)}
+        r0 = next(iter(chosen.values()))
+        calibrations.append({
+            "core": core, "precision": "int8", "cycles_per_mac": round(g, 4),
+            "spread": [round(min(cpm.values()), 4), round(max(cpm.values()), 4)],
+            "factor_vs_roofline": round(g / ROOFLINE_CYCLES_PER_MAC, 3),
+            "stack": r0["stack"], "fitted_on": f"{FIT_SUBMITTER} {r0['system']} at {r0['clock_mhz']:g} MHz, "
+                                                f"MLPerf Tiny results {r0['results']}",
+            "benchmarks": per,
+            "models": {"id": "mlperf-tiny-reference-models",
+                       "section": "benchmark/training/*/trained_models: " + ", ".join(BENCHMARKS.values())
+                                  + " (copied to Tests/Fixtures/mlperf-tiny)"},
+            "source": {"id": f"mlperf-tiny-results-{r0['results']}",
+                       "section": f"closed/{FIT_SUBMITTER}/results/{r0['system']}/*/performance/results.txt"},
+        })
+    return calibrations
+
+
+def document(args):
+    root = cj.ROOT
+    rows, skipped, revisions = [], [], {}
+    for spec in args.results:
+        version, _, path = spec.partition("=")
+        r, s = measurements(version, path)
+        rows += r
+        skipped += s
+        revisions[version] = git(path, "rev-parse", "HEAD").strip()
+    rows.sort(key=lambda r: (r["core"], r["results"], r["submitter"], r["system"], list(BENCHMARKS).index(r["benchmark"])))
+    macs = reference_macs(args.slipway, root)
+    return {
+        "latency_measurements": {
+            "note": "Published MLPerf Tiny v1.0-v1.3 closed-division latencies (median of the runner's windows) "
+                    "on the Cortex-M4/M7/M33 Nucleo boards; derived by scripts/catalogue/derive_latency_calibration.py.",
+            "revisions": revisions,
+            "left_out": skipped,
+            "rows": rows,
+        },
+        "latency_calibrations": fit(rows, macs),
+        "edgetpu_published": {
+            "note": "Not used for a calibration yet: the models are not in the repository.",
+            "source": {"id": "coral-edgetpu-benchmarks", "section": "Table 1: time per inference, in milliseconds"},
+            "rows": [{"model": m, "coral-dev-board_ms": dev, "usb-accelerator-desktop_ms": usb}
+                     for m, dev, usb in EDGETPU_ROWS],
+        },
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--slipway", required=True, help="the slipway binary, for the reference models' MAC counts")
+    ap.add_argument("--check", action="store_true", help="compare with the committed file instead of writing it")
+    ap.add_argument("results", nargs="+", help="VERSION=PATH of a tiny_results checkout")
+    args = ap.parse_args()
+    doc = document(args)
+    path = os.path.join(cj.TARGETS, OUT)
+    text = cj._fmt(doc, 0) + "\n"
+    if args.check:
+        with open(path, encoding="utf-8") as f:
+            if f.read() != text:
+                sys.exit(f"{OUT} differs from what the script derives")
+        print(f"{OUT} matches")
+        return
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    print(f"wrote {os.path.relpath(path, cj.ROOT)}: {len(doc['latency_measurements']['rows'])} measurements, "
+          f"{len(doc['latency_calibrations'])} calibrations")
+
+
+if __name__ == "__main__":
+    main()
