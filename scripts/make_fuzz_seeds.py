@@ -2,10 +2,14 @@
 """Writes the hand-made seed inputs of the fuzz targets that have no fixture files of their own:
 Tests/Fixtures/fuzz/framing/seed-* (LSP sessions as an editor writes them, Content-Length framed) and
 Tests/Fixtures/fuzz/manifest/seed-* (manifests that reach anchors, suppressions, fixes and every section),
-Tests/Fixtures/fuzz/monitor/seed-* (a Prometheus scrape and a JSON Lines inference log).
-Model targets take their seeds from the model fixtures (scripts/fuzz.sh). Rerun after changing this file."""
+Tests/Fixtures/fuzz/monitor/seed-* (a Prometheus scrape and a JSON Lines inference log),
+Tests/Fixtures/fuzz/pytorch/oom-one-tensor-named-by-long-paths (a hostile pickle, see below).
+Model targets take their other seeds from the model fixtures (scripts/fuzz.sh). Rerun after changing this file."""
+import io
 import json
 import pathlib
+import struct
+import zipfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "Tests/Fixtures/fuzz"
@@ -133,4 +137,33 @@ slipway_output_drift{model="fuzz",target="t",output="a\\"b\\n"} NaN
 (OUT / "monitor/seed-log").write_text("".join(
     json.dumps({"target": "t", "ts": 1000 + i / 4, "latency_ms": 2 + i % 7, "error": i % 9 == 0,
                 "outputs": {"a": [i % 5, -i / 3], "b": i * 0.25}}) + "\n" for i in range(12)))
-print("wrote the framing, manifest and monitor seeds under", OUT)
+
+
+# pytorch: a state dict that names one memoized tensor 18,000 times under a 240 KB key path (a 4 KB key,
+# memoized, reused at 60 levels of nested dicts): 4.4 GB of names from 45 KB before the walk bounded them
+# (PyTorchReader.maxNameBytes).
+def pickle_text(s):
+    b = s.encode()
+    return b"X" + struct.pack("<I", len(b)) + b
+
+
+def long_paths_state_dict(key_bytes=4096, levels=60, references=18_000):
+    p = b"\x80\x02" + b"}" + pickle_text("k" * key_bytes) + b"q\x01"  # dict 0, its key memoized as 1
+    p += (b"}" + b"h\x01") * (levels - 1)  # dict, key: a dict under each key
+    # [T, T, …]: T = _rebuild_tensor_v2(('storage', FloatStorage, '0', 'cpu', 1), 0, (1,), (1,), False, {})
+    p += b"]" + b"(" + b"ctorch._utils\n_rebuild_tensor_v2\n" + b"((" + pickle_text("storage")
+    p += b"ctorch\nFloatStorage\n" + pickle_text("0") + pickle_text("cpu") + b"K\x01tQ"
+    p += b"K\x00" + b"K\x01\x85" + b"K\x01\x85" + b"\x89" + b"}" + b"tR" + b"q\x00"
+    p += b"h\x00" * (references - 1) + b"e"  # APPENDS
+    p += b"s" * levels + b"."  # SETITEM down to dict 0, STOP
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+        for name, data in [("archive/data.pkl", p), ("archive/byteorder", b"little"), ("archive/data/0", bytes(4)),
+                           ("archive/version", b"3\n")]:
+            z.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data)
+    return out.getvalue()
+
+
+(OUT / "pytorch").mkdir(parents=True, exist_ok=True)
+(OUT / "pytorch/oom-one-tensor-named-by-long-paths").write_bytes(long_paths_state_dict())
+print("wrote the framing, manifest, monitor and pytorch seeds under", OUT)

@@ -6,6 +6,13 @@
 #include <string.h>
 #include "CLibHDF5.h"
 
+// 1.12 replaced the link info's address by a token; either names the object a hard link points to.
+#if H5_VERSION_GE(1, 12, 0)
+#define SLIPWAY_H5_LINK_INFO(X) X(H5Lget_info2)
+#else
+#define SLIPWAY_H5_LINK_INFO(X) X(H5Lget_info)
+#endif
+
 #define SLIPWAY_H5_FUNCTIONS(X) \
     X(H5Aclose) \
     X(H5Aexists) \
@@ -28,6 +35,7 @@
     X(H5LTopen_file_image) \
     X(H5Lexists) \
     X(H5Lget_name_by_idx) \
+    SLIPWAY_H5_LINK_INFO(X) \
     X(H5Pclose) \
     X(H5Pget_layout) \
     X(H5Pget_nfilters) \
@@ -124,6 +132,11 @@ const char *slipway_h5_load_error(void) {
 #define H5LTopen_file_image (*slipway_p_H5LTopen_file_image)
 #define H5Lexists (*slipway_p_H5Lexists)
 #define H5Lget_name_by_idx (*slipway_p_H5Lget_name_by_idx)
+#if H5_VERSION_GE(1, 12, 0)
+#define H5Lget_info2 (*slipway_p_H5Lget_info2)
+#else
+#define H5Lget_info (*slipway_p_H5Lget_info)
+#endif
 #define H5Pclose (*slipway_p_H5Pclose)
 #define H5Pget_layout (*slipway_p_H5Pget_layout)
 #define H5Pget_nfilters (*slipway_p_H5Pget_nfilters)
@@ -284,6 +297,23 @@ long long slipway_h5_link_count(hid_t group) {
 long long slipway_h5_link_name(hid_t group, unsigned long long index, char *out, size_t size) {
     if (!slipway_h5_loaded) return -1;
     return (long long)H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, (hsize_t)index, out, size, H5P_DEFAULT);
+}
+
+/// The address of the object the hard link `name` in `group` points to, or UINT64_MAX for a soft or external
+/// link (or a failure). See the header.
+uint64_t slipway_h5_hard_link_target(hid_t group, const char *name) {
+    if (!slipway_h5_loaded) return UINT64_MAX;
+#if H5_VERSION_GE(1, 12, 0)
+    H5L_info2_t info;
+    if (H5Lget_info2(group, name, &info, H5P_DEFAULT) < 0 || info.type != H5L_TYPE_HARD) return UINT64_MAX;
+    uint64_t address = 0;  // the native file format's token holds the object's address
+    memcpy(&address, &info.u.token, sizeof address < sizeof info.u.token ? sizeof address : sizeof info.u.token);
+    return address;
+#else
+    H5L_info_t info;
+    if (H5Lget_info(group, name, &info, H5P_DEFAULT) < 0 || info.type != H5L_TYPE_HARD) return UINT64_MAX;
+    return info.u.address == HADDR_UNDEF ? UINT64_MAX : (uint64_t)info.u.address;
+#endif
 }
 
 herr_t slipway_H5Fclose(hid_t id) {

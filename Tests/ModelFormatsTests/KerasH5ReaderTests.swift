@@ -192,3 +192,24 @@ func everyKerasWeightIsTheBytesH5pyReads(name: String) throws {
     #expect(model.tensors.count == 22)
     #expect(model.tensors.reduce(0) { $0 + $1.elementCount } == 8_358)
 }
+
+@Test func aWeightsGroupThatLinksItselfIsWalkedOnceAndSoftLinksAreNotFollowed() throws {
+    // An HDF5 group may hold hard links to itself, and soft links naming its own path: a walk that follows every
+    // link doubles at each of its 32 levels (the storage scan before the global-heap guard took minutes on these
+    // files). The readers follow hard links only, each group once. small_cnn.keras with `layers/conv2d` linked
+    // from inside itself twice by hard links and once by a soft link (scripts/make_hdf5_link_seeds.py) reads
+    // as the clean archive does.
+    let clean = try ModelReader.read(path: KerasFixtures.directory + "/small_cnn.keras")
+    let looped = try ModelReader.read(path: KerasFixtures.directory + "/../fuzz/keras/timeout-keras-weights-group-links-itself")
+    #expect(looped.tensors.count == 13)
+    #expect(looped.tensors.map(\.name) == clean.tensors.map(\.name))
+    #expect(looped.parameterCount == 5610)
+    // A plain HDF5 file whose one group links itself the same three ways: the scan ends, and the file is named
+    // for what it lacks.
+    let path = KerasFixtures.directory + "/../fuzz/keras/timeout-hdf5-group-links-itself"
+    #expect {
+        try ModelReader.read(path: path)
+    } throws: { error in
+        (error as? ModelError)?.description == "\(path): is not a Keras HDF5 model: an HDF5 file without Keras's model_config attribute; save the model with model.save(\"model.h5\")"
+    }
+}

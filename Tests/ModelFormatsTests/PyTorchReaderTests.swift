@@ -117,4 +117,19 @@ struct PyTorchReaderSpec {
         #expect(run([0x80, 2, 0x68, 9]).contains("never stored"))
         #expect(run([0x80, 2, 0x4B, 7, 0x2E]) == "ok")
     }
+
+    @Test("a tensor referred to again and again under long keys is refused by the bytes of its names, not paid for")
+    func namesAreBounded() throws {
+        // scripts/make_fuzz_seeds.py: one memoized tensor listed 18,000 times under a 240 KB key path (a 4 KB
+        // key, memoized, at 60 levels of nested dicts). Each reference is a tensor of that name: 4.4 GB of names
+        // from a 41 KB file before the walk counted them (fuzz-pytorch ran out of memory).
+        let path = Fixtures.path("../fuzz/pytorch/oom-one-tensor-named-by-long-paths")
+        #expect {
+            _ = try ModelReader.read(path: path)
+        } throws: { e in
+            let d = "\(e)"
+            return d.hasPrefix("\(path): kkkk") && d.hasSuffix(
+                ": its tensors' and containers' names total over 67108864 bytes (values referred to again and again under long keys): not a state dict torch writes")
+        }
+    }
 }

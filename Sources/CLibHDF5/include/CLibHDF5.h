@@ -86,6 +86,12 @@ long long slipway_h5_link_count(hid_t group);
 /// returns the name's full length, or -1.
 long long slipway_h5_link_name(hid_t group, unsigned long long index, char *out, size_t size);
 
+/// The address of the object the hard link `name` in `group` points to, or UINT64_MAX when it is a soft or
+/// external link or cannot be read. Walks of a hostile image follow hard links only, each object once: hard
+/// links can make cycles (a group linking itself twice doubles the walk at every level), a soft link names any
+/// path, and an external link names a file on disk, which libhdf5 would open by path.
+uint64_t slipway_h5_hard_link_target(hid_t group, const char *name);
+
 herr_t slipway_H5Fclose(hid_t id);
 herr_t slipway_H5Gclose(hid_t id);
 herr_t slipway_H5Dclose(hid_t id);

@@ -49,7 +49,8 @@ final class HDF5Image {
     func guardGlobalHeaps(_ bytes: UnsafeRawBufferPointer) throws(ModelError) {
         var ranges: [Range<Int>] = []
         var visited = 0
-        storage(id, ".", depth: 0, into: &ranges, visited: &visited, imageSize: bytes.count)
+        var seen: Set<UInt64> = []
+        storage(id, ".", depth: 0, into: &ranges, visited: &visited, seen: &seen, imageSize: bytes.count)
         ranges.sort { $0.lowerBound < $1.lowerBound }
         if let at = HDF5Guard.brokenGlobalHeap(bytes, skipping: ranges) {
             throw ModelError(.malformed, file: path, field: "global heap at byte \(at)",
@@ -57,9 +58,11 @@ final class HDF5Image {
         }
     }
 
-    /// Contiguous datasets' byte ranges under `group`, depth- and count-bounded; what cannot be read is skipped
-    /// (the scan then covers it).
-    private func storage(_ location: hid_t, _ group: String, depth: Int, into ranges: inout [Range<Int>], visited: inout Int, imageSize: Int) {
+    /// Contiguous datasets' byte ranges under `group`, depth- and count-bounded, through hard links only and
+    /// each object once (`seen`: a group that links itself twice would double the walk at every level); what
+    /// cannot be read is skipped (the scan then covers it).
+    private func storage(_ location: hid_t, _ group: String, depth: Int, into ranges: inout [Range<Int>], visited: inout Int,
+                         seen: inout Set<UInt64>, imageSize: Int) {
         guard depth < 32 else { return }
         let g = slipway_h5_open_group(location, group)
         guard g >= 0 else { return }
@@ -68,24 +71,34 @@ final class HDF5Image {
         for name in names {
             visited += 1
             guard visited < 1_000_000 else { return }
+            guard let target = hardLinkTarget(g, name), seen.insert(target).inserted else { continue }
             if let d = try? dataset(g, name, field: name, imageSize: imageSize) {
                 if let o = d.offset, d.bytes > 0 { ranges.append(o..<(o + d.bytes)) }
             } else {
-                storage(g, name, depth: depth + 1, into: &ranges, visited: &visited, imageSize: imageSize)
+                storage(g, name, depth: depth + 1, into: &ranges, visited: &visited, seen: &seen, imageSize: imageSize)
             }
         }
+    }
+
+    /// The address of the object `name` in `group` is a hard link to, or nil for a soft or external link. The
+    /// readers follow hard links only: Keras and h5py write no others, a soft link can loop back to its own group,
+    /// and an external link names a file on disk that libhdf5 would open by path (outside `RegularFile`).
+    func hardLinkTarget(_ group: hid_t, _ name: String) -> UInt64? {
+        let target = slipway_h5_hard_link_target(group, name)
+        return target == UInt64.max ? nil : target
     }
 
     func error(_ field: String, _ message: String) -> ModelError {
         ModelError(.malformed, file: path, field: field, message)
     }
 
+    /// Whether `name` (a path) leads to an object through hard links only (see `hardLinkTarget`).
     func exists(_ location: hid_t, link name: String) -> Bool {
         // H5Lexists fails on a path through a missing group; check each step.
         var prefix = ""
         for part in name.split(separator: "/") {
             prefix += prefix.isEmpty ? String(part) : "/" + part
-            if slipway_h5_link_exists(location, prefix) <= 0 { return false }
+            if slipway_h5_link_exists(location, prefix) <= 0 || hardLinkTarget(location, prefix) == nil { return false }
         }
         return !prefix.isEmpty
     }

@@ -48,8 +48,9 @@ struct KerasArchiveReader {
                 let h5 = try HDF5Image(bytes: image, path: file.path)
                 try h5.guardGlobalHeaps(image)
                 var found: [ConstantTensor] = []
+                var seen: Set<UInt64> = []
                 try walk(h5, h5.id, group: "", owner: nil, layers: Set(config.layers.map(\.name)), base: w.data.lowerBound,
-                         imageSize: w.size, into: &found, depth: 0)
+                         imageSize: w.size, into: &found, seen: &seen, depth: 0)
                 return found
             }
         }
@@ -67,18 +68,24 @@ struct KerasArchiveReader {
             producer: metadata["keras.keras_version"].map { "keras \($0)" })
     }
 
-    /// Every `vars` group under `layers/` (nested models and wrappers repeat the pattern), depth-bounded.
+    /// Every `vars` group under `layers/` (nested models and wrappers repeat the pattern), depth-bounded, through
+    /// hard links only and each group once (`seen`: a group linked from two places, or from inside itself, is
+    /// walked the first time; without that, two links per level double the walk 32 times).
     /// A tensor is named `<owner>/vars/<i>`, where the owner is the `vars` group's `name` when that is a layer
     /// of the config, and otherwise that name under the enclosing layer's: a recurrent layer keeps its weights
     /// in `layers/lstm/cell/vars` named `lstm_cell`, and they are the `lstm` layer's (`lstm/lstm_cell/vars/0`).
     private func walk(_ h5: HDF5Image, _ root: hid_t, group: String, owner outer: String?, layers: Set<String>,
-                      base: Int, imageSize: Int, into tensors: inout [ConstantTensor], depth: Int) throws(ModelError) {
+                      base: Int, imageSize: Int, into tensors: inout [ConstantTensor], seen: inout Set<UInt64>,
+                      depth: Int) throws(ModelError) {
         guard depth < Self.maxDepth else { throw bad("model.weights.h5/\(group)", "nests deeper than \(Self.maxDepth) groups") }
         let path = group.isEmpty ? "." : group
         let g = slipway_h5_open_group(root, path)
         guard g >= 0 else { throw bad("model.weights.h5/\(group)", "cannot be opened") }
         defer { slipway_H5Gclose(g) }
-        let children = try h5.linkNames(g, field: "model.weights.h5/\(group)")
+        let names = try h5.linkNames(g, field: "model.weights.h5/\(group)")
+        var targets: [String: UInt64] = [:]
+        for name in names { targets[name] = h5.hardLinkTarget(g, name) }
+        let children = names.filter { targets[$0] != nil }
         // This object's own name (its `vars` group's attribute), which decides the owner of everything below it.
         var owner = outer
         if children.contains("vars") {
@@ -92,12 +99,13 @@ struct KerasArchiveReader {
         }
         for child in children {
             let childPath = group.isEmpty ? child : "\(group)/\(child)"
+            guard let target = targets[child], seen.insert(target).inserted else { continue }
             if child == "vars" {
                 let vars = slipway_h5_open_group(root, childPath)
                 guard vars >= 0 else { continue }  // a dataset named vars is not a variable group
                 defer { slipway_H5Gclose(vars) }
                 let owner = owner ?? group
-                let names = try h5.linkNames(vars, field: "model.weights.h5/\(childPath)")
+                let names = try h5.linkNames(vars, field: "model.weights.h5/\(childPath)").filter { h5.hardLinkTarget(vars, $0) != nil }
                 for name in names.sorted(by: { (Int($0) ?? Int.max, $0) < (Int($1) ?? Int.max, $1) }) {
                     guard tensors.count < KerasH5Reader.maxWeights else { throw bad("model.weights.h5", "holds over \(KerasH5Reader.maxWeights) weights") }
                     let field = "model.weights.h5/\(childPath)/\(name)"
@@ -109,7 +117,7 @@ struct KerasArchiveReader {
                 }
             } else if isGroup(g, child) {
                 try walk(h5, root, group: childPath, owner: owner, layers: layers, base: base, imageSize: imageSize,
-                         into: &tensors, depth: depth + 1)
+                         into: &tensors, seen: &seen, depth: depth + 1)
             }
         }
     }

@@ -13,6 +13,11 @@ struct Pickle {
         case string(String)
         case bytes(Range<Int>)
         case object(Int)
+
+        var isObject: Bool {
+            if case .object = self { return true }
+            return false
+        }
     }
 
     enum Object {

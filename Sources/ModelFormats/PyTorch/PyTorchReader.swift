@@ -10,6 +10,10 @@ struct PyTorchReader {
     static let maxDepth = 64
     static let maxRank = 64
     static let maxTensors = 1 << 20
+    /// The names the walk makes (key paths, each a tensor's name or a container's) may total this many bytes: a
+    /// memoized tensor is listed under every path that reaches it, so a pickle of a few hundred KB that refers
+    /// to one tensor 100,000 times under a 60 KB key would name it with 6 GB of text.
+    static let maxNameBytes = 64 << 20
 
     func bad(_ field: String, _ message: String) -> ModelError { ModelError(.malformed, file: file.path, field: field, message) }
 
@@ -119,8 +123,11 @@ struct PyTorchReader {
         /// Containers already walked: pickles share objects (and may loop), so each is walked once. A tensor
         /// reached by two names (tied weights) is listed under both, as in the state dict.
         var seen: Set<Int> = []
+        /// The bytes of the names made so far (`maxNameBytes`).
+        var nameBytes = 0
 
         mutating func visit(_ v: Pickle.Value, path: String, depth: Int) throws(ModelError) {
+            // Only objects are walked (and named: plain values, such as a TorchScript constant's ints, cost no name).
             guard case .object(let i) = v else { return }
             guard depth <= PyTorchReader.maxDepth else { throw reader.bad(path, "nests deeper than \(PyTorchReader.maxDepth) levels") }
             guard tensors.count < PyTorchReader.maxTensors else { throw reader.bad(path, "holds over \(PyTorchReader.maxTensors) tensors") }
@@ -129,12 +136,11 @@ struct PyTorchReader {
             } else if !seen.insert(i).inserted {
                 return
             }
-            func child(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
             switch pickle.objects[i] {
             case .dict(let items):
-                for (k, value) in items { try visit(value, path: child(Self.keyText(k)), depth: depth + 1) }
+                for (k, value) in items where value.isObject { try visit(value, path: try child(path, Self.keyText(k)), depth: depth + 1) }
             case .list(let items), .tuple(let items):
-                for (n, value) in items.enumerated() { try visit(value, path: child(String(n)), depth: depth + 1) }
+                for (n, value) in items.enumerated() where value.isObject { try visit(value, path: try child(path, String(n)), depth: depth + 1) }
             case .call(let callable, let args, let state, let entries):
                 switch global(callable) {
                 case ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor"):
@@ -146,13 +152,23 @@ struct PyTorchReader {
                 default:
                     // OrderedDict(), a TorchScript module object, torch.jit._pickle.build_*: their items and state
                     // (a state dict's `_metadata` holds versions, no tensors).
-                    for (k, value) in entries { try visit(value, path: child(Self.keyText(k)), depth: depth + 1) }
+                    for (k, value) in entries where value.isObject { try visit(value, path: try child(path, Self.keyText(k)), depth: depth + 1) }
                     if let state { try visit(state, path: path, depth: depth + 1) }
                     try visit(args, path: path, depth: depth + 1)
                 }
             case .global, .persistent:
                 return
             }
+        }
+
+        /// The name of `key` under `path`, counted against `maxNameBytes`.
+        mutating func child(_ path: String, _ key: String) throws(ModelError) -> String {
+            let name = path.isEmpty ? key : path + "." + key
+            nameBytes += name.utf8.count
+            guard nameBytes <= PyTorchReader.maxNameBytes else {
+                throw reader.bad(String(path.prefix(200)), "its tensors' and containers' names total over \(PyTorchReader.maxNameBytes) bytes (values referred to again and again under long keys): not a state dict torch writes")
+            }
+            return name
         }
 
         static func keyText(_ k: Pickle.Value) -> String {
