@@ -172,6 +172,29 @@ func everyKerasWeightIsTheBytesH5pyReads(name: String) throws {
     #expect(HDF5Guard.brokenGlobalHeap(good.bytes) == nil)
 }
 
+@Test func aStringTypeOfWideCharactersIsRefusedBeforeLibhdf5AllocatesForIt() throws {
+    // fuzz-keras's find: layer_names' variable-length string type with a base of 2^30 + 1 bytes instead of 1.
+    // libhdf5 1.10 allocates and zeroes length × base size per string before it reads it: 7.5 GB for one
+    // 80 KB file.
+    let path = KerasFixtures.directory + "/../fuzz/keras/oom-f079a2a89417f2e7"
+    #expect {
+        try ModelReader.read(path: path)
+    } throws: { error in
+        (error as? ModelError)?.description == "\(path): datatype at byte 10624: a variable-length string of 1073741825-byte characters (HDF5 strings have 1-byte characters; libhdf5 would allocate that much per character before reading)"
+    }
+    // Every string type of the fixtures has 1-byte characters; the same change to one of them is found.
+    let good = try MappedFile(path: KerasFixtures.directory + "/small_cnn.h5")
+    #expect(HDF5Guard.brokenStringType(good.bytes) == nil)
+    var bytes = Array(good.bytes)
+    let at = try #require(bytes.withUnsafeBytes { b -> Int? in
+        (0..<(b.count - 16)).first { b[$0] == 0x19 && b[$0 + 1] & 0x0f == 1 && b.loadUnaligned(fromByteOffset: $0 + 4, as: UInt32.self) == 16 }
+    })
+    bytes[at + 12] = 4
+    #expect(bytes.withUnsafeBytes { HDF5Guard.brokenStringType($0) } == at)
+    // Dataset storage (weights) is not scanned: the same bytes inside a skipped range are left alone.
+    #expect(bytes.withUnsafeBytes { HDF5Guard.brokenStringType($0, skipping: [at..<(at + 16)]) } == nil)
+}
+
 @Test func aHeapIDNamingNoObjectIsRefusedBeforeLibhdf5ReadsIt() throws {
     // fuzz-keras's find: a variable-length string whose heap ID names an object index its collection does not
     // hold; libhdf5 1.10's H5HG_read takes the index on trust and reads through a null slot (SIGSEGV).

@@ -56,6 +56,11 @@ final class HDF5Image {
             throw ModelError(.malformed, file: path, field: "global heap at byte \(at)",
                              "an object's size does not fit its collection, or a value points at an object the collection does not hold (libhdf5 would loop or read outside it)")
         }
+        if let at = HDF5Guard.brokenStringType(bytes, skipping: ranges) {
+            let size = bytes.loadUnaligned(fromByteOffset: at + 12, as: UInt32.self).littleEndian
+            throw ModelError(.malformed, file: path, field: "datatype at byte \(at)",
+                             "a variable-length string of \(size)-byte characters (HDF5 strings have 1-byte characters; libhdf5 would allocate that much per character before reading)")
+        }
     }
 
     /// Contiguous datasets' byte ranges under `group`, depth- and count-bounded, through hard links only and

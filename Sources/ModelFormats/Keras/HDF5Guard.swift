@@ -92,6 +92,33 @@ enum HDF5Guard {
         return nil
     }
 
+    /// A variable-length string's datatype (class 9, type string) encodes its base type, the character:
+    /// 1 byte. libhdf5 1.10's conversion allocates each string's length times the base type's size, and
+    /// zeroes it, before it reads the string, so a base mutated to 2^30 bytes costs gigabytes for a few short
+    /// strings (fuzz-keras: Tests/Fixtures/fuzz/keras/oom-f079a2a89417f2e7). Every encoding of such a
+    /// datatype in the image (version 1 to 3, a 16-byte disk element, a fixed-point base of versions 1 to 3)
+    /// must have a 1-byte base. Nil when all do; else the offset of the first that does not. Dataset storage
+    /// (`skipping`, sorted) is not scanned.
+    static func brokenStringType(_ b: UnsafeRawBufferPointer, skipping: [Range<Int>] = []) -> Int? {
+        guard b.count >= 16 else { return nil }
+        var at = 0
+        var gaps = skipping.makeIterator()
+        var nextSkip = gaps.next()
+        while at <= b.count - 16 {
+            while let s = nextSkip, s.upperBound <= at { nextSkip = gaps.next() }
+            if let s = nextSkip, s.lowerBound <= at { at = s.upperBound; continue }
+            let head = b[at]
+            if head & 0x0f == 9, (1...3).contains(head >> 4), b[at + 1] & 0x0f == 1,
+               b.loadUnaligned(fromByteOffset: at + 4, as: UInt32.self).littleEndian == 16,
+               b[at + 8] & 0x0f == 0, (1...3).contains(b[at + 8] >> 4),
+               b.loadUnaligned(fromByteOffset: at + 12, as: UInt32.self).littleEndian != 1 {
+                return at
+            }
+            at += 1
+        }
+        return nil
+    }
+
     /// The walk of H5HG__cache_heap_deserialize: 16-byte header, then objects (index u16, references u16,
     /// reserved u32, size u64, data padded to 8 bytes); index 0 is free space whose size is the rest.
     /// The walk's objects (index → size), or nil when it would not end inside the collection.
