@@ -40,7 +40,6 @@ public final class WorkerPool: Sendable {
         var idle: [Worker] = []
         var crashes: [Double] = []
         var starts = 0
-        var liveCount = 0
         var closed = false
         var pids: Set<Int32> = []
         /// Workers started ahead of need (`prestart`) that no call has taken yet: nothing to lose, so

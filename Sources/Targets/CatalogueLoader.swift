@@ -197,10 +197,11 @@ private struct Decoder {
                 peaks[proc] = byPrecision
             }
             // Figures without a cited source stay absent; one that is present must be positive.
-            func figure(_ key: String) throws(CatalogueError) -> Double? {
-                guard let x = o[key] else { return nil }
-                let n = try number(x, "\(p).\(key)")
-                guard n > 0 else { throw fail("\(p).\(key)", "must be positive") }
+            func figure(_ key: String, in object: JSONObject? = nil, at prefix: String? = nil) throws(CatalogueError) -> Double? {
+                let path = prefix.map { "\(p).\($0).\(key)" } ?? "\(p).\(key)"
+                guard let x = (object ?? o)[key] else { return nil }
+                let n = try number(x, path)
+                guard n > 0 else { throw fail(path, "must be positive") }
                 return n
             }
             var also: [SourceRef] = []
@@ -220,11 +221,7 @@ private struct Decoder {
                 bandwidthGBps: try figure("bandwidth_gbps"), peakTOPS: peaks,
                 source: try source(o["source"], "\(p).source", sources: sources), also: also,
                 core: try cpu["core"].map { v throws(CatalogueError) in try string(v, "\(p).cpu.core") },
-                clockMHz: try cpu["clock_mhz"].map { v throws(CatalogueError) in
-                    let n = try number(v, "\(p).cpu.clock_mhz")
-                    guard n > 0 else { throw fail("\(p).cpu.clock_mhz", "must be positive") }
-                    return n
-                }))
+                clockMHz: try figure("clock_mhz", in: cpu, at: "cpu")))
         }
 
         var architectures: [GPUArchitecture] = []

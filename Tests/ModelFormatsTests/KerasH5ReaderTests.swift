@@ -236,3 +236,9 @@ func everyKerasWeightIsTheBytesH5pyReads(name: String) throws {
         (error as? ModelError)?.description == "\(path): is not a Keras HDF5 model: an HDF5 file without Keras's model_config attribute; save the model with model.save(\"model.h5\")"
     }
 }
+
+@Test func theGuardsScanWhatDatasetStorageLeaves() {
+    #expect(HDF5Guard.unskipped(100, skipping: []) == [0..<100])
+    #expect(HDF5Guard.unskipped(100, skipping: [0..<10, 10..<20, 15..<30, 90..<200]) == [30..<90])
+    #expect(HDF5Guard.unskipped(100, skipping: [40..<50]) == [0..<40, 50..<100])
+}

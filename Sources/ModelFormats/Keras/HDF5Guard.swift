@@ -26,27 +26,24 @@ enum HDF5Guard {
     static func scanCollections(_ b: UnsafeRawBufferPointer, skipping: [Range<Int>],
                                 into collections: inout [(start: Int, objects: [Int: Int])]) -> Int? {
         guard let base = b.baseAddress, b.count >= 16 else { return nil }
-        var from = 0
-        var gaps = skipping.makeIterator()
-        var nextSkip = gaps.next()
-        while from <= b.count - 16 {
-            while let s = nextSkip, s.upperBound <= from { nextSkip = gaps.next() }
-            if let s = nextSkip, s.lowerBound <= from { from = s.upperBound; continue }
-            // Search up to the next skipped range (plus 3 bytes, for a signature that straddles its start).
-            let limit = min(b.count, (nextSkip?.lowerBound).map { $0 + 3 } ?? b.count)
-            guard limit - from >= 4 else { from = limit; continue }
-            let found = signature.withUnsafeBytes { sig in
-                slipway_memmem(base + from, limit - from, sig.baseAddress, 4)
+        for segment in unskipped(b.count, skipping: skipping) {
+            // Search to the segment's end plus 3 bytes, for a signature that straddles the next skipped range.
+            let limit = min(b.count, segment.upperBound + 3)
+            var from = segment.lowerBound
+            while from <= b.count - 16, limit - from >= 4 {
+                let found = signature.withUnsafeBytes { sig in
+                    slipway_memmem(base + from, limit - from, sig.baseAddress, 4)
+                }
+                guard let hit = found else { break }
+                let at = UnsafeRawPointer(hit) - base
+                from = at + 4
+                guard at <= b.count - 16, b[at + 4] == 1 else { continue }
+                let size = b.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self).littleEndian
+                // libhdf5 writes collections of at least 4 KiB; a smaller one is not a collection it reads.
+                guard size >= 4096, size <= UInt64(b.count - at) else { continue }
+                guard let objects = walk(b, start: at, end: at + Int(size)) else { return at }
+                collections.append((at, objects))
             }
-            guard let hit = found else { from = limit; continue }
-            let at = UnsafeRawPointer(hit) - base
-            from = at + 4
-            guard at <= b.count - 16, b[at + 4] == 1 else { continue }
-            let size = b.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self).littleEndian
-            // libhdf5 writes collections of at least 4 KiB; a smaller one is not a collection it reads.
-            guard size >= 4096, size <= UInt64(b.count - at) else { continue }
-            guard let objects = walk(b, start: at, end: at + Int(size)) else { return at }
-            collections.append((at, objects))
         }
         return nil
     }
@@ -101,22 +98,32 @@ enum HDF5Guard {
     /// (`skipping`, sorted) is not scanned.
     static func brokenStringType(_ b: UnsafeRawBufferPointer, skipping: [Range<Int>] = []) -> Int? {
         guard b.count >= 16 else { return nil }
-        var at = 0
-        var gaps = skipping.makeIterator()
-        var nextSkip = gaps.next()
-        while at <= b.count - 16 {
-            while let s = nextSkip, s.upperBound <= at { nextSkip = gaps.next() }
-            if let s = nextSkip, s.lowerBound <= at { at = s.upperBound; continue }
-            let head = b[at]
-            if head & 0x0f == 9, (1...3).contains(head >> 4), b[at + 1] & 0x0f == 1,
-               b.loadUnaligned(fromByteOffset: at + 4, as: UInt32.self).littleEndian == 16,
-               b[at + 8] & 0x0f == 0, (1...3).contains(b[at + 8] >> 4),
-               b.loadUnaligned(fromByteOffset: at + 12, as: UInt32.self).littleEndian != 1 {
-                return at
+        for segment in unskipped(b.count, skipping: skipping) where segment.lowerBound <= b.count - 16 {
+            for at in segment.lowerBound...min(segment.upperBound - 1, b.count - 16) {
+                let head = b[at]
+                if head & 0x0f == 9, (1...3).contains(head >> 4), b[at + 1] & 0x0f == 1,
+                   b.loadUnaligned(fromByteOffset: at + 4, as: UInt32.self).littleEndian == 16,
+                   b[at + 8] & 0x0f == 0, (1...3).contains(b[at + 8] >> 4),
+                   b.loadUnaligned(fromByteOffset: at + 12, as: UInt32.self).littleEndian != 1 {
+                    return at
+                }
             }
-            at += 1
         }
         return nil
+    }
+
+    /// The byte ranges of an image of `count` bytes outside `skipping` (sorted, possibly overlapping): what the
+    /// scans read.
+    static func unskipped(_ count: Int, skipping: [Range<Int>]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var from = 0
+        for s in skipping where s.upperBound > from {
+            if s.lowerBound > from { out.append(from..<min(s.lowerBound, count)) }
+            from = s.upperBound
+            if from >= count { break }
+        }
+        if from < count { out.append(from..<count) }
+        return out.filter { !$0.isEmpty }
     }
 
     /// The walk of H5HG__cache_heap_deserialize: 16-byte header, then objects (index u16, references u16,
