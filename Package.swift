@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "Checking",
             dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "ModelFormats", "Targets", "Estimation", "Isolation", "JSON",
-                           "Conversion", "Planning", "Evaluation"]),
+                           "Conversion", "Planning", "Evaluation", "Hashing"]),
         .target(name: "Reporting", dependencies: ["Checking", "Diagnostics", "JSON"]),
         // `slipway test`: the original and each artifact run on the manifest's samples in their real runtimes
         // (child processes), the outputs compared and `test.tolerance` judged.

@@ -13,21 +13,28 @@ enum IsolatedChecks {
         WorkerFrame(header: .object(["op": .string(operation), "path": .string(path)]), payload: bytes)
     }
 
-    /// Per document, the target diagnostics; or the failure, reported on each document that needed the model.
-    static func run(_ pool: WorkerPool, bytes: [UInt8], path: String, file: ManifestFile)
-        -> (documents: [[Diagnostic]], failure: String?)
-    {
+    /// Per document, the target diagnostics and the files they come from; or the failure, reported on each
+    /// document that needed the model.
+    static func run(_ pool: WorkerPool, bytes: [UInt8], path: String, file: ManifestFile) -> ModelHalf {
         let reply = pool.call(request(bytes: bytes, path: path))
         switch reply {
         case .success(let frame):
             if let docs = frame.header["documents"]?.arrayValue, docs.count == file.documents.count {
                 let decoded = docs.map { ($0.arrayValue ?? []).compactMap(Diagnostic.init(wireJSON:)) }
-                return (decoded, nil)
+                var inputs: [String: String]?
+                if case .object(let o)? = frame.header["inputs"] {
+                    inputs = [:]
+                    for (k, v) in o.entries {
+                        guard let v = v.stringValue else { inputs = nil; break }
+                        inputs?[k] = v
+                    }
+                }
+                return ModelHalf(documents: decoded, inputs: inputs, failure: nil)
             }
             let why = frame.header["error"]?.stringValue ?? "an unreadable reply"
-            return (failureDiagnostics(file, "the analysis worker sent \(why)"), why)
+            return ModelHalf(documents: failureDiagnostics(file, "the analysis worker sent \(why)"), inputs: nil, failure: why)
         case .failure(let f):
-            return (failureDiagnostics(file, f.reason), f.reason)
+            return ModelHalf(documents: failureDiagnostics(file, f.reason), inputs: nil, failure: f.reason)
         }
     }
 
@@ -56,10 +63,12 @@ public struct WorkerService: Sendable {
         switch request.header["op"]?.stringValue {
         case IsolatedChecks.operation?:
             guard let path = request.header["path"]?.stringValue else { return Self.error("a request without a path") }
-            let documents = checker.targetDiagnostics(bytes: request.payload, path: path)
-            return WorkerFrame(header: .object([
-                "documents": .array(documents.map { .array($0.map(\.wireJSON)) })
-            ]))
+            let half = checker.targetDiagnostics(bytes: request.payload, path: path)
+            var reply: JSONObject = ["documents": .array(half.documents.map { .array($0.map(\.wireJSON)) })]
+            if let inputs = half.inputs {
+                reply["inputs"] = .object(JSONObject(distinctEntries: inputs.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
+            }
+            return WorkerFrame(header: .object(reply))
         case Self.probe?:
             guard let path = request.header["path"]?.stringValue else { return Self.error("a request without a path") }
             return probe(path)

@@ -44,14 +44,19 @@ public struct ManifestChecker: Sendable {
     /// model that traps the analysis costs a diagnostic instead of the process (the server, `check`).
     public let isolation: WorkerPool?
 
+    /// Where the model half of each check is remembered between runs (the CLI's `check`, for pre-commit runs
+    /// on unchanged files); nil computes it every time.
+    public let memo: TargetCheckMemo?
+
     public static let sharedEstimateCache = MemoryEstimateCache()
 
     public init(
         fileSystem: any FileSystem = LocalFileSystem(), limits: YAMLLimits = .default,
         catalogue: Catalogue? = try? Catalogue.embedded.get(),
         estimateCache: (any EstimateCache)? = ManifestChecker.sharedEstimateCache,
-        isolation: WorkerPool? = nil
+        isolation: WorkerPool? = nil, memo: TargetCheckMemo? = nil
     ) {
+        self.memo = memo
         self.fileSystem = fileSystem
         self.limits = limits
         self.catalogue = catalogue
@@ -83,9 +88,9 @@ public struct ManifestChecker: Sendable {
         var diagnostics = file.diagnostics
         let folder = PathUtil.directory(of: path)
         // Only manifests with targets need the model; the YAML-only path never pays for a worker.
-        var isolated: (documents: [[Diagnostic]], failure: String?)?
-        if modelWork, let isolation, catalogue != nil, file.documents.contains(where: { !$0.manifest.targets.isEmpty }) {
-            isolated = IsolatedChecks.run(isolation, bytes: bytes, path: path, file: file)
+        var modelHalf: (documents: [[Diagnostic]], failure: String?)?
+        if modelWork, catalogue != nil, file.documents.contains(where: { !$0.manifest.targets.isEmpty }) {
+            modelHalf = self.modelHalf(file: file, bytes: bytes, path: path)
         }
         var skipped = false
         for (i, doc) in file.documents.enumerated() {
@@ -102,28 +107,70 @@ public struct ManifestChecker: Sendable {
             }
             // The last test of each target (records beside the artifacts): files and digests only, no model work.
             diagnostics += TestRecordFindings.diagnostics(manifest: doc.manifest, manifestPath: path, text: bytes)
-            if let isolated {
-                diagnostics += i < isolated.documents.count ? isolated.documents[i] : []
-            } else {
-                diagnostics += targetChecks(doc.manifest, folder: folder, text: bytes)
-            }
+            if let modelHalf, i < modelHalf.documents.count { diagnostics += modelHalf.documents[i] }
         }
         let suppressions = Suppressions(index: file.lineIndex)
         diagnostics = suppressions.apply(to: diagnostics, index: file.lineIndex)
         var result = CheckResult(
             path: path, file: file, diagnostics: Diagnostic.sortedForOutput(diagnostics), lineIndex: file.lineIndex,
-            workerFailure: isolated?.failure)
+            workerFailure: modelHalf?.failure)
         result.partial = skipped && catalogue != nil
         return result
     }
 
-    /// The target diagnostics of each document of the manifest text, computed here (the worker's half of an
-    /// isolated check).
-    public func targetDiagnostics(bytes: [UInt8], path: String) -> [[Diagnostic]] {
+    /// Whether checking the manifest at `path` would need model work that is not remembered: false for a
+    /// manifest without targets, or whose model half `memo` holds for the files as they are. `check` starts a
+    /// worker ahead of time only when one will be needed.
+    public func needsModelWork(path: String) -> Bool {
+        guard let bytes = try? fileSystem.read(path, limit: limits.maxBytes) else { return false }
         let file = ManifestFile(bytes: bytes, limits: limits)
-        let folder = PathUtil.directory(of: path)
-        return file.documents.map { targetChecks($0.manifest, folder: folder, text: bytes) }
+        guard file.documents.contains(where: { !$0.manifest.targets.isEmpty }) else { return false }
+        return memo?.load(bytes: bytes, path: path, documents: file.documents.count) == nil
     }
+
+    /// Each document's target diagnostics: remembered (`memo`), from a worker (`isolation`) or computed here.
+    func modelHalf(file: ManifestFile, bytes: [UInt8], path: String) -> (documents: [[Diagnostic]], failure: String?) {
+        if let memo, let remembered = memo.load(bytes: bytes, path: path, documents: file.documents.count) {
+            return (remembered, nil)
+        }
+        let computed: ModelHalf
+        if let isolation {
+            computed = IsolatedChecks.run(isolation, bytes: bytes, path: path, file: file)
+        } else {
+            computed = targetDiagnostics(file: file, path: path, text: bytes)
+        }
+        if let memo, computed.failure == nil, let inputs = computed.inputs {
+            memo.store(bytes: bytes, path: path, documents: computed.documents, inputs: inputs)
+        }
+        return (computed.documents, computed.failure)
+    }
+
+    /// The target diagnostics of each document of the manifest text, computed here (the worker's half of an
+    /// isolated check), with the state of every file they were computed from (nil when a file changed during
+    /// the work or cannot be identified: the result is then not to be remembered).
+    public func targetDiagnostics(bytes: [UInt8], path: String) -> ModelHalf {
+        targetDiagnostics(file: ManifestFile(bytes: bytes, limits: limits), path: path, text: bytes)
+    }
+
+    func targetDiagnostics(file: ManifestFile, path: String, text: [UInt8]) -> ModelHalf {
+        let folder = PathUtil.directory(of: path)
+        let modelPaths = file.documents.compactMap { $0.manifest.model?.path.map { PathUtil.join(folder, $0.value) } }
+        let before = TargetCheckMemo.states(of: modelPaths)
+        var sources = modelPaths
+        let documents = file.documents.map { targetChecks($0.manifest, folder: folder, text: text, sources: &sources) }
+        var inputs = TargetCheckMemo.states(of: sources)
+        if let b = before, let after = inputs, b.contains(where: { after[$0.key] != $0.value }) { inputs = nil }
+        if before == nil { inputs = nil }
+        return ModelHalf(documents: documents, inputs: inputs, failure: nil)
+    }
+}
+
+/// The model half of a check: each document's target diagnostics, the state of the files they come from
+/// (`TargetCheckMemo.states`), and why the work failed when it did (a worker that crashed or overran).
+public struct ModelHalf: Sendable {
+    public var documents: [[Diagnostic]]
+    public var inputs: [String: String]?
+    public var failure: String?
 }
 
 extension ManifestChecker {
@@ -131,7 +178,7 @@ extension ManifestChecker {
     /// checks every target against the catalogue. Model reading stays here, out of the pure Manifest layer.
     /// When the model was read, the Compression engine estimates each quantizing target on its real weights
     /// (cached): its findings become SW50xx diagnostics and its size feeds the size budget.
-    func targetChecks(_ m: Manifest, folder: String, text: [UInt8]) -> [Diagnostic] {
+    func targetChecks(_ m: Manifest, folder: String, text: [UInt8], sources: inout [String]) -> [Diagnostic] {
         guard let catalogue, !m.targets.isEmpty else { return [] }
         var model: Model?
         var out: [Diagnostic] = []
@@ -140,6 +187,7 @@ extension ManifestChecker {
             if case .file = fileSystem.kind(of: full) {
                 do {
                     model = try fileSystem.readModel(full)
+                    sources += model?.sourceFiles ?? []
                 } catch {
                     let why = error.field.isEmpty ? error.message : "\(error.field): \(error.message)"
                     out.append(Diagnostic(

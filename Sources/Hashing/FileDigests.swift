@@ -47,9 +47,9 @@ public final class FileDigests: Sendable {
             return Identity(st)
         }
 
-        var text: String { "\(device):\(inode):\(size):\(seconds).\(nanoseconds):\(changeSeconds).\(changeNanoseconds)" }
+        public var text: String { "\(device):\(inode):\(size):\(seconds).\(nanoseconds):\(changeSeconds).\(changeNanoseconds)" }
 
-        func isRecent(now: Int64, settle: Int64) -> Bool { now - max(seconds, changeSeconds) < settle }
+        public func isRecent(now: Int64, settle: Int64) -> Bool { now - max(seconds, changeSeconds) < settle }
     }
 
     public static let shared = FileDigests()

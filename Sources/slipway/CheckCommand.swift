@@ -37,7 +37,7 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Colour in text output: auto (a terminal without NO_COLOR), always or never.")
     var color: ColorChoice = .auto
 
-    @Flag(help: "Neither read nor write the estimates cache (see `slipway estimate --help`).")
+    @Flag(help: "Neither read nor write the cache folder: estimates, file digests, and the model-dependent findings remembered from earlier checks of unchanged files (see `slipway estimate --help`).")
     var noCache = false
 
     @Flag(help: "Analyse models in this process instead of worker processes (faster for one small model; a model that crashes the analysis then ends the whole check).")
@@ -48,13 +48,19 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         // Model work runs in worker processes, so a model that crashes the analysis costs its manifest's
-        // check (exit 2), not every other one. One worker starts now: its start-up (the program, the
-        // catalogue) runs on another core while this process loads the catalogue and parses the manifests.
+        // check (exit 2), not every other one. A worker that will be needed starts before the catalogue loads:
+        // its start-up (the program, the catalogue) runs on another core meanwhile. None is needed when every
+        // manifest's model half is remembered from an earlier run on the same files (`TargetCheckMemo`).
+        let fs = LocalFileSystem()
+        let expansion = Discovery.expand(paths.isEmpty ? ["."] : paths, fileSystem: fs)
+        let memo = noCache ? nil : EstimateCommand.cacheFolder().flatMap {
+            TargetCheckMemo(store: DiskEstimateCache(directory: $0, maxEntries: 1024, subfolder: "checks"))
+        }
         let pool = inProcess ? nil : WorkerCommand.pool(cache: noCache ? .none : .disk, size: Self.workers)
-        pool?.prestart()
+        let catalogueless = ManifestChecker(fileSystem: fs, catalogue: nil, estimateCache: nil, memo: memo)
+        if let pool, expansion.files.contains(where: { catalogueless.needsModelWork(path: $0) }) { pool.prestart() }
         defer { pool?.shutdown() }
         if !noCache { EstimateCommand.persistDigests() }
-        let fs = LocalFileSystem()
         // The target checks need the catalogue compiled into the binary: refuse clearly rather than check less.
         let catalogue: Catalogue
         switch Catalogue.embedded {
@@ -63,13 +69,12 @@ struct CheckCommand: ParsableCommand {
             printError("slipway: \(e)")
             throw ExitCode(2)
         }
-        let expansion = Discovery.expand(paths.isEmpty ? ["."] : paths, fileSystem: fs)
         for e in expansion.errors { printError("slipway: \(e)") }
         if let why = expansion.incomplete { printError("slipway: warning: the folder walk was incomplete: \(why)") }
         // Many manifests often name one model: read it once.
         let checker = ManifestChecker(
             fileSystem: ModelCachingFileSystem(fs), catalogue: catalogue,
-            estimateCache: noCache ? nil : EstimateCommand.defaultCache(), isolation: pool)
+            estimateCache: noCache ? nil : EstimateCommand.defaultCache(), isolation: pool, memo: memo)
         let results = Discovery.checkAll(expansion.files, checker: checker)
         for r in results { if let f = r.workerFailure { printError("slipway: \(r.path): \(f)") } }
         let useColor: Bool

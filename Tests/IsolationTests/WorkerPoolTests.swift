@@ -189,9 +189,15 @@ import Testing
         let reply = service.handle(WorkerFrame(header: .object(["op": .string("targetChecks"), "path": .string(path)]), payload: text))
         let docs = try #require(reply.header["documents"]?.arrayValue)
         let decoded = docs.map { ($0.arrayValue ?? []).compactMap(Diagnostic.init(wireJSON:)) }
-        #expect(decoded == local.targetDiagnostics(bytes: text, path: path))
+        let inHere = local.targetDiagnostics(bytes: text, path: path)
+        #expect(decoded == inHere.documents)
         #expect(decoded.count == 1)
         #expect(decoded[0].map(\.code) == [.sizeOverBudget])
+        // The reply names the files the result comes from, as the memo of `check` keys on them.
+        let inputs = try #require(reply.header["inputs"]?.objectValue)
+        #expect(inputs.keys == [folder + "/m.onnx"])
+        #expect(inputs[folder + "/m.onnx"]?.stringValue == inHere.inputs?[folder + "/m.onnx"])
+        #expect(inputs[folder + "/m.onnx"]?.stringValue?.hasPrefix("file ") == true)
     }
 }
 
