@@ -13,6 +13,8 @@ public enum SkipReason: Sendable, Hashable {
     case belowMinimumElements(elements: Int, minimum: Int)
     case shapeMismatch(shapeElements: Int?, values: Int)
     case readFailed(String)
+    /// The same stored bytes as an earlier tensor (tied weights): measured there.
+    case sharedStorage(with: String)
 
     public var code: String {
         switch self {
@@ -25,6 +27,7 @@ public enum SkipReason: Sendable, Hashable {
         case .belowMinimumElements: return "below_minimum_elements"
         case .shapeMismatch: return "shape_mismatch"
         case .readFailed: return "read_failed"
+        case .sharedStorage: return "shared_storage"
         }
     }
 
@@ -41,6 +44,7 @@ public enum SkipReason: Sendable, Hashable {
         case .shapeMismatch(let s, let v):
             return "shape implies \(s.map(String.init) ?? "an invalid count of") elements but \(v) values were given"
         case .readFailed(let m): return "values could not be read: \(m)"
+        case .sharedStorage(let other): return "the same stored bytes as '\(other)' (tied weights): measured once, there"
         }
     }
 }

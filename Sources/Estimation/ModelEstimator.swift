@@ -59,6 +59,8 @@ public enum ModelEstimator {
             let candidate = TensorCandidate(name: t.name, dtype: t.dtype.name, shape: t.shape,
                                             consumers: t.consumers.compactMap { use(of: $0, in: model) })
             var decision = selection.decide(candidate)
+            // Tied weights: measured (and written) once, under the first name.
+            if let j = t.sharedWith, j < model.tensors.count { decision = .skip(.sharedStorage(with: model.tensors[j].name)) }
             // GATHER's table is a weight for TFLite's converter though no kernel reads it as one.
             if tfliteInteger, case .skip(.notAWeight) = decision, t.shape.count >= 2,
                TFLiteRules.isHybridWeight(candidate.consumers) {
@@ -126,7 +128,7 @@ public enum ModelEstimator {
         _ model: Model, settings: EstimateSettings, cache: (any EstimateCache)? = nil, cachedOnly: Bool = false
     ) throws -> EstimateResult {
         let plan = plan(model, settings: settings)
-        let files = [model.path] + externalFiles(model)
+        let files = [model.path] + model.externalDataFiles
         // The identity is taken before and after computing: a file that changed meanwhile is not cached
         // under the old identity.
         let identity = cache?.identity(of: files)
@@ -156,13 +158,6 @@ public enum ModelEstimator {
         "slipway-estimate\nengine=\(engineVersion)\nmodel=\(identity)\nsettings=\(settings.canonical)\ntensors=\(plan.digest)"
     }
 
-    static func externalFiles(_ model: Model) -> [String] {
-        var seen: [String] = []
-        for t in model.tensors {
-            if case .external(let p, _, _) = t.storage, !seen.contains(p) { seen.append(p) }
-        }
-        return seen
-    }
 
     /// Runs the engine on the planned tensors, with their values read in place from the model's mapping.
     public static func analyze(_ model: Model, plan: EstimatePlan, settings: EstimateSettings) throws -> CompressionReport {
@@ -303,12 +298,7 @@ public enum ModelEstimator {
     static func resultJSON(_ r: CompressionReport, model: Model, plan: EstimatePlan, settings: EstimateSettings) -> JSONValue {
         guard case .object(var root) = r.json else { return r.json }
         PruneOnly.rewrite(&root, settings: settings)
-        let stored = model.tensors.reduce(0) { $0 &+ $1.storedBytes }
-        let inFile = model.tensors.reduce(0) { s, t in
-            if case .external = t.storage { return s }
-            return s &+ t.storedBytes
-        }
-        let before = max(0, model.fileSize - inFile) &+ stored
+        let before = max(0, model.fileSize - model.storedBytesInFile) &+ model.storedBytes
         let measuredBefore = root["total"]?["bytes_before"]?.intValue ?? r.totals.first?.bytesBefore ?? 0
         let measuredAfter = root["total"]?["bytes_after"]?.intValue ?? r.totals.first?.bytesAfter ?? 0
         // The stored type of each measured tensor (the engine sees float32 values only).

@@ -23,7 +23,7 @@ public struct TargetEstimation: Sendable {
     {
         var bySettings: [EstimateSettings: Result<EstimateResult, EstimateFailure>] = [:]
         var out = TargetEstimation(results: [:], failures: [:])
-        let stored = model.tensors.reduce(0) { $0 &+ $1.storedBytes }
+        let stored = model.storedBytes
         for t in manifest.targets {
             // A target TensorFlow's converter makes from a Keras model: the artifact's size follows that converter's
             // rules, not the source file's (and its dynamic range leaves small weights in float, measured so).

@@ -25,7 +25,14 @@ extension Model {
         for (name, n) in sortedOperators { ops[name] = .int(n) }
         o["operators"] = .object(ops)
         o["graphs"] = .int(graphs.count)
-        o["tensors"] = .array(tensors.map(Self.json))
+        o["tensors"] = .array(tensors.map { t in
+            var j = Self.json(t)
+            if let s = t.sharedWith, s < tensors.count, case .object(var o) = j {
+                o["shares_storage_with"] = .string(tensors[s].name)
+                j = .object(o)
+            }
+            return j
+        })
         o["inputs"] = .array(inputs.map(Self.json))
         o["outputs"] = .array(outputs.map(Self.json))
         let q = quantizationSummary
@@ -53,7 +60,7 @@ extension Model {
     /// Parameters per dtype name, largest first.
     public var parametersByDType: [(String, Int)] {
         var byType: [DType: Int] = [:]
-        for t in tensors { byType[t.dtype, default: 0] &+= t.elementCount }
+        for t in tensors where t.sharedWith == nil { byType[t.dtype, default: 0] &+= t.elementCount }
         let counts = byType.map { ($0.key.name, $0.value) }
         return counts.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
     }
@@ -159,7 +166,8 @@ extension Model {
             let top = tensors.sorted { $0.elementCount > $1.elementCount }.prefix(largest)
             lines.append("largest tensors:")
             for t in top {
-                lines.append("  \(Self.pad(t.name, 40)) \(Self.pad(t.dtype.name, 9)) \(Self.pad("[" + t.shape.map(String.init).joined(separator: ", ") + "]", 22)) \(Self.count(t.elementCount))")
+                let tied = t.sharedWith.flatMap { $0 < tensors.count ? "  (tied: the bytes of \(tensors[$0].name))" : nil } ?? ""
+                lines.append("  \(Self.pad(t.name, 40)) \(Self.pad(t.dtype.name, 9)) \(Self.pad("[" + t.shape.map(String.init).joined(separator: ", ") + "]", 22)) \(Self.count(t.elementCount))\(tied)")
             }
         }
         if !metadata.isEmpty {

@@ -28,8 +28,55 @@ public struct Model: Sendable {
     /// The mapped model file (and, for ONNX external data, the other files it points to).
     let file: MappedFile
 
-    /// The total number of stored constant elements.
-    public var parameterCount: Int { tensors.reduce(0) { $0 &+ $1.elementCount } }
+    /// The total number of stored constant elements, each stored value once (tied weights counted once).
+    public var parameterCount: Int { tensors.reduce(0) { $1.sharedWith == nil ? $0 &+ $1.elementCount : $0 } }
+
+    /// The bytes the constants occupy where they are stored, each stored byte once.
+    public var storedBytes: Int { tensors.reduce(0) { $1.sharedWith == nil ? $0 &+ $1.storedBytes : $0 } }
+
+    /// Of those, the bytes inside the model file itself (external data left out).
+    public var storedBytesInFile: Int {
+        tensors.reduce(0) { s, t in
+            if t.sharedWith != nil { return s }
+            if case .external = t.storage { return s }
+            return s &+ t.storedBytes
+        }
+    }
+
+    /// Marks each tensor whose stored bytes are exactly an earlier tensor's (`sharedWith`): PyTorch's tied
+    /// weights (two state-dict keys, one storage), a TFLite buffer the converter deduplicated, any format's
+    /// two entries naming one byte range. Counting them once is what the file holds and what a converter
+    /// writes (torch.onnx.export keeps one initializer for a tied parameter).
+    mutating func markSharedStorage() {
+        var first: [TensorStorage: Int] = [:]
+        for i in tensors.indices {
+            switch tensors[i].storage {
+            case .file(_, let length), .external(_, _, let length):
+                guard length > 0 else { continue }
+                if let j = first[tensors[i].storage] { tensors[i].sharedWith = j } else { first[tensors[i].storage] = i }
+            case .protobufField, .none:
+                continue
+            }
+        }
+    }
+
+    /// The files the tensors' external data lives in (ONNX `location`), each once, in first-use order.
+    public var externalDataFiles: [String] {
+        var seen: [String] = []
+        for t in tensors {
+            if case .external(let p, _, _) = t.storage, !seen.contains(p) { seen.append(p) }
+        }
+        return seen
+    }
+
+    /// Every file what was read of this model depends on: the model, its external data, and the `config.json`
+    /// a safetensors file is read with (present or not). A result derived from the model alone stays valid
+    /// while these files stay as they are.
+    public var sourceFiles: [String] {
+        var files = [path] + externalDataFiles
+        if format == .safetensors { files.append(SidecarConfig.path(besideModelAt: path)) }
+        return files
+    }
 
     /// Every node of every graph, counted by operator name.
     public var operatorHistogram: [String: Int] {
@@ -126,6 +173,9 @@ public struct ConstantTensor: Sendable {
     public var sparseValueCount: Int?
     /// ONNX: where the `TensorProto` lies in the model file (a conversion rewrites it there).
     public var message: Range<Int>? = nil
+    /// The index of the earlier tensor whose stored bytes these are (`Model.markSharedStorage`): the bytes and
+    /// elements are counted there, and an estimate measures them there.
+    public var sharedWith: Int? = nil
 }
 
 public enum TensorStorage: Sendable, Hashable {

@@ -26,6 +26,12 @@ public enum ModelReader {
 
     /// Reads an already mapped file.
     public static func read(file: MappedFile) throws(ModelError) -> Model {
+        var model = try readFormat(file: file)
+        model.markSharedStorage()
+        return model
+    }
+
+    static func readFormat(file: MappedFile) throws(ModelError) -> Model {
         let path = file.path
         let name = path.split(separator: "/").last.map(String.init) ?? path
         switch FormatDetection.detect(file.bytes, fileName: name) {

@@ -14,7 +14,7 @@ extension Model {
         let total = parameterCount
         var low = 0
         var byType: [String: Int] = [:]
-        for t in tensors where t.dtype.isLowPrecision {
+        for t in tensors where t.dtype.isLowPrecision && t.sharedWith == nil {
             low &+= t.elementCount
             byType[t.dtype.name, default: 0] &+= t.elementCount
         }

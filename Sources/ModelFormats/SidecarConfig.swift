@@ -11,9 +11,14 @@ import JSON
 enum SidecarConfig {
     static let limit = 1 << 20
 
-    static func metadata(besideModelAt path: String) -> [String: String] {
+    /// The `config.json` in the model's folder.
+    static func path(besideModelAt path: String) -> String {
         let folder = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        let config = (folder.isEmpty ? "." : folder) + "/config.json"
+        return (folder.isEmpty ? "." : folder) + "/config.json"
+    }
+
+    static func metadata(besideModelAt path: String) -> [String: String] {
+        let config = Self.path(besideModelAt: path)
         guard let f = fopen(config, "rb") else { return [:] }
         defer { fclose(f) }
         var bytes: [UInt8] = []

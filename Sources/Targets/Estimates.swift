@@ -137,7 +137,7 @@ public enum TargetEstimates {
         let consumers = model.graphs.first?.nodes ?? []
         var total = 0
         var stored = 0
-        for t in model.tensors {
+        for t in model.tensors where t.sharedWith == nil {
             stored &+= t.storedBytes
             guard let b = bits, t.dtype == .float32 || t.dtype == .float16 || t.dtype == .bfloat16 || t.dtype == .float64,
                 let own = t.dtype.bitsPerElement, b < own
@@ -177,7 +177,7 @@ public enum TargetEstimates {
         let device = target.device.flatMap { catalogue.device($0.value) }
         let p = precision(target: target, runtime: runtime, catalogue: catalogue, model: model)
         let size = callerSize ?? sizeBytes(model: model, target: target)
-        let weightBytes = max(0, size - max(0, model.fileSize - model.tensors.reduce(0) { $0 &+ $1.storedBytes }))
+        let weightBytes = max(0, size - max(0, model.fileSize - model.storedBytes))
         var peak = analysis.peakActivationElements &* p.activationBytes
         var planner = "liveness"
         if let t = analysis.transformer {

@@ -87,6 +87,20 @@ import Testing
         #expect(f?.tensors == ["fc.weight"] && f?.value == 3)
     }
 
+    /// Tied weights (two state-dict keys, one storage) are measured once, under the first name: the bytes
+    /// before are the file's, not the sum of the names', and the second name is left out saying why.
+    @Test func tiedWeightsAreMeasuredOnce() throws {
+        let model = try ModelReader.read(path: Repository.path("Tests/Fixtures/models/pytorch/state_dict.pt"))
+        let r = try ModelEstimator.estimate(model, settings: EstimateSettings(weights: .int8))
+        let skipped = r.json["skipped"]?.arrayValue ?? []
+        let head = try #require(skipped.first { $0["name"]?.stringValue == "head.weight" })
+        #expect(head["reason"]?.stringValue == "shared_storage")
+        #expect(!(r.json["tensors"]?.arrayValue ?? []).contains { $0["name"]?.stringValue == "head.weight" })
+        #expect((r.json["tensors"]?.arrayValue ?? []).contains { $0["name"]?.stringValue == "emb.weight" })
+        #expect(r.modelBytesBefore <= model.fileSize)
+        #expect(r.modelBytesBefore == model.fileSize - model.storedBytesInFile + model.storedBytes)
+    }
+
     /// bfloat16 and float64 storage is decoded as it is read: the figures of the same values stored as
     /// float32, and the bytes before are the stored ones.
     @Test(arguments: [("bf16", 2), ("f64", 8)])
