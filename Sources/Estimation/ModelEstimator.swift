@@ -56,11 +56,16 @@ public enum ModelEstimator {
         var skipped: [SkippedTensor] = []
         var digest = SHA256()
         for (i, t) in model.tensors.enumerated() {
+            // Tied weights: measured (and written) once, under the first name.
+            if let j = t.sharedWith, j < model.tensors.count {
+                let reason = SkipReason.sharedStorage(with: model.tensors[j].name)
+                skipped.append(SkippedTensor(name: t.name, reason: reason, elements: t.elementCount))
+                digest.update("-\(t.name)|\(reason.code)\n")
+                continue
+            }
             let candidate = TensorCandidate(name: t.name, dtype: t.dtype.name, shape: t.shape,
                                             consumers: t.consumers.compactMap { use(of: $0, in: model) })
             var decision = selection.decide(candidate)
-            // Tied weights: measured (and written) once, under the first name.
-            if let j = t.sharedWith, j < model.tensors.count { decision = .skip(.sharedStorage(with: model.tensors[j].name)) }
             // GATHER's table is a weight for TFLite's converter though no kernel reads it as one.
             if tfliteInteger, case .skip(.notAWeight) = decision, t.shape.count >= 2,
                TFLiteRules.isHybridWeight(candidate.consumers) {

@@ -199,6 +199,7 @@ public enum EstimateTable {
                 return "\(n) \(dbText(d))"
             }
             if !w.isEmpty { worst.append("  \(name): worst tensors \(w.joined(separator: ", "))") }
+            if let l = latencyNote(row) { worst.append("  \(name): \(l)") }
             if let e = row["estimate_error"]?.stringValue { worst.append("  \(name): no estimate: \(e)") }
         }
         var widths = [Int](repeating: 0, count: header.count)
@@ -207,6 +208,21 @@ public enum EstimateTable {
             l.enumerated().map { i, c in c + String(repeating: " ", count: widths[i] - c.count) }.joined(separator: "  ")
         }.map { String($0.reversed().drop(while: { $0 == " " }).reversed()) }
         return (body + worst).joined(separator: "\n") + "\n" + TargetEstimates.coverageNote(table["coverage"])
+    }
+
+    /// How the latency figure was made, in words: calibrated on published measurements (the range their
+    /// spread of cycles per MAC gives, the stack and the core), or a roofline from the device's peak figures.
+    static func latencyNote(_ row: JSONValue) -> String? {
+        guard let ms = row["latency_ms"]?.doubleValue, let c = row["latency_calibration"] else { return nil }
+        let atLeast = TargetEstimates.atLeast(row)
+        guard c["method"]?.stringValue == "calibrated", let cpm = c["cycles_per_mac"]?.doubleValue, cpm > 0,
+              let spread = c["cycles_per_mac_spread"]?.arrayValue, spread.count == 2,
+              let lo = spread[0].doubleValue, let hi = spread[1].doubleValue
+        else { return "latency \(atLeast)\(msText(ms)) is a roofline from the device's peak figures (no published measurement calibrates this device class)" }
+        let core = c["class"]?.stringValue ?? "?", precision = c["precision"]?.stringValue ?? "?"
+        let stack = c["stack"]?.stringValue.map { ", \($0)" } ?? ""
+        return "latency \(atLeast)\(msText(ms)) calibrated on published \(core) \(precision) measurements\(stack): "
+            + "\((cpm * 100).rounded() / 100) cycles/MAC, \(atLeast)\(msText(ms * lo / cpm))–\(msText(ms * hi / cpm)) over their spread"
     }
 
     static func num(_ d: Double?) -> JSONValue { d.map { $0.isFinite ? .double($0) : .null } ?? .null }

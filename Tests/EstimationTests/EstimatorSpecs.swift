@@ -258,3 +258,25 @@ import Testing
         ])])]))
     }
 }
+
+/// The text table says how each latency was made.
+@Suite struct LatencyTextSpecs {
+    @Test func aCalibratedLatencyGivesItsSourceAndTheRangeOfItsSpread() {
+        let row: JSONValue = [
+            "target": "board", "latency_ms": .double(10),
+            "latency_calibration": [
+                "method": "calibrated", "class": "cortex-m7", "precision": "int8", "cycles_per_mac": .double(1.0),
+                "cycles_per_mac_spread": [.double(0.8), .double(1.3)], "stack": "X-CUBE-AI v9.0.0",
+            ],
+        ]
+        let text = EstimateTable.text(["targets": [row]])
+        #expect(text.contains("  board: latency 10 ms calibrated on published cortex-m7 int8 measurements, X-CUBE-AI v9.0.0: 1.0 cycles/MAC, 8.0 ms–13 ms over their spread"))
+    }
+
+    @Test func aRooflineSaysSo() {
+        let row: JSONValue = ["target": "cpu", "latency_ms": .double(0.5), "latency_calibration": ["method": "uncalibrated-roofline"]]
+        #expect(EstimateTable.text(["targets": [row]]).contains("  cpu: latency 0.5 ms is a roofline from the device's peak figures"))
+        // No latency, no line.
+        #expect(!EstimateTable.text(["targets": [["target": "x"]]]).contains("x: latency"))
+    }
+}
