@@ -4,6 +4,7 @@
 - a FIFO as the model path is refused at once by `inspect` (exit 1, an unreadable model) and `estimate` (exit 2,
   an I/O error), naming it;
 - estimating a multi-GB sparse safetensors keeps the process's peak RSS bounded.
+- a pickle naming one tensor 120,000 times is measured once.
 """
 import json
 import os
@@ -76,3 +77,27 @@ def test_a_sparse_multi_gigabyte_model_is_estimated_in_bounded_memory(slipway, t
     code, err, mb = peak_rss_mb([slipway, "estimate", str(path), "--json", "--no-cache"])
     assert code == 0, err
     assert mb < 512, f"peak RSS {mb} MB while estimating a {size >> 30} GiB model"
+
+
+def test_one_tensor_named_a_hundred_thousand_times_is_measured_once(slipway, tmp_path):
+    """A 258 KB `torch.save` whose pickle refers to one tensor 120,000 times (2-byte BINGETs in a list): every name
+    is listed, the stored bytes are counted and measured once, the other names left out as shared storage."""
+    python = os.environ.get("SLIPWAY_COREML_PYTHON")
+    if not python:
+        pytest.skip("SLIPWAY_COREML_PYTHON (the venv with torch) is not set: `make test` sets it")
+    path = tmp_path / "memo.pt"
+    subprocess.run([python, "-c", "import sys, torch\nt = torch.randn(64, 64)\ntorch.save({'l': [t] * 120000}, sys.argv[1])",
+                    str(path)], check=True, capture_output=True)
+    assert path.stat().st_size < 300_000
+    r = subprocess.run([slipway, "inspect", str(path), "--json"], capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr.decode()
+    got = json.loads(r.stdout)
+    assert got["parameters"] == 64 * 64
+    assert len(got["tensors"]) == 120000
+    assert sum(1 for t in got["tensors"] if t.get("shares_storage_with") == "l.0") == 119999
+    r = subprocess.run([slipway, "estimate", str(path), "--weights", "int8", "--json", "--no-cache"], capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr.decode()
+    est = json.loads(r.stdout)
+    assert [t["name"] for t in est["tensors"]] == ["l.0"]
+    assert {s["reason"] for s in est["skipped"]} == {"shared_storage"} and len(est["skipped"]) == 119999
+    assert est["model"]["bytes_before"] <= path.stat().st_size
