@@ -9,7 +9,7 @@ import os
 import sys
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-FILES = ["sources.json", "runtimes.json", "devices.json", "rules.json", "operators.json", "latency_measurements.json"]
+FILES = ["sources.json", "runtimes.json", "devices.json", "rules.json", "operators.json", "latency_calibrations.json"]
 
 
 def main():

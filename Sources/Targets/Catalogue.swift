@@ -347,7 +347,7 @@ public struct Catalogue: Sendable {
 
     /// The file names, in load order; the merged object is what Schemas/targets.schema.json describes.
     public static let fileNames = [
-        "sources.json", "runtimes.json", "devices.json", "rules.json", "operators.json", "latency_measurements.json",
+        "sources.json", "runtimes.json", "devices.json", "rules.json", "operators.json", "latency_calibrations.json",
     ]
 }
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Published MLPerf Tiny latencies and the microcontroller latency calibration fitted to them, written to
-Schemas/targets/latency_measurements.json.
+"""Published MLPerf Tiny latencies and the microcontroller latency calibration fitted to them: the fits to
+Schemas/targets/latency_calibrations.json (catalogue data, embedded in the binary), the rows they come from to
+Schemas/measurements/latency_measurements.json (for the tests and the docs, not embedded).
 
     scripts/catalogue/derive_latency_calibration.py --slipway .build/debug/slipway \\
         v1.0=/path/to/tiny_results_v1.0 v1.1=/path/to/tiny_results_v1.1 v1.2=... v1.3=...
-    scripts/catalogue/derive_latency_calibration.py --check ...   # same inputs, compare with the committed file
+    scripts/catalogue/derive_latency_calibration.py --check ...   # same inputs, compare with the committed files
 
 Each argument is a checkout (or a bare mirror: files are read with `git show HEAD:path`) of
 github.com/mlcommons/tiny_results_<version>; its HEAD revision is recorded.
@@ -36,7 +37,10 @@ import tempfile
 
 import catalogue_json as cj
 
-OUT = "latency_measurements.json"
+# The fits are catalogue data (embedded in the binary); the rows they come from are kept apart, for the tests and
+# the docs, and not embedded.
+OUT = "latency_calibrations.json"
+ROWS = os.path.join(cj.ROOT, "Schemas", "measurements", "latency_measurements.json")
 BENCHMARKS = {  # benchmark → the committed reference model
     "kws": "kws_ref_model.tflite",
     "vww": "vww_96_int8.tflite",
@@ -215,7 +219,7 @@ def document(args):
         revisions[version] = git(path, "rev-parse", "HEAD").strip()
     rows.sort(key=lambda r: (r["core"], r["results"], r["submitter"], r["system"], list(BENCHMARKS).index(r["benchmark"])))
     macs = reference_macs(args.slipway, root)
-    return {
+    return {"latency_calibrations": fit(rows, macs)}, {
         "latency_measurements": {
             "note": "Published MLPerf Tiny v1.0-v1.3 closed-division latencies (median of the runner's windows) "
                     "on the Cortex-M4/M7/M33 Nucleo boards; derived by scripts/catalogue/derive_latency_calibration.py.",
@@ -223,7 +227,6 @@ def document(args):
             "left_out": skipped,
             "rows": rows,
         },
-        "latency_calibrations": fit(rows, macs),
         "edgetpu_published": {
             "note": "Not used for a calibration yet: the models are not in the repository.",
             "source": {"id": "coral-edgetpu-benchmarks", "section": "Table 1: time per inference, in milliseconds"},
@@ -239,19 +242,20 @@ def main():
     ap.add_argument("--check", action="store_true", help="compare with the committed file instead of writing it")
     ap.add_argument("results", nargs="+", help="VERSION=PATH of a tiny_results checkout")
     args = ap.parse_args()
-    doc = document(args)
-    path = os.path.join(cj.TARGETS, OUT)
-    text = cj._fmt(doc, 0) + "\n"
+    fits, rows = document(args)
+    outputs = [(os.path.join(cj.TARGETS, OUT), fits), (ROWS, rows)]
     if args.check:
-        with open(path, encoding="utf-8") as f:
-            if f.read() != text:
-                sys.exit(f"{OUT} differs from what the script derives")
-        print(f"{OUT} matches")
+        for path, doc in outputs:
+            with open(path, encoding="utf-8") as f:
+                if f.read() != cj._fmt(doc, 0) + "\n":
+                    sys.exit(f"{os.path.basename(path)} differs from what the script derives")
+            print(f"{os.path.basename(path)} matches")
         return
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    print(f"wrote {os.path.relpath(path, cj.ROOT)}: {len(doc['latency_measurements']['rows'])} measurements, "
-          f"{len(doc['latency_calibrations'])} calibrations")
+    for path, doc in outputs:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(cj._fmt(doc, 0) + "\n")
+    print(f"wrote {os.path.relpath(ROWS, cj.ROOT)}: {len(rows['latency_measurements']['rows'])} measurements; "
+          f"{os.path.join('Schemas', 'targets', OUT)}: {len(fits['latency_calibrations'])} calibrations")
 
 
 if __name__ == "__main__":
