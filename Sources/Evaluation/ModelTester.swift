@@ -67,6 +67,8 @@ public struct TargetTestResult: Sendable {
     public var integerMatmul: IntegerMatmul?
     /// With `--layers`: each value the artifact and the original both compute, in graph order.
     public var layers: [LayerSQNR] = []
+    /// With `--layers`: how many of the original's float values `layers` holds, and which were left out and why.
+    public var layersCoverage: LayerCoverage?
     /// Why the per-layer attribution could not be made, when it was asked for.
     public var layersError: String?
     /// The target's `delegate` as tested.
@@ -209,7 +211,7 @@ public enum ModelTester {
             for (i, a) in artifacts {
                 guard let (record, stale) = TestRecord.last(target: chosen[i], manifest: manifest, manifestPath: manifestPath),
                       stale.isEmpty, let m = record.measured, m.delegate == chosen[i].delegate?.value,
-                      !options.layers || m.layers != nil || a.runtime != .onnxruntime
+                      !options.layers || (m.layers != nil && m.layersCoverage != nil) || a.runtime != .onnxruntime
                 else { continue }
                 candidates[i] = m
             }
@@ -336,6 +338,7 @@ public enum ModelTester {
             target.originalLatencyMS = original.latencyMS
             if let m = r.models["target\(k)"] {
                 target.layers = m.layers
+                target.layersCoverage = m.layersCoverage
                 target.layersError = m.layersError
                 target.ranOn = m.ranOn
                 target.placementNote = m.placementNote

@@ -89,7 +89,8 @@ public enum ReportHTML {
             h += "</table>\n"
         }
         if let layers = t["layers"]?.arrayValue, !layers.isEmpty {
-            h += "<h3>Per-layer SQNR</h3>\n" + layerBars(layers, path: "\(p).layers")
+            h += "<h3>Per-layer SQNR</h3>\n" + coverage(t["layers_coverage"], path: "\(p).layers_coverage")
+            h += layerBars(layers, path: "\(p).layers")
         }
         h += "<h3>Provenance</h3>\n<table>"
         h += "<tr><th>Artifact</th><td><code>\(escape(t["artifact"]?.stringValue ?? "—"))</code></td></tr>"
@@ -101,6 +102,23 @@ public enum ReportHTML {
         h += "<tr><th>Runner peak RSS (KiB)</th><td>\(num(t["peak_rss_kb"], path: "\(p).peak_rss_kb"))</td></tr>"
         h += "</table></section>\n"
         return h
+    }
+
+    /// How many of the original's float values the bars cover, and why the others are left out.
+    static func coverage(_ c: JSONValue?, path: String) -> String {
+        guard let c, c.objectValue != nil else { return "" }
+        var s = "<p>\(num(c["measured"], path: "\(path).measured")) float values measured, "
+        s += "\(num(c["left_out"], path: "\(path).left_out")) left out"
+        let reasons = c["reasons"]?.arrayValue ?? []
+        if reasons.isEmpty { return s + ".</p>\n" }
+        s += ":</p>\n<ul>"
+        for (k, r) in reasons.enumerated() {
+            s += "<li>\(num(r["values"], path: "\(path).reasons.\(k).values")) \(escape(r["reason"]?.stringValue ?? ""))"
+            let examples = (r["examples"]?.arrayValue ?? []).compactMap(\.stringValue)
+            if !examples.isEmpty { s += " (e.g. " + examples.map { "<code>\(escape($0))</code>" }.joined(separator: ", ") + ")" }
+            s += "</li>"
+        }
+        return s + "</ul>\n"
     }
 
     /// One horizontal bar per value the artifact computes, in graph order, as long as its SQNR (dB; the lowest

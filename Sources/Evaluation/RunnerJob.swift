@@ -31,6 +31,8 @@ struct RunnerJob: Sendable {
         /// onnxruntime: whether the exact U8S8 kernels were applied (nil for other runtimes).
         var exactU8S8: Bool?
         var layers: [LayerSQNR] = []
+        /// What `layers` covers of the original's float values, and what it leaves out.
+        var layersCoverage: LayerCoverage?
         var layersError: String?
         /// The execution provider or delegate that ran the model, and why it is not the target's, when it is not.
         var ranOn: String?
@@ -136,6 +138,7 @@ struct RunnerJob: Sendable {
             r.placementNote = m["placement_note"]?.stringValue
             r.latencyMS = (m["latency_ms"]?.arrayValue ?? []).compactMap(\.doubleValue)
             r.layersError = m["layers_error"]?.stringValue
+            r.layersCoverage = LayerCoverage.parse(m["layers_coverage"])
             r.layers = (m["layers"]?.arrayValue ?? []).compactMap { l in
                 guard let value = l["value"]?.stringValue else { return nil }
                 return LayerSQNR(value: value, node: l["node"]?.stringValue ?? value, op: l["op"]?.stringValue ?? "",

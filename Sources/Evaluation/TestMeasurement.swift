@@ -21,6 +21,8 @@ public struct TestMeasurement: Sendable, Equatable {
     public var samplesSHA256: String?
     /// With `--layers`; nil when the run did not measure them.
     public var layers: [LayerSQNR]?
+    /// With `--layers`: what `layers` covers (nil in a record written before it was measured: measured again).
+    public var layersCoverage: LayerCoverage?
 
     /// Per-layer figures kept for reuse at most: a record stays small whatever the model's size.
     static let layersKept = 5_000
@@ -54,6 +56,7 @@ public struct TestMeasurement: Sendable, Equatable {
                  "input_sqnr_db": l.inputSQNRDB.map { .double($0) } ?? .null, "weights": .array(l.weights.map { .string($0) })]
             })
         } ?? .null
+        o["layers_coverage"] = layersCoverage?.json ?? .null
         return .object(o)
     }
 
@@ -89,7 +92,8 @@ public struct TestMeasurement: Sendable, Equatable {
             peakRSSKB: j["peak_rss_kb"]?.intValue, runtimeVersion: version, originalRuntimeVersion: originalVersion,
             delegate: j["delegate"]?.stringValue, ranOn: j["ran_on"]?.stringValue, placementNote: j["placement_note"]?.stringValue,
             integerMatmul: j["integer_matmul"]?.stringValue.flatMap(IntegerMatmul.init(rawValue:)),
-            samplesSHA256: j["samples_sha256"]?.stringValue, layers: layers)
+            samplesSHA256: j["samples_sha256"]?.stringValue, layers: layers,
+            layersCoverage: LayerCoverage.parse(j["layers_coverage"]))
     }
 }
 
@@ -102,7 +106,8 @@ extension TargetTestResult {
             outputs: outputs, latencyMS: latencyMS, originalLatencyMS: originalLatencyMS, peakRSSKB: peakRSSKB,
             runtimeVersion: version, originalRuntimeVersion: originalVersion, delegate: delegate, ranOn: ranOn,
             placementNote: placementNote, integerMatmul: integerMatmul, samplesSHA256: samplesSHA256,
-            layers: layersMeasured && layersError == nil ? layers : nil)
+            layers: layersMeasured && layersError == nil ? layers : nil,
+            layersCoverage: layersMeasured && layersError == nil ? layersCoverage : nil)
     }
 
     /// This target as `m` measured it, before the tolerances are judged again.
@@ -116,6 +121,7 @@ extension TargetTestResult {
         placementNote = m.placementNote
         integerMatmul = m.integerMatmul
         layers = layersAsked ? m.layers ?? [] : []
+        layersCoverage = layersAsked ? m.layersCoverage : nil
         reused = true
     }
 }

@@ -67,9 +67,11 @@ extension TargetTestResult {
                  "sqnr_db": l.sqnrDB.map { .double($0) } ?? .null, "exact": .bool(l.exact),
                  "input_sqnr_db": l.inputSQNRDB.map { .double($0) } ?? .null, "weights": .array(l.weights.map { .string($0) })]
             })
+            o["layers_coverage"] = layersCoverage?.json ?? .null
             o["layers_error"] = layersError.map { .string($0) } ?? .null
         } else {
             o["layers"] = .null
+            o["layers_coverage"] = .null
         }
         o["tolerances"] = .array(checks.map { c in
             ["key": .string(c.key), "limit": .double(c.limit), "measured": c.measured.map { .double($0) } ?? .null,

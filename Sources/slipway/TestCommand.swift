@@ -161,6 +161,8 @@ struct TestCommand: AsyncParsableCommand {
             text += "\n  lost the most: \(w.node) (\(w.op)) \(fixed(w.ownSQNRDB ?? 0, 1)) dB of its own;"
                 + " to keep it in float: add \(names) to optimize.quantize.skip"
         }
+        // What the figures above do not cover, so that a partial attribution never reads as a whole one.
+        if let left = t.layersCoverage?.summary { text += "\n  layers: \(left)" }
         if let e = t.layersError { text += "\n  layers: not measured (\(e))" }
         if let note = t.placementNote { text += "\n  note: \(note)" }
         return text

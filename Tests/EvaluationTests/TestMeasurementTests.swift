@@ -17,7 +17,12 @@ struct TestMeasurementSpec {
         latencyMS: [1.25, 1.5], originalLatencyMS: [2, 2.5], peakRSSKB: 91_000, runtimeVersion: "1.23.0",
         originalRuntimeVersion: "1.23.0", delegate: "cuda", ranOn: "CPUExecutionProvider",
         placementNote: "CUDAExecutionProvider is not in this onnxruntime", integerMatmul: .exact, samplesSHA256: "ab12",
-        layers: [LayerSQNR(value: "h", node: "conv0", op: "Conv", sqnrDB: 12.5, exact: false, inputSQNRDB: nil, weights: ["w0"])])
+        layers: [LayerSQNR(value: "h", node: "conv0", op: "Conv", sqnrDB: 12.5, exact: false, inputSQNRDB: nil, weights: ["w0"]),
+                 LayerSQNR(value: "If_0/then_branch/c", node: "conv1", op: "Conv", sqnrDB: 20.25, exact: false, inputSQNRDB: 12.5,
+                           weights: ["then.w1"])],
+        layersCoverage: LayerCoverage(measured: 2, leftOut: 3, reasons: [
+            .init(reason: "no sample ran the branch that computes it", values: 3, examples: ["If_0/else_branch/c", "If_0/else_branch/r"]),
+        ]))
 
     @Test func roundTrips() throws {
         let text = Self.measured.json.serialized()
@@ -41,7 +46,17 @@ struct TestMeasurementSpec {
         t.restore(Self.measured, layersAsked: false)
         #expect(t.reused && t.outputs == Self.measured.outputs && t.runtimeVersion == "1.23.0" && t.layers.isEmpty)
         #expect(t.latencyMS == [1.25, 1.5] && t.ranOn == "CPUExecutionProvider" && t.integerMatmul == .exact)
+        #expect(t.layersCoverage == nil)
         t.restore(Self.measured, layersAsked: true)
-        #expect(t.layers.map(\.node) == ["conv0"])
+        #expect(t.layers.map(\.node) == ["conv0", "conv1"])
+        #expect(t.layersCoverage == Self.measured.layersCoverage)
+    }
+
+    @Test("a record measured before subgraph values were has layers but no coverage: --layers measures again")
+    func layersWithoutCoverage() throws {
+        var o = try #require(Self.measured.json.objectValue)
+        o["layers_coverage"] = nil
+        let back = try #require(TestMeasurement.parse(.object(o)))
+        #expect(back.layers?.count == 2 && back.layersCoverage == nil)
     }
 }

@@ -9,7 +9,7 @@ JOB.json: {"runtime": "onnxruntime" | "litert" | "tflite-micro", "warmup": 3,
            "samples": [path, ...] (.npy for a one-input model, .npz keyed by input name; images, .wav and raw .bin
                                    decoded for a one-input model),
            "models": [{"id": str, "path": str, "exact_u8s8": bool, "delegate": str (the target's, absent for the
-                       original)}, ...]}
+                       original), "layers_against": id (`--layers`: the model to compare with, value by value)}, ...]}
 
 exact_u8s8 (onnxruntime): the uint8 x int8 integer matmuls run exactly (`session.x64quantprecision`, U8U8
 kernels) even on an x86-64 host without VNNI, whose default VPMADDUBSW kernel saturates paired products to
@@ -23,7 +23,8 @@ default delegate (XNNPACK), and any other delegate, which this host cannot run, 
 Writes OUT_DIR/result.json: {"runtime", "version", "peak_rss_kb", "host_u8s8_saturates",
 "sample_errors": [{file, input, expected, got}],
 "models": {id: {"error"?: str, "outputs": [{"name", "shape", "file"}], "latency_ms": [...], "exact_u8s8"?: bool,
-"ran_on": str, "placement_note"?: str}}}; each output's
+"ran_on": str, "placement_note"?: str, "layers"?: [{value, node, op, sqnr_db, exact, input_sqnr_db, weights}],
+"layers_coverage"?: {measured, left_out, reasons: [{reason, values, examples}]}, "layers_error"?: str}}}; each output's
 values for every sample, in sample order, as little-endian float32 in OUT_DIR/<id>.<index>.f32. Exit 0 even when
 a model fails (its error is in the result); non-zero only when the job itself cannot be read.
 """
@@ -485,88 +486,444 @@ def run_model(spec, runtime, samples, warmup, out_dir):
     return result
 
 
-def exposed(path, out_dir, tag):
-    """A temporary copy of an ONNX model whose graph outputs include every float value its nodes compute, with the
-    node that computes each (name, op type) in graph order."""
-    import onnx
+# ---- Per-layer attribution (`slipway test --layers`) ------------------------------------------------------------
+#
+# Every float value a node computes, in every graph: the top-level graph's as graph outputs of a copy, and those
+# inside If branches and Loop/Scan bodies surfaced through their node (docs/test.md, "`--layers`"). An If's
+# branches must output as many values of the same types: each branch pads the other's values with zeros, and each
+# outputs a marker (true in then_branch, false in else_branch), so that a sample's values count only where the
+# branch ran. A Loop's or Scan's body outputs its values as extra scan outputs, stacked over the iterations.
 
-    model = onnx.load(path)
-    try:
-        typed = onnx.shape_inference.infer_shapes(model)
-    except Exception:  # a model onnx cannot infer still runs; its untyped values are left out
-        typed = model
-    float_types = {onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16}
-    types = {v.name: v.type.tensor_type.elem_type for v in list(typed.graph.value_info) + list(typed.graph.output)}
-    present = {o.name for o in model.graph.output}
-    producers = []
-    for node in model.graph.node:
-        for out in node.output:
-            if out and types.get(out) in float_types:
-                producers.append((out, node.name or out, node.op_type))
-                if out not in present:
-                    model.graph.output.append(onnx.helper.make_tensor_value_info(out, types[out], None))
-                    present.add(out)
-    copy = os.path.join(out_dir, f"{tag}.layers.onnx")
-    onnx.save(model, copy)
-    return copy, producers
+FLOAT_ELEMS = (1, 10)  # onnx.TensorProto.FLOAT, FLOAT16: the values compared
+BOOL_ELEM = 9
+# The operators whose bodies the runner surfaces (then_branch and else_branch; body).
+SURFACED = ("If", "Loop", "Scan")
+UNKNOWN_TYPE = "its element type is unknown to onnx shape inference"
+
+
+class Surfaced:
+    """A value of one graph's scope on its way to the top-level graph's outputs: `name` in that scope, `key` its
+    path, `conds` the markers (name in that scope, branch flag) that say whether a run computed it. `kind`:
+    "value" (a node's output, reported), "input" (what a Loop's or Scan's body receives on each iteration: measured
+    for the input SQNR of the nodes that read it, not reported) or "marker" (an If's taken branch)."""
+    __slots__ = ("name", "key", "node", "op", "elem", "shape", "conds", "kind")
+
+    def __init__(self, name, key, node, op, elem, shape, conds, kind="value"):
+        self.name, self.key, self.node, self.op, self.elem, self.shape, self.conds, self.kind = \
+            name, key, node, op, elem, shape, conds, kind
+
+
+class Exposure:
+    """A copy of an ONNX model whose graph outputs include every float value its nodes compute, in every graph
+    (`values`: key, output, node, op, conds, kind, in graph order, a body's before its node's own), and the values
+    left out with the reason (`left_out`: key → reason). `refused`: operator → why its bodies are not surfaced (a
+    retry after onnxruntime could not run a copy that surfaced them)."""
+
+    def __init__(self, path, refused=None):
+        import onnx
+        from onnx import helper, numpy_helper
+        self.onnx, self.helper, self.numpy_helper = onnx, helper, numpy_helper
+        self.refused = dict(refused or {})
+        self.model = onnx.load(path)
+        try:
+            typed = onnx.shape_inference.infer_shapes(self.model)
+        except Exception:  # a model onnx cannot infer still runs; its untyped values are left out, and counted
+            typed = self.model
+        self.opset = next((o.version for o in self.model.opset_import if o.domain in ("", "ai.onnx")), 1)
+        self.used, self.counter = set(), 0
+        self._names(self.model.graph)
+        self.values, self.left_out, self.surfaced_ops = [], {}, set()
+        graph = self.model.graph
+        present = {o.name for o in graph.output}
+        for it in self._graph(graph, typed.graph, "", {}):
+            if it.name not in present:
+                # The main graph's outputs need a rank (onnx.checker): the one inferred, each dimension whose size
+                # is not a number left unknown.
+                dims = [d if isinstance(d, int) else None for d in it.shape]
+                graph.output.append(helper.make_tensor_value_info(it.name, it.elem, dims))
+                present.add(it.name)
+            if it.kind != "marker":
+                self.values.append({"key": it.key, "output": it.name, "node": it.node, "op": it.op, "conds": it.conds,
+                                    "kind": it.kind})
+
+    def save(self, path):
+        self.onnx.save(self.model, path)
+        return path
+
+    def _subgraphs(self, node):
+        for a in node.attribute:
+            yield from ([a.g] if a.type == self.onnx.AttributeProto.GRAPH else list(a.graphs))
+
+    def _names(self, graph):
+        self.used.update(i.name for i in graph.initializer)
+        self.used.update(v.name for v in list(graph.input) + list(graph.output) + list(graph.value_info))
+        for n in graph.node:
+            self.used.update(n.input)
+            self.used.update(n.output)
+            for g in self._subgraphs(n):
+                self._names(g)
+
+    def fresh(self, hint):
+        while True:
+            self.counter += 1
+            name = f"slipway_layers_{hint}_{self.counter}"
+            if name not in self.used:
+                self.used.add(name)
+                return name
+
+    @staticmethod
+    def _types(typed_graph):
+        """Element type and shape (a list of sizes, names or None; None for an unknown rank) by value name."""
+        types = {}
+        for v in list(typed_graph.input) + list(typed_graph.output) + list(typed_graph.value_info):
+            tt = v.type.tensor_type if v.type.HasField("tensor_type") else None
+            if tt is None or not tt.elem_type:
+                continue
+            shape = ([d.dim_value if d.HasField("dim_value") else d.dim_param or None for d in tt.shape.dim]
+                     if tt.HasField("shape") else None)
+            types[v.name] = (tt.elem_type, shape)
+        return types
+
+    def _item(self, graph, name, key, node, op, elem, shape, kind="value"):
+        if shape is not None:
+            return Surfaced(name, key, node, op, elem, shape, [], kind)
+        # A rank shape inference does not know (an If whose branches differ): surfaced flattened, [1, size], which
+        # changes no energy sum and gives every output a rank.
+        flat = self.fresh("flat")
+        graph.node.append(self.helper.make_node("Flatten", [name], [flat], axis=0))
+        return Surfaced(flat, key, node, op, elem, [1, None], [], kind)
+
+    def _graph(self, graph, typed, prefix, outer, skip=None):
+        """The values of `graph` (and of its nodes' bodies) to surface, in order; with `skip`, none: each is left
+        out for that reason."""
+        from collections import ChainMap
+        scope = ChainMap(self._types(typed), outer)
+        typed_nodes = list(typed.node) if len(typed.node) == len(graph.node) else list(graph.node)
+        top_outputs = {o.name for o in graph.output} if prefix == "" else set()
+        items = []
+        for node, tnode in zip(graph.node, typed_nodes):
+            computed = list(node.output)  # before surfacing adds outputs
+            if any(True for _ in self._subgraphs(node)):
+                label = prefix + (node.name or node.output[0]) + "/"
+                why = skip or self.refused.get(node.op_type)
+                if why is None and node.op_type not in SURFACED:
+                    why = f"inside a {node.op_type} body, which the runner does not surface"
+                if why is None:
+                    items.extend(self._surface(node, tnode, label, scope))
+                else:
+                    tattrs = {a.name: a for a in tnode.attribute}
+                    for a in node.attribute:
+                        ta = tattrs.get(a.name, a)
+                        pairs = [(a.g, ta.g)] if a.type == self.onnx.AttributeProto.GRAPH else list(zip(a.graphs, ta.graphs))
+                        for k, (g, tg) in enumerate(pairs):
+                            self._graph(g, tg, label + a.name + (str(k) if len(pairs) > 1 else "") + "/", scope, why)
+            for out in computed:
+                if not out:
+                    continue
+                key = prefix + out
+                elem, shape = scope.get(out, (None, None))
+                if elem is None:
+                    self.left_out[key] = skip or UNKNOWN_TYPE
+                elif elem in FLOAT_ELEMS and skip:
+                    self.left_out[key] = skip
+                elif elem in FLOAT_ELEMS:
+                    item = (Surfaced(out, key, node.name or out, node.op_type, elem, shape or [], [])
+                            if out in top_outputs else self._item(graph, out, key, node.name or out, node.op_type, elem, shape))
+                    items.append(item)
+        return items
+
+    def _as_output(self, body, it):
+        """The name under which `body` outputs `it`: its own, or an Identity's when it already is an output or an
+        input of the body."""
+        if it.name not in {o.name for o in list(body.output) + list(body.input)}:
+            return it.name
+        copy = self.fresh("copy")
+        body.node.append(self.helper.make_node("Identity", [it.name], [copy]))
+        return copy
+
+    def _pad(self, body, it):
+        """Zeros of `it`'s type and rank in `body`, each dimension of a size shape inference does not know 0 long:
+        the same shape as the value where all are known (as a Loop around the If needs, to stack iterations)."""
+        import numpy as np
+        name = self.fresh("pad")
+        dims = [d if isinstance(d, int) else 0 for d in it.shape]
+        dtype = self.helper.tensor_dtype_to_np_dtype(it.elem)
+        tensor = self.numpy_helper.from_array
+        if self.opset >= 9:  # ConstantOfShape: a large pad costs the copy no bytes
+            shape = self.fresh("shape")
+            body.node.append(self.helper.make_node("Constant", [], [shape], value=tensor(np.asarray(dims, np.int64))))
+            body.node.append(self.helper.make_node("ConstantOfShape", [shape], [name], value=tensor(np.zeros(1, dtype))))
+        else:
+            body.node.append(self.helper.make_node("Constant", [], [name], value=tensor(np.zeros(dims, dtype))))
+        body.output.append(self.helper.make_tensor_value_info(name, it.elem, None))
+
+    def _surface(self, node, tnode, label, scope):
+        """The values of an If's branches or a Loop's/Scan's body as new outputs of `node`, as values of the scope
+        `node` is in."""
+        helper = self.helper
+        self.surfaced_ops.add(node.op_type)
+        graphs = {a.name: a.g for a in node.attribute if a.type == self.onnx.AttributeProto.GRAPH}
+        tgraphs = {a.name: a.g for a in tnode.attribute if a.type == self.onnx.AttributeProto.GRAPH}
+        surfaced = []
+        if node.op_type == "If":
+            marker = self.fresh("taken")
+            node.output.append(marker)
+            surfaced.append(Surfaced(marker, None, None, None, BOOL_ELEM, [], [], "marker"))
+            inner = {}
+            for branch, flag in (("then_branch", True), ("else_branch", False)):
+                g = graphs[branch]
+                inner[branch] = self._graph(g, tgraphs.get(branch, g), label + branch + "/", scope)
+                mark = self.fresh("flag")
+                g.node.append(helper.make_node("Constant", [], [mark], value=helper.make_tensor(mark, BOOL_ELEM, [], [flag])))
+                g.output.append(helper.make_tensor_value_info(mark, BOOL_ELEM, []))
+            for branch, other, flag in (("then_branch", "else_branch", True), ("else_branch", "then_branch", False)):
+                rename = {}
+                for it in inner[branch]:
+                    g = graphs[branch]
+                    g.output.append(helper.make_tensor_value_info(self._as_output(g, it), it.elem, None))
+                    self._pad(graphs[other], it)
+                    outer = self.fresh("value")
+                    node.output.append(outer)
+                    rename[it.name] = outer
+                    surfaced.append(Surfaced(outer, it.key, it.node, it.op, it.elem, it.shape,
+                                             [(marker, flag)] + [(rename[m], f) for m, f in it.conds], it.kind))
+            return surfaced
+        body = graphs["body"]
+        tbody = tgraphs.get("body", body)
+        types = self._types(tbody)
+        # What each iteration receives (a Loop's states after its iteration number and condition; a Scan's states
+        # and slices): the noise arriving at the nodes that read it.
+        received = []
+        for i in list(body.input)[2 if node.op_type == "Loop" else 0:]:
+            elem, shape = types.get(i.name, (None, None))
+            if elem in FLOAT_ELEMS:
+                received.append(self._item(body, i.name, label + "body/" + i.name, None, None, elem, shape, "input"))
+        items = received + self._graph(body, tbody, label + "body/", scope)
+        rename = {}
+        for it in items:
+            body.output.append(helper.make_tensor_value_info(self._as_output(body, it), it.elem, None))
+            outer = self.fresh("value")
+            node.output.append(outer)
+            rename[it.name] = outer
+            # Stacked over the iterations (Scan-8: after its batch axis).
+            stacked = [None] * (2 if node.op_type == "Scan" and self.opset < 9 else 1) + list(it.shape)
+            surfaced.append(Surfaced(outer, it.key, it.node, it.op, it.elem, stacked, [(rename[m], f) for m, f in it.conds], it.kind))
+        if node.op_type == "Scan" and items:
+            for a in node.attribute:  # one axis and direction per scan output: the new ones the defaults
+                if a.name in ("scan_output_axes", "scan_output_directions"):
+                    a.ints.extend([0] * len(items))
+        return surfaced
+
+
+def taken(x, conds, got):
+    """Which elements of one run's value `x` its branches computed: the markers of the Ifs around it (stacked over
+    the iterations of the Loops between) each equal to the branch's flag. None when a marker does not lead x's
+    shape (then the run cannot say)."""
+    import numpy as np
+    mask = np.ones(x.shape, dtype=bool)
+    for marker, flag in conds:
+        m = np.asarray(got[marker]) == flag
+        if m.shape != x.shape[:m.ndim]:
+            if not m.any():  # a branch not taken leaves a pad of any shape
+                return np.zeros(x.shape, dtype=bool)
+            return None
+        mask &= m.reshape(m.shape + (1,) * (x.ndim - m.ndim))
+    return mask
 
 
 def layer_sqnr(reference_path, artifact_path, samples, out_dir, tag):
-    """SQNR in dB of each value both models compute, the reference's output against the artifact's, over every
-    sample (signal and noise energies summed first); in the reference's graph order."""
+    """SQNR in dB of each value both models compute, in every graph, the reference's against the artifact's over
+    every sample (signal and noise energies summed first, over the elements each run computed); in the reference's
+    graph order. With the coverage: how many values were measured, how many left out and why."""
     import onnxruntime as ort
 
-    ref_path, producers = exposed(reference_path, out_dir, tag + ".reference")
-    art_path, art_producers = exposed(artifact_path, out_dir, tag + ".artifact")
-    common = [p for p in producers if p[0] in {a[0] for a in art_producers}]
-    weights, inputs = converted_weights(reference_path, artifact_path)
     options = ort.SessionOptions()
-    options.log_severity_level = 3
+    options.log_severity_level = 4  # a copy that fails is retried, and its error reported in the result
     # Graph optimizations would fuse nodes away and leave their outputs uncomputed or renamed.
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    sessions = [ort.InferenceSession(p, options, providers=["CPUExecutionProvider"]) for p in (ref_path, art_path)]
-    names = [c[0] for c in common]
-    signal, noise = np.zeros(len(names)), np.zeros(len(names))
+    refused = {}
+    while True:
+        ref, art = Exposure(reference_path, refused), Exposure(artifact_path, refused)
+        try:
+            sessions = [ort.InferenceSession(e.save(os.path.join(out_dir, f"{tag}.{what}.layers.onnx")), options,
+                                             providers=["CPUExecutionProvider"])
+                        for e, what in ((ref, "reference"), (art, "artifact"))]
+            measured = measure(ref, art, sessions, samples)
+            break
+        except Exception as e:
+            # Surfaced values can make a copy onnxruntime cannot run (a Loop value whose shape changes between
+            # iterations cannot be stacked): measured again without the Loop/Scan bodies' values, then without the
+            # If branches', each left out with the reason; the top-level graph's failure is the attribution's.
+            ops = ref.surfaced_ops | art.surfaced_ops
+            drop = [op for op in ("Loop", "Scan") if op in ops] or [op for op in ("If",) if op in ops]
+            if not drop:
+                raise
+            said = str(e).strip().splitlines()[0] if str(e).strip() else ""
+            why = (f"onnxruntime could not run the copy surfacing the values inside {'/'.join(drop)} bodies "
+                   f"({type(e).__name__}: {said[:300]})")
+            refused.update({op: why for op in drop})
+    return report(ref, art, measured, reference_path, artifact_path)
+
+
+def measure(ref, art, sessions, samples):
+    """Per value both copies surface: the summed signal and noise energies over the elements each sample's runs
+    computed, whether any did, and why it cannot be compared when it cannot."""
+    import numpy as np
+    by_key = {v["key"]: v for v in art.values}
+    common = [(v, by_key[v["key"]]) for v in ref.values if v["key"] in by_key]
+    fetch = []
+    for copy in (0, 1):
+        names = []
+        for pair in common:
+            names.append(pair[copy]["output"])
+            names.extend(m for m, _ in pair[copy]["conds"])
+        fetch.append(list(dict.fromkeys(names)))
+    stats = [{"signal": 0.0, "noise": 0.0, "ran": False, "problem": None} for _ in common]
     for sample in samples:
-        got = [s.run(names, onnx_feed(s.get_inputs(), sample)) for s in sessions]
-        for k, (r, a) in enumerate(zip(*got)):
-            r, a = np.asarray(r, dtype=np.float64), np.asarray(a, dtype=np.float64)
-            if r.shape != a.shape:
+        got = [dict(zip(names, s.run(names, onnx_feed(s.get_inputs(), sample)))) for s, names in zip(sessions, fetch)]
+        for (rv, av), st in zip(common, stats):
+            if st["problem"]:
                 continue
-            signal[k] += float((r * r).sum())
-            noise[k] += float(((r - a) ** 2).sum())
+            r, a = np.asarray(got[0][rv["output"]], dtype=np.float64), np.asarray(got[1][av["output"]], dtype=np.float64)
+            mr, ma = taken(r, rv["conds"], got[0]), taken(a, av["conds"], got[1])
+            if mr is None or ma is None:
+                st["problem"] = "the markers of its branches do not match its shape"
+            elif not mr.any() and not ma.any() and (rv["conds"] or av["conds"]):
+                continue  # neither model ran its branch on this sample
+            elif r.shape != a.shape:
+                st["problem"] = "it has another shape in the artifact"
+            elif (mr != ma).any():
+                st["problem"] = "the artifact took another branch on some sample"
+            else:
+                st["ran"] = True
+                st["signal"] += float((r[mr] ** 2).sum())
+                st["noise"] += float(((r[mr] - a[mr]) ** 2).sum())
+    return common, stats
+
+
+def report(ref, art, measured, reference_path, artifact_path):
+    """The `layers` list and its coverage: every float value the reference computes is measured or left out, with
+    the reason."""
+    import numpy as np
+    common, stats = measured
+    weights, inputs = converted_weights(reference_path, artifact_path)
+    left = dict(ref.left_out)
+    common_keys = {rv["key"] for rv, _ in common}
+    for v in ref.values:
+        if v["kind"] == "value" and v["key"] not in common_keys:
+            why = art.left_out.get(v["key"])
+            left[v["key"]] = f"in the artifact, {why}" if why else "the artifact does not compute it"
+    sqnrs, kept = {}, []
+    for (rv, _), st in zip(common, stats):
+        if st["problem"] or not st["ran"]:
+            if rv["kind"] == "value":
+                left[rv["key"]] = st["problem"] or "no sample ran the branch that computes it"
+            continue
+        signal, noise = st["signal"], st["noise"]
+        sqnr = None if noise == 0 else (float("inf") if signal == 0 else 10 * np.log10(signal / noise))
+        sqnrs[rv["key"]] = None if sqnr is None or not np.isfinite(sqnr) else float(sqnr)
+        if rv["kind"] == "value":
+            kept.append((rv, noise))
     out = []
-    measured = {}
-    for k, (value, node, op) in enumerate(common):
-        sqnr = None if noise[k] == 0 else (float("inf") if signal[k] == 0 else 10 * np.log10(signal[k] / noise[k]))
-        sqnr = None if sqnr is None or not np.isfinite(sqnr) else round(float(sqnr), 3)
-        measured[value] = sqnr
+    for rv, noise in kept:
+        key = rv["key"]
         # The lowest SQNR among the values this node reads (graph inputs and exact values add no noise): what
         # arrives already degraded, so that the node's own loss can be told from the loss it inherits.
-        arriving = [measured[i] for i in inputs.get(value, []) if measured.get(i) is not None]
-        out.append({"value": value, "node": node, "op": op, "sqnr_db": sqnr, "exact": bool(noise[k] == 0),
-                    "input_sqnr_db": min(arriving) if arriving else None, "weights": weights.get(value, [])})
-    return out
+        arriving = [sqnrs[i] for i in inputs.get(key, []) if sqnrs.get(i) is not None]
+        out.append({"value": key, "node": rv["node"], "op": rv["op"], "sqnr_db": sqnrs[key], "exact": bool(noise == 0),
+                    "input_sqnr_db": min(arriving) if arriving else None, "weights": weights.get(key, [])})
+    order = {v["key"]: k for k, v in enumerate(ref.values)}
+    reasons = {}
+    for key, why in sorted(left.items(), key=lambda kv: order.get(kv[0], len(order))):
+        reasons.setdefault(why, []).append(key)
+    coverage = {"measured": len(out), "left_out": len(left),
+                "reasons": [{"reason": why, "values": len(keys), "examples": keys[:3]}
+                            for why, keys in sorted(reasons.items(), key=lambda kv: (-len(kv[1]), kv[0]))]}
+    return out, coverage
 
 
 def converted_weights(reference_path, artifact_path):
-    """Per value a node of the reference computes: the float initializers the node reads that the artifact no longer
-    holds as the same float tensor (quantized, renamed or cast), which are the names `quantize.skip` matches; and the
-    node's other inputs (the values it reads)."""
+    """Per value a node of the reference computes (by key, in every graph): the float constants the node reads
+    (initializers and Constant outputs, of any graph) that the artifact no longer holds as the same float tensor
+    (quantized, renamed or cast), which are the names `quantize.skip` matches; and the keys of the values the node
+    reads, for a node with bodies also the outer values they read."""
     import onnx
+    from collections import ChainMap
 
     reference = onnx.load(reference_path, load_external_data=False)
     artifact = onnx.load(artifact_path, load_external_data=False)
     floats = {onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16, onnx.TensorProto.BFLOAT16, onnx.TensorProto.DOUBLE}
-    before = {i.name: i.data_type for i in reference.graph.initializer}
-    after = {i.name: i.data_type for i in artifact.graph.initializer}
+    before, after = constant_types(reference), constant_types(artifact)
     weights, inputs = {}, {}
-    for node in reference.graph.node:
-        read = [i for i in node.input if before.get(i) in floats and after.get(i) != before[i]]
-        values = [i for i in node.input if i and i not in before]
-        for out in node.output:
-            weights[out], inputs[out] = read, values
+
+    def walk(graph, prefix, outer):
+        # A body's inputs are keyed in the body (what each iteration receives, measured there).
+        local = {o: prefix + o for n in graph.node for o in n.output if o}
+        local.update({i.name: prefix + i.name for i in graph.input} if prefix else {})
+        scope = ChainMap(local, outer)
+        for node in graph.node:
+            read = [i for i in node.input if before.get(i) in floats and after.get(i) != before[i]]
+            names = list(node.input) + [i for i in outer_reads(node) if i not in node.input]
+            values = list(dict.fromkeys(scope.get(i, i) for i in names if i and i not in before))
+            for out in node.output:
+                weights[prefix + out], inputs[prefix + out] = read, values
+            label = prefix + (node.name or node.output[0]) + "/"
+            for a in node.attribute:
+                if a.type == onnx.AttributeProto.GRAPH:
+                    walk(a.g, label + a.name + "/", scope)
+
+    walk(reference.graph, "", {})
     return weights, inputs
+
+
+def outer_reads(node):
+    """The names a node's bodies read from outside them (recursively), in order."""
+    import onnx
+    found = []
+
+    def subgraphs(n):
+        for a in n.attribute:
+            yield from ([a.g] if a.type == onnx.AttributeProto.GRAPH else list(a.graphs))
+
+    def reads(graph, defined):
+        defined = defined | {i.name for i in graph.input} | {i.name for i in graph.initializer}
+        defined |= {o for n in graph.node for o in n.output}
+        for n in graph.node:
+            found.extend(i for i in n.input if i and i not in defined)
+            for g in subgraphs(n):
+                reads(g, defined)
+
+    for g in subgraphs(node):
+        reads(g, set())
+    return list(dict.fromkeys(found))
+
+
+def constant_types(model):
+    """The element type of every initializer and Constant node output, in every graph, by name."""
+    import onnx
+    types = {}
+    scalars = {"value_float": onnx.TensorProto.FLOAT, "value_floats": onnx.TensorProto.FLOAT,
+               "value_int": onnx.TensorProto.INT64, "value_ints": onnx.TensorProto.INT64,
+               "value_string": onnx.TensorProto.STRING, "value_strings": onnx.TensorProto.STRING}
+
+    def walk(graph):
+        for i in graph.initializer:
+            types[i.name] = i.data_type
+        for n in graph.node:
+            if n.op_type == "Constant" and n.output:
+                for a in n.attribute:
+                    if a.name == "value":
+                        types[n.output[0]] = a.t.data_type
+                    elif a.name == "sparse_value":
+                        types[n.output[0]] = a.sparse_tensor.values.data_type
+                    elif a.name in scalars:
+                        types[n.output[0]] = scalars[a.name]
+            for a in n.attribute:
+                for g in ([a.g] if a.type == onnx.AttributeProto.GRAPH else list(a.graphs)):
+                    walk(g)
+
+    walk(model.graph)
+    return types
 
 
 def main():
@@ -608,7 +965,7 @@ def main():
             if runtime != "onnxruntime" or not against or against not in paths or "error" in model:
                 continue
             try:
-                model["layers"] = layer_sqnr(paths[against], spec["path"], samples, out_dir, spec["id"])
+                model["layers"], model["layers_coverage"] = layer_sqnr(paths[against], spec["path"], samples, out_dir, spec["id"])
             except Exception as e:  # the attribution is an extra: its failure is reported, the test stands
                 model["layers_error"] = f"{type(e).__name__}: {e}"
     result["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
