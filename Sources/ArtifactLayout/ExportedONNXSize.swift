@@ -17,7 +17,9 @@ public enum ExportedONNXSize {
     /// `weightBytes`: every weight's bytes after optimization; `quantized`: how many were quantized.
     public static func predict(model: Model, weightBytes: Int, quantized: Int) -> Int {
         let nodes = model.graphs.first?.nodes.count ?? 0
-        return fileBytes &+ weightBytes &+ (nodes &+ model.tensors.count &+ model.inputs.count) &* valueBytes
+        // A tied weight is one initializer in the export.
+        let tensors = model.tensors.reduce(0) { $1.sharedWith == nil ? $0 &+ 1 : $0 }
+        return fileBytes &+ weightBytes &+ (nodes &+ tensors &+ model.inputs.count) &* valueBytes
             &+ quantized &* dequantizeBytes
     }
 }
