@@ -121,6 +121,16 @@ public enum ReportHTML {
         return s + "</ul>\n"
     }
 
+    /// The longest label that fits left of the bars.
+    static let labelCharacters = 40
+
+    /// A bar's label: the node as it is, or, when longer than the room left of the bars, its end (a subgraph
+    /// value's path differs in its last parts) after an ellipsis; the whole name is the label's tooltip and in the
+    /// table below.
+    static func barLabel(_ node: String) -> String {
+        node.count <= labelCharacters ? node : "…" + String(node.suffix(labelCharacters - 1))
+    }
+
     /// One horizontal bar per value the artifact computes, in graph order, as long as its SQNR (dB; the lowest
     /// in red): where along the network the error grows. Exact values are drawn full and marked "=".
     static func layerBars(_ layers: [JSONValue], path: String) -> String {
@@ -135,7 +145,7 @@ public enum ReportHTML {
             let db = l["sqnr_db"]?.doubleValue
             let width = db.map { max(1, min(barWidth, $0 / top * barWidth)) } ?? barWidth
             let colour = db != nil && db == worst ? "#cf222e" : "#0969da"
-            s += "<text x=\"\(Int(labelWidth - 6))\" y=\"\(fmt(y + 12))\" text-anchor=\"end\">\(escape(node))</text>"
+            s += "<text x=\"\(Int(labelWidth - 6))\" y=\"\(fmt(y + 12))\" text-anchor=\"end\">\(escape(barLabel(node)))<title>\(escape(node))</title></text>"
             s += "<rect x=\"\(Int(labelWidth))\" y=\"\(fmt(y + 2))\" width=\"\(fmt(width))\" height=\"\(fmt(rowHeight - 4))\" fill=\"\(colour)\"><title>\(escape(node))</title></rect>"
             s += "<text x=\"\(fmt(labelWidth + width + 4))\" y=\"\(fmt(y + 12))\">\(db.map(short) ?? "=")</text>"
         }
