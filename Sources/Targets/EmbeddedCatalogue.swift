@@ -3331,7 +3331,7 @@ enum EmbeddedCatalogue {
       "runtimes": [
         "*"
       ],
-      "text": "MACs, activation memory and latency cover the nodes whose output shapes the analysis inferred; nodes after an operator without a shape rule, and subgraph bodies not yet walked, are left out and named.",
+      "text": "MACs, activation memory and latency cover the nodes whose output shapes the analysis inferred, at the input sizes the model or model.inputs fixes; nodes after an operator without a shape rule, and subgraph bodies not yet walked, are left out and named, and a free input dimension beyond the leading (batch) one is taken as 1 and named.",
       "source": {
         "id": "slipway-model",
         "section": "Coverage"

@@ -404,6 +404,7 @@ public enum TargetEstimates {
             nodesResolved: c["nodes_resolved"]?.intValue ?? 0, nodesTotal: c["nodes_total"]?.intValue ?? 0,
             unresolvedOps: ops, firstUnresolved: c["first_unresolved"]?.stringValue)
         coverage.weightsOnly = c["weights_only"]?.boolValue == true
+        coverage.freeDimensions = (c["free_dimensions"]?.arrayValue ?? []).compactMap(\.stringValue)
         return coverage.sentence + "\n"
     }
 

@@ -126,6 +126,7 @@ public struct GraphAnalysis: Sendable {
         self.parameterElements = parameterElements
         self.peakActivationElements = peakActivationElements
         self.coverage = coverage
+        self.coverage.freeDimensions = assumedDimensions.filter(AnalysisCoverage.isFreeBeyondBatch)
     }
 
     /// Analyses `model`'s main graph; `inputs` fixes dimensions by input name (nil entries stay as the model has them).
@@ -238,9 +239,32 @@ public struct AnalysisCoverage: Sendable, Hashable {
     /// are unknown, not zero.
     public var weightsOnly = false
 
+    /// Input dimensions other than the leading (batch) one that neither the model nor `model.inputs` fixes, taken
+    /// as 1 (`x[2] (height)`): an image detector with a free height and width is then analysed on a 1×1 image,
+    /// so its MACs, activation memory and latency are lower bounds until the manifest gives the sizes.
+    public var freeDimensions: [String] = []
+
+    /// Whether an assumed dimension (`GraphAnalysis.assumedDimensions`' `name[axis] (symbol)` or `name: unknown
+    /// rank`) is one the figures grow with: any axis but the leading one, or an input of unknown rank.
+    static func isFreeBeyondBatch(_ s: String) -> Bool {
+        if s.hasSuffix(": unknown rank") { return true }
+        let b = Array(s.utf8)
+        var i = 0
+        while i < b.count {
+            if b[i] == UInt8(ascii: "[") {
+                var j = i + 1
+                var axis = 0
+                while j < b.count, b[j] >= 0x30, b[j] <= 0x39, axis < 1 << 20 { axis = axis * 10 + Int(b[j] - 0x30); j += 1 }
+                if j > i + 1, j < b.count, b[j] == UInt8(ascii: "]") { return axis != 0 }
+            }
+            i += 1
+        }
+        return false
+    }
+
     public static let complete = AnalysisCoverage(nodesResolved: 0, nodesTotal: 0, unresolvedOps: [:], firstUnresolved: nil)
 
-    public var isComplete: Bool { nodesResolved >= nodesTotal && !weightsOnly }
+    public var isComplete: Bool { nodesResolved >= nodesTotal && !weightsOnly && freeDimensions.isEmpty }
 
     /// "Unique ×1, Split ×12", most frequent first.
     public var unresolvedSummary: String {
@@ -255,8 +279,16 @@ public struct AnalysisCoverage: Sendable, Hashable {
         if weightsOnly {
             return "the model file holds weights only, no graph Slipway reads; MACs, activation memory and latency are not estimated (≥ 0)"
         }
-        return "figures cover \(nodesResolved) of \(nodesTotal) nodes (left out: \(unresolvedSummary)"
-            + (firstUnresolved.map { ", from \($0) on" } ?? "") + "); MACs, activation memory and latency are lower bounds (≥)"
+        var parts: [String] = []
+        if nodesResolved < nodesTotal {
+            parts.append("figures cover \(nodesResolved) of \(nodesTotal) nodes (left out: \(unresolvedSummary)"
+                + (firstUnresolved.map { ", from \($0) on" } ?? "") + ")")
+        }
+        if !freeDimensions.isEmpty {
+            let listed = freeDimensions.prefix(6).joined(separator: ", ") + (freeDimensions.count > 6 ? ", …" : "")
+            parts.append("the free input dimension\(freeDimensions.count == 1 ? "" : "s") \(listed) \(freeDimensions.count == 1 ? "was" : "were") taken as 1 (give the sizes in model.inputs)")
+        }
+        return parts.joined(separator: "; ") + "; MACs, activation memory and latency are lower bounds (≥)"
     }
 
     /// For reports: `{nodes_resolved, nodes_total, unresolved_ops: {op: count}, complete}`.
@@ -268,6 +300,7 @@ public struct AnalysisCoverage: Sendable, Hashable {
             "complete": .bool(isComplete),
         ]
         if weightsOnly { o["weights_only"] = true }
+        if !freeDimensions.isEmpty { o["free_dimensions"] = .array(freeDimensions.map(JSONValue.string)) }
         if let f = firstUnresolved { o["first_unresolved"] = .string(f) }
         return .object(o)
     }

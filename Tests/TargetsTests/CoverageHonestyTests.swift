@@ -89,6 +89,25 @@ import Testing
         #expect(!TargetEstimates.text(whole).contains("≥"))
     }
 
+    /// A free dimension beyond the batch (the encoder's `sequence`) taken as 1 makes every figure a lower bound,
+    /// named, until the manifest fixes it; a free batch alone does not.
+    @Test func aFreeDimensionBeyondTheBatchMakesTheFiguresLowerBounds() throws {
+        let model = try Repo.model("examples/transformer-server/models/encoder.onnx")
+        let open = GraphAnalysis.analyze(model: model)
+        #expect(open.assumedDimensions == ["input_ids[0] (batch)", "input_ids[1] (sequence)"])
+        #expect(open.coverage.freeDimensions == ["input_ids[1] (sequence)"])
+        #expect(!open.coverage.isComplete)
+        #expect(open.coverage.json["free_dimensions"] == .array(["input_ids[1] (sequence)"]))
+        let ds = TargetChecks.check(manifest: try Self.manifest("m.onnx", budget: "memory_mb: 100"), model: model, catalogue: catalogue)
+        let info = try #require(ds.first { $0.code == .analysisIncomplete })
+        #expect(info.message == "model 'm.onnx': the free input dimension input_ids[1] (sequence) was taken as 1 (give the sizes in model.inputs); MACs, activation memory and latency are lower bounds (≥)")
+        #expect(ds.contains { $0.code == .budgetUnconfirmed })
+        let fixed = GraphAnalysis.analyze(model: model, inputs: ["input_ids": [nil, 128]])
+        #expect(fixed.coverage.isComplete && fixed.coverage.freeDimensions.isEmpty)
+        #expect(AnalysisCoverage.isFreeBeyondBatch("x[2] (height)") && AnalysisCoverage.isFreeBeyondBatch("x: unknown rank"))
+        #expect(!AnalysisCoverage.isFreeBeyondBatch("x[0] (batch)") && !AnalysisCoverage.isFreeBeyondBatch("context length: 2048 assumed"))
+    }
+
     @Test func smallSizesAreShownInKilobytes() {
         #expect(TargetEstimates.formatMB(0.00013) == "0.13 kB")
         #expect(TargetEstimates.formatMB(0.5) == "0.5 MB")

@@ -33,6 +33,23 @@ def workers_of(pid):
     return out
 
 
+def wait_idle(pid, quiet=0.3, limit=5.0):
+    """Until the process has used no CPU for `quiet` seconds: the server's work after a publish (the clearance
+    probe, background estimates for lenses) has reached the worker and ended, so the next request is the edit's."""
+    def cpu():
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    end, last, since = time.monotonic() + limit, cpu(), time.monotonic()
+    while time.monotonic() < end:
+        time.sleep(0.05)
+        now = cpu()
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+
+
 @pytest.fixture
 def project(tmp_path):
     shutil.copy(MODEL, tmp_path / "m.onnx")
@@ -80,6 +97,7 @@ def test_a_worker_that_dies_mid_request_becomes_a_diagnostic_and_the_next_edit_i
         server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": MANIFEST}})
         assert diagnostics(server, uri, 1) == ["SW5101"]
         [worker] = workers_of(server.proc.pid)
+        wait_idle(worker)  # a request still running (the clearance probe) would send the edit to a new worker
         os.kill(worker, signal.SIGSTOP)  # holds the next request unanswered...
         server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2},
                                                  "contentChanges": [{"text": MANIFEST + "# 2\n"}]})
