@@ -189,11 +189,15 @@ enum EmbeddedCatalogue {
     },
     "ort-coreml-nn-ops": {
       "title": "ONNX Runtime: Core ML EP supported operators, NeuralNetwork (tools/ci_build/github/apple/coreml_supported_ops.md)",
-      "url": "https://github.com/microsoft/onnxruntime/blob/main/tools/ci_build/github/apple/coreml_supported_ops.md"
+      "url": "https://github.com/microsoft/onnxruntime/blob/424107a82a9aa018f2925406b34a39b11d1e02e8/tools/ci_build/github/apple/coreml_supported_ops.md",
+      "revision": "microsoft/onnxruntime@424107a82a9aa018f2925406b34a39b11d1e02e8",
+      "derived_by": "scripts/catalogue/derive_ort_eps.py"
     },
     "ort-coreml-mlprogram-ops": {
       "title": "ONNX Runtime: Core ML EP supported operators, ML Program (tools/ci_build/github/apple/coreml_supported_mlprogram_ops.md)",
-      "url": "https://github.com/microsoft/onnxruntime/blob/main/tools/ci_build/github/apple/coreml_supported_mlprogram_ops.md"
+      "url": "https://github.com/microsoft/onnxruntime/blob/9969c9a116aaf0c7464582d8a99951e42b423b40/tools/ci_build/github/apple/coreml_supported_mlprogram_ops.md",
+      "revision": "microsoft/onnxruntime@9969c9a116aaf0c7464582d8a99951e42b423b40",
+      "derived_by": "scripts/catalogue/derive_ort_eps.py"
     },
     "ort-coreml-helper": {
       "title": "ONNX Runtime: Core ML EP node and input support (onnxruntime/core/providers/coreml/builders/helper.cc)",
@@ -201,7 +205,9 @@ enum EmbeddedCatalogue {
     },
     "ort-nnapi-ops": {
       "title": "ONNX Runtime: NNAPI EP supported operators (tools/ci_build/github/android/nnapi_supported_ops.md)",
-      "url": "https://github.com/microsoft/onnxruntime/blob/main/tools/ci_build/github/android/nnapi_supported_ops.md"
+      "url": "https://github.com/microsoft/onnxruntime/blob/5dae05e21e44e5bbe485beb765561dd808191fb2/tools/ci_build/github/android/nnapi_supported_ops.md",
+      "revision": "microsoft/onnxruntime@5dae05e21e44e5bbe485beb765561dd808191fb2",
+      "derived_by": "scripts/catalogue/derive_ort_eps.py"
     },
     "ort-qnn-doc": {
       "title": "ONNX Runtime QNN Execution Provider (onnxruntime-qnn: docs/execution_providers/QNN-ExecutionProvider.md)",
@@ -4258,8 +4264,8 @@ enum EmbeddedCatalogue {
       "tensor_types": ["float32"],
       "operators": [
         "Add", "ArgMax", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Conv", "DepthToSpace", "Div", "Flatten",
-        "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "LeakyRelu", "LRN", "MatMul", "MaxPool", "Mul", "Pad", "Pow",
-        "PRelu", "Reciprocal", "ReduceSum", "Relu", "Reshape", "Resize", "Shape", "Sigmoid", "Slice", "Squeeze", "Sqrt", "Sub",
+        "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "LRN", "LeakyRelu", "MatMul", "MaxPool", "Mul", "PRelu", "Pad",
+        "Pow", "Reciprocal", "ReduceSum", "Relu", "Reshape", "Resize", "Shape", "Sigmoid", "Slice", "Sqrt", "Squeeze", "Sub",
         "Tanh", "Transpose"
       ],
       "checks": [
@@ -4348,10 +4354,10 @@ enum EmbeddedCatalogue {
       "tensor_types": ["float32", "float16"],
       "operators": [
         "Add", "ArgMax", "AveragePool", "Cast", "Clip", "Concat", "Conv", "ConvTranspose", "DepthToSpace", "Div", "Elu", "Erf",
-        "Exp", "Gemm", "Gelu", "GlobalAveragePool", "GlobalMaxPool", "GridSample", "GroupNormalization", "InstanceNormalization",
-        "LayerNormalization", "LeakyRelu", "MatMul", "MaxPool", "Max", "Mul", "Pow", "PRelu", "Reciprocal", "ReduceSum",
-        "ReduceMean", "ReduceMax", "Relu", "Reshape", "Resize", "Round", "Shape", "Slice", "Softplus", "Split", "Sub", "Sigmoid",
-        "Softmax", "Sqrt", "Squeeze", "Tanh", "Transpose", "Unsqueeze"
+        "Exp", "Gelu", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "GridSample", "GroupNormalization", "InstanceNormalization",
+        "LayerNormalization", "LeakyRelu", "MatMul", "Max", "MaxPool", "Mul", "PRelu", "Pow", "Reciprocal", "ReduceMax",
+        "ReduceMean", "ReduceSum", "Relu", "Reshape", "Resize", "Round", "Shape", "Sigmoid", "Slice", "Softmax", "Softplus",
+        "Split", "Sqrt", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze"
       ],
       "checks": [
         {
@@ -4443,8 +4449,8 @@ enum EmbeddedCatalogue {
       "tensor_types": ["float32", "uint8", "int8"],
       "operators": [
         "Abs", "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Conv", "DepthToSpace", "DequantizeLinear",
-        "Div", "Elu", "Exp", "Flatten", "Floor", "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Identity", "Log", "LRN",
-        "MatMul", "MaxPool", "Max", "Min", "Mul", "Neg", "Pad", "Pow", "PRelu", "QLinearConv", "QLinearMatMul", "QuantizeLinear",
+        "Div", "Elu", "Exp", "Flatten", "Floor", "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Identity", "LRN", "Log",
+        "MatMul", "Max", "MaxPool", "Min", "Mul", "Neg", "PRelu", "Pad", "Pow", "QLinearConv", "QLinearMatMul", "QuantizeLinear",
         "ReduceMean", "Relu", "Reshape", "Resize", "Sigmoid", "Sin", "Slice", "Softmax", "Split", "Sqrt", "Squeeze", "Sub", "Tanh",
         "Transpose", "Unsqueeze", "com.microsoft:QLinearAdd", "com.microsoft:QLinearAveragePool", "com.microsoft:QLinearSigmoid"
       ],
