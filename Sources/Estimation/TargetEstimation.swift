@@ -215,6 +215,20 @@ public enum EstimateTable {
     static func latencyNote(_ row: JSONValue) -> String? {
         guard let ms = row["latency_ms"]?.doubleValue, let c = row["latency_calibration"] else { return nil }
         let atLeast = TargetEstimates.atLeast(row)
+        if c["method"]?.stringValue == "calibrated", let perGMAC = c["ms_per_gmac"]?.doubleValue,
+            let spread = c["ratio_spread"]?.arrayValue, spread.count == 2,
+            let lo = spread[0].doubleValue, let hi = spread[1].doubleValue
+        {
+            // The accelerator's two terms: compute, and the parameters beyond its on-chip cache streamed each run.
+            let accel = c["class"]?.stringValue ?? "?", attachment = c["attachment"]?.stringValue ?? "?"
+            let streamed = c["streamed_bytes"]?.intValue ?? 0
+            let streaming = streamed > 0
+                ? "\(msText(c["streaming_ms"]?.doubleValue ?? 0)) streaming the \(mbText(streamed)) of parameters beyond its \(mbText(c["cache_bytes"]?.intValue ?? 0)) on-chip cache"
+                : "all \(mbText(c["parameter_bytes"]?.intValue ?? 0)) of parameters in its \(mbText(c["cache_bytes"]?.intValue ?? 0)) on-chip cache"
+            return "latency \(atLeast)\(msText(ms)) calibrated on Coral's published \(accel) (\(attachment)) measurements: "
+                + "\(msText(c["compute_ms"]?.doubleValue ?? 0)) compute at \((perGMAC * 1000).rounded() / 1000) ms/GMAC + \(streaming); "
+                + "\(atLeast)\(msText(ms * lo))–\(msText(ms * hi)) over the fit's spread"
+        }
         guard c["method"]?.stringValue == "calibrated", let cpm = c["cycles_per_mac"]?.doubleValue, cpm > 0,
               let spread = c["cycles_per_mac_spread"]?.arrayValue, spread.count == 2,
               let lo = spread[0].doubleValue, let hi = spread[1].doubleValue

@@ -125,8 +125,17 @@ public struct Device: Sendable, Hashable {
     /// The CPU core (`cortex-m7`) and its clock: a latency calibration for the core applies when both are cited.
     public var core: String? = nil
     public var clockMHz: Double? = nil
+    /// The accelerator (`edgetpu`) and how it is attached (`dev-board`: the Dev Board's SoM): an accelerator
+    /// calibration for the pair applies to the device's NPU.
+    public var accelerator: DeviceAccelerator? = nil
 
     public func has(_ feature: String) -> Bool { cpuFeatures.contains(feature) }
+}
+
+/// An accelerator beside a device's CPU and how it is attached, the key of its accelerator calibration.
+public struct DeviceAccelerator: Sendable, Hashable {
+    public var name: String
+    public var attachment: String
 }
 
 /// Effective cycles per multiply-accumulate of a CPU core at a precision, fitted to published latencies of known
@@ -149,6 +158,36 @@ public struct LatencyCalibration: Sendable, Hashable {
     public func hash(into h: inout Hasher) {
         h.combine(core); h.combine(precision); h.combine(cyclesPerMAC); h.combine(stack); h.combine(source)
     }
+}
+
+/// An accelerator's latency fitted to published latencies of known architectures, where compute alone does not
+/// explain them: the Edge TPU keeps a model's parameters in its on-chip memory up to `cacheBytes` and streams
+/// the rest from the host on every inference, so latency = MACs × msPerGMAC / 1e9 + max(0, parameter bytes −
+/// cache) × msPerStreamedMB / 1e6 + constantMS.
+public struct AcceleratorCalibration: Sendable, Hashable {
+    public var accelerator: String
+    /// How the accelerator is attached where the figures were measured (`dev-board`, `usb-accelerator`).
+    public var attachment: String
+    public var precision: String
+    public var msPerGMAC: Double
+    public var msPerStreamedMB: Double
+    public var constantMS: Double
+    public var cacheBytes: Int
+    /// Published / calibrated estimate, smallest and largest over the models fitted.
+    public var ratioSpread: [Double]
+    /// What the published figures ran on (host, software).
+    public var stack: String
+    public var fittedOn: String?
+    /// The statement the on-chip cache size comes from.
+    public var cacheSource: SourceRef
+    public var source: SourceRef
+
+    /// The calibrated latency of a model with `macs` multiply-accumulates and `parameterBytes` of parameters.
+    public func latencyMS(macs: Int, parameterBytes: Int) -> Double {
+        Double(macs) / 1e9 * msPerGMAC + Double(max(0, parameterBytes - cacheBytes)) / 1e6 * msPerStreamedMB + constantMS
+    }
+    /// The parameter bytes that do not fit the on-chip cache and are streamed on every inference.
+    public func streamedBytes(parameterBytes: Int) -> Int { max(0, parameterBytes - cacheBytes) }
 }
 
 /// The fixed cost of running one more operator on a processor (`runtime` nil: any runtime).
@@ -310,6 +349,7 @@ public struct Catalogue: Sendable {
     public var kerasLowering: [String: KerasLowering] = [:]
     public var kerasLoweringSource: SourceRef? = nil
     public var latencyCalibrations: [LatencyCalibration] = []
+    public var acceleratorCalibrations: [AcceleratorCalibration] = []
 
     /// The lowering table of the Keras generation that wrote `model` (Keras 2 HDF5 files say `keras_version` 2.x).
     public func kerasTable(for model: Model) -> (generation: String, table: KerasLowering?) {
@@ -329,6 +369,13 @@ public struct Catalogue: Sendable {
     public func latencyCalibration(_ device: Device, precision: String) -> LatencyCalibration? {
         guard let core = device.core, device.clockMHz != nil else { return nil }
         return latencyCalibrations.first { $0.core == core && $0.precision == precision }
+    }
+    /// The calibration for `device`'s accelerator at `precision`, when the device names its accelerator.
+    public func acceleratorCalibration(_ device: Device, precision: String) -> AcceleratorCalibration? {
+        guard let a = device.accelerator else { return nil }
+        return acceleratorCalibrations.first {
+            $0.accelerator == a.name && $0.attachment == a.attachment && $0.precision == precision
+        }
     }
     public func operatorSet(_ id: String) -> OperatorSet? { operatorSets.first { $0.id == id } }
     public func architecture(_ name: String) -> GPUArchitecture? { architectures.first { $0.name == name } }

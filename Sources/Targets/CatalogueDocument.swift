@@ -174,6 +174,18 @@ public enum CatalogueDocument {
                 .map { "`\($0.name)` (\(format($0.clockMHz ?? 0)) MHz)" }.joined(separator: ", ")
             o += "| \(l.core) | \(l.precision) | \(format(l.cyclesPerMAC)) | \(format(l.spread.0))–\(format(l.spread.1)) | \(cell(l.stack)) | \(cell(l.fittedOn ?? "")) | \(devices) | \(cell(c.cite(l.source))) |\n"
         }
+        o += "\n## Accelerator calibrations\n\nPer accelerator and how it is attached, fitted to its maker's published "
+        o += "latencies of known architectures: latency = MACs × ms per GMAC + the parameter bytes beyond the on-chip "
+        o += "cache × ms per streamed MB + a constant (the Edge TPU keeps what fits in its parameter memory and streams "
+        o += "the rest from the host on every inference). A device whose `accelerator` names the pair gets it for a "
+        o += "model that runs whole on the accelerator. Derived by the script `derive_edgetpu_calibration` in "
+        o += "scripts/catalogue; see [analysis.md](analysis.md).\n\n"
+        o += "| Accelerator | Attachment | Precision | ms per GMAC | ms per streamed MB | Constant ms | Cache | Published / estimate | Measured on | Devices | Source |\n|---|---|---|---|---|---|---|---|---|---|---|\n"
+        for a in c.acceleratorCalibrations {
+            let devices = c.devices.filter { $0.accelerator == DeviceAccelerator(name: a.accelerator, attachment: a.attachment) }
+                .map { "`\($0.name)`" }.joined(separator: ", ")
+            o += "| \(a.accelerator) | \(a.attachment) | \(a.precision) | \(format(a.msPerGMAC)) | \(format(a.msPerStreamedMB)) | \(format(a.constantMS)) | \(format(Double(a.cacheBytes) / 1e6)) MB (\(cell(c.cite(a.cacheSource)))) | \(format(a.ratioSpread[0]))–\(format(a.ratioSpread[1])) | \(cell(a.stack)) | \(devices.isEmpty ? "none yet" : devices) | \(cell(c.cite(a.source))) |\n"
+        }
         o += """
 
             ## How estimates are made

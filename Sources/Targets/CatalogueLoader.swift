@@ -1,3 +1,4 @@
+import CheckedMath
 import Diagnostics
 import JSON
 
@@ -221,7 +222,13 @@ private struct Decoder {
                 bandwidthGBps: try figure("bandwidth_gbps"), peakTOPS: peaks,
                 source: try source(o["source"], "\(p).source", sources: sources), also: also,
                 core: try cpu["core"].map { v throws(CatalogueError) in try string(v, "\(p).cpu.core") },
-                clockMHz: try figure("clock_mhz", in: cpu, at: "cpu")))
+                clockMHz: try figure("clock_mhz", in: cpu, at: "cpu"),
+                accelerator: try o["accelerator"].map { v throws(CatalogueError) in
+                    let a = try object(v, "\(p).accelerator")
+                    return DeviceAccelerator(
+                        name: try string(a["name"], "\(p).accelerator.name"),
+                        attachment: try string(a["attachment"], "\(p).accelerator.attachment"))
+                }))
         }
 
         var architectures: [GPUArchitecture] = []
@@ -271,6 +278,34 @@ private struct Decoder {
                     core: try string(o["core"], "\(p).core"), precision: try string(o["precision"], "\(p).precision"),
                     cyclesPerMAC: cpm, spread: (lo, hi), stack: try string(o["stack"], "\(p).stack"),
                     fittedOn: try o["fitted_on"].map { v throws(CatalogueError) in try string(v, "\(p).fitted_on") },
+                    source: try source(o["source"], "\(p).source", sources: sources)))
+            }
+        }
+
+        var accelerators: [AcceleratorCalibration] = []
+        if let list = root["accelerator_calibrations"] {
+            for (i, v) in try array(list, "accelerator_calibrations").enumerated() {
+                let p = "accelerator_calibrations[\(i)]"
+                let o = try object(v, p)
+                func nonNegative(_ key: String) throws(CatalogueError) -> Double {
+                    let n = try number(o[key], "\(p).\(key)")
+                    guard n >= 0 else { throw fail("\(p).\(key)", "must not be negative") }
+                    return n
+                }
+                let spread = try array(o["ratio_spread"], "\(p).ratio_spread").compactMap(\.doubleValue)
+                guard spread.count == 2, spread[0] > 0, spread[0] <= spread[1] else {
+                    throw fail("\(p).ratio_spread", "must be [min, max] of published / estimate")
+                }
+                let cacheMB = try nonNegative("cache_mb")
+                accelerators.append(AcceleratorCalibration(
+                    accelerator: try string(o["accelerator"], "\(p).accelerator"),
+                    attachment: try string(o["attachment"], "\(p).attachment"),
+                    precision: try string(o["precision"], "\(p).precision"),
+                    msPerGMAC: try nonNegative("ms_per_gmac"), msPerStreamedMB: try nonNegative("ms_per_streamed_mb"),
+                    constantMS: try nonNegative("constant_ms"), cacheBytes: Int(roundingSaturating: cacheMB * 1e6),
+                    ratioSpread: spread, stack: try string(o["stack"], "\(p).stack"),
+                    fittedOn: try o["fitted_on"].map { v throws(CatalogueError) in try string(v, "\(p).fitted_on") },
+                    cacheSource: try source(o["cache_source"], "\(p).cache_source", sources: sources),
                     source: try source(o["source"], "\(p).source", sources: sources)))
             }
         }
@@ -433,6 +468,6 @@ private struct Decoder {
             operatorSets: sets, lowering: lowering, loweringNotes: notes,
             loweringSource: try source(low["source"], "onnx_to_tflite.source", sources: sources),
             dispatchOverheads: overheads, kerasLowering: kerasLowering, kerasLoweringSource: kerasLoweringSource,
-            latencyCalibrations: calibrations)
+            latencyCalibrations: calibrations, acceleratorCalibrations: accelerators)
     }
 }

@@ -2388,6 +2388,7 @@ enum EmbeddedCatalogue {
       "os": "linux", "cpu": {"isa": "arm64", "features": ["neon"]},
       "memory_gb": 1, "storage_gb": 8,
       "peak_tops": {"npu": {"int8": 4}},
+      "accelerator": {"name": "edgetpu", "attachment": "dev-board"},
       "source": {"id": "coral-dev-board", "section": "Features: NXP i.MX 8M SOC (Quad-core Cortex-A53, plus Cortex-M4F), Google Edge TPU ML accelerator coprocessor, 8GB eMMC, 1GB LPDDR4"},
       "also": [
         {"id": "coral-technology", "section": "Performance: the Edge TPU is capable of performing 4 trillion operations (tera-operations) per second (TOPS)"},
@@ -5233,6 +5234,228 @@ enum EmbeddedCatalogue {
         "section": "benchmark/training/*/trained_models: kws_ref_model.tflite, vww_96_int8.tflite, pretrainedResnet_quant.tflite, ad01_int8.tflite (copied to Tests/Fixtures/mlperf-tiny)"
       },
       "source": {"id": "mlperf-tiny-results-v1.3", "section": "closed/STMicroelectronics/results/NUCLEO_U575ZI_Q/*/performance/results.txt"}
+    }
+  ],
+  "accelerator_calibrations": [
+    {
+      "accelerator": "edgetpu",
+      "attachment": "dev-board",
+      "precision": "int8",
+      "ms_per_gmac": 3.833,
+      "ms_per_streamed_mb": 1.1855,
+      "constant_ms": 0.7835,
+      "cache_mb": 8,
+      "ratio_spread": [0.6383, 2.1213],
+      "fit": "least squares on the relative error, MACs and parameter bytes from slipway's analysis of keras.applications builds converted to full int8 (scripts/catalogue/build_edgetpu_models.py)",
+      "stack": "Coral Dev Board (Edge TPU on the SoM, NXP i.MX 8M host)",
+      "fitted_on": "9 of the 16 models of Coral's table 1",
+      "models": {
+        "DenseNet (224x224)": {
+          "published_ms": 25,
+          "macs": 2870175856,
+          "parameter_bytes": 7915112,
+          "estimate_ms": 11.785,
+          "roofline_ratio": 0.0574,
+          "calibrated_ratio": 0.4714,
+          "leave_one_out_ratio": 0.1365
+        },
+        "Inception-ResNet V2 (299x299)": {
+          "published_ms": 69,
+          "macs": 13226753510,
+          "parameter_bytes": 55764072,
+          "estimate_ms": 108.104,
+          "roofline_ratio": 0.0958,
+          "calibrated_ratio": 1.5667,
+          "leave_one_out_ratio": 2.0259
+        },
+        "MobileNet v1 (224x224)": {
+          "published_ms": 2.4,
+          "macs": 584258648,
+          "parameter_bytes": 4221168,
+          "estimate_ms": 3.023,
+          "roofline_ratio": 0.1217,
+          "calibrated_ratio": 1.2596,
+          "leave_one_out_ratio": 1.6795
+        },
+        "MobileNet v2 (224x224)": {
+          "published_ms": 2.6,
+          "macs": 320282128,
+          "parameter_bytes": 3486760,
+          "estimate_ms": 2.011,
+          "roofline_ratio": 0.0616,
+          "calibrated_ratio": 0.7735,
+          "leave_one_out_ratio": 0.5558
+        },
+        "ResNet-50 V1 (299x299)": {
+          "published_ms": 56,
+          "macs": 7261966854,
+          "parameter_bytes": 25519080,
+          "estimate_ms": 49.387,
+          "roofline_ratio": 0.0648,
+          "calibrated_ratio": 0.8819,
+          "leave_one_out_ratio": 0.8598
+        },
+        "ResNet-50 V2 (299x299)": {
+          "published_ms": 59,
+          "macs": 6587835142,
+          "parameter_bytes": 25522984,
+          "estimate_ms": 46.807,
+          "roofline_ratio": 0.0558,
+          "calibrated_ratio": 0.7933,
+          "leave_one_out_ratio": 0.7674
+        },
+        "ResNet-152 V2 (299x299)": {
+          "published_ms": 151,
+          "macs": 20332681990,
+          "parameter_bytes": 60060456,
+          "estimate_ms": 140.434,
+          "roofline_ratio": 0.0673,
+          "calibrated_ratio": 0.93,
+          "leave_one_out_ratio": 0.9142
+        },
+        "VGG16 (224x224)": {
+          "published_ms": 343,
+          "macs": 15503828080,
+          "parameter_bytes": 138347976,
+          "estimate_ms": 214.731,
+          "roofline_ratio": 0.0226,
+          "calibrated_ratio": 0.626,
+          "leave_one_out_ratio": 0.4938
+        },
+        "VGG19 (224x224)": {
+          "published_ms": 357,
+          "macs": 19668235376,
+          "parameter_bytes": 143656392,
+          "estimate_ms": 236.986,
+          "roofline_ratio": 0.0275,
+          "calibrated_ratio": 0.6638,
+          "leave_one_out_ratio": 0.5693
+        }
+      },
+      "left_out": [
+        "Unet Mv2 (128x128): a segmentation model of Coral's own (MobileNet v2 encoder, U-Net decoder): not in keras.applications",
+        "DeepLab V3 (513x513): not in keras.applications",
+        "Inception v1 (224x224): not in keras.applications (it has Inception v3 only)",
+        "Inception v4 (299x299): not in keras.applications (it has Inception v3 only)",
+        "MobileNet v1 SSD (224x224): a detector with a post-processing operator on the CPU: not in keras.applications",
+        "MobileNet v2 SSD (224x224): a detector with a post-processing operator on the CPU: not in keras.applications",
+        "SqueezeNet (224x224): not in keras.applications"
+      ],
+      "cache_source": {
+        "id": "coral-compiler",
+        "section": "Parameter data caching: the Edge TPU has roughly 8 MB of SRAM that can cache the model's parameter data; parameters that do not fit are fetched from the host for each inference"
+      },
+      "source": {"id": "coral-edgetpu-benchmarks", "section": "Table 1: time per inference, in milliseconds"}
+    },
+    {
+      "accelerator": "edgetpu",
+      "attachment": "usb-accelerator",
+      "precision": "int8",
+      "ms_per_gmac": 3.4104,
+      "ms_per_streamed_mb": 0.9313,
+      "constant_ms": 0.9847,
+      "cache_mb": 8,
+      "ratio_spread": [0.6293, 1.8565],
+      "fit": "least squares on the relative error, MACs and parameter bytes from slipway's analysis of keras.applications builds converted to full int8 (scripts/catalogue/build_edgetpu_models.py)",
+      "stack": "Coral USB Accelerator on a desktop CPU over USB 3.0",
+      "fitted_on": "9 of the 16 models of Coral's table 1",
+      "models": {
+        "DenseNet (224x224)": {
+          "published_ms": 20,
+          "macs": 2870175856,
+          "parameter_bytes": 7915112,
+          "estimate_ms": 10.773,
+          "roofline_ratio": 0.0718,
+          "calibrated_ratio": 0.5387,
+          "leave_one_out_ratio": 0.1632
+        },
+        "Inception-ResNet V2 (299x299)": {
+          "published_ms": 57,
+          "macs": 13226753510,
+          "parameter_bytes": 55764072,
+          "estimate_ms": 90.575,
+          "roofline_ratio": 0.116,
+          "calibrated_ratio": 1.589,
+          "leave_one_out_ratio": 2.1053
+        },
+        "MobileNet v1 (224x224)": {
+          "published_ms": 2.4,
+          "macs": 584258648,
+          "parameter_bytes": 4221168,
+          "estimate_ms": 2.977,
+          "roofline_ratio": 0.1217,
+          "calibrated_ratio": 1.2405,
+          "leave_one_out_ratio": 1.582
+        },
+        "MobileNet v2 (224x224)": {
+          "published_ms": 2.6,
+          "macs": 320282128,
+          "parameter_bytes": 3486760,
+          "estimate_ms": 2.077,
+          "roofline_ratio": 0.0616,
+          "calibrated_ratio": 0.7988,
+          "leave_one_out_ratio": 0.5304
+        },
+        "ResNet-50 V1 (299x299)": {
+          "published_ms": 49,
+          "macs": 7261966854,
+          "parameter_bytes": 25519080,
+          "estimate_ms": 42.066,
+          "roofline_ratio": 0.0741,
+          "calibrated_ratio": 0.8585,
+          "leave_one_out_ratio": 0.8338
+        },
+        "ResNet-50 V2 (299x299)": {
+          "published_ms": 50,
+          "macs": 6587835142,
+          "parameter_bytes": 25522984,
+          "estimate_ms": 39.771,
+          "roofline_ratio": 0.0659,
+          "calibrated_ratio": 0.7954,
+          "leave_one_out_ratio": 0.7698
+        },
+        "ResNet-152 V2 (299x299)": {
+          "published_ms": 128,
+          "macs": 20332681990,
+          "parameter_bytes": 60060456,
+          "estimate_ms": 118.811,
+          "roofline_ratio": 0.0794,
+          "calibrated_ratio": 0.9282,
+          "leave_one_out_ratio": 0.9119
+        },
+        "VGG16 (224x224)": {
+          "published_ms": 296,
+          "macs": 15503828080,
+          "parameter_bytes": 138347976,
+          "estimate_ms": 175.249,
+          "roofline_ratio": 0.0262,
+          "calibrated_ratio": 0.5921,
+          "leave_one_out_ratio": 0.4517
+        },
+        "VGG19 (224x224)": {
+          "published_ms": 308,
+          "macs": 19668235376,
+          "parameter_bytes": 143656392,
+          "estimate_ms": 194.395,
+          "roofline_ratio": 0.0319,
+          "calibrated_ratio": 0.6312,
+          "leave_one_out_ratio": 0.5305
+        }
+      },
+      "left_out": [
+        "Unet Mv2 (128x128): a segmentation model of Coral's own (MobileNet v2 encoder, U-Net decoder): not in keras.applications",
+        "DeepLab V3 (513x513): not in keras.applications",
+        "Inception v1 (224x224): not in keras.applications (it has Inception v3 only)",
+        "Inception v4 (299x299): not in keras.applications (it has Inception v3 only)",
+        "MobileNet v1 SSD (224x224): a detector with a post-processing operator on the CPU: not in keras.applications",
+        "MobileNet v2 SSD (224x224): a detector with a post-processing operator on the CPU: not in keras.applications",
+        "SqueezeNet (224x224): not in keras.applications"
+      ],
+      "cache_source": {
+        "id": "coral-compiler",
+        "section": "Parameter data caching: the Edge TPU has roughly 8 MB of SRAM that can cache the model's parameter data; parameters that do not fit are fetched from the host for each inference"
+      },
+      "source": {"id": "coral-edgetpu-benchmarks", "section": "Table 1: time per inference, in milliseconds"}
     }
   ]
 }

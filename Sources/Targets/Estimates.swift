@@ -45,6 +45,8 @@ public struct TargetEstimate: Sendable {
     /// The calibration the latency was computed with (nil: the uncalibrated roofline), and the roofline figure
     /// it replaced when the device cites the roofline's peak and bandwidth.
     public var latencyCalibration: LatencyCalibration? = nil
+    /// The accelerator calibration the latency was computed with (the Edge TPU's compute and streaming terms).
+    public var acceleratorCalibration: AcceleratorCalibration? = nil
     public var rooflineLatencyMS: Double? = nil
 
     public var isLowerBound: Bool { !coverage.isComplete }
@@ -89,7 +91,7 @@ public enum TargetEstimates {
 
     /// The precision `target` computes in on its processor.
     /// `model`: a TFLite model the manifest leaves as stored whose inputs are all int8/uint8 is already fully
-    /// quantized, so it computes in int8 (the MLPerf Tiny reference models are such files).
+    /// quantized, so it computes in int8 on a CPU or an NPU (the MLPerf Tiny reference models, Edge TPU models).
     public static func precision(target: TargetSpec, runtime: Runtime?, catalogue: Catalogue, model: Model? = nil) -> TargetPrecision {
         let q = target.optimize.quantize
         let weights = q?.weights?.value ?? "none"
@@ -105,7 +107,11 @@ public enum TargetEstimates {
         }
         var compute = "float32"
         var actBytes = 4
-        if activations == "int8" || activations == "uint8" {
+        // Fully int8 as stored: a CPU or an integer NPU (the Edge TPU) computes in int8; a GPU delegate dequantizes.
+        let storedInt8 = activations == "none" && weights == "none" && model.map { m in
+            m.format == .tflite && !m.inputs.isEmpty && m.inputs.allSatisfy { $0.dtype == .int8 || $0.dtype == .uint8 }
+        } == true
+        if activations == "int8" || activations == "uint8" || (storedInt8 && processor == .npu) {
             compute = "int8"
             actBytes = 1
         } else if activations == "int16" {
@@ -115,9 +121,7 @@ public enum TargetEstimates {
             // GPU delegates and the Neural Engine compute in float16.
             compute = "float16"
             actBytes = 2
-        } else if activations == "none", weights == "none", let model, model.format == .tflite, !model.inputs.isEmpty,
-            model.inputs.allSatisfy({ $0.dtype == .int8 || $0.dtype == .uint8 })
-        {
+        } else if storedInt8 {
             compute = "int8"
             actBytes = 1
         } else if (weights == "int8" || weights == "uint8") && runtime?.name == "onnxruntime" {
@@ -249,19 +253,44 @@ public enum TargetEstimates {
             latency = Double(analysis.totalMACs) * c.cyclesPerMAC / (clock * 1e6) * 1000
             overhead = 0
         }
+        // An accelerator with published measurements (the Edge TPU): its compute term and the parameters beyond
+        // its on-chip cache streamed from the host on every inference replace the roofline, which knows neither.
+        // Only for a model that runs whole on the accelerator: the fit says nothing of a CPU remainder.
+        var accelerator: AcceleratorCalibration?
+        if analysis.transformer == nil, p.processor == .npu, let device, coverage?.cpuNodes.isEmpty ?? true,
+            let c = catalogue.acceleratorCalibration(device, precision: p.compute)
+        {
+            roofline = latency
+            accelerator = c
+            latency = c.latencyMS(macs: analysis.totalMACs, parameterBytes: weightBytes)
+            overhead = 0
+        }
         return TargetEstimate(
             target: target.name.value, device: device, precision: p, sizeBytes: size, sizeFromCaller: callerSize != nil,
             weightBytes: weightBytes, peakActivationBytes: peak, macs: analysis.totalMACs, latencyMS: latency,
             dispatchOverheadMS: latency == nil ? nil : overhead * 1000, cpuFallbackPartitions: coverage?.cpuPartitions ?? 0,
             budget: (target.budget.sizeMB?.value, target.budget.memoryMB?.value, target.budget.latencyMS?.value),
             flashBudget: target.budget.flashMB?.value, coverage: analysis.coverage, activationPlanner: planner,
-            latencyCalibration: calibration, rooflineLatencyMS: roofline)
+            latencyCalibration: calibration, acceleratorCalibration: accelerator, rooflineLatencyMS: roofline)
     }
 
     /// How the latency was made: the calibration (core, stack, cycles per MAC and its spread, the source) or
     /// `uncalibrated-roofline`; null without a latency.
     static func calibrationJSON(_ e: TargetEstimate, _ catalogue: Catalogue) -> JSONValue {
         guard e.latencyMS != nil else { return .null }
+        if let a = e.acceleratorCalibration {
+            let streamed = a.streamedBytes(parameterBytes: e.weightBytes)
+            return .object([
+                "method": .string("calibrated"), "class": .string(a.accelerator), "attachment": .string(a.attachment),
+                "precision": .string(a.precision), "ms_per_gmac": .double(a.msPerGMAC),
+                "ms_per_streamed_mb": .double(a.msPerStreamedMB), "constant_ms": .double(a.constantMS),
+                "cache_bytes": .int(a.cacheBytes), "parameter_bytes": .int(e.weightBytes), "streamed_bytes": .int(streamed),
+                "compute_ms": .double((Double(e.macs) / 1e9 * a.msPerGMAC * 1000).rounded() / 1000),
+                "streaming_ms": .double((Double(streamed) / 1e6 * a.msPerStreamedMB * 1000).rounded() / 1000),
+                "ratio_spread": .array(a.ratioSpread.map { .double($0) }), "stack": .string(a.stack),
+                "source": .string(catalogue.cite(a.source)), "cache_source": .string(catalogue.cite(a.cacheSource)),
+            ])
+        }
         guard let c = e.latencyCalibration, let clock = e.device?.clockMHz else {
             return .object(["method": .string("uncalibrated-roofline")])
         }
@@ -319,6 +348,7 @@ public enum TargetEstimates {
                 "size_bytes": .int(e.sizeBytes),
                 "size_source": .string(e.sizeFromCaller ? "compression" : "estimate"),
                 "macs": .int(e.macs),
+                "weight_bytes": .int(e.weightBytes),
                 "peak_activation_bytes": .int(e.peakActivationBytes),
                 "memory_bytes": .int(e.memoryBytes),
                 "memory_kind": .string(e.isMicrocontroller ? "ram" : "weights+activations"),

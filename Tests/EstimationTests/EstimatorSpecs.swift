@@ -273,6 +273,25 @@ import Testing
         #expect(text.contains("  board: latency 10 ms calibrated on published cortex-m7 int8 measurements, X-CUBE-AI v9.0.0: 1.0 cycles/MAC, 8.0 ms–13 ms over their spread"))
     }
 
+    /// The Edge TPU's two terms: compute, and the parameters beyond its on-chip cache streamed on every inference.
+    @Test func anEdgeTPULatencyGivesItsComputeAndStreamingTerms() {
+        func row(streamed: Int) -> JSONValue {
+            [
+                "target": "coral", "latency_ms": .double(300),
+                "latency_calibration": [
+                    "method": "calibrated", "class": "edgetpu", "attachment": "dev-board", "precision": "int8",
+                    "ms_per_gmac": .double(2.5), "ms_per_streamed_mb": .double(2.0), "constant_ms": .double(0),
+                    "cache_bytes": .int(8_000_000), "parameter_bytes": .int(138_000_000), "streamed_bytes": .int(streamed),
+                    "compute_ms": .double(40), "streaming_ms": .double(260), "ratio_spread": [.double(0.8), .double(1.25)],
+                ],
+            ]
+        }
+        #expect(EstimateTable.text(["targets": [row(streamed: 130_000_000)]]).contains(
+            "  coral: latency 300 ms calibrated on Coral's published edgetpu (dev-board) measurements: 40 ms compute at 2.5 ms/GMAC + 260 ms streaming the 130 MB of parameters beyond its 8.0 MB on-chip cache; 240 ms–375 ms over the fit's spread"))
+        #expect(EstimateTable.text(["targets": [row(streamed: 0)]]).contains(
+            "all 138 MB of parameters in its 8.0 MB on-chip cache"))
+    }
+
     @Test func aRooflineSaysSo() {
         let row: JSONValue = ["target": "cpu", "latency_ms": .double(0.5), "latency_calibration": ["method": "uncalibrated-roofline"]]
         #expect(EstimateTable.text(["targets": [row]]).contains("  cpu: latency 0.5 ms is a roofline from the device's peak figures"))
