@@ -131,10 +131,11 @@ derive-xnnpack:
 	cd scripts/catalogue && $(PYTHON) derive_xnnpack.py --litert "$(abspath $(LITERT_SRC))"
 	$(MAKE) catalogue
 
-# Re-derive the ONNX Runtime Core ML and NNAPI operator lists from onnxruntime's tables: from a checkout
-# (ORT_SRC=path) when given, else from the committed copies in Tests/Fixtures/catalogue/onnxruntime; then make rules.
+# Re-derive the ONNX Runtime Core ML, NNAPI and QNN operator lists (and their notes) from the EPs' tables: from
+# checkouts of microsoft/onnxruntime (ORT_SRC=path) and onnxruntime/onnxruntime-qnn (ORT_QNN_SRC=path) when given,
+# else from the committed copies in Tests/Fixtures/catalogue/{onnxruntime,onnxruntime-qnn}; then make rules.
 derive-ort-eps: venv
-	cd scripts/catalogue && $(abspath $(VPY)) derive_ort_eps.py $(if $(ORT_SRC),--onnxruntime "$(abspath $(ORT_SRC))",--tables "$(abspath Tests/Fixtures/catalogue/onnxruntime)")
+	cd scripts/catalogue && $(abspath $(VPY)) derive_ort_eps.py $(if $(ORT_SRC),--onnxruntime "$(abspath $(ORT_SRC))") $(if $(ORT_QNN_SRC),--onnxruntime-qnn "$(abspath $(ORT_QNN_SRC))")
 	$(MAKE) catalogue
 
 # Re-derive llama.cpp's releases (the ggml tensor types and GGUF versions each loads, its llama.cpp commit) from

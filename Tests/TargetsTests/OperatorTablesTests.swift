@@ -54,6 +54,17 @@ import Testing
         #expect(qnn.refused.map(\.name) == ["dedup"])
     }
 
+    @Test func qnnsHTPSetLeavesOutWhatItsTableRunsOnAnotherBackendOnly() throws {
+        // onnxruntime-qnn's table lists IsInf with "CPU backend only": on HTP the node falls back to ONNX Runtime's CPU EP.
+        let m = try Repo.model(fixtures + "isinf.onnx")
+        let rt = try #require(catalogue.runtime("onnxruntime"))
+        let r = Coverage.check(model: m, runtime: rt, version: nil, delegate: rt.delegate("qnn"), catalogue: catalogue, analysis: nil)
+        #expect(r.refused.map(\.name) == ["isinf"])
+        let qnn = try #require(catalogue.operatorSet("ort-qnn"))
+        #expect(!qnn.operators.contains("IsInf") && !qnn.operators.contains("com.microsoft:GroupQueryAttention"))
+        #expect(qnn.constraints["LpPool"] == "p=1 or p=2 only; rank-5 (3D pooling) requires GPU backend or HTP with bf16_mode=1")
+    }
+
     @Test func theNNAPIExecutionProviderNeedsStaticShapes() {
         #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.23, delegate: ⟦⟦nnapi⟧⟧}}\n", model: fixtures + "dynamic_batch.onnx", [
             Expected(.dynamicShapes, "the NNAPI execution provider needs static shapes, but x[0] 'batch' is dynamic"),
