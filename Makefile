@@ -16,7 +16,7 @@ BUILD_FLAGS  := --build-tests
 BIN          := .build/debug/slipway
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: demo test fuzz build deps venv corpus runtimes venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue derive-catalogue derive-xnnpack derive-ort-eps derive-llamacpp derive-openvino rules target-fixtures estimate-fixtures keras-fixtures
+.PHONY: demo test fuzz build deps venv corpus runtimes venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue derive-catalogue derive-xnnpack derive-ort-eps derive-tensorrt derive-llamacpp derive-openvino rules target-fixtures estimate-fixtures keras-fixtures
 
 deps:
 	@if [ ! -f /usr/include/yaml.h ] || [ ! -f /usr/include/hdf5/serial/hdf5_hl.h ] || ! command -v pkg-config >/dev/null || ! command -v python3 >/dev/null; then \
@@ -136,6 +136,13 @@ derive-xnnpack:
 # else from the committed copies in Tests/Fixtures/catalogue/{onnxruntime,onnxruntime-qnn}; then make rules.
 derive-ort-eps: venv
 	cd scripts/catalogue && $(abspath $(VPY)) derive_ort_eps.py $(if $(ORT_SRC),--onnxruntime "$(abspath $(ORT_SRC))") $(if $(ORT_QNN_SRC),--onnxruntime-qnn "$(abspath $(ORT_QNN_SRC))")
+	$(MAKE) catalogue
+
+# Re-derive the TensorRT ONNX parser's set (the operators marked N, each operator's restrictions) from onnx-tensorrt's
+# operator support matrix: from a checkout (TRT_SRC=path) when given, else from the committed copy in
+# Tests/Fixtures/catalogue/onnx-tensorrt; then make rules.
+derive-tensorrt:
+	cd scripts/catalogue && $(PYTHON) derive_tensorrt.py $(if $(TRT_SRC),--onnx-tensorrt "$(abspath $(TRT_SRC))")
 	$(MAKE) catalogue
 
 # Re-derive llama.cpp's releases (the ggml tensor types and GGUF versions each loads, its llama.cpp commit) from

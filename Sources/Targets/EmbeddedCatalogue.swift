@@ -217,7 +217,13 @@ enum EmbeddedCatalogue {
     },
     "onnx-tensorrt-ops": {
       "title": "onnx-tensorrt: Supported ONNX Operators (docs/operators.md)",
-      "url": "https://github.com/onnx/onnx-tensorrt/blob/main/docs/operators.md"
+      "url": "https://github.com/onnx/onnx-tensorrt/blob/fa5aa9f61e7781d2ca8f5351d42c1f19525a6124/docs/operators.md",
+      "revision": "onnx/onnx-tensorrt@fa5aa9f61e7781d2ca8f5351d42c1f19525a6124",
+      "derived_by": "scripts/catalogue/derive_tensorrt.py"
+    },
+    "onnx-tensorrt-importers": {
+      "title": "onnx-tensorrt: ONNX node importers (onnxOpImporters.cpp, 10.1 GA)",
+      "url": "https://github.com/onnx/onnx-tensorrt/blob/96e781103cfc4adf4a6bb557e94bac8e693f6f4c/onnxOpImporters.cpp"
     },
     "ort-partitioning": {
       "title": "ONNX Runtime: Execution Providers (graph partitioning; nodes no provider takes run on the CPU execution provider)",
@@ -4712,10 +4718,54 @@ enum EmbeddedCatalogue {
         "SequenceErase", "SequenceInsert", "SequenceLength", "SequenceMap", "SoftmaxCrossEntropyLoss", "SplitToSequence",
         "StringConcat", "StringNormalizer", "StringSplit", "TfIdfVectorizer", "Unique"
       ],
+      "constraints": {
+        "Attention": "`Q`, `K`, `V` and `attn_mask ` must be 4D. `past_key`, `past_value` and `nonpad_kv_seqlen` inputs are unsupported. `present_key`, `present_value` and `qk_matmul_output` outputs are unsupported. `qk_matmul_output_mode` and `softcap` attributes are unsupported. `q_num_heads` and `kv_num_heads` attributes are supported via being specified as the second dimension of `Q` and `K`/`V`'s shapes respectively.",
+        "AveragePool": "2D or 3D Pooling only. `dilations` must be empty or all ones",
+        "Constant": "`sparse_value`, `value_string`, and `value_strings` attributes are unsupported.",
+        "CumSum": "`axis` must be a build-time constant",
+        "DeformConv": "`input` must have 1D or 2D spatial dimensions. `pads` for the beginning and end along each spatial axis must be the same",
+        "DequantizeLinear": "`x_zero_point` must be zero",
+        "Dropout": "`is_training` must be an initializer and evaluate to False.",
+        "EyeLike": "`input` must have static dimensions",
+        "GRU": "For bidirectional GRUs, activation functions must be the same for both the forward and reverse pass",
+        "GridSample": "Input must be 4D input.",
+        "Hardmax": "`axis` dimension of input must be a build-time constant",
+        "If": "Output tensors of the two conditional branches must have the same rank and must have different names",
+        "LSTM": "For bidirectional LSTMs, activation functions must be the same for both the forward and reverse pass. `input_forget` attribute must be 0. `layout` attribute must be 0.",
+        "LayerNormalization": "Only the first output `Y` is supported.",
+        "Loop": "Scan output length cannot be dynamic. The shape of Loop carried dependencies must be the same across all loop iterations.",
+        "LpPool": "`dilations` must be empty or all ones",
+        "MaxPool": "2D or 3D pooling only. `Indices` output tensor unsupported. `dilations` must be empty or all ones",
+        "OneHot": "`depth` must be a build-time constant",
+        "QuantizeLinear": "`y_zero_point` must be 0",
+        "RNN": "For bidirectional RNNs, activation functions must be the same for both the forward and reverse pass",
+        "RandomNormal": "`seed` value is ignored by TensorRT",
+        "RandomNormalLike": "`seed` value is ignored by TensorRT",
+        "RandomUniform": "`seed` value is ignored by TensorRT",
+        "RandomUniformLike": "`seed` value is ignored by TensorRT",
+        "ReduceL1": "`axes` must be an initializer",
+        "ReduceL2": "`axes` must be an initializer",
+        "ReduceLogSum": "`axes` must be an initializer",
+        "ReduceLogSumExp": "`axes` must be an initializer",
+        "ReduceMax": "`axes` must be an initializer",
+        "ReduceMean": "`axes` must be an initializer",
+        "ReduceMin": "`axes` must be an initializer",
+        "ReduceProd": "`axes` must be an initializer",
+        "ReduceSum": "`axes` must be an initializer",
+        "ReduceSumSquare": "`axes` must be an initializer",
+        "Resize": "Supported resize transformation modes: `half_pixel`, `pytorch_half_pixel`, `tf_half_pixel_for_nn`, `asymmetric`, and `align_corners`. Supported resize modes: `nearest`, `linear`. Supported nearest modes: `floor`, `ceil`, `round_prefer_floor`, `round_prefer_ceil`. Supported aspect ratio policy: `stretch`. When `scales` is a tensor input, `axes` must be an iota vector of length rank(input). Antialiasing is not supported.",
+        "RotaryEmbedding": "`position_ids` must be INT64",
+        "STFT": "`frame_step` and `window` must be an initializer. Input must be real-valued.",
+        "ScatterND": "`reduction` other than `none` is not supported",
+        "Squeeze": "`axes` must be resolvable to a constant.",
+        "TensorScatter": "`past_cache` and `update` must be 4D. `axis` must be -2.",
+        "TopK": "`sorted` must be 1. `K` input must be less than 3840.",
+        "Unsqueeze": "`axes` must be resolvable to a constant."
+      },
       "checks": [
         {
           "id": "tensorrt.pool",
-          "operators": ["AveragePool", "MaxPool", "LpPool"],
+          "operators": ["AveragePool", "MaxPool"],
           "kind": "rank",
           "input": 0,
           "min": 4,
@@ -4723,11 +4773,17 @@ enum EmbeddedCatalogue {
           "text": "2D or 3D pooling only"
         },
         {
-          "id": "tensorrt.k-constant",
-          "operators": ["TopK"],
-          "kind": "constant_inputs",
-          "inputs": [1],
-          "text": "K input must be an initializer"
+          "id": "tensorrt.lp-pool",
+          "operators": ["LpPool"],
+          "kind": "rank",
+          "input": 0,
+          "min": 4,
+          "max": 5,
+          "text": "2D or 3D pooling only",
+          "source": {
+            "id": "onnx-tensorrt-importers",
+            "section": "LpPool: kernel_shape's spatial dimensions go to addPoolingNd as they are, with no 1-D to 2-D expansion (the matrix states only its dilations)"
+          }
         },
         {
           "id": "tensorrt.axes-constant",

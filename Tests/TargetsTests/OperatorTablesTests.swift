@@ -166,6 +166,15 @@ import Testing
         ]) == [])
         #expect(targetIssues("targets: {a: {runtime: tensorrt@10.8}}\n", model: fixtures + "dynamic_batch.onnx", []) == [])
     }
+
+    @Test func tensorRTTakesATopKWhoseKIsATensor() {
+        // onnx-tensorrt's 10.15 matrix asks only that K be below 3840 and `sorted` be 1 (no longer an initializer K), and
+        // its importer passes a tensor K to the TopK layer: no constant is required.
+        #expect(targetIssues("targets: {a: {runtime: tensorrt@10.8}}\n", model: fixtures + "topk_runtime_k.onnx", []) == [])
+        let trt = catalogue.operatorSet("tensorrt-onnx")
+        #expect(trt?.constraints["TopK"] == "`sorted` must be 1. `K` input must be less than 3840.")
+        #expect(trt?.checks.contains { $0.operators.contains("TopK") } == false)
+    }
 }
 
 @Suite struct GPUDelegateVersionSpec {

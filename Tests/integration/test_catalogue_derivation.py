@@ -17,6 +17,7 @@ SCRIPTS = REPO / "scripts" / "catalogue"
 FIXTURES = REPO / "Tests" / "Fixtures" / "catalogue"
 sys.path.insert(0, str(SCRIPTS))
 import derive_ort_eps  # noqa: E402
+import derive_tensorrt  # noqa: E402
 import source_tables  # noqa: E402
 
 QNN_DOC = "docs/execution_providers/QNN-ExecutionProvider.md"
@@ -121,3 +122,64 @@ def test_a_copy_whose_text_is_not_the_one_read_is_refused(tmp_path):
     doc.write_text(doc.read_text().replace("|ai.onnx:Xor||\n", ""))
     with pytest.raises(source_tables.TableError, match="sha256"):
         source_tables.open_source(str(copy), "onnxruntime/onnxruntime-qnn").read(QNN_DOC)
+def test_the_tensorrt_set_excludes_what_onnx_tensorrts_matrix_marks_n():
+    r = run("derive_tensorrt.py", "--check")
+    assert r.returncode == 0, r.stdout + r.stderr
+    source = source_tables.open_source(str(FIXTURES / "onnx-tensorrt"), "onnx/onnx-tensorrt")
+    excluded, restrictions, section = derive_tensorrt.matrix(source.read("docs/operators.md"))
+    assert len(excluded) == 42 and {"Unique", "ConvInteger", "DynamicQuantizeLinear", "SequenceAt"} <= set(excluded)
+    # Supported in TensorRT 10.15, unlike older releases' matrices.
+    assert not {"IsInf", "Mod", "OneHot", "NonZero", "LayerNormalization", "Hardmax"} & set(excluded)
+    assert section == "Operator Support Matrix (TensorRT 10.15, opset 9 to 24): the operators marked N"
+    assert restrictions["TopK"] == "`sorted` must be 1. `K` input must be less than 3840."
+    assert restrictions["Resize"].startswith("Supported resize transformation modes: ") and "<br" not in restrictions["Resize"]
+    assert "Abs" not in restrictions and "DynamicQuantizeLinear" not in restrictions  # no note; marked N
+    s = operator_set("tensorrt-onnx")
+    assert s["excluded_operators"] == excluded and s["constraints"] == restrictions and s["source"]["section"] == section
+    # The hand-written checks stay, except one the matrix no longer states and the importer contradicts (a tensor K is
+    # passed to the TopK layer); LpPool's 2-D/3-D limit, which the matrix lacks, cites the importer.
+    checks = {c["id"]: c for c in s["checks"]}
+    assert "tensorrt.k-constant" not in checks
+    assert checks["tensorrt.lp-pool"]["source"]["id"] == "onnx-tensorrt-importers"
+    assert checks["tensorrt.pool"]["operators"] == ["AveragePool", "MaxPool"]
+    src = sources()["onnx-tensorrt-ops"]
+    assert src["derived_by"] == "scripts/catalogue/derive_tensorrt.py"
+    assert src["revision"] == "onnx/onnx-tensorrt@fa5aa9f61e7781d2ca8f5351d42c1f19525a6124"
+    assert src["url"] == "https://github.com/onnx/onnx-tensorrt/blob/fa5aa9f61e7781d2ca8f5351d42c1f19525a6124/docs/operators.md"
+
+
+OLD_MATRIX = """# Supported ONNX Operators
+
+TensorRT 8.4 supports operators in the inclusive range of opset 9 to opset 17. More details below.
+
+## Operator Support Matrix
+
+| Operator                  | Supported  | Supported Types | Restrictions |
+|---------------------------|------------|-----------------|--------------|
+| Abs                       | Y          | FP32, FP16, INT32 |
+| NonMaxSuppression         | Y [EXPERIMENTAL] | FP32, FP16 | Inputs `max_output_boxes_per_class` must be initializers.
+| OneHot                    | N          |
+| TopK                      | Y          | FP32, FP16 | `K` input must be an initializer
+"""
+
+
+def test_a_checkout_is_read_at_head_and_its_commit_recorded(tmp_path):
+    repo = tmp_path / "onnx-tensorrt"
+    (repo / "docs").mkdir(parents=True)
+    (repo / "docs" / "operators.md").write_text(OLD_MATRIX)
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
+           "GIT_AUTHOR_DATE": "2022-06-01T00:00:00Z", "GIT_COMMITTER_DATE": "2022-06-01T00:00:00Z", "PATH": "/usr/bin:/bin"}
+    for args in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "matrix"]):
+        subprocess.run(["git", *args], cwd=repo, check=True, env=env)
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    source = source_tables.open_source(str(repo), "onnx/onnx-tensorrt")
+    excluded, restrictions, section = derive_tensorrt.matrix(source.read("docs/operators.md"))
+    assert excluded == ["OneHot"] and section.startswith("Operator Support Matrix (TensorRT 8.4, opset 9 to 17)")
+    assert restrictions == {"NonMaxSuppression": "Inputs `max_output_boxes_per_class` must be initializers.",
+                            "TopK": "`K` input must be an initializer"}
+    assert source_tables.cite(source, "docs/operators.md") == (
+        f"onnx/onnx-tensorrt@{commit} (2022-06-01)", f"https://github.com/onnx/onnx-tensorrt/blob/{commit}/docs/operators.md")
+    (repo / "docs" / "operators.md").write_text(OLD_MATRIX + "| Bad | maybe |\n")
+    subprocess.run(["git", "commit", "-q", "-am", "bad"], cwd=repo, check=True, env=env)
+    with pytest.raises(source_tables.TableError, match="Bad"):
+        derive_tensorrt.matrix(source_tables.open_source(str(repo), "onnx/onnx-tensorrt").read("docs/operators.md"))
