@@ -36,7 +36,7 @@ enum EmbeddedConversionPaths {
       "url": "https://docs.pytorch.org/tutorials/beginner/saving_loading_models.html"
     },
     "torch-onnx-export": {
-      "title": "PyTorch torch.onnx: torch.onnx.export traces a module (a ScriptModule, or an ExportedProgram's program.module()) on example inputs and writes the float ONNX model (the TorchScript exporter, dynamo=False)",
+      "title": "PyTorch torch.onnx: torch.onnx.export writes the float ONNX model of an ExportedProgram as it was captured (the dynamo exporter, dynamo=True, with onnxscript), or traces a ScriptModule (or an ExportedProgram's program.module(), when the dynamo exporter fails) on example inputs (the TorchScript exporter, dynamo=False)",
       "url": "https://docs.pytorch.org/docs/stable/onnx.html"
     },
     "tflite-converter": {
