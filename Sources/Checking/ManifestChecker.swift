@@ -222,9 +222,14 @@ extension ManifestChecker {
     /// A target's plan for a model that was read: its format is the source's, and the catalogue gives the
     /// highest opset of the runtime version the target names.
     public static func plan(_ t: TargetSpec, model: Model, catalogue: Catalogue) -> TargetPlan {
-        var maxOpset: Int?
-        if let r = t.runtime?.value, let v = r.version { maxOpset = catalogue.runtime(r.name)?.version(v)?.maxOpset }
-        return TargetPlan.make(target: t, source: model.conversionSource, runtimeMaxOpset: maxOpset)
+        TargetPlan.make(target: t, source: model.conversionSource, runtimeMaxOpset: runtimeMaxOpset(t, catalogue: catalogue))
+    }
+
+    /// The highest default-domain opset of the runtime version the target names, when the catalogue has it:
+    /// what `check`'s plan and `convert`'s (`ConvertOptions.runtimeMaxOpset`) both decide from.
+    public static func runtimeMaxOpset(_ t: TargetSpec, catalogue: Catalogue) -> Int? {
+        guard let r = t.runtime?.value, let v = r.version else { return nil }
+        return catalogue.runtime(r.name)?.version(v)?.maxOpset
     }
 }
 

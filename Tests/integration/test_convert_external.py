@@ -446,7 +446,8 @@ targets:
 @needs_coremltools
 def test_an_exported_program_the_dynamo_exporter_fails_on_is_traced_by_the_torchscript_exporter(run, tmp_path):
     """When the dynamo exporter fails (forced here by torch_onnx.py's test hook, SLIPWAY_TEST_FAIL_DYNAMO_EXPORT, on
-    a program it would export), the program's module() is traced by the TorchScript exporter at opset 17 instead:
+    a program it would export), the program's module() is traced by the TorchScript exporter instead, at the opset the
+    plan asked the dynamo exporter for (18: the runtime has no version, so the exporter's default):
     the report names the exporter that ran and why the first failed, the log says so, and the artifact's outputs
     still equal torch's."""
     import numpy as np
@@ -468,7 +469,7 @@ targets:
     report = json.loads((tmp_path / "dist/float/program.onnx.report.json").read_text())
     assert report["summary"]["exporter"] == "torch.onnx.export (TorchScript) of ExportedProgram.module()"
     assert report["summary"]["fallback_reason"] == "RuntimeError: SLIPWAY_TEST_FAIL_DYNAMO_EXPORT is set (a test hook)"
-    assert report["summary"]["opset"] == 17
+    assert report["summary"]["opset"] == 18
     log = (tmp_path / "dist/float/program.onnx.log").read_text()
     assert "the dynamo exporter did not write the program (RuntimeError: SLIPWAY_TEST_FAIL_DYNAMO_EXPORT is set" in log
     subprocess.run([COREML_PYTHON, "-c", PROGRAM_RUN, str(tmp_path / "models/exported.pt2"), str(tmp_path / "x.npy"),
@@ -479,4 +480,42 @@ targets:
     assert len(ys) == len(stored.files) == 2
     for k, y in enumerate(ys):
         assert np.abs(y - stored[f"arr_{k}"]).max() <= 1e-5
+    assert not leftovers(tmp_path)
+
+
+@needs_coremltools
+def test_the_exporter_writes_the_opset_the_target_runtime_loads(run, tmp_path):
+    """One plan for check and convert: the exporter is asked for its default opset (the dynamo exporter's 18), or
+    the target runtime version's highest when that is lower (the catalogue's max_opset): for onnxruntime 1.13
+    (opset ≤ 17) the program is written at 17 by the TorchScript exporter, the report saying why, and for 1.10
+    (≤ 15) at 15; a runtime without a version gets 18. Each artifact is what its runtime loads."""
+    import onnx
+    (tmp_path / "models").mkdir()
+    shutil.copy(REPO / "Tests/Fixtures/models/pytorch/exported.pt2", tmp_path / "models/exported.pt2")
+    (tmp_path / "m.slipway.yaml").write_text(f"""slipway: 1
+name: program
+model:
+  path: models/exported.pt2
+targets:
+  latest: {{runtime: onnxruntime, format: onnx, python: {COREML_PYTHON}}}
+  ort113: {{runtime: onnxruntime@1.13, format: onnx, python: {COREML_PYTHON}}}
+  ort110: {{runtime: onnxruntime@1.10, format: onnx, python: {COREML_PYTHON}}}
+""")
+    c = run("check", "m.slipway.yaml", cwd=tmp_path)
+    assert c.returncode == 0, c.stdout.decode()
+    r = run("convert", "m.slipway.yaml", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr.decode() + r.stdout.decode()
+    opsets = {}
+    for target in ["latest", "ort113", "ort110"]:
+        artifact = tmp_path / "dist" / target / "program.onnx"
+        report = json.loads((tmp_path / "dist" / target / "program.onnx.report.json").read_text())
+        model = onnx.load(str(artifact))
+        opsets[target] = next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
+        assert report["summary"]["opset"] == opsets[target]
+        assert report["settings"]["opset"] == opsets[target]
+        onnx.checker.check_model(model)
+    assert opsets == {"latest": 18, "ort113": 17, "ort110": 15}
+    report = json.loads((tmp_path / "dist/ort113/program.onnx.report.json").read_text())
+    assert report["summary"]["exporter"] == "torch.onnx.export (TorchScript) of ExportedProgram.module()"
+    assert "opset 17 was asked for" in report["summary"]["fallback_reason"]
     assert not leftovers(tmp_path)
