@@ -396,7 +396,7 @@ public enum Coverage {
                 return .some(["DEPTHWISE_CONV_2D"])
             }
         case "Clip":
-            if let (lo, hi) = clipBounds(node, model: model, tensors: tensors) {
+            if let (lo, hi) = model.clipBounds(node, constant: { tensors[$0] }) {
                 if lo == 0 && hi == 6 { return .some(["RELU6"]) }
                 if lo == -1 && hi == 1 { return .some(["RELU_N1_TO_1"]) }
                 if lo == 0 && hi == .infinity { return .some(["RELU"]) }
@@ -437,20 +437,6 @@ public enum Coverage {
             builtins = Array(Set(builtins + added)).sorted()
         }
         return .builtins(builtins)
-    }
-
-    static func clipBounds(_ node: Node, model: Model, tensors: [String: ConstantTensor]) -> (Float, Float)? {
-        if case .float(let lo)? = node.attributes["min"], case .float(let hi)? = node.attributes["max"] { return (lo, hi) }
-        func scalar(_ i: Int) -> Float? {
-            guard i < node.inputs.count, !node.inputs[i].isEmpty,
-                let t = tensors[node.inputs[i]], t.elementCount == 1
-            else { return nil }
-            return try? model.withFloat32Values(of: t) { $0.first }
-        }
-        let lo = node.inputs.count > 1 && !node.inputs[1].isEmpty ? scalar(1) : -.infinity
-        let hi = node.inputs.count > 2 && !node.inputs[2].isEmpty ? scalar(2) : .infinity
-        guard let lo, let hi else { return nil }
-        return (lo, hi)
     }
 
     /// The first activation of the node with more than `maxRank` dimensions larger than 1 (only the

@@ -23,7 +23,7 @@ struct TargetPlanSpec {
 
     @Test func theEmbeddedTableReads() throws {
         let table = try ConversionPaths.embedded.get()
-        #expect(table.paths.count == 19)
+        #expect(table.paths.count == 20)
         #expect(table.runtimeFormats["tflite-micro"] == ["tflite"])
         #expect(table.opsets.fourBit == 21 && table.opsets.perChannel == 13)
     }
