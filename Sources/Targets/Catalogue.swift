@@ -307,6 +307,9 @@ public struct OperatorCheck: Sendable, Hashable {
         case tensorTypes = "tensor_types"
         /// Inputs `inputs` (those present) all have one element type (TFLite nodes; elsewhere it passes).
         case sameTensorTypes = "same_tensor_types"
+        /// Inputs `inputs` that are initializers or `Constant` outputs hold only zeros (a zero point, a training
+        /// flag); one computed at run time passes (pair it with `constant_inputs` where that must be constant too).
+        case zeroValues = "zero_values"
     }
 
     public var id: String

@@ -285,6 +285,7 @@ public enum CatalogueDocument {
         case .noBatchAxis: return "leaves the batch dimension alone"
         case .tensorTypes: return "input \(k.input) is \(k.values.joined(separator: ", "))"
         case .sameTensorTypes: return "inputs \(k.inputs.map(String.init).joined(separator: ", ")) of one type"
+        case .zeroValues: return "constant inputs \(k.inputs.map(String.init).joined(separator: ", ")) all zero"
         }
     }
 

@@ -81,6 +81,12 @@ public enum Coverage {
             guard let t = mainTensors[name], t.elementCount <= 64 else { return nil }
             return try? model.withFloat32Values(of: t) { Array($0) }
         }
+        // The first value other than zero of a constant input, whatever its size (a per-channel zero point);
+        // nil when every value is zero or the tensor is not a decodable constant.
+        let nonzero: (String) -> Float? = { name in
+            guard let t = mainTensors[name] else { return nil }
+            return (try? model.withFloat32Values(of: t) { $0.first { $0 != 0 } }) ?? nil
+        }
         let runtimeRule = runtime.name == "tensorrt" ? "tensorrt.ops" : runtime.name == "openvino" ? "openvino.ops" : "tflm.ops"
         // A table measured per release: the pinned release (its major.minor), else the newest, what an install gets.
         let release: String? = {
@@ -189,7 +195,7 @@ public enum Coverage {
             }
             if f.status == .supported, let rs = runtimeSet, rs.format == .tflite || model.format == .onnx,
                 let (check, detail) = failedCheck(rs, node: node, names: rs.format == .onnx ? [onnxKey] : f.builtins,
-                                                  analysis: analysis, constants: constants, values: values, dtypes: { dtypes[$0] })
+                                                  analysis: analysis, constants: constants, values: values, nonzero: nonzero, dtypes: { dtypes[$0] })
             {
                 f.status = .unsupported
                 f.reason = "\(check.text) (\(detail))"
@@ -235,7 +241,7 @@ public enum Coverage {
                 let names = opSet.format == .onnx ? [onnxKey] : f.builtins
                 if f.status == .supported, model.format == .onnx || opSet.format == .tflite,
                     let (check, detail) = failedCheck(opSet, node: node, names: names, analysis: analysis, constants: constants, values: values,
-                                                      dtypes: { dtypes[$0] })
+                                                      nonzero: nonzero, dtypes: { dtypes[$0] })
                 {
                     f.status = .cpuFallback
                     f.reason = "\(check.text) (\(detail))"
@@ -285,7 +291,8 @@ public enum Coverage {
     /// fails. A check that cannot be decided (a shape inference did not reach) passes: only what is known is said.
     static func failedCheck(
         _ set: OperatorSet, node: Node, names: [String], analysis: GraphAnalysis?, constants: Set<String>,
-        values: (String) -> [Float]? = { _ in nil }, dtypes: (String) -> String? = { _ in nil }
+        values: (String) -> [Float]? = { _ in nil }, nonzero: (String) -> Float? = { _ in nil },
+        dtypes: (String) -> String? = { _ in nil }
     ) -> (OperatorCheck, String)? {
         func input(_ i: Int) -> String? { i < node.inputs.count && !node.inputs[i].isEmpty ? node.inputs[i] : nil }
         for c in set.checks where c.applies(to: names) {
@@ -328,6 +335,12 @@ public enum Coverage {
                 let typed = c.inputs.compactMap { i in input(i).flatMap { v in dtypes(v).map { (i, v, $0) } } }
                 if let first = typed.first, let other = typed.first(where: { $0.2 != first.2 }) {
                     return (c, "input \(first.0) '\(first.1)' is \(first.2), input \(other.0) '\(other.1)' is \(other.2)")
+                }
+            case .zeroValues:
+                for i in c.inputs {
+                    if let v = input(i), constants.contains(v), let x = nonzero(v) {
+                        return (c, "input \(i) '\(v)' holds \(x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x))")
+                    }
                 }
             case .noBatchAxis:
                 if let detail = batchAxisUse(node, rank: input(0).flatMap { analysis?.shapes[$0]?.count }, values: values) {
