@@ -22,6 +22,8 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - maxpool4d.onnx      a MaxPool over 4 spatial dimensions (rank-6 input): TensorRT pools in at most 3
 - qdq_zero_points.onnx  a symmetric int8 Q/DQ pair (zero points 0) and an asymmetric uint8 one (zero point 128):
                       TensorRT takes only zero zero points
+- qdq_runtime_zero_point.onnx a QuantizeLinear whose zero point is a graph input: whether it is 0 is known only
+                      when the model runs
 - onehot_depth.onnx   two OneHots, one with an initializer depth, one with a depth given at run time: TensorRT wants
                       a build-time constant
 - dropout_training.onnx a Dropout (opset 13) whose training_mode is an initializer True: TensorRT imports inference only
@@ -192,6 +194,14 @@ def main():
               [scalar("s", TensorProto.FLOAT, 0.05), scalar("zp0", TensorProto.INT8, 0),
                scalar("zp128", TensorProto.UINT8, 128)])
     save(m, "qdq_zero_points.onnx")
+
+    m = model([helper.make_node("QuantizeLinear", ["x", "s", "zp"], ["q"], name="quant"),
+               helper.make_node("DequantizeLinear", ["q", "s", "zp"], ["y"], name="dequant")],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8]),
+               helper.make_tensor_value_info("zp", TensorProto.INT8, [])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])], [scalar("s", TensorProto.FLOAT, 0.05)])
+    s = __import__("onnxruntime").InferenceSession(save(m, "qdq_runtime_zero_point.onnx"), providers=["CPUExecutionProvider"])
+    assert s.run(None, {"x": np.ones([1, 8], np.float32), "zp": np.array(0, np.int8)})[0].shape == (1, 8)
 
     m = model([helper.make_node("OneHot", ["i", "depth", "onoff"], ["a"], name="onehot.const"),
                helper.make_node("OneHot", ["i", "n", "onoff"], ["b"], name="onehot.runtime")],

@@ -28,6 +28,15 @@ public struct OperatorFinding: Sendable, Hashable {
     public var check: OperatorCheck? = nil
     /// Why the node fails `check` ("input 'x' has rank 5").
     public var detail: String = ""
+    /// Constraints of the operator sets the node may break, that hold on a value known only when the model runs
+    /// (a zero point computed by the graph), with why; the node counts as supported, and the checks say so.
+    public var undecided: [UndecidedCheck] = []
+}
+
+/// A constraint a node may break, on a value known only when the model runs, and why it is not known.
+public struct UndecidedCheck: Sendable, Hashable {
+    public var check: OperatorCheck
+    public var detail: String
 }
 
 /// Operator coverage of one model on one target.
@@ -48,6 +57,8 @@ public struct CoverageReport: Sendable {
     public var unknown: [OperatorFinding] { operators.filter { $0.status == .unknown } }
     /// Nodes refused for a constraint of the operator set, in graph order.
     public var constrained: [OperatorFinding] { operators.filter { $0.check != nil } }
+    /// Nodes with a constraint that only the running model decides, in graph order.
+    public var undecided: [OperatorFinding] { operators.filter { !$0.undecided.isEmpty } }
     public var cpuShareOfMACs: Double { totalMACs > 0 ? Double(cpuMACs) / Double(totalMACs) : 0 }
 }
 
@@ -203,6 +214,9 @@ public enum Coverage {
                 f.check = check
                 f.detail = detail
             }
+            if f.status == .supported, let rs = runtimeSet, model.format == .onnx, rs.format == .onnx {
+                f.undecided += undecidedChecks(rs, node: node, names: [onnxKey], constants: constants)
+            }
 
             if let opSet, f.status == .supported {
                 if opSet.format == .onnx {
@@ -248,6 +262,9 @@ public enum Coverage {
                     f.rule = delegateRule
                     f.check = check
                     f.detail = detail
+                }
+                if f.status == .supported, model.format == .onnx, opSet.format == .onnx {
+                    f.undecided += undecidedChecks(opSet, node: node, names: names, constants: constants)
                 }
             }
             findings.append(f)
@@ -356,6 +373,21 @@ public enum Coverage {
             }
         }
         return nil
+    }
+
+    /// The checks of `set` that apply to the node and hold on a value the graph computes at run time: a
+    /// `zero_values` input that is no constant (onnx-tensorrt takes such a zero point as a tensor, and whether it
+    /// is zero is known only when the model runs). Said as information, not passed over in silence.
+    static func undecidedChecks(
+        _ set: OperatorSet, node: Node, names: [String], constants: Set<String>
+    ) -> [UndecidedCheck] {
+        var out: [UndecidedCheck] = []
+        for c in set.checks where c.kind == .zeroValues && c.applies(to: names) {
+            for i in c.inputs where i < node.inputs.count && !node.inputs[i].isEmpty && !constants.contains(node.inputs[i]) {
+                out.append(UndecidedCheck(check: c, detail: "input \(i) '\(node.inputs[i])' is computed at run time"))
+            }
+        }
+        return out
     }
 
     /// How a reduction or a Pad touches dimension 0, in the node's own format (TFLite: axes or [rank, 2]

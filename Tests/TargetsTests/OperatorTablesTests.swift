@@ -198,6 +198,17 @@ import Testing
         ]) == [])
     }
 
+    @Test func aZeroPointComputedAtRunTimeIsSaidToBeUnchecked() throws {
+        // The importer takes a zero point that is no constant as a tensor: whether it is 0 is known only when the
+        // model runs, so the check says so, as information, and raises no error.
+        #expect(targetIssues("targets: {a: {runtime: ⟦tensorrt@10.8⟧}}\n", model: fixtures + "qdq_runtime_zero_point.onnx", [
+            Expected(.operatorConstraint, "target 'a': 2 nodes may break the constraint \"zero point must be 0\", which holds on a value computed at run time that Slipway cannot check: QuantizeLinear 'quant' (input 2 'zp' is computed at run time); DequantizeLinear 'dequant' (input 2 'zp' is computed at run time)"),
+        ]) == [])
+        let m = try #require(ManifestFile(bytes: Array("targets: {a: {runtime: tensorrt@10.8}}\n".utf8)).documents.first?.manifest)
+        let d = TargetChecks.check(manifest: m, model: try Repo.model(fixtures + "qdq_runtime_zero_point.onnx"), catalogue: catalogue)
+        #expect(d.map(\.severity) == [.information])
+    }
+
     @Test func tensorRTWantsAOneHotDepthKnownWhenTheEngineIsBuilt() {
         #expect(targetIssues("targets: {a: {runtime: ⟦⟦tensorrt@10.8⟧⟧}}\n", model: fixtures + "onehot_depth.onnx", [
             Expected(.operatorUnsupported, "1 operator cannot run: OneHot 'onehot.runtime' (depth must be a build-time constant (input 1 'n' is computed at run time))"),
