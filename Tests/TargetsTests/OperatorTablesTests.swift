@@ -184,7 +184,6 @@ import Testing
             Expected(.operatorUnsupported, "1 operator cannot run: Swish 'act' (not in the TensorRT ONNX parser (TensorRT 10)'s operator table)")
         ]) == [])
         let trt = catalogue.operatorSet("tensorrt-onnx")
-        #expect(trt?.excluded == nil)
         #expect(trt?.operators.count == 158)
         #expect(trt?.contains("HardSwish") == true && trt?.contains("Swish") == false && trt?.contains("Unique") == false)
     }

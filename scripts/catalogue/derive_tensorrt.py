@@ -142,9 +142,7 @@ def main():
     src = cj.load("sources.json")
     sets = ops["operator_sets"]
     i = next(i for i, s in enumerate(sets) if s["id"] == SET)
-    # `operators` takes the place of `excluded_operators`, which older derivations wrote.
-    rewritten = {("operators" if k == "excluded_operators" else k): v for k, v in sets[i].items()}
-    sets[i] = cj.with_constraints({**rewritten, "source": {**sets[i]["source"], "section": section},
+    sets[i] = cj.with_constraints({**sets[i], "source": {**sets[i]["source"], "section": section},
                                    "operators": supported, "checks": checks(restrictions)}, restrictions)
     entry = src["sources"][SOURCE]
     entry["url"] = url
