@@ -28,6 +28,15 @@ public struct OperatorFinding: Sendable, Hashable {
     public var check: OperatorCheck? = nil
     /// Why the node fails `check` ("input 'x' has rank 5").
     public var detail: String = ""
+    /// Constraints of the operator sets the node may break, that hold on a value known only when the model runs
+    /// (a zero point computed by the graph), with why; the node counts as supported, and the checks say so.
+    public var undecided: [UndecidedCheck] = []
+}
+
+/// A constraint a node may break, on a value known only when the model runs, and why it is not known.
+public struct UndecidedCheck: Sendable, Hashable {
+    public var check: OperatorCheck
+    public var detail: String
 }
 
 /// Operator coverage of one model on one target.
@@ -48,6 +57,8 @@ public struct CoverageReport: Sendable {
     public var unknown: [OperatorFinding] { operators.filter { $0.status == .unknown } }
     /// Nodes refused for a constraint of the operator set, in graph order.
     public var constrained: [OperatorFinding] { operators.filter { $0.check != nil } }
+    /// Nodes with a constraint that only the running model decides, in graph order.
+    public var undecided: [OperatorFinding] { operators.filter { !$0.undecided.isEmpty } }
     public var cpuShareOfMACs: Double { totalMACs > 0 ? Double(cpuMACs) / Double(totalMACs) : 0 }
 }
 
@@ -80,6 +91,12 @@ public enum Coverage {
         let values: (String) -> [Float]? = { name in
             guard let t = mainTensors[name], t.elementCount <= 64 else { return nil }
             return try? model.withFloat32Values(of: t) { Array($0) }
+        }
+        // The first value other than zero of a constant input, whatever its size (a per-channel zero point);
+        // nil when every value is zero or the tensor is not a decodable constant.
+        let nonzero: (String) -> Float? = { name in
+            guard let t = mainTensors[name] else { return nil }
+            return (try? model.withFloat32Values(of: t) { $0.first { $0 != 0 } }) ?? nil
         }
         let runtimeRule = runtime.name == "tensorrt" ? "tensorrt.ops" : runtime.name == "openvino" ? "openvino.ops" : "tflm.ops"
         // A table measured per release: the pinned release (its major.minor), else the newest, what an install gets.
@@ -189,13 +206,16 @@ public enum Coverage {
             }
             if f.status == .supported, let rs = runtimeSet, rs.format == .tflite || model.format == .onnx,
                 let (check, detail) = failedCheck(rs, node: node, names: rs.format == .onnx ? [onnxKey] : f.builtins,
-                                                  analysis: analysis, constants: constants, values: values, dtypes: { dtypes[$0] })
+                                                  analysis: analysis, constants: constants, values: values, nonzero: nonzero, dtypes: { dtypes[$0] })
             {
                 f.status = .unsupported
                 f.reason = "\(check.text) (\(detail))"
                 f.rule = runtimeRule
                 f.check = check
                 f.detail = detail
+            }
+            if f.status == .supported, let rs = runtimeSet, model.format == .onnx, rs.format == .onnx {
+                f.undecided += undecidedChecks(rs, node: node, names: [onnxKey], constants: constants)
             }
 
             if let opSet, f.status == .supported {
@@ -235,13 +255,16 @@ public enum Coverage {
                 let names = opSet.format == .onnx ? [onnxKey] : f.builtins
                 if f.status == .supported, model.format == .onnx || opSet.format == .tflite,
                     let (check, detail) = failedCheck(opSet, node: node, names: names, analysis: analysis, constants: constants, values: values,
-                                                      dtypes: { dtypes[$0] })
+                                                      nonzero: nonzero, dtypes: { dtypes[$0] })
                 {
                     f.status = .cpuFallback
                     f.reason = "\(check.text) (\(detail))"
                     f.rule = delegateRule
                     f.check = check
                     f.detail = detail
+                }
+                if f.status == .supported, model.format == .onnx, opSet.format == .onnx {
+                    f.undecided += undecidedChecks(opSet, node: node, names: names, constants: constants)
                 }
             }
             findings.append(f)
@@ -285,7 +308,8 @@ public enum Coverage {
     /// fails. A check that cannot be decided (a shape inference did not reach) passes: only what is known is said.
     static func failedCheck(
         _ set: OperatorSet, node: Node, names: [String], analysis: GraphAnalysis?, constants: Set<String>,
-        values: (String) -> [Float]? = { _ in nil }, dtypes: (String) -> String? = { _ in nil }
+        values: (String) -> [Float]? = { _ in nil }, nonzero: (String) -> Float? = { _ in nil },
+        dtypes: (String) -> String? = { _ in nil }
     ) -> (OperatorCheck, String)? {
         func input(_ i: Int) -> String? { i < node.inputs.count && !node.inputs[i].isEmpty ? node.inputs[i] : nil }
         for c in set.checks where c.applies(to: names) {
@@ -329,6 +353,12 @@ public enum Coverage {
                 if let first = typed.first, let other = typed.first(where: { $0.2 != first.2 }) {
                     return (c, "input \(first.0) '\(first.1)' is \(first.2), input \(other.0) '\(other.1)' is \(other.2)")
                 }
+            case .zeroValues:
+                for i in c.inputs {
+                    if let v = input(i), constants.contains(v), let x = nonzero(v) {
+                        return (c, "input \(i) '\(v)' holds \(x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x))")
+                    }
+                }
             case .noBatchAxis:
                 if let detail = batchAxisUse(node, rank: input(0).flatMap { analysis?.shapes[$0]?.count }, values: values) {
                     return (c, detail)
@@ -343,6 +373,21 @@ public enum Coverage {
             }
         }
         return nil
+    }
+
+    /// The checks of `set` that apply to the node and hold on a value the graph computes at run time: a
+    /// `zero_values` input that is no constant (onnx-tensorrt takes such a zero point as a tensor, and whether it
+    /// is zero is known only when the model runs). Said as information, not passed over in silence.
+    static func undecidedChecks(
+        _ set: OperatorSet, node: Node, names: [String], constants: Set<String>
+    ) -> [UndecidedCheck] {
+        var out: [UndecidedCheck] = []
+        for c in set.checks where c.kind == .zeroValues && c.applies(to: names) {
+            for i in c.inputs where i < node.inputs.count && !node.inputs[i].isEmpty && !constants.contains(node.inputs[i]) {
+                out.append(UndecidedCheck(check: c, detail: "input \(i) '\(node.inputs[i])' is computed at run time"))
+            }
+        }
+        return out
     }
 
     /// How a reduction or a Pad touches dimension 0, in the node's own format (TFLite: axes or [rank, 2]
