@@ -116,11 +116,12 @@ public struct TargetEstimation: Sendable {
         return KerasTFLiteSize.mode(weights: q?.weights?.value ?? "none", activations: q?.activations?.value ?? "none")
     }
 
-    /// The TFLite mode of a target onnx2tf makes from an ONNX model (the plan's route), else nil.
+    /// The TFLite mode of a target onnx2tf makes from an ONNX model (the plan's route, without problems), else nil.
     static func onnxTFLiteMode(_ t: TargetSpec, model: Model) -> KerasTFLiteSize.Mode? {
         guard model.format == .onnx else { return nil }
         let plan = TargetPlan.make(target: t, source: model.conversionSource)
-        guard plan.format == "tflite", plan.route == .tool("onnx2tf") else { return nil }
+        // Only a file onnx2tf makes: a refused target (SW4018) has no artifact to predict.
+        guard plan.format == "tflite", plan.route == .tool("onnx2tf"), plan.problems.isEmpty else { return nil }
         let q = t.optimize.quantize
         return KerasTFLiteSize.mode(weights: q?.weights?.value ?? "none", activations: q?.activations?.value ?? "none")
     }

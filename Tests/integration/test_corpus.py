@@ -265,7 +265,12 @@ def test_estimate_manifest_covers_every_target(run, corpus_dir, tmp_path, model_
     for name, t in targets.items():
         assert TARGET_ESTIMATE_KEYS <= set(t), name
         assert t["size_before_bytes"] == entry["size"], name
-        assert 0 < t["size_bytes"] <= entry["size"], name
+        if entry["format"] == "onnx" and name == "android":
+            # A float TFLite file from the ONNX one (onnx2tf, predicted by ONNXTFLiteSize): the same float weights
+            # in another container, so within a few percent of the source either way.
+            assert abs(t["size_bytes"] / entry["size"] - 1) < 0.05, (name, t["size_bytes"], entry["size"])
+        else:
+            assert 0 < t["size_bytes"] <= entry["size"], name
         if entry["format"] in ("onnx", "tflite", "keras"):
             assert t["peak_activation_bytes"] > 0, name
             # Never silently partial: a figure that does not cover the graph says it is a lower bound.
