@@ -64,6 +64,17 @@ public struct Delegate: Sendable, Hashable {
     public var source: SourceRef
 }
 
+/// A quantized form a runtime's quantizer writes: the weights' type, granularities and symmetry, and the
+/// activations' (a type for static quantization, `dynamic` for activations quantized at run time).
+public struct QuantizationForm: Sendable, Hashable {
+    public var id: String
+    public var activations: String
+    public var weights: String
+    public var granularity: [String]
+    public var symmetric: Bool
+    public var source: SourceRef
+}
+
 public struct Runtime: Sendable, Hashable {
     public var name: String
     public var aliases: [String]
@@ -84,6 +95,8 @@ public struct Runtime: Sendable, Hashable {
     public var versionsSource: SourceRef?
     public var delegates: [Delegate]
     public var computeUnits: [String]
+    /// The quantized forms the runtime's quantizer documents (ExecuTorch's XNNPACKQuantizer); empty when none are.
+    public var quantizationForms: [QuantizationForm] = []
     /// ggml types a release marks removed (`// GGML_TYPE_Q4_2 = 4, support has been removed`), name → id.
     public var ggmlTypesRemoved: [String: Int] = [:]
     /// Each ggml type's block, by name, from the newest release that lists it.
@@ -227,6 +240,9 @@ public struct OperatorSet: Sendable, Hashable {
         case tflite
         /// ONNX op types, `domain:Op` outside ai.onnx.
         case onnx
+        /// ATen operator overloads without their namespace (`convolution.default`), as ExecuTorch's partitioners
+        /// match a `.pt2` ExportedProgram's nodes.
+        case aten
     }
 
     public var id: String

@@ -93,6 +93,7 @@ public enum Coverage {
         case "edgetpu"?: delegateRule = "edgetpu.one-partition"
         case "gpu"? where isLiteRT: delegateRule = "litert.gpu-ops"
         case "xnnpack"? where isLiteRT: delegateRule = "litert.xnnpack-ops"
+        case "xnnpack"? where runtime.name == "executorch": delegateRule = "executorch.xnnpack-ops"
         default: delegateRule = "ort.ep-fallback"
         }
 
@@ -199,7 +200,16 @@ public enum Coverage {
             }
 
             if let opSet, f.status == .supported {
-                if opSet.format == .onnx {
+                if opSet.format == .aten {
+                    // The partitioner matches an operator by its name without the namespace (format_target_name).
+                    if model.format == .pytorch, node.domain == "aten" || node.opType.hasPrefix("aten."),
+                        !opSet.contains(Self.atenName(node.opType))
+                    {
+                        f.status = .cpuFallback
+                        f.reason = "not in the \(opSet.title)'s configs"
+                        f.rule = delegateRule
+                    }
+                } else if opSet.format == .onnx {
                     if model.format == .onnx, !opSet.contains(onnxKey) {
                         let fused = opSet.fusions.first { fusion in
                             guard fusion.op == onnxKey, let input = node.inputs.first, let made = producer[input],
@@ -279,6 +289,12 @@ public enum Coverage {
         let cpuMACs = cpu.reduce(0) { $0 &+ ($1 < macs.count ? macs[$1] : 0) }
         return CoverageReport(
             operators: findings, cpuNodes: cpu, cpuPartitions: partitions, cpuMACs: cpuMACs, totalMACs: total)
+    }
+
+    /// An ExportedProgram node's operator as ExecuTorch's partitioners name it: `aten.mean.dim` → `mean.dim`.
+    public static func atenName(_ opType: String) -> String {
+        guard let dot = opType.firstIndex(of: "."), opType.split(separator: ".").count >= 3 else { return opType }
+        return String(opType[opType.index(after: dot)...])
     }
 
     /// The first of `set`'s checks that applies to the node (by its operator `names`) and fails, with what
