@@ -16,7 +16,7 @@ BUILD_FLAGS  := --build-tests
 BIN          := .build/debug/slipway
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: demo test fuzz build deps venv corpus runtimes venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue derive-catalogue derive-xnnpack derive-ort-eps derive-llamacpp derive-openvino derive-executorch rules target-fixtures estimate-fixtures keras-fixtures
+.PHONY: demo test fuzz build deps venv corpus runtimes venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue derive-catalogue derive-xnnpack derive-ort-eps derive-tensorrt derive-llamacpp derive-openvino derive-executorch rules target-fixtures estimate-fixtures keras-fixtures
 
 deps:
 	@if [ ! -f /usr/include/yaml.h ] || [ ! -f /usr/include/hdf5/serial/hdf5_hl.h ] || ! command -v pkg-config >/dev/null || ! command -v python3 >/dev/null; then \
@@ -131,10 +131,18 @@ derive-xnnpack:
 	cd scripts/catalogue && $(PYTHON) derive_xnnpack.py --litert "$(abspath $(LITERT_SRC))"
 	$(MAKE) catalogue
 
-# Re-derive the ONNX Runtime Core ML and NNAPI operator lists from onnxruntime's tables: from a checkout
-# (ORT_SRC=path) when given, else from the committed copies in Tests/Fixtures/catalogue/onnxruntime; then make rules.
+# Re-derive the ONNX Runtime Core ML, NNAPI and QNN operator lists (and their notes) from the EPs' tables: from
+# checkouts of microsoft/onnxruntime (ORT_SRC=path) and onnxruntime/onnxruntime-qnn (ORT_QNN_SRC=path) when given,
+# else from the committed copies in Tests/Fixtures/catalogue/{onnxruntime,onnxruntime-qnn}; then make rules.
 derive-ort-eps: venv
-	cd scripts/catalogue && $(abspath $(VPY)) derive_ort_eps.py $(if $(ORT_SRC),--onnxruntime "$(abspath $(ORT_SRC))",--tables "$(abspath Tests/Fixtures/catalogue/onnxruntime)")
+	cd scripts/catalogue && $(abspath $(VPY)) derive_ort_eps.py $(if $(ORT_SRC),--onnxruntime "$(abspath $(ORT_SRC))") $(if $(ORT_QNN_SRC),--onnxruntime-qnn "$(abspath $(ORT_QNN_SRC))")
+	$(MAKE) catalogue
+
+# Re-derive the TensorRT ONNX parser's set (the operators marked N, each operator's restrictions) from onnx-tensorrt's
+# operator support matrix: from a checkout (TRT_SRC=path) when given, else from the committed copy in
+# Tests/Fixtures/catalogue/onnx-tensorrt; then make rules.
+derive-tensorrt:
+	cd scripts/catalogue && $(PYTHON) derive_tensorrt.py $(if $(TRT_SRC),--onnx-tensorrt "$(abspath $(TRT_SRC))")
 	$(MAKE) catalogue
 
 # Re-derive llama.cpp's releases (the ggml tensor types and GGUF versions each loads, its llama.cpp commit) from

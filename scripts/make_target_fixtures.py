@@ -18,6 +18,9 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - dilated_conv.onnx   a CNN whose second convolution dilates 2 in y and 1 in x: the Edge TPU wants equal dilations
 - unique.onnx         a Unique after a Relu: TensorRT's ONNX parser has no Unique
 - maxpool1d.onnx      a 1-D MaxPool (rank-3 input): TensorRT pools in 2-D or 3-D only
+- isinf.onnx          an IsInf after a Relu: QNN's table runs IsInf on its CPU backend only, not on HTP
+- topk_runtime_k.onnx a TopK whose K is a graph input: TensorRT 10 takes K as a tensor (its matrix no longer asks for
+                      an initializer)
 - batch_mean.onnx     a ReduceMean over the batch of 4: the Edge TPU reduces no batch dimension
 - wide_softmax.onnx   a Softmax over 20,000 classes: over the Edge TPU's 16,000 elements and Core ML's 16384 dimension
 - runtime_axes.onnx   a ReduceMean (opset 18) whose axes are a graph input: the GPU delegate wants constant axes
@@ -159,6 +162,20 @@ def main():
               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 8])], [])
     save(m, "maxpool1d.onnx")
 
+    m = model([helper.make_node("Relu", ["x"], ["r"], name="relu"),
+               helper.make_node("IsInf", ["r"], ["y"], name="isinf")],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 16])],
+              [helper.make_tensor_value_info("y", TensorProto.BOOL, [1, 16])], [])
+    save(m, "isinf.onnx")
+
+    m = model([helper.make_node("TopK", ["x", "k"], ["values", "indices"], name="topk", axis=-1)],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 16]),
+               helper.make_tensor_value_info("k", TensorProto.INT64, [1])],
+              [helper.make_tensor_value_info("values", TensorProto.FLOAT, [1, None]),
+               helper.make_tensor_value_info("indices", TensorProto.INT64, [1, None])], [])
+    s = __import__("onnxruntime").InferenceSession(save(m, "topk_runtime_k.onnx"), providers=["CPUExecutionProvider"])
+    assert s.run(None, {"x": np.ones([1, 16], np.float32), "k": np.array([3], np.int64)})[0].shape == (1, 3)
+
     m = model([helper.make_node("ReduceMean", ["x"], ["y"], name="batch.mean", axes=[0], keepdims=1)],
               [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 8])],
               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])], [])
@@ -177,7 +194,8 @@ def main():
     made["expand_mid.onnx"] = (cnn(np.random.default_rng(31), "expand_mid.onnx", 1, middle="expand"), {})
     verify_with_onnxruntime([made["expand_mid.onnx"][0]])
     verify_with_onnxruntime([made[k][0] for k in ("cnn_softmax.onnx", "dilated_conv.onnx", "runtime_b.onnx")] +
-                            [os.path.join(OUT, n) for n in ("unique.onnx", "maxpool1d.onnx", "batch_mean.onnx", "wide_softmax.onnx")])
+                            [os.path.join(OUT, n) for n in ("unique.onnx", "maxpool1d.onnx", "isinf.onnx", "batch_mean.onnx",
+                                                      "wide_softmax.onnx")])
     s = __import__("onnxruntime").InferenceSession(os.path.join(OUT, "runtime_axes.onnx"), providers=["CPUExecutionProvider"])
     s.run(None, {"x": np.ones([1, 8, 8, 4], np.float32), "axes": np.array([1, 2], np.int64)})
 

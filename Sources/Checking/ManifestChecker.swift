@@ -88,7 +88,7 @@ public struct ManifestChecker: Sendable {
         var diagnostics = file.diagnostics
         let folder = PathUtil.directory(of: path)
         // Only manifests with targets need the model; the YAML-only path never pays for a worker.
-        var modelHalf: (documents: [[Diagnostic]], failure: String?)?
+        var modelHalf: ModelHalf?
         if modelWork, catalogue != nil, file.documents.contains(where: { !$0.manifest.targets.isEmpty }) {
             modelHalf = self.modelHalf(file: file, bytes: bytes, path: path)
         }
@@ -129,9 +129,9 @@ public struct ManifestChecker: Sendable {
     }
 
     /// Each document's target diagnostics: remembered (`memo`), from a worker (`isolation`) or computed here.
-    func modelHalf(file: ManifestFile, bytes: [UInt8], path: String) -> (documents: [[Diagnostic]], failure: String?) {
+    func modelHalf(file: ManifestFile, bytes: [UInt8], path: String) -> ModelHalf {
         if let memo, let remembered = memo.load(bytes: bytes, path: path, documents: file.documents.count) {
-            return (remembered, nil)
+            return ModelHalf(documents: remembered, inputs: nil, failure: nil)
         }
         let computed: ModelHalf
         if let isolation {
@@ -142,7 +142,7 @@ public struct ManifestChecker: Sendable {
         if let memo, computed.failure == nil, let inputs = computed.inputs {
             memo.store(bytes: bytes, path: path, documents: computed.documents, inputs: inputs)
         }
-        return (computed.documents, computed.failure)
+        return computed
     }
 
     /// The target diagnostics of each document of the manifest text, computed here (the worker's half of an
@@ -158,9 +158,9 @@ public struct ManifestChecker: Sendable {
         let before = TargetCheckMemo.states(of: modelPaths)
         var sources = modelPaths
         let documents = file.documents.map { targetChecks($0.manifest, folder: folder, text: text, sources: &sources) }
+        // Remembered only when every file is identified and none changed while the diagnostics were computed.
         var inputs = TargetCheckMemo.states(of: sources)
-        if let b = before, let after = inputs, b.contains(where: { after[$0.key] != $0.value }) { inputs = nil }
-        if before == nil { inputs = nil }
+        if let after = inputs, before?.contains(where: { after[$0.key] != $0.value }) ?? true { inputs = nil }
         return ModelHalf(documents: documents, inputs: inputs, failure: nil)
     }
 }
@@ -222,9 +222,14 @@ extension ManifestChecker {
     /// A target's plan for a model that was read: its format is the source's, and the catalogue gives the
     /// highest opset of the runtime version the target names.
     public static func plan(_ t: TargetSpec, model: Model, catalogue: Catalogue) -> TargetPlan {
-        var maxOpset: Int?
-        if let r = t.runtime?.value, let v = r.version { maxOpset = catalogue.runtime(r.name)?.version(v)?.maxOpset }
-        return TargetPlan.make(target: t, source: model.conversionSource, runtimeMaxOpset: maxOpset)
+        TargetPlan.make(target: t, source: model.conversionSource, runtimeMaxOpset: runtimeMaxOpset(t, catalogue: catalogue))
+    }
+
+    /// The highest default-domain opset of the runtime version the target names, when the catalogue has it:
+    /// what `check`'s plan and `convert`'s (`ConvertOptions.runtimeMaxOpset`) both decide from.
+    public static func runtimeMaxOpset(_ t: TargetSpec, catalogue: Catalogue) -> Int? {
+        guard let r = t.runtime?.value, let v = r.version else { return nil }
+        return catalogue.runtime(r.name)?.version(v)?.maxOpset
     }
 }
 

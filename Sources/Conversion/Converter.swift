@@ -27,6 +27,10 @@ public struct ConvertOptions: Sendable {
     public var toolTimeout: Duration?
     /// How long a conversion waits for another one writing the same artifact before it gives up.
     public var lockTimeout: Duration = .seconds(600)
+    /// The highest default-domain opset of the runtime version a target names (the catalogue's, which the
+    /// caller holds; `ManifestChecker.runtimeMaxOpset`): the plan refuses what `check` refuses, and an exporter
+    /// writes an opset the runtime loads. Nil when unknown.
+    public var runtimeMaxOpset: @Sendable (TargetSpec) -> Int? = { _ in nil }
 
     public init(force: Bool = false, allowOutsideProject: Bool = false, toolVersion: String = "0.1.0",
                 python: String? = nil, toolTimeout: Duration? = nil) {
@@ -97,12 +101,13 @@ public enum Converter {
             throw ConversionError(.model, "the model \(modelPath) is not a readable file")
         }
         // The plan decides whether a path exists, in the words `check` reports (SW4018).
-        let plan = targetPlan(target: target, modelPath: modelPath)
+        let plan = targetPlan(target: target, modelPath: modelPath, runtimeMaxOpset: options.runtimeMaxOpset(target))
         if !plan.problems.isEmpty {
             throw ConversionError(.unsupported, plan.problems.map(\.message).joined(separator: "; "))
         }
         if let plan = try ExternalConverter.plan(target: target, manifest: manifest, modelPath: modelPath,
-                                                 manifestFolder: folder, python: python(for: target, folder: folder, options: options)) {
+                                                 manifestFolder: folder, python: python(for: target, folder: folder, options: options),
+                                                 exportOpset: plan.exportOpset) {
             try InputProtection.refuse(outputs: InputProtection.outputs(for: output),
                                        inputs: InputProtection.inputs(source: modelPath, manifestPath: manifestPath))
             let pins = Dictionary(target.tools.map { ($0.name.value, $0.version.value) }, uniquingKeysWith: { a, _ in a })
@@ -131,13 +136,17 @@ public enum Converter {
     }
 
     /// The target's plan for the model at `modelPath`, its format read from the file's first bytes.
-    public static func targetPlan(target: TargetSpec, modelPath: String) -> TargetPlan {
+    public static func targetPlan(target: TargetSpec, modelPath: String, runtimeMaxOpset: Int? = nil) -> TargetPlan {
         let head = try? readFile(modelPath, limit: 4096)
         let detected = head.flatMap { ModelReader.format(ofHead: $0, fileName: SafeWriter.lastComponent(modelPath)) }
         var source = detected?.rawValue
-        // A PyTorch archive's kind (state dict or TorchScript) is in its entries, not its first bytes.
-        if detected == .pytorch, let model = try? ModelReader.read(path: modelPath) { source = model.conversionSource }
-        return TargetPlan.make(target: target, source: TargetPlan.sourceFormat(detected: source, path: modelPath))
+        // A zip archive's kind (a TorchScript module, an ExportedProgram, a state dict, Keras 3) is in its central
+        // directory at the end, not in its first bytes: the model is read for it, as `check` reads it.
+        if detected == nil || detected == .pytorch, let model = try? ModelReader.read(path: modelPath) {
+            source = model.conversionSource
+        }
+        return TargetPlan.make(target: target, source: TargetPlan.sourceFormat(detected: source, path: modelPath),
+                               runtimeMaxOpset: runtimeMaxOpset)
     }
 
     /// A one-shot conversion without a manifest (`slipway convert MODEL --output OUT`).

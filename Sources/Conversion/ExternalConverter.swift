@@ -100,7 +100,8 @@ public enum ExternalConverter {
 
     /// The external plan for a target, or nil when the native converter handles it.
     public static func plan(
-        target: TargetSpec, manifest: Manifest, modelPath: String, manifestFolder: String, python: String
+        target: TargetSpec, manifest: Manifest, modelPath: String, manifestFolder: String, python: String,
+        exportOpset: Int? = nil
     ) throws(ConversionError) -> ExternalPlan? {
         let name = target.name.value
         let format = target.format?.value ?? Converter.defaultFormat(target, modelPath: modelPath)
@@ -114,8 +115,12 @@ public enum ExternalConverter {
         }
         // The fixed input shapes as drivers take them (`--input NAME=d0,d1`) and as the report records them.
         let inputArgs = shapes.flatMap { ["--input", "\($0.0)=" + $0.1.map(String.init).joined(separator: ",")] }
+        // The opset an exporter writes is the plan's (its default, or the runtime's highest when lower).
+        let opsetArgs = exportOpset.map { ["--opset", String($0)] } ?? []
         var shapesJSON = JSONObject()
         for (n, dims) in shapes { shapesJSON[n] = .array(dims.map { .int($0) }) }
+        var exportSettings: JSONObject = ["input_shapes": .object(shapesJSON)]
+        if let o = exportOpset { exportSettings["opset"] = .int(o) }
         let keras = source.hasSuffix(".h5") || source.hasSuffix(".hdf5") || source.hasSuffix(".keras")
         func tool(_ n: String) throws(ConversionError) -> ExternalTool {
             guard let t = ExternalTool.named(n) else { throw ConversionError(.io, "internal error: no converter \(n) in the embedded table") }
@@ -130,17 +135,17 @@ public enum ExternalConverter {
         case "onnx" where source.hasSuffix(".pt") || source.hasSuffix(".pth") || source.hasSuffix(".pt2"):
             // The exporter writes the float graph; Slipway's ONNX converter quantizes and prunes it after.
             let args = ["{work}/torch_onnx.py", "--source", modelPath, "--output", "{work}/model.onnx",
-                        "--summary", "{work}/summary.json"] + inputArgs
+                        "--summary", "{work}/summary.json"] + inputArgs + opsetArgs
             return try chained(ExternalPlan(tool: try tool("torch-onnx-export"), executable: python, arguments: args,
                                             driver: "torch_onnx.py", product: .file("model.onnx"),
-                                            settings: ["input_shapes": .object(shapesJSON)], extraInputs: []),
+                                            settings: .object(exportSettings), extraInputs: []),
                                target: target)
         case "onnx" where keras:
             let args = ["{work}/keras_convert.py", "--to", "onnx", "--source", modelPath, "--output", "{work}/model.onnx",
-                        "--summary", "{work}/summary.json"] + inputArgs
+                        "--summary", "{work}/summary.json"] + inputArgs + opsetArgs
             return try chained(ExternalPlan(tool: try tool("tf2onnx"), executable: python, arguments: args,
                                             driver: "keras_convert.py", product: .file("model.onnx"),
-                                            settings: ["input_shapes": .object(shapesJSON)], extraInputs: []),
+                                            settings: .object(exportSettings), extraInputs: []),
                                target: target)
         case "onnx" where staticQuant:
             guard source.hasSuffix(".onnx") else { return nil }

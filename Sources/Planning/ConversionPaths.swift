@@ -20,6 +20,15 @@ public struct ConversionPath: Sendable, Hashable {
     /// "native" when Slipway's own converter runs on the tool's product (an exporter writes the float ONNX graph,
     /// Slipway quantizes and prunes it): the settings are those of the native path.
     public var then: String? = nil
+    /// The opsets an exporter's route writes (`exporter_opset`): nil for a route that keeps the source's opset.
+    public var exporterOpset: ExporterOpset? = nil
+}
+
+/// The default-domain opset an exporter writes unless asked (`default`) and the lowest it can be asked for: the
+/// plan asks for the default, or the target runtime's highest opset when that is lower.
+public struct ExporterOpset: Sendable, Hashable {
+    public var `default`: Int
+    public var lowest: Int
 }
 
 /// The ONNX default-domain opset each written form needs.
@@ -79,9 +88,15 @@ public struct ConversionPaths: Sendable {
             else { return fail("paths[\(i)] needs from, to, via and source") }
             guard sources.contains(source) else { return fail("paths[\(i)].source \(source) is not in sources") }
             func list(_ k: String) -> [String]? { e[k]?.arrayValue.map { $0.compactMap(\.stringValue) } }
-            let p = ConversionPath(from: from, to: to, via: via, activations: list("activations"), weights: list("weights"),
+            var p = ConversionPath(from: from, to: to, via: via, activations: list("activations"), weights: list("weights"),
                                    granularity: list("granularity"), prunes: e["prunes"]?.boolValue,
                                    io: list("io"), reason: e["reason"]?.stringValue, source: source, then: e["then"]?.stringValue)
+            if let x = e["exporter_opset"] {
+                guard let d = x["default"]?.intValue, let l = x["lowest"]?.intValue, l <= d else {
+                    return fail("paths[\(i)].exporter_opset needs integers default and lowest, lowest ≤ default")
+                }
+                p.exporterOpset = ExporterOpset(default: d, lowest: l)
+            }
             if via == "none", p.reason == nil { return fail("paths[\(i)] is impossible (via none) and needs a reason") }
             paths.append(p)
         }

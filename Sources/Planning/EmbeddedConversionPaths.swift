@@ -36,7 +36,7 @@ enum EmbeddedConversionPaths {
       "url": "https://docs.pytorch.org/tutorials/beginner/saving_loading_models.html"
     },
     "torch-onnx-export": {
-      "title": "PyTorch torch.onnx: torch.onnx.export traces a module (a ScriptModule, or an ExportedProgram's program.module()) on example inputs and writes the float ONNX model (the TorchScript exporter, dynamo=False)",
+      "title": "PyTorch torch.onnx: torch.onnx.export writes the float ONNX model of an ExportedProgram as it was captured (the dynamo exporter, dynamo=True, with onnxscript), or traces a ScriptModule (or an ExportedProgram's program.module(), when the dynamo exporter fails) on example inputs (the TorchScript exporter, dynamo=False); torch 2.7's torch/onnx/_constants.py: the TorchScript exporter writes opsets ONNX_MIN_OPSET 7 to 20, ONNX_DEFAULT_OPSET 17 unless asked; the dynamo exporter writes opset 18 (torchlib)",
       "url": "https://docs.pytorch.org/docs/stable/onnx.html"
     },
     "tflite-converter": {
@@ -44,7 +44,7 @@ enum EmbeddedConversionPaths {
       "url": "https://ai.google.dev/edge/litert/models/post_training_quantization"
     },
     "tf2onnx": {
-      "title": "tf2onnx: tf2onnx.convert.from_keras (Keras models to ONNX, opsets 14–18 for TensorFlow 2.x)",
+      "title": "tf2onnx: tf2onnx.convert.from_keras (Keras models to ONNX; the README: opsets 14–18 supported and tested, opsets 6–13 should work untested; --opset chooses)",
       "url": "https://github.com/onnx/tensorflow-onnx"
     },
     "executorch-export": {
@@ -279,6 +279,7 @@ enum EmbeddedConversionPaths {
       "from": "pytorch",
       "to": "onnx",
       "via": "torch-onnx-export",
+      "exporter_opset": {"default": 17, "lowest": 7},
       "activations": [
         "none",
         "float32",
@@ -321,6 +322,7 @@ enum EmbeddedConversionPaths {
       "from": "pytorch-exported-program",
       "to": "onnx",
       "via": "torch-onnx-export",
+      "exporter_opset": {"default": 18, "lowest": 7},
       "activations": [
         "none",
         "float32",
@@ -390,6 +392,7 @@ enum EmbeddedConversionPaths {
       "from": "keras",
       "to": "onnx",
       "via": "tf2onnx",
+      "exporter_opset": {"default": 17, "lowest": 6},
       "activations": [
         "none",
         "float32",

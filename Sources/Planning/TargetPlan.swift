@@ -35,6 +35,9 @@ public struct TargetPlan: Sendable {
     public var route: ConversionRoute?
     /// The default-domain opset the written ONNX form needs and why, for an ONNX → ONNX path.
     public var neededOpset: (opset: Int, why: String)?
+    /// The default-domain opset the exporter is asked to write, for a route through an exporter (PyTorch or Keras
+    /// → ONNX): its default, or the runtime's highest opset when that is lower, so the artifact loads where it goes.
+    public var exportOpset: Int? = nil
     public var problems: [PlanProblem]
 
     /// `runtimeMaxOpset`: the highest opset of the target's runtime version (from the catalogue), when known.
@@ -132,6 +135,16 @@ public struct TargetPlan: Sendable {
             plan.problems.append(PlanProblem(
                 message: "activations: float16 (float16 compute) needs weights: float16, not \(settings.weightsName)",
                 range: q?.activations?.range))
+        }
+        if let x = path.exporterOpset {
+            let max = runtimeMaxOpset ?? x.default
+            plan.exportOpset = min(x.default, max)
+            if max < x.lowest {
+                let rt = target.runtime?.value.description ?? "the runtime"
+                plan.problems.append(PlanProblem(
+                    message: "\(path.via) writes opset \(x.lowest) or above; \(rt) runs models up to opset \(max); use a newer runtime",
+                    range: target.runtime?.range, source: cited))
+            }
         }
         if format == "onnx", (source == "onnx" && path.via == "native") || path.then == "native" {
             plan.neededOpset = neededOpset(settings, table.opsets)

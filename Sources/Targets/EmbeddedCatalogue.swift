@@ -211,11 +211,19 @@ enum EmbeddedCatalogue {
     },
     "ort-qnn-doc": {
       "title": "ONNX Runtime QNN Execution Provider (onnxruntime-qnn: docs/execution_providers/QNN-ExecutionProvider.md)",
-      "url": "https://github.com/onnxruntime/onnxruntime-qnn/blob/main/docs/execution_providers/QNN-ExecutionProvider.md"
+      "url": "https://github.com/onnxruntime/onnxruntime-qnn/blob/main/docs/execution_providers/QNN-ExecutionProvider.md",
+      "revision": "onnxruntime/onnxruntime-qnn main (read 2026-12-04; commit unknown, sha256 c9c86facb62a2d79…)",
+      "derived_by": "scripts/catalogue/derive_ort_eps.py"
     },
     "onnx-tensorrt-ops": {
       "title": "onnx-tensorrt: Supported ONNX Operators (docs/operators.md)",
-      "url": "https://github.com/onnx/onnx-tensorrt/blob/main/docs/operators.md"
+      "url": "https://github.com/onnx/onnx-tensorrt/blob/fa5aa9f61e7781d2ca8f5351d42c1f19525a6124/docs/operators.md",
+      "revision": "onnx/onnx-tensorrt@fa5aa9f61e7781d2ca8f5351d42c1f19525a6124",
+      "derived_by": "scripts/catalogue/derive_tensorrt.py"
+    },
+    "onnx-tensorrt-importers": {
+      "title": "onnx-tensorrt: ONNX node importers (onnxOpImporters.cpp, 10.1 GA)",
+      "url": "https://github.com/onnx/onnx-tensorrt/blob/96e781103cfc4adf4a6bb557e94bac8e693f6f4c/onnxOpImporters.cpp"
     },
     "ort-partitioning": {
       "title": "ONNX Runtime: Execution Providers (graph partitioning; nodes no provider takes run on the CPU execution provider)",
@@ -4635,6 +4643,22 @@ enum EmbeddedCatalogue {
         "Pow", "Reciprocal", "ReduceSum", "Relu", "Reshape", "Resize", "Shape", "Sigmoid", "Slice", "Sqrt", "Squeeze", "Sub",
         "Tanh", "Transpose"
       ],
+      "constraints": {
+        "AveragePool": "Only 2D Pool is supported.",
+        "Conv": "Only 1D/2D Conv is supported. Weights and bias should be constant.",
+        "DepthToSpace": "Only DCR mode DepthToSpace is supported.",
+        "Gather": "Input `indices` with scalar value is not supported.",
+        "Gemm": "Input B should be constant.",
+        "GlobalAveragePool": "Only 2D Pool is supported.",
+        "GlobalMaxPool": "Only 2D Pool is supported.",
+        "MatMul": "Input B should be constant.",
+        "MaxPool": "Only 2D Pool is supported.",
+        "PRelu": "Input slope should be constant. Input slope should either have shape [C, 1, 1] or have 1 element.",
+        "Pad": "Only constant mode and last two dim padding is supported. Input pads and constant_value should be constant. If provided, axes should be constant.",
+        "Pow": "Only supports cases when both inputs are fp32.",
+        "Shape": "Attribute `start` with non-default value is not supported. Attribute `end` is not supported.",
+        "Slice": "Inputs `starts`, `ends`, `axes`, and `steps` should be constant. Empty slice is not supported."
+      },
       "checks": [
         {
           "id": "coreml.input-dims",
@@ -4726,6 +4750,23 @@ enum EmbeddedCatalogue {
         "ReduceMean", "ReduceSum", "Relu", "Reshape", "Resize", "Round", "Shape", "Sigmoid", "Slice", "Softmax", "Softplus",
         "Split", "Sqrt", "Squeeze", "Sub", "Tanh", "Transpose", "Unsqueeze"
       ],
+      "constraints": {
+        "AveragePool": "Only 2D Pool is supported currently. 3D and 5D support can be added if needed.",
+        "Conv": "Only 1D/2D Conv is supported. Bias if provided must be constant.",
+        "ConvTranspose": "Weight and bias must be constant. padding_type of SAME_UPPER/SAME_LOWER is not supported. kernel_shape must have default values. output_shape is not supported. output_padding must have default values.",
+        "DepthToSpace": "If 'mode' is 'CRD' the input must have a fixed shape.",
+        "Gemm": "Input B must be constant.",
+        "GlobalAveragePool": "Only 2D Pool is supported currently. 3D and 5D support can be added if needed.",
+        "GlobalMaxPool": "Only 2D Pool is supported currently. 3D and 5D support can be added if needed.",
+        "GridSample": "4D input. 'mode' of 'linear' or 'zeros'. (mode==linear && padding_mode==reflection && align_corners==0) is not supported.",
+        "MatMul": "Only support for transA == 0, alpha == 1.0 and beta == 1.0 is currently implemented.",
+        "MaxPool": "Only 2D Pool is supported currently. 3D and 5D support can be added if needed.",
+        "Pow": "Only supports cases when both inputs are fp32.",
+        "Reciprocal": "this ask for a `epislon` (default 1e-4) where onnx don't provide",
+        "Resize": "See [resize_op_builder.cc](https://github.com/microsoft/onnxruntime/blob/main/onnxruntime/core/providers/coreml/builders/impl/resize_op_builder.cc) implementation. There are too many permutations to describe the valid combinations.",
+        "Slice": "starts/ends/axes/steps must be constant initializers.",
+        "Split": "If provided, `splits` must be constant."
+      },
       "checks": [
         {
           "id": "coreml.input-dims",
@@ -4821,6 +4862,28 @@ enum EmbeddedCatalogue {
         "ReduceMean", "Relu", "Reshape", "Resize", "Sigmoid", "Sin", "Slice", "Softmax", "Split", "Sqrt", "Squeeze", "Sub", "Tanh",
         "Transpose", "Unsqueeze", "com.microsoft:QLinearAdd", "com.microsoft:QLinearAveragePool", "com.microsoft:QLinearSigmoid"
       ],
+      "constraints": {
+        "AveragePool": "Only 2D Pool is supported.",
+        "Conv": "Only 2D Conv is supported. Weights and bias should be constant.",
+        "DepthToSpace": "Only DCR mode DepthToSpace is supported.",
+        "DequantizeLinear": "All quantization scales and zero points should be constant.",
+        "Gather": "Input indices should be constant if not int32 type.",
+        "Gemm": "If input B is not constant, transB should be 1.",
+        "GlobalAveragePool": "Only 2D Pool is supported.",
+        "GlobalMaxPool": "Only 2D Pool is supported.",
+        "MaxPool": "Only 2D Pool is supported.",
+        "Pad": "Only constant mode Pad is supported. Input pads and constant_value should be constant. Input pads values should be non-negative.",
+        "QLinearConv": "Only 2D Conv is supported. Weights and bias should be constant. All quantization scales and zero points should be constant.",
+        "QLinearMatMul": "All quantization scales and zero points should be constant.",
+        "QuantizeLinear": "All quantization scales and zero points should be constant.",
+        "Resize": "Only 2D Resize is supported.",
+        "Split": "Number of splits must evenly divide split axis size. Input split should be constant if provided.",
+        "Squeeze": "Input axes should be constant.",
+        "Unsqueeze": "Input axes should be constant.",
+        "com.microsoft:QLinearAdd": "All quantization scales and zero points should be constant.",
+        "com.microsoft:QLinearAveragePool": "Only 2D Pool is supported. All quantization scales and zero points should be constant.",
+        "com.microsoft:QLinearSigmoid": "All quantization scales and zero points should be constant."
+      },
       "checks": [
         {
           "id": "nnapi.conv",
@@ -4905,22 +4968,48 @@ enum EmbeddedCatalogue {
       "tensor_types": ["uint8", "uint16", "int8", "int16", "float16"],
       "operators": [
         "Abs", "Add", "And", "ArgMax", "ArgMin", "Asin", "Atan", "AveragePool", "BatchNormalization", "Cast", "CastLike", "Ceil",
-        "Clip", "Concat", "Conv", "ConvInteger", "ConvTranspose", "Cos", "CumSum", "DepthToSpace", "DequantizeLinear",
-        "DynamicQuantizeLinear", "Div", "Einsum", "Elu", "Equal", "Exp", "Expand", "Flatten", "Floor", "Gather", "GatherElements",
-        "GatherND", "Gelu", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GreaterOrEqual", "GridSample", "GRU",
-        "GroupNormalization", "HardSigmoid", "HardSwish", "If", "Identity", "InstanceNormalization", "Inverse", "IsInf", "IsNaN",
-        "LRN", "LSTM", "LayerNormalization", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "LpNormalization", "LpPool",
+        "Clip", "Concat", "Conv", "ConvInteger", "ConvTranspose", "Cos", "CumSum", "DepthToSpace", "DequantizeLinear", "Div",
+        "DynamicQuantizeLinear", "Einsum", "Elu", "Equal", "Exp", "Expand", "Flatten", "Floor", "GRU", "Gather", "GatherElements",
+        "GatherND", "Gelu", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "Greater", "GreaterOrEqual", "GridSample",
+        "GroupNormalization", "HardSigmoid", "HardSwish", "Identity", "If", "InstanceNormalization", "Inverse", "IsNaN", "LRN",
+        "LSTM", "LayerNormalization", "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "LpNormalization", "LpPool",
         "MatMul", "MatMulInteger", "Max", "MaxPool", "Mean", "Min", "Mod", "Mul", "Neg", "NonMaxSuppression", "NonZero", "Not",
-        "Or", "OneHot", "PRelu", "Pad", "Pow", "QLinearMatMul", "QuantizeLinear", "RandomNormalLike", "RandomUniformLike", "Range",
-        "Reciprocal", "ReduceL2", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "Relu",
-        "RMSNormalization", "Reshape", "Resize", "RoiAlign", "Round", "RotaryEmbedding", "STFT", "ScatterElements", "ScatterND",
-        "Selu", "Shape", "Sigmoid", "Sign", "Sin", "Slice", "Softmax", "Softplus", "SpaceToDepth", "Split", "Sqrt", "Squeeze",
-        "Sub", "Sum", "Tan", "Tanh", "ThresholdedRelu", "Tile", "TopK", "Transpose", "Unsqueeze", "Upsample", "Where", "Xor",
-        "com.microsoft:DequantizeLinear", "com.microsoft:FusedMatMul", "com.microsoft:Gelu", "com.microsoft:GatherBlockQuantized",
-        "com.microsoft:GroupQueryAttention", "com.microsoft:MatMulNBits", "com.microsoft:QuantizeLinear",
-        "com.microsoft:RMSNormalization", "com.microsoft:QuickGelu", "com.microsoft:RotaryEmbedding",
-        "com.microsoft:SimplifiedLayerNormalization"
+        "OneHot", "Or", "PRelu", "Pad", "Pow", "QLinearMatMul", "QuantizeLinear", "RMSNormalization", "RandomNormalLike",
+        "RandomUniformLike", "Range", "Reciprocal", "ReduceL2", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin",
+        "ReduceProd", "ReduceSum", "Relu", "Reshape", "Resize", "RoiAlign", "RotaryEmbedding", "Round", "STFT", "ScatterElements",
+        "ScatterND", "Selu", "Shape", "Sigmoid", "Sign", "Sin", "Slice", "Softmax", "Softplus", "SpaceToDepth", "Split", "Sqrt",
+        "Squeeze", "Sub", "Sum", "Tan", "Tanh", "ThresholdedRelu", "Tile", "TopK", "Transpose", "Unsqueeze", "Upsample", "Where",
+        "Xor", "com.microsoft:DequantizeLinear", "com.microsoft:FusedMatMul", "com.microsoft:Gelu", "com.microsoft:MatMulNBits",
+        "com.microsoft:QuantizeLinear", "com.microsoft:QuickGelu", "com.microsoft:RMSNormalization",
+        "com.microsoft:RotaryEmbedding", "com.microsoft:SimplifiedLayerNormalization"
       ],
+      "constraints": {
+        "BatchNormalization": "fp16 supported since 1.18.0",
+        "Clip": "fp16 supported since 1.18.0",
+        "Conv": "3d supported since 1.18.0",
+        "ConvInteger": "Supported exclusively via DynamicQuantizeLinear → ConvInteger fusion pattern",
+        "ConvTranspose": "3d supported since 1.18.0",
+        "DynamicQuantizeLinear": "Supported exclusively via ConvInteger and MatMulInteger fusion patterns",
+        "GRU": "layout=0 (batch-first) only; fixed-length sequences; default activations (sigmoid/tanh); no clip; no initial hidden/cell state from ONNX",
+        "Gather": "Only supports positive indices",
+        "If": "Single output per branch with identical shape+dtype; cond must be scalar bool; both branches are always executed (lowered to Where/Select)",
+        "LpNormalization": "p == 2",
+        "LpPool": "p=1 or p=2 only; rank-5 (3D pooling) requires GPU backend or HTP with bf16_mode=1",
+        "MatMul": "Supported input data types on HTP backend: (uint8, uint8), (uint8, uint16), (uint16, uint8)",
+        "MatMulInteger": "Supported exclusively via DynamicQuantizeLinear → MatMulInteger fusion pattern",
+        "NonMaxSuppression": "max_output_boxes_per_class, iou_threshold, and score_threshold must be static constants; max_output_boxes_per_class must be > 0; center_point_box must be 0 (diagonal corners); GPU backend not supported",
+        "OneHot": "depth and values must be constant initializers; indices must be int32, int64, or uint32",
+        "PRelu": "fp16, int32 supported since 1.18.0",
+        "QLinearMatMul": "Per-tensor (scalar) scale/zero-point only; scale must be float32, float16, or bfloat16; quantized input/output types int8 or uint8",
+        "Range": "All inputs (start, limit, delta) must be constant initializers; pre-computed host-side into a static tensor",
+        "ReduceLogSumExp": "Decomposed into ReduceMax->Sub->Exp->ReduceSum->Log->Add. Quantized input not supported.",
+        "Resize": "tf_half_pixel_for_nn coordinate_transformation_mode: only mode \"nearest\" with nearest_mode \"floor\" on rank-4 input is supported on HTP; other combinations fall back to CPU",
+        "RotaryEmbedding": "HTP backend only",
+        "Shape": "start/end attributes supported (ONNX opset 15+); output is int64 (upcast from QNN int32); empty-slice (end <= start) not supported",
+        "com.microsoft:DequantizeLinear": "Provides 16-bit integer dequantization support",
+        "com.microsoft:QuantizeLinear": "Provides 16-bit integer quantization support",
+        "com.microsoft:RotaryEmbedding": "HTP backend only"
+      },
       "fusions": [
         {
           "operator": "Erf",
@@ -4995,10 +5084,54 @@ enum EmbeddedCatalogue {
         "SequenceErase", "SequenceInsert", "SequenceLength", "SequenceMap", "SoftmaxCrossEntropyLoss", "SplitToSequence",
         "StringConcat", "StringNormalizer", "StringSplit", "TfIdfVectorizer", "Unique"
       ],
+      "constraints": {
+        "Attention": "`Q`, `K`, `V` and `attn_mask ` must be 4D. `past_key`, `past_value` and `nonpad_kv_seqlen` inputs are unsupported. `present_key`, `present_value` and `qk_matmul_output` outputs are unsupported. `qk_matmul_output_mode` and `softcap` attributes are unsupported. `q_num_heads` and `kv_num_heads` attributes are supported via being specified as the second dimension of `Q` and `K`/`V`'s shapes respectively.",
+        "AveragePool": "2D or 3D Pooling only. `dilations` must be empty or all ones",
+        "Constant": "`sparse_value`, `value_string`, and `value_strings` attributes are unsupported.",
+        "CumSum": "`axis` must be a build-time constant",
+        "DeformConv": "`input` must have 1D or 2D spatial dimensions. `pads` for the beginning and end along each spatial axis must be the same",
+        "DequantizeLinear": "`x_zero_point` must be zero",
+        "Dropout": "`is_training` must be an initializer and evaluate to False.",
+        "EyeLike": "`input` must have static dimensions",
+        "GRU": "For bidirectional GRUs, activation functions must be the same for both the forward and reverse pass",
+        "GridSample": "Input must be 4D input.",
+        "Hardmax": "`axis` dimension of input must be a build-time constant",
+        "If": "Output tensors of the two conditional branches must have the same rank and must have different names",
+        "LSTM": "For bidirectional LSTMs, activation functions must be the same for both the forward and reverse pass. `input_forget` attribute must be 0. `layout` attribute must be 0.",
+        "LayerNormalization": "Only the first output `Y` is supported.",
+        "Loop": "Scan output length cannot be dynamic. The shape of Loop carried dependencies must be the same across all loop iterations.",
+        "LpPool": "`dilations` must be empty or all ones",
+        "MaxPool": "2D or 3D pooling only. `Indices` output tensor unsupported. `dilations` must be empty or all ones",
+        "OneHot": "`depth` must be a build-time constant",
+        "QuantizeLinear": "`y_zero_point` must be 0",
+        "RNN": "For bidirectional RNNs, activation functions must be the same for both the forward and reverse pass",
+        "RandomNormal": "`seed` value is ignored by TensorRT",
+        "RandomNormalLike": "`seed` value is ignored by TensorRT",
+        "RandomUniform": "`seed` value is ignored by TensorRT",
+        "RandomUniformLike": "`seed` value is ignored by TensorRT",
+        "ReduceL1": "`axes` must be an initializer",
+        "ReduceL2": "`axes` must be an initializer",
+        "ReduceLogSum": "`axes` must be an initializer",
+        "ReduceLogSumExp": "`axes` must be an initializer",
+        "ReduceMax": "`axes` must be an initializer",
+        "ReduceMean": "`axes` must be an initializer",
+        "ReduceMin": "`axes` must be an initializer",
+        "ReduceProd": "`axes` must be an initializer",
+        "ReduceSum": "`axes` must be an initializer",
+        "ReduceSumSquare": "`axes` must be an initializer",
+        "Resize": "Supported resize transformation modes: `half_pixel`, `pytorch_half_pixel`, `tf_half_pixel_for_nn`, `asymmetric`, and `align_corners`. Supported resize modes: `nearest`, `linear`. Supported nearest modes: `floor`, `ceil`, `round_prefer_floor`, `round_prefer_ceil`. Supported aspect ratio policy: `stretch`. When `scales` is a tensor input, `axes` must be an iota vector of length rank(input). Antialiasing is not supported.",
+        "RotaryEmbedding": "`position_ids` must be INT64",
+        "STFT": "`frame_step` and `window` must be an initializer. Input must be real-valued.",
+        "ScatterND": "`reduction` other than `none` is not supported",
+        "Squeeze": "`axes` must be resolvable to a constant.",
+        "TensorScatter": "`past_cache` and `update` must be 4D. `axis` must be -2.",
+        "TopK": "`sorted` must be 1. `K` input must be less than 3840.",
+        "Unsqueeze": "`axes` must be resolvable to a constant."
+      },
       "checks": [
         {
           "id": "tensorrt.pool",
-          "operators": ["AveragePool", "MaxPool", "LpPool"],
+          "operators": ["AveragePool", "MaxPool"],
           "kind": "rank",
           "input": 0,
           "min": 4,
@@ -5006,11 +5139,17 @@ enum EmbeddedCatalogue {
           "text": "2D or 3D pooling only"
         },
         {
-          "id": "tensorrt.k-constant",
-          "operators": ["TopK"],
-          "kind": "constant_inputs",
-          "inputs": [1],
-          "text": "K input must be an initializer"
+          "id": "tensorrt.lp-pool",
+          "operators": ["LpPool"],
+          "kind": "rank",
+          "input": 0,
+          "min": 4,
+          "max": 5,
+          "text": "2D or 3D pooling only",
+          "source": {
+            "id": "onnx-tensorrt-importers",
+            "section": "LpPool: kernel_shape's spatial dimensions go to addPoolingNd as they are, with no 1-D to 2-D expansion (the matrix states only its dilations)"
+          }
         },
         {
           "id": "tensorrt.axes-constant",

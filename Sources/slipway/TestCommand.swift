@@ -90,8 +90,10 @@ struct TestCommand: AsyncParsableCommand {
         }
         let chosen = m.targets.filter { targets.isEmpty || targets.contains($0.name.value) }
         let python = runtimePython.hasSuffix("/") || isDirectory(runtimePython) ? runtimePython + "/bin/python" : runtimePython
+        var convert = ConvertOptions(force: force, allowOutsideProject: allowOutsideProject, toolVersion: Slipway.version, python: self.python)
+        convert.runtimeMaxOpset = ConvertCommand.catalogueOpsets
         let options = TestOptions(
-            convert: ConvertOptions(force: force, allowOutsideProject: allowOutsideProject, toolVersion: Slipway.version, python: self.python),
+            convert: convert,
             python: python, warmup: warmup, timeout: timeout.map { .milliseconds(Int($0 * 1000)) }, convertFirst: !noConvert,
             layers: layers, reuse: !force)
         let tty = isatty(STDERR_FILENO) == 1

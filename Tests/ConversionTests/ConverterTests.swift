@@ -179,6 +179,46 @@ struct ManifestTargetTests {
         #expect(errors.first?.message.contains("onnx2tf (onnx → tflite) does not prune; prune the onnx model first") == true)
         #expect(errors.last?.message.contains("no ONNX frontend") == true)
     }
+
+    @Test("convert's plan reads a zip archive's kind from its entries, as check does: .pt2 is an ExportedProgram")
+    func archiveKinds() throws {
+        let m = try manifest("""
+            slipway: 1
+            model: {path: m.pt2}
+            targets:
+              t: {runtime: onnxruntime, format: onnx}
+            """)
+        let models = repoRoot + "/Tests/Fixtures/models/pytorch/"
+        let program = Converter.targetPlan(target: m.targets[0], modelPath: models + "exported.pt2")
+        #expect(program.source == "pytorch-exported-program" && program.exportOpset == 18)
+        let script = Converter.targetPlan(target: m.targets[0], modelPath: models + "torchscript.pt", runtimeMaxOpset: 15)
+        #expect(script.source == "pytorch" && script.exportOpset == 15)
+        #expect(Converter.targetPlan(target: m.targets[0], modelPath: models + "state_dict.pt").source == "pytorch-state-dict")
+    }
+
+    @Test("convert plans with the runtime's highest opset, as check does: int4 for an opset-20 runtime is refused")
+    func runtimeOpset() async throws {
+        let m = try manifest("""
+            slipway: 1
+            model: {path: m.onnx}
+            targets:
+              old: {runtime: onnxruntime@1.17, optimize: {quantize: {weights: int4, granularity: per-block:32}}}
+            """)
+        let dir = temporaryFolder()
+        try copyFile(fixture("opset11_gemm.onnx"), dir + "/m.onnx")
+        var options = ConvertOptions()
+        options.runtimeMaxOpset = { $0.runtime?.value.name == "onnxruntime" ? 20 : nil }
+        await #expect(throws: ConversionError.self) {
+            _ = try await Converter.convert(target: m.targets[0], manifest: m, manifestPath: dir + "/a.slipway.yaml", options: options)
+        }
+        do {
+            _ = try await Converter.convert(target: m.targets[0], manifest: m, manifestPath: dir + "/a.slipway.yaml", options: options)
+        } catch {
+            #expect(error.kind == .unsupported)
+            #expect(error.message == "int4 DequantizeLinear needs opset 21; onnxruntime@1.17 runs models up to opset 20; use int8 per-channel weights, or a newer runtime")
+        }
+        #expect(listing(dir) == ["m.onnx"])  // nothing written
+    }
 }
 
 @Suite("Building blocks")

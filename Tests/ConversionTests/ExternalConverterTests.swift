@@ -217,6 +217,26 @@ struct ExternalConverterTests {
                                 "CPU_AND_NE", "--weights", "int8", "--granularity", "per_channel", "--symmetric", "--pattern", "2:4"])
     }
 
+    @Test("exporters are asked for the plan's opset (--opset), recorded in the settings the fingerprint covers")
+    func exporterOpsetArgv() throws {
+        let m = try manifest("""
+            slipway: 1
+            model: {path: m.pt2, inputs: {x: [1, 3, 8, 8]}}
+            targets:
+              old: {runtime: onnxruntime@1.13}
+            """)
+        let p = try #require(try ExternalConverter.plan(target: m.targets[0], manifest: m, modelPath: "m.pt2",
+                                                        manifestFolder: "/p", python: "py", exportOpset: 17))
+        #expect(p.arguments == ["{work}/torch_onnx.py", "--source", "m.pt2", "--output", "{work}/model.onnx",
+                                "--summary", "{work}/summary.json", "--input", "x=1,3,8,8", "--opset", "17"])
+        #expect(p.settings["opset"]?.intValue == 17)
+        let keras = try #require(try ExternalConverter.plan(target: m.targets[0], manifest: m, modelPath: "m.h5",
+                                                            manifestFolder: "/p", python: "py", exportOpset: 15))
+        #expect(keras.arguments.suffix(2) == ["--opset", "15"])
+        // Without a plan's opset the driver's own default applies (no flag).
+        #expect(try #require(try plan(m, 0, model: "m.pt2")).arguments.contains("--opset") == false)
+    }
+
     @Test("static quantization: needs calibration, per-tensor or per-channel, int8/uint8 weights")
     func staticPlan() throws {
         let m = try manifest("""

@@ -101,6 +101,25 @@ struct TargetPlanSpec {
         ])
     }
 
+    @Test("an exporter is asked for its default opset, or the runtime's highest when that is lower")
+    func exporterOpset() throws {
+        func opset(_ source: String, _ max: Int?) throws -> Int? {
+            TargetPlan.make(target: try target("{runtime: onnxruntime@1.13}"), source: source, runtimeMaxOpset: max).exportOpset
+        }
+        // torch 2.7: the dynamo exporter writes 18, the TorchScript exporter 17; tf2onnx is asked for 17.
+        #expect(try opset("pytorch-exported-program", nil) == 18)
+        #expect(try opset("pytorch-exported-program", 21) == 18)
+        #expect(try opset("pytorch-exported-program", 17) == 17)  // onnxruntime 1.13: the TorchScript exporter at 17
+        #expect(try opset("pytorch", 21) == 17)
+        #expect(try opset("pytorch", 15) == 15)
+        #expect(try opset("keras", 15) == 15)
+        #expect(try opset("onnx", 15) == nil)  // the native path keeps the model's opset
+        #expect(try problems("{runtime: onnxruntime@1.0}", source: "pytorch", maxOpset: 5) == [
+            "torch-onnx-export writes opset 7 or above; onnxruntime@1.0 runs models up to opset 5; use a newer runtime",
+        ])
+        #expect(try problems("{runtime: onnxruntime@1.0}", source: "keras", maxOpset: 6).isEmpty)
+    }
+
     @Test("format: onnx from safetensors has no path")
     func onnxFromSafetensors() throws {
         #expect(try problems("{format: onnx}", source: "safetensors") == [

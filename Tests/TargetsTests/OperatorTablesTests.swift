@@ -54,6 +54,17 @@ import Testing
         #expect(qnn.refused.map(\.name) == ["dedup"])
     }
 
+    @Test func qnnsHTPSetLeavesOutWhatItsTableRunsOnAnotherBackendOnly() throws {
+        // onnxruntime-qnn's table lists IsInf with "CPU backend only": on HTP the node falls back to ONNX Runtime's CPU EP.
+        let m = try Repo.model(fixtures + "isinf.onnx")
+        let rt = try #require(catalogue.runtime("onnxruntime"))
+        let r = Coverage.check(model: m, runtime: rt, version: nil, delegate: rt.delegate("qnn"), catalogue: catalogue, analysis: nil)
+        #expect(r.refused.map(\.name) == ["isinf"])
+        let qnn = try #require(catalogue.operatorSet("ort-qnn"))
+        #expect(!qnn.operators.contains("IsInf") && !qnn.operators.contains("com.microsoft:GroupQueryAttention"))
+        #expect(qnn.constraints["LpPool"] == "p=1 or p=2 only; rank-5 (3D pooling) requires GPU backend or HTP with bf16_mode=1")
+    }
+
     @Test func theNNAPIExecutionProviderNeedsStaticShapes() {
         #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.23, delegate: ⟦⟦nnapi⟧⟧}}\n", model: fixtures + "dynamic_batch.onnx", [
             Expected(.dynamicShapes, "the NNAPI execution provider needs static shapes, but x[0] 'batch' is dynamic"),
@@ -154,6 +165,15 @@ import Testing
             Expected(.operatorConstraint, "1 node breaks the constraint \"2D or 3D pooling only\" and cannot run: MaxPool 'pool1d' (input 'x' has rank 3)"),
         ]) == [])
         #expect(targetIssues("targets: {a: {runtime: tensorrt@10.8}}\n", model: fixtures + "dynamic_batch.onnx", []) == [])
+    }
+
+    @Test func tensorRTTakesATopKWhoseKIsATensor() {
+        // onnx-tensorrt's 10.15 matrix asks only that K be below 3840 and `sorted` be 1 (no longer an initializer K), and
+        // its importer passes a tensor K to the TopK layer: no constant is required.
+        #expect(targetIssues("targets: {a: {runtime: tensorrt@10.8}}\n", model: fixtures + "topk_runtime_k.onnx", []) == [])
+        let trt = catalogue.operatorSet("tensorrt-onnx")
+        #expect(trt?.constraints["TopK"] == "`sorted` must be 1. `K` input must be less than 3840.")
+        #expect(trt?.checks.contains { $0.operators.contains("TopK") } == false)
     }
 }
 

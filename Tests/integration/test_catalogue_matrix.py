@@ -200,27 +200,3 @@ def test_derived_tables_record_their_source_revision():
         commit = s["revision"].split("@")[1].split(" ")[0]
         assert len(commit) == 40 and commit in s["url"], s
 
-
-def test_the_onnxruntime_ep_operator_lists_are_derived_from_onnxruntimes_tables():
-    """scripts/catalogue/derive_ort_eps.py re-derives the Core ML (NeuralNetwork, ML Program) and NNAPI operator lists
-    from the committed copies of onnxruntime's tables (Tests/Fixtures/catalogue/onnxruntime, each at its commit):
-    the catalogue must be exactly what they say, with each revision recorded."""
-    script = REPO / "scripts" / "catalogue" / "derive_ort_eps.py"
-    tables = REPO / "Tests" / "Fixtures" / "catalogue" / "onnxruntime"
-    r = subprocess.run([sys.executable, str(script), "--tables", str(tables), "--check"],
-                       capture_output=True, text=True, cwd=script.parent)
-    assert r.returncode == 0, r.stdout + r.stderr
-    sys.path.insert(0, str(script.parent))
-    import derive_ort_eps
-    derived = derive_ort_eps.derive(derive_ort_eps.Tables(str(tables)), derive_ort_eps.onnx_names())
-    ops, mlprogram = derived["ort-nnapi"][0], derived["ort-coreml-mlprogram"][0]
-    assert len(ops) == 52 and "com.microsoft:QLinearSigmoid" in ops and "QLinearConv" in ops
-    # The tables' own spellings mapped to ONNX's: `ai.onnx:Argmax` (ML Program), `ai.onnx.ReduceSum` (NeuralNetwork).
-    assert "ArgMax" in mlprogram and "Argmax" not in mlprogram
-    assert "ReduceSum" in derived["ort-coreml-neuralnetwork"][0] and len(derived["ort-coreml-neuralnetwork"][0]) == 36
-    sources = json.loads((REPO / "Schemas" / "targets" / "sources.json").read_text())["sources"]
-    for sid in ("ort-coreml-nn-ops", "ort-coreml-mlprogram-ops", "ort-nnapi-ops"):
-        s = sources[sid]
-        assert s["derived_by"] == "scripts/catalogue/derive_ort_eps.py"
-        commit = s["revision"].split("@")[1]
-        assert len(commit) == 40 and commit in s["url"], s

@@ -199,7 +199,8 @@ def test_the_committed_keras_lowering_is_what_the_installed_converter_does():
 
 def test_keras_to_onnx_through_tf2onnx_then_slipways_quantizer(run, tmp_path):
     """Keras → ONNX: tf2onnx exports the float graph (outputs equal Keras's), and an int8 target is that graph
-    quantized by Slipway's ONNX converter in the same run, for Keras 2 and Keras 3 files."""
+    quantized by Slipway's ONNX converter in the same run, for Keras 2 and Keras 3 files; tf2onnx writes opset 17,
+    or 15 for onnxruntime 1.10 (the plan asks for the runtime's highest opset when it is lower), with Keras's outputs."""
     import onnx
     import onnxruntime as ort
 
@@ -217,6 +218,7 @@ model:
 targets:
   float: {{runtime: onnxruntime@1.20, python: {CONVERT_PYTHON}}}
   int8: {{runtime: onnxruntime@1.20, python: {CONVERT_PYTHON}, optimize: {{quantize: {{weights: int8}}}}}}
+  ort110: {{runtime: onnxruntime@1.10, python: {CONVERT_PYTHON}}}
 """)
         assert run("check", str(folder / "m.slipway.yaml")).returncode == 0
         estimate = run("estimate", str(folder / "m.slipway.yaml"), "--json", env={"SLIPWAY_CACHE_DIR": str(folder / "cache")})
@@ -233,6 +235,11 @@ targets:
         session = ort.InferenceSession(str(float_model), providers=["CPUExecutionProvider"])
         assert [i.name for i in session.get_inputs()] == ["image"]
         np.testing.assert_allclose(session.run(None, {"image": x})[0], want, rtol=1e-4, atol=1e-5)
+        opsets = {t: next(o.version for o in onnx.load(str(folder / "dist" / t / "cnn.onnx")).opset_import if o.domain in ("", "ai.onnx"))
+                  for t in ["float", "ort110"]}
+        assert opsets == {"float": 17, "ort110": 15}, name
+        old = ort.InferenceSession(str(folder / "dist" / "ort110" / "cnn.onnx"), providers=["CPUExecutionProvider"])
+        np.testing.assert_allclose(old.run(None, {"image": x})[0], want, rtol=1e-4, atol=1e-5)
         quantized = folder / "dist" / "int8" / "cnn.onnx"
         assert "DequantizeLinear" in {n.op_type for n in onnx.load(str(quantized)).graph.node}
         report = json.loads((folder / "dist" / "int8" / "cnn.onnx.report.json").read_text())

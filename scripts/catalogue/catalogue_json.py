@@ -69,3 +69,35 @@ class Checkout:
     def exists(self, path):
         return subprocess.run(["git", "--git-dir", self._gitdir(), "cat-file", "-e", f"HEAD:{path}"],
                               capture_output=True).returncode == 0
+
+
+def with_constraints(operator_set, constraints):
+    """The operator set with `constraints` (operator: note) right after its operator list, none: no key; every other
+    key stays where it was, so that a derivation rewriting the notes leaves the file's layout alone."""
+    out = {}
+    for k, v in operator_set.items():
+        if k == "constraints":
+            continue
+        out[k] = v
+        if k in ("operators", "excluded_operators") and constraints:
+            out["constraints"] = constraints
+    return out
+
+
+def write_or_check(operators, sources, check, what):
+    """Writes operators.json and sources.json as derived; with `check`, writes nothing and exits 1 naming the files
+    that differ from the derivation of `what`."""
+    outputs = [("operators.json", _fmt(operators, 0) + "\n"),
+               ("sources.json", json.dumps(sources, indent=2, ensure_ascii=False) + "\n")]
+    if check:
+        stale = []
+        for name, text in outputs:
+            with open(os.path.join(TARGETS, name), encoding="utf-8") as f:
+                if f.read() != text:
+                    stale.append(name)
+        if stale:
+            raise SystemExit(f"{', '.join(stale)} differ from the derivation of {what}: run without --check")
+        return
+    for name, text in outputs:
+        with open(os.path.join(TARGETS, name), "w", encoding="utf-8") as f:
+            f.write(text)

@@ -20,9 +20,6 @@ Writes the litert-xnnpack set of Schemas/targets/operators.json and its source i
 then run `make catalogue`. --check writes nothing and exits 1 when the committed files differ from the derivation.
 """
 import argparse
-import copy
-import json
-import os
 import re
 import sys
 
@@ -275,10 +272,6 @@ def checks_for(types):
     return out
 
 
-def rendered(name, data, plain=False):
-    return (json.dumps(data, indent=2, ensure_ascii=False) if plain else cj._fmt(data, 0)) + "\n"
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--litert", required=True)
@@ -314,20 +307,10 @@ def main():
         "revision": f"google-ai-edge/LiteRT@{litert.revision} ({litert.date})",
         "derived_by": "scripts/catalogue/derive_xnnpack.py"}
 
-    outputs = [("operators.json", rendered("operators.json", ops)), ("sources.json", rendered("sources.json", src, plain=True))]
+    cj.write_or_check(ops, src, args.check, f"{SET_ID} at LiteRT {litert.revision[:12]}")
     if args.check:
-        stale = []
-        for name, text in outputs:
-            with open(os.path.join(cj.TARGETS, name), encoding="utf-8") as f:
-                if f.read() != text:
-                    stale.append(name)
-        if stale:
-            sys.exit(f"{', '.join(stale)} differ from the derivation at LiteRT {litert.revision[:12]}: run without --check")
         print(f"{SET_ID}: up to date at LiteRT {litert.revision[:12]}")
         return
-    for name, text in outputs:
-        with open(os.path.join(cj.TARGETS, name), "w", encoding="utf-8") as f:
-            f.write(text)
     print(f"{SET_ID}: {len(types)} builtins, {len(new_set['checks'])} checks; left out: "
           + "; ".join(f"{op} ({why})" for op, why in sorted(skipped.items())))
 

@@ -1,0 +1,185 @@
+"""Operator sets derived from the tables their projects publish: the derivation scripts re-run on the committed copies
+of those tables (Tests/Fixtures/catalogue/<repository>, each with what revisions.json says of it), and the catalogue
+must be exactly what they derive, each source recording the revision it was read at. The parsers are strict: a row
+that reads as no operator is an error, never skipped.
+"""
+import hashlib
+import json
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+SCRIPTS = REPO / "scripts" / "catalogue"
+FIXTURES = REPO / "Tests" / "Fixtures" / "catalogue"
+sys.path.insert(0, str(SCRIPTS))
+import derive_ort_eps  # noqa: E402
+import derive_tensorrt  # noqa: E402
+import source_tables  # noqa: E402
+
+QNN_DOC = "docs/execution_providers/QNN-ExecutionProvider.md"
+
+
+def run(script, *args):
+    return subprocess.run([sys.executable, str(SCRIPTS / script), *args], capture_output=True, text=True, cwd=SCRIPTS)
+
+
+def sources():
+    return json.loads((REPO / "Schemas" / "targets" / "sources.json").read_text())["sources"]
+
+
+def operator_set(sid):
+    sets = json.loads((REPO / "Schemas" / "targets" / "operators.json").read_text())["operator_sets"]
+    return next(s for s in sets if s["id"] == sid)
+
+
+def ort_fixtures():
+    return {key: source_tables.open_source(str(FIXTURES / key), repo)
+            for key, repo in derive_ort_eps.REPOSITORIES.items()}
+
+
+def test_the_onnxruntime_ep_operator_lists_are_derived_from_their_tables():
+    """Core ML (NeuralNetwork, ML Program) and NNAPI from onnxruntime's tables, QNN from onnxruntime-qnn's page: the
+    catalogue is exactly what the committed copies derive."""
+    r = run("derive_ort_eps.py", "--check")
+    assert r.returncode == 0, r.stdout + r.stderr
+    derived = derive_ort_eps.derive(ort_fixtures(), derive_ort_eps.onnx_names())
+    nnapi, mlprogram, nn = derived["ort-nnapi"][0], derived["ort-coreml-mlprogram"][0], derived["ort-coreml-neuralnetwork"][0]
+    assert len(nnapi) == 52 and "com.microsoft:QLinearSigmoid" in nnapi and "QLinearConv" in nnapi
+    # The tables' own spellings mapped to ONNX's: `ai.onnx:Argmax` (ML Program), `ai.onnx.ReduceSum` (NeuralNetwork).
+    assert "ArgMax" in mlprogram and "Argmax" not in mlprogram and len(mlprogram) == 48
+    assert "ReduceSum" in nn and len(nn) == 36
+    # A note is the operator's constraint, its <br/> breaks joined.
+    assert derived["ort-coreml-neuralnetwork"][1]["Conv"] == \
+        "Only 1D/2D Conv is supported. Weights and bias should be constant."
+    assert "Abs" not in derived["ort-nnapi"][1]
+    for sid in ("ort-coreml-neuralnetwork", "ort-coreml-mlprogram", "ort-nnapi"):
+        assert operator_set(sid)["operators"] == derived[sid][0]
+        assert operator_set(sid)["constraints"] == derived[sid][1]
+
+
+def test_the_qnn_htp_set_is_the_table_less_the_rows_on_other_backends_only():
+    derived = derive_ort_eps.derive(ort_fixtures(), derive_ort_eps.onnx_names())
+    ops, notes, _, elsewhere = derived["ort-qnn"]
+    assert len(ops) == 132
+    assert elsewhere == {"IsInf": "CPU", "com.microsoft:GatherBlockQuantized": "GPU",
+                         "com.microsoft:GroupQueryAttention": "GPU"}
+    # "HTP backend only" rows stay: the set is HTP's.
+    assert "RotaryEmbedding" in ops and "com.microsoft:RotaryEmbedding" in ops
+    assert {"LpPool", "OneHot", "Range", "NonMaxSuppression", "com.microsoft:MatMulNBits"} <= set(ops)
+    assert notes["LpPool"] == "p=1 or p=2 only; rank-5 (3D pooling) requires GPU backend or HTP with bf16_mode=1"
+    s = operator_set("ort-qnn")
+    assert s["operators"] == ops and s["constraints"] == notes
+    # Its hand-written checks stay as they were, each stating what the table's note says.
+    assert [c["id"] for c in s["checks"]] == ["qnn.lp-normalization", "qnn.lp-pool", "qnn.one-hot", "qnn.range",
+                                            "qnn.nms-constants", "qnn.nms-corners"]
+
+
+def test_each_derived_ort_source_records_the_revision_it_was_read_at():
+    src = sources()
+    for sid in ("ort-coreml-nn-ops", "ort-coreml-mlprogram-ops", "ort-nnapi-ops"):
+        s = src[sid]
+        assert s["derived_by"] == "scripts/catalogue/derive_ort_eps.py"
+        commit = s["revision"].split("@")[1].split(" ")[0]
+        assert len(commit) == 40 and commit in s["url"], s
+    # QNN's table came from a code index that names no commit: the branch, the date and the digest of the text read.
+    qnn = src["ort-qnn-doc"]
+    assert qnn["derived_by"] == "scripts/catalogue/derive_ort_eps.py"
+    assert qnn["revision"] == "onnxruntime/onnxruntime-qnn main (read 2026-12-04; commit unknown, sha256 c9c86facb62a2d79…)"
+    assert qnn["url"].endswith("/blob/main/" + QNN_DOC)
+
+
+def test_a_row_that_reads_as_no_operator_is_an_error(tmp_path):
+    copy = tmp_path / "onnxruntime-qnn"
+    shutil.copytree(FIXTURES / "onnxruntime-qnn", copy)
+    doc = copy / QNN_DOC
+    text = doc.read_text()
+    meta = json.loads((copy / "revisions.json").read_text())
+
+    def with_row(row):
+        changed = text.replace("|com.microsoft:SimplifiedLayerNormalization||\n",
+                               f"|com.microsoft:SimplifiedLayerNormalization||\n{row}\n")
+        doc.write_text(changed)
+        meta["files"][QNN_DOC]["sha256"] = hashlib.sha256(changed.encode()).hexdigest()
+        (copy / "revisions.json").write_text(json.dumps(meta))
+        return derive_ort_eps.table(source_tables.open_source(str(copy), "onnxruntime/onnxruntime-qnn").read(QNN_DOC),
+                                    "## Supported ONNX operators", derive_ort_eps.onnx_names())
+
+    # ai.onnx.ml is a domain of its own, not ai.onnx's `ml`.
+    assert with_row("|ai.onnx.ml:ArrayFeatureExtractor|Decomposed to Gather|")["ai.onnx.ml:ArrayFeatureExtractor"] == \
+        "Decomposed to Gather"
+    with pytest.raises(source_tables.TableError, match="Attention"):
+        with_row("|Attention|new|")
+
+
+def test_a_copy_whose_text_is_not_the_one_read_is_refused(tmp_path):
+    copy = tmp_path / "onnxruntime-qnn"
+    shutil.copytree(FIXTURES / "onnxruntime-qnn", copy)
+    doc = copy / QNN_DOC
+    doc.write_text(doc.read_text().replace("|ai.onnx:Xor||\n", ""))
+    with pytest.raises(source_tables.TableError, match="sha256"):
+        source_tables.open_source(str(copy), "onnxruntime/onnxruntime-qnn").read(QNN_DOC)
+def test_the_tensorrt_set_excludes_what_onnx_tensorrts_matrix_marks_n():
+    r = run("derive_tensorrt.py", "--check")
+    assert r.returncode == 0, r.stdout + r.stderr
+    source = source_tables.open_source(str(FIXTURES / "onnx-tensorrt"), "onnx/onnx-tensorrt")
+    excluded, restrictions, section = derive_tensorrt.matrix(source.read("docs/operators.md"))
+    assert len(excluded) == 42 and {"Unique", "ConvInteger", "DynamicQuantizeLinear", "SequenceAt"} <= set(excluded)
+    # Supported in TensorRT 10.15, unlike older releases' matrices.
+    assert not {"IsInf", "Mod", "OneHot", "NonZero", "LayerNormalization", "Hardmax"} & set(excluded)
+    assert section == "Operator Support Matrix (TensorRT 10.15, opset 9 to 24): the operators marked N"
+    assert restrictions["TopK"] == "`sorted` must be 1. `K` input must be less than 3840."
+    assert restrictions["Resize"].startswith("Supported resize transformation modes: ") and "<br" not in restrictions["Resize"]
+    assert "Abs" not in restrictions and "DynamicQuantizeLinear" not in restrictions  # no note; marked N
+    s = operator_set("tensorrt-onnx")
+    assert s["excluded_operators"] == excluded and s["constraints"] == restrictions and s["source"]["section"] == section
+    # The hand-written checks stay, except one the matrix no longer states and the importer contradicts (a tensor K is
+    # passed to the TopK layer); LpPool's 2-D/3-D limit, which the matrix lacks, cites the importer.
+    checks = {c["id"]: c for c in s["checks"]}
+    assert "tensorrt.k-constant" not in checks
+    assert checks["tensorrt.lp-pool"]["source"]["id"] == "onnx-tensorrt-importers"
+    assert checks["tensorrt.pool"]["operators"] == ["AveragePool", "MaxPool"]
+    src = sources()["onnx-tensorrt-ops"]
+    assert src["derived_by"] == "scripts/catalogue/derive_tensorrt.py"
+    assert src["revision"] == "onnx/onnx-tensorrt@fa5aa9f61e7781d2ca8f5351d42c1f19525a6124"
+    assert src["url"] == "https://github.com/onnx/onnx-tensorrt/blob/fa5aa9f61e7781d2ca8f5351d42c1f19525a6124/docs/operators.md"
+
+
+OLD_MATRIX = """# Supported ONNX Operators
+
+TensorRT 8.4 supports operators in the inclusive range of opset 9 to opset 17. More details below.
+
+## Operator Support Matrix
+
+| Operator                  | Supported  | Supported Types | Restrictions |
+|---------------------------|------------|-----------------|--------------|
+| Abs                       | Y          | FP32, FP16, INT32 |
+| NonMaxSuppression         | Y [EXPERIMENTAL] | FP32, FP16 | Inputs `max_output_boxes_per_class` must be initializers.
+| OneHot                    | N          |
+| TopK                      | Y          | FP32, FP16 | `K` input must be an initializer
+"""
+
+
+def test_a_checkout_is_read_at_head_and_its_commit_recorded(tmp_path):
+    repo = tmp_path / "onnx-tensorrt"
+    (repo / "docs").mkdir(parents=True)
+    (repo / "docs" / "operators.md").write_text(OLD_MATRIX)
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
+           "GIT_AUTHOR_DATE": "2022-06-01T00:00:00Z", "GIT_COMMITTER_DATE": "2022-06-01T00:00:00Z", "PATH": "/usr/bin:/bin"}
+    for args in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "matrix"]):
+        subprocess.run(["git", *args], cwd=repo, check=True, env=env)
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    source = source_tables.open_source(str(repo), "onnx/onnx-tensorrt")
+    excluded, restrictions, section = derive_tensorrt.matrix(source.read("docs/operators.md"))
+    assert excluded == ["OneHot"] and section.startswith("Operator Support Matrix (TensorRT 8.4, opset 9 to 17)")
+    assert restrictions == {"NonMaxSuppression": "Inputs `max_output_boxes_per_class` must be initializers.",
+                            "TopK": "`K` input must be an initializer"}
+    assert source_tables.cite(source, "docs/operators.md") == (
+        f"onnx/onnx-tensorrt@{commit} (2022-06-01)", f"https://github.com/onnx/onnx-tensorrt/blob/{commit}/docs/operators.md")
+    (repo / "docs" / "operators.md").write_text(OLD_MATRIX + "| Bad | maybe |\n")
+    subprocess.run(["git", "commit", "-q", "-am", "bad"], cwd=repo, check=True, env=env)
+    with pytest.raises(source_tables.TableError, match="Bad"):
+        derive_tensorrt.matrix(source_tables.open_source(str(repo), "onnx/onnx-tensorrt").read("docs/operators.md"))
