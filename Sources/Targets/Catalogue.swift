@@ -366,6 +366,8 @@ public struct Catalogue: Sendable {
     public var kerasLoweringSource: SourceRef? = nil
     public var latencyCalibrations: [LatencyCalibration] = []
     public var acceleratorCalibrations: [AcceleratorCalibration] = []
+    /// What ExecuTorch's to_edge turns each exported ATen operator into, measured: empty when not in the catalogue.
+    public var atenToEdge: ATenToEdge = ATenToEdge()
 
     /// The lowering table of the Keras generation that wrote `model` (Keras 2 HDF5 files say `keras_version` 2.x).
     public func kerasTable(for model: Model) -> (generation: String, table: KerasLowering?) {
@@ -452,6 +454,48 @@ public struct VersionNumber: Sendable, Hashable, Comparable, CustomStringConvert
         return false
     }
     public var description: String { parts.map(String.init).joined(separator: ".") }
+}
+
+/// The Edge-dialect operators ExecuTorch's to_edge turns each exported ATen operator into (its decompositions and
+/// view → view_copy), measured by scripts/catalogue/measure_aten_decompositions.py. A `.pt2` holds the operators
+/// before decomposition (`conv2d.default`); ExecuTorch's partitioners name the ones after (`convolution.default`).
+public struct ATenToEdge: Sendable, Hashable {
+    /// One decomposition of an operator and the integer arguments that select it (`output_size: [1, 1]`).
+    public struct Variant: Sendable, Hashable {
+        public var arguments: [String: [Int64]]
+        public var edge: [String]
+        public init(arguments: [String: [Int64]], edge: [String]) {
+            self.arguments = arguments
+            self.edge = edge
+        }
+    }
+    /// Exported operator (without namespace) → every Edge operator it became in any measured module ([]: none left).
+    public var operators: [String: [String]]
+    /// Operators whose decomposition depends on their integer arguments: each decomposition with its arguments.
+    public var byArguments: [String: [Variant]]
+    public var source: SourceRef?
+    public init(operators: [String: [String]] = [:], byArguments: [String: [Variant]] = [:], source: SourceRef? = nil) {
+        self.operators = operators
+        self.byArguments = byArguments
+        self.source = source
+    }
+
+    /// The Edge operators `node` becomes: the variant its integer attributes select, else every operator it became
+    /// in any measurement; nil when the operator was not measured.
+    public func edge(_ name: String, attributes: [String: AttributeValue]) -> [String]? {
+        if let variants = byArguments[name], let v = variants.first(where: { v in
+            v.arguments.allSatisfy { key, want in
+                switch attributes[key] {
+                case .int(let i)?: return want == [i]
+                case .ints(let xs)?: return want == xs
+                default: return false
+                }
+            }
+        }) {
+            return v.edge
+        }
+        return operators[name]
+    }
 }
 
 /// The TFLite builtins TensorFlow's converter writes for each Keras layer of one Keras generation, measured by

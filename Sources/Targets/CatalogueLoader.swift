@@ -451,6 +451,28 @@ private struct Decoder {
             }
         }
 
+        var atenToEdge = ATenToEdge()
+        if let a = root["aten_to_edge"] {
+            let ao = try object(a, "aten_to_edge")
+            atenToEdge.source = try source(ao["source"], "aten_to_edge.source", sources: sources)
+            for (op, v) in try object(ao["operators"], "aten_to_edge.operators").entries {
+                atenToEdge.operators[op] = try strings(v, "aten_to_edge.operators.\(op)")
+            }
+            for (op, v) in try object(ao["by_arguments"], "aten_to_edge.by_arguments").entries {
+                var variants: [ATenToEdge.Variant] = []
+                for (i, x) in try array(v, "aten_to_edge.by_arguments.\(op)").enumerated() {
+                    let p = "aten_to_edge.by_arguments.\(op)[\(i)]"
+                    let xo = try object(x, p)
+                    var arguments: [String: [Int64]] = [:]
+                    for (k, n) in try object(xo["arguments"], "\(p).arguments").entries {
+                        arguments[k] = try ints(n, "\(p).arguments.\(k)").map(Int64.init)
+                    }
+                    variants.append(ATenToEdge.Variant(arguments: arguments, edge: try strings(xo["edge"], "\(p).edge")))
+                }
+                atenToEdge.byArguments[op] = variants
+            }
+        }
+
         // Cross-references the schema cannot express.
         for (i, r) in rules.enumerated() where r.code == .knownBadToolVersion {
             if let problem = ToolRule.problem(r) { throw fail("rules[\(i)].params", "(rule '\(r.id)') \(problem)") }
@@ -479,6 +501,6 @@ private struct Decoder {
             operatorSets: sets, lowering: lowering, loweringNotes: notes,
             loweringSource: try source(low["source"], "onnx_to_tflite.source", sources: sources),
             dispatchOverheads: overheads, kerasLowering: kerasLowering, kerasLoweringSource: kerasLoweringSource,
-            latencyCalibrations: calibrations, acceleratorCalibrations: accelerators)
+            latencyCalibrations: calibrations, acceleratorCalibrations: accelerators, atenToEdge: atenToEdge)
     }
 }

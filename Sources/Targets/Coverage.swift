@@ -201,13 +201,30 @@ public enum Coverage {
 
             if let opSet, f.status == .supported {
                 if opSet.format == .aten {
-                    // The partitioner matches an operator by its name without the namespace (format_target_name).
-                    if model.format == .pytorch, node.domain == "aten" || node.opType.hasPrefix("aten."),
-                        !opSet.contains(Self.atenName(node.opType))
-                    {
-                        f.status = .cpuFallback
-                        f.reason = "not in the \(opSet.title)'s configs"
-                        f.rule = delegateRule
+                    // The partitioner matches an operator by its name without the namespace (format_target_name),
+                    // in the Edge program: a .pt2 holds the operators before to_edge's decompositions. An operator
+                    // it names is taken as exported (kept from decomposition, get_original_aten, or unchanged by
+                    // it); another is taken when every Edge operator it becomes, as measured, is.
+                    let name = Self.atenName(node.opType)
+                    if model.format == .pytorch, node.domain == "aten" || node.opType.hasPrefix("aten."), !opSet.contains(name) {
+                        if let edge = catalogue.atenToEdge.edge(name, attributes: node.attributes) {
+                            let missing = edge.filter { !opSet.contains($0) }
+                            // A recurrent layer becomes a dozen operators: their count, and the ones that are missing.
+                            let made = edge.count > 4 ? "\(edge.count) operators" : edge.joined(separator: " + ")
+                            if missing.isEmpty {
+                                f.reason = edge.isEmpty ? "nothing is left of it after to_edge's decompositions"
+                                    : "to_edge makes it \(made), which the \(opSet.title) takes"
+                            } else {
+                                f.status = .cpuFallback
+                                f.reason = edge == [name] ? "not in the \(opSet.title)'s configs"
+                                    : "to_edge makes it \(made); \(missing.joined(separator: ", ")) not in the \(opSet.title)'s configs"
+                                f.rule = delegateRule
+                            }
+                        } else {
+                            f.status = .cpuFallback
+                            f.reason = "not in the \(opSet.title)'s configs (what to_edge makes of it was not measured)"
+                            f.rule = delegateRule
+                        }
                     }
                 } else if opSet.format == .onnx {
                     if model.format == .onnx, !opSet.contains(onnxKey) {

@@ -33,18 +33,45 @@ import Testing
         #expect(Coverage.atenName("aten.mean.dim") == "mean.dim" && Coverage.atenName("aten.add.Tensor") == "add.Tensor")
     }
 
-    @Test func exportedOperatorsOutsideThePartitionerRunOnThePortableKernelsAsInformation() throws {
-        // exported.pt2: conv2d, batch_norm, mean.dim, linear, linear. The partitioner matches the edge dialect's names
-        // (convolution.default, _native_batch_norm_legit_no_training.default): the exported names are not among them.
+    @Test func theExportedOperatorsAreJudgedByWhatToEdgeMakesOfThem() throws {
+        // exported.pt2: conv2d, batch_norm, mean.dim, linear, linear. The partitioner names the Edge dialect's
+        // operators; to_edge (measured) makes conv2d convolution and batch_norm _native_batch_norm_legit_no_training,
+        // and keeps linear (the partitioner's get_original_aten): every node is delegated.
         let ds = try Self.check("{runtime: executorch@1.4.1, delegate: xnnpack}", model: "Tests/Fixtures/models/pytorch/exported.pt2")
+        #expect(!ds.contains { $0.code == .operatorsOnCPU }, "\(ds.map(\.message))")
+        #expect(ds.allSatisfy { $0.severity != .error }, "\(ds.map(\.message))")
+    }
+
+    @Test func operatorsWhoseEdgeFormsThePartitionerLacksRunOnThePortableKernelsAsInformation() throws {
+        // recurrent.pt2: zeros ×3, lstm, gru, slice, select, linear. zeros becomes full, lstm and gru split_with_sizes_copy
+        // and squeeze_copy among others, select select_copy: none of them in the partitioner's configs.
+        let ds = try Self.check("{runtime: executorch@1.4.1, delegate: xnnpack}", model: "Tests/Fixtures/models/pytorch/recurrent.pt2")
         let fallback = ds.filter { $0.code == .operatorsOnCPU }
         #expect(fallback.count == 1, "\(ds.map(\.message))")
+        let message = try #require(fallback.first?.message)
         #expect(fallback.first?.severity == .information)
-        #expect(fallback.first?.message.contains("2 of 5 operators") == true)
-        #expect(fallback.first?.message.contains("to the portable CPU kernels") == true)
-        #expect(fallback.first?.message.contains("aten.conv2d.default 'conv2d'") == true)
-        #expect(fallback.first?.message.contains("aten.linear") == false)
-        #expect(ds.allSatisfy { $0.severity != .error }, "\(ds.map(\.message))")
+        #expect(message.contains("6 of 8 operators"), "\(message)")
+        #expect(message.contains("to the portable CPU kernels"))
+        #expect(message.contains("(to_edge makes it full.default; full.default not in the ExecuTorch XNNPACK partitioner's configs)"), "\(message)")
+        #expect(message.contains("aten.lstm.input 'getitem' (to_edge makes it 12 operators; split_with_sizes_copy.default, squeeze_copy.dims not in"), "\(message)")
+        #expect(!message.contains("aten.slice") && !message.contains("aten.linear"), "\(message)")
+    }
+
+    @Test func theMeasuredDecompositionsMapExportedNamesToEdgeNames() throws {
+        let t = catalogue.atenToEdge
+        #expect(t.source?.id == "executorch-to-edge-measured")
+        #expect(t.operators["conv2d.default"] == ["convolution.default"])
+        #expect(t.operators["batch_norm.default"] == ["_native_batch_norm_legit_no_training.default"])
+        #expect(t.operators["relu_.default"] == ["relu.default"] && t.operators["hardtanh_.default"] == ["hardtanh.default"])
+        #expect(t.operators["flatten.using_ints"] == ["view_copy.default"] && t.operators["view.default"] == ["view_copy.default"])
+        #expect(t.operators["linear.default"] == ["addmm.default", "permute_copy.default", "view_copy.default"])
+        #expect(t.operators["hardswish.default"] == ["add.Tensor", "clamp.default", "div.Tensor", "mul.Tensor"])
+        #expect(t.operators["dropout.default"] == ["clone.default"])
+        // adaptive_avg_pool2d becomes mean.dim to 1×1 and stays itself to 2×2: the node's output_size selects.
+        #expect(t.edge("adaptive_avg_pool2d.default", attributes: ["output_size": .ints([1, 1])]) == ["mean.dim"])
+        #expect(t.edge("adaptive_avg_pool2d.default", attributes: ["output_size": .ints([2, 2])]) == ["_adaptive_avg_pool2d.default"])
+        #expect(t.edge("adaptive_avg_pool2d.default", attributes: ["output_size": .ints([3, 3])]) == ["_adaptive_avg_pool2d.default", "mean.dim"])
+        #expect(t.edge("not_measured.default", attributes: [:]) == nil)
     }
 
     @Test func quantizationIsJudgedAgainstTheQuantizersForms() throws {
