@@ -138,8 +138,8 @@ derive-ort-eps: venv
 	cd scripts/catalogue && $(abspath $(VPY)) derive_ort_eps.py $(if $(ORT_SRC),--onnxruntime "$(abspath $(ORT_SRC))") $(if $(ORT_QNN_SRC),--onnxruntime-qnn "$(abspath $(ORT_QNN_SRC))")
 	$(MAKE) catalogue
 
-# Re-derive the TensorRT ONNX parser's set (the operators marked N, each operator's restrictions) from onnx-tensorrt's
-# operator support matrix: from a checkout (TRT_SRC=path) when given, else from the committed copy in
+# Re-derive the TensorRT ONNX parser's set (the operators marked Y, each operator's restrictions and checks) from
+# onnx-tensorrt's operator support matrix: from a checkout (TRT_SRC=path) when given, else from the committed copy in
 # Tests/Fixtures/catalogue/onnx-tensorrt; then make rules.
 derive-tensorrt:
 	cd scripts/catalogue && $(PYTHON) derive_tensorrt.py $(if $(TRT_SRC),--onnx-tensorrt "$(abspath $(TRT_SRC))")

@@ -10,7 +10,8 @@ import os
 import sys
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-FILES = ["probe.py", "calibration_samples.py", "quantize_static.py", "coreml.py", "torch_onnx.py", "keras_convert.py"]
+FILES = ["probe.py", "calibration_samples.py", "tflite_quantization.py", "quantize_static.py", "coreml.py", "torch_onnx.py",
+         "keras_convert.py", "onnx_tflite.py"]
 
 
 def main():

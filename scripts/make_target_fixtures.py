@@ -17,7 +17,19 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - runtime_b.onnx      MatMul whose B is a graph input: the Core ML EP wants a constant B
 - dilated_conv.onnx   a CNN whose second convolution dilates 2 in y and 1 in x: the Edge TPU wants equal dilations
 - unique.onnx         a Unique after a Relu: TensorRT's ONNX parser has no Unique
-- maxpool1d.onnx      a 1-D MaxPool (rank-3 input): TensorRT pools in 2-D or 3-D only
+- maxpool1d.onnx      a 1-D MaxPool (rank-3 input): TensorRT's importer expands it to 2-D
+- avgpool1d.onnx      a 1-D AveragePool (rank-3 input): likewise imported as a 2-D pool
+- maxpool4d.onnx      a MaxPool over 4 spatial dimensions (rank-6 input): TensorRT pools in at most 3
+- qdq_zero_points.onnx  a symmetric int8 Q/DQ pair (zero points 0) and an asymmetric uint8 one (zero point 128):
+                      TensorRT takes only zero zero points
+- qdq_runtime_zero_point.onnx a QuantizeLinear whose zero point is a graph input: whether it is 0 is known only
+                      when the model runs
+- onehot_depth.onnx   two OneHots, one with an initializer depth, one with a depth given at run time: TensorRT wants
+                      a build-time constant
+- dropout_training.onnx a Dropout (opset 13) whose training_mode is an initializer True: TensorRT imports inference only
+- swish_opset24.onnx  a Swish (new in opset 24): onnx-tensorrt's matrix has no row for it, its importer no function
+- lstm_batch_first.onnx an LSTM with layout 1 (batch first): TensorRT takes layout 0 only (ONNX Runtime's CPU
+                      kernel does not run it either, so it is checked, not run)
 - isinf.onnx          an IsInf after a Relu: QNN's table runs IsInf on its CPU backend only, not on HTP
 - topk_runtime_k.onnx a TopK whose K is a graph input: TensorRT 10 takes K as a tensor (its matrix no longer asks for
                       an initializer)
@@ -162,6 +174,64 @@ def main():
               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 8])], [])
     save(m, "maxpool1d.onnx")
 
+    m = model([helper.make_node("AveragePool", ["x"], ["y"], name="avg1d", kernel_shape=[2], strides=[2])],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 16])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 8])], [])
+    save(m, "avgpool1d.onnx")
+
+    m = model([helper.make_node("MaxPool", ["x"], ["y"], name="pool4d", kernel_shape=[2, 2, 2, 2])],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 4, 4, 4, 4])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 3, 3, 3, 3])], [])
+    save(m, "maxpool4d.onnx")
+
+    scalar = lambda n, t, v: helper.make_tensor(n, t, [], [v])
+    m = model([helper.make_node("QuantizeLinear", ["x", "s", "zp0"], ["q0"], name="sym.quant"),
+               helper.make_node("DequantizeLinear", ["q0", "s", "zp0"], ["d0"], name="sym.dequant"),
+               helper.make_node("QuantizeLinear", ["d0", "s", "zp128"], ["q1"], name="asym.quant"),
+               helper.make_node("DequantizeLinear", ["q1", "s", "zp128"], ["y"], name="asym.dequant")],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])],
+              [scalar("s", TensorProto.FLOAT, 0.05), scalar("zp0", TensorProto.INT8, 0),
+               scalar("zp128", TensorProto.UINT8, 128)])
+    save(m, "qdq_zero_points.onnx")
+
+    m = model([helper.make_node("QuantizeLinear", ["x", "s", "zp"], ["q"], name="quant"),
+               helper.make_node("DequantizeLinear", ["q", "s", "zp"], ["y"], name="dequant")],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8]),
+               helper.make_tensor_value_info("zp", TensorProto.INT8, [])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])], [scalar("s", TensorProto.FLOAT, 0.05)])
+    s = __import__("onnxruntime").InferenceSession(save(m, "qdq_runtime_zero_point.onnx"), providers=["CPUExecutionProvider"])
+    assert s.run(None, {"x": np.ones([1, 8], np.float32), "zp": np.array(0, np.int8)})[0].shape == (1, 8)
+
+    m = model([helper.make_node("OneHot", ["i", "depth", "onoff"], ["a"], name="onehot.const"),
+               helper.make_node("OneHot", ["i", "n", "onoff"], ["b"], name="onehot.runtime")],
+              [helper.make_tensor_value_info("i", TensorProto.INT64, [4]),
+               helper.make_tensor_value_info("n", TensorProto.INT64, [])],
+              [helper.make_tensor_value_info("a", TensorProto.FLOAT, [4, 10]),
+               helper.make_tensor_value_info("b", TensorProto.FLOAT, [4, None])],
+              [scalar("depth", TensorProto.INT64, 10), helper.make_tensor("onoff", TensorProto.FLOAT, [2], [0, 1])])
+    s = __import__("onnxruntime").InferenceSession(save(m, "onehot_depth.onnx"), providers=["CPUExecutionProvider"])
+    assert s.run(None, {"i": np.array([0, 1, 2, 3], np.int64), "n": np.array(6, np.int64)})[1].shape == (4, 6)
+
+    m = model([helper.make_node("Dropout", ["x", "ratio", "training"], ["y"], name="drop")],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])],
+              [scalar("ratio", TensorProto.FLOAT, 0.5), scalar("training", TensorProto.BOOL, True)])
+    save(m, "dropout_training.onnx")
+
+    m = model([helper.make_node("Swish", ["x"], ["y"], name="act", alpha=1.0)],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])], [], opset=24, ir=11)
+    save(m, "swish_opset24.onnx", check=False)  # the onnx package here predates opset 24
+
+    lrng = np.random.default_rng(41)
+    m = model([helper.make_node("LSTM", ["x", "W", "R"], ["y"], name="lstm", hidden_size=4, layout=1)],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 5, 3])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 5, 1, 4])],
+              [numpy_helper.from_array((lrng.standard_normal((1, 16, 3)) * 0.1).astype(np.float32), "W"),
+               numpy_helper.from_array((lrng.standard_normal((1, 16, 4)) * 0.1).astype(np.float32), "R")], opset=14)
+    save(m, "lstm_batch_first.onnx")
+
     m = model([helper.make_node("Relu", ["x"], ["r"], name="relu"),
                helper.make_node("IsInf", ["r"], ["y"], name="isinf")],
               [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 16])],
@@ -194,7 +264,8 @@ def main():
     made["expand_mid.onnx"] = (cnn(np.random.default_rng(31), "expand_mid.onnx", 1, middle="expand"), {})
     verify_with_onnxruntime([made["expand_mid.onnx"][0]])
     verify_with_onnxruntime([made[k][0] for k in ("cnn_softmax.onnx", "dilated_conv.onnx", "runtime_b.onnx")] +
-                            [os.path.join(OUT, n) for n in ("unique.onnx", "maxpool1d.onnx", "isinf.onnx", "batch_mean.onnx",
+                            [os.path.join(OUT, n) for n in ("unique.onnx", "maxpool1d.onnx", "avgpool1d.onnx", "qdq_zero_points.onnx",
+                                                       "isinf.onnx", "batch_mean.onnx",
                                                       "wide_softmax.onnx")])
     s = __import__("onnxruntime").InferenceSession(os.path.join(OUT, "runtime_axes.onnx"), providers=["CPUExecutionProvider"])
     s.run(None, {"x": np.ones([1, 8, 8, 4], np.float32), "axes": np.array([1, 2], np.int64)})

@@ -99,24 +99,34 @@ public enum KerasTFLiteSize {
                     bytes += elements + quantizedTensorBytes + channels &* groupBytes
                 }
             case .fullInteger:
-                // Kernels in int8 and biases in int32, both with a scale per output channel (a bias's scale is its
-                // input's times its kernel's); normalisation vectors in int8 with one.
-                if t.shape.count >= 2 {
-                    bytes += elements + quantizedTensorBytes + channels &* groupBytes
-                } else if halved {
+                // Normalisation vectors in int8 with one scale.
+                if t.shape.count < 2, halved {
                     bytes += elements + quantizedTensorBytes + groupBytes
                 } else {
-                    bytes += elements &* (4 + groupBytes) + quantizedTensorBytes
+                    bytes += integerWeightBytes(elements: elements, channels: channels, kernel: t.shape.count >= 2)
                 }
             }
         }
         if mode == .fullInteger {
-            // Every activation is quantized too, and each input and output gets a QUANTIZE or DEQUANTIZE.
-            let io = integerIO ? 0 : model.inputs.count + model.outputs.count
-            tensors += io
-            bytes += (written + model.inputs.count + io) &* (quantizedTensorBytes + groupBytes)
+            let (t, b) = integerActivations(model: model, written: written, integerIO: integerIO)
+            tensors += t
+            bytes += b
         }
         return bytes &+ tensors &* tensorBytes
+    }
+
+    /// A full-integer weight: a kernel (2-D and up) in int8 with a scale per output channel, a vector (a bias) in
+    /// int32 with a scale per element (its input's times its kernel's).
+    static func integerWeightBytes(elements: Int, channels: Int, kernel: Bool) -> Int {
+        kernel ? elements &+ quantizedTensorBytes &+ channels &* groupBytes : elements &* (4 + groupBytes) &+ quantizedTensorBytes
+    }
+
+    /// Full integer's activations: every operator output and input quantized, and each input and output given a
+    /// QUANTIZE or DEQUANTIZE (a tensor) unless they are integer themselves. Returns the tensors
+    /// added and the bytes of the quantization parameters.
+    static func integerActivations(model: Model, written: Int, integerIO: Bool) -> (tensors: Int, bytes: Int) {
+        let io = integerIO ? 0 : model.inputs.count + model.outputs.count
+        return (io, (written &+ model.inputs.count &+ io) &* (quantizedTensorBytes + groupBytes))
     }
 }
 

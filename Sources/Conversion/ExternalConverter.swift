@@ -201,7 +201,16 @@ public enum ExternalConverter {
             let weights = q?.weights?.value ?? "none"
             var settings: JSONObject = ["weights": .string(weights)]
             if staticQuant {
-                throw ConversionError(.unsupported, "full-integer (activations: \(activations)) ONNX → TFLite through onnx2tf is not supported by Slipway yet; use activations: none for dynamic-range int8 weights, or quantize the ONNX model statically (format: onnx) first")
+                // Full integer: onnx2tf's SavedModel quantized by TensorFlow's converter on the calibration samples.
+                let weights = q?.weights?.value ?? "int8"
+                var args = ["{work}/onnx_tflite.py", "--source", "{work}/source.onnx", "--output", "{work}/model.tflite",
+                            "--summary", "{work}/summary.json", "--weights", weights, "--activations", activations] + inputArgs
+                var settings: JSONObject = ["weights": .string(weights), "activations": .string(activations),
+                                            "input_shapes": .object(shapesJSON)]
+                let extra = try tfliteQuantization(target: target, manifestFolder: manifestFolder, args: &args, settings: &settings)
+                return ExternalPlan(tool: try tool("onnx2tf"), executable: python, arguments: args, driver: "onnx_tflite.py",
+                                    product: .file("model.tflite"), settings: .object(settings), extraInputs: extra,
+                                    sourceCopy: "source.onnx")
             }
             switch weights {
             case "none", "float32": break
@@ -291,6 +300,37 @@ public enum ExternalConverter {
         return plan
     }
 
+    /// The TFLite converter's quantization arguments (tflite_quantization.py) for the target's settings: the weight
+    /// granularity for int8, and for full integer the calibration folder (its files are the conversion's inputs too)
+    /// and integer inputs and outputs. Returns the calibration files.
+    static func tfliteQuantization(
+        target: TargetSpec, manifestFolder: String, args: inout [String], settings: inout JSONObject
+    ) throws(ConversionError) -> [String] {
+        let q = target.optimize.quantize
+        var extra: [String] = []
+        if q?.weights?.value == "int8" {
+            let perTensor: Bool
+            if case .perTensor? = q?.granularity?.value { perTensor = true } else { perTensor = false }
+            if perTensor { args.append("--per-tensor") }
+            settings["granularity"] = .string(perTensor ? "per-tensor" : "per-channel")
+        }
+        if let activations = q?.activations?.value, activations == "int8" {
+            guard let calib = q?.calibration?.value, !calib.isEmpty else {
+                throw ConversionError(.manifest, "activations: int8 is full-integer quantization and needs calibration samples: set optimize.quantize.calibration to a folder of .npz (or .npy) files")
+            }
+            let folder = Converter.join(manifestFolder, calib)
+            extra = try calibrationFiles(folder, target: target.name.value)
+            args += ["--calibration", folder]
+            settings["calibration"] = .string(calib)
+            // Recorded only when integer, so the reports of float-I/O conversions stay as they were.
+            if let io = q?.io?.value, io != "float32" {
+                args += ["--io", io]
+                settings["io"] = .string(io)
+            }
+        }
+        return extra
+    }
+
     /// TensorFlow's converter on a Keras model (the seed's `from_keras_model` path): float, float16, dynamic-range
     /// int8, or full integer calibrated on the manifest's samples. The plan (Schemas/conversion/paths.json)
     /// has already refused what this path does not write, in `check` and here alike.
@@ -305,27 +345,7 @@ public enum ExternalConverter {
                     "--summary", "{work}/summary.json", "--weights", weights, "--activations", activations] + inputArgs
         var settings: JSONObject = ["weights": .string(weights), "activations": .string(activations),
                                     "input_shapes": .object(shapes)]
-        var extra: [String] = []
-        if weights == "int8" {
-            let perTensor: Bool
-            if case .perTensor? = q?.granularity?.value { perTensor = true } else { perTensor = false }
-            if perTensor { args.append("--per-tensor") }
-            settings["granularity"] = .string(perTensor ? "per-tensor" : "per-channel")
-        }
-        if activations == "int8" {
-            guard let calib = q?.calibration?.value, !calib.isEmpty else {
-                throw ConversionError(.manifest, "activations: int8 is full-integer quantization and needs calibration samples: set optimize.quantize.calibration to a folder of .npz (or .npy) files")
-            }
-            let folder = Converter.join(manifestFolder, calib)
-            extra = try calibrationFiles(folder, target: target.name.value)
-            args += ["--calibration", folder]
-            settings["calibration"] = .string(calib)
-            // Recorded only when integer, so the reports of float-I/O conversions stay as they were.
-            if let io = q?.io?.value, io != "float32" {
-                args += ["--io", io]
-                settings["io"] = .string(io)
-            }
-        }
+        let extra = try tfliteQuantization(target: target, manifestFolder: manifestFolder, args: &args, settings: &settings)
         return ExternalPlan(tool: tool, executable: python, arguments: args, driver: "keras_convert.py",
                             product: .file("model.tflite"), settings: .object(settings), extraInputs: extra)
     }
@@ -378,7 +398,7 @@ public enum ExternalConverter {
         if names.isEmpty {
             throw ConversionError(.manifest, "the calibration folder \(folder) holds no .npz or .npy sample (one sample per file; .npz arrays keyed by input name)")
         }
-        return names.sorted().map { "\(folder)/\($0)" }
+        return names.sorted().map { Converter.join(folder, $0) }
     }
 
     // MARK: Tool check
@@ -543,8 +563,10 @@ extension ExternalConverter {
 
         if let d = plan.driver {
             try writeDriver(d, into: work)
-            // The calibration samples are read the same way by every driver that takes them.
+            // The calibration samples are read, and the TFLite converter's quantization set, the same way by every
+            // driver that takes them.
             try writeDriver("calibration_samples.py", into: work)
+            try writeDriver("tflite_quantization.py", into: work)
         }
         if let copy = plan.sourceCopy { try copyFile(source, to: "\(work)/\(copy)", cancellation: cancellation) }
         let argv = plan.arguments.map { $0.replacingAll(workPlaceholder, work) }

@@ -37,6 +37,12 @@ public struct TargetEstimation: Sendable {
                     max((lowering?.builtins(node.opType, dynamicBatch: dynamic) ?? nil)?.count ?? 1, 1)
                 }
             }
+            // A target onnx2tf and TensorFlow's converter make from an ONNX model: the same converter's rules, read
+            // from the ONNX graph.
+            if let mode = onnxTFLiteMode(t, model: model) {
+                let integerIO = PlannedSettings(optimize: t.optimize).io != "float32"
+                out.predictedSizes[t.name.value] = ONNXTFLiteSize.predict(model: model, mode: mode, integerIO: integerIO)
+            }
             let exported = exportsONNX(t, model: model)
             if exported { out.predictedSizes[t.name.value] = ExportedONNXSize.predict(model: model, weightBytes: stored, quantized: 0) }
             guard var s = EstimateSettings(target: t) else { continue }
@@ -69,7 +75,7 @@ public struct TargetEstimation: Sendable {
     }
 
     /// Sizes predicted from the converter's rules for targets an external converter makes in another format
-    /// (Keras → TFLite; Keras or TorchScript → ONNX), quantized or not.
+    /// (Keras or ONNX → TFLite; Keras or TorchScript → ONNX), quantized or not.
     public var predictedSizes: [String: Int] = [:]
 
     /// Each estimated target's size after quantization, for the Targets budget check.
@@ -106,6 +112,15 @@ public struct TargetEstimation: Sendable {
         guard model.format == .keras else { return nil }
         let plan = TargetPlan.make(target: t, source: model.conversionSource)
         guard plan.route == .tool("tflite-converter") else { return nil }
+        let q = t.optimize.quantize
+        return KerasTFLiteSize.mode(weights: q?.weights?.value ?? "none", activations: q?.activations?.value ?? "none")
+    }
+
+    /// The TFLite mode of a target onnx2tf makes from an ONNX model (the plan's route), else nil.
+    static func onnxTFLiteMode(_ t: TargetSpec, model: Model) -> KerasTFLiteSize.Mode? {
+        guard model.format == .onnx else { return nil }
+        let plan = TargetPlan.make(target: t, source: model.conversionSource)
+        guard plan.format == "tflite", plan.route == .tool("onnx2tf") else { return nil }
         let q = t.optimize.quantize
         return KerasTFLiteSize.mode(weights: q?.weights?.value ?? "none", activations: q?.activations?.value ?? "none")
     }

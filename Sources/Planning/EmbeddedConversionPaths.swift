@@ -188,6 +188,29 @@ enum EmbeddedConversionPaths {
     },
     {
       "from": "onnx",
+      "to": "tflite",
+      "via": "onnx2tf",
+      "activations": [
+        "int8"
+      ],
+      "weights": [
+        "int8"
+      ],
+      "granularity": [
+        "per-channel",
+        "per-tensor"
+      ],
+      "io": [
+        "float32",
+        "int8",
+        "uint8"
+      ],
+      "prunes": false,
+      "reason": "full integer: onnx2tf converts the graph to a SavedModel and TensorFlow's converter quantizes it with the calibration samples as its representative dataset (int8 weights and activations; uint8 only at the inputs and outputs)",
+      "source": "tflite-converter"
+    },
+    {
+      "from": "onnx",
       "to": "mlpackage",
       "via": "none",
       "reason": "Core ML from ONNX is not possible: coremltools has no ONNX frontend since version 6; point model.path at a TorchScript module (.pt) or an ExportedProgram (.pt2)",

@@ -251,10 +251,9 @@ public struct OperatorSet: Sendable, Hashable {
     public var format: Format = .tflite
     public var tensorTypes: [String]
     public var maxRank: Int?
-    /// The operators it runs; empty when `excluded` is given instead.
+    /// The operators it runs. Always a list of what is run, never "all but": an operator the source does not
+    /// name (one newer than its table) is not taken for supported.
     public var operators: [String]
-    /// Every ai.onnx operator except these (TensorRT lists what it lacks).
-    public var excluded: [String]? = nil
     public var constraints: [String: String]
     /// Builtin → the highest operator version it accepts.
     public var maxVersions: [String: Int] = [:]
@@ -280,7 +279,6 @@ public struct OperatorSet: Sendable, Hashable {
 
     /// Whether the set runs `op` (a builtin, or an ONNX op type qualified as `OperatorSet.key`).
     public func contains(_ op: String) -> Bool {
-        if let excluded { return !op.contains(":") && !excluded.contains(op) }
         return operators.contains(op)
     }
 
@@ -323,6 +321,9 @@ public struct OperatorCheck: Sendable, Hashable {
         case tensorTypes = "tensor_types"
         /// Inputs `inputs` (those present) all have one element type (TFLite nodes; elsewhere it passes).
         case sameTensorTypes = "same_tensor_types"
+        /// Inputs `inputs` that are initializers or `Constant` outputs hold only zeros (a zero point, a training
+        /// flag); one computed at run time passes (pair it with `constant_inputs` where that must be constant too).
+        case zeroValues = "zero_values"
     }
 
     public var id: String

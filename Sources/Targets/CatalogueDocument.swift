@@ -65,11 +65,7 @@ public enum CatalogueDocument {
             o += "\n### \(s.title)\n\n<a id=\"\(s.id)\"></a>`\(s.id)`: \(s.format == .onnx ? "ONNX operators" : "TFLite builtins"). "
             o += "Source: \(c.cite(s.source)). Tensor types: \(s.tensorTypes.joined(separator: ", "))"
             o += s.maxRank.map { "; at most \($0) dimensions larger than 1" } ?? ""
-            if let excluded = s.excluded {
-                o += ".\n\nEvery ai.onnx operator except " + excluded.map { "`\($0)`" }.joined(separator: ", ") + "\n"
-            } else {
-                o += ".\n\n" + s.operators.map { "`\($0)`" }.joined(separator: ", ") + "\n"
-            }
+            o += ".\n\n" + s.operators.map { "`\($0)`" }.joined(separator: ", ") + "\n"
             if let measured = s.measured { o += "\nMeasured: \(cell(measured)).\n" }
             let releases = Set(s.missingIn.keys).union(s.partial.keys).sorted {
                 (VersionNumber($0) ?? VersionNumber("0")!) > (VersionNumber($1) ?? VersionNumber("0")!)
@@ -303,6 +299,7 @@ public enum CatalogueDocument {
         case .noBatchAxis: return "leaves the batch dimension alone"
         case .tensorTypes: return "input \(k.input) is \(k.values.joined(separator: ", "))"
         case .sameTensorTypes: return "inputs \(k.inputs.map(String.init).joined(separator: ", ")) of one type"
+        case .zeroValues: return "constant inputs \(k.inputs.map(String.init).joined(separator: ", ")) all zero"
         }
     }
 
@@ -333,8 +330,7 @@ public enum CatalogueDocument {
         o += "Operator sets\n"
         let setWidth = c.operatorSets.map(\.id.count).max() ?? 0
         for s in c.operatorSets {
-            let n = s.excluded.map { "all but \($0.count)" } ?? "\(s.operators.count)"
-            o += "  \(s.id)\(String(repeating: " ", count: setWidth - s.id.count))  \(s.title): \(n) operators, \(s.checks.count) checked constraints\n"
+            o += "  \(s.id)\(String(repeating: " ", count: setWidth - s.id.count))  \(s.title): \(s.operators.count) operators, \(s.checks.count) checked constraints\n"
         }
         o += "Rules: \(c.rules.count), from \(c.sources.count) sources (docs/rules.md)\n"
         return o
@@ -378,11 +374,7 @@ public enum CatalogueDocument {
                 "id": .string(s.id), "title": .string(s.title), "model_format": .string(s.format.rawValue), "source": src(s.source),
                 "tensor_types": .array(s.tensorTypes.map { .string($0) }),
             ]
-            if let excluded = s.excluded {
-                o["excluded_operators"] = .array(excluded.map { .string($0) })
-            } else {
-                o["operators"] = .array(s.operators.map { .string($0) })
-            }
+            o["operators"] = .array(s.operators.map { .string($0) })
             if !s.missingIn.isEmpty {
                 var mi = JSONObject()
                 for k in s.missingIn.keys.sorted(by: { (VersionNumber($0) ?? VersionNumber("0")!) > (VersionNumber($1) ?? VersionNumber("0")!) }) {

@@ -361,8 +361,6 @@ private struct Decoder {
                 guard let parsed = OperatorSet.Format(rawValue: raw) else { throw fail("\(p).model_format", "'\(raw)' is not tflite, onnx or aten") }
                 format = parsed
             }
-            let excluded = o["excluded_operators"] == nil ? nil : try strings(o["excluded_operators"], "\(p).excluded_operators")
-            guard o["operators"] != nil || excluded != nil else { throw fail("\(p).operators", "is missing (or give excluded_operators)") }
             var maxVersions: [String: Int] = [:]
             var maxVersionsSource: SourceRef?
             if let mv = o["max_versions"] {
@@ -415,7 +413,7 @@ private struct Decoder {
                 id: try string(o["id"], "\(p).id"), title: try string(o["title"], "\(p).title"),
                 source: setSource, format: format,
                 tensorTypes: try strings(o["tensor_types"], "\(p).tensor_types"), maxRank: try int(o["max_rank"], "\(p).max_rank"),
-                operators: o["operators"] == nil ? [] : try strings(o["operators"], "\(p).operators"), excluded: excluded,
+                operators: try strings(o["operators"], "\(p).operators"),
                 constraints: constraints, maxVersions: maxVersions, maxVersionsSource: maxVersionsSource, checks: checks,
                 fusions: fusions, missingIn: missingIn, partial: partial, measured: o["measured"]?.stringValue))
         }

@@ -28,6 +28,15 @@ public struct OperatorFinding: Sendable, Hashable {
     public var check: OperatorCheck? = nil
     /// Why the node fails `check` ("input 'x' has rank 5").
     public var detail: String = ""
+    /// Constraints of the operator sets the node may break, that hold on a value known only when the model runs
+    /// (a zero point computed by the graph), with why; the node counts as supported, and the checks say so.
+    public var undecided: [UndecidedCheck] = []
+}
+
+/// A constraint a node may break, on a value known only when the model runs, and why it is not known.
+public struct UndecidedCheck: Sendable, Hashable {
+    public var check: OperatorCheck
+    public var detail: String
 }
 
 /// Operator coverage of one model on one target.
@@ -48,6 +57,8 @@ public struct CoverageReport: Sendable {
     public var unknown: [OperatorFinding] { operators.filter { $0.status == .unknown } }
     /// Nodes refused for a constraint of the operator set, in graph order.
     public var constrained: [OperatorFinding] { operators.filter { $0.check != nil } }
+    /// Nodes with a constraint that only the running model decides, in graph order.
+    public var undecided: [OperatorFinding] { operators.filter { !$0.undecided.isEmpty } }
     public var cpuShareOfMACs: Double { totalMACs > 0 ? Double(cpuMACs) / Double(totalMACs) : 0 }
 }
 
@@ -80,6 +91,12 @@ public enum Coverage {
         let values: (String) -> [Float]? = { name in
             guard let t = mainTensors[name], t.elementCount <= 64 else { return nil }
             return try? model.withFloat32Values(of: t) { Array($0) }
+        }
+        // The first value other than zero of a constant input, whatever its size (a per-channel zero point);
+        // nil when every value is zero or the tensor is not a decodable constant.
+        let nonzero: (String) -> Float? = { name in
+            guard let t = mainTensors[name] else { return nil }
+            return (try? model.withFloat32Values(of: t) { $0.first { $0 != 0 } }) ?? nil
         }
         let runtimeRule = runtime.name == "tensorrt" ? "tensorrt.ops" : runtime.name == "openvino" ? "openvino.ops" : "tflm.ops"
         // A table measured per release: the pinned release (its major.minor), else the newest, what an install gets.
@@ -190,13 +207,16 @@ public enum Coverage {
             }
             if f.status == .supported, let rs = runtimeSet, rs.format == .tflite || model.format == .onnx,
                 let (check, detail) = failedCheck(rs, node: node, names: rs.format == .onnx ? [onnxKey] : f.builtins,
-                                                  analysis: analysis, constants: constants, values: values, dtypes: { dtypes[$0] })
+                                                  analysis: analysis, constants: constants, values: values, nonzero: nonzero, dtypes: { dtypes[$0] })
             {
                 f.status = .unsupported
                 f.reason = "\(check.text) (\(detail))"
                 f.rule = runtimeRule
                 f.check = check
                 f.detail = detail
+            }
+            if f.status == .supported, let rs = runtimeSet, model.format == .onnx, rs.format == .onnx {
+                f.undecided += undecidedChecks(rs, node: node, names: [onnxKey], constants: constants)
             }
 
             if let opSet, f.status == .supported {
@@ -262,13 +282,16 @@ public enum Coverage {
                 let names = opSet.format == .onnx ? [onnxKey] : f.builtins
                 if f.status == .supported, model.format == .onnx || opSet.format == .tflite,
                     let (check, detail) = failedCheck(opSet, node: node, names: names, analysis: analysis, constants: constants, values: values,
-                                                      dtypes: { dtypes[$0] })
+                                                      nonzero: nonzero, dtypes: { dtypes[$0] })
                 {
                     f.status = .cpuFallback
                     f.reason = "\(check.text) (\(detail))"
                     f.rule = delegateRule
                     f.check = check
                     f.detail = detail
+                }
+                if f.status == .supported, model.format == .onnx, opSet.format == .onnx {
+                    f.undecided += undecidedChecks(opSet, node: node, names: names, constants: constants)
                 }
             }
             findings.append(f)
@@ -318,7 +341,8 @@ public enum Coverage {
     /// fails. A check that cannot be decided (a shape inference did not reach) passes: only what is known is said.
     static func failedCheck(
         _ set: OperatorSet, node: Node, names: [String], analysis: GraphAnalysis?, constants: Set<String>,
-        values: (String) -> [Float]? = { _ in nil }, dtypes: (String) -> String? = { _ in nil }
+        values: (String) -> [Float]? = { _ in nil }, nonzero: (String) -> Float? = { _ in nil },
+        dtypes: (String) -> String? = { _ in nil }
     ) -> (OperatorCheck, String)? {
         func input(_ i: Int) -> String? { i < node.inputs.count && !node.inputs[i].isEmpty ? node.inputs[i] : nil }
         for c in set.checks where c.applies(to: names) {
@@ -362,6 +386,12 @@ public enum Coverage {
                 if let first = typed.first, let other = typed.first(where: { $0.2 != first.2 }) {
                     return (c, "input \(first.0) '\(first.1)' is \(first.2), input \(other.0) '\(other.1)' is \(other.2)")
                 }
+            case .zeroValues:
+                for i in c.inputs {
+                    if let v = input(i), constants.contains(v), let x = nonzero(v) {
+                        return (c, "input \(i) '\(v)' holds \(x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x))")
+                    }
+                }
             case .noBatchAxis:
                 if let detail = batchAxisUse(node, rank: input(0).flatMap { analysis?.shapes[$0]?.count }, values: values) {
                     return (c, detail)
@@ -376,6 +406,21 @@ public enum Coverage {
             }
         }
         return nil
+    }
+
+    /// The checks of `set` that apply to the node and hold on a value the graph computes at run time: a
+    /// `zero_values` input that is no constant (onnx-tensorrt takes such a zero point as a tensor, and whether it
+    /// is zero is known only when the model runs). Said as information, not passed over in silence.
+    static func undecidedChecks(
+        _ set: OperatorSet, node: Node, names: [String], constants: Set<String>
+    ) -> [UndecidedCheck] {
+        var out: [UndecidedCheck] = []
+        for c in set.checks where c.kind == .zeroValues && c.applies(to: names) {
+            for i in c.inputs where i < node.inputs.count && !node.inputs[i].isEmpty && !constants.contains(node.inputs[i]) {
+                out.append(UndecidedCheck(check: c, detail: "input \(i) '\(node.inputs[i])' is computed at run time"))
+            }
+        }
+        return out
     }
 
     /// How a reduction or a Pad touches dimension 0, in the node's own format (TFLite: axes or [rank, 2]
@@ -429,7 +474,7 @@ public enum Coverage {
                 return .some(["DEPTHWISE_CONV_2D"])
             }
         case "Clip":
-            if let (lo, hi) = clipBounds(node, model: model, tensors: tensors) {
+            if let (lo, hi) = model.clipBounds(node, constant: { tensors[$0] }) {
                 if lo == 0 && hi == 6 { return .some(["RELU6"]) }
                 if lo == -1 && hi == 1 { return .some(["RELU_N1_TO_1"]) }
                 if lo == 0 && hi == .infinity { return .some(["RELU"]) }
@@ -470,20 +515,6 @@ public enum Coverage {
             builtins = Array(Set(builtins + added)).sorted()
         }
         return .builtins(builtins)
-    }
-
-    static func clipBounds(_ node: Node, model: Model, tensors: [String: ConstantTensor]) -> (Float, Float)? {
-        if case .float(let lo)? = node.attributes["min"], case .float(let hi)? = node.attributes["max"] { return (lo, hi) }
-        func scalar(_ i: Int) -> Float? {
-            guard i < node.inputs.count, !node.inputs[i].isEmpty,
-                let t = tensors[node.inputs[i]], t.elementCount == 1
-            else { return nil }
-            return try? model.withFloat32Values(of: t) { $0.first }
-        }
-        let lo = node.inputs.count > 1 && !node.inputs[1].isEmpty ? scalar(1) : -.infinity
-        let hi = node.inputs.count > 2 && !node.inputs[2].isEmpty ? scalar(2) : .infinity
-        guard let lo, let hi else { return nil }
-        return (lo, hi)
     }
 
     /// The first activation of the node with more than `maxRank` dimensions larger than 1 (only the

@@ -225,6 +225,10 @@ enum EmbeddedCatalogue {
       "title": "onnx-tensorrt: ONNX node importers (onnxOpImporters.cpp, 10.1 GA)",
       "url": "https://github.com/onnx/onnx-tensorrt/blob/96e781103cfc4adf4a6bb557e94bac8e693f6f4c/onnxOpImporters.cpp"
     },
+    "onnx-tensorrt-pooling": {
+      "title": "onnx-tensorrt: poolingHelper (importerUtils.cpp), the revision of the 10.15 operator matrix",
+      "url": "https://github.com/onnx/onnx-tensorrt/blob/fa5aa9f61e7781d2ca8f5351d42c1f19525a6124/importerUtils.cpp"
+    },
     "ort-partitioning": {
       "title": "ONNX Runtime: Execution Providers (graph partitioning; nodes no provider takes run on the CPU execution provider)",
       "url": "https://onnxruntime.ai/docs/execution-providers/"
@@ -5080,15 +5084,25 @@ enum EmbeddedCatalogue {
       "id": "tensorrt-onnx",
       "title": "TensorRT ONNX parser (TensorRT 10)",
       "model_format": "onnx",
-      "source": {"id": "onnx-tensorrt-ops", "section": "Operator Support Matrix (TensorRT 10.15, opset 9 to 24): the operators marked N"},
+      "source": {"id": "onnx-tensorrt-ops", "section": "Operator Support Matrix (TensorRT 10.15, opset 9 to 24): the operators marked Y"},
       "tensor_types": ["float32", "float16", "bfloat16", "int8", "int4", "float8"],
-      "excluded_operators": [
-        "AffineGrid", "Bernoulli", "BitShift", "BitwiseAnd", "BitwiseNot", "BitwiseOr", "BitwiseXor", "CenterCropPad", "Col2Im",
-        "Compress", "ConcatFromSequence", "ConvInteger", "DFT", "Det", "DynamicQuantizeLinear", "ImageDecoder", "MatMulInteger",
-        "MaxRoiPool", "MaxUnpool", "MelWeightMatrix", "Multinomial", "NegativeLogLikelihoodLoss", "Optional", "OptionalGetElement",
-        "OptionalHasElement", "QLinearConv", "QLinearMatMul", "RegexFullMatch", "SequenceAt", "SequenceConstruct", "SequenceEmpty",
-        "SequenceErase", "SequenceInsert", "SequenceLength", "SequenceMap", "SoftmaxCrossEntropyLoss", "SplitToSequence",
-        "StringConcat", "StringNormalizer", "StringSplit", "TfIdfVectorizer", "Unique"
+      "operators": [
+        "Abs", "Acos", "Acosh", "Add", "And", "ArgMax", "ArgMin", "Asin", "Asinh", "Atan", "Atanh", "Attention", "AveragePool",
+        "BatchNormalization", "BlackmanWindow", "Cast", "CastLike", "Ceil", "Celu", "Clip", "Concat", "Constant",
+        "ConstantOfShape", "Conv", "ConvTranspose", "Cos", "Cosh", "CumSum", "DeformConv", "DepthToSpace", "DequantizeLinear",
+        "Div", "Dropout", "Einsum", "Elu", "Equal", "Erf", "Exp", "Expand", "EyeLike", "Flatten", "Floor", "GRU", "Gather",
+        "GatherElements", "GatherND", "Gelu", "Gemm", "GlobalAveragePool", "GlobalLpPool", "GlobalMaxPool", "Greater",
+        "GreaterOrEqual", "GridSample", "GroupNormalization", "HammingWindow", "HannWindow", "HardSigmoid", "HardSwish", "Hardmax",
+        "Identity", "If", "ImageScaler", "InstanceNormalization", "IsInf", "IsNaN", "LRN", "LSTM", "LayerNormalization",
+        "LeakyRelu", "Less", "LessOrEqual", "Log", "LogSoftmax", "Loop", "LpNormalization", "LpPool", "MatMul", "Max", "MaxPool",
+        "Mean", "MeanVarianceNormalization", "Min", "Mish", "Mod", "Mul", "Neg", "NonMaxSuppression", "NonZero", "Not", "OneHot",
+        "Or", "PRelu", "Pad", "ParametricSoftplus", "Pow", "QuantizeLinear", "RMSNormalization", "RNN", "RandomNormal",
+        "RandomNormalLike", "RandomUniform", "RandomUniformLike", "Range", "Reciprocal", "ReduceL1", "ReduceL2", "ReduceLogSum",
+        "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare", "Relu", "Reshape",
+        "Resize", "ReverseSequence", "RoiAlign", "RotaryEmbedding", "Round", "STFT", "ScaledTanh", "Scan", "Scatter",
+        "ScatterElements", "ScatterND", "Selu", "Shape", "Shrink", "Sigmoid", "Sign", "Sin", "Sinh", "Size", "Slice", "Softmax",
+        "Softplus", "Softsign", "SpaceToDepth", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tan", "Tanh", "TensorScatter",
+        "ThresholdedRelu", "Tile", "TopK", "Transpose", "Trilu", "Unsqueeze", "Upsample", "Where", "Xor"
       ],
       "constraints": {
         "Attention": "`Q`, `K`, `V` and `attn_mask ` must be 4D. `past_key`, `past_value` and `nonpad_kv_seqlen` inputs are unsupported. `present_key`, `present_value` and `qk_matmul_output` outputs are unsupported. `qk_matmul_output_mode` and `softcap` attributes are unsupported. `q_num_heads` and `kv_num_heads` attributes are supported via being specified as the second dimension of `Q` and `K`/`V`'s shapes respectively.",
@@ -5140,9 +5154,13 @@ enum EmbeddedCatalogue {
           "operators": ["AveragePool", "MaxPool"],
           "kind": "rank",
           "input": 0,
-          "min": 4,
+          "min": 3,
           "max": 5,
-          "text": "2D or 3D pooling only"
+          "text": "1-D, 2-D or 3-D pooling only",
+          "source": {
+            "id": "onnx-tensorrt-pooling",
+            "section": "a rank-3 input (1-D pooling) is unsqueezed to 2-D and the result squeezed back (since commit 9fe9d50, 'TRT4: Support 1D Conv, ConvTranspose, Avg/MaxPool'); otherwise kernel_shape has 2 or 3 dimensions"
+          }
         },
         {
           "id": "tensorrt.lp-pool",
@@ -5200,6 +5218,52 @@ enum EmbeddedCatalogue {
           "values": ["none"],
           "default": "none",
           "text": "reduction other than none is not supported"
+        },
+        {
+          "id": "tensorrt.onehot-depth",
+          "operators": ["OneHot"],
+          "kind": "constant_inputs",
+          "inputs": [1],
+          "text": "depth must be a build-time constant"
+        },
+        {
+          "id": "tensorrt.qdq-zero-point",
+          "operators": ["DequantizeLinear", "QuantizeLinear"],
+          "kind": "zero_values",
+          "inputs": [2],
+          "text": "zero point must be 0"
+        },
+        {
+          "id": "tensorrt.dropout-constant",
+          "operators": ["Dropout"],
+          "kind": "constant_inputs",
+          "inputs": [2],
+          "text": "training_mode must be an initializer"
+        },
+        {
+          "id": "tensorrt.dropout-inference",
+          "operators": ["Dropout"],
+          "kind": "zero_values",
+          "inputs": [2],
+          "text": "training_mode must be false"
+        },
+        {
+          "id": "tensorrt.lstm-layout",
+          "operators": ["LSTM"],
+          "kind": "attribute_values",
+          "attribute": "layout",
+          "values": ["0"],
+          "default": "0",
+          "text": "layout must be 0 (sequence first)"
+        },
+        {
+          "id": "tensorrt.lstm-input-forget",
+          "operators": ["LSTM"],
+          "kind": "attribute_values",
+          "attribute": "input_forget",
+          "values": ["0"],
+          "default": "0",
+          "text": "input_forget must be 0"
         }
       ]
     },

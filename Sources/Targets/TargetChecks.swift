@@ -695,6 +695,26 @@ private struct TargetContext {
                 severity: fatal ? .error : (sameProcessor ? .information : nil),
                 related: related))
         }
+        // Constraints on values the graph computes: not known to hold or to fail, and said so (information).
+        var undecidedOrder: [String] = []
+        var undecided: [String: (OperatorCheck, [String])] = [:]
+        for f in c.undecided {
+            for u in f.undecided {
+                if undecided[u.check.id] == nil { undecidedOrder.append(u.check.id); undecided[u.check.id] = (u.check, []) }
+                undecided[u.check.id]?.1.append("\(f.opType) '\(f.name)' (\(u.detail))")
+            }
+        }
+        for id in undecidedOrder {
+            guard let (check, nodes) = undecided[id] else { continue }
+            let shown = nodes.prefix(5).joined(separator: "; ") + (nodes.count > 5 ? "; and \(nodes.count - 5) more" : "")
+            let message = "\(nodes.count) node\(nodes.count == 1 ? "" : "s") may break the constraint \"\(check.text)\", which holds on a value computed at run time that Slipway cannot check: \(shown)"
+            let related = [
+                RelatedLocation(file: catalogue.source(check.source)?.url, message: "\(check.text) (\(catalogue.cite(check.source)))"),
+                RelatedLocation(file: catalogue.source(rule.source)?.url, message: "\(rule.text) (\(catalogue.cite(rule.source)))"),
+            ]
+            out.append(Diagnostic(code, "target '\(name)': \(message)", at: delegate == nil ? runtimeRange : delegateRange,
+                                  severity: .information, related: related))
+        }
     }
 
     // MARK: budgets

@@ -190,7 +190,7 @@ struct ExternalConverterTests {
         #expect(f32.sourceCopy == "source.onnx" && f32.product == .suffix(folder: "saved_model", "_float32.tflite"))
         #expect(try #require(try plan(m, 1)).product == .suffix(folder: "saved_model", "_float16.tflite"))
         #expect(refusal(m, 2)?.message.contains("quantize that with a TFLite → TFLite target") == true)
-        #expect(refusal(m, 3)?.kind == .unsupported)
+        #expect(refusal(m, 3)?.kind == .manifest)  // full integer goes to onnx_tflite.py, whose calibration folder c/ is missing
         #expect(refusal(m, 4)?.message.contains("does not prune") == true)
         // A TFLite source stays with the native TFLite converter.
         #expect(try plan(m, 0, model: "m.tflite") == nil)
@@ -235,6 +235,38 @@ struct ExternalConverterTests {
         #expect(keras.arguments.suffix(2) == ["--opset", "15"])
         // Without a plan's opset the driver's own default applies (no flag).
         #expect(try #require(try plan(m, 0, model: "m.pt2")).arguments.contains("--opset") == false)
+    }
+
+    @Test("ONNX → full-integer TFLite: onnx_tflite.py on a copy, with the calibration folder, granularity and io")
+    func onnxFullIntegerTFLite() throws {
+        let dir = temporaryFolder()
+        mkdir(dir + "/calib", 0o755)
+        try SafeWriter.write([1], to: dir + "/calib/a.npy")
+        let m = try manifest("""
+            slipway: 1
+            model: {path: m.onnx, inputs: {mfcc: [1, 1, 49, 10]}}
+            targets:
+              mcu:
+                runtime: tflite-micro
+                optimize: {quantize: {weights: int8, activations: int8, io: int8, granularity: per-tensor, calibration: calib/}}
+              nocalib: {runtime: tflite-micro, optimize: {quantize: {weights: int8, activations: int8}}}
+            """)
+        let p = try #require(try ExternalConverter.plan(target: m.targets[0], manifest: m, modelPath: "m.onnx",
+                                                        manifestFolder: dir, python: "py"))
+        #expect(p.tool.name == "onnx2tf" && p.driver == "onnx_tflite.py" && p.sourceCopy == "source.onnx")
+        #expect(p.arguments == ["{work}/onnx_tflite.py", "--source", "{work}/source.onnx", "--output", "{work}/model.tflite",
+                                "--summary", "{work}/summary.json", "--weights", "int8", "--activations", "int8",
+                                "--input", "mfcc=1,1,49,10", "--per-tensor", "--calibration", dir + "/calib/", "--io", "int8"])
+        #expect(p.extraInputs == [dir + "/calib/a.npy"])
+        #expect(p.settings["granularity"]?.stringValue == "per-tensor" && p.settings["io"]?.stringValue == "int8")
+        let e = try #require(refusalIn(m, 1, folder: dir))
+        #expect(e.kind == .manifest && e.message.contains("needs calibration samples"))
+    }
+
+    func refusalIn(_ m: Manifest, _ target: Int, folder: String) -> ConversionError? {
+        do { _ = try ExternalConverter.plan(target: m.targets[target], manifest: m, modelPath: "m.onnx", manifestFolder: folder, python: "py") }
+        catch { return error }
+        return nil
     }
 
     @Test("static quantization: needs calibration, per-tensor or per-channel, int8/uint8 weights")

@@ -23,7 +23,7 @@ struct TargetPlanSpec {
 
     @Test func theEmbeddedTableReads() throws {
         let table = try ConversionPaths.embedded.get()
-        #expect(table.paths.count == 27)
+        #expect(table.paths.count == 28)
         #expect(table.runtimeFormats["tflite-micro"] == ["tflite"])
         // ExecuTorch loads .pte; Slipway writes none: 8 sources, each a path `none` with its reason.
         #expect(table.runtimeFormats["executorch"] == ["pte"])

@@ -159,12 +159,71 @@ import Testing
     }
 
     @Test func aConstraintOfARuntimeWithoutFallbackIsAnError() {
-        // TensorRT pools in 2-D or 3-D only: a 1-D MaxPool (rank-3 input) cannot be built into an engine.
-        #expect(targetIssues("targets: {a: {runtime: ⟦⟦tensorrt@10.8⟧⟧}}\n", model: fixtures + "maxpool1d.onnx", [
-            Expected(.operatorUnsupported, "1 operator cannot run: MaxPool 'pool1d' (2D or 3D pooling only (input 'x' has rank 3))"),
-            Expected(.operatorConstraint, "1 node breaks the constraint \"2D or 3D pooling only\" and cannot run: MaxPool 'pool1d' (input 'x' has rank 3)"),
+        // TensorRT pools over at most 3 spatial dimensions: a MaxPool over 4 (rank-6 input) cannot be built.
+        #expect(targetIssues("targets: {a: {runtime: ⟦⟦tensorrt@10.8⟧⟧}}\n", model: fixtures + "maxpool4d.onnx", [
+            Expected(.operatorUnsupported, "1 operator cannot run: MaxPool 'pool4d' (1-D, 2-D or 3-D pooling only (input 'x' has rank 6))"),
+            Expected(.operatorConstraint, "1 node breaks the constraint \"1-D, 2-D or 3-D pooling only\" and cannot run: MaxPool 'pool4d' (input 'x' has rank 6)"),
         ]) == [])
         #expect(targetIssues("targets: {a: {runtime: tensorrt@10.8}}\n", model: fixtures + "dynamic_batch.onnx", []) == [])
+    }
+
+    @Test func tensorRTImportsAOneDimensionalPoolAsATwoDimensionalOne() {
+        // onnx-tensorrt's matrix says "2D or 3D pooling only", but its poolingHelper unsqueezes a rank-3 input to
+        // 2-D and squeezes the result back: a 1-D MaxPool or AveragePool imports.
+        #expect(targetIssues("targets: {a: {runtime: tensorrt@10.8}}\n", model: fixtures + "maxpool1d.onnx", []) == [])
+        #expect(targetIssues("targets: {a: {runtime: tensorrt@10.8}}\n", model: fixtures + "avgpool1d.onnx", []) == [])
+        let pool = catalogue.operatorSet("tensorrt-onnx")?.checks.first { $0.id == "tensorrt.pool" }
+        #expect(pool?.min == 3 && pool?.max == 5)
+        #expect(pool?.source.id == "onnx-tensorrt-pooling")
+    }
+
+    @Test func anOperatorTensorRTsMatrixDoesNotListIsUnsupported() {
+        // Swish (opset 24) has no row in the 10.15 matrix and no importer: the set lists what is marked Y, so an
+        // operator the matrix omits is an error, as one marked N is.
+        #expect(targetIssues("targets: {a: {runtime: ⟦tensorrt@10.8⟧}}\n", model: fixtures + "swish_opset24.onnx", [
+            Expected(.operatorUnsupported, "1 operator cannot run: Swish 'act' (not in the TensorRT ONNX parser (TensorRT 10)'s operator table)")
+        ]) == [])
+        let trt = catalogue.operatorSet("tensorrt-onnx")
+        #expect(trt?.operators.count == 158)
+        #expect(trt?.contains("HardSwish") == true && trt?.contains("Swish") == false && trt?.contains("Unique") == false)
+    }
+
+    @Test func tensorRTTakesOnlyZeroQuantizationZeroPoints() {
+        // The importer refuses a constant zero point other than zero ("TensorRT only supports symmetric
+        // quantization"): the uint8 pair with zero point 128 cannot be built, the int8 pair with 0 can.
+        #expect(targetIssues("targets: {a: {runtime: ⟦⟦tensorrt@10.8⟧⟧}}\n", model: fixtures + "qdq_zero_points.onnx", [
+            Expected(.operatorUnsupported, "2 operators cannot run: QuantizeLinear 'asym.quant' (zero point must be 0 (input 2 'zp128' holds 128)); DequantizeLinear 'asym.dequant' (zero point must be 0 (input 2 'zp128' holds 128))"),
+            Expected(.operatorConstraint, "2 nodes break the constraint \"zero point must be 0\" and cannot run: QuantizeLinear 'asym.quant' (input 2 'zp128' holds 128); DequantizeLinear 'asym.dequant' (input 2 'zp128' holds 128)"),
+        ]) == [])
+    }
+
+    @Test func aZeroPointComputedAtRunTimeIsSaidToBeUnchecked() throws {
+        // The importer takes a zero point that is no constant as a tensor: whether it is 0 is known only when the
+        // model runs, so the check says so, as information, and raises no error.
+        #expect(targetIssues("targets: {a: {runtime: ⟦tensorrt@10.8⟧}}\n", model: fixtures + "qdq_runtime_zero_point.onnx", [
+            Expected(.operatorConstraint, "target 'a': 2 nodes may break the constraint \"zero point must be 0\", which holds on a value computed at run time that Slipway cannot check: QuantizeLinear 'quant' (input 2 'zp' is computed at run time); DequantizeLinear 'dequant' (input 2 'zp' is computed at run time)"),
+        ]) == [])
+        let m = try #require(ManifestFile(bytes: Array("targets: {a: {runtime: tensorrt@10.8}}\n".utf8)).documents.first?.manifest)
+        let d = TargetChecks.check(manifest: m, model: try Repo.model(fixtures + "qdq_runtime_zero_point.onnx"), catalogue: catalogue)
+        #expect(d.map(\.severity) == [.information])
+    }
+
+    @Test func tensorRTWantsAOneHotDepthKnownWhenTheEngineIsBuilt() {
+        #expect(targetIssues("targets: {a: {runtime: ⟦⟦tensorrt@10.8⟧⟧}}\n", model: fixtures + "onehot_depth.onnx", [
+            Expected(.operatorUnsupported, "1 operator cannot run: OneHot 'onehot.runtime' (depth must be a build-time constant (input 1 'n' is computed at run time))"),
+            Expected(.operatorConstraint, "1 node breaks the constraint \"depth must be a build-time constant\" and cannot run: OneHot 'onehot.runtime' (input 1 'n' is computed at run time)"),
+        ]) == [])
+    }
+
+    @Test func tensorRTImportsDropoutForInferenceAndLSTMSequenceFirstOnly() {
+        #expect(targetIssues("targets: {a: {runtime: ⟦⟦tensorrt@10.8⟧⟧}}\n", model: fixtures + "dropout_training.onnx", [
+            Expected(.operatorUnsupported, "1 operator cannot run: Dropout 'drop' (training_mode must be false (input 2 'training' holds 1))"),
+            Expected(.operatorConstraint, "1 node breaks the constraint \"training_mode must be false\" and cannot run: Dropout 'drop' (input 2 'training' holds 1)"),
+        ]) == [])
+        #expect(targetIssues("targets: {a: {runtime: ⟦⟦tensorrt@10.8⟧⟧}}\n", model: fixtures + "lstm_batch_first.onnx", [
+            Expected(.operatorUnsupported, "1 operator cannot run: LSTM 'lstm' (layout must be 0 (sequence first) (layout is '1'))"),
+            Expected(.operatorConstraint, "1 node breaks the constraint \"layout must be 0 (sequence first)\" and cannot run: LSTM 'lstm' (layout is '1')"),
+        ]) == [])
     }
 
     @Test func tensorRTTakesATopKWhoseKIsATensor() {

@@ -122,26 +122,44 @@ def test_a_copy_whose_text_is_not_the_one_read_is_refused(tmp_path):
     doc.write_text(doc.read_text().replace("|ai.onnx:Xor||\n", ""))
     with pytest.raises(source_tables.TableError, match="sha256"):
         source_tables.open_source(str(copy), "onnxruntime/onnxruntime-qnn").read(QNN_DOC)
-def test_the_tensorrt_set_excludes_what_onnx_tensorrts_matrix_marks_n():
+def test_the_tensorrt_set_lists_what_onnx_tensorrts_matrix_marks_y():
     r = run("derive_tensorrt.py", "--check")
     assert r.returncode == 0, r.stdout + r.stderr
     source = source_tables.open_source(str(FIXTURES / "onnx-tensorrt"), "onnx/onnx-tensorrt")
-    excluded, restrictions, section = derive_tensorrt.matrix(source.read("docs/operators.md"))
+    supported, excluded, restrictions, section = derive_tensorrt.matrix(source.read("docs/operators.md"))
     assert len(excluded) == 42 and {"Unique", "ConvInteger", "DynamicQuantizeLinear", "SequenceAt"} <= set(excluded)
+    assert len(supported) == 158 and not set(supported) & set(excluded)
     # Supported in TensorRT 10.15, unlike older releases' matrices.
-    assert not {"IsInf", "Mod", "OneHot", "NonZero", "LayerNormalization", "Hardmax"} & set(excluded)
-    assert section == "Operator Support Matrix (TensorRT 10.15, opset 9 to 24): the operators marked N"
+    assert {"IsInf", "Mod", "OneHot", "NonZero", "LayerNormalization", "Hardmax"} <= set(supported)
+    # Swish (opset 24) has no row: the set lists what is marked Y, so it is not taken for supported.
+    assert "Swish" not in supported and "HardSwish" in supported
+    assert section == "Operator Support Matrix (TensorRT 10.15, opset 9 to 24): the operators marked Y"
     assert restrictions["TopK"] == "`sorted` must be 1. `K` input must be less than 3840."
     assert restrictions["Resize"].startswith("Supported resize transformation modes: ") and "<br" not in restrictions["Resize"]
     assert "Abs" not in restrictions and "DynamicQuantizeLinear" not in restrictions  # no note; marked N
     s = operator_set("tensorrt-onnx")
-    assert s["excluded_operators"] == excluded and s["constraints"] == restrictions and s["source"]["section"] == section
-    # The hand-written checks stay, except one the matrix no longer states and the importer contradicts (a tensor K is
-    # passed to the TopK layer); LpPool's 2-D/3-D limit, which the matrix lacks, cites the importer.
+    assert "excluded_operators" not in s
+    assert s["operators"] == supported and s["constraints"] == restrictions and s["source"]["section"] == section
+    # The checks are the derivation's: none the matrix no longer states (TopK's K is a tensor now); LpPool's 2-D/3-D
+    # limit, which the matrix lacks, cites the importer; the pools' 1-D expansion, which the matrix omits, too.
     checks = {c["id"]: c for c in s["checks"]}
+    assert s["checks"] == derive_tensorrt.checks(restrictions)
     assert "tensorrt.k-constant" not in checks
     assert checks["tensorrt.lp-pool"]["source"]["id"] == "onnx-tensorrt-importers"
     assert checks["tensorrt.pool"]["operators"] == ["AveragePool", "MaxPool"]
+    assert (checks["tensorrt.pool"]["min"], checks["tensorrt.pool"]["max"]) == (3, 5)
+    assert checks["tensorrt.pool"]["source"]["id"] == "onnx-tensorrt-pooling"
+    assert checks["tensorrt.qdq-zero-point"]["kind"] == "zero_values" and checks["tensorrt.qdq-zero-point"]["inputs"] == [2]
+    assert checks["tensorrt.onehot-depth"]["kind"] == "constant_inputs"
+    assert {"tensorrt.dropout-constant", "tensorrt.dropout-inference", "tensorrt.lstm-layout",
+            "tensorrt.lstm-input-forget"} <= set(checks)
+
+
+def test_a_tensorrt_check_whose_restriction_the_matrix_drops_fails_the_derivation():
+    source = source_tables.open_source(str(FIXTURES / "onnx-tensorrt"), "onnx/onnx-tensorrt")
+    _, _, restrictions, _ = derive_tensorrt.matrix(source.read("docs/operators.md"))
+    with pytest.raises(source_tables.TableError, match="tensorrt.onehot-depth"):
+        derive_tensorrt.checks({**restrictions, "OneHot": "`depth` may be a tensor"})
     src = sources()["onnx-tensorrt-ops"]
     assert src["derived_by"] == "scripts/catalogue/derive_tensorrt.py"
     assert src["revision"] == "onnx/onnx-tensorrt@fa5aa9f61e7781d2ca8f5351d42c1f19525a6124"
@@ -173,8 +191,8 @@ def test_a_checkout_is_read_at_head_and_its_commit_recorded(tmp_path):
         subprocess.run(["git", *args], cwd=repo, check=True, env=env)
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
     source = source_tables.open_source(str(repo), "onnx/onnx-tensorrt")
-    excluded, restrictions, section = derive_tensorrt.matrix(source.read("docs/operators.md"))
-    assert excluded == ["OneHot"] and section.startswith("Operator Support Matrix (TensorRT 8.4, opset 9 to 17)")
+    supported, excluded, restrictions, section = derive_tensorrt.matrix(source.read("docs/operators.md"))
+    assert supported == ["Abs", "NonMaxSuppression", "TopK"] and excluded == ["OneHot"] and section.startswith("Operator Support Matrix (TensorRT 8.4, opset 9 to 17)")
     assert restrictions == {"NonMaxSuppression": "Inputs `max_output_boxes_per_class` must be initializers.",
                             "TopK": "`K` input must be an initializer"}
     assert source_tables.cite(source, "docs/operators.md") == (

@@ -333,13 +333,20 @@ def test_manifest_cannot_write_outside_its_folder_without_the_flag(run, tmp_path
 
 def test_targets_needing_external_converters_name_the_tool_and_install_command(run, tmp_path):
     proj = copy_example(tmp_path, "mobile-cnn")
+    # The mistake the example's comment warns of: a Core ML package from the ONNX model.
+    manifest = proj / "mobile-cnn.slipway.yaml"
+    text = manifest.read_text()
+    ort = "    runtime: onnxruntime@1.20\n    device: iphone-15-pro\n    delegate: coreml\n    format: onnx\n"
+    assert ort in text
+    manifest.write_text(text.replace(ort, "    runtime: coreml\n    device: iphone-15-pro\n    format: mlpackage\n"))
+    line = next(i for i, l in enumerate(manifest.read_text().splitlines(), 1) if l == "    format: mlpackage")
     # .venv's interpreter has no onnx2tf; Core ML cannot start from ONNX at all.
     r = run("convert", "mobile-cnn.slipway.yaml", "--python", sys.executable, cwd=proj)
     assert r.returncode == 1
     err = r.stderr.decode()
     assert "target android: ONNX → TFLite needs onnx2tf" in err and "target android: target" not in err and "pip install onnx2tf" in err
     # Refused before it starts: check's error (SW4018), listed with its place in the manifest.
-    assert "target ios: not converted: check reports 1 error for it: mobile-cnn.slipway.yaml:33:13: SW4018 target 'ios': Core ML from ONNX is not possible: coremltools has no ONNX frontend" in err
+    assert f"target ios: not converted: check reports 1 error for it: mobile-cnn.slipway.yaml:{line}:13: SW4018 target 'ios': Core ML from ONNX is not possible: coremltools has no ONNX frontend" in err
     assert not (proj / "dist").exists() or not any((proj / "dist").rglob("*.onnx"))
 
 

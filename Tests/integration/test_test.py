@@ -433,22 +433,29 @@ def test_no_samples_is_a_setup_error(run, tmp_path):
 
 
 @needs_onnx2tf
-def test_mobile_cnn_runs_in_litert_and_core_ml_is_skipped_not_passed(run, tmp_path):
+def test_mobile_cnn_runs_in_litert_and_onnxruntime_and_core_ml_is_skipped_not_passed(run, tmp_path):
+    """The example's Android target runs in LiteRT and its iOS target (ONNX Runtime's Core ML execution provider)
+    in onnxruntime, each on the CPU here with a placement note saying so; a Core ML package target added to it is
+    skipped with the reason, never passed."""
     manifest = example(tmp_path, "mobile-cnn", "mobile-cnn.slipway.yaml")
+    text = manifest.read_text()
+    manifest.write_text(text.replace("\ntest:\n", "\n  package:\n    runtime: coreml\n    format: mlpackage\n\ntest:\n", 1))
     image_samples(manifest.parent / "data/test")
     r, report = run_test(run, manifest, "--python", CONVERT_PYTHON)
-    assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()
-    android, ios = report["targets"]
+    android, ios, package = report["targets"]
     assert android["status"] == "passed" and android["runtime"] == "litert"
     assert android["artifact"].endswith("dist/android/mobilenet-tiny-1.4.0.tflite")
     assert android["outputs"][0]["top1"] >= 0.98 and android["outputs"][0]["top5"] == 1
-    assert ios["status"] == "skipped" and ios["reason"].startswith("not run here: Core ML runs only on Apple platforms")
-    assert ios["tolerances"] == []
+    assert ios["status"] == "passed" and ios["runtime"] == "onnxruntime" and ios["ran_on"] == "CPUExecutionProvider"
+    assert ios["placement_note"].startswith("CoreMLExecutionProvider is not in this onnxruntime")
+    assert ios["outputs"][0]["top1"] >= 0.98
+    assert package["status"] == "skipped" and package["reason"].startswith("not run here: Core ML runs only on Apple platforms")
+    assert package["tolerances"] == []
 
 
 def float_kws(tmp_path):
-    """The kws example converted to float32 TFLite (onnx2tf) for its TFLite Micro target: full-integer int8 through
-    onnx2tf is refused by `convert` (its calibration downloads images)."""
+    """The kws example converted to float32 TFLite (onnx2tf) for its TFLite Micro target (its optimize section
+    removed; the example as shipped, full integer, is Tests/integration/test_onnx_tflite.py's)."""
     manifest = example(tmp_path, "kws-mcu", "kws.slipway.yaml")
     text = manifest.read_text()
     text = text[:text.index("optimize:")] + text[text.index("targets:"):]

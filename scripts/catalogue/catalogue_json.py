@@ -79,7 +79,7 @@ def with_constraints(operator_set, constraints):
         if k == "constraints":
             continue
         out[k] = v
-        if k in ("operators", "excluded_operators") and constraints:
+        if k == "operators" and constraints:
             out["constraints"] = constraints
     return out
 

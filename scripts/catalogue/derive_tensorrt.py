@@ -9,13 +9,16 @@ recording the revision it was read at.
   Tests/Fixtures/catalogue/onnx-tensorrt, which the tests re-derive from.
 
 docs/operators.md, section "## Operator Support Matrix": each row is `| Operator | Supported | Supported Types |
-Restrictions`, Supported `Y` or `N` (older releases: `Y [EXPERIMENTAL]`). The set is written as every ai.onnx
-operator except those marked N (`excluded_operators`); the Restrictions of each operator marked Y become its entry
-in `constraints` (shown in docs/rules.md). The constraints Slipway evaluates are the set's hand-written `checks`,
-kept as they are. The sentence "TensorRT X supports operators in the inclusive range of opset A to opset B" names
-the release in the set's source section. A row that does not read as an operator and a Y or N is an error.
+Restrictions`, Supported `Y` or `N` (older releases: `Y [EXPERIMENTAL]`). The set is written as the operators
+marked Y (`operators`): an operator the matrix does not list (Swish, new in opset 24, has no row and no importer)
+is one the parser cannot import, as much as one marked N. The Restrictions of each operator marked Y become its
+entry in `constraints` (shown in docs/rules.md). The constraints Slipway evaluates on each node are `CHECKS` below,
+each resting on a phrase of an operator's Restrictions (or on the importer's source, cited): the derivation fails
+when the matrix no longer states the phrase, so no check outlives its source. The sentence "TensorRT X supports
+operators in the inclusive range of opset A to opset B" names the release in the set's source section. A row that
+does not read as an operator and a Y or N is an error.
 
-Rewrites only the set's `excluded_operators`, `constraints` and source section in Schemas/targets/operators.json and
+Rewrites only the set's `operators`, `constraints`, `checks` and source section in Schemas/targets/operators.json and
 the source's `url`, `revision` and `derived_by` in Schemas/targets/sources.json; then run `make catalogue`. --check
 writes nothing and exits 1 when they differ.
 """
@@ -32,25 +35,97 @@ DEFAULT = os.path.join(cj.ROOT, "Tests", "Fixtures", "catalogue", "onnx-tensorrt
 RANGE = re.compile(r"TensorRT ([0-9.]+) supports operators in the inclusive range of opset ([0-9]+) to opset ([0-9]+)")
 SUPPORTED = re.compile(r"^(Y|N)( \[EXPERIMENTAL\])?$")
 NAME = re.compile(r"^[A-Za-z0-9_]+$")
+REDUCTIONS = ["ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin",
+              "ReduceProd", "ReduceSum", "ReduceSumSquare"]
+IMPORTERS = "onnx-tensorrt-importers"
+# Each check with the Restrictions phrase (per operator) it rests on; None: the matrix states nothing and the check
+# cites the importer instead.
+CHECKS = [
+    ({"AveragePool": "2D or 3D Pooling only", "MaxPool": "2D or 3D pooling only"},
+     # The matrix says 2-D or 3-D, but the importer unsqueezes a rank-3 input (1-D pooling) to 2-D and squeezes the
+     # result back: a 1-D pool imports; only rank 6 and over (4-D pooling) does not.
+     {"id": "tensorrt.pool", "operators": ["AveragePool", "MaxPool"], "kind": "rank", "input": 0, "min": 3, "max": 5,
+      "text": "1-D, 2-D or 3-D pooling only",
+      "source": {"id": "onnx-tensorrt-pooling",
+                 "section": "a rank-3 input (1-D pooling) is unsqueezed to 2-D and the result squeezed back (since "
+                            "commit 9fe9d50, 'TRT4: Support 1D Conv, ConvTranspose, Avg/MaxPool'); otherwise "
+                            "kernel_shape has 2 or 3 dimensions"}}),
+    (None,
+     {"id": "tensorrt.lp-pool", "operators": ["LpPool"], "kind": "rank", "input": 0, "min": 4, "max": 5,
+      "text": "2D or 3D pooling only",
+      "source": {"id": IMPORTERS,
+                 "section": "LpPool: kernel_shape's spatial dimensions go to addPoolingNd as they are, with no 1-D "
+                            "to 2-D expansion (the matrix states only its dilations)"}}),
+    ({op: "`axes` must be an initializer" for op in REDUCTIONS},
+     {"id": "tensorrt.axes-constant", "operators": REDUCTIONS, "kind": "constant_inputs", "inputs": [1],
+      "text": "axes must be an initializer"}),
+    ({"CumSum": "`axis` must be a build-time constant"},
+     {"id": "tensorrt.cumsum-axis", "operators": ["CumSum"], "kind": "constant_inputs", "inputs": [1],
+      "text": "axis must be a build-time constant"}),
+    ({"GridSample": "Input must be 4D input."},
+     {"id": "tensorrt.grid-sample", "operators": ["GridSample"], "kind": "rank", "input": 0, "min": 4, "max": 4,
+      "text": "input must be 4D"}),
+    ({"Resize": "Supported resize modes: `nearest`, `linear`."},
+     {"id": "tensorrt.resize-mode", "operators": ["Resize"], "kind": "attribute_values", "attribute": "mode",
+      "values": ["nearest", "linear"], "default": "nearest", "text": "supported resize modes: nearest, linear"}),
+    ({"ScatterND": "`reduction` other than `none` is not supported"},
+     {"id": "tensorrt.scatter-nd", "operators": ["ScatterND"], "kind": "attribute_values", "attribute": "reduction",
+      "values": ["none"], "default": "none", "text": "reduction other than none is not supported"}),
+    ({"OneHot": "`depth` must be a build-time constant"},
+     {"id": "tensorrt.onehot-depth", "operators": ["OneHot"], "kind": "constant_inputs", "inputs": [1],
+      "text": "depth must be a build-time constant"}),
+    ({"QuantizeLinear": "`y_zero_point` must be 0", "DequantizeLinear": "`x_zero_point` must be zero"},
+     # The importer refuses a constant zero point with a value other than zero ("TensorRT only supports symmetric
+     # quantization"); one computed at run time it takes as a tensor.
+     {"id": "tensorrt.qdq-zero-point", "operators": ["DequantizeLinear", "QuantizeLinear"], "kind": "zero_values",
+      "inputs": [2], "text": "zero point must be 0"}),
+    ({"Dropout": "`is_training` must be an initializer"},
+     {"id": "tensorrt.dropout-constant", "operators": ["Dropout"], "kind": "constant_inputs", "inputs": [2],
+      "text": "training_mode must be an initializer"}),
+    ({"Dropout": "evaluate to False"},
+     {"id": "tensorrt.dropout-inference", "operators": ["Dropout"], "kind": "zero_values", "inputs": [2],
+      "text": "training_mode must be false"}),
+    ({"LSTM": "`layout` attribute must be 0"},
+     {"id": "tensorrt.lstm-layout", "operators": ["LSTM"], "kind": "attribute_values", "attribute": "layout",
+      "values": ["0"], "default": "0", "text": "layout must be 0 (sequence first)"}),
+    ({"LSTM": "`input_forget` attribute must be 0"},
+     {"id": "tensorrt.lstm-input-forget", "operators": ["LSTM"], "kind": "attribute_values",
+      "attribute": "input_forget", "values": ["0"], "default": "0", "text": "input_forget must be 0"}),
+]
 
 
 def matrix(text):
-    """(excluded operators, {operator marked Y: its restrictions}, source section) from the file's text."""
+    """(operators marked Y, operators marked N, {operator marked Y: its restrictions}, source section) from the
+    file's text."""
     r = RANGE.search(text)
     if not r:
         raise st.TableError(f"{PATH}: no 'TensorRT X supports operators in the inclusive range of opset A to opset B'")
-    excluded, restrictions = set(), {}
+    supported_ops, excluded, restrictions = set(), set(), {}
     for cells in st.rows(st.section(text, "## Operator Support Matrix")):
         supported = SUPPORTED.match(cells[1]) if len(cells) >= 2 else None
         if not (supported and NAME.match(cells[0])) or len(cells) > 4:
             raise st.TableError(f"a row that is not | Operator | Y or N | types | restrictions: {'|'.join(cells)!r}")
         if supported.group(1) == "N":
             excluded.add(cells[0])
-        elif len(cells) == 4 and st.note(cells[3]):
+            continue
+        supported_ops.add(cells[0])
+        if len(cells) == 4 and st.note(cells[3]):
             restrictions[cells[0]] = st.note(cells[3])
     section = (f"Operator Support Matrix (TensorRT {r.group(1)}, opset {r.group(2)} to {r.group(3)}): "
-               "the operators marked N")
-    return sorted(excluded), {k: restrictions[k] for k in sorted(restrictions)}, section
+               "the operators marked Y")
+    return sorted(supported_ops), sorted(excluded), {k: restrictions[k] for k in sorted(restrictions)}, section
+
+
+def checks(restrictions):
+    """CHECKS as the set writes them; a TableError when the matrix no longer states the phrase one rests on."""
+    out = []
+    for phrases, check in CHECKS:
+        for op, phrase in (phrases or {}).items():
+            if phrase not in restrictions.get(op, ""):
+                raise st.TableError(f"{check['id']}: {op}'s restrictions no longer say {phrase!r}: "
+                                    f"{restrictions.get(op, '(none)')!r}")
+        out.append(check)
+    return out
 
 
 def main():
@@ -60,7 +135,7 @@ def main():
     ap.add_argument("--check", action="store_true", help="write nothing; exit 1 if the committed table differs")
     args = ap.parse_args()
     source = st.open_source(args.onnx_tensorrt, REPOSITORY)
-    excluded, restrictions, section = matrix(source.read(PATH))
+    supported, excluded, restrictions, section = matrix(source.read(PATH))
     revision, url = st.cite(source, PATH)
 
     ops = cj.load("operators.json")
@@ -68,7 +143,7 @@ def main():
     sets = ops["operator_sets"]
     i = next(i for i, s in enumerate(sets) if s["id"] == SET)
     sets[i] = cj.with_constraints({**sets[i], "source": {**sets[i]["source"], "section": section},
-                                   "excluded_operators": excluded}, restrictions)
+                                   "operators": supported, "checks": checks(restrictions)}, restrictions)
     entry = src["sources"][SOURCE]
     entry["url"] = url
     entry["revision"] = revision
@@ -78,7 +153,8 @@ def main():
     if args.check:
         print(f"{SET}: up to date")
         return
-    print(f"{SET}: {len(excluded)} operators marked N, {len(restrictions)} restrictions, {section}, {revision}")
+    print(f"{SET}: {len(supported)} operators marked Y ({len(excluded)} N), {len(restrictions)} restrictions, "
+          f"{len(CHECKS)} checks, {section}, {revision}")
 
 
 if __name__ == "__main__":

@@ -8,20 +8,17 @@ The TFLite path is the seed's, step for step:
 A Keras 2 HDF5 file (its `keras_version` attribute starts with 2) is loaded with tf_keras, the Keras 2 that
 tf.keras was before TensorFlow 2.16; anything else with Keras 3.
 
-Settings (TensorFlow's post-training quantization guide):
-  * --weights none|float32: float model;
-  * --weights float16: Optimize.DEFAULT with supported_types [float16];
-  * --weights int8, --activations none: dynamic-range quantization (int8 weights, float activations);
-  * --weights int8, --activations int8: full integer with the calibration folder as representative dataset
-    (one sample per file: NAME.npz keyed by input name, or NAME.npy for a one-input model), builtins restricted
-    to TFLITE_BUILTINS_INT8; --io int8|uint8 makes the model's inputs and outputs integer too.
-  * --per-tensor: per-tensor weight scales (the converter's default is per-channel).
+Settings: --weights, --activations, --io and --per-tensor as tflite_quantization.py (written beside this driver)
+sets them, from TensorFlow's post-training quantization guide; full integer takes the calibration folder as the
+representative dataset (one sample per file: NAME.npz keyed by input name, or NAME.npy for a one-input model).
   * --input NAME=d0,d1: the manifest's fixed input shapes; the model is converted at those shapes (the loaded model
     called on inputs of those shapes), else on its own signature.
 """
 import argparse
 import json
 import sys
+
+from tflite_quantization import configure, convert as write_tflite  # written beside this driver
 
 
 def fail(message):
@@ -136,45 +133,9 @@ def main():
     if a.to == "onnx":
         return to_onnx(tf, model, a, major, keras_version)
     converter = make_converter(tf, keras, model, a.input)
-    mode = "float32"
-    if a.weights == "float16":
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.target_spec.supported_types = [tf.float16]
-        mode = "float16"
-    elif a.weights == "int8" and a.activations == "int8":
-        if not a.calibration:
-            fail("full-integer quantization needs calibration samples: set optimize.quantize.calibration")
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        count = [0]
-
-        def representative():
-            for s in samples(a.calibration, model):
-                count[0] += 1
-                progress(f"calibration sample {count[0]}")
-                yield s
-
-        converter.representative_dataset = representative
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        if a.io in ("int8", "uint8"):
-            converter.inference_input_type = getattr(tf, a.io)
-            converter.inference_output_type = getattr(tf, a.io)
-        mode = "full-integer"
-    elif a.weights == "int8":
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        mode = "dynamic-range"
-    elif a.weights not in ("none", "float32"):
-        fail(f"TensorFlow's converter writes float32, float16 or int8 weights, not {a.weights}")
-    if a.per_tensor:
-        # The converter's switch for per-tensor weight scales (tensorflow/lite/python/lite.py).
-        converter._experimental_disable_per_channel = True
-    progress("converting")
-    try:
-        flatbuffer = converter.convert()
-    except Exception as e:  # the converter reports unsupported operators as ConverterError
-        text = str(e).strip().splitlines()
-        fail(f"TensorFlow's converter refused the model: {type(e).__name__}: {' '.join(text[-3:]) if text else ''}")
-    with open(a.output, "wb") as f:
-        f.write(flatbuffer)
+    mode = configure(tf, converter, a.weights, a.activations, io=a.io, per_tensor=a.per_tensor,
+                     samples=(lambda: samples(a.calibration, model)) if a.calibration else None)
+    write_tflite(converter, a.output)
     with open(a.summary, "w", encoding="utf-8") as f:
         json.dump({"tensorflow": tf.__version__, "keras": keras_version, "keras_major": major, "mode": mode,
                    "converter": "tf.lite.TFLiteConverter.from_keras_model"}, f)

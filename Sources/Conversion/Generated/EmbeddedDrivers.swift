@@ -70,6 +70,82 @@ def samples(folder, inputs):
             yield {names[0]: np.load(path, allow_pickle=False).astype(inputs[names[0]], copy=False)}
 
 """#,
+        "tflite_quantization.py": #"""
+"""The TFLite converter's post-training quantization settings, as every driver that runs tf.lite.TFLiteConverter sets
+them (keras_convert.py from a Keras model, onnx_tflite.py from onnx2tf's SavedModel), written beside the driver in
+the conversion's work folder. From TensorFlow's post-training quantization guide:
+  * weights none|float32: the float model;
+  * weights float16: Optimize.DEFAULT with supported_types [float16];
+  * weights int8, activations none: dynamic-range quantization (int8 weights, float activations);
+  * weights int8, activations int8: full integer, the calibration samples as the representative dataset, builtins
+    restricted to TFLITE_BUILTINS_INT8; io int8|uint8 makes the model's inputs and outputs integer too;
+  * per_tensor: per-tensor weight scales (the converter's default is per-channel).
+"""
+import sys
+
+
+def fail(message):
+    # sys.stderr.write rather than the print builtin: this file is embedded in a Swift source (Sources has no prints).
+    sys.stderr.write(f"slipway: {message}\n")
+    sys.stderr.flush()
+    sys.exit(2)
+
+
+def progress(text):
+    sys.stdout.write(f"slipway-progress {text}\n")
+    sys.stdout.flush()
+
+
+def configure(tf, converter, weights, activations, io="float32", per_tensor=False, samples=None):
+    """Sets the converter for the settings; `samples`: a function returning an iterator of the representative
+    dataset's entries (a list of arrays in the model's input order), needed for full integer. Returns the mode
+    written to the summary: float32, float16, dynamic-range or full-integer."""
+    mode = "float32"
+    if weights == "float16":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.target_spec.supported_types = [tf.float16]
+        mode = "float16"
+    elif weights == "int8" and activations == "int8":
+        if samples is None:
+            fail("full-integer quantization needs calibration samples: set optimize.quantize.calibration")
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        count = [0]
+
+        def representative():
+            for s in samples():
+                count[0] += 1
+                progress(f"calibration sample {count[0]}")
+                yield s
+
+        converter.representative_dataset = representative
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        if io in ("int8", "uint8"):
+            converter.inference_input_type = getattr(tf, io)
+            converter.inference_output_type = getattr(tf, io)
+        mode = "full-integer"
+    elif weights == "int8":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        mode = "dynamic-range"
+    elif weights not in ("none", "float32"):
+        fail(f"TensorFlow's converter writes float32, float16 or int8 weights, not {weights}")
+    if per_tensor:
+        # The converter's switch for per-tensor weight scales (tensorflow/lite/python/lite.py).
+        converter._experimental_disable_per_channel = True
+    return mode
+
+
+def convert(converter, output):
+    """Runs the converter and writes the flatbuffer; the converter's refusal (unsupported operators) is the error."""
+    progress("converting")
+    try:
+        flatbuffer = converter.convert()
+    except Exception as e:  # the converter reports unsupported operators as ConverterError
+        text = str(e).strip().splitlines()
+        fail(f"TensorFlow's converter refused the model: {type(e).__name__}: {' '.join(text[-3:]) if text else ''}")
+    with open(output, "wb") as f:
+        f.write(flatbuffer)
+
+"""#,
         "quantize_static.py": #"""
 """Static (activation) quantization of an ONNX model with onnxruntime's quantize_static.
 
@@ -455,20 +531,17 @@ The TFLite path is the seed's, step for step:
 A Keras 2 HDF5 file (its `keras_version` attribute starts with 2) is loaded with tf_keras, the Keras 2 that
 tf.keras was before TensorFlow 2.16; anything else with Keras 3.
 
-Settings (TensorFlow's post-training quantization guide):
-  * --weights none|float32: float model;
-  * --weights float16: Optimize.DEFAULT with supported_types [float16];
-  * --weights int8, --activations none: dynamic-range quantization (int8 weights, float activations);
-  * --weights int8, --activations int8: full integer with the calibration folder as representative dataset
-    (one sample per file: NAME.npz keyed by input name, or NAME.npy for a one-input model), builtins restricted
-    to TFLITE_BUILTINS_INT8; --io int8|uint8 makes the model's inputs and outputs integer too.
-  * --per-tensor: per-tensor weight scales (the converter's default is per-channel).
+Settings: --weights, --activations, --io and --per-tensor as tflite_quantization.py (written beside this driver)
+sets them, from TensorFlow's post-training quantization guide; full integer takes the calibration folder as the
+representative dataset (one sample per file: NAME.npz keyed by input name, or NAME.npy for a one-input model).
   * --input NAME=d0,d1: the manifest's fixed input shapes; the model is converted at those shapes (the loaded model
     called on inputs of those shapes), else on its own signature.
 """
 import argparse
 import json
 import sys
+
+from tflite_quantization import configure, convert as write_tflite  # written beside this driver
 
 
 def fail(message):
@@ -583,48 +656,129 @@ def main():
     if a.to == "onnx":
         return to_onnx(tf, model, a, major, keras_version)
     converter = make_converter(tf, keras, model, a.input)
-    mode = "float32"
-    if a.weights == "float16":
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.target_spec.supported_types = [tf.float16]
-        mode = "float16"
-    elif a.weights == "int8" and a.activations == "int8":
-        if not a.calibration:
-            fail("full-integer quantization needs calibration samples: set optimize.quantize.calibration")
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        count = [0]
-
-        def representative():
-            for s in samples(a.calibration, model):
-                count[0] += 1
-                progress(f"calibration sample {count[0]}")
-                yield s
-
-        converter.representative_dataset = representative
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        if a.io in ("int8", "uint8"):
-            converter.inference_input_type = getattr(tf, a.io)
-            converter.inference_output_type = getattr(tf, a.io)
-        mode = "full-integer"
-    elif a.weights == "int8":
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        mode = "dynamic-range"
-    elif a.weights not in ("none", "float32"):
-        fail(f"TensorFlow's converter writes float32, float16 or int8 weights, not {a.weights}")
-    if a.per_tensor:
-        # The converter's switch for per-tensor weight scales (tensorflow/lite/python/lite.py).
-        converter._experimental_disable_per_channel = True
-    progress("converting")
-    try:
-        flatbuffer = converter.convert()
-    except Exception as e:  # the converter reports unsupported operators as ConverterError
-        text = str(e).strip().splitlines()
-        fail(f"TensorFlow's converter refused the model: {type(e).__name__}: {' '.join(text[-3:]) if text else ''}")
-    with open(a.output, "wb") as f:
-        f.write(flatbuffer)
+    mode = configure(tf, converter, a.weights, a.activations, io=a.io, per_tensor=a.per_tensor,
+                     samples=(lambda: samples(a.calibration, model)) if a.calibration else None)
+    write_tflite(converter, a.output)
     with open(a.summary, "w", encoding="utf-8") as f:
         json.dump({"tensorflow": tf.__version__, "keras": keras_version, "keras_major": major, "mode": mode,
                    "converter": "tf.lite.TFLiteConverter.from_keras_model"}, f)
+
+
+if __name__ == "__main__":
+    main()
+
+"""#,
+        "onnx_tflite.py": #"""
+"""ONNX → full-integer TFLite, run by `slipway convert` for a target whose model is ONNX, whose format is tflite and
+whose activations are int8 (static quantization, calibrated on the manifest's samples).
+
+onnx2tf converts the ONNX graph to a TensorFlow SavedModel (NCHW inputs become NHWC, as onnx2tf writes every
+convolutional model); TensorFlow's converter then quantizes that SavedModel with the calibration samples as its
+representative dataset (tflite_quantization.py, the settings the Keras path uses too). The samples are in the ONNX
+model's layout (they are what the ONNX model takes); each is moved to the SavedModel input's layout — as is, or its
+channels moved last — and a sample that fits neither is an error naming both shapes. onnx2tf's own -oiqt is not
+used: it wants the samples in the TensorFlow layout before the conversion has said what that layout is, and
+calibrates with images it downloads when it gets none.
+
+  --source: a copy of the ONNX model (onnx2tf writes its simplified graph back over its input);
+  --input NAME=d0,d1: the manifest's fixed input shapes (onnx2tf's overwrite_input_shape);
+  --weights int8 --activations int8 [--io int8|uint8] [--per-tensor] --calibration FOLDER.
+"""
+import argparse
+import json
+import os
+import sys
+
+from tflite_quantization import configure, convert as write_tflite, fail, progress  # written beside this driver
+
+
+def onnx_inputs(path):
+    """The ONNX model's graph inputs (initializers excluded), in order, as {name: numpy dtype}."""
+    import numpy as np
+    import onnx
+    from onnx import helper
+    model = onnx.load(path, load_external_data=False)
+    constants = {i.name for i in model.graph.initializer}
+    out = {}
+    for i in model.graph.input:
+        if i.name in constants:
+            continue
+        out[i.name] = np.dtype(helper.tensor_dtype_to_np_dtype(i.type.tensor_type.elem_type))
+    return out
+
+
+def to_layout(a, shape, name):
+    """The sample in the SavedModel input's layout: as is, or channels moved last as onnx2tf writes NC… inputs."""
+    import numpy as np
+    want = [None if d is None else int(d) for d in shape]
+
+    def fits(s):
+        return len(s) == len(want) and all(w is None or w == g for w, g in zip(want, s))
+    if fits(list(a.shape)):
+        return a
+    if a.ndim >= 3:
+        moved = np.moveaxis(a, 1, -1)
+        if fits(list(moved.shape)):
+            return moved
+    fail(f"a calibration sample of input {name} has the shape {list(a.shape)}, which fits neither the ONNX input nor "
+         f"the converted model's input {['?' if w is None else w for w in want]} (channels last)")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--source", required=True)
+    p.add_argument("--output", required=True)
+    p.add_argument("--summary", required=True)
+    p.add_argument("--weights", default="int8")
+    p.add_argument("--activations", default="int8")
+    p.add_argument("--calibration")
+    p.add_argument("--io", default="float32")
+    p.add_argument("--per-tensor", action="store_true")
+    p.add_argument("--input", action="append", default=[], help="NAME=d0,d1,... (the manifest's fixed input shapes)")
+    a = p.parse_args()
+    if not (a.weights == "int8" and a.activations == "int8"):
+        fail(f"this driver writes full-integer TFLite (weights int8, activations int8), not weights {a.weights}, activations {a.activations}")
+
+    progress("converting with onnx2tf")
+    import onnx2tf
+    names = onnx_inputs(a.source)
+    folder = os.path.join(os.path.dirname(os.path.abspath(a.output)), "saved_model")
+    shapes = [f"{n}:{d}" for n, _, d in (s.partition("=") for s in a.input)]
+    try:
+        onnx2tf.convert(input_onnx_file_path=a.source, output_folder_path=folder, non_verbose=True,
+                        overwrite_input_shape=shapes or None)
+    except SystemExit as e:  # onnx2tf exits on what it cannot convert, having logged why
+        fail(f"onnx2tf could not convert the model (exit {e.code}); its log says why")
+    except Exception as e:  # an operator onnx2tf has no conversion for
+        fail(f"onnx2tf could not convert the model: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}")
+
+    import tensorflow as tf
+    signature = tf.saved_model.load(folder).signatures["serving_default"]
+    specs = signature.structured_input_signature[1]
+    # onnx2tf keeps the ONNX input names; a one-input model maps whatever it is called.
+    order = []
+    for n in names:
+        if n in specs:
+            order.append((n, specs[n]))
+        elif len(names) == 1 and len(specs) == 1:
+            order.append((n, next(iter(specs.values()))))
+        else:
+            fail(f"the converted model has the inputs {sorted(specs)}, not the ONNX input {n}")
+
+    def samples():
+        from calibration_samples import samples as by_name
+        for sample in by_name(a.calibration, names):
+            yield [to_layout(sample[n], spec.shape.as_list(), n).astype(spec.dtype.as_numpy_dtype, copy=False)
+                   for n, spec in order]
+
+    converter = tf.lite.TFLiteConverter.from_saved_model(folder)
+    mode = configure(tf, converter, a.weights, a.activations, io=a.io, per_tensor=a.per_tensor,
+                     samples=samples if a.calibration else None)
+    write_tflite(converter, a.output)
+    with open(a.summary, "w", encoding="utf-8") as f:
+        json.dump({"onnx2tf": onnx2tf.__version__, "tensorflow": tf.__version__, "mode": mode,
+                   "inputs": {n: spec.shape.as_list() for n, spec in order},
+                   "converter": "onnx2tf.convert, then tf.lite.TFLiteConverter.from_saved_model"}, f)
 
 
 if __name__ == "__main__":

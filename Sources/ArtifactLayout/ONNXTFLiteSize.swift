@@ -1,0 +1,130 @@
+import ModelFormats
+
+/// The size of the .tflite onnx2tf and TensorFlow's converter write from an ONNX model (the onnx2tf paths: float32,
+/// float16, and full integer calibrated on the manifest's samples), predicted from the ONNX graph and its weights
+/// with the byte model of `KerasTFLiteSize` (the same converter writes both files).
+///
+/// How the ONNX graph maps to TFLite operators:
+/// - an activation TFLite fuses (Relu; Clip to [0, 6] or [0, ∞); Tanh) that is the only reader of a layer that
+///   takes a fused activation (Conv, ConvTranspose, Gemm, MatMul, Add, Sub, Mul) leaves no operator;
+/// - a BatchNormalization that is the only reader of a convolution folds into its kernel and bias (a new bias vector
+///   when the convolution had none);
+/// - Identity, Dropout, and a Flatten or Reshape right before a Gemm (FULLY_CONNECTED flattens its input) write
+///   nothing; a strided, padded convolution or pool two (an explicit PAD first); every other node one.
+/// Weights are the float initializers and Constant-node tensors: kernels (2-D and up) with their output channels
+/// (Conv: axis 0; ConvTranspose: axis 1 × group; Gemm: by transB; MatMul: the last axis), vectors as biases.
+/// Measured against onnx2tf 1.29.24 + TensorFlow 2.19 on the bundled keyword spotter and two real exports
+/// (Tests/integration/test_onnx_tflite.py holds the figures).
+public enum ONNXTFLiteSize {
+    static let fusing: Set<String> = ["Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Sub", "Mul"]
+    static let vanishing: Set<String> = ["Identity", "Dropout"]
+
+    public static func predict(model: Model, mode: KerasTFLiteSize.Mode, integerIO: Bool = false) -> Int {
+        let nodes = model.graphs.first?.nodes ?? []
+        var producer: [String: Int] = [:]
+        var readers: [String: [Int]] = [:]
+        for (i, n) in nodes.enumerated() {
+            for o in n.outputs where !o.isEmpty { producer[o] = i }
+            for v in n.inputs where !v.isEmpty { readers[v, default: []].append(i) }
+        }
+        func soleProducer(_ n: Node) -> Int? {
+            guard let v = n.inputs.first, let p = producer[v], readers[v]?.count == 1 else { return nil }
+            return p
+        }
+        var gone: Set<Int> = []
+        for (i, n) in nodes.enumerated() {
+            switch n.opType {
+            case _ where vanishing.contains(n.opType):
+                gone.insert(i)
+            case "Flatten", "Reshape":
+                if let out = n.outputs.first, let r = readers[out], r.count == 1, nodes[r[0]].opType == "Gemm" { gone.insert(i) }
+            case "BatchNormalization":
+                if let p = soleProducer(n), nodes[p].opType == "Conv" || nodes[p].opType == "ConvTranspose" { gone.insert(i) }
+            case "Relu", "Tanh", "Clip":
+                guard fusable(n, model: model), var p = soleProducer(n) else { continue }
+                if gone.contains(p), nodes[p].opType == "BatchNormalization", let q = soleProducer(nodes[p]) { p = q }
+                if fusing.contains(nodes[p].opType) { gone.insert(i) }
+            default:
+                continue
+            }
+        }
+        // A strided convolution with padding: TFLite's SAME pads a stride-2 input at the end only, so onnx2tf writes
+        // the ONNX padding as an explicit PAD before it (an operator, its paddings constant and its output).
+        let pads = nodes.filter { n in
+            guard n.opType == "Conv" || n.opType == "MaxPool" || n.opType == "AveragePool",
+                  case .ints(let strides)? = n.attributes["strides"], strides.contains(where: { $0 > 1 }),
+                  case .ints(let p)? = n.attributes["pads"] else { return false }
+            return p.contains { $0 > 0 }
+        }.count
+        let written = nodes.count - gone.count + pads
+        var bytes = KerasTFLiteSize.fileBytes + written &* KerasTFLiteSize.operatorBytes
+        var tensors = written + model.inputs.count + pads
+        bytes += pads &* 32  // an int32 [4, 2] paddings tensor each
+        // A folded normalisation gives a convolution without a bias one of the normalisation's channels.
+        for (i, n) in nodes.enumerated() where n.opType == "BatchNormalization" && gone.contains(i) {
+            guard let p = soleProducer(n), nodes[p].inputs.count < 3 || nodes[p].inputs[2].isEmpty else { continue }
+            let channels = model.tensors.first { $0.name == (n.inputs.count > 1 ? n.inputs[1] : "") }?.elementCount ?? 0
+            tensors += 1
+            switch mode {
+            case .float32, .dynamicRange: bytes += channels &* 4
+            case .float16: bytes += channels &* 2; tensors += 1
+            case .fullInteger: bytes += KerasTFLiteSize.integerWeightBytes(elements: channels, channels: channels, kernel: false)
+            }
+        }
+        for t in model.tensors where t.dtype.isFloatingPoint && t.graph == 0 && t.sharedWith == nil {
+            let readerOps = t.consumers.compactMap { c in c.graph == 0 && c.node < nodes.count ? nodes[c.node] : nil }
+            // A Clip's bounds become the fused activation or the operator's own options, not tensors.
+            if !readerOps.isEmpty, readerOps.allSatisfy({ $0.opType == "Clip" }) { continue }
+            // A BatchNormalization's four vectors: folded into the convolution's bias, or one scale and one offset.
+            let norm = readerOps.contains { $0.opType == "BatchNormalization" }
+            if norm, t.consumers.allSatisfy({ gone.contains($0.node) }) { continue }
+            let elements = norm ? (t.elementCount + 1) / 2 : t.elementCount
+            let kernel = t.shape.count >= 2
+            tensors += 1
+            switch mode {
+            case .float32, .dynamicRange:
+                bytes += elements &* 4
+            case .float16:
+                // Each float16 weight is read through a DEQUANTIZE to float32 (an operator and its output).
+                bytes += elements &* 2 &+ KerasTFLiteSize.operatorBytes
+                tensors += 1
+            case .fullInteger:
+                let channels = kernel ? outputChannels(t, readers: readerOps) : elements
+                bytes += KerasTFLiteSize.integerWeightBytes(elements: elements, channels: channels, kernel: kernel)
+            }
+        }
+        if mode == .fullInteger {
+            let (t, b) = KerasTFLiteSize.integerActivations(model: model, written: written, integerIO: integerIO)
+            tensors += t
+            bytes += b
+        }
+        return bytes &+ tensors &* KerasTFLiteSize.tensorBytes
+    }
+
+    /// Whether TFLite fuses the activation into the layer before: Relu and Tanh, and a Clip to [0, 6] (RELU6) or
+    /// [0, ∞) (RELU), its bounds as attributes (before opset 11) or constant inputs.
+    static func fusable(_ n: Node, model: Model) -> Bool {
+        guard n.opType == "Clip" else { return true }
+        guard let (low, high) = model.clipBounds(n, constant: { name in model.tensors.first { $0.name == name } }) else { return false }
+        return low == 0 && (high == 6 || high == .infinity)
+    }
+
+    /// The output channels a kernel's scales go to, by the operator that reads it.
+    static func outputChannels(_ t: ConstantTensor, readers: [Node]) -> Int {
+        guard let r = readers.first else { return max(t.shape.first ?? 1, 1) }
+        switch r.opType {
+        case "ConvTranspose":
+            var group = 1
+            if case .int(let g)? = r.attributes["group"] { group = Int(clamping: g) }
+            return max(t.shape.count > 1 ? t.shape[1] &* max(group, 1) : 1, 1)
+        case "Gemm":
+            var transB = false
+            if case .int(let v)? = r.attributes["transB"] { transB = v != 0 }
+            return max(transB ? t.shape[0] : t.shape.last ?? 1, 1)
+        case "MatMul":
+            return max(t.shape.last ?? 1, 1)
+        default:
+            return max(t.shape.first ?? 1, 1)
+        }
+    }
+}
