@@ -16,7 +16,7 @@ BUILD_FLAGS  := --build-tests
 BIN          := .build/debug/slipway
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: demo test fuzz build deps venv corpus runtimes venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue derive-catalogue derive-xnnpack derive-ort-eps derive-tensorrt derive-llamacpp derive-openvino rules target-fixtures estimate-fixtures keras-fixtures
+.PHONY: demo test fuzz build deps venv corpus runtimes venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue derive-catalogue derive-xnnpack derive-ort-eps derive-tensorrt derive-llamacpp derive-openvino derive-executorch measure-aten-decompositions rules target-fixtures estimate-fixtures keras-fixtures
 
 deps:
 	@if [ ! -f /usr/include/yaml.h ] || [ ! -f /usr/include/hdf5/serial/hdf5_hl.h ] || ! command -v pkg-config >/dev/null || ! command -v python3 >/dev/null; then \
@@ -170,3 +170,17 @@ keras-fixtures: venv-convert
 
 clean:
 	rm -rf .build .build-* $(VENV) $(VENV_CONVERT) $(VENV_COREML)
+
+# Re-derive ExecuTorch's releases, XNNPACK partitioner operators, quantizer forms and backends from a pytorch/executorch
+# checkout (EXECUTORCH_SRC, a bare git directory will do) and the releases' PyPI metadata (pip, metadata only); the
+# excerpts in Tests/Fixtures/catalogue/executorch are rewritten, and the tests re-derive from them. Then make rules.
+derive-executorch: venv
+	test -n "$(EXECUTORCH_SRC)"
+	$(VPY) scripts/catalogue/derive_executorch.py --executorch "$(abspath $(EXECUTORCH_SRC))" --download
+	$(MAKE) catalogue
+
+# Re-measure what ExecuTorch's to_edge makes of each exported ATen operator (aten_to_edge in operators.json): modules of
+# the common layers exported and saved with the Core ML venv's torch, then to_edge's decompositions. Then make rules.
+measure-aten-decompositions: venv-coreml
+	$(VENV_COREML)/bin/python scripts/catalogue/measure_aten_decompositions.py
+	$(MAKE) catalogue

@@ -46,6 +46,10 @@ enum EmbeddedConversionPaths {
     "tf2onnx": {
       "title": "tf2onnx: tf2onnx.convert.from_keras (Keras models to ONNX; the README: opsets 14–18 supported and tested, opsets 6–13 should work untested; --opset chooses)",
       "url": "https://github.com/onnx/tensorflow-onnx"
+    },
+    "executorch-export": {
+      "title": "ExecuTorch: exporting and lowering a model: torch.export.export, then to_edge_transform_and_lower(partitioner=[XnnpackPartitioner()]) and to_executorch() write the .pte program (docs/source/using-executorch-export.md)",
+      "url": "https://github.com/pytorch/executorch/blob/e4d02f41f7909e8ed5bf4a14ffc520d733453d9f/docs/source/using-executorch-export.md"
     }
   },
   "runtime_formats": {
@@ -79,6 +83,9 @@ enum EmbeddedConversionPaths {
     ],
     "transformers": [
       "safetensors"
+    ],
+    "executorch": [
+      "pte"
     ]
   },
   "paths": [
@@ -428,6 +435,62 @@ enum EmbeddedConversionPaths {
       "then": "native",
       "reason": "tf2onnx writes the float model; Slipway's ONNX converter then quantizes and prunes the exported graph as for an ONNX source",
       "source": "tf2onnx"
+    },
+    {
+      "from": "pytorch-exported-program",
+      "to": "pte",
+      "via": "none",
+      "reason": "Slipway does not lower to ExecuTorch: lowering runs the model's backend partitioners and quantizer in Python (executorch.exir.to_edge_transform_and_lower(program, partitioner=[XnnpackPartitioner()]).to_executorch()); write the .pte with ExecuTorch and point a manifest's model.path at it",
+      "source": "executorch-export"
+    },
+    {
+      "from": "onnx",
+      "to": "pte",
+      "via": "none",
+      "reason": "ExecuTorch lowers only a torch.export ExportedProgram (.pt2) to a .pte program; an ONNX model is not one; export the PyTorch module with torch.export.export and torch.export.save to a .pt2, and point model.path at it",
+      "source": "executorch-export"
+    },
+    {
+      "from": "tflite",
+      "to": "pte",
+      "via": "none",
+      "reason": "ExecuTorch lowers only a torch.export ExportedProgram (.pt2) to a .pte program; a TFLite model is not one; export the PyTorch module with torch.export.export and torch.export.save to a .pt2, and point model.path at it",
+      "source": "executorch-export"
+    },
+    {
+      "from": "keras",
+      "to": "pte",
+      "via": "none",
+      "reason": "ExecuTorch lowers only a torch.export ExportedProgram (.pt2) to a .pte program; a Keras model is not one; export the PyTorch module with torch.export.export and torch.export.save to a .pt2, and point model.path at it",
+      "source": "executorch-export"
+    },
+    {
+      "from": "pytorch",
+      "to": "pte",
+      "via": "none",
+      "reason": "ExecuTorch lowers only a torch.export ExportedProgram (.pt2) to a .pte program; a TorchScript module or whole pickled module is not one; export the PyTorch module with torch.export.export and torch.export.save to a .pt2, and point model.path at it",
+      "source": "executorch-export"
+    },
+    {
+      "from": "pytorch-state-dict",
+      "to": "pte",
+      "via": "none",
+      "reason": "ExecuTorch lowers only a torch.export ExportedProgram (.pt2) to a .pte program; a PyTorch state dict (weights only) is not one; export the PyTorch module with torch.export.export and torch.export.save to a .pt2, and point model.path at it",
+      "source": "executorch-export"
+    },
+    {
+      "from": "safetensors",
+      "to": "pte",
+      "via": "none",
+      "reason": "ExecuTorch lowers only a torch.export ExportedProgram (.pt2) to a .pte program; a safetensors checkpoint is not one; export the PyTorch module with torch.export.export and torch.export.save to a .pt2, and point model.path at it",
+      "source": "executorch-export"
+    },
+    {
+      "from": "gguf",
+      "to": "pte",
+      "via": "none",
+      "reason": "ExecuTorch lowers only a torch.export ExportedProgram (.pt2) to a .pte program; a GGUF model is not one; export the PyTorch module with torch.export.export and torch.export.save to a .pt2, and point model.path at it",
+      "source": "executorch-export"
     }
   ],
   "onnx_opsets": {

@@ -64,6 +64,17 @@ public struct Delegate: Sendable, Hashable {
     public var source: SourceRef
 }
 
+/// A quantized form a runtime's quantizer writes: the weights' type, granularities and symmetry, and the
+/// activations' (a type for static quantization, `dynamic` for activations quantized at run time).
+public struct QuantizationForm: Sendable, Hashable {
+    public var id: String
+    public var activations: String
+    public var weights: String
+    public var granularity: [String]
+    public var symmetric: Bool
+    public var source: SourceRef
+}
+
 public struct Runtime: Sendable, Hashable {
     public var name: String
     public var aliases: [String]
@@ -84,6 +95,8 @@ public struct Runtime: Sendable, Hashable {
     public var versionsSource: SourceRef?
     public var delegates: [Delegate]
     public var computeUnits: [String]
+    /// The quantized forms the runtime's quantizer documents (ExecuTorch's XNNPACKQuantizer); empty when none are.
+    public var quantizationForms: [QuantizationForm] = []
     /// ggml types a release marks removed (`// GGML_TYPE_Q4_2 = 4, support has been removed`), name → id.
     public var ggmlTypesRemoved: [String: Int] = [:]
     /// Each ggml type's block, by name, from the newest release that lists it.
@@ -227,6 +240,9 @@ public struct OperatorSet: Sendable, Hashable {
         case tflite
         /// ONNX op types, `domain:Op` outside ai.onnx.
         case onnx
+        /// ATen operator overloads without their namespace (`convolution.default`), as ExecuTorch's partitioners
+        /// match a `.pt2` ExportedProgram's nodes.
+        case aten
     }
 
     public var id: String
@@ -351,6 +367,8 @@ public struct Catalogue: Sendable {
     public var kerasLoweringSource: SourceRef? = nil
     public var latencyCalibrations: [LatencyCalibration] = []
     public var acceleratorCalibrations: [AcceleratorCalibration] = []
+    /// What ExecuTorch's to_edge turns each exported ATen operator into, measured: empty when not in the catalogue.
+    public var atenToEdge: ATenToEdge = ATenToEdge()
 
     /// The lowering table of the Keras generation that wrote `model` (Keras 2 HDF5 files say `keras_version` 2.x).
     public func kerasTable(for model: Model) -> (generation: String, table: KerasLowering?) {
@@ -437,6 +455,48 @@ public struct VersionNumber: Sendable, Hashable, Comparable, CustomStringConvert
         return false
     }
     public var description: String { parts.map(String.init).joined(separator: ".") }
+}
+
+/// The Edge-dialect operators ExecuTorch's to_edge turns each exported ATen operator into (its decompositions and
+/// view → view_copy), measured by scripts/catalogue/measure_aten_decompositions.py. A `.pt2` holds the operators
+/// before decomposition (`conv2d.default`); ExecuTorch's partitioners name the ones after (`convolution.default`).
+public struct ATenToEdge: Sendable, Hashable {
+    /// One decomposition of an operator and the integer arguments that select it (`output_size: [1, 1]`).
+    public struct Variant: Sendable, Hashable {
+        public var arguments: [String: [Int64]]
+        public var edge: [String]
+        public init(arguments: [String: [Int64]], edge: [String]) {
+            self.arguments = arguments
+            self.edge = edge
+        }
+    }
+    /// Exported operator (without namespace) → every Edge operator it became in any measured module ([]: none left).
+    public var operators: [String: [String]]
+    /// Operators whose decomposition depends on their integer arguments: each decomposition with its arguments.
+    public var byArguments: [String: [Variant]]
+    public var source: SourceRef?
+    public init(operators: [String: [String]] = [:], byArguments: [String: [Variant]] = [:], source: SourceRef? = nil) {
+        self.operators = operators
+        self.byArguments = byArguments
+        self.source = source
+    }
+
+    /// The Edge operators `node` becomes: the variant its integer attributes select, else every operator it became
+    /// in any measurement; nil when the operator was not measured.
+    public func edge(_ name: String, attributes: [String: AttributeValue]) -> [String]? {
+        if let variants = byArguments[name], let v = variants.first(where: { v in
+            v.arguments.allSatisfy { key, want in
+                switch attributes[key] {
+                case .int(let i)?: return want == [i]
+                case .ints(let xs)?: return want == xs
+                default: return false
+                }
+            }
+        }) {
+            return v.edge
+        }
+        return operators[name]
+    }
 }
 
 /// The TFLite builtins TensorFlow's converter writes for each Keras layer of one Keras generation, measured by

@@ -134,6 +134,24 @@ public enum CatalogueDocument {
                 o += "| `\(a)` | \(builtins(k2.activations[a])) | \(builtins(k3.activations[a])) |\n"
             }
         }
+        let ate = c.atenToEdge
+        if let src = ate.source {
+            o += "\n## Exported ATen operators in ExecuTorch's Edge dialect\n\nWhat ExecuTorch's to_edge turns each operator of a "
+            o += "`.pt2` into, measured by exporting modules (source: \(c.cite(src))). The XNNPACK partitioner takes an operator it names "
+            o += "as it is, and another when it takes every Edge operator that one becomes; \"none left\": removed by decomposition.\n\n"
+            o += "| Exported | Edge |\n|---|---|\n"
+            for op in ate.operators.keys.sorted() {
+                let edge = ate.operators[op] ?? []
+                var v = edge.isEmpty ? "none left" : edge.map { "`\($0)`" }.joined(separator: " + ")
+                if let variants = ate.byArguments[op] {
+                    v = variants.map { x in
+                        let args = x.arguments.keys.sorted().map { "\($0) \(x.arguments[$0] ?? [])" }.joined(separator: ", ")
+                        return x.edge.map { "`\($0)`" }.joined(separator: " + ") + " (\(args))"
+                    }.joined(separator: "; ")
+                }
+                o += "| `\(op)` | \(v) |\n"
+            }
+        }
         o += "\n## TFLite operator versions\n\nThe minimum runtime for each builtin operator version (source: \(c.cite(c.tfliteOpVersionsSource))).\n\n"
         o += "| Builtin | Versions → minimum runtime |\n|---|---|\n"
         for op in c.tfliteOpVersions.keys.sorted() {

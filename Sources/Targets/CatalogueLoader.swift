@@ -160,6 +160,16 @@ private struct Decoder {
                     partitioning: partitioning, staticShapes: d["static_shapes"]?.boolValue ?? false,
                     source: try source(d["source"], "\(dp).source", sources: sources)))
             }
+            var forms: [QuantizationForm] = []
+            for (j, fv) in (o["quantization_forms"] == nil ? [] : try array(o["quantization_forms"], "\(p).quantization_forms")).enumerated() {
+                let fp = "\(p).quantization_forms[\(j)]"
+                let f = try object(fv, fp)
+                guard let symmetric = f["symmetric"]?.boolValue else { throw fail("\(fp).symmetric", "is not a boolean") }
+                forms.append(QuantizationForm(
+                    id: try string(f["id"], "\(fp).id"), activations: try string(f["activations"], "\(fp).activations"),
+                    weights: try string(f["weights"], "\(fp).weights"), granularity: try strings(f["granularity"], "\(fp).granularity"),
+                    symmetric: symmetric, source: try source(f["source"], "\(fp).source", sources: sources)))
+            }
             runtimes.append(Runtime(
                 name: try string(o["name"], "\(p).name"),
                 aliases: o["aliases"] == nil ? [] : try strings(o["aliases"], "\(p).aliases"),
@@ -176,6 +186,7 @@ private struct Decoder {
                 versionsSource: try optionalSource(o["versions_source"], "\(p).versions_source", sources: sources),
                 delegates: delegates,
                 computeUnits: o["compute_units"] == nil ? [] : try strings(o["compute_units"], "\(p).compute_units"),
+                quantizationForms: forms,
                 ggmlTypesRemoved: o["ggml_types_removed"] == nil ? [:] : try namedInts(o["ggml_types_removed"], "\(p).ggml_types_removed"),
                 ggmlTypeSizes: sizes))
         }
@@ -347,7 +358,7 @@ private struct Decoder {
             var format = OperatorSet.Format.tflite
             if let f = o["model_format"] {
                 let raw = try string(f, "\(p).model_format")
-                guard let parsed = OperatorSet.Format(rawValue: raw) else { throw fail("\(p).model_format", "'\(raw)' is not tflite or onnx") }
+                guard let parsed = OperatorSet.Format(rawValue: raw) else { throw fail("\(p).model_format", "'\(raw)' is not tflite, onnx or aten") }
                 format = parsed
             }
             var maxVersions: [String: Int] = [:]
@@ -438,6 +449,28 @@ private struct Decoder {
             }
         }
 
+        var atenToEdge = ATenToEdge()
+        if let a = root["aten_to_edge"] {
+            let ao = try object(a, "aten_to_edge")
+            atenToEdge.source = try source(ao["source"], "aten_to_edge.source", sources: sources)
+            for (op, v) in try object(ao["operators"], "aten_to_edge.operators").entries {
+                atenToEdge.operators[op] = try strings(v, "aten_to_edge.operators.\(op)")
+            }
+            for (op, v) in try object(ao["by_arguments"], "aten_to_edge.by_arguments").entries {
+                var variants: [ATenToEdge.Variant] = []
+                for (i, x) in try array(v, "aten_to_edge.by_arguments.\(op)").enumerated() {
+                    let p = "aten_to_edge.by_arguments.\(op)[\(i)]"
+                    let xo = try object(x, p)
+                    var arguments: [String: [Int64]] = [:]
+                    for (k, n) in try object(xo["arguments"], "\(p).arguments").entries {
+                        arguments[k] = try ints(n, "\(p).arguments.\(k)").map(Int64.init)
+                    }
+                    variants.append(ATenToEdge.Variant(arguments: arguments, edge: try strings(xo["edge"], "\(p).edge")))
+                }
+                atenToEdge.byArguments[op] = variants
+            }
+        }
+
         // Cross-references the schema cannot express.
         for (i, r) in rules.enumerated() where r.code == .knownBadToolVersion {
             if let problem = ToolRule.problem(r) { throw fail("rules[\(i)].params", "(rule '\(r.id)') \(problem)") }
@@ -466,6 +499,6 @@ private struct Decoder {
             operatorSets: sets, lowering: lowering, loweringNotes: notes,
             loweringSource: try source(low["source"], "onnx_to_tflite.source", sources: sources),
             dispatchOverheads: overheads, kerasLowering: kerasLowering, kerasLoweringSource: kerasLoweringSource,
-            latencyCalibrations: calibrations, acceleratorCalibrations: accelerators)
+            latencyCalibrations: calibrations, acceleratorCalibrations: accelerators, atenToEdge: atenToEdge)
     }
 }

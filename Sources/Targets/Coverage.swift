@@ -110,6 +110,7 @@ public enum Coverage {
         case "edgetpu"?: delegateRule = "edgetpu.one-partition"
         case "gpu"? where isLiteRT: delegateRule = "litert.gpu-ops"
         case "xnnpack"? where isLiteRT: delegateRule = "litert.xnnpack-ops"
+        case "xnnpack"? where runtime.name == "executorch": delegateRule = "executorch.xnnpack-ops"
         default: delegateRule = "ort.ep-fallback"
         }
 
@@ -219,7 +220,33 @@ public enum Coverage {
             }
 
             if let opSet, f.status == .supported {
-                if opSet.format == .onnx {
+                if opSet.format == .aten {
+                    // The partitioner matches an operator by its name without the namespace (format_target_name),
+                    // in the Edge program: a .pt2 holds the operators before to_edge's decompositions. An operator
+                    // it names is taken as exported (kept from decomposition, get_original_aten, or unchanged by
+                    // it); another is taken when every Edge operator it becomes, as measured, is.
+                    let name = Self.atenName(node.opType)
+                    if model.format == .pytorch, node.domain == "aten" || node.opType.hasPrefix("aten."), !opSet.contains(name) {
+                        if let edge = catalogue.atenToEdge.edge(name, attributes: node.attributes) {
+                            let missing = edge.filter { !opSet.contains($0) }
+                            // A recurrent layer becomes a dozen operators: their count, and the ones that are missing.
+                            let made = edge.count > 4 ? "\(edge.count) operators" : edge.joined(separator: " + ")
+                            if missing.isEmpty {
+                                f.reason = edge.isEmpty ? "nothing is left of it after to_edge's decompositions"
+                                    : "to_edge makes it \(made), which the \(opSet.title) takes"
+                            } else {
+                                f.status = .cpuFallback
+                                f.reason = edge == [name] ? "not in the \(opSet.title)'s configs"
+                                    : "to_edge makes it \(made); \(missing.joined(separator: ", ")) not in the \(opSet.title)'s configs"
+                                f.rule = delegateRule
+                            }
+                        } else {
+                            f.status = .cpuFallback
+                            f.reason = "not in the \(opSet.title)'s configs (what to_edge makes of it was not measured)"
+                            f.rule = delegateRule
+                        }
+                    }
+                } else if opSet.format == .onnx {
                     if model.format == .onnx, !opSet.contains(onnxKey) {
                         let fused = opSet.fusions.first { fusion in
                             guard fusion.op == onnxKey, let input = node.inputs.first, let made = producer[input],
@@ -302,6 +329,12 @@ public enum Coverage {
         let cpuMACs = cpu.reduce(0) { $0 &+ ($1 < macs.count ? macs[$1] : 0) }
         return CoverageReport(
             operators: findings, cpuNodes: cpu, cpuPartitions: partitions, cpuMACs: cpuMACs, totalMACs: total)
+    }
+
+    /// An ExportedProgram node's operator as ExecuTorch's partitioners name it: `aten.mean.dim` → `mean.dim`.
+    public static func atenName(_ opType: String) -> String {
+        guard let dot = opType.firstIndex(of: "."), opType.split(separator: ".").count >= 3 else { return opType }
+        return String(opType[opType.index(after: dot)...])
     }
 
     /// The first of `set`'s checks that applies to the node (by its operator `names`) and fails, with what

@@ -532,6 +532,36 @@ enum EmbeddedCatalogue {
       "title": "MLCommons: MLPerf Tiny benchmark reference models (mlcommons/tiny, revision 1afd2c9820f7, benchmark/training/*/trained_models)",
       "url": "https://github.com/mlcommons/tiny",
       "read": "2026-12-04"
+    },
+    "executorch-pypi": {
+      "title": "ExecuTorch releases on PyPI (executorch): each release's Requires-Dist torch, and schema/program.fbs at its tag (the .pte file_identifier)",
+      "url": "https://pypi.org/project/executorch/#history",
+      "revision": "executorch 0.2.0 to 1.4.1, each release's tag commit recorded in runtimes.json",
+      "derived_by": "scripts/catalogue/derive_executorch.py"
+    },
+    "executorch-xnnpack-partitioner": {
+      "title": "ExecuTorch XNNPACK partitioner configs (backends/xnnpack/partition/config/)",
+      "url": "https://github.com/pytorch/executorch/tree/e4d02f41f7909e8ed5bf4a14ffc520d733453d9f/backends/xnnpack/partition/config/",
+      "revision": "pytorch/executorch@e4d02f41f7909e8ed5bf4a14ffc520d733453d9f (2026-08-14)",
+      "derived_by": "scripts/catalogue/derive_executorch.py"
+    },
+    "executorch-xnnpack-quantizer": {
+      "title": "ExecuTorch XNNPACKQuantizer: get_symmetric_quantization_config (backends/xnnpack/quantizer/xnnpack_quantizer.py)",
+      "url": "https://github.com/pytorch/executorch/blob/e4d02f41f7909e8ed5bf4a14ffc520d733453d9f/backends/xnnpack/quantizer/xnnpack_quantizer.py",
+      "revision": "pytorch/executorch@e4d02f41f7909e8ed5bf4a14ffc520d733453d9f (2026-08-14)",
+      "derived_by": "scripts/catalogue/derive_executorch.py"
+    },
+    "executorch-backends": {
+      "title": "ExecuTorch documentation: Backends, Choosing a Backend (docs/source/backends-overview.md)",
+      "url": "https://github.com/pytorch/executorch/blob/e4d02f41f7909e8ed5bf4a14ffc520d733453d9f/docs/source/backends-overview.md",
+      "revision": "pytorch/executorch@e4d02f41f7909e8ed5bf4a14ffc520d733453d9f (2026-08-14)",
+      "derived_by": "scripts/catalogue/derive_executorch.py"
+    },
+    "executorch-to-edge-measured": {
+      "title": "ExecuTorch's to_edge, run with torch: the Edge operators each exported ATen operator becomes (exir/program/_program.py _generate_edge_program, exir/tracer.py _default_decomposition_table)",
+      "url": "https://github.com/pytorch/executorch/blob/cff6f4dd32e630945b7188512c1f2b4f102b05ad/exir/program/_program.py",
+      "revision": "pytorch/executorch@cff6f4dd32e630945b7188512c1f2b4f102b05ad; torch 2.7.0",
+      "derived_by": "scripts/catalogue/measure_aten_decompositions.py"
     }
   }
 }
@@ -2251,6 +2281,319 @@ enum EmbeddedCatalogue {
       ],
       "delegates": [],
       "processor": "cpu"
+    },
+    {
+      "name": "executorch",
+      "title": "ExecuTorch",
+      "model_formats": [
+        "pte"
+      ],
+      "versions_source": {
+        "id": "executorch-pypi",
+        "section": "release history: PyPI executorch releases with a release tag"
+      },
+      "versions": [
+        {
+          "version": "1.4.1",
+          "revision": "pytorch/executorch@e4d02f41f7909e8ed5bf4a14ffc520d733453d9f",
+          "program_format": "pte ET12",
+          "torch": ">=2.13.0a0",
+          "source": {
+            "id": "executorch-pypi",
+            "section": "executorch 1.4.1: Requires-Dist torch; schema/program.fbs at v1.4.1"
+          }
+        },
+        {
+          "version": "1.4.0",
+          "revision": "pytorch/executorch@3dd7ccd1d863fad22639dd2d918ae34a41ce45f0",
+          "program_format": "pte ET12",
+          "torch": ">=2.13.0a0",
+          "source": {
+            "id": "executorch-pypi",
+            "section": "executorch 1.4.0: Requires-Dist torch; schema/program.fbs at v1.4.0"
+          }
+        },
+        {
+          "version": "1.3.1",
+          "revision": "pytorch/executorch@e2f18eb23c45bd22ca332b0b8b49a81de304b472",
+          "program_format": "pte ET12",
+          "torch": ">=2.12.0a0",
+          "source": {
+            "id": "executorch-pypi",
+            "section": "executorch 1.3.1: Requires-Dist torch; schema/program.fbs at v1.3.1"
+          }
+        },
+        {
+          "version": "1.2.0",
+          "revision": "pytorch/executorch@0b0e2c5cdd67c8b4396a46ea1d1aa72ffb0128d7",
+          "program_format": "pte ET12",
+          "torch": ">=2.11.0",
+          "source": {
+            "id": "executorch-pypi",
+            "section": "executorch 1.2.0: Requires-Dist torch; schema/program.fbs at v1.2.0"
+          }
+        },
+        {
+          "version": "1.1.0",
+          "revision": "pytorch/executorch@17adba19d0051b4a184f7ff7e7a0612cf8bd3000",
+          "program_format": "pte ET12",
+          "torch": ">=2.10.0",
+          "source": {
+            "id": "executorch-pypi",
+            "section": "executorch 1.1.0: Requires-Dist torch; schema/program.fbs at v1.1.0"
+          }
+        },
+        {
+          "version": "1.0.1",
+          "revision": "pytorch/executorch@7b220c6f4ecc0a8b504a9c516e5643a2cf2d4376",
+          "program_format": "pte ET12",
+          "torch": "<2.10.0,>=2.9.0",
+          "source": {
+            "id": "executorch-pypi",
+            "section": "executorch 1.0.1: Requires-Dist torch; schema/program.fbs at v1.0.1"
+          }
+        },
+        {
+          "version": "1.0.0",
+          "revision": "pytorch/executorch@8c84780911e7f4e9eb19395181b04761392a4b56",
+          "program_format": "pte ET12",
+          "torch": "<2.10.0,>=2.9.0",
+          "source": {
+            "id": "executorch-pypi",
+            "section": "executorch 1.0.0: Requires-Dist torch; schema/program.fbs at v1.0.0"
+          }
+        },
+        {
+          "version": "0.7.0",
+          "revision": "pytorch/executorch@4b9d44206a99c1ce39315487599971b257a02ed8",
+          "program_format": "pte ET12",
+          "torch": "<2.9.0,>=2.8.0",
+          "source": {
+            "id": "executorch-pypi",
+            "section": "executorch 0.7.0: Requires-Dist torch; schema/program.fbs at v0.7.0"
+          }
+        },
+        {
+          "version": "0.6.0",
+          "revision": "pytorch/executorch@e67ef3b149688b4085605495690d0d5c6420b45a",
+          "program_format": "pte ET12",
+          "torch": "==2.7.0",
+          "source": {
+            "id": "executorch-pypi",
+            "section": "executorch 0.6.0: Requires-Dist torch; schema/program.fbs at v0.6.0"
+          }
+        },
+        {
+          "version": "0.5.0",
+          "revision": "pytorch/executorch@484a4ab5b717ce1f364c469509214d0ed0cdaf11",
+          "program_format": "pte ET12",
+          "torch": "==2.6.0",
+          "source": {
+            "id": "executorch-pypi",
+            "section": "executorch 0.5.0: Requires-Dist torch; schema/program.fbs at v0.5.0"
+          }
+        },
+        {
+          "version": "0.4.0",
+          "revision": "pytorch/executorch@6a085fff7f78cb51443d97a827503acc6ae28e3c",
+          "program_format": "pte ET12",
+          "torch": "==2.5.0",
+          "source": {
+            "id": "executorch-pypi",
+            "section": "executorch 0.4.0: Requires-Dist torch; schema/program.fbs at v0.4.0"
+          }
+        },
+        {
+          "version": "0.3.0",
+          "revision": "pytorch/executorch@7d77d780ebab18b513fe9f95a1ab8f8afb917c9d",
+          "program_format": "pte ET12",
+          "torch": "==2.4.0",
+          "source": {
+            "id": "executorch-pypi",
+            "section": "executorch 0.3.0: Requires-Dist torch; schema/program.fbs at v0.3.0"
+          }
+        },
+        {
+          "version": "0.2.0",
+          "revision": "pytorch/executorch@4f798326c6545a58ea958ce3b8fa21f109651747",
+          "program_format": "pte ET12",
+          "torch": "==2.3",
+          "source": {
+            "id": "executorch-pypi",
+            "section": "executorch 0.2.0: Requires-Dist torch; schema/program.fbs at v0.2.0"
+          }
+        }
+      ],
+      "quantization_forms": [
+        {
+          "id": "xnnpack.static-int8",
+          "activations": "int8",
+          "activation_range": [
+            -128,
+            127
+          ],
+          "activation_scheme": "per_tensor_affine",
+          "weights": "int8",
+          "weight_range": [
+            -127,
+            127
+          ],
+          "granularity": [
+            "per-channel",
+            "per-tensor"
+          ],
+          "symmetric": true,
+          "source": {
+            "id": "executorch-xnnpack-quantizer",
+            "section": "get_symmetric_quantization_config(is_dynamic=False)"
+          }
+        },
+        {
+          "id": "xnnpack.dynamic-int8",
+          "activations": "dynamic",
+          "activation_range": [
+            -128,
+            127
+          ],
+          "activation_scheme": "per_tensor_affine",
+          "weights": "int8",
+          "weight_range": [
+            -127,
+            127
+          ],
+          "granularity": [
+            "per-channel",
+            "per-tensor"
+          ],
+          "symmetric": true,
+          "source": {
+            "id": "executorch-xnnpack-quantizer",
+            "section": "get_symmetric_quantization_config(is_dynamic=True)"
+          }
+        }
+      ],
+      "delegates": [
+        {
+          "name": "xnnpack",
+          "title": "XNNPACK: All, CPU; the partitioner takes every node it supports, in as many partitions as needed, and ExecuTorch runs the others on its portable kernels",
+          "processor": "cpu",
+          "operators": "executorch-xnnpack",
+          "partitioning": "per_node",
+          "source": {
+            "id": "executorch-backends",
+            "section": "Choosing a Backend: XNNPACK (backends/xnnpack/xnnpack-overview.md)"
+          }
+        },
+        {
+          "name": "cuda",
+          "title": "CUDA: Linux/Windows, GPU",
+          "processor": "gpu",
+          "source": {
+            "id": "executorch-backends",
+            "section": "Choosing a Backend: CUDA (backends/cuda/cuda-overview.md)"
+          }
+        },
+        {
+          "name": "coreml",
+          "title": "Core ML: iOS, macOS, NPU/GPU/CPU",
+          "processor": "npu",
+          "source": {
+            "id": "executorch-backends",
+            "section": "Choosing a Backend: Core ML (backends/coreml/coreml-overview.md)"
+          }
+        },
+        {
+          "name": "mps",
+          "title": "Metal Performance Shaders: iOS, macOS, GPU",
+          "processor": "gpu",
+          "source": {
+            "id": "executorch-backends",
+            "section": "Choosing a Backend: Metal Performance Shaders (backends/mps/mps-overview.md)"
+          }
+        },
+        {
+          "name": "vulkan",
+          "title": "Vulkan: Android, Linux, Windows, GPU",
+          "processor": "gpu",
+          "source": {
+            "id": "executorch-backends",
+            "section": "Choosing a Backend: Vulkan (backends/vulkan/vulkan-overview.md)"
+          }
+        },
+        {
+          "name": "qnn",
+          "title": "Qualcomm: Android, NPU",
+          "processor": "npu",
+          "source": {
+            "id": "executorch-backends",
+            "section": "Choosing a Backend: Qualcomm (backends-qualcomm)"
+          }
+        },
+        {
+          "name": "mediatek",
+          "title": "MediaTek: Android, NPU",
+          "processor": "npu",
+          "source": {
+            "id": "executorch-backends",
+            "section": "Choosing a Backend: MediaTek (backends-mediatek)"
+          }
+        },
+        {
+          "name": "ethos-u",
+          "title": "Arm Ethos-U: Embedded, NPU",
+          "processor": "npu",
+          "source": {
+            "id": "executorch-backends",
+            "section": "Choosing a Backend: Arm Ethos-U (backends/arm-ethos-u/arm-ethos-u-overview.md)"
+          }
+        },
+        {
+          "name": "cortex-m",
+          "title": "Arm Cortex-M: Embedded, CPU",
+          "processor": "cpu",
+          "source": {
+            "id": "executorch-backends",
+            "section": "Choosing a Backend: Arm Cortex-M (backends/arm-cortex-m/arm-cortex-m-overview.md)"
+          }
+        },
+        {
+          "name": "vgf",
+          "title": "Arm VGF: Android, GPU",
+          "processor": "gpu",
+          "source": {
+            "id": "executorch-backends",
+            "section": "Choosing a Backend: Arm VGF (backends/arm-vgf/arm-vgf-overview.md)"
+          }
+        },
+        {
+          "name": "openvino",
+          "title": "OpenVINO: Embedded, CPU/GPU/NPU",
+          "processor": "cpu",
+          "source": {
+            "id": "executorch-backends",
+            "section": "Choosing a Backend: OpenVINO (build-run-openvino)"
+          }
+        },
+        {
+          "name": "nxp",
+          "title": "NXP: Embedded, NPU",
+          "processor": "npu",
+          "source": {
+            "id": "executorch-backends",
+            "section": "Choosing a Backend: NXP (backends/nxp/nxp-overview.md)"
+          }
+        },
+        {
+          "name": "exynos",
+          "title": "Samsung Exynos: Android, CPU/GPU/NPU",
+          "processor": "cpu",
+          "source": {
+            "id": "executorch-backends",
+            "section": "Choosing a Backend: Samsung Exynos (backends/samsung/samsung-overview.md)"
+          }
+        }
+      ],
+      "processor": "cpu"
     }
   ]
 }
@@ -3603,6 +3946,35 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "llama-cpp-python-sdists",
         "section": "vendor/llama.cpp: GGUF_VERSION (ggml.h, later gguf.h) and gguf_init_from_file"
+      }
+    },
+    {
+      "id": "executorch.xnnpack-ops",
+      "code": "SW4005",
+      "runtimes": [
+        "executorch"
+      ],
+      "params": {
+        "delegates": [
+          "xnnpack"
+        ]
+      },
+      "text": "ExecuTorch's XNNPACK partitioner takes every node one of its configs matches (by the operator's name after to_edge's decompositions), in as many partitions as needed; the other nodes run on ExecuTorch's portable CPU kernels: the same processor, usually slower kernels.",
+      "source": {
+        "id": "executorch-xnnpack-partitioner",
+        "section": "ALL_PARTITIONER_CONFIGS; XNNPartitionerConfig.check_constraints"
+      }
+    },
+    {
+      "id": "executorch.quant-form",
+      "code": "SW4008",
+      "runtimes": [
+        "executorch"
+      ],
+      "text": "ExecuTorch's XNNPACKQuantizer writes int8 weights, symmetric per tensor or per channel, with int8 per-tensor affine activations, static (calibrated) or dynamic.",
+      "source": {
+        "id": "executorch-xnnpack-quantizer",
+        "section": "get_symmetric_quantization_config"
       }
     }
   ]
@@ -5008,6 +5380,82 @@ enum EmbeddedCatalogue {
         }
       },
       "measured": "185 operators probed with the backend node test models of onnx 1.17.0 on x86-64, 2026-12-04; an operator is in the table when one of its models reads (Core.read_model) and compiles (compile_model 'CPU'), as written or with the inputs after the first made initializers and trailing optional outputs dropped; partial: compiled/probed models per operator"
+    },
+    {
+      "id": "executorch-xnnpack",
+      "title": "ExecuTorch XNNPACK partitioner",
+      "model_format": "aten",
+      "source": {
+        "id": "executorch-xnnpack-partitioner",
+        "section": "ALL_PARTITIONER_CONFIGS: each config's target_name, and get_original_aten (kept from decomposition)"
+      },
+      "tensor_types": ["float32", "float16", "int8"],
+      "operators": [
+        "_clone_dim_order.default", "_native_batch_norm_legit_no_training.default", "_softmax.default",
+        "_to_dim_order_copy.default", "abs.default", "add.Tensor", "addmm.default", "avg_pool2d.default", "bmm.default",
+        "cat.default", "ceil.default", "choose_qparams_affine.default", "clamp.default", "clone.default",
+        "constant_pad_nd.default", "convolution.default", "cos.default", "dequantize_affine.default",
+        "dequantize_per_tensor.default", "div.Tensor", "exp.default", "floor.default", "gelu.default", "hardswish.default",
+        "hardtanh.default", "leaky_relu.default", "linear.default", "log.default", "max.dim", "max_pool2d.default",
+        "maximum.default", "mean.dim", "minimum.default", "mm.default", "mul.Tensor", "neg.default", "permute_copy.default",
+        "pow.Tensor_Scalar", "prelu.default", "quantize_affine.default", "quantize_per_tensor.default", "relu.default",
+        "rsqrt.default", "sigmoid.default", "sin.default", "slice_copy.Tensor", "sqrt.default", "sub.Tensor", "tanh.default",
+        "unsqueeze_copy.default", "upsample_bilinear2d.vec", "view_copy.default"
+      ],
+      "precisions": {
+        "_clone_dim_order.default": ["fp32"],
+        "_native_batch_norm_legit_no_training.default": ["fp32"],
+        "_softmax.default": ["fp32"],
+        "_to_dim_order_copy.default": ["fp32", "static_quant"],
+        "abs.default": ["fp32"],
+        "add.Tensor": ["fp32", "static_quant"],
+        "addmm.default": ["dynamic_quant", "fp32", "static_quant"],
+        "avg_pool2d.default": ["fp32"],
+        "bmm.default": ["fp32"],
+        "cat.default": ["fp32", "static_quant"],
+        "ceil.default": ["fp32"],
+        "choose_qparams_affine.default": ["dynamic_quant"],
+        "clamp.default": ["fp32", "static_quant"],
+        "clone.default": ["fp32"],
+        "constant_pad_nd.default": ["fp32"],
+        "convolution.default": ["dynamic_quant", "fp32", "static_quant"],
+        "cos.default": ["fp32"],
+        "dequantize_affine.default": ["dynamic_quant"],
+        "dequantize_per_tensor.default": ["static_quant"],
+        "div.Tensor": ["fp32"],
+        "exp.default": ["fp32"],
+        "floor.default": ["fp32"],
+        "gelu.default": ["fp32"],
+        "hardswish.default": ["fp32"],
+        "hardtanh.default": ["fp32", "static_quant"],
+        "leaky_relu.default": ["fp32"],
+        "linear.default": ["dynamic_quant", "fp32", "static_quant"],
+        "log.default": ["fp32"],
+        "max.dim": ["fp32"],
+        "max_pool2d.default": ["fp32", "static_quant"],
+        "maximum.default": ["fp32"],
+        "mean.dim": ["fp32", "static_quant"],
+        "minimum.default": ["fp32"],
+        "mm.default": ["dynamic_quant", "fp32", "static_quant"],
+        "mul.Tensor": ["fp32", "static_quant"],
+        "neg.default": ["fp32"],
+        "permute_copy.default": ["fp32", "static_quant"],
+        "pow.Tensor_Scalar": ["fp32"],
+        "prelu.default": ["fp32"],
+        "quantize_affine.default": ["dynamic_quant"],
+        "quantize_per_tensor.default": ["static_quant"],
+        "relu.default": ["fp32", "static_quant"],
+        "rsqrt.default": ["fp32"],
+        "sigmoid.default": ["fp32"],
+        "sin.default": ["fp32"],
+        "slice_copy.Tensor": ["fp32", "static_quant"],
+        "sqrt.default": ["fp32"],
+        "sub.Tensor": ["fp32", "static_quant"],
+        "tanh.default": ["fp32"],
+        "unsqueeze_copy.default": ["fp32", "static_quant"],
+        "upsample_bilinear2d.vec": ["fp32"],
+        "view_copy.default": ["fp32", "static_quant"]
+      }
     }
   ],
   "onnx_to_tflite": {
@@ -5287,6 +5735,146 @@ enum EmbeddedCatalogue {
         "UpSampling2D": ["CONCATENATION", "EXPAND_DIMS", "RESHAPE", "SHAPE", "STRIDED_SLICE", "TILE"]
       },
       "full_integer_fails": ["Bidirectional", "GRU", "LSTM", "SimpleRNN"]
+    }
+  },
+  "aten_to_edge": {
+    "source": {
+      "id": "executorch-to-edge-measured",
+      "section": "modules exported with torch.export and saved (torch 2.7.0); run_decompositions(_default_decomposition_table) and ReplaceViewOpsWithViewCopyOpsPass as to_edge runs them; MemoryFormatOpsPass not run (executorch not installed)"
+    },
+    "special": {
+      "[]": "nothing is left of it in the Edge program (removed by decomposition)",
+      "operators": "every Edge operator it became in any module",
+      "by_arguments": "an operator that becomes different operators by its integer arguments: each decomposition with the arguments that select it; a node matching none takes `operators`"
+    },
+    "operators": {
+      "abs.default": ["abs.default"],
+      "adaptive_avg_pool2d.default": ["_adaptive_avg_pool2d.default", "mean.dim"],
+      "add.Tensor": ["add.Tensor"],
+      "avg_pool2d.default": ["avg_pool2d.default"],
+      "batch_norm.default": ["_native_batch_norm_legit_no_training.default"],
+      "cat.default": ["cat.default"],
+      "clamp.default": ["clamp.default"],
+      "conv1d.default": ["convolution.default"],
+      "conv2d.default": ["convolution.default"],
+      "conv_transpose2d.input": ["convolution.default"],
+      "div.Tensor": ["div.Tensor"],
+      "dropout.default": ["clone.default"],
+      "elu.default": ["expm1.default", "gt.Scalar", "mul.Tensor", "where.self"],
+      "embedding.default": ["embedding.default"],
+      "exp.default": ["exp.default"],
+      "flatten.using_ints": ["view_copy.default"],
+      "gelu.default": ["gelu.default"],
+      "group_norm.default": ["native_group_norm.default"],
+      "gru.input": [
+        "add.Tensor", "addmm.default", "cat.default", "mul.Tensor", "permute_copy.default", "sigmoid.default", "slice_copy.Tensor",
+        "split_with_sizes_copy.default", "squeeze_copy.dims", "sub.Tensor", "tanh.default", "unsqueeze_copy.default",
+        "view_copy.default"
+      ],
+      "hardsigmoid.default": ["add.Tensor", "clamp.default", "div.Tensor"],
+      "hardswish.default": ["add.Tensor", "clamp.default", "div.Tensor", "mul.Tensor"],
+      "hardtanh.default": ["hardtanh.default"],
+      "hardtanh_.default": ["hardtanh.default"],
+      "layer_norm.default": ["native_layer_norm.default"],
+      "leaky_relu.default": ["leaky_relu.default"],
+      "linear.default": ["addmm.default", "permute_copy.default", "view_copy.default"],
+      "log_softmax.int": ["_log_softmax.default"],
+      "lstm.input": [
+        "add.Tensor", "addmm.default", "cat.default", "mul.Tensor", "permute_copy.default", "sigmoid.default", "slice_copy.Tensor",
+        "split_with_sizes_copy.default", "squeeze_copy.dims", "tanh.default", "unsqueeze_copy.default", "view_copy.default"
+      ],
+      "matmul.default": ["bmm.default", "expand_copy.default", "view_copy.default"],
+      "max_pool2d.default": ["max_pool2d_with_indices.default"],
+      "maximum.default": ["maximum.default"],
+      "mean.dim": ["mean.dim"],
+      "mul.Tensor": ["mul.Tensor"],
+      "pad.default": ["constant_pad_nd.default"],
+      "permute.default": ["permute_copy.default"],
+      "pow.Tensor_Scalar": ["pow.Tensor_Scalar"],
+      "prelu.default": ["gt.Scalar", "mul.Tensor", "view_copy.default", "where.self"],
+      "relu.default": ["relu.default"],
+      "relu_.default": ["relu.default"],
+      "reshape.default": ["view_copy.default"],
+      "rsqrt.default": ["rsqrt.default"],
+      "select.int": ["select_copy.int"],
+      "sigmoid.default": ["sigmoid.default"],
+      "silu.default": ["mul.Tensor", "sigmoid.default"],
+      "slice.Tensor": ["slice_copy.Tensor"],
+      "softmax.int": ["_softmax.default"],
+      "sqrt.default": ["sqrt.default"],
+      "squeeze.dim": ["squeeze_copy.dims"],
+      "sub.Tensor": ["sub.Tensor"],
+      "tanh.default": ["tanh.default"],
+      "transpose.int": ["permute_copy.default"],
+      "unsqueeze.default": ["unsqueeze_copy.default"],
+      "upsample_bilinear2d.vec": ["upsample_bilinear2d.vec"],
+      "upsample_nearest2d.vec": ["upsample_nearest2d.vec"],
+      "view.default": ["view_copy.default"],
+      "zeros.default": ["full.default"]
+    },
+    "by_arguments": {
+      "adaptive_avg_pool2d.default": [
+        {"arguments": {"output_size": [2, 2]}, "edge": ["_adaptive_avg_pool2d.default"], "measured_in": ["AdaptiveAvgPool2d 2x2"]},
+        {"arguments": {"output_size": [1, 1]}, "edge": ["mean.dim"], "measured_in": ["AdaptiveAvgPool2d 1x1"]}
+      ]
+    },
+    "measured_in": {
+      "abs.default": ["abs", "sqrt", "rsqrt"],
+      "adaptive_avg_pool2d.default": ["AdaptiveAvgPool2d 1x1", "AdaptiveAvgPool2d 2x2"],
+      "add.Tensor": ["add", "rsqrt"],
+      "avg_pool2d.default": ["AvgPool2d"],
+      "batch_norm.default": ["BatchNorm1d", "BatchNorm2d"],
+      "cat.default": ["cat"],
+      "clamp.default": ["clamp"],
+      "conv1d.default": ["Conv1d"],
+      "conv2d.default": ["Conv2d", "Conv2d depthwise"],
+      "conv_transpose2d.input": ["ConvTranspose2d"],
+      "div.Tensor": ["div"],
+      "dropout.default": ["Dropout"],
+      "elu.default": ["ELU"],
+      "embedding.default": ["Embedding"],
+      "exp.default": ["exp"],
+      "flatten.using_ints": ["Flatten", "flatten"],
+      "gelu.default": ["GELU", "GELU tanh"],
+      "group_norm.default": ["GroupNorm"],
+      "gru.input": ["GRU"],
+      "hardsigmoid.default": ["Hardsigmoid"],
+      "hardswish.default": ["Hardswish"],
+      "hardtanh.default": ["ReLU6", "Hardtanh"],
+      "hardtanh_.default": ["ReLU6 inplace"],
+      "layer_norm.default": ["LayerNorm"],
+      "leaky_relu.default": ["LeakyReLU"],
+      "linear.default": ["Linear", "Linear 3-D input"],
+      "log_softmax.int": ["LogSoftmax"],
+      "lstm.input": ["LSTM"],
+      "matmul.default": ["matmul"],
+      "max_pool2d.default": ["MaxPool2d"],
+      "maximum.default": ["max"],
+      "mean.dim": ["mean"],
+      "mul.Tensor": ["mul"],
+      "pad.default": ["pad"],
+      "permute.default": ["permute"],
+      "pow.Tensor_Scalar": ["pow"],
+      "prelu.default": ["PReLU"],
+      "relu.default": ["ReLU"],
+      "relu_.default": ["ReLU inplace"],
+      "reshape.default": ["reshape"],
+      "rsqrt.default": ["rsqrt"],
+      "select.int": ["select"],
+      "sigmoid.default": ["Sigmoid"],
+      "silu.default": ["SiLU"],
+      "slice.Tensor": ["squeeze", "slice", "select"],
+      "softmax.int": ["Softmax", "softmax"],
+      "sqrt.default": ["sqrt"],
+      "squeeze.dim": ["squeeze"],
+      "sub.Tensor": ["sub"],
+      "tanh.default": ["Tanh"],
+      "transpose.int": ["transpose"],
+      "unsqueeze.default": ["unsqueeze"],
+      "upsample_bilinear2d.vec": ["Upsample bilinear"],
+      "upsample_nearest2d.vec": ["Upsample nearest", "interpolate nearest"],
+      "view.default": ["view"],
+      "zeros.default": ["LSTM", "GRU"]
     }
   }
 }

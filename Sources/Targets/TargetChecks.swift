@@ -18,6 +18,7 @@ public enum TargetChecks {
         "openvino.ops", "litert.gpu-version", "litert.xnnpack-ops", "ops.constraint", "coreml.mlprogram", "coreml.compression-os",
         "tensorrt.sparsity", "tensorrt.precision", "quant.calibration", "quant.already-quantized", "budget.size",
         "budget.memory", "budget.latency", "budget.unconfirmed", "analysis.coverage", "llamacpp.ggml-type", "llamacpp.gguf-version",
+        "executorch.xnnpack-ops", "executorch.quant-form",
     ]
 
     /// Checks every target of `manifest`. `model` is the model the manifest names, when it could be read;
@@ -141,7 +142,7 @@ private struct TargetContext {
         checkStaticShapes(model, runtime: runtime, delegate: delegate)
         let coverage = model.graphs.isEmpty ? nil : Coverage.check(
             model: model, runtime: runtime, version: version, delegate: delegate, catalogue: catalogue, analysis: analysis)
-        if let coverage { report(coverage, delegate: delegate) }
+        if let coverage { report(coverage, delegate: delegate, runtime: runtime) }
         // The model's own min_runtime_version, when no operator version in the table already says why.
         if model.format == .tflite, runtime.name == "litert", let v = pinned.flatMap({ VersionNumber($0) }),
             !(coverage?.operators.contains { $0.rule == "litert.op-version" } ?? false)
@@ -292,6 +293,25 @@ private struct TargetContext {
         } else if runtime.name == "tflite-micro", !fullInt8, !modelIsInt8 {
             emit("tflm.int8", "LiteRT for Microcontrollers expects full-integer int8 models, but weights are \(weights) and activations \(activations)",
                  at: q?.activations?.range ?? q?.weights?.range ?? runtimeRange, severity: .warning)
+        }
+
+        // ExecuTorch: the forms its quantizer documents (XNNPACKQuantizer: int8 symmetric weights, int8 activations
+        // static or dynamic). Float weights are no quantizer form and are not judged here.
+        if runtime.name == "executorch", !runtime.quantizationForms.isEmpty, intWeights || intActivations || activations == "dynamic" {
+            let granularity = q?.granularity?.value.description
+            let symmetric = q?.symmetric?.value
+            let fits = runtime.quantizationForms.contains { f in
+                f.weights == weights && f.activations == activations && (granularity.map { f.granularity.contains($0) } ?? true)
+                    && (symmetric.map { $0 == f.symmetric } ?? true)
+            }
+            if !fits {
+                let forms = runtime.quantizationForms.map { f in
+                    "weights: \(f.weights) (\(f.granularity.joined(separator: " or ")), \(f.symmetric ? "symmetric" : "asymmetric")) with activations: \(f.activations)"
+                }.joined(separator: "; ")
+                let asked = "weights: \(weights)\(granularity.map { " \($0)" } ?? "")\(symmetric == false ? " asymmetric" : "") with activations: \(activations)"
+                emit("executorch.quant-form", "\(asked) is not a form ExecuTorch's XNNPACKQuantizer writes; it writes \(forms)",
+                     at: q?.weights?.range ?? q?.activations?.range ?? runtimeRange)
+            }
         }
 
         // Core ML: compression by minimum OS.
@@ -599,7 +619,7 @@ private struct TargetContext {
              at: delegate?.staticShapes == true ? delegateRange : runtimeRange)
     }
 
-    mutating func report(_ c: CoverageReport, delegate: Delegate?) {
+    mutating func report(_ c: CoverageReport, delegate: Delegate?, runtime: Runtime) {
         func list(_ fs: [OperatorFinding]) -> String {
             let shown = fs.prefix(5).map { f -> String in
                 let op = f.builtins.isEmpty || f.builtins == [f.opType] ? f.opType : "\(f.opType) → \(f.builtins.joined(separator: "+"))"
@@ -621,6 +641,8 @@ private struct TargetContext {
             switch delegate.partitioning {
             case .prefix?: how = "the first unsupported operator and everything after it run on the CPU"
             case .largest?: how = "only the largest supported partition is delegated"
+            case .perNode? where delegate.processor == .cpu && runtime.name == "executorch":
+                how = "the partitioner takes every node it supports, in as many partitions as needed, and ExecuTorch runs the others on its portable kernels"
             case .perNode? where delegate.processor == .cpu:
                 how = "the delegate takes every node it supports, in as many partitions as needed, and LiteRT runs the others on its builtin kernels"
             case .perNode?: how = "ONNX Runtime runs each node the provider does not take on the CPU execution provider"
@@ -636,7 +658,7 @@ private struct TargetContext {
             // A CPU delegate (XNNPACK) leaves what it refuses to the runtime's builtin CPU kernels: the same processor,
             // slower kernels, so it is information, not a warning.
             let sameProcessor = delegate.processor == .cpu
-            let destination = sameProcessor ? "the builtin CPU kernels" : "the CPU"
+            let destination = sameProcessor ? (runtime.name == "executorch" ? "the portable CPU kernels" : "the builtin CPU kernels") : "the CPU"
             let partitions = "\(c.cpuPartitions) \(sameProcessor ? "builtin-kernel" : "CPU") partition\(c.cpuPartitions == 1 ? "" : "s")"
             emit(rule, "\(onCPU) of \(total) operators (\(share)% of MACs, \(partitions)) fall back from the \(delegate.name) \(kind) to \(destination), because \(how): \(list(refused))",
                  at: delegateRange, severity: sameProcessor ? .information : nil)

@@ -23,8 +23,11 @@ struct TargetPlanSpec {
 
     @Test func theEmbeddedTableReads() throws {
         let table = try ConversionPaths.embedded.get()
-        #expect(table.paths.count == 20)
+        #expect(table.paths.count == 28)
         #expect(table.runtimeFormats["tflite-micro"] == ["tflite"])
+        // ExecuTorch loads .pte; Slipway writes none: 8 sources, each a path `none` with its reason.
+        #expect(table.runtimeFormats["executorch"] == ["pte"])
+        #expect(table.paths.filter { $0.to == "pte" }.count == 8 && table.paths.allSatisfy { $0.to != "pte" || $0.via == "none" })
         #expect(table.opsets.fourBit == 21 && table.opsets.perChannel == 13)
     }
 

@@ -52,6 +52,7 @@ def matrix():
             cases.append((model, "int4-ort117", "{runtime: onnxruntime@1.17, format: onnx, optimize: "
                                                 "{quantize: {weights: int4, granularity: 'per-block:32'}}}"))
             cases.append((model, "coreml", "{runtime: coreml}"))
+            cases.append((model, "executorch", "{runtime: executorch@1.4.1, delegate: xnnpack}"))
         elif model.endswith(".tflite"):
             for name, opt in TFLITE_SETTINGS.items():
                 cases.append((model, name, f"{{runtime: litert, format: tflite, optimize: {opt}}}"))
@@ -78,6 +79,7 @@ EXPORTED = {
         ("onnx-int8", "{runtime: onnxruntime@1.20, format: onnx, optimize: {quantize: {weights: int8}}}"),
         ("onnx-int4-ort117", "{runtime: onnxruntime@1.17, format: onnx, optimize: {quantize: {weights: int4, granularity: 'per-block:32'}}}"),
         ("onnx-int8-static", "{runtime: onnxruntime@1.20, format: onnx, optimize: {quantize: {weights: int8, activations: int8, calibration: c}}}"),
+        ("executorch", "{runtime: executorch@1.4.1, delegate: xnnpack, optimize: {quantize: {weights: int8, activations: dynamic}}}"),
     ]),
 }
 
