@@ -11,7 +11,8 @@ import ModelFormats
 ///   when the convolution had none);
 /// - Identity, Dropout, and a Flatten or Reshape right before a Gemm (FULLY_CONNECTED flattens its input) write
 ///   nothing; a strided, padded convolution or pool two (an explicit PAD first); every other node one.
-/// Weights are the float initializers and Constant-node tensors: kernels (2-D and up) with their output channels
+/// Every graph counts (an If's branches and a Loop's body are TFLite subgraphs). Weights are the float
+/// initializers and Constant-node tensors: kernels (2-D and up) with their output channels
 /// (Conv: axis 0; ConvTranspose: axis 1 × group; Gemm: by transB; MatMul: the last axis), vectors as biases.
 /// Measured against onnx2tf 1.29.24 + TensorFlow 2.19 on the bundled keyword spotter and two real exports
 /// (Tests/integration/test_onnx_tflite.py holds the figures).
@@ -20,50 +21,15 @@ public enum ONNXTFLiteSize {
     static let vanishing: Set<String> = ["Identity", "Dropout"]
 
     public static func predict(model: Model, mode: KerasTFLiteSize.Mode, integerIO: Bool = false) -> Int {
-        let nodes = model.graphs.first?.nodes ?? []
-        var producer: [String: Int] = [:]
-        var readers: [String: [Int]] = [:]
-        for (i, n) in nodes.enumerated() {
-            for o in n.outputs where !o.isEmpty { producer[o] = i }
-            for v in n.inputs where !v.isEmpty { readers[v, default: []].append(i) }
-        }
-        func soleProducer(_ n: Node) -> Int? {
-            guard let v = n.inputs.first, let p = producer[v], readers[v]?.count == 1 else { return nil }
-            return p
-        }
-        var gone: Set<Int> = []
-        for (i, n) in nodes.enumerated() {
-            switch n.opType {
-            case _ where vanishing.contains(n.opType):
-                gone.insert(i)
-            case "Flatten", "Reshape":
-                if let out = n.outputs.first, let r = readers[out], r.count == 1, nodes[r[0]].opType == "Gemm" { gone.insert(i) }
-            case "BatchNormalization":
-                if let p = soleProducer(n), nodes[p].opType == "Conv" || nodes[p].opType == "ConvTranspose" { gone.insert(i) }
-            case "Relu", "Tanh", "Clip":
-                guard fusable(n, model: model), var p = soleProducer(n) else { continue }
-                if gone.contains(p), nodes[p].opType == "BatchNormalization", let q = soleProducer(nodes[p]) { p = q }
-                if fusing.contains(nodes[p].opType) { gone.insert(i) }
-            default:
-                continue
-            }
-        }
-        // A strided convolution with padding: TFLite's SAME pads a stride-2 input at the end only, so onnx2tf writes
-        // the ONNX padding as an explicit PAD before it (an operator, its paddings constant and its output).
-        let pads = nodes.filter { n in
-            guard n.opType == "Conv" || n.opType == "MaxPool" || n.opType == "AveragePool",
-                  case .ints(let strides)? = n.attributes["strides"], strides.contains(where: { $0 > 1 }),
-                  case .ints(let p)? = n.attributes["pads"] else { return false }
-            return p.contains { $0 > 0 }
-        }.count
-        let written = nodes.count - gone.count + pads
+        // Every graph: an If's branches and a Loop's body become TFLite subgraphs with their own operators.
+        let graphs = model.graphs.map { Graph(nodes: $0.nodes, model: model) }
+        let written = graphs.reduce(0) { $0 + $1.written }
+        let pads = graphs.reduce(0) { $0 + $1.pads }
         var bytes = KerasTFLiteSize.fileBytes + written &* KerasTFLiteSize.operatorBytes
         var tensors = written + model.inputs.count + pads
         bytes += pads &* 32  // an int32 [4, 2] paddings tensor each
         // A folded normalisation gives a convolution without a bias one of the normalisation's channels.
-        for (i, n) in nodes.enumerated() where n.opType == "BatchNormalization" && gone.contains(i) {
-            guard let p = soleProducer(n), nodes[p].inputs.count < 3 || nodes[p].inputs[2].isEmpty else { continue }
-            let channels = model.tensors.first { $0.name == (n.inputs.count > 1 ? n.inputs[1] : "") }?.elementCount ?? 0
+        for channels in graphs.flatMap(\.newBiases) {
             tensors += 1
             switch mode {
             case .float32, .dynamicRange: bytes += channels &* 4
@@ -71,13 +37,16 @@ public enum ONNXTFLiteSize {
             case .fullInteger: bytes += KerasTFLiteSize.integerWeightBytes(elements: channels, channels: channels, kernel: false)
             }
         }
-        for t in model.tensors where t.dtype.isFloatingPoint && t.graph == 0 && t.sharedWith == nil {
-            let readerOps = t.consumers.compactMap { c in c.graph == 0 && c.node < nodes.count ? nodes[c.node] : nil }
+        for t in model.tensors where t.dtype.isFloatingPoint && t.sharedWith == nil {
+            let readers = t.consumers.compactMap { c -> (graph: Int, node: Int)? in
+                c.graph < graphs.count && c.node < graphs[c.graph].nodes.count ? (c.graph, c.node) : nil
+            }
+            let readerOps = readers.map { graphs[$0.graph].nodes[$0.node] }
             // A Clip's bounds become the fused activation or the operator's own options, not tensors.
             if !readerOps.isEmpty, readerOps.allSatisfy({ $0.opType == "Clip" }) { continue }
             // A BatchNormalization's four vectors: folded into the convolution's bias, or one scale and one offset.
             let norm = readerOps.contains { $0.opType == "BatchNormalization" }
-            if norm, t.consumers.allSatisfy({ gone.contains($0.node) }) { continue }
+            if norm, readers.allSatisfy({ graphs[$0.graph].gone.contains($0.node) }) { continue }
             let elements = norm ? (t.elementCount + 1) / 2 : t.elementCount
             let kernel = t.shape.count >= 2
             tensors += 1
@@ -99,6 +68,59 @@ public enum ONNXTFLiteSize {
             bytes += b
         }
         return bytes &+ tensors &* KerasTFLiteSize.tensorBytes
+    }
+
+    /// One ONNX graph as onnx2tf writes it: the nodes that leave no operator (`gone`), the explicit PADs it adds,
+    /// and the channels of the bias each folded normalisation gives a convolution that had none.
+    struct Graph {
+        var nodes: [Node]
+        var gone: Set<Int> = []
+        var pads = 0
+        var newBiases: [Int] = []
+        var written: Int { nodes.count - gone.count + pads }
+
+        init(nodes: [Node], model: Model) {
+            self.nodes = nodes
+            var producer: [String: Int] = [:]
+            var readers: [String: [Int]] = [:]
+            for (i, n) in nodes.enumerated() {
+                for o in n.outputs where !o.isEmpty { producer[o] = i }
+                for v in n.inputs where !v.isEmpty { readers[v, default: []].append(i) }
+            }
+            func soleProducer(_ n: Node) -> Int? {
+                guard let v = n.inputs.first, let p = producer[v], readers[v]?.count == 1 else { return nil }
+                return p
+            }
+            for (i, n) in nodes.enumerated() {
+                switch n.opType {
+                case _ where vanishing.contains(n.opType):
+                    gone.insert(i)
+                case "Flatten", "Reshape":
+                    if let out = n.outputs.first, let r = readers[out], r.count == 1, nodes[r[0]].opType == "Gemm" { gone.insert(i) }
+                case "BatchNormalization":
+                    guard let p = soleProducer(n), nodes[p].opType == "Conv" || nodes[p].opType == "ConvTranspose" else { continue }
+                    gone.insert(i)
+                    if nodes[p].inputs.count < 3 || nodes[p].inputs[2].isEmpty {
+                        let scale = n.inputs.count > 1 ? n.inputs[1] : ""
+                        newBiases.append(model.tensors.first { $0.name == scale }?.elementCount ?? 0)
+                    }
+                case "Relu", "Tanh", "Clip":
+                    guard fusable(n, model: model), var p = soleProducer(n) else { continue }
+                    if gone.contains(p), nodes[p].opType == "BatchNormalization", let q = soleProducer(nodes[p]) { p = q }
+                    if fusing.contains(nodes[p].opType) { gone.insert(i) }
+                default:
+                    continue
+                }
+            }
+            // A strided convolution or pool with padding: TFLite's SAME pads a stride-2 input at the end only, so
+            // onnx2tf writes the ONNX padding as an explicit PAD before it (an operator, its paddings, its output).
+            pads = nodes.filter { n in
+                guard n.opType == "Conv" || n.opType == "MaxPool" || n.opType == "AveragePool",
+                      case .ints(let strides)? = n.attributes["strides"], strides.contains(where: { $0 > 1 }),
+                      case .ints(let p)? = n.attributes["pads"] else { return false }
+                return p.contains { $0 > 0 }
+            }.count
+        }
     }
 
     /// Whether TFLite fuses the activation into the layer before: Relu and Tanh, and a Clip to [0, 6] (RELU6) or
