@@ -14,6 +14,8 @@ let projectFiles: InMemoryFileSystem = {
     binary["models/quantized_qdq.onnx"] = Repository.bytes("Tests/Fixtures/models/quantized_qdq.onnx") ?? []
     binary["models/small_cnn_float.tflite"] = Repository.bytes("Tests/Fixtures/models/small_cnn_float.tflite") ?? []
     binary["models/small_cnn_int8.tflite"] = Repository.bytes("Tests/Fixtures/models/small_cnn_int8.tflite") ?? []
+    // A TorchScript module, for the examples whose target is a Core ML package (coremltools reads no ONNX).
+    binary["models/cnn.pt"] = Repository.bytes("Tests/Fixtures/models/pytorch/torchscript.pt") ?? []
     for name in TargetFixtures.names {
         binary["models/\(name)"] = Repository.bytes("Tests/Fixtures/targets/\(name)") ?? []
     }
