@@ -245,7 +245,8 @@ public struct AnalysisCoverage: Sendable, Hashable {
     public var freeDimensions: [String] = []
 
     /// Whether an assumed dimension (`GraphAnalysis.assumedDimensions`' `name[axis] (symbol)` or `name: unknown
-    /// rank`) is one the figures grow with: any axis but the leading one, or an input of unknown rank.
+    /// rank`) is one the figures grow with: any axis but the leading one, a leading one whose symbol names a
+    /// sequence or time axis, or an input of unknown rank.
     static func isFreeBeyondBatch(_ s: String) -> Bool {
         if s.hasSuffix(": unknown rank") { return true }
         let b = Array(s.utf8)
@@ -255,11 +256,24 @@ public struct AnalysisCoverage: Sendable, Hashable {
                 var j = i + 1
                 var axis = 0
                 while j < b.count, b[j] >= 0x30, b[j] <= 0x39, axis < 1 << 20 { axis = axis * 10 + Int(b[j] - 0x30); j += 1 }
-                if j > i + 1, j < b.count, b[j] == UInt8(ascii: "]") { return axis != 0 }
+                if j > i + 1, j < b.count, b[j] == UInt8(ascii: "]") { return axis != 0 || namesSequence(String(s[s.index(s.startIndex, offsetBy: j + 1)...])) }
             }
             i += 1
         }
         return false
+    }
+
+    /// Whether a leading axis's symbol (` (seq_len)`) names a sequence or time axis rather than the batch: a
+    /// sequence-first model (an ONNX RNN's [seq, batch, features], a Keras time-major export) grows with it, so
+    /// taking it as 1 is not the batch-of-one convention but a lower bound.
+    static func namesSequence(_ rest: String) -> Bool {
+        guard let open = rest.firstIndex(of: "("), let close = rest.lastIndex(of: ")"), open < close else { return false }
+        let symbol = rest[rest.index(after: open)..<close].lowercased()
+        if symbol == "t" || symbol == "s" { return true }
+        let words = symbol.split(whereSeparator: { !$0.isLetter })
+        return words.contains { w in
+            ["seq", "sequence", "seqlen", "time", "times", "len", "length", "frame", "frames", "token", "tokens", "step", "steps"].contains(w)
+        }
     }
 
     public static let complete = AnalysisCoverage(nodesResolved: 0, nodesTotal: 0, unresolvedOps: [:], firstUnresolved: nil)

@@ -106,6 +106,11 @@ import Testing
         #expect(fixed.coverage.isComplete && fixed.coverage.freeDimensions.isEmpty)
         #expect(AnalysisCoverage.isFreeBeyondBatch("x[2] (height)") && AnalysisCoverage.isFreeBeyondBatch("x: unknown rank"))
         #expect(!AnalysisCoverage.isFreeBeyondBatch("x[0] (batch)") && !AnalysisCoverage.isFreeBeyondBatch("context length: 2048 assumed"))
+        // A sequence-first input's leading axis is no batch: taking it as 1 is a lower bound, said so.
+        #expect(AnalysisCoverage.isFreeBeyondBatch("x[0] (seq_len)") && AnalysisCoverage.isFreeBeyondBatch("input[0] (time)"))
+        #expect(AnalysisCoverage.isFreeBeyondBatch("h[0] (T)") && AnalysisCoverage.isFreeBeyondBatch("x[0] (num_frames)"))
+        #expect(!AnalysisCoverage.isFreeBeyondBatch("x[0] (N)") && !AnalysisCoverage.isFreeBeyondBatch("x[0] (unk__314)"))
+        #expect(!AnalysisCoverage.isFreeBeyondBatch("x[0] (DynamicDimension.0)") && !AnalysisCoverage.isFreeBeyondBatch("x[0]"))
     }
 
     @Test func smallSizesAreShownInKilobytes() {
