@@ -22,6 +22,8 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - maxpool4d.onnx      a MaxPool over 4 spatial dimensions (rank-6 input): TensorRT pools in at most 3
 - qdq_zero_points.onnx  a symmetric int8 Q/DQ pair (zero points 0) and an asymmetric uint8 one (zero point 128):
                       TensorRT takes only zero zero points
+- qdq_uint8.onnx      a uint8 Q/DQ pair with zero point 0 (onnxruntime quantize_static's default activations) beside
+                      an int8 weight's DequantizeLinear: TensorRT's DequantizeLinear takes INT8, FP8 or INT4 only
 - qdq_runtime_zero_point.onnx a QuantizeLinear whose zero point is a graph input: whether it is 0 is known only
                       when the model runs
 - onehot_depth.onnx   two OneHots, one with an initializer depth, one with a depth given at run time: TensorRT wants
@@ -194,6 +196,18 @@ def main():
               [scalar("s", TensorProto.FLOAT, 0.05), scalar("zp0", TensorProto.INT8, 0),
                scalar("zp128", TensorProto.UINT8, 128)])
     save(m, "qdq_zero_points.onnx")
+
+    m = model([helper.make_node("QuantizeLinear", ["x", "s", "zpu"], ["q"], name="act.quant"),
+               helper.make_node("DequantizeLinear", ["q", "s", "zpu"], ["a"], name="act.dequant"),
+               helper.make_node("DequantizeLinear", ["w", "ws", "zp0"], ["wf"], name="weight.dequant"),
+               helper.make_node("MatMul", ["a", "wf"], ["y"], name="matmul")],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])],
+              [scalar("s", TensorProto.FLOAT, 0.05), scalar("zpu", TensorProto.UINT8, 0),
+               scalar("ws", TensorProto.FLOAT, 0.02), scalar("zp0", TensorProto.INT8, 0),
+               numpy_helper.from_array(np.arange(-16, 16, dtype=np.int8).reshape(8, 4), "w")])
+    s = __import__("onnxruntime").InferenceSession(save(m, "qdq_uint8.onnx"), providers=["CPUExecutionProvider"])
+    assert s.run(None, {"x": np.ones([1, 8], np.float32)})[0].shape == (1, 4)
 
     m = model([helper.make_node("QuantizeLinear", ["x", "s", "zp"], ["q"], name="quant"),
                helper.make_node("DequantizeLinear", ["q", "s", "zp"], ["y"], name="dequant")],

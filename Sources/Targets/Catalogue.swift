@@ -316,8 +316,8 @@ public struct OperatorCheck: Sendable, Hashable {
         case maxDimension = "max_dimension"
         /// A reduction's axes or a Pad's paddings leave dimension 0 (the batch) alone.
         case noBatchAxis = "no_batch_axis"
-        /// Input `input` (when present) has one of the element types `values` (TFLite nodes, whose files store
-        /// every tensor's type; elsewhere it passes).
+        /// Input `input` (when present) has one of the element types `values`: a TFLite node's (its file stores
+        /// every tensor's type), or an ONNX node's constant input (a value computed at run time passes).
         case tensorTypes = "tensor_types"
         /// Inputs `inputs` (those present) all have one element type (TFLite nodes; elsewhere it passes).
         case sameTensorTypes = "same_tensor_types"

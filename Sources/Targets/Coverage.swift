@@ -80,10 +80,13 @@ public enum Coverage {
         // Initializers and `Constant` outputs: what "must be constant" accepts.
         var constants = Set(mainTensors.keys)
         for n in nodes where n.opType == "Constant" && (n.domain.isEmpty || n.domain == "ai.onnx") { constants.formUnion(n.outputs) }
-        // Each TFLite tensor's element type, for `tensor_types` checks.
+        // Element types for `tensor_types` checks: every TFLite tensor's; an ONNX model's constants' (a value
+        // computed at run time has no stored type, and its check passes).
         var dtypes: [String: String] = [:]
         if model.format == .tflite {
             for t in model.graphs.first?.tensorShapes ?? [] { if let d = t.dtype { dtypes[t.name] = d.name } }
+        }
+        if model.format == .tflite || model.format == .onnx {
             for t in mainTensors.values where dtypes[t.name] == nil { dtypes[t.name] = t.dtype.name }
         }
         // Small constant inputs (axes, paddings) as numbers, for the checks that read them; larger ones are
@@ -377,8 +380,10 @@ public enum Coverage {
                 let n = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).partialValue }
                 if n > top { return (c, "input '\(v)' has \(n) elements") }
             case .tensorTypes:
-                // Input indices are the TFLite node's own; an ONNX or Keras node lowered to builtins has others.
-                guard node.builtinCode != nil, let v = input(c.input), let t = dtypes(v) else { continue }
+                // Input indices are the node's own: a TFLite node against a TFLite set, an ONNX node against an ONNX
+                // set; an ONNX or Keras node lowered to builtins has others.
+                let own = node.builtinCode != nil ? set.format == .tflite : set.format == .onnx && node.domain != "aten"
+                guard own, let v = input(c.input), let t = dtypes(v) else { continue }
                 if !c.values.contains(t) { return (c, "input \(c.input) '\(v)' is \(t)") }
             case .sameTensorTypes:
                 guard node.builtinCode != nil else { continue }

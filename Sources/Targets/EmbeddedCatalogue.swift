@@ -5264,6 +5264,22 @@ enum EmbeddedCatalogue {
           "values": ["0"],
           "default": "0",
           "text": "input_forget must be 0"
+        },
+        {
+          "id": "tensorrt.dequantize-types",
+          "operators": ["DequantizeLinear"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["int8", "float8e4m3fn", "float4e2m1", "int4"],
+          "text": "quantized type must be INT8, FP8, FP4, INT4"
+        },
+        {
+          "id": "tensorrt.dequantize-zero-point-types",
+          "operators": ["DequantizeLinear"],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["int8", "float8e4m3fn", "float4e2m1", "int4"],
+          "text": "quantized type must be INT8, FP8, FP4, INT4"
         }
       ]
     },

@@ -197,6 +197,16 @@ import Testing
         ]) == [])
     }
 
+    @Test func tensorRTDequantizesInt8FP8FP4OrInt4Only() {
+        // onnx-tensorrt's matrix: DequantizeLinear's Supported Types are INT8, FP8, FP4, INT4; a uint8 pair (the
+        // activations onnxruntime's quantize_static writes by default) is refused even with zero point 0, by the
+        // zero point's type (the quantized value is computed at run time); the int8 weight's dequantization passes.
+        #expect(targetIssues("targets: {a: {runtime: ⟦⟦tensorrt@10.8⟧⟧}}\n", model: fixtures + "qdq_uint8.onnx", [
+            Expected(.operatorUnsupported, "1 operator cannot run: DequantizeLinear 'act.dequant' (quantized type must be INT8, FP8, FP4, INT4 (input 2 'zpu' is uint8))"),
+            Expected(.operatorConstraint, "1 node breaks the constraint \"quantized type must be INT8, FP8, FP4, INT4\" and cannot run: DequantizeLinear 'act.dequant' (input 2 'zpu' is uint8)"),
+        ]) == [])
+    }
+
     @Test func aZeroPointComputedAtRunTimeIsSaidToBeUnchecked() throws {
         // The importer takes a zero point that is no constant as a tensor: whether it is 0 is known only when the
         // model runs, so the check says so, as information, and raises no error.

@@ -126,7 +126,7 @@ def test_the_tensorrt_set_lists_what_onnx_tensorrts_matrix_marks_y():
     r = run("derive_tensorrt.py", "--check")
     assert r.returncode == 0, r.stdout + r.stderr
     source = source_tables.open_source(str(FIXTURES / "onnx-tensorrt"), "onnx/onnx-tensorrt")
-    supported, excluded, restrictions, section = derive_tensorrt.matrix(source.read("docs/operators.md"))
+    supported, excluded, restrictions, section, types = derive_tensorrt.matrix(source.read("docs/operators.md"))
     assert len(excluded) == 42 and {"Unique", "ConvInteger", "DynamicQuantizeLinear", "SequenceAt"} <= set(excluded)
     assert len(supported) == 158 and not set(supported) & set(excluded)
     # Supported in TensorRT 10.15, unlike older releases' matrices.
@@ -143,7 +143,7 @@ def test_the_tensorrt_set_lists_what_onnx_tensorrts_matrix_marks_y():
     # The checks are the derivation's: none the matrix no longer states (TopK's K is a tensor now); LpPool's 2-D/3-D
     # limit, which the matrix lacks, cites the importer; the pools' 1-D expansion, which the matrix omits, too.
     checks = {c["id"]: c for c in s["checks"]}
-    assert s["checks"] == derive_tensorrt.checks(restrictions)
+    assert s["checks"] == derive_tensorrt.checks(restrictions, types)
     assert "tensorrt.k-constant" not in checks
     assert checks["tensorrt.lp-pool"]["source"]["id"] == "onnx-tensorrt-importers"
     assert checks["tensorrt.pool"]["operators"] == ["AveragePool", "MaxPool"]
@@ -153,13 +153,20 @@ def test_the_tensorrt_set_lists_what_onnx_tensorrts_matrix_marks_y():
     assert checks["tensorrt.onehot-depth"]["kind"] == "constant_inputs"
     assert {"tensorrt.dropout-constant", "tensorrt.dropout-inference", "tensorrt.lstm-layout",
             "tensorrt.lstm-input-forget"} <= set(checks)
+    # DequantizeLinear's Supported Types, on its quantized input and on its zero point (a uint8 pair is refused).
+    assert types["DequantizeLinear"] == ["INT8", "FP8", "FP4", "INT4"]
+    for i, id in ((0, "tensorrt.dequantize-types"), (2, "tensorrt.dequantize-zero-point-types")):
+        assert checks[id]["kind"] == "tensor_types" and checks[id]["input"] == i
+        assert checks[id]["values"] == ["int8", "float8e4m3fn", "float4e2m1", "int4"]
 
 
 def test_a_tensorrt_check_whose_restriction_the_matrix_drops_fails_the_derivation():
     source = source_tables.open_source(str(FIXTURES / "onnx-tensorrt"), "onnx/onnx-tensorrt")
-    _, _, restrictions, _ = derive_tensorrt.matrix(source.read("docs/operators.md"))
+    _, _, restrictions, _, types = derive_tensorrt.matrix(source.read("docs/operators.md"))
     with pytest.raises(source_tables.TableError, match="tensorrt.onehot-depth"):
-        derive_tensorrt.checks({**restrictions, "OneHot": "`depth` may be a tensor"})
+        derive_tensorrt.checks({**restrictions, "OneHot": "`depth` may be a tensor"}, types)
+    with pytest.raises(source_tables.TableError, match="DequantizeLinear has no Supported Types"):
+        derive_tensorrt.checks(restrictions, {k: v for k, v in types.items() if k != "DequantizeLinear"})
     src = sources()["onnx-tensorrt-ops"]
     assert src["derived_by"] == "scripts/catalogue/derive_tensorrt.py"
     assert src["revision"] == "onnx/onnx-tensorrt@fa5aa9f61e7781d2ca8f5351d42c1f19525a6124"
@@ -191,7 +198,7 @@ def test_a_checkout_is_read_at_head_and_its_commit_recorded(tmp_path):
         subprocess.run(["git", *args], cwd=repo, check=True, env=env)
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
     source = source_tables.open_source(str(repo), "onnx/onnx-tensorrt")
-    supported, excluded, restrictions, section = derive_tensorrt.matrix(source.read("docs/operators.md"))
+    supported, excluded, restrictions, section, _ = derive_tensorrt.matrix(source.read("docs/operators.md"))
     assert supported == ["Abs", "NonMaxSuppression", "TopK"] and excluded == ["OneHot"] and section.startswith("Operator Support Matrix (TensorRT 8.4, opset 9 to 17)")
     assert restrictions == {"NonMaxSuppression": "Inputs `max_output_boxes_per_class` must be initializers.",
                             "TopK": "`K` input must be an initializer"}

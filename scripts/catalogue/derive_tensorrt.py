@@ -95,12 +95,12 @@ CHECKS = [
 
 
 def matrix(text):
-    """(operators marked Y, operators marked N, {operator marked Y: its restrictions}, source section) from the
-    file's text."""
+    """(operators marked Y, operators marked N, {operator marked Y: its restrictions}, source section, {operator
+    marked Y: its Supported Types}) from the file's text."""
     r = RANGE.search(text)
     if not r:
         raise st.TableError(f"{PATH}: no 'TensorRT X supports operators in the inclusive range of opset A to opset B'")
-    supported_ops, excluded, restrictions = set(), set(), {}
+    supported_ops, excluded, restrictions, types = set(), set(), {}, {}
     for cells in st.rows(st.section(text, "## Operator Support Matrix")):
         supported = SUPPORTED.match(cells[1]) if len(cells) >= 2 else None
         if not (supported and NAME.match(cells[0])) or len(cells) > 4:
@@ -109,15 +109,41 @@ def matrix(text):
             excluded.add(cells[0])
             continue
         supported_ops.add(cells[0])
+        if len(cells) >= 3 and cells[2].strip():
+            types[cells[0]] = [t.strip() for t in cells[2].split(",") if t.strip()]
         if len(cells) == 4 and st.note(cells[3]):
             restrictions[cells[0]] = st.note(cells[3])
     section = (f"Operator Support Matrix (TensorRT {r.group(1)}, opset {r.group(2)} to {r.group(3)}): "
                "the operators marked Y")
-    return sorted(supported_ops), sorted(excluded), {k: restrictions[k] for k in sorted(restrictions)}, section
+    return (sorted(supported_ops), sorted(excluded), {k: restrictions[k] for k in sorted(restrictions)}, section,
+            {k: types[k] for k in sorted(types)})
 
 
-def checks(restrictions):
-    """CHECKS as the set writes them; a TableError when the matrix no longer states the phrase one rests on."""
+# The matrix's type names as Slipway's element types (TensorRT's FP8 is E4M3).
+TYPE_NAMES = {"INT8": "int8", "FP8": "float8e4m3fn", "INT4": "int4", "FP4": "float4e2m1", "FP32": "float32",
+              "FP16": "float16", "BF16": "bfloat16", "INT32": "int32", "INT64": "int64", "BOOL": "bool", "UINT8": "uint8"}
+
+
+def type_checks(types):
+    """DequantizeLinear's Supported Types as checks on its quantized input and its zero point (which has the input's
+    type): a uint8 Q/DQ pair (onnxruntime quantize_static's default activations) is refused by the parser."""
+    have = types.get("DequantizeLinear")
+    if not have:
+        raise st.TableError("DequantizeLinear has no Supported Types in the matrix")
+    unknown = [t for t in have if t not in TYPE_NAMES]
+    if unknown:
+        raise st.TableError(f"DequantizeLinear's Supported Types {unknown} have no Slipway element type")
+    values = [TYPE_NAMES[t] for t in have]
+    text = "quantized type must be " + ", ".join(have)
+    return [{"id": "tensorrt.dequantize-types", "operators": ["DequantizeLinear"], "kind": "tensor_types", "input": 0,
+             "values": values, "text": text},
+            {"id": "tensorrt.dequantize-zero-point-types", "operators": ["DequantizeLinear"], "kind": "tensor_types",
+             "input": 2, "values": values, "text": text}]
+
+
+def checks(restrictions, types):
+    """CHECKS as the set writes them, and the type checks; a TableError when the matrix no longer states the phrase
+    or the types one rests on."""
     out = []
     for phrases, check in CHECKS:
         for op, phrase in (phrases or {}).items():
@@ -125,7 +151,7 @@ def checks(restrictions):
                 raise st.TableError(f"{check['id']}: {op}'s restrictions no longer say {phrase!r}: "
                                     f"{restrictions.get(op, '(none)')!r}")
         out.append(check)
-    return out
+    return out + type_checks(types)
 
 
 def main():
@@ -135,7 +161,7 @@ def main():
     ap.add_argument("--check", action="store_true", help="write nothing; exit 1 if the committed table differs")
     args = ap.parse_args()
     source = st.open_source(args.onnx_tensorrt, REPOSITORY)
-    supported, excluded, restrictions, section = matrix(source.read(PATH))
+    supported, excluded, restrictions, section, types = matrix(source.read(PATH))
     revision, url = st.cite(source, PATH)
 
     ops = cj.load("operators.json")
@@ -143,7 +169,7 @@ def main():
     sets = ops["operator_sets"]
     i = next(i for i, s in enumerate(sets) if s["id"] == SET)
     sets[i] = cj.with_constraints({**sets[i], "source": {**sets[i]["source"], "section": section},
-                                   "operators": supported, "checks": checks(restrictions)}, restrictions)
+                                   "operators": supported, "checks": checks(restrictions, types)}, restrictions)
     entry = src["sources"][SOURCE]
     entry["url"] = url
     entry["revision"] = revision
@@ -154,7 +180,7 @@ def main():
         print(f"{SET}: up to date")
         return
     print(f"{SET}: {len(supported)} operators marked Y ({len(excluded)} N), {len(restrictions)} restrictions, "
-          f"{len(CHECKS)} checks, {section}, {revision}")
+          f"{len(CHECKS) + 2} checks, {section}, {revision}")
 
 
 if __name__ == "__main__":
