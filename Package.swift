@@ -71,7 +71,7 @@ let package = Package(
             name: "LanguageServer",
             dependencies: [
                 "Checking", "Manifest", "YAMLSyntax", "Diagnostics", "JSON", "ModelFormats", "Targets", "Conversion",
-                "Estimation", "CheckedMath", "Isolation", "Monitoring", "Evaluation",
+                "Estimation", "CheckedMath", "Isolation", "Monitoring", "Evaluation", "Planning",
             ]),
         // Publishing tested artifacts: plain, Triton and OCI layouts with in-toto provenance (docs/deploy.md).
         .target(name: "Deployment", dependencies: ["Manifest", "ModelFormats", "Conversion", "Diagnostics", "JSON", "Hashing"]),

@@ -32,7 +32,8 @@ enum Hover {
         }
         if cur.keys.first == "targets" {
             let target = cur.keys.count >= 2 ? r.analysis?.manifest?.target(named: cur.keys[1]) : nil
-            sections += TargetHover.sections(keys: cur.keys, value: cur.isOnKey ? nil : cur.node.scalar?.text, target: target)
+            sections += TargetHover.sections(keys: cur.keys, value: cur.isOnKey ? nil : cur.node.scalar?.text, target: target,
+                                             modelPath: r.analysis?.manifest?.model?.path?.value)
             // On a target's name or its optimization: what its settings do to this model.
             if cur.keys.count == 2 || (cur.keys.count >= 3 && cur.keys[2] == "optimize"), let md = EstimateView(r)?.markdown(cur.keys[1]) {
                 sections.append(md)

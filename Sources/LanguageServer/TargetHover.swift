@@ -1,5 +1,7 @@
 import CheckedMath
+import Checking
 import Manifest
+import Planning
 import Targets
 
 /// Hover text from the target catalogue: what a runtime or device is, and the rules that apply, each with
@@ -8,7 +10,7 @@ enum TargetHover {
     static let catalogue: Catalogue? = try? Catalogue.embedded.get()
 
     /// `keys` is the cursor's key path; `value` the scalar under it.
-    static func sections(keys: [String], value: String?, target: TargetSpec?) -> [String] {
+    static func sections(keys: [String], value: String?, target: TargetSpec?, modelPath: String? = nil) -> [String] {
         guard let catalogue, keys.count >= 2, keys[0] == "targets" else { return [] }
         if keys.count == 3, keys[2] == "runtime", let value {
             let name = value.split(separator: "@").first.map(String.init) ?? value
@@ -21,11 +23,37 @@ enum TargetHover {
         if keys.count == 4, keys[2] == "tools" {
             return toolText(keys[3], catalogue)
         }
-        if keys.count == 2, let rtName = target?.runtime?.value.name, let rt = catalogue.runtime(rtName) {
-            // On the target's name: its runtime and every rule that can apply to it.
-            return [runtimeText(rt, pinned: target?.runtime?.value.version, catalogue)]
+        if keys.count == 2, let target {
+            // On the target's name: the path its artifact takes, its runtime and every rule that can apply to it.
+            var out: [String] = []
+            if let modelPath { out.append(conversionText(target, modelPath: modelPath, catalogue)) }
+            if let rtName = target.runtime?.value.name, let rt = catalogue.runtime(rtName) {
+                out.append(runtimeText(rt, pinned: target.runtime?.value.version, catalogue))
+            }
+            return out
         }
         return []
+    }
+
+    /// The plan's conversion path for the target (the one `check` and `convert` decide from), the model's format
+    /// read from its file name: how the artifact is made, the opset an exporter writes, or why it cannot be.
+    static func conversionText(_ t: TargetSpec, modelPath: String, _ c: Catalogue) -> String {
+        let source = TargetPlan.sourceByName(modelPath)
+        let plan = TargetPlan.make(target: t, source: source, runtimeMaxOpset: ManifestChecker.runtimeMaxOpset(t, catalogue: c))
+        let from = source ?? "the model"
+        var line: String
+        switch plan.route {
+        case .native?: line = "\(from) → \(plan.format) by Slipway's own converter"
+        case .tool(let tool)?:
+            let path = ConversionPaths.table.paths.first { $0.from == source && $0.to == plan.format && $0.via == tool }
+            line = "\(from) → \(plan.format) by `\(tool)`" + (path?.then == "native" ? ", then Slipway's ONNX converter" : "")
+            if let o = plan.exportOpset { line += ", exported at opset \(o)" }
+        case .impossible?: line = "no conversion path from \(from) to \(plan.format)"
+        case nil: line = "\(plan.format), by the converter the model's format takes"
+        }
+        var lines = ["**Conversion**: " + line]
+        lines += plan.problems.map { "- ✗ \($0.message)" }
+        return lines.joined(separator: "\n")
     }
 
     static func runtimeText(_ rt: Runtime, pinned: String?, _ c: Catalogue) -> String {

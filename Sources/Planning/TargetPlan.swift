@@ -197,6 +197,16 @@ public struct TargetPlan: Sendable {
         return sourceFormat(detected: nil, path: path)
     }
 
+    /// The conversion source a model file's name says, for a plan made without reading the model (the editor's
+    /// hover): its format, Keras for `.h5`/`.hdf5`/`.keras`, an ExportedProgram for `.pt2`. A `.pt` may be a
+    /// state dict, which only its entries tell: `check` reads the file.
+    public static func sourceByName(_ path: String) -> String? {
+        let p = path.lowercased()
+        if p.hasSuffix(".h5") || p.hasSuffix(".hdf5") || p.hasSuffix(".keras") { return "keras" }
+        if p.hasSuffix(".pt2") { return "pytorch-exported-program" }
+        return formatByName(path)
+    }
+
     /// The source format from the model file's detected format, or its name for the files Slipway does not
     /// read (PyTorch's `.pt`, `.pt2`, `.pth`).
     public static func sourceFormat(detected: String?, path: String) -> String? {

@@ -47,6 +47,23 @@ import TestSupport
         #expect(text.contains("- alert: SlipwayErrorRateHigh"))
     }
 
+    @Test func hoverOnATargetNameShowsThePathItsArtifactTakes() async throws {
+        let c = try await TestClient.initialized()
+        let f = await c.open("""
+            slipway: 1
+            model: {path: models/cnn.pt2}
+            targets:
+              o1️⃣ld: {runtime: onnxruntime@1.13, optimize: {quantize: {weights: int8}}}
+              i2️⃣os: {runtime: coreml, optimize: {quantize: {weights: int4, granularity: "per-block:32"}}}
+            """)
+        let old = try await c.request("textDocument/hover", f.at("1️⃣"))["contents"]?["value"]?.stringValue ?? ""
+        // The plan check and convert decide from: the dynamo exporter's 18 lowered to the runtime's highest opset.
+        #expect(old.contains("**Conversion**: pytorch-exported-program → onnx by `torch-onnx-export`, then Slipway's ONNX converter, exported at opset 17"))
+        #expect(old.contains("**ONNX Runtime**"))
+        let ios = try await c.request("textDocument/hover", f.at("2️⃣"))["contents"]?["value"]?.stringValue ?? ""
+        #expect(ios.contains("**Conversion**: pytorch-exported-program → mlpackage by `coremltools`\n- ✗ coremltools (pytorch-exported-program → mlpackage) writes weights:"))
+    }
+
     @Test func hoverOnAValueShowsWhatTheValueMeans() async throws {
         let c = try await TestClient.initialized()
         let f = await c.open(FeatureSpec.manifest)
