@@ -61,6 +61,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case analysisIncomplete = "SW4017"
     case noConversionPath = "SW4018"
     case ggufUnsupported = "SW4019"
+    case restrictionUnchecked = "SW4020"
 
     // Estimate findings: the Compression engine on the model's real weights, through Estimation.
     case betterGranularity = "SW5001"
@@ -90,7 +91,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
             .unknownDevice, .knownBadToolVersion, .operatorConstraint, .latencyOverBudget, .betterGranularity, .int4NeedsPerBlock, .tensorsLoseMost,
             .nonFiniteWeights, .alreadySparse, .budgetUnconfirmed, .lastTestFailed, .monitorBreachedByTest:
             return .warning
-        case .notAManifest, .analysisIncomplete, .lastTestStale, .lastTestWorstLayer:
+        case .notAManifest, .analysisIncomplete, .restrictionUnchecked, .lastTestStale, .lastTestWorstLayer:
             return .information
         default:
             return .error
@@ -145,6 +146,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .analysisIncomplete: "Figures cover part of the model"
         case .noConversionPath: "No conversion path for the target"
         case .ggufUnsupported: "GGUF content the llama.cpp release cannot load"
+        case .restrictionUnchecked: "Operator restrictions Slipway does not check"
         case .modelInputUnknown: "The model has no input of that name"
         case .modelInputShape: "Input shape does not fit the model's input"
         case .betterGranularity: "Finer quantization scales would keep much more accuracy"

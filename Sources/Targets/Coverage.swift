@@ -31,6 +31,17 @@ public struct OperatorFinding: Sendable, Hashable {
     /// Constraints of the operator sets the node may break, that hold on a value known only when the model runs
     /// (a zero point computed by the graph), with why; the node counts as supported, and the checks say so.
     public var undecided: [UndecidedCheck] = []
+    /// Restrictions the operator sets state for the node's operator that no check evaluates (the set's id and
+    /// the restriction's text): the node counts as supported, and the checks say that this was not checked.
+    public var unchecked: [UncheckedRestriction] = []
+}
+
+/// A restriction an operator set states for an operator (its `constraints`) that no check of the set covers.
+public struct UncheckedRestriction: Sendable, Hashable {
+    public var set: String
+    public var setTitle: String
+    public var source: SourceRef
+    public var text: String
 }
 
 /// A constraint a node may break, on a value known only when the model runs, and why it is not known.
@@ -220,6 +231,7 @@ public enum Coverage {
             }
             if f.status == .supported, let rs = runtimeSet, model.format == .onnx, rs.format == .onnx {
                 f.undecided += undecidedChecks(rs, node: node, names: [onnxKey], constants: constants)
+                f.unchecked += uncheckedRestrictions(rs, names: [onnxKey])
             }
 
             if let opSet, f.status == .supported {
@@ -293,6 +305,7 @@ public enum Coverage {
                     f.check = check
                     f.detail = detail
                 }
+                if f.status == .supported { f.unchecked += uncheckedRestrictions(opSet, names: names) }
                 if f.status == .supported, model.format == .onnx, opSet.format == .onnx {
                     f.undecided += undecidedChecks(opSet, node: node, names: names, constants: constants)
                 }
@@ -411,6 +424,14 @@ public enum Coverage {
             }
         }
         return nil
+    }
+
+    /// The restrictions `set` states for the node's operators that none of its checks covers.
+    static func uncheckedRestrictions(_ set: OperatorSet, names: [String]) -> [UncheckedRestriction] {
+        names.compactMap { name in
+            guard let text = set.constraints[name], !set.checks.contains(where: { $0.applies(to: [name]) }) else { return nil }
+            return UncheckedRestriction(set: set.id, setTitle: set.title, source: set.source, text: text)
+        }
     }
 
     /// The checks of `set` that apply to the node and hold on a value the graph computes at run time: a

@@ -715,6 +715,32 @@ private struct TargetContext {
             out.append(Diagnostic(code, "target '\(name)': \(message)", at: delegate == nil ? runtimeRange : delegateRange,
                                   severity: .information, related: related))
         }
+        // Restrictions a table states that no check evaluates: the nodes may break them, and nothing says
+        // whether they do. Said once per operator set (SW4020, information), not passed over in silence.
+        var setOrder: [String] = []
+        var bySet: [String: (UncheckedRestriction, [String], Set<String>)] = [:]
+        for f in c.operators {
+            for u in f.unchecked {
+                if bySet[u.set] == nil { setOrder.append(u.set); bySet[u.set] = (u, [], []) }
+                guard bySet[u.set]?.2.contains(f.opType) == false else { continue }
+                bySet[u.set]?.2.insert(f.opType)
+                bySet[u.set]?.1.append("\(f.opType) (\"\(Self.clipped(u.text))\")")
+            }
+        }
+        for id in setOrder {
+            guard let (u, ops, _) = bySet[id] else { continue }
+            let shown = ops.prefix(6).joined(separator: "; ") + (ops.count > 6 ? "; and \(ops.count - 6) more" : "")
+            let message = "\(ops.count) operator\(ops.count == 1 ? "" : "s") of this model \(ops.count == 1 ? "has" : "have") restrictions in the \(u.setTitle) that Slipway does not check: \(shown)"
+            out.append(Diagnostic(.restrictionUnchecked, "target '\(name)': \(message)", at: delegate == nil ? runtimeRange : delegateRange,
+                                  related: [RelatedLocation(file: catalogue.source(u.source)?.url, message: "\(u.setTitle) (\(catalogue.cite(u.source)))")]))
+        }
+    }
+
+    /// A restriction's text cut to its first sentence (at most 100 characters), for a list in one message.
+    static func clipped(_ text: String) -> String {
+        let first = text.split(separator: ".", maxSplits: 1).first.map(String.init) ?? text
+        let flat = first.replacingAll("`", "")
+        return flat.count > 100 ? String(flat.prefix(99)) + "…" : flat
     }
 
     // MARK: budgets

@@ -46,9 +46,10 @@ import TestSupport
         let checker = ManifestChecker(fileSystem: projectFiles)
         let failing = checker.check(bytes: Array(section.examples[0].utf8), path: "kws.slipway.yaml")
         #expect(failing.diagnostics.contains { $0.code == code }, "\(section.code) example reported \(failing.diagnostics.map { "\($0.code.rawValue): \($0.message)" })")
-        // A fix is a manifest Slipway builds: no other finding either (SW4018 included).
+        // A fix is a manifest Slipway builds: no other finding either (SW4018 included). SW4020 says what a table
+        // restricts that no check evaluates, about the model rather than the fix: only its own section counts it.
         let fixed = checker.check(bytes: Array(section.examples[1].utf8), path: "kws.slipway.yaml")
-        let other = fixed.diagnostics
+        let other = fixed.diagnostics.filter { code == .restrictionUnchecked || $0.code != .restrictionUnchecked }
         #expect(other.isEmpty, "\(section.code) fix still reports \(fixed.diagnostics.map { "\($0.code.rawValue): \($0.message)" })")
     }
 }

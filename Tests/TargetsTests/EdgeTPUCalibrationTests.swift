@@ -42,7 +42,8 @@ import Testing
     static func row(_ yaml: String) throws -> JSONValue {
         let m = try #require(ManifestFile(bytes: Array(yaml.utf8)).documents.first?.manifest)
         let model = try Repo.model("Tests/Fixtures/mlperf-tiny/vww_96_int8.tflite")
-        #expect(TargetChecks.check(manifest: m, model: model, catalogue: catalogue).isEmpty)
+        // Nothing but, on the Edge TPU, its restrictions on RESHAPE and FULLY_CONNECTED no check evaluates (SW4020).
+        #expect(TargetChecks.check(manifest: m, model: model, catalogue: catalogue).allSatisfy { $0.code == .restrictionUnchecked })
         return try #require(TargetEstimates.table(manifest: m, model: model, catalogue: catalogue)["targets"]?[0])
     }
 

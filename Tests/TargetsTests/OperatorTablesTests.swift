@@ -207,6 +207,19 @@ import Testing
         ]) == [])
     }
 
+    @Test func restrictionsNoCheckEvaluatesAreSaidOncePerTable() throws {
+        // The encoder's LayerNormalization has a restriction in onnx-tensorrt's matrix that no check evaluates
+        // ("Only the first output Y is supported"): information, not silence and not an error.
+        let m = try #require(ManifestFile(bytes: Array("targets: {a: {runtime: tensorrt@10.8}}\n".utf8)).documents.first?.manifest)
+        let d = TargetChecks.check(manifest: m, model: try Repo.model("examples/transformer-server/models/encoder.onnx"), catalogue: catalogue)
+        let info = d.filter { $0.code == .restrictionUnchecked }
+        #expect(info.map(\.severity) == [.information])
+        #expect(info.map(\.message) == [
+            "target 'a': 1 operator of this model has restrictions in the TensorRT ONNX parser (TensorRT 10) that Slipway does not check: LayerNormalization (\"Only the first output Y is supported\")",
+        ])
+        #expect(!d.contains { $0.severity == .error })
+    }
+
     @Test func aZeroPointComputedAtRunTimeIsSaidToBeUnchecked() throws {
         // The importer takes a zero point that is no constant as a tensor: whether it is 0 is known only when the
         // model runs, so the check says so, as information, and raises no error.
