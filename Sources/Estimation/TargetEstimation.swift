@@ -231,6 +231,19 @@ public enum EstimateTable {
     static func latencyNote(_ row: JSONValue) -> String? {
         guard let ms = row["latency_ms"]?.doubleValue, let c = row["latency_calibration"] else { return nil }
         let atLeast = TargetEstimates.atLeast(row)
+        if c["method"]?.stringValue == "calibrated", c["class"]?.stringValue == "device",
+            let perGMAC = c["ms_per_gmac"]?.doubleValue, let spread = c["ratio_spread"]?.arrayValue, spread.count == 2,
+            let lo = spread[0].doubleValue, let hi = spread[1].doubleValue
+        {
+            // Measured on this device under this runtime: the cost per GMAC and the constant, and the range the
+            // published figures spread over around the fit.
+            let device = c["device"]?.stringValue ?? "?", runtime = c["runtime"]?.stringValue ?? "?"
+            let precision = c["precision"]?.stringValue ?? "?", constant = c["constant_ms"]?.doubleValue ?? 0
+            let plus = constant > 0 ? " + \(msText(constant))" : ""
+            return "latency \(atLeast)\(msText(ms)) calibrated on published \(device) \(runtime) \(precision) measurements "
+                + "(Ultralytics' YOLO11 benchmarks): \((perGMAC * 1000).rounded() / 1000) ms/GMAC\(plus); "
+                + "\(atLeast)\(msText(ms * lo))–\(msText(ms * hi)) over their spread"
+        }
         if c["method"]?.stringValue == "calibrated", let perGMAC = c["ms_per_gmac"]?.doubleValue,
             let spread = c["ratio_spread"]?.arrayValue, spread.count == 2,
             let lo = spread[0].doubleValue, let hi = spread[1].doubleValue

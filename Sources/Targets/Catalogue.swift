@@ -203,6 +203,29 @@ public struct AcceleratorCalibration: Sendable, Hashable {
     public func streamedBytes(parameterBytes: Int) -> Int { max(0, parameterBytes - cacheBytes) }
 }
 
+/// One device's latency under one runtime, processor and precision, fitted to that device's own published
+/// latencies of known architectures (Ultralytics' YOLO11 tables for the Raspberry Pi 5 and the Jetson Orin NX):
+/// latency = MACs × msPerGMAC / 1e9 + constantMS. Measured on the device itself, so it scales to no other.
+public struct DeviceCalibration: Sendable, Hashable {
+    public var device: String
+    public var runtime: String
+    public var processor: Processor
+    public var precision: String
+    public var msPerGMAC: Double
+    public var constantMS: Double
+    /// Published / calibrated estimate, smallest and largest over the models fitted.
+    public var ratioSpread: [Double]
+    /// What the published figures ran on (runtime, board, benchmark version).
+    public var stack: String
+    public var fittedOn: String?
+    /// The statement the models' compute comes from (the publisher's FLOPs, halved to MACs).
+    public var modelsSource: SourceRef
+    public var source: SourceRef
+
+    /// The calibrated latency of a model with `macs` multiply-accumulates.
+    public func latencyMS(macs: Int) -> Double { Double(macs) / 1e9 * msPerGMAC + constantMS }
+}
+
 /// The fixed cost of running one more operator on a processor (`runtime` nil: any runtime).
 public struct DispatchOverhead: Sendable, Hashable {
     public var runtime: String?
@@ -369,6 +392,7 @@ public struct Catalogue: Sendable {
     public var acceleratorCalibrations: [AcceleratorCalibration] = []
     /// What ExecuTorch's to_edge turns each exported ATen operator into, measured: empty when not in the catalogue.
     public var atenToEdge: ATenToEdge = ATenToEdge()
+    public var deviceCalibrations: [DeviceCalibration] = []
 
     /// The lowering table of the Keras generation that wrote `model` (Keras 2 HDF5 files say `keras_version` 2.x).
     public func kerasTable(for model: Model) -> (generation: String, table: KerasLowering?) {
@@ -394,6 +418,12 @@ public struct Catalogue: Sendable {
         guard let a = device.accelerator else { return nil }
         return acceleratorCalibrations.first {
             $0.accelerator == a.name && $0.attachment == a.attachment && $0.precision == precision
+        }
+    }
+    /// The calibration measured on `device` itself under `runtime` (its catalogue name) on `processor` at `precision`.
+    public func deviceCalibration(_ device: Device, runtime: String, processor: Processor, precision: String) -> DeviceCalibration? {
+        deviceCalibrations.first {
+            $0.device == device.name && $0.runtime == runtime && $0.processor == processor && $0.precision == precision
         }
     }
     public func operatorSet(_ id: String) -> OperatorSet? { operatorSets.first { $0.id == id } }

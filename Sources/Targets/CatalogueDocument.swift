@@ -200,6 +200,15 @@ public enum CatalogueDocument {
                 .map { "`\($0.name)`" }.joined(separator: ", ")
             o += "| \(a.accelerator) | \(a.attachment) | \(a.precision) | \(format(a.msPerGMAC)) | \(format(a.msPerStreamedMB)) | \(format(a.constantMS)) | \(format(Double(a.cacheBytes) / 1e6)) MB (\(cell(c.cite(a.cacheSource)))) | \(format(a.ratioSpread[0]))–\(format(a.ratioSpread[1])) | \(cell(a.stack)) | \(devices.isEmpty ? "none yet" : devices) | \(cell(c.cite(a.source))) |\n"
         }
+        o += "\n## Device calibrations\n\nPer device, runtime, processor and precision, fitted to published latencies "
+        o += "measured on that device under that runtime (Ultralytics' YOLO11 benchmark tables; the models' MACs are "
+        o += "the publisher's FLOPs / 2): latency = MACs × ms per GMAC + a constant, for a model that runs whole on the "
+        o += "calibrated processor. Measured on the device itself, so it applies to no other. Derived by the script "
+        o += "`derive_device_calibration` in scripts/catalogue; see [analysis.md](analysis.md).\n\n"
+        o += "| Device | Runtime | Processor | Precision | ms per GMAC | Constant ms | Published / estimate | Fitted on | Source |\n|---|---|---|---|---|---|---|---|---|\n"
+        for d in c.deviceCalibrations {
+            o += "| `\(d.device)` | `\(d.runtime)` | \(d.processor.rawValue) | \(d.precision) | \(format(d.msPerGMAC)) | \(format(d.constantMS)) | \(format(d.ratioSpread[0]))–\(format(d.ratioSpread[1])) | \(cell(d.fittedOn ?? "")) | \(cell(c.cite(d.source))) |\n"
+        }
         o += """
 
             ## How estimates are made

@@ -321,6 +321,41 @@ private struct Decoder {
             }
         }
 
+        var deviceCalibrations: [DeviceCalibration] = []
+        if let list = root["device_calibrations"] {
+            for (i, v) in try array(list, "device_calibrations").enumerated() {
+                let p = "device_calibrations[\(i)]"
+                let o = try object(v, p)
+                let perGMAC = try number(o["ms_per_gmac"], "\(p).ms_per_gmac")
+                guard perGMAC > 0 else { throw fail("\(p).ms_per_gmac", "must be positive") }
+                let constant = try number(o["constant_ms"], "\(p).constant_ms")
+                guard constant >= 0 else { throw fail("\(p).constant_ms", "must not be negative") }
+                let spread = try array(o["ratio_spread"], "\(p).ratio_spread").compactMap(\.doubleValue)
+                guard spread.count == 2, spread[0] > 0, spread[0] <= spread[1] else {
+                    throw fail("\(p).ratio_spread", "must be [min, max] of published / estimate")
+                }
+                let device = try string(o["device"], "\(p).device")
+                guard devices.contains(where: { $0.name == device }) else {
+                    throw fail("\(p).device", "'\(device)' is not one of the devices")
+                }
+                let runtime = try string(o["runtime"], "\(p).runtime")
+                guard runtimes.contains(where: { $0.name == runtime }) else {
+                    throw fail("\(p).runtime", "'\(runtime)' is not one of the runtimes")
+                }
+                let proc = try string(o["processor"], "\(p).processor")
+                guard let processor = Processor(rawValue: proc) else {
+                    throw fail("\(p).processor", "'\(proc)' is not a processor")
+                }
+                deviceCalibrations.append(DeviceCalibration(
+                    device: device, runtime: runtime, processor: processor,
+                    precision: try string(o["precision"], "\(p).precision"), msPerGMAC: perGMAC, constantMS: constant,
+                    ratioSpread: spread, stack: try string(o["stack"], "\(p).stack"),
+                    fittedOn: try o["fitted_on"].map { v throws(CatalogueError) in try string(v, "\(p).fitted_on") },
+                    modelsSource: try source(o["models_source"], "\(p).models_source", sources: sources),
+                    source: try source(o["source"], "\(p).source", sources: sources)))
+            }
+        }
+
         var rules: [Rule] = []
         for (i, v) in try array(root["rules"], "rules").enumerated() {
             let p = "rules[\(i)]"
@@ -499,6 +534,7 @@ private struct Decoder {
             operatorSets: sets, lowering: lowering, loweringNotes: notes,
             loweringSource: try source(low["source"], "onnx_to_tflite.source", sources: sources),
             dispatchOverheads: overheads, kerasLowering: kerasLowering, kerasLoweringSource: kerasLoweringSource,
-            latencyCalibrations: calibrations, acceleratorCalibrations: accelerators, atenToEdge: atenToEdge)
+            latencyCalibrations: calibrations, acceleratorCalibrations: accelerators, atenToEdge: atenToEdge,
+            deviceCalibrations: deviceCalibrations)
     }
 }

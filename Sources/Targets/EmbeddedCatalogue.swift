@@ -562,6 +562,21 @@ enum EmbeddedCatalogue {
       "url": "https://github.com/pytorch/executorch/blob/cff6f4dd32e630945b7188512c1f2b4f102b05ad/exir/program/_program.py",
       "revision": "pytorch/executorch@cff6f4dd32e630945b7188512c1f2b4f102b05ad; torch 2.7.0",
       "derived_by": "scripts/catalogue/measure_aten_decompositions.py"
+    },
+    "ultralytics-raspberry-pi": {
+      "title": "Ultralytics: Quick Start Guide: Raspberry Pi with Ultralytics YOLO11, Raspberry Pi 5 YOLO11 Benchmarks (docs/en/guides/raspberry-pi.md in ultralytics/ultralytics, revision 01007503ffb2; benchmark_version 8.3.39)",
+      "url": "https://docs.ultralytics.com/guides/raspberry-pi/",
+      "read": "2026-12-04"
+    },
+    "ultralytics-jetson": {
+      "title": "Ultralytics: Quick Start Guide: NVIDIA Jetson with Ultralytics YOLO11, NVIDIA Jetson Orin YOLO11 Benchmarks (docs/en/guides/nvidia-jetson.md in ultralytics/ultralytics, revision 01007503ffb2; benchmark_version 8.3.51)",
+      "url": "https://docs.ultralytics.com/guides/nvidia-jetson/",
+      "read": "2026-12-04"
+    },
+    "ultralytics-yolo11": {
+      "title": "Ultralytics: YOLO11, Performance Metrics (docs/en/models/yolo11.md in ultralytics/ultralytics, revision 040502be523c)",
+      "url": "https://docs.ultralytics.com/models/yolo11/",
+      "read": "2026-12-04"
     }
   }
 }
@@ -6263,6 +6278,221 @@ enum EmbeddedCatalogue {
         "section": "Parameter data caching: the Edge TPU has roughly 8 MB of SRAM that can cache the model's parameter data; parameters that do not fit are fetched from the host for each inference"
       },
       "source": {"id": "coral-edgetpu-benchmarks", "section": "Table 1: time per inference, in milliseconds"}
+    }
+  ],
+  "device_calibrations": [
+    {
+      "device": "raspberry-pi-5",
+      "runtime": "onnxruntime",
+      "processor": "cpu",
+      "precision": "float32",
+      "ms_per_gmac": 35.6261,
+      "constant_ms": 0.0,
+      "ratio_spread": [0.8464, 1.4517],
+      "fit": "least squares on the relative error, per MAC only (two models); MACs are Ultralytics' published FLOPs / 2",
+      "stack": "ONNX Runtime, CPU execution provider; Raspberry Pi 5, FP32, input 640, Ultralytics 8.3.39 benchmark (ms per image, inference only)",
+      "fitted_on": "2 models (YOLO11n, YOLO11s), format 'ONNX' of Raspberry Pi 5 YOLO11 Benchmarks",
+      "models": {
+        "YOLO11n": {"published_ms": 168.082, "macs": 3250000000, "estimate_ms": 115.785, "calibrated_ratio": 0.6889},
+        "YOLO11s": {"published_ms": 324.17, "macs": 10750000000, "estimate_ms": 382.981, "calibrated_ratio": 1.1814}
+      },
+      "models_source": {
+        "id": "ultralytics-yolo11",
+        "section": "Performance Metrics, Detection (COCO): size 640, params (M), FLOPs (B); FLOPs are thop's MACs × 2 (ultralytics/utils/torch_utils.py, get_flops)"
+      },
+      "source": {
+        "id": "ultralytics-raspberry-pi",
+        "section": "Raspberry Pi 5 YOLO11 Benchmarks, Detailed Comparison Table: Inference time (ms/im), YOLO11n and YOLO11s"
+      }
+    },
+    {
+      "device": "raspberry-pi-5",
+      "runtime": "litert",
+      "processor": "cpu",
+      "precision": "float32",
+      "ms_per_gmac": 86.4217,
+      "constant_ms": 0.0,
+      "ratio_spread": [0.9148, 1.13],
+      "fit": "least squares on the relative error, per MAC only (two models); MACs are Ultralytics' published FLOPs / 2",
+      "stack": "TensorFlow Lite interpreter, float32; Raspberry Pi 5, FP32, input 640, Ultralytics 8.3.39 benchmark (ms per image, inference only)",
+      "fitted_on": "2 models (YOLO11n, YOLO11s), format 'TF Lite' of Raspberry Pi 5 YOLO11 Benchmarks",
+      "models": {
+        "YOLO11n": {"published_ms": 317.398, "macs": 3250000000, "estimate_ms": 280.871, "calibrated_ratio": 0.8849},
+        "YOLO11s": {"published_ms": 849.86, "macs": 10750000000, "estimate_ms": 929.034, "calibrated_ratio": 1.0932}
+      },
+      "models_source": {
+        "id": "ultralytics-yolo11",
+        "section": "Performance Metrics, Detection (COCO): size 640, params (M), FLOPs (B); FLOPs are thop's MACs × 2 (ultralytics/utils/torch_utils.py, get_flops)"
+      },
+      "source": {
+        "id": "ultralytics-raspberry-pi",
+        "section": "Raspberry Pi 5 YOLO11 Benchmarks, Detailed Comparison Table: Inference time (ms/im), YOLO11n and YOLO11s"
+      }
+    },
+    {
+      "device": "jetson-orin-nx-16gb",
+      "runtime": "tensorrt",
+      "processor": "gpu",
+      "precision": "float32",
+      "ms_per_gmac": 0.7414,
+      "constant_ms": 5.7641,
+      "ratio_spread": [0.9798, 1.0288],
+      "fit": "least squares on the relative error, with a constant; MACs are Ultralytics' published FLOPs / 2",
+      "stack": "TensorRT engine, FP32 (JetPack 6.0); Seeed Studio reComputer J4012 (Jetson Orin NX 16GB), input 640, Ultralytics 8.3.51 benchmark (ms per image, inference only)",
+      "fitted_on": "5 models (YOLO11n, YOLO11s, YOLO11m, YOLO11l, YOLO11x), format 'TensorRT (FP32)' of NVIDIA Jetson Orin NX 16GB",
+      "models": {
+        "YOLO11n": {
+          "published_ms": 8.05,
+          "macs": 3250000000,
+          "estimate_ms": 8.174,
+          "calibrated_ratio": 1.0154,
+          "leave_one_out_ratio": 1.0811
+        },
+        "YOLO11s": {
+          "published_ms": 14.13,
+          "macs": 10750000000,
+          "estimate_ms": 13.735,
+          "calibrated_ratio": 0.972,
+          "leave_one_out_ratio": 0.9635
+        },
+        "YOLO11m": {
+          "published_ms": 30.72,
+          "macs": 34000000000,
+          "estimate_ms": 30.973,
+          "calibrated_ratio": 1.0082,
+          "leave_one_out_ratio": 1.0111
+        },
+        "YOLO11l": {
+          "published_ms": 38.68,
+          "macs": 43450000000,
+          "estimate_ms": 37.98,
+          "calibrated_ratio": 0.9819,
+          "leave_one_out_ratio": 0.9749
+        },
+        "YOLO11x": {
+          "published_ms": 76.44,
+          "macs": 97450000000,
+          "estimate_ms": 78.017,
+          "calibrated_ratio": 1.0206,
+          "leave_one_out_ratio": 1.0355
+        }
+      },
+      "models_source": {
+        "id": "ultralytics-yolo11",
+        "section": "Performance Metrics, Detection (COCO): size 640, params (M), FLOPs (B); FLOPs are thop's MACs × 2 (ultralytics/utils/torch_utils.py, get_flops)"
+      },
+      "source": {
+        "id": "ultralytics-jetson",
+        "section": "NVIDIA Jetson Orin YOLO11 Benchmarks, Detailed Comparison Tables, NVIDIA Jetson Orin NX 16GB: Inference time (ms/im)"
+      }
+    },
+    {
+      "device": "jetson-orin-nx-16gb",
+      "runtime": "tensorrt",
+      "processor": "gpu",
+      "precision": "float16",
+      "ms_per_gmac": 0.3288,
+      "constant_ms": 3.8268,
+      "ratio_spread": [0.9629, 1.0255],
+      "fit": "least squares on the relative error, with a constant; MACs are Ultralytics' published FLOPs / 2",
+      "stack": "TensorRT engine, FP16 (JetPack 6.0); Seeed Studio reComputer J4012 (Jetson Orin NX 16GB), input 640, Ultralytics 8.3.51 benchmark (ms per image, inference only)",
+      "fitted_on": "5 models (YOLO11n, YOLO11s, YOLO11m, YOLO11l, YOLO11x), format 'TensorRT (FP16)' of NVIDIA Jetson Orin NX 16GB",
+      "models": {
+        "YOLO11n": {
+          "published_ms": 4.85,
+          "macs": 3250000000,
+          "estimate_ms": 4.896,
+          "calibrated_ratio": 1.0094,
+          "leave_one_out_ratio": 1.0397
+        },
+        "YOLO11s": {
+          "published_ms": 7.55,
+          "macs": 10750000000,
+          "estimate_ms": 7.362,
+          "calibrated_ratio": 0.9751,
+          "leave_one_out_ratio": 0.9665
+        },
+        "YOLO11m": {
+          "published_ms": 14.45,
+          "macs": 34000000000,
+          "estimate_ms": 15.007,
+          "calibrated_ratio": 1.0386,
+          "leave_one_out_ratio": 1.0526
+        },
+        "YOLO11l": {
+          "published_ms": 18.53,
+          "macs": 43450000000,
+          "estimate_ms": 18.115,
+          "calibrated_ratio": 0.9776,
+          "leave_one_out_ratio": 0.969
+        },
+        "YOLO11x": {
+          "published_ms": 35.99,
+          "macs": 97450000000,
+          "estimate_ms": 35.871,
+          "calibrated_ratio": 0.9967,
+          "leave_one_out_ratio": 0.9942
+        }
+      },
+      "models_source": {
+        "id": "ultralytics-yolo11",
+        "section": "Performance Metrics, Detection (COCO): size 640, params (M), FLOPs (B); FLOPs are thop's MACs × 2 (ultralytics/utils/torch_utils.py, get_flops)"
+      },
+      "source": {
+        "id": "ultralytics-jetson",
+        "section": "NVIDIA Jetson Orin YOLO11 Benchmarks, Detailed Comparison Tables, NVIDIA Jetson Orin NX 16GB: Inference time (ms/im)"
+      }
+    },
+    {
+      "device": "jetson-orin-nx-16gb",
+      "runtime": "tensorrt",
+      "processor": "gpu",
+      "precision": "int8",
+      "ms_per_gmac": 0.1986,
+      "constant_ms": 3.6667,
+      "ratio_spread": [0.9697, 1.0866],
+      "fit": "least squares on the relative error, with a constant; MACs are Ultralytics' published FLOPs / 2",
+      "stack": "TensorRT engine, INT8 (JetPack 6.0; Ultralytics' INT8 calibration cost accuracy there, the latency stands); Seeed Studio reComputer J4012 (Jetson Orin NX 16GB), input 640, Ultralytics 8.3.51 benchmark (ms per image, inference only)",
+      "fitted_on": "5 models (YOLO11n, YOLO11s, YOLO11m, YOLO11l, YOLO11x), format 'TensorRT (INT8)' of NVIDIA Jetson Orin NX 16GB",
+      "models": {
+        "YOLO11n": {"published_ms": 4.37, "macs": 3250000000, "estimate_ms": 4.312, "calibrated_ratio": 0.9867, "leave_one_out_ratio": 0.959},
+        "YOLO11s": {
+          "published_ms": 5.63,
+          "macs": 10750000000,
+          "estimate_ms": 5.801,
+          "calibrated_ratio": 1.0304,
+          "leave_one_out_ratio": 1.0445
+        },
+        "YOLO11m": {
+          "published_ms": 10.19,
+          "macs": 34000000000,
+          "estimate_ms": 10.418,
+          "calibrated_ratio": 1.0224,
+          "leave_one_out_ratio": 1.0298
+        },
+        "YOLO11l": {
+          "published_ms": 13.36,
+          "macs": 43450000000,
+          "estimate_ms": 12.295,
+          "calibrated_ratio": 0.9203,
+          "leave_one_out_ratio": 0.8951
+        },
+        "YOLO11x": {
+          "published_ms": 22.32,
+          "macs": 97450000000,
+          "estimate_ms": 23.017,
+          "calibrated_ratio": 1.0312,
+          "leave_one_out_ratio": 1.0651
+        }
+      },
+      "models_source": {
+        "id": "ultralytics-yolo11",
+        "section": "Performance Metrics, Detection (COCO): size 640, params (M), FLOPs (B); FLOPs are thop's MACs × 2 (ultralytics/utils/torch_utils.py, get_flops)"
+      },
+      "source": {
+        "id": "ultralytics-jetson",
+        "section": "NVIDIA Jetson Orin YOLO11 Benchmarks, Detailed Comparison Tables, NVIDIA Jetson Orin NX 16GB: Inference time (ms/im)"
+      }
     }
   ]
 }

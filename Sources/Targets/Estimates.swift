@@ -47,6 +47,9 @@ public struct TargetEstimate: Sendable {
     public var latencyCalibration: LatencyCalibration? = nil
     /// The accelerator calibration the latency was computed with (the Edge TPU's compute and streaming terms).
     public var acceleratorCalibration: AcceleratorCalibration? = nil
+    /// The calibration measured on the device itself under the target's runtime (the Raspberry Pi 5 in ONNX
+    /// Runtime or LiteRT, the Jetson Orin NX in TensorRT).
+    public var deviceCalibration: DeviceCalibration? = nil
     public var rooflineLatencyMS: Double? = nil
 
     public var isLowerBound: Bool { !coverage.isComplete }
@@ -265,13 +268,27 @@ public enum TargetEstimates {
             latency = c.latencyMS(macs: analysis.totalMACs, parameterBytes: weightBytes)
             overhead = 0
         }
+        // The device's own published measurements under this runtime: its MACs at the fitted cost per GMAC plus
+        // the fitted constant replace the roofline (they absorb memory, dispatch and the runtime's own costs).
+        // Only for a model that runs whole on the calibrated processor: the fit says nothing of a CPU remainder.
+        var measured: DeviceCalibration?
+        if analysis.transformer == nil, calibration == nil, accelerator == nil, let device, let runtime,
+            p.processor == .cpu || coverage?.cpuNodes.isEmpty ?? true,
+            let c = catalogue.deviceCalibration(device, runtime: runtime.name, processor: p.processor, precision: p.compute)
+        {
+            roofline = latency
+            measured = c
+            latency = c.latencyMS(macs: analysis.totalMACs)
+            overhead = 0
+        }
         return TargetEstimate(
             target: target.name.value, device: device, precision: p, sizeBytes: size, sizeFromCaller: callerSize != nil,
             weightBytes: weightBytes, peakActivationBytes: peak, macs: analysis.totalMACs, latencyMS: latency,
             dispatchOverheadMS: latency == nil ? nil : overhead * 1000, cpuFallbackPartitions: coverage?.cpuPartitions ?? 0,
             budget: (target.budget.sizeMB?.value, target.budget.memoryMB?.value, target.budget.latencyMS?.value),
             flashBudget: target.budget.flashMB?.value, coverage: analysis.coverage, activationPlanner: planner,
-            latencyCalibration: calibration, acceleratorCalibration: accelerator, rooflineLatencyMS: roofline)
+            latencyCalibration: calibration, acceleratorCalibration: accelerator, deviceCalibration: measured,
+            rooflineLatencyMS: roofline)
     }
 
     /// How the latency was made: the calibration (core, stack, cycles per MAC and its spread, the source) or
@@ -289,6 +306,15 @@ public enum TargetEstimates {
                 "streaming_ms": .double((Double(streamed) / 1e6 * a.msPerStreamedMB * 1000).rounded() / 1000),
                 "ratio_spread": .array(a.ratioSpread.map { .double($0) }), "stack": .string(a.stack),
                 "source": .string(catalogue.cite(a.source)), "cache_source": .string(catalogue.cite(a.cacheSource)),
+            ])
+        }
+        if let d = e.deviceCalibration {
+            return .object([
+                "method": .string("calibrated"), "class": .string("device"), "device": .string(d.device),
+                "runtime": .string(d.runtime), "processor": .string(d.processor.rawValue),
+                "precision": .string(d.precision), "ms_per_gmac": .double(d.msPerGMAC), "constant_ms": .double(d.constantMS),
+                "ratio_spread": .array(d.ratioSpread.map { .double($0) }), "stack": .string(d.stack),
+                "source": .string(catalogue.cite(d.source)), "models_source": .string(catalogue.cite(d.modelsSource)),
             ])
         }
         guard let c = e.latencyCalibration, let clock = e.device?.clockMHz else {

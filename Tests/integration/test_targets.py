@@ -146,7 +146,10 @@ def test_estimate_of_a_tflite_manifest_has_the_interpreter_reference_counts(run,
     want = ref.counts(REPO / path, inputs)
     assert row["macs"] == want["macs"]
     assert row["peak_activation_bytes"] == 4 * want["peak_activation_elements"]  # float32 on the CPU
-    assert row["latency_budget_met"] is False and row["dispatch_overhead_ms"] > 0
+    # LiteRT on the Pi 5's CPU in float32 is calibrated on the Pi's published measurements (MACs × ms per GMAC,
+    # docs/analysis.md): the roofline it replaced, with its per-operator dispatch overhead, is kept beside it.
+    assert row["latency_budget_met"] is False and row["latency_roofline_ms"] > 0
+    assert (row["latency_calibration"]["class"], row["latency_calibration"]["runtime"]) == ("device", "litert")
 
 
 def test_estimate_on_the_ensemble_e7_judges_ram_and_flash_apart(run, tmp_path):

@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""Latency calibrations of whole devices under one runtime, fitted to Ultralytics' published benchmark tables: the
+published rows to Schemas/measurements/latency_measurements.json (`device_published`, not embedded), the fits to
+Schemas/targets/latency_calibrations.json (`device_calibrations`, catalogue data).
+
+    scripts/catalogue/derive_device_calibration.py [--check]
+
+The figures are web pages (Ultralytics' guides, kept in github.com/ultralytics/ultralytics under docs/en/guides):
+the rows are copied here verbatim with the revision read, and the models' compute is Ultralytics' own published
+FLOPs (docs/en/models/yolo11.md), halved to MACs: Ultralytics counts FLOPs as thop's MACs × 2
+(ultralytics/utils/torch_utils.py, get_flops). No model is built here; `--check` compares with the committed files
+instead of writing them.
+
+Model, per device, runtime and precision (the device's own measurements: no clock scaling to other devices):
+
+    latency = MACs × a + c
+
+a (ms per GMAC) and c (ms) by least squares on the relative error (minimizing Σ (estimate / published − 1)²: every
+model weighs the same). c is fitted only from three models up (two points fit two unknowns exactly and leave no
+spread to report) and dropped when the fit makes it negative.
+"""
+import argparse
+import json
+import os
+import sys
+
+import catalogue_json as cj
+
+FITS = os.path.join(cj.TARGETS, "latency_calibrations.json")
+ROWS = os.path.join(cj.ROOT, "Schemas", "measurements", "latency_measurements.json")
+
+# Ultralytics' published FLOPs (B) at 640×640 for the detection models (docs/en/models/yolo11.md at revision
+# 040502be523c, "Performance Metrics", Detection (COCO)); MACs = FLOPs / 2.
+MODELS_SOURCE = {"id": "ultralytics-yolo11", "section": "Performance Metrics, Detection (COCO): size 640, params (M), "
+                 "FLOPs (B); FLOPs are thop's MACs × 2 (ultralytics/utils/torch_utils.py, get_flops)"}
+MODELS = {  # model → (params M, FLOPs B at 640×640)
+    "YOLO11n": (2.6, 6.5), "YOLO11s": (9.4, 21.5), "YOLO11m": (20.1, 68.0), "YOLO11l": (25.3, 86.9),
+    "YOLO11x": (56.9, 194.9),
+}
+INPUT = [1, 3, 640, 640]
+
+# The published tables, verbatim: inference time (ms/im) per export format. Each entry: the catalogue device (None:
+# not in the catalogue), what the table was measured on, the source, and {format: {model: ms}}.
+TABLES = [
+    {
+        "table": "Raspberry Pi 5 YOLO11 Benchmarks",
+        "device": "raspberry-pi-5",
+        "measured_on": "Raspberry Pi 5, FP32, input 640, Ultralytics 8.3.39 benchmark (ms per image, inference only)",
+        "source": {"id": "ultralytics-raspberry-pi", "section": "Raspberry Pi 5 YOLO11 Benchmarks, Detailed Comparison "
+                   "Table: Inference time (ms/im), YOLO11n and YOLO11s"},
+        "rows": {
+            "ONNX": {"YOLO11n": 168.082, "YOLO11s": 324.17},
+            "TF Lite": {"YOLO11n": 317.398, "YOLO11s": 849.86},
+        },
+    },
+    {
+        "table": "NVIDIA Jetson Orin NX 16GB",
+        "device": "jetson-orin-nx-16gb",
+        "measured_on": "Seeed Studio reComputer J4012 (Jetson Orin NX 16GB), input 640, Ultralytics 8.3.51 benchmark "
+                       "(ms per image, inference only)",
+        "source": {"id": "ultralytics-jetson", "section": "NVIDIA Jetson Orin YOLO11 Benchmarks, Detailed Comparison "
+                   "Tables, NVIDIA Jetson Orin NX 16GB: Inference time (ms/im)"},
+        "rows": {
+            "TensorRT (FP32)": {"YOLO11n": 8.05, "YOLO11s": 14.13, "YOLO11m": 30.72, "YOLO11l": 38.68, "YOLO11x": 76.44},
+            "TensorRT (FP16)": {"YOLO11n": 4.85, "YOLO11s": 7.55, "YOLO11m": 14.45, "YOLO11l": 18.53, "YOLO11x": 35.99},
+            "TensorRT (INT8)": {"YOLO11n": 4.37, "YOLO11s": 5.63, "YOLO11m": 10.19, "YOLO11l": 13.36, "YOLO11x": 22.32},
+        },
+    },
+    {
+        "table": "NVIDIA Jetson Orin Nano Super Developer Kit",
+        "device": None,
+        "left_out": "the Orin Nano Super (JetPack 6.1 super mode: GPU at 1020 MHz, 102 GB/s) is not the catalogue's "
+                    "jetson-orin-nano (the original 8 GB module's clocks): recorded, not fitted",
+        "measured_on": "NVIDIA Jetson Orin Nano Super Developer Kit, input 640, Ultralytics 8.3.51 benchmark",
+        "source": {"id": "ultralytics-jetson", "section": "NVIDIA Jetson Orin YOLO11 Benchmarks, Detailed Comparison "
+                   "Tables, NVIDIA Jetson Orin Nano Super Developer Kit: Inference time (ms/im)"},
+        "rows": {
+            "TensorRT (FP32)": {"YOLO11n": 7.60, "YOLO11s": 13.29, "YOLO11m": 28.21, "YOLO11l": 35.59, "YOLO11x": 67.32},
+            "TensorRT (FP16)": {"YOLO11n": 4.91, "YOLO11s": 7.30, "YOLO11m": 13.99, "YOLO11l": 17.57, "YOLO11x": 32.94},
+            "TensorRT (INT8)": {"YOLO11n": 3.91, "YOLO11s": 5.25, "YOLO11m": 9.58, "YOLO11l": 12.37, "YOLO11x": 20.72},
+        },
+    },
+]
+# Export format → the catalogue runtime, its processor and precision, and the stack it ran on. Ultralytics runs an
+# ONNX export in ONNX Runtime (CPU on the Pi), a TF Lite export in the TensorFlow Lite interpreter, an engine in
+# TensorRT on the GPU. The other formats (PyTorch, OpenVINO, NCNN, MNN, ...) are no catalogue runtime on these
+# devices and are not recorded.
+FORMATS = {
+    "ONNX": ("onnxruntime", "cpu", "float32", "ONNX Runtime, CPU execution provider"),
+    "TF Lite": ("litert", "cpu", "float32", "TensorFlow Lite interpreter, float32"),
+    "TensorRT (FP32)": ("tensorrt", "gpu", "float32", "TensorRT engine, FP32 (JetPack 6.0)"),
+    "TensorRT (FP16)": ("tensorrt", "gpu", "float16", "TensorRT engine, FP16 (JetPack 6.0)"),
+    "TensorRT (INT8)": ("tensorrt", "gpu", "int8", "TensorRT engine, INT8 (JetPack 6.0; Ultralytics' INT8 "
+                                                    "calibration cost accuracy there, the latency stands)"),
+}
+
+
+def macs(model):
+    return int(round(MODELS[model][1] * 1e9 / 2))
+
+
+def solve(xs, ys):
+    """Least squares for y ≈ xs · w by the normal equations."""
+    n = len(xs[0])
+    m = [[sum(x[i] * x[j] for x in xs) for j in range(n)] + [sum(x[i] * y for x, y in zip(xs, ys))] for i in range(n)]
+    for c in range(n):
+        piv = max(range(c, n), key=lambda r: abs(m[r][c]))
+        m[c], m[piv] = m[piv], m[c]
+        for r in range(n):
+            if r != c:
+                f = m[r][c] / m[c][c]
+                m[r] = [a - f * b for a, b in zip(m[r], m[c])]
+    return [m[i][n] / m[i][i] for i in range(n)]
+
+
+def fit_one(rows):
+    """(ms per GMAC, constant ms) minimizing Σ (estimate / published − 1)²."""
+    xs = [[r["macs"] / 1e9 / r["published_ms"], 1 / r["published_ms"]] for r in rows]
+    if len(rows) >= 3:
+        w = solve(xs, [1.0] * len(rows))
+        if w[1] >= 0:
+            return w
+    return solve([x[:1] for x in xs], [1.0] * len(rows)) + [0.0]
+
+
+def predict(w, r):
+    return r["macs"] / 1e9 * w[0] + w[1]
+
+
+def published():
+    """The recorded rows: every table row of a catalogue runtime, with the model's compute."""
+    out = []
+    for t in TABLES:
+        for fmt, models in t["rows"].items():
+            runtime, processor, precision, _ = FORMATS[fmt]
+            for model, ms in models.items():
+                row = {"table": t["table"], "format": fmt, "model": model, "published_ms": ms,
+                       "input": INPUT, "macs": macs(model), "macs_from": "published FLOPs / 2",
+                       "parameters_m": MODELS[model][0], "device": t["device"], "runtime": runtime,
+                       "processor": processor, "precision": precision}
+                if t.get("left_out"):
+                    row["left_out"] = t["left_out"]
+                out.append(row)
+    return out
+
+
+def fit(rows):
+    calibrations = []
+    for t in TABLES:
+        if t["device"] is None:
+            continue
+        for fmt in t["rows"]:
+            runtime, processor, precision, stack = FORMATS[fmt]
+            group = [r for r in rows if r["table"] == t["table"] and r["format"] == fmt]
+            w = fit_one(group)
+            models = {}
+            for r in group:
+                est = predict(w, r)
+                entry = {"published_ms": r["published_ms"], "macs": r["macs"], "estimate_ms": round(est, 3),
+                         "calibrated_ratio": round(est / r["published_ms"], 4)}
+                if len(group) >= 3:  # with two models, leaving one out leaves a one-point fit: not said
+                    loo = fit_one([o for o in group if o is not r])
+                    entry["leave_one_out_ratio"] = round(predict(loo, r) / r["published_ms"], 4)
+                models[r["model"]] = entry
+            ratios = [m["published_ms"] / m["estimate_ms"] for m in models.values()]
+            calibrations.append({
+                "device": t["device"], "runtime": runtime, "processor": processor, "precision": precision,
+                "ms_per_gmac": round(w[0], 4), "constant_ms": round(w[1], 4),
+                "ratio_spread": [round(min(ratios), 4), round(max(ratios), 4)],
+                "fit": "least squares on the relative error" + (", with a constant" if len(group) >= 3 else
+                       ", per MAC only (two models)") + "; MACs are Ultralytics' published FLOPs / 2",
+                "stack": f"{stack}; {t['measured_on']}",
+                "fitted_on": f"{len(group)} models ({', '.join(models)}), format '{fmt}' of {t['table']}",
+                "models": models, "models_source": MODELS_SOURCE, "source": t["source"],
+            })
+    return calibrations
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--check", action="store_true", help="compare with the committed files instead of writing them")
+    args = ap.parse_args()
+
+    with open(ROWS, encoding="utf-8") as fh:
+        rows_doc = json.load(fh)
+    with open(FITS, encoding="utf-8") as fh:
+        fits_doc = json.load(fh)
+    rows = published()
+    rows_doc["device_published"] = {
+        "note": "Ultralytics' published YOLO11 inference times (ms per image) per export format, verbatim, for the "
+                "formats that are catalogue runtimes; MACs are Ultralytics' published FLOPs / 2 (thop's count, not "
+                "slipway's analysis of an export); derived by scripts/catalogue/derive_device_calibration.py.",
+        "models_source": MODELS_SOURCE, "sources": [t["source"] for t in TABLES], "rows": rows,
+    }
+    fits_doc["device_calibrations"] = fit(rows)
+    rows_text = cj._fmt(rows_doc, 0) + "\n"
+    fits_text = cj._fmt(fits_doc, 0) + "\n"
+    if args.check:
+        bad = [p for p, text in ((ROWS, rows_text), (FITS, fits_text)) if open(p, encoding="utf-8").read() != text]
+        if bad:
+            sys.exit(f"differs from the derivation of the published rows: {', '.join(bad)}")
+        print("latency_measurements.json and latency_calibrations.json match")
+        return
+    for p, text in ((ROWS, rows_text), (FITS, fits_text)):
+        with open(p, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    for c in fits_doc["device_calibrations"]:
+        print(f"{c['device']} {c['runtime']} {c['precision']}: {c['ms_per_gmac']} ms/GMAC + {c['constant_ms']} ms; "
+              f"published/estimate {c['ratio_spread']}")
+        for name, r in c["models"].items():
+            loo = r.get("leave_one_out_ratio")
+            print(f"  {name:8} {r['published_ms']:>9} ms  estimate {r['estimate_ms']:>9}  "
+                  f"calibrated {r['calibrated_ratio']:.3f}" + (f"  left out {loo:.3f}" if loo else ""))
+
+
+if __name__ == "__main__":
+    main()
