@@ -150,3 +150,39 @@ def test_the_classifier_example_converts_to_float16_tflite_as_estimated(run, tmp
     interpreter.invoke()
     got = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
     np.testing.assert_allclose(got, want, rtol=0.02, atol=0.02)
+
+
+def test_a_paddle_style_input_and_a_fixed_rgb_input_convert_offline(run, tmp_path):
+    """An input whose dynamic batch is written as dim_value -1 (Paddle's exports; TensorFlow refuses "Dimension -1
+    must be >= 0", onnx2tf's overwrite_input_shape leaves it) gets the manifest's shape in the model copy; a fixed
+    3-channel image input, for which onnx2tf's output check would download sample images from GitHub, gets the
+    calibration samples in the work folder instead: the conversion reads no network and leaves nothing where slipway
+    ran."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(1)
+    w = numpy_helper.from_array(rng.standard_normal((4, 3, 3, 3)).astype(np.float32), "w")
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]), helper.make_node("Relu", ["c"], ["y"])],
+        "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [-1, 3, 16, 16])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [-1, 4, 16, 16])], [w])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.save(model, tmp_path / "m.onnx")
+    (tmp_path / "calib").mkdir()
+    for i in range(4):
+        np.save(tmp_path / "calib" / f"s{i}.npy", rng.random((1, 3, 16, 16), dtype=np.float32))
+    (tmp_path / "m.slipway.yaml").write_text("""slipway: 1
+name: rgb
+model: {path: m.onnx, inputs: {x: [1, 3, 16, 16]}}
+targets:
+  mcu: {runtime: tflite-micro, optimize: {quantize: {weights: int8, activations: int8, calibration: calib/}}}
+""")
+    ran_in = tmp_path / "elsewhere"
+    ran_in.mkdir()
+    r = run("convert", str(tmp_path / "m.slipway.yaml"), "--python", CONVERT_PYTHON, cwd=ran_in,
+            env={"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9", "NO_PROXY": ""})
+    assert r.returncode == 0, r.stderr.decode() + r.stdout.decode()
+    assert list(ran_in.iterdir()) == []
+    model = inspect(run, tmp_path / "dist/mcu/rgb.tflite")
+    assert model["inputs"][0]["shape"] == [1, 16, 16, 3] and set(model["parameters_by_dtype"]) == {"int8", "int32"}

@@ -707,6 +707,52 @@ def onnx_inputs(path):
     return out
 
 
+def fix_input_dims(path, fixed):
+    """Writes the manifest's fixed input shapes into the model copy: onnx2tf's overwrite_input_shape replaces
+    symbolic dimensions but not a dim_value of -1, which exporters such as Paddle's write for a dynamic one
+    (TensorFlow then refuses "Dimension -1 must be >= 0")."""
+    import onnx
+    if not fixed:
+        return
+    model = onnx.load(path)
+    changed = False
+    for i in model.graph.input:
+        dims = fixed.get(i.name)
+        shape = i.type.tensor_type.shape
+        if dims is None or len(shape.dim) != len(dims):
+            continue
+        for d, v in zip(shape.dim, dims):
+            if not d.HasField("dim_value") or d.dim_value != v:
+                d.dim_value = v
+                changed = True
+    if changed:
+        onnx.save(model, path)
+
+
+# The file onnx2tf's download_test_image_data reads from the working directory before it downloads one.
+CHECK_SAMPLES = "calibration_image_sample_data_20x128x128x3_float32.npy"
+
+
+def write_check_samples(folder, names):
+    """Up to 20 calibration samples of a one-input image model, channels last, as onnx2tf's check data."""
+    import numpy as np
+    from calibration_samples import samples as by_name
+    if len(names) != 1:
+        return
+    images = []
+    for sample in by_name(folder, names):
+        x = np.asarray(next(iter(sample.values())), dtype=np.float32)
+        if x.ndim == 4 and x.shape[1] == 3 and x.shape[-1] != 3:
+            x = np.moveaxis(x, 1, -1)
+        if x.ndim != 4 or x.shape[-1] != 3:
+            return
+        images.append(x)
+        if sum(i.shape[0] for i in images) >= 20:
+            break
+    if images:
+        np.save(CHECK_SAMPLES, np.concatenate(images)[:20])
+
+
 def to_layout(a, shape, name):
     """The sample in the SavedModel input's layout: as is, or channels moved last as onnx2tf writes NC… inputs."""
     import numpy as np
@@ -744,6 +790,13 @@ def main():
     names = onnx_inputs(a.source)
     folder = os.path.join(os.path.dirname(os.path.abspath(a.output)), "saved_model")
     shapes = [f"{n}:{d}" for n, _, d in (s.partition("=") for s in a.input)]
+    fix_input_dims(a.source, {n: [int(x) for x in d.split(",") if x] for n, _, d in (s.partition("=") for s in a.input)})
+    # onnx2tf's check of its outputs reads sample images from the working directory, downloading them from GitHub
+    # when absent (for a model whose inputs are fixed 3-channel images): the work folder, with the calibration
+    # samples there instead, so a conversion reads no network and writes nothing where slipway was started.
+    os.chdir(os.path.dirname(os.path.abspath(a.output)))
+    if a.calibration:
+        write_check_samples(a.calibration, names)
     try:
         onnx2tf.convert(input_onnx_file_path=a.source, output_folder_path=folder, non_verbose=True,
                         overwrite_input_shape=shapes or None)
