@@ -26,8 +26,10 @@ public enum ONNXTFLiteSize {
         let written = graphs.reduce(0) { $0 + $1.written }
         let pads = graphs.reduce(0) { $0 + $1.pads }
         var bytes = KerasTFLiteSize.fileBytes + written &* KerasTFLiteSize.operatorBytes
-        var tensors = written + model.inputs.count + pads
-        bytes += pads &* 32  // an int32 [4, 2] paddings tensor each
+        // The converter stores equal constants once: one int32 [4, 2] paddings tensor per distinct padding.
+        let paddings = Set(graphs.flatMap(\.padShapes)).count
+        var tensors = written + model.inputs.count + paddings
+        bytes += paddings &* 32
         // A folded normalisation gives a convolution without a bias one of the normalisation's channels.
         for channels in graphs.flatMap(\.newBiases) {
             tensors += 1
@@ -77,6 +79,8 @@ public enum ONNXTFLiteSize {
         var gone: Set<Int> = []
         var pads = 0
         var newBiases: [Int] = []
+        /// The `pads` of each convolution or pool that gets an explicit PAD.
+        var padShapes: [[Int64]] = []
         var written: Int { nodes.count - gone.count + pads }
 
         init(nodes: [Node], model: Model) {
@@ -114,12 +118,13 @@ public enum ONNXTFLiteSize {
             }
             // A strided convolution or pool with padding: TFLite's SAME pads a stride-2 input at the end only, so
             // onnx2tf writes the ONNX padding as an explicit PAD before it (an operator, its paddings, its output).
-            pads = nodes.filter { n in
+            for n in nodes {
                 guard n.opType == "Conv" || n.opType == "MaxPool" || n.opType == "AveragePool",
                       case .ints(let strides)? = n.attributes["strides"], strides.contains(where: { $0 > 1 }),
-                      case .ints(let p)? = n.attributes["pads"] else { return false }
-                return p.contains { $0 > 0 }
-            }.count
+                      case .ints(let p)? = n.attributes["pads"], p.contains(where: { $0 > 0 }) else { continue }
+                padShapes.append(p)
+            }
+            pads = padShapes.count
         }
     }
 

@@ -1,5 +1,6 @@
-"""ONNX → full-integer TFLite, run by `slipway convert` for a target whose model is ONNX, whose format is tflite and
-whose activations are int8 (static quantization, calibrated on the manifest's samples).
+"""ONNX → TFLite, run by `slipway convert` for a target whose model is ONNX and whose format is tflite: onnx2tf's float32
+or float16 file (--weights none|float32|float16), or full integer (--weights int8 --activations int8, static
+quantization calibrated on the manifest's samples).
 
 onnx2tf converts the ONNX graph to a TensorFlow SavedModel (NCHW inputs become NHWC, as onnx2tf writes every
 convolutional model); TensorFlow's converter then quantizes that SavedModel with the calibration samples as its
@@ -11,11 +12,12 @@ calibrates with images it downloads when it gets none.
 
   --source: a copy of the ONNX model (onnx2tf writes its simplified graph back over its input);
   --input NAME=d0,d1: the manifest's fixed input shapes (onnx2tf's overwrite_input_shape);
-  --weights int8 --activations int8 [--io int8|uint8] [--per-tensor] --calibration FOLDER.
+  --weights none|float32|float16, or int8 --activations int8 [--io int8|uint8] [--per-tensor] --calibration FOLDER.
 """
 import argparse
 import json
 import os
+import shutil
 import sys
 
 from tflite_quantization import configure, convert as write_tflite, fail, progress  # written beside this driver
@@ -63,23 +65,25 @@ CHECK_SAMPLES = "calibration_image_sample_data_20x128x128x3_float32.npy"
 
 
 def write_check_samples(folder, names):
-    """Up to 20 calibration samples of a one-input image model, channels last, as onnx2tf's check data."""
+    """Up to 20 calibration samples of a one-input image model, channels last, as onnx2tf's check data; else (a
+    float conversion, several inputs) 20 seeded uniform images: the check compares onnx2tf's outputs with the ONNX
+    model's on them, and they shape nothing that is written."""
     import numpy as np
-    from calibration_samples import samples as by_name
-    if len(names) != 1:
-        return
     images = []
-    for sample in by_name(folder, names):
-        x = np.asarray(next(iter(sample.values())), dtype=np.float32)
-        if x.ndim == 4 and x.shape[1] == 3 and x.shape[-1] != 3:
-            x = np.moveaxis(x, 1, -1)
-        if x.ndim != 4 or x.shape[-1] != 3:
-            return
-        images.append(x)
-        if sum(i.shape[0] for i in images) >= 20:
-            break
-    if images:
-        np.save(CHECK_SAMPLES, np.concatenate(images)[:20])
+    if folder and len(names) == 1:
+        from calibration_samples import samples as by_name
+        for sample in by_name(folder, names):
+            x = np.asarray(next(iter(sample.values())), dtype=np.float32)
+            if x.ndim == 4 and x.shape[1] == 3 and x.shape[-1] != 3:
+                x = np.moveaxis(x, 1, -1)
+            if x.ndim != 4 or x.shape[-1] != 3:
+                images = []
+                break
+            images.append(x)
+            if sum(i.shape[0] for i in images) >= 20:
+                break
+    data = np.concatenate(images)[:20] if images else np.random.default_rng(0).random((20, 128, 128, 3), dtype=np.float32)
+    np.save(CHECK_SAMPLES, data)
 
 
 def to_layout(a, shape, name):
@@ -111,8 +115,13 @@ def main():
     p.add_argument("--per-tensor", action="store_true")
     p.add_argument("--input", action="append", default=[], help="NAME=d0,d1,... (the manifest's fixed input shapes)")
     a = p.parse_args()
-    if not (a.weights == "int8" and a.activations == "int8"):
-        fail(f"this driver writes full-integer TFLite (weights int8, activations int8), not weights {a.weights}, activations {a.activations}")
+    # onnx2tf runs in the work folder (below): every path given relative to where slipway ran is made absolute.
+    a.source, a.output, a.summary = (os.path.abspath(x) for x in (a.source, a.output, a.summary))
+    a.calibration = os.path.abspath(a.calibration) if a.calibration else None
+    full_integer = a.weights == "int8" and a.activations == "int8"
+    if not full_integer and not (a.weights in ("none", "float32", "float16") and a.activations in ("none", "float32")):
+        fail(f"onnx2tf writes float32 or float16 TFLite, and full integer through TensorFlow's converter (weights int8, "
+             f"activations int8), not weights {a.weights}, activations {a.activations}")
 
     progress("converting with onnx2tf")
     import onnx2tf
@@ -124,8 +133,7 @@ def main():
     # when absent (for a model whose inputs are fixed 3-channel images): the work folder, with the calibration
     # samples there instead, so a conversion reads no network and writes nothing where slipway was started.
     os.chdir(os.path.dirname(os.path.abspath(a.output)))
-    if a.calibration:
-        write_check_samples(a.calibration, names)
+    write_check_samples(a.calibration, names)
     try:
         onnx2tf.convert(input_onnx_file_path=a.source, output_folder_path=folder, non_verbose=True,
                         overwrite_input_shape=shapes or None)
@@ -135,6 +143,17 @@ def main():
         fail(f"onnx2tf could not convert the model: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}")
 
     import tensorflow as tf
+    if not full_integer:
+        # onnx2tf's own float files: <input name>_float32.tflite and _float16.tflite beside the SavedModel.
+        variant = "_float16.tflite" if a.weights == "float16" else "_float32.tflite"
+        made = sorted(f for f in os.listdir(folder) if f.endswith(variant))
+        if not made:
+            fail(f"onnx2tf wrote no *{variant} in its output folder ({', '.join(sorted(os.listdir(folder)))})")
+        shutil.copyfile(os.path.join(folder, made[0]), a.output)
+        with open(a.summary, "w", encoding="utf-8") as f:
+            json.dump({"onnx2tf": onnx2tf.__version__, "tensorflow": tf.__version__, "mode": a.weights if a.weights != "none" else "float32",
+                       "converter": "onnx2tf.convert"}, f)
+        return
     signature = tf.saved_model.load(folder).signatures["serving_default"]
     specs = signature.structured_input_signature[1]
     # onnx2tf keeps the ONNX input names; a one-input model maps whatever it is called.
