@@ -22,7 +22,10 @@ public enum ONNXTFLiteSize {
 
     public static func predict(model: Model, mode: KerasTFLiteSize.Mode, integerIO: Bool = false) -> Int {
         // Every graph: an If's branches and a Loop's body become TFLite subgraphs with their own operators.
-        let graphs = model.graphs.map { Graph(nodes: $0.nodes, model: model) }
+        // Constants by name, indexed once: the normalisations' channels and the Clips' bounds are looked up in it.
+        var constants: [String: ConstantTensor] = [:]
+        for t in model.tensors where constants[t.name] == nil { constants[t.name] = t }
+        let graphs = model.graphs.map { Graph(nodes: $0.nodes, model: model, constants: constants) }
         let written = graphs.reduce(0) { $0 + $1.written }
         let pads = graphs.reduce(0) { $0 + $1.pads }
         var bytes = KerasTFLiteSize.fileBytes + written &* KerasTFLiteSize.operatorBytes
@@ -83,7 +86,7 @@ public enum ONNXTFLiteSize {
         var padShapes: [[Int64]] = []
         var written: Int { nodes.count - gone.count + pads }
 
-        init(nodes: [Node], model: Model) {
+        init(nodes: [Node], model: Model, constants: [String: ConstantTensor]) {
             self.nodes = nodes
             var producer: [String: Int] = [:]
             var readers: [String: [Int]] = [:]
@@ -106,10 +109,10 @@ public enum ONNXTFLiteSize {
                     gone.insert(i)
                     if nodes[p].inputs.count < 3 || nodes[p].inputs[2].isEmpty {
                         let scale = n.inputs.count > 1 ? n.inputs[1] : ""
-                        newBiases.append(model.tensors.first { $0.name == scale }?.elementCount ?? 0)
+                        newBiases.append(constants[scale]?.elementCount ?? 0)
                     }
                 case "Relu", "Tanh", "Clip":
-                    guard fusable(n, model: model), var p = soleProducer(n) else { continue }
+                    guard fusable(n, model: model, constants: constants), var p = soleProducer(n) else { continue }
                     if gone.contains(p), nodes[p].opType == "BatchNormalization", let q = soleProducer(nodes[p]) { p = q }
                     if fusing.contains(nodes[p].opType) { gone.insert(i) }
                 default:
@@ -130,9 +133,9 @@ public enum ONNXTFLiteSize {
 
     /// Whether TFLite fuses the activation into the layer before: Relu and Tanh, and a Clip to [0, 6] (RELU6) or
     /// [0, ∞) (RELU), its bounds as attributes (before opset 11) or constant inputs.
-    static func fusable(_ n: Node, model: Model) -> Bool {
+    static func fusable(_ n: Node, model: Model, constants: [String: ConstantTensor]) -> Bool {
         guard n.opType == "Clip" else { return true }
-        guard let (low, high) = model.clipBounds(n, constant: { name in model.tensors.first { $0.name == name } }) else { return false }
+        guard let (low, high) = model.clipBounds(n, constant: { constants[$0] }) else { return false }
         return low == 0 && (high == 6 || high == .infinity)
     }
 

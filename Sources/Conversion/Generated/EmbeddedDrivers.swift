@@ -797,17 +797,18 @@ def main():
     progress("converting with onnx2tf")
     import onnx2tf
     names = onnx_inputs(a.source)
-    folder = os.path.join(os.path.dirname(os.path.abspath(a.output)), "saved_model")
-    shapes = [f"{n}:{d}" for n, _, d in (s.partition("=") for s in a.input)]
-    fix_input_dims(a.source, {n: [int(x) for x in d.split(",") if x] for n, _, d in (s.partition("=") for s in a.input)})
+    work = os.path.dirname(a.output)
+    folder = os.path.join(work, "saved_model")
+    fixed = {n: [int(x) for x in d.split(",") if x] for n, _, d in (s.partition("=") for s in a.input)}
+    fix_input_dims(a.source, fixed)
     # onnx2tf's check of its outputs reads sample images from the working directory, downloading them from GitHub
     # when absent (for a model whose inputs are fixed 3-channel images): the work folder, with the calibration
     # samples there instead, so a conversion reads no network and writes nothing where slipway was started.
-    os.chdir(os.path.dirname(os.path.abspath(a.output)))
+    os.chdir(work)
     write_check_samples(a.calibration, names)
     try:
         onnx2tf.convert(input_onnx_file_path=a.source, output_folder_path=folder, non_verbose=True,
-                        overwrite_input_shape=shapes or None)
+                        overwrite_input_shape=[f"{n}:{','.join(map(str, d))}" for n, d in fixed.items()] or None)
     except SystemExit as e:  # onnx2tf exits on what it cannot convert, having logged why
         fail(f"onnx2tf could not convert the model (exit {e.code}); its log says why")
     except Exception as e:  # an operator onnx2tf has no conversion for
