@@ -16,7 +16,7 @@ BUILD_FLAGS  := --build-tests
 BIN          := .build/debug/slipway
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: demo test fuzz build deps venv corpus runtimes venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue derive-catalogue derive-xnnpack derive-ort-eps derive-tensorrt derive-llamacpp derive-openvino derive-executorch measure-aten-decompositions rules target-fixtures estimate-fixtures keras-fixtures
+.PHONY: demo test fuzz build deps venv corpus runtimes venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue derive-catalogue derive-xnnpack derive-ort-eps derive-tensorrt derive-llamacpp derive-openvino derive-executorch measure-aten-decompositions measure-yolo-macs rules target-fixtures estimate-fixtures keras-fixtures
 
 deps:
 	@if [ ! -f /usr/include/yaml.h ] || [ ! -f /usr/include/hdf5/serial/hdf5_hl.h ] || ! command -v pkg-config >/dev/null || ! command -v python3 >/dev/null; then \
@@ -69,9 +69,10 @@ $(VENV_CONVERT)/.stamp: requirements-convert.txt requirements-convert-nodeps.txt
 
 venv-convert: $(VENV_CONVERT)/.stamp
 
-$(VENV_COREML)/.stamp: requirements-coreml.txt
+$(VENV_COREML)/.stamp: requirements-coreml.txt requirements-ultralytics.txt
 	$(PYTHON) -m venv $(VENV_COREML)
 	$(VENV_COREML)/bin/python -m pip install -q --disable-pip-version-check -r requirements-coreml.txt
+	$(VENV_COREML)/bin/python -m pip install -q --disable-pip-version-check --no-deps -r requirements-ultralytics.txt
 	touch $@
 
 venv-coreml: $(VENV_COREML)/.stamp
@@ -183,4 +184,10 @@ derive-executorch: venv
 # the common layers exported and saved with the Core ML venv's torch, then to_edge's decompositions. Then make rules.
 measure-aten-decompositions: venv-coreml
 	$(VENV_COREML)/bin/python scripts/catalogue/measure_aten_decompositions.py
+	$(MAKE) catalogue
+
+# Slipway's MAC count of the YOLO11 exports the device latency calibrations are fitted on; then refit.
+measure-yolo-macs: venv-coreml build
+	$(VENV_COREML)/bin/python scripts/catalogue/measure_yolo_macs.py --slipway .build/debug/slipway
+	$(VPY) scripts/catalogue/derive_device_calibration.py
 	$(MAKE) catalogue

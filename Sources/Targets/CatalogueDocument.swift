@@ -202,7 +202,7 @@ public enum CatalogueDocument {
         }
         o += "\n## Device calibrations\n\nPer device, runtime, processor and precision, fitted to published latencies "
         o += "measured on that device under that runtime (Ultralytics' YOLO11 benchmark tables; the models' MACs are "
-        o += "the publisher's FLOPs / 2): latency = MACs × ms per GMAC + a constant, for a model that runs whole on the "
+        o += "slipway's own count of each model's ONNX export, the count the estimate applies the fit to): latency = MACs × ms per GMAC + a constant, for a model that runs whole on the "
         o += "calibrated processor. Measured on the device itself, so it applies to no other. Derived by the script "
         o += "`derive_device_calibration` in scripts/catalogue; see [analysis.md](analysis.md).\n\n"
         o += "| Device | Runtime | Processor | Precision | ms per GMAC | Constant ms | Published / estimate | Fitted on | Source |\n|---|---|---|---|---|---|---|---|---|\n"

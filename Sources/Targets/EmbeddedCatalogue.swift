@@ -6286,15 +6286,15 @@ enum EmbeddedCatalogue {
       "runtime": "onnxruntime",
       "processor": "cpu",
       "precision": "float32",
-      "ms_per_gmac": 35.6261,
+      "ms_per_gmac": 31.7971,
       "constant_ms": 0.0,
-      "ratio_spread": [0.8464, 1.4517],
-      "fit": "least squares on the relative error, per MAC only (two models); MACs are Ultralytics' published FLOPs / 2",
+      "ratio_spread": [0.8566, 1.3632],
+      "fit": "least squares on the relative error, per MAC only (two models); MACs are slipway's count of each model's ONNX export",
       "stack": "ONNX Runtime, CPU execution provider; Raspberry Pi 5, FP32, input 640, Ultralytics 8.3.39 benchmark (ms per image, inference only)",
       "fitted_on": "2 models (YOLO11n, YOLO11s), format 'ONNX' of Raspberry Pi 5 YOLO11 Benchmarks",
       "models": {
-        "YOLO11n": {"published_ms": 168.082, "macs": 3250000000, "estimate_ms": 115.785, "calibrated_ratio": 0.6889},
-        "YOLO11s": {"published_ms": 324.17, "macs": 10750000000, "estimate_ms": 382.981, "calibrated_ratio": 1.1814}
+        "YOLO11n": {"published_ms": 168.082, "macs": 3877774463, "estimate_ms": 123.302, "calibrated_ratio": 0.7336},
+        "YOLO11s": {"published_ms": 324.17, "macs": 11901716863, "estimate_ms": 378.44, "calibrated_ratio": 1.1674}
       },
       "models_source": {
         "id": "ultralytics-yolo11",
@@ -6310,15 +6310,15 @@ enum EmbeddedCatalogue {
       "runtime": "litert",
       "processor": "cpu",
       "precision": "float32",
-      "ms_per_gmac": 86.4217,
+      "ms_per_gmac": 75.9201,
       "constant_ms": 0.0,
-      "ratio_spread": [0.9148, 1.13],
-      "fit": "least squares on the relative error, per MAC only (two models); MACs are Ultralytics' published FLOPs / 2",
+      "ratio_spread": [0.9405, 1.0781],
+      "fit": "least squares on the relative error, per MAC only (two models); MACs are slipway's count of each model's ONNX export",
       "stack": "TensorFlow Lite interpreter, float32; Raspberry Pi 5, FP32, input 640, Ultralytics 8.3.39 benchmark (ms per image, inference only)",
       "fitted_on": "2 models (YOLO11n, YOLO11s), format 'TF Lite' of Raspberry Pi 5 YOLO11 Benchmarks",
       "models": {
-        "YOLO11n": {"published_ms": 317.398, "macs": 3250000000, "estimate_ms": 280.871, "calibrated_ratio": 0.8849},
-        "YOLO11s": {"published_ms": 849.86, "macs": 10750000000, "estimate_ms": 929.034, "calibrated_ratio": 1.0932}
+        "YOLO11n": {"published_ms": 317.398, "macs": 3877774463, "estimate_ms": 294.401, "calibrated_ratio": 0.9275},
+        "YOLO11s": {"published_ms": 849.86, "macs": 11901716863, "estimate_ms": 903.579, "calibrated_ratio": 1.0632}
       },
       "models_source": {
         "id": "ultralytics-yolo11",
@@ -6334,47 +6334,47 @@ enum EmbeddedCatalogue {
       "runtime": "tensorrt",
       "processor": "gpu",
       "precision": "float32",
-      "ms_per_gmac": 0.7414,
-      "constant_ms": 5.7641,
-      "ratio_spread": [0.9798, 1.0288],
-      "fit": "least squares on the relative error, with a constant; MACs are Ultralytics' published FLOPs / 2",
+      "ms_per_gmac": 0.7041,
+      "constant_ms": 5.4157,
+      "ratio_spread": [0.9882, 1.0243],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
       "stack": "TensorRT engine, FP32 (JetPack 6.0); Seeed Studio reComputer J4012 (Jetson Orin NX 16GB), input 640, Ultralytics 8.3.51 benchmark (ms per image, inference only)",
       "fitted_on": "5 models (YOLO11n, YOLO11s, YOLO11m, YOLO11l, YOLO11x), format 'TensorRT (FP32)' of NVIDIA Jetson Orin NX 16GB",
       "models": {
         "YOLO11n": {
           "published_ms": 8.05,
-          "macs": 3250000000,
-          "estimate_ms": 8.174,
-          "calibrated_ratio": 1.0154,
-          "leave_one_out_ratio": 1.0811
+          "macs": 3877774463,
+          "estimate_ms": 8.146,
+          "calibrated_ratio": 1.0119,
+          "leave_one_out_ratio": 1.0634
         },
         "YOLO11s": {
           "published_ms": 14.13,
-          "macs": 10750000000,
-          "estimate_ms": 13.735,
-          "calibrated_ratio": 0.972,
-          "leave_one_out_ratio": 0.9635
+          "macs": 11901716863,
+          "estimate_ms": 13.795,
+          "calibrated_ratio": 0.9763,
+          "leave_one_out_ratio": 0.9691
         },
         "YOLO11m": {
           "published_ms": 30.72,
-          "macs": 34000000000,
-          "estimate_ms": 30.973,
-          "calibrated_ratio": 1.0082,
-          "leave_one_out_ratio": 1.0111
+          "macs": 36402504063,
+          "estimate_ms": 31.046,
+          "calibrated_ratio": 1.0106,
+          "leave_one_out_ratio": 1.0143
         },
         "YOLO11l": {
           "published_ms": 38.68,
-          "macs": 43450000000,
-          "estimate_ms": 37.98,
-          "calibrated_ratio": 0.9819,
-          "leave_one_out_ratio": 0.9749
+          "macs": 46604462463,
+          "estimate_ms": 38.228,
+          "calibrated_ratio": 0.9883,
+          "leave_one_out_ratio": 0.9837
         },
         "YOLO11x": {
           "published_ms": 76.44,
-          "macs": 97450000000,
-          "estimate_ms": 78.017,
-          "calibrated_ratio": 1.0206,
-          "leave_one_out_ratio": 1.0355
+          "macs": 102154824063,
+          "estimate_ms": 77.34,
+          "calibrated_ratio": 1.0118,
+          "leave_one_out_ratio": 1.0199
         }
       },
       "models_source": {
@@ -6391,47 +6391,47 @@ enum EmbeddedCatalogue {
       "runtime": "tensorrt",
       "processor": "gpu",
       "precision": "float16",
-      "ms_per_gmac": 0.3288,
-      "constant_ms": 3.8268,
-      "ratio_spread": [0.9629, 1.0255],
-      "fit": "least squares on the relative error, with a constant; MACs are Ultralytics' published FLOPs / 2",
+      "ms_per_gmac": 0.3124,
+      "constant_ms": 3.668,
+      "ratio_spread": [0.9608, 1.0222],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
       "stack": "TensorRT engine, FP16 (JetPack 6.0); Seeed Studio reComputer J4012 (Jetson Orin NX 16GB), input 640, Ultralytics 8.3.51 benchmark (ms per image, inference only)",
       "fitted_on": "5 models (YOLO11n, YOLO11s, YOLO11m, YOLO11l, YOLO11x), format 'TensorRT (FP16)' of NVIDIA Jetson Orin NX 16GB",
       "models": {
         "YOLO11n": {
           "published_ms": 4.85,
-          "macs": 3250000000,
-          "estimate_ms": 4.896,
-          "calibrated_ratio": 1.0094,
-          "leave_one_out_ratio": 1.0397
+          "macs": 3877774463,
+          "estimate_ms": 4.879,
+          "calibrated_ratio": 1.0061,
+          "leave_one_out_ratio": 1.0259
         },
         "YOLO11s": {
           "published_ms": 7.55,
-          "macs": 10750000000,
-          "estimate_ms": 7.362,
-          "calibrated_ratio": 0.9751,
-          "leave_one_out_ratio": 0.9665
+          "macs": 11901716863,
+          "estimate_ms": 7.386,
+          "calibrated_ratio": 0.9783,
+          "leave_one_out_ratio": 0.9708
         },
         "YOLO11m": {
           "published_ms": 14.45,
-          "macs": 34000000000,
-          "estimate_ms": 15.007,
-          "calibrated_ratio": 1.0386,
-          "leave_one_out_ratio": 1.0526
+          "macs": 36402504063,
+          "estimate_ms": 15.04,
+          "calibrated_ratio": 1.0408,
+          "leave_one_out_ratio": 1.0558
         },
         "YOLO11l": {
           "published_ms": 18.53,
-          "macs": 43450000000,
-          "estimate_ms": 18.115,
-          "calibrated_ratio": 0.9776,
-          "leave_one_out_ratio": 0.969
+          "macs": 46604462463,
+          "estimate_ms": 18.227,
+          "calibrated_ratio": 0.9836,
+          "leave_one_out_ratio": 0.9772
         },
         "YOLO11x": {
           "published_ms": 35.99,
-          "macs": 97450000000,
-          "estimate_ms": 35.871,
-          "calibrated_ratio": 0.9967,
-          "leave_one_out_ratio": 0.9942
+          "macs": 102154824063,
+          "estimate_ms": 35.58,
+          "calibrated_ratio": 0.9886,
+          "leave_one_out_ratio": 0.9801
         }
       },
       "models_source": {
@@ -6448,41 +6448,47 @@ enum EmbeddedCatalogue {
       "runtime": "tensorrt",
       "processor": "gpu",
       "precision": "int8",
-      "ms_per_gmac": 0.1986,
-      "constant_ms": 3.6667,
-      "ratio_spread": [0.9697, 1.0866],
-      "fit": "least squares on the relative error, with a constant; MACs are Ultralytics' published FLOPs / 2",
+      "ms_per_gmac": 0.189,
+      "constant_ms": 3.5636,
+      "ratio_spread": [0.9684, 1.0797],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
       "stack": "TensorRT engine, INT8 (JetPack 6.0; Ultralytics' INT8 calibration cost accuracy there, the latency stands); Seeed Studio reComputer J4012 (Jetson Orin NX 16GB), input 640, Ultralytics 8.3.51 benchmark (ms per image, inference only)",
       "fitted_on": "5 models (YOLO11n, YOLO11s, YOLO11m, YOLO11l, YOLO11x), format 'TensorRT (INT8)' of NVIDIA Jetson Orin NX 16GB",
       "models": {
-        "YOLO11n": {"published_ms": 4.37, "macs": 3250000000, "estimate_ms": 4.312, "calibrated_ratio": 0.9867, "leave_one_out_ratio": 0.959},
+        "YOLO11n": {
+          "published_ms": 4.37,
+          "macs": 3877774463,
+          "estimate_ms": 4.297,
+          "calibrated_ratio": 0.9832,
+          "leave_one_out_ratio": 0.9477
+        },
         "YOLO11s": {
           "published_ms": 5.63,
-          "macs": 10750000000,
-          "estimate_ms": 5.801,
-          "calibrated_ratio": 1.0304,
-          "leave_one_out_ratio": 1.0445
+          "macs": 11901716863,
+          "estimate_ms": 5.814,
+          "calibrated_ratio": 1.0326,
+          "leave_one_out_ratio": 1.0476
         },
         "YOLO11m": {
           "published_ms": 10.19,
-          "macs": 34000000000,
-          "estimate_ms": 10.418,
-          "calibrated_ratio": 1.0224,
-          "leave_one_out_ratio": 1.0298
+          "macs": 36402504063,
+          "estimate_ms": 10.445,
+          "calibrated_ratio": 1.0251,
+          "leave_one_out_ratio": 1.0334
         },
         "YOLO11l": {
           "published_ms": 13.36,
-          "macs": 43450000000,
-          "estimate_ms": 12.295,
-          "calibrated_ratio": 0.9203,
-          "leave_one_out_ratio": 0.8951
+          "macs": 46604462463,
+          "estimate_ms": 12.374,
+          "calibrated_ratio": 0.9262,
+          "leave_one_out_ratio": 0.9023
         },
         "YOLO11x": {
           "published_ms": 22.32,
-          "macs": 97450000000,
-          "estimate_ms": 23.017,
-          "calibrated_ratio": 1.0312,
-          "leave_one_out_ratio": 1.0651
+          "macs": 102154824063,
+          "estimate_ms": 22.876,
+          "calibrated_ratio": 1.0249,
+          "leave_one_out_ratio": 1.0509
         }
       },
       "models_source": {

@@ -6,10 +6,12 @@ Schemas/targets/latency_calibrations.json (`device_calibrations`, catalogue data
     scripts/catalogue/derive_device_calibration.py [--check]
 
 The figures are web pages (Ultralytics' guides, kept in github.com/ultralytics/ultralytics under docs/en/guides):
-the rows are copied here verbatim with the revision read, and the models' compute is Ultralytics' own published
-FLOPs (docs/en/models/yolo11.md), halved to MACs: Ultralytics counts FLOPs as thop's MACs × 2
-(ultralytics/utils/torch_utils.py, get_flops). No model is built here; `--check` compares with the committed files
-instead of writing them.
+the rows are copied here verbatim with the revision read. The models' compute is Slipway's own MAC count of each
+model's ONNX export (`yolo11_macs` in the same measurements file, measured by scripts/catalogue/measure_yolo_macs.py),
+the count the estimate multiplies by the fit; Ultralytics' published FLOPs (docs/en/models/yolo11.md; thop's MACs × 2,
+ultralytics/utils/torch_utils.py, get_flops) are kept beside it: thop counts convolutions only, Slipway also the
+element-wise operators, 5–19 % more on these models. No model is built here; `--check` compares with the committed
+files instead of writing them.
 
 Model, per device, runtime and precision (the device's own measurements: no clock scaling to other devices):
 
@@ -95,8 +97,18 @@ FORMATS = {
 }
 
 
-def macs(model):
+def published_macs(model):
     return int(round(MODELS[model][1] * 1e9 / 2))
+
+
+def measured_macs():
+    """Slipway's count of each model's export (measure_yolo_macs.py), the compute the fits are made on."""
+    with open(ROWS, encoding="utf-8") as fh:
+        models = json.load(fh)["yolo11_macs"]["models"]
+    missing = [m for m in MODELS if m not in models]
+    if missing:
+        sys.exit(f"yolo11_macs has no count for {missing}: run scripts/catalogue/measure_yolo_macs.py first")
+    return {m: models[m]["slipway_macs"] for m in MODELS}
 
 
 def solve(xs, ys):
@@ -129,13 +141,15 @@ def predict(w, r):
 
 def published():
     """The recorded rows: every table row of a catalogue runtime, with the model's compute."""
+    macs = measured_macs()
     out = []
     for t in TABLES:
         for fmt, models in t["rows"].items():
             runtime, processor, precision, _ = FORMATS[fmt]
             for model, ms in models.items():
                 row = {"table": t["table"], "format": fmt, "model": model, "published_ms": ms,
-                       "input": INPUT, "macs": macs(model), "macs_from": "published FLOPs / 2",
+                       "input": INPUT, "macs": macs[model], "macs_from": "slipway's count of the ONNX export (yolo11_macs)",
+                       "published_macs": published_macs(model),
                        "parameters_m": MODELS[model][0], "device": t["device"], "runtime": runtime,
                        "processor": processor, "precision": precision}
                 if t.get("left_out"):
@@ -168,7 +182,7 @@ def fit(rows):
                 "ms_per_gmac": round(w[0], 4), "constant_ms": round(w[1], 4),
                 "ratio_spread": [round(min(ratios), 4), round(max(ratios), 4)],
                 "fit": "least squares on the relative error" + (", with a constant" if len(group) >= 3 else
-                       ", per MAC only (two models)") + "; MACs are Ultralytics' published FLOPs / 2",
+                       ", per MAC only (two models)") + "; MACs are slipway's count of each model's ONNX export",
                 "stack": f"{stack}; {t['measured_on']}",
                 "fitted_on": f"{len(group)} models ({', '.join(models)}), format '{fmt}' of {t['table']}",
                 "models": models, "models_source": MODELS_SOURCE, "source": t["source"],
@@ -188,8 +202,9 @@ def main():
     rows = published()
     rows_doc["device_published"] = {
         "note": "Ultralytics' published YOLO11 inference times (ms per image) per export format, verbatim, for the "
-                "formats that are catalogue runtimes; MACs are Ultralytics' published FLOPs / 2 (thop's count, not "
-                "slipway's analysis of an export); derived by scripts/catalogue/derive_device_calibration.py.",
+                "formats that are catalogue runtimes; macs is slipway's count of each model's ONNX export (yolo11_macs), "
+                "published_macs Ultralytics' published FLOPs / 2 (thop's count); derived by "
+                "scripts/catalogue/derive_device_calibration.py.",
         "models_source": MODELS_SOURCE, "sources": [t["source"] for t in TABLES], "rows": rows,
     }
     fits_doc["device_calibrations"] = fit(rows)
