@@ -2651,6 +2651,15 @@ enum EmbeddedCatalogue {
       "source": {"id": "jetson-orin-nano", "section": "40 INT8 TOPS with sparsity (20 dense); 1024 CUDA cores at 625 MHz; 68 GB/s LPDDR5"}
     },
     {
+      "name": "jetson-orin-nano-super", "aliases": ["orin-nano-super"], "class": false,
+      "title": "NVIDIA Jetson Orin Nano Super Developer Kit (the Orin Nano 8 GB at JetPack 6.1's super-mode clocks: Ampere GPU, 1024 CUDA cores at 1020 MHz, compute capability 8.7)",
+      "os": "linux", "cpu": {"isa": "arm64", "features": ["neon", "dotprod"]},
+      "gpu": {"architecture": "ampere", "compute_capability": "8.7"},
+      "memory_gb": 8, "bandwidth_gbps": 102,
+      "peak_tops": {"gpu": {"float32": 2.09}},
+      "source": {"id": "ultralytics-jetson", "section": "NVIDIA Jetson Series Comparison, Jetson Orin Nano Super: AI Performance 67 TOPs; GPU 1024-core NVIDIA Ampere architecture GPU with 32 Tensor Cores; GPU Max Frequency 1020 MHz; Memory 8GB 128-bit LPDDR5 102 GB/s (float32: 1024 cores x 2 FLOPs x 1.02 GHz = 2.09 TFLOPS; the 67 TOPS are not split by precision or sparsity there: float16 and int8 peaks absent)"}
+    },
+    {
       "name": "stm32h7", "aliases": ["stm32h743"], "class": false,
       "title": "STM32H743 (Cortex-M7 at 480 MHz, 1 MB RAM, 2 MB flash)",
       "os": "none", "cpu": {"isa": "armv7em", "features": ["dsp", "fpu-sp"], "core": "cortex-m7", "clock_mhz": 480},
@@ -6338,7 +6347,7 @@ enum EmbeddedCatalogue {
       "constant_ms": 5.4157,
       "ratio_spread": [0.9882, 1.0243],
       "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
-      "stack": "TensorRT engine, FP32 (JetPack 6.0); Seeed Studio reComputer J4012 (Jetson Orin NX 16GB), input 640, Ultralytics 8.3.51 benchmark (ms per image, inference only)",
+      "stack": "TensorRT engine, FP32; Seeed Studio reComputer J4012 (Jetson Orin NX 16GB, JetPack 6.0), input 640, Ultralytics 8.3.51 benchmark (ms per image, inference only)",
       "fitted_on": "5 models (YOLO11n, YOLO11s, YOLO11m, YOLO11l, YOLO11x), format 'TensorRT (FP32)' of NVIDIA Jetson Orin NX 16GB",
       "models": {
         "YOLO11n": {
@@ -6395,7 +6404,7 @@ enum EmbeddedCatalogue {
       "constant_ms": 3.668,
       "ratio_spread": [0.9608, 1.0222],
       "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
-      "stack": "TensorRT engine, FP16 (JetPack 6.0); Seeed Studio reComputer J4012 (Jetson Orin NX 16GB), input 640, Ultralytics 8.3.51 benchmark (ms per image, inference only)",
+      "stack": "TensorRT engine, FP16; Seeed Studio reComputer J4012 (Jetson Orin NX 16GB, JetPack 6.0), input 640, Ultralytics 8.3.51 benchmark (ms per image, inference only)",
       "fitted_on": "5 models (YOLO11n, YOLO11s, YOLO11m, YOLO11l, YOLO11x), format 'TensorRT (FP16)' of NVIDIA Jetson Orin NX 16GB",
       "models": {
         "YOLO11n": {
@@ -6452,7 +6461,7 @@ enum EmbeddedCatalogue {
       "constant_ms": 3.5636,
       "ratio_spread": [0.9684, 1.0797],
       "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
-      "stack": "TensorRT engine, INT8 (JetPack 6.0; Ultralytics' INT8 calibration cost accuracy there, the latency stands); Seeed Studio reComputer J4012 (Jetson Orin NX 16GB), input 640, Ultralytics 8.3.51 benchmark (ms per image, inference only)",
+      "stack": "TensorRT engine, INT8 (Ultralytics' INT8 calibration cost accuracy there, the latency stands); Seeed Studio reComputer J4012 (Jetson Orin NX 16GB, JetPack 6.0), input 640, Ultralytics 8.3.51 benchmark (ms per image, inference only)",
       "fitted_on": "5 models (YOLO11n, YOLO11s, YOLO11m, YOLO11l, YOLO11x), format 'TensorRT (INT8)' of NVIDIA Jetson Orin NX 16GB",
       "models": {
         "YOLO11n": {
@@ -6498,6 +6507,171 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "ultralytics-jetson",
         "section": "NVIDIA Jetson Orin YOLO11 Benchmarks, Detailed Comparison Tables, NVIDIA Jetson Orin NX 16GB: Inference time (ms/im)"
+      }
+    },
+    {
+      "device": "jetson-orin-nano-super",
+      "runtime": "tensorrt",
+      "processor": "gpu",
+      "precision": "float32",
+      "ms_per_gmac": 0.6298,
+      "constant_ms": 5.3213,
+      "ratio_spread": [0.9664, 1.0369],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "TensorRT engine, FP32; NVIDIA Jetson Orin Nano Super Developer Kit (JetPack 6.1, super mode), input 640, Ultralytics 8.3.51 benchmark (ms per image, inference only)",
+      "fitted_on": "5 models (YOLO11n, YOLO11s, YOLO11m, YOLO11l, YOLO11x), format 'TensorRT (FP32)' of NVIDIA Jetson Orin Nano Super Developer Kit",
+      "models": {
+        "YOLO11n": {"published_ms": 7.6, "macs": 3877774463, "estimate_ms": 7.764, "calibrated_ratio": 1.0215, "leave_one_out_ratio": 1.1121},
+        "YOLO11s": {
+          "published_ms": 13.29,
+          "macs": 11901716863,
+          "estimate_ms": 12.817,
+          "calibrated_ratio": 0.9644,
+          "leave_one_out_ratio": 0.9537
+        },
+        "YOLO11m": {
+          "published_ms": 28.21,
+          "macs": 36402504063,
+          "estimate_ms": 28.249,
+          "calibrated_ratio": 1.0014,
+          "leave_one_out_ratio": 1.0018
+        },
+        "YOLO11l": {
+          "published_ms": 35.59,
+          "macs": 46604462463,
+          "estimate_ms": 34.674,
+          "calibrated_ratio": 0.9743,
+          "leave_one_out_ratio": 0.9645
+        },
+        "YOLO11x": {
+          "published_ms": 67.32,
+          "macs": 102154824063,
+          "estimate_ms": 69.662,
+          "calibrated_ratio": 1.0348,
+          "leave_one_out_ratio": 1.0613
+        }
+      },
+      "models_source": {
+        "id": "ultralytics-yolo11",
+        "section": "Performance Metrics, Detection (COCO): size 640, params (M), FLOPs (B); FLOPs are thop's MACs × 2 (ultralytics/utils/torch_utils.py, get_flops)"
+      },
+      "source": {
+        "id": "ultralytics-jetson",
+        "section": "NVIDIA Jetson Orin YOLO11 Benchmarks, Detailed Comparison Tables, NVIDIA Jetson Orin Nano Super Developer Kit: Inference time (ms/im)"
+      }
+    },
+    {
+      "device": "jetson-orin-nano-super",
+      "runtime": "tensorrt",
+      "processor": "gpu",
+      "precision": "float16",
+      "ms_per_gmac": 0.2869,
+      "constant_ms": 3.8191,
+      "ratio_spread": [0.9809, 1.0221],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "TensorRT engine, FP16; NVIDIA Jetson Orin Nano Super Developer Kit (JetPack 6.1, super mode), input 640, Ultralytics 8.3.51 benchmark (ms per image, inference only)",
+      "fitted_on": "5 models (YOLO11n, YOLO11s, YOLO11m, YOLO11l, YOLO11x), format 'TensorRT (FP16)' of NVIDIA Jetson Orin Nano Super Developer Kit",
+      "models": {
+        "YOLO11n": {
+          "published_ms": 4.91,
+          "macs": 3877774463,
+          "estimate_ms": 4.932,
+          "calibrated_ratio": 1.0044,
+          "leave_one_out_ratio": 1.0174
+        },
+        "YOLO11s": {
+          "published_ms": 7.3,
+          "macs": 11901716863,
+          "estimate_ms": 7.234,
+          "calibrated_ratio": 0.9909,
+          "leave_one_out_ratio": 0.9876
+        },
+        "YOLO11m": {
+          "published_ms": 13.99,
+          "macs": 36402504063,
+          "estimate_ms": 14.263,
+          "calibrated_ratio": 1.0195,
+          "leave_one_out_ratio": 1.0262
+        },
+        "YOLO11l": {
+          "published_ms": 17.57,
+          "macs": 46604462463,
+          "estimate_ms": 17.19,
+          "calibrated_ratio": 0.9784,
+          "leave_one_out_ratio": 0.9701
+        },
+        "YOLO11x": {
+          "published_ms": 32.94,
+          "macs": 102154824063,
+          "estimate_ms": 33.128,
+          "calibrated_ratio": 1.0057,
+          "leave_one_out_ratio": 1.0105
+        }
+      },
+      "models_source": {
+        "id": "ultralytics-yolo11",
+        "section": "Performance Metrics, Detection (COCO): size 640, params (M), FLOPs (B); FLOPs are thop's MACs × 2 (ultralytics/utils/torch_utils.py, get_flops)"
+      },
+      "source": {
+        "id": "ultralytics-jetson",
+        "section": "NVIDIA Jetson Orin YOLO11 Benchmarks, Detailed Comparison Tables, NVIDIA Jetson Orin Nano Super Developer Kit: Inference time (ms/im)"
+      }
+    },
+    {
+      "device": "jetson-orin-nano-super",
+      "runtime": "tensorrt",
+      "processor": "gpu",
+      "precision": "int8",
+      "ms_per_gmac": 0.1785,
+      "constant_ms": 3.2087,
+      "ratio_spread": [0.9662, 1.073],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "TensorRT engine, INT8 (Ultralytics' INT8 calibration cost accuracy there, the latency stands); NVIDIA Jetson Orin Nano Super Developer Kit (JetPack 6.1, super mode), input 640, Ultralytics 8.3.51 benchmark (ms per image, inference only)",
+      "fitted_on": "5 models (YOLO11n, YOLO11s, YOLO11m, YOLO11l, YOLO11x), format 'TensorRT (INT8)' of NVIDIA Jetson Orin Nano Super Developer Kit",
+      "models": {
+        "YOLO11n": {
+          "published_ms": 3.91,
+          "macs": 3877774463,
+          "estimate_ms": 3.901,
+          "calibrated_ratio": 0.9977,
+          "leave_one_out_ratio": 0.9924
+        },
+        "YOLO11s": {
+          "published_ms": 5.25,
+          "macs": 11901716863,
+          "estimate_ms": 5.333,
+          "calibrated_ratio": 1.0159,
+          "leave_one_out_ratio": 1.0227
+        },
+        "YOLO11m": {
+          "published_ms": 9.58,
+          "macs": 36402504063,
+          "estimate_ms": 9.707,
+          "calibrated_ratio": 1.0133,
+          "leave_one_out_ratio": 1.0175
+        },
+        "YOLO11l": {
+          "published_ms": 12.37,
+          "macs": 46604462463,
+          "estimate_ms": 11.528,
+          "calibrated_ratio": 0.9319,
+          "leave_one_out_ratio": 0.9096
+        },
+        "YOLO11x": {
+          "published_ms": 20.72,
+          "macs": 102154824063,
+          "estimate_ms": 21.444,
+          "calibrated_ratio": 1.035,
+          "leave_one_out_ratio": 1.0715
+        }
+      },
+      "models_source": {
+        "id": "ultralytics-yolo11",
+        "section": "Performance Metrics, Detection (COCO): size 640, params (M), FLOPs (B); FLOPs are thop's MACs × 2 (ultralytics/utils/torch_utils.py, get_flops)"
+      },
+      "source": {
+        "id": "ultralytics-jetson",
+        "section": "NVIDIA Jetson Orin YOLO11 Benchmarks, Detailed Comparison Tables, NVIDIA Jetson Orin Nano Super Developer Kit: Inference time (ms/im)"
       }
     }
   ]

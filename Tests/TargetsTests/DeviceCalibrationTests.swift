@@ -22,7 +22,8 @@ import Testing
         #expect(fits.map { "\($0.device) \($0.runtime) \($0.processor.rawValue) \($0.precision)" } == [
             "raspberry-pi-5 onnxruntime cpu float32", "raspberry-pi-5 litert cpu float32",
             "jetson-orin-nx-16gb tensorrt gpu float32", "jetson-orin-nx-16gb tensorrt gpu float16",
-            "jetson-orin-nx-16gb tensorrt gpu int8",
+            "jetson-orin-nx-16gb tensorrt gpu int8", "jetson-orin-nano-super tensorrt gpu float32",
+            "jetson-orin-nano-super tensorrt gpu float16", "jetson-orin-nano-super tensorrt gpu int8",
         ])
         let ort = try Self.fit("raspberry-pi-5", "onnxruntime", "float32")
         #expect((ort.msPerGMAC, ort.constantMS, ort.ratioSpread) == (31.7971, 0, [0.8566, 1.3632]))
@@ -50,6 +51,11 @@ import Testing
         let nx = try #require(catalogue.device("orin-nx"))
         #expect(catalogue.deviceCalibration(nx, runtime: "tensorrt", processor: .gpu, precision: "float16") != nil)
         #expect(catalogue.deviceCalibration(nx, runtime: "onnxruntime", processor: .gpu, precision: "float16") == nil)
+        // The Orin Nano Super Developer Kit runs the Orin Nano's module at other clocks: its fits are not the Nano's.
+        let nano = try #require(catalogue.device("jetson-orin-nano"))
+        #expect(catalogue.deviceCalibration(nano, runtime: "tensorrt", processor: .gpu, precision: "float16") == nil)
+        let superKit = try #require(catalogue.device("orin-nano-super"))
+        #expect(catalogue.deviceCalibration(superKit, runtime: "tensorrt", processor: .gpu, precision: "float16")?.msPerGMAC == 0.2869)
     }
 
     /// YOLO11n's 3.878 G MACs (slipway's count of its export) on the Orin NX in FP16: 3.878 × 0.3124 + 3.668 ms.

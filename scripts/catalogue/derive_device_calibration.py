@@ -58,8 +58,8 @@ TABLES = [
     {
         "table": "NVIDIA Jetson Orin NX 16GB",
         "device": "jetson-orin-nx-16gb",
-        "measured_on": "Seeed Studio reComputer J4012 (Jetson Orin NX 16GB), input 640, Ultralytics 8.3.51 benchmark "
-                       "(ms per image, inference only)",
+        "measured_on": "Seeed Studio reComputer J4012 (Jetson Orin NX 16GB, JetPack 6.0), input 640, Ultralytics "
+                       "8.3.51 benchmark (ms per image, inference only)",
         "source": {"id": "ultralytics-jetson", "section": "NVIDIA Jetson Orin YOLO11 Benchmarks, Detailed Comparison "
                    "Tables, NVIDIA Jetson Orin NX 16GB: Inference time (ms/im)"},
         "rows": {
@@ -70,10 +70,9 @@ TABLES = [
     },
     {
         "table": "NVIDIA Jetson Orin Nano Super Developer Kit",
-        "device": None,
-        "left_out": "the Orin Nano Super (JetPack 6.1 super mode: GPU at 1020 MHz, 102 GB/s) is not the catalogue's "
-                    "jetson-orin-nano (the original 8 GB module's clocks): recorded, not fitted",
-        "measured_on": "NVIDIA Jetson Orin Nano Super Developer Kit, input 640, Ultralytics 8.3.51 benchmark",
+        "device": "jetson-orin-nano-super",
+        "measured_on": "NVIDIA Jetson Orin Nano Super Developer Kit (JetPack 6.1, super mode), input 640, Ultralytics "
+                       "8.3.51 benchmark (ms per image, inference only)",
         "source": {"id": "ultralytics-jetson", "section": "NVIDIA Jetson Orin YOLO11 Benchmarks, Detailed Comparison "
                    "Tables, NVIDIA Jetson Orin Nano Super Developer Kit: Inference time (ms/im)"},
         "rows": {
@@ -90,10 +89,10 @@ TABLES = [
 FORMATS = {
     "ONNX": ("onnxruntime", "cpu", "float32", "ONNX Runtime, CPU execution provider"),
     "TF Lite": ("litert", "cpu", "float32", "TensorFlow Lite interpreter, float32"),
-    "TensorRT (FP32)": ("tensorrt", "gpu", "float32", "TensorRT engine, FP32 (JetPack 6.0)"),
-    "TensorRT (FP16)": ("tensorrt", "gpu", "float16", "TensorRT engine, FP16 (JetPack 6.0)"),
-    "TensorRT (INT8)": ("tensorrt", "gpu", "int8", "TensorRT engine, INT8 (JetPack 6.0; Ultralytics' INT8 "
-                                                    "calibration cost accuracy there, the latency stands)"),
+    "TensorRT (FP32)": ("tensorrt", "gpu", "float32", "TensorRT engine, FP32"),
+    "TensorRT (FP16)": ("tensorrt", "gpu", "float16", "TensorRT engine, FP16"),
+    "TensorRT (INT8)": ("tensorrt", "gpu", "int8", "TensorRT engine, INT8 (Ultralytics' INT8 calibration cost "
+                                                    "accuracy there, the latency stands)"),
 }
 
 
