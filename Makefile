@@ -16,7 +16,7 @@ BUILD_FLAGS  := --build-tests
 BIN          := .build/debug/slipway
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: demo test fuzz build deps venv corpus runtimes venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue derive-catalogue derive-xnnpack derive-ort-eps derive-tensorrt derive-llamacpp derive-openvino derive-executorch measure-aten-decompositions measure-yolo-macs rules target-fixtures estimate-fixtures keras-fixtures
+.PHONY: demo test fuzz build deps venv corpus runtimes venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue derive-catalogue derive-xnnpack derive-ort-eps derive-tensorrt derive-llamacpp derive-openvino derive-executorch measure-aten-decompositions measure-model-macs derive-device-calibration rules target-fixtures estimate-fixtures keras-fixtures
 
 deps:
 	@if [ ! -f /usr/include/yaml.h ] || [ ! -f /usr/include/hdf5/serial/hdf5_hl.h ] || ! command -v pkg-config >/dev/null || ! command -v python3 >/dev/null; then \
@@ -186,8 +186,14 @@ measure-aten-decompositions: venv-coreml
 	$(VENV_COREML)/bin/python scripts/catalogue/measure_aten_decompositions.py
 	$(MAKE) catalogue
 
-# Slipway's MAC count of the YOLO11 exports the device latency calibrations are fitted on; then refit.
-measure-yolo-macs: venv-coreml build
-	$(VENV_COREML)/bin/python scripts/catalogue/measure_yolo_macs.py --slipway .build/debug/slipway
-	$(VPY) scripts/catalogue/derive_device_calibration.py
+# Slipway's MAC count of the models the device latency calibrations are fitted on (YOLO11, the AI Hub classifiers),
+# then refit.
+measure-model-macs: venv-coreml build
+	$(VENV_COREML)/bin/python scripts/catalogue/measure_model_macs.py --slipway .build/debug/slipway
+	$(MAKE) derive-device-calibration
+
+# Refit the device latency calibrations, re-reading Qualcomm AI Hub's rows from the pinned qai-hub-models wheel.
+derive-device-calibration: venv
+	rm -rf .cache/qai-hub-models && $(VPY) -m pip download -q --no-deps --dest .cache/qai-hub-models qai-hub-models==0.65.0
+	$(VPY) scripts/catalogue/derive_device_calibration.py --qai-hub-models $$(ls .cache/qai-hub-models/qai_hub_models-0.65.0-*.whl)
 	$(MAKE) catalogue

@@ -240,8 +240,9 @@ public enum EstimateTable {
             let device = c["device"]?.stringValue ?? "?", runtime = c["runtime"]?.stringValue ?? "?"
             let precision = c["precision"]?.stringValue ?? "?", constant = c["constant_ms"]?.doubleValue ?? 0
             let plus = constant > 0 ? " + \(msText(constant))" : ""
-            return "latency \(atLeast)\(msText(ms)) calibrated on published \(device) \(runtime) \(precision) measurements "
-                + "(Ultralytics' YOLO11 benchmarks): \((perGMAC * 1000).rounded() / 1000) ms/GMAC\(plus); "
+            let publisher = c["published_by"]?.stringValue.map { " (\($0))" } ?? ""
+            return "latency \(atLeast)\(msText(ms)) calibrated on published \(device) \(runtime) \(precision) measurements"
+                + "\(publisher): \((perGMAC * 1000).rounded() / 1000) ms/GMAC\(plus); "
                 + "\(atLeast)\(msText(ms * lo))–\(msText(ms * hi)) over their spread"
         }
         if c["method"]?.stringValue == "calibrated", let perGMAC = c["ms_per_gmac"]?.doubleValue,

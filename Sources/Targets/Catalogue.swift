@@ -204,8 +204,9 @@ public struct AcceleratorCalibration: Sendable, Hashable {
 }
 
 /// One device's latency under one runtime, processor and precision, fitted to that device's own published
-/// latencies of known architectures (Ultralytics' YOLO11 tables for the Raspberry Pi 5 and the Jetson Orin NX):
-/// latency = MACs × msPerGMAC / 1e9 + constantMS. Measured on the device itself, so it scales to no other.
+/// latencies of known architectures (Ultralytics' YOLO11 tables for the Raspberry Pi 5 and the Jetsons, Qualcomm AI
+/// Hub's for its reference phones): latency = MACs × msPerGMAC / 1e9 + constantMS. Measured on the device itself, so
+/// it scales to no other.
 public struct DeviceCalibration: Sendable, Hashable {
     public var device: String
     public var runtime: String
@@ -217,8 +218,10 @@ public struct DeviceCalibration: Sendable, Hashable {
     public var ratioSpread: [Double]
     /// What the published figures ran on (runtime, board, benchmark version).
     public var stack: String
+    /// Whose measurements, in a few words (the estimate's text names them).
+    public var publishedBy: String
     public var fittedOn: String?
-    /// The statement the models' compute comes from (the publisher's FLOPs, halved to MACs).
+    /// Where the fitted models are defined.
     public var modelsSource: SourceRef
     public var source: SourceRef
 

@@ -350,6 +350,7 @@ private struct Decoder {
                     device: device, runtime: runtime, processor: processor,
                     precision: try string(o["precision"], "\(p).precision"), msPerGMAC: perGMAC, constantMS: constant,
                     ratioSpread: spread, stack: try string(o["stack"], "\(p).stack"),
+                    publishedBy: try string(o["published_by"], "\(p).published_by"),
                     fittedOn: try o["fitted_on"].map { v throws(CatalogueError) in try string(v, "\(p).fitted_on") },
                     modelsSource: try source(o["models_source"], "\(p).models_source", sources: sources),
                     source: try source(o["source"], "\(p).source", sources: sources)))

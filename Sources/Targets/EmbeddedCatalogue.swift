@@ -568,6 +568,11 @@ enum EmbeddedCatalogue {
       "url": "https://docs.ultralytics.com/guides/raspberry-pi/",
       "read": "2026-12-04"
     },
+    "qai-hub-models": {
+      "title": "Qualcomm AI Hub Models 0.65.0 (PyPI qai_hub_models-0.65.0-py3-none-any.whl): qai_hub_models/models/<id>/perf.yaml, the inference times Qualcomm AI Hub measured per device, runtime and precision, and qai_hub_models/devices_and_chipsets.yaml",
+      "url": "https://pypi.org/project/qai-hub-models/0.65.0/",
+      "read": "2026-12-04"
+    },
     "ultralytics-jetson": {
       "title": "Ultralytics: Quick Start Guide: NVIDIA Jetson with Ultralytics YOLO11, NVIDIA Jetson Orin YOLO11 Benchmarks (docs/en/guides/nvidia-jetson.md in ultralytics/ultralytics, revision 01007503ffb2; benchmark_version 8.3.51)",
       "url": "https://docs.ultralytics.com/guides/nvidia-jetson/",
@@ -2658,6 +2663,18 @@ enum EmbeddedCatalogue {
       "memory_gb": 8, "bandwidth_gbps": 102,
       "peak_tops": {"gpu": {"float32": 2.09}},
       "source": {"id": "ultralytics-jetson", "section": "NVIDIA Jetson Series Comparison, Jetson Orin Nano Super: AI Performance 67 TOPs; GPU 1024-core NVIDIA Ampere architecture GPU with 32 Tensor Cores; GPU Max Frequency 1020 MHz; Memory 8GB 128-bit LPDDR5 102 GB/s (float32: 1024 cores x 2 FLOPs x 1.02 GHz = 2.09 TFLOPS; the 67 TOPS are not split by precision or sparsity there: float16 and int8 peaks absent)"}
+    },
+    {
+      "name": "samsung-galaxy-s24", "aliases": ["galaxy-s24"], "class": false,
+      "title": "Samsung Galaxy S24 (Snapdragon 8 Gen 3 Mobile, SM8650: Hexagon NPU, HTP v75 with float16; Android 14)",
+      "os": "android", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "source": {"id": "qai-hub-models", "section": "devices_and_chipsets.yaml: Samsung Galaxy S24: chipset qualcomm-snapdragon-8gen3, Android 14; qualcomm-snapdragon-8gen3: aliases sm8650, htp_version 75, marketing_name Snapdragon 8 Gen 3 Mobile, reference_device Samsung Galaxy S24, supports_fp16 true (no peaks, memory or bandwidth there: absent; the Exynos 2400 S24 is another phone)"}
+    },
+    {
+      "name": "samsung-galaxy-s25", "aliases": ["galaxy-s25"], "class": false,
+      "title": "Samsung Galaxy S25 (Snapdragon 8 Elite for Galaxy, SM8750-AC: Hexagon NPU, HTP v79 with float16; Android 15)",
+      "os": "android", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "source": {"id": "qai-hub-models", "section": "devices_and_chipsets.yaml: Samsung Galaxy S25: chipset qualcomm-snapdragon-8-elite-for-galaxy, Android 15; qualcomm-snapdragon-8-elite-for-galaxy: aliases sm8750-ac, htp_version 79, marketing_name Snapdragon 8 Elite For Galaxy Mobile, reference_device Samsung Galaxy S25, supports_fp16 true (no peaks, memory or bandwidth there: absent)"}
     },
     {
       "name": "stm32h7", "aliases": ["stm32h743"], "class": false,
@@ -6300,6 +6317,7 @@ enum EmbeddedCatalogue {
       "ratio_spread": [0.8566, 1.3632],
       "fit": "least squares on the relative error, per MAC only (two models); MACs are slipway's count of each model's ONNX export",
       "stack": "ONNX Runtime, CPU execution provider; Raspberry Pi 5, FP32, input 640, Ultralytics 8.3.39 benchmark (ms per image, inference only)",
+      "published_by": "Ultralytics' YOLO11 benchmarks",
       "fitted_on": "2 models (YOLO11n, YOLO11s), format 'ONNX' of Raspberry Pi 5 YOLO11 Benchmarks",
       "models": {
         "YOLO11n": {"published_ms": 168.082, "macs": 3877774463, "estimate_ms": 123.302, "calibrated_ratio": 0.7336},
@@ -6324,6 +6342,7 @@ enum EmbeddedCatalogue {
       "ratio_spread": [0.9405, 1.0781],
       "fit": "least squares on the relative error, per MAC only (two models); MACs are slipway's count of each model's ONNX export",
       "stack": "TensorFlow Lite interpreter, float32; Raspberry Pi 5, FP32, input 640, Ultralytics 8.3.39 benchmark (ms per image, inference only)",
+      "published_by": "Ultralytics' YOLO11 benchmarks",
       "fitted_on": "2 models (YOLO11n, YOLO11s), format 'TF Lite' of Raspberry Pi 5 YOLO11 Benchmarks",
       "models": {
         "YOLO11n": {"published_ms": 317.398, "macs": 3877774463, "estimate_ms": 294.401, "calibrated_ratio": 0.9275},
@@ -6348,6 +6367,7 @@ enum EmbeddedCatalogue {
       "ratio_spread": [0.9882, 1.0243],
       "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
       "stack": "TensorRT engine, FP32; Seeed Studio reComputer J4012 (Jetson Orin NX 16GB, JetPack 6.0), input 640, Ultralytics 8.3.51 benchmark (ms per image, inference only)",
+      "published_by": "Ultralytics' YOLO11 benchmarks",
       "fitted_on": "5 models (YOLO11n, YOLO11s, YOLO11m, YOLO11l, YOLO11x), format 'TensorRT (FP32)' of NVIDIA Jetson Orin NX 16GB",
       "models": {
         "YOLO11n": {
@@ -6405,6 +6425,7 @@ enum EmbeddedCatalogue {
       "ratio_spread": [0.9608, 1.0222],
       "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
       "stack": "TensorRT engine, FP16; Seeed Studio reComputer J4012 (Jetson Orin NX 16GB, JetPack 6.0), input 640, Ultralytics 8.3.51 benchmark (ms per image, inference only)",
+      "published_by": "Ultralytics' YOLO11 benchmarks",
       "fitted_on": "5 models (YOLO11n, YOLO11s, YOLO11m, YOLO11l, YOLO11x), format 'TensorRT (FP16)' of NVIDIA Jetson Orin NX 16GB",
       "models": {
         "YOLO11n": {
@@ -6462,6 +6483,7 @@ enum EmbeddedCatalogue {
       "ratio_spread": [0.9684, 1.0797],
       "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
       "stack": "TensorRT engine, INT8 (Ultralytics' INT8 calibration cost accuracy there, the latency stands); Seeed Studio reComputer J4012 (Jetson Orin NX 16GB, JetPack 6.0), input 640, Ultralytics 8.3.51 benchmark (ms per image, inference only)",
+      "published_by": "Ultralytics' YOLO11 benchmarks",
       "fitted_on": "5 models (YOLO11n, YOLO11s, YOLO11m, YOLO11l, YOLO11x), format 'TensorRT (INT8)' of NVIDIA Jetson Orin NX 16GB",
       "models": {
         "YOLO11n": {
@@ -6519,6 +6541,7 @@ enum EmbeddedCatalogue {
       "ratio_spread": [0.9664, 1.0369],
       "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
       "stack": "TensorRT engine, FP32; NVIDIA Jetson Orin Nano Super Developer Kit (JetPack 6.1, super mode), input 640, Ultralytics 8.3.51 benchmark (ms per image, inference only)",
+      "published_by": "Ultralytics' YOLO11 benchmarks",
       "fitted_on": "5 models (YOLO11n, YOLO11s, YOLO11m, YOLO11l, YOLO11x), format 'TensorRT (FP32)' of NVIDIA Jetson Orin Nano Super Developer Kit",
       "models": {
         "YOLO11n": {"published_ms": 7.6, "macs": 3877774463, "estimate_ms": 7.764, "calibrated_ratio": 1.0215, "leave_one_out_ratio": 1.1121},
@@ -6567,9 +6590,10 @@ enum EmbeddedCatalogue {
       "precision": "float16",
       "ms_per_gmac": 0.2869,
       "constant_ms": 3.8191,
-      "ratio_spread": [0.9809, 1.0221],
+      "ratio_spread": [0.9808, 1.0221],
       "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
       "stack": "TensorRT engine, FP16; NVIDIA Jetson Orin Nano Super Developer Kit (JetPack 6.1, super mode), input 640, Ultralytics 8.3.51 benchmark (ms per image, inference only)",
+      "published_by": "Ultralytics' YOLO11 benchmarks",
       "fitted_on": "5 models (YOLO11n, YOLO11s, YOLO11m, YOLO11l, YOLO11x), format 'TensorRT (FP16)' of NVIDIA Jetson Orin Nano Super Developer Kit",
       "models": {
         "YOLO11n": {
@@ -6627,6 +6651,7 @@ enum EmbeddedCatalogue {
       "ratio_spread": [0.9662, 1.073],
       "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
       "stack": "TensorRT engine, INT8 (Ultralytics' INT8 calibration cost accuracy there, the latency stands); NVIDIA Jetson Orin Nano Super Developer Kit (JetPack 6.1, super mode), input 640, Ultralytics 8.3.51 benchmark (ms per image, inference only)",
+      "published_by": "Ultralytics' YOLO11 benchmarks",
       "fitted_on": "5 models (YOLO11n, YOLO11s, YOLO11m, YOLO11l, YOLO11x), format 'TensorRT (INT8)' of NVIDIA Jetson Orin Nano Super Developer Kit",
       "models": {
         "YOLO11n": {
@@ -6672,6 +6697,900 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "ultralytics-jetson",
         "section": "NVIDIA Jetson Orin YOLO11 Benchmarks, Detailed Comparison Tables, NVIDIA Jetson Orin Nano Super Developer Kit: Inference time (ms/im)"
+      }
+    },
+    {
+      "device": "samsung-galaxy-s24",
+      "runtime": "litert",
+      "processor": "npu",
+      "precision": "float16",
+      "ms_per_gmac": 0.2328,
+      "constant_ms": 0.4895,
+      "ratio_spread": [0.6762, 1.7281],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT with the QNN delegate, whole model on the Hexagon NPU, float16; Samsung Galaxy S24, measured by Qualcomm AI Hub (qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "17 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, mobilenet_v3_small, shufflenet_v2, squeezenet1_1, mnasnet05, efficientnet_b0, densenet121, convnext_tiny), runtime 'tflite', precision 'float' on Samsung Galaxy S24 in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.919,
+          "macs": 1822204904,
+          "estimate_ms": 0.914,
+          "calibrated_ratio": 0.9942,
+          "leave_one_out_ratio": 0.9938
+        },
+        "resnet50": {
+          "published_ms": 1.592,
+          "macs": 4118094824,
+          "estimate_ms": 1.448,
+          "calibrated_ratio": 0.9096,
+          "leave_one_out_ratio": 0.9013
+        },
+        "resnet101": {
+          "published_ms": 2.402,
+          "macs": 7843963880,
+          "estimate_ms": 2.315,
+          "calibrated_ratio": 0.9639,
+          "leave_one_out_ratio": 0.9576
+        },
+        "resnext50": {
+          "published_ms": 1.752,
+          "macs": 4265963496,
+          "estimate_ms": 1.482,
+          "calibrated_ratio": 0.8461,
+          "leave_one_out_ratio": 0.8337
+        },
+        "resnext101": {
+          "published_ms": 4.584,
+          "macs": 16486529000,
+          "estimate_ms": 4.327,
+          "calibrated_ratio": 0.9439,
+          "leave_one_out_ratio": 0.9301
+        },
+        "regnet": {
+          "published_ms": 1.409,
+          "macs": 3202450376,
+          "estimate_ms": 1.235,
+          "calibrated_ratio": 0.8764,
+          "leave_one_out_ratio": 0.868
+        },
+        "regnet_y_800mf": {"published_ms": 0.91, "macs": 848592296, "estimate_ms": 0.687, "calibrated_ratio": 0.755, "leave_one_out_ratio": 0.7434},
+        "googlenet": {
+          "published_ms": 0.57,
+          "macs": 1518189832,
+          "estimate_ms": 0.843,
+          "calibrated_ratio": 1.4788,
+          "leave_one_out_ratio": 1.5536
+        },
+        "inception_v3": {
+          "published_ms": 1.503,
+          "macs": 5757031711,
+          "estimate_ms": 1.829,
+          "calibrated_ratio": 1.2172,
+          "leave_one_out_ratio": 1.2694
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 0.686,
+          "macs": 233322784,
+          "estimate_ms": 0.544,
+          "calibrated_ratio": 0.7928,
+          "leave_one_out_ratio": 0.7711
+        },
+        "mobilenet_v3_small": {"published_ms": 0.57, "macs": 63820352, "estimate_ms": 0.504, "calibrated_ratio": 0.8849, "leave_one_out_ratio": 0.8645},
+        "shufflenet_v2": {"published_ms": 0.508, "macs": 43803267, "estimate_ms": 0.5, "calibrated_ratio": 0.9837, "leave_one_out_ratio": 0.9798},
+        "squeezenet1_1": {"published_ms": 0.45, "macs": 358227864, "estimate_ms": 0.573, "calibrated_ratio": 1.2731, "leave_one_out_ratio": 1.3447},
+        "mnasnet05": {
+          "published_ms": 0.519,
+          "macs": 111204072,
+          "estimate_ms": 0.515,
+          "calibrated_ratio": 0.9931,
+          "leave_one_out_ratio": 0.9916
+        },
+        "efficientnet_b0": {"published_ms": 1.088, "macs": 601740224, "estimate_ms": 0.63, "calibrated_ratio": 0.5787, "leave_one_out_ratio": 0.5644},
+        "densenet121": {
+          "published_ms": 1.218,
+          "macs": 3185298408,
+          "estimate_ms": 1.231,
+          "calibrated_ratio": 1.0106,
+          "leave_one_out_ratio": 1.0116
+        },
+        "convnext_tiny": {
+          "published_ms": 2.133,
+          "macs": 4555533620,
+          "estimate_ms": 1.55,
+          "calibrated_ratio": 0.7266,
+          "leave_one_out_ratio": 0.7097
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "samsung-galaxy-s24",
+      "runtime": "litert",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 0.0954,
+      "constant_ms": 0.1445,
+      "ratio_spread": [0.6463, 2.1584],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT with the QNN delegate, whole model on the Hexagon NPU, int8; Samsung Galaxy S24, measured by Qualcomm AI Hub (qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "13 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, shufflenet_v2, squeezenet1_1, convnext_tiny), runtime 'tflite', precision 'w8a8' on Samsung Galaxy S24 in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.298,
+          "macs": 1822204904,
+          "estimate_ms": 0.318,
+          "calibrated_ratio": 1.0682,
+          "leave_one_out_ratio": 1.0756
+        },
+        "resnet50": {
+          "published_ms": 0.585,
+          "macs": 4118094824,
+          "estimate_ms": 0.537,
+          "calibrated_ratio": 0.9184,
+          "leave_one_out_ratio": 0.9091
+        },
+        "resnet101": {
+          "published_ms": 0.88,
+          "macs": 7843963880,
+          "estimate_ms": 0.893,
+          "calibrated_ratio": 1.0143,
+          "leave_one_out_ratio": 1.0178
+        },
+        "resnext50": {
+          "published_ms": 0.66,
+          "macs": 4265963496,
+          "estimate_ms": 0.551,
+          "calibrated_ratio": 0.8354,
+          "leave_one_out_ratio": 0.8196
+        },
+        "resnext101": {
+          "published_ms": 1.946,
+          "macs": 16486529000,
+          "estimate_ms": 1.717,
+          "calibrated_ratio": 0.8822,
+          "leave_one_out_ratio": 0.8528
+        },
+        "regnet": {
+          "published_ms": 0.512,
+          "macs": 3202450376,
+          "estimate_ms": 0.45,
+          "calibrated_ratio": 0.8788,
+          "leave_one_out_ratio": 0.8685
+        },
+        "regnet_y_800mf": {
+          "published_ms": 0.346,
+          "macs": 848592296,
+          "estimate_ms": 0.225,
+          "calibrated_ratio": 0.6516,
+          "leave_one_out_ratio": 0.6281
+        },
+        "googlenet": {
+          "published_ms": 0.187,
+          "macs": 1518189832,
+          "estimate_ms": 0.289,
+          "calibrated_ratio": 1.5472,
+          "leave_one_out_ratio": 1.7013
+        },
+        "inception_v3": {
+          "published_ms": 0.627,
+          "macs": 5757031711,
+          "estimate_ms": 0.694,
+          "calibrated_ratio": 1.1062,
+          "leave_one_out_ratio": 1.1312
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 0.243,
+          "macs": 233322784,
+          "estimate_ms": 0.167,
+          "calibrated_ratio": 0.6864,
+          "leave_one_out_ratio": 0.6224
+        },
+        "shufflenet_v2": {"published_ms": 0.321, "macs": 43803267, "estimate_ms": 0.149, "calibrated_ratio": 0.4633, "leave_one_out_ratio": 0.3976},
+        "squeezenet1_1": {
+          "published_ms": 0.143,
+          "macs": 358227864,
+          "estimate_ms": 0.179,
+          "calibrated_ratio": 1.2497,
+          "leave_one_out_ratio": 1.4585
+        },
+        "convnext_tiny": {
+          "published_ms": 1.186,
+          "macs": 4555533620,
+          "estimate_ms": 0.579,
+          "calibrated_ratio": 0.4882,
+          "leave_one_out_ratio": 0.4716
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "samsung-galaxy-s24",
+      "runtime": "onnxruntime",
+      "processor": "npu",
+      "precision": "float16",
+      "ms_per_gmac": 0.2513,
+      "constant_ms": 0.3226,
+      "ratio_spread": [0.6738, 1.9017],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "ONNX Runtime with the QNN execution provider, whole model on the Hexagon NPU, float16; Samsung Galaxy S24, measured by Qualcomm AI Hub (onnx_runtime 1.27.1, onnx_runtime 1.30.0, qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "17 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, mobilenet_v3_small, shufflenet_v2, squeezenet1_1, mnasnet05, efficientnet_b0, densenet121, convnext_tiny), runtime 'onnx', precision 'float' on Samsung Galaxy S24 in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.752,
+          "macs": 1822204904,
+          "estimate_ms": 0.78,
+          "calibrated_ratio": 1.0379,
+          "leave_one_out_ratio": 1.0407
+        },
+        "resnet50": {
+          "published_ms": 1.434,
+          "macs": 4118094824,
+          "estimate_ms": 1.357,
+          "calibrated_ratio": 0.9466,
+          "leave_one_out_ratio": 0.9412
+        },
+        "resnet101": {
+          "published_ms": 2.238,
+          "macs": 7843963880,
+          "estimate_ms": 2.294,
+          "calibrated_ratio": 1.0249,
+          "leave_one_out_ratio": 1.0292
+        },
+        "resnext50": {
+          "published_ms": 1.623,
+          "macs": 4265963496,
+          "estimate_ms": 1.395,
+          "calibrated_ratio": 0.8592,
+          "leave_one_out_ratio": 0.8475
+        },
+        "resnext101": {
+          "published_ms": 4.508,
+          "macs": 16486529000,
+          "estimate_ms": 4.465,
+          "calibrated_ratio": 0.9905,
+          "leave_one_out_ratio": 0.9886
+        },
+        "regnet": {
+          "published_ms": 1.221,
+          "macs": 3202450376,
+          "estimate_ms": 1.127,
+          "calibrated_ratio": 0.9233,
+          "leave_one_out_ratio": 0.9171
+        },
+        "regnet_y_800mf": {
+          "published_ms": 0.702,
+          "macs": 848592296,
+          "estimate_ms": 0.536,
+          "calibrated_ratio": 0.7633,
+          "leave_one_out_ratio": 0.7527
+        },
+        "googlenet": {
+          "published_ms": 0.568,
+          "macs": 1518189832,
+          "estimate_ms": 0.704,
+          "calibrated_ratio": 1.2396,
+          "leave_one_out_ratio": 1.265
+        },
+        "inception_v3": {"published_ms": 1.552, "macs": 5757031711, "estimate_ms": 1.769, "calibrated_ratio": 1.14, "leave_one_out_ratio": 1.1666},
+        "mobilenet_v3_large": {
+          "published_ms": 0.494,
+          "macs": 233322784,
+          "estimate_ms": 0.381,
+          "calibrated_ratio": 0.7717,
+          "leave_one_out_ratio": 0.7479
+        },
+        "mobilenet_v3_small": {"published_ms": 0.364, "macs": 63820352, "estimate_ms": 0.339, "calibrated_ratio": 0.9303, "leave_one_out_ratio": 0.9137},
+        "shufflenet_v2": {"published_ms": 0.529, "macs": 43803267, "estimate_ms": 0.334, "calibrated_ratio": 0.6306, "leave_one_out_ratio": 0.5931},
+        "squeezenet1_1": {
+          "published_ms": 0.278,
+          "macs": 358227864,
+          "estimate_ms": 0.413,
+          "calibrated_ratio": 1.4842,
+          "leave_one_out_ratio": 1.6742
+        },
+        "mnasnet05": {"published_ms": 0.331, "macs": 111204072, "estimate_ms": 0.351, "calibrated_ratio": 1.059, "leave_one_out_ratio": 1.0762},
+        "efficientnet_b0": {
+          "published_ms": 0.901,
+          "macs": 601740224,
+          "estimate_ms": 0.474,
+          "calibrated_ratio": 0.5258,
+          "leave_one_out_ratio": 0.5135
+        },
+        "densenet121": {
+          "published_ms": 1.069,
+          "macs": 3185298408,
+          "estimate_ms": 1.123,
+          "calibrated_ratio": 1.0505,
+          "leave_one_out_ratio": 1.0559
+        },
+        "convnext_tiny": {
+          "published_ms": 2.026,
+          "macs": 4555533620,
+          "estimate_ms": 1.467,
+          "calibrated_ratio": 0.7242,
+          "leave_one_out_ratio": 0.7076
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "samsung-galaxy-s24",
+      "runtime": "onnxruntime",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 0.0907,
+      "constant_ms": 0.2479,
+      "ratio_spread": [0.5783, 3.1964],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "ONNX Runtime with the QNN execution provider, whole model on the Hexagon NPU, int8; Samsung Galaxy S24, measured by Qualcomm AI Hub (onnx_runtime 1.27.1, onnx_runtime 1.30.0, qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "14 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, shufflenet_v2, squeezenet1_1, densenet121, convnext_tiny), runtime 'onnx', precision 'w8a8' on Samsung Galaxy S24 in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.416,
+          "macs": 1822204904,
+          "estimate_ms": 0.413,
+          "calibrated_ratio": 0.9933,
+          "leave_one_out_ratio": 0.9927
+        },
+        "resnet50": {
+          "published_ms": 0.674,
+          "macs": 4118094824,
+          "estimate_ms": 0.621,
+          "calibrated_ratio": 0.9221,
+          "leave_one_out_ratio": 0.914
+        },
+        "resnet101": {
+          "published_ms": 0.973,
+          "macs": 7843963880,
+          "estimate_ms": 0.959,
+          "calibrated_ratio": 0.9861,
+          "leave_one_out_ratio": 0.9827
+        },
+        "resnext50": {
+          "published_ms": 0.805,
+          "macs": 4265963496,
+          "estimate_ms": 0.635,
+          "calibrated_ratio": 0.7887,
+          "leave_one_out_ratio": 0.7726
+        },
+        "resnext101": {
+          "published_ms": 2.106,
+          "macs": 16486529000,
+          "estimate_ms": 1.743,
+          "calibrated_ratio": 0.8279,
+          "leave_one_out_ratio": 0.7792
+        },
+        "regnet": {
+          "published_ms": 0.655,
+          "macs": 3202450376,
+          "estimate_ms": 0.538,
+          "calibrated_ratio": 0.822,
+          "leave_one_out_ratio": 0.8105
+        },
+        "regnet_y_800mf": {"published_ms": 0.49, "macs": 848592296, "estimate_ms": 0.325, "calibrated_ratio": 0.663, "leave_one_out_ratio": 0.6375},
+        "googlenet": {
+          "published_ms": 0.223,
+          "macs": 1518189832,
+          "estimate_ms": 0.386,
+          "calibrated_ratio": 1.7293,
+          "leave_one_out_ratio": 2.0331
+        },
+        "inception_v3": {"published_ms": 0.61, "macs": 5757031711, "estimate_ms": 0.77, "calibrated_ratio": 1.2626, "leave_one_out_ratio": 1.3466},
+        "mobilenet_v3_large": {
+          "published_ms": 0.378,
+          "macs": 233322784,
+          "estimate_ms": 0.269,
+          "calibrated_ratio": 0.7118,
+          "leave_one_out_ratio": 0.6581
+        },
+        "shufflenet_v2": {"published_ms": 0.408, "macs": 43803267, "estimate_ms": 0.252, "calibrated_ratio": 0.6173, "leave_one_out_ratio": 0.5503},
+        "squeezenet1_1": {"published_ms": 0.268, "macs": 358227864, "estimate_ms": 0.28, "calibrated_ratio": 1.0463, "leave_one_out_ratio": 1.0655},
+        "densenet121": {
+          "published_ms": 1.716,
+          "macs": 3185298408,
+          "estimate_ms": 0.537,
+          "calibrated_ratio": 0.3129,
+          "leave_one_out_ratio": 0.3068
+        },
+        "convnext_tiny": {
+          "published_ms": 0.957,
+          "macs": 4555533620,
+          "estimate_ms": 0.661,
+          "calibrated_ratio": 0.6909,
+          "leave_one_out_ratio": 0.6719
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "samsung-galaxy-s25",
+      "runtime": "litert",
+      "processor": "npu",
+      "precision": "float16",
+      "ms_per_gmac": 0.1925,
+      "constant_ms": 0.3639,
+      "ratio_spread": [0.7025, 1.703],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT with the QNN delegate, whole model on the Hexagon NPU, float16; Samsung Galaxy S25, measured by Qualcomm AI Hub (qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "17 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, mobilenet_v3_small, shufflenet_v2, squeezenet1_1, mnasnet05, efficientnet_b0, densenet121, convnext_tiny), runtime 'tflite', precision 'float' on Samsung Galaxy S25 in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.725,
+          "macs": 1822204904,
+          "estimate_ms": 0.715,
+          "calibrated_ratio": 0.9858,
+          "leave_one_out_ratio": 0.9849
+        },
+        "resnet50": {
+          "published_ms": 1.257,
+          "macs": 4118094824,
+          "estimate_ms": 1.157,
+          "calibrated_ratio": 0.9203,
+          "leave_one_out_ratio": 0.9127
+        },
+        "resnet101": {
+          "published_ms": 1.933,
+          "macs": 7843963880,
+          "estimate_ms": 1.874,
+          "calibrated_ratio": 0.9695,
+          "leave_one_out_ratio": 0.9643
+        },
+        "resnext50": {
+          "published_ms": 1.439,
+          "macs": 4265963496,
+          "estimate_ms": 1.185,
+          "calibrated_ratio": 0.8237,
+          "leave_one_out_ratio": 0.8101
+        },
+        "resnext101": {
+          "published_ms": 3.921,
+          "macs": 16486529000,
+          "estimate_ms": 3.538,
+          "calibrated_ratio": 0.9024,
+          "leave_one_out_ratio": 0.8821
+        },
+        "regnet": {
+          "published_ms": 1.103,
+          "macs": 3202450376,
+          "estimate_ms": 0.98,
+          "calibrated_ratio": 0.8889,
+          "leave_one_out_ratio": 0.8809
+        },
+        "regnet_y_800mf": {
+          "published_ms": 0.689,
+          "macs": 848592296,
+          "estimate_ms": 0.527,
+          "calibrated_ratio": 0.7653,
+          "leave_one_out_ratio": 0.7542
+        },
+        "googlenet": {
+          "published_ms": 0.461,
+          "macs": 1518189832,
+          "estimate_ms": 0.656,
+          "calibrated_ratio": 1.4234,
+          "leave_one_out_ratio": 1.4836
+        },
+        "inception_v3": {
+          "published_ms": 1.239,
+          "macs": 5757031711,
+          "estimate_ms": 1.472,
+          "calibrated_ratio": 1.1883,
+          "leave_one_out_ratio": 1.2305
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 0.524,
+          "macs": 233322784,
+          "estimate_ms": 0.409,
+          "calibrated_ratio": 0.7802,
+          "leave_one_out_ratio": 0.7578
+        },
+        "mobilenet_v3_small": {"published_ms": 0.43, "macs": 63820352, "estimate_ms": 0.376, "calibrated_ratio": 0.8748, "leave_one_out_ratio": 0.8526},
+        "shufflenet_v2": {"published_ms": 0.371, "macs": 43803267, "estimate_ms": 0.372, "calibrated_ratio": 1.0036, "leave_one_out_ratio": 1.0045},
+        "squeezenet1_1": {
+          "published_ms": 0.337,
+          "macs": 358227864,
+          "estimate_ms": 0.433,
+          "calibrated_ratio": 1.2845,
+          "leave_one_out_ratio": 1.3603
+        },
+        "mnasnet05": {
+          "published_ms": 0.389,
+          "macs": 111204072,
+          "estimate_ms": 0.385,
+          "calibrated_ratio": 0.9905,
+          "leave_one_out_ratio": 0.9884
+        },
+        "efficientnet_b0": {"published_ms": 0.817, "macs": 601740224, "estimate_ms": 0.48, "calibrated_ratio": 0.5872, "leave_one_out_ratio": 0.5731},
+        "densenet121": {
+          "published_ms": 0.867,
+          "macs": 3185298408,
+          "estimate_ms": 0.977,
+          "calibrated_ratio": 1.1271,
+          "leave_one_out_ratio": 1.1423
+        },
+        "convnext_tiny": {
+          "published_ms": 1.612,
+          "macs": 4555533620,
+          "estimate_ms": 1.241,
+          "calibrated_ratio": 0.7698,
+          "leave_one_out_ratio": 0.7538
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "samsung-galaxy-s25",
+      "runtime": "litert",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 0.0819,
+      "constant_ms": 0.116,
+      "ratio_spread": [0.6492, 2.2661],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT with the QNN delegate, whole model on the Hexagon NPU, int8; Samsung Galaxy S25, measured by Qualcomm AI Hub (qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "13 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, shufflenet_v2, squeezenet1_1, convnext_tiny), runtime 'tflite', precision 'w8a8' on Samsung Galaxy S25 in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.253,
+          "macs": 1822204904,
+          "estimate_ms": 0.265,
+          "calibrated_ratio": 1.0482,
+          "leave_one_out_ratio": 1.0532
+        },
+        "resnet50": {
+          "published_ms": 0.477,
+          "macs": 4118094824,
+          "estimate_ms": 0.453,
+          "calibrated_ratio": 0.9501,
+          "leave_one_out_ratio": 0.9439
+        },
+        "resnet101": {
+          "published_ms": 0.733,
+          "macs": 7843963880,
+          "estimate_ms": 0.758,
+          "calibrated_ratio": 1.0345,
+          "leave_one_out_ratio": 1.043
+        },
+        "resnext50": {
+          "published_ms": 0.56,
+          "macs": 4265963496,
+          "estimate_ms": 0.465,
+          "calibrated_ratio": 0.8309,
+          "leave_one_out_ratio": 0.8149
+        },
+        "resnext101": {
+          "published_ms": 1.701,
+          "macs": 16486529000,
+          "estimate_ms": 1.466,
+          "calibrated_ratio": 0.8618,
+          "leave_one_out_ratio": 0.8304
+        },
+        "regnet": {
+          "published_ms": 0.42,
+          "macs": 3202450376,
+          "estimate_ms": 0.378,
+          "calibrated_ratio": 0.9005,
+          "leave_one_out_ratio": 0.8915
+        },
+        "regnet_y_800mf": {
+          "published_ms": 0.298,
+          "macs": 848592296,
+          "estimate_ms": 0.185,
+          "calibrated_ratio": 0.6224,
+          "leave_one_out_ratio": 0.5994
+        },
+        "googlenet": {
+          "published_ms": 0.156,
+          "macs": 1518189832,
+          "estimate_ms": 0.24,
+          "calibrated_ratio": 1.5404,
+          "leave_one_out_ratio": 1.6895
+        },
+        "inception_v3": {
+          "published_ms": 0.543,
+          "macs": 5757031711,
+          "estimate_ms": 0.587,
+          "calibrated_ratio": 1.0817,
+          "leave_one_out_ratio": 1.0997
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 0.196,
+          "macs": 233322784,
+          "estimate_ms": 0.135,
+          "calibrated_ratio": 0.6893,
+          "leave_one_out_ratio": 0.6234
+        },
+        "shufflenet_v2": {"published_ms": 0.271, "macs": 43803267, "estimate_ms": 0.12, "calibrated_ratio": 0.4413, "leave_one_out_ratio": 0.3771},
+        "squeezenet1_1": {
+          "published_ms": 0.115,
+          "macs": 358227864,
+          "estimate_ms": 0.145,
+          "calibrated_ratio": 1.2638,
+          "leave_one_out_ratio": 1.5004
+        },
+        "convnext_tiny": {"published_ms": 0.9, "macs": 4555533620, "estimate_ms": 0.489, "calibrated_ratio": 0.5433, "leave_one_out_ratio": 0.5249}
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "samsung-galaxy-s25",
+      "runtime": "onnxruntime",
+      "processor": "npu",
+      "precision": "float16",
+      "ms_per_gmac": 0.2081,
+      "constant_ms": 0.2528,
+      "ratio_spread": [0.6628, 1.8568],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "ONNX Runtime with the QNN execution provider, whole model on the Hexagon NPU, float16; Samsung Galaxy S25, measured by Qualcomm AI Hub (onnx_runtime 1.27.1, onnx_runtime 1.30.0, qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "17 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, mobilenet_v3_small, shufflenet_v2, squeezenet1_1, mnasnet05, efficientnet_b0, densenet121, convnext_tiny), runtime 'onnx', precision 'float' on Samsung Galaxy S25 in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.618,
+          "macs": 1822204904,
+          "estimate_ms": 0.632,
+          "calibrated_ratio": 1.0228,
+          "leave_one_out_ratio": 1.0245
+        },
+        "resnet50": {
+          "published_ms": 1.224,
+          "macs": 4118094824,
+          "estimate_ms": 1.11,
+          "calibrated_ratio": 0.9068,
+          "leave_one_out_ratio": 0.8982
+        },
+        "resnet101": {
+          "published_ms": 1.866,
+          "macs": 7843963880,
+          "estimate_ms": 1.885,
+          "calibrated_ratio": 1.0104,
+          "leave_one_out_ratio": 1.0122
+        },
+        "resnext50": {
+          "published_ms": 1.376,
+          "macs": 4265963496,
+          "estimate_ms": 1.141,
+          "calibrated_ratio": 0.829,
+          "leave_one_out_ratio": 0.8156
+        },
+        "resnext101": {
+          "published_ms": 3.916,
+          "macs": 16486529000,
+          "estimate_ms": 3.684,
+          "calibrated_ratio": 0.9408,
+          "leave_one_out_ratio": 0.9299
+        },
+        "regnet": {
+          "published_ms": 0.989,
+          "macs": 3202450376,
+          "estimate_ms": 0.919,
+          "calibrated_ratio": 0.9296,
+          "leave_one_out_ratio": 0.9237
+        },
+        "regnet_y_800mf": {"published_ms": 0.552, "macs": 848592296, "estimate_ms": 0.429, "calibrated_ratio": 0.778, "leave_one_out_ratio": 0.7677},
+        "googlenet": {
+          "published_ms": 0.465,
+          "macs": 1518189832,
+          "estimate_ms": 0.569,
+          "calibrated_ratio": 1.2233,
+          "leave_one_out_ratio": 1.2463
+        },
+        "inception_v3": {
+          "published_ms": 1.295,
+          "macs": 5757031711,
+          "estimate_ms": 1.451,
+          "calibrated_ratio": 1.1205,
+          "leave_one_out_ratio": 1.1427
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 0.401,
+          "macs": 233322784,
+          "estimate_ms": 0.301,
+          "calibrated_ratio": 0.7516,
+          "leave_one_out_ratio": 0.7266
+        },
+        "mobilenet_v3_small": {"published_ms": 0.286, "macs": 63820352, "estimate_ms": 0.266, "calibrated_ratio": 0.9304, "leave_one_out_ratio": 0.9131},
+        "shufflenet_v2": {"published_ms": 0.441, "macs": 43803267, "estimate_ms": 0.262, "calibrated_ratio": 0.594, "leave_one_out_ratio": 0.5562},
+        "squeezenet1_1": {
+          "published_ms": 0.217,
+          "macs": 358227864,
+          "estimate_ms": 0.327,
+          "calibrated_ratio": 1.5087,
+          "leave_one_out_ratio": 1.7214
+        },
+        "mnasnet05": {
+          "published_ms": 0.269,
+          "macs": 111204072,
+          "estimate_ms": 0.276,
+          "calibrated_ratio": 1.0259,
+          "leave_one_out_ratio": 1.0332
+        },
+        "efficientnet_b0": {
+          "published_ms": 0.702,
+          "macs": 601740224,
+          "estimate_ms": 0.378,
+          "calibrated_ratio": 0.5386,
+          "leave_one_out_ratio": 0.5259
+        },
+        "densenet121": {
+          "published_ms": 0.781,
+          "macs": 3185298408,
+          "estimate_ms": 0.916,
+          "calibrated_ratio": 1.1726,
+          "leave_one_out_ratio": 1.1965
+        },
+        "convnext_tiny": {
+          "published_ms": 1.56,
+          "macs": 4555533620,
+          "estimate_ms": 1.201,
+          "calibrated_ratio": 0.7699,
+          "leave_one_out_ratio": 0.7539
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "samsung-galaxy-s25",
+      "runtime": "onnxruntime",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 0.0794,
+      "constant_ms": 0.2172,
+      "ratio_spread": [0.5834, 2.3297],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "ONNX Runtime with the QNN execution provider, whole model on the Hexagon NPU, int8; Samsung Galaxy S25, measured by Qualcomm AI Hub (onnx_runtime 1.27.1, onnx_runtime 1.30.0, qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "14 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, shufflenet_v2, squeezenet1_1, densenet121, convnext_tiny), runtime 'onnx', precision 'w8a8' on Samsung Galaxy S25 in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.359,
+          "macs": 1822204904,
+          "estimate_ms": 0.362,
+          "calibrated_ratio": 1.0079,
+          "leave_one_out_ratio": 1.0086
+        },
+        "resnet50": {
+          "published_ms": 0.578,
+          "macs": 4118094824,
+          "estimate_ms": 0.544,
+          "calibrated_ratio": 0.9413,
+          "leave_one_out_ratio": 0.9349
+        },
+        "resnet101": {
+          "published_ms": 0.849,
+          "macs": 7843963880,
+          "estimate_ms": 0.84,
+          "calibrated_ratio": 0.9891,
+          "leave_one_out_ratio": 0.9865
+        },
+        "resnext50": {"published_ms": 0.69, "macs": 4265963496, "estimate_ms": 0.556, "calibrated_ratio": 0.8055, "leave_one_out_ratio": 0.79},
+        "resnext101": {
+          "published_ms": 2.08,
+          "macs": 16486529000,
+          "estimate_ms": 1.526,
+          "calibrated_ratio": 0.7335,
+          "leave_one_out_ratio": 0.6764
+        },
+        "regnet": {
+          "published_ms": 0.545,
+          "macs": 3202450376,
+          "estimate_ms": 0.471,
+          "calibrated_ratio": 0.8649,
+          "leave_one_out_ratio": 0.8553
+        },
+        "regnet_y_800mf": {
+          "published_ms": 0.421,
+          "macs": 848592296,
+          "estimate_ms": 0.285,
+          "calibrated_ratio": 0.6759,
+          "leave_one_out_ratio": 0.6501
+        },
+        "googlenet": {
+          "published_ms": 0.197,
+          "macs": 1518189832,
+          "estimate_ms": 0.338,
+          "calibrated_ratio": 1.7142,
+          "leave_one_out_ratio": 2.0012
+        },
+        "inception_v3": {
+          "published_ms": 0.526,
+          "macs": 5757031711,
+          "estimate_ms": 0.674,
+          "calibrated_ratio": 1.2816,
+          "leave_one_out_ratio": 1.3764
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 0.335,
+          "macs": 233322784,
+          "estimate_ms": 0.236,
+          "calibrated_ratio": 0.7036,
+          "leave_one_out_ratio": 0.6489
+        },
+        "shufflenet_v2": {"published_ms": 0.353, "macs": 43803267, "estimate_ms": 0.221, "calibrated_ratio": 0.6251, "leave_one_out_ratio": 0.5561},
+        "squeezenet1_1": {
+          "published_ms": 0.237,
+          "macs": 358227864,
+          "estimate_ms": 0.246,
+          "calibrated_ratio": 1.0364,
+          "leave_one_out_ratio": 1.0514
+        },
+        "densenet121": {
+          "published_ms": 1.095,
+          "macs": 3185298408,
+          "estimate_ms": 0.47,
+          "calibrated_ratio": 0.4292,
+          "leave_one_out_ratio": 0.4198
+        },
+        "convnext_tiny": {
+          "published_ms": 0.775,
+          "macs": 4555533620,
+          "estimate_ms": 0.579,
+          "calibrated_ratio": 0.7468,
+          "leave_one_out_ratio": 0.7284
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
       }
     }
   ]

@@ -314,6 +314,7 @@ public enum TargetEstimates {
                 "runtime": .string(d.runtime), "processor": .string(d.processor.rawValue),
                 "precision": .string(d.precision), "ms_per_gmac": .double(d.msPerGMAC), "constant_ms": .double(d.constantMS),
                 "ratio_spread": .array(d.ratioSpread.map { .double($0) }), "stack": .string(d.stack),
+                "published_by": .string(d.publishedBy), "fitted_on": d.fittedOn.map { .string($0) } ?? .null,
                 "source": .string(catalogue.cite(d.source)), "models_source": .string(catalogue.cite(d.modelsSource)),
             ])
         }

@@ -24,6 +24,10 @@ import Testing
             "jetson-orin-nx-16gb tensorrt gpu float32", "jetson-orin-nx-16gb tensorrt gpu float16",
             "jetson-orin-nx-16gb tensorrt gpu int8", "jetson-orin-nano-super tensorrt gpu float32",
             "jetson-orin-nano-super tensorrt gpu float16", "jetson-orin-nano-super tensorrt gpu int8",
+            "samsung-galaxy-s24 litert npu float16", "samsung-galaxy-s24 litert npu int8",
+            "samsung-galaxy-s24 onnxruntime npu float16", "samsung-galaxy-s24 onnxruntime npu int8",
+            "samsung-galaxy-s25 litert npu float16", "samsung-galaxy-s25 litert npu int8",
+            "samsung-galaxy-s25 onnxruntime npu float16", "samsung-galaxy-s25 onnxruntime npu int8",
         ])
         let ort = try Self.fit("raspberry-pi-5", "onnxruntime", "float32")
         #expect((ort.msPerGMAC, ort.constantMS, ort.ratioSpread) == (31.7971, 0, [0.8566, 1.3632]))
@@ -106,5 +110,22 @@ import Testing
     @Test func thePi4IsNotCalibratedByThePi5sFit() throws {
         let row = try Self.row("{runtime: onnxruntime, device: raspberry-pi-4}")
         #expect(row["latency_calibration"]?["class"] != "device")
+    }
+
+    /// A float model on the Galaxy S25's Hexagon NPU through LiteRT's QNN delegate computes in float16: Qualcomm AI
+    /// Hub's measurements of that phone, runtime and precision calibrate it; the same phone's CPU is not calibrated.
+    @Test func aFloatModelOnTheGalaxyS25sNPUIsCalibratedByAIHubsMeasurements() throws {
+        let row = try Self.row("{runtime: litert, delegate: qnn, device: galaxy-s25, format: tflite}")
+        #expect(row["precision"] == "float16")
+        let c = try #require(row["latency_calibration"])
+        #expect(c["device"] == "samsung-galaxy-s25")
+        #expect(c["processor"] == "npu")
+        #expect(c["published_by"] == "Qualcomm AI Hub Models 0.65.0")
+        let fit = try Self.fit("samsung-galaxy-s25", "litert", "float16")
+        #expect((fit.msPerGMAC, fit.constantMS) == (0.1925, 0.3639))
+        let macs = try #require(row["macs"]?.intValue)
+        #expect(abs(try #require(row["latency_ms"]?.doubleValue) - fit.latencyMS(macs: macs)) < 0.001)
+        let cpu = try Self.row("{runtime: litert, device: galaxy-s25, format: tflite}")
+        #expect(cpu["latency_calibration"]?["class"] != "device")
     }
 }

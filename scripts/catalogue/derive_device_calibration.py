@@ -1,17 +1,27 @@
 #!/usr/bin/env python3
-"""Latency calibrations of whole devices under one runtime, fitted to Ultralytics' published benchmark tables: the
-published rows to Schemas/measurements/latency_measurements.json (`device_published`, not embedded), the fits to
+"""Latency calibrations of whole devices under one runtime, fitted to published benchmark tables: the published rows
+to Schemas/measurements/latency_measurements.json (`device_published`, not embedded), the fits to
 Schemas/targets/latency_calibrations.json (`device_calibrations`, catalogue data).
 
-    scripts/catalogue/derive_device_calibration.py [--check]
+    scripts/catalogue/derive_device_calibration.py [--check] [--qai-hub-models WHEEL]
 
-The figures are web pages (Ultralytics' guides, kept in github.com/ultralytics/ultralytics under docs/en/guides):
-the rows are copied here verbatim with the revision read. The models' compute is Slipway's own MAC count of each
-model's ONNX export (`yolo11_macs` in the same measurements file, measured by scripts/catalogue/measure_yolo_macs.py),
-the count the estimate multiplies by the fit; Ultralytics' published FLOPs (docs/en/models/yolo11.md; thop's MACs × 2,
-ultralytics/utils/torch_utils.py, get_flops) are kept beside it: thop counts convolutions only, Slipway also the
-element-wise operators, 5–19 % more on these models. No model is built here; `--check` compares with the committed
-files instead of writing them.
+Two publishers:
+- Ultralytics' YOLO11 benchmarks (web pages kept in github.com/ultralytics/ultralytics under docs/en/guides): the
+  rows are copied here verbatim with the revision read (TABLES); the Raspberry Pi 5 (ONNX Runtime and the TF Lite
+  interpreter on the CPU) and the Jetson Orin NX 16GB and Orin Nano Super (TensorRT FP32/FP16/INT8).
+- Qualcomm AI Hub Models (the qai-hub-models PyPI release QAIHM_RELEASE): each model's
+  `qai_hub_models/models/<id>/perf.yaml` holds the inference times Qualcomm AI Hub measured on its reference phones
+  per runtime and precision. Read from the release's wheel given with --qai-hub-models (`make
+  derive-device-calibration` downloads it with pip); without it the committed rows are fitted again. Recorded: the
+  image classifiers that are torchvision models (the ones measure_model_macs.py builds), on the Samsung Galaxy S24
+  and S25, for `tflite` (LiteRT with the QNN delegate) and `onnx` (ONNX Runtime's QNN execution provider), `float`
+  (the Hexagon NPU computes it in float16) and `w8a8` (int8), and only where AI Hub ran the whole model on the NPU.
+
+The models' compute is Slipway's own MAC count of each model's ONNX export (`model_macs` in the same measurements
+file, measured by scripts/catalogue/measure_model_macs.py), the count the estimate multiplies by the fit;
+Ultralytics' published FLOPs (docs/en/models/yolo11.md; thop's MACs × 2, ultralytics/utils/torch_utils.py,
+get_flops) are kept beside its rows: thop counts convolutions only, Slipway also the element-wise operators, 5–19 %
+more on these models. `--check` compares with the committed files instead of writing them.
 
 Model, per device, runtime and precision (the device's own measurements: no clock scaling to other devices):
 
@@ -25,6 +35,7 @@ import argparse
 import json
 import os
 import sys
+import zipfile
 
 import catalogue_json as cj
 
@@ -96,18 +107,78 @@ FORMATS = {
 }
 
 
+# Qualcomm AI Hub Models: the release read, its reference phones in the catalogue, and its runtimes and precisions.
+QAIHM_RELEASE = "0.65.0"
+QAIHM_SOURCE = {"id": "qai-hub-models", "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>."
+                "components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the "
+                "layer_counts per compute unit and the tool_versions"}
+QAIHM_DEVICES = {"Samsung Galaxy S24": "samsung-galaxy-s24", "Samsung Galaxy S25": "samsung-galaxy-s25"}
+QAIHM_RUNTIMES = {  # perf.yaml runtime → catalogue runtime, processor, stack
+    "tflite": ("litert", "npu", "LiteRT with the QNN delegate, whole model on the Hexagon NPU"),
+    "onnx": ("onnxruntime", "npu", "ONNX Runtime with the QNN execution provider, whole model on the Hexagon NPU"),
+}
+QAIHM_PRECISIONS = {"float": "float16", "w8a8": "int8"}  # the HTP computes a float model in float16
+QAIHM_TABLE = f"Qualcomm AI Hub Models {QAIHM_RELEASE}"
+
+
 def published_macs(model):
     return int(round(MODELS[model][1] * 1e9 / 2))
 
 
-def measured_macs():
-    """Slipway's count of each model's export (measure_yolo_macs.py), the compute the fits are made on."""
+def measured_macs(names):
+    """Slipway's count of each model's export (measure_model_macs.py), the compute the fits are made on."""
     with open(ROWS, encoding="utf-8") as fh:
-        models = json.load(fh)["yolo11_macs"]["models"]
-    missing = [m for m in MODELS if m not in models]
+        models = json.load(fh)["model_macs"]["models"]
+    missing = [m for m in names if m not in models]
     if missing:
-        sys.exit(f"yolo11_macs has no count for {missing}: run scripts/catalogue/measure_yolo_macs.py first")
-    return {m: models[m]["slipway_macs"] for m in MODELS}
+        sys.exit(f"model_macs has no count for {missing}: run scripts/catalogue/measure_model_macs.py first")
+    return {m: models[m]["slipway_macs"] for m in names}
+
+
+def qaihm_models():
+    """The AI Hub models measure_model_macs.py builds: the torchvision classifiers."""
+    with open(ROWS, encoding="utf-8") as fh:
+        models = json.load(fh)["model_macs"]["models"]
+    return [m for m, c in models.items() if c["built_as"].startswith("torchvision")]
+
+
+def qaihm_rows(wheel):
+    """The published rows of the AI Hub release's wheel, or the committed ones without it."""
+    if wheel is None:
+        with open(ROWS, encoding="utf-8") as fh:
+            rows = [r for r in json.load(fh)["device_published"]["rows"] if r["table"] == QAIHM_TABLE]
+        macs = measured_macs(sorted({r["model"] for r in rows}))
+        return [dict(r, macs=macs[r["model"]]) for r in rows]
+    import yaml  # only to read the release's perf.yaml files
+
+    if f"qai_hub_models-{QAIHM_RELEASE}-" not in os.path.basename(wheel):
+        sys.exit(f"{wheel}: not the qai-hub-models {QAIHM_RELEASE} wheel")
+    names = qaihm_models()
+    macs = measured_macs(names)
+    rows = []
+    with zipfile.ZipFile(wheel) as z:
+        for model in names:
+            perf = yaml.safe_load(z.read(f"qai_hub_models/models/{model}/perf.yaml"))
+            for precision, compute in QAIHM_PRECISIONS.items():
+                components = ((perf.get("precisions") or {}).get(precision) or {}).get("components") or {}
+                if len(components) != 1:  # a model of several parts has no one latency to fit
+                    continue
+                metrics = next(iter(components.values())).get("performance_metrics") or {}
+                for device_name, device in QAIHM_DEVICES.items():
+                    for fmt, (runtime, processor, _) in QAIHM_RUNTIMES.items():
+                        r = (metrics.get(device_name) or {}).get(fmt)
+                        if not r or r.get("job_status") != "Passed":
+                            continue
+                        counts = r.get("layer_counts") or {}
+                        row = {"table": QAIHM_TABLE, "format": f"{fmt} {precision}", "model": model,
+                               "published_ms": r["inference_time_milliseconds"], "measured_on": device_name,
+                               "macs": macs[model], "macs_from": "slipway's count of the ONNX export (model_macs)",
+                               "device": device, "runtime": runtime, "processor": processor, "precision": compute,
+                               "layer_counts": counts, "tool_versions": r.get("tool_versions") or {}}
+                        if counts.get("npu") != counts.get("total"):
+                            row["left_out"] = "not whole on the NPU (layer_counts): the fit is for a model that runs whole on it"
+                        rows.append(row)
+    return rows
 
 
 def solve(xs, ys):
@@ -138,73 +209,97 @@ def predict(w, r):
     return r["macs"] / 1e9 * w[0] + w[1]
 
 
-def published():
+def published(wheel):
     """The recorded rows: every table row of a catalogue runtime, with the model's compute."""
-    macs = measured_macs()
+    macs = measured_macs(list(MODELS))
     out = []
     for t in TABLES:
         for fmt, models in t["rows"].items():
             runtime, processor, precision, _ = FORMATS[fmt]
             for model, ms in models.items():
                 row = {"table": t["table"], "format": fmt, "model": model, "published_ms": ms,
-                       "input": INPUT, "macs": macs[model], "macs_from": "slipway's count of the ONNX export (yolo11_macs)",
+                       "input": INPUT, "macs": macs[model], "macs_from": "slipway's count of the ONNX export (model_macs)",
                        "published_macs": published_macs(model),
                        "parameters_m": MODELS[model][0], "device": t["device"], "runtime": runtime,
                        "processor": processor, "precision": precision}
                 if t.get("left_out"):
                     row["left_out"] = t["left_out"]
                 out.append(row)
-    return out
+    return out + qaihm_rows(wheel)
+
+
+def fit_group(group, key, stack, published_by, fitted_on, models_source, source):
+    """One calibration: the fit over `group` and, per model, estimate / published (and with the model left out)."""
+    device, runtime, processor, precision = key
+    w = fit_one(group)
+    models, ratios = {}, []
+    for r in group:
+        est = predict(w, r)
+        ratios.append(r["published_ms"] / est)
+        entry = {"published_ms": r["published_ms"], "macs": r["macs"], "estimate_ms": round(est, 3),
+                 "calibrated_ratio": round(est / r["published_ms"], 4)}
+        if len(group) >= 3:  # with two models, leaving one out leaves a one-point fit: not said
+            loo = fit_one([o for o in group if o is not r])
+            entry["leave_one_out_ratio"] = round(predict(loo, r) / r["published_ms"], 4)
+        models[r["model"]] = entry
+    return {
+        "device": device, "runtime": runtime, "processor": processor, "precision": precision,
+        "ms_per_gmac": round(w[0], 4), "constant_ms": round(w[1], 4),
+        "ratio_spread": [round(min(ratios), 4), round(max(ratios), 4)],
+        "fit": "least squares on the relative error" + (", with a constant" if len(group) >= 3 else
+               ", per MAC only (two models)") + "; MACs are slipway's count of each model's ONNX export",
+        "stack": stack, "published_by": published_by,
+        "fitted_on": fitted_on.format(n=len(group), models=", ".join(models)),
+        "models": models, "models_source": models_source, "source": source,
+    }
 
 
 def fit(rows):
     calibrations = []
     for t in TABLES:
-        if t["device"] is None:
-            continue
         for fmt in t["rows"]:
             runtime, processor, precision, stack = FORMATS[fmt]
             group = [r for r in rows if r["table"] == t["table"] and r["format"] == fmt]
-            w = fit_one(group)
-            models = {}
-            for r in group:
-                est = predict(w, r)
-                entry = {"published_ms": r["published_ms"], "macs": r["macs"], "estimate_ms": round(est, 3),
-                         "calibrated_ratio": round(est / r["published_ms"], 4)}
-                if len(group) >= 3:  # with two models, leaving one out leaves a one-point fit: not said
-                    loo = fit_one([o for o in group if o is not r])
-                    entry["leave_one_out_ratio"] = round(predict(loo, r) / r["published_ms"], 4)
-                models[r["model"]] = entry
-            ratios = [m["published_ms"] / m["estimate_ms"] for m in models.values()]
-            calibrations.append({
-                "device": t["device"], "runtime": runtime, "processor": processor, "precision": precision,
-                "ms_per_gmac": round(w[0], 4), "constant_ms": round(w[1], 4),
-                "ratio_spread": [round(min(ratios), 4), round(max(ratios), 4)],
-                "fit": "least squares on the relative error" + (", with a constant" if len(group) >= 3 else
-                       ", per MAC only (two models)") + "; MACs are slipway's count of each model's ONNX export",
-                "stack": f"{stack}; {t['measured_on']}",
-                "fitted_on": f"{len(group)} models ({', '.join(models)}), format '{fmt}' of {t['table']}",
-                "models": models, "models_source": MODELS_SOURCE, "source": t["source"],
-            })
+            calibrations.append(fit_group(group, (t["device"], runtime, processor, precision),
+                                          f"{stack}; {t['measured_on']}", "Ultralytics' YOLO11 benchmarks",
+                                          "{n} models ({models}), format '" + fmt + "' of " + t["table"],
+                                          MODELS_SOURCE, t["source"]))
+    fitted = [r for r in rows if r["table"] == QAIHM_TABLE and "left_out" not in r]
+    for device_name, device in QAIHM_DEVICES.items():
+        for fmt, (runtime, processor, stack) in QAIHM_RUNTIMES.items():
+            for precision, compute in QAIHM_PRECISIONS.items():
+                group = [r for r in fitted if r["device"] == device and r["format"] == f"{fmt} {precision}"]
+                if len(group) < 3:
+                    continue
+                tools = sorted({f"{k} {v}" for r in group for k, v in r["tool_versions"].items()})
+                calibrations.append(fit_group(
+                    group, (device, runtime, processor, compute),
+                    f"{stack}, {compute}; {device_name}, measured by Qualcomm AI Hub ({', '.join(tools)})",
+                    f"Qualcomm AI Hub Models {QAIHM_RELEASE}",
+                    "{n} models ({models}), runtime '" + fmt + "', precision '" + precision + "' on " + device_name
+                    + " in " + QAIHM_TABLE, QAIHM_SOURCE, QAIHM_SOURCE))
     return calibrations
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--check", action="store_true", help="compare with the committed files instead of writing them")
+    ap.add_argument("--qai-hub-models", metavar="WHEEL", help=f"the qai-hub-models {QAIHM_RELEASE} wheel to read the "
+                    "AI Hub rows from (without it, the committed rows)")
     args = ap.parse_args()
 
     with open(ROWS, encoding="utf-8") as fh:
         rows_doc = json.load(fh)
     with open(FITS, encoding="utf-8") as fh:
         fits_doc = json.load(fh)
-    rows = published()
+    rows = published(args.qai_hub_models)
     rows_doc["device_published"] = {
-        "note": "Ultralytics' published YOLO11 inference times (ms per image) per export format, verbatim, for the "
-                "formats that are catalogue runtimes; macs is slipway's count of each model's ONNX export (yolo11_macs), "
-                "published_macs Ultralytics' published FLOPs / 2 (thop's count); derived by "
-                "scripts/catalogue/derive_device_calibration.py.",
-        "models_source": MODELS_SOURCE, "sources": [t["source"] for t in TABLES], "rows": rows,
+        "note": "Published inference times per device, runtime and precision, verbatim: Ultralytics' YOLO11 "
+                "benchmarks (ms per image) for the formats that are catalogue runtimes, with published_macs "
+                "Ultralytics' published FLOPs / 2 (thop's count), and Qualcomm AI Hub Models' perf.yaml rows for the "
+                "torchvision classifiers on its reference phones; macs is slipway's count of each model's ONNX "
+                "export (model_macs); derived by scripts/catalogue/derive_device_calibration.py.",
+        "models_source": MODELS_SOURCE, "sources": [t["source"] for t in TABLES] + [QAIHM_SOURCE], "rows": rows,
     }
     fits_doc["device_calibrations"] = fit(rows)
     rows_text = cj._fmt(rows_doc, 0) + "\n"
@@ -223,7 +318,7 @@ def main():
               f"published/estimate {c['ratio_spread']}")
         for name, r in c["models"].items():
             loo = r.get("leave_one_out_ratio")
-            print(f"  {name:8} {r['published_ms']:>9} ms  estimate {r['estimate_ms']:>9}  "
+            print(f"  {name:18} {r['published_ms']:>9} ms  estimate {r['estimate_ms']:>9}  "
                   f"calibrated {r['calibrated_ratio']:.3f}" + (f"  left out {loo:.3f}" if loo else ""))
 
 
