@@ -7,6 +7,11 @@ Run with .venv's python; seeded, so the files come out byte-identical.
                      export the estimate must report (SW5004) rather than average into the SQNR
 - lstm_attention.onnx  an LSTM (W, R) and a com.microsoft Attention (packed QKV) beside a MatMul, with a weight
                      in a Constant node and one inside an If branch: the selection must find each with its axes
+- paddle_style.onnx  a small classifier as Paddle's exporter writes one (ppocr-cls's form): every weight in a
+                     Constant node, convolutions without a bias followed by Reshape(bias) + Add, HardSwish written
+                     out as x · Clip(x + 3, 0, 6) / 6, a squeeze-excitation gate (GlobalAveragePool, HardSigmoid),
+                     shape arithmetic (Shape, Slice, Cast, Concat) before the Reshape into the MatMul, node names
+                     with "@", and -1 for the dynamic batch: what onnx2tf and TensorFlow's converter fold away
 - weights.safetensors  float32, float16 and float64 matrices (one all positive, one constant, one with a zero
                      row) and a 1-D bias, written by `safetensors.numpy`: the reference cross-check's weight file
 """
@@ -108,11 +113,64 @@ def weights_safetensors(rng):
     save_file(tensors, os.path.join(OUT, "weights.safetensors"), metadata={"producer": "make_estimate_fixtures"})
 
 
+def paddle_style(rng):
+    nodes, count = [], {}
+
+    def const(array, dtype=None):
+        a = np.asarray(array, dtype=dtype or np.float32)
+        k = count["Constant"] = count.get("Constant", -1) + 1
+        name = f"Constant@{k}"
+        nodes.append(helper.make_node("Constant", [], [name], name=name, value=numpy_helper.from_array(a, name)))
+        return name
+
+    def node(op, inputs, **attrs):
+        k = count[op] = count.get(op, -1) + 1
+        out = f"{op}@{k}"
+        nodes.append(helper.make_node(op, inputs, [out], name=out, **attrs))
+        return out
+
+    def conv(x, cin, cout, k=3, stride=1, group=1, bias=False):
+        w = const(rng.normal(0, 0.2, (cout, cin // group, k, k)))
+        y = node("Conv", [x, w], kernel_shape=[k, k], strides=[stride, stride], pads=[k // 2] * 4, group=group)
+        if bias:
+            y = node("Add", [y, node("Reshape", [const(rng.normal(0, 0.1, cout)), const([1, cout, 1, 1], np.int64)])])
+        return y
+
+    def bn(x, c):
+        return node("BatchNormalization", [x, const(rng.uniform(0.5, 1.5, c)), const(rng.normal(0, 0.1, c)),
+                                           const(rng.normal(0, 0.1, c)), const(rng.uniform(0.5, 1.5, c))])
+
+    def hardswish(x):
+        gate = node("Clip", [node("Add", [x, const(3.0)]), const(0.0), const(6.0)])
+        return node("Div", [node("Mul", [x, gate]), const(6.0)])
+
+    x = hardswish(bn(conv("x", 3, 16, stride=2), 16))
+    x = hardswish(bn(conv(x, 16, 16, group=16), 16))
+    squeeze = node("GlobalAveragePool", [x])
+    gate = node("HardSigmoid", [conv(node("Relu", [conv(squeeze, 16, 8, k=1, bias=True)]), 8, 16, k=1, bias=True)],
+                alpha=0.2, beta=0.5)
+    x = node("Mul", [x, gate])
+    x = node("Relu", [bn(conv(x, 16, 64, k=1), 64)])
+    pooled = node("GlobalAveragePool", [x])
+    batch = node("Slice", [node("Shape", [pooled]), const([0], np.int64), const([1], np.int64), const([0], np.int64),
+                           const([1], np.int64)])
+    shape = node("Concat", [node("Cast", [batch], to=TensorProto.INT64), node("Cast", [const([64], np.int32)], to=TensorProto.INT64)], axis=-1)
+    logits = node("Add", [node("MatMul", [node("Reshape", [pooled, shape]), const(rng.normal(0, 0.2, (64, 2)))]),
+                          const(np.zeros(2))])
+    nodes.append(helper.make_node("Identity", [node("Softmax", [logits], axis=1)], ["y"], name="Identity@0"))
+    x_info = helper.make_tensor_value_info("x", TensorProto.FLOAT, [-1, 3, "h", "w"])
+    g = helper.make_graph(nodes, "paddle_style", [x_info], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [-1, 2])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 11)], producer_name="make_estimate_fixtures")
+    m.ir_version = 6
+    save(m, "paddle_style.onnx")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     nan_weights(np.random.default_rng(4))
     lstm_attention(np.random.default_rng(5))
     weights_safetensors(np.random.default_rng(6))
+    paddle_style(np.random.default_rng(7))
 
 
 if __name__ == "__main__":
