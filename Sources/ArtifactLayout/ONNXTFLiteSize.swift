@@ -33,13 +33,24 @@ public enum ONNXTFLiteSize {
         var constants: [String: ConstantTensor] = [:]
         for t in model.tensors where constants[t.name] == nil { constants[t.name] = t }
         let graphs = model.graphs.map { Graph(nodes: $0.nodes, model: model, constants: constants) }
-        let written = graphs.reduce(0) { $0 + $1.written }
+        var written = graphs.reduce(0) { $0 + $1.written }
         let pads = graphs.reduce(0) { $0 + $1.pads }
         var bytes = KerasTFLiteSize.fileBytes + written &* KerasTFLiteSize.operatorBytes
         // The converter stores equal constants once: one int32 [4, 2] paddings tensor per distinct padding.
         let paddings = Set(graphs.flatMap(\.padShapes)).count
         var tensors = written + model.inputs.count + paddings
         bytes += paddings &* 32
+        // A recurrence: its loop's condition and body subgraphs, and the output TensorArray it fills.
+        for g in graphs {
+            for n in g.nodes {
+                guard let loop = recurrent[n.opType] else { continue }
+                let weights = n.inputs.dropFirst().filter { constants[$0] != nil }.count
+                written += 1 + loop.bodyOperators
+                bytes += (1 + loop.bodyOperators) &* KerasTFLiteSize.operatorBytes &+ 2 &* subgraphBytes
+                tensors += conditionTensors &+ max(loop.bodyTensors &- weights, 0) &+ 1
+                bytes += outputElements(n, model: model, producers: g.producers) &* 4
+            }
+        }
         // A folded normalisation gives a convolution without a bias one of the normalisation's channels.
         for channels in graphs.flatMap(\.newBiases) {
             tensors += 1
@@ -93,6 +104,38 @@ public enum ONNXTFLiteSize {
         return bytes &+ tensors &* KerasTFLiteSize.tensorBytes
     }
 
+    /// A recurrent node as onnx2tf writes it: a Keras RNN layer, which TensorFlow's converter lowers to a WHILE loop
+    /// (the node's one operator) with a condition subgraph (one LESS over `conditionTensors` tensors) and a body of
+    /// `bodyOperators` operators over `bodyTensors` tensors (the node's weights among them), filling a TensorArray: a
+    /// float32 constant of steps × batch × hidden. Measured on onnx2tf 1.29.24 + TensorFlow 2.19 with a one-layer
+    /// LSTM and GRU of 64 units (Tests/Fixtures/estimate/lstm_classifier.onnx, gru_classifier.onnx).
+    static let recurrent: [String: (bodyOperators: Int, bodyTensors: Int)] = ["LSTM": (28, 51), "GRU": (31, 54)]
+    static let conditionTensors = 8
+    /// A SubGraph table with its name and its inputs' and outputs' vectors.
+    static let subgraphBytes = 100
+
+    /// The elements of a recurrent node's TensorArray, steps × batch × hidden (× 2 when bidirectional), when its input
+    /// X is a graph input of fixed shape or that transposed (torch.onnx.export's batch_first): 0 otherwise.
+    static func outputElements(_ n: Node, model: Model, producers: [String: Node]) -> Int {
+        guard case .int(let hidden)? = n.attributes["hidden_size"], let x = n.inputs.first else { return 0 }
+        var name = x
+        var perm: [Int]? = nil
+        if let p = producers[x], p.opType == "Transpose", case .ints(let ps)? = p.attributes["perm"], let i = p.inputs.first {
+            name = i
+            perm = ps.map { Int($0) }
+        }
+        guard let shape = model.inputs.first(where: { $0.name == name })?.shape, shape.count == 3 else { return 0 }
+        var dims: [Int] = []
+        for d in shape { guard case .fixed(let v) = d else { return 0 }; dims.append(v) }
+        if let perm, perm.count == 3 { dims = perm.map { dims[$0] } }
+        var layout = 0
+        if case .int(let l)? = n.attributes["layout"] { layout = Int(l) }
+        let (steps, batch) = layout == 0 ? (dims[0], dims[1]) : (dims[1], dims[0])
+        var directions = 1
+        if case .string(let d)? = n.attributes["direction"], d == "bidirectional" { directions = 2 }
+        return steps &* batch &* Int(hidden) &* directions
+    }
+
     /// One ONNX graph as onnx2tf writes it: the nodes that leave no operator (`gone`), the explicit PADs it adds,
     /// and the channels of the bias each folded normalisation gives a convolution that had none.
     struct Graph {
@@ -102,6 +145,8 @@ public enum ONNXTFLiteSize {
         var newBiases: [Int] = []
         /// The `pads` of each convolution or pool that gets an explicit PAD.
         var padShapes: [[Int64]] = []
+        /// The node that writes each value.
+        var producers: [String: Node] = [:]
         var written: Int { nodes.count - gone.count + pads }
 
         init(nodes: [Node], model: Model, constants: [String: ConstantTensor]) {
@@ -109,7 +154,7 @@ public enum ONNXTFLiteSize {
             var producer: [String: Int] = [:]
             var readers: [String: [Int]] = [:]
             for (i, n) in nodes.enumerated() {
-                for o in n.outputs where !o.isEmpty { producer[o] = i }
+                for o in n.outputs where !o.isEmpty { producer[o] = i; producers[o] = n }
                 for v in n.inputs where !v.isEmpty { readers[v, default: []].append(i) }
             }
             func soleProducer(_ n: Node) -> Int? {
@@ -229,6 +274,9 @@ public enum ONNXTFLiteSize {
             return max(transB ? t.shape[0] : t.shape.last ?? 1, 1)
         case "MatMul":
             return max(t.shape.last ?? 1, 1)
+        case "LSTM", "GRU", "RNN":
+            // W and R, [directions, gates × hidden, ·]: a scale per gate row.
+            return max(t.shape.count > 1 ? t.shape[1] : 1, 1)
         default:
             return max(t.shape.first ?? 1, 1)
         }

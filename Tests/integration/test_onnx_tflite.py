@@ -253,3 +253,35 @@ targets:
     assert report["summary"]["mode"] == "dynamic-range" and report["settings"]["granularity"] == "per-channel"
     # int8 kernels; the biases, the depthwise kernels under 1024 elements and the classifier's 200 × 2 stay float32.
     assert set(inspect(run, tmp_path / "dist/drq/cls.tflite")["parameters_by_dtype"]) == {"int8", "float32", "int32"}
+
+
+@pytest.mark.parametrize("name,measured", [("lstm", {"f32": 133_676, "drq": 60_032}), ("gru", {"f32": 107_224, "drq": 52_104})])
+def test_a_recurrent_export_converts_to_a_while_loop_that_runs_in_litert(run, tmp_path, name, measured):
+    """An LSTM (GRU) classifier as torch.onnx.export writes nn.LSTM (Tests/Fixtures/estimate/<name>_classifier.onnx:
+    the zero initial states expanded to the batch read from the input's shape). onnx2tf simplifies the graph with the
+    `onnxsim` command, found on PATH: without it (the venv not activated) the Expand reached onnx2tf unfolded and
+    failed ("Output tensors of a Functional model must be the output of a TensorFlow `Layer`"). The recurrence
+    becomes a WHILE loop; float32 and dynamic range run in LiteRT as the ONNX model does in onnxruntime (the 3-D
+    input moved channels last, as onnx2tf writes it), and the estimate is within 3 % of each file."""
+    import onnxruntime as ort
+    shutil.copy(REPO / f"Tests/Fixtures/estimate/{name}_classifier.onnx", tmp_path / "m.onnx")
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text(f"""slipway: 1
+name: {name}
+model: {{path: m.onnx, inputs: {{x: [1, 50, 40]}}}}
+targets:
+  f32: {{runtime: litert, format: tflite}}
+  drq: {{runtime: litert, format: tflite, optimize: {{quantize: {{weights: int8}}}}}}
+""")
+    c = run("check", str(manifest))
+    assert c.returncode == 0, c.stdout.decode()
+    predicted = predicted_size(run, manifest, tmp_path / "cache")
+    r = run("convert", str(manifest), "--python", CONVERT_PYTHON, env={"PATH": "/usr/bin:/bin"})
+    assert r.returncode == 0, r.stderr.decode() + r.stdout.decode()
+    x = np.random.default_rng(2).standard_normal((1, 50, 40)).astype(np.float32)
+    want = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    for target, tolerance in (("f32", 1e-4), ("drq", 0.02)):
+        artifact = tmp_path / f"dist/{target}/{name}.tflite"
+        assert "WHILE" in inspect(run, artifact)["operators"]
+        np.testing.assert_allclose(litert_output(artifact, x), want, atol=tolerance)
+        assert abs(predicted[target] / artifact.stat().st_size - 1) < 0.03, (target, predicted[target], artifact.stat().st_size)

@@ -161,6 +161,11 @@ def main():
     # samples there instead, so a conversion reads no network and writes nothing where slipway was started.
     os.chdir(work)
     write_check_samples(a.calibration, names)
+    # onnx2tf simplifies the graph by running the `onnxsim` command (a subprocess, found on PATH) and goes on without
+    # it, with a warning, when it is missing: with the interpreter's venv not activated, an initial LSTM state
+    # expanded to the batch size (torch.onnx.export's form) then reached onnx2tf unfolded and failed in its Expand.
+    # The scripts installed beside this interpreter come first.
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     try:
         onnx2tf.convert(input_onnx_file_path=a.source, output_folder_path=folder, non_verbose=True,
                         overwrite_input_shape=[f"{n}:{','.join(map(str, d))}" for n, d in fixed.items()] or None)
