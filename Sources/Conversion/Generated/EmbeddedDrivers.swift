@@ -755,6 +755,26 @@ def prepare_copy(path, fixed):
         onnx.save(model, path)
 
 
+# The inputs of a recurrent node that are its initial states (ONNX LSTM: initial_h, initial_c; GRU, RNN: initial_h).
+STATE_INPUTS = {"LSTM": (5, 6), "GRU": (5,), "RNN": (5,)}
+
+
+def state_inputs(path):
+    """The graph inputs a recurrent node reads as its initial state: onnx2tf moves a 3-D input's second axis last as
+    it does a channels-first tensor, which makes a state [directions, batch, hidden] into [directions, hidden,
+    batch] and fails the Keras layer ("initial_state ... not compatible with cell.state_size"); these keep their
+    shape (onnx2tf's keep_shape_absolutely_input_names)."""
+    import onnx
+    model = onnx.load(path, load_external_data=False)
+    inputs = {i.name for i in model.graph.input}
+    out = []
+    for n in model.graph.node:
+        for k in STATE_INPUTS.get(n.op_type, ()):
+            if k < len(n.input) and n.input[k] in inputs and n.input[k] not in out:
+                out.append(n.input[k])
+    return out
+
+
 # The file onnx2tf's download_test_image_data reads from the working directory before it downloads one.
 CHECK_SAMPLES = "calibration_image_sample_data_20x128x128x3_float32.npy"
 
@@ -839,7 +859,8 @@ def main():
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     try:
         onnx2tf.convert(input_onnx_file_path=a.source, output_folder_path=folder, non_verbose=True,
-                        overwrite_input_shape=[f"{n}:{','.join(map(str, d))}" for n, d in fixed.items()] or None)
+                        overwrite_input_shape=[f"{n}:{','.join(map(str, d))}" for n, d in fixed.items()] or None,
+                        keep_shape_absolutely_input_names=state_inputs(a.source) or None)
     except SystemExit as e:  # onnx2tf exits on what it cannot convert, having logged why
         fail(f"onnx2tf could not convert the model (exit {e.code}); its log says why")
     except Exception as e:  # an operator onnx2tf has no conversion for
