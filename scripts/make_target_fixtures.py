@@ -38,6 +38,9 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - batch_mean.onnx     a ReduceMean over the batch of 4: the Edge TPU reduces no batch dimension
 - wide_softmax.onnx   a Softmax over 20,000 classes: over the Edge TPU's 16,000 elements and Core ML's 16384 dimension
 - runtime_axes.onnx   a ReduceMean (opset 18) whose axes are a graph input: the GPU delegate wants constant axes
+- shape_if.onnx       two Ifs as exporters write a dimension check: one on Equal(Gather(Shape(relu), 1), 8), which
+                      onnx2tf's onnxsim folds at the fixed shapes into the branch it takes, one on a bool graph input,
+                      which stays an If (no TFLite builtin)
 - onnx_tool_macs.json onnx-tool's total MACs for each of these and for the example models
 """
 import json
@@ -275,6 +278,25 @@ def main():
                helper.make_tensor_value_info("axes", TensorProto.INT64, [2])],
               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1, 1, 4])], [], opset=18, ir=8)
     save(m, "runtime_axes.onnx")
+
+    def branch(name, op):
+        out = helper.make_tensor_value_info(f"{name}_out", TensorProto.FLOAT, [1, 8])
+        return helper.make_graph([helper.make_node(op, ["r"], [f"{name}_out"], name=f"{name}.{op.lower()}")], name, [], [out])
+    inits = [numpy_helper.from_array(np.array(1, np.int64), "dim"), numpy_helper.from_array(np.array(8, np.int64), "eight")]
+    m = model([helper.make_node("Relu", ["x"], ["r"], name="relu"),
+               helper.make_node("Shape", ["r"], ["shape"], name="shape"),
+               helper.make_node("Gather", ["shape", "dim"], ["width"], name="width"),
+               helper.make_node("Equal", ["width", "eight"], ["is8"], name="is8"),
+               helper.make_node("If", ["is8"], ["y"], name="check.width", then_branch=branch("then", "Sigmoid"),
+                                else_branch=branch("else", "Tanh")),
+               helper.make_node("If", ["flag"], ["z"], name="runtime.flag", then_branch=branch("then2", "Sigmoid"),
+                                else_branch=branch("else2", "Tanh"))],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8]),
+               helper.make_tensor_value_info("flag", TensorProto.BOOL, [])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8]),
+               helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 8])], inits)
+    s = __import__("onnxruntime").InferenceSession(save(m, "shape_if.onnx"), providers=["CPUExecutionProvider"])
+    s.run(None, {"x": np.ones([1, 8], np.float32), "flag": np.array(True)})
     made["expand_mid.onnx"] = (cnn(np.random.default_rng(31), "expand_mid.onnx", 1, middle="expand"), {})
     verify_with_onnxruntime([made["expand_mid.onnx"][0]])
     verify_with_onnxruntime([made[k][0] for k in ("cnn_softmax.onnx", "dilated_conv.onnx", "runtime_b.onnx")] +

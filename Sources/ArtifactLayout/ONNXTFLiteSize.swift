@@ -1,45 +1,63 @@
 import ModelFormats
 
 /// The size of the .tflite onnx2tf and TensorFlow's converter write from an ONNX model (the onnx2tf paths: float32,
-/// float16, and full integer calibrated on the manifest's samples), predicted from the ONNX graph and its weights
-/// with the byte model of `KerasTFLiteSize` (the same converter writes both files).
+/// float16, dynamic range, and full integer calibrated on the manifest's samples), predicted from the ONNX graph and
+/// its weights with the byte model of `KerasTFLiteSize` (the same converter writes both files).
 ///
 /// How the ONNX graph maps to TFLite operators:
+/// - what reads only constants is computed at conversion time and writes nothing: Constant nodes, Shape (the
+///   manifest fixes the input shapes) and the arithmetic on its result, a bias reshaped to broadcast;
+/// - an Add, Sub, Mul or Div of a constant that is the only reader of a convolution or matrix product folds into its
+///   bias or kernel; HardSwish written out (x · Clip(x + 3, 0, 6) / 6, or x · HardSigmoid(x)) is one HARD_SWISH;
 /// - an activation TFLite fuses (Relu; Clip to [0, 6] or [0, ∞); Tanh) that is the only reader of a layer that
 ///   takes a fused activation (Conv, ConvTranspose, Gemm, MatMul, Add, Sub, Mul) leaves no operator;
 /// - a BatchNormalization that is the only reader of a convolution folds into its kernel and bias (a new bias vector
 ///   when the convolution had none);
-/// - Identity, Dropout, and a Flatten or Reshape right before a Gemm (FULLY_CONNECTED flattens its input) write
-///   nothing; a strided, padded convolution or pool two (an explicit PAD first); every other node one.
+/// - Identity, Dropout, and a Flatten or Reshape right before a Gemm or a MatMul of a constant matrix
+///   (FULLY_CONNECTED flattens its input) write nothing; a strided, padded convolution or pool two (an explicit PAD first); every other node one.
 /// Every graph counts (an If's branches and a Loop's body are TFLite subgraphs). Weights are the float
 /// initializers and Constant-node tensors: kernels (2-D and up) with their output channels
 /// (Conv: axis 0; ConvTranspose: axis 1 × group; Gemm: by transB; MatMul: the last axis), vectors as biases.
-/// Measured against onnx2tf 1.29.24 + TensorFlow 2.19 on the bundled keyword spotter and two real exports
-/// (Tests/integration/test_onnx_tflite.py holds the figures).
+/// Dynamic range: kernels of at least `KerasTFLiteSize.minElementsForWeights` elements in int8, a scale per output
+/// channel (or one, per tensor). Measured against onnx2tf 1.29.24 + TensorFlow 2.19 on the bundled keyword spotter
+/// and classifier, a Paddle-style fixture and three real exports (Tests/EstimationTests/ONNXTFLiteSizeSpecs.swift
+/// and Tests/integration/test_onnx_tflite.py hold the figures).
 public enum ONNXTFLiteSize {
     static let fusing: Set<String> = ["Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Sub", "Mul"]
     static let vanishing: Set<String> = ["Identity", "Dropout"]
 
-    public static func predict(model: Model, mode: KerasTFLiteSize.Mode, integerIO: Bool = false) -> Int {
+    /// `perTensor`: one weight scale per kernel (`granularity: per-tensor`) instead of one per output channel.
+    public static func predict(model: Model, mode: KerasTFLiteSize.Mode, integerIO: Bool = false, perTensor: Bool = false) -> Int {
         // Every graph: an If's branches and a Loop's body become TFLite subgraphs with their own operators.
         // Constants by name, indexed once: the normalisations' channels and the Clips' bounds are looked up in it.
         var constants: [String: ConstantTensor] = [:]
         for t in model.tensors where constants[t.name] == nil { constants[t.name] = t }
         let graphs = model.graphs.map { Graph(nodes: $0.nodes, model: model, constants: constants) }
-        let written = graphs.reduce(0) { $0 + $1.written }
+        var written = graphs.reduce(0) { $0 + $1.written }
         let pads = graphs.reduce(0) { $0 + $1.pads }
         var bytes = KerasTFLiteSize.fileBytes + written &* KerasTFLiteSize.operatorBytes
         // The converter stores equal constants once: one int32 [4, 2] paddings tensor per distinct padding.
         let paddings = Set(graphs.flatMap(\.padShapes)).count
         var tensors = written + model.inputs.count + paddings
         bytes += paddings &* 32
+        // A recurrence: its loop's condition and body subgraphs, and the output TensorArray it fills.
+        for g in graphs {
+            for n in g.nodes {
+                guard let loop = recurrent[n.opType] else { continue }
+                let weights = n.inputs.dropFirst().filter { constants[$0] != nil }.count
+                written += 1 + loop.bodyOperators
+                bytes += (1 + loop.bodyOperators) &* KerasTFLiteSize.operatorBytes &+ 2 &* subgraphBytes
+                tensors += conditionTensors &+ max(loop.bodyTensors &- weights, 0) &+ 1
+                bytes += outputElements(n, model: model, producers: g.producers) &* 4
+            }
+        }
         // A folded normalisation gives a convolution without a bias one of the normalisation's channels.
         for channels in graphs.flatMap(\.newBiases) {
             tensors += 1
             switch mode {
             case .float32, .dynamicRange: bytes += channels &* 4
             case .float16: bytes += channels &* 2; tensors += 1
-            case .fullInteger: bytes += KerasTFLiteSize.integerWeightBytes(elements: channels, channels: channels, kernel: false)
+            case .fullInteger: bytes += integerWeightBytes(elements: channels, channels: channels, kernel: false, perTensor: perTensor)
             }
         }
         for t in model.tensors where t.dtype.isFloatingPoint && t.sharedWith == nil {
@@ -49,6 +67,8 @@ public enum ONNXTFLiteSize {
             let readerOps = readers.map { graphs[$0.graph].nodes[$0.node] }
             // A Clip's bounds become the fused activation or the operator's own options, not tensors.
             if !readerOps.isEmpty, readerOps.allSatisfy({ $0.opType == "Clip" }) { continue }
+            // A scalar only folded nodes read (a HardSwish's 3 and 6, shape arithmetic) is folded with them.
+            if t.elementCount <= 1, !readers.isEmpty, readers.allSatisfy({ graphs[$0.graph].gone.contains($0.node) }) { continue }
             // A BatchNormalization's four vectors: folded into the convolution's bias, or one scale and one offset.
             let norm = readerOps.contains { $0.opType == "BatchNormalization" }
             if norm, readers.allSatisfy({ graphs[$0.graph].gone.contains($0.node) }) { continue }
@@ -56,15 +76,24 @@ public enum ONNXTFLiteSize {
             let kernel = t.shape.count >= 2
             tensors += 1
             switch mode {
-            case .float32, .dynamicRange:
+            case .float32:
                 bytes += elements &* 4
+            case .dynamicRange:
+                // Kernels of at least minElementsForWeights elements in int8 with a scale per output channel;
+                // smaller ones, vectors and a normalisation's scale and offset stay float32.
+                if KerasTFLiteSize.keptFloat(t) || norm {
+                    bytes += elements &* 4
+                } else {
+                    bytes += elements &+ KerasTFLiteSize.quantizedTensorBytes
+                        &+ (perTensor ? 1 : outputChannels(t, readers: readerOps)) &* KerasTFLiteSize.groupBytes
+                }
             case .float16:
                 // Each float16 weight is read through a DEQUANTIZE to float32 (an operator and its output).
                 bytes += elements &* 2 &+ KerasTFLiteSize.operatorBytes
                 tensors += 1
             case .fullInteger:
                 let channels = kernel ? outputChannels(t, readers: readerOps) : elements
-                bytes += KerasTFLiteSize.integerWeightBytes(elements: elements, channels: channels, kernel: kernel)
+                bytes += integerWeightBytes(elements: elements, channels: channels, kernel: kernel, perTensor: perTensor)
             }
         }
         if mode == .fullInteger {
@@ -73,6 +102,38 @@ public enum ONNXTFLiteSize {
             bytes += b
         }
         return bytes &+ tensors &* KerasTFLiteSize.tensorBytes
+    }
+
+    /// A recurrent node as onnx2tf writes it: a Keras RNN layer, which TensorFlow's converter lowers to a WHILE loop
+    /// (the node's one operator) with a condition subgraph (one LESS over `conditionTensors` tensors) and a body of
+    /// `bodyOperators` operators over `bodyTensors` tensors (the node's weights among them), filling a TensorArray: a
+    /// float32 constant of steps × batch × hidden. Measured on onnx2tf 1.29.24 + TensorFlow 2.19 with a one-layer
+    /// LSTM and GRU of 64 units (Tests/Fixtures/estimate/lstm_classifier.onnx, gru_classifier.onnx).
+    static let recurrent: [String: (bodyOperators: Int, bodyTensors: Int)] = ["LSTM": (28, 51), "GRU": (31, 54)]
+    static let conditionTensors = 8
+    /// A SubGraph table with its name and its inputs' and outputs' vectors.
+    static let subgraphBytes = 100
+
+    /// The elements of a recurrent node's TensorArray, steps × batch × hidden (× 2 when bidirectional), when its input
+    /// X is a graph input of fixed shape or that transposed (torch.onnx.export's batch_first): 0 otherwise.
+    static func outputElements(_ n: Node, model: Model, producers: [String: Node]) -> Int {
+        guard case .int(let hidden)? = n.attributes["hidden_size"], let x = n.inputs.first else { return 0 }
+        var name = x
+        var perm: [Int]? = nil
+        if let p = producers[x], p.opType == "Transpose", case .ints(let ps)? = p.attributes["perm"], let i = p.inputs.first {
+            name = i
+            perm = ps.map { Int($0) }
+        }
+        guard let shape = model.inputs.first(where: { $0.name == name })?.shape, shape.count == 3 else { return 0 }
+        var dims: [Int] = []
+        for d in shape { guard case .fixed(let v) = d else { return 0 }; dims.append(v) }
+        if let perm, perm.count == 3 { dims = perm.map { dims[$0] } }
+        var layout = 0
+        if case .int(let l)? = n.attributes["layout"] { layout = Int(l) }
+        let (steps, batch) = layout == 0 ? (dims[0], dims[1]) : (dims[1], dims[0])
+        var directions = 1
+        if case .string(let d)? = n.attributes["direction"], d == "bidirectional" { directions = 2 }
+        return steps &* batch &* Int(hidden) &* directions
     }
 
     /// One ONNX graph as onnx2tf writes it: the nodes that leave no operator (`gone`), the explicit PADs it adds,
@@ -84,6 +145,8 @@ public enum ONNXTFLiteSize {
         var newBiases: [Int] = []
         /// The `pads` of each convolution or pool that gets an explicit PAD.
         var padShapes: [[Int64]] = []
+        /// The node that writes each value.
+        var producers: [String: Node] = [:]
         var written: Int { nodes.count - gone.count + pads }
 
         init(nodes: [Node], model: Model, constants: [String: ConstantTensor]) {
@@ -91,19 +154,69 @@ public enum ONNXTFLiteSize {
             var producer: [String: Int] = [:]
             var readers: [String: [Int]] = [:]
             for (i, n) in nodes.enumerated() {
-                for o in n.outputs where !o.isEmpty { producer[o] = i }
+                for o in n.outputs where !o.isEmpty { producer[o] = i; producers[o] = n }
                 for v in n.inputs where !v.isEmpty { readers[v, default: []].append(i) }
             }
             func soleProducer(_ n: Node) -> Int? {
                 guard let v = n.inputs.first, let p = producer[v], readers[v]?.count == 1 else { return nil }
                 return p
             }
+            // Constant folding: the converter computes at conversion time what reads only constants — a Constant
+            // node, a bias reshaped to broadcast, the shape arithmetic on the manifest's fixed input shapes (Shape,
+            // then Slice, Cast, Concat …): such a node writes no operator.
+            var constant = Set(constants.keys)
             for (i, n) in nodes.enumerated() {
+                let ins = n.inputs.filter { !$0.isEmpty }
+                guard n.opType == "Constant" || n.opType == "Shape" || (!ins.isEmpty && ins.allSatisfy(constant.contains))
+                else { continue }
+                gone.insert(i)
+                for o in n.outputs where !o.isEmpty { constant.insert(o) }
+            }
+            func constantOperand(_ n: Node) -> Bool { n.inputs.count == 2 && n.inputs.contains(where: constant.contains) }
+            func variableInput(_ n: Node) -> String? { n.inputs.first { !$0.isEmpty && !constant.contains($0) } }
+            func soleProducerOfVariable(_ n: Node) -> Int? {
+                guard let v = variableInput(n), let p = producer[v], readers[v]?.count == 1 else { return nil }
+                return p
+            }
+            // HardSwish written out, x · Clip(x + 3, 0, 6) / 6 (or · 1/6, or x · HardSigmoid(x)): one HARD_SWISH.
+            for (i, n) in nodes.enumerated() where (n.opType == "Div" || n.opType == "Mul") && constantOperand(n) && !gone.contains(i) {
+                guard let m = soleProducerOfVariable(n), nodes[m].opType == "Mul", !constantOperand(nodes[m]) else { continue }
+                let ins = nodes[m].inputs
+                guard ins.count == 2, let gate = ins.firstIndex(where: { producer[$0].map { nodes[$0].opType == "Clip" } ?? false }),
+                      let clip = producer[ins[gate]], readers[ins[gate]]?.count == 1,
+                      let add = soleProducer(nodes[clip]), nodes[add].opType == "Add", constantOperand(nodes[add]),
+                      variableInput(nodes[add]) == ins[1 - gate] else { continue }
+                gone.formUnion([i, clip, add])
+            }
+            for n in nodes where n.opType == "Mul" && n.inputs.count == 2 {
+                guard let g = n.inputs.firstIndex(where: { producer[$0].map { nodes[$0].opType == "HardSigmoid" } ?? false }),
+                      let h = producer[n.inputs[g]], readers[n.inputs[g]]?.count == 1,
+                      nodes[h].inputs.first == n.inputs[1 - g],
+                      case .float(let alpha)? = nodes[h].attributes["alpha"], abs(alpha - 1.0 / 6) < 1e-3 else { continue }
+                gone.insert(h)
+            }
+            // An Add, Sub, Mul or Div of a constant that is the only reader of a convolution or matrix product (or
+            // of the normalisation folded into one) folds into its bias or kernel.
+            let folding: Set<String> = ["Conv", "ConvTranspose", "Gemm", "MatMul"]
+            func foldsInto(_ p: Int) -> Bool {
+                if folding.contains(nodes[p].opType) { return true }
+                guard nodes[p].opType == "BatchNormalization", let q = soleProducer(nodes[p]) else { return false }
+                return nodes[q].opType == "Conv" || nodes[q].opType == "ConvTranspose"
+            }
+            for (i, n) in nodes.enumerated() where ["Add", "Sub", "Mul", "Div"].contains(n.opType) && !gone.contains(i) {
+                guard constantOperand(n), let p = soleProducerOfVariable(n), foldsInto(p) else { continue }
+                gone.insert(i)
+            }
+            for (i, n) in nodes.enumerated() where !gone.contains(i) {
                 switch n.opType {
                 case _ where vanishing.contains(n.opType):
                     gone.insert(i)
                 case "Flatten", "Reshape":
-                    if let out = n.outputs.first, let r = readers[out], r.count == 1, nodes[r[0]].opType == "Gemm" { gone.insert(i) }
+                    // FULLY_CONNECTED flattens its input: a Gemm's, or a MatMul's of a constant 2-D matrix.
+                    guard let out = n.outputs.first, let r = readers[out], r.count == 1 else { continue }
+                    let reader = nodes[r[0]]
+                    if reader.opType == "Gemm" || (reader.opType == "MatMul" && reader.inputs.count == 2
+                        && constants[reader.inputs[1]]?.shape.count == 2) { gone.insert(i) }
                 case "BatchNormalization":
                     guard let p = soleProducer(n), nodes[p].opType == "Conv" || nodes[p].opType == "ConvTranspose" else { continue }
                     gone.insert(i)
@@ -113,8 +226,9 @@ public enum ONNXTFLiteSize {
                     }
                 case "Relu", "Tanh", "Clip":
                     guard fusable(n, model: model, constants: constants), var p = soleProducer(n) else { continue }
-                    if gone.contains(p), nodes[p].opType == "BatchNormalization", let q = soleProducer(nodes[p]) { p = q }
-                    if fusing.contains(nodes[p].opType) { gone.insert(i) }
+                    // Through what folded into the layer before: its normalisation, its bias or scale.
+                    while gone.contains(p), let q = soleProducerOfVariable(nodes[p]) { p = q }
+                    if fusing.contains(nodes[p].opType), !gone.contains(p) { gone.insert(i) }
                 default:
                     continue
                 }
@@ -139,6 +253,13 @@ public enum ONNXTFLiteSize {
         return low == 0 && (high == 6 || high == .infinity)
     }
 
+    /// A full-integer weight (`KerasTFLiteSize.integerWeightBytes`); per tensor, a kernel has one scale and so has
+    /// its int32 bias (its input's scale times the kernel's one), instead of one per channel.
+    static func integerWeightBytes(elements: Int, channels: Int, kernel: Bool, perTensor: Bool) -> Int {
+        guard perTensor else { return KerasTFLiteSize.integerWeightBytes(elements: elements, channels: channels, kernel: kernel) }
+        return elements &* (kernel ? 1 : 4) &+ KerasTFLiteSize.quantizedTensorBytes &+ KerasTFLiteSize.groupBytes
+    }
+
     /// The output channels a kernel's scales go to, by the operator that reads it.
     static func outputChannels(_ t: ConstantTensor, readers: [Node]) -> Int {
         guard let r = readers.first else { return max(t.shape.first ?? 1, 1) }
@@ -153,6 +274,9 @@ public enum ONNXTFLiteSize {
             return max(transB ? t.shape[0] : t.shape.last ?? 1, 1)
         case "MatMul":
             return max(t.shape.last ?? 1, 1)
+        case "LSTM", "GRU", "RNN":
+            // W and R, [directions, gates × hidden, ·]: a scale per gate row.
+            return max(t.shape.count > 1 ? t.shape[1] : 1, 1)
         default:
             return max(t.shape.first ?? 1, 1)
         }

@@ -195,27 +195,19 @@ public enum ExternalConverter {
         case "tflite":
             guard source.hasSuffix(".onnx") else { return nil }
             try refusePruning("onnx2tf")
-            // onnx2tf writes its SavedModel and float TFLite files; for full integer TensorFlow's converter quantizes
-            // the SavedModel on the calibration samples. onnx2tf writes its simplified graph back over its input
-            // file: it gets a copy, never the source.
+            // onnx2tf writes its SavedModel and float TFLite files; for int8 weights TensorFlow's converter quantizes
+            // the SavedModel: the weights only (dynamic range, float activations), or on the calibration samples
+            // (full integer). onnx2tf writes its simplified graph back over its input file: it gets a copy, never the
+            // source.
             let weights = q?.weights?.value ?? (staticQuant ? "int8" : "none")
-            if !staticQuant {
-                switch weights {
-                case "none", "float32", "float16": break
-                case "int8":
-                    // onnx2tf's -oiqt writes every integer variant and calibrates the full-integer ones, downloading
-                    // sample images when given none: not something a build may do. Dynamic-range int8 is the native
-                    // TFLite → TFLite conversion's job.
-                    throw ConversionError(.unsupported, "int8 TFLite weights are not made through onnx2tf (its -oiqt calibrates with images it downloads); convert to float32 TFLite here (weights: none) and quantize that with a TFLite → TFLite target (weights: int8)")
-                default:
-                    throw ConversionError(.unsupported, "onnx2tf writes float32 or float16 TFLite weights, not \(weights)")
-                }
+            if !staticQuant, !["none", "float32", "float16", "int8"].contains(weights) {
+                throw ConversionError(.unsupported, "onnx2tf and TensorFlow's converter write float32, float16 or int8 TFLite weights, not \(weights)")
             }
             var args = ["{work}/onnx_tflite.py", "--source", "{work}/source.onnx", "--output", "{work}/model.tflite",
                         "--summary", "{work}/summary.json", "--weights", weights, "--activations", activations] + inputArgs
             var settings: JSONObject = ["weights": .string(weights), "input_shapes": .object(shapesJSON)]
             if staticQuant { settings["activations"] = .string(activations) }
-            let extra = staticQuant
+            let extra = weights == "int8"
                 ? try tfliteQuantization(target: target, manifestFolder: manifestFolder, args: &args, settings: &settings) : []
             return ExternalPlan(tool: try tool("onnx2tf"), executable: python, arguments: args, driver: "onnx_tflite.py",
                                 product: .file("model.tflite"), settings: .object(settings), extraInputs: extra,

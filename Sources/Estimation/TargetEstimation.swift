@@ -40,8 +40,9 @@ public struct TargetEstimation: Sendable {
             // A target onnx2tf and TensorFlow's converter make from an ONNX model: the same converter's rules, read
             // from the ONNX graph.
             if let mode = onnxTFLiteMode(t, model: model) {
-                let integerIO = PlannedSettings(optimize: t.optimize).io != "float32"
-                out.predictedSizes[t.name.value] = ONNXTFLiteSize.predict(model: model, mode: mode, integerIO: integerIO)
+                let planned = PlannedSettings(optimize: t.optimize)
+                out.predictedSizes[t.name.value] = ONNXTFLiteSize.predict(
+                    model: model, mode: mode, integerIO: planned.io != "float32", perTensor: planned.granularity == .perTensor)
             }
             let exported = exportsONNX(t, model: model)
             if exported { out.predictedSizes[t.name.value] = ExportedONNXSize.predict(model: model, weightBytes: stored, quantized: 0) }

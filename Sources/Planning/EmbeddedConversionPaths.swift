@@ -180,10 +180,15 @@ enum EmbeddedConversionPaths {
       "weights": [
         "none",
         "float32",
-        "float16"
+        "float16",
+        "int8"
+      ],
+      "granularity": [
+        "per-tensor",
+        "per-channel"
       ],
       "prunes": false,
-      "reason": "onnx2tf writes float32 or float16 TFLite weights; convert to float32 TFLite here (weights: none) and quantize that with a TFLite → TFLite target (weights: int8)",
+      "reason": "onnx2tf writes float32 or float16 TFLite weights; int8 weights with float activations (dynamic range) are TensorFlow's converter (Optimize.DEFAULT, no representative dataset) on onnx2tf's SavedModel",
       "source": "onnx2tf"
     },
     {

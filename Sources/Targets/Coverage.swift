@@ -489,6 +489,7 @@ public enum Coverage {
         _ node: Node, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?, catalogue: Catalogue
     ) -> [String]?? {
         guard node.domain.isEmpty || node.domain == "ai.onnx" else { return .some(nil) }
+        if foldedIf(node, model: model, tensors: tensors, analysis: analysis) { return .some([]) }
         guard let entry = catalogue.lowering[node.opType] else { return .none }
         guard let builtins = entry else { return .some(nil) }
         switch node.opType {
@@ -516,6 +517,35 @@ public enum Coverage {
         }
         return .some(builtins)
     }
+
+    /// Whether onnx2tf folds an If away: it simplifies the graph with onnxsim at the fixed input shapes before it
+    /// converts, which replaces an If whose condition is computed from constants and the shapes of values alone
+    /// (an exporter's check of a dimension: Shape, Gather, Equal) by the branch it takes. The branches' nodes are
+    /// checked as every graph's are.
+    static func foldedIf(_ node: Node, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?) -> Bool {
+        guard node.opType == "If", let cond = node.inputs.first, let analysis, analysis.assumedDimensions.isEmpty,
+              analysis.coverage.freeDimensions.isEmpty, let nodes = model.graphs.first?.nodes else { return false }
+        var producer: [String: Node] = [:]
+        for n in nodes { for o in n.outputs where !o.isEmpty { producer[o] = n } }
+        func isStatic(_ v: String, _ depth: Int) -> Bool {
+            if tensors[v] != nil { return true }
+            guard depth < 32, let p = producer[v] else { return false }
+            switch p.opType {
+            case "Constant": return true
+            case "Shape", "Size": return p.inputs.first.map { analysis.shapes[$0] != nil } ?? false
+            case _ where shapeArithmetic.contains(p.opType):
+                return p.inputs.filter { !$0.isEmpty }.allSatisfy { isStatic($0, depth + 1) }
+            default: return false
+            }
+        }
+        return isStatic(cond, 0)
+    }
+
+    /// The operators an exporter computes a shape check with, which constant folding evaluates.
+    static let shapeArithmetic: Set<String> = [
+        "Gather", "Slice", "Squeeze", "Unsqueeze", "Concat", "Reshape", "Cast", "Identity", "Equal", "Less", "Greater",
+        "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Add", "Sub", "Mul", "Div", "ReduceProd",
+    ]
 
     enum KerasLoweringResult {
         case builtins([String])

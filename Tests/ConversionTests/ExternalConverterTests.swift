@@ -191,7 +191,12 @@ struct ExternalConverterTests {
                                   "--input", "image=1,3,96,96"])
         #expect(f32.sourceCopy == "source.onnx" && f32.product == .file("model.tflite") && f32.driver == "onnx_tflite.py")
         #expect(try #require(try plan(m, 1)).arguments.contains("float16"))
-        #expect(refusal(m, 2)?.message.contains("quantize that with a TFLite → TFLite target") == true)
+        // Dynamic range: TensorFlow's converter on onnx2tf's SavedModel, int8 weights per channel, nothing to calibrate.
+        let drq = try #require(try plan(m, 2))
+        #expect(drq.arguments == ["{work}/onnx_tflite.py", "--source", "{work}/source.onnx", "--output", "{work}/model.tflite",
+                                  "--summary", "{work}/summary.json", "--weights", "int8", "--activations", "none",
+                                  "--input", "image=1,3,96,96"])
+        #expect(drq.settings["granularity"]?.stringValue == "per-channel" && drq.extraInputs.isEmpty)
         #expect(refusal(m, 3)?.kind == .manifest)  // full integer goes to onnx_tflite.py, whose calibration folder c/ is missing
         #expect(refusal(m, 4)?.message.contains("does not prune") == true)
         // A TFLite source stays with the native TFLite converter.

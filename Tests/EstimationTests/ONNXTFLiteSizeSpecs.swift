@@ -29,4 +29,62 @@ import Testing
         #expect(cnn == ["gpu": 40_708])
         #expect(abs(Double(cnn["gpu"] ?? 0) / 40_288 - 1) < 0.02)
     }
+
+    /// Dynamic range (int8 weights, float activations; TensorFlow's converter on onnx2tf's SavedModel, no samples):
+    /// kernels of 1024 elements and more in int8 with a scale per output channel, or one per kernel
+    /// (granularity: per-tensor); full integer per tensor gives each int32 bias one scale too. Measured: the keyword
+    /// spotter 42,792 bytes (per channel) and 39,008 (per tensor), 31,088 full integer per tensor; the classifier
+    /// 38,744.
+    @Test func dynamicRangeKeepsFloatActivationsAndQuantizesTheKernels() throws {
+        let kws = try sizes("""
+              drq: {runtime: litert, optimize: {quantize: {weights: int8}}}
+              tensor: {runtime: litert, optimize: {quantize: {weights: int8, granularity: per-tensor}}}
+              full: {runtime: litert, optimize: {quantize: {weights: int8, activations: int8, granularity: per-tensor, calibration: c/}}}
+            """, model: "examples/kws-mcu/models/ds_cnn_kws.onnx")
+        #expect(kws == ["drq": 42_780, "tensor": 39_000, "full": 31_564])
+        for (target, measured) in [("drq", 42_792), ("tensor", 39_008), ("full", 31_088)] {
+            #expect(abs(Double(kws[target] ?? 0) / Double(measured) - 1) < 0.02, "\(target)")
+        }
+        let cnn = try sizes("  drq: {runtime: litert, format: tflite, optimize: {quantize: {weights: int8}}}\n",
+                            model: "examples/mobile-cnn/models/mobilenet_tiny.onnx")
+        #expect(cnn == ["drq": 38_512])
+        #expect(abs(Double(cnn["drq"] ?? 0) / 38_744 - 1) < 0.02)
+    }
+
+    /// What the converter folds away in a graph written as Paddle's exporter writes one (ppocr-cls's form;
+    /// scripts/make_estimate_fixtures.py): the Constant nodes and the shape arithmetic on the fixed input shapes
+    /// (Shape, Slice, Cast, Concat, and the Reshape of each bias) write no operator, the bias Add folds into its
+    /// convolution, x · Clip(x + 3, 0, 6) / 6 is one HARD_SWISH, and the Reshape into the MatMul goes into
+    /// FULLY_CONNECTED: 52 nodes, 15 operators (PAD, 4 CONV_2D, DEPTHWISE_CONV_2D, 2 HARD_SWISH, 2 MEAN,
+    /// RELU_0_TO_1, MUL, FULLY_CONNECTED, SOFTMAX). Measured: 13,144 bytes float32, 10,896 dynamic range, 11,312 full
+    /// integer; counting every node an operator predicted 20,682 (+55 %) for the float32 file.
+    @Test func paddleExportsFoldTheirConstantsAndShapeArithmetic() throws {
+        let m = try sizes("""
+              f32: {runtime: litert, format: tflite}
+              drq: {runtime: litert, format: tflite, optimize: {quantize: {weights: int8}}}
+              full: {runtime: litert, format: tflite, optimize: {quantize: {weights: int8, activations: int8, calibration: c/}}}
+            """, model: "Tests/Fixtures/estimate/paddle_style.onnx")
+        #expect(m == ["f32": 12_984, "drq": 10_720, "full": 11_544])
+        for (target, measured) in [("f32", 13_144), ("drq", 10_896), ("full", 11_312)] {
+            #expect(abs(Double(m[target] ?? 0) / Double(measured) - 1) < 0.025, "\(target)")
+        }
+    }
+
+    /// A recurrence is a WHILE loop in TFLite: the loop's condition (one operator) and body subgraphs (28 operators for
+    /// an LSTM, 31 for a GRU) and the TensorArray of its outputs (steps × batch × hidden float32), the kernels W and R
+    /// in int8 with a scale per gate row under dynamic range. Measured: the LSTM 133,676 bytes float32 and 60,032
+    /// dynamic range, the GRU 107,224 and 52,104; counting the node as one operator predicted 14–47 % under.
+    @Test func recurrentLayersAreWhileLoops() throws {
+        let targets = """
+              f32: {runtime: litert, format: tflite}
+              drq: {runtime: litert, format: tflite, optimize: {quantize: {weights: int8}}}
+            """
+        let lstm = try sizes(targets, model: "Tests/Fixtures/estimate/lstm_classifier.onnx")
+        let gru = try sizes(targets, model: "Tests/Fixtures/estimate/gru_classifier.onnx")
+        #expect(lstm == ["f32": 134_598, "drq": 60_950])
+        #expect(gru == ["f32": 107_888, "drq": 52_672])
+        for (predicted, measured) in [(lstm["f32"], 133_676), (lstm["drq"], 60_032), (gru["f32"], 107_224), (gru["drq"], 52_104)] {
+            #expect(abs(Double(predicted ?? 0) / Double(measured) - 1) < 0.02)
+        }
+    }
 }

@@ -71,6 +71,15 @@ let fixtures = "Tests/Fixtures/targets/"
         #expect(targetIssues("targets: {a: {runtime: litert@2.16}}\n", model: kws, []) == [])
     }
 
+    @Test func anIfOnAShapeIsFoldedAwayAndAnIfOnAnInputIsNot() {
+        // onnx2tf simplifies with onnxsim at the fixed shapes first: the If on Equal(Gather(Shape(relu), 1), 8) is
+        // replaced by its branch (akiki-vad's two Ifs, which convert); the one on the bool input `flag` stays an If
+        // (silero-vad's on the sample rate, which onnx2tf cannot convert).
+        #expect(targetIssues("targets: {a: {runtime: ⟦litert@2.16⟧}}\n", model: fixtures + "shape_if.onnx", [
+            Expected(.operatorUnsupported, "1 operator cannot run: If 'runtime.flag' (no TFLite builtin")
+        ]) == [])
+    }
+
     @Test func theGPUDelegateKeepsItsLargestPartition() {
         // conv1, relu1 | BROADCAST_TO | conv2 … fc: the five nodes after the Expand are delegated, the first three run on the CPU.
         #expect(targetIssues("targets: {a: {runtime: litert@2.16, delegate: ⟦gpu⟧}}\n", model: fixtures + "expand_mid.onnx", [

@@ -670,12 +670,13 @@ if __name__ == "__main__":
 """#,
         "onnx_tflite.py": #"""
 """ONNX → TFLite, run by `slipway convert` for a target whose model is ONNX and whose format is tflite: onnx2tf's float32
-or float16 file (--weights none|float32|float16), or full integer (--weights int8 --activations int8, static
-quantization calibrated on the manifest's samples).
+or float16 file (--weights none|float32|float16), dynamic range (--weights int8, activations none: int8 weights, float
+activations, nothing to calibrate) or full integer (--weights int8 --activations int8, static quantization calibrated
+on the manifest's samples).
 
 onnx2tf converts the ONNX graph to a TensorFlow SavedModel (NCHW inputs become NHWC, as onnx2tf writes every
-convolutional model); TensorFlow's converter then quantizes that SavedModel with the calibration samples as its
-representative dataset (tflite_quantization.py, the settings the Keras path uses too). The samples are in the ONNX
+convolutional model); TensorFlow's converter then quantizes that SavedModel: its weights only (dynamic range), or with
+the calibration samples as its representative dataset (tflite_quantization.py, the settings the Keras path uses too). The samples are in the ONNX
 model's layout (they are what the ONNX model takes); each is moved to the SavedModel input's layout — as is, or its
 channels moved last — and a sample that fits neither is an error naming both shapes. onnx2tf's own -oiqt is not
 used: it wants the samples in the TensorFlow layout before the conversion has said what that layout is, and
@@ -683,11 +684,13 @@ calibrates with images it downloads when it gets none.
 
   --source: a copy of the ONNX model (onnx2tf writes its simplified graph back over its input);
   --input NAME=d0,d1: the manifest's fixed input shapes (onnx2tf's overwrite_input_shape);
-  --weights none|float32|float16, or int8 --activations int8 [--io int8|uint8] [--per-tensor] --calibration FOLDER.
+  --weights none|float32|float16, or int8 [--per-tensor] (dynamic range), or int8 --activations int8 [--io int8|uint8]
+  [--per-tensor] --calibration FOLDER.
 """
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 
@@ -709,13 +712,19 @@ def onnx_inputs(path):
     return out
 
 
-def fix_input_dims(path, fixed):
-    """Writes the manifest's fixed input shapes into the model copy: onnx2tf's overwrite_input_shape replaces
-    symbolic dimensions but not a dim_value of -1, which exporters such as Paddle's write for a dynamic one
-    (TensorFlow then refuses "Dimension -1 must be >= 0")."""
+# The names TensorFlow accepts for an operation's scope (tensorflow/python/framework/ops.py: _VALID_SCOPE_NAME_REGEX).
+VALID_SCOPE = re.compile(r"[^A-Za-z0-9_.\\/>-]")
+
+
+def prepare_copy(path, fixed):
+    """Makes the model copy convertible where the exporter wrote what ONNX allows and onnx2tf passes on to TensorFlow
+    unchanged:
+      * the manifest's fixed input shapes written in: onnx2tf's overwrite_input_shape replaces symbolic dimensions
+        but not a dim_value of -1, which exporters such as Paddle's write for a dynamic one (TensorFlow then refuses
+        "Dimension -1 must be >= 0"); a -1 in an output's or intermediate's declared shape is cleared (unknown);
+      * node names TensorFlow takes as scope names made valid: onnx2tf names the TensorFlow operations after the ONNX
+        nodes, and a character such as Paddle's "@" (Softmax@0) fails tf.nn.softmax ("is not a valid scope name")."""
     import onnx
-    if not fixed:
-        return
     model = onnx.load(path)
     changed = False
     for i in model.graph.input:
@@ -727,8 +736,43 @@ def fix_input_dims(path, fixed):
             if not d.HasField("dim_value") or d.dim_value != v:
                 d.dim_value = v
                 changed = True
+    for i in list(model.graph.output) + list(model.graph.value_info):
+        for d in i.type.tensor_type.shape.dim:
+            if d.HasField("dim_value") and d.dim_value < 0:
+                d.Clear()
+                changed = True
+    taken = {n.name for n in model.graph.node}
+    for n in model.graph.node:
+        if VALID_SCOPE.search(n.name):
+            name = base = VALID_SCOPE.sub("_", n.name)
+            k = 1
+            while name in taken:
+                name, k = f"{base}_{k}", k + 1
+            taken.add(name)
+            n.name = name
+            changed = True
     if changed:
         onnx.save(model, path)
+
+
+# The inputs of a recurrent node that are its initial states (ONNX LSTM: initial_h, initial_c; GRU, RNN: initial_h).
+STATE_INPUTS = {"LSTM": (5, 6), "GRU": (5,), "RNN": (5,)}
+
+
+def state_inputs(path):
+    """The graph inputs a recurrent node reads as its initial state: onnx2tf moves a 3-D input's second axis last as
+    it does a channels-first tensor, which makes a state [directions, batch, hidden] into [directions, hidden,
+    batch] and fails the Keras layer ("initial_state ... not compatible with cell.state_size"); these keep their
+    shape (onnx2tf's keep_shape_absolutely_input_names)."""
+    import onnx
+    model = onnx.load(path, load_external_data=False)
+    inputs = {i.name for i in model.graph.input}
+    out = []
+    for n in model.graph.node:
+        for k in STATE_INPUTS.get(n.op_type, ()):
+            if k < len(n.input) and n.input[k] in inputs and n.input[k] not in out:
+                out.append(n.input[k])
+    return out
 
 
 # The file onnx2tf's download_test_image_data reads from the working directory before it downloads one.
@@ -790,9 +834,11 @@ def main():
     a.source, a.output, a.summary = (os.path.abspath(x) for x in (a.source, a.output, a.summary))
     a.calibration = os.path.abspath(a.calibration) if a.calibration else None
     full_integer = a.weights == "int8" and a.activations == "int8"
-    if not full_integer and not (a.weights in ("none", "float32", "float16") and a.activations in ("none", "float32")):
-        fail(f"onnx2tf writes float32 or float16 TFLite, and full integer through TensorFlow's converter (weights int8, "
-             f"activations int8), not weights {a.weights}, activations {a.activations}")
+    dynamic_range = a.weights == "int8" and a.activations in ("none", "float32")
+    if not (full_integer or dynamic_range) and not (a.weights in ("none", "float32", "float16")
+                                                    and a.activations in ("none", "float32")):
+        fail(f"onnx2tf writes float32 or float16 TFLite, and TensorFlow's converter int8 weights with float activations "
+             f"(dynamic range) or full integer (activations int8), not weights {a.weights}, activations {a.activations}")
 
     progress("converting with onnx2tf")
     import onnx2tf
@@ -800,22 +846,28 @@ def main():
     work = os.path.dirname(a.output)
     folder = os.path.join(work, "saved_model")
     fixed = {n: [int(x) for x in d.split(",") if x] for n, _, d in (s.partition("=") for s in a.input)}
-    fix_input_dims(a.source, fixed)
+    prepare_copy(a.source, fixed)
     # onnx2tf's check of its outputs reads sample images from the working directory, downloading them from GitHub
     # when absent (for a model whose inputs are fixed 3-channel images): the work folder, with the calibration
     # samples there instead, so a conversion reads no network and writes nothing where slipway was started.
     os.chdir(work)
     write_check_samples(a.calibration, names)
+    # onnx2tf simplifies the graph by running the `onnxsim` command (a subprocess, found on PATH) and goes on without
+    # it, with a warning, when it is missing: with the interpreter's venv not activated, an initial LSTM state
+    # expanded to the batch size (torch.onnx.export's form) then reached onnx2tf unfolded and failed in its Expand.
+    # The scripts installed beside this interpreter come first.
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     try:
         onnx2tf.convert(input_onnx_file_path=a.source, output_folder_path=folder, non_verbose=True,
-                        overwrite_input_shape=[f"{n}:{','.join(map(str, d))}" for n, d in fixed.items()] or None)
+                        overwrite_input_shape=[f"{n}:{','.join(map(str, d))}" for n, d in fixed.items()] or None,
+                        keep_shape_absolutely_input_names=state_inputs(a.source) or None)
     except SystemExit as e:  # onnx2tf exits on what it cannot convert, having logged why
         fail(f"onnx2tf could not convert the model (exit {e.code}); its log says why")
     except Exception as e:  # an operator onnx2tf has no conversion for
         fail(f"onnx2tf could not convert the model: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}")
 
     import tensorflow as tf
-    if not full_integer:
+    if not (full_integer or dynamic_range):
         # onnx2tf's own float files: <input name>_float32.tflite and _float16.tflite beside the SavedModel.
         variant = "_float16.tflite" if a.weights == "float16" else "_float32.tflite"
         made = sorted(f for f in os.listdir(folder) if f.endswith(variant))
@@ -825,6 +877,15 @@ def main():
         with open(a.summary, "w", encoding="utf-8") as f:
             json.dump({"onnx2tf": onnx2tf.__version__, "tensorflow": tf.__version__, "mode": a.weights if a.weights != "none" else "float32",
                        "converter": "onnx2tf.convert"}, f)
+        return
+    if dynamic_range:
+        # int8 weights, float activations: no representative dataset, the shared settings as the Keras path sets them.
+        converter = tf.lite.TFLiteConverter.from_saved_model(folder)
+        mode = configure(tf, converter, a.weights, a.activations, per_tensor=a.per_tensor)
+        write_tflite(converter, a.output)
+        with open(a.summary, "w", encoding="utf-8") as f:
+            json.dump({"onnx2tf": onnx2tf.__version__, "tensorflow": tf.__version__, "mode": mode,
+                       "converter": "onnx2tf.convert, then tf.lite.TFLiteConverter.from_saved_model"}, f)
         return
     signature = tf.saved_model.load(folder).signatures["serving_default"]
     specs = signature.structured_input_signature[1]
