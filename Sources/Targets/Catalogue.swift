@@ -329,7 +329,8 @@ public struct OperatorCheck: Sendable, Hashable {
         case rank
         /// Inputs `inputs` (when present) are initializers or `Constant` outputs.
         case constantInputs = "constant_inputs"
-        /// Attribute `attribute` (or `defaultValue` when absent) is one of `values`.
+        /// Attribute `attribute` (or `defaultValue` when absent) is one of `values`; a list attribute (pooling's
+        /// `dilations`), every element of it (an empty list passes).
         case attributeValues = "attribute_values"
         /// The same dilation in x and y.
         case equalDilations = "equal_dilations"
@@ -347,6 +348,12 @@ public struct OperatorCheck: Sendable, Hashable {
         /// Inputs `inputs` that are initializers or `Constant` outputs hold only zeros (a zero point, a training
         /// flag); one computed at run time passes (pair it with `constant_inputs` where that must be constant too).
         case zeroValues = "zero_values"
+        /// The node gives none of inputs `inputs`, uses none of outputs `outputs` and sets none of attributes
+        /// `attributes` (the parts of an operator a runtime does not import).
+        case absent
+        /// Inputs `inputs` that are initializers or `Constant` outputs hold only values in `min`...`max` (TopK's K,
+        /// Gather's indices); one computed at run time passes.
+        case valueRange = "value_range"
     }
 
     public var id: String
@@ -357,7 +364,11 @@ public struct OperatorCheck: Sendable, Hashable {
     public var min: Int?
     public var max: Int?
     public var inputs: [Int]
+    /// Output indices (`absent`).
+    public var outputs: [Int] = []
     public var attribute: String?
+    /// Attribute names (`absent`).
+    public var attributes: [String] = []
     public var values: [String]
     public var defaultValue: String?
     public var text: String

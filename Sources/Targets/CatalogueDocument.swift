@@ -309,6 +309,11 @@ public enum CatalogueDocument {
         case .tensorTypes: return "input \(k.input) is \(k.values.joined(separator: ", "))"
         case .sameTensorTypes: return "inputs \(k.inputs.map(String.init).joined(separator: ", ")) of one type"
         case .zeroValues: return "constant inputs \(k.inputs.map(String.init).joined(separator: ", ")) all zero"
+        case .absent:
+            let parts = k.inputs.map { "input \($0)" } + k.outputs.map { "output \($0)" } + k.attributes.map { "`\($0)`" }
+            return "no " + parts.joined(separator: ", ")
+        case .valueRange:
+            return "constant inputs \(k.inputs.map(String.init).joined(separator: ", ")) in \(k.min.map(String.init) ?? "…")–\(k.max.map(String.init) ?? "…")"
         }
     }
 

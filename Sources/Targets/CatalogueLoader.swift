@@ -416,10 +416,16 @@ private struct Decoder {
                     guard let i = x.intValue, i >= 0 else { throw fail("\(cp).inputs[\(k)]", "must be an input index") }
                     inputs.append(i)
                 }
+                var outputs: [Int] = []
+                for (k, x) in (c["outputs"] == nil ? [] : try array(c["outputs"], "\(cp).outputs")).enumerated() {
+                    guard let i = x.intValue, i >= 0 else { throw fail("\(cp).outputs[\(k)]", "must be an output index") }
+                    outputs.append(i)
+                }
                 checks.append(OperatorCheck(
                     id: try string(c["id"], "\(cp).id"), operators: try strings(c["operators"], "\(cp).operators"), kind: kind,
                     input: try int(c["input"], "\(cp).input") ?? 0, min: try int(c["min"], "\(cp).min"), max: try int(c["max"], "\(cp).max"),
-                    inputs: inputs, attribute: c["attribute"]?.stringValue,
+                    inputs: inputs, outputs: outputs, attribute: c["attribute"]?.stringValue,
+                    attributes: c["attributes"] == nil ? [] : try strings(c["attributes"], "\(cp).attributes"),
                     values: c["values"] == nil ? [] : try strings(c["values"], "\(cp).values"), defaultValue: c["default"]?.stringValue,
                     text: try string(c["text"], "\(cp).text"),
                     source: try optionalSource(c["source"], "\(cp).source", sources: sources) ?? setSource))

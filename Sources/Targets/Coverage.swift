@@ -112,6 +112,14 @@ public enum Coverage {
             guard let t = mainTensors[name] else { return nil }
             return (try? model.withFloat32Values(of: t) { $0.first { $0 != 0 } }) ?? nil
         }
+        // The first value of a constant input outside `lo`...`hi`, whatever its size (a Gather's indices); nil when
+        // every value is inside or the tensor is not a decodable constant.
+        let outside: (String, Int?, Int?) -> Float? = { name, lo, hi in
+            guard let t = mainTensors[name] else { return nil }
+            return (try? model.withFloat32Values(of: t) { vs in
+                vs.first { v in lo.map { v < Float($0) } == true || hi.map { v > Float($0) } == true }
+            }) ?? nil
+        }
         let runtimeRule = runtime.name == "tensorrt" ? "tensorrt.ops" : runtime.name == "openvino" ? "openvino.ops" : "tflm.ops"
         // A table measured per release: the pinned release (its major.minor), else the newest, what an install gets.
         let release: String? = {
@@ -221,7 +229,7 @@ public enum Coverage {
             }
             if f.status == .supported, let rs = runtimeSet, rs.format == .tflite || model.format == .onnx,
                 let (check, detail) = failedCheck(rs, node: node, names: rs.format == .onnx ? [onnxKey] : f.builtins,
-                                                  analysis: analysis, constants: constants, values: values, nonzero: nonzero, dtypes: { dtypes[$0] })
+                                                  analysis: analysis, constants: constants, values: values, nonzero: nonzero, dtypes: { dtypes[$0] }, outside: outside)
             {
                 f.status = .unsupported
                 f.reason = "\(check.text) (\(detail))"
@@ -297,7 +305,7 @@ public enum Coverage {
                 let names = opSet.format == .onnx ? [onnxKey] : f.builtins
                 if f.status == .supported, model.format == .onnx || opSet.format == .tflite,
                     let (check, detail) = failedCheck(opSet, node: node, names: names, analysis: analysis, constants: constants, values: values,
-                                                      nonzero: nonzero, dtypes: { dtypes[$0] })
+                                                      nonzero: nonzero, dtypes: { dtypes[$0] }, outside: outside)
                 {
                     f.status = .cpuFallback
                     f.reason = "\(check.text) (\(detail))"
@@ -358,7 +366,7 @@ public enum Coverage {
     static func failedCheck(
         _ set: OperatorSet, node: Node, names: [String], analysis: GraphAnalysis?, constants: Set<String>,
         values: (String) -> [Float]? = { _ in nil }, nonzero: (String) -> Float? = { _ in nil },
-        dtypes: (String) -> String? = { _ in nil }
+        dtypes: (String) -> String? = { _ in nil }, outside: (String, Int?, Int?) -> Float? = { _, _, _ in nil }
     ) -> (OperatorCheck, String)? {
         func input(_ i: Int) -> String? { i < node.inputs.count && !node.inputs[i].isEmpty ? node.inputs[i] : nil }
         for c in set.checks where c.applies(to: names) {
@@ -377,6 +385,12 @@ public enum Coverage {
                 switch node.attributes[name] {
                 case .string(let s)?: value = s
                 case .int(let n)?: value = String(n)
+                case .ints(let xs)?:
+                    // A list (pooling's dilations): every element is one of the values.
+                    if xs.contains(where: { !c.values.contains(String($0)) }) {
+                        return (c, "\(name) is [\(xs.map(String.init).joined(separator: ", "))]")
+                    }
+                    value = nil
                 case nil: value = c.defaultValue
                 default: value = nil
                 }
@@ -407,6 +421,18 @@ public enum Coverage {
             case .zeroValues:
                 for i in c.inputs {
                     if let v = input(i), constants.contains(v), let x = nonzero(v) {
+                        return (c, "input \(i) '\(v)' holds \(x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x))")
+                    }
+                }
+            case .absent:
+                if let i = c.inputs.first(where: { input($0) != nil }) { return (c, "input \(i) '\(node.inputs[i])' is given") }
+                if let i = c.outputs.first(where: { $0 < node.outputs.count && !node.outputs[$0].isEmpty }) {
+                    return (c, "output \(i) '\(node.outputs[i])' is used")
+                }
+                if let a = c.attributes.first(where: { node.attributes[$0] != nil }) { return (c, "attribute '\(a)' is set") }
+            case .valueRange:
+                for i in c.inputs {
+                    if let v = input(i), constants.contains(v), let x = outside(v, c.min, c.max) {
                         return (c, "input \(i) '\(v)' holds \(x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x))")
                     }
                 }
