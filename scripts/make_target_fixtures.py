@@ -44,6 +44,7 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
                       Unsqueeze with run-time axes, a LayerNormalization whose Mean output is used: refused by TensorRT
 - quantize_uint8_alone.onnx a uint8 QuantizeLinear with no DequantizeLinear after it, beside an int8 one
 - random_seed.onnx    noise from a seeded RandomNormalLike added to the input: TensorRT ignores the seed
+- conv3d.onnx         a 3-D convolution: QNN's HTP runs it since ONNX Runtime 1.18
 - qnn_restrictions.onnx a GRU with an initial hidden state, a Gather of index -1 and a QLinearMatMul with per-column
                       b scales: outside QNN's HTP notes
 - onnx_tool_macs.json onnx-tool's total MACs for each of these and for the example models
@@ -414,6 +415,13 @@ def restriction_fixtures():
                helper.make_node("Add", ["x", "noise"], ["y"], name="jitter")],
               [f32("x", [1, 8])], [f32("y", [1, 8])], [])
     assert run(save(m, "random_seed.onnx"), {"x": np.ones([1, 8], np.float32)})[0].shape == (1, 8)
+
+    # A 3-D convolution (rank-5 input): QNN's HTP runs it since ONNX Runtime 1.18.
+    crng = np.random.default_rng(47)
+    m = model([helper.make_node("Conv", ["x", "w"], ["y"], name="conv3d", kernel_shape=[2, 2, 2])],
+              [f32("x", [1, 2, 4, 4, 4])], [f32("y", [1, 3, 3, 3, 3])],
+              [numpy_helper.from_array((crng.standard_normal((3, 2, 2, 2, 2)) * 0.1).astype(np.float32), "w")])
+    assert run(save(m, "conv3d.onnx"), {"x": np.ones([1, 2, 4, 4, 4], np.float32)})[0].shape == (1, 3, 3, 3, 3)
 
     # QNN's HTP: a GRU given an initial hidden state, a Gather of index -1, a QLinearMatMul with per-column b
     # scales and zero points.

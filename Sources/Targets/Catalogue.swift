@@ -369,6 +369,9 @@ public struct OperatorCheck: Sendable, Hashable {
     public var attribute: String?
     /// Attribute names (`absent`).
     public var attributes: [String] = []
+    /// A restriction of the releases before this one (QNN's "3d supported since 1.18.0"): the check holds only on a
+    /// runtime pinned older; a newer pin, or none (the newest release), passes.
+    public var before: VersionNumber? = nil
     public var values: [String]
     public var defaultValue: String?
     public var text: String

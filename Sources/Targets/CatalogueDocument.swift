@@ -298,6 +298,10 @@ public enum CatalogueDocument {
     }
 
     static func checkKind(_ k: OperatorCheck) -> String {
+        kindText(k) + (k.before.map { " (before \($0))" } ?? "")
+    }
+
+    static func kindText(_ k: OperatorCheck) -> String {
         switch k.kind {
         case .rank: return "rank of input \(k.input) in \(k.min.map(String.init) ?? "…")–\(k.max.map(String.init) ?? "…")"
         case .constantInputs: return "inputs \(k.inputs.map(String.init).joined(separator: ", ")) constant"

@@ -229,7 +229,7 @@ public enum Coverage {
             }
             if f.status == .supported, let rs = runtimeSet, rs.format == .tflite || model.format == .onnx,
                 let (check, detail) = failedCheck(rs, node: node, names: rs.format == .onnx ? [onnxKey] : f.builtins,
-                                                  analysis: analysis, constants: constants, values: values, nonzero: nonzero, dtypes: { dtypes[$0] }, outside: outside)
+                                                  analysis: analysis, constants: constants, values: values, nonzero: nonzero, dtypes: { dtypes[$0] }, outside: outside, version: pinned)
             {
                 f.status = .unsupported
                 f.reason = "\(check.text) (\(detail))"
@@ -305,7 +305,7 @@ public enum Coverage {
                 let names = opSet.format == .onnx ? [onnxKey] : f.builtins
                 if f.status == .supported, model.format == .onnx || opSet.format == .tflite,
                     let (check, detail) = failedCheck(opSet, node: node, names: names, analysis: analysis, constants: constants, values: values,
-                                                      nonzero: nonzero, dtypes: { dtypes[$0] }, outside: outside)
+                                                      nonzero: nonzero, dtypes: { dtypes[$0] }, outside: outside, version: pinned)
                 {
                     f.status = .cpuFallback
                     f.reason = "\(check.text) (\(detail))"
@@ -366,10 +366,13 @@ public enum Coverage {
     static func failedCheck(
         _ set: OperatorSet, node: Node, names: [String], analysis: GraphAnalysis?, constants: Set<String>,
         values: (String) -> [Float]? = { _ in nil }, nonzero: (String) -> Float? = { _ in nil },
-        dtypes: (String) -> String? = { _ in nil }, outside: (String, Int?, Int?) -> Float? = { _, _, _ in nil }
+        dtypes: (String) -> String? = { _ in nil }, outside: (String, Int?, Int?) -> Float? = { _, _, _ in nil },
+        version: VersionNumber? = nil
     ) -> (OperatorCheck, String)? {
         func input(_ i: Int) -> String? { i < node.inputs.count && !node.inputs[i].isEmpty ? node.inputs[i] : nil }
         for c in set.checks where c.applies(to: names) {
+            // A restriction of older releases binds only a runtime pinned before it (no pin: the newest release).
+            if let before = c.before, version.map({ $0 >= before }) ?? true { continue }
             switch c.kind {
             case .rank:
                 guard let v = input(c.input), let shape = analysis?.shapes[v] else { continue }

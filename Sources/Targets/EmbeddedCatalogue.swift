@@ -5189,6 +5189,42 @@ enum EmbeddedCatalogue {
           "input": 7,
           "values": ["int8", "uint8"],
           "text": "quantized input/output types int8 or uint8"
+        },
+        {
+          "id": "qnn.conv-3d",
+          "operators": ["Conv", "ConvTranspose"],
+          "kind": "rank",
+          "input": 0,
+          "max": 4,
+          "before": "1.18.0",
+          "text": "3d supported since 1.18.0"
+        },
+        {
+          "id": "qnn.batch-norm-fp16",
+          "operators": ["BatchNormalization"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["float32", "float64", "bfloat16", "uint8", "uint16", "int8", "int16"],
+          "before": "1.18.0",
+          "text": "fp16 supported since 1.18.0"
+        },
+        {
+          "id": "qnn.clip-fp16",
+          "operators": ["Clip"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["float32", "float64", "bfloat16", "uint8", "uint16", "int8", "int16"],
+          "before": "1.18.0",
+          "text": "fp16 supported since 1.18.0"
+        },
+        {
+          "id": "qnn.prelu-fp16-int32",
+          "operators": ["PRelu"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["float32", "float64", "bfloat16", "uint8", "uint16", "int8", "int16"],
+          "before": "1.18.0",
+          "text": "fp16, int32 supported since 1.18.0"
         }
       ]
     },

@@ -249,6 +249,23 @@ import Testing
         ]) == [])
     }
 
+    @Test func aRestrictionLiftedInARuntimeReleaseBindsOnlyOlderPins() {
+        // onnxruntime-qnn's table: Conv "3d supported since 1.18.0". A 3-D convolution pinned to 1.17 falls back to the
+        // CPU; pinned to 1.18, or not pinned (the newest release), it runs on HTP, and the restriction is not said
+        // to be unchecked.
+        #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.17, delegate: ⟦⟦qnn⟧⟧}}\n", model: fixtures + "conv3d.onnx", [
+            Expected(.operatorsOnCPU, "1 of 1 operators (100% of MACs, 1 CPU partition) fall back from the qnn execution provider to the CPU"),
+            Expected(.operatorConstraint, "1 node falls outside the constraint \"3d supported since 1.18.0\" and runs on the CPU: Conv 'conv3d' (input 'x' has rank 5)"),
+        ]) == [])
+        for pin in ["onnxruntime@1.18", "onnxruntime"] {
+            #expect(targetIssues("targets: {a: {runtime: \(pin), delegate: qnn}}\n", model: fixtures + "conv3d.onnx", [
+            ]) == [], "\(pin)")
+        }
+        let m = try? #require(ManifestFile(bytes: Array("targets: {a: {runtime: onnxruntime@1.20, delegate: qnn}}\n".utf8)).documents.first?.manifest)
+        let d = m.map { TargetChecks.check(manifest: $0, model: try? Repo.model(fixtures + "conv3d.onnx"), catalogue: catalogue) } ?? []
+        #expect(!d.contains { $0.code == .restrictionUnchecked })
+    }
+
     @Test func qnnsHTPTakesNoInitialStateNoNegativeIndexAndPerTensorScalesOnly() {
         // onnxruntime-qnn's notes: GRU with no initial hidden state, Gather with positive indices, QLinearMatMul with
         // scalar scales and zero points. Each node outside them falls back to the CPU (warnings); index 0 passes.

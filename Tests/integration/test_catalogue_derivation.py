@@ -79,7 +79,11 @@ def test_the_qnn_htp_set_is_the_table_less_the_rows_on_other_backends_only():
         "qnn.gru-layout", "qnn.gru-parts", "qnn.gather-indices",
         "qnn.qlinear-matmul-a-per-tensor", "qnn.qlinear-matmul-b-per-tensor", "qnn.qlinear-matmul-y-per-tensor",
         "qnn.qlinear-matmul-a-scale-type", "qnn.qlinear-matmul-b-scale-type", "qnn.qlinear-matmul-y-scale-type",
-        "qnn.qlinear-matmul-a-type", "qnn.qlinear-matmul-b-type", "qnn.qlinear-matmul-y-type"]
+        "qnn.qlinear-matmul-a-type", "qnn.qlinear-matmul-b-type", "qnn.qlinear-matmul-y-type",
+        "qnn.conv-3d", "qnn.batch-norm-fp16", "qnn.clip-fp16", "qnn.prelu-fp16-int32"]
+    # "since 1.18.0": checks of the releases before it only.
+    assert {c["id"] for c in s["checks"] if c.get("before") == "1.18.0"} == {
+        "qnn.conv-3d", "qnn.batch-norm-fp16", "qnn.clip-fp16", "qnn.prelu-fp16-int32"}
     # Each rests on its operator's note; the notes no check covers are SW4020's.
     for c in s["checks"]:
         assert all(op in notes for op in c["operators"]), c["id"]
