@@ -44,6 +44,7 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
                       Unsqueeze with run-time axes, a LayerNormalization whose Mean output is used: refused by TensorRT
 - quantize_uint8_alone.onnx a uint8 QuantizeLinear with no DequantizeLinear after it, beside an int8 one
 - random_seed.onnx    noise from a seeded RandomNormalLike added to the input: TensorRT ignores the seed
+- resize_tf_half_pixel.onnx Resizes with tf_half_pixel_for_nn, nearest floor and linear: QNN's HTP takes the first only
 - conv3d.onnx         a 3-D convolution: QNN's HTP runs it since ONNX Runtime 1.18
 - qnn_restrictions.onnx a GRU with an initial hidden state, a Gather of index -1 and a QLinearMatMul with per-column
                       b scales: outside QNN's HTP notes
@@ -415,6 +416,15 @@ def restriction_fixtures():
                helper.make_node("Add", ["x", "noise"], ["y"], name="jitter")],
               [f32("x", [1, 8])], [f32("y", [1, 8])], [])
     assert run(save(m, "random_seed.onnx"), {"x": np.ones([1, 8], np.float32)})[0].shape == (1, 8)
+
+    # Resizes with tf_half_pixel_for_nn: QNN's HTP takes it with mode nearest and nearest_mode floor only.
+    m = model([helper.make_node("Resize", ["x", "", "scales"], ["a"], name="resize.tf_nearest_floor", mode="nearest",
+                                coordinate_transformation_mode="tf_half_pixel_for_nn", nearest_mode="floor"),
+               helper.make_node("Resize", ["x", "", "scales"], ["b"], name="resize.tf_linear", mode="linear",
+                                coordinate_transformation_mode="tf_half_pixel_for_nn")],
+              [f32("x", [1, 2, 4, 4])], [f32("a", [1, 2, 8, 8]), f32("b", [1, 2, 8, 8])],
+              [const("scales", np.float32, [1, 1, 2, 2])], opset=13)
+    assert [o.shape for o in run(save(m, "resize_tf_half_pixel.onnx"), {"x": np.ones([1, 2, 4, 4], np.float32)})] == [(1, 2, 8, 8)] * 2
 
     # A 3-D convolution (rank-5 input): QNN's HTP runs it since ONNX Runtime 1.18.
     crng = np.random.default_rng(47)

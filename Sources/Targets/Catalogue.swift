@@ -321,6 +321,20 @@ public struct OperatorFusion: Sendable, Hashable {
     public var source: SourceRef
 }
 
+/// An attribute's value, as a node states it (a string, or an integer in decimal).
+public struct AttributeCondition: Sendable, Hashable {
+    public var attribute: String
+    public var value: String
+
+    public func holds(on node: Node) -> Bool {
+        switch node.attributes[attribute] {
+        case .string(let s)?: return s == value
+        case .int(let n)?: return String(n) == value
+        default: return false
+        }
+    }
+}
+
 /// A constraint of an operator set that the checks evaluate on each node it names (the kinds are code, the
 /// operators, thresholds and texts are data, with their source).
 public struct OperatorCheck: Sendable, Hashable {
@@ -372,6 +386,9 @@ public struct OperatorCheck: Sendable, Hashable {
     /// A restriction of the releases before this one (QNN's "3d supported since 1.18.0"): the check holds only on a
     /// runtime pinned older; a newer pin, or none (the newest release), passes.
     public var before: VersionNumber? = nil
+    /// The check holds only on nodes whose attribute `when.attribute` is `when.value` (QNN's Resize: "tf_half_pixel_for_nn
+    /// coordinate_transformation_mode: only mode nearest…"); a node without the attribute passes.
+    public var when: AttributeCondition? = nil
     public var values: [String]
     public var defaultValue: String?
     public var text: String

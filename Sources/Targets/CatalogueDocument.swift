@@ -298,7 +298,7 @@ public enum CatalogueDocument {
     }
 
     static func checkKind(_ k: OperatorCheck) -> String {
-        kindText(k) + (k.before.map { " (before \($0))" } ?? "")
+        kindText(k) + (k.before.map { " (before \($0))" } ?? "") + (k.when.map { " when `\($0.attribute)` is \($0.value)" } ?? "")
     }
 
     static func kindText(_ k: OperatorCheck) -> String {

@@ -426,11 +426,16 @@ private struct Decoder {
                     guard let text = b.stringValue, let v = VersionNumber(text) else { throw fail("\(cp).before", "must be a dotted version") }
                     before = v
                 }
+                var when: AttributeCondition?
+                if let w = c["when"] {
+                    let wo = try object(w, "\(cp).when")
+                    when = AttributeCondition(attribute: try string(wo["attribute"], "\(cp).when.attribute"), value: try string(wo["value"], "\(cp).when.value"))
+                }
                 checks.append(OperatorCheck(
                     id: try string(c["id"], "\(cp).id"), operators: try strings(c["operators"], "\(cp).operators"), kind: kind,
                     input: try int(c["input"], "\(cp).input") ?? 0, min: try int(c["min"], "\(cp).min"), max: try int(c["max"], "\(cp).max"),
                     inputs: inputs, outputs: outputs, attribute: c["attribute"]?.stringValue,
-                    attributes: c["attributes"] == nil ? [] : try strings(c["attributes"], "\(cp).attributes"), before: before,
+                    attributes: c["attributes"] == nil ? [] : try strings(c["attributes"], "\(cp).attributes"), before: before, when: when,
                     values: c["values"] == nil ? [] : try strings(c["values"], "\(cp).values"), defaultValue: c["default"]?.stringValue,
                     text: try string(c["text"], "\(cp).text"),
                     source: try optionalSource(c["source"], "\(cp).source", sources: sources) ?? setSource))

@@ -373,6 +373,7 @@ public enum Coverage {
         for c in set.checks where c.applies(to: names) {
             // A restriction of older releases binds only a runtime pinned before it (no pin: the newest release).
             if let before = c.before, version.map({ $0 >= before }) ?? true { continue }
+            if let when = c.when, !when.holds(on: node) { continue }
             switch c.kind {
             case .rank:
                 guard let v = input(c.input), let shape = analysis?.shapes[v] else { continue }

@@ -5225,6 +5225,36 @@ enum EmbeddedCatalogue {
           "values": ["float32", "float64", "bfloat16", "uint8", "uint16", "int8", "int16"],
           "before": "1.18.0",
           "text": "fp16, int32 supported since 1.18.0"
+        },
+        {
+          "id": "qnn.resize-tf-half-pixel-mode",
+          "operators": ["Resize"],
+          "kind": "attribute_values",
+          "attribute": "mode",
+          "values": ["nearest"],
+          "default": "nearest",
+          "when": {"attribute": "coordinate_transformation_mode", "value": "tf_half_pixel_for_nn"},
+          "text": "tf_half_pixel_for_nn coordinate_transformation_mode: only mode \"nearest\" with nearest_mode \"floor\" on rank-4 input"
+        },
+        {
+          "id": "qnn.resize-tf-half-pixel-nearest-mode",
+          "operators": ["Resize"],
+          "kind": "attribute_values",
+          "attribute": "nearest_mode",
+          "values": ["floor"],
+          "default": "round_prefer_floor",
+          "when": {"attribute": "coordinate_transformation_mode", "value": "tf_half_pixel_for_nn"},
+          "text": "tf_half_pixel_for_nn coordinate_transformation_mode: only mode \"nearest\" with nearest_mode \"floor\" on rank-4 input"
+        },
+        {
+          "id": "qnn.resize-tf-half-pixel-rank",
+          "operators": ["Resize"],
+          "kind": "rank",
+          "input": 0,
+          "min": 4,
+          "max": 4,
+          "when": {"attribute": "coordinate_transformation_mode", "value": "tf_half_pixel_for_nn"},
+          "text": "tf_half_pixel_for_nn coordinate_transformation_mode: only mode \"nearest\" with nearest_mode \"floor\" on rank-4 input"
         }
       ]
     },

@@ -266,6 +266,16 @@ import Testing
         #expect(!d.contains { $0.code == .restrictionUnchecked })
     }
 
+    @Test func aRestrictionOnOneAttributeValueBindsOnlyTheNodesWithIt() {
+        // onnxruntime-qnn's Resize note binds tf_half_pixel_for_nn only: with it, nearest + floor runs on HTP and
+        // linear falls back; Resizes with other transformation modes are not concerned.
+        #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.20, delegate: ⟦⟦qnn⟧⟧}}\n", model: fixtures + "resize_tf_half_pixel.onnx", [
+            Expected(.operatorsOnCPU, "1 of 2 operators"),
+            Expected(.operatorConstraint, "falls outside the constraint \"tf_half_pixel_for_nn coordinate_transformation_mode: only mode \"nearest\" with nearest_mode \"floor\" on rank-4 input\" and runs on the CPU: Resize 'resize.tf_linear' (mode is 'linear')"),
+        ]) == [])
+        #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.20, delegate: qnn}}\n", model: fixtures + "resize_modes.onnx", []) == [])
+    }
+
     @Test func qnnsHTPTakesNoInitialStateNoNegativeIndexAndPerTensorScalesOnly() {
         // onnxruntime-qnn's notes: GRU with no initial hidden state, Gather with positive indices, QLinearMatMul with
         // scalar scales and zero points. Each node outside them falls back to the CPU (warnings); index 0 passes.

@@ -80,7 +80,8 @@ def test_the_qnn_htp_set_is_the_table_less_the_rows_on_other_backends_only():
         "qnn.qlinear-matmul-a-per-tensor", "qnn.qlinear-matmul-b-per-tensor", "qnn.qlinear-matmul-y-per-tensor",
         "qnn.qlinear-matmul-a-scale-type", "qnn.qlinear-matmul-b-scale-type", "qnn.qlinear-matmul-y-scale-type",
         "qnn.qlinear-matmul-a-type", "qnn.qlinear-matmul-b-type", "qnn.qlinear-matmul-y-type",
-        "qnn.conv-3d", "qnn.batch-norm-fp16", "qnn.clip-fp16", "qnn.prelu-fp16-int32"]
+        "qnn.conv-3d", "qnn.batch-norm-fp16", "qnn.clip-fp16", "qnn.prelu-fp16-int32",
+        "qnn.resize-tf-half-pixel-mode", "qnn.resize-tf-half-pixel-nearest-mode", "qnn.resize-tf-half-pixel-rank"]
     # "since 1.18.0": checks of the releases before it only.
     assert {c["id"] for c in s["checks"] if c.get("before") == "1.18.0"} == {
         "qnn.conv-3d", "qnn.batch-norm-fp16", "qnn.clip-fp16", "qnn.prelu-fp16-int32"}
@@ -89,6 +90,10 @@ def test_the_qnn_htp_set_is_the_table_less_the_rows_on_other_backends_only():
         assert all(op in notes for op in c["operators"]), c["id"]
     assert notes["GRU"].startswith("layout=0 (batch-first) only; fixed-length sequences;") and "no clip" in notes["GRU"]
     assert notes["Gather"] == "Only supports positive indices"
+    # Resize's note binds one transformation mode: its checks hold only when the node has it.
+    assert {c["id"] for c in s["checks"] if c.get("when")} == {
+        "qnn.resize-tf-half-pixel-mode", "qnn.resize-tf-half-pixel-nearest-mode", "qnn.resize-tf-half-pixel-rank"}
+    assert notes["Resize"].startswith("tf_half_pixel_for_nn coordinate_transformation_mode: only mode")
 
 
 def test_each_derived_ort_source_records_the_revision_it_was_read_at():
