@@ -42,6 +42,8 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
                       half_pixel linear one: outside what onnx-tensorrt's matrix lists
 - pool_topk_parts.onnx MaxPools with dilations 2 and with the Indices output, TopKs unsorted and with K 3900, an
                       Unsqueeze with run-time axes, a LayerNormalization whose Mean output is used: refused by TensorRT
+- bidirectional_axes.onnx bidirectional LSTMs with the same and with other reverse activations, Resizes with axes
+                      [2, 3] and constant or run-time scales: TensorRT refuses the mixed LSTM and the run-time scales
 - quantize_uint8_alone.onnx a uint8 QuantizeLinear with no DequantizeLinear after it, beside an int8 one
 - random_seed.onnx    noise from a seeded RandomNormalLike added to the input: TensorRT ignores the seed
 - resize_tf_half_pixel.onnx Resizes with tf_half_pixel_for_nn, nearest floor and linear: QNN's HTP takes the first only
@@ -399,6 +401,24 @@ def restriction_fixtures():
     outs = run(save(m, "pool_topk_parts.onnx"), {"x": np.ones([1, 1, 6, 6], np.float32), "v": np.ones([1, 4000], np.float32),
                                                 "axes": np.array([0], np.int64)})
     assert outs[0].shape == (1, 1, 4, 4) and outs[6].shape == (1, 3900)
+
+    # Bidirectional LSTMs, one with other activations in the reverse pass than in the forward one; Resizes (opset 18)
+    # with axes [2, 3], one whose scales are computed at run time: TensorRT wants the same activations both ways, and
+    # an iota axes list beside a tensor scales.
+    brng = np.random.default_rng(53)
+    lw = lambda n, *shape: numpy_helper.from_array((brng.standard_normal(shape) * 0.1).astype(np.float32), n)
+    m = model([helper.make_node("LSTM", ["s", "W", "R"], ["same"], name="lstm.same", hidden_size=4, direction="bidirectional",
+                                activations=["Sigmoid", "Tanh", "Tanh"] * 2),
+               helper.make_node("LSTM", ["s", "W", "R"], ["mixed"], name="lstm.mixed", hidden_size=4, direction="bidirectional",
+                                activations=["Sigmoid", "Tanh", "Tanh", "Sigmoid", "Relu", "Relu"]),
+               helper.make_node("Resize", ["x", "", "two"], ["r.const"], name="resize.axes_const", axes=[2, 3], mode="linear"),
+               helper.make_node("Resize", ["x", "", "k"], ["r.runtime"], name="resize.axes_runtime", axes=[2, 3], mode="linear")],
+              [f32("s", [5, 1, 3]), f32("x", [1, 2, 4, 4]), f32("k", [2])],
+              [f32("same", [5, 2, 1, 4]), f32("mixed", [5, 2, 1, 4]), f32("r.const", [1, 2, 8, 8]), f32("r.runtime", [1, 2, None, None])],
+              [lw("W", 2, 16, 3), lw("R", 2, 16, 4), const("two", np.float32, [2, 2])], opset=18)
+    outs = run(save(m, "bidirectional_axes.onnx"), {"s": np.ones([5, 1, 3], np.float32), "x": np.ones([1, 2, 4, 4], np.float32),
+                                                    "k": np.array([2, 2], np.float32)})
+    assert outs[1].shape == (5, 2, 1, 4) and outs[3].shape == (1, 2, 8, 8)
 
     # A uint8 QuantizeLinear whose quantized output leaves the model with no DequantizeLinear after it, beside an
     # int8 one: TensorRT's QuantizeLinear quantizes to its Quantized Types only.

@@ -278,6 +278,9 @@ public struct OperatorSet: Sendable, Hashable {
     /// name (one newer than its table) is not taken for supported.
     public var operators: [String]
     public var constraints: [String: String]
+    /// Operator → the part of its restriction that none of the checks on it evaluates (a check covers a sentence, not
+    /// always the whole restriction): said as SW4020 like a restriction no check covers.
+    public var unchecked: [String: String] = [:]
     /// Builtin → the highest operator version it accepts.
     public var maxVersions: [String: Int] = [:]
     public var maxVersionsSource: SourceRef? = nil
@@ -368,6 +371,12 @@ public struct OperatorCheck: Sendable, Hashable {
         /// Inputs `inputs` that are initializers or `Constant` outputs hold only values in `min`...`max` (TopK's K,
         /// Gather's indices); one computed at run time passes.
         case valueRange = "value_range"
+        /// List attribute `attribute`, when present, has equal halves: the same per direction (a bidirectional
+        /// recurrence's activations) or at both ends (DeformConv's pads, all begins then all ends).
+        case equalHalves = "equal_halves"
+        /// List attribute `attribute`, when present and inputs `inputs` are computed at run time (onnx-tensorrt's
+        /// "a tensor input", as against weights), is 0, 1, …, rank of input `input` − 1 (negative axes from the end).
+        case iotaAttribute = "iota_attribute"
     }
 
     public var id: String

@@ -316,6 +316,9 @@ public enum CatalogueDocument {
         case .absent:
             let parts = k.inputs.map { "input \($0)" } + k.outputs.map { "output \($0)" } + k.attributes.map { "`\($0)`" }
             return "no " + parts.joined(separator: ", ")
+        case .equalHalves: return "`\(k.attribute ?? "")` has equal halves"
+        case .iotaAttribute:
+            return "`\(k.attribute ?? "")` is 0…rank(input \(k.input))−1 when inputs \(k.inputs.map(String.init).joined(separator: ", ")) are computed at run time"
         case .valueRange:
             return "constant inputs \(k.inputs.map(String.init).joined(separator: ", ")) in \(k.min.map(String.init) ?? "…")–\(k.max.map(String.init) ?? "…")"
         }

@@ -389,6 +389,16 @@ private struct Decoder {
             let o = try object(v, p)
             var constraints: [String: String] = [:]
             for (k, c) in o["constraints"]?.objectValue?.entries ?? [] { constraints[k] = try string(c, "\(p).constraints.\(k)") }
+            // The part of a restriction its checks leave out: sentences of the restriction itself, so that it cannot
+            // outlive the text it was cut from.
+            var unchecked: [String: String] = [:]
+            for (k, c) in o["unchecked"]?.objectValue?.entries ?? [] {
+                let part = try string(c, "\(p).unchecked.\(k)")
+                guard let whole = constraints[k], part.split(separator: ". ").allSatisfy({ whole.contains($0) }) else {
+                    throw fail("\(p).unchecked.\(k)", "is not part of the operator's constraints")
+                }
+                unchecked[k] = part
+            }
             let setSource = try source(o["source"], "\(p).source", sources: sources)
             var format = OperatorSet.Format.tflite
             if let f = o["model_format"] {
@@ -465,7 +475,7 @@ private struct Decoder {
                 source: setSource, format: format,
                 tensorTypes: try strings(o["tensor_types"], "\(p).tensor_types"), maxRank: try int(o["max_rank"], "\(p).max_rank"),
                 operators: try strings(o["operators"], "\(p).operators"),
-                constraints: constraints, maxVersions: maxVersions, maxVersionsSource: maxVersionsSource, checks: checks,
+                constraints: constraints, unchecked: unchecked, maxVersions: maxVersions, maxVersionsSource: maxVersionsSource, checks: checks,
                 fusions: fusions, missingIn: missingIn, partial: partial, measured: o["measured"]?.stringValue))
         }
 

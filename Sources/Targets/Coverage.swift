@@ -434,6 +434,27 @@ public enum Coverage {
                     return (c, "output \(i) '\(node.outputs[i])' is used")
                 }
                 if let a = c.attributes.first(where: { node.attributes[$0] != nil }) { return (c, "attribute '\(a)' is set") }
+            case .equalHalves:
+                guard let name = c.attribute else { continue }
+                let list: [String]
+                switch node.attributes[name] {
+                case .ints(let xs)?: list = xs.map(String.init)
+                case .strings(let xs)?: list = xs
+                default: continue
+                }
+                let half = list.count / 2
+                if list.count % 2 != 0 || list.prefix(half) != list.suffix(half)[...] {
+                    return (c, "\(name) is [\(list.joined(separator: ", "))]")
+                }
+            case .iotaAttribute:
+                guard let name = c.attribute, case .ints(let axes)? = node.attributes[name],
+                    c.inputs.allSatisfy({ input($0).map { !constants.contains($0) } ?? false }),
+                    let v = input(c.input), let rank = analysis?.shapes[v]?.count
+                else { continue }
+                let normalized = axes.map { $0 < 0 ? $0 + Int64(rank) : $0 }
+                if normalized != (0..<Int64(rank)).map({ $0 }) {
+                    return (c, "\(name) is [\(axes.map(String.init).joined(separator: ", "))] on a rank-\(rank) input")
+                }
             case .valueRange:
                 for i in c.inputs {
                     if let v = input(i), constants.contains(v), let x = outside(v, c.min, c.max) {
@@ -456,10 +477,13 @@ public enum Coverage {
         return nil
     }
 
-    /// The restrictions `set` states for the node's operators that none of its checks covers.
+    /// The restrictions `set` states for the node's operators that none of its checks covers: the whole restriction
+    /// when no check names the operator, else the part the set marks unchecked.
     static func uncheckedRestrictions(_ set: OperatorSet, names: [String]) -> [UncheckedRestriction] {
         names.compactMap { name in
-            guard let text = set.constraints[name], !set.checks.contains(where: { $0.applies(to: [name]) }) else { return nil }
+            guard let whole = set.constraints[name] else { return nil }
+            let checked = set.checks.contains { $0.applies(to: [name]) }
+            guard let text = checked ? set.unchecked[name] : whole else { return nil }
             return UncheckedRestriction(set: set.id, setTitle: set.title, source: set.source, text: text)
         }
     }

@@ -5035,6 +5035,7 @@ enum EmbeddedCatalogue {
         "com.microsoft:QuantizeLinear": "Provides 16-bit integer quantization support",
         "com.microsoft:RotaryEmbedding": "HTP backend only"
       },
+      "unchecked": {"GRU": "default activations (sigmoid/tanh)", "LpPool": "rank-5 (3D pooling) requires GPU backend or HTP with bf16_mode=1"},
       "fusions": [
         {
           "operator": "Erf",
@@ -5255,6 +5256,22 @@ enum EmbeddedCatalogue {
           "max": 4,
           "when": {"attribute": "coordinate_transformation_mode", "value": "tf_half_pixel_for_nn"},
           "text": "tf_half_pixel_for_nn coordinate_transformation_mode: only mode \"nearest\" with nearest_mode \"floor\" on rank-4 input"
+        },
+        {
+          "id": "qnn.nms-max-boxes",
+          "operators": ["NonMaxSuppression"],
+          "kind": "value_range",
+          "inputs": [2],
+          "min": 1,
+          "text": "max_output_boxes_per_class must be > 0"
+        },
+        {
+          "id": "qnn.one-hot-indices",
+          "operators": ["OneHot"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["int32", "int64", "uint32"],
+          "text": "indices must be int32, int64, or uint32"
         }
       ]
     },
@@ -5325,6 +5342,10 @@ enum EmbeddedCatalogue {
         "TensorScatter": "`past_cache` and `update` must be 4D. `axis` must be -2.",
         "TopK": "`sorted` must be 1. `K` input must be less than 3840.",
         "Unsqueeze": "`axes` must be resolvable to a constant."
+      },
+      "unchecked": {
+        "Attention": "`q_num_heads` and `kv_num_heads` attributes are supported via being specified as the second dimension of `Q` and `K`/`V`'s shapes respectively.",
+        "STFT": "Input must be real-valued."
       },
       "checks": [
         {
@@ -5592,6 +5613,30 @@ enum EmbeddedCatalogue {
           "min": 3,
           "max": 4,
           "text": "input must have 1D or 2D spatial dimensions"
+        },
+        {
+          "id": "tensorrt.deform-conv-pads",
+          "operators": ["DeformConv"],
+          "kind": "equal_halves",
+          "attribute": "pads",
+          "text": "pads for the beginning and end along each spatial axis must be the same"
+        },
+        {
+          "id": "tensorrt.bidirectional-activations",
+          "operators": ["GRU", "LSTM", "RNN"],
+          "kind": "equal_halves",
+          "attribute": "activations",
+          "when": {"attribute": "direction", "value": "bidirectional"},
+          "text": "for bidirectional recurrences, activation functions must be the same for both the forward and reverse pass"
+        },
+        {
+          "id": "tensorrt.resize-axes",
+          "operators": ["Resize"],
+          "kind": "iota_attribute",
+          "attribute": "axes",
+          "input": 0,
+          "inputs": [2],
+          "text": "when scales is a tensor input, axes must be an iota vector of length rank(input)"
         },
         {
           "id": "tensorrt.rotary-position-ids",

@@ -249,6 +249,30 @@ import Testing
         ]) == [])
     }
 
+    @Test func tensorRTWantsTheSameActivationsBothWaysAndIotaAxesBesideTensorScales() {
+        // A bidirectional LSTM whose reverse pass has other activations, and a Resize with axes [2, 3] whose scales are
+        // computed at run time, are refused; the same activations both ways, and constant scales, pass.
+        #expect(targetIssues("targets: {a: {runtime: ⟦⟦⟦tensorrt@10.8⟧⟧⟧}}\n", model: fixtures + "bidirectional_axes.onnx", [
+            Expected(.operatorUnsupported, "2 operators cannot run: LSTM 'lstm.mixed' (for bidirectional recurrences, activation functions must be the same for both the forward and reverse pass (activations is [Sigmoid, Tanh, Tanh, Sigmoid, Relu, Relu])); Resize 'resize.axes_runtime' (when scales is a tensor input, axes must be an iota vector of length rank(input) (axes is [2, 3] on a rank-4 input))"),
+            Expected(.operatorConstraint, "1 node breaks the constraint \"for bidirectional recurrences, activation functions must be the same for both the forward and reverse pass\" and cannot run: LSTM 'lstm.mixed' (activations is [Sigmoid, Tanh, Tanh, Sigmoid, Relu, Relu])"),
+            Expected(.operatorConstraint, "1 node breaks the constraint \"when scales is a tensor input, axes must be an iota vector of length rank(input)\" and cannot run: Resize 'resize.axes_runtime' (axes is [2, 3] on a rank-4 input)"),
+        ]) == [])
+    }
+
+    @Test func aSentenceOfARestrictionNoCheckEvaluatesIsSaidEvenWhenOthersAreChecked() {
+        // STFT's restriction has two sentences: the constant frame_step and window are checked, "Input must be
+        // real-valued" is not, and is what SW4020 says.
+        let trt = catalogue.operatorSet("tensorrt-onnx")
+        #expect(trt?.unchecked == [
+            "Attention": "`q_num_heads` and `kv_num_heads` attributes are supported via being specified as the second dimension of `Q` and `K`/`V`'s shapes respectively.",
+            "STFT": "Input must be real-valued.",
+        ])
+        #expect(Coverage.uncheckedRestrictions(trt!, names: ["STFT"]).map(\.text) == ["Input must be real-valued."])
+        #expect(Coverage.uncheckedRestrictions(trt!, names: ["Resize"]).isEmpty)
+        // QNN's hand-written parts: GRU's default activations, LpPool's rank-5 limit.
+        #expect(catalogue.operatorSet("ort-qnn")?.unchecked["GRU"] == "default activations (sigmoid/tanh)")
+    }
+
     @Test func aRestrictionLiftedInARuntimeReleaseBindsOnlyOlderPins() {
         // onnxruntime-qnn's table: Conv "3d supported since 1.18.0". A 3-D convolution pinned to 1.17 falls back to the
         // CPU; pinned to 1.18, or not pinned (the newest release), it runs on HTP, and the restriction is not said

@@ -81,7 +81,12 @@ def test_the_qnn_htp_set_is_the_table_less_the_rows_on_other_backends_only():
         "qnn.qlinear-matmul-a-scale-type", "qnn.qlinear-matmul-b-scale-type", "qnn.qlinear-matmul-y-scale-type",
         "qnn.qlinear-matmul-a-type", "qnn.qlinear-matmul-b-type", "qnn.qlinear-matmul-y-type",
         "qnn.conv-3d", "qnn.batch-norm-fp16", "qnn.clip-fp16", "qnn.prelu-fp16-int32",
-        "qnn.resize-tf-half-pixel-mode", "qnn.resize-tf-half-pixel-nearest-mode", "qnn.resize-tf-half-pixel-rank"]
+        "qnn.resize-tf-half-pixel-mode", "qnn.resize-tf-half-pixel-nearest-mode", "qnn.resize-tf-half-pixel-rank",
+        "qnn.nms-max-boxes", "qnn.one-hot-indices"]
+    # The sentences of a checked note that no check evaluates, each a part of the note (the loader refuses others).
+    assert s["unchecked"] == {"GRU": "default activations (sigmoid/tanh)",
+                              "LpPool": "rank-5 (3D pooling) requires GPU backend or HTP with bf16_mode=1"}
+    assert all(part in notes[op] for op, part in s["unchecked"].items())
     # "since 1.18.0": checks of the releases before it only.
     assert {c["id"] for c in s["checks"] if c.get("before") == "1.18.0"} == {
         "qnn.conv-3d", "qnn.batch-norm-fp16", "qnn.clip-fp16", "qnn.prelu-fp16-int32"}
@@ -190,11 +195,15 @@ def test_the_tensorrt_set_lists_what_onnx_tensorrts_matrix_marks_y():
     assert checks["tensorrt.topk-k"] == {"id": "tensorrt.topk-k", "operators": ["TopK"], "kind": "value_range",
                                          "inputs": [1], "max": 3839, "text": "K input must be less than 3840"}
     # What stays SW4020: a seed TensorRT ignores (no restriction on the file), If and Loop bodies' shapes, dimensions
-    # static when the engine is built (EyeLike, Hardmax), GRU's and RNN's bidirectional activations.
+    # static when the engine is built (EyeLike, Hardmax).
     covered = {op for c in s["checks"] for op in c["operators"]}
     assert sorted(set(restrictions) - covered) == [
-        "EyeLike", "GRU", "Hardmax", "If", "Loop", "RNN", "RandomNormal", "RandomNormalLike", "RandomUniform",
-        "RandomUniformLike"]
+        "EyeLike", "Hardmax", "If", "Loop", "RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike"]
+    # And the sentences of a checked operator's restrictions no check rests on, derived the same way.
+    assert s["unchecked"] == derive_tensorrt.unchecked(restrictions, s["checks"]) == {
+        "Attention": "`q_num_heads` and `kv_num_heads` attributes are supported via being specified as the second "
+                     "dimension of `Q` and `K`/`V`'s shapes respectively.",
+        "STFT": "Input must be real-valued."}
 
 
 def test_a_tensorrt_check_whose_restriction_the_matrix_drops_fails_the_derivation():
@@ -207,7 +216,8 @@ def test_a_tensorrt_check_whose_restriction_the_matrix_drops_fails_the_derivatio
         derive_tensorrt.checks(restrictions, {k: v for k, v in types.items() if k != "DequantizeLinear"}, text)
     with pytest.raises(source_tables.TableError, match="Supported nearest modes"):
         derive_tensorrt.checks({**restrictions, "Resize": "Supported resize transformation modes: `half_pixel`. "
-                                "Supported resize modes: `nearest`, `linear`. Antialiasing is not supported."}, types, text)
+                                "Supported resize modes: `nearest`, `linear`. When `scales` is a tensor input, `axes` must be "
+                                "an iota vector of length rank(input). Antialiasing is not supported."}, types, text)
     with pytest.raises(source_tables.TableError, match="Quantized Types"):
         derive_tensorrt.checks(restrictions, types, text.replace("are treated as `Quantized Types`", "are types"))
     src = sources()["onnx-tensorrt-ops"]

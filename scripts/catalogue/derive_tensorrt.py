@@ -153,6 +153,20 @@ CHECKS = [
     ({"DeformConv": "`input` must have 1D or 2D spatial dimensions"},
      {"id": "tensorrt.deform-conv-rank", "operators": ["DeformConv"], "kind": "rank", "input": 0, "min": 3, "max": 4,
       "text": "input must have 1D or 2D spatial dimensions"}),
+    ({"DeformConv": "`pads` for the beginning and end along each spatial axis must be the same"},
+     {"id": "tensorrt.deform-conv-pads", "operators": ["DeformConv"], "kind": "equal_halves", "attribute": "pads",
+      "text": "pads for the beginning and end along each spatial axis must be the same"}),
+    ({"GRU": "For bidirectional GRUs, activation functions must be the same for both the forward and reverse pass",
+      "LSTM": "For bidirectional LSTMs, activation functions must be the same for both the forward and reverse pass",
+      "RNN": "For bidirectional RNNs, activation functions must be the same for both the forward and reverse pass"},
+     # `activations` lists the forward direction's functions, then the reverse's.
+     {"id": "tensorrt.bidirectional-activations", "operators": ["GRU", "LSTM", "RNN"], "kind": "equal_halves",
+      "attribute": "activations", "when": {"attribute": "direction", "value": "bidirectional"},
+      "text": "for bidirectional recurrences, activation functions must be the same for both the forward and "
+              "reverse pass"}),
+    ({"Resize": "When `scales` is a tensor input, `axes` must be an iota vector of length rank(input)."},
+     {"id": "tensorrt.resize-axes", "operators": ["Resize"], "kind": "iota_attribute", "attribute": "axes",
+      "input": 0, "inputs": [2], "text": "when scales is a tensor input, axes must be an iota vector of length rank(input)"}),
     ({"RotaryEmbedding": "`position_ids` must be INT64"},
      {"id": "tensorrt.rotary-position-ids", "operators": ["RotaryEmbedding"], "kind": "tensor_types", "input": 3,
       "values": ["int64"], "text": "position_ids must be INT64"}),
@@ -275,6 +289,29 @@ def checks(restrictions, types, text):
     return out + type_checks(types) + quantize_checks(text, types)
 
 
+SENTENCE = re.compile(r"(?<=\.)\s+(?=[A-Z`])")
+
+
+def unchecked(restrictions, checks):
+    """Operator → the sentences of its restrictions that no check rests on, for the operators some check names (one
+    no check names is said to be unchecked whole): a check covers a sentence, not always the whole restriction."""
+    covering = {}
+    for phrases, check in CHECKS:
+        for op, phrase in (phrases or {}).items():
+            covering.setdefault(op, []).append(phrase)
+    for op, lead, _ in LISTED:
+        covering.setdefault(op, []).append(lead)
+    named = {op for c in checks for op in c["operators"]}
+    out = {}
+    for op in sorted(named & set(restrictions)):
+        # A sentence is covered when it holds a phrase a check rests on, or lies inside one (a phrase of sentences).
+        left = [s for s in SENTENCE.split(restrictions[op])
+                if not any(p in s or s.rstrip(".") in p for p in covering.get(op, []))]
+        if left:
+            out[op] = " ".join(left)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--onnx-tensorrt", default=DEFAULT,
@@ -290,8 +327,18 @@ def main():
     src = cj.load("sources.json")
     sets = ops["operator_sets"]
     i = next(i for i, s in enumerate(sets) if s["id"] == SET)
-    sets[i] = cj.with_constraints({**sets[i], "source": {**sets[i]["source"], "section": section},
-                                   "operators": supported, "checks": checks(restrictions, types, text)}, restrictions)
+    derived = checks(restrictions, types, text)
+    base = {k: v for k, v in sets[i].items() if k != "unchecked"}
+    sets[i] = cj.with_constraints({**base, "source": {**sets[i]["source"], "section": section},
+                                   "operators": supported}, restrictions)
+    # The parts no check covers right after the restrictions they come from, then the checks.
+    rest = {k: v for k, v in sets[i].items() if k != "checks"}
+    sets[i] = {}
+    for k, v in rest.items():
+        sets[i][k] = v
+        if k == "constraints" and unchecked(restrictions, derived):
+            sets[i]["unchecked"] = unchecked(restrictions, derived)
+    sets[i]["checks"] = derived
     entry = src["sources"][SOURCE]
     entry["url"] = url
     entry["revision"] = revision
