@@ -47,6 +47,8 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - quantize_uint8_alone.onnx a uint8 QuantizeLinear with no DequantizeLinear after it, beside an int8 one
 - random_seed.onnx    noise from a seeded RandomNormalLike added to the input: TensorRT ignores the seed
 - resize_tf_half_pixel.onnx Resizes with tf_half_pixel_for_nn, nearest floor and linear: QNN's HTP takes the first only
+- qnn_shape_if.onnx   Shapes with start 1 and with an empty slice, an If with two outputs per branch: QNN's HTP
+                      takes neither the empty slice nor the two outputs
 - conv3d.onnx         a 3-D convolution: QNN's HTP runs it since ONNX Runtime 1.18
 - qnn_restrictions.onnx a GRU with an initial hidden state, a Gather of index -1 and a QLinearMatMul with per-column
                       b scales: outside QNN's HTP notes
@@ -445,6 +447,20 @@ def restriction_fixtures():
               [f32("x", [1, 2, 4, 4])], [f32("a", [1, 2, 8, 8]), f32("b", [1, 2, 8, 8])],
               [const("scales", np.float32, [1, 1, 2, 2])], opset=13)
     assert [o.shape for o in run(save(m, "resize_tf_half_pixel.onnx"), {"x": np.ones([1, 2, 4, 4], np.float32)})] == [(1, 2, 8, 8)] * 2
+
+    # Shapes with start 1 and with start 3, end 1 (an empty slice), and an If whose branches give two outputs: QNN's
+    # HTP takes no empty slice and one output per branch.
+    branch = lambda tag: helper.make_graph(
+        [helper.make_node("Identity", ["x"], [f"{tag}0"], name=f"{tag}.a"), helper.make_node("Identity", ["x"], [f"{tag}1"], name=f"{tag}.b")],
+        tag, [], [f32(f"{tag}0", [1, 3, 4, 4]), f32(f"{tag}1", [1, 3, 4, 4])])
+    m = model([helper.make_node("Shape", ["x"], ["dims"], name="shape.tail", start=1),
+               helper.make_node("Shape", ["x"], ["none"], name="shape.empty", start=3, end=1),
+               helper.make_node("If", ["c"], ["o0", "o1"], name="branch.two", then_branch=branch("then"), else_branch=branch("else"))],
+              [f32("x", [1, 3, 4, 4]), helper.make_tensor_value_info("c", TensorProto.BOOL, [])],
+              [helper.make_tensor_value_info("dims", TensorProto.INT64, [3]), helper.make_tensor_value_info("none", TensorProto.INT64, [0]),
+               f32("o0", [1, 3, 4, 4]), f32("o1", [1, 3, 4, 4])], [], opset=15)
+    outs = run(save(m, "qnn_shape_if.onnx"), {"x": np.ones([1, 3, 4, 4], np.float32), "c": np.array(True)})
+    assert list(outs[0]) == [3, 4, 4] and outs[1].shape == (0,)
 
     # A 3-D convolution (rank-5 input): QNN's HTP runs it since ONNX Runtime 1.18.
     crng = np.random.default_rng(47)

@@ -377,6 +377,9 @@ public struct OperatorCheck: Sendable, Hashable {
         /// List attribute `attribute`, when present and inputs `inputs` are computed at run time (onnx-tensorrt's
         /// "a tensor input", as against weights), is 0, 1, …, rank of input `input` − 1 (negative axes from the end).
         case iotaAttribute = "iota_attribute"
+        /// Attributes `attributes` (start, default 0; end, default the rank) select a non-empty range of input
+        /// `input`'s dimensions (Shape's start/end; negative values counted from the end, then clamped).
+        case nonemptyRange = "nonempty_range"
     }
 
     public var id: String

@@ -319,6 +319,7 @@ public enum CatalogueDocument {
         case .equalHalves: return "`\(k.attribute ?? "")` has equal halves"
         case .iotaAttribute:
             return "`\(k.attribute ?? "")` is 0…rank(input \(k.input))−1 when inputs \(k.inputs.map(String.init).joined(separator: ", ")) are computed at run time"
+        case .nonemptyRange: return "\(k.attributes.map { "`\($0)`" }.joined(separator: " < ")) on input \(k.input)'s dimensions"
         case .valueRange:
             return "constant inputs \(k.inputs.map(String.init).joined(separator: ", ")) in \(k.min.map(String.init) ?? "…")–\(k.max.map(String.init) ?? "…")"
         }

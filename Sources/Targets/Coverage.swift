@@ -455,6 +455,17 @@ public enum Coverage {
                 if normalized != (0..<Int64(rank)).map({ $0 }) {
                     return (c, "\(name) is [\(axes.map(String.init).joined(separator: ", "))] on a rank-\(rank) input")
                 }
+            case .nonemptyRange:
+                guard c.attributes.count == 2, let v = input(c.input), let rank = analysis?.shapes[v]?.count else { continue }
+                func bound(_ name: String, _ absent: Int) -> Int {
+                    guard case .int(let x)? = node.attributes[name] else { return absent }
+                    let r = Int64(rank)
+                    return Int(Swift.max(0, Swift.min(r, x < 0 ? x + r : x)))
+                }
+                let (lo, hi) = (bound(c.attributes[0], 0), bound(c.attributes[1], rank))
+                if hi <= lo {
+                    return (c, "\(c.attributes[0]) \(lo), \(c.attributes[1]) \(hi) on a rank-\(rank) input select no dimension")
+                }
             case .valueRange:
                 for i in c.inputs {
                     if let v = input(i), constants.contains(v), let x = outside(v, c.min, c.max) {

@@ -5035,7 +5035,11 @@ enum EmbeddedCatalogue {
         "com.microsoft:QuantizeLinear": "Provides 16-bit integer quantization support",
         "com.microsoft:RotaryEmbedding": "HTP backend only"
       },
-      "unchecked": {"GRU": "default activations (sigmoid/tanh)", "LpPool": "rank-5 (3D pooling) requires GPU backend or HTP with bf16_mode=1"},
+      "unchecked": {
+        "GRU": "default activations (sigmoid/tanh)",
+        "LpPool": "rank-5 (3D pooling) requires GPU backend or HTP with bf16_mode=1",
+        "If": "identical shape+dtype; cond must be scalar bool"
+      },
       "fusions": [
         {
           "operator": "Erf",
@@ -5272,7 +5276,16 @@ enum EmbeddedCatalogue {
           "input": 0,
           "values": ["int32", "int64", "uint32"],
           "text": "indices must be int32, int64, or uint32"
-        }
+        },
+        {
+          "id": "qnn.shape-slice",
+          "operators": ["Shape"],
+          "kind": "nonempty_range",
+          "input": 0,
+          "attributes": ["start", "end"],
+          "text": "empty-slice (end <= start) not supported"
+        },
+        {"id": "qnn.if-single-output", "operators": ["If"], "kind": "absent", "outputs": [1], "text": "single output per branch"}
       ]
     },
     {

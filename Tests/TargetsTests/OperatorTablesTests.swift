@@ -271,6 +271,12 @@ import Testing
         #expect(Coverage.uncheckedRestrictions(trt!, names: ["Resize"]).isEmpty)
         // QNN's hand-written parts: GRU's default activations, LpPool's rank-5 limit.
         #expect(catalogue.operatorSet("ort-qnn")?.unchecked["GRU"] == "default activations (sigmoid/tanh)")
+        // An If with one output per branch still has the branches' identical shape and type and a scalar condition
+        // unchecked (whether a one-element condition of rank 1, as exporters write it, counts as scalar the note does
+        // not say).
+        if let qnn = catalogue.operatorSet("ort-qnn") {
+            #expect(Coverage.uncheckedRestrictions(qnn, names: ["If"]).map(\.text) == ["identical shape+dtype; cond must be scalar bool"])
+        }
     }
 
     @Test func aRestrictionLiftedInARuntimeReleaseBindsOnlyOlderPins() {
@@ -298,6 +304,15 @@ import Testing
             Expected(.operatorConstraint, "falls outside the constraint \"tf_half_pixel_for_nn coordinate_transformation_mode: only mode \"nearest\" with nearest_mode \"floor\" on rank-4 input\" and runs on the CPU: Resize 'resize.tf_linear' (mode is 'linear')"),
         ]) == [])
         #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.20, delegate: qnn}}\n", model: fixtures + "resize_modes.onnx", []) == [])
+    }
+
+    @Test func qnnsHTPTakesNoEmptyShapeSliceAndOneOutputPerIfBranch() {
+        // Shape with start 3, end 1 selects no dimension; an If with two outputs per branch; Shape from 1 runs on HTP.
+        #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.20, delegate: ⟦⟦⟦qnn⟧⟧⟧}}\n", model: fixtures + "qnn_shape_if.onnx", [
+            Expected(.operatorsOnCPU, "2 of 3 operators"),
+            Expected(.operatorConstraint, "1 node falls outside the constraint \"empty-slice (end <= start) not supported\" and runs on the CPU: Shape 'shape.empty' (start 3, end 1 on a rank-4 input select no dimension)"),
+            Expected(.operatorConstraint, "1 node falls outside the constraint \"single output per branch\" and runs on the CPU: If 'branch.two' (output 1 'o1' is used)"),
+        ]) == [])
     }
 
     @Test func qnnsHTPTakesNoInitialStateNoNegativeIndexAndPerTensorScalesOnly() {

@@ -82,10 +82,11 @@ def test_the_qnn_htp_set_is_the_table_less_the_rows_on_other_backends_only():
         "qnn.qlinear-matmul-a-type", "qnn.qlinear-matmul-b-type", "qnn.qlinear-matmul-y-type",
         "qnn.conv-3d", "qnn.batch-norm-fp16", "qnn.clip-fp16", "qnn.prelu-fp16-int32",
         "qnn.resize-tf-half-pixel-mode", "qnn.resize-tf-half-pixel-nearest-mode", "qnn.resize-tf-half-pixel-rank",
-        "qnn.nms-max-boxes", "qnn.one-hot-indices"]
+        "qnn.nms-max-boxes", "qnn.one-hot-indices", "qnn.shape-slice", "qnn.if-single-output"]
     # The sentences of a checked note that no check evaluates, each a part of the note (the loader refuses others).
     assert s["unchecked"] == {"GRU": "default activations (sigmoid/tanh)",
-                              "LpPool": "rank-5 (3D pooling) requires GPU backend or HTP with bf16_mode=1"}
+                              "LpPool": "rank-5 (3D pooling) requires GPU backend or HTP with bf16_mode=1",
+                              "If": "identical shape+dtype; cond must be scalar bool"}
     assert all(part in notes[op] for op, part in s["unchecked"].items())
     # "since 1.18.0": checks of the releases before it only.
     assert {c["id"] for c in s["checks"] if c.get("before") == "1.18.0"} == {
