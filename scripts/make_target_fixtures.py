@@ -41,6 +41,20 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - shape_if.onnx       two Ifs as exporters write a dimension check: one on Equal(Gather(Shape(relu), 1), 8), which
                       onnx2tf's onnxsim folds at the fixed shapes into the branch it takes, one on a bool graph input,
                       which stays an If (no TFLite builtin)
+- resize_modes.onnx   Resizes with tf_crop_and_resize, antialias and keep_aspect_ratio_policy not_larger beside a
+                      half_pixel linear one: outside what onnx-tensorrt's matrix lists
+- pool_topk_parts.onnx MaxPools with dilations 2 and with the Indices output, TopKs unsorted and with K 3900, an
+                      Unsqueeze with run-time axes, a LayerNormalization whose Mean output is used: refused by TensorRT
+- bidirectional_axes.onnx bidirectional LSTMs with the same and with other reverse activations, Resizes with axes
+                      [2, 3] and constant or run-time scales: TensorRT refuses the mixed LSTM and the run-time scales
+- quantize_uint8_alone.onnx a uint8 QuantizeLinear with no DequantizeLinear after it, beside an int8 one
+- random_seed.onnx    noise from a seeded RandomNormalLike added to the input: TensorRT ignores the seed
+- resize_tf_half_pixel.onnx Resizes with tf_half_pixel_for_nn, nearest floor and linear: QNN's HTP takes the first only
+- qnn_shape_if.onnx   Shapes with start 1 and with an empty slice, an If with two outputs per branch: QNN's HTP
+                      takes neither the empty slice nor the two outputs
+- conv3d.onnx         a 3-D convolution: QNN's HTP runs it since ONNX Runtime 1.18
+- qnn_restrictions.onnx a GRU with an initial hidden state, a Gather of index -1 and a QLinearMatMul with per-column
+                      b scales: outside QNN's HTP notes
 - onnx_tool_macs.json onnx-tool's total MACs for each of these and for the example models
 """
 import json
@@ -356,6 +370,8 @@ def main():
     s = __import__("onnxruntime").InferenceSession(pad_if, providers=["CPUExecutionProvider"])
     assert s.run(None, {"x": np.ones([1, 2, 10], np.float32)})[0].shape == (1, 4, 13)
 
+    restriction_fixtures()
+
     for name, path in EXAMPLES.items():
         made[name] = (path, EXAMPLE_INPUTS[name])
     macs = {name: onnx_tool_macs(path, inputs) for name, (path, inputs) in sorted(made.items())}
@@ -365,6 +381,134 @@ def main():
         f.write("\n")
     print("wrote Tests/Fixtures/targets/onnx_tool_macs.json")
     return 0
+
+
+def restriction_fixtures():
+    """Models that break restrictions of onnx-tensorrt's matrix and QNN's table, each beside a node that keeps them."""
+    ort = __import__("onnxruntime")
+    run = lambda path, feeds: ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, feeds)
+    f32 = lambda n, shape: helper.make_tensor_value_info(n, TensorProto.FLOAT, shape)
+    const = lambda n, dtype, v: numpy_helper.from_array(np.array(v, dtype), n)
+
+    # Resize (opset 18): TensorRT's matrix lists the transformation modes, nearest modes and aspect ratio policies
+    # it supports, and no antialiasing.
+    m = model([helper.make_node("Resize", ["x", "", "scales"], ["ok"], name="resize.ok", mode="linear"),
+               helper.make_node("Resize", ["x", "roi", "scales"], ["crop"], name="resize.crop",
+                                coordinate_transformation_mode="tf_crop_and_resize", mode="linear"),
+               helper.make_node("Resize", ["x", "", "scales"], ["aa"], name="resize.antialias", mode="linear",
+                                antialias=1),
+               helper.make_node("Resize", ["x", "", "", "sizes"], ["fit"], name="resize.fit",
+                                keep_aspect_ratio_policy="not_larger")],
+              [f32("x", [1, 2, 4, 4])],
+              [f32("ok", [1, 2, 8, 8]), f32("crop", [1, 2, 8, 8]), f32("aa", [1, 2, 8, 8]), f32("fit", [1, 2, None, None])],
+              [const("scales", np.float32, [1, 1, 2, 2]), const("roi", np.float32, [0, 0, 0, 0, 1, 1, 1, 1]),
+               const("sizes", np.int64, [1, 2, 6, 8])], opset=18)
+    outs = run(save(m, "resize_modes.onnx"), {"x": np.ones([1, 2, 4, 4], np.float32)})
+    assert [o.shape for o in outs][:3] == [(1, 2, 8, 8)] * 3
+
+    # MaxPool with dilations 2 and one whose Indices output is used; TopK unsorted and with K 3900; an Unsqueeze
+    # whose axes are a graph input; a LayerNormalization whose Mean output is used.
+    m = model([helper.make_node("MaxPool", ["x"], ["dil"], name="pool.dilated", kernel_shape=[2, 2], dilations=[2, 2]),
+               helper.make_node("MaxPool", ["x"], ["p", "idx"], name="pool.indices", kernel_shape=[2, 2]),
+               helper.make_node("MaxPool", ["x"], ["plain"], name="pool.plain", kernel_shape=[2, 2], dilations=[1, 1]),
+               helper.make_node("TopK", ["v", "k5"], ["uv", "ui"], name="topk.unsorted", sorted=0),
+               helper.make_node("TopK", ["v", "k3900"], ["bv", "bi"], name="topk.large"),
+               helper.make_node("Unsqueeze", ["v", "axes"], ["u"], name="unsqueeze.runtime"),
+               helper.make_node("LayerNormalization", ["v", "gamma"], ["ln", "mean"], name="norm.mean", axis=-1)],
+              [f32("x", [1, 1, 6, 6]), f32("v", [1, 4000]), helper.make_tensor_value_info("axes", TensorProto.INT64, [1])],
+              [f32("dil", [1, 1, 4, 4]), f32("p", [1, 1, 5, 5]), helper.make_tensor_value_info("idx", TensorProto.INT64, [1, 1, 5, 5]),
+               f32("plain", [1, 1, 5, 5]), f32("uv", [1, 5]), helper.make_tensor_value_info("ui", TensorProto.INT64, [1, 5]),
+               f32("bv", [1, 3900]), helper.make_tensor_value_info("bi", TensorProto.INT64, [1, 3900]), f32("u", [None, None, None]),
+               f32("ln", [1, 4000]), f32("mean", [1, 1])],
+              [const("k5", np.int64, [5]), const("k3900", np.int64, [3900]), const("gamma", np.float32, np.ones(4000))],
+              opset=17)
+    outs = run(save(m, "pool_topk_parts.onnx"), {"x": np.ones([1, 1, 6, 6], np.float32), "v": np.ones([1, 4000], np.float32),
+                                                "axes": np.array([0], np.int64)})
+    assert outs[0].shape == (1, 1, 4, 4) and outs[6].shape == (1, 3900)
+
+    # Bidirectional LSTMs, one with other activations in the reverse pass than in the forward one; Resizes (opset 18)
+    # with axes [2, 3], one whose scales are computed at run time: TensorRT wants the same activations both ways, and
+    # an iota axes list beside a tensor scales.
+    brng = np.random.default_rng(53)
+    lw = lambda n, *shape: numpy_helper.from_array((brng.standard_normal(shape) * 0.1).astype(np.float32), n)
+    m = model([helper.make_node("LSTM", ["s", "W", "R"], ["same"], name="lstm.same", hidden_size=4, direction="bidirectional",
+                                activations=["Sigmoid", "Tanh", "Tanh"] * 2),
+               helper.make_node("LSTM", ["s", "W", "R"], ["mixed"], name="lstm.mixed", hidden_size=4, direction="bidirectional",
+                                activations=["Sigmoid", "Tanh", "Tanh", "Sigmoid", "Relu", "Relu"]),
+               helper.make_node("Resize", ["x", "", "two"], ["r.const"], name="resize.axes_const", axes=[2, 3], mode="linear"),
+               helper.make_node("Resize", ["x", "", "k"], ["r.runtime"], name="resize.axes_runtime", axes=[2, 3], mode="linear")],
+              [f32("s", [5, 1, 3]), f32("x", [1, 2, 4, 4]), f32("k", [2])],
+              [f32("same", [5, 2, 1, 4]), f32("mixed", [5, 2, 1, 4]), f32("r.const", [1, 2, 8, 8]), f32("r.runtime", [1, 2, None, None])],
+              [lw("W", 2, 16, 3), lw("R", 2, 16, 4), const("two", np.float32, [2, 2])], opset=18)
+    outs = run(save(m, "bidirectional_axes.onnx"), {"s": np.ones([5, 1, 3], np.float32), "x": np.ones([1, 2, 4, 4], np.float32),
+                                                    "k": np.array([2, 2], np.float32)})
+    assert outs[1].shape == (5, 2, 1, 4) and outs[3].shape == (1, 2, 8, 8)
+
+    # A uint8 QuantizeLinear whose quantized output leaves the model with no DequantizeLinear after it, beside an
+    # int8 one: TensorRT's QuantizeLinear quantizes to its Quantized Types only.
+    m = model([helper.make_node("QuantizeLinear", ["x", "s", "zpu"], ["qu"], name="quant.uint8"),
+               helper.make_node("QuantizeLinear", ["x", "s", "zpi"], ["qi"], name="quant.int8")],
+              [f32("x", [1, 8])],
+              [helper.make_tensor_value_info("qu", TensorProto.UINT8, [1, 8]),
+               helper.make_tensor_value_info("qi", TensorProto.INT8, [1, 8])],
+              [const("s", np.float32, 0.05), const("zpu", np.uint8, 0), const("zpi", np.int8, 0)])
+    run(save(m, "quantize_uint8_alone.onnx"), {"x": np.ones([1, 8], np.float32)})
+
+    # Noise from RandomNormalLike with a seed, added to the input: TensorRT ignores the seed (a restriction no check
+    # can evaluate, said as information).
+    m = model([helper.make_node("RandomNormalLike", ["x"], ["noise"], name="noise", seed=7.0, scale=0.01),
+               helper.make_node("Add", ["x", "noise"], ["y"], name="jitter")],
+              [f32("x", [1, 8])], [f32("y", [1, 8])], [])
+    assert run(save(m, "random_seed.onnx"), {"x": np.ones([1, 8], np.float32)})[0].shape == (1, 8)
+
+    # Resizes with tf_half_pixel_for_nn: QNN's HTP takes it with mode nearest and nearest_mode floor only.
+    m = model([helper.make_node("Resize", ["x", "", "scales"], ["a"], name="resize.tf_nearest_floor", mode="nearest",
+                                coordinate_transformation_mode="tf_half_pixel_for_nn", nearest_mode="floor"),
+               helper.make_node("Resize", ["x", "", "scales"], ["b"], name="resize.tf_linear", mode="linear",
+                                coordinate_transformation_mode="tf_half_pixel_for_nn")],
+              [f32("x", [1, 2, 4, 4])], [f32("a", [1, 2, 8, 8]), f32("b", [1, 2, 8, 8])],
+              [const("scales", np.float32, [1, 1, 2, 2])], opset=13)
+    assert [o.shape for o in run(save(m, "resize_tf_half_pixel.onnx"), {"x": np.ones([1, 2, 4, 4], np.float32)})] == [(1, 2, 8, 8)] * 2
+
+    # Shapes with start 1 and with start 3, end 1 (an empty slice), and an If whose branches give two outputs: QNN's
+    # HTP takes no empty slice and one output per branch.
+    branch = lambda tag: helper.make_graph(
+        [helper.make_node("Identity", ["x"], [f"{tag}0"], name=f"{tag}.a"), helper.make_node("Identity", ["x"], [f"{tag}1"], name=f"{tag}.b")],
+        tag, [], [f32(f"{tag}0", [1, 3, 4, 4]), f32(f"{tag}1", [1, 3, 4, 4])])
+    m = model([helper.make_node("Shape", ["x"], ["dims"], name="shape.tail", start=1),
+               helper.make_node("Shape", ["x"], ["none"], name="shape.empty", start=3, end=1),
+               helper.make_node("If", ["c"], ["o0", "o1"], name="branch.two", then_branch=branch("then"), else_branch=branch("else"))],
+              [f32("x", [1, 3, 4, 4]), helper.make_tensor_value_info("c", TensorProto.BOOL, [])],
+              [helper.make_tensor_value_info("dims", TensorProto.INT64, [3]), helper.make_tensor_value_info("none", TensorProto.INT64, [0]),
+               f32("o0", [1, 3, 4, 4]), f32("o1", [1, 3, 4, 4])], [], opset=15)
+    outs = run(save(m, "qnn_shape_if.onnx"), {"x": np.ones([1, 3, 4, 4], np.float32), "c": np.array(True)})
+    assert list(outs[0]) == [3, 4, 4] and outs[1].shape == (0,)
+
+    # A 3-D convolution (rank-5 input): QNN's HTP runs it since ONNX Runtime 1.18.
+    crng = np.random.default_rng(47)
+    m = model([helper.make_node("Conv", ["x", "w"], ["y"], name="conv3d", kernel_shape=[2, 2, 2])],
+              [f32("x", [1, 2, 4, 4, 4])], [f32("y", [1, 3, 3, 3, 3])],
+              [numpy_helper.from_array((crng.standard_normal((3, 2, 2, 2, 2)) * 0.1).astype(np.float32), "w")])
+    assert run(save(m, "conv3d.onnx"), {"x": np.ones([1, 2, 4, 4, 4], np.float32)})[0].shape == (1, 3, 3, 3, 3)
+
+    # QNN's HTP: a GRU given an initial hidden state, a Gather of index -1, a QLinearMatMul with per-column b
+    # scales and zero points.
+    grng = np.random.default_rng(43)
+    m = model([helper.make_node("GRU", ["s", "W", "R", "", "", "h0"], ["gy"], name="gru.h0", hidden_size=4),
+               helper.make_node("Gather", ["t", "last"], ["g"], name="gather.last", axis=1),
+               helper.make_node("Gather", ["t", "first"], ["g0"], name="gather.first", axis=1),
+               helper.make_node("QLinearMatMul", ["a", "as", "az", "b", "bs", "bz", "ys", "yz"], ["qy"], name="qmatmul.per_column")],
+              [f32("s", [5, 1, 3]), f32("h0", [1, 1, 4]), f32("t", [2, 6]),
+               helper.make_tensor_value_info("a", TensorProto.UINT8, [2, 3])],
+              [f32("gy", [5, 1, 1, 4]), f32("g", [2]), f32("g0", [2]), helper.make_tensor_value_info("qy", TensorProto.UINT8, [2, 2])],
+              [numpy_helper.from_array((grng.standard_normal((1, 12, 3)) * 0.1).astype(np.float32), "W"),
+               numpy_helper.from_array((grng.standard_normal((1, 12, 4)) * 0.1).astype(np.float32), "R"),
+               const("last", np.int64, -1), const("first", np.int64, 0),
+               const("as", np.float32, 0.1), const("az", np.uint8, 128),
+               const("b", np.uint8, [[1, 2], [3, 4], [5, 6]]), const("bs", np.float32, [0.1, 0.2]), const("bz", np.uint8, [128, 128]),
+               const("ys", np.float32, 0.5), const("yz", np.uint8, 128)], opset=14)
+    run(save(m, "qnn_restrictions.onnx"), {"s": np.ones([5, 1, 3], np.float32), "h0": np.zeros([1, 1, 4], np.float32),
+                                           "t": np.ones([2, 6], np.float32), "a": np.ones([2, 3], np.uint8)})
 
 
 def verify_with_onnxruntime(paths):

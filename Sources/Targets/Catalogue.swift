@@ -281,6 +281,9 @@ public struct OperatorSet: Sendable, Hashable {
     /// name (one newer than its table) is not taken for supported.
     public var operators: [String]
     public var constraints: [String: String]
+    /// Operator → the part of its restriction that none of the checks on it evaluates (a check covers a sentence, not
+    /// always the whole restriction): said as SW4020 like a restriction no check covers.
+    public var unchecked: [String: String] = [:]
     /// Builtin → the highest operator version it accepts.
     public var maxVersions: [String: Int] = [:]
     public var maxVersionsSource: SourceRef? = nil
@@ -324,6 +327,20 @@ public struct OperatorFusion: Sendable, Hashable {
     public var source: SourceRef
 }
 
+/// An attribute's value, as a node states it (a string, or an integer in decimal).
+public struct AttributeCondition: Sendable, Hashable {
+    public var attribute: String
+    public var value: String
+
+    public func holds(on node: Node) -> Bool {
+        switch node.attributes[attribute] {
+        case .string(let s)?: return s == value
+        case .int(let n)?: return String(n) == value
+        default: return false
+        }
+    }
+}
+
 /// A constraint of an operator set that the checks evaluate on each node it names (the kinds are code, the
 /// operators, thresholds and texts are data, with their source).
 public struct OperatorCheck: Sendable, Hashable {
@@ -332,7 +349,8 @@ public struct OperatorCheck: Sendable, Hashable {
         case rank
         /// Inputs `inputs` (when present) are initializers or `Constant` outputs.
         case constantInputs = "constant_inputs"
-        /// Attribute `attribute` (or `defaultValue` when absent) is one of `values`.
+        /// Attribute `attribute` (or `defaultValue` when absent) is one of `values`; a list attribute (pooling's
+        /// `dilations`), every element of it (an empty list passes).
         case attributeValues = "attribute_values"
         /// The same dilation in x and y.
         case equalDilations = "equal_dilations"
@@ -350,6 +368,21 @@ public struct OperatorCheck: Sendable, Hashable {
         /// Inputs `inputs` that are initializers or `Constant` outputs hold only zeros (a zero point, a training
         /// flag); one computed at run time passes (pair it with `constant_inputs` where that must be constant too).
         case zeroValues = "zero_values"
+        /// The node gives none of inputs `inputs`, uses none of outputs `outputs` and sets none of attributes
+        /// `attributes` (the parts of an operator a runtime does not import).
+        case absent
+        /// Inputs `inputs` that are initializers or `Constant` outputs hold only values in `min`...`max` (TopK's K,
+        /// Gather's indices); one computed at run time passes.
+        case valueRange = "value_range"
+        /// List attribute `attribute`, when present, has equal halves: the same per direction (a bidirectional
+        /// recurrence's activations) or at both ends (DeformConv's pads, all begins then all ends).
+        case equalHalves = "equal_halves"
+        /// List attribute `attribute`, when present and inputs `inputs` are computed at run time (onnx-tensorrt's
+        /// "a tensor input", as against weights), is 0, 1, …, rank of input `input` − 1 (negative axes from the end).
+        case iotaAttribute = "iota_attribute"
+        /// Attributes `attributes` (start, default 0; end, default the rank) select a non-empty range of input
+        /// `input`'s dimensions (Shape's start/end; negative values counted from the end, then clamped).
+        case nonemptyRange = "nonempty_range"
     }
 
     public var id: String
@@ -360,7 +393,17 @@ public struct OperatorCheck: Sendable, Hashable {
     public var min: Int?
     public var max: Int?
     public var inputs: [Int]
+    /// Output indices (`absent`).
+    public var outputs: [Int] = []
     public var attribute: String?
+    /// Attribute names (`absent`).
+    public var attributes: [String] = []
+    /// A restriction of the releases before this one (QNN's "3d supported since 1.18.0"): the check holds only on a
+    /// runtime pinned older; a newer pin, or none (the newest release), passes.
+    public var before: VersionNumber? = nil
+    /// The check holds only on nodes whose attribute `when.attribute` is `when.value` (QNN's Resize: "tf_half_pixel_for_nn
+    /// coordinate_transformation_mode: only mode nearest…"); a node without the attribute passes.
+    public var when: AttributeCondition? = nil
     public var values: [String]
     public var defaultValue: String?
     public var text: String

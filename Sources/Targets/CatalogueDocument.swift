@@ -298,6 +298,10 @@ public enum CatalogueDocument {
     }
 
     static func checkKind(_ k: OperatorCheck) -> String {
+        kindText(k) + (k.before.map { " (before \($0))" } ?? "") + (k.when.map { " when `\($0.attribute)` is \($0.value)" } ?? "")
+    }
+
+    static func kindText(_ k: OperatorCheck) -> String {
         switch k.kind {
         case .rank: return "rank of input \(k.input) in \(k.min.map(String.init) ?? "…")–\(k.max.map(String.init) ?? "…")"
         case .constantInputs: return "inputs \(k.inputs.map(String.init).joined(separator: ", ")) constant"
@@ -309,6 +313,15 @@ public enum CatalogueDocument {
         case .tensorTypes: return "input \(k.input) is \(k.values.joined(separator: ", "))"
         case .sameTensorTypes: return "inputs \(k.inputs.map(String.init).joined(separator: ", ")) of one type"
         case .zeroValues: return "constant inputs \(k.inputs.map(String.init).joined(separator: ", ")) all zero"
+        case .absent:
+            let parts = k.inputs.map { "input \($0)" } + k.outputs.map { "output \($0)" } + k.attributes.map { "`\($0)`" }
+            return "no " + parts.joined(separator: ", ")
+        case .equalHalves: return "`\(k.attribute ?? "")` has equal halves"
+        case .iotaAttribute:
+            return "`\(k.attribute ?? "")` is 0…rank(input \(k.input))−1 when inputs \(k.inputs.map(String.init).joined(separator: ", ")) are computed at run time"
+        case .nonemptyRange: return "\(k.attributes.map { "`\($0)`" }.joined(separator: " < ")) on input \(k.input)'s dimensions"
+        case .valueRange:
+            return "constant inputs \(k.inputs.map(String.init).joined(separator: ", ")) in \(k.min.map(String.init) ?? "…")–\(k.max.map(String.init) ?? "…")"
         }
     }
 

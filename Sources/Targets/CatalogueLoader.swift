@@ -390,6 +390,16 @@ private struct Decoder {
             let o = try object(v, p)
             var constraints: [String: String] = [:]
             for (k, c) in o["constraints"]?.objectValue?.entries ?? [] { constraints[k] = try string(c, "\(p).constraints.\(k)") }
+            // The part of a restriction its checks leave out: sentences of the restriction itself, so that it cannot
+            // outlive the text it was cut from.
+            var unchecked: [String: String] = [:]
+            for (k, c) in o["unchecked"]?.objectValue?.entries ?? [] {
+                let part = try string(c, "\(p).unchecked.\(k)")
+                guard let whole = constraints[k], part.split(separator: ". ").allSatisfy({ whole.contains($0) }) else {
+                    throw fail("\(p).unchecked.\(k)", "is not part of the operator's constraints")
+                }
+                unchecked[k] = part
+            }
             let setSource = try source(o["source"], "\(p).source", sources: sources)
             var format = OperatorSet.Format.tflite
             if let f = o["model_format"] {
@@ -417,10 +427,26 @@ private struct Decoder {
                     guard let i = x.intValue, i >= 0 else { throw fail("\(cp).inputs[\(k)]", "must be an input index") }
                     inputs.append(i)
                 }
+                var outputs: [Int] = []
+                for (k, x) in (c["outputs"] == nil ? [] : try array(c["outputs"], "\(cp).outputs")).enumerated() {
+                    guard let i = x.intValue, i >= 0 else { throw fail("\(cp).outputs[\(k)]", "must be an output index") }
+                    outputs.append(i)
+                }
+                var before: VersionNumber?
+                if let b = c["before"] {
+                    guard let text = b.stringValue, let v = VersionNumber(text) else { throw fail("\(cp).before", "must be a dotted version") }
+                    before = v
+                }
+                var when: AttributeCondition?
+                if let w = c["when"] {
+                    let wo = try object(w, "\(cp).when")
+                    when = AttributeCondition(attribute: try string(wo["attribute"], "\(cp).when.attribute"), value: try string(wo["value"], "\(cp).when.value"))
+                }
                 checks.append(OperatorCheck(
                     id: try string(c["id"], "\(cp).id"), operators: try strings(c["operators"], "\(cp).operators"), kind: kind,
                     input: try int(c["input"], "\(cp).input") ?? 0, min: try int(c["min"], "\(cp).min"), max: try int(c["max"], "\(cp).max"),
-                    inputs: inputs, attribute: c["attribute"]?.stringValue,
+                    inputs: inputs, outputs: outputs, attribute: c["attribute"]?.stringValue,
+                    attributes: c["attributes"] == nil ? [] : try strings(c["attributes"], "\(cp).attributes"), before: before, when: when,
                     values: c["values"] == nil ? [] : try strings(c["values"], "\(cp).values"), defaultValue: c["default"]?.stringValue,
                     text: try string(c["text"], "\(cp).text"),
                     source: try optionalSource(c["source"], "\(cp).source", sources: sources) ?? setSource))
@@ -450,7 +476,7 @@ private struct Decoder {
                 source: setSource, format: format,
                 tensorTypes: try strings(o["tensor_types"], "\(p).tensor_types"), maxRank: try int(o["max_rank"], "\(p).max_rank"),
                 operators: try strings(o["operators"], "\(p).operators"),
-                constraints: constraints, maxVersions: maxVersions, maxVersionsSource: maxVersionsSource, checks: checks,
+                constraints: constraints, unchecked: unchecked, maxVersions: maxVersions, maxVersionsSource: maxVersionsSource, checks: checks,
                 fusions: fusions, missingIn: missingIn, partial: partial, measured: o["measured"]?.stringValue))
         }
 

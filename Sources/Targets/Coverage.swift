@@ -112,6 +112,14 @@ public enum Coverage {
             guard let t = mainTensors[name] else { return nil }
             return (try? model.withFloat32Values(of: t) { $0.first { $0 != 0 } }) ?? nil
         }
+        // The first value of a constant input outside `lo`...`hi`, whatever its size (a Gather's indices); nil when
+        // every value is inside or the tensor is not a decodable constant.
+        let outside: (String, Int?, Int?) -> Float? = { name, lo, hi in
+            guard let t = mainTensors[name] else { return nil }
+            return (try? model.withFloat32Values(of: t) { vs in
+                vs.first { v in lo.map { v < Float($0) } == true || hi.map { v > Float($0) } == true }
+            }) ?? nil
+        }
         let runtimeRule = runtime.name == "tensorrt" ? "tensorrt.ops" : runtime.name == "openvino" ? "openvino.ops" : "tflm.ops"
         // A table measured per release: the pinned release (its major.minor), else the newest, what an install gets.
         let release: String? = {
@@ -221,7 +229,7 @@ public enum Coverage {
             }
             if f.status == .supported, let rs = runtimeSet, rs.format == .tflite || model.format == .onnx,
                 let (check, detail) = failedCheck(rs, node: node, names: rs.format == .onnx ? [onnxKey] : f.builtins,
-                                                  analysis: analysis, constants: constants, values: values, nonzero: nonzero, dtypes: { dtypes[$0] })
+                                                  analysis: analysis, constants: constants, values: values, nonzero: nonzero, dtypes: { dtypes[$0] }, outside: outside, version: pinned)
             {
                 f.status = .unsupported
                 f.reason = "\(check.text) (\(detail))"
@@ -297,7 +305,7 @@ public enum Coverage {
                 let names = opSet.format == .onnx ? [onnxKey] : f.builtins
                 if f.status == .supported, model.format == .onnx || opSet.format == .tflite,
                     let (check, detail) = failedCheck(opSet, node: node, names: names, analysis: analysis, constants: constants, values: values,
-                                                      nonzero: nonzero, dtypes: { dtypes[$0] })
+                                                      nonzero: nonzero, dtypes: { dtypes[$0] }, outside: outside, version: pinned)
                 {
                     f.status = .cpuFallback
                     f.reason = "\(check.text) (\(detail))"
@@ -358,10 +366,14 @@ public enum Coverage {
     static func failedCheck(
         _ set: OperatorSet, node: Node, names: [String], analysis: GraphAnalysis?, constants: Set<String>,
         values: (String) -> [Float]? = { _ in nil }, nonzero: (String) -> Float? = { _ in nil },
-        dtypes: (String) -> String? = { _ in nil }
+        dtypes: (String) -> String? = { _ in nil }, outside: (String, Int?, Int?) -> Float? = { _, _, _ in nil },
+        version: VersionNumber? = nil
     ) -> (OperatorCheck, String)? {
         func input(_ i: Int) -> String? { i < node.inputs.count && !node.inputs[i].isEmpty ? node.inputs[i] : nil }
         for c in set.checks where c.applies(to: names) {
+            // A restriction of older releases binds only a runtime pinned before it (no pin: the newest release).
+            if let before = c.before, version.map({ $0 >= before }) ?? true { continue }
+            if let when = c.when, !when.holds(on: node) { continue }
             switch c.kind {
             case .rank:
                 guard let v = input(c.input), let shape = analysis?.shapes[v] else { continue }
@@ -377,6 +389,12 @@ public enum Coverage {
                 switch node.attributes[name] {
                 case .string(let s)?: value = s
                 case .int(let n)?: value = String(n)
+                case .ints(let xs)?:
+                    // A list (pooling's dilations): every element is one of the values.
+                    if xs.contains(where: { !c.values.contains(String($0)) }) {
+                        return (c, "\(name) is [\(xs.map(String.init).joined(separator: ", "))]")
+                    }
+                    value = nil
                 case nil: value = c.defaultValue
                 default: value = nil
                 }
@@ -410,6 +428,50 @@ public enum Coverage {
                         return (c, "input \(i) '\(v)' holds \(x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x))")
                     }
                 }
+            case .absent:
+                if let i = c.inputs.first(where: { input($0) != nil }) { return (c, "input \(i) '\(node.inputs[i])' is given") }
+                if let i = c.outputs.first(where: { $0 < node.outputs.count && !node.outputs[$0].isEmpty }) {
+                    return (c, "output \(i) '\(node.outputs[i])' is used")
+                }
+                if let a = c.attributes.first(where: { node.attributes[$0] != nil }) { return (c, "attribute '\(a)' is set") }
+            case .equalHalves:
+                guard let name = c.attribute else { continue }
+                let list: [String]
+                switch node.attributes[name] {
+                case .ints(let xs)?: list = xs.map(String.init)
+                case .strings(let xs)?: list = xs
+                default: continue
+                }
+                let half = list.count / 2
+                if list.count % 2 != 0 || list.prefix(half) != list.suffix(half)[...] {
+                    return (c, "\(name) is [\(list.joined(separator: ", "))]")
+                }
+            case .iotaAttribute:
+                guard let name = c.attribute, case .ints(let axes)? = node.attributes[name],
+                    c.inputs.allSatisfy({ input($0).map { !constants.contains($0) } ?? false }),
+                    let v = input(c.input), let rank = analysis?.shapes[v]?.count
+                else { continue }
+                let normalized = axes.map { $0 < 0 ? $0 + Int64(rank) : $0 }
+                if normalized != (0..<Int64(rank)).map({ $0 }) {
+                    return (c, "\(name) is [\(axes.map(String.init).joined(separator: ", "))] on a rank-\(rank) input")
+                }
+            case .nonemptyRange:
+                guard c.attributes.count == 2, let v = input(c.input), let rank = analysis?.shapes[v]?.count else { continue }
+                func bound(_ name: String, _ absent: Int) -> Int {
+                    guard case .int(let x)? = node.attributes[name] else { return absent }
+                    let r = Int64(rank)
+                    return Int(Swift.max(0, Swift.min(r, x < 0 ? x + r : x)))
+                }
+                let (lo, hi) = (bound(c.attributes[0], 0), bound(c.attributes[1], rank))
+                if hi <= lo {
+                    return (c, "\(c.attributes[0]) \(lo), \(c.attributes[1]) \(hi) on a rank-\(rank) input select no dimension")
+                }
+            case .valueRange:
+                for i in c.inputs {
+                    if let v = input(i), constants.contains(v), let x = outside(v, c.min, c.max) {
+                        return (c, "input \(i) '\(v)' holds \(x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x))")
+                    }
+                }
             case .noBatchAxis:
                 if let detail = batchAxisUse(node, rank: input(0).flatMap { analysis?.shapes[$0]?.count }, values: values) {
                     return (c, detail)
@@ -426,10 +488,13 @@ public enum Coverage {
         return nil
     }
 
-    /// The restrictions `set` states for the node's operators that none of its checks covers.
+    /// The restrictions `set` states for the node's operators that none of its checks covers: the whole restriction
+    /// when no check names the operator, else the part the set marks unchecked.
     static func uncheckedRestrictions(_ set: OperatorSet, names: [String]) -> [UncheckedRestriction] {
         names.compactMap { name in
-            guard let text = set.constraints[name], !set.checks.contains(where: { $0.applies(to: [name]) }) else { return nil }
+            guard let whole = set.constraints[name] else { return nil }
+            let checked = set.checks.contains { $0.applies(to: [name]) }
+            guard let text = checked ? set.unchecked[name] : whole else { return nil }
             return UncheckedRestriction(set: set.id, setTitle: set.title, source: set.source, text: text)
         }
     }

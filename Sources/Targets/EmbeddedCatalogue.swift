@@ -3646,7 +3646,7 @@ enum EmbeddedCatalogue {
       "runtimes": [
         "*"
       ],
-      "text": "Delegates, execution providers and runtimes run some operators only under constraints (input rank, constant inputs, attribute values, equal dilations, tensor size, tensor types); each node outside them is named with the constraint and the document that states it.",
+      "text": "Delegates, execution providers and runtimes run some operators only under constraints (input rank, constant inputs, attribute values, equal dilations, tensor size, tensor types, inputs, outputs or attributes it does not take, constant values in a range); each node outside them is named with the constraint and the document that states it.",
       "source": {
         "id": "ort-partitioning",
         "section": "Execution Providers: a provider claims a node only when its op builder supports the node's inputs and attributes"
@@ -5061,6 +5061,11 @@ enum EmbeddedCatalogue {
         "com.microsoft:QuantizeLinear": "Provides 16-bit integer quantization support",
         "com.microsoft:RotaryEmbedding": "HTP backend only"
       },
+      "unchecked": {
+        "GRU": "default activations (sigmoid/tanh)",
+        "LpPool": "rank-5 (3D pooling) requires GPU backend or HTP with bf16_mode=1",
+        "If": "identical shape+dtype; cond must be scalar bool"
+      },
       "fusions": [
         {
           "operator": "Erf",
@@ -5118,7 +5123,195 @@ enum EmbeddedCatalogue {
           "values": ["0"],
           "default": "0",
           "text": "center_point_box must be 0 (diagonal corners)"
-        }
+        },
+        {
+          "id": "qnn.gru-layout",
+          "operators": ["GRU"],
+          "kind": "attribute_values",
+          "attribute": "layout",
+          "values": ["0"],
+          "default": "0",
+          "text": "layout=0 only"
+        },
+        {
+          "id": "qnn.gru-parts",
+          "operators": ["GRU"],
+          "kind": "absent",
+          "inputs": [4, 5],
+          "attributes": ["clip"],
+          "text": "fixed-length sequences (no sequence_lens); no clip; no initial hidden state from ONNX"
+        },
+        {
+          "id": "qnn.gather-indices",
+          "operators": ["Gather"],
+          "kind": "value_range",
+          "inputs": [1],
+          "min": 0,
+          "text": "only supports positive indices"
+        },
+        {
+          "id": "qnn.qlinear-matmul-a-per-tensor",
+          "operators": ["QLinearMatMul"],
+          "kind": "max_elements",
+          "input": 1,
+          "max": 1,
+          "text": "per-tensor (scalar) scale/zero-point only"
+        },
+        {
+          "id": "qnn.qlinear-matmul-b-per-tensor",
+          "operators": ["QLinearMatMul"],
+          "kind": "max_elements",
+          "input": 4,
+          "max": 1,
+          "text": "per-tensor (scalar) scale/zero-point only"
+        },
+        {
+          "id": "qnn.qlinear-matmul-y-per-tensor",
+          "operators": ["QLinearMatMul"],
+          "kind": "max_elements",
+          "input": 6,
+          "max": 1,
+          "text": "per-tensor (scalar) scale/zero-point only"
+        },
+        {
+          "id": "qnn.qlinear-matmul-a-scale-type",
+          "operators": ["QLinearMatMul"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["float32", "float16", "bfloat16"],
+          "text": "scale must be float32, float16, or bfloat16"
+        },
+        {
+          "id": "qnn.qlinear-matmul-b-scale-type",
+          "operators": ["QLinearMatMul"],
+          "kind": "tensor_types",
+          "input": 4,
+          "values": ["float32", "float16", "bfloat16"],
+          "text": "scale must be float32, float16, or bfloat16"
+        },
+        {
+          "id": "qnn.qlinear-matmul-y-scale-type",
+          "operators": ["QLinearMatMul"],
+          "kind": "tensor_types",
+          "input": 6,
+          "values": ["float32", "float16", "bfloat16"],
+          "text": "scale must be float32, float16, or bfloat16"
+        },
+        {
+          "id": "qnn.qlinear-matmul-a-type",
+          "operators": ["QLinearMatMul"],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["int8", "uint8"],
+          "text": "quantized input/output types int8 or uint8"
+        },
+        {
+          "id": "qnn.qlinear-matmul-b-type",
+          "operators": ["QLinearMatMul"],
+          "kind": "tensor_types",
+          "input": 5,
+          "values": ["int8", "uint8"],
+          "text": "quantized input/output types int8 or uint8"
+        },
+        {
+          "id": "qnn.qlinear-matmul-y-type",
+          "operators": ["QLinearMatMul"],
+          "kind": "tensor_types",
+          "input": 7,
+          "values": ["int8", "uint8"],
+          "text": "quantized input/output types int8 or uint8"
+        },
+        {
+          "id": "qnn.conv-3d",
+          "operators": ["Conv", "ConvTranspose"],
+          "kind": "rank",
+          "input": 0,
+          "max": 4,
+          "before": "1.18.0",
+          "text": "3d supported since 1.18.0"
+        },
+        {
+          "id": "qnn.batch-norm-fp16",
+          "operators": ["BatchNormalization"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["float32", "float64", "bfloat16", "uint8", "uint16", "int8", "int16"],
+          "before": "1.18.0",
+          "text": "fp16 supported since 1.18.0"
+        },
+        {
+          "id": "qnn.clip-fp16",
+          "operators": ["Clip"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["float32", "float64", "bfloat16", "uint8", "uint16", "int8", "int16"],
+          "before": "1.18.0",
+          "text": "fp16 supported since 1.18.0"
+        },
+        {
+          "id": "qnn.prelu-fp16-int32",
+          "operators": ["PRelu"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["float32", "float64", "bfloat16", "uint8", "uint16", "int8", "int16"],
+          "before": "1.18.0",
+          "text": "fp16, int32 supported since 1.18.0"
+        },
+        {
+          "id": "qnn.resize-tf-half-pixel-mode",
+          "operators": ["Resize"],
+          "kind": "attribute_values",
+          "attribute": "mode",
+          "values": ["nearest"],
+          "default": "nearest",
+          "when": {"attribute": "coordinate_transformation_mode", "value": "tf_half_pixel_for_nn"},
+          "text": "tf_half_pixel_for_nn coordinate_transformation_mode: only mode \"nearest\" with nearest_mode \"floor\" on rank-4 input"
+        },
+        {
+          "id": "qnn.resize-tf-half-pixel-nearest-mode",
+          "operators": ["Resize"],
+          "kind": "attribute_values",
+          "attribute": "nearest_mode",
+          "values": ["floor"],
+          "default": "round_prefer_floor",
+          "when": {"attribute": "coordinate_transformation_mode", "value": "tf_half_pixel_for_nn"},
+          "text": "tf_half_pixel_for_nn coordinate_transformation_mode: only mode \"nearest\" with nearest_mode \"floor\" on rank-4 input"
+        },
+        {
+          "id": "qnn.resize-tf-half-pixel-rank",
+          "operators": ["Resize"],
+          "kind": "rank",
+          "input": 0,
+          "min": 4,
+          "max": 4,
+          "when": {"attribute": "coordinate_transformation_mode", "value": "tf_half_pixel_for_nn"},
+          "text": "tf_half_pixel_for_nn coordinate_transformation_mode: only mode \"nearest\" with nearest_mode \"floor\" on rank-4 input"
+        },
+        {
+          "id": "qnn.nms-max-boxes",
+          "operators": ["NonMaxSuppression"],
+          "kind": "value_range",
+          "inputs": [2],
+          "min": 1,
+          "text": "max_output_boxes_per_class must be > 0"
+        },
+        {
+          "id": "qnn.one-hot-indices",
+          "operators": ["OneHot"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["int32", "int64", "uint32"],
+          "text": "indices must be int32, int64, or uint32"
+        },
+        {
+          "id": "qnn.shape-slice",
+          "operators": ["Shape"],
+          "kind": "nonempty_range",
+          "input": 0,
+          "attributes": ["start", "end"],
+          "text": "empty-slice (end <= start) not supported"
+        },
+        {"id": "qnn.if-single-output", "operators": ["If"], "kind": "absent", "outputs": [1], "text": "single output per branch"}
       ]
     },
     {
@@ -5188,6 +5381,10 @@ enum EmbeddedCatalogue {
         "TensorScatter": "`past_cache` and `update` must be 4D. `axis` must be -2.",
         "TopK": "`sorted` must be 1. `K` input must be less than 3840.",
         "Unsqueeze": "`axes` must be resolvable to a constant."
+      },
+      "unchecked": {
+        "Attention": "`q_num_heads` and `kv_num_heads` attributes are supported via being specified as the second dimension of `Q` and `K`/`V`'s shapes respectively.",
+        "STFT": "Input must be real-valued."
       },
       "checks": [
         {
@@ -5307,6 +5504,215 @@ enum EmbeddedCatalogue {
           "text": "input_forget must be 0"
         },
         {
+          "id": "tensorrt.resize-antialias",
+          "operators": ["Resize"],
+          "kind": "attribute_values",
+          "attribute": "antialias",
+          "values": ["0"],
+          "default": "0",
+          "text": "antialiasing is not supported"
+        },
+        {
+          "id": "tensorrt.pool-dilations",
+          "operators": ["AveragePool", "LpPool", "MaxPool"],
+          "kind": "attribute_values",
+          "attribute": "dilations",
+          "values": ["1"],
+          "text": "dilations must be empty or all ones"
+        },
+        {
+          "id": "tensorrt.maxpool-indices",
+          "operators": ["MaxPool"],
+          "kind": "absent",
+          "outputs": [1],
+          "text": "Indices output tensor unsupported"
+        },
+        {
+          "id": "tensorrt.topk-sorted",
+          "operators": ["TopK"],
+          "kind": "attribute_values",
+          "attribute": "sorted",
+          "values": ["1"],
+          "default": "1",
+          "text": "sorted must be 1"
+        },
+        {
+          "id": "tensorrt.topk-k",
+          "operators": ["TopK"],
+          "kind": "value_range",
+          "inputs": [1],
+          "max": 3839,
+          "text": "K input must be less than 3840"
+        },
+        {
+          "id": "tensorrt.squeeze-axes",
+          "operators": ["Squeeze", "Unsqueeze"],
+          "kind": "constant_inputs",
+          "inputs": [1],
+          "text": "axes must be resolvable to a constant"
+        },
+        {
+          "id": "tensorrt.stft-constants",
+          "operators": ["STFT"],
+          "kind": "constant_inputs",
+          "inputs": [1, 2],
+          "text": "frame_step and window must be an initializer"
+        },
+        {
+          "id": "tensorrt.layer-norm-outputs",
+          "operators": ["LayerNormalization"],
+          "kind": "absent",
+          "outputs": [1, 2],
+          "text": "only the first output Y is supported"
+        },
+        {
+          "id": "tensorrt.constant-attributes",
+          "operators": ["Constant"],
+          "kind": "absent",
+          "attributes": ["sparse_value", "value_string", "value_strings"],
+          "text": "sparse_value, value_string and value_strings attributes are unsupported"
+        },
+        {
+          "id": "tensorrt.attention-q",
+          "operators": ["Attention"],
+          "kind": "rank",
+          "input": 0,
+          "min": 4,
+          "max": 4,
+          "text": "Q, K, V and attn_mask must be 4D"
+        },
+        {
+          "id": "tensorrt.attention-k",
+          "operators": ["Attention"],
+          "kind": "rank",
+          "input": 1,
+          "min": 4,
+          "max": 4,
+          "text": "Q, K, V and attn_mask must be 4D"
+        },
+        {
+          "id": "tensorrt.attention-v",
+          "operators": ["Attention"],
+          "kind": "rank",
+          "input": 2,
+          "min": 4,
+          "max": 4,
+          "text": "Q, K, V and attn_mask must be 4D"
+        },
+        {
+          "id": "tensorrt.attention-mask",
+          "operators": ["Attention"],
+          "kind": "rank",
+          "input": 3,
+          "min": 4,
+          "max": 4,
+          "text": "Q, K, V and attn_mask must be 4D"
+        },
+        {
+          "id": "tensorrt.attention-parts",
+          "operators": ["Attention"],
+          "kind": "absent",
+          "inputs": [4, 5, 6],
+          "outputs": [1, 2, 3],
+          "attributes": ["qk_matmul_output_mode", "softcap"],
+          "text": "past_key, past_value and nonpad_kv_seqlen inputs, present_key, present_value and qk_matmul_output outputs, qk_matmul_output_mode and softcap attributes are unsupported"
+        },
+        {
+          "id": "tensorrt.tensor-scatter-cache",
+          "operators": ["TensorScatter"],
+          "kind": "rank",
+          "input": 0,
+          "min": 4,
+          "max": 4,
+          "text": "past_cache and update must be 4D"
+        },
+        {
+          "id": "tensorrt.tensor-scatter-update",
+          "operators": ["TensorScatter"],
+          "kind": "rank",
+          "input": 1,
+          "min": 4,
+          "max": 4,
+          "text": "past_cache and update must be 4D"
+        },
+        {
+          "id": "tensorrt.tensor-scatter-axis",
+          "operators": ["TensorScatter"],
+          "kind": "attribute_values",
+          "attribute": "axis",
+          "values": ["-2"],
+          "default": "-2",
+          "text": "axis must be -2"
+        },
+        {
+          "id": "tensorrt.deform-conv-rank",
+          "operators": ["DeformConv"],
+          "kind": "rank",
+          "input": 0,
+          "min": 3,
+          "max": 4,
+          "text": "input must have 1D or 2D spatial dimensions"
+        },
+        {
+          "id": "tensorrt.deform-conv-pads",
+          "operators": ["DeformConv"],
+          "kind": "equal_halves",
+          "attribute": "pads",
+          "text": "pads for the beginning and end along each spatial axis must be the same"
+        },
+        {
+          "id": "tensorrt.bidirectional-activations",
+          "operators": ["GRU", "LSTM", "RNN"],
+          "kind": "equal_halves",
+          "attribute": "activations",
+          "when": {"attribute": "direction", "value": "bidirectional"},
+          "text": "for bidirectional recurrences, activation functions must be the same for both the forward and reverse pass"
+        },
+        {
+          "id": "tensorrt.resize-axes",
+          "operators": ["Resize"],
+          "kind": "iota_attribute",
+          "attribute": "axes",
+          "input": 0,
+          "inputs": [2],
+          "text": "when scales is a tensor input, axes must be an iota vector of length rank(input)"
+        },
+        {
+          "id": "tensorrt.rotary-position-ids",
+          "operators": ["RotaryEmbedding"],
+          "kind": "tensor_types",
+          "input": 3,
+          "values": ["int64"],
+          "text": "position_ids must be INT64"
+        },
+        {
+          "id": "tensorrt.resize-coordinate-transformation",
+          "operators": ["Resize"],
+          "kind": "attribute_values",
+          "attribute": "coordinate_transformation_mode",
+          "values": ["half_pixel", "pytorch_half_pixel", "tf_half_pixel_for_nn", "asymmetric", "align_corners"],
+          "default": "half_pixel",
+          "text": "supported resize transformation modes: half_pixel, pytorch_half_pixel, tf_half_pixel_for_nn, asymmetric, align_corners"
+        },
+        {
+          "id": "tensorrt.resize-nearest-mode",
+          "operators": ["Resize"],
+          "kind": "attribute_values",
+          "attribute": "nearest_mode",
+          "values": ["floor", "ceil", "round_prefer_floor", "round_prefer_ceil"],
+          "default": "round_prefer_floor",
+          "text": "supported nearest modes: floor, ceil, round_prefer_floor, round_prefer_ceil"
+        },
+        {
+          "id": "tensorrt.resize-aspect-ratio",
+          "operators": ["Resize"],
+          "kind": "attribute_values",
+          "attribute": "keep_aspect_ratio_policy",
+          "values": ["stretch"],
+          "default": "stretch",
+          "text": "supported aspect ratio policy: stretch"
+        },
+        {
           "id": "tensorrt.dequantize-types",
           "operators": ["DequantizeLinear"],
           "kind": "tensor_types",
@@ -5321,6 +5727,26 @@ enum EmbeddedCatalogue {
           "input": 2,
           "values": ["int8", "float8e4m3fn", "float4e2m1", "int4"],
           "text": "quantized type must be INT8, FP8, FP4, INT4"
+        },
+        {
+          "id": "tensorrt.quantize-input-types",
+          "operators": ["QuantizeLinear"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float32", "float16", "bfloat16"],
+          "text": "input type must be FP32, FP16, BF16"
+        },
+        {
+          "id": "tensorrt.quantize-zero-point-types",
+          "operators": ["QuantizeLinear"],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["int8", "int4", "float8e4m3fn", "float4e2m1"],
+          "text": "quantized type must be INT8, INT4, FP8, FP4",
+          "source": {
+            "id": "onnx-tensorrt-ops",
+            "section": "the notes on data types above the matrix: INT8, INT4, FP8 and FP4 are treated as `Quantized Types` in TensorRT"
+          }
         }
       ]
     },

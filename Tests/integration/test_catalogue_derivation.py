@@ -74,8 +74,32 @@ def test_the_qnn_htp_set_is_the_table_less_the_rows_on_other_backends_only():
     s = operator_set("ort-qnn")
     assert s["operators"] == ops and s["constraints"] == notes
     # Its hand-written checks stay as they were, each stating what the table's note says.
-    assert [c["id"] for c in s["checks"]] == ["qnn.lp-normalization", "qnn.lp-pool", "qnn.one-hot", "qnn.range",
-                                            "qnn.nms-constants", "qnn.nms-corners"]
+    assert [c["id"] for c in s["checks"]] == [
+        "qnn.lp-normalization", "qnn.lp-pool", "qnn.one-hot", "qnn.range", "qnn.nms-constants", "qnn.nms-corners",
+        "qnn.gru-layout", "qnn.gru-parts", "qnn.gather-indices",
+        "qnn.qlinear-matmul-a-per-tensor", "qnn.qlinear-matmul-b-per-tensor", "qnn.qlinear-matmul-y-per-tensor",
+        "qnn.qlinear-matmul-a-scale-type", "qnn.qlinear-matmul-b-scale-type", "qnn.qlinear-matmul-y-scale-type",
+        "qnn.qlinear-matmul-a-type", "qnn.qlinear-matmul-b-type", "qnn.qlinear-matmul-y-type",
+        "qnn.conv-3d", "qnn.batch-norm-fp16", "qnn.clip-fp16", "qnn.prelu-fp16-int32",
+        "qnn.resize-tf-half-pixel-mode", "qnn.resize-tf-half-pixel-nearest-mode", "qnn.resize-tf-half-pixel-rank",
+        "qnn.nms-max-boxes", "qnn.one-hot-indices", "qnn.shape-slice", "qnn.if-single-output"]
+    # The sentences of a checked note that no check evaluates, each a part of the note (the loader refuses others).
+    assert s["unchecked"] == {"GRU": "default activations (sigmoid/tanh)",
+                              "LpPool": "rank-5 (3D pooling) requires GPU backend or HTP with bf16_mode=1",
+                              "If": "identical shape+dtype; cond must be scalar bool"}
+    assert all(part in notes[op] for op, part in s["unchecked"].items())
+    # "since 1.18.0": checks of the releases before it only.
+    assert {c["id"] for c in s["checks"] if c.get("before") == "1.18.0"} == {
+        "qnn.conv-3d", "qnn.batch-norm-fp16", "qnn.clip-fp16", "qnn.prelu-fp16-int32"}
+    # Each rests on its operator's note; the notes no check covers are SW4020's.
+    for c in s["checks"]:
+        assert all(op in notes for op in c["operators"]), c["id"]
+    assert notes["GRU"].startswith("layout=0 (batch-first) only; fixed-length sequences;") and "no clip" in notes["GRU"]
+    assert notes["Gather"] == "Only supports positive indices"
+    # Resize's note binds one transformation mode: its checks hold only when the node has it.
+    assert {c["id"] for c in s["checks"] if c.get("when")} == {
+        "qnn.resize-tf-half-pixel-mode", "qnn.resize-tf-half-pixel-nearest-mode", "qnn.resize-tf-half-pixel-rank"}
+    assert notes["Resize"].startswith("tf_half_pixel_for_nn coordinate_transformation_mode: only mode")
 
 
 def test_each_derived_ort_source_records_the_revision_it_was_read_at():
@@ -143,7 +167,8 @@ def test_the_tensorrt_set_lists_what_onnx_tensorrts_matrix_marks_y():
     # The checks are the derivation's: none the matrix no longer states (TopK's K is a tensor now); LpPool's 2-D/3-D
     # limit, which the matrix lacks, cites the importer; the pools' 1-D expansion, which the matrix omits, too.
     checks = {c["id"]: c for c in s["checks"]}
-    assert s["checks"] == derive_tensorrt.checks(restrictions, types)
+    text = source.read("docs/operators.md")
+    assert s["checks"] == derive_tensorrt.checks(restrictions, types, text)
     assert "tensorrt.k-constant" not in checks
     assert checks["tensorrt.lp-pool"]["source"]["id"] == "onnx-tensorrt-importers"
     assert checks["tensorrt.pool"]["operators"] == ["AveragePool", "MaxPool"]
@@ -158,15 +183,44 @@ def test_the_tensorrt_set_lists_what_onnx_tensorrts_matrix_marks_y():
     for i, id in ((0, "tensorrt.dequantize-types"), (2, "tensorrt.dequantize-zero-point-types")):
         assert checks[id]["kind"] == "tensor_types" and checks[id]["input"] == i
         assert checks[id]["values"] == ["int8", "float8e4m3fn", "float4e2m1", "int4"]
+    # QuantizeLinear: its float input by its Supported Types; its zero point (the quantized output's type) by the
+    # notes' Quantized Types, so a uint8 QuantizeLinear is refused whether a DequantizeLinear follows it or not.
+    assert types["QuantizeLinear"] == ["FP32", "FP16", "BF16"]
+    assert checks["tensorrt.quantize-input-types"]["values"] == ["float32", "float16", "bfloat16"]
+    assert checks["tensorrt.quantize-zero-point-types"]["input"] == 2
+    assert checks["tensorrt.quantize-zero-point-types"]["values"] == ["int8", "int4", "float8e4m3fn", "float4e2m1"]
+    # Resize's lists are read from its restrictions' sentences, not copied.
+    assert checks["tensorrt.resize-coordinate-transformation"]["values"] == [
+        "half_pixel", "pytorch_half_pixel", "tf_half_pixel_for_nn", "asymmetric", "align_corners"]
+    assert checks["tensorrt.resize-aspect-ratio"]["values"] == ["stretch"]
+    assert checks["tensorrt.topk-k"] == {"id": "tensorrt.topk-k", "operators": ["TopK"], "kind": "value_range",
+                                         "inputs": [1], "max": 3839, "text": "K input must be less than 3840"}
+    # What stays SW4020: a seed TensorRT ignores (no restriction on the file), If and Loop bodies' shapes, dimensions
+    # static when the engine is built (EyeLike, Hardmax).
+    covered = {op for c in s["checks"] for op in c["operators"]}
+    assert sorted(set(restrictions) - covered) == [
+        "EyeLike", "Hardmax", "If", "Loop", "RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike"]
+    # And the sentences of a checked operator's restrictions no check rests on, derived the same way.
+    assert s["unchecked"] == derive_tensorrt.unchecked(restrictions, s["checks"]) == {
+        "Attention": "`q_num_heads` and `kv_num_heads` attributes are supported via being specified as the second "
+                     "dimension of `Q` and `K`/`V`'s shapes respectively.",
+        "STFT": "Input must be real-valued."}
 
 
 def test_a_tensorrt_check_whose_restriction_the_matrix_drops_fails_the_derivation():
     source = source_tables.open_source(str(FIXTURES / "onnx-tensorrt"), "onnx/onnx-tensorrt")
-    _, _, restrictions, _, types = derive_tensorrt.matrix(source.read("docs/operators.md"))
+    text = source.read("docs/operators.md")
+    _, _, restrictions, _, types = derive_tensorrt.matrix(text)
     with pytest.raises(source_tables.TableError, match="tensorrt.onehot-depth"):
-        derive_tensorrt.checks({**restrictions, "OneHot": "`depth` may be a tensor"}, types)
+        derive_tensorrt.checks({**restrictions, "OneHot": "`depth` may be a tensor"}, types, text)
     with pytest.raises(source_tables.TableError, match="DequantizeLinear has no Supported Types"):
-        derive_tensorrt.checks(restrictions, {k: v for k, v in types.items() if k != "DequantizeLinear"})
+        derive_tensorrt.checks(restrictions, {k: v for k, v in types.items() if k != "DequantizeLinear"}, text)
+    with pytest.raises(source_tables.TableError, match="Supported nearest modes"):
+        derive_tensorrt.checks({**restrictions, "Resize": "Supported resize transformation modes: `half_pixel`. "
+                                "Supported resize modes: `nearest`, `linear`. When `scales` is a tensor input, `axes` must be "
+                                "an iota vector of length rank(input). Antialiasing is not supported."}, types, text)
+    with pytest.raises(source_tables.TableError, match="Quantized Types"):
+        derive_tensorrt.checks(restrictions, types, text.replace("are treated as `Quantized Types`", "are types"))
     src = sources()["onnx-tensorrt-ops"]
     assert src["derived_by"] == "scripts/catalogue/derive_tensorrt.py"
     assert src["revision"] == "onnx/onnx-tensorrt@fa5aa9f61e7781d2ca8f5351d42c1f19525a6124"

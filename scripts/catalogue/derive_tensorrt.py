@@ -91,7 +91,101 @@ CHECKS = [
     ({"LSTM": "`input_forget` attribute must be 0"},
      {"id": "tensorrt.lstm-input-forget", "operators": ["LSTM"], "kind": "attribute_values",
       "attribute": "input_forget", "values": ["0"], "default": "0", "text": "input_forget must be 0"}),
+    ({"Resize": "Antialiasing is not supported."},
+     {"id": "tensorrt.resize-antialias", "operators": ["Resize"], "kind": "attribute_values", "attribute": "antialias",
+      "values": ["0"], "default": "0", "text": "antialiasing is not supported"}),
+    ({op: "`dilations` must be empty or all ones" for op in ["AveragePool", "LpPool", "MaxPool"]},
+     {"id": "tensorrt.pool-dilations", "operators": ["AveragePool", "LpPool", "MaxPool"], "kind": "attribute_values",
+      "attribute": "dilations", "values": ["1"], "text": "dilations must be empty or all ones"}),
+    ({"MaxPool": "`Indices` output tensor unsupported"},
+     {"id": "tensorrt.maxpool-indices", "operators": ["MaxPool"], "kind": "absent", "outputs": [1],
+      "text": "Indices output tensor unsupported"}),
+    ({"TopK": "`sorted` must be 1"},
+     {"id": "tensorrt.topk-sorted", "operators": ["TopK"], "kind": "attribute_values", "attribute": "sorted",
+      "values": ["1"], "default": "1", "text": "sorted must be 1"}),
+    ({"TopK": "`K` input must be less than 3840"},
+     # A K computed at run time the importer passes to the TopK layer as a tensor: only a constant K is known here.
+     {"id": "tensorrt.topk-k", "operators": ["TopK"], "kind": "value_range", "inputs": [1], "max": 3839,
+      "text": "K input must be less than 3840"}),
+    ({"Squeeze": "`axes` must be resolvable to a constant", "Unsqueeze": "`axes` must be resolvable to a constant"},
+     # The importer reads the axes input as weights (an initializer or a Constant's value): "Squeeze axes input must
+     # be an initializer!"; before opset 13 they are an attribute, and the check has no input to look at.
+     {"id": "tensorrt.squeeze-axes", "operators": ["Squeeze", "Unsqueeze"], "kind": "constant_inputs", "inputs": [1],
+      "text": "axes must be resolvable to a constant"}),
+    ({"STFT": "`frame_step` and `window` must be an initializer"},
+     {"id": "tensorrt.stft-constants", "operators": ["STFT"], "kind": "constant_inputs", "inputs": [1, 2],
+      "text": "frame_step and window must be an initializer"}),
+    ({"LayerNormalization": "Only the first output `Y` is supported"},
+     {"id": "tensorrt.layer-norm-outputs", "operators": ["LayerNormalization"], "kind": "absent", "outputs": [1, 2],
+      "text": "only the first output Y is supported"}),
+    ({"Constant": "`sparse_value`, `value_string`, and `value_strings` attributes are unsupported"},
+     {"id": "tensorrt.constant-attributes", "operators": ["Constant"], "kind": "absent",
+      "attributes": ["sparse_value", "value_string", "value_strings"],
+      "text": "sparse_value, value_string and value_strings attributes are unsupported"}),
+    ({"Attention": "`Q`, `K`, `V` and `attn_mask ` must be 4D"},
+     {"id": "tensorrt.attention-q", "operators": ["Attention"], "kind": "rank", "input": 0, "min": 4, "max": 4,
+      "text": "Q, K, V and attn_mask must be 4D"}),
+    ({"Attention": "`Q`, `K`, `V` and `attn_mask ` must be 4D"},
+     {"id": "tensorrt.attention-k", "operators": ["Attention"], "kind": "rank", "input": 1, "min": 4, "max": 4,
+      "text": "Q, K, V and attn_mask must be 4D"}),
+    ({"Attention": "`Q`, `K`, `V` and `attn_mask ` must be 4D"},
+     {"id": "tensorrt.attention-v", "operators": ["Attention"], "kind": "rank", "input": 2, "min": 4, "max": 4,
+      "text": "Q, K, V and attn_mask must be 4D"}),
+    ({"Attention": "`Q`, `K`, `V` and `attn_mask ` must be 4D"},
+     {"id": "tensorrt.attention-mask", "operators": ["Attention"], "kind": "rank", "input": 3, "min": 4, "max": 4,
+      "text": "Q, K, V and attn_mask must be 4D"}),
+    ({"Attention": "`past_key`, `past_value` and `nonpad_kv_seqlen` inputs are unsupported. `present_key`, "
+                   "`present_value` and `qk_matmul_output` outputs are unsupported. `qk_matmul_output_mode` and "
+                   "`softcap` attributes are unsupported."},
+     {"id": "tensorrt.attention-parts", "operators": ["Attention"], "kind": "absent", "inputs": [4, 5, 6],
+      "outputs": [1, 2, 3], "attributes": ["qk_matmul_output_mode", "softcap"],
+      "text": "past_key, past_value and nonpad_kv_seqlen inputs, present_key, present_value and qk_matmul_output "
+              "outputs, qk_matmul_output_mode and softcap attributes are unsupported"}),
+    ({"TensorScatter": "`past_cache` and `update` must be 4D"},
+     {"id": "tensorrt.tensor-scatter-cache", "operators": ["TensorScatter"], "kind": "rank", "input": 0, "min": 4,
+      "max": 4, "text": "past_cache and update must be 4D"}),
+    ({"TensorScatter": "`past_cache` and `update` must be 4D"},
+     {"id": "tensorrt.tensor-scatter-update", "operators": ["TensorScatter"], "kind": "rank", "input": 1, "min": 4,
+      "max": 4, "text": "past_cache and update must be 4D"}),
+    ({"TensorScatter": "`axis` must be -2"},
+     {"id": "tensorrt.tensor-scatter-axis", "operators": ["TensorScatter"], "kind": "attribute_values",
+      "attribute": "axis", "values": ["-2"], "default": "-2", "text": "axis must be -2"}),
+    ({"DeformConv": "`input` must have 1D or 2D spatial dimensions"},
+     {"id": "tensorrt.deform-conv-rank", "operators": ["DeformConv"], "kind": "rank", "input": 0, "min": 3, "max": 4,
+      "text": "input must have 1D or 2D spatial dimensions"}),
+    ({"DeformConv": "`pads` for the beginning and end along each spatial axis must be the same"},
+     {"id": "tensorrt.deform-conv-pads", "operators": ["DeformConv"], "kind": "equal_halves", "attribute": "pads",
+      "text": "pads for the beginning and end along each spatial axis must be the same"}),
+    ({"GRU": "For bidirectional GRUs, activation functions must be the same for both the forward and reverse pass",
+      "LSTM": "For bidirectional LSTMs, activation functions must be the same for both the forward and reverse pass",
+      "RNN": "For bidirectional RNNs, activation functions must be the same for both the forward and reverse pass"},
+     # `activations` lists the forward direction's functions, then the reverse's.
+     {"id": "tensorrt.bidirectional-activations", "operators": ["GRU", "LSTM", "RNN"], "kind": "equal_halves",
+      "attribute": "activations", "when": {"attribute": "direction", "value": "bidirectional"},
+      "text": "for bidirectional recurrences, activation functions must be the same for both the forward and "
+              "reverse pass"}),
+    ({"Resize": "When `scales` is a tensor input, `axes` must be an iota vector of length rank(input)."},
+     {"id": "tensorrt.resize-axes", "operators": ["Resize"], "kind": "iota_attribute", "attribute": "axes",
+      "input": 0, "inputs": [2], "text": "when scales is a tensor input, axes must be an iota vector of length rank(input)"}),
+    ({"RotaryEmbedding": "`position_ids` must be INT64"},
+     {"id": "tensorrt.rotary-position-ids", "operators": ["RotaryEmbedding"], "kind": "tensor_types", "input": 3,
+      "values": ["int64"], "text": "position_ids must be INT64"}),
 ]
+# Checks whose values are the list a Restrictions sentence gives (the backquoted names after its lead, to the
+# sentence's end): the values follow the matrix, and the derivation fails when the sentence is gone.
+LISTED = [
+    ("Resize", "Supported resize transformation modes:",
+     {"id": "tensorrt.resize-coordinate-transformation", "operators": ["Resize"], "kind": "attribute_values",
+      "attribute": "coordinate_transformation_mode", "default": "half_pixel",
+      "text": "supported resize transformation modes: {}"}),
+    ("Resize", "Supported nearest modes:",
+     {"id": "tensorrt.resize-nearest-mode", "operators": ["Resize"], "kind": "attribute_values",
+      "attribute": "nearest_mode", "default": "round_prefer_floor", "text": "supported nearest modes: {}"}),
+    ("Resize", "Supported aspect ratio policy:",
+     {"id": "tensorrt.resize-aspect-ratio", "operators": ["Resize"], "kind": "attribute_values",
+      "attribute": "keep_aspect_ratio_policy", "default": "stretch", "text": "supported aspect ratio policy: {}"}),
+]
+QUANTIZED = re.compile(r"> Note: ([A-Z0-9, and]+?) are treated as `Quantized Types` in TensorRT")
 
 
 def matrix(text):
@@ -141,9 +235,45 @@ def type_checks(types):
              "input": 2, "values": values, "text": text}]
 
 
-def checks(restrictions, types):
-    """CHECKS as the set writes them, and the type checks; a TableError when the matrix no longer states the phrase
-    or the types one rests on."""
+def listed(restrictions, op, lead):
+    """The backquoted names of the sentence of `op`'s restrictions that starts with `lead`."""
+    text = restrictions.get(op, "")
+    at = text.find(lead)
+    if at < 0:
+        raise st.TableError(f"{op}'s restrictions no longer say {lead!r}: {text or '(none)'!r}")
+    sentence = re.split(r"\.(?:\s|$)", text[at + len(lead):], maxsplit=1)[0]
+    names = re.findall(r"`([^`]+)`", sentence)
+    if not names:
+        raise st.TableError(f"{op}: {lead!r} lists no backquoted names")
+    return names
+
+
+def quantize_checks(text, types):
+    """QuantizeLinear's Supported Types (its float input) and the quantized types its zero point may have, which
+    set its output type: the matrix's note naming TensorRT's Quantized Types (the importer refuses a UINT8 zero
+    point, "TensorRT doesn't allow UINT8 quantization")."""
+    m = QUANTIZED.search(text)
+    if not m:
+        raise st.TableError(f"{PATH}: no note 'X, Y and Z are treated as `Quantized Types` in TensorRT'")
+    quantized = [t for t in re.split(r",\s*|\s+and\s+", m.group(1)) if t]
+    have = types.get("QuantizeLinear")
+    if not have:
+        raise st.TableError("QuantizeLinear has no Supported Types in the matrix")
+    unknown = [t for t in have + quantized if t not in TYPE_NAMES]
+    if unknown:
+        raise st.TableError(f"QuantizeLinear's types {unknown} have no Slipway element type")
+    note = "the notes on data types above the matrix: " + m.group(0).removeprefix("> Note: ")
+    return [{"id": "tensorrt.quantize-input-types", "operators": ["QuantizeLinear"], "kind": "tensor_types",
+             "input": 0, "values": [TYPE_NAMES[t] for t in have], "text": "input type must be " + ", ".join(have)},
+            {"id": "tensorrt.quantize-zero-point-types", "operators": ["QuantizeLinear"], "kind": "tensor_types",
+             "input": 2, "values": [TYPE_NAMES[t] for t in quantized],
+             "text": "quantized type must be " + ", ".join(quantized),
+             "source": {"id": SOURCE, "section": note}}]
+
+
+def checks(restrictions, types, text):
+    """CHECKS as the set writes them, LISTED with the values the matrix lists, and the type checks; a TableError when
+    the matrix no longer states the phrase or the types one rests on."""
     out = []
     for phrases, check in CHECKS:
         for op, phrase in (phrases or {}).items():
@@ -151,7 +281,35 @@ def checks(restrictions, types):
                 raise st.TableError(f"{check['id']}: {op}'s restrictions no longer say {phrase!r}: "
                                     f"{restrictions.get(op, '(none)')!r}")
         out.append(check)
-    return out + type_checks(types)
+    for op, lead, check in LISTED:
+        values = listed(restrictions, op, lead)
+        head = {k: v for k, v in check.items() if k not in ("default", "text")}
+        out.append({**head, "values": values, "default": check["default"],
+                    "text": check["text"].format(", ".join(values))})
+    return out + type_checks(types) + quantize_checks(text, types)
+
+
+SENTENCE = re.compile(r"(?<=\.)\s+(?=[A-Z`])")
+
+
+def unchecked(restrictions, checks):
+    """Operator → the sentences of its restrictions that no check rests on, for the operators some check names (one
+    no check names is said to be unchecked whole): a check covers a sentence, not always the whole restriction."""
+    covering = {}
+    for phrases, check in CHECKS:
+        for op, phrase in (phrases or {}).items():
+            covering.setdefault(op, []).append(phrase)
+    for op, lead, _ in LISTED:
+        covering.setdefault(op, []).append(lead)
+    named = {op for c in checks for op in c["operators"]}
+    out = {}
+    for op in sorted(named & set(restrictions)):
+        # A sentence is covered when it holds a phrase a check rests on, or lies inside one (a phrase of sentences).
+        left = [s for s in SENTENCE.split(restrictions[op])
+                if not any(p in s or s.rstrip(".") in p for p in covering.get(op, []))]
+        if left:
+            out[op] = " ".join(left)
+    return out
 
 
 def main():
@@ -161,15 +319,26 @@ def main():
     ap.add_argument("--check", action="store_true", help="write nothing; exit 1 if the committed table differs")
     args = ap.parse_args()
     source = st.open_source(args.onnx_tensorrt, REPOSITORY)
-    supported, excluded, restrictions, section, types = matrix(source.read(PATH))
+    text = source.read(PATH)
+    supported, excluded, restrictions, section, types = matrix(text)
     revision, url = st.cite(source, PATH)
 
     ops = cj.load("operators.json")
     src = cj.load("sources.json")
     sets = ops["operator_sets"]
     i = next(i for i, s in enumerate(sets) if s["id"] == SET)
-    sets[i] = cj.with_constraints({**sets[i], "source": {**sets[i]["source"], "section": section},
-                                   "operators": supported, "checks": checks(restrictions, types)}, restrictions)
+    derived = checks(restrictions, types, text)
+    base = {k: v for k, v in sets[i].items() if k != "unchecked"}
+    sets[i] = cj.with_constraints({**base, "source": {**sets[i]["source"], "section": section},
+                                   "operators": supported}, restrictions)
+    # The parts no check covers right after the restrictions they come from, then the checks.
+    rest = {k: v for k, v in sets[i].items() if k != "checks"}
+    sets[i] = {}
+    for k, v in rest.items():
+        sets[i][k] = v
+        if k == "constraints" and unchecked(restrictions, derived):
+            sets[i]["unchecked"] = unchecked(restrictions, derived)
+    sets[i]["checks"] = derived
     entry = src["sources"][SOURCE]
     entry["url"] = url
     entry["revision"] = revision
@@ -180,7 +349,7 @@ def main():
         print(f"{SET}: up to date")
         return
     print(f"{SET}: {len(supported)} operators marked Y ({len(excluded)} N), {len(restrictions)} restrictions, "
-          f"{len(CHECKS) + 2} checks, {section}, {revision}")
+          f"{len(CHECKS) + len(LISTED) + 4} checks, {section}, {revision}")
 
 
 if __name__ == "__main__":
