@@ -599,3 +599,22 @@ extension Model {
         return TorchScriptGraph(model: m, missingInputs: missing)
     }
 }
+
+/// The parser and evaluator on one code file alone, for the fuzz entry (`fuzz-torchscript`): fuzzing a whole
+/// archive rarely reaches them, since torch deflates its code. `source` is read as `code/__torch__.py`; the
+/// `forward` of its first class (by name) is evaluated with an input of `shape`. Returns the calls made, or why
+/// the file was refused.
+public enum TorchScriptSourceCheck {
+    public static func run(_ source: [UInt8], shape: [Int]) -> (calls: Int, failure: String?) {
+        var program = TorchScriptProgram()
+        do { try program.parse(source, path: "code/__torch__.py", module: "__torch__") } catch { return (0, error.message) }
+        guard let root = program.classes.keys.sorted().first, let forward = program.classes[root]?.methods["forward"] else { return (0, nil) }
+        var e = TorchScriptEvaluator(archive: TorchScriptArchive(program: program, rootClass: root, attributes: [:]), weights: [:])
+        e.shapes["x"] = shape
+        let args = forward.parameters.dropFirst().map { _ in TorchScriptEvaluator.Value.tensor("x", scalar: nil) }
+        do { _ = try e.call(forward, arguments: Array(args), keywords: [], selfValue: .module(path: "", type: root)) } catch {
+            return (e.nodes.count, error.message)
+        }
+        return (e.nodes.count, nil)
+    }
+}
