@@ -154,6 +154,14 @@ struct TorchScriptSpec {
         #expect(e.shape(r) == nil)
     }
 
+    @Test("an evaluation past its limits stops and says which limit")
+    func evaluationIsBounded() {
+        let source = "class M(Module):\n  def forward(self, x):\n    for i in range(60000):\n      for j in range(60000):\n        x = torch.relu(x)\n    return x\n"
+        let r = TorchScriptSourceCheck.run(Array(source.utf8), shape: [1])
+        #expect(r.failure == "the evaluated graph exceeds \(TorchScriptEvaluator.maxNodes) calls")
+        #expect(r.calls == TorchScriptEvaluator.maxNodes)
+    }
+
     @Test("recursion is bounded")
     func recursionIsBounded() throws {
         let source = """

@@ -36,10 +36,10 @@ struct TorchScriptEvaluator {
 
     struct Failure: Error { var message: String }
 
-    static let maxNodes = 1 << 20
+    static let maxNodes = 1 << 18
     static let maxCallDepth = 64
     static let maxTrips = 1 << 16
-    static let maxSteps = 1 << 24
+    static let maxSteps = 1 << 21
 
     let archive: TorchScriptArchive
     var program: TorchScriptProgram { archive.program }
