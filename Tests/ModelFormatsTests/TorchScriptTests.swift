@@ -125,6 +125,27 @@ struct TorchScriptSpec {
         #expect(add.opType == "aten.add" && e.shapes[add.outputs[0]] == nil)
     }
 
+    @Test("a submodule called in a branch not walked is opened: its own calls are named, not one node for all")
+    func unwalkedSubmodulesAreOpened() throws {
+        let source = """
+        class M(Module):
+          fc : __torch__.L
+          def forward(self: __torch__.M, x: Tensor) -> Tensor:
+            if bool(torch.gt(torch.sum(x), 0.)):
+              fc = self.fc
+              y = (fc).forward(x, )
+            else:
+              y = x
+            return y
+        class L(Module):
+          def forward(self: __torch__.L, input: Tensor) -> Tensor:
+            return torch.relu(torch.linear(input, self.weight, None))
+        """
+        let (e, _) = try Self.evaluate(source, weights: ["fc.weight": [2, 3]], input: [1, 3])
+        #expect(e.nodes.map(\.opType) == ["aten.sum", "aten.gt", "linear (in an if on a value not known before the run)",
+                                          "relu (in an if on a value not known before the run)"])
+    }
+
     @Test("a loop over a known range is unrolled; over an unknown count it is left out")
     func loops() throws {
         let source = """

@@ -142,48 +142,85 @@ struct TorchScriptEvaluator {
         return ids.map { .tensor($0, scalar: nil) }
     }
 
-    /// A call in a part of the code not walked: a node with no outputs and no rule, left out and named.
-    mutating func unwalked(_ body: [Statement], why: String) {
+    /// The calls in a part of the code not walked, each a node with no outputs and no rule, left out and named.
+    /// A submodule's method or a function of the archive called there is opened, as far as its class is known
+    /// without running (`self.encoder`, a local bound to one), so that its own calls are counted, not one node
+    /// for all of them; `locals` are the modules the walk knew when it stopped.
+    mutating func unwalked(_ body: [Statement], why: String, locals: [String: Value] = [:]) {
         var calls: [String] = []
-        func visit(_ e: Expr) {
+        var opened = 0
+        var known: [String: String] = [:]
+        for (n, v) in locals { if case .module(_, let t) = v { known[n] = t } }
+        let program = self.program
+        func moduleType(_ e: Expr, _ selfType: String?, _ scope: [String: String]) -> String? {
+            switch e {
+            case .name("self"): return selfType
+            case .name(let n): return scope[n]
+            case .attribute(let base, let a):
+                guard let t = moduleType(base, selfType, scope), let c = program.classes[t]?.attributeTypes[a], program.classes[c] != nil else { return nil }
+                return c
+            case .call(.name("getattr"), let args, _) where args.count == 2:
+                guard case .string(let a) = args[1], let t = moduleType(args[0], selfType, scope),
+                      let c = program.classes[t]?.attributeTypes[a], program.classes[c] != nil else { return nil }
+                return c
+            default: return nil
+            }
+        }
+        func visit(_ e: Expr, _ selfType: String?, _ scope: inout [String: String], _ depth: Int) {
             guard calls.count < 10_000 else { return }
             switch e {
             case .call(let f, let args, let kw):
+                // Arguments first: the calls in the order they run.
+                if case .attribute(let b, _) = f { visit(b, selfType, &scope, depth) }
+                for a in args { visit(a, selfType, &scope, depth) }
+                for (_, v) in kw { visit(v, selfType, &scope, depth) }
                 if let d = f.dotted, d.hasPrefix("torch.") || d.hasPrefix("ops.aten.") {
                     let op = String(d.split(separator: ".").last ?? "")
                     if !Self.scalarOnly.contains(op) { calls.append(op) }
+                } else if case .attribute(let base, let m) = f, let t = moduleType(base, selfType, scope),
+                          let method = program.classes[t]?.methods[m], depth < 16, opened < 10_000 {
+                    opened += 1
+                    walk(method.body, t, [:], depth + 1)
+                } else if let d = f.dotted ?? { if case .name(let n) = f { return scope["fn:" + n] }; return nil }(),
+                          let fn = program.functions[d], depth < 16, opened < 10_000 {
+                    opened += 1
+                    walk(fn.body, nil, [:], depth + 1)
                 } else if case .attribute(_, let m) = f, m == "forward" {
-                    calls.append("forward")
+                    calls.append("a submodule's forward")
                 }
-                visit(f)
-                args.forEach(visit)
-                kw.forEach { visit($0.1) }
-            case .attribute(let b, _): visit(b)
-            case .subscript(let b, let i): visit(b); i.forEach(visit)
-            case .list(let x), .tuple(let x): x.forEach(visit)
-            case .unary(_, let x): visit(x)
-            case .binary(_, let a, let b): visit(a); visit(b)
-            case .conditional(let a, let b, let c): visit(a); visit(b); visit(c)
+            case .attribute(let b, _): visit(b, selfType, &scope, depth)
+            case .subscript(let b, let i): visit(b, selfType, &scope, depth); for x in i { visit(x, selfType, &scope, depth) }
+            case .list(let x), .tuple(let x): for i in x { visit(i, selfType, &scope, depth) }
+            case .unary(_, let x): visit(x, selfType, &scope, depth)
+            case .binary(_, let a, let b): visit(a, selfType, &scope, depth); visit(b, selfType, &scope, depth)
+            case .conditional(let a, let b, let c): visit(a, selfType, &scope, depth); visit(b, selfType, &scope, depth); visit(c, selfType, &scope, depth)
             default: return
             }
         }
-        func walk(_ s: [Statement]) {
+        func walk(_ s: [Statement], _ selfType: String?, _ outer: [String: String], _ depth: Int) {
+            var scope = outer
             for st in s {
                 switch st {
-                case .assign(let t, let v, _): t.forEach(visit); visit(v)
-                case .expression(let e, _): visit(e)
-                case .return(let e, _): if let e { visit(e) }
-                case .if(let c, let a, let b, _): visit(c); walk(a); walk(b)
-                case .for(_, let i, let b, _): visit(i); walk(b)
-                case .with(let b, _): walk(b)
+                case .assign(let t, let v, _):
+                    visit(v, selfType, &scope, depth)
+                    if t.count == 1, case .name(let n) = t[0] {
+                        if let m = moduleType(v, selfType, scope) { scope[n] = m }
+                        if let d = v.dotted, program.functions[d] != nil { scope["fn:" + n] = d }
+                    }
+                case .expression(let e, _): visit(e, selfType, &scope, depth)
+                case .return(let e, _): if let e { visit(e, selfType, &scope, depth) }
+                case .if(let c, let a, let b, _): visit(c, selfType, &scope, depth); walk(a, selfType, scope, depth); walk(b, selfType, scope, depth)
+                case .for(_, let i, let b, _): visit(i, selfType, &scope, depth); walk(b, selfType, scope, depth)
+                case .with(let b, _): walk(b, selfType, scope, depth)
                 default: continue
                 }
             }
         }
-        walk(body)
+        var selfType: String? = nil
+        if case .module(_, let t)? = locals["self"] { selfType = t }
+        walk(body, selfType, known, 0)
         for op in calls where nodes.count < Self.maxNodes {
-            let name = op == "forward" ? "a submodule's forward" : op
-            nodes.append(Node(name: "\(name) (\(why))", opType: "\(name) (\(why))", domain: "aten", version: nil, builtinCode: nil,
+            nodes.append(Node(name: "\(op) (\(why))", opType: "\(op) (\(why))", domain: "aten", version: nil, builtinCode: nil,
                               inputs: [], outputs: [], attributes: [:]))
         }
     }
@@ -289,7 +326,7 @@ struct TorchScriptEvaluator {
                     if case .normal = flow { continue }
                     return flow
                 }
-                unwalked(then + other, why: "in an if on a value not known before the run")
+                unwalked(then + other, why: "in an if on a value not known before the run", locals: frame.locals)
                 var names = Set<String>()
                 Self.assigned(then + other, into: &names)
                 for n in names { frame.locals[n] = .unknown }
@@ -310,7 +347,7 @@ struct TorchScriptEvaluator {
                     }
                 }
                 guard let items else {
-                    unwalked(b, why: "in a loop of a trip count not known before the run")
+                    unwalked(b, why: "in a loop of a trip count not known before the run", locals: frame.locals)
                     var assigned = Set(names)
                     Self.assigned(b, into: &assigned)
                     for n in assigned { frame.locals[n] = .unknown }
