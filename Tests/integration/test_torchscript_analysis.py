@@ -96,3 +96,22 @@ def test_silero_vad_scripted_control_flow_is_named_not_guessed(run, tmp_path):
     inspected = run("inspect", str(path), "--analysis", "--json")
     assert inspected.returncode == 0, inspected.stderr.decode()[-2000:]
     assert json.loads(inspected.stdout)["analysis"]["coverage"]["free_dimensions"] == ["x: unknown rank"]
+
+
+def test_code_outside_the_parsed_subset_leaves_the_weights_and_says_where(run, tmp_path):
+    """The archive's root code file rewritten with a `while` loop (the parser refuses it): the weights are read as
+    before, `inspect` names the file and line, and the figures are weights only."""
+    import zipfile
+    source = REPO / "Tests/Fixtures/models/pytorch/traced_cnn.pt"
+    broken = tmp_path / "broken.pt"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(broken, "w", zipfile.ZIP_STORED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "traced_cnn/code/__torch__.py":
+                data = b"class TracedCNN(Module):\n  def forward(self, x):\n    while True:\n      pass\n"
+            zout.writestr(item.filename, data, compress_type=zipfile.ZIP_STORED)
+    got = json.loads(run("inspect", str(broken), "--json").stdout)
+    assert got["metadata"]["pytorch.code_not_read"] == "code/__torch__.py:3: a while loop (not read)"
+    assert got["parameters"] == json.loads(run("inspect", str(source), "--json").stdout)["parameters"]
+    est = estimate(run, manifest(tmp_path, "broken.pt", {"x": [1, 3, 32, 32]}))
+    assert est["coverage"].get("weights_only") is True

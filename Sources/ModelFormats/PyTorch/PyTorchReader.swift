@@ -170,10 +170,7 @@ struct PyTorchReader {
             }
             script = torchScript(byName, root: rootClass, attributes: walk.attributes)
             script?.constants = try constants(byName, prefix: prefix)
-            var m = Model(format: .pytorch, path: file.path, fileSize: 0, producer: nil, formatVersion: nil, graphs: [], tensors: [],
-                          inputs: [], outputs: [], opsets: [:], metadata: [:], signatures: [], file: file, torchScript: script)
-            m.tensors = []
-            if let why = m.torchScriptFailure { metadata["pytorch.code_not_read"] = why }
+            if let why = script?.whyNotRead { metadata["pytorch.code_not_read"] = why }
         } else {
             metadata["pytorch.kind"] = "state_dict"
         }

@@ -562,16 +562,10 @@ public struct TorchScriptGraph: Sendable {
 
 extension Model {
     /// Whether the model is a TorchScript archive whose code was read.
-    public var hasTorchScriptCode: Bool { torchScript.map { $0.failure == nil && $0.rootClass != nil } ?? false }
+    public var hasTorchScriptCode: Bool { torchScript.map { $0.whyNotRead == nil } ?? false }
 
     /// Why a TorchScript archive's code was not read, naming the file and line; nil when it was.
-    public var torchScriptFailure: String? {
-        guard let t = torchScript else { return nil }
-        if let f = t.failure { return f }
-        if t.rootClass == nil { return "data.pkl's root is not a TorchScript module" }
-        if t.program.classes[t.rootClass!]?.methods["forward"] == nil { return "\(t.rootClass!) has no forward in the archive's code" }
-        return nil
-    }
+    public var torchScriptFailure: String? { torchScript?.whyNotRead }
 
     /// Evaluates the root module's `forward` with `inputs`' shapes (by parameter name; a single tensor
     /// parameter takes a single input of another name), or nil when the archive's code was not read. An

@@ -722,4 +722,12 @@ struct TorchScriptArchive: Sendable {
     }
     /// Why the code was not read ("code/__torch__/m.py:12: a while loop (not read)"), when it was not.
     var failure: String? = nil
+
+    /// Why the root module's `forward` cannot be evaluated, naming the file and line where the parser stopped.
+    var whyNotRead: String? {
+        if let failure { return failure }
+        guard let root = rootClass else { return "data.pkl's root is not a TorchScript module" }
+        if program.classes[root]?.methods["forward"] == nil { return "\(root) has no forward in the archive's code" }
+        return nil
+    }
 }
