@@ -112,6 +112,7 @@ let package = Package(
         .executableTarget(name: "fuzz-gguf", dependencies: ["FuzzEntries"]),
         .executableTarget(name: "fuzz-keras", dependencies: ["FuzzEntries"]),
         .executableTarget(name: "fuzz-pytorch", dependencies: ["FuzzEntries"]),
+        .executableTarget(name: "fuzz-torchscript", dependencies: ["FuzzEntries"]),
         .executableTarget(name: "fuzz-convert", dependencies: ["FuzzEntries"]),
         .executableTarget(name: "fuzz-monitor", dependencies: ["FuzzEntries"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntries", "Conversion", "ProtobufWire", "FlatBuffers", "ModelFormats"]),

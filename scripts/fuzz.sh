@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (ASan + libFuzzer, scratch path .build-fuzz) and runs each for a set time.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (or FUZZ_SECONDS=600 make fuzz)
-# Targets: manifest framing onnx tflite safetensors gguf keras pytorch convert monitor (default: all).
+# Targets: manifest framing onnx tflite safetensors gguf keras pytorch torchscript convert monitor (default: all).
 # Seeds: Tests/Fixtures/fuzz/<target>/ (committed regressions and seeds), the model fixtures of the target's
 # formats, and .cache/corpus/ when scripts/fetch_corpus.py has filled it. The working corpus grows in
 # .build-fuzz/corpus/<target>. A crash, timeout or out-of-memory input is copied to
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-${FUZZ_SECONDS:-60}}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(manifest framing onnx tflite safetensors gguf keras pytorch convert monitor)
+[ ${#targets[@]} -gt 0 ] || targets=(manifest framing onnx tflite safetensors gguf keras pytorch torchscript convert monitor)
 scratch=.build-fuzz
 flags=(--scratch-path "$scratch" -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DSLIPWAY_LIBFUZZER)
 # Model seeds above this size make the first pass of a debug ASan build too slow to matter.
@@ -33,6 +33,7 @@ extensions() {
     gguf) echo "gguf" ;;
     keras) echo "h5 keras" ;;
     pytorch) echo "pt pth pt2" ;;
+    torchscript) echo "" ;;
     convert) echo "onnx tflite safetensors" ;;
     monitor) echo "" ;;
   esac

@@ -5,8 +5,8 @@ ExportedProgram's ATen calls), so
 the reader's specs compare bit for bit against torch without torch at test time.
 
 Run with the Core ML venv's interpreter (torch is pinned there):
-  .venv-coreml/bin/python scripts/make_pytorch_fixtures.py Tests/Fixtures/models/pytorch [--recurrent]
-(--recurrent writes recurrent.pt2 and recurrent.onnx alone.)
+  .venv-coreml/bin/python scripts/make_pytorch_fixtures.py Tests/Fixtures/models/pytorch [--recurrent | --torchscript]
+(--recurrent writes recurrent.pt2 and recurrent.onnx alone; --torchscript the TorchScript analysis fixtures alone.)
 """
 import hashlib
 import json
@@ -70,12 +70,76 @@ def recurrent(out):
     torch.onnx.export(net, (x,), str(out / "recurrent.onnx"), dynamo=False, opset_version=17, input_names=["x"])
 
 
+class TracedCNN(torch.nn.Module):
+    """What torch.jit.trace prints for a vision model: _convolution (a strided, a depthwise and a pointwise one),
+    batch_norm, relu/hardtanh_, max_pool2d, a residual add, adaptive_avg_pool2d, flatten, linear."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False), torch.nn.BatchNorm2d(8),
+                                        torch.nn.ReLU())
+        self.pool = torch.nn.MaxPool2d(3, stride=2, padding=1)
+        self.dw = torch.nn.Conv2d(8, 8, 3, padding=1, groups=8)
+        self.pw = torch.nn.Conv2d(8, 8, 1)
+        self.act = torch.nn.ReLU6(inplace=True)
+        self.fc = torch.nn.Linear(8, 5)
+
+    def forward(self, x):
+        y = self.pool(self.stem(x))
+        y = y + self.act(self.pw(self.dw(y)))
+        return self.fc(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(y, 1), 1))
+
+
+class ScriptedBranches(torch.nn.Module):
+    """torch.jit.script keeps control flow: an `if` on a module attribute (data.pkl's `use_norm`), an `if` on the
+    input's shape, a `for` over a constant range and a size computed from the input."""
+
+    def __init__(self):
+        super().__init__()
+        self.use_norm = True
+        self.conv = torch.nn.Conv1d(4, 6, 3)
+        self.norm = torch.nn.BatchNorm1d(6)
+        self.fc = torch.nn.Linear(6, 2)
+
+    def forward(self, x):
+        if x.dim() == 2:
+            x = x.unsqueeze(0)
+        y = self.conv(x)
+        if self.use_norm:
+            y = self.norm(y)
+        for _ in range(3):
+            y = torch.relu(y) * 0.5
+        n = y.size(0)
+        return self.fc(y.mean(2).view(n, -1))
+
+
+def torchscript(out):
+    """traced_cnn.pt (torch.jit.trace at 1×3×32×32) and scripted_branches.pt (torch.jit.script), each with the same
+    module through torch.onnx.export (batch norm kept, not folded into the convolution): Slipway's figures for the
+    TorchScript code at those input shapes and for the ONNX graph must agree."""
+    torch.manual_seed(20261205)
+    onnx_args = dict(dynamo=False, opset_version=17, input_names=["x"], do_constant_folding=False,
+                     training=torch.onnx.TrainingMode.PRESERVE)
+    cnn = TracedCNN().eval()
+    x = torch.randn(1, 3, 32, 32)
+    torch.jit.save(torch.jit.trace(cnn, x), out / "traced_cnn.pt")
+    torch.onnx.export(cnn, (x,), str(out / "traced_cnn.onnx"), **onnx_args)
+    branches = ScriptedBranches().eval()
+    x = torch.randn(1, 4, 16)
+    torch.jit.save(torch.jit.script(branches), out / "scripted_branches.pt")
+    torch.onnx.export(branches, (x,), str(out / "scripted_branches.onnx"), **onnx_args)
+
+
 def main():
     out = pathlib.Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
+    if "--torchscript" in sys.argv:
+        torchscript(out)
+        return
     recurrent(out)
     if "--recurrent" in sys.argv:
         return
+    torchscript(out)
     torch.manual_seed(20261204)
     net = Net().eval()
     sd = net.state_dict()

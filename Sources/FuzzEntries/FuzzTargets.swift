@@ -18,6 +18,7 @@ public enum FuzzTargets {
     public static let gguf = FuzzTarget(name: "gguf", run: { fuzzGGUF($0) }, mutate: nil)
     public static let keras = FuzzTarget(name: "keras", run: { fuzzKeras($0) }, mutate: nil)
     public static let pytorch = FuzzTarget(name: "pytorch", run: { fuzzPyTorch($0) }, mutate: nil)
+    public static let torchscript = FuzzTarget(name: "torchscript", run: { fuzzTorchScript($0) }, mutate: nil)
     /// Converter inputs are models of the three formats the native converters read; ONNX is the one whose
     /// rewrite walks the wire format, so it gets the protobuf mutator (TFLite inputs fall back when it does not parse).
     public static let convert = FuzzTarget(name: "convert", run: { fuzzConvert($0) }, mutate: { data, seed in
@@ -26,5 +27,5 @@ public enum FuzzTargets {
 
     public static let monitor = FuzzTarget(name: "monitor", run: { fuzzMonitor($0) }, mutate: nil)
 
-    public static let all = [manifest, framing, onnx, tflite, safetensors, gguf, keras, pytorch, convert, monitor]
+    public static let all = [manifest, framing, onnx, tflite, safetensors, gguf, keras, pytorch, torchscript, convert, monitor]
 }

@@ -100,3 +100,13 @@ public func fuzzPyTorch(_ data: [UInt8]) -> [String] { fuzzModel(data, fileName:
 /// fuzz-gguf: a GGUF file through the whole model pipeline.
 @discardableResult
 public func fuzzGGUF(_ data: [UInt8]) -> [String] { fuzzModel(data, fileName: "model.gguf") }
+
+/// fuzz-torchscript: one TorchScript code file through the bounded parser and the abstract evaluator of its
+/// `forward` (at a 1×3×8×8 input): no trap, and a refusal names the file and a line.
+public func fuzzTorchScript(_ data: [UInt8]) -> [String] {
+    let r = TorchScriptSourceCheck.run(data, shape: [1, 3, 8, 8])
+    if let f = r.failure, !f.hasPrefix("code/__torch__.py:") && !f.contains("exceeds") && !f.contains("nest deeper") {
+        return ["a refusal that names no file and line: \(f)"]
+    }
+    return []
+}

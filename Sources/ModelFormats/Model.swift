@@ -28,6 +28,9 @@ public struct Model: Sendable {
     /// The mapped model file (and, for ONNX external data, the other files it points to).
     let file: MappedFile
 
+    /// A TorchScript archive's code (`code/__torch__/**.py`), parsed, for `torchScriptGraph(inputs:)`.
+    var torchScript: TorchScriptArchive? = nil
+
     /// The total number of stored constant elements, each stored value once (tied weights counted once).
     public var parameterCount: Int { tensors.reduce(0) { $1.sharedWith == nil ? $0 &+ $1.elementCount : $0 } }
 

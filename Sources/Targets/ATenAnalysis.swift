@@ -15,7 +15,10 @@ struct ATenAnalyzer {
             t[op] = OpCost.add
         }
         for op in ["clamp", "clamp_min", "clamp_max", "hardtanh", "hardtanh_", "relu6", "leaky_relu"] { t[op] = 2 * OpCost.cmp }
-        for op in ["div", "reciprocal"] { t[op] = OpCost.div }
+        for op in ["div", "reciprocal", "floor_divide", "remainder", "fmod", "true_divide"] { t[op] = OpCost.div }
+        // As ONNX Resize (linear): four neighbours blended, a multiply and an add each.
+        for op in ["upsample_bilinear2d", "upsample_linear1d"] { t[op] = 4 * (OpCost.mul + OpCost.add) }
+        t["cumsum"] = OpCost.add
         for op in ["sigmoid", "exp", "pow", "elu"] { t[op] = OpCost.exp }
         t["silu"] = OpCost.exp + OpCost.div + OpCost.mul
         t["gelu"] = OpCost.exp + 2 * OpCost.mul
@@ -42,7 +45,11 @@ struct ATenAnalyzer {
                    "alias", "split", "split_with_sizes", "chunk", "unbind", "getitem", "dropout", "embedding",
                    "index", "index_select", "gather", "constant_pad_nd", "pad", "zeros", "zeros_like", "ones",
                    "ones_like", "full", "full_like", "arange", "lift_fresh_copy", "copy", "copy_", "repeat",
-                   "pixel_shuffle", "upsample_nearest2d", "type_as", "sym_size", "scalar_tensor", "empty"] {
+                   "pixel_shuffle", "upsample_nearest2d", "type_as", "sym_size", "scalar_tensor", "empty",
+                   // TorchScript's spellings of the same layout calls.
+                   "unflatten", "narrow", "view_as", "reshape_as", "expand_as", "unsafe_split", "unsafe_chunk",
+                   "reflection_pad1d", "reflection_pad2d", "replication_pad1d", "replication_pad2d", "upsample_nearest1d",
+                   "flip", "roll", "empty_like", "rand", "randn", "rand_like", "randn_like", "tensor", "fill", "zero"] {
             t[op] = 0
         }
         return t
@@ -159,6 +166,13 @@ struct ATenAnalyzer {
             return scores &* e &+ scores &* (OpCost.exp + OpCost.div) &+ scores &* ev
         case "lstm", "gru", "rnn_tanh", "rnn_relu":
             return recurrent(ins: ins)
+        case "lstm_cell", "gru_cell", "rnn_tanh_cell", "rnn_relu_cell":
+            // One step of one layer: (input [B, in], the states, w_ih [gates·H, in], w_hh [gates·H, H], biases),
+            // the recurrent rule over one step of B rows.
+            guard let x = input(0), x.count == 2 else { return nil }
+            let matrices = ins.dropFirst().compactMap { $0 }.filter { $0.count == 2 && $0[0] != x[0] }
+            guard matrices.count == 2 else { return nil }
+            return recurrent(ins: [[1, x[0], x[1]]] + matrices.map { Optional($0) })
         case "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
              "max_pool2d_with_indices":
             guard case .ints(let k)? = n.attributes["kernel_size"] else { return nil }

@@ -139,6 +139,13 @@ public struct GraphAnalysis: Sendable {
         }
         if model.format == .keras { return KerasAnalyzer(model: model).run(overrides: inputs) }
         if model.format == .pytorch, !model.graphs.isEmpty { return ATenAnalyzer(model: model).run() }
+        if model.format == .pytorch, let script = model.torchScriptGraph(inputs: inputs) {
+            // TorchScript: forward evaluated at the manifest's input shapes, then costed as an ExportedProgram.
+            var result = ATenAnalyzer(model: script.model).run()
+            for m in script.missingInputs where !result.assumedDimensions.contains(m) { result.assumedDimensions.append(m) }
+            result.coverage.freeDimensions = result.assumedDimensions.filter(AnalysisCoverage.isFreeBeyondBatch)
+            return result
+        }
         var a = Analyzer(model: model)
         var result = a.run(overrides: inputs)
         // Weights without a graph (a safetensors or GGUF file that is not a language model, a PyTorch state dict,

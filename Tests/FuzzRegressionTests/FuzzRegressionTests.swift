@@ -55,6 +55,7 @@ import Testing
     }
     @Test func kerasInputs() { Self.replay(FuzzTargets.keras, Self.inputs("keras", extensions: ["h5", "keras"]), minimum: 3) }
     @Test func pytorchInputs() { Self.replay(FuzzTargets.pytorch, Self.inputs("pytorch", extensions: ["pt", "pth", "pt2"]), minimum: 5) }
+    @Test func torchscriptInputs() { Self.replay(FuzzTargets.torchscript, Self.inputs("torchscript"), minimum: 3) }
     @Test func ggufInputs() { Self.replay(FuzzTargets.gguf, Self.inputs("gguf", extensions: ["gguf"]), minimum: 2) }
     @Test func convertInputs() {
         Self.replay(FuzzTargets.convert, Self.inputs("convert", extensions: ["onnx", "tflite", "safetensors"]), minimum: 30)

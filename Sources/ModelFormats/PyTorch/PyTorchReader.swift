@@ -49,11 +49,44 @@ struct PyTorchReader {
         if let program = entries.first(where: { $0.name.hasSuffix("serialized_exported_program.json") }) {
             return try ExportedProgramReader(reader: self, entries: entries, program: program).read()
         }
-        let (tensors, metadata) = try archive(entries)
+        let (tensors, metadata, script) = try archive(entries)
         return Model(
             format: .pytorch, path: file.path, fileSize: file.count, producer: nil, formatVersion: nil,
             graphs: [], tensors: tensors, inputs: [], outputs: [], opsets: [:],
-            metadata: metadata, signatures: [], file: file)
+            metadata: metadata, signatures: [], file: file, torchScript: script)
+    }
+
+    /// A TorchScript archive's code, parsed (never run): the classes and functions of `code/__torch__/**.py`,
+    /// the root module's class, and its modules' plain attributes. A file outside the parsed subset leaves the
+    /// program out and says why (`failure`): the archive's weights are read all the same.
+    func torchScript(_ byName: [String: ZipEntry], root: String?, attributes: [String: TorchScriptConstant]) -> TorchScriptArchive {
+        var archive = TorchScriptArchive(program: TorchScriptProgram(), rootClass: root, attributes: attributes)
+        var total = 0
+        for (name, e) in byName.sorted(by: { $0.key < $1.key }) where name.hasPrefix("code/__torch__") && name.hasSuffix(".py") {
+            total += e.size
+            guard total <= TorchScriptProgram.maxTotalBytes else { archive.failure = "the code files total over \(TorchScriptProgram.maxTotalBytes) bytes"; break }
+            // torch deflates its code files (method 8) and stores its weights.
+            let raw = UnsafeRawBufferPointer(rebasing: file.bytes[e.data])
+            var text: [UInt8] = []
+            switch e.method {
+            case 0: text = Array(raw)
+            case 8:
+                do { text = try Inflate.decode(raw, limit: TorchScriptProgram.maxFileBytes) } catch {
+                    archive.failure = "\(name): \(error.message)"
+                    break
+                }
+            default: archive.failure = "\(name): zip method \(e.method) is not read"
+            }
+            if archive.failure != nil { break }
+            // code/__torch__/torch/nn/modules/conv.py → __torch__.torch.nn.modules.conv
+            let module = name.dropFirst("code/".count).dropLast(".py".count).split(separator: "/").joined(separator: ".")
+            do { try archive.program.parse(text, path: name, module: module) } catch {
+                archive.failure = error.message
+                break
+            }
+        }
+        if archive.failure != nil { archive.program = TorchScriptProgram() }
+        return archive
     }
 
     /// A stored entry's bytes, or why not.
@@ -77,8 +110,32 @@ struct PyTorchReader {
         }
     }
 
+    /// A TorchScript archive's `constants.pkl` (the tensors its code names `CONSTANTS.c0`, …, stored under
+    /// `constants/<key>`): each one's shape, and its value when it is one integer (`CONSTANTS.c0` = 2 groups).
+    func constants(_ byName: [String: ZipEntry], prefix: String) throws(ModelError) -> [String: TorchScriptArchive.Constant] {
+        guard let entry = byName["constants.pkl"], entry.method == 0, entry.size <= Self.maxPickleBytes else { return [:] }
+        var pickle = Pickle(UnsafeRawBufferPointer(rebasing: file.bytes[entry.data]))
+        guard let root = try? pickle.run() else { return [:] }
+        var storages: [String: ZipEntry] = [:]
+        for (k, e) in byName where k.hasPrefix("constants/") { storages["data/" + k.dropFirst("constants/".count)] = e }
+        var walk = Walk(pickle: pickle, reader: self, entries: storages, prefix: prefix + "constants/")
+        try walk.visit(root, path: "", depth: 0)
+        var out: [String: TorchScriptArchive.Constant] = [:]
+        for t in walk.tensors {
+            var scalar: Int? = nil
+            if t.elementCount == 1, case .file(let offset, let length) = t.storage, [.int64, .int32].contains(t.dtype), length <= 8 {
+                var v: Int64 = 0
+                for k in 0..<length { v |= Int64(file.bytes[offset + k]) << (8 * Int64(k)) }
+                if length == 4 { v = Int64(Int32(truncatingIfNeeded: v)) }
+                scalar = Int(exactly: v)
+            }
+            out["CONSTANTS.c" + t.name] = .init(shape: t.shape, scalar: scalar)
+        }
+        return out
+    }
+
     /// The tensors of one `torch.save` / TorchScript archive (its entries' data ranges in the file).
-    func archive(_ entries: [ZipEntry]) throws(ModelError) -> ([ConstantTensor], [String: String]) {
+    func archive(_ entries: [ZipEntry]) throws(ModelError) -> ([ConstantTensor], [String: String], TorchScriptArchive?) {
         let bytes = file.bytes
         guard let pickleEntry = entries.first(where: { $0.name.hasSuffix("/data.pkl") || $0.name == "data.pkl" }) else {
             throw ModelError(.unsupportedFormat, file: file.path, "is a zip without data.pkl: not a PyTorch archive")
@@ -103,14 +160,25 @@ struct PyTorchReader {
         var walk = Walk(pickle: pickle, reader: self, entries: byName, prefix: prefix)
         try walk.visit(root, path: "", depth: 0)
         var metadata: [String: String] = ["pytorch.archive": String(prefix.dropLast())]
-        if byName["code/"] != nil || byName.keys.contains(where: { $0.hasPrefix("code/") }) { metadata["pytorch.kind"] = "torchscript" } else {
+        var script: TorchScriptArchive? = nil
+        if byName["code/"] != nil || byName.keys.contains(where: { $0.hasPrefix("code/") }) {
+            metadata["pytorch.kind"] = "torchscript"
+            var rootClass: String? = nil
+            if case .object(let i) = root, case .call(let c, _, _, _) = pickle.objects[i] {
+                let (m, n) = walk.global(c)
+                if m.hasPrefix("__torch__") { rootClass = m + "." + n }
+            }
+            script = torchScript(byName, root: rootClass, attributes: walk.attributes)
+            script?.constants = try constants(byName, prefix: prefix)
+            if let why = script?.whyNotRead { metadata["pytorch.code_not_read"] = why }
+        } else {
             metadata["pytorch.kind"] = "state_dict"
         }
         if let v = byName["version"] ?? byName[".data/version"], v.method == 0, v.size < 64 {
             metadata["pytorch.archive_version"] = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[v.data]), as: UTF8.self)
                 .trimmingTrailingNewlines()
         }
-        return (walk.tensors, metadata)
+        return (walk.tensors, metadata, script)
     }
 
     /// The walk from the pickle's root to its tensors, naming each by its path.
@@ -125,6 +193,9 @@ struct PyTorchReader {
         var seen: Set<Int> = []
         /// The bytes of the names made so far (`maxNameBytes`).
         var nameBytes = 0
+        /// TorchScript modules' plain attributes (ints, floats, bools, strings, None and lists of them) by path
+        /// (`_model.context_size_samples`): the code reads them as constants.
+        var attributes: [String: TorchScriptConstant] = [:]
 
         mutating func visit(_ v: Pickle.Value, path: String, depth: Int) throws(ModelError) {
             // Only objects are walked (and named: plain values, such as a TorchScript constant's ints, cost no name).
@@ -150,6 +221,14 @@ struct PyTorchReader {
                         try visit(data, path: path, depth: depth + 1)
                     }
                 default:
+                    if global(callable).0.hasPrefix("__torch__"), let state, case .object(let s) = state, case .dict(let items) = pickle.objects[s],
+                       attributes.count < PyTorchReader.maxTensors {
+                        for (k, value) in items {
+                            guard case .string(let key) = k else { continue }
+                            guard let c = constant(value) else { continue }
+                            attributes[path.isEmpty ? key : path + "." + key] = c
+                        }
+                    }
                     // OrderedDict(), a TorchScript module object, torch.jit._pickle.build_*: their items and state
                     // (a state dict's `_metadata` holds versions, no tensors).
                     for (k, value) in entries where value.isObject { try visit(value, path: try child(path, Self.keyText(k)), depth: depth + 1) }
@@ -182,6 +261,26 @@ struct PyTorchReader {
         func global(_ v: Pickle.Value) -> (String, String) {
             guard case .object(let i) = v, case .global(let m, let n) = pickle.objects[i] else { return ("", "") }
             return (m, n)
+        }
+
+        /// A plain value, or a short list or tuple of them (`sample_rates: [8000, 16000]`); nil for anything else.
+        func constant(_ v: Pickle.Value) -> TorchScriptConstant? {
+            switch v {
+            case .none: return TorchScriptConstant.none
+            case .bool(let b): return .bool(b)
+            case .int(let n): return .int(n)
+            case .float(let f): return .float(f)
+            case .string(let s): return .string(s)
+            case .bytes: return nil
+            case .object:
+                guard let x = items(v), x.count <= 64 else { return nil }
+                var out: [TorchScriptConstant] = []
+                for i in x {
+                    guard !i.isObject, let c = constant(i) else { return nil }
+                    out.append(c)
+                }
+                return .list(out)
+            }
         }
 
         func items(_ v: Pickle.Value) -> [Pickle.Value]? {
