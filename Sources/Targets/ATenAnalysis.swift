@@ -20,7 +20,7 @@ struct ATenAnalyzer {
         for op in ["upsample_bilinear2d", "upsample_linear1d"] { t[op] = 4 * (OpCost.mul + OpCost.add) }
         t["cumsum"] = OpCost.add
         for op in ["sigmoid", "exp", "pow", "elu"] { t[op] = OpCost.exp }
-        t["silu"] = OpCost.exp + OpCost.div + OpCost.mul
+        t["silu"] = OpCost.exp + OpCost.mul  // as its export: Sigmoid (exp) and Mul
         t["gelu"] = OpCost.exp + 2 * OpCost.mul
         t["tanh"] = OpCost.tanh
         t["log"] = OpCost.log
@@ -181,8 +181,9 @@ struct ATenAnalyzer {
             guard let x = input(0) else { return nil }
             return Shapes.volume(x) &* OpCost.add &+ volume &* OpCost.div
         case "mean", "sum":
+            // As ONNX's ReduceMean and ReduceSum: an add per input element (the mean's final scaling uncounted).
             guard let x = input(0) else { return nil }
-            return Shapes.volume(x) &* OpCost.add &+ (base(n.opType) == "mean" ? volume &* OpCost.div : 0)
+            return Shapes.volume(x) &* OpCost.add
         case "amax", "amin", "max", "min", "argmax", "argmin":
             guard let x = input(0) else { return nil }
             return Shapes.volume(x) &* OpCost.cmp
