@@ -172,6 +172,29 @@ func everyKerasWeightIsTheBytesH5pyReads(name: String) throws {
     #expect(HDF5Guard.brokenGlobalHeap(good.bytes) == nil)
 }
 
+@Test func aSymbolTablePointingPastTheFileIsRefusedBeforeLibhdf5WalksIt() throws {
+    // fuzz-keras's find (CI, session 28): 18 bytes of 0xff inserted into the root group's symbol table message
+    // make its B-tree and local heap addresses point past the file; libhdf5 1.10's first lookup in the group
+    // copies from a null buffer (SIGSEGV in H5F__accum_read). The guard reads the message before libhdf5 opens
+    // the image.
+    let path = KerasFixtures.directory + "/../fuzz/keras/crash-63a88bc174e63677"
+    #expect {
+        try ModelReader.read(path: path)
+    } throws: { error in
+        (error as? ModelError)?.description == "\(path): symbol table message at byte 112: its B-tree or local heap address is past the file's 2186 bytes (libhdf5 would read through it)"
+    }
+    // The fixtures' symbol tables point inside their files; the same message with its heap address moved past
+    // the end is found.
+    let good = try MappedFile(path: KerasFixtures.directory + "/small_cnn_keras2.h5")
+    #expect(HDF5Guard.brokenSymbolTable(good.bytes) == nil)
+    var bytes = Array(good.bytes)
+    let at = try #require(bytes.withUnsafeBytes { b -> Int? in
+        (0..<(b.count - 24)).first { b[$0] == 0x11 && b[$0 + 1] == 0 && b[$0 + 2] == 0x10 && b[$0 + 3] == 0 && b[$0 + 5] == 0 }
+    })
+    withUnsafeBytes(of: UInt64(bytes.count).littleEndian) { for (i, v) in $0.enumerated() { bytes[at + 16 + i] = v } }
+    #expect(bytes.withUnsafeBytes { HDF5Guard.brokenSymbolTable($0) } == at)
+}
+
 @Test func aStringTypeOfWideCharactersIsRefusedBeforeLibhdf5AllocatesForIt() throws {
     // fuzz-keras's find: layer_names' variable-length string type with a base of 2^30 + 1 bytes instead of 1.
     // libhdf5 1.10 allocates and zeroes length × base size per string before it reads it: 7.5 GB for one

@@ -34,6 +34,11 @@ final class HDF5Image {
         if let why = slipway_h5_load_error() {
             throw ModelError(.io, file: path, "cannot be read as a Keras HDF5 model: \(String(cString: why))")
         }
+        // Before libhdf5 walks any group: a symbol table that points past the image crashes it (HDF5Guard).
+        if let at = HDF5Guard.brokenSymbolTable(bytes) {
+            throw ModelError(.malformed, file: path, field: "symbol table message at byte \(at)",
+                             "its B-tree or local heap address is past the file's \(bytes.count) bytes (libhdf5 would read through it)")
+        }
         let id = slipway_h5_open_image(base, bytes.count)
         guard id >= 0 else {
             throw ModelError(.malformed, file: path, "is not a readable Keras HDF5 model: libhdf5 cannot open it (truncated or corrupt)")

@@ -89,6 +89,30 @@ enum HDF5Guard {
         return nil
     }
 
+    /// A group's symbol table message (version-1 object header message type 0x11, 16 bytes: the B-tree's and the
+    /// local heap's addresses) is followed by libhdf5 1.10 on the first lookup in the group; an address past the
+    /// end of the image (undefined, or mutated high bytes) passes its overflow checks and it copies from a null
+    /// buffer (SIGSEGV in H5F__accum_read; fuzz-keras: Tests/Fixtures/fuzz/keras/crash-63a88bc174e63677). Every
+    /// such message of the image (type 0x0011, size 16, flags of the defined bits, reserved zero) must hold two
+    /// addresses inside it. Nil when all do; else the offset of the first that does not. The whole image is
+    /// scanned: it runs before libhdf5 may walk the groups that would tell where the weights are.
+    static func brokenSymbolTable(_ b: UnsafeRawBufferPointer) -> Int? {
+        guard let base = b.baseAddress, b.count >= 24 else { return nil }
+        let header: [UInt8] = [0x11, 0x00, 0x10, 0x00]
+        var from = 0
+        while from <= b.count - 24 {
+            let found = header.withUnsafeBytes { h in slipway_memmem(base + from, b.count - from, h.baseAddress, 4) }
+            guard let hit = found else { break }
+            let at = UnsafeRawPointer(hit) - base
+            from = at + 1
+            guard at <= b.count - 24, b[at + 4] & 0xe0 == 0, b[at + 5] == 0, b[at + 6] == 0, b[at + 7] == 0 else { continue }
+            let tree = b.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self).littleEndian
+            let heap = b.loadUnaligned(fromByteOffset: at + 16, as: UInt64.self).littleEndian
+            if tree >= UInt64(b.count) || heap >= UInt64(b.count) { return at }
+        }
+        return nil
+    }
+
     /// A variable-length string's datatype (class 9, type string) encodes its base type, the character:
     /// 1 byte. libhdf5 1.10's conversion allocates each string's length times the base type's size, and
     /// zeroes it, before it reads the string, so a base mutated to 2^30 bytes costs gigabytes for a few short
