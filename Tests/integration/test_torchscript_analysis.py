@@ -117,6 +117,10 @@ def test_silero_vad_with_its_sample_rate_given_resolves_fully(run, tmp_path):
     # 8 kHz takes chunks of 256 samples: its branch, complete.
     low = estimate(run, manifest(tmp_path, "silero.pt", {"x": [1, 256], "sr": 8000}))
     assert low["coverage"]["complete"] and low["targets"][0]["macs"] == 432_262
+    # At 8 kHz 512 samples make forward raise: the evaluation stops there, said, and nothing is claimed complete.
+    raised = estimate(run, manifest(tmp_path, "silero.pt", {"x": [1, 512], "sr": 8000}))
+    assert not raised["coverage"]["complete"]
+    assert any("raises at these inputs" in op for op in raised["coverage"]["unresolved_ops"])
     onnx = estimate(run, manifest(tmp_path, "silero.onnx", {"input": [1, 576], "state": [2, 1, 128], "sr": 16000}))
     oc = onnx["coverage"]
     assert oc["complete"] and "If 'If_0': then branch" in oc["branches_taken"]
