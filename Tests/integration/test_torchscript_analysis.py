@@ -124,7 +124,8 @@ def test_silero_vad_with_its_sample_rate_given_resolves_fully(run, tmp_path):
     onnx = estimate(run, manifest(tmp_path, "silero.onnx", {"input": [1, 576], "state": [2, 1, 128], "sr": 16000}))
     oc = onnx["coverage"]
     assert oc["complete"] and "If 'If_0': then branch" in oc["branches_taken"]
-    # 4 MACs apart (docs/analysis.md): the TorchScript and ONNX counts of the same 16 kHz model.
+    # 4 MACs apart (docs/analysis.md): the ONNX graph's Equal nodes on scalars (`sr == 16000`, shape checks), which
+    # TorchScript evaluates as Python ints; every other operator agrees.
     assert onnx["targets"][0]["macs"] == 750_986
     # Without sr the ONNX If counts its larger branch and leaves nothing silently out (the 8 kHz branch at 576
     # samples does not resolve: named).
