@@ -6,7 +6,8 @@ the reader's specs compare bit for bit against torch without torch at test time.
 
 Run with the Core ML venv's interpreter (torch is pinned there):
   .venv-coreml/bin/python scripts/make_pytorch_fixtures.py Tests/Fixtures/models/pytorch [--recurrent | --torchscript]
-(--recurrent writes recurrent.pt2 and recurrent.onnx alone; --torchscript the TorchScript analysis fixtures alone.)
+(--recurrent writes recurrent.pt2 and recurrent.onnx alone; --torchscript the TorchScript analysis fixtures alone;
+--scripted-rate scripted_rate.pt alone.)
 """
 import hashlib
 import json
@@ -113,6 +114,29 @@ class ScriptedBranches(torch.nn.Module):
         return self.fc(y.mean(2).view(n, -1))
 
 
+class ScriptedRate(torch.nn.Module):
+    """A forward that branches on an int parameter, as silero-vad's `forward(x, sr: int)` does: the manifest's
+    `sr: 16000` under model.inputs picks the 16 kHz convolution (wider) or the 8 kHz one."""
+
+    def __init__(self):
+        super().__init__()
+        self.wide = torch.nn.Conv1d(1, 8, 5)
+        self.narrow = torch.nn.Conv1d(1, 4, 3)
+
+    def forward(self, x, sr: int):
+        if sr == 16000:
+            y = self.wide(x)
+        else:
+            y = self.narrow(x)
+        return torch.relu(y)
+
+
+def scripted_rate(out):
+    """scripted_rate.pt: torch.jit.script of ScriptedRate (no ONNX export: its figures are checked by hand)."""
+    torch.manual_seed(20261206)
+    torch.jit.save(torch.jit.script(ScriptedRate().eval()), out / "scripted_rate.pt")
+
+
 def torchscript(out):
     """traced_cnn.pt (torch.jit.trace at 1×3×32×32) and scripted_branches.pt (torch.jit.script), each with the same
     module through torch.onnx.export (batch norm kept, not folded into the convolution): Slipway's figures for the
@@ -135,11 +159,16 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     if "--torchscript" in sys.argv:
         torchscript(out)
+        scripted_rate(out)
+        return
+    if "--scripted-rate" in sys.argv:
+        scripted_rate(out)
         return
     recurrent(out)
     if "--recurrent" in sys.argv:
         return
     torchscript(out)
+    scripted_rate(out)
     torch.manual_seed(20261204)
     net = Net().eval()
     sd = net.state_dict()

@@ -34,7 +34,8 @@ enum TextFixes {
 
     /// Inserts `inputs:` under `model` with each input's shape, dynamic dimensions set to 1.
     static func staticInputs(_ model: Model, manifest m: Manifest, text: [UInt8]) -> TextEdit? {
-        guard m.model?.inputs.isEmpty ?? false, let modelNode = m.root?["model"], modelNode.pairs != nil else { return nil }
+        // No `inputs:` key yet: a manifest that gives only values (`sr: 16000`) has one, and a second would be a duplicate.
+        guard m.model.map({ $0.inputs.isEmpty && $0.inputValues.isEmpty }) ?? false, let modelNode = m.root?["model"], modelNode.pairs != nil else { return nil }
         let shapes: [String] = model.inputs.compactMap { input in
             guard let dims = input.shape else { return nil }
             let ds = dims.map { d -> String in

@@ -41,6 +41,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case modelUnreadable = "SW3005"
     case modelInputUnknown = "SW3006"
     case modelInputShape = "SW3007"
+    case modelInputValue = "SW3008"
 
     case unknownRuntimeVersion = "SW4001"
     case opsetUnsupported = "SW4002"
@@ -149,6 +150,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .restrictionUnchecked: "Operator restrictions Slipway does not check"
         case .modelInputUnknown: "The model has no input of that name"
         case .modelInputShape: "Input shape does not fit the model's input"
+        case .modelInputValue: "Input value given for an input that is not a scalar"
         case .betterGranularity: "Finer quantization scales would keep much more accuracy"
         case .int4NeedsPerBlock: "4-bit weights without per-block scales"
         case .tensorsLoseMost: "Tensors that quantization damages most"

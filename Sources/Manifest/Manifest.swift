@@ -33,11 +33,18 @@ public struct Manifest: Sendable {
 public struct ModelSpec: Sendable {
     public var path: Located<String>?
     public var format: Located<String>?
+    /// `model.inputs` given as shapes (a list): the only ones a converter, runner or shape analysis takes.
     public var inputs: [InputShape]
+    /// `model.inputs` given as values (an integer): a scalar input's value, such as the sample rate a model
+    /// branches on. Kept apart from `inputs` so that a value is never taken as a shape.
+    public var inputValues: [InputValue] = []
     /// `context_length`: the tokens a language model keeps (KV cache and attention are sized for it).
     public var contextLength: Located<Int>? = nil
     /// The range of the `model` key, where "missing" diagnostics about the model go.
     public var keyRange: ByteRange
+
+    /// Every name under `model.inputs`, shapes and values, in no particular order.
+    public var inputNames: [Located<String>] { inputs.map(\.name) + inputValues.map(\.name) }
 }
 
 public enum Dimension: Sendable, Hashable, CustomStringConvertible {
@@ -54,6 +61,12 @@ public enum Dimension: Sendable, Hashable, CustomStringConvertible {
 public struct InputShape: Sendable {
     public var name: Located<String>
     public var dims: [Located<Dimension>]
+}
+
+/// A scalar input's value (`sr: 16000`): what the model computes from, not a shape.
+public struct InputValue: Sendable {
+    public var name: Located<String>
+    public var value: Located<Int>
 }
 
 public enum Granularity: Sendable, Hashable, CustomStringConvertible {

@@ -121,8 +121,15 @@ public enum ManifestDecoder {
         if let mp = root.pair("model"), mp.value.pairs != nil {
             let node = mp.value
             var inputs: [InputShape] = []
+            var values: [InputValue] = []
             for p in node["inputs"]?.pairs ?? [] {
-                guard let k = p.key.scalar?.text, let items = p.value.items else { continue }
+                guard let k = p.key.scalar?.text else { continue }
+                // An integer is the input's value; anything else but a list is the validator's error.
+                if case .int(let n) = p.value.resolved {
+                    values.append(InputValue(name: Located(k, p.key.reportRange), value: Located(n, p.value.reportRange)))
+                    continue
+                }
+                guard let items = p.value.items else { continue }
                 let dims = items.compactMap { d -> Located<Dimension>? in
                     switch d.resolved {
                     case .int(let n) where n > 0: return Located(.fixed(n), d.reportRange)
@@ -134,7 +141,7 @@ public enum ManifestDecoder {
             }
             m.model = ModelSpec(
                 path: string(node["path"]), format: string(node["format"], values: Vocabulary.modelFormats),
-                inputs: inputs, contextLength: int(node["context_length"]), keyRange: mp.key.reportRange)
+                inputs: inputs, inputValues: values, contextLength: int(node["context_length"]), keyRange: mp.key.reportRange)
         }
         for p in root["targets"]?.pairs ?? [] {
             guard let name = p.key.scalar?.text, name.hasPrefix("x-") == false, p.value.pairs != nil else { continue }

@@ -55,19 +55,27 @@ public enum ManifestSchema {
                     Schema(
                         .map(
                             values: Schema(
-                                .array(
-                                    items: Schema(
-                                        .anyOf([
-                                            Schema(.integer(min: 1, max: nil), "A fixed size."),
-                                            Schema(
-                                                .string(StringRule(pattern: "^[A-Za-z_][A-Za-z0-9_]*$")),
-                                                "A symbolic (dynamic) dimension, e.g. `batch`."),
-                                        ]), "One dimension: a positive integer, or a name for a dynamic dimension."),
-                                    minItems: 0, maxItems: 8),
-                                "The shape to use for this input, outermost dimension first.", examples: [[1, 16000]]),
+                                .anyOf([
+                                    Schema(
+                                        .array(
+                                            items: Schema(
+                                                .anyOf([
+                                                    Schema(.integer(min: 1, max: nil), "A fixed size."),
+                                                    Schema(
+                                                        .string(StringRule(pattern: "^[A-Za-z_][A-Za-z0-9_]*$")),
+                                                        "A symbolic (dynamic) dimension, e.g. `batch`."),
+                                                ]), "One dimension: a positive integer, or a name for a dynamic dimension."),
+                                            minItems: 0, maxItems: 8),
+                                        "A shape: a list of dimensions, outermost first (`[1, 512]`).", examples: [[1, 16000]]),
+                                    Schema(
+                                        .integer(min: nil, max: nil),
+                                        "A value: an integer, for a scalar input such as the sample rate a model branches on (`sr: 16000`).",
+                                        examples: [16000]),
+                                ]),
+                                "This input's shape (a list), or a scalar input's value (an integer)."),
                             keyPattern: "^.+$", keyDescription: "an input name of the model", minEntries: 0),
-                        "Fixed shapes for the model's inputs, by input name. They resolve dynamic dimensions for estimates and for targets that need static shapes (Edge TPU, Core ML on the Neural Engine, TensorRT without profiles).",
-                        examples: [["audio": [1, 16000]]])),
+                        "The model's inputs, by input name: a shape (a list) fixes the input's shape; it resolves dynamic dimensions for estimates and for targets that need static shapes (Edge TPU, Core ML on the Neural Engine, TensorRT without profiles). An integer gives a scalar input's value, which the analysis uses where the model branches on it (a TorchScript `forward(x, sr: int)`).",
+                        examples: [["audio": [1, 16000]], ["x": [1, 512], "sr": 16000]])),
                 Property(
                     "context_length",
                     Schema(

@@ -58,6 +58,8 @@ public final class Schema: Sendable {
             case .object(let props, _, _): s = props.first { $0.name == key }?.schema
             case .map(let values, _, _, _): s = values
             case .array(let items, _, _): s = items
+            // The first form that has the key (a shape's index, when a value or a shape may stand here).
+            case .anyOf(let options): s = options.lazy.compactMap { $0.descend([key]) }.first
             default: return nil
             }
         }

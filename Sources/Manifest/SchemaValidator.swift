@@ -65,6 +65,7 @@ public struct SchemaValidator {
         case .boolean:
             validateBoolean(node, path: path)
         case .anyOf(let options):
+            var fitting: [SchemaValidator] = []
             for o in options {
                 var trial = SchemaValidator(bytes: bytes)
                 trial.validate(node, against: o, path: path, keyRange: keyRange)
@@ -72,8 +73,24 @@ public struct SchemaValidator {
                     diagnostics += trial.diagnostics
                     return
                 }
+                if Self.fits(node, o) { fitting.append(trial) }
             }
-            add(.wrongType, "'\(display(path))' is \(describe(node)); expected \(options.map(\.description).map(lowerFirst).joined(separator: " or "))", node.reportRange)
+            // A list (or mapping) where only one form is a list (or mapping): that form's own findings, at the
+            // item that is wrong, say more than "expected a shape or a value".
+            if fitting.count == 1 {
+                diagnostics += fitting[0].diagnostics
+                return
+            }
+            add(.wrongType, "'\(display(path))' is \(describe(node)); expected \(options.map { lowerFirst($0.description.hasSuffix(".") ? String($0.description.dropLast()) : $0.description) }.joined(separator: " or "))", node.reportRange)
+        }
+    }
+
+    /// Whether `node` has the structure `s` is for: a list for an array, a mapping for an object or a map.
+    static func fits(_ node: YAMLNode, _ s: Schema) -> Bool {
+        switch s.kind {
+        case .array: return node.items != nil
+        case .object, .map: return node.pairs != nil
+        default: return false
         }
     }
 

@@ -353,7 +353,7 @@ public enum TargetEstimates {
     ) -> JSONValue {
         var rows: [JSONValue] = []
         guard let model else { return .object(["targets": .array([]), "note": "no model could be read"]) }
-        let analysis = GraphAnalysis.analyze(model: model, inputs: manifestInputDims(manifest), contextLength: manifest.model?.contextLength?.value)
+        let analysis = GraphAnalysis.analyze(model: model, inputs: manifestInputDims(manifest), values: manifestInputValues(manifest), contextLength: manifest.model?.contextLength?.value)
         for t in manifest.targets {
             let runtime = t.runtime.flatMap { catalogue.runtime($0.value.name) }
             let coverage = runtime.map { rt in

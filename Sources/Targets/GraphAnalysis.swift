@@ -130,8 +130,13 @@ public struct GraphAnalysis: Sendable {
     }
 
     /// Analyses `model`'s main graph; `inputs` fixes dimensions by input name (nil entries stay as the model has them).
-    /// `contextLength` (the manifest's `model.context_length`) sizes a language model's KV cache and attention.
-    public static func analyze(model: Model, inputs: [String: [Int?]] = [:], contextLength: Int? = nil) -> GraphAnalysis {
+    /// `values` gives scalar inputs' values (`sr: 16000`): a TorchScript `forward`'s `int` parameters, an ONNX
+    /// model's integer inputs of one element (so an If on them takes its branch); other formats do not use them
+    /// (`InputChecks` says so). `contextLength` (the manifest's `model.context_length`) sizes a language model's KV
+    /// cache and attention.
+    public static func analyze(
+        model: Model, inputs: [String: [Int?]] = [:], values: [String: Int] = [:], contextLength: Int? = nil
+    ) -> GraphAnalysis {
         if let t = transformer(model: model, contextLength: contextLength) { return t }
         if model.format == .tflite {
             var t = TFLiteAnalyzer(model: model)
@@ -139,7 +144,7 @@ public struct GraphAnalysis: Sendable {
         }
         if model.format == .keras { return KerasAnalyzer(model: model).run(overrides: inputs) }
         if model.format == .pytorch, !model.graphs.isEmpty { return ATenAnalyzer(model: model).run() }
-        if model.format == .pytorch, let script = model.torchScriptGraph(inputs: inputs) {
+        if model.format == .pytorch, let script = model.torchScriptGraph(inputs: inputs, scalars: values) {
             // TorchScript: forward evaluated at the manifest's input shapes, then costed as an ExportedProgram.
             var result = ATenAnalyzer(model: script.model).run()
             for m in script.missingInputs where !result.assumedDimensions.contains(m) { result.assumedDimensions.append(m) }
@@ -147,7 +152,7 @@ public struct GraphAnalysis: Sendable {
             return result
         }
         var a = Analyzer(model: model)
-        var result = a.run(overrides: inputs)
+        var result = a.run(overrides: inputs, values: values)
         // Weights without a graph (a safetensors or GGUF file that is not a language model, a PyTorch state dict,
         // a TorchScript archive whose code is not read): nothing computes, so no figure is complete.
         if model.graphs.isEmpty { result.coverage.weightsOnly = true }
@@ -251,6 +256,9 @@ public struct AnalysisCoverage: Sendable, Hashable {
     /// so its MACs, activation memory and latency are lower bounds until the manifest gives the sizes.
     public var freeDimensions: [String] = []
 
+    /// Ifs whose condition the analysis decided (`If 'name': then branch`): their other branch is not costed.
+    public var branchesTaken: [String] = []
+
     /// Whether an assumed dimension (`GraphAnalysis.assumedDimensions`' `name[axis] (symbol)` or `name: unknown
     /// rank`) is one the figures grow with: any axis but the leading one, a leading one whose symbol names a
     /// sequence or time axis, or an input of unknown rank.
@@ -322,6 +330,7 @@ public struct AnalysisCoverage: Sendable, Hashable {
         ]
         if weightsOnly { o["weights_only"] = true }
         if !freeDimensions.isEmpty { o["free_dimensions"] = .array(freeDimensions.map(JSONValue.string)) }
+        if !branchesTaken.isEmpty { o["branches_taken"] = .array(branchesTaken.map(JSONValue.string)) }
         if let f = firstUnresolved { o["first_unresolved"] = .string(f) }
         return .object(o)
     }
@@ -407,9 +416,11 @@ struct Analyzer {
         isConstant = Array(repeating: false, count: ids.count)
     }
 
-    mutating func run(overrides: [String: [Int?]]) -> GraphAnalysis {
+    mutating func run(overrides: [String: [Int?]], values given: [String: Int] = [:]) -> GraphAnalysis {
         addInitializers(ofGraph: 0)
         for (k, input) in model.inputs.enumerated() where !isConstant[ids.modelInputs[k]] {
+            // A scalar input's value seeds the shape arithmetic, as a constant's would (silero-vad's `sr`).
+            if let v = given[input.name], Self.takesValue(input) { values[ids.modelInputs[k]] = [v] }
             guard let dims = input.shape else {
                 assumed.append("\(input.name): unknown rank")
                 continue
@@ -455,6 +466,13 @@ struct Analyzer {
             nodes: costs, shapes: ValueShapes(index: ids.index, shapes: shapes), unresolved: unresolved, assumedDimensions: assumed,
             totalMACs: costs.reduce(0) { $0 &+ $1.macs }, parameterElements: parameterElements,
             peakActivationElements: peak, coverage: tally)
+    }
+
+    /// Whether an ONNX input takes a value from `model.inputs`: an integer (or bool) tensor of one element.
+    static func takesValue(_ input: ValueInfo) -> Bool {
+        let integers: Set<DType> = [.int64, .int32, .int16, .int8, .uint64, .uint32, .uint16, .uint8, .bool]
+        guard let dtype = input.dtype, integers.contains(dtype), let dims = input.shape else { return false }
+        return dims.allSatisfy { if case .fixed(1) = $0 { return true }; return false }
     }
 
     /// The stored constants of graph `g`: shapes, and the small integer and float values.

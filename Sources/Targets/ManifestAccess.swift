@@ -14,6 +14,13 @@ func manifestInputDims(_ m: Manifest) -> [String: [Int?]] {
     return out
 }
 
+/// The manifest's `model.inputs` given as values (`sr: 16000`), by input name.
+func manifestInputValues(_ m: Manifest) -> [String: Int] {
+    var out: [String: Int] = [:]
+    for v in m.model?.inputValues ?? [] { out[v.name.value] = v.value.value }
+    return out
+}
+
 /// Input names the manifest fixes with at least one dimension.
 func manifestInputNames(_ m: Manifest) -> Set<String> {
     Set((m.model?.inputs ?? []).map(\.name.value))

@@ -59,6 +59,7 @@ extension Analyzer {
             // other one never runs, so it is neither costed nor counted.
             if let cond = value(args, 0)?.first {
                 let (taken, skipped) = cond != 0 ? (thenG, elseG) : (elseG, thenG)
+                tally.branchesTaken.append("If \(node.name.isEmpty ? "#\(tally.branchesTaken.count)" : "'\(node.name)'"): \(cond != 0 ? "then" : "else") branch")
                 markNotRun(skipped)
                 guard let r = walkBody(taken, inputs: []) else { return nil }
                 return (Array(r.outputs.prefix(node.outputs.count)), r.macs)

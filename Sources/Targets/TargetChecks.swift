@@ -29,7 +29,7 @@ public enum TargetChecks {
     ) -> [Diagnostic] {
         let analysis = model.flatMap { m in
             // Weight files without a graph are analysed when their metadata describes a language model.
-            let a = GraphAnalysis.analyze(model: m, inputs: manifestInputDims(manifest), contextLength: manifest.model?.contextLength?.value)
+            let a = GraphAnalysis.analyze(model: m, inputs: manifestInputDims(manifest), values: manifestInputValues(manifest), contextLength: manifest.model?.contextLength?.value)
             return m.graphs.isEmpty && a.transformer == nil ? nil : a
         }
         var out: [Diagnostic] = model.map { InputChecks.check(manifest: manifest, model: $0) } ?? []

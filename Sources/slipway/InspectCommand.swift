@@ -26,6 +26,9 @@ struct InspectCommand: ParsableCommand {
     @Option(name: .customLong("input"), help: "Fix an input's shape for --analysis, as NAME=1,3,224,224 (repeatable).")
     var inputs: [String] = []
 
+    @Option(name: .customLong("value"), help: "Give a scalar input's value for --analysis, as NAME=16000 (repeatable; as `sr: 16000` under model.inputs).")
+    var values: [String] = []
+
     @Flag(help: "With --json: each tensor's \"sha256\", of its stored bytes (reads every weight; to compare weights across files and tools).")
     var tensorDigests = false
 
@@ -55,7 +58,13 @@ struct InspectCommand: ParsableCommand {
             }
             fixed[String(parts[0])] = dims
         }
-        let a = GraphAnalysis.analyze(model: m, inputs: fixed)
+        var given: [String: Int] = [:]
+        for spec in values {
+            let parts = spec.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, let v = Int(parts[1]) else { throw ValidationError("--value '\(spec)': expected NAME=INTEGER") }
+            given[String(parts[0])] = v
+        }
+        let a = GraphAnalysis.analyze(model: m, inputs: fixed, values: given)
         if json {
             // Built for the JSON only: the text shows totals, and every value's shape is 100k entries on a large graph.
             var report: JSONObject = [

@@ -183,6 +183,25 @@ struct TorchScriptSpec {
         #expect(r.calls == TorchScriptEvaluator.maxNodes)
     }
 
+    @Test("a path the inputs decide that raises stops the evaluation and says where, not costing the calls before it as the model")
+    func aRaiseReachedStops() {
+        // silero-vad's `if x.shape[1] != num_samples: raise ValueError(...)`, here on a known width.
+        let source = """
+        class M(Module):
+          def forward(self: __torch__.M, x: Tensor) -> Tensor:
+            y = torch.relu(x)
+            if torch.eq(torch.size(x, 1), 512):
+              pass
+            else:
+              ops.prim.RaiseException("Exception")
+            return y
+        """
+        let raised = TorchScriptSourceCheck.run(Array(source.utf8), shape: [1, 256])
+        #expect(raised.failure == "forward (code/__torch__.py:2) raises at these inputs")
+        let fine = TorchScriptSourceCheck.run(Array(source.utf8), shape: [1, 512])
+        #expect(fine.failure == nil && fine.calls == 1)
+    }
+
     @Test("recursion is bounded")
     func recursionIsBounded() throws {
         let source = """

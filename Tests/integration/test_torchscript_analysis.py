@@ -76,11 +76,16 @@ def test_without_input_shapes_the_coverage_names_the_input(run, tmp_path):
     assert fixed["targets"][0]["macs"] == 39_846_538  # docs/analysis.md's convention (the mean as ONNX's ReduceMean)
 
 
-def test_silero_vad_scripted_control_flow_is_named_not_guessed(run, tmp_path):
-    entry = next(m for m in json.loads((REPO / "Tests/corpus/corpus.json").read_text())["models"] if m["id"] == "silero-vad-jit")
+def corpus_model(model_id):
+    entry = next(m for m in json.loads((REPO / "Tests/corpus/corpus.json").read_text())["models"] if m["id"] == model_id)
     path = fetch_corpus.model_path(entry, fetch_corpus.cache_dir())
     if not path.exists():
         pytest.skip(f"{path}: `make corpus` fetches it")
+    return path
+
+
+def test_silero_vad_scripted_control_flow_is_named_not_guessed(run, tmp_path):
+    path = corpus_model("silero-vad-jit")
     (tmp_path / "silero.pt").symlink_to(path)
     got = estimate(run, manifest(tmp_path, "silero.pt", {"x": [1, 512]}))
     c = got["coverage"]
@@ -96,6 +101,36 @@ def test_silero_vad_scripted_control_flow_is_named_not_guessed(run, tmp_path):
     inspected = run("inspect", str(path), "--analysis", "--json")
     assert inspected.returncode == 0, inspected.stderr.decode()[-2000:]
     assert json.loads(inspected.stdout)["analysis"]["coverage"]["free_dimensions"] == ["x: unknown rank"]
+
+
+def test_silero_vad_with_its_sample_rate_given_resolves_fully(run, tmp_path):
+    """`sr: 16000` under model.inputs binds forward's `sr: int`: every call of the 16 kHz model resolves, and the
+    count equals the same model's ONNX export with its If on `sr` seeded by the same value — at the 576 samples the
+    ONNX model's caller passes (512 and the 64 of context the TorchScript module prepends itself)."""
+    (tmp_path / "silero.pt").symlink_to(corpus_model("silero-vad-jit"))
+    (tmp_path / "silero.onnx").symlink_to(corpus_model("silero-vad"))
+    got = estimate(run, manifest(tmp_path, "silero.pt", {"x": [1, 512], "sr": 16000}))
+    c = got["coverage"]
+    assert c["complete"] and c["nodes_resolved"] == c["nodes_total"] == 40 and c["unresolved_ops"] == {}
+    assert not got["targets"][0]["lower_bounds"]
+    assert got["targets"][0]["macs"] == 750_982
+    # 8 kHz takes chunks of 256 samples: its branch, complete.
+    low = estimate(run, manifest(tmp_path, "silero.pt", {"x": [1, 256], "sr": 8000}))
+    assert low["coverage"]["complete"] and low["targets"][0]["macs"] == 432_262
+    # At 8 kHz 512 samples make forward raise: the evaluation stops there, said, and nothing is claimed complete.
+    raised = estimate(run, manifest(tmp_path, "silero.pt", {"x": [1, 512], "sr": 8000}))
+    assert not raised["coverage"]["complete"]
+    assert any("raises at these inputs" in op for op in raised["coverage"]["unresolved_ops"])
+    onnx = estimate(run, manifest(tmp_path, "silero.onnx", {"input": [1, 576], "state": [2, 1, 128], "sr": 16000}))
+    oc = onnx["coverage"]
+    assert oc["complete"] and "If 'If_0': then branch" in oc["branches_taken"]
+    # 4 MACs apart (docs/analysis.md): the ONNX graph's Equal nodes on scalars (`sr == 16000`, shape checks), which
+    # TorchScript evaluates as Python ints; every other operator agrees.
+    assert onnx["targets"][0]["macs"] == 750_986
+    # Without sr the ONNX If counts its larger branch and leaves nothing silently out (the 8 kHz branch at 576
+    # samples does not resolve: named).
+    unseeded = estimate(run, manifest(tmp_path, "silero.onnx", {"input": [1, 576], "state": [2, 1, 128]}))
+    assert not unseeded["coverage"]["complete"] and "If 'If_0': then branch" not in unseeded["coverage"].get("branches_taken", [])
 
 
 def test_code_outside_the_parsed_subset_leaves_the_weights_and_says_where(run, tmp_path):

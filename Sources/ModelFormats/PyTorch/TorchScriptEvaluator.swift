@@ -289,7 +289,9 @@ struct TorchScriptEvaluator {
         }
         switch try run(f.body, &frame) {
         case .returned(let v): return v
-        case .raised: return .unknown
+        // Reached on a path the inputs decide: a run at these inputs fails (silero-vad raises for a chunk that is
+        // not 512 samples at 16 kHz, 256 at 8 kHz). Said, rather than costing the calls before it as the model.
+        case .raised: throw Failure(message: "\(f.name) (\(f.file):\(f.line)) raises at these inputs")
         default: return .none
         }
     }
@@ -552,6 +554,9 @@ struct TorchScriptEvaluator {
 }
 
 /// A TorchScript module's `forward` as a graph of ATen calls at given input shapes.
+/// The scalar kinds of `forward` parameter an integer from the manifest binds.
+public enum TorchScriptValueKind: Sendable { case int, float, bool }
+
 public struct TorchScriptGraph: Sendable {
     /// The model with the evaluated calls as its main graph and its inputs and outputs at the shapes evaluated.
     public var model: Model
@@ -567,10 +572,30 @@ extension Model {
     /// Why a TorchScript archive's code was not read, naming the file and line; nil when it was.
     public var torchScriptFailure: String? { torchScript?.whyNotRead }
 
+    /// The root module's `forward` parameters after `self`, with their declared types (`Tensor`, `int`; empty when
+    /// undeclared, which TorchScript takes as a tensor); nil when the archive's code was not read.
+    public var torchScriptForwardParameters: [(name: String, type: String)]? {
+        guard let archive = torchScript, torchScriptFailure == nil, let root = archive.rootClass,
+              let forward = archive.program.classes[root]?.methods["forward"]
+        else { return nil }
+        return zip(forward.parameters.dropFirst(), forward.parameterTypes.dropFirst()).map { (name: $0.0, type: $0.1) }
+    }
+
+    /// The value a `forward` parameter of `type` takes from an integer the manifest gives (`sr: 16000`): an `int`
+    /// as it is, a `float` as the same number, a `bool` from 0 or 1; nil for a type no integer stands for.
+    public static func torchScriptArgument(_ value: Int, type: String) -> TorchScriptValueKind? {
+        switch type {
+        case "int": return .int
+        case "float": return .float
+        case "bool": return value == 0 || value == 1 ? .bool : nil
+        default: return nil
+        }
+    }
+
     /// Evaluates the root module's `forward` with `inputs`' shapes (by parameter name; a single tensor
     /// parameter takes a single input of another name), or nil when the archive's code was not read. An
     /// evaluation that exceeds its limits keeps the calls made so far and names the limit as a call left out.
-    /// `scalars` gives `int` parameters' values (`sr` of a model whose forward takes a sample rate).
+    /// `scalars` gives `int` (and `float`, `bool`) parameters' values (`sr` of a model whose forward takes a sample rate).
     public func torchScriptGraph(inputs: [String: [Int?]], scalars: [String: Int] = [:]) -> TorchScriptGraph? {
         guard let archive = torchScript, torchScriptFailure == nil, let root = archive.rootClass,
               let forward = archive.program.classes[root]?.methods["forward"]
@@ -586,7 +611,18 @@ extension Model {
         let tensorParams = zip(params, types).filter { $0.1.isEmpty || $0.1 == "Tensor" || $0.1.hasPrefix("Optional[Tensor") }.map(\.0)
         for (p, type) in zip(params, types) {
             let isTensor = type.isEmpty || type == "Tensor"
-            guard isTensor else { arguments.append(scalars[p].map(TorchScriptEvaluator.Value.int) ?? .unknown); continue }
+            guard isTensor else {
+                var argument = TorchScriptEvaluator.Value.unknown
+                if let v = scalars[p], let kind = Model.torchScriptArgument(v, type: type) {
+                    switch kind {
+                    case .int: argument = .int(v)
+                    case .float: argument = .float(Double(v))
+                    case .bool: argument = .bool(v != 0)
+                    }
+                }
+                arguments.append(argument)
+                continue
+            }
             var given = inputs[p]
             if given == nil, tensorParams.count == 1, inputs.count == 1 { given = inputs.values.first }
             guard let dims = given else {
