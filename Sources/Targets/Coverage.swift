@@ -243,7 +243,8 @@ public enum Coverage {
                 } else {
                     f.status = .unknown
                     f.reason = "what \(exporter.title) writes for it was not measured: not checked against the operator table"
-                    f.rule = delegateRule
+                    // The rule of the table it was not checked against: the provider's, else the runtime's own.
+                    f.rule = opSet?.format == .onnx ? delegateRule : runtimeRule
                 }
                 if f.status == .supported, let exported, let rs = runtimeSet, rs.format == .onnx {
                     let missing = exported.filter { !rs.contains(OperatorSet.key(opType: $0, domain: "")) }

@@ -90,6 +90,10 @@ import Testing
         let table = TargetEstimates.table(manifest: try Self.manifest(Self.qnn, inputs: ""), model: m, catalogue: catalogue)
         let row = try #require(table["targets"]?.arrayValue?.first)
         #expect(row["latency_calibration"] == .null)
+        // A runtime with its own ONNX table and no fallback (TensorRT) says it under its own rule, SW4004, as information.
+        let trt = try Self.check("{runtime: tensorrt, format: onnx}", model: path).filter { $0.code == .operatorUnsupported }
+        #expect(trt.count == 1 && trt.first?.severity == .information, "\(trt.map(\.message))")
+        #expect(trt.first?.message.contains("5 of 8 ATen calls were not checked against NVIDIA TensorRT's operator table") == true)
         // exported.pt2 is judged whole on QNN: the fit applies.
         let whole = TargetEstimates.table(manifest: try Self.manifest(Self.qnn, inputs: ""), model: try Repo.model("Tests/Fixtures/models/pytorch/exported.pt2"), catalogue: catalogue)
         #expect(whole["targets"]?.arrayValue?.first?["latency_calibration"]?["method"] == .string("calibrated"))
