@@ -16,7 +16,7 @@ BUILD_FLAGS  := --build-tests
 BIN          := .build/debug/slipway
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: demo test fuzz build deps venv corpus runtimes venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue derive-catalogue derive-xnnpack derive-ort-eps derive-tensorrt derive-llamacpp derive-openvino derive-executorch measure-aten-decompositions measure-model-macs derive-device-calibration rules target-fixtures estimate-fixtures keras-fixtures
+.PHONY: demo test fuzz build deps venv corpus runtimes venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue derive-catalogue derive-xnnpack derive-ort-eps derive-tensorrt derive-llamacpp derive-openvino derive-executorch measure-aten-decompositions measure-aten-onnx measure-model-macs derive-device-calibration rules target-fixtures estimate-fixtures keras-fixtures
 
 deps:
 	@if [ ! -f /usr/include/yaml.h ] || [ ! -f /usr/include/hdf5/serial/hdf5_hl.h ] || ! command -v pkg-config >/dev/null || ! command -v python3 >/dev/null; then \
@@ -184,6 +184,12 @@ derive-executorch: venv
 # the common layers exported and saved with the Core ML venv's torch, then to_edge's decompositions. Then make rules.
 measure-aten-decompositions: venv-coreml
 	$(VENV_COREML)/bin/python scripts/catalogue/measure_aten_decompositions.py
+	$(MAKE) catalogue
+
+# Re-measure which ONNX operators torch.onnx.export writes for each ATen operator (aten_to_onnx in operators.json): the
+# same modules exported with the TorchScript exporter (opset 17) and the dynamo exporter (opset 18). Then make rules.
+measure-aten-onnx: venv-coreml
+	$(VENV_COREML)/bin/python scripts/catalogue/measure_aten_onnx.py
 	$(MAKE) catalogue
 
 # Slipway's MAC count of the models the device latency calibrations are fitted on (YOLO11, the AI Hub classifiers),

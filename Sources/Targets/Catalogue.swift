@@ -438,6 +438,8 @@ public struct Catalogue: Sendable {
     public var acceleratorCalibrations: [AcceleratorCalibration] = []
     /// What ExecuTorch's to_edge turns each exported ATen operator into, measured: empty when not in the catalogue.
     public var atenToEdge: ATenToEdge = ATenToEdge()
+    /// The ONNX operators torch.onnx.export writes for each ATen operator, per exporter (`aten_to_onnx`).
+    public var atenToONNX: ATenToONNX = ATenToONNX()
     public var deviceCalibrations: [DeviceCalibration] = []
 
     /// The lowering table of the Keras generation that wrote `model` (Keras 2 HDF5 files say `keras_version` 2.x).
@@ -536,6 +538,39 @@ public struct VersionNumber: Sendable, Hashable, Comparable, CustomStringConvert
 /// The Edge-dialect operators ExecuTorch's to_edge turns each exported ATen operator into (its decompositions and
 /// view → view_copy), measured by scripts/catalogue/measure_aten_decompositions.py. A `.pt2` holds the operators
 /// before decomposition (`conv2d.default`); ExecuTorch's partitioners name the ones after (`convolution.default`).
+/// What torch.onnx.export writes for each ATen operator, measured per exporter by exporting one-call modules
+/// (scripts/catalogue/measure_aten_onnx.py): a PyTorch model bound for ONNX Runtime is judged by these ONNX
+/// operators against the execution provider's table.
+public struct ATenToONNX: Sendable, Hashable {
+    /// The exporters of Schemas/conversion/paths.json's `torch-onnx-export` route: the TorchScript exporter for a
+    /// TorchScript module (`pytorch`), the dynamo exporter for an ExportedProgram (`pytorch-exported-program`).
+    public enum Exporter: String, Sendable, Hashable, CaseIterable {
+        case torchscript, dynamo
+        /// The exporter torch.onnx.export uses for a model planned from `conversionSource`.
+        public init(conversionSource: String) {
+            self = conversionSource == "pytorch-exported-program" ? .dynamo : .torchscript
+        }
+        public var title: String { self == .dynamo ? "torch.onnx.export's dynamo exporter" : "torch.onnx.export's TorchScript exporter" }
+    }
+    public struct Table: Sendable, Hashable {
+        /// The opset the measurement exported at (the route's default).
+        public var opset: Int
+        /// ATen operator as Slipway names it (`conv2d` from TorchScript, `conv2d.default` from a `.pt2`) →
+        /// the ONNX operators written for it ([]: none, a Constant or nothing).
+        public var operators: [String: [String]]
+        public init(opset: Int, operators: [String: [String]]) {
+            self.opset = opset
+            self.operators = operators
+        }
+    }
+    public var tables: [Exporter: Table]
+    public var source: SourceRef?
+    public init(tables: [Exporter: Table] = [:], source: SourceRef? = nil) {
+        self.tables = tables
+        self.source = source
+    }
+}
+
 public struct ATenToEdge: Sendable, Hashable {
     /// One decomposition of an operator and the integer arguments that select it (`output_size: [1, 1]`).
     public struct Variant: Sendable, Hashable {

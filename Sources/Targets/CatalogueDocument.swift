@@ -152,6 +152,30 @@ public enum CatalogueDocument {
                 o += "| `\(op)` | \(v) |\n"
             }
         }
+        let ato = c.atenToONNX
+        if let src = ato.source, let script = ato.tables[.torchscript], let dynamo = ato.tables[.dynamo] {
+            o += "\n## ATen operators in torch.onnx.export's ONNX\n\nThe ONNX operators torch.onnx.export writes for each ATen "
+            o += "call, measured by exporting one-call modules (source: \(c.cite(src))): the TorchScript exporter (opset \(script.opset)) "
+            o += "for a `.pt`, whose calls are named as Slipway evaluates its code; the dynamo exporter (opset \(dynamo.opset)) for a "
+            o += "`.pt2`, whose calls carry their overload. Each cell is every ONNX operator written for the call in any measured module "
+            o += "(`linear`: Gemm on a 2-D input, MatMul + Add above); an execution provider takes a call when it takes all of them. "
+            o += "A call not listed is not checked, and said. Constant nodes are left out (ONNX Runtime makes them "
+            o += "initializers on load); \"none\": no other node.\n\n"
+            func cell(_ ops: [String]?) -> String { ops.map { $0.isEmpty ? "none" : $0.map { "`\($0)`" }.joined(separator: " + ") } ?? "—" }
+            o += "| TorchScript call | ONNX (TorchScript exporter) | `.pt2` call | ONNX (dynamo exporter) |\n|---|---|---|---|\n"
+            // One row per TorchScript name, beside the .pt2 overloads of the same operator.
+            var overloads: [String: [String]] = [:]
+            for op in dynamo.operators.keys { overloads[String(op.split(separator: ".").first ?? ""), default: []].append(op) }
+            for op in Set(script.operators.keys).union(overloads.keys).sorted() {
+                let ds = (overloads[op] ?? []).sorted()
+                let left = script.operators[op] == nil ? "—" : "`\(op)`"
+                if ds.isEmpty { o += "| \(left) | \(cell(script.operators[op])) | — | — |\n" }
+                for (i, d) in ds.enumerated() {
+                    o += i == 0 ? "| \(left) | \(cell(script.operators[op])) | `\(d)` | \(cell(dynamo.operators[d])) |\n"
+                        : "| | | `\(d)` | \(cell(dynamo.operators[d])) |\n"
+                }
+            }
+        }
         o += "\n## TFLite operator versions\n\nThe minimum runtime for each builtin operator version (source: \(c.cite(c.tfliteOpVersionsSource))).\n\n"
         o += "| Builtin | Versions → minimum runtime |\n|---|---|\n"
         for op in c.tfliteOpVersions.keys.sorted() {

@@ -553,7 +553,25 @@ private struct Decoder {
             }
         }
 
-        return Catalogue(
+        var atenToONNX = ATenToONNX()
+        if let a = root["aten_to_onnx"] {
+            let ao = try object(a, "aten_to_onnx")
+            atenToONNX.source = try source(ao["source"], "aten_to_onnx.source", sources: sources)
+            for (name, v) in try object(ao["exporters"], "aten_to_onnx.exporters").entries {
+                let p = "aten_to_onnx.exporters.\(name)"
+                guard let exporter = ATenToONNX.Exporter(rawValue: name) else {
+                    throw fail(p, "is not an exporter (torchscript, dynamo)")
+                }
+                let eo = try object(v, p)
+                var operators: [String: [String]] = [:]
+                for (op, x) in try object(eo["operators"], "\(p).operators").entries {
+                    operators[op] = try strings(x, "\(p).operators.\(op)")
+                }
+                atenToONNX.tables[exporter] = ATenToONNX.Table(opset: try int(eo["opset"], "\(p).opset") ?? 0, operators: operators)
+            }
+        }
+
+        var catalogue = Catalogue(
             sources: sources, runtimes: runtimes, devices: devices, architectures: architectures,
             architecturesSource: try optionalSource(root["gpu_architectures_source"], "gpu_architectures_source", sources: sources),
             rules: rules, tfliteOpVersions: opVersions,
@@ -563,5 +581,7 @@ private struct Decoder {
             dispatchOverheads: overheads, kerasLowering: kerasLowering, kerasLoweringSource: kerasLoweringSource,
             latencyCalibrations: calibrations, acceleratorCalibrations: accelerators, atenToEdge: atenToEdge,
             deviceCalibrations: deviceCalibrations)
+        catalogue.atenToONNX = atenToONNX
+        return catalogue
     }
 }

@@ -70,6 +70,8 @@ public struct CoverageReport: Sendable {
     public var constrained: [OperatorFinding] { operators.filter { $0.check != nil } }
     /// Nodes with a constraint that only the running model decides, in graph order.
     public var undecided: [OperatorFinding] { operators.filter { !$0.undecided.isEmpty } }
+    /// No node runs on the CPU and every node was judged: what a calibration of the delegate's processor needs.
+    public var runsWhole: Bool { cpuNodes.isEmpty && unknown.isEmpty }
     public var cpuShareOfMACs: Double { totalMACs > 0 ? Double(cpuMACs) / Double(totalMACs) : 0 }
 }
 
@@ -80,6 +82,8 @@ public enum Coverage {
         model: Model, runtime: Runtime, version: String?, delegate: Delegate?, catalogue: Catalogue,
         analysis: GraphAnalysis?
     ) -> CoverageReport {
+        // A TorchScript module's nodes are its forward evaluated by the analysis, not stored in the archive.
+        let model = model.graphs.isEmpty ? analysis?.graphModel ?? model : model
         let nodes = model.graphs.first?.nodes ?? []
         var findings: [OperatorFinding] = []
         let opSet = delegate?.operators.flatMap { catalogue.operatorSet($0) }
@@ -143,6 +147,13 @@ public enum Coverage {
             for o in n.outputs where !o.isEmpty { producer[o] = n.opType }
             for v in n.inputs where !v.isEmpty { consumers[v, default: []].append(n.opType) }
         }
+
+        // A PyTorch model bound for an ONNX operator table reaches it as torch.onnx.export writes it: the
+        // TorchScript exporter for a TorchScript module, the dynamo exporter for an ExportedProgram
+        // (Schemas/conversion/paths.json). Each ATen call is judged by the ONNX operators measured for it.
+        let exporter = ATenToONNX.Exporter(conversionSource: model.conversionSource)
+        let judgesExport = model.format == .pytorch && (opSet?.format == .onnx || runtimeSet?.format == .onnx)
+        let exportTable = judgesExport ? catalogue.atenToONNX.tables[exporter] : nil
 
         for (i, node) in nodes.enumerated() {
             var f = OperatorFinding(
@@ -218,6 +229,32 @@ public enum Coverage {
             default:
                 break
             }
+            // The ONNX operators the exporter writes for an ATen call; nil when not measured (then not judged, and
+            // said: the call is unknown, and the estimate does not take the model as whole on the provider).
+            var exported: [String]? = nil
+            if judgesExport, node.domain == "aten" {
+                let name = Self.atenCall(node.opType)
+                if let ops = exportTable?.operators[name] {
+                    exported = ops.filter { !runtime.foldedOperators.contains(OperatorSet.key(opType: $0, domain: "")) }
+                    if exported?.isEmpty == true {
+                        f.status = .folded
+                        f.reason = "\(exporter.title) writes no node for it (opset \(exportTable?.opset ?? 0))"
+                    }
+                } else {
+                    f.status = .unknown
+                    f.reason = "what \(exporter.title) writes for it was not measured: not checked against the operator table"
+                    // The rule of the table it was not checked against: the provider's, else the runtime's own.
+                    f.rule = opSet?.format == .onnx ? delegateRule : runtimeRule
+                }
+                if f.status == .supported, let exported, let rs = runtimeSet, rs.format == .onnx {
+                    let missing = exported.filter { !rs.contains(OperatorSet.key(opType: $0, domain: "")) }
+                    if !missing.isEmpty {
+                        f.status = .unsupported
+                        f.reason = "\(exporter.title) makes it \(exported.joined(separator: " + ")); \(missing.joined(separator: ", ")) not in the \(rs.title)'s operator table"
+                        f.rule = runtimeRule
+                    }
+                }
+            }
             // A runtime with its own TFLite operator table (TFLite Micro) has no CPU to fall back to.
             if f.status == .supported, let rs = runtimeSet, rs.format == .tflite, isLiteRT {
                 let missing = f.builtins.filter { !rs.contains($0) }
@@ -270,7 +307,17 @@ public enum Coverage {
                         }
                     }
                 } else if opSet.format == .onnx {
-                    if model.format == .onnx, !opSet.contains(onnxKey) {
+                    if let exported {
+                        let missing = exported.filter { !opSet.contains(OperatorSet.key(opType: $0, domain: "")) }
+                        let made = "\(exporter.title) makes it \(exported.joined(separator: " + "))"
+                        if missing.isEmpty {
+                            f.reason = "\(made), which the \(opSet.title) takes"
+                        } else {
+                            f.status = .cpuFallback
+                            f.reason = "\(made); \(missing.joined(separator: ", ")) not in the \(opSet.title)'s operator table"
+                            f.rule = delegateRule
+                        }
+                    } else if model.format == .onnx, !opSet.contains(onnxKey) {
                         let fused = opSet.fusions.first { fusion in
                             guard fusion.op == onnxKey, let input = node.inputs.first, let made = producer[input],
                                 fusion.after.contains(made), let output = node.outputs.first, let readers = consumers[output],
@@ -359,6 +406,13 @@ public enum Coverage {
     public static func atenName(_ opType: String) -> String {
         guard let dot = opType.firstIndex(of: "."), opType.split(separator: ".").count >= 3 else { return opType }
         return String(opType[opType.index(after: dot)...])
+    }
+
+    /// An ATen call as the ONNX export table names it: a `.pt2` node's operator with its overload
+    /// (`aten.conv2d.default` → `conv2d.default`), a TorchScript call without (`aten.conv2d` → `conv2d`).
+    public static func atenCall(_ opType: String) -> String {
+        let name = atenName(opType)
+        return name.hasPrefix("aten.") ? String(name.dropFirst(5)) : name
     }
 
     /// The first of `set`'s checks that applies to the node (by its operator `names`) and fails, with what

@@ -260,7 +260,7 @@ public enum TargetEstimates {
         // its on-chip cache streamed from the host on every inference replace the roofline, which knows neither.
         // Only for a model that runs whole on the accelerator: the fit says nothing of a CPU remainder.
         var accelerator: AcceleratorCalibration?
-        if analysis.transformer == nil, p.processor == .npu, let device, coverage?.cpuNodes.isEmpty ?? true,
+        if analysis.transformer == nil, p.processor == .npu, let device, coverage?.runsWhole ?? true,
             let c = catalogue.acceleratorCalibration(device, precision: p.compute)
         {
             roofline = latency
@@ -273,7 +273,7 @@ public enum TargetEstimates {
         // Only for a model that runs whole on the calibrated processor: the fit says nothing of a CPU remainder.
         var measured: DeviceCalibration?
         if analysis.transformer == nil, calibration == nil, accelerator == nil, let device, let runtime,
-            p.processor == .cpu || coverage?.cpuNodes.isEmpty ?? true,
+            p.processor == .cpu || coverage?.runsWhole ?? true,
             let c = catalogue.deviceCalibration(device, runtime: runtime.name, processor: p.processor, precision: p.compute)
         {
             roofline = latency

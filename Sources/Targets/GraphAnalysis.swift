@@ -113,6 +113,9 @@ public struct GraphAnalysis: Sendable {
 
     /// For a language model (GGUF, safetensors with config.json): the per-token figures (MACs are per token).
     public var transformer: TransformerFigures? = nil
+    /// The model whose graph `nodes` index when it is not the analysed one: a TorchScript module's forward as
+    /// evaluated at the manifest's input shapes (its archive stores code, not a graph). Coverage judges these nodes.
+    public var graphModel: Model? = nil
 
     public init(
         nodes: [NodeCost], shapes: ValueShapes, unresolved: [String], assumedDimensions: [String], totalMACs: Int,
@@ -147,6 +150,7 @@ public struct GraphAnalysis: Sendable {
         if model.format == .pytorch, let script = model.torchScriptGraph(inputs: inputs, scalars: values) {
             // TorchScript: forward evaluated at the manifest's input shapes, then costed as an ExportedProgram.
             var result = ATenAnalyzer(model: script.model).run()
+            result.graphModel = script.model
             for m in script.missingInputs where !result.assumedDimensions.contains(m) { result.assumedDimensions.append(m) }
             result.coverage.freeDimensions = result.assumedDimensions.filter(AnalysisCoverage.isFreeBeyondBatch)
             return result

@@ -27,11 +27,14 @@ public enum TargetChecks {
     public static func check(
         manifest: Manifest, model: Model?, catalogue: Catalogue, sizeBytes: [String: Int] = [:]
     ) -> [Diagnostic] {
-        let analysis = model.flatMap { m in
-            // Weight files without a graph are analysed when their metadata describes a language model.
-            let a = GraphAnalysis.analyze(model: m, inputs: manifestInputDims(manifest), values: manifestInputValues(manifest), contextLength: manifest.model?.contextLength?.value)
-            return m.graphs.isEmpty && a.transformer == nil ? nil : a
+        let analyzed = model.map { m in
+            GraphAnalysis.analyze(model: m, inputs: manifestInputDims(manifest), values: manifestInputValues(manifest),
+                                  contextLength: manifest.model?.contextLength?.value)
         }
+        // Weight files without a graph are analysed when their metadata describes a language model.
+        let analysis = analyzed.flatMap { a in model?.graphs.isEmpty == true && a.transformer == nil ? nil : a }
+        // A TorchScript module's forward, evaluated: its ATen calls are what the operator coverage judges.
+        let evaluated = analyzed.flatMap { $0.graphModel == nil ? nil : $0 }
         var out: [Diagnostic] = model.map { InputChecks.check(manifest: manifest, model: $0) } ?? []
         // Said once, on the model: every figure below is a lower bound.
         if let analysis, !analysis.coverage.isComplete, let path = manifest.model?.path,
@@ -43,6 +46,7 @@ public enum TargetChecks {
         }
         for t in manifest.targets {
             var c = TargetContext(manifest: manifest, target: t, model: model, analysis: analysis, catalogue: catalogue)
+            c.evaluated = evaluated
             out += c.run(sizeBytes: sizeBytes[t.name.value]).map { d in
                 var d = d
                 if d.targets.isEmpty { d.targets = [t.name.value] }
@@ -84,6 +88,9 @@ private struct TargetContext {
     let target: TargetSpec
     let model: Model?
     let analysis: GraphAnalysis?
+    /// The analysis of a TorchScript module's evaluated forward, for the operator coverage only (its figures are not
+    /// judged against budgets here; `slipway estimate` gives them).
+    var evaluated: GraphAnalysis? = nil
     let catalogue: Catalogue
     var out: [Diagnostic] = []
 
@@ -140,8 +147,8 @@ private struct TargetContext {
         }
         checkAlreadyQuantized(model)
         checkStaticShapes(model, runtime: runtime, delegate: delegate)
-        let coverage = model.graphs.isEmpty ? nil : Coverage.check(
-            model: model, runtime: runtime, version: version, delegate: delegate, catalogue: catalogue, analysis: analysis)
+        let coverage = model.graphs.isEmpty && evaluated == nil ? nil : Coverage.check(
+            model: model, runtime: runtime, version: version, delegate: delegate, catalogue: catalogue, analysis: analysis ?? evaluated)
         if let coverage { report(coverage, delegate: delegate, runtime: runtime) }
         // The model's own min_runtime_version, when no operator version in the table already says why.
         if model.format == .tflite, runtime.name == "litert", let v = pinned.flatMap({ VersionNumber($0) }),
@@ -662,6 +669,15 @@ private struct TargetContext {
             let partitions = "\(c.cpuPartitions) \(sameProcessor ? "builtin-kernel" : "CPU") partition\(c.cpuPartitions == 1 ? "" : "s")"
             emit(rule, "\(onCPU) of \(total) operators (\(share)% of MACs, \(partitions)) fall back from the \(delegate.name) \(kind) to \(destination), because \(how): \(list(refused))",
                  at: delegateRange, severity: sameProcessor ? .information : nil)
+        }
+        // ATen calls whose export was not measured: not judged, so not silently passed.
+        let unjudged = c.unknown.filter { $0.rule != nil }
+        if !unjudged.isEmpty, let rule = unjudged.first?.rule {
+            let calls = Array(Set(unjudged.map(\.opType))).sorted()
+            let shown = calls.prefix(8).joined(separator: ", ") + (calls.count > 8 ? " and \(calls.count - 8) more" : "")
+            let table = delegate.map { "the \($0.name) execution provider's" } ?? "\(runtime.title)'s"
+            emit(rule, "\(unjudged.count) of \(c.operators.count) ATen calls were not checked against \(table) operator table: what torch.onnx.export writes for them was not measured (the table in docs/rules.md, \"ATen operators in torch.onnx.export's ONNX\"), so the model is not taken as running whole there: \(shown)",
+                 at: delegate == nil ? runtimeRange : delegateRange, severity: .information)
         }
         reportConstraints(c, delegate: delegate)
     }

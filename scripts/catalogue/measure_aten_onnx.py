@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Measures which ONNX operators torch.onnx.export writes for each ATen operator, for the ONNX Runtime EP checks.
+
+    scripts/catalogue/measure_aten_onnx.py [--check]
+
+Run with a Python that has torch, onnx and onnxscript (make measure-aten-onnx uses the Core ML venv's).
+
+A PyTorch model that targets ONNX Runtime is converted by torch.onnx.export (Schemas/conversion/paths.json):
+a TorchScript module (`.pt`) by the TorchScript exporter at opset 17, an ExportedProgram (`.pt2`) by the dynamo
+exporter at opset 18. An execution provider's table names ONNX operators, Slipway's analysis holds the model's
+ATen calls. For each module of measure_aten_decompositions.py's MODULES (the common layers; the few that
+call several ATen operators are replaced by one-call modules in ONE_CALL) this script
+
+  1. TorchScript exporter: traces the module (torch.jit.trace, as a traced `.pt` is made), reads the ATen calls of
+     its inlined graph as Slipway's TorchScript evaluator names them (`aten::relu` -> `relu`, a convolution
+     `aten::_convolution` -> `conv2d` or `conv_transpose2d` by its rank and `transposed`),
+     exports the traced module with torch.onnx.export(dynamo=False, opset_version=17);
+  2. dynamo exporter: torch.export.export, reads the program's operators as Slipway reads a `.pt2`
+     (`aten.conv2d.default` -> `conv2d.default`), exports the program with torch.onnx.export(dynamo=True,
+     opset_version=18);
+  3. when the module makes exactly one ATen call, every ONNX operator of the exported graph is that call's
+     lowering (provenance by construction: nothing else is in the graph). A module making several calls is not
+     attributed and is listed under `not_attributed`.
+
+`Constant` nodes are left out: ONNX Runtime turns every Constant node into an initializer when it loads the
+graph (onnxruntime/core/graph/graph.cc, Graph::Graph), before any execution provider is asked for nodes, so no
+EP table decides them. Every other node is kept, shape plumbing (Shape, Gather, Concat) included: it is a node
+an EP takes or leaves.
+
+Writes `aten_to_onnx` in Schemas/targets/operators.json: per exporter, ATen operator -> the ONNX operators
+(sorted, distinct; [] when the export writes nothing for it, a Dropout in eval mode) with the opset, the union
+over the modules that make the call, the torch version measured; --check writes nothing and exits 1 when the
+committed table differs.
+"""
+import argparse
+import contextlib
+import io
+import os
+import sys
+import warnings
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import catalogue_json as cj  # noqa: E402
+from measure_aten_decompositions import MODULES, Fn, image  # noqa: E402
+
+import onnx  # noqa: E402
+import torch  # noqa: E402
+
+warnings.filterwarnings("ignore")
+EXPORTERS = {"torchscript": 17, "dynamo": 18}
+
+# One ATen call each where MODULES' module makes several (sqrt of abs, a slice before the squeeze …).
+ONE_CALL = {
+    "sqrt": (Fn(torch.sqrt), image()),
+    "rsqrt": (Fn(torch.rsqrt), image()),
+    "squeeze": (Fn(lambda a: a.squeeze(0)), image()),
+    "slice": (Fn(lambda a: a[1:3]), (torch.randn(4, 8),)),
+    "select": (Fn(lambda a: a[-1]), (torch.randn(4, 8),)),
+}
+# ATen calls of a traced graph that compute Python numbers for other calls, not tensors: not an operator of the
+# model (Slipway's evaluator folds them; the exporter writes them into the one call's lowering).
+SCALAR_CALLS = {"size", "Int", "ScalarImplicit", "floor", "mul_int", "len", "__getitem__", "dim", "numel"}
+
+
+def onnx_types(model_bytes_or_proto):
+    m = model_bytes_or_proto if isinstance(model_bytes_or_proto, onnx.ModelProto) else onnx.load_from_string(model_bytes_or_proto)
+    return sorted({n.op_type if n.domain in ("", "ai.onnx") else f"{n.domain}:{n.op_type}"
+                   for n in m.graph.node if n.op_type != "Constant"})
+
+
+def evaluator_name(node):
+    """The call as Slipway's TorchScript evaluator names it: `aten::relu` -> `relu`; a traced convolution
+    (`aten::_convolution`) by its rank (the weight's, here the stride's length) and `transposed` argument, `conv2d` or `conv_transpose2d`
+    (Sources/ModelFormats/PyTorch/TorchScriptShapeRules.swift)."""
+    name = node.kind().split("::", 1)[1]
+    if name in ("_convolution", "convolution"):
+        args = list(node.inputs())
+        n = len(list(args[3].node().inputs()))  # the stride's list: one per spatial dimension (the weight's rank - 2)
+        return f"conv_transpose{n}d" if args[6].toIValue() else f"conv{n}d"
+    return name
+
+
+def torchscript(module, inputs):
+    traced = torch.jit.trace(module, inputs)
+    calls = [evaluator_name(n) for n in traced.inlined_graph.nodes() if n.kind().startswith("aten::")]
+    calls = [c for c in calls if c not in SCALAR_CALLS]
+    f = io.BytesIO()
+    with contextlib.redirect_stdout(io.StringIO()):
+        torch.onnx.export(traced, inputs, f, opset_version=EXPORTERS["torchscript"], dynamo=False)
+    return calls, onnx_types(f.getvalue())
+
+
+def dynamo(module, inputs):
+    ep = torch.export.export(module, inputs)
+    calls = []
+    for n in ep.graph.nodes:
+        if n.op == "call_function" and isinstance(n.target, torch._ops.OpOverload):
+            parts = str(n.target).split(".")  # aten.conv2d.default
+            calls.append(".".join(parts[1:]))
+    with contextlib.redirect_stdout(io.StringIO()):
+        program = torch.onnx.export(ep, inputs, opset_version=EXPORTERS["dynamo"], dynamo=True)
+    return calls, onnx_types(program.model_proto)
+
+
+def derive():
+    modules = dict(MODULES)
+    modules.update(ONE_CALL)
+    tables = {}
+    for exporter, run in (("torchscript", torchscript), ("dynamo", dynamo)):
+        ops, measured_in, not_attributed = {}, {}, {}
+        for name, (module, inputs) in modules.items():
+            torch.manual_seed(0)
+            calls, written = run(module.eval(), inputs)
+            if len(set(calls)) != 1 or len(calls) != 1:
+                not_attributed[name] = calls
+                continue
+            ops.setdefault(calls[0], set()).update(written)
+            measured_in.setdefault(calls[0], []).append(name)
+        tables[exporter] = {
+            "opset": EXPORTERS[exporter],
+            "operators": {op: sorted(ops[op]) for op in sorted(ops)},
+            "measured_in": {op: measured_in[op] for op in sorted(measured_in)},
+            "not_attributed": {n: not_attributed[n] for n in sorted(not_attributed)},
+        }
+    return {
+        "source": {"id": "torch-onnx-export-measured",
+                   "section": f"one-call modules exported with torch.onnx.export (torch {torch.__version__.split('+')[0]}):"
+                              " the TorchScript exporter on the traced module at opset 17, the dynamo exporter on"
+                              " the ExportedProgram at opset 18; Constant nodes left out (ONNX Runtime makes them"
+                              " initializers on load)"},
+        "special": {"[]": "the export writes no node for it (only Constant nodes, or nothing)",
+                    "not_attributed": "modules making several ATen calls: their export is not attributed"},
+        "exporters": tables,
+    }
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--check", action="store_true", help="exit 1 when the committed table differs from a re-measurement")
+    a = p.parse_args()
+    derived = derive()
+    ops = cj.load("operators.json")
+    if a.check:
+        committed = ops.get("aten_to_onnx")
+        if committed != derived:
+            for ex in EXPORTERS:
+                c = ((committed or {}).get("exporters", {}).get(ex) or {}).get("operators", {})
+                d = derived["exporters"][ex]["operators"]
+                for n in sorted(set(c) | set(d)):
+                    if c.get(n, "absent") != d.get(n, "absent"):
+                        sys.stderr.write(f"  {ex} {n}: committed {c.get(n, 'absent')}, measured {d.get(n, 'absent')}\n")
+            sys.exit("aten_to_onnx in Schemas/targets/operators.json differs from the measurement: run without --check")
+        return
+    ops["aten_to_onnx"] = derived
+    cj.dump("operators.json", ops)
+    sources = cj.load("sources.json")
+    sources["sources"]["torch-onnx-export-measured"] = {
+        "title": "torch.onnx.export, run with torch: the ONNX operators the TorchScript exporter (opset 17) and the"
+                 " dynamo exporter (opset 18) write for each ATen operator",
+        "url": "https://pytorch.org/docs/stable/onnx.html",
+        "revision": f"torch {torch.__version__.split('+')[0]}; onnx {onnx.__version__}",
+        "derived_by": "scripts/catalogue/measure_aten_onnx.py",
+    }
+    cj.dump("sources.json", sources, plain=True)
+    for ex, t in derived["exporters"].items():
+        sys.stdout.write(f"aten_to_onnx {ex} (opset {t['opset']}): {len(t['operators'])} ATen operators,"
+                         f" {len(t['not_attributed'])} modules not attributed\n")
+
+
+if __name__ == "__main__":
+    main()
