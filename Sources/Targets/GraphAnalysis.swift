@@ -275,7 +275,7 @@ public struct AnalysisCoverage: Sendable, Hashable {
                 var j = i + 1
                 var axis = 0
                 while j < b.count, b[j] >= 0x30, b[j] <= 0x39, axis < 1 << 20 { axis = axis * 10 + Int(b[j] - 0x30); j += 1 }
-                if j > i + 1, j < b.count, b[j] == UInt8(ascii: "]") { return axis != 0 || namesSequence(String(s[s.index(s.startIndex, offsetBy: j + 1)...])) }
+                if j > i + 1, j < b.count, b[j] == UInt8(ascii: "]") { return axis != 0 || namesSequence(String(decoding: b[(j + 1)...], as: UTF8.self)) }
             }
             i += 1
         }

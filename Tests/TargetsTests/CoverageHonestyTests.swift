@@ -108,6 +108,9 @@ import Testing
         #expect(!AnalysisCoverage.isFreeBeyondBatch("x[0] (batch)") && !AnalysisCoverage.isFreeBeyondBatch("context length: 2048 assumed"))
         // A sequence-first input's leading axis is no batch: taking it as 1 is a lower bound, said so.
         #expect(AnalysisCoverage.isFreeBeyondBatch("x[0] (seq_len)") && AnalysisCoverage.isFreeBeyondBatch("input[0] (time)"))
+        // A name with multi-byte characters before the axis (fuzz-tflite, session 28: the symbol was cut at a
+        // byte offset taken for a character offset, past the string's end).
+        #expect(AnalysisCoverage.isFreeBeyondBatch("é€日本語ü[0] (time)") && !AnalysisCoverage.isFreeBeyondBatch("é€日本語ü[0] (batch)"))
         #expect(AnalysisCoverage.isFreeBeyondBatch("h[0] (T)") && AnalysisCoverage.isFreeBeyondBatch("x[0] (num_frames)"))
         #expect(!AnalysisCoverage.isFreeBeyondBatch("x[0] (N)") && !AnalysisCoverage.isFreeBeyondBatch("x[0] (unk__314)"))
         #expect(!AnalysisCoverage.isFreeBeyondBatch("x[0] (DynamicDimension.0)") && !AnalysisCoverage.isFreeBeyondBatch("x[0]"))
