@@ -197,7 +197,7 @@ struct TorchScriptSpec {
             return y
         """
         let raised = TorchScriptSourceCheck.run(Array(source.utf8), shape: [1, 256])
-        #expect(raised.failure == "forward (code/__torch__.py:2) raises at these inputs")
+        #expect(raised.failure == "code/__torch__.py:2: forward raises at these inputs")
         let fine = TorchScriptSourceCheck.run(Array(source.utf8), shape: [1, 512])
         #expect(fine.failure == nil && fine.calls == 1)
     }

@@ -291,7 +291,7 @@ struct TorchScriptEvaluator {
         case .returned(let v): return v
         // Reached on a path the inputs decide: a run at these inputs fails (silero-vad raises for a chunk that is
         // not 512 samples at 16 kHz, 256 at 8 kHz). Said, rather than costing the calls before it as the model.
-        case .raised: throw Failure(message: "\(f.name) (\(f.file):\(f.line)) raises at these inputs")
+        case .raised: throw Failure(message: "\(f.file):\(f.line): \(f.name) raises at these inputs")
         default: return .none
         }
     }
