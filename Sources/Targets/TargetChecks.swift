@@ -27,18 +27,19 @@ public enum TargetChecks {
     public static func check(
         manifest: Manifest, model: Model?, catalogue: Catalogue, sizeBytes: [String: Int] = [:]
     ) -> [Diagnostic] {
-        let analyzed = model.map { m in
+        // The figures `slipway estimate` gives, from the same analysis: budgets are judged on them for every
+        // format (a TorchScript forward as evaluated, weights without a graph as lower bounds), so `check` misses
+        // a budget exactly where `estimate` does.
+        let analysis = model.map { m in
             GraphAnalysis.analyze(model: m, inputs: manifestInputDims(manifest), values: manifestInputValues(manifest),
                                   contextLength: manifest.model?.contextLength?.value)
         }
-        // Weight files without a graph are analysed when their metadata describes a language model.
-        let analysis = analyzed.flatMap { a in model?.graphs.isEmpty == true && a.transformer == nil ? nil : a }
-        // A TorchScript module's forward, evaluated: its ATen calls are what the operator coverage judges.
-        let evaluated = analyzed.flatMap { $0.graphModel == nil ? nil : $0 }
         var out: [Diagnostic] = model.map { InputChecks.check(manifest: manifest, model: $0) } ?? []
-        // Said once, on the model: every figure below is a lower bound.
-        if let analysis, !analysis.coverage.isComplete, let path = manifest.model?.path,
-            let rule = catalogue.rule("analysis.coverage"), let code = rule.code
+        // Said once, on the model: every figure below is a lower bound. For weights without a graph, only when a
+        // budget turns on the figures (the file is not expected to have any).
+        let judged = manifest.targets.contains { $0.budget.memoryMB != nil || $0.budget.latencyMS != nil }
+        if let analysis, !analysis.coverage.isComplete, !analysis.coverage.weightsOnly || judged,
+            let path = manifest.model?.path, let rule = catalogue.rule("analysis.coverage"), let code = rule.code
         {
             out.append(Diagnostic(
                 code, "model '\(path.value)': \(analysis.coverage.sentence)", at: path.range,
@@ -46,7 +47,6 @@ public enum TargetChecks {
         }
         for t in manifest.targets {
             var c = TargetContext(manifest: manifest, target: t, model: model, analysis: analysis, catalogue: catalogue)
-            c.evaluated = evaluated
             out += c.run(sizeBytes: sizeBytes[t.name.value]).map { d in
                 var d = d
                 if d.targets.isEmpty { d.targets = [t.name.value] }
@@ -88,9 +88,6 @@ private struct TargetContext {
     let target: TargetSpec
     let model: Model?
     let analysis: GraphAnalysis?
-    /// The analysis of a TorchScript module's evaluated forward, for the operator coverage only (its figures are not
-    /// judged against budgets here; `slipway estimate` gives them).
-    var evaluated: GraphAnalysis? = nil
     let catalogue: Catalogue
     var out: [Diagnostic] = []
 
@@ -147,8 +144,8 @@ private struct TargetContext {
         }
         checkAlreadyQuantized(model)
         checkStaticShapes(model, runtime: runtime, delegate: delegate)
-        let coverage = model.graphs.isEmpty && evaluated == nil ? nil : Coverage.check(
-            model: model, runtime: runtime, version: version, delegate: delegate, catalogue: catalogue, analysis: analysis ?? evaluated)
+        let coverage = model.graphs.isEmpty && analysis?.graphModel == nil ? nil : Coverage.check(
+            model: model, runtime: runtime, version: version, delegate: delegate, catalogue: catalogue, analysis: analysis)
         if let coverage { report(coverage, delegate: delegate, runtime: runtime) }
         // The model's own min_runtime_version, when no operator version in the table already says why.
         if model.format == .tflite, runtime.name == "litert", let v = pinned.flatMap({ VersionNumber($0) }),
@@ -761,6 +758,12 @@ private struct TargetContext {
 
     // MARK: budgets
 
+    /// What a partial figure covers, for a budget that cannot be confirmed on it.
+    static func covered(_ c: AnalysisCoverage) -> String {
+        c.weightsOnly ? "counts the weights only (the file holds no graph Slipway reads)"
+            : "covers \(c.nodesResolved) of \(c.nodesTotal) nodes"
+    }
+
     mutating func checkBudgets(_ e: TargetEstimate) {
         let b = target.budget
         if let s = b.sizeMB, e.sizeMet == false {
@@ -771,7 +774,8 @@ private struct TargetContext {
             let parts = e.isMicrocontroller
                 ? "RAM: the activation arena; the weights \(TargetEstimates.formatMB(Double(e.weightBytes) / 1e6)) stay in flash"
                 : "weights \(TargetEstimates.formatMB(Double(e.weightBytes) / 1e6)) + \(e.activationPlanner == "kv-cache" ? "KV cache" : "peak activations") \(TargetEstimates.formatMB(Double(e.peakActivationBytes) / 1e6))"
-            emit("budget.memory", "estimated memory \(TargetEstimates.formatMB(Double(e.memoryBytes) / 1e6)) (\(parts)) is over the \(m.value) MB budget",
+            // A lower bound over the budget is a miss all the same; the figure says it is one.
+            emit("budget.memory", "estimated memory \(e.isLowerBound ? "≥ " : "")\(TargetEstimates.formatMB(Double(e.memoryBytes) / 1e6)) (\(parts)) is over the \(m.value) MB budget",
                  at: m.range)
         }
         if let f = b.flashMB, e.flashMet == false, let flash = e.flashBytes {
@@ -793,15 +797,15 @@ private struct TargetContext {
                  at: target.device?.range ?? runtimeRange)
         }
         if let m = b.memoryMB, e.memoryUnconfirmed {
-            emit("budget.unconfirmed", "memory budget of \(m.value) MB cannot be confirmed: the estimate ≥ \(TargetEstimates.formatMB(Double(e.memoryBytes) / 1e6)) covers \(e.coverage.nodesResolved) of \(e.coverage.nodesTotal) nodes and is a lower bound (SW4017 on the model says what was left out)",
+            emit("budget.unconfirmed", "memory budget of \(m.value) MB cannot be confirmed: the estimate ≥ \(TargetEstimates.formatMB(Double(e.memoryBytes) / 1e6)) \(Self.covered(e.coverage)) and is a lower bound (SW4017 on the model says what was left out)",
                  at: m.range)
         }
         if let l = b.latencyMS, e.latencyUnconfirmed, let est = e.latencyMS {
-            emit("budget.unconfirmed", "latency budget of \(l.value) ms cannot be confirmed: the estimate ≥ \(TargetEstimates.formatMS(est)) covers \(e.coverage.nodesResolved) of \(e.coverage.nodesTotal) nodes and is a lower bound (SW4017 on the model says what was left out)",
+            emit("budget.unconfirmed", "latency budget of \(l.value) ms cannot be confirmed: the estimate ≥ \(TargetEstimates.formatMS(est)) \(Self.covered(e.coverage)) and is a lower bound (SW4017 on the model says what was left out)",
                  at: l.range)
         }
         if let l = b.latencyMS, e.latencyMet == false, let est = e.latencyMS {
-            emit("budget.latency", "estimated latency \(TargetEstimates.formatMS(est)) on \(e.device?.name ?? "the device") (\(e.precision.compute) on the \(e.precision.processor.rawValue)) is over the \(l.value) ms budget",
+            emit("budget.latency", "estimated latency \(e.isLowerBound ? "≥ " : "")\(TargetEstimates.formatMS(est)) on \(e.device?.name ?? "the device") (\(e.precision.compute) on the \(e.precision.processor.rawValue)) is over the \(l.value) ms budget",
                  at: l.range)
         }
     }

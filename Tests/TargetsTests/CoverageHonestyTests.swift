@@ -68,6 +68,36 @@ import Testing
         #expect(missed.map(\.code.rawValue).sorted() == ["SW4017", "SW5102"])
     }
 
+    /// One verdict: `check` judges a budget wherever `estimate` does, for a TorchScript module (its forward as
+    /// evaluated) and for weights without a graph (lower bounds: a miss is a miss, a pass is unconfirmed).
+    @Test func checkJudgesBudgetsWhereEstimateDoes() throws {
+        let traced = try Repo.model("Tests/Fixtures/models/pytorch/traced_cnn.pt")
+        let yaml = "slipway: 1\nmodel: {path: m.pt, inputs: {x: [1, 3, 32, 32]}}\ntargets:\n  cpu: {runtime: onnxruntime, device: x86-64-avx2, budget: {memory_mb: 0.001, latency_ms: 100, size_mb: 0.0001}}\n"
+        let m = try #require(ManifestFile(bytes: Array(yaml.utf8)).documents.first?.manifest)
+        let ds = TargetChecks.check(manifest: m, model: traced, catalogue: catalogue)
+        #expect(ds.filter { $0.code.rawValue.hasPrefix("SW51") }.map(\.code.rawValue).sorted() == ["SW5101", "SW5102"])
+        let row = try #require(TargetEstimates.table(manifest: m, model: traced, catalogue: catalogue)["targets"]?[0])
+        #expect(row["memory_budget"] == .string("missed"))
+        #expect(row["size_budget"] == .string("missed"))
+        #expect(row["latency_budget"] == .string("met"))
+        #expect(row["lower_bounds"] == .bool(false))
+
+        let weights = try Repo.model("Tests/Fixtures/models/all_dtypes.safetensors")
+        let st = try Self.manifest("w.safetensors", budget: "memory_mb: 0.000001, latency_ms: 100")
+        let sd = TargetChecks.check(manifest: st, model: weights, catalogue: catalogue)
+        let memory = try #require(sd.first { $0.code.rawValue == "SW5102" })
+        #expect(memory.message.hasPrefix("target 'cpu': estimated memory ≥ "))
+        let latency = try #require(sd.first { $0.code == .budgetUnconfirmed })
+        #expect(latency.message.contains("counts the weights only (the file holds no graph Slipway reads)"))
+        #expect(sd.contains { $0.code == .analysisIncomplete })
+        let strow = try #require(TargetEstimates.table(manifest: st, model: weights, catalogue: catalogue)["targets"]?[0])
+        #expect(strow["memory_budget"] == .string("missed"))
+        #expect(strow["latency_budget"] == .string("unconfirmed"))
+        // Without a budget on the figures, a weights file is not told it has none.
+        let plain = TargetChecks.check(manifest: try Self.manifest("w.safetensors", budget: "size_mb: 100"), model: weights, catalogue: catalogue)
+        #expect(!plain.contains { $0.code == .analysisIncomplete })
+    }
+
     @Test func theEstimateTableMarksLowerBoundsAndBudgetStates() throws {
         let model = try Repo.model("Tests/Fixtures/targets/unique.onnx")
         let table = TargetEstimates.table(manifest: try Self.manifest("m.onnx", budget: "memory_mb: 100, size_mb: 100"), model: model, catalogue: catalogue)

@@ -282,6 +282,36 @@ def test_estimate_manifest_covers_every_target(run, corpus_dir, tmp_path, model_
                 assert t["macs"] > 0, name  # every graph here computes something
 
 
+# What each budget state of `estimate --json` is in `check`: a miss is its SW510x code, a budget that cannot be
+# confirmed on a lower bound SW5104, a met one nothing.
+BUDGET_CODES = {"size": "SW5101", "memory": "SW5102", "latency": "SW5103"}
+
+
+@pytest.mark.parametrize("tight", [True, False], ids=["tight", "loose"])
+@pytest.mark.parametrize("model_id", ids({"onnx", "tflite", "safetensors", "gguf", "pytorch", "keras"}))
+def test_check_judges_each_budget_as_estimate_does(run, corpus_dir, tmp_path, model_id, tight):
+    """One verdict: for every format (TorchScript forwards as evaluated, weights without a graph as lower
+    bounds), `check` reports a budget missed or unconfirmed exactly where `estimate` does."""
+    entry = BY_ID[model_id]
+    limit = 1e-6 if tight else 1e6
+    targets = {name: dict(t, budget={"size_mb": limit, "memory_mb": limit, "latency_ms": limit})
+               for name, t in TARGETS[entry["format"]].items()}
+    m = manifest(tmp_path, corpus_dir, entry, targets)
+    est = survive(run("estimate", str(m), "--json"), f"estimate {model_id}", CHECK_CODES)
+    diags = survive(run("check", str(m), "--format", "json"), f"check {model_id}", CHECK_CODES)
+    for row in est["targets"]:
+        name = row["target"]
+        # The budget's own findings (a device whose memory the model overflows is another fact: "does not fit").
+        mine = [d for d in diags if d["code"].startswith("SW51") and f"'{name}'" in d["message"]
+                and "does not fit" not in d["message"]]
+        for what, code in BUDGET_CODES.items():
+            state = row[f"{what}_budget"]
+            missed = [d for d in mine if d["code"] == code]
+            unconfirmed = [d for d in mine if d["code"] == "SW5104" and f"{what} budget" in d["message"]]
+            assert (bool(missed), bool(unconfirmed)) == (state == "missed", state == "unconfirmed"), \
+                (model_id, name, what, state, mine)
+
+
 @pytest.mark.parametrize("model_id", ids({"onnx", "tflite"}))
 def test_estimate_covers_every_node_of_the_model(run, corpus_dir, tmp_path, model_id):
     """Shapes, MACs and memory are inferred for every node (If/LSTM/GRU bodies included) with the entry's input
