@@ -115,11 +115,20 @@ public enum ExternalConverter {
         }
         // The fixed input shapes as drivers take them (`--input NAME=d0,d1`) and as the report records them.
         let inputArgs = shapes.flatMap { ["--input", "\($0.0)=" + $0.1.map(String.init).joined(separator: ",")] }
+        // The scalar inputs (`sr: 16000`) a PyTorch forward takes as `int` arguments: the exporter traces at these
+        // values and bakes them in (`--value NAME=N`), as the analysis and `slipway test` take them.
+        let values = (manifest.model?.inputValues ?? []).map { ($0.name.value, $0.value.value) }
+        let valueArgs = values.flatMap { ["--value", "\($0.0)=\($0.1)"] }
         // The opset an exporter writes is the plan's (its default, or the runtime's highest when lower).
         let opsetArgs = exportOpset.map { ["--opset", String($0)] } ?? []
         var shapesJSON = JSONObject()
         for (n, dims) in shapes { shapesJSON[n] = .array(dims.map { .int($0) }) }
         var exportSettings: JSONObject = ["input_shapes": .object(shapesJSON)]
+        if !values.isEmpty {
+            var valuesJSON = JSONObject()
+            for (n, v) in values { valuesJSON[n] = .int(v) }
+            exportSettings["input_values"] = .object(valuesJSON)
+        }
         if let o = exportOpset { exportSettings["opset"] = .int(o) }
         let keras = source.hasSuffix(".h5") || source.hasSuffix(".hdf5") || source.hasSuffix(".keras")
         func tool(_ n: String) throws(ConversionError) -> ExternalTool {
@@ -135,7 +144,7 @@ public enum ExternalConverter {
         case "onnx" where source.hasSuffix(".pt") || source.hasSuffix(".pth") || source.hasSuffix(".pt2"):
             // The exporter writes the float graph; Slipway's ONNX converter quantizes and prunes it after.
             let args = ["{work}/torch_onnx.py", "--source", modelPath, "--output", "{work}/model.onnx",
-                        "--summary", "{work}/summary.json"] + inputArgs + opsetArgs
+                        "--summary", "{work}/summary.json"] + inputArgs + valueArgs + opsetArgs
             return try chained(ExternalPlan(tool: try tool("torch-onnx-export"), executable: python, arguments: args,
                                             driver: "torch_onnx.py", product: .file("model.onnx"),
                                             settings: .object(exportSettings), extraInputs: []),

@@ -94,10 +94,14 @@ public struct TestRun: Sendable {
     public var originalPath: String?
     public var originalSHA256: String?
     public var samplesSHA256: String?
-    /// The version of the runtime the original ran in.
+    /// The runtime the original runs in (the runner's name: onnxruntime, litert, keras, torch) and its version.
+    public var originalRuntime: String?
     public var originalRuntimeVersion: String?
     /// Whether per-layer attribution was asked for (what a record keeps for reuse).
     public var layersAsked = false
+    /// What the samples were fed with besides their files (`TestRecord.feeds`): a record measured with other
+    /// input shapes, scalar values or preprocessing is stale.
+    public var feeds = ""
 
     /// 0 when every tolerance holds, 1 when one fails (or a sample does not fit), 2 on a setup error, as `check`.
     public var exitCode: Int32 {
@@ -127,6 +131,7 @@ public enum ModelTester {
     ) async -> TestRun {
         var run = TestRun(manifestPath: manifestPath)
         run.layersAsked = options.layers
+        run.feeds = TestRecord.feeds(manifest)
         let folder = SafeWriter.directory(of: manifestPath)
         guard let test = manifest.test, let samplesRef = test.samples else {
             run.setupError = "\(manifestPath) has no test.samples: name a folder of .npy or .npz samples"
@@ -146,6 +151,7 @@ public enum ModelTester {
             return run
         }
         let originalRuntime = TestRuntime.forModel(path: modelPath)
+        run.originalRuntime = originalRuntime.runnerName
         if case .notRunHere(let why) = originalRuntime {
             run.setupError = why
             return run
@@ -200,9 +206,10 @@ public enum ModelTester {
         }
         let work = String(decoding: workTemplate.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { removeTree(work) }
-        // A Keras original runs in TensorFlow, which the converter's environment has (the targets' `python`).
-        let keras = chosen.first.map { Converter.python(for: $0, folder: folder, options: options.convert) } ?? "python3"
-        let pythonFor = { (runtime: TestRuntime) -> String in runtime == .keras ? keras : options.python }
+        // A Keras original runs in TensorFlow, a PyTorch one in torch: the converter's environment has them (the
+        // targets' `python`).
+        let converter = chosen.first.map { Converter.python(for: $0, folder: folder, options: options.convert) } ?? "python3"
+        let pythonFor = { (runtime: TestRuntime) -> String in runtime == .keras || runtime == .torch ? converter : options.python }
 
         // Targets measured before on these very files and runtime versions reuse their figures (judged again below).
         var reused: [Int: TestMeasurement] = [:]
@@ -273,6 +280,8 @@ public enum ModelTester {
             stated = Self.modelInputs(modelPath)
         }
         let inputs = stated
+        // The manifest's scalar inputs (`sr: 16000`): what the exporter baked into the artifact, fed to the original.
+        let values = Dictionary((manifest.model?.inputValues ?? []).map { ($0.name.value, $0.value.value) }, uniquingKeysWith: { a, _ in a })
         let preprocess = test.preprocess.map(Self.preprocessJSON)
         var results: [TestRuntime: RunnerJob.Result] = [:]
         for runtime in order {
@@ -285,7 +294,7 @@ public enum ModelTester {
             let outcome = await withTaskCancellationHandler {
                 await OwnThread.run { () -> Result<RunnerJob.Result, RunnerJob.Failure> in
                     do throws(RunnerJob.Failure) {
-                        return .success(try job.run(python: python, inputs: inputs, preprocess: preprocess, samples: samples, warmup: warmup, work: work,
+                        return .success(try job.run(python: python, inputs: inputs, values: values, preprocess: preprocess, samples: samples, warmup: warmup, work: work,
                                                     timeout: timeout, cancellation: { flag.isSet || cancellation() }))
                     } catch { return .failure(error) }
                 }

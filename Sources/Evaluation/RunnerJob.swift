@@ -82,7 +82,8 @@ struct RunnerJob: Sendable {
     }
 
     func run(
-        python: String, inputs: [(String, [JSONValue])], preprocess: JSONValue? = nil, samples: [String], warmup: Int, work: String,
+        python: String, inputs: [(String, [JSONValue])], values: [String: Int] = [:], preprocess: JSONValue? = nil,
+        samples: [String], warmup: Int, work: String,
         timeout: Duration?, cancellation: @escaping CancellationCheck
     ) throws(Failure) -> Result {
         guard let name = runtime.runnerName else { throw .setup("no runner for this runtime") }
@@ -90,8 +91,11 @@ struct RunnerJob: Sendable {
         mkdir(out, 0o700)
         var inputObject = JSONObject()
         for (n, dims) in inputs { inputObject[n] = .array(dims) }
+        var valueObject = JSONObject()
+        for (n, v) in values.sorted(by: { $0.key < $1.key }) { valueObject[n] = .int(v) }
         let job: JSONValue = [
             "runtime": .string(name), "warmup": .int(warmup), "inputs": .object(inputObject), "preprocess": preprocess ?? .null,
+            "values": .object(valueObject),
             "samples": .array(samples.map { .string($0) }),
             "models": .array(models.map {
                 ["id": .string($0.id), "path": .string($0.path), "exact_u8s8": .bool($0.exactU8S8),

@@ -6,6 +6,9 @@ public enum TestRuntime: Sendable, Hashable {
     /// A Keras original (.h5, .keras), run by TensorFlow in the converter's environment: the reference of its
     /// TFLite and ONNX artifacts.
     case keras
+    /// A PyTorch original (a TorchScript module, an ExportedProgram), run by torch in the converter's environment:
+    /// the reference of the ONNX artifact `torch.onnx.export` made from it.
+    case torch
     case notRunHere(String)
 
     /// The name the runner script takes (`scripts/runners/run_models.py`).
@@ -15,6 +18,7 @@ public enum TestRuntime: Sendable, Hashable {
         case .litert: "litert"
         case .tfliteMicro: "tflite-micro"
         case .keras: "keras"
+        case .torch: "torch"
         case .notRunHere: nil
         }
     }
@@ -43,7 +47,8 @@ public enum TestRuntime: Sendable, Hashable {
         case "onnx": .onnxruntime
         case "tflite": .litert
         case "h5", "hdf5", "keras": .keras
-        default: .notRunHere("the original model \(path) is not ONNX, TFLite or Keras, the formats `slipway test` runs as the reference")
+        case "pt", "pth", "pt2": .torch
+        default: .notRunHere("the original model \(path) is not ONNX, TFLite, Keras or PyTorch, the formats `slipway test` runs as the reference")
         }
     }
 

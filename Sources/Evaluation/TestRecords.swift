@@ -19,6 +19,8 @@ public struct TestRecord: Sendable, Equatable {
     public var artifactSHA: String
     public var modelSHA: String
     public var samplesSHA: String
+    /// The manifest's input shapes, scalar values and preprocessing the samples were fed with (`feeds`).
+    public var feeds = ""
     /// With `--layers`: the quantized layers that lost the most (`LayerSQNR.attribution`, at most
     /// `worstLayersKept`), for `check`'s SW6007 and its fix; empty otherwise.
     public var worstLayers: [LayerSQNR] = []
@@ -29,6 +31,27 @@ public struct TestRecord: Sendable, Equatable {
     static let worstLayersKept = 10
 
     public static func path(artifact: String) -> String { artifact + ".test.json" }
+
+    /// What a run feeds the models besides the sample files, as one canonical string ("" when the manifest
+    /// states none of it): `model.inputs` shapes and scalar values (`sr: 16000`, fed to a PyTorch forward and to
+    /// an artifact's input of that name) and `test.preprocess`. The same files fed otherwise measure another thing.
+    public static func feeds(_ manifest: Manifest) -> String {
+        var o = JSONObject()
+        let shapes = manifest.model?.inputs ?? []
+        if !shapes.isEmpty {
+            var s = JSONObject()
+            for i in shapes { s[i.name.value] = .array(i.dims.map { .string("\($0.value)") }) }
+            o["inputs"] = .object(s)
+        }
+        let values = manifest.model?.inputValues ?? []
+        if !values.isEmpty {
+            var v = JSONObject()
+            for i in values { v[i.name.value] = .int(i.value.value) }
+            o["values"] = .object(v)
+        }
+        if let p = manifest.test?.preprocess { o["preprocess"] = ModelTester.preprocessJSON(p) }
+        return o.count == 0 ? "" : JSONValue.object(o).serialized()
+    }
 
     /// SHA-256 over the sample files' names and contents, in order. Remembered by the files' identities when
     /// digests persist: a check then stats the samples instead of reading them.
@@ -57,7 +80,7 @@ public struct TestRecord: Sendable, Equatable {
             "checks": .array(checks.map { c in
                 ["key": .string(c.key), "limit": .double(c.limit), "measured": c.measured.map { .double($0) } ?? .null, "passed": .bool(c.passed)]
             }),
-            "artifact_sha256": .string(artifactSHA), "model_sha256": .string(modelSHA), "samples_sha256": .string(samplesSHA),
+            "artifact_sha256": .string(artifactSHA), "model_sha256": .string(modelSHA), "samples_sha256": .string(samplesSHA), "feeds": .string(feeds),
             "worst_layers": .array(worstLayers.map { l in
                 ["value": .string(l.value), "node": .string(l.node), "op": .string(l.op), "sqnr_db": l.sqnrDB.map { .double($0) } ?? .null,
                  "input_sqnr_db": l.inputSQNRDB.map { .double($0) } ?? .null, "weights": .array(l.weights.map { .string($0) })]
@@ -83,7 +106,7 @@ public struct TestRecord: Sendable, Equatable {
                              weights: (l["weights"]?.arrayValue ?? []).compactMap(\.stringValue))
         }
         return TestRecord(status: status, metrics: metrics, runtime: j["runtime"]?.stringValue, checks: checks, artifactSHA: a, modelSHA: m,
-                          samplesSHA: s, worstLayers: worst, measured: TestMeasurement.parse(j["measured"]))
+                          samplesSHA: s, feeds: j["feeds"]?.stringValue ?? "", worstLayers: worst, measured: TestMeasurement.parse(j["measured"]))
     }
 
     /// Writes each measured target's record beside its artifact (skipped targets, and those that did not
@@ -105,7 +128,7 @@ public struct TestRecord: Sendable, Equatable {
             metrics["latency_ms_p50"] = percentile(t.latencyMS, 0.5)
             let record = TestRecord(status: t.status.rawValue, metrics: metrics.compactMapValues { $0.isFinite ? $0 : nil },
                                     runtime: t.runtimeVersion ?? t.runtime, checks: t.checks.filter { $0.limit.isFinite && ($0.measured?.isFinite ?? true) }, artifactSHA: sha, modelSHA: model, samplesSHA: samples,
-                                    worstLayers: Array(LayerSQNR.attribution(t.layers).prefix(worstLayersKept)),
+                                    feeds: run.feeds, worstLayers: Array(LayerSQNR.attribution(t.layers).prefix(worstLayersKept)),
                                     measured: t.measurement(delegate: t.delegate, originalRuntimeVersion: run.originalRuntimeVersion,
                                                             samplesSHA256: run.samplesSHA256, layersMeasured: run.layersAsked))
             try? SafeWriter.write(Array((record.json.serialized(pretty: true) + "\n").utf8), to: path(artifact: artifact))
@@ -131,6 +154,7 @@ public struct TestRecord: Sendable, Equatable {
                 stale.append("the samples changed since the last test")
             }
         }
+        if feeds(manifest) != r.feeds { stale.append("model.inputs or test.preprocess changed since the last test") }
         return (r, stale)
     }
 

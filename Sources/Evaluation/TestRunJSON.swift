@@ -15,6 +15,8 @@ extension TestRun {
         ])
         root["original"] = .object([
             "path": originalPath.map { .string($0) } ?? .null, "sha256": originalSHA256.map { .string($0) } ?? .null,
+            "runtime": originalRuntime.map { .string($0) } ?? .null,
+            "runtime_version": originalRuntimeVersion.map { .string($0) } ?? .null,
         ])
         root["exit"] = .int(Int(exitCode))
         root["setup_error"] = setupError.map { .string($0) } ?? .null

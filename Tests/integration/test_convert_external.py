@@ -369,6 +369,55 @@ targets:
     assert not leftovers(tmp_path)
 
 
+@needs_coremltools
+@pytest.mark.parametrize("sr,channels,width", [(16000, 8, 60), (8000, 4, 62)])
+def test_an_int_argument_of_forward_takes_the_manifest_value_in_convert_and_test(run, tmp_path, sr, channels, width):
+    """silero-vad's `forward(x, sr: int)` in small (Tests/Fixtures/models/pytorch/scripted_rate.pt: an `if sr ==
+    16000` between a wide and a narrow convolution): `sr: 16000` under model.inputs is traced by the exporter, kept
+    as the ONNX If's input `sr`, and fed by `slipway test` to torch's forward and to the artifact alike; the outputs
+    are the branch the value picks. A changed value makes the last measurement stale. Without the value, the
+    export is refused by the argument's name."""
+    (tmp_path / "models").mkdir()
+    shutil.copy(REPO / "Tests/Fixtures/models/pytorch/scripted_rate.pt", tmp_path / "models/rate.pt")
+    (tmp_path / "samples").mkdir()
+    for i in range(3):
+        np.save(tmp_path / f"samples/s{i}.npy", np.random.default_rng(i).standard_normal((1, 1, 64)).astype(np.float32))
+    manifest = f"""slipway: 1
+model:
+  path: models/rate.pt
+  inputs:
+    x: [1, 1, 64]
+    sr: {sr}
+targets:
+  server: {{runtime: onnxruntime, format: onnx, python: {COREML_PYTHON}}}
+test: {{samples: samples}}
+"""
+    (tmp_path / "m.slipway.yaml").write_text(manifest)
+    r = run("test", "m.slipway.yaml", "--json", "--runtime-python", VENV_PYTHON, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr.decode()
+    got = json.loads(r.stdout)
+    assert got["original"]["runtime"] == "torch", got["original"]
+    [t] = got["targets"]
+    assert t["status"] == "passed" and not t["reused"], t
+    [out] = t["outputs"]
+    assert out["values_per_sample"] == channels * width
+    assert out["max_abs"] < 1e-5
+    report = json.loads((tmp_path / "dist/server/rate.onnx.report.json").read_text())
+    assert report["summary"]["input_values"] == {"sr": sr}
+    session = ort.InferenceSession(str(tmp_path / "dist/server/rate.onnx"), providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == ["x", "sr"]
+    # The other value: the exported If takes the other branch; the record measured at this one is stale.
+    other = 8000 if sr == 16000 else 16000
+    (tmp_path / "m.slipway.yaml").write_text(manifest.replace(f"sr: {sr}", f"sr: {other}"))
+    again = json.loads(run("test", "m.slipway.yaml", "--json", "--runtime-python", VENV_PYTHON, cwd=tmp_path).stdout)
+    assert not again["targets"][0]["reused"]
+    assert again["targets"][0]["outputs"][0]["values_per_sample"] != channels * width
+    (tmp_path / "m.slipway.yaml").write_text(manifest.replace(f"    sr: {sr}\n", ""))
+    refused = run("convert", "m.slipway.yaml", "--force", cwd=tmp_path)
+    assert refused.returncode != 0
+    assert "forward takes x, sr; model.inputs gives no shape or value for sr" in refused.stderr.decode()
+
+
 PROGRAM_RUN = r"""
 import sys, numpy as np, torch
 program = torch.export.load(sys.argv[1])

@@ -3,11 +3,13 @@
 Usage: python run_models.py JOB.json OUT_DIR
        python run_models.py --version RUNTIME OUT_FILE   (the runtime's installed version, for reusing a measurement)
 
-JOB.json: {"runtime": "onnxruntime" | "litert" | "tflite-micro", "warmup": 3,
+JOB.json: {"runtime": "onnxruntime" | "litert" | "tflite-micro" | "keras" | "torch", "warmup": 3,
            "inputs": {name: [dims...]} (the manifest's shapes, else the model's; a string for a free dimension),
            "preprocess": {layout, color, scale, mean, std, dtype, sample_rate} (test.preprocess, for images, WAV and .bin),
            "samples": [path, ...] (.npy for a one-input model, .npz keyed by input name; images, .wav and raw .bin
                                    decoded for a one-input model),
+           "values": {name: int} (the manifest's scalar inputs, `sr: 16000` under model.inputs: fed to a model
+                      input of that name a sample does not hold, and to a PyTorch original's forward argument),
            "models": [{"id": str, "path": str, "exact_u8s8": bool, "delegate": str (the target's, absent for the
                        original), "layers_against": id (`--layers`: the model to compare with, value by value)}, ...]}
 
@@ -40,7 +42,7 @@ import time
 def runtime_version(runtime):
     from importlib import metadata
     package = {"onnxruntime": "onnxruntime", "litert": "ai-edge-litert", "tflite-micro": "tflite-micro",
-               "keras": "tensorflow"}[runtime]
+               "keras": "tensorflow", "torch": "torch"}[runtime]
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
@@ -435,6 +437,72 @@ class KerasModel:
         return [np.asarray(o) for o in (out if isinstance(out, (list, tuple)) else [out])]
 
 
+class TorchModel:
+    """A PyTorch original, run by torch (the converter's environment): a TorchScript module (torch.jit.load) or an
+    ExportedProgram's module (torch.export.load), in eval mode without gradients. Its forward's arguments are
+    named by its schema (TorchScript) or its signature (ExportedProgram); an `int` argument takes the manifest's
+    value, which the exporter baked into the artifact, so it is not a sample's input."""
+
+    def __init__(self, path, values):
+        import torch
+        self.torch = torch
+        if path.lower().endswith(".pt2"):
+            program = torch.export.load(path)
+            names = [s.arg.name for s in program.graph_signature.input_specs
+                     if s.kind == torch.export.graph_signature.InputKind.USER_INPUT]
+            self.model = program.module()
+        else:
+            try:
+                self.model = torch.jit.load(path, map_location="cpu").eval()
+            except RuntimeError as e:
+                raise RuntimeError(f"not a TorchScript module ({str(e).splitlines()[0]}): a state dict has no forward to run") from None
+            names = [a.name for a in self.model.forward.schema.arguments[1:]]
+        self.arguments = names
+        self.values = {n: int(values[n]) for n in names if n in values}
+        self.in_details = [{"name": n} for n in names if n not in self.values]
+        self.output_names = []
+
+    def feed(self, sample):
+        given = {d["name"]: a for d, a in match(self.in_details, sample)}
+        return [self.values[n] if n in self.values else self.torch.from_numpy(np.ascontiguousarray(given[n]))
+                for n in self.arguments]
+
+    def run(self, feed):
+        with self.torch.no_grad():
+            out = self.model(*feed)
+        flat = []
+
+        def walk(o):
+            if isinstance(o, (list, tuple)):
+                for x in o:
+                    walk(x)
+            elif isinstance(o, dict):
+                for x in o.values():
+                    walk(x)
+            else:
+                flat.append(o.detach().numpy() if hasattr(o, "detach") else np.asarray(o))
+        walk(out)
+        return flat
+
+
+def with_values(model, sample, values):
+    """The sample with the manifest's scalar inputs added where the model declares an input of that name and the
+    sample holds none (silero-vad's `sr`), as an array of the input's element type."""
+    if not values or isinstance(model, TorchModel):
+        return sample
+    if isinstance(model, OnnxModel):
+        declared = {i.name: ONNX_TYPES.get(i.type, np.float32) for i in model.inputs}
+    else:
+        declared = {d.get("name", ""): d.get("dtype", np.float32) for d in getattr(model, "in_details", [])}
+    extra = {}
+    for n, v in values.items():
+        # The exporter's own name for an argument it was not given one for: "sr.1".
+        name = next((d for d in declared if d == n or d.startswith(n + ".")), None)
+        if name is not None and n not in sample and name not in sample:
+            extra[name] = np.asarray(v, dtype=declared[name])
+    return {**sample, **extra} if extra else sample
+
+
 def match(details, sample):
     """The artifact's inputs paired with the sample's arrays: by name when the converter kept it, else in order."""
     pairs, used = [], set()
@@ -448,15 +516,18 @@ def match(details, sample):
     return [(d, sample[k if k else rest.pop(0)]) for d, k in pairs]
 
 
-def run_model(spec, runtime, samples, warmup, out_dir):
-    kind = {"onnxruntime": OnnxModel, "litert": LiteRTModel, "tflite-micro": MicroModel, "keras": KerasModel}[runtime]
+def run_model(spec, runtime, samples, warmup, out_dir, values=None):
+    kind = {"onnxruntime": OnnxModel, "litert": LiteRTModel, "tflite-micro": MicroModel, "keras": KerasModel,
+            "torch": TorchModel}[runtime]
     if kind is OnnxModel:
         model = kind(spec["path"], bool(spec.get("exact_u8s8")), spec.get("delegate"))
     elif kind is LiteRTModel:
         model = kind(spec["path"], spec.get("delegate"))
+    elif kind is TorchModel:
+        model = kind(spec["path"], values or {})
     else:
         model = kind(spec["path"])
-    feeds = [model.feed(s) for s in samples]
+    feeds = [model.feed(with_values(model, s, values)) for s in samples]
     for _ in range(warmup if feeds else 0):
         model.run(feeds[0])
     outputs, latency = None, []
@@ -945,7 +1016,8 @@ def main():
             with open(captured, "w+b") as sink:
                 os.dup2(sink.fileno(), 2)
                 try:
-                    result["models"][spec["id"]] = run_model(spec, runtime, samples, int(job.get("warmup", 3)), out_dir)
+                    result["models"][spec["id"]] = run_model(spec, runtime, samples, int(job.get("warmup", 3)), out_dir,
+                                                            job.get("values") or {})
                 except Exception as e:  # the runtime's own message is the diagnosis
                     sys.stderr.flush()
                     sink.seek(0)

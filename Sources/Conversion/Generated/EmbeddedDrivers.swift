@@ -355,7 +355,11 @@ which exporter ran (`exporter`) and why the first did not (`fallback_reason`).
 
 A TorchScript module is traced by the TorchScript exporter (`dynamo=False`; dynamo does not apply to a
 ScriptModule) on example inputs of the manifest's `model.inputs` shapes (float32 zeros: the graph, not the
-values, is what is exported), the inputs keeping their manifest names.
+values, is what is exported), the inputs keeping their manifest names. Its forward's `int` arguments
+(silero-vad's `sr`) take the manifest's values (`--value sr=16000`). A scripted module's `if` on one is exported
+as an ONNX If with the int as a scalar int64 input of the same name (which `slipway test` feeds the manifest's
+value); a traced one has the value built in. The examples go in the order the forward's schema names its
+arguments; one the manifest gives neither a shape nor a value is refused by name.
 
 The float model is written; quantizing it is a second step on the exported ONNX.
 """
@@ -470,6 +474,7 @@ def main():
     p.add_argument("--output", required=True)
     p.add_argument("--summary", required=True)
     p.add_argument("--input", action="append", default=[], help="NAME=d0,d1,...")
+    p.add_argument("--value", action="append", default=[], help="NAME=N: an int argument of forward")
     p.add_argument("--opset", type=int, default=None,
                    help=f"default: {DYNAMO_MIN_OPSET} for the dynamo exporter, {TORCHSCRIPT_OPSET} for the TorchScript exporter")
     a = p.parse_args()
@@ -504,8 +509,24 @@ def main():
             model = torch.jit.load(a.source, map_location="cpu").eval()
         except RuntimeError as e:
             fail(f"{a.source} is not a TorchScript module ({str(e).splitlines()[0]}); a state dict has no graph to export")
-        examples = [torch.zeros(tuple(d)) for d in given]
+        values = {}
+        for spec in a.value:
+            name, _, v = spec.partition("=")
+            values[name] = int(v)
+        shapes = dict(zip(names, given))
+        arguments = [arg.name for arg in model.forward.schema.arguments[1:]]
+        if values or set(shapes) <= set(arguments):
+            # By the forward's own argument order; the tensors keep their names, the ints are traced constants.
+            missing = [n for n in arguments if n not in shapes and n not in values]
+            if missing and (shapes or values):
+                fail(f"forward takes {', '.join(arguments)}; model.inputs gives no shape or value for {', '.join(missing)}")
+            examples = [values[n] if n in values else torch.zeros(tuple(shapes[n])) for n in arguments if n in shapes or n in values]
+            names = [n for n in arguments if n in shapes or n in values]
+        else:  # names the forward does not use (a traced module's are its code's): in the manifest's order
+            examples = [torch.zeros(tuple(d)) for d in given]
         summary["exporter"] = "torch.onnx.export (TorchScript)"
+        if values:
+            summary["input_values"] = values
         say("slipway-progress exporting")
     if not examples:
         fail("torch.onnx.export traces the module on example inputs: give their shapes in the manifest's model.inputs")
