@@ -26,6 +26,9 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
                       an int8 weight's DequantizeLinear: TensorRT's DequantizeLinear takes INT8, FP8 or INT4 only
 - qdq_runtime_zero_point.onnx a QuantizeLinear whose zero point is a graph input: whether it is 0 is known only
                       when the model runs
+- if_branches.onnx    Ifs on a run-time condition: Squeeze/Identity branches of ranks 2 and 3 (PyTorch's `squeeze(dim)`
+                      export), branches outputting one name, branches that agree; and one on a constant condition
+- qdq_matmul_pairs.onnx QDQ MatMuls of int8 × int8 and uint8 × uint8 inputs, and a float one (QNN's HTP type pairs)
 - onehot_depth.onnx   two OneHots, one with an initializer depth, one with a depth given at run time: TensorRT wants
                       a build-time constant
 - dropout_training.onnx a Dropout (opset 13) whose training_mode is an initializer True: TensorRT imports inference only
@@ -371,6 +374,7 @@ def main():
     assert s.run(None, {"x": np.ones([1, 2, 10], np.float32)})[0].shape == (1, 4, 13)
 
     restriction_fixtures()
+    branch_and_pair_fixtures()
 
     for name, path in EXAMPLES.items():
         made[name] = (path, EXAMPLE_INPUTS[name])
@@ -509,6 +513,57 @@ def restriction_fixtures():
                const("ys", np.float32, 0.5), const("yz", np.uint8, 128)], opset=14)
     run(save(m, "qnn_restrictions.onnx"), {"s": np.ones([5, 1, 3], np.float32), "h0": np.zeros([1, 1, 4], np.float32),
                                            "t": np.ones([2, 6], np.float32), "a": np.ones([2, 3], np.uint8)})
+
+
+def branch_and_pair_fixtures():
+    """If nodes as PyTorch's exporter writes them for `squeeze(dim)` on a dimension whose size is known only at run
+    time (then: Squeeze, else: Identity; the condition from Shape → Gather → Equal), beside Ifs that keep TensorRT's
+    and QNN's rules; and QDQ MatMuls whose quantized input types QNN's HTP does and does not take."""
+    ort = __import__("onnxruntime")
+    run = lambda path, feeds: ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, feeds)
+    f32 = lambda n, shape: helper.make_tensor_value_info(n, TensorProto.FLOAT, shape)
+    const = lambda n, dtype, v: numpy_helper.from_array(np.array(v, dtype), n)
+    graph = lambda tag, nodes, out: helper.make_graph(nodes, tag, [], [out])
+
+    squeeze = graph("then_ranks", [helper.make_node("Squeeze", ["x", "axes0"], ["squeezed"], name="then.squeeze")],
+                    f32("squeezed", ["s0", "s1"]))
+    keep = graph("else_ranks", [helper.make_node("Identity", ["x"], ["kept"], name="else.identity")], f32("kept", ["k0", "k1", "k2"]))
+    same_then = graph("then_same", [helper.make_node("Relu", ["x"], ["twice"], name="then.relu")], f32("twice", [1, 3, 4]))
+    same_else = graph("else_same", [helper.make_node("Neg", ["x"], ["twice"], name="else.neg")], f32("twice", [1, 3, 4]))
+    fine_then = graph("then_fine", [helper.make_node("Relu", ["x"], ["pos"], name="then.pos")], f32("pos", [1, 3, 4]))
+    fine_else = graph("else_fine", [helper.make_node("Neg", ["x"], ["neg"], name="else.neg2")], f32("neg", [1, 3, 4]))
+    squeeze2 = graph("then_const", [helper.make_node("Squeeze", ["x", "axes0"], ["sq2"], name="then.squeeze2")], f32("sq2", ["s0", "s1"]))
+    keep2 = graph("else_const", [helper.make_node("Identity", ["x"], ["kept2"], name="else.identity2")], f32("kept2", ["k0", "k1", "k2"]))
+    m = model([helper.make_node("Shape", ["x"], ["dims"], name="dims"),
+               helper.make_node("Gather", ["dims", "zero"], ["batch"], name="batch", axis=0),
+               helper.make_node("Equal", ["batch", "one"], ["single"], name="single"),
+               helper.make_node("If", ["single"], ["r"], name="if.ranks", then_branch=squeeze, else_branch=keep),
+               helper.make_node("If", ["single"], ["n"], name="if.same_name", then_branch=same_then, else_branch=same_else),
+               helper.make_node("If", ["single"], ["f"], name="if.fine", then_branch=fine_then, else_branch=fine_else),
+               helper.make_node("If", ["always"], ["c"], name="if.constant", then_branch=squeeze2, else_branch=keep2)],
+              [f32("x", [1, 3, 4])], [f32("r", ["r0", "r1"]), f32("n", [1, 3, 4]), f32("f", [1, 3, 4]), f32("c", ["c0", "c1"])],
+              [const("zero", np.int64, 0), const("one", np.int64, 1), const("axes0", np.int64, [0]),
+               const("always", np.bool_, True)], opset=13)
+    outs = run(save(m, "if_branches.onnx"), {"x": np.ones([1, 3, 4], np.float32)})
+    assert outs[0].shape == (3, 4) and outs[3].shape == (3, 4)
+
+    # MatMuls in QDQ form: int8 × int8 (onnxruntime quantize_static with QInt8 activations and weights), uint8 ×
+    # uint8 (its default activations with uint8 weights), and a float one.
+    qrng = np.random.default_rng(59)
+    q = lambda n, z: [helper.make_node("QuantizeLinear", ["a", "sa", z], [f"{n}.q"], name=f"{n}.quant"),
+                      helper.make_node("DequantizeLinear", [f"{n}.q", "sa", z], [f"{n}.a"], name=f"{n}.deq_a")]
+    m = model(q("s8", "za_s8") + q("u8", "za_u8")
+              + [helper.make_node("DequantizeLinear", ["w_s8", "sw", "zw_s8"], ["s8.w"], name="s8.deq_w"),
+                 helper.make_node("DequantizeLinear", ["w_u8", "sw", "zw_u8"], ["u8.w"], name="u8.deq_w"),
+                 helper.make_node("MatMul", ["s8.a", "s8.w"], ["y_s8"], name="matmul.int8_int8"),
+                 helper.make_node("MatMul", ["u8.a", "u8.w"], ["y_u8"], name="matmul.uint8_uint8"),
+                 helper.make_node("MatMul", ["a", "wf"], ["y_f"], name="matmul.float")],
+              [f32("a", [2, 4])], [f32("y_s8", [2, 3]), f32("y_u8", [2, 3]), f32("y_f", [2, 3])],
+              [const("sa", np.float32, 0.05), const("za_s8", np.int8, 0), const("za_u8", np.uint8, 128),
+               const("w_s8", np.int8, qrng.integers(-100, 100, (4, 3))), const("w_u8", np.uint8, qrng.integers(0, 255, (4, 3))),
+               const("sw", np.float32, 0.02), const("zw_s8", np.int8, 0), const("zw_u8", np.uint8, 128),
+               numpy_helper.from_array((qrng.standard_normal((4, 3)) * 0.1).astype(np.float32), "wf")])
+    assert [o.shape for o in run(save(m, "qdq_matmul_pairs.onnx"), {"a": np.ones([2, 4], np.float32)})] == [(2, 3)] * 3
 
 
 def verify_with_onnxruntime(paths):

@@ -29,3 +29,11 @@ enum ONNXDataType {
         }
     }
 }
+
+extension DType {
+    /// The element type of an ONNX `TensorProto.DataType` code (a Cast's `to`, a QuantizeLinear's `output_dtype`).
+    public init?(onnxCode code: Int64) {
+        guard let t = ONNXDataType.dtype(code) else { return nil }
+        self = t
+    }
+}

@@ -383,6 +383,14 @@ public struct OperatorCheck: Sendable, Hashable {
         /// Attributes `attributes` (start, default 0; end, default the rank) select a non-empty range of input
         /// `input`'s dimensions (Shape's start/end; negative values counted from the end, then clamped).
         case nonemptyRange = "nonempty_range"
+        /// An If's two branches agree as `values` asks, output by output: `same_rank`, `same_shape` (where both
+        /// shapes are known: inferred by the analysis, else declared), `same_type` (declared element types),
+        /// `distinct_names`; and `single_bool_condition` (the condition holds one element, a bool where typed).
+        case branchOutputs = "branch_outputs"
+        /// Inputs `inputs`, when every one of them is a DequantizeLinear's output (a QDQ node unit, which a
+        /// quantizing EP fuses), have quantized types forming one of the pairs `values` ("uint8,uint16"); a node
+        /// with a float input runs unquantized and passes.
+        case quantizedTypePairs = "quantized_type_pairs"
     }
 
     public var id: String

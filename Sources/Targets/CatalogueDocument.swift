@@ -344,6 +344,9 @@ public enum CatalogueDocument {
         case .iotaAttribute:
             return "`\(k.attribute ?? "")` is 0…rank(input \(k.input))−1 when inputs \(k.inputs.map(String.init).joined(separator: ", ")) are computed at run time"
         case .nonemptyRange: return "\(k.attributes.map { "`\($0)`" }.joined(separator: " < ")) on input \(k.input)'s dimensions"
+        case .branchOutputs: return "branches: " + k.values.map { $0.replacingAll("_", " ") }.joined(separator: ", ")
+        case .quantizedTypePairs:
+            return "quantized inputs \(k.inputs.map(String.init).joined(separator: ", ")) as (\(k.values.joined(separator: "), (")))"
         case .valueRange:
             return "constant inputs \(k.inputs.map(String.init).joined(separator: ", ")) in \(k.min.map(String.init) ?? "…")–\(k.max.map(String.init) ?? "…")"
         }

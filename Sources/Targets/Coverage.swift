@@ -104,6 +104,9 @@ public enum Coverage {
         if model.format == .tflite || model.format == .onnx {
             for t in mainTensors.values where dtypes[t.name] == nil { dtypes[t.name] = t.dtype.name }
         }
+        // Which node makes each value of the main graph (a QDQ node unit's DequantizeLinear inputs).
+        var producers: [String: Node] = [:]
+        for n in nodes { for o in n.outputs where !o.isEmpty { producers[o] = n } }
         // Small constant inputs (axes, paddings) as numbers, for the checks that read them; larger ones are
         // not decoded.
         let values: (String) -> [Float]? = { name in
@@ -266,7 +269,8 @@ public enum Coverage {
             }
             if f.status == .supported, let rs = runtimeSet, rs.format == .tflite || model.format == .onnx,
                 let (check, detail) = failedCheck(rs, node: node, names: rs.format == .onnx ? [onnxKey] : f.builtins,
-                                                  analysis: analysis, constants: constants, values: values, nonzero: nonzero, dtypes: { dtypes[$0] }, outside: outside, version: pinned)
+                                                  analysis: analysis, constants: constants, values: values, nonzero: nonzero, dtypes: { dtypes[$0] }, outside: outside, version: pinned,
+                                                  graphs: model.graphs, producer: { producers[$0] })
             {
                 f.status = .unsupported
                 f.reason = "\(check.text) (\(detail))"
@@ -352,7 +356,8 @@ public enum Coverage {
                 let names = opSet.format == .onnx ? [onnxKey] : f.builtins
                 if f.status == .supported, model.format == .onnx || opSet.format == .tflite,
                     let (check, detail) = failedCheck(opSet, node: node, names: names, analysis: analysis, constants: constants, values: values,
-                                                      nonzero: nonzero, dtypes: { dtypes[$0] }, outside: outside, version: pinned)
+                                                      nonzero: nonzero, dtypes: { dtypes[$0] }, outside: outside, version: pinned,
+                                                      graphs: model.graphs, producer: { producers[$0] })
                 {
                     f.status = .cpuFallback
                     f.reason = "\(check.text) (\(detail))"
@@ -421,7 +426,7 @@ public enum Coverage {
         _ set: OperatorSet, node: Node, names: [String], analysis: GraphAnalysis?, constants: Set<String>,
         values: (String) -> [Float]? = { _ in nil }, nonzero: (String) -> Float? = { _ in nil },
         dtypes: (String) -> String? = { _ in nil }, outside: (String, Int?, Int?) -> Float? = { _, _, _ in nil },
-        version: VersionNumber? = nil
+        version: VersionNumber? = nil, graphs: [Graph] = [], producer: (String) -> Node? = { _ in nil }
     ) -> (OperatorCheck, String)? {
         func input(_ i: Int) -> String? { i < node.inputs.count && !node.inputs[i].isEmpty ? node.inputs[i] : nil }
         for c in set.checks where c.applies(to: names) {
@@ -520,6 +525,15 @@ public enum Coverage {
                 if hi <= lo {
                     return (c, "\(c.attributes[0]) \(lo), \(c.attributes[1]) \(hi) on a rank-\(rank) input select no dimension")
                 }
+            case .branchOutputs:
+                if let detail = branchDisagreement(node, c.values, graphs: graphs, analysis: analysis, constants: constants, dtypes: dtypes) {
+                    return (c, detail)
+                }
+            case .quantizedTypePairs:
+                let types = c.inputs.map { i in input(i).flatMap { quantizedType($0, producer: producer, dtypes: dtypes) } }
+                guard c.inputs.count > 1, types.allSatisfy({ $0 != nil }) else { continue }
+                let pair = types.compactMap { $0 }.joined(separator: ",")
+                if !c.values.contains(pair) { return (c, "the quantized inputs are (\(pair.replacingAll(",", ", ")))") }
             case .valueRange:
                 for i in c.inputs {
                     if let v = input(i), constants.contains(v), let x = outside(v, c.min, c.max) {
@@ -540,6 +554,65 @@ public enum Coverage {
             }
         }
         return nil
+    }
+
+    /// How an If's branches break `properties` (`branch_outputs`), or nil when they do not, or it cannot be known.
+    /// An If on a stored condition (an initializer, a `Constant`) is not a conditional at all: onnx-tensorrt imports
+    /// the branch it selects alone, and onnxruntime's constant folding inlines it; it passes.
+    static func branchDisagreement(
+        _ node: Node, _ properties: [String], graphs: [Graph], analysis: GraphAnalysis?, constants: Set<String>,
+        dtypes: (String) -> String?
+    ) -> String? {
+        if let cond = node.inputs.first, constants.contains(cond) { return nil }
+        if properties.contains("single_bool_condition"), let cond = node.inputs.first, !cond.isEmpty {
+            if let shape = analysis?.shapes[cond], Shapes.volume(shape) != 1 {
+                return "the condition '\(cond)' has shape [\(shape.map(String.init).joined(separator: ", "))]"
+            }
+            if let t = dtypes(cond), t != "bool" { return "the condition '\(cond)' is \(t)" }
+        }
+        guard case .graph(let t)? = node.attributes["then_branch"], case .graph(let e)? = node.attributes["else_branch"],
+              graphs.indices.contains(t), graphs.indices.contains(e) else { return nil }
+        let (a, b) = (graphs[t].outputs, graphs[e].outputs)
+        // A value's shape: the analysis's where it walked the branch, else the one the graph declares, if fixed.
+        func shape(_ v: ValueInfo) -> [Int]? {
+            if let s = analysis?.shapes[v.name] { return s }
+            guard let dims = v.shape else { return nil }
+            let fixed = dims.compactMap { d -> Int? in if case .fixed(let n) = d { return n }; return nil }
+            return fixed.count == dims.count ? fixed : nil
+        }
+        func rank(_ v: ValueInfo) -> Int? { shape(v)?.count ?? v.shape?.count }
+        func shown(_ s: [Int]) -> String { "[" + s.map(String.init).joined(separator: ", ") + "]" }
+        for (i, (x, y)) in zip(a, b).enumerated() {
+            if properties.contains("distinct_names"), x.name == y.name {
+                return "both branches output '\(x.name)' as output \(i)"
+            }
+            if properties.contains("same_rank"), let r = rank(x), let q = rank(y), r != q {
+                return "output \(i) has rank \(r) in then_branch ('\(x.name)') and \(q) in else_branch ('\(y.name)')"
+            }
+            if properties.contains("same_shape"), let r = rank(x), let q = rank(y), r != q {
+                return "output \(i) has rank \(r) in then_branch ('\(x.name)') and \(q) in else_branch ('\(y.name)')"
+            }
+            if properties.contains("same_shape"), let p = shape(x), let q = shape(y), p != q {
+                return "output \(i) is \(shown(p)) in then_branch ('\(x.name)') and \(shown(q)) in else_branch ('\(y.name)')"
+            }
+            if properties.contains("same_type"), let p = x.dtype, let q = y.dtype, p != q {
+                return "output \(i) is \(p.name) in then_branch ('\(x.name)') and \(q.name) in else_branch ('\(y.name)')"
+            }
+        }
+        return nil
+    }
+
+    /// The quantized element type a DequantizeLinear gives `value`, or nil when no DequantizeLinear makes it (a
+    /// float value). The type is its zero point's, else its input's when that is stored, else what the
+    /// QuantizeLinear feeding it writes (its zero point's type, `output_dtype`, or uint8 by default).
+    static func quantizedType(_ value: String, producer: (String) -> Node?, dtypes: (String) -> String?) -> String? {
+        guard let dq = producer(value), dq.opType == "DequantizeLinear", let x = dq.inputs.first else { return nil }
+        if dq.inputs.count > 2, !dq.inputs[2].isEmpty, let t = dtypes(dq.inputs[2]) { return t }
+        if let t = dtypes(x) { return t }
+        guard let q = producer(x), q.opType == "QuantizeLinear" else { return "unknown" }
+        if q.inputs.count > 2, !q.inputs[2].isEmpty, let t = dtypes(q.inputs[2]) { return t }
+        if case .int(let code)? = q.attributes["output_dtype"], code != 0 { return DType(onnxCode: code)?.name ?? "unknown" }
+        return "uint8"
     }
 
     /// The restrictions `set` states for the node's operators that none of its checks covers: the whole restriction

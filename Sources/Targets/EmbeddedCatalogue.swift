@@ -5067,11 +5067,7 @@ enum EmbeddedCatalogue {
         "com.microsoft:QuantizeLinear": "Provides 16-bit integer quantization support",
         "com.microsoft:RotaryEmbedding": "HTP backend only"
       },
-      "unchecked": {
-        "GRU": "default activations (sigmoid/tanh)",
-        "LpPool": "rank-5 (3D pooling) requires GPU backend or HTP with bf16_mode=1",
-        "If": "identical shape+dtype; cond must be scalar bool"
-      },
+      "unchecked": {"GRU": "default activations (sigmoid/tanh)", "LpPool": "rank-5 (3D pooling) requires GPU backend or HTP with bf16_mode=1"},
       "fusions": [
         {
           "operator": "Erf",
@@ -5317,7 +5313,26 @@ enum EmbeddedCatalogue {
           "attributes": ["start", "end"],
           "text": "empty-slice (end <= start) not supported"
         },
-        {"id": "qnn.if-single-output", "operators": ["If"], "kind": "absent", "outputs": [1], "text": "single output per branch"}
+        {"id": "qnn.if-single-output", "operators": ["If"], "kind": "absent", "outputs": [1], "text": "single output per branch"},
+        {
+          "id": "qnn.if-branch-outputs",
+          "operators": ["If"],
+          "kind": "branch_outputs",
+          "values": ["same_shape", "same_type", "single_bool_condition"],
+          "text": "identical shape+dtype; cond must be scalar bool"
+        },
+        {
+          "id": "qnn.matmul-htp-types",
+          "operators": ["MatMul"],
+          "kind": "quantized_type_pairs",
+          "inputs": [0, 1],
+          "values": ["uint8,uint8", "uint8,uint16", "uint16,uint8"],
+          "text": "supported input data types on HTP backend: (uint8, uint8), (uint8, uint16), (uint16, uint8)",
+          "source": {
+            "id": "ort-qnn-doc",
+            "section": "Supported ONNX operators (MatMul's note); Configuration Options: enable_htp_fp16_precision, on by default, runs a float32 model on HTP in fp16"
+          }
+        }
       ]
     },
     {
@@ -5682,6 +5697,13 @@ enum EmbeddedCatalogue {
           "input": 0,
           "inputs": [2],
           "text": "when scales is a tensor input, axes must be an iota vector of length rank(input)"
+        },
+        {
+          "id": "tensorrt.if-branch-outputs",
+          "operators": ["If"],
+          "kind": "branch_outputs",
+          "values": ["same_rank", "distinct_names"],
+          "text": "output tensors of the two conditional branches must have the same rank and must have different names"
         },
         {
           "id": "tensorrt.rotary-position-ids",

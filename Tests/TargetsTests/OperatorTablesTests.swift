@@ -271,11 +271,11 @@ import Testing
         #expect(Coverage.uncheckedRestrictions(trt!, names: ["Resize"]).isEmpty)
         // QNN's hand-written parts: GRU's default activations, LpPool's rank-5 limit.
         #expect(catalogue.operatorSet("ort-qnn")?.unchecked["GRU"] == "default activations (sigmoid/tanh)")
-        // An If with one output per branch still has the branches' identical shape and type and a scalar condition
-        // unchecked (whether a one-element condition of rank 1, as exporters write it, counts as scalar the note does
-        // not say).
+        // An If's note is checked whole: one output per branch, of identical shape and type, and a condition of one
+        // element (a one-element condition of rank 1, as exporters write it, is taken as scalar: the note does not
+        // say otherwise, and no false fallback is reported).
         if let qnn = catalogue.operatorSet("ort-qnn") {
-            #expect(Coverage.uncheckedRestrictions(qnn, names: ["If"]).map(\.text) == ["identical shape+dtype; cond must be scalar bool"])
+            #expect(Coverage.uncheckedRestrictions(qnn, names: ["If", "MatMul"]).isEmpty)
         }
     }
 
@@ -304,6 +304,28 @@ import Testing
             Expected(.operatorConstraint, "falls outside the constraint \"tf_half_pixel_for_nn coordinate_transformation_mode: only mode \"nearest\" with nearest_mode \"floor\" on rank-4 input\" and runs on the CPU: Resize 'resize.tf_linear' (mode is 'linear')"),
         ]) == [])
         #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.20, delegate: qnn}}\n", model: fixtures + "resize_modes.onnx", []) == [])
+    }
+
+    @Test func anIfOnARunTimeConditionWhoseBranchesDisagreeIsRefusedByTensorRTAndLeftToTheCPUByQNN() {
+        // PyTorch's export of `squeeze(dim)` on a dimension known at run time: then Squeeze (rank 2), else Identity
+        // (rank 3). TensorRT builds an IIfConditional whose outputs must agree in rank and differ in name; QNN's HTP
+        // wants identical shapes. The If on a stored condition imports one branch (TensorRT) and folds (onnxruntime).
+        #expect(targetIssues("targets: {a: {runtime: ⟦⟦tensorrt@10.8⟧⟧}}\n", model: fixtures + "if_branches.onnx", [
+            Expected(.operatorUnsupported, "2 operators cannot run: If 'if.ranks' (output tensors of the two conditional branches must have the same rank and must have different names (output 0 has rank 2 in then_branch ('squeezed') and 3 in else_branch ('kept'))); If 'if.same_name' (output tensors of the two conditional branches must have the same rank and must have different names (both branches output 'twice' as output 0))"),
+            Expected(.operatorConstraint, "2 nodes break the constraint \"output tensors of the two conditional branches must have the same rank and must have different names\" and cannot run: If 'if.ranks' (output 0 has rank 2 in then_branch ('squeezed') and 3 in else_branch ('kept')); If 'if.same_name' (both branches output 'twice' as output 0)"),
+        ]) == [])
+        #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.20, delegate: ⟦⟦qnn⟧⟧}}\n", model: fixtures + "if_branches.onnx", [
+            Expected(.operatorsOnCPU, "1 of 7 operators"),
+            Expected(.operatorConstraint, "1 node falls outside the constraint \"identical shape+dtype; cond must be scalar bool\" and runs on the CPU: If 'if.ranks' (output 0 has rank 2 in then_branch ('squeezed') and 3 in else_branch ('kept'))"),
+        ]) == [])
+    }
+
+    @Test func qnnsHTPTakesAQDQMatMulOfItsTypePairsOnlyAndAFloatOneInFP16() {
+        // int8 × int8 (quantize_static with QInt8 activations) falls back; uint8 × uint8 and the float MatMul run.
+        #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.20, delegate: ⟦⟦qnn⟧⟧}}\n", model: fixtures + "qdq_matmul_pairs.onnx", [
+            Expected(.operatorsOnCPU, "1 of 9 operators"),
+            Expected(.operatorConstraint, "1 node falls outside the constraint \"supported input data types on HTP backend: (uint8, uint8), (uint8, uint16), (uint16, uint8)\" and runs on the CPU: MatMul 'matmul.int8_int8' (the quantized inputs are (int8, int8))"),
+        ]) == [])
     }
 
     @Test func qnnsHTPTakesNoEmptyShapeSliceAndOneOutputPerIfBranch() {

@@ -82,11 +82,11 @@ def test_the_qnn_htp_set_is_the_table_less_the_rows_on_other_backends_only():
         "qnn.qlinear-matmul-a-type", "qnn.qlinear-matmul-b-type", "qnn.qlinear-matmul-y-type",
         "qnn.conv-3d", "qnn.batch-norm-fp16", "qnn.clip-fp16", "qnn.prelu-fp16-int32",
         "qnn.resize-tf-half-pixel-mode", "qnn.resize-tf-half-pixel-nearest-mode", "qnn.resize-tf-half-pixel-rank",
-        "qnn.nms-max-boxes", "qnn.one-hot-indices", "qnn.shape-slice", "qnn.if-single-output"]
+        "qnn.nms-max-boxes", "qnn.one-hot-indices", "qnn.shape-slice", "qnn.if-single-output",
+        "qnn.if-branch-outputs", "qnn.matmul-htp-types"]
     # The sentences of a checked note that no check evaluates, each a part of the note (the loader refuses others).
     assert s["unchecked"] == {"GRU": "default activations (sigmoid/tanh)",
-                              "LpPool": "rank-5 (3D pooling) requires GPU backend or HTP with bf16_mode=1",
-                              "If": "identical shape+dtype; cond must be scalar bool"}
+                              "LpPool": "rank-5 (3D pooling) requires GPU backend or HTP with bf16_mode=1"}
     assert all(part in notes[op] for op, part in s["unchecked"].items())
     # "since 1.18.0": checks of the releases before it only.
     assert {c["id"] for c in s["checks"] if c.get("before") == "1.18.0"} == {
@@ -195,11 +195,11 @@ def test_the_tensorrt_set_lists_what_onnx_tensorrts_matrix_marks_y():
     assert checks["tensorrt.resize-aspect-ratio"]["values"] == ["stretch"]
     assert checks["tensorrt.topk-k"] == {"id": "tensorrt.topk-k", "operators": ["TopK"], "kind": "value_range",
                                          "inputs": [1], "max": 3839, "text": "K input must be less than 3840"}
-    # What stays SW4020: a seed TensorRT ignores (no restriction on the file), If and Loop bodies' shapes, dimensions
+    # What stays SW4020: a seed TensorRT ignores (no restriction on the file), Loop bodies' shapes, dimensions
     # static when the engine is built (EyeLike, Hardmax).
     covered = {op for c in s["checks"] for op in c["operators"]}
     assert sorted(set(restrictions) - covered) == [
-        "EyeLike", "Hardmax", "If", "Loop", "RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike"]
+        "EyeLike", "Hardmax", "Loop", "RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike"]
     # And the sentences of a checked operator's restrictions no check rests on, derived the same way.
     assert s["unchecked"] == derive_tensorrt.unchecked(restrictions, s["checks"]) == {
         "Attention": "`q_num_heads` and `kv_num_heads` attributes are supported via being specified as the second "
