@@ -184,7 +184,12 @@ public enum TargetEstimates {
         let device = target.device.flatMap { catalogue.device($0.value) }
         let p = precision(target: target, runtime: runtime, catalogue: catalogue, model: model)
         let size = callerSize ?? sizeBytes(model: model, target: target)
-        let weightBytes = max(0, size - max(0, model.fileSize - model.storedBytes))
+        let container = max(0, model.fileSize - model.storedBytes)
+        // An artifact in the source's own format keeps its container (names, graph); one in another format (an ONNX
+        // export of a TorchScript archive, a TFLite conversion) does not: its weights are the optimized tensors, at
+        // most the whole artifact.
+        let sameFormat = (target.format?.value).map { $0 == model.format.rawValue } ?? true
+        let weightBytes = sameFormat ? max(0, size - container) : min(size, max(0, sizeBytes(model: model, target: target) - container))
         var peak = analysis.peakActivationElements &* p.activationBytes
         var planner = "liveness"
         if let t = analysis.transformer {

@@ -98,6 +98,18 @@ import Testing
         #expect(!plain.contains { $0.code == .analysisIncomplete })
     }
 
+    /// An artifact in another format than its source does not carry the source's container: the ONNX export of a
+    /// TorchScript archive holds the weights, not the archive's code and pickles, in its memory figure.
+    @Test func anExportedArtifactsWeightsAreTheTensorsNotTheSourceArchive() throws {
+        let traced = try Repo.model("Tests/Fixtures/models/pytorch/traced_cnn.pt")
+        let yaml = "slipway: 1\nmodel: {path: m.pt, inputs: {x: [1, 3, 32, 32]}}\ntargets:\n  cpu: {runtime: onnxruntime, device: x86-64-avx2, format: onnx}\n"
+        let m = try #require(ManifestFile(bytes: Array(yaml.utf8)).documents.first?.manifest)
+        let row = try #require(TargetEstimates.table(manifest: m, model: traced, catalogue: catalogue)["targets"]?[0])
+        #expect(traced.fileSize > 2 * traced.storedBytes)  // the archive is mostly code and pickles
+        #expect(row["weight_bytes"]?.intValue == traced.storedBytes)
+        #expect(row["memory_bytes"]?.intValue == traced.storedBytes + (row["peak_activation_bytes"]?.intValue ?? -1))
+    }
+
     @Test func theEstimateTableMarksLowerBoundsAndBudgetStates() throws {
         let model = try Repo.model("Tests/Fixtures/targets/unique.onnx")
         let table = TargetEstimates.table(manifest: try Self.manifest("m.onnx", budget: "memory_mb: 100, size_mb: 100"), model: model, catalogue: catalogue)
