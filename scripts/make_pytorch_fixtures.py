@@ -7,13 +7,14 @@ the reader's specs compare bit for bit against torch without torch at test time.
 Run with the Core ML venv's interpreter (torch is pinned there):
   .venv-coreml/bin/python scripts/make_pytorch_fixtures.py Tests/Fixtures/models/pytorch [--recurrent | --torchscript]
 (--recurrent writes recurrent.pt2 and recurrent.onnx alone; --torchscript the TorchScript analysis fixtures alone;
---scripted-rate scripted_rate.pt alone.)
+--scripted-rate scripted_rate.pt alone; --traced-constant traced_constant.pt and .onnx alone.)
 """
 import hashlib
 import json
 import pathlib
 import sys
 
+import numpy
 import torch
 
 
@@ -131,6 +132,29 @@ class ScriptedRate(torch.nn.Module):
         return torch.relu(y)
 
 
+class TracedConstant(torch.nn.Module):
+    """A forward that builds a tensor of its own from numpy (a window, a mel basis): torch.jit.trace stores it in
+    constants.pkl (`CONSTANTS.c0`, read through `aten::lift_fresh`), torch.onnx.export writes it as an initializer."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(64, 8)
+
+    def forward(self, x):
+        window = torch.from_numpy(numpy.hanning(64).astype(numpy.float32))
+        return self.fc(x * window)
+
+
+def traced_constant(out):
+    """traced_constant.pt (torch.jit.trace at 1×64) and traced_constant.onnx (the same module through
+    torch.onnx.export): Slipway's figures for both must agree, the constant a weight in both."""
+    torch.manual_seed(20261207)
+    m = TracedConstant().eval()
+    x = torch.randn(1, 64)
+    torch.jit.save(torch.jit.trace(m, x), out / "traced_constant.pt")
+    torch.onnx.export(m, (x,), str(out / "traced_constant.onnx"), dynamo=False, opset_version=17, input_names=["x"])
+
+
 def scripted_rate(out):
     """scripted_rate.pt: torch.jit.script of ScriptedRate (no ONNX export: its figures are checked by hand)."""
     torch.manual_seed(20261206)
@@ -164,11 +188,15 @@ def main():
     if "--scripted-rate" in sys.argv:
         scripted_rate(out)
         return
+    if "--traced-constant" in sys.argv:
+        traced_constant(out)
+        return
     recurrent(out)
     if "--recurrent" in sys.argv:
         return
     torchscript(out)
     scripted_rate(out)
+    traced_constant(out)
     torch.manual_seed(20261204)
     net = Net().eval()
     sd = net.state_dict()

@@ -44,7 +44,7 @@ struct ATenAnalyzer {
                    "cat", "stack", "slice", "select", "expand", "contiguous", "clone", "to", "_to_copy", "detach",
                    "alias", "split", "split_with_sizes", "chunk", "unbind", "getitem", "dropout", "embedding",
                    "index", "index_select", "gather", "constant_pad_nd", "pad", "zeros", "zeros_like", "ones",
-                   "ones_like", "full", "full_like", "arange", "lift_fresh_copy", "copy", "copy_", "repeat",
+                   "ones_like", "full", "full_like", "arange", "lift_fresh_copy", "lift_fresh", "lift", "copy", "copy_", "repeat",
                    "pixel_shuffle", "upsample_nearest2d", "type_as", "sym_size", "scalar_tensor", "empty",
                    // TorchScript's spellings of the same layout calls.
                    "unflatten", "narrow", "view_as", "reshape_as", "expand_as", "unsafe_split", "unsafe_chunk",

@@ -66,6 +66,25 @@ struct TorchScriptAnalysisSpec {
         #expect(scripted.totalMACs == onnx.totalMACs)
     }
 
+    @Test("a traced constant (torch.from_numpy in forward) is a weight, as in the ONNX export, not an activation")
+    func tracedConstantIsAWeight() throws {
+        let model = try Repo.model("Tests/Fixtures/models/pytorch/traced_constant.pt")
+        // constants.pkl's tensor is read as the archive's data, under the name the code gives it.
+        let c = try #require(model.tensors.first { $0.name == "CONSTANTS.c0" })
+        #expect(c.shape == [64])
+        let traced = GraphAnalysis.analyze(model: model, inputs: ["x": [1, 64]])
+        let onnx = GraphAnalysis.analyze(model: try Repo.model("Tests/Fixtures/models/pytorch/traced_constant.onnx"))
+        #expect(traced.coverage.isComplete && onnx.coverage.isComplete)
+        // `aten::lift_fresh` hands the constant on: no node, as the export writes none. mul 64 + linear 64·8 + 8.
+        #expect(Self.byOp(traced) == ["aten.mul": 64, "aten.linear": 520])
+        #expect(traced.totalMACs == onnx.totalMACs)
+        #expect(traced.parameterElements == onnx.parameterElements)
+        #expect(traced.parameterElements == 64 + 512 + 8)
+        // Live at once: x and the product (64 each), never the window.
+        #expect(traced.peakActivationElements == onnx.peakActivationElements)
+        #expect(traced.peakActivationElements == 128)
+    }
+
     @Test("without model.inputs the coverage names the input whose shape is missing")
     func missingInputShapes() throws {
         let a = GraphAnalysis.analyze(model: try Repo.model("Tests/Fixtures/models/pytorch/traced_cnn.pt"))

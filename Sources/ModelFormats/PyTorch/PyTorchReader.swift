@@ -111,16 +111,20 @@ struct PyTorchReader {
     }
 
     /// A TorchScript archive's `constants.pkl` (the tensors its code names `CONSTANTS.c0`, …, stored under
-    /// `constants/<key>`): each one's shape, and its value when it is one integer (`CONSTANTS.c0` = 2 groups).
-    func constants(_ byName: [String: ZipEntry], prefix: String) throws(ModelError) -> [String: TorchScriptArchive.Constant] {
-        guard let entry = byName["constants.pkl"], entry.method == 0, entry.size <= Self.maxPickleBytes else { return [:] }
+    /// `constants/<key>`): each one's shape, and its value when it is one integer (`CONSTANTS.c0` = 2 groups); and
+    /// the tensors themselves under those names (a traced `torch.tensor(…)`: stored data, as the weights are).
+    func constants(_ byName: [String: ZipEntry], prefix: String) throws(ModelError)
+        -> (values: [String: TorchScriptArchive.Constant], tensors: [ConstantTensor])
+    {
+        guard let entry = byName["constants.pkl"], entry.method == 0, entry.size <= Self.maxPickleBytes else { return ([:], []) }
         var pickle = Pickle(UnsafeRawBufferPointer(rebasing: file.bytes[entry.data]))
-        guard let root = try? pickle.run() else { return [:] }
+        guard let root = try? pickle.run() else { return ([:], []) }
         var storages: [String: ZipEntry] = [:]
         for (k, e) in byName where k.hasPrefix("constants/") { storages["data/" + k.dropFirst("constants/".count)] = e }
         var walk = Walk(pickle: pickle, reader: self, entries: storages, prefix: prefix + "constants/")
         try walk.visit(root, path: "", depth: 0)
         var out: [String: TorchScriptArchive.Constant] = [:]
+        var tensors: [ConstantTensor] = []
         for t in walk.tensors {
             var scalar: Int? = nil
             if t.elementCount == 1, case .file(let offset, let length) = t.storage, [.int64, .int32].contains(t.dtype), length <= 8 {
@@ -130,8 +134,11 @@ struct PyTorchReader {
                 scalar = Int(exactly: v)
             }
             out["CONSTANTS.c" + t.name] = .init(shape: t.shape, scalar: scalar)
+            var named = t
+            named.name = "CONSTANTS.c" + t.name
+            tensors.append(named)
         }
-        return out
+        return (out, tensors)
     }
 
     /// The tensors of one `torch.save` / TorchScript archive (its entries' data ranges in the file).
@@ -169,7 +176,9 @@ struct PyTorchReader {
                 if m.hasPrefix("__torch__") { rootClass = m + "." + n }
             }
             script = torchScript(byName, root: rootClass, attributes: walk.attributes)
-            script?.constants = try constants(byName, prefix: prefix)
+            let stored = try constants(byName, prefix: prefix)
+            script?.constants = stored.values
+            walk.tensors += stored.tensors
             if let why = script?.whyNotRead { metadata["pytorch.code_not_read"] = why }
         } else {
             metadata["pytorch.kind"] = "state_dict"

@@ -109,7 +109,10 @@ extension TorchScriptEvaluator {
             return .unknown
         case "Float", "float", "Bool", "bool", "device", "dtype", "format", "warn", "is_floating_point":
             return .unknown
-        case "unchecked_cast", "_unwrap_optional", "detach_", "requires_grad", "data", "cpu", "cuda", "annotate":
+        // A traced `torch.tensor(…)` / `torch.from_numpy(…)` hands on its constant (`CONSTANTS.c0`) as it is: no
+        // node, as the ONNX export writes none (the constant becomes an initializer).
+        case "unchecked_cast", "_unwrap_optional", "detach_", "requires_grad", "data", "cpu", "cuda", "annotate",
+             "lift_fresh", "lift", "lift_fresh_copy":
             return a.first ?? .unknown
         case "__getitem__":
             return .unknown
@@ -456,9 +459,9 @@ extension TorchScriptEvaluator {
         "celu", "mish", "softplus", "exp", "log", "log1p", "sqrt", "rsqrt", "neg", "abs", "clamp", "clamp_min", "clamp_max",
         "dropout", "feature_dropout", "alpha_dropout", "feature_alpha_dropout", "contiguous", "clone", "detach", "batch_norm",
         "instance_norm", "layer_norm", "group_norm", "softmax", "log_softmax", "_softmax", "to", "sign", "reciprocal",
-        "logical_not", "sin", "cos", "erf", "floor", "ceil", "round", "sqaure", "square", "glu_not", "copy", "fill",
+        "logical_not", "sin", "cos", "erf", "floor", "ceil", "round", "square", "copy", "fill",
         "zero", "masked_fill", "prelu", "threshold", "hardshrink", "softsign", "bitwise_not", "cumsum", "flip", "roll",
-        "normalize", "local_response_norm", "pixel_shuffle_not",
+        "normalize", "local_response_norm",
     ]
 
     /// Ops broadcasting their (first two, or three for `where`) inputs.
