@@ -28,6 +28,7 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
                       when the model runs
 - if_branches.onnx    Ifs on a run-time condition: Squeeze/Identity branches of ranks 2 and 3 (PyTorch's `squeeze(dim)`
                       export), branches outputting one name, branches that agree; and one on a constant condition
+- if_on_scalar.onnx   an If on a scalar int64 input `mode`: the manifest's `mode: 1` folds it for onnx2tf
 - qdq_matmul_pairs.onnx QDQ MatMuls of int8 × int8 and uint8 × uint8 inputs, and a float one (QNN's HTP type pairs)
 - onehot_depth.onnx   two OneHots, one with an initializer depth, one with a depth given at run time: TensorRT wants
                       a build-time constant
@@ -546,6 +547,14 @@ def branch_and_pair_fixtures():
                const("always", np.bool_, True)], opset=13)
     outs = run(save(m, "if_branches.onnx"), {"x": np.ones([1, 3, 4], np.float32)})
     assert outs[0].shape == (3, 4) and outs[3].shape == (3, 4)
+
+    # An If on a scalar int64 input (an exporter's `if mode == 1`, silero-vad's `sr`): Relu or Neg.
+    m = model([helper.make_node("Equal", ["mode", "one"], ["is_one"], name="is_one"),
+               helper.make_node("If", ["is_one"], ["y"], name="by_mode", then_branch=fine_then, else_branch=fine_else)],
+              [f32("x", [1, 3, 4]), helper.make_tensor_value_info("mode", TensorProto.INT64, [])],
+              [f32("y", [1, 3, 4])], [const("one", np.int64, 1)], opset=13)
+    ones = np.ones([1, 3, 4], np.float32)
+    assert (run(save(m, "if_on_scalar.onnx"), {"x": ones, "mode": np.array(0, np.int64)})[0] == -ones).all()
 
     # MatMuls in QDQ form: int8 × int8 (onnxruntime quantize_static with QInt8 activations and weights), uint8 ×
     # uint8 (its default activations with uint8 weights), and a float one.

@@ -213,8 +213,9 @@ public enum ExternalConverter {
                 throw ConversionError(.unsupported, "onnx2tf and TensorFlow's converter write float32, float16 or int8 TFLite weights, not \(weights)")
             }
             var args = ["{work}/onnx_tflite.py", "--source", "{work}/source.onnx", "--output", "{work}/model.tflite",
-                        "--summary", "{work}/summary.json", "--weights", weights, "--activations", activations] + inputArgs
+                        "--summary", "{work}/summary.json", "--weights", weights, "--activations", activations] + inputArgs + valueArgs
             var settings: JSONObject = ["weights": .string(weights), "input_shapes": .object(shapesJSON)]
+            if let v = exportSettings["input_values"] { settings["input_values"] = v }
             if staticQuant { settings["activations"] = .string(activations) }
             let extra = weights == "int8"
                 ? try tfliteQuantization(target: target, manifestFolder: manifestFolder, args: &args, settings: &settings) : []

@@ -711,8 +711,9 @@ public enum Coverage {
     }
 
     /// Whether onnx2tf folds an If away: it simplifies the graph with onnxsim at the fixed input shapes before it
-    /// converts, which replaces an If whose condition is computed from constants and the shapes of values alone
-    /// (an exporter's check of a dimension: Shape, Gather, Equal) by the branch it takes. The branches' nodes are
+    /// converts, which replaces an If whose condition is computed from constants, the shapes of values and the
+    /// scalar inputs the manifest fixes (made initializers by the driver) alone (an exporter's check of a dimension:
+    /// Shape, Gather, Equal; silero-vad's `sr == 16000`) by the branch it takes. The branches' nodes are
     /// checked as every graph's are.
     static func foldedIf(_ node: Node, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?) -> Bool {
         guard node.opType == "If", let cond = node.inputs.first, let analysis, analysis.assumedDimensions.isEmpty,
@@ -720,7 +721,7 @@ public enum Coverage {
         var producer: [String: Node] = [:]
         for n in nodes { for o in n.outputs where !o.isEmpty { producer[o] = n } }
         func isStatic(_ v: String, _ depth: Int) -> Bool {
-            if tensors[v] != nil { return true }
+            if tensors[v] != nil || analysis.boundInputs.contains(v) { return true }
             guard depth < 32, let p = producer[v] else { return false }
             switch p.opType {
             case "Constant": return true

@@ -113,6 +113,9 @@ public struct GraphAnalysis: Sendable {
 
     /// For a language model (GGUF, safetensors with config.json): the per-token figures (MACs are per token).
     public var transformer: TransformerFigures? = nil
+    /// The scalar inputs the manifest's values fixed (`sr: 16000`): constants to the converters as to the
+    /// analysis (onnx2tf gets them as initializers, and folds what they decide).
+    public var boundInputs: Set<String> = []
     /// The model whose graph `nodes` index when it is not the analysed one: a TorchScript module's forward as
     /// evaluated at the manifest's input shapes (its archive stores code, not a graph). Coverage judges these nodes.
     public var graphModel: Model? = nil
@@ -157,6 +160,7 @@ public struct GraphAnalysis: Sendable {
         }
         var a = Analyzer(model: model)
         var result = a.run(overrides: inputs, values: values)
+        result.boundInputs = Set(model.inputs.filter { values[$0.name] != nil && Analyzer.takesValue($0) }.map(\.name))
         // Weights without a graph (a safetensors or GGUF file that is not a language model, a PyTorch state dict,
         // a TorchScript archive whose code is not read): nothing computes, so no figure is complete.
         if model.graphs.isEmpty { result.coverage.weightsOnly = true }

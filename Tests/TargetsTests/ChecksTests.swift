@@ -80,6 +80,15 @@ let fixtures = "Tests/Fixtures/targets/"
         ]) == [])
     }
 
+    @Test func anIfOnAScalarInputTheManifestFixesIsFoldedAwayAsTheDriverFoldsIt() {
+        // `mode: 1` under model.inputs: the converter writes the input as an initializer and inlines the branch it
+        // selects, so the If on Equal(mode, 1) is no node of the artifact; without the value it stays an If.
+        #expect(targetIssues("model: {inputs: {mode: 1}}\ntargets: {a: {runtime: litert@2.16}}\n", model: fixtures + "if_on_scalar.onnx", []) == [])
+        #expect(targetIssues("targets: {a: {runtime: ⟦litert@2.16⟧}}\n", model: fixtures + "if_on_scalar.onnx", [
+            Expected(.operatorUnsupported, "1 operator cannot run: If 'by_mode' (no TFLite builtin")
+        ]) == [])
+    }
+
     @Test func theGPUDelegateKeepsItsLargestPartition() {
         // conv1, relu1 | BROADCAST_TO | conv2 … fc: the five nodes after the Expand are delegated, the first three run on the CPU.
         #expect(targetIssues("targets: {a: {runtime: litert@2.16, delegate: ⟦gpu⟧}}\n", model: fixtures + "expand_mid.onnx", [

@@ -326,3 +326,63 @@ targets:
         got = sorted((interpreter.get_tensor(d["index"]) for d in interpreter.get_output_details()), key=np.size)
         for g, w in zip(got, sorted(want, key=np.size)):
             np.testing.assert_allclose(g.reshape(w.shape), w, atol=tolerance)
+
+
+def scalar_mode_model(path):
+    """x [1, 8] and a scalar int64 `mode`: If mode == 1 then Relu(x) else Neg(x), as an exporter writes a forward
+    that branches on an int argument (silero-vad's `sr`)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    branch = lambda tag, op: helper.make_graph([helper.make_node(op, ["x"], [f"{tag}_y"], name=f"{tag}.{op}")], tag, [],
+                                               [helper.make_tensor_value_info(f"{tag}_y", TensorProto.FLOAT, [1, 8])])
+    g = helper.make_graph(
+        [helper.make_node("Equal", ["mode", "one"], ["is_one"], name="is_one"),
+         helper.make_node("If", ["is_one"], ["y"], name="by_mode", then_branch=branch("then", "Relu"),
+                          else_branch=branch("else", "Neg"))],
+        "mode", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8]),
+                 helper.make_tensor_value_info("mode", TensorProto.INT64, [])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])],
+        [numpy_helper.from_array(np.array(1, np.int64), "one")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+    onnx.checker.check_model(m)
+    onnx.save(m, str(path))
+
+
+@pytest.mark.parametrize("mode,expected", [(1, "relu"), (0, "neg")])
+def test_a_scalar_input_the_manifest_fixes_folds_its_if_before_onnx2tf(run, tmp_path, mode, expected):
+    """`mode: 1` under model.inputs makes the If on it foldable: `check` passes (without the value it says the If has
+    no TFLite builtin, and convert fails there too), the driver writes the input as an initializer and inlines the
+    branch it selects (onnxruntime's own constant folding crashes on silero-vad so made), the artifact has no `mode`
+    input and computes that branch, and `slipway test` feeds the ONNX original the manifest's value."""
+    from ai_edge_litert.interpreter import Interpreter
+    scalar_mode_model(tmp_path / "m.onnx")
+    rng = np.random.default_rng(8)
+    (tmp_path / "samples").mkdir()
+    for i in range(3):
+        np.save(tmp_path / f"samples/s{i}.npy", rng.standard_normal((1, 8)).astype(np.float32))
+    manifest = tmp_path / "m.slipway.yaml"
+    body = "slipway: 1\nname: mode\nmodel: {{path: m.onnx, inputs: {{x: [1, 8]{value}}}}}\n" \
+           "targets:\n  f32: {{runtime: litert, format: tflite}}\ntest: {{samples: samples, tolerance: {{max_abs: 0.00001}}}}\n"
+    manifest.write_text(body.format(value=""))
+    c = run("check", str(manifest), "--format", "json")
+    assert c.returncode == 1 and any(d["code"] == "SW4004" and "If 'by_mode'" in d["message"] for d in json.loads(c.stdout))
+    assert run("convert", str(manifest), "--python", CONVERT_PYTHON).returncode != 0
+    manifest.write_text(body.format(value=f", mode: {mode}"))
+    c = run("check", str(manifest))
+    assert c.returncode == 0, c.stdout.decode()
+    r = run("convert", str(manifest), "--python", CONVERT_PYTHON)
+    assert r.returncode == 0, r.stderr.decode() + r.stdout.decode()
+    artifact = tmp_path / "dist/f32/mode.tflite"
+    interpreter = Interpreter(model_path=str(artifact))
+    interpreter.allocate_tensors()
+    [d] = interpreter.get_input_details()  # `mode` is built in
+    x = rng.standard_normal((1, 8)).astype(np.float32)
+    interpreter.set_tensor(d["index"], x)
+    interpreter.invoke()
+    got = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+    np.testing.assert_allclose(got, np.maximum(x, 0) if expected == "relu" else -x, atol=1e-6)
+    report = json.loads((tmp_path / "dist/f32/mode.tflite.report.json").read_text())
+    assert report["settings"]["input_values"] == {"mode": mode}
+    t = run("test", str(manifest), "--json", "--python", CONVERT_PYTHON, "--runtime-python", VENV_PYTHON)
+    assert t.returncode == 0, t.stdout.decode() + t.stderr.decode()
+    assert json.loads(t.stdout)["targets"][0]["status"] == "passed"

@@ -13,6 +13,9 @@ calibrates with images it downloads when it gets none.
 
   --source: a copy of the ONNX model (onnx2tf writes its simplified graph back over its input);
   --input NAME=d0,d1: the manifest's fixed input shapes (onnx2tf's overwrite_input_shape);
+  --value NAME=N: the manifest's scalar inputs (`sr: 16000`): the input becomes an initializer of that value, so
+    onnxsim folds what depends on it (silero-vad's If on `sr`) before onnx2tf converts, and the artifact has no
+    such input;
   --weights none|float32|float16, or int8 [--per-tensor] (dynamic range), or int8 --activations int8 [--io int8|uint8]
   [--per-tensor] --calibration FOLDER.
 """
@@ -45,17 +48,32 @@ def onnx_inputs(path):
 VALID_SCOPE = re.compile(r"[^A-Za-z0-9_.\\/>-]")
 
 
-def prepare_copy(path, fixed):
+def prepare_copy(path, fixed, values):
     """Makes the model copy convertible where the exporter wrote what ONNX allows and onnx2tf passes on to TensorFlow
     unchanged:
+      * the manifest's scalar inputs made initializers of their values (an input of one element: rank 0, or every
+        dimension 1), which the graph then folds;
       * the manifest's fixed input shapes written in: onnx2tf's overwrite_input_shape replaces symbolic dimensions
         but not a dim_value of -1, which exporters such as Paddle's write for a dynamic one (TensorFlow then refuses
         "Dimension -1 must be >= 0"); a -1 in an output's or intermediate's declared shape is cleared (unknown);
       * node names TensorFlow takes as scope names made valid: onnx2tf names the TensorFlow operations after the ONNX
         nodes, and a character such as Paddle's "@" (Softmax@0) fails tf.nn.softmax ("is not a valid scope name")."""
+    import numpy as np
     import onnx
+    from onnx import helper, numpy_helper
     model = onnx.load(path)
     changed = False
+    for name, v in values.items():
+        i = next((x for x in model.graph.input if x.name == name), None)
+        if i is None:
+            fail(f"model.inputs gives {name} the value {v}, but the model has no input {name}")
+        dims = [d.dim_value if d.HasField("dim_value") else 1 for d in i.type.tensor_type.shape.dim]
+        if any(d != 1 for d in dims):
+            fail(f"model.inputs gives {name} the value {v}, but the input holds more than one element (shape {dims})")
+        dtype = helper.tensor_dtype_to_np_dtype(i.type.tensor_type.elem_type)
+        model.graph.initializer.append(numpy_helper.from_array(np.full(dims, v, dtype=dtype), name))
+        model.graph.input.remove(i)
+        changed = True
     for i in model.graph.input:
         dims = fixed.get(i.name)
         shape = i.type.tensor_type.shape
@@ -84,23 +102,104 @@ def prepare_copy(path, fixed):
         onnx.save(model, path)
 
 
+# The operators a condition on shapes is computed with (Coverage.shapeArithmetic in Slipway): what a static condition
+# may pass through on its way from initializers, Constant nodes and Shape/Size.
+SHAPE_ARITHMETIC = {"Gather", "Slice", "Squeeze", "Unsqueeze", "Concat", "Reshape", "Cast", "Identity", "Equal", "Less",
+                    "Greater", "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Add", "Sub", "Mul", "Div",
+                    "ReduceProd"}
+
+
+def inline_static_ifs(path, fixed):
+    """Replaces each top-level If whose condition depends on constants and the shapes of values alone (the manifest's
+    scalar inputs are constants by now) by the branch it takes, as onnxsim's folding would: onnxruntime 1.23's own
+    constant folding crashes (SIGSEGV) on silero-vad once its `sr` is an initializer, and onnxsim folds through it.
+    The conditions are evaluated by onnxruntime with its graph optimizations off, on zero inputs of the fixed
+    shapes (their values cannot matter: only shapes reach a static condition)."""
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+    from onnx import helper
+    model = onnx.load(path)
+    g = model.graph
+    stored = {t.name for t in g.initializer}
+    producer = {o: n for n in g.node for o in n.output if o}
+
+    def static(v, depth=0):
+        if v in stored:
+            return True
+        n = producer.get(v)
+        if n is None or depth > 64:
+            return False
+        if n.op_type == "Constant":
+            return True
+        if n.op_type in ("Shape", "Size"):
+            return True
+        return n.op_type in SHAPE_ARITHMETIC and all(static(i, depth + 1) for i in n.input if i)
+
+    ifs = [n for n in g.node if n.op_type == "If" and n.input and static(n.input[0])]
+    if not ifs:
+        return 0
+    probe = onnx.ModelProto()
+    probe.CopyFrom(model)
+    del probe.graph.output[:]
+    for n in ifs:
+        probe.graph.output.append(helper.make_tensor_value_info(n.input[0], onnx.TensorProto.BOOL, None))
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    session = ort.InferenceSession(probe.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    feeds = {}
+    for i in session.get_inputs():
+        shape = fixed.get(i.name) or [d if isinstance(d, int) else 1 for d in i.shape]
+        feeds[i.name] = np.zeros(shape, dtype=helper.tensor_dtype_to_np_dtype(
+            next(x for x in g.input if x.name == i.name).type.tensor_type.elem_type))
+    conds = session.run(None, feeds)
+    nodes = []
+    for n in g.node:
+        if n in ifs:
+            taken = bool(np.asarray(conds[ifs.index(n)]).reshape(-1)[0])
+            branch = next(a.g for a in n.attribute if a.name == ("then_branch" if taken else "else_branch"))
+            nodes.extend(branch.node)
+            g.initializer.extend(branch.initializer)
+            for k, (out, b) in enumerate(zip(n.output, branch.output)):
+                nodes.append(helper.make_node("Identity", [b.name], [out], name=f"{n.name}/taken/{k}"))
+        else:
+            nodes.append(n)
+    del g.node[:]
+    g.node.extend(nodes)
+    onnx.save(model, path)
+    return len(ifs)
+
+
 # The inputs of a recurrent node that are its initial states (ONNX LSTM: initial_h, initial_c; GRU, RNN: initial_h).
 STATE_INPUTS = {"LSTM": (5, 6), "GRU": (5,), "RNN": (5,)}
+# What a state passes through from a graph input to its recurrent node without changing layout.
+STATE_PLUMBING = {"Gather", "Slice", "Split", "Squeeze", "Unsqueeze", "Identity", "Expand", "Cast"}
 
 
 def state_inputs(path):
-    """The graph inputs a recurrent node reads as its initial state: onnx2tf moves a 3-D input's second axis last as
+    """The graph inputs a recurrent node reads as its initial state (directly, or sliced out of one input): onnx2tf moves a 3-D input's second axis last as
     it does a channels-first tensor, which makes a state [directions, batch, hidden] into [directions, hidden,
     batch] and fails the Keras layer ("initial_state ... not compatible with cell.state_size"); these keep their
     shape (onnx2tf's keep_shape_absolutely_input_names)."""
     import onnx
     model = onnx.load(path, load_external_data=False)
     inputs = {i.name for i in model.graph.input}
+    producer = {o: n for n in model.graph.node for o in n.output if o}
     out = []
+
+    def source(v, depth=0):
+        # A state sliced out of one input first (silero-vad: `state` [2, 1, 128] → Gather → h and c) is that input's.
+        if v in inputs:
+            return v
+        n = producer.get(v)
+        if n is None or depth > 8 or n.op_type not in STATE_PLUMBING or not n.input:
+            return None
+        return source(n.input[0], depth + 1)
     for n in model.graph.node:
         for k in STATE_INPUTS.get(n.op_type, ()):
-            if k < len(n.input) and n.input[k] in inputs and n.input[k] not in out:
-                out.append(n.input[k])
+            s = source(n.input[k]) if k < len(n.input) and n.input[k] else None
+            if s and s not in out:
+                out.append(s)
     return out
 
 
@@ -158,6 +257,7 @@ def main():
     p.add_argument("--io", default="float32")
     p.add_argument("--per-tensor", action="store_true")
     p.add_argument("--input", action="append", default=[], help="NAME=d0,d1,... (the manifest's fixed input shapes)")
+    p.add_argument("--value", action="append", default=[], help="NAME=N (the manifest's scalar inputs, made constants)")
     a = p.parse_args()
     # onnx2tf runs in the work folder (below): every path given relative to where slipway ran is made absolute.
     a.source, a.output, a.summary = (os.path.abspath(x) for x in (a.source, a.output, a.summary))
@@ -171,11 +271,16 @@ def main():
 
     progress("converting with onnx2tf")
     import onnx2tf
-    names = onnx_inputs(a.source)
     work = os.path.dirname(a.output)
     folder = os.path.join(work, "saved_model")
     fixed = {n: [int(x) for x in d.split(",") if x] for n, _, d in (s.partition("=") for s in a.input)}
-    prepare_copy(a.source, fixed)
+    values = {n: int(v) for n, _, v in (s.partition("=") for s in a.value)}
+    prepare_copy(a.source, fixed, values)
+    # An inlined branch may hold Ifs of its own (silero-vad's decoder squeezes behind one): until none is left.
+    for _ in range(16):
+        if not inline_static_ifs(a.source, fixed):
+            break
+    names = onnx_inputs(a.source)  # after the scalar inputs became initializers
     # onnx2tf's check of its outputs reads sample images from the working directory, downloading them from GitHub
     # when absent (for a model whose inputs are fixed 3-channel images): the work folder, with the calibration
     # samples there instead, so a conversion reads no network and writes nothing where slipway was started.
