@@ -7,7 +7,7 @@ the reader's specs compare bit for bit against torch without torch at test time.
 Run with the Core ML venv's interpreter (torch is pinned there):
   .venv-coreml/bin/python scripts/make_pytorch_fixtures.py Tests/Fixtures/models/pytorch [--recurrent | --torchscript]
 (--recurrent writes recurrent.pt2 and recurrent.onnx alone; --torchscript the TorchScript analysis fixtures alone;
---scripted-rate scripted_rate.pt alone; --traced-constant traced_constant.pt and .onnx alone.)
+--scripted-rate scripted_rate.pt alone; --traced-constant traced_constant.pt and .onnx alone; --unmeasured unmeasured.pt2 alone.)
 """
 import hashlib
 import json
@@ -155,6 +155,24 @@ def traced_constant(out):
     torch.onnx.export(m, (x,), str(out / "traced_constant.onnx"), dynamo=False, opset_version=17, input_names=["x"])
 
 
+class Unmeasured(torch.nn.Module):
+    """A Linear then a cumulative sum: cumsum is no call of measure_aten_onnx.py's modules, so what the exporters
+    write for it is not in the aten_to_onnx table."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(8, 4)
+
+    def forward(self, x):
+        return torch.cumsum(self.fc(x), dim=1)
+
+
+def unmeasured(out):
+    """unmeasured.pt2 (torch.export at 1×8): a call the ATen → ONNX table has not measured."""
+    torch.manual_seed(20261208)
+    torch.export.save(torch.export.export(Unmeasured().eval(), (torch.randn(1, 8),)), out / "unmeasured.pt2")
+
+
 def scripted_rate(out):
     """scripted_rate.pt: torch.jit.script of ScriptedRate (no ONNX export: its figures are checked by hand)."""
     torch.manual_seed(20261206)
@@ -191,12 +209,16 @@ def main():
     if "--traced-constant" in sys.argv:
         traced_constant(out)
         return
+    if "--unmeasured" in sys.argv:
+        unmeasured(out)
+        return
     recurrent(out)
     if "--recurrent" in sys.argv:
         return
     torchscript(out)
     scripted_rate(out)
     traced_constant(out)
+    unmeasured(out)
     torch.manual_seed(20261204)
     net = Net().eval()
     sd = net.state_dict()

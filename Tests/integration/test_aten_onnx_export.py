@@ -59,9 +59,9 @@ def test_the_traced_cnn_exports_to_the_onnx_operators_the_table_predicts():
     assert got["onnx"] == ["Add", "Clip", "Conv", "Flatten", "Gemm", "GlobalAveragePool", "MaxPool", "Relu"], got
     # Nothing outside the prediction. What the prediction holds beyond it: linear's other export (MatMul + Add on an
     # input above 2-D), adaptive_avg_pool2d's (AveragePool to a size above 1x1), and the batch norm, which the exporter
-    # folds into the convolution before it (Identity: a 1-D batch norm's) - judged, so conservative, never missing.
+    # folds into the convolution before it - judged, so conservative, never missing.
     assert set(got["onnx"]) <= predicted, (got, predicted)
-    assert predicted - set(got["onnx"]) == {"AveragePool", "BatchNormalization", "Identity", "MatMul"}
+    assert predicted - set(got["onnx"]) == {"AveragePool", "BatchNormalization", "MatMul"}
 
 
 def test_the_exported_program_exports_to_the_onnx_operators_the_table_predicts():

@@ -22,10 +22,14 @@ call several ATen operators are replaced by one-call modules in ONE_CALL) this s
      lowering (provenance by construction: nothing else is in the graph). A module making several calls is not
      attributed and is listed under `not_attributed`.
 
-`Constant` nodes are left out: ONNX Runtime turns every Constant node into an initializer when it loads the
-graph (onnxruntime/core/graph/graph.cc, Graph::Graph), before any execution provider is asked for nodes, so no
-EP table decides them. Every other node is kept, shape plumbing (Shape, Gather, Concat) included: it is a node
-an EP takes or leaves.
+Each export is read as onnxruntime offers it to the execution providers: less what its constant folding computes,
+a basic graph optimization, which "run[s] before graph partitioning and thus appl[ies] to all the execution
+providers" (onnxruntime.ai, Graph Optimizations in ONNX Runtime) — nodes on constants alone, Shape and Size of a
+static shape (onnx_types below). A traced constant_pad_nd is exported as Pad behind pad arithmetic (ConstantOfShape,
+Concat, Slice, …) on constants alone: the providers see one Pad. `Constant` nodes are left out: ONNX Runtime turns
+every Constant node into an initializer when it loads the graph (onnxruntime/core/graph/graph.cc, Graph::Graph). The
+other basic rewrites (fusions, Identity elimination) are not applied: the set keeps the nodes they would remove,
+which can only make a verdict stricter, never pass a node a provider refuses.
 
 Writes `aten_to_onnx` in Schemas/targets/operators.json: per exporter, ATen operator -> the ONNX operators
 (sorted, distinct; [] when the export writes nothing for it, a Dropout in eval mode) with the opset, the union
@@ -49,8 +53,28 @@ import torch  # noqa: E402
 warnings.filterwarnings("ignore")
 EXPORTERS = {"torchscript": 17, "dynamo": 18}
 
+class WithStates(torch.nn.Module):
+    """A recurrent layer or cell given its initial states: its traced graph is the one `aten::lstm` / `aten::gru` /
+    `aten::lstm_cell` call (without them the trace adds the zeros it makes them from). The first output: the output
+    sequence, or a cell's new hidden state."""
+
+    def __init__(self, rnn):
+        super().__init__()
+        self.rnn = rnn
+
+    def forward(self, x, *states):
+        return self.rnn(x, tuple(states) if len(states) > 1 else states[0])[0]
+
+
 # One ATen call each where MODULES' module makes several (sqrt of abs, a slice before the squeeze …).
 ONE_CALL = {
+    "lstm": (WithStates(torch.nn.LSTM(8, 16, batch_first=True)), (torch.randn(1, 5, 8), torch.zeros(1, 1, 16), torch.zeros(1, 1, 16))),
+    "gru": (WithStates(torch.nn.GRU(8, 16, batch_first=True)), (torch.randn(1, 5, 8), torch.zeros(1, 1, 16))),
+    "lstm_cell": (WithStates(torch.nn.LSTMCell(8, 16)), (torch.randn(1, 8), torch.zeros(1, 16), torch.zeros(1, 16))),
+    "constant_pad_nd": (Fn(lambda a: torch.constant_pad_nd(a, [1, 1])), image()),
+    "stack": (Fn(lambda a, b: torch.stack([a, b])), image() * 2),
+    "to": (Fn(lambda a: a.to(torch.float16)), image()),
+    "zeros": (Fn(lambda a: torch.zeros(a.shape[0], 4)), image()),
     "sqrt": (Fn(torch.sqrt), image()),
     "rsqrt": (Fn(torch.rsqrt), image()),
     "squeeze": (Fn(lambda a: a.squeeze(0)), image()),
@@ -62,10 +86,40 @@ ONE_CALL = {
 SCALAR_CALLS = {"size", "Int", "ScalarImplicit", "floor", "mul_int", "len", "__getitem__", "dim", "numel"}
 
 
+# What onnxruntime's constant folding leaves alone: non-deterministic operators, and DequantizeLinear (kept so that
+# the QDQ form stays for the providers that fuse it).
+NOT_FOLDED = {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli",
+              "DequantizeLinear", "QuantizeLinear"}
+
+
 def onnx_types(model_bytes_or_proto):
+    """The operators an execution provider is offered: the export less what onnxruntime's constant folding computes
+    before the graph is partitioned among the providers (a basic optimization, which "run[s] before graph
+    partitioning and thus appl[ies] to all the execution providers"): a node whose inputs are all constants
+    (initializers, Constant outputs, what such nodes compute), and a Shape or Size of a value whose shape is static.
+    A traced constant_pad_nd is a Pad behind pad arithmetic (ConstantOfShape, Concat, Slice …) on constants alone:
+    the providers see the Pad. The folding is done here, not by an onnxruntime session, whose saved graph also holds
+    what the CPU provider's partitioning did (HardSwish inlined as HardSigmoid and Mul, for want of a CPU kernel)."""
     m = model_bytes_or_proto if isinstance(model_bytes_or_proto, onnx.ModelProto) else onnx.load_from_string(model_bytes_or_proto)
-    return sorted({n.op_type if n.domain in ("", "ai.onnx") else f"{n.domain}:{n.op_type}"
-                   for n in m.graph.node if n.op_type != "Constant"})
+    m = onnx.shape_inference.infer_shapes(m)
+    static = set()
+    for v in list(m.graph.input) + list(m.graph.value_info) + list(m.graph.output):
+        t = v.type.tensor_type
+        if t.HasField("shape") and all(d.HasField("dim_value") for d in t.shape.dim):
+            static.add(v.name)
+    constant = {t.name for t in m.graph.initializer}
+    offered = set()
+    for n in m.graph.node:  # exporters write nodes in topological order
+        inputs = [i for i in n.input if i]
+        folds = n.op_type == "Constant" or (
+            n.op_type not in NOT_FOLDED
+            and ((n.op_type in ("Shape", "Size") and inputs and inputs[0] in static)
+                 or (inputs and all(i in constant for i in inputs))))
+        if folds:
+            constant.update(n.output)
+        else:
+            offered.add(n.op_type if n.domain in ("", "ai.onnx") else f"{n.domain}:{n.op_type}")
+    return sorted(offered)
 
 
 def evaluator_name(node):
