@@ -28,6 +28,8 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
                       when the model runs
 - if_branches.onnx    Ifs on a run-time condition: Squeeze/Identity branches of ranks 2 and 3 (PyTorch's `squeeze(dim)`
                       export), branches outputting one name, branches that agree; and one on a constant condition
+- folded_by_ort.onnx, folded_by_ort_dynamic.onnx  Shape → Gather → Unsqueeze → Concat → Reshape and a ConstantOfShape
+                      on constants, with the input's shape fixed and with a symbolic batch
 - if_on_scalar.onnx   an If on a scalar int64 input `mode`: the manifest's `mode: 1` folds it for onnx2tf
 - qdq_matmul_pairs.onnx QDQ MatMuls of int8 × int8 and uint8 × uint8 inputs, and a float one (QNN's HTP type pairs)
 - onehot_depth.onnx   two OneHots, one with an initializer depth, one with a depth given at run time: TensorRT wants
@@ -518,8 +520,9 @@ def restriction_fixtures():
 
 def branch_and_pair_fixtures():
     """If nodes as PyTorch's exporter writes them for `squeeze(dim)` on a dimension whose size is known only at run
-    time (then: Squeeze, else: Identity; the condition from Shape → Gather → Equal), beside Ifs that keep TensorRT's
-    and QNN's rules; and QDQ MatMuls whose quantized input types QNN's HTP does and does not take."""
+    time (then: Squeeze, else: Identity; the condition from Shape → Gather → Equal on the symbolic batch N), beside
+    Ifs that keep TensorRT's and QNN's rules; and QDQ MatMuls whose quantized input types QNN's HTP does and does
+    not take."""
     ort = __import__("onnxruntime")
     run = lambda path, feeds: ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, feeds)
     f32 = lambda n, shape: helper.make_tensor_value_info(n, TensorProto.FLOAT, shape)
@@ -542,7 +545,7 @@ def branch_and_pair_fixtures():
                helper.make_node("If", ["single"], ["n"], name="if.same_name", then_branch=same_then, else_branch=same_else),
                helper.make_node("If", ["single"], ["f"], name="if.fine", then_branch=fine_then, else_branch=fine_else),
                helper.make_node("If", ["always"], ["c"], name="if.constant", then_branch=squeeze2, else_branch=keep2)],
-              [f32("x", [1, 3, 4])], [f32("r", ["r0", "r1"]), f32("n", [1, 3, 4]), f32("f", [1, 3, 4]), f32("c", ["c0", "c1"])],
+              [f32("x", ["N", 3, 4])], [f32("r", ["r0", "r1"]), f32("n", ["N", 3, 4]), f32("f", ["N", 3, 4]), f32("c", ["c0", "c1"])],
               [const("zero", np.int64, 0), const("one", np.int64, 1), const("axes0", np.int64, [0]),
                const("always", np.bool_, True)], opset=13)
     outs = run(save(m, "if_branches.onnx"), {"x": np.ones([1, 3, 4], np.float32)})
@@ -555,6 +558,22 @@ def branch_and_pair_fixtures():
               [f32("y", [1, 3, 4])], [const("one", np.int64, 1)], opset=13)
     ones = np.ones([1, 3, 4], np.float32)
     assert (run(save(m, "if_on_scalar.onnx"), {"x": ones, "mode": np.array(0, np.int64)})[0] == -ones).all()
+
+    # Shape arithmetic and a ConstantOfShape on constants, as exporters write them: onnxruntime computes them while
+    # it loads the model, before any provider is asked (the Shape only where the model's input shape is fixed).
+    for name, batch in (("folded_by_ort.onnx", 1), ("folded_by_ort_dynamic.onnx", "N")):
+        m = model([helper.make_node("Shape", ["x"], ["dims"], name="dims"),
+                   helper.make_node("Gather", ["dims", "zero"], ["n"], name="n"),
+                   helper.make_node("Unsqueeze", ["n", "axes0"], ["n1"], name="n1"),
+                   helper.make_node("Concat", ["n1", "minus1"], ["flat_shape"], name="flat_shape", axis=0),
+                   helper.make_node("Reshape", ["x", "flat_shape"], ["flat"], name="flat"),
+                   helper.make_node("ConstantOfShape", ["bias_shape"], ["bias"], name="bias",
+                                    value=numpy_helper.from_array(np.array([0.5], np.float32))),
+                   helper.make_node("Add", ["flat", "bias"], ["y"], name="add")],
+                  [f32("x", [batch, 3, 4, 4])], [f32("y", [batch, 48])],
+                  [const("zero", np.int64, 0), const("axes0", np.int64, [0]), const("minus1", np.int64, [-1]),
+                   const("bias_shape", np.int64, [1, 48])], opset=13)
+        assert run(save(m, name), {"x": np.ones([1, 3, 4, 4], np.float32)})[0].shape == (1, 48)
 
     # MatMuls in QDQ form: int8 × int8 (onnxruntime quantize_static with QInt8 activations and weights), uint8 ×
     # uint8 (its default activations with uint8 weights), and a float one.

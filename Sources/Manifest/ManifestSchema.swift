@@ -247,7 +247,7 @@ public enum ManifestSchema {
                             properties: [
                                 Property("size_mb", positive("The largest artifact size allowed, in MB (10^6 bytes).")),
                                 Property("memory_mb", positive("The most memory the model may use at run time, in MB: weights plus peak activations; on a microcontroller the RAM alone (the arena of activations), since its weights stay in flash.")),
-                                Property("flash_mb", positive("On a microcontroller, the most flash the optimized weights may take, in MB (RAM is `memory_mb`).")),
+                                Property("flash_mb", positive("On a microcontroller, the most flash the optimized model file (weights and graph) may take, in MB (RAM is `memory_mb`).")),
                                 Property("latency_ms", positive("The slowest single inference allowed, in milliseconds.")),
                             ], exclusive: [], requireOneOf: nil),
                         "Limits the optimized model must meet on this target; a miss is a diagnostic.",

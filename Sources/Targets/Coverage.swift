@@ -143,6 +143,12 @@ public enum Coverage {
         default: delegateRule = "ort.ep-fallback"
         }
 
+        // What ONNX Runtime's constant folding computes before the graph is partitioned ("basic" optimizations run
+        // before partitioning and apply to every provider): nodes on constants alone, and Shape or Size of a value
+        // whose shape the model itself fixes. The providers are never asked for them.
+        let foldedByRuntime: Set<Int> = runtime.name == "onnxruntime" && model.format == .onnx
+            ? Self.constantFolded(nodes, constants: constants, model: model, analysis: analysis) : []
+
         // Who makes and who reads each value, for the fusion patterns.
         var producer: [String: String] = [:]
         var consumers: [String: [String]] = [:]
@@ -168,6 +174,9 @@ public enum Coverage {
                 if runtime.foldedOperators.contains(onnxKey) {
                     f.status = .folded
                     f.reason = "removed by \(runtime.title)'s graph optimizations before nodes are placed"
+                } else if foldedByRuntime.contains(i) {
+                    f.status = .folded
+                    f.reason = "computed from constants by \(runtime.title)'s constant folding before nodes are placed"
                 } else if let domains = runtime.operatorDomains, !domains.contains(node.domain) {
                     f.status = .unsupported
                     f.reason = "domain '\(node.domain)' has no kernels"
@@ -708,6 +717,39 @@ public enum Coverage {
             break
         }
         return .some(builtins)
+    }
+
+    /// The main-graph nodes ONNX Runtime's ConstantFolding computes at session creation: every input a constant
+    /// (an initializer, a `Constant`'s output, a folded node's), or a Shape or Size whose input's shape the model's own
+    /// declared input shapes fix (the manifest's are not in the file ONNX Runtime loads); and an If whose condition is
+    /// so computed, which it inlines. Left alone as it leaves them: non-deterministic operators, QuantizeLinear and
+    /// DequantizeLinear (the QDQ form the providers fuse), Loop and Scan, and nodes whose outputs are graph outputs.
+    static func constantFolded(_ nodes: [Node], constants: Set<String>, model: Model, analysis: GraphAnalysis?) -> Set<Int> {
+        let kept: Set<String> = ["RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial",
+                                 "Bernoulli", "QuantizeLinear", "DequantizeLinear", "If", "Loop", "Scan"]
+        let declaredStatic = model.inputs.allSatisfy { i in
+            i.shape?.allSatisfy { if case .fixed = $0 { return true }; return false } ?? false
+        }
+        let outputs = Set(model.outputs.map(\.name))
+        var known = constants
+        var folded: Set<Int> = []
+        for (i, n) in nodes.enumerated() where n.domain.isEmpty || n.domain == "ai.onnx" {
+            // An If on a folded condition is inlined: the providers are offered the branch it takes, not the If.
+            if n.opType == "If", let c = n.inputs.first, known.contains(c) {
+                folded.insert(i)
+                continue
+            }
+            guard !kept.contains(n.opType), !n.outputs.contains(where: outputs.contains) else { continue }
+            let ins = n.inputs.filter { !$0.isEmpty }
+            let onConstants = !ins.isEmpty && ins.allSatisfy(known.contains)
+            let staticShape = (n.opType == "Shape" || n.opType == "Size") && declaredStatic
+                && ins.first.map { analysis?.shapes[$0] != nil } == true
+            if onConstants || staticShape {
+                folded.insert(i)
+                known.formUnion(n.outputs)
+            }
+        }
+        return folded
     }
 
     /// Whether onnx2tf folds an If away: it simplifies the graph with onnxsim at the fixed input shapes before it

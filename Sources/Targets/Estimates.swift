@@ -27,8 +27,9 @@ public struct TargetEstimate: Sendable {
     public var isMicrocontroller: Bool { device?.os == "none" }
     /// Run-time memory: weights plus peak activations; on a microcontroller the RAM alone (the arena).
     public var memoryBytes: Int { isMicrocontroller ? peakActivationBytes : weightBytes &+ peakActivationBytes }
-    /// Flash the weights take on a microcontroller (nil elsewhere).
-    public var flashBytes: Int? { isMicrocontroller ? weightBytes : nil }
+    /// Flash the model takes on a microcontroller (nil elsewhere): the whole artifact, weights and graph, which
+    /// TFLite Micro reads in place from flash.
+    public var flashBytes: Int? { isMicrocontroller ? sizeBytes : nil }
     public var macs: Int
     public var latencyMS: Double?
     /// The part of `latencyMS` that is per-operator dispatch overhead.

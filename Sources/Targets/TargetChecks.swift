@@ -772,14 +772,14 @@ private struct TargetContext {
         }
         if let m = b.memoryMB, e.memoryMet == false {
             let parts = e.isMicrocontroller
-                ? "RAM: the activation arena; the weights \(TargetEstimates.formatMB(Double(e.weightBytes) / 1e6)) stay in flash"
+                ? "RAM: the activation arena; the model \(TargetEstimates.formatMB(Double(e.sizeBytes) / 1e6)) stays in flash"
                 : "weights \(TargetEstimates.formatMB(Double(e.weightBytes) / 1e6)) + \(e.activationPlanner == "kv-cache" ? "KV cache" : "peak activations") \(TargetEstimates.formatMB(Double(e.peakActivationBytes) / 1e6))"
             // A lower bound over the budget is a miss all the same; the figure says it is one.
             emit("budget.memory", "estimated memory \(e.isLowerBound ? "≥ " : "")\(TargetEstimates.formatMB(Double(e.memoryBytes) / 1e6)) (\(parts)) is over the \(m.value) MB budget",
                  at: m.range)
         }
         if let f = b.flashMB, e.flashMet == false, let flash = e.flashBytes {
-            emit("budget.memory", "estimated flash \(TargetEstimates.formatMB(Double(flash) / 1e6)) (the weights after optimization) is over the \(f.value) MB flash budget",
+            emit("budget.memory", "estimated flash \(TargetEstimates.formatMB(Double(flash) / 1e6)) (the model file after optimization: weights and graph) is over the \(f.value) MB flash budget",
                  at: f.range)
         }
         if let f = b.flashMB, e.flashBytes == nil {
@@ -793,7 +793,7 @@ private struct TargetContext {
         }
         // Weights live in flash on a microcontroller: they must fit there, not in RAM.
         if let device = e.device, let flash = e.flashBytes, let storageGB = device.storageGB, Double(flash) > storageGB * 1e9 {
-            emit("budget.memory", "estimated flash \(TargetEstimates.formatMB(Double(flash) / 1e6)) (the weights after optimization) does not fit in \(device.name)'s \(TargetEstimates.formatMB(storageGB * 1000)) of flash",
+            emit("budget.memory", "estimated flash \(TargetEstimates.formatMB(Double(flash) / 1e6)) (the model file after optimization: weights and graph) does not fit in \(device.name)'s \(TargetEstimates.formatMB(storageGB * 1000)) of flash",
                  at: target.device?.range ?? runtimeRange)
         }
         if let m = b.memoryMB, e.memoryUnconfirmed {

@@ -89,6 +89,22 @@ let fixtures = "Tests/Fixtures/targets/"
         ]) == [])
     }
 
+    @Test func whatOnnxRuntimeFoldsWhileLoadingIsNeverOfferedToAProvider() {
+        // Shape → Gather → Unsqueeze → Concat feeding a Reshape, and a ConstantOfShape on a constant: onnxruntime's
+        // constant folding computes them before partitioning. With the input's shape fixed in the file, nothing is
+        // left for Core ML's NeuralNetwork table to refuse (it has no Unsqueeze, no ConstantOfShape).
+        #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.20, delegate: coreml}}\n", model: fixtures + "folded_by_ort.onnx", []) == [])
+        // Five nodes fold (Shape, Gather, Unsqueeze, Concat, ConstantOfShape); the Reshape and the Add run.
+        let m = try? Repo.model(fixtures + "folded_by_ort.onnx")
+        #expect(m.map { Coverage.constantFolded($0.graphs[0].nodes, constants: Set($0.tensors.map(\.name)), model: $0,
+                                                analysis: GraphAnalysis.analyze(model: $0)).count } == 5)
+        // A symbolic batch in the file: the Shape is not folded (the manifest's sizes are not in the file onnxruntime
+        // loads), so its arithmetic reaches the provider; the ConstantOfShape on a constant still folds.
+        #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.20, delegate: ⟦coreml⟧}}\n", model: fixtures + "folded_by_ort_dynamic.onnx", [
+            Expected(.operatorsOnCPU, "1 of 6 operators (0% of MACs, 1 CPU partition) fall back from the coreml execution provider to the CPU, because ONNX Runtime runs each node the provider does not take on the CPU execution provider: Unsqueeze 'n1'"),
+        ]) == [])
+    }
+
     @Test func theGPUDelegateKeepsItsLargestPartition() {
         // conv1, relu1 | BROADCAST_TO | conv2 … fc: the five nodes after the Expand are delegated, the first three run on the CPU.
         #expect(targetIssues("targets: {a: {runtime: litert@2.16, delegate: ⟦gpu⟧}}\n", model: fixtures + "expand_mid.onnx", [
