@@ -7,7 +7,7 @@ the reader's specs compare bit for bit against torch without torch at test time.
 Run with the Core ML venv's interpreter (torch is pinned there):
   .venv-coreml/bin/python scripts/make_pytorch_fixtures.py Tests/Fixtures/models/pytorch [--recurrent | --torchscript]
 (--recurrent writes recurrent.pt2 and recurrent.onnx alone; --torchscript the TorchScript analysis fixtures alone;
---scripted-rate scripted_rate.pt alone; --traced-constant traced_constant.pt and .onnx alone; --unmeasured unmeasured.pt2 alone.)
+--scripted-rate scripted_rate.pt alone; --traced-constant traced_constant.pt and .onnx alone; --unmeasured unmeasured.pt2 alone; --scripted-while scripted_while.pt alone.)
 """
 import hashlib
 import json
@@ -173,6 +173,35 @@ def unmeasured(out):
     torch.export.save(torch.export.export(Unmeasured().eval(), (torch.randn(1, 8),)), out / "unmeasured.pt2")
 
 
+class ScriptedWhile(torch.nn.Module):
+    """Two while loops as TorchScript prints them (`while _0:` on a local the body updates): three Linear + ReLU
+    steps on a counter, then halving the batch size until 1 (a shape decides the trip count); and a loop on a
+    tensor's value, which no shape decides."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(8, 8)
+
+    def forward(self, x):
+        i = 0
+        while i < 3:
+            x = torch.relu(self.fc(x))
+            i += 1
+        n = x.size(0)
+        while n > 1:
+            n = n // 2
+            x = x * 2
+        while bool(x.sum() > 100.0):
+            x = x - 1.0
+        return x
+
+
+def scripted_while(out):
+    """scripted_while.pt (torch.jit.script of ScriptedWhile): its figures are checked by hand."""
+    torch.manual_seed(20261209)
+    torch.jit.save(torch.jit.script(ScriptedWhile().eval()), out / "scripted_while.pt")
+
+
 def scripted_rate(out):
     """scripted_rate.pt: torch.jit.script of ScriptedRate (no ONNX export: its figures are checked by hand)."""
     torch.manual_seed(20261206)
@@ -212,6 +241,9 @@ def main():
     if "--unmeasured" in sys.argv:
         unmeasured(out)
         return
+    if "--scripted-while" in sys.argv:
+        scripted_while(out)
+        return
     recurrent(out)
     if "--recurrent" in sys.argv:
         return
@@ -219,6 +251,7 @@ def main():
     scripted_rate(out)
     traced_constant(out)
     unmeasured(out)
+    scripted_while(out)
     torch.manual_seed(20261204)
     net = Net().eval()
     sd = net.state_dict()

@@ -51,14 +51,24 @@ struct TorchScriptSpec {
 
     @Test("a construct outside the subset fails the file with its name and line; the weights are read all the same")
     func parseErrorsNameFileAndLine() throws {
-        let source = "class M(Module):\n  def forward(self, x):\n    while True:\n      pass\n"
+        let source = "class M(Module):\n  def forward(self, x):\n    def g(y):\n      return y\n    return x\n"
         #expect(throws: TorchScriptProgram.Failure.self) { try Self.program(["code/__torch__/m.py": source]) }
-        do { _ = try Self.program(["code/__torch__/m.py": source]) } catch { #expect(error.message == "code/__torch__/m.py:3: a while loop (not read)") }
+        do { _ = try Self.program(["code/__torch__/m.py": source]) } catch { #expect(error.message == "code/__torch__/m.py:3: a nested definition (not read)") }
         do { _ = try Self.program(["code/__torch__/m.py": "def f(x):\n  return x[\n"]) } catch {
             #expect(error.message.hasPrefix("code/__torch__/m.py:"))
         }
         let deep = "def f(x):\n  return " + String(repeating: "(", count: 500) + "x" + String(repeating: ")", count: 500) + "\n"
         do { _ = try Self.program(["code/__torch__/m.py": deep]) } catch { #expect(error.message.contains("deeper than 100")) }
+    }
+
+    @Test("a while loop that never ends is refused by file and line after a bounded number of iterations")
+    func endlessWhileIsBounded() {
+        let source = "class M(Module):\n  def forward(self, x):\n    while True:\n      x = torch.relu(x)\n    return x\n"
+        let r = TorchScriptSourceCheck.run(Array(source.utf8), shape: [1, 4])
+        #expect(r.failure == "code/__torch__.py:3: a while loop runs past 65536 iterations at these inputs")
+        // `pass` alone: the statement count bounds it just the same.
+        let idle = TorchScriptSourceCheck.run(Array("class M(Module):\n  def forward(self, x):\n    while True:\n      pass\n".utf8), shape: [1])
+        #expect(idle.failure == "code/__torch__.py:3: a while loop runs past 65536 iterations at these inputs")
     }
 
     @Test("DEFLATE streams inflate; a malformed one fails without trapping")

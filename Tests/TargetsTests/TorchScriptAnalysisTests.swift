@@ -85,6 +85,22 @@ struct TorchScriptAnalysisSpec {
         #expect(traced.peakActivationElements == 128)
     }
 
+    @Test("while loops run as their conditions decide; one on a tensor's value is named as left out")
+    func whileLoops() throws {
+        // scripted_while.pt at x [4, 8]: three Linear + ReLU steps (`while i < 3`), the batch halved to 1 (`while n
+        // > 1`: two multiplications), then a loop on x.sum() > 100, which no shape decides.
+        let a = GraphAnalysis.analyze(model: try Repo.model("Tests/Fixtures/models/pytorch/scripted_while.pt"), inputs: ["x": [4, 8]])
+        let t = Self.byOp(a)
+        #expect(t["aten.linear"] == 3 * (4 * 8 * 8 + 4 * 8))
+        #expect(t["aten.relu"] == 3 * 32)
+        #expect(t["aten.mul"] == 2 * 32)
+        #expect(a.totalMACs == 1024)
+        #expect(!a.coverage.isComplete)
+        #expect(a.coverage.unresolvedOps.keys.sorted() == ["gt (in a while loop on a value not known before the run)",
+                                                          "sub (in a while loop on a value not known before the run)",
+                                                          "sum (in a while loop on a value not known before the run)"])
+    }
+
     @Test("without model.inputs the coverage names the input whose shape is missing")
     func missingInputShapes() throws {
         let a = GraphAnalysis.analyze(model: try Repo.model("Tests/Fixtures/models/pytorch/traced_cnn.pt"))

@@ -211,6 +211,7 @@ struct TorchScriptEvaluator {
                 case .return(let e, _): if let e { visit(e, selfType, &scope, depth) }
                 case .if(let c, let a, let b, _): visit(c, selfType, &scope, depth); walk(a, selfType, scope, depth); walk(b, selfType, scope, depth)
                 case .for(_, let i, let b, _): visit(i, selfType, &scope, depth); walk(b, selfType, scope, depth)
+                case .while(let c, let b, _): visit(c, selfType, &scope, depth); walk(b, selfType, scope, depth)
                 case .with(let b, _): walk(b, selfType, scope, depth)
                 default: continue
                 }
@@ -219,9 +220,12 @@ struct TorchScriptEvaluator {
         var selfType: String? = nil
         if case .module(_, let t)? = locals["self"] { selfType = t }
         walk(body, selfType, known, 0)
-        for op in calls where nodes.count < Self.maxNodes {
+        // The values the region may read are used: the calls that made them are not dead code, whatever the
+        // region returns (a loop on a tensor's value after three Linear steps keeps the three).
+        let read = Self.tensors(Array(locals.values)).sorted()
+        for (k, op) in calls.enumerated() where nodes.count < Self.maxNodes {
             nodes.append(Node(name: "\(op) (\(why))", opType: "\(op) (\(why))", domain: "aten", version: nil, builtinCode: nil,
-                              inputs: [], outputs: [], attributes: [:]))
+                              inputs: k == 0 ? read : [], outputs: [], attributes: [:]))
         }
     }
 
@@ -233,6 +237,7 @@ struct TorchScriptEvaluator {
                 for t in targets { bind(t, into: &names) }
             case .if(_, let a, let b, _): assigned(a, into: &names); assigned(b, into: &names)
             case .for(let v, _, let b, _): names.formUnion(v.split(separator: ",").map(String.init)); assigned(b, into: &names)
+            case .while(_, let b, _): assigned(b, into: &names)
             case .with(let b, _): assigned(b, into: &names)
             default: continue
             }
@@ -267,13 +272,15 @@ struct TorchScriptEvaluator {
 
     struct Frame {
         var locals: [String: Value] = [:]
+        /// The code file of the function running (`code/__torch__/m.py`), for what a refusal names.
+        var file = ""
     }
 
     mutating func call(_ f: TorchScriptProgram.Function, arguments: [Value], keywords: [(String, Value)], selfValue: Value?) throws(Failure) -> Value {
         depth += 1
         defer { depth -= 1 }
         guard depth <= Self.maxCallDepth else { throw Failure(message: "\(f.file):\(f.line): calls nest deeper than \(Self.maxCallDepth)") }
-        var frame = Frame()
+        var frame = Frame(file: f.file)
         var args = arguments[...]
         for (k, p) in f.parameters.enumerated() {
             if k == 0, let selfValue, p == "self" { frame.locals[p] = selfValue; continue }
@@ -332,6 +339,29 @@ struct TorchScriptEvaluator {
                 var names = Set<String>()
                 Self.assigned(then + other, into: &names)
                 for n in names { frame.locals[n] = .unknown }
+            case .while(let c, let b, let line):
+                // Run while the condition is known: each iteration as the body says, up to maxTrips (a loop that
+                // would run on is refused by file:line, never run without end; `steps` bounds the work too).
+                var trips = 0
+                loop: while true {
+                    guard let go = Self.truth(try evaluate(c, &frame)) else {
+                        unwalked(b, why: "in a while loop on a value not known before the run", locals: frame.locals)
+                        var names = Set<String>()
+                        Self.assigned(b, into: &names)
+                        for n in names { frame.locals[n] = .unknown }
+                        break loop
+                    }
+                    guard go else { break loop }
+                    trips += 1
+                    guard trips <= Self.maxTrips else {
+                        throw Failure(message: "\(frame.file):\(line): a while loop runs past \(Self.maxTrips) iterations at these inputs")
+                    }
+                    switch try run(b, &frame) {
+                    case .normal, .continued: continue
+                    case .broke: break loop
+                    case let other: return other
+                    }
+                }
             case .for(let v, let iter, let b, _):
                 let names = v.split(separator: ",").map(String.init)
                 var items: [Value]? = nil

@@ -60,6 +60,8 @@ struct TorchScriptProgram: Sendable {
         case `return`(Expr?, line: Int)
         case `if`(Expr, [Statement], [Statement], line: Int)
         case `for`(String, Expr, [Statement], line: Int)
+        /// `while cond:` as TorchScript prints a loop (its condition a local the body's last assignment updates).
+        case `while`(Expr, [Statement], line: Int)
         case with([Statement], line: Int)
         case pass
         case `break`(line: Int)
@@ -414,7 +416,12 @@ private struct Parser {
             try expect(":")
             return .for(v, iter, try block(), line: line)
         }
-        if isName("while") { throw fail("a while loop (not read)") }
+        if isName("while") {
+            advance()
+            let cond = try expression()
+            try expect(":")
+            return .while(cond, try block(), line: line)
+        }
         if isName("with") {
             advance()
             _ = try expression()
