@@ -218,6 +218,23 @@ func everyKerasWeightIsTheBytesH5pyReads(name: String) throws {
     #expect(bytes.withUnsafeBytes { HDF5Guard.brokenStringType($0, skipping: [at..<(at + 16)]) } == nil)
 }
 
+@Test func aStringLengthPastTheFileIsRefusedBeforeLibhdf5AllocatesIt() throws {
+    // fuzz-keras's find (session 29): a depthwise layer's weight_names attribute with its first heap ID's length
+    // mutated to 0xffffffff. libhdf5 1.10's conversion allocates lengths before it looks the strings up: the 52 KB
+    // file took 4.2 GB of memory and 11 s. The guard parses the attribute messages first.
+    let path = KerasFixtures.directory + "/../fuzz/keras/crash-35dcf48af5202bdc"
+    #expect {
+        try ModelReader.read(path: path)
+    } throws: { error in
+        (error as? ModelError)?.description == "\(path): variable-length string at byte 20760: its length 4294967295 is more than the file's 52608 bytes (a string of the file lies inside it; libhdf5 would allocate that much before reading)"
+    }
+    // Every fixture's string attributes hold lengths inside their files.
+    for name in ["small_cnn.h5", "small_cnn_keras2.h5"] {
+        let good = try MappedFile(path: KerasFixtures.directory + "/" + name)
+        #expect(HDF5Guard.brokenStringLength(good.bytes) == nil, "\(name)")
+    }
+}
+
 @Test func aHeapIDNamingNoObjectIsRefusedBeforeLibhdf5ReadsIt() throws {
     // fuzz-keras's find: a variable-length string whose heap ID names an object index its collection does not
     // hold; libhdf5 1.10's H5HG_read takes the index on trust and reads through a null slot (SIGSEGV).

@@ -61,6 +61,11 @@ final class HDF5Image {
             throw ModelError(.malformed, file: path, field: "global heap at byte \(at)",
                              "an object's size does not fit its collection, or a value points at an object the collection does not hold (libhdf5 would loop or read outside it)")
         }
+        if let at = HDF5Guard.brokenStringLength(bytes, skipping: ranges) {
+            let length = bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian
+            throw ModelError(.malformed, file: path, field: "variable-length string at byte \(at)",
+                             "its length \(length) is more than the file's \(bytes.count) bytes (a string of the file lies inside it; libhdf5 would allocate that much before reading)")
+        }
         if let at = HDF5Guard.brokenStringType(bytes, skipping: ranges) {
             let size = bytes.loadUnaligned(fromByteOffset: at + 12, as: UInt32.self).littleEndian
             throw ModelError(.malformed, file: path, field: "datatype at byte \(at)",

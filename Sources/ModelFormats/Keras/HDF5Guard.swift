@@ -136,6 +136,63 @@ enum HDF5Guard {
         return nil
     }
 
+    /// A variable-length string attribute's value is one heap ID per element (16 bytes: the string's length u32, its
+    /// collection's address u64, its object's index u32), and libhdf5 1.10's conversion allocates each length
+    /// before it looks the object up: a length mutated to 2^27 and more made a 52 KB file take 4.2 GB
+    /// (fuzz-keras: Tests/Fixtures/fuzz/keras/crash-35dcf48af5202bdc). A string of the file lies inside it, so no
+    /// length can exceed the image. Every version-1 attribute message of a version-1 object header (message type
+    /// 0x000C; what h5py and Keras write) whose datatype is a variable-length string is parsed, and each heap ID of
+    /// its value that lies inside the message must hold a length within the image. Nil when all do; else the
+    /// offset of the first that does not. Dataset storage (`skipping`, sorted) is not scanned.
+    static func brokenStringLength(_ b: UnsafeRawBufferPointer, skipping: [Range<Int>] = []) -> Int? {
+        guard let base = b.baseAddress, b.count >= 32 else { return nil }
+        let header: [UInt8] = [0x0c, 0x00]
+        func pad8(_ n: Int) -> Int { (n + 7) / 8 * 8 }
+        for segment in unskipped(b.count, skipping: skipping) {
+            var from = segment.lowerBound
+            let limit = min(b.count, segment.upperBound + 1)
+            while from < limit - 2 {
+                let found = header.withUnsafeBytes { h in slipway_memmem(base + from, limit - from, h.baseAddress, 2) }
+                guard let hit = found else { break }
+                let at = UnsafeRawPointer(hit) - base
+                from = at + 1
+                // Message header: type u16, size u16, flags u8, 3 reserved zero bytes; attribute version 1, reserved 0.
+                guard at <= b.count - 16, b[at + 5] == 0, b[at + 6] == 0, b[at + 7] == 0, b[at + 8] == 1, b[at + 9] == 0 else { continue }
+                let size = Int(b.loadUnaligned(fromByteOffset: at + 2, as: UInt16.self).littleEndian)
+                let end = at + 8 + size
+                guard end <= b.count else { continue }
+                let nameSize = Int(b.loadUnaligned(fromByteOffset: at + 10, as: UInt16.self).littleEndian)
+                let typeSize = Int(b.loadUnaligned(fromByteOffset: at + 12, as: UInt16.self).littleEndian)
+                let spaceSize = Int(b.loadUnaligned(fromByteOffset: at + 14, as: UInt16.self).littleEndian)
+                let type = at + 16 + pad8(nameSize)
+                let space = type + pad8(typeSize)
+                let data = space + pad8(spaceSize)
+                guard typeSize >= 8, spaceSize >= 8, data <= end else { continue }
+                // Datatype: class 9 (variable-length), type 1 (string), element size 16 (a heap ID).
+                guard b[type] & 0x0f == 9, b[type + 1] & 0x0f == 1,
+                      b.loadUnaligned(fromByteOffset: type + 4, as: UInt32.self).littleEndian == 16 else { continue }
+                // Dataspace version 1 (dimensions at +8) or 2 (at +4), rank ≤ 32: the element count.
+                let version = b[space], rank = Int(b[space + 1])
+                guard version == 1 || version == 2, rank <= 32 else { continue }
+                let dims = space + (version == 1 ? 8 : 4)
+                guard dims + rank * 8 <= data else { continue }
+                var count = 1
+                for k in 0..<rank {
+                    let d = b.loadUnaligned(fromByteOffset: dims + k * 8, as: UInt64.self).littleEndian
+                    let (n, overflow) = count.multipliedReportingOverflow(by: Int(clamping: d))
+                    count = overflow ? Int.max : n
+                }
+                // The heap IDs that lie inside the message (a count past it is libhdf5's to refuse).
+                let inside = min(count, (end - data) / 16)
+                for i in 0..<max(0, inside) {
+                    let length = b.loadUnaligned(fromByteOffset: data + i * 16, as: UInt32.self).littleEndian
+                    if UInt64(length) > UInt64(b.count) { return data + i * 16 }
+                }
+            }
+        }
+        return nil
+    }
+
     /// The byte ranges of an image of `count` bytes outside `skipping` (sorted, possibly overlapping): what the
     /// scans read.
     static func unskipped(_ count: Int, skipping: [Range<Int>]) -> [Range<Int>] {
