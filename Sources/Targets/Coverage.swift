@@ -536,7 +536,10 @@ public enum Coverage {
                 }
             case .branchOutputs:
                 if let detail = branchDisagreement(node, c.values, graphs: graphs, analysis: analysis, constants: constants, dtypes: dtypes) {
-                    return (c, detail)
+                    // The way out, when there is one: a condition on shapes alone disappears with the If once the
+                    // graph is simplified at fixed input sizes.
+                    let onShapes = node.inputs.first.map { shapeOnly($0, constants: constants, producer: producer) } ?? false
+                    return (c, detail + (onShapes ? "; its condition depends on shapes alone: simplifying the graph at fixed input sizes (onnxsim) removes the If" : ""))
                 }
             case .quantizedTypePairs:
                 let types = c.inputs.map { i in input(i).flatMap { quantizedType($0, producer: producer, dtypes: dtypes) } }
@@ -609,6 +612,19 @@ public enum Coverage {
             }
         }
         return nil
+    }
+
+    /// Whether `value` is computed from constants and the shapes of values alone (Shape, Size, the shape
+    /// arithmetic of `shapeArithmetic`): what constant folding at fixed input sizes evaluates.
+    static func shapeOnly(_ value: String, constants: Set<String>, producer: (String) -> Node?, depth: Int = 0) -> Bool {
+        if constants.contains(value) { return true }
+        guard depth < 32, let p = producer(value) else { return false }
+        switch p.opType {
+        case "Constant", "Shape", "Size": return true
+        case _ where shapeArithmetic.contains(p.opType):
+            return p.inputs.filter { !$0.isEmpty }.allSatisfy { shapeOnly($0, constants: constants, producer: producer, depth: depth + 1) }
+        default: return false
+        }
     }
 
     /// The quantized element type a DequantizeLinear gives `value`, or nil when no DequantizeLinear makes it (a

@@ -311,14 +311,14 @@ import Testing
         // (rank 3). TensorRT builds an IIfConditional whose outputs must agree in rank and differ in name; QNN's HTP
         // wants identical shapes. The If on a stored condition imports one branch (TensorRT) and folds (onnxruntime).
         #expect(targetIssues("targets: {a: {runtime: ⟦⟦tensorrt@10.8⟧⟧}}\n", model: fixtures + "if_branches.onnx", [
-            Expected(.operatorUnsupported, "2 operators cannot run: If 'if.ranks' (output tensors of the two conditional branches must have the same rank and must have different names (output 0 has rank 2 in then_branch ('squeezed') and 3 in else_branch ('kept'))); If 'if.same_name' (output tensors of the two conditional branches must have the same rank and must have different names (both branches output 'twice' as output 0))"),
-            Expected(.operatorConstraint, "2 nodes break the constraint \"output tensors of the two conditional branches must have the same rank and must have different names\" and cannot run: If 'if.ranks' (output 0 has rank 2 in then_branch ('squeezed') and 3 in else_branch ('kept')); If 'if.same_name' (both branches output 'twice' as output 0)"),
+            Expected(.operatorUnsupported, "2 operators cannot run: If 'if.ranks' (output tensors of the two conditional branches must have the same rank and must have different names (output 0 has rank 2 in then_branch ('squeezed') and 3 in else_branch ('kept'); its condition depends on shapes alone: simplifying the graph at fixed input sizes (onnxsim) removes the If)); If 'if.same_name'"),
+            Expected(.operatorConstraint, "2 nodes break the constraint \"output tensors of the two conditional branches must have the same rank and must have different names\" and cannot run: If 'if.ranks' (output 0 has rank 2 in then_branch ('squeezed') and 3 in else_branch ('kept'); its condition depends on shapes alone: simplifying the graph at fixed input sizes (onnxsim) removes the If); If 'if.same_name' (both branches output 'twice' as output 0"),
         ]) == [])
         // The file's batch is symbolic, so onnxruntime cannot fold the condition while loading (a static one it folds,
         // and inlines the If); the If reaches QNN.
         #expect(targetIssues("model: {inputs: {x: [1, 3, 4]}}\ntargets: {a: {runtime: onnxruntime@1.20, delegate: ⟦⟦qnn⟧⟧}}\n", model: fixtures + "if_branches.onnx", [
             Expected(.operatorsOnCPU, "1 of 6 operators"),
-            Expected(.operatorConstraint, "1 node falls outside the constraint \"identical shape+dtype; cond must be scalar bool\" and runs on the CPU: If 'if.ranks' (output 0 has rank 2 in then_branch ('squeezed') and 3 in else_branch ('kept'))"),
+            Expected(.operatorConstraint, "1 node falls outside the constraint \"identical shape+dtype; cond must be scalar bool\" and runs on the CPU: If 'if.ranks' (output 0 has rank 2 in then_branch ('squeezed') and 3 in else_branch ('kept'); its condition depends on shapes alone: simplifying the graph at fixed input sizes (onnxsim) removes the If)"),
         ]) == [])
     }
 
