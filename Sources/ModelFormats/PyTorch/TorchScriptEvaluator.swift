@@ -39,7 +39,10 @@ struct TorchScriptEvaluator {
     static let maxNodes = 1 << 18
     static let maxCallDepth = 64
     static let maxTrips = 1 << 16
-    static let maxSteps = 1 << 21
+    /// Statements run in one evaluation: a real forward runs hundreds (silero-vad's 16 kHz path ~300; a 24-layer
+    /// loop over a ModuleList thousands); nested loops of a hostile file stop here (fuzz-torchscript: 2^21 took 30 s
+    /// in the fuzzer's ASan build, Tests/Fixtures/fuzz/torchscript/crash-66a8a7a8081744a9).
+    static let maxSteps = 1 << 18
 
     let archive: TorchScriptArchive
     var program: TorchScriptProgram { archive.program }
@@ -306,7 +309,9 @@ struct TorchScriptEvaluator {
     mutating func run(_ body: [Statement], _ frame: inout Frame) throws(Failure) -> Flow {
         for st in body {
             steps += 1
-            guard steps <= Self.maxSteps else { throw Failure(message: "the evaluation exceeds \(Self.maxSteps) statements") }
+            guard steps <= Self.maxSteps else {
+                throw Failure(message: "\(frame.file):\(Self.line(of: st).map(String.init) ?? "?"): the evaluation exceeds \(Self.maxSteps) statements")
+            }
             switch st {
             case .pass: continue
             case .break: return .broke
@@ -398,6 +403,16 @@ struct TorchScriptEvaluator {
             }
         }
         return .normal
+    }
+
+    /// The source line a statement starts on (`pass` has none).
+    static func line(of st: Statement) -> Int? {
+        switch st {
+        case .assign(_, _, let l), .expression(_, let l), .return(_, let l), .if(_, _, _, let l), .for(_, _, _, let l),
+             .while(_, _, let l), .with(_, let l), .break(let l), .continue(let l):
+            return l
+        case .pass: return nil
+        }
     }
 
     static func raises(_ body: [Statement]) -> Bool {
