@@ -112,6 +112,8 @@ public struct TensorShape: Sendable, Hashable {
     public var dtype: DType? = nil
     /// TFLite `is_variable`: state the runtime keeps across invocations, outside the planned arena.
     public var isVariable: Bool = false
+    /// TFLite quantization parameters of every tensor, activations included (a delegate refuses nodes on them).
+    public var quantization: Quantization? = nil
 }
 
 public struct GraphParent: Sendable, Hashable {

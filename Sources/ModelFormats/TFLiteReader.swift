@@ -207,9 +207,10 @@ struct TFLiteReader {
         }
         let info = ValueInfo(name: name, dtype: dtype, shape: dims)
         let isVariable = try fb("\(field).is_variable", { () throws(FlatBufferError) in try t.scalar(5, default: UInt8(0)) }) != 0
+        let quantization = try readQuantization(t, field: "\(field).quantization")
         let stored = TensorShape(name: name, shape: shape.map { Int($0) },
                                  signature: dims.enumerated().map { i, d in d == .unknown ? -1 : Int(shape[i]) },
-                                 dtype: dtype, isVariable: isVariable)
+                                 dtype: dtype, isVariable: isVariable, quantization: quantization)
         let bufferIndex = Int(try fb("\(field).buffer", { () throws(FlatBufferError) in try t.scalar(2, default: UInt32(0)) }))
         guard bufferIndex == 0 || bufferIndex < buffers.count else {
             throw malformed("\(field).buffer", "\(bufferIndex) is not one of the \(buffers.count) buffers")
@@ -231,7 +232,6 @@ struct TFLiteReader {
         } else if let need = dtype.byteCount(elements: elements), need > buffer.length {
             throw malformed("\(field).buffer", "holds \(buffer.length) bytes but shape \(shape) of \(dtype.name) needs \(need)")
         }
-        let quantization = try readQuantization(t, field: "\(field).quantization")
         return (info, ConstantTensor(
             name: name, dtype: dtype, shape: shape.map { Int($0) }, elementCount: elements, storedBytes: buffer.length,
             storage: buffer.storage, graph: graph, consumers: [], quantization: quantization, sparseValueCount: sparseValues), stored)

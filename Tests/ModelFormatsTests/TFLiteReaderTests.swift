@@ -32,6 +32,22 @@ import Testing
     #expect(conv.consumers.count == 1)
 }
 
+/// Activations keep their quantization too (a delegate refuses nodes on their scales), as does the input.
+@Test func tfliteActivationQuantizationIsRead() throws {
+    let m = try Fixtures.read("small_cnn_int8.tflite")
+    let shapes = try #require(m.graphs.first?.tensorShapes)
+    let input = try #require(shapes.first { $0.name == "serving_default_image:0" })
+    #expect(input.quantization?.scales.count == 1 && abs(Double(input.quantization?.scales.first ?? 0) - 0.0039203) < 1e-7)
+    #expect(input.quantization?.zeroPoints == [-128] && input.quantization?.axis == nil)
+    let pooled = try #require(shapes.first { $0.name == "functional_1/global_average_pooling2d_1/Mean" })
+    #expect(pooled.quantization?.zeroPoints == [70])
+    #expect(abs(Double(pooled.quantization?.scales.first ?? 0) - 0.00111271) < 1e-8)
+    let depthwise = try #require(shapes.first { $0.name == "functional_1/depthwise_1/depthwise" })
+    #expect(depthwise.quantization?.scales.count == 8 && depthwise.quantization?.axis == 3)
+    // A tensor without parameters (the Mean's axes) has none.
+    #expect(shapes.first { $0.name == "functional_1/global_average_pooling2d_1/Mean/reduction_indices" }?.quantization == nil)
+}
+
 @Test func tfliteQuantizationSchemesAreToldApart() throws {
     #expect(try Fixtures.read("small_cnn_dynamic.tflite").quantizationSummary.scheme == "dynamic range")
     #expect(try Fixtures.read("small_cnn_float16.tflite").quantizationSummary.scheme == "float16")
