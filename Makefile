@@ -16,7 +16,7 @@ BUILD_FLAGS  := --build-tests
 BIN          := .build/debug/slipway
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: demo test fuzz build deps venv corpus runtimes venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue derive-catalogue derive-xnnpack derive-ort-eps derive-tensorrt derive-llamacpp derive-openvino derive-executorch measure-aten-decompositions measure-aten-onnx measure-model-macs derive-device-calibration rules target-fixtures estimate-fixtures keras-fixtures
+.PHONY: demo test fuzz build deps venv corpus runtimes venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue derive-catalogue derive-xnnpack derive-ort-eps derive-tensorrt derive-llamacpp derive-openvino derive-executorch measure-aten-decompositions measure-aten-onnx measure-model-macs derive-device-calibration rules target-fixtures estimate-fixtures keras-fixtures xnnpack-quantization-fixtures
 
 deps:
 	@if [ ! -f /usr/include/yaml.h ] || [ ! -f /usr/include/hdf5/serial/hdf5_hl.h ] || ! command -v pkg-config >/dev/null || ! command -v python3 >/dev/null; then \
@@ -164,6 +164,11 @@ target-fixtures: venv
 
 estimate-fixtures: venv
 	$(VPY) scripts/make_estimate_fixtures.py
+
+# The int8 models the XNNPACK delegate's quantization-parameter checks are proven with (TensorFlow's converter, then
+# one parameter edited per copy), in the converter venv.
+xnnpack-quantization-fixtures: venv-convert
+	$(VENV_CONVERT)/bin/python scripts/catalogue/make_xnnpack_quantization_fixtures.py
 
 # Keras HDF5 and .keras fixtures, written by TensorFlow/Keras and tf_keras in the converter venv.
 keras-fixtures: venv-convert

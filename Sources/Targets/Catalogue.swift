@@ -391,6 +391,24 @@ public struct OperatorCheck: Sendable, Hashable {
         /// quantizing EP fuses), have quantized types forming one of the pairs `values` ("uint8,uint16"); a node
         /// with a float input runs unquantized and passes.
         case quantizedTypePairs = "quantized_type_pairs"
+        /// Input `input` of a TFLite node (output `outputs[0]` when given), when of one of the types `values` (int8,
+        /// uint8, int32), is quantized per tensor: it has quantization parameters, with one scale.
+        case perTensorQuantization = "per_tensor_quantization"
+        /// Input `input` of a TFLite node, when quantized per channel (more than one scale), is quantized along
+        /// dimension `dimension`.
+        case quantizedDimension = "quantized_dimension"
+        /// When inputs `inputs` and output 0 of a TFLite node share an 8-bit quantized type, the product of the
+        /// inputs' scales / the output's scale is in [`scaleMin`, `scaleMax`) (or, `scaleMaxInclusive`, `scaleMax`]).
+        case scaleRatio = "scale_ratio"
+        /// Input `input` of a TFLite node, when of one of the quantized types `values`, gives output 0 of its own
+        /// type (a QUANTIZE that requantizes, not one from int8 to uint8).
+        case sameQuantizedOutputType = "same_quantized_output_type"
+        /// When output 0 of a TFLite node is of one of the types `values`, inputs `inputs` (none listed: every
+        /// input) have its scale and zero point (the first ones).
+        case sameQuantizationAsOutput = "same_quantization_as_output"
+        /// Input `input` of a TFLite node, when int8 and input 0 is not float32 (statically quantized), has zero
+        /// point 0 (the first one, when per channel).
+        case zeroPointZero = "zero_point_zero"
     }
 
     public var id: String
@@ -406,6 +424,12 @@ public struct OperatorCheck: Sendable, Hashable {
     public var attribute: String?
     /// Attribute names (`absent`).
     public var attributes: [String] = []
+    /// The dimension per-channel scales must run along (`quantized_dimension`).
+    public var dimension: Int? = nil
+    /// The bounds of a scale ratio (`scale_ratio`): at least `scaleMin`, below `scaleMax`.
+    public var scaleMin: Double? = nil
+    public var scaleMax: Double? = nil
+    public var scaleMaxInclusive: Bool = false
     /// A restriction of the releases before this one (QNN's "3d supported since 1.18.0"): the check holds only on a
     /// runtime pinned older; a newer pin, or none (the newest release), passes.
     public var before: VersionNumber? = nil

@@ -347,6 +347,15 @@ public enum CatalogueDocument {
         case .branchOutputs: return "branches: " + k.values.map { $0.replacingAll("_", " ") }.joined(separator: ", ")
         case .quantizedTypePairs:
             return "quantized inputs \(k.inputs.map(String.init).joined(separator: ", ")) as (\(k.values.joined(separator: "), (")))"
+        case .perTensorQuantization:
+            return "\(k.outputs.first.map { "output \($0)" } ?? "input \(k.input)") quantized per tensor when \(k.values.joined(separator: ", "))"
+        case .quantizedDimension: return "input \(k.input) per channel only along dimension \(k.dimension.map(String.init) ?? "…")"
+        case .scaleRatio:
+            return "scale of \(k.inputs.map { "input \($0)" }.joined(separator: " × ")) / output's in [\(k.scaleMin.map { format($0) } ?? "…"), \(k.scaleMax.map { format($0) } ?? "…")\(k.scaleMaxInclusive ? "]" : ")")"
+        case .sameQuantizedOutputType: return "a quantized input \(k.input) (\(k.values.joined(separator: ", "))) gives an output of its type"
+        case .sameQuantizationAsOutput:
+            return "\(k.inputs.isEmpty ? "every input" : "inputs " + k.inputs.map(String.init).joined(separator: ", ")) with the output's scale and zero point when \(k.values.joined(separator: ", "))"
+        case .zeroPointZero: return "input \(k.input) zero point 0 when int8 beside a non-float32 input 0"
         case .valueRange:
             return "constant inputs \(k.inputs.map(String.init).joined(separator: ", ")) in \(k.min.map(String.init) ?? "…")–\(k.max.map(String.init) ?? "…")"
         }

@@ -442,11 +442,21 @@ private struct Decoder {
                     let wo = try object(w, "\(cp).when")
                     when = AttributeCondition(attribute: try string(wo["attribute"], "\(cp).when.attribute"), value: try string(wo["value"], "\(cp).when.value"))
                 }
+                // The parameters a quantization check cannot run without.
+                if kind == .quantizedDimension, c["dimension"] == nil { throw fail("\(cp).dimension", "is missing") }
+                if kind == .scaleRatio, inputs.isEmpty { throw fail("\(cp).inputs", "is missing") }
+                if kind == .scaleRatio, c["scale_min"] == nil || c["scale_max"] == nil {
+                    throw fail("\(cp).\(c["scale_min"] == nil ? "scale_min" : "scale_max")", "is missing")
+                }
                 checks.append(OperatorCheck(
                     id: try string(c["id"], "\(cp).id"), operators: try strings(c["operators"], "\(cp).operators"), kind: kind,
                     input: try int(c["input"], "\(cp).input") ?? 0, min: try int(c["min"], "\(cp).min"), max: try int(c["max"], "\(cp).max"),
                     inputs: inputs, outputs: outputs, attribute: c["attribute"]?.stringValue,
-                    attributes: c["attributes"] == nil ? [] : try strings(c["attributes"], "\(cp).attributes"), before: before, when: when,
+                    attributes: c["attributes"] == nil ? [] : try strings(c["attributes"], "\(cp).attributes"),
+                    dimension: try int(c["dimension"], "\(cp).dimension"),
+                    scaleMin: c["scale_min"] == nil ? nil : try number(c["scale_min"], "\(cp).scale_min"),
+                    scaleMax: c["scale_max"] == nil ? nil : try number(c["scale_max"], "\(cp).scale_max"),
+                    scaleMaxInclusive: c["scale_max_inclusive"]?.boolValue ?? false, before: before, when: when,
                     values: c["values"] == nil ? [] : try strings(c["values"], "\(cp).values"), defaultValue: c["default"]?.stringValue,
                     text: try string(c["text"], "\(cp).text"),
                     source: try optionalSource(c["source"], "\(cp).source", sources: sources) ?? setSource))

@@ -104,6 +104,11 @@ public enum Coverage {
         if model.format == .tflite || model.format == .onnx {
             for t in mainTensors.values where dtypes[t.name] == nil { dtypes[t.name] = t.dtype.name }
         }
+        // Every TFLite tensor's quantization parameters, activations included, for the checks on them.
+        var quantization: [String: Quantization] = [:]
+        if model.format == .tflite {
+            for t in model.graphs.first?.tensorShapes ?? [] { if let q = t.quantization { quantization[t.name] = q } }
+        }
         // Which node makes each value of the main graph (a QDQ node unit's DequantizeLinear inputs).
         var producers: [String: Node] = [:]
         for n in nodes { for o in n.outputs where !o.isEmpty { producers[o] = n } }
@@ -278,7 +283,7 @@ public enum Coverage {
             }
             if f.status == .supported, let rs = runtimeSet, rs.format == .tflite || model.format == .onnx,
                 let (check, detail) = failedCheck(rs, node: node, names: rs.format == .onnx ? [onnxKey] : f.builtins,
-                                                  analysis: analysis, constants: constants, values: values, nonzero: nonzero, dtypes: { dtypes[$0] }, outside: outside, version: pinned,
+                                                  analysis: analysis, constants: constants, values: values, nonzero: nonzero, dtypes: { dtypes[$0] }, quantization: { quantization[$0] }, outside: outside, version: pinned,
                                                   graphs: model.graphs, producer: { producers[$0] })
             {
                 f.status = .unsupported
@@ -365,7 +370,7 @@ public enum Coverage {
                 let names = opSet.format == .onnx ? [onnxKey] : f.builtins
                 if f.status == .supported, model.format == .onnx || opSet.format == .tflite,
                     let (check, detail) = failedCheck(opSet, node: node, names: names, analysis: analysis, constants: constants, values: values,
-                                                      nonzero: nonzero, dtypes: { dtypes[$0] }, outside: outside, version: pinned,
+                                                      nonzero: nonzero, dtypes: { dtypes[$0] }, quantization: { quantization[$0] }, outside: outside, version: pinned,
                                                       graphs: model.graphs, producer: { producers[$0] })
                 {
                     f.status = .cpuFallback
@@ -434,8 +439,8 @@ public enum Coverage {
     static func failedCheck(
         _ set: OperatorSet, node: Node, names: [String], analysis: GraphAnalysis?, constants: Set<String>,
         values: (String) -> [Float]? = { _ in nil }, nonzero: (String) -> Float? = { _ in nil },
-        dtypes: (String) -> String? = { _ in nil }, outside: (String, Int?, Int?) -> Float? = { _, _, _ in nil },
-        version: VersionNumber? = nil, graphs: [Graph] = [], producer: (String) -> Node? = { _ in nil }
+        dtypes: (String) -> String? = { _ in nil }, quantization: (String) -> Quantization? = { _ in nil },
+        outside: (String, Int?, Int?) -> Float? = { _, _, _ in nil }, version: VersionNumber? = nil, graphs: [Graph] = [], producer: (String) -> Node? = { _ in nil }
     ) -> (OperatorCheck, String)? {
         func input(_ i: Int) -> String? { i < node.inputs.count && !node.inputs[i].isEmpty ? node.inputs[i] : nil }
         for c in set.checks where c.applies(to: names) {
@@ -490,6 +495,57 @@ public enum Coverage {
                 if let first = typed.first, let other = typed.first(where: { $0.2 != first.2 }) {
                     return (c, "input \(first.0) '\(first.1)' is \(first.2), input \(other.0) '\(other.1)' is \(other.2)")
                 }
+            case .perTensorQuantization:
+                // On output `outputs[0]` when the check names one, else on input `input`.
+                let tensor: (String, String)?
+                if let k = c.outputs.first {
+                    tensor = k < node.outputs.count && !node.outputs[k].isEmpty ? ("output \(k)", node.outputs[k]) : nil
+                } else {
+                    tensor = input(c.input).map { ("input \(c.input)", $0) }
+                }
+                guard node.builtinCode != nil, set.format == .tflite, let (which, v) = tensor, let t = dtypes(v), c.values.contains(t) else { continue }
+                // No scale is no quantization (TFLite reads such a tensor as unquantized), which the helper refuses too.
+                guard let q = quantization(v), !q.scales.isEmpty else { return (c, "\(which) '\(v)' is \(t) without quantization parameters") }
+                if q.scales.count != 1 {
+                    return (c, "\(which) '\(v)' has \(q.scales.count) scales (per channel along dimension \(q.axis ?? 0))")
+                }
+            case .quantizedDimension:
+                guard node.builtinCode != nil, set.format == .tflite, let v = input(c.input), let q = quantization(v), q.scales.count > 1,
+                      let want = c.dimension else { continue }
+                if (q.axis ?? 0) != want { return (c, "input \(c.input) '\(v)' is quantized per channel along dimension \(q.axis ?? 0)") }
+            case .scaleRatio:
+                // The delegate compares in float, as here: the inputs' first scales multiplied, over the output's.
+                guard node.builtinCode != nil, set.format == .tflite, let out = node.outputs.first, !out.isEmpty,
+                      let outType = dtypes(out), outType == "int8" || outType == "uint8",
+                      let outScale = quantization(out)?.scales.first else { continue }
+                let ins = c.inputs.compactMap(input)
+                guard ins.count == c.inputs.count, ins.allSatisfy({ dtypes($0) == outType }) else { continue }
+                let scales = ins.compactMap { quantization($0)?.scales.first }
+                guard scales.count == ins.count, let lo = c.scaleMin, let hi = c.scaleMax else { continue }
+                let ratio = scales.reduce(Float(1), *) / outScale
+                if ratio < Float(lo) || (c.scaleMaxInclusive ? ratio > Float(hi) : ratio >= Float(hi)) {
+                    let named = zip(c.inputs, scales).map { "input \($0) scale \($1)" }.joined(separator: " × ")
+                    return (c, "\(named) / output scale \(outScale) is \(ratio)")
+                }
+            case .sameQuantizedOutputType:
+                guard node.builtinCode != nil, set.format == .tflite, let v = input(c.input), let t = dtypes(v), c.values.contains(t),
+                      let out = node.outputs.first, !out.isEmpty, let o = dtypes(out) else { continue }
+                if o != t { return (c, "input \(c.input) '\(v)' is \(t), output '\(out)' is \(o)") }
+            case .sameQuantizationAsOutput:
+                guard node.builtinCode != nil, set.format == .tflite, let out = node.outputs.first, !out.isEmpty,
+                      let t = dtypes(out), c.values.contains(t), let oq = quantization(out) else { continue }
+                let indices = c.inputs.isEmpty ? Array(node.inputs.indices) : c.inputs
+                for i in indices {
+                    guard let v = input(i), let q = quantization(v) else { continue }
+                    if q.scales.first != oq.scales.first || (q.zeroPoints.first ?? 0) != (oq.zeroPoints.first ?? 0) {
+                        return (c, "input \(i) '\(v)' has scale \(q.scales.first ?? 0), zero point \(q.zeroPoints.first ?? 0); output '\(out)' \(oq.scales.first ?? 0), \(oq.zeroPoints.first ?? 0)")
+                    }
+                }
+            case .zeroPointZero:
+                // Statically quantized only: an int8 input beside a float32 input 0 is quantized dynamically.
+                guard node.builtinCode != nil, set.format == .tflite, let v = input(c.input), dtypes(v) == "int8",
+                      let a = input(0), dtypes(a) != "float32", let zero = quantization(v)?.zeroPoints.first else { continue }
+                if zero != 0 { return (c, "input \(c.input) '\(v)' has zero point \(zero)") }
             case .zeroValues:
                 for i in c.inputs {
                     if let v = input(i), constants.contains(v), let x = nonzero(v) {

@@ -3652,7 +3652,7 @@ enum EmbeddedCatalogue {
       "runtimes": [
         "*"
       ],
-      "text": "Delegates, execution providers and runtimes run some operators only under constraints (input rank, constant inputs, attribute values, equal dilations, tensor size, tensor types, inputs, outputs or attributes it does not take, constant values in a range); each node outside them is named with the constraint and the document that states it.",
+      "text": "Delegates, execution providers and runtimes run some operators only under constraints (input rank, constant inputs, attribute values, equal dilations, tensor size, tensor types, inputs, outputs or attributes it does not take, constant values in a range, a TFLite tensor's quantization parameters); each node outside them is named with the constraint and the document that states it.",
       "source": {
         "id": "ort-partitioning",
         "section": "Execution Providers: a provider claims a node only when its op builder supports the node's inputs and attributes"
@@ -4612,6 +4612,257 @@ enum EmbeddedCatalogue {
           "inputs": [1, 2, 3],
           "text": "XNNPACK needs inputs 1 and 2 and 3 static (stored in the model)",
           "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorStaticAllocation"}
+        },
+        {
+          "id": "xnnpack.input1-channel-dimension-0.conv2d",
+          "operators": ["CONV_2D"],
+          "kind": "quantized_dimension",
+          "input": 1,
+          "dimension": 0,
+          "text": "XNNPACK takes input 1 quantized per channel only along dimension 0",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:4006 (VisitConv2DNode)"}
+        },
+        {
+          "id": "xnnpack.input1-channel-dimension-3.depthwiseconv2d",
+          "operators": ["DEPTHWISE_CONV_2D"],
+          "kind": "quantized_dimension",
+          "input": 1,
+          "dimension": 3,
+          "text": "XNNPACK takes input 1 quantized per channel only along dimension 3",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:4228 (VisitDepthwiseConv2DNode)"}
+        },
+        {
+          "id": "xnnpack.input1-channel-dimension-0.fullyconnected",
+          "operators": ["FULLY_CONNECTED"],
+          "kind": "quantized_dimension",
+          "input": 1,
+          "dimension": 0,
+          "text": "XNNPACK takes input 1 quantized per channel only along dimension 0",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:4961 (VisitFullyConnectedNode)"}
+        },
+        {
+          "id": "xnnpack.input1-channel-dimension-0.transposeconv",
+          "operators": ["TRANSPOSE_CONV"],
+          "kind": "quantized_dimension",
+          "input": 1,
+          "dimension": 0,
+          "text": "XNNPACK takes input 1 quantized per channel only along dimension 0",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:6897 (VisitTransposeConvNode)"}
+        },
+        {
+          "id": "xnnpack.input0-per-tensor.floatorqint8",
+          "operators": ["ELU"],
+          "kind": "per_tensor_quantization",
+          "input": 0,
+          "values": ["int8"],
+          "text": "XNNPACK takes a quantized int8 input 0 only with one scale (quantized per tensor)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:2302 (CheckTensorFloatOrQInt8Type)"}
+        },
+        {
+          "id": "xnnpack.input0-per-tensor.qint8orquint8",
+          "operators": ["DEQUANTIZE"],
+          "kind": "per_tensor_quantization",
+          "input": 0,
+          "values": ["int8", "uint8"],
+          "text": "XNNPACK takes a quantized int8/uint8 input 0 only with one scale (quantized per tensor)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:2336 (CheckTensorQInt8OrQUInt8Type)"}
+        },
+        {
+          "id": "xnnpack.input0-per-tensor.floatorquint8",
+          "operators": [
+            "ADD", "BATCH_MATMUL", "CONV_2D", "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE", "EXPAND_DIMS", "FULLY_CONNECTED",
+            "LEAKY_RELU", "LOGISTIC", "MEAN", "MUL", "PAD", "QUANTIZE", "REDUCE_MAX", "REDUCE_MIN", "RESHAPE", "SLICE",
+            "STRIDED_SLICE", "SUB", "SUM", "TANH", "TRANSPOSE"
+          ],
+          "kind": "per_tensor_quantization",
+          "input": 0,
+          "values": ["int8", "uint8"],
+          "text": "XNNPACK takes a quantized int8/uint8 input 0 only with one scale (quantized per tensor)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:2392 (CheckTensorFloatOrQUInt8Type)"}
+        },
+        {
+          "id": "xnnpack.input0-per-tensor.float32orquint8",
+          "operators": ["MAX_POOL_2D", "RESIZE_BILINEAR", "SPACE_TO_DEPTH"],
+          "kind": "per_tensor_quantization",
+          "input": 0,
+          "values": ["int8", "uint8"],
+          "text": "XNNPACK takes a quantized int8/uint8 input 0 only with one scale (quantized per tensor)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:2392 (CheckTensorFloat32OrQUInt8Type)"}
+        },
+        {
+          "id": "xnnpack.input1-per-tensor.floatorquint8",
+          "operators": ["ADD", "ASSIGN_VARIABLE", "MUL", "SPLIT", "SUB"],
+          "kind": "per_tensor_quantization",
+          "input": 1,
+          "values": ["int8", "uint8"],
+          "text": "XNNPACK takes a quantized int8/uint8 input 1 only with one scale (quantized per tensor)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:2392 (CheckTensorFloatOrQUInt8Type)"}
+        },
+        {
+          "id": "xnnpack.input1-per-tensor.float32orqcint8",
+          "operators": ["BATCH_MATMUL", "CONV_2D", "DEPTHWISE_CONV_2D", "TRANSPOSE_CONV"],
+          "kind": "per_tensor_quantization",
+          "input": 1,
+          "values": ["uint8"],
+          "text": "XNNPACK takes a quantized uint8 input 1 only with one scale (quantized per tensor)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:2526 (CheckTensorFloat32OrQCInt8Type)"}
+        },
+        {
+          "id": "xnnpack.input1-per-tensor.filter",
+          "operators": ["FULLY_CONNECTED"],
+          "kind": "per_tensor_quantization",
+          "input": 1,
+          "values": ["uint8"],
+          "text": "XNNPACK takes a quantized uint8 input 1 only with one scale (quantized per tensor)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:2652 (CheckTensorFilterType)"}
+        },
+        {
+          "id": "xnnpack.input2-per-tensor.float32orquint8",
+          "operators": ["TRANSPOSE_CONV"],
+          "kind": "per_tensor_quantization",
+          "input": 2,
+          "values": ["int8", "uint8"],
+          "text": "XNNPACK takes a quantized int8/uint8 input 2 only with one scale (quantized per tensor)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:2392 (CheckTensorFloat32OrQUInt8Type)"}
+        },
+        {
+          "id": "xnnpack.output0-per-tensor.floatorqint8",
+          "operators": ["ELU"],
+          "kind": "per_tensor_quantization",
+          "outputs": [0],
+          "values": ["int8"],
+          "text": "XNNPACK takes a quantized int8 output 0 only with one scale (quantized per tensor)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:2302 (CheckTensorFloatOrQInt8Type)"}
+        },
+        {
+          "id": "xnnpack.output0-per-tensor.floatorquint8",
+          "operators": [
+            "ADD", "BATCH_MATMUL", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE", "EXPAND_DIMS",
+            "FULLY_CONNECTED", "LEAKY_RELU", "LOGISTIC", "MAX_POOL_2D", "MEAN", "MUL", "PAD", "QUANTIZE", "READ_VARIABLE",
+            "REDUCE_MAX", "REDUCE_MIN", "RESHAPE", "RESIZE_BILINEAR", "SLICE", "SPACE_TO_DEPTH", "STRIDED_SLICE", "SUB", "SUM",
+            "TANH"
+          ],
+          "kind": "per_tensor_quantization",
+          "outputs": [0],
+          "values": ["int8", "uint8"],
+          "text": "XNNPACK takes a quantized int8/uint8 output 0 only with one scale (quantized per tensor)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:2392 (CheckTensorFloatOrQUInt8Type)"}
+        },
+        {
+          "id": "xnnpack.output0-per-tensor.float32orquint8",
+          "operators": ["TRANSPOSE_CONV"],
+          "kind": "per_tensor_quantization",
+          "outputs": [0],
+          "values": ["int8", "uint8"],
+          "text": "XNNPACK takes a quantized int8/uint8 output 0 only with one scale (quantized per tensor)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:2392 (CheckTensorFloat32OrQUInt8Type)"}
+        },
+        {
+          "id": "xnnpack.scale-ratio-0-1.mul",
+          "operators": ["MUL"],
+          "kind": "scale_ratio",
+          "inputs": [0, 1],
+          "scale_min": 1.52587890625e-05,
+          "scale_max": 256.0,
+          "text": "XNNPACK takes a quantized node only when the scale of input 0 × input 1 / the output's is in [1/65536, 256)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:4487 (VisitBinaryNode)"}
+        },
+        {
+          "id": "xnnpack.scale-ratio-0.add",
+          "operators": ["ADD"],
+          "kind": "scale_ratio",
+          "inputs": [0],
+          "scale_min": 0.0009765625,
+          "scale_max": 256.0,
+          "text": "XNNPACK takes a quantized node only when the scale of input 0 / the output's is in [1/1024, 256)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:4459 (VisitBinaryNode)"}
+        },
+        {
+          "id": "xnnpack.scale-ratio-0.sub",
+          "operators": ["SUB"],
+          "kind": "scale_ratio",
+          "inputs": [0],
+          "scale_min": 0.0009765625,
+          "scale_max": 256.0,
+          "text": "XNNPACK takes a quantized node only when the scale of input 0 / the output's is in [1/1024, 256)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:4508 (VisitBinaryNode)"}
+        },
+        {
+          "id": "xnnpack.scale-ratio-0.leaky_relu",
+          "operators": ["LEAKY_RELU"],
+          "kind": "scale_ratio",
+          "inputs": [0],
+          "scale_min": 0.00390625,
+          "scale_max": 128.0,
+          "scale_max_inclusive": true,
+          "text": "XNNPACK takes a quantized node only when the scale of input 0 / the output's is in [1/256, 128]",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:4669 (VisitUnaryNode)"}
+        },
+        {
+          "id": "xnnpack.scale-ratio-0.quantize",
+          "operators": ["QUANTIZE"],
+          "kind": "scale_ratio",
+          "inputs": [0],
+          "scale_min": 0.00390625,
+          "scale_max": 128.0,
+          "scale_max_inclusive": true,
+          "text": "XNNPACK takes a quantized node only when the scale of input 0 / the output's is in [1/256, 128]",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:4714 (VisitUnaryNode)"}
+        },
+        {
+          "id": "xnnpack.scale-ratio-1.add",
+          "operators": ["ADD"],
+          "kind": "scale_ratio",
+          "inputs": [1],
+          "scale_min": 0.0009765625,
+          "scale_max": 256.0,
+          "text": "XNNPACK takes a quantized node only when the scale of input 1 / the output's is in [1/1024, 256)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:4462 (VisitBinaryNode)"}
+        },
+        {
+          "id": "xnnpack.scale-ratio-1.sub",
+          "operators": ["SUB"],
+          "kind": "scale_ratio",
+          "inputs": [1],
+          "scale_min": 0.0009765625,
+          "scale_max": 256.0,
+          "text": "XNNPACK takes a quantized node only when the scale of input 1 / the output's is in [1/1024, 256)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:4511 (VisitBinaryNode)"}
+        },
+        {
+          "id": "xnnpack.input0-quantized-output-type",
+          "operators": ["QUANTIZE"],
+          "kind": "same_quantized_output_type",
+          "input": 0,
+          "values": ["int8", "uint8"],
+          "text": "XNNPACK takes a quantized input 0 only to an output of the same type (a requantization, not int8 to uint8)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:4706 (VisitUnaryNode)"}
+        },
+        {
+          "id": "xnnpack.same-quantization-as-output.concatenation",
+          "operators": ["CONCATENATION"],
+          "kind": "same_quantization_as_output",
+          "inputs": [],
+          "values": ["uint8"],
+          "text": "XNNPACK takes a node whose output is uint8 only when every input shares its scale and zero point",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:3929 (VisitConcatenationNode)"}
+        },
+        {
+          "id": "xnnpack.same-quantization-as-output.reshape",
+          "operators": ["RESHAPE"],
+          "kind": "same_quantization_as_output",
+          "inputs": [0],
+          "values": ["int8", "uint8"],
+          "text": "XNNPACK takes a node whose output is int8 or uint8 only when input 0 shares its scale and zero point",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:5769 (VisitReshapeNode)"}
+        },
+        {
+          "id": "xnnpack.input1-zero-point",
+          "operators": ["BATCH_MATMUL"],
+          "kind": "zero_point_zero",
+          "input": 1,
+          "text": "XNNPACK takes a statically quantized int8 input 1 only with zero point 0",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:3601 (VisitBatchMatMulNode)"}
         }
       ]
     },

@@ -7,7 +7,13 @@
   tflite/delegates/xnnpack/xnnpack_delegate.cc -> Subgraph::VisitNode's builtin cases (the operators the delegate
                                                   takes), and, per operator, the tensor types its Visit*Node function
                                                   checks on each input (CheckTensorFloatOrQUInt8Type...), written as
-                                                  `tensor_types` checks
+                                                  `tensor_types` checks; and the quantization parameters it
+                                                  refuses: a per-tensor helper's one scale (`per_tensor_quantization`),
+                                                  per-channel scales only along a filter's expected dimension
+                                                  (`quantized_dimension`, where the call gives it as a literal),
+                                                  VisitBinaryNode's input-to-output scale bounds (`scale_ratio`) and
+                                                  VisitBatchMatMulNode's zero point (`zero_point_zero`), each with the
+                                                  line it is read from
   tflite/converter/schema/schema.fbs           -> the BuiltinOperator names the kTfLiteBuiltin* cases map to
 
 Left out of the set, by what the source says:
@@ -87,12 +93,12 @@ def type_helpers(text):
     return {h: sorted(TYPES[t] for t in types(h)) for h in bodies if h != "CheckTensorType"}
 
 
-def input_bindings(body):
-    """Tensor variable -> the node input index it is read from (`tensors[node->inputs->data[K]]`, directly or via
-    an id variable)."""
-    ids = {m.group(1): int(m.group(2)) for m in re.finditer(r"(\w+)\s*=\s*node->inputs->data\[(\d+)\]", body)}
+def input_bindings(body, side="inputs"):
+    """Tensor variable -> the node input (or, side="outputs", output) index it is read from
+    (`tensors[node->inputs->data[K]]`, directly or via an id variable)."""
+    ids = {m.group(1): int(m.group(2)) for m in re.finditer(r"(\w+)\s*=\s*node->%s->data\[(\d+)\]" % side, body)}
     out = {}
-    for m in re.finditer(r"const TfLiteTensor&\s*(\w+)\s*=\s*tensors\[\s*(?:node->inputs->data\[(\d+)\]|(\w+))\s*\]", body):
+    for m in re.finditer(r"const TfLiteTensor&\s*(\w+)\s*=\s*tensors\[\s*(?:node->%s->data\[(\d+)\]|(\w+))\s*\]" % side, body):
         k = int(m.group(2)) if m.group(2) is not None else ids.get(m.group(3))
         if k is not None:
             out[m.group(1)] = k
@@ -188,6 +194,178 @@ def per_operator_types(text, fn, ops, helpers):
     return {op: out[op] for op in ops}
 
 
+def line_of(text, pos):
+    """The 1-based line of `pos` in `text`: a quantization check cites the line it rests on."""
+    return text.count("\n", 0, pos) + 1
+
+
+def case_blocks(body):
+    """[(type labels, block text, offset in body)]: a helper's `switch (tensor.type)` split at its case labels, a run
+    of labels sharing the block that follows them."""
+    out, labels = [], []
+    parts = list(re.finditer(r"case kTfLite(\w+):", body))
+    for i, m in enumerate(parts):
+        labels.append(m.group(1))
+        end = parts[i + 1].start() if i + 1 < len(parts) else len(body)
+        chunk = body[m.end():end]
+        if chunk.strip():
+            out.append((labels, chunk, m.end()))
+            labels = []
+    return out
+
+
+def per_tensor_helpers(text):
+    """CheckTensor*Type helper -> ({types it takes only per tensor}, line): the quantized types whose case refuses
+    `scale->size != 1` (one scale for the whole tensor), followed into the helpers it returns into."""
+    starts = {m.group(1): m.start() for m in re.finditer(r"static TfLiteStatus (CheckTensor\w*Type)\(", text)}
+
+    def walk(h, seen=()):
+        start = starts[h]
+        body = block(text, start)
+        at = text.index("{", start)
+        types, line = set(), None
+        for labels, chunk, off in case_blocks(body):
+            m = re.search(r"scale->size != 1", chunk)
+            if m:
+                types |= {TYPES[x] for x in labels if x in TYPES}
+                line = line or line_of(text, at + off + m.start())
+        for sub in re.findall(r"return (CheckTensor\w*Type)\(", body):
+            if sub in starts and sub not in seen and sub != h:
+                t, l = walk(sub, seen + (h,))
+                types |= t
+                line = line or l
+        return types, line
+    return {h: walk(h) for h in starts}
+
+
+DIMENSION = re.compile(r"(CheckTensor\w*Type)\(\s*(?:delegate,\s*)?\w+,\s*(\w+),\s*/\*expected_quantized_dimension=\*/(\d+),")
+
+
+def dimension_checks(text, segment, offset, bindings):
+    """{input: (dimension, line)}: a helper called with a literal expected_quantized_dimension takes per-channel
+    scales only along that dimension (an expression, BATCH_MATMUL's adj_y, is left out)."""
+    out = {}
+    for m in DIMENSION.finditer(segment):
+        k = bindings.get(m.group(2))
+        if k is not None and k not in out:
+            out[k] = (int(m.group(3)), line_of(text, offset + m.start()))
+    return out
+
+
+def constant(expr):
+    """A C float expression of literals (`1.0f / 1024.0f`, `256.0f`) as a number."""
+    terms = [float(t.strip().rstrip("f")) for t in expr.split("/")]
+    value = terms[0]
+    for t in terms[1:]:
+        value /= t
+    return value
+
+
+SCALES = re.compile(r"case BuiltinOperator_(\w+): \{\s*const float scale_min = ([^;]+);\s*const float scale_max = ([^;]+);"
+                    r"(.*?)break;", re.S)
+RATIO = re.compile(r"(CheckTensorsInputOutputScale|CheckTensorsInputProductOutputScale)\(\s*\w+,\s*((?:\w+,\s*)+?)output_tensor,")
+
+
+def scale_ratios(text, fn):
+    """builtin -> [(inputs, low, high, line)]: the input-to-output scale bounds a Visit function's op-specific switch
+    checks (CheckTensorsInputOutputScale: input scale / output scale; ...ProductOutputScale: the inputs' product)."""
+    m = re.search(r"static TfLiteStatus %s\(" % fn, text)
+    body = block(text, m.start())
+    at = text.index("{", m.start())
+    bindings = input_bindings(body)
+    out = {}
+    for c in SCALES.finditer(body):
+        low, high = constant(c.group(2)), constant(c.group(3))
+        for r in RATIO.finditer(c.group(4)):
+            names = [v.strip() for v in r.group(2).split(",") if v.strip()]
+            inputs = [bindings[v] for v in names]
+            out.setdefault(c.group(1), []).append(
+                (inputs, low, high, line_of(text, at + c.start(4) + r.start())))
+    return out
+
+
+UNARY_RATIO = re.compile(r"const float (\w+) = input_scale / output_scale;\s*if \(\1 < ([^|]+?) \|\|\s*\1 (>=?) ([^)]+)\)")
+# QUANTIZE of a quantized input: only to the same quantized type (a requantization), never int8 <-> uint8.
+REQUANTIZE = re.compile(r"case xnn_datatype_qint8:\s*case xnn_datatype_quint8:\s*if \(input_datatype == output_datatype\)")
+# "Mismatching quantization zero point across the input and the output": an 8-bit output type whose node needs one
+# input (RESHAPE's `input_tensor`) or every input (CONCATENATION's loop) with the output's scale and zero point.
+SAME_PARAMS = re.compile(r"if \(((?:\s*output_tensor\.type == kTfLite\w+\s*(?:\|\|)?)+)\) \{[^{}]*?"
+                         r"(?:for \(int i = 0; i < num_inputs; i\+\+\) \{\s*if \(tensors\[node->inputs->data\[(i)\]\]|"
+                         r"if \((\w+))\.params\.zero_point != [^{]*\{[^}]*Mismatching quantization zero point", re.S)
+ZERO = re.compile(r"if \(input_b\.type == kTfLiteInt8 && !dynamically_quantized\).*?non-zero zero point %d of \"\s*\"input (\d+)", re.S)
+
+
+def zero_points(text, fn):
+    """[(input, line)]: the inputs a statically quantized node needs with zero point 0 (VisitBatchMatMulNode's
+    "non-zero zero point ... of input 1": its int8 right-hand side, unless the left-hand side is float32 and the
+    node is dynamically quantized)."""
+    m = re.search(r"static TfLiteStatus %s\(" % fn, text)
+    body = block(text, m.start())
+    at = text.index("{", m.start())
+    return [(int(z.group(1)), line_of(text, at + z.start())) for z in ZERO.finditer(body)]
+
+
+def quantization_checks(text, by_fn, helpers_pt):
+    """builtin -> [(kind, input(s), parameters, line, section)] for the quantization parameters the Visit functions
+    refuse."""
+    out = {}
+    for fn, ops in by_fn.items():
+        m = re.search(r"static TfLiteStatus %s\(" % fn, text)
+        body = block(text, m.start())
+        at = text.index("{", m.start())
+        bindings = input_bindings(body)
+        sw = re.search(r"switch \(op_type\)", body)
+        segments = [(ops, body, at)]
+        if sw is not None:
+            swb = block(body, sw.start())
+            swat = at + body.index(swb)
+            segments, pending, pos = [], [], 0
+            for part in re.split(r"(case BuiltinOperator_\w+:)", swb):
+                c = re.fullmatch(r"case BuiltinOperator_(\w+):", part)
+                if c:
+                    pending.append(c.group(1))
+                elif pending and part.strip():
+                    segments.append(([o for o in pending if o in ops], part, swat + pos))
+                    pending = []
+                pos += len(part)
+        outputs = input_bindings(body, "outputs")
+        for seg_ops, seg, off in segments:
+            # The first type check on each input, and on each output (an activation quantized per channel is
+            # refused by the node that writes it as well as by those that read it).
+            for kind, binds in (("per_tensor", bindings), ("per_tensor_output", outputs)):
+                for k, (helper, _) in input_checks(seg, binds, {h: [] for h in helpers_pt}).items():
+                    base = helper.split("(")[0]
+                    if base in helpers_pt and helpers_pt[base][0]:
+                        types, line = helpers_pt[base]
+                        for op in seg_ops:
+                            out.setdefault(op, []).append((kind, k, tuple(sorted(types)), line, base))
+            for k, (dim, line) in dimension_checks(text, seg, off, bindings).items():
+                for op in seg_ops:
+                    out.setdefault(op, []).append(("dimension", k, dim, line, fn))
+            # A unary operator's own bound on input scale / output scale (QUANTIZE, LEAKY_RELU's positive scale).
+            for r in UNARY_RATIO.finditer(seg):
+                bounds = (constant(r.group(2)), constant(r.group(4)), r.group(3) == ">")
+                for op in seg_ops:
+                    out.setdefault(op, []).append(("ratio", (0,), bounds, line_of(text, off + r.start(2)), fn))
+            r = REQUANTIZE.search(seg)
+            if r:
+                for op in seg_ops:
+                    out.setdefault(op, []).append(("same_output", 0, None, line_of(text, off + r.start()), fn))
+        for op, ratios in scale_ratios(text, fn).items():
+            if op in ops:
+                for inputs, low, high, line in ratios:
+                    out.setdefault(op, []).append(("ratio", tuple(inputs), (low, high, False), line, fn))
+        for s in SAME_PARAMS.finditer(body):
+            types = tuple(sorted(TYPES[x] for x in re.findall(r"kTfLite(\w+)", s.group(1)) if x in TYPES))
+            inputs = () if s.group(2) else (bindings[s.group(3)],)
+            for op in ops:
+                out.setdefault(op, []).append(("same_params", inputs, types, line_of(text, at + s.start()), fn))
+        for k, line in zero_points(text, fn):
+            for op in ops:
+                out.setdefault(op, []).append(("zero", k, None, line, fn))
+    return out
+
+
 def derive(text, names):
     key = {n.replace("_", "").lower(): n for n in names}
     cases = visit_cases(text)
@@ -231,7 +409,8 @@ def derive(text, names):
             helper, visit = per_input[0]
             per_input[0] = (helper + " or a static " + "/".join(accepted) + " weight", sorted(set(visit) | set(accepted)))
         types[name] = per_input
-    return types, skipped
+    quant = quantization_checks(text, by_fn, per_tensor_helpers(text))
+    return types, skipped, quant
 
 
 def checks_for(types):
@@ -272,6 +451,64 @@ def checks_for(types):
     return out
 
 
+def fraction(x):
+    """A power of two as the source writes it (1/1024, 256)."""
+    return f"1/{round(1 / x)}" if x < 1 else f"{x:g}"
+
+
+def quantization_rows(quant):
+    """The quantization checks, one per (kind, input(s), parameters, source line), naming every operator it binds."""
+    groups = {}
+    for op, rows in sorted(quant.items()):
+        for row in rows:
+            groups.setdefault(row, []).append(op)
+    out = []
+    for (kind, k, param, line, where), ops in sorted(groups.items(), key=lambda g: (g[0][0], str(g[0][1]), g[0][3])):
+        # One row per source line: the id names the helper or Visit function (and, for a scale bound, the
+        # operator), as one input can be checked in several places.
+        tag = re.sub(r"^CheckTensor|^Visit|Type$|Node$", "", where).lower()
+        src = {"id": SOURCE_ID, "section": f"xnnpack_delegate.cc:{line} ({where})"}
+        if kind == "per_tensor":
+            out.append({"id": f"xnnpack.input{k}-per-tensor.{tag}", "operators": ops,
+                        "kind": "per_tensor_quantization", "input": k, "values": list(param),
+                        "text": f"XNNPACK takes a quantized {'/'.join(param)} input {k} only with one scale "
+                                "(quantized per tensor)", "source": src})
+        elif kind == "per_tensor_output":
+            out.append({"id": f"xnnpack.output{k}-per-tensor.{tag}", "operators": ops,
+                        "kind": "per_tensor_quantization", "outputs": [k], "values": list(param),
+                        "text": f"XNNPACK takes a quantized {'/'.join(param)} output {k} only with one scale "
+                                "(quantized per tensor)", "source": src})
+        elif kind == "dimension":
+            out.append({"id": f"xnnpack.input{k}-channel-dimension-{param}.{tag}", "operators": ops,
+                        "kind": "quantized_dimension", "input": k, "dimension": param,
+                        "text": f"XNNPACK takes input {k} quantized per channel only along dimension {param}",
+                        "source": src})
+        elif kind == "ratio":
+            low, high, inclusive = param
+            name = " × ".join(f"input {i}" for i in k)
+            out.append({"id": "xnnpack.scale-ratio-" + "-".join(map(str, k)) + "." + "-".join(o.lower() for o in ops),
+                        "operators": ops, "kind": "scale_ratio", "inputs": list(k), "scale_min": low, "scale_max": high,
+                        **({"scale_max_inclusive": True} if inclusive else {}),
+                        "text": f"XNNPACK takes a quantized node only when the scale of {name} / the output's is in "
+                                f"[{fraction(low)}, {fraction(high)}{']' if inclusive else ')'}", "source": src})
+        elif kind == "same_params":
+            which = f"input{'s' if len(k) != 1 else ''} {', '.join(map(str, k))}" if k else "every input"
+            out.append({"id": "xnnpack.same-quantization-as-output." + "-".join(o.lower() for o in ops), "operators": ops,
+                        "kind": "same_quantization_as_output", "inputs": list(k), "values": list(param),
+                        "text": f"XNNPACK takes a node whose output is {' or '.join(param)} only when {which} "
+                                f"{'share' if len(k) > 1 else 'shares'} its scale and zero point", "source": src})
+        elif kind == "same_output":
+            out.append({"id": f"xnnpack.input{k}-quantized-output-type", "operators": ops,
+                        "kind": "same_quantized_output_type", "input": k, "values": ["int8", "uint8"],
+                        "text": f"XNNPACK takes a quantized input {k} only to an output of the same type "
+                                "(a requantization, not int8 to uint8)", "source": src})
+        else:
+            out.append({"id": f"xnnpack.input{k}-zero-point", "operators": ops, "kind": "zero_point_zero", "input": k,
+                        "text": f"XNNPACK takes a statically quantized int8 input {k} only with zero point 0",
+                        "source": src})
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--litert", required=True)
@@ -279,7 +516,7 @@ def main():
     args = ap.parse_args()
     litert = cj.Checkout(args.litert)
     names = builtin_names(litert.read(SCHEMA))
-    types, skipped = derive(litert.read(DELEGATE), names)
+    types, skipped, quant = derive(litert.read(DELEGATE), names)
 
     ops = cj.load("operators.json")
     new_set = {
@@ -289,7 +526,7 @@ def main():
                                                "static DEQUANTIZE and DENSIFY unpacked with their consumers"},
         "tensor_types": ["float32", "float16", "int8", "uint8"],
         "operators": sorted(types),
-        "checks": checks_for(types),
+        "checks": checks_for(types) + quantization_rows(quant),
     }
     sets = ops["operator_sets"]
     at = next((i for i, s in enumerate(sets) if s["id"] == SET_ID), None)
