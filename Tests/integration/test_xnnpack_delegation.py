@@ -32,16 +32,8 @@ def corpus_models():
 
 # (file name, node index, operator): refused by the runtime, taken by Slipway's table, and why the table cannot say.
 EXCEPTIONS = {
-    ("attention_int8.tflite", 2, "BATCH_MATMUL"):
-        "VisitBatchMatMulNode refuses a statically quantized int8 right-hand side with a non-zero zero point; "
-        "the table checks types, not quantization parameters",
-    ("attention_int8.tflite", 11, "BATCH_MATMUL"):
-        "the same: input 1 has zero point -128",
-    ("mww-alexa.tflite", 44, "QUANTIZE"):
-        "VisitUnaryNode's QUANTIZE takes a quantized input only to the same quantized type (int8 -> uint8 "
-        "requantization is refused); the table's checks compare inputs, not an input with the output",
-    ("mww-okay-nabu.tflite", 60, "QUANTIZE"):
-        "the same: int8 -> uint8",
+    # None now: the quantization parameters VisitBatchMatMulNode (a statically quantized right-hand side's zero
+    # point) and VisitUnaryNode's QUANTIZE (int8 -> uint8) refuse are derived checks (test_xnnpack_quantization.py).
 }
 
 
