@@ -8,13 +8,23 @@
                                                   takes), and, per operator, the tensor types its Visit*Node function
                                                   checks on each input (CheckTensorFloatOrQUInt8Type...), written as
                                                   `tensor_types` checks; and the quantization parameters it
-                                                  refuses: a per-tensor helper's one scale (`per_tensor_quantization`),
-                                                  per-channel scales only along a filter's expected dimension
-                                                  (`quantized_dimension`, where the call gives it as a literal),
-                                                  VisitBinaryNode's input-to-output scale bounds (`scale_ratio`) and
-                                                  VisitBatchMatMulNode's zero point (`zero_point_zero`), each with the
-                                                  line it is read from
+                                                  refuses, each citing the line it is read from: a per-tensor
+                                                  helper's one scale, on an input or output
+                                                  (`per_tensor_quantization`); per-channel scales only along a
+                                                  filter's expected dimension (`quantized_dimension`, where the call
+                                                  gives it as a literal); VisitBinaryNode's and VisitUnaryNode's
+                                                  input-to-output scale bounds (`scale_ratio`); RESHAPE's and
+                                                  CONCATENATION's inputs sharing the output's scale and zero point
+                                                  (`same_quantization_as_output`); QUANTIZE's requantization only to
+                                                  its own type (`same_quantized_output_type`); BATCH_MATMUL's zero
+                                                  point (`zero_point_zero`). Every refusal of those forms in the file
+                                                  must be matched, or the derivation fails.
   tflite/converter/schema/schema.fbs           -> the BuiltinOperator names the kTfLiteBuiltin* cases map to
+
+Quantization checks left out: those GetXNNPackDatatype makes when the delegate defines its values, after partitioning
+(a failure there fails the delegate, not one node); BATCH_MATMUL's expected quantized dimension (an expression of
+adj_y); the per-channel parameters xnn_validate_channelwise_quantized_tensor checks inside XNNPACK itself; LEAKY_RELU's
+negative scale (its positive scale times alpha, an attribute).
 
 Left out of the set, by what the source says:
   CUSTOM (matched by custom name, like the GPU table), STABLEHLO_COMPOSITE (only the odml.scaled_dot_product_attention
@@ -363,6 +373,19 @@ def quantization_checks(text, by_fn, helpers_pt):
         for k, line in zero_points(text, fn):
             for op in ops:
                 out.setdefault(op, []).append(("zero", k, None, line, fn))
+    # Never silently partial: every refusal of these forms in the file is one the patterns read.
+    rows = [r for rs in out.values() for r in rs]
+    lines = lambda kind: {r[3] for r in rows if r[0] == kind}
+    expected = {
+        "ratio": len(re.findall(r"(?<!static TfLiteStatus )CheckTensorsInput(?:Product)?OutputScale\(", text))
+                 + len(re.findall(r"const float \w+ = input_scale / output_scale;\s*if \(\w+ < [\d.]", text)),
+        "same_params": len(re.findall(r"Mismatching quantization zero point", text)),
+        "zero": len(re.findall(r"non-zero zero point %d of", text)),
+        "same_output": len(re.findall(r"if \(input_datatype == output_datatype\)", text)),
+    }
+    for kind, n in expected.items():
+        if len(lines(kind)) != n:
+            sys.exit(f"{DELEGATE}: {n} {kind} refusals in the file, {len(lines(kind))} read; the patterns need updating")
     return out
 
 
