@@ -233,6 +233,16 @@ extension ManifestChecker {
     }
 }
 
+extension ConvertOptions {
+    /// The catalogue's facts a conversion decides from, as `check` does: every caller of `convert` (the CLI's
+    /// `convert` and `test`, the server's command) sets them here, so none plans differently.
+    public mutating func decide(from catalogue: Catalogue?) {
+        guard let catalogue else { return }
+        runtimeMaxOpset = { ManifestChecker.runtimeMaxOpset($0, catalogue: catalogue) }
+        staticShapes = { TargetChecks.needsStaticShapes($0, catalogue: catalogue) }
+    }
+}
+
 /// Checks of the paths a manifest names, resolved against the manifest's folder.
 struct PathChecks {
     let fileSystem: any FileSystem

@@ -30,6 +30,9 @@ public struct ConversionSettings: Sendable, Hashable {
     /// Tensor name globs left dense (`prune.skip`): independent of `skip`, so a tensor kept in float may still
     /// be pruned and a pruning-exempt tensor may still be quantized.
     public var pruneSkip: [String] = []
+    /// Input sizes written into an ONNX artifact's graph inputs, by input name (nil: the file's dimension kept):
+    /// the manifest's, for a target that runs fixed-size tensors only (`InputShapeFix`).
+    public var inputShapes: [String: [Int?]] = [:]
 
     public init(
         weights: QuantizationType? = nil, granularity: Compression.Granularity = .perChannel, symmetric: Bool = true,

@@ -31,6 +31,9 @@ public struct ConvertOptions: Sendable {
     /// caller holds; `ManifestChecker.runtimeMaxOpset`): the plan refuses what `check` refuses, and an exporter
     /// writes an opset the runtime loads. Nil when unknown.
     public var runtimeMaxOpset: @Sendable (TargetSpec) -> Int? = { _ in nil }
+    /// Whether a target's runtime or delegate runs fixed-size tensors only (the catalogue's, which the caller
+    /// holds; `TargetChecks.needsStaticShapes`): its ONNX artifact is written with the manifest's input sizes.
+    public var staticShapes: @Sendable (TargetSpec) -> Bool = { _ in false }
 
     public init(force: Bool = false, allowOutsideProject: Bool = false, toolVersion: String = "0.1.0",
                 python: String? = nil, toolTimeout: Duration? = nil) {
@@ -130,7 +133,12 @@ public enum Converter {
             }
         }
         try requireNativeConverter(target: target, modelPath: modelPath)
-        let settings = try settings(for: target)
+        var settings = try settings(for: target)
+        // The runtime loads the file, not the manifest: a static-shape target's artifact carries the sizes that
+        // `check` (SW4012) accepted from `model.inputs`.
+        if options.staticShapes(target), NativeConversion.kind(modelPath) == .onnx {
+            settings.inputShapes = manifest.fixedInputDims.filter { $0.value.contains { $0 != nil } }
+        }
         return try run(source: modelPath, output: output, settings: settings, target: name, manifestPath: manifestPath,
                        options: options, progress: progress, cancellation: cancellation)
     }
@@ -456,6 +464,11 @@ extension ConversionSettings {
         o["prune_scope"] = .string(pruneScope.rawValue)
         // MatMulInteger / ConvInteger are onnxruntime's integer-operator (QOperator) form.
         if kind == .onnx { o["format"] = dynamic ? "qoperator" : "qdq" }
+        if kind == .onnx, !inputShapes.isEmpty {
+            o["input_shapes"] = .object(JSONObject(distinctEntries: inputShapes.sorted { $0.key < $1.key }.map { name, dims in
+                (key: name, value: JSONValue.array(dims.map { $0.map { .int($0) } ?? .null }))
+            }))
+        }
         return .object(o)
     }
 }

@@ -568,6 +568,7 @@ enum Float16Compute {
 
         var rewriter = ONNXRewriter(bytes: file.bytes, edits: edits, newOpset: newOpset, newIRVersion: newIR,
                                     compute: plan)
+        rewriter.inputShapes = InputShapeFix(model: model, given: settings.inputShapes)
         let (output, data) = try ONNXLayout.rewrite(&rewriter, model: model, layout: layout)
         guard rewriter.applied == Set(edits.keys) else {
             throw ConversionError(.model, "internal error: \(edits.count - rewriter.applied.count) planned tensor edits were not found while rewriting")

@@ -468,6 +468,7 @@ public enum ONNXConverter {
 
         var rewriter = ONNXRewriter(bytes: file.bytes, edits: edits, nodeEdits: allNodeEdits,
                                     newOpset: edits.isEmpty ? nil : newOpset, newIRVersion: edits.isEmpty ? nil : newIR)
+        rewriter.inputShapes = InputShapeFix(model: model, given: settings.inputShapes)
         let (output, data) = try ONNXLayout.rewrite(&rewriter, model: model, layout: layout)
         guard rewriter.applied == Set(edits.keys), rewriter.appliedNodes == Set(allNodeEdits.keys) else {
             // Never write a model in which a planned edit silently did not happen.

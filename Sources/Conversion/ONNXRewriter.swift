@@ -33,6 +33,8 @@ struct ONNXRewriter {
     var compute: Float16Plan?
     /// When set, tensor data goes to the external data file (see `ONNXLayout`).
     var externalData: ExternalDataLayout?
+    /// A static-shape target's input sizes, written into the value infos (`InputShapeFix`).
+    var inputShapes = InputShapeFix()
     private(set) var applied: Set<Int> = []
     private(set) var appliedNodes: Set<Int> = []
 
@@ -66,7 +68,7 @@ struct ONNXRewriter {
                 }
                 wroteIR = true
             case (7, .lengthDelimited):
-                out.messageField(7, try graph(f.payload))
+                out.messageField(7, try graph(f.payload, main: true))
             case (8, .lengthDelimited):
                 if let v = newOpset { out.messageField(8, try opsetImport(f.payload, version: v)) } else { out.copy(whole) }
             default:
@@ -114,7 +116,8 @@ struct ONNXRewriter {
         return edits[key].map { (key, $0) }
     }
 
-    mutating func graph(_ range: Range<Int>) throws(WireError) -> WireOutput {
+    /// `main`: the model's own graph, whose inputs are the ones a manifest sizes.
+    mutating func graph(_ range: Range<Int>, main: Bool = false) throws(WireError) -> WireOutput {
         // Initializers usually follow the nodes in the file, but their producer nodes must come first
         // (nodes are topologically sorted): look them up before writing anything.
         var pre = ProtoReader(bytes, range: range)
@@ -153,10 +156,11 @@ struct ONNXRewriter {
                     out.copy(whole)
                 }
             case (11, .lengthDelimited):
-                if !produced.isEmpty, produced.contains(try valueInfoName(f.payload)) { continue }
-                out.append(try retyped(f, whole))
+                let name = try valueInfoName(f.payload)
+                if !produced.isEmpty, produced.contains(name) { continue }
+                out.append(try retyped(f, whole, positions: main ? inputShapes.positions[name] ?? [:] : [:]))
             case (12, .lengthDelimited), (13, .lengthDelimited):
-                out.append(try retyped(f, whole))
+                out.append(try retyped(f, whole, positions: [:]))
             default:
                 out.copy(whole)
             }
@@ -165,30 +169,38 @@ struct ONNXRewriter {
         return out
     }
 
-    /// A value info field as it is, or with the element type (and name) float16 compute gives it.
-    func retyped(_ f: WireField, _ whole: Range<Int>) throws(WireError) -> WireOutput {
+    /// A value info field as it is, or with the element type (and name) float16 compute gives it, and the
+    /// dimensions at `positions` fixed (a main-graph input's, by index: `inputShapes`).
+    func retyped(_ f: WireField, _ whole: Range<Int>, positions: [Int: Int64]) throws(WireError) -> WireOutput {
         var out = WireOutput()
-        guard let change = compute?.valueInfos[f.payload.lowerBound] else {
+        let change = compute?.valueInfos[f.payload.lowerBound]
+        guard change != nil || !positions.isEmpty else {
             out.copy(whole)
             return out
         }
+        var changed = change != nil
         var info = WireOutput()
         var r = ProtoReader(bytes, range: f.payload)
         while let g = try r.next() {
             let field = g.start..<r.position
-            if g.number == 1, g.wireType == .lengthDelimited, let name = change.name {
+            if g.number == 1, g.wireType == .lengthDelimited, let name = change?.name {
                 info.stringField(1, name)
             } else if g.number == 2, g.wireType == .lengthDelimited {
-                // TypeProto.tensor_type (1) → elem_type (1); shapes and other fields are copied.
+                // TypeProto.tensor_type (1) → elem_type (1), shape (2); other fields are copied.
                 var type = WireOutput()
                 var t = ProtoReader(bytes, range: g.payload)
                 while let h = try t.next() {
                     guard h.number == 1, h.wireType == .lengthDelimited else { type.copy(h.start..<t.position); continue }
                     var tensor = WireOutput()
-                    tensor.int64Field(1, change.elemType)
+                    if let change { tensor.int64Field(1, change.elemType) }
                     var tt = ProtoReader(bytes, range: h.payload)
                     while let k = try tt.next() {
-                        if k.number == 1, k.wireType == .varint { continue }
+                        if k.number == 1, k.wireType == .varint, change != nil { continue }
+                        if k.number == 2, k.wireType == .lengthDelimited, let shape = try fixedShape(k.payload, positions: positions) {
+                            tensor.messageField(2, shape)
+                            changed = true
+                            continue
+                        }
                         tensor.copy(k.start..<tt.position)
                     }
                     type.messageField(1, tensor)
@@ -198,8 +210,44 @@ struct ONNXRewriter {
                 info.copy(field)
             }
         }
+        guard changed else {
+            out.copy(whole)
+            return out
+        }
         out.messageField(f.number, info)
         return out
+    }
+
+    /// A `TensorShapeProto` with the dimensions at `positions` as `dim_value`s (their `denotation` kept), or nil
+    /// when none changes.
+    func fixedShape(_ range: Range<Int>, positions: [Int: Int64]) throws(WireError) -> WireOutput? {
+        var out = WireOutput()
+        var changed = false
+        var index = 0
+        var r = ProtoReader(bytes, range: range)
+        while let f = try r.next() {
+            guard f.number == 1, f.wireType == .lengthDelimited else { out.copy(f.start..<r.position); continue }
+            defer { index += 1 }
+            var fixed = false
+            var d = ProtoReader(bytes, range: f.payload)
+            while let g = try d.next() {
+                if g.number == 1, g.wireType == .varint, g.int64 >= 0 { fixed = true }
+            }
+            // A dimension the file fixes stays as it is (a manifest that contradicts it is an error of `check`).
+            if !fixed, let v = positions[index] {
+                var dim = WireOutput()
+                dim.int64Field(1, v)
+                d = ProtoReader(bytes, range: f.payload)
+                while let g = try d.next() {
+                    if g.number == 3 { dim.copy(g.start..<d.position) }
+                }
+                out.messageField(1, dim)
+                changed = true
+            } else {
+                out.copy(f.start..<r.position)
+            }
+        }
+        return changed ? out : nil
     }
 
     func valueInfoName(_ range: Range<Int>) throws(WireError) -> String {

@@ -128,8 +128,10 @@ enum Commands {
                 continue
             }
             do {
+                var options = ConvertOptions()
+                options.decide(from: r.context.checker.catalogue)
                 let report = try await Converter.convert(
-                    target: t, manifest: manifest, manifestPath: path,
+                    target: t, manifest: manifest, manifestPath: path, options: options,
                     progress: { p in reporter.report("\(name): \(p.phase)", fraction: (Double(i) + p.fraction) / Double(targets.count)) },
                     cancellation: { Task.isCancelled || token.map(registry.isCancelled) == true })
                 rows.append(["target": .string(name), "output": .string(report.outputPath), "report": .string(report.reportPath), "upToDate": .bool(report.upToDate)])

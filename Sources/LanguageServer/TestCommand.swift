@@ -46,8 +46,10 @@ extension Commands {
         let reporter = ProgressReporter(r.context, title: "Testing \(targets.count) target\(targets.count == 1 ? "" : "s")")
         let registry = r.context.progress
         let token = reporter.token
+        var options = TestOptions(python: python, reuse: !force)
+        options.convert.decide(from: r.context.checker.catalogue)
         let run = await ModelTester.test(
-            manifest: manifest, manifestPath: path, targets: targets, options: TestOptions(python: python, reuse: !force),
+            manifest: manifest, manifestPath: path, targets: targets, options: options,
             progress: { message in reporter.report(message, fraction: 0.5) },
             cancellation: { Task.isCancelled || token.map(registry.isCancelled) == true })
         TestRecord.store(run)

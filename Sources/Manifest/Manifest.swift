@@ -28,6 +28,19 @@ public struct Manifest: Sendable {
     public var root: YAMLNode?
 
     public func target(named name: String) -> TargetSpec? { targets.first { $0.name.value == name } }
+
+    /// `model.inputs` given as shapes, as dimensions by input name (nil for a symbolic dimension): what the
+    /// analysis binds, and what an artifact for a static-shape target is written with.
+    public var fixedInputDims: [String: [Int?]] {
+        var out: [String: [Int?]] = [:]
+        for input in model?.inputs ?? [] {
+            out[input.name.value] = input.dims.map { d -> Int? in
+                if case .fixed(let n) = d.value { return n }
+                return nil
+            }
+        }
+        return out
+    }
 }
 
 public struct ModelSpec: Sendable {

@@ -151,8 +151,10 @@ public enum Coverage {
         // What ONNX Runtime's constant folding computes before the graph is partitioned ("basic" optimizations run
         // before partitioning and apply to every provider): nodes on constants alone, and Shape or Size of a value
         // whose shape the model itself fixes. The providers are never asked for them.
+        // A static-shape provider's artifact carries the manifest's input sizes (`convert` writes them).
+        let manifestSized = runtime.name == "onnxruntime" && model.format == .onnx && delegate?.staticShapes == true
         let foldedByRuntime: Set<Int> = runtime.name == "onnxruntime" && model.format == .onnx
-            ? Self.constantFolded(nodes, constants: constants, model: model, analysis: analysis) : []
+            ? Self.constantFolded(nodes, constants: constants, model: model, analysis: analysis, manifestSized: manifestSized) : []
 
         // Who makes and who reads each value, for the fusion patterns.
         var producer: [String: String] = [:]
@@ -371,7 +373,8 @@ public enum Coverage {
                 if f.status == .supported, model.format == .onnx || opSet.format == .tflite,
                     let (check, detail) = failedCheck(opSet, node: node, names: names, analysis: analysis, constants: constants, values: values,
                                                       nonzero: nonzero, dtypes: { dtypes[$0] }, quantization: { quantization[$0] }, outside: outside, version: pinned,
-                                                      graphs: model.graphs, producer: { producers[$0] })
+                                                      graphs: model.graphs, producer: { producers[$0] },
+                                                      sizedByManifest: manifestSized)
                 {
                     f.status = .cpuFallback
                     f.reason = "\(check.text) (\(detail))"
@@ -440,7 +443,8 @@ public enum Coverage {
         _ set: OperatorSet, node: Node, names: [String], analysis: GraphAnalysis?, constants: Set<String>,
         values: (String) -> [Float]? = { _ in nil }, nonzero: (String) -> Float? = { _ in nil },
         dtypes: (String) -> String? = { _ in nil }, quantization: (String) -> Quantization? = { _ in nil },
-        outside: (String, Int?, Int?) -> Float? = { _, _, _ in nil }, version: VersionNumber? = nil, graphs: [Graph] = [], producer: (String) -> Node? = { _ in nil }
+        outside: (String, Int?, Int?) -> Float? = { _, _, _ in nil }, version: VersionNumber? = nil, graphs: [Graph] = [], producer: (String) -> Node? = { _ in nil },
+        sizedByManifest: Bool = false
     ) -> (OperatorCheck, String)? {
         func input(_ i: Int) -> String? { i < node.inputs.count && !node.inputs[i].isEmpty ? node.inputs[i] : nil }
         for c in set.checks where c.applies(to: names) {
@@ -593,9 +597,14 @@ public enum Coverage {
             case .branchOutputs:
                 if let detail = branchDisagreement(node, c.values, graphs: graphs, analysis: analysis, constants: constants, dtypes: dtypes) {
                     // The way out, when there is one: a condition on shapes alone disappears with the If once the
-                    // graph is simplified at fixed input sizes.
+                    // sizes are fixed: in the artifact, for a static-shape provider of ONNX Runtime (`convert` writes
+                    // the manifest's sizes, and the runtime folds the condition while loading), else by simplifying
+                    // the graph at fixed sizes.
                     let onShapes = node.inputs.first.map { shapeOnly($0, constants: constants, producer: producer) } ?? false
-                    return (c, detail + (onShapes ? "; its condition depends on shapes alone: simplifying the graph at fixed input sizes (onnxsim) removes the If" : ""))
+                    let way = sizedByManifest
+                        ? "giving every input size under `model.inputs` removes the If (convert writes them into the artifact, and ONNX Runtime folds the condition while loading)"
+                        : "simplifying the graph at fixed input sizes (onnxsim) removes the If"
+                    return (c, detail + (onShapes ? "; its condition depends on shapes alone: \(way)" : ""))
                 }
             case .quantizedTypePairs:
                 let types = c.inputs.map { i in input(i).flatMap { quantizedType($0, producer: producer, dtypes: dtypes) } }
@@ -792,16 +801,22 @@ public enum Coverage {
     }
 
     /// The main-graph nodes ONNX Runtime's ConstantFolding computes at session creation: every input a constant
-    /// (an initializer, a `Constant`'s output, a folded node's), or a Shape or Size whose input's shape the model's own
-    /// declared input shapes fix (the manifest's are not in the file ONNX Runtime loads); and an If whose condition is
-    /// so computed, which it inlines. Left alone as it leaves them: non-deterministic operators, QuantizeLinear and
-    /// DequantizeLinear (the QDQ form the providers fuse), Loop and Scan, and nodes whose outputs are graph outputs.
-    static func constantFolded(_ nodes: [Node], constants: Set<String>, model: Model, analysis: GraphAnalysis?) -> Set<Int> {
+    /// (an initializer, a `Constant`'s output, a folded node's), or a Shape or Size whose input's shape the declared
+    /// input shapes of the file it loads fix: the model's own, or, for a static-shape provider (`manifestSized`:
+    /// `convert` writes the manifest's sizes into its artifact), the manifest's where the file leaves a dimension
+    /// free; and an If whose condition is so computed, which it inlines. Left alone as it leaves them:
+    /// non-deterministic operators, QuantizeLinear and DequantizeLinear (the QDQ form the providers fuse), Loop and
+    /// Scan, and nodes whose outputs are graph outputs.
+    static func constantFolded(_ nodes: [Node], constants: Set<String>, model: Model, analysis: GraphAnalysis?,
+                               manifestSized: Bool = false) -> Set<Int> {
         let kept: Set<String> = ["RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial",
                                  "Bernoulli", "QuantizeLinear", "DequantizeLinear", "If", "Loop", "Scan"]
-        let declaredStatic = model.inputs.allSatisfy { i in
+        let fileStatic = model.inputs.allSatisfy { i in
             i.shape?.allSatisfy { if case .fixed = $0 { return true }; return false } ?? false
         }
+        // No dimension was taken as 1: each is the file's or the manifest's.
+        let declaredStatic = fileStatic || (manifestSized && analysis?.assumedDimensions.isEmpty == true
+            && model.inputs.allSatisfy { $0.shape != nil })
         let outputs = Set(model.outputs.map(\.name))
         var known = constants
         var folded: Set<Int> = []

@@ -3,16 +3,7 @@ import Manifest
 // This file imports only Manifest, so `Dimension` here is the manifest's (ModelFormats has its own).
 
 /// The manifest's `model.inputs`, as dimensions by input name (nil for a symbolic dimension).
-func manifestInputDims(_ m: Manifest) -> [String: [Int?]] {
-    var out: [String: [Int?]] = [:]
-    for input in m.model?.inputs ?? [] {
-        out[input.name.value] = input.dims.map { d -> Int? in
-            if case .fixed(let n) = d.value { return n }
-            return nil
-        }
-    }
-    return out
-}
+func manifestInputDims(_ m: Manifest) -> [String: [Int?]] { m.fixedInputDims }
 
 /// The manifest's `model.inputs` given as values (`sr: 16000`), by input name.
 func manifestInputValues(_ m: Manifest) -> [String: Int] {

@@ -56,6 +56,15 @@ public enum TargetChecks {
         return mergedAcrossTargets(out)
     }
 
+    /// Whether a target's runtime, or the delegate it names (the runtime's CPU one by default), runs fixed-size
+    /// tensors only: SW4012's condition, and the one under which `convert` writes the manifest's input sizes into
+    /// an ONNX artifact (the runtime loads the file, not the manifest).
+    public static func needsStaticShapes(_ t: TargetSpec, catalogue: Catalogue) -> Bool {
+        guard let name = t.runtimeName, let runtime = catalogue.runtime(name) else { return false }
+        let delegate = runtime.delegate(t.delegate?.value ?? "cpu")
+        return runtime.staticShapes || delegate?.staticShapes == true
+    }
+
     /// Targets that inherit the manifest-wide `optimize` share its ranges: each thing is said once, naming
     /// every target it concerns ("targets 'a', 'b': …"). Used for the target checks and the estimate findings.
     public static func mergedAcrossTargets(_ ds: [Diagnostic]) -> [Diagnostic] {

@@ -119,7 +119,7 @@ struct ConvertCommand: AsyncParsableCommand {
         var options = ConvertOptions(force: force, allowOutsideProject: allowOutsideProject, toolVersion: Slipway.version,
                                      python: python, toolTimeout: timeout.map { .milliseconds(Int($0 * 1000)) })
         if let w = lockTimeout { options.lockTimeout = .milliseconds(Int(w * 1000)) }
-        options.runtimeMaxOpset = Self.catalogueOpsets
+        options.decide(from: try? Catalogue.embedded.get())
         var results: [(String, Result<ConversionReport, ConversionError>)] = []
         if isManifest {
             results = try await convertManifest(options: options, progress: progress, cancel: cancel)
@@ -150,12 +150,6 @@ struct ConvertCommand: AsyncParsableCommand {
         // 128 + the signal, as a shell reports a process it stopped.
         if cancelled { throw ExitCode(128 + (interrupted != 0 ? Int32(interrupted) : SIGINT)) }
         if failed { throw ExitCode(1) }
-    }
-
-    /// The embedded catalogue's highest opset of a target's runtime version: convert plans as check does.
-    static let catalogueOpsets: @Sendable (TargetSpec) -> Int? = { t in
-        guard case .success(let catalogue) = Catalogue.embedded else { return nil }
-        return ManifestChecker.runtimeMaxOpset(t, catalogue: catalogue)
     }
 
     func convertManifest(

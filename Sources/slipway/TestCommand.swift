@@ -1,5 +1,7 @@
 import ArgumentParser
+import Checking
 import Conversion
+import Targets
 import Diagnostics
 import Evaluation
 import JSON
@@ -91,7 +93,7 @@ struct TestCommand: AsyncParsableCommand {
         let chosen = m.targets.filter { targets.isEmpty || targets.contains($0.name.value) }
         let python = runtimePython.hasSuffix("/") || isDirectory(runtimePython) ? runtimePython + "/bin/python" : runtimePython
         var convert = ConvertOptions(force: force, allowOutsideProject: allowOutsideProject, toolVersion: Slipway.version, python: self.python)
-        convert.runtimeMaxOpset = ConvertCommand.catalogueOpsets
+        convert.decide(from: try? Catalogue.embedded.get())
         let options = TestOptions(
             convert: convert,
             python: python, warmup: warmup, timeout: timeout.map { .milliseconds(Int($0 * 1000)) }, convertFirst: !noConvert,
