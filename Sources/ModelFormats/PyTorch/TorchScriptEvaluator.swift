@@ -49,6 +49,12 @@ struct TorchScriptEvaluator {
     let weights: [String: [Int]]
     var nodes: [Node] = []
     var shapes: [String: [Int]] = [:]
+    /// Tensors a condition or a loop's bound was computed from: the run reads them to decide which code runs, so
+    /// the calls that made them are not dead code (a while loop's `gt(sum(x), 0)`), whether or not the walk knew
+    /// the value.
+    var decisions: Set<String> = []
+    /// The conversions that read a tensor's value into a Python scalar.
+    static let scalarReads: Set<String> = ["bool", "int", "float", "item", "Bool", "Int", "Float", "ScalarImplicit"]
     /// Attributes the code assigns (`self._context = …`), by path.
     var state: [String: Value] = [:]
     var counter = 0
@@ -259,7 +265,7 @@ struct TorchScriptEvaluator {
     /// TorchScript's dead-code elimination does before a run; `keep` are the results and the module state
     /// written. Calls left out (no outputs) stay, so that the coverage names them.
     mutating func removeDeadCalls(keeping keep: Set<String>) {
-        var used = keep
+        var used = keep.union(decisions)
         var alive = [Bool](repeating: false, count: nodes.count)
         for i in stride(from: nodes.count - 1, through: 0, by: -1) {
             let n = nodes[i]
@@ -330,6 +336,7 @@ struct TorchScriptEvaluator {
                 return flow
             case .if(let c, let then, let other, _):
                 let cond = try evaluate(c, &frame)
+                decisions.formUnion(Self.tensors([cond]))
                 var branch: [Statement]? = Self.truth(cond).map { $0 ? then : other }
                 // A branch that only fails (raises) is not the one a successful run takes.
                 if branch == nil {
@@ -349,7 +356,9 @@ struct TorchScriptEvaluator {
                 // would run on is refused by file:line, never run without end; `steps` bounds the work too).
                 var trips = 0
                 loop: while true {
-                    guard let go = Self.truth(try evaluate(c, &frame)) else {
+                    let cond = try evaluate(c, &frame)
+                    decisions.formUnion(Self.tensors([cond]))
+                    guard let go = Self.truth(cond) else {
                         unwalked(b, why: "in a while loop on a value not known before the run", locals: frame.locals)
                         var names = Set<String>()
                         Self.assigned(b, into: &names)
@@ -380,7 +389,8 @@ struct TorchScriptEvaluator {
                 } else {
                     switch try evaluate(iter, &frame) {
                     case .list(let x), .tuple(let x): items = x
-                    default: items = nil
+                    // Iterating a tensor: its first dimension is the trip count the run reads.
+                    case let t: items = nil; decisions.formUnion(Self.tensors([t]))
                     }
                 }
                 guard let items else {
@@ -594,6 +604,9 @@ struct TorchScriptEvaluator {
             break
         }
         if op.contains(".") { return .unknown }
+        // A tensor read into a scalar (`_0 = bool(gt(sum(x), 100.))` before a while loop): the run reads its value,
+        // so the calls that made it are not dead code.
+        if Self.scalarReads.contains(op) { decisions.formUnion(Self.tensors(args)) }
         return try builtin(op, args, keywords)
     }
 }
