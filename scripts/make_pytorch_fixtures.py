@@ -7,7 +7,7 @@ the reader's specs compare bit for bit against torch without torch at test time.
 Run with the Core ML venv's interpreter (torch is pinned there):
   .venv-coreml/bin/python scripts/make_pytorch_fixtures.py Tests/Fixtures/models/pytorch [--recurrent | --torchscript]
 (--recurrent writes recurrent.pt2 and recurrent.onnx alone; --torchscript the TorchScript analysis fixtures alone;
---scripted-rate scripted_rate.pt alone; --traced-constant traced_constant.pt and .onnx alone; --unmeasured unmeasured.pt2 alone; --scripted-while scripted_while.pt alone.)
+--scripted-rate scripted_rate.pt alone; --traced-constant traced_constant.pt and .onnx alone; --unmeasured unmeasured.pt2 alone; --scripted-while scripted_while.pt alone; --scripted-cell scripted_cell.pt alone.)
 """
 import hashlib
 import json
@@ -202,6 +202,28 @@ def scripted_while(out):
     torch.jit.save(torch.jit.script(ScriptedWhile().eval()), out / "scripted_while.pt")
 
 
+class ScriptedCell(torch.nn.Module):
+    """An LSTM cell stepped over the sequence in scripted code: `lstm_cell`, which only scripted code calls (a trace
+    records what it decomposes into), once per time step."""
+
+    def __init__(self):
+        super().__init__()
+        self.cell = torch.nn.LSTMCell(8, 16)
+
+    def forward(self, x):
+        h = torch.zeros(x.size(0), 16)
+        c = torch.zeros(x.size(0), 16)
+        for t in range(x.size(1)):
+            h, c = self.cell(x[:, t], (h, c))
+        return h
+
+
+def scripted_cell(out):
+    """scripted_cell.pt (torch.jit.script of ScriptedCell): its ONNX export is judged by the lstm_cell row."""
+    torch.manual_seed(20261210)
+    torch.jit.save(torch.jit.script(ScriptedCell().eval()), out / "scripted_cell.pt")
+
+
 def scripted_rate(out):
     """scripted_rate.pt: torch.jit.script of ScriptedRate (no ONNX export: its figures are checked by hand)."""
     torch.manual_seed(20261206)
@@ -244,6 +266,9 @@ def main():
     if "--scripted-while" in sys.argv:
         scripted_while(out)
         return
+    if "--scripted-cell" in sys.argv:
+        scripted_cell(out)
+        return
     recurrent(out)
     if "--recurrent" in sys.argv:
         return
@@ -252,6 +277,7 @@ def main():
     traced_constant(out)
     unmeasured(out)
     scripted_while(out)
+    scripted_cell(out)
     torch.manual_seed(20261204)
     net = Net().eval()
     sd = net.state_dict()

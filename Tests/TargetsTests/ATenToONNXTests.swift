@@ -62,6 +62,21 @@ import Testing
         }
     }
 
+    @Test func aScriptedLSTMCellIsJudgedByTheLSTMTheTorchScriptExporterWritesForIt() throws {
+        // scripted_cell.pt: lstm_cell five times, measured on a scripted cell (a trace decomposes it): the exporter
+        // writes LSTM between Unsqueeze and Squeeze. QNN's HTP table has all three; Core ML's NeuralNetwork table
+        // has neither LSTM nor Unsqueeze, so each step falls back by name.
+        #expect(catalogue.atenToONNX.tables[.torchscript]?.operators["lstm_cell"] == ["LSTM", "Squeeze", "Unsqueeze"])
+        let path = "Tests/Fixtures/models/pytorch/scripted_cell.pt"
+        let onQNN = try Self.coverage("qnn", model: path, inputs: ["x": [1, 5, 8]])
+        #expect(onQNN.runsWhole, "\(onQNN.operators.map { "\($0.opType): \($0.reason)" })")
+        let onCoreML = try Self.coverage("coreml", model: path, inputs: ["x": [1, 5, 8]])
+        let cells = onCoreML.operators.filter { $0.opType == "aten.lstm_cell" }
+        #expect(cells.count == 5 && cells.allSatisfy { $0.status == .cpuFallback })
+        #expect(cells.first?.reason.contains("makes it LSTM + Squeeze + Unsqueeze; LSTM, Unsqueeze not in the ONNX Runtime Core ML execution provider") == true,
+                "\(cells.first?.reason ?? "")")
+    }
+
     @Test func aMeanFallsBackFromCoreMLAsTheReduceMeanEachExporterWrites() throws {
         // torchscript.pt (TorchScript exporter) and exported.pt2 (dynamo exporter) both end in a global mean, which both
         // exporters write as ReduceMean: not in the Core ML EP's NeuralNetwork table, in QNN's.

@@ -105,6 +105,18 @@ struct TorchScriptAnalysisSpec {
                                                           "sum (in a while loop on a value not known before the run)"])
     }
 
+    @Test("an LSTM cell stepped in scripted code resolves whole, its optional state read through unchecked_cast")
+    func scriptedCell() throws {
+        // scripted_cell.pt at x [1, 5, 8]: LSTMCell.forward checks `hx is not None`, then reads it through
+        // `unchecked_cast(Tuple[Tensor, Tensor], hx)` (the type first, then the value): the state is known, so no
+        // branch is left out. Per step: select(slice(x)), one lstm_cell; the two zero states before the loop.
+        let a = GraphAnalysis.analyze(model: try Repo.model("Tests/Fixtures/models/pytorch/scripted_cell.pt"), inputs: ["x": [1, 5, 8]])
+        #expect(a.coverage.isComplete)
+        #expect(a.coverage.nodesTotal == 17)
+        #expect(a.nodes.filter { $0.opType == "aten.lstm_cell" }.count == 5)
+        #expect(a.nodes.filter { $0.opType == "aten.zeros" }.count == 2)
+    }
+
     @Test("without model.inputs the coverage names the input whose shape is missing")
     func missingInputShapes() throws {
         let a = GraphAnalysis.analyze(model: try Repo.model("Tests/Fixtures/models/pytorch/traced_cnn.pt"))

@@ -20,12 +20,20 @@ EXPORT = textwrap.dedent('''
     sys.path.insert(0, sys.argv[3])
     import onnx, torch
     import measure_aten_onnx as m
-    path, exporter = sys.argv[1], sys.argv[2]
+    path, exporter, shape = sys.argv[1], sys.argv[2], json.loads(sys.argv[4])
     with contextlib.redirect_stdout(io.StringIO()):
         if exporter == "torchscript":
             module = torch.jit.load(path)
-            x = (torch.randn(1, 3, 32, 32),)
-            calls = [m.evaluator_name(n) for n in module.inlined_graph.nodes() if n.kind().startswith("aten::")]
+            x = (torch.randn(*shape),)
+            # The calls on tensors, loop bodies included (a scripted module's checks on Python values, dim and eq,
+            # are not operators).
+            def walk(nodes):
+                for n in nodes:
+                    yield n
+                    for b in n.blocks():
+                        yield from walk(b.nodes())
+            calls = [m.evaluator_name(n) for n in walk(module.inlined_graph.nodes()) if n.kind().startswith("aten::")
+                     and any(isinstance(o.type(), torch._C.TensorType) for o in n.outputs())]
             f = io.BytesIO()
             torch.onnx.export(module, x, f, opset_version=17, dynamo=False)
             proto = onnx.load_from_string(f.getvalue())
@@ -38,8 +46,9 @@ EXPORT = textwrap.dedent('''
 ''')
 
 
-def export(fixture, exporter):
-    r = subprocess.run([COREML_PYTHON, "-c", EXPORT, str(FIXTURES / fixture), exporter, str(REPO / "scripts/catalogue")],
+def export(fixture, exporter, shape=(1, 3, 32, 32)):
+    r = subprocess.run([COREML_PYTHON, "-c", EXPORT, str(FIXTURES / fixture), exporter, str(REPO / "scripts/catalogue"),
+                        json.dumps(list(shape))],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     return json.loads(r.stdout.strip().splitlines()[-1])
@@ -72,6 +81,20 @@ def test_the_exported_program_exports_to_the_onnx_operators_the_table_predicts()
     assert got["onnx"] == ["Conv", "Gemm", "ReduceMean"], got
     assert set(got["onnx"]) <= predicted, (got, predicted)
     assert predicted - set(got["onnx"]) == {"Add", "BatchNormalization", "MatMul"}
+
+
+def test_a_scripted_lstm_cell_exports_to_the_onnx_operators_the_table_predicts():
+    # Only scripted code calls lstm_cell (a trace records what it decomposes into): measured on a scripted cell, and
+    # here a cell stepped over five time steps in a scripted loop, which the exporter unrolls.
+    got = export("scripted_cell.pt", "torchscript", shape=(1, 5, 8))
+    t = table("torchscript")
+    # The graph's calls in every block: the cell's squeeze and unsqueeze of an unbatched input are in branches a
+    # batched input does not take (nor does Slipway's evaluation at [1, 5, 8]), but they are in the graph.
+    assert sorted(set(got["calls"])) == ["lstm_cell", "select", "slice", "squeeze", "unsqueeze", "zeros"], got
+    assert got["calls"].count("lstm_cell") == 1  # once in the graph's loop body, five times in the export
+    predicted = {o for c in got["calls"] for o in t[c]}
+    assert t["lstm_cell"] == ["LSTM", "Squeeze", "Unsqueeze"]
+    assert set(got["onnx"]) <= predicted, (got, predicted)
 
 
 def test_the_committed_table_is_what_the_installed_torch_measures():

@@ -18,6 +18,8 @@ call several ATen operators are replaced by one-call modules in ONE_CALL) this s
   2. dynamo exporter: torch.export.export, reads the program's operators as Slipway reads a `.pt2`
      (`aten.conv2d.default` -> `conv2d.default`), exports the program with torch.onnx.export(dynamo=True,
      opset_version=18);
+     calls only scripted code makes (`lstm_cell`: a trace records what it decomposes into) are measured on a
+     torch.jit.script of the module (SCRIPTED);
   3. when the module makes exactly one ATen call, every ONNX operator of the exported graph is that call's
      lowering (provenance by construction: nothing else is in the graph). A module making several calls is not
      attributed and is listed under `not_attributed`.
@@ -81,6 +83,23 @@ ONE_CALL = {
     "slice": (Fn(lambda a: a[1:3]), (torch.randn(4, 8),)),
     "select": (Fn(lambda a: a[-1]), (torch.randn(4, 8),)),
 }
+# Calls only scripted code makes (a trace records what they decompose into): measured on the scripted module, for
+# the TorchScript exporter (torch.export decomposes them as a trace does). Attributed when the scripted graph makes
+# exactly one call with a tensor output (its other calls are the cell's checks on Python values: dim, eq, __not__).
+class ScriptedCell(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.cell = torch.nn.LSTMCell(8, 16)
+
+    def forward(self, x, h, c):
+        return self.cell(x, (h, c))[0]
+
+
+SCRIPTED = {
+    "scripted lstm_cell": (ScriptedCell(), (torch.randn(1, 8), torch.zeros(1, 16), torch.zeros(1, 16))),
+}
+
+
 # ATen calls of a traced graph that compute Python numbers for other calls, not tensors: not an operator of the
 # model (Slipway's evaluator folds them; the exporter writes them into the one call's lowering).
 SCALAR_CALLS = {"size", "Int", "ScalarImplicit", "floor", "mul_int", "len", "__getitem__", "dim", "numel"}
@@ -144,6 +163,16 @@ def torchscript(module, inputs):
     return calls, onnx_types(f.getvalue())
 
 
+def scripted(module, inputs):
+    script = torch.jit.script(module)
+    calls = [evaluator_name(n) for n in script.inlined_graph.nodes() if n.kind().startswith("aten::")
+             and any(isinstance(o.type(), torch._C.TensorType) for o in n.outputs())]
+    f = io.BytesIO()
+    with contextlib.redirect_stdout(io.StringIO()):
+        torch.onnx.export(script, inputs, f, opset_version=EXPORTERS["torchscript"], dynamo=False)
+    return calls, onnx_types(f.getvalue())
+
+
 def dynamo(module, inputs):
     ep = torch.export.export(module, inputs)
     calls = []
@@ -162,9 +191,12 @@ def derive():
     tables = {}
     for exporter, run in (("torchscript", torchscript), ("dynamo", dynamo)):
         ops, measured_in, not_attributed = {}, {}, {}
-        for name, (module, inputs) in modules.items():
+        measured = [(name, module, inputs, run) for name, (module, inputs) in modules.items()]
+        if exporter == "torchscript":
+            measured += [(name, module, inputs, scripted) for name, (module, inputs) in SCRIPTED.items()]
+        for name, module, inputs, run_one in measured:
             torch.manual_seed(0)
-            calls, written = run(module.eval(), inputs)
+            calls, written = run_one(module.eval(), inputs)
             if len(set(calls)) != 1 or len(calls) != 1:
                 not_attributed[name] = calls
                 continue

@@ -111,7 +111,10 @@ extension TorchScriptEvaluator {
             return .unknown
         // A traced `torch.tensor(…)` / `torch.from_numpy(…)` hands on its constant (`CONSTANTS.c0`) as it is: no
         // node, as the ONNX export writes none (the constant becomes an initializer).
-        case "unchecked_cast", "_unwrap_optional", "detach_", "requires_grad", "data", "cpu", "cuda", "annotate",
+        // `unchecked_cast(Tuple[Tensor, Tensor], hx)`: the type, then the value.
+        case "unchecked_cast":
+            return a.last ?? .unknown
+        case "_unwrap_optional", "detach_", "requires_grad", "data", "cpu", "cuda", "annotate",
              "lift_fresh", "lift", "lift_fresh_copy":
             return a.first ?? .unknown
         case "__getitem__":
