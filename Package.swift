@@ -65,7 +65,7 @@ let package = Package(
         .target(name: "Reporting", dependencies: ["Checking", "Diagnostics", "JSON"]),
         // `slipway test`: the original and each artifact run on the manifest's samples in their real runtimes
         // (child processes), the outputs compared and `test.tolerance` judged.
-        .target(name: "Evaluation", dependencies: ["Conversion", "Compression", "Targets", "Manifest", "Diagnostics", "JSON", "ModelFormats", "Isolation", "CheckedMath", "Hashing"]),
+        .target(name: "Evaluation", dependencies: ["Conversion", "Compression", "Targets", "Manifest", "Diagnostics", "JSON", "ModelFormats", "Isolation", "CheckedMath", "Hashing", "Monitoring"]),
         // The only module that knows JSON-RPC and LSP.
         .target(
             name: "LanguageServer",

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CheckedMath
+import Monitoring
 
 /// How far an artifact's output strays from the original's, over every sample: the figures `slipway test`
 /// reports and judges. Pure arithmetic on float32 values in sample order; no I/O.
@@ -26,6 +27,11 @@ public struct OutputMetrics: Sendable, Equatable {
     /// Per-sample largest absolute error and cosine, for the worst-sample list and the histogram.
     public var sampleMaxAbs: [Double]
     public var sampleCosine: [Double]
+    /// How far the artifact's values (all samples pooled) moved from the original's as a distribution, by the
+    /// measures `monitor` alerts on (`Drift`, over the original's deciles): what the artifact carries from the
+    /// start against a baseline of the original's outputs. Nil without values.
+    public var driftPSI: Double? = nil
+    public var driftJensenShannon: Double? = nil
 
     /// Nil when the two arrays cannot be compared (different lengths, or not whole samples).
     /// `shape` is one sample's: a classifier's output is one row of scores (every other dimension 1).
@@ -72,12 +78,14 @@ public struct OutputMetrics: Sendable, Equatable {
             }
         }
         let sqnr = noise == 0 ? Double.infinity : 10 * log10(signal / noise)
+        let ref = reference.map(Double.init), out = output.map(Double.init)
         return OutputMetrics(
             name: name, perSample: n, samples: samples, cosineMin: cosMin, cosineMean: cosSum / Double(samples),
             maxAbs: maxAbs, meanAbs: absSum / Double(reference.count), sqnrDB: sqnr,
             top1: classifier ? Double(agree1) / Double(samples) : nil,
             top5: classifier && n >= 5 ? Double(agree5) / Double(samples) : nil,
-            sampleMaxAbs: sampleMax, sampleCosine: sampleCos)
+            sampleMaxAbs: sampleMax, sampleCosine: sampleCos,
+            driftPSI: Drift.psi(reference: ref, observed: out), driftJensenShannon: Drift.jensenShannon(reference: ref, observed: out))
     }
 }
 

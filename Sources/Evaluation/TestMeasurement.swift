@@ -35,6 +35,8 @@ public struct TestMeasurement: Sendable, Equatable {
                 "cosine_min": .double(m.cosineMin), "cosine_mean": .double(m.cosineMean), "max_abs": .double(m.maxAbs),
                 "mean_abs": .double(m.meanAbs), "sqnr_db": m.sqnrDB.isFinite ? .double(m.sqnrDB) : .null,
                 "top1": m.top1.map { .double($0) } ?? .null, "top5": m.top5.map { .double($0) } ?? .null,
+                "drift_psi": m.driftPSI.map { .double($0) } ?? .null,
+                "drift_jensen_shannon": m.driftJensenShannon.map { .double($0) } ?? .null,
                 "sample_max_abs": .array(m.sampleMaxAbs.map { .double($0) }),
                 "sample_cosine": .array(m.sampleCosine.map { .double($0) }),
             ]
@@ -76,7 +78,8 @@ public struct TestMeasurement: Sendable, Equatable {
             outputs.append(OutputMetrics(
                 name: name, perSample: perSample, samples: samples, cosineMin: cosMin, cosineMean: cosMean, maxAbs: maxAbs,
                 meanAbs: meanAbs, sqnrDB: o["sqnr_db"]?.doubleValue ?? .infinity, top1: o["top1"]?.doubleValue,
-                top5: o["top5"]?.doubleValue, sampleMaxAbs: sampleMax, sampleCosine: sampleCos))
+                top5: o["top5"]?.doubleValue, sampleMaxAbs: sampleMax, sampleCosine: sampleCos,
+                driftPSI: o["drift_psi"]?.doubleValue, driftJensenShannon: o["drift_jensen_shannon"]?.doubleValue))
         }
         let layers = j["layers"]?.arrayValue.map { list in
             list.compactMap { l -> LayerSQNR? in

@@ -61,6 +61,19 @@ public enum TestRecordFindings {
                 d.targets = [name]
                 out.append(d)
             }
+            // The artifact's outputs against the original's on the test samples, by the monitor's measure: a
+            // baseline of the original's outputs (what `monitor check --baseline` takes) is breached from the start.
+            let measure = manifest.monitor?.driftMeasure?.value ?? "psi"
+            if let limit = manifest.monitor?.maxOutputDrift, let drift = s.record.metrics[measure == "psi" ? "drift_psi" : "drift_jensen_shannon"],
+               drift > limit.value {
+                var d = Diagnostic(
+                    .monitorBreachedByTest,
+                    "monitor.max_output_drift \(format(limit.value)) is below the drift \(format(drift, digits: 3)) (\(measure == "psi" ? "PSI" : "Jensen–Shannon distance")) "
+                        + "between the outputs of target \(name) and the original's on the last test's samples: against a baseline of the original's outputs, the alert would fire from the start",
+                    at: limit.range)
+                d.targets = [name]
+                out.append(d)
+            }
         }
         return out
     }

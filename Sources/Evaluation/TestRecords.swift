@@ -122,6 +122,9 @@ public struct TestRecord: Sendable, Equatable {
                 metrics["max_abs"] = t.outputs.map(\.maxAbs).max()
                 metrics["sqnr_db"] = t.outputs.map(\.sqnrDB).min()
                 if let t1 = t.outputs.compactMap(\.top1).min() { metrics["top1"] = t1 }
+                // The largest over outputs, as `monitor check` takes it.
+                metrics["drift_psi"] = t.outputs.compactMap(\.driftPSI).max()
+                metrics["drift_jensen_shannon"] = t.outputs.compactMap(\.driftJensenShannon).max()
             }
             // Host latency, whether or not a tolerance asks for it: `monitor.latency_p95_ms` is compared with it.
             metrics["latency_ms_p95"] = percentile(t.latencyMS, 0.95)

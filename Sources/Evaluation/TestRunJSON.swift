@@ -54,6 +54,8 @@ extension TargetTestResult {
             out["sqnr_db"] = m.sqnrDB.isFinite ? .double(m.sqnrDB) : .null
             out["top1"] = m.top1.map { .double($0) } ?? .null
             out["top5"] = m.top5.map { .double($0) } ?? .null
+            out["drift_psi"] = m.driftPSI.map { .double($0) } ?? .null
+            out["drift_jensen_shannon"] = m.driftJensenShannon.map { .double($0) } ?? .null
             let worst = m.sampleMaxAbs.indices.sorted { m.sampleMaxAbs[$0] > m.sampleMaxAbs[$1] }.prefix(5)
             out["worst_samples"] = .array(worst.map { i in
                 ["file": .string(i < samples.count ? samples[i] : "#\(i)"), "max_abs": .double(m.sampleMaxAbs[i]),

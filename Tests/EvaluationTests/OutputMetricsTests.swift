@@ -78,4 +78,21 @@ private let repoRoot: String = {
         if fd >= 0 { close(fd) }
         #expect(String(decoding: bytes, as: UTF8.self) == EmbeddedRunners.runModels)
     }
+
+    @Test("the artifact's values against the original's as distributions, by the monitor's measures")
+    func drift() throws {
+        // Twenty values 0…19: the original's deciles (1.9, 3.8, … 17.1) cut ten bins of two. The same values do not
+        // drift. Moved up by 10 they leave the lower five bins empty, keep two in each of the next four, and put
+        // twelve (18…29) in the top one.
+        let ref = (0..<20).map(Float.init)
+        let same = try #require(OutputMetrics.compare(name: "y", shape: [20], reference: ref, output: ref, samples: 1))
+        #expect(same.driftPSI == 0 && same.driftJensenShannon == 0)
+        let shifted = try #require(OutputMetrics.compare(name: "y", shape: [20], reference: ref, output: ref.map { $0 + 10 }, samples: 1))
+        // PSI: five empty bins floored at 1e-4, and the top one's 0.6 against 0.1.
+        let psi = 5 * (1e-4 - 0.1) * log(1e-4 / 0.1) + (0.6 - 0.1) * log(6.0)
+        #expect(abs((shifted.driftPSI ?? 0) - psi) < 1e-9)
+        // Jensen–Shannon (base 2): the empty bins against m = 0.05, the top one's 0.6 and 0.1 against m = 0.35.
+        let js = (5 * 0.1 * log2(0.1 / 0.05) / 2 + 0.6 * log2(0.6 / 0.35) / 2 + 0.1 * log2(0.1 / 0.35) / 2).squareRoot()
+        #expect(abs((shifted.driftJensenShannon ?? 0) - js) < 1e-9)
+    }
 }

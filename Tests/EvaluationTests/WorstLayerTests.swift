@@ -51,6 +51,25 @@ import TestSupport
         return (f, found, String(decoding: out, as: UTF8.self))
     }
 
+    @Test func aDriftTheLastTestMeasuredAboveTheMonitorsThresholdIsSaidOnIt() {
+        // The record's drift between the artifact's outputs and the original's: 0.31 by PSI, 0.12 by Jensen–Shannon.
+        let record = TestRecord(status: "passed", metrics: ["drift_psi": 0.31, "drift_jensen_shannon": 0.12], runtime: "1.23.2",
+                                checks: [], artifactSHA: "a", modelSHA: "m", samplesSHA: "s")
+        func found(_ monitor: String) -> [Diagnostic] {
+            let f = MarkedText("slipway: 1\nmodel: {path: m.onnx}\ntargets: {server: {runtime: onnxruntime}}\nmonitor:\n" + monitor + "\n")
+            let m = ManifestFile(bytes: Array(f.text.utf8)).documents[0].manifest
+            let ds = TestRecordFindings.diagnostics(manifest: m, summaries: ["server": .init(record: record, stale: [])])
+                .filter { $0.code == .monitorBreachedByTest }
+            #expect(ds.allSatisfy { $0.range == f.ranges.first }, "\(ds.map(\.range)) vs \(f.ranges)")
+            return ds
+        }
+        let psi = found("  max_output_drift: ⟦0.2⟧")
+        #expect(psi.map(\.message) == ["monitor.max_output_drift 0.2 is below the drift 0.31 (PSI) between the outputs of target server and the original's on the last test's samples: against a baseline of the original's outputs, the alert would fire from the start"])
+        // The manifest's measure decides: 0.12 by Jensen–Shannon holds under 0.2, breaks 0.1.
+        #expect(found("  max_output_drift: 0.2\n  drift_measure: jensen_shannon").isEmpty)
+        #expect(found("  max_output_drift: ⟦0.1⟧\n  drift_measure: jensen_shannon").first?.message.contains("the drift 0.12 (Jensen–Shannon distance)") == true)
+    }
+
     @Test func aFailedRecordNamesTheLayerOnTheQuantizeWeightsAndAddsASkipKey() {
         let (f, found, fixed) = Self.check("""
             slipway: 1

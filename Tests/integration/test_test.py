@@ -206,7 +206,7 @@ def test_check_reads_the_last_test_record_failed_stale_and_monitor_breach(run, t
     """`check` shows a target's last test: a failure with the tolerances it failed (SW6004), a result that no longer
     describes the samples (SW6005), and a monitor threshold the measured host latency already breaches (SW6006)."""
     manifest = example(tmp_path, "transformer-server", "encoder.slipway.yaml")
-    manifest.write_text(manifest.read_text().replace("latency_p95_ms: 12", "latency_p95_ms: 0.0001"))
+    manifest.write_text(manifest.read_text().replace("latency_p95_ms: 12", "latency_p95_ms: 0.0001\n  max_output_drift: 0.0001"))
     encoder_samples(manifest.parent / "data/test", n=4)
     assert run("convert", str(manifest), "--target", "server-vnni").returncode == 0
     artifact = manifest.parent / "dist/server-vnni/text-encoder-2.0.1.onnx"
@@ -233,9 +233,17 @@ def test_check_reads_the_last_test_record_failed_stale_and_monitor_breach(run, t
     cosine = next(c for c in t["tolerances"] if c["key"] == "cosine")["measured"]
     assert failed["message"].startswith("target server-vnni: the last `slipway test` failed: cosine ")
     assert f"against 0.999" in failed["message"] and cosine < 0.999
-    breach = by_code["SW6006"]
+    (breach,) = [row for row in rows if row["code"] == "SW6006" and "latency_p95_ms" in row["message"]]
     assert (breach["line"], breach["severity"]) == (monitor_line, "warning")
     assert breach["message"].startswith("monitor.latency_p95_ms 0.0001 is below the p95 latency ")
+    # The zeroed weight moved the artifact's outputs as a distribution too: the PSI the test recorded, largest over
+    # outputs, against the original's on the same samples.
+    psi = max(o["drift_psi"] for o in t["outputs"])
+    assert record["metrics"]["drift_psi"] == pytest.approx(psi) and psi > 0.0001
+    (drift,) = [row for row in rows if row["code"] == "SW6006" and "max_output_drift" in row["message"]]
+    assert drift["line"] == monitor_line + 1
+    assert drift["message"].startswith(f"monitor.max_output_drift 0.0001 is below the drift ")
+    assert "(PSI) between the outputs of target server-vnni and the original's on the last test's samples" in drift["message"]
     assert "SW6005" not in by_code
     # Warnings: a recorded failure does not make check fail, nor block convert.
     assert r.returncode == 0, rows
