@@ -16,6 +16,10 @@ Run with .venv's python; seeded, so the files come out byte-identical.
                      last step into a Gemm to 12 classes, as torch.onnx.export writes nn.LSTM(batch_first=True): the
                      input transposed to time-major, the zero initial states expanded to the batch size read from
                      the input's shape (what onnx2tf fails on unless onnxsim folds it first)
+- shape_if.onnx      an exporter's check of a dimension as an If (Shape → Gather → Equal): the then branch a
+                     MatMul by a 64 × 128 weight of its own (a branch initializer), the else branch one by a
+                     64 × 256 weight of the main graph; at a width of 64 onnxsim keeps the then branch alone, so
+                     the TFLite file holds its weight only
 - weights.safetensors  float32, float16 and float64 matrices (one all positive, one constant, one with a zero
                      row) and a 1-D bias, written by `safetensors.numpy`: the reference cross-check's weight file
 """
@@ -203,6 +207,28 @@ def recurrent_classifier(rng, op, name):
     save(m, f"{name}.onnx")
 
 
+def shape_if(rng):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 64])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", "W"])
+    w_then = numpy_helper.from_array(rng.standard_normal((64, 128)).astype(np.float32), "w_then")
+    w_else = numpy_helper.from_array(rng.standard_normal((64, 256)).astype(np.float32), "w_else")
+    then_g = helper.make_graph([helper.make_node("MatMul", ["x", "w_then"], ["t"], name="then_mm"),
+                                helper.make_node("Relu", ["t"], ["t_out"], name="then_relu")],
+                               "then", [], [helper.make_tensor_value_info("t_out", TensorProto.FLOAT, ["N", 128])], [w_then])
+    else_g = helper.make_graph([helper.make_node("MatMul", ["x", "w_else"], ["e_out"], name="else_mm")],
+                               "else", [], [helper.make_tensor_value_info("e_out", TensorProto.FLOAT, ["N", 256])])
+    nodes = [
+        helper.make_node("Shape", ["x"], ["shape"], name="shape"),
+        helper.make_node("Gather", ["shape", "one"], ["width"], name="width", axis=0),
+        helper.make_node("Equal", ["width", "sixty_four"], ["is_64"], name="is_64"),
+        helper.make_node("If", ["is_64"], ["y"], name="by_width", then_branch=then_g, else_branch=else_g),
+    ]
+    graph = helper.make_graph(nodes, "shape_if", [x], [y], [
+        w_else, numpy_helper.from_array(np.array(1, np.int64), "one"),
+        numpy_helper.from_array(np.array(64, np.int64), "sixty_four")])
+    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), "shape_if.onnx")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     nan_weights(np.random.default_rng(4))
@@ -211,6 +237,7 @@ def main():
     paddle_style(np.random.default_rng(7))
     recurrent_classifier(np.random.default_rng(8), "LSTM", "lstm_classifier")
     recurrent_classifier(np.random.default_rng(9), "GRU", "gru_classifier")
+    shape_if(np.random.default_rng(10))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ import ModelFormats
 ///   when the convolution had none);
 /// - Identity, Dropout, and a Flatten or Reshape right before a Gemm or a MatMul of a constant matrix
 ///   (FULLY_CONNECTED flattens its input) write nothing; a strided, padded convolution or pool two (an explicit PAD first); every other node one.
-/// Every graph counts (an If's branches and a Loop's body are TFLite subgraphs). Weights are the float
+/// Every graph counts (an If's branches and a Loop's body are TFLite subgraphs), except an If branch the fixed input
+/// sizes and values never take (`notRun`: onnxsim inlines the branch taken). Weights are the float
 /// initializers and Constant-node tensors: kernels (2-D and up) with their output channels
 /// (Conv: axis 0; ConvTranspose: axis 1 × group; Gemm: by transB; MatMul: the last axis), vectors as biases.
 /// Dynamic range: kernels of at least `KerasTFLiteSize.minElementsForWeights` elements in int8, a scale per output
@@ -27,12 +28,28 @@ public enum ONNXTFLiteSize {
     static let vanishing: Set<String> = ["Identity", "Dropout"]
 
     /// `perTensor`: one weight scale per kernel (`granularity: per-tensor`) instead of one per output channel.
-    public static func predict(model: Model, mode: KerasTFLiteSize.Mode, integerIO: Bool = false, perTensor: Bool = false) -> Int {
+    /// `notRun`: the graphs (by index) of If branches the fixed input sizes and values never take: onnxsim, which
+    /// onnx2tf runs at those sizes first, replaces each such If by the branch taken, so the other branch's nodes and
+    /// weights are not in the file and the If writes no operator (`GraphAnalysis`' `graphsNotRun`).
+    public static func predict(model: Model, mode: KerasTFLiteSize.Mode, integerIO: Bool = false, perTensor: Bool = false,
+                               notRun: Set<Int> = []) -> Int {
         // Every graph: an If's branches and a Loop's body become TFLite subgraphs with their own operators.
         // Constants by name, indexed once: the normalisations' channels and the Clips' bounds are looked up in it.
         var constants: [String: ConstantTensor] = [:]
         for t in model.tensors where constants[t.name] == nil { constants[t.name] = t }
-        let graphs = model.graphs.map { Graph(nodes: $0.nodes, model: model, constants: constants) }
+        var graphs = model.graphs.enumerated().map { g, graph in
+            Graph(nodes: notRun.contains(g) ? [] : graph.nodes, model: model, constants: constants)
+        }
+        // An If whose untaken branch is gone is inlined: its taken branch's nodes are counted where they are.
+        for g in graphs.indices {
+            for (i, n) in graphs[g].nodes.enumerated() where n.opType == "If" {
+                let branches = ["then_branch", "else_branch"].compactMap { a -> Int? in
+                    if case .graph(let b)? = n.attributes[a] { return b }
+                    return nil
+                }
+                if branches.contains(where: notRun.contains) { graphs[g].gone.insert(i) }
+            }
+        }
         var written = graphs.reduce(0) { $0 + $1.written }
         let pads = graphs.reduce(0) { $0 + $1.pads }
         var bytes = KerasTFLiteSize.fileBytes + written &* KerasTFLiteSize.operatorBytes
@@ -61,6 +78,8 @@ public enum ONNXTFLiteSize {
             }
         }
         for t in model.tensors where t.dtype.isFloatingPoint && t.sharedWith == nil {
+            // A branch onnxsim removes takes its weights with it.
+            if notRun.contains(t.graph) || (!t.consumers.isEmpty && t.consumers.allSatisfy({ notRun.contains($0.graph) })) { continue }
             let readers = t.consumers.compactMap { c -> (graph: Int, node: Int)? in
                 c.graph < graphs.count && c.node < graphs[c.graph].nodes.count ? (c.graph, c.node) : nil
             }

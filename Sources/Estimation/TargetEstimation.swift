@@ -24,6 +24,7 @@ public struct TargetEstimation: Sendable {
         var bySettings: [EstimateSettings: Result<EstimateResult, EstimateFailure>] = [:]
         var out = TargetEstimation(results: [:], failures: [:])
         let stored = model.storedBytes
+        var folded: Set<Int>?  // computed for the first target that needs it
         for t in manifest.targets {
             // A target TensorFlow's converter makes from a Keras model: the artifact's size follows that converter's
             // rules, not the source file's (and its dynamic range leaves small weights in float, measured so).
@@ -42,7 +43,8 @@ public struct TargetEstimation: Sendable {
             if let mode = onnxTFLiteMode(t, model: model) {
                 let planned = PlannedSettings(optimize: t.optimize)
                 out.predictedSizes[t.name.value] = ONNXTFLiteSize.predict(
-                    model: model, mode: mode, integerIO: planned.io != "float32", perTensor: planned.granularity == .perTensor)
+                    model: model, mode: mode, integerIO: planned.io != "float32", perTensor: planned.granularity == .perTensor,
+                    notRun: folded ?? { folded = foldedBranches(manifest: manifest, model: model); return folded ?? [] }())
             }
             let exported = exportsONNX(t, model: model)
             if exported { out.predictedSizes[t.name.value] = ExportedONNXSize.predict(model: model, weightBytes: stored, quantized: 0) }
@@ -118,6 +120,17 @@ public struct TargetEstimation: Sendable {
     }
 
     /// The TFLite mode of a target onnx2tf makes from an ONNX model (the plan's route, without problems), else nil.
+    /// The If branches onnxsim removes before onnx2tf converts: those the analysis at the manifest's sizes and
+    /// values never takes, when every input dimension is fixed (onnxsim folds at fixed sizes only; a dimension the
+    /// analysis took as 1 decides nothing in the file). Empty for a model without subgraphs.
+    static func foldedBranches(manifest: Manifest, model: Model) -> Set<Int> {
+        guard model.graphs.contains(where: { $0.parent != nil }) else { return [] }
+        let a = GraphAnalysis.analyze(model: model, inputs: manifest.fixedInputDims,
+                                      values: Dictionary((manifest.model?.inputValues ?? []).map { ($0.name.value, $0.value.value) },
+                                                         uniquingKeysWith: { a, _ in a }))
+        return a.assumedDimensions.isEmpty ? a.coverage.graphsNotRun : []
+    }
+
     static func onnxTFLiteMode(_ t: TargetSpec, model: Model) -> KerasTFLiteSize.Mode? {
         guard model.format == .onnx else { return nil }
         let plan = TargetPlan.make(target: t, source: model.conversionSource)

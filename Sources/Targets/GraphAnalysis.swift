@@ -266,6 +266,9 @@ public struct AnalysisCoverage: Sendable, Hashable {
 
     /// Ifs whose condition the analysis decided (`If 'name': then branch`): their other branch is not costed.
     public var branchesTaken: [String] = []
+    /// The graphs (by index in `Model.graphs`) those other branches are, with every body nested in them: what a
+    /// converter that folds the decided Ifs (onnxsim before onnx2tf) leaves out of the artifact.
+    public var graphsNotRun: Set<Int> = []
 
     /// Whether an assumed dimension (`GraphAnalysis.assumedDimensions`' `name[axis] (symbol)` or `name: unknown
     /// rank`) is one the figures grow with: any axis but the leading one, a leading one whose symbol names a

@@ -44,6 +44,7 @@ extension Analyzer {
             }
         }
         walked.formUnion(skipped)
+        tally.graphsNotRun.formUnion(skipped)
     }
 
     /// Nesting deeper than this is left out (and counted so): a bound on the walk of a hostile model.

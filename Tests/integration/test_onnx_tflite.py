@@ -255,6 +255,36 @@ targets:
     assert set(inspect(run, tmp_path / "dist/drq/cls.tflite")["parameters_by_dtype"]) == {"int8", "float32", "int32"}
 
 
+def test_an_if_the_fixed_sizes_decide_converts_to_its_branch_alone_as_estimated(run, tmp_path):
+    """shape_if.onnx checks its input's width in an If (Shape → Gather → Equal), each branch a MatMul by its own
+    weight: at the manifest's width of 64 onnxsim keeps the then branch, so the file holds one FULLY_CONNECTED and
+    the 128 × 64 kernel; the estimate leaves the else branch out too (within 4 %: the file is small, and the fixed
+    part of the prediction is 430 bytes over its own), and LiteRT computes what onnxruntime computes."""
+    import onnxruntime as ort
+    from ai_edge_litert.interpreter import Interpreter
+    shutil.copy(REPO / "Tests/Fixtures/estimate/shape_if.onnx", tmp_path / "m.onnx")
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text("""slipway: 1
+name: sif
+model: {path: m.onnx, inputs: {x: [1, 64]}}
+targets:
+  f32: {runtime: litert, format: tflite}
+  drq: {runtime: litert, format: tflite, optimize: {quantize: {weights: int8}}}
+""")
+    assert run("check", str(manifest)).returncode == 0
+    predicted = predicted_size(run, manifest, tmp_path / "cache")
+    r = run("convert", str(manifest), "--python", CONVERT_PYTHON)
+    assert r.returncode == 0, r.stderr.decode() + r.stdout.decode()
+    x = np.random.default_rng(12).random((1, 64), dtype=np.float32)
+    want = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    for target, tolerance in (("f32", 1e-5), ("drq", 0.1)):
+        artifact = tmp_path / f"dist/{target}/sif.tflite"
+        assert abs(predicted[target] / artifact.stat().st_size - 1) < 0.04, (target, predicted[target], artifact.stat().st_size)
+        interpreter = Interpreter(model_path=str(artifact))
+        assert [o["op_name"] for o in interpreter._get_ops_details()] == ["FULLY_CONNECTED"]
+        np.testing.assert_allclose(litert_output(artifact, x), want, atol=tolerance)
+
+
 @pytest.mark.parametrize("name,measured", [("lstm", {"f32": 133_676, "drq": 60_032}), ("gru", {"f32": 107_224, "drq": 52_104})])
 def test_a_recurrent_export_converts_to_a_while_loop_that_runs_in_litert(run, tmp_path, name, measured):
     """An LSTM (GRU) classifier as torch.onnx.export writes nn.LSTM (Tests/Fixtures/estimate/<name>_classifier.onnx:
