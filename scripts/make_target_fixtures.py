@@ -61,6 +61,9 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - conv3d.onnx         a 3-D convolution: QNN's HTP runs it since ONNX Runtime 1.18
 - qnn_restrictions.onnx a GRU with an initial hidden state, a Gather of index -1 and a QLinearMatMul with per-column
                       b scales: outside QNN's HTP notes
+- ep_restrictions.onnx a Split into 1 and 3 beside one into halves, a Gemm of a computed B not transposed beside one
+                      of a stored B, a Pow by an int64 exponent beside one by a float: NNAPI takes only equal splits and a
+                      computed B transposed, Core ML only float32 Pow
 - onnx_tool_macs.json onnx-tool's total MACs for each of these and for the example models
 """
 import json
@@ -378,6 +381,7 @@ def main():
 
     restriction_fixtures()
     branch_and_pair_fixtures()
+    ep_table_fixtures()
 
     for name, path in EXAMPLES.items():
         made[name] = (path, EXAMPLE_INPUTS[name])
@@ -516,6 +520,29 @@ def restriction_fixtures():
                const("ys", np.float32, 0.5), const("yz", np.uint8, 128)], opset=14)
     run(save(m, "qnn_restrictions.onnx"), {"s": np.ones([5, 1, 3], np.float32), "h0": np.zeros([1, 1, 4], np.float32),
                                            "t": np.ones([2, 6], np.float32), "a": np.ones([2, 3], np.uint8)})
+
+
+def ep_table_fixtures():
+    """Nodes outside the notes of ONNX Runtime's NNAPI and Core ML tables, each beside one inside them."""
+    ort = __import__("onnxruntime")
+    f32 = lambda n, shape: helper.make_tensor_value_info(n, TensorProto.FLOAT, shape)
+    const = lambda n, dtype, v: numpy_helper.from_array(np.array(v, dtype), n)
+    rng = np.random.default_rng(53)
+    m = model([helper.make_node("Split", ["x", "sizes"], ["s1", "s3"], name="split.uneven", axis=1),
+               helper.make_node("Split", ["x"], ["h1", "h2"], name="split.halves", axis=1),
+               helper.make_node("Gemm", ["a", "b"], ["gb"], name="gemm.computed_b"),
+               helper.make_node("Gemm", ["a", "w"], ["gw"], name="gemm.stored_b"),
+               helper.make_node("Pow", ["x", "two_int"], ["pi"], name="pow.int_exponent"),
+               helper.make_node("Pow", ["x", "two"], ["pf"], name="pow.float_exponent")],
+              [f32("x", [1, 4, 2]), f32("a", [2, 3]), f32("b", [3, 4])],
+              [f32("s1", [1, 1, 2]), f32("s3", [1, 3, 2]), f32("h1", [1, 2, 2]), f32("h2", [1, 2, 2]), f32("gb", [2, 4]),
+               f32("gw", [2, 4]), f32("pi", [1, 4, 2]), f32("pf", [1, 4, 2])],
+              [const("sizes", np.int64, [1, 3]), numpy_helper.from_array(rng.standard_normal((3, 4)).astype(np.float32), "w"),
+               const("two_int", np.int64, 2), const("two", np.float32, 2)], opset=13)
+    path = save(m, "ep_restrictions.onnx")
+    outs = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {
+        "x": np.ones([1, 4, 2], np.float32), "a": np.ones([2, 3], np.float32), "b": np.ones([3, 4], np.float32)})
+    assert [o.shape for o in outs][:2] == [(1, 1, 2), (1, 3, 2)]
 
 
 def branch_and_pair_fixtures():

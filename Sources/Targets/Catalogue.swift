@@ -331,11 +331,14 @@ public struct OperatorFusion: Sendable, Hashable {
 public struct AttributeCondition: Sendable, Hashable {
     public var attribute: String
     public var value: String
+    /// The attribute's value when the node does not set it (Gemm's `transB`: 0); nil: such a node passes.
+    public var defaultValue: String? = nil
 
     public func holds(on node: Node) -> Bool {
         switch node.attributes[attribute] {
         case .string(let s)?: return s == value
         case .int(let n)?: return String(n) == value
+        case nil: return defaultValue == value
         default: return false
         }
     }
@@ -409,6 +412,9 @@ public struct OperatorCheck: Sendable, Hashable {
         /// Input `input` of a TFLite node, when int8 and input 0 is not float32 (statically quantized), has zero
         /// point 0 (the first one, when per channel).
         case zeroPointZero = "zero_point_zero"
+        /// A Split's outputs are of one size: the sizes it is given (input 1 when a constant, else attribute
+        /// `split`) are equal, or, given none, the input's dimension along `axis` divides by the outputs' count.
+        case equalSplits = "equal_splits"
     }
 
     public var id: String

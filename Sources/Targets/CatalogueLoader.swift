@@ -440,7 +440,8 @@ private struct Decoder {
                 var when: AttributeCondition?
                 if let w = c["when"] {
                     let wo = try object(w, "\(cp).when")
-                    when = AttributeCondition(attribute: try string(wo["attribute"], "\(cp).when.attribute"), value: try string(wo["value"], "\(cp).when.value"))
+                    when = AttributeCondition(attribute: try string(wo["attribute"], "\(cp).when.attribute"), value: try string(wo["value"], "\(cp).when.value"),
+                                              defaultValue: wo["default"]?.stringValue)
                 }
                 // The parameters a quantization check cannot run without.
                 if kind == .quantizedDimension, c["dimension"] == nil { throw fail("\(cp).dimension", "is missing") }

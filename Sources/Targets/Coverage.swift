@@ -545,6 +545,30 @@ public enum Coverage {
                         return (c, "input \(i) '\(v)' has scale \(q.scales.first ?? 0), zero point \(q.zeroPoints.first ?? 0); output '\(out)' \(oq.scales.first ?? 0), \(oq.zeroPoints.first ?? 0)")
                     }
                 }
+            case .equalSplits:
+                guard let x = input(0) else { continue }
+                // Sizes from the file are numbers of any size: a value no Int holds is no size (and unequal).
+                func size(_ v: Float) -> Int { v.isFinite && abs(v) < 1e15 ? Int(v) : -1 }
+                var sizes: [Int]?
+                if let s = input(1) {
+                    guard let vs = values(s) else { continue }  // computed at run time: `constant_inputs` says so
+                    sizes = vs.map(size)
+                } else if case .ints(let xs)? = node.attributes["split"] {
+                    sizes = xs.map { $0 >= Int64(Int32.min) && $0 <= Int64(Int32.max) ? Int($0) : -1 }
+                }
+                if let sizes {
+                    if Set(sizes).count > 1 { return (c, "the splits are [\(sizes.map(String.init).joined(separator: ", "))]") }
+                    continue
+                }
+                let parts = node.outputs.count
+                guard parts > 0, let shape = analysis?.shapes[x], !shape.isEmpty else { continue }
+                var axis = 0
+                if case .int(let a)? = node.attributes["axis"], a >= -Int64(shape.count), a < Int64(shape.count) {
+                    axis = a < 0 ? Int(a) + shape.count : Int(a)
+                }
+                if shape[axis] % parts != 0 {
+                    return (c, "dimension \(axis) of '\(x)' is \(shape[axis]), not a multiple of its \(parts) outputs")
+                }
             case .zeroPointZero:
                 // Statically quantized only: an int8 input beside a float32 input 0 is quantized dynamically.
                 guard node.builtinCode != nil, set.format == .tflite, let v = input(c.input), dtypes(v) == "int8",
@@ -710,7 +734,8 @@ public enum Coverage {
     static func uncheckedRestrictions(_ set: OperatorSet, names: [String]) -> [UncheckedRestriction] {
         names.compactMap { name in
             guard let whole = set.constraints[name] else { return nil }
-            let checked = set.checks.contains { $0.applies(to: [name]) }
+            // A check on every operator (`*`: Core ML's input dimensions) evaluates none of an operator's own sentences.
+            let checked = set.checks.contains { $0.operators.contains(name) }
             guard let text = checked ? set.unchecked[name] : whole else { return nil }
             return UncheckedRestriction(set: set.id, setTitle: set.title, source: set.source, text: text)
         }

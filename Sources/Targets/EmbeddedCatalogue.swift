@@ -5039,6 +5039,46 @@ enum EmbeddedCatalogue {
           "kind": "constant_inputs",
           "inputs": [1, 2, 3, 4],
           "text": "inputs starts, ends, axes and steps should be constant"
+        },
+        {
+          "id": "coreml-nn.pow-types",
+          "operators": ["Pow"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float32"],
+          "text": "only supports cases when both inputs are fp32"
+        },
+        {
+          "id": "coreml-nn.pow-exponent-types",
+          "operators": ["Pow"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["float32"],
+          "text": "only supports cases when both inputs are fp32"
+        },
+        {
+          "id": "coreml-nn.gather-indices",
+          "operators": ["Gather"],
+          "kind": "rank",
+          "input": 1,
+          "min": 1,
+          "text": "input indices with scalar value is not supported"
+        },
+        {
+          "id": "coreml-nn.shape-start",
+          "operators": ["Shape"],
+          "kind": "attribute_values",
+          "attribute": "start",
+          "values": ["0"],
+          "default": "0",
+          "text": "attribute start with non-default value is not supported"
+        },
+        {
+          "id": "coreml-nn.shape-end",
+          "operators": ["Shape"],
+          "kind": "absent",
+          "attributes": ["end"],
+          "text": "attribute end is not supported"
         }
       ]
     },
@@ -5154,6 +5194,29 @@ enum EmbeddedCatalogue {
           "kind": "constant_inputs",
           "inputs": [1],
           "text": "if provided, splits must be constant"
+        },
+        {
+          "id": "coreml-mlp.pow-types",
+          "operators": ["Pow"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float32"],
+          "text": "only supports cases when both inputs are fp32"
+        },
+        {
+          "id": "coreml-mlp.pow-exponent-types",
+          "operators": ["Pow"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["float32"],
+          "text": "only supports cases when both inputs are fp32"
+        },
+        {
+          "id": "coreml-mlp.matmul-attributes",
+          "operators": ["MatMul"],
+          "kind": "absent",
+          "attributes": ["transA", "alpha", "beta"],
+          "text": "only transA == 0, alpha == 1.0 and beta == 1.0 (attributes an ONNX MatMul does not have)"
         }
       ]
     },
@@ -5265,6 +5328,41 @@ enum EmbeddedCatalogue {
           "kind": "constant_inputs",
           "inputs": [1, 2],
           "text": "all quantization scales and zero points should be constant"
+        },
+        {
+          "id": "nnapi.split-constant",
+          "operators": ["Split"],
+          "kind": "constant_inputs",
+          "inputs": [1],
+          "text": "input split should be constant if provided"
+        },
+        {
+          "id": "nnapi.qlinear-constant",
+          "operators": ["QLinearMatMul", "com.microsoft:QLinearAdd"],
+          "kind": "constant_inputs",
+          "inputs": [1, 2, 4, 5, 6, 7],
+          "text": "all quantization scales and zero points should be constant"
+        },
+        {
+          "id": "nnapi.qlinear-sigmoid-constant",
+          "operators": ["com.microsoft:QLinearSigmoid"],
+          "kind": "constant_inputs",
+          "inputs": [1, 2, 3, 4],
+          "text": "all quantization scales and zero points should be constant"
+        },
+        {
+          "id": "nnapi.split-equal",
+          "operators": ["Split"],
+          "kind": "equal_splits",
+          "text": "number of splits must evenly divide split axis size"
+        },
+        {
+          "id": "nnapi.gemm-b",
+          "operators": ["Gemm"],
+          "kind": "constant_inputs",
+          "inputs": [1],
+          "when": {"attribute": "transB", "value": "0", "default": "0"},
+          "text": "if input B is not constant, transB should be 1"
         }
       ]
     },

@@ -99,9 +99,11 @@ let fixtures = "Tests/Fixtures/targets/"
         #expect(m.map { Coverage.constantFolded($0.graphs[0].nodes, constants: Set($0.tensors.map(\.name)), model: $0,
                                                 analysis: GraphAnalysis.analyze(model: $0)).count } == 5)
         // A symbolic batch in the file: the Shape is not folded (the manifest's sizes are not in the file onnxruntime
-        // loads), so its arithmetic reaches the provider; the ConstantOfShape on a constant still folds.
-        #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.20, delegate: ⟦coreml⟧}}\n", model: fixtures + "folded_by_ort_dynamic.onnx", [
-            Expected(.operatorsOnCPU, "1 of 6 operators (0% of MACs, 1 CPU partition) fall back from the coreml execution provider to the CPU, because ONNX Runtime runs each node the provider does not take on the CPU execution provider: Unsqueeze 'n1'"),
+        // loads), so its arithmetic reaches the provider — a Gather of a scalar index, which Core ML's NeuralNetwork
+        // table rules out, and an Unsqueeze it lacks; the ConstantOfShape on a constant still folds.
+        #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.20, delegate: ⟦⟦coreml⟧⟧}}\n", model: fixtures + "folded_by_ort_dynamic.onnx", [
+            Expected(.operatorsOnCPU, "2 of 6 operators (0% of MACs, 1 CPU partition) fall back from the coreml execution provider to the CPU, because ONNX Runtime runs each node the provider does not take on the CPU execution provider: Gather 'n' (input indices with scalar value is not supported (input 'zero' has rank 0)); Unsqueeze 'n1'"),
+            Expected(.operatorConstraint, "1 node falls outside the constraint \"input indices with scalar value is not supported\" and runs on the CPU: Gather 'n' (input 'zero' has rank 0)"),
         ]) == [])
         // For a static-shape provider `convert` writes the manifest's sizes into the artifact: onnxruntime folds
         // the Shape there too. Without the sizes nothing is written, and the Shape stays.

@@ -355,6 +355,42 @@ import Testing
         ]) == [])
     }
 
+    @Test func nnapiTakesEqualSplitsAndATransposedComputedBCoreMLFloatPowScalarIndicesAndShapesFromTheStart() {
+        // ep_restrictions.onnx: a Split into 1 and 3 (ONNX Runtime's NNAPI split builder takes equal splits only), a
+        // Gemm of a computed B with transB 0 (NNAPI's table: "If input B is not constant, transB should be 1"); the
+        // halves and the stored B pass.
+        #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.20, delegate: ⟦⟦⟦⟦nnapi⟧⟧⟧⟧}}\n", model: fixtures + "ep_restrictions.onnx", [
+            Expected(.operatorsOnCPU, "2 of 6 operators"),
+            Expected(.deprecatedDelegate, "the NNAPI delegate is deprecated"),
+            Expected(.operatorConstraint, "1 node falls outside the constraint \"number of splits must evenly divide split axis size\" and runs on the CPU: Split 'split.uneven' (the splits are [1, 3])"),
+            Expected(.operatorConstraint, "1 node falls outside the constraint \"if input B is not constant, transB should be 1\" and runs on the CPU: Gemm 'gemm.computed_b' (input 1 'b' is computed at run time)"),
+        ]) == [])
+        // Core ML (NeuralNetwork): Pow by an int64 exponent ("only supports cases when both inputs are fp32"); Split is
+        // not in its table at all, and a computed B is refused by its own note.
+        #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.20, delegate: ⟦⟦⟦coreml⟧⟧⟧}}\n", model: fixtures + "ep_restrictions.onnx", [
+            Expected(.operatorsOnCPU, "4 of 6 operators"),
+            Expected(.operatorConstraint, "1 node falls outside the constraint \"input B should be constant\""),
+            Expected(.operatorConstraint, "1 node falls outside the constraint \"only supports cases when both inputs are fp32\" and runs on the CPU: Pow 'pow.int_exponent' (input 1 'two_int' is int64)"),
+        ]) == [])
+        // Scalar Gather indices and Shape from a start other than 0: Core ML's NeuralNetwork table rules both out.
+        #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.20, delegate: ⟦⟦coreml⟧⟧}}\n", model: fixtures + "qnn_restrictions.onnx", [
+            Expected(.operatorsOnCPU, "4 of 4 operators"),
+            Expected(.operatorConstraint, "2 nodes fall outside the constraint \"input indices with scalar value is not supported\" and run on the CPU: Gather 'gather.last' (input 'last' has rank 0); Gather 'gather.first' (input 'first' has rank 0)"),
+        ]) == [])
+        #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.20, delegate: ⟦⟦coreml⟧⟧}}\n", model: fixtures + "qnn_shape_if.onnx", [
+            Expected(.operatorsOnCPU, "3 of 3 operators"),
+            Expected(.operatorConstraint, "2 nodes fall outside the constraint \"attribute start with non-default value is not supported\" and run on the CPU: Shape 'shape.tail' (start is '1'); Shape 'shape.empty' (start is '3')"),
+        ]) == [])
+    }
+
+    @Test func aCheckOnEveryOperatorLeavesEachOperatorsOwnSentencesUnchecked() throws {
+        // Core ML's input-dimension check names every operator (`*`); it evaluates none of an operator's own notes, so
+        // ML Program's Resize note ("too many permutations to describe") is said, not taken as checked.
+        let set = try #require(catalogue.operatorSet("ort-coreml-mlprogram"))
+        #expect(Coverage.uncheckedRestrictions(set, names: ["Resize"]).map(\.text).first?.hasPrefix("See [resize_op_builder.cc]") == true)
+        #expect(Coverage.uncheckedRestrictions(set, names: ["Conv"]).isEmpty)
+    }
+
     @Test func restrictionsNoCheckEvaluatesAreSaidOncePerTable() throws {
         // RandomNormalLike has a restriction in onnx-tensorrt's matrix that no check can evaluate ("`seed` value is
         // ignored by TensorRT"): information, not silence and not an error.
