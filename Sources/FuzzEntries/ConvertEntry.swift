@@ -76,6 +76,9 @@ enum ConvertScratch {
         dynamic.skip = ["*bias*"]
         var global = ConversionSettings(pruning: .sparsity(0.5))
         global.pruneScope = .global
+        // A static-shape target's input sizes (the seeds' common input names), written into the value infos.
+        var sized = ConversionSettings(weights: .int8)
+        sized.inputShapes = ["x": [2, 3, 4, 4, 5], "input": [1, 16000], "data": [1, 3, 224, 224], "input_ids": [1, 128]]
         return [
             .onnx: [
                 ConversionSettings(weights: .int8),
@@ -85,6 +88,7 @@ enum ConvertScratch {
                 dynamic,
                 ConversionSettings(weights: .int8, pruning: .pattern(NMPattern(2, 4))),
                 global,
+                sized,
             ],
             .tflite: [
                 ConversionSettings(weights: .int8),
