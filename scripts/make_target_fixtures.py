@@ -64,6 +64,10 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - ep_restrictions.onnx a Split into 1 and 3 beside one into halves, a Gemm of a computed B not transposed beside one
                       of a stored B, a Pow by an int64 exponent beside one by a float: NNAPI takes only equal splits and a
                       computed B transposed, Core ML only float32 Pow
+- trt_loops.onnx      three Loops and an EyeLike in a file whose inputs are all fixed: a Loop whose trip count is a
+                      graph input and which has a scan output, one whose carried value doubles its width each
+                      iteration, one that keeps both rules: TensorRT refuses the first two
+- eyelike_dynamic.onnx an EyeLike on a value of a free batch: whether TensorRT knows its dimensions is undecided
 - onnx_tool_macs.json onnx-tool's total MACs for each of these and for the example models
 """
 import json
@@ -382,6 +386,7 @@ def main():
     restriction_fixtures()
     branch_and_pair_fixtures()
     ep_table_fixtures()
+    tensorrt_static_fixtures()
 
     for name, path in EXAMPLES.items():
         made[name] = (path, EXAMPLE_INPUTS[name])
@@ -543,6 +548,44 @@ def ep_table_fixtures():
     outs = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {
         "x": np.ones([1, 4, 2], np.float32), "a": np.ones([2, 3], np.float32), "b": np.ones([3, 4], np.float32)})
     assert [o.shape for o in outs][:2] == [(1, 1, 2), (1, 3, 2)]
+
+
+def tensorrt_static_fixtures():
+    """Loops and EyeLikes against onnx-tensorrt's build-time rules, each beside one that keeps them."""
+    ort = __import__("onnxruntime")
+    f32 = lambda n, shape: helper.make_tensor_value_info(n, TensorProto.FLOAT, shape)
+    i64 = lambda n, shape: helper.make_tensor_value_info(n, TensorProto.INT64, shape)
+    boolean = lambda n: helper.make_tensor_value_info(n, TensorProto.BOOL, [])
+    const = lambda n, dtype, v: numpy_helper.from_array(np.array(v, dtype), n)
+
+    def body(tag, grow):
+        # (iteration, cond, carried c) -> (cond, c', scan s): c' = c + c with c as a scan output, or (grow) c
+        # concatenated to itself, twice as wide each iteration, with no scan output (ONNX Runtime wants scans of one shape).
+        nodes = [helper.make_node("Identity", [f"{tag}_cond_in"], [f"{tag}_cond_out"], name=f"{tag}.cond"),
+                 helper.make_node("Concat", [f"{tag}_c", f"{tag}_c"], [f"{tag}_next"], name=f"{tag}.grow", axis=1) if grow
+                 else helper.make_node("Add", [f"{tag}_c", f"{tag}_c"], [f"{tag}_next"], name=f"{tag}.add")]
+        outputs = [boolean(f"{tag}_cond_out"), f32(f"{tag}_next", [1, "W2" if grow else "W"])]
+        if not grow:
+            nodes.append(helper.make_node("Identity", [f"{tag}_c"], [f"{tag}_scan"], name=f"{tag}.scan"))
+            outputs.append(f32(f"{tag}_scan", [1, "W"]))
+        return helper.make_graph(nodes, tag, [i64(f"{tag}_i", []), boolean(f"{tag}_cond_in"), f32(f"{tag}_c", [1, "W"])], outputs)
+
+    m = model([helper.make_node("Loop", ["m", "", "x"], ["ra", "sa"], name="loop.runtime_trips", body=body("a", False)),
+               helper.make_node("Loop", ["three", "", "x"], ["rb"], name="loop.growing", body=body("b", True)),
+               helper.make_node("Loop", ["three", "", "x"], ["rc", "sc"], name="loop.static", body=body("c", False)),
+               helper.make_node("EyeLike", ["square"], ["eye"], name="eyelike.static")],
+              [f32("x", [1, 4]), i64("m", []), f32("square", [4, 4])],
+              [f32("ra", [1, 4]), f32("sa", ["T", 1, 4]), f32("rb", [1, "W"]), f32("rc", [1, 4]), f32("sc", [3, 1, 4]),
+               f32("eye", [4, 4])],
+              [const("three", np.int64, 3)], opset=16)
+    outs = ort.InferenceSession(save(m, "trt_loops.onnx"), providers=["CPUExecutionProvider"]).run(None, {
+        "x": np.ones([1, 4], np.float32), "m": np.array(2, np.int64), "square": np.ones([4, 4], np.float32)})
+    assert outs[0].shape == (1, 4) and outs[1].shape == (2, 1, 4) and outs[2].shape == (1, 32) and outs[4].shape == (3, 1, 4)
+
+    m = model([helper.make_node("EyeLike", ["x"], ["eye"], name="eyelike.dynamic")],
+              [f32("x", ["N", 4])], [f32("eye", ["N", 4])], [], opset=16)
+    assert ort.InferenceSession(save(m, "eyelike_dynamic.onnx"), providers=["CPUExecutionProvider"]).run(
+        None, {"x": np.ones([4, 4], np.float32)})[0].shape == (4, 4)
 
 
 def branch_and_pair_fixtures():

@@ -415,6 +415,15 @@ public struct OperatorCheck: Sendable, Hashable {
         /// A Split's outputs are of one size: the sizes it is given (input 1 when a constant, else attribute
         /// `split`) are equal, or, given none, the input's dimension along `axis` divides by the outputs' count.
         case equalSplits = "equal_splits"
+        /// Input `input`'s dimensions are known when the engine is built (`attribute`: only the one it names, absent
+        /// → `defaultValue`): a constant's, or any value's when the file fixes every input dimension; otherwise
+        /// undecided (said, not judged: which values the free input dimensions reach is not tracked).
+        case staticDimensions = "static_dimensions"
+        /// A Loop with scan outputs has a trip count known when the engine is built: a constant, or computed from
+        /// shapes alone in a file whose input dimensions are fixed.
+        case loopScanLength = "loop_scan_length"
+        /// Each value a Loop carries leaves its body with the shape it entered with (where both are known).
+        case loopCarriedShapes = "loop_carried_shapes"
     }
 
     public var id: String

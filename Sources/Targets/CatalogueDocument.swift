@@ -357,6 +357,10 @@ public enum CatalogueDocument {
             return "\(k.inputs.isEmpty ? "every input" : "inputs " + k.inputs.map(String.init).joined(separator: ", ")) with the output's scale and zero point when \(k.values.joined(separator: ", "))"
         case .zeroPointZero: return "input \(k.input) zero point 0 when int8 beside a non-float32 input 0"
         case .equalSplits: return "outputs of one size"
+        case .staticDimensions:
+            return "input \(k.input)'s \(k.attribute.map { "dimension at `\($0)`" } ?? "dimensions") known when built"
+        case .loopScanLength: return "a trip count known when built, with scan outputs"
+        case .loopCarriedShapes: return "carried values keep their shapes"
         case .valueRange:
             return "constant inputs \(k.inputs.map(String.init).joined(separator: ", ")) in \(k.min.map(String.init) ?? "…")–\(k.max.map(String.init) ?? "…")"
         }

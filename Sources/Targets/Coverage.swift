@@ -151,6 +151,10 @@ public enum Coverage {
         // What ONNX Runtime's constant folding computes before the graph is partitioned ("basic" optimizations run
         // before partitioning and apply to every provider): nodes on constants alone, and Shape or Size of a value
         // whose shape the model itself fixes. The providers are never asked for them.
+        // Every input dimension fixed in the file: what a runtime building from the file knows before it runs.
+        let fileStatic = model.inputs.allSatisfy { i in
+            i.shape?.allSatisfy { if case .fixed = $0 { return true }; return false } ?? false
+        }
         // A static-shape provider's artifact carries the manifest's input sizes (`convert` writes them).
         let manifestSized = runtime.name == "onnxruntime" && model.format == .onnx && delegate?.staticShapes == true
         let foldedByRuntime: Set<Int> = runtime.name == "onnxruntime" && model.format == .onnx
@@ -286,7 +290,7 @@ public enum Coverage {
             if f.status == .supported, let rs = runtimeSet, rs.format == .tflite || model.format == .onnx,
                 let (check, detail) = failedCheck(rs, node: node, names: rs.format == .onnx ? [onnxKey] : f.builtins,
                                                   analysis: analysis, constants: constants, values: values, nonzero: nonzero, dtypes: { dtypes[$0] }, quantization: { quantization[$0] }, outside: outside, version: pinned,
-                                                  graphs: model.graphs, producer: { producers[$0] })
+                                                  graphs: model.graphs, producer: { producers[$0] }, fileStatic: fileStatic)
             {
                 f.status = .unsupported
                 f.reason = "\(check.text) (\(detail))"
@@ -295,7 +299,7 @@ public enum Coverage {
                 f.detail = detail
             }
             if f.status == .supported, let rs = runtimeSet, model.format == .onnx, rs.format == .onnx {
-                f.undecided += undecidedChecks(rs, node: node, names: [onnxKey], constants: constants)
+                f.undecided += undecidedChecks(rs, node: node, names: [onnxKey], constants: constants, fileStatic: fileStatic)
                 f.unchecked += uncheckedRestrictions(rs, names: [onnxKey])
             }
 
@@ -374,7 +378,7 @@ public enum Coverage {
                     let (check, detail) = failedCheck(opSet, node: node, names: names, analysis: analysis, constants: constants, values: values,
                                                       nonzero: nonzero, dtypes: { dtypes[$0] }, quantization: { quantization[$0] }, outside: outside, version: pinned,
                                                       graphs: model.graphs, producer: { producers[$0] },
-                                                      sizedByManifest: manifestSized)
+                                                      sizedByManifest: manifestSized, fileStatic: fileStatic)
                 {
                     f.status = .cpuFallback
                     f.reason = "\(check.text) (\(detail))"
@@ -384,7 +388,7 @@ public enum Coverage {
                 }
                 if f.status == .supported { f.unchecked += uncheckedRestrictions(opSet, names: names) }
                 if f.status == .supported, model.format == .onnx, opSet.format == .onnx {
-                    f.undecided += undecidedChecks(opSet, node: node, names: names, constants: constants)
+                    f.undecided += undecidedChecks(opSet, node: node, names: names, constants: constants, fileStatic: fileStatic)
                 }
             }
             findings.append(f)
@@ -444,7 +448,7 @@ public enum Coverage {
         values: (String) -> [Float]? = { _ in nil }, nonzero: (String) -> Float? = { _ in nil },
         dtypes: (String) -> String? = { _ in nil }, quantization: (String) -> Quantization? = { _ in nil },
         outside: (String, Int?, Int?) -> Float? = { _, _, _ in nil }, version: VersionNumber? = nil, graphs: [Graph] = [], producer: (String) -> Node? = { _ in nil },
-        sizedByManifest: Bool = false
+        sizedByManifest: Bool = false, fileStatic: Bool = false
     ) -> (OperatorCheck, String)? {
         func input(_ i: Int) -> String? { i < node.inputs.count && !node.inputs[i].isEmpty ? node.inputs[i] : nil }
         for c in set.checks where c.applies(to: names) {
@@ -568,6 +572,25 @@ public enum Coverage {
                 }
                 if shape[axis] % parts != 0 {
                     return (c, "dimension \(axis) of '\(x)' is \(shape[axis]), not a multiple of its \(parts) outputs")
+                }
+            case .staticDimensions:
+                continue  // never a refusal: `undecidedChecks` says what it cannot decide
+            case .loopScanLength:
+                guard case .graph(let b)? = node.attributes["body"], graphs.indices.contains(b) else { continue }
+                let carried = max(0, node.inputs.count - 2)
+                let scans = graphs[b].outputs.count - 1 - carried
+                guard scans > 0 else { continue }
+                guard let m = input(0) else { return (c, "no trip count, and \(scans) scan output\(scans == 1 ? "" : "s")") }
+                if constants.contains(m) || (fileStatic && shapeOnly(m, constants: constants, producer: producer)) { continue }
+                return (c, "the trip count '\(m)' is computed at run time, and the Loop has \(scans) scan output\(scans == 1 ? "" : "s")")
+            case .loopCarriedShapes:
+                guard case .graph(let b)? = node.attributes["body"], graphs.indices.contains(b), let analysis else { continue }
+                let outs = graphs[b].outputs
+                for i in 0..<max(0, node.inputs.count - 2) where 1 + i < outs.count {
+                    let initial = node.inputs[2 + i]
+                    guard !initial.isEmpty, let a = analysis.shapes[initial], let z = analysis.shapes[outs[1 + i].name], a != z else { continue }
+                    func shown(_ s: [Int]) -> String { "[" + s.map(String.init).joined(separator: ", ") + "]" }
+                    return (c, "carried value \(i) enters as \(shown(a)) ('\(initial)') and leaves the body as \(shown(z)) ('\(outs[1 + i].name)')")
                 }
             case .zeroPointZero:
                 // Statically quantized only: an int8 input beside a float32 input 0 is quantized dynamically.
@@ -745,9 +768,13 @@ public enum Coverage {
     /// `zero_values` input that is no constant (onnx-tensorrt takes such a zero point as a tensor, and whether it
     /// is zero is known only when the model runs). Said as information, not passed over in silence.
     static func undecidedChecks(
-        _ set: OperatorSet, node: Node, names: [String], constants: Set<String>
+        _ set: OperatorSet, node: Node, names: [String], constants: Set<String>, fileStatic: Bool = false
     ) -> [UndecidedCheck] {
         var out: [UndecidedCheck] = []
+        for c in set.checks where c.kind == .staticDimensions && c.applies(to: names) && !fileStatic {
+            guard c.input < node.inputs.count, !node.inputs[c.input].isEmpty, !constants.contains(node.inputs[c.input]) else { continue }
+            out.append(UndecidedCheck(check: c, detail: "input \(c.input) '\(node.inputs[c.input])' is computed from inputs whose dimensions the file leaves free"))
+        }
         for c in set.checks where c.kind == .zeroValues && c.applies(to: names) {
             for i in c.inputs where i < node.inputs.count && !node.inputs[i].isEmpty && !constants.contains(node.inputs[i]) {
                 out.append(UndecidedCheck(check: c, detail: "input \(i) '\(node.inputs[i])' is computed at run time"))

@@ -5835,6 +5835,34 @@ enum EmbeddedCatalogue {
           "text": "depth must be a build-time constant"
         },
         {
+          "id": "tensorrt.eyelike-static",
+          "operators": ["EyeLike"],
+          "kind": "static_dimensions",
+          "input": 0,
+          "text": "input must have static dimensions"
+        },
+        {
+          "id": "tensorrt.hardmax-static",
+          "operators": ["Hardmax"],
+          "kind": "static_dimensions",
+          "input": 0,
+          "attribute": "axis",
+          "default": "-1",
+          "text": "axis dimension of input must be a build-time constant"
+        },
+        {
+          "id": "tensorrt.loop-scan-length",
+          "operators": ["Loop"],
+          "kind": "loop_scan_length",
+          "text": "scan output length cannot be dynamic"
+        },
+        {
+          "id": "tensorrt.loop-carried-shapes",
+          "operators": ["Loop"],
+          "kind": "loop_carried_shapes",
+          "text": "the shape of Loop carried dependencies must be the same across all loop iterations"
+        },
+        {
           "id": "tensorrt.qdq-zero-point",
           "operators": ["DequantizeLinear", "QuantizeLinear"],
           "kind": "zero_values",

@@ -63,7 +63,7 @@ import Testing
 
     /// The convert entry reaches the converters: each fixture model's kind converts with its first setting.
     @Test func convertEntryConvertsTheFixtures() throws {
-        #expect(ConvertScratch.settings[.onnx]?.count == 7)
+        #expect(ConvertScratch.settings[.onnx]?.count == 8)
         #expect(ConvertScratch.settings[.tflite]?.count == 3)
         #expect(ConvertScratch.settings[.safetensors]?.count == 3)
         for (file, kind) in [("models/small_cnn.onnx", NativeConversion.Kind.onnx), ("models/small_cnn_float.tflite", .tflite),
@@ -74,6 +74,14 @@ import Testing
             let conversion = try NativeConversion.convert(path: path, kind: kind, settings: settings)
             #expect(conversion.output.count > 0, "\(file)")
         }
+        // The sized setting writes its batch into small_cnn's input x [batch, 1, 8, 8] (the rest are the file's).
+        let path = Self.root + "/Tests/Fixtures/models/small_cnn.onnx"
+        let sized = try #require(ConvertScratch.settings[.onnx]?.last)
+        let out = Self.root + "/.build/fuzz-sized-\(getpid()).onnx"
+        let c = try NativeConversion.convert(path: path, kind: .onnx, settings: sized)
+        _ = try SafeWriter.write(c.output, source: c.source.bytes, to: out)
+        defer { unlink(out) }
+        #expect(try ModelReader.read(path: out).inputs.first?.shape == [.fixed(2), .fixed(1), .fixed(8), .fixed(8)])
     }
 
     /// The pipeline's manifest must itself be valid, or the model targets would test less than they claim.

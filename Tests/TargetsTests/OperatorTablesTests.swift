@@ -383,6 +383,20 @@ import Testing
         ]) == [])
     }
 
+    @Test func tensorRTBuildsLoopsOfKnownScanLengthAndSteadyCarriedShapesAndSaysWhatItCannotDecide() {
+        // trt_loops.onnx (every input dimension fixed): a Loop whose trip count is a graph input with a scan output,
+        // one whose carried value doubles its width, one keeping both rules, and an EyeLike on a fixed input.
+        #expect(targetIssues("targets: {a: {runtime: ⟦⟦⟦tensorrt@10.8⟧⟧⟧}}\n", model: fixtures + "trt_loops.onnx", [
+            Expected(.operatorUnsupported, "2 operators cannot run: Loop 'loop.runtime_trips' (scan output length cannot be dynamic (the trip count 'm' is computed at run time, and the Loop has 1 scan output)); Loop 'loop.growing'"),
+            Expected(.operatorConstraint, "1 node breaks the constraint \"scan output length cannot be dynamic\" and cannot run: Loop 'loop.runtime_trips'"),
+            Expected(.operatorConstraint, "1 node breaks the constraint \"the shape of Loop carried dependencies must be the same across all loop iterations\" and cannot run: Loop 'loop.growing' (carried value 0 enters as [1, 4] ('x') and leaves the body as [1, 8] ('b_next'))"),
+        ]) == [])
+        // A free batch: whether the EyeLike's input has static dimensions when the engine is built is said, not judged.
+        #expect(targetIssues("targets: {a: {runtime: ⟦tensorrt@10.8⟧}}\n", model: fixtures + "eyelike_dynamic.onnx", [
+            Expected(.operatorConstraint, "1 node may break the constraint \"input must have static dimensions\", which holds on a value computed at run time that Slipway cannot check: EyeLike 'eyelike.dynamic' (input 0 'x' is computed from inputs whose dimensions the file leaves free)"),
+        ]) == [])
+    }
+
     @Test func aCheckOnEveryOperatorLeavesEachOperatorsOwnSentencesUnchecked() throws {
         // Core ML's input-dimension check names every operator (`*`); it evaluates none of an operator's own notes, so
         // ML Program's Resize note ("too many permutations to describe") is said, not taken as checked.

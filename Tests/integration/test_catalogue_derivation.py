@@ -195,11 +195,13 @@ def test_the_tensorrt_set_lists_what_onnx_tensorrts_matrix_marks_y():
     assert checks["tensorrt.resize-aspect-ratio"]["values"] == ["stretch"]
     assert checks["tensorrt.topk-k"] == {"id": "tensorrt.topk-k", "operators": ["TopK"], "kind": "value_range",
                                          "inputs": [1], "max": 3839, "text": "K input must be less than 3840"}
-    # What stays SW4020: a seed TensorRT ignores (no restriction on the file), Loop bodies' shapes, dimensions
-    # static when the engine is built (EyeLike, Hardmax).
+    # Loop's two sentences and the dimensions static when the engine is built (EyeLike, Hardmax) are checks; what
+    # stays SW4020 is a seed TensorRT ignores (no restriction on the file).
     covered = {op for c in s["checks"] for op in c["operators"]}
-    assert sorted(set(restrictions) - covered) == [
-        "EyeLike", "Hardmax", "Loop", "RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike"]
+    assert sorted(set(restrictions) - covered) == ["RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike"]
+    assert [checks[i]["kind"] for i in ("tensorrt.loop-scan-length", "tensorrt.loop-carried-shapes",
+                                        "tensorrt.eyelike-static", "tensorrt.hardmax-static")] == [
+        "loop_scan_length", "loop_carried_shapes", "static_dimensions", "static_dimensions"]
     # And the sentences of a checked operator's restrictions no check rests on, derived the same way.
     assert s["unchecked"] == derive_tensorrt.unchecked(restrictions, s["checks"]) == {
         "Attention": "`q_num_heads` and `kv_num_heads` attributes are supported via being specified as the second "

@@ -74,6 +74,20 @@ CHECKS = [
     ({"OneHot": "`depth` must be a build-time constant"},
      {"id": "tensorrt.onehot-depth", "operators": ["OneHot"], "kind": "constant_inputs", "inputs": [1],
       "text": "depth must be a build-time constant"}),
+    # Static when the engine is built: a constant, or any value of a file whose input dimensions are all fixed;
+    # otherwise said as undecided (the free dimensions' reach is not tracked).
+    ({"EyeLike": "`input` must have static dimensions"},
+     {"id": "tensorrt.eyelike-static", "operators": ["EyeLike"], "kind": "static_dimensions", "input": 0,
+      "text": "input must have static dimensions"}),
+    ({"Hardmax": "`axis` dimension of input must be a build-time constant"},
+     {"id": "tensorrt.hardmax-static", "operators": ["Hardmax"], "kind": "static_dimensions", "input": 0,
+      "attribute": "axis", "default": "-1", "text": "axis dimension of input must be a build-time constant"}),
+    ({"Loop": "Scan output length cannot be dynamic"},
+     {"id": "tensorrt.loop-scan-length", "operators": ["Loop"], "kind": "loop_scan_length",
+      "text": "scan output length cannot be dynamic"}),
+    ({"Loop": "The shape of Loop carried dependencies must be the same across all loop iterations"},
+     {"id": "tensorrt.loop-carried-shapes", "operators": ["Loop"], "kind": "loop_carried_shapes",
+      "text": "the shape of Loop carried dependencies must be the same across all loop iterations"}),
     ({"QuantizeLinear": "`y_zero_point` must be 0", "DequantizeLinear": "`x_zero_point` must be zero"},
      # The importer refuses a constant zero point with a value other than zero ("TensorRT only supports symmetric
      # quantization"); one computed at run time it takes as a tensor.
