@@ -151,10 +151,7 @@ public enum Coverage {
         // What ONNX Runtime's constant folding computes before the graph is partitioned ("basic" optimizations run
         // before partitioning and apply to every provider): nodes on constants alone, and Shape or Size of a value
         // whose shape the model itself fixes. The providers are never asked for them.
-        // Every input dimension fixed in the file: what a runtime building from the file knows before it runs.
-        let fileStatic = model.inputs.allSatisfy { i in
-            i.shape?.allSatisfy { if case .fixed = $0 { return true }; return false } ?? false
-        }
+        let fileStatic = Self.fileStatic(model)
         // A static-shape provider's artifact carries the manifest's input sizes (`convert` writes them).
         let manifestSized = runtime.name == "onnxruntime" && model.format == .onnx && delegate?.staticShapes == true
         let foldedByRuntime: Set<Int> = runtime.name == "onnxruntime" && model.format == .onnx
@@ -852,6 +849,11 @@ public enum Coverage {
         return .some(builtins)
     }
 
+    /// Every input dimension fixed in the file: what a runtime that builds or folds from the file knows before it runs.
+    static func fileStatic(_ model: Model) -> Bool {
+        model.inputs.allSatisfy { i in i.shape?.allSatisfy { if case .fixed = $0 { return true }; return false } ?? false }
+    }
+
     /// The main-graph nodes ONNX Runtime's ConstantFolding computes at session creation: every input a constant
     /// (an initializer, a `Constant`'s output, a folded node's), or a Shape or Size whose input's shape the declared
     /// input shapes of the file it loads fix: the model's own, or, for a static-shape provider (`manifestSized`:
@@ -863,9 +865,7 @@ public enum Coverage {
                                manifestSized: Bool = false) -> Set<Int> {
         let kept: Set<String> = ["RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial",
                                  "Bernoulli", "QuantizeLinear", "DequantizeLinear", "If", "Loop", "Scan"]
-        let fileStatic = model.inputs.allSatisfy { i in
-            i.shape?.allSatisfy { if case .fixed = $0 { return true }; return false } ?? false
-        }
+        let fileStatic = Self.fileStatic(model)
         // No dimension was taken as 1: each is the file's or the manifest's.
         let declaredStatic = fileStatic || (manifestSized && analysis?.assumedDimensions.isEmpty == true
             && model.inputs.allSatisfy { $0.shape != nil })
