@@ -64,6 +64,8 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - ep_restrictions.onnx a Split into 1 and 3 beside one into halves, a Gemm of a computed B not transposed beside one
                       of a stored B, a Pow by an int64 exponent beside one by a float: NNAPI takes only equal splits and a
                       computed B transposed, Core ML only float32 Pow
+- value_branch.onnx   an If on a scalar input whose other branch reshapes 12 values into rows of 5: at a fixed batch
+                      ONNX Runtime's load-time inference fails on it, whatever value the manifest gives
 - trt_loops.onnx      three Loops and an EyeLike in a file whose inputs are all fixed: a Loop whose trip count is a
                       graph input and which has a scan output, one whose carried value doubles its width each
                       iteration, one that keeps both rules: TensorRT refuses the first two
@@ -545,6 +547,20 @@ def ep_table_fixtures():
               [const("sizes", np.int64, [1, 3]), numpy_helper.from_array(rng.standard_normal((3, 4)).astype(np.float32), "w"),
                const("two_int", np.int64, 2), const("two", np.float32, 2)], opset=13)
     path = save(m, "ep_restrictions.onnx")
+
+    # An If on a scalar input: `mode` 1 reshapes x [N, 12] to rows of 4, any other mode to rows of 5, which no size of
+    # 12 values takes. The manifest's `mode: 1` never takes the second branch, but ONNX Runtime shape-checks it once
+    # the batch is fixed in the file.
+    rows = lambda tag, n: helper.make_graph(
+        [helper.make_node("Reshape", ["x", f"{tag}_shape"], [f"{tag}_y"], name=f"{tag}.reshape")], tag, [],
+        [f32(f"{tag}_y", ["R", n])], [const(f"{tag}_shape", np.int64, [-1, n])])
+    m = model([helper.make_node("Equal", ["mode", "one"], ["is_one"], name="is_one"),
+               helper.make_node("If", ["is_one"], ["y"], name="by_mode", then_branch=rows("fours", 4), else_branch=rows("fives", 5))],
+              [f32("x", ["N", 12]), helper.make_tensor_value_info("mode", TensorProto.INT64, [])],
+              [f32("y", ["R", "C"])], [const("one", np.int64, 1)], opset=13)
+    branch = save(m, "value_branch.onnx")
+    assert ort.InferenceSession(branch, providers=["CPUExecutionProvider"]).run(
+        None, {"x": np.ones([2, 12], np.float32), "mode": np.array(1, np.int64)})[0].shape == (6, 4)
     outs = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {
         "x": np.ones([1, 4, 2], np.float32), "a": np.ones([2, 3], np.float32), "b": np.ones([3, 4], np.float32)})
     assert [o.shape for o in outs][:2] == [(1, 1, 2), (1, 3, 2)]

@@ -842,11 +842,21 @@ struct Analyzer {
                     for (i, t) in target.enumerated() {
                         if t == 0 && !allowZero { shape.append(i < x.count ? x[i] : 0) } else { shape.append(t) }
                     }
+                    // A target the input's elements cannot fill (rows of 5 from 24 values) has no shape: ONNX's
+                    // inference fails on it too, and ONNX Runtime refuses the file it is in.
+                    let volume = Self.volume(x)
                     if let m = shape.firstIndex(of: -1) {
                         let rest = shape.enumerated().filter { $0.offset != m }.reduce(1) { $0 &* $1.element }
-                        shape[m] = rest > 0 ? Self.volume(x) / rest : 0
+                        if rest > 0, volume % rest == 0, !shape.enumerated().contains(where: { $0.offset != m && $0.element < 0 }) {
+                            shape[m] = volume / rest
+                            outs = [shape]
+                        } else if rest == 0, volume == 0 {
+                            shape[m] = 0
+                            outs = [shape]
+                        }
+                    } else if !shape.contains(where: { $0 < 0 }), Self.volume(shape) == volume {
+                        outs = [shape]
                     }
-                    outs = [shape]
                 }
             case "Transpose":
                 if let x = ins.first ?? nil {

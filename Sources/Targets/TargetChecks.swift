@@ -153,6 +153,7 @@ private struct TargetContext {
         }
         checkAlreadyQuantized(model)
         checkStaticShapes(model, runtime: runtime, delegate: delegate)
+        checkUntakenBranchesAtFixedSizes(model, runtime: runtime, delegate: delegate)
         let coverage = model.graphs.isEmpty && analysis?.graphModel == nil ? nil : Coverage.check(
             model: model, runtime: runtime, version: version, delegate: delegate, catalogue: catalogue, analysis: analysis)
         if let coverage { report(coverage, delegate: delegate, runtime: runtime) }
@@ -630,6 +631,50 @@ private struct TargetContext {
         }
         emit(ruleID, "\(what) needs static shapes, but \(dynamic.joined(separator: ", ")) \(dynamic.count == 1 ? "is" : "are") dynamic; fix \(dynamic.count == 1 ? "it" : "them") under `model.inputs`",
              at: delegate?.staticShapes == true ? delegateRange : runtimeRange)
+    }
+
+    /// A static-shape provider of ONNX Runtime gets its artifact with the manifest's sizes (`convert` writes them),
+    /// and ONNX Runtime infers the shapes of every branch of such a file when it loads it, refusing the file when a
+    /// branch has none — also a branch the manifest's scalar values (`sr: 16000`) never take. Said where the
+    /// analysis at those sizes, with the values left free so that every branch is walked, infers no shape for a
+    /// node whose operator it infers elsewhere in the model (a rule that ran and failed, not one it lacks):
+    /// silero-vad at 512 samples, whose 8 kHz branch ONNX Runtime refuses ("Graph attribute inferencing failed").
+    mutating func checkUntakenBranchesAtFixedSizes(_ m: Model, runtime: Runtime, delegate: Delegate?) {
+        let values = manifestInputValues(manifest)
+        guard runtime.name == "onnxruntime", m.format == .onnx, delegate?.staticShapes == true, !values.isEmpty,
+              m.graphs.contains(where: { $0.parent != nil }), let analysis else { return }
+        let all = GraphAnalysis.analyze(model: m, inputs: manifestInputDims(manifest))
+        let failed = Set(all.unresolved).subtracting(analysis.unresolved)
+        guard !failed.isEmpty else { return }
+        // Operators the analysis inferred a shape for somewhere, subgraphs included (an output with a shape).
+        let inferred = Set(m.graphs.flatMap(\.nodes).filter { n in n.outputs.contains { !$0.isEmpty && all.shapes[$0] != nil } }.map(\.opType))
+        // Each failing node with the outermost If branch that holds it.
+        var found: [(node: Node, branch: String)] = []
+        for (g, graph) in m.graphs.enumerated() where graph.parent != nil {
+            for n in graph.nodes where failed.contains(n.name) && inferred.contains(n.opType) {
+                var p = m.graphs[g].parent
+                var top = p
+                while let q = p { top = q; p = m.graphs[q.graph].parent }
+                guard let t = top, m.graphs.indices.contains(t.graph), m.graphs[t.graph].nodes.indices.contains(t.node) else { continue }
+                let owner = m.graphs[t.graph].nodes[t.node]
+                found.append((n, "the \(t.attribute) of \(owner.opType) '\(owner.name)'"))
+            }
+        }
+        // The first that fails in walk order, an operator of its own before the control flow that holds it.
+        let order = Dictionary(all.unresolved.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let control: Set<String> = ["If", "Loop", "Scan"]
+        found.sort { a, b in
+            let (x, y) = (control.contains(a.node.opType), control.contains(b.node.opType))
+            return x != y ? !x : (order[a.node.name] ?? 0) < (order[b.node.name] ?? 0)
+        }
+        guard let first = found.first, let rule = catalogue.rules.first(where: { r in
+            r.code == .dynamicShapes && r.runtimes.contains(runtime.name)
+                && (r.params["delegates"]?.arrayValue ?? []).contains { $0.stringValue == delegate?.name }
+        }) else { return }
+        let given = values.keys.sorted().map { "`\($0): \(values[$0] ?? 0)`" }.joined(separator: ", ")
+        let more = found.count > 1 ? " (and \(found.count - 1) more node\(found.count == 2 ? "" : "s"))" : ""
+        emit(rule.id, "at the sizes under `model.inputs`, Slipway infers no shape for \(first.node.opType) '\(first.node.name)'\(more) in \(first.branch), a branch \(given) never takes; `convert` writes these sizes into the artifact, and ONNX Runtime infers every branch of a file whose inputs are fixed when it loads it, refusing the file when one fails",
+             at: delegateRange, severity: .warning)
     }
 
     mutating func report(_ c: CoverageReport, delegate: Delegate?, runtime: Runtime) {

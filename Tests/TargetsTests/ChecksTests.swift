@@ -118,6 +118,18 @@ let fixtures = "Tests/Fixtures/targets/"
         #expect(folded([:], manifestSized: true) == 1)
     }
 
+    @Test func aBranchTheManifestsValuesNeverTakeMustStillHaveShapesAtTheSizesAStaticShapeArtifactCarries() {
+        // value_branch.onnx: with `mode: 1` the If takes its rows-of-4 branch; the other reshapes 24 values into rows
+        // of 5. QNN's artifact carries x [2, 12], and ONNX Runtime shape-checks both branches when it loads it
+        // (measured: "Graph attribute inferencing failed: Node (fives.reshape)"): said on the delegate.
+        #expect(targetIssues("model: {inputs: {x: [2, 12], mode: 1}}\ntargets: {a: {runtime: onnxruntime@1.20, delegate: ⟦qnn⟧}}\n", model: fixtures + "value_branch.onnx", [
+            Expected(.dynamicShapes, "at the sizes under `model.inputs`, Slipway infers no shape for Reshape 'fives.reshape' in the else_branch of If 'by_mode', a branch `mode: 1` never takes"),
+        ]) == [])
+        // Rows of 4 and 5 both fit 40 values; a provider that takes the file's free batch is not concerned.
+        #expect(targetIssues("model: {inputs: {x: [10, 12], mode: 1}}\ntargets: {a: {runtime: onnxruntime@1.20, delegate: qnn}}\n", model: fixtures + "value_branch.onnx", []) == [])
+        #expect(targetIssues("model: {inputs: {x: [2, 12], mode: 1}}\ntargets: {a: {runtime: onnxruntime@1.20}}\n", model: fixtures + "value_branch.onnx", []) == [])
+    }
+
     @Test func theGPUDelegateKeepsItsLargestPartition() {
         // conv1, relu1 | BROADCAST_TO | conv2 … fc: the five nodes after the Expand are delegated, the first three run on the CPU.
         #expect(targetIssues("targets: {a: {runtime: litert@2.16, delegate: ⟦gpu⟧}}\n", model: fixtures + "expand_mid.onnx", [
