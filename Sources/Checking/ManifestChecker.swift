@@ -236,10 +236,11 @@ extension ManifestChecker {
 extension ConvertOptions {
     /// The catalogue's facts a conversion decides from, as `check` does: every caller of `convert` (the CLI's
     /// `convert` and `test`, the server's command) sets them here, so none plans differently.
-    public mutating func decide(from catalogue: Catalogue?) {
-        guard let catalogue else { return }
-        runtimeMaxOpset = { ManifestChecker.runtimeMaxOpset($0, catalogue: catalogue) }
-        staticShapes = { TargetChecks.needsStaticShapes($0, catalogue: catalogue) }
+    /// The catalogue is read when a conversion first asks (`slipway test --no-convert` never does: loading the
+    /// embedded catalogue costs more than a warm check).
+    public mutating func decide(from catalogue: @autoclosure @escaping @Sendable () -> Catalogue?) {
+        runtimeMaxOpset = { t in catalogue().flatMap { ManifestChecker.runtimeMaxOpset(t, catalogue: $0) } }
+        staticShapes = { t in catalogue().map { TargetChecks.needsStaticShapes(t, catalogue: $0) } ?? false }
     }
 }
 

@@ -129,7 +129,8 @@ enum Commands {
             }
             do {
                 var options = ConvertOptions()
-                options.decide(from: r.context.checker.catalogue)
+                let catalogue = r.context.checker.catalogue
+                options.decide(from: catalogue)
                 let report = try await Converter.convert(
                     target: t, manifest: manifest, manifestPath: path, options: options,
                     progress: { p in reporter.report("\(name): \(p.phase)", fraction: (Double(i) + p.fraction) / Double(targets.count)) },

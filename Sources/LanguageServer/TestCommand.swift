@@ -47,7 +47,8 @@ extension Commands {
         let registry = r.context.progress
         let token = reporter.token
         var options = TestOptions(python: python, reuse: !force)
-        options.convert.decide(from: r.context.checker.catalogue)
+        let catalogue = r.context.checker.catalogue
+        options.convert.decide(from: catalogue)
         let run = await ModelTester.test(
             manifest: manifest, manifestPath: path, targets: targets, options: options,
             progress: { message in reporter.report(message, fraction: 0.5) },
