@@ -125,9 +125,7 @@ public struct TargetEstimation: Sendable {
     /// analysis took as 1 decides nothing in the file). Empty for a model without subgraphs.
     static func foldedBranches(manifest: Manifest, model: Model) -> Set<Int> {
         guard model.graphs.contains(where: { $0.parent != nil }) else { return [] }
-        let a = GraphAnalysis.analyze(model: model, inputs: manifest.fixedInputDims,
-                                      values: Dictionary((manifest.model?.inputValues ?? []).map { ($0.name.value, $0.value.value) },
-                                                         uniquingKeysWith: { a, _ in a }))
+        let a = GraphAnalysis.analyze(model: model, inputs: manifest.fixedInputDims, values: manifest.fixedInputValues)
         return a.assumedDimensions.isEmpty ? a.coverage.graphsNotRun : []
     }
 

@@ -41,6 +41,13 @@ public struct Manifest: Sendable {
         }
         return out
     }
+
+    /// `model.inputs` given as values (`sr: 16000`), by input name.
+    public var fixedInputValues: [String: Int] {
+        var out: [String: Int] = [:]
+        for v in model?.inputValues ?? [] { out[v.name.value] = v.value.value }
+        return out
+    }
 }
 
 public struct ModelSpec: Sendable {

@@ -6,11 +6,7 @@ import Manifest
 func manifestInputDims(_ m: Manifest) -> [String: [Int?]] { m.fixedInputDims }
 
 /// The manifest's `model.inputs` given as values (`sr: 16000`), by input name.
-func manifestInputValues(_ m: Manifest) -> [String: Int] {
-    var out: [String: Int] = [:]
-    for v in m.model?.inputValues ?? [] { out[v.name.value] = v.value.value }
-    return out
-}
+func manifestInputValues(_ m: Manifest) -> [String: Int] { m.fixedInputValues }
 
 /// Input names the manifest fixes with at least one dimension.
 func manifestInputNames(_ m: Manifest) -> Set<String> {

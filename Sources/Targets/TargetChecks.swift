@@ -593,15 +593,18 @@ private struct TargetContext {
              at: runtimeRange, fixes: [Fix(title: "Use litert@\(declared)", edits: [TextEdit(range: runtimeRange, newText: "litert@\(declared)")])])
     }
 
+    /// The SW4012 rule that names this delegate of this runtime: it says why, with its source.
+    func staticShapesRule(_ runtime: Runtime, _ delegate: Delegate) -> Rule? {
+        catalogue.rules.first { r in
+            r.code == .dynamicShapes && r.runtimes.contains(runtime.name)
+                && (r.params["delegates"]?.arrayValue ?? []).contains { $0.stringValue == delegate.name }
+        }
+    }
+
     mutating func checkStaticShapes(_ m: Model, runtime: Runtime, delegate: Delegate?) {
         let ruleID: String
         if let delegate, delegate.staticShapes {
-            // The SW4012 rule that names this delegate of this runtime says why, with its source.
-            let rule = catalogue.rules.first { r in
-                r.code == .dynamicShapes && r.runtimes.contains(runtime.name)
-                    && (r.params["delegates"]?.arrayValue ?? []).contains { $0.stringValue == delegate.name }
-            }
-            ruleID = rule?.id ?? "edgetpu.static-shapes"
+            ruleID = staticShapesRule(runtime, delegate)?.id ?? "edgetpu.static-shapes"
         } else if runtime.staticShapes {
             ruleID = "tflm.static-shapes"
         } else {
@@ -667,10 +670,7 @@ private struct TargetContext {
             let (x, y) = (control.contains(a.node.opType), control.contains(b.node.opType))
             return x != y ? !x : (order[a.node.name] ?? 0) < (order[b.node.name] ?? 0)
         }
-        guard let first = found.first, let rule = catalogue.rules.first(where: { r in
-            r.code == .dynamicShapes && r.runtimes.contains(runtime.name)
-                && (r.params["delegates"]?.arrayValue ?? []).contains { $0.stringValue == delegate?.name }
-        }) else { return }
+        guard let first = found.first, let delegate, let rule = staticShapesRule(runtime, delegate) else { return }
         let given = values.keys.sorted().map { "`\($0): \(values[$0] ?? 0)`" }.joined(separator: ", ")
         let more = found.count > 1 ? " (and \(found.count - 1) more node\(found.count == 2 ? "" : "s"))" : ""
         emit(rule.id, "at the sizes under `model.inputs`, Slipway infers no shape for \(first.node.opType) '\(first.node.name)'\(more) in \(first.branch), a branch \(given) never takes; `convert` writes these sizes into the artifact, and ONNX Runtime infers every branch of a file whose inputs are fixed when it loads it, refusing the file when one fails",
