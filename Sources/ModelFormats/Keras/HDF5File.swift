@@ -39,6 +39,12 @@ final class HDF5Image {
             throw ModelError(.malformed, file: path, field: "symbol table message at byte \(at)",
                              "its B-tree or local heap address is past the file's \(bytes.count) bytes (libhdf5 would read through it)")
         }
+        // Every structure libhdf5 would follow to the objects the readers open, read and bounded first (HDF5Walk).
+        do throws(HDF5Refusal) {
+            _ = try HDF5Walk.check(bytes)
+        } catch {
+            throw ModelError(.malformed, file: path, field: "\(error.structure) at byte \(error.offset)", error.reason)
+        }
         let id = slipway_h5_open_image(base, bytes.count)
         guard id >= 0 else {
             throw ModelError(.malformed, file: path, "is not a readable Keras HDF5 model: libhdf5 cannot open it (truncated or corrupt)")
