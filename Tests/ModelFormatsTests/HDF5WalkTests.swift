@@ -20,8 +20,7 @@ enum HDF5Fixtures {
     }
 
     static func json(_ name: String) throws -> JSONValue {
-        let file = try MappedFile(path: directory + "/" + name)
-        return try JSONValue.parse(bytes: Array(file.bytes))
+        try JSONValue.parse(bytes: try fileBytes(directory + "/" + name))
     }
 }
 
@@ -105,4 +104,97 @@ func theWalkReadsEveryLinkAndAttributeH5pyLists(name: String) throws {
     #expect(walkLatest.attributes.count == 16)
     // Keras's model_config, layer and weight names: variable-length strings, each read through its heap object.
     #expect(walkLatest.variableLengthValues == 27 && walkPlain.variableLengthValues == 27)
+}
+
+/// small_cnn_latest.h5 (and groups_latest.h5) with one structure broken each, most with their checksums
+/// recomputed so that only the broken structure is wrong (`scripts/make_hdf5_latest_fixtures.py`, which also
+/// commits them as fuzz-keras seeds and names in seed-latest.expected.json the structure and byte each breaks):
+/// each is refused, naming the file, the structure and its byte, before libhdf5 opens it.
+@Test(arguments: [
+    ("truncated-chunk", "its 58 bytes at address 11699 are not inside the file's 11728 bytes"),
+    ("bad-checksum", "its checksum 0x18047e1c is not the 0x575139cf of its bytes"),
+    ("continuation-outside", "its 58 bytes at address 46453 are not inside the file's 42357 bytes"),
+    ("continuation-to-itself", "its chunk (bytes 48..<106) overlaps a chunk of the same header (bytes 71..<191)"),
+    ("message-past-chunk", "its 120 bytes run past the end of its chunk at byte 191"),
+    ("btree-records-past-node", "its pointer gives it 200 records, more than the 45 its node size holds"),
+    ("attribute-value-past-message", "its value (1 × 4096 bytes) is larger than the 16 bytes left in the message"),
+    ("heap-id-past-rows", "offset 16484 falls in row 4 of an indirect block of 4 rows"),
+])
+func aBrokenLatestFormatFileIsRefusedAtTheBrokenStructure(name: String, reason: String) throws {
+    let path = KerasFixtures.directory + "/../fuzz/keras/seed-latest-" + name
+    let expected = try #require(try HDF5Fixtures.json("seed-latest.expected.json")[name])
+    let structure = try #require(expected["structure"]?.stringValue)
+    let byte = try #require(expected["byte"]?.intValue)
+    #expect {
+        try ModelReader.read(path: path)
+    } throws: { error in
+        let e = error as? ModelError
+        return e?.kind == .malformed && e?.description.hasPrefix("\(path): \(structure) at byte \(byte): \(reason)") == true
+    }
+}
+
+/// Rewrites the lookup3 checksum in the last 4 bytes of `range` (as libhdf5 writes it), for mutations that must
+/// get past the checksum to reach the check under test.
+func resealed(_ bytes: [UInt8], _ range: Range<Int>) -> [UInt8] {
+    var out = bytes
+    let sum = out[range.lowerBound..<(range.upperBound - 4)].withUnsafeBytes { HDF5Lookup3.hash($0) }
+    withUnsafeBytes(of: sum.littleEndian) { for (i, v) in $0.enumerated() { out[range.upperBound - 4 + i] = v } }
+    return out
+}
+
+/// A file's bytes, copied while its mapping lives.
+func fileBytes(_ path: String) throws -> [UInt8] {
+    let file = try MappedFile(path: path)
+    return withExtendedLifetime(file) { Array(file.bytes) }
+}
+
+func firstSignature(_ bytes: [UInt8], _ text: String) throws -> Int {
+    let s = Array(text.utf8)
+    return try #require((0..<(bytes.count - 4)).first { Array(bytes[$0..<($0 + 4)]) == s })
+}
+
+@Test func aBTreeOfAnotherKindThanItsIndexIsRefused() throws {
+    // libhdf5 1.10 takes a version 2 B-tree's type from its header, not from the index that names it: a link name
+    // index whose header says "creation order" would have its records read as another kind.
+    let bytes = try fileBytes(KerasFixtures.directory + "/small_cnn_latest.h5")
+    let header = try firstSignature(bytes, "BTHD")
+    #expect(bytes[header + 5] == 5)
+    var changed = bytes
+    changed[header + 5] = 6
+    let file = try MappedFile(copying: resealed(changed, header..<(header + 38)), path: "kind.h5")
+    #expect {
+        try ModelReader.read(file: file)
+    } throws: { error in
+        (error as? ModelError)?.description == "kind.h5: version 2 B-tree header at byte \(header): a type 6 B-tree where the index is of type 5 (libhdf5 would take its records for another kind)"
+    }
+}
+
+@Test func aChangedDirectBlockOfTheHeapIsRefusedByItsChecksum() throws {
+    // h5py's heaps checksum their direct blocks (header flag bit 1): the whole block with the field zeroed.
+    let bytes = try fileBytes(KerasFixtures.directory + "/small_cnn_latest.h5")
+    let block = try firstSignature(bytes, "FHDB")
+    var changed = bytes
+    changed[block + 40] ^= 0x20
+    let file = try MappedFile(copying: changed, path: "block.h5")
+    #expect {
+        try ModelReader.read(file: file)
+    } throws: { error in
+        let d = (error as? ModelError)?.description ?? ""
+        return d.hasPrefix("block.h5: fractal heap direct block at byte \(block): its checksum ") && d.hasSuffix("(libhdf5 would refuse it: a changed or cut file)")
+    }
+}
+
+@Test func aLocalHeapFreeListThatLoopsIsRefused() throws {
+    // Version 1 groups' local heaps chain their free blocks; libhdf5 1.10 follows the chain as it is. The root
+    // group's heap in small_cnn.h5 (header at 680, data at 712) has one free block at offset 24; made to point
+    // at itself, the chain would never end.
+    var bytes = try fileBytes(KerasFixtures.directory + "/small_cnn.h5")
+    #expect(Array(bytes[680..<684]) == Array("HEAP".utf8))
+    withUnsafeBytes(of: UInt64(24).littleEndian) { for (i, v) in $0.enumerated() { bytes[712 + 24 + i] = v } }
+    let file = try MappedFile(copying: bytes, path: "loop.h5")
+    #expect {
+        try ModelReader.read(file: file)
+    } throws: { error in
+        (error as? ModelError)?.description == "loop.h5: local heap at byte 680: its free list reaches offset 24, outside its 88-byte data segment or a second time"
+    }
 }
