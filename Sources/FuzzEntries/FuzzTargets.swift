@@ -16,7 +16,7 @@ public enum FuzzTargets {
     public static let tflite = FuzzTarget(name: "tflite", run: { fuzzTFLite($0) }, mutate: FlatBufferMutator.mutate)
     public static let safetensors = FuzzTarget(name: "safetensors", run: { fuzzSafetensors($0) }, mutate: nil)
     public static let gguf = FuzzTarget(name: "gguf", run: { fuzzGGUF($0) }, mutate: nil)
-    public static let keras = FuzzTarget(name: "keras", run: { fuzzKeras($0) }, mutate: nil)
+    public static let keras = FuzzTarget(name: "keras", run: { fuzzKeras($0) }, mutate: HDF5Mutator.mutate)
     public static let pytorch = FuzzTarget(name: "pytorch", run: { fuzzPyTorch($0) }, mutate: nil)
     public static let torchscript = FuzzTarget(name: "torchscript", run: { fuzzTorchScript($0) }, mutate: nil)
     /// Converter inputs are models of the three formats the native converters read; ONNX is the one whose

@@ -28,4 +28,13 @@ func LLVMFuzzerRunDriver(
 // libFuzzer's main (linked by -sanitize=fuzzer) asks for this symbol too.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 { FuzzDriver.testOneInput(FuzzTargets.keras, data, size) }
+
+@_silgen_name("LLVMFuzzerMutate")
+func LLVMFuzzerMutate(_ data: UnsafeMutablePointer<UInt8>?, _ size: Int, _ maxSize: Int) -> Int
+
+// Found by libFuzzer by name: the checksum-resealing HDF5 mutation (HDF5Mutator), or its own when that does not apply.
+@_cdecl("LLVMFuzzerCustomMutator")
+public func customMutator(_ data: UnsafeMutablePointer<UInt8>?, _ size: Int, _ maxSize: Int, _ seed: UInt32) -> Int {
+    FuzzDriver.customMutator(FuzzTargets.keras, data, size, maxSize, seed, fallback: LLVMFuzzerMutate)
+}
 #endif

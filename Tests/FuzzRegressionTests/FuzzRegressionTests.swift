@@ -143,6 +143,39 @@ enum ManifestCheckFree {
         #expect(FlatBufferMutator.mutate(Self.onnx, seed: 1) == nil)
     }
 
+    static let h5 = FuzzRegressionTests.bytes(FuzzSupport.root + "/Tests/Fixtures/keras/small_cnn_latest.h5")
+
+    @Test func hdf5ResealingMakesABrokenChecksumWhole() throws {
+        // seed-latest-bad-checksum has one object header byte changed: the walk stops at its checksum. Resealed,
+        // the file walks to its end: the mutator's changes get past checksums to the checks behind them.
+        var bytes = FuzzRegressionTests.bytes(FuzzSupport.root + "/Tests/Fixtures/fuzz/keras/seed-latest-bad-checksum")
+        let before = HDF5Checksums.structures(bytes)
+        for s in before { HDF5Checksums.reseal(&bytes, s) }
+        let after = HDF5Checksums.structures(bytes)
+        #expect(after.count > before.count)
+        #expect(after == HDF5Checksums.structures(Self.h5))
+        // The walk meets every checksummed structure of the file: the superblock, 30 object headers, 9
+        // continuation chunks, the link heap's header and direct block, the name index's header and leaf.
+        #expect(after.count == 1 + 30 + 9 + 2 + 2)
+    }
+
+    @Test func hdf5MutationsChangeFieldsInsideChecksummedStructures() throws {
+        // Nil when the edge value drawn is the field's own (libFuzzer's own mutation runs instead).
+        var changed = 0
+        for seed in UInt64(0)..<60 {
+            guard let out = HDF5Mutator.mutate(Self.h5, seed: seed) else { continue }
+            changed += 1
+            #expect(out.count == Self.h5.count)
+            #expect(zip(out, Self.h5).filter { $0 != $1 }.count <= 3 * (8 + 4), "seed \(seed)")
+            #expect(HDF5Mutator.mutate(Self.h5, seed: seed) == out, "seed \(seed) is not deterministic")
+            #expect(fuzzKeras(out) == [], "seed \(seed)")
+        }
+        #expect(changed >= 50)
+        // Not an HDF5 image (a .keras zip, version 1 files with no checksums left to fix): libFuzzer's own.
+        #expect(HDF5Mutator.mutate(Array("PK\u{3}\u{4}".utf8) + [UInt8](repeating: 0, count: 60), seed: 1) == nil)
+        #expect(HDF5Mutator.mutate(FuzzRegressionTests.bytes(FuzzSupport.root + "/Tests/Fixtures/keras/small_cnn.h5"), seed: 1) == nil)
+    }
+
     @Test func interestingValuesHoldTheExtremes() {
         #expect(InterestingValues.int64.contains(.max))
         #expect(InterestingValues.int64.contains(.min))

@@ -279,6 +279,7 @@ extension HDF5Walk {
         if h.checksummedDirectBlocks {
             // The checksum covers the whole block with its own field zeroed (H5HF__cache_dblock_verify_chksum).
             let field = c.at
+            checksummed.append(HDF5ChecksummedStructure(range: start..<(start + Int(size)), field: field))
             let stored = b.loadUnaligned(fromByteOffset: field, as: UInt32.self).littleEndian
             var copy = Array(UnsafeRawBufferPointer(rebasing: b[start..<(start + Int(size))]))
             for i in 0..<4 { copy[field - start + i] = 0 }

@@ -48,6 +48,8 @@ final class HDF5Walk {
     var committedInProgress: Set<UInt64> = []
     /// Global heap collections walked so far (objects: index → size), by offset.
     var collections: [Int: [Int: Int]] = [:]
+    /// Every checksummed structure met, in order, whether its checksum held or not (`HDF5Checksums`).
+    var checksummed: [HDF5ChecksummedStructure] = []
 
     /// What the walk read: the tests hold it to h5py's own listing of the same files.
     struct Summary: Equatable {
@@ -131,6 +133,7 @@ final class HDF5Walk {
     /// The checksum of `range` less its last 4 bytes, held in those 4 bytes, as libhdf5's `H5F_get_checksums`
     /// reads it.
     func verifyChecksum(_ range: Range<Int>, _ what: String) throws(HDF5Refusal) {
+        checksummed.append(HDF5ChecksummedStructure(range: range, field: range.upperBound - 4))
         let stored = UInt32(b[range.upperBound - 4]) | UInt32(b[range.upperBound - 3]) << 8
             | UInt32(b[range.upperBound - 2]) << 16 | UInt32(b[range.upperBound - 1]) << 24
         let computed = HDF5Lookup3.hash(UnsafeRawBufferPointer(rebasing: b[range.lowerBound..<(range.upperBound - 4)]))
