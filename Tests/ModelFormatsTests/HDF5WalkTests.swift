@@ -198,3 +198,16 @@ func firstSignature(_ bytes: [UInt8], _ text: String) throws -> Int {
         (error as? ModelError)?.description == "loop.h5: local heap at byte 680: its free list reaches offset 24, outside its 88-byte data segment or a second time"
     }
 }
+
+@Test func aHeapWhoseHugeObjectTreeHoldsNothingIsRefused() throws {
+    // fuzz-keras's find (the resealing mutator's first run): small_cnn_latest.h5 with the link heap's huge
+    // object B-tree address set while the heap counts no huge objects. On closing the heap libhdf5 deletes such
+    // a tree (H5HF__huge_term), which fails in a read-only file and leaves the file open; at exit libhdf5 closes
+    // it again and crashes (SIGSEGV in H5F__close_cb, after the input had long been read).
+    let path = KerasFixtures.directory + "/../fuzz/keras/crash-16d865c550048a4e"
+    #expect {
+        try ModelReader.read(path: path)
+    } throws: { error in
+        (error as? ModelError)?.description == "\(path): fractal heap header at byte 39293: a huge object B-tree present for 0 huge objects of 0 bytes (libhdf5 would delete it on closing the heap, and fail to close the file)"
+    }
+}

@@ -66,7 +66,10 @@ extension HDF5Walk {
         _ = try c.length()  // free space in managed blocks
         _ = try c.address()  // free-space manager (read by libhdf5 only to write)
         let managedSize = try c.length()
-        try c.skip(7 * l)  // allocated managed space, iterator offset, and the object counts and sizes
+        try c.skip(3 * l)  // allocated managed space, iterator offset, managed objects
+        let hugeSize = try c.length()
+        let hugeCount = try c.length()
+        try c.skip(2 * l)  // tiny objects' size and count
         let width = UInt64(try c.u16())
         let startBlock = try c.length()
         let maxDirect = try c.length()
@@ -80,6 +83,13 @@ extension HDF5Walk {
         }
         try claim(start, size: size, what)
         try verifyChecksum(start..<(start + size), what)
+        // libhdf5 keeps the huge object B-tree exactly while the heap holds huge objects: when it closes a heap
+        // whose tree is there with none, H5HF__huge_term (H5HFhuge.c) deletes the tree, which fails in a
+        // read-only file and leaves the file unclosable; libhdf5 1.10 then crashes at exit closing it
+        // (fuzz-keras: Tests/Fixtures/fuzz/keras/crash-16d865c550048a4e).
+        guard (hugeTree != nil) == (hugeCount > 0), hugeCount > 0 || hugeSize == 0 else {
+            throw c.refusal("a huge object B-tree \(hugeTree == nil ? "missing" : "present") for \(hugeCount) huge objects of \(hugeSize) bytes (libhdf5 would delete it on closing the heap, and fail to close the file)", at: hugeFrom)
+        }
 
         // The parameters libhdf5's H5HF_hdr_create accepts (H5HFhdr.c), which a sound file has.
         func power(_ v: UInt64) -> Bool { v > 0 && v & (v - 1) == 0 }
@@ -121,6 +131,12 @@ extension HDF5Walk {
             hugeDirect: hugeDirect, hugeIDSize: min(idLength - 1, 8),
             tinyExtended: idLength > 18, tinyMaxLength: idLength > 18 ? idLength - 2 : idLength - 1, huge: nil)
         heaps[start] = h
+        if h.hugeTree != nil {
+            let table = try hugeObjects(h)
+            guard UInt64(table.count) == hugeCount else {
+                throw HDF5Refusal(offset: hugeFrom, structure: what, reason: "a huge object B-tree of \(table.count) objects where the heap counts \(hugeCount)")
+            }
+        }
         return h
     }
 
