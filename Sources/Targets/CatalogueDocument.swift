@@ -225,7 +225,8 @@ public enum CatalogueDocument {
             o += "| \(a.accelerator) | \(a.attachment) | \(a.precision) | \(format(a.msPerGMAC)) | \(format(a.msPerStreamedMB)) | \(format(a.constantMS)) | \(format(Double(a.cacheBytes) / 1e6)) MB (\(cell(c.cite(a.cacheSource)))) | \(format(a.ratioSpread[0]))–\(format(a.ratioSpread[1])) | \(cell(a.stack)) | \(devices.isEmpty ? "none yet" : devices) | \(cell(c.cite(a.source))) |\n"
         }
         o += "\n## Device calibrations\n\nPer device, runtime, processor and precision, fitted to published latencies "
-        o += "measured on that device under that runtime (Ultralytics' YOLO11 benchmark tables; the models' MACs are "
+        o += "measured on that device under that runtime (Ultralytics' YOLO11 benchmark tables, Qualcomm AI Hub Models' "
+        o += "perf.yaml on the devices AI Hub measured; the models' MACs are "
         o += "slipway's own count of each model's ONNX export, the count the estimate applies the fit to): latency = MACs × ms per GMAC + a constant, for a model that runs whole on the "
         o += "calibrated processor. Measured on the device itself, so it applies to no other. Derived by the script "
         o += "`derive_device_calibration` in scripts/catalogue; see [analysis.md](analysis.md).\n\n"

@@ -2683,6 +2683,84 @@ enum EmbeddedCatalogue {
       "source": {"id": "qai-hub-models", "section": "devices_and_chipsets.yaml: Samsung Galaxy S25: chipset qualcomm-snapdragon-8-elite-for-galaxy, Android 15; qualcomm-snapdragon-8-elite-for-galaxy: aliases sm8750-ac, htp_version 79, marketing_name Snapdragon 8 Elite For Galaxy Mobile, reference_device Samsung Galaxy S25, supports_fp16 true (no peaks, memory or bandwidth there: absent)"}
     },
     {
+      "name": "samsung-galaxy-s22-5g", "aliases": ["galaxy-s22-5g"], "class": false,
+      "title": "Samsung Galaxy S22 5G (Snapdragon 8 Gen 1 Mobile, SM8450: Hexagon NPU, HTP v69 with float16; Android 12)",
+      "os": "android", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "source": {"id": "qai-hub-models", "section": "devices_and_chipsets.yaml: Samsung Galaxy S22 5G: chipset qualcomm-snapdragon-8gen1, Android 12; qualcomm-snapdragon-8gen1: aliases sm8450, htp_version 69, marketing_name Snapdragon 8 Gen 1 Mobile, reference_device Samsung Galaxy S22 5G, supports_fp16 true (no peaks, memory or bandwidth there: absent; the Exynos 2200 S22 is another phone)"}
+    },
+    {
+      "name": "samsung-galaxy-s26", "aliases": ["galaxy-s26"], "class": false,
+      "title": "Samsung Galaxy S26 (Snapdragon 8 Elite Gen 5 for Galaxy, SM8850-AD: Hexagon NPU, HTP v81 with float16; Android 16)",
+      "os": "android", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "source": {"id": "qai-hub-models", "section": "devices_and_chipsets.yaml: Samsung Galaxy S26: chipset qualcomm-snapdragon-8-elite-gen5-for-galaxy, Android 16; qualcomm-snapdragon-8-elite-gen5-for-galaxy: aliases sm8850-ad, htp_version 81, marketing_name Snapdragon 8 Elite Gen 5 For Galaxy Mobile, reference_device Samsung Galaxy S26, supports_fp16 true (no peaks, memory or bandwidth there: absent)"}
+    },
+    {
+      "name": "snapdragon-7-gen-4-qrd", "aliases": ["sm7750-qrd"], "class": false,
+      "title": "Snapdragon 7 Gen 4 QRD (Qualcomm's reference phone: Snapdragon 7 Gen 4 Mobile, SM7750: Hexagon NPU, HTP v73, no float16; Android 15)",
+      "os": "android", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "source": {"id": "qai-hub-models", "section": "devices_and_chipsets.yaml: Snapdragon 7 Gen 4 QRD: chipset qualcomm-snapdragon-7gen4, Android 15, form_factor Phone; qualcomm-snapdragon-7gen4: aliases sm7750, htp_version 73, marketing_name Snapdragon 7 Gen 4 Mobile, reference_device Snapdragon 7 Gen 4 QRD, no supports_fp16 (no peaks, memory or bandwidth there: absent)"}
+    },
+    {
+      "name": "snapdragon-x-elite-crd", "aliases": ["x-elite-crd"], "class": false,
+      "title": "Snapdragon X Elite CRD (Qualcomm's compute reference design: Snapdragon X Elite, SC8380XP: Hexagon NPU, HTP v73 with float16; Windows 11)",
+      "os": "windows", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "source": {"id": "qai-hub-models", "section": "devices_and_chipsets.yaml: Snapdragon X Elite CRD: chipset qualcomm-snapdragon-x-elite, Windows 11, form_factor Compute; qualcomm-snapdragon-x-elite: aliases sc8380xp, htp_version 73, marketing_name Snapdragon X Elite, reference_device Snapdragon X Elite CRD, supports_fp16 true (no peaks, memory or bandwidth there: absent)"}
+    },
+    {
+      "name": "snapdragon-x2-elite-crd", "aliases": ["x2-elite-crd"], "class": false,
+      "title": "Snapdragon X2 Elite CRD (Qualcomm's compute reference design: Snapdragon X2 Elite, SC8480XP: Hexagon NPU, HTP v81 with float16; Windows 11)",
+      "os": "windows", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "source": {"id": "qai-hub-models", "section": "devices_and_chipsets.yaml: Snapdragon X2 Elite CRD: chipset qualcomm-snapdragon-x2-elite, Windows 11, form_factor Compute; qualcomm-snapdragon-x2-elite: aliases sc8480xp, htp_version 81, marketing_name Snapdragon X2 Elite, reference_device Snapdragon X2 Elite CRD, supports_fp16 true (no peaks, memory or bandwidth there: absent)"}
+    },
+    {
+      "name": "qcs8550-proxy", "aliases": ["dragonwing-qcs8550-proxy"], "class": false,
+      "title": "QCS8550 (Proxy) (Qualcomm AI Hub's stand-in for the Dragonwing QCS8550: Hexagon NPU, HTP v73 with float16; Android 12)",
+      "os": "android", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "source": {"id": "qai-hub-models", "section": "devices_and_chipsets.yaml: QCS8550 (Proxy): chipset qualcomm-qcs8550-proxy, Android 12, form_factor IoT; qualcomm-qcs8550-proxy: aliases qualcomm-dragonwing-qcs8550-proxy, htp_version 73, marketing_name Qualcomm Dragonwing QCS8550 (Proxy), reference_device QCS8550 (Proxy), supports_fp16 true (what hardware stands in is not said there; no peaks, memory or bandwidth there: absent)"}
+    },
+    {
+      "name": "dragonwing-iq-9075-evk", "aliases": ["iq-9075-evk"], "class": false,
+      "title": "Dragonwing IQ-9075 EVK (Qualcomm Dragonwing IQ-9075, QCS9075: two Hexagon NPUs, HTP v73 with float16; Qualcomm Linux 1.9)",
+      "os": "linux", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "source": {"id": "qai-hub-models", "section": "devices_and_chipsets.yaml: Dragonwing IQ-9075 EVK: chipset qualcomm-qcs9075, Qualcomm Linux 1.9, form_factor IoT, npu_count 2; qualcomm-qcs9075: aliases qcs9075, qualcomm-dragonwing-iq-9075, htp_version 73, marketing_name Qualcomm Dragonwing IQ-9075, reference_device Dragonwing IQ-9075 EVK, supports_fp16 true (no peaks, memory or bandwidth there: absent)"}
+    },
+    {
+      "name": "dragonwing-q-6690-mtp", "aliases": ["q-6690-mtp"], "class": false,
+      "title": "Dragonwing Q-6690 MTP (Qualcomm Dragonwing Q-6690, QCM6690: Hexagon NPU, HTP v73, no float16; Android 15)",
+      "os": "android", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "source": {"id": "qai-hub-models", "section": "devices_and_chipsets.yaml: Dragonwing Q-6690 MTP: chipset qualcomm-qcm6690, Android 15, form_factor IoT; qualcomm-qcm6690: aliases qcm6690, qualcomm-dragonwing-q-6690, htp_version 73, marketing_name Qualcomm Dragonwing Q-6690, reference_device Dragonwing Q-6690 MTP, no supports_fp16 (no peaks, memory or bandwidth there: absent)"}
+    },
+    {
+      "name": "dragonwing-rb3-gen-2-vision-kit", "aliases": ["rb3-gen-2-vision-kit"], "class": false,
+      "title": "Dragonwing RB3 Gen 2 Vision Kit (Qualcomm Dragonwing QCS6490: Hexagon NPU, HTP v68, no float16; Qualcomm Linux 1.6)",
+      "os": "linux", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "source": {"id": "qai-hub-models", "section": "devices_and_chipsets.yaml: Dragonwing RB3 Gen 2 Vision Kit: chipset qualcomm-qcs6490, Qualcomm Linux 1.6, form_factor IoT; qualcomm-qcs6490: aliases qcs6490, qualcomm-dragonwing-qcs6490, htp_version 68, marketing_name Qualcomm Dragonwing QCS6490, reference_device Dragonwing RB3 Gen 2 Vision Kit, no supports_fp16 (no peaks, memory or bandwidth there: absent)"}
+    },
+    {
+      "name": "arduino-ventuno-q", "aliases": ["ventuno-q"], "class": false,
+      "title": "Arduino VENTUNO Q (Qualcomm Dragonwing IQ-8275, QCS8275: Hexagon NPU, HTP v75 with float16; Ubuntu 24.04)",
+      "os": "linux", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "source": {"id": "qai-hub-models", "section": "devices_and_chipsets.yaml: Arduino VENTUNO Q: chipset qualcomm-qcs8275, Ubuntu 24.04, form_factor IoT; qualcomm-qcs8275: aliases qcs8275, qualcomm-dragonwing-iq-8275, htp_version 75, marketing_name Qualcomm Dragonwing IQ-8275, reference_device Arduino VENTUNO Q, supports_fp16 true (no peaks, memory or bandwidth there: absent)"}
+    },
+    {
+      "name": "sa7255p-adp", "aliases": ["sa7255p"], "class": false,
+      "title": "SA7255P ADP (Qualcomm automotive development platform: SA7255P, Hexagon NPU, HTP v75 with float16; Android 14)",
+      "os": "android", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "source": {"id": "qai-hub-models", "section": "devices_and_chipsets.yaml: SA7255P ADP: chipset qualcomm-sa7255p, Android 14, form_factor Auto; qualcomm-sa7255p: htp_version 75, marketing_name Qualcomm SA7255P, reference_device SA7255P ADP, supports_fp16 true (no peaks, memory or bandwidth there: absent)"}
+    },
+    {
+      "name": "sa8295p-adp", "aliases": ["sa8295p"], "class": false,
+      "title": "SA8295P ADP (Qualcomm automotive development platform: SA8295P, Hexagon NPU, HTP v68 with float16; Android 14)",
+      "os": "android", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "source": {"id": "qai-hub-models", "section": "devices_and_chipsets.yaml: SA8295P ADP: chipset qualcomm-sa8295p, Android 14, form_factor Auto; qualcomm-sa8295p: htp_version 68, marketing_name Qualcomm SA8295P, reference_device SA8295P ADP, supports_fp16 true (no peaks, memory or bandwidth there: absent)"}
+    },
+    {
+      "name": "sa8775p-adp", "aliases": ["sa8775p"], "class": false,
+      "title": "SA8775P ADP (Qualcomm automotive development platform: SA8775P, two Hexagon NPUs, HTP v73 with float16; Android 14)",
+      "os": "android", "cpu": {"isa": "arm64", "features": ["neon"]},
+      "source": {"id": "qai-hub-models", "section": "devices_and_chipsets.yaml: SA8775P ADP: chipset qualcomm-sa8775p, Android 14, form_factor Auto, npu_count 2; qualcomm-sa8775p: htp_version 73, marketing_name Qualcomm SA8775P, reference_device SA8775P ADP, supports_fp16 true (no peaks, memory or bandwidth there: absent)"}
+    },
+    {
       "name": "stm32h7", "aliases": ["stm32h743"], "class": false,
       "title": "STM32H743 (Cortex-M7 at 480 MHz, 1 MB RAM, 2 MB flash)",
       "os": "none", "cpu": {"isa": "armv7em", "features": ["dsp", "fpu-sp"], "core": "cortex-m7", "clock_mhz": 480},
@@ -7806,6 +7884,441 @@ enum EmbeddedCatalogue {
       }
     },
     {
+      "device": "samsung-galaxy-s22-5g",
+      "runtime": "litert",
+      "processor": "npu",
+      "precision": "float16",
+      "ms_per_gmac": 0.4828,
+      "constant_ms": 1.3683,
+      "ratio_spread": [0.7034, 2.3717],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT with the QNN delegate, whole model on the Hexagon NPU, float16; Samsung Galaxy S22 5G, measured by Qualcomm AI Hub (qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "17 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, mobilenet_v3_small, shufflenet_v2, squeezenet1_1, mnasnet05, efficientnet_b0, densenet121, convnext_tiny), runtime 'tflite', precision 'float' on Samsung Galaxy S22 5G in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 2.217,
+          "macs": 1822204904,
+          "estimate_ms": 2.248,
+          "calibrated_ratio": 1.014,
+          "leave_one_out_ratio": 1.0149
+        },
+        "resnet50": {
+          "published_ms": 3.471,
+          "macs": 4118094824,
+          "estimate_ms": 3.356,
+          "calibrated_ratio": 0.967,
+          "leave_one_out_ratio": 0.9635
+        },
+        "resnet101": {
+          "published_ms": 5.138,
+          "macs": 7843963880,
+          "estimate_ms": 5.155,
+          "calibrated_ratio": 1.0033,
+          "leave_one_out_ratio": 1.004
+        },
+        "resnext50": {
+          "published_ms": 3.798,
+          "macs": 4265963496,
+          "estimate_ms": 3.428,
+          "calibrated_ratio": 0.9025,
+          "leave_one_out_ratio": 0.8935
+        },
+        "resnext101": {
+          "published_ms": 9.811,
+          "macs": 16486529000,
+          "estimate_ms": 9.327,
+          "calibrated_ratio": 0.9507,
+          "leave_one_out_ratio": 0.9359
+        },
+        "regnet": {
+          "published_ms": 3.306,
+          "macs": 3202450376,
+          "estimate_ms": 2.914,
+          "calibrated_ratio": 0.8815,
+          "leave_one_out_ratio": 0.8735
+        },
+        "regnet_y_800mf": {
+          "published_ms": 2.167,
+          "macs": 848592296,
+          "estimate_ms": 1.778,
+          "calibrated_ratio": 0.8205,
+          "leave_one_out_ratio": 0.8098
+        },
+        "googlenet": {
+          "published_ms": 1.478,
+          "macs": 1518189832,
+          "estimate_ms": 2.101,
+          "calibrated_ratio": 1.4216,
+          "leave_one_out_ratio": 1.4838
+        },
+        "inception_v3": {
+          "published_ms": 3.404,
+          "macs": 5757031711,
+          "estimate_ms": 4.148,
+          "calibrated_ratio": 1.2184,
+          "leave_one_out_ratio": 1.2726
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 1.819,
+          "macs": 233322784,
+          "estimate_ms": 1.481,
+          "calibrated_ratio": 0.8141,
+          "leave_one_out_ratio": 0.7943
+        },
+        "mobilenet_v3_small": {"published_ms": 1.477, "macs": 63820352, "estimate_ms": 1.399, "calibrated_ratio": 0.9472, "leave_one_out_ratio": 0.9373},
+        "shufflenet_v2": {"published_ms": 1.33, "macs": 43803267, "estimate_ms": 1.389, "calibrated_ratio": 1.0447, "leave_one_out_ratio": 1.0557},
+        "squeezenet1_1": {"published_ms": 1.249, "macs": 358227864, "estimate_ms": 1.541, "calibrated_ratio": 1.234, "leave_one_out_ratio": 1.2902},
+        "mnasnet05": {"published_ms": 1.54, "macs": 111204072, "estimate_ms": 1.422, "calibrated_ratio": 0.9233, "leave_one_out_ratio": 0.9106},
+        "efficientnet_b0": {
+          "published_ms": 3.375,
+          "macs": 601740224,
+          "estimate_ms": 1.659,
+          "calibrated_ratio": 0.4915,
+          "leave_one_out_ratio": 0.4788
+        },
+        "densenet121": {
+          "published_ms": 3.012,
+          "macs": 3185298408,
+          "estimate_ms": 2.906,
+          "calibrated_ratio": 0.9648,
+          "leave_one_out_ratio": 0.9619
+        },
+        "convnext_tiny": {
+          "published_ms": 8.461,
+          "macs": 4555533620,
+          "estimate_ms": 3.567,
+          "calibrated_ratio": 0.4216,
+          "leave_one_out_ratio": 0.4101
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "samsung-galaxy-s22-5g",
+      "runtime": "litert",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 0.1562,
+      "constant_ms": 0.2424,
+      "ratio_spread": [0.6777, 2.495],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT with the QNN delegate, whole model on the Hexagon NPU, int8; Samsung Galaxy S22 5G, measured by Qualcomm AI Hub (qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "13 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, shufflenet_v2, squeezenet1_1, convnext_tiny), runtime 'tflite', precision 'w8a8' on Samsung Galaxy S22 5G in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.452,
+          "macs": 1822204904,
+          "estimate_ms": 0.527,
+          "calibrated_ratio": 1.166,
+          "leave_one_out_ratio": 1.1881
+        },
+        "resnet50": {
+          "published_ms": 0.921,
+          "macs": 4118094824,
+          "estimate_ms": 0.886,
+          "calibrated_ratio": 0.9616,
+          "leave_one_out_ratio": 0.9566
+        },
+        "resnet101": {"published_ms": 1.36, "macs": 7843963880, "estimate_ms": 1.467, "calibrated_ratio": 1.079, "leave_one_out_ratio": 1.1015},
+        "resnext50": {
+          "published_ms": 1.123,
+          "macs": 4265963496,
+          "estimate_ms": 0.909,
+          "calibrated_ratio": 0.8092,
+          "leave_one_out_ratio": 0.792
+        },
+        "resnext101": {
+          "published_ms": 3.218,
+          "macs": 16486529000,
+          "estimate_ms": 2.817,
+          "calibrated_ratio": 0.8755,
+          "leave_one_out_ratio": 0.8444
+        },
+        "regnet": {
+          "published_ms": 0.906,
+          "macs": 3202450376,
+          "estimate_ms": 0.743,
+          "calibrated_ratio": 0.8196,
+          "leave_one_out_ratio": 0.8063
+        },
+        "regnet_y_800mf": {
+          "published_ms": 0.603,
+          "macs": 848592296,
+          "estimate_ms": 0.375,
+          "calibrated_ratio": 0.6219,
+          "leave_one_out_ratio": 0.5987
+        },
+        "googlenet": {
+          "published_ms": 0.325,
+          "macs": 1518189832,
+          "estimate_ms": 0.48,
+          "calibrated_ratio": 1.4756,
+          "leave_one_out_ratio": 1.5958
+        },
+        "inception_v3": {"published_ms": 1.08, "macs": 5757031711, "estimate_ms": 1.142, "calibrated_ratio": 1.057, "leave_one_out_ratio": 1.0691},
+        "mobilenet_v3_large": {"published_ms": 0.449, "macs": 233322784, "estimate_ms": 0.279, "calibrated_ratio": 0.6211, "leave_one_out_ratio": 0.561},
+        "shufflenet_v2": {"published_ms": 0.499, "macs": 43803267, "estimate_ms": 0.249, "calibrated_ratio": 0.4996, "leave_one_out_ratio": 0.4285},
+        "squeezenet1_1": {
+          "published_ms": 0.232,
+          "macs": 358227864,
+          "estimate_ms": 0.298,
+          "calibrated_ratio": 1.2862,
+          "leave_one_out_ratio": 1.5487
+        },
+        "convnext_tiny": {
+          "published_ms": 2.38,
+          "macs": 4555533620,
+          "estimate_ms": 0.954,
+          "calibrated_ratio": 0.4008,
+          "leave_one_out_ratio": 0.3878
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "samsung-galaxy-s22-5g",
+      "runtime": "onnxruntime",
+      "processor": "npu",
+      "precision": "float16",
+      "ms_per_gmac": 0.5496,
+      "constant_ms": 0.6826,
+      "ratio_spread": [0.6219, 2.7365],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "ONNX Runtime with the QNN execution provider, whole model on the Hexagon NPU, float16; Samsung Galaxy S22 5G, measured by Qualcomm AI Hub (onnx_runtime 1.27.1, onnx_runtime 1.30.0, qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "17 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, mobilenet_v3_small, shufflenet_v2, squeezenet1_1, mnasnet05, efficientnet_b0, densenet121, convnext_tiny), runtime 'onnx', precision 'float' on Samsung Galaxy S22 5G in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {"published_ms": 1.684, "macs": 1822204904, "estimate_ms": 1.684, "calibrated_ratio": 1.0, "leave_one_out_ratio": 1.0},
+        "resnet50": {
+          "published_ms": 2.889,
+          "macs": 4118094824,
+          "estimate_ms": 2.946,
+          "calibrated_ratio": 1.0197,
+          "leave_one_out_ratio": 1.0221
+        },
+        "resnet101": {
+          "published_ms": 4.558,
+          "macs": 7843963880,
+          "estimate_ms": 4.993,
+          "calibrated_ratio": 1.0955,
+          "leave_one_out_ratio": 1.1153
+        },
+        "resnext50": {
+          "published_ms": 3.221,
+          "macs": 4265963496,
+          "estimate_ms": 3.027,
+          "calibrated_ratio": 0.9398,
+          "leave_one_out_ratio": 0.9335
+        },
+        "resnext101": {
+          "published_ms": 9.249,
+          "macs": 16486529000,
+          "estimate_ms": 9.743,
+          "calibrated_ratio": 1.0534,
+          "leave_one_out_ratio": 1.0665
+        },
+        "regnet": {
+          "published_ms": 2.566,
+          "macs": 3202450376,
+          "estimate_ms": 2.443,
+          "calibrated_ratio": 0.9519,
+          "leave_one_out_ratio": 0.9476
+        },
+        "regnet_y_800mf": {
+          "published_ms": 1.411,
+          "macs": 848592296,
+          "estimate_ms": 1.149,
+          "calibrated_ratio": 0.8143,
+          "leave_one_out_ratio": 0.8047
+        },
+        "googlenet": {
+          "published_ms": 1.45,
+          "macs": 1518189832,
+          "estimate_ms": 1.517,
+          "calibrated_ratio": 1.0462,
+          "leave_one_out_ratio": 1.0497
+        },
+        "inception_v3": {
+          "published_ms": 3.665,
+          "macs": 5757031711,
+          "estimate_ms": 3.847,
+          "calibrated_ratio": 1.0495,
+          "leave_one_out_ratio": 1.0574
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 1.101,
+          "macs": 233322784,
+          "estimate_ms": 0.811,
+          "calibrated_ratio": 0.7365,
+          "leave_one_out_ratio": 0.7116
+        },
+        "mobilenet_v3_small": {"published_ms": 0.802, "macs": 63820352, "estimate_ms": 0.718, "calibrated_ratio": 0.8949, "leave_one_out_ratio": 0.8719},
+        "shufflenet_v2": {"published_ms": 0.949, "macs": 43803267, "estimate_ms": 0.707, "calibrated_ratio": 0.7447, "leave_one_out_ratio": 0.7066},
+        "squeezenet1_1": {"published_ms": 0.547, "macs": 358227864, "estimate_ms": 0.88, "calibrated_ratio": 1.6079, "leave_one_out_ratio": 1.9096},
+        "mnasnet05": {
+          "published_ms": 0.793,
+          "macs": 111204072,
+          "estimate_ms": 0.744,
+          "calibrated_ratio": 0.9379,
+          "leave_one_out_ratio": 0.9244
+        },
+        "efficientnet_b0": {
+          "published_ms": 2.773,
+          "macs": 601740224,
+          "estimate_ms": 1.013,
+          "calibrated_ratio": 0.3654,
+          "leave_one_out_ratio": 0.3575
+        },
+        "densenet121": {
+          "published_ms": 2.441,
+          "macs": 3185298408,
+          "estimate_ms": 2.433,
+          "calibrated_ratio": 0.9968,
+          "leave_one_out_ratio": 0.9965
+        },
+        "convnext_tiny": {
+          "published_ms": 8.566,
+          "macs": 4555533620,
+          "estimate_ms": 3.186,
+          "calibrated_ratio": 0.372,
+          "leave_one_out_ratio": 0.3622
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "samsung-galaxy-s22-5g",
+      "runtime": "onnxruntime",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 0.1455,
+      "constant_ms": 0.4149,
+      "ratio_spread": [0.6102, 3.1991],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "ONNX Runtime with the QNN execution provider, whole model on the Hexagon NPU, int8; Samsung Galaxy S22 5G, measured by Qualcomm AI Hub (onnx_runtime 1.27.1, onnx_runtime 1.30.0, qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "14 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, shufflenet_v2, squeezenet1_1, densenet121, convnext_tiny), runtime 'onnx', precision 'w8a8' on Samsung Galaxy S22 5G in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.627,
+          "macs": 1822204904,
+          "estimate_ms": 0.68,
+          "calibrated_ratio": 1.0846,
+          "leave_one_out_ratio": 1.0942
+        },
+        "resnet50": {
+          "published_ms": 1.055,
+          "macs": 4118094824,
+          "estimate_ms": 1.014,
+          "calibrated_ratio": 0.9612,
+          "leave_one_out_ratio": 0.9569
+        },
+        "resnet101": {
+          "published_ms": 1.495,
+          "macs": 7843963880,
+          "estimate_ms": 1.556,
+          "calibrated_ratio": 1.0409,
+          "leave_one_out_ratio": 1.0521
+        },
+        "resnext50": {
+          "published_ms": 1.311,
+          "macs": 4265963496,
+          "estimate_ms": 1.036,
+          "calibrated_ratio": 0.7899,
+          "leave_one_out_ratio": 0.774
+        },
+        "resnext101": {
+          "published_ms": 3.385,
+          "macs": 16486529000,
+          "estimate_ms": 2.814,
+          "calibrated_ratio": 0.8312,
+          "leave_one_out_ratio": 0.7834
+        },
+        "regnet": {
+          "published_ms": 1.117,
+          "macs": 3202450376,
+          "estimate_ms": 0.881,
+          "calibrated_ratio": 0.7886,
+          "leave_one_out_ratio": 0.7762
+        },
+        "regnet_y_800mf": {"published_ms": 0.822, "macs": 848592296, "estimate_ms": 0.538, "calibrated_ratio": 0.655, "leave_one_out_ratio": 0.6305},
+        "googlenet": {
+          "published_ms": 0.388,
+          "macs": 1518189832,
+          "estimate_ms": 0.636,
+          "calibrated_ratio": 1.6387,
+          "leave_one_out_ratio": 1.8635
+        },
+        "inception_v3": {
+          "published_ms": 0.992,
+          "macs": 5757031711,
+          "estimate_ms": 1.253,
+          "calibrated_ratio": 1.2626,
+          "leave_one_out_ratio": 1.3455
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 0.637,
+          "macs": 233322784,
+          "estimate_ms": 0.449,
+          "calibrated_ratio": 0.7047,
+          "leave_one_out_ratio": 0.6545
+        },
+        "shufflenet_v2": {"published_ms": 0.617, "macs": 43803267, "estimate_ms": 0.421, "calibrated_ratio": 0.6828, "leave_one_out_ratio": 0.6176},
+        "squeezenet1_1": {
+          "published_ms": 0.425,
+          "macs": 358227864,
+          "estimate_ms": 0.467,
+          "calibrated_ratio": 1.0989,
+          "leave_one_out_ratio": 1.1427
+        },
+        "densenet121": {
+          "published_ms": 2.81,
+          "macs": 3185298408,
+          "estimate_ms": 0.878,
+          "calibrated_ratio": 0.3126,
+          "leave_one_out_ratio": 0.3066
+        },
+        "convnext_tiny": {
+          "published_ms": 1.903,
+          "macs": 4555533620,
+          "estimate_ms": 1.078,
+          "calibrated_ratio": 0.5663,
+          "leave_one_out_ratio": 0.549
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
       "device": "samsung-galaxy-s24",
       "runtime": "litert",
       "processor": "npu",
@@ -8688,6 +9201,3263 @@ enum EmbeddedCatalogue {
           "estimate_ms": 0.579,
           "calibrated_ratio": 0.7468,
           "leave_one_out_ratio": 0.7284
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "samsung-galaxy-s26",
+      "runtime": "litert",
+      "processor": "npu",
+      "precision": "float16",
+      "ms_per_gmac": 0.1653,
+      "constant_ms": 0.2751,
+      "ratio_spread": [0.711, 1.6446],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT with the QNN delegate, whole model on the Hexagon NPU, float16; Samsung Galaxy S26, measured by Qualcomm AI Hub (qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "17 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, mobilenet_v3_small, shufflenet_v2, squeezenet1_1, mnasnet05, efficientnet_b0, densenet121, convnext_tiny), runtime 'tflite', precision 'float' on Samsung Galaxy S26 in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.594,
+          "macs": 1822204904,
+          "estimate_ms": 0.576,
+          "calibrated_ratio": 0.9702,
+          "leave_one_out_ratio": 0.9683
+        },
+        "resnet50": {
+          "published_ms": 1.107,
+          "macs": 4118094824,
+          "estimate_ms": 0.956,
+          "calibrated_ratio": 0.8634,
+          "leave_one_out_ratio": 0.8521
+        },
+        "resnet101": {
+          "published_ms": 1.664,
+          "macs": 7843963880,
+          "estimate_ms": 1.572,
+          "calibrated_ratio": 0.9445,
+          "leave_one_out_ratio": 0.9359
+        },
+        "resnext50": {
+          "published_ms": 1.203,
+          "macs": 4265963496,
+          "estimate_ms": 0.98,
+          "calibrated_ratio": 0.8148,
+          "leave_one_out_ratio": 0.8009
+        },
+        "resnext101": {
+          "published_ms": 3.132,
+          "macs": 16486529000,
+          "estimate_ms": 3.0,
+          "calibrated_ratio": 0.9579,
+          "leave_one_out_ratio": 0.9486
+        },
+        "regnet": {
+          "published_ms": 0.901,
+          "macs": 3202450376,
+          "estimate_ms": 0.804,
+          "calibrated_ratio": 0.8928,
+          "leave_one_out_ratio": 0.8849
+        },
+        "regnet_y_800mf": {
+          "published_ms": 0.604,
+          "macs": 848592296,
+          "estimate_ms": 0.415,
+          "calibrated_ratio": 0.6877,
+          "leave_one_out_ratio": 0.6761
+        },
+        "googlenet": {
+          "published_ms": 0.374,
+          "macs": 1518189832,
+          "estimate_ms": 0.526,
+          "calibrated_ratio": 1.4065,
+          "leave_one_out_ratio": 1.4631
+        },
+        "inception_v3": {
+          "published_ms": 1.005,
+          "macs": 5757031711,
+          "estimate_ms": 1.227,
+          "calibrated_ratio": 1.2206,
+          "leave_one_out_ratio": 1.2723
+        },
+        "mobilenet_v3_large": {"published_ms": 0.425, "macs": 233322784, "estimate_ms": 0.314, "calibrated_ratio": 0.738, "leave_one_out_ratio": 0.7144},
+        "mobilenet_v3_small": {"published_ms": 0.321, "macs": 63820352, "estimate_ms": 0.286, "calibrated_ratio": 0.8899, "leave_one_out_ratio": 0.869},
+        "shufflenet_v2": {"published_ms": 0.294, "macs": 43803267, "estimate_ms": 0.282, "calibrated_ratio": 0.9603, "leave_one_out_ratio": 0.9509},
+        "squeezenet1_1": {
+          "published_ms": 0.249,
+          "macs": 358227864,
+          "estimate_ms": 0.334,
+          "calibrated_ratio": 1.3426,
+          "leave_one_out_ratio": 1.4437
+        },
+        "mnasnet05": {"published_ms": 0.287, "macs": 111204072, "estimate_ms": 0.293, "calibrated_ratio": 1.0226, "leave_one_out_ratio": 1.028},
+        "efficientnet_b0": {"published_ms": 0.616, "macs": 601740224, "estimate_ms": 0.375, "calibrated_ratio": 0.6081, "leave_one_out_ratio": 0.594},
+        "densenet121": {
+          "published_ms": 0.722,
+          "macs": 3185298408,
+          "estimate_ms": 0.802,
+          "calibrated_ratio": 1.1103,
+          "leave_one_out_ratio": 1.1233
+        },
+        "convnext_tiny": {
+          "published_ms": 1.338,
+          "macs": 4555533620,
+          "estimate_ms": 1.028,
+          "calibrated_ratio": 0.7684,
+          "leave_one_out_ratio": 0.7523
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "samsung-galaxy-s26",
+      "runtime": "litert",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 0.074,
+      "constant_ms": 0.1019,
+      "ratio_spread": [0.6629, 2.4348],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT with the QNN delegate, whole model on the Hexagon NPU, int8; Samsung Galaxy S26, measured by Qualcomm AI Hub (qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "13 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, shufflenet_v2, squeezenet1_1, convnext_tiny), runtime 'tflite', precision 'w8a8' on Samsung Galaxy S26 in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.229,
+          "macs": 1822204904,
+          "estimate_ms": 0.237,
+          "calibrated_ratio": 1.0336,
+          "leave_one_out_ratio": 1.0369
+        },
+        "resnet50": {
+          "published_ms": 0.453,
+          "macs": 4118094824,
+          "estimate_ms": 0.407,
+          "calibrated_ratio": 0.8974,
+          "leave_one_out_ratio": 0.8863
+        },
+        "resnet101": {
+          "published_ms": 0.702,
+          "macs": 7843963880,
+          "estimate_ms": 0.682,
+          "calibrated_ratio": 0.9716,
+          "leave_one_out_ratio": 0.9658
+        },
+        "resnext50": {
+          "published_ms": 0.495,
+          "macs": 4265963496,
+          "estimate_ms": 0.417,
+          "calibrated_ratio": 0.8433,
+          "leave_one_out_ratio": 0.8281
+        },
+        "resnext101": {
+          "published_ms": 1.47,
+          "macs": 16486529000,
+          "estimate_ms": 1.321,
+          "calibrated_ratio": 0.8989,
+          "leave_one_out_ratio": 0.8742
+        },
+        "regnet": {
+          "published_ms": 0.387,
+          "macs": 3202450376,
+          "estimate_ms": 0.339,
+          "calibrated_ratio": 0.8754,
+          "leave_one_out_ratio": 0.8648
+        },
+        "regnet_y_800mf": {
+          "published_ms": 0.257,
+          "macs": 848592296,
+          "estimate_ms": 0.165,
+          "calibrated_ratio": 0.6407,
+          "leave_one_out_ratio": 0.6177
+        },
+        "googlenet": {
+          "published_ms": 0.142,
+          "macs": 1518189832,
+          "estimate_ms": 0.214,
+          "calibrated_ratio": 1.5084,
+          "leave_one_out_ratio": 1.6407
+        },
+        "inception_v3": {
+          "published_ms": 0.448,
+          "macs": 5757031711,
+          "estimate_ms": 0.528,
+          "calibrated_ratio": 1.178,
+          "leave_one_out_ratio": 1.2255
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 0.168,
+          "macs": 233322784,
+          "estimate_ms": 0.119,
+          "calibrated_ratio": 0.7093,
+          "leave_one_out_ratio": 0.6436
+        },
+        "shufflenet_v2": {"published_ms": 0.256, "macs": 43803267, "estimate_ms": 0.105, "calibrated_ratio": 0.4107, "leave_one_out_ratio": 0.3529},
+        "squeezenet1_1": {"published_ms": 0.1, "macs": 358227864, "estimate_ms": 0.128, "calibrated_ratio": 1.284, "leave_one_out_ratio": 1.5511},
+        "convnext_tiny": {
+          "published_ms": 0.776,
+          "macs": 4555533620,
+          "estimate_ms": 0.439,
+          "calibrated_ratio": 0.5655,
+          "leave_one_out_ratio": 0.5467
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "samsung-galaxy-s26",
+      "runtime": "onnxruntime",
+      "processor": "npu",
+      "precision": "float16",
+      "ms_per_gmac": 0.1767,
+      "constant_ms": 0.2143,
+      "ratio_spread": [0.6447, 1.8327],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "ONNX Runtime with the QNN execution provider, whole model on the Hexagon NPU, float16; Samsung Galaxy S26, measured by Qualcomm AI Hub (onnx_runtime 1.27.1, onnx_runtime 1.30.0, qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "17 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, mobilenet_v3_small, shufflenet_v2, squeezenet1_1, mnasnet05, efficientnet_b0, densenet121, convnext_tiny), runtime 'onnx', precision 'float' on Samsung Galaxy S26 in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.551,
+          "macs": 1822204904,
+          "estimate_ms": 0.536,
+          "calibrated_ratio": 0.9733,
+          "leave_one_out_ratio": 0.9715
+        },
+        "resnet50": {
+          "published_ms": 1.07,
+          "macs": 4118094824,
+          "estimate_ms": 0.942,
+          "calibrated_ratio": 0.8803,
+          "leave_one_out_ratio": 0.8699
+        },
+        "resnet101": {"published_ms": 1.63, "macs": 7843963880, "estimate_ms": 1.6, "calibrated_ratio": 0.9817, "leave_one_out_ratio": 0.9788},
+        "resnext50": {
+          "published_ms": 1.176,
+          "macs": 4265963496,
+          "estimate_ms": 0.968,
+          "calibrated_ratio": 0.8232,
+          "leave_one_out_ratio": 0.8096
+        },
+        "resnext101": {
+          "published_ms": 3.088,
+          "macs": 16486529000,
+          "estimate_ms": 3.127,
+          "calibrated_ratio": 1.0127,
+          "leave_one_out_ratio": 1.0154
+        },
+        "regnet": {
+          "published_ms": 0.841,
+          "macs": 3202450376,
+          "estimate_ms": 0.78,
+          "calibrated_ratio": 0.9276,
+          "leave_one_out_ratio": 0.9217
+        },
+        "regnet_y_800mf": {"published_ms": 0.531, "macs": 848592296, "estimate_ms": 0.364, "calibrated_ratio": 0.686, "leave_one_out_ratio": 0.6747},
+        "googlenet": {
+          "published_ms": 0.39,
+          "macs": 1518189832,
+          "estimate_ms": 0.483,
+          "calibrated_ratio": 1.2374,
+          "leave_one_out_ratio": 1.2627
+        },
+        "inception_v3": {
+          "published_ms": 1.081,
+          "macs": 5757031711,
+          "estimate_ms": 1.231,
+          "calibrated_ratio": 1.1392,
+          "leave_one_out_ratio": 1.1657
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 0.368,
+          "macs": 233322784,
+          "estimate_ms": 0.256,
+          "calibrated_ratio": 0.6945,
+          "leave_one_out_ratio": 0.6682
+        },
+        "mobilenet_v3_small": {"published_ms": 0.248, "macs": 63820352, "estimate_ms": 0.226, "calibrated_ratio": 0.9097, "leave_one_out_ratio": 0.8882},
+        "shufflenet_v2": {"published_ms": 0.407, "macs": 43803267, "estimate_ms": 0.222, "calibrated_ratio": 0.5457, "leave_one_out_ratio": 0.5101},
+        "squeezenet1_1": {"published_ms": 0.179, "macs": 358227864, "estimate_ms": 0.278, "calibrated_ratio": 1.551, "leave_one_out_ratio": 1.8055},
+        "mnasnet05": {
+          "published_ms": 0.224,
+          "macs": 111204072,
+          "estimate_ms": 0.234,
+          "calibrated_ratio": 1.0446,
+          "leave_one_out_ratio": 1.0579
+        },
+        "efficientnet_b0": {
+          "published_ms": 0.548,
+          "macs": 601740224,
+          "estimate_ms": 0.321,
+          "calibrated_ratio": 0.5851,
+          "leave_one_out_ratio": 0.5715
+        },
+        "densenet121": {
+          "published_ms": 0.677,
+          "macs": 3185298408,
+          "estimate_ms": 0.777,
+          "calibrated_ratio": 1.1479,
+          "leave_one_out_ratio": 1.1673
+        },
+        "convnext_tiny": {
+          "published_ms": 1.313,
+          "macs": 4555533620,
+          "estimate_ms": 1.019,
+          "calibrated_ratio": 0.7762,
+          "leave_one_out_ratio": 0.7605
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "samsung-galaxy-s26",
+      "runtime": "onnxruntime",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 0.0655,
+      "constant_ms": 0.2089,
+      "ratio_spread": [0.6, 2.3878],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "ONNX Runtime with the QNN execution provider, whole model on the Hexagon NPU, int8; Samsung Galaxy S26, measured by Qualcomm AI Hub (onnx_runtime 1.27.1, onnx_runtime 1.30.0, qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "14 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, shufflenet_v2, squeezenet1_1, densenet121, convnext_tiny), runtime 'onnx', precision 'w8a8' on Samsung Galaxy S26 in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.347,
+          "macs": 1822204904,
+          "estimate_ms": 0.328,
+          "calibrated_ratio": 0.9459,
+          "leave_one_out_ratio": 0.9414
+        },
+        "resnet50": {
+          "published_ms": 0.559,
+          "macs": 4118094824,
+          "estimate_ms": 0.479,
+          "calibrated_ratio": 0.8563,
+          "leave_one_out_ratio": 0.844
+        },
+        "resnet101": {
+          "published_ms": 0.811,
+          "macs": 7843963880,
+          "estimate_ms": 0.723,
+          "calibrated_ratio": 0.8912,
+          "leave_one_out_ratio": 0.8704
+        },
+        "resnext50": {
+          "published_ms": 0.619,
+          "macs": 4265963496,
+          "estimate_ms": 0.488,
+          "calibrated_ratio": 0.7889,
+          "leave_one_out_ratio": 0.7733
+        },
+        "resnext101": {
+          "published_ms": 1.591,
+          "macs": 16486529000,
+          "estimate_ms": 1.289,
+          "calibrated_ratio": 0.8101,
+          "leave_one_out_ratio": 0.7562
+        },
+        "regnet": {
+          "published_ms": 0.512,
+          "macs": 3202450376,
+          "estimate_ms": 0.419,
+          "calibrated_ratio": 0.8177,
+          "leave_one_out_ratio": 0.8064
+        },
+        "regnet_y_800mf": {
+          "published_ms": 0.378,
+          "macs": 848592296,
+          "estimate_ms": 0.264,
+          "calibrated_ratio": 0.6996,
+          "leave_one_out_ratio": 0.6749
+        },
+        "googlenet": {
+          "published_ms": 0.185,
+          "macs": 1518189832,
+          "estimate_ms": 0.308,
+          "calibrated_ratio": 1.6666,
+          "leave_one_out_ratio": 1.9161
+        },
+        "inception_v3": {
+          "published_ms": 0.411,
+          "macs": 5757031711,
+          "estimate_ms": 0.586,
+          "calibrated_ratio": 1.4258,
+          "leave_one_out_ratio": 1.6127
+        },
+        "mobilenet_v3_large": {"published_ms": 0.281, "macs": 233322784, "estimate_ms": 0.224, "calibrated_ratio": 0.7977, "leave_one_out_ratio": 0.753},
+        "shufflenet_v2": {"published_ms": 0.335, "macs": 43803267, "estimate_ms": 0.212, "calibrated_ratio": 0.632, "leave_one_out_ratio": 0.5721},
+        "squeezenet1_1": {
+          "published_ms": 0.217,
+          "macs": 358227864,
+          "estimate_ms": 0.232,
+          "calibrated_ratio": 1.0706,
+          "leave_one_out_ratio": 1.0989
+        },
+        "densenet121": {
+          "published_ms": 0.997,
+          "macs": 3185298408,
+          "estimate_ms": 0.418,
+          "calibrated_ratio": 0.4188,
+          "leave_one_out_ratio": 0.4098
+        },
+        "convnext_tiny": {
+          "published_ms": 0.714,
+          "macs": 4555533620,
+          "estimate_ms": 0.507,
+          "calibrated_ratio": 0.7105,
+          "leave_one_out_ratio": 0.6921
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "snapdragon-7-gen-4-qrd",
+      "runtime": "litert",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 0.193,
+      "constant_ms": 0.1999,
+      "ratio_spread": [0.6755, 2.155],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT with the QNN delegate, whole model on the Hexagon NPU, int8; Snapdragon 7 Gen 4 QRD, measured by Qualcomm AI Hub (qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "12 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, shufflenet_v2, squeezenet1_1), runtime 'tflite', precision 'w8a8' on Snapdragon 7 Gen 4 QRD in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.545,
+          "macs": 1822204904,
+          "estimate_ms": 0.552,
+          "calibrated_ratio": 1.0122,
+          "leave_one_out_ratio": 1.0134
+        },
+        "resnet50": {
+          "published_ms": 1.08,
+          "macs": 4118094824,
+          "estimate_ms": 0.995,
+          "calibrated_ratio": 0.9211,
+          "leave_one_out_ratio": 0.9107
+        },
+        "resnet101": {
+          "published_ms": 1.655,
+          "macs": 7843963880,
+          "estimate_ms": 1.714,
+          "calibrated_ratio": 1.0357,
+          "leave_one_out_ratio": 1.045
+        },
+        "resnext50": {
+          "published_ms": 1.224,
+          "macs": 4265963496,
+          "estimate_ms": 1.023,
+          "calibrated_ratio": 0.8361,
+          "leave_one_out_ratio": 0.8182
+        },
+        "resnext101": {
+          "published_ms": 3.875,
+          "macs": 16486529000,
+          "estimate_ms": 3.382,
+          "calibrated_ratio": 0.8729,
+          "leave_one_out_ratio": 0.8439
+        },
+        "regnet": {
+          "published_ms": 0.973,
+          "macs": 3202450376,
+          "estimate_ms": 0.818,
+          "calibrated_ratio": 0.8408,
+          "leave_one_out_ratio": 0.8264
+        },
+        "regnet_y_800mf": {
+          "published_ms": 0.532,
+          "macs": 848592296,
+          "estimate_ms": 0.364,
+          "calibrated_ratio": 0.6837,
+          "leave_one_out_ratio": 0.6622
+        },
+        "googlenet": {
+          "published_ms": 0.333,
+          "macs": 1518189832,
+          "estimate_ms": 0.493,
+          "calibrated_ratio": 1.4804,
+          "leave_one_out_ratio": 1.6015
+        },
+        "inception_v3": {
+          "published_ms": 1.415,
+          "macs": 5757031711,
+          "estimate_ms": 1.311,
+          "calibrated_ratio": 0.9266,
+          "leave_one_out_ratio": 0.9144
+        },
+        "mobilenet_v3_large": {"published_ms": 0.4, "macs": 233322784, "estimate_ms": 0.245, "calibrated_ratio": 0.6123, "leave_one_out_ratio": 0.5471},
+        "shufflenet_v2": {"published_ms": 0.449, "macs": 43803267, "estimate_ms": 0.208, "calibrated_ratio": 0.464, "leave_one_out_ratio": 0.3835},
+        "squeezenet1_1": {"published_ms": 0.2, "macs": 358227864, "estimate_ms": 0.269, "calibrated_ratio": 1.3452, "leave_one_out_ratio": 1.7391}
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "snapdragon-7-gen-4-qrd",
+      "runtime": "onnxruntime",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 0.1881,
+      "constant_ms": 0.2791,
+      "ratio_spread": [0.6127, 1.625],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "ONNX Runtime with the QNN execution provider, whole model on the Hexagon NPU, int8; Snapdragon 7 Gen 4 QRD, measured by Qualcomm AI Hub (onnx_runtime 1.27.1, onnx_runtime 1.30.0, qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "13 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, shufflenet_v2, squeezenet1_1, convnext_tiny), runtime 'onnx', precision 'w8a8' on Snapdragon 7 Gen 4 QRD in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.589,
+          "macs": 1822204904,
+          "estimate_ms": 0.622,
+          "calibrated_ratio": 1.0558,
+          "leave_one_out_ratio": 1.0616
+        },
+        "resnet50": {
+          "published_ms": 1.134,
+          "macs": 4118094824,
+          "estimate_ms": 1.054,
+          "calibrated_ratio": 0.9292,
+          "leave_one_out_ratio": 0.9209
+        },
+        "resnet101": {
+          "published_ms": 1.718,
+          "macs": 7843963880,
+          "estimate_ms": 1.755,
+          "calibrated_ratio": 1.0213,
+          "leave_one_out_ratio": 1.0264
+        },
+        "resnext50": {
+          "published_ms": 1.284,
+          "macs": 4265963496,
+          "estimate_ms": 1.082,
+          "calibrated_ratio": 0.8423,
+          "leave_one_out_ratio": 0.827
+        },
+        "resnext101": {
+          "published_ms": 3.875,
+          "macs": 16486529000,
+          "estimate_ms": 3.38,
+          "calibrated_ratio": 0.8723,
+          "leave_one_out_ratio": 0.8418
+        },
+        "regnet": {
+          "published_ms": 1.086,
+          "macs": 3202450376,
+          "estimate_ms": 0.882,
+          "calibrated_ratio": 0.8117,
+          "leave_one_out_ratio": 0.7982
+        },
+        "regnet_y_800mf": {"published_ms": 0.625, "macs": 848592296, "estimate_ms": 0.439, "calibrated_ratio": 0.702, "leave_one_out_ratio": 0.6796},
+        "googlenet": {
+          "published_ms": 0.346,
+          "macs": 1518189832,
+          "estimate_ms": 0.565,
+          "calibrated_ratio": 1.6321,
+          "leave_one_out_ratio": 1.8278
+        },
+        "inception_v3": {
+          "published_ms": 1.333,
+          "macs": 5757031711,
+          "estimate_ms": 1.362,
+          "calibrated_ratio": 1.0218,
+          "leave_one_out_ratio": 1.0259
+        },
+        "mobilenet_v3_large": {"published_ms": 0.485, "macs": 233322784, "estimate_ms": 0.323, "calibrated_ratio": 0.666, "leave_one_out_ratio": 0.6055},
+        "shufflenet_v2": {"published_ms": 0.467, "macs": 43803267, "estimate_ms": 0.287, "calibrated_ratio": 0.6154, "leave_one_out_ratio": 0.5273},
+        "squeezenet1_1": {"published_ms": 0.293, "macs": 358227864, "estimate_ms": 0.347, "calibrated_ratio": 1.1827, "leave_one_out_ratio": 1.3},
+        "convnext_tiny": {
+          "published_ms": 1.683,
+          "macs": 4555533620,
+          "estimate_ms": 1.136,
+          "calibrated_ratio": 0.675,
+          "leave_one_out_ratio": 0.6543
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "snapdragon-x-elite-crd",
+      "runtime": "onnxruntime",
+      "processor": "npu",
+      "precision": "float16",
+      "ms_per_gmac": 0.3479,
+      "constant_ms": 0.4632,
+      "ratio_spread": [0.6295, 1.9316],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "ONNX Runtime with the QNN execution provider, whole model on the Hexagon NPU, float16; Snapdragon X Elite CRD, measured by Qualcomm AI Hub (onnx_runtime 1.27.1, onnx_runtime 1.30.0, qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "17 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, mobilenet_v3_small, shufflenet_v2, squeezenet1_1, mnasnet05, efficientnet_b0, densenet121, convnext_tiny), runtime 'onnx', precision 'float' on Snapdragon X Elite CRD in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 1.019,
+          "macs": 1822204904,
+          "estimate_ms": 1.097,
+          "calibrated_ratio": 1.0766,
+          "leave_one_out_ratio": 1.0828
+        },
+        "resnet50": {
+          "published_ms": 1.922,
+          "macs": 4118094824,
+          "estimate_ms": 1.896,
+          "calibrated_ratio": 0.9863,
+          "leave_one_out_ratio": 0.9848
+        },
+        "resnet101": {
+          "published_ms": 3.023,
+          "macs": 7843963880,
+          "estimate_ms": 3.192,
+          "calibrated_ratio": 1.0558,
+          "leave_one_out_ratio": 1.0663
+        },
+        "resnext50": {
+          "published_ms": 2.204,
+          "macs": 4265963496,
+          "estimate_ms": 1.947,
+          "calibrated_ratio": 0.8835,
+          "leave_one_out_ratio": 0.8732
+        },
+        "resnext101": {
+          "published_ms": 6.267,
+          "macs": 16486529000,
+          "estimate_ms": 6.198,
+          "calibrated_ratio": 0.989,
+          "leave_one_out_ratio": 0.9867
+        },
+        "regnet": {
+          "published_ms": 1.746,
+          "macs": 3202450376,
+          "estimate_ms": 1.577,
+          "calibrated_ratio": 0.9033,
+          "leave_one_out_ratio": 0.8959
+        },
+        "regnet_y_800mf": {
+          "published_ms": 1.139,
+          "macs": 848592296,
+          "estimate_ms": 0.758,
+          "calibrated_ratio": 0.6658,
+          "leave_one_out_ratio": 0.6542
+        },
+        "googlenet": {
+          "published_ms": 0.879,
+          "macs": 1518189832,
+          "estimate_ms": 0.991,
+          "calibrated_ratio": 1.1278,
+          "leave_one_out_ratio": 1.1389
+        },
+        "inception_v3": {
+          "published_ms": 2.168,
+          "macs": 5757031711,
+          "estimate_ms": 2.466,
+          "calibrated_ratio": 1.1374,
+          "leave_one_out_ratio": 1.1633
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 0.729,
+          "macs": 233322784,
+          "estimate_ms": 0.544,
+          "calibrated_ratio": 0.7467,
+          "leave_one_out_ratio": 0.7213
+        },
+        "mobilenet_v3_small": {"published_ms": 0.554, "macs": 63820352, "estimate_ms": 0.485, "calibrated_ratio": 0.8761, "leave_one_out_ratio": 0.8501},
+        "shufflenet_v2": {"published_ms": 0.842, "macs": 43803267, "estimate_ms": 0.478, "calibrated_ratio": 0.5682, "leave_one_out_ratio": 0.5326},
+        "squeezenet1_1": {"published_ms": 0.37, "macs": 358227864, "estimate_ms": 0.588, "calibrated_ratio": 1.5886, "leave_one_out_ratio": 1.8836},
+        "mnasnet05": {
+          "published_ms": 0.488,
+          "macs": 111204072,
+          "estimate_ms": 0.502,
+          "calibrated_ratio": 1.0284,
+          "leave_one_out_ratio": 1.0363
+        },
+        "efficientnet_b0": {
+          "published_ms": 1.299,
+          "macs": 601740224,
+          "estimate_ms": 0.673,
+          "calibrated_ratio": 0.5177,
+          "leave_one_out_ratio": 0.5051
+        },
+        "densenet121": {
+          "published_ms": 1.569,
+          "macs": 3185298408,
+          "estimate_ms": 1.571,
+          "calibrated_ratio": 1.0014,
+          "leave_one_out_ratio": 1.0016
+        },
+        "convnext_tiny": {
+          "published_ms": 2.664,
+          "macs": 4555533620,
+          "estimate_ms": 2.048,
+          "calibrated_ratio": 0.7687,
+          "leave_one_out_ratio": 0.753
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "snapdragon-x-elite-crd",
+      "runtime": "onnxruntime",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 0.1111,
+      "constant_ms": 0.3376,
+      "ratio_spread": [0.5748, 3.561],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "ONNX Runtime with the QNN execution provider, whole model on the Hexagon NPU, int8; Snapdragon X Elite CRD, measured by Qualcomm AI Hub (onnx_runtime 1.27.1, onnx_runtime 1.30.0, qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "14 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, shufflenet_v2, squeezenet1_1, densenet121, convnext_tiny), runtime 'onnx', precision 'w8a8' on Snapdragon X Elite CRD in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.504,
+          "macs": 1822204904,
+          "estimate_ms": 0.54,
+          "calibrated_ratio": 1.0714,
+          "leave_one_out_ratio": 1.0797
+        },
+        "resnet50": {
+          "published_ms": 0.843,
+          "macs": 4118094824,
+          "estimate_ms": 0.795,
+          "calibrated_ratio": 0.943,
+          "leave_one_out_ratio": 0.9368
+        },
+        "resnet101": {
+          "published_ms": 1.144,
+          "macs": 7843963880,
+          "estimate_ms": 1.209,
+          "calibrated_ratio": 1.0566,
+          "leave_one_out_ratio": 1.0741
+        },
+        "resnext50": {
+          "published_ms": 1.055,
+          "macs": 4265963496,
+          "estimate_ms": 0.811,
+          "calibrated_ratio": 0.7691,
+          "leave_one_out_ratio": 0.7522
+        },
+        "resnext101": {
+          "published_ms": 2.849,
+          "macs": 16486529000,
+          "estimate_ms": 2.169,
+          "calibrated_ratio": 0.7612,
+          "leave_one_out_ratio": 0.6999
+        },
+        "regnet": {
+          "published_ms": 0.896,
+          "macs": 3202450376,
+          "estimate_ms": 0.693,
+          "calibrated_ratio": 0.7738,
+          "leave_one_out_ratio": 0.7608
+        },
+        "regnet_y_800mf": {"published_ms": 0.695, "macs": 848592296, "estimate_ms": 0.432, "calibrated_ratio": 0.6214, "leave_one_out_ratio": 0.595},
+        "googlenet": {
+          "published_ms": 0.291,
+          "macs": 1518189832,
+          "estimate_ms": 0.506,
+          "calibrated_ratio": 1.7396,
+          "leave_one_out_ratio": 2.0755
+        },
+        "inception_v3": {
+          "published_ms": 0.789,
+          "macs": 5757031711,
+          "estimate_ms": 0.977,
+          "calibrated_ratio": 1.2383,
+          "leave_one_out_ratio": 1.3139
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 0.534,
+          "macs": 233322784,
+          "estimate_ms": 0.364,
+          "calibrated_ratio": 0.6808,
+          "leave_one_out_ratio": 0.6258
+        },
+        "shufflenet_v2": {"published_ms": 0.58, "macs": 43803267, "estimate_ms": 0.342, "calibrated_ratio": 0.5905, "leave_one_out_ratio": 0.5252},
+        "squeezenet1_1": {
+          "published_ms": 0.376,
+          "macs": 358227864,
+          "estimate_ms": 0.377,
+          "calibrated_ratio": 1.0037,
+          "leave_one_out_ratio": 1.0052
+        },
+        "densenet121": {
+          "published_ms": 2.462,
+          "macs": 3185298408,
+          "estimate_ms": 0.691,
+          "calibrated_ratio": 0.2808,
+          "leave_one_out_ratio": 0.2757
+        },
+        "convnext_tiny": {
+          "published_ms": 1.378,
+          "macs": 4555533620,
+          "estimate_ms": 0.844,
+          "calibrated_ratio": 0.6122,
+          "leave_one_out_ratio": 0.5934
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "snapdragon-x2-elite-crd",
+      "runtime": "onnxruntime",
+      "processor": "npu",
+      "precision": "float16",
+      "ms_per_gmac": 0.1755,
+      "constant_ms": 0.223,
+      "ratio_spread": [0.6296, 2.9436],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "ONNX Runtime with the QNN execution provider, whole model on the Hexagon NPU, float16; Snapdragon X2 Elite CRD, measured by Qualcomm AI Hub (onnx_runtime 1.27.1, onnx_runtime 1.30.0, qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "17 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, mobilenet_v3_small, shufflenet_v2, squeezenet1_1, mnasnet05, efficientnet_b0, densenet121, convnext_tiny), runtime 'onnx', precision 'float' on Snapdragon X2 Elite CRD in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.519,
+          "macs": 1822204904,
+          "estimate_ms": 0.543,
+          "calibrated_ratio": 1.0458,
+          "leave_one_out_ratio": 1.0494
+        },
+        "resnet50": {
+          "published_ms": 0.964,
+          "macs": 4118094824,
+          "estimate_ms": 0.946,
+          "calibrated_ratio": 0.981,
+          "leave_one_out_ratio": 0.9789
+        },
+        "resnet101": {"published_ms": 1.605, "macs": 7843963880, "estimate_ms": 1.6, "calibrated_ratio": 0.9966, "leave_one_out_ratio": 0.996},
+        "resnext50": {
+          "published_ms": 1.108,
+          "macs": 4265963496,
+          "estimate_ms": 0.972,
+          "calibrated_ratio": 0.8769,
+          "leave_one_out_ratio": 0.8662
+        },
+        "resnext101": {
+          "published_ms": 3.094,
+          "macs": 16486529000,
+          "estimate_ms": 3.116,
+          "calibrated_ratio": 1.0072,
+          "leave_one_out_ratio": 1.0088
+        },
+        "regnet": {"published_ms": 0.89, "macs": 3202450376, "estimate_ms": 0.785, "calibrated_ratio": 0.882, "leave_one_out_ratio": 0.8734},
+        "regnet_y_800mf": {
+          "published_ms": 0.535,
+          "macs": 848592296,
+          "estimate_ms": 0.372,
+          "calibrated_ratio": 0.6952,
+          "leave_one_out_ratio": 0.6831
+        },
+        "googlenet": {
+          "published_ms": 0.406,
+          "macs": 1518189832,
+          "estimate_ms": 0.489,
+          "calibrated_ratio": 1.2055,
+          "leave_one_out_ratio": 1.2267
+        },
+        "inception_v3": {
+          "published_ms": 1.126,
+          "macs": 5757031711,
+          "estimate_ms": 1.233,
+          "calibrated_ratio": 1.0953,
+          "leave_one_out_ratio": 1.1119
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 0.777,
+          "macs": 233322784,
+          "estimate_ms": 0.264,
+          "calibrated_ratio": 0.3397,
+          "leave_one_out_ratio": 0.3261
+        },
+        "mobilenet_v3_small": {"published_ms": 0.248, "macs": 63820352, "estimate_ms": 0.234, "calibrated_ratio": 0.9444, "leave_one_out_ratio": 0.9288},
+        "shufflenet_v2": {"published_ms": 0.404, "macs": 43803267, "estimate_ms": 0.231, "calibrated_ratio": 0.571, "leave_one_out_ratio": 0.5318},
+        "squeezenet1_1": {"published_ms": 0.18, "macs": 358227864, "estimate_ms": 0.286, "calibrated_ratio": 1.5882, "leave_one_out_ratio": 1.9137},
+        "mnasnet05": {
+          "published_ms": 0.253,
+          "macs": 111204072,
+          "estimate_ms": 0.243,
+          "calibrated_ratio": 0.9586,
+          "leave_one_out_ratio": 0.9479
+        },
+        "efficientnet_b0": {
+          "published_ms": 0.662,
+          "macs": 601740224,
+          "estimate_ms": 0.329,
+          "calibrated_ratio": 0.4964,
+          "leave_one_out_ratio": 0.4837
+        },
+        "densenet121": {"published_ms": 0.72, "macs": 3185298408, "estimate_ms": 0.782, "calibrated_ratio": 1.0861, "leave_one_out_ratio": 1.096},
+        "convnext_tiny": {
+          "published_ms": 1.33,
+          "macs": 4555533620,
+          "estimate_ms": 1.022,
+          "calibrated_ratio": 0.7688,
+          "leave_one_out_ratio": 0.7529
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "snapdragon-x2-elite-crd",
+      "runtime": "onnxruntime",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 0.0485,
+      "constant_ms": 0.2016,
+      "ratio_spread": [0.585, 2.8199],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "ONNX Runtime with the QNN execution provider, whole model on the Hexagon NPU, int8; Snapdragon X2 Elite CRD, measured by Qualcomm AI Hub (onnx_runtime 1.27.1, onnx_runtime 1.30.0, qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "14 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, shufflenet_v2, squeezenet1_1, densenet121, convnext_tiny), runtime 'onnx', precision 'w8a8' on Snapdragon X2 Elite CRD in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {"published_ms": 0.33, "macs": 1822204904, "estimate_ms": 0.29, "calibrated_ratio": 0.8786, "leave_one_out_ratio": 0.8693},
+        "resnet50": {
+          "published_ms": 0.409,
+          "macs": 4118094824,
+          "estimate_ms": 0.401,
+          "calibrated_ratio": 0.9811,
+          "leave_one_out_ratio": 0.979
+        },
+        "resnet101": {
+          "published_ms": 0.563,
+          "macs": 7843963880,
+          "estimate_ms": 0.582,
+          "calibrated_ratio": 1.0336,
+          "leave_one_out_ratio": 1.0436
+        },
+        "resnext50": {
+          "published_ms": 0.512,
+          "macs": 4265963496,
+          "estimate_ms": 0.408,
+          "calibrated_ratio": 0.7977,
+          "leave_one_out_ratio": 0.7827
+        },
+        "resnext101": {
+          "published_ms": 1.425,
+          "macs": 16486529000,
+          "estimate_ms": 1.001,
+          "calibrated_ratio": 0.7024,
+          "leave_one_out_ratio": 0.6298
+        },
+        "regnet": {
+          "published_ms": 0.44,
+          "macs": 3202450376,
+          "estimate_ms": 0.357,
+          "calibrated_ratio": 0.8111,
+          "leave_one_out_ratio": 0.7998
+        },
+        "regnet_y_800mf": {
+          "published_ms": 0.383,
+          "macs": 848592296,
+          "estimate_ms": 0.243,
+          "calibrated_ratio": 0.6338,
+          "leave_one_out_ratio": 0.6077
+        },
+        "googlenet": {
+          "published_ms": 0.161,
+          "macs": 1518189832,
+          "estimate_ms": 0.275,
+          "calibrated_ratio": 1.7094,
+          "leave_one_out_ratio": 2.027
+        },
+        "inception_v3": {
+          "published_ms": 0.357,
+          "macs": 5757031711,
+          "estimate_ms": 0.481,
+          "calibrated_ratio": 1.3466,
+          "leave_one_out_ratio": 1.4788
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 0.276,
+          "macs": 233322784,
+          "estimate_ms": 0.213,
+          "calibrated_ratio": 0.7714,
+          "leave_one_out_ratio": 0.7253
+        },
+        "shufflenet_v2": {"published_ms": 0.331, "macs": 43803267, "estimate_ms": 0.204, "calibrated_ratio": 0.6155, "leave_one_out_ratio": 0.5592},
+        "squeezenet1_1": {
+          "published_ms": 0.214,
+          "macs": 358227864,
+          "estimate_ms": 0.219,
+          "calibrated_ratio": 1.0232,
+          "leave_one_out_ratio": 1.0315
+        },
+        "densenet121": {
+          "published_ms": 1.004,
+          "macs": 3185298408,
+          "estimate_ms": 0.356,
+          "calibrated_ratio": 0.3546,
+          "leave_one_out_ratio": 0.3476
+        },
+        "convnext_tiny": {
+          "published_ms": 0.615,
+          "macs": 4555533620,
+          "estimate_ms": 0.422,
+          "calibrated_ratio": 0.687,
+          "leave_one_out_ratio": 0.6687
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "qcs8550-proxy",
+      "runtime": "litert",
+      "processor": "npu",
+      "precision": "float16",
+      "ms_per_gmac": 0.3127,
+      "constant_ms": 0.741,
+      "ratio_spread": [0.6795, 1.6585],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT with the QNN delegate, whole model on the Hexagon NPU, float16; QCS8550 (Proxy), measured by Qualcomm AI Hub (qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "17 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, mobilenet_v3_small, shufflenet_v2, squeezenet1_1, mnasnet05, efficientnet_b0, densenet121, convnext_tiny), runtime 'tflite', precision 'float' on QCS8550 (Proxy) in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 1.316,
+          "macs": 1822204904,
+          "estimate_ms": 1.311,
+          "calibrated_ratio": 0.996,
+          "leave_one_out_ratio": 0.9957
+        },
+        "resnet50": {
+          "published_ms": 2.203,
+          "macs": 4118094824,
+          "estimate_ms": 2.029,
+          "calibrated_ratio": 0.9208,
+          "leave_one_out_ratio": 0.9134
+        },
+        "resnet101": {
+          "published_ms": 3.287,
+          "macs": 7843963880,
+          "estimate_ms": 3.194,
+          "calibrated_ratio": 0.9716,
+          "leave_one_out_ratio": 0.9664
+        },
+        "resnext50": {
+          "published_ms": 2.48,
+          "macs": 4265963496,
+          "estimate_ms": 2.075,
+          "calibrated_ratio": 0.8366,
+          "leave_one_out_ratio": 0.8238
+        },
+        "resnext101": {
+          "published_ms": 6.406,
+          "macs": 16486529000,
+          "estimate_ms": 5.896,
+          "calibrated_ratio": 0.9204,
+          "leave_one_out_ratio": 0.9007
+        },
+        "regnet": {
+          "published_ms": 2.03,
+          "macs": 3202450376,
+          "estimate_ms": 1.742,
+          "calibrated_ratio": 0.8583,
+          "leave_one_out_ratio": 0.8491
+        },
+        "regnet_y_800mf": {
+          "published_ms": 1.393,
+          "macs": 848592296,
+          "estimate_ms": 1.006,
+          "calibrated_ratio": 0.7224,
+          "leave_one_out_ratio": 0.7102
+        },
+        "googlenet": {
+          "published_ms": 0.826,
+          "macs": 1518189832,
+          "estimate_ms": 1.216,
+          "calibrated_ratio": 1.4718,
+          "leave_one_out_ratio": 1.5453
+        },
+        "inception_v3": {
+          "published_ms": 2.025,
+          "macs": 5757031711,
+          "estimate_ms": 2.541,
+          "calibrated_ratio": 1.2548,
+          "leave_one_out_ratio": 1.3214
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 1.026,
+          "macs": 233322784,
+          "estimate_ms": 0.814,
+          "calibrated_ratio": 0.7933,
+          "leave_one_out_ratio": 0.7718
+        },
+        "mobilenet_v3_small": {"published_ms": 0.857, "macs": 63820352, "estimate_ms": 0.761, "calibrated_ratio": 0.8879, "leave_one_out_ratio": 0.8685},
+        "shufflenet_v2": {"published_ms": 0.785, "macs": 43803267, "estimate_ms": 0.755, "calibrated_ratio": 0.9614, "leave_one_out_ratio": 0.953},
+        "squeezenet1_1": {"published_ms": 0.66, "macs": 358227864, "estimate_ms": 0.853, "calibrated_ratio": 1.2924, "leave_one_out_ratio": 1.3724},
+        "mnasnet05": {"published_ms": 0.779, "macs": 111204072, "estimate_ms": 0.776, "calibrated_ratio": 0.9958, "leave_one_out_ratio": 0.995},
+        "efficientnet_b0": {
+          "published_ms": 1.541,
+          "macs": 601740224,
+          "estimate_ms": 0.929,
+          "calibrated_ratio": 0.6029,
+          "leave_one_out_ratio": 0.5881
+        },
+        "densenet121": {
+          "published_ms": 1.786,
+          "macs": 3185298408,
+          "estimate_ms": 1.737,
+          "calibrated_ratio": 0.9725,
+          "leave_one_out_ratio": 0.9702
+        },
+        "convnext_tiny": {
+          "published_ms": 2.864,
+          "macs": 4555533620,
+          "estimate_ms": 2.165,
+          "calibrated_ratio": 0.7561,
+          "leave_one_out_ratio": 0.7398
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "qcs8550-proxy",
+      "runtime": "litert",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 0.1255,
+      "constant_ms": 0.1942,
+      "ratio_spread": [0.629, 2.2835],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT with the QNN delegate, whole model on the Hexagon NPU, int8; QCS8550 (Proxy), measured by Qualcomm AI Hub (qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "13 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, shufflenet_v2, squeezenet1_1, convnext_tiny), runtime 'tflite', precision 'w8a8' on QCS8550 (Proxy) in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.374,
+          "macs": 1822204904,
+          "estimate_ms": 0.423,
+          "calibrated_ratio": 1.1307,
+          "leave_one_out_ratio": 1.1472
+        },
+        "resnet50": {
+          "published_ms": 0.752,
+          "macs": 4118094824,
+          "estimate_ms": 0.711,
+          "calibrated_ratio": 0.9455,
+          "leave_one_out_ratio": 0.9387
+        },
+        "resnet101": {
+          "published_ms": 1.131,
+          "macs": 7843963880,
+          "estimate_ms": 1.179,
+          "calibrated_ratio": 1.0422,
+          "leave_one_out_ratio": 1.0535
+        },
+        "resnext50": {
+          "published_ms": 0.909,
+          "macs": 4265963496,
+          "estimate_ms": 0.73,
+          "calibrated_ratio": 0.8026,
+          "leave_one_out_ratio": 0.7849
+        },
+        "resnext101": {
+          "published_ms": 2.622,
+          "macs": 16486529000,
+          "estimate_ms": 2.263,
+          "calibrated_ratio": 0.8632,
+          "leave_one_out_ratio": 0.8289
+        },
+        "regnet": {
+          "published_ms": 0.708,
+          "macs": 3202450376,
+          "estimate_ms": 0.596,
+          "calibrated_ratio": 0.842,
+          "leave_one_out_ratio": 0.8295
+        },
+        "regnet_y_800mf": {
+          "published_ms": 0.503,
+          "macs": 848592296,
+          "estimate_ms": 0.301,
+          "calibrated_ratio": 0.5978,
+          "leave_one_out_ratio": 0.5741
+        },
+        "googlenet": {
+          "published_ms": 0.242,
+          "macs": 1518189832,
+          "estimate_ms": 0.385,
+          "calibrated_ratio": 1.5898,
+          "leave_one_out_ratio": 1.774
+        },
+        "inception_v3": {
+          "published_ms": 0.886,
+          "macs": 5757031711,
+          "estimate_ms": 0.917,
+          "calibrated_ratio": 1.0347,
+          "leave_one_out_ratio": 1.0419
+        },
+        "mobilenet_v3_large": {"published_ms": 0.335, "macs": 233322784, "estimate_ms": 0.223, "calibrated_ratio": 0.6671, "leave_one_out_ratio": 0.6},
+        "shufflenet_v2": {"published_ms": 0.456, "macs": 43803267, "estimate_ms": 0.2, "calibrated_ratio": 0.4379, "leave_one_out_ratio": 0.3742},
+        "squeezenet1_1": {
+          "published_ms": 0.198,
+          "macs": 358227864,
+          "estimate_ms": 0.239,
+          "calibrated_ratio": 1.2078,
+          "leave_one_out_ratio": 1.3754
+        },
+        "convnext_tiny": {
+          "published_ms": 1.729,
+          "macs": 4555533620,
+          "estimate_ms": 0.766,
+          "calibrated_ratio": 0.443,
+          "leave_one_out_ratio": 0.4278
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "qcs8550-proxy",
+      "runtime": "onnxruntime",
+      "processor": "npu",
+      "precision": "float16",
+      "ms_per_gmac": 0.3478,
+      "constant_ms": 0.4723,
+      "ratio_spread": [0.6399, 1.8471],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "ONNX Runtime with the QNN execution provider, whole model on the Hexagon NPU, float16; QCS8550 (Proxy), measured by Qualcomm AI Hub (onnx_runtime 1.27.1, onnx_runtime 1.30.0, qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "17 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, mobilenet_v3_small, shufflenet_v2, squeezenet1_1, mnasnet05, efficientnet_b0, densenet121, convnext_tiny), runtime 'onnx', precision 'float' on QCS8550 (Proxy) in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 1.064,
+          "macs": 1822204904,
+          "estimate_ms": 1.106,
+          "calibrated_ratio": 1.0396,
+          "leave_one_out_ratio": 1.0425
+        },
+        "resnet50": {
+          "published_ms": 1.981,
+          "macs": 4118094824,
+          "estimate_ms": 1.905,
+          "calibrated_ratio": 0.9614,
+          "leave_one_out_ratio": 0.9574
+        },
+        "resnet101": {"published_ms": 3.051, "macs": 7843963880, "estimate_ms": 3.2, "calibrated_ratio": 1.049, "leave_one_out_ratio": 1.0581},
+        "resnext50": {
+          "published_ms": 2.286,
+          "macs": 4265963496,
+          "estimate_ms": 1.956,
+          "calibrated_ratio": 0.8557,
+          "leave_one_out_ratio": 0.8438
+        },
+        "resnext101": {
+          "published_ms": 6.206,
+          "macs": 16486529000,
+          "estimate_ms": 6.206,
+          "calibrated_ratio": 1.0001,
+          "leave_one_out_ratio": 1.0001
+        },
+        "regnet": {
+          "published_ms": 1.726,
+          "macs": 3202450376,
+          "estimate_ms": 1.586,
+          "calibrated_ratio": 0.919,
+          "leave_one_out_ratio": 0.9126
+        },
+        "regnet_y_800mf": {
+          "published_ms": 1.095,
+          "macs": 848592296,
+          "estimate_ms": 0.767,
+          "calibrated_ratio": 0.7009,
+          "leave_one_out_ratio": 0.6894
+        },
+        "googlenet": {"published_ms": 0.849, "macs": 1518189832, "estimate_ms": 1.0, "calibrated_ratio": 1.1783, "leave_one_out_ratio": 1.1952},
+        "inception_v3": {
+          "published_ms": 2.193,
+          "macs": 5757031711,
+          "estimate_ms": 2.475,
+          "calibrated_ratio": 1.1284,
+          "leave_one_out_ratio": 1.1523
+        },
+        "mobilenet_v3_large": {"published_ms": 0.72, "macs": 233322784, "estimate_ms": 0.553, "calibrated_ratio": 0.7687, "leave_one_out_ratio": 0.7444},
+        "mobilenet_v3_small": {"published_ms": 0.552, "macs": 63820352, "estimate_ms": 0.495, "calibrated_ratio": 0.8959, "leave_one_out_ratio": 0.8733},
+        "shufflenet_v2": {"published_ms": 0.82, "macs": 43803267, "estimate_ms": 0.488, "calibrated_ratio": 0.5946, "leave_one_out_ratio": 0.5584},
+        "squeezenet1_1": {
+          "published_ms": 0.382,
+          "macs": 358227864,
+          "estimate_ms": 0.597,
+          "calibrated_ratio": 1.5627,
+          "leave_one_out_ratio": 1.8265
+        },
+        "mnasnet05": {"published_ms": 0.501, "macs": 111204072, "estimate_ms": 0.511, "calibrated_ratio": 1.02, "leave_one_out_ratio": 1.0253},
+        "efficientnet_b0": {
+          "published_ms": 1.259,
+          "macs": 601740224,
+          "estimate_ms": 0.682,
+          "calibrated_ratio": 0.5414,
+          "leave_one_out_ratio": 0.5284
+        },
+        "densenet121": {
+          "published_ms": 1.524,
+          "macs": 3185298408,
+          "estimate_ms": 1.58,
+          "calibrated_ratio": 1.0369,
+          "leave_one_out_ratio": 1.0407
+        },
+        "convnext_tiny": {
+          "published_ms": 2.693,
+          "macs": 4555533620,
+          "estimate_ms": 2.057,
+          "calibrated_ratio": 0.7637,
+          "leave_one_out_ratio": 0.7478
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "qcs8550-proxy",
+      "runtime": "onnxruntime",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 0.1201,
+      "constant_ms": 0.3533,
+      "ratio_spread": [0.5862, 3.2423],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "ONNX Runtime with the QNN execution provider, whole model on the Hexagon NPU, int8; QCS8550 (Proxy), measured by Qualcomm AI Hub (onnx_runtime 1.27.1, onnx_runtime 1.30.0, qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "14 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, shufflenet_v2, squeezenet1_1, densenet121, convnext_tiny), runtime 'onnx', precision 'w8a8' on QCS8550 (Proxy) in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.552,
+          "macs": 1822204904,
+          "estimate_ms": 0.572,
+          "calibrated_ratio": 1.0365,
+          "leave_one_out_ratio": 1.0403
+        },
+        "resnet50": {
+          "published_ms": 0.91,
+          "macs": 4118094824,
+          "estimate_ms": 0.848,
+          "calibrated_ratio": 0.9318,
+          "leave_one_out_ratio": 0.9246
+        },
+        "resnet101": {
+          "published_ms": 1.277,
+          "macs": 7843963880,
+          "estimate_ms": 1.295,
+          "calibrated_ratio": 1.0144,
+          "leave_one_out_ratio": 1.0183
+        },
+        "resnext50": {
+          "published_ms": 1.087,
+          "macs": 4265963496,
+          "estimate_ms": 0.866,
+          "calibrated_ratio": 0.7964,
+          "leave_one_out_ratio": 0.7807
+        },
+        "resnext101": {
+          "published_ms": 2.871,
+          "macs": 16486529000,
+          "estimate_ms": 2.334,
+          "calibrated_ratio": 0.8128,
+          "leave_one_out_ratio": 0.76
+        },
+        "regnet": {
+          "published_ms": 0.887,
+          "macs": 3202450376,
+          "estimate_ms": 0.738,
+          "calibrated_ratio": 0.832,
+          "leave_one_out_ratio": 0.8209
+        },
+        "regnet_y_800mf": {
+          "published_ms": 0.685,
+          "macs": 848592296,
+          "estimate_ms": 0.455,
+          "calibrated_ratio": 0.6646,
+          "leave_one_out_ratio": 0.6389
+        },
+        "googlenet": {
+          "published_ms": 0.314,
+          "macs": 1518189832,
+          "estimate_ms": 0.536,
+          "calibrated_ratio": 1.7059,
+          "leave_one_out_ratio": 1.9933
+        },
+        "inception_v3": {
+          "published_ms": 0.832,
+          "macs": 5757031711,
+          "estimate_ms": 1.045,
+          "calibrated_ratio": 1.2557,
+          "leave_one_out_ratio": 1.3366
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 0.534,
+          "macs": 233322784,
+          "estimate_ms": 0.381,
+          "calibrated_ratio": 0.7141,
+          "leave_one_out_ratio": 0.6616
+        },
+        "shufflenet_v2": {"published_ms": 0.575, "macs": 43803267, "estimate_ms": 0.359, "calibrated_ratio": 0.6236, "leave_one_out_ratio": 0.5584},
+        "squeezenet1_1": {
+          "published_ms": 0.381,
+          "macs": 358227864,
+          "estimate_ms": 0.396,
+          "calibrated_ratio": 1.0402,
+          "leave_one_out_ratio": 1.0563
+        },
+        "densenet121": {
+          "published_ms": 2.386,
+          "macs": 3185298408,
+          "estimate_ms": 0.736,
+          "calibrated_ratio": 0.3084,
+          "leave_one_out_ratio": 0.3025
+        },
+        "convnext_tiny": {"published_ms": 1.381, "macs": 4555533620, "estimate_ms": 0.9, "calibrated_ratio": 0.652, "leave_one_out_ratio": 0.6333}
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "dragonwing-iq-9075-evk",
+      "runtime": "litert",
+      "processor": "npu",
+      "precision": "float16",
+      "ms_per_gmac": 0.5351,
+      "constant_ms": 0.9139,
+      "ratio_spread": [0.757, 1.5122],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT with the QNN delegate, whole model on the Hexagon NPU, float16; Dragonwing IQ-9075 EVK, measured by Qualcomm AI Hub (qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "17 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, mobilenet_v3_small, shufflenet_v2, squeezenet1_1, mnasnet05, efficientnet_b0, densenet121, convnext_tiny), runtime 'tflite', precision 'float' on Dragonwing IQ-9075 EVK in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 1.801,
+          "macs": 1822204904,
+          "estimate_ms": 1.889,
+          "calibrated_ratio": 1.0489,
+          "leave_one_out_ratio": 1.0524
+        },
+        "resnet50": {
+          "published_ms": 3.132,
+          "macs": 4118094824,
+          "estimate_ms": 3.118,
+          "calibrated_ratio": 0.9954,
+          "leave_one_out_ratio": 0.9949
+        },
+        "resnet101": {
+          "published_ms": 5.074,
+          "macs": 7843963880,
+          "estimate_ms": 5.111,
+          "calibrated_ratio": 1.0073,
+          "leave_one_out_ratio": 1.0086
+        },
+        "resnext50": {
+          "published_ms": 3.573,
+          "macs": 4265963496,
+          "estimate_ms": 3.197,
+          "calibrated_ratio": 0.8947,
+          "leave_one_out_ratio": 0.8853
+        },
+        "resnext101": {
+          "published_ms": 9.87,
+          "macs": 16486529000,
+          "estimate_ms": 9.736,
+          "calibrated_ratio": 0.9864,
+          "leave_one_out_ratio": 0.9833
+        },
+        "regnet": {
+          "published_ms": 3.056,
+          "macs": 3202450376,
+          "estimate_ms": 2.628,
+          "calibrated_ratio": 0.8598,
+          "leave_one_out_ratio": 0.8506
+        },
+        "regnet_y_800mf": {
+          "published_ms": 1.698,
+          "macs": 848592296,
+          "estimate_ms": 1.368,
+          "calibrated_ratio": 0.8057,
+          "leave_one_out_ratio": 0.7959
+        },
+        "googlenet": {
+          "published_ms": 1.433,
+          "macs": 1518189832,
+          "estimate_ms": 1.726,
+          "calibrated_ratio": 1.2047,
+          "leave_one_out_ratio": 1.2243
+        },
+        "inception_v3": {
+          "published_ms": 3.421,
+          "macs": 5757031711,
+          "estimate_ms": 3.994,
+          "calibrated_ratio": 1.1676,
+          "leave_one_out_ratio": 1.2014
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 1.261,
+          "macs": 233322784,
+          "estimate_ms": 1.039,
+          "calibrated_ratio": 0.8238,
+          "leave_one_out_ratio": 0.8045
+        },
+        "mobilenet_v3_small": {"published_ms": 1.027, "macs": 63820352, "estimate_ms": 0.948, "calibrated_ratio": 0.9232, "leave_one_out_ratio": 0.9082},
+        "shufflenet_v2": {"published_ms": 0.911, "macs": 43803267, "estimate_ms": 0.937, "calibrated_ratio": 1.0289, "leave_one_out_ratio": 1.0366},
+        "squeezenet1_1": {
+          "published_ms": 0.837,
+          "macs": 358227864,
+          "estimate_ms": 1.106,
+          "calibrated_ratio": 1.3209,
+          "leave_one_out_ratio": 1.4072
+        },
+        "mnasnet05": {
+          "published_ms": 0.991,
+          "macs": 111204072,
+          "estimate_ms": 0.973,
+          "calibrated_ratio": 0.9823,
+          "leave_one_out_ratio": 0.9786
+        },
+        "efficientnet_b0": {
+          "published_ms": 1.869,
+          "macs": 601740224,
+          "estimate_ms": 1.236,
+          "calibrated_ratio": 0.6613,
+          "leave_one_out_ratio": 0.6473
+        },
+        "densenet121": {
+          "published_ms": 2.533,
+          "macs": 3185298408,
+          "estimate_ms": 2.618,
+          "calibrated_ratio": 1.0337,
+          "leave_one_out_ratio": 1.037
+        },
+        "convnext_tiny": {
+          "published_ms": 4.049,
+          "macs": 4555533620,
+          "estimate_ms": 3.352,
+          "calibrated_ratio": 0.8278,
+          "leave_one_out_ratio": 0.8143
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "dragonwing-iq-9075-evk",
+      "runtime": "litert",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 0.1389,
+      "constant_ms": 0.2891,
+      "ratio_spread": [0.6821, 1.9678],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT with the QNN delegate, whole model on the Hexagon NPU, int8; Dragonwing IQ-9075 EVK, measured by Qualcomm AI Hub (qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "13 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, shufflenet_v2, squeezenet1_1, convnext_tiny), runtime 'tflite', precision 'w8a8' on Dragonwing IQ-9075 EVK in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.459,
+          "macs": 1822204904,
+          "estimate_ms": 0.542,
+          "calibrated_ratio": 1.1812,
+          "leave_one_out_ratio": 1.2059
+        },
+        "resnet50": {
+          "published_ms": 0.839,
+          "macs": 4118094824,
+          "estimate_ms": 0.861,
+          "calibrated_ratio": 1.0263,
+          "leave_one_out_ratio": 1.0301
+        },
+        "resnet101": {
+          "published_ms": 1.259,
+          "macs": 7843963880,
+          "estimate_ms": 1.379,
+          "calibrated_ratio": 1.095,
+          "leave_one_out_ratio": 1.1241
+        },
+        "resnext50": {"published_ms": 1.07, "macs": 4265963496, "estimate_ms": 0.882, "calibrated_ratio": 0.824, "leave_one_out_ratio": 0.8082},
+        "resnext101": {
+          "published_ms": 3.041,
+          "macs": 16486529000,
+          "estimate_ms": 2.579,
+          "calibrated_ratio": 0.8481,
+          "leave_one_out_ratio": 0.8087
+        },
+        "regnet": {
+          "published_ms": 0.915,
+          "macs": 3202450376,
+          "estimate_ms": 0.734,
+          "calibrated_ratio": 0.8021,
+          "leave_one_out_ratio": 0.7889
+        },
+        "regnet_y_800mf": {
+          "published_ms": 0.615,
+          "macs": 848592296,
+          "estimate_ms": 0.407,
+          "calibrated_ratio": 0.6617,
+          "leave_one_out_ratio": 0.6376
+        },
+        "googlenet": {"published_ms": 0.341, "macs": 1518189832, "estimate_ms": 0.5, "calibrated_ratio": 1.4661, "leave_one_out_ratio": 1.5847},
+        "inception_v3": {
+          "published_ms": 1.032,
+          "macs": 5757031711,
+          "estimate_ms": 1.089,
+          "calibrated_ratio": 1.055,
+          "leave_one_out_ratio": 1.0665
+        },
+        "mobilenet_v3_large": {"published_ms": 0.426, "macs": 233322784, "estimate_ms": 0.321, "calibrated_ratio": 0.7546, "leave_one_out_ratio": 0.7},
+        "shufflenet_v2": {"published_ms": 0.556, "macs": 43803267, "estimate_ms": 0.295, "calibrated_ratio": 0.5308, "leave_one_out_ratio": 0.4676},
+        "squeezenet1_1": {"published_ms": 0.28, "macs": 358227864, "estimate_ms": 0.339, "calibrated_ratio": 1.21, "leave_one_out_ratio": 1.3468},
+        "convnext_tiny": {
+          "published_ms": 1.814,
+          "macs": 4555533620,
+          "estimate_ms": 0.922,
+          "calibrated_ratio": 0.5082,
+          "leave_one_out_ratio": 0.4914
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "dragonwing-iq-9075-evk",
+      "runtime": "onnxruntime",
+      "processor": "npu",
+      "precision": "float16",
+      "ms_per_gmac": 0.5737,
+      "constant_ms": 0.6761,
+      "ratio_spread": [0.6851, 1.5823],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "ONNX Runtime with the QNN execution provider, whole model on the Hexagon NPU, float16; Dragonwing IQ-9075 EVK, measured by Qualcomm AI Hub (onnx_runtime 1.27.1, onnx_runtime 1.30.0, qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "17 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, mobilenet_v3_small, shufflenet_v2, squeezenet1_1, mnasnet05, efficientnet_b0, densenet121, convnext_tiny), runtime 'onnx', precision 'float' on Dragonwing IQ-9075 EVK in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 1.679,
+          "macs": 1822204904,
+          "estimate_ms": 1.721,
+          "calibrated_ratio": 1.0253,
+          "leave_one_out_ratio": 1.0271
+        },
+        "resnet50": {"published_ms": 3.0, "macs": 4118094824, "estimate_ms": 3.039, "calibrated_ratio": 1.0129, "leave_one_out_ratio": 1.0143},
+        "resnet101": {
+          "published_ms": 4.988,
+          "macs": 7843963880,
+          "estimate_ms": 5.176,
+          "calibrated_ratio": 1.0377,
+          "leave_one_out_ratio": 1.0441
+        },
+        "resnext50": {
+          "published_ms": 3.439,
+          "macs": 4265963496,
+          "estimate_ms": 3.123,
+          "calibrated_ratio": 0.9082,
+          "leave_one_out_ratio": 0.8998
+        },
+        "resnext101": {
+          "published_ms": 9.679,
+          "macs": 16486529000,
+          "estimate_ms": 10.134,
+          "calibrated_ratio": 1.047,
+          "leave_one_out_ratio": 1.0574
+        },
+        "regnet": {
+          "published_ms": 2.807,
+          "macs": 3202450376,
+          "estimate_ms": 2.513,
+          "calibrated_ratio": 0.8954,
+          "leave_one_out_ratio": 0.8876
+        },
+        "regnet_y_800mf": {"published_ms": 1.42, "macs": 848592296, "estimate_ms": 1.163, "calibrated_ratio": 0.819, "leave_one_out_ratio": 0.8101},
+        "googlenet": {
+          "published_ms": 1.493,
+          "macs": 1518189832,
+          "estimate_ms": 1.547,
+          "calibrated_ratio": 1.0362,
+          "leave_one_out_ratio": 1.0388
+        },
+        "inception_v3": {
+          "published_ms": 3.677,
+          "macs": 5757031711,
+          "estimate_ms": 3.979,
+          "calibrated_ratio": 1.0821,
+          "leave_one_out_ratio": 1.0952
+        },
+        "mobilenet_v3_large": {"published_ms": 0.966, "macs": 233322784, "estimate_ms": 0.81, "calibrated_ratio": 0.8385, "leave_one_out_ratio": 0.8194},
+        "mobilenet_v3_small": {"published_ms": 0.72, "macs": 63820352, "estimate_ms": 0.713, "calibrated_ratio": 0.9899, "leave_one_out_ratio": 0.9872},
+        "shufflenet_v2": {"published_ms": 0.994, "macs": 43803267, "estimate_ms": 0.701, "calibrated_ratio": 0.7055, "leave_one_out_ratio": 0.6686},
+        "squeezenet1_1": {
+          "published_ms": 0.604,
+          "macs": 358227864,
+          "estimate_ms": 0.882,
+          "calibrated_ratio": 1.4596,
+          "leave_one_out_ratio": 1.6178
+        },
+        "mnasnet05": {"published_ms": 0.704, "macs": 111204072, "estimate_ms": 0.74, "calibrated_ratio": 1.051, "leave_one_out_ratio": 1.0647},
+        "efficientnet_b0": {"published_ms": 1.616, "macs": 601740224, "estimate_ms": 1.021, "calibrated_ratio": 0.632, "leave_one_out_ratio": 0.6189},
+        "densenet121": {
+          "published_ms": 2.375,
+          "macs": 3185298408,
+          "estimate_ms": 2.503,
+          "calibrated_ratio": 1.0541,
+          "leave_one_out_ratio": 1.0598
+        },
+        "convnext_tiny": {"published_ms": 3.847, "macs": 4555533620, "estimate_ms": 3.29, "calibrated_ratio": 0.8551, "leave_one_out_ratio": 0.843}
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "dragonwing-iq-9075-evk",
+      "runtime": "onnxruntime",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 0.1261,
+      "constant_ms": 0.4811,
+      "ratio_spread": [0.6216, 2.8991],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "ONNX Runtime with the QNN execution provider, whole model on the Hexagon NPU, int8; Dragonwing IQ-9075 EVK, measured by Qualcomm AI Hub (onnx_runtime 1.27.1, onnx_runtime 1.30.0, qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "14 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, shufflenet_v2, squeezenet1_1, densenet121, convnext_tiny), runtime 'onnx', precision 'w8a8' on Dragonwing IQ-9075 EVK in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.67,
+          "macs": 1822204904,
+          "estimate_ms": 0.711,
+          "calibrated_ratio": 1.0609,
+          "leave_one_out_ratio": 1.0677
+        },
+        "resnet50": {"published_ms": 1.018, "macs": 4118094824, "estimate_ms": 1.0, "calibrated_ratio": 0.9826, "leave_one_out_ratio": 0.9807},
+        "resnet101": {
+          "published_ms": 1.402,
+          "macs": 7843963880,
+          "estimate_ms": 1.47,
+          "calibrated_ratio": 1.0486,
+          "leave_one_out_ratio": 1.0625
+        },
+        "resnext50": {
+          "published_ms": 1.316,
+          "macs": 4265963496,
+          "estimate_ms": 1.019,
+          "calibrated_ratio": 0.7743,
+          "leave_one_out_ratio": 0.7588
+        },
+        "resnext101": {
+          "published_ms": 3.252,
+          "macs": 16486529000,
+          "estimate_ms": 2.56,
+          "calibrated_ratio": 0.7871,
+          "leave_one_out_ratio": 0.726
+        },
+        "regnet": {
+          "published_ms": 1.153,
+          "macs": 3202450376,
+          "estimate_ms": 0.885,
+          "calibrated_ratio": 0.7674,
+          "leave_one_out_ratio": 0.7552
+        },
+        "regnet_y_800mf": {"published_ms": 0.856, "macs": 848592296, "estimate_ms": 0.588, "calibrated_ratio": 0.687, "leave_one_out_ratio": 0.6623},
+        "googlenet": {
+          "published_ms": 0.418,
+          "macs": 1518189832,
+          "estimate_ms": 0.672,
+          "calibrated_ratio": 1.6088,
+          "leave_one_out_ratio": 1.8211
+        },
+        "inception_v3": {"published_ms": 0.919, "macs": 5757031711, "estimate_ms": 1.207, "calibrated_ratio": 1.3133, "leave_one_out_ratio": 1.42},
+        "mobilenet_v3_large": {"published_ms": 0.651, "macs": 233322784, "estimate_ms": 0.51, "calibrated_ratio": 0.7842, "leave_one_out_ratio": 0.7417},
+        "shufflenet_v2": {"published_ms": 0.693, "macs": 43803267, "estimate_ms": 0.487, "calibrated_ratio": 0.7022, "leave_one_out_ratio": 0.646},
+        "squeezenet1_1": {
+          "published_ms": 0.498,
+          "macs": 358227864,
+          "estimate_ms": 0.526,
+          "calibrated_ratio": 1.0567,
+          "leave_one_out_ratio": 1.0772
+        },
+        "densenet121": {
+          "published_ms": 2.559,
+          "macs": 3185298408,
+          "estimate_ms": 0.883,
+          "calibrated_ratio": 0.3449,
+          "leave_one_out_ratio": 0.3383
+        },
+        "convnext_tiny": {
+          "published_ms": 1.504,
+          "macs": 4555533620,
+          "estimate_ms": 1.055,
+          "calibrated_ratio": 0.7018,
+          "leave_one_out_ratio": 0.6839
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "dragonwing-q-6690-mtp",
+      "runtime": "litert",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 1.3361,
+      "constant_ms": 0.7812,
+      "ratio_spread": [0.7374, 1.5791],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT with the QNN delegate, whole model on the Hexagon NPU, int8; Dragonwing Q-6690 MTP, measured by Qualcomm AI Hub (qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "12 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, shufflenet_v2, squeezenet1_1), runtime 'tflite', precision 'w8a8' on Dragonwing Q-6690 MTP in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 2.785,
+          "macs": 1822204904,
+          "estimate_ms": 3.216,
+          "calibrated_ratio": 1.1547,
+          "leave_one_out_ratio": 1.1767
+        },
+        "resnet50": {
+          "published_ms": 5.867,
+          "macs": 4118094824,
+          "estimate_ms": 6.284,
+          "calibrated_ratio": 1.071,
+          "leave_one_out_ratio": 1.0838
+        },
+        "resnet101": {
+          "published_ms": 11.206,
+          "macs": 7843963880,
+          "estimate_ms": 11.262,
+          "calibrated_ratio": 1.005,
+          "leave_one_out_ratio": 1.006
+        },
+        "resnext50": {
+          "published_ms": 7.284,
+          "macs": 4265963496,
+          "estimate_ms": 6.481,
+          "calibrated_ratio": 0.8898,
+          "leave_one_out_ratio": 0.8765
+        },
+        "resnext101": {
+          "published_ms": 25.053,
+          "macs": 16486529000,
+          "estimate_ms": 22.81,
+          "calibrated_ratio": 0.9105,
+          "leave_one_out_ratio": 0.8937
+        },
+        "regnet": {"published_ms": 6.55, "macs": 3202450376, "estimate_ms": 5.06, "calibrated_ratio": 0.7725, "leave_one_out_ratio": 0.7551},
+        "regnet_y_800mf": {
+          "published_ms": 2.307,
+          "macs": 848592296,
+          "estimate_ms": 1.915,
+          "calibrated_ratio": 0.8301,
+          "leave_one_out_ratio": 0.8174
+        },
+        "googlenet": {
+          "published_ms": 2.241,
+          "macs": 1518189832,
+          "estimate_ms": 2.81,
+          "calibrated_ratio": 1.2538,
+          "leave_one_out_ratio": 1.2948
+        },
+        "inception_v3": {
+          "published_ms": 10.571,
+          "macs": 5757031711,
+          "estimate_ms": 8.473,
+          "calibrated_ratio": 0.8016,
+          "leave_one_out_ratio": 0.7802
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 1.726,
+          "macs": 233322784,
+          "estimate_ms": 1.093,
+          "calibrated_ratio": 0.6333,
+          "leave_one_out_ratio": 0.5798
+        },
+        "shufflenet_v2": {"published_ms": 1.081, "macs": 43803267, "estimate_ms": 0.84, "calibrated_ratio": 0.7768, "leave_one_out_ratio": 0.642},
+        "squeezenet1_1": {"published_ms": 0.929, "macs": 358227864, "estimate_ms": 1.26, "calibrated_ratio": 1.3562, "leave_one_out_ratio": 1.6032}
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "dragonwing-q-6690-mtp",
+      "runtime": "onnxruntime",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 1.4567,
+      "constant_ms": 0.8848,
+      "ratio_spread": [0.7502, 1.5604],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "ONNX Runtime with the QNN execution provider, whole model on the Hexagon NPU, int8; Dragonwing Q-6690 MTP, measured by Qualcomm AI Hub (onnx_runtime 1.27.1, onnx_runtime 1.30.0, qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "13 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, shufflenet_v2, squeezenet1_1, convnext_tiny), runtime 'onnx', precision 'w8a8' on Dragonwing Q-6690 MTP in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 2.903,
+          "macs": 1822204904,
+          "estimate_ms": 3.539,
+          "calibrated_ratio": 1.2191,
+          "leave_one_out_ratio": 1.2508
+        },
+        "resnet50": {
+          "published_ms": 6.219,
+          "macs": 4118094824,
+          "estimate_ms": 6.884,
+          "calibrated_ratio": 1.1069,
+          "leave_one_out_ratio": 1.1255
+        },
+        "resnet101": {
+          "published_ms": 11.487,
+          "macs": 7843963880,
+          "estimate_ms": 12.311,
+          "calibrated_ratio": 1.0717,
+          "leave_one_out_ratio": 1.0869
+        },
+        "resnext50": {
+          "published_ms": 7.409,
+          "macs": 4265963496,
+          "estimate_ms": 7.099,
+          "calibrated_ratio": 0.9581,
+          "leave_one_out_ratio": 0.9528
+        },
+        "resnext101": {
+          "published_ms": 35.58,
+          "macs": 16486529000,
+          "estimate_ms": 24.9,
+          "calibrated_ratio": 0.6998,
+          "leave_one_out_ratio": 0.6715
+        },
+        "regnet": {"published_ms": 7.115, "macs": 3202450376, "estimate_ms": 5.55, "calibrated_ratio": 0.78, "leave_one_out_ratio": 0.7645},
+        "regnet_y_800mf": {
+          "published_ms": 2.496,
+          "macs": 848592296,
+          "estimate_ms": 2.121,
+          "calibrated_ratio": 0.8497,
+          "leave_one_out_ratio": 0.8382
+        },
+        "googlenet": {
+          "published_ms": 2.323,
+          "macs": 1518189832,
+          "estimate_ms": 3.096,
+          "calibrated_ratio": 1.3329,
+          "leave_one_out_ratio": 1.3893
+        },
+        "inception_v3": {
+          "published_ms": 10.679,
+          "macs": 5757031711,
+          "estimate_ms": 9.271,
+          "calibrated_ratio": 0.8681,
+          "leave_one_out_ratio": 0.8528
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 1.911,
+          "macs": 233322784,
+          "estimate_ms": 1.225,
+          "calibrated_ratio": 0.6409,
+          "leave_one_out_ratio": 0.5872
+        },
+        "shufflenet_v2": {"published_ms": 1.157, "macs": 43803267, "estimate_ms": 0.949, "calibrated_ratio": 0.8199, "leave_one_out_ratio": 0.6942},
+        "squeezenet1_1": {"published_ms": 1.105, "macs": 358227864, "estimate_ms": 1.407, "calibrated_ratio": 1.273, "leave_one_out_ratio": 1.4282},
+        "convnext_tiny": {
+          "published_ms": 10.817,
+          "macs": 4555533620,
+          "estimate_ms": 7.521,
+          "calibrated_ratio": 0.6953,
+          "leave_one_out_ratio": 0.6754
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "dragonwing-rb3-gen-2-vision-kit",
+      "runtime": "litert",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 0.4874,
+      "constant_ms": 0.5363,
+      "ratio_spread": [0.7216, 1.9862],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT with the QNN delegate, whole model on the Hexagon NPU, int8; Dragonwing RB3 Gen 2 Vision Kit, measured by Qualcomm AI Hub (qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "12 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, shufflenet_v2, squeezenet1_1), runtime 'tflite', precision 'w8a8' on Dragonwing RB3 Gen 2 Vision Kit in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 1.481,
+          "macs": 1822204904,
+          "estimate_ms": 1.424,
+          "calibrated_ratio": 0.9618,
+          "leave_one_out_ratio": 0.9584
+        },
+        "resnet50": {
+          "published_ms": 2.662,
+          "macs": 4118094824,
+          "estimate_ms": 2.544,
+          "calibrated_ratio": 0.9555,
+          "leave_one_out_ratio": 0.9494
+        },
+        "resnet101": {
+          "published_ms": 3.817,
+          "macs": 7843963880,
+          "estimate_ms": 4.36,
+          "calibrated_ratio": 1.1421,
+          "leave_one_out_ratio": 1.1866
+        },
+        "resnext50": {
+          "published_ms": 3.132,
+          "macs": 4265963496,
+          "estimate_ms": 2.616,
+          "calibrated_ratio": 0.8351,
+          "leave_one_out_ratio": 0.8181
+        },
+        "resnext101": {
+          "published_ms": 9.326,
+          "macs": 16486529000,
+          "estimate_ms": 8.572,
+          "calibrated_ratio": 0.9192,
+          "leave_one_out_ratio": 0.8997
+        },
+        "regnet": {
+          "published_ms": 2.427,
+          "macs": 3202450376,
+          "estimate_ms": 2.097,
+          "calibrated_ratio": 0.8641,
+          "leave_one_out_ratio": 0.8516
+        },
+        "regnet_y_800mf": {"published_ms": 1.275, "macs": 848592296, "estimate_ms": 0.95, "calibrated_ratio": 0.745, "leave_one_out_ratio": 0.7257},
+        "googlenet": {
+          "published_ms": 0.952,
+          "macs": 1518189832,
+          "estimate_ms": 1.276,
+          "calibrated_ratio": 1.3406,
+          "leave_one_out_ratio": 1.4062
+        },
+        "inception_v3": {
+          "published_ms": 3.748,
+          "macs": 5757031711,
+          "estimate_ms": 3.342,
+          "calibrated_ratio": 0.8918,
+          "leave_one_out_ratio": 0.8762
+        },
+        "mobilenet_v3_large": {"published_ms": 1.291, "macs": 233322784, "estimate_ms": 0.65, "calibrated_ratio": 0.5035, "leave_one_out_ratio": 0.4582},
+        "shufflenet_v2": {"published_ms": 0.792, "macs": 43803267, "estimate_ms": 0.558, "calibrated_ratio": 0.7041, "leave_one_out_ratio": 0.6049},
+        "squeezenet1_1": {
+          "published_ms": 0.513,
+          "macs": 358227864,
+          "estimate_ms": 0.711,
+          "calibrated_ratio": 1.3857,
+          "leave_one_out_ratio": 1.7628
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "dragonwing-rb3-gen-2-vision-kit",
+      "runtime": "onnxruntime",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 0.4626,
+      "constant_ms": 0.855,
+      "ratio_spread": [0.7468, 1.7213],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "ONNX Runtime with the QNN execution provider, whole model on the Hexagon NPU, int8; Dragonwing RB3 Gen 2 Vision Kit, measured by Qualcomm AI Hub (onnx_runtime 1.27.1, onnx_runtime 1.30.0, qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "13 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, shufflenet_v2, squeezenet1_1, convnext_tiny), runtime 'onnx', precision 'w8a8' on Dragonwing RB3 Gen 2 Vision Kit in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {"published_ms": 1.663, "macs": 1822204904, "estimate_ms": 1.698, "calibrated_ratio": 1.021, "leave_one_out_ratio": 1.023},
+        "resnet50": {"published_ms": 2.64, "macs": 4118094824, "estimate_ms": 2.76, "calibrated_ratio": 1.0455, "leave_one_out_ratio": 1.0519},
+        "resnet101": {
+          "published_ms": 3.994,
+          "macs": 7843963880,
+          "estimate_ms": 4.484,
+          "calibrated_ratio": 1.1226,
+          "leave_one_out_ratio": 1.1582
+        },
+        "resnext50": {
+          "published_ms": 3.499,
+          "macs": 4265963496,
+          "estimate_ms": 2.828,
+          "calibrated_ratio": 0.8084,
+          "leave_one_out_ratio": 0.7925
+        },
+        "resnext101": {
+          "published_ms": 9.809,
+          "macs": 16486529000,
+          "estimate_ms": 8.482,
+          "calibrated_ratio": 0.8647,
+          "leave_one_out_ratio": 0.8337
+        },
+        "regnet": {
+          "published_ms": 2.676,
+          "macs": 3202450376,
+          "estimate_ms": 2.336,
+          "calibrated_ratio": 0.8731,
+          "leave_one_out_ratio": 0.8632
+        },
+        "regnet_y_800mf": {
+          "published_ms": 1.427,
+          "macs": 848592296,
+          "estimate_ms": 1.248,
+          "calibrated_ratio": 0.8743,
+          "leave_one_out_ratio": 0.8602
+        },
+        "googlenet": {
+          "published_ms": 1.163,
+          "macs": 1518189832,
+          "estimate_ms": 1.557,
+          "calibrated_ratio": 1.3391,
+          "leave_one_out_ratio": 1.4013
+        },
+        "inception_v3": {
+          "published_ms": 3.107,
+          "macs": 5757031711,
+          "estimate_ms": 3.518,
+          "calibrated_ratio": 1.1323,
+          "leave_one_out_ratio": 1.1628
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 1.377,
+          "macs": 233322784,
+          "estimate_ms": 0.963,
+          "calibrated_ratio": 0.6993,
+          "leave_one_out_ratio": 0.6517
+        },
+        "shufflenet_v2": {"published_ms": 1.057, "macs": 43803267, "estimate_ms": 0.875, "calibrated_ratio": 0.8281, "leave_one_out_ratio": 0.7685},
+        "squeezenet1_1": {
+          "published_ms": 0.832,
+          "macs": 358227864,
+          "estimate_ms": 1.021,
+          "calibrated_ratio": 1.2268,
+          "leave_one_out_ratio": 1.3498
+        },
+        "convnext_tiny": {
+          "published_ms": 5.099,
+          "macs": 4555533620,
+          "estimate_ms": 2.962,
+          "calibrated_ratio": 0.581,
+          "leave_one_out_ratio": 0.5628
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "arduino-ventuno-q",
+      "runtime": "litert",
+      "processor": "npu",
+      "precision": "float16",
+      "ms_per_gmac": 0.6125,
+      "constant_ms": 0.8295,
+      "ratio_spread": [0.777, 1.5066],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT with the QNN delegate, whole model on the Hexagon NPU, float16; Arduino VENTUNO Q, measured by Qualcomm AI Hub (qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "17 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, mobilenet_v3_small, shufflenet_v2, squeezenet1_1, mnasnet05, efficientnet_b0, densenet121, convnext_tiny), runtime 'tflite', precision 'float' on Arduino VENTUNO Q in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 1.838,
+          "macs": 1822204904,
+          "estimate_ms": 1.946,
+          "calibrated_ratio": 1.0586,
+          "leave_one_out_ratio": 1.063
+        },
+        "resnet50": {
+          "published_ms": 3.334,
+          "macs": 4118094824,
+          "estimate_ms": 3.352,
+          "calibrated_ratio": 1.0054,
+          "leave_one_out_ratio": 1.006
+        },
+        "resnet101": {
+          "published_ms": 5.55,
+          "macs": 7843963880,
+          "estimate_ms": 5.634,
+          "calibrated_ratio": 1.0151,
+          "leave_one_out_ratio": 1.0177
+        },
+        "resnext50": {
+          "published_ms": 3.797,
+          "macs": 4265963496,
+          "estimate_ms": 3.442,
+          "calibrated_ratio": 0.9066,
+          "leave_one_out_ratio": 0.8981
+        },
+        "resnext101": {
+          "published_ms": 10.837,
+          "macs": 16486529000,
+          "estimate_ms": 10.928,
+          "calibrated_ratio": 1.0084,
+          "leave_one_out_ratio": 1.0102
+        },
+        "regnet": {
+          "published_ms": 3.168,
+          "macs": 3202450376,
+          "estimate_ms": 2.791,
+          "calibrated_ratio": 0.881,
+          "leave_one_out_ratio": 0.8726
+        },
+        "regnet_y_800mf": {
+          "published_ms": 1.555,
+          "macs": 848592296,
+          "estimate_ms": 1.349,
+          "calibrated_ratio": 0.8677,
+          "leave_one_out_ratio": 0.8604
+        },
+        "googlenet": {
+          "published_ms": 1.495,
+          "macs": 1518189832,
+          "estimate_ms": 1.759,
+          "calibrated_ratio": 1.1769,
+          "leave_one_out_ratio": 1.193
+        },
+        "inception_v3": {
+          "published_ms": 4.028,
+          "macs": 5757031711,
+          "estimate_ms": 4.356,
+          "calibrated_ratio": 1.0814,
+          "leave_one_out_ratio": 1.0947
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 1.192,
+          "macs": 233322784,
+          "estimate_ms": 0.972,
+          "calibrated_ratio": 0.8158,
+          "leave_one_out_ratio": 0.7961
+        },
+        "mobilenet_v3_small": {"published_ms": 0.929, "macs": 63820352, "estimate_ms": 0.869, "calibrated_ratio": 0.935, "leave_one_out_ratio": 0.9212},
+        "shufflenet_v2": {"published_ms": 0.814, "macs": 43803267, "estimate_ms": 0.856, "calibrated_ratio": 1.052, "leave_one_out_ratio": 1.0676},
+        "squeezenet1_1": {"published_ms": 0.815, "macs": 358227864, "estimate_ms": 1.049, "calibrated_ratio": 1.287, "leave_one_out_ratio": 1.3571},
+        "mnasnet05": {
+          "published_ms": 0.921,
+          "macs": 111204072,
+          "estimate_ms": 0.898,
+          "calibrated_ratio": 0.9746,
+          "leave_one_out_ratio": 0.9693
+        },
+        "efficientnet_b0": {
+          "published_ms": 1.805,
+          "macs": 601740224,
+          "estimate_ms": 1.198,
+          "calibrated_ratio": 0.6638,
+          "leave_one_out_ratio": 0.6505
+        },
+        "densenet121": {"published_ms": 2.57, "macs": 3185298408, "estimate_ms": 2.781, "calibrated_ratio": 1.0819, "leave_one_out_ratio": 1.091},
+        "convnext_tiny": {
+          "published_ms": 4.328,
+          "macs": 4555533620,
+          "estimate_ms": 3.62,
+          "calibrated_ratio": 0.8364,
+          "leave_one_out_ratio": 0.8233
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "arduino-ventuno-q",
+      "runtime": "litert",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 0.1204,
+      "constant_ms": 0.3216,
+      "ratio_spread": [0.6186, 1.9548],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT with the QNN delegate, whole model on the Hexagon NPU, int8; Arduino VENTUNO Q, measured by Qualcomm AI Hub (qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "13 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, shufflenet_v2, squeezenet1_1, convnext_tiny), runtime 'tflite', precision 'w8a8' on Arduino VENTUNO Q in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.449,
+          "macs": 1822204904,
+          "estimate_ms": 0.541,
+          "calibrated_ratio": 1.2049,
+          "leave_one_out_ratio": 1.2351
+        },
+        "resnet50": {
+          "published_ms": 0.835,
+          "macs": 4118094824,
+          "estimate_ms": 0.817,
+          "calibrated_ratio": 0.979,
+          "leave_one_out_ratio": 0.9764
+        },
+        "resnet101": {
+          "published_ms": 1.249,
+          "macs": 7843963880,
+          "estimate_ms": 1.266,
+          "calibrated_ratio": 1.0138,
+          "leave_one_out_ratio": 1.0177
+        },
+        "resnext50": {
+          "published_ms": 0.99,
+          "macs": 4265963496,
+          "estimate_ms": 0.835,
+          "calibrated_ratio": 0.8437,
+          "leave_one_out_ratio": 0.8289
+        },
+        "resnext101": {
+          "published_ms": 2.857,
+          "macs": 16486529000,
+          "estimate_ms": 2.307,
+          "calibrated_ratio": 0.8075,
+          "leave_one_out_ratio": 0.7517
+        },
+        "regnet": {
+          "published_ms": 0.787,
+          "macs": 3202450376,
+          "estimate_ms": 0.707,
+          "calibrated_ratio": 0.8986,
+          "leave_one_out_ratio": 0.8902
+        },
+        "regnet_y_800mf": {
+          "published_ms": 0.547,
+          "macs": 848592296,
+          "estimate_ms": 0.424,
+          "calibrated_ratio": 0.7747,
+          "leave_one_out_ratio": 0.7504
+        },
+        "googlenet": {
+          "published_ms": 0.312,
+          "macs": 1518189832,
+          "estimate_ms": 0.504,
+          "calibrated_ratio": 1.6167,
+          "leave_one_out_ratio": 1.8328
+        },
+        "inception_v3": {"published_ms": 0.974, "macs": 5757031711, "estimate_ms": 1.015, "calibrated_ratio": 1.042, "leave_one_out_ratio": 1.051},
+        "mobilenet_v3_large": {"published_ms": 0.507, "macs": 233322784, "estimate_ms": 0.35, "calibrated_ratio": 0.6897, "leave_one_out_ratio": 0.6339},
+        "shufflenet_v2": {"published_ms": 0.504, "macs": 43803267, "estimate_ms": 0.327, "calibrated_ratio": 0.6485, "leave_one_out_ratio": 0.5759},
+        "squeezenet1_1": {
+          "published_ms": 0.379,
+          "macs": 358227864,
+          "estimate_ms": 0.365,
+          "calibrated_ratio": 0.9623,
+          "leave_one_out_ratio": 0.9494
+        },
+        "convnext_tiny": {
+          "published_ms": 1.701,
+          "macs": 4555533620,
+          "estimate_ms": 0.87,
+          "calibrated_ratio": 0.5116,
+          "leave_one_out_ratio": 0.4943
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "arduino-ventuno-q",
+      "runtime": "onnxruntime",
+      "processor": "npu",
+      "precision": "float16",
+      "ms_per_gmac": 0.6507,
+      "constant_ms": 0.6389,
+      "ratio_spread": [0.7145, 1.5586],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "ONNX Runtime with the QNN execution provider, whole model on the Hexagon NPU, float16; Arduino VENTUNO Q, measured by Qualcomm AI Hub (onnx_runtime 1.27.1, onnx_runtime 1.30.0, qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "17 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, mobilenet_v3_small, shufflenet_v2, squeezenet1_1, mnasnet05, efficientnet_b0, densenet121, convnext_tiny), runtime 'onnx', precision 'float' on Arduino VENTUNO Q in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 1.807,
+          "macs": 1822204904,
+          "estimate_ms": 1.825,
+          "calibrated_ratio": 1.0097,
+          "leave_one_out_ratio": 1.0104
+        },
+        "resnet50": {"published_ms": 3.3, "macs": 4118094824, "estimate_ms": 3.318, "calibrated_ratio": 1.0056, "leave_one_out_ratio": 1.0062},
+        "resnet101": {
+          "published_ms": 5.569,
+          "macs": 7843963880,
+          "estimate_ms": 5.743,
+          "calibrated_ratio": 1.0312,
+          "leave_one_out_ratio": 1.0362
+        },
+        "resnext50": {
+          "published_ms": 3.791,
+          "macs": 4265963496,
+          "estimate_ms": 3.415,
+          "calibrated_ratio": 0.9007,
+          "leave_one_out_ratio": 0.8918
+        },
+        "resnext101": {
+          "published_ms": 10.85,
+          "macs": 16486529000,
+          "estimate_ms": 11.366,
+          "calibrated_ratio": 1.0476,
+          "leave_one_out_ratio": 1.0573
+        },
+        "regnet": {
+          "published_ms": 3.028,
+          "macs": 3202450376,
+          "estimate_ms": 2.723,
+          "calibrated_ratio": 0.8992,
+          "leave_one_out_ratio": 0.8915
+        },
+        "regnet_y_800mf": {
+          "published_ms": 1.311,
+          "macs": 848592296,
+          "estimate_ms": 1.191,
+          "calibrated_ratio": 0.9085,
+          "leave_one_out_ratio": 0.9032
+        },
+        "googlenet": {
+          "published_ms": 1.542,
+          "macs": 1518189832,
+          "estimate_ms": 1.627,
+          "calibrated_ratio": 1.0549,
+          "leave_one_out_ratio": 1.059
+        },
+        "inception_v3": {
+          "published_ms": 4.187,
+          "macs": 5757031711,
+          "estimate_ms": 4.385,
+          "calibrated_ratio": 1.0473,
+          "leave_one_out_ratio": 1.0542
+        },
+        "mobilenet_v3_large": {"published_ms": 0.948, "macs": 233322784, "estimate_ms": 0.791, "calibrated_ratio": 0.834, "leave_one_out_ratio": 0.8152},
+        "mobilenet_v3_small": {"published_ms": 0.663, "macs": 63820352, "estimate_ms": 0.68, "calibrated_ratio": 1.0262, "leave_one_out_ratio": 1.0341},
+        "shufflenet_v2": {"published_ms": 0.833, "macs": 43803267, "estimate_ms": 0.667, "calibrated_ratio": 0.8011, "leave_one_out_ratio": 0.7665},
+        "squeezenet1_1": {
+          "published_ms": 0.623,
+          "macs": 358227864,
+          "estimate_ms": 0.872,
+          "calibrated_ratio": 1.3996,
+          "leave_one_out_ratio": 1.5158
+        },
+        "mnasnet05": {"published_ms": 0.705, "macs": 111204072, "estimate_ms": 0.711, "calibrated_ratio": 1.0088, "leave_one_out_ratio": 1.011},
+        "efficientnet_b0": {"published_ms": 1.606, "macs": 601740224, "estimate_ms": 1.03, "calibrated_ratio": 0.6416, "leave_one_out_ratio": 0.6292},
+        "densenet121": {
+          "published_ms": 2.439,
+          "macs": 3185298408,
+          "estimate_ms": 2.711,
+          "calibrated_ratio": 1.1117,
+          "leave_one_out_ratio": 1.1252
+        },
+        "convnext_tiny": {
+          "published_ms": 4.281,
+          "macs": 4555533620,
+          "estimate_ms": 3.603,
+          "calibrated_ratio": 0.8416,
+          "leave_one_out_ratio": 0.829
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "arduino-ventuno-q",
+      "runtime": "onnxruntime",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 0.1264,
+      "constant_ms": 0.4856,
+      "ratio_spread": [0.7233, 2.6943],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "ONNX Runtime with the QNN execution provider, whole model on the Hexagon NPU, int8; Arduino VENTUNO Q, measured by Qualcomm AI Hub (onnx_runtime 1.27.1, onnx_runtime 1.30.0, qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "14 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, shufflenet_v2, squeezenet1_1, densenet121, convnext_tiny), runtime 'onnx', precision 'w8a8' on Arduino VENTUNO Q in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.64,
+          "macs": 1822204904,
+          "estimate_ms": 0.716,
+          "calibrated_ratio": 1.1186,
+          "leave_one_out_ratio": 1.1325
+        },
+        "resnet50": {
+          "published_ms": 0.977,
+          "macs": 4118094824,
+          "estimate_ms": 1.006,
+          "calibrated_ratio": 1.0298,
+          "leave_one_out_ratio": 1.0332
+        },
+        "resnet101": {
+          "published_ms": 1.378,
+          "macs": 7843963880,
+          "estimate_ms": 1.477,
+          "calibrated_ratio": 1.0718,
+          "leave_one_out_ratio": 1.0917
+        },
+        "resnext50": {
+          "published_ms": 1.19,
+          "macs": 4265963496,
+          "estimate_ms": 1.025,
+          "calibrated_ratio": 0.8611,
+          "leave_one_out_ratio": 0.8498
+        },
+        "resnext101": {
+          "published_ms": 3.053,
+          "macs": 16486529000,
+          "estimate_ms": 2.569,
+          "calibrated_ratio": 0.8415,
+          "leave_one_out_ratio": 0.7929
+        },
+        "regnet": {
+          "published_ms": 1.018,
+          "macs": 3202450376,
+          "estimate_ms": 0.89,
+          "calibrated_ratio": 0.8746,
+          "leave_one_out_ratio": 0.8662
+        },
+        "regnet_y_800mf": {"published_ms": 0.841, "macs": 848592296, "estimate_ms": 0.593, "calibrated_ratio": 0.705, "leave_one_out_ratio": 0.6824},
+        "googlenet": {
+          "published_ms": 0.49,
+          "macs": 1518189832,
+          "estimate_ms": 0.677,
+          "calibrated_ratio": 1.3826,
+          "leave_one_out_ratio": 1.4669
+        },
+        "inception_v3": {
+          "published_ms": 0.963,
+          "macs": 5757031711,
+          "estimate_ms": 1.213,
+          "calibrated_ratio": 1.2598,
+          "leave_one_out_ratio": 1.333
+        },
+        "mobilenet_v3_large": {"published_ms": 0.588, "macs": 233322784, "estimate_ms": 0.515, "calibrated_ratio": 0.876, "leave_one_out_ratio": 0.8476},
+        "shufflenet_v2": {"published_ms": 0.611, "macs": 43803267, "estimate_ms": 0.491, "calibrated_ratio": 0.8039, "leave_one_out_ratio": 0.7583},
+        "squeezenet1_1": {
+          "published_ms": 0.468,
+          "macs": 358227864,
+          "estimate_ms": 0.531,
+          "calibrated_ratio": 1.1344,
+          "leave_one_out_ratio": 1.1862
+        },
+        "densenet121": {
+          "published_ms": 2.393,
+          "macs": 3185298408,
+          "estimate_ms": 0.888,
+          "calibrated_ratio": 0.3712,
+          "leave_one_out_ratio": 0.364
+        },
+        "convnext_tiny": {
+          "published_ms": 1.384,
+          "macs": 4555533620,
+          "estimate_ms": 1.061,
+          "calibrated_ratio": 0.7669,
+          "leave_one_out_ratio": 0.7509
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "sa7255p-adp",
+      "runtime": "litert",
+      "processor": "npu",
+      "precision": "float16",
+      "ms_per_gmac": 2.1806,
+      "constant_ms": 1.8696,
+      "ratio_spread": [0.8036, 1.5391],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT with the QNN delegate, whole model on the Hexagon NPU, float16; SA7255P ADP, measured by Qualcomm AI Hub (qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "10 models (resnet18, resnet50, resnext50, resnext101, googlenet, mobilenet_v3_large, mobilenet_v3_small, shufflenet_v2, squeezenet1_1, efficientnet_b0), runtime 'tflite', precision 'float' on SA7255P ADP in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 5.866,
+          "macs": 1822204904,
+          "estimate_ms": 5.843,
+          "calibrated_ratio": 0.9961,
+          "leave_one_out_ratio": 0.9955
+        },
+        "resnet50": {
+          "published_ms": 10.595,
+          "macs": 4118094824,
+          "estimate_ms": 10.849,
+          "calibrated_ratio": 1.024,
+          "leave_one_out_ratio": 1.0307
+        },
+        "resnext50": {
+          "published_ms": 11.923,
+          "macs": 4265963496,
+          "estimate_ms": 11.172,
+          "calibrated_ratio": 0.937,
+          "leave_one_out_ratio": 0.9227
+        },
+        "resnext101": {
+          "published_ms": 35.706,
+          "macs": 16486529000,
+          "estimate_ms": 37.819,
+          "calibrated_ratio": 1.0592,
+          "leave_one_out_ratio": 1.0894
+        },
+        "googlenet": {
+          "published_ms": 5.084,
+          "macs": 1518189832,
+          "estimate_ms": 5.18,
+          "calibrated_ratio": 1.0189,
+          "leave_one_out_ratio": 1.0216
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 3.083,
+          "macs": 233322784,
+          "estimate_ms": 2.378,
+          "calibrated_ratio": 0.7714,
+          "leave_one_out_ratio": 0.7434
+        },
+        "mobilenet_v3_small": {"published_ms": 2.147, "macs": 63820352, "estimate_ms": 2.009, "calibrated_ratio": 0.9356, "leave_one_out_ratio": 0.9141},
+        "shufflenet_v2": {"published_ms": 1.778, "macs": 43803267, "estimate_ms": 1.965, "calibrated_ratio": 1.1052, "leave_one_out_ratio": 1.1673},
+        "squeezenet1_1": {"published_ms": 2.13, "macs": 358227864, "estimate_ms": 2.651, "calibrated_ratio": 1.2445, "leave_one_out_ratio": 1.3149},
+        "efficientnet_b0": {
+          "published_ms": 4.897,
+          "macs": 601740224,
+          "estimate_ms": 3.182,
+          "calibrated_ratio": 0.6497,
+          "leave_one_out_ratio": 0.6326
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "sa7255p-adp",
+      "runtime": "litert",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 0.2754,
+      "constant_ms": 0.573,
+      "ratio_spread": [0.8264, 1.805],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT with the QNN delegate, whole model on the Hexagon NPU, int8; SA7255P ADP, measured by Qualcomm AI Hub (qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "6 models (resnet18, resnet50, resnext101, googlenet, shufflenet_v2, squeezenet1_1), runtime 'tflite', precision 'w8a8' on SA7255P ADP in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 1.043,
+          "macs": 1822204904,
+          "estimate_ms": 1.075,
+          "calibrated_ratio": 1.0305,
+          "leave_one_out_ratio": 1.0375
+        },
+        "resnet50": {
+          "published_ms": 1.759,
+          "macs": 4118094824,
+          "estimate_ms": 1.707,
+          "calibrated_ratio": 0.9705,
+          "leave_one_out_ratio": 0.9584
+        },
+        "resnext101": {
+          "published_ms": 6.041,
+          "macs": 16486529000,
+          "estimate_ms": 5.113,
+          "calibrated_ratio": 0.8464,
+          "leave_one_out_ratio": 0.6802
+        },
+        "googlenet": {
+          "published_ms": 0.819,
+          "macs": 1518189832,
+          "estimate_ms": 0.991,
+          "calibrated_ratio": 1.2101,
+          "leave_one_out_ratio": 1.2835
+        },
+        "shufflenet_v2": {"published_ms": 1.056, "macs": 43803267, "estimate_ms": 0.585, "calibrated_ratio": 0.554, "leave_one_out_ratio": 0.4333},
+        "squeezenet1_1": {
+          "published_ms": 0.606,
+          "macs": 358227864,
+          "estimate_ms": 0.672,
+          "calibrated_ratio": 1.1083,
+          "leave_one_out_ratio": 1.2312
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "sa7255p-adp",
+      "runtime": "litert",
+      "processor": "gpu",
+      "precision": "int8",
+      "ms_per_gmac": 11.8774,
+      "constant_ms": 1.9085,
+      "ratio_spread": [0.974, 1.0325],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT, whole model on the GPU (AI Hub's default compute units: NPU, then GPU, then CPU; these models were not taken by the NPU there), int8; SA7255P ADP, measured by Qualcomm AI Hub (no tool versions recorded)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "3 models (resnet101, regnet_y_800mf, convnext_tiny), runtime 'tflite', precision 'w8a8' on SA7255P ADP (whole on the GPU) in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet101": {
+          "published_ms": 92.602,
+          "macs": 7843963880,
+          "estimate_ms": 95.074,
+          "calibrated_ratio": 1.0267,
+          "leave_one_out_ratio": 1.1281
+        },
+        "regnet_y_800mf": {
+          "published_ms": 11.951,
+          "macs": 848592296,
+          "estimate_ms": 11.988,
+          "calibrated_ratio": 1.0031,
+          "leave_one_out_ratio": 0.8676
+        },
+        "convnext_tiny": {
+          "published_ms": 57.836,
+          "macs": 4555533620,
+          "estimate_ms": 56.016,
+          "calibrated_ratio": 0.9685,
+          "leave_one_out_ratio": 1.0039
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "sa8295p-adp",
+      "runtime": "litert",
+      "processor": "npu",
+      "precision": "float16",
+      "ms_per_gmac": 0.5855,
+      "constant_ms": 1.1738,
+      "ratio_spread": [0.7416, 2.2718],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT with the QNN delegate, whole model on the Hexagon NPU, float16; SA8295P ADP, measured by Qualcomm AI Hub (qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "17 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, mobilenet_v3_small, shufflenet_v2, squeezenet1_1, mnasnet05, efficientnet_b0, densenet121, convnext_tiny), runtime 'tflite', precision 'float' on SA8295P ADP in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 2.151,
+          "macs": 1822204904,
+          "estimate_ms": 2.241,
+          "calibrated_ratio": 1.0417,
+          "leave_one_out_ratio": 1.0447
+        },
+        "resnet50": {
+          "published_ms": 3.501,
+          "macs": 4118094824,
+          "estimate_ms": 3.585,
+          "calibrated_ratio": 1.0239,
+          "leave_one_out_ratio": 1.0268
+        },
+        "resnet101": {
+          "published_ms": 5.463,
+          "macs": 7843963880,
+          "estimate_ms": 5.766,
+          "calibrated_ratio": 1.0555,
+          "leave_one_out_ratio": 1.0669
+        },
+        "resnext50": {
+          "published_ms": 4.007,
+          "macs": 4265963496,
+          "estimate_ms": 3.671,
+          "calibrated_ratio": 0.9162,
+          "leave_one_out_ratio": 0.9083
+        },
+        "resnext101": {
+          "published_ms": 10.801,
+          "macs": 16486529000,
+          "estimate_ms": 10.826,
+          "calibrated_ratio": 1.0023,
+          "leave_one_out_ratio": 1.003
+        },
+        "regnet": {
+          "published_ms": 3.334,
+          "macs": 3202450376,
+          "estimate_ms": 3.049,
+          "calibrated_ratio": 0.9144,
+          "leave_one_out_ratio": 0.908
+        },
+        "regnet_y_800mf": {
+          "published_ms": 2.013,
+          "macs": 848592296,
+          "estimate_ms": 1.671,
+          "calibrated_ratio": 0.8299,
+          "leave_one_out_ratio": 0.8202
+        },
+        "googlenet": {
+          "published_ms": 1.691,
+          "macs": 1518189832,
+          "estimate_ms": 2.063,
+          "calibrated_ratio": 1.2198,
+          "leave_one_out_ratio": 1.2422
+        },
+        "inception_v3": {
+          "published_ms": 4.053,
+          "macs": 5757031711,
+          "estimate_ms": 4.544,
+          "calibrated_ratio": 1.1212,
+          "leave_one_out_ratio": 1.1443
+        },
+        "mobilenet_v3_large": {"published_ms": 1.726, "macs": 233322784, "estimate_ms": 1.31, "calibrated_ratio": 0.7592, "leave_one_out_ratio": 0.7368},
+        "mobilenet_v3_small": {"published_ms": 1.369, "macs": 63820352, "estimate_ms": 1.211, "calibrated_ratio": 0.8847, "leave_one_out_ratio": 0.8647},
+        "shufflenet_v2": {"published_ms": 1.115, "macs": 43803267, "estimate_ms": 1.199, "calibrated_ratio": 1.0757, "leave_one_out_ratio": 1.0978},
+        "squeezenet1_1": {
+          "published_ms": 1.026,
+          "macs": 358227864,
+          "estimate_ms": 1.384,
+          "calibrated_ratio": 1.3485,
+          "leave_one_out_ratio": 1.4518
+        },
+        "mnasnet05": {
+          "published_ms": 1.297,
+          "macs": 111204072,
+          "estimate_ms": 1.239,
+          "calibrated_ratio": 0.9552,
+          "leave_one_out_ratio": 0.9466
+        },
+        "efficientnet_b0": {
+          "published_ms": 3.467,
+          "macs": 601740224,
+          "estimate_ms": 1.526,
+          "calibrated_ratio": 0.4402,
+          "leave_one_out_ratio": 0.4296
+        },
+        "densenet121": {
+          "published_ms": 2.937,
+          "macs": 3185298408,
+          "estimate_ms": 3.039,
+          "calibrated_ratio": 1.0346,
+          "leave_one_out_ratio": 1.038
+        },
+        "convnext_tiny": {
+          "published_ms": 7.728,
+          "macs": 4555533620,
+          "estimate_ms": 3.841,
+          "calibrated_ratio": 0.497,
+          "leave_one_out_ratio": 0.4832
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "sa8295p-adp",
+      "runtime": "litert",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 0.1906,
+      "constant_ms": 0.4222,
+      "ratio_spread": [0.7364, 2.2045],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT with the QNN delegate, whole model on the Hexagon NPU, int8; SA8295P ADP, measured by Qualcomm AI Hub (qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "13 models (resnet18, resnet50, resnet101, resnext50, resnext101, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, shufflenet_v2, squeezenet1_1, convnext_tiny), runtime 'tflite', precision 'w8a8' on SA8295P ADP in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 0.637,
+          "macs": 1822204904,
+          "estimate_ms": 0.769,
+          "calibrated_ratio": 1.208,
+          "leave_one_out_ratio": 1.2375
+        },
+        "resnet50": {
+          "published_ms": 1.154,
+          "macs": 4118094824,
+          "estimate_ms": 1.207,
+          "calibrated_ratio": 1.046,
+          "leave_one_out_ratio": 1.0527
+        },
+        "resnet101": {
+          "published_ms": 1.664,
+          "macs": 7843963880,
+          "estimate_ms": 1.917,
+          "calibrated_ratio": 1.1523,
+          "leave_one_out_ratio": 1.2042
+        },
+        "resnext50": {
+          "published_ms": 1.41,
+          "macs": 4265963496,
+          "estimate_ms": 1.235,
+          "calibrated_ratio": 0.8761,
+          "leave_one_out_ratio": 0.8637
+        },
+        "resnext101": {
+          "published_ms": 3.928,
+          "macs": 16486529000,
+          "estimate_ms": 3.565,
+          "calibrated_ratio": 0.9075,
+          "leave_one_out_ratio": 0.8794
+        },
+        "regnet": {
+          "published_ms": 1.268,
+          "macs": 3202450376,
+          "estimate_ms": 1.033,
+          "calibrated_ratio": 0.8144,
+          "leave_one_out_ratio": 0.8018
+        },
+        "regnet_y_800mf": {
+          "published_ms": 0.783,
+          "macs": 848592296,
+          "estimate_ms": 0.584,
+          "calibrated_ratio": 0.7457,
+          "leave_one_out_ratio": 0.7233
+        },
+        "googlenet": {
+          "published_ms": 0.524,
+          "macs": 1518189832,
+          "estimate_ms": 0.712,
+          "calibrated_ratio": 1.3579,
+          "leave_one_out_ratio": 1.4319
+        },
+        "inception_v3": {
+          "published_ms": 1.631,
+          "macs": 5757031711,
+          "estimate_ms": 1.52,
+          "calibrated_ratio": 0.9317,
+          "leave_one_out_ratio": 0.9213
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 0.659,
+          "macs": 233322784,
+          "estimate_ms": 0.467,
+          "calibrated_ratio": 0.7081,
+          "leave_one_out_ratio": 0.6574
+        },
+        "shufflenet_v2": {"published_ms": 0.684, "macs": 43803267, "estimate_ms": 0.431, "calibrated_ratio": 0.6294, "leave_one_out_ratio": 0.5629},
+        "squeezenet1_1": {"published_ms": 0.39, "macs": 358227864, "estimate_ms": 0.49, "calibrated_ratio": 1.2575, "leave_one_out_ratio": 1.4271},
+        "convnext_tiny": {
+          "published_ms": 2.845,
+          "macs": 4555533620,
+          "estimate_ms": 1.291,
+          "calibrated_ratio": 0.4536,
+          "leave_one_out_ratio": 0.4391
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "sa8775p-adp",
+      "runtime": "litert",
+      "processor": "npu",
+      "precision": "float16",
+      "ms_per_gmac": 0.4612,
+      "constant_ms": 1.0132,
+      "ratio_spread": [0.8121, 1.3136],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT with the QNN delegate, whole model on the Hexagon NPU, float16; SA8775P ADP, measured by Qualcomm AI Hub (qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "6 models (regnet_y_800mf, inception_v3, mobilenet_v3_small, shufflenet_v2, squeezenet1_1, mnasnet05), runtime 'tflite', precision 'float' on SA8775P ADP in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "regnet_y_800mf": {
+          "published_ms": 1.845,
+          "macs": 848592296,
+          "estimate_ms": 1.405,
+          "calibrated_ratio": 0.7613,
+          "leave_one_out_ratio": 0.7328
+        },
+        "inception_v3": {
+          "published_ms": 3.594,
+          "macs": 5757031711,
+          "estimate_ms": 3.668,
+          "calibrated_ratio": 1.0207,
+          "leave_one_out_ratio": 1.2749
+        },
+        "mobilenet_v3_small": {"published_ms": 1.158, "macs": 63820352, "estimate_ms": 1.043, "calibrated_ratio": 0.9004, "leave_one_out_ratio": 0.8743},
+        "shufflenet_v2": {"published_ms": 1.02, "macs": 43803267, "estimate_ms": 1.033, "calibrated_ratio": 1.0131, "leave_one_out_ratio": 1.018},
+        "squeezenet1_1": {
+          "published_ms": 0.957,
+          "macs": 358227864,
+          "estimate_ms": 1.178,
+          "calibrated_ratio": 1.2314,
+          "leave_one_out_ratio": 1.3196
+        },
+        "mnasnet05": {
+          "published_ms": 1.121,
+          "macs": 111204072,
+          "estimate_ms": 1.064,
+          "calibrated_ratio": 0.9496,
+          "leave_one_out_ratio": 0.9358
+        }
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "sa8775p-adp",
+      "runtime": "litert",
+      "processor": "npu",
+      "precision": "int8",
+      "ms_per_gmac": 0.1162,
+      "constant_ms": 0.4742,
+      "ratio_spread": [0.6717, 1.3332],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT with the QNN delegate, whole model on the Hexagon NPU, int8; SA8775P ADP, measured by Qualcomm AI Hub (qairt 2.50.0.260828221209)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "8 models (resnet101, resnext50, regnet, regnet_y_800mf, googlenet, inception_v3, mobilenet_v3_large, shufflenet_v2), runtime 'tflite', precision 'w8a8' on SA8775P ADP in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet101": {
+          "published_ms": 1.393,
+          "macs": 7843963880,
+          "estimate_ms": 1.386,
+          "calibrated_ratio": 0.9947,
+          "leave_one_out_ratio": 0.991
+        },
+        "resnext50": {
+          "published_ms": 1.212,
+          "macs": 4265963496,
+          "estimate_ms": 0.97,
+          "calibrated_ratio": 0.8003,
+          "leave_one_out_ratio": 0.7685
+        },
+        "regnet": {
+          "published_ms": 1.087,
+          "macs": 3202450376,
+          "estimate_ms": 0.846,
+          "calibrated_ratio": 0.7786,
+          "leave_one_out_ratio": 0.7549
+        },
+        "regnet_y_800mf": {
+          "published_ms": 0.706,
+          "macs": 848592296,
+          "estimate_ms": 0.573,
+          "calibrated_ratio": 0.8114,
+          "leave_one_out_ratio": 0.7803
+        },
+        "googlenet": {
+          "published_ms": 0.437,
+          "macs": 1518189832,
+          "estimate_ms": 0.651,
+          "calibrated_ratio": 1.4888,
+          "leave_one_out_ratio": 1.7236
+        },
+        "inception_v3": {
+          "published_ms": 1.155,
+          "macs": 5757031711,
+          "estimate_ms": 1.143,
+          "calibrated_ratio": 0.9898,
+          "leave_one_out_ratio": 0.9855
+        },
+        "mobilenet_v3_large": {
+          "published_ms": 0.523,
+          "macs": 233322784,
+          "estimate_ms": 0.501,
+          "calibrated_ratio": 0.9586,
+          "leave_one_out_ratio": 0.9373
+        },
+        "shufflenet_v2": {"published_ms": 0.639, "macs": 43803267, "estimate_ms": 0.479, "calibrated_ratio": 0.7501, "leave_one_out_ratio": 0.6662}
+      },
+      "models_source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      },
+      "source": {
+        "id": "qai-hub-models",
+        "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>.components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the layer_counts per compute unit and the tool_versions"
+      }
+    },
+    {
+      "device": "sa8775p-adp",
+      "runtime": "litert",
+      "processor": "gpu",
+      "precision": "float16",
+      "ms_per_gmac": 4.6594,
+      "constant_ms": 2.8839,
+      "ratio_spread": [0.9543, 1.0352],
+      "fit": "least squares on the relative error, with a constant; MACs are slipway's count of each model's ONNX export",
+      "stack": "LiteRT, whole model on the GPU (AI Hub's default compute units: NPU, then GPU, then CPU; these models were not taken by the NPU there), float16; SA8775P ADP, measured by Qualcomm AI Hub (no tool versions recorded)",
+      "published_by": "Qualcomm AI Hub Models 0.65.0",
+      "fitted_on": "3 models (resnet18, efficientnet_b0, convnext_tiny), runtime 'tflite', precision 'float' on SA8775P ADP (whole on the GPU) in Qualcomm AI Hub Models 0.65.0",
+      "models": {
+        "resnet18": {
+          "published_ms": 10.854,
+          "macs": 1822204904,
+          "estimate_ms": 11.374,
+          "calibrated_ratio": 1.0479,
+          "leave_one_out_ratio": 1.0901
+        },
+        "efficientnet_b0": {"published_ms": 5.79, "macs": 601740224, "estimate_ms": 5.688, "calibrated_ratio": 0.9823, "leave_one_out_ratio": 0.5922},
+        "convnext_tiny": {
+          "published_ms": 24.959,
+          "macs": 4555533620,
+          "estimate_ms": 24.11,
+          "calibrated_ratio": 0.966,
+          "leave_one_out_ratio": 1.2725
         }
       },
       "models_source": {

@@ -1,5 +1,7 @@
-"""The device latency calibrations (Raspberry Pi 5, Jetson Orin NX and Orin Nano Super, Samsung Galaxy S24 and S25) are
-what their script derives from the published rows, and the CLI applies them.
+"""The device latency calibrations (Raspberry Pi 5, Jetson Orin NX and Orin Nano Super, and the devices Qualcomm AI Hub
+measured: Samsung Galaxy S22/S24/S25/S26, Snapdragon 7 Gen 4 QRD, X Elite and X2 Elite CRDs, QCS8550 (Proxy), Dragonwing
+boards, Arduino VENTUNO Q, SA7255P/SA8295P/SA8775P ADPs) are what their script derives from the published rows, and the
+CLI applies them.
 
 Schemas/targets/latency_calibrations.json `device_calibrations` is fitted by
 scripts/catalogue/derive_device_calibration.py to Ultralytics' published YOLO11 inference times and to Qualcomm AI
@@ -31,28 +33,60 @@ SMALL_CNN = REPO / "Tests" / "Fixtures" / "models" / "small_cnn.onnx"
 # Jetsons' cost per GMAC plus a constant fits their five models within 0.92-1.05, and within 0.90-1.12 with each
 # model left out (the Orin Nano Super's FP32 YOLO11n, the smallest, is the 1.11).
 BANDS = {
-    ("raspberry-pi-5", "onnxruntime", "float32"): (0.73, 1.17),
-    ("raspberry-pi-5", "litert", "float32"): (0.92, 1.07),
-    ("jetson-orin-nx-16gb", "tensorrt", "float32"): (0.97, 1.02),
-    ("jetson-orin-nx-16gb", "tensorrt", "float16"): (0.97, 1.05),
-    ("jetson-orin-nx-16gb", "tensorrt", "int8"): (0.92, 1.04),
-    ("jetson-orin-nano-super", "tensorrt", "float32"): (0.96, 1.04),
-    ("jetson-orin-nano-super", "tensorrt", "float16"): (0.97, 1.03),
-    ("jetson-orin-nano-super", "tensorrt", "int8"): (0.93, 1.04),
+    ("raspberry-pi-5", "onnxruntime", "cpu", "float32"): (0.73, 1.17),
+    ("raspberry-pi-5", "litert", "cpu", "float32"): (0.92, 1.07),
+    ("jetson-orin-nx-16gb", "tensorrt", "gpu", "float32"): (0.97, 1.02),
+    ("jetson-orin-nx-16gb", "tensorrt", "gpu", "float16"): (0.97, 1.05),
+    ("jetson-orin-nx-16gb", "tensorrt", "gpu", "int8"): (0.92, 1.04),
+    ("jetson-orin-nano-super", "tensorrt", "gpu", "float32"): (0.96, 1.04),
+    ("jetson-orin-nano-super", "tensorrt", "gpu", "float16"): (0.97, 1.03),
+    ("jetson-orin-nano-super", "tensorrt", "gpu", "int8"): (0.93, 1.04),
 }
 LOO_BAND = (0.90, 1.12)
 MEASURE = REPO / "scripts" / "catalogue" / "measure_model_macs.py"
 QAIHM = "qai-hub-models==0.65.0"
 # The AI Hub fits are coarse: an NPU's time is not its MACs alone (depthwise and squeeze-excitation blocks, layer
 # norms and concatenations cost more than their MACs say; EfficientNet-B0, ConvNeXt and DenseNet in int8 are the
-# outliers). Estimate / published per model, all eight fits, and with the model left out.
-PHONE_BAND = (0.30, 1.75)
-PHONE_LOO_BAND = (0.30, 2.05)
+# outliers; the Snapdragon X Elite's DenseNet-121 in int8, at 0.28, the lowest). Estimate / published per model, all 46
+# fits, and with the model left out.
+QAIHM_BAND = (0.28, 1.75)
+QAIHM_LOO_BAND = (0.27, 2.08)
+# AI Hub's device → the catalogue device: every device perf.yaml measures the classifiers on, and the fits each got
+# (runtime, processor, precision with three models or more).
+QAIHM_DEVICES = {
+    "Samsung Galaxy S22 5G": "samsung-galaxy-s22-5g", "Samsung Galaxy S24": "samsung-galaxy-s24",
+    "Samsung Galaxy S25": "samsung-galaxy-s25", "Samsung Galaxy S26": "samsung-galaxy-s26",
+    "Snapdragon 7 Gen 4 QRD": "snapdragon-7-gen-4-qrd", "Snapdragon X Elite CRD": "snapdragon-x-elite-crd",
+    "Snapdragon X2 Elite CRD": "snapdragon-x2-elite-crd", "QCS8550 (Proxy)": "qcs8550-proxy",
+    "Dragonwing IQ-9075 EVK": "dragonwing-iq-9075-evk", "Dragonwing Q-6690 MTP": "dragonwing-q-6690-mtp",
+    "Dragonwing RB3 Gen 2 Vision Kit": "dragonwing-rb3-gen-2-vision-kit", "Arduino VENTUNO Q": "arduino-ventuno-q",
+    "SA7255P ADP": "sa7255p-adp", "SA8295P ADP": "sa8295p-adp", "SA8775P ADP": "sa8775p-adp",
+}
+ALL = [(r, "npu", p) for r in ("litert", "onnxruntime") for p in ("float16", "int8")]
+INT8 = [("litert", "npu", "int8"), ("onnxruntime", "npu", "int8")]
+ORT = [("onnxruntime", "npu", "float16"), ("onnxruntime", "npu", "int8")]
+LITERT = [("litert", "npu", "float16"), ("litert", "npu", "int8")]
+QAIHM_FITS = {
+    "samsung-galaxy-s22-5g": ALL, "samsung-galaxy-s24": ALL, "samsung-galaxy-s25": ALL, "samsung-galaxy-s26": ALL,
+    "snapdragon-7-gen-4-qrd": INT8, "snapdragon-x-elite-crd": ORT, "snapdragon-x2-elite-crd": ORT,
+    "qcs8550-proxy": ALL, "dragonwing-iq-9075-evk": ALL, "dragonwing-q-6690-mtp": INT8,
+    "dragonwing-rb3-gen-2-vision-kit": INT8, "arduino-ventuno-q": ALL,
+    "sa7255p-adp": LITERT + [("litert", "gpu", "int8")], "sa8295p-adp": LITERT,
+    "sa8775p-adp": LITERT + [("litert", "gpu", "float16")],
+}
+# The devices devices_and_chipsets.yaml gives a reference_chipset, and the device whose rows perf.yaml copies onto
+# them: not measured, not recorded.
+BORROWED = {
+    "Dragonwing IQ-X7181": "Snapdragon X Elite CRD", "Dragonwing Q-7790": "Snapdragon 7 Gen 4 QRD",
+    "Dragonwing Q-8750": "Samsung Galaxy S25", "SA8255P ADP": "SA8775P ADP", "SA8650P ADP": "SA8775P ADP",
+    "Snapdragon XR2 Gen 2": "Samsung Galaxy S22 5G",
+}
 COREML_PYTHON = os.environ.get("SLIPWAY_COREML_PYTHON", str(REPO / ".venv-coreml/bin/python"))
 
 
 def fits():
-    return {(c["device"], c["runtime"], c["precision"]): c for c in json.loads(FITS.read_text())["device_calibrations"]}
+    return {(c["device"], c["runtime"], c["processor"], c["precision"]): c
+            for c in json.loads(FITS.read_text())["device_calibrations"]}
 
 
 def test_rederiving_the_published_rows_reproduces_both_files():
@@ -65,12 +99,34 @@ def test_the_rows_are_the_published_tables_with_their_compute():
     doc = json.loads(DATA.read_text())["device_published"]
     rows = doc["rows"]
     # Pi 5: two models × ONNX and TF Lite; Orin NX and Orin Nano Super: five models × three TensorRT precisions; the
-    # AI Hub rows: 17 classifiers × two phones × two runtimes in float, the 13 and 14 of them published in w8a8.
+    # AI Hub rows: the 17 classifiers per device, runtime and precision AI Hub published (17 in float, 13 and 14 of
+    # them in w8a8 on the phones), 61 on a device with both runtimes and both precisions.
     phone = [r for r in rows if r["table"] == "Qualcomm AI Hub Models 0.65.0"]
     assert len(rows) - len(phone) == 4 + 15 + 15
-    assert len(phone) == 2 * (17 + 17 + 13 + 14) and not [r for r in phone if "left_out" in r]
+    per_device = {d: len([r for r in phone if r["device"] == d]) for d in QAIHM_DEVICES.values()}
+    assert per_device == {
+        "samsung-galaxy-s22-5g": 61, "samsung-galaxy-s24": 61, "samsung-galaxy-s25": 61, "samsung-galaxy-s26": 61,
+        "snapdragon-7-gen-4-qrd": 26, "snapdragon-x-elite-crd": 31, "snapdragon-x2-elite-crd": 31,
+        "qcs8550-proxy": 61, "dragonwing-iq-9075-evk": 61, "dragonwing-q-6690-mtp": 26,
+        "dragonwing-rb3-gen-2-vision-kit": 26, "arduino-ventuno-q": 61, "sa7255p-adp": 21, "sa8295p-adp": 30,
+        "sa8775p-adp": 18}
+    assert len(phone) == sum(per_device.values()) == 636
+    # Kept, not fitted: ConvNeXt-Tiny in w8a8 LiteRT where AI Hub ran most of it on the CPU.
+    assert sorted((r["device"], r["model"], r["format"], r["processor"]) for r in phone if "left_out" in r) == [
+        ("dragonwing-q-6690-mtp", "convnext_tiny", "tflite w8a8", "cpu"),
+        ("dragonwing-rb3-gen-2-vision-kit", "convnext_tiny", "tflite w8a8", "cpu"),
+        ("snapdragon-7-gen-4-qrd", "convnext_tiny", "tflite w8a8", "cpu")]
+    # The models AI Hub ran whole on a GPU (the automotive platforms' LiteRT rows the NPU did not take).
+    assert sorted((r["device"], r["model"], r["format"]) for r in phone if r["processor"] == "gpu") == [
+        ("sa7255p-adp", "convnext_tiny", "tflite float"), ("sa7255p-adp", "convnext_tiny", "tflite w8a8"),
+        ("sa7255p-adp", "regnet_y_800mf", "tflite w8a8"), ("sa7255p-adp", "resnet101", "tflite float"),
+        ("sa7255p-adp", "resnet101", "tflite w8a8"), ("sa8775p-adp", "convnext_tiny", "tflite float"),
+        ("sa8775p-adp", "convnext_tiny", "tflite w8a8"), ("sa8775p-adp", "efficientnet_b0", "tflite float"),
+        ("sa8775p-adp", "resnet18", "tflite float")]
     s25 = {(r["format"], r["model"]): r["published_ms"] for r in phone if r["device"] == "samsung-galaxy-s25"}
     assert s25[("tflite float", "resnet50")] == 1.257 and s25[("onnx w8a8", "mobilenet_v3_large")] == 0.335
+    x_elite = {(r["format"], r["model"]): r for r in phone if r["device"] == "snapdragon-x-elite-crd"}
+    assert x_elite[("onnx float", "resnet50")]["measured_on"] == "Snapdragon X Elite CRD"
     pi = {(r["format"], r["model"]): r["published_ms"] for r in rows if r["device"] == "raspberry-pi-5"}
     assert pi == {("ONNX", "YOLO11n"): 168.082, ("ONNX", "YOLO11s"): 324.17,
                   ("TF Lite", "YOLO11n"): 317.398, ("TF Lite", "YOLO11s"): 849.86}
@@ -97,6 +153,19 @@ def test_the_ai_hub_rows_are_the_pinned_releases_perf_yaml(tmp_path):
     p = subprocess.run([sys.executable, str(SCRIPT), "--check", "--qai-hub-models", str(wheel)], capture_output=True,
                        text=True, timeout=300)
     assert p.returncode == 0, p.stdout + p.stderr
+    # The devices the release says it does not measure (a reference_chipset) carry the reference device's rows,
+    # copied: the same job per model, runtime and precision. They are not recorded; every other device is.
+    import yaml
+    import zipfile
+    with zipfile.ZipFile(wheel) as z:
+        chips = yaml.safe_load(z.read("qai_hub_models/devices_and_chipsets.yaml"))
+        perf = yaml.safe_load(z.read("qai_hub_models/models/resnet50/perf.yaml"))
+    metrics = next(iter(perf["precisions"]["w8a8"]["components"].values()))["performance_metrics"]
+    # (The Dragonwing IQ-X5121 borrows too, from a chipset these models were not measured on: it has no rows.)
+    assert {d for d, v in chips["devices"].items() if v.get("reference_chipset")} & set(metrics) == set(BORROWED)
+    for device, reference in BORROWED.items():
+        assert metrics[device] == metrics[reference], device
+    assert set(metrics) == set(QAIHM_DEVICES) | set(BORROWED)
 
 
 def test_the_counts_are_slipways_count_of_the_published_models(slipway):
@@ -120,18 +189,17 @@ def test_the_counts_are_slipways_count_of_the_published_models(slipway):
 
 def test_every_row_is_within_its_fits_documented_band():
     f = fits()
-    phones = {k for k in f if k[0].startswith("samsung-galaxy")}
-    assert set(f) - phones == set(BANDS)
-    assert phones == {(d, r, p) for d in ("samsung-galaxy-s24", "samsung-galaxy-s25")
-                      for r in ("litert", "onnxruntime") for p in ("float16", "int8")}
+    qaihm = {k for k, c in f.items() if c["published_by"] == "Qualcomm AI Hub Models 0.65.0"}
+    assert set(f) - qaihm == set(BANDS)
+    assert qaihm == {(d, *fit) for d, fs in QAIHM_FITS.items() for fit in fs}
     for key, c in f.items():
-        lo, hi = BANDS.get(key, PHONE_BAND)
+        lo, hi = BANDS.get(key, QAIHM_BAND)
         for model, m in c["models"].items():
             print(f"{key[0]} {key[1]} {key[2]} {model}: estimate / published {m['calibrated_ratio']:.3f}"
                   + (f" (left out {m['leave_one_out_ratio']:.3f})" if "leave_one_out_ratio" in m else ""))
             assert lo <= m["calibrated_ratio"] <= hi, (key, model, m)
             if "leave_one_out_ratio" in m:
-                loo = PHONE_LOO_BAND if key in phones else LOO_BAND
+                loo = QAIHM_LOO_BAND if key in qaihm else LOO_BAND
                 assert loo[0] <= m["leave_one_out_ratio"] <= loo[1], (key, model, m)
         # The spread the estimate reports is published / estimate over the same rows.
         ratios = [1 / m["calibrated_ratio"] for m in c["models"].values()]
@@ -146,10 +214,14 @@ def manifest(tmp_path, target):
 
 
 @pytest.mark.parametrize("target,key", [
-    ("    runtime: onnxruntime\n    device: raspberry-pi-5\n", ("raspberry-pi-5", "onnxruntime", "float32")),
-    ("    runtime: litert\n    device: raspberry-pi-5\n", ("raspberry-pi-5", "litert", "float32")),
-    ("    runtime: tensorrt\n    device: jetson-orin-nx-16gb\n", ("jetson-orin-nx-16gb", "tensorrt", "float16")),
-    ("    runtime: tensorrt\n    device: orin-nano-super\n", ("jetson-orin-nano-super", "tensorrt", "float16")),
+    ("    runtime: onnxruntime\n    device: raspberry-pi-5\n", ("raspberry-pi-5", "onnxruntime", "cpu", "float32")),
+    ("    runtime: litert\n    device: raspberry-pi-5\n", ("raspberry-pi-5", "litert", "cpu", "float32")),
+    ("    runtime: tensorrt\n    device: jetson-orin-nx-16gb\n", ("jetson-orin-nx-16gb", "tensorrt", "gpu", "float16")),
+    ("    runtime: tensorrt\n    device: orin-nano-super\n", ("jetson-orin-nano-super", "tensorrt", "gpu", "float16")),
+    ("    runtime: litert\n    delegate: qnn\n    device: ventuno-q\n    format: tflite\n",
+     ("arduino-ventuno-q", "litert", "npu", "float16")),
+    ("    runtime: litert\n    delegate: gpu\n    device: sa8775p-adp\n    format: tflite\n",
+     ("sa8775p-adp", "litert", "gpu", "float16")),
 ])
 def test_estimate_applies_the_devices_fit(run, tmp_path, target, key):
     m = manifest(tmp_path, target)
@@ -157,11 +229,12 @@ def test_estimate_applies_the_devices_fit(run, tmp_path, target, key):
     assert r.returncode == 0, r.stderr.decode()
     row = json.loads(r.stdout)["targets"][0]
     cal = row["latency_calibration"]
-    assert (cal["method"], cal["class"], cal["device"], cal["runtime"], cal["precision"]) == ("calibrated", "device", *key)
+    assert (cal["method"], cal["class"], cal["device"], cal["runtime"], cal["processor"], cal["precision"]) == (
+        "calibrated", "device", *key)
     fit = fits()[key]
     assert row["latency_ms"] == pytest.approx(row["macs"] / 1e9 * fit["ms_per_gmac"] + fit["constant_ms"], abs=0.001)
     text = run("estimate", m, "--no-cache").stdout.decode()
-    assert f"calibrated on published {key[0]} {key[1]} {key[2]} measurements" in text
+    assert f"calibrated on published {key[0]} {key[1]} {key[3]} measurements" in text
 
 
 def test_another_runtime_on_the_pi_stays_a_roofline(run, tmp_path):

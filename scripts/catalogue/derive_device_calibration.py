@@ -10,12 +10,16 @@ Two publishers:
   rows are copied here verbatim with the revision read (TABLES); the Raspberry Pi 5 (ONNX Runtime and the TF Lite
   interpreter on the CPU) and the Jetson Orin NX 16GB and Orin Nano Super (TensorRT FP32/FP16/INT8).
 - Qualcomm AI Hub Models (the qai-hub-models PyPI release QAIHM_RELEASE): each model's
-  `qai_hub_models/models/<id>/perf.yaml` holds the inference times Qualcomm AI Hub measured on its reference phones
-  per runtime and precision. Read from the release's wheel given with --qai-hub-models (`make
-  derive-device-calibration` downloads it with pip); without it the committed rows are fitted again. Recorded: the
-  image classifiers that are torchvision models (the ones measure_model_macs.py builds), on the Samsung Galaxy S24
-  and S25, for `tflite` (LiteRT with the QNN delegate) and `onnx` (ONNX Runtime's QNN execution provider), `float`
-  (the Hexagon NPU computes it in float16) and `w8a8` (int8), and only where AI Hub ran the whole model on the NPU.
+  `qai_hub_models/models/<id>/perf.yaml` holds the inference times Qualcomm AI Hub measured on its reference devices
+  (phones, compute reference designs, IoT boards, automotive platforms) per runtime and precision. Read from the
+  release's wheel given with --qai-hub-models (`make derive-device-calibration` downloads it with pip); without it
+  the committed rows are fitted again. Recorded: the image classifiers that are torchvision models (the ones
+  measure_model_macs.py builds), on every device perf.yaml measured (QAIHM_DEVICES), for `tflite` (LiteRT: the QNN
+  delegate on the Hexagon NPU, or the GPU where AI Hub ran the model there) and `onnx` (ONNX Runtime's QNN execution
+  provider), `float` and `w8a8`; fitted only where AI Hub ran the whole model on one processor (layer_counts), per
+  device, runtime, processor and precision. The devices the release's devices_and_chipsets.yaml gives a
+  `reference_chipset` are not measured: their rows are the reference chipset's device's, copied (the same job ids),
+  and are not recorded; a device perf.yaml measures that QAIHM_DEVICES does not name stops the derivation.
 
 The models' compute is Slipway's own MAC count of each model's ONNX export (`model_macs` in the same measurements
 file, measured by scripts/catalogue/measure_model_macs.py), the count the estimate multiplies by the fit;
@@ -107,17 +111,31 @@ FORMATS = {
 }
 
 
-# Qualcomm AI Hub Models: the release read, its reference phones in the catalogue, and its runtimes and precisions.
+# Qualcomm AI Hub Models: the release read, its measured devices in the catalogue, and its runtimes and precisions.
 QAIHM_RELEASE = "0.65.0"
 QAIHM_SOURCE = {"id": "qai-hub-models", "section": "qai_hub_models/models/<id>/perf.yaml: precisions.<precision>."
                 "components.<model>.performance_metrics.<device>.<runtime>.inference_time_milliseconds, with the "
                 "layer_counts per compute unit and the tool_versions"}
-QAIHM_DEVICES = {"Samsung Galaxy S24": "samsung-galaxy-s24", "Samsung Galaxy S25": "samsung-galaxy-s25"}
-QAIHM_RUNTIMES = {  # perf.yaml runtime → catalogue runtime, processor, stack
-    "tflite": ("litert", "npu", "LiteRT with the QNN delegate, whole model on the Hexagon NPU"),
-    "onnx": ("onnxruntime", "npu", "ONNX Runtime with the QNN execution provider, whole model on the Hexagon NPU"),
+# AI Hub's device → the catalogue device (Schemas/targets/devices.json, each citing devices_and_chipsets.yaml).
+QAIHM_DEVICES = {
+    "Samsung Galaxy S22 5G": "samsung-galaxy-s22-5g", "Samsung Galaxy S24": "samsung-galaxy-s24",
+    "Samsung Galaxy S25": "samsung-galaxy-s25", "Samsung Galaxy S26": "samsung-galaxy-s26",
+    "Snapdragon 7 Gen 4 QRD": "snapdragon-7-gen-4-qrd", "Snapdragon X Elite CRD": "snapdragon-x-elite-crd",
+    "Snapdragon X2 Elite CRD": "snapdragon-x2-elite-crd", "QCS8550 (Proxy)": "qcs8550-proxy",
+    "Dragonwing IQ-9075 EVK": "dragonwing-iq-9075-evk", "Dragonwing Q-6690 MTP": "dragonwing-q-6690-mtp",
+    "Dragonwing RB3 Gen 2 Vision Kit": "dragonwing-rb3-gen-2-vision-kit", "Arduino VENTUNO Q": "arduino-ventuno-q",
+    "SA7255P ADP": "sa7255p-adp", "SA8295P ADP": "sa8295p-adp", "SA8775P ADP": "sa8775p-adp",
 }
-QAIHM_PRECISIONS = {"float": "float16", "w8a8": "int8"}  # the HTP computes a float model in float16
+QAIHM_RUNTIMES = {  # (perf.yaml runtime, the processor it ran whole on) → catalogue runtime, stack
+    ("tflite", "npu"): ("litert", "LiteRT with the QNN delegate, whole model on the Hexagon NPU"),
+    ("tflite", "gpu"): ("litert", "LiteRT, whole model on the GPU (AI Hub's default compute units: NPU, then "
+                                  "GPU, then CPU; these models were not taken by the NPU there)"),
+    ("onnx", "npu"): ("onnxruntime", "ONNX Runtime with the QNN execution provider, whole model on the Hexagon NPU"),
+}
+# perf.yaml precision → the precision slipway computes a target at. The HTP computes a float model in float16, and so
+# does a GPU delegate; a w8a8 model is an int8-quantized target (on the GPU, which dequantizes it, AI Hub's w8a8
+# times are its float ones within 2 %: the fit keeps them apart, as slipway keys them).
+QAIHM_PRECISIONS = {"float": "float16", "w8a8": "int8"}
 QAIHM_TABLE = f"Qualcomm AI Hub Models {QAIHM_RELEASE}"
 
 
@@ -142,6 +160,19 @@ def qaihm_models():
     return [m for m, c in models.items() if c["built_as"].startswith("torchvision")]
 
 
+def qaihm_borrowed(z):
+    """The devices whose perf.yaml rows are another device's, copied: devices_and_chipsets.yaml gives them a
+    `reference_chipset` (the chipset whose workbench device's results are copied onto them)."""
+    devices = yaml_load(z.read("qai_hub_models/devices_and_chipsets.yaml"))["devices"]
+    return {name for name, d in devices.items() if d.get("reference_chipset")}
+
+
+def yaml_load(text):
+    import yaml  # only to read the release's YAML files
+
+    return yaml.safe_load(text)
+
+
 def qaihm_rows(wheel):
     """The published rows of the AI Hub release's wheel, or the committed ones without it."""
     if wheel is None:
@@ -149,7 +180,6 @@ def qaihm_rows(wheel):
             rows = [r for r in json.load(fh)["device_published"]["rows"] if r["table"] == QAIHM_TABLE]
         macs = measured_macs(sorted({r["model"] for r in rows}))
         return [dict(r, macs=macs[r["model"]]) for r in rows]
-    import yaml  # only to read the release's perf.yaml files
 
     if f"qai_hub_models-{QAIHM_RELEASE}-" not in os.path.basename(wheel):
         sys.exit(f"{wheel}: not the qai-hub-models {QAIHM_RELEASE} wheel")
@@ -157,26 +187,37 @@ def qaihm_rows(wheel):
     macs = measured_macs(names)
     rows = []
     with zipfile.ZipFile(wheel) as z:
+        borrowed = qaihm_borrowed(z)
         for model in names:
-            perf = yaml.safe_load(z.read(f"qai_hub_models/models/{model}/perf.yaml"))
+            perf = yaml_load(z.read(f"qai_hub_models/models/{model}/perf.yaml"))
             for precision, compute in QAIHM_PRECISIONS.items():
                 components = ((perf.get("precisions") or {}).get(precision) or {}).get("components") or {}
                 if len(components) != 1:  # a model of several parts has no one latency to fit
                     continue
                 metrics = next(iter(components.values())).get("performance_metrics") or {}
+                unknown = sorted(set(metrics) - set(QAIHM_DEVICES) - borrowed)
+                if unknown:
+                    sys.exit(f"{model} {precision}: perf.yaml measures {unknown}, not in QAIHM_DEVICES: add them there "
+                             "and to Schemas/targets/devices.json")
                 for device_name, device in QAIHM_DEVICES.items():
-                    for fmt, (runtime, processor, _) in QAIHM_RUNTIMES.items():
+                    for fmt in dict.fromkeys(f for f, _ in QAIHM_RUNTIMES):
                         r = (metrics.get(device_name) or {}).get(fmt)
                         if not r or r.get("job_status") != "Passed":
                             continue
                         counts = r.get("layer_counts") or {}
+                        whole = next((u for u in ("npu", "gpu", "cpu") if counts.get(u) == counts.get("total")), None)
+                        processor = whole or str(r.get("primary_compute_unit", "")).lower()
+                        runtime = next(rt for (f, _), (rt, _) in QAIHM_RUNTIMES.items() if f == fmt)
                         row = {"table": QAIHM_TABLE, "format": f"{fmt} {precision}", "model": model,
                                "published_ms": r["inference_time_milliseconds"], "measured_on": device_name,
                                "macs": macs[model], "macs_from": "slipway's count of the ONNX export (model_macs)",
                                "device": device, "runtime": runtime, "processor": processor, "precision": compute,
                                "layer_counts": counts, "tool_versions": r.get("tool_versions") or {}}
-                        if counts.get("npu") != counts.get("total"):
-                            row["left_out"] = "not whole on the NPU (layer_counts): the fit is for a model that runs whole on it"
+                        if whole is None:
+                            row["left_out"] = ("not whole on one processor (layer_counts): a fit is for a model that "
+                                               "runs whole on it")
+                        elif (fmt, whole) not in QAIHM_RUNTIMES:
+                            row["left_out"] = f"whole on the {whole}, which no {fmt} calibration covers"
                         rows.append(row)
     return rows
 
@@ -266,17 +307,21 @@ def fit(rows):
                                           MODELS_SOURCE, t["source"]))
     fitted = [r for r in rows if r["table"] == QAIHM_TABLE and "left_out" not in r]
     for device_name, device in QAIHM_DEVICES.items():
-        for fmt, (runtime, processor, stack) in QAIHM_RUNTIMES.items():
+        for (fmt, processor), (runtime, stack) in QAIHM_RUNTIMES.items():
             for precision, compute in QAIHM_PRECISIONS.items():
-                group = [r for r in fitted if r["device"] == device and r["format"] == f"{fmt} {precision}"]
-                if len(group) < 3:
+                group = [r for r in fitted if r["device"] == device and r["format"] == f"{fmt} {precision}"
+                         and r["processor"] == processor]
+                if len(group) < 3:  # two models fit two unknowns exactly and leave no spread to report
                     continue
                 tools = sorted({f"{k} {v}" for r in group for k, v in r["tool_versions"].items()})
+                measured = "measured by Qualcomm AI Hub" + (f" ({', '.join(tools)})" if tools else
+                                                            " (no tool versions recorded)")
                 calibrations.append(fit_group(
                     group, (device, runtime, processor, compute),
-                    f"{stack}, {compute}; {device_name}, measured by Qualcomm AI Hub ({', '.join(tools)})",
+                    f"{stack}, {compute}; {device_name}, {measured}",
                     f"Qualcomm AI Hub Models {QAIHM_RELEASE}",
                     "{n} models ({models}), runtime '" + fmt + "', precision '" + precision + "' on " + device_name
+                    + (f" (whole on the {processor.upper()})" if processor != "npu" else "")
                     + " in " + QAIHM_TABLE, QAIHM_SOURCE, QAIHM_SOURCE))
     return calibrations
 
@@ -297,7 +342,8 @@ def main():
         "note": "Published inference times per device, runtime and precision, verbatim: Ultralytics' YOLO11 "
                 "benchmarks (ms per image) for the formats that are catalogue runtimes, with published_macs "
                 "Ultralytics' published FLOPs / 2 (thop's count), and Qualcomm AI Hub Models' perf.yaml rows for the "
-                "torchvision classifiers on its reference phones; macs is slipway's count of each model's ONNX "
+                "torchvision classifiers on the devices it measured (not those whose rows it copies from a reference "
+                "chipset's device); macs is slipway's count of each model's ONNX "
                 "export (model_macs); derived by scripts/catalogue/derive_device_calibration.py.",
         "models_source": MODELS_SOURCE, "sources": [t["source"] for t in TABLES] + [QAIHM_SOURCE], "rows": rows,
     }
@@ -313,8 +359,16 @@ def main():
     for p, text in ((ROWS, rows_text), (FITS, fits_text)):
         with open(p, "w", encoding="utf-8") as fh:
             fh.write(text)
+    fitted = {(c["device"], c["runtime"], c["processor"], c["precision"]) for c in fits_doc["device_calibrations"]}
+    unfitted = {}
+    for r in rows:
+        key = (r["device"], r["runtime"], r["processor"], r["precision"])
+        if "left_out" not in r and key not in fitted:
+            unfitted.setdefault(key, []).append(r["model"])
+    for key, models in unfitted.items():
+        print(f"{' '.join(key)}: not fitted, {len(models)} model(s) only ({', '.join(models)})")
     for c in fits_doc["device_calibrations"]:
-        print(f"{c['device']} {c['runtime']} {c['precision']}: {c['ms_per_gmac']} ms/GMAC + {c['constant_ms']} ms; "
+        print(f"{c['device']} {c['runtime']} {c['processor']} {c['precision']}: {c['ms_per_gmac']} ms/GMAC + {c['constant_ms']} ms; "
               f"published/estimate {c['ratio_spread']}")
         for name, r in c["models"].items():
             loo = r.get("leave_one_out_ratio")
