@@ -249,11 +249,13 @@ public enum EstimateTable {
         {
             // Measured on this device under this runtime: the cost per GMAC and the constant, and the range the
             // published figures spread over around the fit.
+            // The processor too: one device may have fits on its NPU and on its GPU at the same precision.
             let device = c["device"]?.stringValue ?? "?", runtime = c["runtime"]?.stringValue ?? "?"
+            let processor = c["processor"]?.stringValue ?? "?"
             let precision = c["precision"]?.stringValue ?? "?", constant = c["constant_ms"]?.doubleValue ?? 0
             let plus = constant > 0 ? " + \(msText(constant))" : ""
             let publisher = c["published_by"]?.stringValue.map { " (\($0))" } ?? ""
-            return "latency \(atLeast)\(msText(ms)) calibrated on published \(device) \(runtime) \(precision) measurements"
+            return "latency \(atLeast)\(msText(ms)) calibrated on published \(device) \(runtime) \(processor) \(precision) measurements"
                 + "\(publisher): \((perGMAC * 1000).rounded() / 1000) ms/GMAC\(plus); "
                 + "\(atLeast)\(msText(ms * lo))–\(msText(ms * hi)) over their spread"
         }

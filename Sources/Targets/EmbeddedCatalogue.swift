@@ -3794,7 +3794,7 @@ enum EmbeddedCatalogue {
       "runtimes": [
         "*"
       ],
-      "text": "Latency is estimated by a roofline per node: max(FLOPs / peak for the precision, bytes / bandwidth), plus a penalty per CPU fallback partition.",
+      "text": "Latency is estimated by a roofline per node: max(FLOPs / peak for the precision, bytes / bandwidth), plus a penalty per CPU fallback partition; where published measurements calibrate the device under the target's runtime, processor and precision (or its CPU core, or its accelerator), by their fit instead, and the message names them.",
       "source": {
         "id": "slipway-model",
         "section": "Latency"

@@ -53,6 +53,16 @@ public struct TargetEstimate: Sendable {
     public var deviceCalibration: DeviceCalibration? = nil
     public var rooflineLatencyMS: Double? = nil
 
+    /// Whose measurements calibrated the latency, in words (nil: the roofline).
+    public var calibratedOn: String? {
+        if let d = deviceCalibration {
+            return "calibrated on published \(d.device) \(d.runtime) \(d.processor.rawValue) \(d.precision) measurements (\(d.publishedBy))"
+        }
+        if let a = acceleratorCalibration { return "calibrated on published \(a.accelerator) \(a.attachment) \(a.precision) measurements" }
+        if let c = latencyCalibration { return "calibrated on published \(c.core) \(c.precision) measurements" }
+        return nil
+    }
+
     public var isLowerBound: Bool { !coverage.isComplete }
 
     /// Size comes from the stored weights, whatever the shape analysis found.

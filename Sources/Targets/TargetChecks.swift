@@ -859,7 +859,7 @@ private struct TargetContext {
                  at: l.range)
         }
         if let l = b.latencyMS, e.latencyMet == false, let est = e.latencyMS {
-            emit("budget.latency", "estimated latency \(e.isLowerBound ? "≥ " : "")\(TargetEstimates.formatMS(est)) on \(e.device?.name ?? "the device") (\(e.precision.compute) on the \(e.precision.processor.rawValue)) is over the \(l.value) ms budget",
+            emit("budget.latency", "estimated latency \(e.isLowerBound ? "≥ " : "")\(TargetEstimates.formatMS(est)) on \(e.device?.name ?? "the device") (\(e.precision.compute) on the \(e.precision.processor.rawValue)) is over the \(l.value) ms budget\(e.calibratedOn.map { "; \($0)" } ?? "")",
                  at: l.range)
         }
     }

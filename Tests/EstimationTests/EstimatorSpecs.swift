@@ -292,6 +292,21 @@ import Testing
             "all 138 MB of parameters in its 8.0 MB on-chip cache"))
     }
 
+    /// A device's own fit names the device, the runtime, the processor and the precision (one device may have an NPU
+    /// and a GPU fit at the same precision) and whose measurements.
+    @Test func aDeviceFitNamesItsProcessorAndPublisher() {
+        let row: JSONValue = [
+            "target": "gpu", "latency_ms": .double(10),
+            "latency_calibration": [
+                "method": "calibrated", "class": "device", "device": "sa7255p-adp", "runtime": "litert",
+                "processor": "gpu", "precision": "int8", "ms_per_gmac": .double(11.8774), "constant_ms": .double(1.9085),
+                "ratio_spread": [.double(0.974), .double(1.0325)], "published_by": "Qualcomm AI Hub Models 0.65.0",
+            ],
+        ]
+        #expect(EstimateTable.text(["targets": [row]]).contains(
+            "  gpu: latency 10 ms calibrated on published sa7255p-adp litert gpu int8 measurements (Qualcomm AI Hub Models 0.65.0): 11.877 ms/GMAC + 1.908 ms; 9.74 ms–10 ms over their spread"))
+    }
+
     @Test func aRooflineSaysSo() {
         let row: JSONValue = ["target": "cpu", "latency_ms": .double(0.5), "latency_calibration": ["method": "uncalibrated-roofline"]]
         #expect(EstimateTable.text(["targets": [row]]).contains("  cpu: latency 0.5 ms is a roofline from the device's peak figures"))

@@ -212,4 +212,14 @@ import Testing
         #expect(npu["latency_calibration"]?["processor"] == "npu")
         #expect(npu["latency_calibration"]?["ms_per_gmac"]?.doubleValue == 0.4612)
     }
+
+    /// `check` judges a latency budget on the calibrated figure and says whose measurements made it: a float TFLite
+    /// model on the Arduino VENTUNO Q's NPU (LiteRT's QNN delegate), 5.87 k MACs × 0.6125 ms/GMAC + 0.8295 ms.
+    @Test func checkJudgesALatencyBudgetOnTheVENTUNOQsCalibratedFigure() throws {
+        let yaml = "slipway: 1\nmodel: {path: m.tflite}\ntargets: {t: {runtime: litert, delegate: qnn, device: ventuno-q, budget: {latency_ms: 0.5}}}\n"
+        let m = try #require(ManifestFile(bytes: Array(yaml.utf8)).documents.first?.manifest)
+        let model = try Repo.model("Tests/Fixtures/models/small_cnn_float.tflite")
+        let d = try #require(TargetChecks.check(manifest: m, model: model, catalogue: catalogue).first { $0.code == .latencyOverBudget })
+        #expect(d.message == "target 't': estimated latency 0.829 ms on arduino-ventuno-q (float16 on the npu) is over the 0.5 ms budget; calibrated on published arduino-ventuno-q litert npu float16 measurements (Qualcomm AI Hub Models 0.65.0)")
+    }
 }

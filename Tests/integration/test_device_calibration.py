@@ -234,7 +234,24 @@ def test_estimate_applies_the_devices_fit(run, tmp_path, target, key):
     fit = fits()[key]
     assert row["latency_ms"] == pytest.approx(row["macs"] / 1e9 * fit["ms_per_gmac"] + fit["constant_ms"], abs=0.001)
     text = run("estimate", m, "--no-cache").stdout.decode()
-    assert f"calibrated on published {key[0]} {key[1]} {key[3]} measurements" in text
+    assert f"calibrated on published {key[0]} {key[1]} {key[2]} {key[3]} measurements" in text
+
+
+def test_check_judges_a_latency_budget_on_a_new_devices_fit(run, tmp_path):
+    """A float TFLite model on the Arduino VENTUNO Q's NPU (LiteRT's QNN delegate): `check` warns on the calibrated
+    figure, 5.87 k MACs × 0.6125 ms/GMAC + 0.8295 ms, and names whose measurements; `estimate` prints the same."""
+    (tmp_path / "m.slipway.yaml").write_text(
+        f"slipway: 1\nname: m\nmodel:\n  path: {REPO / 'Tests' / 'Fixtures' / 'models' / 'small_cnn_float.tflite'}\n"
+        "targets:\n  t:\n    runtime: litert\n    delegate: qnn\n    device: ventuno-q\n    budget: {latency_ms: 0.5}\n")
+    m = str(tmp_path / "m.slipway.yaml")
+    r = run("check", m, "--format", "json")
+    diags = [d for d in json.loads(r.stdout) if d["code"] == "SW5103"]
+    assert [d["message"] for d in diags] == [
+        "target 't': estimated latency 0.829 ms on arduino-ventuno-q (float16 on the npu) is over the 0.5 ms budget; "
+        "calibrated on published arduino-ventuno-q litert npu float16 measurements (Qualcomm AI Hub Models 0.65.0)"]
+    text = run("estimate", m, "--no-cache").stdout.decode()
+    assert ("t: latency 0.83 ms calibrated on published arduino-ventuno-q litert npu float16 measurements "
+            "(Qualcomm AI Hub Models 0.65.0): 0.613 ms/GMAC + 0.829 ms") in text
 
 
 def test_another_runtime_on_the_pi_stays_a_roofline(run, tmp_path):
