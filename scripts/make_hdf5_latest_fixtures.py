@@ -215,7 +215,12 @@ def mutations(keras, wide):
     chunk = max(root_chunks[1:], key=lambda c: c[0])
     field = next(body for chunk_ in root_chunks for mtype, _, body, _ in chunk_[2] if mtype == 0x10
                  and struct.unpack_from("<Q", keras, body)[0] == chunk[0])
-    out.append(("truncated-chunk", keras[:(chunk[0] + chunk[1]) // 2], "object header continuation message", field))
+    # Its end of file address is cut with it (superblock resealed): libhdf5 refuses a file shorter than that
+    # address as truncated, before any chunk.
+    cut = bytearray(keras[:(chunk[0] + chunk[1]) // 2])
+    struct.pack_into("<Q", cut, 12 + 2 * 8, len(cut))
+    reseal(cut, 0, 12 + 4 * 8 + 4)
+    out.append(("truncated-chunk", bytes(cut), "object header continuation message", field))
 
     # One byte of a header's first message changed, its checksum left as it was.
     start, chunks = hs[1]

@@ -211,3 +211,25 @@ func firstSignature(_ bytes: [UInt8], _ text: String) throws -> Int {
         (error as? ModelError)?.description == "\(path): fractal heap header at byte 39293: a huge object B-tree present for 0 huge objects of 0 bytes (libhdf5 would delete it on closing the heap, and fail to close the file)"
     }
 }
+
+@Test func aStructurePastTheEndOfFileAddressIsRefused() throws {
+    // fuzz-keras's find: a latest-format file whose superblock's end of file address (42,101) stops inside a
+    // dense link heap's direct block. libhdf5 refuses the block's read ("addr overflow"), and
+    // H5G__dense_build_table then frees the link table's unfilled entries (SIGSEGV in H5MM_xfree).
+    let path = KerasFixtures.directory + "/../fuzz/keras/crash-9aa00ef8c5d34cf4"
+    #expect {
+        try ModelReader.read(path: path)
+    } throws: { error in
+        (error as? ModelError)?.description == "\(path): fractal heap direct block at byte 39403: its 512 bytes at address 41845 are not inside the 42101 bytes the superblock's end of file address allocates (libhdf5 would read outside the image)"
+    }
+}
+
+@Test func aFileMovedBehindAUserBlockEndsWhereItsEndOfFileAddressMovesTo() throws {
+    // The end of file address is absolute (h5py's userblock_size=512 writes base address 512 and end of file
+    // address 2640, the file's size). A file moved 512 bytes later still says base 0: libhdf5 moves the end of
+    // file address with the superblock (H5F__super_read), and so does the walk.
+    let original = KerasFixtures.directory + "/small_cnn_latest.h5"
+    let bytes = [UInt8](repeating: 0, count: 512) + [UInt8](try Data(contentsOf: URL(fileURLWithPath: original)))
+    let moved = try bytes.withUnsafeBytes { b in try HDF5Walk.check(b) }
+    #expect(moved == (try HDF5Fixtures.walk(original)))
+}

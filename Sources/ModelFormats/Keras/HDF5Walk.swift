@@ -25,6 +25,11 @@ final class HDF5Walk {
     /// Where address 0 lies in the image: the superblock's own offset (a user block before it shifts every
     /// address, as libhdf5's `H5F__super_read` takes it).
     var base = 0
+    /// Where libhdf5 stops reading: the superblock's end of file address (its EOA; in the image, shifted as
+    /// the base address is), at most the image's end. libhdf5 refuses a read past it, and some of its callers
+    /// then free what they had not filled (H5G__dense_build_table's link table: fuzz-keras crash-9aa00ef8c5d34cf4),
+    /// so a structure past it is refused here.
+    var end: Int
     /// Version 1 B-tree and symbol node capacities (superblock, or the extension's B-tree 'K' values message).
     var groupLeafK = 4
     var groupInternalK = 16
@@ -71,6 +76,7 @@ final class HDF5Walk {
 
     init(_ b: UnsafeRawBufferPointer) {
         self.b = b
+        end = b.count
         // A sound file's structures do not overlap: their bytes sum to at most the image. Twice that, plus room
         // for small images, bounds the work of a file whose pointers make structures overlap.
         budget = 2 * b.count + 65_536
@@ -101,8 +107,9 @@ final class HDF5Walk {
     /// `from` is where the address was read (the refusal names the pointer, not the bytes it points at).
     func place(_ address: UInt64, size: Int, _ what: String, from: Int) throws(HDF5Refusal) -> Int {
         let (start, overflow) = address.addingReportingOverflow(UInt64(base))
-        guard !overflow, size >= 0, start <= UInt64(b.count), UInt64(size) <= UInt64(b.count) - start else {
-            throw HDF5Refusal(offset: from, structure: what, reason: "its \(size) bytes at address \(address) are not inside the file's \(b.count) bytes (libhdf5 would read outside the image)")
+        guard !overflow, size >= 0, start <= UInt64(end), UInt64(size) <= UInt64(end) - start else {
+            let bound = end == b.count ? "the file's \(b.count) bytes" : "the \(end - base) bytes the superblock's end of file address allocates"
+            throw HDF5Refusal(offset: from, structure: what, reason: "its \(size) bytes at address \(address) are not inside \(bound) (libhdf5 would read outside the image)")
         }
         return Int(start)
     }
@@ -177,10 +184,11 @@ final class HDF5Walk {
             try c.skip(4)  // file consistency flags
             if version == 1 { try c.skip(4) }  // indexed storage internal node K, reserved
             c = HDF5Cursor(b, c.at..<b.count, "superblock", sizes: sizes)
-            _ = try c.address()  // base address: libhdf5 takes the superblock's own offset
+            let storedBase = try c.address()  // base address: libhdf5 takes the superblock's own offset
             let freeSpaceAt = c.at
-            if let a = try c.address() { _ = try place(a, size: 1, "superblock's free-space address", from: freeSpaceAt) }
-            _ = try c.address()  // end of file address (libhdf5 itself refuses an image shorter than it)
+            let freeSpace = try c.address()
+            try endOfFile(&c, storedBase: storedBase)
+            if let a = freeSpace { _ = try place(a, size: 1, "superblock's free-space address", from: freeSpaceAt) }
             let driverAt = c.at
             if let a = try c.address() { try driverInfo(a, from: driverAt) }
             // II.A / III.C: the root group's symbol table entry.
@@ -192,10 +200,10 @@ final class HDF5Walk {
             try setSizes(offset: o, length: l, at: found + 9)
             c = HDF5Cursor(b, c.at..<b.count, "superblock", sizes: sizes)
             try c.skip(1)  // file consistency flags
-            _ = try c.address()  // base address
+            let storedBase = try c.address()
             let extensionAt = c.at
             let ext = try c.address()
-            _ = try c.address()  // end of file address
+            try endOfFile(&c, storedBase: storedBase)
             let rootAt = c.at
             let root = try c.address()
             try c.skip(4)
@@ -211,6 +219,20 @@ final class HDF5Walk {
         default:
             throw HDF5Refusal(offset: found + 8, structure: "superblock", reason: "version \(version), which libhdf5 1.10 does not read (0 to 3)")
         }
+    }
+
+    /// II.A's end of file address, absolute as libhdf5 writes it (a user block included); `H5F__super_read`
+    /// moves it with the base address when the superblock is not where its base address says, and refuses an
+    /// image shorter than it ("truncated file").
+    func endOfFile(_ c: inout HDF5Cursor, storedBase: UInt64?) throws(HDF5Refusal) {
+        let at = c.at
+        guard let stored = try c.address() else { throw c.refusal("it has no end of file address", at: at) }
+        let shift = storedBase.map { Int64(truncatingIfNeeded: $0) &- Int64(base) } ?? 0
+        let (moved, overflow) = Int64(truncatingIfNeeded: stored).subtractingReportingOverflow(shift)
+        guard !overflow, stored <= UInt64(Int64.max), moved >= 0, moved <= Int64(b.count) else {
+            throw c.refusal("an end of file address of \(stored) for a \(b.count)-byte file (libhdf5 refuses a truncated file)", at: at)
+        }
+        end = max(Int(moved), base)
     }
 
     func setSizes(offset o: Int, length l: Int, at: Int) throws(HDF5Refusal) {
