@@ -480,7 +480,7 @@ public enum ExternalConverter {
 
     static func writeDriver(_ name: String, into work: String) throws(ConversionError) {
         guard let text = EmbeddedDrivers.files[name] else { throw ConversionError(.io, "internal error: no driver \(name)") }
-        try SafeWriter.write(Array(text.utf8), to: "\(work)/\(name)")
+        try SafeWriter.scratch(Array(text.utf8), to: "\(work)/\(name)")
     }
 }
 

@@ -107,6 +107,25 @@ public enum SafeWriter {
         try commit([try stage(bytes, to: path)])
     }
 
+    /// Writes a new file in a private scratch folder Slipway made and removes (a runner's job, a converter's
+    /// driver script): written in full, neither fsynced nor renamed. Nothing reads it after
+    /// a crash, so durability would only cost (four fsyncs were a third of `slipway test`'s own time).
+    public static func scratch(_ bytes: [UInt8], to path: String) throws(ConversionError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ConversionError(.io, "cannot create \(path): \(errnoText())") }
+        do throws(ConversionError) {
+            try writeAll(fd, bytes, path: path)
+        } catch {
+            close(fd)
+            unlink(path)
+            throw error
+        }
+        guard close(fd) == 0 else {
+            unlink(path)
+            throw ConversionError(.io, "cannot close \(path): \(errnoText())")
+        }
+    }
+
     /// Writes `bytes` to a temporary beside `path`, fsynced but not yet renamed (see `commit`).
     static func stage(_ bytes: [UInt8], to path: String) throws(ConversionError) -> StagedFile {
         let tmp = try stageTemporary(for: path, cancellation: { false }) { fd throws(ConversionError) in

@@ -78,14 +78,14 @@ public struct OutputMetrics: Sendable, Equatable {
             }
         }
         let sqnr = noise == 0 ? Double.infinity : 10 * log10(signal / noise)
-        let ref = reference.map(Double.init), out = output.map(Double.init)
+        let bins = Drift.Bins(reference: reference.map(Double.init)), out = output.map(Double.init)
         return OutputMetrics(
             name: name, perSample: n, samples: samples, cosineMin: cosMin, cosineMean: cosSum / Double(samples),
             maxAbs: maxAbs, meanAbs: absSum / Double(reference.count), sqnrDB: sqnr,
             top1: classifier ? Double(agree1) / Double(samples) : nil,
             top5: classifier && n >= 5 ? Double(agree5) / Double(samples) : nil,
             sampleMaxAbs: sampleMax, sampleCosine: sampleCos,
-            driftPSI: Drift.psi(reference: ref, observed: out), driftJensenShannon: Drift.jensenShannon(reference: ref, observed: out))
+            driftPSI: bins?.psi(observed: out), driftJensenShannon: bins?.jensenShannon(observed: out))
     }
 }
 

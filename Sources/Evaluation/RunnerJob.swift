@@ -70,7 +70,7 @@ struct RunnerJob: Sendable {
         guard let name = runtime.runnerName else { return nil }
         let script = "\(work)/run_models.py", out = "\(work)/\(name).version"
         do throws(ConversionError) {
-            if access(script, F_OK) != 0 { try SafeWriter.write(Array(EmbeddedRunners.runModels.utf8), to: script) }
+            if access(script, F_OK) != 0 { try SafeWriter.scratch(Array(EmbeddedRunners.runModels.utf8), to: script) }
         } catch { return nil }
         let request = ChildProcess.Request(executable: python, arguments: [script, "--version", name, out],
                                            environment: ["PYTHONUNBUFFERED": "1", "TMPDIR": work], logPath: out + ".log",
@@ -106,8 +106,8 @@ struct RunnerJob: Sendable {
         let jobPath = "\(work)/\(name).job.json"
         let script = "\(work)/run_models.py"
         do throws(ConversionError) {
-            if access(script, F_OK) != 0 { try SafeWriter.write(Array(EmbeddedRunners.runModels.utf8), to: script) }
-            try SafeWriter.write(Array(job.serialized().utf8), to: jobPath)
+            if access(script, F_OK) != 0 { try SafeWriter.scratch(Array(EmbeddedRunners.runModels.utf8), to: script) }
+            try SafeWriter.scratch(Array(job.serialized().utf8), to: jobPath)
         } catch { throw .setup("cannot write the runner's files in \(work): \(error.message)") }
         let log = "\(work)/\(name).log"
         let request = ChildProcess.Request(

@@ -25,34 +25,52 @@ public enum Drift {
         return total > 0 ? counts.map { $0 / total } : counts
     }
 
-    /// Population stability index Σ (p − q)·ln(p / q), each share floored at 1e-4 so an empty bin counts as
-    /// rare rather than infinite (the usual convention; 0.1 moderate, 0.25 large shift).
-    public static func psi(reference: [Double], observed: [Double]) -> Double? {
-        let ref = reference.filter { !$0.isNaN }.sorted()
-        guard !ref.isEmpty, !observed.isEmpty else { return nil }
-        let e = edges(reference: ref)
-        let q = shares(ref, edges: e), p = shares(observed, edges: e)
-        var s = 0.0
-        for (pi, qi) in zip(p, q) {
-            let a = max(pi, 1e-4), b = max(qi, 1e-4)
-            s += (a - b) * log(a / b)
+    /// The reference's bins and their shares, cut once for every measure taken against it.
+    public struct Bins: Sendable {
+        let edges: [Double]
+        let referenceShares: [Double]
+
+        /// Nil when the reference holds no number.
+        public init?(reference: [Double]) {
+            let sorted = reference.filter { !$0.isNaN }.sorted()
+            guard !sorted.isEmpty else { return nil }
+            edges = Drift.edges(reference: sorted)
+            referenceShares = Drift.shares(sorted, edges: edges)
         }
-        return s
+
+        /// Population stability index Σ (p − q)·ln(p / q), each share floored at 1e-4 so an empty bin counts
+        /// as rare rather than infinite (the usual convention; 0.1 moderate, 0.25 large shift).
+        public func psi(observed: [Double]) -> Double? {
+            guard !observed.isEmpty else { return nil }
+            let p = Drift.shares(observed, edges: edges)
+            var s = 0.0
+            for (pi, qi) in zip(p, referenceShares) {
+                let a = max(pi, 1e-4), b = max(qi, 1e-4)
+                s += (a - b) * log(a / b)
+            }
+            return s
+        }
+
+        /// Jensen–Shannon distance (the square root of the divergence, base 2: 0 same, 1 disjoint), as
+        /// `scipy.spatial.distance.jensenshannon(p, q, base=2)` computes it over the same bins.
+        public func jensenShannon(observed: [Double]) -> Double? {
+            guard !observed.isEmpty else { return nil }
+            let p = Drift.shares(observed, edges: edges)
+            var d = 0.0
+            for (pi, qi) in zip(p, referenceShares) {
+                let m = (pi + qi) / 2
+                if pi > 0 { d += pi * log2(pi / m) / 2 }
+                if qi > 0 { d += qi * log2(qi / m) / 2 }
+            }
+            return max(d, 0).squareRoot()
+        }
     }
 
-    /// Jensen–Shannon distance (the square root of the divergence, base 2: 0 same, 1 disjoint), as
-    /// `scipy.spatial.distance.jensenshannon(p, q, base=2)` computes it over the same bins.
+    public static func psi(reference: [Double], observed: [Double]) -> Double? {
+        Bins(reference: reference)?.psi(observed: observed)
+    }
+
     public static func jensenShannon(reference: [Double], observed: [Double]) -> Double? {
-        let ref = reference.filter { !$0.isNaN }.sorted()
-        guard !ref.isEmpty, !observed.isEmpty else { return nil }
-        let e = edges(reference: ref)
-        let q = shares(ref, edges: e), p = shares(observed, edges: e)
-        var d = 0.0
-        for (pi, qi) in zip(p, q) {
-            let m = (pi + qi) / 2
-            if pi > 0 { d += pi * log2(pi / m) / 2 }
-            if qi > 0 { d += qi * log2(qi / m) / 2 }
-        }
-        return max(d, 0).squareRoot()
+        Bins(reference: reference)?.jensenShannon(observed: observed)
     }
 }

@@ -285,3 +285,26 @@ enum SHA256Hex {
         return h.finalize()
     }
 }
+
+/// Scratch files (a runner's job, a converter's driver) in a folder Slipway made: written whole, replaced in
+/// place, never through a link, with no temporary beside them.
+@Suite("Scratch files")
+struct ScratchFileTests {
+    @Test("a scratch file holds what was written, a second write replaces it, and nothing else is left")
+    func writesAndReplaces() throws {
+        let dir = temporaryFolder()
+        try SafeWriter.scratch(Array("first, longer".utf8), to: dir + "/job.json")
+        try SafeWriter.scratch(Array("second".utf8), to: dir + "/job.json")
+        #expect(try readFile(dir + "/job.json", limit: 1 << 10) == Array("second".utf8))
+        #expect(listing(dir) == ["job.json"])
+    }
+
+    @Test("a link planted at a scratch file's name is not written through")
+    func refusesALink() throws {
+        let dir = temporaryFolder()
+        try SafeWriter.write(Array("keep".utf8), to: dir + "/target")
+        symlink(dir + "/target", dir + "/job.json")
+        #expect(throws: ConversionError.self) { try SafeWriter.scratch(Array("x".utf8), to: dir + "/job.json") }
+        #expect(try readFile(dir + "/target", limit: 1 << 10) == Array("keep".utf8))
+    }
+}

@@ -792,6 +792,19 @@ def test_each_target_runs_on_its_delegate_where_this_host_has_it_and_says_so_whe
     assert "note: CUDAExecutionProvider is not in this onnxruntime" in text.stdout.decode()
 
 
+@pytest.mark.parametrize("runtime, package", [("onnxruntime", "onnxruntime"), ("litert", "ai-edge-litert"),
+                                              ("tflite-micro", "tflite-micro")])
+def test_the_runners_version_is_the_installed_distributions(runtime, package, tmp_path):
+    """A recorded measurement is reused only while the runtime's version is the same: the runner reads it from
+    the distribution's dist-info folder (importlib.metadata's import cost a tenth of its start), and must say
+    what importlib.metadata says."""
+    import subprocess
+    from importlib import metadata
+    out = tmp_path / "v.txt"
+    subprocess.run([sys.executable, str(REPO / "scripts/runners/run_models.py"), "--version", runtime, str(out)], check=True)
+    assert out.read_text() == metadata.version(package)
+
+
 def test_a_measurement_is_reused_while_nothing_it_rests_on_changes(run, tmp_path):
     """The second run reuses each target's recorded figures (same artifact, original, samples, runtime versions and
     delegate) and judges the tolerances again on them, so a tightened tolerance fails without running a model;
