@@ -306,6 +306,7 @@ struct TFLiteReader {
                             ("fused_activation_function", 3, .int8)]  // TransposeConvOptions
         case 59: scalars = [("values_count", 0, .int32), ("axis", 1, .int32)]  // PackOptions
         case 101: scalars = [("adj_x", 0, .bool), ("adj_y", 1, .bool)]  // BatchMatMulOptions
+        case 75: scalars = [("alpha", 0, .float32)]  // LeakyReluOptions (XNNPACK refuses an alpha that is not normal)
         // A fused activation is work per output element (the cost estimate counts it).
         case 11, 21, 28, 29, 7, 14: scalars = [("fused_activation_function", 0, .int8)]  // Add, Mul, Sub, Div, RNN, LSTM
         case 6: scalars = [("rank", 0, .int32), ("fused_activation_function", 1, .int8)]  // SVDFOptions
@@ -328,6 +329,7 @@ struct TFLiteReader {
                 switch kind {
                 case .int32: a[name] = .int(Int64(try fb(f, { () throws(FlatBufferError) in try o.scalar(id, default: Int32(0)) })))
                 case .int8, .bool: a[name] = .int(Int64(try fb(f, { () throws(FlatBufferError) in try o.scalar(id, default: Int8(0)) })))
+                case .float32: a[name] = .float(Float(bitPattern: try fb(f, { () throws(FlatBufferError) in try o.scalar(id, default: UInt32(0)) })))
                 case .padding:
                     let p = try fb(f, { () throws(FlatBufferError) in try o.scalar(id, default: Int8(0)) })
                     a[name] = .string(p == 0 ? "SAME" : p == 1 ? "VALID" : "UNKNOWN")
@@ -349,7 +351,7 @@ struct TFLiteReader {
         return a
     }
 
-    enum ScalarKind { case int32, int8, bool, padding }
+    enum ScalarKind { case int32, int8, bool, float32, padding }
 
     /// Metadata buffers are mostly short strings (`min_runtime_version`); others are summarised by size.
     func renderMetadata(_ b: Buffer) -> String {

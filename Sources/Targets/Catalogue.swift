@@ -398,11 +398,19 @@ public struct OperatorCheck: Sendable, Hashable {
         /// uint8, int32), is quantized per tensor: it has quantization parameters, with one scale.
         case perTensorQuantization = "per_tensor_quantization"
         /// Input `input` of a TFLite node, when quantized per channel (more than one scale), is quantized along
-        /// dimension `dimension`.
+        /// dimension `dimension` (a negative one counted from the end: -1 the last).
         case quantizedDimension = "quantized_dimension"
         /// When inputs `inputs` and output 0 of a TFLite node share an 8-bit quantized type, the product of the
-        /// inputs' scales / the output's scale is in [`scaleMin`, `scaleMax`) (or, `scaleMaxInclusive`, `scaleMax`]).
+        /// inputs' scales (times attribute `factorAttribute`, when given) / the output's scale is in [`scaleMin`,
+        /// `scaleMax`) (or, `scaleMaxInclusive`, `scaleMax`]), and at least `magnitudeMin` in magnitude when given.
         case scaleRatio = "scale_ratio"
+        /// Float attribute `attribute` (`defaultValue` when the node does not set it) is normal: not zero,
+        /// subnormal, infinite or NaN (XNNPACK's LEAKY_RELU alpha).
+        case normalAttribute = "normal_attribute"
+        /// Inputs `inputs` (two) of a TFLite node have one XNNPACK datatype (GetXNNPackDatatype's: int8 per channel
+        /// is qcint8, per tensor qint8), unless their element types are a pair of `values` ("float32,int8": the
+        /// dynamically quantized case).
+        case sameXNNPACKDatatypes = "same_xnnpack_datatypes"
         /// Input `input` of a TFLite node, when of one of the quantized types `values`, gives output 0 of its own
         /// type (a QUANTIZE that requantizes, not one from int8 to uint8).
         case sameQuantizedOutputType = "same_quantized_output_type"
@@ -445,6 +453,10 @@ public struct OperatorCheck: Sendable, Hashable {
     public var scaleMin: Double? = nil
     public var scaleMax: Double? = nil
     public var scaleMaxInclusive: Bool = false
+    /// The attribute the scale ratio is multiplied by (`scale_ratio`: LEAKY_RELU's alpha for its negative scale).
+    public var factorAttribute: String? = nil
+    /// The least magnitude of the scale ratio (`scale_ratio`).
+    public var magnitudeMin: Double? = nil
     /// A restriction of the releases before this one (QNN's "3d supported since 1.18.0"): the check holds only on a
     /// runtime pinned older; a newer pin, or none (the newest release), passes.
     public var before: VersionNumber? = nil

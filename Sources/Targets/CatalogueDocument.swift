@@ -350,9 +350,16 @@ public enum CatalogueDocument {
             return "quantized inputs \(k.inputs.map(String.init).joined(separator: ", ")) as (\(k.values.joined(separator: "), (")))"
         case .perTensorQuantization:
             return "\(k.outputs.first.map { "output \($0)" } ?? "input \(k.input)") quantized per tensor when \(k.values.joined(separator: ", "))"
-        case .quantizedDimension: return "input \(k.input) per channel only along dimension \(k.dimension.map(String.init) ?? "…")"
+        case .quantizedDimension:
+            let d = k.dimension.map { $0 == -1 ? "the last dimension" : $0 < 0 ? "dimension rank\($0)" : "dimension \($0)" } ?? "dimension …"
+            return "input \(k.input) per channel only along \(d)"
         case .scaleRatio:
-            return "scale of \(k.inputs.map { "input \($0)" }.joined(separator: " × ")) / output's in [\(k.scaleMin.map { format($0) } ?? "…"), \(k.scaleMax.map { format($0) } ?? "…")\(k.scaleMaxInclusive ? "]" : ")")"
+            let factor = k.factorAttribute.map { " × `\($0)`" } ?? ""
+            let magnitude = k.magnitudeMin.map { ", at least \(format($0)) in magnitude" } ?? ""
+            return "scale of \(k.inputs.map { "input \($0)" }.joined(separator: " × "))\(factor) / output's in [\(k.scaleMin.map { format($0) } ?? "…"), \(k.scaleMax.map { format($0) } ?? "…")\(k.scaleMaxInclusive ? "]" : ")")\(magnitude)"
+        case .sameXNNPACKDatatypes:
+            return "inputs \(k.inputs.map(String.init).joined(separator: " and ")) of one XNNPACK datatype (per channel ≠ per tensor) unless \(k.values.joined(separator: "; "))"
+        case .normalAttribute: return "`\(k.attribute ?? "")` a normal, non-zero number"
         case .sameQuantizedOutputType: return "a quantized input \(k.input) (\(k.values.joined(separator: ", "))) gives an output of its type"
         case .sameQuantizationAsOutput:
             return "\(k.inputs.isEmpty ? "every input" : "inputs " + k.inputs.map(String.init).joined(separator: ", ")) with the output's scale and zero point when \(k.values.joined(separator: ", "))"

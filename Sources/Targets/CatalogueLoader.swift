@@ -449,6 +449,8 @@ private struct Decoder {
                 if kind == .scaleRatio, c["scale_min"] == nil || c["scale_max"] == nil {
                     throw fail("\(cp).\(c["scale_min"] == nil ? "scale_min" : "scale_max")", "is missing")
                 }
+                if kind == .sameXNNPACKDatatypes, inputs.count != 2 { throw fail("\(cp).inputs", "must name two inputs") }
+                if kind == .normalAttribute, c["attribute"]?.stringValue == nil { throw fail("\(cp).attribute", "is missing") }
                 checks.append(OperatorCheck(
                     id: try string(c["id"], "\(cp).id"), operators: try strings(c["operators"], "\(cp).operators"), kind: kind,
                     input: try int(c["input"], "\(cp).input") ?? 0, min: try int(c["min"], "\(cp).min"), max: try int(c["max"], "\(cp).max"),
@@ -457,7 +459,10 @@ private struct Decoder {
                     dimension: try int(c["dimension"], "\(cp).dimension"),
                     scaleMin: c["scale_min"] == nil ? nil : try number(c["scale_min"], "\(cp).scale_min"),
                     scaleMax: c["scale_max"] == nil ? nil : try number(c["scale_max"], "\(cp).scale_max"),
-                    scaleMaxInclusive: c["scale_max_inclusive"]?.boolValue ?? false, before: before, when: when,
+                    scaleMaxInclusive: c["scale_max_inclusive"]?.boolValue ?? false,
+                    factorAttribute: c["factor_attribute"]?.stringValue,
+                    magnitudeMin: c["magnitude_min"] == nil ? nil : try number(c["magnitude_min"], "\(cp).magnitude_min"),
+                    before: before, when: when,
                     values: c["values"] == nil ? [] : try strings(c["values"], "\(cp).values"), defaultValue: c["default"]?.stringValue,
                     text: try string(c["text"], "\(cp).text"),
                     source: try optionalSource(c["source"], "\(cp).source", sources: sources) ?? setSource))

@@ -516,7 +516,12 @@ public enum Coverage {
                 }
             case .quantizedDimension:
                 guard node.builtinCode != nil, set.format == .tflite, let v = input(c.input), let q = quantization(v), q.scales.count > 1,
-                      let want = c.dimension else { continue }
+                      var want = c.dimension else { continue }
+                // Counted from the end (BATCH_MATMUL's `NumDimensions(&input_b) - 1`): needs the input's rank.
+                if want < 0 {
+                    guard let rank = analysis?.shapes[v]?.count else { continue }
+                    want += rank
+                }
                 if (q.axis ?? 0) != want { return (c, "input \(c.input) '\(v)' is quantized per channel along dimension \(q.axis ?? 0)") }
             case .scaleRatio:
                 // The delegate compares in float, as here: the inputs' first scales multiplied, over the output's.
@@ -527,11 +532,35 @@ public enum Coverage {
                 guard ins.count == c.inputs.count, ins.allSatisfy({ dtypes($0) == outType }) else { continue }
                 let scales = ins.compactMap { quantization($0)?.scales.first }
                 guard scales.count == ins.count, let lo = c.scaleMin, let hi = c.scaleMax else { continue }
-                let ratio = scales.reduce(Float(1), *) / outScale
-                if ratio < Float(lo) || (c.scaleMaxInclusive ? ratio > Float(hi) : ratio >= Float(hi)) {
-                    let named = zip(c.inputs, scales).map { "input \($0) scale \($1)" }.joined(separator: " × ")
-                    return (c, "\(named) / output scale \(outScale) is \(ratio)")
+                // In float, in the delegate's order: the positive scale first, then times the factor.
+                var ratio = scales.reduce(Float(1), *) / outScale
+                var factorText = ""
+                if let name = c.factorAttribute {
+                    guard let f = Self.floatAttribute(node.attributes[name]) else { continue }
+                    ratio *= f
+                    factorText = " × \(name) \(f)"
                 }
+                if ratio < Float(lo) || (c.scaleMaxInclusive ? ratio > Float(hi) : ratio >= Float(hi))
+                    || c.magnitudeMin.map({ abs(ratio) < Float($0) }) == true {
+                    let named = zip(c.inputs, scales).map { "input \($0) scale \($1)" }.joined(separator: " × ")
+                    return (c, "\(named)\(factorText) / output scale \(outScale) is \(ratio)")
+                }
+            case .sameXNNPACKDatatypes:
+                guard node.builtinCode != nil, set.format == .tflite, c.inputs.count == 2, let a = input(c.inputs[0]), let b = input(c.inputs[1]),
+                      let ta = dtypes(a), let tb = dtypes(b), !c.values.contains("\(ta),\(tb)") else { continue }
+                // GetXNNPackDatatype: a quantized integer type is per channel (qc…) with more than one scale.
+                func xnn(_ v: String, _ t: String) -> String {
+                    guard t.hasPrefix("int") || t == "uint8" else { return t }
+                    return ((quantization(v)?.scales.count ?? 0) > 1 ? "qc" : "q") + t
+                }
+                let (xa, xb) = (xnn(a, ta), xnn(b, tb))
+                if xa != xb { return (c, "input \(c.inputs[0]) '\(a)' is \(xa), input \(c.inputs[1]) '\(b)' is \(xb) (XNNPACK's types)") }
+            case .normalAttribute:
+                // A TFLite node's own options (an ONNX LeakyRelu's absent alpha means 0.01, not the flatbuffer's 0).
+                guard node.builtinCode != nil, set.format == .tflite, let name = c.attribute else { continue }
+                let value = node.attributes[name].map(Self.floatAttribute) ?? c.defaultValue.flatMap { Float($0) }
+                guard let value else { continue }
+                if !value.isNormal { return (c, "\(name) is \(value)") }
             case .sameQuantizedOutputType:
                 guard node.builtinCode != nil, set.format == .tflite, let v = input(c.input), let t = dtypes(v), c.values.contains(t),
                       let out = node.outputs.first, !out.isEmpty, let o = dtypes(out) else { continue }
@@ -949,6 +978,15 @@ public enum Coverage {
 
     /// The first activation of the node with more than `maxRank` dimensions larger than 1 (only the
     /// innermost `maxRank` dimensions may exceed 1). Weights are laid out by the compiler, not limited.
+    /// A number attribute as a float (TFLite's LeakyReluOptions alpha; an integer one converted).
+    static func floatAttribute(_ a: AttributeValue?) -> Float? {
+        switch a {
+        case .float(let f)?: return f
+        case .int(let n)?: return Float(n)
+        default: return nil
+        }
+    }
+
     static func rankViolation(_ node: Node, _ analysis: GraphAnalysis, _ maxRank: Int, constants: Set<String>) -> String? {
         for v in node.inputs + node.outputs where !v.isEmpty && !constants.contains(v) {
             guard let s = analysis.shapes[v], s.count > maxRank else { continue }

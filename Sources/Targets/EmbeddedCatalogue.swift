@@ -4692,6 +4692,35 @@ enum EmbeddedCatalogue {
           "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorStaticAllocation"}
         },
         {
+          "id": "xnnpack.same-datatypes-0-1.batchmatmul",
+          "operators": ["BATCH_MATMUL"],
+          "kind": "same_xnnpack_datatypes",
+          "inputs": [0, 1],
+          "values": ["float32,int8"],
+          "text": "XNNPACK takes inputs 0 and 1 only of one XNNPACK type (int8 per channel is not int8 per tensor), unless they are float32 and int8",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:3630 (VisitBatchMatMulNode)"}
+        },
+        {
+          "id": "xnnpack.input1-channel-dimension-adj_y-1.batchmatmul",
+          "operators": ["BATCH_MATMUL"],
+          "kind": "quantized_dimension",
+          "input": 1,
+          "dimension": -2,
+          "when": {"attribute": "adj_y", "value": "1"},
+          "text": "XNNPACK takes input 1 quantized per channel only along its 2nd from last dimension when adj_y is true",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:3588 (VisitBatchMatMulNode)"}
+        },
+        {
+          "id": "xnnpack.input1-channel-dimension-adj_y-0.batchmatmul",
+          "operators": ["BATCH_MATMUL"],
+          "kind": "quantized_dimension",
+          "input": 1,
+          "dimension": -1,
+          "when": {"attribute": "adj_y", "value": "0", "default": "0"},
+          "text": "XNNPACK takes input 1 quantized per channel only along its last dimension when adj_y is false",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:3588 (VisitBatchMatMulNode)"}
+        },
+        {
           "id": "xnnpack.input1-channel-dimension-0.conv2d",
           "operators": ["CONV_2D"],
           "kind": "quantized_dimension",
@@ -4726,6 +4755,15 @@ enum EmbeddedCatalogue {
           "dimension": 0,
           "text": "XNNPACK takes input 1 quantized per channel only along dimension 0",
           "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:6897 (VisitTransposeConvNode)"}
+        },
+        {
+          "id": "xnnpack.normal-alpha.leaky_relu",
+          "operators": ["LEAKY_RELU"],
+          "kind": "normal_attribute",
+          "attribute": "alpha",
+          "default": "0",
+          "text": "XNNPACK takes the node only with a normal, non-zero alpha (not 0, subnormal, infinite or NaN)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:4656 (VisitUnaryNode)"}
         },
         {
           "id": "xnnpack.input0-per-tensor.floatorqint8",
@@ -4875,6 +4913,19 @@ enum EmbeddedCatalogue {
           "scale_max_inclusive": true,
           "text": "XNNPACK takes a quantized node only when the scale of input 0 / the output's is in [1/256, 128]",
           "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:4669 (VisitUnaryNode)"}
+        },
+        {
+          "id": "xnnpack.scale-ratio-0-alpha.leaky_relu",
+          "operators": ["LEAKY_RELU"],
+          "kind": "scale_ratio",
+          "inputs": [0],
+          "scale_min": -127.99609375,
+          "scale_max": 128.0,
+          "scale_max_inclusive": true,
+          "factor_attribute": "alpha",
+          "magnitude_min": 0.00390625,
+          "text": "XNNPACK takes a quantized node only when the scale of input 0 × alpha / the output's is in [-127.99609375, 128], at least 1/256 in magnitude",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "xnnpack_delegate.cc:4679 (VisitUnaryNode)"}
         },
         {
           "id": "xnnpack.scale-ratio-0.quantize",

@@ -85,6 +85,20 @@ EXPECTED = {
     "leaky_relu_scale_ratio": {3: ("LEAKY_RELU", "xnnpack.scale-ratio-0.leaky_relu"),
                                4: ("RESHAPE", "xnnpack.same-quantization-as-output.reshape")},
     "reshape_output_scale": {4: ("RESHAPE", "xnnpack.same-quantization-as-output.reshape")},
+    "leaky_relu_alpha_zero": {3: ("LEAKY_RELU", "xnnpack.normal-alpha.leaky_relu")},
+    "leaky_relu_negative_scale": {3: ("LEAKY_RELU", "xnnpack.scale-ratio-0-alpha.leaky_relu")},
+    # One BATCH_MATMUL by a constant: full-integer (as TensorFlow's converter writes it, and edited) ...
+    "bmm_converted": {0: ("BATCH_MATMUL", "xnnpack.input1-zero-point")},
+    "bmm_base": {},
+    "bmm_channel_last": {0: ("BATCH_MATMUL", "xnnpack.same-datatypes-0-1.batchmatmul")},
+    "bmm_channel_wrong": {0: ("BATCH_MATMUL", "xnnpack.same-datatypes-0-1.batchmatmul")},
+    "bmm_adj_y_channel_wrong": {0: ("BATCH_MATMUL", "xnnpack.same-datatypes-0-1.batchmatmul")},
+    # ... and with float activations and int8 weights, per channel along the dimension adj_y picks or another.
+    "bmm_hybrid": {},
+    "bmm_hybrid_channel_last": {},
+    "bmm_hybrid_channel_wrong": {0: ("BATCH_MATMUL", "xnnpack.input1-channel-dimension-adj_y-0.batchmatmul")},
+    "bmm_hybrid_adj_y_channel_right": {},
+    "bmm_hybrid_adj_y_channel_wrong": {0: ("BATCH_MATMUL", "xnnpack.input1-channel-dimension-adj_y-1.batchmatmul")},
 }
 
 
@@ -102,7 +116,7 @@ def test_fixture_refusals_match_the_runtime(run, tmp_path, name):
     assert named == EXPECTED[name]
     # The runtime leaves exactly those nodes to the builtin kernels, and replaces the rest.
     assert {o["index"] for o in originals if o["index"] not in owner} == set(EXPECTED[name])
-    assert nodes == len(originals) == (7 if name == "dequantize_per_channel" else 6)
+    assert nodes == len(originals) == (7 if name == "dequantize_per_channel" else 1 if name.startswith("bmm") else 6)
     assert replaced == nodes - len(row["cpu_nodes"]) == nodes - len(EXPECTED[name])
 
 

@@ -21,10 +21,18 @@
                                                   must be matched, or the derivation fails.
   tflite/converter/schema/schema.fbs           -> the BuiltinOperator names the kTfLiteBuiltin* cases map to
 
+An expected quantized dimension given by an option (BATCH_MATMUL's `params->adj_y ? NumDimensions(&b) - 2 :
+NumDimensions(&b) - 1`) is two `quantized_dimension` checks counted from the end, each `when` the option is 1 or 0;
+LEAKY_RELU's alpha, refused unless a normal non-zero float, is a `normal_attribute` check; its negative scale (the
+positive scale times alpha, in [-127.99609375, 128] and not under 1/256 in magnitude) a `scale_ratio` with a
+`factor_attribute` and a `magnitude_min`.
+
+BATCH_MATMUL's "unsupported mixed types", which compares GetXNNPackDatatype's types (per-channel int8, qcint8, is not
+per-tensor int8, qint8) unless dynamically quantized, is a `same_xnnpack_datatypes` check.
+
 Quantization checks left out: those GetXNNPackDatatype makes when the delegate defines its values, after partitioning
-(a failure there fails the delegate, not one node); BATCH_MATMUL's expected quantized dimension (an expression of
-adj_y); the per-channel parameters xnn_validate_channelwise_quantized_tensor checks inside XNNPACK itself; LEAKY_RELU's
-negative scale (its positive scale times alpha, an attribute).
+(a failure there fails the delegate, not one node); the per-channel parameters xnn_validate_channelwise_quantized_tensor
+checks inside XNNPACK itself.
 
 Left out of the set, by what the source says:
   CUSTOM (matched by custom name, like the GPU table), STABLEHLO_COMPOSITE (only the odml.scaled_dot_product_attention
@@ -251,14 +259,28 @@ def per_tensor_helpers(text):
 DIMENSION = re.compile(r"(CheckTensor\w*Type)\(\s*(?:delegate,\s*)?\w+,\s*(\w+),\s*/\*expected_quantized_dimension=\*/(\d+),")
 
 
+# BATCH_MATMUL's: `/*expected_quantized_dimension=*/params->adj_y ? NumDimensions(&input_b) - 2 : NumDimensions(&input_b) - 1`.
+OPTION_DIMENSION = re.compile(r"(CheckTensor\w*Type)\(\s*(?:delegate,\s*)?\w+,\s*(\w+),\s*/\*expected_quantized_dimension=\*/"
+                              r"params->(\w+)\s*\?\s*NumDimensions\(&\2\) - (\d+)\s*:\s*NumDimensions\(&\2\) - (\d+),")
+
+
 def dimension_checks(text, segment, offset, bindings):
-    """{input: (dimension, line)}: a helper called with a literal expected_quantized_dimension takes per-channel
-    scales only along that dimension (an expression, BATCH_MATMUL's adj_y, is left out)."""
-    out = {}
+    """[(input, dimension, when, line)]: a helper called with a literal expected_quantized_dimension takes per-channel
+    scales only along that dimension (when None); one called with an option's choice between two dimensions counted
+    from the end, along the one the option picks (when: (option, "1" or "0"), a negative dimension)."""
+    out, seen = [], set()
     for m in DIMENSION.finditer(segment):
         k = bindings.get(m.group(2))
-        if k is not None and k not in out:
-            out[k] = (int(m.group(3)), line_of(text, offset + m.start()))
+        if k is not None and k not in seen:
+            seen.add(k)
+            out.append((k, int(m.group(3)), None, line_of(text, offset + m.start())))
+    for m in OPTION_DIMENSION.finditer(segment):
+        k = bindings.get(m.group(2))
+        if k is not None and k not in seen:
+            seen.add(k)
+            line = line_of(text, offset + m.start())
+            out.append((k, -int(m.group(4)), (m.group(3), "1"), line))
+            out.append((k, -int(m.group(5)), (m.group(3), "0"), line))
     return out
 
 
@@ -294,6 +316,11 @@ def scale_ratios(text, fn):
     return out
 
 
+# LEAKY_RELU: `if (!std::isnormal(leaky_relu_params->alpha) || leaky_relu_params->alpha == 0.0f)` refuses the node.
+NORMAL_OPTION = re.compile(r"if \(!std::isnormal\((\w+)->(\w+)\) \|\|\s*\1->\2 == 0\.0f\)")
+# LEAKY_RELU's negative scale: `negative_scale = positive_scale * leaky_relu_params->alpha`, then its bounds.
+FACTOR_RATIO = re.compile(r"const float (\w+) =\s*positive_scale \* \w+->(\w+);\s*if \(\1 < ([^|]+?) \|\|\s*\1 > ([^|]+?) \|\|\s*"
+                          r"std::fabs\(\1\) < ([^)]+)\)")
 UNARY_RATIO = re.compile(r"const float (\w+) = input_scale / output_scale;\s*if \(\1 < ([^|]+?) \|\|\s*\1 (>=?) ([^)]+)\)")
 # QUANTIZE of a quantized input: only to the same quantized type (a requantization), never int8 <-> uint8.
 REQUANTIZE = re.compile(r"case xnn_datatype_qint8:\s*case xnn_datatype_quint8:\s*if \(input_datatype == output_datatype\)")
@@ -302,6 +329,10 @@ REQUANTIZE = re.compile(r"case xnn_datatype_qint8:\s*case xnn_datatype_quint8:\s
 SAME_PARAMS = re.compile(r"if \(((?:\s*output_tensor\.type == kTfLite\w+\s*(?:\|\|)?)+)\) \{[^{}]*?"
                          r"(?:for \(int i = 0; i < num_inputs; i\+\+\) \{\s*if \(tensors\[node->inputs->data\[(i)\]\]|"
                          r"if \((\w+))\.params\.zero_point != [^{]*\{[^}]*Mismatching quantization zero point", re.S)
+# BATCH_MATMUL: `if ((input_a_datatype != input_b_datatype) && !dynamically_quantized)` on GetXNNPackDatatype's types (a
+# per-channel int8 is qcint8, a per-tensor one qint8), unless `dynamically_quantized = (input_a.type == kTfLiteFloat32 &&
+# input_b.type == kTfLiteInt8)`.
+DATATYPES = re.compile(r"if \(\((\w+)_datatype != (\w+)_datatype\) && !(\w+)\)")
 ZERO = re.compile(r"if \(input_b\.type == kTfLiteInt8 && !dynamically_quantized\).*?non-zero zero point %d of \"\s*\"input (\d+)", re.S)
 
 
@@ -313,6 +344,25 @@ def zero_points(text, fn):
     body = block(text, m.start())
     at = text.index("{", m.start())
     return [(int(z.group(1)), line_of(text, at + z.start())) for z in ZERO.finditer(body)]
+
+
+def datatype_checks(text, fn):
+    """[(inputs, exempt type pairs, line)]: inputs whose XNNPACK datatypes must be equal (GetXNNPackDatatype's, so
+    per-channel and per-tensor int8 differ), except for the element type pairs of the flag the refusal excuses."""
+    m = re.search(r"static TfLiteStatus %s\(" % fn, text)
+    body = block(text, m.start())
+    at = text.index("{", m.start())
+    bindings = input_bindings(body)
+    out = []
+    for d in DATATYPES.finditer(body):
+        flag = re.search(r"const bool %s =\s*\((\w+)\.type == kTfLite(\w+) && (\w+)\.type == kTfLite(\w+)\);" % d.group(3), body)
+        if flag is None or d.group(1) not in bindings or d.group(2) not in bindings:
+            sys.exit(f"{DELEGATE}: {fn}: a datatype comparison the patterns do not read")
+        pair = {flag.group(1): TYPES[flag.group(2)], flag.group(3): TYPES[flag.group(4)]}
+        inputs = (bindings[d.group(1)], bindings[d.group(2)])
+        exempt = (f"{pair[d.group(1)]},{pair[d.group(2)]}",)
+        out.append((inputs, exempt, line_of(text, at + d.start())))
+    return out
 
 
 def quantization_checks(text, by_fn, helpers_pt):
@@ -349,14 +399,22 @@ def quantization_checks(text, by_fn, helpers_pt):
                         types, line = helpers_pt[base]
                         for op in seg_ops:
                             out.setdefault(op, []).append((kind, k, tuple(sorted(types)), line, base))
-            for k, (dim, line) in dimension_checks(text, seg, off, bindings).items():
+            for k, dim, when, line in dimension_checks(text, seg, off, bindings):
                 for op in seg_ops:
-                    out.setdefault(op, []).append(("dimension", k, dim, line, fn))
+                    out.setdefault(op, []).append(("dimension", k, (dim, when), line, fn))
             # A unary operator's own bound on input scale / output scale (QUANTIZE, LEAKY_RELU's positive scale).
             for r in UNARY_RATIO.finditer(seg):
-                bounds = (constant(r.group(2)), constant(r.group(4)), r.group(3) == ">")
+                bounds = (constant(r.group(2)), constant(r.group(4)), r.group(3) == ">", None, None)
                 for op in seg_ops:
                     out.setdefault(op, []).append(("ratio", (0,), bounds, line_of(text, off + r.start(2)), fn))
+            # That scale times an option (LEAKY_RELU's negative scale: times alpha), bounded both ways and in magnitude.
+            for r in FACTOR_RATIO.finditer(seg):
+                bounds = (constant(r.group(3)), constant(r.group(4)), True, r.group(2), constant(r.group(5)))
+                for op in seg_ops:
+                    out.setdefault(op, []).append(("ratio", (0,), bounds, line_of(text, off + r.start(3)), fn))
+            for r in NORMAL_OPTION.finditer(seg):
+                for op in seg_ops:
+                    out.setdefault(op, []).append(("normal", r.group(2), None, line_of(text, off + r.start()), fn))
             r = REQUANTIZE.search(seg)
             if r:
                 for op in seg_ops:
@@ -364,7 +422,7 @@ def quantization_checks(text, by_fn, helpers_pt):
         for op, ratios in scale_ratios(text, fn).items():
             if op in ops:
                 for inputs, low, high, line in ratios:
-                    out.setdefault(op, []).append(("ratio", tuple(inputs), (low, high, False), line, fn))
+                    out.setdefault(op, []).append(("ratio", tuple(inputs), (low, high, False, None, None), line, fn))
         for s in SAME_PARAMS.finditer(body):
             types = tuple(sorted(TYPES[x] for x in re.findall(r"kTfLite(\w+)", s.group(1)) if x in TYPES))
             inputs = () if s.group(2) else (bindings[s.group(3)],)
@@ -373,12 +431,19 @@ def quantization_checks(text, by_fn, helpers_pt):
         for k, line in zero_points(text, fn):
             for op in ops:
                 out.setdefault(op, []).append(("zero", k, None, line, fn))
+        for inputs, exempt, line in datatype_checks(text, fn):
+            for op in ops:
+                out.setdefault(op, []).append(("datatypes", inputs, exempt, line, fn))
     # Never silently partial: every refusal of these forms in the file is one the patterns read.
     rows = [r for rs in out.values() for r in rs]
     lines = lambda kind: {r[3] for r in rows if r[0] == kind}
     expected = {
         "ratio": len(re.findall(r"(?<!static TfLiteStatus )CheckTensorsInput(?:Product)?OutputScale\(", text))
-                 + len(re.findall(r"const float \w+ = input_scale / output_scale;\s*if \(\w+ < [\d.]", text)),
+                 + len(re.findall(r"const float \w+ = input_scale / output_scale;\s*if \(\w+ < [\d.]", text))
+                 + len(re.findall(r"const float \w+ =\s*positive_scale \* ", text)),
+        "normal": len(re.findall(r"if \(!std::isnormal\(\w+->\w+\)", text)),
+        "datatypes": len(re.findall(r"_datatype != \w+_datatype", text)),
+        "dimension": len(re.findall(r"/\*expected_quantized_dimension=\*/", text)),
         "same_params": len(re.findall(r"Mismatching quantization zero point", text)),
         "zero": len(re.findall(r"non-zero zero point %d of", text)),
         "same_output": len(re.findall(r"if \(input_datatype == output_datatype\)", text)),
@@ -476,7 +541,7 @@ def checks_for(types):
 
 def fraction(x):
     """A power of two as the source writes it (1/1024, 256)."""
-    return f"1/{round(1 / x)}" if x < 1 else f"{x:g}"
+    return f"1/{round(1 / x)}" if 0 < x < 1 else f"{x:.12g}"
 
 
 def quantization_rows(quant):
@@ -502,18 +567,43 @@ def quantization_rows(quant):
                         "text": f"XNNPACK takes a quantized {'/'.join(param)} output {k} only with one scale "
                                 "(quantized per tensor)", "source": src})
         elif kind == "dimension":
-            out.append({"id": f"xnnpack.input{k}-channel-dimension-{param}.{tag}", "operators": ops,
-                        "kind": "quantized_dimension", "input": k, "dimension": param,
-                        "text": f"XNNPACK takes input {k} quantized per channel only along dimension {param}",
+            dim, when = param
+            if when is None:
+                out.append({"id": f"xnnpack.input{k}-channel-dimension-{dim}.{tag}", "operators": ops,
+                            "kind": "quantized_dimension", "input": k, "dimension": dim,
+                            "text": f"XNNPACK takes input {k} quantized per channel only along dimension {dim}",
+                            "source": src})
+            else:
+                option, value = when
+                which = "last" if dim == -1 else f"{-dim}{'nd' if dim == -2 else 'th'} from last"
+                out.append({"id": f"xnnpack.input{k}-channel-dimension-{option}-{value}.{tag}", "operators": ops,
+                            "kind": "quantized_dimension", "input": k, "dimension": dim,
+                            "when": {"attribute": option, "value": value, **({"default": "0"} if value == "0" else {})},
+                            "text": f"XNNPACK takes input {k} quantized per channel only along its {which} dimension "
+                                    f"when {option} is {'true' if value == '1' else 'false'}", "source": src})
+        elif kind == "datatypes":
+            a, b = k
+            out.append({"id": f"xnnpack.same-datatypes-{a}-{b}.{tag}", "operators": ops, "kind": "same_xnnpack_datatypes",
+                        "inputs": list(k), "values": list(param),
+                        "text": f"XNNPACK takes inputs {a} and {b} only of one XNNPACK type (int8 per channel is not int8 "
+                                f"per tensor), unless they are {' or '.join(p.replace(',', ' and ') for p in param)}",
                         "source": src})
+        elif kind == "normal":
+            out.append({"id": f"xnnpack.normal-{k}." + "-".join(o.lower() for o in ops), "operators": ops,
+                        "kind": "normal_attribute", "attribute": k, "default": "0",
+                        "text": f"XNNPACK takes the node only with a normal, non-zero {k} (not 0, subnormal, "
+                                "infinite or NaN)", "source": src})
         elif kind == "ratio":
-            low, high, inclusive = param
-            name = " × ".join(f"input {i}" for i in k)
-            out.append({"id": "xnnpack.scale-ratio-" + "-".join(map(str, k)) + "." + "-".join(o.lower() for o in ops),
+            low, high, inclusive, factor, magnitude = param
+            name = " × ".join(f"input {i}" for i in k) + (f" × {factor}" if factor else "")
+            out.append({"id": "xnnpack.scale-ratio-" + "-".join(map(str, k)) + (f"-{factor}" if factor else "") + "."
+                              + "-".join(o.lower() for o in ops),
                         "operators": ops, "kind": "scale_ratio", "inputs": list(k), "scale_min": low, "scale_max": high,
                         **({"scale_max_inclusive": True} if inclusive else {}),
+                        **({"factor_attribute": factor, "magnitude_min": magnitude} if factor else {}),
                         "text": f"XNNPACK takes a quantized node only when the scale of {name} / the output's is in "
-                                f"[{fraction(low)}, {fraction(high)}{']' if inclusive else ')'}", "source": src})
+                                f"[{fraction(low)}, {fraction(high)}{']' if inclusive else ')'}"
+                                + (f", at least {fraction(magnitude)} in magnitude" if factor else ""), "source": src})
         elif kind == "same_params":
             which = f"input{'s' if len(k) != 1 else ''} {', '.join(map(str, k))}" if k else "every input"
             out.append({"id": "xnnpack.same-quantization-as-output." + "-".join(o.lower() for o in ops), "operators": ops,
