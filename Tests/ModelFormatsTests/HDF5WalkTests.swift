@@ -165,7 +165,7 @@ func firstSignature(_ bytes: [UInt8], _ text: String) throws -> Int {
     #expect {
         try ModelReader.read(file: file)
     } throws: { error in
-        (error as? ModelError)?.description == "kind.h5: version 2 B-tree header at byte \(header): a type 6 B-tree where the index is of type 5 (libhdf5 would take its records for another kind)"
+        (error as? ModelError)?.description == "kind.h5: version 2 B-tree header at byte \(header): a type 6 B-tree where the index is of type 5 (libhdf5 would take its records for another kind); not a readable Keras HDF5 model"
     }
 }
 
@@ -180,7 +180,7 @@ func firstSignature(_ bytes: [UInt8], _ text: String) throws -> Int {
         try ModelReader.read(file: file)
     } throws: { error in
         let d = (error as? ModelError)?.description ?? ""
-        return d.hasPrefix("block.h5: fractal heap direct block at byte \(block): its checksum ") && d.hasSuffix("(libhdf5 would refuse it: a changed or cut file)")
+        return d.hasPrefix("block.h5: fractal heap direct block at byte \(block): its checksum ") && d.hasSuffix("(libhdf5 would refuse it: a changed or cut file); not a readable Keras HDF5 model")
     }
 }
 
@@ -195,7 +195,7 @@ func firstSignature(_ bytes: [UInt8], _ text: String) throws -> Int {
     #expect {
         try ModelReader.read(file: file)
     } throws: { error in
-        (error as? ModelError)?.description == "loop.h5: local heap at byte 680: its free list reaches offset 24, outside its 88-byte data segment or a second time"
+        (error as? ModelError)?.description == "loop.h5: local heap at byte 680: its free list reaches offset 24, outside its 88-byte data segment or a second time; not a readable Keras HDF5 model"
     }
 }
 
@@ -208,7 +208,7 @@ func firstSignature(_ bytes: [UInt8], _ text: String) throws -> Int {
     #expect {
         try ModelReader.read(path: path)
     } throws: { error in
-        (error as? ModelError)?.description == "\(path): fractal heap header at byte 39293: a huge object B-tree present for 0 huge objects of 0 bytes (libhdf5 would delete it on closing the heap, and fail to close the file)"
+        (error as? ModelError)?.description == "\(path): fractal heap header at byte 39293: a huge object B-tree present for 0 huge objects of 0 bytes (libhdf5 would delete it on closing the heap, and fail to close the file); not a readable Keras HDF5 model"
     }
 }
 
@@ -220,7 +220,7 @@ func firstSignature(_ bytes: [UInt8], _ text: String) throws -> Int {
     #expect {
         try ModelReader.read(path: path)
     } throws: { error in
-        (error as? ModelError)?.description == "\(path): fractal heap direct block at byte 39403: its 512 bytes at address 41845 are not inside the 42101 bytes the superblock's end of file address allocates (libhdf5 would read outside the image)"
+        (error as? ModelError)?.description == "\(path): fractal heap direct block at byte 39403: its 512 bytes at address 41845 are not inside the 42101 bytes the superblock's end of file address allocates (libhdf5 would read outside the image); not a readable Keras HDF5 model"
     }
 }
 

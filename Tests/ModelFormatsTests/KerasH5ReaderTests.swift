@@ -88,7 +88,7 @@ func everyKerasWeightIsTheBytesH5pyReads(name: String) throws {
     } throws: { error in
         // The guard's walk reads the superblock before libhdf5: its sizes of offsets and lengths are zeros.
         let e = error as? ModelError
-        return e?.kind == .malformed && e?.description == "weights.h5: superblock at byte 13: its sizes of offsets and lengths are 0 and 0 bytes (2, 4 or 8 are read)"
+        return e?.kind == .malformed && e?.description == "weights.h5: superblock at byte 13: its sizes of offsets and lengths are 0 and 0 bytes (2, 4 or 8 are read); not a readable Keras HDF5 model"
     }
 }
 
@@ -167,7 +167,7 @@ func everyKerasWeightIsTheBytesH5pyReads(name: String) throws {
     #expect {
         try ModelReader.read(path: path)
     } throws: { error in
-        (error as? ModelError)?.description == "\(path): symbol table node at byte 168: no SNOD signature where the address points (byte 10240)"
+        (error as? ModelError)?.description == "\(path): symbol table node at byte 168: no SNOD signature where the address points (byte 10240); not a readable Keras HDF5 model"
     }
     // The fixtures' collections walk to their ends.
     let good = try MappedFile(path: KerasFixtures.directory + "/small_cnn.h5")
@@ -183,7 +183,7 @@ func everyKerasWeightIsTheBytesH5pyReads(name: String) throws {
     #expect {
         try ModelReader.read(path: path)
     } throws: { error in
-        (error as? ModelError)?.description == "\(path): symbol table message at byte 112: its B-tree or local heap address is past the file's 2186 bytes (libhdf5 would read through it)"
+        (error as? ModelError)?.description == "\(path): symbol table message at byte 112: its B-tree or local heap address is past the file's 2186 bytes (libhdf5 would read through it); not a readable Keras HDF5 model"
     }
     // The fixtures' symbol tables point inside their files; the same message with its heap address moved past
     // the end is found.
@@ -206,7 +206,7 @@ func everyKerasWeightIsTheBytesH5pyReads(name: String) throws {
     #expect {
         try ModelReader.read(path: path)
     } throws: { error in
-        (error as? ModelError)?.description == "\(path): local heap at byte 1640: a free block of 8243112340715732992 bytes at offset 224 runs past its data segment"
+        (error as? ModelError)?.description == "\(path): local heap at byte 1640: a free block of 8243112340715732992 bytes at offset 224 runs past its data segment; not a readable Keras HDF5 model"
     }
     // Every string type of the fixtures has 1-byte characters; the same change to one of them is found, by the
     // walk as it reads the attribute, and by the scan of the whole image.
@@ -221,7 +221,7 @@ func everyKerasWeightIsTheBytesH5pyReads(name: String) throws {
     #expect {
         try ModelReader.read(file: try MappedFile(copying: bytes, path: "wide.h5"))
     } throws: { error in
-        (error as? ModelError)?.description == "wide.h5: datatype at byte \(at): a variable-length string of 4-byte characters (HDF5 strings have 1-byte characters; libhdf5 would allocate that much per character before reading)"
+        (error as? ModelError)?.description == "wide.h5: datatype at byte \(at): a variable-length string of 4-byte characters (HDF5 strings have 1-byte characters; libhdf5 would allocate that much per character before reading); not a readable Keras HDF5 model"
     }
     // Dataset storage (weights) is not scanned: the same bytes inside a skipped range are left alone.
     #expect(bytes.withUnsafeBytes { HDF5Guard.brokenStringType($0, skipping: [at..<(at + 16)]) } == nil)
@@ -236,7 +236,7 @@ func everyKerasWeightIsTheBytesH5pyReads(name: String) throws {
     #expect {
         try ModelReader.read(path: path)
     } throws: { error in
-        (error as? ModelError)?.description == "\(path): variable-length value at byte 20760: its collection address 2055 does not point at a version 1 global heap collection (GCOL)"
+        (error as? ModelError)?.description == "\(path): variable-length value at byte 20760: its collection address 2055 does not point at a version 1 global heap collection (GCOL); not a readable Keras HDF5 model"
     }
     // Every fixture's string attributes hold lengths inside their files.
     for name in ["small_cnn.h5", "small_cnn_keras2.h5"] {
@@ -253,7 +253,7 @@ func everyKerasWeightIsTheBytesH5pyReads(name: String) throws {
     #expect {
         try ModelReader.read(path: path)
     } throws: { error in
-        (error as? ModelError)?.description == "\(path): variable-length value at byte 18016: it names object 65556 of the collection at byte 2048 as 13 × 1 bytes; the collection holds no object there (libhdf5 would read outside its buffer)"
+        (error as? ModelError)?.description == "\(path): variable-length value at byte 18016: it names object 65556 of the collection at byte 2048 as 13 × 1 bytes; the collection holds no object there (libhdf5 would read outside its buffer); not a readable Keras HDF5 model"
     }
 }
 

@@ -36,14 +36,14 @@ final class HDF5Image {
         }
         // Before libhdf5 walks any group: a symbol table that points past the image crashes it (HDF5Guard).
         if let at = HDF5Guard.brokenSymbolTable(bytes) {
-            throw ModelError(.malformed, file: path, field: "symbol table message at byte \(at)",
+            throw Self.refused(path, "symbol table message at byte \(at)",
                              "its B-tree or local heap address is past the file's \(bytes.count) bytes (libhdf5 would read through it)")
         }
         // Every structure libhdf5 would follow to the objects the readers open, read and bounded first (HDF5Walk).
         do throws(HDF5Refusal) {
             _ = try HDF5Walk.check(bytes)
         } catch {
-            throw ModelError(.malformed, file: path, field: "\(error.structure) at byte \(error.offset)", error.reason)
+            throw Self.refused(path, "\(error.structure) at byte \(error.offset)", error.reason)
         }
         let id = slipway_h5_open_image(base, bytes.count)
         guard id >= 0 else {
@@ -64,17 +64,17 @@ final class HDF5Image {
         storage(id, ".", depth: 0, into: &ranges, visited: &visited, seen: &seen, imageSize: bytes.count)
         ranges.sort { $0.lowerBound < $1.lowerBound }
         if let at = HDF5Guard.brokenGlobalHeap(bytes, skipping: ranges) {
-            throw ModelError(.malformed, file: path, field: "global heap at byte \(at)",
+            throw Self.refused(path, "global heap at byte \(at)",
                              "an object's size does not fit its collection, or a value points at an object the collection does not hold (libhdf5 would loop or read outside it)")
         }
         if let at = HDF5Guard.brokenStringLength(bytes, skipping: ranges) {
             let length = bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian
-            throw ModelError(.malformed, file: path, field: "variable-length string at byte \(at)",
+            throw Self.refused(path, "variable-length string at byte \(at)",
                              "its length \(length) is more than the file's \(bytes.count) bytes (a string of the file lies inside it; libhdf5 would allocate that much before reading)")
         }
         if let at = HDF5Guard.brokenStringType(bytes, skipping: ranges) {
             let size = bytes.loadUnaligned(fromByteOffset: at + 12, as: UInt32.self).littleEndian
-            throw ModelError(.malformed, file: path, field: "datatype at byte \(at)",
+            throw Self.refused(path, "datatype at byte \(at)",
                              "a variable-length string of \(size)-byte characters (HDF5 strings have 1-byte characters; libhdf5 would allocate that much per character before reading)")
         }
     }
@@ -107,6 +107,11 @@ final class HDF5Image {
     func hardLinkTarget(_ group: hid_t, _ name: String) -> UInt64? {
         let target = slipway_h5_hard_link_target(group, name)
         return target == UInt64.max ? nil : target
+    }
+
+    /// A structure the guards refuse before libhdf5 reads it: the error says what the file was taken for.
+    static func refused(_ path: String, _ field: String, _ reason: String) -> ModelError {
+        ModelError(.malformed, file: path, field: field, reason + "; not a readable Keras HDF5 model")
     }
 
     func error(_ field: String, _ message: String) -> ModelError {
