@@ -62,9 +62,9 @@ struct HDF5Cursor {
     mutating func u16() throws(HDF5Refusal) -> Int { Int(try uint(2)) }
     mutating func u32() throws(HDF5Refusal) -> Int { Int(try uint(4)) }
 
-    /// An unsigned little-endian integer of 0…8 bytes.
+    /// An unsigned little-endian integer of 0…8 bytes (a wider field, whose width a file gave, is refused).
     mutating func uint(_ width: Int) throws(HDF5Refusal) -> UInt64 {
-        precondition((0...8).contains(width))
+        guard (0...8).contains(width) else { throw refusal("a field of \(width) bytes (at most 8 are read)") }
         try need(width)
         var v: UInt64 = 0
         for i in 0..<width { v |= UInt64(b[at + i]) << (8 * UInt64(i)) }

@@ -385,35 +385,52 @@ extension HDF5Walk {
         return HDF5Link(name: text, hardTarget: nil)
     }
 
+    /// Where a group's dense links or an object's dense attributes are (`what`: "link" or "attribute"), with the
+    /// byte each address was read at.
+    struct DenseStorage {
+        var heap: UInt64, heapAt: Int
+        var names: UInt64, namesAt: Int
+        var order: UInt64?, orderAt: Int
+    }
+
+    /// The head the link info and attribute info messages share: version 0, flags (creation order tracked,
+    /// indexed), the maximum creation index when tracked (`creationIndexBytes`), then the fractal heap, its name
+    /// index and, when indexed, its creation order index. Nil for compact storage (no heap).
+    func denseStorage(_ c: inout HDF5Cursor, _ what: String, creationIndexBytes: Int) throws(HDF5Refusal) -> DenseStorage? {
+        let version = try c.u8()
+        guard version == 0 else { throw c.refusal("\(what) info version \(version) (0)") }
+        let flags = try c.u8()
+        guard flags & ~0x03 == 0 else { throw c.refusal("unknown \(what) info flags \(flags)") }
+        if flags & 0x01 != 0 { try c.skip(creationIndexBytes) }
+        let heapAt = c.at
+        let heap = try c.address()
+        let namesAt = c.at
+        let names = try c.address()
+        let orderAt = c.at
+        let order = flags & 0x02 != 0 ? try c.address() : nil
+        guard let heap else { return nil }
+        guard let names else { throw c.refusal("dense \(what) storage without a name index", at: namesAt) }
+        return DenseStorage(heap: heap, heapAt: heapAt, names: names, namesAt: namesAt, order: order, orderAt: orderAt)
+    }
+
     /// The link info message: version 0, flags (creation order tracked, indexed), the maximum creation index
     /// when tracked, then the fractal heap of a group's dense links, its name index (version 2 B-tree type 5)
     /// and, when indexed, its creation order index (type 6). Dense links are read from the heap through both
     /// indexes.
     func linkInfo(_ c: inout HDF5Cursor, path: String) throws(HDF5Refusal) {
-        let version = try c.u8()
-        guard version == 0 else { throw c.refusal("link info version \(version) (0)") }
-        let flags = try c.u8()
-        guard flags & ~0x03 == 0 else { throw c.refusal("unknown link info flags \(flags)") }
-        if flags & 0x01 != 0 { try c.skip(8) }
-        let heapAt = c.at
-        let heap = try c.address()
-        let nameAt = c.at
-        let names = try c.address()
-        let orderAt = c.at
-        let order = flags & 0x02 != 0 ? try c.address() : nil
-        guard let heap else { return }  // compact storage: the links are messages of the header
-        guard let names else { throw c.refusal("dense link storage without a name index", at: nameAt) }
+        // Compact storage (no heap): the links are messages of the header.
+        guard let d = try denseStorage(&c, "link", creationIndexBytes: 8) else { return }
         summary.denseLinkGroups += 1
-        let h = try fractalHeap(heap, idLength: 7, from: heapAt)
+        let h = try fractalHeap(d.heap, idLength: 7, from: d.heapAt)
         var read: Set<Int> = []
-        try btree2(names, type: 5, recordSize: 11, from: nameAt) { (record: Range<Int>) throws(HDF5Refusal) in
+        try btree2(d.names, type: 5, recordSize: 11, from: d.namesAt) { (record: Range<Int>) throws(HDF5Refusal) in
             let object = try self.heapObject(h, id: (record.lowerBound + 4)..<(record.lowerBound + 11))
             guard read.insert(object.lowerBound).inserted else { return }
             var m = self.cursor(object, "link message")
             try self.add(try self.link(&m), in: path)
         }
-        if let order {
-            try btree2(order, type: 6, recordSize: 15, from: orderAt) { (record: Range<Int>) throws(HDF5Refusal) in
+        if let order = d.order {
+            try btree2(order, type: 6, recordSize: 15, from: d.orderAt) { (record: Range<Int>) throws(HDF5Refusal) in
                 let object = try self.heapObject(h, id: (record.lowerBound + 8)..<(record.lowerBound + 15))
                 guard read.contains(object.lowerBound) else {
                     throw HDF5Refusal(offset: record.lowerBound, structure: "link creation order index record", reason: "it names a heap object the name index does not (byte \(object.lowerBound))")
@@ -426,23 +443,11 @@ extension HDF5Walk {
     /// index when tracked (2 bytes), then the fractal heap of dense attributes, its name index (version 2
     /// B-tree type 8) and, when indexed, its creation order index (type 9).
     func attributeInfo(_ c: inout HDF5Cursor, path: String) throws(HDF5Refusal) {
-        let version = try c.u8()
-        guard version == 0 else { throw c.refusal("attribute info version \(version) (0)") }
-        let flags = try c.u8()
-        guard flags & ~0x03 == 0 else { throw c.refusal("unknown attribute info flags \(flags)") }
-        if flags & 0x01 != 0 { try c.skip(2) }
-        let heapAt = c.at
-        let heap = try c.address()
-        let nameAt = c.at
-        let names = try c.address()
-        let orderAt = c.at
-        let order = flags & 0x02 != 0 ? try c.address() : nil
-        guard let heap else { return }
-        guard let names else { throw c.refusal("dense attribute storage without a name index", at: nameAt) }
+        guard let d = try denseStorage(&c, "attribute", creationIndexBytes: 2) else { return }
         summary.denseAttributeObjects += 1
-        let h = try fractalHeap(heap, idLength: 8, from: heapAt)
+        let h = try fractalHeap(d.heap, idLength: 8, from: d.heapAt)
         var read: Set<Int> = []
-        try btree2(names, type: 8, recordSize: 17, from: nameAt) { (record: Range<Int>) throws(HDF5Refusal) in
+        try btree2(d.names, type: 8, recordSize: 17, from: d.namesAt) { (record: Range<Int>) throws(HDF5Refusal) in
             // Record: heap ID, message flags, creation order, name hash. A shared attribute lives in the SOHM heap.
             guard self.b[record.lowerBound + 8] & 0x02 == 0 else {
                 throw HDF5Refusal(offset: record.lowerBound, structure: "attribute name index record", reason: "a shared attribute, stored in the file's shared message heap (SOHM), which this check does not read")
@@ -452,8 +457,8 @@ extension HDF5Walk {
             var m = self.cursor(object, "attribute message")
             self.summary.attributes.append("\(path):\(try self.attribute(&m))")
         }
-        if let order {
-            try btree2(order, type: 9, recordSize: 13, from: orderAt) { (record: Range<Int>) throws(HDF5Refusal) in
+        if let order = d.order {
+            try btree2(order, type: 9, recordSize: 13, from: d.orderAt) { (record: Range<Int>) throws(HDF5Refusal) in
                 guard self.b[record.lowerBound + 8] & 0x02 == 0 else {
                     throw HDF5Refusal(offset: record.lowerBound, structure: "attribute creation order index record", reason: "a shared attribute, stored in the file's shared message heap (SOHM), which this check does not read")
                 }
