@@ -31,6 +31,12 @@ public enum ONNXTFLiteSize {
     /// `notRun`: the graphs (by index) of If branches the fixed input sizes and values never take: onnxsim, which
     /// onnx2tf runs at those sizes first, replaces each such If by the branch taken, so the other branch's nodes and
     /// weights are not in the file and the If writes no operator (`GraphAnalysis`' `graphsNotRun`).
+    /// Whether a branch onnxsim removes takes the tensor with it: it belongs to a graph never run, or only such
+    /// graphs read it.
+    public static func removed(_ t: ConstantTensor, notRun: Set<Int>) -> Bool {
+        !notRun.isEmpty && (notRun.contains(t.graph) || (!t.consumers.isEmpty && t.consumers.allSatisfy { notRun.contains($0.graph) }))
+    }
+
     public static func predict(model: Model, mode: KerasTFLiteSize.Mode, integerIO: Bool = false, perTensor: Bool = false,
                                notRun: Set<Int> = []) -> Int {
         // Every graph: an If's branches and a Loop's body become TFLite subgraphs with their own operators.
@@ -78,8 +84,7 @@ public enum ONNXTFLiteSize {
             }
         }
         for t in model.tensors where t.dtype.isFloatingPoint && t.sharedWith == nil {
-            // A branch onnxsim removes takes its weights with it.
-            if notRun.contains(t.graph) || (!t.consumers.isEmpty && t.consumers.allSatisfy({ notRun.contains($0.graph) })) { continue }
+            if removed(t, notRun: notRun) { continue }
             let readers = t.consumers.compactMap { c -> (graph: Int, node: Int)? in
                 c.graph < graphs.count && c.node < graphs[c.graph].nodes.count ? (c.graph, c.node) : nil
             }

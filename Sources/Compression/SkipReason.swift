@@ -15,6 +15,9 @@ public enum SkipReason: Sendable, Hashable {
     case readFailed(String)
     /// The same stored bytes as an earlier tensor (tied weights): measured there.
     case sharedStorage(with: String)
+    /// Not in the artifact at all: an If branch the manifest's fixed inputs never take, which the converter
+    /// removes with its weights (onnx2tf's simplifier inlines the branch taken).
+    case untakenBranch
 
     public var code: String {
         switch self {
@@ -28,6 +31,7 @@ public enum SkipReason: Sendable, Hashable {
         case .shapeMismatch: return "shape_mismatch"
         case .readFailed: return "read_failed"
         case .sharedStorage: return "shared_storage"
+        case .untakenBranch: return "untaken_branch"
         }
     }
 
@@ -45,6 +49,8 @@ public enum SkipReason: Sendable, Hashable {
             return "shape implies \(s.map(String.init) ?? "an invalid count of") elements but \(v) values were given"
         case .readFailed(let m): return "values could not be read: \(m)"
         case .sharedStorage(let other): return "the same stored bytes as '\(other)' (tied weights): measured once, there"
+        case .untakenBranch:
+            return "read only in an If branch the manifest's fixed inputs never take: the converter removes it with the branch"
         }
     }
 }

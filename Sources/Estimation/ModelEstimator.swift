@@ -55,7 +55,13 @@ public enum ModelEstimator {
         var planned: [PlannedTensor] = []
         var skipped: [SkippedTensor] = []
         var digest = SHA256()
+        let absent = Set(settings.absent)
         for (i, t) in model.tensors.enumerated() {
+            if absent.contains(t.name) {
+                skipped.append(SkippedTensor(name: t.name, reason: .untakenBranch, elements: t.elementCount))
+                digest.update("-\(t.name)|\(SkipReason.untakenBranch.code)\n")
+                continue
+            }
             // Tied weights: measured (and written) once, under the first name.
             if let j = t.sharedWith, j < model.tensors.count {
                 let reason = SkipReason.sharedStorage(with: model.tensors[j].name)

@@ -38,6 +38,9 @@ public struct EstimateSettings: Sendable, Hashable {
     public var includeNonWeights: Bool = false
     /// False for a target that prunes without quantizing: the result's size and SQNR are the pruning's.
     public var quantize: Bool = true
+    /// Tensors the artifact does not hold (an If branch the converter removes): reported as skipped, never
+    /// measured, so the SQNR and the worst tensors are the artifact's.
+    public var absent: [String] = []
 
     public init(
         weights: QuantizationType = .int8, granularity: Compression.Granularity = .perChannel, symmetric: Bool = true,
@@ -136,6 +139,7 @@ public struct EstimateSettings: Sendable, Hashable {
         if dynamic { parts.append("dynamic") }
         if includeNonWeights { parts.append("non-weights") }
         if !quantize { parts.append("prune-only") }
+        if !absent.isEmpty { parts.append("absent=" + absent.joined(separator: "\u{1F}")) }
         return parts.joined(separator: ";")
     }
 }

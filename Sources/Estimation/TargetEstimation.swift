@@ -40,15 +40,19 @@ public struct TargetEstimation: Sendable {
             }
             // A target onnx2tf and TensorFlow's converter make from an ONNX model: the same converter's rules, read
             // from the ONNX graph.
+            var notRun: Set<Int> = []
             if let mode = onnxTFLiteMode(t, model: model) {
                 let planned = PlannedSettings(optimize: t.optimize)
+                notRun = folded ?? { folded = foldedBranches(manifest: manifest, model: model); return folded ?? [] }()
                 out.predictedSizes[t.name.value] = ONNXTFLiteSize.predict(
                     model: model, mode: mode, integerIO: planned.io != "float32", perTensor: planned.granularity == .perTensor,
-                    notRun: folded ?? { folded = foldedBranches(manifest: manifest, model: model); return folded ?? [] }())
+                    notRun: notRun)
             }
             let exported = exportsONNX(t, model: model)
             if exported { out.predictedSizes[t.name.value] = ExportedONNXSize.predict(model: model, weightBytes: stored, quantized: 0) }
             guard var s = EstimateSettings(target: t) else { continue }
+            // The weights a removed branch takes with it are not the artifact's: its SQNR is measured without them.
+            if !notRun.isEmpty { s.absent = model.tensors.filter { ONNXTFLiteSize.removed($0, notRun: notRun) }.map(\.name) }
             if converted == .dynamicRange {
                 s.skip += model.tensors.filter { $0.dtype.isFloatingPoint && KerasTFLiteSize.keptFloat($0) }.map(\.name)
             }

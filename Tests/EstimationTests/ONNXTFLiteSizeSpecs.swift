@@ -105,4 +105,26 @@ import Testing
         // Without the sizes nothing is decided in the file (the batch is free): both branches count.
         #expect(try sizes(targets, model: "Tests/Fixtures/estimate/shape_if.onnx") == ["f32": 99_918, "drq": 30_878])
     }
+
+    /// The weight only the untaken branch reads is not in the file, so it is not measured either: the SQNR and the
+    /// worst tensors are the artifact's (`w_then` alone), and `w_else` is reported as skipped, with why.
+    @Test func theUntakenBranchsWeightsAreNotMeasured() throws {
+        func measured(_ inputs: String) throws -> (tensors: [String], untaken: [String]) {
+            let yaml = "slipway: 1\nmodel: {path: m.onnx\(inputs)}\ntargets:\n"
+                + "  drq: {runtime: litert, format: tflite, optimize: {quantize: {weights: int8}}}\n"
+            let m = try #require(ManifestFile(bytes: Array(yaml.utf8)).documents.first?.manifest)
+            let model = try ModelReader.read(path: Repository.path("Tests/Fixtures/estimate/shape_if.onnx"))
+            let r = try #require(TargetEstimation.run(manifest: m, model: model, cache: nil).results["drq"])
+            let tensors = (r.json["tensors"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+            let untaken = (r.json["skipped"]?.arrayValue ?? []).filter { $0["reason"]?.stringValue == "untaken_branch" }
+                .compactMap { $0["name"]?.stringValue }
+            return (tensors, untaken)
+        }
+        let fixed = try measured(", inputs: {x: [1, 64]}")
+        #expect(fixed.tensors == ["w_then"])
+        #expect(fixed.untaken == ["w_else"])
+        let free = try measured("")
+        #expect(free.tensors.sorted() == ["w_else", "w_then"])
+        #expect(free.untaken == [])
+    }
 }

@@ -358,6 +358,62 @@ targets:
             np.testing.assert_allclose(g.reshape(w.shape), w, atol=tolerance)
 
 
+def test_silero_vad_at_16_khz_converts_to_tflite_as_check_and_estimate_say(run, tmp_path):
+    """silero-vad v5 with `sr: 16000`: the If on `sr` folds to the 16 kHz branch, and the STFT's magnitude is
+    `x[:, :129, :]`, which torch.onnx writes as one Slice per axis (the two whole-axis ones with INT64_MAX ends).
+    onnx2tf's simplifier merged them into one three-axis Slice whose axes onnx2tf then mapped wrongly to the
+    channels-last tensor (its LSTM saw a sequence of length 0 and failed, after `check` had passed); the driver drops
+    the whole-axis Slices first. Both artifacts run in LiteRT as the model does in onnxruntime; the estimate is within
+    3 % of each file (measured -0.3 % and -1.0 %), and its SQNR is measured over the 16 kHz branch's weights alone:
+    the 8 kHz branch's are not in the file (skipped as untaken_branch)."""
+    import onnxruntime as ort
+    from ai_edge_litert.interpreter import Interpreter
+    shutil.copy(corpus_path("silero-vad"), tmp_path / "m.onnx")
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text("""slipway: 1
+name: vad
+model: {path: m.onnx, inputs: {input: [1, 512], state: [2, 1, 128], sr: 16000}}
+targets:
+  f32: {runtime: litert, format: tflite}
+  drq: {runtime: litert, format: tflite, optimize: {quantize: {weights: int8}}}
+""")
+    c = run("check", str(manifest))
+    assert c.returncode == 0, c.stdout.decode()
+    e = run("estimate", str(manifest), "--json", env={"SLIPWAY_CACHE_DIR": str(tmp_path / "cache")})
+    assert e.returncode == 0, e.stderr.decode()
+    estimate = json.loads(e.stdout)
+    predicted = {row["target"]: row["size_bytes"] for row in estimate["targets"]}
+    drq = estimate["estimates"]["drq"]
+    untaken = sorted(s["name"] for s in drq["skipped"] if s["reason"] == "untaken_branch")
+    # The 8 kHz branch's eight weights (and the constants of nested branches 16 kHz never takes either).
+    weights = ["stft.forward_basis_buffer", "decoder.rnn.weight_ih", "decoder.rnn.weight_hh", "decoder.decoder.2.weight"] \
+        + [f"encoder.{k}.reparam_conv.weight" for k in range(4)]
+    assert {f"If_0_else_branch__Inline_0__{w}" for w in weights} <= set(untaken), untaken
+    assert sorted(t["name"] for t in drq["tensors"]) == sorted(f"If_0_then_branch__Inline_0__{w}" for w in weights)
+    assert all(w["name"].startswith("If_0_then_branch__") for w in next(r for r in estimate["targets"] if r["target"] == "drq")["worst"])
+    r = run("convert", str(manifest), "--python", CONVERT_PYTHON)
+    assert r.returncode == 0, r.stderr.decode() + r.stdout.decode()
+    rng = np.random.default_rng(16)
+    x = (rng.standard_normal((1, 512)) * 0.3).astype(np.float32)
+    state = (rng.standard_normal((2, 1, 128)) * 0.1).astype(np.float32)
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    prob, state_n = session.run(None, {"input": x, "state": state, "sr": np.array(16000, np.int64)})
+    for target, tolerance in (("f32", 1e-4), ("drq", 0.01)):
+        artifact = tmp_path / f"dist/{target}/vad.tflite"
+        assert abs(predicted[target] / artifact.stat().st_size - 1) < 0.03, (target, predicted[target], artifact.stat().st_size)
+        interpreter = Interpreter(model_path=str(artifact))
+        interpreter.allocate_tensors()
+        for d in interpreter.get_input_details():  # no `sr`: it is built in
+            assert list(d["shape"]) in ([1, 512], [2, 1, 128]), d
+            interpreter.set_tensor(d["index"], x if list(d["shape"]) == [1, 512] else state)
+        interpreter.invoke()
+        got = {interpreter.get_tensor(d["index"]).size: interpreter.get_tensor(d["index"]) for d in interpreter.get_output_details()}
+        np.testing.assert_allclose(got[1].reshape(prob.shape), prob, atol=tolerance)
+        if target == "f32":
+            np.testing.assert_allclose(got[256].reshape(state_n.shape), state_n, atol=1e-4)
+        assert "WHILE" in inspect(run, artifact)["operators"]
+
+
 def scalar_mode_model(path):
     """x [1, 8] and a scalar int64 `mode`: If mode == 1 then Relu(x) else Neg(x), as an exporter writes a forward
     that branches on an int argument (silero-vad's `sr`)."""

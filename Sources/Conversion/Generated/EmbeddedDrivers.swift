@@ -862,6 +862,49 @@ def inline_static_ifs(path, fixed):
     return len(ifs)
 
 
+# An end at or past this is "to the end of the axis" whatever its size: exporters write INT64_MAX (torch.onnx for
+# `x[:, :129, :]`) or INT32_MAX.
+OPEN_END = 2**31 - 1
+
+
+def drop_whole_axis_slices(path):
+    """Replaces each top-level Slice that keeps every element (starts 0, steps 1, ends open: `x[:, :129, :]` as
+    torch.onnx writes it, one Slice per axis) by an Identity. onnx2tf's simplifier merges a chain of single-axis
+    Slices into one Slice over all three axes, and onnx2tf then maps that Slice's axes to the channels-last tensor
+    wrongly: silero-vad's STFT magnitude came out [1, 0, 258] and its LSTM failed ("Dimension 0 in both shapes must
+    be equal", sequence length 0). Left with the one real Slice, onnx2tf converts it right."""
+    import onnx
+    from onnx import helper, numpy_helper
+    model = onnx.load(path)
+    g = model.graph
+    values = {t.name: numpy_helper.to_array(t) for t in g.initializer}
+    for n in g.node:
+        if n.op_type == "Constant" and n.attribute and n.attribute[0].name == "value":
+            values[n.output[0]] = numpy_helper.to_array(n.attribute[0].t)
+
+    def const(name):
+        v = values.get(name)
+        return None if v is None or v.dtype.kind not in "iu" else [int(x) for x in v.reshape(-1)]
+
+    dropped = 0
+    nodes = []
+    for n in g.node:
+        if n.op_type == "Slice" and len(n.input) >= 3 and len(n.output) == 1:
+            starts, ends = const(n.input[1]), const(n.input[2])
+            steps = const(n.input[4]) if len(n.input) > 4 and n.input[4] else None
+            if (starts is not None and ends is not None and len(starts) == len(ends) and all(s == 0 for s in starts)
+                    and all(e >= OPEN_END for e in ends) and (steps is None or all(s == 1 for s in steps))):
+                nodes.append(helper.make_node("Identity", [n.input[0]], list(n.output), name=n.name))
+                dropped += 1
+                continue
+        nodes.append(n)
+    if dropped:
+        del g.node[:]
+        g.node.extend(nodes)
+        onnx.save(model, path)
+    return dropped
+
+
 # The inputs of a recurrent node that are its initial states (ONNX LSTM: initial_h, initial_c; GRU, RNN: initial_h).
 STATE_INPUTS = {"LSTM": (5, 6), "GRU": (5,), "RNN": (5,)}
 # What a state passes through from a graph input to its recurrent node without changing layout.
@@ -972,6 +1015,7 @@ def main():
     for _ in range(16):
         if not inline_static_ifs(a.source, fixed):
             break
+    drop_whole_axis_slices(a.source)
     names = onnx_inputs(a.source)  # after the scalar inputs became initializers
     # onnx2tf's check of its outputs reads sample images from the working directory, downloading them from GitHub
     # when absent (for a model whose inputs are fixed 3-channel images): the work folder, with the calibration
