@@ -907,15 +907,20 @@ def drop_whole_axis_slices(path):
 
 # The inputs of a recurrent node that are its initial states (ONNX LSTM: initial_h, initial_c; GRU, RNN: initial_h).
 STATE_INPUTS = {"LSTM": (5, 6), "GRU": (5,), "RNN": (5,)}
+# The inputs of a matrix product: an LSTM cell decomposed (torch.export's aten.lstm_cell as Gemms) reads its state
+# through one of these.
+MATRIX_INPUTS = {"Gemm": (0, 1), "MatMul": (0, 1)}
 # What a state passes through from a graph input to its recurrent node without changing layout.
 STATE_PLUMBING = {"Gather", "Slice", "Split", "Squeeze", "Unsqueeze", "Identity", "Expand", "Cast"}
 
 
 def state_inputs(path):
-    """The graph inputs a recurrent node reads as its initial state (directly, or sliced out of one input): onnx2tf moves a 3-D input's second axis last as
-    it does a channels-first tensor, which makes a state [directions, batch, hidden] into [directions, hidden,
-    batch] and fails the Keras layer ("initial_state ... not compatible with cell.state_size"); these keep their
-    shape (onnx2tf's keep_shape_absolutely_input_names)."""
+    """The graph inputs a recurrent node reads as its initial state, or a matrix product as an operand (directly, or
+    sliced out of one input), and no convolution reads: onnx2tf moves a 3-D input's second axis last as it does a
+    channels-first tensor, which makes a state [directions, batch, hidden] into [directions, hidden, batch] and
+    fails the Keras layer ("initial_state ... not compatible with cell.state_size"), or, where torch.export wrote the
+    LSTM cell as Gemms (silero-vad's op18 `ifless` export), the Gemm ("Dimensions must be equal, but are 1 and
+    128"); these keep their shape (onnx2tf's keep_shape_absolutely_input_names)."""
     import onnx
     model = onnx.load(path, load_external_data=False)
     inputs = {i.name for i in model.graph.input}
@@ -930,10 +935,13 @@ def state_inputs(path):
         if n is None or depth > 8 or n.op_type not in STATE_PLUMBING or not n.input:
             return None
         return source(n.input[0], depth + 1)
+    # An input that reaches a convolution is channels-first data, which onnx2tf is right to move.
+    convolved = {s for n in model.graph.node if n.op_type in ("Conv", "ConvTranspose") and n.input
+                 for s in [source(n.input[0])] if s}
     for n in model.graph.node:
-        for k in STATE_INPUTS.get(n.op_type, ()):
+        for k in STATE_INPUTS.get(n.op_type, ()) + MATRIX_INPUTS.get(n.op_type, ()):
             s = source(n.input[k]) if k < len(n.input) and n.input[k] else None
-            if s and s not in out:
+            if s and s not in out and s not in convolved:
                 out.append(s)
     return out
 
