@@ -62,6 +62,11 @@ public struct Delegate: Sendable, Hashable {
     public var partitioning: Partitioning?
     public var staticShapes: Bool
     public var source: SourceRef
+    /// The precision a float model computes in on the delegate's processor, where it is not the float16 that GPU
+    /// delegates and NPUs are taken to compute in (ONNX Runtime's CUDA and TensorRT providers run the model's float32
+    /// unless asked otherwise), with its source.
+    public var floatCompute: String? = nil
+    public var floatComputeSource: SourceRef? = nil
 }
 
 /// A quantized form a runtime's quantizer writes: the weights' type, granularities and symmetry, and the
@@ -210,6 +215,9 @@ public struct AcceleratorCalibration: Sendable, Hashable {
 public struct DeviceCalibration: Sendable, Hashable {
     public var device: String
     public var runtime: String
+    /// The runtime's delegate (execution provider) the figures ran with, when the runtime has several on that
+    /// processor (ONNX Runtime's CUDA and TensorRT providers on a GPU); nil: the runtime's own on that processor.
+    public var delegate: String? = nil
     public var processor: Processor
     public var precision: String
     public var msPerGMAC: Double
@@ -260,6 +268,18 @@ public struct Rule: Sendable, Hashable {
     public var also: SourceRef?
 }
 
+/// Opset versions `since` through `until` (nil: every later one), as ONNX Runtime's kernel registrations write them.
+public struct OpsetRange: Sendable, Hashable, CustomStringConvertible {
+    public var since: Int
+    public var until: Int?
+    public init(since: Int, until: Int?) {
+        self.since = since
+        self.until = until
+    }
+    public func contains(_ opset: Int) -> Bool { opset >= since && until.map { opset <= $0 } ?? true }
+    public var description: String { until.map { $0 == since ? "\(since)" : "\(since)–\($0)" } ?? "\(since)+" }
+}
+
 public struct OperatorSet: Sendable, Hashable {
     public enum Format: String, Sendable, Hashable {
         /// TFLite builtin names (`CONV_2D`).
@@ -297,6 +317,16 @@ public struct OperatorSet: Sendable, Hashable {
     public var partial: [String: [String: String]] = [:]
     /// How the table was measured.
     public var measured: String? = nil
+    /// ONNX operator → the opset versions its kernels are registered for (`[since, until]`, `until` nil when open):
+    /// a node of a model importing an opset outside them is not taken (ONNX Runtime matches a kernel by the
+    /// operator's version). An operator without an entry is taken at any opset.
+    public var opsets: [String: [OpsetRange]] = [:]
+
+    /// Whether `op` has a kernel for a model importing `opset` (true without ranges for it).
+    public func registers(_ op: String, opset: Int) -> Bool {
+        guard let ranges = opsets[op] else { return true }
+        return ranges.contains { $0.contains(opset) }
+    }
 
     /// Whether release `release` of the runtime (nil: the set as listed) runs `op`.
     public func contains(_ op: String, release: String?) -> Bool {
@@ -528,9 +558,12 @@ public struct Catalogue: Sendable {
         }
     }
     /// The calibration measured on `device` itself under `runtime` (its catalogue name) on `processor` at `precision`.
-    public func deviceCalibration(_ device: Device, runtime: String, processor: Processor, precision: String) -> DeviceCalibration? {
+    public func deviceCalibration(_ device: Device, runtime: String, delegate: String? = nil, processor: Processor, precision: String)
+        -> DeviceCalibration?
+    {
         deviceCalibrations.first {
             $0.device == device.name && $0.runtime == runtime && $0.processor == processor && $0.precision == precision
+                && ($0.delegate == nil || $0.delegate == delegate)
         }
     }
     public func operatorSet(_ id: String) -> OperatorSet? { operatorSets.first { $0.id == id } }

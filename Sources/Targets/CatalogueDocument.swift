@@ -78,6 +78,10 @@ public enum CatalogueDocument {
                     o += "| \(r) | \(lacking.isEmpty ? "—" : lacking) | \(part.isEmpty ? "—" : part) |\n"
                 }
             }
+            if !s.opsets.isEmpty {
+                o += "\nOpsets the kernels are registered for (a node of a model importing another opset is not taken): "
+                o += s.opsets.keys.sorted().map { "`\($0)` \((s.opsets[$0] ?? []).map(\.description).joined(separator: ", "))" }.joined(separator: "; ") + ".\n"
+            }
             if !s.maxVersions.isEmpty {
                 o += "\nHighest operator version accepted" + (s.maxVersionsSource.map { " (\(cell(c.cite($0))))" } ?? "") + ": "
                 o += s.maxVersions.keys.sorted().map { "`\($0)` v\(s.maxVersions[$0] ?? 0)" }.joined(separator: ", ") + ".\n"

@@ -158,7 +158,9 @@ private struct Decoder {
                     processor: try processor(d["processor"], "\(dp).processor"),
                     operators: try d["operators"].map { v throws(CatalogueError) in try string(v, "\(dp).operators") },
                     partitioning: partitioning, staticShapes: d["static_shapes"]?.boolValue ?? false,
-                    source: try source(d["source"], "\(dp).source", sources: sources)))
+                    source: try source(d["source"], "\(dp).source", sources: sources),
+                    floatCompute: try d["float_compute"].map { v throws(CatalogueError) in try string(v, "\(dp).float_compute") },
+                    floatComputeSource: try optionalSource(d["float_compute_source"], "\(dp).float_compute_source", sources: sources)))
             }
             var forms: [QuantizationForm] = []
             for (j, fv) in (o["quantization_forms"] == nil ? [] : try array(o["quantization_forms"], "\(p).quantization_forms")).enumerated() {
@@ -346,8 +348,12 @@ private struct Decoder {
                 guard let processor = Processor(rawValue: proc) else {
                     throw fail("\(p).processor", "'\(proc)' is not a processor")
                 }
+                let delegate = try o["delegate"].map { v throws(CatalogueError) in try string(v, "\(p).delegate") }
+                if let delegate, runtimes.first(where: { $0.name == runtime })?.delegate(delegate) == nil {
+                    throw fail("\(p).delegate", "'\(delegate)' is not a delegate of \(runtime)")
+                }
                 deviceCalibrations.append(DeviceCalibration(
-                    device: device, runtime: runtime, processor: processor,
+                    device: device, runtime: runtime, delegate: delegate, processor: processor,
                     precision: try string(o["precision"], "\(p).precision"), msPerGMAC: perGMAC, constantMS: constant,
                     ratioSpread: spread, stack: try string(o["stack"], "\(p).stack"),
                     publishedBy: try string(o["published_by"], "\(p).published_by"),
@@ -481,6 +487,17 @@ private struct Decoder {
                 guard VersionNumber(release) != nil else { throw fail("\(p).missing_in.\(release)", "'\(release)' is not a dotted version") }
                 missingIn[release] = try strings(ops, "\(p).missing_in.\(release)")
             }
+            var opsets: [String: [OpsetRange]] = [:]
+            for (op, ranges) in o["opsets"]?.objectValue?.entries ?? [] {
+                for (j, r) in try array(ranges, "\(p).opsets.\(op)").enumerated() {
+                    let pair = try array(r, "\(p).opsets.\(op)[\(j)]")
+                    guard pair.count == 2 else { throw fail("\(p).opsets.\(op)[\(j)]", "must be [since, until or null]") }
+                    let since = try int(pair[0], "\(p).opsets.\(op)[\(j)][0]") ?? 0
+                    let until = pair[1].isNull ? nil : try int(pair[1], "\(p).opsets.\(op)[\(j)][1]")
+                    if let until, until < since { throw fail("\(p).opsets.\(op)[\(j)]", "ends before it starts") }
+                    opsets[op, default: []].append(OpsetRange(since: since, until: until))
+                }
+            }
             var partial: [String: [String: String]] = [:]
             for (release, ops) in o["partial"]?.objectValue?.entries ?? [] {
                 for (op, share) in try object(ops, "\(p).partial.\(release)").entries {
@@ -493,7 +510,7 @@ private struct Decoder {
                 tensorTypes: try strings(o["tensor_types"], "\(p).tensor_types"), maxRank: try int(o["max_rank"], "\(p).max_rank"),
                 operators: try strings(o["operators"], "\(p).operators"),
                 constraints: constraints, unchecked: unchecked, maxVersions: maxVersions, maxVersionsSource: maxVersionsSource, checks: checks,
-                fusions: fusions, missingIn: missingIn, partial: partial, measured: o["measured"]?.stringValue))
+                fusions: fusions, missingIn: missingIn, partial: partial, measured: o["measured"]?.stringValue, opsets: opsets))
         }
 
         let low = try object(root["onnx_to_tflite"], "onnx_to_tflite")

@@ -353,6 +353,12 @@ public enum Coverage {
                             f.reason = "not in the \(opSet.title)'s operator table"
                             f.rule = delegateRule
                         }
+                    } else if model.format == .onnx, let opset = node.version, !opSet.registers(onnxKey, opset: opset) {
+                        // The provider has the operator, but no kernel for the version the model's opset selects.
+                        let ranges = (opSet.opsets[onnxKey] ?? []).map(\.description).joined(separator: ", ")
+                        f.status = .cpuFallback
+                        f.reason = "the \(opSet.title) registers it for opsets \(ranges), not the model's \(opset)"
+                        f.rule = delegateRule
                     }
                 } else {
                     let missing = f.builtins.filter { !opSet.contains($0) }

@@ -111,7 +111,11 @@ public enum TargetEstimates {
         let weights = q?.weights?.value ?? "none"
         let activations = q?.activations?.value ?? "none"
         var processor = runtime?.processor ?? .cpu
-        if let d = target.delegate?.value, let del = runtime?.delegate(d) { processor = del.processor }
+        var delegateFloat: String?
+        if let d = target.delegate?.value, let del = runtime?.delegate(d) {
+            processor = del.processor
+            delegateFloat = del.floatCompute
+        }
         if runtime?.name == "coreml" {
             switch target.computeUnits?.value ?? "all" {
             case "cpu-only": processor = .cpu
@@ -131,8 +135,8 @@ public enum TargetEstimates {
         } else if activations == "int16" {
             compute = "int8"
             actBytes = 2
-        } else if activations == "float16" || weights == "float16" || processor != .cpu {
-            // GPU delegates and the Neural Engine compute in float16.
+        } else if activations == "float16" || weights == "float16" || (processor != .cpu && delegateFloat != "float32") {
+            // GPU delegates and the Neural Engine compute in float16 (unless the catalogue says the delegate does not).
             compute = "float16"
             actBytes = 2
         } else if storedInt8 {
@@ -290,7 +294,8 @@ public enum TargetEstimates {
         var measured: DeviceCalibration?
         if analysis.transformer == nil, calibration == nil, accelerator == nil, let device, let runtime,
             p.processor == .cpu || coverage?.runsWhole ?? true,
-            let c = catalogue.deviceCalibration(device, runtime: runtime.name, processor: p.processor, precision: p.compute)
+            let c = catalogue.deviceCalibration(device, runtime: runtime.name, delegate: target.delegate.flatMap { runtime.delegate($0.value)?.name },
+                                                processor: p.processor, precision: p.compute)
         {
             roofline = latency
             measured = c
@@ -327,7 +332,7 @@ public enum TargetEstimates {
         if let d = e.deviceCalibration {
             return .object([
                 "method": .string("calibrated"), "class": .string("device"), "device": .string(d.device),
-                "runtime": .string(d.runtime), "processor": .string(d.processor.rawValue),
+                "runtime": .string(d.runtime), "delegate": d.delegate.map { .string($0) } ?? .null, "processor": .string(d.processor.rawValue),
                 "precision": .string(d.precision), "ms_per_gmac": .double(d.msPerGMAC), "constant_ms": .double(d.constantMS),
                 "ratio_spread": .array(d.ratioSpread.map { .double($0) }), "stack": .string(d.stack),
                 "published_by": .string(d.publishedBy), "fitted_on": d.fittedOn.map { .string($0) } ?? .null,

@@ -26,8 +26,10 @@ import Testing
         let fits = catalogue.deviceCalibrations
         #expect(fits.map { "\($0.device) \($0.runtime) \($0.processor.rawValue) \($0.precision)" } == [
             "raspberry-pi-5 onnxruntime cpu float32", "raspberry-pi-5 litert cpu float32",
+            "jetson-orin-nx-16gb onnxruntime gpu float32",
             "jetson-orin-nx-16gb tensorrt gpu float32", "jetson-orin-nx-16gb tensorrt gpu float16",
-            "jetson-orin-nx-16gb tensorrt gpu int8", "jetson-orin-nano-super tensorrt gpu float32",
+            "jetson-orin-nx-16gb tensorrt gpu int8", "jetson-orin-nano-super onnxruntime gpu float32",
+            "jetson-orin-nano-super tensorrt gpu float32",
             "jetson-orin-nano-super tensorrt gpu float16", "jetson-orin-nano-super tensorrt gpu int8",
             "samsung-galaxy-s22-5g litert npu float16", "samsung-galaxy-s22-5g litert npu int8",
             "samsung-galaxy-s22-5g onnxruntime npu float16", "samsung-galaxy-s22-5g onnxruntime npu int8",

@@ -54,6 +54,26 @@ import Testing
         #expect(qnn.refused.map(\.name) == ["dedup"])
     }
 
+    /// ONNX Runtime's CUDA provider runs the kernels OperatorKernels.md lists for it (`ort-cuda`): a GELU made of Erf
+    /// runs whole on the GPU, a Unique (no CUDA kernel) falls back to the CPU provider; a kernel is matched by the
+    /// model's opset too (Upsample's CUDA kernels stop at opset 9, where ONNX deprecated it).
+    @Test func theCUDAProviderRunsItsRegisteredKernels() throws {
+        let rt = try #require(catalogue.runtime("onnxruntime"))
+        let gelu = Coverage.check(model: try Repo.model(fixtures + "erf_gelu.onnx"), runtime: rt, version: nil,
+                                  delegate: rt.delegate("cuda"), catalogue: catalogue, analysis: nil)
+        #expect(gelu.refused.isEmpty && gelu.runsWhole)
+        let unique = Coverage.check(model: try Repo.model(fixtures + "unique.onnx"), runtime: rt, version: nil,
+                                    delegate: rt.delegate("cuda"), catalogue: catalogue, analysis: nil)
+        #expect(unique.refused.map(\.name) == ["dedup"])
+        #expect(unique.refused.first?.reason == "not in the ONNX Runtime CUDA execution provider's operator table")
+        let cuda = try #require(catalogue.operatorSet("ort-cuda"))
+        #expect(cuda.registers("Upsample", opset: 9) && !cuda.registers("Upsample", opset: 10))
+        #expect(cuda.registers("Conv", opset: 1) && cuda.registers("Conv", opset: 23))
+        #expect(cuda.opsets["Relu"] == [OpsetRange(since: 6, until: nil)])
+        #expect(cuda.registers("NotAnOperator", opset: 13))  // no ranges: judged by the operator list alone
+        #expect(OpsetRange(since: 7, until: 9).description == "7–9" && OpsetRange(since: 6, until: nil).description == "6+")
+    }
+
     @Test func qnnsHTPSetLeavesOutWhatItsTableRunsOnAnotherBackendOnly() throws {
         // onnxruntime-qnn's table lists IsInf with "CPU backend only": on HTP the node falls back to ONNX Runtime's CPU EP.
         let m = try Repo.model(fixtures + "isinf.onnx")

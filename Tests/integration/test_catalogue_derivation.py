@@ -61,9 +61,33 @@ def test_the_onnxruntime_ep_operator_lists_are_derived_from_their_tables():
         assert operator_set(sid)["constraints"] == derived[sid][1]
 
 
+def test_the_cuda_ep_set_is_its_registered_kernels_with_their_opsets():
+    """ONNX Runtime's CUDA execution provider: the operators of its section of OperatorKernels.md (generated from the
+    kernels it registers), in three domains, each with the opsets its kernels cover, contiguous ranges merged; the
+    element types its rows name."""
+    derived = derive_ort_eps.derive(ort_fixtures(), derive_ort_eps.onnx_names())
+    ops, notes, (revision, url), elsewhere, opsets, types = derived["ort-cuda"]
+    assert len(ops) == 225 and notes == {} and elsewhere == {}
+    assert revision == "microsoft/onnxruntime@001d12d2623fd411ce0f83d05abb5e82304a3389"
+    assert url.endswith("/001d12d2623fd411ce0f83d05abb5e82304a3389/docs/OperatorKernels.md")
+    assert len([o for o in ops if ":" not in o]) == 147
+    assert len([o for o in ops if o.startswith("com.microsoft:")]) == 67
+    assert len([o for o in ops if o.startswith("com.ms.internal.nhwc:")]) == 11
+    # Relu's kernels: [6, 12], 13 and 14+, one range; Upsample's stop at 9, Scatter's at 10, where ONNX deprecated them.
+    assert opsets["Relu"] == [[6, None]] and opsets["Conv"] == [[1, None]] and opsets["LSTM"] == [[7, None]]
+    assert {k: v for k, v in opsets.items() if v[-1][1] is not None or len(v) > 1} == {
+        "Upsample": [[7, 9]], "Scatter": [[9, 10]]}
+    assert {"com.microsoft:FusedConv", "com.microsoft:QOrderedAttention", "Resize", "If", "Loop"} <= set(ops)
+    # No CUDA kernel: a detector's NonMaxSuppression runs on the CPU provider.
+    assert "NonMaxSuppression" not in ops and "StringNormalizer" not in ops
+    assert {"float32", "float16", "bfloat16", "int8", "uint8"} <= set(types)
+    s = operator_set("ort-cuda")
+    assert s["operators"] == ops and s["opsets"] == opsets and s["tensor_types"] == types
+
+
 def test_the_qnn_htp_set_is_the_table_less_the_rows_on_other_backends_only():
     derived = derive_ort_eps.derive(ort_fixtures(), derive_ort_eps.onnx_names())
-    ops, notes, _, elsewhere = derived["ort-qnn"]
+    ops, notes, _, elsewhere = derived["ort-qnn"][:4]
     assert len(ops) == 132
     assert elsewhere == {"IsInf": "CPU", "com.microsoft:GatherBlockQuantized": "GPU",
                          "com.microsoft:GroupQueryAttention": "GPU"}

@@ -41,6 +41,9 @@ BANDS = {
     ("jetson-orin-nano-super", "tensorrt", "gpu", "float32"): (0.96, 1.04),
     ("jetson-orin-nano-super", "tensorrt", "gpu", "float16"): (0.97, 1.03),
     ("jetson-orin-nano-super", "tensorrt", "gpu", "int8"): (0.93, 1.04),
+    # ONNX Runtime's CUDA execution provider (Ultralytics' ONNX rows on the Jetsons, within 5 % of TensorRT FP32).
+    ("jetson-orin-nx-16gb", "onnxruntime", "gpu", "float32"): (0.98, 1.02),
+    ("jetson-orin-nano-super", "onnxruntime", "gpu", "float32"): (0.96, 1.03),
 }
 LOO_BAND = (0.90, 1.12)
 MEASURE = REPO / "scripts" / "catalogue" / "measure_model_macs.py"
@@ -98,11 +101,12 @@ def test_rederiving_the_published_rows_reproduces_both_files():
 def test_the_rows_are_the_published_tables_with_their_compute():
     doc = json.loads(DATA.read_text())["device_published"]
     rows = doc["rows"]
-    # Pi 5: two models × ONNX and TF Lite; Orin NX and Orin Nano Super: five models × three TensorRT precisions; the
+    # Pi 5: two models × ONNX and TF Lite; Orin NX and Orin Nano Super: five models × three TensorRT precisions and
+    # ONNX (ONNX Runtime on the GPU); the
     # AI Hub rows: the 17 classifiers per device, runtime and precision AI Hub published (17 in float, 13 and 14 of
     # them in w8a8 on the phones), 61 on a device with both runtimes and both precisions.
     phone = [r for r in rows if r["table"] == "Qualcomm AI Hub Models 0.65.0"]
-    assert len(rows) - len(phone) == 4 + 15 + 15
+    assert len(rows) - len(phone) == 4 + 20 + 20
     per_device = {d: len([r for r in phone if r["device"] == d]) for d in QAIHM_DEVICES.values()}
     assert per_device == {
         "samsung-galaxy-s22-5g": 61, "samsung-galaxy-s24": 61, "samsung-galaxy-s25": 61, "samsung-galaxy-s26": 61,
@@ -132,6 +136,9 @@ def test_the_rows_are_the_published_tables_with_their_compute():
                   ("TF Lite", "YOLO11n"): 317.398, ("TF Lite", "YOLO11s"): 849.86}
     nx = {(r["format"], r["model"]): r["published_ms"] for r in rows if r["device"] == "jetson-orin-nx-16gb"}
     assert nx[("TensorRT (FP16)", "YOLO11n")] == 4.85 and nx[("TensorRT (INT8)", "YOLO11x")] == 22.32
+    assert nx[("ONNX", "YOLO11n")] == 8.44 and nx[("ONNX", "YOLO11x")] == 77.50
+    onnx = [r for r in rows if r["format"] == "ONNX" and r["device"] != "raspberry-pi-5"]
+    assert {(r["runtime"], r["processor"], r["precision"]) for r in onnx} == {("onnxruntime", "gpu", "float32")}
     # The fits' MACs are slipway's count of the export; Ultralytics' FLOPs (thop's MACs × 2) are kept beside them:
     # YOLO11n's 6.5 B FLOPs are 3.25 G MACs of convolutions, slipway counts 3.88 G with the SiLUs and the head.
     n = next(r for r in rows if r["model"] == "YOLO11n")
@@ -139,7 +146,7 @@ def test_the_rows_are_the_published_tables_with_their_compute():
         3_877_774_463, "slipway's count of the ONNX export (model_macs)", 3_250_000_000, [1, 3, 640, 640])
     # The Orin Nano Super Developer Kit (super-mode clocks) is its own catalogue device, not the Orin Nano's.
     nano = {(r["format"], r["model"]): r["published_ms"] for r in rows if r["device"] == "jetson-orin-nano-super"}
-    assert len(nano) == 15 and nano[("TensorRT (FP16)", "YOLO11n")] == 4.91 and nano[("TensorRT (INT8)", "YOLO11x")] == 20.72
+    assert len(nano) == 20 and nano[("TensorRT (FP16)", "YOLO11n")] == 4.91 and nano[("TensorRT (INT8)", "YOLO11x")] == 20.72
     assert not [r for r in rows if r["device"] is None]
     assert {s["id"] for s in doc["sources"]} == {"ultralytics-raspberry-pi", "ultralytics-jetson", "qai-hub-models"}
 
@@ -218,6 +225,9 @@ def manifest(tmp_path, target):
     ("    runtime: litert\n    device: raspberry-pi-5\n", ("raspberry-pi-5", "litert", "cpu", "float32")),
     ("    runtime: tensorrt\n    device: jetson-orin-nx-16gb\n", ("jetson-orin-nx-16gb", "tensorrt", "gpu", "float16")),
     ("    runtime: tensorrt\n    device: orin-nano-super\n", ("jetson-orin-nano-super", "tensorrt", "gpu", "float16")),
+    # ONNX Runtime with CUDA: the model runs whole on the GPU (every node in the CUDA EP's kernel table).
+    ("    runtime: onnxruntime\n    delegate: cuda\n    device: jetson-orin-nx-16gb\n",
+     ("jetson-orin-nx-16gb", "onnxruntime", "gpu", "float32")),
     ("    runtime: litert\n    delegate: qnn\n    device: ventuno-q\n    format: tflite\n",
      ("arduino-ventuno-q", "litert", "npu", "float16")),
     ("    runtime: litert\n    delegate: gpu\n    device: sa8775p-adp\n    format: tflite\n",
@@ -231,6 +241,8 @@ def test_estimate_applies_the_devices_fit(run, tmp_path, target, key):
     cal = row["latency_calibration"]
     assert (cal["method"], cal["class"], cal["device"], cal["runtime"], cal["processor"], cal["precision"]) == (
         "calibrated", "device", *key)
+    # Only ONNX Runtime's GPU fits name the execution provider they ran with.
+    assert cal["delegate"] == ("cuda" if key[1:3] == ("onnxruntime", "gpu") else None)
     fit = fits()[key]
     assert row["latency_ms"] == pytest.approx(row["macs"] / 1e9 * fit["ms_per_gmac"] + fit["constant_ms"], abs=0.001)
     text = run("estimate", m, "--no-cache").stdout.decode()
@@ -252,6 +264,16 @@ def test_check_judges_a_latency_budget_on_a_new_devices_fit(run, tmp_path):
     text = run("estimate", m, "--no-cache").stdout.decode()
     assert ("t: latency 0.83 ms calibrated on published arduino-ventuno-q litert npu float16 measurements "
             "(Qualcomm AI Hub Models 0.65.0): 0.613 ms/GMAC + 0.829 ms") in text
+
+
+def test_onnx_runtimes_cuda_fit_is_not_its_tensorrt_providers(run, tmp_path):
+    """The Jetsons' ONNX Runtime rows ran with the CUDA execution provider: a target with ONNX Runtime's TensorRT
+    provider on the same board gets no fit from them (its stack differs), and computes in float32, as the TensorRT
+    provider does unless trt_fp16_enable is set."""
+    m = manifest(tmp_path, "    runtime: onnxruntime\n    delegate: tensorrt\n    device: jetson-orin-nano-super\n")
+    row = json.loads(run("estimate", m, "--json", "--no-cache").stdout)["targets"][0]
+    assert row["latency_calibration"] == {"method": "uncalibrated-roofline"}
+    assert row["precision"] == "float32"
 
 
 def test_another_runtime_on_the_pi_stays_a_roofline(run, tmp_path):

@@ -8,7 +8,8 @@ Schemas/targets/latency_calibrations.json (`device_calibrations`, catalogue data
 Two publishers:
 - Ultralytics' YOLO11 benchmarks (web pages kept in github.com/ultralytics/ultralytics under docs/en/guides): the
   rows are copied here verbatim with the revision read (TABLES); the Raspberry Pi 5 (ONNX Runtime and the TF Lite
-  interpreter on the CPU) and the Jetson Orin NX 16GB and Orin Nano Super (TensorRT FP32/FP16/INT8).
+  interpreter on the CPU) and the Jetson Orin NX 16GB and Orin Nano Super (TensorRT FP32/FP16/INT8, and ONNX
+  Runtime's CUDA execution provider on the GPU).
 - Qualcomm AI Hub Models (the qai-hub-models PyPI release QAIHM_RELEASE): each model's
   `qai_hub_models/models/<id>/perf.yaml` holds the inference times Qualcomm AI Hub measured on its reference devices
   (phones, compute reference designs, IoT boards, automotive platforms) per runtime and precision. Read from the
@@ -56,6 +57,17 @@ MODELS = {  # model → (params M, FLOPs B at 640×640)
 }
 INPUT = [1, 3, 640, 640]
 
+# On the Jetsons an ONNX export ran on the GPU: Ultralytics' guide installs onnxruntime-gpu (1.20.0 on JetPack 6.1),
+# and its AutoBackend (ultralytics/nn/autobackend.py) opens an ONNX file with ["CUDAExecutionProvider",
+# "CPUExecutionProvider"] when CUDA is available, as the benchmark's default device is; the published times are
+# those of TensorRT FP32 within 4-5 %, where the TF Lite ones (CPU) are 30-100 times longer. (The page's "all the
+# other exports only utilize the CPU" is said of every format but PyTorch, TorchScript and TensorRT; the figures
+# contradict it for ONNX.)
+JETSON_FORMATS = {
+    "ONNX": ("onnxruntime", "gpu", "float32", "ONNX Runtime GPU (onnxruntime-gpu), CUDA execution provider", "cuda"),
+}
+
+
 # The published tables, verbatim: inference time (ms/im) per export format. Each entry: the catalogue device (None:
 # not in the catalogue), what the table was measured on, the source, and {format: {model: ms}}.
 TABLES = [
@@ -77,7 +89,9 @@ TABLES = [
                        "8.3.51 benchmark (ms per image, inference only)",
         "source": {"id": "ultralytics-jetson", "section": "NVIDIA Jetson Orin YOLO11 Benchmarks, Detailed Comparison "
                    "Tables, NVIDIA Jetson Orin NX 16GB: Inference time (ms/im)"},
+        "formats": JETSON_FORMATS,
         "rows": {
+            "ONNX": {"YOLO11n": 8.44, "YOLO11s": 14.44, "YOLO11m": 31.16, "YOLO11l": 39.55, "YOLO11x": 77.50},
             "TensorRT (FP32)": {"YOLO11n": 8.05, "YOLO11s": 14.13, "YOLO11m": 30.72, "YOLO11l": 38.68, "YOLO11x": 76.44},
             "TensorRT (FP16)": {"YOLO11n": 4.85, "YOLO11s": 7.55, "YOLO11m": 14.45, "YOLO11l": 18.53, "YOLO11x": 35.99},
             "TensorRT (INT8)": {"YOLO11n": 4.37, "YOLO11s": 5.63, "YOLO11m": 10.19, "YOLO11l": 13.36, "YOLO11x": 22.32},
@@ -90,7 +104,9 @@ TABLES = [
                        "8.3.51 benchmark (ms per image, inference only)",
         "source": {"id": "ultralytics-jetson", "section": "NVIDIA Jetson Orin YOLO11 Benchmarks, Detailed Comparison "
                    "Tables, NVIDIA Jetson Orin Nano Super Developer Kit: Inference time (ms/im)"},
+        "formats": JETSON_FORMATS,
         "rows": {
+            "ONNX": {"YOLO11n": 7.94, "YOLO11s": 13.91, "YOLO11m": 29.31, "YOLO11l": 36.33, "YOLO11x": 75.20},
             "TensorRT (FP32)": {"YOLO11n": 7.60, "YOLO11s": 13.29, "YOLO11m": 28.21, "YOLO11l": 35.59, "YOLO11x": 67.32},
             "TensorRT (FP16)": {"YOLO11n": 4.91, "YOLO11s": 7.30, "YOLO11m": 13.99, "YOLO11l": 17.57, "YOLO11x": 32.94},
             "TensorRT (INT8)": {"YOLO11n": 3.91, "YOLO11s": 5.25, "YOLO11m": 9.58, "YOLO11l": 12.37, "YOLO11x": 20.72},
@@ -109,6 +125,11 @@ FORMATS = {
     "TensorRT (INT8)": ("tensorrt", "gpu", "int8", "TensorRT engine, INT8 (Ultralytics' INT8 calibration cost "
                                                     "accuracy there, the latency stands)"),
 }
+
+
+def formats(table):
+    """The table's export formats → (runtime, processor, precision, stack): its own where it gives them."""
+    return {**FORMATS, **table.get("formats", {})}
 
 
 # Qualcomm AI Hub Models: the release read, its measured devices in the catalogue, and its runtimes and precisions.
@@ -256,7 +277,7 @@ def published(wheel):
     out = []
     for t in TABLES:
         for fmt, models in t["rows"].items():
-            runtime, processor, precision, _ = FORMATS[fmt]
+            runtime, processor, precision, *_ = formats(t)[fmt]
             for model, ms in models.items():
                 row = {"table": t["table"], "format": fmt, "model": model, "published_ms": ms,
                        "input": INPUT, "macs": macs[model], "macs_from": "slipway's count of the ONNX export (model_macs)",
@@ -299,12 +320,15 @@ def fit(rows):
     calibrations = []
     for t in TABLES:
         for fmt in t["rows"]:
-            runtime, processor, precision, stack = FORMATS[fmt]
+            runtime, processor, precision, stack, *delegate = formats(t)[fmt]
             group = [r for r in rows if r["table"] == t["table"] and r["format"] == fmt]
-            calibrations.append(fit_group(group, (t["device"], runtime, processor, precision),
-                                          f"{stack}; {t['measured_on']}", "Ultralytics' YOLO11 benchmarks",
-                                          "{n} models ({models}), format '" + fmt + "' of " + t["table"],
-                                          MODELS_SOURCE, t["source"]))
+            c = fit_group(group, (t["device"], runtime, processor, precision),
+                          f"{stack}; {t['measured_on']}", "Ultralytics' YOLO11 benchmarks",
+                          "{n} models ({models}), format '" + fmt + "' of " + t["table"], MODELS_SOURCE, t["source"])
+            if delegate:  # the runtime's provider the figures ran with: the fit is that provider's alone
+                c = {"device": c["device"], "runtime": c["runtime"], "delegate": delegate[0],
+                     **{k: v for k, v in c.items() if k not in ("device", "runtime")}}
+            calibrations.append(c)
     fitted = [r for r in rows if r["table"] == QAIHM_TABLE and "left_out" not in r]
     for device_name, device in QAIHM_DEVICES.items():
         for (fmt, processor), (runtime, stack) in QAIHM_RUNTIMES.items():

@@ -16,6 +16,14 @@ from the tables their projects keep beside their code, recording the revision ea
   onnxruntime-qnn docs/execution_providers/QNN-ExecutionProvider.md,
       section "## Supported ONNX operators"                                   -> ort-qnn
 
+  onnxruntime docs/OperatorKernels.md, section "## Operators implemented by CUDAExecutionProvider"
+                                                                              -> ort-cuda
+
+OperatorKernels.md is generated from the kernels each execution provider registers (tools/python/gen_opkernel_doc.py):
+under `|**Operator Domain:** *<domain>*||||` rows, each operator's row and the `|||…|` rows after it give the opset
+versions of its kernels (`13+`, `[6, 12]`, `10`); they become the set's `operators` and `opsets` (contiguous ranges
+merged), and the element types its rows name, the set's `tensor_types`.
+
 Each table row `|<domain>:<Operator>|<note>|` is an operator the EP takes; the default domain's are written by
 name, others as `<domain>:<Operator>` (com.microsoft:QLinearAdd, ai.onnx.ml:ArrayFeatureExtractor). The tables'
 spellings are mapped to the ONNX operator names case-insensitively (the ML Program table writes `Argmax`; the
@@ -48,6 +56,60 @@ TABLES = {
     "ort-qnn": ("onnxruntime-qnn", "docs/execution_providers/QNN-ExecutionProvider.md", "## Supported ONNX operators",
                 "ort-qnn-doc", "HTP"),
 }
+# set id: (repository key, path, heading, source id) of a kernel registration table (OperatorKernels.md).
+KERNEL_TABLES = {
+    "ort-cuda": ("onnxruntime", "docs/OperatorKernels.md", "## Operators implemented by CUDAExecutionProvider",
+                 "ort-cuda-kernels"),
+}
+DOMAIN_ROW = re.compile(r"^\*\*Operator Domain:\*\* \*([\w.]+)\*$")
+VERSIONS = re.compile(r"^(?:(\d+)\+|\[(\d+),\s*(\d+)\]|(\d+))$")
+# OperatorKernels.md's tensor(<type>) spellings → the catalogue's element types.
+ELEMENT_TYPES = {"float": "float32", "double": "float64", "float16": "float16", "bfloat16": "bfloat16", "int8": "int8",
+                 "uint8": "uint8", "int16": "int16", "uint16": "uint16", "int32": "int32", "uint32": "uint32",
+                 "int64": "int64", "uint64": "uint64", "bool": "bool", "int4": "int4", "uint4": "uint4",
+                 "float8e4m3fn": "float8e4m3fn", "float8e5m2": "float8e5m2"}
+
+
+def kernel_table(text, heading):
+    """({operator: [[since, until or None], ...]} with contiguous ranges merged, [element types]) of one execution
+    provider's section of OperatorKernels.md."""
+    ranges, types, domain, op = {}, set(), None, None
+    for cells in st.rows(st.section(text, heading)):
+        if not any(cells):  # the `| |` rows between domains
+            continue
+        m = DOMAIN_ROW.match(cells[0])
+        if m:
+            domain, op = m.group(1), None
+            continue
+        if len(cells) != 4 or domain is None:
+            raise st.TableError(f"a row that is not |<op>|<parameters>|<opsets>|<types>| under a domain: {'|'.join(cells)!r}")
+        if cells[0]:
+            op = cells[0] if domain == "ai.onnx" else f"{domain}:{cells[0]}"
+        elif op is None:
+            raise st.TableError(f"a continuation row before any operator: {'|'.join(cells)!r}")
+        v = VERSIONS.match(cells[2])
+        if not v:
+            raise st.TableError(f"{op}: opsets {cells[2]!r} are not N+, [A, B] or N")
+        since = int(v.group(1) or v.group(2) or v.group(4))
+        until = None if v.group(1) else int(v.group(3) or v.group(4))
+        ranges.setdefault(op, []).append([since, until])
+        for t in re.findall(r"tensor\((\w+)\)", cells[3]):
+            if t in ELEMENT_TYPES:
+                types.add(ELEMENT_TYPES[t])
+    merged = {}
+    for op, rs in ranges.items():
+        out = []
+        for since, until in sorted(rs, key=lambda r: r[0]):
+            if out and out[-1][1] is not None and since <= out[-1][1] + 1:
+                out[-1][1] = until if until is None else max(out[-1][1], until)
+            elif out and out[-1][1] is None:
+                continue  # within an open range already
+            else:
+                out.append([since, until])
+        merged[op] = out
+    return merged, sorted(types)
+
+
 # QNN's table covers its CPU, GPU and HTP backends; a note "<backend> backend only" puts a row on that backend alone.
 BACKEND_ONLY = re.compile(r"\b(CPU|GPU|HTP) backend only\b")
 # ai.onnx.ml before ai.onnx, so that `ai.onnx.ml:X` is not read as ai.onnx's `ml`.
@@ -91,6 +153,9 @@ def derive(sources, names):
         elsewhere = {k: other_backend(v, backend) for k, v in rows.items() if other_backend(v, backend)}
         ops = sorted(k for k in rows if k not in elsewhere)
         out[sid] = (ops, {k: rows[k] for k in ops if rows[k]}, st.cite(sources[repo], path), elsewhere)
+    for sid, (repo, path, heading, _) in KERNEL_TABLES.items():
+        opsets, types = kernel_table(sources[repo].read(path), heading)
+        out[sid] = (sorted(opsets), {}, st.cite(sources[repo], path), {}, opsets, types)
     return out
 
 
@@ -106,9 +171,13 @@ def main():
 
     ops = cj.load("operators.json")
     src = cj.load("sources.json")
-    ops["operator_sets"] = [cj.with_constraints({**s, "operators": derived[s["id"]][0]}, derived[s["id"]][1])
-                            if s["id"] in derived else s for s in ops["operator_sets"]]
-    for sid, (_, _, _, source_id, _) in TABLES.items():
+    def rewritten(s):
+        d = derived[s["id"]]
+        if len(d) > 4:  # a kernel table: its operators, their opsets and the element types
+            return {**s, "tensor_types": d[5], "operators": d[0], "opsets": d[4]}
+        return cj.with_constraints({**s, "operators": d[0]}, d[1])
+    ops["operator_sets"] = [rewritten(s) if s["id"] in derived else s for s in ops["operator_sets"]]
+    for sid, source_id in [(k, v[3]) for k, v in TABLES.items()] + [(k, v[3]) for k, v in KERNEL_TABLES.items()]:
         revision, url = derived[sid][2]
         entry = src["sources"][source_id]
         entry["url"] = url
@@ -117,11 +186,12 @@ def main():
 
     cj.write_or_check(ops, src, args.check, "the ONNX Runtime EP tables")
     if args.check:
-        print(", ".join(TABLES) + ": up to date")
+        print(", ".join(list(TABLES) + list(KERNEL_TABLES)) + ": up to date")
         return
-    for sid, (o, c, (r, _), elsewhere) in derived.items():
+    for sid, (o, c, (r, _), elsewhere, *rest) in derived.items():
         print(f"{sid}: {len(o)} operators, {len(c)} notes, {r}"
-              + "".join(f"; left out {k} ({b} backend only)" for k, b in sorted(elsewhere.items())))
+              + "".join(f"; left out {k} ({b} backend only)" for k, b in sorted(elsewhere.items()))
+              + (f"; {sum(1 for v in rest[0].values() if v[-1][1] is not None)} registered up to a closed opset" if rest else ""))
 
 
 if __name__ == "__main__":
