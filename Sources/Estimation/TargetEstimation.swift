@@ -259,9 +259,15 @@ public enum EstimateTable {
             let precision = c["precision"]?.stringValue ?? "?", constant = c["constant_ms"]?.doubleValue ?? 0
             let plus = constant > 0 ? " + \(msText(constant))" : ""
             let publisher = c["published_by"]?.stringValue.map { " (\($0))" } ?? ""
+            var beyond = ""
+            if c["extrapolated"]?.boolValue == true, let r = c["fitted_macs"]?.arrayValue, r.count == 2,
+               let a = r[0].intValue, let b = r[1].intValue
+            {
+                beyond = "; extrapolated: the fit's models have \(countText(a))–\(countText(b)) MACs, this one \(countText(row["macs"]?.intValue ?? 0))"
+            }
             return "latency \(atLeast)\(msText(ms)) calibrated on published \(device) \(runtime) \(processor) \(precision) measurements"
                 + "\(publisher): \((perGMAC * 1000).rounded() / 1000) ms/GMAC\(plus); "
-                + "\(atLeast)\(msText(ms * lo))–\(msText(ms * hi)) over their spread"
+                + "\(atLeast)\(msText(ms * lo))–\(msText(ms * hi)) over their spread\(beyond)"
         }
         if c["method"]?.stringValue == "calibrated", let perGMAC = c["ms_per_gmac"]?.doubleValue,
             let spread = c["ratio_spread"]?.arrayValue, spread.count == 2,

@@ -232,9 +232,18 @@ public struct DeviceCalibration: Sendable, Hashable {
     /// Where the fitted models are defined.
     public var modelsSource: SourceRef
     public var source: SourceRef
+    /// The fewest and the most MACs of the models fitted: a model outside them is an extrapolation.
+    public var fittedMACs: ClosedRange<Int>? = nil
 
     /// The calibrated latency of a model with `macs` multiply-accumulates.
     public func latencyMS(macs: Int) -> Double { Double(macs) / 1e9 * msPerGMAC + constantMS }
+
+    /// Whether a model of `macs` lies outside the fitted models' range by more than half of it at either end: the fit
+    /// (a constant fixed by those models' launch and head costs) is then taken beyond what it was measured on.
+    public func extrapolates(macs: Int) -> Bool {
+        guard let r = fittedMACs else { return false }
+        return Double(macs) < Double(r.lowerBound) / 2 || Double(macs) > Double(r.upperBound) * 1.5
+    }
 }
 
 /// The fixed cost of running one more operator on a processor (`runtime` nil: any runtime).

@@ -359,7 +359,12 @@ private struct Decoder {
                     publishedBy: try string(o["published_by"], "\(p).published_by"),
                     fittedOn: try o["fitted_on"].map { v throws(CatalogueError) in try string(v, "\(p).fitted_on") },
                     modelsSource: try source(o["models_source"], "\(p).models_source", sources: sources),
-                    source: try source(o["source"], "\(p).source", sources: sources)))
+                    source: try source(o["source"], "\(p).source", sources: sources),
+                    fittedMACs: {
+                        let macs = (o["models"]?.objectValue?.entries ?? []).compactMap { $0.1["macs"]?.intValue }
+                        guard let lo = macs.min(), let hi = macs.max() else { return nil }
+                        return lo...hi
+                    }()))
             }
         }
 

@@ -337,6 +337,8 @@ public enum TargetEstimates {
                 "ratio_spread": .array(d.ratioSpread.map { .double($0) }), "stack": .string(d.stack),
                 "published_by": .string(d.publishedBy), "fitted_on": d.fittedOn.map { .string($0) } ?? .null,
                 "source": .string(catalogue.cite(d.source)), "models_source": .string(catalogue.cite(d.modelsSource)),
+                "fitted_macs": d.fittedMACs.map { .array([.int($0.lowerBound), .int($0.upperBound)]) } ?? .null,
+                "extrapolated": .bool(d.extrapolates(macs: e.macs)),
             ])
         }
         guard let c = e.latencyCalibration, let clock = e.device?.clockMHz else {

@@ -175,6 +175,21 @@ import Testing
         #expect(c["constant_ms"]?.doubleValue == 3.668)
     }
 
+    /// A model far smaller than the fitted ones (YOLO11n–x: 3.88–102 G MACs) gets the fit with a word: the constant,
+    /// the YOLO models' launch and head costs, is taken far below what it was measured on.
+    @Test func aModelOutsideTheFittedRangeIsAnExtrapolation() throws {
+        let fit = try Self.fit("jetson-orin-nx-16gb", "onnxruntime", "float32")
+        #expect(fit.delegate == "cuda")
+        #expect(fit.fittedMACs == 3_877_774_463...102_154_824_063)
+        #expect(fit.extrapolates(macs: 8_350) && fit.extrapolates(macs: 1_900_000_000))
+        #expect(!fit.extrapolates(macs: 2_000_000_000) && !fit.extrapolates(macs: 150_000_000_000))
+        #expect(fit.extrapolates(macs: 160_000_000_000))
+        let row = try Self.row("{runtime: onnxruntime, delegate: cuda, device: jetson-orin-nx-16gb}")
+        #expect(row["precision"] == "float32")
+        #expect(row["latency_calibration"]?["delegate"] == "cuda")
+        #expect(row["latency_calibration"]?["extrapolated"] == .bool(true))
+    }
+
     /// The Pi 4 has no measurements of its own: it is not calibrated by the Pi 5's.
     @Test func thePi4IsNotCalibratedByThePi5sFit() throws {
         let row = try Self.row("{runtime: onnxruntime, device: raspberry-pi-4}")
