@@ -27,16 +27,16 @@ public enum ONNXTFLiteSize {
     static let fusing: Set<String> = ["Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Sub", "Mul"]
     static let vanishing: Set<String> = ["Identity", "Dropout"]
 
-    /// `perTensor`: one weight scale per kernel (`granularity: per-tensor`) instead of one per output channel.
-    /// `notRun`: the graphs (by index) of If branches the fixed input sizes and values never take: onnxsim, which
-    /// onnx2tf runs at those sizes first, replaces each such If by the branch taken, so the other branch's nodes and
-    /// weights are not in the file and the If writes no operator (`GraphAnalysis`' `graphsNotRun`).
     /// Whether a branch onnxsim removes takes the tensor with it: it belongs to a graph never run, or only such
     /// graphs read it.
     public static func removed(_ t: ConstantTensor, notRun: Set<Int>) -> Bool {
         !notRun.isEmpty && (notRun.contains(t.graph) || (!t.consumers.isEmpty && t.consumers.allSatisfy { notRun.contains($0.graph) }))
     }
 
+    /// `perTensor`: one weight scale per kernel (`granularity: per-tensor`) instead of one per output channel.
+    /// `notRun`: the graphs (by index) of If branches the fixed input sizes and values never take: onnxsim, which
+    /// onnx2tf runs at those sizes first, replaces each such If by the branch taken, so the other branch's nodes and
+    /// weights are not in the file and the If writes no operator (`GraphAnalysis`' `graphsNotRun`).
     public static func predict(model: Model, mode: KerasTFLiteSize.Mode, integerIO: Bool = false, perTensor: Bool = false,
                                notRun: Set<Int> = []) -> Int {
         // Every graph: an If's branches and a Loop's body become TFLite subgraphs with their own operators.

@@ -290,8 +290,9 @@ def published(wheel):
     return out + qaihm_rows(wheel)
 
 
-def fit_group(group, key, stack, published_by, fitted_on, models_source, source):
-    """One calibration: the fit over `group` and, per model, estimate / published (and with the model left out)."""
+def fit_group(group, key, stack, published_by, fitted_on, models_source, source, delegate=None):
+    """One calibration: the fit over `group` and, per model, estimate / published (and with the model left out).
+    `delegate`: the runtime's provider the figures ran with, when the fit is that provider's alone."""
     device, runtime, processor, precision = key
     w = fit_one(group)
     models, ratios = {}, []
@@ -305,7 +306,8 @@ def fit_group(group, key, stack, published_by, fitted_on, models_source, source)
             entry["leave_one_out_ratio"] = round(predict(loo, r) / r["published_ms"], 4)
         models[r["model"]] = entry
     return {
-        "device": device, "runtime": runtime, "processor": processor, "precision": precision,
+        "device": device, "runtime": runtime, **({"delegate": delegate} if delegate else {}),
+        "processor": processor, "precision": precision,
         "ms_per_gmac": round(w[0], 4), "constant_ms": round(w[1], 4),
         "ratio_spread": [round(min(ratios), 4), round(max(ratios), 4)],
         "fit": "least squares on the relative error" + (", with a constant" if len(group) >= 3 else
@@ -322,13 +324,10 @@ def fit(rows):
         for fmt in t["rows"]:
             runtime, processor, precision, stack, *delegate = formats(t)[fmt]
             group = [r for r in rows if r["table"] == t["table"] and r["format"] == fmt]
-            c = fit_group(group, (t["device"], runtime, processor, precision),
-                          f"{stack}; {t['measured_on']}", "Ultralytics' YOLO11 benchmarks",
-                          "{n} models ({models}), format '" + fmt + "' of " + t["table"], MODELS_SOURCE, t["source"])
-            if delegate:  # the runtime's provider the figures ran with: the fit is that provider's alone
-                c = {"device": c["device"], "runtime": c["runtime"], "delegate": delegate[0],
-                     **{k: v for k, v in c.items() if k not in ("device", "runtime")}}
-            calibrations.append(c)
+            calibrations.append(fit_group(group, (t["device"], runtime, processor, precision),
+                                          f"{stack}; {t['measured_on']}", "Ultralytics' YOLO11 benchmarks",
+                                          "{n} models ({models}), format '" + fmt + "' of " + t["table"],
+                                          MODELS_SOURCE, t["source"], delegate=delegate[0] if delegate else None))
     fitted = [r for r in rows if r["table"] == QAIHM_TABLE and "left_out" not in r]
     for device_name, device in QAIHM_DEVICES.items():
         for (fmt, processor), (runtime, stack) in QAIHM_RUNTIMES.items():

@@ -100,10 +100,9 @@ def kernel_table(text, heading):
     for op, rs in ranges.items():
         out = []
         for since, until in sorted(rs, key=lambda r: r[0]):
-            if out and out[-1][1] is not None and since <= out[-1][1] + 1:
-                out[-1][1] = until if until is None else max(out[-1][1], until)
-            elif out and out[-1][1] is None:
-                continue  # within an open range already
+            last = out[-1] if out else None
+            if last and (last[1] is None or since <= last[1] + 1):  # overlaps or continues the range before
+                last[1] = None if last[1] is None or until is None else max(last[1], until)
             else:
                 out.append([since, until])
         merged[op] = out
