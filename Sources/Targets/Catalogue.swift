@@ -405,7 +405,9 @@ public struct OperatorCheck: Sendable, Hashable {
         /// Input `input` (when present) has one of the element types `values`: a TFLite node's (its file stores
         /// every tensor's type), or an ONNX node's constant input (a value computed at run time passes).
         case tensorTypes = "tensor_types"
-        /// Inputs `inputs` (those present) all have one element type (TFLite nodes; elsewhere it passes).
+        /// Inputs `inputs` and outputs `outputs` (those present) all have one element type (TFLite nodes; elsewhere
+        /// it passes), unless the first two's types are a pair of `values` ("float32,int8": XNNPACK's dynamically
+        /// quantized convolution).
         case sameTensorTypes = "same_tensor_types"
         /// Inputs `inputs` that are initializers or `Constant` outputs hold only zeros (a zero point, a training
         /// flag); one computed at run time passes (pair it with `constant_inputs` where that must be constant too).

@@ -340,7 +340,9 @@ public enum CatalogueDocument {
         case .maxDimension: return "input dimensions at most \(k.max.map(String.init) ?? "")"
         case .noBatchAxis: return "leaves the batch dimension alone"
         case .tensorTypes: return "input \(k.input) is \(k.values.joined(separator: ", "))"
-        case .sameTensorTypes: return "inputs \(k.inputs.map(String.init).joined(separator: ", ")) of one type"
+        case .sameTensorTypes:
+            let named = k.inputs.map { "input \($0)" } + k.outputs.map { "output \($0)" }
+            return named.joined(separator: ", ") + " of one type" + (k.values.isEmpty ? "" : " unless " + k.values.joined(separator: "; "))
         case .zeroValues: return "constant inputs \(k.inputs.map(String.init).joined(separator: ", ")) all zero"
         case .absent:
             let parts = k.inputs.map { "input \($0)" } + k.outputs.map { "output \($0)" } + k.attributes.map { "`\($0)`" }

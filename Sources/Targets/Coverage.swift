@@ -502,9 +502,12 @@ public enum Coverage {
                 if !c.values.contains(t) { return (c, "input \(c.input) '\(v)' is \(t)") }
             case .sameTensorTypes:
                 guard node.builtinCode != nil else { continue }
-                let typed = c.inputs.compactMap { i in input(i).flatMap { v in dtypes(v).map { (i, v, $0) } } }
+                let output = { (k: Int) in k < node.outputs.count && !node.outputs[k].isEmpty ? node.outputs[k] : nil }
+                let typed = c.inputs.compactMap { i in input(i).flatMap { v in dtypes(v).map { ("input \(i)", v, $0) } } }
+                    + c.outputs.compactMap { k in output(k).flatMap { v in dtypes(v).map { ("output \(k)", v, $0) } } }
+                if typed.count == 2, c.values.contains("\(typed[0].2),\(typed[1].2)") { continue }
                 if let first = typed.first, let other = typed.first(where: { $0.2 != first.2 }) {
-                    return (c, "input \(first.0) '\(first.1)' is \(first.2), input \(other.0) '\(other.1)' is \(other.2)")
+                    return (c, "\(first.0) '\(first.1)' is \(first.2), \(other.0) '\(other.1)' is \(other.2)")
                 }
             case .perTensorQuantization:
                 // On output `outputs[0]` when the check names one, else on input `input`.

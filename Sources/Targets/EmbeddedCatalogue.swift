@@ -4673,11 +4673,41 @@ enum EmbeddedCatalogue {
           "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: CheckTensorInt32Type on input 3"}
         },
         {
+          "id": "xnnpack.same-types-0-out0",
+          "operators": ["ADD", "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "MUL", "SUB"],
+          "kind": "same_tensor_types",
+          "inputs": [0],
+          "outputs": [0],
+          "text": "XNNPACK takes input 0 and output 0 only of one element type (no mixed types)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: \"unsupported mixed types\""}
+        },
+        {
           "id": "xnnpack.same-types-0-1",
           "operators": ["ADD", "DEPTHWISE_CONV_2D", "MUL", "SUB"],
           "kind": "same_tensor_types",
           "inputs": [0, 1],
-          "text": "XNNPACK takes inputs 0 and 1 only of one element type (no mixed types)",
+          "text": "XNNPACK takes input 0 and input 1 only of one element type (no mixed types)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: \"unsupported mixed types\""}
+        },
+        {
+          "id": "xnnpack.same-types-0-1-fully_connected",
+          "operators": ["FULLY_CONNECTED"],
+          "kind": "same_tensor_types",
+          "inputs": [0, 1],
+          "values": [
+            "float16,int2", "float16,int4", "float16,int8", "float32,int2", "float32,int4", "float32,int8", "int8,int2",
+            "int8,int4"
+          ],
+          "text": "XNNPACK takes input 0 and input 1 only of one element type (no mixed types but float16 with int2, float16 with int4, float16 with int8, float32 with int2, float32 with int4, float32 with int8, int8 with int2, int8 with int4)",
+          "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: \"unsupported mixed types\""}
+        },
+        {
+          "id": "xnnpack.same-types-0-1-conv_2d",
+          "operators": ["CONV_2D"],
+          "kind": "same_tensor_types",
+          "inputs": [0, 1],
+          "values": ["float32,int8"],
+          "text": "XNNPACK takes input 0 and input 1 only of one element type (no mixed types but float32 with int8)",
           "source": {"id": "tflite-xnnpack-delegate", "section": "Subgraph::Visit*Node: \"unsupported mixed types\""}
         },
         {

@@ -28,6 +28,24 @@ let xnnpackQuantization = "Tests/Fixtures/xnnpack-quantization/"
         #expect(byID["xnnpack.same-quantization-as-output.reshape"]?.values == ["int8", "uint8"])
         #expect(byID["xnnpack.same-quantization-as-output.concatenation"]?.values == ["uint8"])
         #expect(byID["xnnpack.input0-quantized-output-type"]?.operators == ["QUANTIZE"])
+        // "unsupported mixed types": each comparison of the refusal's condition, with the pairs its flags excuse.
+        let out = try #require(byID["xnnpack.same-types-0-out0"])
+        #expect(out.kind == .sameTensorTypes && out.inputs == [0] && out.outputs == [0] && out.values == [])
+        #expect(out.operators == ["ADD", "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "MUL", "SUB"])
+        #expect(byID["xnnpack.same-types-0-1"]?.operators == ["ADD", "DEPTHWISE_CONV_2D", "MUL", "SUB"])
+        #expect(byID["xnnpack.same-types-0-1-conv_2d"]?.values == ["float32,int8"])
+        #expect(byID["xnnpack.same-types-0-1-fully_connected"]?.values == [
+            "float16,int2", "float16,int4", "float16,int8", "float32,int2", "float32,int4", "float32,int8", "int8,int2", "int8,int4",
+        ])
+    }
+
+    /// Float activations with int8 weights: XNNPACK quantizes a CONV_2D's and a FULLY_CONNECTED's input on the fly
+    /// (the `dynamically_quantized` exception of their "mixed types" refusal), not a DEPTHWISE_CONV_2D's.
+    @Test func aHybridDepthwiseConvolutionFallsBackWhereTheConvolutionAndTheFullyConnectedRun() {
+        #expect(targetIssues("targets: {t: {runtime: litert, delegate: ⟦⟦xnnpack⟧⟧}}\n", model: xnnpackQuantization + "hybrid_convolutions.tflite", [
+            Expected(.operatorsOnCPU, "1 of 4 operators (18% of MACs, 1 builtin-kernel partition) fall back"),
+            Expected(.operatorConstraint, "1 node falls outside the constraint \"XNNPACK takes input 0 and input 1 only of one element type (no mixed types)\" and runs on the builtin CPU kernels: DEPTHWISE_CONV_2D 'functional_2_1/depthwise_conv2d_1/BiasAdd;functional_2_1/depthwise_conv2d_1/depthwise;functional_2_1/depthwise_conv2d_1/Squeeze' (input 0 'functional_2_1/conv2d_2_1/BiasAdd;functional_2_1/conv2d_2_1/convolution;functional_2_1/conv2d_2_1/Squeeze' is float32, input 1 'tfl.pseudo_qconst' is int8)"),
+        ]) == [])
     }
 
     @Test func theUnchangedModelRunsWhollyOnXNNPACK() {

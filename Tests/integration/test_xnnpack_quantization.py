@@ -1,6 +1,7 @@
 """The XNNPACK delegate's quantization-parameter checks (derived from LiteRT's xnnpack_delegate.cc by
 scripts/catalogue/derive_xnnpack.py: `per_tensor_quantization`, `quantized_dimension`, `scale_ratio`,
-`same_quantization_as_output`, `same_quantized_output_type`, `zero_point_zero`) against the delegate ai-edge-litert
+`same_quantization_as_output`, `same_quantized_output_type`, `zero_point_zero`, and the element types of
+`same_tensor_types` with their dynamically quantized exceptions) against the delegate ai-edge-litert
 applies by default, counted from the runtime's own log line
 
     VERBOSE: Replacing N out of M node(s) with delegate (TfLiteXNNPackDelegate) node, yielding P partitions for subgraph 0
@@ -87,6 +88,9 @@ EXPECTED = {
     "reshape_output_scale": {4: ("RESHAPE", "xnnpack.same-quantization-as-output.reshape")},
     "leaky_relu_alpha_zero": {3: ("LEAKY_RELU", "xnnpack.normal-alpha.leaky_relu")},
     "leaky_relu_negative_scale": {3: ("LEAKY_RELU", "xnnpack.scale-ratio-0-alpha.leaky_relu")},
+    # Float activations with int8 weights: CONV_2D and FULLY_CONNECTED are dynamically quantized, DEPTHWISE_CONV_2D
+    # is refused for its mixed types.
+    "hybrid_convolutions": {1: ("DEPTHWISE_CONV_2D", "xnnpack.same-types-0-1")},
     # One BATCH_MATMUL by a constant: full-integer (as TensorFlow's converter writes it, and edited) ...
     "bmm_converted": {0: ("BATCH_MATMUL", "xnnpack.input1-zero-point")},
     "bmm_base": {},
@@ -116,7 +120,7 @@ def test_fixture_refusals_match_the_runtime(run, tmp_path, name):
     assert named == EXPECTED[name]
     # The runtime leaves exactly those nodes to the builtin kernels, and replaces the rest.
     assert {o["index"] for o in originals if o["index"] not in owner} == set(EXPECTED[name])
-    assert nodes == len(originals) == (7 if name == "dequantize_per_channel" else 1 if name.startswith("bmm") else 6)
+    assert nodes == len(originals) == {"dequantize_per_channel": 7, "hybrid_convolutions": 4}.get(name, 1 if name.startswith("bmm") else 6)
     assert replaced == nodes - len(row["cpu_nodes"]) == nodes - len(EXPECTED[name])
 
 

@@ -28,7 +28,11 @@ positive scale times alpha, in [-127.99609375, 128] and not under 1/256 in magni
 `factor_attribute` and a `magnitude_min`.
 
 BATCH_MATMUL's "unsupported mixed types", which compares GetXNNPackDatatype's types (per-channel int8, qcint8, is not
-per-tensor int8, qint8) unless dynamically quantized, is a `same_xnnpack_datatypes` check.
+per-tensor int8, qint8) unless dynamically quantized, is a `same_xnnpack_datatypes` check. Every other "unsupported
+mixed types" refusal compares element types: each `a.type != b.type` of its condition is a `same_tensor_types` check
+on those inputs or outputs, and the `&& !flag` that excuses some pairs (CONV_2D's and FULLY_CONNECTED's
+`dynamically_quantized`, FULLY_CONNECTED's `supported_srq`) lists the element type pairs the flag's definition
+holds for as the check's `values`, with the delegate's default options (dynamically quantized operators on).
 
 Quantization checks left out: those GetXNNPackDatatype makes when the delegate defines its values, after partitioning
 (a failure there fails the delegate, not one node); the per-channel parameters xnn_validate_channelwise_quantized_tensor
@@ -155,20 +159,79 @@ def input_checks(segment, bindings, helpers):
 
 
 MIXED = re.compile(r"if \(([^{};]*?)\)\s*\{\s*TF_LITE_MAYBE_KERNEL_LOG\([^;]*?unsupported mixed types", re.S)
+COMPARISON = re.compile(r"\(?(\w+)\.type != (\w+)\.type\)?(?:\s*&&\s*!\s*\(?([\w\s|]+?)\)?)?")
+FLAG = r"bool %s =\s*\((.*?)\);"
+# A flag that holds only while the delegate's options leave dynamic quantization on, as they do by default (the
+# flag TFLITE_XNNPACK_DELEGATE_FLAG_DISABLE_DYNAMICALLY_QUANTIZED_OPS is off unless a user sets it).
+DEFAULT_ON = "!delegate.disable_dynamically_quantized_ops() &&"
 
 
-def same_types(segment, bindings):
-    """The node inputs that must share one element type: a `mixed types` refusal whose condition is only
-    `a.type != b.type` comparisons joined by ||, between inputs (comparisons with outputs are left out)."""
+def split_top(expr, op):
+    """The operands of `op` (`||`, `&&`) outside parentheses."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(expr):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and expr.startswith(op, i):
+            out.append(expr[start:i])
+            start = i + len(op)
+    return [x.strip() for x in out + [expr[start:]]]
+
+
+def unparen(expr):
+    """expr without the parentheses that enclose all of it."""
+    expr = expr.strip()
+    while expr.startswith("(") and expr.endswith(")"):
+        depth = 0
+        for i, ch in enumerate(expr):
+            depth += (ch == "(") - (ch == ")")
+            if depth == 0 and i < len(expr) - 1:
+                return expr  # "(a) && (b)": the first parenthesis closes early
+        expr = expr[1:-1].strip()
+    return expr
+
+
+def flag_pairs(segment, flag):
+    """{(tensor variable, tensor variable): [(type, type)]}: the element type pairs a flag such as
+    `dynamically_quantized = (x.type == kTfLiteFloat32 && (w.type == kTfLiteInt4 || w.type == kTfLiteInt8))` holds
+    for, with the delegate's default options."""
+    m = re.search(FLAG % flag, segment, re.S)
+    if m is None:
+        sys.exit(f"{DELEGATE}: the flag {flag} a mixed-types refusal excuses is not defined where it is read")
+    expr = re.sub(r"\s+", " ", m.group(1)).replace(DEFAULT_ON, "").strip()
+    factors = split_top(unparen(expr), "&&")
+    if len(factors) != 2:
+        sys.exit(f"{DELEGATE}: the flag {flag} is not one tensor's types and another's: {expr}")
+    sides = []
+    for f in factors:
+        alts = [re.fullmatch(r"(\w+)\.type == kTfLite(\w+)", unparen(a)) for a in split_top(unparen(f), "||")]
+        if not all(alts) or len({a.group(1) for a in alts}) != 1:
+            sys.exit(f"{DELEGATE}: the flag {flag} reads more than tensor types: {expr}")
+        sides.append((alts[0].group(1), [TYPES[a.group(2)] for a in alts]))
+    (x, xs), (y, ys) = sides
+    return {(x, y): [(a, b) for a in xs for b in ys]}
+
+
+def same_types(segment, bindings, outputs):
+    """[(inputs, outputs, exempt type pairs)]: the node inputs (and outputs) that must share one element type, one
+    entry per `a.type != b.type` comparison of a `mixed types` refusal, with the type pairs its `&& !flag` excuses
+    (a dynamically quantized float input with int8 weights)."""
     out = []
     for m in MIXED.finditer(segment):
         cond = re.sub(r"\s+", " ", m.group(1)).strip()
-        pairs = re.findall(r"(\w+)\.type != (\w+)\.type", cond)
-        if not pairs or re.sub(r"\(?\w+\.type != \w+\.type\)?|\|\||\s", "", cond):
-            continue  # an exception (dynamically quantized...) the check cannot express
-        inputs = sorted({bindings[v] for a, b in pairs for v in (a, b) if a in bindings and b in bindings})
-        if len(inputs) > 1:
-            out.append(inputs)
+        if DATATYPES.match(m.group(0)):
+            continue  # GetXNNPackDatatype's types: datatype_checks
+        for term in split_top(unparen(cond), "||"):
+            c = COMPARISON.fullmatch(unparen(term))
+            if c is None or any(v not in bindings and v not in outputs for v in c.group(1, 2)):
+                sys.exit(f"{DELEGATE}: a mixed-types refusal the patterns do not read: {term}")
+            a, b = c.group(1, 2)
+            exempt = []
+            for flag in split_top(c.group(3), "||") if c.group(3) else []:
+                for (x, y), pairs in flag_pairs(segment, flag).items():
+                    exempt += pairs if (x, y) == (a, b) else [(q, p) for p, q in pairs] if (y, x) == (a, b) else []
+            ins = sorted({bindings[v] for v in (a, b) if v in bindings})
+            outs = sorted({outputs[v] for v in (a, b) if v in outputs})
+            out.append((tuple(ins), tuple(outs), tuple(f"{p},{q}" for p, q in sorted(set(exempt)) if p != q)))
     return out
 
 
@@ -188,8 +251,9 @@ def per_operator_types(text, fn, ops, helpers):
         constant = static_inputs(body, bindings)
         if constant:
             checks = dict(checks, static=constant)
-        for inputs in same_types(body, bindings):
-            checks = dict(checks, same=inputs)
+        same = same_types(body, bindings, input_bindings(body, "outputs"))
+        if same:
+            checks = dict(checks, same=same)
         return {op: checks for op in ops}
     sw = block(body, m.start())
     out, pending = {}, []
@@ -201,8 +265,9 @@ def per_operator_types(text, fn, ops, helpers):
             continue
         if pending and part.strip():
             checks = input_checks(part, bindings, helpers)
-            for inputs in same_types(part, bindings):
-                checks = dict(checks, same=inputs)
+            same = same_types(part, bindings, input_bindings(body, "outputs"))
+            if same:
+                checks = dict(checks, same=same)
             for op in pending:
                 out[op] = checks
             pending = []
@@ -507,7 +572,8 @@ def checks_for(types):
     for op, per_input in sorted(types.items()):
         for k, v in per_input.items():
             if k == "same":
-                same.setdefault(tuple(v), []).append(op)
+                for entry in v:
+                    same.setdefault(entry, []).append(op)
             if k == "static":
                 static.setdefault(tuple(v), []).append(op)
         for k, (helper, accepted) in sorted((k, v) for k, v in per_input.items() if k not in ("same", "static")):
@@ -522,11 +588,16 @@ def checks_for(types):
                     + (" (8-bit quantized per tensor)" if "int8" in accepted and "Int8" in helper and "QC" not in helper else ""),
             "source": {"id": SOURCE_ID, "section": f"Subgraph::Visit*Node: {helper} on input {k}"},
         })
-    for inputs, ops in sorted(same.items()):
+    for (inputs, outputs, exempt), ops in sorted(same.items()):
+        slug = "-".join(map(str, inputs)) + "".join(f"-out{k}" for k in outputs)
+        named = [f"input {k}" for k in inputs] + [f"output {k}" for k in outputs]
         out.append({
-            "id": "xnnpack.same-types-" + "-".join(map(str, inputs)), "operators": ops, "kind": "same_tensor_types",
-            "inputs": list(inputs),
-            "text": f"XNNPACK takes inputs {' and '.join(map(str, inputs))} only of one element type (no mixed types)",
+            # Exemptions differ by operator: the first one names the check.
+            "id": f"xnnpack.same-types-{slug}" + (f"-{ops[0].lower()}" if exempt else ""),
+            "operators": ops, "kind": "same_tensor_types", "inputs": list(inputs),
+            **({"outputs": list(outputs)} if outputs else {}), **({"values": list(exempt)} if exempt else {}),
+            "text": f"XNNPACK takes {' and '.join(named)} only of one element type (no mixed types"
+                    + (f" but {', '.join(p.replace(',', ' with ') for p in exempt)}" if exempt else "") + ")",
             "source": {"id": SOURCE_ID, "section": "Subgraph::Visit*Node: \"unsupported mixed types\""},
         })
     for inputs, ops in sorted(static.items()):

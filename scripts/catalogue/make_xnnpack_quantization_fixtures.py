@@ -25,6 +25,11 @@ leaky_relu_alpha_zero.tflite LEAKY_RELU's alpha set to 0 (a ReLU): XNNPACK takes
 leaky_relu_negative_scale.tflite LEAKY_RELU's alpha set to 1/1000: its negative scale (input / output scale times alpha)
                             falls under 1/256 in magnitude.
 
+hybrid_convolutions.tflite  CONV_2D (16 -> 32 channels), DEPTHWISE_CONV_2D (32 channels, multiplier 4) and
+                            FULLY_CONNECTED with float activations and int8 weights (dynamic range): XNNPACK takes the
+                            CONV_2D and the FULLY_CONNECTED (dynamically quantized) and refuses the DEPTHWISE_CONV_2D
+                            ("unsupported mixed types": its input and filter types must be equal).
+
 bmm_converted.tflite        tf.matmul of a (2, 4, 8) input by a constant (2, 8, 6), full-integer: one BATCH_MATMUL, whose
                             int8 right-hand side the converter gives a non-zero zero point, which XNNPACK refuses.
 bmm_base.tflite             that model with the right-hand side's zero point 0: XNNPACK takes it.
@@ -126,6 +131,20 @@ def leaky_relu_alpha(alpha):
     return change
 
 
+def hybrid_convolutions():
+    """Dynamic-range convolutions, each weight of 1,024 elements or more (the converter quantizes no smaller one)."""
+    inp = tf.keras.Input((8, 8, 16), batch_size=1)
+    conv = tf.keras.layers.Conv2D(32, 3, padding="same")(inp)
+    depthwise = tf.keras.layers.DepthwiseConv2D(3, depth_multiplier=4, padding="same")(conv)
+    out = tf.keras.layers.Dense(8)(tf.keras.layers.Flatten()(depthwise))
+    model = tf.keras.Model(inp, out)
+    rng = np.random.default_rng(0)
+    model.set_weights([rng.normal(size=w.shape).astype(np.float32) for w in model.get_weights()])
+    c = tf.lite.TFLiteConverter.from_keras_model(model)
+    c.optimizations = [tf.lite.Optimize.DEFAULT]
+    return c.convert()
+
+
 def bmm_model(hybrid=False):
     """tf.matmul by a constant: full-integer, or with float activations and int8 weights (dynamic range, hybrid: a
     weight of 1,024 elements or more, as the converter quantizes no smaller one)."""
@@ -214,7 +233,8 @@ def main():
     (OUT / "bmm_hybrid.tflite").write_bytes(hybrid)
     for name, change in HYBRID_VARIANTS.items():
         (OUT / f"{name}.tflite").write_bytes(edit(hybrid, change))
-    print(f"wrote {4 + len(VARIANTS) + len(BMM_VARIANTS) + len(HYBRID_VARIANTS)} models to {OUT}")
+    (OUT / "hybrid_convolutions.tflite").write_bytes(hybrid_convolutions())
+    print(f"wrote {5 + len(VARIANTS) + len(BMM_VARIANTS) + len(HYBRID_VARIANTS)} models to {OUT}")
 
 
 if __name__ == "__main__":
