@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """One verdict on the real corpus: for every ONNX model of Tests/corpus/corpus.json (fetched into the cache by
-`make corpus`), a float32 and a dynamic-range TFLite target (onnx2tf), `check`'s errors for each target against
+`make corpus`), TFLite targets (onnx2tf), `check`'s errors for each target against
 whether `convert` writes it. Too slow for CI (two onnx2tf conversions per model, 10-60 s each); run by hand after
 changing the ONNX → TFLite driver or the lowering table:
 
     .venv/bin/python scripts/verdict_sweep.py [--bin .build/debug/slipway] [--python .venv-convert/bin/python] [ID ...]
 
-Prints one line per target: check's error codes (or "ok"), convert's exit status and its last line; exits 1 when a
-target `check` passes fails to convert, or one it refuses converts.
+`--targets` picks among f32, drq, int8 (full integer, calibrated on a few generated samples) and mcu (the same for
+TFLite Micro); `--run` also runs each artifact against the model in its runtime (LiteRT, the tflite-micro
+interpreter) with `slipway test --no-convert` on those samples. Prints one line per target: check's error codes
+(or "ok"), convert's exit status and its last line, and with --run the test's status; exits 1 when a target `check`
+passes fails to convert or to run, or one it refuses converts.
 """
 import argparse
 import json
@@ -22,13 +25,47 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import fetch_corpus  # noqa: E402
 
 TARGETS = {"f32": {"runtime": "litert", "format": "tflite"},
-           "drq": {"runtime": "litert", "format": "tflite", "optimize": {"quantize": {"weights": "int8"}}}}
+           "drq": {"runtime": "litert", "format": "tflite", "optimize": {"quantize": {"weights": "int8"}}},
+           "int8": {"runtime": "litert", "format": "tflite",
+                    "optimize": {"quantize": {"weights": "int8", "activations": "int8", "calibration": "calib/"}}},
+           "mcu": {"runtime": "tflite-micro",
+                   "optimize": {"quantize": {"weights": "int8", "activations": "int8", "calibration": "calib/"}}}}
+CALIBRATION_SAMPLES = 4
+
+
+def write_calibration(folder, model, entry):
+    """Samples as the corpus entry feeds them (a fixed value, an integer range), uniform [0, 1) floats otherwise,
+    in each input's own element type."""
+    import numpy as np
+    import onnx
+    from onnx import helper
+    rng = np.random.default_rng(7)
+    graph = onnx.load(str(model), load_external_data=False).graph
+    initializers = {i.name for i in graph.initializer}
+    types = {i.name: helper.tensor_dtype_to_np_dtype(i.type.tensor_type.elem_type) for i in graph.input if i.name not in initializers}
+    folder.mkdir()
+    for k in range(CALIBRATION_SAMPLES):
+        sample = {}
+        for name, shape in (entry.get("inputs") or {}).items():
+            feed = entry.get("feeds", {}).get(name, {})
+            if "value" in feed:
+                x = np.full(shape, feed["value"])
+            elif "range" in feed:
+                x = rng.integers(*feed["range"], size=shape)
+            else:
+                x = rng.random(shape)
+            sample[name] = x.astype(types[name])
+        np.savez(folder / f"s{k}.npz", **sample)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bin", default=str(ROOT / ".build/debug/slipway"))
     ap.add_argument("--python", default=str(ROOT / ".venv-convert/bin/python"))
+    ap.add_argument("--targets", default="f32,drq", help=f"which of {','.join(TARGETS)} (default %(default)s)")
+    ap.add_argument("--run", action="store_true",
+                    help="also run each artifact against the model in its runtime (`slipway test --no-convert`)")
+    ap.add_argument("--runtime-python", default=str(ROOT / ".venv/bin/python"))
     ap.add_argument("ids", nargs="*")
     a = ap.parse_args()
     folder = fetch_corpus.cache_dir()
@@ -45,22 +82,36 @@ def main():
             (d / "m.onnx").symlink_to(src)
             # A scalar input the entry feeds one value (silero-vad's sr) is given as that value, as a user would.
             inputs = {n: e.get("feeds", {}).get(n, {}).get("value", s) if s == [] else s for n, s in (e.get("inputs") or {}).items()}
-            doc = {"slipway": 1, "name": "m", "model": {"path": "m.onnx", **({"inputs": inputs} if inputs else {})}, "targets": TARGETS}
+            targets = {t: TARGETS[t] for t in a.targets.split(",")}
+            write_calibration(d / "calib", src, e)  # calibration samples, and test samples for --run
+            doc = {"slipway": 1, "name": "m", "model": {"path": "m.onnx", **({"inputs": inputs} if inputs else {})}, "targets": targets,
+                   "test": {"samples": "calib/"}}
             (d / "m.slipway.yaml").write_text(json.dumps(doc))
             c = subprocess.run([a.bin, "check", "m.slipway.yaml", "--format", "json"], cwd=d, capture_output=True)
             errors = {}
             for x in json.loads(c.stdout or b"[]"):
                 if x["severity"] == "error":
-                    for t in x.get("targets") or list(TARGETS):
+                    for t in x.get("targets") or list(targets):
                         errors.setdefault(t, set()).add(x["code"])
-            for t in TARGETS:
+            for t in targets:
                 r = subprocess.run([a.bin, "convert", "m.slipway.yaml", "--target", t, "--python", a.python],
                                    cwd=d, capture_output=True, timeout=1800)
+                ran = ""
+                if r.returncode == 0 and a.run:
+                    # A test with no tolerances fails only where the runtime cannot load or run the artifact.
+                    x = subprocess.run([a.bin, "test", "m.slipway.yaml", "--target", t, "--no-convert", "--json",
+                                        "--runtime-python", a.runtime_python], cwd=d, capture_output=True, timeout=1800)
+                    result = (json.loads(x.stdout or b"{}").get("targets") or [{}])[0]
+                    ran = f", runs {result.get('status', 'error')}" + (f" ({result.get('reason')})" if result.get("status") != "passed" else "")
+                    if result.get("status") != "passed":
+                        disagreements += 1
+                        ran += "  DISAGREE"
                 agrees = (r.returncode == 0) == (t not in errors)
                 disagreements += not agrees
-                last = r.stderr.decode().strip().splitlines()[-1:] if r.returncode else []
+                said = [l for l in r.stderr.decode().strip().splitlines() if not l.startswith("slipway-progress")]
+                last = said[-1:] if r.returncode else []
                 print(f"{e['id']} {t}: check {','.join(sorted(errors.get(t, []))) or 'ok'}, convert exit {r.returncode}"
-                      f"{'' if agrees else '  DISAGREE'} {' '.join(last)[:200]}", flush=True)
+                      f"{'' if agrees else '  DISAGREE'}{ran} {' '.join(last)[:200]}", flush=True)
             shutil.rmtree(d / "dist", ignore_errors=True)
     sys.exit(1 if disagreements else 0)
 

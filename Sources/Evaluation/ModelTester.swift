@@ -384,8 +384,9 @@ public enum ModelTester {
             if m.outputs.count != original.outputs.count {
                 mismatch = "the artifact has \(m.outputs.count) outputs, the original \(original.outputs.count)"
             }
+            let pairing = Self.pairOutputs(original: original.outputs.map(\.values.count), artifact: m.outputs.map(\.values.count))
             for (o, ref) in original.outputs.enumerated() where mismatch == nil && o < m.outputs.count {
-                if let metrics = OutputMetrics.compare(name: ref.name, shape: ref.shape, reference: ref.values, output: m.outputs[o].values,
+                if let metrics = OutputMetrics.compare(name: ref.name, shape: ref.shape, reference: ref.values, output: m.outputs[pairing[o]].values,
                                                        samples: run.samples.count) {
                     target.outputs.append(metrics)
                 } else {
@@ -406,6 +407,23 @@ public enum ModelTester {
             run.targets[index] = target
         }
         return run
+    }
+
+    /// The artifact's output compared with each of the original's (given their value counts): the one in its place
+    /// when their sizes agree, else the one other output of that size (a converter may reorder outputs: onnx2tf's
+    /// TFLite Micro artifact of akiki-vad gives its state before its probability), else the one in its place.
+    static func pairOutputs(original: [Int], artifact: [Int]) -> [Int] {
+        var pairing = Array(original.indices)
+        let inPlace = Set(original.indices.filter { $0 < artifact.count && artifact[$0] == original[$0] })
+        var used = inPlace
+        for o in original.indices where !inPlace.contains(o) {
+            let fits = artifact.indices.filter { !used.contains($0) && artifact[$0] == original[o] }
+            if fits.count == 1 {
+                pairing[o] = fits[0]
+                used.insert(fits[0])
+            }
+        }
+        return pairing
     }
 
     /// The model's inputs as the runner takes them (a fixed size, or a name for a free dimension); none when the

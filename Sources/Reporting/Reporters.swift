@@ -44,6 +44,8 @@ public enum Reporter {
                     "severity": .string(d.severity.rawValue), "code": .string(d.code.rawValue),
                     "message": .string(d.message),
                 ]
+                // The targets a finding concerns, so that a tool need not parse "target 'x':" out of the message.
+                if !d.targets.isEmpty { o["targets"] = .array(d.targets.map { .string($0) }) }
                 if !d.related.isEmpty {
                     o["related"] = .array(d.related.map { rel in
                         var ro: JSONObject = ["message": .string(rel.message), "file": .string(rel.file ?? r.path)]

@@ -49,6 +49,15 @@ private let wide = "slipway: 1\ndescription: \"名前 🚀\"\nmodel: {path: mode
         #expect(d?["message"]?.stringValue?.hasPrefix("unknown key") == true)
     }
 
+    /// A finding about one target names it in `targets`; one about the manifest or the model has none.
+    @Test func jsonNamesTheTargetsAFindingConcerns() throws {
+        let r = result("slipway: 1\nmodel: {path: models/kws.onnx, 名: x}\ntargets: {a: {runtime: litert, budget: {size_mb: 0.001}}, b: {runtime: litert}}\n")
+        let rows = try #require(JSONValue.parse(Reporter.render([r], format: .json)).arrayValue)
+        #expect(rows.map { $0["code"]?.stringValue } == ["SW2001", "SW5101"])
+        #expect(rows[0]["targets"] == nil)
+        #expect(rows[1]["targets"] == ["a"])
+    }
+
     @Test func sarifNamesRulesAndCountsColumnsInCodePoints() throws {
         let sarif = try JSONValue.parse(Reporter.render([result(wide)], format: .sarif))
         #expect(sarif["version"] == "2.1.0")

@@ -344,9 +344,13 @@ def main():
     # The scripts installed beside this interpreter come first.
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     try:
+        # Calibrated (full-integer) models have their recurrences unrolled: onnx2tf otherwise lowers LSTM/GRU/RNN to
+        # a WHILE that carries values through unchanged, and TensorFlow's calibrator dereferences such a loop
+        # output's null buffer and crashes (MinMax::Update, signal 11; silero-vad, akiki-vad).
         onnx2tf.convert(input_onnx_file_path=a.source, output_folder_path=folder, non_verbose=True,
                         overwrite_input_shape=[f"{n}:{','.join(map(str, d))}" for n, d in fixed.items()] or None,
-                        keep_shape_absolutely_input_names=state_inputs(a.source) or None)
+                        keep_shape_absolutely_input_names=state_inputs(a.source) or None,
+                        enable_rnn_unroll=full_integer)
     except SystemExit as e:  # onnx2tf exits on what it cannot convert, having logged why
         fail(f"onnx2tf could not convert the model (exit {e.code}); its log says why")
     except Exception as e:  # an operator onnx2tf has no conversion for
@@ -379,17 +383,19 @@ def main():
     order = []
     for n in names:
         if n in specs:
-            order.append((n, specs[n]))
+            order.append((n, n, specs[n]))
         elif len(names) == 1 and len(specs) == 1:
-            order.append((n, next(iter(specs.values()))))
+            order.append((n, *next(iter(specs.items()))))
         else:
             fail(f"the converted model has the inputs {sorted(specs)}, not the ONNX input {n}")
 
     def samples():
+        # By the signature's input names: a list would be taken in the order of the TFLite model's input tensors,
+        # which need not be the ONNX order (silero-vad's state then reached the audio input's MIRROR_PAD).
         from calibration_samples import samples as by_name
         for sample in by_name(a.calibration, names):
-            yield [to_layout(sample[n], spec.shape.as_list(), n).astype(spec.dtype.as_numpy_dtype, copy=False)
-                   for n, spec in order]
+            yield {key: to_layout(sample[n], spec.shape.as_list(), n).astype(spec.dtype.as_numpy_dtype, copy=False)
+                   for n, key, spec in order}
 
     converter = tf.lite.TFLiteConverter.from_saved_model(folder)
     mode = configure(tf, converter, a.weights, a.activations, io=a.io, per_tensor=a.per_tensor,
@@ -397,7 +403,7 @@ def main():
     write_tflite(converter, a.output)
     with open(a.summary, "w", encoding="utf-8") as f:
         json.dump({"onnx2tf": onnx2tf.__version__, "tensorflow": tf.__version__, "mode": mode,
-                   "inputs": {n: spec.shape.as_list() for n, spec in order},
+                   "inputs": {n: spec.shape.as_list() for n, _, spec in order},
                    "converter": "onnx2tf.convert, then tf.lite.TFLiteConverter.from_saved_model"}, f)
 
 

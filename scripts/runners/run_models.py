@@ -411,7 +411,24 @@ class MicroModel:
             except Exception:
                 break
         self.out_details = outs
+        # The interpreter names no tensor; the file does (read through LiteRT, whose input and output order is the
+        # file's too): outputs are compared with the original's by name, inputs fed by name.
+        names = self._names(path)
+        if names:
+            for d, n in zip(self.in_details, names[0]):
+                d["name"] = n
+            for d, n in zip(self.out_details, names[1]):
+                d["name"] = n
         self.output_names = [d.get("name", f"output_{i}") for i, d in enumerate(outs)]
+
+    @staticmethod
+    def _names(path):
+        try:
+            from ai_edge_litert.interpreter import Interpreter, OpResolverType
+            it = Interpreter(model_path=path, experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+            return [d["name"] for d in it.get_input_details()], [d["name"] for d in it.get_output_details()]
+        except Exception:  # LiteRT absent, or a file it does not load: matched by shape, then order
+            return None
 
     def feed(self, sample):
         return [(i, quantize(fit_layout(a, d["shape"]), d)) for i, (d, a) in enumerate(match(self.in_details, sample))]
@@ -518,14 +535,24 @@ def with_values(model, sample, values):
 
 
 def match(details, sample):
-    """The artifact's inputs paired with the sample's arrays: by name when the converter kept it, else in order."""
+    """The artifact's inputs paired with the sample's arrays: by name when the converter kept it, else by shape (one
+    array of the input's shape, or of its element count: a layout change), else in order. The artifact's input order
+    need not be the model's (onnx2tf put silero-vad's state before its audio)."""
     pairs, used = [], set()
     for d in details:
         name = d.get("name", "")
-        hit = next((k for k in sample if k not in used and (name == k or k in name)), None)
+        hit = next((k for k in sample if k not in used and name and (name == k or k in name)), None)
         pairs.append((d, hit))
         if hit:
             used.add(hit)
+    for want in (lambda d, a: list(a.shape) == [int(x) for x in d["shape"]],
+                 lambda d, a: a.size == int(np.prod([int(x) for x in d["shape"]]))):
+        for i, (d, k) in enumerate(pairs):
+            if k is None:
+                fits = [k2 for k2 in sample if k2 not in used and want(d, np.asarray(sample[k2]))]
+                if len(fits) == 1:
+                    pairs[i] = (d, fits[0])
+                    used.add(fits[0])
     rest = [k for k in sample if k not in used]
     return [(d, sample[k if k else rest.pop(0)]) for d, k in pairs]
 

@@ -1,0 +1,23 @@
+import Testing
+
+@testable import Evaluation
+
+/// Which of the artifact's outputs `slipway test` compares with each of the original's, given their value counts.
+@Suite struct OutputPairingSpec {
+    @Test func outputsInTheirPlacesArePairedInOrder() {
+        #expect(ModelTester.pairOutputs(original: [4, 4, 10], artifact: [4, 4, 10]) == [0, 1, 2])
+    }
+
+    /// onnx2tf's TFLite Micro artifact of akiki-vad gives its state (128 values) before its probability (1).
+    @Test func reorderedOutputsArePairedByTheirSize() {
+        #expect(ModelTester.pairOutputs(original: [1, 128], artifact: [128, 1]) == [1, 0])
+        #expect(ModelTester.pairOutputs(original: [1, 128, 6], artifact: [6, 128, 1]) == [2, 1, 0])
+    }
+
+    /// Two outputs of one size out of place cannot be told apart: they stay in their places, as does one whose size
+    /// no other output has (the comparison then reports the mismatch).
+    @Test func ambiguousOrUnmatchedOutputsStayInPlace() {
+        #expect(ModelTester.pairOutputs(original: [8, 8, 1, 1], artifact: [1, 1, 8, 8]) == [0, 1, 2, 3])
+        #expect(ModelTester.pairOutputs(original: [3, 5], artifact: [5, 7]) == [0, 0])
+    }
+}
