@@ -37,8 +37,9 @@ public enum ONNXTFLiteSize {
     /// `notRun`: the graphs (by index) of If branches the fixed input sizes and values never take: onnxsim, which
     /// onnx2tf runs at those sizes first, replaces each such If by the branch taken, so the other branch's nodes and
     /// weights are not in the file and the If writes no operator (`GraphAnalysis`' `graphsNotRun`).
+    /// `inputShapes`: the input shapes the converter is given (the manifest's), over the file's.
     public static func predict(model: Model, mode: KerasTFLiteSize.Mode, integerIO: Bool = false, perTensor: Bool = false,
-                               notRun: Set<Int> = []) -> Int {
+                               notRun: Set<Int> = [], inputShapes: [String: [Int]] = [:]) -> Int {
         // Every graph: an If's branches and a Loop's body become TFLite subgraphs with their own operators.
         // Constants by name, indexed once: the normalisations' channels and the Clips' bounds are looked up in it.
         var constants: [String: ConstantTensor] = [:]
@@ -69,7 +70,7 @@ public enum ONNXTFLiteSize {
             for n in g.nodes {
                 guard let loop = recurrent[n.opType] else { continue }
                 if mode == .fullInteger, let step = unrolledStepBytes[n.opType] {
-                    let s = max(sequence(n, model: model, producers: g.producers)?.steps ?? 1, 1)
+                    let s = max(sequence(n, model: model, producers: g.producers, inputShapes: inputShapes)?.steps ?? 1, 1)
                     bytes += s &* step &* directions(n) &+ s &* s &* unstackNameBytes
                     continue
                 }
@@ -77,7 +78,7 @@ public enum ONNXTFLiteSize {
                 written += 1 + loop.bodyOperators
                 bytes += (1 + loop.bodyOperators) &* KerasTFLiteSize.operatorBytes &+ 2 &* subgraphBytes
                 tensors += conditionTensors &+ max(loop.bodyTensors &- weights, 0) &+ 1
-                bytes += outputElements(n, model: model, producers: g.producers) &* 4
+                bytes += outputElements(n, model: model, producers: g.producers, inputShapes: inputShapes) &* 4
             }
         }
         // A folded normalisation gives a convolution without a bias one of the normalisation's channels.
@@ -122,6 +123,11 @@ public enum ONNXTFLiteSize {
                 bytes += elements &* 2 &+ KerasTFLiteSize.operatorBytes
                 tensors += 1
             case .fullInteger:
+                if let r = readerOps.first, recurrent[r.opType] != nil, r.inputs.count > 3, r.inputs[3] == t.name {
+                    // A recurrence's B (Wb then Rb per gate row): one int32 bias per gate row, their sum.
+                    bytes += integerWeightBytes(elements: elements / 2, channels: elements / 2, kernel: false, perTensor: perTensor)
+                    continue
+                }
                 let channels = kernel ? outputChannels(t, readers: readerOps) : elements
                 bytes += integerWeightBytes(elements: elements, channels: channels, kernel: kernel, perTensor: perTensor)
             }
@@ -160,13 +166,14 @@ public enum ONNXTFLiteSize {
 
     /// The elements of a recurrent node's TensorArray, steps × batch × hidden (× 2 when bidirectional), when its input
     /// X is a graph input of fixed shape or that transposed (torch.onnx.export's batch_first): 0 otherwise.
-    static func outputElements(_ n: Node, model: Model, producers: [String: Node]) -> Int {
-        guard case .int(let hidden)? = n.attributes["hidden_size"], let (steps, batch) = sequence(n, model: model, producers: producers) else { return 0 }
+    static func outputElements(_ n: Node, model: Model, producers: [String: Node], inputShapes: [String: [Int]] = [:]) -> Int {
+        guard case .int(let hidden)? = n.attributes["hidden_size"],
+              let (steps, batch) = sequence(n, model: model, producers: producers, inputShapes: inputShapes) else { return 0 }
         return steps &* batch &* Int(hidden) &* directions(n)
     }
 
     /// A recurrent node's steps and batch, when its input X is a graph input of fixed shape or that transposed.
-    static func sequence(_ n: Node, model: Model, producers: [String: Node]) -> (steps: Int, batch: Int)? {
+    static func sequence(_ n: Node, model: Model, producers: [String: Node], inputShapes: [String: [Int]] = [:]) -> (steps: Int, batch: Int)? {
         guard let x = n.inputs.first else { return nil }
         var name = x
         var perm: [Int]? = nil
@@ -174,9 +181,14 @@ public enum ONNXTFLiteSize {
             name = i
             perm = ps.map { Int($0) }
         }
-        guard let shape = model.inputs.first(where: { $0.name == name })?.shape, shape.count == 3 else { return nil }
         var dims: [Int] = []
-        for d in shape { guard case .fixed(let v) = d else { return nil }; dims.append(v) }
+        if let given = inputShapes[name] {
+            dims = given
+        } else {
+            guard let shape = model.inputs.first(where: { $0.name == name })?.shape else { return nil }
+            for d in shape { guard case .fixed(let v) = d else { return nil }; dims.append(v) }
+        }
+        guard dims.count == 3 else { return nil }
         if let perm, perm.count == 3, perm.allSatisfy({ (0..<3).contains($0) }) { dims = perm.map { dims[$0] } }
         var layout = 0
         if case .int(let l)? = n.attributes["layout"] { layout = Int(l) }

@@ -13,7 +13,7 @@ public enum TargetChecks {
     public static let ruleIDs = [
         "ort.opset-range", "ort.ir-version", "ort.domains", "ort.quant-opset", "ort.gpu-symmetric",
         "ort.s8s8-qoperator-x86", "ort.reduce-range", "ort.nnapi-android", "litert.nnapi-android", "ort.coreml-os", "tensorrt.symmetric", "nnapi.deprecated", "litert.op-version",
-        "litert.min-runtime", "ort.ml-opset-range", "litert.builtin", "litert.keras-builtin", "litert.keras-full-integer", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes",
+        "litert.min-runtime", "ort.ml-opset-range", "litert.builtin", "litert.keras-builtin", "litert.keras-full-integer", "litert.onnx-recurrence-steps", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes",
         "ort.nnapi-static-shapes", "edgetpu.rank", "edgetpu.one-partition", "tflm.int8", "tflm.hybrid", "tflm.static-shapes", "tflm.ops", "tensorrt.ops", "ort.ep-fallback",
         "openvino.ops", "litert.gpu-version", "litert.xnnpack-ops", "ops.constraint", "coreml.mlprogram", "coreml.compression-os",
         "tensorrt.sparsity", "tensorrt.precision", "quant.calibration", "quant.already-quantized", "budget.size",
@@ -288,6 +288,17 @@ private struct TargetContext {
             }
         }
 
+        // ONNX → TFLite full integer unrolls each recurrence (the driver's enable_rnn_unroll), over fixed steps only.
+        if let model, model.format == .onnx, activations == "int8" || activations == "uint8", ["litert", "tflite-micro"].contains(runtime.name) {
+            let loose = Self.recurrencesWithFreeSteps(model, manifest: manifest, analysis: analysis)
+            if !loose.isEmpty {
+                let named = loose.prefix(5).map { $0.name.isEmpty ? "an \($0.opType)" : "\($0.opType) '\($0.name)'" }.joined(separator: ", ")
+                    + (loose.count > 5 ? " and \(loose.count - 5) more" : "")
+                emit("litert.onnx-recurrence-steps", "a full-integer conversion unrolls \(named) over its steps, and their number is not fixed; fix the sequence dimension of the model's inputs under `model.inputs`",
+                     at: q?.activations?.range ?? runtimeRange)
+            }
+        }
+
         // Edge TPU and microcontrollers: full integer.
         let fullInt8 = ["int8", "uint8"].contains(weights) && ["int8", "uint8"].contains(activations)
         // A full-integer model with float islands (DEQUANTIZE -> float op -> QUANTIZE) is still a full-integer model.
@@ -429,6 +440,41 @@ private struct TargetContext {
     }
 
     /// True for a TFLite model whose weight tensors are all 8-bit integers (a full-integer conversion).
+    /// The LSTM, GRU and RNN nodes whose number of steps the converter may not know: X's sequence axis (axis 0, or 1
+    /// with `layout: 1`; through a Transpose, the axis it reads) of a graph input neither the file nor the manifest
+    /// fixes (the driver fixes an input's shape only when the manifest gives all of it), or, for a computed X, any
+    /// dimension of the model left free.
+    static func recurrencesWithFreeSteps(_ m: Model, manifest: Manifest, analysis: GraphAnalysis?) -> [Node] {
+        var manifestFixed = Set<String>()
+        for i in manifest.model?.inputs ?? [] where !i.dims.isEmpty && i.dims.allSatisfy({ if case .fixed = $0.value { return true }; return false }) {
+            manifestFixed.insert(i.name.value)
+        }
+        let everyDimensionKnown = analysis.map { $0.assumedDimensions.isEmpty && $0.coverage.freeDimensions.isEmpty } ?? false
+        var loose: [Node] = []
+        for g in m.graphs {
+            var producer: [String: Node] = [:]
+            for n in g.nodes { for o in n.outputs where !o.isEmpty { producer[o] = n } }
+            for n in g.nodes where ["LSTM", "GRU", "RNN"].contains(n.opType) {
+                guard var x = n.inputs.first else { continue }
+                var axis = 0
+                if case .int(let l)? = n.attributes["layout"], l == 1 { axis = 1 }
+                if let t = producer[x], t.opType == "Transpose", let source = t.inputs.first, case .ints(let perm)? = t.attributes["perm"],
+                   axis < perm.count, perm[axis] >= 0 {
+                    axis = Int(perm[axis])
+                    x = source
+                }
+                if let input = m.inputs.first(where: { $0.name == x }) {
+                    if manifestFixed.contains(x) { continue }
+                    if let shape = input.shape, axis < shape.count, case .fixed = shape[axis] { continue }
+                    loose.append(n)
+                } else if !everyDimensionKnown {
+                    loose.append(n)
+                }
+            }
+        }
+        return loose
+    }
+
     static func isFullyQuantizedTFLite(_ m: Model) -> Bool {
         guard m.format == .tflite else { return false }
         let weights = m.tensors.filter { $0.shape.count >= 2 }
