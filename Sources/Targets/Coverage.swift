@@ -78,9 +78,11 @@ public struct CoverageReport: Sendable {
 public enum Coverage {
     /// Operator coverage of `model` on `runtime` (pinned at `version`) with `delegate`. `analysis` supplies
     /// MACs and shapes (for rank limits); without it, shares are by operator count.
+    /// `loweredActivations`: the element type a full-integer conversion gives the builtins an ONNX or Keras model's
+    /// nodes become (int8), judged by the sets' `tensor_types` checks as a TFLite file's own types are.
     public static func check(
         model: Model, runtime: Runtime, version: String?, delegate: Delegate?, catalogue: Catalogue,
-        analysis: GraphAnalysis?
+        analysis: GraphAnalysis?, loweredActivations: String? = nil
     ) -> CoverageReport {
         // A TorchScript module's nodes are its forward evaluated by the analysis, not stored in the archive.
         let model = model.graphs.isEmpty ? analysis?.graphModel ?? model : model
@@ -287,7 +289,8 @@ public enum Coverage {
             if f.status == .supported, let rs = runtimeSet, rs.format == .tflite || model.format == .onnx,
                 let (check, detail) = failedCheck(rs, node: node, names: rs.format == .onnx ? [onnxKey] : f.builtins,
                                                   analysis: analysis, constants: constants, values: values, nonzero: nonzero, dtypes: { dtypes[$0] }, quantization: { quantization[$0] }, outside: outside, version: pinned,
-                                                  graphs: model.graphs, producer: { producers[$0] }, fileStatic: fileStatic)
+                                                  graphs: model.graphs, producer: { producers[$0] }, fileStatic: fileStatic,
+                                                  loweredActivations: loweredActivations)
             {
                 f.status = .unsupported
                 f.reason = "\(check.text) (\(detail))"
@@ -451,7 +454,7 @@ public enum Coverage {
         values: (String) -> [Float]? = { _ in nil }, nonzero: (String) -> Float? = { _ in nil },
         dtypes: (String) -> String? = { _ in nil }, quantization: (String) -> Quantization? = { _ in nil },
         outside: (String, Int?, Int?) -> Float? = { _, _, _ in nil }, version: VersionNumber? = nil, graphs: [Graph] = [], producer: (String) -> Node? = { _ in nil },
-        sizedByManifest: Bool = false, fileStatic: Bool = false
+        sizedByManifest: Bool = false, fileStatic: Bool = false, loweredActivations: String? = nil
     ) -> (OperatorCheck, String)? {
         func input(_ i: Int) -> String? { i < node.inputs.count && !node.inputs[i].isEmpty ? node.inputs[i] : nil }
         for c in set.checks where c.applies(to: names) {
@@ -498,6 +501,11 @@ public enum Coverage {
                 // Input indices are the node's own: a TFLite node against a TFLite set, an ONNX node against an ONNX
                 // set; an ONNX or Keras node lowered to builtins has others.
                 let own = node.builtinCode != nil ? set.format == .tflite : set.format == .onnx && node.domain != "aten"
+                // A node lowered to TFLite builtins by a full-integer conversion: its run-time input is of that type.
+                if !own, node.builtinCode == nil, set.format == .tflite, let t = loweredActivations, let v = input(c.input), !constants.contains(v) {
+                    if !c.values.contains(t) { return (c, "input \(c.input) '\(v)' is \(t) in the full-integer conversion") }
+                    continue
+                }
                 guard own, let v = input(c.input), let t = dtypes(v) else { continue }
                 if !c.values.contains(t) { return (c, "input \(c.input) '\(v)' is \(t)") }
             case .sameTensorTypes:
@@ -874,6 +882,12 @@ public enum Coverage {
                 if lo == 0 && hi == 6 { return .some(["RELU6"]) }
                 if lo == -1 && hi == 1 { return .some(["RELU_N1_TO_1"]) }
                 if lo == 0 && hi == .infinity { return .some(["RELU"]) }
+            }
+        case "Pow":
+            // A square (a power spectrum's, a variance's) is the input times itself.
+            if node.inputs.count > 1, let e = tensors[node.inputs[1]], e.elementCount == 1,
+               (try? model.withFloat32Values(of: e) { $0.first }) == 2 {
+                return .some(["MUL"])
             }
         case "MatMul":
             if node.inputs.count > 1, tensors[node.inputs[1]]?.shape.count == 2 {

@@ -598,6 +598,12 @@ enum EmbeddedCatalogue {
       "url": "https://pytorch.org/docs/stable/onnx.html",
       "revision": "torch 2.7.0; onnx 1.17.0",
       "derived_by": "scripts/catalogue/measure_aten_onnx.py"
+    },
+    "tflm-elementwise": {
+      "title": "LiteRT for Microcontrollers: elementwise kernels' input types (tensorflow/lite/micro/kernels/elementwise.cc)",
+      "url": "https://github.com/tensorflow/tflite-micro/blob/90b983c2b3f1480642e040bbd2ddb37b998f3424/tensorflow/lite/micro/kernels/elementwise.cc",
+      "revision": "tensorflow/tflite-micro@90b983c2b3f1480642e040bbd2ddb37b998f3424 (2026-08-20)",
+      "derived_by": "scripts/catalogue/derive_tflite.py"
     }
   }
 }
@@ -5130,6 +5136,44 @@ enum EmbeddedCatalogue {
         "ROUND", "RSQRT", "SELECT_V2", "SHAPE", "SIN", "SLICE", "SOFTMAX", "SPACE_TO_BATCH_ND", "SPACE_TO_DEPTH", "SPLIT",
         "SPLIT_V", "SQRT", "SQUARE", "SQUARED_DIFFERENCE", "SQUEEZE", "STRIDED_SLICE", "SUB", "SUM", "SVDF", "TANH", "TRANSPOSE",
         "TRANSPOSE_CONV", "UNIDIRECTIONAL_SEQUENCE_LSTM", "UNPACK", "VAR_HANDLE", "WHILE", "ZEROS_LIKE"
+      ],
+      "checks": [
+        {
+          "id": "tflm.input0-float32-int8-int16",
+          "operators": ["ABS"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float32", "int8", "int16"],
+          "text": "LiteRT for Microcontrollers takes input 0 as float32, int8, int16 only",
+          "source": {"id": "tflm-elementwise", "section": "Register_X(): the Is*SupportedType of its prepare"}
+        },
+        {
+          "id": "tflm.input0-float32",
+          "operators": ["COS", "LOG", "SIN", "SQRT", "SQUARE"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float32"],
+          "text": "LiteRT for Microcontrollers takes input 0 as float32 only",
+          "source": {"id": "tflm-elementwise", "section": "Register_X(): the Is*SupportedType of its prepare"}
+        },
+        {
+          "id": "tflm.input0-bool",
+          "operators": ["LOGICAL_NOT"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["bool"],
+          "text": "LiteRT for Microcontrollers takes input 0 as bool only",
+          "source": {"id": "tflm-elementwise", "section": "Register_X(): the Is*SupportedType of its prepare"}
+        },
+        {
+          "id": "tflm.input0-float32-int8",
+          "operators": ["RSQRT"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float32", "int8"],
+          "text": "LiteRT for Microcontrollers takes input 0 as float32, int8 only",
+          "source": {"id": "tflm-elementwise", "section": "Register_X(): the Is*SupportedType of its prepare"}
+        }
       ]
     },
     {
@@ -6910,6 +6954,7 @@ enum EmbeddedCatalogue {
       "Clip": "RELU6 when the bounds are 0 and 6; RELU_N1_TO_1 when they are -1 and 1",
       "HardSigmoid": "alpha · x + beta clipped to [0, 1]: the MUL and ADD fold into a convolution before them where they can, the clip is RELU_0_TO_1 (measured: ppocr-cls's nine HardSigmoids are nine RELU_0_TO_1, which the tflite-micro interpreter then refused)",
       "MatMul": "FULLY_CONNECTED when the second input is a constant 2-D matrix",
+      "Pow": "MUL when the exponent is the constant 2 (measured: oww-melspectrogram's two squares are MULs)",
       "Resize": "RESIZE_NEAREST_NEIGHBOR in nearest mode",
       "null": "no builtin: needs Select TF ops (Flex) or a custom operator",
       "[]": "folded into a neighbouring operator or removed by the converter"

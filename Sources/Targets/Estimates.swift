@@ -382,7 +382,8 @@ public enum TargetEstimates {
             let coverage = runtime.map { rt in
                 Coverage.check(
                     model: model, runtime: rt, version: t.runtime?.value.version,
-                    delegate: t.delegate.flatMap { rt.delegate($0.value) }, catalogue: catalogue, analysis: analysis)
+                    delegate: t.delegate.flatMap { rt.delegate($0.value) }, catalogue: catalogue, analysis: analysis,
+                    loweredActivations: Coverage.loweredActivations(t, model: model))
             }
             let e = estimate(target: t, model: model, analysis: analysis, coverage: coverage, catalogue: catalogue,
                              sizeBytes: sizeBytes[t.name.value])

@@ -155,7 +155,8 @@ private struct TargetContext {
         checkStaticShapes(model, runtime: runtime, delegate: delegate)
         checkUntakenBranchesAtFixedSizes(model, runtime: runtime, delegate: delegate)
         let coverage = model.graphs.isEmpty && analysis?.graphModel == nil ? nil : Coverage.check(
-            model: model, runtime: runtime, version: version, delegate: delegate, catalogue: catalogue, analysis: analysis)
+            model: model, runtime: runtime, version: version, delegate: delegate, catalogue: catalogue, analysis: analysis,
+            loweredActivations: Coverage.loweredActivations(target, model: model))
         if let coverage { report(coverage, delegate: delegate, runtime: runtime) }
         // The model's own min_runtime_version, when no operator version in the table already says why.
         if model.format == .tflite, runtime.name == "litert", let v = pinned.flatMap({ VersionNumber($0) }),
@@ -914,4 +915,14 @@ private struct TargetContext {
 extension String {
     /// "ampere" → "Ampere" (no Foundation here).
     var titleCased: String { prefix(1).uppercased() + dropFirst() }
+}
+
+extension Coverage {
+    /// The activations' element type of the TFLite file a conversion makes from a model of another format with
+    /// this target's settings, when quantized whole (full integer); nil otherwise.
+    public static func loweredActivations(_ target: TargetSpec, model: Model) -> String? {
+        guard model.format != .tflite, let q = target.optimize.quantize, let a = q.activations?.value, a == "int8" || a == "uint8",
+              ["int8", "uint8"].contains(q.weights?.value ?? "") else { return nil }
+        return a
+    }
 }

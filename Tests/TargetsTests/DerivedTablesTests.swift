@@ -48,6 +48,20 @@ let derived = "Tests/Fixtures/catalogue/"
         #expect(targetIssues("targets: {t: {runtime: tflite-micro}}\n", model: derived + "attention_int8.tflite", []) == [])
     }
 
+    /// elementwise.cc's prepare functions take LOG, SIN, COS, SQRT and SQUARE in float32 only, ABS also in int8 and
+    /// int16, RSQRT in int8: a full-integer model's int8 LOG cannot run (the interpreter: "input->type !=
+    /// expected_type (INT8 != FLOAT32)"; test_onnx_tflite.py proves it on oww-melspectrogram).
+    @Test func tfliteMicroTakesItsElementwiseMathInFloatOnly() throws {
+        let micro = try #require(catalogue.operatorSets.first { $0.id == "tflite-micro" })
+        let byID = Dictionary(micro.checks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let float = try #require(byID["tflm.input0-float32"])
+        #expect(float.kind == .tensorTypes && float.input == 0 && float.values == ["float32"])
+        #expect(float.operators == ["COS", "LOG", "SIN", "SQRT", "SQUARE"])
+        #expect(byID["tflm.input0-float32-int8-int16"]?.operators == ["ABS"])
+        #expect(byID["tflm.input0-float32-int8"]?.operators == ["RSQRT"])
+        #expect(float.source.id == "tflm-elementwise")
+    }
+
     @Test func tfliteMicroRefusesHybridQuantization() {
         #expect(targetIssues("targets: {t: {runtime: ⟦tflite-micro⟧}}\n", model: derived + "attention_hybrid.tflite", [
             Expected(.quantizationUnsupported, "the model is dynamic-range (hybrid) quantized: int8 weights with float activations, which LiteRT for Microcontrollers refuses (no hybrid kernels); quantize activations to int8 too, with calibration data"),

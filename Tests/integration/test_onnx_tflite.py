@@ -507,6 +507,39 @@ def test_a_full_integer_recurrence_needs_its_steps_fixed(run, tmp_path):
     assert "WHILE" not in inspect(run, artifact)["operators"]
 
 
+def test_tflite_micro_takes_the_full_integer_log_of_a_mel_front_end_in_float_only(run, tmp_path):
+    """openWakeWord's mel front end for an MCU, full integer: its two Pow(x, 2) are MULs in the artifact (no
+    POW, which TFLite Micro lacks, as `check` once said), but its LOG runs in int8, and the tflite-micro
+    interpreter's LOG takes float32 only (elementwise.cc, derived: tflm.input0-float32). `check` refuses the target
+    for that; `convert --force` writes the artifact, and `slipway test` fails it in the interpreter's own words."""
+    shutil.copy(corpus_path("oww-melspectrogram"), tmp_path / "m.onnx")
+    rng = np.random.default_rng(4)
+    (tmp_path / "calib").mkdir()
+    for i in range(3):
+        np.save(tmp_path / "calib" / f"s{i}.npy", (rng.standard_normal((1, 1280)) * 1000).astype(np.float32))
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text("""slipway: 1
+name: mel
+model: {path: m.onnx, inputs: {input: [1, 1280]}}
+targets:
+  mcu: {runtime: tflite-micro, optimize: {quantize: {weights: int8, activations: int8, calibration: calib/}}}
+test: {samples: calib/}
+""")
+    c = run("check", str(manifest), "--format", "json")
+    assert c.returncode == 1
+    errors = [d for d in json.loads(c.stdout) if d["severity"] == "error"]
+    assert {d["code"] for d in errors} == {"SW4004", "SW4016"}
+    assert all("Log_17" in d["message"] and "is int8 in the full-integer conversion" in d["message"] for d in errors), errors
+    assert not any("POW" in d["message"] for d in errors)
+    r = run("convert", str(manifest), "--force", "--python", CONVERT_PYTHON)
+    assert r.returncode == 0, r.stderr.decode()
+    ops = inspect(run, tmp_path / "dist/mcu/mel.tflite")["operators"]
+    assert "POW" not in ops and ops["MUL"] >= 2 and ops["LOG"] == 1
+    t = run("test", str(manifest), "--no-convert", "--force", "--json", "--runtime-python", VENV_PYTHON)
+    [result] = json.loads(t.stdout)["targets"]
+    assert result["status"] == "failed" and "INT8 != FLOAT32" in result["reason"], result
+
+
 def scalar_mode_model(path):
     """x [1, 8] and a scalar int64 `mode`: If mode == 1 then Relu(x) else Neg(x), as an exporter writes a forward
     that branches on an int argument (silero-vad's `sr`)."""

@@ -11,6 +11,9 @@ TensorFlow moved it out. Read at HEAD:
   tflite/converter/schema/schema.fbs                    -> the BuiltinOperator names the kTfLiteBuiltin* cases map to
 --tflm: a checkout of github.com/tensorflow/tflite-micro. Read at HEAD:
   tensorflow/lite/micro/micro_mutable_op_resolver.h     -> the tflite-micro set: every AddBuiltin(BuiltinOperator_X, ...)
+  tensorflow/lite/micro/kernels/elementwise.cc          -> the set's `tensor_types` checks: each Register_X's prepare
+                                                           template names the Is*SupportedType predicate its input
+                                                           must pass (LOG, SIN, COS, SQRT, SQUARE: float32 only)
 
 Writes Schemas/targets/operators.json, the litert runtime's versions (every major.minor the runtime_version table
 names, so a model needing LiteRT 2.23 has a release to point at) into runtimes.json, and the revisions into
@@ -26,6 +29,10 @@ RUNTIME_VERSION = "tflite/converter/tools/versioning/runtime_version.cc"
 MODEL_BUILDER = "tflite/delegates/gpu/common/model_builder.cc"
 SCHEMA = "tflite/converter/schema/schema.fbs"
 RESOLVER = "tensorflow/lite/micro/micro_mutable_op_resolver.h"
+ELEMENTWISE = "tensorflow/lite/micro/kernels/elementwise.cc"
+# TfLiteType names as the catalogue spells element types.
+TYPES = {"Float32": "float32", "Float16": "float16", "Int8": "int8", "UInt8": "uint8", "Int16": "int16", "Int32": "int32",
+         "Int64": "int64", "Bool": "bool"}
 
 
 def builtin_names(schema_text):
@@ -85,6 +92,30 @@ def resolver_builtins(text):
     return sorted(set(re.findall(r"AddBuiltin\(\s*BuiltinOperator_(\w+)", text)))
 
 
+def elementwise_checks(text):
+    """The tflite-micro set's `tensor_types` checks: for each Register_X() of elementwise.cc, the element types of
+    the Is*SupportedType predicate its prepare function is instantiated with (`return type == kTfLiteA || ...;`)."""
+    predicates = {}
+    for m in re.finditer(r"bool (Is\w+SupportedType)\(const TfLiteType type\)\s*\{\s*return ([^;]*);", text):
+        kinds = re.findall(r"type == kTfLite(\w+)", m.group(2))
+        if not kinds or re.sub(r"type == kTfLite\w+|\|\||\s", "", m.group(2)):
+            sys.exit(f"{ELEMENTWISE}: {m.group(1)} is not a list of `type == kTfLite...`")
+        predicates[m.group(1)] = [TYPES[k] for k in kinds]
+    groups = {}
+    for m in re.finditer(r"TFLMRegistration Register_(\w+)\(\)\s*\{(.*?)\n\}", text, re.S):
+        used = re.findall(r"<(Is\w+SupportedType)\b", m.group(2))
+        if len(used) != 1 or used[0] not in predicates:
+            sys.exit(f"{ELEMENTWISE}: Register_{m.group(1)} names no known type predicate")
+        groups.setdefault(tuple(predicates[used[0]]), []).append(m.group(1))
+    if not groups:
+        sys.exit(f"{ELEMENTWISE}: no Register_X() read")
+    return [{
+        "id": "tflm.input0-" + "-".join(types), "operators": sorted(ops), "kind": "tensor_types", "input": 0,
+        "values": list(types), "text": f"LiteRT for Microcontrollers takes input 0 as {', '.join(types)} only",
+        "source": {"id": "tflm-elementwise", "section": "Register_X(): the Is*SupportedType of its prepare"},
+    } for types, ops in sorted(groups.items(), key=lambda g: sorted(g[1]))]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--litert", required=True)
@@ -95,6 +126,7 @@ def main():
     versions = runtime_versions(litert.read(RUNTIME_VERSION))
     gpu = gpu_parsers(litert.read(MODEL_BUILDER), names)
     micro = resolver_builtins(tflm.read(RESOLVER))
+    micro_checks = elementwise_checks(tflm.read(ELEMENTWISE))
     for table, ops in (("runtime_version.cc", versions), ("model_builder.cc", gpu), ("micro_mutable_op_resolver.h", micro)):
         unknown = [o for o in ops if o not in names]
         if unknown:
@@ -107,6 +139,7 @@ def main():
     g["operators"] = sorted(gpu)
     g["max_versions"]["versions"] = {op: v for op, (_, v) in sorted(gpu.items()) if v is not None}
     sets["tflite-micro"]["operators"] = micro
+    sets["tflite-micro"]["checks"] = micro_checks
     cj.dump("operators.json", ops)
 
     rts = cj.load("runtimes.json")
@@ -130,6 +163,9 @@ def main():
     record("tflm-resolver",
            "LiteRT for Microcontrollers: MicroMutableOpResolver (tensorflow/lite/micro/micro_mutable_op_resolver.h)",
            "tensorflow/tflite-micro", tflm, RESOLVER)
+    record("tflm-elementwise",
+           "LiteRT for Microcontrollers: elementwise kernels' input types (tensorflow/lite/micro/kernels/elementwise.cc)",
+           "tensorflow/tflite-micro", tflm, ELEMENTWISE)
     cj.dump("sources.json", src, plain=True)
     print(f"tflite_op_versions: {len(versions)} builtins, {sum(len(v) for v in versions.values())} versions; "
           f"litert-gpu: {len(gpu)} builtins ({sum(1 for _, v in gpu.values() if v)} with a max version); "
