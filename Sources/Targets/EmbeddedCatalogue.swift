@@ -3327,10 +3327,10 @@ enum EmbeddedCatalogue {
         "litert",
         "tflite-micro"
       ],
-      "text": "A full-integer conversion from ONNX unrolls each LSTM, GRU and RNN (onnx2tf's enable_rnn_unroll: TensorFlow's calibrator crashes on the WHILE loop onnx2tf writes otherwise), and a Keras RNN unrolls only over a fixed number of steps (\"Cannot unroll a RNN if the time dimension is undefined\"): the sequence length must be fixed by the model or under `model.inputs`. Measured with onnx2tf 1.29.24 and TensorFlow 2.19 (Tests/integration/test_onnx_tflite.py).",
+      "text": "A full-integer conversion from ONNX unrolls each LSTM, GRU and RNN (onnx2tf's enable_rnn_unroll: TensorFlow's calibrator crashes on the WHILE loop onnx2tf writes otherwise), and a Keras RNN unrolls only over a fixed number of steps (\"Cannot unroll a RNN if the time dimension is undefined\"): the sequence length must be fixed by the model or under `model.inputs`. Measured with onnx2tf 1.29.24 and TensorFlow 2.19.",
       "source": {
         "id": "onnx2tf",
-        "section": "onnx2tf.convert(enable_rnn_unroll); ops/LSTM.py, GRU.py, RNN.py: tf_keras.layers.RNN(unroll=...)"
+        "section": "onnx2tf.convert(enable_rnn_unroll): its LSTM, GRU and RNN lowerings' tf_keras.layers.RNN(unroll=...)"
       }
     },
     {
