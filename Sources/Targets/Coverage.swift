@@ -290,7 +290,7 @@ public enum Coverage {
                 let (check, detail) = failedCheck(rs, node: node, names: rs.format == .onnx ? [onnxKey] : f.builtins,
                                                   analysis: analysis, constants: constants, values: values, nonzero: nonzero, dtypes: { dtypes[$0] }, quantization: { quantization[$0] }, outside: outside, version: pinned,
                                                   graphs: model.graphs, producer: { producers[$0] }, fileStatic: fileStatic,
-                                                  loweredActivations: loweredActivations)
+                                                  loweredActivations: loweredActivations, floatInFullInteger: Set(catalogue.floatInFullInteger))
             {
                 f.status = .unsupported
                 f.reason = "\(check.text) (\(detail))"
@@ -454,7 +454,8 @@ public enum Coverage {
         values: (String) -> [Float]? = { _ in nil }, nonzero: (String) -> Float? = { _ in nil },
         dtypes: (String) -> String? = { _ in nil }, quantization: (String) -> Quantization? = { _ in nil },
         outside: (String, Int?, Int?) -> Float? = { _, _, _ in nil }, version: VersionNumber? = nil, graphs: [Graph] = [], producer: (String) -> Node? = { _ in nil },
-        sizedByManifest: Bool = false, fileStatic: Bool = false, loweredActivations: String? = nil
+        sizedByManifest: Bool = false, fileStatic: Bool = false, loweredActivations: String? = nil,
+        floatInFullInteger: Set<String> = []
     ) -> (OperatorCheck, String)? {
         func input(_ i: Int) -> String? { i < node.inputs.count && !node.inputs[i].isEmpty ? node.inputs[i] : nil }
         for c in set.checks where c.applies(to: names) {
@@ -503,7 +504,11 @@ public enum Coverage {
                 let own = node.builtinCode != nil ? set.format == .tflite : set.format == .onnx && node.domain != "aten"
                 // A node lowered to TFLite builtins by a full-integer conversion: its run-time input is of that type.
                 if !own, node.builtinCode == nil, set.format == .tflite, let t = loweredActivations, let v = input(c.input), !constants.contains(v) {
-                    if !c.values.contains(t) { return (c, "input \(c.input) '\(v)' is \(t) in the full-integer conversion") }
+                    // Unless the converter leaves every builtin the check concerns in float32 (SQRT, SIN …).
+                    let concerned = names.filter { c.operators.contains($0) || c.operators.contains("*") }
+                    if !concerned.allSatisfy(floatInFullInteger.contains), !c.values.contains(t) {
+                        return (c, "input \(c.input) '\(v)' is \(t) in the full-integer conversion")
+                    }
                     continue
                 }
                 guard own, let v = input(c.input), let t = dtypes(v) else { continue }
@@ -1016,5 +1021,13 @@ public enum Coverage {
             if s.dropLast(maxRank).contains(where: { $0 > 1 }) { return "'\(v)' \(s)" }
         }
         return nil
+    }
+}
+
+extension Catalogue {
+    /// Builtins TensorFlow's full-integer conversion leaves in float32 (no int8 kernel: SQRT, SIN …), between a
+    /// DEQUANTIZE and a QUANTIZE: `onnx_to_tflite.special.float_in_full_integer`, comma-separated.
+    var floatInFullInteger: [String] {
+        (loweringNotes["float_in_full_integer"] ?? "").split(separator: ",").map { String($0.filter { $0 != " " }) }
     }
 }

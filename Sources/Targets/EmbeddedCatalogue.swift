@@ -6954,6 +6954,7 @@ enum EmbeddedCatalogue {
       "Clip": "RELU6 when the bounds are 0 and 6; RELU_N1_TO_1 when they are -1 and 1",
       "HardSigmoid": "alpha · x + beta clipped to [0, 1]: the MUL and ADD fold into a convolution before them where they can, the clip is RELU_0_TO_1 (measured: ppocr-cls's nine HardSigmoids are nine RELU_0_TO_1, which the tflite-micro interpreter then refused)",
       "MatMul": "FULLY_CONNECTED when the second input is a constant 2-D matrix",
+      "float_in_full_integer": "COS, SIN, SQRT, SQUARE",
       "Pow": "MUL when the exponent is the constant 2 (measured: oww-melspectrogram's two squares are MULs)",
       "Resize": "RESIZE_NEAREST_NEIGHBOR in nearest mode",
       "null": "no builtin: needs Select TF ops (Flex) or a custom operator",
