@@ -92,6 +92,7 @@ public enum Coverage {
         let runtimeSet = runtime.operators.flatMap { catalogue.operatorSet($0) }
         let pinned = version.flatMap(VersionNumber.init)
         let isLiteRT = runtime.name == "litert" || runtime.name == "tflite-micro"
+        let floatInFullInteger = Set(catalogue.floatInFullInteger)
         var mainTensors: [String: ConstantTensor] = [:]
         for t in model.tensors where t.graph == 0 { mainTensors[t.name] = t }
         // Initializers and `Constant` outputs: what "must be constant" accepts.
@@ -290,7 +291,7 @@ public enum Coverage {
                 let (check, detail) = failedCheck(rs, node: node, names: rs.format == .onnx ? [onnxKey] : f.builtins,
                                                   analysis: analysis, constants: constants, values: values, nonzero: nonzero, dtypes: { dtypes[$0] }, quantization: { quantization[$0] }, outside: outside, version: pinned,
                                                   graphs: model.graphs, producer: { producers[$0] }, fileStatic: fileStatic,
-                                                  loweredActivations: loweredActivations, floatInFullInteger: Set(catalogue.floatInFullInteger))
+                                                  loweredActivations: loweredActivations, floatInFullInteger: floatInFullInteger)
             {
                 f.status = .unsupported
                 f.reason = "\(check.text) (\(detail))"
