@@ -109,10 +109,8 @@ public enum ExternalConverter {
         let q = target.optimize.quantize
         let activations = q?.activations?.value ?? "none"
         let staticQuant = activations == "int8" || activations == "uint8"
-        let shapes = (manifest.model?.inputs ?? []).compactMap { i -> (String, [Int])? in
-            let dims = i.dims.compactMap { d -> Int? in if case .fixed(let n) = d.value { return n }; return nil }
-            return dims.count == i.dims.count ? (i.name.value, dims) : nil
-        }
+        let whole = manifest.wholeInputShapes
+        let shapes = (manifest.model?.inputs ?? []).compactMap { i in whole[i.name.value].map { (i.name.value, $0) } }
         // The fixed input shapes as drivers take them (`--input NAME=d0,d1`) and as the report records them.
         let inputArgs = shapes.flatMap { ["--input", "\($0.0)=" + $0.1.map(String.init).joined(separator: ",")] }
         // The scalar inputs (`sr: 16000`) a PyTorch forward takes as `int` arguments: the exporter traces at these

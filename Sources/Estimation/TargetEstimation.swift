@@ -46,7 +46,7 @@ public struct TargetEstimation: Sendable {
                 notRun = folded ?? { folded = foldedBranches(manifest: manifest, model: model); return folded ?? [] }()
                 out.predictedSizes[t.name.value] = ONNXTFLiteSize.predict(
                     model: model, mode: mode, integerIO: planned.io != "float32", perTensor: planned.granularity == .perTensor,
-                    notRun: notRun, inputShapes: fixedInputShapes(manifest))
+                    notRun: notRun, inputShapes: manifest.wholeInputShapes)
             }
             let exported = exportsONNX(t, model: model)
             if exported { out.predictedSizes[t.name.value] = ExportedONNXSize.predict(model: model, weightBytes: stored, quantized: 0) }
@@ -87,16 +87,6 @@ public struct TargetEstimation: Sendable {
 
     /// Each estimated target's size after quantization, for the Targets budget check.
     public var sizes: [String: Int] { results.mapValues(\.modelBytesAfter).merging(predictedSizes) { _, predicted in predicted } }
-
-    /// The input shapes the converter is given: those the manifest fixes whole (ExternalConverter passes no other).
-    static func fixedInputShapes(_ manifest: Manifest) -> [String: [Int]] {
-        var out: [String: [Int]] = [:]
-        for i in manifest.model?.inputs ?? [] {
-            let dims = i.dims.compactMap { d -> Int? in if case .fixed(let n) = d.value { return n }; return nil }
-            if !dims.isEmpty, dims.count == i.dims.count { out[i.name.value] = dims }
-        }
-        return out
-    }
 
     /// Whether the converter sees a dynamic batch: the driver fixes the shapes only when the manifest gives every
     /// dimension of the model's inputs (ExternalConverter), and the model's own first dimension is not fixed.

@@ -42,6 +42,12 @@ public struct Manifest: Sendable {
         return out
     }
 
+    /// The `model.inputs` shapes given whole (every dimension a number), by input name: the shapes a converter is
+    /// given (ExternalConverter passes no other), so the shapes the artifact is sized at.
+    public var wholeInputShapes: [String: [Int]] {
+        fixedInputDims.compactMapValues { dims in dims.contains(nil) ? nil : dims.compactMap { $0 } }
+    }
+
     /// `model.inputs` given as values (`sr: 16000`), by input name.
     public var fixedInputValues: [String: Int] {
         var out: [String: Int] = [:]

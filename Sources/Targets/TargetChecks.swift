@@ -440,16 +440,12 @@ private struct TargetContext {
         }
     }
 
-    /// True for a TFLite model whose weight tensors are all 8-bit integers (a full-integer conversion).
     /// The LSTM, GRU and RNN nodes whose number of steps the converter may not know: X's sequence axis (axis 0, or 1
     /// with `layout: 1`; through a Transpose, the axis it reads) of a graph input neither the file nor the manifest
     /// fixes (the driver fixes an input's shape only when the manifest gives all of it), or, for a computed X, any
     /// dimension of the model left free.
     static func recurrencesWithFreeSteps(_ m: Model, manifest: Manifest, analysis: GraphAnalysis?) -> [Node] {
-        var manifestFixed = Set<String>()
-        for i in manifest.model?.inputs ?? [] where !i.dims.isEmpty && i.dims.allSatisfy({ if case .fixed = $0.value { return true }; return false }) {
-            manifestFixed.insert(i.name.value)
-        }
+        let manifestFixed = manifest.wholeInputShapes
         let everyDimensionKnown = analysis.map { $0.assumedDimensions.isEmpty && $0.coverage.freeDimensions.isEmpty } ?? false
         var loose: [Node] = []
         for g in m.graphs {
@@ -465,7 +461,7 @@ private struct TargetContext {
                     x = source
                 }
                 if let input = m.inputs.first(where: { $0.name == x }) {
-                    if manifestFixed.contains(x) { continue }
+                    if manifestFixed[x] != nil { continue }
                     if let shape = input.shape, axis < shape.count, case .fixed = shape[axis] { continue }
                     loose.append(n)
                 } else if !everyDimensionKnown {
@@ -476,6 +472,7 @@ private struct TargetContext {
         return loose
     }
 
+    /// True for a TFLite model whose weight tensors are all 8-bit integers (a full-integer conversion).
     static func isFullyQuantizedTFLite(_ m: Model) -> Bool {
         guard m.format == .tflite else { return false }
         let weights = m.tensors.filter { $0.shape.count >= 2 }
