@@ -11,7 +11,7 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - dynamic_batch.onnx  a small CNN whose batch dimension is symbolic
 - batch2_conv.onnx    a CNN with batch 2 fixed: 4-D tensors with four dimensions > 1 (Edge TPU allows 3)
 - tile_mid.onnx       a CNN with a Tile in the middle: the Edge TPU does not run TILE (the GPU delegate does)
-- expand_mid.onnx     a CNN with an Expand in the middle: it lowers to BROADCAST_TO, which the GPU delegate does not parse
+- expand_mid.onnx     a CNN with an Expand in the middle that changes no shape: onnxsim removes it before onnx2tf
 - cnn_softmax.onnx    a CNN ending in Softmax (with a Constant and an Identity, which ONNX Runtime folds): the Core
                       ML EP's NeuralNetwork table lacks Softmax, its ML Program table has every operator
 - runtime_b.onnx      MatMul whose B is a graph input: the Core ML EP wants a constant B
@@ -56,6 +56,13 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - quantize_uint8_alone.onnx a uint8 QuantizeLinear with no DequantizeLinear after it, beside an int8 one
 - random_seed.onnx    noise from a seeded RandomNormalLike added to the input: TensorRT ignores the seed
 - resize_tf_half_pixel.onnx Resizes with tf_half_pixel_for_nn, nearest floor and linear: QNN's HTP takes the first only
+- topk_scores.onnx    scores of a MatMul and their best 4 (TopK, K an initializer): TOPK_V2, which the GPU delegate does not parse
+- one_hot_bytes.onnx  int32 bytes [1, 64] one-hot encoded as JAX's exporter writes it (magika): Reshape to
+                      [1, 64, 1], an Expand to the same shape, Equal to the constant 0 … 15 ([1, 1, 16]), Cast to
+                      float, MatMul by a table; a second input so encoded, its MatMul followed by a bias; a third
+                      compared with 1 … 16 (no one-hot) and Expanded to [1, 64, 16]. TensorFlow's converter writes
+                      the first as an EMBEDDING_LOOKUP, the second as ONE_HOT and FULLY_CONNECTED (TFLite Micro has
+                      no ONE_HOT), the third as EQUAL and CAST, the widening Expand as a MUL
 - qnn_shape_if.onnx   Shapes with start 1 and with an empty slice, an If with two outputs per branch: QNN's HTP
                       takes neither the empty slice nor the two outputs
 - conv3d.onnx         a 3-D convolution: QNN's HTP runs it since ONNX Runtime 1.18
@@ -385,7 +392,17 @@ def main():
     s = __import__("onnxruntime").InferenceSession(pad_if, providers=["CPUExecutionProvider"])
     assert s.run(None, {"x": np.ones([1, 2, 10], np.float32)})[0].shape == (1, 4, 13)
 
+    wt = numpy_helper.from_array((rng.standard_normal((16, 32)) * 0.1).astype(np.float32), "scores.weight")
+    m = model([helper.make_node("MatMul", ["x", "scores.weight"], ["scores"], name="scores"),
+               helper.make_node("TopK", ["scores", "k"], ["values", "indices"], name="best", axis=-1)],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 16])],
+              [helper.make_tensor_value_info("values", TensorProto.FLOAT, [1, 4]),
+               helper.make_tensor_value_info("indices", TensorProto.INT64, [1, 4])],
+              [wt, numpy_helper.from_array(np.array([4], np.int64), "k")])
+    save(m, "topk_scores.onnx")
+
     restriction_fixtures()
+    one_hot_fixtures()
     branch_and_pair_fixtures()
     ep_table_fixtures()
     tensorrt_static_fixtures()
@@ -678,6 +695,46 @@ def branch_and_pair_fixtures():
                const("sw", np.float32, 0.02), const("zw_s8", np.int8, 0), const("zw_u8", np.uint8, 128),
                numpy_helper.from_array((qrng.standard_normal((4, 3)) * 0.1).astype(np.float32), "wf")])
     assert [o.shape for o in run(save(m, "qdq_matmul_pairs.onnx"), {"a": np.ones([2, 4], np.float32)})] == [(2, 3)] * 3
+
+
+def one_hot_fixtures():
+    rng = np.random.default_rng(16)
+    inits = [numpy_helper.from_array(np.array([1, 64, 1], np.int64), "column"),
+             numpy_helper.from_array(np.array([1, 64, 16], np.int64), "wide"),
+             numpy_helper.from_array(np.arange(16, dtype=np.int32).reshape(1, 1, 16), "onehot.series"),
+             numpy_helper.from_array(np.arange(1, 17, dtype=np.int32).reshape(1, 1, 16), "shifted.series")]
+    inits += [numpy_helper.from_array((rng.standard_normal((16, 8)) * 0.1).astype(np.float32), f"{t}.table")
+              for t in ("onehot", "shifted")]
+    nodes = [helper.make_node("Reshape", ["bytes", "column"], ["onehot.col"], name="onehot.reshape"),
+             helper.make_node("Expand", ["onehot.col", "column"], ["onehot.same"], name="onehot.expand"),
+             helper.make_node("Equal", ["onehot.same", "onehot.series"], ["onehot.mask"], name="onehot.equal"),
+             helper.make_node("Cast", ["onehot.mask"], ["onehot.float"], name="onehot.cast", to=TensorProto.FLOAT),
+             helper.make_node("MatMul", ["onehot.float", "onehot.table"], ["onehot.y"], name="onehot.embed"),
+             helper.make_node("Reshape", ["other", "column"], ["shifted.col"], name="shifted.reshape"),
+             helper.make_node("Equal", ["shifted.col", "shifted.series"], ["shifted.mask"], name="shifted.equal"),
+             helper.make_node("Cast", ["shifted.mask"], ["shifted.float"], name="shifted.cast", to=TensorProto.FLOAT),
+             helper.make_node("MatMul", ["shifted.float", "shifted.table"], ["shifted.y"], name="shifted.embed"),
+             helper.make_node("Expand", ["shifted.col", "wide"], ["widened"], name="widen.expand"),
+             helper.make_node("Reshape", ["text", "column"], ["biased.col"], name="biased.reshape"),
+             helper.make_node("Equal", ["biased.col", "onehot.series"], ["biased.mask"], name="biased.equal"),
+             helper.make_node("Cast", ["biased.mask"], ["biased.float"], name="biased.cast", to=TensorProto.FLOAT),
+             helper.make_node("MatMul", ["biased.float", "biased.table"], ["biased.product"], name="biased.embed"),
+             helper.make_node("Add", ["biased.product", "biased.bias"], ["biased.y"], name="biased.add")]
+    inits += [numpy_helper.from_array((rng.standard_normal((16, 8)) * 0.1).astype(np.float32), "biased.table"),
+              numpy_helper.from_array((rng.standard_normal((8,)) * 0.1).astype(np.float32), "biased.bias")]
+    m = model(nodes, [helper.make_tensor_value_info(n, TensorProto.INT32, [1, 64]) for n in ("bytes", "other", "text")],
+              [helper.make_tensor_value_info("onehot.y", TensorProto.FLOAT, [1, 64, 8]),
+               helper.make_tensor_value_info("shifted.y", TensorProto.FLOAT, [1, 64, 8]),
+               helper.make_tensor_value_info("widened", TensorProto.INT32, [1, 64, 16]),
+               helper.make_tensor_value_info("biased.y", TensorProto.FLOAT, [1, 64, 8])], inits)
+    s = __import__("onnxruntime").InferenceSession(save(m, "one_hot_bytes.onnx"), providers=["CPUExecutionProvider"])
+    x = (np.arange(64, dtype=np.int32).reshape(1, 64) * 7) % 16
+    onehot, shifted, widened, biased = s.run(None, {"bytes": x, "other": x, "text": x})
+    table = {i.name: numpy_helper.to_array(i) for i in inits}
+    assert np.allclose(onehot[0], table["onehot.table"][x[0]], atol=1e-6)
+    assert np.allclose(biased[0], table["biased.table"][x[0]] + table["biased.bias"], atol=1e-6)
+    assert np.allclose(shifted[0, x[0] > 0], table["shifted.table"][x[0][x[0] > 0] - 1], atol=1e-6)
+    assert (widened == x[..., None]).all()
 
 
 def verify_with_onnxruntime(paths):

@@ -174,6 +174,8 @@ public enum Coverage {
         let exporter = ATenToONNX.Exporter(conversionSource: model.conversionSource)
         let judgesExport = model.format == .pytorch && (opSet?.format == .onnx || runtimeSet?.format == .onnx)
         let exportTable = judgesExport ? catalogue.atenToONNX.tables[exporter] : nil
+        // Nodes TensorFlow's converter fuses into one builtin across the graph (ConverterFusions.swift).
+        let fused = model.format == .onnx && isLiteRT ? converterFusions(nodes, model: model, tensors: mainTensors, analysis: analysis) : [:]
 
         for (i, node) in nodes.enumerated() {
             var f = OperatorFinding(
@@ -207,7 +209,7 @@ public enum Coverage {
                     f.rule = runtimeRule
                 }
             case (.onnx, true):
-                switch lower(node, model: model, tensors: mainTensors, analysis: analysis, catalogue: catalogue) {
+                switch fused[i].map({ .some(.some($0)) }) ?? lower(node, model: model, tensors: mainTensors, analysis: analysis, catalogue: catalogue) {
                 case .none:
                     f.status = .unknown
                     f.reason = "not in the catalogue's ONNX-to-TFLite table"
@@ -895,6 +897,8 @@ public enum Coverage {
                (try? model.withFloat32Values(of: e) { $0.first }) == 2 {
                 return .some(["MUL"])
             }
+        case "Expand":
+            if isNoOpExpand(node, analysis: analysis) { return .some([]) }
         case "MatMul":
             if node.inputs.count > 1, tensors[node.inputs[1]]?.shape.count == 2 {
                 return .some(["FULLY_CONNECTED"])

@@ -131,10 +131,6 @@ let fixtures = "Tests/Fixtures/targets/"
     }
 
     @Test func theGPUDelegateKeepsItsLargestPartition() {
-        // conv1, relu1 | BROADCAST_TO | conv2 … fc: the five nodes after the Expand are delegated, the first three run on the CPU.
-        #expect(targetIssues("targets: {a: {runtime: litert@2.16, delegate: ⟦gpu⟧}}\n", model: fixtures + "expand_mid.onnx", [
-            Expected(.operatorsOnCPU, "3 of 8 operators (")
-        ]) == [])
         #expect(targetIssues("targets: {a: {runtime: litert@2.16, delegate: gpu}}\n", model: fixtures + "dynamic_batch.onnx", []) == [])
         // model_builder.cc parses TILE: the Tile in the middle stays on the GPU.
         #expect(targetIssues("targets: {a: {runtime: litert@2.16, delegate: gpu}}\n", model: fixtures + "tile_mid.onnx", []) == [])
@@ -171,6 +167,38 @@ let fixtures = "Tests/Fixtures/targets/"
         #expect(byName["block0.pw"] == ["CONV_2D"])
         #expect(byName["stem.relu6"] == ["RELU6"])
         #expect(r.cpuNodes.isEmpty)
+    }
+
+    @Test func aOneHotEncodingIsOneBuiltinAsTensorFlowsOptimizerRewritesIt() throws {
+        let m = try Repo.model(fixtures + "one_hot_bytes.onnx")
+        let rt = try #require(catalogue.runtime("litert"))
+        let r = Coverage.check(model: m, runtime: rt, version: nil, delegate: nil, catalogue: catalogue,
+                               analysis: GraphAnalysis.analyze(model: m))
+        let byName = Dictionary(uniqueKeysWithValues: r.operators.map { ($0.name, $0.builtins) })
+        func lowered(_ names: String...) -> [[String]?] { names.map { byName[$0] } }
+        // Compared with 0 … 15 after a reshape to a last dimension of 1, then a table without a bias: a lookup.
+        #expect(lowered("onehot.reshape", "onehot.expand", "onehot.equal", "onehot.cast", "onehot.embed")
+                == [["RESHAPE"], [], ["EMBEDDING_LOOKUP"], [], ["RESHAPE"]])
+        // The same with a bias after the table: ONE_HOT, and the table and bias a FULLY_CONNECTED.
+        #expect(lowered("biased.reshape", "biased.equal", "biased.cast", "biased.embed")
+                == [[], ["ONE_HOT"], [], ["FULLY_CONNECTED"]])
+        // Compared with 1 … 16: no one-hot, each node its own builtin; an Expand that widens is a MUL by ones.
+        #expect(lowered("shifted.reshape", "shifted.equal", "shifted.cast", "widen.expand")
+                == [["RESHAPE"], ["EQUAL"], ["CAST"], ["MUL"]])
+        // What the artifact holds (onnx2tf 1.29.24, TensorFlow 2.19), builtin by builtin.
+        let counts = r.operators.flatMap(\.builtins).reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
+        #expect(counts == ["RESHAPE": 3, "FULLY_CONNECTED": 2, "CAST": 1, "EMBEDDING_LOOKUP": 1, "EQUAL": 1, "MUL": 1,
+                           "ONE_HOT": 1])
+        let q = "optimize: {quantize: {weights: int8, activations: int8, calibration: c/}}\n"
+        #expect(targetIssues(q + "targets: {m: {runtime: ⟦tflite-micro⟧}}\n", model: fixtures + "one_hot_bytes.onnx", [
+            Expected(.operatorUnsupported,
+                     "1 operator cannot run: Equal → ONE_HOT 'biased.equal' (ONE_HOT not in the LiteRT for Microcontrollers op resolver)")
+        ]) == [])
+    }
+
+    @Test func anExpandThatChangesNoShapeIsGoneBeforeConversion() {
+        // onnxsim removes it (the artifact has CONV_2D ×2, PAD, MEAN, FULLY_CONNECTED): nothing falls back.
+        #expect(targetIssues("targets: {a: {runtime: litert@2.16, delegate: gpu}}\n", model: fixtures + "expand_mid.onnx", []) == [])
     }
 }
 

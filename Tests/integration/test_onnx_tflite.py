@@ -598,3 +598,60 @@ def test_a_scalar_input_the_manifest_fixes_folds_its_if_before_onnx2tf(run, tmp_
     t = run("test", str(manifest), "--json", "--python", CONVERT_PYTHON, "--runtime-python", VENV_PYTHON)
     assert t.returncode == 0, t.stdout.decode() + t.stderr.decode()
     assert json.loads(t.stdout)["targets"][0]["status"] == "passed"
+
+
+def test_one_hot_encodings_convert_to_the_builtins_check_predicts(run, tmp_path):
+    """A one-hot encoding as JAX's exporter writes it (Reshape to a last dimension of 1, Equal to the constant
+    0 … N-1, Cast to float: magika's byte input) is one builtin in the artifact, as TensorFlow's optimizer rewrites
+    it: ONE_HOT before a table with a bias, EMBEDDING_LOOKUP before one without; an Expand that changes no shape is
+    gone, one that widens is a MUL (Tests/Fixtures/targets/one_hot_bytes.onnx, scripts/make_target_fixtures.py).
+    `check` predicts the artifact's builtins and refuses the TFLite Micro target for its ONE_HOT, which the
+    tflite-micro interpreter then refuses in its own words."""
+    shutil.copy(REPO / "Tests/Fixtures/targets/one_hot_bytes.onnx", tmp_path / "m.onnx")
+    rng = np.random.default_rng(8)
+    (tmp_path / "calib").mkdir()
+    for i in range(3):
+        np.savez(tmp_path / "calib" / f"s{i}.npz",
+                 **{n: rng.integers(0, 16, (1, 64)).astype(np.int32) for n in ("bytes", "other", "text")})
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text("""slipway: 1
+name: oh
+model: {path: m.onnx}
+targets:
+  f32: {runtime: litert, format: tflite}
+  mcu: {runtime: tflite-micro, optimize: {quantize: {weights: int8, activations: int8, calibration: calib/}}}
+test: {samples: calib/}
+""")
+    c = run("check", str(manifest), "--format", "json")
+    assert c.returncode == 1
+    [error] = [d for d in json.loads(c.stdout) if d["severity"] == "error"]
+    assert error["code"] == "SW4004" and error["targets"] == ["mcu"], error
+    assert "Equal → ONE_HOT 'biased.equal' (ONE_HOT not in the LiteRT for Microcontrollers op resolver)" in error["message"]
+    r = run("convert", str(manifest), "--force", "--python", CONVERT_PYTHON)
+    assert r.returncode == 0, r.stderr.decode()
+    assert inspect(run, tmp_path / "dist/f32/oh.tflite")["operators"] == {
+        "RESHAPE": 3, "FULLY_CONNECTED": 2, "CAST": 1, "EMBEDDING_LOOKUP": 1, "EQUAL": 1, "MUL": 1, "ONE_HOT": 1}
+    t = run("test", str(manifest), "--no-convert", "--force", "--json", "--runtime-python", VENV_PYTHON)
+    results = {r["name"]: r for r in json.loads(t.stdout)["targets"]}
+    assert results["f32"]["status"] == "passed", results["f32"]
+    assert results["mcu"]["status"] == "failed"
+    assert "Didn't find op for builtin opcode 'ONE_HOT'" in results["mcu"]["reason"], results["mcu"]
+
+
+def test_magikas_byte_encoding_is_a_one_hot_tflite_micro_cannot_run(run, tmp_path):
+    """magika (PyPI) one-hot encodes its 2,048 input bytes; its full-integer TFLite has a ONE_HOT (measured with
+    scripts/verdict_sweep.py --targets mcu --run), so `check` refuses a TFLite Micro target."""
+    shutil.copy(corpus_path("magika"), tmp_path / "m.onnx")
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text("""slipway: 1
+name: magika
+model: {path: m.onnx, inputs: {bytes: [1, 2048]}}
+targets:
+  mcu: {runtime: tflite-micro, optimize: {quantize: {weights: int8, activations: int8, calibration: calib/}}}
+  phone: {runtime: litert}
+""")
+    (tmp_path / "calib").mkdir()
+    c = run("check", str(manifest), "--format", "json")
+    errors = [d for d in json.loads(c.stdout) if d["severity"] == "error"]
+    assert [(d["code"], d["targets"]) for d in errors] == [("SW4004", ["mcu"])], errors
+    assert "Equal → ONE_HOT" in errors[0]["message"] and "pjit__one_hot_/Equal" in errors[0]["message"]

@@ -1,0 +1,126 @@
+import ModelFormats
+
+/// Nodes TensorFlow's converter writes as one builtin across the graph, where the per-operator table
+/// (`onnx_to_tflite`) would count each. Measured against onnx2tf 1.29.24 with TensorFlow 2.19's converter.
+///
+/// TensorFlow's converter writes an exporter's one-hot encoding (JAX's `one_hot`, a byte model's input) as one
+/// ONE_HOT: its optimizer replaces `Equal(Reshape(x), series)` with `OneHot(x)` when the reshape's last dimension is
+/// 1 and the series is a constant int32/int64 tensor shaped [1, …, 1, N] holding 0 … N-1 (IsLastDimensionEqualOne,
+/// IsOneHotIndexAttribute in tensorflow/compiler/mlir/lite/transforms/optimize.cc), and takes a following cast to
+/// float into the ONE_HOT's on and off values. An Expand that changes no shape between them is gone before
+/// (onnxsim's eliminate_nop_expand); one that widens is a MUL by ones (onnx2tf) and keeps the EQUAL.
+/// Measured on magika's ONNX export: its Reshape → Expand → Equal → Cast is one ONE_HOT in the artifact, which
+/// TFLite Micro has no kernel for, while EQUAL and CAST each have one.
+extension Coverage {
+    /// The lowering of every node a fusion spans, by node index: one-hot encodings, and the bias of a
+    /// FULLY_CONNECTED.
+    static func converterFusions(
+        _ nodes: [Node], model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
+    ) -> [Int: [String]] {
+        var lowered = oneHotEncodings(nodes, model: model, tensors: tensors, analysis: analysis)
+        for (i, add) in foldedBiases(nodes, model: model, tensors: tensors) where lowered[i] == nil { lowered[i] = add }
+        return lowered
+    }
+
+    /// The Adds of a constant vector after a MatMul by a constant matrix: the converter makes the MatMul a
+    /// FULLY_CONNECTED and the vector its bias (measured: the fixture's and magika's biases are no ADD).
+    static func foldedBiases(_ nodes: [Node], model: Model, tensors: [String: ConstantTensor]) -> [Int: [String]] {
+        var producer: [String: Int] = [:]
+        var readers: [String: Int] = [:]
+        for (i, n) in nodes.enumerated() {
+            for o in n.outputs where !o.isEmpty { producer[o] = i }
+            for v in n.inputs where !v.isEmpty { readers[v, default: 0] += 1 }
+        }
+        let graphOutputs = Set(model.outputs.map(\.name))
+        var folded: [Int: [String]] = [:]
+        for (i, add) in nodes.enumerated() where add.opType == "Add" && (add.domain.isEmpty || add.domain == "ai.onnx") && add.inputs.count == 2 {
+            for (product, bias) in [(add.inputs[0], add.inputs[1]), (add.inputs[1], add.inputs[0])] {
+                guard let m = producer[product], nodes[m].opType == "MatMul", nodes[m].inputs.count == 2,
+                      let table = tensors[nodes[m].inputs[1]], table.shape.count == 2, let b = tensors[bias],
+                      b.elementCount == table.shape[1], b.shape.last == table.shape[1],
+                      readers[product] == 1, !graphOutputs.contains(product) else { continue }
+                folded[i] = []
+                break
+            }
+        }
+        return folded
+    }
+
+    /// The lowering of the nodes such an encoding spans, by node index: the Equal's ["ONE_HOT"], the Reshape's,
+    /// Expand's and Cast's [] where the encoding is their only reader; ["EMBEDDING_LOOKUP"] when a bias-free
+    /// MatMul by a constant table reads it.
+    static func oneHotEncodings(
+        _ nodes: [Node], model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
+    ) -> [Int: [String]] {
+        guard let analysis else { return [:] }
+        var producer: [String: Int] = [:]
+        var readers: [String: [Int]] = [:]
+        for (i, n) in nodes.enumerated() {
+            for o in n.outputs where !o.isEmpty { producer[o] = i }
+            for v in n.inputs where !v.isEmpty { readers[v, default: []].append(i) }
+        }
+        let graphOutputs = Set(model.outputs.map(\.name))
+        // A value only `reader` takes (and the model does not return): what a fused node may swallow.
+        func onlyRead(_ value: String, by reader: Int) -> Bool {
+            readers[value] == [reader] && !graphOutputs.contains(value)
+        }
+        func isONNX(_ n: Node) -> Bool { n.domain.isEmpty || n.domain == "ai.onnx" }
+
+        var lowered: [Int: [String]] = [:]
+        for (e, equal) in nodes.enumerated() where equal.opType == "Equal" && isONNX(equal) && equal.inputs.count == 2 {
+            guard let series = tensors[equal.inputs[1]], isOneHotSeries(series, model: model),
+                  var reshape = producer[equal.inputs[0]] else { continue }
+            var expand: Int? = nil
+            if nodes[reshape].opType == "Expand", isONNX(nodes[reshape]), isNoOpExpand(nodes[reshape], analysis: analysis),
+               onlyRead(equal.inputs[0], by: e), let inner = nodes[reshape].inputs.first.flatMap({ producer[$0] }) {
+                expand = reshape
+                reshape = inner
+            }
+            let r = nodes[reshape]
+            guard r.opType == "Reshape", isONNX(r), let out = r.outputs.first,
+                  let shape = analysis.shapes[out], shape.last == 1 else { continue }
+            lowered[e] = ["ONE_HOT"]
+            if let expand { lowered[expand] = [] }
+            let swallowed = expand.map { onlyRead(out, by: $0) } ?? onlyRead(out, by: e)
+            if swallowed { lowered[reshape] = [] }
+            guard let mask = equal.outputs.first, let cast = readers[mask], cast.count == 1, onlyRead(mask, by: cast[0]),
+                  case let c = cast[0], nodes[c].opType == "Cast", isONNX(nodes[c]),
+                  case .int(1)? = nodes[c].attributes["to"] else { continue }
+            lowered[c] = []
+            // A float one-hot times a constant table with no bias after it is a lookup of the table's rows: the
+            // indices flattened (a RESHAPE), EMBEDDING_LOOKUP, the rows shaped back (a RESHAPE). Measured: a bare
+            // MatMul is so rewritten; magika's, whose bias makes it a FULLY_CONNECTED with a bias, keeps its ONE_HOT.
+            if let float = nodes[c].outputs.first, let m = readers[float]?.first, onlyRead(float, by: m),
+               nodes[m].opType == "MatMul", isONNX(nodes[m]), nodes[m].inputs.count == 2,
+               tensors[nodes[m].inputs[1]]?.shape.count == 2, !hasBias(m) {
+                lowered[e] = ["EMBEDDING_LOOKUP"]
+                lowered[m] = ["RESHAPE"]
+                lowered[reshape] = swallowed ? ["RESHAPE"] : nil
+            }
+        }
+        return lowered
+
+        // The MatMul's product is read by an Add of a constant: a bias TensorFlow's converter fuses into it.
+        func hasBias(_ m: Int) -> Bool {
+            guard let product = nodes[m].outputs.first else { return false }
+            return (readers[product] ?? []).contains { a in
+                nodes[a].opType == "Add" && nodes[a].inputs.contains { $0 != product && tensors[$0] != nil }
+            }
+        }
+    }
+
+    /// An Expand whose output has its input's shape: onnxsim removes it before onnx2tf converts.
+    static func isNoOpExpand(_ node: Node, analysis: GraphAnalysis?) -> Bool {
+        guard let input = node.inputs.first, let output = node.outputs.first,
+              let from = analysis?.shapes[input], let to = analysis?.shapes[output] else { return false }
+        return from == to
+    }
+
+    /// A constant int32 or int64 tensor shaped [1, …, 1, N] holding 0, 1, …, N-1.
+    static func isOneHotSeries(_ t: ConstantTensor, model: Model) -> Bool {
+        guard t.dtype == .int32 || t.dtype == .int64, let n = t.shape.last, n > 0,
+              t.shape.dropLast().allSatisfy({ $0 == 1 }),
+              let values = try? model.integerValues(of: t, limit: 1 << 16), values.count == n else { return false }
+        return values.enumerated().allSatisfy { Int64($0.offset) == $0.element }
+    }
+}
