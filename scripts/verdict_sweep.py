@@ -58,6 +58,20 @@ def write_calibration(folder, model, entry):
         np.savez(folder / f"s{k}.npz", **sample)
 
 
+def builtins_compared(binary, folder, target, row):
+    """", builtins +A -B": what the estimate predicted and the artifact lacks (+), what the artifact has and the
+    estimate did not predict (-); QUANTIZE and DEQUANTIZE at a quantized model's edges are left aside."""
+    [artifact] = (folder / "dist" / target).glob("*.tflite")
+    i = subprocess.run([binary, "inspect", str(artifact), "--json"], capture_output=True)
+    written = set(json.loads(i.stdout)["operators"]) - {"QUANTIZE", "DEQUANTIZE"}
+    said = set(row.get("builtins") or {}) - {"QUANTIZE", "DEQUANTIZE"}
+    unknown = row.get("builtins_unknown", 0)
+    if said == written and not unknown:
+        return ", builtins as predicted"
+    return (f", builtins +{','.join(sorted(said - written)) or '0'} -{','.join(sorted(written - said)) or '0'}"
+            + (f" ({unknown} nodes not in the table)" if unknown else ""))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bin", default=str(ROOT / ".build/debug/slipway"))
@@ -66,6 +80,8 @@ def main():
     ap.add_argument("--run", action="store_true",
                     help="also run each artifact against the model in its runtime (`slipway test --no-convert`)")
     ap.add_argument("--runtime-python", default=str(ROOT / ".venv/bin/python"))
+    ap.add_argument("--builtins", action="store_true",
+                    help="also compare the builtins `estimate` predicts with the artifact's (every subgraph)")
     ap.add_argument("ids", nargs="*")
     a = ap.parse_args()
     folder = fetch_corpus.cache_dir()
@@ -93,10 +109,16 @@ def main():
                 if x["severity"] == "error":
                     for t in x.get("targets") or list(targets):
                         errors.setdefault(t, set()).add(x["code"])
+            predicted = {}
+            if a.builtins:
+                est = subprocess.run([a.bin, "estimate", "m.slipway.yaml", "--json"], cwd=d, capture_output=True)
+                predicted = {row["target"]: row for row in json.loads(est.stdout or b'{"targets": []}')["targets"]}
             for t in targets:
                 r = subprocess.run([a.bin, "convert", "m.slipway.yaml", "--target", t, "--python", a.python],
                                    cwd=d, capture_output=True, timeout=1800)
                 ran = ""
+                if r.returncode == 0 and a.builtins:
+                    ran += builtins_compared(a.bin, d, t, predicted.get(t, {}))
                 if r.returncode == 0 and a.run:
                     # A test with no tolerances fails only where the runtime cannot load or run the artifact.
                     x = subprocess.run([a.bin, "test", "m.slipway.yaml", "--target", t, "--no-convert", "--json",

@@ -12,14 +12,49 @@ import ModelFormats
 /// Measured on magika's ONNX export: its Reshape → Expand → Equal → Cast is one ONE_HOT in the artifact, which
 /// TFLite Micro has no kernel for, while EQUAL and CAST each have one.
 extension Coverage {
-    /// The lowering of every node a fusion spans, by node index: one-hot encodings, and the bias of a
-    /// FULLY_CONNECTED.
+    /// The lowering of every node a fusion spans, by node index: one-hot encodings, the bias of a
+    /// FULLY_CONNECTED, activations fused into the operator before them.
     static func converterFusions(
         _ nodes: [Node], model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
     ) -> [Int: [String]] {
         var lowered = oneHotEncodings(nodes, model: model, tensors: tensors, analysis: analysis)
         for (i, add) in foldedBiases(nodes, model: model, tensors: tensors) where lowered[i] == nil { lowered[i] = add }
+        for i in fusedActivations(nodes, model: model, tensors: tensors) where lowered[i] == nil { lowered[i] = [] }
         return lowered
+    }
+
+    /// A RELU, RELU6 or RELU_N1_TO_1 (Relu, or a Clip to [0, 6], [-1, 1] or [0, ∞)) that alone reads the output of
+    /// a convolution, a FULLY_CONNECTED or an ADD, SUB, MUL or DIV: the converter makes it that operator's fused
+    /// activation (its optimizer's activation fusions), through a BatchNormalization folded into a convolution.
+    static func fusedActivations(_ nodes: [Node], model: Model, tensors: [String: ConstantTensor]) -> Set<Int> {
+        var producer: [String: Int] = [:]
+        var readers: [String: Int] = [:]
+        for (i, n) in nodes.enumerated() {
+            for o in n.outputs where !o.isEmpty { producer[o] = i }
+            for v in n.inputs where !v.isEmpty { readers[v, default: 0] += 1 }
+        }
+        let graphOutputs = Set(model.outputs.map(\.name))
+        let fusing: Set<String> = ["Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div"]
+        var fused: Set<Int> = []
+        for (i, n) in nodes.enumerated() where n.domain.isEmpty || n.domain == "ai.onnx" {
+            switch n.opType {
+            case "Relu": break
+            case "Clip":
+                guard let (lo, hi) = model.clipBounds(n, constant: { tensors[$0] }),
+                      (lo == 0 && hi == 6) || (lo == -1 && hi == 1) || (lo == 0 && hi == .infinity) else { continue }
+            default: continue
+            }
+            guard let x = n.inputs.first, readers[x] == 1, !graphOutputs.contains(x), var p = producer[x] else { continue }
+            // A BatchNormalization after a convolution is folded into it: the activation fuses into the convolution.
+            if nodes[p].opType == "BatchNormalization", let y = nodes[p].inputs.first, readers[y] == 1,
+               let q = producer[y], nodes[q].opType == "Conv" { p = q }
+            let maker = nodes[p]
+            guard fusing.contains(maker.opType), maker.domain.isEmpty || maker.domain == "ai.onnx" else { continue }
+            // A MatMul is a FULLY_CONNECTED only by a constant matrix (else a BATCH_MATMUL, which fuses nothing).
+            if maker.opType == "MatMul", !(maker.inputs.count > 1 && tensors[maker.inputs[1]]?.shape.count == 2) { continue }
+            fused.insert(i)
+        }
+        return fused
     }
 
     /// The Adds of a constant vector after a MatMul by a constant matrix: the converter makes the MatMul a

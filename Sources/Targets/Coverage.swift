@@ -176,6 +176,12 @@ public enum Coverage {
         let exportTable = judgesExport ? catalogue.atenToONNX.tables[exporter] : nil
         // Nodes TensorFlow's converter fuses into one builtin across the graph (ConverterFusions.swift).
         let fused = model.format == .onnx && isLiteRT ? converterFusions(nodes, model: model, tensors: mainTensors, analysis: analysis) : [:]
+        // What onnxsim computes before onnx2tf converts, at the input shapes and scalar values the manifest fixes
+        // (the driver writes them into the copy it converts): shape arithmetic and values of constants alone.
+        let foldedBeforeConversion: Set<Int> = model.format == .onnx && isLiteRT
+            ? Self.constantFolded(nodes, constants: constants.union(analysis?.boundInputs ?? []), model: model,
+                                  analysis: analysis, manifestSized: true)
+            : []
 
         for (i, node) in nodes.enumerated() {
             var f = OperatorFinding(
@@ -208,8 +214,12 @@ public enum Coverage {
                     f.reason = "\(runtime.title) \(release) does not run it\(since.map { "; \($0.version) does" } ?? "")"
                     f.rule = runtimeRule
                 }
+            case (.onnx, true) where foldedBeforeConversion.contains(i) && node.opType != "If":
+                f.status = .folded
+                f.reason = "computed by onnxsim before onnx2tf converts (constants and fixed shapes alone)"
             case (.onnx, true):
-                switch fused[i].map({ .some(.some($0)) }) ?? lower(node, model: model, tensors: mainTensors, analysis: analysis, catalogue: catalogue) {
+                switch fused[i].map({ .some(.some($0)) })
+                    ?? lower(node, model: model, tensors: mainTensors, analysis: analysis, catalogue: catalogue, fullInteger: loweredActivations != nil) {
                 case .none:
                     f.status = .unknown
                     f.reason = "not in the catalogue's ONNX-to-TFLite table"
@@ -871,20 +881,28 @@ public enum Coverage {
     /// The TFLite builtins an ONNX node becomes: `.none` when the table has no entry, `.some(nil)` when it
     /// says there is no builtin, `[]` when the converter folds the node away.
     static func lower(
-        _ node: Node, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?, catalogue: Catalogue
+        _ node: Node, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?, catalogue: Catalogue,
+        fullInteger: Bool = false
     ) -> [String]?? {
         guard node.domain.isEmpty || node.domain == "ai.onnx" else { return .some(nil) }
         if foldedIf(node, model: model, tensors: tensors, analysis: analysis) { return .some([]) }
         guard let entry = catalogue.lowering[node.opType] else { return .none }
         guard let builtins = entry else { return .some(nil) }
         switch node.opType {
+        case "LSTM", "GRU":
+            // A calibrated conversion unrolls the recurrence (the calibrator crashes on the WHILE loop).
+            if fullInteger, let unrolled = catalogue.unrolledLowering(node.opType) { return .some(unrolled) }
         case "Conv":
+            // onnx2tf pads explicitly (a PAD before a VALID convolution) unless the pads are the same on both sides
+            // of every axis and keep the spatial size (TensorFlow's SAME): a strided convolution's (Conv.py).
+            let pad = explicitlyPadded(node, analysis: analysis) ? ["PAD"] : []
             // A convolution with one group per input channel is a depthwise convolution in TFLite.
             if case .int(let g)? = node.attributes["group"], g > 1,
                 let w = node.inputs.count > 1 ? analysis?.shapes[node.inputs[1]] : nil, w.count >= 2, w[1] == 1
             {
-                return .some(["DEPTHWISE_CONV_2D"])
+                return .some(pad + ["DEPTHWISE_CONV_2D"])
             }
+            return .some(pad + builtins)
         case "Clip":
             if let (lo, hi) = model.clipBounds(node, constant: { tensors[$0] }) {
                 if lo == 0 && hi == 6 { return .some(["RELU6"]) }
@@ -909,6 +927,20 @@ public enum Coverage {
             break
         }
         return .some(builtins)
+    }
+
+    /// Whether onnx2tf writes a PAD before the convolution `node` (Conv.py): `auto_pad` NOTSET with pads other than
+    /// zero that are not equal on both sides of every axis, or that change the spatial size.
+    static func explicitlyPadded(_ node: Node, analysis: GraphAnalysis?) -> Bool {
+        if case .string(let mode)? = node.attributes["auto_pad"], mode != "NOTSET" { return false }
+        guard case .ints(let pads)? = node.attributes["pads"], pads.contains(where: { $0 != 0 }), pads.count % 2 == 0 else {
+            return false
+        }
+        let half = pads.count / 2
+        let symmetric = (0..<half).allSatisfy { pads[$0] == pads[$0 + half] }
+        guard let x = node.inputs.first, let y = node.outputs.first,
+              let from = analysis?.shapes[x], let to = analysis?.shapes[y], from.count > 2, to.count > 2 else { return false }
+        return !(symmetric && Array(from.dropFirst(2)) == Array(to.dropFirst(2)))
     }
 
     /// Every input dimension fixed in the file: what a runtime that builds or folds from the file knows before it runs.
@@ -1034,5 +1066,11 @@ extension Catalogue {
     /// DEQUANTIZE and a QUANTIZE: `onnx_to_tflite.special.float_in_full_integer`, comma-separated.
     var floatInFullInteger: [String] {
         (loweringNotes["float_in_full_integer"] ?? "").split(separator: ",").map { String($0.filter { $0 != " " }) }
+    }
+
+    /// The builtins a recurrence (LSTM, GRU) becomes when a full-integer conversion unrolls it (onnx2tf's
+    /// enable_rnn_unroll): `onnx_to_tflite.special.unrolled_<op>`, comma-separated; nil when not measured.
+    func unrolledLowering(_ opType: String) -> [String]? {
+        loweringNotes["unrolled_" + opType].map { $0.split(separator: ",").map { String($0.filter { $0 != " " }) } }
     }
 }

@@ -431,6 +431,17 @@ public enum TargetEstimates {
                 })
                 rows[rows.count - 1] = .object(row)
             }
+            // The builtins the conversion is predicted to write, by count (an ONNX or Keras model bound for LiteRT
+            // or TFLite Micro), and how many nodes the lowering tables do not know: what `convert`'s artifact holds.
+            if let c = coverage, model.format != .tflite, c.operators.contains(where: { !$0.builtins.isEmpty }),
+               case .object(var row)? = rows.last
+            {
+                var counts: [String: Int] = [:]
+                for f in c.operators { for b in f.builtins { counts[b, default: 0] += 1 } }
+                row["builtins"] = .object(JSONObject(distinctEntries: counts.sorted { $0.key < $1.key }.map { (key: $0.key, value: JSONValue.int($0.value)) }))
+                row["builtins_unknown"] = .int(c.unknown.count)
+                rows[rows.count - 1] = .object(row)
+            }
             if let tf = analysis.transformer, case .object(var row)? = rows.last {
                 row["per"] = .string("token")
                 row["kv_cache_bytes"] = .int(tf.kvCacheBytes)

@@ -163,9 +163,11 @@ let fixtures = "Tests/Fixtures/targets/"
         let r = Coverage.check(model: m, runtime: rt, version: nil, delegate: rt.delegate("gpu"), catalogue: catalogue,
                                analysis: GraphAnalysis.analyze(model: m))
         let byName = Dictionary(uniqueKeysWithValues: r.operators.map { ($0.name, $0.builtins) })
-        #expect(byName["block0.dw"] == ["DEPTHWISE_CONV_2D"])
+        // Strided by 2 with pads of 1: onnx2tf pads explicitly (the artifact holds 5 PADs before its 5 depthwise
+        // convolutions), and the RELU6 after a convolution is its fused activation.
+        #expect(byName["block0.dw"] == ["PAD", "DEPTHWISE_CONV_2D"])
         #expect(byName["block0.pw"] == ["CONV_2D"])
-        #expect(byName["stem.relu6"] == ["RELU6"])
+        #expect(byName["stem.relu6"] == [])
         #expect(r.cpuNodes.isEmpty)
     }
 
@@ -194,6 +196,25 @@ let fixtures = "Tests/Fixtures/targets/"
             Expected(.operatorUnsupported,
                      "1 operator cannot run: Equal → ONE_HOT 'biased.equal' (ONE_HOT not in the LiteRT for Microcontrollers op resolver)")
         ]) == [])
+    }
+
+    @Test func aRecurrenceIsAWhileLoopInFloatAndUnrolledInFullInteger() throws {
+        let rt = try #require(catalogue.runtime("litert"))
+        for (name, op, body) in [("lstm", "LSTM", "SPLIT"), ("gru", "GRU", "SUB")] {
+            let m = try Repo.model("Tests/Fixtures/estimate/\(name)_classifier.onnx")
+            let a = GraphAnalysis.analyze(model: m)
+            let float = Coverage.check(model: m, runtime: rt, version: nil, delegate: nil, catalogue: catalogue, analysis: a)
+            let int8 = Coverage.check(model: m, runtime: rt, version: nil, delegate: nil, catalogue: catalogue, analysis: a,
+                                      loweredActivations: "int8")
+            let cell = { (r: CoverageReport) in try #require(r.operators.first { $0.opType == op }).builtins }
+            // What onnx2tf 1.29.24 wrote for the fixture at 50 steps: a WHILE (LESS its condition) …
+            #expect(try cell(float).prefix(2) == ["WHILE", "LESS"])
+            #expect(try cell(float).contains(body))
+            // … and, calibrated, one cell per step between an UNPACK and a PACK.
+            #expect(try cell(int8).prefix(2) == ["UNPACK", "PACK"])
+            #expect(try !cell(int8).contains("WHILE") && cell(int8).contains(body))
+            #expect(float.unknown.isEmpty && int8.unknown.isEmpty)
+        }
     }
 
     @Test func anExpandThatChangesNoShapeIsGoneBeforeConversion() {

@@ -629,8 +629,11 @@ test: {samples: calib/}
     assert "Equal → ONE_HOT 'biased.equal' (ONE_HOT not in the LiteRT for Microcontrollers op resolver)" in error["message"]
     r = run("convert", str(manifest), "--force", "--python", CONVERT_PYTHON)
     assert r.returncode == 0, r.stderr.decode()
-    assert inspect(run, tmp_path / "dist/f32/oh.tflite")["operators"] == {
-        "RESHAPE": 3, "FULLY_CONNECTED": 2, "CAST": 1, "EMBEDDING_LOOKUP": 1, "EQUAL": 1, "MUL": 1, "ONE_HOT": 1}
+    written = inspect(run, tmp_path / "dist/f32/oh.tflite")["operators"]
+    assert written == {"RESHAPE": 3, "FULLY_CONNECTED": 2, "CAST": 1, "EMBEDDING_LOOKUP": 1, "EQUAL": 1, "MUL": 1, "ONE_HOT": 1}
+    e = run("estimate", str(manifest), "--json", env={"SLIPWAY_CACHE_DIR": str(tmp_path / "cache")})
+    rows = {row["target"]: row for row in json.loads(e.stdout)["targets"]}
+    assert rows["f32"]["builtins"] == written and rows["f32"]["builtins_unknown"] == 0
     t = run("test", str(manifest), "--no-convert", "--force", "--json", "--runtime-python", VENV_PYTHON)
     results = {r["name"]: r for r in json.loads(t.stdout)["targets"]}
     assert results["f32"]["status"] == "passed", results["f32"]
