@@ -13,14 +13,70 @@ import ModelFormats
 /// TFLite Micro has no kernel for, while EQUAL and CAST each have one.
 extension Coverage {
     /// The lowering of every node a fusion spans, by node index: one-hot encodings, the bias of a
-    /// FULLY_CONNECTED, activations fused into the operator before them.
+    /// FULLY_CONNECTED, hard-swish and reciprocal-square-root arithmetic, activations fused into the operator
+    /// before them.
     static func converterFusions(
         _ nodes: [Node], model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
     ) -> [Int: [String]] {
         var lowered = oneHotEncodings(nodes, model: model, tensors: tensors, analysis: analysis)
         for (i, add) in foldedBiases(nodes, model: model, tensors: tensors) where lowered[i] == nil { lowered[i] = add }
+        for (i, b) in arithmeticRewrites(nodes, model: model, tensors: tensors) where lowered[i] == nil { lowered[i] = b }
         for i in fusedActivations(nodes, model: model, tensors: tensors) where lowered[i] == nil { lowered[i] = [] }
         return lowered
+    }
+
+    /// Arithmetic the converter's optimizer rewrites: `x · clip(x + 3, 0, 6) / 6` (or `· 1/6`) is HARD_SWISH (a
+    /// Paddle export's hardswish; measured: ppocrv4-det's 24 are HARD_SWISH), and `a / sqrt(b)` is `a · rsqrt(b)`
+    /// (measured: ppocrv4-rec's layer norms hold RSQRT and no SQRT or DIV).
+    static func arithmeticRewrites(_ nodes: [Node], model: Model, tensors: [String: ConstantTensor]) -> [Int: [String]] {
+        var producer: [String: Int] = [:]
+        var readers: [String: Int] = [:]
+        for (i, n) in nodes.enumerated() {
+            for o in n.outputs where !o.isEmpty { producer[o] = i }
+            for v in n.inputs where !v.isEmpty { readers[v, default: 0] += 1 }
+        }
+        let graphOutputs = Set(model.outputs.map(\.name))
+        func isONNX(_ n: Node) -> Bool { n.domain.isEmpty || n.domain == "ai.onnx" }
+        // The node making `v`, when `v` is read once and not returned: a value a rewrite may swallow.
+        func soleMaker(_ v: String, _ op: String) -> Int? {
+            guard readers[v] == 1, !graphOutputs.contains(v), let p = producer[v], nodes[p].opType == op, isONNX(nodes[p]) else { return nil }
+            return p
+        }
+        func scalar(_ v: String) -> Float? {
+            guard let t = tensors[v], t.elementCount == 1 else { return nil }
+            return (try? model.withFloat32Values(of: t) { $0.first }) ?? nil
+        }
+        // The operand of a two-input node other than the constant `value`, when one input is that constant.
+        func operand(_ n: Node, besides value: Float) -> String? {
+            guard n.inputs.count == 2 else { return nil }
+            if scalar(n.inputs[1]).map({ abs($0 - value) < 1e-6 }) == true { return n.inputs[0] }
+            if scalar(n.inputs[0]).map({ abs($0 - value) < 1e-6 }) == true, n.opType != "Div" { return n.inputs[1] }
+            return nil
+        }
+        var out: [Int: [String]] = [:]
+        for (i, n) in nodes.enumerated() where isONNX(n) {
+            if (n.opType == "Div" && n.inputs.count == 2) || n.opType == "Mul" {
+                // HARD_SWISH: the scaling by 1/6 last.
+                if let product = n.opType == "Div" ? operand(n, besides: 6) : operand(n, besides: 1.0 / 6),
+                   let m = soleMaker(product, "Mul"), nodes[m].inputs.count == 2 {
+                    let (a, b) = (nodes[m].inputs[0], nodes[m].inputs[1])
+                    for (x, gate) in [(a, b), (b, a)] {
+                        guard let clip = soleMaker(gate, "Clip"),
+                              let (lo, hi) = model.clipBounds(nodes[clip], constant: { tensors[$0] }), lo == 0, hi == 6,
+                              let shifted = nodes[clip].inputs.first, let add = soleMaker(shifted, "Add"),
+                              operand(nodes[add], besides: 3) == x else { continue }
+                        out[i] = ["HARD_SWISH"]
+                        for k in [m, clip, add] { out[k] = [] }
+                        break
+                    }
+                }
+            }
+            if n.opType == "Div", out[i] == nil, n.inputs.count == 2, let root = soleMaker(n.inputs[1], "Sqrt") {
+                out[i] = ["MUL"]
+                out[root] = ["RSQRT"]
+            }
+        }
+        return out
     }
 
     /// A RELU, RELU6 or RELU_N1_TO_1 (Relu, or a Clip to [0, 6], [-1, 1] or [0, ∞)) that alone reads the output of

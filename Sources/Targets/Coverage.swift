@@ -217,6 +217,21 @@ public enum Coverage {
             case (.onnx, true) where foldedBeforeConversion.contains(i) && node.opType != "If":
                 f.status = .folded
                 f.reason = "computed by onnxsim before onnx2tf converts (constants and fixed shapes alone)"
+            case (.onnx, true) where node.opType == "If" && foldedIf(node, model: model, tensors: mainTensors, analysis: analysis):
+                // onnxsim replaces the If by the branch it takes: its nodes are what the artifact holds.
+                let taken = takenBranchLowering(node, model: model, analysis: analysis, catalogue: catalogue,
+                                                fullInteger: loweredActivations != nil)
+                f.builtins = taken.builtins
+                if let op = taken.noBuiltin {
+                    f.status = .unsupported
+                    f.reason = "the branch it takes holds \(op), which has no TFLite builtin (needs Select TF ops or a custom operator)"
+                    f.rule = "litert.builtin"
+                } else if let op = taken.unknown {
+                    f.status = .unknown
+                    f.reason = "the branch it takes holds \(op), which is not in the catalogue's ONNX-to-TFLite table"
+                } else if taken.builtins.isEmpty {
+                    f.status = .folded
+                }
             case (.onnx, true):
                 switch fused[i].map({ .some(.some($0)) })
                     ?? lower(node, model: model, tensors: mainTensors, analysis: analysis, catalogue: catalogue, fullInteger: loweredActivations != nil) {
@@ -927,6 +942,46 @@ public enum Coverage {
             break
         }
         return .some(builtins)
+    }
+
+    /// The builtins of the branch a decided If takes (the one the analysis costed), its own decided Ifs' taken
+    /// branches within; the first operator with no builtin, and the first the table does not know.
+    static func takenBranchLowering(
+        _ node: Node, model: Model, analysis: GraphAnalysis?, catalogue: Catalogue, fullInteger: Bool, depth: Int = 0
+    ) -> (builtins: [String], noBuiltin: String?, unknown: String?) {
+        guard depth < 16, let g = takenBranch(node, model: model, analysis: analysis) else { return ([], nil, nil) }
+        var tensors: [String: ConstantTensor] = [:]
+        for t in model.tensors where t.graph == g { tensors[t.name] = t }
+        let nodes = model.graphs[g].nodes
+        let fused = converterFusions(nodes, model: model, tensors: tensors, analysis: analysis)
+        var out: (builtins: [String], noBuiltin: String?, unknown: String?) = ([], nil, nil)
+        for (i, n) in nodes.enumerated() {
+            if n.opType == "If", takenBranch(n, model: model, analysis: analysis) != nil {
+                let inner = takenBranchLowering(n, model: model, analysis: analysis, catalogue: catalogue,
+                                                fullInteger: fullInteger, depth: depth + 1)
+                out.builtins += inner.builtins
+                out.noBuiltin = out.noBuiltin ?? inner.noBuiltin
+                out.unknown = out.unknown ?? inner.unknown
+                continue
+            }
+            switch fused[i].map({ .some(.some($0)) })
+                ?? lower(n, model: model, tensors: tensors, analysis: analysis, catalogue: catalogue, fullInteger: fullInteger) {
+            case .none: out.unknown = out.unknown ?? "\(n.opType) '\(displayName(n, i))'"
+            case .some(nil): out.noBuiltin = out.noBuiltin ?? "\(n.opType) '\(displayName(n, i))'"
+            case .some(.some(let b)): out.builtins += b
+            }
+        }
+        return out
+    }
+
+    /// The graph of the one branch of an If the analysis costed (it decided the condition), if it decided it.
+    static func takenBranch(_ node: Node, model: Model, analysis: GraphAnalysis?) -> Int? {
+        let notRun = analysis?.coverage.graphsNotRun ?? []
+        let run = ["then_branch", "else_branch"].compactMap { key -> Int? in
+            if case .graph(let g)? = node.attributes[key], model.graphs.indices.contains(g), !notRun.contains(g) { return g }
+            return nil
+        }
+        return run.count == 1 ? run[0] : nil
     }
 
     /// Whether onnx2tf writes a PAD before the convolution `node` (Conv.py): `auto_pad` NOTSET with pads other than
