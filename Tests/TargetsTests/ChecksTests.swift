@@ -198,6 +198,24 @@ let fixtures = "Tests/Fixtures/targets/"
         ]) == [])
     }
 
+    @Test func theConverterRewritesPaddingHardSwishActivationsBiasesAndReciprocalRoots() throws {
+        let m = try Repo.model(fixtures + "converter_rewrites.onnx")
+        let rt = try #require(catalogue.runtime("litert"))
+        let r = Coverage.check(model: m, runtime: rt, version: nil, delegate: nil, catalogue: catalogue,
+                               analysis: GraphAnalysis.analyze(model: m))
+        let byName = Dictionary(uniqueKeysWithValues: r.operators.map { ($0.name, $0.builtins) })
+        func lowered(_ names: String...) -> [[String]?] { names.map { byName[$0] } }
+        // Strided, padded by 1 on each side: not TensorFlow's SAME, so onnx2tf pads first; unstrided, it is SAME.
+        #expect(lowered("down", "same") == [["PAD", "CONV_2D"], ["CONV_2D"]])
+        #expect(lowered("hs.shift", "hs.clip", "hs.gate", "hs.scale") == [[], [], [], ["HARD_SWISH"]])
+        #expect(lowered("relu", "flatten", "fc", "fc.bias") == [[], [], ["FULLY_CONNECTED"], []])
+        #expect(lowered("norm.square", "norm.sqrt", "norm.divide") == [["MUL"], ["RSQRT"], ["MUL"]])
+        // The artifact (onnx2tf 1.29.24, TensorFlow 2.19), builtin by builtin.
+        let counts = r.operators.flatMap(\.builtins).reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
+        #expect(counts == ["MEAN": 3, "CONV_2D": 2, "MUL": 2, "ADD": 1, "FULLY_CONNECTED": 1, "HARD_SWISH": 1, "PAD": 1,
+                           "RSQRT": 1, "SUB": 1])
+    }
+
     @Test func aRecurrenceIsAWhileLoopInFloatAndUnrolledInFullInteger() throws {
         let rt = try #require(catalogue.runtime("litert"))
         for (name, op, body) in [("lstm", "LSTM", "SPLIT"), ("gru", "GRU", "SUB")] {
