@@ -85,9 +85,7 @@ public struct LocalFileSystem: FileSystem {
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir), names.count < 10_000 {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
-            }
+            let name = DirectoryEntry.name(entry)
             if name != "." && name != ".." { names.append(name) }
         }
         return names.sorted()

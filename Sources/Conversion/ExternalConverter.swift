@@ -6,6 +6,7 @@ import Darwin
 import Hashing
 import JSON
 import Manifest
+import ModelFormats
 
 /// One external converter from `Schemas/converters.json`: what it converts, the Python packages it needs
 /// (with the versions Slipway is tested with) or the executable it runs.
@@ -381,7 +382,7 @@ public enum ExternalConverter {
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
-            let n = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let n = DirectoryEntry.name(entry)
             if n.hasSuffix(".npy") || n.hasSuffix(".npz") { names.append(n) }
         }
         if names.isEmpty {
@@ -766,7 +767,7 @@ extension ExternalConverter {
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
-            let n = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let n = DirectoryEntry.name(entry)
             if n != ".", n != ".." { names.append(n) }
         }
         return names

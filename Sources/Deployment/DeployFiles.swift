@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Hashing
+import ModelFormats
 
 /// The deploy's only contact with the disk. Files are written whole into a staging place beside their
 /// destination, fsynced, then renamed; folders are fsynced after a rename so the new entry survives a crash.
@@ -218,9 +219,7 @@ enum DeployFiles {
         defer { closedir(d) }
         var names: [String] = []
         while let e = readdir(d) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
+            let name = DirectoryEntry.name(e)
             if name != ".", name != ".." { names.append(name) }
         }
         return names.sorted()

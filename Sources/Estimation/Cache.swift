@@ -5,6 +5,7 @@ import Glibc
 import Darwin
 #endif
 import JSON
+import ModelFormats
 import Synchronization
 
 /// Where estimate results are kept between runs. The estimator depends on this protocol, never on the disk:
@@ -181,9 +182,7 @@ public struct DiskEstimateCache: EstimateCache {
         var entries: [(name: String, mtime: Int)] = []
         let now = Int(time(nil))
         while let e = readdir(dir) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
+            let name = DirectoryEntry.name(e)
             let isEntry = Self.isEntryName(name), isTemp = name.hasPrefix(Self.tempPrefix)
             guard isEntry || isTemp else { continue }
             var st = stat()

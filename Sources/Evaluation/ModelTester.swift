@@ -467,7 +467,7 @@ public enum ModelTester {
     static func removeTree(_ path: String) {
         guard let dir = opendir(path) else { return }
         while let entry = readdir(dir) {
-            let n = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let n = DirectoryEntry.name(entry)
             if n == "." || n == ".." { continue }
             let child = "\(path)/\(n)"
             if entry.pointee.d_type == UInt8(DT_DIR) { removeTree(child) } else { unlink(child) }

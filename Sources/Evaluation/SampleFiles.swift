@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ModelFormats
 
 /// The samples of `test.samples`: the folder's `.npy` and `.npz` files, images, WAV and raw `.bin` files, in name
 /// order (one sample per file; a `.npz` holds one array per input, by name; the others are decoded by the runner
@@ -23,7 +24,7 @@ enum SampleFiles {
         var names: [String] = []
         var others = 0
         while let entry = readdir(dir) {
-            let n = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let n = DirectoryEntry.name(entry)
             if n.hasPrefix(".") { continue }
             let lower = n.lowercased()
             if (arrays + decoded).contains(where: { lower.hasSuffix($0) }) { names.append(n) } else { others += 1 }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ModelFormats
 
 /// The process side of the `fuzz-<name>` executables. Output goes to stderr only (fd 2): these binaries
 /// are never the language server, but nothing here should learn to write to stdout either.
@@ -73,7 +74,7 @@ public enum FuzzDriver {
         defer { closedir(dir) }
         var out: [String] = []
         while let e = readdir(dir) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = DirectoryEntry.name(e)
             if name != "." && name != ".." { out.append(path + "/" + name) }
         }
         return out.sorted()

@@ -90,6 +90,19 @@ import Testing
         #expect(e.incomplete == nil)
     }
 
+    /// readdir packs each name in a record only as long as it needs: the last record of a full 32 KiB buffer ends
+    /// at the buffer's end, and copying a whole `d_name` out of it read past the buffer (AddressSanitizer caught
+    /// it in the walk of the root). 2,000 names of 6 characters make 32-byte records, so the first buffer is full.
+    @Test func aFolderThatFillsReaddirsBufferListsEveryName() {
+        let root = Self.makeTemporaryFolder()
+        defer { Self.remove(root) }
+        let names = (10_000..<12_000).map { "f\($0)" }
+        for name in names { Self.touch(root + "/" + name) }
+        let listed = LocalFileSystem().list(root)
+        #expect(listed.count == 2_000)
+        #expect(listed == names)
+    }
+
     @Test func aWalkOfTheRootReturnsWithinItsBoundsAndSkipsSystemFolders() {
         let e = Discovery.expand(["/"], fileSystem: LocalFileSystem(), limits: Discovery.Limits(maxEntries: 20_000, maxDuration: .seconds(5)))
         #expect(e.incomplete != nil, "a bound is hit and marked")

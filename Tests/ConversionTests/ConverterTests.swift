@@ -2,6 +2,7 @@ import Compression
 import Hashing
 import JSON
 import Manifest
+import ModelFormats
 import Testing
 
 @testable import Conversion
@@ -36,9 +37,7 @@ func listing(_ folder: String) -> [String] {
     defer { closedir(d) }
     var out: [String] = []
     while let e = readdir(d) {
-        let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-        }
+        let name = DirectoryEntry.name(e)
         if name != "." && name != ".." { out.append(name) }
     }
     return out.sorted()

@@ -55,7 +55,7 @@ func listDirectory(_ path: String) -> [String] {
     defer { closedir(dir) }
     var out: [String] = []
     while let e = readdir(dir) {
-        let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let name = DirectoryEntry.name(e)
         if name != "." && name != ".." { out.append(name) }
     }
     return out.sorted()
