@@ -54,8 +54,8 @@ extension Coverage {
         return out
     }
 
-    /// Arithmetic the converter's optimizer rewrites: `x · clip(x + 3, 0, 6) / 6` (or `· 1/6`) is HARD_SWISH (a
-    /// Paddle export's hardswish; measured: ppocrv4-det's 24 are HARD_SWISH), and `a / sqrt(b)` is `a · rsqrt(b)`
+    /// Arithmetic the converter's optimizer rewrites: `x · clip(x + 3, 0, 6) / 6` (or `· 1/6`) of a convolution's
+    /// output is HARD_SWISH (measured on the converter_rewrites fixture), and `a / sqrt(b)` is `a · rsqrt(b)`
     /// (measured: ppocrv4-rec's layer norms hold RSQRT and no SQRT or DIV).
     static func arithmeticRewrites(_ nodes: [Node], model: Model, tensors: [String: ConstantTensor]) -> [Int: [String]] {
         var producer: [String: Int] = [:]
@@ -83,6 +83,16 @@ extension Coverage {
             return nil
         }
         var out: [Int: [String]] = [:]
+        // A scale and then a shift of a convolution's output by constants (a re-parameterized block's, ppocrv4's)
+        // fold into its weights and bias.
+        for (i, n) in nodes.enumerated() where isONNX(n) && (n.opType == "Mul" || n.opType == "Add") && n.inputs.count == 2 {
+            guard let k = n.inputs.firstIndex(where: { tensors[$0] != nil }), let c = tensors[n.inputs[k]],
+                  c.shape.dropFirst(c.shape.count > 3 ? 2 : 1).allSatisfy({ $0 == 1 }) else { continue }
+            let x = n.inputs[1 - k]
+            guard let p = producer[x], readers[x] == 1, !graphOutputs.contains(x) else { continue }
+            let maker = nodes[p]
+            if maker.opType == "Conv" || (maker.opType == "Mul" && out[p] == [] ) { out[i] = [] }
+        }
         for (i, n) in nodes.enumerated() where isONNX(n) {
             if (n.opType == "Div" && n.inputs.count == 2) || n.opType == "Mul" {
                 // HARD_SWISH: the scaling by 1/6 last.
@@ -90,7 +100,10 @@ extension Coverage {
                    let m = soleMaker(product, "Mul"), nodes[m].inputs.count == 2 {
                     let (a, b) = (nodes[m].inputs[0], nodes[m].inputs[1])
                     for (x, gate) in [(a, b), (b, a)] {
-                        guard let clip = soleMaker(gate, "Clip"),
+                        // Only on a convolution's output: after a scale and shift (ppocrv4-det's, -rec's) or a
+                        // BatchNormalization (layout-cdla's) TensorFlow fused it in one model of three; unfused, the
+                        // clip is the ADD's fused RELU6 and the scaling a MUL.
+                        guard producer[x].map({ nodes[$0].opType == "Conv" }) == true, let clip = soleMaker(gate, "Clip"),
                               let (lo, hi) = model.clipBounds(nodes[clip], constant: { tensors[$0] }), lo == 0, hi == 6,
                               let shifted = nodes[clip].inputs.first, let add = soleMaker(shifted, "Add"),
                               operand(nodes[add], besides: 3) == x else { continue }
