@@ -93,6 +93,36 @@ extension Coverage {
             let maker = nodes[p]
             if maker.opType == "Conv" || (maker.opType == "Mul" && out[p] == [] ) { out[i] = [] }
         }
+        // A softmax written out: exp(x - max(x)) / sum(exp(x - max(x))), the max and sum over the last axis, with
+        // reshapes, broadcasts and a max with -∞ between (JAX's, magika's: one SOFTMAX in its artifact).
+        func through(_ v: String, _ ops: Set<String>, _ seen: inout [Int]) -> Int? {
+            var v = v
+            for _ in 0..<4 {
+                guard let p = producer[v], readers[v] == 1 || nodes[p].opType == "Exp" else { return nil }
+                if !ops.contains(nodes[p].opType) { return p }
+                seen.append(p)
+                guard let next = nodes[p].inputs.first(where: { tensors[$0] == nil }) else { return nil }
+                v = next
+            }
+            return nil
+        }
+        for (i, n) in nodes.enumerated() where isONNX(n) && n.opType == "Div" && n.inputs.count == 2 {
+            var parts: [Int] = []
+            guard let e = producer[n.inputs[0]], nodes[e].opType == "Exp",
+                  let sum = through(n.inputs[1], ["Reshape", "Expand", "Unsqueeze"], &parts), nodes[sum].opType == "ReduceSum",
+                  nodes[sum].inputs.first == n.inputs[0], readers[n.inputs[0]] == 2 else { continue }
+            parts += [e, sum]
+            // The max subtracted first goes into the SOFTMAX too.
+            if let shifted = nodes[e].inputs.first, let sub = soleMaker(shifted, "Sub"), nodes[sub].inputs.count == 2 {
+                var more: [Int] = []
+                if let top = through(nodes[sub].inputs[1], ["Reshape", "Expand", "Unsqueeze", "Max"], &more),
+                   nodes[top].opType == "ReduceMax", nodes[top].inputs.first == nodes[sub].inputs[0] {
+                    parts += more + [sub, top]
+                }
+            }
+            out[i] = ["SOFTMAX"]
+            for k in parts { out[k] = [] }
+        }
         for (i, n) in nodes.enumerated() where isONNX(n) {
             if (n.opType == "Div" && n.inputs.count == 2) || n.opType == "Mul" {
                 // HARD_SWISH: the scaling by 1/6 last.
@@ -139,12 +169,16 @@ extension Coverage {
         for (i, n) in nodes.enumerated() where n.domain.isEmpty || n.domain == "ai.onnx" {
             switch n.opType {
             case "Relu": break
+            case "Max":  // max(x, 0): a RELU
+                guard n.inputs.count == 2, let c = n.inputs.compactMap({ tensors[$0] }).first, c.elementCount == 1,
+                      ((try? model.withFloat32Values(of: c) { $0.first }) ?? nil) == 0 else { continue }
             case "Clip":
                 guard let (lo, hi) = model.clipBounds(n, constant: { tensors[$0] }),
                       (lo == 0 && hi == 6) || (lo == -1 && hi == 1) || (lo == 0 && hi == .infinity) else { continue }
             default: continue
             }
-            guard let x = n.inputs.first, readers[x] == 1, !graphOutputs.contains(x), var p = producer[x] else { continue }
+            guard let x = n.inputs.first(where: { tensors[$0] == nil }), readers[x] == 1, !graphOutputs.contains(x),
+                  var p = producer[x] else { continue }
             // An Identity is removed first: the activation reads what it passes on.
             while nodes[p].opType == "Identity", let y = nodes[p].inputs.first, readers[y] == 1, let q = producer[y] { p = q }
             let maker = nodes[p]

@@ -936,6 +936,14 @@ public enum Coverage {
             // Dividing by a constant is multiplying by its reciprocal (measured: the ppocr models' divisions by 6 and
             // by constants are MULs; a division by a computed value stays a DIV, magika's).
             if node.inputs.count > 1, tensors[node.inputs[1]] != nil { return .some(["MUL"]) }
+        case "Max":
+            // With a constant: max(x, 0) is a RELU (fused into the operator before it where it can), max(x, -∞) is x
+            // (measured: magika's three Maxes are gone from its artifact).
+            if node.inputs.count == 2, let c = node.inputs.compactMap({ tensors[$0] }).first, c.elementCount == 1,
+               let v = (try? model.withFloat32Values(of: c) { $0.first }) ?? nil {
+                if v == -.infinity { return .some([]) }
+                if v == 0 { return .some(["RELU"]) }
+            }
         case "Pad":
             // A reflection is TFLite's MIRROR_PAD (measured: silero-vad's reflect Pads).
             if case .string(let mode)? = node.attributes["mode"], mode == "reflect" { return .some(["MIRROR_PAD"]) }
@@ -967,8 +975,12 @@ public enum Coverage {
         for t in model.tensors where t.graph == g { tensors[t.name] = t }
         let nodes = model.graphs[g].nodes
         let fused = converterFusions(nodes, model: model, tensors: tensors, analysis: analysis)
+        // onnxsim folds inside the branch as outside: what constants, the manifest's values and fixed shapes decide.
+        var constants = Set(tensors.keys).union(analysis?.boundInputs ?? [])
+        for n in nodes where n.opType == "Constant" { constants.formUnion(n.outputs) }
+        let folded = constantFolded(nodes, constants: constants, model: model, analysis: analysis, manifestSized: true)
         var out: (builtins: [String], noBuiltin: String?, unknown: String?) = ([], nil, nil)
-        for (i, n) in nodes.enumerated() {
+        for (i, n) in nodes.enumerated() where !folded.contains(i) || n.opType == "If" {
             if n.opType == "If", takenBranch(n, model: model, analysis: analysis) != nil {
                 let inner = takenBranchLowering(n, model: model, analysis: analysis, catalogue: catalogue,
                                                 fullInteger: fullInteger, depth: depth + 1, outer: tensors)
