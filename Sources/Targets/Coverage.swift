@@ -314,7 +314,10 @@ public enum Coverage {
                     f.rule = runtimeRule
                 }
             }
-            if f.status == .supported, let rs = runtimeSet, rs.format == .tflite || model.format == .onnx,
+            // A decided If bound for LiteRT carries its branch's builtins, whose constraints are about the branch's
+            // nodes, not the If's inputs: not judged on the If (the branch's nodes are not judged one by one yet).
+            let carriesBranch = isLiteRT && model.format == .onnx && node.opType == "If"
+            if f.status == .supported, !carriesBranch, let rs = runtimeSet, rs.format == .tflite || model.format == .onnx,
                 let (check, detail) = failedCheck(rs, node: node, names: rs.format == .onnx ? [onnxKey] : f.builtins,
                                                   analysis: analysis, constants: constants, values: values, nonzero: nonzero, dtypes: { dtypes[$0] }, quantization: { quantization[$0] }, outside: outside, version: pinned,
                                                   graphs: model.graphs, producer: { producers[$0] }, fileStatic: fileStatic,

@@ -89,6 +89,19 @@ let fixtures = "Tests/Fixtures/targets/"
         ]) == [])
     }
 
+    @Test func aFoldedIfIsTheBuiltinsOfTheBranchItTakes() throws {
+        let m = try Repo.model(fixtures + "if_on_scalar.onnx")
+        let rt = try #require(catalogue.runtime("litert"))
+        for (mode, branch) in [(1, ["RELU"]), (0, ["NEG"])] {
+            let a = GraphAnalysis.analyze(model: m, inputs: ["x": [1, 8]], values: ["mode": mode])
+            let r = Coverage.check(model: m, runtime: rt, version: nil, delegate: nil, catalogue: catalogue, analysis: a)
+            let byName = Dictionary(uniqueKeysWithValues: r.operators.map { ($0.name, ($0.builtins, $0.status)) })
+            // Equal(mode, 1) on the manifest's value is computed before conversion; the If is its branch's nodes.
+            #expect(byName["is_one"]?.1 == .folded)
+            #expect(byName["by_mode"]?.0 == branch && byName["by_mode"]?.1 == .supported)
+        }
+    }
+
     @Test func whatOnnxRuntimeFoldsWhileLoadingIsNeverOfferedToAProvider() {
         // Shape → Gather → Unsqueeze → Concat feeding a Reshape, and a ConstantOfShape on a constant: onnxruntime's
         // constant folding computes them before partitioning. With the input's shape fixed in the file, nothing is
