@@ -947,6 +947,12 @@ public enum Coverage {
                 if v == -.infinity { return .some([]) }
                 if v == 0 { return .some(["RELU"]) }
             }
+        case "Split":
+            // onnx2tf writes a split along a dimension of known size as one STRIDED_SLICE per part, to keep
+            // TensorFlow's converter from a SplitV it would need Flex for (Split.py; measured: layout-cdla's Splits).
+            if let x = node.inputs.first, analysis?.shapes[x] != nil {
+                return .some(Array(repeating: "STRIDED_SLICE", count: max(1, node.outputs.filter { !$0.isEmpty }.count)))
+            }
         case "Pad":
             // A reflection is TFLite's MIRROR_PAD (measured: silero-vad's reflect Pads).
             if case .string(let mode)? = node.attributes["mode"], mode == "reflect" { return .some(["MIRROR_PAD"]) }
