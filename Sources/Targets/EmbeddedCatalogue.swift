@@ -6927,7 +6927,10 @@ enum EmbeddedCatalogue {
       "Where": ["SELECT_V2"],
       "LayerNormalization": ["MEAN", "SQUARED_DIFFERENCE", "ADD", "RSQRT", "MUL", "SUB"],
       "InstanceNormalization": ["MEAN", "SQUARED_DIFFERENCE", "ADD", "RSQRT", "MUL", "SUB"],
-      "LSTM": ["WHILE", "LESS", "FULLY_CONNECTED", "ADD", "SPLIT", "LOGISTIC", "TANH", "MUL", "GATHER", "SLICE", "RESHAPE", "CONCATENATION"],
+      "LSTM": [
+        "WHILE", "LESS", "FULLY_CONNECTED", "ADD", "SPLIT", "LOGISTIC", "TANH", "MUL", "GATHER", "SLICE", "RESHAPE",
+        "CONCATENATION"
+      ],
       "GRU": ["WHILE", "LESS", "FULLY_CONNECTED", "ADD", "SUB", "LOGISTIC", "TANH", "MUL", "GATHER", "SLICE", "RESHAPE", "CONCATENATION"],
       "QuantizeLinear": ["QUANTIZE"],
       "DequantizeLinear": ["DEQUANTIZE"],
