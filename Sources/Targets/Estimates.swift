@@ -436,9 +436,7 @@ public enum TargetEstimates {
             if let c = coverage, model.format != .tflite, c.operators.contains(where: { !$0.builtins.isEmpty }),
                case .object(var row)? = rows.last
             {
-                var counts: [String: Int] = [:]
-                for f in c.operators { for b in f.builtins { counts[b, default: 0] += 1 } }
-                row["builtins"] = .object(JSONObject(distinctEntries: counts.sorted { $0.key < $1.key }.map { (key: $0.key, value: JSONValue.int($0.value)) }))
+                row["builtins"] = .object(JSONObject(distinctEntries: c.builtinCounts.sorted { $0.key < $1.key }.map { (key: $0.key, value: JSONValue.int($0.value)) }))
                 row["builtins_unknown"] = .int(c.unknown.count)
                 rows[rows.count - 1] = .object(row)
             }

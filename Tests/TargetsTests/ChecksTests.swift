@@ -185,12 +185,7 @@ let fixtures = "Tests/Fixtures/targets/"
     }
 
     @Test func aOneHotEncodingIsOneBuiltinAsTensorFlowsOptimizerRewritesIt() throws {
-        let m = try Repo.model(fixtures + "one_hot_bytes.onnx")
-        let rt = try #require(catalogue.runtime("litert"))
-        let r = Coverage.check(model: m, runtime: rt, version: nil, delegate: nil, catalogue: catalogue,
-                               analysis: GraphAnalysis.analyze(model: m))
-        let byName = Dictionary(uniqueKeysWithValues: r.operators.map { ($0.name, $0.builtins) })
-        func lowered(_ names: String...) -> [[String]?] { names.map { byName[$0] } }
+        let (r, lowered) = try liteRTLowering(fixtures + "one_hot_bytes.onnx")
         // Compared with 0 … 15 after a reshape to a last dimension of 1, then a table without a bias: a lookup.
         #expect(lowered("onehot.reshape", "onehot.expand", "onehot.equal", "onehot.cast", "onehot.embed")
                 == [["RESHAPE"], [], ["EMBEDDING_LOOKUP"], [], ["RESHAPE"]])
@@ -201,8 +196,7 @@ let fixtures = "Tests/Fixtures/targets/"
         #expect(lowered("shifted.reshape", "shifted.equal", "shifted.cast", "widen.expand")
                 == [["RESHAPE"], ["EQUAL"], ["CAST"], ["MUL"]])
         // What the artifact holds (onnx2tf 1.29.24, TensorFlow 2.19), builtin by builtin.
-        let counts = r.operators.flatMap(\.builtins).reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
-        #expect(counts == ["RESHAPE": 3, "FULLY_CONNECTED": 2, "CAST": 1, "EMBEDDING_LOOKUP": 1, "EQUAL": 1, "MUL": 1,
+        #expect(r.builtinCounts == ["RESHAPE": 3, "FULLY_CONNECTED": 2, "CAST": 1, "EMBEDDING_LOOKUP": 1, "EQUAL": 1, "MUL": 1,
                            "ONE_HOT": 1])
         let q = "optimize: {quantize: {weights: int8, activations: int8, calibration: c/}}\n"
         #expect(targetIssues(q + "targets: {m: {runtime: ⟦tflite-micro⟧}}\n", model: fixtures + "one_hot_bytes.onnx", [
@@ -212,20 +206,14 @@ let fixtures = "Tests/Fixtures/targets/"
     }
 
     @Test func theConverterRewritesPaddingHardSwishActivationsBiasesAndReciprocalRoots() throws {
-        let m = try Repo.model(fixtures + "converter_rewrites.onnx")
-        let rt = try #require(catalogue.runtime("litert"))
-        let r = Coverage.check(model: m, runtime: rt, version: nil, delegate: nil, catalogue: catalogue,
-                               analysis: GraphAnalysis.analyze(model: m))
-        let byName = Dictionary(uniqueKeysWithValues: r.operators.map { ($0.name, $0.builtins) })
-        func lowered(_ names: String...) -> [[String]?] { names.map { byName[$0] } }
+        let (r, lowered) = try liteRTLowering(fixtures + "converter_rewrites.onnx")
         // Strided, padded by 1 on each side: not TensorFlow's SAME, so onnx2tf pads first; unstrided, it is SAME.
         #expect(lowered("down", "same") == [["PAD", "CONV_2D"], ["CONV_2D"]])
         #expect(lowered("hs.shift", "hs.clip", "hs.gate", "hs.scale") == [[], [], [], ["HARD_SWISH"]])
         #expect(lowered("relu", "flatten", "fc", "fc.bias") == [[], [], ["FULLY_CONNECTED"], []])
         #expect(lowered("norm.square", "norm.sqrt", "norm.divide") == [["MUL"], ["RSQRT"], ["MUL"]])
         // The artifact (onnx2tf 1.29.24, TensorFlow 2.19), builtin by builtin.
-        let counts = r.operators.flatMap(\.builtins).reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
-        #expect(counts == ["MEAN": 3, "CONV_2D": 2, "MUL": 2, "ADD": 1, "FULLY_CONNECTED": 1, "HARD_SWISH": 1, "PAD": 1,
+        #expect(r.builtinCounts == ["MEAN": 3, "CONV_2D": 2, "MUL": 2, "ADD": 1, "FULLY_CONNECTED": 1, "HARD_SWISH": 1, "PAD": 1,
                            "RSQRT": 1, "SUB": 1])
     }
 
@@ -252,6 +240,16 @@ let fixtures = "Tests/Fixtures/targets/"
         // onnxsim removes it (the artifact has CONV_2D ×2, PAD, MEAN, FULLY_CONNECTED): nothing falls back.
         #expect(targetIssues("targets: {a: {runtime: litert@2.16, delegate: gpu}}\n", model: fixtures + "expand_mid.onnx", []) == [])
     }
+}
+
+/// A fixture's coverage on LiteRT (CPU) and the builtins named nodes lower to, in the order asked.
+func liteRTLowering(_ path: String) throws -> (CoverageReport, (String...) -> [[String]?]) {
+    let m = try Repo.model(path)
+    let rt = try #require(catalogue.runtime("litert"))
+    let r = Coverage.check(model: m, runtime: rt, version: nil, delegate: nil, catalogue: catalogue,
+                           analysis: GraphAnalysis.analyze(model: m))
+    let byName = Dictionary(uniqueKeysWithValues: r.operators.map { ($0.name, $0.builtins) })
+    return (r, { names in names.map { byName[$0] } })
 }
 
 @Suite struct QuantizationSpec {
