@@ -16,9 +16,10 @@ extension Coverage {
     /// FULLY_CONNECTED, hard-swish and reciprocal-square-root arithmetic, activations fused into the operator
     /// before them.
     static func converterFusions(
-        _ nodes: [Node], model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
+        _ nodes: [Node], model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?,
+        outputs: Set<String>? = nil
     ) -> [Int: [String]] {
-        let links = NodeLinks(nodes, model: model)
+        let links = NodeLinks(nodes, outputs: outputs ?? Set(model.outputs.map(\.name)))
         var lowered = oneHotEncodings(nodes, links, model: model, tensors: tensors, analysis: analysis)
         for (i, add) in foldedBiases(nodes, links, tensors: tensors) where lowered[i] == nil { lowered[i] = add }
         for i in flatteningsIntoFullyConnected(nodes, links, tensors: tensors, analysis: analysis) where lowered[i] == nil {
@@ -37,12 +38,13 @@ extension Coverage {
         var readCount: [String: Int] { readers.mapValues(\.count) }
         let graphOutputs: Set<String>
 
-        init(_ nodes: [Node], model: Model) {
+        /// `outputs`: the graph's own outputs (a branch's, for a branch), which no rewrite may swallow.
+        init(_ nodes: [Node], outputs: Set<String>) {
             for (i, n) in nodes.enumerated() {
                 for o in n.outputs where !o.isEmpty { producer[o] = i }
                 for v in n.inputs where !v.isEmpty { readers[v, default: []].append(i) }
             }
-            graphOutputs = Set(model.outputs.map(\.name))
+            graphOutputs = outputs
         }
     }
 

@@ -940,7 +940,9 @@ public enum Coverage {
         case "Div":
             // Dividing by a constant is multiplying by its reciprocal (measured: the ppocr models' divisions by 6 and
             // by constants are MULs; a division by a computed value stays a DIV, magika's).
-            if node.inputs.count > 1, tensors[node.inputs[1]] != nil { return .some(["MUL"]) }
+            if node.inputs.count > 1, let d = tensors[node.inputs[1]], d.dtype == .float32 || d.dtype == .float16 {
+                return .some(["MUL"])
+            }
         case "Max":
             // With a constant: max(x, 0) is a RELU (fused into the operator before it where it can), max(x, -∞) is x
             // (measured: magika's three Maxes are gone from its artifact).
@@ -985,7 +987,8 @@ public enum Coverage {
         }()
         for t in model.tensors where t.graph == g { tensors[t.name] = t }
         let nodes = model.graphs[g].nodes
-        let fused = converterFusions(nodes, model: model, tensors: tensors, analysis: analysis)
+        let fused = converterFusions(nodes, model: model, tensors: tensors, analysis: analysis,
+                                     outputs: Set(model.graphs[g].outputs.map(\.name)))
         // onnxsim folds inside the branch as outside: what constants, the manifest's values and fixed shapes decide.
         var constants = Set(tensors.keys).union(analysis?.boundInputs ?? [])
         for n in nodes where n.opType == "Constant" { constants.formUnion(n.outputs) }
