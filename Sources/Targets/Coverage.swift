@@ -930,10 +930,11 @@ public enum Coverage {
                 if lo == 0 && hi == .infinity { return .some(["RELU"]) }
             }
         case "Pow":
-            // A square (a power spectrum's, a variance's) is the input times itself.
+            // A square (a power spectrum's, a variance's) is the input times itself, a cube (tanh-GELU's) twice so
+            // (onnx2tf's Pow.py; measured: maskseq-transformer's x³ are MULs).
             if node.inputs.count > 1, let e = tensors[node.inputs[1]], e.elementCount == 1,
-               (try? model.withFloat32Values(of: e) { $0.first }) == 2 {
-                return .some(["MUL"])
+               let p = (try? model.withFloat32Values(of: e) { $0.first }) ?? nil, p == 2 || p == 3 {
+                return .some(p == 2 ? ["MUL"] : ["MUL", "MUL"])
             }
         case "Expand":
             if isNoOpExpand(node, analysis: analysis) { return .some([]) }

@@ -6965,7 +6965,7 @@ enum EmbeddedCatalogue {
       "unrolled_LSTM": "UNPACK, PACK, SPLIT, FULLY_CONNECTED, ADD, LOGISTIC, TANH, MUL",
       "unrolled_GRU": "UNPACK, PACK, FULLY_CONNECTED, ADD, SUB, LOGISTIC, TANH, MUL",
       "float_in_full_integer": "COS, SIN, SQRT, SQUARE",
-      "Pow": "MUL when the exponent is the constant 2 (measured: oww-melspectrogram's two squares are MULs)",
+      "Pow": "MUL when the exponent is the constant 2, two MULs when it is 3 (measured: oww-melspectrogram's two squares are MULs, maskseq-transformer's cubes are MULs)",
       "Resize": "RESIZE_NEAREST_NEIGHBOR in nearest mode",
       "null": "no builtin: needs Select TF ops (Flex) or a custom operator",
       "[]": "folded into a neighbouring operator or removed by the converter"
