@@ -2,15 +2,6 @@ import ModelFormats
 
 /// Nodes TensorFlow's converter writes as one builtin across the graph, where the per-operator table
 /// (`onnx_to_tflite`) would count each. Measured against onnx2tf 1.29.24 with TensorFlow 2.19's converter.
-///
-/// TensorFlow's converter writes an exporter's one-hot encoding (JAX's `one_hot`, a byte model's input) as one
-/// ONE_HOT: its optimizer replaces `Equal(Reshape(x), series)` with `OneHot(x)` when the reshape's last dimension is
-/// 1 and the series is a constant int32/int64 tensor shaped [1, …, 1, N] holding 0 … N-1 (IsLastDimensionEqualOne,
-/// IsOneHotIndexAttribute in tensorflow/compiler/mlir/lite/transforms/optimize.cc), and takes a following cast to
-/// float into the ONE_HOT's on and off values. An Expand that changes no shape between them is gone before
-/// (onnxsim's eliminate_nop_expand); one that widens is a MUL by ones (onnx2tf) and keeps the EQUAL.
-/// Measured on magika's ONNX export: its Reshape → Expand → Equal → Cast is one ONE_HOT in the artifact, which
-/// TFLite Micro has no kernel for, while EQUAL and CAST each have one.
 extension Coverage {
     /// The lowering of every node a fusion spans, by node index: one-hot encodings, the bias of a
     /// FULLY_CONNECTED, hard-swish and reciprocal-square-root arithmetic, activations fused into the operator
@@ -28,6 +19,20 @@ extension Coverage {
         for (i, b) in arithmeticRewrites(nodes, links, model: model, tensors: tensors) where lowered[i] == nil { lowered[i] = b }
         for i in fusedActivations(nodes, links, model: model, tensors: tensors) where lowered[i] == nil { lowered[i] = [] }
         return lowered
+    }
+
+    /// A node of the default ONNX domain, the one the lowering table and these patterns name.
+    static func isDefaultDomain(_ n: Node) -> Bool { n.domain.isEmpty || n.domain == "ai.onnx" }
+
+    /// The value of a one-element constant, if `name` is one.
+    static func scalar(_ name: String, model: Model, tensors: [String: ConstantTensor]) -> Float? {
+        guard let t = tensors[name], t.elementCount == 1 else { return nil }
+        return (try? model.withFloat32Values(of: t) { $0.first }) ?? nil
+    }
+
+    /// A MatMul by a constant matrix: a FULLY_CONNECTED once converted (else a BATCH_MATMUL).
+    static func isMatMulByConstant(_ n: Node, tensors: [String: ConstantTensor]) -> Bool {
+        n.opType == "MatMul" && n.inputs.count > 1 && tensors[n.inputs[1]]?.shape.count == 2
     }
 
     /// Who makes and who reads each value of one graph, for the patterns across nodes.
@@ -59,15 +64,13 @@ extension Coverage {
         guard let analysis else { return [] }
         let (readers, graphOutputs) = (links.readers, links.graphOutputs)
         var out: Set<Int> = []
-        for (i, n) in nodes.enumerated() where (n.opType == "Reshape" || n.opType == "Flatten") && (n.domain.isEmpty || n.domain == "ai.onnx") {
+        for (i, n) in nodes.enumerated() where (n.opType == "Reshape" || n.opType == "Flatten") && isDefaultDomain(n) {
             guard let x = n.inputs.first, let y = n.outputs.first, !graphOutputs.contains(y),
                   let from = analysis.shapes[x], let to = analysis.shapes[y], from.count > 2, to.count == 2,
                   from.dropFirst(2).allSatisfy({ $0 == 1 }), Array(from.prefix(2)) == to,
                   let r = readers[y], r.count == 1 else { continue }
             let reader = nodes[r[0]]
-            let isFC = reader.opType == "Gemm"
-                || (reader.opType == "MatMul" && reader.inputs.count > 1 && tensors[reader.inputs[1]]?.shape.count == 2)
-            if isFC, reader.inputs.first == y { out.insert(i) }
+            if reader.opType == "Gemm" || isMatMulByConstant(reader, tensors: tensors), reader.inputs.first == y { out.insert(i) }
         }
         return out
     }
@@ -77,16 +80,12 @@ extension Coverage {
     /// (measured: ppocrv4-rec's layer norms hold RSQRT and no SQRT or DIV).
     static func arithmeticRewrites(_ nodes: [Node], _ links: NodeLinks, model: Model, tensors: [String: ConstantTensor]) -> [Int: [String]] {
         let (producer, readers, graphOutputs) = (links.producer, links.readCount, links.graphOutputs)
-        func isONNX(_ n: Node) -> Bool { n.domain.isEmpty || n.domain == "ai.onnx" }
         // The node making `v`, when `v` is read once and not returned: a value a rewrite may swallow.
         func soleMaker(_ v: String, _ op: String) -> Int? {
-            guard readers[v] == 1, !graphOutputs.contains(v), let p = producer[v], nodes[p].opType == op, isONNX(nodes[p]) else { return nil }
+            guard readers[v] == 1, !graphOutputs.contains(v), let p = producer[v], nodes[p].opType == op, isDefaultDomain(nodes[p]) else { return nil }
             return p
         }
-        func scalar(_ v: String) -> Float? {
-            guard let t = tensors[v], t.elementCount == 1 else { return nil }
-            return (try? model.withFloat32Values(of: t) { $0.first }) ?? nil
-        }
+        func scalar(_ v: String) -> Float? { Self.scalar(v, model: model, tensors: tensors) }
         // The operand of a two-input node other than the constant `value`, when one input is that constant.
         func operand(_ n: Node, besides value: Float) -> String? {
             guard n.inputs.count == 2 else { return nil }
@@ -97,7 +96,7 @@ extension Coverage {
         var out: [Int: [String]] = [:]
         // A scale and then a shift of a convolution's output by constants (a re-parameterized block's, ppocrv4's)
         // fold into its weights and bias.
-        for (i, n) in nodes.enumerated() where isONNX(n) && (n.opType == "Mul" || n.opType == "Add") && n.inputs.count == 2 {
+        for (i, n) in nodes.enumerated() where isDefaultDomain(n) && (n.opType == "Mul" || n.opType == "Add") && n.inputs.count == 2 {
             guard let k = n.inputs.firstIndex(where: { tensors[$0] != nil }), let c = tensors[n.inputs[k]],
                   c.shape.dropFirst(c.shape.count > 3 ? 2 : 1).allSatisfy({ $0 == 1 }) else { continue }
             let x = n.inputs[1 - k]
@@ -118,7 +117,7 @@ extension Coverage {
             }
             return nil
         }
-        for (i, n) in nodes.enumerated() where isONNX(n) && n.opType == "Div" && n.inputs.count == 2 {
+        for (i, n) in nodes.enumerated() where isDefaultDomain(n) && n.opType == "Div" && n.inputs.count == 2 {
             var parts: [Int] = []
             guard let e = producer[n.inputs[0]], nodes[e].opType == "Exp",
                   let sum = through(n.inputs[1], ["Reshape", "Expand", "Unsqueeze"], &parts), nodes[sum].opType == "ReduceSum",
@@ -135,7 +134,7 @@ extension Coverage {
             out[i] = ["SOFTMAX"]
             for k in parts { out[k] = [] }
         }
-        for (i, n) in nodes.enumerated() where isONNX(n) {
+        for (i, n) in nodes.enumerated() where isDefaultDomain(n) {
             if (n.opType == "Div" && n.inputs.count == 2) || n.opType == "Mul" {
                 // HARD_SWISH: the scaling by 1/6 last.
                 if let product = n.opType == "Div" ? operand(n, besides: 6) : operand(n, besides: 1.0 / 6),
@@ -172,12 +171,11 @@ extension Coverage {
         // A BatchNormalization is folded into the convolution before it, or becomes a MUL and an ADD: either fuses.
         let fusing: Set<String> = ["Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "BatchNormalization"]
         var fused: Set<Int> = []
-        for (i, n) in nodes.enumerated() where n.domain.isEmpty || n.domain == "ai.onnx" {
+        for (i, n) in nodes.enumerated() where isDefaultDomain(n) {
             switch n.opType {
             case "Relu": break
             case "Max":  // max(x, 0): a RELU
-                guard n.inputs.count == 2, let c = n.inputs.compactMap({ tensors[$0] }).first, c.elementCount == 1,
-                      ((try? model.withFloat32Values(of: c) { $0.first }) ?? nil) == 0 else { continue }
+                guard n.inputs.count == 2, n.inputs.compactMap({ scalar($0, model: model, tensors: tensors) }).first == 0 else { continue }
             case "Clip":
                 guard let (lo, hi) = model.clipBounds(n, constant: { tensors[$0] }),
                       (lo == 0 && hi == 6) || (lo == -1 && hi == 1) || (lo == 0 && hi == .infinity) else { continue }
@@ -188,9 +186,9 @@ extension Coverage {
             // An Identity is removed first: the activation reads what it passes on.
             while nodes[p].opType == "Identity", let y = nodes[p].inputs.first, readers[y] == 1, let q = producer[y] { p = q }
             let maker = nodes[p]
-            guard fusing.contains(maker.opType), maker.domain.isEmpty || maker.domain == "ai.onnx" else { continue }
-            // A MatMul is a FULLY_CONNECTED only by a constant matrix (else a BATCH_MATMUL, which fuses nothing).
-            if maker.opType == "MatMul", !(maker.inputs.count > 1 && tensors[maker.inputs[1]]?.shape.count == 2) { continue }
+            guard fusing.contains(maker.opType), isDefaultDomain(maker) else { continue }
+            // A BATCH_MATMUL (a MatMul by a computed value) fuses nothing.
+            if maker.opType == "MatMul", !isMatMulByConstant(maker, tensors: tensors) { continue }
             fused.insert(i)
         }
         return fused
@@ -201,7 +199,7 @@ extension Coverage {
     static func foldedBiases(_ nodes: [Node], _ links: NodeLinks, tensors: [String: ConstantTensor]) -> [Int: [String]] {
         let (producer, readers, graphOutputs) = (links.producer, links.readCount, links.graphOutputs)
         var folded: [Int: [String]] = [:]
-        for (i, add) in nodes.enumerated() where add.opType == "Add" && (add.domain.isEmpty || add.domain == "ai.onnx") && add.inputs.count == 2 {
+        for (i, add) in nodes.enumerated() where add.opType == "Add" && isDefaultDomain(add) && add.inputs.count == 2 {
             for (product, bias) in [(add.inputs[0], add.inputs[1]), (add.inputs[1], add.inputs[0])] {
                 guard let m = producer[product], nodes[m].opType == "MatMul", nodes[m].inputs.count == 2,
                       let table = tensors[nodes[m].inputs[1]], table.shape.count == 2, let b = tensors[bias],
@@ -214,6 +212,15 @@ extension Coverage {
         return folded
     }
 
+    /// TensorFlow's converter writes an exporter's one-hot encoding (JAX's `one_hot`, a byte model's input) as one
+    /// ONE_HOT: its optimizer replaces `Equal(Reshape(x), series)` with `OneHot(x)` when the reshape's last dimension is
+    /// 1 and the series is a constant int32/int64 tensor shaped [1, …, 1, N] holding 0 … N-1 (IsLastDimensionEqualOne,
+    /// IsOneHotIndexAttribute in tensorflow/compiler/mlir/lite/transforms/optimize.cc), and takes a following cast to
+    /// float into the ONE_HOT's on and off values. An Expand that changes no shape between them is gone before
+    /// (onnxsim's eliminate_nop_expand); one that widens is a MUL by ones (onnx2tf) and keeps the EQUAL.
+    /// Measured on magika's ONNX export: its Reshape → Expand → Equal → Cast is one ONE_HOT in the artifact, which
+    /// TFLite Micro has no kernel for, while EQUAL and CAST each have one.
+    ///
     /// The lowering of the nodes such an encoding spans, by node index: the Equal's ["ONE_HOT"], the Reshape's,
     /// Expand's and Cast's [] where the encoding is their only reader; ["EMBEDDING_LOOKUP"] when a bias-free
     /// MatMul by a constant table reads it.
@@ -226,35 +233,33 @@ extension Coverage {
         func onlyRead(_ value: String, by reader: Int) -> Bool {
             readers[value] == [reader] && !graphOutputs.contains(value)
         }
-        func isONNX(_ n: Node) -> Bool { n.domain.isEmpty || n.domain == "ai.onnx" }
 
         var lowered: [Int: [String]] = [:]
-        for (e, equal) in nodes.enumerated() where equal.opType == "Equal" && isONNX(equal) && equal.inputs.count == 2 {
+        for (e, equal) in nodes.enumerated() where equal.opType == "Equal" && isDefaultDomain(equal) && equal.inputs.count == 2 {
             guard let series = tensors[equal.inputs[1]], isOneHotSeries(series, model: model),
                   var reshape = producer[equal.inputs[0]] else { continue }
             var expand: Int? = nil
-            if nodes[reshape].opType == "Expand", isONNX(nodes[reshape]), isNoOpExpand(nodes[reshape], analysis: analysis),
+            if nodes[reshape].opType == "Expand", isDefaultDomain(nodes[reshape]), isNoOpExpand(nodes[reshape], analysis: analysis),
                onlyRead(equal.inputs[0], by: e), let inner = nodes[reshape].inputs.first.flatMap({ producer[$0] }) {
                 expand = reshape
                 reshape = inner
             }
             let r = nodes[reshape]
-            guard r.opType == "Reshape", isONNX(r), let out = r.outputs.first,
+            guard r.opType == "Reshape", isDefaultDomain(r), let out = r.outputs.first,
                   let shape = analysis.shapes[out], shape.last == 1 else { continue }
             lowered[e] = ["ONE_HOT"]
             if let expand { lowered[expand] = [] }
             let swallowed = expand.map { onlyRead(out, by: $0) } ?? onlyRead(out, by: e)
             if swallowed { lowered[reshape] = [] }
             guard let mask = equal.outputs.first, let cast = readers[mask], cast.count == 1, onlyRead(mask, by: cast[0]),
-                  case let c = cast[0], nodes[c].opType == "Cast", isONNX(nodes[c]),
+                  case let c = cast[0], nodes[c].opType == "Cast", isDefaultDomain(nodes[c]),
                   case .int(1)? = nodes[c].attributes["to"] else { continue }
             lowered[c] = []
             // A float one-hot times a constant table with no bias after it is a lookup of the table's rows: the
             // indices flattened (a RESHAPE), EMBEDDING_LOOKUP, the rows shaped back (a RESHAPE). Measured: a bare
             // MatMul is so rewritten; magika's, whose bias makes it a FULLY_CONNECTED with a bias, keeps its ONE_HOT.
             if let float = nodes[c].outputs.first, let m = readers[float]?.first, onlyRead(float, by: m),
-               nodes[m].opType == "MatMul", isONNX(nodes[m]), nodes[m].inputs.count == 2,
-               tensors[nodes[m].inputs[1]]?.shape.count == 2, !hasBias(m) {
+               isMatMulByConstant(nodes[m], tensors: tensors), isDefaultDomain(nodes[m]), !hasBias(m) {
                 lowered[e] = ["EMBEDDING_LOOKUP"]
                 lowered[m] = ["RESHAPE"]
                 lowered[reshape] = swallowed ? ["RESHAPE"] : nil

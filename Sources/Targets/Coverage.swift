@@ -932,8 +932,7 @@ public enum Coverage {
         case "Pow":
             // A square (a power spectrum's, a variance's) is the input times itself, a cube (tanh-GELU's) twice so
             // (onnx2tf's Pow.py; measured: maskseq-transformer's x³ are MULs).
-            if node.inputs.count > 1, let e = tensors[node.inputs[1]], e.elementCount == 1,
-               let p = (try? model.withFloat32Values(of: e) { $0.first }) ?? nil, p == 2 || p == 3 {
+            if node.inputs.count > 1, let p = scalar(node.inputs[1], model: model, tensors: tensors), p == 2 || p == 3 {
                 return .some(p == 2 ? ["MUL"] : ["MUL", "MUL"])
             }
         case "Expand":
@@ -947,8 +946,7 @@ public enum Coverage {
         case "Max":
             // With a constant: max(x, 0) is a RELU (fused into the operator before it where it can), max(x, -∞) is x
             // (measured: magika's three Maxes are gone from its artifact).
-            if node.inputs.count == 2, let c = node.inputs.compactMap({ tensors[$0] }).first, c.elementCount == 1,
-               let v = (try? model.withFloat32Values(of: c) { $0.first }) ?? nil {
+            if node.inputs.count == 2, let v = node.inputs.compactMap({ scalar($0, model: model, tensors: tensors) }).first {
                 if v == -.infinity { return .some([]) }
                 if v == 0 { return .some(["RELU"]) }
             }
@@ -962,7 +960,7 @@ public enum Coverage {
             // A reflection is TFLite's MIRROR_PAD (measured: silero-vad's reflect Pads).
             if case .string(let mode)? = node.attributes["mode"], mode == "reflect" { return .some(["MIRROR_PAD"]) }
         case "MatMul":
-            if node.inputs.count > 1, tensors[node.inputs[1]]?.shape.count == 2 {
+            if isMatMulByConstant(node, tensors: tensors) {
                 return .some(["FULLY_CONNECTED"])
             }
         case "Resize":
