@@ -15,7 +15,9 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - cnn_softmax.onnx    a CNN ending in Softmax (with a Constant and an Identity, which ONNX Runtime folds): the Core
                       ML EP's NeuralNetwork table lacks Softmax, its ML Program table has every operator
 - runtime_b.onnx      MatMul whose B is a graph input: the Core ML EP wants a constant B
-- dilated_conv.onnx   a CNN whose second convolution dilates 2 in y and 1 in x: the Edge TPU wants equal dilations
+- dilated_conv.onnx   a CNN whose second convolution dilates 2 in y and 1 in x, strided 2: onnx2tf cannot convert it
+- dilated_unstrided.onnx  the same convolution unstrided: it converts, and the Edge TPU wants equal dilations
+- dilated_depthwise.onnx  a depthwise convolution strided 2 and dilated 2: onnx2tf converts it (strides by slicing)
 - unique.onnx         a Unique after a Relu: TensorRT's ONNX parser has no Unique
 - maxpool1d.onnx      a 1-D MaxPool (rank-3 input): TensorRT's importer expands it to 2-D
 - avgpool1d.onnx      a 1-D AveragePool (rank-3 input): likewise imported as a 2-D pool
@@ -127,7 +129,7 @@ def w(rng, *shape):
     return numpy_helper.from_array((rng.standard_normal(shape) * 0.1).astype(np.float32), f"w{rng.integers(1 << 30)}")
 
 
-def cnn(rng, name, batch, middle=None, dilations=None, head=None):
+def cnn(rng, name, batch, middle=None, dilations=None, head=None, strides=(2, 2)):
     """conv-relu, [middle], conv-relu, global pool, flatten, gemm: 3x16x16 in, 10 classes out."""
     w1, b1, w2, b2, wf = w(rng, 8, 3, 3, 3), w(rng, 8), w(rng, 16, 8, 3, 3), w(rng, 16), w(rng, 10, 16)
     inits = [w1, b1, w2, b2, wf]
@@ -145,7 +147,7 @@ def cnn(rng, name, batch, middle=None, dilations=None, head=None):
         nodes.append(helper.make_node("Expand", ["r1", "expand.shape"], ["t"], name="expand"))
         x = "t"
     conv2 = {"dilations": dilations, "pads": [2, 1, 2, 1]} if dilations else {"pads": [1, 1, 1, 1]}
-    nodes += [helper.make_node("Conv", [x, w2.name, b2.name], ["c2"], name="conv2", kernel_shape=[3, 3], strides=[2, 2], **conv2),
+    nodes += [helper.make_node("Conv", [x, w2.name, b2.name], ["c2"], name="conv2", kernel_shape=[3, 3], strides=list(strides), **conv2),
               helper.make_node("Relu", ["c2"], ["r2"], name="relu2"),
               helper.make_node("GlobalAveragePool", ["r2"], ["p"], name="pool")]
     if head == "softmax":
@@ -164,6 +166,22 @@ def cnn(rng, name, batch, middle=None, dilations=None, head=None):
     m = model(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, 3, 16, 16])],
               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [batch, 10])], inits)
     return save(m, name)
+
+
+def dilated_depthwise(rng):
+    """conv-relu, then a depthwise convolution strided 2 and dilated 2 (group 8 over 8 channels), pool, gemm."""
+    w1, b1, w2, b2, wf = w(rng, 8, 3, 3, 3), w(rng, 8), w(rng, 8, 1, 3, 3), w(rng, 8), w(rng, 10, 8)
+    nodes = [helper.make_node("Conv", ["x", w1.name, b1.name], ["c1"], name="conv1", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+             helper.make_node("Conv", ["r1", w2.name, b2.name], ["c2"], name="depthwise", kernel_shape=[3, 3], group=8,
+                              strides=[2, 2], dilations=[2, 2], pads=[2, 2, 2, 2]),
+             helper.make_node("Relu", ["c2"], ["r2"], name="relu2"),
+             helper.make_node("GlobalAveragePool", ["r2"], ["p"], name="pool"),
+             helper.make_node("Flatten", ["p"], ["f"], name="flatten", axis=1),
+             helper.make_node("Gemm", ["f", wf.name], ["y"], name="fc", transB=1)]
+    m = model(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 16, 16])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 10])], [w1, b1, w2, b2, wf])
+    return save(m, "dilated_depthwise.onnx")
 
 
 def main():
@@ -339,6 +357,11 @@ def main():
     s.run(None, {"x": np.ones([1, 8], np.float32), "flag": np.array(True)})
     made["expand_mid.onnx"] = (cnn(np.random.default_rng(31), "expand_mid.onnx", 1, middle="expand"), {})
     verify_with_onnxruntime([made["expand_mid.onnx"][0]])
+    # onnx2tf converts a strided dilated convolution only when it is depthwise (that one it strides by slicing):
+    # TensorFlow refuses the pair in any other (dilated_conv.onnx's); unstrided, the dilation alone converts.
+    made["dilated_unstrided.onnx"] = (cnn(np.random.default_rng(37), "dilated_unstrided.onnx", 1, dilations=[2, 1], strides=(1, 1)), {})
+    made["dilated_depthwise.onnx"] = (dilated_depthwise(np.random.default_rng(41)), {})
+    verify_with_onnxruntime([made["dilated_unstrided.onnx"][0], made["dilated_depthwise.onnx"][0]])
     verify_with_onnxruntime([made[k][0] for k in ("cnn_softmax.onnx", "dilated_conv.onnx", "runtime_b.onnx")] +
                             [os.path.join(OUT, n) for n in ("unique.onnx", "maxpool1d.onnx", "avgpool1d.onnx", "qdq_zero_points.onnx",
                                                        "isinf.onnx", "batch_mean.onnx",

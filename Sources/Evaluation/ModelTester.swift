@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Conversion
 import Diagnostics
+import Hashing
 import Isolation
 import JSON
 import Manifest
@@ -94,6 +95,9 @@ public struct TestRun: Sendable {
     public var originalPath: String?
     public var originalSHA256: String?
     public var samplesSHA256: String?
+    /// The samples' identities when the runner started reading them: the runner's digest describes the files
+    /// still so identified after it, and the record takes it instead of reading every sample again.
+    var sampleIdentities: [FileDigests.Identity]?
     /// The runtime the original runs in (the runner's name: onnxruntime, litert, keras, torch) and its version.
     public var originalRuntime: String?
     public var originalRuntimeVersion: String?
@@ -293,6 +297,8 @@ public enum ModelTester {
             for path in hashed { artifacts[path] = Provenance.sha256(ofFile: path) }
             return (Provenance.sha256(ofFile: modelPath), artifacts)
         }
+        let identities = run.samples.compactMap(FileDigests.Identity.of)
+        run.sampleIdentities = identities.count == run.samples.count ? identities : nil
         var results: [TestRuntime: RunnerJob.Result] = [:]
         for runtime in order {
             guard let models = jobs[runtime] else { continue }

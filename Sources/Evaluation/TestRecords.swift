@@ -10,6 +10,8 @@ import Manifest
 /// digests it was measured on (artifact, original model, samples). A result whose digests no longer match is
 /// stale; `deploy` refuses a failed or stale one and records the result in the provenance.
 public struct TestRecord: Sendable, Equatable {
+    /// 2 since the samples' digest is the runner's (`digest(samples:)`); a version 1 record's is not comparable.
+    public var version = 2
     public var status: String
     /// The worst output's figures: cosine, max_abs, sqnr_db, top1; and the artifact's host latency_ms_p95 and latency_ms_p50.
     public var metrics: [String: Double]
@@ -53,29 +55,32 @@ public struct TestRecord: Sendable, Equatable {
         return o.count == 0 ? "" : JSONValue.object(o).serialized()
     }
 
-    /// SHA-256 over the sample files' names and contents, in order. Remembered by the files' identities when
-    /// digests persist: a check then stats the samples instead of reading them.
-    static func digest(samples: [String]) -> String {
+    /// The sample set's digest, as the runner computes it while it reads the samples and report.json states
+    /// it: SHA-256 over one line `name sha256` per file, in order. Remembered by the files' identities when
+    /// digests persist: a check then stats the samples instead of reading them. `read` is the runner's digest
+    /// and the identities the files had before it read them: while they still have them, it describes these
+    /// files, and no sample is read a second time for the record.
+    static func digest(samples: [String], read: (sha256: String, identities: [FileDigests.Identity])? = nil) -> String {
         var identities: [(name: String, identity: FileDigests.Identity)] = []
         for s in samples {
             guard let id = FileDigests.Identity.of(s) else { return hashed(samples: samples) }
             identities.append((s, id))
         }
-        return FileDigests.shared.combined(identities) { hashed(samples: samples) }
+        let known = read.flatMap { $0.identities == identities.map(\.identity) ? $0.sha256 : nil }
+        return FileDigests.shared.combined(identities) { known ?? hashed(samples: samples) }
     }
 
     static func hashed(samples: [String]) -> String {
         var h = SHA256()
         for s in samples {
-            h.update(String(s.split(separator: "/").last ?? "") + "\u{0}")
-            h.update(Provenance.sha256(ofFile: s) ?? "unreadable")
+            h.update("\(s.split(separator: "/").last ?? "") \(Provenance.sha256(ofFile: s) ?? "unreadable")\n")
         }
         return h.finalize()
     }
 
     var json: JSONValue {
         .object([
-            "slipway_test_record": 1, "status": .string(status), "runtime": runtime.map { .string($0) } ?? .null,
+            "slipway_test_record": .int(version), "status": .string(status), "runtime": runtime.map { .string($0) } ?? .null,
             "metrics": .object(JSONObject(distinctEntries: metrics.sorted { $0.key < $1.key }.map { ($0.key, .double($0.value)) })),
             "checks": .array(checks.map { c in
                 ["key": .string(c.key), "limit": .double(c.limit), "measured": c.measured.map { .double($0) } ?? .null, "passed": .bool(c.passed)]
@@ -90,7 +95,7 @@ public struct TestRecord: Sendable, Equatable {
     }
 
     static func parse(_ j: JSONValue) -> TestRecord? {
-        guard j["slipway_test_record"]?.intValue == 1, let status = j["status"]?.stringValue,
+        guard let version = j["slipway_test_record"]?.intValue, (1...2).contains(version), let status = j["status"]?.stringValue,
               let a = j["artifact_sha256"]?.stringValue, let m = j["model_sha256"]?.stringValue,
               let s = j["samples_sha256"]?.stringValue else { return nil }
         var metrics: [String: Double] = [:]
@@ -105,7 +110,7 @@ public struct TestRecord: Sendable, Equatable {
                              sqnrDB: l["sqnr_db"]?.doubleValue, exact: false, inputSQNRDB: l["input_sqnr_db"]?.doubleValue,
                              weights: (l["weights"]?.arrayValue ?? []).compactMap(\.stringValue))
         }
-        return TestRecord(status: status, metrics: metrics, runtime: j["runtime"]?.stringValue, checks: checks, artifactSHA: a, modelSHA: m,
+        return TestRecord(version: version, status: status, metrics: metrics, runtime: j["runtime"]?.stringValue, checks: checks, artifactSHA: a, modelSHA: m,
                           samplesSHA: s, feeds: j["feeds"]?.stringValue ?? "", worstLayers: worst, measured: TestMeasurement.parse(j["measured"]))
     }
 
@@ -113,7 +118,8 @@ public struct TestRecord: Sendable, Equatable {
     /// run, have none).
     public static func store(_ run: TestRun) {
         guard let model = run.originalSHA256, !run.samples.isEmpty else { return }
-        let samples = digest(samples: run.samples)
+        let read = run.samplesSHA256.flatMap { sha in run.sampleIdentities.map { (sha256: sha, identities: $0) } }
+        let samples = digest(samples: run.samples, read: read)
         for t in run.targets where t.status == .passed || t.status == .failed {
             guard let artifact = t.artifact, let sha = t.artifactSHA256 ?? Provenance.sha256(ofFile: artifact) else { continue }
             var metrics: [String: Double] = [:]
@@ -153,7 +159,9 @@ public struct TestRecord: Sendable, Equatable {
         if let spec = manifest.test?.samples?.value {
             var samplesFolder = Containment.destination(spec, folder: folder)
             while samplesFolder.count > 1, samplesFolder.hasSuffix("/") { samplesFolder.removeLast() }
-            if case .success(let files) = SampleFiles.list(samplesFolder), digest(samples: files) != r.samplesSHA {
+            if r.version < 2 {
+                stale.append("the record was written by an earlier Slipway, whose digest of the samples is not comparable: test again")
+            } else if case .success(let files) = SampleFiles.list(samplesFolder), digest(samples: files) != r.samplesSHA {
                 stale.append("the samples changed since the last test")
             }
         }

@@ -224,7 +224,11 @@ public enum Coverage {
                 let taken = takenBranchLowering(node, model: model, analysis: analysis, catalogue: catalogue,
                                                 fullInteger: loweredActivations != nil)
                 f.builtins = taken.builtins
-                if let op = taken.noBuiltin {
+                if let (rule, what) = taken.refused {
+                    f.status = .unsupported
+                    f.reason = "the branch it takes holds \(what)"
+                    f.rule = rule
+                } else if let op = taken.noBuiltin {
                     f.status = .unsupported
                     f.reason = "the branch it takes holds \(op), which has no TFLite builtin (needs Select TF ops or a custom operator)"
                     f.rule = "litert.builtin"
@@ -235,6 +239,12 @@ public enum Coverage {
                     f.status = .folded
                 }
             case (.onnx, true):
+                if fused[i] == nil, let refusal = converterRefusal(node, analysis: analysis) {
+                    f.status = .unsupported
+                    f.reason = "onnx2tf cannot convert it: \(refusal.reason)"
+                    f.rule = refusal.rule
+                    break
+                }
                 switch fused[i].map({ .some(.some($0)) })
                     ?? lower(node, model: model, tensors: mainTensors, analysis: analysis, catalogue: catalogue, fullInteger: loweredActivations != nil) {
                 case .none:
@@ -920,6 +930,12 @@ public enum Coverage {
             if case .int(let g)? = node.attributes["group"], g > 1,
                 let w = node.inputs.count > 1 ? analysis?.shapes[node.inputs[1]] : nil, w.count >= 2, w[1] == 1
             {
+                if slicedDepthwise(node) {
+                    // Run at stride 1 and sliced, the bias added after the slice (Conv.py's depth_conv_bias);
+                    // TensorFlow's converter takes the pads into the dilated convolution (measured: dilated_depthwise.onnx).
+                    let biased = node.inputs.count > 2 && !node.inputs[2].isEmpty
+                    return .some(["DEPTHWISE_CONV_2D", "STRIDED_SLICE"] + (biased ? ["ADD"] : []))
+                }
                 return .some(pad + ["DEPTHWISE_CONV_2D"])
             }
             return .some(pad + builtins)
@@ -976,8 +992,8 @@ public enum Coverage {
     static func takenBranchLowering(
         _ node: Node, model: Model, analysis: GraphAnalysis?, catalogue: Catalogue, fullInteger: Bool, depth: Int = 0,
         outer: [String: ConstantTensor]? = nil
-    ) -> (builtins: [String], noBuiltin: String?, unknown: String?) {
-        guard depth < 16, let g = takenBranch(node, model: model, analysis: analysis) else { return ([], nil, nil) }
+    ) -> BranchLowering {
+        guard depth < 16, let g = takenBranch(node, model: model, analysis: analysis) else { return BranchLowering() }
         // A branch reads the constants of the graphs around it too (silero-vad's Pow exponent is the main graph's).
         var tensors = outer ?? {
             var main: [String: ConstantTensor] = [:]
@@ -992,7 +1008,7 @@ public enum Coverage {
         var constants = Set(tensors.keys).union(analysis?.boundInputs ?? [])
         for n in nodes where n.opType == "Constant" { constants.formUnion(n.outputs) }
         let folded = constantFolded(nodes, constants: constants, model: model, analysis: analysis, manifestSized: true)
-        var out: (builtins: [String], noBuiltin: String?, unknown: String?) = ([], nil, nil)
+        var out = BranchLowering()
         for (i, n) in nodes.enumerated() where !folded.contains(i) || n.opType == "If" {
             if n.opType == "If", takenBranch(n, model: model, analysis: analysis) != nil {
                 let inner = takenBranchLowering(n, model: model, analysis: analysis, catalogue: catalogue,
@@ -1000,6 +1016,11 @@ public enum Coverage {
                 out.builtins += inner.builtins
                 out.noBuiltin = out.noBuiltin ?? inner.noBuiltin
                 out.unknown = out.unknown ?? inner.unknown
+                out.refused = out.refused ?? inner.refused
+                continue
+            }
+            if fused[i] == nil, let refusal = converterRefusal(n, analysis: analysis) {
+                out.refused = out.refused ?? (refusal.rule, "\(n.opType) '\(displayName(n, i))', which onnx2tf cannot convert: \(refusal.reason)")
                 continue
             }
             switch fused[i].map({ .some(.some($0)) })
@@ -1010,6 +1031,15 @@ public enum Coverage {
             }
         }
         return out
+    }
+
+    /// What the branch a decided If takes becomes: its builtins, and the first node that has none, that no table
+    /// knows, or that onnx2tf refuses.
+    struct BranchLowering {
+        var builtins: [String] = []
+        var noBuiltin: String?
+        var unknown: String?
+        var refused: (rule: String, what: String)?
     }
 
     /// The graph of the one branch of an If the analysis costed (it decided the condition), if it decided it.
@@ -1034,6 +1064,19 @@ public enum Coverage {
         guard let x = node.inputs.first, let y = node.outputs.first,
               let from = analysis?.shapes[x], let to = analysis?.shapes[y], from.count > 2, to.count > 2 else { return false }
         return !(symmetric && Array(from.dropFirst(2)) == Array(to.dropFirst(2)))
+    }
+
+    /// A depthwise convolution strided and dilated at once, padded symmetrically or not at all (`auto_pad` NOTSET or
+    /// VALID): onnx2tf runs it at stride 1 and slices every stride-th output (Conv.py's depth_conv_bias: tf.nn's
+    /// depthwise convolution shapes that pair otherwise).
+    static func slicedDepthwise(_ node: Node) -> Bool {
+        guard case .ints(let dilations)? = node.attributes["dilations"], dilations.contains(where: { $0 > 1 }),
+              case .ints(let strides)? = node.attributes["strides"], strides.contains(where: { $0 > 1 })
+        else { return false }
+        if case .string(let mode)? = node.attributes["auto_pad"], mode != "NOTSET", mode != "VALID" { return false }
+        guard case .ints(let pads)? = node.attributes["pads"] else { return true }
+        let half = pads.count / 2
+        return pads.count % 2 == 0 && (0..<half).allSatisfy { pads[$0] == pads[$0 + half] }
     }
 
     /// Every input dimension fixed in the file: what a runtime that builds or folds from the file knows before it runs.

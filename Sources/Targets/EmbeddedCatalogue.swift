@@ -83,6 +83,16 @@ enum EmbeddedCatalogue {
       "title": "LiteRT for Microcontrollers (tensorflow/tflite-micro README and docs)",
       "url": "https://ai.google.dev/edge/litert/microcontrollers/overview"
     },
+    "onnx2tf-conv": {
+      "title": "onnx2tf's Conv lowering (onnx2tf/ops/Conv.py: a depthwise convolution strides by slicing; any other calls tf.nn.convolution or a Keras convolution layer)",
+      "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Conv.py",
+      "revision": "onnx2tf 1.29.24"
+    },
+    "tensorflow-nn-ops": {
+      "title": "TensorFlow's tf.nn.convolution (tensorflow/python/ops/nn_ops.py, _get_strides_and_dilation_rate)",
+      "url": "https://github.com/tensorflow/tensorflow/blob/v2.19.0/tensorflow/python/ops/nn_ops.py",
+      "revision": "tensorflow 2.19.0"
+    },
     "onnx2tf": {
       "title": "onnx2tf: ONNX to TFLite conversion, supported layers (lowering of ONNX operators to TFLite builtins)",
       "url": "https://github.com/PINTO0309/onnx2tf"
@@ -3331,6 +3341,23 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "onnx2tf",
         "section": "onnx2tf.convert(enable_rnn_unroll): its LSTM, GRU and RNN lowerings' tf_keras.layers.RNN(unroll=...)"
+      }
+    },
+    {
+      "id": "litert.onnx-strided-dilation",
+      "code": "SW4004",
+      "runtimes": [
+        "litert",
+        "tflite-micro"
+      ],
+      "text": "onnx2tf converts a convolution that is not depthwise through tf.nn.convolution or a Keras convolution layer, which refuse a stride above 1 together with a dilation above 1 (\"`strides > 1` not supported in conjunction with `dilation_rate > 1`\"); a depthwise one (group equal to the input channels, equal strides) it strides by slicing. Measured with onnx2tf 1.29.24 and TensorFlow 2.19.",
+      "source": {
+        "id": "onnx2tf-conv",
+        "section": "Conv.py: conv_bias, conv_nobias, group_conv1d/2d and sep_conv against depth_conv_bias"
+      },
+      "also": {
+        "id": "tensorflow-nn-ops",
+        "section": "nn_ops.py: _get_strides_and_dilation_rate"
       }
     },
     {
@@ -6954,7 +6981,7 @@ enum EmbeddedCatalogue {
       "ScatterElements": null
     },
     "special": {
-      "Conv": "DEPTHWISE_CONV_2D when group equals the input channels",
+      "Conv": "DEPTHWISE_CONV_2D when group equals the input channels; strided and dilated at once, DEPTHWISE_CONV_2D, STRIDED_SLICE and the bias's ADD (onnx2tf runs it at stride 1 and slices; measured: dilated_depthwise.onnx); a strided and dilated convolution that is not depthwise onnx2tf cannot convert (litert.onnx-strided-dilation)",
       "Clip": "RELU6 when the bounds are 0 and 6; RELU_N1_TO_1 when they are -1 and 1",
       "HardSigmoid": "alpha · x + beta clipped to [0, 1]: the MUL and ADD fold into a convolution before them where they can, the clip is RELU_0_TO_1 (measured: ppocr-cls's nine HardSigmoids are nine RELU_0_TO_1, which the tflite-micro interpreter then refused)",
       "MatMul": "FULLY_CONNECTED when the second input is a constant 2-D matrix",

@@ -236,6 +236,18 @@ let fixtures = "Tests/Fixtures/targets/"
         }
     }
 
+    @Test func onnx2tfConvertsAStridedDilatedConvolutionOnlyWhenItIsDepthwise() throws {
+        // TensorFlow's convolution refuses a stride above 1 with a dilation above 1 (measured: onnx2tf 1.29.24 fails
+        // on dilated_conv.onnx and converts the other two).
+        #expect(targetIssues("targets: {a: {runtime: ⟦litert@2.16⟧}}\n", model: fixtures + "dilated_conv.onnx", [
+            Expected(.operatorUnsupported, "Conv 'conv2' (onnx2tf cannot convert it: strides 2×2 with dilations 2×1: TensorFlow's convolution refuses a stride above 1 with a dilation above 1)")
+        ]) == [])
+        #expect(targetIssues("targets: {a: {runtime: litert@2.16}}\n", model: fixtures + "dilated_unstrided.onnx", []) == [])
+        #expect(targetIssues("targets: {a: {runtime: litert@2.16}}\n", model: fixtures + "dilated_depthwise.onnx", []) == [])
+        let (report, _) = try liteRTLowering(fixtures + "dilated_conv.onnx")
+        #expect(report.operators.first { $0.name == "conv2" }?.rule == "litert.onnx-strided-dilation")
+    }
+
     @Test func anExpandThatChangesNoShapeIsGoneBeforeConversion() {
         // onnxsim removes it (the artifact has CONV_2D ×2, PAD, MEAN, FULLY_CONNECTED): nothing falls back.
         #expect(targetIssues("targets: {a: {runtime: litert@2.16, delegate: gpu}}\n", model: fixtures + "expand_mid.onnx", []) == [])

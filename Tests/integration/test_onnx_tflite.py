@@ -689,3 +689,30 @@ targets:
     # leaves a RESHAPE and a STRIDED_SLICE more in the prediction than in the file.
     if "lstm" not in model and "magika" not in model:
         assert row["builtins"] == inspect(run, tmp_path / "dist/f32/m.tflite")["operators"]
+
+
+@pytest.mark.parametrize("fixture,refused", [("dilated_conv", True), ("dilated_unstrided", False), ("dilated_depthwise", False)])
+def test_a_strided_dilated_convolution_converts_only_when_depthwise_as_check_says(run, tmp_path, fixture, refused):
+    """TensorFlow's convolution refuses a stride above 1 with a dilation above 1; onnx2tf writes a depthwise one by
+    slicing a stride-1 result, and any other through that convolution (onnx2tf/ops/Conv.py). `check` errs on exactly
+    the node `convert` then fails on (forced past the check), and passes the two forms that convert."""
+    shutil.copy(REPO / f"Tests/Fixtures/targets/{fixture}.onnx", tmp_path / "m.onnx")
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text("slipway: 1\nname: d\nmodel: {path: m.onnx}\ntargets:\n  f32: {runtime: litert, format: tflite}\n")
+    c = run("check", str(manifest), "--format", "json")
+    errors = [d for d in json.loads(c.stdout) if d["severity"] == "error"]
+    r = run("convert", str(manifest), "--force", "--python", CONVERT_PYTHON)
+    if refused:
+        assert c.returncode == 1 and [e["code"] for e in errors] == ["SW4004"], errors
+        assert "Conv 'conv2' (onnx2tf cannot convert it: strides 2×2 with dilations 2×1" in errors[0]["message"]
+        # Nothing but the converter's log, which names TensorFlow's refusal.
+        assert r.returncode != 0 and [p.name for p in (tmp_path / "dist/f32").iterdir()] == ["d.tflite.log"]
+        assert "`strides > 1` not supported in conjunction with `dilation_rate > 1`" in (tmp_path / "dist/f32/d.tflite.log").read_text()
+    else:
+        assert c.returncode == 0 and errors == [], errors
+        assert r.returncode == 0, r.stderr.decode()[-2000:]
+        written = inspect(run, tmp_path / "dist/f32/d.tflite")["operators"]
+        e = run("estimate", str(manifest), "--json", env={"SLIPWAY_CACHE_DIR": str(tmp_path / "cache")})
+        row = json.loads(e.stdout)["targets"][0]
+        assert "DEPTHWISE_CONV_2D" in written if fixture == "dilated_depthwise" else "CONV_2D" in written
+        assert row["builtins"] == written, (row["builtins"], written)

@@ -219,6 +219,8 @@ def test_check_reads_the_last_test_record_failed_stale_and_monitor_breach(run, t
     assert r.returncode == 1
     (t,) = report["targets"]
     record = json.loads(pathlib.Path(str(artifact) + ".test.json").read_text())
+    # One digest of the samples: the one the runner made as it read them, which report.json states.
+    assert record["slipway_test_record"] == 2 and record["samples_sha256"] == report["samples"]["sha256"]
     p95 = record["metrics"]["latency_ms_p95"]
     assert p95 == pytest.approx(t["latency_ms"]["p95"])
     assert [c["key"] for c in record["checks"]] == ["cosine", "max_abs"]
@@ -257,6 +259,12 @@ def test_check_reads_the_last_test_record_failed_stale_and_monitor_breach(run, t
     assert stale["line"] == target_line and stale["severity"] == "information"
     assert stale["message"] == ("target server-vnni: the last test result (failed) is stale: the samples changed since the last test; "
                                 "run `slipway test`")
+    # A record of an earlier Slipway digested the samples otherwise: not compared, said so.
+    record_path = pathlib.Path(str(artifact) + ".test.json")
+    record_path.write_text(json.dumps(dict(json.loads(record_path.read_text()), slipway_test_record=1)))
+    r, rows = check_rows(run, manifest)
+    (stale,) = [row for row in rows if row["code"] == "SW6005"]
+    assert "the record was written by an earlier Slipway, whose digest of the samples is not comparable: test again" in stale["message"]
 
 
 def test_the_server_runs_slipway_test_with_progress_and_shows_the_result_in_a_lens(slipway, tmp_path, monkeypatch):

@@ -1,0 +1,35 @@
+import ModelFormats
+
+/// ONNX nodes whose operator has a TFLite lowering but which onnx2tf, or the TensorFlow call it lowers them
+/// through, refuses as they are: `convert` fails on them, so `check` says so on the node (one verdict).
+/// Measured against onnx2tf 1.29.24 with TensorFlow 2.19.
+extension Coverage {
+    /// Why onnx2tf cannot convert `node` (with the rule that says so), or nil when nothing here refuses it.
+    static func converterRefusal(_ node: Node, analysis: GraphAnalysis?) -> (rule: String, reason: String)? {
+        guard node.domain.isEmpty || node.domain == "ai.onnx" else { return nil }
+        if node.opType == "Conv", let detail = stridedDilation(node, analysis: analysis) {
+            return ("litert.onnx-strided-dilation", "\(detail): TensorFlow's convolution refuses a stride above 1 with a dilation above 1")
+        }
+        return nil
+    }
+
+    /// A convolution with a stride above 1 and a dilation above 1 that onnx2tf does not write as a depthwise
+    /// convolution (Conv.py: input rank 4, group above 1 and equal to the input channels, equal strides; that one it
+    /// strides by slicing). Every other form goes through tf.nn.convolution or a Keras convolution layer, which
+    /// refuse the pair. Nil when the node is not refused, or when whether it is depthwise is not known.
+    static func stridedDilation(_ node: Node, analysis: GraphAnalysis?) -> String? {
+        guard case .ints(let dilations)? = node.attributes["dilations"], dilations.contains(where: { $0 > 1 }),
+              case .ints(let strides)? = node.attributes["strides"], strides.contains(where: { $0 > 1 })
+        else { return nil }
+        var group: Int64 = 1
+        if case .int(let g)? = node.attributes["group"] { group = g }
+        if group != 1 {
+            // Depthwise: one input channel per group, i.e. weights shaped [M, 1, kH, kW].
+            guard node.inputs.count > 1, let w = analysis?.shapes[node.inputs[1]], w.count >= 2 else { return nil }
+            let depthwise = w.count == 4 && w[1] == 1 && Set(strides).count == 1
+            if depthwise { return nil }
+        }
+        let list = { (xs: [Int64]) in xs.map(String.init).joined(separator: "×") }
+        return "strides \(list(strides)) with dilations \(list(dilations))\(group == 1 ? "" : " in a grouped, not depthwise, convolution")"
+    }
+}
