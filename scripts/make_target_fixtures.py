@@ -48,7 +48,7 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - runtime_axes.onnx   a ReduceMean (opset 18) whose axes are a graph input: the GPU delegate wants constant axes
 - shape_if.onnx       two Ifs as exporters write a dimension check: one on Equal(Gather(Shape(relu), 1), 8), which
                       onnx2tf's onnxsim folds at the fixed shapes into the branch it takes, one on a bool graph input,
-                      which stays an If (no TFLite builtin)
+                      which stays an If (onnx2tf writes both branches and a SELECT_V2)
 - resize_modes.onnx   Resizes with tf_crop_and_resize, antialias and keep_aspect_ratio_policy not_larger beside a
                       half_pixel linear one: outside what onnx-tensorrt's matrix lists
 - pool_topk_parts.onnx MaxPools with dilations 2 and with the Indices output, TopKs unsorted and with K 3900, an

@@ -525,6 +525,27 @@ private struct Decoder {
         }
         var notes: [String: String] = [:]
         for (k, v) in low["special"]?.objectValue?.entries ?? [] { notes[k] = try string(v, "onnx_to_tflite.special.\(k)") }
+        // An operator the hand-kept table lacks takes what onnx2tf wrote for ONNX's own node tests of it
+        // (scripts/catalogue/derive_onnx_lowering.py), rather than being unknown.
+        if let measured = root["onnx_to_tflite_measured"] {
+            let m = try object(measured, "onnx_to_tflite_measured")
+            _ = try source(m["source"], "onnx_to_tflite_measured.source", sources: sources)
+            for (op, v) in try object(m["operators"], "onnx_to_tflite_measured.operators").entries where lowering[op] == nil {
+                let p = "onnx_to_tflite_measured.operators.\(op)"
+                let e = try object(v, p)
+                switch e["verdict"]?.stringValue {
+                case "builtins":
+                    lowering[op] = .some(try strings(e["builtins"], "\(p).builtins"))
+                    notes[op] = notes[op] ?? e["test"]?.stringValue.map { "measured on ONNX's node test \($0)" }
+                case "flex":
+                    lowering[op] = .some(nil)
+                    notes[op] = notes[op] ?? "measured: every node test of it needed Select TF ops"
+                default:
+                    // onnx2tf failed on every node test: that says nothing of the operator, which stays unknown.
+                    continue
+                }
+            }
+        }
 
         var kerasLowering: [String: KerasLowering] = [:]
         var kerasLoweringSource: SourceRef?

@@ -223,20 +223,15 @@ public enum Coverage {
                 // onnxsim replaces the If by the branch it takes: its nodes are what the artifact holds.
                 let taken = takenBranchLowering(node, model: model, analysis: analysis, catalogue: catalogue,
                                                 fullInteger: loweredActivations != nil)
-                f.builtins = taken.builtins
-                if let (rule, what) = taken.refused {
+                taken.judge(&f, holder: "the branch it takes")
+            case (.onnx, true) where node.opType == "If" && (node.domain.isEmpty || node.domain == "ai.onnx"):
+                if let both = bothBranchesLowering(node, model: model, analysis: analysis, catalogue: catalogue,
+                                                   fullInteger: loweredActivations != nil) {
+                    both.judge(&f, holder: "a branch")
+                } else {
                     f.status = .unsupported
-                    f.reason = "the branch it takes holds \(what)"
-                    f.rule = rule
-                } else if let op = taken.noBuiltin {
-                    f.status = .unsupported
-                    f.reason = "the branch it takes holds \(op), which has no TFLite builtin (needs Select TF ops or a custom operator)"
+                    f.reason = "onnx2tf converts an If the fixed sizes and values do not decide as both branches and a select per output, which needs each output's shape to be the same in both branches: here they differ, or are not known"
                     f.rule = "litert.builtin"
-                } else if let op = taken.unknown {
-                    f.status = .unknown
-                    f.reason = "the branch it takes holds \(op), which is not in the catalogue's ONNX-to-TFLite table"
-                } else if taken.builtins.isEmpty {
-                    f.status = .folded
                 }
             case (.onnx, true):
                 if fused[i] == nil, let refusal = converterRefusal(node, analysis: analysis) {
@@ -981,75 +976,29 @@ public enum Coverage {
             }
         case "Resize":
             if case .string(let mode)? = node.attributes["mode"], mode == "nearest" { return .some(["RESIZE_NEAREST_NEIGHBOR"]) }
+            // A bicubic resize needs Select TF ops (measured: FlexResizeBicubic in every cubic node test).
+            if case .string(let mode)? = node.attributes["mode"], mode == "cubic" { return .some(nil) }
+        case "Elu":
+            // ELU only at alpha 1; another alpha written out (measured: test_elu against test_elu_default).
+            if case .float(let alpha)? = node.attributes["alpha"], alpha != 1 {
+                return .some(["EXP", "SUB", "GREATER_EQUAL", "CAST", "MUL", "LESS", "CAST", "MUL", "MUL", "ADD"])
+            }
+        case "DepthToSpace":
+            // Column-row-depth order is a reshape, transpose and reshape (measured: test_depthtospace_crd_mode_example).
+            if case .string(let mode)? = node.attributes["mode"], mode == "CRD" { return .some(["RESHAPE", "TRANSPOSE", "RESHAPE"]) }
+        case "ArgMax", "ArgMin":
+            // keepdims (default 1) reshapes the result back (measured: test_argmax_keepdims_random, _no_keepdims_example).
+            let arg = node.opType == "ArgMax" ? "ARG_MAX" : "ARG_MIN"
+            if case .int(let keep)? = node.attributes["keepdims"], keep == 0 { return .some([arg]) }
+            return .some([arg, "RESHAPE"])
+        case "TopK":
+            // The indices cast to int64; the smallest K are the largest of the negation (measured: test_top_k_smallest).
+            if case .int(let largest)? = node.attributes["largest"], largest == 0 { return .some(["NEG", "TOPK_V2", "CAST", "NEG"]) }
+            return .some(["TOPK_V2", "CAST"])
         default:
             break
         }
         return .some(builtins)
-    }
-
-    /// The builtins of the branch a decided If takes (the one the analysis costed), its own decided Ifs' taken
-    /// branches within; the first operator with no builtin, and the first the table does not know.
-    static func takenBranchLowering(
-        _ node: Node, model: Model, analysis: GraphAnalysis?, catalogue: Catalogue, fullInteger: Bool, depth: Int = 0,
-        outer: [String: ConstantTensor]? = nil
-    ) -> BranchLowering {
-        guard depth < 16, let g = takenBranch(node, model: model, analysis: analysis) else { return BranchLowering() }
-        // A branch reads the constants of the graphs around it too (silero-vad's Pow exponent is the main graph's).
-        var tensors = outer ?? {
-            var main: [String: ConstantTensor] = [:]
-            for t in model.tensors where t.graph == 0 { main[t.name] = t }
-            return main
-        }()
-        for t in model.tensors where t.graph == g { tensors[t.name] = t }
-        let nodes = model.graphs[g].nodes
-        let fused = converterFusions(nodes, model: model, tensors: tensors, analysis: analysis,
-                                     outputs: Set(model.graphs[g].outputs.map(\.name)))
-        // onnxsim folds inside the branch as outside: what constants, the manifest's values and fixed shapes decide.
-        var constants = Set(tensors.keys).union(analysis?.boundInputs ?? [])
-        for n in nodes where n.opType == "Constant" { constants.formUnion(n.outputs) }
-        let folded = constantFolded(nodes, constants: constants, model: model, analysis: analysis, manifestSized: true)
-        var out = BranchLowering()
-        for (i, n) in nodes.enumerated() where !folded.contains(i) || n.opType == "If" {
-            if n.opType == "If", takenBranch(n, model: model, analysis: analysis) != nil {
-                let inner = takenBranchLowering(n, model: model, analysis: analysis, catalogue: catalogue,
-                                                fullInteger: fullInteger, depth: depth + 1, outer: tensors)
-                out.builtins += inner.builtins
-                out.noBuiltin = out.noBuiltin ?? inner.noBuiltin
-                out.unknown = out.unknown ?? inner.unknown
-                out.refused = out.refused ?? inner.refused
-                continue
-            }
-            if fused[i] == nil, let refusal = converterRefusal(n, analysis: analysis) {
-                out.refused = out.refused ?? (refusal.rule, "\(n.opType) '\(displayName(n, i))', which onnx2tf cannot convert: \(refusal.reason)")
-                continue
-            }
-            switch fused[i].map({ .some(.some($0)) })
-                ?? lower(n, model: model, tensors: tensors, analysis: analysis, catalogue: catalogue, fullInteger: fullInteger) {
-            case .none: out.unknown = out.unknown ?? "\(n.opType) '\(displayName(n, i))'"
-            case .some(nil): out.noBuiltin = out.noBuiltin ?? "\(n.opType) '\(displayName(n, i))'"
-            case .some(.some(let b)): out.builtins += b
-            }
-        }
-        return out
-    }
-
-    /// What the branch a decided If takes becomes: its builtins, and the first node that has none, that no table
-    /// knows, or that onnx2tf refuses.
-    struct BranchLowering {
-        var builtins: [String] = []
-        var noBuiltin: String?
-        var unknown: String?
-        var refused: (rule: String, what: String)?
-    }
-
-    /// The graph of the one branch of an If the analysis costed (it decided the condition), if it decided it.
-    static func takenBranch(_ node: Node, model: Model, analysis: GraphAnalysis?) -> Int? {
-        let notRun = analysis?.coverage.graphsNotRun ?? []
-        let run = ["then_branch", "else_branch"].compactMap { key -> Int? in
-            if case .graph(let g)? = node.attributes[key], model.graphs.indices.contains(g), !notRun.contains(g) { return g }
-            return nil
-        }
-        return run.count == 1 ? run[0] : nil
     }
 
     /// Whether onnx2tf writes a PAD before the convolution `node` (Conv.py): `auto_pad` NOTSET with pads other than

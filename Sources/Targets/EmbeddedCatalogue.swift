@@ -83,6 +83,12 @@ enum EmbeddedCatalogue {
       "title": "LiteRT for Microcontrollers (tensorflow/tflite-micro README and docs)",
       "url": "https://ai.google.dev/edge/litert/microcontrollers/overview"
     },
+    "onnx2tf-measured": {
+      "title": "onnx2tf, run: the builtins onnx2tf.convert writes for ONNX's backend node tests of each operator (the onnx wheel's onnx/backend/test/data/node)",
+      "url": "https://github.com/onnx/onnx/tree/v1.19.1/onnx/backend/test/data/node",
+      "revision": "onnx 1.19.1, onnx2tf 1.29.24, tensorflow 2.19.0",
+      "derived_by": "scripts/catalogue/derive_onnx_lowering.py"
+    },
     "onnx2tf-conv": {
       "title": "onnx2tf's Conv lowering (onnx2tf/ops/Conv.py: a depthwise convolution strides by slicing; any other calls tf.nn.convolution or a Keras convolution layer)",
       "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Conv.py",
@@ -6953,14 +6959,11 @@ enum EmbeddedCatalogue {
       "Greater": ["GREATER"],
       "Where": ["SELECT_V2"],
       "LayerNormalization": ["MEAN", "SQUARED_DIFFERENCE", "ADD", "RSQRT", "MUL", "SUB"],
-      "InstanceNormalization": ["MEAN", "SQUARED_DIFFERENCE", "ADD", "RSQRT", "MUL", "SUB"],
       "LSTM": [
         "WHILE", "LESS", "FULLY_CONNECTED", "ADD", "SPLIT", "LOGISTIC", "TANH", "MUL", "GATHER", "SLICE", "RESHAPE",
         "CONCATENATION"
       ],
       "GRU": ["WHILE", "LESS", "FULLY_CONNECTED", "ADD", "SUB", "LOGISTIC", "TANH", "MUL", "GATHER", "SLICE", "RESHAPE", "CONCATENATION"],
-      "QuantizeLinear": ["QUANTIZE"],
-      "DequantizeLinear": ["DEQUANTIZE"],
       "BatchNormalization": [],
       "Identity": [],
       "Dropout": [],
@@ -6969,33 +6972,42 @@ enum EmbeddedCatalogue {
       "Erf": null,
       "NonMaxSuppression": null,
       "Einsum": null,
-      "GridSample": null,
       "Loop": null,
       "If": null,
       "Scan": null,
       "RoiAlign": null,
-      "Mod": null,
-      "NonZero": null,
-      "Unique": null,
-      "ScatterND": null,
-      "ScatterElements": null
+      "Unique": null
     },
     "special": {
-      "Conv": "DEPTHWISE_CONV_2D when group equals the input channels; strided and dilated at once, DEPTHWISE_CONV_2D, STRIDED_SLICE and the bias's ADD (onnx2tf runs it at stride 1 and slices; measured: dilated_depthwise.onnx); a strided and dilated convolution that is not depthwise onnx2tf cannot convert (litert.onnx-strided-dilation)",
+      "ArgMax": "and a RESHAPE when keepdims is 1, the default (measured: test_argmax_keepdims_random, test_argmax_no_keepdims_example)",
+      "AveragePool": "a 1-D pool is a RESHAPE to 2-D before and after it (measured: test_averagepool_1d_default)",
+      "BatchNormalization": "folded into the convolution before it; MUL and ADD on its own (measured: test_batchnorm_epsilon)",
       "Clip": "RELU6 when the bounds are 0 and 6; RELU_N1_TO_1 when they are -1 and 1",
-      "HardSigmoid": "alpha · x + beta clipped to [0, 1]: the MUL and ADD fold into a convolution before them where they can, the clip is RELU_0_TO_1 (measured: ppocr-cls's nine HardSigmoids are nine RELU_0_TO_1, which the tflite-micro interpreter then refused)",
-      "MatMul": "FULLY_CONNECTED when the second input is a constant 2-D matrix",
+      "Conv": "DEPTHWISE_CONV_2D when group equals the input channels; strided and dilated at once, DEPTHWISE_CONV_2D, STRIDED_SLICE and the bias's ADD (onnx2tf runs it at stride 1 and slices; measured: dilated_depthwise.onnx); a strided and dilated convolution that is not depthwise onnx2tf cannot convert (litert.onnx-strided-dilation)",
+      "DepthToSpace": "RESHAPE, TRANSPOSE, RESHAPE in CRD mode (measured: test_depthtospace_crd_mode_example)",
+      "Div": "MUL when the divisor is a float constant (onnx2tf multiplies by its reciprocal; measured: test_div)",
+      "Elu": "ELU when alpha is 1 (the default); with another alpha onnx2tf writes it out: EXP, SUB, GREATER_EQUAL, CAST, MUL, LESS, CAST, MUL, MUL, ADD (measured: test_elu, test_elu_default)",
       "Equal": "ONE_HOT when it compares a Reshape whose last dimension is 1 (through an Expand that changes no shape) with a constant int32 or int64 tensor shaped [1, …, 1, N] holding 0 … N-1, as TensorFlow's optimizer rewrites such a one-hot encoding; the Reshape, the Expand and a following Cast to float are taken into it (measured: magika's byte encoding is one ONE_HOT, which TFLite Micro has no kernel for)",
       "Expand": "onnx2tf writes the input times ones of the new shape (a MUL; measured: int32 and float32 Expands to constant and computed shapes are MULs); nothing when the shape does not change, as onnxsim removes such an Expand first (measured: expand_mid's and magika's are gone)",
-      "LSTM": "a WHILE loop (its condition a LESS, its body the cell's builtins); unrolled in a full-integer conversion, one cell per step between an UNPACK and a PACK: unrolled_LSTM (measured on the LSTM classifier fixture at 50 steps, float32 and int8)",
       "GRU": "as LSTM: unrolled_GRU in a full-integer conversion (measured on the GRU classifier fixture at 50 steps)",
-      "unrolled_LSTM": "UNPACK, PACK, SPLIT, FULLY_CONNECTED, ADD, LOGISTIC, TANH, MUL",
-      "unrolled_GRU": "UNPACK, PACK, FULLY_CONNECTED, ADD, SUB, LOGISTIC, TANH, MUL",
-      "float_in_full_integer": "COS, SIN, SQRT, SQUARE",
+      "HardSigmoid": "alpha · x + beta clipped to [0, 1]: the MUL and ADD fold into a convolution before them where they can, the clip is RELU_0_TO_1 (measured: ppocr-cls's nine HardSigmoids are nine RELU_0_TO_1, which the tflite-micro interpreter then refused)",
+      "If": "a decided If is the builtins of the branch it takes (onnxsim inlines it); an undecided one both branches and a SELECT_V2 per output, which needs each output's shape to be the same in both (onnx2tf's If.py; measured: test_if, shape_if.onnx, if_on_scalar.onnx)",
+      "LSTM": "a WHILE loop (its condition a LESS, its body the cell's builtins); unrolled in a full-integer conversion, one cell per step between an UNPACK and a PACK: unrolled_LSTM (measured on the LSTM classifier fixture at 50 steps, float32 and int8)",
+      "MatMul": "FULLY_CONNECTED when the second input is a constant 2-D matrix",
+      "Max": "one MAXIMUM per input after the first (measured: test_max_example's three inputs are two); MAXIMUM with 0 is RELU, with -inf nothing",
+      "MaxPool": "a 1-D pool is a RESHAPE to 2-D before and after it (measured: test_maxpool_1d_default)",
+      "Min": "one MINIMUM per input after the first (measured: test_min_example's three inputs are two)",
+      "Pad": "PADV2 with a constant value other than 0 (measured: test_constant_pad); MIRROR_PAD in reflect mode",
       "Pow": "MUL when the exponent is the constant 2, two MULs when it is 3 (measured: oww-melspectrogram's two squares are MULs, maskseq-transformer's cubes are MULs)",
-      "Resize": "RESIZE_NEAREST_NEIGHBOR in nearest mode",
+      "Reshape": "nothing when it keeps the shape (measured: test_reshape_allowzero_reordered)",
+      "Resize": "RESIZE_NEAREST_NEIGHBOR in nearest mode; cubic needs Select TF ops (FlexResizeBicubic) (measured: the Resize node tests)",
+      "TopK": "and a CAST of the indices to int64; largest 0 is a NEG before and after (measured: test_top_k, test_top_k_smallest)",
+      "Where": "SELECT when the three inputs have one shape (measured: test_where_example), SELECT_V2 when they broadcast",
+      "[]": "folded into a neighbouring operator or removed by the converter",
+      "float_in_full_integer": "COS, SIN, SQRT, SQUARE",
       "null": "no builtin: needs Select TF ops (Flex) or a custom operator",
-      "[]": "folded into a neighbouring operator or removed by the converter"
+      "unrolled_GRU": "UNPACK, PACK, FULLY_CONNECTED, ADD, SUB, LOGISTIC, TANH, MUL",
+      "unrolled_LSTM": "UNPACK, PACK, SPLIT, FULLY_CONNECTED, ADD, LOGISTIC, TANH, MUL"
     }
   },
   "keras_to_tflite": {
@@ -7596,6 +7608,1813 @@ enum EmbeddedCatalogue {
           "zeros.default": ["zeros"]
         },
         "not_attributed": {"GRU": ["zeros.default", "gru.input"], "LSTM": ["zeros.default", "zeros.default", "lstm.input"]}
+      }
+    }
+  },
+  "onnx_to_tflite_measured": {
+    "source": {
+      "id": "onnx2tf-measured",
+      "section": "ONNX's backend node tests (onnx 1.19.1) converted with onnx2tf 1.29.24 (tensorflow 2.19.0), at most 6 per operator"
+    },
+    "operators": {
+      "Abs": {"builtins": ["ABS"], "test": "test_abs", "verdict": "builtins"},
+      "Acos": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_acos": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
+          "test_acos_example": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…"
+        }
+      },
+      "Acosh": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_acosh": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
+          "test_acosh_example": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…"
+        }
+      },
+      "Add": {
+        "builtins": ["ADD"],
+        "test": "test_add",
+        "verdict": "builtins",
+        "others": {
+          "test_add_int8": "flex: FlexAddV2",
+          "test_add_uint16": "flex: FlexAddV2, FlexTranspose",
+          "test_add_uint64": "flex: FlexAddV2, FlexTranspose",
+          "test_add_uint8": "flex: FlexAddV2"
+        }
+      },
+      "AffineGrid": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_affine_grid_2d": "fails: ValueError: Exception encountered when calling layer \"tf.linalg.matmul\" (type TFOp…",
+          "test_affine_grid_2d:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.linalg.matmul_1\" (type TF…",
+          "test_affine_grid_2d_align_corners": "fails: ValueError: Exception encountered when calling layer \"tf.linalg.matmul_2\" (type TF…",
+          "test_affine_grid_2d_align_corners:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.linalg.matmul_3\" (type TF…",
+          "test_affine_grid_3d": "fails: ValueError: Exception encountered when calling layer \"tf.linalg.matmul_4\" (type TF…",
+          "test_affine_grid_3d:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.linalg.matmul_5\" (type TF…",
+          "test_affine_grid_3d_align_corners": "fails: ValueError: Exception encountered when calling layer \"tf.linalg.matmul_6\" (type TF…",
+          "test_affine_grid_3d_align_corners:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.linalg.matmul_7\" (type TF…"
+        }
+      },
+      "And": {
+        "builtins": ["LOGICAL_AND"],
+        "test": "test_and2d",
+        "verdict": "builtins",
+        "others": {
+          "test_and_bcast3v1d": "fails: ValueError: Exception encountered when calling layer \"tf.math.logical_and_4\" (type…",
+          "test_and_bcast3v1d:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.logical_and_5\" (type…",
+          "test_and_bcast3v2d": "fails: ValueError: Exception encountered when calling layer \"tf.math.logical_and_6\" (type…",
+          "test_and_bcast3v2d:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.logical_and_7\" (type…",
+          "test_and_bcast4v3d": "fails: ValueError: Exception encountered when calling layer \"tf.math.logical_and_8\" (type…",
+          "test_and_bcast4v3d:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.logical_and_9\" (type…",
+          "test_and_bcast4v4d": "fails: ValueError: Exception encountered when calling layer \"tf.math.logical_and_10\" (typ…"
+        }
+      },
+      "ArgMax": {
+        "builtins": ["ARG_MAX", "RESHAPE"],
+        "test": "test_argmax_default_axis_example",
+        "verdict": "builtins",
+        "others": {
+          "test_argmax_default_axis_random_select_last_index": "fails: ValueError: Exception encountered when calling layer \"tf.reverse\" (type TFOpLambda…",
+          "test_argmax_default_axis_random_select_last_index:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.reverse_1\" (type TFOpLamb…",
+          "test_argmax_negative_axis_keepdims_example_select_last_index": "fails: ValueError: Exception encountered when calling layer \"tf.reverse_2\" (type TFOpLamb…",
+          "test_argmax_negative_axis_keepdims_example_select_last_index:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.reverse_3\" (type TFOpLamb…",
+          "test_argmax_no_keepdims_example": ["ARG_MAX"],
+          "test_argmax_no_keepdims_random_select_last_index": "fails: ValueError: Exception encountered when calling layer \"tf.reverse_4\" (type TFOpLamb…",
+          "test_argmax_no_keepdims_random_select_last_index:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.reverse_5\" (type TFOpLamb…"
+        }
+      },
+      "ArgMin": {
+        "builtins": ["ARG_MIN", "RESHAPE"],
+        "test": "test_argmin_default_axis_example",
+        "verdict": "builtins",
+        "others": {
+          "test_argmin_default_axis_random_select_last_index": "fails: ValueError: Exception encountered when calling layer \"tf.reverse\" (type TFOpLambda…",
+          "test_argmin_default_axis_random_select_last_index:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.reverse_1\" (type TFOpLamb…",
+          "test_argmin_negative_axis_keepdims_example_select_last_index": "fails: ValueError: Exception encountered when calling layer \"tf.reverse_2\" (type TFOpLamb…",
+          "test_argmin_negative_axis_keepdims_example_select_last_index:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.reverse_3\" (type TFOpLamb…",
+          "test_argmin_no_keepdims_example": ["ARG_MIN"],
+          "test_argmin_no_keepdims_random_select_last_index": "fails: ValueError: Exception encountered when calling layer \"tf.reverse_4\" (type TFOpLamb…",
+          "test_argmin_no_keepdims_random_select_last_index:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.reverse_5\" (type TFOpLamb…"
+        }
+      },
+      "Asin": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_asin": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
+          "test_asin_example": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…"
+        }
+      },
+      "Asinh": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_asinh": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
+          "test_asinh_example": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…"
+        }
+      },
+      "Atan": {
+        "builtins": null,
+        "test": null,
+        "verdict": "flex",
+        "others": {"test_atan": "flex: FlexAtan", "test_atan_example": "flex: FlexAtan"}
+      },
+      "Atanh": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_atanh": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
+          "test_atanh_example": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…"
+        }
+      },
+      "Attention": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_attention_3d": "fails: ValueError: Exception encountered when calling layer \"tf.reshape\" (type TFOpLambda…",
+          "test_attention_3d:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.reshape_1\" (type TFOpLamb…",
+          "test_attention_3d_gqa_scaled": "fails: ValueError: Exception encountered when calling layer \"tf.reshape_2\" (type TFOpLamb…",
+          "test_attention_3d_gqa_scaled:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.reshape_3\" (type TFOpLamb…",
+          "test_attention_4d_attn_mask": "fails: ValueError: Exception encountered when calling layer \"tf.linalg.matmul\" (type TFOp…",
+          "test_attention_4d_attn_mask:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.linalg.matmul_1\" (type TF…",
+          "test_attention_4d_diff_heads_sizes_softcap": "fails: ValueError: Exception encountered when calling layer \"tf.linalg.matmul_2\" (type TF…",
+          "test_attention_4d_diff_heads_sizes_softcap:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.linalg.matmul_3\" (type TF…",
+          "test_attention_4d_scaled": "fails: ValueError: Exception encountered when calling layer \"tf.linalg.matmul_4\" (type TF…",
+          "test_attention_4d_scaled:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.linalg.matmul_5\" (type TF…",
+          "test_attention_4d_with_qk_matmul_softmax": "fails: ValueError: Exception encountered when calling layer \"tf.linalg.matmul_6\" (type TF…",
+          "test_attention_4d_with_qk_matmul_softmax:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.linalg.matmul_7\" (type TF…"
+        }
+      },
+      "AveragePool": {
+        "builtins": ["RESHAPE", "AVERAGE_POOL_2D", "RESHAPE"],
+        "test": "test_averagepool_1d_default",
+        "verdict": "builtins",
+        "others": {
+          "test_averagepool_2d_dilations": ["AVERAGE_POOL_2D"],
+          "test_averagepool_2d_precomputed_pads_count_include_pad": [
+            "AVERAGE_POOL_2D", "STRIDED_SLICE", "MUL", "STRIDED_SLICE", "MUL", "STRIDED_SLICE", "STRIDED_SLICE", "MUL",
+            "STRIDED_SLICE", "MUL", "CONCATENATION", "STRIDED_SLICE", "MUL", "STRIDED_SLICE", "MUL", "STRIDED_SLICE",
+            "STRIDED_SLICE", "MUL", "STRIDED_SLICE", "MUL", "CONCATENATION"
+          ],
+          "test_averagepool_2d_same_lower": ["PAD", "AVERAGE_POOL_2D"],
+          "test_averagepool_3d_dilations_large_count_include_pad_is_0_ceil_mode_is_False": "flex: FlexAvgPool3D",
+          "test_averagepool_3d_dilations_small": "flex: FlexAvgPool3D"
+        }
+      },
+      "BatchNormalization": {
+        "builtins": ["MUL", "ADD"],
+        "test": "test_batchnorm_epsilon",
+        "verdict": "builtins",
+        "others": {
+          "test_batchnorm_epsilon:inputs": ["ADD", "RSQRT", "MUL", "MUL", "SUB", "MUL", "ADD"],
+          "test_batchnorm_epsilon_training_mode:inputs": ["ADD", "RSQRT", "MUL", "MUL", "SUB", "MUL", "ADD"],
+          "test_batchnorm_example:inputs": ["ADD", "RSQRT", "MUL", "MUL", "SUB", "MUL", "ADD"],
+          "test_batchnorm_example_training_mode:inputs": ["ADD", "RSQRT", "MUL", "MUL", "SUB", "MUL", "ADD"]
+        }
+      },
+      "Bernoulli": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_bernoulli": "fails: TypeError: You are passing KerasTensor(type_spec=TensorSpec(shape=(10,), dtype=tf.…",
+          "test_bernoulli_double": "fails: TypeError: You are passing KerasTensor(type_spec=TensorSpec(shape=(10,), dtype=tf.…",
+          "test_bernoulli_seed": "fails: TypeError: You are passing KerasTensor(type_spec=TensorSpec(shape=(10,), dtype=tf.…"
+        }
+      },
+      "BitShift": {
+        "builtins": ["RIGHT_SHIFT"],
+        "test": "test_bitshift_right_uint16",
+        "verdict": "builtins",
+        "others": {
+          "test_bitshift_left_uint16": "flex: FlexLeftShift",
+          "test_bitshift_left_uint32": "flex: FlexLeftShift",
+          "test_bitshift_left_uint8": "flex: FlexLeftShift",
+          "test_bitshift_right_uint64": "flex: FlexRightShift"
+        }
+      },
+      "BitwiseAnd": {
+        "builtins": null,
+        "test": null,
+        "verdict": "flex",
+        "others": {
+          "test_bitwise_and_i16_3d": "flex: FlexBitwiseAnd",
+          "test_bitwise_and_i32_2d": "flex: FlexBitwiseAnd",
+          "test_bitwise_and_ui64_bcast_3v1d": "fails: ValueError: Exception encountered when calling layer \"tf.bitwise.bitwise_and_4\" (t…",
+          "test_bitwise_and_ui64_bcast_3v1d:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.bitwise.bitwise_and_5\" (t…",
+          "test_bitwise_and_ui8_bcast_4v3d": "fails: ValueError: Exception encountered when calling layer \"tf.bitwise.bitwise_and_6\" (t…",
+          "test_bitwise_and_ui8_bcast_4v3d:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.bitwise.bitwise_and_7\" (t…"
+        }
+      },
+      "BitwiseNot": {
+        "builtins": null,
+        "test": null,
+        "verdict": "flex",
+        "others": {
+          "test_bitwise_not_2d": "flex: FlexInvert",
+          "test_bitwise_not_3d": "flex: FlexInvert",
+          "test_bitwise_not_4d": "flex: FlexInvert"
+        }
+      },
+      "BitwiseOr": {
+        "builtins": null,
+        "test": null,
+        "verdict": "flex",
+        "others": {
+          "test_bitwise_or_i16_4d": "flex: FlexBitwiseOr",
+          "test_bitwise_or_i32_2d": "flex: FlexBitwiseOr",
+          "test_bitwise_or_ui64_bcast_3v1d": "fails: ValueError: Exception encountered when calling layer \"tf.bitwise.bitwise_or_4\" (ty…",
+          "test_bitwise_or_ui64_bcast_3v1d:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.bitwise.bitwise_or_5\" (ty…",
+          "test_bitwise_or_ui8_bcast_4v3d": "fails: ValueError: Exception encountered when calling layer \"tf.bitwise.bitwise_or_6\" (ty…",
+          "test_bitwise_or_ui8_bcast_4v3d:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.bitwise.bitwise_or_7\" (ty…"
+        }
+      },
+      "BitwiseXor": {
+        "builtins": ["BITWISE_XOR"],
+        "test": "test_bitwise_xor_i16_3d",
+        "verdict": "builtins",
+        "others": {
+          "test_bitwise_xor_ui64_bcast_3v1d": "fails: ValueError: Exception encountered when calling layer \"tf.bitwise.bitwise_xor_4\" (t…",
+          "test_bitwise_xor_ui64_bcast_3v1d:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.bitwise.bitwise_xor_5\" (t…",
+          "test_bitwise_xor_ui8_bcast_4v3d": "fails: ValueError: Exception encountered when calling layer \"tf.bitwise.bitwise_xor_6\" (t…",
+          "test_bitwise_xor_ui8_bcast_4v3d:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.bitwise.bitwise_xor_7\" (t…"
+        }
+      },
+      "BlackmanWindow": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_blackmanwindow": "fails: ValueError: Exception encountered when calling layer \"tf.range\" (type TFOpLambda).",
+          "test_blackmanwindow:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.range_1\" (type TFOpLambda…",
+          "test_blackmanwindow_symmetric": "fails: ValueError: Exception encountered when calling layer \"tf.range_2\" (type TFOpLambda…",
+          "test_blackmanwindow_symmetric:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.range_3\" (type TFOpLambda…"
+        }
+      },
+      "Cast": {
+        "builtins": ["CAST"],
+        "test": "test_cast_FLOAT8E5M2_to_FLOAT",
+        "verdict": "builtins",
+        "others": {
+          "test_cast_BFLOAT16_to_FLOAT": "fails: ValueError: Unsupported TensorFlow type `<dtype: 'quint16'>` provided for the inpu…",
+          "test_cast_FLOAT16_to_INT4": "fails: KeyError: 22",
+          "test_cast_FLOAT_to_FLOAT8E5M2FNUZ": "fails: KeyError: 20",
+          "test_cast_e8m0_FLOAT8E8M0_to_FLOAT": "fails: TypeError: Cannot convert the argument `type_value`: dtype(float8_e8m0fnu) to a Te…",
+          "test_cast_no_saturate_FLOAT_to_FLOAT8E5M2FNUZ": "fails: KeyError: 20"
+        }
+      },
+      "Ceil": {"builtins": ["CEIL"], "test": "test_ceil", "verdict": "builtins"},
+      "Celu": {"builtins": ["RELU", "MUL", "EXP", "SUB", "MUL", "MINIMUM", "ADD"], "test": "test_celu", "verdict": "builtins"},
+      "CenterCropPad": {
+        "builtins": [
+          "CAST", "SCATTER_ND", "SUB", "MUL", "SCATTER_ND", "ADD", "SUB", "FLOOR_DIV", "SUB", "GREATER", "SELECT_V2", "SELECT_V2",
+          "PACK", "LESS", "NEG", "FLOOR_DIV", "SELECT_V2", "SUB", "SUB", "SELECT_V2", "SUB", "SLICE", "PADV2"
+        ],
+        "test": "test_center_crop_pad_crop:inputs",
+        "verdict": "builtins",
+        "others": {
+          "test_center_crop_pad_crop": "fails: ValueError: Invalid value in tensor used for shape: -10",
+          "test_center_crop_pad_crop_and_pad": "fails: ValueError: Invalid value in tensor used for shape: -10",
+          "test_center_crop_pad_crop_axes_chw": "fails: ValueError: Invalid value in tensor used for shape: -10",
+          "test_center_crop_pad_crop_axes_hwc": "fails: ValueError: Invalid value in tensor used for shape: -10",
+          "test_center_crop_pad_crop_axes_hwc:inputs": [
+            "CAST", "SCATTER_ND", "SUB", "MUL", "SCATTER_ND", "ADD", "SUB", "FLOOR_DIV", "SUB", "GREATER", "SELECT_V2",
+            "SELECT_V2", "PACK", "LESS", "NEG", "FLOOR_DIV", "SUB", "SELECT_V2", "SELECT_V2", "SUB", "SUB", "SLICE", "PADV2"
+          ],
+          "test_center_crop_pad_crop_negative_axes_hwc": "fails: ValueError: Invalid value in tensor used for shape: -10",
+          "test_center_crop_pad_pad": "fails: ValueError: Invalid value in tensor used for shape: -10"
+        }
+      },
+      "Clip": {
+        "builtins": ["RELU_N1_TO_1"],
+        "test": "test_clip",
+        "verdict": "builtins",
+        "others": {
+          "test_clip:inputs": ["MINIMUM"],
+          "test_clip_default_int8_inbounds": "fails: KeyError: 'tf_node'",
+          "test_clip_default_int8_min": "flex: FlexRelu",
+          "test_clip_default_int8_min:inputs": "fails: KeyError: 'tf_node'",
+          "test_clip_example:inputs": ["MINIMUM"],
+          "test_clip_min_greater_than_max": ["MINIMUM", "MAXIMUM"],
+          "test_clip_min_greater_than_max:inputs": ["MINIMUM"],
+          "test_clip_splitbounds": ["MINIMUM", "MAXIMUM"],
+          "test_clip_splitbounds:inputs": ["MINIMUM"]
+        }
+      },
+      "Col2Im": {
+        "builtins": ["RESHAPE", "TRANSPOSE", "RESHAPE", "TRANSPOSE_CONV"],
+        "test": "test_col2im",
+        "verdict": "builtins",
+        "others": {
+          "test_col2im:inputs": [
+            "CAST", "CAST", "STRIDED_SLICE", "RESHAPE", "STRIDED_SLICE", "MUL", "PACK", "STRIDED_SLICE", "STRIDED_SLICE",
+            "FLOOR_DIV", "PACK", "SUB", "ADD", "SUB", "FLOOR_DIV", "ADD", "SUB", "ADD", "MUL", "SUB", "FLOOR_DIV", "ADD", "PACK",
+            "RESHAPE", "TRANSPOSE", "PACK", "RESHAPE", "PACK", "RANGE", "RANGE", "TILE", "RESHAPE", "PACK", "RESHAPE",
+            "EXPAND_DIMS", "TILE", "RESHAPE", "MUL", "ADD", "RESHAPE", "ONE_HOT", "RESHAPE", "TRANSPOSE", "EXPAND_DIMS", "PACK",
+            "TRANSPOSE", "TRANSPOSE_CONV", "RESHAPE", "TRANSPOSE", "PACK", "SLICE"
+          ],
+          "test_col2im_5d": "fails: ValueError: Exception encountered when calling layer \"tf.reshape_11\" (type TFOpLam…",
+          "test_col2im_5d:inputs": [
+            "CAST", "CAST", "STRIDED_SLICE", "RESHAPE", "STRIDED_SLICE", "MUL", "PACK", "STRIDED_SLICE", "STRIDED_SLICE",
+            "FLOOR_DIV", "PACK", "SUB", "ADD", "SUB", "FLOOR_DIV", "ADD", "SUB", "ADD", "MUL", "SUB", "FLOOR_DIV", "ADD", "PACK",
+            "RESHAPE", "TRANSPOSE", "PACK", "RESHAPE", "PACK", "RANGE", "RANGE", "TILE", "RESHAPE", "PACK", "RESHAPE",
+            "EXPAND_DIMS", "TILE", "RESHAPE", "MUL", "ADD", "RESHAPE", "ONE_HOT", "RESHAPE", "TRANSPOSE", "EXPAND_DIMS", "PACK",
+            "TRANSPOSE", "TRANSPOSE_CONV", "RESHAPE", "TRANSPOSE", "PACK", "SLICE"
+          ],
+          "test_col2im_dilations:inputs": [
+            "CAST", "CAST", "STRIDED_SLICE", "RESHAPE", "STRIDED_SLICE", "MUL", "PACK", "STRIDED_SLICE", "STRIDED_SLICE",
+            "FLOOR_DIV", "PACK", "SUB", "ADD", "SUB", "FLOOR_DIV", "ADD", "SUB", "MUL", "ADD", "MUL", "SUB", "FLOOR_DIV", "ADD",
+            "PACK", "RESHAPE", "TRANSPOSE", "PACK", "RESHAPE", "PACK", "RANGE", "RANGE", "TILE", "RESHAPE", "MUL", "PACK",
+            "RESHAPE", "EXPAND_DIMS", "TILE", "RESHAPE", "MUL", "ADD", "RESHAPE", "ONE_HOT", "RESHAPE", "TRANSPOSE", "EXPAND_DIMS",
+            "PACK", "TRANSPOSE", "TRANSPOSE_CONV", "RESHAPE", "TRANSPOSE", "PACK", "SLICE"
+          ],
+          "test_col2im_pads": "fails: ValueError: Exception encountered when calling layer \"tf.reshape_31\" (type TFOpLam…",
+          "test_col2im_pads:inputs": [
+            "CAST", "CAST", "STRIDED_SLICE", "RESHAPE", "STRIDED_SLICE", "MUL", "PACK", "STRIDED_SLICE", "STRIDED_SLICE", "ADD",
+            "FLOOR_DIV", "PACK", "SUB", "ADD", "SUB", "FLOOR_DIV", "ADD", "SUB", "ADD", "MUL", "SUB", "FLOOR_DIV", "ADD", "PACK",
+            "RESHAPE", "TRANSPOSE", "PACK", "RESHAPE", "PACK", "RANGE", "RANGE", "TILE", "RESHAPE", "PACK", "RESHAPE",
+            "EXPAND_DIMS", "TILE", "RESHAPE", "MUL", "ADD", "RESHAPE", "ONE_HOT", "RESHAPE", "TRANSPOSE", "EXPAND_DIMS", "PACK",
+            "TRANSPOSE", "TRANSPOSE_CONV", "RESHAPE", "TRANSPOSE", "PACK", "SLICE"
+          ],
+          "test_col2im_strides": "fails: ValueError: Exception encountered when calling layer \"tf.reshape_40\" (type TFOpLam…",
+          "test_col2im_strides:inputs": [
+            "CAST", "CAST", "STRIDED_SLICE", "RESHAPE", "STRIDED_SLICE", "MUL", "PACK", "STRIDED_SLICE", "STRIDED_SLICE",
+            "FLOOR_DIV", "PACK", "SUB", "ADD", "SUB", "FLOOR_DIV", "ADD", "SUB", "ADD", "MUL", "SUB", "FLOOR_DIV", "ADD", "PACK",
+            "RESHAPE", "TRANSPOSE", "PACK", "RESHAPE", "PACK", "RANGE", "RANGE", "TILE", "RESHAPE", "PACK", "RESHAPE",
+            "EXPAND_DIMS", "TILE", "RESHAPE", "MUL", "ADD", "RESHAPE", "ONE_HOT", "RESHAPE", "TRANSPOSE", "EXPAND_DIMS", "PACK",
+            "TRANSPOSE", "TRANSPOSE_CONV", "RESHAPE", "TRANSPOSE", "PACK", "SLICE"
+          ]
+        }
+      },
+      "Compress": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_compress_0": "fails: AttributeError: 'KerasTensor' object has no attribute 'ndim'",
+          "test_compress_1": "fails: AttributeError: 'KerasTensor' object has no attribute 'ndim'",
+          "test_compress_default_axis": "fails: AttributeError: 'KerasTensor' object has no attribute 'ndim'",
+          "test_compress_negative_axis": "fails: AttributeError: 'KerasTensor' object has no attribute 'ndim'"
+        }
+      },
+      "Concat": {"builtins": ["CONCATENATION"], "test": "test_concat_1d_axis_0", "verdict": "builtins"},
+      "Constant": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {"test_constant": "fails: ValueError: Output tensors of a Functional model must be the output of a TensorFlo…"}
+      },
+      "ConstantOfShape": {"builtins": ["FILL"], "test": "test_constantofshape_float_ones", "verdict": "builtins"},
+      "Conv": {
+        "builtins": ["CONV_2D"],
+        "test": "test_basic_conv_with_padding",
+        "verdict": "builtins",
+        "others": {
+          "test_basic_conv_with_padding:inputs": "fails: IndexError: list index out of range",
+          "test_basic_conv_without_padding:inputs": "fails: IndexError: list index out of range",
+          "test_conv_with_autopad_same": "fails: AssertionError: \u001b[31mERROR:\u001b[0m Invalid auto_pad attribute: SAME_LOWER",
+          "test_conv_with_autopad_same:inputs": "fails: IndexError: list index out of range",
+          "test_conv_with_strides_and_asymmetric_padding": ["PAD", "CONV_2D"],
+          "test_conv_with_strides_and_asymmetric_padding:inputs": "fails: IndexError: list index out of range",
+          "test_conv_with_strides_no_padding:inputs": "fails: IndexError: list index out of range",
+          "test_conv_with_strides_padding:inputs": "fails: IndexError: list index out of range"
+        }
+      },
+      "ConvInteger": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_convinteger_with_padding": "fails: ValueError: axes don't match array",
+          "test_convinteger_with_padding:inputs": "fails: IndexError: list index out of range",
+          "test_convinteger_without_padding": "fails: ValueError: axes don't match array",
+          "test_convinteger_without_padding:inputs": "fails: IndexError: list index out of range"
+        }
+      },
+      "ConvTranspose": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_convtranspose": "fails: ValueError: axes don't match array",
+          "test_convtranspose:inputs": "fails: IndexError: list index out of range",
+          "test_convtranspose_3d": "fails: ValueError: axes don't match array",
+          "test_convtranspose_3d:inputs": "fails: IndexError: list index out of range",
+          "test_convtranspose_dilations": "fails: ValueError: axes don't match array",
+          "test_convtranspose_dilations:inputs": "fails: IndexError: list index out of range",
+          "test_convtranspose_group_2_image_3": "fails: ValueError: axes don't match array",
+          "test_convtranspose_group_2_image_3:inputs": "fails: IndexError: list index out of range",
+          "test_convtranspose_output_shape": "fails: ValueError: axes don't match array",
+          "test_convtranspose_output_shape:inputs": "fails: IndexError: list index out of range",
+          "test_convtranspose_pads": "fails: ValueError: axes don't match array",
+          "test_convtranspose_pads:inputs": "fails: IndexError: list index out of range"
+        }
+      },
+      "Cos": {"builtins": ["COS"], "test": "test_cos", "verdict": "builtins"},
+      "Cosh": {
+        "builtins": null,
+        "test": null,
+        "verdict": "flex",
+        "others": {"test_cosh": "flex: FlexCosh", "test_cosh_example": "flex: FlexCosh"}
+      },
+      "CumSum": {
+        "builtins": ["CUMSUM"],
+        "test": "test_cumsum_1d_int32_exclusive",
+        "verdict": "builtins",
+        "others": {
+          "test_cumsum_1d": "flex: FlexCumsum",
+          "test_cumsum_1d:inputs": "fails: ConverterError: Failed to prepare to lift variables./work/main/scripts/catalogue/d…",
+          "test_cumsum_1d_int32_exclusive:inputs": "fails: ConverterError: Failed to prepare to lift variables./work/main/scripts/catalogue/d…",
+          "test_cumsum_1d_reverse": "flex: FlexCumsum",
+          "test_cumsum_1d_reverse:inputs": "fails: ConverterError: Failed to prepare to lift variables./work/main/scripts/catalogue/d…",
+          "test_cumsum_2d_axis_0": "flex: FlexCumsum",
+          "test_cumsum_2d_axis_0:inputs": "fails: ConverterError: Failed to prepare to lift variables./work/main/scripts/catalogue/d…",
+          "test_cumsum_2d_axis_1": "flex: FlexCumsum",
+          "test_cumsum_2d_axis_1:inputs": "fails: ConverterError: Failed to prepare to lift variables./work/main/scripts/catalogue/d…",
+          "test_cumsum_2d_negative_axis": "flex: FlexCumsum",
+          "test_cumsum_2d_negative_axis:inputs": "fails: ConverterError: Failed to prepare to lift variables./work/main/scripts/catalogue/d…"
+        }
+      },
+      "DFT": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_dft": "fails: KeyError: ''",
+          "test_dft_axis": "fails: KeyError: ''",
+          "test_dft_axis_opset19": "fails: onnx2tf exited 1",
+          "test_dft_inverse": "fails: KeyError: ''",
+          "test_dft_inverse_opset19": "fails: onnx2tf exited 1",
+          "test_dft_opset19": "fails: onnx2tf exited 1"
+        }
+      },
+      "DeformConv": {
+        "builtins": ["PAD", "RESHAPE", "GATHER", "MUL", "GATHER", "MUL", "ADD", "GATHER", "MUL", "ADD", "RESHAPE", "BATCH_MATMUL", "RESHAPE"],
+        "test": "test_basic_deform_conv_with_padding",
+        "verdict": "builtins",
+        "others": {
+          "test_basic_deform_conv_with_padding:inputs": "fails: IndexError: list index out of range",
+          "test_basic_deform_conv_without_padding": ["RESHAPE", "GATHER", "MUL", "GATHER", "MUL", "ADD", "GATHER", "MUL", "ADD", "RESHAPE", "BATCH_MATMUL", "RESHAPE"],
+          "test_basic_deform_conv_without_padding:inputs": "fails: IndexError: list index out of range",
+          "test_deform_conv_with_mask_bias": [
+            "RESHAPE", "GATHER", "MUL", "GATHER", "MUL", "GATHER", "MUL", "ADD", "ADD", "RESHAPE", "MUL", "RESHAPE",
+            "BATCH_MATMUL", "RESHAPE", "ADD"
+          ],
+          "test_deform_conv_with_mask_bias:inputs": "fails: IndexError: list index out of range",
+          "test_deform_conv_with_multiple_offset_groups": [
+            "RESHAPE", "TRANSPOSE", "RESHAPE", "GATHER", "MUL", "GATHER", "MUL", "ADD", "GATHER", "MUL", "ADD", "RESHAPE",
+            "TRANSPOSE", "RESHAPE", "BATCH_MATMUL", "RESHAPE"
+          ],
+          "test_deform_conv_with_multiple_offset_groups:inputs": "fails: IndexError: list index out of range"
+        }
+      },
+      "DepthToSpace": {
+        "builtins": ["RESHAPE", "TRANSPOSE", "RESHAPE"],
+        "test": "test_depthtospace_crd_mode_example",
+        "verdict": "builtins",
+        "others": {"test_depthtospace_example": ["DEPTH_TO_SPACE"]}
+      },
+      "DequantizeLinear": {
+        "builtins": ["CAST", "SUB", "MUL"],
+        "test": "test_dequantizelinear",
+        "verdict": "builtins",
+        "others": {
+          "test_dequantizelinear:inputs": ["CAST", "RESHAPE", "CAST", "RESHAPE", "SUB", "MUL"],
+          "test_dequantizelinear_blocked:inputs": ["CAST", "RESHAPE", "TILE", "RESHAPE", "CAST", "RESHAPE", "TILE", "RESHAPE", "SUB", "MUL"],
+          "test_dequantizelinear_e4m3fn_float16": ["CAST", "MUL"],
+          "test_dequantizelinear_e4m3fn_float16:inputs": ["CAST", "RESHAPE", "ZEROS_LIKE", "SUB", "MUL"],
+          "test_dequantizelinear_float4e2m1": "fails: TypeError: Cannot convert the argument `type_value`: dtype(float4_e2m1fn) to a Ten…",
+          "test_dequantizelinear_int4": "fails: UnimplementedError: {{function_node __wrapped__Cast_device_/job:localhost/replica:…",
+          "test_dequantizelinear_int4:inputs": "fails: ValueError: Unsupported TensorFlow type `<dtype: 'int4'>` provided for the input t…",
+          "test_dequantizelinear_uint4": "fails: UnimplementedError: {{function_node __wrapped__Cast_device_/job:localhost/replica:…",
+          "test_dequantizelinear_uint4:inputs": "fails: ValueError: Unsupported TensorFlow type `<dtype: 'uint4'>` provided for the input …"
+        }
+      },
+      "Det": {
+        "builtins": null,
+        "test": null,
+        "verdict": "flex",
+        "others": {"test_det_2d": "flex: FlexMatrixDeterminant", "test_det_nd": "flex: FlexMatrixDeterminant"}
+      },
+      "Div": {
+        "builtins": ["MUL"],
+        "test": "test_div",
+        "verdict": "builtins",
+        "others": {
+          "test_div:inputs": ["DIV"],
+          "test_div_example:inputs": ["DIV"],
+          "test_div_int16": ["CAST", "MUL", "CAST"],
+          "test_div_int16:inputs": ["CAST", "CAST", "DIV", "CAST"],
+          "test_div_uint16": ["CAST", "MUL"],
+          "test_div_uint16:inputs": ["CAST", "CAST", "DIV"],
+          "test_div_uint32": "flex: FlexRealDiv",
+          "test_div_uint8": ["CAST", "MUL"],
+          "test_div_uint8:inputs": ["CAST", "CAST", "DIV"]
+        }
+      },
+      "Dropout": {
+        "builtins": [],
+        "test": "test_dropout_default",
+        "verdict": "builtins",
+        "others": {
+          "test_dropout_default_mask_ratio:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_dropout_default_ratio:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_training_dropout_default": "fails: ValueError: Exception encountered when calling layer \"tf.nn.dropout\" (type TFOpLam…",
+          "test_training_dropout_default:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_training_dropout_mask": "fails: ValueError: Exception encountered when calling layer \"tf.nn.dropout_1\" (type TFOpL…",
+          "test_training_dropout_mask:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_training_dropout_zero_ratio_mask:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…"
+        }
+      },
+      "DynamicQuantizeLinear": {
+        "builtins": [
+          "REDUCE_MAX", "RELU", "REDUCE_MIN", "MINIMUM", "SUB", "MUL", "DIV", "SUB", "MINIMUM", "RELU", "ROUND", "CAST", "DIV",
+          "ROUND", "ADD", "MINIMUM", "RELU", "SUB", "MUL"
+        ],
+        "test": "test_dynamicquantizelinear",
+        "verdict": "builtins"
+      },
+      "Einsum": {
+        "builtins": null,
+        "test": null,
+        "verdict": "flex",
+        "others": {
+          "test_einsum_batch_diagonal": "flex: FlexEinsum",
+          "test_einsum_batch_matmul": "flex: FlexBatchMatMulV2, FlexTranspose",
+          "test_einsum_inner_prod": "flex: FlexEinsum",
+          "test_einsum_scalar": "fails: ValueError: Exception encountered when calling layer \"tf.einsum_24\" (type TFOpLamb…",
+          "test_einsum_scalar:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.einsum_25\" (type TFOpLamb…",
+          "test_einsum_sum": "flex: FlexSum",
+          "test_einsum_transpose": "flex: FlexTranspose"
+        }
+      },
+      "Elu": {
+        "builtins": ["EXP", "SUB", "GREATER_EQUAL", "CAST", "MUL", "LESS", "CAST", "MUL", "MUL", "ADD"],
+        "test": "test_elu",
+        "verdict": "builtins",
+        "others": {"test_elu_default": ["ELU"]}
+      },
+      "Equal": {"builtins": ["EQUAL"], "test": "test_equal", "verdict": "builtins", "others": {"test_equal_uint32": "flex: FlexEqual"}},
+      "Erf": {"builtins": null, "test": null, "verdict": "flex", "others": {"test_erf": "flex: FlexErf"}},
+      "Exp": {"builtins": ["EXP"], "test": "test_exp", "verdict": "builtins"},
+      "Expand": {
+        "builtins": ["MUL"],
+        "test": "test_expand_dim_changed",
+        "verdict": "builtins",
+        "others": {
+          "test_expand_dim_changed:inputs": ["STRIDED_SLICE", "CAST", "STRIDED_SLICE", "CAST", "STRIDED_SLICE", "CAST", "PACK", "FILL", "MUL"],
+          "test_expand_dim_unchanged:inputs": ["STRIDED_SLICE", "CAST", "STRIDED_SLICE", "CAST", "PACK", "FILL", "MUL"]
+        }
+      },
+      "EyeLike": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_eyelike_populate_off_main_diagonal": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_eyelike_with_dtype": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_eyelike_without_dtype": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…"
+        }
+      },
+      "Flatten": {"builtins": ["RESHAPE"], "test": "test_flatten_axis0", "verdict": "builtins"},
+      "Floor": {"builtins": ["FLOOR"], "test": "test_floor", "verdict": "builtins"},
+      "GRU": {
+        "builtins": [
+          "WHILE", "RESHAPE", "LESS", "ADD", "ADD", "FULLY_CONNECTED", "FULLY_CONNECTED", "GATHER", "FULLY_CONNECTED", "ADD",
+          "ADD", "LOGISTIC", "MUL", "SUB", "FULLY_CONNECTED", "ADD", "ADD", "LOGISTIC", "MUL", "FULLY_CONNECTED",
+          "FULLY_CONNECTED", "ADD", "ADD", "TANH", "MUL", "ADD"
+        ],
+        "test": "test_gru_seq_length",
+        "verdict": "builtins",
+        "others": {
+          "test_gru_batchwise": "fails: TypeError: 'NoneType' object is not subscriptable",
+          "test_gru_defaults": "fails: TypeError: 'NoneType' object is not subscriptable",
+          "test_gru_seq_length:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.split_1\" (type TFOpLambda…",
+          "test_gru_with_initial_bias": [
+            "WHILE", "RESHAPE", "LESS", "ADD", "ADD", "FULLY_CONNECTED", "GATHER", "FULLY_CONNECTED", "ADD", "ADD", "LOGISTIC",
+            "MUL", "SUB", "FULLY_CONNECTED", "ADD", "ADD", "TANH", "MUL", "ADD"
+          ],
+          "test_gru_with_initial_bias:inputs": "fails: ValueError: Exception encountered when calling layer 'custom_gru_cell_2' (type Cus…"
+        }
+      },
+      "Gather": {
+        "builtins": ["GATHER"],
+        "test": "test_gather_0",
+        "verdict": "builtins",
+        "others": {
+          "test_gather_0:inputs": ["LESS", "CAST", "MUL", "ADD", "GATHER"],
+          "test_gather_1:inputs": ["LESS", "CAST", "MUL", "ADD", "GATHER"],
+          "test_gather_2d_indices:inputs": ["LESS", "CAST", "MUL", "ADD", "GATHER"],
+          "test_gather_negative_indices:inputs": ["LESS", "CAST", "MUL", "ADD", "GATHER"]
+        }
+      },
+      "GatherElements": {
+        "builtins": ["GATHER_ND"],
+        "test": "test_gather_elements_0",
+        "verdict": "builtins",
+        "others": {
+          "test_gather_elements_0:inputs": ["ADD", "FLOOR_MOD", "TRANSPOSE", "RESHAPE", "CONCATENATION", "GATHER_ND"],
+          "test_gather_elements_1:inputs": ["ADD", "FLOOR_MOD", "RESHAPE", "CONCATENATION", "GATHER_ND"],
+          "test_gather_elements_negative_indices:inputs": ["ADD", "FLOOR_MOD", "RESHAPE", "CONCATENATION", "GATHER_ND"]
+        }
+      },
+      "GatherND": {
+        "builtins": ["GATHER_ND"],
+        "test": "test_gathernd_example_float32",
+        "verdict": "builtins",
+        "others": {
+          "test_gathernd_example_float32:inputs": ["ADD", "FLOOR_MOD", "GATHER_ND"],
+          "test_gathernd_example_int32:inputs": ["ADD", "FLOOR_MOD", "GATHER_ND"],
+          "test_gathernd_example_int32_batch_dim1:inputs": ["ADD", "FLOOR_MOD", "CONCATENATION", "GATHER_ND"]
+        }
+      },
+      "Gelu": {"builtins": ["GELU"], "test": "test_gelu_default_1", "verdict": "builtins"},
+      "Gemm": {
+        "builtins": ["FULLY_CONNECTED"],
+        "test": "test_gemm_all_attributes",
+        "verdict": "builtins",
+        "others": {
+          "test_gemm_all_attributes:inputs": ["FULLY_CONNECTED", "MUL", "MUL", "ADD"],
+          "test_gemm_beta:inputs": ["BATCH_MATMUL", "MUL", "ADD"],
+          "test_gemm_default_no_bias:inputs": ["BATCH_MATMUL"],
+          "test_gemm_default_single_elem_vector_bias:inputs": ["BATCH_MATMUL", "ADD"],
+          "test_gemm_default_zero_bias:inputs": ["BATCH_MATMUL", "ADD"],
+          "test_gemm_transposeB:inputs": ["FULLY_CONNECTED", "ADD"]
+        }
+      },
+      "GlobalAveragePool": {"builtins": ["MEAN"], "test": "test_globalaveragepool", "verdict": "builtins"},
+      "GlobalMaxPool": {"builtins": ["REDUCE_MAX"], "test": "test_globalmaxpool", "verdict": "builtins"},
+      "Greater": {
+        "builtins": ["GREATER"],
+        "test": "test_greater",
+        "verdict": "builtins",
+        "others": {
+          "test_greater_bcast": "fails: ValueError: Exception encountered when calling layer \"tf.math.greater_2\" (type TFO…",
+          "test_greater_bcast:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.greater_3\" (type TFO…",
+          "test_greater_int8": "flex: FlexGreater",
+          "test_greater_uint16": "flex: FlexGreater",
+          "test_greater_uint64": "flex: FlexGreater",
+          "test_greater_uint8": "flex: FlexGreater"
+        }
+      },
+      "GreaterOrEqual": {
+        "builtins": ["GREATER_EQUAL"],
+        "test": "test_greater_equal",
+        "verdict": "builtins",
+        "others": {
+          "test_greater_equal_bcast": "fails: ValueError: Exception encountered when calling layer \"tf.math.greater_equal_2\" (ty…",
+          "test_greater_equal_bcast:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.greater_equal_3\" (ty…",
+          "test_greater_equal_int8": "flex: FlexGreaterEqual",
+          "test_greater_equal_uint16": "flex: FlexGreaterEqual",
+          "test_greater_equal_uint64": "flex: FlexGreaterEqual",
+          "test_greater_equal_uint8": "flex: FlexGreaterEqual"
+        }
+      },
+      "GridSample": {
+        "builtins": ["PAD", "RESHAPE", "GATHER", "MUL", "GATHER", "MUL", "ADD", "GATHER", "MUL", "ADD", "GATHER", "MUL", "ADD"],
+        "test": "test_gridsample",
+        "verdict": "builtins",
+        "others": {
+          "test_gridsample:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.squeeze_1\" (type TFOpLamb…",
+          "test_gridsample_bicubic_align_corners_0_additional_1": [
+            "PAD", "RESHAPE", "GATHER", "MUL", "MUL", "GATHER", "MUL", "MUL", "ADD", "GATHER", "MUL", "MUL", "ADD", "GATHER",
+            "MUL", "MUL", "ADD", "GATHER", "MUL", "MUL", "ADD", "GATHER", "MUL", "MUL", "ADD", "GATHER", "MUL", "MUL", "ADD",
+            "GATHER", "MUL", "MUL", "ADD", "GATHER", "MUL", "MUL", "ADD", "GATHER", "MUL", "MUL", "ADD", "GATHER", "MUL", "MUL",
+            "ADD", "GATHER", "MUL", "MUL", "ADD", "GATHER", "MUL", "MUL", "ADD", "GATHER", "MUL", "MUL", "ADD", "GATHER", "MUL",
+            "MUL", "ADD", "GATHER", "MUL", "MUL", "ADD"
+          ],
+          "test_gridsample_bicubic_align_corners_0_additional_1:inputs": [
+            "SPLIT", "ADD", "MUL", "MUL", "SUB", "MINIMUM", "MAXIMUM", "ADD", "FLOOR", "ADD", "MINIMUM", "RELU", "ADD", "MINIMUM",
+            "RELU", "MINIMUM", "RELU", "SUB", "MINIMUM", "RELU", "SUB", "ADD", "ABS", "LESS", "LESS_EQUAL", "MUL", "MUL", "ABS",
+            "LESS", "LESS_EQUAL", "MUL", "MUL", "SUB", "ABS", "LESS", "LESS_EQUAL", "MUL", "MUL", "SUB", "ABS", "LESS",
+            "LESS_EQUAL", "MUL", "MUL", "ADD", "MUL", "MUL", "SUB", "MINIMUM", "MAXIMUM", "ADD", "FLOOR", "ADD", "MUL", "ADD",
+            "CAST", "RESHAPE", "ADD", "CAST", "RESHAPE", "ADD", "CAST", "RESHAPE", "ADD", "CAST", "RESHAPE", "ADD", "MUL", "ADD",
+            "CAST", "RESHAPE", "ADD", "CAST", "RESHAPE", "ADD", "CAST", "RESHAPE", "ADD", "CAST", "RESHAPE", "RELU6", "MUL", "ADD",
+            "CAST", "RESHAPE", "ADD", "CAST", "RESHAPE", "ADD", "CAST", "RESHAPE", "ADD", "CAST", "RESHAPE", "SUB", "MUL", "ADD",
+            "CAST", "RESHAPE", "ADD", "CAST", "RESHAPE", "ADD", "CAST", "RESHAPE", "ADD", "CAST", "RESHAPE", "SUB", "ADD", "ABS",
+            "LESS", "LESS_EQUAL", "MUL", "MUL", "ABS", "LESS", "LESS_EQUAL", "MUL", "MUL", "SUB", "ABS", "LESS", "LESS_EQUAL",
+            "MUL", "MUL", "SUB", "ABS", "LESS", "LESS_EQUAL", "MUL", "MUL", "MUL", "MUL", "SUB", "MUL", "MUL", "SUB", "MUL", "ADD",
+            "SUB", "SELECT_V2", "MUL", "MUL", "SUB", "MUL", "ADD", "SUB", "SELECT_V2", "MUL", "MUL", "SUB", "ADD", "SELECT", "MUL",
+            "MUL", "SUB", "MUL", "ADD", "SUB", "SELECT_V2", "MUL", "MUL", "SUB", "ADD", "SELECT", "MUL", "MUL", "SUB", "MUL",
+            "MUL", "SUB", "MUL", "ADD", "SUB", "SELECT_V2", "MUL", "MUL", "SUB", "ADD", "SELECT", "MUL", "ADD", "SUB", "SELECT_V2",
+            "MUL", "ADD", "SUB", "SELECT_V2", "MUL", "MUL", "SUB", "ADD", "SELECT", "MUL", "MUL", "SUB", "ADD", "SELECT", "MUL",
+            "MUL", "SUB", "ADD", "SELECT", "MUL", "MUL", "SUB", "MUL", "ADD", "SUB", "SELECT_V2", "MUL", "MUL", "SUB", "ADD",
+            "SELECT", "MUL", "MUL", "SUB", "MUL", "ADD", "SUB", "SELECT_V2", "MUL", "MUL", "SUB", "ADD", "SELECT", "PAD",
+            "RESHAPE", "GATHER", "MUL", "MUL", "GATHER", "MUL", "MUL", "ADD", "GATHER", "MUL", "MUL", "ADD", "GATHER", "MUL",
+            "MUL", "ADD", "GATHER", "MUL", "MUL", "ADD", "GATHER", "MUL", "MUL", "ADD", "GATHER", "MUL", "MUL", "ADD", "GATHER",
+            "MUL", "MUL", "ADD", "GATHER", "MUL", "MUL", "ADD", "GATHER", "MUL", "MUL", "ADD", "GATHER", "MUL", "MUL", "ADD",
+            "GATHER", "MUL", "MUL", "ADD", "GATHER", "MUL", "MUL", "ADD", "GATHER", "MUL", "MUL", "ADD", "GATHER", "MUL", "MUL",
+            "ADD", "GATHER", "MUL", "MUL", "ADD"
+          ],
+          "test_gridsample_bilinear_align_corners_1_additional_1:inputs": [
+            "SPLIT", "ADD", "MUL", "MINIMUM", "MAXIMUM", "ADD", "FLOOR", "ADD", "MINIMUM", "RELU", "MINIMUM", "RELU", "SUB", "ADD",
+            "MUL", "MUL", "MINIMUM", "MAXIMUM", "ADD", "FLOOR", "ADD", "MINIMUM", "RELU", "MUL", "ADD", "CAST", "RESHAPE", "ADD",
+            "CAST", "RESHAPE", "MINIMUM", "RELU", "MUL", "ADD", "CAST", "RESHAPE", "ADD", "CAST", "RESHAPE", "SUB", "MUL", "SUB",
+            "MUL", "SUB", "MUL", "MUL", "PAD", "RESHAPE", "GATHER", "MUL", "GATHER", "MUL", "ADD", "GATHER", "MUL", "ADD",
+            "GATHER", "MUL", "ADD"
+          ],
+          "test_gridsample_nearest_align_corners_0_additional_1": ["PAD", "RESHAPE", "GATHER"],
+          "test_gridsample_nearest_align_corners_0_additional_1:inputs": [
+            "SPLIT", "ADD", "MUL", "MUL", "SUB", "MINIMUM", "MAXIMUM", "ADD", "ROUND", "MINIMUM", "RELU", "ADD", "MUL", "MUL",
+            "SUB", "MINIMUM", "MAXIMUM", "ADD", "ROUND", "MINIMUM", "RELU", "MUL", "ADD", "CAST", "RESHAPE", "PAD", "RESHAPE",
+            "GATHER"
+          ],
+          "test_gridsample_volumetric_bilinear_align_corners_1": [
+            "PAD", "RESHAPE", "GATHER", "MUL", "GATHER", "MUL", "ADD", "GATHER", "MUL", "ADD", "GATHER", "MUL", "ADD", "GATHER",
+            "MUL", "ADD", "GATHER", "MUL", "ADD", "GATHER", "MUL", "ADD", "GATHER", "MUL", "ADD"
+          ],
+          "test_gridsample_volumetric_bilinear_align_corners_1:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.split_14\" (type TFOpLambd…",
+          "test_gridsample_zeros_padding:inputs": [
+            "SPLIT", "ADD", "MUL", "MUL", "SUB", "MINIMUM", "MAXIMUM", "ADD", "FLOOR", "ADD", "MINIMUM", "RELU", "MINIMUM", "RELU",
+            "SUB", "ADD", "MUL", "MUL", "SUB", "MINIMUM", "MAXIMUM", "ADD", "FLOOR", "ADD", "MINIMUM", "RELU", "MUL", "ADD",
+            "CAST", "RESHAPE", "ADD", "CAST", "RESHAPE", "MINIMUM", "RELU", "MUL", "ADD", "CAST", "RESHAPE", "ADD", "CAST",
+            "RESHAPE", "SUB", "MUL", "SUB", "MUL", "SUB", "MUL", "MUL", "PAD", "RESHAPE", "GATHER", "MUL", "GATHER", "MUL", "ADD",
+            "GATHER", "MUL", "ADD", "GATHER", "MUL", "ADD"
+          ]
+        }
+      },
+      "GroupNormalization": {
+        "builtins": ["RESHAPE", "MEAN", "SUB", "SQUARE", "MEAN", "ADD", "RSQRT", "MUL", "RESHAPE", "MUL", "ADD"],
+        "test": "test_group_normalization_epsilon",
+        "verdict": "builtins",
+        "others": {
+          "test_group_normalization_epsilon:inputs": "fails: ValueError: Attempt to convert a value (Variable (scale): (shape=[4], dtype=float3…",
+          "test_group_normalization_example:inputs": "fails: ValueError: Attempt to convert a value (Variable (scale): (shape=[4], dtype=float3…"
+        }
+      },
+      "HammingWindow": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_hammingwindow": "fails: ValueError: Exception encountered when calling layer \"tf.signal.hamming_window\" (t…",
+          "test_hammingwindow:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.signal.hamming_window_1\" …",
+          "test_hammingwindow_symmetric": "fails: ValueError: Exception encountered when calling layer \"tf.signal.hamming_window_2\" …",
+          "test_hammingwindow_symmetric:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.signal.hamming_window_3\" …"
+        }
+      },
+      "HannWindow": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_hannwindow": "fails: ValueError: Exception encountered when calling layer \"tf.signal.hann_window\" (type…",
+          "test_hannwindow:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.signal.hann_window_1\" (ty…",
+          "test_hannwindow_symmetric": "fails: ValueError: Exception encountered when calling layer \"tf.signal.hann_window_2\" (ty…",
+          "test_hannwindow_symmetric:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.signal.hann_window_3\" (ty…"
+        }
+      },
+      "HardSigmoid": {"builtins": ["MUL", "ADD", "RELU_0_TO_1"], "test": "test_hardsigmoid", "verdict": "builtins"},
+      "HardSwish": {"builtins": ["HARD_SWISH"], "test": "test_hardswish", "verdict": "builtins"},
+      "Hardmax": {"builtins": ["ARG_MAX", "ONE_HOT"], "test": "test_hardmax_axis_0", "verdict": "builtins"},
+      "Identity": {"builtins": [], "test": "test_identity", "verdict": "builtins"},
+      "If": {
+        "builtins": ["SELECT_V2"],
+        "test": "test_if",
+        "verdict": "builtins",
+        "others": {
+          "test_if_opt": "fails: AttributeError: '_OptionalImpl' object has no attribute 'shape'",
+          "test_if_seq": "fails: ValueError: The name '' looks like an (invalid) Operation name, not a Tensor. Tens…"
+        }
+      },
+      "ImageDecoder": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_image_decoder_decode_bmp_rgb": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
+          "test_image_decoder_decode_jpeg_bgr": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
+          "test_image_decoder_decode_jpeg_grayscale": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
+          "test_image_decoder_decode_png_rgb": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
+          "test_image_decoder_decode_pnm_rgb": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
+          "test_image_decoder_decode_webp_rgb": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…"
+        }
+      },
+      "InstanceNormalization": {
+        "builtins": ["MEAN", "SQUARED_DIFFERENCE", "MEAN", "ADD", "RSQRT", "SUB", "MUL", "MUL", "ADD"],
+        "test": "test_instancenorm_epsilon",
+        "verdict": "builtins",
+        "others": {
+          "test_instancenorm_epsilon:inputs": "fails: ValueError: Attempt to convert a value (Variable (s): (shape=[3], dtype=float32)) …",
+          "test_instancenorm_example:inputs": "fails: ValueError: Attempt to convert a value (Variable (s): (shape=[2], dtype=float32)) …"
+        }
+      },
+      "IsInf": {
+        "builtins": ["ABS", "EQUAL"],
+        "test": "test_isinf",
+        "verdict": "builtins",
+        "others": {
+          "test_isinf_negative": "fails: TypeError: Exception encountered when calling layer \"tf.math.minimum\" (type TFOpLa…",
+          "test_isinf_negative:inputs": "fails: TypeError: Exception encountered when calling layer \"tf.math.minimum_1\" (type TFOp…",
+          "test_isinf_positive": "fails: TypeError: Exception encountered when calling layer \"tf.math.maximum\" (type TFOpLa…",
+          "test_isinf_positive:inputs": "fails: TypeError: Exception encountered when calling layer \"tf.math.maximum_1\" (type TFOp…"
+        }
+      },
+      "IsNaN": {"builtins": ["NOT_EQUAL"], "test": "test_isnan", "verdict": "builtins"},
+      "LRN": {"builtins": ["LOCAL_RESPONSE_NORMALIZATION"], "test": "test_lrn", "verdict": "builtins"},
+      "LSTM": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_lstm_batchwise": "fails: InvalidArgumentError: {{function_node __wrapped__Reshape_device_/job:localhost/rep…",
+          "test_lstm_batchwise:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.reshape\" (type TFOpLambda…",
+          "test_lstm_defaults": "fails: InvalidArgumentError: {{function_node __wrapped__Reshape_device_/job:localhost/rep…",
+          "test_lstm_defaults:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.reshape_1\" (type TFOpLamb…",
+          "test_lstm_with_initial_bias": "fails: ValueError: An `initial_state` was passed that is not compatible with `cell.state_…",
+          "test_lstm_with_peepholes": "fails: InvalidArgumentError: {{function_node __wrapped__Reshape_device_/job:localhost/rep…",
+          "test_lstm_with_peepholes:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.reshape_8\" (type TFOpLamb…"
+        }
+      },
+      "LayerNormalization": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_layer_normalization_2d_axis0": "fails: TypeError: Eager execution of tf.constant with unsupported shape. Tensor [[ 0.7610…",
+          "test_layer_normalization_2d_axis0:inputs": "fails: TypeError: You are passing KerasTensor(type_spec=TensorSpec(shape=(3, 4), dtype=tf…",
+          "test_layer_normalization_3d_axis0_epsilon": "fails: TypeError: Eager execution of tf.constant with unsupported shape. Tensor [[[ 0.154…",
+          "test_layer_normalization_3d_axis0_epsilon:inputs": "fails: TypeError: You are passing KerasTensor(type_spec=TensorSpec(shape=(2, 5, 3), dtype…",
+          "test_layer_normalization_3d_axis_negative_1_epsilon": "fails: KeyError: 'Mean'",
+          "test_layer_normalization_3d_axis_negative_1_epsilon:inputs": "fails: TypeError: You are passing KerasTensor(type_spec=TensorSpec(shape=(5,), dtype=tf.f…",
+          "test_layer_normalization_4d_axis1": "fails: TypeError: Eager execution of tf.constant with unsupported shape. Tensor [[[-1.550…",
+          "test_layer_normalization_4d_axis1:inputs": "fails: TypeError: You are passing KerasTensor(type_spec=TensorSpec(shape=(3, 5, 4), dtype…",
+          "test_layer_normalization_4d_axis_negative_1": "fails: KeyError: 'Mean'",
+          "test_layer_normalization_4d_axis_negative_1:inputs": "fails: TypeError: You are passing KerasTensor(type_spec=TensorSpec(shape=(5,), dtype=tf.f…",
+          "test_layer_normalization_default_axis": "fails: KeyError: 'Mean'",
+          "test_layer_normalization_default_axis:inputs": "fails: TypeError: You are passing KerasTensor(type_spec=TensorSpec(shape=(5,), dtype=tf.f…"
+        }
+      },
+      "LeakyRelu": {"builtins": ["LEAKY_RELU"], "test": "test_leakyrelu", "verdict": "builtins"},
+      "Less": {
+        "builtins": ["LESS"],
+        "test": "test_less",
+        "verdict": "builtins",
+        "others": {
+          "test_less_bcast": "fails: ValueError: Exception encountered when calling layer \"tf.math.less_2\" (type TFOpLa…",
+          "test_less_bcast:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.less_3\" (type TFOpLa…",
+          "test_less_int8": "flex: FlexLess",
+          "test_less_uint16": "flex: FlexLess",
+          "test_less_uint64": "flex: FlexLess",
+          "test_less_uint8": "flex: FlexLess"
+        }
+      },
+      "LessOrEqual": {
+        "builtins": ["LESS_EQUAL"],
+        "test": "test_less_equal",
+        "verdict": "builtins",
+        "others": {
+          "test_less_equal_bcast": "fails: ValueError: Exception encountered when calling layer \"tf.math.less_equal_2\" (type …",
+          "test_less_equal_bcast:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.less_equal_3\" (type …",
+          "test_less_equal_int8": "flex: FlexLessEqual",
+          "test_less_equal_uint16": "flex: FlexLessEqual",
+          "test_less_equal_uint64": "flex: FlexLessEqual",
+          "test_less_equal_uint8": "flex: FlexLessEqual"
+        }
+      },
+      "Log": {"builtins": ["LOG"], "test": "test_log", "verdict": "builtins"},
+      "LogSoftmax": {"builtins": ["LOG_SOFTMAX"], "test": "test_logsoftmax_axis_0", "verdict": "builtins"},
+      "Loop": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_loop11": "fails: NotImplementedError: Exception encountered when calling layer \"while__loop__custom…",
+          "test_loop13_seq": "fails: ValueError: cannot reshape array of size 0 into shape (115,101,113,95,101,109,112,…",
+          "test_loop13_seq:inputs": "fails: OperatorNotAllowedInGraphError: Exception encountered when calling layer \"while__l…",
+          "test_loop16_seq_none": "fails: ValueError: cannot reshape array of size 12 into shape (111,112,116,95,115,101,113)",
+          "test_loop16_seq_none:inputs": "fails: TypeError: Exception encountered when calling layer \"while__loop__custom_layer_3\" …"
+        }
+      },
+      "LpNormalization": {
+        "builtins": ["ABS", "SUM", "DIV"],
+        "test": "test_l1normalization_axis_0",
+        "verdict": "builtins",
+        "others": {
+          "test_l2normalization_axis_0": ["MUL", "SUM", "RSQRT", "MUL"],
+          "test_l2normalization_axis_1": ["MUL", "SUM", "RSQRT", "MUL"],
+          "test_lpnormalization_default": ["MUL", "SUM", "RSQRT", "MUL"]
+        }
+      },
+      "LpPool": {
+        "builtins": ["ABS", "POW", "RESHAPE", "AVERAGE_POOL_2D", "MUL", "RESHAPE", "POW"],
+        "test": "test_lppool_1d_default",
+        "verdict": "builtins",
+        "others": {
+          "test_lppool_2d_default": ["ABS", "POW", "AVERAGE_POOL_2D", "MUL", "POW"],
+          "test_lppool_2d_pads": ["PAD", "ABS", "POW", "AVERAGE_POOL_2D", "MUL", "POW"],
+          "test_lppool_2d_same_lower": ["PAD", "ABS", "POW", "AVERAGE_POOL_2D", "MUL", "POW"],
+          "test_lppool_2d_strides": ["ABS", "MUL", "AVERAGE_POOL_2D", "MUL", "SQRT"],
+          "test_lppool_3d_default": "flex: FlexAvgPool3D"
+        }
+      },
+      "MatMul": {
+        "builtins": ["FULLY_CONNECTED"],
+        "test": "test_matmul_2d",
+        "verdict": "builtins",
+        "others": {"test_matmul_2d:inputs": ["BATCH_MATMUL"], "test_matmul_3d": ["BATCH_MATMUL"], "test_matmul_4d": ["BATCH_MATMUL"]}
+      },
+      "MatMulInteger": {"builtins": null, "test": null, "verdict": "flex", "others": {"test_matmulinteger": "flex: FlexMatMul"}},
+      "Max": {
+        "builtins": ["MAXIMUM", "MAXIMUM"],
+        "test": "test_max_example",
+        "verdict": "builtins",
+        "others": {
+          "test_max_float64": "flex: FlexMaximum",
+          "test_max_int32": ["MAXIMUM"],
+          "test_max_one_input": [],
+          "test_max_uint16": "flex: FlexMaximum",
+          "test_max_uint8": "flex: FlexMaximum"
+        }
+      },
+      "MaxPool": {
+        "builtins": ["RESHAPE", "MAX_POOL_2D", "RESHAPE"],
+        "test": "test_maxpool_1d_default",
+        "verdict": "builtins",
+        "others": {
+          "test_maxpool_2d_dilations": "flex: FlexDilation2D",
+          "test_maxpool_2d_precomputed_same_upper": ["MAX_POOL_2D"],
+          "test_maxpool_2d_strides": ["MAX_POOL_2D"],
+          "test_maxpool_3d_dilations": "flex: FlexMaxPool3D, FlexSpaceToBatchND",
+          "test_maxpool_with_argmax_2d_precomputed_strides": "fails: NotImplementedError: \u001b[31mERROR:\u001b[0m storage_order option is not implemented yet."
+        }
+      },
+      "MaxUnpool": {
+        "builtins": ["RESHAPE", "SCATTER_ND", "RESHAPE"],
+        "test": "test_maxunpool_export_without_output_shape",
+        "verdict": "builtins",
+        "others": {
+          "test_maxunpool_export_with_output_shape": "fails: ValueError: Exception encountered when calling layer \"tf.pad\" (type TFOpLambda).",
+          "test_maxunpool_export_with_output_shape:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.pad_1\" (type TFOpLambda).",
+          "test_maxunpool_export_without_output_shape:inputs": ["RESHAPE", "RESHAPE", "CAST", "SCATTER_ND", "RESHAPE"]
+        }
+      },
+      "Mean": {
+        "builtins": ["PACK", "MEAN"],
+        "test": "test_mean_example",
+        "verdict": "builtins",
+        "others": {"test_mean_one_input": ["RESHAPE", "MEAN"]}
+      },
+      "MeanVarianceNormalization": {
+        "builtins": ["MEAN", "SQUARED_DIFFERENCE", "MEAN", "ADD", "SUB", "RSQRT", "MUL"],
+        "test": "test_mvn",
+        "verdict": "builtins"
+      },
+      "MelWeightMatrix": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {"test_melweightmatrix": "fails: OperatorNotAllowedInGraphError: Exception encountered when calling layer \"tf.signa…"}
+      },
+      "Min": {
+        "builtins": ["MINIMUM", "MINIMUM"],
+        "test": "test_min_example",
+        "verdict": "builtins",
+        "others": {
+          "test_min_float64": "flex: FlexMinimum",
+          "test_min_int32": ["MINIMUM"],
+          "test_min_one_input": [],
+          "test_min_uint16": "flex: FlexMinimum",
+          "test_min_uint8": "flex: FlexMinimum"
+        }
+      },
+      "Mish": {"builtins": ["EXP", "ADD", "LOG", "TANH", "MUL"], "test": "test_mish", "verdict": "builtins"},
+      "Mod": {
+        "builtins": ["FLOOR_MOD"],
+        "test": "test_mod_broadcast",
+        "verdict": "builtins",
+        "others": {
+          "test_mod_broadcast:inputs": ["RESHAPE", "FLOOR_MOD"],
+          "test_mod_uint32": "flex: FlexFloorMod",
+          "test_mod_uint8": "flex: FlexFloorMod"
+        }
+      },
+      "Mul": {
+        "builtins": ["MUL"],
+        "test": "test_mul",
+        "verdict": "builtins",
+        "others": {"test_mul_uint16": "flex: FlexMul", "test_mul_uint8": "flex: FlexMul"}
+      },
+      "Neg": {"builtins": ["NEG"], "test": "test_neg", "verdict": "builtins"},
+      "NegativeLogLikelihoodLoss": {
+        "builtins": ["MUL", "SUM", "NEG"],
+        "test": "test_nllloss_NC",
+        "verdict": "builtins",
+        "others": {
+          "test_nllloss_NC:inputs": ["CAST", "ONE_HOT", "MUL", "SUM", "NEG"],
+          "test_nllloss_NCd1_mean_weight_negative_ii": ["MUL", "SUM", "NEG", "MUL", "SELECT_V2", "SUM", "MUL"],
+          "test_nllloss_NCd1_mean_weight_negative_ii:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.multiply_4\" (type TF…",
+          "test_nllloss_NCd1d2_no_weight_reduction_mean_ii": ["MUL", "SUM", "NEG", "SELECT_V2", "MEAN"],
+          "test_nllloss_NCd1d2_no_weight_reduction_mean_ii:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.multiply_6\" (type TF…",
+          "test_nllloss_NCd1d2_with_weight": ["MUL", "SUM", "NEG", "MUL"],
+          "test_nllloss_NCd1d2_with_weight:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.multiply_9\" (type TF…",
+          "test_nllloss_NCd1d2d3_none_no_weight_negative_ii": "fails: ValueError: Exception encountered when calling layer \"tf.math.multiply_10\" (type T…",
+          "test_nllloss_NCd1d2d3_none_no_weight_negative_ii:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.multiply_11\" (type T…",
+          "test_nllloss_NCd1d2d3d4d5_none_no_weight": "flex: FlexTranspose"
+        }
+      },
+      "NonMaxSuppression": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_nonmaxsuppression_center_point_box_format": "fails: ValueError: Exception encountered when calling layer \"nms_layer\" (type NMSLayer).",
+          "test_nonmaxsuppression_center_point_box_format:inputs": "fails: TypeError: Exception encountered when calling layer \"tf.__operators__.ne\" (type TF…",
+          "test_nonmaxsuppression_identical_boxes": "fails: ValueError: Exception encountered when calling layer \"nms_layer_1\" (type NMSLayer).",
+          "test_nonmaxsuppression_identical_boxes:inputs": "fails: TypeError: Exception encountered when calling layer \"tf.__operators__.ne_1\" (type …",
+          "test_nonmaxsuppression_limit_output_size": "fails: ValueError: Exception encountered when calling layer \"nms_layer_2\" (type NMSLayer).",
+          "test_nonmaxsuppression_limit_output_size:inputs": "fails: TypeError: Exception encountered when calling layer \"tf.__operators__.ne_2\" (type …",
+          "test_nonmaxsuppression_suppress_by_IOU": "fails: ValueError: Exception encountered when calling layer \"nms_layer_3\" (type NMSLayer).",
+          "test_nonmaxsuppression_suppress_by_IOU:inputs": "fails: TypeError: Exception encountered when calling layer \"tf.__operators__.ne_3\" (type …",
+          "test_nonmaxsuppression_suppress_by_IOU_and_scores": "fails: ValueError: Exception encountered when calling layer \"nms_layer_4\" (type NMSLayer).",
+          "test_nonmaxsuppression_suppress_by_IOU_and_scores:inputs": "fails: TypeError: Exception encountered when calling layer \"tf.__operators__.ne_4\" (type …",
+          "test_nonmaxsuppression_two_classes": "fails: ValueError: Exception encountered when calling layer \"nms_layer_5\" (type NMSLayer).",
+          "test_nonmaxsuppression_two_classes:inputs": "fails: TypeError: Exception encountered when calling layer \"tf.__operators__.ne_5\" (type …"
+        }
+      },
+      "NonZero": {"builtins": ["NOT_EQUAL", "WHERE"], "test": "test_nonzero_example", "verdict": "builtins"},
+      "Not": {"builtins": ["LOGICAL_NOT"], "test": "test_not_2d", "verdict": "builtins"},
+      "OneHot": {
+        "builtins": ["CAST", "ADD", "FLOOR_MOD", "CAST", "ONE_HOT"],
+        "test": "test_onehot_negative_indices",
+        "verdict": "builtins",
+        "others": {
+          "test_onehot_negative_indices:inputs": ["CAST", "SQUEEZE", "CAST", "ADD", "FLOOR_MOD", "CAST", "STRIDED_SLICE", "STRIDED_SLICE", "ONE_HOT"],
+          "test_onehot_with_axis": ["CAST", "CAST", "ADD", "FLOOR_MOD", "CAST", "ONE_HOT"],
+          "test_onehot_with_axis:inputs": ["CAST", "SQUEEZE", "CAST", "CAST", "ADD", "FLOOR_MOD", "CAST", "STRIDED_SLICE", "STRIDED_SLICE", "ONE_HOT"],
+          "test_onehot_with_negative_axis": ["CAST", "CAST", "ADD", "FLOOR_MOD", "CAST", "ONE_HOT"],
+          "test_onehot_with_negative_axis:inputs": ["CAST", "SQUEEZE", "CAST", "CAST", "ADD", "FLOOR_MOD", "CAST", "STRIDED_SLICE", "STRIDED_SLICE", "ONE_HOT"],
+          "test_onehot_without_axis:inputs": ["CAST", "SQUEEZE", "CAST", "ADD", "FLOOR_MOD", "CAST", "STRIDED_SLICE", "STRIDED_SLICE", "ONE_HOT"]
+        }
+      },
+      "OptionalGetElement": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_optional_get_element_optional_sequence": "fails: TypeError: Optional.from_value() got an unexpected keyword argument 'name'",
+          "test_optional_get_element_optional_tensor": "fails: TypeError: Optional.from_value() got an unexpected keyword argument 'name'",
+          "test_optional_get_element_sequence": "fails: TypeError: Optional.from_value() got an unexpected keyword argument 'name'",
+          "test_optional_get_element_tensor": "fails: TypeError: Optional.from_value() got an unexpected keyword argument 'name'"
+        }
+      },
+      "OptionalHasElement": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_optional_has_element_empty_no_input_name_optional_input": "fails: KeyError: ''",
+          "test_optional_has_element_empty_no_input_name_tensor_input": "fails: KeyError: ''",
+          "test_optional_has_element_empty_no_input_optional_input": "fails: IndexError: list index out of range",
+          "test_optional_has_element_empty_optional_input": "fails: TypeError: Optional.from_value() got an unexpected keyword argument 'name'",
+          "test_optional_has_element_optional_input": "fails: TypeError: Optional.from_value() got an unexpected keyword argument 'name'",
+          "test_optional_has_element_tensor_input": "fails: TypeError: Optional.from_value() got an unexpected keyword argument 'name'"
+        }
+      },
+      "Or": {
+        "builtins": ["LOGICAL_OR"],
+        "test": "test_or2d",
+        "verdict": "builtins",
+        "others": {
+          "test_or_bcast3v1d": "fails: ValueError: Exception encountered when calling layer \"tf.math.logical_or_4\" (type …",
+          "test_or_bcast3v1d:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.logical_or_5\" (type …",
+          "test_or_bcast3v2d": "fails: ValueError: Exception encountered when calling layer \"tf.math.logical_or_6\" (type …",
+          "test_or_bcast3v2d:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.logical_or_7\" (type …",
+          "test_or_bcast4v3d": "fails: ValueError: Exception encountered when calling layer \"tf.math.logical_or_8\" (type …",
+          "test_or_bcast4v3d:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.logical_or_9\" (type …",
+          "test_or_bcast4v4d": "fails: ValueError: Exception encountered when calling layer \"tf.math.logical_or_10\" (type…"
+        }
+      },
+      "PRelu": {
+        "builtins": ["PRELU"],
+        "test": "test_prelu_broadcast",
+        "verdict": "builtins",
+        "others": {
+          "test_prelu_broadcast:inputs": ["MUL", "RESHAPE", "ABS", "SUB", "MUL", "RELU", "ADD"],
+          "test_prelu_example": ["ABS", "SUB", "MUL", "RELU", "ADD"],
+          "test_prelu_example:inputs": ["MUL", "ABS", "SUB", "MUL", "RELU", "ADD"]
+        }
+      },
+      "Pad": {
+        "builtins": ["PADV2"],
+        "test": "test_constant_pad",
+        "verdict": "builtins",
+        "others": {
+          "test_constant_pad:inputs": "flex: FlexPadV2",
+          "test_constant_pad_axes": "fails: ValueError: cannot reshape array of size 4 into shape (2,4)",
+          "test_constant_pad_axes:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.reshape_1\" (type TFOpLamb…",
+          "test_constant_pad_negative_axes": "fails: ValueError: cannot reshape array of size 4 into shape (2,4)",
+          "test_constant_pad_negative_axes:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.reshape_2\" (type TFOpLamb…",
+          "test_edge_pad": ["MIRROR_PAD", "MIRROR_PAD", "MIRROR_PAD", "MIRROR_PAD"],
+          "test_edge_pad:inputs": "fails: ValueError: setting an array element with a sequence.",
+          "test_reflect_pad": ["MIRROR_PAD"],
+          "test_reflect_pad:inputs": [
+            "RESHAPE", "TRANSPOSE", "STRIDED_SLICE", "STRIDED_SLICE", "STRIDED_SLICE", "PACK", "STRIDED_SLICE", "STRIDED_SLICE",
+            "STRIDED_SLICE", "PACK", "STRIDED_SLICE", "STRIDED_SLICE", "STRIDED_SLICE", "PACK", "STRIDED_SLICE", "STRIDED_SLICE",
+            "STRIDED_SLICE", "PACK", "PACK", "CAST", "MIRROR_PAD"
+          ],
+          "test_wrap_pad": "fails: ValueError: Exception encountered when calling layer \"tf.pad\" (type TFOpLambda).",
+          "test_wrap_pad:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.pad_1\" (type TFOpLambda)."
+        }
+      },
+      "Pow": {
+        "builtins": ["POW"],
+        "test": "test_pow",
+        "verdict": "builtins",
+        "others": {
+          "test_pow_bcast_scalar": ["MUL"],
+          "test_pow_types_float32_int32": "fails: ValueError: The truth value of an array with more than one element is ambiguous. U…",
+          "test_pow_types_float32_int32:inputs": "fails: TypeError: Exception encountered when calling layer \"tf.math.pow_3\" (type TFOpLamb…",
+          "test_pow_types_float32_uint64": "fails: ValueError: The truth value of an array with more than one element is ambiguous. U…",
+          "test_pow_types_float32_uint64:inputs": "fails: TypeError: Exception encountered when calling layer \"tf.math.pow_4\" (type TFOpLamb…",
+          "test_pow_types_int32_int32": "fails: ValueError: The truth value of an array with more than one element is ambiguous. U…",
+          "test_pow_types_int64_int64": "fails: ValueError: The truth value of an array with more than one element is ambiguous. U…",
+          "test_pow_types_int64_int64:inputs": "flex: FlexPow"
+        }
+      },
+      "QLinearConv": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_qlinearconv": "fails: ValueError: axes don't match array",
+          "test_qlinearconv:inputs": "fails: IndexError: list index out of range"
+        }
+      },
+      "QLinearMatMul": {
+        "builtins": ["CAST", "FULLY_CONNECTED", "ROUND", "ADD", "MINIMUM", "MAXIMUM", "SUB", "MUL"],
+        "test": "test_qlinearmatmul_2D_int8_float16",
+        "verdict": "builtins",
+        "others": {
+          "test_qlinearmatmul_2D_int8_float16:inputs": [
+            "CAST", "CAST", "RESHAPE", "RESHAPE", "CAST", "SUB", "MUL", "RESHAPE", "RESHAPE", "CAST", "SUB", "MUL", "BATCH_MATMUL",
+            "DIV", "ROUND", "CAST", "ADD", "MINIMUM", "MAXIMUM", "SUB", "MUL"
+          ],
+          "test_qlinearmatmul_2D_int8_float32:inputs": [
+            "CAST", "CAST", "RESHAPE", "RESHAPE", "CAST", "SUB", "MUL", "RESHAPE", "RESHAPE", "CAST", "SUB", "MUL", "BATCH_MATMUL",
+            "DIV", "ROUND", "CAST", "ADD", "MINIMUM", "MAXIMUM", "SUB", "MUL"
+          ],
+          "test_qlinearmatmul_2D_uint8_float32": ["CAST", "FULLY_CONNECTED", "ROUND", "ADD", "MINIMUM", "RELU", "SUB", "MUL"],
+          "test_qlinearmatmul_2D_uint8_float32:inputs": [
+            "CAST", "CAST", "RESHAPE", "RESHAPE", "CAST", "SUB", "MUL", "RESHAPE", "RESHAPE", "CAST", "SUB", "MUL", "BATCH_MATMUL",
+            "DIV", "ROUND", "CAST", "ADD", "MINIMUM", "RELU", "SUB", "MUL"
+          ],
+          "test_qlinearmatmul_3D_int8_float16": "fails: ValueError: Exception encountered when calling layer \"tf.linalg.matmul_6\" (type TF…",
+          "test_qlinearmatmul_3D_int8_float16:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.linalg.matmul_7\" (type TF…",
+          "test_qlinearmatmul_3D_uint8_float16": "fails: ValueError: Exception encountered when calling layer \"tf.linalg.matmul_8\" (type TF…",
+          "test_qlinearmatmul_3D_uint8_float16:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.linalg.matmul_9\" (type TF…",
+          "test_qlinearmatmul_3D_uint8_float32": "fails: ValueError: Exception encountered when calling layer \"tf.linalg.matmul_10\" (type T…",
+          "test_qlinearmatmul_3D_uint8_float32:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.linalg.matmul_11\" (type T…"
+        }
+      },
+      "QuantizeLinear": {
+        "builtins": ["MUL", "ROUND", "ADD", "MINIMUM", "RELU", "SUB", "MUL"],
+        "test": "test_quantizelinear",
+        "verdict": "builtins",
+        "others": {
+          "test_quantizelinear:inputs": "fails: IndexError: list assignment index out of range",
+          "test_quantizelinear_blocked_asymmetric:inputs": [
+            "RESHAPE", "TILE", "RESHAPE", "DIV", "ROUND", "CAST", "RESHAPE", "TILE", "RESHAPE", "ADD", "MINIMUM", "RELU", "SUB",
+            "MUL"
+          ],
+          "test_quantizelinear_e4m3fn": "fails: IndexError: list assignment index out of range",
+          "test_quantizelinear_float4e2m1": "fails: ValueError: Failed to convert a NumPy array to a Tensor (Unsupported numpy type: n…",
+          "test_quantizelinear_float4e2m1:inputs": "fails: TypeError: Cannot convert the argument `type_value`: dtype(float4_e2m1fn) to a Ten…",
+          "test_quantizelinear_int4": "fails: UnimplementedError: {{function_node __wrapped__Cast_device_/job:localhost/replica:…",
+          "test_quantizelinear_int4:inputs": "fails: ValueError: Unsupported TensorFlow type `<dtype: 'int4'>` provided for the input t…",
+          "test_quantizelinear_uint4": "fails: UnimplementedError: {{function_node __wrapped__Cast_device_/job:localhost/replica:…",
+          "test_quantizelinear_uint4:inputs": "fails: ValueError: Unsupported TensorFlow type `<dtype: 'uint4'>` provided for the input …"
+        }
+      },
+      "RMSNormalization": {
+        "builtins": ["SQUARE", "MEAN", "ADD", "RSQRT", "MUL", "MUL"],
+        "test": "test_rms_normalization_2d_axis0",
+        "verdict": "builtins",
+        "others": {
+          "test_rms_normalization_3d_axis_negative_1_epsilon": "fails: ValueError: Exception encountered when calling layer \"tf.math.multiply_4\" (type TF…",
+          "test_rms_normalization_3d_axis_negative_1_epsilon:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.multiply_5\" (type TF…",
+          "test_rms_normalization_4d_axis1": "fails: ValueError: Exception encountered when calling layer \"tf.math.multiply_6\" (type TF…",
+          "test_rms_normalization_4d_axis1:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.multiply_7\" (type TF…",
+          "test_rms_normalization_4d_axis_negative_1": "fails: ValueError: Exception encountered when calling layer \"tf.math.multiply_8\" (type TF…",
+          "test_rms_normalization_4d_axis_negative_1:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.multiply_9\" (type TF…",
+          "test_rms_normalization_default_axis": "fails: ValueError: Exception encountered when calling layer \"tf.math.multiply_10\" (type T…",
+          "test_rms_normalization_default_axis:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.multiply_11\" (type T…"
+        }
+      },
+      "RNN": {
+        "builtins": ["WHILE", "RESHAPE", "LESS", "ADD", "ADD", "FULLY_CONNECTED", "GATHER", "FULLY_CONNECTED", "ADD", "ADD", "TANH"],
+        "test": "test_rnn_seq_length",
+        "verdict": "builtins",
+        "others": {
+          "test_rnn_seq_length:inputs": "fails: TypeError: Exception encountered when calling layer \"rnn_1\" (type RNN).",
+          "test_simple_rnn_batchwise": "fails: InvalidArgumentError: {{function_node __wrapped__Reshape_device_/job:localhost/rep…",
+          "test_simple_rnn_batchwise:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.reshape_6\" (type TFOpLamb…",
+          "test_simple_rnn_defaults": "fails: InvalidArgumentError: {{function_node __wrapped__Reshape_device_/job:localhost/rep…",
+          "test_simple_rnn_defaults:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.reshape_7\" (type TFOpLamb…",
+          "test_simple_rnn_with_initial_bias:inputs": "fails: TypeError: Exception encountered when calling layer \"rnn_3\" (type RNN)."
+        }
+      },
+      "Range": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_range_float_type_positive_delta": "fails: ValueError: Exception encountered when calling layer \"tf.range\" (type TFOpLambda).",
+          "test_range_float_type_positive_delta:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.range_1\" (type TFOpLambda…",
+          "test_range_int32_type_negative_delta": "fails: ValueError: Exception encountered when calling layer \"tf.range_2\" (type TFOpLambda…",
+          "test_range_int32_type_negative_delta:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.range_3\" (type TFOpLambda…"
+        }
+      },
+      "Reciprocal": {"builtins": ["DIV"], "test": "test_reciprocal", "verdict": "builtins"},
+      "ReduceL1": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_reduce_l1_default_axes_keepdims_example": "fails: IndexError: list index out of range",
+          "test_reduce_l1_default_axes_keepdims_example:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_l1_do_not_keepdims_example": "fails: ValueError: Exception encountered when calling layer \"tf.norm\" (type TFOpLambda).",
+          "test_reduce_l1_do_not_keepdims_example:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_l1_do_not_keepdims_random": "fails: ValueError: Exception encountered when calling layer \"tf.norm_1\" (type TFOpLambda).",
+          "test_reduce_l1_do_not_keepdims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_l1_keep_dims_example": "fails: ValueError: Exception encountered when calling layer \"tf.norm_2\" (type TFOpLambda).",
+          "test_reduce_l1_keep_dims_example:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_l1_keep_dims_random": "fails: ValueError: Exception encountered when calling layer \"tf.norm_3\" (type TFOpLambda).",
+          "test_reduce_l1_keep_dims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_l1_negative_axes_keep_dims_random": "fails: ValueError: Exception encountered when calling layer \"tf.norm_4\" (type TFOpLambda).",
+          "test_reduce_l1_negative_axes_keep_dims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…"
+        }
+      },
+      "ReduceL2": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_reduce_l2_default_axes_keepdims_example": "fails: IndexError: list index out of range",
+          "test_reduce_l2_default_axes_keepdims_example:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_l2_do_not_keepdims_example": "fails: ValueError: Exception encountered when calling layer \"tf.norm\" (type TFOpLambda).",
+          "test_reduce_l2_do_not_keepdims_example:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_l2_do_not_keepdims_random": "fails: ValueError: Exception encountered when calling layer \"tf.norm_1\" (type TFOpLambda).",
+          "test_reduce_l2_do_not_keepdims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_l2_keep_dims_example": "fails: ValueError: Exception encountered when calling layer \"tf.norm_2\" (type TFOpLambda).",
+          "test_reduce_l2_keep_dims_example:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_l2_keep_dims_random": "fails: ValueError: Exception encountered when calling layer \"tf.norm_3\" (type TFOpLambda).",
+          "test_reduce_l2_keep_dims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_l2_negative_axes_keep_dims_random": "fails: ValueError: Exception encountered when calling layer \"tf.norm_4\" (type TFOpLambda).",
+          "test_reduce_l2_negative_axes_keep_dims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…"
+        }
+      },
+      "ReduceLogSum": {
+        "builtins": ["SUM", "LOG"],
+        "test": "test_reduce_log_sum_asc_axes",
+        "verdict": "builtins",
+        "others": {
+          "test_reduce_log_sum_asc_axes:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_log_sum_default": "fails: IndexError: list index out of range",
+          "test_reduce_log_sum_default:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_log_sum_desc_axes:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_log_sum_empty_set:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_log_sum_negative_axes:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…"
+        }
+      },
+      "ReduceLogSumExp": {
+        "builtins": null,
+        "test": null,
+        "verdict": "flex",
+        "others": {
+          "test_reduce_log_sum_exp_default_axes_keepdims_example": "fails: IndexError: list index out of range",
+          "test_reduce_log_sum_exp_default_axes_keepdims_example:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_log_sum_exp_do_not_keepdims_example": "flex: FlexAddV2, FlexExp, FlexIsFinite, FlexLog, FlexMax, FlexSelectV2, FlexSub, FlexSum",
+          "test_reduce_log_sum_exp_do_not_keepdims_example:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_log_sum_exp_do_not_keepdims_random": "flex: FlexAddV2, FlexExp, FlexIsFinite, FlexLog, FlexMax, FlexSelectV2, FlexSub, FlexSum",
+          "test_reduce_log_sum_exp_do_not_keepdims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_log_sum_exp_keepdims_example": "flex: FlexAddV2, FlexExp, FlexIsFinite, FlexLog, FlexMax, FlexSelectV2, FlexSub, FlexSum",
+          "test_reduce_log_sum_exp_keepdims_example:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_log_sum_exp_keepdims_random": "flex: FlexAddV2, FlexExp, FlexIsFinite, FlexLog, FlexMax, FlexSelectV2, FlexSub, FlexSum",
+          "test_reduce_log_sum_exp_keepdims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_log_sum_exp_negative_axes_keepdims_random": "flex: FlexAddV2, FlexExp, FlexIsFinite, FlexLog, FlexMax, FlexSelectV2, FlexSub, FlexSum",
+          "test_reduce_log_sum_exp_negative_axes_keepdims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…"
+        }
+      },
+      "ReduceMax": {
+        "builtins": ["REDUCE_MAX"],
+        "test": "test_reduce_max_default_axes_keepdims_random",
+        "verdict": "builtins",
+        "others": {
+          "test_reduce_max_bool_inputs": "fails: TypeError: Exception encountered when calling layer \"tf.math.reduce_max\" (type TFO…",
+          "test_reduce_max_bool_inputs:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_max_do_not_keepdims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_max_empty_set:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_max_keepdims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_max_negative_axes_keepdims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…"
+        }
+      },
+      "ReduceMean": {
+        "builtins": ["MEAN"],
+        "test": "test_reduce_mean_do_not_keepdims_random",
+        "verdict": "builtins",
+        "others": {
+          "test_reduce_mean_default_axes_keepdims_example": "fails: IndexError: list index out of range",
+          "test_reduce_mean_default_axes_keepdims_example:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_mean_default_axes_keepdims_random": "fails: IndexError: list index out of range",
+          "test_reduce_mean_default_axes_keepdims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_mean_do_not_keepdims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_mean_keepdims_example:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_mean_negative_axes_keepdims_example:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_mean_negative_axes_keepdims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…"
+        }
+      },
+      "ReduceMin": {
+        "builtins": ["REDUCE_MIN"],
+        "test": "test_reduce_min_default_axes_keepdims_random",
+        "verdict": "builtins",
+        "others": {
+          "test_reduce_min_bool_inputs": "fails: TypeError: Exception encountered when calling layer \"tf.math.reduce_min\" (type TFO…",
+          "test_reduce_min_bool_inputs:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_min_do_not_keepdims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_min_empty_set:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_min_keepdims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_min_negative_axes_keepdims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…"
+        }
+      },
+      "ReduceProd": {
+        "builtins": ["REDUCE_PROD"],
+        "test": "test_reduce_prod_default_axes_keepdims_example",
+        "verdict": "builtins",
+        "others": {
+          "test_reduce_prod_do_not_keepdims_example:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_prod_do_not_keepdims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_prod_keepdims_example:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_prod_keepdims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_prod_negative_axes_keepdims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…"
+        }
+      },
+      "ReduceSum": {
+        "builtins": ["SUM"],
+        "test": "test_reduce_sum_do_not_keepdims_example",
+        "verdict": "builtins",
+        "others": {
+          "test_reduce_sum_default_axes_keepdims_example": "fails: IndexError: list index out of range",
+          "test_reduce_sum_default_axes_keepdims_example:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_sum_do_not_keepdims_example:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_sum_empty_axes_input_noop": "fails: IndexError: list index out of range",
+          "test_reduce_sum_empty_axes_input_noop:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_sum_empty_set_non_reduced_axis_zero": [],
+          "test_reduce_sum_empty_set_non_reduced_axis_zero:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_sum_keepdims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_sum_negative_axes_keepdims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…"
+        }
+      },
+      "ReduceSumSquare": {
+        "builtins": ["SQUARE", "SUM"],
+        "test": "test_reduce_sum_square_do_not_keepdims_example",
+        "verdict": "builtins",
+        "others": {
+          "test_reduce_sum_square_default_axes_keepdims_example": "fails: IndexError: list index out of range",
+          "test_reduce_sum_square_default_axes_keepdims_example:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_sum_square_do_not_keepdims_example:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_sum_square_do_not_keepdims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_sum_square_keepdims_example:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_sum_square_keepdims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_reduce_sum_square_negative_axes_keepdims_random:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…"
+        }
+      },
+      "RegexFullMatch": {
+        "builtins": [],
+        "test": "test_regex_full_match_empty",
+        "verdict": "builtins",
+        "others": {
+          "test_regex_full_match_basic": "flex: FlexStaticRegexFullMatch",
+          "test_regex_full_match_email_domain": "flex: FlexStaticRegexFullMatch"
+        }
+      },
+      "Relu": {"builtins": ["RELU"], "test": "test_relu", "verdict": "builtins"},
+      "Reshape": {
+        "builtins": [],
+        "test": "test_reshape_allowzero_reordered",
+        "verdict": "builtins",
+        "others": {
+          "test_reshape_negative_dim": ["RESHAPE"],
+          "test_reshape_one_dim": ["RESHAPE"],
+          "test_reshape_reduced_dims": ["RESHAPE"],
+          "test_reshape_reordered_last_dims": ["RESHAPE"],
+          "test_reshape_zero_dim": ["RESHAPE"]
+        }
+      },
+      "Resize": {
+        "builtins": ["RESIZE_NEAREST_NEIGHBOR"],
+        "test": "test_resize_downsample_scales_nearest",
+        "verdict": "builtins",
+        "others": {
+          "test_resize_downsample_scales_cubic": "flex: FlexResizeBicubic",
+          "test_resize_downsample_sizes_nearest_not_smaller": "fails: ValueError: Exception encountered when calling layer \"tf.image.resize_4\" (type TFO…",
+          "test_resize_upsample_scales_cubic_asymmetric": "flex: FlexResizeBicubic",
+          "test_resize_upsample_sizes_cubic": "flex: FlexResizeBicubic"
+        }
+      },
+      "ReverseSequence": {"builtins": ["REVERSE_SEQUENCE"], "test": "test_reversesequence_batch", "verdict": "builtins"},
+      "RoiAlign": {
+        "builtins": null,
+        "test": null,
+        "verdict": "flex",
+        "others": {
+          "test_roialign_aligned_false": "flex: FlexCropAndResize",
+          "test_roialign_aligned_true": "flex: FlexCropAndResize",
+          "test_roialign_mode_max": "flex: FlexCropAndResize"
+        }
+      },
+      "RotaryEmbedding": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_rotary_embedding": "fails: ValueError: Exception encountered when calling layer \"tf.math.multiply\" (type TFOp…",
+          "test_rotary_embedding:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.multiply_2\" (type TF…",
+          "test_rotary_embedding_3d_input": "fails: ValueError: Exception encountered when calling layer \"tf.reshape\" (type TFOpLambda…",
+          "test_rotary_embedding_3d_input:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.reshape_1\" (type TFOpLamb…",
+          "test_rotary_embedding_no_position_ids": "fails: ValueError: Exception encountered when calling layer \"tf.math.multiply_3\" (type TF…",
+          "test_rotary_embedding_no_position_ids:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.multiply_5\" (type TF…",
+          "test_rotary_embedding_no_position_ids_interleaved": "fails: ValueError: Exception encountered when calling layer \"tf.math.multiply_6\" (type TF…",
+          "test_rotary_embedding_no_position_ids_interleaved:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.multiply_8\" (type TF…",
+          "test_rotary_embedding_with_interleaved_rotary_dim": "fails: ValueError: Exception encountered when calling layer \"tf.math.multiply_9\" (type TF…",
+          "test_rotary_embedding_with_interleaved_rotary_dim:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.multiply_11\" (type T…",
+          "test_rotary_embedding_with_rotary_dim": "fails: ValueError: Exception encountered when calling layer \"tf.math.multiply_12\" (type T…",
+          "test_rotary_embedding_with_rotary_dim:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.multiply_14\" (type T…"
+        }
+      },
+      "Round": {"builtins": ["ROUND"], "test": "test_round", "verdict": "builtins"},
+      "STFT": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {"test_stft": "fails: KeyError: ''", "test_stft_with_window": "fails: IndexError: list index out of range"}
+      },
+      "Scan": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_scan9_sum": "fails: NotImplementedError: Exception encountered when calling layer \"while__loop__custom…",
+          "test_scan9_sum:inputs": "fails: TypeError: 'KerasTensor' object cannot be interpreted as an integer",
+          "test_scan_sum": "fails: KeyError: ''"
+        }
+      },
+      "Scatter": {
+        "builtins": ["SCATTER_ND", "SUB", "MUL", "SCATTER_ND", "ADD"],
+        "test": "test_scatter_with_axis",
+        "verdict": "builtins",
+        "others": {
+          "test_scatter_with_axis:inputs": [
+            "ADD", "FLOOR_MOD", "RESHAPE", "CONCATENATION", "RESHAPE", "RESHAPE", "CAST", "SCATTER_ND", "SUB", "MUL", "SCATTER_ND",
+            "ADD"
+          ],
+          "test_scatter_without_axis:inputs": [
+            "ADD", "FLOOR_MOD", "RESHAPE", "CONCATENATION", "RESHAPE", "RESHAPE", "CAST", "SCATTER_ND", "SUB", "MUL", "SCATTER_ND",
+            "ADD"
+          ]
+        }
+      },
+      "ScatterElements": {
+        "builtins": ["SCATTER_ND", "SUB", "MUL", "SCATTER_ND", "ADD"],
+        "test": "test_scatter_elements_with_axis",
+        "verdict": "builtins",
+        "others": {
+          "test_scatter_elements_with_axis:inputs": [
+            "ADD", "FLOOR_MOD", "RESHAPE", "CONCATENATION", "RESHAPE", "RESHAPE", "CAST", "SCATTER_ND", "SUB", "MUL", "SCATTER_ND",
+            "ADD"
+          ],
+          "test_scatter_elements_with_duplicate_indices": "fails: onnx2tf exited 1",
+          "test_scatter_elements_with_negative_indices:inputs": [
+            "ADD", "FLOOR_MOD", "RESHAPE", "CONCATENATION", "RESHAPE", "RESHAPE", "CAST", "SCATTER_ND", "SUB", "MUL", "SCATTER_ND",
+            "ADD"
+          ],
+          "test_scatter_elements_with_reduction_max": "fails: onnx2tf exited 1",
+          "test_scatter_elements_with_reduction_min": "fails: onnx2tf exited 1",
+          "test_scatter_elements_without_axis:inputs": [
+            "ADD", "FLOOR_MOD", "RESHAPE", "CONCATENATION", "RESHAPE", "RESHAPE", "CAST", "SCATTER_ND", "SUB", "MUL", "SCATTER_ND",
+            "ADD"
+          ]
+        }
+      },
+      "ScatterND": {
+        "builtins": ["SCATTER_ND", "SUB", "MUL", "SCATTER_ND", "ADD"],
+        "test": "test_scatternd",
+        "verdict": "builtins",
+        "others": {
+          "test_scatternd:inputs": ["ADD", "FLOOR_MOD", "CAST", "SCATTER_ND", "SUB", "MUL", "SCATTER_ND", "ADD"],
+          "test_scatternd_add:inputs": ["ADD", "FLOOR_MOD", "CAST", "SCATTER_ND", "SUB", "MUL", "SCATTER_ND", "ADD"],
+          "test_scatternd_max:inputs": ["ADD", "FLOOR_MOD", "CAST", "SCATTER_ND", "SUB", "MUL", "SCATTER_ND", "ADD"],
+          "test_scatternd_min:inputs": ["ADD", "FLOOR_MOD", "CAST", "SCATTER_ND", "SUB", "MUL", "SCATTER_ND", "ADD"],
+          "test_scatternd_multiply:inputs": ["ADD", "FLOOR_MOD", "CAST", "SCATTER_ND", "SUB", "MUL", "SCATTER_ND", "ADD"]
+        }
+      },
+      "Selu": {"builtins": ["ELU", "MUL", "GREATER", "SELECT", "MUL"], "test": "test_selu", "verdict": "builtins"},
+      "SequenceInsert": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_sequence_insert_at_back": "fails: IndexError: list index out of range",
+          "test_sequence_insert_at_front": "fails: AttributeError: 'KerasTensor' object has no attribute 'bounding_shape'"
+        }
+      },
+      "Shape": {
+        "builtins": [],
+        "test": "test_shape",
+        "verdict": "builtins",
+        "others": {"test_shape_clip_start": "fails: IndexError: list index out of range"}
+      },
+      "Shrink": {
+        "builtins": ["GREATER", "LESS", "SELECT", "SELECT"],
+        "test": "test_shrink_hard",
+        "verdict": "builtins",
+        "others": {"test_shrink_soft": ["ADD", "GREATER", "LESS", "SUB", "SELECT", "SELECT"]}
+      },
+      "Sigmoid": {"builtins": ["LOGISTIC"], "test": "test_sigmoid", "verdict": "builtins"},
+      "Sign": {"builtins": ["SIGN"], "test": "test_sign", "verdict": "builtins"},
+      "Sin": {"builtins": ["SIN"], "test": "test_sin", "verdict": "builtins"},
+      "Sinh": {
+        "builtins": null,
+        "test": null,
+        "verdict": "flex",
+        "others": {"test_sinh": "flex: FlexSinh", "test_sinh_example": "flex: FlexSinh"}
+      },
+      "Size": {"builtins": [], "test": "test_size", "verdict": "builtins"},
+      "Slice": {
+        "builtins": ["STRIDED_SLICE"],
+        "test": "test_slice",
+        "verdict": "builtins",
+        "others": {
+          "test_slice:inputs": [
+            "STRIDED_SLICE", "RESHAPE", "STRIDED_SLICE", "RESHAPE", "PACK", "CAST", "SCATTER_ND", "SCATTER_ND", "SCATTER_ND",
+            "SUB", "SCATTER_ND", "ADD", "CAST", "CAST", "CAST", "STRIDED_SLICE"
+          ],
+          "test_slice_default_axes:inputs": ["CAST", "CAST", "STRIDED_SLICE"],
+          "test_slice_end_out_of_bounds:inputs": [
+            "STRIDED_SLICE", "RESHAPE", "CAST", "SCATTER_ND", "SCATTER_ND", "SCATTER_ND", "SUB", "SCATTER_ND", "ADD", "CAST",
+            "CAST", "CAST", "STRIDED_SLICE"
+          ],
+          "test_slice_neg:inputs": [
+            "STRIDED_SLICE", "RESHAPE", "CAST", "SCATTER_ND", "SCATTER_ND", "SCATTER_ND", "SUB", "SCATTER_ND", "ADD", "CAST",
+            "CAST", "CAST", "STRIDED_SLICE"
+          ],
+          "test_slice_negative_axes:inputs": ["CAST", "CAST", "STRIDED_SLICE"],
+          "test_slice_start_out_of_bounds": [],
+          "test_slice_start_out_of_bounds:inputs": [
+            "STRIDED_SLICE", "RESHAPE", "CAST", "SCATTER_ND", "SCATTER_ND", "SCATTER_ND", "SUB", "SCATTER_ND", "ADD", "CAST",
+            "CAST", "CAST", "STRIDED_SLICE"
+          ]
+        }
+      },
+      "Softmax": {"builtins": ["SOFTMAX"], "test": "test_softmax_axis_0", "verdict": "builtins"},
+      "SoftmaxCrossEntropyLoss": {
+        "builtins": ["LOG_SOFTMAX", "MUL", "SUM", "NEG", "MUL", "SELECT_V2", "SUM", "MUL"],
+        "test": "test_sce_NCd1_mean_weight_negative_ii",
+        "verdict": "builtins",
+        "others": {
+          "test_sce_NCd1_mean_weight_negative_ii:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.multiply_2\" (type TF…",
+          "test_sce_NCd1d2d3d4d5_mean_weight_log_prob": "flex: FlexTranspose",
+          "test_sce_mean_log_prob": ["LOG_SOFTMAX", "MUL", "SUM", "NEG", "MEAN"],
+          "test_sce_mean_log_prob:inputs": ["LOG_SOFTMAX", "CAST", "ONE_HOT", "MUL", "SUM", "NEG", "MEAN"],
+          "test_sce_mean_weight": ["LOG_SOFTMAX", "MUL", "SUM", "NEG", "MUL", "SUM", "MUL"],
+          "test_sce_mean_weight:inputs": ["LOG_SOFTMAX", "CAST", "GATHER", "SUM", "ONE_HOT", "MUL", "SUM", "NEG", "MUL", "SUM", "EQUAL", "DIV", "SELECT"],
+          "test_sce_mean_weight_ii_log_prob": ["LOG_SOFTMAX", "MUL", "SUM", "NEG", "MUL", "SELECT", "SUM", "MUL"],
+          "test_sce_mean_weight_ii_log_prob:inputs": [
+            "LOG_SOFTMAX", "CAST", "EQUAL", "SELECT", "GATHER", "SELECT", "SUM", "ONE_HOT", "MUL", "SUM", "NEG", "MUL", "SELECT",
+            "SUM", "EQUAL", "DIV", "SELECT"
+          ],
+          "test_sce_sum_log_prob": ["LOG_SOFTMAX", "MUL", "SUM", "NEG", "SUM"],
+          "test_sce_sum_log_prob:inputs": ["LOG_SOFTMAX", "CAST", "ONE_HOT", "MUL", "SUM", "NEG", "SUM"]
+        }
+      },
+      "Softplus": {"builtins": ["EXP", "ADD", "LOG"], "test": "test_softplus", "verdict": "builtins"},
+      "Softsign": {
+        "builtins": null,
+        "test": null,
+        "verdict": "flex",
+        "others": {"test_softsign": "flex: FlexSoftsign", "test_softsign_example": "flex: FlexSoftsign"}
+      },
+      "SpaceToDepth": {"builtins": ["SPACE_TO_DEPTH"], "test": "test_spacetodepth", "verdict": "builtins"},
+      "Split": {
+        "builtins": ["SPLIT"],
+        "test": "test_split_equal_parts_1d_opset18",
+        "verdict": "builtins",
+        "others": {
+          "test_split_1d_uneven_split_opset18": "fails: ValueError: Exception encountered when calling layer \"tf.split\" (type TFOpLambda).",
+          "test_split_1d_uneven_split_opset18:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.split_1\" (type TFOpLambda…",
+          "test_split_variable_parts_1d_opset18": ["SLICE", "SLICE"],
+          "test_split_variable_parts_1d_opset18:inputs": "flex: FlexSplitV",
+          "test_split_variable_parts_default_axis_opset13": ["SLICE", "SLICE"],
+          "test_split_variable_parts_default_axis_opset13:inputs": "flex: FlexSplitV",
+          "test_split_zero_size_splits_opset18": [],
+          "test_split_zero_size_splits_opset18:inputs": "flex: FlexSplitV"
+        }
+      },
+      "SplitToSequence": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_split_to_sequence_1": "fails: AttributeError: 'tuple' object has no attribute 'shape'",
+          "test_split_to_sequence_1:inputs": "fails: AttributeError: 'TensorShape' object has no attribute 'shape'",
+          "test_split_to_sequence_2": "fails: AttributeError: 'tuple' object has no attribute 'shape'",
+          "test_split_to_sequence_2:inputs": "fails: AttributeError: 'TensorShape' object has no attribute 'shape'",
+          "test_split_to_sequence_nokeepdims": "fails: ValueError: The name '' looks like an (invalid) Operation name, not a Tensor. Tens…"
+        }
+      },
+      "Sqrt": {"builtins": ["SQRT"], "test": "test_sqrt", "verdict": "builtins"},
+      "Squeeze": {
+        "builtins": ["RESHAPE"],
+        "test": "test_squeeze",
+        "verdict": "builtins",
+        "others": {
+          "test_squeeze:inputs": "fails: TypeError: Exception encountered when calling layer \"tf.squeeze\" (type TFOpLambda).",
+          "test_squeeze_negative_axes:inputs": "fails: TypeError: Exception encountered when calling layer \"tf.squeeze_1\" (type TFOpLambd…"
+        }
+      },
+      "StringConcat": {
+        "builtins": null,
+        "test": null,
+        "verdict": "flex",
+        "others": {
+          "test_string_concat": "flex: FlexStringJoin",
+          "test_string_concat_broadcasting": "flex: FlexStringJoin",
+          "test_string_concat_broadcasting:inputs": "flex: FlexBroadcastTo, FlexStringJoin",
+          "test_string_concat_empty_string": "flex: FlexStringJoin",
+          "test_string_concat_utf8": "flex: FlexStringJoin",
+          "test_string_concat_zero_dimensional": "flex: FlexBroadcastTo, FlexStringJoin",
+          "test_string_concat_zero_dimensional:inputs": "flex: FlexStringJoin"
+        }
+      },
+      "StringNormalizer": {
+        "builtins": ["RESHAPE", "EQUAL", "REDUCE_ANY", "LOGICAL_NOT", "WHERE", "RESHAPE", "GATHER", "SHAPE", "REDUCE_PROD", "EQUAL", "IF"],
+        "test": "test_strnormalizer_export_monday_casesensintive_nochangecase",
+        "verdict": "builtins",
+        "others": {
+          "test_strnormalizer_export_monday_casesensintive_lower": "flex: FlexStringLower",
+          "test_strnormalizer_export_monday_casesensintive_upper": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
+          "test_strnormalizer_export_monday_empty_output": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
+          "test_strnormalizer_export_monday_insensintive_upper_twodim": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
+          "test_strnormalizer_nostopwords_nochangecase": ["GATHER"]
+        }
+      },
+      "StringSplit": {
+        "builtins": null,
+        "test": null,
+        "verdict": "flex",
+        "others": {
+          "test_string_split_basic": "flex: FlexDenseBincount, FlexRaggedTensorToTensor, FlexStringSplitV2",
+          "test_string_split_consecutive_delimiters": "flex: FlexDenseBincount, FlexRaggedTensorToTensor, FlexStringSplitV2",
+          "test_string_split_empty_string_delimiter": "flex: FlexDenseBincount, FlexRaggedTensorToTensor, FlexStringSplitV2",
+          "test_string_split_empty_tensor": "flex: FlexRaggedTensorToTensor, FlexStringSplitV2",
+          "test_string_split_maxsplit": "fails: ValueError: Exception encountered when calling layer \"tf.reshape_8\" (type TFOpLamb…",
+          "test_string_split_maxsplit:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.reshape_9\" (type TFOpLamb…",
+          "test_string_split_no_delimiter": "flex: FlexDenseBincount, FlexRaggedTensorToTensor, FlexStringSplitV2"
+        }
+      },
+      "Sub": {
+        "builtins": ["SUB"],
+        "test": "test_sub",
+        "verdict": "builtins",
+        "others": {
+          "test_sub_int16": "flex: FlexSub",
+          "test_sub_uint16": "flex: FlexSub",
+          "test_sub_uint32": "flex: FlexSub",
+          "test_sub_uint8": "flex: FlexSub"
+        }
+      },
+      "Sum": {"builtins": ["ADD_N"], "test": "test_sum_example", "verdict": "builtins", "others": {"test_sum_one_input": []}},
+      "Tan": {
+        "builtins": null,
+        "test": null,
+        "verdict": "flex",
+        "others": {"test_tan": "flex: FlexTan", "test_tan_example": "flex: FlexTan"}
+      },
+      "Tanh": {"builtins": ["TANH"], "test": "test_tanh", "verdict": "builtins"},
+      "TensorScatter": {
+        "builtins": ["SCATTER_ND", "SUB", "MUL", "SCATTER_ND", "ADD"],
+        "test": "test_tensorscatter",
+        "verdict": "builtins",
+        "others": {
+          "test_tensorscatter:inputs": ["RESHAPE", "GATHER", "CAST", "ADD", "PACK", "RESHAPE", "CAST", "CAST", "SCATTER_ND", "SUB", "MUL", "SCATTER_ND", "ADD"],
+          "test_tensorscatter_3d:inputs": ["RESHAPE", "GATHER", "CAST", "ADD", "PACK", "RESHAPE", "CAST", "CAST", "SCATTER_ND", "SUB", "MUL", "SCATTER_ND", "ADD"],
+          "test_tensorscatter_circular:inputs": [
+            "RESHAPE", "GATHER", "CAST", "ADD", "FLOOR_MOD", "PACK", "RESHAPE", "CAST", "CAST", "SCATTER_ND", "SUB", "MUL",
+            "SCATTER_ND", "ADD"
+          ]
+        }
+      },
+      "TfIdfVectorizer": {
+        "builtins": null,
+        "test": null,
+        "verdict": "fails",
+        "others": {
+          "test_tfidfvectorizer_tf_batch_onlybigrams_skip0": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
+          "test_tfidfvectorizer_tf_batch_onlybigrams_skip5": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
+          "test_tfidfvectorizer_tf_batch_uniandbigrams_skip5": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
+          "test_tfidfvectorizer_tf_onlybigrams_levelempty": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
+          "test_tfidfvectorizer_tf_onlybigrams_skip5": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
+          "test_tfidfvectorizer_tf_uniandbigrams_skip5": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…"
+        }
+      },
+      "ThresholdedRelu": {"builtins": ["SUB", "SIGN", "MUL", "RELU", "SUB"], "test": "test_thresholdedrelu", "verdict": "builtins"},
+      "Tile": {
+        "builtins": ["TILE"],
+        "test": "test_tile",
+        "verdict": "builtins",
+        "others": {
+          "test_tile:inputs": ["STRIDED_SLICE", "STRIDED_SLICE", "STRIDED_SLICE", "STRIDED_SLICE", "PACK", "TILE"],
+          "test_tile_precomputed:inputs": ["STRIDED_SLICE", "STRIDED_SLICE", "PACK", "TILE"]
+        }
+      },
+      "TopK": {
+        "builtins": ["TOPK_V2", "CAST"],
+        "test": "test_top_k",
+        "verdict": "builtins",
+        "others": {
+          "test_top_k:inputs": ["CAST", "RESHAPE", "TOPK_V2", "CAST"],
+          "test_top_k_negative_axis:inputs": ["CAST", "RESHAPE", "TOPK_V2", "CAST"],
+          "test_top_k_same_values:inputs": ["CAST", "RESHAPE", "TOPK_V2", "CAST"],
+          "test_top_k_same_values_largest:inputs": ["CAST", "RESHAPE", "TOPK_V2", "CAST"],
+          "test_top_k_smallest": ["NEG", "TOPK_V2", "CAST", "NEG"],
+          "test_top_k_smallest:inputs": ["CAST", "RESHAPE", "NEG", "TOPK_V2", "CAST", "NEG"],
+          "test_top_k_uint64": "flex: FlexTopKV2"
+        }
+      },
+      "Transpose": {
+        "builtins": ["TRANSPOSE"],
+        "test": "test_transpose_all_permutations_0",
+        "verdict": "builtins",
+        "others": {"test_transpose_all_permutations_1": []}
+      },
+      "Trilu": {
+        "builtins": ["NEG", "GREATER_EQUAL", "LOGICAL_AND", "ZEROS_LIKE", "SELECT"],
+        "test": "test_tril",
+        "verdict": "builtins",
+        "others": {
+          "test_tril_out_neg": ["NEG", "GREATER_EQUAL", "LOGICAL_AND", "ZEROS_LIKE", "SELECT", "SUB"],
+          "test_tril_out_neg:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_tril_square_neg": ["NEG", "GREATER_EQUAL", "LOGICAL_AND", "ZEROS_LIKE", "SELECT_V2", "SUB"],
+          "test_tril_square_neg:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_triu_neg:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_triu_pos": ["NEG", "GREATER_EQUAL", "LOGICAL_AND", "ZEROS_LIKE", "SELECT", "SUB"],
+          "test_triu_pos:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…",
+          "test_triu_zero": [],
+          "test_triu_zero:inputs": "fails: TypeError: Keras symbolic inputs/outputs do not implement `__len__`. You may be tr…"
+        }
+      },
+      "Unique": {
+        "builtins": null,
+        "test": null,
+        "verdict": "flex",
+        "others": {
+          "test_unique_length_1": "flex: FlexUniqueWithCountsV2",
+          "test_unique_not_sorted_without_axis": "flex: FlexUniqueWithCountsV2",
+          "test_unique_sorted_with_axis": "flex: FlexUniqueWithCountsV2",
+          "test_unique_sorted_with_axis_3d": "flex: FlexUniqueWithCountsV2",
+          "test_unique_sorted_with_negative_axis": "flex: FlexUniqueWithCountsV2",
+          "test_unique_sorted_without_axis": "flex: FlexUniqueWithCountsV2"
+        }
+      },
+      "Unsqueeze": {
+        "builtins": ["RESHAPE"],
+        "test": "test_unsqueeze_axis_0",
+        "verdict": "builtins",
+        "others": {
+          "test_unsqueeze_axis_0:inputs": "fails: TypeError: 'KerasTensor' object cannot be interpreted as an integer",
+          "test_unsqueeze_axis_1:inputs": "fails: TypeError: 'KerasTensor' object cannot be interpreted as an integer",
+          "test_unsqueeze_axis_2:inputs": "fails: TypeError: 'KerasTensor' object cannot be interpreted as an integer",
+          "test_unsqueeze_three_axes:inputs": "fails: TypeError: 'KerasTensor' object cannot be interpreted as an integer",
+          "test_unsqueeze_two_axes:inputs": "fails: TypeError: 'KerasTensor' object cannot be interpreted as an integer",
+          "test_unsqueeze_unsorted_axes:inputs": "fails: TypeError: 'KerasTensor' object cannot be interpreted as an integer"
+        }
+      },
+      "Upsample": {"builtins": ["RESIZE_NEAREST_NEIGHBOR"], "test": "test_upsample_nearest", "verdict": "builtins"},
+      "Where": {"builtins": ["SELECT"], "test": "test_where_example", "verdict": "builtins"},
+      "Xor": {
+        "builtins": ["LOGICAL_AND", "LOGICAL_NOT", "LOGICAL_OR", "LOGICAL_AND"],
+        "test": "test_xor2d",
+        "verdict": "builtins",
+        "others": {
+          "test_xor_bcast3v1d": "fails: ValueError: Exception encountered when calling layer \"tf.math.logical_xor\" (type T…",
+          "test_xor_bcast3v1d:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.logical_xor_1\" (type…",
+          "test_xor_bcast3v2d": "fails: ValueError: Exception encountered when calling layer \"tf.math.logical_xor_2\" (type…",
+          "test_xor_bcast3v2d:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.logical_xor_3\" (type…",
+          "test_xor_bcast4v3d": "fails: ValueError: Exception encountered when calling layer \"tf.math.logical_xor_4\" (type…",
+          "test_xor_bcast4v3d:inputs": "fails: ValueError: Exception encountered when calling layer \"tf.math.logical_xor_5\" (type…",
+          "test_xor_bcast4v4d": "fails: ValueError: Exception encountered when calling layer \"tf.math.logical_xor_6\" (type…"
+        }
       }
     }
   }

@@ -562,8 +562,8 @@ def scalar_mode_model(path):
 
 @pytest.mark.parametrize("mode,expected", [(1, "relu"), (0, "neg")])
 def test_a_scalar_input_the_manifest_fixes_folds_its_if_before_onnx2tf(run, tmp_path, mode, expected):
-    """`mode: 1` under model.inputs makes the If on it foldable: `check` passes (without the value it says the If has
-    no TFLite builtin, and convert fails there too), the driver writes the input as an initializer and inlines the
+    """`mode: 1` under model.inputs makes the If on it foldable (without the value onnx2tf writes both branches and a
+    SELECT_V2, as `check` and `estimate` predict), the driver writes the input as an initializer and inlines the
     branch it selects (onnxruntime's own constant folding crashes on silero-vad so made), the artifact has no `mode`
     input and computes that branch, and `slipway test` feeds the ONNX original the manifest's value."""
     from ai_edge_litert.interpreter import Interpreter
@@ -577,8 +577,13 @@ def test_a_scalar_input_the_manifest_fixes_folds_its_if_before_onnx2tf(run, tmp_
            "targets:\n  f32: {{runtime: litert, format: tflite}}\ntest: {{samples: samples, tolerance: {{max_abs: 0.00001}}}}\n"
     manifest.write_text(body.format(value=""))
     c = run("check", str(manifest), "--format", "json")
-    assert c.returncode == 1 and any(d["code"] == "SW4004" and "If 'by_mode'" in d["message"] for d in json.loads(c.stdout))
-    assert run("convert", str(manifest), "--python", CONVERT_PYTHON).returncode != 0
+    assert c.returncode == 0, c.stdout.decode()
+    assert run("convert", str(manifest), "--python", CONVERT_PYTHON).returncode == 0
+    written = inspect(run, tmp_path / "dist/f32/mode.tflite")["operators"]
+    assert written == {"EQUAL": 1, "NEG": 1, "RELU": 1, "SELECT_V2": 1}
+    e = run("estimate", str(manifest), "--json", env={"SLIPWAY_CACHE_DIR": str(tmp_path / "cache")})
+    assert json.loads(e.stdout)["targets"][0]["builtins"] == written
+    shutil.rmtree(tmp_path / "dist")
     manifest.write_text(body.format(value=f", mode: {mode}"))
     c = run("check", str(manifest))
     assert c.returncode == 0, c.stdout.decode()

@@ -1,0 +1,73 @@
+"""The ONNX-to-TFLite lowering `check` judges LiteRT and TFLite Micro targets by is held against the converter
+itself: `onnx_to_tflite_measured` in Schemas/targets/operators.json records what onnx2tf wrote for ONNX's own node
+tests of every operator it has a module for (scripts/catalogue/derive_onnx_lowering.py). The hand-kept table
+(`onnx_to_tflite`, with the rewrites measured on whole models) may refuse an operator only where no node test of it
+converted to builtins, may claim a lowering only where one did, and says why wherever its builtins differ from the
+measured ones. A sample of the record is re-derived here where onnx2tf is installed."""
+import collections
+import json
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+CONVERT_PYTHON = os.environ.get("SLIPWAY_CONVERT_PYTHON", str(REPO / ".venv-convert/bin/python"))
+
+
+def tables():
+    ops = json.loads((REPO / "Schemas/targets/operators.json").read_text())
+    return ops["onnx_to_tflite"], ops["onnx_to_tflite_measured"]["operators"]
+
+
+def test_every_refusal_in_the_table_is_one_onnx2tf_makes():
+    """A null entry is an SW4004 error on every model holding the operator: false wherever onnx2tf lowers it.
+    The If's entry is not used: it is judged by its branches (Coverage's BranchLowering: the branch a decided one
+    takes; both branches and a SELECT_V2 per output for an undecided one, as test_if converts)."""
+    hand, measured = tables()
+    false = [op for op, v in hand["operators"].items() if v is None and op != "If"
+             and measured.get(op, {}).get("verdict") == "builtins"]
+    assert false == [], false
+    assert "SELECT_V2" in hand["special"]["If"] and measured["If"]["verdict"] == "builtins"
+
+
+def test_every_lowering_in_the_table_is_one_onnx2tf_converts():
+    """A lowering where every node test needed Select TF ops passes a model `convert` then refuses."""
+    hand, measured = tables()
+    flex = [op for op, v in hand["operators"].items() if v is not None and measured.get(op, {}).get("verdict") == "flex"]
+    assert flex == [], flex
+
+
+def test_the_table_says_why_wherever_its_builtins_are_not_the_measured_ones():
+    hand, measured = tables()
+    unexplained = []
+    for op, v in hand["operators"].items():
+        m = measured.get(op, {})
+        if v is None or m.get("verdict") != "builtins":
+            continue
+        if collections.Counter(v) != collections.Counter(m["builtins"]) and op not in hand["special"]:
+            unexplained.append(f"{op}: table {v}, measured {m['builtins']} ({m['test']})")
+    assert unexplained == [], unexplained
+
+
+def test_the_measured_record_covers_the_operators_of_the_table_and_names_its_tests():
+    hand, measured = tables()
+    assert set(hand["operators"]) <= set(measured) | {"Constant"}
+    for op, e in measured.items():
+        assert e["verdict"] in ("builtins", "flex", "fails"), op
+        assert (e["builtins"] is not None) == (e["verdict"] == "builtins") == (e["test"] is not None), op
+    # The operators whose refusal this record overturned convert to builtins.
+    assert measured["Mod"]["builtins"] == ["FLOOR_MOD"]
+    assert "SCATTER_ND" in measured["ScatterND"]["builtins"] and "WHERE" in measured["NonZero"]["builtins"]
+    assert measured["Erf"]["verdict"] == "flex" and measured["Softsign"]["verdict"] == "flex"
+
+
+@pytest.mark.skipif(not os.path.exists(CONVERT_PYTHON), reason=f"no onnx2tf environment at {CONVERT_PYTHON} (make venv-convert)")
+def test_a_sample_of_the_record_is_what_the_installed_onnx2tf_does():
+    """Re-derived: an operator the record overturned (Mod), one with no builtin (Softsign), a lowering the
+    table writes out by attribute (TopK: a CAST of the indices, a NEG pair for the smallest), and Elu (ELU at alpha
+    1 only). The whole derivation takes ~10 minutes (run it by hand after changing onnx2tf's pin)."""
+    r = subprocess.run([CONVERT_PYTHON, str(REPO / "scripts/catalogue/derive_onnx_lowering.py"), "--check",
+                        "--ops", "Mod,Softsign,TopK,Elu"], capture_output=True, text=True, timeout=1200)
+    assert r.returncode == 0, r.stderr[-3000:]
