@@ -4,7 +4,8 @@ import ModelFormats
 /// (`onnx_to_tflite`) would count each. Measured against onnx2tf 1.29.24 with TensorFlow 2.19's converter.
 extension Coverage {
     /// The lowering of every node a fusion spans, by node index: one-hot encodings, the bias of a
-    /// FULLY_CONNECTED, hard-swish and reciprocal-square-root arithmetic, activations fused into the operator
+    /// FULLY_CONNECTED, a convolution's scale, shift or batch normalization, hard-swish and reciprocal-square-root
+    /// arithmetic, activations fused into the operator
     /// before them.
     static func converterFusions(
         _ nodes: [Node], model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?,
@@ -103,6 +104,12 @@ extension Coverage {
             guard let p = producer[x], readers[x] == 1, !graphOutputs.contains(x) else { continue }
             let maker = nodes[p]
             if maker.opType == "Conv" || (maker.opType == "Mul" && out[p] == [] ) { out[i] = [] }
+        }
+        // A batch normalization of a convolution's output, its statistics constant, folds into its weights too; on
+        // its own it is a MUL and an ADD (the table's; measured: test_batchnorm_epsilon).
+        for (i, n) in nodes.enumerated() where isDefaultDomain(n) && n.opType == "BatchNormalization" && n.inputs.count == 5 {
+            guard n.inputs.dropFirst().allSatisfy({ tensors[$0] != nil }), soleMaker(n.inputs[0], "Conv") != nil else { continue }
+            out[i] = []
         }
         // A softmax written out: exp(x - max(x)) / sum(exp(x - max(x))), the max and sum over the last axis, with
         // reshapes, broadcasts and a max with -∞ between (JAX's, magika's: one SOFTMAX in its artifact).

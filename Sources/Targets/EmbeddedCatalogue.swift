@@ -6964,7 +6964,7 @@ enum EmbeddedCatalogue {
         "CONCATENATION"
       ],
       "GRU": ["WHILE", "LESS", "FULLY_CONNECTED", "ADD", "SUB", "LOGISTIC", "TANH", "MUL", "GATHER", "SLICE", "RESHAPE", "CONCATENATION"],
-      "BatchNormalization": [],
+      "BatchNormalization": ["MUL", "ADD"],
       "Identity": [],
       "Dropout": [],
       "Constant": [],
@@ -6981,7 +6981,7 @@ enum EmbeddedCatalogue {
     "special": {
       "ArgMax": "and a RESHAPE when keepdims is 1, the default (measured: test_argmax_keepdims_random, test_argmax_no_keepdims_example)",
       "AveragePool": "a 1-D pool is a RESHAPE to 2-D before and after it (measured: test_averagepool_1d_default)",
-      "BatchNormalization": "folded into the convolution before it; MUL and ADD on its own (measured: test_batchnorm_epsilon)",
+      "BatchNormalization": "folded into the convolution before it when its statistics are constants; MUL and ADD otherwise (measured: test_batchnorm_epsilon)",
       "Clip": "RELU6 when the bounds are 0 and 6; RELU_N1_TO_1 when they are -1 and 1",
       "Conv": "DEPTHWISE_CONV_2D when group equals the input channels; strided and dilated at once, DEPTHWISE_CONV_2D, STRIDED_SLICE and the bias's ADD (onnx2tf runs it at stride 1 and slices; measured: dilated_depthwise.onnx); a strided and dilated convolution that is not depthwise onnx2tf cannot convert (litert.onnx-strided-dilation)",
       "DepthToSpace": "RESHAPE, TRANSPOSE, RESHAPE in CRD mode (measured: test_depthtospace_crd_mode_example)",

@@ -283,6 +283,14 @@ let fixtures = "Tests/Fixtures/targets/"
         #expect(lowered(node("TopK", [:])) == .some(["TOPK_V2", "CAST"]))
     }
 
+    @Test func aBatchNormalizationOfAConvolutionFoldsIntoIt() throws {
+        // Its statistics constants: TensorFlow's converter folds it into the convolution's weights (on its own it
+        // is a MUL and an ADD, as onnx2tf writes test_batchnorm_epsilon).
+        let (_, builtins) = try liteRTLowering("Tests/Fixtures/estimate/paddle_style.onnx")
+        #expect(builtins("BatchNormalization@0", "BatchNormalization@2") == [[], []])
+        #expect(catalogue.lowering["BatchNormalization"] == .some(["MUL", "ADD"]))
+    }
+
     @Test func anExpandThatChangesNoShapeIsGoneBeforeConversion() {
         // onnxsim removes it (the artifact has CONV_2D ×2, PAD, MEAN, FULLY_CONNECTED): nothing falls back.
         #expect(targetIssues("targets: {a: {runtime: litert@2.16, delegate: gpu}}\n", model: fixtures + "expand_mid.onnx", []) == [])
