@@ -17,7 +17,7 @@ extension Coverage {
     /// An If the fixed sizes and values do not decide: onnx2tf converts both branches and picks each output with a
     /// select (If.py: both branches' nodes, then a switch per output; measured: test_if is a SELECT_V2), which
     /// needs an output's shape to be the same in both branches. Nil when a pair's shapes differ or are not known
-    /// (PyTorch's `squeeze(dim)` export: ranks 2 and 3).
+    /// (PyTorch's `squeeze(dim)` export: ranks 2 and 3); refused when a branch reads an enclosing graph's initializer.
     static func bothBranchesLowering(
         _ node: Node, model: Model, analysis: GraphAnalysis?, catalogue: Catalogue, fullInteger: Bool, depth: Int = 0,
         outer: [String: ConstantTensor]? = nil
@@ -28,6 +28,17 @@ extension Coverage {
         else { return nil }
         for (a, b) in zip(model.graphs[t].outputs, model.graphs[e].outputs) {
             guard let sa = analysis?.shapes[a.name], let sb = analysis?.shapes[b.name], sa == sb else { return nil }
+        }
+        // onnx2tf converts a branch's nodes against the values converted so far, where the initializers of the
+        // graphs around it are not (KeyError; measured: oww-hey-jarvis's verifier, whose weights are the main graph's).
+        for g in [t, e] {
+            let own = Set(model.tensors.filter { $0.graph == g }.map(\.name))
+            let outer = Set(model.tensors.filter { $0.graph != g }.map(\.name))
+            if let read = model.graphs[g].nodes.lazy.flatMap(\.inputs).first(where: { outer.contains($0) && !own.contains($0) }) {
+                var refused = BranchLowering()
+                refused.refused = ("litert.onnx-if-branches", "a node reading '\(read)', an initializer of the graph around the If, which onnx2tf does not give a branch")
+                return refused
+            }
         }
         var out = branchLowering(graph: t, model: model, analysis: analysis, catalogue: catalogue, fullInteger: fullInteger,
                                  depth: depth, outer: outer)

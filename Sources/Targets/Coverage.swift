@@ -231,7 +231,7 @@ public enum Coverage {
                 } else {
                     f.status = .unsupported
                     f.reason = "onnx2tf converts an If the fixed sizes and values do not decide as both branches and a select per output, which needs each output's shape to be the same in both branches: here they differ, or are not known"
-                    f.rule = "litert.builtin"
+                    f.rule = "litert.onnx-if-branches"
                 }
             case (.onnx, true):
                 if fused[i] == nil, let refusal = converterRefusal(node, analysis: analysis) {
@@ -962,9 +962,12 @@ public enum Coverage {
                 if v == 0 { return .some(["RELU"]) }
             }
         case "Split":
-            // onnx2tf writes a split along a dimension of known size as one STRIDED_SLICE per part, to keep
-            // TensorFlow's converter from a SplitV it would need Flex for (Split.py; measured: layout-cdla's Splits).
-            if let x = node.inputs.first, analysis?.shapes[x] != nil {
+            // onnx2tf writes a split whose sizes are given, along a dimension of known size, as one STRIDED_SLICE
+            // per part, to keep TensorFlow's converter from a SplitV it would need Flex for (Split.py; measured:
+            // layout-cdla's Splits); given only the number of parts (opset 18's num_outputs), one SPLIT (measured:
+            // silero-vad-ifless's).
+            let sized = node.inputs.count > 1 && !node.inputs[1].isEmpty || node.attributes["split"] != nil
+            if sized, let x = node.inputs.first, analysis?.shapes[x] != nil {
                 return .some(Array(repeating: "STRIDED_SLICE", count: max(1, node.outputs.filter { !$0.isEmpty }.count)))
             }
         case "Pad":

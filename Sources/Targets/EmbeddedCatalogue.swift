@@ -89,6 +89,11 @@ enum EmbeddedCatalogue {
       "revision": "onnx 1.19.1, onnx2tf 1.29.24, tensorflow 2.19.0",
       "derived_by": "scripts/catalogue/derive_onnx_lowering.py"
     },
+    "onnx2tf-if": {
+      "title": "onnx2tf's If lowering (onnx2tf/ops/If.py: both branches converted, a switch per output)",
+      "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/If.py",
+      "revision": "onnx2tf 1.29.24"
+    },
     "onnx2tf-conv": {
       "title": "onnx2tf's Conv lowering (onnx2tf/ops/Conv.py: a depthwise convolution strides by slicing; any other calls tf.nn.convolution or a Keras convolution layer)",
       "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Conv.py",
@@ -3364,6 +3369,19 @@ enum EmbeddedCatalogue {
       "also": {
         "id": "tensorflow-nn-ops",
         "section": "nn_ops.py: _get_strides_and_dilation_rate"
+      }
+    },
+    {
+      "id": "litert.onnx-if-branches",
+      "code": "SW4004",
+      "runtimes": [
+        "litert",
+        "tflite-micro"
+      ],
+      "text": "onnx2tf converts an If the model's fixed sizes and values do not decide as both branches and a select per output (tf_keras' switch): each output's shape must be the same in both branches, and a branch may not read an initializer of the graph around the If, which onnx2tf looks up among the values it has converted (KeyError). A decided If is the branch it takes (onnxsim inlines it first). Measured with onnx2tf 1.29.24: test_if, shape_if.onnx and if_on_scalar.onnx convert, oww-hey-jarvis's verifier If does not.",
+      "source": {
+        "id": "onnx2tf-if",
+        "section": "If.py: make_node converts then_branch's and else_branch's nodes, then switch() per output"
       }
     },
     {
@@ -6991,7 +7009,7 @@ enum EmbeddedCatalogue {
       "Expand": "onnx2tf writes the input times ones of the new shape (a MUL; measured: int32 and float32 Expands to constant and computed shapes are MULs); nothing when the shape does not change, as onnxsim removes such an Expand first (measured: expand_mid's and magika's are gone)",
       "GRU": "as LSTM: unrolled_GRU in a full-integer conversion (measured on the GRU classifier fixture at 50 steps)",
       "HardSigmoid": "alpha · x + beta clipped to [0, 1]: the MUL and ADD fold into a convolution before them where they can, the clip is RELU_0_TO_1 (measured: ppocr-cls's nine HardSigmoids are nine RELU_0_TO_1, which the tflite-micro interpreter then refused)",
-      "If": "a decided If is the builtins of the branch it takes (onnxsim inlines it); an undecided one both branches and a SELECT_V2 per output, which needs each output's shape to be the same in both (onnx2tf's If.py; measured: test_if, shape_if.onnx, if_on_scalar.onnx)",
+      "If": "a decided If is the builtins of the branch it takes (onnxsim inlines it); an undecided one both branches and a SELECT_V2 per output, which needs each output's shape to be the same in both and no branch reading an initializer of the graph around it (onnx2tf's If.py; measured: test_if, shape_if.onnx, if_on_scalar.onnx convert, oww-hey-jarvis does not)",
       "LSTM": "a WHILE loop (its condition a LESS, its body the cell's builtins); unrolled in a full-integer conversion, one cell per step between an UNPACK and a PACK: unrolled_LSTM (measured on the LSTM classifier fixture at 50 steps, float32 and int8)",
       "MatMul": "FULLY_CONNECTED when the second input is a constant 2-D matrix",
       "Max": "one MAXIMUM per input after the first (measured: test_max_example's three inputs are two); MAXIMUM with 0 is RELU, with -inf nothing",

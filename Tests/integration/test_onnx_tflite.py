@@ -721,3 +721,19 @@ def test_a_strided_dilated_convolution_converts_only_when_depthwise_as_check_say
         row = json.loads(e.stdout)["targets"][0]
         assert "DEPTHWISE_CONV_2D" in written if fixture == "dilated_depthwise" else "CONV_2D" in written
         assert row["builtins"] == written, (row["builtins"], written)
+
+
+def test_an_if_whose_branch_reads_the_main_graphs_weights_is_refused_as_onnx2tf_fails(run, tmp_path):
+    """openWakeWord's hey-jarvis model (PyPI) runs a verifier in an If on a run-time score: onnx2tf converts an
+    undecided If as both branches and a select, but looks a branch's inputs up among the values it has converted,
+    where the main graph's initializers (the verifier's weights) are not. `check` errs on the If with that reason;
+    `convert --force` fails in onnx2tf with the KeyError."""
+    shutil.copy(corpus_path("oww-hey-jarvis"), tmp_path / "m.onnx")
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text("slipway: 1\nname: j\nmodel: {path: m.onnx}\ntargets:\n  f32: {runtime: litert, format: tflite}\n")
+    c = run("check", str(manifest), "--format", "json")
+    [error] = [d for d in json.loads(c.stdout) if d["severity"] == "error"]
+    assert error["code"] == "SW4004" and "If 'If_32' (a branch holds a node reading 'verifier_model.1.weight', an initializer" in error["message"]
+    r = run("convert", str(manifest), "--force", "--python", CONVERT_PYTHON)
+    assert r.returncode != 0
+    assert "KeyError: 'verifier_model.1.weight'" in (tmp_path / "dist/f32/j.tflite.log").read_text()
