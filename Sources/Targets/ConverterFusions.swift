@@ -5,8 +5,7 @@ import ModelFormats
 extension Coverage {
     /// The lowering of every node a fusion spans, by node index: one-hot encodings, the bias of a
     /// FULLY_CONNECTED, a convolution's scale, shift or batch normalization, hard-swish and reciprocal-square-root
-    /// arithmetic, activations fused into the operator
-    /// before them.
+    /// arithmetic, activations fused into the operator before them.
     static func converterFusions(
         _ nodes: [Node], model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?,
         outputs: Set<String>? = nil

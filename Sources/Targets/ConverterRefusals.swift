@@ -6,7 +6,7 @@ import ModelFormats
 extension Coverage {
     /// Why onnx2tf cannot convert `node` (with the rule that says so), or nil when nothing here refuses it.
     static func converterRefusal(_ node: Node, analysis: GraphAnalysis?) -> (rule: String, reason: String)? {
-        guard node.domain.isEmpty || node.domain == "ai.onnx" else { return nil }
+        guard isDefaultDomain(node) else { return nil }
         if node.opType == "Conv", let detail = stridedDilation(node, analysis: analysis) {
             return ("litert.onnx-strided-dilation", "\(detail): TensorFlow's convolution refuses a stride above 1 with a dilation above 1")
         }
@@ -18,9 +18,7 @@ extension Coverage {
     /// strides by slicing). Every other form goes through tf.nn.convolution or a Keras convolution layer, which
     /// refuse the pair. Nil when the node is not refused, or when whether it is depthwise is not known.
     static func stridedDilation(_ node: Node, analysis: GraphAnalysis?) -> String? {
-        guard case .ints(let dilations)? = node.attributes["dilations"], dilations.contains(where: { $0 > 1 }),
-              case .ints(let strides)? = node.attributes["strides"], strides.contains(where: { $0 > 1 })
-        else { return nil }
+        guard let (strides, dilations) = stridedAndDilated(node) else { return nil }
         var group: Int64 = 1
         if case .int(let g)? = node.attributes["group"] { group = g }
         if group != 1 {
@@ -31,5 +29,13 @@ extension Coverage {
         }
         let list = { (xs: [Int64]) in xs.map(String.init).joined(separator: "×") }
         return "strides \(list(strides)) with dilations \(list(dilations))\(group == 1 ? "" : " in a grouped, not depthwise, convolution")"
+    }
+
+    /// A convolution's strides and dilations when some stride and some dilation are above 1.
+    static func stridedAndDilated(_ node: Node) -> (strides: [Int64], dilations: [Int64])? {
+        guard case .ints(let dilations)? = node.attributes["dilations"], dilations.contains(where: { $0 > 1 }),
+              case .ints(let strides)? = node.attributes["strides"], strides.contains(where: { $0 > 1 })
+        else { return nil }
+        return (strides, dilations)
     }
 }

@@ -224,7 +224,7 @@ public enum Coverage {
                 let taken = takenBranchLowering(node, model: model, analysis: analysis, catalogue: catalogue,
                                                 fullInteger: loweredActivations != nil)
                 taken.judge(&f, holder: "the branch it takes")
-            case (.onnx, true) where node.opType == "If" && (node.domain.isEmpty || node.domain == "ai.onnx"):
+            case (.onnx, true) where node.opType == "If" && isDefaultDomain(node):
                 if let both = bothBranchesLowering(node, model: model, analysis: analysis, catalogue: catalogue,
                                                    fullInteger: loweredActivations != nil) {
                     both.judge(&f, holder: "a branch")
@@ -1022,9 +1022,7 @@ public enum Coverage {
     /// VALID): onnx2tf runs it at stride 1 and slices every stride-th output (Conv.py's depth_conv_bias: tf.nn's
     /// depthwise convolution shapes that pair otherwise).
     static func slicedDepthwise(_ node: Node) -> Bool {
-        guard case .ints(let dilations)? = node.attributes["dilations"], dilations.contains(where: { $0 > 1 }),
-              case .ints(let strides)? = node.attributes["strides"], strides.contains(where: { $0 > 1 })
-        else { return false }
+        guard stridedAndDilated(node) != nil else { return false }
         if case .string(let mode)? = node.attributes["auto_pad"], mode != "NOTSET", mode != "VALID" { return false }
         guard case .ints(let pads)? = node.attributes["pads"] else { return true }
         let half = pads.count / 2
