@@ -41,6 +41,9 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - lstm_batch_first.onnx an LSTM with layout 1 (batch first): TensorRT takes layout 0 only (ONNX Runtime's CPU
                       kernel does not run it either, so it is checked, not run)
 - isinf.onnx          an IsInf after a Relu: QNN's table runs IsInf on its CPU backend only, not on HTP
+- embedding_int64.onnx a Gather of an embedding table by an int64 `input_ids`, as transformers export it: onnx2tf
+                      keeps the positions int64, and TFLite Micro's GATHER takes int32 positions only
+- embedding_int32.onnx the same with int32 ids: TFLite Micro runs it
 - topk_runtime_k.onnx a TopK whose K is a graph input: TensorRT 10 takes K as a tensor (its matrix no longer asks for
                       an initializer)
 - batch_mean.onnx     a ReduceMean over the batch of 4: the Edge TPU reduces no batch dimension
@@ -312,6 +315,16 @@ def main():
               [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 16])],
               [helper.make_tensor_value_info("y", TensorProto.BOOL, [1, 16])], [])
     save(m, "isinf.onnx")
+
+    erng = np.random.default_rng(43)
+    table = numpy_helper.from_array((erng.standard_normal((50, 8)) * 0.1).astype(np.float32), "table")
+    ids = helper.make_tensor_value_info("input_ids", TensorProto.INT64, [1, 6])
+    out = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 6, 8])
+    save(model([helper.make_node("Gather", ["table", "input_ids"], ["e"], name="embed"),
+                helper.make_node("Relu", ["e"], ["y"], name="relu")], [ids], [out], [table]), "embedding_int64.onnx")
+    ids32 = helper.make_tensor_value_info("input_ids", TensorProto.INT32, [1, 6])
+    save(model([helper.make_node("Gather", ["table", "input_ids"], ["e"], name="embed"),
+                helper.make_node("Relu", ["e"], ["y"], name="relu")], [ids32], [out], [table]), "embedding_int32.onnx")
 
     m = model([helper.make_node("TopK", ["x", "k"], ["values", "indices"], name="topk", axis=-1)],
               [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 16]),

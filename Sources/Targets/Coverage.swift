@@ -109,6 +109,8 @@ public enum Coverage {
         if model.format == .tflite || model.format == .onnx {
             for t in mainTensors.values where dtypes[t.name] == nil { dtypes[t.name] = t.dtype.name }
         }
+        // An ONNX model's values' element types, for the checks on the builtins its nodes become.
+        let onnxTypes = model.format == .onnx && isLiteRT ? ONNXElementTypes.infer(model) : [:]
         // Every TFLite tensor's quantization parameters, activations included, for the checks on them.
         var quantization: [String: Quantization] = [:]
         if model.format == .tflite {
@@ -328,7 +330,8 @@ public enum Coverage {
                 let (check, detail) = failedCheck(rs, node: node, names: rs.format == .onnx ? [onnxKey] : f.builtins,
                                                   analysis: analysis, constants: constants, values: values, nonzero: nonzero, dtypes: { dtypes[$0] }, quantization: { quantization[$0] }, outside: outside, version: pinned,
                                                   graphs: model.graphs, producer: { producers[$0] }, fileStatic: fileStatic,
-                                                  loweredActivations: loweredActivations, floatInFullInteger: floatInFullInteger)
+                                                  loweredActivations: loweredActivations, floatInFullInteger: floatInFullInteger,
+                                                  valueTypes: onnxTypes)
             {
                 f.status = .unsupported
                 f.reason = "\(check.text) (\(detail))"
@@ -493,7 +496,7 @@ public enum Coverage {
         dtypes: (String) -> String? = { _ in nil }, quantization: (String) -> Quantization? = { _ in nil },
         outside: (String, Int?, Int?) -> Float? = { _, _, _ in nil }, version: VersionNumber? = nil, graphs: [Graph] = [], producer: (String) -> Node? = { _ in nil },
         sizedByManifest: Bool = false, fileStatic: Bool = false, loweredActivations: String? = nil,
-        floatInFullInteger: Set<String> = []
+        floatInFullInteger: Set<String> = [], valueTypes: [String: DType] = [:]
     ) -> (OperatorCheck, String)? {
         func input(_ i: Int) -> String? { i < node.inputs.count && !node.inputs[i].isEmpty ? node.inputs[i] : nil }
         for c in set.checks where c.applies(to: names) {
@@ -540,12 +543,27 @@ public enum Coverage {
                 // Input indices are the node's own: a TFLite node against a TFLite set, an ONNX node against an ONNX
                 // set; an ONNX or Keras node lowered to builtins has others.
                 let own = node.builtinCode != nil ? set.format == .tflite : set.format == .onnx && node.domain != "aten"
-                // A node lowered to TFLite builtins by a full-integer conversion: its run-time input is of that type.
-                if !own, node.builtinCode == nil, set.format == .tflite, let t = loweredActivations, let v = input(c.input), !constants.contains(v) {
-                    // Unless the converter leaves every builtin the check concerns in float32 (SQRT, SIN …).
-                    let concerned = names.filter { c.operators.contains($0) || c.operators.contains("*") }
-                    if !concerned.allSatisfy(floatInFullInteger.contains), !c.values.contains(t) {
-                        return (c, "input \(c.input) '\(v)' is \(t) in the full-integer conversion")
+                // An ONNX or Keras node lowered to TFLite builtins, on a run-time input (a constant is written in the
+                // type the builtin takes).
+                if !own, node.builtinCode == nil, set.format == .tflite, let v = input(c.input), !constants.contains(v) {
+                    let source = valueTypes[v]
+                    if let source, !source.isFloatingPoint {
+                        // An integer or boolean value keeps its type through the converter; the check's input index
+                        // is the node's own where it becomes one builtin.
+                        if names.count == 1, !c.values.contains(source.name) {
+                            return (c, "input \(c.input) '\(v)' is \(source.name), which the converter keeps")
+                        }
+                        continue
+                    }
+                    // A float value: of the activations' type in a full-integer conversion, unless the converter
+                    // leaves every builtin the check concerns in float32 (SQRT, SIN …); float32 otherwise.
+                    if let t = loweredActivations {
+                        let concerned = names.filter { c.operators.contains($0) || c.operators.contains("*") }
+                        if !concerned.allSatisfy(floatInFullInteger.contains), !c.values.contains(t) {
+                            return (c, "input \(c.input) '\(v)' is \(t) in the full-integer conversion")
+                        }
+                    } else if source != nil, !c.values.contains("float32") {
+                        return (c, "input \(c.input) '\(v)' is float32 in the conversion")
                     }
                     continue
                 }

@@ -625,6 +625,12 @@ enum EmbeddedCatalogue {
       "url": "https://github.com/tensorflow/tflite-micro/blob/90b983c2b3f1480642e040bbd2ddb37b998f3424/tensorflow/lite/micro/kernels/elementwise.cc",
       "revision": "tensorflow/tflite-micro@90b983c2b3f1480642e040bbd2ddb37b998f3424 (2026-08-20)",
       "derived_by": "scripts/catalogue/derive_tflite.py"
+    },
+    "tflm-kernels": {
+      "title": "LiteRT for Microcontrollers: reference kernels' input types (tensorflow/lite/micro/kernels/*.cc)",
+      "url": "https://github.com/tensorflow/tflite-micro/blob/90b983c2b3f1480642e040bbd2ddb37b998f3424/tensorflow/lite/micro/kernels",
+      "revision": "tensorflow/tflite-micro@90b983c2b3f1480642e040bbd2ddb37b998f3424 (2026-08-20)",
+      "derived_by": "scripts/catalogue/derive_tflite.py"
     }
   }
 }
@@ -5224,6 +5230,252 @@ enum EmbeddedCatalogue {
           "values": ["float32", "int8"],
           "text": "LiteRT for Microcontrollers takes input 0 as float32, int8 only",
           "source": {"id": "tflm-elementwise", "section": "Register_X(): the Is*SupportedType of its prepare"}
+        },
+        {
+          "id": "tflm.kernel-input0-bool",
+          "operators": ["SELECT_V2"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["bool"],
+          "text": "LiteRT for Microcontrollers' kernel takes input 0 as bool only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-input0-bool-float32-int16-int32-int8",
+          "operators": ["SLICE"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["bool", "float32", "int16", "int32", "int8"],
+          "text": "LiteRT for Microcontrollers' kernel takes input 0 as bool, float32, int16, int32, int8 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-input0-bool-float32-int16-int32-int8-uint32",
+          "operators": ["CAST"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["bool", "float32", "int16", "int32", "int8", "uint32"],
+          "text": "LiteRT for Microcontrollers' kernel takes input 0 as bool, float32, int16, int32, int8, uint32 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-input0-bool-float32-int32-int64-int8",
+          "operators": ["EQUAL", "NOT_EQUAL"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["bool", "float32", "int32", "int64", "int8"],
+          "text": "LiteRT for Microcontrollers' kernel takes input 0 as bool, float32, int32, int64, int8 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-input0-float32",
+          "operators": ["CEIL", "EXP", "FLOOR", "FLOOR_DIV", "FLOOR_MOD", "L2_POOL_2D", "NEG", "ROUND"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float32"],
+          "text": "LiteRT for Microcontrollers' kernel takes input 0 as float32 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-input0-float32-int16-int32-int64-int8",
+          "operators": ["GREATER"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float32", "int16", "int32", "int64", "int8"],
+          "text": "LiteRT for Microcontrollers' kernel takes input 0 as float32, int16, int32, int64, int8 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-input0-float32-int16-int32-int8",
+          "operators": ["MUL", "PAD", "PADV2", "SPLIT_V", "UNPACK"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float32", "int16", "int32", "int8"],
+          "text": "LiteRT for Microcontrollers' kernel takes input 0 as float32, int16, int32, int8 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-input0-float32-int16-int32-int8-uint8",
+          "operators": ["QUANTIZE"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float32", "int16", "int32", "int8", "uint8"],
+          "text": "LiteRT for Microcontrollers' kernel takes input 0 as float32, int16, int32, int8, uint8 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-input0-float32-int16-int8",
+          "operators": [
+            "AVERAGE_POOL_2D", "CONV_2D", "DEPTHWISE_CONV_2D", "EXPAND_DIMS", "FULLY_CONNECTED", "LEAKY_RELU", "MAX_POOL_2D",
+            "PRELU", "RELU", "RELU6", "SOFTMAX", "TANH", "TRANSPOSE"
+          ],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float32", "int16", "int8"],
+          "text": "LiteRT for Microcontrollers' kernel takes input 0 as float32, int16, int8 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-input0-float32-int32-int64-int8",
+          "operators": ["GREATER_EQUAL", "LESS", "LESS_EQUAL", "ZEROS_LIKE"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float32", "int32", "int64", "int8"],
+          "text": "LiteRT for Microcontrollers' kernel takes input 0 as float32, int32, int64, int8 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-input0-float32-int8",
+          "operators": [
+            "BATCH_TO_SPACE_ND", "CUMSUM", "DEPTH_TO_SPACE", "ELU", "GATHER", "GATHER_ND", "HARD_SWISH", "LOG_SOFTMAX",
+            "SPACE_TO_BATCH_ND", "SPACE_TO_DEPTH", "SVDF"
+          ],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float32", "int8"],
+          "text": "LiteRT for Microcontrollers' kernel takes input 0 as float32, int8 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-input0-int16-int8-uint8",
+          "operators": ["DEQUANTIZE"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["int16", "int8", "uint8"],
+          "text": "LiteRT for Microcontrollers' kernel takes input 0 as int16, int8, uint8 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-input0-int32-int64",
+          "operators": ["BROADCAST_ARGS"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["int32", "int64"],
+          "text": "LiteRT for Microcontrollers' kernel takes input 0 as int32, int64 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-input1-float32-int16-int32-int8",
+          "operators": ["SPLIT"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["float32", "int16", "int32", "int8"],
+          "text": "LiteRT for Microcontrollers' kernel takes input 1 as float32, int16, int32, int8 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-input1-float32-int16-int8",
+          "operators": ["SELECT_V2"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["float32", "int16", "int8"],
+          "text": "LiteRT for Microcontrollers' kernel takes input 1 as float32, int16, int8 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-input1-float32-int32-int8",
+          "operators": ["FILL"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["float32", "int32", "int8"],
+          "text": "LiteRT for Microcontrollers' kernel takes input 1 as float32, int32, int8 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-input1-float32-int8",
+          "operators": ["EMBEDDING_LOOKUP", "SVDF"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["float32", "int8"],
+          "text": "LiteRT for Microcontrollers' kernel takes input 1 as float32, int8 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-input1-int32",
+          "operators": ["GATHER", "GATHER_ND"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["int32"],
+          "text": "LiteRT for Microcontrollers' kernel takes input 1 as int32 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-input1-int32-int64",
+          "operators": ["BROADCAST_TO"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["int32", "int64"],
+          "text": "LiteRT for Microcontrollers' kernel takes input 1 as int32, int64 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-input2-float32-int16-int8",
+          "operators": ["TRANSPOSE_CONV"],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["float32", "int16", "int8"],
+          "text": "LiteRT for Microcontrollers' kernel takes input 2 as float32, int16, int8 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
         }
       ]
     },

@@ -62,6 +62,36 @@ let derived = "Tests/Fixtures/catalogue/"
         #expect(float.source.id == "tflm-elementwise")
     }
 
+    /// The reference kernels' own refusals (derive_tflite.py's kernel_checks, read from each Register_X()'s Prepare
+    /// and Eval): GATHER takes int32 positions only, DEQUANTIZE int8, int16 or uint8 — not the float16 weights of a
+    /// float16-quantized file (the interpreter on face-detection-short: "input->type == kTfLiteInt8 || ... was not
+    /// true"). An ONNX model's int64 ids stay int64 through onnx2tf, so its GATHER is refused before conversion;
+    /// test_onnx_tflite.py runs both embedding fixtures in the tflite-micro interpreter.
+    @Test func tfliteMicroGathersByInt32PositionsAndDequantizesIntegersOnly() throws {
+        let micro = try #require(catalogue.operatorSets.first { $0.id == "tflite-micro" })
+        let byID = Dictionary(micro.checks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let positions = try #require(byID["tflm.kernel-input1-int32"])
+        #expect(positions.kind == .tensorTypes && positions.input == 1 && positions.values == ["int32"])
+        #expect(positions.operators == ["GATHER", "GATHER_ND"])
+        #expect(positions.source.id == "tflm-kernels")
+        #expect(byID["tflm.kernel-input0-int16-int8-uint8"]?.operators == ["DEQUANTIZE"])
+        #expect(byID["tflm.kernel-input0-bool"]?.operators == ["SELECT_V2"])
+        let why = "LiteRT for Microcontrollers' kernel takes input 1 as int32 only"
+        #expect(targetIssues("targets: {t: {runtime: ⟦⟦⟦tflite-micro⟧⟧⟧}}\n", model: fixtures + "embedding_int64.onnx", [
+            Expected(.operatorUnsupported, "1 operator cannot run: Gather → GATHER 'embed' (\(why) (input 1 'input_ids' is int64, which the converter keeps))"),
+            Expected(.operatorConstraint, "1 node breaks the constraint \"\(why)\" and cannot run: Gather 'embed' (input 1 'input_ids' is int64, which the converter keeps)"),
+            Expected(.quantizationUnsupported, "expects full-integer int8 models"),
+        ]) == [])
+        #expect(targetIssues("targets: {t: {runtime: ⟦tflite-micro⟧}}\n", model: fixtures + "embedding_int32.onnx", [
+            Expected(.quantizationUnsupported, "expects full-integer int8 models"),
+        ]) == [])
+        let m = try Repo.model("Tests/Fixtures/models/small_cnn_float16.tflite")
+        let rt = try #require(catalogue.runtime("tflite-micro"))
+        let r = Coverage.check(model: m, runtime: rt, version: nil, delegate: nil, catalogue: catalogue, analysis: nil)
+        #expect(r.unsupported.map(\.opType) == Array(repeating: "DEQUANTIZE", count: 5))
+        #expect(r.unsupported.first?.detail == "input 0 'functional_1/depthwise_1/depthwise' is float16")
+    }
+
     @Test func tfliteMicroRefusesHybridQuantization() {
         #expect(targetIssues("targets: {t: {runtime: ⟦tflite-micro⟧}}\n", model: derived + "attention_hybrid.tflite", [
             Expected(.quantizationUnsupported, "the model is dynamic-range (hybrid) quantized: int8 weights with float activations, which LiteRT for Microcontrollers refuses (no hybrid kernels); quantize activations to int8 too, with calibration data"),

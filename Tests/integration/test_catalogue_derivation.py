@@ -288,3 +288,79 @@ def test_a_checkout_is_read_at_head_and_its_commit_recorded(tmp_path):
     subprocess.run(["git", "commit", "-q", "-am", "bad"], cwd=repo, check=True, env=env)
     with pytest.raises(source_tables.TableError, match="Bad"):
         derive_tensorrt.matrix(source_tables.open_source(str(repo), "onnx/onnx-tensorrt").read("docs/operators.md"))
+
+
+KERNEL = """
+namespace tflite {
+namespace {
+constexpr int kInputTensor = 0;
+constexpr int kPositions = 1;
+TfLiteStatus GatherPrepare(TfLiteContext* context, TfLiteNode* node) {
+  TfLiteTensor* input = micro_context->AllocateTempInputTensor(node, kInputTensor);
+  TfLiteTensor* coords = micro_context->AllocateTempInputTensor(node, kPositions);
+  switch (coords->type) {
+    case kTfLiteInt32:
+      break;
+    default:
+      MicroPrintf("Positions of type '%s' are not supported by gather.", TfLiteTypeGetName(coords->type));
+      return kTfLiteError;
+  }
+  if (input->dims->size > 1) {
+    // Under a condition: not a refusal of every call.
+    TF_LITE_ENSURE_TYPES_EQ(context, input->type, kTfLiteFloat32);
+  }
+  TF_LITE_ENSURE(context, input->type == kTfLiteFloat32 || input->type == kTfLiteInt8);
+  return kTfLiteOk;
+}
+TfLiteStatus GatherEval(TfLiteContext* context, TfLiteNode* node) {
+  const TfLiteEvalTensor* input = tflite::micro::GetEvalInput(context, node, kInputTensor);
+  if (input->type == kTfLiteInt16) {
+    return EvalInt16(context, node);
+  }
+  // After an `if` on the same type: int16 is taken above, so this switch is no refusal of it.
+  switch (input->type) {
+    case kTfLiteFloat32:
+      break;
+    default:
+      return kTfLiteError;
+  }
+  return kTfLiteOk;
+}
+}  // namespace
+TFLMRegistration Register_GATHER() {
+  return tflite::micro::RegisterOp(nullptr, GatherPrepare, GatherEval);
+}
+}  // namespace tflite
+"""
+
+RESOLVER = """
+  TfLiteStatus AddGather(
+      const TFLMRegistration& registration = tflite::Register_GATHER()) {
+    return AddBuiltin(BuiltinOperator_GATHER, registration, ParseGather);
+  }
+"""
+
+
+def test_tflite_micro_kernel_type_refusals_are_read_from_unconditional_statements_only(tmp_path):
+    """derive_tflite.py's kernel_checks: a top-level switch on an input's type whose default returns kTfLiteError,
+    and a TF_LITE_ENSURE of `t->type ==` alternatives, refuse every other type; the same under an `if`, or after an
+    `if` on that type, does not (it may take those types elsewhere)."""
+    import catalogue_json
+    import derive_tflite
+    repo = tmp_path / "tflite-micro"
+    kernels = repo / "tensorflow/lite/micro/kernels"
+    kernels.mkdir(parents=True)
+    (kernels / "gather.cc").write_text(KERNEL)
+    (kernels / "gather_test.cc").write_text("TFLMRegistration Register_GATHER() { return RegisterOp(nullptr, X, Y); }")
+    (repo / "tensorflow/lite/micro/micro_mutable_op_resolver.h").write_text(RESOLVER)
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
+           "PATH": "/usr/bin:/bin"}
+    for args in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "kernels"]):
+        subprocess.run(["git", *args], cwd=repo, check=True, env=env)
+    checkout = catalogue_json.Checkout(str(repo))
+    checks = derive_tflite.kernel_checks(checkout, checkout.read(derive_tflite.RESOLVER))
+    assert [(c["id"], c["operators"], c["input"], c["values"]) for c in checks] == [
+        ("tflm.kernel-input0-float32-int8", ["GATHER"], 0, ["float32", "int8"]),
+        ("tflm.kernel-input1-int32", ["GATHER"], 1, ["int32"]),
+    ]
+    assert checks[1]["source"]["id"] == "tflm-kernels"

@@ -540,6 +540,42 @@ test: {samples: calib/}
     assert result["status"] == "failed" and "INT8 != FLOAT32" in result["reason"], result
 
 
+@pytest.mark.parametrize("ids,refused", [("int64", True), ("int32", False)])
+def test_tflite_micro_gathers_by_int32_positions_only(run, tmp_path, ids, refused):
+    """An embedding looked up by `input_ids` (a Gather, as transformers export it). onnx2tf keeps the ids' element
+    type, and TFLite Micro's GATHER takes int32 positions only (gather.cc's prepare, derived by derive_tflite.py:
+    tflm.kernel-input1-int32). `check` refuses the int64 model for TFLite Micro and passes the int32 one, before any
+    conversion; the artifacts' GATHERs read the ids as they were, and the tflite-micro interpreter refuses the first
+    in its own words and runs the second."""
+    shutil.copy(REPO / f"Tests/Fixtures/targets/embedding_{ids}.onnx", tmp_path / "m.onnx")
+    rng = np.random.default_rng(5)
+    (tmp_path / "samples").mkdir()
+    for i in range(3):
+        np.save(tmp_path / f"samples/s{i}.npy", rng.integers(0, 50, size=(1, 6)).astype(ids))
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text("slipway: 1\nname: embed\nmodel: {path: m.onnx, inputs: {input_ids: [1, 6]}}\n"
+                        "targets:\n  mcu: {runtime: tflite-micro}\ntest: {samples: samples/, tolerance: {max_abs: 0.00001}}\n")
+    c = run("check", str(manifest), "--format", "json")
+    errors = [d for d in json.loads(c.stdout) if d["severity"] == "error"]
+    if refused:
+        assert c.returncode == 1 and [d["code"] for d in errors] == ["SW4004", "SW4016"], errors
+        assert "GATHER 'embed'" in errors[0]["message"], errors
+        assert all("input 1 'input_ids' is int64, which the converter keeps" in d["message"] for d in errors), errors
+    else:
+        assert c.returncode == 0 and errors == [], errors
+    r = run("convert", str(manifest), "--force", "--python", CONVERT_PYTHON)
+    assert r.returncode == 0, r.stderr.decode() + r.stdout.decode()
+    artifact = tmp_path / "dist/mcu/embed.tflite"
+    [ids_input] = inspect(run, artifact)["inputs"]
+    assert ids_input["dtype"] == ids, ids_input
+    t = run("test", str(manifest), "--no-convert", "--force", "--json", "--runtime-python", VENV_PYTHON)
+    [result] = json.loads(t.stdout)["targets"]
+    if refused:
+        assert result["status"] == "failed" and "Positions of type 'INT64' are not supported by gather" in result["reason"], result
+    else:
+        assert result["status"] == "passed", result
+
+
 def scalar_mode_model(path):
     """x [1, 8] and a scalar int64 `mode`: If mode == 1 then Relu(x) else Neg(x), as an exporter writes a forward
     that branches on an int argument (silero-vad's `sr`)."""

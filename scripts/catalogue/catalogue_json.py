@@ -66,6 +66,10 @@ class Checkout:
     def read(self, path):
         return self._git("show", f"HEAD:{path}")
 
+    def list(self, folder):
+        """The names of the entries directly in `folder` at HEAD."""
+        return self._git("ls-tree", "--name-only", f"HEAD:{folder}").split()
+
     def exists(self, path):
         return subprocess.run(["git", "--git-dir", self._gitdir(), "cat-file", "-e", f"HEAD:{path}"],
                               capture_output=True).returncode == 0

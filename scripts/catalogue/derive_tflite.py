@@ -14,6 +14,12 @@ TensorFlow moved it out. Read at HEAD:
   tensorflow/lite/micro/kernels/elementwise.cc          -> the set's `tensor_types` checks: each Register_X's prepare
                                                            template names the Is*SupportedType predicate its input
                                                            must pass (LOG, SIN, COS, SQRT, SQUARE: float32 only)
+  tensorflow/lite/micro/kernels/*.cc, *.h               -> more `tensor_types` checks: for each builtin the resolver
+                                                           registers, the element types its Prepare and Eval refuse
+                                                           for an input by a top-level statement (a switch on the
+                                                           tensor's type whose default returns kTfLiteError,
+                                                           TF_LITE_ENSURE_TYPES_EQ, TF_LITE_ENSURE of `t->type ==`
+                                                           alternatives); GATHER's positions: int32 only
 
 Writes Schemas/targets/operators.json, the litert runtime's versions (every major.minor the runtime_version table
 names, so a model needing LiteRT 2.23 has a release to point at) into runtimes.json, and the revisions into
@@ -30,9 +36,11 @@ MODEL_BUILDER = "tflite/delegates/gpu/common/model_builder.cc"
 SCHEMA = "tflite/converter/schema/schema.fbs"
 RESOLVER = "tensorflow/lite/micro/micro_mutable_op_resolver.h"
 ELEMENTWISE = "tensorflow/lite/micro/kernels/elementwise.cc"
+KERNELS = "tensorflow/lite/micro/kernels"
 # TfLiteType names as the catalogue spells element types.
-TYPES = {"Float32": "float32", "Float16": "float16", "Int8": "int8", "UInt8": "uint8", "Int16": "int16", "Int32": "int32",
-         "Int64": "int64", "Bool": "bool"}
+TYPES = {"Float32": "float32", "Float16": "float16", "Float64": "float64", "Int4": "int4", "Int8": "int8", "UInt8": "uint8",
+         "Int16": "int16", "UInt16": "uint16", "Int32": "int32", "UInt32": "uint32", "Int64": "int64", "UInt64": "uint64",
+         "Bool": "bool", "String": "string", "Complex64": "complex64"}
 
 
 def builtin_names(schema_text):
@@ -116,6 +124,140 @@ def elementwise_checks(text):
     } for types, ops in sorted(groups.items(), key=lambda g: sorted(g[1]))]
 
 
+
+def strip_comments(text):
+    return re.sub(r"/\*.*?\*/", " ", re.sub(r"//[^\n]*", "", text), flags=re.S)
+
+
+def closing_brace(text, start):
+    """The index of the brace closing the one at `start`."""
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] == "{":
+            depth += 1
+        elif text[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+    sys.exit(f"{KERNELS}: unbalanced braces")
+
+
+def function_bodies(text):
+    """name -> body (between its braces) of every function defined in `text`."""
+    out = {}
+    for m in re.finditer(r"\n[\w:<>,\s\*&]*?\b(\w+)\s*\(([^;{}()]*(?:\([^;{}()]*\)[^;{}()]*)*)\)\s*(?:const\s*)?\{", text):
+        if m.group(1) in ("if", "for", "while", "switch"):
+            continue
+        start = m.end() - 1
+        out.setdefault(m.group(1), text[start + 1:closing_brace(text, start)])
+    return out
+
+
+def top_level(body):
+    """`body` with every nested block's contents blanked: what runs whenever the function runs."""
+    out, depth = [], 0
+    for ch in body:
+        if ch == "}":
+            depth -= 1
+        out.append(ch if depth == 0 or ch in "{}" else " ")
+        if ch == "{":
+            depth += 1
+    return "".join(out)
+
+
+def refusals(body, inputs):
+    """(input index, accepted types) for each element-type refusal at the top level of a kernel function: a
+    `switch (t->type)` whose default returns kTfLiteError, TF_LITE_ENSURE_TYPES_EQ(context, t->type, kTfLiteX), or
+    TF_LITE_ENSURE(context, t->type == kTfLiteA || ...), where `t` is the tensor of input `inputs[t]` and no earlier
+    top-level `if` tests its type."""
+    flat = top_level(body)
+    found = []
+
+    def guarded(var, at):
+        # An earlier top-level `if` on the same tensor's type may take some types elsewhere (and return).
+        return re.search(rf"\bif\s*\([^{{;]*\b{var}->type", flat[:at]) is not None
+    for m in re.finditer(r"\bswitch\s*\((\w+)->type\)\s*\{", flat):
+        if m.group(1) not in inputs or guarded(m.group(1), m.start()):
+            continue
+        start = m.end() - 1
+        block = body[start:closing_brace(body, start) + 1]
+        inner = top_level(block[1:-1])
+        labels = re.findall(r"\bcase\s+kTfLite(\w+)\s*:", inner)
+        default = re.search(r"\bdefault\s*:", inner)
+        if labels and default and "kTfLiteError" in block[1 + default.end():]:
+            found.append((inputs[m.group(1)], labels))
+    for m in re.finditer(r"TF_LITE_ENSURE_TYPES_EQ\(\s*context,\s*(\w+)->type,\s*kTfLite(\w+)\s*\)", flat):
+        if m.group(1) in inputs and not guarded(m.group(1), m.start()):
+            found.append((inputs[m.group(1)], [m.group(2)]))
+    for m in re.finditer(r"TF_LITE_ENSURE\(\s*context,\s*((?:\w+->type\s*==\s*kTfLite\w+\s*(?:\|\|\s*)?)+)\)", flat):
+        tested = re.findall(r"(\w+)->type\s*==\s*kTfLite(\w+)", m.group(1))
+        if len({t for t, _ in tested}) == 1 and tested[0][0] in inputs and not guarded(tested[0][0], m.start()):
+            found.append((inputs[tested[0][0]], [k for _, k in tested]))
+    return found
+
+
+def kernel_checks(tflm, resolver_text):
+    """The tflite-micro set's `tensor_types` checks read from its reference kernels: for each builtin, the element
+    types its Prepare and Eval (as Register_X() names them) refuse for an input, where the refusal runs whenever the
+    function does (a top-level statement, not one under a condition)."""
+    registered = {}
+    for m in re.finditer(r"Register_(\w+)\(\)\)\s*\{\s*return AddBuiltin\(\s*BuiltinOperator_(\w+)", resolver_text):
+        registered.setdefault(m.group(1), set()).add(m.group(2))
+    texts = {name: strip_comments(tflm.read(f"{KERNELS}/{name}")) for name in tflm.list(KERNELS)
+             if name.endswith((".cc", ".h")) and not name.endswith("_test.cc")}
+    # Input indices by constant name (`constexpr int kInputTensor = 0;`, `const int kConvInputTensor = 0;`): a
+    # file's own first, else the one value every file agrees on.
+    every = {}
+    for text in texts.values():
+        for k, v in re.findall(r"\b(?:constexpr|const)\s+(?:int|size_t)\s+(k\w+)\s*=\s*(\d+)\s*;", text):
+            every.setdefault(k, set()).add(int(v))
+    shared_consts = {k: next(iter(v)) for k, v in every.items() if len(v) == 1}
+    bodies = {}
+    for text in texts.values():
+        for name, body in function_bodies(text).items():
+            bodies.setdefault(name, []).append(body)
+    accepted = {}  # (builtin, input) -> set of types
+    for name, text in sorted(texts.items()):
+        consts = {**shared_consts, **{k: int(v) for k, v in re.findall(r"\b(?:constexpr|const)\s+(?:int|size_t)\s+(k\w+)\s*=\s*(\d+)\s*;", text)}}
+        own = function_bodies(text)
+        for m in re.finditer(r"TFLMRegistration Register_(\w+)\(\)\s*\{(.*?)\n\}", text, re.S):
+            call = re.search(r"RegisterOp\(([^;]*)\)\s*;", m.group(2))
+            if not call or m.group(1) not in registered:
+                continue
+            functions = [a.strip().split("::")[-1].split("<")[0] for a in call.group(1).split(",")][1:3]
+            for fn in functions:
+                candidates = [own[fn]] if fn in own else bodies.get(fn, [])
+                if len(candidates) != 1:
+                    continue  # a name defined in several files: which one runs is not read here
+                body = candidates[0]
+                inputs = {}
+                for b in re.finditer(r"(\w+)\s*=\s*(?:micro_context->AllocateTempInputTensor|(?:tflite::)?micro::GetEvalInput)"
+                                     r"\(\s*(?:context,\s*)?node,\s*(\w+)\s*\)", body):
+                    index = int(b.group(2)) if b.group(2).isdigit() else consts.get(b.group(2))
+                    if index is not None:
+                        inputs[b.group(1)] = index
+                for index, kinds in refusals(body, inputs):
+                    unknown = [k for k in kinds if k not in TYPES]
+                    if unknown:
+                        sys.exit(f"{KERNELS}/{name}: {fn} names element types the catalogue does not spell: {unknown}")
+                    for op in registered[m.group(1)]:
+                        key = (op, index)
+                        types = {TYPES[k] for k in kinds}
+                        accepted[key] = accepted[key] & types if key in accepted else types
+    if not accepted:
+        sys.exit(f"{KERNELS}: no kernel's element-type refusal read")
+    groups = {}
+    for (op, index), types in accepted.items():
+        groups.setdefault((index, tuple(sorted(types))), []).append(op)
+    return [{
+        "id": f"tflm.kernel-input{index}-" + "-".join(types), "operators": sorted(ops), "kind": "tensor_types",
+        "input": index, "values": list(types),
+        "text": f"LiteRT for Microcontrollers' kernel takes input {index} as {', '.join(types)} only",
+        "source": {"id": "tflm-kernels", "section": "each Register_X()'s Prepare and Eval: the element types a "
+                                                    "top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"},
+    } for (index, types), ops in sorted(groups.items())]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--litert", required=True)
@@ -125,8 +267,9 @@ def main():
     names = builtin_names(litert.read(SCHEMA))
     versions = runtime_versions(litert.read(RUNTIME_VERSION))
     gpu = gpu_parsers(litert.read(MODEL_BUILDER), names)
-    micro = resolver_builtins(tflm.read(RESOLVER))
-    micro_checks = elementwise_checks(tflm.read(ELEMENTWISE))
+    resolver = tflm.read(RESOLVER)
+    micro = resolver_builtins(resolver)
+    micro_checks = elementwise_checks(tflm.read(ELEMENTWISE)) + kernel_checks(tflm, resolver)
     for table, ops in (("runtime_version.cc", versions), ("model_builder.cc", gpu), ("micro_mutable_op_resolver.h", micro)):
         unknown = [o for o in ops if o not in names]
         if unknown:
@@ -163,6 +306,9 @@ def main():
     record("tflm-resolver",
            "LiteRT for Microcontrollers: MicroMutableOpResolver (tensorflow/lite/micro/micro_mutable_op_resolver.h)",
            "tensorflow/tflite-micro", tflm, RESOLVER)
+    record("tflm-kernels",
+           "LiteRT for Microcontrollers: reference kernels' input types (tensorflow/lite/micro/kernels/*.cc)",
+           "tensorflow/tflite-micro", tflm, KERNELS)
     record("tflm-elementwise",
            "LiteRT for Microcontrollers: elementwise kernels' input types (tensorflow/lite/micro/kernels/elementwise.cc)",
            "tensorflow/tflite-micro", tflm, ELEMENTWISE)
