@@ -62,6 +62,10 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - random_seed.onnx    noise from a seeded RandomNormalLike added to the input: TensorRT ignores the seed
 - resize_tf_half_pixel.onnx Resizes with tf_half_pixel_for_nn, nearest floor and linear: QNN's HTP takes the first only
 - topk_scores.onnx    scores of a MatMul and their best 4 (TopK, K an initializer): TOPK_V2, which the GPU delegate does not parse
+- conv_forms.onnx     strided convolutions padded as SAME pads (no PAD in the artifact: the converter folds it) and
+                      not (a PAD), a depthwise one strided 2×1 (a grouped CONV_2D), a bias added apart through a
+                      Reshape and a hard sigmoid after a convolution (both folded into it), and hard swishes written
+                      out with scalar constants (HARD_SWISH) and with shape-[1] ones (ADD, MUL, MUL)
 - converter_rewrites.onnx a strided convolution padded by 1 (onnx2tf pads it explicitly), a hard swish written out
                       (x · clip(x + 3, 0, 6) / 6), a convolution and a Relu, a MatMul and its bias, a layer norm dividing by
                       a Sqrt: what TensorFlow's converter writes as PAD, HARD_SWISH, a fused activation, a
@@ -444,6 +448,7 @@ def main():
     restriction_fixtures()
     one_hot_fixtures()
     rewrite_fixtures()
+    conv_form_fixtures()
     branch_and_pair_fixtures()
     ep_table_fixtures()
     tensorrt_static_fixtures()
@@ -762,6 +767,40 @@ def rewrite_fixtures():
               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])], inits)
     s = __import__("onnxruntime").InferenceSession(save(m, "converter_rewrites.onnx"), providers=["CPUExecutionProvider"])
     assert s.run(None, {"x": np.ones([1, 3, 16, 16], np.float32)})[0].shape == (1, 4)
+
+
+def conv_form_fixtures():
+    """conv_forms.onnx: what TensorFlow's converter makes of onnx2tf's convolutions and the arithmetic after them."""
+    rng = np.random.default_rng(19)
+    W = lambda name, *shape: numpy_helper.from_array((rng.standard_normal(shape) * 0.2).astype(np.float32), name)
+    c = lambda name, v: numpy_helper.from_array(np.array(v, np.float32), name)
+    inits = [W("wa", 8, 8, 3, 3), W("wb", 8, 8, 3, 3), W("wc", 8, 1, 5, 5), W("wd", 8, 8, 1, 1), W("bd", 8),
+             numpy_helper.from_array(np.array([1, 8, 1, 1], np.int64), "bshape"), W("we", 8, 8, 1, 1), W("wf", 8, 8, 1, 1),
+             c("three", 3.0), c("six", 6.0), c("zero", 0.0), c("three1", [3.0]), c("six1", [6.0])]
+    N = helper.make_node
+    nodes = [N("Conv", ["x1", "wa"], ["ya"], name="same.odd", strides=[2, 2], pads=[1, 1, 1, 1], kernel_shape=[3, 3]),
+             N("Conv", ["x2", "wb"], ["yb"], name="pad.even", strides=[2, 2], pads=[1, 1, 1, 1], kernel_shape=[3, 3]),
+             N("Conv", ["x3", "wc"], ["yc"], name="dw.rowstride", strides=[2, 1], pads=[2, 2, 2, 2], kernel_shape=[5, 5], group=8),
+             N("Conv", ["x4", "wd"], ["cd"], name="se.conv", kernel_shape=[1, 1]),
+             N("Reshape", ["bd", "bshape"], ["bd4"], name="bias.reshape"),
+             N("Add", ["cd", "bd4"], ["cdb"], name="se.bias"),
+             N("HardSigmoid", ["cdb"], ["hs"], name="se.gate", alpha=0.2, beta=0.5),
+             N("Mul", ["x4", "hs"], ["yd"], name="se.scale")]
+    for tag, w, three, six in (("scalar", "we", "three", "six"), ("one", "wf", "three1", "six1")):
+        nodes += [N("Conv", ["x4", w], [f"{tag}.c"], name=f"{tag}.conv", kernel_shape=[1, 1]),
+                  N("Add", [f"{tag}.c", three], [f"{tag}.s"], name=f"{tag}.shift"),
+                  N("Clip", [f"{tag}.s", "zero", "six"], [f"{tag}.g"], name=f"{tag}.clip"),
+                  N("Mul", [f"{tag}.c", f"{tag}.g"], [f"{tag}.p"], name=f"{tag}.gate"),
+                  N("Div", [f"{tag}.p", six], [f"y{tag}"], name=f"{tag}.scale")]
+    ins = [helper.make_tensor_value_info(n, TensorProto.FLOAT, s)
+           for n, s in [("x1", [1, 8, 7, 7]), ("x2", [1, 8, 8, 8]), ("x3", [1, 8, 3, 8]), ("x4", [1, 8, 4, 4])]]
+    outs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in
+            [("ya", [1, 8, 4, 4]), ("yb", [1, 8, 4, 4]), ("yc", [1, 8, 2, 8]), ("yd", [1, 8, 4, 4]),
+             ("yscalar", [1, 8, 4, 4]), ("yone", [1, 8, 4, 4])]]
+    s = __import__("onnxruntime").InferenceSession(save(model(nodes, ins, outs, inits), "conv_forms.onnx"),
+                                                   providers=["CPUExecutionProvider"])
+    feeds = {i.name: np.ones([d.dim_value for d in i.type.tensor_type.shape.dim], np.float32) for i in ins}
+    assert [o.shape for o in s.run(None, feeds)][2] == (1, 8, 2, 8)
 
 
 def one_hot_fixtures():

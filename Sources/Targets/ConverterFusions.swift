@@ -16,7 +16,9 @@ extension Coverage {
         for i in flatteningsIntoFullyConnected(nodes, links, tensors: tensors, analysis: analysis) where lowered[i] == nil {
             lowered[i] = []
         }
-        for (i, b) in arithmeticRewrites(nodes, links, model: model, tensors: tensors) where lowered[i] == nil { lowered[i] = b }
+        for (i, b) in arithmeticRewrites(nodes, links, model: model, tensors: tensors, analysis: analysis) where lowered[i] == nil {
+            lowered[i] = b
+        }
         for i in fusedActivations(nodes, links, model: model, tensors: tensors) where lowered[i] == nil { lowered[i] = [] }
         return lowered
     }
@@ -75,10 +77,12 @@ extension Coverage {
         return out
     }
 
-    /// Arithmetic the converter's optimizer rewrites: `x · clip(x + 3, 0, 6) / 6` (or `· 1/6`) of a convolution's
-    /// output is HARD_SWISH (measured on the converter_rewrites fixture), and `a / sqrt(b)` is `a · rsqrt(b)`
+    /// Arithmetic the converter's optimizer rewrites: `x · clip(x + 3, 0, 6) / 6` (or `· 1/6`), its constants
+    /// scalars, is HARD_SWISH (measured on the converter_rewrites fixture and the PaddleOCR models), and `a / sqrt(b)` is `a · rsqrt(b)`
     /// (measured: ppocrv4-rec's layer norms hold RSQRT and no SQRT or DIV).
-    static func arithmeticRewrites(_ nodes: [Node], _ links: NodeLinks, model: Model, tensors: [String: ConstantTensor]) -> [Int: [String]] {
+    static func arithmeticRewrites(
+        _ nodes: [Node], _ links: NodeLinks, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis? = nil
+    ) -> [Int: [String]] {
         let (producer, readers, graphOutputs) = (links.producer, links.readCount, links.graphOutputs)
         // The node making `v`, when `v` is read once and not returned: a value a rewrite may swallow.
         func soleMaker(_ v: String, _ op: String) -> Int? {
@@ -94,15 +98,34 @@ extension Coverage {
             return nil
         }
         var out: [Int: [String]] = [:]
-        // A scale and then a shift of a convolution's output by constants (a re-parameterized block's, ppocrv4's)
-        // fold into its weights and bias.
+        // The shape of a constant, or of a constant reshaped (a bias PaddlePaddle exports as Reshape(b, [1, C, 1, 1]),
+        // which onnxsim computes before onnx2tf converts).
+        func constantShape(_ v: String) -> [Int]? {
+            if let t = tensors[v] { return t.shape }
+            guard let p = producer[v], ["Reshape", "Unsqueeze", "Identity"].contains(nodes[p].opType), isDefaultDomain(nodes[p]),
+                  nodes[p].inputs.dropFirst().allSatisfy({ $0.isEmpty || tensors[$0] != nil }),
+                  let data = nodes[p].inputs.first, tensors[data] != nil else { return nil }
+            return analysis?.shapes[v]
+        }
+        // A convolution's output, or one a constant scale or shift already folded into (`out[p] == []`).
+        func convolutionMade(_ x: String) -> Bool {
+            guard let p = producer[x], readers[x] == 1, !graphOutputs.contains(x) else { return false }
+            return nodes[p].opType == "Conv" || (["Mul", "Add"].contains(nodes[p].opType) && out[p] == [])
+        }
+        // A scale and then a shift of a convolution's output by constants (a re-parameterized block's, ppocrv4's; a
+        // bias added apart, ppocr-cls's) fold into its weights and bias.
         for (i, n) in nodes.enumerated() where isDefaultDomain(n) && (n.opType == "Mul" || n.opType == "Add") && n.inputs.count == 2 {
-            guard let k = n.inputs.firstIndex(where: { tensors[$0] != nil }), let c = tensors[n.inputs[k]],
-                  c.shape.dropFirst(c.shape.count > 3 ? 2 : 1).allSatisfy({ $0 == 1 }) else { continue }
+            guard let k = n.inputs.firstIndex(where: { constantShape($0) != nil }), let shape = constantShape(n.inputs[k]),
+                  shape.dropFirst(shape.count > 3 ? 2 : 1).allSatisfy({ $0 == 1 }) else { continue }
             let x = n.inputs[1 - k]
             guard let p = producer[x], readers[x] == 1, !graphOutputs.contains(x) else { continue }
             let maker = nodes[p]
             if maker.opType == "Conv" || (maker.opType == "Mul" && out[p] == [] ) { out[i] = [] }
+        }
+        // A hard sigmoid's scale and shift (alpha · x + beta, then RELU_0_TO_1) of a convolution's output fold into
+        // it as the scale and shift above do (measured: the SE gates of ppocr-cls, conv_forms.onnx).
+        for (i, n) in nodes.enumerated() where isDefaultDomain(n) && n.opType == "HardSigmoid" {
+            if let x = n.inputs.first, convolutionMade(x) { out[i] = ["RELU_0_TO_1"] }
         }
         // A batch normalization of a convolution's output, its statistics constant, folds into its weights too; on
         // its own it is a MUL and an ADD (the table's; measured: test_batchnorm_epsilon).
@@ -147,13 +170,16 @@ extension Coverage {
                    let m = soleMaker(product, "Mul"), nodes[m].inputs.count == 2 {
                     let (a, b) = (nodes[m].inputs[0], nodes[m].inputs[1])
                     for (x, gate) in [(a, b), (b, a)] {
-                        // Only on a convolution's output: after a scale and shift (ppocrv4-det's, -rec's) or a
-                        // BatchNormalization (layout-cdla's) TensorFlow fused it in one model of three; unfused, the
-                        // clip is the ADD's fused RELU6 and the scaling a MUL.
-                        guard producer[x].map({ nodes[$0].opType == "Conv" }) == true, let clip = soleMaker(gate, "Clip"),
+                        // TensorFlow's optimizer matches the 3 and the 1/6 as scalars only (optimize_patterns.td's
+                        // MatchHardSwishPattern: RankedF32ElementsAttr<[]>): a shape-[1] constant leaves the clip the
+                        // ADD's fused RELU6 and the scaling a MUL (measured: ppocr-cls's and ppocrv4-det's scalars
+                        // fuse, ppocrv4-rec's and layout-cdla's [1]s do not).
+                        guard let clip = soleMaker(gate, "Clip"),
                               let (lo, hi) = model.clipBounds(nodes[clip], constant: { tensors[$0] }), lo == 0, hi == 6,
                               let shifted = nodes[clip].inputs.first, let add = soleMaker(shifted, "Add"),
-                              operand(nodes[add], besides: 3) == x else { continue }
+                              operand(nodes[add], besides: 3) == x,
+                              nodes[add].inputs.allSatisfy({ $0 == x || tensors[$0]?.shape.isEmpty == true }),
+                              n.inputs.allSatisfy({ $0 == product || tensors[$0]?.shape.isEmpty == true }) else { continue }
                         out[i] = ["HARD_SWISH"]
                         for k in [m, clip, add] { out[k] = [] }
                         break

@@ -939,9 +939,11 @@ public enum Coverage {
             // onnx2tf pads explicitly (a PAD before a VALID convolution) unless the pads are the same on both sides
             // of every axis and keep the spatial size (TensorFlow's SAME): a strided convolution's (Conv.py).
             let pad = explicitlyPadded(node, analysis: analysis) ? ["PAD"] : []
-            // A convolution with one group per input channel is a depthwise convolution in TFLite.
+            // A convolution with one group per input channel is a depthwise convolution in TFLite, when its strides
+            // are equal (TensorFlow's depthwise convolution takes no other); otherwise onnx2tf writes a grouped
+            // convolution, a CONV_2D (Conv.py; measured: ppocr-cls's 2×1-strided ones, conv_forms.onnx).
             if case .int(let g)? = node.attributes["group"], g > 1,
-                let w = node.inputs.count > 1 ? analysis?.shapes[node.inputs[1]] : nil, w.count >= 2, w[1] == 1
+                let w = node.inputs.count > 1 ? analysis?.shapes[node.inputs[1]] : nil, w.count >= 2, w[1] == 1, equalStrides(node)
             {
                 if slicedDepthwise(node) {
                     // Run at stride 1 and sliced, the bias added after the slice (Conv.py's depth_conv_bias);
@@ -1022,8 +1024,10 @@ public enum Coverage {
         return .some(builtins)
     }
 
-    /// Whether onnx2tf writes a PAD before the convolution `node` (Conv.py): `auto_pad` NOTSET with pads other than
-    /// zero that are not equal on both sides of every axis, or that change the spatial size.
+    /// Whether the artifact holds a PAD before the convolution `node`: onnx2tf writes one (Conv.py) for `auto_pad`
+    /// NOTSET with pads other than zero that are not equal on both sides of every axis, or that change the spatial
+    /// size; TensorFlow's converter folds it into the convolution where the pads are what SAME padding would add
+    /// (measured: ppocr-cls's 5×5 convolution strided 2 over 3 rows, conv_forms.onnx).
     static func explicitlyPadded(_ node: Node, analysis: GraphAnalysis?) -> Bool {
         if case .string(let mode)? = node.attributes["auto_pad"], mode != "NOTSET" { return false }
         guard case .ints(let pads)? = node.attributes["pads"], pads.contains(where: { $0 != 0 }), pads.count % 2 == 0 else {
@@ -1033,7 +1037,42 @@ public enum Coverage {
         let symmetric = (0..<half).allSatisfy { pads[$0] == pads[$0 + half] }
         guard let x = node.inputs.first, let y = node.outputs.first,
               let from = analysis?.shapes[x], let to = analysis?.shapes[y], from.count > 2, to.count > 2 else { return false }
-        return !(symmetric && Array(from.dropFirst(2)) == Array(to.dropFirst(2)))
+        if symmetric && Array(from.dropFirst(2)) == Array(to.dropFirst(2)) { return false }
+        return !padsAreSame(node, pads: pads, input: Array(from.dropFirst(2)), analysis: analysis)
+    }
+
+    /// Whether `pads` (begins, then ends) are, on every spatial axis, what TensorFlow's SAME padding adds for this
+    /// input size: total max((⌈n / s⌉ − 1)·s + (k − 1)·d + 1 − n, 0), the smaller half first.
+    static func padsAreSame(_ node: Node, pads: [Int64], input: [Int], analysis: GraphAnalysis?) -> Bool {
+        let half = pads.count / 2
+        guard input.count == half, half > 0 else { return false }
+        let kernel: [Int]
+        if case .ints(let k)? = node.attributes["kernel_shape"], k.count == half {
+            kernel = k.map { Int(clamping: $0) }
+        } else if node.inputs.count > 1, let w = analysis?.shapes[node.inputs[1]], w.count == half + 2 {
+            kernel = Array(w.dropFirst(2))
+        } else {
+            return false
+        }
+        func list(_ name: String) -> [Int] {
+            if case .ints(let v)? = node.attributes[name], v.count == half { return v.map { Int(clamping: $0) } }
+            return Array(repeating: 1, count: half)
+        }
+        let (strides, dilations) = (list("strides"), list("dilations"))
+        for a in 0..<half {
+            let (n, s, k, d) = (input[a], strides[a], kernel[a], dilations[a])
+            guard n > 0, s > 0, k > 0, d > 0, k <= 1 << 20, d <= 1 << 20, s <= 1 << 20, n <= 1 << 40 else { return false }
+            let out = (n + s - 1) / s
+            let total = max((out - 1) * s + (k - 1) * d + 1 - n, 0)
+            if Int64(total / 2) != pads[a] || Int64(total - total / 2) != pads[a + half] { return false }
+        }
+        return true
+    }
+
+    /// Every stride of a convolution the same (none given: all 1).
+    static func equalStrides(_ node: Node) -> Bool {
+        guard case .ints(let s)? = node.attributes["strides"], let first = s.first else { return true }
+        return s.allSatisfy { $0 == first }
     }
 
     /// A depthwise convolution strided and dilated at once, padded symmetrically or not at all (`auto_pad` NOTSET or

@@ -226,6 +226,20 @@ let fixtures = "Tests/Fixtures/targets/"
                            "RSQRT": 1, "SUB": 1])
     }
 
+    /// What TensorFlow's converter makes of onnx2tf's convolutions (conv_forms.onnx, measured: onnx2tf 1.29.24,
+    /// TensorFlow 2.19): a PAD whose amounts are SAME padding's folds into the convolution, a depthwise convolution
+    /// strided 2×1 is a grouped CONV_2D, a bias added apart through a Reshape and a hard sigmoid's scale and shift
+    /// fold into the convolution before them, and a hard swish is HARD_SWISH only with scalar constants.
+    @Test func theConverterFoldsSamePadsBiasesAndHardSigmoidsAndFusesScalarHardSwishes() throws {
+        let (r, lowered) = try liteRTLowering(fixtures + "conv_forms.onnx")
+        #expect(lowered("same.odd", "pad.even", "dw.rowstride") == [["CONV_2D"], ["PAD", "CONV_2D"], ["CONV_2D"]])
+        #expect(lowered("se.conv", "bias.reshape", "se.bias", "se.gate", "se.scale") == [["CONV_2D"], [], [], ["RELU_0_TO_1"], ["MUL"]])
+        #expect(lowered("scalar.shift", "scalar.clip", "scalar.gate", "scalar.scale") == [[], [], [], ["HARD_SWISH"]])
+        #expect(lowered("one.shift", "one.clip", "one.gate", "one.scale") == [["ADD"], [], ["MUL"], ["MUL"]])
+        // The artifact, builtin by builtin.
+        #expect(r.builtinCounts == ["CONV_2D": 6, "MUL": 3, "ADD": 1, "HARD_SWISH": 1, "PAD": 1, "RELU_0_TO_1": 1])
+    }
+
     @Test func aRecurrenceIsAWhileLoopInFloatAndUnrolledInFullInteger() throws {
         let rt = try #require(catalogue.runtime("litert"))
         for (name, op, body) in [("lstm", "LSTM", "SPLIT"), ("gru", "GRU", "SUB")] {
