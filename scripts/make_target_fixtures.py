@@ -66,6 +66,11 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
                       not (a PAD), a depthwise one strided 2×1 (a grouped CONV_2D), a bias added apart through a
                       Reshape and a hard sigmoid after a convolution (both folded into it), and hard swishes written
                       out with scalar constants (HARD_SWISH) and with shape-[1] ones (ADD, MUL, MUL)
+- nop_forms.onnx      ReduceMean/Max/Min/Sum with keepdims over a dimension of size 1 and a Cast to float of a float
+                      (nothing in the artifact), a ReduceMean without keepdims (a MEAN)
+- transformer_forms.onnx a lookup by run-time int64 ids, constant embeddings added in turn, Reshapes merging leading
+                      dimensions before Gemms, merging the last too, and putting back a leading 1 before a residual
+                      Add (maskseq-transformer's idioms)
 - converter_rewrites.onnx a strided convolution padded by 1 (onnx2tf pads it explicitly), a hard swish written out
                       (x · clip(x + 3, 0, 6) / 6), a convolution and a Relu, a MatMul and its bias, a layer norm dividing by
                       a Sqrt: what TensorFlow's converter writes as PAD, HARD_SWISH, a fused activation, a
@@ -449,6 +454,8 @@ def main():
     one_hot_fixtures()
     rewrite_fixtures()
     conv_form_fixtures()
+    nop_form_fixtures()
+    transformer_form_fixtures()
     branch_and_pair_fixtures()
     ep_table_fixtures()
     tensorrt_static_fixtures()
@@ -801,6 +808,59 @@ def conv_form_fixtures():
                                                    providers=["CPUExecutionProvider"])
     feeds = {i.name: np.ones([d.dim_value for d in i.type.tensor_type.shape.dim], np.float32) for i in ins}
     assert [o.shape for o in s.run(None, feeds)][2] == (1, 8, 2, 8)
+
+
+def nop_form_fixtures():
+    """nop_forms.onnx: reductions with keepdims over a dimension of size 1 and a cast to the input's own type, which
+    the artifact holds nothing of, beside a reduction without keepdims, which stays a MEAN. Each result goes to a
+    different operator: TensorFlow's converter would merge two equal ones."""
+    N = helper.make_node
+    nodes = [N("Relu", ["x"], ["r"], name="relu"),
+             N("ReduceMean", ["r"], ["m0"], name="mean.k0", axes=[1], keepdims=0),
+             N("ReduceMean", ["r"], ["m1"], name="mean.k1", axes=[1], keepdims=1),
+             N("ReduceMax", ["r"], ["m2"], name="max.k1", axes=[1], keepdims=1),
+             N("ReduceMin", ["r"], ["m3"], name="min.k1", axes=[1], keepdims=1),
+             N("ReduceSum", ["r", "axis"], ["m4"], name="sum.k1", keepdims=1),
+             N("Cast", ["r"], ["c"], name="cast.same", to=TensorProto.FLOAT),
+             N("Sigmoid", ["c"], ["y5"], name="sigmoid"), N("Neg", ["m0"], ["y0"], name="neg"),
+             N("Abs", ["m1"], ["y1"], name="abs"), N("Exp", ["m2"], ["y2"], name="exp"),
+             N("Tanh", ["m3"], ["y3"], name="tanh"), N("Sqrt", ["m4"], ["y4"], name="sqrt")]
+    outs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, s)
+            for n, s in [("y0", [1, 8])] + [(f"y{i}", [1, 1, 8]) for i in range(1, 6)]]
+    m = model(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 8])], outs,
+              [numpy_helper.from_array(np.array([1], np.int64), "axis")])
+    s = __import__("onnxruntime").InferenceSession(save(m, "nop_forms.onnx"), providers=["CPUExecutionProvider"])
+    assert s.run(None, {"x": np.ones([1, 1, 8], np.float32)})[0].shape == (1, 8)
+
+
+def transformer_form_fixtures():
+    """transformer_forms.onnx: a transformer export's embedding and projection idioms, as maskseq-transformer holds
+    them: a lookup by run-time int64 ids (onnx2tf wraps negative ids first), two constant embeddings added in turn
+    (one ADD), a Reshape merging leading dimensions before two Gemms (none: FULLY_CONNECTED reads 3-D), one merging
+    the last too (a RESHAPE), and a Reshape putting back a leading 1 before a residual Add (none: it broadcasts)."""
+    rng = np.random.default_rng(23)
+    W = lambda name, *shape: numpy_helper.from_array((rng.standard_normal(shape) * 0.2).astype(np.float32), name)
+    i64 = lambda name, v: numpy_helper.from_array(np.array(v, np.int64), name)
+    inits = [W("table", 50, 8), W("position", 1, 6, 8), W("token_type", 1, 6, 8), W("wq", 8, 8), W("bq", 8),
+             W("wk", 8, 8), W("bk", 8), W("wo", 8, 8), W("bo", 8), i64("rows", [-1, 8]), i64("heads", [1, 6, 2, 4]),
+             i64("back", [1, 6, 8])]
+    N = helper.make_node
+    nodes = [N("Gather", ["table", "input_ids"], ["e"], name="embed"),
+             N("Add", ["e", "position"], ["ep"], name="embed.position"),
+             N("Add", ["ep", "token_type"], ["h"], name="embed.token_type"),
+             N("Reshape", ["h", "rows"], ["h2"], name="rows"),
+             N("Gemm", ["h2", "wq", "bq"], ["q"], name="q"), N("Gemm", ["h2", "wk", "bk"], ["k"], name="k"),
+             N("Add", ["q", "k"], ["qk"], name="qk"),
+             N("Reshape", ["qk", "heads"], ["qh"], name="split.heads"),
+             N("Transpose", ["qh"], ["qt"], name="heads.first", perm=[0, 2, 1, 3]),
+             N("Reshape", ["qt", "rows"], ["m"], name="merge.heads"),
+             N("Gemm", ["m", "wo", "bo"], ["o"], name="out"),
+             N("Reshape", ["o", "back"], ["o3"], name="unflatten"),
+             N("Add", ["o3", "h"], ["y"], name="residual")]
+    m = model(nodes, [helper.make_tensor_value_info("input_ids", TensorProto.INT64, [1, 6])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 6, 8])], inits)
+    s = __import__("onnxruntime").InferenceSession(save(m, "transformer_forms.onnx"), providers=["CPUExecutionProvider"])
+    assert s.run(None, {"input_ids": np.arange(6, dtype=np.int64)[None]})[0].shape == (1, 6, 8)
 
 
 def one_hot_fixtures():

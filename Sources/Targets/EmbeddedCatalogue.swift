@@ -7228,7 +7228,7 @@ enum EmbeddedCatalogue {
       "Less": ["LESS"],
       "Greater": ["GREATER"],
       "Where": ["SELECT_V2"],
-      "LayerNormalization": ["MEAN", "SQUARED_DIFFERENCE", "ADD", "RSQRT", "MUL", "SUB"],
+      "LayerNormalization": ["MEAN", "SQUARED_DIFFERENCE", "MEAN", "ADD", "RSQRT", "MUL", "MUL", "MUL", "SUB", "ADD"],
       "LSTM": [
         "WHILE", "LESS", "FULLY_CONNECTED", "ADD", "SPLIT", "LOGISTIC", "TANH", "MUL", "GATHER", "SLICE", "RESHAPE",
         "CONCATENATION"
@@ -7260,9 +7260,11 @@ enum EmbeddedCatalogue {
       "Equal": "ONE_HOT when it compares a Reshape whose last dimension is 1 (through an Expand that changes no shape) with a constant int32 or int64 tensor shaped [1, …, 1, N] holding 0 … N-1, as TensorFlow's optimizer rewrites such a one-hot encoding; the Reshape, the Expand and a following Cast to float are taken into it (measured: magika's byte encoding is one ONE_HOT, which TFLite Micro has no kernel for)",
       "Expand": "onnx2tf writes the input times ones of the new shape (a MUL; measured: int32 and float32 Expands to constant and computed shapes are MULs); nothing when the shape does not change, as onnxsim removes such an Expand first (measured: expand_mid's and magika's are gone)",
       "GRU": "as LSTM: unrolled_GRU in a full-integer conversion (measured on the GRU classifier fixture at 50 steps)",
+      "Gather": "with indices given at run time, LESS, CAST, MUL and ADD before the GATHER: onnx2tf wraps negative indices (measured: test_gather_0:inputs and the other `:inputs` forms, maskseq-transformer's lookup by input_ids); constant indices are wrapped when converting",
       "HardSigmoid": "alpha · x + beta clipped to [0, 1]: the MUL and ADD fold into a convolution before them where they can, the clip is RELU_0_TO_1 (measured: ppocr-cls's nine HardSigmoids are nine RELU_0_TO_1, which the tflite-micro interpreter then refused)",
       "If": "a decided If is the builtins of the branch it takes (onnxsim inlines it); an undecided one both branches and a SELECT_V2 per output, which needs each output's shape to be the same in both and no branch reading an initializer of the graph around it (onnx2tf's If.py; measured: test_if, shape_if.onnx, if_on_scalar.onnx convert, oww-hey-jarvis does not)",
       "LSTM": "a WHILE loop (its condition a LESS, its body the cell's builtins); unrolled in a full-integer conversion, one cell per step between an UNPACK and a PACK: unrolled_LSTM (measured on the LSTM classifier fixture at 50 steps, float32 and int8)",
+      "LayerNormalization": "the mean, the squared difference from it, its mean, + epsilon, RSQRT, a MUL by the scale, two MULs, a SUB from the bias and an ADD, per node (measured: maskseq-transformer's seven; onnx2tf fails on the node tests' shapes)",
       "MatMul": "FULLY_CONNECTED when the second input is a constant 2-D matrix",
       "Max": "one MAXIMUM per input after the first (measured: test_max_example's three inputs are two); MAXIMUM with 0 is RELU, with -inf nothing",
       "MaxPool": "a 1-D pool is a RESHAPE to 2-D before and after it (measured: test_maxpool_1d_default)",

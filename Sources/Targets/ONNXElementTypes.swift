@@ -14,10 +14,10 @@ public enum ONNXElementTypes {
         "Abs", "Acos", "Acosh", "Add", "Asin", "Asinh", "Atan", "Atanh", "AveragePool", "BatchNormalization",
         "Ceil", "Celu", "Clip", "Compress", "Concat", "Conv", "ConvTranspose", "Cos", "Cosh", "CumSum", "DepthToSpace",
         "Div", "Dropout", "Einsum", "Elu", "Erf", "Exp", "Expand", "Flatten", "Floor", "Gather", "GatherElements",
-        "GatherND", "Gelu", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "GroupNormalization", "HardSigmoid",
+        "GatherND", "Gelu", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "GroupNormalization", "GRU", "HardSigmoid",
         "HardSwish", "Hardmax", "Identity", "InstanceNormalization", "LRN", "LayerNormalization", "LeakyRelu", "Log",
-        "LogSoftmax", "LpNormalization", "MatMul", "Max", "MaxPool", "Mean", "Min", "Mish", "Mod", "Mul", "Neg",
-        "Pad", "Pow", "PRelu", "Reciprocal", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax",
+        "LogSoftmax", "LpNormalization", "LSTM", "MatMul", "Max", "MaxPool", "Mean", "Min", "Mish", "Mod", "Mul", "Neg",
+        "Pad", "Pow", "PRelu", "Reciprocal", "RNN", "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax",
         "ReduceMean", "ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare", "Relu", "Reshape", "Resize", "Round",
         "ScatterElements", "ScatterND", "Selu", "Shrink", "Sigmoid", "Sign", "Sin", "Sinh", "Slice", "Softmax",
         "Softplus", "Softsign", "SpaceToDepth", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tan", "Tanh",
@@ -28,18 +28,27 @@ public enum ONNXElementTypes {
     ]
     static let int64: Set<String> = ["ArgMax", "ArgMin", "NonZero", "Shape", "Size"]
 
-    /// value name → element type for the values of `graph` (0: the main graph) whose type is fixed.
-    public static func infer(_ model: Model, graph index: Int = 0) -> [String: DType] {
-        guard model.format == .onnx, model.graphs.indices.contains(index) else { return [:] }
-        let graph = model.graphs[index]
+    /// value name → element type for the values of every graph whose type is fixed. A subgraph reads its enclosing
+    /// graphs' values by name (ONNX names are unique across the nesting), and is read after its parent (the reader
+    /// appends a subgraph after the graph that holds it), so one map serves every graph; an If's outputs are its
+    /// branch's, typed in a later pass where the branch does not declare them (exporters often leave them undefined).
+    public static func infer(_ model: Model) -> [String: DType] {
+        guard model.format == .onnx else { return [:] }
         var types: [String: DType] = [:]
-        for v in graph.inputs { if let t = v.dtype { types[v.name] = t } }
-        for t in model.tensors where t.graph == index { types[t.name] = t.dtype }
-        for node in graph.nodes where node.domain.isEmpty || node.domain == "ai.onnx" {
-            guard let out = outputTypes(node, types: types, model: model) else { continue }
-            for (name, t) in zip(node.outputs, out) where !name.isEmpty && types[name] == nil {
-                if let t { types[name] = t }
+        for t in model.tensors { types[t.name] = t.dtype }
+        // One pass per level of nesting at most: each types what the one before left to a branch.
+        for _ in 0..<8 {
+            let known = types.count
+            for graph in model.graphs {
+                for v in graph.inputs { if let t = v.dtype, types[v.name] == nil { types[v.name] = t } }
+                for node in graph.nodes where node.domain.isEmpty || node.domain == "ai.onnx" {
+                    guard let out = outputTypes(node, types: types, model: model) else { continue }
+                    for (name, t) in zip(node.outputs, out) where !name.isEmpty && types[name] == nil {
+                        if let t { types[name] = t }
+                    }
+                }
             }
+            if types.count == known || model.graphs.count <= 1 { break }
         }
         return types
     }
@@ -57,6 +66,10 @@ public enum ONNXElementTypes {
             if case .int(let code)? = node.attributes["to"] { return [DType(onnxCode: code)] }
             return nil
         case "CastLike": return [input(1)]
+        case "If":
+            // The branches' declared outputs (each branch declares the same types).
+            guard case .graph(let g)? = node.attributes["then_branch"], model.graphs.indices.contains(g) else { return nil }
+            return model.graphs[g].outputs.map { $0.dtype ?? types[$0.name] }
         case "TopK": return [input(0), .int64]
         case "Unique": return [input(0), .int64, .int64, .int64]
         case "Where": return [input(1)]

@@ -240,6 +240,25 @@ let fixtures = "Tests/Fixtures/targets/"
         #expect(r.builtinCounts == ["CONV_2D": 6, "MUL": 3, "ADD": 1, "HARD_SWISH": 1, "PAD": 1, "RELU_0_TO_1": 1])
     }
 
+    /// Reductions that keep dimensions of size 1 and a cast to the input's own type are nothing in the artifact; a
+    /// reduction that drops its dimension stays a MEAN (nop_forms.onnx, measured).
+    @Test func reductionsOverOnesAndCastsToTheSameTypeAreNothing() throws {
+        let (r, lowered) = try liteRTLowering(fixtures + "nop_forms.onnx")
+        #expect(lowered("mean.k0", "mean.k1", "max.k1", "min.k1", "sum.k1", "cast.same") == [["MEAN"], [], [], [], [], []])
+        #expect(r.builtinCounts == ["RELU": 1, "MEAN": 1, "NEG": 1, "ABS": 1, "EXP": 1, "TANH": 1, "SQRT": 1, "LOGISTIC": 1])
+    }
+
+    /// A transformer export's idioms (transformer_forms.onnx, measured as maskseq-transformer holds them): a lookup
+    /// by run-time ids wraps negative ids first, constant embeddings added in turn are one ADD, a Reshape merging
+    /// leading dimensions before Gemms and one putting a leading 1 back before a residual Add are nothing, one merging
+    /// the last dimension too stays a RESHAPE.
+    @Test func aTransformersLookupsAndReshapesAreWhatTheConverterWrites() throws {
+        let (r, lowered) = try liteRTLowering(fixtures + "transformer_forms.onnx")
+        #expect(lowered("embed", "embed.position", "embed.token_type") == [["LESS", "CAST", "MUL", "ADD", "GATHER"], [], ["ADD"]])
+        #expect(lowered("rows", "q", "split.heads", "merge.heads", "unflatten", "residual") == [[], ["FULLY_CONNECTED"], ["RESHAPE"], ["RESHAPE"], [], ["ADD"]])
+        #expect(r.builtinCounts == ["ADD": 4, "FULLY_CONNECTED": 3, "RESHAPE": 2, "CAST": 1, "GATHER": 1, "LESS": 1, "MUL": 1, "TRANSPOSE": 1])
+    }
+
     @Test func aRecurrenceIsAWhileLoopInFloatAndUnrolledInFullInteger() throws {
         let rt = try #require(catalogue.runtime("litert"))
         for (name, op, body) in [("lstm", "LSTM", "SPLIT"), ("gru", "GRU", "SUB")] {
