@@ -71,6 +71,8 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - transformer_forms.onnx a lookup by run-time int64 ids, constant embeddings added in turn, Reshapes merging leading
                       dimensions before Gemms, merging the last too, and putting back a leading 1 before a residual
                       Add (maskseq-transformer's idioms)
+- mul_folds.onnx      scalings by one number that only a convolution or a FULLY_CONNECTED reads (folded into its
+                      weights), and one per channel and one read twice (MULs)
 - converter_rewrites.onnx a strided convolution padded by 1 (onnx2tf pads it explicitly), a hard swish written out
                       (x · clip(x + 3, 0, 6) / 6), a convolution and a Relu, a MatMul and its bias, a layer norm dividing by
                       a Sqrt: what TensorFlow's converter writes as PAD, HARD_SWISH, a fused activation, a
@@ -456,6 +458,7 @@ def main():
     conv_form_fixtures()
     nop_form_fixtures()
     transformer_form_fixtures()
+    mul_fold_fixtures()
     branch_and_pair_fixtures()
     ep_table_fixtures()
     tensorrt_static_fixtures()
@@ -861,6 +864,35 @@ def transformer_form_fixtures():
               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 6, 8])], inits)
     s = __import__("onnxruntime").InferenceSession(save(m, "transformer_forms.onnx"), providers=["CPUExecutionProvider"])
     assert s.run(None, {"input_ids": np.arange(6, dtype=np.int64)[None]})[0].shape == (1, 6, 8)
+
+
+def mul_fold_fixtures():
+    """mul_folds.onnx: scalings by one number before a convolution (after another, after a Relu, before a depthwise
+    one), before a FULLY_CONNECTED through a flattening (all folded), and scalings per channel or read twice (MULs)."""
+    rng = np.random.default_rng(5)
+    W = lambda name, *shape: numpy_helper.from_array((rng.standard_normal(shape) * 0.2).astype(np.float32), name)
+    c = lambda name, v: numpy_helper.from_array(np.array(v, np.float32), name)
+    N = helper.make_node
+    inits = [W("wa", 8, 8, 3, 3), W("wb", 8, 8, 1, 1), W("wc", 8, 1, 3, 3), W("wd", 8, 8, 3, 3), W("fc", 8, 4),
+             W("we", 8, 8, 1, 1), c("k1", [0.5]), c("ks", 0.25), c("kc", np.full((1, 8, 1, 1), 0.3, np.float32)),
+             c("k2", [2.0]), c("k3", [1.5]), numpy_helper.from_array(np.array([1, 8], np.int64), "flat")]
+    nodes = [N("Conv", ["x", "wa"], ["a"], name="conv.a", pads=[1, 1, 1, 1], kernel_shape=[3, 3]),
+             N("Mul", ["a", "k1"], ["a1"], name="mul.one"),
+             N("Conv", ["a1", "wb"], ["ya"], name="conv.pointwise", kernel_shape=[1, 1]),
+             N("Relu", ["x"], ["r"], name="relu"), N("Mul", ["r", "ks"], ["r1"], name="mul.scalar"),
+             N("Conv", ["r1", "wc"], ["yb"], name="conv.depthwise", pads=[1, 1, 1, 1], kernel_shape=[3, 3], group=8),
+             N("Tanh", ["x"], ["t"], name="tanh"), N("Mul", ["t", "kc"], ["t1"], name="mul.channel"),
+             N("Conv", ["t1", "wd"], ["yc"], name="conv.padded", pads=[1, 1, 1, 1], kernel_shape=[3, 3]),
+             N("Sigmoid", ["x"], ["s"], name="sigmoid"), N("GlobalAveragePool", ["s"], ["p"], name="pool"),
+             N("Mul", ["p", "k2"], ["p1"], name="mul.before.fc"), N("Reshape", ["p1", "flat"], ["f"], name="flatten"),
+             N("MatMul", ["f", "fc"], ["yd"], name="fc"),
+             N("Exp", ["x"], ["e"], name="exp"), N("Mul", ["e", "k3"], ["e1"], name="mul.two.readers"),
+             N("Conv", ["e1", "we"], ["ye"], name="conv.e", kernel_shape=[1, 1]), N("Add", ["ye", "e1"], ["yf"], name="residual")]
+    outs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in
+            [("ya", [1, 8, 6, 6]), ("yb", [1, 8, 6, 6]), ("yc", [1, 8, 6, 6]), ("yd", [1, 4]), ("yf", [1, 8, 6, 6])]]
+    m = model(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8, 6, 6])], outs, inits)
+    s = __import__("onnxruntime").InferenceSession(save(m, "mul_folds.onnx"), providers=["CPUExecutionProvider"])
+    assert s.run(None, {"x": np.ones([1, 8, 6, 6], np.float32)})[3].shape == (1, 4)
 
 
 def one_hot_fixtures():

@@ -227,6 +227,27 @@ extension Coverage {
                 out[root] = ["RSQRT"]
             }
         }
+        // A scaling by one number (a scalar or [1]-shaped constant; a division by one too) that only a convolution,
+        // or a FULLY_CONNECTED (through the flattening before it), reads folds into its weights; one per channel, or
+        // read by others too, stays a MUL (measured: mul_folds in make_target_fixtures.py; layout-cdla's hard
+        // swishes' divisions by 6 before pointwise convolutions).
+        func intoAffine(_ v: String, depth: Int = 0) -> Bool {
+            guard depth < 3, readers[v] == 1, !graphOutputs.contains(v), let k = links.readers[v]?.first else { return false }
+            let reader = nodes[k]
+            guard isDefaultDomain(reader), reader.inputs.first == v, !reader.inputs.dropFirst().contains(v) else { return false }
+            switch reader.opType {
+            case "Conv", "Gemm": return true
+            case "MatMul": return isMatMulByConstant(reader, tensors: tensors)
+            case "Reshape", "Flatten": return reader.outputs.first.map { intoAffine($0, depth: depth + 1) } ?? false
+            default: return false
+            }
+        }
+        for (i, n) in nodes.enumerated() where out[i] == nil && isDefaultDomain(n) && (n.opType == "Mul" || n.opType == "Div") && n.inputs.count == 2 {
+            let constant = n.opType == "Div" ? [1] : [0, 1]
+            guard let k = constant.first(where: { tensors[n.inputs[$0]].map { $0.shape.allSatisfy { $0 == 1 } } == true }),
+                  tensors[n.inputs[1 - k]] == nil, let y = n.outputs.first, intoAffine(y) else { continue }
+            out[i] = []
+        }
         return out
     }
 

@@ -88,12 +88,17 @@ public enum Coverage {
     ) -> CoverageReport {
         // A TorchScript module's nodes are its forward evaluated by the analysis, not stored in the archive.
         let model = model.graphs.isEmpty ? analysis?.graphModel ?? model : model
+        let isLiteRT = runtime.name == "litert" || runtime.name == "tflite-micro"
+        // An ONNX model's values' element types, for the lowering (a Cast to its input's own type) and the checks on
+        // the builtins its nodes become; inferred here, where alone they are read.
+        let onnxTypes = model.format == .onnx && isLiteRT ? ONNXElementTypes.infer(model) : [:]
+        var analysis = analysis
+        if !onnxTypes.isEmpty, analysis?.elementTypes.isEmpty == true { analysis?.elementTypes = onnxTypes }
         let nodes = model.graphs.first?.nodes ?? []
         var findings: [OperatorFinding] = []
         let opSet = delegate?.operators.flatMap { catalogue.operatorSet($0) }
         let runtimeSet = runtime.operators.flatMap { catalogue.operatorSet($0) }
         let pinned = version.flatMap(VersionNumber.init)
-        let isLiteRT = runtime.name == "litert" || runtime.name == "tflite-micro"
         let floatInFullInteger = Set(catalogue.floatInFullInteger)
         var mainTensors: [String: ConstantTensor] = [:]
         for t in model.tensors where t.graph == 0 { mainTensors[t.name] = t }
@@ -109,8 +114,6 @@ public enum Coverage {
         if model.format == .tflite || model.format == .onnx {
             for t in mainTensors.values where dtypes[t.name] == nil { dtypes[t.name] = t.dtype.name }
         }
-        // An ONNX model's values' element types, for the checks on the builtins its nodes become.
-        let onnxTypes = model.format == .onnx && isLiteRT ? analysis?.elementTypes ?? ONNXElementTypes.infer(model) : [:]
         // Every TFLite tensor's quantization parameters, activations included, for the checks on them.
         var quantization: [String: Quantization] = [:]
         if model.format == .tflite {

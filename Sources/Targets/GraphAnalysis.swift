@@ -119,7 +119,8 @@ public struct GraphAnalysis: Sendable {
     /// The model whose graph `nodes` index when it is not the analysed one: a TorchScript module's forward as
     /// evaluated at the manifest's input shapes (its archive stores code, not a graph). Coverage judges these nodes.
     public var graphModel: Model? = nil
-    /// An ONNX model's values' element types, as its operators' type rules fix them (`ONNXElementTypes`).
+    /// An ONNX model's values' element types, as its operators' type rules fix them (`ONNXElementTypes`): filled by
+    /// the operator coverage of a TFLite target, which alone reads them (the analysis itself does not pay for them).
     public var elementTypes: [String: DType] = [:]
 
     public init(
@@ -163,7 +164,6 @@ public struct GraphAnalysis: Sendable {
         var a = Analyzer(model: model)
         var result = a.run(overrides: inputs, values: values)
         result.boundInputs = Set(model.inputs.filter { values[$0.name] != nil && Analyzer.takesValue($0) }.map(\.name))
-        result.elementTypes = ONNXElementTypes.infer(model)
         // Weights without a graph (a safetensors or GGUF file that is not a language model, a PyTorch state dict,
         // a TorchScript archive whose code is not read): nothing computes, so no figure is complete.
         if model.graphs.isEmpty { result.coverage.weightsOnly = true }

@@ -259,6 +259,15 @@ let fixtures = "Tests/Fixtures/targets/"
         #expect(r.builtinCounts == ["ADD": 4, "FULLY_CONNECTED": 3, "RESHAPE": 2, "CAST": 1, "GATHER": 1, "LESS": 1, "MUL": 1, "TRANSPOSE": 1])
     }
 
+    /// A scaling by one number that only a convolution or a FULLY_CONNECTED reads folds into its weights; one per
+    /// channel, or read twice, stays a MUL (mul_folds.onnx, measured: the artifact's two MULs are those).
+    @Test func aScalingByOneNumberFoldsIntoTheConvolutionOrFullyConnectedAfterIt() throws {
+        let (r, lowered) = try liteRTLowering(fixtures + "mul_folds.onnx")
+        #expect(lowered("mul.one", "mul.scalar", "mul.before.fc", "flatten", "fc") == [[], [], [], [], ["FULLY_CONNECTED"]])
+        #expect(lowered("mul.channel", "mul.two.readers") == [["MUL"], ["MUL"]])
+        #expect(r.builtinCounts["MUL"] == 2 && r.builtinCounts["CONV_2D"] == 4 && r.builtinCounts["DEPTHWISE_CONV_2D"] == 1)
+    }
+
     @Test func aRecurrenceIsAWhileLoopInFloatAndUnrolledInFullInteger() throws {
         let rt = try #require(catalogue.runtime("litert"))
         for (name, op, body) in [("lstm", "LSTM", "SPLIT"), ("gru", "GRU", "SUB")] {
