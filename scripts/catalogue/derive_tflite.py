@@ -30,6 +30,7 @@ import re
 import sys
 
 import catalogue_json as cj
+from cpp_text import closing_brace, strip_comments
 
 RUNTIME_VERSION = "tflite/converter/tools/versioning/runtime_version.cc"
 MODEL_BUILDER = "tflite/delegates/gpu/common/model_builder.cc"
@@ -123,23 +124,6 @@ def elementwise_checks(text):
         "source": {"id": "tflm-elementwise", "section": "Register_X(): the Is*SupportedType of its prepare"},
     } for types, ops in sorted(groups.items(), key=lambda g: sorted(g[1]))]
 
-
-
-def strip_comments(text):
-    return re.sub(r"/\*.*?\*/", " ", re.sub(r"//[^\n]*", "", text), flags=re.S)
-
-
-def closing_brace(text, start):
-    """The index of the brace closing the one at `start`."""
-    depth = 0
-    for i in range(start, len(text)):
-        if text[i] == "{":
-            depth += 1
-        elif text[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-    sys.exit(f"{KERNELS}: unbalanced braces")
 
 
 def function_bodies(text):

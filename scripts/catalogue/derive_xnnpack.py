@@ -52,6 +52,7 @@ import re
 import sys
 
 import catalogue_json as cj
+from cpp_text import block
 from derive_tflite import SCHEMA, builtin_names
 
 DELEGATE = "tflite/delegates/xnnpack/xnnpack_delegate.cc"
@@ -60,20 +61,6 @@ SET_ID = "litert-xnnpack"
 # The TfLiteType names (kTfLiteFloat32...) as the catalogue spells element types.
 TYPES = {"Float32": "float32", "Float16": "float16", "Int8": "int8", "UInt8": "uint8", "Int16": "int16",
          "Int32": "int32", "Int64": "int64", "Int4": "int4", "Int2": "int2", "UInt4": "uint4", "Bool": "bool"}
-
-
-def block(text, start):
-    """The brace-balanced block that opens at the first `{` from `start`."""
-    i = text.index("{", start)
-    depth = 0
-    for j in range(i, len(text)):
-        if text[j] == "{":
-            depth += 1
-        elif text[j] == "}":
-            depth -= 1
-            if depth == 0:
-                return text[i:j + 1]
-    raise ValueError("unbalanced braces")
 
 
 def function(text, name):
