@@ -545,20 +545,27 @@ public enum Coverage {
                 if n > top { return (c, "input '\(v)' has \(n) elements") }
             case .tensorTypes:
                 // Input indices are the node's own: a TFLite node against a TFLite set, an ONNX node against an ONNX
-                // set; an ONNX or Keras node lowered to builtins has others.
+                // set; an ONNX or Keras node lowered to builtins has others. A check naming an output reads that.
                 let own = node.builtinCode != nil ? set.format == .tflite : set.format == .onnx && node.domain != "aten"
-                // An ONNX or Keras node lowered to TFLite builtins, on a run-time input (a constant is written in the
-                // type the builtin takes).
-                if !own, node.builtinCode == nil, set.format == .tflite, let v = input(c.input), !constants.contains(v) {
+                let tensor: (label: String, value: String)?
+                if let k = c.outputs.first {
+                    tensor = k < node.outputs.count && !node.outputs[k].isEmpty ? ("output \(k)", node.outputs[k]) : nil
+                } else {
+                    tensor = input(c.input).map { ("input \(c.input)", $0) }
+                }
+                guard let (label, v) = tensor else { continue }
+                // An ONNX or Keras node lowered to TFLite builtins, on a run-time value (a constant input is written in
+                // the type the builtin takes).
+                if !own, node.builtinCode == nil, set.format == .tflite, !constants.contains(v) {
                     let source = valueTypes[v]
                     if let source, !source.isFloatingPoint {
-                        // An integer or boolean value keeps its type through the converter; the check's input index
-                        // is the node's own for the builtins the table gives the operator (not those onnx2tf adds
-                        // before them — a run-time Gather's index wrapping —, nor a fusion across nodes, whose
-                        // builtin reads other values: a one-hot product's EMBEDDING_LOOKUP).
+                        // An integer or boolean value keeps its type through the converter; the check's index is the
+                        // node's own for the builtins the table gives the operator (not those onnx2tf adds before
+                        // them — a run-time Gather's index wrapping —, nor a fusion across nodes, whose builtin reads
+                        // other values: a one-hot product's EMBEDDING_LOOKUP).
                         let concerned = names.filter { c.operators.contains($0) || c.operators.contains("*") }
                         if !concerned.isEmpty, concerned.allSatisfy(ownBuiltins.contains), !c.values.contains(source.name) {
-                            return (c, "input \(c.input) '\(v)' is \(source.name), which the converter keeps")
+                            return (c, "\(label) '\(v)' is \(source.name), which the converter keeps")
                         }
                         continue
                     }
@@ -567,15 +574,15 @@ public enum Coverage {
                     if let t = loweredActivations {
                         let concerned = names.filter { c.operators.contains($0) || c.operators.contains("*") }
                         if !concerned.allSatisfy(floatInFullInteger.contains), !c.values.contains(t) {
-                            return (c, "input \(c.input) '\(v)' is \(t) in the full-integer conversion")
+                            return (c, "\(label) '\(v)' is \(t) in the full-integer conversion")
                         }
                     } else if source != nil, !c.values.contains("float32") {
-                        return (c, "input \(c.input) '\(v)' is float32 in the conversion")
+                        return (c, "\(label) '\(v)' is float32 in the conversion")
                     }
                     continue
                 }
-                guard own, let v = input(c.input), let t = dtypes(v) else { continue }
-                if !c.values.contains(t) { return (c, "input \(c.input) '\(v)' is \(t)") }
+                guard own, let t = dtypes(v) else { continue }
+                if !c.values.contains(t) { return (c, "\(label) '\(v)' is \(t)") }
             case .sameTensorTypes:
                 guard node.builtinCode != nil else { continue }
                 let output = { (k: Int) in k < node.outputs.count && !node.outputs[k].isEmpty ? node.outputs[k] : nil }

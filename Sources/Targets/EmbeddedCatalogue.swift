@@ -5240,7 +5240,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 0 as bool only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
           }
         },
         {
@@ -5252,7 +5252,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 0 as bool, float32, int16, int32, int8 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
           }
         },
         {
@@ -5264,7 +5264,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 0 as bool, float32, int16, int32, int8, uint32 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
           }
         },
         {
@@ -5276,7 +5276,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 0 as bool, float32, int32, int64, int8 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
           }
         },
         {
@@ -5288,7 +5288,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 0 as float32 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
           }
         },
         {
@@ -5300,7 +5300,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 0 as float32, int16, int32, int64, int8 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
           }
         },
         {
@@ -5312,7 +5312,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 0 as float32, int16, int32, int8 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
           }
         },
         {
@@ -5324,14 +5324,14 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 0 as float32, int16, int32, int8, uint8 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
           }
         },
         {
           "id": "tflm.kernel-input0-float32-int16-int8",
           "operators": [
-            "AVERAGE_POOL_2D", "CONV_2D", "DEPTHWISE_CONV_2D", "EXPAND_DIMS", "FULLY_CONNECTED", "LEAKY_RELU", "MAX_POOL_2D",
-            "PRELU", "RELU", "RELU6", "SOFTMAX", "TANH", "TRANSPOSE"
+            "AVERAGE_POOL_2D", "CONV_2D", "DEPTHWISE_CONV_2D", "EXPAND_DIMS", "FULLY_CONNECTED", "LEAKY_RELU", "LOGISTIC",
+            "MAX_POOL_2D", "PRELU", "RELU", "RELU6", "SOFTMAX", "TANH", "TRANSPOSE"
           ],
           "kind": "tensor_types",
           "input": 0,
@@ -5339,7 +5339,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 0 as float32, int16, int8 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
           }
         },
         {
@@ -5351,7 +5351,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 0 as float32, int32, int64, int8 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
           }
         },
         {
@@ -5366,7 +5366,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 0 as float32, int8 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
           }
         },
         {
@@ -5378,7 +5378,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 0 as int16, int8, uint8 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
           }
         },
         {
@@ -5390,7 +5390,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 0 as int32, int64 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
           }
         },
         {
@@ -5402,7 +5402,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 1 as float32, int16, int32, int8 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
           }
         },
         {
@@ -5414,7 +5414,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 1 as float32, int16, int8 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
           }
         },
         {
@@ -5426,7 +5426,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 1 as float32, int32, int8 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
           }
         },
         {
@@ -5438,7 +5438,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 1 as float32, int8 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
           }
         },
         {
@@ -5450,19 +5450,19 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 1 as int32 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
           }
         },
         {
           "id": "tflm.kernel-input1-int32-int64",
-          "operators": ["BROADCAST_TO"],
+          "operators": ["BROADCAST_TO", "SLICE"],
           "kind": "tensor_types",
           "input": 1,
           "values": ["int32", "int64"],
           "text": "LiteRT for Microcontrollers' kernel takes input 1 as int32, int64 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
           }
         },
         {
@@ -5474,7 +5474,111 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 2 as float32, int16, int8 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-output0-bool-float32-int16-int32-int64-int8-uint8",
+          "operators": ["REVERSE_V2"],
+          "kind": "tensor_types",
+          "input": 0,
+          "outputs": [0],
+          "values": ["bool", "float32", "int16", "int32", "int64", "int8", "uint8"],
+          "text": "LiteRT for Microcontrollers' kernel makes its output 0 of bool, float32, int16, int32, int64, int8, uint8 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-output0-bool-float32-int16-int32-int8",
+          "operators": ["STRIDED_SLICE"],
+          "kind": "tensor_types",
+          "input": 0,
+          "outputs": [0],
+          "values": ["bool", "float32", "int16", "int32", "int8"],
+          "text": "LiteRT for Microcontrollers' kernel makes its output 0 of bool, float32, int16, int32, int8 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-output0-float32",
+          "operators": ["DEQUANTIZE"],
+          "kind": "tensor_types",
+          "input": 0,
+          "outputs": [0],
+          "values": ["float32"],
+          "text": "LiteRT for Microcontrollers' kernel makes its output 0 of float32 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-output0-float32-int16-int32-int64-int8",
+          "operators": ["PACK"],
+          "kind": "tensor_types",
+          "input": 0,
+          "outputs": [0],
+          "values": ["float32", "int16", "int32", "int64", "int8"],
+          "text": "LiteRT for Microcontrollers' kernel makes its output 0 of float32, int16, int32, int64, int8 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-output0-float32-int16-int32-int8",
+          "operators": ["ADD", "SQUARED_DIFFERENCE", "SUB"],
+          "kind": "tensor_types",
+          "input": 0,
+          "outputs": [0],
+          "values": ["float32", "int16", "int32", "int8"],
+          "text": "LiteRT for Microcontrollers' kernel makes its output 0 of float32, int16, int32, int8 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-output0-float32-int32-int8",
+          "operators": ["DIV"],
+          "kind": "tensor_types",
+          "input": 0,
+          "outputs": [0],
+          "values": ["float32", "int32", "int8"],
+          "text": "LiteRT for Microcontrollers' kernel makes its output 0 of float32, int32, int8 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-output0-float32-int8",
+          "operators": ["ADD_N", "MIRROR_PAD", "RESIZE_BILINEAR"],
+          "kind": "tensor_types",
+          "input": 0,
+          "outputs": [0],
+          "values": ["float32", "int8"],
+          "text": "LiteRT for Microcontrollers' kernel makes its output 0 of float32, int8 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-output0-int16-int32-int8-uint8",
+          "operators": ["QUANTIZE"],
+          "kind": "tensor_types",
+          "input": 0,
+          "outputs": [0],
+          "values": ["int16", "int32", "int8", "uint8"],
+          "text": "LiteRT for Microcontrollers' kernel makes its output 0 of int16, int32, int8, uint8 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
           }
         }
       ]

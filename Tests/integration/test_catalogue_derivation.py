@@ -314,6 +314,15 @@ TfLiteStatus GatherPrepare(TfLiteContext* context, TfLiteNode* node) {
 }
 TfLiteStatus GatherEval(TfLiteContext* context, TfLiteNode* node) {
   const TfLiteEvalTensor* input = tflite::micro::GetEvalInput(context, node, kInputTensor);
+  TfLiteEvalTensor* output = tflite::micro::GetEvalOutput(context, node, 0);
+  if (output->type == kTfLiteFloat32) {
+    EvalFloat(context, node);
+  } else if (output->type == kTfLiteInt8 || output->type == kTfLiteInt16) {
+    EvalQuantized(context, node);
+  } else {
+    MicroPrintf("Type %s not supported.", TfLiteTypeGetName(output->type));
+    return kTfLiteError;
+  }
   if (input->type == kTfLiteInt16) {
     return EvalInt16(context, node);
   }
@@ -342,9 +351,10 @@ RESOLVER = """
 
 
 def test_tflite_micro_kernel_type_refusals_are_read_from_unconditional_statements_only(tmp_path):
-    """derive_tflite.py's kernel_checks: a top-level switch on an input's type whose default returns kTfLiteError,
-    and a TF_LITE_ENSURE of `t->type ==` alternatives, refuse every other type; the same under an `if`, or after an
-    `if` on that type, does not (it may take those types elsewhere)."""
+    """derive_tflite.py's kernel_checks: a top-level switch on a tensor's type whose default returns kTfLiteError, a
+    TF_LITE_ENSURE of `t->type ==` alternatives, and an if / else-if chain on an output's type whose last `else` fails
+    refuse every other type; the same under an `if`, or after an `if` on that type, does not (it may take those types
+    elsewhere)."""
     import catalogue_json
     import derive_tflite
     repo = tmp_path / "tflite-micro"
@@ -359,8 +369,9 @@ def test_tflite_micro_kernel_type_refusals_are_read_from_unconditional_statement
         subprocess.run(["git", *args], cwd=repo, check=True, env=env)
     checkout = catalogue_json.Checkout(str(repo))
     checks = derive_tflite.kernel_checks(checkout, checkout.read(derive_tflite.RESOLVER))
-    assert [(c["id"], c["operators"], c["input"], c["values"]) for c in checks] == [
-        ("tflm.kernel-input0-float32-int8", ["GATHER"], 0, ["float32", "int8"]),
-        ("tflm.kernel-input1-int32", ["GATHER"], 1, ["int32"]),
+    assert [(c["id"], c["operators"], c["input"], c.get("outputs"), c["values"]) for c in checks] == [
+        ("tflm.kernel-input0-float32-int8", ["GATHER"], 0, None, ["float32", "int8"]),
+        ("tflm.kernel-input1-int32", ["GATHER"], 1, None, ["int32"]),
+        ("tflm.kernel-output0-float32-int16-int8", ["GATHER"], 0, [0], ["float32", "int16", "int8"]),
     ]
     assert checks[1]["source"]["id"] == "tflm-kernels"

@@ -149,19 +149,19 @@ def top_level(body):
     return "".join(out)
 
 
-def refusals(body, inputs):
-    """(input index, accepted types) for each element-type refusal at the top level of a kernel function: a
-    `switch (t->type)` whose default returns kTfLiteError, TF_LITE_ENSURE_TYPES_EQ(context, t->type, kTfLiteX), or
-    TF_LITE_ENSURE(context, t->type == kTfLiteA || ...), where `t` is the tensor of input `inputs[t]` and no earlier
-    top-level `if` tests its type."""
+def refusals(body, tensors):
+    """(tensor, accepted types) for each element-type refusal at the top level of a kernel function, where `tensors`
+    maps a variable to its tensor, ("input", k) or ("output", k): a `switch (t->type)` whose default returns
+    kTfLiteError; TF_LITE_ENSURE_TYPES_EQ(context, t->type, kTfLiteX); TF_LITE_ENSURE(context, t->type == kTfLiteA ||
+    ...); an `if (t->type == A || ...) {…} else if (t->type == B) {…} else {… kTfLiteError …}` chain — each where no
+    earlier top-level `if` tests the same tensor's type (it may take those types elsewhere, and return)."""
     flat = top_level(body)
     found = []
 
     def guarded(var, at):
-        # An earlier top-level `if` on the same tensor's type may take some types elsewhere (and return).
         return re.search(rf"\bif\s*\([^{{;]*\b{var}->type", flat[:at]) is not None
     for m in re.finditer(r"\bswitch\s*\((\w+)->type\)\s*\{", flat):
-        if m.group(1) not in inputs or guarded(m.group(1), m.start()):
+        if m.group(1) not in tensors or guarded(m.group(1), m.start()):
             continue
         start = m.end() - 1
         block = body[start:closing_brace(body, start) + 1]
@@ -169,14 +169,46 @@ def refusals(body, inputs):
         labels = re.findall(r"\bcase\s+kTfLite(\w+)\s*:", inner)
         default = re.search(r"\bdefault\s*:", inner)
         if labels and default and "kTfLiteError" in block[1 + default.end():]:
-            found.append((inputs[m.group(1)], labels))
+            found.append((tensors[m.group(1)], labels))
     for m in re.finditer(r"TF_LITE_ENSURE_TYPES_EQ\(\s*context,\s*(\w+)->type,\s*kTfLite(\w+)\s*\)", flat):
-        if m.group(1) in inputs and not guarded(m.group(1), m.start()):
-            found.append((inputs[m.group(1)], [m.group(2)]))
-    for m in re.finditer(r"TF_LITE_ENSURE\(\s*context,\s*((?:\w+->type\s*==\s*kTfLite\w+\s*(?:\|\|\s*)?)+)\)", flat):
+        if m.group(1) in tensors and not guarded(m.group(1), m.start()):
+            found.append((tensors[m.group(1)], [m.group(2)]))
+    alternatives = r"((?:\w+->type\s*==\s*kTfLite\w+\s*(?:\|\|\s*)?)+)"
+    for m in re.finditer(r"TF_LITE_ENSURE\(\s*context,\s*" + alternatives + r"\)", flat):
         tested = re.findall(r"(\w+)->type\s*==\s*kTfLite(\w+)", m.group(1))
-        if len({t for t, _ in tested}) == 1 and tested[0][0] in inputs and not guarded(tested[0][0], m.start()):
-            found.append((inputs[tested[0][0]], [k for _, k in tested]))
+        if len({t for t, _ in tested}) == 1 and tested[0][0] in tensors and not guarded(tested[0][0], m.start()):
+            found.append((tensors[tested[0][0]], [k for _, k in tested]))
+    # if / else if / else chains on one tensor's type, the last `else` failing.
+    for m in re.finditer(r"(?<!else )\bif\s*\(\s*" + alternatives + r"\)\s*\{", flat):
+        var = re.match(r"(\w+)->type", m.group(1)).group(1)
+        if var not in tensors or guarded(var, m.start()):
+            continue
+        kinds, at = [], m.start()
+        while True:
+            cond = re.match(r"(?:else\s+)?if\s*\(\s*" + alternatives + r"\)\s*\{", flat[at:])
+            if not cond:
+                break
+            tested = re.findall(r"(\w+)->type\s*==\s*kTfLite(\w+)", cond.group(1))
+            if {t for t, _ in tested} != {var}:
+                kinds = None
+                break
+            kinds += [k for _, k in tested]
+            close = closing_brace(body, at + cond.end() - 1)
+            nxt = re.match(r"\s*else\s+", flat[close + 1:])
+            if not nxt:
+                kinds = None  # no final else: the other types pass
+                break
+            at = close + 1 + nxt.end()
+            if flat[at:].startswith("{"):
+                final = body[at:closing_brace(body, at) + 1]
+                if "kTfLiteError" not in final:
+                    kinds = None
+                break
+            if not flat[at:].startswith("if"):
+                kinds = None
+                break
+        if kinds:
+            found.append((tensors[var], kinds))
     return found
 
 
@@ -200,7 +232,7 @@ def kernel_checks(tflm, resolver_text):
     for text in texts.values():
         for name, body in function_bodies(text).items():
             bodies.setdefault(name, []).append(body)
-    accepted = {}  # (builtin, input) -> set of types
+    accepted = {}  # (builtin, ("input" | "output", index)) -> set of types
     for name, text in sorted(texts.items()):
         consts = {**shared_consts, **{k: int(v) for k, v in re.findall(r"\b(?:constexpr|const)\s+(?:int|size_t)\s+(k\w+)\s*=\s*(\d+)\s*;", text)}}
         own = function_bodies(text)
@@ -214,32 +246,40 @@ def kernel_checks(tflm, resolver_text):
                 if len(candidates) != 1:
                     continue  # a name defined in several files: which one runs is not read here
                 body = candidates[0]
-                inputs = {}
-                for b in re.finditer(r"(\w+)\s*=\s*(?:micro_context->AllocateTempInputTensor|(?:tflite::)?micro::GetEvalInput)"
-                                     r"\(\s*(?:context,\s*)?node,\s*(\w+)\s*\)", body):
-                    index = int(b.group(2)) if b.group(2).isdigit() else consts.get(b.group(2))
+                tensors = {}
+                for b in re.finditer(r"(\w+)\s*=\s*(?:micro_context->AllocateTemp(Input|Output)Tensor|(?:tflite::)?micro::"
+                                     r"GetEval(Input|Output))\(\s*(?:context,\s*)?node,\s*(\w+)\s*\)", body):
+                    index = int(b.group(4)) if b.group(4).isdigit() else consts.get(b.group(4))
                     if index is not None:
-                        inputs[b.group(1)] = index
-                for index, kinds in refusals(body, inputs):
+                        tensors[b.group(1)] = ((b.group(2) or b.group(3)).lower(), index)
+                for tensor, kinds in refusals(body, tensors):
                     unknown = [k for k in kinds if k not in TYPES]
                     if unknown:
                         sys.exit(f"{KERNELS}/{name}: {fn} names element types the catalogue does not spell: {unknown}")
                     for op in registered[m.group(1)]:
-                        key = (op, index)
+                        key = (op, tensor)
                         types = {TYPES[k] for k in kinds}
                         accepted[key] = accepted[key] & types if key in accepted else types
     if not accepted:
         sys.exit(f"{KERNELS}: no kernel's element-type refusal read")
     groups = {}
-    for (op, index), types in accepted.items():
-        groups.setdefault((index, tuple(sorted(types))), []).append(op)
-    return [{
-        "id": f"tflm.kernel-input{index}-" + "-".join(types), "operators": sorted(ops), "kind": "tensor_types",
-        "input": index, "values": list(types),
-        "text": f"LiteRT for Microcontrollers' kernel takes input {index} as {', '.join(types)} only",
-        "source": {"id": "tflm-kernels", "section": "each Register_X()'s Prepare and Eval: the element types a "
-                                                    "top-level switch, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"},
-    } for (index, types), ops in sorted(groups.items())]
+    for (op, tensor), types in accepted.items():
+        groups.setdefault((tensor, tuple(sorted(types))), []).append(op)
+    section = ("each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, "
+               "TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts")
+
+    def check(tensor, types, ops):
+        kind, index = tensor
+        c = {"id": f"tflm.kernel-{kind}{index}-" + "-".join(types), "operators": sorted(ops), "kind": "tensor_types"}
+        # An output's check names it in `outputs`; `input` stays 0, unread.
+        c.update({"input": index} if kind == "input" else {"input": 0, "outputs": [index]})
+        what = f"{kind} {index}" if kind == "input" else f"its output {index}"
+        c.update({"values": list(types),
+                  "text": f"LiteRT for Microcontrollers' kernel makes {what} of {', '.join(types)} only" if kind == "output"
+                  else f"LiteRT for Microcontrollers' kernel takes {what} as {', '.join(types)} only",
+                  "source": {"id": "tflm-kernels", "section": section}})
+        return c
+    return [check(tensor, types, ops) for (tensor, types), ops in sorted(groups.items())]
 
 
 def main():
