@@ -104,8 +104,8 @@ extension Coverage {
     }
 
     /// Arithmetic the converter's optimizer rewrites: `x · clip(x + 3, 0, 6) / 6` (or `· 1/6`), its constants
-    /// scalars, is HARD_SWISH (measured on the converter_rewrites fixture and the PaddleOCR models), and `a / sqrt(b)` is `a · rsqrt(b)`
-    /// (measured: ppocrv4-rec's layer norms hold RSQRT and no SQRT or DIV).
+    /// scalars, is HARD_SWISH (measured on the converter_rewrites fixture and the PaddleOCR models), and `a / sqrt(b)`
+    /// is `a · rsqrt(b)` (measured: ppocrv4-rec's layer norms hold RSQRT and no SQRT or DIV).
     static func arithmeticRewrites(
         _ nodes: [Node], _ links: NodeLinks, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis? = nil
     ) -> [Int: [String]] {
@@ -152,7 +152,7 @@ extension Coverage {
         }
         // A constant added to a sum with a constant is one ADD of their sum (measured: maskseq-transformer's
         // position and token-type embeddings).
-        for (i, n) in nodes.enumerated() where isDefaultDomain(n) && n.opType == "Add" && n.inputs.count == 2 {
+        for n in nodes where isDefaultDomain(n) && n.opType == "Add" && n.inputs.count == 2 {
             guard let k = n.inputs.firstIndex(where: { tensors[$0] != nil }), let p = soleMaker(n.inputs[1 - k], "Add"),
                   out[p] == nil, nodes[p].inputs.count == 2, nodes[p].inputs.contains(where: { tensors[$0] != nil }),
                   !nodes[p].inputs.allSatisfy({ tensors[$0] != nil }) else { continue }
