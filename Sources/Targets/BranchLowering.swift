@@ -7,11 +7,11 @@ extension Coverage {
     /// operator with no builtin, the first the table does not know, and the first onnx2tf refuses.
     static func takenBranchLowering(
         _ node: Node, model: Model, analysis: GraphAnalysis?, catalogue: Catalogue, fullInteger: Bool, depth: Int = 0,
-        outer: [String: ConstantTensor]? = nil
+        outer: [String: ConstantTensor]? = nil, types: [String: DType] = [:]
     ) -> BranchLowering {
         guard depth < 16, let g = takenBranch(node, model: model, analysis: analysis) else { return BranchLowering() }
         return branchLowering(graph: g, model: model, analysis: analysis, catalogue: catalogue, fullInteger: fullInteger,
-                              depth: depth, outer: outer)
+                              depth: depth, outer: outer, types: types)
     }
 
     /// An If the fixed sizes and values do not decide: onnx2tf converts both branches and picks each output with a
@@ -20,7 +20,7 @@ extension Coverage {
     /// (PyTorch's `squeeze(dim)` export: ranks 2 and 3); refused when a branch reads an enclosing graph's initializer.
     static func bothBranchesLowering(
         _ node: Node, model: Model, analysis: GraphAnalysis?, catalogue: Catalogue, fullInteger: Bool, depth: Int = 0,
-        outer: [String: ConstantTensor]? = nil
+        outer: [String: ConstantTensor]? = nil, types: [String: DType] = [:]
     ) -> BranchLowering? {
         guard depth < 16, case .graph(let t)? = node.attributes["then_branch"], case .graph(let e)? = node.attributes["else_branch"],
               model.graphs.indices.contains(t), model.graphs.indices.contains(e),
@@ -41,9 +41,9 @@ extension Coverage {
             }
         }
         var out = branchLowering(graph: t, model: model, analysis: analysis, catalogue: catalogue, fullInteger: fullInteger,
-                                 depth: depth, outer: outer)
+                                 depth: depth, outer: outer, types: types)
         out.merge(branchLowering(graph: e, model: model, analysis: analysis, catalogue: catalogue, fullInteger: fullInteger,
-                                 depth: depth, outer: outer))
+                                 depth: depth, outer: outer, types: types))
         out.builtins += Array(repeating: "SELECT_V2", count: model.graphs[t].outputs.count)
         return out
     }
@@ -51,7 +51,7 @@ extension Coverage {
     /// The builtins of branch graph `g`, folded as onnxsim folds it, its Ifs lowered within.
     static func branchLowering(
         graph g: Int, model: Model, analysis: GraphAnalysis?, catalogue: Catalogue, fullInteger: Bool, depth: Int,
-        outer: [String: ConstantTensor]?
+        outer: [String: ConstantTensor]?, types: [String: DType]
     ) -> BranchLowering {
         // A branch reads the constants of the graphs around it too (silero-vad's Pow exponent is the main graph's).
         var tensors = outer ?? {
@@ -72,9 +72,9 @@ extension Coverage {
             if n.opType == "If", isDefaultDomain(n) {
                 if takenBranch(n, model: model, analysis: analysis) != nil {
                     out.merge(takenBranchLowering(n, model: model, analysis: analysis, catalogue: catalogue,
-                                                  fullInteger: fullInteger, depth: depth + 1, outer: tensors))
+                                                  fullInteger: fullInteger, depth: depth + 1, outer: tensors, types: types))
                 } else if let both = bothBranchesLowering(n, model: model, analysis: analysis, catalogue: catalogue,
-                                                          fullInteger: fullInteger, depth: depth + 1, outer: tensors) {
+                                                          fullInteger: fullInteger, depth: depth + 1, outer: tensors, types: types) {
                     out.merge(both)
                 } else {
                     out.noBuiltin = out.noBuiltin ?? "an If '\(displayName(n, i))' whose branches' outputs differ in shape"
@@ -86,7 +86,8 @@ extension Coverage {
                 continue
             }
             switch fused[i].map({ .some(.some($0)) })
-                ?? lower(n, model: model, tensors: tensors, analysis: analysis, catalogue: catalogue, fullInteger: fullInteger) {
+                ?? lower(n, model: model, tensors: tensors, analysis: analysis, catalogue: catalogue, fullInteger: fullInteger,
+                         types: types) {
             case .none: out.unknown = out.unknown ?? "\(n.opType) '\(displayName(n, i))'"
             case .some(nil): out.noBuiltin = out.noBuiltin ?? "\(n.opType) '\(displayName(n, i))'"
             case .some(.some(let b)): out.builtins += b

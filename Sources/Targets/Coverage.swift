@@ -92,8 +92,6 @@ public enum Coverage {
         // An ONNX model's values' element types, for the lowering (a Cast to its input's own type) and the checks on
         // the builtins its nodes become; inferred here, where alone they are read.
         let onnxTypes = model.format == .onnx && isLiteRT ? ONNXElementTypes.infer(model) : [:]
-        var analysis = analysis
-        if !onnxTypes.isEmpty, analysis?.elementTypes.isEmpty == true { analysis?.elementTypes = onnxTypes }
         let nodes = model.graphs.first?.nodes ?? []
         var findings: [OperatorFinding] = []
         let opSet = delegate?.operators.flatMap { catalogue.operatorSet($0) }
@@ -227,11 +225,11 @@ public enum Coverage {
             case (.onnx, true) where node.opType == "If" && foldedIf(node, model: model, tensors: mainTensors, analysis: analysis):
                 // onnxsim replaces the If by the branch it takes: its nodes are what the artifact holds.
                 let taken = takenBranchLowering(node, model: model, analysis: analysis, catalogue: catalogue,
-                                                fullInteger: loweredActivations != nil)
+                                                fullInteger: loweredActivations != nil, types: onnxTypes)
                 taken.judge(&f, holder: "the branch it takes")
             case (.onnx, true) where node.opType == "If" && isDefaultDomain(node):
                 if let both = bothBranchesLowering(node, model: model, analysis: analysis, catalogue: catalogue,
-                                                   fullInteger: loweredActivations != nil) {
+                                                   fullInteger: loweredActivations != nil, types: onnxTypes) {
                     both.judge(&f, holder: "a branch")
                 } else {
                     f.status = .unsupported
@@ -246,7 +244,8 @@ public enum Coverage {
                     break
                 }
                 switch fused[i].map({ .some(.some($0)) })
-                    ?? lower(node, model: model, tensors: mainTensors, analysis: analysis, catalogue: catalogue, fullInteger: loweredActivations != nil) {
+                    ?? lower(node, model: model, tensors: mainTensors, analysis: analysis, catalogue: catalogue,
+                             fullInteger: loweredActivations != nil, types: onnxTypes) {
                 case .none:
                     f.status = .unknown
                     f.reason = "not in the catalogue's ONNX-to-TFLite table"
@@ -939,7 +938,7 @@ public enum Coverage {
     /// says there is no builtin, `[]` when the converter folds the node away.
     static func lower(
         _ node: Node, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?, catalogue: Catalogue,
-        fullInteger: Bool = false
+        fullInteger: Bool = false, types: [String: DType] = [:]
     ) -> [String]?? {
         guard node.domain.isEmpty || node.domain == "ai.onnx" else { return .some(nil) }
         if foldedIf(node, model: model, tensors: tensors, analysis: analysis) { return .some([]) }
@@ -993,7 +992,7 @@ public enum Coverage {
             // A cast to the type its input has is nothing (measured: nop_forms.onnx; silero-vad's casts of floats
             // to float).
             if case .int(let code)? = node.attributes["to"], let x = node.inputs.first,
-               let from = analysis?.elementTypes[x], DType(onnxCode: code) == from { return .some([]) }
+               let from = types[x], DType(onnxCode: code) == from { return .some([]) }
         case "ReduceMean", "ReduceMax", "ReduceMin", "ReduceSum":
             // Kept dimensions over axes of size 1 change nothing: no builtin (measured: nop_forms.onnx); without
             // keepdims the reduction stays (a MEAN), reshaping.

@@ -627,7 +627,7 @@ enum EmbeddedCatalogue {
       "derived_by": "scripts/catalogue/derive_tflite.py"
     },
     "tflm-kernels": {
-      "title": "LiteRT for Microcontrollers: reference kernels' input types (tensorflow/lite/micro/kernels/*.cc)",
+      "title": "LiteRT for Microcontrollers: reference kernels' input and output types (tensorflow/lite/micro/kernels/*.cc)",
       "url": "https://github.com/tensorflow/tflite-micro/blob/90b983c2b3f1480642e040bbd2ddb37b998f3424/tensorflow/lite/micro/kernels",
       "revision": "tensorflow/tflite-micro@90b983c2b3f1480642e040bbd2ddb37b998f3424 (2026-08-20)",
       "derived_by": "scripts/catalogue/derive_tflite.py"

@@ -119,9 +119,6 @@ public struct GraphAnalysis: Sendable {
     /// The model whose graph `nodes` index when it is not the analysed one: a TorchScript module's forward as
     /// evaluated at the manifest's input shapes (its archive stores code, not a graph). Coverage judges these nodes.
     public var graphModel: Model? = nil
-    /// An ONNX model's values' element types, as its operators' type rules fix them (`ONNXElementTypes`): filled by
-    /// the operator coverage of a TFLite target, which alone reads them (the analysis itself does not pay for them).
-    public var elementTypes: [String: DType] = [:]
 
     public init(
         nodes: [NodeCost], shapes: ValueShapes, unresolved: [String], assumedDimensions: [String], totalMACs: Int,

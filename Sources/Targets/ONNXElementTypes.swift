@@ -41,7 +41,7 @@ public enum ONNXElementTypes {
             let known = types.count
             for graph in model.graphs {
                 for v in graph.inputs { if let t = v.dtype, types[v.name] == nil { types[v.name] = t } }
-                for node in graph.nodes where node.domain.isEmpty || node.domain == "ai.onnx" {
+                for node in graph.nodes where Coverage.isDefaultDomain(node) {
                     guard let out = outputTypes(node, types: types, model: model) else { continue }
                     for (name, t) in zip(node.outputs, out) where !name.isEmpty && types[name] == nil {
                         if let t { types[name] = t }

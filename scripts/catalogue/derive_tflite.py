@@ -16,8 +16,9 @@ TensorFlow moved it out. Read at HEAD:
                                                            must pass (LOG, SIN, COS, SQRT, SQUARE: float32 only)
   tensorflow/lite/micro/kernels/*.cc, *.h               -> more `tensor_types` checks: for each builtin the resolver
                                                            registers, the element types its Prepare and Eval refuse
-                                                           for an input by a top-level statement (a switch on the
-                                                           tensor's type whose default returns kTfLiteError,
+                                                           for an input or an output by a top-level statement (a
+                                                           switch on the tensor's type whose default returns
+                                                           kTfLiteError, an if-else chain whose last else fails,
                                                            TF_LITE_ENSURE_TYPES_EQ, TF_LITE_ENSURE of `t->type ==`
                                                            alternatives); GATHER's positions: int32 only
 
@@ -214,14 +215,14 @@ def refusals(body, tensors):
 
 def kernel_checks(tflm, resolver_text):
     """The tflite-micro set's `tensor_types` checks read from its reference kernels: for each builtin, the element
-    types its Prepare and Eval (as Register_X() names them) refuse for an input, where the refusal runs whenever the
-    function does (a top-level statement, not one under a condition)."""
+    types its Prepare and Eval (as Register_X() names them) refuse for an input or an output, where the refusal runs
+    whenever the function does (a top-level statement, not one under a condition)."""
     registered = {}
     for m in re.finditer(r"Register_(\w+)\(\)\)\s*\{\s*return AddBuiltin\(\s*BuiltinOperator_(\w+)", resolver_text):
         registered.setdefault(m.group(1), set()).add(m.group(2))
     texts = {name: strip_comments(tflm.read(f"{KERNELS}/{name}")) for name in tflm.list(KERNELS)
              if name.endswith((".cc", ".h")) and not name.endswith("_test.cc")}
-    # Input indices by constant name (`constexpr int kInputTensor = 0;`, `const int kConvInputTensor = 0;`): a
+    # Tensor indices by constant name (`constexpr int kInputTensor = 0;`, `const int kConvInputTensor = 0;`): a
     # file's own first, else the one value every file agrees on.
     every = {}
     for text in texts.values():
@@ -331,7 +332,7 @@ def main():
            "LiteRT for Microcontrollers: MicroMutableOpResolver (tensorflow/lite/micro/micro_mutable_op_resolver.h)",
            "tensorflow/tflite-micro", tflm, RESOLVER)
     record("tflm-kernels",
-           "LiteRT for Microcontrollers: reference kernels' input types (tensorflow/lite/micro/kernels/*.cc)",
+           "LiteRT for Microcontrollers: reference kernels' input and output types (tensorflow/lite/micro/kernels/*.cc)",
            "tensorflow/tflite-micro", tflm, KERNELS)
     record("tflm-elementwise",
            "LiteRT for Microcontrollers: elementwise kernels' input types (tensorflow/lite/micro/kernels/elementwise.cc)",
