@@ -503,10 +503,11 @@ public enum ONNXConverter {
         #if _endian(little)
             var located: (SourceReader, Int)?
             if t.dtype == .float32, let readers {
+                // `length / 4`, not `4 × count`: the count is the file's word and its product may overflow.
                 switch t.storage {
-                case .file(let offset, let length) where length >= t.elementCount * 4:
+                case .file(let offset, let length) where length / 4 >= t.elementCount:
                     located = readers.reader(model.path).map { ($0, offset) }
-                case .external(let path, let offset, let length) where length >= t.elementCount * 4:
+                case .external(let path, let offset, let length) where length / 4 >= t.elementCount:
                     located = readers.reader(path).map { ($0, offset) }
                 default: break
                 }

@@ -1,4 +1,5 @@
 import Compression
+import ModelFormats
 
 /// Magnitude pruning written into the values: the same rules whose sparsity and energy the engine reports.
 enum Pruner {
@@ -14,9 +15,9 @@ enum Pruner {
         let dims = shape.isEmpty ? [1] : shape
         guard axis >= 0, axis < dims.count, p.n >= 1, p.m >= p.n else { return }
         let r = dims[axis]
-        let inner = dims[(axis + 1)...].reduce(1, *)
-        let outer = dims[..<axis].reduce(1, *)
-        guard r > 0, inner > 0, outer * r * inner == values.count else { return }
+        // Products that overflow (a zero dimension lets the file's other dimensions be anything) match no tensor.
+        guard let inner = ElementCount.of(Array(dims[(axis + 1)...])), let outer = ElementCount.of(Array(dims[..<axis])),
+              r > 0, inner > 0, ElementCount.of([outer, r, inner]) == values.count else { return }
         var members: [Int] = []
         members.reserveCapacity(p.m)
         for o in 0..<outer {

@@ -176,7 +176,7 @@ extension SafetensorsConverter {
     static func inPlace(_ model: Model, _ t: ConstantTensor) -> UnsafeBufferPointer<Float>? {
         guard t.dtype == .float32 else { return nil }
         let p = try? model.withStoredBytes(of: t) { raw -> UnsafeBufferPointer<Float>? in
-            guard raw.count == t.elementCount * 4, let base = raw.baseAddress, Int(bitPattern: base) % 4 == 0 else { return nil }
+            guard raw.count % 4 == 0, raw.count / 4 == t.elementCount, let base = raw.baseAddress, Int(bitPattern: base) % 4 == 0 else { return nil }
             return UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: t.elementCount)
         }
         return p ?? nil
