@@ -73,6 +73,9 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
                       Add (maskseq-transformer's idioms)
 - mul_folds.onnx      scalings by one number that only a convolution or a FULLY_CONNECTED reads (folded into its
                       weights), and one per channel and one read twice (MULs)
+- recurrent_forms.onnx a bidirectional LSTM with its initial states given, a forward GRU starting at zero and a
+                      bidirectional RNN starting from a zero initializer, over one batch-first sequence: WHILE loops
+                      per direction (unrolled when full integer), reversed sequences, each direction's state sliced
 - converter_rewrites.onnx a strided convolution padded by 1 (onnx2tf pads it explicitly), a hard swish written out
                       (x · clip(x + 3, 0, 6) / 6), a convolution and a Relu, a MatMul and its bias, a layer norm dividing by
                       a Sqrt: what TensorFlow's converter writes as PAD, HARD_SWISH, a fused activation, a
@@ -459,6 +462,7 @@ def main():
     nop_form_fixtures()
     transformer_form_fixtures()
     mul_fold_fixtures()
+    recurrent_form_fixtures()
     branch_and_pair_fixtures()
     ep_table_fixtures()
     tensorrt_static_fixtures()
@@ -864,6 +868,38 @@ def transformer_form_fixtures():
               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 6, 8])], inits)
     s = __import__("onnxruntime").InferenceSession(save(m, "transformer_forms.onnx"), providers=["CPUExecutionProvider"])
     assert s.run(None, {"input_ids": np.arange(6, dtype=np.int64)[None]})[0].shape == (1, 6, 8)
+
+
+def recurrent_form_fixtures():
+    """recurrent_forms.onnx: three recurrences over one batch-first sequence [1, 10, 16] moved time-major by a
+    Transpose (onnx2tf's recurrences read batch-major: it cancels): a bidirectional LSTM whose initial states are
+    graph inputs (each direction's sliced), a forward GRU with none (zero: TensorFlow folds part of its first step
+    when unrolled), a bidirectional RNN whose initial state is a zero initializer; hidden 8, biases, their outputs
+    flattened to [10, 16 | 8 | 16] and joined."""
+    rng = np.random.default_rng(29)
+    W = lambda name, *shape: numpy_helper.from_array((rng.standard_normal(shape) * 0.3).astype(np.float32), name)
+    H, I = 8, 16
+    inits = [W("lstm.W", 2, 4 * H, I), W("lstm.R", 2, 4 * H, H), W("lstm.B", 2, 8 * H),
+             W("gru.W", 1, 3 * H, I), W("gru.R", 1, 3 * H, H), W("gru.B", 1, 6 * H),
+             W("rnn.W", 2, H, I), W("rnn.R", 2, H, H), W("rnn.B", 2, 2 * H),
+             numpy_helper.from_array(np.zeros([2, 1, H], np.float32), "rnn.h0"),
+             numpy_helper.from_array(np.array([10, -1], np.int64), "rows")]
+    N = helper.make_node
+    nodes = [N("Transpose", ["x"], ["xt"], name="time.major", perm=[1, 0, 2]),
+             N("LSTM", ["xt", "lstm.W", "lstm.R", "lstm.B", "", "h0", "c0"], ["y1"], name="lstm", hidden_size=H,
+               direction="bidirectional"),
+             N("GRU", ["xt", "gru.W", "gru.R", "gru.B"], ["y2"], name="gru", hidden_size=H, linear_before_reset=1),
+             N("RNN", ["xt", "rnn.W", "rnn.R", "rnn.B", "", "rnn.h0"], ["y3"], name="rnn", hidden_size=H,
+               direction="bidirectional"),
+             N("Reshape", ["y1", "rows"], ["f1"], name="lstm.flat"), N("Reshape", ["y2", "rows"], ["f2"], name="gru.flat"),
+             N("Reshape", ["y3", "rows"], ["f3"], name="rnn.flat"),
+             N("Concat", ["f1", "f2", "f3"], ["y"], name="join", axis=1)]
+    state = lambda n: helper.make_tensor_value_info(n, TensorProto.FLOAT, [2, 1, H])
+    m = model(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 10, I]), state("h0"), state("c0")],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [10, 40])], inits)
+    s = __import__("onnxruntime").InferenceSession(save(m, "recurrent_forms.onnx"), providers=["CPUExecutionProvider"])
+    z = np.zeros([2, 1, H], np.float32)
+    assert s.run(None, {"x": np.ones([1, 10, I], np.float32), "h0": z, "c0": z})[0].shape == (10, 40)
 
 
 def mul_fold_fixtures():

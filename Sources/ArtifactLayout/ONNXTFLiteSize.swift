@@ -71,7 +71,7 @@ public enum ONNXTFLiteSize {
                 guard let loop = recurrent[n.opType] else { continue }
                 if mode == .fullInteger, let step = unrolledStepBytes[n.opType] {
                     let s = max(sequence(n, model: model, producers: g.producers, inputShapes: inputShapes)?.steps ?? 1, 1)
-                    bytes += s &* step &* directions(n) &+ s &* s &* unstackNameBytes
+                    bytes += s &* step &* n.recurrenceDirections &+ s &* s &* unstackNameBytes
                     continue
                 }
                 let weights = n.inputs.dropFirst().filter { constants[$0] != nil }.count
@@ -160,17 +160,12 @@ public enum ONNXTFLiteSize {
     static let unrolledStepBytes: [String: Int] = ["LSTM": 3_935, "GRU": 4_658]
     static let unstackNameBytes = 20
 
-    static func directions(_ n: Node) -> Int {
-        if case .string(let d)? = n.attributes["direction"], d == "bidirectional" { return 2 }
-        return 1
-    }
-
     /// The elements of a recurrent node's TensorArray, steps × batch × hidden (× 2 when bidirectional), when its input
     /// X is a graph input of fixed shape or that transposed (torch.onnx.export's batch_first): 0 otherwise.
     static func outputElements(_ n: Node, model: Model, producers: [String: Node], inputShapes: [String: [Int]] = [:]) -> Int {
         guard case .int(let hidden)? = n.attributes["hidden_size"],
               let (steps, batch) = sequence(n, model: model, producers: producers, inputShapes: inputShapes) else { return 0 }
-        return steps &* batch &* Int(hidden) &* directions(n)
+        return steps &* batch &* Int(hidden) &* n.recurrenceDirections
     }
 
     /// A recurrent node's steps and batch, when its input X is a graph input of fixed shape or that transposed.

@@ -530,6 +530,8 @@ public struct Catalogue: Sendable {
     public var lowering: [String: [String]?]
     public var loweringNotes: [String: String]
     public var loweringSource: SourceRef
+    /// How a recurrence's lowering grows with its steps, directions and states (`onnx_to_tflite.recurrences`).
+    public var recurrences = RecurrentLowering()
     public var dispatchOverheads: [DispatchOverhead] = []
     /// How TensorFlow's converter lowers Keras layers, by Keras generation ("keras2", "keras3").
     public var kerasLowering: [String: KerasLowering] = [:]

@@ -6,6 +6,15 @@ import JSON
 public enum CatalogueDocument {
     static func cell(_ s: String) -> String { s.replacingPipes }
 
+    /// Builtins in order, a run of one repeated as `X` ×n.
+    static func runs(_ b: [String]) -> String {
+        var parts: [(String, Int)] = []
+        for x in b {
+            if let last = parts.last, last.0 == x { parts[parts.count - 1].1 += 1 } else { parts.append((x, 1)) }
+        }
+        return parts.map { $0.1 == 1 ? "`\($0.0)`" : "`\($0.0)` ×\($0.1)" }.joined(separator: " + ")
+    }
+
     /// docs/rules.md.
     public static func markdown(_ c: Catalogue) -> String {
         var o = """
@@ -107,10 +116,29 @@ public enum CatalogueDocument {
             let v: String
             switch c.lowering[k] {
             case .some(.some(let b)) where b.isEmpty: v = "folded"
-            case .some(.some(let b)): v = b.map { "`\($0)`" }.joined(separator: " + ")
+            case .some(.some(let b)): v = runs(b)
             default: v = "none"
             }
             o += "| `\(k)` | \(v)\(c.loweringNotes[k].map { " (\(cell($0)))" } ?? "") |\n"
+        }
+        let r = c.recurrences
+        if !r.cells.isEmpty {
+            func counts(_ m: [String: Int]) -> String {
+                m.isEmpty ? "nothing" : m.keys.sorted().map { "`\($0)` ×\(m[$0] ?? 0)" }.joined(separator: ", ")
+            }
+            o += "\n### Recurrences\n\nPer direction the table's WHILE loop; a full-integer conversion unrolls it instead, "
+            o += "one cell per step (the state starting at zero, TensorFlow folds part of the first step away). Counts by builtin.\n\n"
+            o += "| ONNX | Unrolled, per step and direction | Zero initial state saves, per direction |\n|---|---|---|\n"
+            for k in r.cells.keys.sorted() {
+                o += "| `\(k)` | \(counts(r.cells[k]?.step ?? [:])) | \(counts(r.cells[k]?.zeroStateSaves ?? [:])) |\n"
+            }
+            o += "\nEach node adds \(counts(r.perNode)) (its output moved back to time-major; a Transpose reading the output, "
+            o += "directly or through a Squeeze, cancels it). Unrolled, each sequence adds \(counts(r.unrolledPerSequence)) "
+            o += "(shared by the recurrences reading it) and each direction \(counts(r.unrolledPerDirection)). A bidirectional "
+            o += "node adds \(counts(r.bidirectionalLoop)) as WHILE loops, and its sequence \(counts(r.bidirectionalLoopPerSequence)) "
+            o += "once; \(counts(r.bidirectionalUnrolled)) unrolled. Each initial state given at run time adds "
+            o += "\(counts(r.givenState)) per direction. A batch-first Transpose (perm [1, 0, 2]) that only recurrences read "
+            o += "is folded. Source: \(cell(r.measured)).\n"
         }
         if let k2 = c.kerasLowering["keras2"], let k3 = c.kerasLowering["keras3"], let src = c.kerasLoweringSource {
             func builtins(_ v: [String]??) -> String {

@@ -641,6 +641,33 @@ private struct Decoder {
             latencyCalibrations: calibrations, acceleratorCalibrations: accelerators, atenToEdge: atenToEdge,
             deviceCalibrations: deviceCalibrations)
         catalogue.atenToONNX = atenToONNX
+        if let r = low["recurrences"] { catalogue.recurrences = try recurrentLowering(r) }
         return catalogue
+    }
+}
+
+extension Decoder {
+    /// `onnx_to_tflite.recurrences`: counts by builtin.
+    func recurrentLowering(_ v: JSONValue) throws(CatalogueError) -> RecurrentLowering {
+        let p = "onnx_to_tflite.recurrences"
+        let o = try object(v, p)
+        var r = RecurrentLowering()
+        r.measured = try string(o["measured"], "\(p).measured")
+        for (op, c) in try object(o["operators"], "\(p).operators").entries {
+            let cell = try object(c, "\(p).operators.\(op)")
+            r.cells[op] = RecurrentLowering.Cell(
+                step: try namedInts(cell["step"], "\(p).operators.\(op).step"),
+                zeroStateSaves: try namedInts(cell["zero_state_saves"], "\(p).operators.\(op).zero_state_saves"))
+        }
+        r.perNode = try namedInts(o["node"], "\(p).node")
+        let unrolled = try object(o["unrolled"], "\(p).unrolled")
+        r.unrolledPerSequence = try namedInts(unrolled["sequence"], "\(p).unrolled.sequence")
+        r.unrolledPerDirection = try namedInts(unrolled["direction"], "\(p).unrolled.direction")
+        let bi = try object(o["bidirectional"], "\(p).bidirectional")
+        r.bidirectionalLoop = try namedInts(bi["loop"], "\(p).bidirectional.loop")
+        r.bidirectionalLoopPerSequence = try namedInts(bi["loop_sequence"], "\(p).bidirectional.loop_sequence")
+        r.bidirectionalUnrolled = try namedInts(bi["unrolled"], "\(p).bidirectional.unrolled")
+        r.givenState = try namedInts(o["given_state"], "\(p).given_state")
+        return r
     }
 }

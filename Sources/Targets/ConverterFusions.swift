@@ -5,13 +5,18 @@ import ModelFormats
 extension Coverage {
     /// The lowering of every node a fusion spans, by node index: one-hot encodings, the bias of a
     /// FULLY_CONNECTED, a convolution's scale, shift or batch normalization, hard-swish and reciprocal-square-root
-    /// arithmetic, activations fused into the operator before them.
+    /// arithmetic, activations fused into the operator before them; and the recurrences, whose builtins depend on
+    /// their neighbours (`recurrences`).
     static func converterFusions(
         _ nodes: [Node], model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?,
-        outputs: Set<String>? = nil
+        outputs: Set<String>? = nil, catalogue: Catalogue, fullInteger: Bool
     ) -> [Int: [String]] {
         let links = NodeLinks(nodes, outputs: outputs ?? Set(model.outputs.map(\.name)))
         var lowered = oneHotEncodings(nodes, links, model: model, tensors: tensors, analysis: analysis)
+        for (i, b) in recurrences(nodes, links, model: model, tensors: tensors, analysis: analysis, catalogue: catalogue,
+                                  fullInteger: fullInteger) where lowered[i] == nil {
+            lowered[i] = b
+        }
         for (i, add) in foldedBiases(nodes, links, tensors: tensors) where lowered[i] == nil { lowered[i] = add }
         for i in flatteningsIntoFullyConnected(nodes, links, tensors: tensors, analysis: analysis) where lowered[i] == nil {
             lowered[i] = []

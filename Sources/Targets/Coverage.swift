@@ -180,7 +180,10 @@ public enum Coverage {
         let judgesExport = model.format == .pytorch && (opSet?.format == .onnx || runtimeSet?.format == .onnx)
         let exportTable = judgesExport ? catalogue.atenToONNX.tables[exporter] : nil
         // Nodes TensorFlow's converter fuses into one builtin across the graph (ConverterFusions.swift).
-        let fused = model.format == .onnx && isLiteRT ? converterFusions(nodes, model: model, tensors: mainTensors, analysis: analysis) : [:]
+        let fused = model.format == .onnx && isLiteRT
+            ? converterFusions(nodes, model: model, tensors: mainTensors, analysis: analysis, catalogue: catalogue,
+                               fullInteger: loweredActivations != nil)
+            : [:]
         // What onnxsim computes before onnx2tf converts, at the input shapes and scalar values the manifest fixes
         // (the driver writes them into the copy it converts): shape arithmetic and values of constants alone.
         let foldedBeforeConversion: Set<Int> = model.format == .onnx && isLiteRT
@@ -945,9 +948,6 @@ public enum Coverage {
         guard let entry = catalogue.lowering[node.opType] else { return .none }
         guard let builtins = entry else { return .some(nil) }
         switch node.opType {
-        case "LSTM", "GRU":
-            // A calibrated conversion unrolls the recurrence (the calibrator crashes on the WHILE loop).
-            if fullInteger, let unrolled = catalogue.unrolledLowering(node.opType) { return .some(unrolled) }
         case "Conv":
             // onnx2tf pads explicitly (a PAD before a VALID convolution) unless the pads are the same on both sides
             // of every axis and keep the spatial size (TensorFlow's SAME): a strided convolution's (Conv.py).
@@ -1257,11 +1257,5 @@ extension Catalogue {
     /// DEQUANTIZE and a QUANTIZE: `onnx_to_tflite.special.float_in_full_integer`, comma-separated.
     var floatInFullInteger: [String] {
         (loweringNotes["float_in_full_integer"] ?? "").split(separator: ",").map { String($0.filter { $0 != " " }) }
-    }
-
-    /// The builtins a recurrence (LSTM, GRU) becomes when a full-integer conversion unrolls it (onnx2tf's
-    /// enable_rnn_unroll): `onnx_to_tflite.special.unrolled_<op>`, comma-separated; nil when not measured.
-    func unrolledLowering(_ opType: String) -> [String]? {
-        loweringNotes["unrolled_" + opType].map { $0.split(separator: ",").map { String($0.filter { $0 != " " }) } }
     }
 }

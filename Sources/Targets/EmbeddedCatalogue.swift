@@ -7334,10 +7334,20 @@ enum EmbeddedCatalogue {
       "Where": ["SELECT_V2"],
       "LayerNormalization": ["MEAN", "SQUARED_DIFFERENCE", "MEAN", "ADD", "RSQRT", "MUL", "MUL", "MUL", "SUB", "ADD"],
       "LSTM": [
-        "WHILE", "LESS", "FULLY_CONNECTED", "ADD", "SPLIT", "LOGISTIC", "TANH", "MUL", "GATHER", "SLICE", "RESHAPE",
+        "WHILE", "LESS", "FULLY_CONNECTED", "FULLY_CONNECTED", "ADD", "ADD", "ADD", "ADD", "ADD", "ADD", "ADD", "ADD", "SPLIT",
+        "LOGISTIC", "LOGISTIC", "LOGISTIC", "TANH", "TANH", "MUL", "MUL", "MUL", "GATHER", "SLICE", "SLICE", "RESHAPE", "RESHAPE",
+        "RESHAPE", "CONCATENATION", "CONCATENATION", "CONCATENATION"
+      ],
+      "GRU": [
+        "WHILE", "LESS", "FULLY_CONNECTED", "FULLY_CONNECTED", "FULLY_CONNECTED", "FULLY_CONNECTED", "FULLY_CONNECTED",
+        "FULLY_CONNECTED", "ADD", "ADD", "ADD", "ADD", "ADD", "ADD", "ADD", "ADD", "ADD", "SUB", "LOGISTIC", "LOGISTIC", "TANH",
+        "MUL", "MUL", "MUL", "GATHER", "SLICE", "SLICE", "RESHAPE", "RESHAPE", "RESHAPE", "CONCATENATION", "CONCATENATION",
         "CONCATENATION"
       ],
-      "GRU": ["WHILE", "LESS", "FULLY_CONNECTED", "ADD", "SUB", "LOGISTIC", "TANH", "MUL", "GATHER", "SLICE", "RESHAPE", "CONCATENATION"],
+      "RNN": [
+        "WHILE", "LESS", "FULLY_CONNECTED", "FULLY_CONNECTED", "ADD", "ADD", "ADD", "ADD", "TANH", "GATHER", "SLICE", "SLICE",
+        "RESHAPE", "RESHAPE", "RESHAPE", "CONCATENATION", "CONCATENATION", "CONCATENATION"
+      ],
       "BatchNormalization": ["MUL", "ADD"],
       "Identity": [],
       "Dropout": [],
@@ -7363,11 +7373,12 @@ enum EmbeddedCatalogue {
       "Elu": "ELU when alpha is 1 (the default); with another alpha onnx2tf writes it out: EXP, SUB, GREATER_EQUAL, CAST, MUL, LESS, CAST, MUL, MUL, ADD (measured: test_elu, test_elu_default)",
       "Equal": "ONE_HOT when it compares a Reshape whose last dimension is 1 (through an Expand that changes no shape) with a constant int32 or int64 tensor shaped [1, …, 1, N] holding 0 … N-1, as TensorFlow's optimizer rewrites such a one-hot encoding; the Reshape, the Expand and a following Cast to float are taken into it (measured: magika's byte encoding is one ONE_HOT, which TFLite Micro has no kernel for)",
       "Expand": "onnx2tf writes the input times ones of the new shape (a MUL; measured: int32 and float32 Expands to constant and computed shapes are MULs); nothing when the shape does not change, as onnxsim removes such an Expand first (measured: expand_mid's and magika's are gone)",
-      "GRU": "as LSTM: unrolled_GRU in a full-integer conversion (measured on the GRU classifier fixture at 50 steps)",
+      "GRU": "as LSTM: a WHILE loop per direction, unrolled in a full-integer conversion (`recurrences`)",
+      "RNN": "as LSTM: a WHILE loop per direction, unrolled in a full-integer conversion (`recurrences`)",
       "Gather": "with indices given at run time, LESS, CAST, MUL and ADD before the GATHER: onnx2tf wraps negative indices (measured: test_gather_0:inputs and the other `:inputs` forms, maskseq-transformer's lookup by input_ids); constant indices are wrapped when converting",
       "HardSigmoid": "alpha · x + beta clipped to [0, 1]: the MUL and ADD fold into a convolution before them where they can, the clip is RELU_0_TO_1 (measured: ppocr-cls's nine HardSigmoids are nine RELU_0_TO_1, which the tflite-micro interpreter then refused)",
       "If": "a decided If is the builtins of the branch it takes (onnxsim inlines it); an undecided one both branches and a SELECT_V2 per output, which needs each output's shape to be the same in both and no branch reading an initializer of the graph around it (onnx2tf's If.py; measured: test_if, shape_if.onnx, if_on_scalar.onnx convert, oww-hey-jarvis does not)",
-      "LSTM": "a WHILE loop (its condition a LESS, its body the cell's builtins); unrolled in a full-integer conversion, one cell per step between an UNPACK and a PACK: unrolled_LSTM (measured on the LSTM classifier fixture at 50 steps, float32 and int8)",
+      "LSTM": "per direction a WHILE loop, its condition a LESS and its body the cell's builtins, counted as the file counts them (every subgraph); unrolled in a full-integer conversion, one cell per step: `recurrences` (measured on the recurrence fixtures, float32 and int8)",
       "LayerNormalization": "the mean, the squared difference from it, its mean, + epsilon, RSQRT, a MUL by the scale, two MULs, a SUB from the bias and an ADD, per node (measured: maskseq-transformer's seven; onnx2tf fails on the node tests' shapes)",
       "MatMul": "FULLY_CONNECTED when the second input is a constant 2-D matrix",
       "Max": "one MAXIMUM per input after the first (measured: test_max_example's three inputs are two); MAXIMUM with 0 is RELU, with -inf nothing",
@@ -7381,9 +7392,29 @@ enum EmbeddedCatalogue {
       "Where": "SELECT when the three inputs have one shape (measured: test_where_example), SELECT_V2 when they broadcast",
       "[]": "folded into a neighbouring operator or removed by the converter",
       "float_in_full_integer": "COS, SIN, SQRT, SQUARE",
-      "null": "no builtin: needs Select TF ops (Flex) or a custom operator",
-      "unrolled_GRU": "UNPACK, PACK, FULLY_CONNECTED, ADD, SUB, LOGISTIC, TANH, MUL",
-      "unrolled_LSTM": "UNPACK, PACK, SPLIT, FULLY_CONNECTED, ADD, LOGISTIC, TANH, MUL"
+      "null": "no builtin: needs Select TF ops (Flex) or a custom operator"
+    },
+    "recurrences": {
+      "measured": "torch.onnx.export of nn.LSTM, nn.GRU and nn.RNN (16 features, hidden 8, batch first; one and two directions; zero and given initial states; 5 and 10 steps) and Tests/Fixtures/targets/recurrent_forms.onnx, converted by slipway convert with onnx2tf 1.29.24 and TensorFlow 2.19, float32 and full integer",
+      "operators": {
+        "LSTM": {
+          "step": {"ADD": 6, "FULLY_CONNECTED": 2, "LOGISTIC": 3, "MUL": 3, "SPLIT": 1, "TANH": 2},
+          "zero_state_saves": {"ADD": 3, "FULLY_CONNECTED": 1, "LOGISTIC": 1, "MUL": 1}
+        },
+        "GRU": {
+          "step": {"ADD": 7, "FULLY_CONNECTED": 6, "LOGISTIC": 2, "MUL": 3, "SUB": 1, "TANH": 1},
+          "zero_state_saves": {"ADD": 5, "FULLY_CONNECTED": 3, "MUL": 1}
+        },
+        "RNN": {"step": {"ADD": 2, "FULLY_CONNECTED": 2, "TANH": 1}, "zero_state_saves": {"ADD": 1, "FULLY_CONNECTED": 1}}
+      },
+      "node": {"TRANSPOSE": 1},
+      "unrolled": {"sequence": {"UNPACK": 1}, "direction": {"PACK": 1}},
+      "bidirectional": {
+        "loop": {"CONCATENATION": 1, "RESHAPE": 3, "REVERSE_V2": 1},
+        "loop_sequence": {"REVERSE_V2": 1},
+        "unrolled": {"CONCATENATION": 1, "RESHAPE": 3, "REVERSE_V2": 1}
+      },
+      "given_state": {"STRIDED_SLICE": 1}
     }
   },
   "keras_to_tflite": {

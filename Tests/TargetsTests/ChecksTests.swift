@@ -270,21 +270,44 @@ let fixtures = "Tests/Fixtures/targets/"
 
     @Test func aRecurrenceIsAWhileLoopInFloatAndUnrolledInFullInteger() throws {
         let rt = try #require(catalogue.runtime("litert"))
-        for (name, op, body) in [("lstm", "LSTM", "SPLIT"), ("gru", "GRU", "SUB")] {
-            let m = try Repo.model("Tests/Fixtures/estimate/\(name)_classifier.onnx")
-            let a = GraphAnalysis.analyze(model: m)
-            let float = Coverage.check(model: m, runtime: rt, version: nil, delegate: nil, catalogue: catalogue, analysis: a)
-            let int8 = Coverage.check(model: m, runtime: rt, version: nil, delegate: nil, catalogue: catalogue, analysis: a,
-                                      loweredActivations: "int8")
-            let cell = { (r: CoverageReport) in try #require(r.operators.first { $0.opType == op }).builtins }
-            // What onnx2tf 1.29.24 wrote for the fixture at 50 steps: a WHILE (LESS its condition) …
-            #expect(try cell(float).prefix(2) == ["WHILE", "LESS"])
-            #expect(try cell(float).contains(body))
-            // … and, calibrated, one cell per step between an UNPACK and a PACK.
-            #expect(try cell(int8).prefix(2) == ["UNPACK", "PACK"])
-            #expect(try !cell(int8).contains("WHILE") && cell(int8).contains(body))
-            #expect(float.unknown.isEmpty && int8.unknown.isEmpty)
+        let m = try Repo.model("Tests/Fixtures/estimate/lstm_classifier.onnx")
+        let a = GraphAnalysis.analyze(model: m)
+        let float = Coverage.check(model: m, runtime: rt, version: nil, delegate: nil, catalogue: catalogue, analysis: a)
+        let int8 = Coverage.check(model: m, runtime: rt, version: nil, delegate: nil, catalogue: catalogue, analysis: a,
+                                  loweredActivations: "int8")
+        let cell = { (r: CoverageReport) in
+            try #require(r.operators.first { $0.opType == "LSTM" }).builtins.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
         }
+        // What onnx2tf 1.29.24 wrote for the fixture at 50 steps: a WHILE loop, LESS its condition, the cell its
+        // body, and the output's TRANSPOSE back to time-major …
+        #expect(try cell(float) == ["WHILE": 1, "LESS": 1, "FULLY_CONNECTED": 2, "ADD": 8, "SPLIT": 1, "LOGISTIC": 3, "TANH": 2,
+                                    "MUL": 3, "GATHER": 1, "SLICE": 2, "RESHAPE": 3, "CONCATENATION": 3, "TRANSPOSE": 1])
+        // … and, calibrated, one cell per step between an UNPACK and a PACK, the first step's work on the zero
+        // state folded away (ADD 50 × 6 − 3 …).
+        #expect(try cell(int8) == ["UNPACK": 1, "PACK": 1, "FULLY_CONNECTED": 99, "ADD": 297, "SPLIT": 50, "LOGISTIC": 149,
+                                   "TANH": 100, "MUL": 149, "TRANSPOSE": 1])
+        // The batch-first Transpose before it cancels the recurrence's own.
+        #expect(float.operators.first { $0.opType == "Transpose" }?.builtins == [])
+        #expect(float.unknown.isEmpty && int8.unknown.isEmpty)
+    }
+
+    /// recurrent_forms.onnx: a bidirectional LSTM given its states, a GRU from zero, a bidirectional RNN from a zero
+    /// initializer, over one sequence. Its artifacts (onnx2tf 1.29.24, TensorFlow 2.19) hold exactly these builtins,
+    /// the quantizations of the full-integer one aside: two WHILE loops per bidirectional node, the sequence reversed
+    /// once for both, each direction's given state sliced; unrolled, one UNPACK for the three.
+    @Test func recurrencesCountAsTheirArtifactsInEveryDirectionAndState() throws {
+        let m = try Repo.model(fixtures + "recurrent_forms.onnx")
+        let rt = try #require(catalogue.runtime("litert"))
+        let a = GraphAnalysis.analyze(model: m)
+        let float = Coverage.check(model: m, runtime: rt, version: nil, delegate: nil, catalogue: catalogue, analysis: a)
+        #expect(float.builtinCounts == ["ADD": 33, "CONCATENATION": 18, "FULLY_CONNECTED": 14, "GATHER": 5, "LESS": 5,
+                                        "LOGISTIC": 8, "MUL": 9, "RESHAPE": 24, "REVERSE_V2": 3, "SLICE": 10, "SPLIT": 2,
+                                        "STRIDED_SLICE": 4, "SUB": 1, "TANH": 7, "TRANSPOSE": 3, "WHILE": 5])
+        let int8 = Coverage.check(model: m, runtime: rt, version: nil, delegate: nil, catalogue: catalogue, analysis: a,
+                                  loweredActivations: "int8")
+        #expect(int8.builtinCounts == ["ADD": 223, "CONCATENATION": 3, "FULLY_CONNECTED": 135, "LOGISTIC": 80, "MUL": 89,
+                                       "PACK": 5, "RESHAPE": 9, "REVERSE_V2": 2, "SPLIT": 20, "STRIDED_SLICE": 4, "SUB": 10,
+                                       "TANH": 70, "TRANSPOSE": 3, "UNPACK": 1])
     }
 
     @Test func onnx2tfConvertsAStridedDilatedConvolutionOnlyWhenItIsDepthwise() throws {
