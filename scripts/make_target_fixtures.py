@@ -76,6 +76,7 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - recurrent_forms.onnx a bidirectional LSTM with its initial states given, a forward GRU starting at zero and a
                       bidirectional RNN starting from a zero initializer, over one batch-first sequence: WHILE loops
                       per direction (unrolled when full integer), reversed sequences, each direction's state sliced
+- recurrent_step.onnx a streaming GRU of one step a call between the Transposes of its step axis (RESHAPEs)
 - converter_rewrites.onnx a strided convolution padded by 1 (onnx2tf pads it explicitly), a hard swish written out
                       (x · clip(x + 3, 0, 6) / 6), a convolution and a Relu, a MatMul and its bias, a layer norm dividing by
                       a Sqrt: what TensorFlow's converter writes as PAD, HARD_SWISH, a fused activation, a
@@ -463,6 +464,7 @@ def main():
     transformer_form_fixtures()
     mul_fold_fixtures()
     recurrent_form_fixtures()
+    recurrent_step_fixtures()
     branch_and_pair_fixtures()
     ep_table_fixtures()
     tensorrt_static_fixtures()
@@ -900,6 +902,31 @@ def recurrent_form_fixtures():
     s = __import__("onnxruntime").InferenceSession(save(m, "recurrent_forms.onnx"), providers=["CPUExecutionProvider"])
     z = np.zeros([2, 1, H], np.float32)
     assert s.run(None, {"x": np.ones([1, 10, I], np.float32), "h0": z, "c0": z})[0].shape == (10, 40)
+
+
+def recurrent_step_fixtures():
+    """recurrent_step.onnx: a streaming GRU, one step a call as akiki-vad's: a Reshape to [1, 1, 16], the batch-first
+    Transpose, the GRU from a state input, the Squeeze and the Transpose back. With one step every transpose of the
+    step axis moves a dimension of size 1: the converter writes RESHAPEs, and none cancels."""
+    rng = np.random.default_rng(31)
+    W = lambda name, *shape: numpy_helper.from_array((rng.standard_normal(shape) * 0.3).astype(np.float32), name)
+    H, I = 8, 16
+    inits = [W("gru.W", 1, 3 * H, I), W("gru.R", 1, 3 * H, H), W("gru.B", 1, 6 * H),
+             numpy_helper.from_array(np.array([1, 1, I], np.int64), "step"),
+             numpy_helper.from_array(np.array([1], np.int64), "dir_axis")]
+    N = helper.make_node
+    nodes = [N("Reshape", ["x", "step"], ["xs"], name="one.step"),
+             N("Transpose", ["xs"], ["xt"], name="time.major", perm=[1, 0, 2]),
+             N("GRU", ["xt", "gru.W", "gru.R", "gru.B", "", "h"], ["y", "h_out"], name="gru", hidden_size=H,
+               linear_before_reset=1),
+             N("Squeeze", ["y", "dir_axis"], ["ys"], name="squeeze"),
+             N("Transpose", ["ys"], ["out"], name="batch.first", perm=[1, 0, 2])]
+    m = model(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, I]),
+                      helper.make_tensor_value_info("h", TensorProto.FLOAT, [1, 1, H])],
+              [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 1, H]),
+               helper.make_tensor_value_info("h_out", TensorProto.FLOAT, [1, 1, H])], inits)
+    s = __import__("onnxruntime").InferenceSession(save(m, "recurrent_step.onnx"), providers=["CPUExecutionProvider"])
+    assert s.run(None, {"x": np.ones([1, I], np.float32), "h": np.zeros([1, 1, H], np.float32)})[0].shape == (1, 1, H)
 
 
 def mul_fold_fixtures():

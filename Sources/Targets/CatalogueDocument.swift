@@ -138,7 +138,10 @@ public enum CatalogueDocument {
             o += "node adds \(counts(r.bidirectionalLoop)) as WHILE loops, and its sequence \(counts(r.bidirectionalLoopPerSequence)) "
             o += "once; \(counts(r.bidirectionalUnrolled)) unrolled. Each initial state given at run time adds "
             o += "\(counts(r.givenState)) per direction. A batch-first Transpose (perm [1, 0, 2]) that only recurrences read "
-            o += "is folded. Source: \(cell(r.measured)).\n"
+            o += "is folded. A sequence of one step adds \(counts(r.oneStepNode)) instead, \(counts(r.oneStepDirection)) per "
+            o += "direction unrolled, and the Transposes of its step axis before and after it are "
+            o += "\(r.oneStepTranspose.map { "`\($0)`" }.joined(separator: " + ")) (they move a dimension of size 1). "
+            o += "Source: \(cell(r.measured)).\n"
         }
         if let k2 = c.kerasLowering["keras2"], let k3 = c.kerasLowering["keras3"], let src = c.kerasLoweringSource {
             func builtins(_ v: [String]??) -> String {

@@ -668,6 +668,12 @@ extension Decoder {
         r.bidirectionalLoopPerSequence = try namedInts(bi["loop_sequence"], "\(p).bidirectional.loop_sequence")
         r.bidirectionalUnrolled = try namedInts(bi["unrolled"], "\(p).bidirectional.unrolled")
         r.givenState = try namedInts(o["given_state"], "\(p).given_state")
+        if let one = o["one_step"] {
+            let step = try object(one, "\(p).one_step")
+            r.oneStepNode = try namedInts(step["node"], "\(p).one_step.node")
+            r.oneStepDirection = try namedInts(step["direction"], "\(p).one_step.direction")
+            r.oneStepTranspose = try strings(step["transpose"], "\(p).one_step.transpose")
+        }
         return r
     }
 }

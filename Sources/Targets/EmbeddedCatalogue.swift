@@ -7395,7 +7395,7 @@ enum EmbeddedCatalogue {
       "null": "no builtin: needs Select TF ops (Flex) or a custom operator"
     },
     "recurrences": {
-      "measured": "torch.onnx.export of nn.LSTM, nn.GRU and nn.RNN (16 features, hidden 8, batch first; one and two directions; zero and given initial states; 5 and 10 steps) and Tests/Fixtures/targets/recurrent_forms.onnx, converted by slipway convert with onnx2tf 1.29.24 and TensorFlow 2.19, float32 and full integer",
+      "measured": "torch.onnx.export of nn.LSTM, nn.GRU and nn.RNN (16 features, hidden 8, batch first; one and two directions; zero and given initial states; 5 and 10 steps) and Tests/Fixtures/targets/recurrent_forms.onnx, converted by slipway convert with onnx2tf 1.29.24 and TensorFlow 2.19, float32 and full integer; one step: akiki-vad's GRU and silero-vad's LSTMs",
       "operators": {
         "LSTM": {
           "step": {"ADD": 6, "FULLY_CONNECTED": 2, "LOGISTIC": 3, "MUL": 3, "SPLIT": 1, "TANH": 2},
@@ -7414,7 +7414,8 @@ enum EmbeddedCatalogue {
         "loop_sequence": {"REVERSE_V2": 1},
         "unrolled": {"CONCATENATION": 1, "RESHAPE": 3, "REVERSE_V2": 1}
       },
-      "given_state": {"STRIDED_SLICE": 1}
+      "given_state": {"STRIDED_SLICE": 1},
+      "one_step": {"node": {"RESHAPE": 1}, "direction": {}, "transpose": ["RESHAPE"]}
     }
   },
   "keras_to_tflite": {

@@ -28,6 +28,11 @@ public struct RecurrentLowering: Sendable {
     public var bidirectionalUnrolled: [String: Int] = [:]
     /// Per initial-state input given at run time, per direction: its direction's slice.
     public var givenState: [String: Int] = [:]
+    /// A sequence of one step (a streaming model's): the node's transposition is a RESHAPE (it moves a dimension of
+    /// size 1), so are the Transposes of the step axis before and after it, none cancelling; unrolled, no PACK.
+    public var oneStepNode: [String: Int] = [:]
+    public var oneStepDirection: [String: Int] = [:]
+    public var oneStepTranspose: [String] = []
 
     public init() {}
 }
@@ -56,13 +61,15 @@ extension Coverage {
             let kinds = states.map { stateKind($0, nodes, links, model: model, tensors: tensors, analysis: analysis) }
             var counts: [String: Int] = [:]
             func add(_ c: [String: Int], times: Int = 1) { for (k, v) in c { counts[k, default: 0] &+= v &* times } }
+            let length = sequenceLength(n, analysis: analysis)
+            let oneStep = length == 1
             if fullInteger, let cell = r.cells[n.opType] {
                 // Capped: a file may claim any length, and 10,000 steps are already ~10⁵ builtins.
-                let steps = min(max(sequenceLength(n, analysis: analysis) ?? 1, 1), 10_000)
+                let steps = min(max(length ?? 1, 1), 10_000)
                 add(cell.step, times: steps &* directions)
                 if kinds.allSatisfy({ $0 == .zero }) { add(cell.zeroStateSaves.mapValues { -$0 }, times: directions) }
                 if unpacked.insert(x).inserted { add(r.unrolledPerSequence) }
-                add(r.unrolledPerDirection, times: directions)
+                add(oneStep ? r.oneStepDirection : r.unrolledPerDirection, times: directions)
                 if directions == 2 { add(r.bidirectionalUnrolled) }
             } else {
                 for b in loop { counts[b, default: 0] &+= directions }
@@ -72,8 +79,10 @@ extension Coverage {
                 }
             }
             add(r.givenState, times: directions &* kinds.filter { $0 == .given }.count)
-            if !transposedBack(n, nodes, links) { add(r.perNode) }
+            let back = transposedBack(n, nodes, links)
+            if oneStep { add(r.oneStepNode) } else if back == nil { add(r.perNode) }
             out[i] = counts.keys.sorted().flatMap { k in Array(repeating: k, count: max(counts[k] ?? 0, 0)) }
+            if oneStep, let t = back { out[t] = r.oneStepTranspose }
             // The batch-first Transpose before it.
             if let t = links.producer[x], nodes[t].opType == "Transpose", isDefaultDomain(nodes[t]),
                case .ints([1, 0, 2])? = nodes[t].attributes["perm"], !links.graphOutputs.contains(x),
@@ -82,22 +91,22 @@ extension Coverage {
                    nodes[$0].opType == "Shape" || recurrent.contains(nodes[$0].opType) && nodes[$0].inputs.first == x
                }) == true
             {
-                out[t] = []
+                out[t] = oneStep ? r.oneStepTranspose : []
             }
         }
         return out
     }
 
-    /// The recurrence's output Y is read only by a Transpose, directly or through a Squeeze only it reads.
-    static func transposedBack(_ n: Node, _ nodes: [Node], _ links: NodeLinks) -> Bool {
+    /// The Transpose that alone reads the recurrence's output Y, directly or through a Squeeze only it reads.
+    static func transposedBack(_ n: Node, _ nodes: [Node], _ links: NodeLinks) -> Int? {
         guard let y = n.outputs.first, !y.isEmpty, !links.graphOutputs.contains(y), let r = links.readers[y], r.count == 1 else {
-            return false
+            return nil
         }
         let reader = nodes[r[0]]
-        if reader.opType == "Transpose" { return true }
+        if reader.opType == "Transpose" { return r[0] }
         guard reader.opType == "Squeeze", let s = reader.outputs.first, !links.graphOutputs.contains(s),
-              let after = links.readers[s], after.count == 1 else { return false }
-        return nodes[after[0]].opType == "Transpose"
+              let after = links.readers[s], after.count == 1, nodes[after[0]].opType == "Transpose" else { return nil }
+        return after[0]
     }
 
     enum RecurrentState { case zero, constant, given }

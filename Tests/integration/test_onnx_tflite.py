@@ -710,13 +710,14 @@ targets:
     ("Tests/Fixtures/targets/nop_forms.onnx", None),
     ("Tests/Fixtures/targets/transformer_forms.onnx", None),
     ("Tests/Fixtures/targets/recurrent_forms.onnx", None),
+    ("Tests/Fixtures/targets/recurrent_step.onnx", None),
     ("corpus:ppocr-cls", {"x": [1, 3, 48, 192]}),
 ])
 def test_the_estimate_names_the_builtins_the_artifact_holds(run, tmp_path, model, inputs):
     """`estimate --json` predicts, per LiteRT target, the builtins onnx2tf and TensorFlow's converter write: the
     artifact holds exactly those, count for count (PADs of strided convolutions and those folded as SAME padding,
     HARD_SWISH, fused activations, biases and hard sigmoids, grouped convolutions, RSQRT, an LSTM's WHILE loop and its
-    cell per direction, a bidirectional one's reversals and given states' slices, magika's one-hot encoding and written-out softmax, PaddleOCR's direction classifier, a transformer's lookup by
+    cell per direction, a bidirectional one's reversals and given states' slices, a one-step recurrence's RESHAPEs merged, magika's one-hot encoding and written-out softmax, PaddleOCR's direction classifier, a transformer's lookup by
     run-time ids and its Gemm reshapes; maskseq-transformer, whose conversion takes over two minutes, is count for count
     in scripts/verdict_sweep.py --builtins). Known miss, not tested here: mobilenet_tiny's Flatten is a
     TRANSPOSE and a RESHAPE in the artifact, the keyword spotter's is nothing; both are predicted as one RESHAPE."""
@@ -744,7 +745,8 @@ def test_unrolled_recurrences_convert_to_the_builtins_the_estimate_counts(run, t
     """A full-integer conversion unrolls each recurrence (Tests/Fixtures/targets/recurrent_forms.onnx: a bidirectional
     LSTM given its states, a GRU from zero, a bidirectional RNN from a zero initializer, 10 steps): the artifact holds,
     count for count, the builtins `estimate` predicts (one cell per step and direction, the zero state's first step
-    folded, one UNPACK for the shared sequence), its quantizations aside, and runs in tflite-micro as `check` says."""
+    folded, one UNPACK for the shared sequence), its quantizations aside, within 5 % of the size `estimate` predicts
+    (a bidirectional node's loops were counted once: 40 % under in float32), and runs in tflite-micro as `check` says."""
     shutil.copy(REPO / "Tests/Fixtures/targets/recurrent_forms.onnx", tmp_path / "m.onnx")
     rng = np.random.default_rng(5)
     (tmp_path / "calib").mkdir()
@@ -765,8 +767,10 @@ test: {samples: calib/}
     [row] = json.loads(e.stdout)["targets"]
     r = run("convert", str(manifest), "--python", CONVERT_PYTHON)
     assert r.returncode == 0, r.stderr.decode() + r.stdout.decode()
-    written = {k: v for k, v in inspect(run, tmp_path / "dist/mcu/m.tflite")["operators"].items() if k not in ("QUANTIZE", "DEQUANTIZE")}
+    artifact = tmp_path / "dist/mcu/m.tflite"
+    written = {k: v for k, v in inspect(run, artifact)["operators"].items() if k not in ("QUANTIZE", "DEQUANTIZE")}
     assert row["builtins_unknown"] == 0 and row["builtins"] == written, (row["builtins"], written)
+    assert abs(row["size_bytes"] / artifact.stat().st_size - 1) < 0.05, (row["size_bytes"], artifact.stat().st_size)
     t = run("test", str(manifest), "--no-convert", "--json", "--runtime-python", VENV_PYTHON)
     assert t.returncode == 0, t.stdout.decode() + t.stderr.decode()
     assert [(x["status"], x["runtime"]) for x in json.loads(t.stdout)["targets"]] == [("passed", "tflite-micro")]
