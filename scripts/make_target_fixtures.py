@@ -906,8 +906,8 @@ def recurrent_form_fixtures():
 
 def recurrent_step_fixtures():
     """recurrent_step.onnx: a streaming GRU, one step a call as akiki-vad's: a Reshape to [1, 1, 16], the batch-first
-    Transpose, the GRU from a state input, the Squeeze and the Transpose back. With one step every transpose of the
-    step axis moves a dimension of size 1: the converter writes RESHAPEs, and none cancels."""
+    Transpose, the GRU from a state input, the Squeeze and the Transpose back, between two Relus. With one step every
+    transpose of the step axis moves a dimension of size 1: the converter writes RESHAPEs, and none cancels."""
     rng = np.random.default_rng(31)
     W = lambda name, *shape: numpy_helper.from_array((rng.standard_normal(shape) * 0.3).astype(np.float32), name)
     H, I = 8, 16
@@ -915,12 +915,12 @@ def recurrent_step_fixtures():
              numpy_helper.from_array(np.array([1, 1, I], np.int64), "step"),
              numpy_helper.from_array(np.array([1], np.int64), "dir_axis")]
     N = helper.make_node
-    nodes = [N("Reshape", ["x", "step"], ["xs"], name="one.step"),
+    nodes = [N("Relu", ["x"], ["xr"], name="relu.in"), N("Reshape", ["xr", "step"], ["xs"], name="one.step"),
              N("Transpose", ["xs"], ["xt"], name="time.major", perm=[1, 0, 2]),
              N("GRU", ["xt", "gru.W", "gru.R", "gru.B", "", "h"], ["y", "h_out"], name="gru", hidden_size=H,
                linear_before_reset=1),
              N("Squeeze", ["y", "dir_axis"], ["ys"], name="squeeze"),
-             N("Transpose", ["ys"], ["out"], name="batch.first", perm=[1, 0, 2])]
+             N("Transpose", ["ys"], ["yt"], name="batch.first", perm=[1, 0, 2]), N("Relu", ["yt"], ["out"], name="relu.out")]
     m = model(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, I]),
                       helper.make_tensor_value_info("h", TensorProto.FLOAT, [1, 1, H])],
               [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 1, H]),

@@ -29,27 +29,6 @@ extension Coverage {
         return lowered
     }
 
-    /// A RESHAPE whose readers are all RESHAPEs is removed: TensorFlow Lite's canonicalization reshapes the input
-    /// once (`tfl.reshape`'s RemoveAdjacentReshape; measured: recurrent_step.onnx's Reshape and the Transposes of
-    /// its one step). The RESHAPE that ends a node's lowering on its output: a node lowered to RESHAPE alone, or a
-    /// recurrence of one step (its output moved time-major). Only nodes the target takes: no verdict changes.
-    static func mergeAdjacentReshapes(_ findings: inout [OperatorFinding], _ nodes: [Node], model: Model, analysis: GraphAnalysis?) {
-        guard findings.count == nodes.count else { return }
-        let links = NodeLinks(nodes, outputs: Set(model.outputs.map(\.name)))
-        let reshape = findings.map { $0.builtins == ["RESHAPE"] && $0.status == .supported }
-        for (i, n) in nodes.enumerated() where findings[i].status == .supported {
-            let oneStep = ["LSTM", "GRU", "RNN"].contains(n.opType) && sequenceLength(n, analysis: analysis) == 1
-            guard reshape[i] || oneStep, let y = n.outputs.first, !y.isEmpty, !links.graphOutputs.contains(y),
-                  let readers = links.readers[y], !readers.isEmpty, readers.allSatisfy({ reshape[$0] }),
-                  let last = findings[i].builtins.lastIndex(of: "RESHAPE") else { continue }
-            findings[i].builtins.remove(at: last)
-            if findings[i].builtins.isEmpty {
-                findings[i].status = .folded
-                findings[i].reason = "merged into the RESHAPE after it by TensorFlow Lite's converter"
-            }
-        }
-    }
-
     /// A node of the default ONNX domain, the one the lowering table and these patterns name.
     static func isDefaultDomain(_ n: Node) -> Bool { n.domain.isEmpty || n.domain == "ai.onnx" }
 

@@ -446,7 +446,6 @@ public enum Coverage {
             }
             findings.append(f)
         }
-        if model.format == .onnx && isLiteRT { Self.mergeAdjacentReshapes(&findings, nodes, model: model, analysis: analysis) }
 
         // Which nodes end up on the CPU, by the delegate's partitioning.
         var cpu = Set<Int>()
