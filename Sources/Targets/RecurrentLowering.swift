@@ -39,8 +39,8 @@ public struct RecurrentLowering: Sendable {
 
 extension Coverage {
     /// The builtins each recurrence of `nodes` becomes, by node index, and nothing for a batch-first Transpose
-    /// (perm [1, 0, 2]) that only recurrences read (and Shapes): onnx2tf's recurrence moves its input batch-major itself, and
-    /// the two transposes cancel. Per direction the lowering table's WHILE loop, or unrolled in a full-integer
+    /// (perm [1, 0, 2]) that only recurrences read (and Shapes): onnx2tf's recurrence moves its input batch-major
+    /// itself, and the two transposes cancel. Per direction the lowering table's WHILE loop, or unrolled in a full-integer
     /// conversion; the states, the directions and the readers decide the rest (`RecurrentLowering`; measured on
     /// PyTorch's batch-first exports and Tests/Fixtures/targets/recurrent_forms.onnx).
     static func recurrences(
