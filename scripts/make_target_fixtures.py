@@ -67,7 +67,13 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
                       Reshape and a hard sigmoid after a convolution (both folded into it), and hard swishes written
                       out with scalar constants (HARD_SWISH) and with shape-[1] ones (ADD, MUL, MUL)
 - nop_forms.onnx      ReduceMean/Max/Min/Sum with keepdims over a dimension of size 1 and a Cast to float of a float
-                      (nothing in the artifact), a ReduceMean without keepdims (a MEAN)
+                      (nothing in the artifact), a ReduceMean without keepdims (a MEAN), a ReduceMax of one element
+                      without keepdims (still a REDUCE_MAX), x - 0, x + 0, x · 1 and x / 1 (nothing), reductions
+                      without keepdims unsqueezed back (over a dimension of size 1 nothing, else a SUM alone)
+- clip_bounds.onnx    Clips with a bound computed at run time (a top-dB clamp: the maximum less 80 as the lower bound;
+                      the minimum plus 80 as the upper over a constant lower) and with one constant bound: onnx2tf
+                      drops the run-time bound (MINIMUM, MAXIMUM) and what computed it is pruned
+- clip_open_bound.onnx a Clip whose lower bound is computed at run time and which has no upper bound: onnx2tf fails
 - transformer_forms.onnx a lookup by run-time int64 ids, constant embeddings added in turn, Reshapes merging leading
                       dimensions before Gemms, merging the last too, and putting back a leading 1 before a residual
                       Add (maskseq-transformer's idioms)
@@ -461,6 +467,7 @@ def main():
     rewrite_fixtures()
     conv_form_fixtures()
     nop_form_fixtures()
+    clip_bound_fixtures()
     transformer_form_fixtures()
     mul_fold_fixtures()
     recurrent_form_fixtures()
@@ -831,15 +838,52 @@ def nop_form_fixtures():
              N("ReduceMin", ["r"], ["m3"], name="min.k1", axes=[1], keepdims=1),
              N("ReduceSum", ["r", "axis"], ["m4"], name="sum.k1", keepdims=1),
              N("Cast", ["r"], ["c"], name="cast.same", to=TensorProto.FLOAT),
+             N("ReduceMean", ["r"], ["p"], name="mean.lane", axes=[2], keepdims=1),
+             N("ReduceMax", ["p"], ["q"], name="max.one", axes=[1], keepdims=0),
+             N("Floor", ["q"], ["y6"], name="floor"),
+             N("Sub", ["r", "zero"], ["a0"], name="minus.zero"), N("Ceil", ["a0"], ["y7"], name="ceil"),
+             N("Add", ["r", "zero"], ["a1"], name="plus.zero"), N("Round", ["a1"], ["y8"], name="round"),
+             N("Mul", ["r", "one"], ["a2"], name="times.one"), N("Sin", ["a2"], ["y9"], name="sin"),
+             N("Div", ["r", "one"], ["a3"], name="over.one"), N("Elu", ["a3"], ["y10"], name="elu"),
+             N("ReduceMean", ["r"], ["b1"], name="mean.back", axes=[1], keepdims=0),
+             N("Unsqueeze", ["b1", "axis"], ["u1"], name="unsqueeze.back"), N("Cos", ["u1"], ["y11"], name="cos"),
+             N("ReduceSum", ["r", "axis2"], ["b2"], name="sum.back", keepdims=0),
+             N("Unsqueeze", ["b2", "axis2"], ["u2"], name="unsqueeze.kept"), N("Log", ["u2"], ["y12"], name="log"),
              N("Sigmoid", ["c"], ["y5"], name="sigmoid"), N("Neg", ["m0"], ["y0"], name="neg"),
              N("Abs", ["m1"], ["y1"], name="abs"), N("Exp", ["m2"], ["y2"], name="exp"),
              N("Tanh", ["m3"], ["y3"], name="tanh"), N("Sqrt", ["m4"], ["y4"], name="sqrt")]
     outs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, s)
-            for n, s in [("y0", [1, 8])] + [(f"y{i}", [1, 1, 8]) for i in range(1, 6)]]
+            for n, s in [("y0", [1, 8])] + [(f"y{i}", [1, 1, 8]) for i in [1, 2, 3, 4, 5, 7, 8, 9, 10, 11]] + [("y6", [1, 1]), ("y12", [1, 1, 1])]]
     m = model(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 8])], outs,
-              [numpy_helper.from_array(np.array([1], np.int64), "axis")])
+              [numpy_helper.from_array(np.array([1], np.int64), "axis"), numpy_helper.from_array(np.array([2], np.int64), "axis2"),
+               numpy_helper.from_array(np.array(0, np.float32), "zero"),
+               numpy_helper.from_array(np.array(1, np.float32), "one")])
     s = __import__("onnxruntime").InferenceSession(save(m, "nop_forms.onnx"), providers=["CPUExecutionProvider"])
     assert s.run(None, {"x": np.ones([1, 1, 8], np.float32)})[0].shape == (1, 8)
+
+
+def clip_bound_fixtures():
+    """clip_bounds.onnx: librosa's top-dB clamp (the lower bound the maximum less 80), its mirror (the upper bound
+    the minimum plus 80, over a constant lower bound), and one constant bound alone each way; clip_open_bound.onnx:
+    a run-time lower bound and no upper one."""
+    N = helper.make_node
+    f32 = lambda n: helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 4, 8])
+    c = lambda n, v: numpy_helper.from_array(np.array(v, np.float32), n)
+    nodes = [N("ReduceMax", ["x"], ["top"], name="top", keepdims=0), N("Sub", ["top", "db"], ["floor"], name="floor"),
+             N("Clip", ["x", "floor", "huge"], ["y0"], name="clip.top_db"),
+             N("ReduceMin", ["x"], ["bottom"], name="bottom", keepdims=0), N("Add", ["bottom", "db"], ["ceiling"], name="ceiling"),
+             N("Clip", ["x", "minus_one", "ceiling"], ["y1"], name="clip.ceiling"),
+             N("Clip", ["x", "minus_two"], ["y2"], name="clip.low"),
+             N("Clip", ["x", "", "three"], ["y3"], name="clip.high")]
+    inits = [c("db", 80.0), c("huge", 1e10), c("minus_one", -1.0), c("minus_two", -2.0), c("three", 3.0)]
+    m = model(nodes, [f32("x")], [f32(f"y{i}") for i in range(4)], inits)
+    s = __import__("onnxruntime").InferenceSession(save(m, "clip_bounds.onnx"), providers=["CPUExecutionProvider"])
+    x = np.linspace(-100, 100, 32, dtype=np.float32).reshape(1, 4, 8)
+    y0, y1, y2, y3 = s.run(None, {"x": x})
+    assert y0.min() == x.max() - 80 and y1.max() == x.min() + 80 and y2.min() == -2 and y3.max() == 3
+    nodes = [N("ReduceMax", ["x"], ["top"], name="top", keepdims=0), N("Sub", ["top", "db"], ["floor"], name="floor"),
+             N("Clip", ["x", "floor"], ["y"], name="clip.open")]
+    save(model(nodes, [f32("x")], [f32("y")], [c("db", 80.0)]), "clip_open_bound.onnx")
 
 
 def transformer_form_fixtures():

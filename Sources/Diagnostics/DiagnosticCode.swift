@@ -63,6 +63,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case noConversionPath = "SW4018"
     case ggufUnsupported = "SW4019"
     case restrictionUnchecked = "SW4020"
+    case conversionDeviates = "SW4021"
 
     // Estimate findings: the Compression engine on the model's real weights, through Estimation.
     case betterGranularity = "SW5001"
@@ -89,7 +90,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         switch self {
         case .yaml11Boolean, .yaml11Number, .dataPathNotFound, .unusedSuppression, .pathEscapesProject,
             .unknownRuntimeVersion, .operatorsOnCPU, .quantizationSlow, .alreadyQuantized, .deprecatedDelegate,
-            .unknownDevice, .knownBadToolVersion, .operatorConstraint, .latencyOverBudget, .betterGranularity, .int4NeedsPerBlock, .tensorsLoseMost,
+            .unknownDevice, .knownBadToolVersion, .operatorConstraint, .conversionDeviates, .latencyOverBudget, .betterGranularity, .int4NeedsPerBlock, .tensorsLoseMost,
             .nonFiniteWeights, .alreadySparse, .budgetUnconfirmed, .lastTestFailed, .monitorBreachedByTest:
             return .warning
         case .notAManifest, .analysisIncomplete, .restrictionUnchecked, .lastTestStale, .lastTestWorstLayer:
@@ -148,6 +149,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .noConversionPath: "No conversion path for the target"
         case .ggufUnsupported: "GGUF content the llama.cpp release cannot load"
         case .restrictionUnchecked: "Operator restrictions Slipway does not check"
+        case .conversionDeviates: "The converted model computes otherwise than the source"
         case .modelInputUnknown: "The model has no input of that name"
         case .modelInputShape: "Input shape does not fit the model's input"
         case .modelInputValue: "Input value given for an input that is not a scalar"

@@ -82,10 +82,11 @@ extension Coverage {
                 }
                 continue
             }
-            if fused[i] == nil, let refusal = converterRefusal(n, analysis: analysis) {
+            if fused[i] == nil, let refusal = fused.refusals[i] ?? converterRefusal(n, analysis: analysis) {
                 out.refused = out.refused ?? (refusal.rule, "\(n.opType) '\(displayName(n, i))', which onnx2tf cannot convert: \(refusal.reason)")
                 continue
             }
+            if let d = fused.deviations[i] { out.deviations.append("\(n.opType) '\(displayName(n, i))': \(d)") }
             switch fused[i].map({ .some(.some($0)) })
                 ?? lower(n, model: model, tensors: tensors, analysis: analysis, catalogue: catalogue, fullInteger: fullInteger,
                          types: types) {
@@ -104,10 +105,13 @@ extension Coverage {
         var noBuiltin: String?
         var unknown: String?
         var refused: (rule: String, what: String)?
+        /// The nodes whose artifact computes otherwise, each with how.
+        var deviations: [String] = []
 
         /// Judges the If `f` is about by what its branches hold (`holder`: which of them, in the reason).
         func judge(_ f: inout OperatorFinding, holder: String) {
             f.builtins = builtins
+            if !deviations.isEmpty { f.deviation = "\(holder) holds \(deviations.joined(separator: "; "))" }
             if let (rule, what) = refused {
                 f.status = .unsupported
                 f.reason = "\(holder) holds \(what)"
@@ -130,6 +134,7 @@ extension Coverage {
             noBuiltin = noBuiltin ?? other.noBuiltin
             unknown = unknown ?? other.unknown
             refused = refused ?? other.refused
+            deviations += other.deviations
         }
     }
 

@@ -5,14 +5,16 @@ import ModelFormats
 extension Coverage {
     /// The lowering of every node a fusion spans, by node index: one-hot encodings, the bias of a
     /// FULLY_CONNECTED, a convolution's scale, shift or batch normalization, hard-swish and reciprocal-square-root
-    /// arithmetic, activations fused into the operator before them; and the recurrences, whose builtins depend on
-    /// their neighbours (`recurrences`).
+    /// arithmetic, activations fused into the operator before them; the recurrences, whose builtins depend on
+    /// their neighbours (`recurrences`); and Clips with a bound computed at run time (`runtimeClipBounds`).
     static func converterFusions(
         _ nodes: [Node], model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?,
         outputs: Set<String>? = nil, catalogue: Catalogue, fullInteger: Bool
-    ) -> [Int: [String]] {
+    ) -> ConverterLowering {
         let links = NodeLinks(nodes, outputs: outputs ?? Set(model.outputs.map(\.name)))
+        let clips = runtimeClipBounds(nodes, links, model: model, tensors: tensors, analysis: analysis)
         var lowered = oneHotEncodings(nodes, links, model: model, tensors: tensors, analysis: analysis)
+        for (i, b) in clips.lowered where lowered[i] == nil { lowered[i] = b }
         for (i, b) in recurrences(nodes, links, model: model, tensors: tensors, analysis: analysis, catalogue: catalogue,
                                   fullInteger: fullInteger) where lowered[i] == nil {
             lowered[i] = b
@@ -22,11 +24,51 @@ extension Coverage {
             lowered[i] = []
         }
         for i in leadingOnesBeforeAdds(nodes, links, analysis: analysis) where lowered[i] == nil { lowered[i] = [] }
+        for i in reductionsReshapedBack(nodes, links, model: model, tensors: tensors, analysis: analysis) where lowered[i] == nil {
+            lowered[i] = []
+        }
         for (i, b) in arithmeticRewrites(nodes, links, model: model, tensors: tensors, analysis: analysis) where lowered[i] == nil {
             lowered[i] = b
         }
         for i in fusedActivations(nodes, links, model: model, tensors: tensors) where lowered[i] == nil { lowered[i] = [] }
-        return lowered
+        return ConverterLowering(lowered: lowered, deviations: clips.deviations, refusals: clips.refusals)
+    }
+
+    /// What the converter makes of one graph across its nodes: the builtins of each node a pattern spans, the nodes
+    /// whose artifact computes otherwise (and how), and the nodes it refuses that no single-node rule catches.
+    struct ConverterLowering {
+        var lowered: [Int: [String]] = [:]
+        var deviations: [Int: String] = [:]
+        var refusals: [Int: (rule: String, reason: String)] = [:]
+
+        subscript(_ i: Int) -> [String]? { lowered[i] }
+    }
+
+    /// A reduction without keepdims whose only reader is an Unsqueeze or a Reshape back to the kept dimensions: the
+    /// converter fuses the reshape into the reduction (keep_dims), and a reduction with keep_dims over dimensions of
+    /// size 1 is nothing. The nodes that write nothing, by index (measured with onnx2tf 1.29.24 and TensorFlow 2.19:
+    /// ReduceMean [1, 8] → [1] → Unsqueeze is one MEAN, [1, 1] → [1] → Unsqueeze nothing, as silero-vad's last
+    /// ReduceMean and Unsqueeze; nop_forms.onnx; without the reshape back, a MEAN even of one element).
+    static func reductionsReshapedBack(
+        _ nodes: [Node], _ links: NodeLinks, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
+    ) -> Set<Int> {
+        guard let analysis else { return [] }
+        let reductions: Set<String> = ["ReduceMean", "ReduceMax", "ReduceMin", "ReduceSum"]
+        var out: Set<Int> = []
+        for (i, n) in nodes.enumerated() where reductions.contains(n.opType) && isDefaultDomain(n) {
+            guard case .int(let keep)? = n.attributes["keepdims"], keep == 0, let x = n.inputs.first, let y = n.outputs.first,
+                  !links.graphOutputs.contains(y), let r = links.readers[y], r.count == 1,
+                  nodes[r[0]].opType == "Unsqueeze" || nodes[r[0]].opType == "Reshape", nodes[r[0]].inputs.first == y,
+                  let z = nodes[r[0]].outputs.first, let from = analysis.shapes[x], let to = analysis.shapes[z],
+                  let axes = reducedAxes(n, rank: from.count, tensors: tensors, model: model) else { continue }
+            var kept = from
+            for a in axes { kept[a] = 1 }
+            guard kept == to else { continue }
+            out.insert(r[0])
+            // Over dimensions of size 1 the pair is the input again.
+            if from == to { out.insert(i) }
+        }
+        return out
     }
 
     /// A node of the default ONNX domain, the one the lowering table and these patterns name.

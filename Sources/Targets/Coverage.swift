@@ -34,6 +34,8 @@ public struct OperatorFinding: Sendable, Hashable {
     /// Restrictions the operator sets state for the node's operator that no check evaluates (the set's id and
     /// the restriction's text): the node counts as supported, and the checks say that this was not checked.
     public var unchecked: [UncheckedRestriction] = []
+    /// How the converted node computes otherwise than the model's (a bound the converter drops), when it does.
+    public var deviation: String? = nil
 }
 
 /// A restriction an operator set states for an operator (its `constraints`) that no check of the set covers.
@@ -183,7 +185,7 @@ public enum Coverage {
         let fused = model.format == .onnx && isLiteRT
             ? converterFusions(nodes, model: model, tensors: mainTensors, analysis: analysis, catalogue: catalogue,
                                fullInteger: loweredActivations != nil)
-            : [:]
+            : ConverterLowering()
         // What onnxsim computes before onnx2tf converts, at the input shapes and scalar values the manifest fixes
         // (the driver writes them into the copy it converts): shape arithmetic and values of constants alone.
         let foldedBeforeConversion: Set<Int> = model.format == .onnx && isLiteRT
@@ -240,12 +242,13 @@ public enum Coverage {
                     f.rule = "litert.onnx-if-branches"
                 }
             case (.onnx, true):
-                if fused[i] == nil, let refusal = converterRefusal(node, analysis: analysis) {
+                if fused[i] == nil, let refusal = fused.refusals[i] ?? converterRefusal(node, analysis: analysis) {
                     f.status = .unsupported
                     f.reason = "onnx2tf cannot convert it: \(refusal.reason)"
                     f.rule = refusal.rule
                     break
                 }
+                f.deviation = fused.deviations[i]
                 switch fused[i].map({ .some(.some($0)) })
                     ?? lower(node, model: model, tensors: mainTensors, analysis: analysis, catalogue: catalogue,
                              fullInteger: loweredActivations != nil, types: onnxTypes) {
@@ -947,6 +950,7 @@ public enum Coverage {
         if foldedIf(node, model: model, tensors: tensors, analysis: analysis) { return .some([]) }
         guard let entry = catalogue.lowering[node.opType] else { return .none }
         guard let builtins = entry else { return .some(nil) }
+        if isIdentityArithmetic(node, model: model, tensors: tensors, analysis: analysis) { return .some([]) }
         switch node.opType {
         case "Conv":
             // onnx2tf pads explicitly (a PAD before a VALID convolution) unless the pads are the same on both sides
@@ -972,6 +976,14 @@ public enum Coverage {
                 if lo == 0 && hi == 6 { return .some(["RELU6"]) }
                 if lo == -1 && hi == 1 { return .some(["RELU_N1_TO_1"]) }
                 if lo == 0 && hi == .infinity { return .some(["RELU"]) }
+                // One bound given, one comparison (Clip.py: tf.maximum with the lower bound alone, tf.minimum with
+                // the upper; measured: clip_bounds.onnx).
+                let given = { (k: Int, a: String) in node.attributes[a] != nil || (node.inputs.count > k && !node.inputs[k].isEmpty) }
+                switch (given(1, "min"), given(2, "max")) {
+                case (true, false): return .some(["MAXIMUM"])
+                case (false, true): return .some(["MINIMUM"])
+                default: break
+                }
             }
         case "Pow":
             // A square (a power spectrum's, a variance's) is the input times itself, a cube (tanh-GELU's) twice so
@@ -995,7 +1007,8 @@ public enum Coverage {
                let from = types[x], DType(onnxCode: code) == from { return .some([]) }
         case "ReduceMean", "ReduceMax", "ReduceMin", "ReduceSum":
             // Kept dimensions over axes of size 1 change nothing: no builtin (measured: nop_forms.onnx); without
-            // keepdims the reduction stays (a MEAN), reshaping.
+            // keepdims the reduction stays (a MEAN), reshaping, also of one element (measured: nop_forms.onnx's
+            // max.one); reshaped back to the kept dimensions, see `reductionsReshapedBack`.
             if reducesNothing(node, tensors: tensors, model: model, analysis: analysis) { return .some([]) }
         case "Div":
             // Dividing by a constant is multiplying by its reciprocal (measured: the ppocr models' divisions by 6 and
@@ -1101,7 +1114,32 @@ public enum Coverage {
     /// A reduction with keepdims over explicit axes that are all of size 1 in its input: its output is its input.
     static func reducesNothing(_ node: Node, tensors: [String: ConstantTensor], model: Model, analysis: GraphAnalysis?) -> Bool {
         if case .int(let k)? = node.attributes["keepdims"], k == 0 { return false }
-        guard let x = node.inputs.first, let shape = analysis?.shapes[x] else { return false }
+        guard let x = node.inputs.first, let shape = analysis?.shapes[x],
+              let axes = reducedAxes(node, rank: shape.count, tensors: tensors, model: model) else { return false }
+        return axes.allSatisfy { shape[$0] == 1 }
+    }
+
+    /// x − 0, x + 0 (or 0 + x), x · 1 (or 1 · x) and x / 1 of a one-element constant that broadcasts to nothing more:
+    /// TensorFlow's converter leaves x (measured: nop_forms.onnx; oww-melspectrogram's subtraction of
+    /// 10·log10(1) = 0 from its decibels).
+    static func isIdentityArithmetic(_ node: Node, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?) -> Bool {
+        guard node.inputs.count == 2, let y = node.outputs.first, let shape = analysis?.shapes[y] else { return false }
+        let (identity, either): (Float, Bool)
+        switch node.opType {
+        case "Add": (identity, either) = (0, true)
+        case "Sub": (identity, either) = (0, false)
+        case "Mul": (identity, either) = (1, true)
+        case "Div": (identity, either) = (1, false)
+        default: return false
+        }
+        let sides = either ? [(1, 0), (0, 1)] : [(1, 0)]
+        return sides.contains { constant, other in
+            scalar(node.inputs[constant], model: model, tensors: tensors) == identity && analysis?.shapes[node.inputs[other]] == shape
+        }
+    }
+
+    /// A reduction's axes, given and in range (negative ones counted from the end); nil when they are not known.
+    static func reducedAxes(_ node: Node, rank: Int, tensors: [String: ConstantTensor], model: Model) -> [Int]? {
         var axes: [Int64] = []
         if case .ints(let a)? = node.attributes["axes"] {
             axes = a
@@ -1109,12 +1147,10 @@ public enum Coverage {
                   let a = (try? model.integerValues(of: t, limit: 64)) ?? nil {
             axes = a
         }
-        guard !axes.isEmpty else { return false }
-        let rank = Int64(shape.count)
-        return axes.allSatisfy { a in
-            let k = a < 0 ? a + rank : a
-            return k >= 0 && k < rank && shape[Int(k)] == 1
-        }
+        let r = Int64(rank)
+        let inRange = axes.map { $0 < 0 ? $0 &+ r : $0 }
+        guard !inRange.isEmpty, inRange.allSatisfy({ $0 >= 0 && $0 < r }) else { return nil }
+        return inRange.map { Int($0) }
     }
 
     /// Every stride of a convolution the same (none given: all 1).

@@ -99,6 +99,16 @@ enum EmbeddedCatalogue {
       "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Conv.py",
       "revision": "onnx2tf 1.29.24"
     },
+    "onnx2tf-clip": {
+      "title": "onnx2tf's Clip lowering (onnx2tf/ops/Clip.py: a bound is written when it is a constant, or the upper one when the lower is not; a bound computed at run time is otherwise left out)",
+      "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Clip.py",
+      "revision": "onnx2tf 1.29.24"
+    },
+    "tensorflow-constant-folding": {
+      "title": "TensorFlow's Grappler constant folding (tensorflow/core/grappler/optimizers/constant_folding.cc: SimplifyReduction, a reduction of one element without keep_dims becomes a Reshape, over dimensions of size 1 with keep_dims an Identity)",
+      "url": "https://github.com/tensorflow/tensorflow/blob/v2.19.0/tensorflow/core/grappler/optimizers/constant_folding.cc",
+      "revision": "tensorflow 2.19.0"
+    },
     "tensorflow-nn-ops": {
       "title": "TensorFlow's tf.nn.convolution (tensorflow/python/ops/nn_ops.py, _get_strides_and_dilation_rate)",
       "url": "https://github.com/tensorflow/tensorflow/blob/v2.19.0/tensorflow/python/ops/nn_ops.py",
@@ -3388,6 +3398,32 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "onnx2tf-if",
         "section": "If.py: make_node converts then_branch's and else_branch's nodes, then switch() per output"
+      }
+    },
+    {
+      "id": "litert.onnx-clip-open-bound",
+      "code": "SW4004",
+      "runtimes": [
+        "litert",
+        "tflite-micro"
+      ],
+      "text": "onnx2tf writes no operation for a Clip whose lower bound is computed at run time and which has no upper bound (Clip.py matches none of its cases: KeyError 'tf_node'), so the conversion fails. Measured with onnx2tf 1.29.24: clip_open_bound.onnx.",
+      "source": {
+        "id": "onnx2tf-clip",
+        "section": "Clip.py: make_node's cases (clip_by_value, maximum with the lower bound, minimum with the upper)"
+      }
+    },
+    {
+      "id": "litert.onnx-clip-runtime-bound",
+      "code": "SW4021",
+      "runtimes": [
+        "litert",
+        "tflite-micro"
+      ],
+      "text": "onnx2tf writes a Clip's bound only when it is a constant, or the upper bound when the lower is not: a lower bound computed at run time (librosa's power_to_db top_db clamp, the spectrogram's maximum less 80 dB) or an upper one over a constant lower bound is dropped without a word, and what computed it is pruned. The artifact converts, runs and differs from the model wherever that bound binds. Measured with onnx2tf 1.29.24 and TensorFlow 2.19: clip_bounds.onnx, and oww-melspectrogram, whose artifact keeps only MINIMUM of its last Clip.",
+      "source": {
+        "id": "onnx2tf-clip",
+        "section": "Clip.py: make_node's cases (clip_by_value, maximum with the lower bound, minimum with the upper)"
       }
     },
     {

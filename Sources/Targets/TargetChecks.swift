@@ -13,7 +13,7 @@ public enum TargetChecks {
     public static let ruleIDs = [
         "ort.opset-range", "ort.ir-version", "ort.domains", "ort.quant-opset", "ort.gpu-symmetric",
         "ort.s8s8-qoperator-x86", "ort.reduce-range", "ort.nnapi-android", "litert.nnapi-android", "ort.coreml-os", "tensorrt.symmetric", "nnapi.deprecated", "litert.op-version",
-        "litert.min-runtime", "ort.ml-opset-range", "litert.builtin", "litert.keras-builtin", "litert.keras-full-integer", "litert.onnx-recurrence-steps", "litert.onnx-strided-dilation", "litert.onnx-if-branches", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes",
+        "litert.min-runtime", "ort.ml-opset-range", "litert.builtin", "litert.keras-builtin", "litert.keras-full-integer", "litert.onnx-recurrence-steps", "litert.onnx-strided-dilation", "litert.onnx-if-branches", "litert.onnx-clip-open-bound", "litert.onnx-clip-runtime-bound", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes",
         "ort.nnapi-static-shapes", "edgetpu.rank", "edgetpu.one-partition", "tflm.int8", "tflm.hybrid", "tflm.static-shapes", "tflm.ops", "tensorrt.ops", "ort.ep-fallback",
         "openvino.ops", "litert.gpu-version", "litert.xnnpack-ops", "ops.constraint", "coreml.mlprogram", "coreml.compression-os",
         "tensorrt.sparsity", "tensorrt.precision", "quant.calibration", "quant.already-quantized", "budget.size",
@@ -764,6 +764,13 @@ private struct TargetContext {
             let partitions = "\(c.cpuPartitions) \(sameProcessor ? "builtin-kernel" : "CPU") partition\(c.cpuPartitions == 1 ? "" : "s")"
             emit(rule, "\(onCPU) of \(total) operators (\(share)% of MACs, \(partitions)) fall back from the \(delegate.name) \(kind) to \(destination), because \(how): \(list(refused))",
                  at: delegateRange, severity: sameProcessor ? .information : nil)
+        }
+        // Nodes the converter writes so that they compute otherwise: the artifact converts, and differs.
+        let deviating = c.operators.filter { $0.deviation != nil }
+        if !deviating.isEmpty {
+            let shown = deviating.prefix(5).map { "\($0.opType) '\($0.name)' (\($0.deviation ?? ""))" }.joined(separator: "; ")
+                + (deviating.count > 5 ? "; and \(deviating.count - 5) more" : "")
+            emit("litert.onnx-clip-runtime-bound", "\(deviating.count) node\(deviating.count == 1 ? "" : "s") will compute otherwise once converted: \(shown)", at: runtimeRange)
         }
         // ATen calls whose export was not measured: not judged, so not silently passed.
         let unjudged = c.unknown.filter { $0.rule != nil }

@@ -240,12 +240,17 @@ let fixtures = "Tests/Fixtures/targets/"
         #expect(r.builtinCounts == ["CONV_2D": 6, "MUL": 3, "ADD": 1, "HARD_SWISH": 1, "PAD": 1, "RELU_0_TO_1": 1])
     }
 
-    /// Reductions that keep dimensions of size 1 and a cast to the input's own type are nothing in the artifact; a
-    /// reduction that drops its dimension stays a MEAN (nop_forms.onnx, measured).
-    @Test func reductionsOverOnesAndCastsToTheSameTypeAreNothing() throws {
+    /// Reductions that keep dimensions of size 1, a cast to the input's own type, and x − 0, x + 0, x · 1, x / 1
+    /// are nothing in the artifact; a reduction that drops its dimension stays a MEAN, also of one element (a
+    /// REDUCE_MAX), unless reshaped back (nop_forms.onnx, measured).
+    @Test func reductionsOverOnesCastsToTheSameTypeAndIdentitiesAreNothing() throws {
         let (r, lowered) = try liteRTLowering(fixtures + "nop_forms.onnx")
         #expect(lowered("mean.k0", "mean.k1", "max.k1", "min.k1", "sum.k1", "cast.same") == [["MEAN"], [], [], [], [], []])
-        #expect(r.builtinCounts == ["RELU": 1, "MEAN": 1, "NEG": 1, "ABS": 1, "EXP": 1, "TANH": 1, "SQRT": 1, "LOGISTIC": 1])
+        #expect(lowered("max.one", "minus.zero", "plus.zero", "times.one", "over.one") == [["REDUCE_MAX"], [], [], [], []])
+        // Unsqueezed back to the kept dimensions: one SUM; over a dimension of size 1, nothing.
+        #expect(lowered("sum.back", "unsqueeze.kept", "mean.back", "unsqueeze.back") == [["SUM"], [], [], []])
+        #expect(r.builtinCounts == ["ABS": 1, "CEIL": 1, "COS": 1, "ELU": 1, "EXP": 1, "FLOOR": 1, "LOG": 1, "LOGISTIC": 1, "MEAN": 2,
+                                    "NEG": 1, "REDUCE_MAX": 1, "RELU": 1, "ROUND": 1, "SIN": 1, "SQRT": 1, "SUM": 1, "TANH": 1])
     }
 
     /// A transformer export's idioms (transformer_forms.onnx, measured as maskseq-transformer holds them): a lookup
@@ -345,6 +350,22 @@ let fixtures = "Tests/Fixtures/targets/"
         #expect(targetIssues("targets: {a: {runtime: litert@2.16}}\n", model: fixtures + "dilated_depthwise.onnx", []) == [])
         let (report, _) = try liteRTLowering(fixtures + "dilated_conv.onnx")
         #expect(report.operators.first { $0.name == "conv2" }?.rule == "litert.onnx-strided-dilation")
+    }
+
+    @Test func aClipBoundComputedAtRunTimeIsDroppedByOnnx2tfAndSaidSo() throws {
+        // Measured (onnx2tf 1.29.24, TensorFlow 2.19): clip_bounds.onnx converts to MINIMUM, MAXIMUM, MAXIMUM, MINIMUM
+        // and nothing else (the run-time bounds and what computed them are gone); clip_open_bound.onnx fails.
+        #expect(targetIssues("targets: {a: {runtime: ⟦litert@2.16⟧}}\n", model: fixtures + "clip_bounds.onnx", [
+            Expected(.conversionDeviates, "2 nodes will compute otherwise once converted: Clip 'clip.top_db' (onnx2tf drops its lower bound 'floor', computed at run time: the artifact clamps from above only); Clip 'clip.ceiling' (onnx2tf drops its upper bound 'ceiling', computed at run time: the artifact clamps from below only)")
+        ]) == [])
+        let (report, _) = try liteRTLowering(fixtures + "clip_bounds.onnx")
+        #expect(report.builtinCounts == ["MAXIMUM": 2, "MINIMUM": 2])
+        #expect(report.operators.filter { $0.status == .folded }.map(\.name) == ["top", "floor", "bottom", "ceiling"])
+        #expect(targetIssues("targets: {a: {runtime: ⟦litert@2.16⟧}}\n", model: fixtures + "clip_open_bound.onnx", [
+            Expected(.operatorUnsupported, "Clip 'clip.open' (onnx2tf cannot convert it: its lower bound is computed at run time and it has no upper bound, for which Clip.py writes no TensorFlow operation)")
+        ]) == [])
+        // ONNX Runtime runs the Clip as it is: nothing to say.
+        #expect(targetIssues("targets: {a: {runtime: onnxruntime@1.20}}\n", model: fixtures + "clip_bounds.onnx", []) == [])
     }
 
     @Test func anOperatorTheTableLacksTakesWhatOnnx2tfWroteForItsNodeTests() {

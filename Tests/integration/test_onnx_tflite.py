@@ -708,6 +708,7 @@ targets:
     ("corpus:magika", {"bytes": [1, 2048]}),
     ("Tests/Fixtures/targets/conv_forms.onnx", None),
     ("Tests/Fixtures/targets/nop_forms.onnx", None),
+    ("Tests/Fixtures/targets/clip_bounds.onnx", None),
     ("Tests/Fixtures/targets/transformer_forms.onnx", None),
     ("Tests/Fixtures/targets/recurrent_forms.onnx", None),
     ("corpus:ppocr-cls", {"x": [1, 3, 48, 192]}),
@@ -773,6 +774,45 @@ test: {samples: calib/}
     t = run("test", str(manifest), "--no-convert", "--json", "--runtime-python", VENV_PYTHON)
     assert t.returncode == 0, t.stdout.decode() + t.stderr.decode()
     assert [(x["status"], x["runtime"]) for x in json.loads(t.stdout)["targets"]] == [("passed", "tflite-micro")]
+
+
+def test_a_clip_bound_computed_at_run_time_is_what_onnx2tf_drops_as_check_warns(run, tmp_path):
+    """onnx2tf writes a Clip's bound only when it is a constant, or the upper one when the lower is not
+    (onnx2tf/ops/Clip.py): `check` warns (SW4021) on the two Clips whose run-time bound the artifact lacks, and the
+    artifact, run in LiteRT, differs from the model exactly there: the top-dB clamp's floor is gone, the constant
+    bounds hold. A run-time lower bound with no upper one is refused (SW4004) where `convert` fails."""
+    import onnxruntime as ort
+    from ai_edge_litert.interpreter import Interpreter
+    shutil.copy(REPO / "Tests/Fixtures/targets/clip_bounds.onnx", tmp_path / "m.onnx")
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text("slipway: 1\nname: c\nmodel: {path: m.onnx}\ntargets:\n  f32: {runtime: litert, format: tflite}\n")
+    c = run("check", str(manifest), "--format", "json")
+    found = [(d["code"], d["severity"]) for d in json.loads(c.stdout)]
+    assert c.returncode == 0 and found == [("SW4021", "warning")], found
+    assert "Clip 'clip.top_db' (onnx2tf drops its lower bound 'floor'" in json.loads(c.stdout)[0]["message"]
+    r = run("convert", str(manifest), "--python", CONVERT_PYTHON)
+    assert r.returncode == 0, r.stderr.decode()[-2000:]
+    x = np.linspace(-100, 100, 32, dtype=np.float32).reshape(1, 4, 8)
+    want = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"]).run(None, {"x": x})
+    it = Interpreter(model_path=str(tmp_path / "dist/f32/c.tflite"))
+    it.allocate_tensors()
+    [i] = it.get_input_details()
+    it.set_tensor(i["index"], x.transpose(0, 2, 1) if list(i["shape"]) == [1, 8, 4] else x)
+    it.invoke()
+    got = {}
+    for o in it.get_output_details():
+        y = it.get_tensor(o["index"])
+        got[o["name"]] = y.transpose(0, 2, 1) if y.shape == (1, 8, 4) else y
+    # The constant bounds hold (-2 and 3 alone; -1 beside the ceiling); the top-dB floor (max - 80 = 20) and the
+    # ceiling (min + 80 = -20) are gone: the first output is the input itself, the second only floored at -1.
+    assert sorted((float(y.min()), float(y.max())) for y in got.values()) == [(-100.0, 3.0), (-100.0, 100.0), (-2.0, 100.0), (-1.0, 100.0)]
+    assert want[0].min() == 20 and want[1].max() == -20
+    shutil.copy(REPO / "Tests/Fixtures/targets/clip_open_bound.onnx", tmp_path / "m.onnx")
+    shutil.rmtree(tmp_path / "dist")
+    c = run("check", str(manifest), "--format", "json")
+    assert [(d["code"], d["severity"]) for d in json.loads(c.stdout)] == [("SW4004", "error")]
+    r = run("convert", str(manifest), "--force", "--python", CONVERT_PYTHON)
+    assert r.returncode != 0 and "tf_node" in (tmp_path / "dist/f32/c.tflite.log").read_text()
 
 
 @pytest.mark.parametrize("fixture,refused", [("dilated_conv", True), ("dilated_unstrided", False), ("dilated_depthwise", False)])
