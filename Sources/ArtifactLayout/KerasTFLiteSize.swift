@@ -1,3 +1,4 @@
+import Compression
 import ModelFormats
 
 /// The size of the .tflite TensorFlow's converter writes from a Keras model (the tflite-converter path), predicted
@@ -19,16 +20,16 @@ import ModelFormats
 /// Tests/integration/test_keras_convert.py holds the predictions for the small fixtures (11–26 KB) to 5 %.
 public enum KerasTFLiteSize {
     /// TensorFlow's `minimum_elements_for_weights` (quantization_config.h): smaller weights stay float32 under
-    /// dynamic-range quantization.
-    public static let minElementsForWeights = 1024
-    /// The flatbuffer's fixed tables, the signature and the converter's metadata.
-    static let fileBytes = 1_000
-    /// A Tensor table with its vtable, shape, name and Buffer entry.
-    static let tensorBytes = 110
-    /// A QuantizationParameters table with its vectors' headers.
-    static let quantizedTensorBytes = 40
+    /// dynamic-range quantization (`dynamic_range.minimum_elements` in Schemas/conversion/tflite.json).
+    public static var minElementsForWeights: Int { TFLiteRules.minimumElements }
+    /// The byte model's tables (`artifact_size` in Schemas/conversion/tflite.json): the flatbuffer's fixed tables,
+    /// a Tensor, a QuantizationParameters, an Operator.
+    static var fileBytes: Int { TFLiteRules.size.fileBytes }
+    static var tensorBytes: Int { TFLiteRules.size.tensorBytes }
+    static var quantizedTensorBytes: Int { TFLiteRules.size.quantizedTensorBytes }
+    static var operatorBytes: Int { TFLiteRules.size.operatorBytes }
     /// Per scale: a float32 scale and an int64 zero point.
-    static let groupBytes = 12
+    static var groupBytes: Int { TFLiteRules.bytesPerGroup }
 
     public enum Mode: Sendable, Equatable {
         case float32, float16, dynamicRange, fullInteger
@@ -47,9 +48,6 @@ public enum KerasTFLiteSize {
     public static func keptFloat(_ t: ConstantTensor) -> Bool {
         t.shape.count < 2 || t.elementCount < minElementsForWeights
     }
-
-    /// An Operator table with its input and output vectors.
-    static let operatorBytes = 32
 
     /// `operators`: how many builtins the converter writes for a layer (Keras 3's Flatten is four, with the
     /// constants its shape arithmetic reads); each beyond the first adds an operator, its output and a constant.

@@ -1,3 +1,4 @@
+import Compression
 import ModelFormats
 
 /// The size of the .tflite onnx2tf and TensorFlow's converter write from an ONNX model (the onnx2tf paths: float32,
@@ -68,21 +69,21 @@ public enum ONNXTFLiteSize {
         // a calibrated conversion, its cell's operators once per step.
         for g in graphs {
             for n in g.nodes {
-                guard let loop = recurrent[n.opType] else { continue }
-                if mode == .fullInteger, let step = unrolledStepBytes[n.opType] {
+                guard let loop = recurrences.loops[n.opType] else { continue }
+                if mode == .fullInteger, let step = recurrences.unrolledStepBytes[n.opType] {
                     let s = max(sequence(n, model: model, producers: g.producers, inputShapes: inputShapes)?.steps ?? 1, 1)
-                    bytes += s &* step &* n.recurrenceDirections &+ s &* s &* unstackNameBytes
+                    bytes += s &* step &* n.recurrenceDirections &+ s &* s &* recurrences.unstackNameBytes
                     continue
                 }
                 // A loop per direction; a bidirectional node reverses the sequence and the second direction's
                 // output and joins the two (REVERSE_V2 ×2, CONCATENATION, RESHAPE ×3: `onnx_to_tflite.recurrences`).
                 let d = n.recurrenceDirections
                 let weights = n.inputs.dropFirst().filter { constants[$0] != nil }.count
-                let joins = d == 2 ? bidirectionalOperators : 0
+                let joins = d == 2 ? recurrences.bidirectionalOperators : 0
                 written += (1 + loop.bodyOperators) &* d &+ joins
-                bytes += ((1 + loop.bodyOperators) &* KerasTFLiteSize.operatorBytes &+ 2 &* subgraphBytes) &* d
+                bytes += ((1 + loop.bodyOperators) &* KerasTFLiteSize.operatorBytes &+ 2 &* recurrences.subgraphBytes) &* d
                     &+ joins &* KerasTFLiteSize.operatorBytes
-                tensors += (conditionTensors &+ max(loop.bodyTensors &- weights, 0) &+ 1) &* d &+ joins
+                tensors += (recurrences.conditionTensors &+ max(loop.bodyTensors &- weights, 0) &+ 1) &* d &+ joins
                 bytes += outputElements(n, model: model, producers: g.producers, inputShapes: inputShapes) &* 4
             }
         }
@@ -128,7 +129,7 @@ public enum ONNXTFLiteSize {
                 bytes += elements &* 2 &+ KerasTFLiteSize.operatorBytes
                 tensors += 1
             case .fullInteger:
-                if let r = readerOps.first, recurrent[r.opType] != nil, r.inputs.count > 3, r.inputs[3] == t.name {
+                if let r = readerOps.first, recurrences.loops[r.opType] != nil, r.inputs.count > 3, r.inputs[3] == t.name {
                     // A recurrence's B (Wb then Rb per gate row): one int32 bias per gate row, their sum.
                     bytes += integerWeightBytes(elements: elements / 2, channels: elements / 2, kernel: false, perTensor: perTensor)
                     continue
@@ -148,25 +149,14 @@ public enum ONNXTFLiteSize {
     /// A recurrent node as onnx2tf writes it: a Keras RNN layer, which TensorFlow's converter lowers to a WHILE loop
     /// (the node's one operator) with a condition subgraph (one LESS over `conditionTensors` tensors) and a body of
     /// `bodyOperators` operators over `bodyTensors` tensors (the node's weights among them), filling a TensorArray: a
-    /// float32 constant of steps × batch × hidden. Measured on onnx2tf 1.29.24 + TensorFlow 2.19 with a one-layer
-    /// LSTM and GRU of 64 units (Tests/Fixtures/estimate/lstm_classifier.onnx, gru_classifier.onnx).
-    /// RNN measured on a 16 → 8 nn.RNN export (its body 16 operators over 31 tensors).
-    static let recurrent: [String: (bodyOperators: Int, bodyTensors: Int)] = ["LSTM": (28, 51), "GRU": (31, 54), "RNN": (16, 31)]
-    static let bidirectionalOperators = 6
-    static let conditionTensors = 8
-    /// A SubGraph table with its name and its inputs' and outputs' vectors.
-    static let subgraphBytes = 100
-
-    /// A recurrent node unrolled (the driver's `enable_rnn_unroll` for calibrated conversions: TensorFlow's calibrator
-    /// crashes on the WHILE loop onnx2tf writes otherwise), per step and direction: its cell's operators and the
-    /// tensors they write, quantized (LSTM 17 operators and 21 tensors, GRU 20 and 22), independent of the hidden
-    /// size (the weights are shared). Beside them the UNPACK of the sequence gives each step's slice the joined
-    /// names of all of them (`model/rnn/unstack;model/rnn/unstack1;…`): steps² × `unstackNameBytes`. Fitted on the
-    /// 64-unit classifiers at 10 and 30 steps (onnx2tf 1.29.24, TensorFlow 2.19); at 50 steps the whole files are
-    /// predicted +1.7 % (LSTM) and +0.9 % (GRU).
-    /// RNN from nn.RNN exports (16 → 8) at 5 and 10 steps: 1,132 bytes a step.
-    static let unrolledStepBytes: [String: Int] = ["LSTM": 3_935, "GRU": 4_658, "RNN": 1_132]
-    static let unstackNameBytes = 20
+    /// float32 constant of steps × batch × hidden; unrolled (the driver's `enable_rnn_unroll` for calibrated
+    /// conversions: TensorFlow's calibrator crashes on the WHILE loop onnx2tf writes otherwise), per step and
+    /// direction its cell's operators and the tensors they write, quantized, independent of the hidden size, and
+    /// the UNPACK of the sequence giving each step's slice the joined names of all of them
+    /// (`model/rnn/unstack;model/rnn/unstack1;…`): steps² × `unstackNameBytes`. The figures, and what they were
+    /// fitted on, are `artifact_size.recurrences` in Schemas/conversion/tflite.json; at 50 steps the whole unrolled
+    /// classifiers are predicted +1.7 % (LSTM) and +0.9 % (GRU).
+    static var recurrences: TFLiteRules.SizeModel { TFLiteRules.size }
 
     /// The elements of a recurrent node's TensorArray, steps × batch × hidden (× 2 when bidirectional), when its input
     /// X is a graph input of fixed shape or that transposed (torch.onnx.export's batch_first): 0 otherwise.

@@ -5,11 +5,12 @@ import ModelFormats
 /// the file the native TFLite converter writes (the flatbuffer tables are part of the file).
 public enum TFLiteArtifactSize {
     /// Per int8 tensor: a QuantizationParameters table with its vtable and two vector headers, a new Buffer
-    /// table, and the alignment of the codes (measured on the converter fixtures: about 40 bytes).
-    public static let quantizedTensorBytes = 40
+    /// table, and the alignment of the codes (`artifact_size.quantized_tensor_bytes`).
+    public static var quantizedTensorBytes: Int { TFLiteRules.size.quantizedTensorBytes }
     /// Per float16 tensor: a second Tensor table (vtable, shape vector, name + "_fp16"), a DEQUANTIZE
-    /// Operator (inputs and outputs vectors) and a new Buffer table, with their vector slots (about 84 bytes).
-    public static let float16TensorBytes = 84
+    /// Operator (inputs and outputs vectors) and a new Buffer table, with their vector slots
+    /// (`artifact_size.float16_tensor_bytes`).
+    public static var float16TensorBytes: Int { TFLiteRules.size.float16TensorBytes }
 
     public static func overhead(_ r: CompressionReport, model: Model, weights: QuantizationType) -> Int {
         guard model.format == .tflite else { return 0 }

@@ -39,6 +39,36 @@ public enum TFLiteRules {
         public var hybridOperators: [String: HybridOperator]
         public var dequantizeFloat16Version: Int32
         public var dequantizeFloat16Runtime: String?
+        /// The byte model of a written .tflite beside its weights (`artifact_size`).
+        public var size: SizeModel
+    }
+
+    /// What a .tflite stores beside its weights and scales, in bytes per table, fitted on measured artifacts
+    /// (`artifact_size` in the file says on which).
+    public struct SizeModel: Sendable, Equatable {
+        public var fileBytes: Int
+        public var tensorBytes: Int
+        public var quantizedTensorBytes: Int
+        public var float16TensorBytes: Int
+        public var operatorBytes: Int
+        public var subgraphBytes: Int
+        /// An ONNX recurrence's WHILE loop per direction, by operator (LSTM, GRU, RNN).
+        public var loops: [String: Loop]
+        public var conditionTensors: Int
+        public var bidirectionalOperators: Int
+        /// A full-integer conversion's unrolled cell, per step and direction, by operator.
+        public var unrolledStepBytes: [String: Int]
+        public var unstackNameBytes: Int
+
+        public struct Loop: Sendable, Equatable {
+            public var bodyOperators: Int
+            public var bodyTensors: Int
+        }
+
+        /// Nothing but the weights: never used while a test keeps the embedded rules readable.
+        public static let unreadable = SizeModel(
+            fileBytes: 0, tensorBytes: 0, quantizedTensorBytes: 0, float16TensorBytes: 0, operatorBytes: 0, subgraphBytes: 0,
+            loops: [:], conditionTensors: 0, bidirectionalOperators: 0, unrolledStepBytes: [:], unstackNameBytes: 0)
     }
 
     /// Orders runtime versions ("2.17.0") as TFLite's CompareRuntimeVersion does: numerically, part by part,
@@ -53,6 +83,9 @@ public enum TFLiteRules {
     public static let loaded: Result<Rules, TFLiteRulesError> = parse(EmbeddedTFLiteRules.text)
 
     public static var rules: Rules? { try? loaded.get() }
+
+    /// The byte model, read once.
+    public static let size: SizeModel = rules?.size ?? .unreadable
 
     /// Without readable rules nothing qualifies: quantizing less is safe, guessing a kernel is not.
     public static var minimumElements: Int { rules?.minimumElements ?? Int.max }
@@ -84,6 +117,9 @@ public enum TFLiteRules {
               case .object(let ops)? = dr["hybrid_operators"],
               let dq = root["float16"]?["dequantize_version"]?.intValue
         else { return .failure(TFLiteRulesError(message: "dynamic_range.minimum_elements, hybrid_operators or float16.dequantize_version is missing")) }
+        guard let size = parseSize(root["artifact_size"]) else {
+            return .failure(TFLiteRulesError(message: "artifact_size needs every byte count, and each recurrence's loop and unrolled step"))
+        }
         var hybrid: [String: HybridOperator] = [:]
         for (name, o) in ops.entries {
             guard let axis = o["channel_axis"]?.intValue, let t = o["version_per_tensor"]?.intValue,
@@ -104,7 +140,30 @@ public enum TFLiteRules {
                 })
         }
         return .success(Rules(minimumElements: minimum, hybridOperators: hybrid, dequantizeFloat16Version: Int32(clamping: dq),
-                              dequantizeFloat16Runtime: root["float16"]?["dequantize_runtime"]?.stringValue))
+                              dequantizeFloat16Runtime: root["float16"]?["dequantize_runtime"]?.stringValue, size: size))
+    }
+
+    static func parseSize(_ a: JSONValue?) -> SizeModel? {
+        guard let a, let r = a["recurrences"],
+              let file = a["file_bytes"]?.intValue, let tensor = a["tensor_bytes"]?.intValue,
+              let quantized = a["quantized_tensor_bytes"]?.intValue, let half = a["float16_tensor_bytes"]?.intValue,
+              let op = a["operator_bytes"]?.intValue, let subgraph = a["subgraph_bytes"]?.intValue,
+              case .object(let loopTable)? = r["loops"], case .object(let stepTable)? = r["unrolled_step_bytes"],
+              let condition = r["condition_tensors"]?.intValue, let joins = r["bidirectional_operators"]?.intValue,
+              let names = r["unstack_name_bytes"]?.intValue else { return nil }
+        var loops: [String: SizeModel.Loop] = [:]
+        for (name, l) in loopTable.entries {
+            guard let o = l["body_operators"]?.intValue, let t = l["body_tensors"]?.intValue else { return nil }
+            loops[name] = SizeModel.Loop(bodyOperators: o, bodyTensors: t)
+        }
+        var steps: [String: Int] = [:]
+        for (name, v) in stepTable.entries {
+            guard let b = v.intValue else { return nil }
+            steps[name] = b
+        }
+        return SizeModel(fileBytes: file, tensorBytes: tensor, quantizedTensorBytes: quantized, float16TensorBytes: half,
+                         operatorBytes: op, subgraphBytes: subgraph, loops: loops, conditionTensors: condition,
+                         bidirectionalOperators: joins, unrolledStepBytes: steps, unstackNameBytes: names)
     }
 }
 

@@ -18,6 +18,19 @@ struct TFLiteRulesTests {
         #expect(rules.minimumElements == 1024)
         #expect(rules.hybridOperators["DEPTHWISE_CONV_2D"]?.perChannelOnly == true)
         #expect(rules.hybridOperators["FULLY_CONNECTED"]?.versionPerChannel == 12)
+        // The byte model is data too, read whole: the estimate never falls back to `unreadable`.
+        #expect(TFLiteRules.size == rules.size && rules.size != .unreadable)
+        #expect(rules.size.tensorBytes == 110 && rules.size.operatorBytes == 32)
+        #expect(rules.size.loops["GRU"] == TFLiteRules.SizeModel.Loop(bodyOperators: 31, bodyTensors: 54))
+        #expect(rules.size.unrolledStepBytes == ["LSTM": 3_935, "GRU": 4_658, "RNN": 1_132])
+    }
+
+    @Test("a byte model missing a count does not read")
+    func sizeModelIsWhole() {
+        let text = EmbeddedTFLiteRules.text.replacingOccurrences(of: "\"subgraph_bytes\": 100,", with: "")
+        #expect(text != EmbeddedTFLiteRules.text)
+        guard case .failure(let e) = TFLiteRules.parse(text) else { Issue.record("a byte model without subgraph_bytes read"); return }
+        #expect(e.message.hasPrefix("artifact_size needs every byte count"))
     }
 
     @Test("a weight qualifies only when every reader is a hybrid kernel's weight input")
