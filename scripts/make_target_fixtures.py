@@ -74,6 +74,9 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
                       the minimum plus 80 as the upper over a constant lower) and with one constant bound: onnx2tf
                       drops the run-time bound (MINIMUM, MAXIMUM) and what computed it is pruned
 - clip_open_bound.onnx a Clip whose lower bound is computed at run time and which has no upper bound: onnx2tf fails
+- recurrent_nobias.onnx time-major recurrences without a bias, squeezed: a GRU whose B is an empty name (nn.GRU(bias
+                      =False)'s export), an LSTM with no B, an RNN with a zero B (onnx2tf needs the driver's zero bias)
+- recurrent_stateless.onnx an LSTM with no initial state inputs: onnx2tf fails
 - transformer_forms.onnx a lookup by run-time int64 ids, constant embeddings added in turn, Reshapes merging leading
                       dimensions before Gemms, merging the last too, and putting back a leading 1 before a residual
                       Add (maskseq-transformer's idioms)
@@ -472,6 +475,7 @@ def main():
     mul_fold_fixtures()
     recurrent_form_fixtures()
     recurrent_step_fixtures()
+    recurrent_bias_fixtures()
     branch_and_pair_fixtures()
     ep_table_fixtures()
     tensorrt_static_fixtures()
@@ -971,6 +975,37 @@ def recurrent_step_fixtures():
                helper.make_tensor_value_info("h_out", TensorProto.FLOAT, [1, 1, H])], inits)
     s = __import__("onnxruntime").InferenceSession(save(m, "recurrent_step.onnx"), providers=["CPUExecutionProvider"])
     assert s.run(None, {"x": np.ones([1, I], np.float32), "h": np.zeros([1, 1, H], np.float32)})[0].shape == (1, 1, H)
+
+
+def recurrent_bias_fixtures():
+    """recurrent_nobias.onnx: recurrences without a bias, time-major as a batch_first=False export reads its input (a
+    3-D graph input, no Transpose), each squeezed: a GRU whose B is an empty name (nn.GRU(bias=False)'s export) from a
+    given state, an LSTM with no B from zero states, an RNN with a zero B. onnx2tf reads B unconditionally (LSTM.py,
+    GRU.py, RNN.py: KeyError '') and moves a 3-D graph input channels-last: the driver gives them a zero bias and
+    keeps the input's layout, and TensorFlow folds the bias additions. recurrent_stateless.onnx: an LSTM with no
+    initial state inputs, which onnx2tf's Keras layer refuses ("initial_state ... not compatible")."""
+    rng = np.random.default_rng(37)
+    W = lambda name, *shape: numpy_helper.from_array((rng.standard_normal(shape) * 0.3).astype(np.float32), name)
+    H, I = 8, 16
+    N = helper.make_node
+    inits = [W("gru.W", 1, 3 * H, I), W("gru.R", 1, 3 * H, H), W("lstm.W", 1, 4 * H, I), W("lstm.R", 1, 4 * H, H),
+             W("rnn.W", 1, H, I), W("rnn.R", 1, H, H), numpy_helper.from_array(np.zeros([1, 2 * H], np.float32), "rnn.B"),
+             numpy_helper.from_array(np.array([1], np.int64), "dir_axis"),
+             numpy_helper.from_array(np.zeros([1, 1, H], np.float32), "zero.h"), numpy_helper.from_array(np.zeros([1, 1, H], np.float32), "zero.c")]
+    nodes = [N("GRU", ["x", "gru.W", "gru.R", "", "", "h"], ["yg"], name="gru", hidden_size=H, linear_before_reset=1),
+             N("LSTM", ["x", "lstm.W", "lstm.R", "", "", "zero.h", "zero.c"], ["yl"], name="lstm", hidden_size=H),
+             N("RNN", ["x", "rnn.W", "rnn.R", "rnn.B"], ["yr"], name="rnn", hidden_size=H)]
+    nodes += [N("Squeeze", [f"y{k}", "dir_axis"], [f"out_{k}"], name=f"squeeze.{k}") for k in "glr"]
+    m = model(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [10, 1, I]),
+                      helper.make_tensor_value_info("h", TensorProto.FLOAT, [1, 1, H])],
+              [helper.make_tensor_value_info(f"out_{k}", TensorProto.FLOAT, [10, 1, H]) for k in "glr"], inits)
+    s = __import__("onnxruntime").InferenceSession(save(m, "recurrent_nobias.onnx"), providers=["CPUExecutionProvider"])
+    assert s.run(None, {"x": np.ones([10, 1, I], np.float32), "h": np.zeros([1, 1, H], np.float32)})[0].shape == (10, 1, H)
+    inits = [W("lstm.W", 1, 4 * H, I), W("lstm.R", 1, 4 * H, H), W("lstm.B", 1, 8 * H)]
+    m = model([N("LSTM", ["x", "lstm.W", "lstm.R", "lstm.B"], ["y"], name="lstm", hidden_size=H)],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [10, 1, I])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [10, 1, 1, H])], inits)
+    save(m, "recurrent_stateless.onnx")
 
 
 def mul_fold_fixtures():

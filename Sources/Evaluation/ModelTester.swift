@@ -217,13 +217,15 @@ public enum ModelTester {
         let converter = chosen.first.map { Converter.python(for: $0, folder: folder, options: options.convert) } ?? "python3"
         let pythonFor = { (runtime: TestRuntime) -> String in runtime == .keras || runtime == .torch ? converter : options.python }
 
-        // Targets measured before on these very files and runtime versions reuse their figures (judged again below).
+        // Targets measured before on these very files and runtime versions, by this runner, reuse their figures
+        // (judged again below).
         var reused: [Int: TestMeasurement] = [:]
         if options.reuse {
             var candidates: [Int: TestMeasurement] = [:]
             for (i, a) in artifacts {
                 guard let (record, stale) = TestRecord.last(target: chosen[i], manifest: manifest, manifestPath: manifestPath),
                       stale.isEmpty, let m = record.measured, m.delegate == chosen[i].delegate?.value,
+                      m.runnerSHA256 == TestMeasurement.runner,
                       !options.layers || (m.layers != nil && m.layersCoverage != nil) || a.runtime != .onnxruntime
                 else { continue }
                 candidates[i] = m
@@ -390,7 +392,8 @@ public enum ModelTester {
             if m.outputs.count != original.outputs.count {
                 mismatch = "the artifact has \(m.outputs.count) outputs, the original \(original.outputs.count)"
             }
-            let pairing = Self.pairOutputs(original: original.outputs.map(\.values.count), artifact: m.outputs.map(\.values.count))
+            let pairing = Self.pairOutputs(original: original.outputs.map(\.values.count), artifact: m.outputs.map(\.values.count),
+                                           originalNames: original.outputs.map(\.name), artifactNames: m.outputs.map(\.name))
             for (o, ref) in original.outputs.enumerated() where mismatch == nil && o < m.outputs.count {
                 if let metrics = OutputMetrics.compare(name: ref.name, shape: ref.shape, reference: ref.values, output: m.outputs[pairing[o]].values,
                                                        samples: run.samples.count) {
@@ -415,14 +418,25 @@ public enum ModelTester {
         return run
     }
 
-    /// The artifact's output compared with each of the original's (given their value counts): the one in its place
-    /// when their sizes agree, else the one other output of that size (a converter may reorder outputs: onnx2tf's
-    /// TFLite Micro artifact of akiki-vad gives its state before its probability), else the one in its place.
-    static func pairOutputs(original: [Int], artifact: [Int]) -> [Int] {
+    /// The artifact's output compared with each of the original's (given their value counts): the one of the same
+    /// name and size (a TFLite signature keeps the ONNX model's output names while TensorFlow orders the tensors its
+    /// own way), else the one in its place when their sizes agree, else the one other output of that size (a
+    /// converter may reorder outputs: onnx2tf's TFLite Micro artifact of akiki-vad gives its state before its
+    /// probability), else the one in its place.
+    static func pairOutputs(original: [Int], artifact: [Int], originalNames: [String] = [], artifactNames: [String] = []) -> [Int] {
         var pairing = Array(original.indices)
-        let inPlace = Set(original.indices.filter { $0 < artifact.count && artifact[$0] == original[$0] })
-        var used = inPlace
-        for o in original.indices where !inPlace.contains(o) {
+        var named: [Int: Int] = [:]
+        if originalNames.count == original.count, artifactNames.count == artifact.count, Set(artifactNames).count == artifactNames.count {
+            let position = Dictionary(artifactNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+            for (o, name) in originalNames.enumerated() {
+                if let a = position[name], artifact[a] == original[o] { named[o] = a }
+            }
+        }
+        for (o, a) in named { pairing[o] = a }
+        let inPlace = Set(original.indices.filter { named[$0] == nil && $0 < artifact.count && artifact[$0] == original[$0]
+            && !named.values.contains($0) })
+        var used = inPlace.union(named.values)
+        for o in original.indices where !inPlace.contains(o) && named[o] == nil {
             let fits = artifact.indices.filter { !used.contains($0) && artifact[$0] == original[o] }
             if fits.count == 1 {
                 pairing[o] = fits[0]

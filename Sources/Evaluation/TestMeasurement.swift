@@ -1,3 +1,4 @@
+import Hashing
 import JSON
 
 /// What one `slipway test` run measured for a target, kept in its record (`<artifact>.test.json`) so that the next
@@ -23,6 +24,12 @@ public struct TestMeasurement: Sendable, Equatable {
     public var layers: [LayerSQNR]?
     /// With `--layers`: what `layers` covers (nil in a record written before it was measured: measured again).
     public var layersCoverage: LayerCoverage?
+    /// The digest of the runner that measured it (`scripts/runners/run_models.py` as embedded): another runner pairs
+    /// and reads outputs its own way, so its figures are measured again (nil in a record written before this).
+    public var runnerSHA256: String? = TestMeasurement.runner
+
+    /// This Slipway's runner's digest.
+    public static let runner = SHA256.hex(EmbeddedRunners.runModels)
 
     /// Per-layer figures kept for reuse at most: a record stays small whatever the model's size.
     static let layersKept = 5_000
@@ -46,6 +53,7 @@ public struct TestMeasurement: Sendable, Equatable {
         o["peak_rss_kb"] = peakRSSKB.map { .int($0) } ?? .null
         o["runtime_version"] = .string(runtimeVersion)
         o["original_runtime_version"] = .string(originalRuntimeVersion)
+        o["runner_sha256"] = runnerSHA256.map { .string($0) } ?? .null
         o["delegate"] = delegate.map { .string($0) } ?? .null
         o["ran_on"] = ranOn.map { .string($0) } ?? .null
         o["placement_note"] = placementNote.map { .string($0) } ?? .null
@@ -96,7 +104,7 @@ public struct TestMeasurement: Sendable, Equatable {
             delegate: j["delegate"]?.stringValue, ranOn: j["ran_on"]?.stringValue, placementNote: j["placement_note"]?.stringValue,
             integerMatmul: j["integer_matmul"]?.stringValue.flatMap(IntegerMatmul.init(rawValue:)),
             samplesSHA256: j["samples_sha256"]?.stringValue, layers: layers,
-            layersCoverage: LayerCoverage.parse(j["layers_coverage"]))
+            layersCoverage: LayerCoverage.parse(j["layers_coverage"]), runnerSHA256: j["runner_sha256"]?.stringValue)
     }
 }
 

@@ -128,9 +128,10 @@ public enum CatalogueDocument {
             }
             o += "\n### Recurrences\n\nPer direction the table's WHILE loop; a full-integer conversion unrolls it instead, "
             o += "one cell per step (the state starting at zero, TensorFlow folds part of the first step away). Counts by builtin.\n\n"
-            o += "| ONNX | Unrolled, per step and direction | Zero initial state saves, per direction |\n|---|---|---|\n"
+            o += "| ONNX | Unrolled, per step and direction | Zero initial state saves, per direction | Without a bias: saves from the loop / per step / zero state's instead |\n|---|---|---|---|\n"
             for k in r.cells.keys.sorted() {
-                o += "| `\(k)` | \(counts(r.cells[k]?.step ?? [:])) | \(counts(r.cells[k]?.zeroStateSaves ?? [:])) |\n"
+                let nb = r.cells[k]?.noBias.map { "\(counts($0.loopSaves)) / \(counts($0.stepSaves)) / \(counts($0.zeroStateSaves))" } ?? "not measured"
+                o += "| `\(k)` | \(counts(r.cells[k]?.step ?? [:])) | \(counts(r.cells[k]?.zeroStateSaves ?? [:])) | \(nb) |\n"
             }
             o += "\nEach node adds \(counts(r.perNode)) (its output moved back to time-major; a Transpose reading the output, "
             o += "directly or through a Squeeze, cancels it). Unrolled, each sequence adds \(counts(r.unrolledPerSequence)) "

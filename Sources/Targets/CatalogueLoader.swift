@@ -655,9 +655,17 @@ extension Decoder {
         r.measured = try string(o["measured"], "\(p).measured")
         for (op, c) in try object(o["operators"], "\(p).operators").entries {
             let cell = try object(c, "\(p).operators.\(op)")
+            var noBias: RecurrentLowering.NoBias? = nil
+            if let nb = cell["no_bias"] {
+                let q = "\(p).operators.\(op).no_bias"
+                let o = try object(nb, q)
+                noBias = RecurrentLowering.NoBias(
+                    loopSaves: try namedInts(o["loop_saves"], "\(q).loop_saves"), stepSaves: try namedInts(o["step_saves"], "\(q).step_saves"),
+                    zeroStateSaves: try namedInts(o["zero_state_saves"], "\(q).zero_state_saves"))
+            }
             r.cells[op] = RecurrentLowering.Cell(
                 step: try namedInts(cell["step"], "\(p).operators.\(op).step"),
-                zeroStateSaves: try namedInts(cell["zero_state_saves"], "\(p).operators.\(op).zero_state_saves"))
+                zeroStateSaves: try namedInts(cell["zero_state_saves"], "\(p).operators.\(op).zero_state_saves"), noBias: noBias)
         }
         r.perNode = try namedInts(o["node"], "\(p).node")
         let unrolled = try object(o["unrolled"], "\(p).unrolled")

@@ -10,6 +10,12 @@ extension Coverage {
         if node.opType == "Conv", let detail = stridedDilation(node, analysis: analysis) {
             return ("litert.onnx-strided-dilation", "\(detail): TensorFlow's convolution refuses a stride above 1 with a dilation above 1")
         }
+        // onnx2tf builds an LSTM's Keras initial state from initial_h, then initial_c (zeros when only it is absent):
+        // without initial_h the layer gets one state or none and refuses ("initial_state ... not compatible with
+        // cell.state_size"; LSTM.py; measured: recurrent_stateless.onnx). PyTorch's export always writes both.
+        if node.opType == "LSTM", !(node.inputs.count > 5 && !node.inputs[5].isEmpty) {
+            return ("litert.onnx-lstm-states", "it has no initial_h, and onnx2tf then gives its Keras LSTM layer an initial state the layer refuses")
+        }
         return nil
     }
 

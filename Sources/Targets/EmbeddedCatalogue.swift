@@ -104,6 +104,11 @@ enum EmbeddedCatalogue {
       "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Clip.py",
       "revision": "onnx2tf 1.29.24"
     },
+    "onnx2tf-lstm": {
+      "title": "onnx2tf's recurrence lowerings (onnx2tf/ops/LSTM.py, GRU.py, RNN.py: the bias B read unconditionally, the initial states handed to a Keras RNN layer)",
+      "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/LSTM.py",
+      "revision": "onnx2tf 1.29.24"
+    },
     "tensorflow-constant-folding": {
       "title": "TensorFlow's Grappler constant folding (tensorflow/core/grappler/optimizers/constant_folding.cc: SimplifyReduction, a reduction of one element without keep_dims becomes a Reshape, over dimensions of size 1 with keep_dims an Identity)",
       "url": "https://github.com/tensorflow/tensorflow/blob/v2.19.0/tensorflow/core/grappler/optimizers/constant_folding.cc",
@@ -3398,6 +3403,19 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "onnx2tf-if",
         "section": "If.py: make_node converts then_branch's and else_branch's nodes, then switch() per output"
+      }
+    },
+    {
+      "id": "litert.onnx-lstm-states",
+      "code": "SW4004",
+      "runtimes": [
+        "litert",
+        "tflite-micro"
+      ],
+      "text": "onnx2tf builds an LSTM's Keras initial state from initial_h, then initial_c (zeros when initial_c alone is absent): an LSTM without initial_h gives the Keras layer an initial state of one tensor or none, which it refuses (\"An `initial_state` was passed that is not compatible with `cell.state_size`\"). PyTorch's export always writes both states. Measured with onnx2tf 1.29.24: recurrent_stateless.onnx.",
+      "source": {
+        "id": "onnx2tf-lstm",
+        "section": "LSTM.py: make_node's forward_initial_state and backward_initial_state"
       }
     },
     {
@@ -7431,17 +7449,31 @@ enum EmbeddedCatalogue {
       "null": "no builtin: needs Select TF ops (Flex) or a custom operator"
     },
     "recurrences": {
-      "measured": "torch.onnx.export of nn.LSTM, nn.GRU and nn.RNN (16 features, hidden 8, batch first; one and two directions; zero and given initial states; 5 and 10 steps) and Tests/Fixtures/targets/recurrent_forms.onnx, converted by slipway convert with onnx2tf 1.29.24 and TensorFlow 2.19, float32 and full integer; one step: akiki-vad's GRU and silero-vad's LSTMs",
+      "measured": "torch.onnx.export of nn.LSTM, nn.GRU and nn.RNN (16 features, hidden 8, batch first; one and two directions; zero and given initial states; 5 and 10 steps) and Tests/Fixtures/targets/recurrent_forms.onnx, converted by slipway convert with onnx2tf 1.29.24 and TensorFlow 2.19, float32 and full integer; one step: akiki-vad's GRU and silero-vad's LSTMs; without a bias (nn.LSTM/GRU/RNN(bias=False) exports, given a zero bias by the driver, and a zero bias: the same) and time-major (batch_first=False exports), float32 and, without a bias, full integer",
       "operators": {
         "LSTM": {
           "step": {"ADD": 6, "FULLY_CONNECTED": 2, "LOGISTIC": 3, "MUL": 3, "SPLIT": 1, "TANH": 2},
-          "zero_state_saves": {"ADD": 3, "FULLY_CONNECTED": 1, "LOGISTIC": 1, "MUL": 1}
+          "zero_state_saves": {"ADD": 3, "FULLY_CONNECTED": 1, "LOGISTIC": 1, "MUL": 1},
+          "no_bias": {
+            "loop_saves": {"ADD": 4},
+            "step_saves": {"ADD": 4},
+            "zero_state_saves": {"ADD": 2, "FULLY_CONNECTED": 1, "LOGISTIC": 1, "MUL": 1}
+          }
         },
         "GRU": {
           "step": {"ADD": 7, "FULLY_CONNECTED": 6, "LOGISTIC": 2, "MUL": 3, "SUB": 1, "TANH": 1},
-          "zero_state_saves": {"ADD": 5, "FULLY_CONNECTED": 3, "MUL": 1}
+          "zero_state_saves": {"ADD": 5, "FULLY_CONNECTED": 3, "MUL": 1},
+          "no_bias": {
+            "loop_saves": {"ADD": 3},
+            "step_saves": {"ADD": 3},
+            "zero_state_saves": {"ADD": 4, "FULLY_CONNECTED": 4, "LOGISTIC": 1, "MUL": 2}
+          }
         },
-        "RNN": {"step": {"ADD": 2, "FULLY_CONNECTED": 2, "TANH": 1}, "zero_state_saves": {"ADD": 1, "FULLY_CONNECTED": 1}}
+        "RNN": {
+          "step": {"ADD": 2, "FULLY_CONNECTED": 2, "TANH": 1},
+          "zero_state_saves": {"ADD": 1, "FULLY_CONNECTED": 1},
+          "no_bias": {"loop_saves": {"ADD": 1}, "step_saves": {"ADD": 1}, "zero_state_saves": {"ADD": 1, "FULLY_CONNECTED": 1}}
+        }
       },
       "node": {"TRANSPOSE": 1},
       "unrolled": {"sequence": {"UNPACK": 1}, "direction": {"PACK": 1}},

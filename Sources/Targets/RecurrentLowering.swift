@@ -10,6 +10,17 @@ public struct RecurrentLowering: Sendable {
         public var step: [String: Int]
         /// What TensorFlow's constant folding removes from the first step when the state starts at zero.
         public var zeroStateSaves: [String: Int]
+        /// Without a bias, what it folds instead.
+        public var noBias: NoBias? = nil
+    }
+
+    /// A recurrence without a bias (none, or a zero one; the driver gives one without a zero bias, which onnx2tf
+    /// needs): TensorFlow folds its bias additions (x + 0) from the loop per direction, from each unrolled step, and
+    /// the zero state's first step saves `zeroStateSaves` instead of the biased cell's.
+    public struct NoBias: Sendable {
+        public var loopSaves: [String: Int]
+        public var stepSaves: [String: Int]
+        public var zeroStateSaves: [String: Int]
     }
 
     /// What the counts were measured on.
@@ -63,16 +74,21 @@ extension Coverage {
             func add(_ c: [String: Int], times: Int = 1) { for (k, v) in c { counts[k, default: 0] &+= v &* times } }
             let length = sequenceLength(n, analysis: analysis)
             let oneStep = length == 1
+            let noBias = isBiasless(n, model: model, tensors: tensors) ? r.cells[n.opType]?.noBias : nil
             if fullInteger, let cell = r.cells[n.opType] {
                 // Capped: a file may claim any length, and 10,000 steps are already ~10⁵ builtins.
                 let steps = min(max(length ?? 1, 1), 10_000)
                 add(cell.step, times: steps &* directions)
-                if kinds.allSatisfy({ $0 == .zero }) { add(cell.zeroStateSaves.mapValues { -$0 }, times: directions) }
+                if let noBias { add(noBias.stepSaves.mapValues { -$0 }, times: steps &* directions) }
+                if kinds.allSatisfy({ $0 == .zero }) {
+                    add((noBias?.zeroStateSaves ?? cell.zeroStateSaves).mapValues { -$0 }, times: directions)
+                }
                 if unpacked.insert(x).inserted { add(r.unrolledPerSequence) }
                 add(oneStep ? r.oneStepDirection : r.unrolledPerDirection, times: directions)
                 if directions == 2 { add(r.bidirectionalUnrolled) }
             } else {
                 for b in loop { counts[b, default: 0] &+= directions }
+                if let noBias { add(noBias.loopSaves.mapValues { -$0 }, times: directions) }
                 if directions == 2 {
                     add(r.bidirectionalLoop)
                     if reversed.insert(x).inserted { add(r.bidirectionalLoopPerSequence) }
@@ -80,12 +96,22 @@ extension Coverage {
             }
             add(r.givenState, times: directions &* kinds.filter { $0 == .given }.count)
             let back = transposedBack(n, nodes, links)
-            if oneStep { add(r.oneStepNode) } else if back == nil { add(r.perNode) }
+            let batchFirst = links.producer[x].map { t in
+                nodes[t].opType == "Transpose" && isDefaultDomain(nodes[t]) && nodes[t].attributes["perm"] == .ints([1, 0, 2])
+            } ?? false
+            if oneStep {
+                add(r.oneStepNode)
+            } else if back == nil, !batchFirst, directions == 1, let s = squeezedOut(n, nodes, links) {
+                // Time-major in and out, one direction (a batch_first=False export): neither the transposition back
+                // nor the Squeeze of the direction axis is written (measured: nn.LSTM, nn.GRU and nn.RNN exports).
+                out[s] = []
+            } else if back == nil {
+                add(r.perNode)
+            }
             out[i] = counts.keys.sorted().flatMap { k in Array(repeating: k, count: max(counts[k] ?? 0, 0)) }
             if oneStep, let t = back { out[t] = r.oneStepTranspose }
             // The batch-first Transpose before it.
-            if let t = links.producer[x], nodes[t].opType == "Transpose", isDefaultDomain(nodes[t]),
-               case .ints([1, 0, 2])? = nodes[t].attributes["perm"], !links.graphOutputs.contains(x),
+            if batchFirst, let t = links.producer[x], !links.graphOutputs.contains(x),
                // A Shape reading it too (PyTorch's zero state takes the batch from it) is folded at fixed shapes.
                links.readers[x]?.allSatisfy({
                    nodes[$0].opType == "Shape" || recurrent.contains(nodes[$0].opType) && nodes[$0].inputs.first == x
@@ -95,6 +121,20 @@ extension Coverage {
             }
         }
         return out
+    }
+
+    /// A recurrence without a bias B, or with a constant one of zeros (measured the same: TensorFlow folds x + 0).
+    static func isBiasless(_ n: Node, model: Model, tensors: [String: ConstantTensor]) -> Bool {
+        guard n.inputs.count > 3, !n.inputs[3].isEmpty else { return true }
+        guard let b = tensors[n.inputs[3]], b.elementCount <= 1 << 20 else { return false }
+        return (try? model.withFloat32Values(of: b) { $0.allSatisfy { $0 == 0 } }) ?? false
+    }
+
+    /// The Squeeze that alone reads the recurrence's output Y.
+    static func squeezedOut(_ n: Node, _ nodes: [Node], _ links: NodeLinks) -> Int? {
+        guard let y = n.outputs.first, !y.isEmpty, !links.graphOutputs.contains(y), let r = links.readers[y], r.count == 1,
+              nodes[r[0]].opType == "Squeeze" else { return nil }
+        return r[0]
     }
 
     /// The Transpose that alone reads the recurrence's output Y, directly or through a Squeeze only it reads.

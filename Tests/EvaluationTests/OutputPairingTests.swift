@@ -14,6 +14,16 @@ import Testing
         #expect(ModelTester.pairOutputs(original: [1, 128, 6], artifact: [6, 128, 1]) == [2, 1, 0])
     }
 
+    /// A TFLite signature names the outputs as the ONNX model did while TensorFlow orders the tensors its own way
+    /// (recurrent_nobias.onnx's out_g, out_l, out_r come out g, r, l, all of 80 values): paired by name first.
+    @Test func outputsOfOneSizeArePairedByName() {
+        #expect(ModelTester.pairOutputs(original: [80, 80, 80], artifact: [80, 80, 80], originalNames: ["out_g", "out_l", "out_r"],
+                                        artifactNames: ["out_g", "out_r", "out_l"]) == [0, 2, 1])
+        // A name of another size is not the same output; unnamed outputs fall back to places and sizes.
+        #expect(ModelTester.pairOutputs(original: [1, 128], artifact: [128, 1], originalNames: ["p", "s"], artifactNames: ["p", "s"]) == [1, 0])
+        #expect(ModelTester.pairOutputs(original: [1, 128], artifact: [128, 1], originalNames: ["p", "s"], artifactNames: ["PartitionedCall:0", "PartitionedCall:1"]) == [1, 0])
+    }
+
     /// Two outputs of one size out of place cannot be told apart: they stay in their places, as does one whose size
     /// no other output has (the comparison then reports the mismatch).
     @Test func ambiguousOrUnmatchedOutputsStayInPlace() {

@@ -781,6 +781,52 @@ test: {samples: calib/}
     assert [(x["status"], x["runtime"]) for x in json.loads(t.stdout)["targets"]] == [("passed", "tflite-micro")]
 
 
+def test_time_major_recurrences_without_a_bias_convert_as_the_estimate_counts(run, tmp_path):
+    """Time-major recurrences without a bias (Tests/Fixtures/targets/recurrent_nobias.onnx: a GRU whose B is an empty
+    name, nn.GRU(bias=False)'s export, from a given state; an LSTM with no B; an RNN with a zero B; each reading the
+    3-D graph input directly, as a batch_first=False export does): onnx2tf failed on every one (KeyError '' on the
+    missing bias; the input moved channels-last). The driver gives them a zero bias and keeps the input's layout:
+    float32 and full integer convert to the builtins `estimate` counts, count for count (TensorFlow folds the bias
+    additions), and the float32 artifact computes what the model does (its three outputs, of one size, paired by the
+    names its signature keeps). An LSTM without initial_h is refused where onnx2tf fails (recurrent_stateless.onnx)."""
+    shutil.copy(REPO / "Tests/Fixtures/targets/recurrent_nobias.onnx", tmp_path / "m.onnx")
+    rng = np.random.default_rng(6)
+    (tmp_path / "calib").mkdir()
+    for i in range(4):
+        np.savez(tmp_path / "calib" / f"s{i}.npz", x=rng.random((10, 1, 16), np.float32),
+                 h=(rng.standard_normal((1, 1, 8)) * 0.3).astype(np.float32))
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text("""slipway: 1
+name: m
+model: {path: m.onnx}
+targets:
+  f32: {runtime: litert, format: tflite}
+  int8: {runtime: litert, format: tflite, optimize: {quantize: {weights: int8, activations: int8, calibration: calib/}}}
+test: {samples: calib/, tolerance: {max_abs: 0.0001}}
+""")
+    c = run("check", str(manifest))
+    assert c.returncode == 0, c.stdout.decode()
+    e = run("estimate", str(manifest), "--json", env={"SLIPWAY_CACHE_DIR": str(tmp_path / "cache")})
+    rows = {row["target"]: row for row in json.loads(e.stdout)["targets"]}
+    r = run("convert", str(manifest), "--python", CONVERT_PYTHON)
+    assert r.returncode == 0, r.stderr.decode() + r.stdout.decode()
+    for t in ("f32", "int8"):
+        written = {k: v for k, v in inspect(run, tmp_path / f"dist/{t}/m.tflite")["operators"].items() if k not in ("QUANTIZE", "DEQUANTIZE")}
+        assert rows[t]["builtins_unknown"] == 0 and rows[t]["builtins"] == written, (t, rows[t]["builtins"], written)
+    t = run("test", str(manifest), "--target", "f32", "--no-convert", "--json", "--runtime-python", VENV_PYTHON)
+    [result] = json.loads(t.stdout)["targets"]
+    assert t.returncode == 0 and result["status"] == "passed", result
+    assert [o["name"] for o in result["outputs"]] == ["out_g", "out_l", "out_r"] and all(o["max_abs"] < 1e-4 for o in result["outputs"])
+    shutil.copy(REPO / "Tests/Fixtures/targets/recurrent_stateless.onnx", tmp_path / "m.onnx")
+    manifest.write_text("slipway: 1\nname: m\nmodel: {path: m.onnx}\ntargets:\n  f32: {runtime: litert, format: tflite}\n")
+    shutil.rmtree(tmp_path / "dist")
+    c = run("check", str(manifest), "--format", "json")
+    errors = [d for d in json.loads(c.stdout) if d["severity"] == "error"]
+    assert [d["code"] for d in errors] == ["SW4004"] and "LSTM 'lstm' (onnx2tf cannot convert it: it has no initial_h" in errors[0]["message"], errors
+    r = run("convert", str(manifest), "--force", "--python", CONVERT_PYTHON)
+    assert r.returncode != 0 and "initial_state" in (tmp_path / "dist/f32/m.tflite.log").read_text()
+
+
 def test_a_clip_bound_computed_at_run_time_is_what_onnx2tf_drops_as_check_warns(run, tmp_path):
     """onnx2tf writes a Clip's bound only when it is a constant, or the upper one when the lower is not
     (onnx2tf/ops/Clip.py): `check` warns (SW4021) on the two Clips whose run-time bound the artifact lacks, and the

@@ -57,7 +57,9 @@ def prepare_copy(path, fixed, values):
         but not a dim_value of -1, which exporters such as Paddle's write for a dynamic one (TensorFlow then refuses
         "Dimension -1 must be >= 0"); a -1 in an output's or intermediate's declared shape is cleared (unknown);
       * node names TensorFlow takes as scope names made valid: onnx2tf names the TensorFlow operations after the ONNX
-        nodes, and a character such as Paddle's "@" (Softmax@0) fails tf.nn.softmax ("is not a valid scope name")."""
+        nodes, and a character such as Paddle's "@" (Softmax@0) fails tf.nn.softmax ("is not a valid scope name");
+      * a recurrence without a bias (nn.LSTM(bias=False)'s export: B an empty name, or no B) given a zero one: onnx2tf
+        reads B unconditionally (LSTM.py, GRU.py, RNN.py: KeyError '')."""
     import numpy as np
     import onnx
     from onnx import helper, numpy_helper
@@ -88,6 +90,23 @@ def prepare_copy(path, fixed, values):
             if d.HasField("dim_value") and d.dim_value < 0:
                 d.Clear()
                 changed = True
+    initializers = {t.name: t for t in model.graph.initializer}
+    for n in model.graph.node:
+        gates = RECURRENT_GATES.get(n.op_type)
+        if gates is None or (len(n.input) > 3 and n.input[3]):
+            continue
+        hidden = next((a.i for a in n.attribute if a.name == "hidden_size"), 0)
+        directions = 2 if any(a.name == "direction" and a.s == b"bidirectional" for a in n.attribute) else 1
+        if hidden <= 0 and len(n.input) > 2 and n.input[2] in initializers:
+            hidden = initializers[n.input[2]].dims[-1]
+        if hidden <= 0:
+            continue
+        name = f"{n.name or n.op_type}__zero_bias"
+        model.graph.initializer.append(numpy_helper.from_array(np.zeros([directions, 2 * gates * hidden], np.float32), name))
+        while len(n.input) < 4:
+            n.input.append("")
+        n.input[3] = name
+        changed = True
     taken = {n.name for n in model.graph.node}
     for n in model.graph.node:
         if VALID_SCOPE.search(n.name):
@@ -213,8 +232,13 @@ def drop_whole_axis_slices(path):
     return dropped
 
 
-# The inputs of a recurrent node that are its initial states (ONNX LSTM: initial_h, initial_c; GRU, RNN: initial_h).
-STATE_INPUTS = {"LSTM": (5, 6), "GRU": (5,), "RNN": (5,)}
+# The gates of each recurrent operator: its bias B is [directions, 2 × gates × hidden] (Wb then Rb).
+RECURRENT_GATES = {"LSTM": 4, "GRU": 3, "RNN": 1}
+
+# The inputs of a recurrent node that keep their layout: its sequence X (time-major [steps, batch, features]: a graph
+# input read directly, as a batch_first=False export reads it, moved channels-last failed every such conversion) and
+# its initial states (ONNX LSTM: initial_h, initial_c; GRU, RNN: initial_h).
+STATE_INPUTS = {"LSTM": (0, 5, 6), "GRU": (0, 5), "RNN": (0, 5)}
 # The inputs of a matrix product: an LSTM cell decomposed (torch.export's aten.lstm_cell as Gemms) reads its state
 # through one of these.
 MATRIX_INPUTS = {"Gemm": (0, 1), "MatMul": (0, 1)}
@@ -223,7 +247,7 @@ STATE_PLUMBING = {"Gather", "Slice", "Split", "Squeeze", "Unsqueeze", "Identity"
 
 
 def state_inputs(path):
-    """The graph inputs a recurrent node reads as its initial state, or a matrix product as an operand (directly, or
+    """The graph inputs a recurrent node reads as its sequence or initial state, or a matrix product as an operand (directly, or
     sliced out of one input), and no convolution reads: onnx2tf moves a 3-D input's second axis last as it does a
     channels-first tensor, which makes a state [directions, batch, hidden] into [directions, hidden, batch] and
     fails the Keras layer ("initial_state ... not compatible with cell.state_size"), or, where torch.export wrote the

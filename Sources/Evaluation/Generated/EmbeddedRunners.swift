@@ -364,6 +364,21 @@ class OnnxModel:
             return self.session.run(None, feed)
 
 
+def signature_output_names(interpreter, details):
+    """Each output tensor's name in the file's one signature, which onnx2tf writes with the ONNX model's output names
+    (its tensors are PartitionedCall:k, in an order of TensorFlow's: recurrent_nobias.onnx's three outputs of one
+    size come out g, r, l), else the tensor's own name."""
+    try:
+        signatures = interpreter._get_full_signature_list()
+    except Exception:  # an interpreter without signatures
+        signatures = None
+    if signatures and len(signatures) == 1:
+        by_index = {i: n for n, i in next(iter(signatures.values())).get("outputs", {}).items()}
+        if all(d["index"] in by_index for d in details):
+            return [by_index[d["index"]] for d in details]
+    return [d["name"] for d in details]
+
+
 class LiteRTModel:
     def __init__(self, path, delegate=None):
         from ai_edge_litert.interpreter import Interpreter, OpResolverType
@@ -381,7 +396,7 @@ class LiteRTModel:
         self.interpreter.allocate_tensors()
         self.in_details = self.interpreter.get_input_details()
         self.out_details = self.interpreter.get_output_details()
-        self.output_names = [d["name"] for d in self.out_details]
+        self.output_names = signature_output_names(self.interpreter, self.out_details)
 
     def feed(self, sample):
         return [(d, quantize(fit_layout(a, d["shape"]), d)) for d, a in match(self.in_details, sample)]
@@ -429,7 +444,7 @@ class MicroModel:
         try:
             from ai_edge_litert.interpreter import Interpreter, OpResolverType
             it = Interpreter(model_path=path, experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
-            return [d["name"] for d in it.get_input_details()], [d["name"] for d in it.get_output_details()]
+            return [d["name"] for d in it.get_input_details()], signature_output_names(it, it.get_output_details())
         except Exception:  # LiteRT absent, or a file it does not load: matched by shape, then order
             return None
 
