@@ -242,7 +242,7 @@ public enum Coverage {
                     f.rule = "litert.onnx-if-branches"
                 }
             case (.onnx, true):
-                if fused[i] == nil, let refusal = fused.refusals[i] ?? converterRefusal(node, analysis: analysis) {
+                if let refusal = fused.refusals[i] ?? converterRefusal(node, analysis: analysis) {
                     f.status = .unsupported
                     f.reason = "onnx2tf cannot convert it: \(refusal.reason)"
                     f.rule = refusal.rule

@@ -247,10 +247,11 @@ STATE_PLUMBING = {"Gather", "Slice", "Split", "Squeeze", "Unsqueeze", "Identity"
 
 
 def state_inputs(path):
-    """The graph inputs a recurrent node reads as its sequence or initial state, or a matrix product as an operand (directly, or
-    sliced out of one input), and no convolution reads: onnx2tf moves a 3-D input's second axis last as it does a
-    channels-first tensor, which makes a state [directions, batch, hidden] into [directions, hidden, batch] and
-    fails the Keras layer ("initial_state ... not compatible with cell.state_size"), or, where torch.export wrote the
+    """The graph inputs a recurrent node reads as its sequence or initial state, or a matrix product as an operand
+    (directly, or sliced out of one input), and no convolution reads: onnx2tf moves a 3-D input's second axis last as
+    it does a channels-first tensor, which makes a time-major sequence [steps, batch, features] into [steps, features,
+    batch] (TensorFlow's Split or Reshape then fails), a state [directions, batch, hidden] into [directions, hidden,
+    batch] and fails the Keras layer ("initial_state ... not compatible with cell.state_size"), or, where torch.export wrote the
     LSTM cell as Gemms (silero-vad's op18 `ifless` export), the Gemm ("Dimensions must be equal, but are 1 and
     128"); these keep their shape (onnx2tf's keep_shape_absolutely_input_names)."""
     import onnx
