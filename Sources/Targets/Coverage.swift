@@ -1123,7 +1123,6 @@ public enum Coverage {
     /// TensorFlow's converter leaves x (measured: nop_forms.onnx; oww-melspectrogram's subtraction of
     /// 10·log10(1) = 0 from its decibels).
     static func isIdentityArithmetic(_ node: Node, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?) -> Bool {
-        guard node.inputs.count == 2, let y = node.outputs.first, let shape = analysis?.shapes[y] else { return false }
         let (identity, either): (Float, Bool)
         switch node.opType {
         case "Add": (identity, either) = (0, true)
@@ -1132,9 +1131,12 @@ public enum Coverage {
         case "Div": (identity, either) = (1, false)
         default: return false
         }
+        guard node.inputs.count == 2 else { return false }
         let sides = either ? [(1, 0), (0, 1)] : [(1, 0)]
         return sides.contains { constant, other in
-            scalar(node.inputs[constant], model: model, tensors: tensors) == identity && analysis?.shapes[node.inputs[other]] == shape
+            guard scalar(node.inputs[constant], model: model, tensors: tensors) == identity, let y = node.outputs.first,
+                  let shape = analysis?.shapes[y] else { return false }
+            return analysis?.shapes[node.inputs[other]] == shape
         }
     }
 

@@ -109,11 +109,6 @@ enum EmbeddedCatalogue {
       "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/LSTM.py",
       "revision": "onnx2tf 1.29.24"
     },
-    "tensorflow-constant-folding": {
-      "title": "TensorFlow's Grappler constant folding (tensorflow/core/grappler/optimizers/constant_folding.cc: SimplifyReduction, a reduction of one element without keep_dims becomes a Reshape, over dimensions of size 1 with keep_dims an Identity)",
-      "url": "https://github.com/tensorflow/tensorflow/blob/v2.19.0/tensorflow/core/grappler/optimizers/constant_folding.cc",
-      "revision": "tensorflow 2.19.0"
-    },
     "tensorflow-nn-ops": {
       "title": "TensorFlow's tf.nn.convolution (tensorflow/python/ops/nn_ops.py, _get_strides_and_dilation_rate)",
       "url": "https://github.com/tensorflow/tensorflow/blob/v2.19.0/tensorflow/python/ops/nn_ops.py",
