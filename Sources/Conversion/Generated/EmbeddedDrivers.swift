@@ -783,6 +783,7 @@ def prepare_copy(path, fixed, values):
                 d.Clear()
                 changed = True
     initializers = {t.name: t for t in model.graph.initializer}
+    used = set(initializers) | {v for n in model.graph.node for v in list(n.input) + list(n.output)}
     for n in model.graph.node:
         gates = RECURRENT_GATES.get(n.op_type)
         if gates is None or (len(n.input) > 3 and n.input[3]):
@@ -793,7 +794,11 @@ def prepare_copy(path, fixed, values):
             hidden = initializers[n.input[2]].dims[-1]
         if hidden <= 0:
             continue
-        name = f"{n.name or n.op_type}__zero_bias"
+        name = base = f"{n.name or n.op_type}__zero_bias"
+        k = 1
+        while name in used:  # two unnamed recurrences would share it
+            name, k = f"{base}_{k}", k + 1
+        used.add(name)
         model.graph.initializer.append(numpy_helper.from_array(np.zeros([directions, 2 * gates * hidden], np.float32), name))
         while len(n.input) < 4:
             n.input.append("")
