@@ -69,21 +69,21 @@ public enum ONNXTFLiteSize {
         // a calibrated conversion, its cell's operators once per step.
         for g in graphs {
             for n in g.nodes {
-                guard let loop = recurrences.loops[n.opType] else { continue }
-                if mode == .fullInteger, let step = recurrences.unrolledStepBytes[n.opType] {
+                guard let loop = TFLiteRules.size.loops[n.opType] else { continue }
+                if mode == .fullInteger, let step = TFLiteRules.size.unrolledStepBytes[n.opType] {
                     let s = max(sequence(n, model: model, producers: g.producers, inputShapes: inputShapes)?.steps ?? 1, 1)
-                    bytes += s &* step &* n.recurrenceDirections &+ s &* s &* recurrences.unstackNameBytes
+                    bytes += s &* step &* n.recurrenceDirections &+ s &* s &* TFLiteRules.size.unstackNameBytes
                     continue
                 }
                 // A loop per direction; a bidirectional node reverses the sequence and the second direction's
                 // output and joins the two (REVERSE_V2 ×2, CONCATENATION, RESHAPE ×3: `onnx_to_tflite.recurrences`).
                 let d = n.recurrenceDirections
                 let weights = n.inputs.dropFirst().filter { constants[$0] != nil }.count
-                let joins = d == 2 ? recurrences.bidirectionalOperators : 0
+                let joins = d == 2 ? TFLiteRules.size.bidirectionalOperators : 0
                 written += (1 + loop.bodyOperators) &* d &+ joins
-                bytes += ((1 + loop.bodyOperators) &* KerasTFLiteSize.operatorBytes &+ 2 &* recurrences.subgraphBytes) &* d
+                bytes += ((1 + loop.bodyOperators) &* KerasTFLiteSize.operatorBytes &+ 2 &* TFLiteRules.size.subgraphBytes) &* d
                     &+ joins &* KerasTFLiteSize.operatorBytes
-                tensors += (recurrences.conditionTensors &+ max(loop.bodyTensors &- weights, 0) &+ 1) &* d &+ joins
+                tensors += (TFLiteRules.size.conditionTensors &+ max(loop.bodyTensors &- weights, 0) &+ 1) &* d &+ joins
                 bytes += outputElements(n, model: model, producers: g.producers, inputShapes: inputShapes) &* 4
             }
         }
@@ -129,7 +129,7 @@ public enum ONNXTFLiteSize {
                 bytes += elements &* 2 &+ KerasTFLiteSize.operatorBytes
                 tensors += 1
             case .fullInteger:
-                if let r = readerOps.first, recurrences.loops[r.opType] != nil, r.inputs.count > 3, r.inputs[3] == t.name {
+                if let r = readerOps.first, TFLiteRules.size.loops[r.opType] != nil, r.inputs.count > 3, r.inputs[3] == t.name {
                     // A recurrence's B (Wb then Rb per gate row): one int32 bias per gate row, their sum.
                     bytes += integerWeightBytes(elements: elements / 2, channels: elements / 2, kernel: false, perTensor: perTensor)
                     continue
@@ -154,9 +154,8 @@ public enum ONNXTFLiteSize {
     /// direction its cell's operators and the tensors they write, quantized, independent of the hidden size, and
     /// the UNPACK of the sequence giving each step's slice the joined names of all of them
     /// (`model/rnn/unstack;model/rnn/unstack1;…`): steps² × `unstackNameBytes`. The figures, and what they were
-    /// fitted on, are `artifact_size.recurrences` in Schemas/conversion/tflite.json; at 50 steps the whole unrolled
-    /// classifiers are predicted +1.7 % (LSTM) and +0.9 % (GRU).
-    static var recurrences: TFLiteRules.SizeModel { TFLiteRules.size }
+    /// fitted on, are `artifact_size.recurrences` in Schemas/conversion/tflite.json (`TFLiteRules.size`); at 50 steps
+    /// the whole unrolled classifiers are predicted +1.7 % (LSTM) and +0.9 % (GRU).
 
     /// The elements of a recurrent node's TensorArray, steps × batch × hidden (× 2 when bidirectional), when its input
     /// X is a graph input of fixed shape or that transposed (torch.onnx.export's batch_first): 0 otherwise.

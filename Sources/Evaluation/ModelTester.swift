@@ -433,9 +433,10 @@ public enum ModelTester {
             }
         }
         for (o, a) in named { pairing[o] = a }
-        let inPlace = Set(original.indices.filter { named[$0] == nil && $0 < artifact.count && artifact[$0] == original[$0]
-            && !named.values.contains($0) })
-        var used = inPlace.union(named.values)
+        let namedTo = Set(named.values)
+        let inPlace = Set(original.indices.filter { named[$0] == nil && !namedTo.contains($0) && $0 < artifact.count
+            && artifact[$0] == original[$0] })
+        var used = inPlace.union(namedTo)
         for o in original.indices where !inPlace.contains(o) && named[o] == nil {
             let fits = artifact.indices.filter { !used.contains($0) && artifact[$0] == original[o] }
             if fits.count == 1 {

@@ -935,7 +935,7 @@ RECURRENT_GATES = {"LSTM": 4, "GRU": 3, "RNN": 1}
 # The inputs of a recurrent node that keep their layout: its sequence X (time-major [steps, batch, features]: a graph
 # input read directly, as a batch_first=False export reads it, moved channels-last failed every such conversion) and
 # its initial states (ONNX LSTM: initial_h, initial_c; GRU, RNN: initial_h).
-STATE_INPUTS = {"LSTM": (0, 5, 6), "GRU": (0, 5), "RNN": (0, 5)}
+LAYOUT_KEPT_INPUTS = {"LSTM": (0, 5, 6), "GRU": (0, 5), "RNN": (0, 5)}
 # The inputs of a matrix product: an LSTM cell decomposed (torch.export's aten.lstm_cell as Gemms) reads its state
 # through one of these.
 MATRIX_INPUTS = {"Gemm": (0, 1), "MatMul": (0, 1)}
@@ -948,9 +948,9 @@ def state_inputs(path):
     (directly, or sliced out of one input), and no convolution reads: onnx2tf moves a 3-D input's second axis last as
     it does a channels-first tensor, which makes a time-major sequence [steps, batch, features] into [steps, features,
     batch] (TensorFlow's Split or Reshape then fails), a state [directions, batch, hidden] into [directions, hidden,
-    batch] and fails the Keras layer ("initial_state ... not compatible with cell.state_size"), or, where torch.export wrote the
-    LSTM cell as Gemms (silero-vad's op18 `ifless` export), the Gemm ("Dimensions must be equal, but are 1 and
-    128"); these keep their shape (onnx2tf's keep_shape_absolutely_input_names)."""
+    batch] and fails the Keras layer ("initial_state ... not compatible with cell.state_size"), or, where torch.export
+    wrote the LSTM cell as Gemms (silero-vad's op18 `ifless` export), the Gemm ("Dimensions must be equal, but are 1
+    and 128"); these keep their shape (onnx2tf's keep_shape_absolutely_input_names)."""
     import onnx
     model = onnx.load(path, load_external_data=False)
     inputs = {i.name for i in model.graph.input}
@@ -969,7 +969,7 @@ def state_inputs(path):
     convolved = {s for n in model.graph.node if n.op_type in ("Conv", "ConvTranspose") and n.input
                  for s in [source(n.input[0])] if s}
     for n in model.graph.node:
-        for k in STATE_INPUTS.get(n.op_type, ()) + MATRIX_INPUTS.get(n.op_type, ()):
+        for k in LAYOUT_KEPT_INPUTS.get(n.op_type, ()) + MATRIX_INPUTS.get(n.op_type, ()):
             s = source(n.input[k]) if k < len(n.input) and n.input[k] else None
             if s and s not in out and s not in convolved:
                 out.append(s)
