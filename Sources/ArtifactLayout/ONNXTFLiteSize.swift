@@ -39,25 +39,67 @@ public enum ONNXTFLiteSize {
     /// onnx2tf runs at those sizes first, replaces each such If by the branch taken, so the other branch's nodes and
     /// weights are not in the file and the If writes no operator (`GraphAnalysis`' `graphsNotRun`).
     /// `inputShapes`: the input shapes the converter is given (the manifest's), over the file's.
+    /// `unrolled`: for a full-integer conversion, which unrolls each recurrence, what each becomes (by graph and node
+    /// index): the lowering `check` counts (Targets' `Coverage.unrolledRecurrences`).
     public static func predict(model: Model, mode: KerasTFLiteSize.Mode, integerIO: Bool = false, perTensor: Bool = false,
-                               notRun: Set<Int> = [], inputShapes: [String: [Int]] = [:]) -> Int {
+                               notRun: Set<Int> = [], inputShapes: [String: [Int]] = [:],
+                               unrolled: [Int: [Int: UnrolledRecurrence]] = [:]) -> Int {
+        predict(lower(model, notRun: notRun), mode: mode, integerIO: integerIO, perTensor: perTensor, inputShapes: inputShapes,
+                unrolled: unrolled)
+    }
+
+    /// A recurrence a full-integer conversion unrolls: how many builtins it becomes, over how many steps of which
+    /// sequence (recurrences reading one sequence share its UNPACK).
+    public struct UnrolledRecurrence: Sendable, Equatable {
+        public var builtins: Int
+        public var steps: Int
+        public var sequence: String
+        /// Whether it has a bias other than zeros (TensorFlow folds a zero one away).
+        public var biased: Bool
+        public init(builtins: Int, steps: Int, sequence: String, biased: Bool) {
+            self.builtins = builtins
+            self.steps = steps
+            self.sequence = sequence
+            self.biased = biased
+        }
+    }
+
+    /// The model's graphs as onnx2tf writes them, whatever the mode: what every target converted from one model with
+    /// the same untaken branches (`notRun`) shares, computed once for all of them.
+    public struct Lowered: Sendable {
+        let model: Model
+        let notRun: Set<Int>
+        let graphs: [Graph]
+        /// Constants by name, indexed once: the normalisations' channels and the Clips' bounds are looked up in it.
+        let constants: [String: ConstantTensor]
+    }
+
+    public static func lower(_ model: Model, notRun: Set<Int> = []) -> Lowered {
         // Every graph: an If's branches and a Loop's body become TFLite subgraphs with their own operators.
-        // Constants by name, indexed once: the normalisations' channels and the Clips' bounds are looked up in it.
         var constants: [String: ConstantTensor] = [:]
         for t in model.tensors where constants[t.name] == nil { constants[t.name] = t }
         var graphs = model.graphs.enumerated().map { g, graph in
             Graph(nodes: notRun.contains(g) ? [] : graph.nodes, model: model, constants: constants)
         }
         // An If whose untaken branch is gone is inlined: its taken branch's nodes are counted where they are.
-        for g in graphs.indices {
-            for (i, n) in graphs[g].nodes.enumerated() where n.opType == "If" {
-                let branches = ["then_branch", "else_branch"].compactMap { a -> Int? in
-                    if case .graph(let b)? = n.attributes[a] { return b }
-                    return nil
+        if !notRun.isEmpty {
+            for g in graphs.indices {
+                for (i, n) in graphs[g].nodes.enumerated() where n.opType == "If" {
+                    let branches = ["then_branch", "else_branch"].compactMap { a -> Int? in
+                        if case .graph(let b)? = n.attributes[a] { return b }
+                        return nil
+                    }
+                    if branches.contains(where: notRun.contains) { graphs[g].gone.insert(i) }
                 }
-                if branches.contains(where: notRun.contains) { graphs[g].gone.insert(i) }
             }
         }
+        return Lowered(model: model, notRun: notRun, graphs: graphs, constants: constants)
+    }
+
+    /// The size of the file `lowered`'s model converts to in `mode`.
+    public static func predict(_ lowered: Lowered, mode: KerasTFLiteSize.Mode, integerIO: Bool = false, perTensor: Bool = false,
+                               inputShapes: [String: [Int]] = [:], unrolled: [Int: [Int: UnrolledRecurrence]] = [:]) -> Int {
+        let (model, notRun, graphs, constants) = (lowered.model, lowered.notRun, lowered.graphs, lowered.constants)
         var written = graphs.reduce(0) { $0 + $1.written }
         let pads = graphs.reduce(0) { $0 + $1.pads }
         var bytes = KerasTFLiteSize.fileBytes + written &* KerasTFLiteSize.operatorBytes
@@ -66,13 +108,22 @@ public enum ONNXTFLiteSize {
         var tensors = written + model.inputs.count + paddings
         bytes += paddings &* 32
         // A recurrence: its loop's condition and body subgraphs, and the output TensorArray it fills; unrolled, for
-        // a calibrated conversion, its cell's operators once per step.
-        for g in graphs {
-            for n in g.nodes {
+        // a calibrated conversion, the builtins the lowering counts (the cell's once per step and direction), each
+        // with its quantized output, and per sequence its UNPACK's names.
+        for (gi, g) in graphs.enumerated() {
+            var unpacked: Set<String> = []
+            for (i, n) in g.nodes.enumerated() {
                 guard let loop = TFLiteRules.size.loops[n.opType] else { continue }
-                if mode == .fullInteger, let step = TFLiteRules.size.unrolledStepBytes[n.opType] {
-                    let s = max(sequence(n, model: model, producers: g.producers, inputShapes: inputShapes)?.steps ?? 1, 1)
-                    bytes += s &* step &* n.recurrenceDirections &+ s &* s &* TFLiteRules.size.unstackNameBytes
+                if mode == .fullInteger {
+                    guard let u = unrolled[gi]?[i] else { continue }
+                    let s = min(max(u.steps, 1), 10_000)
+                    bytes &+= u.builtins &* (TFLiteRules.size.unrolledOperatorBytes[n.opType] ?? 0)
+                    // A biased cell's per-step int32 biases (each step's input has its own scale): hidden_size each.
+                    if u.biased, case .int(let hidden)? = n.attributes["hidden_size"] {
+                        let perStep = TFLiteRules.size.unrolledBiasTensors[n.opType] ?? 0
+                        bytes &+= s &* n.recurrenceDirections &* perStep &* Int(clamping: min(max(hidden, 0), 1 << 24)) &* 4
+                    }
+                    if unpacked.insert(u.sequence).inserted { bytes &+= s &* s &* TFLiteRules.size.unstackNameBytes }
                     continue
                 }
                 // A loop per direction; a bidirectional node reverses the sequence and the second direction's
@@ -84,7 +135,7 @@ public enum ONNXTFLiteSize {
                 bytes += ((1 + loop.bodyOperators) &* KerasTFLiteSize.operatorBytes &+ 2 &* TFLiteRules.size.subgraphBytes) &* d
                     &+ joins &* KerasTFLiteSize.operatorBytes
                 tensors += (TFLiteRules.size.conditionTensors &+ max(loop.bodyTensors &- weights, 0) &+ 1) &* d &+ joins
-                bytes += outputElements(n, model: model, producers: g.producers, inputShapes: inputShapes) &* 4
+                bytes += outputElements(n, model: model, producer: g.producer, inputShapes: inputShapes) &* 4
             }
         }
         // A folded normalisation gives a convolution without a bias one of the normalisation's channels.
@@ -150,27 +201,27 @@ public enum ONNXTFLiteSize {
     /// (the node's one operator) with a condition subgraph (one LESS over `conditionTensors` tensors) and a body of
     /// `bodyOperators` operators over `bodyTensors` tensors (the node's weights among them), filling a TensorArray: a
     /// float32 constant of steps × batch × hidden; unrolled (the driver's `enable_rnn_unroll` for calibrated
-    /// conversions: TensorFlow's calibrator crashes on the WHILE loop onnx2tf writes otherwise), per step and
-    /// direction its cell's operators and the tensors they write, quantized, independent of the hidden size, and
-    /// the UNPACK of the sequence giving each step's slice the joined names of all of them
+    /// conversions: TensorFlow's calibrator crashes on the WHILE loop onnx2tf writes otherwise), the builtins the
+    /// lowering `check` uses counts for it (`unrolled`: the cell once per step and direction, less what a zero state
+    /// or a missing bias folds), each with its quantized output and name, a biased GRU's per-step int32 biases, and
+    /// per sequence the UNPACK giving each step's slice the joined names of all of them
     /// (`model/rnn/unstack;model/rnn/unstack1;…`): steps² × `unstackNameBytes`. The figures, and what they were
-    /// fitted on, are `artifact_size.recurrences` in Schemas/conversion/tflite.json (`TFLiteRules.size`); at 50 steps
-    /// the whole unrolled classifiers are predicted +1.7 % (LSTM) and +0.9 % (GRU).
+    /// fitted on, are `artifact_size.recurrences` in Schemas/conversion/tflite.json (`TFLiteRules.size`).
 
     /// The elements of a recurrent node's TensorArray, steps × batch × hidden (× 2 when bidirectional), when its input
     /// X is a graph input of fixed shape or that transposed (torch.onnx.export's batch_first): 0 otherwise.
-    static func outputElements(_ n: Node, model: Model, producers: [String: Node], inputShapes: [String: [Int]] = [:]) -> Int {
+    static func outputElements(_ n: Node, model: Model, producer: (String) -> Node?, inputShapes: [String: [Int]] = [:]) -> Int {
         guard case .int(let hidden)? = n.attributes["hidden_size"],
-              let (steps, batch) = sequence(n, model: model, producers: producers, inputShapes: inputShapes) else { return 0 }
+              let (steps, batch) = sequence(n, model: model, producer: producer, inputShapes: inputShapes) else { return 0 }
         return steps &* batch &* Int(hidden) &* n.recurrenceDirections
     }
 
     /// A recurrent node's steps and batch, when its input X is a graph input of fixed shape or that transposed.
-    static func sequence(_ n: Node, model: Model, producers: [String: Node], inputShapes: [String: [Int]] = [:]) -> (steps: Int, batch: Int)? {
+    static func sequence(_ n: Node, model: Model, producer: (String) -> Node?, inputShapes: [String: [Int]] = [:]) -> (steps: Int, batch: Int)? {
         guard let x = n.inputs.first else { return nil }
         var name = x
         var perm: [Int]? = nil
-        if let p = producers[x], p.opType == "Transpose", case .ints(let ps)? = p.attributes["perm"], let i = p.inputs.first {
+        if let p = producer(x), p.opType == "Transpose", case .ints(let ps)? = p.attributes["perm"], let i = p.inputs.first {
             name = i
             perm = ps.map { Int($0) }
         }
@@ -190,23 +241,25 @@ public enum ONNXTFLiteSize {
 
     /// One ONNX graph as onnx2tf writes it: the nodes that leave no operator (`gone`), the explicit PADs it adds,
     /// and the channels of the bias each folded normalisation gives a convolution that had none.
-    struct Graph {
+    struct Graph: Sendable {
         var nodes: [Node]
         var gone: Set<Int> = []
         var pads = 0
         var newBiases: [Int] = []
         /// The `pads` of each convolution or pool that gets an explicit PAD.
         var padShapes: [[Int64]] = []
-        /// The node that writes each value.
-        var producers: [String: Node] = [:]
+        /// The node (by index) that writes each value.
+        var producerIndex: [String: Int] = [:]
         var written: Int { nodes.count - gone.count + pads }
+        /// The node that writes `value`.
+        func producer(_ value: String) -> Node? { producerIndex[value].map { nodes[$0] } }
 
         init(nodes: [Node], model: Model, constants: [String: ConstantTensor]) {
             self.nodes = nodes
             var producer: [String: Int] = [:]
             var readers: [String: [Int]] = [:]
             for (i, n) in nodes.enumerated() {
-                for o in n.outputs where !o.isEmpty { producer[o] = i; producers[o] = n }
+                for o in n.outputs where !o.isEmpty { producer[o] = i }
                 for v in n.inputs where !v.isEmpty { readers[v, default: []].append(i) }
             }
             func soleProducer(_ n: Node) -> Int? {
@@ -294,6 +347,7 @@ public enum ONNXTFLiteSize {
                 padShapes.append(p)
             }
             pads = padShapes.count
+            producerIndex = producer
         }
     }
 

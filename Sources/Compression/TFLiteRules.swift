@@ -56,8 +56,13 @@ public enum TFLiteRules {
         public var loops: [String: Loop]
         public var conditionTensors: Int
         public var bidirectionalOperators: Int
-        /// A full-integer conversion's unrolled cell, per step and direction, by operator.
-        public var unrolledStepBytes: [String: Int]
+        /// Each builtin of a recurrence a full-integer conversion unrolls (the builtins are the lowering's count),
+        /// by recurrence (LSTM, GRU, RNN: their cells' names differ in length): the operator, its quantized output
+        /// and the output's name.
+        public var unrolledOperatorBytes: [String: Int]
+        /// A biased cell's int32 bias tensors per step and direction (hidden_size each), by recurrence.
+        public var unrolledBiasTensors: [String: Int]
+        /// Per step squared and sequence: the UNPACK of the sequence gives each step's slice the joined names of all.
         public var unstackNameBytes: Int
 
         public struct Loop: Sendable, Equatable {
@@ -68,7 +73,7 @@ public enum TFLiteRules {
         /// Nothing but the weights: never used while a test keeps the embedded rules readable.
         public static let unreadable = SizeModel(
             fileBytes: 0, tensorBytes: 0, quantizedTensorBytes: 0, float16TensorBytes: 0, operatorBytes: 0, subgraphBytes: 0,
-            loops: [:], conditionTensors: 0, bidirectionalOperators: 0, unrolledStepBytes: [:], unstackNameBytes: 0)
+            loops: [:], conditionTensors: 0, bidirectionalOperators: 0, unrolledOperatorBytes: [:], unrolledBiasTensors: [:], unstackNameBytes: 0)
     }
 
     /// Orders runtime versions ("2.17.0") as TFLite's CompareRuntimeVersion does: numerically, part by part,
@@ -148,22 +153,28 @@ public enum TFLiteRules {
               let file = a["file_bytes"]?.intValue, let tensor = a["tensor_bytes"]?.intValue,
               let quantized = a["quantized_tensor_bytes"]?.intValue, let half = a["float16_tensor_bytes"]?.intValue,
               let op = a["operator_bytes"]?.intValue, let subgraph = a["subgraph_bytes"]?.intValue,
-              case .object(let loopTable)? = r["loops"], case .object(let stepTable)? = r["unrolled_step_bytes"],
+              case .object(let loopTable)? = r["loops"],
               let condition = r["condition_tensors"]?.intValue, let joins = r["bidirectional_operators"]?.intValue,
               let names = r["unstack_name_bytes"]?.intValue else { return nil }
+        func counts(_ table: JSONValue?) -> [String: Int]? {
+            guard case .object(let o)? = table else { return nil }
+            var out: [String: Int] = [:]
+            for (name, v) in o.entries {
+                guard let b = v.intValue else { return nil }
+                out[name] = b
+            }
+            return out
+        }
+        guard let unrolled = counts(r["unrolled_operator_bytes"]), let biases = counts(r["unrolled_bias_tensors"]) else { return nil }
         var loops: [String: SizeModel.Loop] = [:]
         for (name, l) in loopTable.entries {
             guard let o = l["body_operators"]?.intValue, let t = l["body_tensors"]?.intValue else { return nil }
             loops[name] = SizeModel.Loop(bodyOperators: o, bodyTensors: t)
         }
-        var steps: [String: Int] = [:]
-        for (name, v) in stepTable.entries {
-            guard let b = v.intValue else { return nil }
-            steps[name] = b
-        }
         return SizeModel(fileBytes: file, tensorBytes: tensor, quantizedTensorBytes: quantized, float16TensorBytes: half,
                          operatorBytes: op, subgraphBytes: subgraph, loops: loops, conditionTensors: condition,
-                         bidirectionalOperators: joins, unrolledStepBytes: steps, unstackNameBytes: names)
+                         bidirectionalOperators: joins, unrolledOperatorBytes: unrolled, unrolledBiasTensors: biases,
+                         unstackNameBytes: names)
     }
 }
 

@@ -24,7 +24,19 @@ public struct TargetEstimation: Sendable {
         var bySettings: [EstimateSettings: Result<EstimateResult, EstimateFailure>] = [:]
         var out = TargetEstimation(results: [:], failures: [:])
         let stored = model.storedBytes
-        var folded: Set<Int>?  // computed for the first target that needs it
+        // Computed for the first target that needs them, shared by the others: the analysis at the sizes the
+        // converter is given, the If branches those sizes leave untaken, the ONNX graphs as onnx2tf writes them, and
+        // what each recurrence becomes unrolled.
+        var analysis: GraphAnalysis?
+        func analyzed() -> GraphAnalysis {
+            if let analysis { return analysis }
+            let a = GraphAnalysis.analyze(model: model, inputs: manifest.fixedInputDims, values: manifest.fixedInputValues)
+            analysis = a
+            return a
+        }
+        var folded: Set<Int>?
+        var lowered: ONNXTFLiteSize.Lowered?
+        var unrolled: [Int: [Int: ONNXTFLiteSize.UnrolledRecurrence]]?
         for t in manifest.targets {
             // A target TensorFlow's converter makes from a Keras model: the artifact's size follows that converter's
             // rules, not the source file's (and its dynamic range leaves small weights in float, measured so).
@@ -43,10 +55,24 @@ public struct TargetEstimation: Sendable {
             var notRun: Set<Int> = []
             if let mode = onnxTFLiteMode(t, model: model) {
                 let planned = PlannedSettings(optimize: t.optimize)
-                notRun = folded ?? { folded = foldedBranches(manifest: manifest, model: model); return folded ?? [] }()
+                notRun = folded ?? {
+                    let f = model.graphs.contains(where: { $0.parent != nil }) ? foldedBranches(analyzed()) : []
+                    folded = f
+                    return f
+                }()
+                let graphs = lowered ?? ONNXTFLiteSize.lower(model, notRun: notRun)
+                lowered = graphs
+                let steps = mode != .fullInteger ? [:] : unrolled ?? {
+                    // The analysis only for a model with a recurrence to unroll.
+                    guard model.graphs.contains(where: { g in g.nodes.contains { Coverage.recurrentOperators.contains($0.opType) } })
+                    else { unrolled = [:]; return [:] }
+                    let u = unrolledRecurrences(model: model, analysis: analyzed())
+                    unrolled = u
+                    return u
+                }()
                 out.predictedSizes[t.name.value] = ONNXTFLiteSize.predict(
-                    model: model, mode: mode, integerIO: planned.io != "float32", perTensor: planned.granularity == .perTensor,
-                    notRun: notRun, inputShapes: manifest.wholeInputShapes)
+                    graphs, mode: mode, integerIO: planned.io != "float32", perTensor: planned.granularity == .perTensor,
+                    inputShapes: manifest.wholeInputShapes, unrolled: steps)
             }
             let exported = exportsONNX(t, model: model)
             if exported { out.predictedSizes[t.name.value] = ExportedONNXSize.predict(model: model, weightBytes: stored, quantized: 0) }
@@ -127,10 +153,18 @@ public struct TargetEstimation: Sendable {
     /// The If branches onnxsim removes before onnx2tf converts: those the analysis at the manifest's sizes and
     /// values never takes, when every input dimension is fixed (onnxsim folds at fixed sizes only; a dimension the
     /// analysis took as 1 decides nothing in the file). Empty for a model without subgraphs.
-    static func foldedBranches(manifest: Manifest, model: Model) -> Set<Int> {
-        guard model.graphs.contains(where: { $0.parent != nil }) else { return [] }
-        let a = GraphAnalysis.analyze(model: model, inputs: manifest.fixedInputDims, values: manifest.fixedInputValues)
-        return a.assumedDimensions.isEmpty ? a.coverage.graphsNotRun : []
+    static func foldedBranches(_ a: GraphAnalysis) -> Set<Int> {
+        a.assumedDimensions.isEmpty ? a.coverage.graphsNotRun : []
+    }
+
+    /// What each recurrence becomes when a full-integer conversion unrolls it: the lowering `check` counts, from the
+    /// catalogue (none without a readable catalogue, or without a recurrence).
+    static func unrolledRecurrences(model: Model, analysis: GraphAnalysis) -> [Int: [Int: ONNXTFLiteSize.UnrolledRecurrence]] {
+        guard let catalogue = try? Catalogue.embedded.get() else { return [:] }
+        return Coverage.unrolledRecurrences(model: model, analysis: analysis, catalogue: catalogue).mapValues { nodes in
+            nodes.mapValues { ONNXTFLiteSize.UnrolledRecurrence(builtins: $0.builtins.count, steps: $0.steps, sequence: $0.sequence, biased: $0.biased)
+            }
+        }
     }
 
     static func onnxTFLiteMode(_ t: TargetSpec, model: Model) -> KerasTFLiteSize.Mode? {

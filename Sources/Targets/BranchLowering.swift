@@ -61,9 +61,8 @@ extension Coverage {
         }()
         for t in model.tensors where t.graph == g { tensors[t.name] = t }
         let nodes = model.graphs[g].nodes
-        let fused = converterFusions(nodes, model: model, tensors: tensors, analysis: analysis,
-                                     outputs: Set(model.graphs[g].outputs.map(\.name)), catalogue: catalogue,
-                                     fullInteger: fullInteger)
+        let fused = converterFusions(nodes, links: NodeLinks(nodes, outputs: Set(model.graphs[g].outputs.map(\.name))), model: model,
+                                     tensors: tensors, analysis: analysis, catalogue: catalogue, fullInteger: fullInteger)
         // onnxsim folds inside the branch as outside: what constants, the manifest's values and fixed shapes decide.
         var constants = Set(tensors.keys).union(analysis?.boundInputs ?? [])
         for n in nodes where n.opType == "Constant" { constants.formUnion(n.outputs) }

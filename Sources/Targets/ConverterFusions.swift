@@ -7,11 +7,11 @@ extension Coverage {
     /// FULLY_CONNECTED, a convolution's scale, shift or batch normalization, hard-swish and reciprocal-square-root
     /// arithmetic, activations fused into the operator before them; the recurrences, whose builtins depend on
     /// their neighbours (`recurrences`); and Clips with a bound computed at run time (`runtimeClipBounds`).
+    /// `links`: who makes and reads each value of `nodes`, with the graph's own outputs (a branch's, for a branch).
     static func converterFusions(
-        _ nodes: [Node], model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?,
-        outputs: Set<String>? = nil, catalogue: Catalogue, fullInteger: Bool
+        _ nodes: [Node], links: NodeLinks, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?,
+        catalogue: Catalogue, fullInteger: Bool
     ) -> ConverterLowering {
-        let links = NodeLinks(nodes, outputs: outputs ?? Set(model.outputs.map(\.name)))
         let clips = runtimeClipBounds(nodes, links, model: model, tensors: tensors, analysis: analysis)
         var lowered = oneHotEncodings(nodes, links, model: model, tensors: tensors, analysis: analysis)
         for (i, b) in clips.lowered where lowered[i] == nil { lowered[i] = b }

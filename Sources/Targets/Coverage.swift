@@ -119,9 +119,10 @@ public enum Coverage {
         if model.format == .tflite {
             for t in model.graphs.first?.tensorShapes ?? [] { if let q = t.quantization { quantization[t.name] = q } }
         }
-        // Which node makes each value of the main graph (a QDQ node unit's DequantizeLinear inputs).
-        var producers: [String: Node] = [:]
-        for n in nodes { for o in n.outputs where !o.isEmpty { producers[o] = n } }
+        // Who makes and who reads each value of the main graph, by node index, once for every pattern below (a QDQ
+        // node unit's DequantizeLinear inputs, the fusions, the converter's lowering).
+        let links = NodeLinks(nodes, outputs: Set(model.outputs.map(\.name)))
+        let producers: (String) -> Node? = { v in links.producer[v].map { nodes[$0] } }
         // Small constant inputs (axes, paddings) as numbers, for the checks that read them; larger ones are
         // not decoded.
         let values: (String) -> [Float]? = { name in
@@ -167,14 +168,6 @@ public enum Coverage {
         let foldedByRuntime: Set<Int> = runtime.name == "onnxruntime" && model.format == .onnx
             ? Self.constantFolded(nodes, constants: constants, model: model, analysis: analysis, manifestSized: manifestSized) : []
 
-        // Who makes and who reads each value, for the fusion patterns.
-        var producer: [String: String] = [:]
-        var consumers: [String: [String]] = [:]
-        for n in nodes {
-            for o in n.outputs where !o.isEmpty { producer[o] = n.opType }
-            for v in n.inputs where !v.isEmpty { consumers[v, default: []].append(n.opType) }
-        }
-
         // A PyTorch model bound for an ONNX operator table reaches it as torch.onnx.export writes it: the
         // TorchScript exporter for a TorchScript module, the dynamo exporter for an ExportedProgram
         // (Schemas/conversion/paths.json). Each ATen call is judged by the ONNX operators measured for it.
@@ -183,7 +176,7 @@ public enum Coverage {
         let exportTable = judgesExport ? catalogue.atenToONNX.tables[exporter] : nil
         // Nodes TensorFlow's converter fuses into one builtin across the graph (ConverterFusions.swift).
         let fused = model.format == .onnx && isLiteRT
-            ? converterFusions(nodes, model: model, tensors: mainTensors, analysis: analysis, catalogue: catalogue,
+            ? converterFusions(nodes, links: links, model: model, tensors: mainTensors, analysis: analysis, catalogue: catalogue,
                                fullInteger: loweredActivations != nil)
             : ConverterLowering()
         // What onnxsim computes before onnx2tf converts, at the input shapes and scalar values the manifest fixes
@@ -337,7 +330,7 @@ public enum Coverage {
             if f.status == .supported, !carriesBranch, let rs = runtimeSet, rs.format == .tflite || model.format == .onnx,
                 let (check, detail) = failedCheck(rs, node: node, names: rs.format == .onnx ? [onnxKey] : f.builtins,
                                                   analysis: analysis, constants: constants, values: values, nonzero: nonzero, dtypes: { dtypes[$0] }, quantization: { quantization[$0] }, outside: outside, version: pinned,
-                                                  graphs: model.graphs, producer: { producers[$0] }, fileStatic: fileStatic,
+                                                  graphs: model.graphs, producer: producers, fileStatic: fileStatic,
                                                   loweredActivations: loweredActivations, floatInFullInteger: floatInFullInteger,
                                                   valueTypes: onnxTypes,
                                                   ownBuiltins: fused[i] == nil ? Set((catalogue.lowering[node.opType] ?? nil) ?? []) : [])
@@ -393,9 +386,9 @@ public enum Coverage {
                         }
                     } else if model.format == .onnx, !opSet.contains(onnxKey) {
                         let fused = opSet.fusions.first { fusion in
-                            guard fusion.op == onnxKey, let input = node.inputs.first, let made = producer[input],
-                                fusion.after.contains(made), let output = node.outputs.first, let readers = consumers[output],
-                                !readers.isEmpty
+                            guard fusion.op == onnxKey, let input = node.inputs.first, let made = links.producer[input].map({ nodes[$0].opType }),
+                                fusion.after.contains(made), let output = node.outputs.first,
+                                let readers = links.readers[output]?.map({ nodes[$0].opType }), !readers.isEmpty
                             else { return false }
                             return readers.allSatisfy { fusion.before.contains($0) }
                         }
@@ -433,7 +426,7 @@ public enum Coverage {
                 if f.status == .supported, model.format == .onnx || opSet.format == .tflite,
                     let (check, detail) = failedCheck(opSet, node: node, names: names, analysis: analysis, constants: constants, values: values,
                                                       nonzero: nonzero, dtypes: { dtypes[$0] }, quantization: { quantization[$0] }, outside: outside, version: pinned,
-                                                      graphs: model.graphs, producer: { producers[$0] },
+                                                      graphs: model.graphs, producer: producers,
                                                       sizedByManifest: manifestSized, fileStatic: fileStatic)
                 {
                     f.status = .cpuFallback

@@ -59,7 +59,7 @@ extension Coverage {
         catalogue: Catalogue, fullInteger: Bool
     ) -> [Int: [String]] {
         let r = catalogue.recurrences
-        let recurrent: Set<String> = ["LSTM", "GRU", "RNN"]
+        let recurrent = recurrentOperators
         var out: [Int: [String]] = [:]
         // Sequences already unpacked (unrolled) or reversed (a bidirectional loop) by an earlier recurrence.
         var unpacked: Set<String> = [], reversed: Set<String> = []
@@ -186,5 +186,36 @@ extension Coverage {
         if case .int(1)? = n.attributes["layout"] { batchMajor = true } else { batchMajor = false }
         let d = shape[batchMajor ? 1 : 0]
         return d > 0 ? d : nil
+    }
+}
+
+extension Coverage {
+    /// The ONNX recurrences, which onnx2tf writes as Keras RNN layers.
+    public static let recurrentOperators: Set<String> = ["LSTM", "GRU", "RNN"]
+
+    /// The builtins each recurrence becomes in a full-integer conversion, which unrolls it, by graph and node index,
+    /// with its steps, its sequence (the value it reads) and whether it has a bias other than zeros: the lowering `check` counts (`recurrences`), which the
+    /// artifact's size model prices (`ONNXTFLiteSize`). Every graph holding one: a branch reads the constants of the
+    /// main graph too.
+    public static func unrolledRecurrences(model: Model, analysis: GraphAnalysis?, catalogue: Catalogue)
+        -> [Int: [Int: (builtins: [String], steps: Int, sequence: String, biased: Bool)]]
+    {
+        let recurrent = recurrentOperators
+        var main: [String: ConstantTensor] = [:]
+        for t in model.tensors where t.graph == 0 { main[t.name] = t }
+        var out: [Int: [Int: (builtins: [String], steps: Int, sequence: String, biased: Bool)]] = [:]
+        for (g, graph) in model.graphs.enumerated() where graph.nodes.contains(where: { recurrent.contains($0.opType) }) {
+            var tensors = main
+            if g > 0 { for t in model.tensors where t.graph == g { tensors[t.name] = t } }
+            let outputs = g == 0 ? Set(model.outputs.map(\.name)) : Set(graph.outputs.map(\.name))
+            let lowered = recurrences(graph.nodes, NodeLinks(graph.nodes, outputs: outputs), model: model, tensors: tensors,
+                                      analysis: analysis, catalogue: catalogue, fullInteger: true)
+            for (i, b) in lowered where graph.nodes.indices.contains(i) && recurrent.contains(graph.nodes[i].opType) {
+                let n = graph.nodes[i]
+                out[g, default: [:]][i] = (b, sequenceLength(n, analysis: analysis) ?? 1, n.inputs.first ?? "",
+                                           !isBiasless(n, model: model, tensors: tensors))
+            }
+        }
+        return out
     }
 }

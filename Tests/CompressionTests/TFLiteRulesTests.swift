@@ -22,7 +22,7 @@ struct TFLiteRulesTests {
         #expect(TFLiteRules.size == rules.size && rules.size != .unreadable)
         #expect(rules.size.tensorBytes == 110 && rules.size.operatorBytes == 32)
         #expect(rules.size.loops["GRU"] == TFLiteRules.SizeModel.Loop(bodyOperators: 31, bodyTensors: 54))
-        #expect(rules.size.unrolledStepBytes == ["LSTM": 3_935, "GRU": 4_658, "RNN": 1_132])
+        #expect(rules.size.unrolledOperatorBytes == ["LSTM": 230, "GRU": 193, "RNN": 222] && rules.size.unrolledBiasTensors == ["GRU": 3])
     }
 
     @Test("a byte model missing a count does not read")
