@@ -82,6 +82,15 @@ def builtins_compared(binary, folder, target, row):
             + (f" ({unknown} nodes not in the table)" if unknown else ""))
 
 
+def size_compared(folder, target, row):
+    """", size +x.x % (P/W)": the size `estimate` predicted against the artifact's, in bytes."""
+    [artifact] = (folder / "dist" / target).glob("*.tflite")
+    written, predicted = artifact.stat().st_size, row.get("size_bytes")
+    if not predicted or not written:
+        return ", size not predicted"
+    return f", size {predicted / written - 1:+.1%} ({predicted}/{written})"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bin", default=str(ROOT / ".build/debug/slipway"))
@@ -91,7 +100,7 @@ def main():
                     help="also run each artifact against the model in its runtime (`slipway test --no-convert`)")
     ap.add_argument("--runtime-python", default=str(ROOT / ".venv/bin/python"))
     ap.add_argument("--builtins", action="store_true",
-                    help="also compare the builtins `estimate` predicts with the artifact's (every subgraph)")
+                    help="also compare the builtins `estimate` predicts with the artifact's (every subgraph), and its size")
     ap.add_argument("ids", nargs="*")
     a = ap.parse_args()
     folder = fetch_corpus.cache_dir()
@@ -130,7 +139,7 @@ def main():
                                    cwd=d, capture_output=True, timeout=1800)
                 ran, runs = "", None
                 if r.returncode == 0 and a.builtins:
-                    ran += builtins_compared(a.bin, d, t, predicted.get(t, {}))
+                    ran += builtins_compared(a.bin, d, t, predicted.get(t, {})) + size_compared(d, t, predicted.get(t, {}))
                 if r.returncode == 0 and a.run:
                     # A test with no tolerances fails only where the runtime cannot load or run the artifact.
                     x = subprocess.run([a.bin, "test", "m.slipway.yaml", "--target", t, "--no-convert", "--json",

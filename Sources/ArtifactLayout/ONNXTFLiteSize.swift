@@ -39,18 +39,18 @@ public enum ONNXTFLiteSize {
     /// onnx2tf runs at those sizes first, replaces each such If by the branch taken, so the other branch's nodes and
     /// weights are not in the file and the If writes no operator (`GraphAnalysis`' `graphsNotRun`).
     /// `inputShapes`: the input shapes the converter is given (the manifest's), over the file's.
-    /// `unrolled`: for a full-integer conversion, which unrolls each recurrence, what each becomes (by graph and node
-    /// index): the lowering `check` counts (Targets' `Coverage.unrolledRecurrences`).
+    /// `recurrences`: what each recurrence becomes in this mode's conversion (by graph and node index), a WHILE loop per
+    /// direction or, full integer, unrolled: the lowering `check` counts (Targets' `Coverage.loweredRecurrences`).
     public static func predict(model: Model, mode: KerasTFLiteSize.Mode, integerIO: Bool = false, perTensor: Bool = false,
                                notRun: Set<Int> = [], inputShapes: [String: [Int]] = [:],
-                               unrolled: [Int: [Int: UnrolledRecurrence]] = [:]) -> Int {
+                               recurrences: [Int: [Int: LoweredRecurrence]] = [:]) -> Int {
         predict(lower(model, notRun: notRun), mode: mode, integerIO: integerIO, perTensor: perTensor, inputShapes: inputShapes,
-                unrolled: unrolled)
+                recurrences: recurrences)
     }
 
-    /// A recurrence a full-integer conversion unrolls: how many builtins it becomes, over how many steps of which
-    /// sequence (recurrences reading one sequence share its UNPACK).
-    public struct UnrolledRecurrence: Sendable, Equatable {
+    /// A recurrence as the conversion writes it: how many builtins it becomes (the node's own one among them), over
+    /// how many steps of which sequence (unrolled, recurrences reading one sequence share its UNPACK).
+    public struct LoweredRecurrence: Sendable, Equatable {
         public var builtins: Int
         public var steps: Int
         public var sequence: String
@@ -98,7 +98,7 @@ public enum ONNXTFLiteSize {
 
     /// The size of the file `lowered`'s model converts to in `mode`.
     public static func predict(_ lowered: Lowered, mode: KerasTFLiteSize.Mode, integerIO: Bool = false, perTensor: Bool = false,
-                               inputShapes: [String: [Int]] = [:], unrolled: [Int: [Int: UnrolledRecurrence]] = [:]) -> Int {
+                               inputShapes: [String: [Int]] = [:], recurrences: [Int: [Int: LoweredRecurrence]] = [:]) -> Int {
         let (model, notRun, graphs, constants) = (lowered.model, lowered.notRun, lowered.graphs, lowered.constants)
         var written = graphs.reduce(0) { $0 + $1.written }
         let pads = graphs.reduce(0) { $0 + $1.pads }
@@ -107,35 +107,36 @@ public enum ONNXTFLiteSize {
         let paddings = Set(graphs.flatMap(\.padShapes)).count
         var tensors = written + model.inputs.count + paddings
         bytes += paddings &* 32
-        // A recurrence: its loop's condition and body subgraphs, and the output TensorArray it fills; unrolled, for
-        // a calibrated conversion, the builtins the lowering counts (the cell's once per step and direction), each
-        // with its quantized output, and per sequence its UNPACK's names.
+        // A recurrence: the builtins the lowering counts for it. As WHILE loops (one per direction, each with its
+        // condition and body subgraphs, the body's constants, and the output TensorArray it fills); unrolled, for a
+        // calibrated conversion, each builtin with its quantized output, and per sequence its UNPACK's names.
         for (gi, g) in graphs.enumerated() {
             var unpacked: Set<String> = []
             for (i, n) in g.nodes.enumerated() {
-                guard let loop = TFLiteRules.size.loops[n.opType] else { continue }
+                guard let loop = TFLiteRules.size.loops[n.opType], let r = recurrences[gi]?[i] else { continue }
+                let d = n.recurrenceDirections
                 if mode == .fullInteger {
-                    guard let u = unrolled[gi]?[i] else { continue }
-                    let s = min(max(u.steps, 1), 10_000)
-                    bytes &+= u.builtins &* (TFLiteRules.size.unrolledOperatorBytes[n.opType] ?? 0)
+                    let s = min(max(r.steps, 1), 10_000)
+                    bytes &+= r.builtins &* (TFLiteRules.size.unrolledOperatorBytes[n.opType] ?? 0)
                     // A biased cell's per-step int32 biases (each step's input has its own scale): hidden_size each.
-                    if u.biased, case .int(let hidden)? = n.attributes["hidden_size"] {
+                    if r.biased, case .int(let hidden)? = n.attributes["hidden_size"] {
                         let perStep = TFLiteRules.size.unrolledBiasTensors[n.opType] ?? 0
-                        bytes &+= s &* n.recurrenceDirections &* perStep &* Int(clamping: min(max(hidden, 0), 1 << 24)) &* 4
+                        bytes &+= s &* d &* perStep &* Int(clamping: min(max(hidden, 0), 1 << 24)) &* 4
                     }
-                    if unpacked.insert(u.sequence).inserted { bytes &+= s &* s &* TFLiteRules.size.unstackNameBytes }
+                    if unpacked.insert(r.sequence).inserted { bytes &+= s &* s &* TFLiteRules.size.unstackNameBytes }
                     continue
                 }
-                // A loop per direction; a bidirectional node reverses the sequence and the second direction's
-                // output and joins the two (REVERSE_V2 ×2, CONCATENATION, RESHAPE ×3: `onnx_to_tflite.recurrences`).
-                let d = n.recurrenceDirections
+                // The node's builtins beyond the one operator its graph counts for it, each writing a tensor; per
+                // direction the condition's tensors and the body's constants (the node's weights, counted with the
+                // model's, aside; the bias's only when it has one other than zeros: a zero one folds).
+                let more = max(r.builtins &- 1, 0)
                 let weights = n.inputs.dropFirst().filter { constants[$0] != nil }.count
-                let joins = d == 2 ? TFLiteRules.size.bidirectionalOperators : 0
-                written += (1 + loop.bodyOperators) &* d &+ joins
-                bytes += ((1 + loop.bodyOperators) &* KerasTFLiteSize.operatorBytes &+ 2 &* TFLiteRules.size.subgraphBytes) &* d
-                    &+ joins &* KerasTFLiteSize.operatorBytes
-                tensors += (TFLiteRules.size.conditionTensors &+ max(loop.bodyTensors &- weights, 0) &+ 1) &* d &+ joins
-                bytes += outputElements(n, model: model, producer: g.producer, inputShapes: inputShapes) &* 4
+                let constantsPerLoop = TFLiteRules.size.conditionTensors &+ loop.bodyConstantTensors &- weights
+                    &- (r.biased ? 0 : loop.biasTensors)
+                written &+= more
+                bytes &+= more &* KerasTFLiteSize.operatorBytes &+ 2 &* TFLiteRules.size.subgraphBytes &* d
+                tensors &+= more &+ max(constantsPerLoop, 0) &* d
+                bytes &+= outputElements(n, model: model, producer: g.producer, inputShapes: inputShapes) &* 4
             }
         }
         // A folded normalisation gives a convolution without a bias one of the normalisation's channels.
@@ -198,15 +199,15 @@ public enum ONNXTFLiteSize {
     }
 
     /// A recurrent node as onnx2tf writes it: a Keras RNN layer, which TensorFlow's converter lowers to a WHILE loop
-    /// (the node's one operator) with a condition subgraph (one LESS over `conditionTensors` tensors) and a body of
-    /// `bodyOperators` operators over `bodyTensors` tensors (the node's weights among them), filling a TensorArray: a
-    /// float32 constant of steps × batch × hidden; unrolled (the driver's `enable_rnn_unroll` for calibrated
-    /// conversions: TensorFlow's calibrator crashes on the WHILE loop onnx2tf writes otherwise), the builtins the
-    /// lowering `check` uses counts for it (`unrolled`: the cell once per step and direction, less what a zero state
-    /// or a missing bias folds), each with its quantized output and name, a biased GRU's per-step int32 biases, and
-    /// per sequence the UNPACK giving each step's slice the joined names of all of them
-    /// (`model/rnn/unstack;model/rnn/unstack1;…`): steps² × `unstackNameBytes`. The figures, and what they were
-    /// fitted on, are `artifact_size.recurrences` in Schemas/conversion/tflite.json (`TFLiteRules.size`).
+    /// per direction with a condition subgraph (one LESS over `conditionTensors` tensors) and a body holding the cell's
+    /// builtins and `bodyConstantTensors` tensors no builtin writes (the node's weights among them; the bias's
+    /// `biasTensors` only with a bias other than zeros), filling a TensorArray: a float32 constant of steps × batch ×
+    /// hidden; unrolled (the driver's `enable_rnn_unroll` for calibrated conversions: TensorFlow's calibrator crashes
+    /// on the WHILE loop onnx2tf writes otherwise), each builtin with its quantized output and name, a biased GRU's
+    /// per-step int32 biases, and per sequence the UNPACK giving each step's slice the joined names of all of them
+    /// (`model/rnn/unstack;model/rnn/unstack1;…`): steps² × `unstackNameBytes`. The builtins, either way, are those the
+    /// lowering `check` uses counts (`recurrences`); the figures, and what they were fitted on, are
+    /// `artifact_size.recurrences` in Schemas/conversion/tflite.json (`TFLiteRules.size`).
 
     /// The elements of a recurrent node's TensorArray, steps × batch × hidden (× 2 when bidirectional), when its input
     /// X is a graph input of fixed shape or that transposed (torch.onnx.export's batch_first): 0 otherwise.

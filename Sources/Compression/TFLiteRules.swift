@@ -55,7 +55,6 @@ public enum TFLiteRules {
         /// An ONNX recurrence's WHILE loop per direction, by operator (LSTM, GRU, RNN).
         public var loops: [String: Loop]
         public var conditionTensors: Int
-        public var bidirectionalOperators: Int
         /// Each builtin of a recurrence a full-integer conversion unrolls (the builtins are the lowering's count),
         /// by recurrence (LSTM, GRU, RNN: their cells' names differ in length): the operator, its quantized output
         /// and the output's name.
@@ -66,14 +65,17 @@ public enum TFLiteRules {
         public var unstackNameBytes: Int
 
         public struct Loop: Sendable, Equatable {
-            public var bodyOperators: Int
-            public var bodyTensors: Int
+            /// The body's tensors no operator writes (its inputs, the weights, constants): its operators are the
+            /// lowering's (`onnx_to_tflite.operators`), each writing one.
+            public var bodyConstantTensors: Int
+            /// Of those, the bias's, which a recurrence without one (or with a zero one, folded) does not have.
+            public var biasTensors: Int
         }
 
         /// Nothing but the weights: never used while a test keeps the embedded rules readable.
         public static let unreadable = SizeModel(
             fileBytes: 0, tensorBytes: 0, quantizedTensorBytes: 0, float16TensorBytes: 0, operatorBytes: 0, subgraphBytes: 0,
-            loops: [:], conditionTensors: 0, bidirectionalOperators: 0, unrolledOperatorBytes: [:], unrolledBiasTensors: [:], unstackNameBytes: 0)
+            loops: [:], conditionTensors: 0, unrolledOperatorBytes: [:], unrolledBiasTensors: [:], unstackNameBytes: 0)
     }
 
     /// Orders runtime versions ("2.17.0") as TFLite's CompareRuntimeVersion does: numerically, part by part,
@@ -154,7 +156,7 @@ public enum TFLiteRules {
               let quantized = a["quantized_tensor_bytes"]?.intValue, let half = a["float16_tensor_bytes"]?.intValue,
               let op = a["operator_bytes"]?.intValue, let subgraph = a["subgraph_bytes"]?.intValue,
               case .object(let loopTable)? = r["loops"],
-              let condition = r["condition_tensors"]?.intValue, let joins = r["bidirectional_operators"]?.intValue,
+              let condition = r["condition_tensors"]?.intValue,
               let names = r["unstack_name_bytes"]?.intValue else { return nil }
         func counts(_ table: JSONValue?) -> [String: Int]? {
             guard case .object(let o)? = table else { return nil }
@@ -168,12 +170,12 @@ public enum TFLiteRules {
         guard let unrolled = counts(r["unrolled_operator_bytes"]), let biases = counts(r["unrolled_bias_tensors"]) else { return nil }
         var loops: [String: SizeModel.Loop] = [:]
         for (name, l) in loopTable.entries {
-            guard let o = l["body_operators"]?.intValue, let t = l["body_tensors"]?.intValue else { return nil }
-            loops[name] = SizeModel.Loop(bodyOperators: o, bodyTensors: t)
+            guard let t = l["body_constant_tensors"]?.intValue, let b = l["bias_tensors"]?.intValue else { return nil }
+            loops[name] = SizeModel.Loop(bodyConstantTensors: t, biasTensors: b)
         }
         return SizeModel(fileBytes: file, tensorBytes: tensor, quantizedTensorBytes: quantized, float16TensorBytes: half,
                          operatorBytes: op, subgraphBytes: subgraph, loops: loops, conditionTensors: condition,
-                         bidirectionalOperators: joins, unrolledOperatorBytes: unrolled, unrolledBiasTensors: biases,
+                         unrolledOperatorBytes: unrolled, unrolledBiasTensors: biases,
                          unstackNameBytes: names)
     }
 }

@@ -36,7 +36,7 @@ public struct TargetEstimation: Sendable {
         }
         var folded: Set<Int>?
         var lowered: ONNXTFLiteSize.Lowered?
-        var unrolled: [Int: [Int: ONNXTFLiteSize.UnrolledRecurrence]]?
+        var recurrences: [Bool: [Int: [Int: ONNXTFLiteSize.LoweredRecurrence]]] = [:]  // by full integer
         for t in manifest.targets {
             // A target TensorFlow's converter makes from a Keras model: the artifact's size follows that converter's
             // rules, not the source file's (and its dynamic range leaves small weights in float, measured so).
@@ -62,17 +62,17 @@ public struct TargetEstimation: Sendable {
                 }()
                 let graphs = lowered ?? ONNXTFLiteSize.lower(model, notRun: notRun)
                 lowered = graphs
-                let steps = mode != .fullInteger ? [:] : unrolled ?? {
-                    // The analysis only for a model with a recurrence to unroll.
+                let fullInteger = mode == .fullInteger
+                let lowering = recurrences[fullInteger] ?? {
+                    // The analysis only for a model with a recurrence.
                     guard model.graphs.contains(where: { g in g.nodes.contains { Coverage.recurrentOperators.contains($0.opType) } })
-                    else { unrolled = [:]; return [:] }
-                    let u = unrolledRecurrences(model: model, analysis: analyzed())
-                    unrolled = u
-                    return u
+                    else { return [:] }
+                    return loweredRecurrences(model: model, analysis: analyzed(), fullInteger: fullInteger)
                 }()
+                recurrences[fullInteger] = lowering
                 out.predictedSizes[t.name.value] = ONNXTFLiteSize.predict(
                     graphs, mode: mode, integerIO: planned.io != "float32", perTensor: planned.granularity == .perTensor,
-                    inputShapes: manifest.wholeInputShapes, unrolled: steps)
+                    inputShapes: manifest.wholeInputShapes, recurrences: lowering)
             }
             let exported = exportsONNX(t, model: model)
             if exported { out.predictedSizes[t.name.value] = ExportedONNXSize.predict(model: model, weightBytes: stored, quantized: 0) }
@@ -157,13 +157,12 @@ public struct TargetEstimation: Sendable {
         a.assumedDimensions.isEmpty ? a.coverage.graphsNotRun : []
     }
 
-    /// What each recurrence becomes when a full-integer conversion unrolls it: the lowering `check` counts, from the
-    /// catalogue (none without a readable catalogue, or without a recurrence).
-    static func unrolledRecurrences(model: Model, analysis: GraphAnalysis) -> [Int: [Int: ONNXTFLiteSize.UnrolledRecurrence]] {
+    /// What each recurrence becomes, as WHILE loops or unrolled (`fullInteger`): the lowering `check` counts, from
+    /// the catalogue (none without a readable catalogue).
+    static func loweredRecurrences(model: Model, analysis: GraphAnalysis, fullInteger: Bool) -> [Int: [Int: ONNXTFLiteSize.LoweredRecurrence]] {
         guard let catalogue = try? Catalogue.embedded.get() else { return [:] }
-        return Coverage.unrolledRecurrences(model: model, analysis: analysis, catalogue: catalogue).mapValues { nodes in
-            nodes.mapValues { ONNXTFLiteSize.UnrolledRecurrence(builtins: $0.builtins.count, steps: $0.steps, sequence: $0.sequence, biased: $0.biased)
-            }
+        return Coverage.loweredRecurrences(model: model, analysis: analysis, catalogue: catalogue, fullInteger: fullInteger).mapValues { nodes in
+            nodes.mapValues { ONNXTFLiteSize.LoweredRecurrence(builtins: $0.builtins.count, steps: $0.steps, sequence: $0.sequence, biased: $0.biased) }
         }
     }
 

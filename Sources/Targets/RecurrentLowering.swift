@@ -193,13 +193,14 @@ extension Coverage {
     /// The ONNX recurrences, which onnx2tf writes as Keras RNN layers.
     public static let recurrentOperators: Set<String> = ["LSTM", "GRU", "RNN"]
 
-    /// The builtins each recurrence becomes in a full-integer conversion, which unrolls it, by graph and node index,
-    /// with its steps, its sequence (the value it reads) and whether it has a bias other than zeros: the lowering `check` counts (`recurrences`), which the
-    /// artifact's size model prices (`ONNXTFLiteSize`). Every graph holding one: a branch reads the constants of the
-    /// main graph too.
-    public static func unrolledRecurrences(model: Model, analysis: GraphAnalysis?, catalogue: Catalogue)
+    /// The builtins each recurrence becomes, by graph and node index: per direction a WHILE loop, or unrolled in a
+    /// full-integer conversion; with its steps, its sequence (the value it reads) and whether it has a bias other than
+    /// zeros. The lowering `check` counts (`recurrences`), which the artifact's size model prices (`ONNXTFLiteSize`).
+    /// Every graph holding one: a branch reads the constants of the main graph too.
+    public static func loweredRecurrences(model: Model, analysis: GraphAnalysis?, catalogue: Catalogue, fullInteger: Bool)
         -> [Int: [Int: (builtins: [String], steps: Int, sequence: String, biased: Bool)]]
     {
+
         let recurrent = recurrentOperators
         var main: [String: ConstantTensor] = [:]
         for t in model.tensors where t.graph == 0 { main[t.name] = t }
@@ -209,7 +210,7 @@ extension Coverage {
             if g > 0 { for t in model.tensors where t.graph == g { tensors[t.name] = t } }
             let outputs = g == 0 ? Set(model.outputs.map(\.name)) : Set(graph.outputs.map(\.name))
             let lowered = recurrences(graph.nodes, NodeLinks(graph.nodes, outputs: outputs), model: model, tensors: tensors,
-                                      analysis: analysis, catalogue: catalogue, fullInteger: true)
+                                      analysis: analysis, catalogue: catalogue, fullInteger: fullInteger)
             for (i, b) in lowered where graph.nodes.indices.contains(i) && recurrent.contains(graph.nodes[i].opType) {
                 let n = graph.nodes[i]
                 out[g, default: [:]][i] = (b, sequenceLength(n, analysis: analysis) ?? 1, n.inputs.first ?? "",
