@@ -66,6 +66,9 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
                       not (a PAD), a depthwise one strided 2×1 (a grouped CONV_2D), a bias added apart through a
                       Reshape and a hard sigmoid after a convolution (both folded into it), and hard swishes written
                       out with scalar constants (HARD_SWISH) and with shape-[1] ones (ADD, MUL, MUL)
+- affine_forms.onnx   depthwise convolutions after affine blocks (x · a + b by constants of shape [1], as PaddleOCR v4
+                      writes it, and of shape [1, 1, 1, 1]): onnx2tf makes them grouped CONV_2Ds; after the Mul alone a
+                      DEPTHWISE_CONV_2D; the division by a constant right after a convolution folds into it
 - nop_forms.onnx      ReduceMean/Max/Min/Sum with keepdims over a dimension of size 1 and a Cast to float of a float
                       (nothing in the artifact), a ReduceMean without keepdims (a MEAN), a ReduceMax of one element
                       without keepdims (still a REDUCE_MAX), x - 0, x + 0, x · 1 and x / 1 (nothing), reductions
@@ -469,6 +472,7 @@ def main():
     one_hot_fixtures()
     rewrite_fixtures()
     conv_form_fixtures()
+    affine_form_fixtures()
     nop_form_fixtures()
     clip_bound_fixtures()
     transformer_form_fixtures()
@@ -828,6 +832,35 @@ def conv_form_fixtures():
                                                    providers=["CPUExecutionProvider"])
     feeds = {i.name: np.ones([d.dim_value for d in i.type.tensor_type.shape.dim], np.float32) for i in ins}
     assert [o.shape for o in s.run(None, feeds)][2] == (1, 8, 2, 8)
+
+
+def affine_form_fixtures():
+    """affine_forms.onnx: depthwise convolutions after a learnable affine block (x · a + b, a and b of shape [1], as
+    PaddleOCR v4 exports it, the scale a Constant node first), after the same block by constants of shape
+    [1, 1, 1, 1], and after the Mul alone, all reading a convolution's output divided by a constant. onnx2tf writes
+    the two after an affine block as grouped CONV_2Ds (Add.py transposes the sum back to channels-first), the third as
+    a DEPTHWISE_CONV_2D, and the division folds into the convolution before it."""
+    rng = np.random.default_rng(41)
+    W = lambda name, *shape: numpy_helper.from_array((rng.standard_normal(shape) * 0.2).astype(np.float32), name)
+    c = lambda name, v: numpy_helper.from_array(np.array(v, np.float32), name)
+    N = helper.make_node
+    inits = [W("wa", 8, 1, 3, 3), W("wb", 8, 1, 3, 3), W("wc", 8, 1, 3, 3), W("wx", 8, 8, 1, 1),
+             c("bias1", [0.1]), c("scale1", [0.5]), c("scale4", np.full([1, 1, 1, 1], 0.5)), c("bias4", np.full([1, 1, 1, 1], 0.1))]
+    nodes = [N("Conv", ["x", "wx"], ["f"], name="features", kernel_shape=[1, 1]),
+             N("Div", ["f", "scale1"], ["h"], name="before"),
+             N("Constant", [], ["a"], name="affine.a", value=numpy_helper.from_array(np.array([0.7], np.float32))),
+             N("Mul", ["a", "h"], ["ha"], name="affine.scale"), N("Add", ["ha", "bias1"], ["hb"], name="affine.shift"),
+             N("Conv", ["hb", "wa"], ["ya"], name="affine.dw", pads=[1, 1, 1, 1], kernel_shape=[3, 3], group=8),
+             N("Mul", ["h", "scale1"], ["hs"], name="scale.only"),
+             N("Conv", ["hs", "wb"], ["yb"], name="scale.dw", pads=[1, 1, 1, 1], kernel_shape=[3, 3], group=8),
+             N("Mul", ["h", "scale4"], ["h4"], name="affine4.scale"), N("Add", ["h4", "bias4"], ["h4b"], name="affine4.shift"),
+             N("Conv", ["h4b", "wc"], ["yc"], name="affine4.dw", pads=[1, 1, 1, 1], kernel_shape=[3, 3], group=8)]
+    # 8 channels over 6 × 6: a value held channels-first has a last dimension other than the groups.
+    ins = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8, 6, 6])]
+    outs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 8, 6, 6]) for n in ("ya", "yb", "yc")]
+    s = __import__("onnxruntime").InferenceSession(save(model(nodes, ins, outs, inits), "affine_forms.onnx"),
+                                                   providers=["CPUExecutionProvider"])
+    assert s.run(None, {"x": np.ones([1, 8, 6, 6], np.float32)})[0].shape == (1, 8, 6, 6)
 
 
 def nop_form_fixtures():

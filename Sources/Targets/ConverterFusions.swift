@@ -31,6 +31,9 @@ extension Coverage {
             lowered[i] = b
         }
         for i in fusedActivations(nodes, links, model: model, tensors: tensors) where lowered[i] == nil { lowered[i] = [] }
+        for i in depthwiseAfterAffine(nodes, links, tensors: tensors, analysis: analysis) where lowered[i] == nil {
+            lowered[i] = (explicitlyPadded(nodes[i], analysis: analysis) ? ["PAD"] : []) + ["CONV_2D"]
+        }
         return ConverterLowering(lowered: lowered, deviations: clips.deviations, refusals: clips.refusals)
     }
 
@@ -67,6 +70,36 @@ extension Coverage {
             out.insert(r[0])
             // Over dimensions of size 1 the pair is the input again.
             if from == to { out.insert(i) }
+        }
+        return out
+    }
+
+    /// A depthwise convolution (one group per input channel, equal strides) that reads an affine block — x · a + b, a
+    /// Mul by a constant, then an Add of a constant that is not a scalar, as PaddleOCR v4's LearnableAffineBlock
+    /// exports it — is written by onnx2tf as a grouped CONV_2D, not a DEPTHWISE_CONV_2D: Add.py's "rescue guard"
+    /// transposes the sum back to the ONNX (channels-first) shape, and Conv.py takes a convolution as depthwise only
+    /// when its input's last dimension is the groups. Measured with onnx2tf 1.29.24 and TensorFlow 2.19: the 13 such
+    /// convolutions of ppocrv4-det and of ppocrv4-rec; affine_forms.onnx; a and b of shapes [1] and [1], scalar and
+    /// [1], [1] and [1, 1, 1], per channel, [1, 1, 1, 1], as initializers or Constant nodes, either operand order. A
+    /// scalar b, a Sub, a Mul alone or an Add alone leave it depthwise. The convolutions, by index.
+    static func depthwiseAfterAffine(
+        _ nodes: [Node], _ links: NodeLinks, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
+    ) -> Set<Int> {
+        // The variable operand of a binary `op` whose other operand is a constant (`ranked`: not a scalar).
+        func variable(_ n: Node, _ op: String, ranked: Bool) -> String? {
+            guard n.opType == op, isDefaultDomain(n), n.inputs.count == 2,
+                  let k = n.inputs.firstIndex(where: { tensors[$0].map { !ranked || !$0.shape.isEmpty } ?? false }) else { return nil }
+            let other = n.inputs[1 - k]
+            return tensors[other] == nil ? other : nil
+        }
+        var out: Set<Int> = []
+        for (i, n) in nodes.enumerated() where n.opType == "Conv" && isDefaultDomain(n) {
+            guard case .int(let g)? = n.attributes["group"], g > 1, equalStrides(n), !slicedDepthwise(n),
+                  let w = n.inputs.count > 1 ? analysis?.shapes[n.inputs[1]] : nil, w.count >= 2, w[1] == 1,
+                  let x = n.inputs.first, let a = links.producer[x], let y = variable(nodes[a], "Add", ranked: true),
+                  let m = links.producer[y], variable(nodes[m], "Mul", ranked: false) != nil
+            else { continue }
+            out.insert(i)
         }
         return out
     }
@@ -185,17 +218,18 @@ extension Coverage {
         func convolutionMade(_ x: String, depth: Int = 0) -> Bool {
             guard depth < 8, let p = producer[x], readers[x] == 1, !graphOutputs.contains(x) else { return false }
             if nodes[p].opType == "Identity", let y = nodes[p].inputs.first { return convolutionMade(y, depth: depth + 1) }
-            return nodes[p].opType == "Conv" || (["Mul", "Add"].contains(nodes[p].opType) && out[p] == [])
+            return nodes[p].opType == "Conv" || (["Mul", "Div", "Add"].contains(nodes[p].opType) && out[p] == [])
         }
-        // A scale and then a shift of a convolution's output by constants (a re-parameterized block's, ppocrv4's; a
-        // bias added apart, ppocr-cls's) fold into its weights and bias.
-        for (i, n) in nodes.enumerated() where isDefaultDomain(n) && (n.opType == "Mul" || n.opType == "Add") && n.inputs.count == 2 {
-            guard let k = n.inputs.firstIndex(where: { constantShape($0) != nil }), let shape = constantShape(n.inputs[k]),
-                  shape.dropFirst(shape.count > 3 ? 2 : 1).allSatisfy({ $0 == 1 }) else { continue }
+        // A scale (a product, or a quotient by the constant) and then a shift of a convolution's output by constants
+        // (a re-parameterized block's, ppocrv4's; a bias added apart, ppocr-cls's; conv → Div → Mul → Add, measured on
+        // affine_forms.onnx) fold into its weights and bias.
+        for (i, n) in nodes.enumerated() where isDefaultDomain(n) && ["Mul", "Div", "Add"].contains(n.opType) && n.inputs.count == 2 {
+            guard let k = n.inputs.firstIndex(where: { constantShape($0) != nil }), n.opType != "Div" || k == 1,
+                  let shape = constantShape(n.inputs[k]), shape.dropFirst(shape.count > 3 ? 2 : 1).allSatisfy({ $0 == 1 }) else { continue }
             let x = n.inputs[1 - k]
             guard let p = producer[x], readers[x] == 1, !graphOutputs.contains(x) else { continue }
             let maker = nodes[p]
-            if maker.opType == "Conv" || (maker.opType == "Mul" && out[p] == [] ) { out[i] = [] }
+            if maker.opType == "Conv" || (["Mul", "Div"].contains(maker.opType) && out[p] == []) { out[i] = [] }
         }
         // A constant added to a sum with a constant is one ADD of their sum (measured: maskseq-transformer's
         // position and token-type embeddings).

@@ -448,10 +448,11 @@ private struct TargetContext {
         let manifestFixed = manifest.wholeInputShapes
         let everyDimensionKnown = analysis.map { $0.assumedDimensions.isEmpty && $0.coverage.freeDimensions.isEmpty } ?? false
         var loose: [Node] = []
-        for g in m.graphs {
+        // Only a graph holding a recurrence needs its values' producers.
+        for g in m.graphs where g.nodes.contains(where: { Coverage.recurrentOperators.contains($0.opType) }) {
             var producer: [String: Node] = [:]
             for n in g.nodes { for o in n.outputs where !o.isEmpty { producer[o] = n } }
-            for n in g.nodes where ["LSTM", "GRU", "RNN"].contains(n.opType) {
+            for n in g.nodes where Coverage.recurrentOperators.contains(n.opType) {
                 guard var x = n.inputs.first else { continue }
                 var axis = 0
                 if case .int(let l)? = n.attributes["layout"], l == 1 { axis = 1 }

@@ -240,6 +240,17 @@ let fixtures = "Tests/Fixtures/targets/"
         #expect(r.builtinCounts == ["CONV_2D": 6, "MUL": 3, "ADD": 1, "HARD_SWISH": 1, "PAD": 1, "RELU_0_TO_1": 1])
     }
 
+    /// A depthwise convolution after an affine block (x · a + b, b not a scalar: PaddleOCR v4's LearnableAffineBlock)
+    /// is a grouped CONV_2D, as onnx2tf holds the sum channels-first; after a scaling alone it stays depthwise, and a
+    /// division of a convolution's output by a constant folds into it (affine_forms.onnx, measured: onnx2tf 1.29.24,
+    /// TensorFlow 2.19; the 13 such convolutions of ppocrv4-det and of ppocrv4-rec).
+    @Test func aDepthwiseConvolutionAfterAnAffineBlockIsAGroupedConvolution() throws {
+        let (r, lowered) = try liteRTLowering(fixtures + "affine_forms.onnx")
+        #expect(lowered("affine.dw", "affine4.dw", "scale.dw") == [["CONV_2D"], ["CONV_2D"], ["DEPTHWISE_CONV_2D"]])
+        #expect(lowered("before", "scale.only", "affine.scale", "affine.shift") == [[], [], ["MUL"], ["ADD"]])
+        #expect(r.builtinCounts == ["ADD": 2, "CONV_2D": 3, "DEPTHWISE_CONV_2D": 1, "MUL": 2])
+    }
+
     /// Reductions that keep dimensions of size 1, a cast to the input's own type, and x − 0, x + 0, x · 1, x / 1
     /// are nothing in the artifact; a reduction that drops its dimension stays a MEAN, also of one element (a
     /// REDUCE_MAX), unless reshaped back (nop_forms.onnx, measured).

@@ -712,6 +712,7 @@ targets:
     ("Tests/Fixtures/estimate/lstm_classifier.onnx", {"x": [1, 50, 40]}),
     ("corpus:magika", {"bytes": [1, 2048]}),
     ("Tests/Fixtures/targets/conv_forms.onnx", None),
+    ("Tests/Fixtures/targets/affine_forms.onnx", None),
     ("Tests/Fixtures/targets/nop_forms.onnx", None),
     ("Tests/Fixtures/targets/clip_bounds.onnx", None),
     ("Tests/Fixtures/targets/transformer_forms.onnx", None),
@@ -721,7 +722,8 @@ targets:
 def test_the_estimate_names_the_builtins_the_artifact_holds(run, tmp_path, model, inputs):
     """`estimate --json` predicts, per LiteRT target, the builtins onnx2tf and TensorFlow's converter write: the
     artifact holds exactly those, count for count (PADs of strided convolutions and those folded as SAME padding,
-    HARD_SWISH, fused activations, biases and hard sigmoids, grouped convolutions, RSQRT, an LSTM's WHILE loop and its
+    HARD_SWISH, fused activations, biases and hard sigmoids, grouped convolutions (also depthwise ones after an affine
+    block, and a division folded into the convolution before it), RSQRT, an LSTM's WHILE loop and its
     cell per direction, a bidirectional one's reversals and given states' slices, magika's one-hot encoding and written-out softmax, PaddleOCR's direction classifier, a transformer's lookup by
     run-time ids and its Gemm reshapes; maskseq-transformer, whose conversion takes over two minutes, is count for count
     in scripts/verdict_sweep.py --builtins). Known miss, not tested here: mobilenet_tiny's Flatten is a
