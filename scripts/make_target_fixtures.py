@@ -838,7 +838,7 @@ def affine_form_fixtures():
     """affine_forms.onnx: depthwise convolutions after a learnable affine block (x · a + b, a and b of shape [1], as
     PaddleOCR v4 exports it, the scale a Constant node first), after the same block by constants of shape
     [1, 1, 1, 1], and after the Mul alone, all reading a convolution's output divided by a constant. onnx2tf writes
-    the two after an affine block as grouped CONV_2Ds (Add.py transposes the sum back to channels-first), the third as
+    the two after an affine block as grouped CONV_2Ds (the sum reaches them channels-first), the third as
     a DEPTHWISE_CONV_2D, and the division folds into the convolution before it."""
     rng = np.random.default_rng(41)
     W = lambda name, *shape: numpy_helper.from_array((rng.standard_normal(shape) * 0.2).astype(np.float32), name)

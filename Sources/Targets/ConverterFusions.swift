@@ -76,9 +76,10 @@ extension Coverage {
 
     /// A depthwise convolution (one group per input channel, equal strides) that reads an affine block — x · a + b, a
     /// Mul by a constant, then an Add of a constant that is not a scalar, as PaddleOCR v4's LearnableAffineBlock
-    /// exports it — is written by onnx2tf as a grouped CONV_2D, not a DEPTHWISE_CONV_2D: Add.py's "rescue guard"
-    /// transposes the sum back to the ONNX (channels-first) shape, and Conv.py takes a convolution as depthwise only
-    /// when its input's last dimension is the groups. Measured with onnx2tf 1.29.24 and TensorFlow 2.19: the 13 such
+    /// exports it — is written by onnx2tf as a grouped CONV_2D, not a DEPTHWISE_CONV_2D. Conv.py takes a convolution
+    /// as depthwise only when its input's last dimension is the groups, so the sum must reach it channels-first; Add.py's
+    /// "rescue guard", which transposes a sum whose shape differs from the ONNX one, is the likely cause (read, not
+    /// traced). Measured with onnx2tf 1.29.24 and TensorFlow 2.19: the 13 such
     /// convolutions of ppocrv4-det and of ppocrv4-rec; affine_forms.onnx; a and b of shapes [1] and [1], scalar and
     /// [1], [1] and [1, 1, 1], per channel, [1, 1, 1, 1], as initializers or Constant nodes, either operand order. A
     /// scalar b, a Sub, a Mul alone or an Add alone leave it depthwise. The convolutions, by index.
