@@ -74,6 +74,8 @@ public enum ONNXTFLiteSize {
         let constants: [String: ConstantTensor]
     }
 
+    /// Every graph of `model` as onnx2tf writes it (an If's branches and a Loop's body become TFLite subgraphs), the
+    /// graphs in `notRun` empty and the Ifs they belong to inlined.
     public static func lower(_ model: Model, notRun: Set<Int> = []) -> Lowered {
         // Every graph: an If's branches and a Loop's body become TFLite subgraphs with their own operators.
         var constants: [String: ConstantTensor] = [:]
@@ -101,7 +103,6 @@ public enum ONNXTFLiteSize {
                                inputShapes: [String: [Int]] = [:], recurrences: [Int: [Int: LoweredRecurrence]] = [:]) -> Int {
         let (model, notRun, graphs, constants) = (lowered.model, lowered.notRun, lowered.graphs, lowered.constants)
         var written = graphs.reduce(0) { $0 + $1.written }
-        let pads = graphs.reduce(0) { $0 + $1.pads }
         var bytes = KerasTFLiteSize.fileBytes + written &* KerasTFLiteSize.operatorBytes
         // The converter stores equal constants once: one int32 [4, 2] paddings tensor per distinct padding.
         let paddings = Set(graphs.flatMap(\.padShapes)).count

@@ -26,7 +26,7 @@ public struct TargetEstimation: Sendable {
         let stored = model.storedBytes
         // Computed for the first target that needs them, shared by the others: the analysis at the sizes the
         // converter is given, the If branches those sizes leave untaken, the ONNX graphs as onnx2tf writes them, and
-        // what each recurrence becomes unrolled.
+        // what each recurrence becomes (as loops, or unrolled for a full-integer conversion).
         var analysis: GraphAnalysis?
         func analyzed() -> GraphAnalysis {
             if let analysis { return analysis }

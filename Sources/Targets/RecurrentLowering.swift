@@ -200,7 +200,6 @@ extension Coverage {
     public static func loweredRecurrences(model: Model, analysis: GraphAnalysis?, catalogue: Catalogue, fullInteger: Bool)
         -> [Int: [Int: (builtins: [String], steps: Int, sequence: String, biased: Bool)]]
     {
-
         let recurrent = recurrentOperators
         var main: [String: ConstantTensor] = [:]
         for t in model.tensors where t.graph == 0 { main[t.name] = t }
