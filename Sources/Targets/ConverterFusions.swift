@@ -95,9 +95,7 @@ extension Coverage {
         }
         var out: Set<Int> = []
         for (i, n) in nodes.enumerated() where n.opType == "Conv" && isDefaultDomain(n) {
-            guard case .int(let g)? = n.attributes["group"], g > 1, equalStrides(n), !slicedDepthwise(n),
-                  let w = n.inputs.count > 1 ? analysis?.shapes[n.inputs[1]] : nil, w.count >= 2, w[1] == 1,
-                  let x = n.inputs.first, let a = links.producer[x], let y = variable(nodes[a], "Add", ranked: true),
+            guard isDepthwise(n, analysis: analysis), !slicedDepthwise(n), let x = n.inputs.first, let a = links.producer[x], let y = variable(nodes[a], "Add", ranked: true),
                   let m = links.producer[y], variable(nodes[m], "Mul", ranked: false) != nil
             else { continue }
             out.insert(i)

@@ -952,9 +952,7 @@ public enum Coverage {
             // A convolution with one group per input channel is a depthwise convolution in TFLite, when its strides
             // are equal (TensorFlow's depthwise convolution takes no other); otherwise onnx2tf writes a grouped
             // convolution, a CONV_2D (Conv.py; measured: ppocr-cls's 2×1-strided ones, conv_forms.onnx).
-            if case .int(let g)? = node.attributes["group"], g > 1,
-                let w = node.inputs.count > 1 ? analysis?.shapes[node.inputs[1]] : nil, w.count >= 2, w[1] == 1, equalStrides(node)
-            {
+            if isDepthwise(node, analysis: analysis) {
                 if slicedDepthwise(node) {
                     // Run at stride 1 and sliced, the bias added after the slice (Conv.py's depth_conv_bias);
                     // TensorFlow's converter takes the pads into the dilated convolution (measured: dilated_depthwise.onnx).
@@ -1146,6 +1144,14 @@ public enum Coverage {
         let inRange = axes.map { $0 < 0 ? $0 &+ r : $0 }
         guard !inRange.isEmpty, inRange.allSatisfy({ $0 >= 0 && $0 < r }) else { return nil }
         return inRange.map { Int($0) }
+    }
+
+    /// A convolution with one group per input channel and equal strides, which onnx2tf writes as a depthwise
+    /// convolution when its input reaches it channels-last (TensorFlow's depthwise convolution takes no other strides).
+    static func isDepthwise(_ node: Node, analysis: GraphAnalysis?) -> Bool {
+        guard case .int(let g)? = node.attributes["group"], g > 1,
+              let w = node.inputs.count > 1 ? analysis?.shapes[node.inputs[1]] : nil, w.count >= 2, w[1] == 1 else { return false }
+        return equalStrides(node)
     }
 
     /// Every stride of a convolution the same (none given: all 1).
