@@ -127,7 +127,7 @@ let package = Package(
             name: "ManifestTests", dependencies: ["Manifest", "YAMLSyntax", "Diagnostics", "JSON", "TestSupport"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats", "JSON", "Hashing"]),
         .testTarget(name: "ProtobufWireTests", dependencies: ["ProtobufWire"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Compression", "Manifest", "Diagnostics", "JSON", "TestSupport"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Conversion", "Compression", "Manifest", "Diagnostics", "JSON", "TestSupport"]),
         .testTarget(name: "FlatBuffersTests", dependencies: ["FlatBuffers"]),
         .testTarget(name: "PlanningTests", dependencies: ["Planning", "Manifest", "Compression", "JSON", "TestSupport"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "ModelFormats"]),

@@ -473,6 +473,7 @@ def main():
     rewrite_fixtures()
     conv_form_fixtures()
     affine_form_fixtures()
+    whole_axis_slice_fixture()
     nop_form_fixtures()
     clip_bound_fixtures()
     transformer_form_fixtures()
@@ -861,6 +862,34 @@ def affine_form_fixtures():
     s = __import__("onnxruntime").InferenceSession(save(model(nodes, ins, outs, inits), "affine_forms.onnx"),
                                                    providers=["CPUExecutionProvider"])
     assert s.run(None, {"x": np.ones([1, 8, 6, 6], np.float32)})[0].shape == (1, 8, 6, 6)
+
+
+def whole_axis_slice_fixture():
+    """whole_axis_slice.onnx: magika's form (jax2tf's export): a sequence [1, L, C] made [1, C, L, 1] (Unsqueeze,
+    Transpose) for a 1-D convolution written as a 2-D one, its output sliced `[..., 0:1]` over the one-wide last
+    axis (jax2tf names every axis, ends open but the last) and squeezed, then a bias. The Slice keeps every element; onnx2tf 1.29.24 maps its axis to the
+    channels-last tensor's channels and kept one of 8 (the file ran and was wrong: 3.1 dB against the source), so
+    the driver makes it an Identity and the lowering counts nothing for it. The input is flat: onnx2tf moves a 3-D
+    graph input's second axis last, which is not the form."""
+    rng = np.random.default_rng(43)
+    i64 = lambda name, v: numpy_helper.from_array(np.array(v, np.int64), name)
+    N = helper.make_node
+    inits = [numpy_helper.from_array((rng.standard_normal((8, 4, 3, 1)) * 0.3).astype(np.float32), "w"),
+             numpy_helper.from_array((rng.standard_normal((1, 8, 1)) * 0.1).astype(np.float32), "b"),
+             i64("seq", [1, 12, 4]), i64("last", [3]), i64("zeros", [0, 0, 0, 0]),
+             i64("ends", [2**31 - 1, 2**31 - 1, 2**31 - 1, 1]), i64("axes", [0, 1, 2, 3])]
+    nodes = [N("Reshape", ["x", "seq"], ["x3"], name="sequence"),
+             N("Unsqueeze", ["x3", "last"], ["x4"], name="to2d"),
+             N("Transpose", ["x4"], ["xt"], name="channels.first", perm=[0, 2, 1, 3]),
+             N("Conv", ["xt", "w"], ["c"], name="conv", kernel_shape=[3, 1]),
+             N("Slice", ["c", "zeros", "ends", "axes"], ["s"], name="slice.last"),
+             N("Squeeze", ["s", "last"], ["q"], name="squeeze"),
+             N("Add", ["q", "b"], ["y"], name="bias")]
+    ins = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 48])]
+    outs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 10])]
+    s = __import__("onnxruntime").InferenceSession(save(model(nodes, ins, outs, inits), "whole_axis_slice.onnx"),
+                                                   providers=["CPUExecutionProvider"])
+    assert s.run(None, {"x": np.ones([1, 48], np.float32)})[0].shape == (1, 8, 10)
 
 
 def nop_form_fixtures():

@@ -82,6 +82,21 @@ def builtins_compared(binary, folder, target, row):
             + (f" ({unknown} nodes not in the table)" if unknown else ""))
 
 
+def fidelity_said(folder, target):
+    """", fidelity x dB": the lowest output SQNR of the artifact against its source, as the converter's check of
+    what it wrote measured it (report.json's summary.fidelity), or why it was not checked."""
+    reports = list((folder / "dist" / target).glob("*.report.json"))
+    f = json.loads(reports[0].read_text()).get("summary", {}).get("fidelity") if reports else None
+    if not f:
+        return ""
+    if not f.get("checked"):
+        return f", fidelity not checked ({f.get('reason', '')[:80]})"
+    dbs = [o.get("sqnr_db") for o in f.get("outputs", []) if o.get("paired", True)]
+    exact = all(o.get("exact") for o in f.get("outputs", []))
+    worst = min((x for x in dbs if x is not None), default=None)
+    return ", fidelity exact" if exact else f", fidelity {worst} dB" if worst is not None else ", fidelity no figure"
+
+
 def size_compared(folder, target, row):
     """", size +x.x % (P/W)": the size `estimate` predicted against the artifact's, in bytes."""
     [artifact] = (folder / "dist" / target).glob("*.tflite")
@@ -138,6 +153,8 @@ def main():
                 r = subprocess.run([a.bin, "convert", "m.slipway.yaml", "--target", t, "--force", "--python", a.python],
                                    cwd=d, capture_output=True, timeout=1800)
                 ran, runs = "", None
+                if r.returncode == 0:
+                    ran += fidelity_said(d, t)
                 if r.returncode == 0 and a.builtins:
                     ran += builtins_compared(a.bin, d, t, predicted.get(t, {})) + size_compared(d, t, predicted.get(t, {}))
                 if r.returncode == 0 and a.run:

@@ -478,7 +478,7 @@ public enum ExternalConverter {
     }
 
     static func writeDriver(_ name: String, into work: String) throws(ConversionError) {
-        guard let text = EmbeddedDrivers.files[name] else { throw ConversionError(.io, "internal error: no driver \(name)") }
+        guard let text = name == "run_models.py" ? EmbeddedRunners.runModels : EmbeddedDrivers.files[name] else { throw ConversionError(.io, "internal error: no driver \(name)") }
         try SafeWriter.scratch(Array(text.utf8), to: "\(work)/\(name)")
     }
 }
@@ -557,6 +557,11 @@ extension ExternalConverter {
             // driver that takes them.
             try writeDriver("calibration_samples.py", into: work)
             try writeDriver("tflite_quantization.py", into: work)
+            if d == "onnx_tflite.py" {
+                // What onnx2tf wrote is run against the source with `slipway test`'s own runner classes.
+                try writeDriver("artifact_fidelity.py", into: work)
+                try writeDriver("run_models.py", into: work)
+            }
         }
         if let copy = plan.sourceCopy { try copyFile(source, to: "\(work)/\(copy)", cancellation: cancellation) }
         let argv = plan.arguments.map { $0.replacingAll(workPlaceholder, work) }
@@ -580,6 +585,10 @@ extension ExternalConverter {
         if exit.cancelled { throw ConversionError(.cancelled, "cancelled (\(plan.tool.name) stopped; log: \(logPath))") }
         guard exit.succeeded else {
             let tail = ChildProcess.tail(of: logPath, lines: 20)
+            // A driver's own refusal (its last "slipway: " line) is the error; the log's tail is the tool's noise.
+            if let said = tail.split(separator: "\n").last(where: { $0.hasPrefix("slipway: ") }) {
+                throw ConversionError(.toolFailed, "\(said.dropFirst("slipway: ".count)); \(plan.tool.name) stopped (\(exit.summary)), its log is \(logPath)")
+            }
             throw ConversionError(.toolFailed, "\(plan.tool.name) failed (\(exit.summary)); its log is \(logPath)\(tail.isEmpty ? "" : ", ending:\n" + tail)")
         }
         // A last guard on "never touch the source": a tool that wrote to it anyway is an error, not a success.

@@ -1023,6 +1023,11 @@ public enum Coverage {
             if sized, let x = node.inputs.first, analysis?.shapes[x] != nil {
                 return .some(Array(repeating: "STRIDED_SLICE", count: max(1, node.outputs.filter { !$0.isEmpty }.count)))
             }
+        case "Slice":
+            // A slice that keeps every element is an Identity before onnx2tf sees it (onnx_tflite.py's
+            // drop_whole_axis_slices: onnx2tf maps such a slice's axes to the channels-last tensor wrongly, magika's
+            // `x[..., 0:1]` of a one-wide axis kept one channel of 512).
+            if slicesNothing(node, model: model, tensors: tensors, analysis: analysis) { return .some([]) }
         case "Pad":
             // A reflection is TFLite's MIRROR_PAD (measured: silero-vad's reflect Pads).
             if case .string(let mode)? = node.attributes["mode"], mode == "reflect" { return .some(["MIRROR_PAD"]) }
@@ -1108,6 +1113,15 @@ public enum Coverage {
         guard let x = node.inputs.first, let shape = analysis?.shapes[x],
               let axes = reducedAxes(node, rank: shape.count, tensors: tensors, model: model) else { return false }
         return axes.allSatisfy { shape[$0] == 1 }
+    }
+
+    /// A Slice whose output has its input's shape, at steps of 1: it keeps every element.
+    static func slicesNothing(_ node: Node, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?) -> Bool {
+        guard let x = node.inputs.first, let y = node.outputs.first, let from = analysis?.shapes[x],
+              let to = analysis?.shapes[y], from == to else { return false }
+        guard node.inputs.count > 4, !node.inputs[4].isEmpty else { return true }
+        guard let t = tensors[node.inputs[4]], let steps = try? model.integerValues(of: t, limit: 64) else { return false }
+        return steps.allSatisfy { $0 == 1 }
     }
 
     /// x − 0, x + 0 (or 0 + x), x · 1 (or 1 · x) and x / 1 of a one-element constant that broadcasts to nothing more:

@@ -359,6 +359,19 @@ struct ExternalConverterTests {
         #expect(listing(dir + "/out") == ["m.bin.log"])
     }
 
+    @Test("a driver's own refusal (its last \"slipway: \" line) is the error, the tool's exit and log after it")
+    func driverRefusal() throws {
+        let (dir, _) = try project("slipway: 1\n")
+        do {
+            _ = try runShell("echo 'W0000 noise' >&2; echo 'slipway: the file computes something else' >&2; echo 'more noise' >&2; exit 2", in: dir)
+            Issue.record("expected a failure")
+        } catch {
+            #expect(error.kind == .toolFailed)
+            #expect(error.message == "the file computes something else; sh-tool stopped (exit status 2), its log is \(dir)/out/m.bin.log")
+        }
+        #expect(listing(dir + "/out") == ["m.bin.log"])
+    }
+
     @Test("a successful tool: the product is renamed into place and the report records tool, argv, log and versions")
     func success() throws {
         let (dir, _) = try project("slipway: 1\n")

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import Evaluation
+import Conversion
 
 #if canImport(Glibc)
 import Glibc

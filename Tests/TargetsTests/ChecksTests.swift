@@ -251,6 +251,15 @@ let fixtures = "Tests/Fixtures/targets/"
         #expect(r.builtinCounts == ["ADD": 2, "CONV_2D": 3, "DEPTHWISE_CONV_2D": 1, "MUL": 2])
     }
 
+    /// A Slice that keeps every element (jax2tf's `[..., 0:1]` of a one-wide axis, every axis named) is nothing: the
+    /// driver makes it an Identity before onnx2tf, which mapped its axis to the channels-last tensor's channels and
+    /// wrote a file that ran and was wrong (whole_axis_slice.onnx, magika's form; measured: onnx2tf 1.29.24).
+    @Test func aSliceThatKeepsEveryElementIsNothing() throws {
+        let (r, lowered) = try liteRTLowering(fixtures + "whole_axis_slice.onnx")
+        #expect(lowered("slice.last", "squeeze", "conv") == [[], ["RESHAPE"], ["CONV_2D"]])
+        #expect(r.builtinCounts["STRIDED_SLICE"] == nil)
+    }
+
     /// Reductions that keep dimensions of size 1, a cast to the input's own type, and x − 0, x + 0, x · 1, x / 1
     /// are nothing in the artifact; a reduction that drops its dimension stays a MEAN, also of one element (a
     /// REDUCE_MAX), unless reshaped back (nop_forms.onnx, measured).

@@ -912,3 +912,72 @@ def test_an_if_whose_branch_reads_the_main_graphs_weights_is_refused_as_onnx2tf_
     r = run("convert", str(manifest), "--force", "--python", CONVERT_PYTHON)
     assert r.returncode != 0
     assert "KeyError: 'verifier_model.1.weight'" in (tmp_path / "dist/f32/j.tflite.log").read_text()
+
+
+def test_a_slice_that_keeps_every_element_converts_to_what_the_source_computes(run, tmp_path):
+    """magika's form (Tests/Fixtures/targets/whole_axis_slice.onnx): a convolution's output sliced `[..., 0:1]` over
+    its one-wide last axis, every axis named. onnx2tf 1.29.24 mapped the Slice onto the channels-last tensor's
+    channels and wrote a file that ran and kept one channel of 8 (−0.2 dB against the source; magika −3.1 dB, its top
+    class changed). The driver makes the Slice an Identity; the file is checked against the source before it is
+    kept (report.json's summary.fidelity), and `estimate` predicts no STRIDED_SLICE, as the file holds none."""
+    shutil.copy(REPO / "Tests/Fixtures/targets/whole_axis_slice.onnx", tmp_path / "m.onnx")
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text("slipway: 1\nname: m\nmodel: {path: m.onnx}\ntargets:\n  f32: {runtime: litert, format: tflite}\n")
+    e = run("estimate", str(manifest), "--json", env={"SLIPWAY_CACHE_DIR": str(tmp_path / "cache")})
+    [row] = json.loads(e.stdout)["targets"]
+    r = run("convert", str(manifest), "--python", CONVERT_PYTHON)
+    assert r.returncode == 0, r.stderr.decode()
+    fidelity = json.loads((tmp_path / "dist/f32/m.tflite.report.json").read_text())["summary"]["fidelity"]
+    assert fidelity["checked"] and fidelity["failed"] == [] and fidelity["inputs"] == "seeded uniform"
+    [out] = fidelity["outputs"]
+    assert out["name"] == "y" and out["sqnr_db"] > 100 and out["max_abs_error"] < 1e-5, out
+    written = inspect(run, tmp_path / "dist/f32/m.tflite")["operators"]
+    assert "STRIDED_SLICE" not in written and "STRIDED_SLICE" not in row["builtins"]
+    # Known miss: the input's Reshape and the Unsqueeze are one RESHAPE in the file (TFLite merges adjacent ones).
+    assert set(row["builtins"]) == set(written) and row["builtins"]["RESHAPE"] == written["RESHAPE"] + 1
+
+
+def test_the_fidelity_check_refuses_a_float_file_that_computes_something_else(run, tmp_path):
+    """The check `convert` runs on what onnx2tf wrote (scripts/converters/artifact_fidelity.py), in the converter's
+    interpreter with onnxruntime and LiteRT: a float32 file against a source it was not converted from (the bias
+    moved by 1) fails, naming the output, its SQNR and its largest error; against its own source it passes; an
+    output of values near zero that differ by rounding alone passes (ppocrv4-det's probabilities of noise:
+    31.8 dB, errors of 1.4e-7)."""
+    import onnx
+    from onnx import numpy_helper
+    shutil.copy(REPO / "Tests/Fixtures/targets/whole_axis_slice.onnx", tmp_path / "m.onnx")
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text("slipway: 1\nname: m\nmodel: {path: m.onnx}\ntargets:\n  f32: {runtime: litert, format: tflite}\n")
+    r = run("convert", str(manifest), "--python", CONVERT_PYTHON)
+    assert r.returncode == 0, r.stderr.decode()
+    m = onnx.load(str(tmp_path / "m.onnx"))
+    for i, t in enumerate(m.graph.initializer):
+        if t.name == "b":
+            m.graph.initializer[i].CopyFrom(numpy_helper.from_array(numpy_helper.to_array(t) + 1, "b"))
+    onnx.save(m, str(tmp_path / "moved.onnx"))
+    script = f"""
+import json, sys
+sys.path[:0] = [{str(REPO / 'scripts/converters')!r}, {str(REPO / 'scripts/runners')!r}]
+import artifact_fidelity as F
+art = {str(tmp_path / 'dist/f32/m.tflite')!r}
+out = {{k: F.compare(p, art, "float32", {{}}, {{}}) for k, p in (("own", {str(tmp_path / 'm.onnx')!r}), ("moved", {str(tmp_path / 'moved.onnx')!r}))}}
+print(json.dumps(out))
+"""
+    import subprocess
+    p = subprocess.run([CONVERT_PYTHON, "-c", script], capture_output=True, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr.decode()[-2000:]
+    out = json.loads(p.stdout.decode().strip().splitlines()[-1])
+    assert out["own"]["checked"] and out["own"]["failed"] == []
+    [failed] = out["moved"]["failed"]
+    assert failed["name"] == "y" and failed["sqnr_db"] < 10 and 0.9 < failed["max_abs_error"] < 1.1, failed
+    # Near zero, rounding alone: below the floor in dB, within the tolerance in value; far off: changed; quantized
+    # modes are not judged.
+    judged = subprocess.run([CONVERT_PYTHON, "-c", f"""
+import sys, numpy as np
+sys.path[:0] = [{str(REPO / 'scripts/converters')!r}]
+import artifact_fidelity as F
+ref = np.full(1000, 1e-6); noisy = ref + np.random.default_rng(0).normal(0, 3e-8, 1000)
+print(F.sqnr(ref, noisy) < F.FLOORS["float32"], F.changed(ref, noisy, "float32"), F.changed(ref + 1, -ref - 1, "float32"),
+      F.changed(ref, noisy + 1, "float16"), F.changed(ref, noisy + 1, "full-integer"))
+"""], capture_output=True)
+    assert judged.stdout.decode().split() == ["True", "False", "True", "True", "False"], judged.stderr.decode()[-500:]

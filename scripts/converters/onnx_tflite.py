@@ -26,7 +26,8 @@ import re
 import shutil
 import sys
 
-from tflite_quantization import configure, convert as write_tflite, fail, progress  # written beside this driver
+import artifact_fidelity  # written beside this driver, as are the two below
+from tflite_quantization import configure, convert as write_tflite, fail, progress
 
 
 def onnx_inputs(path):
@@ -200,15 +201,26 @@ OPEN_END = 2**31 - 1
 
 
 def drop_whole_axis_slices(path):
-    """Replaces each top-level Slice that keeps every element (starts 0, steps 1, ends open: `x[:, :129, :]` as
-    torch.onnx writes it, one Slice per axis) by an Identity. onnx2tf's simplifier merges a chain of single-axis
-    Slices into one Slice over all three axes, and onnx2tf then maps that Slice's axes to the channels-last tensor
-    wrongly: silero-vad's STFT magnitude came out [1, 0, 258] and its LSTM failed ("Dimension 0 in both shapes must
-    be equal", sequence length 0). Left with the one real Slice, onnx2tf converts it right."""
+    """Replaces each top-level Slice that keeps every element by an Identity: starts 0, steps 1 and ends open
+    (`x[:, :129, :]` as torch.onnx writes it, one Slice per axis), or, where ONNX's shape inference knows both, an
+    output of the input's shape at steps of 1 (jax2tf's `x[..., 0:1]` of a one-wide axis). onnx2tf maps such a
+    Slice's axes to the channels-last tensor wrongly: silero-vad's Slices, merged by onnx2tf's simplifier into one
+    over three axes, made its STFT magnitude [1, 0, 258] and failed its LSTM ("Dimension 0 in both shapes must be
+    equal"); magika's kept 1 channel of its convolution's 512 and changed every score. Slipway's lowering counts
+    these as nothing (Coverage.slicesNothing)."""
     import onnx
     from onnx import helper, numpy_helper
     model = onnx.load(path)
     g = model.graph
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model, data_prop=True).graph
+    except Exception:  # shapes the inference cannot take: the open-ended rule alone
+        inferred = g
+    shapes = {}
+    for v in list(inferred.value_info) + list(inferred.input) + list(inferred.output):
+        dims = v.type.tensor_type.shape.dim
+        if v.type.tensor_type.HasField("shape") and all(d.HasField("dim_value") for d in dims):
+            shapes[v.name] = [d.dim_value for d in dims]
     values = {t.name: numpy_helper.to_array(t) for t in g.initializer}
     for n in g.node:
         if n.op_type == "Constant" and n.attribute and n.attribute[0].name == "value":
@@ -224,8 +236,10 @@ def drop_whole_axis_slices(path):
         if n.op_type == "Slice" and len(n.input) >= 3 and len(n.output) == 1:
             starts, ends = const(n.input[1]), const(n.input[2])
             steps = const(n.input[4]) if len(n.input) > 4 and n.input[4] else None
-            if (starts is not None and ends is not None and len(starts) == len(ends) and all(s == 0 for s in starts)
-                    and all(e >= OPEN_END for e in ends) and (steps is None or all(s == 1 for s in steps))):
+            unit = steps is None or all(s == 1 for s in steps)
+            kept = n.input[0] in shapes and shapes.get(n.input[0]) == shapes.get(n.output[0])
+            if unit and (kept or starts is not None and ends is not None and len(starts) == len(ends)
+                         and all(s == 0 for s in starts) and all(e >= OPEN_END for e in ends)):
                 nodes.append(helper.make_node("Identity", [n.input[0]], list(n.output), name=n.name))
                 dropped += 1
                 continue
@@ -356,6 +370,10 @@ def main():
     folder = os.path.join(work, "saved_model")
     fixed = {n: [int(x) for x in d.split(",") if x] for n, _, d in (s.partition("=") for s in a.input)}
     values = {n: int(v) for n, _, v in (s.partition("=") for s in a.value)}
+    # The source as it came, for the check of what was written: onnx2tf writes its simplified graph over a.source,
+    # and the copy's own rewrites below are checked with the conversion (beside it: external data files resolve).
+    reference = os.path.join(work, "reference.onnx")
+    shutil.copyfile(a.source, reference)
     prepare_copy(a.source, fixed, values)
     # An inlined branch may hold Ifs of its own (silero-vad's decoder squeezes behind one): until none is left.
     for _ in range(16):
@@ -386,6 +404,23 @@ def main():
     except Exception as e:  # an operator onnx2tf has no conversion for
         fail(f"onnx2tf could not convert the model: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}")
 
+    def finish(summary):
+        # What was written, run against the source before slipway keeps it (artifact_fidelity.py): a float file
+        # that computes something else is refused, naming the outputs; a quantized one's figures are reported.
+        progress("checking the file against the ONNX model")
+        fidelity = artifact_fidelity.compare(reference, a.output, summary["mode"], fixed, values,
+                                             calibration=a.calibration, names=names)
+        summary["fidelity"] = fidelity
+        with open(a.summary, "w", encoding="utf-8") as f:
+            json.dump(summary, f)
+        if fidelity.get("failed"):
+            said = ", ".join(f"{o['name']} at {'no' if o['sqnr_db'] is None else o['sqnr_db']} dB (largest error "
+                             f"{o.get('max_abs_error', float('nan')):.3g})" for o in fidelity["failed"])
+            fail(f"onnx2tf {onnx2tf.__version__} wrote a {summary['mode']} file that computes something else than the ONNX "
+                 f"model: run on {fidelity['samples']} {fidelity['inputs']} samples, its outputs {said} against the source "
+                 f"(a {summary['mode']} conversion agrees to at least {fidelity['floor_db']:g} dB, or within "
+                 f"{fidelity['tolerance']:g} of the output's largest magnitude); the file is not kept")
+
     import tensorflow as tf
     if not (full_integer or dynamic_range):
         # onnx2tf's own float files: <input name>_float32.tflite and _float16.tflite beside the SavedModel.
@@ -394,18 +429,16 @@ def main():
         if not made:
             fail(f"onnx2tf wrote no *{variant} in its output folder ({', '.join(sorted(os.listdir(folder)))})")
         shutil.copyfile(os.path.join(folder, made[0]), a.output)
-        with open(a.summary, "w", encoding="utf-8") as f:
-            json.dump({"onnx2tf": onnx2tf.__version__, "tensorflow": tf.__version__, "mode": a.weights if a.weights != "none" else "float32",
-                       "converter": "onnx2tf.convert"}, f)
+        finish({"onnx2tf": onnx2tf.__version__, "tensorflow": tf.__version__, "mode": a.weights if a.weights != "none" else "float32",
+                "converter": "onnx2tf.convert"})
         return
     if dynamic_range:
         # int8 weights, float activations: no representative dataset, the shared settings as the Keras path sets them.
         converter = tf.lite.TFLiteConverter.from_saved_model(folder)
         mode = configure(tf, converter, a.weights, a.activations, per_tensor=a.per_tensor)
         write_tflite(converter, a.output)
-        with open(a.summary, "w", encoding="utf-8") as f:
-            json.dump({"onnx2tf": onnx2tf.__version__, "tensorflow": tf.__version__, "mode": mode,
-                       "converter": "onnx2tf.convert, then tf.lite.TFLiteConverter.from_saved_model"}, f)
+        finish({"onnx2tf": onnx2tf.__version__, "tensorflow": tf.__version__, "mode": mode,
+                "converter": "onnx2tf.convert, then tf.lite.TFLiteConverter.from_saved_model"})
         return
     signature = tf.saved_model.load(folder).signatures["serving_default"]
     specs = signature.structured_input_signature[1]
@@ -431,10 +464,9 @@ def main():
     mode = configure(tf, converter, a.weights, a.activations, io=a.io, per_tensor=a.per_tensor,
                      samples=samples if a.calibration else None)
     write_tflite(converter, a.output)
-    with open(a.summary, "w", encoding="utf-8") as f:
-        json.dump({"onnx2tf": onnx2tf.__version__, "tensorflow": tf.__version__, "mode": mode,
-                   "inputs": {n: spec.shape.as_list() for n, _, spec in order},
-                   "converter": "onnx2tf.convert, then tf.lite.TFLiteConverter.from_saved_model"}, f)
+    finish({"onnx2tf": onnx2tf.__version__, "tensorflow": tf.__version__, "mode": mode,
+            "inputs": {n: spec.shape.as_list() for n, _, spec in order},
+            "converter": "onnx2tf.convert, then tf.lite.TFLiteConverter.from_saved_model"})
 
 
 if __name__ == "__main__":

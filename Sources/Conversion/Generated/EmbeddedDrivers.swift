@@ -146,6 +146,168 @@ def convert(converter, output):
         f.write(flatbuffer)
 
 """#,
+        "artifact_fidelity.py": #"""
+"""Whether a converted TFLite file computes what its ONNX source computes, written beside the driver in the
+conversion's work folder (onnx_tflite.py runs it on what it wrote, before `slipway convert` keeps it).
+
+A converter can write a file that loads and runs and is wrong: onnx2tf 1.29.24 maps a Slice over the last axis of a
+channels-first tensor onto the channels-last one (magika's `x[..., 0:1]` after its convolution kept 1 channel of
+512, and every score changed: top class 83 where the ONNX model says 148). Nothing in the file says so; only running
+both does. Both models run on the same samples (the calibration samples when the conversion has them, else seeded
+uniform values), in onnxruntime and LiteRT through the test runner's own classes (run_models.py, written beside this
+file), and each output's signal-to-noise ratio is measured against the source's:
+  SQNR = 10 log10(sum(ref^2) / sum((ref - out)^2))  (dB; infinite where they agree exactly).
+A float conversion whose output falls below its floor and strays further than rounding does has changed the
+model, not rounded it: float32 rounds a model's outputs to well over 60 dB (magika's wrong file: −3.1 dB, errors up
+to 0.92), float16 weights to over 30 dB. The absolute bound keeps an output near zero from failing on rounding alone:
+ppocrv4-det's probabilities of seeded noise are ~1e-6, rounded to 31.8 dB with errors of 1.4e-7. Quantized
+conversions are reported, not judged: their noise is the quantization's, which `estimate` and `slipway test` judge
+against the manifest."""
+import math
+
+# The floors below which a float conversion is taken to have changed the model (dB), where its largest error also
+# exceeds the tolerance times the output's largest magnitude (at least 1).
+FLOORS = {"float32": 40.0, "float16": 20.0}
+TOLERANCES = {"float32": 1e-4, "float16": 1e-2}
+# Operators whose outputs differ from run to run by design: a model holding one is reported, not judged.
+RANDOM_OPERATORS = {"RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike", "Multinomial", "Bernoulli"}
+SAMPLES = 2
+
+
+def random_samples(inputs, fixed, values, count=SAMPLES):
+    """Seeded samples in each input's element type: uniform [0, 1) floats, integers 0 or 1 (a valid index into any
+    table), booleans; a free dimension without a manifest shape is 1."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    out = []
+    for _ in range(count):
+        sample = {}
+        for i in inputs:
+            if i.name in values:
+                continue
+            shape = fixed.get(i.name) or [d if isinstance(d, int) and d > 0 else 1 for d in i.shape]
+            kind = i.type
+            if "float" in kind or "double" in kind:
+                sample[i.name] = rng.random(shape).astype(np.float32)
+            elif "bool" in kind:
+                sample[i.name] = rng.integers(0, 2, size=shape).astype(bool)
+            else:
+                sample[i.name] = rng.integers(0, 2, size=shape).astype(np.int64)
+        out.append(sample)
+    return out
+
+
+def sqnr(ref, out):
+    import numpy as np
+    ref = np.asarray(ref, dtype=np.float64).reshape(-1)
+    out = np.asarray(out, dtype=np.float64).reshape(-1)
+    noise = float(np.sum((ref - out) ** 2))
+    if not np.all(np.isfinite(out)) and np.all(np.isfinite(ref)):
+        return -math.inf
+    signal = float(np.sum(ref ** 2))
+    if noise == 0:
+        return math.inf
+    if signal == 0:
+        return -math.inf
+    return 10 * math.log10(signal / noise)
+
+
+def changed(ref, out, mode):
+    """Whether a float output `out` of a `mode` conversion strays from the source's `ref` further than rounding:
+    below the mode's floor in dB, and an error above its tolerance of the largest magnitude (at least 1). Quantized
+    modes have no floor: never."""
+    import numpy as np
+    floor = FLOORS.get(mode)
+    if floor is None:
+        return False
+    ref = np.asarray(ref, dtype=np.float64).reshape(-1)
+    out = np.asarray(out, dtype=np.float64).reshape(-1)
+    if sqnr(ref, out) >= floor:
+        return False
+    if not np.all(np.isfinite(out)) or not ref.size:
+        return True
+    return float(np.max(np.abs(ref - out))) > TOLERANCES[mode] * max(1.0, float(np.max(np.abs(ref))))
+
+
+def compare(reference, artifact, mode, fixed, values, calibration=None, names=None):
+    """{"checked": bool, "samples", "inputs", "outputs": [{name, sqnr_db, max_abs_error}], "floor_db"?, "failed",
+    "reason"?}: `failed` holds the outputs below the mode's floor (a float conversion only); `names` {input: dtype}
+    of the model the calibration samples are read for (onnx_inputs)."""
+    try:
+        import numpy as np
+        import onnx
+        from run_models import LiteRTModel, OnnxModel, with_values
+    except Exception as e:  # an interpreter without onnxruntime or LiteRT: said, not failed
+        return {"checked": False, "reason": f"cannot run the models here ({type(e).__name__}: {e})"}
+    graph = onnx.load(reference, load_external_data=False).graph
+    randomized = sorted({n.op_type for n in graph.node if n.op_type in RANDOM_OPERATORS})
+    if randomized:
+        return {"checked": False, "reason": f"the model draws random values ({', '.join(randomized)}): its outputs differ run to run"}
+    try:
+        source = OnnxModel(reference)
+        converted = LiteRTModel(artifact, delegate="cpu")
+    except Exception as e:
+        return {"checked": False, "reason": f"cannot load the models ({type(e).__name__}: {str(e).strip()[:200]})"}
+    samples = []
+    if calibration and names:
+        import itertools
+        from calibration_samples import samples as by_name
+        samples = list(itertools.islice(by_name(calibration, {n: dtype for n, dtype in names.items()}), SAMPLES))
+    if not samples:
+        samples = random_samples(source.inputs, fixed, values)
+    errors = {}
+    for sample in samples:
+        try:
+            ref = source.run(source.feed(with_values(source, sample, values)))
+            got = converted.run(converted.feed(sample))
+        except Exception as e:
+            return {"checked": False, "reason": f"cannot run the models on a sample ({type(e).__name__}: {str(e).strip()[:200]})"}
+        names_got = converted.output_names
+        for k, name in enumerate(source.output_names):
+            r = np.asarray(ref[k])
+            j = names_got.index(name) if name in names_got else (k if k < len(got) else None)
+            if j is None:
+                errors.setdefault(name, []).append(None)
+                continue
+            o = np.asarray(got[j])
+            # In the source's layout: as the artifact has it, or channels moved last as onnx2tf writes NC… tensors;
+            # whichever agrees better (a wrong conversion agrees in neither).
+            views = [(r, o.reshape(r.shape))] if o.size == r.size else []
+            if r.ndim >= 3 and o.size == r.size:
+                moved = np.moveaxis(r, 1, -1)
+                views.append((moved, o.reshape(moved.shape)))
+            if not views:
+                errors.setdefault(name, []).append(None)
+                continue
+            r, o = max(views, key=lambda v: sqnr(*v))
+            errors.setdefault(name, []).append((r, o))
+    outputs, failed = [], []
+    floor = FLOORS.get(mode)
+    for name, pairs in errors.items():
+        if any(p is None for p in pairs):
+            outputs.append({"name": name, "paired": False})
+            continue
+        ref = np.concatenate([np.asarray(p[0], dtype=np.float64).reshape(-1) for p in pairs])
+        out = np.concatenate([np.asarray(p[1], dtype=np.float64).reshape(-1) for p in pairs])
+        db = sqnr(ref, out)
+        # JSON has no infinity: agreeing exactly is `exact`, a source of zeros or a non-finite output no figure.
+        entry = {"name": name, "sqnr_db": round(db, 2) if math.isfinite(db) else None}
+        if db == math.inf:
+            entry["exact"] = True
+        if np.all(np.isfinite(out)) and ref.size:
+            entry["max_abs_error"] = float(np.max(np.abs(ref - out)))
+        outputs.append(entry)
+        # Integer outputs (an index, a count) follow from float ones; only float outputs are judged.
+        if pairs[0][0].dtype.kind == "f" and changed(ref, out, mode):
+            failed.append(entry)
+    result = {"checked": True, "samples": len(samples), "inputs": "calibration" if calibration and samples else "seeded uniform",
+              "outputs": outputs}
+    if floor is not None:
+        result["floor_db"], result["tolerance"] = floor, TOLERANCES[mode]
+    result["failed"] = failed
+    return result
+
+"""#,
         "quantize_static.py": #"""
 """Static (activation) quantization of an ONNX model with onnxruntime's quantize_static.
 
@@ -718,7 +880,8 @@ import re
 import shutil
 import sys
 
-from tflite_quantization import configure, convert as write_tflite, fail, progress  # written beside this driver
+import artifact_fidelity  # written beside this driver, as are the two below
+from tflite_quantization import configure, convert as write_tflite, fail, progress
 
 
 def onnx_inputs(path):
@@ -892,15 +1055,26 @@ OPEN_END = 2**31 - 1
 
 
 def drop_whole_axis_slices(path):
-    """Replaces each top-level Slice that keeps every element (starts 0, steps 1, ends open: `x[:, :129, :]` as
-    torch.onnx writes it, one Slice per axis) by an Identity. onnx2tf's simplifier merges a chain of single-axis
-    Slices into one Slice over all three axes, and onnx2tf then maps that Slice's axes to the channels-last tensor
-    wrongly: silero-vad's STFT magnitude came out [1, 0, 258] and its LSTM failed ("Dimension 0 in both shapes must
-    be equal", sequence length 0). Left with the one real Slice, onnx2tf converts it right."""
+    """Replaces each top-level Slice that keeps every element by an Identity: starts 0, steps 1 and ends open
+    (`x[:, :129, :]` as torch.onnx writes it, one Slice per axis), or, where ONNX's shape inference knows both, an
+    output of the input's shape at steps of 1 (jax2tf's `x[..., 0:1]` of a one-wide axis). onnx2tf maps such a
+    Slice's axes to the channels-last tensor wrongly: silero-vad's Slices, merged by onnx2tf's simplifier into one
+    over three axes, made its STFT magnitude [1, 0, 258] and failed its LSTM ("Dimension 0 in both shapes must be
+    equal"); magika's kept 1 channel of its convolution's 512 and changed every score. Slipway's lowering counts
+    these as nothing (Coverage.slicesNothing)."""
     import onnx
     from onnx import helper, numpy_helper
     model = onnx.load(path)
     g = model.graph
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model, data_prop=True).graph
+    except Exception:  # shapes the inference cannot take: the open-ended rule alone
+        inferred = g
+    shapes = {}
+    for v in list(inferred.value_info) + list(inferred.input) + list(inferred.output):
+        dims = v.type.tensor_type.shape.dim
+        if v.type.tensor_type.HasField("shape") and all(d.HasField("dim_value") for d in dims):
+            shapes[v.name] = [d.dim_value for d in dims]
     values = {t.name: numpy_helper.to_array(t) for t in g.initializer}
     for n in g.node:
         if n.op_type == "Constant" and n.attribute and n.attribute[0].name == "value":
@@ -916,8 +1090,10 @@ def drop_whole_axis_slices(path):
         if n.op_type == "Slice" and len(n.input) >= 3 and len(n.output) == 1:
             starts, ends = const(n.input[1]), const(n.input[2])
             steps = const(n.input[4]) if len(n.input) > 4 and n.input[4] else None
-            if (starts is not None and ends is not None and len(starts) == len(ends) and all(s == 0 for s in starts)
-                    and all(e >= OPEN_END for e in ends) and (steps is None or all(s == 1 for s in steps))):
+            unit = steps is None or all(s == 1 for s in steps)
+            kept = n.input[0] in shapes and shapes.get(n.input[0]) == shapes.get(n.output[0])
+            if unit and (kept or starts is not None and ends is not None and len(starts) == len(ends)
+                         and all(s == 0 for s in starts) and all(e >= OPEN_END for e in ends)):
                 nodes.append(helper.make_node("Identity", [n.input[0]], list(n.output), name=n.name))
                 dropped += 1
                 continue
@@ -1048,6 +1224,10 @@ def main():
     folder = os.path.join(work, "saved_model")
     fixed = {n: [int(x) for x in d.split(",") if x] for n, _, d in (s.partition("=") for s in a.input)}
     values = {n: int(v) for n, _, v in (s.partition("=") for s in a.value)}
+    # The source as it came, for the check of what was written: onnx2tf writes its simplified graph over a.source,
+    # and the copy's own rewrites below are checked with the conversion (beside it: external data files resolve).
+    reference = os.path.join(work, "reference.onnx")
+    shutil.copyfile(a.source, reference)
     prepare_copy(a.source, fixed, values)
     # An inlined branch may hold Ifs of its own (silero-vad's decoder squeezes behind one): until none is left.
     for _ in range(16):
@@ -1078,6 +1258,23 @@ def main():
     except Exception as e:  # an operator onnx2tf has no conversion for
         fail(f"onnx2tf could not convert the model: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}")
 
+    def finish(summary):
+        # What was written, run against the source before slipway keeps it (artifact_fidelity.py): a float file
+        # that computes something else is refused, naming the outputs; a quantized one's figures are reported.
+        progress("checking the file against the ONNX model")
+        fidelity = artifact_fidelity.compare(reference, a.output, summary["mode"], fixed, values,
+                                             calibration=a.calibration, names=names)
+        summary["fidelity"] = fidelity
+        with open(a.summary, "w", encoding="utf-8") as f:
+            json.dump(summary, f)
+        if fidelity.get("failed"):
+            said = ", ".join(f"{o['name']} at {'no' if o['sqnr_db'] is None else o['sqnr_db']} dB (largest error "
+                             f"{o.get('max_abs_error', float('nan')):.3g})" for o in fidelity["failed"])
+            fail(f"onnx2tf {onnx2tf.__version__} wrote a {summary['mode']} file that computes something else than the ONNX "
+                 f"model: run on {fidelity['samples']} {fidelity['inputs']} samples, its outputs {said} against the source "
+                 f"(a {summary['mode']} conversion agrees to at least {fidelity['floor_db']:g} dB, or within "
+                 f"{fidelity['tolerance']:g} of the output's largest magnitude); the file is not kept")
+
     import tensorflow as tf
     if not (full_integer or dynamic_range):
         # onnx2tf's own float files: <input name>_float32.tflite and _float16.tflite beside the SavedModel.
@@ -1086,18 +1283,16 @@ def main():
         if not made:
             fail(f"onnx2tf wrote no *{variant} in its output folder ({', '.join(sorted(os.listdir(folder)))})")
         shutil.copyfile(os.path.join(folder, made[0]), a.output)
-        with open(a.summary, "w", encoding="utf-8") as f:
-            json.dump({"onnx2tf": onnx2tf.__version__, "tensorflow": tf.__version__, "mode": a.weights if a.weights != "none" else "float32",
-                       "converter": "onnx2tf.convert"}, f)
+        finish({"onnx2tf": onnx2tf.__version__, "tensorflow": tf.__version__, "mode": a.weights if a.weights != "none" else "float32",
+                "converter": "onnx2tf.convert"})
         return
     if dynamic_range:
         # int8 weights, float activations: no representative dataset, the shared settings as the Keras path sets them.
         converter = tf.lite.TFLiteConverter.from_saved_model(folder)
         mode = configure(tf, converter, a.weights, a.activations, per_tensor=a.per_tensor)
         write_tflite(converter, a.output)
-        with open(a.summary, "w", encoding="utf-8") as f:
-            json.dump({"onnx2tf": onnx2tf.__version__, "tensorflow": tf.__version__, "mode": mode,
-                       "converter": "onnx2tf.convert, then tf.lite.TFLiteConverter.from_saved_model"}, f)
+        finish({"onnx2tf": onnx2tf.__version__, "tensorflow": tf.__version__, "mode": mode,
+                "converter": "onnx2tf.convert, then tf.lite.TFLiteConverter.from_saved_model"})
         return
     signature = tf.saved_model.load(folder).signatures["serving_default"]
     specs = signature.structured_input_signature[1]
@@ -1123,10 +1318,9 @@ def main():
     mode = configure(tf, converter, a.weights, a.activations, io=a.io, per_tensor=a.per_tensor,
                      samples=samples if a.calibration else None)
     write_tflite(converter, a.output)
-    with open(a.summary, "w", encoding="utf-8") as f:
-        json.dump({"onnx2tf": onnx2tf.__version__, "tensorflow": tf.__version__, "mode": mode,
-                   "inputs": {n: spec.shape.as_list() for n, _, spec in order},
-                   "converter": "onnx2tf.convert, then tf.lite.TFLiteConverter.from_saved_model"}, f)
+    finish({"onnx2tf": onnx2tf.__version__, "tensorflow": tf.__version__, "mode": mode,
+            "inputs": {n: spec.shape.as_list() for n, _, spec in order},
+            "converter": "onnx2tf.convert, then tf.lite.TFLiteConverter.from_saved_model"})
 
 
 if __name__ == "__main__":
