@@ -557,8 +557,8 @@ extension ExternalConverter {
             // driver that takes them.
             try writeDriver("calibration_samples.py", into: work)
             try writeDriver("tflite_quantization.py", into: work)
-            if d == "onnx_tflite.py" {
-                // What onnx2tf wrote is run against the source with `slipway test`'s own runner classes.
+            if d == "onnx_tflite.py" || d == "keras_convert.py" {
+                // What the tool wrote is run against the source with `slipway test`'s own runner classes.
                 try writeDriver("artifact_fidelity.py", into: work)
                 try writeDriver("run_models.py", into: work)
             }

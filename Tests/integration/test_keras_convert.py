@@ -304,6 +304,13 @@ test:
         assert np.abs(got - want).max() < 0.05
     for target, artifact in [("phone", tmp_path / "dist/phone/fer.tflite"), ("server", tmp_path / "dist/server/fer.onnx")]:
         assert abs(predicted[target] / artifact.stat().st_size - 1) < 0.10, (target, predicted[target], artifact.stat().st_size)
+    # Each file the tool wrote was run against the Keras model before it was kept (report.json's summary.fidelity):
+    # tf2onnx's float export to rounding, the dynamic-range file to its quantization's noise, reported.
+    fidelity = {t: json.loads((tmp_path / f"dist/{t}/fer.{x}.report.json").read_text())["summary"]["fidelity"]
+                for t, x in (("phone", "tflite"), ("server", "onnx"))}
+    assert all(f["checked"] and f["failed"] == [] and f["samples"] == 2 for f in fidelity.values()), fidelity
+    assert fidelity["server"]["floor_db"] == 40 and fidelity["server"]["outputs"][0]["sqnr_db"] > 60, fidelity
+    assert "floor_db" not in fidelity["phone"] and fidelity["phone"]["outputs"][0]["sqnr_db"] > 10, fidelity
     # `slipway test` runs the Keras original in TensorFlow (the targets' converter environment) as the reference,
     # each artifact in its own runtime.
     r = run("test", str(tmp_path / "m.slipway.yaml"), "--no-convert", "--json", "--runtime-python", sys.executable)

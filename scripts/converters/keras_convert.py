@@ -18,7 +18,8 @@ import argparse
 import json
 import sys
 
-from tflite_quantization import configure, convert as write_tflite  # written beside this driver
+import artifact_fidelity  # written beside this driver, as is the one below
+from tflite_quantization import configure, convert as write_tflite
 
 
 def fail(message):
@@ -106,9 +107,8 @@ def to_onnx(tf, model, a, major, keras_version):
     except Exception as e:  # tf2onnx raises its own and TensorFlow's errors for layers it cannot express
         text = str(e).strip().splitlines()
         fail(f"tf2onnx could not export the model: {type(e).__name__}: {' '.join(text[-3:]) if text else ''}")
-    with open(a.summary, "w", encoding="utf-8") as f:
-        json.dump({"tensorflow": tf.__version__, "keras": keras_version, "keras_major": major, "tf2onnx": tf2onnx.__version__,
-                   "opset": a.opset, "converter": "tf2onnx.convert.from_keras"}, f)
+    finish(a, model, {"tensorflow": tf.__version__, "keras": keras_version, "keras_major": major, "tf2onnx": tf2onnx.__version__,
+                      "opset": a.opset, "mode": "float32", "converter": "tf2onnx.convert.from_keras"}, "tf2onnx " + tf2onnx.__version__)
 
 
 def main():
@@ -136,9 +136,22 @@ def main():
     mode = configure(tf, converter, a.weights, a.activations, io=a.io, per_tensor=a.per_tensor,
                      samples=(lambda: samples(a.calibration, model)) if a.calibration else None)
     write_tflite(converter, a.output)
+    finish(a, model, {"tensorflow": tf.__version__, "keras": keras_version, "keras_major": major, "mode": mode,
+                      "converter": "tf.lite.TFLiteConverter.from_keras_model"}, "TensorFlow " + tf.__version__ + "'s converter")
+
+
+def finish(a, model, summary, tool):
+    """What was written, run against the Keras model before slipway keeps it (artifact_fidelity.py): a float file
+    that computes something else is refused, naming the outputs; a quantized one's figures are reported."""
+    progress("checking the file against the Keras model")
+    fixed = {n: [int(x) for x in d.split(",") if x] for n, _, d in (s.partition("=") for s in a.input)}
+    names = {t.name.split(":")[0]: getattr(t.dtype, "as_numpy_dtype", None) or t.dtype for t in model.inputs}
+    fidelity = artifact_fidelity.compare(a.source, a.output, summary["mode"], fixed, {}, calibration=a.calibration, names=names)
+    summary["fidelity"] = fidelity
     with open(a.summary, "w", encoding="utf-8") as f:
-        json.dump({"tensorflow": tf.__version__, "keras": keras_version, "keras_major": major, "mode": mode,
-                   "converter": "tf.lite.TFLiteConverter.from_keras_model"}, f)
+        json.dump(summary, f)
+    if fidelity.get("failed"):
+        fail(artifact_fidelity.refusal(tool, summary["mode"], fidelity, "the Keras model"))
 
 
 if __name__ == "__main__":

@@ -414,12 +414,7 @@ def main():
         with open(a.summary, "w", encoding="utf-8") as f:
             json.dump(summary, f)
         if fidelity.get("failed"):
-            said = ", ".join(f"{o['name']} at {'no' if o['sqnr_db'] is None else o['sqnr_db']} dB (largest error "
-                             f"{o.get('max_abs_error', float('nan')):.3g})" for o in fidelity["failed"])
-            fail(f"onnx2tf {onnx2tf.__version__} wrote a {summary['mode']} file that computes something else than the ONNX "
-                 f"model: run on {fidelity['samples']} {fidelity['inputs']} samples, its outputs {said} against the source "
-                 f"(a {summary['mode']} conversion agrees to at least {fidelity['floor_db']:g} dB, or within "
-                 f"{fidelity['tolerance']:g} of the output's largest magnitude); the file is not kept")
+            fail(artifact_fidelity.refusal("onnx2tf " + onnx2tf.__version__, summary["mode"], fidelity, "the ONNX model"))
 
     import tensorflow as tf
     if not (full_integer or dynamic_range):

@@ -147,15 +147,16 @@ def convert(converter, output):
 
 """#,
         "artifact_fidelity.py": #"""
-"""Whether a converted TFLite file computes what its ONNX source computes, written beside the driver in the
-conversion's work folder (onnx_tflite.py runs it on what it wrote, before `slipway convert` keeps it).
+"""Whether a converted file computes what its source computes, written beside the driver in the conversion's work
+folder: onnx_tflite.py (ONNX → TFLite) and keras_convert.py (Keras → TFLite, Keras → ONNX) run it on what they
+wrote, before `slipway convert` keeps it.
 
 A converter can write a file that loads and runs and is wrong: onnx2tf 1.29.24 maps a Slice over the last axis of a
 channels-first tensor onto the channels-last one (magika's `x[..., 0:1]` after its convolution kept 1 channel of
 512, and every score changed: top class 83 where the ONNX model says 148). Nothing in the file says so; only running
 both does. Both models run on the same samples (the calibration samples when the conversion has them, else seeded
-uniform values), in onnxruntime and LiteRT through the test runner's own classes (run_models.py, written beside this
-file), and each output's signal-to-noise ratio is measured against the source's:
+uniform values), in onnxruntime, LiteRT (its builtin kernels) or Keras through the test runner's own classes
+(run_models.py, written beside this file), and each output's signal-to-noise ratio is measured against the source's:
   SQNR = 10 log10(sum(ref^2) / sum((ref - out)^2))  (dB; infinite where they agree exactly).
 A float conversion whose output falls below its floor and strays further than rounding does has changed the
 model, not rounded it: float32 rounds a model's outputs to well over 60 dB (magika's wrong file: −3.1 dB, errors up
@@ -174,7 +175,27 @@ RANDOM_OPERATORS = {"RandomNormal", "RandomNormalLike", "RandomUniform", "Random
 SAMPLES = 2
 
 
-def random_samples(inputs, fixed, values, count=SAMPLES):
+def runner(path):
+    """The test runner's model for a file, by its kind: onnxruntime, LiteRT's builtin kernels, or Keras."""
+    from run_models import KerasModel, LiteRTModel, OnnxModel
+    lower = path.lower()
+    if lower.endswith(".onnx"):
+        return OnnxModel(path)
+    if lower.endswith(".tflite"):
+        return LiteRTModel(path, delegate="cpu")
+    if lower.endswith((".h5", ".hdf5", ".keras")):
+        return KerasModel(path)
+    raise ValueError(f"no runner for {path}")
+
+
+def input_specs(model):
+    """[(name, dims, element type)] of a runner model's inputs (an ONNX model's, or a Keras model's)."""
+    if hasattr(model, "session"):
+        return [(i.name, list(i.shape), i.type) for i in model.inputs]
+    return [(t.name.split(":")[0], list(t.shape), str(t.dtype)) for t in model.model.inputs]
+
+
+def random_samples(specs, fixed, values, count=SAMPLES):
     """Seeded samples in each input's element type: uniform [0, 1) floats, integers 0 or 1 (a valid index into any
     table), booleans; a free dimension without a manifest shape is 1."""
     import numpy as np
@@ -182,17 +203,16 @@ def random_samples(inputs, fixed, values, count=SAMPLES):
     out = []
     for _ in range(count):
         sample = {}
-        for i in inputs:
-            if i.name in values:
+        for name, dims, kind in specs:
+            if name in values:
                 continue
-            shape = fixed.get(i.name) or [d if isinstance(d, int) and d > 0 else 1 for d in i.shape]
-            kind = i.type
-            if "float" in kind or "double" in kind:
-                sample[i.name] = rng.random(shape).astype(np.float32)
+            shape = fixed.get(name) or [d if isinstance(d, int) and d > 0 else 1 for d in dims]
+            if "float" in kind or "double" in kind or "half" in kind:
+                sample[name] = rng.random(shape).astype(np.float32)
             elif "bool" in kind:
-                sample[i.name] = rng.integers(0, 2, size=shape).astype(bool)
+                sample[name] = rng.integers(0, 2, size=shape).astype(bool)
             else:
-                sample[i.name] = rng.integers(0, 2, size=shape).astype(np.int64)
+                sample[name] = rng.integers(0, 2, size=shape).astype(np.int64)
         out.append(sample)
     return out
 
@@ -230,22 +250,25 @@ def changed(ref, out, mode):
 
 
 def compare(reference, artifact, mode, fixed, values, calibration=None, names=None):
+    # reference: the source (.onnx, or a Keras .h5/.keras); artifact: what was written (.tflite or .onnx).
     """{"checked": bool, "samples", "inputs", "outputs": [{name, sqnr_db, max_abs_error}], "floor_db"?, "failed",
     "reason"?}: `failed` holds the outputs below the mode's floor (a float conversion only); `names` {input: dtype}
     of the model the calibration samples are read for (onnx_inputs)."""
     try:
         import numpy as np
         import onnx
-        from run_models import LiteRTModel, OnnxModel, with_values
+        from run_models import with_values
     except Exception as e:  # an interpreter without onnxruntime or LiteRT: said, not failed
         return {"checked": False, "reason": f"cannot run the models here ({type(e).__name__}: {e})"}
-    graph = onnx.load(reference, load_external_data=False).graph
-    randomized = sorted({n.op_type for n in graph.node if n.op_type in RANDOM_OPERATORS})
-    if randomized:
-        return {"checked": False, "reason": f"the model draws random values ({', '.join(randomized)}): its outputs differ run to run"}
+    for path in (reference, artifact):
+        if path.lower().endswith(".onnx"):
+            graph = onnx.load(path, load_external_data=False).graph
+            randomized = sorted({n.op_type for n in graph.node if n.op_type in RANDOM_OPERATORS})
+            if randomized:
+                return {"checked": False, "reason": f"the model draws random values ({', '.join(randomized)}): its outputs differ run to run"}
     try:
-        source = OnnxModel(reference)
-        converted = LiteRTModel(artifact, delegate="cpu")
+        source = runner(reference)
+        converted = runner(artifact)
     except Exception as e:
         return {"checked": False, "reason": f"cannot load the models ({type(e).__name__}: {str(e).strip()[:200]})"}
     samples = []
@@ -254,7 +277,7 @@ def compare(reference, artifact, mode, fixed, values, calibration=None, names=No
         from calibration_samples import samples as by_name
         samples = list(itertools.islice(by_name(calibration, {n: dtype for n, dtype in names.items()}), SAMPLES))
     if not samples:
-        samples = random_samples(source.inputs, fixed, values)
+        samples = random_samples(input_specs(source), fixed, values)
     errors = {}
     for sample in samples:
         try:
@@ -265,7 +288,10 @@ def compare(reference, artifact, mode, fixed, values, calibration=None, names=No
         names_got = converted.output_names
         for k, name in enumerate(source.output_names):
             r = np.asarray(ref[k])
-            j = names_got.index(name) if name in names_got else (k if k < len(got) else None)
+            # By the signature's name; else the one output, or the one of this size (TensorFlow orders its outputs
+            # its own way: a position says nothing); else unpaired, not judged.
+            sized = [i for i, g in enumerate(got) if np.size(g) == r.size]
+            j = names_got.index(name) if name in names_got else 0 if len(got) == 1 else sized[0] if len(sized) == 1 else None
             if j is None:
                 errors.setdefault(name, []).append(None)
                 continue
@@ -306,6 +332,16 @@ def compare(reference, artifact, mode, fixed, values, calibration=None, names=No
         result["floor_db"], result["tolerance"] = floor, TOLERANCES[mode]
     result["failed"] = failed
     return result
+
+
+def refusal(tool, mode, fidelity, source):
+    """The error for a float file `compare` failed: the tool, each output's SQNR and largest error, the bounds."""
+    said = ", ".join(f"{o['name']} at {'no' if o['sqnr_db'] is None else o['sqnr_db']} dB (largest error "
+                     f"{o.get('max_abs_error', float('nan')):.3g})" for o in fidelity["failed"])
+    return (f"{tool} wrote a {mode} file that computes something else than {source}: run on {fidelity['samples']} "
+            f"{fidelity['inputs']} samples, its outputs {said} against the source (a {mode} conversion agrees to at "
+            f"least {fidelity['floor_db']:g} dB, or within {fidelity['tolerance']:g} of the output's largest "
+            f"magnitude); the file is not kept")
 
 """#,
         "quantize_static.py": #"""
@@ -724,7 +760,8 @@ import argparse
 import json
 import sys
 
-from tflite_quantization import configure, convert as write_tflite  # written beside this driver
+import artifact_fidelity  # written beside this driver, as is the one below
+from tflite_quantization import configure, convert as write_tflite
 
 
 def fail(message):
@@ -812,9 +849,8 @@ def to_onnx(tf, model, a, major, keras_version):
     except Exception as e:  # tf2onnx raises its own and TensorFlow's errors for layers it cannot express
         text = str(e).strip().splitlines()
         fail(f"tf2onnx could not export the model: {type(e).__name__}: {' '.join(text[-3:]) if text else ''}")
-    with open(a.summary, "w", encoding="utf-8") as f:
-        json.dump({"tensorflow": tf.__version__, "keras": keras_version, "keras_major": major, "tf2onnx": tf2onnx.__version__,
-                   "opset": a.opset, "converter": "tf2onnx.convert.from_keras"}, f)
+    finish(a, model, {"tensorflow": tf.__version__, "keras": keras_version, "keras_major": major, "tf2onnx": tf2onnx.__version__,
+                      "opset": a.opset, "mode": "float32", "converter": "tf2onnx.convert.from_keras"}, "tf2onnx " + tf2onnx.__version__)
 
 
 def main():
@@ -842,9 +878,22 @@ def main():
     mode = configure(tf, converter, a.weights, a.activations, io=a.io, per_tensor=a.per_tensor,
                      samples=(lambda: samples(a.calibration, model)) if a.calibration else None)
     write_tflite(converter, a.output)
+    finish(a, model, {"tensorflow": tf.__version__, "keras": keras_version, "keras_major": major, "mode": mode,
+                      "converter": "tf.lite.TFLiteConverter.from_keras_model"}, "TensorFlow " + tf.__version__ + "'s converter")
+
+
+def finish(a, model, summary, tool):
+    """What was written, run against the Keras model before slipway keeps it (artifact_fidelity.py): a float file
+    that computes something else is refused, naming the outputs; a quantized one's figures are reported."""
+    progress("checking the file against the Keras model")
+    fixed = {n: [int(x) for x in d.split(",") if x] for n, _, d in (s.partition("=") for s in a.input)}
+    names = {t.name.split(":")[0]: getattr(t.dtype, "as_numpy_dtype", None) or t.dtype for t in model.inputs}
+    fidelity = artifact_fidelity.compare(a.source, a.output, summary["mode"], fixed, {}, calibration=a.calibration, names=names)
+    summary["fidelity"] = fidelity
     with open(a.summary, "w", encoding="utf-8") as f:
-        json.dump({"tensorflow": tf.__version__, "keras": keras_version, "keras_major": major, "mode": mode,
-                   "converter": "tf.lite.TFLiteConverter.from_keras_model"}, f)
+        json.dump(summary, f)
+    if fidelity.get("failed"):
+        fail(artifact_fidelity.refusal(tool, summary["mode"], fidelity, "the Keras model"))
 
 
 if __name__ == "__main__":
@@ -1268,12 +1317,7 @@ def main():
         with open(a.summary, "w", encoding="utf-8") as f:
             json.dump(summary, f)
         if fidelity.get("failed"):
-            said = ", ".join(f"{o['name']} at {'no' if o['sqnr_db'] is None else o['sqnr_db']} dB (largest error "
-                             f"{o.get('max_abs_error', float('nan')):.3g})" for o in fidelity["failed"])
-            fail(f"onnx2tf {onnx2tf.__version__} wrote a {summary['mode']} file that computes something else than the ONNX "
-                 f"model: run on {fidelity['samples']} {fidelity['inputs']} samples, its outputs {said} against the source "
-                 f"(a {summary['mode']} conversion agrees to at least {fidelity['floor_db']:g} dB, or within "
-                 f"{fidelity['tolerance']:g} of the output's largest magnitude); the file is not kept")
+            fail(artifact_fidelity.refusal("onnx2tf " + onnx2tf.__version__, summary["mode"], fidelity, "the ONNX model"))
 
     import tensorflow as tf
     if not (full_integer or dynamic_range):
