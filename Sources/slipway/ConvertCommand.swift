@@ -238,6 +238,20 @@ struct ConvertCommand: AsyncParsableCommand {
         return s
     }
 
+    /// What the driver's run of the file against its source measured (report.json's summary.fidelity): the worst
+    /// output's SQNR, or why it was not run. A quantized file's noise is said, not judged (the driver refuses a
+    /// float file that computes something else).
+    func fidelity(_ f: JSONValue?) -> String {
+        guard let f, let checked = f["checked"]?.boolValue else { return "" }
+        guard checked else { return "; not run against the source: \(f["reason"]?.stringValue ?? "")" }
+        let outputs = f["outputs"]?.arrayValue ?? []
+        let samples = "\(f["samples"]?.intValue ?? 0) \(f["inputs"]?.stringValue ?? "") samples"
+        if !outputs.isEmpty, outputs.allSatisfy({ $0["exact"]?.boolValue == true }) { return "; equal to the source on \(samples)" }
+        let worst = outputs.compactMap { $0["sqnr_db"]?.doubleValue }.min()
+        guard let worst else { return "" }
+        return "; against the source \(worst) dB SQNR on \(samples)\(worst < 0 ? " (its error exceeds the output: run `slipway test` on your samples)" : "")"
+    }
+
     func summary(_ name: String, _ r: ConversionReport) -> String {
         if r.upToDate { return "\(name): up to date (\(r.outputPath))" }
         if let tool = r.json["tools"]?["converter"]?.stringValue, let log = r.json["log"]?.stringValue {
@@ -245,7 +259,7 @@ struct ConvertCommand: AsyncParsableCommand {
             let before = r.json["sizes"]?["before"]?.intValue ?? 0
             let after = r.json["sizes"]?["after"]?.intValue ?? 0
             let ms = r.json["duration_ms"]?.doubleValue ?? 0
-            return "\(name): wrote \(r.outputPath) with \(tool)\(version) (\(before) → \(after) bytes, \(ms) ms); report \(r.reportPath); log \(log)"
+            return "\(name): wrote \(r.outputPath) with \(tool)\(version) (\(before) → \(after) bytes, \(ms) ms)\(fidelity(r.json["summary"]?["fidelity"])); report \(r.reportPath); log \(log)"
         }
         let before = r.json["sizes"]?["before"]?.intValue ?? 0
         let after = r.json["sizes"]?["after"]?.intValue ?? 0
