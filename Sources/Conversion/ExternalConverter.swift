@@ -557,11 +557,10 @@ extension ExternalConverter {
             // driver that takes them.
             try writeDriver("calibration_samples.py", into: work)
             try writeDriver("tflite_quantization.py", into: work)
-            if d == "onnx_tflite.py" || d == "keras_convert.py" {
-                // What the tool wrote is run against the source with `slipway test`'s own runner classes.
-                try writeDriver("artifact_fidelity.py", into: work)
-                try writeDriver("run_models.py", into: work)
-            }
+            // What the tool wrote is run against the source with `slipway test`'s own runner classes (onnx2tf's,
+            // the Keras converters' and torch.onnx.export's files).
+            try writeDriver("artifact_fidelity.py", into: work)
+            try writeDriver("run_models.py", into: work)
         }
         if let copy = plan.sourceCopy { try copyFile(source, to: "\(work)/\(copy)", cancellation: cancellation) }
         let argv = plan.arguments.map { $0.replacingAll(workPlaceholder, work) }
@@ -613,6 +612,12 @@ extension ExternalConverter {
         if let size = PathSafety.fileSize("\(work)/summary.json"), size < 1 << 20,
            let bytes = try? readFile("\(work)/summary.json", limit: size), let j = try? JSONValue.parse(bytes: bytes) {
             summary = j
+        }
+        // The tool's file was checked against the source; what Slipway then made of it is not that file.
+        if plan.then != nil, case .object(var s) = summary, case .object(var f)? = s["fidelity"] {
+            f["of"] = "the tool's float file, before Slipway optimized it"
+            s["fidelity"] = .object(f)
+            summary = .object(s)
         }
         let elapsed = ContinuousClock.now - started
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15

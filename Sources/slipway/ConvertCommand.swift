@@ -249,7 +249,8 @@ struct ConvertCommand: AsyncParsableCommand {
         if !outputs.isEmpty, outputs.allSatisfy({ $0["exact"]?.boolValue == true }) { return "; equal to the source on \(samples)" }
         let worst = outputs.compactMap { $0["sqnr_db"]?.doubleValue }.min()
         guard let worst else { return "" }
-        return "; against the source \(worst) dB SQNR on \(samples)\(worst < 0 ? " (its error exceeds the output: run `slipway test` on your samples)" : "")"
+        let what = f["of"] == nil ? "" : " its float export"
+        return ";\(what) against the source \(worst) dB SQNR on \(samples)\(worst < 0 ? " (its error exceeds the output: run `slipway test` on your samples)" : "")"
     }
 
     func summary(_ name: String, _ r: ConversionReport) -> String {

@@ -342,6 +342,9 @@ targets:
     out = tmp_path / "dist/server/cnn.onnx"
     report = json.loads((tmp_path / "dist/server/cnn.onnx.report.json").read_text())
     assert report["summary"]["exporter"] == "torch.onnx.export (TorchScript)"
+    # The exported graph was run against the module before it was kept (onnxruntime beside torch in its venv).
+    fidelity = report["summary"]["fidelity"]
+    assert fidelity["checked"] and fidelity["failed"] == [] and fidelity["outputs"][0]["sqnr_db"] > 100, fidelity
     x = np.random.default_rng(7).standard_normal((1, 3, 32, 32)).astype(np.float32)
     np.save(tmp_path / "x.npy", x)
     subprocess.run([COREML_PYTHON, "-c", TORCH_RUN, str(tmp_path / "models/cnn.pt"), str(tmp_path / "x.npy"),

@@ -26,10 +26,12 @@ RANDOM_OPERATORS = {"RandomNormal", "RandomNormalLike", "RandomUniform", "Random
 SAMPLES = 2
 
 
-def runner(path):
-    """The test runner's model for a file, by its kind: onnxruntime, LiteRT's builtin kernels, or Keras."""
-    from run_models import KerasModel, LiteRTModel, OnnxModel
+def runner(path, values):
+    """The test runner's model for a file, by its kind: onnxruntime, LiteRT's builtin kernels, Keras or torch."""
+    from run_models import KerasModel, LiteRTModel, OnnxModel, TorchModel
     lower = path.lower()
+    if lower.endswith((".pt", ".pt2", ".pth")):
+        return TorchModel(path, values)
     if lower.endswith(".onnx"):
         return OnnxModel(path)
     if lower.endswith(".tflite"):
@@ -100,8 +102,9 @@ def changed(ref, out, mode):
     return float(np.max(np.abs(ref - out))) > TOLERANCES[mode] * max(1.0, float(np.max(np.abs(ref))))
 
 
-def compare(reference, artifact, mode, fixed, values, calibration=None, names=None):
-    # reference: the source (.onnx, or a Keras .h5/.keras); artifact: what was written (.tflite or .onnx).
+def compare(reference, artifact, mode, fixed, values, calibration=None, names=None, specs=None):
+    # reference: the source (.onnx, a Keras .h5/.keras, a TorchScript .pt or ExportedProgram .pt2); artifact: what
+    # was written (.tflite or .onnx); specs: [(name, dims, type)] where the source does not say (a torch module).
     """{"checked": bool, "samples", "inputs", "outputs": [{name, sqnr_db, max_abs_error}], "floor_db"?, "failed",
     "reason"?}: `failed` holds the outputs below the mode's floor (a float conversion only); `names` {input: dtype}
     of the model the calibration samples are read for (onnx_inputs)."""
@@ -118,8 +121,8 @@ def compare(reference, artifact, mode, fixed, values, calibration=None, names=No
             if randomized:
                 return {"checked": False, "reason": f"the model draws random values ({', '.join(randomized)}): its outputs differ run to run"}
     try:
-        source = runner(reference)
-        converted = runner(artifact)
+        source = runner(reference, values)
+        converted = runner(artifact, values)
     except Exception as e:
         return {"checked": False, "reason": f"cannot load the models ({type(e).__name__}: {str(e).strip()[:200]})"}
     samples = []
@@ -128,7 +131,7 @@ def compare(reference, artifact, mode, fixed, values, calibration=None, names=No
         from calibration_samples import samples as by_name
         samples = list(itertools.islice(by_name(calibration, {n: dtype for n, dtype in names.items()}), SAMPLES))
     if not samples:
-        samples = random_samples(input_specs(source), fixed, values)
+        samples = random_samples(specs or input_specs(source), fixed, values)
     errors = {}
     for sample in samples:
         try:
@@ -137,7 +140,9 @@ def compare(reference, artifact, mode, fixed, values, calibration=None, names=No
         except Exception as e:
             return {"checked": False, "reason": f"cannot run the models on a sample ({type(e).__name__}: {str(e).strip()[:200]})"}
         names_got = converted.output_names
-        for k, name in enumerate(source.output_names):
+        # A torch module's outputs have no names: the file's, in order (its exporter kept the order).
+        named = source.output_names or [names_got[k] if k < len(names_got) else f"output {k}" for k in range(len(ref))]
+        for k, name in enumerate(named):
             r = np.asarray(ref[k])
             # By the signature's name; else the one output, or the one of this size (TensorFlow orders its outputs
             # its own way: a position says nothing); else unpaired, not judged.

@@ -25,6 +25,8 @@ import os
 import sys
 import types
 
+import artifact_fidelity  # written beside this driver
+
 # torch 2.7's dynamo exporter writes opset 18 (its torchlib's) or above; asked for less it writes 18 still
 # (onnxscript's version conversion is off in its torch 2.7 API), so a lower opset goes to the TorchScript exporter.
 DYNAMO_MIN_OPSET = 18
@@ -153,8 +155,9 @@ def main():
             written = next(o.version for o in onnx.load(a.output, load_external_data=False).opset_import if o.domain in ("", "ai.onnx"))
             import onnxscript
             summary.update({"onnxscript": onnxscript.__version__, "exporter": "torch.onnx.export (dynamo)", "opset": written})
-            with open(a.summary, "w", encoding="utf-8") as f:
-                json.dump(summary, f)
+            specs = [(n, list(d), "float") for n, d in zip(names, given)] or [
+                (n, list(t.shape), str(t.dtype)) for n, t in zip(names, recorded) if hasattr(t, "shape")]
+            finish(a, summary, specs, {})
             return
         say(f"slipway: the dynamo exporter did not write the program ({reason}); tracing program.module() with the TorchScript exporter")
         model = unlifted(program)
@@ -189,8 +192,23 @@ def main():
     opset = a.opset or TORCHSCRIPT_OPSET
     torch.onnx.export(model, tuple(examples), a.output, input_names=names, opset_version=opset, dynamo=False)
     summary["opset"] = opset
+    finish(a, summary, [(n, list(e.shape), str(e.dtype)) for n, e in zip(names, examples) if hasattr(e, "shape")],
+           {n: int(v) for n, _, v in (s.partition("=") for s in a.value)})
+
+
+def finish(a, summary, specs, values):
+    """The exported graph, run against the module before slipway keeps it (artifact_fidelity.py): a trace that took
+    one branch of a data-dependent `if` computes something else on other inputs, and is refused, naming the outputs."""
+    import torch
+    say("slipway-progress checking the graph against the module")
+    summary["mode"] = "float32"
+    fixed = {n: d for n, d, _ in specs}
+    fidelity = artifact_fidelity.compare(a.source, a.output, "float32", fixed, values, specs=specs)
+    summary["fidelity"] = fidelity
     with open(a.summary, "w", encoding="utf-8") as f:
         json.dump(summary, f)
+    if fidelity.get("failed"):
+        fail(artifact_fidelity.refusal("torch.onnx.export (torch " + torch.__version__ + ")", "float32", fidelity, "the module"))
 
 
 if __name__ == "__main__":

@@ -175,10 +175,12 @@ RANDOM_OPERATORS = {"RandomNormal", "RandomNormalLike", "RandomUniform", "Random
 SAMPLES = 2
 
 
-def runner(path):
-    """The test runner's model for a file, by its kind: onnxruntime, LiteRT's builtin kernels, or Keras."""
-    from run_models import KerasModel, LiteRTModel, OnnxModel
+def runner(path, values):
+    """The test runner's model for a file, by its kind: onnxruntime, LiteRT's builtin kernels, Keras or torch."""
+    from run_models import KerasModel, LiteRTModel, OnnxModel, TorchModel
     lower = path.lower()
+    if lower.endswith((".pt", ".pt2", ".pth")):
+        return TorchModel(path, values)
     if lower.endswith(".onnx"):
         return OnnxModel(path)
     if lower.endswith(".tflite"):
@@ -249,8 +251,9 @@ def changed(ref, out, mode):
     return float(np.max(np.abs(ref - out))) > TOLERANCES[mode] * max(1.0, float(np.max(np.abs(ref))))
 
 
-def compare(reference, artifact, mode, fixed, values, calibration=None, names=None):
-    # reference: the source (.onnx, or a Keras .h5/.keras); artifact: what was written (.tflite or .onnx).
+def compare(reference, artifact, mode, fixed, values, calibration=None, names=None, specs=None):
+    # reference: the source (.onnx, a Keras .h5/.keras, a TorchScript .pt or ExportedProgram .pt2); artifact: what
+    # was written (.tflite or .onnx); specs: [(name, dims, type)] where the source does not say (a torch module).
     """{"checked": bool, "samples", "inputs", "outputs": [{name, sqnr_db, max_abs_error}], "floor_db"?, "failed",
     "reason"?}: `failed` holds the outputs below the mode's floor (a float conversion only); `names` {input: dtype}
     of the model the calibration samples are read for (onnx_inputs)."""
@@ -267,8 +270,8 @@ def compare(reference, artifact, mode, fixed, values, calibration=None, names=No
             if randomized:
                 return {"checked": False, "reason": f"the model draws random values ({', '.join(randomized)}): its outputs differ run to run"}
     try:
-        source = runner(reference)
-        converted = runner(artifact)
+        source = runner(reference, values)
+        converted = runner(artifact, values)
     except Exception as e:
         return {"checked": False, "reason": f"cannot load the models ({type(e).__name__}: {str(e).strip()[:200]})"}
     samples = []
@@ -277,7 +280,7 @@ def compare(reference, artifact, mode, fixed, values, calibration=None, names=No
         from calibration_samples import samples as by_name
         samples = list(itertools.islice(by_name(calibration, {n: dtype for n, dtype in names.items()}), SAMPLES))
     if not samples:
-        samples = random_samples(input_specs(source), fixed, values)
+        samples = random_samples(specs or input_specs(source), fixed, values)
     errors = {}
     for sample in samples:
         try:
@@ -286,7 +289,9 @@ def compare(reference, artifact, mode, fixed, values, calibration=None, names=No
         except Exception as e:
             return {"checked": False, "reason": f"cannot run the models on a sample ({type(e).__name__}: {str(e).strip()[:200]})"}
         names_got = converted.output_names
-        for k, name in enumerate(source.output_names):
+        # A torch module's outputs have no names: the file's, in order (its exporter kept the order).
+        named = source.output_names or [names_got[k] if k < len(names_got) else f"output {k}" for k in range(len(ref))]
+        for k, name in enumerate(named):
             r = np.asarray(ref[k])
             # By the signature's name; else the one output, or the one of this size (TensorFlow orders its outputs
             # its own way: a position says nothing); else unpaired, not judged.
@@ -567,6 +572,8 @@ import os
 import sys
 import types
 
+import artifact_fidelity  # written beside this driver
+
 # torch 2.7's dynamo exporter writes opset 18 (its torchlib's) or above; asked for less it writes 18 still
 # (onnxscript's version conversion is off in its torch 2.7 API), so a lower opset goes to the TorchScript exporter.
 DYNAMO_MIN_OPSET = 18
@@ -695,8 +702,9 @@ def main():
             written = next(o.version for o in onnx.load(a.output, load_external_data=False).opset_import if o.domain in ("", "ai.onnx"))
             import onnxscript
             summary.update({"onnxscript": onnxscript.__version__, "exporter": "torch.onnx.export (dynamo)", "opset": written})
-            with open(a.summary, "w", encoding="utf-8") as f:
-                json.dump(summary, f)
+            specs = [(n, list(d), "float") for n, d in zip(names, given)] or [
+                (n, list(t.shape), str(t.dtype)) for n, t in zip(names, recorded) if hasattr(t, "shape")]
+            finish(a, summary, specs, {})
             return
         say(f"slipway: the dynamo exporter did not write the program ({reason}); tracing program.module() with the TorchScript exporter")
         model = unlifted(program)
@@ -731,8 +739,23 @@ def main():
     opset = a.opset or TORCHSCRIPT_OPSET
     torch.onnx.export(model, tuple(examples), a.output, input_names=names, opset_version=opset, dynamo=False)
     summary["opset"] = opset
+    finish(a, summary, [(n, list(e.shape), str(e.dtype)) for n, e in zip(names, examples) if hasattr(e, "shape")],
+           {n: int(v) for n, _, v in (s.partition("=") for s in a.value)})
+
+
+def finish(a, summary, specs, values):
+    """The exported graph, run against the module before slipway keeps it (artifact_fidelity.py): a trace that took
+    one branch of a data-dependent `if` computes something else on other inputs, and is refused, naming the outputs."""
+    import torch
+    say("slipway-progress checking the graph against the module")
+    summary["mode"] = "float32"
+    fixed = {n: d for n, d, _ in specs}
+    fidelity = artifact_fidelity.compare(a.source, a.output, "float32", fixed, values, specs=specs)
+    summary["fidelity"] = fidelity
     with open(a.summary, "w", encoding="utf-8") as f:
         json.dump(summary, f)
+    if fidelity.get("failed"):
+        fail(artifact_fidelity.refusal("torch.onnx.export (torch " + torch.__version__ + ")", "float32", fidelity, "the module"))
 
 
 if __name__ == "__main__":
