@@ -574,7 +574,10 @@ extension ExternalConverter {
             executable: plan.executable, arguments: argv,
             // Unbuffered Python output, so that the log (and a failure's tail) has everything up to the end.
             // TMPDIR: the tools' own temporaries land in the work folder and go with it.
-            environment: ["PYTHONUNBUFFERED": "1", "TMPDIR": work], logPath: logPath,
+            // SLIPWAY_KEEP_DEVIATING (artifact_fidelity.py): `--force` keeps a float file that computes something
+            // else than its source, the refusal recorded in its report instead.
+            environment: ["PYTHONUNBUFFERED": "1", "TMPDIR": work].merging(options.force ? ["SLIPWAY_KEEP_DEVIATING": "1"] : [:]) { a, _ in a },
+            logPath: logPath,
             timeout: options.toolTimeout)
         let exit = try ChildProcess.run(request, cancellation: cancellation) { seconds in
             // The tools report no fraction: approach 90 % with a one-minute time constant.

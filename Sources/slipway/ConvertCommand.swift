@@ -26,7 +26,9 @@ struct ConvertCommand: AsyncParsableCommand {
             --allow-outside-project; a report (<artifact>.report.json) lands beside each. A target whose inputs \
             and settings match its report is up to date and skipped unless --force. A target for which \
             `slipway check` reports errors (no conversion path, a runtime that cannot run the result, a budget \
-            exceeded, ...) is not converted: they are listed instead, unless --force.
+            exceeded, ...) is not converted: they are listed instead, unless --force. What an external converter \
+            writes is run against its source first: a float file that computes something else is refused, \
+            unless --force (kept, the refusal in its report).
             Targets that need an external converter (ONNX → TFLite with onnx2tf, PyTorch → Core ML with \
             coremltools, ONNX → TensorRT with trtexec, static int8 activations with onnxruntime) run it as a child \
             process with the target's `python` (or --python, or python3); its output goes to <artifact>.log.
@@ -243,6 +245,7 @@ struct ConvertCommand: AsyncParsableCommand {
     /// float file that computes something else).
     func fidelity(_ f: JSONValue?) -> String {
         guard let f, let checked = f["checked"]?.boolValue else { return "" }
+        if let kept = f["kept_anyway"]?.stringValue { return "; kept under --force though \(kept)" }
         guard checked else { return "; not run against the source: \(f["reason"]?.stringValue ?? "")" }
         let outputs = f["outputs"]?.arrayValue ?? []
         let samples = "\(f["samples"]?.intValue ?? 0) \(f["inputs"]?.stringValue ?? "") samples"

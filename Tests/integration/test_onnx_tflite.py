@@ -963,6 +963,12 @@ sys.path[:0] = [{str(REPO / 'scripts/converters')!r}, {str(REPO / 'scripts/runne
 import artifact_fidelity as F
 art = {str(tmp_path / 'dist/f32/m.tflite')!r}
 out = {{k: F.compare(p, art, "float32", {{}}, {{}}) for k, p in (("own", {str(tmp_path / 'm.onnx')!r}), ("moved", {str(tmp_path / 'moved.onnx')!r}))}}
+# The refusal, and under `convert --force` (SLIPWAY_KEEP_DEVIATING) none, its words kept in the figures.
+out["refusal"] = F.judged("onnx2tf", "float32", dict(out["moved"]), "the ONNX model")
+import os
+os.environ[F.KEEP] = "1"
+kept = dict(out["moved"])
+out["forced"] = [F.judged("onnx2tf", "float32", kept, "the ONNX model"), kept.get("kept_anyway")]
 print(json.dumps(out))
 """
     import subprocess
@@ -972,6 +978,10 @@ print(json.dumps(out))
     assert out["own"]["checked"] and out["own"]["failed"] == []
     [failed] = out["moved"]["failed"]
     assert failed["name"] == "y" and failed["sqnr_db"] < 10 and 0.9 < failed["max_abs_error"] < 1.1, failed
+    assert out["refusal"].startswith("onnx2tf wrote a float32 file that computes something else than the ONNX model: "
+                                     f"run on 2 seeded uniform samples, its outputs y at {failed['sqnr_db']} dB")
+    assert out["refusal"].endswith("; the file is not kept")
+    assert out["forced"][0] is None and out["forced"][1] == out["refusal"][:-len("; the file is not kept")]
     # Near zero, rounding alone: below the floor in dB, within the tolerance in value; far off: changed; quantized
     # modes are not judged.
     judged = subprocess.run([CONVERT_PYTHON, "-c", f"""

@@ -16,6 +16,7 @@ ppocrv4-det's probabilities of seeded noise are ~1e-6, rounded to 31.8 dB with e
 conversions are reported, not judged: their noise is the quantization's, which `estimate` and `slipway test` judge
 against the manifest."""
 import math
+import os
 
 # The floors below which a float conversion is taken to have changed the model (dB), where its largest error also
 # exceeds the tolerance times the output's largest magnitude (at least 1).
@@ -24,6 +25,8 @@ TOLERANCES = {"float32": 1e-4, "float16": 1e-2}
 # Operators whose outputs differ from run to run by design: a model holding one is reported, not judged.
 RANDOM_OPERATORS = {"RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike", "Multinomial", "Bernoulli"}
 SAMPLES = 2
+# Set by `slipway convert --force`: a float file that computes something else is kept, the refusal recorded.
+KEEP = "SLIPWAY_KEEP_DEVIATING"
 
 
 def runner(path, values):
@@ -198,3 +201,15 @@ def refusal(tool, mode, fidelity, source):
             f"{fidelity['inputs']} samples, its outputs {said} against the source (a {mode} conversion agrees to at "
             f"least {fidelity['floor_db']:g} dB, or within {fidelity['tolerance']:g} of the output's largest "
             f"magnitude); the file is not kept")
+
+
+def judged(tool, mode, fidelity, source):
+    """The refusal of a float file `compare` failed, or None: none when it passed, and none under `convert --force`
+    (KEEP set), which keeps the file with the refusal's words in `fidelity["kept_anyway"]`."""
+    if not fidelity.get("failed"):
+        return None
+    text = refusal(tool, mode, fidelity, source)
+    if os.environ.get(KEEP) == "1":
+        fidelity["kept_anyway"] = text.replace("; the file is not kept", "")
+        return None
+    return text

@@ -147,11 +147,12 @@ def finish(a, model, summary, tool):
     fixed = {n: [int(x) for x in d.split(",") if x] for n, _, d in (s.partition("=") for s in a.input)}
     names = {t.name.split(":")[0]: getattr(t.dtype, "as_numpy_dtype", None) or t.dtype for t in model.inputs}
     fidelity = artifact_fidelity.compare(a.source, a.output, summary["mode"], fixed, {}, calibration=a.calibration, names=names)
+    error = artifact_fidelity.judged(tool, summary["mode"], fidelity, "the Keras model")
     summary["fidelity"] = fidelity
     with open(a.summary, "w", encoding="utf-8") as f:
         json.dump(summary, f)
-    if fidelity.get("failed"):
-        fail(artifact_fidelity.refusal(tool, summary["mode"], fidelity, "the Keras model"))
+    if error:
+        fail(error)
 
 
 if __name__ == "__main__":

@@ -410,11 +410,12 @@ def main():
         progress("checking the file against the ONNX model")
         fidelity = artifact_fidelity.compare(reference, a.output, summary["mode"], fixed, values,
                                              calibration=a.calibration, names=names)
+        error = artifact_fidelity.judged("onnx2tf " + onnx2tf.__version__, summary["mode"], fidelity, "the ONNX model")
         summary["fidelity"] = fidelity
         with open(a.summary, "w", encoding="utf-8") as f:
             json.dump(summary, f)
-        if fidelity.get("failed"):
-            fail(artifact_fidelity.refusal("onnx2tf " + onnx2tf.__version__, summary["mode"], fidelity, "the ONNX model"))
+        if error:
+            fail(error)
 
     import tensorflow as tf
     if not (full_integer or dynamic_range):

@@ -204,11 +204,12 @@ def finish(a, summary, specs, values):
     summary["mode"] = "float32"
     fixed = {n: d for n, d, _ in specs}
     fidelity = artifact_fidelity.compare(a.source, a.output, "float32", fixed, values, specs=specs)
+    error = artifact_fidelity.judged("torch.onnx.export (torch " + torch.__version__ + ")", "float32", fidelity, "the module")
     summary["fidelity"] = fidelity
     with open(a.summary, "w", encoding="utf-8") as f:
         json.dump(summary, f)
-    if fidelity.get("failed"):
-        fail(artifact_fidelity.refusal("torch.onnx.export (torch " + torch.__version__ + ")", "float32", fidelity, "the module"))
+    if error:
+        fail(error)
 
 
 if __name__ == "__main__":

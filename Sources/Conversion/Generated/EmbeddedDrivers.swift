@@ -165,6 +165,7 @@ ppocrv4-det's probabilities of seeded noise are ~1e-6, rounded to 31.8 dB with e
 conversions are reported, not judged: their noise is the quantization's, which `estimate` and `slipway test` judge
 against the manifest."""
 import math
+import os
 
 # The floors below which a float conversion is taken to have changed the model (dB), where its largest error also
 # exceeds the tolerance times the output's largest magnitude (at least 1).
@@ -173,6 +174,8 @@ TOLERANCES = {"float32": 1e-4, "float16": 1e-2}
 # Operators whose outputs differ from run to run by design: a model holding one is reported, not judged.
 RANDOM_OPERATORS = {"RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike", "Multinomial", "Bernoulli"}
 SAMPLES = 2
+# Set by `slipway convert --force`: a float file that computes something else is kept, the refusal recorded.
+KEEP = "SLIPWAY_KEEP_DEVIATING"
 
 
 def runner(path, values):
@@ -347,6 +350,18 @@ def refusal(tool, mode, fidelity, source):
             f"{fidelity['inputs']} samples, its outputs {said} against the source (a {mode} conversion agrees to at "
             f"least {fidelity['floor_db']:g} dB, or within {fidelity['tolerance']:g} of the output's largest "
             f"magnitude); the file is not kept")
+
+
+def judged(tool, mode, fidelity, source):
+    """The refusal of a float file `compare` failed, or None: none when it passed, and none under `convert --force`
+    (KEEP set), which keeps the file with the refusal's words in `fidelity["kept_anyway"]`."""
+    if not fidelity.get("failed"):
+        return None
+    text = refusal(tool, mode, fidelity, source)
+    if os.environ.get(KEEP) == "1":
+        fidelity["kept_anyway"] = text.replace("; the file is not kept", "")
+        return None
+    return text
 
 """#,
         "quantize_static.py": #"""
@@ -751,11 +766,12 @@ def finish(a, summary, specs, values):
     summary["mode"] = "float32"
     fixed = {n: d for n, d, _ in specs}
     fidelity = artifact_fidelity.compare(a.source, a.output, "float32", fixed, values, specs=specs)
+    error = artifact_fidelity.judged("torch.onnx.export (torch " + torch.__version__ + ")", "float32", fidelity, "the module")
     summary["fidelity"] = fidelity
     with open(a.summary, "w", encoding="utf-8") as f:
         json.dump(summary, f)
-    if fidelity.get("failed"):
-        fail(artifact_fidelity.refusal("torch.onnx.export (torch " + torch.__version__ + ")", "float32", fidelity, "the module"))
+    if error:
+        fail(error)
 
 
 if __name__ == "__main__":
@@ -912,11 +928,12 @@ def finish(a, model, summary, tool):
     fixed = {n: [int(x) for x in d.split(",") if x] for n, _, d in (s.partition("=") for s in a.input)}
     names = {t.name.split(":")[0]: getattr(t.dtype, "as_numpy_dtype", None) or t.dtype for t in model.inputs}
     fidelity = artifact_fidelity.compare(a.source, a.output, summary["mode"], fixed, {}, calibration=a.calibration, names=names)
+    error = artifact_fidelity.judged(tool, summary["mode"], fidelity, "the Keras model")
     summary["fidelity"] = fidelity
     with open(a.summary, "w", encoding="utf-8") as f:
         json.dump(summary, f)
-    if fidelity.get("failed"):
-        fail(artifact_fidelity.refusal(tool, summary["mode"], fidelity, "the Keras model"))
+    if error:
+        fail(error)
 
 
 if __name__ == "__main__":
@@ -1336,11 +1353,12 @@ def main():
         progress("checking the file against the ONNX model")
         fidelity = artifact_fidelity.compare(reference, a.output, summary["mode"], fixed, values,
                                              calibration=a.calibration, names=names)
+        error = artifact_fidelity.judged("onnx2tf " + onnx2tf.__version__, summary["mode"], fidelity, "the ONNX model")
         summary["fidelity"] = fidelity
         with open(a.summary, "w", encoding="utf-8") as f:
             json.dump(summary, f)
-        if fidelity.get("failed"):
-            fail(artifact_fidelity.refusal("onnx2tf " + onnx2tf.__version__, summary["mode"], fidelity, "the ONNX model"))
+        if error:
+            fail(error)
 
     import tensorflow as tf
     if not (full_integer or dynamic_range):
