@@ -474,6 +474,7 @@ def main():
     conv_form_fixtures()
     affine_form_fixtures()
     whole_axis_slice_fixture()
+    attention_mask_fixture()
     nop_form_fixtures()
     clip_bound_fixtures()
     transformer_form_fixtures()
@@ -890,6 +891,36 @@ def whole_axis_slice_fixture():
     s = __import__("onnxruntime").InferenceSession(save(model(nodes, ins, outs, inits), "whole_axis_slice.onnx"),
                                                    providers=["CPUExecutionProvider"])
     assert s.run(None, {"x": np.ones([1, 48], np.float32)})[0].shape == (1, 8, 10)
+
+
+def attention_mask_fixture():
+    """attention_mask.onnx: one self-attention block as BERT exports it, with the additive attention mask a graph
+    input of shape [1, 1, 1, keys] added to the scores [1, heads, queries, keys] before the softmax. onnx2tf 1.29.24
+    moves a 4-D input's second axis last ([1, 1, keys, 1]), and the Add then broadcast over the queries: a constant
+    per row, which the softmax cancels, so the file ignored the mask (maskseq-transformer's did). The driver keeps
+    such an input's shape (it reaches no spatial operator)."""
+    rng = np.random.default_rng(47)
+    W = lambda name, *shape: numpy_helper.from_array((rng.standard_normal(shape) * 0.3).astype(np.float32), name)
+    i64 = lambda name, v: numpy_helper.from_array(np.array(v, np.int64), name)
+    N = helper.make_node
+    inits = [W("wq", 16, 16), W("wk", 16, 16), W("wv", 16, 16), i64("heads", [1, 8, 2, 8]), i64("flat", [1, 8, 16]),
+             numpy_helper.from_array(np.array(8 ** -0.5, np.float32), "scale")]
+    nodes = [N("MatMul", ["x", "wq"], ["q"], name="query"), N("Reshape", ["q", "heads"], ["q4"], name="query.heads"),
+             N("Transpose", ["q4"], ["qt"], name="query.t", perm=[0, 2, 1, 3]),
+             N("MatMul", ["x", "wk"], ["k"], name="key"), N("Reshape", ["k", "heads"], ["k4"], name="key.heads"),
+             N("Transpose", ["k4"], ["kt"], name="key.t", perm=[0, 2, 3, 1]),
+             N("MatMul", ["x", "wv"], ["v"], name="value"), N("Reshape", ["v", "heads"], ["v4"], name="value.heads"),
+             N("Transpose", ["v4"], ["vt"], name="value.t", perm=[0, 2, 1, 3]),
+             N("MatMul", ["qt", "kt"], ["s"], name="scores"), N("Mul", ["s", "scale"], ["ss"], name="scaled"),
+             N("Add", ["ss", "mask"], ["sm"], name="masked"), N("Softmax", ["sm"], ["p"], name="softmax", axis=-1),
+             N("MatMul", ["p", "vt"], ["o"], name="attend"), N("Transpose", ["o"], ["ot"], name="heads.t", perm=[0, 2, 1, 3]),
+             N("Reshape", ["ot", "flat"], ["y"], name="merge")]
+    ins = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8, 16]),
+           helper.make_tensor_value_info("mask", TensorProto.FLOAT, [1, 1, 1, 8])]
+    outs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 16])]
+    s = __import__("onnxruntime").InferenceSession(save(model(nodes, ins, outs, inits), "attention_mask.onnx"),
+                                                   providers=["CPUExecutionProvider"])
+    assert s.run(None, {"x": np.ones([1, 8, 16], np.float32), "mask": np.zeros([1, 1, 1, 8], np.float32)})[0].shape == (1, 8, 16)
 
 
 def nop_form_fixtures():

@@ -993,3 +993,35 @@ print(F.sqnr(ref, noisy) < F.FLOORS["float32"], F.changed(ref, noisy, "float32")
       F.changed(ref, noisy + 1, "float16"), F.changed(ref, noisy + 1, "full-integer"))
 """], capture_output=True)
     assert judged.stdout.decode().split() == ["True", "False", "True", "True", "False"], judged.stderr.decode()[-500:]
+
+
+def test_an_attention_masks_shape_is_kept_so_the_file_masks(run, tmp_path):
+    """A BERT export's additive attention mask, a 4-D graph input [1, 1, 1, keys] (Tests/Fixtures/targets/
+    attention_mask.onnx; maskseq-transformer's form): onnx2tf 1.29.24 moved its second axis last, the Add then
+    broadcast over the queries, and the softmax cancelled it — the file ignored the mask (28.5 dB on random masks;
+    maskseq-transformer 9.4 dB with 24 of 64 positions masked). The driver keeps the shape of a 4-D input that reaches
+    no spatial operator: the file masks, equal to the source with padding masked, and holds the builtins `estimate`
+    predicts, count for count."""
+    from ai_edge_litert.interpreter import Interpreter
+    import onnxruntime as ort
+    shutil.copy(REPO / "Tests/Fixtures/targets/attention_mask.onnx", tmp_path / "m.onnx")
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text("slipway: 1\nname: m\nmodel: {path: m.onnx}\ntargets:\n  f32: {runtime: litert, format: tflite}\n")
+    e = run("estimate", str(manifest), "--json", env={"SLIPWAY_CACHE_DIR": str(tmp_path / "cache")})
+    [row] = json.loads(e.stdout)["targets"]
+    r = run("convert", str(manifest), "--python", CONVERT_PYTHON)
+    assert r.returncode == 0, r.stderr.decode()
+    fidelity = json.loads((tmp_path / "dist/f32/m.tflite.report.json").read_text())["summary"]["fidelity"]
+    assert fidelity["failed"] == [] and fidelity["outputs"][0]["sqnr_db"] > 100, fidelity
+    assert row["builtins"] == inspect(run, tmp_path / "dist/f32/m.tflite")["operators"]
+    x = np.random.default_rng(3).random((1, 8, 16), np.float32)
+    padded = np.zeros((1, 1, 1, 8), np.float32)
+    padded[..., 5:] = -10000.0
+    want = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"]).run(None, {"x": x, "mask": padded})[0]
+    it = Interpreter(model_path=str(tmp_path / "dist/f32/m.tflite"))
+    it.allocate_tensors()
+    for d in it.get_input_details():
+        it.set_tensor(d["index"], padded if "mask" in d["name"] else x)
+    it.invoke()
+    got = it.get_tensor(it.get_output_details()[0]["index"])
+    assert got.shape == want.shape and np.abs(got - want).max() < 1e-4
