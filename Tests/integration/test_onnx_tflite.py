@@ -9,6 +9,7 @@ import json
 import os
 import pathlib
 import shutil
+import subprocess
 import sys
 
 import numpy as np
@@ -915,20 +916,26 @@ def test_an_if_whose_branch_reads_the_main_graphs_weights_is_refused_as_onnx2tf_
     assert "KeyError: 'verifier_model.1.weight'" in (tmp_path / "dist/f32/j.tflite.log").read_text()
 
 
-def test_a_slice_that_keeps_every_element_converts_to_what_the_source_computes(run, tmp_path):
-    """magika's form (Tests/Fixtures/targets/whole_axis_slice.onnx): a convolution's output sliced `[..., 0:1]` over
-    its one-wide last axis, every axis named. onnx2tf 1.29.24 mapped the Slice onto the channels-last tensor's
-    channels and wrote a file that ran and kept one channel of 8 (−0.2 dB against the source; magika −3.1 dB, its top
-    class changed). The driver makes the Slice an Identity; the file is checked against the source before it is
-    kept (report.json's summary.fidelity), and `estimate` predicts no STRIDED_SLICE, as the file holds none."""
-    shutil.copy(REPO / "Tests/Fixtures/targets/whole_axis_slice.onnx", tmp_path / "m.onnx")
+def float_conversion(run, tmp_path, fixture):
+    """A float32 LiteRT target on Tests/Fixtures/targets/<fixture>, estimated then converted: the estimate's row, the
+    convert run and report.json's summary.fidelity."""
+    shutil.copy(REPO / "Tests/Fixtures/targets" / fixture, tmp_path / "m.onnx")
     manifest = tmp_path / "m.slipway.yaml"
     manifest.write_text("slipway: 1\nname: m\nmodel: {path: m.onnx}\ntargets:\n  f32: {runtime: litert, format: tflite}\n")
     e = run("estimate", str(manifest), "--json", env={"SLIPWAY_CACHE_DIR": str(tmp_path / "cache")})
     [row] = json.loads(e.stdout)["targets"]
     r = run("convert", str(manifest), "--python", CONVERT_PYTHON)
     assert r.returncode == 0, r.stderr.decode()
-    fidelity = json.loads((tmp_path / "dist/f32/m.tflite.report.json").read_text())["summary"]["fidelity"]
+    return row, r, json.loads((tmp_path / "dist/f32/m.tflite.report.json").read_text())["summary"]["fidelity"]
+
+
+def test_a_slice_that_keeps_every_element_converts_to_what_the_source_computes(run, tmp_path):
+    """magika's form (Tests/Fixtures/targets/whole_axis_slice.onnx): a convolution's output sliced `[..., 0:1]` over
+    its one-wide last axis, every axis named. onnx2tf 1.29.24 mapped the Slice onto the channels-last tensor's
+    channels and wrote a file that ran and kept one channel of 8 (−0.2 dB against the source; magika −3.1 dB, its top
+    class changed). The driver makes the Slice an Identity; the file is checked against the source before it is
+    kept (report.json's summary.fidelity), and `estimate` predicts no STRIDED_SLICE, as the file holds none."""
+    row, r, fidelity = float_conversion(run, tmp_path, "whole_axis_slice.onnx")
     assert fidelity["checked"] and fidelity["failed"] == [] and fidelity["inputs"] == "seeded uniform"
     [out] = fidelity["outputs"]
     assert out["name"] == "y" and out["sqnr_db"] > 100 and out["max_abs_error"] < 1e-5, out
@@ -947,11 +954,7 @@ def test_the_fidelity_check_refuses_a_float_file_that_computes_something_else(ru
     31.8 dB, errors of 1.4e-7)."""
     import onnx
     from onnx import numpy_helper
-    shutil.copy(REPO / "Tests/Fixtures/targets/whole_axis_slice.onnx", tmp_path / "m.onnx")
-    manifest = tmp_path / "m.slipway.yaml"
-    manifest.write_text("slipway: 1\nname: m\nmodel: {path: m.onnx}\ntargets:\n  f32: {runtime: litert, format: tflite}\n")
-    r = run("convert", str(manifest), "--python", CONVERT_PYTHON)
-    assert r.returncode == 0, r.stderr.decode()
+    float_conversion(run, tmp_path, "whole_axis_slice.onnx")
     m = onnx.load(str(tmp_path / "m.onnx"))
     for i, t in enumerate(m.graph.initializer):
         if t.name == "b":
@@ -971,7 +974,6 @@ kept = dict(out["moved"])
 out["forced"] = [F.judged("onnx2tf", "float32", kept, "the ONNX model"), kept.get("kept_anyway")]
 print(json.dumps(out))
 """
-    import subprocess
     p = subprocess.run([CONVERT_PYTHON, "-c", script], capture_output=True, cwd=tmp_path)
     assert p.returncode == 0, p.stderr.decode()[-2000:]
     out = json.loads(p.stdout.decode().strip().splitlines()[-1])
@@ -1004,14 +1006,7 @@ def test_an_attention_masks_shape_is_kept_so_the_file_masks(run, tmp_path):
     predicts, count for count."""
     from ai_edge_litert.interpreter import Interpreter
     import onnxruntime as ort
-    shutil.copy(REPO / "Tests/Fixtures/targets/attention_mask.onnx", tmp_path / "m.onnx")
-    manifest = tmp_path / "m.slipway.yaml"
-    manifest.write_text("slipway: 1\nname: m\nmodel: {path: m.onnx}\ntargets:\n  f32: {runtime: litert, format: tflite}\n")
-    e = run("estimate", str(manifest), "--json", env={"SLIPWAY_CACHE_DIR": str(tmp_path / "cache")})
-    [row] = json.loads(e.stdout)["targets"]
-    r = run("convert", str(manifest), "--python", CONVERT_PYTHON)
-    assert r.returncode == 0, r.stderr.decode()
-    fidelity = json.loads((tmp_path / "dist/f32/m.tflite.report.json").read_text())["summary"]["fidelity"]
+    row, _, fidelity = float_conversion(run, tmp_path, "attention_mask.onnx")
     assert fidelity["failed"] == [] and fidelity["outputs"][0]["sqnr_db"] > 100, fidelity
     assert row["builtins"] == inspect(run, tmp_path / "dist/f32/m.tflite")["operators"]
     x = np.random.default_rng(3).random((1, 8, 16), np.float32)
