@@ -108,9 +108,12 @@ public enum Converter {
         if !plan.problems.isEmpty {
             throw ConversionError(.unsupported, plan.problems.map(\.message).joined(separator: "; "))
         }
-        if let plan = try ExternalConverter.plan(target: target, manifest: manifest, modelPath: modelPath,
-                                                 manifestFolder: folder, python: python(for: target, folder: folder, options: options),
-                                                 exportOpset: plan.exportOpset) {
+        if var planned = try ExternalConverter.plan(target: target, manifest: manifest, modelPath: modelPath,
+                                                    manifestFolder: folder, python: python(for: target, folder: folder, options: options),
+                                                    exportOpset: plan.exportOpset) {
+            // The file the tool writes is checked against the source on the user's own test samples first.
+            if let samples = manifest.test?.samples?.value, !samples.isEmpty { planned.checkSamples = Converter.join(folder, samples) }
+            let plan = planned
             try InputProtection.refuse(outputs: InputProtection.outputs(for: output),
                                        inputs: InputProtection.inputs(source: modelPath, manifestPath: manifestPath))
             let pins = Dictionary(target.tools.map { ($0.name.value, $0.version.value) }, uniquingKeysWith: { a, _ in a })

@@ -86,6 +86,9 @@ public struct ExternalPlan: Sendable {
     /// Slipway's ONNX converter runs on the tool's product with these settings (an exporter writes the float
     /// graph; the target's quantization and pruning are Slipway's own, as for an ONNX source).
     public var then: ConversionSettings? = nil
+    /// The manifest's test samples (a folder), on which the driver's check of its file against the source runs
+    /// first (artifact_fidelity.py); not part of the fingerprint: they do not change the file.
+    public var checkSamples: String? = nil
 
     public enum Product: Sendable, Equatable {
         case file(String)
@@ -576,7 +579,11 @@ extension ExternalConverter {
             // TMPDIR: the tools' own temporaries land in the work folder and go with it.
             // SLIPWAY_KEEP_DEVIATING (artifact_fidelity.py): `--force` keeps a float file that computes something
             // else than its source, the refusal recorded in its report instead.
-            environment: ["PYTHONUNBUFFERED": "1", "TMPDIR": work].merging(options.force ? ["SLIPWAY_KEEP_DEVIATING": "1"] : [:]) { a, _ in a },
+            // SLIPWAY_CHECK_SAMPLES: the manifest's test samples, which that check runs on first (an environment
+            // variable, not an argument: what the file is checked on does not make it stale).
+            environment: ["PYTHONUNBUFFERED": "1", "TMPDIR": work]
+                .merging(options.force ? ["SLIPWAY_KEEP_DEVIATING": "1"] : [:]) { a, _ in a }
+                .merging(plan.checkSamples.map { ["SLIPWAY_CHECK_SAMPLES": $0] } ?? [:]) { a, _ in a },
             logPath: logPath,
             timeout: options.toolTimeout)
         let exit = try ChildProcess.run(request, cancellation: cancellation) { seconds in

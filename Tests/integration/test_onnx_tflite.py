@@ -916,12 +916,13 @@ def test_an_if_whose_branch_reads_the_main_graphs_weights_is_refused_as_onnx2tf_
     assert "KeyError: 'verifier_model.1.weight'" in (tmp_path / "dist/f32/j.tflite.log").read_text()
 
 
-def float_conversion(run, tmp_path, fixture):
+def float_conversion(run, tmp_path, fixture, test_samples=None):
     """A float32 LiteRT target on Tests/Fixtures/targets/<fixture>, estimated then converted: the estimate's row, the
-    convert run and report.json's summary.fidelity."""
+    convert run and report.json's summary.fidelity; `test_samples`: the manifest's test.samples folder."""
     shutil.copy(REPO / "Tests/Fixtures/targets" / fixture, tmp_path / "m.onnx")
     manifest = tmp_path / "m.slipway.yaml"
-    manifest.write_text("slipway: 1\nname: m\nmodel: {path: m.onnx}\ntargets:\n  f32: {runtime: litert, format: tflite}\n")
+    manifest.write_text("slipway: 1\nname: m\nmodel: {path: m.onnx}\ntargets:\n  f32: {runtime: litert, format: tflite}\n"
+                        + (f"test: {{samples: {test_samples}}}\n" if test_samples else ""))
     e = run("estimate", str(manifest), "--json", env={"SLIPWAY_CACHE_DIR": str(tmp_path / "cache")})
     [row] = json.loads(e.stdout)["targets"]
     r = run("convert", str(manifest), "--python", CONVERT_PYTHON)
@@ -1002,16 +1003,21 @@ def test_an_attention_masks_shape_is_kept_so_the_file_masks(run, tmp_path):
     attention_mask.onnx; maskseq-transformer's form): onnx2tf 1.29.24 moved its second axis last, the Add then
     broadcast over the queries, and the softmax cancelled it — the file ignored the mask (28.5 dB on random masks;
     maskseq-transformer 9.4 dB with 24 of 64 positions masked). The driver keeps the shape of a 4-D input that reaches
-    no spatial operator: the file masks, equal to the source with padding masked, and holds the builtins `estimate`
-    predicts, count for count."""
+    no spatial operator: the file masks, equal to the source with padding masked (also as the check of the file
+    against the source measured it, on the manifest's test samples), and holds the builtins `estimate` predicts,
+    count for count."""
     from ai_edge_litert.interpreter import Interpreter
     import onnxruntime as ort
-    row, _, fidelity = float_conversion(run, tmp_path, "attention_mask.onnx")
-    assert fidelity["failed"] == [] and fidelity["outputs"][0]["sqnr_db"] > 100, fidelity
-    assert row["builtins"] == inspect(run, tmp_path / "dist/f32/m.tflite")["operators"]
+    # The user's test samples, padding masked, are what the file is checked on (report.json says so).
     x = np.random.default_rng(3).random((1, 8, 16), np.float32)
     padded = np.zeros((1, 1, 1, 8), np.float32)
     padded[..., 5:] = -10000.0
+    (tmp_path / "samples").mkdir()
+    np.savez(tmp_path / "samples/padded.npz", x=x, mask=padded)
+    row, _, fidelity = float_conversion(run, tmp_path, "attention_mask.onnx", test_samples="samples/")
+    assert fidelity["inputs"] == "test" and fidelity["samples"] == 1 and "note" not in fidelity, fidelity
+    assert fidelity["failed"] == [] and fidelity["outputs"][0]["sqnr_db"] > 100, fidelity
+    assert row["builtins"] == inspect(run, tmp_path / "dist/f32/m.tflite")["operators"]
     want = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"]).run(None, {"x": x, "mask": padded})[0]
     it = Interpreter(model_path=str(tmp_path / "dist/f32/m.tflite"))
     it.allocate_tensors()

@@ -203,7 +203,9 @@ def finish(a, summary, specs, values):
     say("slipway-progress checking the graph against the module")
     summary["mode"] = "float32"
     fixed = {n: d for n, d, _ in specs}
-    fidelity = artifact_fidelity.compare(a.source, a.output, "float32", fixed, values, specs=specs)
+    import numpy as np
+    names = {n: np.float32 for n, _, _ in specs}
+    fidelity = artifact_fidelity.compare(a.source, a.output, "float32", fixed, values, names=names, specs=specs)
     error = artifact_fidelity.judged("torch.onnx.export (torch " + torch.__version__ + ")", "float32", fidelity, "the module")
     summary["fidelity"] = fidelity
     with open(a.summary, "w", encoding="utf-8") as f:

@@ -154,8 +154,8 @@ wrote, before `slipway convert` keeps it.
 A converter can write a file that loads and runs and is wrong: onnx2tf 1.29.24 maps a Slice over the last axis of a
 channels-first tensor onto the channels-last one (magika's `x[..., 0:1]` after its convolution kept 1 channel of
 512, and every score changed: top class 83 where the ONNX model says 148). Nothing in the file says so; only running
-both does. Both models run on the same samples (the calibration samples when the conversion has them, else seeded
-uniform values), in onnxruntime, LiteRT (its builtin kernels) or Keras through the test runner's own classes
+both does. Both models run on the same samples (the manifest's test samples when they are .npy/.npz, else the
+calibration samples when the conversion has them, else seeded uniform values), in onnxruntime, LiteRT (its builtin kernels) or Keras through the test runner's own classes
 (run_models.py, written beside this file), and each output's signal-to-noise ratio is measured against the source's:
   SQNR = 10 log10(sum(ref^2) / sum((ref - out)^2))  (dB; infinite where they agree exactly).
 A float conversion whose output falls below its floor and strays further than rounding does has changed the
@@ -176,6 +176,9 @@ RANDOM_OPERATORS = {"RandomNormal", "RandomNormalLike", "RandomUniform", "Random
 SAMPLES = 2
 # Set by `slipway convert --force`: a float file that computes something else is kept, the refusal recorded.
 KEEP = "SLIPWAY_KEEP_DEVIATING"
+# The manifest's test.samples folder, set by `slipway convert` (not an argument: what the file is checked on does
+# not make it stale): the user's own inputs come first.
+TEST_SAMPLES = "SLIPWAY_CHECK_SAMPLES"
 
 
 def runner(path, values):
@@ -222,6 +225,19 @@ def random_samples(specs, fixed, values, count=SAMPLES):
     return out
 
 
+def read_samples(folder, names):
+    """Up to SAMPLES .npy/.npz samples of `folder` by input name (calibration_samples.py), and why none, if none: a
+    folder of images or audio (decoded only by `slipway test`'s preprocessing), or samples that do not fit."""
+    import itertools
+    from calibration_samples import samples as by_name
+    if not os.path.isdir(folder) or not any(f.endswith((".npy", ".npz")) for f in os.listdir(folder)):
+        return [], "it holds no .npy or .npz sample"
+    try:
+        return list(itertools.islice(by_name(folder, dict(names)), SAMPLES)), None
+    except (Exception, SystemExit) as e:  # calibration_samples refuses a sample that misses an input
+        return [], f"{type(e).__name__} reading it"
+
+
 def sqnr(ref, out):
     """10 log10(signal / noise) in dB: infinite where they agree exactly, minus infinite for a source of zeros that
     the output misses or a non-finite output."""
@@ -261,7 +277,7 @@ def compare(reference, artifact, mode, fixed, values, calibration=None, names=No
     never fails a conversion that was not judged."""
     try:
         return measure(reference, artifact, mode, fixed, values, calibration, names, specs)
-    except Exception as e:
+    except (Exception, SystemExit) as e:  # SystemExit: calibration_samples' own refusal of a folder
         return {"checked": False, "reason": f"the check could not run ({type(e).__name__}: {str(e).strip()[:200]})"}
 
 
@@ -288,11 +304,14 @@ def measure(reference, artifact, mode, fixed, values, calibration=None, names=No
         converted = runner(artifact, values)
     except Exception as e:
         return {"checked": False, "reason": f"cannot load the models ({type(e).__name__}: {str(e).strip()[:200]})"}
-    samples = []
-    if calibration and names:
-        import itertools
-        from calibration_samples import samples as by_name
-        samples = list(itertools.islice(by_name(calibration, {n: dtype for n, dtype in names.items()}), SAMPLES))
+    samples, kind, note = [], "seeded uniform", None
+    for folder, label in ((os.environ.get(TEST_SAMPLES), "test"), (calibration, "calibration")):
+        if samples or not folder or not names:
+            continue
+        samples, why = read_samples(folder, names)
+        kind = label if samples else kind
+        if why and label == "test":
+            note = f"test.samples not used: {why}"
     if not samples:
         samples = random_samples(specs or input_specs(source), fixed, values)
     errors = {}
@@ -345,8 +364,9 @@ def measure(reference, artifact, mode, fixed, values, calibration=None, names=No
         # Integer outputs (an index, a count) follow from float ones; only float outputs are judged.
         if pairs[0][0].dtype.kind == "f" and changed(ref, out, mode):
             failed.append(entry)
-    result = {"checked": True, "samples": len(samples), "inputs": "calibration" if calibration and samples else "seeded uniform",
-              "outputs": outputs}
+    result = {"checked": True, "samples": len(samples), "inputs": kind, "outputs": outputs}
+    if note:
+        result["note"] = note
     if floor is not None:
         result["floor_db"], result["tolerance"] = floor, TOLERANCES[mode]
     result["failed"] = failed
@@ -776,7 +796,9 @@ def finish(a, summary, specs, values):
     say("slipway-progress checking the graph against the module")
     summary["mode"] = "float32"
     fixed = {n: d for n, d, _ in specs}
-    fidelity = artifact_fidelity.compare(a.source, a.output, "float32", fixed, values, specs=specs)
+    import numpy as np
+    names = {n: np.float32 for n, _, _ in specs}
+    fidelity = artifact_fidelity.compare(a.source, a.output, "float32", fixed, values, names=names, specs=specs)
     error = artifact_fidelity.judged("torch.onnx.export (torch " + torch.__version__ + ")", "float32", fidelity, "the module")
     summary["fidelity"] = fidelity
     with open(a.summary, "w", encoding="utf-8") as f:
