@@ -235,8 +235,10 @@ def drop_whole_axis_slices(path):
     for n in g.node:
         if n.op_type == "Slice" and len(n.input) >= 3 and len(n.output) == 1:
             starts, ends = const(n.input[1]), const(n.input[2])
-            steps = const(n.input[4]) if len(n.input) > 4 and n.input[4] else None
-            unit = steps is None or all(s == 1 for s in steps)
+            given = len(n.input) > 4 and bool(n.input[4])
+            steps = const(n.input[4]) if given else None
+            # Steps given at run time may reverse an axis of the same length: not dropped (as slicesNothing).
+            unit = not given or steps is not None and all(s == 1 for s in steps)
             kept = n.input[0] in shapes and shapes.get(n.input[0]) == shapes.get(n.output[0])
             if unit and (kept or starts is not None and ends is not None and len(starts) == len(ends)
                          and all(s == 0 for s in starts) and all(e >= OPEN_END for e in ends)):
