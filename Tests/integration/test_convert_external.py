@@ -72,6 +72,13 @@ def test_static_quantization_runs_in_onnxruntime_above_the_sqnr_floor(run, tmp_p
     assert report["tools"]["versions"]["onnxruntime"] == ort.__version__
     assert report["settings"]["activations"] == "int8" and report["settings"]["format"] == fmt
     assert report["summary"]["calibration_samples"] == 4
+    # The quantized model was run against the float one before it was kept (artifact_fidelity.py): reported, not
+    # judged (a quantized file has no floor), on the first two calibration samples.
+    fidelity = report["summary"]["fidelity"]
+    assert (fidelity["checked"], fidelity["samples"], fidelity["inputs"], fidelity["failed"]) == (True, 2, "calibration", [])
+    assert "floor_db" not in fidelity and [o["name"] for o in fidelity["outputs"]] == ["scores"]
+    assert fidelity["outputs"][0]["sqnr_db"] >= 25
+    assert f"against the source {fidelity['outputs'][0]['sqnr_db']} dB SQNR on 2 calibration samples" in r.stdout.decode()
     assert report["log"].endswith("dist/cpu/kws.onnx.log") and (proj / "dist/cpu/kws.onnx.log").exists()
     assert report["output"]["bytes"] == out.stat().st_size < report["inputs"][0]["bytes"]
     model = onnx.load(str(out))

@@ -1,6 +1,6 @@
 """Whether a converted file computes what its source computes, written beside the driver in the conversion's work
-folder: onnx_tflite.py (ONNX → TFLite) and keras_convert.py (Keras → TFLite, Keras → ONNX) run it on what they
-wrote, before `slipway convert` keeps it.
+folder: onnx_tflite.py (ONNX → TFLite), keras_convert.py (Keras → TFLite, Keras → ONNX), torch_onnx.py (torch →
+ONNX) and quantize_static.py (ONNX → quantized ONNX) run it on what they wrote, before `slipway convert` keeps it.
 
 A converter can write a file that loads and runs and is wrong: onnx2tf 1.29.24 maps a Slice over the last axis of a
 channels-first tensor onto the channels-last one (magika's `x[..., 0:1]` after its convolution kept 1 channel of
@@ -15,6 +15,7 @@ to 0.92), float16 weights to over 30 dB. The absolute bound keeps an output near
 ppocrv4-det's probabilities of seeded noise are ~1e-6, rounded to 31.8 dB with errors of 1.4e-7. Quantized
 conversions are reported, not judged: their noise is the quantization's, which `estimate` and `slipway test` judge
 against the manifest."""
+import json
 import math
 import os
 
@@ -244,3 +245,13 @@ def judged(tool, mode, fidelity, source):
         fidelity["kept_anyway"] = text.replace("; the file is not kept", "")
         return None
     return text
+
+
+def recorded(summary, path, tool, fidelity, source):
+    """Writes the report's summary with its `fidelity` to `path`, and returns `judged`'s refusal (or None): the tail
+    every driver shares once it has compared what it wrote."""
+    error = judged(tool, summary["mode"], fidelity, source)
+    summary["fidelity"] = fidelity
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(summary, f)
+    return error

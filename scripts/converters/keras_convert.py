@@ -15,7 +15,6 @@ representative dataset (one sample per file: NAME.npz keyed by input name, or NA
     called on inputs of those shapes), else on its own signature.
 """
 import argparse
-import json
 import sys
 
 import artifact_fidelity  # written beside this driver, as is the one below
@@ -147,10 +146,7 @@ def finish(a, model, summary, tool):
     fixed = {n: [int(x) for x in d.split(",") if x] for n, _, d in (s.partition("=") for s in a.input)}
     names = {t.name.split(":")[0]: getattr(t.dtype, "as_numpy_dtype", None) or t.dtype for t in model.inputs}
     fidelity = artifact_fidelity.compare(a.source, a.output, summary["mode"], fixed, {}, calibration=a.calibration, names=names)
-    error = artifact_fidelity.judged(tool, summary["mode"], fidelity, "the Keras model")
-    summary["fidelity"] = fidelity
-    with open(a.summary, "w", encoding="utf-8") as f:
-        json.dump(summary, f)
+    error = artifact_fidelity.recorded(summary, a.summary, tool, fidelity, "the Keras model")
     if error:
         fail(error)
 

@@ -20,7 +20,6 @@ calibrates with images it downloads when it gets none.
   [--per-tensor] --calibration FOLDER.
 """
 import argparse
-import json
 import os
 import re
 import shutil
@@ -456,10 +455,7 @@ def main():
         progress("checking the file against the ONNX model")
         fidelity = artifact_fidelity.compare(reference, a.output, summary["mode"], fixed, values,
                                              calibration=a.calibration, names=names)
-        error = artifact_fidelity.judged("onnx2tf " + onnx2tf.__version__, summary["mode"], fidelity, "the ONNX model")
-        summary["fidelity"] = fidelity
-        with open(a.summary, "w", encoding="utf-8") as f:
-            json.dump(summary, f)
+        error = artifact_fidelity.recorded(summary, a.summary, "onnx2tf " + onnx2tf.__version__, fidelity, "the ONNX model")
         if error:
             fail(error)
 

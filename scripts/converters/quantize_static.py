@@ -2,11 +2,11 @@
 
 Run by `slipway convert` for a target whose `optimize.quantize.activations` is int8 or uint8, with the calibration
 folder's samples (calibration_samples.py says how they are read).
-Nodes whose name, or one of whose input tensors, matches a `skip` glob stay in float.
+Nodes whose name, or one of whose input tensors, matches a `skip` glob stay in float. The quantized model is then run
+against the float one on the same samples (artifact_fidelity.py): its outputs' SQNR is reported, not judged.
 """
 import argparse
 import fnmatch
-import json
 import sys
 
 import onnx
@@ -19,7 +19,8 @@ from onnxruntime.quantization import (
     quantize_static,
 )
 
-from calibration_samples import samples  # written beside this driver
+import artifact_fidelity  # written beside this driver, as are the two below
+from calibration_samples import samples
 
 
 def fail(message):
@@ -94,9 +95,16 @@ def main():
         # symmetric: true means both: activations too (zero point 0 for int8), as TensorRT and the CUDA EP require.
         extra_options={"WeightSymmetric": a.symmetric, "ActivationSymmetric": a.symmetric},
     )
-    with open(a.summary, "w", encoding="utf-8") as f:
-        json.dump({"calibration_samples": reader.count, "excluded_nodes": excluded,
-                   "onnxruntime": onnxruntime.__version__}, f)
+    sys.stdout.write("slipway-progress checking the quantized model against the float one\n")
+    sys.stdout.flush()
+    mode = f"static {a.weights} weights, {a.activations} activations"
+    fidelity = artifact_fidelity.compare(a.input, a.output, mode, {}, {}, calibration=a.calibration, names=inputs)
+    summary = {"calibration_samples": reader.count, "excluded_nodes": excluded,
+               "onnxruntime": onnxruntime.__version__, "mode": mode}
+    error = artifact_fidelity.recorded(summary, a.summary, "onnxruntime " + onnxruntime.__version__, fidelity,
+                                       "the float model")
+    if error:  # never: a quantized file has no floor (artifact_fidelity.FLOORS)
+        fail(error)
 
 
 if __name__ == "__main__":

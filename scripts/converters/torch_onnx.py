@@ -20,7 +20,6 @@ arguments; one the manifest gives neither a shape nor a value is refused by name
 The float model is written; quantizing it is a second step on the exported ONNX.
 """
 import argparse
-import json
 import os
 import sys
 import types
@@ -206,10 +205,8 @@ def finish(a, summary, specs, values):
     import numpy as np
     names = {n: np.float32 for n, _, _ in specs}
     fidelity = artifact_fidelity.compare(a.source, a.output, "float32", fixed, values, names=names, specs=specs)
-    error = artifact_fidelity.judged("torch.onnx.export (torch " + torch.__version__ + ")", "float32", fidelity, "the module")
-    summary["fidelity"] = fidelity
-    with open(a.summary, "w", encoding="utf-8") as f:
-        json.dump(summary, f)
+    error = artifact_fidelity.recorded(summary, a.summary, "torch.onnx.export (torch " + torch.__version__ + ")", fidelity,
+                                       "the module")
     if error:
         fail(error)
 

@@ -148,8 +148,8 @@ def convert(converter, output):
 """#,
         "artifact_fidelity.py": #"""
 """Whether a converted file computes what its source computes, written beside the driver in the conversion's work
-folder: onnx_tflite.py (ONNX → TFLite) and keras_convert.py (Keras → TFLite, Keras → ONNX) run it on what they
-wrote, before `slipway convert` keeps it.
+folder: onnx_tflite.py (ONNX → TFLite), keras_convert.py (Keras → TFLite, Keras → ONNX), torch_onnx.py (torch →
+ONNX) and quantize_static.py (ONNX → quantized ONNX) run it on what they wrote, before `slipway convert` keeps it.
 
 A converter can write a file that loads and runs and is wrong: onnx2tf 1.29.24 maps a Slice over the last axis of a
 channels-first tensor onto the channels-last one (magika's `x[..., 0:1]` after its convolution kept 1 channel of
@@ -164,6 +164,7 @@ to 0.92), float16 weights to over 30 dB. The absolute bound keeps an output near
 ppocrv4-det's probabilities of seeded noise are ~1e-6, rounded to 31.8 dB with errors of 1.4e-7. Quantized
 conversions are reported, not judged: their noise is the quantization's, which `estimate` and `slipway test` judge
 against the manifest."""
+import json
 import math
 import os
 
@@ -394,17 +395,27 @@ def judged(tool, mode, fidelity, source):
         return None
     return text
 
+
+def recorded(summary, path, tool, fidelity, source):
+    """Writes the report's summary with its `fidelity` to `path`, and returns `judged`'s refusal (or None): the tail
+    every driver shares once it has compared what it wrote."""
+    error = judged(tool, summary["mode"], fidelity, source)
+    summary["fidelity"] = fidelity
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(summary, f)
+    return error
+
 """#,
         "quantize_static.py": #"""
 """Static (activation) quantization of an ONNX model with onnxruntime's quantize_static.
 
 Run by `slipway convert` for a target whose `optimize.quantize.activations` is int8 or uint8, with the calibration
 folder's samples (calibration_samples.py says how they are read).
-Nodes whose name, or one of whose input tensors, matches a `skip` glob stay in float.
+Nodes whose name, or one of whose input tensors, matches a `skip` glob stay in float. The quantized model is then run
+against the float one on the same samples (artifact_fidelity.py): its outputs' SQNR is reported, not judged.
 """
 import argparse
 import fnmatch
-import json
 import sys
 
 import onnx
@@ -417,7 +428,8 @@ from onnxruntime.quantization import (
     quantize_static,
 )
 
-from calibration_samples import samples  # written beside this driver
+import artifact_fidelity  # written beside this driver, as are the two below
+from calibration_samples import samples
 
 
 def fail(message):
@@ -492,9 +504,16 @@ def main():
         # symmetric: true means both: activations too (zero point 0 for int8), as TensorRT and the CUDA EP require.
         extra_options={"WeightSymmetric": a.symmetric, "ActivationSymmetric": a.symmetric},
     )
-    with open(a.summary, "w", encoding="utf-8") as f:
-        json.dump({"calibration_samples": reader.count, "excluded_nodes": excluded,
-                   "onnxruntime": onnxruntime.__version__}, f)
+    sys.stdout.write("slipway-progress checking the quantized model against the float one\n")
+    sys.stdout.flush()
+    mode = f"static {a.weights} weights, {a.activations} activations"
+    fidelity = artifact_fidelity.compare(a.input, a.output, mode, {}, {}, calibration=a.calibration, names=inputs)
+    summary = {"calibration_samples": reader.count, "excluded_nodes": excluded,
+               "onnxruntime": onnxruntime.__version__, "mode": mode}
+    error = artifact_fidelity.recorded(summary, a.summary, "onnxruntime " + onnxruntime.__version__, fidelity,
+                                       "the float model")
+    if error:  # never: a quantized file has no floor (artifact_fidelity.FLOORS)
+        fail(error)
 
 
 if __name__ == "__main__":
@@ -613,7 +632,6 @@ arguments; one the manifest gives neither a shape nor a value is refused by name
 The float model is written; quantizing it is a second step on the exported ONNX.
 """
 import argparse
-import json
 import os
 import sys
 import types
@@ -799,10 +817,8 @@ def finish(a, summary, specs, values):
     import numpy as np
     names = {n: np.float32 for n, _, _ in specs}
     fidelity = artifact_fidelity.compare(a.source, a.output, "float32", fixed, values, names=names, specs=specs)
-    error = artifact_fidelity.judged("torch.onnx.export (torch " + torch.__version__ + ")", "float32", fidelity, "the module")
-    summary["fidelity"] = fidelity
-    with open(a.summary, "w", encoding="utf-8") as f:
-        json.dump(summary, f)
+    error = artifact_fidelity.recorded(summary, a.summary, "torch.onnx.export (torch " + torch.__version__ + ")", fidelity,
+                                       "the module")
     if error:
         fail(error)
 
@@ -829,7 +845,6 @@ representative dataset (one sample per file: NAME.npz keyed by input name, or NA
     called on inputs of those shapes), else on its own signature.
 """
 import argparse
-import json
 import sys
 
 import artifact_fidelity  # written beside this driver, as is the one below
@@ -961,10 +976,7 @@ def finish(a, model, summary, tool):
     fixed = {n: [int(x) for x in d.split(",") if x] for n, _, d in (s.partition("=") for s in a.input)}
     names = {t.name.split(":")[0]: getattr(t.dtype, "as_numpy_dtype", None) or t.dtype for t in model.inputs}
     fidelity = artifact_fidelity.compare(a.source, a.output, summary["mode"], fixed, {}, calibration=a.calibration, names=names)
-    error = artifact_fidelity.judged(tool, summary["mode"], fidelity, "the Keras model")
-    summary["fidelity"] = fidelity
-    with open(a.summary, "w", encoding="utf-8") as f:
-        json.dump(summary, f)
+    error = artifact_fidelity.recorded(summary, a.summary, tool, fidelity, "the Keras model")
     if error:
         fail(error)
 
@@ -996,7 +1008,6 @@ calibrates with images it downloads when it gets none.
   [--per-tensor] --calibration FOLDER.
 """
 import argparse
-import json
 import os
 import re
 import shutil
@@ -1432,10 +1443,7 @@ def main():
         progress("checking the file against the ONNX model")
         fidelity = artifact_fidelity.compare(reference, a.output, summary["mode"], fixed, values,
                                              calibration=a.calibration, names=names)
-        error = artifact_fidelity.judged("onnx2tf " + onnx2tf.__version__, summary["mode"], fidelity, "the ONNX model")
-        summary["fidelity"] = fidelity
-        with open(a.summary, "w", encoding="utf-8") as f:
-            json.dump(summary, f)
+        error = artifact_fidelity.recorded(summary, a.summary, "onnx2tf " + onnx2tf.__version__, fidelity, "the ONNX model")
         if error:
             fail(error)
 
