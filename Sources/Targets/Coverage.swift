@@ -507,9 +507,18 @@ public enum Coverage {
             if let when = c.when, !when.holds(on: node) { continue }
             switch c.kind {
             case .rank:
-                guard let v = input(c.input), let shape = analysis?.shapes[v] else { continue }
-                if let lo = c.min, shape.count < lo { return (c, "input '\(v)' has rank \(shape.count)") }
-                if let hi = c.max, shape.count > hi { return (c, "input '\(v)' has rank \(shape.count)") }
+                // A TFLite set's ranks are its builtins' own tensors: a TFLite file's nodes, not an ONNX or Keras node
+                // lowered to them (onnx2tf writes a 1-D convolution's input as rank 4).
+                if set.format == .tflite, node.builtinCode == nil { continue }
+                let tensor: (label: String, value: String)?
+                if let k = c.outputs.first {
+                    tensor = k < node.outputs.count && !node.outputs[k].isEmpty ? ("output", node.outputs[k]) : nil
+                } else {
+                    tensor = input(c.input).map { ("input", $0) }
+                }
+                guard let (label, v) = tensor, let shape = analysis?.shapes[v] else { continue }
+                if let lo = c.min, shape.count < lo { return (c, "\(label) '\(v)' has rank \(shape.count)") }
+                if let hi = c.max, shape.count > hi { return (c, "\(label) '\(v)' has rank \(shape.count)") }
             case .constantInputs:
                 for i in c.inputs {
                     if let v = input(i), !constants.contains(v) { return (c, "input \(i) '\(v)' is computed at run time") }

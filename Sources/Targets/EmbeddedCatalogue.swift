@@ -5354,7 +5354,7 @@ enum EmbeddedCatalogue {
         },
         {
           "id": "tflm.kernel-input0-float32-int16-int32-int8",
-          "operators": ["MUL", "PAD", "PADV2", "SPLIT_V", "UNPACK"],
+          "operators": ["DYNAMIC_UPDATE_SLICE", "MUL", "PAD", "PADV2", "SPLIT_V", "UNPACK"],
           "kind": "tensor_types",
           "input": 0,
           "values": ["float32", "int16", "int32", "int8"],
@@ -5527,6 +5527,18 @@ enum EmbeddedCatalogue {
           }
         },
         {
+          "id": "tflm.kernel-input2-int32-int64",
+          "operators": ["DYNAMIC_UPDATE_SLICE"],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["int32", "int64"],
+          "text": "LiteRT for Microcontrollers' kernel takes input 2 as int32, int64 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
           "id": "tflm.kernel-output0-bool-float32-int16-int32-int64-int8-uint8",
           "operators": ["REVERSE_V2"],
           "kind": "tensor_types",
@@ -5592,6 +5604,19 @@ enum EmbeddedCatalogue {
           }
         },
         {
+          "id": "tflm.kernel-output0-float32-int16-int8",
+          "operators": ["RESIZE_NEAREST_NEIGHBOR"],
+          "kind": "tensor_types",
+          "input": 0,
+          "outputs": [0],
+          "values": ["float32", "int16", "int8"],
+          "text": "LiteRT for Microcontrollers' kernel makes its output 0 of float32, int16, int8 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
           "id": "tflm.kernel-output0-float32-int32-int8",
           "operators": ["DIV"],
           "kind": "tensor_types",
@@ -5606,7 +5631,7 @@ enum EmbeddedCatalogue {
         },
         {
           "id": "tflm.kernel-output0-float32-int8",
-          "operators": ["ADD_N", "MIRROR_PAD", "RESIZE_BILINEAR"],
+          "operators": ["ADD_N", "L2_NORMALIZATION", "MIRROR_PAD", "RESIZE_BILINEAR"],
           "kind": "tensor_types",
           "input": 0,
           "outputs": [0],
@@ -5628,6 +5653,252 @@ enum EmbeddedCatalogue {
           "source": {
             "id": "tflm-kernels",
             "section": "each Register_X()'s Prepare and Eval: the element types a top-level switch, if-else chain, TF_LITE_ENSURE or TF_LITE_ENSURE_TYPES_EQ accepts"
+          }
+        },
+        {
+          "id": "tflm.kernel-rank-input0-1",
+          "operators": ["BROADCAST_ARGS", "EMBEDDING_LOOKUP"],
+          "kind": "rank",
+          "input": 0,
+          "min": 1,
+          "max": 1,
+          "text": "LiteRT for Microcontrollers' kernel takes input 0 of rank 1 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+          }
+        },
+        {
+          "id": "tflm.kernel-rank-input0-min1",
+          "operators": ["CUMSUM", "SOFTMAX"],
+          "kind": "rank",
+          "input": 0,
+          "min": 1,
+          "text": "LiteRT for Microcontrollers' kernel takes input 0 of rank at least 1 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+          }
+        },
+        {
+          "id": "tflm.kernel-rank-input0-2",
+          "operators": ["SVDF"],
+          "kind": "rank",
+          "input": 0,
+          "min": 2,
+          "max": 2,
+          "text": "LiteRT for Microcontrollers' kernel takes input 0 of rank 2 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+          }
+        },
+        {
+          "id": "tflm.kernel-rank-input0-3-4",
+          "operators": ["BATCH_TO_SPACE_ND", "SPACE_TO_BATCH_ND"],
+          "kind": "rank",
+          "input": 0,
+          "min": 3,
+          "max": 4,
+          "text": "LiteRT for Microcontrollers' kernel takes input 0 of rank 3 to 4 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+          }
+        },
+        {
+          "id": "tflm.kernel-rank-input0-4",
+          "operators": ["DEPTH_TO_SPACE", "L2_POOL_2D", "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "SPACE_TO_DEPTH"],
+          "kind": "rank",
+          "input": 0,
+          "min": 4,
+          "max": 4,
+          "text": "LiteRT for Microcontrollers' kernel takes input 0 of rank 4 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+          }
+        },
+        {
+          "id": "tflm.kernel-rank-input0-max4",
+          "operators": ["L2_NORMALIZATION", "STRIDED_SLICE"],
+          "kind": "rank",
+          "input": 0,
+          "max": 4,
+          "text": "LiteRT for Microcontrollers' kernel takes input 0 of rank up to 4 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+          }
+        },
+        {
+          "id": "tflm.kernel-rank-input0-max5",
+          "operators": ["BROADCAST_TO", "PAD", "PADV2", "TRANSPOSE"],
+          "kind": "rank",
+          "input": 0,
+          "max": 5,
+          "text": "LiteRT for Microcontrollers' kernel takes input 0 of rank up to 5 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+          }
+        },
+        {
+          "id": "tflm.kernel-rank-input0-max6",
+          "operators": ["REVERSE_V2"],
+          "kind": "rank",
+          "input": 0,
+          "max": 6,
+          "text": "LiteRT for Microcontrollers' kernel takes input 0 of rank up to 6 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+          }
+        },
+        {
+          "id": "tflm.kernel-rank-input1-0",
+          "operators": ["FILL"],
+          "kind": "rank",
+          "input": 1,
+          "min": 0,
+          "max": 0,
+          "text": "LiteRT for Microcontrollers' kernel takes input 1 of rank 0 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+          }
+        },
+        {
+          "id": "tflm.kernel-rank-input1-1",
+          "operators": ["BROADCAST_ARGS", "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "REVERSE_V2", "TRANSPOSE"],
+          "kind": "rank",
+          "input": 1,
+          "min": 1,
+          "max": 1,
+          "text": "LiteRT for Microcontrollers' kernel takes input 1 of rank 1 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+          }
+        },
+        {
+          "id": "tflm.kernel-rank-input1-2",
+          "operators": ["MIRROR_PAD", "SVDF"],
+          "kind": "rank",
+          "input": 1,
+          "min": 2,
+          "max": 2,
+          "text": "LiteRT for Microcontrollers' kernel takes input 1 of rank 2 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+          }
+        },
+        {
+          "id": "tflm.kernel-rank-input1-min2",
+          "operators": ["EMBEDDING_LOOKUP"],
+          "kind": "rank",
+          "input": 1,
+          "min": 2,
+          "text": "LiteRT for Microcontrollers' kernel takes input 1 of rank at least 2 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+          }
+        },
+        {
+          "id": "tflm.kernel-rank-input2-1",
+          "operators": ["DYNAMIC_UPDATE_SLICE"],
+          "kind": "rank",
+          "input": 2,
+          "min": 1,
+          "max": 1,
+          "text": "LiteRT for Microcontrollers' kernel takes input 2 of rank 1 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+          }
+        },
+        {
+          "id": "tflm.kernel-rank-input2-2",
+          "operators": ["SVDF"],
+          "kind": "rank",
+          "input": 2,
+          "min": 2,
+          "max": 2,
+          "text": "LiteRT for Microcontrollers' kernel takes input 2 of rank 2 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+          }
+        },
+        {
+          "id": "tflm.kernel-rank-input4-2",
+          "operators": ["SVDF"],
+          "kind": "rank",
+          "input": 4,
+          "min": 2,
+          "max": 2,
+          "text": "LiteRT for Microcontrollers' kernel takes input 4 of rank 2 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+          }
+        },
+        {
+          "id": "tflm.kernel-rank-output0-1",
+          "operators": ["BROADCAST_ARGS"],
+          "kind": "rank",
+          "input": 0,
+          "outputs": [0],
+          "min": 1,
+          "max": 1,
+          "text": "LiteRT for Microcontrollers' kernel takes output 0 of rank 1 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+          }
+        },
+        {
+          "id": "tflm.kernel-rank-output0-2",
+          "operators": ["SVDF"],
+          "kind": "rank",
+          "input": 0,
+          "outputs": [0],
+          "min": 2,
+          "max": 2,
+          "text": "LiteRT for Microcontrollers' kernel takes output 0 of rank 2 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+          }
+        },
+        {
+          "id": "tflm.kernel-rank-output0-3-4",
+          "operators": ["BATCH_TO_SPACE_ND", "SPACE_TO_BATCH_ND"],
+          "kind": "rank",
+          "input": 0,
+          "outputs": [0],
+          "min": 3,
+          "max": 4,
+          "text": "LiteRT for Microcontrollers' kernel takes output 0 of rank 3 to 4 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+          }
+        },
+        {
+          "id": "tflm.kernel-rank-output0-4",
+          "operators": ["L2_POOL_2D"],
+          "kind": "rank",
+          "input": 0,
+          "outputs": [0],
+          "min": 4,
+          "max": 4,
+          "text": "LiteRT for Microcontrollers' kernel takes output 0 of rank 4 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
           }
         }
       ]

@@ -92,6 +92,30 @@ let derived = "Tests/Fixtures/catalogue/"
         #expect(r.unsupported.first?.detail == "input 0 'functional_1/depthwise_1/depthwise' is float16")
     }
 
+    /// The reference kernels' rank bounds (derive_tflite.py's rank_refusals): TRANSPOSE takes up to 5 dimensions,
+    /// STRIDED_SLICE up to 4 (its StridedSliceContext's `dims <= kMaxDim`), read on a TFLite file's own builtins;
+    /// test_tflm_verdict.py runs the four fixtures in the tflite-micro interpreter, which refuses exactly the two.
+    @Test func tfliteMicroBoundsTheRanksItsKernelsTake() throws {
+        let micro = try #require(catalogue.operatorSets.first { $0.id == "tflite-micro" })
+        let byID = Dictionary(micro.checks.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let five = try #require(byID["tflm.kernel-rank-input0-max5"])
+        #expect(five.kind == .rank && five.input == 0 && five.min == nil && five.max == 5)
+        #expect(five.operators == ["BROADCAST_TO", "PAD", "PADV2", "TRANSPOSE"])
+        #expect(byID["tflm.kernel-rank-input0-max4"]?.operators == ["L2_NORMALIZATION", "STRIDED_SLICE"])
+        #expect(byID["tflm.kernel-rank-input0-4"]?.operators.contains("RESIZE_NEAREST_NEIGHBOR") == true)
+        let rt = try #require(catalogue.runtime("tflite-micro"))
+        func refused(_ name: String) throws -> [String] {
+            let m = try Repo.model("Tests/Fixtures/targets/tflm_ranks/\(name).tflite")
+            let r = Coverage.check(model: m, runtime: rt, version: nil, delegate: nil, catalogue: catalogue,
+                                   analysis: GraphAnalysis.analyze(model: m))
+            return r.unsupported.map { "\($0.opType): \($0.detail ?? "")" }
+        }
+        #expect(try refused("transpose_6d") == ["TRANSPOSE: input 'x' has rank 6"])
+        #expect(try refused("strided_slice_5d") == ["STRIDED_SLICE: input 'x' has rank 5"])
+        #expect(try refused("transpose_5d") == [])
+        #expect(try refused("strided_slice_4d") == [])
+    }
+
     @Test func tfliteMicroRefusesHybridQuantization() {
         #expect(targetIssues("targets: {t: {runtime: ⟦tflite-micro⟧}}\n", model: derived + "attention_hybrid.tflite", [
             Expected(.quantizationUnsupported, "the model is dynamic-range (hybrid) quantized: int8 weights with float activations, which LiteRT for Microcontrollers refuses (no hybrid kernels); quantize activations to int8 too, with calibration data"),

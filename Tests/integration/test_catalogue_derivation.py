@@ -295,9 +295,18 @@ namespace tflite {
 namespace {
 constexpr int kInputTensor = 0;
 constexpr int kPositions = 1;
+constexpr int kMaxDims = RuntimeShape::kMaxSmallSize;
+TfLiteStatus CheckShapes(TfLiteContext* context, TfLiteNode* node) {
+  TfLiteTensor* output = micro_context->AllocateTempOutputTensor(node, 0);
+  TF_LITE_ENSURE_MSG(context, (NumDimensions(output) >= 1), "a message, with (parentheses)");
+  return kTfLiteOk;
+}
 TfLiteStatus GatherPrepare(TfLiteContext* context, TfLiteNode* node) {
   TfLiteTensor* input = micro_context->AllocateTempInputTensor(node, kInputTensor);
   TfLiteTensor* coords = micro_context->AllocateTempInputTensor(node, kPositions);
+  TF_LITE_ENSURE_OK(context, CheckShapes(context, node));
+  const int rank = NumDimensions(input);
+  TF_LITE_ENSURE(context, rank <= kMaxDims);
   switch (coords->type) {
     case kTfLiteInt32:
       break;
@@ -310,6 +319,11 @@ TfLiteStatus GatherPrepare(TfLiteContext* context, TfLiteNode* node) {
     TF_LITE_ENSURE_TYPES_EQ(context, input->type, kTfLiteFloat32);
   }
   TF_LITE_ENSURE(context, input->type == kTfLiteFloat32 || input->type == kTfLiteInt8);
+  if (coords->dims->size == 0) {
+    return kTfLiteOk;
+  }
+  // After a return that is no failure: not a refusal of every call.
+  TF_LITE_ENSURE_EQ(context, NumDimensions(coords), 1);
   return kTfLiteOk;
 }
 TfLiteStatus GatherEval(TfLiteContext* context, TfLiteNode* node) {
@@ -354,7 +368,9 @@ def test_tflite_micro_kernel_type_refusals_are_read_from_unconditional_statement
     """derive_tflite.py's kernel_checks: a top-level switch on a tensor's type whose default returns kTfLiteError, a
     TF_LITE_ENSURE of `t->type ==` alternatives, and an if / else-if chain on an output's type whose last `else` fails
     refuse every other type; the same under an `if`, or after an `if` on that type, does not (it may take those types
-    elsewhere)."""
+    elsewhere). A TF_LITE_ENSURE(_MSG) on NumDimensions, directly, through a local or in a helper Prepare calls, bounds
+    the rank (a bound named through RuntimeShape::kMaxSmallSize is read from its header); one after an early
+    `return kTfLiteOk` does not."""
     import catalogue_json
     import derive_tflite
     repo = tmp_path / "tflite-micro"
@@ -363,15 +379,23 @@ def test_tflite_micro_kernel_type_refusals_are_read_from_unconditional_statement
     (kernels / "gather.cc").write_text(KERNEL)
     (kernels / "gather_test.cc").write_text("TFLMRegistration Register_GATHER() { return RegisterOp(nullptr, X, Y); }")
     (repo / "tensorflow/lite/micro/micro_mutable_op_resolver.h").write_text(RESOLVER)
+    internal = repo / "tensorflow/lite/kernels/internal"
+    (internal / "reference").mkdir(parents=True)
+    (internal / "runtime_shape.h").write_text("class RuntimeShape {\n  static constexpr int kMaxSmallSize = 6;\n};\n")
+    (internal / "reference/pad.h").write_text("constexpr int PadKernelMaxDimensionCount() { return 5; }\n")
     env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
            "PATH": "/usr/bin:/bin"}
     for args in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "kernels"]):
         subprocess.run(["git", *args], cwd=repo, check=True, env=env)
     checkout = catalogue_json.Checkout(str(repo))
     checks = derive_tflite.kernel_checks(checkout, checkout.read(derive_tflite.RESOLVER))
-    assert [(c["id"], c["operators"], c["input"], c.get("outputs"), c["values"]) for c in checks] == [
+    assert [(c["id"], c["operators"], c["input"], c.get("outputs"), c["values"]) for c in checks[:3]] == [
         ("tflm.kernel-input0-float32-int8", ["GATHER"], 0, None, ["float32", "int8"]),
         ("tflm.kernel-input1-int32", ["GATHER"], 1, None, ["int32"]),
         ("tflm.kernel-output0-float32-int16-int8", ["GATHER"], 0, [0], ["float32", "int16", "int8"]),
     ]
+    ranks = [(c["id"], c["operators"], c["input"], c.get("outputs"), c.get("min"), c.get("max")) for c in checks[3:]]
+    assert ranks == [("tflm.kernel-rank-input0-max6", ["GATHER"], 0, None, None, 6),
+                     ("tflm.kernel-rank-output0-min1", ["GATHER"], 0, [0], 1, None)]
+    assert checks[3]["text"] == "LiteRT for Microcontrollers' kernel takes input 0 of rank up to 6 only"
     assert checks[1]["source"]["id"] == "tflm-kernels"

@@ -20,7 +20,14 @@ TensorFlow moved it out. Read at HEAD:
                                                            switch on the tensor's type whose default returns
                                                            kTfLiteError, an if-else chain whose last else fails,
                                                            TF_LITE_ENSURE_TYPES_EQ, TF_LITE_ENSURE of `t->type ==`
-                                                           alternatives); GATHER's positions: int32 only
+                                                           alternatives); GATHER's positions: int32 only. And
+                                                           `rank` checks: the ranks a top-level TF_LITE_ENSURE,
+                                                           TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions
+                                                           (or dims->size) of an input or output allows, its bound a
+                                                           number or a constant (TRANSPOSE: up to 5, STRIDED_SLICE:
+                                                           up to 4, RESIZE_*: 4)
+  tensorflow/lite/kernels/internal/runtime_shape.h      -> RuntimeShape::kMaxSmallSize, a bound some kernels name
+  tensorflow/lite/kernels/internal/reference/pad.h      -> PadKernelMaxDimensionCount(), PAD's bound
 
 Writes Schemas/targets/operators.json, the litert runtime's versions (every major.minor the runtime_version table
 names, so a model needing LiteRT 2.23 has a release to point at) into runtimes.json, and the revisions into
@@ -39,6 +46,11 @@ SCHEMA = "tflite/converter/schema/schema.fbs"
 RESOLVER = "tensorflow/lite/micro/micro_mutable_op_resolver.h"
 ELEMENTWISE = "tensorflow/lite/micro/kernels/elementwise.cc"
 KERNELS = "tensorflow/lite/micro/kernels"
+# Headers outside the kernels folder whose constants kernels name as rank bounds.
+BOUND_HEADERS = {"RuntimeShape::kMaxSmallSize": ("tensorflow/lite/kernels/internal/runtime_shape.h",
+                                                 r"\bkMaxSmallSize\s*=\s*(\d+)\s*;"),
+                 "reference_ops::PadKernelMaxDimensionCount()": ("tensorflow/lite/kernels/internal/reference/pad.h",
+                                                                 r"PadKernelMaxDimensionCount\(\)\s*\{\s*return\s+(\d+)\s*;")}
 # TfLiteType names as the catalogue spells element types.
 TYPES = {"Float32": "float32", "Float16": "float16", "Float64": "float64", "Int4": "int4", "Int8": "int8", "UInt8": "uint8",
          "Int16": "int16", "UInt16": "uint16", "Int32": "int32", "UInt32": "uint32", "Int64": "int64", "UInt64": "uint64",
@@ -213,15 +225,142 @@ def refusals(body, tensors):
     return found
 
 
+def blank_strings(text):
+    """`text` with the contents of its string literals blanked (a message's commas and parentheses are not code)."""
+    return re.sub(r'"(?:\\.|[^"\\])*"', lambda m: '"' + " " * (len(m.group(0)) - 2) + '"', text)
+
+
+def closing_paren(text, start):
+    """The index of the parenthesis closing the one at `start`."""
+    depth = 0
+    for i in range(start, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[i], 0)
+        if depth == 0:
+            return i
+    raise ValueError("unbalanced parentheses")
+
+
+def arguments(text, start):
+    """The arguments of the call whose `(` is at `start`, split at its own commas."""
+    inner = text[start + 1:closing_paren(text, start)]
+    out, depth, begin = [], 0, 0
+    for i, ch in enumerate(inner):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            out.append(inner[begin:i].strip())
+            begin = i + 1
+    out.append(inner[begin:].strip())
+    return out
+
+
+def reached(body, flat, at):
+    """Whether the top-level statement at `at` runs on every call that has not failed before it: no earlier top-level
+    `if` or `switch` leaves the function but by failing (a `return` of anything but kTfLiteError)."""
+    for m in re.finditer(r"\b(?:if|switch)\s*\(", flat[:at]):
+        close = closing_paren(body, m.end() - 1)
+        rest = body[close + 1:]
+        lead = len(rest) - len(rest.lstrip())
+        if rest.lstrip().startswith("{"):
+            start = close + 1 + lead
+            statement = body[start:closing_brace(body, start) + 1]
+        else:
+            statement = rest[:rest.find(";") + 1]
+        if re.search(r"\breturn\b(?!\s+kTfLiteError\b)", statement):
+            return False
+    return True
+
+
+def contexts(texts):
+    """The kernels' context structs (`TransposeContext op_context(context, node);`): struct name -> {member: tensor
+    ("input" | "output", constant name or index)} of the members its constructor allocates, and {member: member}
+    for an `int dims = NumDimensions(input)` it keeps."""
+    out = {}
+    for text in texts.values():
+        for m in re.finditer(r"\bstruct\s+(\w+)\s*\{", text):
+            name = m.group(1)
+            ctor = re.search(rf"\b{name}\s*\(\s*TfLiteContext\s*\*\s*context\s*,\s*TfLiteNode\s*\*\s*node\s*\)\s*\{{",
+                             text[m.end():])
+            if not ctor:
+                continue
+            at = m.end() + ctor.end() - 1
+            body = text[at:closing_brace(text, at)]
+            members = {b.group(1): ((b.group(2)).lower(), b.group(3)) for b in re.finditer(
+                r"(\w+)\s*=\s*micro_context->AllocateTemp(Input|Output)Tensor\(\s*node,\s*(\w+)\s*\)", body)}
+            ranks = {b.group(1): b.group(2) for b in re.finditer(r"(\w+)\s*=\s*NumDimensions\(\s*(\w+)\s*\)\s*;", body)
+                     if b.group(2) in members}
+            if members:
+                out.setdefault(name, (members, ranks))
+    return out
+
+
+def rank_refusals(body, tensors, ranked, bound):
+    """(tensor, lowest, highest) for each rank refusal at the top level of a kernel function, reached on every call:
+    TF_LITE_ENSURE(context, R op N), TF_LITE_ENSURE_MSG(context, R op N, ...) and TF_LITE_ENSURE_EQ(context, R, N), where
+    R is NumDimensions(t), t->dims->size or a name holding one (`ranked`: name -> tensor variable), and N a bound
+    `bound` resolves. A bound it cannot resolve, or a condition of several terms, is not read."""
+    body = blank_strings(body)
+    flat = top_level(body)
+    found = []
+
+    def tensor(expr):
+        expr = expr.strip()
+        while expr.startswith("(") and closing_paren(expr, 0) == len(expr) - 1:
+            expr = expr[1:-1].strip()
+        m = re.fullmatch(r"NumDimensions\(\s*([\w.]+)\s*\)|([\w.]+)->dims->size|([\w.]+)", expr)
+        if not m:
+            return None
+        var = m.group(1) or m.group(2) or ranked.get(m.group(3))
+        return tensors.get(var)
+    flipped = {"<=": ">=", ">=": "<=", "<": ">", ">": "<", "==": "=="}
+    for m in re.finditer(r"\bTF_LITE_ENSURE(_MSG|_EQ)?\s*\(", flat):
+        if not reached(body, flat, m.start()):
+            continue
+        args = arguments(body, m.end() - 1)
+        if m.group(1) == "_EQ":
+            if len(args) != 3:
+                continue
+            left, op, right = args[1], "==", args[2]
+        else:
+            if len(args) < 2:
+                continue
+            cond = args[1]
+            while cond.startswith("(") and closing_paren(cond, 0) == len(cond) - 1:
+                cond = cond[1:-1].strip()
+            if "&&" in cond or "||" in cond:
+                continue
+            c = re.fullmatch(r"(.+?)\s*(<=|>=|==|<|>)\s*(.+)", cond, re.S)
+            if not c:
+                continue
+            left, op, right = c.group(1), c.group(2), c.group(3)
+        t, n = tensor(left), bound(right)
+        if t is None or n is None:
+            t, n, op = tensor(right), bound(left), flipped[op]
+        if t is None or n is None:
+            continue
+        lo, hi = {"<=": (None, n), "<": (None, n - 1), ">=": (n, None), ">": (n + 1, None), "==": (n, n)}[op]
+        found.append((t, lo, hi))
+    return found
+
+
 def kernel_checks(tflm, resolver_text):
     """The tflite-micro set's `tensor_types` checks read from its reference kernels: for each builtin, the element
     types its Prepare and Eval (as Register_X() names them) refuse for an input or an output, where the refusal runs
     whenever the function does (a top-level statement, not one under a condition)."""
     registered = {}
+    # AddX(const TFLMRegistration& registration = Register_X()) { return AddBuiltin(BuiltinOperator_X, registration,
+    # …); } and AddX() { return AddBuiltin(BuiltinOperator_X, Register_X(), …); }
     for m in re.finditer(r"Register_(\w+)\(\)\)\s*\{\s*return AddBuiltin\(\s*BuiltinOperator_(\w+)", resolver_text):
         registered.setdefault(m.group(1), set()).add(m.group(2))
+    for m in re.finditer(r"AddBuiltin\(\s*BuiltinOperator_(\w+),\s*(?:tflite::)?Register_(\w+)\(\)", resolver_text):
+        registered.setdefault(m.group(2), set()).add(m.group(1))
     texts = {name: strip_comments(tflm.read(f"{KERNELS}/{name}")) for name in tflm.list(KERNELS)
              if name.endswith((".cc", ".h")) and not name.endswith("_test.cc")}
+    # A registration that returns another (Register_L2_NORMALIZATION() { return Register_L2NORM_REF(); }) registers
+    # that one's kernel.
+    for text in texts.values():
+        for m in re.finditer(r"TFLMRegistration\s+Register_(\w+)\(\)\s*\{\s*return\s+(?:tflite::)?Register_(\w+)\(\)\s*;\s*\}", text):
+            if m.group(1) in registered:
+                registered.setdefault(m.group(2), set()).update(registered[m.group(1)])
     # Tensor indices by constant name (`constexpr int kInputTensor = 0;`, `const int kConvInputTensor = 0;`): a
     # file's own first, else the one value every file agrees on.
     every = {}
@@ -229,13 +368,65 @@ def kernel_checks(tflm, resolver_text):
         for k, v in re.findall(r"\b(?:constexpr|const)\s+(?:int|size_t)\s+(k\w+)\s*=\s*(\d+)\s*;", text):
             every.setdefault(k, set()).add(int(v))
     shared_consts = {k: next(iter(v)) for k, v in every.items() if len(v) == 1}
-    bodies = {}
-    for text in texts.values():
+    structs = contexts(texts)
+    headers = {name: int(re.search(pattern, tflm.read(path)).group(1)) for name, (path, pattern) in BOUND_HEADERS.items()}
+    bodies, defined = {}, {}
+    for fname, text in texts.items():
         for name, body in function_bodies(text).items():
             bodies.setdefault(name, []).append(body)
-    accepted = {}  # (builtin, ("input" | "output", index)) -> set of types
-    for name, text in sorted(texts.items()):
+            defined.setdefault(name, []).append((body, fname))
+
+    def constants(text):
+        """A file's constants (its own first, else the shared ones), and the rank bound an expression names there."""
         consts = {**shared_consts, **{k: int(v) for k, v in re.findall(r"\b(?:constexpr|const)\s+(?:int|size_t)\s+(k\w+)\s*=\s*(\d+)\s*;", text)}}
+        named = dict(re.findall(r"\b(?:constexpr|const)\s+(?:int|size_t)\s+(k\w+)\s*=\s*([^;]+?)\s*;", text))
+
+        def bound(expr, seen=()):
+            expr = expr.strip()
+            if expr.isdigit():
+                return int(expr)
+            if expr in headers:
+                return headers[expr]
+            if expr in consts:
+                return consts[expr]
+            return bound(named[expr], seen + (expr,)) if expr in named and expr not in seen else None
+        return consts, bound
+
+    def rank_scan(fn, own, own_file, seen=()):
+        """The rank refusals of function `fn` and of the helpers it calls with (context, node) at its top level, where
+        that call is reached on every call (CalculateOpData from a Prepare)."""
+        candidates = [(own[fn], own_file)] if fn in own else defined.get(fn, [])
+        if len(candidates) != 1 or fn in seen:
+            return []
+        body, fname = candidates[0]
+        consts, bound = constants(texts[fname])
+        tensors, ranked = {}, {}
+        for b in re.finditer(r"(\w+)\s*=\s*(?:micro_context->AllocateTemp(Input|Output)Tensor|(?:tflite::)?micro::"
+                             r"GetEval(Input|Output))\(\s*(?:context,\s*)?node,\s*(\w+)\s*\)", body):
+            index = int(b.group(4)) if b.group(4).isdigit() else consts.get(b.group(4))
+            if index is not None:
+                tensors[b.group(1)] = ((b.group(2) or b.group(3)).lower(), index)
+        for c in re.finditer(r"\b(\w+)\s+(\w+)\(\s*context\s*,\s*node\s*\)\s*;", body):
+            members, kept = structs.get(c.group(1), ({}, {}))
+            for member, (kind, k) in members.items():
+                index = int(k) if k.isdigit() else consts.get(k)
+                if index is not None:
+                    tensors[f"{c.group(2)}.{member}"] = (kind, index)
+            ranked.update({f"{c.group(2)}.{member}": f"{c.group(2)}.{of}" for member, of in kept.items()})
+        flat = top_level(blank_strings(body))
+        for a in re.finditer(r"\b(?:const\s+)?int\s+(\w+)\s*=\s*NumDimensions\(\s*([\w.]+)\s*\)\s*;", flat):
+            ranked[a.group(1)] = a.group(2)
+        found = rank_refusals(body, tensors, ranked, bound)
+        own_defs = function_bodies(texts[fname])
+        for h in re.finditer(r"\b(\w+)\(\s*context\s*,\s*node\s*[,)]", flat):
+            if h.group(1) not in ("NumInputs", "NumOutputs") and reached(blank_strings(body), flat, h.start()):
+                found += rank_scan(h.group(1), own_defs, fname, seen + (fn,))
+        return found
+
+    accepted = {}  # (builtin, ("input" | "output", index)) -> set of types
+    ranks = {}  # (builtin, ("input" | "output", index)) -> (lowest, highest) rank, None where unbounded
+    for name, text in sorted(texts.items()):
+        consts, _ = constants(text)
         own = function_bodies(text)
         for m in re.finditer(r"TFLMRegistration Register_(\w+)\(\)\s*\{(.*?)\n\}", text, re.S):
             call = re.search(r"RegisterOp\(([^;]*)\)\s*;", m.group(2))
@@ -253,6 +444,11 @@ def kernel_checks(tflm, resolver_text):
                     index = int(b.group(4)) if b.group(4).isdigit() else consts.get(b.group(4))
                     if index is not None:
                         tensors[b.group(1)] = ((b.group(2) or b.group(3)).lower(), index)
+                for tensor, lo, hi in rank_scan(fn, own, name):
+                    for op in registered[m.group(1)]:
+                        was = ranks.get((op, tensor), (None, None))
+                        ranks[(op, tensor)] = (max((x for x in (was[0], lo) if x is not None), default=None),
+                                               min((x for x in (was[1], hi) if x is not None), default=None))
                 for tensor, kinds in refusals(body, tensors):
                     unknown = [k for k in kinds if k not in TYPES]
                     if unknown:
@@ -280,7 +476,24 @@ def kernel_checks(tflm, resolver_text):
                   else f"LiteRT for Microcontrollers' kernel takes {what} as {', '.join(types)} only",
                   "source": {"id": "tflm-kernels", "section": section}})
         return c
-    return [check(tensor, types, ops) for (tensor, types), ops in sorted(groups.items())]
+    rank_groups = {}
+    for (op, tensor), bounds in ranks.items():
+        rank_groups.setdefault((tensor, bounds), []).append(op)
+
+    def rank_check(tensor, lo, hi, ops):
+        kind, index = tensor
+        span = f"{lo}" if lo == hi else f"{lo}-{hi}" if lo is not None and hi is not None else f"max{hi}" if lo is None else f"min{lo}"
+        c = {"id": f"tflm.kernel-rank-{kind}{index}-{span}", "operators": sorted(ops), "kind": "rank"}
+        c.update({"input": index} if kind == "input" else {"input": 0, "outputs": [index]})
+        c.update({k: v for k, v in (("min", lo), ("max", hi)) if v is not None})
+        what = f"input {index}" if kind == "input" else f"output {index}"
+        said = f"{lo}" if lo == hi else f"{lo} to {hi}" if lo is not None and hi is not None else f"up to {hi}" if lo is None else f"at least {lo}"
+        c.update({"text": f"LiteRT for Microcontrollers' kernel takes {what} of rank {said} only",
+                  "source": {"id": "tflm-kernels", "section": "each Register_X()'s Prepare and Eval: the ranks a top-level "
+                             "TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"}})
+        return c
+    return ([check(tensor, types, ops) for (tensor, types), ops in sorted(groups.items())]
+            + [rank_check(tensor, lo, hi, ops) for (tensor, (lo, hi)), ops in sorted(rank_groups.items(), key=lambda kv: str(kv[0]))])
 
 
 def main():

@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Writes Tests/Fixtures/targets/tflm_ranks/*.tflite: one-operator float32 models on either side of a rank bound the
+TFLite Micro kernels refuse (derive_tflite.py reads them as `rank` checks): TRANSPOSE takes up to 5 dimensions,
+STRIDED_SLICE up to 4. tests/integration/test_tflm_verdict.py runs every TFLite fixture in the tflite-micro
+interpreter and holds `check` to its verdict; written through ai-edge-litert's generated schema, as
+make_tflite_rule_fixtures.py writes its model:
+
+    .venv/bin/python scripts/make_tflm_rank_fixtures.py
+"""
+import pathlib
+
+import flatbuffers
+import numpy as np
+from ai_edge_litert import schema_py_generated as s
+from make_tflite_rule_fixtures import I32, OP, Graph
+
+OUT = pathlib.Path(__file__).resolve().parent.parent / "Tests" / "Fixtures" / "targets" / "tflm_ranks"
+
+
+def write(name, make):
+    m = s.ModelT()
+    m.version, m.description, m.operatorCodes, m.subgraphs = 3, f"slipway {name} fixture".encode(), [], []
+    m.buffers = [s.BufferT()]
+    g = Graph(m, "main")
+    x, y = make(g)
+    g.g.inputs, g.g.outputs = [x], [y]
+    m.subgraphs = [g.g]
+    b = flatbuffers.Builder(1024)
+    b.Finish(m.Pack(b), file_identifier=b"TFL3")
+    path = OUT / f"{name}.tflite"
+    path.write_bytes(bytes(b.Output()))
+    print(f"wrote {path.relative_to(OUT.parents[3])} ({path.stat().st_size} bytes)")
+
+
+def transpose(shape):
+    def make(g):
+        x = g.tensor("x", shape)
+        perm = list(reversed(range(len(shape))))
+        y = g.tensor("y", [shape[p] for p in perm])
+        g.op(OP.TRANSPOSE, [x, g.tensor("perm", [len(shape)], I32, data=perm)], [y],
+             s.BuiltinOptions.TransposeOptions, s.TransposeOptionsT())
+        return x, y
+    return make
+
+
+def strided_slice(shape):
+    def make(g):
+        x = g.tensor("x", shape)
+        # Every element but the first along the last axis.
+        out = shape[:-1] + [shape[-1] - 1]
+        y = g.tensor("y", out)
+        rank = len(shape)
+        g.op(OP.STRIDED_SLICE, [x, g.tensor("begin", [rank], I32, data=[0] * (rank - 1) + [1]),
+                                g.tensor("end", [rank], I32, data=shape),
+                                g.tensor("strides", [rank], I32, data=[1] * rank)], [y],
+             s.BuiltinOptions.StridedSliceOptions, s.StridedSliceOptionsT())
+        return x, y
+    return make
+
+
+if __name__ == "__main__":
+    OUT.mkdir(parents=True, exist_ok=True)
+    write("transpose_5d", transpose([1, 2, 3, 2, 2]))
+    write("transpose_6d", transpose([1, 2, 1, 3, 2, 2]))
+    write("strided_slice_4d", strided_slice([1, 2, 3, 4]))
+    write("strided_slice_5d", strided_slice([1, 2, 3, 2, 4]))
