@@ -112,7 +112,10 @@ public enum Converter {
                                                     manifestFolder: folder, python: python(for: target, folder: folder, options: options),
                                                     exportOpset: plan.exportOpset) {
             // The file the tool writes is checked against the source on the user's own test samples first.
-            if let samples = manifest.test?.samples?.value, !samples.isEmpty { planned.checkSamples = Converter.join(folder, samples) }
+            if let samples = manifest.test?.samples?.value, !samples.isEmpty {
+                planned.checkSamples = Converter.join(folder, samples)
+                planned.checkPreprocess = manifest.test?.preprocess.map { $0.json.serialized() }
+            }
             let plan = planned
             try InputProtection.refuse(outputs: InputProtection.outputs(for: output),
                                        inputs: InputProtection.inputs(source: modelPath, manifestPath: manifestPath))

@@ -89,6 +89,8 @@ public struct ExternalPlan: Sendable {
     /// The manifest's test samples (a folder), on which the driver's check of its file against the source runs
     /// first (artifact_fidelity.py); not part of the fingerprint: they do not change the file.
     public var checkSamples: String? = nil
+    /// The manifest's `test.preprocess` (serialized JSON), with which that check decodes image, WAV and .bin samples.
+    public var checkPreprocess: String? = nil
 
     public enum Product: Sendable, Equatable {
         case file(String)
@@ -580,10 +582,12 @@ extension ExternalConverter {
             // SLIPWAY_KEEP_DEVIATING (artifact_fidelity.py): `--force` keeps a float file that computes something
             // else than its source, the refusal recorded in its report instead.
             // SLIPWAY_CHECK_SAMPLES: the manifest's test samples, which that check runs on first (an environment
-            // variable, not an argument: what the file is checked on does not make it stale).
+            // variable, not an argument: what the file is checked on does not make it stale), decoded by
+            // SLIPWAY_CHECK_PREPROCESS (test.preprocess) where they are images, WAV or .bin.
             environment: ["PYTHONUNBUFFERED": "1", "TMPDIR": work]
                 .merging(options.force ? ["SLIPWAY_KEEP_DEVIATING": "1"] : [:]) { a, _ in a }
-                .merging(plan.checkSamples.map { ["SLIPWAY_CHECK_SAMPLES": $0] } ?? [:]) { a, _ in a },
+                .merging(plan.checkSamples.map { ["SLIPWAY_CHECK_SAMPLES": $0] } ?? [:]) { a, _ in a }
+                .merging(plan.checkPreprocess.map { ["SLIPWAY_CHECK_PREPROCESS": $0] } ?? [:]) { a, _ in a },
             logPath: logPath,
             timeout: options.toolTimeout)
         let exit = try ChildProcess.run(request, cancellation: cancellation) { seconds in

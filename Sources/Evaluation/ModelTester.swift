@@ -290,7 +290,7 @@ public enum ModelTester {
         let inputs = stated
         // The manifest's scalar inputs (`sr: 16000`): what the exporter baked into the artifact, fed to the original.
         let values = Dictionary((manifest.model?.inputValues ?? []).map { ($0.name.value, $0.value.value) }, uniquingKeysWith: { a, _ in a })
-        let preprocess = test.preprocess.map(Self.preprocessJSON)
+        let preprocess = test.preprocess.map(\.json)
         // The files' digests (provenance) are read while the runners run: on a cold digest store, hashing a
         // large model took as long as the runner's start.
         let hashed = artifacts.values.map(\.path)
@@ -461,18 +461,6 @@ public enum ModelTester {
                 }
             })
         }
-    }
-
-    static func preprocessJSON(_ p: PreprocessSpec) -> JSONValue {
-        var o = JSONObject()
-        if let v = p.layout { o["layout"] = .string(v.value) }
-        if let v = p.color { o["color"] = .string(v.value) }
-        if let v = p.scale { o["scale"] = .double(v.value) }
-        if !p.mean.isEmpty { o["mean"] = .array(p.mean.map { .double($0) }) }
-        if !p.std.isEmpty { o["std"] = .array(p.std.map { .double($0) }) }
-        if let v = p.dtype { o["dtype"] = .string(v.value) }
-        if let v = p.sampleRate { o["sample_rate"] = .int(v.value) }
-        return .object(o)
     }
 
     static func tmpFolder() -> String {

@@ -51,7 +51,7 @@ public struct TestRecord: Sendable, Equatable {
             for i in values { v[i.name.value] = .int(i.value.value) }
             o["values"] = .object(v)
         }
-        if let p = manifest.test?.preprocess { o["preprocess"] = ModelTester.preprocessJSON(p) }
+        if let p = manifest.test?.preprocess { o["preprocess"] = p.json }
         return o.count == 0 ? "" : JSONValue.object(o).serialized()
     }
 

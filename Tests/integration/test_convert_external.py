@@ -114,6 +114,36 @@ def test_symmetric_makes_activations_symmetric_too(run, tmp_path, symmetric):
     assert (nonzero == 0) if symmetric else (nonzero > 0), (symmetric, nonzero, len(zero_points))
 
 
+def test_the_written_file_is_checked_on_the_manifests_raw_test_samples_decoded_as_slipway_test_decodes_them(run, tmp_path):
+    """test.samples of .bin files (or images, WAV) are decoded with test.preprocess by the test runner's own reader,
+    and the quantized file is run against the float one on them; a folder of nothing a sample reader takes is said
+    in the report, and the calibration samples are used instead."""
+    proj = project(tmp_path, f"  cpu: {{runtime: onnxruntime, format: onnx, python: {VENV_PYTHON}}}")
+    (proj / "data/raw").mkdir()
+    for i, path in enumerate(sorted((KWS / "data/test").glob("*.npy"))[:3]):
+        np.load(path).astype("<f4").tofile(proj / f"data/raw/{i}.bin")
+    manifest = proj / "m.slipway.yaml"
+    manifest.write_text(manifest.read_text() + "test:\n  samples: data/raw/\n  preprocess: {dtype: float32}\n")
+    r = run("convert", "m.slipway.yaml", cwd=proj)
+    assert r.returncode == 0, r.stderr.decode()
+    fidelity = json.loads((proj / "dist/cpu/kws.onnx.report.json").read_text())["summary"]["fidelity"]
+    assert (fidelity["checked"], fidelity["samples"], fidelity["inputs"], "note" in fidelity) == (True, 2, "test", False)
+    # The same two samples, run here: the report's figure is theirs.
+    ref, quant = exact_session(KWS / "models/ds_cnn_kws.onnx"), exact_session(proj / "dist/cpu/kws.onnx")
+    xs = [np.fromfile(proj / f"data/raw/{i}.bin", "<f4").reshape(1, 1, 49, 10) for i in range(2)]
+    want = sqnr_db([ref.run(None, {"mfcc": x})[0] for x in xs], [quant.run(None, {"mfcc": x})[0] for x in xs])
+    assert abs(fidelity["outputs"][0]["sqnr_db"] - want) < 0.01, (fidelity, want)
+
+    shutil.rmtree(proj / "data/raw")
+    (proj / "data/raw").mkdir()
+    (proj / "data/raw/readme.txt").write_text("no sample here")
+    r = run("convert", "m.slipway.yaml", "--force", cwd=proj)
+    assert r.returncode == 0, r.stderr.decode()
+    fidelity = json.loads((proj / "dist/cpu/kws.onnx.report.json").read_text())["summary"]["fidelity"]
+    assert (fidelity["inputs"], fidelity["note"]) == (
+        "calibration", "test.samples not used: it holds no .npy, .npz, image, .wav or .bin sample")
+
+
 def test_npz_samples_are_keyed_by_input_name(run, tmp_path):
     proj = project(tmp_path, f"  cpu: {{runtime: onnxruntime, format: onnx, python: {VENV_PYTHON}}}")
     shutil.rmtree(proj / "data/calib")

@@ -180,6 +180,9 @@ KEEP = "SLIPWAY_KEEP_DEVIATING"
 # The manifest's test.samples folder, set by `slipway convert` (not an argument: what the file is checked on does
 # not make it stale): the user's own inputs come first.
 TEST_SAMPLES = "SLIPWAY_CHECK_SAMPLES"
+# The manifest's test.preprocess (JSON), with which images, WAV and .bin test samples are decoded as `slipway test`
+# decodes them.
+TEST_PREPROCESS = "SLIPWAY_CHECK_PREPROCESS"
 
 
 def runner(path, values):
@@ -237,6 +240,28 @@ def read_samples(folder, names):
         return list(itertools.islice(by_name(folder, dict(names)), SAMPLES)), None
     except (Exception, SystemExit) as e:  # calibration_samples refuses a sample that misses an input
         return [], f"{type(e).__name__} reading it"
+
+
+def decoded_samples(folder, shapes):
+    """Up to SAMPLES image, WAV or .bin samples of `folder` for a one-input model of `shapes` {input: dims}, decoded
+    with test.preprocess by `slipway test`'s own reader (run_models.load_samples), and why none, if none."""
+    import json
+    from run_models import IMAGE_EXTENSIONS, load_samples
+    if not os.path.isdir(folder):
+        return [], "it is not a folder"
+    paths = sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.lower().endswith(IMAGE_EXTENSIONS + (".wav", ".bin")))
+    if not paths:
+        return [], "it holds no .npy, .npz, image, .wav or .bin sample"
+    if len(shapes) != 1:
+        return [], f"its images, WAV or .bin files are one input each, and the model has {len(shapes)}"
+    try:
+        pre = json.loads(os.environ.get(TEST_PREPROCESS) or "{}")
+        got, errors = load_samples(paths[:SAMPLES], shapes, pre)
+    except Exception as e:
+        return [], f"{type(e).__name__} decoding it"
+    if errors:
+        return [], f"{os.path.basename(errors[0]['file'])} {errors[0]['message']}"
+    return got, None
 
 
 def sqnr(ref, out):
@@ -306,15 +331,21 @@ def measure(reference, artifact, mode, fixed, values, calibration=None, names=No
     except Exception as e:
         return {"checked": False, "reason": f"cannot load the models ({type(e).__name__}: {str(e).strip()[:200]})"}
     samples, kind, note = [], "seeded uniform", None
+    specs = specs or input_specs(source)
     for folder, label in ((os.environ.get(TEST_SAMPLES), "test"), (calibration, "calibration")):
         if samples or not folder or not names:
             continue
         samples, why = read_samples(folder, names)
+        if not samples and label == "test" and why and why.endswith("no .npy or .npz sample"):
+            # Images, WAV or .bin: decoded as `slipway test` decodes them, at the manifest's (else the model's) sizes.
+            shapes = {n: fixed.get(n) or [d if isinstance(d, int) and d > 0 else str(d) for d in dims]
+                      for n, dims, _ in specs if n not in values}
+            samples, why = decoded_samples(folder, shapes)
         kind = label if samples else kind
-        if why and label == "test":
+        if why and label == "test" and not samples:
             note = f"test.samples not used: {why}"
     if not samples:
-        samples = random_samples(specs or input_specs(source), fixed, values)
+        samples = random_samples(specs, fixed, values)
     errors = {}
     for sample in samples:
         try:
