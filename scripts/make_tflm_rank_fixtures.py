@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Writes Tests/Fixtures/targets/tflm_ranks/*.tflite: one-operator float32 models on either side of a rank bound the
 TFLite Micro kernels refuse (derive_tflite.py reads them as `rank` checks): TRANSPOSE takes up to 5 dimensions,
-STRIDED_SLICE up to 4. tests/integration/test_tflm_verdict.py runs every TFLite fixture in the tflite-micro
+STRIDED_SLICE up to 4. Tests/integration/test_tflm_verdict.py runs every TFLite fixture in the tflite-micro
 interpreter and holds `check` to its verdict; written through ai-edge-litert's generated schema, as
-make_tflite_rule_fixtures.py writes its model:
+make_tflite_rule_fixtures.py writes its model. And their ONNX sources' kind (*.onnx: a window partition's 6-D
+Transpose, a query/key/value split's 5-D Slice, a 6-D Pad, a 5-D Transpose), which onnx2tf converts keeping the rank;
+test_onnx_tflite.py converts them and runs the files in the interpreter:
 
     .venv/bin/python scripts/make_tflm_rank_fixtures.py
 """
@@ -58,9 +60,29 @@ def strided_slice(shape):
     return make
 
 
+def onnx_model(name, op, shape, out, **kw):
+    """x → `op` → Relu → y at opset 13; `inputs` {name: int64 values} become initializers after x."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    inputs = kw.pop("inputs", {})
+    nodes = [helper.make_node(op, ["x", *inputs], ["t"], name=op.lower(), **kw), helper.make_node("Relu", ["t"], ["y"], name="relu")]
+    g = helper.make_graph(nodes, name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, out)],
+                          [numpy_helper.from_array(np.array(v, np.int64), k) for k, v in inputs.items()])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+    onnx.checker.check_model(m, full_check=True)
+    path = OUT / f"{name}.onnx"
+    onnx.save(m, str(path))
+    print(f"wrote {path.relative_to(OUT.parents[3])} ({path.stat().st_size} bytes)")
+
+
 if __name__ == "__main__":
     OUT.mkdir(parents=True, exist_ok=True)
     write("transpose_5d", transpose([1, 2, 3, 2, 2]))
     write("transpose_6d", transpose([1, 2, 1, 3, 2, 2]))
     write("strided_slice_4d", strided_slice([1, 2, 3, 4]))
     write("strided_slice_5d", strided_slice([1, 2, 3, 2, 4]))
+    onnx_model("transpose_6d", "Transpose", [1, 2, 3, 4, 2, 2], [1, 2, 4, 3, 2, 2], perm=[0, 1, 3, 2, 4, 5])
+    onnx_model("transpose_5d", "Transpose", [1, 4, 3, 2, 8], [3, 1, 2, 4, 8], perm=[2, 0, 3, 1, 4])
+    onnx_model("slice_5d", "Slice", [1, 4, 3, 2, 8], [1, 4, 1, 2, 8], inputs={"starts": [1], "ends": [2], "axes": [2]})
+    onnx_model("pad_6d", "Pad", [1, 2, 3, 4, 2, 2], [1, 2, 3, 6, 2, 2], inputs={"pads": [0, 0, 0, 1, 0, 0] * 2})

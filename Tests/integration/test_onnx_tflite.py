@@ -582,6 +582,44 @@ def test_tflite_micro_gathers_by_int32_positions_only(run, tmp_path, ids, refuse
         assert result["status"] == "passed", result
 
 
+MICRO_PROBE = """
+import sys
+import numpy as np
+from tflite_micro.python.tflite_micro import runtime
+it = runtime.Interpreter.from_file(sys.argv[1], arena_size=16 * 1024 * 1024)
+d = it.get_input_details(0)
+it.set_input(np.zeros(d["shape"], d["dtype"]), 0)
+it.invoke()
+print("ran")
+"""
+
+
+@pytest.mark.parametrize("name,refused,builtin", [("transpose_6d", True, "TRANSPOSE"), ("slice_5d", True, "STRIDED_SLICE"),
+                                                  ("pad_6d", True, "PAD"), ("transpose_5d", False, "TRANSPOSE")])
+def test_tflite_micro_refuses_the_ranks_its_kernels_bound_which_onnx2tf_keeps(run, tmp_path, name, refused, builtin):
+    """TFLite Micro's TRANSPOSE and PAD take up to 5 dimensions, its STRIDED_SLICE up to 4 (derive_tflite.py reads
+    the bounds from the kernels' Prepare). onnx2tf keeps a Transpose's and a Slice's rank (a 6-D TRANSPOSE, a 5-D
+    STRIDED_SLICE in the file; a 6-D Pad becomes a FlexPad, which TFLite Micro has no kernel for either), so `check`
+    errs on the ONNX model exactly where the interpreter refuses the converted file."""
+    pytest.importorskip("tflite_micro")
+    shutil.copy(REPO / f"Tests/Fixtures/targets/tflm_ranks/{name}.onnx", tmp_path / "m.onnx")
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text("slipway: 1\nname: m\nmodel: {path: m.onnx}\ntargets:\n  mcu: {runtime: tflite-micro}\n")
+    c = run("check", str(manifest), "--format", "json")
+    errors = [d for d in json.loads(c.stdout) if d["severity"] == "error"]
+    assert [d["code"] for d in errors] == (["SW4004", "SW4016"] if refused else []), errors
+    if refused:
+        assert f"→ {builtin} '{name.split('_')[0]}'" in errors[0]["message"] and "which the converter keeps" in errors[0]["message"], errors
+    r = run("convert", str(manifest), "--force", "--python", CONVERT_PYTHON)
+    assert r.returncode == 0, r.stderr.decode() + r.stdout.decode()
+    artifact = tmp_path / "dist/mcu/m.tflite"
+    ops = inspect(run, artifact)["operators"]
+    assert (builtin in ops) or (name == "pad_6d" and "FlexPad" in ops), ops
+    p = subprocess.run([VENV_PYTHON, "-c", MICRO_PROBE, str(artifact)], capture_output=True, text=True, timeout=300)
+    ran = p.returncode == 0 and p.stdout.strip().endswith("ran")
+    assert ran == (not refused), (p.stdout + p.stderr)[-600:]
+
+
 def scalar_mode_model(path):
     """x [1, 8] and a scalar int64 `mode`: If mode == 1 then Relu(x) else Neg(x), as an exporter writes a forward
     that branches on an int argument (silero-vad's `sr`)."""
