@@ -255,6 +255,11 @@ public enum Coverage {
                 case .some(.some(let builtins)):
                     f.builtins = builtins
                     if builtins.isEmpty { f.status = .folded }
+                    if fused[i] == nil, let (check, rank) = converterRankBound(node, builtins: builtins, analysis: analysis, catalogue: catalogue) {
+                        f.status = .unsupported
+                        f.reason = "\(check.text) (input '\(node.inputs[0])' has rank \(rank), which onnx2tf keeps): it writes a Select TF op instead, which LiteRT runs only with the Flex delegate"
+                        f.rule = "litert.converter-rank"
+                    }
                 }
             case (.keras, true):
                 switch lowerKeras(node, model: model, analysis: analysis, catalogue: catalogue) {

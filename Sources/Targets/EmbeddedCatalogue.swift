@@ -641,6 +641,12 @@ enum EmbeddedCatalogue {
       "url": "https://github.com/tensorflow/tflite-micro/blob/90b983c2b3f1480642e040bbd2ddb37b998f3424/tensorflow/lite/micro/kernels",
       "revision": "tensorflow/tflite-micro@90b983c2b3f1480642e040bbd2ddb37b998f3424 (2026-08-20)",
       "derived_by": "scripts/catalogue/derive_tflite.py"
+    },
+    "tfl-ops": {
+      "title": "TensorFlow's TFLite converter: the TFL dialect's op definitions (tflite/converter/ir/tfl_ops.td)",
+      "url": "https://github.com/google-ai-edge/LiteRT/blob/f67457790c9c2ab67347d6fe53270e8d3df20868/tflite/converter/ir/tfl_ops.td",
+      "revision": "google-ai-edge/LiteRT@f67457790c9c2ab67347d6fe53270e8d3df20868 (2026-08-21)",
+      "derived_by": "scripts/catalogue/derive_tflite.py"
     }
   }
 }
@@ -3411,6 +3417,19 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "onnx2tf-lstm",
         "section": "LSTM.py: make_node's forward_initial_state and backward_initial_state"
+      }
+    },
+    {
+      "id": "litert.converter-rank",
+      "code": "SW4004",
+      "runtimes": [
+        "litert",
+        "tflite-micro"
+      ],
+      "text": "TensorFlow's converter writes a builtin only for the ranks its TFL op definition allows (a TFL_OperandHasRank* trait): beyond, it writes a Select TF op (a 6-D Pad becomes FlexPad), which LiteRT runs only with the Flex delegate and TFLite Micro not at all. onnx2tf keeps an operator's rank (a 6-D Pad, Transpose, a 5-D Slice measured with onnx2tf 1.29.24 and TensorFlow 2.19), so an ONNX node's data input above the bound is refused before conversion.",
+      "source": {
+        "id": "tfl-ops",
+        "section": "each TFL op definition's TFL_OperandHasRank* traits (derived: the tflite-converter set)"
       }
     },
     {
@@ -7589,6 +7608,123 @@ enum EmbeddedCatalogue {
         "upsample_bilinear2d.vec": ["fp32"],
         "view_copy.default": ["fp32", "static_quant"]
       }
+    },
+    {
+      "id": "tflite-converter",
+      "title": "TensorFlow's TFLite converter's op definitions",
+      "source": {"id": "tfl-ops", "section": "TFL_Op definitions"},
+      "tensor_types": [],
+      "operators": [
+        "BATCH_MATMUL", "BATCH_TO_SPACE_ND", "BIDIRECTIONAL_SEQUENCE_LSTM", "BROADCAST_TO", "CONV_3D", "DEPTH_TO_SPACE",
+        "LOCAL_RESPONSE_NORMALIZATION", "MAX_POOL_2D", "PAD", "PADV2", "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "SLICE",
+        "SOFTMAX", "SPACE_TO_BATCH_ND", "SPACE_TO_DEPTH", "TOPK_V2", "UNIDIRECTIONAL_SEQUENCE_LSTM", "UNIQUE"
+      ],
+      "checks": [
+        {
+          "id": "tflite-converter.rank-input0-1",
+          "operators": ["UNIQUE"],
+          "kind": "rank",
+          "input": 0,
+          "min": 1,
+          "max": 1,
+          "text": "TensorFlow's converter writes the builtin for input 0 of rank 1 only",
+          "source": {"id": "tfl-ops", "section": "each TFL op definition's TFL_OperandHasRank* traits"}
+        },
+        {
+          "id": "tflite-converter.rank-input0-min1",
+          "operators": ["SOFTMAX", "TOPK_V2"],
+          "kind": "rank",
+          "input": 0,
+          "min": 1,
+          "text": "TensorFlow's converter writes the builtin for input 0 of rank at least 1 only",
+          "source": {"id": "tfl-ops", "section": "each TFL op definition's TFL_OperandHasRank* traits"}
+        },
+        {
+          "id": "tflite-converter.rank-input0-min2",
+          "operators": ["UNIDIRECTIONAL_SEQUENCE_LSTM"],
+          "kind": "rank",
+          "input": 0,
+          "min": 2,
+          "text": "TensorFlow's converter writes the builtin for input 0 of rank at least 2 only",
+          "source": {"id": "tfl-ops", "section": "each TFL op definition's TFL_OperandHasRank* traits"}
+        },
+        {
+          "id": "tflite-converter.rank-input0-3",
+          "operators": ["BIDIRECTIONAL_SEQUENCE_LSTM"],
+          "kind": "rank",
+          "input": 0,
+          "min": 3,
+          "max": 3,
+          "text": "TensorFlow's converter writes the builtin for input 0 of rank 3 only",
+          "source": {"id": "tfl-ops", "section": "each TFL op definition's TFL_OperandHasRank* traits"}
+        },
+        {
+          "id": "tflite-converter.rank-input0-3-4",
+          "operators": ["BATCH_TO_SPACE_ND", "SPACE_TO_BATCH_ND"],
+          "kind": "rank",
+          "input": 0,
+          "min": 3,
+          "max": 4,
+          "text": "TensorFlow's converter writes the builtin for input 0 of rank 3 to 4 only",
+          "source": {"id": "tfl-ops", "section": "each TFL op definition's TFL_OperandHasRank* traits"}
+        },
+        {
+          "id": "tflite-converter.rank-input0-4",
+          "operators": ["LOCAL_RESPONSE_NORMALIZATION", "MAX_POOL_2D", "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR"],
+          "kind": "rank",
+          "input": 0,
+          "min": 4,
+          "max": 4,
+          "text": "TensorFlow's converter writes the builtin for input 0 of rank 4 only",
+          "source": {"id": "tfl-ops", "section": "each TFL op definition's TFL_OperandHasRank* traits"}
+        },
+        {
+          "id": "tflite-converter.rank-input0-5",
+          "operators": ["CONV_3D"],
+          "kind": "rank",
+          "input": 0,
+          "min": 5,
+          "max": 5,
+          "text": "TensorFlow's converter writes the builtin for input 0 of rank 5 only",
+          "source": {"id": "tfl-ops", "section": "each TFL op definition's TFL_OperandHasRank* traits"}
+        },
+        {
+          "id": "tflite-converter.rank-input0-max4",
+          "operators": ["DEPTH_TO_SPACE", "SPACE_TO_DEPTH"],
+          "kind": "rank",
+          "input": 0,
+          "max": 4,
+          "text": "TensorFlow's converter writes the builtin for input 0 of rank up to 4 only",
+          "source": {"id": "tfl-ops", "section": "each TFL op definition's TFL_OperandHasRank* traits"}
+        },
+        {
+          "id": "tflite-converter.rank-input0-max5",
+          "operators": ["BATCH_MATMUL", "PAD", "PADV2"],
+          "kind": "rank",
+          "input": 0,
+          "max": 5,
+          "text": "TensorFlow's converter writes the builtin for input 0 of rank up to 5 only",
+          "source": {"id": "tfl-ops", "section": "each TFL op definition's TFL_OperandHasRank* traits"}
+        },
+        {
+          "id": "tflite-converter.rank-input0-max6",
+          "operators": ["SLICE"],
+          "kind": "rank",
+          "input": 0,
+          "max": 6,
+          "text": "TensorFlow's converter writes the builtin for input 0 of rank up to 6 only",
+          "source": {"id": "tfl-ops", "section": "each TFL op definition's TFL_OperandHasRank* traits"}
+        },
+        {
+          "id": "tflite-converter.rank-input0-max8",
+          "operators": ["BROADCAST_TO"],
+          "kind": "rank",
+          "input": 0,
+          "max": 8,
+          "text": "TensorFlow's converter writes the builtin for input 0 of rank up to 8 only",
+          "source": {"id": "tfl-ops", "section": "each TFL op definition's TFL_OperandHasRank* traits"}
+        }
+      ]
     }
   ],
   "onnx_to_tflite": {

@@ -124,8 +124,25 @@ let derived = "Tests/Fixtures/catalogue/"
         }
         #expect(try lowered("transpose_6d") == ["Transpose: input 'x' has rank 6, which the converter keeps"])
         #expect(try lowered("slice_5d") == ["Slice: input 'x' has rank 5, which the converter keeps"])
-        #expect(try lowered("pad_6d") == ["Pad: input 'x' has rank 6, which the converter keeps"])
         #expect(try lowered("transpose_5d") == [])
+    }
+
+    /// TensorFlow's converter writes a builtin only for the ranks its TFL op definition allows (derive_tflite.py's
+    /// converter_rank_checks, from tfl_ops.td: PAD up to 5): a 6-D ONNX Pad, which onnx2tf keeps 6-D, becomes a Select
+    /// TF op (FlexPad) that LiteRT runs only with the Flex delegate — refused for every TFLite runtime;
+    /// test_onnx_tflite.py converts it and runs the file in LiteRT and TFLite Micro.
+    @Test func theConvertersRankBoundsRefuseALoweredNodeBeforeConversion() throws {
+        let set = try #require(catalogue.operatorSets.first { $0.id == "tflite-converter" })
+        let pad = try #require(set.checks.first { $0.kind == .rank && $0.input == 0 && $0.operators.contains("PAD") })
+        #expect(pad.max == 5 && pad.min == nil && pad.source.id == "tfl-ops")
+        let m = try Repo.model("Tests/Fixtures/targets/tflm_ranks/pad_6d.onnx")
+        for name in ["litert", "tflite-micro"] {
+            let rt = try #require(catalogue.runtime(name))
+            let r = Coverage.check(model: m, runtime: rt, version: nil, delegate: nil, catalogue: catalogue,
+                                   analysis: GraphAnalysis.analyze(model: m))
+            #expect(r.unsupported.map(\.rule) == ["litert.converter-rank"])
+            #expect(r.unsupported.first?.reason == "TensorFlow's converter writes the builtin for input 0 of rank up to 5 only (input 'x' has rank 6, which onnx2tf keeps): it writes a Select TF op instead, which LiteRT runs only with the Flex delegate")
+        }
     }
 
     @Test func tfliteMicroRefusesHybridQuantization() {

@@ -399,3 +399,49 @@ def test_tflite_micro_kernel_type_refusals_are_read_from_unconditional_statement
                      ("tflm.kernel-rank-output0-min1", ["GATHER"], 0, [0], 1, None)]
     assert checks[3]["text"] == "LiteRT for Microcontrollers' kernel takes input 0 of rank up to 6 only"
     assert checks[1]["source"]["id"] == "tflm-kernels"
+
+
+TFL_OPS = """
+def TFL_PadOp : TFL_Op<"pad", [
+    Pure,
+    TFL_OperandHasRankAtMost<0, 5>,
+    TFL_OperandHasRank<1, 2>]> {
+  let arguments = (ins TFL_TensorOf<[F32, I8]>:$input, TFL_I32OrI64Tensor:$padding);
+}
+
+def TFL_BatchMatMulOp : TFL_Op<"batch_matmul", [
+   TFL_RuntimePredOpTrait<"lhs and rhs of this op must have rank between [2, 5]",
+     And<[TFL_OperandHasRankAtMostPred<0, 5>,
+          TFL_OperandHasRankAtMostPred<1, 5>]>>]> {
+  let arguments = (ins TFL_TensorOf<[F32]>:$x, TFL_TensorOf<[F32]>:$y);
+}
+
+def TFL_ReverseV2Op: TFL_Op<"reverse_v2", [
+    PredOpTrait<"input must have rank at most 6 or be unranked",
+      Or<[TFL_OperandIsUnrankedPred<0>, TFL_OperandHasRankAtMostPred<0, 6>]>>]> {
+  let arguments = (ins TFL_TensorOf<[F32]>:$input, TFL_I32Tensor:$axis);
+}
+
+def TFL_TransposeConvOp: TFL_Op<"transpose_conv", [
+    TFL_OperandHasRank<0, 1>,
+    TFL_OperandHasRank<2, 4>]> {
+  let arguments = (ins TFL_I32Tensor:$output_shape, TFL_TensorOf<[F32]>:$weights, TFL_TensorOf<[F32]>:$input);
+}
+
+def TFL_NotABuiltinOp : TFL_Op<"not_a_builtin", [TFL_OperandHasRankAtMost<0, 3>]> {
+  let arguments = (ins TFL_TensorOf<[F32]>:$input);
+}
+"""
+
+
+def test_the_converters_rank_bounds_are_read_from_the_data_operands_traits_outside_an_or():
+    """derive_tflite.py's converter_rank_checks: a TFL op's TFL_OperandHasRank* trait, plain or as a Pred under And,
+    bounds its data operand (operand 0 named $input, $x or $lhs); a bound under Or<[...]> is an alternative, not a
+    refusal; TRANSPOSE_CONV's operand 0 is $output_shape, which an ONNX node's input 0 is not; a mnemonic that is no
+    builtin is left out."""
+    import derive_tflite
+    checks = derive_tflite.converter_rank_checks(TFL_OPS, {"PAD", "BATCH_MATMUL", "REVERSE_V2", "TRANSPOSE_CONV"})
+    assert [(c["id"], c["operators"], c["input"], c.get("min"), c.get("max")) for c in checks] == [
+        ("tflite-converter.rank-input0-max5", ["BATCH_MATMUL", "PAD"], 0, None, 5)]
+    assert checks[0]["text"] == "TensorFlow's converter writes the builtin for input 0 of rank up to 5 only"
+    assert checks[0]["source"]["id"] == "tfl-ops"

@@ -582,7 +582,10 @@ def test_tflite_micro_gathers_by_int32_positions_only(run, tmp_path, ids, refuse
         assert result["status"] == "passed", result
 
 
-MICRO_PROBE = """
+PROBES = {
+    # Zeros into the input, one invoke: a kernel's Prepare refuses at allocation, a Select TF op without the Flex
+    # delegate at preparation.
+    "tflite-micro": """
 import sys
 import numpy as np
 from tflite_micro.python.tflite_micro import runtime
@@ -591,31 +594,54 @@ d = it.get_input_details(0)
 it.set_input(np.zeros(d["shape"], d["dtype"]), 0)
 it.invoke()
 print("ran")
-"""
+""",
+    "litert": """
+import sys
+import numpy as np
+from ai_edge_litert.interpreter import Interpreter
+it = Interpreter(model_path=sys.argv[1])
+it.allocate_tensors()
+d = it.get_input_details()[0]
+it.set_tensor(d["index"], np.zeros(d["shape"], d["dtype"]))
+it.invoke()
+print("ran")
+""",
+}
 
 
-@pytest.mark.parametrize("name,refused,builtin", [("transpose_6d", True, "TRANSPOSE"), ("slice_5d", True, "STRIDED_SLICE"),
-                                                  ("pad_6d", True, "PAD"), ("transpose_5d", False, "TRANSPOSE")])
-def test_tflite_micro_refuses_the_ranks_its_kernels_bound_which_onnx2tf_keeps(run, tmp_path, name, refused, builtin):
-    """TFLite Micro's TRANSPOSE and PAD take up to 5 dimensions, its STRIDED_SLICE up to 4 (derive_tflite.py reads
-    the bounds from the kernels' Prepare). onnx2tf keeps a Transpose's and a Slice's rank (a 6-D TRANSPOSE, a 5-D
-    STRIDED_SLICE in the file; a 6-D Pad becomes a FlexPad, which TFLite Micro has no kernel for either), so `check`
-    errs on the ONNX model exactly where the interpreter refuses the converted file."""
-    pytest.importorskip("tflite_micro")
+@pytest.mark.parametrize("runtime,name,refused,builtin", [
+    ("tflite-micro", "transpose_6d", ["SW4004", "SW4016"], "TRANSPOSE"),
+    ("tflite-micro", "slice_5d", ["SW4004", "SW4016"], "STRIDED_SLICE"),
+    ("tflite-micro", "pad_6d", ["SW4004"], "FlexPad"),
+    ("tflite-micro", "transpose_5d", [], "TRANSPOSE"),
+    ("litert", "pad_6d", ["SW4004"], "FlexPad"),
+    ("litert", "transpose_6d", [], "TRANSPOSE"),
+    ("litert", "slice_5d", [], "STRIDED_SLICE"),
+])
+def test_check_errs_on_ranks_exactly_where_the_runtime_refuses_the_converted_file(run, tmp_path, runtime, name, refused, builtin):
+    """TFLite Micro's TRANSPOSE takes up to 5 dimensions, its STRIDED_SLICE up to 4 (derive_tflite.py reads the
+    bounds from the kernels' Prepare), and TensorFlow's converter writes PAD for up to 5 (tfl_ops.td), a Select TF op
+    beyond (FlexPad), which neither LiteRT without the Flex delegate nor TFLite Micro runs. onnx2tf keeps each
+    operator's rank, so `check` errs on the ONNX model exactly where the runtime refuses the converted file; LiteRT's
+    own kernels take the 6-D TRANSPOSE and the 5-D STRIDED_SLICE."""
+    if runtime == "tflite-micro":
+        pytest.importorskip("tflite_micro")
     shutil.copy(REPO / f"Tests/Fixtures/targets/tflm_ranks/{name}.onnx", tmp_path / "m.onnx")
     manifest = tmp_path / "m.slipway.yaml"
-    manifest.write_text("slipway: 1\nname: m\nmodel: {path: m.onnx}\ntargets:\n  mcu: {runtime: tflite-micro}\n")
+    manifest.write_text(f"slipway: 1\nname: m\nmodel: {{path: m.onnx}}\ntargets:\n  t: {{runtime: {runtime}}}\n")
     c = run("check", str(manifest), "--format", "json")
     errors = [d for d in json.loads(c.stdout) if d["severity"] == "error"]
-    assert [d["code"] for d in errors] == (["SW4004", "SW4016"] if refused else []), errors
-    if refused:
+    assert [d["code"] for d in errors] == refused, errors
+    if builtin == "FlexPad":
+        assert "Pad → PAD 'pad' (TensorFlow's converter writes the builtin for input 0 of rank up to 5 only (input 'x' " \
+               "has rank 6, which onnx2tf keeps): it writes a Select TF op instead" in errors[0]["message"], errors
+    elif refused:
         assert f"→ {builtin} '{name.split('_')[0]}'" in errors[0]["message"] and "which the converter keeps" in errors[0]["message"], errors
     r = run("convert", str(manifest), "--force", "--python", CONVERT_PYTHON)
     assert r.returncode == 0, r.stderr.decode() + r.stdout.decode()
-    artifact = tmp_path / "dist/mcu/m.tflite"
-    ops = inspect(run, artifact)["operators"]
-    assert (builtin in ops) or (name == "pad_6d" and "FlexPad" in ops), ops
-    p = subprocess.run([VENV_PYTHON, "-c", MICRO_PROBE, str(artifact)], capture_output=True, text=True, timeout=300)
+    artifact = tmp_path / "dist/t/m.tflite"
+    assert builtin in inspect(run, artifact)["operators"]
+    p = subprocess.run([VENV_PYTHON, "-c", PROBES[runtime], str(artifact)], capture_output=True, text=True, timeout=300)
     ran = p.returncode == 0 and p.stdout.strip().endswith("ran")
     assert ran == (not refused), (p.stdout + p.stderr)[-600:]
 

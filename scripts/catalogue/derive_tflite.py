@@ -9,6 +9,11 @@ TensorFlow moved it out. Read at HEAD:
   tflite/delegates/gpu/common/model_builder.cc          -> the litert-gpu operator set: NewOperationParser's builtin
                                                            cases, and each parser's CheckMaxSupportedOpVersion
   tflite/converter/schema/schema.fbs                    -> the BuiltinOperator names the kTfLiteBuiltin* cases map to
+  tflite/converter/ir/tfl_ops.td                        -> the tflite-converter set: each TFL op definition's rank
+                                                           traits (TFL_OperandHasRank, -AtMost, -AtLeast, -Range and
+                                                           their Pred forms outside an Or<[...]>): the ranks for
+                                                           which TensorFlow's converter writes that builtin (PAD: up
+                                                           to 5; a 6-D pad becomes a Select TF op, FlexPad)
 --tflm: a checkout of github.com/tensorflow/tflite-micro. Read at HEAD:
   tensorflow/lite/micro/micro_mutable_op_resolver.h     -> the tflite-micro set: every AddBuiltin(BuiltinOperator_X, ...)
   tensorflow/lite/micro/kernels/elementwise.cc          -> the set's `tensor_types` checks: each Register_X's prepare
@@ -43,6 +48,7 @@ from cpp_text import closing_brace, strip_comments
 RUNTIME_VERSION = "tflite/converter/tools/versioning/runtime_version.cc"
 MODEL_BUILDER = "tflite/delegates/gpu/common/model_builder.cc"
 SCHEMA = "tflite/converter/schema/schema.fbs"
+TFL_OPS = "tflite/converter/ir/tfl_ops.td"
 RESOLVER = "tensorflow/lite/micro/micro_mutable_op_resolver.h"
 ELEMENTWISE = "tensorflow/lite/micro/kernels/elementwise.cc"
 KERNELS = "tensorflow/lite/micro/kernels"
@@ -108,6 +114,68 @@ def gpu_parsers(text, names):
                 maxv = int(m.group(2)) if f"OperationType::{m.group(1)}" == arg.strip() else int(m.group(3))
         out[name] = (cls, maxv)
     return out
+
+
+def without_or(text):
+    """`text` with every Or<[...]> removed: a rank bound under an alternative is no refusal of every op."""
+    while True:
+        m = re.search(r"\bOr<\[", text)
+        if not m:
+            return text
+        depth, i = 0, m.end() - 1
+        for i in range(m.end() - 1, len(text)):
+            depth += {"[": 1, "]": -1}.get(text[i], 0)
+            if depth == 0:
+                break
+        end = text.index(">", i)
+        text = text[:m.start()] + text[end + 1:]
+
+
+DATA_OPERANDS = ("input", "x", "lhs")
+
+
+def converter_rank_checks(text, names):
+    """The tflite-converter set's `rank` checks: for each `def TFL_XOp : TFL_Op<"x", [traits]>` whose mnemonic
+    upper-cased is a builtin, the ranks its traits bound for its data operand — operand 0 where its arguments name it
+    $input, $x or $lhs (TRANSPOSE_CONV's operand 0 is $output_shape: an ONNX node's input 0 is not it) —, where no
+    Or<[...]> holds the bound. An ONNX node lowered to the builtin is judged by it (Coverage.converterRankBound)."""
+    bounds = {}  # (builtin, operand) -> [lowest, highest]
+    for m in re.finditer(r'^def\s+TFL_\w+\s*:\s*TFL_Op<"(\w+)",\s*\[', text, re.M):
+        builtin = m.group(1).upper()
+        if builtin not in names:
+            continue
+        depth, end = 0, m.end() - 1
+        for end in range(m.end() - 1, len(text)):
+            depth += {"[": 1, "]": -1}.get(text[end], 0)
+            if depth == 0:
+                break
+        traits = without_or(strip_comments(text[m.end():end]))
+        arguments = re.search(r"let\s+arguments\s*=\s*\(\s*ins\b[^$]*\$(\w+)", text[end:])
+        if not arguments or arguments.group(1) not in DATA_OPERANDS:
+            continue
+        for t in re.finditer(r"TFL_OperandHasRank(AtMost|AtLeast|Range)?(?:Pred)?<\s*(\d+)\s*,\s*(\d+)\s*(?:,\s*(\d+)\s*)?>", traits):
+            kind, operand, a, b = t.group(1), int(t.group(2)), int(t.group(3)), t.group(4)
+            if operand != 0:
+                continue
+            lo, hi = {None: (a, a), "AtMost": (None, a), "AtLeast": (a, None), "Range": (a, int(b) if b else None)}[kind]
+            was = bounds.setdefault((builtin, operand), [None, None])
+            was[0] = lo if was[0] is None else max(was[0], lo) if lo is not None else was[0]
+            was[1] = hi if was[1] is None else min(was[1], hi) if hi is not None else was[1]
+    groups = {}
+    for (builtin, operand), (lo, hi) in bounds.items():
+        groups.setdefault((operand, lo, hi), []).append(builtin)
+    checks = []
+    for (operand, lo, hi), ops in sorted(groups.items(), key=lambda kv: str(kv[0])):
+        span = f"{lo}" if lo == hi else f"{lo}-{hi}" if lo is not None and hi is not None else f"max{hi}" if lo is None else f"min{lo}"
+        said = f"{lo}" if lo == hi else f"{lo} to {hi}" if lo is not None and hi is not None else f"up to {hi}" if lo is None else f"at least {lo}"
+        c = {"id": f"tflite-converter.rank-input{operand}-{span}", "operators": sorted(ops), "kind": "rank", "input": operand}
+        c.update({k: v for k, v in (("min", lo), ("max", hi)) if v is not None})
+        c.update({"text": f"TensorFlow's converter writes the builtin for input {operand} of rank {said} only",
+                  "source": {"id": "tfl-ops", "section": "each TFL op definition's TFL_OperandHasRank* traits"}})
+        checks.append(c)
+    if not checks:
+        sys.exit(f"{TFL_OPS}: no rank trait read")
+    return checks
 
 
 def resolver_builtins(text):
@@ -505,6 +573,7 @@ def main():
     names = builtin_names(litert.read(SCHEMA))
     versions = runtime_versions(litert.read(RUNTIME_VERSION))
     gpu = gpu_parsers(litert.read(MODEL_BUILDER), names)
+    converter = converter_rank_checks(litert.read(TFL_OPS), names)
     resolver = tflm.read(RESOLVER)
     micro = resolver_builtins(resolver)
     micro_checks = elementwise_checks(tflm.read(ELEMENTWISE)) + kernel_checks(tflm, resolver)
@@ -521,6 +590,12 @@ def main():
     g["max_versions"]["versions"] = {op: v for op, (_, v) in sorted(gpu.items()) if v is not None}
     sets["tflite-micro"]["operators"] = micro
     sets["tflite-micro"]["checks"] = micro_checks
+    if "tflite-converter" not in sets:
+        ops["operator_sets"].append({"id": "tflite-converter", "title": "TensorFlow's TFLite converter's op definitions",
+                                     "source": {"id": "tfl-ops", "section": "TFL_Op definitions"}, "tensor_types": []})
+        sets["tflite-converter"] = ops["operator_sets"][-1]
+    sets["tflite-converter"]["operators"] = sorted({o for c in converter for o in c["operators"]})
+    sets["tflite-converter"]["checks"] = converter
     cj.dump("operators.json", ops)
 
     rts = cj.load("runtimes.json")
@@ -541,6 +616,8 @@ def main():
     record("tflite-gpu-model-builder",
            "LiteRT GPU delegate operation parsers (tflite/delegates/gpu/common/model_builder.cc)",
            "google-ai-edge/LiteRT", litert, MODEL_BUILDER)
+    record("tfl-ops", "TensorFlow's TFLite converter: the TFL dialect's op definitions (tflite/converter/ir/tfl_ops.td)",
+           "google-ai-edge/LiteRT", litert, TFL_OPS)
     record("tflm-resolver",
            "LiteRT for Microcontrollers: MicroMutableOpResolver (tensorflow/lite/micro/micro_mutable_op_resolver.h)",
            "tensorflow/tflite-micro", tflm, RESOLVER)
