@@ -245,7 +245,6 @@ def read_samples(folder, names):
 def decoded_samples(folder, shapes):
     """Up to SAMPLES image, WAV or .bin samples of `folder` for a one-input model of `shapes` {input: dims}, decoded
     with test.preprocess by `slipway test`'s own reader (run_models.load_samples), and why none, if none."""
-    import json
     from run_models import IMAGE_EXTENSIONS, load_samples
     if not os.path.isdir(folder):
         return [], "it is not a folder"
