@@ -116,6 +116,16 @@ def gpu_parsers(text, names):
     return out
 
 
+def rank_words(lo, hi):
+    """A rank bound's id part and its words: (4, 4) -> ("4", "4"), (None, 5) -> ("max5", "up to 5"), (1, None) ->
+    ("min1", "at least 1"), (3, 4) -> ("3-4", "3 to 4")."""
+    if lo == hi:
+        return f"{lo}", f"{lo}"
+    if lo is not None and hi is not None:
+        return f"{lo}-{hi}", f"{lo} to {hi}"
+    return (f"max{hi}", f"up to {hi}") if lo is None else (f"min{lo}", f"at least {lo}")
+
+
 def without_or(text):
     """`text` with every Or<[...]> removed: a rank bound under an alternative is no refusal of every op."""
     while True:
@@ -166,8 +176,7 @@ def converter_rank_checks(text, names):
         groups.setdefault((operand, lo, hi), []).append(builtin)
     checks = []
     for (operand, lo, hi), ops in sorted(groups.items(), key=lambda kv: str(kv[0])):
-        span = f"{lo}" if lo == hi else f"{lo}-{hi}" if lo is not None and hi is not None else f"max{hi}" if lo is None else f"min{lo}"
-        said = f"{lo}" if lo == hi else f"{lo} to {hi}" if lo is not None and hi is not None else f"up to {hi}" if lo is None else f"at least {lo}"
+        span, said = rank_words(lo, hi)
         c = {"id": f"tflite-converter.rank-input{operand}-{span}", "operators": sorted(ops), "kind": "rank", "input": operand}
         c.update({k: v for k, v in (("min", lo), ("max", hi)) if v is not None})
         c.update({"text": f"TensorFlow's converter writes the builtin for input {operand} of rank {said} only",
@@ -550,12 +559,11 @@ def kernel_checks(tflm, resolver_text):
 
     def rank_check(tensor, lo, hi, ops):
         kind, index = tensor
-        span = f"{lo}" if lo == hi else f"{lo}-{hi}" if lo is not None and hi is not None else f"max{hi}" if lo is None else f"min{lo}"
+        span, said = rank_words(lo, hi)
         c = {"id": f"tflm.kernel-rank-{kind}{index}-{span}", "operators": sorted(ops), "kind": "rank"}
         c.update({"input": index} if kind == "input" else {"input": 0, "outputs": [index]})
         c.update({k: v for k, v in (("min", lo), ("max", hi)) if v is not None})
         what = f"input {index}" if kind == "input" else f"output {index}"
-        said = f"{lo}" if lo == hi else f"{lo} to {hi}" if lo is not None and hi is not None else f"up to {hi}" if lo is None else f"at least {lo}"
         c.update({"text": f"LiteRT for Microcontrollers' kernel takes {what} of rank {said} only",
                   "source": {"id": "tflm-kernels", "section": "each Register_X()'s Prepare and Eval: the ranks a top-level "
                              "TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"}})
