@@ -13,7 +13,7 @@ public enum TargetChecks {
     public static let ruleIDs = [
         "ort.opset-range", "ort.ir-version", "ort.domains", "ort.quant-opset", "ort.gpu-symmetric",
         "ort.s8s8-qoperator-x86", "ort.reduce-range", "ort.nnapi-android", "litert.nnapi-android", "ort.coreml-os", "tensorrt.symmetric", "nnapi.deprecated", "litert.op-version",
-        "litert.min-runtime", "ort.ml-opset-range", "litert.builtin", "litert.keras-builtin", "litert.keras-full-integer", "litert.onnx-recurrence-steps", "litert.onnx-strided-dilation", "litert.onnx-if-branches", "litert.onnx-lstm-states", "litert.onnx-clip-open-bound", "litert.onnx-clip-runtime-bound", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes",
+        "litert.min-runtime", "ort.ml-opset-range", "litert.builtin", "litert.keras-builtin", "litert.keras-full-integer", "litert.onnx-recurrence-steps", "litert.onnx-strided-dilation", "litert.onnx-if-branches", "litert.onnx-lstm-states", "litert.onnx-clip-open-bound", "litert.onnx-clip-runtime-bound", "litert.converter-rank", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes",
         "ort.nnapi-static-shapes", "edgetpu.rank", "edgetpu.one-partition", "tflm.int8", "tflm.hybrid", "tflm.static-shapes", "tflm.ops", "tensorrt.ops", "ort.ep-fallback",
         "openvino.ops", "litert.gpu-version", "litert.xnnpack-ops", "ops.constraint", "coreml.mlprogram", "coreml.compression-os",
         "tensorrt.sparsity", "tensorrt.precision", "quant.calibration", "quant.already-quantized", "budget.size",
