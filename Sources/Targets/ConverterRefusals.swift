@@ -20,22 +20,28 @@ extension Coverage {
     }
 
     /// The first upper rank bound of TensorFlow's converter's op definitions (the derived `tflite-converter` set,
-    /// from tfl_ops.td) that the data input (input 0) of a node lowered to `builtins` exceeds, with that rank: the
-    /// converter cannot write the builtin, and writes a Select TF op instead (a 6-D Pad: FlexPad). Only where the
-    /// builtin is the operator's own (not one onnx2tf adds around it) and only upper bounds: onnx2tf keeps an
-    /// operator's rank or raises it (a 1-D convolution's input becomes 4-D), never lowers it.
+    /// from tfl_ops.td) that the data input of a node lowered to `builtins` exceeds, where the bound binds it
+    /// (`rankBindsLowered`), with that rank: the converter cannot write the builtin, and writes a Select TF op
+    /// instead (a 6-D Pad: FlexPad).
     static func converterRankBound(
         _ node: Node, builtins: [String], analysis: GraphAnalysis?, catalogue: Catalogue
     ) -> (check: OperatorCheck, rank: Int)? {
         guard let set = catalogue.operatorSets.first(where: { $0.id == "tflite-converter" }),
               let x = node.inputs.first, !x.isEmpty, let rank = analysis?.shapes[x]?.count else { return nil }
         let own = Set((catalogue.lowering[node.opType] ?? nil) ?? [])
-        for c in set.checks where c.kind == .rank && c.input == 0 && c.outputs.isEmpty {
-            guard let hi = c.max, rank > hi else { continue }
-            let concerned = builtins.filter { c.operators.contains($0) }
-            if !concerned.isEmpty, concerned.allSatisfy(own.contains) { return (c, rank) }
+        for c in set.checks where c.kind == .rank && rankBindsLowered(c, builtins: builtins, own: own) {
+            if let hi = c.max, rank > hi { return (c, rank) }
         }
         return nil
+    }
+
+    /// Whether a `rank` check binds a node lowered to `builtins` (`own`: those its operator's table gives, not ones
+    /// onnx2tf adds around it): by the upper bound on its data input (input 0) only, where every builtin the check
+    /// concerns is the operator's own. onnx2tf keeps an operator's rank or raises it (a 1-D convolution's input becomes
+    /// 4-D), never lowers it, so a lower bound says nothing.
+    static func rankBindsLowered(_ c: OperatorCheck, builtins: [String], own: Set<String>) -> Bool {
+        let concerned = builtins.filter { c.operators.contains($0) }
+        return c.outputs.isEmpty && c.input == 0 && c.max != nil && !concerned.isEmpty && concerned.allSatisfy(own.contains)
     }
 
     /// A convolution with a stride above 1 and a dilation above 1 that onnx2tf does not write as a depthwise

@@ -512,16 +512,11 @@ public enum Coverage {
             if let when = c.when, !when.holds(on: node) { continue }
             switch c.kind {
             case .rank:
-                // A TFLite set's ranks are its builtins' own tensors. A node lowered to builtins is judged on an upper
-                // bound of its data input (input 0) only, where the builtin is the operator's own: onnx2tf keeps a
-                // Transpose's, a Slice's or a Pad's rank (a 6-D TRANSPOSE, a 5-D STRIDED_SLICE measured) but may raise
-                // one (a 1-D convolution's input becomes 4-D), so a lower bound says nothing.
+                // A TFLite set's ranks are its builtins' own tensors; a node lowered to builtins is judged as
+                // `rankBindsLowered` says (onnx2tf keeps a Transpose's, a Slice's or a Pad's rank: a 6-D TRANSPOSE, a
+                // 5-D STRIDED_SLICE measured).
                 let lowered = set.format == .tflite && node.builtinCode == nil
-                if lowered {
-                    let concerned = names.filter { c.operators.contains($0) }
-                    guard c.outputs.isEmpty, c.input == 0, c.max != nil, !concerned.isEmpty,
-                          concerned.allSatisfy(ownBuiltins.contains) else { continue }
-                }
+                if lowered, !rankBindsLowered(c, builtins: names, own: ownBuiltins) { continue }
                 let tensor: (label: String, value: String)?
                 if let k = c.outputs.first {
                     tensor = k < node.outputs.count && !node.outputs[k].isEmpty ? ("output", node.outputs[k]) : nil

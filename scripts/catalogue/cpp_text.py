@@ -7,17 +7,22 @@ def strip_comments(text):
     return re.sub(r"/\*.*?\*/", " ", re.sub(r"//[^\n]*", "", text), flags=re.S)
 
 
-def closing_brace(text, start):
-    """The index of the brace closing the one at `start`."""
+def closing(text, start, pair="{}"):
+    """The index of the bracket closing the one at `start` (`pair`: its opening and closing characters)."""
     depth = 0
     for i in range(start, len(text)):
-        if text[i] == "{":
+        if text[i] == pair[0]:
             depth += 1
-        elif text[i] == "}":
+        elif text[i] == pair[1]:
             depth -= 1
             if depth == 0:
                 return i
-    raise ValueError("unbalanced braces")
+    raise ValueError(f"unbalanced {pair}")
+
+
+def closing_brace(text, start):
+    """The index of the brace closing the one at `start`."""
+    return closing(text, start, "{}")
 
 
 def block(text, start):

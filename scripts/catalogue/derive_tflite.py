@@ -43,7 +43,7 @@ import re
 import sys
 
 import catalogue_json as cj
-from cpp_text import closing_brace, strip_comments
+from cpp_text import closing, closing_brace, strip_comments
 
 RUNTIME_VERSION = "tflite/converter/tools/versioning/runtime_version.cc"
 MODEL_BUILDER = "tflite/delegates/gpu/common/model_builder.cc"
@@ -126,18 +126,20 @@ def rank_words(lo, hi):
     return (f"max{hi}", f"up to {hi}") if lo is None else (f"min{lo}", f"at least {lo}")
 
 
+def narrowed(was, lo, hi):
+    """The rank bounds (lowest, highest) of `was` (None: none yet) and (lo, hi) together; None where unbounded."""
+    was = was or (None, None)
+    return (max((x for x in (was[0], lo) if x is not None), default=None),
+            min((x for x in (was[1], hi) if x is not None), default=None))
+
+
 def without_or(text):
     """`text` with every Or<[...]> removed: a rank bound under an alternative is no refusal of every op."""
     while True:
         m = re.search(r"\bOr<\[", text)
         if not m:
             return text
-        depth, i = 0, m.end() - 1
-        for i in range(m.end() - 1, len(text)):
-            depth += {"[": 1, "]": -1}.get(text[i], 0)
-            if depth == 0:
-                break
-        end = text.index(">", i)
+        end = text.index(">", closing(text, m.end() - 1, "[]"))
         text = text[:m.start()] + text[end + 1:]
 
 
@@ -154,11 +156,7 @@ def converter_rank_checks(text, names):
         builtin = m.group(1).upper()
         if builtin not in names:
             continue
-        depth, end = 0, m.end() - 1
-        for end in range(m.end() - 1, len(text)):
-            depth += {"[": 1, "]": -1}.get(text[end], 0)
-            if depth == 0:
-                break
+        end = closing(text, m.end() - 1, "[]")
         traits = without_or(strip_comments(text[m.end():end]))
         arguments = re.search(r"let\s+arguments\s*=\s*\(\s*ins\b[^$]*\$(\w+)", text[end:])
         if not arguments or arguments.group(1) not in DATA_OPERANDS:
@@ -168,9 +166,7 @@ def converter_rank_checks(text, names):
             if operand != 0:
                 continue
             lo, hi = {None: (a, a), "AtMost": (None, a), "AtLeast": (a, None), "Range": (a, int(b) if b else None)}[kind]
-            was = bounds.setdefault((builtin, operand), [None, None])
-            was[0] = lo if was[0] is None else max(was[0], lo) if lo is not None else was[0]
-            was[1] = hi if was[1] is None else min(was[1], hi) if hi is not None else was[1]
+            bounds[(builtin, operand)] = narrowed(bounds.get((builtin, operand)), lo, hi)
     groups = {}
     for (builtin, operand), (lo, hi) in bounds.items():
         groups.setdefault((operand, lo, hi), []).append(builtin)
@@ -307,19 +303,9 @@ def blank_strings(text):
     return re.sub(r'"(?:\\.|[^"\\])*"', lambda m: '"' + " " * (len(m.group(0)) - 2) + '"', text)
 
 
-def closing_paren(text, start):
-    """The index of the parenthesis closing the one at `start`."""
-    depth = 0
-    for i in range(start, len(text)):
-        depth += {"(": 1, ")": -1}.get(text[i], 0)
-        if depth == 0:
-            return i
-    raise ValueError("unbalanced parentheses")
-
-
 def arguments(text, start):
     """The arguments of the call whose `(` is at `start`, split at its own commas."""
-    inner = text[start + 1:closing_paren(text, start)]
+    inner = text[start + 1:closing(text, start, "()")]
     out, depth, begin = [], 0, 0
     for i, ch in enumerate(inner):
         depth += {"(": 1, ")": -1}.get(ch, 0)
@@ -330,11 +316,23 @@ def arguments(text, start):
     return out
 
 
+def tensor_variables(body, consts):
+    """A kernel function's tensor variables: name -> ("input" | "output", index), from its AllocateTemp*Tensor and
+    GetEval* calls, the index a number or a constant of `consts`."""
+    tensors = {}
+    for b in re.finditer(r"(\w+)\s*=\s*(?:micro_context->AllocateTemp(Input|Output)Tensor|(?:tflite::)?micro::"
+                         r"GetEval(Input|Output))\(\s*(?:context,\s*)?node,\s*(\w+)\s*\)", body):
+        index = int(b.group(4)) if b.group(4).isdigit() else consts.get(b.group(4))
+        if index is not None:
+            tensors[b.group(1)] = ((b.group(2) or b.group(3)).lower(), index)
+    return tensors
+
+
 def reached(body, flat, at):
     """Whether the top-level statement at `at` runs on every call that has not failed before it: no earlier top-level
     `if` or `switch` leaves the function but by failing (a `return` of anything but kTfLiteError)."""
     for m in re.finditer(r"\b(?:if|switch)\s*\(", flat[:at]):
-        close = closing_paren(body, m.end() - 1)
+        close = closing(body, m.end() - 1, "()")
         rest = body[close + 1:]
         lead = len(rest) - len(rest.lstrip())
         if rest.lstrip().startswith("{"):
@@ -381,7 +379,7 @@ def rank_refusals(body, tensors, ranked, bound):
 
     def tensor(expr):
         expr = expr.strip()
-        while expr.startswith("(") and closing_paren(expr, 0) == len(expr) - 1:
+        while expr.startswith("(") and closing(expr, 0, "()") == len(expr) - 1:
             expr = expr[1:-1].strip()
         m = re.fullmatch(r"NumDimensions\(\s*([\w.]+)\s*\)|([\w.]+)->dims->size|([\w.]+)", expr)
         if not m:
@@ -401,7 +399,7 @@ def rank_refusals(body, tensors, ranked, bound):
             if len(args) < 2:
                 continue
             cond = args[1]
-            while cond.startswith("(") and closing_paren(cond, 0) == len(cond) - 1:
+            while cond.startswith("(") and closing(cond, 0, "()") == len(cond) - 1:
                 cond = cond[1:-1].strip()
             if "&&" in cond or "||" in cond:
                 continue
@@ -477,12 +475,7 @@ def kernel_checks(tflm, resolver_text):
             return []
         body, fname = candidates[0]
         consts, bound = constants(texts[fname])
-        tensors, ranked = {}, {}
-        for b in re.finditer(r"(\w+)\s*=\s*(?:micro_context->AllocateTemp(Input|Output)Tensor|(?:tflite::)?micro::"
-                             r"GetEval(Input|Output))\(\s*(?:context,\s*)?node,\s*(\w+)\s*\)", body):
-            index = int(b.group(4)) if b.group(4).isdigit() else consts.get(b.group(4))
-            if index is not None:
-                tensors[b.group(1)] = ((b.group(2) or b.group(3)).lower(), index)
+        tensors, ranked = tensor_variables(body, consts), {}
         for c in re.finditer(r"\b(\w+)\s+(\w+)\(\s*context\s*,\s*node\s*\)\s*;", body):
             members, kept = structs.get(c.group(1), ({}, {}))
             for member, (kind, k) in members.items():
@@ -490,13 +483,14 @@ def kernel_checks(tflm, resolver_text):
                 if index is not None:
                     tensors[f"{c.group(2)}.{member}"] = (kind, index)
             ranked.update({f"{c.group(2)}.{member}": f"{c.group(2)}.{of}" for member, of in kept.items()})
-        flat = top_level(blank_strings(body))
+        blanked = blank_strings(body)
+        flat = top_level(blanked)
         for a in re.finditer(r"\b(?:const\s+)?int\s+(\w+)\s*=\s*NumDimensions\(\s*([\w.]+)\s*\)\s*;", flat):
             ranked[a.group(1)] = a.group(2)
         found = rank_refusals(body, tensors, ranked, bound)
         own_defs = function_bodies(texts[fname])
         for h in re.finditer(r"\b(\w+)\(\s*context\s*,\s*node\s*[,)]", flat):
-            if h.group(1) not in ("NumInputs", "NumOutputs") and reached(blank_strings(body), flat, h.start()):
+            if h.group(1) not in ("NumInputs", "NumOutputs") and reached(blanked, flat, h.start()):
                 found += rank_scan(h.group(1), own_defs, fname, seen + (fn,))
         return found
 
@@ -515,17 +509,10 @@ def kernel_checks(tflm, resolver_text):
                 if len(candidates) != 1:
                     continue  # a name defined in several files: which one runs is not read here
                 body = candidates[0]
-                tensors = {}
-                for b in re.finditer(r"(\w+)\s*=\s*(?:micro_context->AllocateTemp(Input|Output)Tensor|(?:tflite::)?micro::"
-                                     r"GetEval(Input|Output))\(\s*(?:context,\s*)?node,\s*(\w+)\s*\)", body):
-                    index = int(b.group(4)) if b.group(4).isdigit() else consts.get(b.group(4))
-                    if index is not None:
-                        tensors[b.group(1)] = ((b.group(2) or b.group(3)).lower(), index)
+                tensors = tensor_variables(body, consts)
                 for tensor, lo, hi in rank_scan(fn, own, name):
                     for op in registered[m.group(1)]:
-                        was = ranks.get((op, tensor), (None, None))
-                        ranks[(op, tensor)] = (max((x for x in (was[0], lo) if x is not None), default=None),
-                                               min((x for x in (was[1], hi) if x is not None), default=None))
+                        ranks[(op, tensor)] = narrowed(ranks.get((op, tensor)), lo, hi)
                 for tensor, kinds in refusals(body, tensors):
                     unknown = [k for k in kinds if k not in TYPES]
                     if unknown:
