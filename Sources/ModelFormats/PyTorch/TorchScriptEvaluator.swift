@@ -38,11 +38,18 @@ struct TorchScriptEvaluator {
 
     static let maxNodes = 1 << 18
     static let maxCallDepth = 64
-    static let maxTrips = 1 << 16
-    /// Statements run in one evaluation: a real forward runs hundreds (silero-vad's 16 kHz path ~300; a 24-layer
-    /// loop over a ModuleList thousands); nested loops of a hostile file stop here (fuzz-torchscript: 2^21 took 30 s
-    /// in the fuzzer's ASan build, Tests/Fixtures/fuzz/torchscript/crash-66a8a7a8081744a9).
-    static let maxSteps = 1 << 18
+    /// Iterations of one while loop: one that runs on is refused by file and line (a `for` over a range of known
+    /// length is walked, and `maxSteps` stops it).
+    static let maxTrips = 1 << 14
+    /// Work in one evaluation, in steps: a statement, a loop iteration, or `elementsPerStep` list elements or string
+    /// bytes built. A real forward runs hundreds (silero-vad's 16 kHz path ~300; a 24-layer loop over a ModuleList
+    /// thousands); nested loops of a hostile file stop here. The fuzzer's ASan build runs ~10^4 steps a second:
+    /// 2^21 took 30 s (Tests/Fixtures/fuzz/torchscript/crash-66a8a7a8081744a9), 2^18 still 28 s on a file whose
+    /// every step makes a call (timeout-nested-loops-of-60000).
+    static let maxSteps = 1 << 16
+    static let elementsPerStep = 64
+    /// The longest list or string the walk builds; a longer one is a value not known.
+    static let maxElements = 1 << 16
 
     let archive: TorchScriptArchive
     var program: TorchScriptProgram { archive.program }
@@ -60,6 +67,9 @@ struct TorchScriptEvaluator {
     var counter = 0
     var depth = 0
     var steps = 0
+    /// The file and line of the statement running, for what a stop names.
+    var file = ""
+    var line: Int?
 
     init(archive: TorchScriptArchive, weights: [String: [Int]]) {
         self.archive = archive
@@ -290,6 +300,8 @@ struct TorchScriptEvaluator {
         defer { depth -= 1 }
         guard depth <= Self.maxCallDepth else { throw Failure(message: "\(f.file):\(f.line): calls nest deeper than \(Self.maxCallDepth)") }
         var frame = Frame(file: f.file)
+        let caller = (file, line)
+        defer { (file, line) = caller }
         var args = arguments[...]
         for (k, p) in f.parameters.enumerated() {
             if k == 0, let selfValue, p == "self" { frame.locals[p] = selfValue; continue }
@@ -314,10 +326,9 @@ struct TorchScriptEvaluator {
 
     mutating func run(_ body: [Statement], _ frame: inout Frame) throws(Failure) -> Flow {
         for st in body {
-            steps += 1
-            guard steps <= Self.maxSteps else {
-                throw Failure(message: "\(frame.file):\(Self.line(of: st).map(String.init) ?? "?"): the evaluation exceeds \(Self.maxSteps) statements")
-            }
+            file = frame.file
+            line = Self.line(of: st) ?? line
+            try charge(1)
             switch st {
             case .pass: continue
             case .break: return .broke
@@ -366,6 +377,7 @@ struct TorchScriptEvaluator {
                         break loop
                     }
                     guard go else { break loop }
+                    try charge(1)
                     trips += 1
                     guard trips <= Self.maxTrips else {
                         throw Failure(message: "\(frame.file):\(line): a while loop runs past \(Self.maxTrips) iterations at these inputs")
@@ -378,20 +390,36 @@ struct TorchScriptEvaluator {
                 }
             case .for(let v, let iter, let b, _):
                 let names = v.split(separator: ",").map(String.init)
+                // A range's values are made one per iteration, not beforehand: a loop left by `break` costs what
+                // it ran, whatever its bound.
+                var range: (start: Int, step: Int, count: Int)? = nil
                 var items: [Value]? = nil
                 if case .call(let f, let args, _) = iter, f.dotted == "range" {
                     let a = try args.map { e throws(Failure) in Self.int(try evaluate(e, &frame)) }
-                    if a.count == 1, let n = a[0], n >= 0, n <= Self.maxTrips { items = (0..<n).map(Value.int) }
-                    if a.count >= 2, let lo = a[0], let hi = a[1], hi >= lo, hi - lo <= Self.maxTrips {
-                        let st = a.count > 2 ? a[2] ?? 0 : 1
-                        if st > 0 { items = stride(from: lo, to: hi, by: st).map(Value.int) }
-                    }
+                    if a.count == 1, let n = a[0] { range = Self.range(0, n, 1) }
+                    if a.count >= 2, let lo = a[0], let hi = a[1] { range = Self.range(lo, hi, a.count > 2 ? a[2] ?? 0 : 1) }
                 } else {
                     switch try evaluate(iter, &frame) {
                     case .list(let x), .tuple(let x): items = x
                     // Iterating a tensor: its first dimension is the trip count the run reads.
                     case let t: items = nil; decisions.formUnion(Self.tensors([t]))
                     }
+                }
+                if let range {
+                    loop: for k in 0..<range.count {
+                        try charge(1)
+                        // Below the range's end, so the wrapping arithmetic does not wrap.
+                        let item = Value.int(range.start &+ k &* range.step)
+                        if names.count == 1 { frame.locals[names[0]] = item } else {
+                            try assign(.tuple(names.map(Expr.name)), item, &frame)
+                        }
+                        switch try run(b, &frame) {
+                        case .normal, .continued: continue
+                        case .broke: break loop
+                        case let other: return other
+                        }
+                    }
+                    continue
                 }
                 guard let items else {
                     unwalked(b, why: "in a loop of a trip count not known before the run", locals: frame.locals)
@@ -401,6 +429,7 @@ struct TorchScriptEvaluator {
                     continue
                 }
                 loop: for item in items {
+                    try charge(1)
                     if names.count == 1 { frame.locals[names[0]] = item } else {
                         try assign(.tuple(names.map(Expr.name)), item, &frame)
                     }
@@ -413,6 +442,23 @@ struct TorchScriptEvaluator {
             }
         }
         return .normal
+    }
+
+    /// `range(lo, hi, step)` of a positive step as its start, step and length (clamped to Int.max, which no walk
+    /// reaches); nil for another step (a negative range is not walked).
+    static func range(_ lo: Int, _ hi: Int, _ step: Int) -> (start: Int, step: Int, count: Int)? {
+        guard step > 0 else { return nil }
+        guard hi > lo else { return (lo, step, 0) }
+        let span = UInt(bitPattern: hi &- lo)
+        return (lo, step, Int(clamping: (span - 1) / UInt(step) + 1))
+    }
+
+    /// Counts `n` steps of work against `maxSteps`; past it the evaluation stops, naming the statement running.
+    mutating func charge(_ n: Int) throws(Failure) {
+        steps = steps &+ n
+        guard steps <= Self.maxSteps else {
+            throw Failure(message: "\(file):\(line.map(String.init) ?? "?"): the evaluation exceeds \(Self.maxSteps) statements")
+        }
     }
 
     /// The source line a statement starts on (`pass` has none).
@@ -595,7 +641,13 @@ struct TorchScriptEvaluator {
         if let fn = program.functions[d] { return try call(fn, arguments: args, keywords: keywords, selfValue: nil) }
         // `torch.append(list, x)` grows the list a local names.
         if d == "torch.append", argExprs.count == 2, case .name(let n) = argExprs[0] {
-            if case .list(let x) = args[0] { frame.locals[n] = .list(x + [args[1]]) } else { frame.locals[n] = .unknown }
+            if case .list(var x) = args[0], x.count < Self.maxElements {
+                // The list is copied to grow it: its length is the work.
+                try charge(x.count / Self.elementsPerStep)
+                frame.locals[n] = .unknown
+                x.append(args[1])
+                frame.locals[n] = .list(x)
+            } else { frame.locals[n] = .unknown }
             return .none
         }
         var op = d

@@ -82,7 +82,14 @@ extension TorchScriptEvaluator {
         let x = a.first.flatMap(shape)
         let anyTensor = a.contains { if case .tensor = $0 { return true }; return false }
 
-        // Integer, bool and list arithmetic.
+        // Integer, bool and list arithmetic. Joining lists or strings copies them: their length is the work.
+        if name == "add", a.count == 2 {
+            switch (a[0], a[1]) {
+            case (.list(let x), .list(let y)): try charge((x.count + y.count) / Self.elementsPerStep)
+            case (.string(let x), .string(let y)): try charge((x.utf8.count + y.utf8.count) / Self.elementsPerStep)
+            default: break
+            }
+        }
         let anyUnknown = a.contains { if case .unknown = $0 { return true }; return false }
         if !anyTensor, let v = scalar(name, a) {
             if case .unknown = v, anyUnknown, !Self.scalarOnly.contains(name) { return try emit(name, a, [nil])[0] }
@@ -547,8 +554,12 @@ extension TorchScriptEvaluator {
         let isFloat = a.contains { if case .float = $0 { return true }; return false }
         switch name {
         case "add":
-            if a.count == 2, case .list(let x) = a[0], case .list(let y) = a[1] { return .list(x + y) }
-            if case .string(let x)? = a.first, a.count == 2, case .string(let y) = a[1] { return .string(x + y) }
+            if a.count == 2, case .list(let x) = a[0], case .list(let y) = a[1] {
+                return x.count + y.count <= Self.maxElements ? .list(x + y) : .unknown
+            }
+            if case .string(let x)? = a.first, a.count == 2, case .string(let y) = a[1] {
+                return x.utf8.count + y.utf8.count <= Self.maxElements ? .string(x + y) : .unknown
+            }
             if isFloat { return f(0).flatMap { x in f(1).map { .float(x + $0) } } ?? .unknown }
             return i(0).flatMap { x in i(1).flatMap { Self.add(x, $0) } }.map(Value.int) ?? .unknown
         case "sub":
