@@ -643,9 +643,9 @@ enum EmbeddedCatalogue {
       "derived_by": "scripts/catalogue/derive_tflite.py"
     },
     "tfl-ops": {
-      "title": "TensorFlow's TFLite converter: the TFL dialect's op definitions (tflite/converter/ir/tfl_ops.td)",
-      "url": "https://github.com/google-ai-edge/LiteRT/blob/f67457790c9c2ab67347d6fe53270e8d3df20868/tflite/converter/ir/tfl_ops.td",
-      "revision": "google-ai-edge/LiteRT@f67457790c9c2ab67347d6fe53270e8d3df20868 (2026-08-21)",
+      "title": "TensorFlow's TFLite converter: the TFL dialect's op definitions (tflite/converter/ir/tfl_ops.td, as LiteRT imported them from TensorFlow)",
+      "url": "https://github.com/google-ai-edge/LiteRT/blob/91b3dc4d697fec85c82fe5055a1292e8f44377b1/tflite/converter/ir/tfl_ops.td",
+      "revision": "google-ai-edge/LiteRT@91b3dc4d697fec85c82fe5055a1292e8f44377b1 (2025-08-14)",
       "derived_by": "scripts/catalogue/derive_tflite.py"
     }
   }
@@ -7617,7 +7617,7 @@ enum EmbeddedCatalogue {
       "operators": [
         "BATCH_MATMUL", "BATCH_TO_SPACE_ND", "BIDIRECTIONAL_SEQUENCE_LSTM", "BROADCAST_TO", "CONV_3D", "DEPTH_TO_SPACE",
         "LOCAL_RESPONSE_NORMALIZATION", "MAX_POOL_2D", "PAD", "PADV2", "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "SLICE",
-        "SOFTMAX", "SPACE_TO_BATCH_ND", "SPACE_TO_DEPTH", "TOPK_V2", "UNIDIRECTIONAL_SEQUENCE_LSTM", "UNIQUE"
+        "SOFTMAX", "SPACE_TO_BATCH_ND", "SPACE_TO_DEPTH", "STRIDED_SLICE", "TOPK_V2", "UNIDIRECTIONAL_SEQUENCE_LSTM", "UNIQUE"
       ],
       "checks": [
         {
@@ -7699,20 +7699,11 @@ enum EmbeddedCatalogue {
         },
         {
           "id": "tflite-converter.rank-input0-max5",
-          "operators": ["BATCH_MATMUL", "PAD", "PADV2"],
+          "operators": ["BATCH_MATMUL", "PAD", "PADV2", "SLICE", "STRIDED_SLICE"],
           "kind": "rank",
           "input": 0,
           "max": 5,
           "text": "TensorFlow's converter writes the builtin for input 0 of rank up to 5 only",
-          "source": {"id": "tfl-ops", "section": "each TFL op definition's TFL_OperandHasRank* traits"}
-        },
-        {
-          "id": "tflite-converter.rank-input0-max6",
-          "operators": ["SLICE"],
-          "kind": "rank",
-          "input": 0,
-          "max": 6,
-          "text": "TensorFlow's converter writes the builtin for input 0 of rank up to 6 only",
           "source": {"id": "tfl-ops", "section": "each TFL op definition's TFL_OperandHasRank* traits"}
         },
         {

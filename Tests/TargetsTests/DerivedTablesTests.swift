@@ -140,6 +140,24 @@ let derived = "Tests/Fixtures/catalogue/"
         }
     }
 
+    /// The bounds are the converter's that runs here (the pinned TensorFlow's), read from tfl_ops.td as LiteRT
+    /// imported it: SLICE and STRIDED_SLICE up to 5 (LiteRT HEAD allows 6; TensorFlow 2.19 writes FlexStridedSlice
+    /// for onnx2tf's 6-D slice, which LiteRT refuses — test_onnx_tflite.py, test_converter_ranks.py).
+    @Test func aSixDimensionalSliceIsRefusedAsThePinnedConverterRefusesIt() throws {
+        let set = try #require(catalogue.operatorSets.first { $0.id == "tflite-converter" })
+        for op in ["SLICE", "STRIDED_SLICE"] {
+            #expect(set.checks.first { $0.kind == .rank && $0.operators.contains(op) }?.max == 5, "\(op)")
+        }
+        #expect(try #require(catalogue.sources["tfl-ops"]).url.contains("/91b3dc4d697fec85c82fe5055a1292e8f44377b1/tflite/converter/ir/tfl_ops.td"))
+        let rt = try #require(catalogue.runtime("litert"))
+        for (file, rule) in [("slice_6d.onnx", ["litert.converter-rank"]), ("slice_5d.onnx", [])] {
+            let m = try Repo.model("Tests/Fixtures/targets/tflm_ranks/" + file)
+            let r = Coverage.check(model: m, runtime: rt, version: nil, delegate: nil, catalogue: catalogue,
+                                   analysis: GraphAnalysis.analyze(model: m))
+            #expect(r.unsupported.map(\.rule) == rule, "\(file)")
+        }
+    }
+
     @Test func tfliteMicroRefusesHybridQuantization() {
         #expect(targetIssues("targets: {t: {runtime: ⟦tflite-micro⟧}}\n", model: derived + "attention_hybrid.tflite", [
             Expected(.quantizationUnsupported, "the model is dynamic-range (hybrid) quantized: int8 weights with float activations, which LiteRT for Microcontrollers refuses (no hybrid kernels); quantize activations to int8 too, with calibration data"),

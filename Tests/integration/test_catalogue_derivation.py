@@ -428,6 +428,14 @@ def TFL_TransposeConvOp: TFL_Op<"transpose_conv", [
   let arguments = (ins TFL_I32Tensor:$output_shape, TFL_TensorOf<[F32]>:$weights, TFL_TensorOf<[F32]>:$input);
 }
 
+def TFL_StridedSliceOp: TFL_Op<"strided_slice", [
+    Pure,
+    TFL_RuntimePredOpTrait<"input (with new_axis) must have rank at most 5",
+      CPred<"TFL::VerifyStridedSliceOpInputRankConstraints(llvm::cast<StridedSliceOp>($_op))">>,
+    TFL_OperandHasRank<1, 1>]> {
+  let arguments = (ins TFL_TensorOf<[F32]>:$input, TFL_I32Tensor:$begin);
+}
+
 def TFL_NotABuiltinOp : TFL_Op<"not_a_builtin", [TFL_OperandHasRankAtMost<0, 3>]> {
   let arguments = (ins TFL_TensorOf<[F32]>:$input);
 }
@@ -438,10 +446,37 @@ def test_the_converters_rank_bounds_are_read_from_the_data_operands_traits_outsi
     """derive_tflite.py's converter_rank_checks: a TFL op's TFL_OperandHasRank* trait, plain or as a Pred under And,
     bounds its data operand (operand 0 named $input, $x or $lhs); a bound under Or<[...]> is an alternative, not a
     refusal; TRANSPOSE_CONV's operand 0 is $output_shape, which an ONNX node's input 0 is not; a mnemonic that is no
-    builtin is left out."""
+    builtin is left out. A bound a C++ predicate checks is read from its trait's message (STRIDED_SLICE: "input
+    (with new_axis) must have rank at most 5")."""
     import derive_tflite
-    checks = derive_tflite.converter_rank_checks(TFL_OPS, {"PAD", "BATCH_MATMUL", "REVERSE_V2", "TRANSPOSE_CONV"})
+    checks = derive_tflite.converter_rank_checks(TFL_OPS, {"PAD", "BATCH_MATMUL", "REVERSE_V2", "TRANSPOSE_CONV", "STRIDED_SLICE"})
     assert [(c["id"], c["operators"], c["input"], c.get("min"), c.get("max")) for c in checks] == [
-        ("tflite-converter.rank-input0-max5", ["BATCH_MATMUL", "PAD"], 0, None, 5)]
+        ("tflite-converter.rank-input0-max5", ["BATCH_MATMUL", "PAD", "STRIDED_SLICE"], 0, None, 5)]
     assert checks[0]["text"] == "TensorFlow's converter writes the builtin for input 0 of rank up to 5 only"
     assert checks[0]["source"]["id"] == "tfl-ops"
+
+
+def test_the_converters_bounds_are_read_where_litert_imported_the_converter_from_tensorflow(tmp_path):
+    """The converter onnx2tf runs is the pinned TensorFlow's, so derive_tflite.py reads tfl_ops.td at the commit that
+    added it to LiteRT (its import from TensorFlow), not at HEAD, where LiteRT relaxed SLICE to 6-D; the source
+    records that commit."""
+    import catalogue_json as cj
+    repo = tmp_path / "LiteRT"
+    (repo / "tflite/converter/ir").mkdir(parents=True)
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
+           "GIT_AUTHOR_DATE": "2025-08-13T00:00:00Z", "GIT_COMMITTER_DATE": "2025-08-13T00:00:00Z", "PATH": "/usr/bin:/bin"}
+    td = repo / "tflite/converter/ir/tfl_ops.td"
+    (repo / "README").write_text("before the converter\n")
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True, env=env)
+    for text, message in ((None, "readme"), ("5", "import"), ("6", "relax")):
+        if text:
+            td.write_text(TFL_OPS.replace("TFL_OperandHasRankAtMost<0, 5>", f"TFL_OperandHasRankAtMost<0, {text}>"))
+        subprocess.run(["git", "add", "."], cwd=repo, check=True, env=env)
+        subprocess.run(["git", "commit", "-q", "-m", message], cwd=repo, check=True, env=env)
+    head = cj.Checkout(str(repo))
+    first = head.at(head.first_revision("tflite/converter/ir/tfl_ops.td"))
+    log = subprocess.run(["git", "log", "--format=%H %s"], cwd=repo, capture_output=True, text=True).stdout.split("\n")
+    assert first.revision == next(l.split()[0] for l in log if l.endswith(" import")) and first.date == "2025-08-13"
+    import derive_tflite
+    bound = lambda co: [c.get("max") for c in derive_tflite.converter_rank_checks(co.read("tflite/converter/ir/tfl_ops.td"), {"PAD"})]
+    assert bound(first) == [5] and bound(head) == [6]

@@ -617,13 +617,15 @@ print("ran")
     ("litert", "pad_6d", ["SW4004"], "FlexPad"),
     ("litert", "transpose_6d", [], "TRANSPOSE"),
     ("litert", "slice_5d", [], "STRIDED_SLICE"),
+    ("litert", "slice_6d", ["SW4004"], "FlexStridedSlice"),
 ])
 def test_check_errs_on_ranks_exactly_where_the_runtime_refuses_the_converted_file(run, tmp_path, runtime, name, refused, builtin):
     """TFLite Micro's TRANSPOSE takes up to 5 dimensions, its STRIDED_SLICE up to 4 (derive_tflite.py reads the
     bounds from the kernels' Prepare), and TensorFlow's converter writes PAD for up to 5 (tfl_ops.td), a Select TF op
     beyond (FlexPad), which neither LiteRT without the Flex delegate nor TFLite Micro runs. onnx2tf keeps each
     operator's rank, so `check` errs on the ONNX model exactly where the runtime refuses the converted file; LiteRT's
-    own kernels take the 6-D TRANSPOSE and the 5-D STRIDED_SLICE."""
+    own kernels take the 6-D TRANSPOSE and the 5-D STRIDED_SLICE; a 6-D Slice the pinned TensorFlow writes as
+    FlexStridedSlice (LiteRT HEAD's converter allows 6-D; the derivation reads the one TensorFlow 2.19 matches)."""
     if runtime == "tflite-micro":
         pytest.importorskip("tflite_micro")
     shutil.copy(REPO / f"Tests/Fixtures/targets/tflm_ranks/{name}.onnx", tmp_path / "m.onnx")
@@ -632,8 +634,9 @@ def test_check_errs_on_ranks_exactly_where_the_runtime_refuses_the_converted_fil
     c = run("check", str(manifest), "--format", "json")
     errors = [d for d in json.loads(c.stdout) if d["severity"] == "error"]
     assert [d["code"] for d in errors] == refused, errors
-    if builtin == "FlexPad":
-        assert "Pad → PAD 'pad' (TensorFlow's converter writes the builtin for input 0 of rank up to 5 only (input 'x' " \
+    if builtin.startswith("Flex"):
+        lowered = {"FlexPad": "Pad → PAD 'pad'", "FlexStridedSlice": "Slice → STRIDED_SLICE 'slice'"}[builtin]
+        assert f"{lowered} (TensorFlow's converter writes the builtin for input 0 of rank up to 5 only (input 'x' " \
                "has rank 6, which onnx2tf keeps): it writes a Select TF op instead" in errors[0]["message"], errors
     elif refused:
         assert f"→ {builtin} '{name.split('_')[0]}'" in errors[0]["message"] and "which the converter keeps" in errors[0]["message"], errors

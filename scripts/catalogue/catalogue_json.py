@@ -48,12 +48,23 @@ def dump(name, data, plain=False):
 
 class Checkout:
     """A source repository given by path: a work tree or a bare git directory (as the `fetch` tool leaves it).
-    Files are read at HEAD, so the recorded revision is the one read."""
+    Files are read at `revision` (HEAD unless given), so the recorded revision is the one read."""
 
-    def __init__(self, path):
+    def __init__(self, path, revision="HEAD"):
         self.path = path
-        self.revision = self._git("rev-parse", "HEAD").strip()
-        self.date = self._git("log", "-1", "--format=%cs", "HEAD").strip()
+        self.revision = self._git("rev-parse", revision).strip()
+        self.date = self._git("log", "-1", "--format=%cs", self.revision).strip()
+
+    def at(self, revision):
+        """The same repository read at another revision."""
+        return Checkout(self.path, revision)
+
+    def first_revision(self, path):
+        """The commit that added `path` (its oldest revision in the history)."""
+        added = self._git("log", "--diff-filter=A", "--format=%H", self.revision, "--", path).split()
+        if not added:
+            raise SystemExit(f"{self.path}: no commit adds {path}")
+        return added[-1]
 
     def _git(self, *args):
         return subprocess.run(["git", "--git-dir", self._gitdir(), *args], check=True, capture_output=True,
@@ -64,14 +75,14 @@ class Checkout:
         return dotgit if os.path.exists(dotgit) else self.path
 
     def read(self, path):
-        return self._git("show", f"HEAD:{path}")
+        return self._git("show", f"{self.revision}:{path}")
 
     def list(self, folder):
-        """The names of the entries directly in `folder` at HEAD."""
-        return self._git("ls-tree", "--name-only", f"HEAD:{folder}").split()
+        """The names of the entries directly in `folder` at the revision read."""
+        return self._git("ls-tree", "--name-only", f"{self.revision}:{folder}").split()
 
     def exists(self, path):
-        return subprocess.run(["git", "--git-dir", self._gitdir(), "cat-file", "-e", f"HEAD:{path}"],
+        return subprocess.run(["git", "--git-dir", self._gitdir(), "cat-file", "-e", f"{self.revision}:{path}"],
                               capture_output=True).returncode == 0
 
 

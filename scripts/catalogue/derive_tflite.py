@@ -11,9 +11,13 @@ TensorFlow moved it out. Read at HEAD:
   tflite/converter/schema/schema.fbs                    -> the BuiltinOperator names the kTfLiteBuiltin* cases map to
   tflite/converter/ir/tfl_ops.td                        -> the tflite-converter set: each TFL op definition's rank
                                                            traits (TFL_OperandHasRank, -AtMost, -AtLeast, -Range and
-                                                           their Pred forms outside an Or<[...]>): the ranks for
-                                                           which TensorFlow's converter writes that builtin (PAD: up
-                                                           to 5; a 6-D pad becomes a Select TF op, FlexPad)
+                                                           their Pred forms outside an Or<[...]>, and a runtime
+                                                           predicate's "input must have rank at most N"): the ranks
+                                                           for which TensorFlow's converter writes that builtin
+                                                           (PAD: up to 5; a 6-D pad becomes a Select TF op,
+                                                           FlexPad). Read at the commit that added it (LiteRT's
+                                                           import of TensorFlow's converter), not HEAD: the
+                                                           converter that runs is the pinned TensorFlow's.
 --tflm: a checkout of github.com/tensorflow/tflite-micro. Read at HEAD:
   tensorflow/lite/micro/micro_mutable_op_resolver.h     -> the tflite-micro set: every AddBuiltin(BuiltinOperator_X, ...)
   tensorflow/lite/micro/kernels/elementwise.cc          -> the set's `tensor_types` checks: each Register_X's prepare
@@ -167,6 +171,11 @@ def converter_rank_checks(text, names):
                 continue
             lo, hi = {None: (a, a), "AtMost": (None, a), "AtLeast": (a, None), "Range": (a, int(b) if b else None)}[kind]
             bounds[(builtin, operand)] = narrowed(bounds.get((builtin, operand)), lo, hi)
+        # A bound a C++ predicate checks, stated in its trait's message: STRIDED_SLICE's "input (with new_axis) must
+        # have rank at most 5" (VerifyStridedSliceOpInputRankConstraints: the input's rank plus its new axes), so an
+        # input of a higher rank is refused whatever the masks.
+        for t in re.finditer(r'TFL_RuntimePredOpTrait<\s*"input(?: \([^)"]*\))? must have rank at most (\d+)"', traits):
+            bounds[(builtin, 0)] = narrowed(bounds.get((builtin, 0)), None, int(t.group(1)))
     groups = {}
     for (builtin, operand), (lo, hi) in bounds.items():
         groups.setdefault((operand, lo, hi), []).append(builtin)
@@ -565,10 +574,16 @@ def main():
     ap.add_argument("--tflm", required=True)
     args = ap.parse_args()
     litert, tflm = cj.Checkout(args.litert), cj.Checkout(args.tflm)
+    # The converter onnx2tf runs is the pinned TensorFlow's (requirements-convert.txt: 2.19.0), not LiteRT's: LiteRT
+    # took its copy of the converter from TensorFlow (the commit that adds tfl_ops.td, 2025-08-13) and relaxed it
+    # since (SLICE and STRIDED_SLICE to 6-D, TRANSPOSE to 8-D), which TensorFlow 2.19 does not do (it writes
+    # FlexSlice for a 6-D slice; Tests/integration/test_onnx_tflite.py proves the bounds against it). TensorFlow's
+    # own repository is out of reach here, so that first revision is read.
+    converter_source = litert.at(litert.first_revision(TFL_OPS))
     names = builtin_names(litert.read(SCHEMA))
     versions = runtime_versions(litert.read(RUNTIME_VERSION))
     gpu = gpu_parsers(litert.read(MODEL_BUILDER), names)
-    converter = converter_rank_checks(litert.read(TFL_OPS), names)
+    converter = converter_rank_checks(converter_source.read(TFL_OPS), names)
     resolver = tflm.read(RESOLVER)
     micro = resolver_builtins(resolver)
     micro_checks = elementwise_checks(tflm.read(ELEMENTWISE)) + kernel_checks(tflm, resolver)
@@ -611,8 +626,8 @@ def main():
     record("tflite-gpu-model-builder",
            "LiteRT GPU delegate operation parsers (tflite/delegates/gpu/common/model_builder.cc)",
            "google-ai-edge/LiteRT", litert, MODEL_BUILDER)
-    record("tfl-ops", "TensorFlow's TFLite converter: the TFL dialect's op definitions (tflite/converter/ir/tfl_ops.td)",
-           "google-ai-edge/LiteRT", litert, TFL_OPS)
+    record("tfl-ops", "TensorFlow's TFLite converter: the TFL dialect's op definitions (tflite/converter/ir/tfl_ops.td, "
+           "as LiteRT imported them from TensorFlow)", "google-ai-edge/LiteRT", converter_source, TFL_OPS)
     record("tflm-resolver",
            "LiteRT for Microcontrollers: MicroMutableOpResolver (tensorflow/lite/micro/micro_mutable_op_resolver.h)",
            "tensorflow/tflite-micro", tflm, RESOLVER)
