@@ -85,5 +85,6 @@ if __name__ == "__main__":
     onnx_model("transpose_6d", "Transpose", [1, 2, 3, 4, 2, 2], [1, 2, 4, 3, 2, 2], perm=[0, 1, 3, 2, 4, 5])
     onnx_model("transpose_5d", "Transpose", [1, 4, 3, 2, 8], [3, 1, 2, 4, 8], perm=[2, 0, 3, 1, 4])
     onnx_model("slice_5d", "Slice", [1, 4, 3, 2, 8], [1, 4, 1, 2, 8], inputs={"starts": [1], "ends": [2], "axes": [2]})
+    onnx_model("transpose_7d", "Transpose", [2, 3, 2, 2, 2, 2, 2], [2, 2, 3, 2, 2, 2, 2], perm=[0, 2, 1, 3, 4, 5, 6])
     onnx_model("slice_6d", "Slice", [2, 4, 3, 2, 8, 2], [2, 4, 1, 2, 8, 2], inputs={"starts": [1], "ends": [2], "axes": [2]})
     onnx_model("pad_6d", "Pad", [1, 2, 3, 4, 2, 2], [1, 2, 3, 6, 2, 2], inputs={"pads": [0, 0, 0, 1, 0, 0] * 2})

@@ -485,6 +485,9 @@ public struct OperatorCheck: Sendable, Hashable {
     public var inputs: [Int]
     /// Output indices (`absent`).
     public var outputs: [Int] = []
+    /// A `rank` check counts the dimensions other than 1 only: TensorFlow's converter bounds TRANSPOSE's "effective
+    /// rank" (GetSqueezedShape), so a 7-D transpose with a dimension of 1 is written as the builtin.
+    public var squeezed: Bool = false
     public var attribute: String?
     /// Attribute names (`absent`).
     public var attributes: [String] = []
@@ -512,6 +515,12 @@ public struct OperatorCheck: Sendable, Hashable {
     public func applies(to names: [String]) -> Bool {
         operators.contains("*") || names.contains { operators.contains($0) }
     }
+
+    /// The rank a `rank` check bounds: every dimension, or those other than 1 when `squeezed`.
+    public func rank(of shape: [Int]) -> Int { squeezed ? shape.filter { $0 != 1 }.count : shape.count }
+
+    /// "rank 7", or "7 dimensions other than 1" for a squeezed check.
+    public func rankWords(_ rank: Int) -> String { squeezed ? "\(rank) dimensions other than 1" : "rank \(rank)" }
 }
 
 /// The cited catalogue of runtimes, devices, operator tables and rules (Schemas/targets/*.json).
@@ -530,6 +539,10 @@ public struct Catalogue: Sendable {
     public var lowering: [String: [String]?]
     public var loweringNotes: [String: String]
     public var loweringSource: SourceRef
+    /// ONNX operators onnx2tf writes otherwise than their table's builtins above a rank, so that the converter never
+    /// sees the builtin at that rank (a 7-D Transpose: RESHAPE, GATHER and lower-rank TRANSPOSEs, its "flexing
+    /// deterrence"): a rank check of the builtin does not bind them there.
+    public var loweringRankRewrittenAbove: [String: Int] = [:]
     /// How a recurrence's lowering grows with its steps, directions and states (`onnx_to_tflite.recurrences`).
     public var recurrences = RecurrentLowering()
     public var dispatchOverheads: [DispatchOverhead] = []

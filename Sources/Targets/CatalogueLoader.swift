@@ -465,7 +465,7 @@ private struct Decoder {
                 checks.append(OperatorCheck(
                     id: try string(c["id"], "\(cp).id"), operators: try strings(c["operators"], "\(cp).operators"), kind: kind,
                     input: try int(c["input"], "\(cp).input") ?? 0, min: try int(c["min"], "\(cp).min"), max: try int(c["max"], "\(cp).max"),
-                    inputs: inputs, outputs: outputs, attribute: c["attribute"]?.stringValue,
+                    inputs: inputs, outputs: outputs, squeezed: c["squeezed"]?.boolValue ?? false, attribute: c["attribute"]?.stringValue,
                     attributes: c["attributes"] == nil ? [] : try strings(c["attributes"], "\(cp).attributes"),
                     dimension: try int(c["dimension"], "\(cp).dimension"),
                     scaleMin: c["scale_min"] == nil ? nil : try number(c["scale_min"], "\(cp).scale_min"),
@@ -642,6 +642,10 @@ private struct Decoder {
             deviceCalibrations: deviceCalibrations)
         catalogue.atenToONNX = atenToONNX
         if let r = low["recurrences"] { catalogue.recurrences = try recurrentLowering(r) }
+        for (op, v) in low["rank_rewritten_above"]?.objectValue?.entries ?? [] {
+            guard let n = v.intValue, n >= 1 else { throw fail("onnx_to_tflite.rank_rewritten_above.\(op)", "must be a rank (a positive integer)") }
+            catalogue.loweringRankRewrittenAbove[op] = n
+        }
         return catalogue
     }
 }

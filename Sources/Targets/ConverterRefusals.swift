@@ -27,12 +27,20 @@ extension Coverage {
         _ node: Node, builtins: [String], analysis: GraphAnalysis?, catalogue: Catalogue
     ) -> (check: OperatorCheck, rank: Int)? {
         guard let set = catalogue.operatorSets.first(where: { $0.id == "tflite-converter" }),
-              let x = node.inputs.first, !x.isEmpty, let rank = analysis?.shapes[x]?.count else { return nil }
-        let own = Set((catalogue.lowering[node.opType] ?? nil) ?? [])
+              let x = node.inputs.first, !x.isEmpty, let shape = analysis?.shapes[x] else { return nil }
+        let own = ownBuiltins(node, analysis: analysis, catalogue: catalogue)
         for c in set.checks where c.kind == .rank && rankBindsLowered(c, builtins: builtins, own: own) {
-            if let hi = c.max, rank > hi { return (c, rank) }
+            if let hi = c.max, c.rank(of: shape) > hi { return (c, c.rank(of: shape)) }
         }
         return nil
+    }
+
+    /// The builtins the table lowers `node`'s operator to, which onnx2tf writes at the node's rank: none where it
+    /// rewrites the operator at that rank (`loweringRankRewrittenAbove`).
+    static func ownBuiltins(_ node: Node, analysis: GraphAnalysis?, catalogue: Catalogue) -> Set<String> {
+        if let above = catalogue.loweringRankRewrittenAbove[node.opType], let x = node.inputs.first,
+           let rank = analysis?.shapes[x]?.count, rank > above { return [] }
+        return Set((catalogue.lowering[node.opType] ?? nil) ?? [])
     }
 
     /// Whether a `rank` check binds a node lowered to `builtins` (`own`: those its operator's table gives, not ones

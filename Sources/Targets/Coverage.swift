@@ -257,7 +257,7 @@ public enum Coverage {
                     if builtins.isEmpty { f.status = .folded }
                     if fused[i] == nil, let (check, rank) = converterRankBound(node, builtins: builtins, analysis: analysis, catalogue: catalogue) {
                         f.status = .unsupported
-                        f.reason = "\(check.text) (input '\(node.inputs[0])' has rank \(rank), which onnx2tf keeps): it writes a Select TF op instead, which LiteRT runs only with the Flex delegate"
+                        f.reason = "\(check.text) (input '\(node.inputs[0])' has \(check.rankWords(rank)), which onnx2tf keeps): it writes a Select TF op instead, which LiteRT runs only with the Flex delegate"
                         f.rule = "litert.converter-rank"
                     }
                 }
@@ -338,7 +338,7 @@ public enum Coverage {
                                                   graphs: model.graphs, producer: producers, fileStatic: fileStatic,
                                                   loweredActivations: loweredActivations, floatInFullInteger: floatInFullInteger,
                                                   valueTypes: onnxTypes,
-                                                  ownBuiltins: fused[i] == nil ? Set((catalogue.lowering[node.opType] ?? nil) ?? []) : [])
+                                                  ownBuiltins: fused[i] == nil ? ownBuiltins(node, analysis: analysis, catalogue: catalogue) : [])
             {
                 f.status = .unsupported
                 f.reason = "\(check.text) (\(detail))"
@@ -524,9 +524,10 @@ public enum Coverage {
                     tensor = input(c.input).map { ("input", $0) }
                 }
                 guard let (label, v) = tensor, let shape = analysis?.shapes[v] else { continue }
-                if let lo = c.min, !lowered, shape.count < lo { return (c, "\(label) '\(v)' has rank \(shape.count)") }
-                if let hi = c.max, shape.count > hi {
-                    return (c, "\(label) '\(v)' has rank \(shape.count)\(lowered ? ", which the converter keeps" : "")")
+                let rank = c.rank(of: shape)
+                if let lo = c.min, !lowered, rank < lo { return (c, "\(label) '\(v)' has \(c.rankWords(rank))") }
+                if let hi = c.max, rank > hi {
+                    return (c, "\(label) '\(v)' has \(c.rankWords(rank))\(lowered ? ", which the converter keeps" : "")")
                 }
             case .constantInputs:
                 for i in c.inputs {

@@ -7617,7 +7617,8 @@ enum EmbeddedCatalogue {
       "operators": [
         "BATCH_MATMUL", "BATCH_TO_SPACE_ND", "BIDIRECTIONAL_SEQUENCE_LSTM", "BROADCAST_TO", "CONV_3D", "DEPTH_TO_SPACE",
         "LOCAL_RESPONSE_NORMALIZATION", "MAX_POOL_2D", "PAD", "PADV2", "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "SLICE",
-        "SOFTMAX", "SPACE_TO_BATCH_ND", "SPACE_TO_DEPTH", "STRIDED_SLICE", "TOPK_V2", "UNIDIRECTIONAL_SEQUENCE_LSTM", "UNIQUE"
+        "SOFTMAX", "SPACE_TO_BATCH_ND", "SPACE_TO_DEPTH", "STRIDED_SLICE", "TOPK_V2", "TRANSPOSE", "UNIDIRECTIONAL_SEQUENCE_LSTM",
+        "UNIQUE"
       ],
       "checks": [
         {
@@ -7714,6 +7715,16 @@ enum EmbeddedCatalogue {
           "max": 8,
           "text": "TensorFlow's converter writes the builtin for input 0 of rank up to 8 only",
           "source": {"id": "tfl-ops", "section": "each TFL op definition's TFL_OperandHasRank* traits"}
+        },
+        {
+          "id": "tflite-converter.effective-rank-input0-max6",
+          "operators": ["TRANSPOSE"],
+          "kind": "rank",
+          "input": 0,
+          "max": 6,
+          "squeezed": true,
+          "text": "TensorFlow's converter writes the builtin for input 0 of up to 6 dimensions other than 1 only",
+          "source": {"id": "tfl-ops", "section": "each TFL op definition's TFL_TransposeOperandHasEffectiveRankAtMost trait"}
         }
       ]
     }
@@ -7836,11 +7847,13 @@ enum EmbeddedCatalogue {
       "Reshape": "nothing when it keeps the shape (measured: test_reshape_allowzero_reordered)",
       "Resize": "RESIZE_NEAREST_NEIGHBOR in nearest mode; cubic needs Select TF ops (FlexResizeBicubic) (measured: the Resize node tests)",
       "TopK": "and a CAST of the indices to int64; largest 0 is a NEG before and after (measured: test_top_k, test_top_k_smallest)",
+      "Transpose": "above 6-D, onnx2tf's transpose_with_flexing_deterrence writes RESHAPEs, a GATHER and TRANSPOSEs of lower rank, so that TensorFlow's converter, which writes TRANSPOSE for at most 6 dimensions other than 1, never sees it (measured: Tests/Fixtures/targets/tflm_ranks/transpose_7d.onnx, GATHER 2, RESHAPE 2, TRANSPOSE 2, CONCATENATION 1)",
       "Where": "SELECT when the three inputs have one shape (measured: test_where_example), SELECT_V2 when they broadcast",
       "[]": "folded into a neighbouring operator or removed by the converter",
       "float_in_full_integer": "COS, SIN, SQRT, SQUARE",
       "null": "no builtin: needs Select TF ops (Flex) or a custom operator"
     },
+    "rank_rewritten_above": {"Transpose": 6},
     "recurrences": {
       "measured": "torch.onnx.export of nn.LSTM, nn.GRU and nn.RNN (16 features, hidden 8, batch first; one and two directions; zero and given initial states; 5 and 10 steps) and Tests/Fixtures/targets/recurrent_forms.onnx, converted by slipway convert with onnx2tf 1.29.24 and TensorFlow 2.19, float32 and full integer; one step: akiki-vad's GRU and silero-vad's LSTMs; without a bias (nn.LSTM/GRU/RNN(bias=False) exports, given a zero bias by the driver, and a zero bias: the same) and time-major (batch_first=False exports), float32 and, without a bias, full integer",
       "operators": {

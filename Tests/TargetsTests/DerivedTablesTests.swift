@@ -158,6 +158,23 @@ let derived = "Tests/Fixtures/catalogue/"
         }
     }
 
+    /// TensorFlow's converter bounds TRANSPOSE's effective rank, the dimensions other than 1 (at most 6); onnx2tf
+    /// never hands it a Transpose above 6-D (its "flexing deterrence" writes RESHAPEs, a GATHER and lower-rank
+    /// TRANSPOSEs: `rank_rewritten_above`), so a 7-D ONNX Transpose is no converter refusal.
+    @Test func transposesEffectiveRankIsBoundedWhereTheConverterSeesIt() throws {
+        let set = try #require(catalogue.operatorSets.first { $0.id == "tflite-converter" })
+        let transpose = try #require(set.checks.first { $0.operators.contains("TRANSPOSE") })
+        #expect(transpose.max == 6 && transpose.squeezed)
+        #expect(transpose.rank(of: [2, 3, 1, 2, 2, 2, 2]) == 6 && transpose.rank(of: [2, 3, 2, 2, 2, 2, 2]) == 7)
+        #expect(transpose.rankWords(7) == "7 dimensions other than 1")
+        #expect(catalogue.loweringRankRewrittenAbove == ["Transpose": 6])
+        let rt = try #require(catalogue.runtime("litert"))
+        let m = try Repo.model("Tests/Fixtures/targets/tflm_ranks/transpose_7d.onnx")
+        let r = Coverage.check(model: m, runtime: rt, version: nil, delegate: nil, catalogue: catalogue,
+                               analysis: GraphAnalysis.analyze(model: m))
+        #expect(r.unsupported.isEmpty)
+    }
+
     @Test func tfliteMicroRefusesHybridQuantization() {
         #expect(targetIssues("targets: {t: {runtime: ⟦tflite-micro⟧}}\n", model: derived + "attention_hybrid.tflite", [
             Expected(.quantizationUnsupported, "the model is dynamic-range (hybrid) quantized: int8 weights with float activations, which LiteRT for Microcontrollers refuses (no hybrid kernels); quantize activations to int8 too, with calibration data"),

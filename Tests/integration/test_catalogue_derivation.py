@@ -436,6 +436,13 @@ def TFL_StridedSliceOp: TFL_Op<"strided_slice", [
   let arguments = (ins TFL_TensorOf<[F32]>:$input, TFL_I32Tensor:$begin);
 }
 
+def TFL_TransposeOp : TFL_Op<"transpose", [
+    Pure,
+    TFL_TransposeOperandHasEffectiveRankAtMost<0, 6>,
+    TFL_OperandHasRank<1, 1>]> {
+  let arguments = (ins TFL_TensorOf<[F32]>:$input, TFL_TensorOf<[I32]>:$perm);
+}
+
 def TFL_NotABuiltinOp : TFL_Op<"not_a_builtin", [TFL_OperandHasRankAtMost<0, 3>]> {
   let arguments = (ins TFL_TensorOf<[F32]>:$input);
 }
@@ -447,11 +454,14 @@ def test_the_converters_rank_bounds_are_read_from_the_data_operands_traits_outsi
     bounds its data operand (operand 0 named $input, $x or $lhs); a bound under Or<[...]> is an alternative, not a
     refusal; TRANSPOSE_CONV's operand 0 is $output_shape, which an ONNX node's input 0 is not; a mnemonic that is no
     builtin is left out. A bound a C++ predicate checks is read from its trait's message (STRIDED_SLICE: "input
-    (with new_axis) must have rank at most 5")."""
+    (with new_axis) must have rank at most 5"). TRANSPOSE's bound is on its effective rank, the dimensions other than
+    1 (`squeezed`)."""
     import derive_tflite
-    checks = derive_tflite.converter_rank_checks(TFL_OPS, {"PAD", "BATCH_MATMUL", "REVERSE_V2", "TRANSPOSE_CONV", "STRIDED_SLICE"})
-    assert [(c["id"], c["operators"], c["input"], c.get("min"), c.get("max")) for c in checks] == [
-        ("tflite-converter.rank-input0-max5", ["BATCH_MATMUL", "PAD", "STRIDED_SLICE"], 0, None, 5)]
+    checks = derive_tflite.converter_rank_checks(TFL_OPS, {"PAD", "BATCH_MATMUL", "REVERSE_V2", "TRANSPOSE_CONV", "STRIDED_SLICE", "TRANSPOSE"})
+    assert [(c["id"], c["operators"], c["input"], c.get("min"), c.get("max"), c.get("squeezed")) for c in checks] == [
+        ("tflite-converter.rank-input0-max5", ["BATCH_MATMUL", "PAD", "STRIDED_SLICE"], 0, None, 5, None),
+        ("tflite-converter.effective-rank-input0-max6", ["TRANSPOSE"], 0, None, 6, True)]
+    assert checks[1]["text"] == "TensorFlow's converter writes the builtin for input 0 of up to 6 dimensions other than 1 only"
     assert checks[0]["text"] == "TensorFlow's converter writes the builtin for input 0 of rank up to 5 only"
     assert checks[0]["source"]["id"] == "tfl-ops"
 

@@ -31,11 +31,12 @@ MAKE = {
     "STRIDED_SLICE": lambda r: lambda x: tf.strided_slice(x, [0] * r, [2] * r, [2] * r),
     "BATCH_MATMUL": lambda r: lambda x: tf.matmul(x, x),
     "BROADCAST_TO": lambda r: lambda x: tf.broadcast_to(x, [2] * r),
+    "TRANSPOSE": lambda r: lambda x: tf.transpose(x, list(range(r))[::-1]),
 }
 NAMES = {v: k for k, v in schema.BuiltinOperator.__dict__.items() if isinstance(v, int)}
 
-def operators(builtin, rank):
-    dims = [1] * rank if builtin == "BROADCAST_TO" else [2] * rank
+def operators(builtin, rank, unit):
+    dims = [1] * rank if builtin == "BROADCAST_TO" else [1] * unit + [2] * (rank - unit)
     f = tf.function(MAKE[builtin](rank), input_signature=[tf.TensorSpec(dims, tf.float32)])
     c = tf.lite.TFLiteConverter.from_concrete_functions([f.get_concrete_function()], f)
     c.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS]
@@ -47,7 +48,7 @@ def operators(builtin, rank):
         out.append(oc.CustomCode().decode() if name == "CUSTOM" else name)
     return sorted(out)
 
-print(json.dumps({f"{b} {r}": operators(b, int(r)) for b, r in (a.split(":") for a in sys.argv[1:])}))
+print(json.dumps({a: operators(b, int(r), int(u)) for a in sys.argv[1:] for b, r, u in [a.split(":")]}))
 """
 
 
@@ -59,16 +60,19 @@ def converter_bounds():
 
 def test_at_each_derived_bound_tensorflow_writes_the_builtin_and_above_it_a_select_tf_op():
     bounds = converter_bounds()
-    probed = ["PAD", "PADV2", "SLICE", "STRIDED_SLICE", "BATCH_MATMUL", "BROADCAST_TO"]
+    probed = ["PAD", "PADV2", "SLICE", "STRIDED_SLICE", "BATCH_MATMUL", "BROADCAST_TO", "TRANSPOSE"]
     assert {op: bounds.get(op) for op in probed} == {"PAD": 5, "PADV2": 5, "SLICE": 5, "STRIDED_SLICE": 5,
-                                                     "BATCH_MATMUL": 5, "BROADCAST_TO": 8}
-    args = [f"{op}:{r}" for op in probed for r in (bounds[op], bounds[op] + 1)]
+                                                     "BATCH_MATMUL": 5, "BROADCAST_TO": 8, "TRANSPOSE": 6}
+    # TRANSPOSE's bound counts the dimensions other than 1: a 7-D transpose with one of 1 is the builtin (after a
+    # RESHAPE that drops it).
+    args = [f"{op}:{r}:0" for op in probed for r in (bounds[op], bounds[op] + 1)] + ["TRANSPOSE:7:1"]
     p = subprocess.run([CONVERT_PYTHON, "-c", PROBE, *args], capture_output=True, text=True, timeout=900)
     assert p.returncode == 0, p.stderr[-2000:]
     written = json.loads(p.stdout.strip().splitlines()[-1])
     flex = {"PAD": "FlexPad", "PADV2": "FlexPadV2", "SLICE": "FlexSlice", "STRIDED_SLICE": "FlexStridedSlice",
-            "BATCH_MATMUL": "FlexBatchMatMulV2", "BROADCAST_TO": "FlexBroadcastTo"}
+            "BATCH_MATMUL": "FlexBatchMatMulV2", "BROADCAST_TO": "FlexBroadcastTo", "TRANSPOSE": "FlexTranspose"}
     for op in probed:
-        at, above = written[f"{op} {bounds[op]}"], written[f"{op} {bounds[op] + 1}"]
+        at, above = written[f"{op}:{bounds[op]}:0"], written[f"{op}:{bounds[op] + 1}:0"]
         assert op in at and not any(o.startswith("Flex") for o in at), (op, at)
         assert flex[op] in above and op not in above, (op, above)
+    assert "TRANSPOSE" in written["TRANSPOSE:7:1"] and not any(o.startswith("Flex") for o in written["TRANSPOSE:7:1"])

@@ -155,7 +155,7 @@ def converter_rank_checks(text, names):
     upper-cased is a builtin, the ranks its traits bound for its data operand — operand 0 where its arguments name it
     $input, $x or $lhs (TRANSPOSE_CONV's operand 0 is $output_shape: an ONNX node's input 0 is not it) —, where no
     Or<[...]> holds the bound. An ONNX node lowered to the builtin is judged by it (Coverage.converterRankBound)."""
-    bounds = {}  # (builtin, operand) -> [lowest, highest]
+    bounds = {}  # (builtin, operand, squeezed) -> [lowest, highest]
     for m in re.finditer(r'^def\s+TFL_\w+\s*:\s*TFL_Op<"(\w+)",\s*\[', text, re.M):
         builtin = m.group(1).upper()
         if builtin not in names:
@@ -170,22 +170,31 @@ def converter_rank_checks(text, names):
             if operand != 0:
                 continue
             lo, hi = {None: (a, a), "AtMost": (None, a), "AtLeast": (a, None), "Range": (a, int(b) if b else None)}[kind]
-            bounds[(builtin, operand)] = narrowed(bounds.get((builtin, operand)), lo, hi)
+            bounds[(builtin, operand, False)] = narrowed(bounds.get((builtin, operand, False)), lo, hi)
+        # TRANSPOSE's bound is on its "effective rank", the dimensions other than 1 (GetSqueezedShape).
+        for t in re.finditer(r"TFL_TransposeOperandHasEffectiveRankAtMost<\s*0\s*,\s*(\d+)\s*>", traits):
+            bounds[(builtin, 0, True)] = narrowed(bounds.get((builtin, 0, True)), None, int(t.group(1)))
         # A bound a C++ predicate checks, stated in its trait's message: STRIDED_SLICE's "input (with new_axis) must
         # have rank at most 5" (VerifyStridedSliceOpInputRankConstraints: the input's rank plus its new axes), so an
         # input of a higher rank is refused whatever the masks.
         for t in re.finditer(r'TFL_RuntimePredOpTrait<\s*"input(?: \([^)"]*\))? must have rank at most (\d+)"', traits):
-            bounds[(builtin, 0)] = narrowed(bounds.get((builtin, 0)), None, int(t.group(1)))
+            bounds[(builtin, 0, False)] = narrowed(bounds.get((builtin, 0, False)), None, int(t.group(1)))
     groups = {}
-    for (builtin, operand), (lo, hi) in bounds.items():
-        groups.setdefault((operand, lo, hi), []).append(builtin)
+    for (builtin, operand, squeezed), (lo, hi) in bounds.items():
+        groups.setdefault((operand, squeezed, lo, hi), []).append(builtin)
     checks = []
-    for (operand, lo, hi), ops in sorted(groups.items(), key=lambda kv: str(kv[0])):
+    for (operand, squeezed, lo, hi), ops in sorted(groups.items(), key=lambda kv: str(kv[0])):
         span, said = rank_words(lo, hi)
-        c = {"id": f"tflite-converter.rank-input{operand}-{span}", "operators": sorted(ops), "kind": "rank", "input": operand}
+        c = {"id": f"tflite-converter.{'effective-' if squeezed else ''}rank-input{operand}-{span}", "operators": sorted(ops),
+             "kind": "rank", "input": operand}
         c.update({k: v for k, v in (("min", lo), ("max", hi)) if v is not None})
-        c.update({"text": f"TensorFlow's converter writes the builtin for input {operand} of rank {said} only",
-                  "source": {"id": "tfl-ops", "section": "each TFL op definition's TFL_OperandHasRank* traits"}})
+        if squeezed:
+            c.update({"squeezed": True, "text": f"TensorFlow's converter writes the builtin for input {operand} of {said} "
+                      "dimensions other than 1 only", "source": {"id": "tfl-ops", "section":
+                      "each TFL op definition's TFL_TransposeOperandHasEffectiveRankAtMost trait"}})
+        else:
+            c.update({"text": f"TensorFlow's converter writes the builtin for input {operand} of rank {said} only",
+                      "source": {"id": "tfl-ops", "section": "each TFL op definition's TFL_OperandHasRank* traits"}})
         checks.append(c)
     if not checks:
         sys.exit(f"{TFL_OPS}: no rank trait read")
