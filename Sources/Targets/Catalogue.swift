@@ -488,6 +488,10 @@ public struct OperatorCheck: Sendable, Hashable {
     /// A `rank` check counts the dimensions other than 1 only: TensorFlow's converter bounds TRANSPOSE's "effective
     /// rank" (GetSqueezedShape), so a 7-D transpose with a dimension of 1 is written as the builtin.
     public var squeezed: Bool = false
+    /// Whether the check binds an ONNX node lowered to the builtin (the default), or only a TFLite file's own
+    /// operator: TFLite Micro's constant-input refusals name the builtin's input indices (SPLIT's axis is its input 0,
+    /// an ONNX Split's input 0 its data).
+    public var bindsLowered: Bool = true
     public var attribute: String?
     /// Attribute names (`absent`).
     public var attributes: [String] = []

@@ -465,7 +465,8 @@ private struct Decoder {
                 checks.append(OperatorCheck(
                     id: try string(c["id"], "\(cp).id"), operators: try strings(c["operators"], "\(cp).operators"), kind: kind,
                     input: try int(c["input"], "\(cp).input") ?? 0, min: try int(c["min"], "\(cp).min"), max: try int(c["max"], "\(cp).max"),
-                    inputs: inputs, outputs: outputs, squeezed: c["squeezed"]?.boolValue ?? false, attribute: c["attribute"]?.stringValue,
+                    inputs: inputs, outputs: outputs, squeezed: c["squeezed"]?.boolValue ?? false,
+                    bindsLowered: c["lowered"]?.boolValue ?? true, attribute: c["attribute"]?.stringValue,
                     attributes: c["attributes"] == nil ? [] : try strings(c["attributes"], "\(cp).attributes"),
                     dimension: try int(c["dimension"], "\(cp).dimension"),
                     scaleMin: c["scale_min"] == nil ? nil : try number(c["scale_min"], "\(cp).scale_min"),

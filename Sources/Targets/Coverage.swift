@@ -510,6 +510,7 @@ public enum Coverage {
             // A restriction of older releases binds only a runtime pinned before it (no pin: the newest release).
             if let before = c.before, version.map({ $0 >= before }) ?? true { continue }
             if let when = c.when, !when.holds(on: node) { continue }
+            if !c.bindsLowered, set.format == .tflite, node.builtinCode == nil { continue }
             switch c.kind {
             case .rank:
                 // A TFLite set's ranks are its builtins' own tensors; a node lowered to builtins is judged as

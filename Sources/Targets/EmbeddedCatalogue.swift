@@ -5919,6 +5919,58 @@ enum EmbeddedCatalogue {
             "id": "tflm-kernels",
             "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
           }
+        },
+        {
+          "id": "tflm.kernel-constant-inputs-0",
+          "operators": ["FILL", "SPLIT"],
+          "kind": "constant_inputs",
+          "input": 0,
+          "inputs": [0],
+          "lowered": false,
+          "text": "LiteRT for Microcontrollers' kernel takes input 0 only as a constant tensor (no dynamic memory to size its output at run time)",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the inputs a top-level TF_LITE_ENSURE or TF_LITE_ENSURE_MSG requires IsConstantTensor of"
+          }
+        },
+        {
+          "id": "tflm.kernel-constant-inputs-1",
+          "operators": ["BROADCAST_TO", "EXPAND_DIMS", "PAD", "PADV2", "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "TRANSPOSE"],
+          "kind": "constant_inputs",
+          "input": 0,
+          "inputs": [1],
+          "lowered": false,
+          "text": "LiteRT for Microcontrollers' kernel takes input 1 only as a constant tensor (no dynamic memory to size its output at run time)",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the inputs a top-level TF_LITE_ENSURE or TF_LITE_ENSURE_MSG requires IsConstantTensor of"
+          }
+        },
+        {
+          "id": "tflm.kernel-constant-inputs-1-2-3",
+          "operators": ["STRIDED_SLICE"],
+          "kind": "constant_inputs",
+          "input": 0,
+          "inputs": [1, 2, 3],
+          "lowered": false,
+          "text": "LiteRT for Microcontrollers' kernel takes inputs 1, 2 and 3 only as constant tensors (no dynamic memory to size its output at run time)",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the inputs a top-level TF_LITE_ENSURE or TF_LITE_ENSURE_MSG requires IsConstantTensor of"
+          }
+        },
+        {
+          "id": "tflm.kernel-constant-inputs-2",
+          "operators": ["SPLIT_V"],
+          "kind": "constant_inputs",
+          "input": 0,
+          "inputs": [2],
+          "lowered": false,
+          "text": "LiteRT for Microcontrollers' kernel takes input 2 only as a constant tensor (no dynamic memory to size its output at run time)",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the inputs a top-level TF_LITE_ENSURE or TF_LITE_ENSURE_MSG requires IsConstantTensor of"
+          }
         }
       ]
     },

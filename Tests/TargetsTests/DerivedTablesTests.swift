@@ -158,6 +158,26 @@ let derived = "Tests/Fixtures/catalogue/"
         }
     }
 
+    /// TFLite Micro's kernels take some inputs only as constant tensors (derive_tflite.py reads each top-level
+    /// TF_LITE_ENSURE of IsConstantTensor): a TRANSPOSE's perm, a SPLIT's axis (its input 0) given at run time is
+    /// refused, as the interpreter refuses it (test_tflm_verdict.py). The indices are the builtin's own, so the
+    /// check binds no ONNX node lowered to it: an ONNX Split's input 0 is its data.
+    @Test func tfliteMicroRefusesRunTimeInputsItsKernelsTakeAsConstantsOnly() throws {
+        let micro = try #require(catalogue.operatorSets.first { $0.id == "tflite-micro" })
+        let split = try #require(micro.checks.first { $0.kind == .constantInputs && $0.operators.contains("SPLIT") })
+        #expect(split.inputs == [0] && !split.bindsLowered)
+        #expect(micro.checks.first { $0.kind == .constantInputs && $0.operators.contains("STRIDED_SLICE") }?.inputs == [1, 2, 3])
+        let rt = try #require(catalogue.runtime("tflite-micro"))
+        for (file, refused) in [("transpose_runtime_perm.tflite", ["TRANSPOSE: input 1 'perm' is computed at run time"]),
+                                ("split_runtime_axis.tflite", ["SPLIT: input 0 'axis' is computed at run time"]),
+                                ("split_constant_axis.tflite", []), ("split.onnx", [])] {
+            let m = try Repo.model("Tests/Fixtures/targets/tflm_ranks/" + file)
+            let r = Coverage.check(model: m, runtime: rt, version: nil, delegate: nil, catalogue: catalogue,
+                                   analysis: GraphAnalysis.analyze(model: m))
+            #expect(r.unsupported.map { "\($0.opType): \($0.detail ?? "")" } == refused, "\(file)")
+        }
+    }
+
     /// TensorFlow's converter bounds TRANSPOSE's effective rank, the dimensions other than 1 (at most 6); onnx2tf
     /// never hands it a Transpose above 6-D (its "flexing deterrence" writes RESHAPEs, a GATHER and lower-rank
     /// TRANSPOSEs: `rank_rewritten_above`), so a 7-D ONNX Transpose is no converter refusal.

@@ -317,7 +317,9 @@ TfLiteStatus GatherPrepare(TfLiteContext* context, TfLiteNode* node) {
   if (input->dims->size > 1) {
     // Under a condition: not a refusal of every call.
     TF_LITE_ENSURE_TYPES_EQ(context, input->type, kTfLiteFloat32);
+    TF_LITE_ENSURE(context, IsConstantTensor(input));
   }
+  TF_LITE_ENSURE_MSG(context, IsConstantTensor(coords), "Non-constant >positions< tensor is not supported");
   TF_LITE_ENSURE(context, input->type == kTfLiteFloat32 || input->type == kTfLiteInt8);
   if (coords->dims->size == 0) {
     return kTfLiteOk;
@@ -370,7 +372,7 @@ def test_tflite_micro_kernel_type_refusals_are_read_from_unconditional_statement
     refuse every other type; the same under an `if`, or after an `if` on that type, does not (it may take those types
     elsewhere). A TF_LITE_ENSURE(_MSG) on NumDimensions, directly, through a local or in a helper Prepare calls, bounds
     the rank (a bound named through RuntimeShape::kMaxSmallSize is read from its header); one after an early
-    `return kTfLiteOk` does not."""
+    `return kTfLiteOk` does not. A top-level TF_LITE_ENSURE(_MSG) of IsConstantTensor refuses a run-time input."""
     import catalogue_json
     import derive_tflite
     repo = tmp_path / "tflite-micro"
@@ -394,11 +396,16 @@ def test_tflite_micro_kernel_type_refusals_are_read_from_unconditional_statement
         ("tflm.kernel-input1-int32", ["GATHER"], 1, None, ["int32"]),
         ("tflm.kernel-output0-float32-int16-int8", ["GATHER"], 0, [0], ["float32", "int16", "int8"]),
     ]
-    ranks = [(c["id"], c["operators"], c["input"], c.get("outputs"), c.get("min"), c.get("max")) for c in checks[3:]]
+    ranks = [(c["id"], c["operators"], c["input"], c.get("outputs"), c.get("min"), c.get("max")) for c in checks[3:5]]
     assert ranks == [("tflm.kernel-rank-input0-max6", ["GATHER"], 0, None, None, 6),
                      ("tflm.kernel-rank-output0-min1", ["GATHER"], 0, [0], 1, None)]
     assert checks[3]["text"] == "LiteRT for Microcontrollers' kernel takes input 0 of rank up to 6 only"
     assert checks[1]["source"]["id"] == "tflm-kernels"
+    # IsConstantTensor at the top level: a refusal of a run-time input (the builtin's own index, so `lowered: false`);
+    # the one under the `if` is not read.
+    assert [(c["id"], c["operators"], c["kind"], c["inputs"], c["lowered"]) for c in checks[5:]] == [
+        ("tflm.kernel-constant-inputs-1", ["GATHER"], "constant_inputs", [1], False)]
+    assert checks[5]["text"].startswith("LiteRT for Microcontrollers' kernel takes input 1 only as a constant tensor")
 
 
 TFL_OPS = """

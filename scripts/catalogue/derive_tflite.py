@@ -435,6 +435,23 @@ def rank_refusals(body, tensors, ranked, bound):
     return found
 
 
+def constant_refusals(body, tensors, ranked, bound):
+    """(("input", k),) for each input a top-level TF_LITE_ENSURE or TF_LITE_ENSURE_MSG(context, IsConstantTensor(t), ...)
+    of a kernel function requires constant, reached on every call (TRANSPOSE's perm: "Non-constant >perm< tensor is
+    not supported")."""
+    body = blank_strings(body)
+    flat = top_level(body)
+    found = []
+    for m in re.finditer(r"\bTF_LITE_ENSURE(?:_MSG)?\s*\(", flat):
+        if not reached(body, flat, m.start()):
+            continue
+        args = arguments(body, m.end() - 1)
+        c = re.fullmatch(r"IsConstantTensor\(\s*([\w.]+)\s*\)", args[1]) if len(args) >= 2 else None
+        if c and tensors.get(c.group(1), ("",))[0] == "input":
+            found.append((tensors[c.group(1)],))
+    return found
+
+
 def kernel_checks(tflm, resolver_text):
     """The tflite-micro set's `tensor_types` checks read from its reference kernels: for each builtin, the element
     types its Prepare and Eval (as Register_X() names them) refuse for an input or an output, where the refusal runs
@@ -485,9 +502,9 @@ def kernel_checks(tflm, resolver_text):
             return bound(named[expr], seen + (expr,)) if expr in named and expr not in seen else None
         return consts, bound
 
-    def rank_scan(fn, own, own_file, seen=()):
-        """The rank refusals of function `fn` and of the helpers it calls with (context, node) at its top level, where
-        that call is reached on every call (CalculateOpData from a Prepare)."""
+    def scan(fn, own, own_file, read, seen=()):
+        """What `read` (rank_refusals, constant_refusals) finds in function `fn` and in the helpers it calls with
+        (context, node) at its top level, where that call is reached on every call (CalculateOpData from a Prepare)."""
         candidates = [(own[fn], own_file)] if fn in own else defined.get(fn, [])
         if len(candidates) != 1 or fn in seen:
             return []
@@ -505,15 +522,16 @@ def kernel_checks(tflm, resolver_text):
         flat = top_level(blanked)
         for a in re.finditer(r"\b(?:const\s+)?int\s+(\w+)\s*=\s*NumDimensions\(\s*([\w.]+)\s*\)\s*;", flat):
             ranked[a.group(1)] = a.group(2)
-        found = rank_refusals(body, tensors, ranked, bound)
+        found = read(body, tensors, ranked, bound)
         own_defs = function_bodies(texts[fname])
         for h in re.finditer(r"\b(\w+)\(\s*context\s*,\s*node\s*[,)]", flat):
             if h.group(1) not in ("NumInputs", "NumOutputs") and reached(blanked, flat, h.start()):
-                found += rank_scan(h.group(1), own_defs, fname, seen + (fn,))
+                found += scan(h.group(1), own_defs, fname, read, seen + (fn,))
         return found
 
     accepted = {}  # (builtin, ("input" | "output", index)) -> set of types
     ranks = {}  # (builtin, ("input" | "output", index)) -> (lowest, highest) rank, None where unbounded
+    constant = {}  # builtin -> the input indices its kernel takes only as constant tensors
     for name, text in sorted(texts.items()):
         consts, _ = constants(text)
         own = function_bodies(text)
@@ -528,9 +546,12 @@ def kernel_checks(tflm, resolver_text):
                     continue  # a name defined in several files: which one runs is not read here
                 body = candidates[0]
                 tensors = tensor_variables(body, consts)
-                for tensor, lo, hi in rank_scan(fn, own, name):
+                for tensor, lo, hi in scan(fn, own, name, rank_refusals):
                     for op in registered[m.group(1)]:
                         ranks[(op, tensor)] = narrowed(ranks.get((op, tensor)), lo, hi)
+                for (_, index), in scan(fn, own, name, constant_refusals):
+                    for op in registered[m.group(1)]:
+                        constant.setdefault(op, set()).add(index)
                 for tensor, kinds in refusals(body, tensors):
                     unknown = [k for k in kinds if k not in TYPES]
                     if unknown:
@@ -573,8 +594,24 @@ def kernel_checks(tflm, resolver_text):
                   "source": {"id": "tflm-kernels", "section": "each Register_X()'s Prepare and Eval: the ranks a top-level "
                              "TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"}})
         return c
+    constant_groups = {}
+    for op, indices in constant.items():
+        constant_groups.setdefault(tuple(sorted(indices)), []).append(op)
+
+    def constant_check(indices, ops):
+        said = (f"input {indices[0]} only as a constant tensor" if len(indices) == 1 else
+                f"inputs {', '.join(map(str, indices[:-1]))} and {indices[-1]} only as constant tensors")
+        # The indices are the builtin's own (SPLIT's axis is its input 0, an ONNX Split's input 0 its data): the
+        # check binds a TFLite file's operators, not an ONNX node lowered to them (`lowered: false`).
+        return {"id": "tflm.kernel-constant-inputs-" + "-".join(map(str, indices)), "operators": sorted(ops),
+                "kind": "constant_inputs", "input": 0, "inputs": list(indices), "lowered": False,
+                "text": f"LiteRT for Microcontrollers' kernel takes {said} (no dynamic memory to size its output at "
+                        "run time)",
+                "source": {"id": "tflm-kernels", "section": "each Register_X()'s Prepare and Eval: the inputs a top-level "
+                           "TF_LITE_ENSURE or TF_LITE_ENSURE_MSG requires IsConstantTensor of"}}
     return ([check(tensor, types, ops) for (tensor, types), ops in sorted(groups.items())]
-            + [rank_check(tensor, lo, hi, ops) for (tensor, (lo, hi)), ops in sorted(rank_groups.items(), key=lambda kv: str(kv[0]))])
+            + [rank_check(tensor, lo, hi, ops) for (tensor, (lo, hi)), ops in sorted(rank_groups.items(), key=lambda kv: str(kv[0]))]
+            + [constant_check(indices, ops) for indices, ops in sorted(constant_groups.items())])
 
 
 def main():
