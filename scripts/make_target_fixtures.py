@@ -112,6 +112,8 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - trt_loops.onnx      three Loops and an EyeLike in a file whose inputs are all fixed: a Loop whose trip count is a
                       graph input and which has a scan output, one whose carried value doubles its width each
                       iteration, one that keeps both rules: TensorRT refuses the first two
+- cuda_types.onnx     a Where choosing between bool values beside one choosing between float values: ONNX Runtime's
+                      CUDA kernels take no bool data (OperatorKernels.md), so the first runs on the CPU provider
 - eyelike_dynamic.onnx an EyeLike on a value of a free batch: whether TensorRT knows its dimensions is undecided
 - onnx_tool_macs.json onnx-tool's total MACs for each of these and for the example models
 """
@@ -484,6 +486,7 @@ def main():
     recurrent_bias_fixtures()
     branch_and_pair_fixtures()
     ep_table_fixtures()
+    cuda_type_fixtures()
     tensorrt_static_fixtures()
 
     for name, path in EXAMPLES.items():
@@ -660,6 +663,15 @@ def ep_table_fixtures():
     outs = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {
         "x": np.ones([1, 4, 2], np.float32), "a": np.ones([2, 3], np.float32), "b": np.ones([3, 4], np.float32)})
     assert [o.shape for o in outs][:2] == [(1, 1, 2), (1, 3, 2)]
+
+
+def cuda_type_fixtures():
+    nodes = [helper.make_node("Where", ["c", "a", "b"], ["y"], name="where_bool"),
+             helper.make_node("Where", ["c", "x", "z"], ["v"], name="where_float")]
+    vi = helper.make_tensor_value_info
+    save(model(nodes, [vi("c", TensorProto.BOOL, [4]), vi("a", TensorProto.BOOL, [4]), vi("b", TensorProto.BOOL, [4]),
+                       vi("x", TensorProto.FLOAT, [4]), vi("z", TensorProto.FLOAT, [4])],
+               [vi("y", TensorProto.BOOL, [4]), vi("v", TensorProto.FLOAT, [4])], [], opset=17), "cuda_types.onnx")
 
 
 def tensorrt_static_fixtures():

@@ -91,12 +91,14 @@ public enum Coverage {
         // A TorchScript module's nodes are its forward evaluated by the analysis, not stored in the archive.
         let model = model.graphs.isEmpty ? analysis?.graphModel ?? model : model
         let isLiteRT = runtime.name == "litert" || runtime.name == "tflite-micro"
+        let opSet = delegate?.operators.flatMap { catalogue.operatorSet($0) }
         // An ONNX model's values' element types, for the lowering (a Cast to its input's own type) and the checks on
-        // the builtins its nodes become; inferred here, where alone they are read.
-        let onnxTypes = model.format == .onnx && isLiteRT ? ONNXElementTypes.infer(model) : [:]
+        // the builtins its nodes become, and for an ONNX execution provider's element-type checks (CUDA's Where takes
+        // no bool data); inferred here, where alone they are read.
+        let typedEP = opSet.map { $0.format == .onnx && $0.checks.contains { $0.kind == .tensorTypes } } ?? false
+        let onnxTypes = model.format == .onnx && (isLiteRT || typedEP) ? ONNXElementTypes.infer(model) : [:]
         let nodes = model.graphs.first?.nodes ?? []
         var findings: [OperatorFinding] = []
-        let opSet = delegate?.operators.flatMap { catalogue.operatorSet($0) }
         let runtimeSet = runtime.operators.flatMap { catalogue.operatorSet($0) }
         let pinned = version.flatMap(VersionNumber.init)
         let floatInFullInteger = Set(catalogue.floatInFullInteger)
@@ -430,7 +432,7 @@ public enum Coverage {
                 let names = opSet.format == .onnx ? [onnxKey] : f.builtins
                 if f.status == .supported, model.format == .onnx || opSet.format == .tflite,
                     let (check, detail) = failedCheck(opSet, node: node, names: names, analysis: analysis, constants: constants, values: values,
-                                                      nonzero: nonzero, dtypes: { dtypes[$0] }, quantization: { quantization[$0] }, outside: outside, version: pinned,
+                                                      nonzero: nonzero, dtypes: { dtypes[$0] ?? (opSet.format == .onnx ? onnxTypes[$0]?.name : nil) }, quantization: { quantization[$0] }, outside: outside, version: pinned,
                                                       graphs: model.graphs, producer: producers,
                                                       sizedByManifest: manifestSized, fileStatic: fileStatic)
                 {

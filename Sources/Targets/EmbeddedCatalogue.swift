@@ -6680,7 +6680,1447 @@ enum EmbeddedCatalogue {
         "com.ms.internal.nhwc:LRN": [[1, null]],
         "com.ms.internal.nhwc:MaxPool": [[1, null]],
         "com.ms.internal.nhwc:SpaceToDepth": [[1, null]]
-      }
+      },
+      "checks": [
+        {
+          "id": "ort-cuda.input0-bfloat16-bool-float16-float32-float64-float8e4m3fn-float8e5m2-int16-int32-int64-int8-uint16-uint32-uint64-uint8",
+          "operators": ["Cast", "Reshape", "Shape"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": [
+            "bfloat16", "bool", "float16", "float32", "float64", "float8e4m3fn", "float8e5m2", "int16", "int32", "int64", "int8",
+            "uint16", "uint32", "uint64", "uint8"
+          ],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as bfloat16, bool, float16, float32, float64, float8e4m3fn, float8e5m2, int16, int32, int64, int8, uint16, uint32, uint64, uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-bfloat16-bool-float16-float32-float64-int16-int32-int64-int8-uint16-uint32-uint64-uint8",
+          "operators": [
+            "Compress", "Concat", "DynamicSlice", "Expand", "Flatten", "Gather", "GatherElements", "RandomNormalLike",
+            "RandomUniformLike", "ReverseSequence", "Scatter", "ScatterElements", "ScatterND", "SequenceConstruct", "Size",
+            "Slice", "Split", "Squeeze", "TensorScatter", "Transpose", "Trilu", "Unsqueeze", "com.microsoft:Trilu",
+            "com.microsoft:UnfoldTensor"
+          ],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": [
+            "bfloat16", "bool", "float16", "float32", "float64", "int16", "int32", "int64", "int8", "uint16", "uint32", "uint64",
+            "uint8"
+          ],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as bfloat16, bool, float16, float32, float64, int16, int32, int64, int8, uint16, uint32, uint64, uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-bfloat16-bool-float16-float32-float64-int64",
+          "operators": ["GatherND"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["bfloat16", "bool", "float16", "float32", "float64", "int64"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as bfloat16, bool, float16, float32, float64, int64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-bfloat16-float16",
+          "operators": [
+            "com.microsoft:GroupQueryAttention", "com.microsoft:PagedAttention", "com.microsoft:QMoE",
+            "com.microsoft:SparseAttention"
+          ],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["bfloat16", "float16"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as bfloat16, float16 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-bfloat16-float16-float32",
+          "operators": [
+            "Attention", "RotaryEmbedding", "com.microsoft:Attention", "com.microsoft:MatMulBnb4", "com.microsoft:MatMulNBits",
+            "com.microsoft:MoE", "com.microsoft:MultiHeadAttention", "com.microsoft:RotaryEmbedding",
+            "com.microsoft:SkipLayerNormalization", "com.microsoft:SkipSimplifiedLayerNormalization"
+          ],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["bfloat16", "float16", "float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as bfloat16, float16, float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-bfloat16-float16-float32-float64",
+          "operators": [
+            "AveragePool", "Conv", "Dropout", "Erf", "Exp", "Gelu", "Gemm", "HardSigmoid", "HardSwish", "LayerNormalization",
+            "MatMul", "RMSNormalization", "Relu", "Sigmoid", "SimplifiedLayerNormalization", "Softmax", "Sqrt", "Sum", "Tanh",
+            "com.microsoft:BiasDropout", "com.microsoft:BiasGelu", "com.microsoft:BitmaskBiasDropout",
+            "com.microsoft:BitmaskDropout", "com.microsoft:FastGelu", "com.microsoft:FusedMatMul", "com.microsoft:Gelu",
+            "com.microsoft:QuickGelu", "com.microsoft:TransposeMatMul"
+          ],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["bfloat16", "float16", "float32", "float64"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as bfloat16, float16, float32, float64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-bfloat16-float16-float32-float64-float8e4m3fn-float8e5m2",
+          "operators": ["IsInf", "IsNaN"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["bfloat16", "float16", "float32", "float64", "float8e4m3fn", "float8e5m2"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as bfloat16, float16, float32, float64, float8e4m3fn, float8e5m2 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-bfloat16-float16-float32-float64-int16-int32-int64-int8",
+          "operators": ["Neg"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["bfloat16", "float16", "float32", "float64", "int16", "int32", "int64", "int8"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as bfloat16, float16, float32, float64, int16, int32, int64, int8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-bfloat16-float16-float32-float64-int16-int32-int64-int8-uint16-uint32-uint64-uint8",
+          "operators": ["Abs", "Add", "Div", "Mul", "Sign", "Sub"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["bfloat16", "float16", "float32", "float64", "int16", "int32", "int64", "int8", "uint16", "uint32", "uint64", "uint8"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as bfloat16, float16, float32, float64, int16, int32, int64, int8, uint16, uint32, uint64, uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-bfloat16-float16-float32-float64-int32-int64",
+          "operators": ["Pow", "ReduceSum", "Tile"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["bfloat16", "float16", "float32", "float64", "int32", "int64"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as bfloat16, float16, float32, float64, int32, int64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-bfloat16-float16-float32-float64-int32-int64-uint32-uint64",
+          "operators": ["Max", "Min", "Mod"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["bfloat16", "float16", "float32", "float64", "int32", "int64", "uint32", "uint64"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as bfloat16, float16, float32, float64, int32, int64, uint32, uint64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-bfloat16-float16-float32-float8e4m3fn-float8e5m2",
+          "operators": ["com.microsoft:GemmFloat8"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["bfloat16", "float16", "float32", "float8e4m3fn", "float8e5m2"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as bfloat16, float16, float32, float8e4m3fn, float8e5m2 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-bool",
+          "operators": ["And", "If", "Not", "Or", "Where", "Xor"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["bool"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as bool only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-bool-float16-float32-float64",
+          "operators": ["Pad"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["bool", "float16", "float32", "float64"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as bool, float16, float32, float64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-bool-float16-float32-float64-int32-int64-uint32-uint64",
+          "operators": ["Equal"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["bool", "float16", "float32", "float64", "int32", "int64", "uint32", "uint64"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as bool, float16, float32, float64, int32, int64, uint32, uint64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-bool-float16-float32-int32-int64-uint8",
+          "operators": ["NonZero"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["bool", "float16", "float32", "int32", "int64", "uint8"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as bool, float16, float32, int32, int64, uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-float16",
+          "operators": ["com.microsoft:QuantizeLinear"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float16"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as float16 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-float16-float32",
+          "operators": [
+            "QuantizeLinear", "com.microsoft:BiasAdd", "com.microsoft:BiasSplitGelu", "com.microsoft:ComplexMul",
+            "com.microsoft:ComplexMulConj", "com.microsoft:DecoderAttention", "com.microsoft:DecoderMaskedMultiHeadAttention",
+            "com.microsoft:DecoderMaskedSelfAttention", "com.microsoft:GatedRelativePositionBias", "com.microsoft:GroupNorm",
+            "com.microsoft:LongformerAttention", "com.microsoft:NhwcConv", "com.microsoft:PackedAttention",
+            "com.microsoft:PackedMultiHeadAttention", "com.microsoft:QuantizeWithOrder", "com.microsoft:RelativePositionBias",
+            "com.microsoft:RemovePadding", "com.microsoft:RestorePadding", "com.microsoft:SkipGroupNorm",
+            "com.ms.internal.nhwc:AveragePool", "com.ms.internal.nhwc:Conv", "com.ms.internal.nhwc:ConvTranspose",
+            "com.ms.internal.nhwc:GlobalAveragePool", "com.ms.internal.nhwc:GlobalMaxPool"
+          ],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float16", "float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as float16, float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-float16-float32-float64",
+          "operators": [
+            "Affine", "ArgMax", "ArgMin", "BatchNormalization", "Ceil", "ConvTranspose", "Cos", "Crop", "DepthToSpace", "Einsum",
+            "Elu", "Floor", "GRU", "GlobalAveragePool", "GlobalMaxPool", "ImageScaler", "InstanceNormalization", "LRN", "LSTM",
+            "LeakyRelu", "Log", "LogSoftmax", "PRelu", "ParametricSoftplus", "RNN", "Reciprocal", "ReduceLogSum",
+            "ReduceLogSumExp", "ReduceSumSquare", "Round", "ScaledTanh", "Selu", "Sin", "Softplus", "Softsign", "SpaceToDepth",
+            "ThresholdedRelu", "com.microsoft:BiasSoftmax", "com.microsoft:Inverse", "com.microsoft:Irfft", "com.microsoft:Rfft",
+            "com.ms.internal.nhwc:BatchNormalization", "com.ms.internal.nhwc:DepthToSpace", "com.ms.internal.nhwc:LRN",
+            "com.ms.internal.nhwc:SpaceToDepth"
+          ],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float16", "float32", "float64"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as float16, float32, float64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-float16-float32-float64-int16-int32-int64-int8-uint16-uint32-uint64-uint8",
+          "operators": ["Shrink"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float16", "float32", "float64", "int16", "int32", "int64", "int8", "uint16", "uint32", "uint64", "uint8"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as float16, float32, float64, int16, int32, int64, int8, uint16, uint32, uint64, uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-float16-float32-float64-int32",
+          "operators": ["ReduceL1", "ReduceL2", "ReduceMean", "ReduceProd"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float16", "float32", "float64", "int32"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as float16, float32, float64, int32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-float16-float32-float64-int32-int64",
+          "operators": ["ReduceMax", "TopK"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float16", "float32", "float64", "int32", "int64"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as float16, float32, float64, int32, int64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-float16-float32-float64-int32-int64-int8-uint8",
+          "operators": ["ReduceMin"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float16", "float32", "float64", "int32", "int64", "int8", "uint8"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as float16, float32, float64, int32, int64, int8, uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-float16-float32-float64-int32-int64-uint32-uint64",
+          "operators": ["CumSum", "Greater", "GreaterOrEqual", "Less", "LessOrEqual"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float16", "float32", "float64", "int32", "int64", "uint32", "uint64"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as float16, float32, float64, int32, int64, uint32, uint64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-float16-float32-float64-int32-uint8",
+          "operators": ["Upsample"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float16", "float32", "float64", "int32", "uint8"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as float16, float32, float64, int32, uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-float16-float32-float64-int64-int8-uint64-uint8",
+          "operators": ["Clip"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float16", "float32", "float64", "int64", "int8", "uint64", "uint8"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as float16, float32, float64, int64, int8, uint64, uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-float16-float32-float64-int8-uint8",
+          "operators": ["MaxPool"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float16", "float32", "float64", "int8", "uint8"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as float16, float32, float64, int8, uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-float16-float32-int8-uint8",
+          "operators": ["com.ms.internal.nhwc:MaxPool"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float16", "float32", "int8", "uint8"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as float16, float32, int8, uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-float32",
+          "operators": [
+            "GridSample", "com.microsoft:ConvTransposeWithDynamicPads", "com.microsoft:DynamicTimeWarping",
+            "com.microsoft:FusedConv", "com.microsoft:GemmaRotaryEmbedding", "com.microsoft:GridSample",
+            "com.ms.internal.nhwc:GridSample"
+          ],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-float32-float64",
+          "operators": ["RoiAlign"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float32", "float64"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as float32, float64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-float32-float64-int16-int32-int64",
+          "operators": ["Range"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float32", "float64", "int16", "int32", "int64"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as float32, float64, int16, int32, int64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-float32-float64-int32-int64-uint64",
+          "operators": ["EyeLike"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["float32", "float64", "int32", "int64", "uint64"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as float32, float64, int32, int64, uint64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-int32-int64",
+          "operators": ["OneHot"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["int32", "int64"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as int32, int64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-int4-uint4-uint8",
+          "operators": ["com.microsoft:GatherBlockQuantized"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["int4", "uint4", "uint8"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as int4, uint4, uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-int64",
+          "operators": ["ConstantOfShape", "Loop", "com.microsoft:NGramRepeatBlock"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["int64"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as int64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-int8",
+          "operators": [
+            "MatMulInteger", "com.microsoft:DequantizeWithOrder", "com.microsoft:QAttention", "com.microsoft:QOrderedAttention",
+            "com.microsoft:QOrderedGelu", "com.microsoft:QOrderedLayerNormalization", "com.microsoft:QOrderedLongformerAttention",
+            "com.microsoft:QOrderedMatMul"
+          ],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["int8"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as int8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input0-int8-uint8",
+          "operators": ["com.microsoft:DequantizeLinear"],
+          "kind": "tensor_types",
+          "input": 0,
+          "values": ["int8", "uint8"],
+          "text": "ONNX Runtime's CUDA kernels take input 0 as int8, uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input1-bfloat16-bool-float16-float32-float64-int16-int32-int64-int8-uint16-uint32-uint64-uint8",
+          "operators": ["TensorScatter"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": [
+            "bfloat16", "bool", "float16", "float32", "float64", "int16", "int32", "int64", "int8", "uint16", "uint32", "uint64",
+            "uint8"
+          ],
+          "text": "ONNX Runtime's CUDA kernels take input 1 as bfloat16, bool, float16, float32, float64, int16, int32, int64, int8, uint16, uint32, uint64, uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input1-bfloat16-float16",
+          "operators": [
+            "com.microsoft:GroupQueryAttention", "com.microsoft:PagedAttention", "com.microsoft:QMoE",
+            "com.microsoft:SparseAttention"
+          ],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["bfloat16", "float16"],
+          "text": "ONNX Runtime's CUDA kernels take input 1 as bfloat16, float16 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input1-bfloat16-float16-float32",
+          "operators": [
+            "Attention", "RotaryEmbedding", "com.microsoft:Attention", "com.microsoft:MoE", "com.microsoft:MultiHeadAttention",
+            "com.microsoft:SkipLayerNormalization", "com.microsoft:SkipSimplifiedLayerNormalization"
+          ],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["bfloat16", "float16", "float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 1 as bfloat16, float16, float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input1-bfloat16-float16-float32-float64",
+          "operators": [
+            "Conv", "Gemm", "MatMul", "RMSNormalization", "SimplifiedLayerNormalization", "com.microsoft:BiasDropout",
+            "com.microsoft:BiasGelu", "com.microsoft:BitmaskBiasDropout", "com.microsoft:BitmaskDropout", "com.microsoft:FastGelu",
+            "com.microsoft:FusedMatMul", "com.microsoft:TransposeMatMul"
+          ],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["bfloat16", "float16", "float32", "float64"],
+          "text": "ONNX Runtime's CUDA kernels take input 1 as bfloat16, float16, float32, float64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input1-bfloat16-float16-float32-float64-int16-int32-int64-int8-uint16-uint32-uint64-uint8",
+          "operators": ["Add", "Div", "Mul", "Sub"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["bfloat16", "float16", "float32", "float64", "int16", "int32", "int64", "int8", "uint16", "uint32", "uint64", "uint8"],
+          "text": "ONNX Runtime's CUDA kernels take input 1 as bfloat16, float16, float32, float64, int16, int32, int64, int8, uint16, uint32, uint64, uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input1-bfloat16-float16-float32-float64-int32-int64-uint32-uint64",
+          "operators": ["Mod"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["bfloat16", "float16", "float32", "float64", "int32", "int64", "uint32", "uint64"],
+          "text": "ONNX Runtime's CUDA kernels take input 1 as bfloat16, float16, float32, float64, int32, int64, uint32, uint64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input1-bfloat16-float16-float32-float64-int32-int64-uint8",
+          "operators": ["Where"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["bfloat16", "float16", "float32", "float64", "int32", "int64", "uint8"],
+          "text": "ONNX Runtime's CUDA kernels take input 1 as bfloat16, float16, float32, float64, int32, int64, uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input1-bfloat16-float16-float32-float8e4m3fn-float8e5m2",
+          "operators": ["com.microsoft:GemmFloat8"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["bfloat16", "float16", "float32", "float8e4m3fn", "float8e5m2"],
+          "text": "ONNX Runtime's CUDA kernels take input 1 as bfloat16, float16, float32, float8e4m3fn, float8e5m2 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input1-bool",
+          "operators": ["And", "Compress", "Loop", "Or", "Xor"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["bool"],
+          "text": "ONNX Runtime's CUDA kernels take input 1 as bool only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input1-bool-float16-float32-float64-int32-int64-uint32-uint64",
+          "operators": ["Equal"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["bool", "float16", "float32", "float64", "int32", "int64", "uint32", "uint64"],
+          "text": "ONNX Runtime's CUDA kernels take input 1 as bool, float16, float32, float64, int32, int64, uint32, uint64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input1-float16",
+          "operators": ["com.microsoft:DequantizeLinear", "com.microsoft:GemmaRotaryEmbedding", "com.microsoft:QuantizeLinear"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["float16"],
+          "text": "ONNX Runtime's CUDA kernels take input 1 as float16 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input1-float16-float32",
+          "operators": [
+            "com.microsoft:BiasAdd", "com.microsoft:BiasSplitGelu", "com.microsoft:ComplexMul", "com.microsoft:ComplexMulConj",
+            "com.microsoft:DecoderAttention", "com.microsoft:DecoderMaskedMultiHeadAttention",
+            "com.microsoft:DecoderMaskedSelfAttention", "com.microsoft:GatedRelativePositionBias",
+            "com.microsoft:LongformerAttention", "com.microsoft:NhwcConv", "com.microsoft:PackedAttention",
+            "com.microsoft:PackedMultiHeadAttention", "com.ms.internal.nhwc:Conv", "com.ms.internal.nhwc:ConvTranspose"
+          ],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["float16", "float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 1 as float16, float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input1-float16-float32-float64",
+          "operators": ["ConvTranspose", "GRU", "InstanceNormalization", "LSTM", "PRelu", "RNN", "com.microsoft:BiasSoftmax"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["float16", "float32", "float64"],
+          "text": "ONNX Runtime's CUDA kernels take input 1 as float16, float32, float64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input1-float16-float32-float64-int32-int64-uint32-uint64",
+          "operators": ["Greater", "GreaterOrEqual", "Less", "LessOrEqual"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["float16", "float32", "float64", "int32", "int64", "uint32", "uint64"],
+          "text": "ONNX Runtime's CUDA kernels take input 1 as float16, float32, float64, int32, int64, uint32, uint64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input1-float32",
+          "operators": [
+            "GridSample", "com.microsoft:ConvTransposeWithDynamicPads", "com.microsoft:DequantizeWithOrder",
+            "com.microsoft:FusedConv", "com.microsoft:GridSample", "com.microsoft:NGramRepeatBlock",
+            "com.microsoft:QOrderedAttention", "com.microsoft:QOrderedGelu", "com.microsoft:QOrderedLayerNormalization",
+            "com.microsoft:QOrderedLongformerAttention", "com.microsoft:QOrderedMatMul", "com.microsoft:QuantizeWithOrder",
+            "com.ms.internal.nhwc:GridSample"
+          ],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 1 as float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input1-float32-float64",
+          "operators": ["RoiAlign"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["float32", "float64"],
+          "text": "ONNX Runtime's CUDA kernels take input 1 as float32, float64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input1-float32-float64-int16-int32-int64",
+          "operators": ["Range"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["float32", "float64", "int16", "int32", "int64"],
+          "text": "ONNX Runtime's CUDA kernels take input 1 as float32, float64, int16, int32, int64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input1-int32-int64",
+          "operators": [
+            "CumSum", "DynamicSlice", "Gather", "GatherElements", "OneHot", "Scatter", "ScatterElements", "SequenceAt",
+            "SequenceErase", "com.microsoft:GatherBlockQuantized"
+          ],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["int32", "int64"],
+          "text": "ONNX Runtime's CUDA kernels take input 1 as int32, int64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input1-int64",
+          "operators": ["Expand", "GatherND", "ReverseSequence", "ScatterND", "Trilu", "com.microsoft:RotaryEmbedding", "com.microsoft:Trilu"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["int64"],
+          "text": "ONNX Runtime's CUDA kernels take input 1 as int64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input1-int8",
+          "operators": ["MatMulInteger", "com.microsoft:QAttention"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["int8"],
+          "text": "ONNX Runtime's CUDA kernels take input 1 as int8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input1-uint8",
+          "operators": ["com.microsoft:MatMulBnb4", "com.microsoft:MatMulNBits"],
+          "kind": "tensor_types",
+          "input": 1,
+          "values": ["uint8"],
+          "text": "ONNX Runtime's CUDA kernels take input 1 as uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input2-bfloat16-bool-float16-float32-float64-int16-int32-int64-int8-uint16-uint32-uint64-uint8",
+          "operators": ["Loop", "Scatter", "ScatterElements", "ScatterND"],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": [
+            "bfloat16", "bool", "float16", "float32", "float64", "int16", "int32", "int64", "int8", "uint16", "uint32", "uint64",
+            "uint8"
+          ],
+          "text": "ONNX Runtime's CUDA kernels take input 2 as bfloat16, bool, float16, float32, float64, int16, int32, int64, int8, uint16, uint32, uint64, uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input2-bfloat16-float16",
+          "operators": ["com.microsoft:GroupQueryAttention", "com.microsoft:PagedAttention", "com.microsoft:SparseAttention"],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["bfloat16", "float16"],
+          "text": "ONNX Runtime's CUDA kernels take input 2 as bfloat16, float16 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input2-bfloat16-float16-float32",
+          "operators": [
+            "Attention", "RotaryEmbedding", "com.microsoft:Attention", "com.microsoft:GatherBlockQuantized",
+            "com.microsoft:MatMulBnb4", "com.microsoft:MatMulNBits", "com.microsoft:MoE", "com.microsoft:MultiHeadAttention",
+            "com.microsoft:RotaryEmbedding", "com.microsoft:SkipLayerNormalization",
+            "com.microsoft:SkipSimplifiedLayerNormalization"
+          ],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["bfloat16", "float16", "float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 2 as bfloat16, float16, float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input2-bfloat16-float16-float32-float64",
+          "operators": ["Conv", "Gemm", "com.microsoft:BiasDropout", "com.microsoft:BitmaskBiasDropout"],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["bfloat16", "float16", "float32", "float64"],
+          "text": "ONNX Runtime's CUDA kernels take input 2 as bfloat16, float16, float32, float64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input2-bfloat16-float16-float32-float64-int32-int64-uint8",
+          "operators": ["Where"],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["bfloat16", "float16", "float32", "float64", "int32", "int64", "uint8"],
+          "text": "ONNX Runtime's CUDA kernels take input 2 as bfloat16, float16, float32, float64, int32, int64, uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input2-bool",
+          "operators": ["com.microsoft:BitmaskDropout"],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["bool"],
+          "text": "ONNX Runtime's CUDA kernels take input 2 as bool only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input2-float16",
+          "operators": ["com.microsoft:GemmaRotaryEmbedding"],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["float16"],
+          "text": "ONNX Runtime's CUDA kernels take input 2 as float16 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input2-float16-float32",
+          "operators": [
+            "com.microsoft:BiasAdd", "com.microsoft:DecoderAttention", "com.microsoft:DecoderMaskedMultiHeadAttention",
+            "com.microsoft:DecoderMaskedSelfAttention", "com.microsoft:EmbedLayerNormalization",
+            "com.microsoft:GatedRelativePositionBias", "com.microsoft:LongformerAttention", "com.microsoft:NhwcConv",
+            "com.microsoft:PackedAttention", "com.microsoft:PackedMultiHeadAttention", "com.microsoft:QAttention",
+            "com.microsoft:QOrderedLayerNormalization", "com.ms.internal.nhwc:Conv", "com.ms.internal.nhwc:ConvTranspose"
+          ],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["float16", "float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 2 as float16, float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input2-float16-float32-float64",
+          "operators": ["ConvTranspose", "GRU", "InstanceNormalization", "LSTM", "RNN"],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["float16", "float32", "float64"],
+          "text": "ONNX Runtime's CUDA kernels take input 2 as float16, float32, float64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input2-float16-float32-int64",
+          "operators": ["OneHot"],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["float16", "float32", "int64"],
+          "text": "ONNX Runtime's CUDA kernels take input 2 as float16, float32, int64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input2-float32",
+          "operators": ["com.microsoft:FusedConv", "com.microsoft:QOrderedAttention", "com.microsoft:QOrderedGelu"],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 2 as float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input2-float32-float64-int16-int32-int64",
+          "operators": ["Range"],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["float32", "float64", "int16", "int32", "int64"],
+          "text": "ONNX Runtime's CUDA kernels take input 2 as float32, float64, int16, int32, int64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input2-int32-int64",
+          "operators": ["DynamicSlice", "SequenceInsert"],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["int32", "int64"],
+          "text": "ONNX Runtime's CUDA kernels take input 2 as int32, int64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input2-int64",
+          "operators": ["RoiAlign", "TensorScatter", "com.microsoft:ConvTransposeWithDynamicPads"],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["int64"],
+          "text": "ONNX Runtime's CUDA kernels take input 2 as int64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input2-int8",
+          "operators": ["MatMulInteger", "com.microsoft:QOrderedLongformerAttention", "com.microsoft:QOrderedMatMul"],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["int8"],
+          "text": "ONNX Runtime's CUDA kernels take input 2 as int8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input2-int8-uint8",
+          "operators": ["com.microsoft:DequantizeLinear", "com.microsoft:QuantizeLinear"],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["int8", "uint8"],
+          "text": "ONNX Runtime's CUDA kernels take input 2 as int8, uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input2-uint8",
+          "operators": ["com.microsoft:QMoE"],
+          "kind": "tensor_types",
+          "input": 2,
+          "values": ["uint8"],
+          "text": "ONNX Runtime's CUDA kernels take input 2 as uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input3-bfloat16-bool-float16-float32",
+          "operators": ["Attention"],
+          "kind": "tensor_types",
+          "input": 3,
+          "values": ["bfloat16", "bool", "float16", "float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 3 as bfloat16, bool, float16, float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input3-bfloat16-float16",
+          "operators": ["com.microsoft:PagedAttention", "com.microsoft:QMoE", "com.microsoft:SparseAttention"],
+          "kind": "tensor_types",
+          "input": 3,
+          "values": ["bfloat16", "float16"],
+          "text": "ONNX Runtime's CUDA kernels take input 3 as bfloat16, float16 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input3-bfloat16-float16-float32",
+          "operators": [
+            "com.microsoft:MoE", "com.microsoft:MultiHeadAttention", "com.microsoft:RotaryEmbedding",
+            "com.microsoft:SkipLayerNormalization", "com.microsoft:SkipSimplifiedLayerNormalization"
+          ],
+          "kind": "tensor_types",
+          "input": 3,
+          "values": ["bfloat16", "float16", "float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 3 as bfloat16, float16, float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input3-bfloat16-float16-float32-float64",
+          "operators": ["com.microsoft:BiasDropout", "com.microsoft:BitmaskBiasDropout"],
+          "kind": "tensor_types",
+          "input": 3,
+          "values": ["bfloat16", "float16", "float32", "float64"],
+          "text": "ONNX Runtime's CUDA kernels take input 3 as bfloat16, float16, float32, float64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input3-bfloat16-float16-float32-uint8",
+          "operators": ["com.microsoft:MatMulNBits"],
+          "kind": "tensor_types",
+          "input": 3,
+          "values": ["bfloat16", "float16", "float32", "uint8"],
+          "text": "ONNX Runtime's CUDA kernels take input 3 as bfloat16, float16, float32, uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input3-bfloat16-float16-float8e4m3fn-int8",
+          "operators": ["com.microsoft:GroupQueryAttention"],
+          "kind": "tensor_types",
+          "input": 3,
+          "values": ["bfloat16", "float16", "float8e4m3fn", "int8"],
+          "text": "ONNX Runtime's CUDA kernels take input 3 as bfloat16, float16, float8e4m3fn, int8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input3-float16",
+          "operators": ["com.microsoft:GemmaRotaryEmbedding"],
+          "kind": "tensor_types",
+          "input": 3,
+          "values": ["float16"],
+          "text": "ONNX Runtime's CUDA kernels take input 3 as float16 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input3-float16-float32",
+          "operators": [
+            "com.microsoft:DecoderAttention", "com.microsoft:EmbedLayerNormalization", "com.microsoft:GatedRelativePositionBias",
+            "com.microsoft:GreedySearch", "com.microsoft:LongformerAttention", "com.microsoft:PackedMultiHeadAttention",
+            "com.microsoft:QAttention", "com.microsoft:QOrderedLayerNormalization", "com.microsoft:Sampling",
+            "com.microsoft:SkipGroupNorm"
+          ],
+          "kind": "tensor_types",
+          "input": 3,
+          "values": ["float16", "float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 3 as float16, float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input3-float16-float32-float64",
+          "operators": ["GRU", "LSTM", "RNN"],
+          "kind": "tensor_types",
+          "input": 3,
+          "values": ["float16", "float32", "float64"],
+          "text": "ONNX Runtime's CUDA kernels take input 3 as float16, float32, float64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input3-float32",
+          "operators": [
+            "com.microsoft:ConvTransposeWithDynamicPads", "com.microsoft:FusedConv", "com.microsoft:GemmFloat8",
+            "com.microsoft:QOrderedAttention", "com.microsoft:QOrderedLongformerAttention", "com.microsoft:QOrderedMatMul"
+          ],
+          "kind": "tensor_types",
+          "input": 3,
+          "values": ["float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 3 as float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input3-int32-int64",
+          "operators": ["DynamicSlice"],
+          "kind": "tensor_types",
+          "input": 3,
+          "values": ["int32", "int64"],
+          "text": "ONNX Runtime's CUDA kernels take input 3 as int32, int64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input3-int4-uint4-uint8",
+          "operators": ["com.microsoft:GatherBlockQuantized"],
+          "kind": "tensor_types",
+          "input": 3,
+          "values": ["int4", "uint4", "uint8"],
+          "text": "ONNX Runtime's CUDA kernels take input 3 as int4, uint4, uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input3-int64",
+          "operators": ["RotaryEmbedding"],
+          "kind": "tensor_types",
+          "input": 3,
+          "values": ["int64"],
+          "text": "ONNX Runtime's CUDA kernels take input 3 as int64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input3-int8",
+          "operators": ["MatMulInteger"],
+          "kind": "tensor_types",
+          "input": 3,
+          "values": ["int8"],
+          "text": "ONNX Runtime's CUDA kernels take input 3 as int8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input4-bfloat16-float16",
+          "operators": ["com.microsoft:PagedAttention", "com.microsoft:QMoE", "com.microsoft:SparseAttention"],
+          "kind": "tensor_types",
+          "input": 4,
+          "values": ["bfloat16", "float16"],
+          "text": "ONNX Runtime's CUDA kernels take input 4 as bfloat16, float16 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input4-bfloat16-float16-float32",
+          "operators": ["Attention", "com.microsoft:Attention", "com.microsoft:MoE", "com.microsoft:SkipLayerNormalization"],
+          "kind": "tensor_types",
+          "input": 4,
+          "values": ["bfloat16", "float16", "float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 4 as bfloat16, float16, float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input4-bfloat16-float16-float8e4m3fn-int8",
+          "operators": ["com.microsoft:GroupQueryAttention"],
+          "kind": "tensor_types",
+          "input": 4,
+          "values": ["bfloat16", "float16", "float8e4m3fn", "int8"],
+          "text": "ONNX Runtime's CUDA kernels take input 4 as bfloat16, float16, float8e4m3fn, int8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input4-bool",
+          "operators": ["com.microsoft:BiasDropout", "com.microsoft:BitmaskBiasDropout"],
+          "kind": "tensor_types",
+          "input": 4,
+          "values": ["bool"],
+          "text": "ONNX Runtime's CUDA kernels take input 4 as bool only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input4-float16",
+          "operators": ["com.microsoft:GemmaRotaryEmbedding"],
+          "kind": "tensor_types",
+          "input": 4,
+          "values": ["float16"],
+          "text": "ONNX Runtime's CUDA kernels take input 4 as float16 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input4-float16-float32",
+          "operators": [
+            "com.microsoft:DecoderAttention", "com.microsoft:DecoderMaskedMultiHeadAttention",
+            "com.microsoft:DecoderMaskedSelfAttention", "com.microsoft:EmbedLayerNormalization",
+            "com.microsoft:GatedRelativePositionBias", "com.microsoft:LongformerAttention", "com.microsoft:QAttention",
+            "com.microsoft:SkipGroupNorm"
+          ],
+          "kind": "tensor_types",
+          "input": 4,
+          "values": ["float16", "float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 4 as float16, float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input4-float32",
+          "operators": [
+            "com.microsoft:GemmFloat8", "com.microsoft:QOrderedAttention", "com.microsoft:QOrderedLayerNormalization",
+            "com.microsoft:QOrderedLongformerAttention", "com.microsoft:QOrderedMatMul"
+          ],
+          "kind": "tensor_types",
+          "input": 4,
+          "values": ["float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 4 as float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input4-int32",
+          "operators": ["GRU", "LSTM", "RNN"],
+          "kind": "tensor_types",
+          "input": 4,
+          "values": ["int32"],
+          "text": "ONNX Runtime's CUDA kernels take input 4 as int32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input5-bfloat16-float16-float32",
+          "operators": [
+            "Attention", "com.microsoft:Attention", "com.microsoft:MatMulNBits", "com.microsoft:MoE",
+            "com.microsoft:MultiHeadAttention"
+          ],
+          "kind": "tensor_types",
+          "input": 5,
+          "values": ["bfloat16", "float16", "float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 5 as bfloat16, float16, float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input5-float16-float32",
+          "operators": [
+            "com.microsoft:BeamSearch", "com.microsoft:DecoderMaskedMultiHeadAttention",
+            "com.microsoft:DecoderMaskedSelfAttention", "com.microsoft:EmbedLayerNormalization",
+            "com.microsoft:GatedRelativePositionBias", "com.microsoft:LongformerAttention", "com.microsoft:PackedAttention",
+            "com.microsoft:WhisperBeamSearch"
+          ],
+          "kind": "tensor_types",
+          "input": 5,
+          "values": ["float16", "float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 5 as float16, float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input5-float16-float32-float64",
+          "operators": ["GRU", "LSTM", "RNN"],
+          "kind": "tensor_types",
+          "input": 5,
+          "values": ["float16", "float32", "float64"],
+          "text": "ONNX Runtime's CUDA kernels take input 5 as float16, float32, float64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input5-float32",
+          "operators": ["com.microsoft:GemmFloat8", "com.microsoft:QOrderedLongformerAttention", "com.microsoft:QOrderedMatMul"],
+          "kind": "tensor_types",
+          "input": 5,
+          "values": ["float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 5 as float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input5-int32",
+          "operators": [
+            "com.microsoft:GroupQueryAttention", "com.microsoft:PagedAttention", "com.microsoft:QAttention",
+            "com.microsoft:SparseAttention"
+          ],
+          "kind": "tensor_types",
+          "input": 5,
+          "values": ["int32"],
+          "text": "ONNX Runtime's CUDA kernels take input 5 as int32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input5-int8",
+          "operators": ["com.microsoft:QOrderedAttention"],
+          "kind": "tensor_types",
+          "input": 5,
+          "values": ["int8"],
+          "text": "ONNX Runtime's CUDA kernels take input 5 as int8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input5-uint8",
+          "operators": ["com.microsoft:QMoE"],
+          "kind": "tensor_types",
+          "input": 5,
+          "values": ["uint8"],
+          "text": "ONNX Runtime's CUDA kernels take input 5 as uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input6-bfloat16-float16",
+          "operators": ["com.microsoft:QMoE"],
+          "kind": "tensor_types",
+          "input": 6,
+          "values": ["bfloat16", "float16"],
+          "text": "ONNX Runtime's CUDA kernels take input 6 as bfloat16, float16 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input6-bfloat16-float16-float32",
+          "operators": ["com.microsoft:MoE", "com.microsoft:MultiHeadAttention"],
+          "kind": "tensor_types",
+          "input": 6,
+          "values": ["bfloat16", "float16", "float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 6 as bfloat16, float16, float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input6-float16-float32",
+          "operators": [
+            "com.microsoft:BeamSearch", "com.microsoft:DecoderAttention", "com.microsoft:DecoderMaskedMultiHeadAttention",
+            "com.microsoft:EmbedLayerNormalization", "com.microsoft:PackedMultiHeadAttention", "com.microsoft:WhisperBeamSearch"
+          ],
+          "kind": "tensor_types",
+          "input": 6,
+          "values": ["float16", "float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 6 as float16, float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input6-float16-float32-float64",
+          "operators": ["LSTM"],
+          "kind": "tensor_types",
+          "input": 6,
+          "values": ["float16", "float32", "float64"],
+          "text": "ONNX Runtime's CUDA kernels take input 6 as float16, float32, float64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input6-float32",
+          "operators": ["com.microsoft:QOrderedLongformerAttention"],
+          "kind": "tensor_types",
+          "input": 6,
+          "values": ["float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 6 as float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input6-int32",
+          "operators": ["com.microsoft:GroupQueryAttention", "com.microsoft:PagedAttention", "com.microsoft:SparseAttention"],
+          "kind": "tensor_types",
+          "input": 6,
+          "values": ["int32"],
+          "text": "ONNX Runtime's CUDA kernels take input 6 as int32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input6-int8",
+          "operators": ["com.microsoft:QAttention", "com.microsoft:QOrderedAttention", "com.microsoft:QOrderedMatMul"],
+          "kind": "tensor_types",
+          "input": 6,
+          "values": ["int8"],
+          "text": "ONNX Runtime's CUDA kernels take input 6 as int8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input7-bfloat16-float16",
+          "operators": ["com.microsoft:GroupQueryAttention", "com.microsoft:QMoE"],
+          "kind": "tensor_types",
+          "input": 7,
+          "values": ["bfloat16", "float16"],
+          "text": "ONNX Runtime's CUDA kernels take input 7 as bfloat16, float16 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input7-bfloat16-float16-float32",
+          "operators": ["com.microsoft:MoE", "com.microsoft:MultiHeadAttention"],
+          "kind": "tensor_types",
+          "input": 7,
+          "values": ["bfloat16", "float16", "float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 7 as bfloat16, float16, float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input7-float16",
+          "operators": ["com.microsoft:QOrderedLongformerAttention"],
+          "kind": "tensor_types",
+          "input": 7,
+          "values": ["float16"],
+          "text": "ONNX Runtime's CUDA kernels take input 7 as float16 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input7-float16-float32",
+          "operators": ["com.microsoft:DecoderAttention"],
+          "kind": "tensor_types",
+          "input": 7,
+          "values": ["float16", "float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 7 as float16, float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input7-float16-float32-float64",
+          "operators": ["LSTM"],
+          "kind": "tensor_types",
+          "input": 7,
+          "values": ["float16", "float32", "float64"],
+          "text": "ONNX Runtime's CUDA kernels take input 7 as float16, float32, float64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input7-float32",
+          "operators": ["com.microsoft:QOrderedMatMul"],
+          "kind": "tensor_types",
+          "input": 7,
+          "values": ["float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 7 as float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input7-int32",
+          "operators": ["com.microsoft:PagedAttention", "com.microsoft:SparseAttention"],
+          "kind": "tensor_types",
+          "input": 7,
+          "values": ["int32"],
+          "text": "ONNX Runtime's CUDA kernels take input 7 as int32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input7-int8",
+          "operators": ["com.microsoft:QAttention", "com.microsoft:QOrderedAttention"],
+          "kind": "tensor_types",
+          "input": 7,
+          "values": ["int8"],
+          "text": "ONNX Runtime's CUDA kernels take input 7 as int8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input8-bfloat16-float16",
+          "operators": ["com.microsoft:GroupQueryAttention", "com.microsoft:PagedAttention"],
+          "kind": "tensor_types",
+          "input": 8,
+          "values": ["bfloat16", "float16"],
+          "text": "ONNX Runtime's CUDA kernels take input 8 as bfloat16, float16 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input8-float16-float32",
+          "operators": ["com.microsoft:QAttention"],
+          "kind": "tensor_types",
+          "input": 8,
+          "values": ["float16", "float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 8 as float16, float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input8-float32",
+          "operators": ["com.microsoft:QOrderedAttention"],
+          "kind": "tensor_types",
+          "input": 8,
+          "values": ["float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 8 as float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input8-int32",
+          "operators": ["com.microsoft:SparseAttention"],
+          "kind": "tensor_types",
+          "input": 8,
+          "values": ["int32"],
+          "text": "ONNX Runtime's CUDA kernels take input 8 as int32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input8-int8",
+          "operators": ["com.microsoft:QOrderedLongformerAttention"],
+          "kind": "tensor_types",
+          "input": 8,
+          "values": ["int8"],
+          "text": "ONNX Runtime's CUDA kernels take input 8 as int8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input8-uint8",
+          "operators": ["com.microsoft:QMoE"],
+          "kind": "tensor_types",
+          "input": 8,
+          "values": ["uint8"],
+          "text": "ONNX Runtime's CUDA kernels take input 8 as uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input9-bfloat16-float16",
+          "operators": ["com.microsoft:PagedAttention", "com.microsoft:QMoE", "com.microsoft:SparseAttention"],
+          "kind": "tensor_types",
+          "input": 9,
+          "values": ["bfloat16", "float16"],
+          "text": "ONNX Runtime's CUDA kernels take input 9 as bfloat16, float16 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input9-float32",
+          "operators": ["com.microsoft:QOrderedAttention", "com.microsoft:QOrderedLongformerAttention"],
+          "kind": "tensor_types",
+          "input": 9,
+          "values": ["float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 9 as float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input9-int64",
+          "operators": ["com.microsoft:GroupQueryAttention"],
+          "kind": "tensor_types",
+          "input": 9,
+          "values": ["int64"],
+          "text": "ONNX Runtime's CUDA kernels take input 9 as int64 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input10-bfloat16-float16",
+          "operators": ["com.microsoft:GroupQueryAttention", "com.microsoft:QMoE", "com.microsoft:SparseAttention"],
+          "kind": "tensor_types",
+          "input": 10,
+          "values": ["bfloat16", "float16"],
+          "text": "ONNX Runtime's CUDA kernels take input 10 as bfloat16, float16 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input10-float16-float32",
+          "operators": ["com.microsoft:DecoderMaskedMultiHeadAttention"],
+          "kind": "tensor_types",
+          "input": 10,
+          "values": ["float16", "float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 10 as float16, float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input10-float32",
+          "operators": ["com.microsoft:QOrderedAttention", "com.microsoft:QOrderedLongformerAttention"],
+          "kind": "tensor_types",
+          "input": 10,
+          "values": ["float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 10 as float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input11-bfloat16-float16",
+          "operators": ["com.microsoft:GroupQueryAttention"],
+          "kind": "tensor_types",
+          "input": 11,
+          "values": ["bfloat16", "float16"],
+          "text": "ONNX Runtime's CUDA kernels take input 11 as bfloat16, float16 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input11-float32",
+          "operators": ["com.microsoft:QOrderedAttention", "com.microsoft:QOrderedLongformerAttention"],
+          "kind": "tensor_types",
+          "input": 11,
+          "values": ["float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 11 as float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input11-uint8",
+          "operators": ["com.microsoft:QMoE"],
+          "kind": "tensor_types",
+          "input": 11,
+          "values": ["uint8"],
+          "text": "ONNX Runtime's CUDA kernels take input 11 as uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input12-float32",
+          "operators": ["com.microsoft:GroupQueryAttention", "com.microsoft:QOrderedAttention"],
+          "kind": "tensor_types",
+          "input": 12,
+          "values": ["float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 12 as float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input12-int32",
+          "operators": ["com.microsoft:QOrderedLongformerAttention"],
+          "kind": "tensor_types",
+          "input": 12,
+          "values": ["int32"],
+          "text": "ONNX Runtime's CUDA kernels take input 12 as int32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input12-uint8",
+          "operators": ["com.microsoft:QMoE"],
+          "kind": "tensor_types",
+          "input": 12,
+          "values": ["uint8"],
+          "text": "ONNX Runtime's CUDA kernels take input 12 as uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input13-float32",
+          "operators": ["com.microsoft:GroupQueryAttention", "com.microsoft:QOrderedAttention", "com.microsoft:QOrderedLongformerAttention"],
+          "kind": "tensor_types",
+          "input": 13,
+          "values": ["float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 13 as float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input13-uint8",
+          "operators": ["com.microsoft:QMoE"],
+          "kind": "tensor_types",
+          "input": 13,
+          "values": ["uint8"],
+          "text": "ONNX Runtime's CUDA kernels take input 13 as uint8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input14-float16-float32",
+          "operators": ["com.microsoft:WhisperBeamSearch"],
+          "kind": "tensor_types",
+          "input": 14,
+          "values": ["float16", "float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 14 as float16, float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input14-float32",
+          "operators": ["com.microsoft:QOrderedAttention"],
+          "kind": "tensor_types",
+          "input": 14,
+          "values": ["float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 14 as float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input15-float32",
+          "operators": ["com.microsoft:QOrderedAttention"],
+          "kind": "tensor_types",
+          "input": 15,
+          "values": ["float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 15 as float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input16-float32",
+          "operators": ["com.microsoft:QOrderedAttention"],
+          "kind": "tensor_types",
+          "input": 16,
+          "values": ["float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 16 as float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input17-int32",
+          "operators": ["com.microsoft:QOrderedAttention"],
+          "kind": "tensor_types",
+          "input": 17,
+          "values": ["int32"],
+          "text": "ONNX Runtime's CUDA kernels take input 17 as int32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input18-int8",
+          "operators": ["com.microsoft:QOrderedAttention"],
+          "kind": "tensor_types",
+          "input": 18,
+          "values": ["int8"],
+          "text": "ONNX Runtime's CUDA kernels take input 18 as int8 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        },
+        {
+          "id": "ort-cuda.input19-float32",
+          "operators": ["com.microsoft:QOrderedAttention"],
+          "kind": "tensor_types",
+          "input": 19,
+          "values": ["float32"],
+          "text": "ONNX Runtime's CUDA kernels take input 19 as float32 only",
+          "source": {"id": "ort-cuda-kernels", "section": "Types Supported: the type constraint of each input, over every opset row"}
+        }
+      ]
     },
     {
       "id": "ort-qnn",

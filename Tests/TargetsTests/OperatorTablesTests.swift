@@ -375,6 +375,16 @@ import Testing
         ]) == [])
     }
 
+    @Test func cudaRunsANodeOnTheCPUWhereItsKernelsTakeNoneOfAnInputsElementType() {
+        // cuda_types.onnx: Where between bool values beside Where between floats; the CUDA kernels' table (derived from
+        // OperatorKernels.md) gives Where's data no bool, so that node runs on the CPU provider. The types are the
+        // values' own, run-time inputs included (ONNXElementTypes), not only stored constants'.
+        #expect(targetIssues("targets: {a: {runtime: onnxruntime, delegate: ⟦⟦cuda⟧⟧}}\n", model: fixtures + "cuda_types.onnx", [
+            Expected(.operatorsOnCPU, "1 of 2 operators"),
+            Expected(.operatorConstraint, "1 node falls outside the constraint \"ONNX Runtime's CUDA kernels take input 1 as bfloat16, float16, float32, float64, int32, int64, uint8 only\" and runs on the CPU: Where 'where_bool' (input 1 'a' is bool)"),
+        ]) == [])
+    }
+
     @Test func nnapiTakesEqualSplitsAndATransposedComputedBCoreMLFloatPowScalarIndicesAndShapesFromTheStart() {
         // ep_restrictions.onnx: a Split into 1 and 3 (ONNX Runtime's NNAPI split builder takes equal splits only), a
         // Gemm of a computed B with transB 0 (NNAPI's table: "If input B is not constant, transB should be 1"); the

@@ -66,7 +66,7 @@ def test_the_cuda_ep_set_is_its_registered_kernels_with_their_opsets():
     kernels it registers), in three domains, each with the opsets its kernels cover, contiguous ranges merged; the
     element types its rows name."""
     derived = derive_ort_eps.derive(ort_fixtures(), derive_ort_eps.onnx_names())
-    ops, notes, (revision, url), elsewhere, opsets, types = derived["ort-cuda"]
+    ops, notes, (revision, url), elsewhere, opsets, types, checks = derived["ort-cuda"]
     assert len(ops) == 225 and notes == {} and elsewhere == {}
     assert revision == "microsoft/onnxruntime@001d12d2623fd411ce0f83d05abb5e82304a3389"
     assert url.endswith("/001d12d2623fd411ce0f83d05abb5e82304a3389/docs/OperatorKernels.md")
@@ -82,7 +82,18 @@ def test_the_cuda_ep_set_is_its_registered_kernels_with_their_opsets():
     assert "NonMaxSuppression" not in ops and "StringNormalizer" not in ops
     assert {"float32", "float16", "bfloat16", "int8", "uint8"} <= set(types)
     s = operator_set("ort-cuda")
-    assert s["operators"] == ops and s["opsets"] == opsets and s["tensor_types"] == types
+    assert s["operators"] == ops and s["opsets"] == opsets and s["tensor_types"] == types and s["checks"] == checks
+    # Each input's types, over every opset row: Where's condition is bool, its data no bool or int8; Abs takes every
+    # integer type at 13+ and int16 from [6, 12] too; QuantizeLinear's forms agree on x only (T1), so its scale and
+    # zero point (T1 or T2 by form) are not read.
+    by = {(op, c["input"]): c["values"] for c in checks for op in c["operators"]}
+    assert by[("Where", 0)] == ["bool"]
+    assert by[("Where", 1)] == ["bfloat16", "float16", "float32", "float64", "int32", "int64", "uint8"]
+    assert by[("QuantizeLinear", 0)] == ["float16", "float32"]
+    assert ("QuantizeLinear", 1) not in by and ("QuantizeLinear", 2) not in by
+    where = next(c for c in checks if "Where" in c["operators"] and c["input"] == 1)
+    assert where["text"] == "ONNX Runtime's CUDA kernels take input 1 as bfloat16, float16, float32, float64, int32, int64, uint8 only"
+    assert where["kind"] == "tensor_types" and where["source"]["id"] == "ort-cuda-kernels"
 
 
 def test_the_qnn_htp_set_is_the_table_less_the_rows_on_other_backends_only():

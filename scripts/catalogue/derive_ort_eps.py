@@ -22,7 +22,10 @@ from the tables their projects keep beside their code, recording the revision ea
 OperatorKernels.md is generated from the kernels each execution provider registers (tools/python/gen_opkernel_doc.py):
 under `|**Operator Domain:** *<domain>*||||` rows, each operator's row and the `|||…|` rows after it give the opset
 versions of its kernels (`13+`, `[6, 12]`, `10`); they become the set's `operators` and `opsets` (contiguous ranges
-merged), and the element types its rows name, the set's `tensor_types`.
+merged), and the element types its rows name, the set's `tensor_types`. Each input's type constraint (the Parameters
+cell's `*in* X:**T**`, where every form of the row agrees) and the types each row gives it, joined over the rows,
+become `tensor_types` checks where they are not every type the set takes (CUDA's Where takes no bool data: such a
+node runs on the CPU provider).
 
 Each table row `|<domain>:<Operator>|<note>|` is an operator the EP takes; the default domain's are written by
 name, others as `<domain>:<Operator>` (com.microsoft:QLinearAdd, ai.onnx.ml:ArrayFeatureExtractor). The tables'
@@ -56,10 +59,11 @@ TABLES = {
     "ort-qnn": ("onnxruntime-qnn", "docs/execution_providers/QNN-ExecutionProvider.md", "## Supported ONNX operators",
                 "ort-qnn-doc", "HTP"),
 }
-# set id: (repository key, path, heading, source id) of a kernel registration table (OperatorKernels.md).
+# set id: (repository key, path, heading, source id, whose kernels) of a kernel registration table
+# (OperatorKernels.md).
 KERNEL_TABLES = {
     "ort-cuda": ("onnxruntime", "docs/OperatorKernels.md", "## Operators implemented by CUDAExecutionProvider",
-                 "ort-cuda-kernels"),
+                 "ort-cuda-kernels", "ONNX Runtime's CUDA kernels"),
 }
 DOMAIN_ROW = re.compile(r"^\*\*Operator Domain:\*\* \*([\w.]+)\*$")
 VERSIONS = re.compile(r"^(?:(\d+)\+|\[(\d+),\s*(\d+)\]|(\d+))$")
@@ -70,10 +74,28 @@ ELEMENT_TYPES = {"float": "float32", "double": "float64", "float16": "float16", 
                  "float8e4m3fn": "float8e4m3fn", "float8e5m2": "float8e5m2"}
 
 
+PARAMETER = re.compile(r"\*(in|out)\*\s+(\w+):\*\*(\w+|tensor\(\w+\))\*\*")
+CONSTRAINT = re.compile(r"\*\*(\w+)\*\*\s*=\s*((?:tensor\(\w+\)(?:,\s*)?)+)")
+
+
+def input_constraints(parameters):
+    """The type constraint (`T`) or fixed type (`tensor(int64)`) of each input, by index, from a row's Parameters cell;
+    where its forms (`<br><br>or<br><br>`) disagree on an index, that index and the ones after it are left out."""
+    forms = [[m.group(3) for m in PARAMETER.finditer(f) if m.group(1) == "in"] for f in parameters.split("<br><br>or<br><br>")]
+    out = []
+    for k in range(min(len(f) for f in forms)):
+        if len({f[k] for f in forms}) != 1:
+            break
+        out.append(forms[0][k])
+    return out
+
+
 def kernel_table(text, heading):
-    """({operator: [[since, until or None], ...]} with contiguous ranges merged, [element types]) of one execution
-    provider's section of OperatorKernels.md."""
+    """({operator: [[since, until or None], ...]} with contiguous ranges merged, [element types], {operator: [the
+    element types of input k over all its kernels, None where not read]}) of one execution provider's section of
+    OperatorKernels.md."""
     ranges, types, domain, op = {}, set(), None, None
+    params, allowed = {}, {}  # operator -> input constraints; operator -> {constraint: element types}
     for cells in st.rows(st.section(text, heading)):
         if not any(cells):  # the `| |` rows between domains
             continue
@@ -85,6 +107,7 @@ def kernel_table(text, heading):
             raise st.TableError(f"a row that is not |<op>|<parameters>|<opsets>|<types>| under a domain: {'|'.join(cells)!r}")
         if cells[0]:
             op = cells[0] if domain == "ai.onnx" else f"{domain}:{cells[0]}"
+            params[op] = input_constraints(cells[1])
         elif op is None:
             raise st.TableError(f"a continuation row before any operator: {'|'.join(cells)!r}")
         v = VERSIONS.match(cells[2])
@@ -96,6 +119,8 @@ def kernel_table(text, heading):
         for t in re.findall(r"tensor\((\w+)\)", cells[3]):
             if t in ELEMENT_TYPES:
                 types.add(ELEMENT_TYPES[t])
+        for m in CONSTRAINT.finditer(cells[3]):
+            allowed.setdefault(op, {}).setdefault(m.group(1), set()).update(re.findall(r"tensor\((\w+)\)", m.group(2)))
     merged = {}
     for op, rs in ranges.items():
         out = []
@@ -106,7 +131,31 @@ def kernel_table(text, heading):
             else:
                 out.append([since, until])
         merged[op] = out
-    return merged, sorted(types)
+    inputs = {}
+    for op, constraints in params.items():
+        per = []
+        for c in constraints:
+            fixed = re.fullmatch(r"tensor\((\w+)\)", c)
+            kinds = {fixed.group(1)} if fixed else allowed.get(op, {}).get(c)
+            # A type the catalogue does not spell (float4e2m1) is left out of the list, never read as another.
+            per.append(sorted(ELEMENT_TYPES[t] for t in kinds if t in ELEMENT_TYPES) if kinds else None)
+        inputs[op] = per
+    return merged, sorted(types), inputs
+
+
+def type_checks(sid, source_id, whose, inputs, element_types):
+    """The set's `tensor_types` checks: for each operator's input k, the element types its kernels take (over every
+    opset they cover), where that is not every type the set takes; operators with the same list share a check."""
+    groups = {}
+    for op, per in inputs.items():
+        for k, kinds in enumerate(per):
+            if kinds and set(element_types) - set(kinds):
+                groups.setdefault((k, tuple(kinds)), []).append(op)
+    return [{"id": f"{sid}.input{k}-" + "-".join(kinds), "operators": sorted(ops), "kind": "tensor_types", "input": k,
+             "values": list(kinds), "text": f"{whose} take input {k} as {', '.join(kinds)} only",
+             "source": {"id": source_id, "section": "Types Supported: the type constraint of each input, over every "
+                        "opset row"}}
+            for (k, kinds), ops in sorted(groups.items())]
 
 
 # QNN's table covers its CPU, GPU and HTP backends; a note "<backend> backend only" puts a row on that backend alone.
@@ -152,9 +201,10 @@ def derive(sources, names):
         elsewhere = {k: other_backend(v, backend) for k, v in rows.items() if other_backend(v, backend)}
         ops = sorted(k for k in rows if k not in elsewhere)
         out[sid] = (ops, {k: rows[k] for k in ops if rows[k]}, st.cite(sources[repo], path), elsewhere)
-    for sid, (repo, path, heading, _) in KERNEL_TABLES.items():
-        opsets, types = kernel_table(sources[repo].read(path), heading)
-        out[sid] = (sorted(opsets), {}, st.cite(sources[repo], path), {}, opsets, types)
+    for sid, (repo, path, heading, source_id, whose) in KERNEL_TABLES.items():
+        opsets, types, inputs = kernel_table(sources[repo].read(path), heading)
+        out[sid] = (sorted(opsets), {}, st.cite(sources[repo], path), {}, opsets, types,
+                    type_checks(sid, source_id, whose, inputs, types))
     return out
 
 
@@ -172,8 +222,8 @@ def main():
     src = cj.load("sources.json")
     def rewritten(s):
         d = derived[s["id"]]
-        if len(d) > 4:  # a kernel table: its operators, their opsets and the element types
-            return {**s, "tensor_types": d[5], "operators": d[0], "opsets": d[4]}
+        if len(d) > 4:  # a kernel table: its operators, their opsets, the element types and each input's
+            return {**s, "tensor_types": d[5], "operators": d[0], "opsets": d[4], "checks": d[6]}
         return cj.with_constraints({**s, "operators": d[0]}, d[1])
     ops["operator_sets"] = [rewritten(s) if s["id"] in derived else s for s in ops["operator_sets"]]
     for sid, source_id in [(k, v[3]) for k, v in TABLES.items()] + [(k, v[3]) for k, v in KERNEL_TABLES.items()]:
