@@ -405,30 +405,20 @@ struct TorchScriptEvaluator {
                     case let t: items = nil; decisions.formUnion(Self.tensors([t]))
                     }
                 }
+                let turns: AnySequence<Value>
                 if let range {
-                    loop: for k in 0..<range.count {
-                        try charge(1)
-                        // Below the range's end, so the wrapping arithmetic does not wrap.
-                        let item = Value.int(range.start &+ k &* range.step)
-                        if names.count == 1 { frame.locals[names[0]] = item } else {
-                            try assign(.tuple(names.map(Expr.name)), item, &frame)
-                        }
-                        switch try run(b, &frame) {
-                        case .normal, .continued: continue
-                        case .broke: break loop
-                        case let other: return other
-                        }
-                    }
-                    continue
-                }
-                guard let items else {
+                    // Below the range's end, so the wrapping arithmetic does not wrap.
+                    turns = AnySequence((0..<range.count).lazy.map { Value.int(range.start &+ $0 &* range.step) })
+                } else if let items {
+                    turns = AnySequence(items)
+                } else {
                     unwalked(b, why: "in a loop of a trip count not known before the run", locals: frame.locals)
                     var assigned = Set(names)
                     Self.assigned(b, into: &assigned)
                     for n in assigned { frame.locals[n] = .unknown }
                     continue
                 }
-                loop: for item in items {
+                loop: for item in turns {
                     try charge(1)
                     if names.count == 1 { frame.locals[names[0]] = item } else {
                         try assign(.tuple(names.map(Expr.name)), item, &frame)
