@@ -30,7 +30,8 @@ extension Coverage {
               let x = node.inputs.first, !x.isEmpty, let shape = analysis?.shapes[x] else { return nil }
         let own = ownBuiltins(node, analysis: analysis, catalogue: catalogue)
         for c in set.checks where c.kind == .rank && rankBindsLowered(c, builtins: builtins, own: own) {
-            if let hi = c.max, c.rank(of: shape) > hi { return (c, c.rank(of: shape)) }
+            let rank = c.rank(of: shape)
+            if let hi = c.max, rank > hi { return (c, rank) }
         }
         return nil
     }

@@ -508,17 +508,18 @@ public enum Coverage {
         floatInFullInteger: Set<String> = [], valueTypes: [String: DType] = [:], ownBuiltins: Set<String> = []
     ) -> (OperatorCheck, String)? {
         func input(_ i: Int) -> String? { i < node.inputs.count && !node.inputs[i].isEmpty ? node.inputs[i] : nil }
+        // An ONNX or Keras node judged by a TFLite set through the builtins it lowers to.
+        let lowered = set.format == .tflite && node.builtinCode == nil
         for c in set.checks where c.applies(to: names) {
             // A restriction of older releases binds only a runtime pinned before it (no pin: the newest release).
             if let before = c.before, version.map({ $0 >= before }) ?? true { continue }
             if let when = c.when, !when.holds(on: node) { continue }
-            if !c.bindsLowered, set.format == .tflite, node.builtinCode == nil { continue }
+            if !c.bindsLowered, lowered { continue }
             switch c.kind {
             case .rank:
                 // A TFLite set's ranks are its builtins' own tensors; a node lowered to builtins is judged as
                 // `rankBindsLowered` says (onnx2tf keeps a Transpose's, a Slice's or a Pad's rank: a 6-D TRANSPOSE, a
                 // 5-D STRIDED_SLICE measured).
-                let lowered = set.format == .tflite && node.builtinCode == nil
                 if lowered, !rankBindsLowered(c, builtins: names, own: ownBuiltins) { continue }
                 let tensor: (label: String, value: String)?
                 if let k = c.outputs.first {
@@ -576,7 +577,7 @@ public enum Coverage {
                 guard let (label, v) = tensor else { continue }
                 // An ONNX or Keras node lowered to TFLite builtins, on a run-time value (a constant input is written in
                 // the type the builtin takes).
-                if !own, node.builtinCode == nil, set.format == .tflite, !constants.contains(v) {
+                if !own, lowered, !constants.contains(v) {
                     let source = valueTypes[v]
                     if let source, !source.isFloatingPoint {
                         // An integer or boolean value keeps its type through the converter; the check's index is the

@@ -634,7 +634,6 @@ struct TorchScriptEvaluator {
             if case .list(var x) = args[0], x.count < Self.maxElements {
                 // The list is copied to grow it: its length is the work.
                 try charge(x.count / Self.elementsPerStep)
-                frame.locals[n] = .unknown
                 x.append(args[1])
                 frame.locals[n] = .list(x)
             } else { frame.locals[n] = .unknown }
