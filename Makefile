@@ -132,10 +132,11 @@ derive-onnx-lowering: venv-convert
 	$(VENV_CONVERT)/bin/python scripts/catalogue/derive_onnx_lowering.py
 	$(MAKE) catalogue
 
-# Re-derive the XNNPACK delegate's operator table from a LiteRT checkout (LITERT_SRC, as above); then make rules.
+# Re-derive the XNNPACK delegate's operator table from a LiteRT checkout (LITERT_SRC, as above) and an XNNPACK one
+# (XNNPACK_SRC: google/XNNPACK, for XNN_MAX_TENSOR_DIMS); then make rules.
 derive-xnnpack:
-	test -n "$(LITERT_SRC)"
-	cd scripts/catalogue && $(PYTHON) derive_xnnpack.py --litert "$(abspath $(LITERT_SRC))"
+	test -n "$(LITERT_SRC)" && test -n "$(XNNPACK_SRC)"
+	cd scripts/catalogue && $(PYTHON) derive_xnnpack.py --litert "$(abspath $(LITERT_SRC))" --xnnpack "$(abspath $(XNNPACK_SRC))"
 	$(MAKE) catalogue
 
 # Re-derive the ONNX Runtime Core ML, NNAPI and QNN operator lists (and their notes) from the EPs' tables: from

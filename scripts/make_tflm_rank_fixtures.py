@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes Tests/Fixtures/targets/tflm_ranks/*.tflite: one-operator float32 models on either side of a rank bound the
+"""Writes Tests/Fixtures/targets/tflm_ranks/*.tflite (and xnnpack_ranks/*.tflite: XNNPACK's ranks): one-operator float32 models on either side of a rank bound the
 TFLite Micro kernels refuse (derive_tflite.py reads them as `rank` checks): TRANSPOSE takes up to 5 dimensions,
 STRIDED_SLICE up to 4; and on either side of a constant-input refusal (a TRANSPOSE's perm, a SPLIT's axis given at
 run time). Tests/integration/test_tflm_verdict.py runs every TFLite fixture in the tflite-micro
@@ -20,7 +20,7 @@ from make_tflite_rule_fixtures import I32, OP, Graph
 OUT = pathlib.Path(__file__).resolve().parent.parent / "Tests" / "Fixtures" / "targets" / "tflm_ranks"
 
 
-def write(name, make):
+def write(name, make, folder=OUT):
     m = s.ModelT()
     m.version, m.description, m.operatorCodes, m.subgraphs = 3, f"slipway {name} fixture".encode(), [], []
     m.buffers = [s.BufferT()]
@@ -30,7 +30,8 @@ def write(name, make):
     m.subgraphs = [g.g]
     b = flatbuffers.Builder(1024)
     b.Finish(m.Pack(b), file_identifier=b"TFL3")
-    path = OUT / f"{name}.tflite"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.tflite"
     path.write_bytes(bytes(b.Output()))
     print(f"wrote {path.relative_to(OUT.parents[3])} ({path.stat().st_size} bytes)")
 
@@ -88,6 +89,38 @@ def split_constant_axis(g):
     return x, y
 
 
+def concatenation(shape):
+    """x joined with itself along axis 0."""
+    def make(g):
+        x = g.tensor("x", shape)
+        y = g.tensor("y", [2 * shape[0]] + shape[1:])
+        o = s.ConcatenationOptionsT()
+        o.axis = 0
+        g.op(OP.CONCATENATION, [x, x], [y], s.BuiltinOptions.ConcatenationOptions, o)
+        return x, y
+    return make
+
+
+def add(shape):
+    def make(g):
+        x = g.tensor("x", shape)
+        y = g.tensor("y", shape)
+        g.op(OP.ADD, [x, x], [y], s.BuiltinOptions.AddOptions, s.AddOptionsT())
+        return x, y
+    return make
+
+
+def expand_dims(shape):
+    """x given a leading dimension of 1 (axis a constant)."""
+    def make(g):
+        x = g.tensor("x", shape)
+        y = g.tensor("y", [1] + shape)
+        g.op(OP.EXPAND_DIMS, [x, g.tensor("axis", [], I32, data=[0])], [y], s.BuiltinOptions.ExpandDimsOptions,
+             s.ExpandDimsOptionsT())
+        return x, y
+    return make
+
+
 def onnx_model(name, op, shape, out, **kw):
     """x → `op` → Relu → y at opset 13; `inputs` {name: int64 values} become initializers after x."""
     import onnx
@@ -136,4 +169,11 @@ if __name__ == "__main__":
     onnx_model("transpose_7d", "Transpose", [2, 3, 2, 2, 2, 2, 2], [2, 2, 3, 2, 2, 2, 2], perm=[0, 2, 1, 3, 4, 5, 6])
     onnx_model("slice_6d", "Slice", [2, 4, 3, 2, 8, 2], [2, 4, 1, 2, 8, 2], inputs={"starts": [1], "ends": [2], "axes": [2]})
     onnx_split()
+    # XNNPACK's ranks: it takes a CONCATENATION or an EXPAND_DIMS whatever the rank and then fails to prepare above
+    # 6-D (LiteRT refuses the model); it leaves a 7-D ADD to the builtin kernels (VisitBinaryNode bounds the rank).
+    xnnpack = OUT.parent / "xnnpack_ranks"
+    write("concatenation_6d", concatenation([1, 2, 1, 2, 3, 2]), xnnpack)
+    write("concatenation_7d", concatenation([1, 2, 1, 2, 1, 3, 2]), xnnpack)
+    write("expand_dims_6d_to_7d", expand_dims([2, 1, 2, 1, 3, 2]), xnnpack)
+    write("add_7d", add([1, 2, 1, 2, 1, 3, 2]), xnnpack)
     onnx_model("pad_6d", "Pad", [1, 2, 3, 4, 2, 2], [1, 2, 3, 6, 2, 2], inputs={"pads": [0, 0, 0, 1, 0, 0] * 2})

@@ -67,6 +67,9 @@ public struct Delegate: Sendable, Hashable {
     /// unless asked otherwise), with its source.
     public var floatCompute: String? = nil
     public var floatComputeSource: SourceRef? = nil
+    /// The runtime applies it when a target names no delegate (LiteRT's XNNPACK on arm64 and x86-64): its checks that
+    /// refuse the model bind such a target too, though its nodes are placed as on the builtin kernels.
+    public var appliedByDefault: Bool = false
 }
 
 /// A quantized form a runtime's quantizer writes: the weights' type, granularities and symmetry, and the
@@ -117,6 +120,8 @@ public struct Runtime: Sendable, Hashable {
         return versions.first { $0.version.split(separator: ".").count == 2 && $0.version.split(separator: ".") == Array(parts.prefix(2)) }
     }
     public func delegate(_ name: String) -> Delegate? { delegates.first { $0.name == name } }
+    /// The delegate the runtime applies when a target names none.
+    public var defaultDelegate: Delegate? { delegates.first { $0.appliedByDefault } }
 }
 
 public struct Device: Sendable, Hashable {
@@ -473,6 +478,9 @@ public struct OperatorCheck: Sendable, Hashable {
         case loopScanLength = "loop_scan_length"
         /// Each value a Loop carries leaves its body with the shape it entered with (where both are known).
         case loopCarriedShapes = "loop_carried_shapes"
+        /// No input or output of the node has more than `max` dimensions (XNNPACK defines each tensor of a node it
+        /// takes, and refuses more than XNN_MAX_TENSOR_DIMS).
+        case tensorRanks = "tensor_ranks"
     }
 
     public var id: String
@@ -492,6 +500,9 @@ public struct OperatorCheck: Sendable, Hashable {
     /// operator: TFLite Micro's constant-input refusals name the builtin's input indices (SPLIT's axis is its input 0,
     /// an ONNX Split's input 0 its data).
     public var bindsLowered: Bool = true
+    /// A failure refuses the model, not only the node: a delegate that takes the node and then fails to prepare it
+    /// (XNNPACK above XNN_MAX_TENSOR_DIMS) fails the interpreter's preparation, where a node it refuses falls back.
+    public var refusesModel: Bool = false
     public var attribute: String?
     /// Attribute names (`absent`).
     public var attributes: [String] = []
@@ -547,6 +558,11 @@ public struct Catalogue: Sendable {
     /// sees the builtin at that rank (a 7-D Transpose: RESHAPE, GATHER and lower-rank TRANSPOSEs, its "flexing
     /// deterrence"): a rank check of the builtin does not bind them there.
     public var loweringRankRewrittenAbove: [String: Int] = [:]
+    /// The builtins of such a rewrite that still carry the operator's own tensors at its rank: the 7-D Transpose's
+    /// last CONCATENATION writes its 7-D output (measured: Tests/Fixtures/targets/tflm_ranks/transpose_7d.onnx).
+    public var loweringRankRewrittenKeeps: [String: Set<String>] = [:]
+    /// The builtins such a rewrite writes (GATHER, TRANSPOSE, RESHAPE, CONCATENATION for the 7-D Transpose).
+    public var loweringRankRewrittenBuiltins: [String: [String]] = [:]
     /// How a recurrence's lowering grows with its steps, directions and states (`onnx_to_tflite.recurrences`).
     public var recurrences = RecurrentLowering()
     public var dispatchOverheads: [DispatchOverhead] = []

@@ -365,6 +365,7 @@ public enum CatalogueDocument {
     static func kindText(_ k: OperatorCheck) -> String {
         switch k.kind {
         case .rank: return "\(k.squeezed ? "dimensions other than 1" : "rank") of \(k.outputs.first.map { "output \($0)" } ?? "input \(k.input)") in \(k.min.map(String.init) ?? "…")–\(k.max.map(String.init) ?? "…")"
+        case .tensorRanks: return "every input and output of rank up to \(k.max.map(String.init) ?? "…")\(k.refusesModel ? " (else the model is refused)" : "")"
         case .constantInputs: return "inputs \(k.inputs.map(String.init).joined(separator: ", ")) constant\(k.bindsLowered ? "" : " (the builtin's own inputs)")"
         case .attributeValues: return "`\(k.attribute ?? "")` in \(k.values.joined(separator: ", "))" + (k.defaultValue.map { " (default \($0))" } ?? "")
         case .equalDilations: return "equal dilations"

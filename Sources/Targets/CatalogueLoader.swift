@@ -160,7 +160,8 @@ private struct Decoder {
                     partitioning: partitioning, staticShapes: d["static_shapes"]?.boolValue ?? false,
                     source: try source(d["source"], "\(dp).source", sources: sources),
                     floatCompute: try d["float_compute"].map { v throws(CatalogueError) in try string(v, "\(dp).float_compute") },
-                    floatComputeSource: try optionalSource(d["float_compute_source"], "\(dp).float_compute_source", sources: sources)))
+                    floatComputeSource: try optionalSource(d["float_compute_source"], "\(dp).float_compute_source", sources: sources),
+                    appliedByDefault: d["applied_by_default"]?.boolValue ?? false))
             }
             var forms: [QuantizationForm] = []
             for (j, fv) in (o["quantization_forms"] == nil ? [] : try array(o["quantization_forms"], "\(p).quantization_forms")).enumerated() {
@@ -462,11 +463,13 @@ private struct Decoder {
                 }
                 if kind == .sameXNNPACKDatatypes, inputs.count != 2 { throw fail("\(cp).inputs", "must name two inputs") }
                 if kind == .normalAttribute, c["attribute"]?.stringValue == nil { throw fail("\(cp).attribute", "is missing") }
+                if kind == .tensorRanks, c["max"] == nil { throw fail("\(cp).max", "is missing") }
                 checks.append(OperatorCheck(
                     id: try string(c["id"], "\(cp).id"), operators: try strings(c["operators"], "\(cp).operators"), kind: kind,
                     input: try int(c["input"], "\(cp).input") ?? 0, min: try int(c["min"], "\(cp).min"), max: try int(c["max"], "\(cp).max"),
                     inputs: inputs, outputs: outputs, squeezed: c["squeezed"]?.boolValue ?? false,
-                    bindsLowered: c["lowered"]?.boolValue ?? true, attribute: c["attribute"]?.stringValue,
+                    bindsLowered: c["lowered"]?.boolValue ?? true, refusesModel: c["refuses_model"]?.boolValue ?? false,
+                    attribute: c["attribute"]?.stringValue,
                     attributes: c["attributes"] == nil ? [] : try strings(c["attributes"], "\(cp).attributes"),
                     dimension: try int(c["dimension"], "\(cp).dimension"),
                     scaleMin: c["scale_min"] == nil ? nil : try number(c["scale_min"], "\(cp).scale_min"),
@@ -646,6 +649,18 @@ private struct Decoder {
         for (op, v) in low["rank_rewritten_above"]?.objectValue?.entries ?? [] {
             guard let n = v.intValue, n >= 1 else { throw fail("onnx_to_tflite.rank_rewritten_above.\(op)", "must be a rank (a positive integer)") }
             catalogue.loweringRankRewrittenAbove[op] = n
+        }
+        for (op, v) in low["rank_rewritten_keeps"]?.objectValue?.entries ?? [] {
+            guard catalogue.loweringRankRewrittenAbove[op] != nil else {
+                throw fail("onnx_to_tflite.rank_rewritten_keeps.\(op)", "names an operator rank_rewritten_above does not")
+            }
+            catalogue.loweringRankRewrittenKeeps[op] = Set(try strings(v, "onnx_to_tflite.rank_rewritten_keeps.\(op)"))
+        }
+        for (op, v) in low["rank_rewritten_builtins"]?.objectValue?.entries ?? [] {
+            guard catalogue.loweringRankRewrittenAbove[op] != nil else {
+                throw fail("onnx_to_tflite.rank_rewritten_builtins.\(op)", "names an operator rank_rewritten_above does not")
+            }
+            catalogue.loweringRankRewrittenBuiltins[op] = try strings(v, "onnx_to_tflite.rank_rewritten_builtins.\(op)")
         }
         return catalogue
     }

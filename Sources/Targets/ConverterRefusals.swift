@@ -36,11 +36,12 @@ extension Coverage {
         return nil
     }
 
-    /// The builtins the table lowers `node`'s operator to, which onnx2tf writes at the node's rank: none where it
-    /// rewrites the operator at that rank (`loweringRankRewrittenAbove`).
+    /// The builtins the table lowers `node`'s operator to, which onnx2tf writes at the node's rank: where it
+    /// rewrites the operator at that rank (`loweringRankRewrittenAbove`), only those of the rewrite that keep it
+    /// (`loweringRankRewrittenKeeps`).
     static func ownBuiltins(_ node: Node, analysis: GraphAnalysis?, catalogue: Catalogue) -> Set<String> {
         if let above = catalogue.loweringRankRewrittenAbove[node.opType], let x = node.inputs.first,
-           let rank = analysis?.shapes[x]?.count, rank > above { return [] }
+           let rank = analysis?.shapes[x]?.count, rank > above { return catalogue.loweringRankRewrittenKeeps[node.opType] ?? [] }
         return Set((catalogue.lowering[node.opType] ?? nil) ?? [])
     }
 

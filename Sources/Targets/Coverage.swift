@@ -84,14 +84,19 @@ public enum Coverage {
     /// MACs and shapes (for rank limits); without it, shares are by operator count.
     /// `loweredActivations`: the element type a full-integer conversion gives the builtins an ONNX or Keras model's
     /// nodes become (int8), judged by the sets' `tensor_types` checks as a TFLite file's own types are.
+    /// `appliedByDefault`: the delegate the runtime applies to a target that names none (`Runtime.defaultDelegate`),
+    /// whose checks that refuse the model bind it too.
     public static func check(
         model: Model, runtime: Runtime, version: String?, delegate: Delegate?, catalogue: Catalogue,
-        analysis: GraphAnalysis?, loweredActivations: String? = nil
+        analysis: GraphAnalysis?, loweredActivations: String? = nil, appliedByDefault: Delegate? = nil
     ) -> CoverageReport {
         // A TorchScript module's nodes are its forward evaluated by the analysis, not stored in the archive.
         let model = model.graphs.isEmpty ? analysis?.graphModel ?? model : model
         let isLiteRT = runtime.name == "litert" || runtime.name == "tflite-micro"
         let opSet = delegate?.operators.flatMap { catalogue.operatorSet($0) }
+        // The TFLite set whose model-refusing checks bind: the delegate's, else the one the runtime applies itself.
+        let preparing = (opSet ?? appliedByDefault?.operators.flatMap { catalogue.operatorSet($0) })
+            .flatMap { $0.format == .tflite && $0.checks.contains(where: \.refusesModel) ? $0 : nil }
         // An ONNX model's values' element types, for the lowering (a Cast to its input's own type) and the checks on
         // the builtins its nodes become, and for an ONNX execution provider's element-type checks (CUDA's Where takes
         // no bool data); inferred here, where alone they are read.
@@ -353,6 +358,20 @@ public enum Coverage {
                 f.unchecked += uncheckedRestrictions(rs, names: [onnxKey])
             }
 
+            // A delegate that takes the node, then fails to prepare it, refuses the model (XNNPACK above 6-D), whatever
+            // the fallbacks of the node's other builtins (the rewritten 7-D Transpose's GATHER and RESHAPEs).
+            if f.status == .supported, isLiteRT, let preparing,
+                let (check, detail) = failedCheck(preparing, node: node, names: f.builtins, analysis: analysis, constants: constants,
+                                                  ownBuiltins: fused[i] == nil ? ownBuiltins(node, analysis: analysis, catalogue: catalogue) : [],
+                                                  refusingModel: true)
+            {
+                f.status = .unsupported
+                f.reason = "\(check.text) (\(detail))"
+                f.rule = "litert.xnnpack-prepare"
+                f.check = check
+                f.detail = detail
+            }
+
             if let opSet, f.status == .supported {
                 if opSet.format == .aten {
                     // The partitioner matches an operator by its name without the namespace (format_target_name),
@@ -499,18 +518,21 @@ public enum Coverage {
 
     /// The first of `set`'s checks that applies to the node (by its operator `names`) and fails, with what
     /// fails. A check that cannot be decided (a shape inference did not reach) passes: only what is known is said.
+    /// `refusingModel`: the checks whose failure refuses the model (`OperatorCheck.refusesModel`), else the others.
     static func failedCheck(
         _ set: OperatorSet, node: Node, names: [String], analysis: GraphAnalysis?, constants: Set<String>,
         values: (String) -> [Float]? = { _ in nil }, nonzero: (String) -> Float? = { _ in nil },
         dtypes: (String) -> String? = { _ in nil }, quantization: (String) -> Quantization? = { _ in nil },
         outside: (String, Int?, Int?) -> Float? = { _, _, _ in nil }, version: VersionNumber? = nil, graphs: [Graph] = [], producer: (String) -> Node? = { _ in nil },
         sizedByManifest: Bool = false, fileStatic: Bool = false, loweredActivations: String? = nil,
-        floatInFullInteger: Set<String> = [], valueTypes: [String: DType] = [:], ownBuiltins: Set<String> = []
+        floatInFullInteger: Set<String> = [], valueTypes: [String: DType] = [:], ownBuiltins: Set<String> = [],
+        refusingModel: Bool = false
     ) -> (OperatorCheck, String)? {
         func input(_ i: Int) -> String? { i < node.inputs.count && !node.inputs[i].isEmpty ? node.inputs[i] : nil }
         // An ONNX or Keras node judged by a TFLite set through the builtins it lowers to.
         let lowered = set.format == .tflite && node.builtinCode == nil
-        for c in set.checks where c.applies(to: names) {
+        // The checks whose failure refuses the model are asked for apart, before the others (see `refusingModel`).
+        for c in set.checks where c.applies(to: names) && c.refusesModel == refusingModel {
             // A restriction of older releases binds only a runtime pinned before it (no pin: the newest release).
             if let before = c.before, version.map({ $0 >= before }) ?? true { continue }
             if let when = c.when, !when.holds(on: node) { continue }
@@ -532,6 +554,16 @@ public enum Coverage {
                 if let lo = c.min, !lowered, rank < lo { return (c, "\(label) '\(v)' has \(c.rankWords(rank))") }
                 if let hi = c.max, rank > hi {
                     return (c, "\(label) '\(v)' has \(c.rankWords(rank))\(lowered ? ", which the converter keeps" : "")")
+                }
+            case .tensorRanks:
+                // A lowered node by its own builtins only, which carry its tensors at their rank (onnx2tf keeps ranks).
+                if lowered, !rankBindsLowered(c, builtins: names, own: ownBuiltins) { continue }
+                guard let hi = c.max else { continue }
+                let tensors = node.inputs.map { ("input", $0) } + node.outputs.map { ("output", $0) }
+                if let (label, v, shape) = tensors.lazy.compactMap({ t in analysis?.shapes[t.1].map { (t.0, t.1, $0) } })
+                    .first(where: { c.rank(of: $0.2) > hi })
+                {
+                    return (c, "\(label) '\(v)' has \(c.rankWords(c.rank(of: shape)))\(lowered ? ", which the converter keeps" : "")")
                 }
             case .constantInputs:
                 for i in c.inputs {
@@ -967,6 +999,10 @@ public enum Coverage {
         guard let entry = catalogue.lowering[node.opType] else { return .none }
         guard let builtins = entry else { return .some(nil) }
         if isIdentityArithmetic(node, model: model, tensors: tensors, analysis: analysis) { return .some([]) }
+        // Above a rank onnx2tf rewrites the operator (the 7-D Transpose's "flexing deterrence"): its builtins, each
+        // once (how many of each depends on the shape and is not modelled).
+        if let above = catalogue.loweringRankRewrittenAbove[node.opType], let rewrite = catalogue.loweringRankRewrittenBuiltins[node.opType],
+           let x = node.inputs.first, let rank = analysis?.shapes[x]?.count, rank > above { return .some(rewrite) }
         switch node.opType {
         case "Conv":
             // onnx2tf pads explicitly (a PAD before a VALID convolution) unless the pads are the same on both sides

@@ -647,6 +647,12 @@ enum EmbeddedCatalogue {
       "url": "https://github.com/google-ai-edge/LiteRT/blob/91b3dc4d697fec85c82fe5055a1292e8f44377b1/tflite/converter/ir/tfl_ops.td",
       "revision": "google-ai-edge/LiteRT@91b3dc4d697fec85c82fe5055a1292e8f44377b1 (2025-08-14)",
       "derived_by": "scripts/catalogue/derive_tflite.py"
+    },
+    "xnnpack-max-tensor-dims": {
+      "title": "XNNPACK: XNN_MAX_TENSOR_DIMS (include/xnnpack.h), which xnn_define_tensor_value refuses to exceed (src/tensor.c)",
+      "url": "https://github.com/google/XNNPACK/blob/75db3c093b6d74fe90b8df82670cd8a01102ba38/include/xnnpack.h",
+      "revision": "google/XNNPACK@75db3c093b6d74fe90b8df82670cd8a01102ba38 (2026-08-21)",
+      "derived_by": "scripts/catalogue/derive_xnnpack.py"
     }
   }
 }
@@ -1171,6 +1177,7 @@ enum EmbeddedCatalogue {
           "processor": "cpu",
           "operators": "litert-xnnpack",
           "partitioning": "per_node",
+          "applied_by_default": true,
           "source": {
             "id": "tflite-xnnpack-delegate",
             "section": "Subgraph::VisitNode; Delegate::PrepareOpsToDelegate (every supported node, as many partitions as needed)"
@@ -3433,6 +3440,22 @@ enum EmbeddedCatalogue {
       }
     },
     {
+      "id": "litert.xnnpack-prepare",
+      "code": "SW4004",
+      "runtimes": [
+        "litert"
+      ],
+      "text": "LiteRT's XNNPACK delegate (applied unless a target names another delegate, or cpu for the builtin kernels alone) takes some operators whatever their rank (CONCATENATION, SOFTMAX, SLICE, STRIDED_SLICE, SPLIT, MEAN …: their Visit functions bound no rank) and defines each of their tensors in XNNPACK, which refuses more than XNN_MAX_TENSOR_DIMS (6) dimensions: the delegate then fails to prepare and LiteRT refuses the model, where the builtin kernels would run it (a 7-D CONCATENATION, measured with ai-edge-litert 2.3.0: \"failed to delegate CONCATENATION node … (TfLiteXNNPackDelegate) failed to prepare\").",
+      "source": {
+        "id": "xnnpack-max-tensor-dims",
+        "section": "XNN_MAX_TENSOR_DIMS; xnn_define_tensor_value (src/tensor.c)"
+      },
+      "also": {
+        "id": "tflite-xnnpack-delegate",
+        "section": "Subgraph::Create; the Visit*Node functions (derived: the litert-xnnpack set's tensor_ranks check)"
+      }
+    },
+    {
       "id": "litert.onnx-clip-open-bound",
       "code": "SW4004",
       "runtimes": [
@@ -4609,13 +4632,210 @@ enum EmbeddedCatalogue {
       "tensor_types": ["float32", "float16", "int8", "uint8"],
       "operators": [
         "ABS", "ADD", "ASSIGN_VARIABLE", "AVERAGE_POOL_2D", "BATCH_MATMUL", "CEIL", "CONCATENATION", "CONV_2D", "COS", "DENSIFY",
-        "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE", "DEQUANTIZE", "DIV", "ELU", "EXP", "EXPAND_DIMS", "FLOOR", "FULLY_CONNECTED",
-        "GELU", "HARD_SWISH", "LEAKY_RELU", "LOG", "LOGISTIC", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MUL", "NEG", "PAD",
-        "PRELU", "QUANTIZE", "READ_VARIABLE", "REDUCE_MAX", "REDUCE_MIN", "RELU", "RELU6", "RELU_N1_TO_1", "RESHAPE",
-        "RESIZE_BILINEAR", "ROUND", "RSQRT", "SIN", "SLICE", "SOFTMAX", "SPACE_TO_DEPTH", "SPLIT", "SQRT", "SQUARE",
-        "SQUARED_DIFFERENCE", "STRIDED_SLICE", "SUB", "SUM", "TANH", "TRANSPOSE", "TRANSPOSE_CONV", "VAR_HANDLE"
+        "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE", "DEQUANTIZE", "DIV", "ELU", "EXP", "FLOOR", "FULLY_CONNECTED", "GELU", "HARD_SWISH",
+        "LEAKY_RELU", "LOG", "LOGISTIC", "MAXIMUM", "MAX_POOL_2D", "MEAN", "MINIMUM", "MUL", "NEG", "PAD", "PRELU", "QUANTIZE",
+        "READ_VARIABLE", "REDUCE_MAX", "REDUCE_MIN", "RELU", "RELU6", "RELU_N1_TO_1", "RESHAPE", "RESIZE_BILINEAR", "ROUND",
+        "RSQRT", "SIN", "SLICE", "SOFTMAX", "SPACE_TO_DEPTH", "SPLIT", "SQRT", "SQUARE", "SQUARED_DIFFERENCE", "STRIDED_SLICE",
+        "SUB", "SUM", "TANH", "TRANSPOSE", "TRANSPOSE_CONV", "VAR_HANDLE"
       ],
       "checks": [
+        {
+          "id": "xnnpack.defined-ranks-6",
+          "operators": [
+            "ASSIGN_VARIABLE", "AVERAGE_POOL_2D", "BATCH_MATMUL", "CONCATENATION", "DEPTH_TO_SPACE", "FULLY_CONNECTED",
+            "MAX_POOL_2D", "MEAN", "READ_VARIABLE", "REDUCE_MAX", "REDUCE_MIN", "SLICE", "SOFTMAX", "SPACE_TO_DEPTH", "SPLIT",
+            "STRIDED_SLICE", "SUM", "VAR_HANDLE"
+          ],
+          "kind": "tensor_ranks",
+          "max": 6,
+          "refuses_model": true,
+          "text": "XNNPACK takes the node whatever its rank and defines each of its tensors, which XNNPACK refuses above 6 dimensions (XNN_MAX_TENSOR_DIMS): the delegate fails to prepare and LiteRT refuses the model",
+          "source": {
+            "id": "xnnpack-max-tensor-dims",
+            "section": "XNN_MAX_TENSOR_DIMS; the Visit*Node functions of these operators bound neither input 0's rank nor output 0's"
+          }
+        },
+        {
+          "id": "xnnpack.input0-rank-max-6",
+          "operators": [
+            "ABS", "ADD", "CEIL", "COS", "DEQUANTIZE", "DIV", "ELU", "EXP", "FLOOR", "GELU", "HARD_SWISH", "LEAKY_RELU", "LOG",
+            "LOGISTIC", "MAXIMUM", "MINIMUM", "MUL", "NEG", "PRELU", "QUANTIZE", "RELU", "RELU6", "RELU_N1_TO_1", "RESHAPE",
+            "ROUND", "RSQRT", "SIN", "SQRT", "SQUARE", "SQUARED_DIFFERENCE", "SUB", "TANH"
+          ],
+          "kind": "rank",
+          "input": 0,
+          "max": 6,
+          "text": "XNNPACK takes input 0 of rank at most 6 only",
+          "source": {
+            "id": "tflite-xnnpack-delegate",
+            "section": "Subgraph::Visit*Node: CheckTensorShape, and NumDimensions refusals that return kTfLiteError"
+          }
+        },
+        {
+          "id": "xnnpack.input0-rank-1-6",
+          "operators": ["PAD", "TRANSPOSE"],
+          "kind": "rank",
+          "input": 0,
+          "min": 1,
+          "max": 6,
+          "text": "XNNPACK takes input 0 of rank 1 to 6 only",
+          "source": {
+            "id": "tflite-xnnpack-delegate",
+            "section": "Subgraph::Visit*Node: CheckTensorShape, and NumDimensions refusals that return kTfLiteError"
+          }
+        },
+        {
+          "id": "xnnpack.input0-rank-min-2",
+          "operators": ["BATCH_MATMUL"],
+          "kind": "rank",
+          "input": 0,
+          "min": 2,
+          "text": "XNNPACK takes input 0 of rank at least 2 only",
+          "source": {
+            "id": "tflite-xnnpack-delegate",
+            "section": "Subgraph::Visit*Node: CheckTensorShape, and NumDimensions refusals that return kTfLiteError"
+          }
+        },
+        {
+          "id": "xnnpack.input0-rank-4",
+          "operators": ["CONV_2D", "DEPTHWISE_CONV_2D", "RESIZE_BILINEAR"],
+          "kind": "rank",
+          "input": 0,
+          "min": 4,
+          "max": 4,
+          "text": "XNNPACK takes input 0 of rank 4 only",
+          "source": {
+            "id": "tflite-xnnpack-delegate",
+            "section": "Subgraph::Visit*Node: CheckTensorShape, and NumDimensions refusals that return kTfLiteError"
+          }
+        },
+        {
+          "id": "xnnpack.input1-rank-max-6",
+          "operators": ["ADD", "DIV", "MAXIMUM", "MINIMUM", "MUL", "PRELU", "SQUARED_DIFFERENCE", "SUB"],
+          "kind": "rank",
+          "input": 1,
+          "max": 6,
+          "text": "XNNPACK takes input 1 of rank at most 6 only",
+          "source": {
+            "id": "tflite-xnnpack-delegate",
+            "section": "Subgraph::Visit*Node: CheckTensorShape, and NumDimensions refusals that return kTfLiteError"
+          }
+        },
+        {
+          "id": "xnnpack.input1-rank-min-2",
+          "operators": ["BATCH_MATMUL"],
+          "kind": "rank",
+          "input": 1,
+          "min": 2,
+          "text": "XNNPACK takes input 1 of rank at least 2 only",
+          "source": {
+            "id": "tflite-xnnpack-delegate",
+            "section": "Subgraph::Visit*Node: CheckTensorShape, and NumDimensions refusals that return kTfLiteError"
+          }
+        },
+        {
+          "id": "xnnpack.input1-rank-2",
+          "operators": ["FULLY_CONNECTED"],
+          "kind": "rank",
+          "input": 1,
+          "min": 2,
+          "max": 2,
+          "text": "XNNPACK takes input 1 of rank 2 only",
+          "source": {
+            "id": "tflite-xnnpack-delegate",
+            "section": "Subgraph::Visit*Node: CheckTensorShape, and NumDimensions refusals that return kTfLiteError"
+          }
+        },
+        {
+          "id": "xnnpack.input1-rank-4",
+          "operators": ["CONV_2D", "DEPTHWISE_CONV_2D", "TRANSPOSE_CONV"],
+          "kind": "rank",
+          "input": 1,
+          "min": 4,
+          "max": 4,
+          "text": "XNNPACK takes input 1 of rank 4 only",
+          "source": {
+            "id": "tflite-xnnpack-delegate",
+            "section": "Subgraph::Visit*Node: CheckTensorShape, and NumDimensions refusals that return kTfLiteError"
+          }
+        },
+        {
+          "id": "xnnpack.input2-rank-1",
+          "operators": ["CONV_2D", "DEPTHWISE_CONV_2D"],
+          "kind": "rank",
+          "input": 2,
+          "min": 1,
+          "max": 1,
+          "text": "XNNPACK takes input 2 of rank 1 only",
+          "source": {
+            "id": "tflite-xnnpack-delegate",
+            "section": "Subgraph::Visit*Node: CheckTensorShape, and NumDimensions refusals that return kTfLiteError"
+          }
+        },
+        {
+          "id": "xnnpack.input2-rank-4",
+          "operators": ["TRANSPOSE_CONV"],
+          "kind": "rank",
+          "input": 2,
+          "min": 4,
+          "max": 4,
+          "text": "XNNPACK takes input 2 of rank 4 only",
+          "source": {
+            "id": "tflite-xnnpack-delegate",
+            "section": "Subgraph::Visit*Node: CheckTensorShape, and NumDimensions refusals that return kTfLiteError"
+          }
+        },
+        {
+          "id": "xnnpack.input3-rank-1",
+          "operators": ["TRANSPOSE_CONV"],
+          "kind": "rank",
+          "input": 3,
+          "min": 1,
+          "max": 1,
+          "text": "XNNPACK takes input 3 of rank 1 only",
+          "source": {
+            "id": "tflite-xnnpack-delegate",
+            "section": "Subgraph::Visit*Node: CheckTensorShape, and NumDimensions refusals that return kTfLiteError"
+          }
+        },
+        {
+          "id": "xnnpack.output0-rank-max-6",
+          "operators": ["RESHAPE"],
+          "kind": "rank",
+          "outputs": [0],
+          "max": 6,
+          "text": "XNNPACK takes output 0 of rank at most 6 only",
+          "source": {
+            "id": "tflite-xnnpack-delegate",
+            "section": "Subgraph::Visit*Node: CheckTensorShape, and NumDimensions refusals that return kTfLiteError"
+          }
+        },
+        {
+          "id": "xnnpack.output0-rank-1-6",
+          "operators": ["PAD"],
+          "kind": "rank",
+          "outputs": [0],
+          "min": 1,
+          "max": 6,
+          "text": "XNNPACK takes output 0 of rank 1 to 6 only",
+          "source": {
+            "id": "tflite-xnnpack-delegate",
+            "section": "Subgraph::Visit*Node: CheckTensorShape, and NumDimensions refusals that return kTfLiteError"
+          }
+        },
+        {
+          "id": "xnnpack.output0-rank-4",
+          "operators": ["CONV_2D", "DEPTHWISE_CONV_2D", "RESIZE_BILINEAR", "TRANSPOSE_CONV"],
+          "kind": "rank",
+          "outputs": [0],
+          "min": 4,
+          "max": 4,
+          "text": "XNNPACK takes output 0 of rank 4 only",
+          "source": {
+            "id": "tflite-xnnpack-delegate",
+            "section": "Subgraph::Visit*Node: CheckTensorShape, and NumDimensions refusals that return kTfLiteError"
+          }
+        },
         {
           "id": "xnnpack.input0-float32orquint8",
           "operators": ["MAX_POOL_2D", "RESIZE_BILINEAR", "SPACE_TO_DEPTH"],
@@ -4637,9 +4857,9 @@ enum EmbeddedCatalogue {
         {
           "id": "xnnpack.input0-floatorquint8",
           "operators": [
-            "ADD", "BATCH_MATMUL", "CONV_2D", "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE", "EXPAND_DIMS", "FULLY_CONNECTED",
-            "LEAKY_RELU", "LOGISTIC", "MEAN", "MUL", "PAD", "QUANTIZE", "REDUCE_MAX", "REDUCE_MIN", "RESHAPE", "SLICE",
-            "STRIDED_SLICE", "SUB", "SUM", "TANH", "TRANSPOSE"
+            "ADD", "BATCH_MATMUL", "CONV_2D", "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE", "FULLY_CONNECTED", "LEAKY_RELU", "LOGISTIC",
+            "MEAN", "MUL", "PAD", "QUANTIZE", "REDUCE_MAX", "REDUCE_MIN", "RESHAPE", "SLICE", "STRIDED_SLICE", "SUB", "SUM",
+            "TANH", "TRANSPOSE"
           ],
           "kind": "tensor_types",
           "input": 0,
@@ -4864,7 +5084,7 @@ enum EmbeddedCatalogue {
         },
         {
           "id": "xnnpack.static-1",
-          "operators": ["EXPAND_DIMS", "MEAN", "PAD", "REDUCE_MAX", "REDUCE_MIN", "RESHAPE", "RESIZE_BILINEAR", "SUM", "TRANSPOSE"],
+          "operators": ["MEAN", "PAD", "REDUCE_MAX", "REDUCE_MIN", "RESHAPE", "RESIZE_BILINEAR", "SUM", "TRANSPOSE"],
           "kind": "constant_inputs",
           "inputs": [1],
           "text": "XNNPACK needs input 1 static (stored in the model)",
@@ -4981,9 +5201,9 @@ enum EmbeddedCatalogue {
         {
           "id": "xnnpack.input0-per-tensor.floatorquint8",
           "operators": [
-            "ADD", "BATCH_MATMUL", "CONV_2D", "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE", "EXPAND_DIMS", "FULLY_CONNECTED",
-            "LEAKY_RELU", "LOGISTIC", "MEAN", "MUL", "PAD", "QUANTIZE", "REDUCE_MAX", "REDUCE_MIN", "RESHAPE", "SLICE",
-            "STRIDED_SLICE", "SUB", "SUM", "TANH", "TRANSPOSE"
+            "ADD", "BATCH_MATMUL", "CONV_2D", "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE", "FULLY_CONNECTED", "LEAKY_RELU", "LOGISTIC",
+            "MEAN", "MUL", "PAD", "QUANTIZE", "REDUCE_MAX", "REDUCE_MIN", "RESHAPE", "SLICE", "STRIDED_SLICE", "SUB", "SUM",
+            "TANH", "TRANSPOSE"
           ],
           "kind": "per_tensor_quantization",
           "input": 0,
@@ -5048,10 +5268,9 @@ enum EmbeddedCatalogue {
         {
           "id": "xnnpack.output0-per-tensor.floatorquint8",
           "operators": [
-            "ADD", "BATCH_MATMUL", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE", "EXPAND_DIMS",
-            "FULLY_CONNECTED", "LEAKY_RELU", "LOGISTIC", "MAX_POOL_2D", "MEAN", "MUL", "PAD", "QUANTIZE", "READ_VARIABLE",
-            "REDUCE_MAX", "REDUCE_MIN", "RESHAPE", "RESIZE_BILINEAR", "SLICE", "SPACE_TO_DEPTH", "STRIDED_SLICE", "SUB", "SUM",
-            "TANH"
+            "ADD", "BATCH_MATMUL", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE", "FULLY_CONNECTED",
+            "LEAKY_RELU", "LOGISTIC", "MAX_POOL_2D", "MEAN", "MUL", "PAD", "QUANTIZE", "READ_VARIABLE", "REDUCE_MAX", "REDUCE_MIN",
+            "RESHAPE", "RESIZE_BILINEAR", "SLICE", "SPACE_TO_DEPTH", "STRIDED_SLICE", "SUB", "SUM", "TANH"
           ],
           "kind": "per_tensor_quantization",
           "outputs": [0],
@@ -9346,6 +9565,8 @@ enum EmbeddedCatalogue {
       "null": "no builtin: needs Select TF ops (Flex) or a custom operator"
     },
     "rank_rewritten_above": {"Transpose": 6},
+    "rank_rewritten_keeps": {"Transpose": ["CONCATENATION"]},
+    "rank_rewritten_builtins": {"Transpose": ["GATHER", "TRANSPOSE", "RESHAPE", "CONCATENATION"]},
     "recurrences": {
       "measured": "torch.onnx.export of nn.LSTM, nn.GRU and nn.RNN (16 features, hidden 8, batch first; one and two directions; zero and given initial states; 5 and 10 steps) and Tests/Fixtures/targets/recurrent_forms.onnx, converted by slipway convert with onnx2tf 1.29.24 and TensorFlow 2.19, float32 and full integer; one step: akiki-vad's GRU and silero-vad's LSTMs; without a bias (nn.LSTM/GRU/RNN(bias=False) exports, given a zero bias by the driver, and a zero bias: the same) and time-major (batch_first=False exports), float32 and, without a bias, full integer",
       "operators": {

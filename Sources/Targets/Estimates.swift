@@ -383,7 +383,8 @@ public enum TargetEstimates {
                 Coverage.check(
                     model: model, runtime: rt, version: t.runtime?.value.version,
                     delegate: t.delegate.flatMap { rt.delegate($0.value) }, catalogue: catalogue, analysis: analysis,
-                    loweredActivations: Coverage.loweredActivations(t, model: model))
+                    loweredActivations: Coverage.loweredActivations(t, model: model),
+                    appliedByDefault: t.delegate == nil ? rt.defaultDelegate : nil)
             }
             let e = estimate(target: t, model: model, analysis: analysis, coverage: coverage, catalogue: catalogue,
                              sizeBytes: sizeBytes[t.name.value])

@@ -13,7 +13,7 @@ public enum TargetChecks {
     public static let ruleIDs = [
         "ort.opset-range", "ort.ir-version", "ort.domains", "ort.quant-opset", "ort.gpu-symmetric",
         "ort.s8s8-qoperator-x86", "ort.reduce-range", "ort.nnapi-android", "litert.nnapi-android", "ort.coreml-os", "tensorrt.symmetric", "nnapi.deprecated", "litert.op-version",
-        "litert.min-runtime", "ort.ml-opset-range", "litert.builtin", "litert.keras-builtin", "litert.keras-full-integer", "litert.onnx-recurrence-steps", "litert.onnx-strided-dilation", "litert.onnx-if-branches", "litert.onnx-lstm-states", "litert.onnx-clip-open-bound", "litert.onnx-clip-runtime-bound", "litert.converter-rank", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes",
+        "litert.min-runtime", "ort.ml-opset-range", "litert.builtin", "litert.keras-builtin", "litert.keras-full-integer", "litert.onnx-recurrence-steps", "litert.onnx-strided-dilation", "litert.onnx-if-branches", "litert.onnx-lstm-states", "litert.onnx-clip-open-bound", "litert.onnx-clip-runtime-bound", "litert.converter-rank", "litert.xnnpack-prepare", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes",
         "ort.nnapi-static-shapes", "edgetpu.rank", "edgetpu.one-partition", "tflm.int8", "tflm.hybrid", "tflm.static-shapes", "tflm.ops", "tensorrt.ops", "ort.ep-fallback",
         "openvino.ops", "litert.gpu-version", "litert.xnnpack-ops", "ops.constraint", "coreml.mlprogram", "coreml.compression-os",
         "tensorrt.sparsity", "tensorrt.precision", "quant.calibration", "quant.already-quantized", "budget.size",
@@ -156,7 +156,8 @@ private struct TargetContext {
         checkUntakenBranchesAtFixedSizes(model, runtime: runtime, delegate: delegate)
         let coverage = model.graphs.isEmpty && analysis?.graphModel == nil ? nil : Coverage.check(
             model: model, runtime: runtime, version: version, delegate: delegate, catalogue: catalogue, analysis: analysis,
-            loweredActivations: Coverage.loweredActivations(target, model: model))
+            loweredActivations: Coverage.loweredActivations(target, model: model),
+            appliedByDefault: target.delegate == nil ? runtime.defaultDelegate : nil)
         if let coverage { report(coverage, delegate: delegate, runtime: runtime) }
         // The model's own min_runtime_version, when no operator version in the table already says why.
         if model.format == .tflite, runtime.name == "litert", let v = pinned.flatMap({ VersionNumber($0) }),

@@ -618,6 +618,9 @@ print("ran")
     ("litert", "transpose_6d", [], "TRANSPOSE"),
     ("litert", "slice_5d", [], "STRIDED_SLICE"),
     ("litert", "slice_6d", ["SW4004"], "FlexStridedSlice"),
+    # onnx2tf rewrites a 7-D Transpose into lower-rank TRANSPOSEs joined by a 7-D CONCATENATION, which the XNNPACK
+    # delegate LiteRT applies by default takes and then fails to prepare (XNN_MAX_TENSOR_DIMS is 6).
+    ("litert", "transpose_7d", ["SW4004", "SW4016"], "CONCATENATION"),
 ])
 def test_check_errs_on_ranks_exactly_where_the_runtime_refuses_the_converted_file(run, tmp_path, runtime, name, refused, builtin):
     """TFLite Micro's TRANSPOSE takes up to 5 dimensions, its STRIDED_SLICE up to 4 (derive_tflite.py reads the
@@ -638,6 +641,9 @@ def test_check_errs_on_ranks_exactly_where_the_runtime_refuses_the_converted_fil
         lowered = {"FlexPad": "Pad → PAD 'pad'", "FlexStridedSlice": "Slice → STRIDED_SLICE 'slice'"}[builtin]
         assert f"{lowered} (TensorFlow's converter writes the builtin for input 0 of rank up to 5 only (input 'x' " \
                "has rank 6, which onnx2tf keeps): it writes a Select TF op instead" in errors[0]["message"], errors
+    elif builtin == "CONCATENATION":
+        assert "+CONCATENATION 'transpose' (XNNPACK takes the node whatever its rank" in errors[0]["message"] \
+               and "the delegate fails to prepare and LiteRT refuses the model (input 'x' has rank 7" in errors[0]["message"], errors
     elif refused:
         assert f"→ {builtin} '{name.split('_')[0]}'" in errors[0]["message"] and "which the converter keeps" in errors[0]["message"], errors
     r = run("convert", str(manifest), "--force", "--python", CONVERT_PYTHON)

@@ -19,7 +19,7 @@ import shutil
 
 import pytest
 
-from ai_edge_litert.interpreter import Interpreter
+from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 FIXTURES = sorted(p for p in (REPO / "Tests" / "Fixtures").rglob("*.tflite"))
@@ -135,3 +135,37 @@ def test_the_tflite_ops_fixture_agrees_node_for_node(run, tmp_path):
     row = slipway_verdict(run, tmp_path, model)
     assert {x["node"] for x in row["refused_nodes"]} == {o["index"] for o in originals if o["index"] not in owner}
     assert 0 < len(owner) < len(originals)
+
+
+def loads(path, **kw):
+    """Whether the installed LiteRT prepares the model (`kw`: the interpreter's options)."""
+    try:
+        Interpreter(model_path=str(path), **kw).allocate_tensors()
+        return True
+    except (RuntimeError, ValueError):
+        return False
+
+
+@pytest.mark.parametrize("model", FIXTURES, ids=[str(p.relative_to(REPO / "Tests" / "Fixtures")) for p in FIXTURES])
+def test_check_refuses_exactly_the_models_xnnpack_fails_to_prepare(run, tmp_path, model):
+    """XNNPACK takes some operators whatever their rank (CONCATENATION, SOFTMAX …) and fails to prepare a node with
+    a tensor above XNN_MAX_TENSOR_DIMS (6), so LiteRT refuses the model with its default delegate and runs it on the
+    builtin kernels alone: `check` on a LiteRT target that names no delegate errs (litert.xnnpack-prepare) exactly on
+    the fixtures the default interpreter refuses and the builtin kernels run."""
+    if not loads(model, experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES):
+        pytest.skip(f"{model.name}: the builtin kernels do not run it either")
+    shutil.copy(model, tmp_path / "m.tflite")
+    (tmp_path / "m.slipway.yaml").write_text(
+        "slipway: 1\nname: x\nmodel:\n  path: m.tflite\ntargets:\n  cpu: {runtime: litert}\n")
+    r = run("check", str(tmp_path / "m.slipway.yaml"), "--format", "json")
+    refusals = [d for d in json.loads(r.stdout) if d["severity"] == "error" and "the delegate fails to prepare" in d["message"]]
+    assert bool(refusals) == (not loads(model)), refusals
+
+
+def test_the_xnnpack_rank_fixtures_are_refused_as_measured():
+    """The committed measurement: ai-edge-litert refuses the 7-D CONCATENATION with its default delegate only, and
+    runs the 7-D ADD (left to the builtin kernels) and the 6-D CONCATENATION (delegated)."""
+    ranks = REPO / "Tests" / "Fixtures" / "targets" / "xnnpack_ranks"
+    builtin = {"experimental_op_resolver_type": OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES}
+    assert [loads(ranks / "concatenation_7d.tflite"), loads(ranks / "concatenation_7d.tflite", **builtin)] == [False, True]
+    assert loads(ranks / "add_7d.tflite") and loads(ranks / "concatenation_6d.tflite") and loads(ranks / "expand_dims_6d_to_7d.tflite")

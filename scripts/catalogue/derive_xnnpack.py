@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Derives the catalogue's litert-xnnpack operator set from LiteRT's XNNPACK delegate, recording its revision.
 
-    scripts/catalogue/derive_xnnpack.py --litert PATH [--check]
+    scripts/catalogue/derive_xnnpack.py --litert PATH --xnnpack PATH [--check]
 
 --litert: a checkout (or bare git directory) of github.com/google-ai-edge/LiteRT. Read at HEAD:
   tflite/delegates/xnnpack/xnnpack_delegate.cc -> Subgraph::VisitNode's builtin cases (the operators the delegate
@@ -20,6 +20,16 @@
                                                   point (`zero_point_zero`). Every refusal of those forms in the file
                                                   must be matched, or the derivation fails.
   tflite/converter/schema/schema.fbs           -> the BuiltinOperator names the kTfLiteBuiltin* cases map to
+--xnnpack: a checkout of github.com/google/XNNPACK. Read at HEAD:
+  include/xnnpack.h                            -> XNN_MAX_TENSOR_DIMS, the most dimensions xnn_define_tensor_value
+                                                  takes (src/tensor.c refuses more)
+
+Ranks: each Visit function's CheckTensorShape (an exact rank, or a min and max, XNN_MAX_TENSOR_DIMS read as its
+value) and each `if` on an input's or output's NumDimensions or dims->size whose block returns kTfLiteError are `rank`
+checks (the node runs on the builtin kernels); SLICE's and STRIDED_SLICE's `num_dims > XNN_MAX_TENSOR_DIMS` only logs
+and refuses nothing. The operators whose Visit function bounds neither input 0's rank nor output 0's are taken whatever
+their rank: one `tensor_ranks` check with `refuses_model`, as Subgraph::Create then fails on a tensor above
+XNN_MAX_TENSOR_DIMS and LiteRT refuses the model (a 7-D CONCATENATION, measured with ai-edge-litert 2.3.0).
 
 An expected quantized dimension given by an option (BATCH_MATMUL's `params->adj_y ? NumDimensions(&b) - 2 :
 NumDimensions(&b) - 1`) is two `quantized_dimension` checks counted from the end, each `when` the option is 1 or 0;
@@ -39,7 +49,8 @@ Quantization checks left out: those GetXNNPackDatatype makes when the delegate d
 checks inside XNNPACK itself.
 
 Left out of the set, by what the source says:
-  CUSTOM (matched by custom name, like the GPU table), STABLEHLO_COMPOSITE (only the odml.scaled_dot_product_attention
+  an operator whose Visit function begins with `return kTfLiteError;` (EXPAND_DIMS at 7d88950e: its body is kept
+  but never reached), CUSTOM (matched by custom name, like the GPU table), STABLEHLO_COMPOSITE (only the odml.scaled_dot_product_attention
   composite). The variable operators (VAR_HANDLE, READ_VARIABLE, ASSIGN_VARIABLE) are in while
   `Delegate::support_variable_ops()` ends in an unconditional `return true;` (the flag that once enabled them is
   deprecated), and left out if it ever depends on TFLITE_XNNPACK_DELEGATE_FLAG_VARIABLE_OPERATORS again.
@@ -52,11 +63,13 @@ import re
 import sys
 
 import catalogue_json as cj
-from cpp_text import block
+from cpp_text import block, strip_comments
 from derive_tflite import SCHEMA, builtin_names
 
 DELEGATE = "tflite/delegates/xnnpack/xnnpack_delegate.cc"
 SOURCE_ID = "tflite-xnnpack-delegate"
+XNNPACK_HEADER = "include/xnnpack.h"
+XNNPACK_SOURCE_ID = "xnnpack-max-tensor-dims"
 SET_ID = "litert-xnnpack"
 # The TfLiteType names (kTfLiteFloat32...) as the catalogue spells element types.
 TYPES = {"Float32": "float32", "Float16": "float16", "Int8": "int8", "UInt8": "uint8", "Int16": "int16",
@@ -506,6 +519,89 @@ def quantization_checks(text, by_fn, helpers_pt):
     return out
 
 
+# The bound of a rank check: a number, or XNNPACK's XNN_MAX_TENSOR_DIMS (read from its xnnpack.h).
+BOUND = r"(\d+|XNN_MAX_TENSOR_DIMS)"
+SHAPE_CALL = re.compile(r"CheckTensorShape\(\s*\w+,\s*(\w+),\s*([^;]*?)\)\s*\)\s*;", re.S)
+# `if (NumDimensions(&t) < 2) { … return kTfLiteError; }`, directly or through a local `const int n = …;`.
+RANK_IF = re.compile(r"if \((\w+(?:\(&?\w+\))?(?:\.dims->size)?) (<|>|!=) %s\) \{" % BOUND)
+RANK_VAR = re.compile(r"const int (\w+) = (?:NumDimensions\(&(\w+)\)|(\w+)\.dims->size);")
+
+
+def rank_bounds(body, max_dims):
+    """[(side, index, min, max, line offset)]: the ranks a Visit function refuses a node for, on each input or output
+    it binds: a CheckTensorShape (an exact rank, or a min and max), and an `if` on a tensor's NumDimensions or
+    dims->size whose block returns kTfLiteError (SLICE's and STRIDED_SLICE's `num_dims > XNN_MAX_TENSOR_DIMS` only
+    logs, so it refuses nothing)."""
+    text = strip_comments(body)
+    sides = {**{v: ("input", k) for v, k in input_bindings(text).items()},
+             **{v: ("output", k) for v, k in input_bindings(text, "outputs").items()}}
+    number = lambda x: max_dims if x == "XNN_MAX_TENSOR_DIMS" else int(x)
+    out = []
+    for m in SHAPE_CALL.finditer(text):
+        args = [a.strip() for a in m.group(2).split(",")]
+        if len(args) == 4 and re.fullmatch(BOUND, args[0]):
+            lo = hi = number(args[0])
+        elif len(args) == 5 and re.fullmatch(BOUND, args[0]) and re.fullmatch(BOUND, args[1]):
+            lo, hi = number(args[0]), number(args[1])
+        else:
+            sys.exit(f"{DELEGATE}: a CheckTensorShape whose bounds are not read: {m.group(0)[:120]}")
+        if m.group(1) not in sides:
+            sys.exit(f"{DELEGATE}: a CheckTensorShape on {m.group(1)}, bound to no input or output")
+        out.append((*sides[m.group(1)], lo, hi, m.start()))
+    local = {m.group(1): m.group(2) or m.group(3) for m in RANK_VAR.finditer(text)}
+    for m in RANK_IF.finditer(text):
+        what, op, bound = m.group(1), m.group(2), number(m.group(3))
+        t = re.fullmatch(r"NumDimensions\(&(\w+)\)|(\w+)\.dims->size", what)
+        tensor = (t.group(1) or t.group(2)) if t else local.get(what)
+        if tensor not in sides or "return kTfLiteError;" not in block(text, m.end() - 1):
+            continue
+        lo, hi = {"<": (bound, None), ">": (None, bound), "!=": (bound, bound)}[op]
+        out.append((*sides[tensor], lo, hi, m.start()))
+    # Every tensor has rank 0 or more: a lower bound of 0 bounds nothing.
+    out = [(side, k, lo if lo else None, hi, at) for side, k, lo, hi, at in out]
+    return out
+
+
+def rank_checks(text, by_fn, max_dims):
+    """The `rank` checks (a node the delegate leaves to the builtin kernels) and the operators a node of which,
+    taken, fails the delegate's preparation above `max_dims`: those whose Visit function bounds neither input 0 nor
+    output 0 (a BinaryNode's output has its inputs' rank; CONCATENATION, SPLIT, SOFTMAX, SLICE … bound nothing)."""
+    groups, claimed = {}, []
+    for fn, ops in sorted(by_fn.items()):
+        body = function(text, fn)
+        bounds = rank_bounds(body, max_dims)
+        for side, k, lo, hi, _ in bounds:
+            groups.setdefault((side, k, lo, hi), set()).update(ops)
+        if not any(hi is not None and hi <= max_dims and k == 0 for _, k, _, hi, _ in bounds):
+            claimed += ops
+    out = []
+    for (side, k, lo, hi), ops in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1], g[0][2] or 0, g[0][3] or 0)):
+        bound, rng = (f"of rank {lo}", f"{lo}") if lo == hi else (f"of rank {lo} to {hi}", f"{lo}-{hi}") \
+            if lo is not None and hi is not None else (f"of rank at least {lo}", f"min-{lo}") if lo is not None \
+            else (f"of rank at most {hi}", f"max-{hi}")
+        out.append({"id": f"xnnpack.{side}{k}-rank-{rng}", "operators": sorted(ops), "kind": "rank",
+                    **({"outputs": [k]} if side == "output" else {"input": k}),
+                    **({"min": lo} if lo is not None else {}), **({"max": hi} if hi is not None else {}),
+                    "text": f"XNNPACK takes {side} {k} {bound} only",
+                    "source": {"id": SOURCE_ID, "section": "Subgraph::Visit*Node: CheckTensorShape, and NumDimensions "
+                                                           "refusals that return kTfLiteError"}})
+    return out, sorted(claimed)
+
+
+def defined_ranks_check(claimed, max_dims):
+    """The check whose failure refuses the model: Subgraph::Create defines each tensor of a node the delegate took
+    with xnn_define_tensor_value, which refuses more than XNN_MAX_TENSOR_DIMS dimensions, and the delegate's kernel
+    then fails to prepare (measured: a 7-D CONCATENATION, "failed to delegate CONCATENATION node #6 … Node number 9
+    (TfLiteXNNPackDelegate) failed to prepare")."""
+    return {"id": f"xnnpack.defined-ranks-{max_dims}", "operators": claimed, "kind": "tensor_ranks", "max": max_dims,
+            "refuses_model": True,
+            "text": f"XNNPACK takes the node whatever its rank and defines each of its tensors, which XNNPACK refuses "
+                    f"above {max_dims} dimensions (XNN_MAX_TENSOR_DIMS): the delegate fails to prepare and LiteRT "
+                    "refuses the model",
+            "source": {"id": XNNPACK_SOURCE_ID, "section": "XNN_MAX_TENSOR_DIMS; the Visit*Node functions of these "
+                                                           "operators bound neither input 0's rank nor output 0's"}}
+
+
 def derive(text, names):
     key = {n.replace("_", "").lower(): n for n in names}
     cases = visit_cases(text)
@@ -526,6 +622,9 @@ def derive(text, names):
         body = function(text, fn)
         if name == "STABLEHLO_COMPOSITE":
             skipped[name] = "only the odml.scaled_dot_product_attention composite"
+            continue
+        if re.match(r"\{\s*return kTfLiteError;", strip_comments(body)):
+            skipped[name] = "its Visit function refuses every node: its first statement returns kTfLiteError"
             continue
         if re.search(r"if \(!delegate\.support_variable_ops\(\)\)", body) and not variables:
             skipped[name] = "only with XNNPACK_FLAG_VARIABLE_OPERATORS"
@@ -550,7 +649,7 @@ def derive(text, names):
             per_input[0] = (helper + " or a static " + "/".join(accepted) + " weight", sorted(set(visit) | set(accepted)))
         types[name] = per_input
     quant = quantization_checks(text, by_fn, per_tensor_helpers(text))
-    return types, skipped, quant
+    return types, skipped, quant, by_fn
 
 
 def checks_for(types):
@@ -683,11 +782,19 @@ def quantization_rows(quant):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--litert", required=True)
+    ap.add_argument("--xnnpack", required=True, help="a checkout of github.com/google/XNNPACK (XNN_MAX_TENSOR_DIMS)")
     ap.add_argument("--check", action="store_true", help="write nothing; exit 1 if the committed tables differ")
     args = ap.parse_args()
     litert = cj.Checkout(args.litert)
     names = builtin_names(litert.read(SCHEMA))
-    types, skipped, quant = derive(litert.read(DELEGATE), names)
+    text = litert.read(DELEGATE)
+    types, skipped, quant, by_fn = derive(text, names)
+    xnnpack = cj.Checkout(args.xnnpack)
+    m = re.search(r"#define XNN_MAX_TENSOR_DIMS (\d+)", xnnpack.read(XNNPACK_HEADER))
+    if m is None:
+        sys.exit(f"{XNNPACK_HEADER}: no XNN_MAX_TENSOR_DIMS")
+    max_dims = int(m.group(1))
+    ranks, claimed = rank_checks(text, by_fn, max_dims)
 
     ops = cj.load("operators.json")
     new_set = {
@@ -697,7 +804,9 @@ def main():
                                                "static DEQUANTIZE and DENSIFY unpacked with their consumers"},
         "tensor_types": ["float32", "float16", "int8", "uint8"],
         "operators": sorted(types),
-        "checks": checks_for(types) + quantization_rows(quant),
+        # The model-refusing check first: a node of several builtins (an ONNX node lowered) is refused when one of
+        # them is, whatever the others' fallbacks.
+        "checks": [defined_ranks_check(claimed, max_dims)] + ranks + checks_for(types) + quantization_rows(quant),
     }
     sets = ops["operator_sets"]
     at = next((i for i, s in enumerate(sets) if s["id"] == SET_ID), None)
@@ -713,6 +822,13 @@ def main():
                  "(tflite/delegates/xnnpack/xnnpack_delegate.cc)",
         "url": f"https://github.com/google-ai-edge/LiteRT/blob/{litert.revision}/{DELEGATE}",
         "revision": f"google-ai-edge/LiteRT@{litert.revision} ({litert.date})",
+        "derived_by": "scripts/catalogue/derive_xnnpack.py"}
+
+    src["sources"][XNNPACK_SOURCE_ID] = {
+        "title": "XNNPACK: XNN_MAX_TENSOR_DIMS (include/xnnpack.h), which xnn_define_tensor_value refuses to exceed "
+                 "(src/tensor.c)",
+        "url": f"https://github.com/google/XNNPACK/blob/{xnnpack.revision}/{XNNPACK_HEADER}",
+        "revision": f"google/XNNPACK@{xnnpack.revision} ({xnnpack.date})",
         "derived_by": "scripts/catalogue/derive_xnnpack.py"}
 
     cj.write_or_check(ops, src, args.check, f"{SET_ID} at LiteRT {litert.revision[:12]}")
