@@ -5903,19 +5903,19 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 0 of rank 1 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows, or an if on it that returns kTfLiteError does not refuse (in a loop over the inputs, for every input)"
           }
         },
         {
           "id": "tflm.kernel-rank-input0-min1",
-          "operators": ["CUMSUM", "SOFTMAX"],
+          "operators": ["CUMSUM", "GATHER_ND", "SOFTMAX"],
           "kind": "rank",
           "input": 0,
           "min": 1,
           "text": "LiteRT for Microcontrollers' kernel takes input 0 of rank at least 1 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows, or an if on it that returns kTfLiteError does not refuse (in a loop over the inputs, for every input)"
           }
         },
         {
@@ -5928,7 +5928,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 0 of rank 2 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows, or an if on it that returns kTfLiteError does not refuse (in a loop over the inputs, for every input)"
           }
         },
         {
@@ -5941,7 +5941,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 0 of rank 3 to 4 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows, or an if on it that returns kTfLiteError does not refuse (in a loop over the inputs, for every input)"
           }
         },
         {
@@ -5954,7 +5954,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 0 of rank 4 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows, or an if on it that returns kTfLiteError does not refuse (in a loop over the inputs, for every input)"
           }
         },
         {
@@ -5966,7 +5966,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 0 of rank up to 4 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows, or an if on it that returns kTfLiteError does not refuse (in a loop over the inputs, for every input)"
           }
         },
         {
@@ -5978,19 +5978,19 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 0 of rank up to 5 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows, or an if on it that returns kTfLiteError does not refuse (in a loop over the inputs, for every input)"
           }
         },
         {
           "id": "tflm.kernel-rank-input0-max6",
-          "operators": ["REVERSE_V2"],
+          "operators": ["CONCATENATION", "REVERSE_V2"],
           "kind": "rank",
           "input": 0,
           "max": 6,
           "text": "LiteRT for Microcontrollers' kernel takes input 0 of rank up to 6 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows, or an if on it that returns kTfLiteError does not refuse (in a loop over the inputs, for every input)"
           }
         },
         {
@@ -6003,7 +6003,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 1 of rank 0 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows, or an if on it that returns kTfLiteError does not refuse (in a loop over the inputs, for every input)"
           }
         },
         {
@@ -6016,7 +6016,19 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 1 of rank 1 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows, or an if on it that returns kTfLiteError does not refuse (in a loop over the inputs, for every input)"
+          }
+        },
+        {
+          "id": "tflm.kernel-rank-input1-min1",
+          "operators": ["GATHER_ND"],
+          "kind": "rank",
+          "input": 1,
+          "min": 1,
+          "text": "LiteRT for Microcontrollers' kernel takes input 1 of rank at least 1 only",
+          "source": {
+            "id": "tflm-kernels",
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows, or an if on it that returns kTfLiteError does not refuse (in a loop over the inputs, for every input)"
           }
         },
         {
@@ -6029,7 +6041,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 1 of rank 2 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows, or an if on it that returns kTfLiteError does not refuse (in a loop over the inputs, for every input)"
           }
         },
         {
@@ -6041,7 +6053,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 1 of rank at least 2 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows, or an if on it that returns kTfLiteError does not refuse (in a loop over the inputs, for every input)"
           }
         },
         {
@@ -6054,7 +6066,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 2 of rank 1 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows, or an if on it that returns kTfLiteError does not refuse (in a loop over the inputs, for every input)"
           }
         },
         {
@@ -6067,7 +6079,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 2 of rank 2 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows, or an if on it that returns kTfLiteError does not refuse (in a loop over the inputs, for every input)"
           }
         },
         {
@@ -6080,7 +6092,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes input 4 of rank 2 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows, or an if on it that returns kTfLiteError does not refuse (in a loop over the inputs, for every input)"
           }
         },
         {
@@ -6094,7 +6106,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes output 0 of rank 1 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows, or an if on it that returns kTfLiteError does not refuse (in a loop over the inputs, for every input)"
           }
         },
         {
@@ -6108,7 +6120,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes output 0 of rank 2 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows, or an if on it that returns kTfLiteError does not refuse (in a loop over the inputs, for every input)"
           }
         },
         {
@@ -6122,7 +6134,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes output 0 of rank 3 to 4 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows, or an if on it that returns kTfLiteError does not refuse (in a loop over the inputs, for every input)"
           }
         },
         {
@@ -6136,7 +6148,7 @@ enum EmbeddedCatalogue {
           "text": "LiteRT for Microcontrollers' kernel takes output 0 of rank 4 only",
           "source": {
             "id": "tflm-kernels",
-            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"
+            "section": "each Register_X()'s Prepare and Eval: the ranks a top-level TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows, or an if on it that returns kTfLiteError does not refuse (in a loop over the inputs, for every input)"
           }
         },
         {

@@ -419,6 +419,37 @@ def test_tflite_micro_kernel_type_refusals_are_read_from_unconditional_statement
     assert checks[5]["text"].startswith("LiteRT for Microcontrollers' kernel takes input 1 only as a constant tensor")
 
 
+def test_a_kernels_if_that_returns_an_error_bounds_the_rank_and_so_does_one_in_a_loop_over_the_inputs():
+    """derive_tflite.py's rank_refusals also reads `if (R op N) { … return kTfLiteError; }` (GATHER_ND's "Params must
+    be at least a vector"), and the same in the body of a loop over the node's inputs from 0 as a refusal of input 0
+    (CONCATENATION's "does not currently support num dimensions > %d"); an `if` whose block returns otherwise, and
+    one of several terms, are not read."""
+    import derive_tflite
+    body = """{
+      TfLiteTensor* params = micro_context->AllocateTempInputTensor(node, 0);
+      const int params_rank = NumDimensions(params);
+      if (params_rank < 1) {
+        MicroPrintf("Params must be at least a vector.");
+        return kTfLiteError;
+      }
+      if (params_rank == 2 && params->type == kTfLiteInt8) { return kTfLiteError; }
+      for (int i = 0; i < num_inputs; ++i) {
+        TfLiteTensor* input = micro_context->AllocateTempInputTensor(node, i);
+        int num_dimensions = NumDimensions(input);
+        if (num_dimensions > RuntimeShape::kMaxSmallSize) {
+          MicroPrintf("Op Concatenation does not currently support num dimensions > %d", RuntimeShape::kMaxSmallSize);
+          return kTfLiteError;
+        }
+      }
+      if (params_rank > 3) { return kTfLiteOk; }
+      return kTfLiteOk;
+    }"""
+    tensors = {"params": ("input", 0)}
+    bound = lambda x: {"1": 1, "3": 3, "RuntimeShape::kMaxSmallSize": 6}.get(x.strip())
+    found = derive_tflite.rank_refusals(body[1:-1], tensors, {"params_rank": "params"}, bound)
+    assert found == [(("input", 0), 1, None), (("input", 0), None, 6)]
+
+
 TFL_OPS = """
 def TFL_PadOp : TFL_Op<"pad", [
     Pure,

@@ -54,18 +54,7 @@ def model_path(name):
     return ROOT / name
 
 
-# Fixtures the interpreter refuses for a reason the derived table does not read yet, each with the reason: strict, so
-# that reading it makes the case pass and the entry must go.
-KNOWN_MISSES = {
-    "Tests/Fixtures/targets/xnnpack_ranks/concatenation_7d.tflite":
-        "CONCATENATION refuses an input above RuntimeShape::kMaxSmallSize (6) in a loop over its inputs (`if "
-        "(num_dimensions > RuntimeShape::kMaxSmallSize) { … return kTfLiteError; }`), a form derive_tflite.py's "
-        "rank_refusals does not read (it reads top-level TF_LITE_ENSURE forms)",
-}
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_MISSES[n], strict=True))
-                                  if n in KNOWN_MISSES else n for n in FIXTURES + CORPUS])
+@pytest.mark.parametrize("name", FIXTURES + CORPUS)
 def test_check_errs_for_tflite_micro_exactly_where_its_interpreter_fails(run, tmp_path, name):
     path = model_path(name)
     manifest = tmp_path / "m.slipway.yaml"

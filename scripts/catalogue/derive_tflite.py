@@ -390,7 +390,9 @@ def rank_refusals(body, tensors, ranked, bound):
     """(tensor, lowest, highest) for each rank refusal at the top level of a kernel function, reached on every call:
     TF_LITE_ENSURE(context, R op N), TF_LITE_ENSURE_MSG(context, R op N, ...) and TF_LITE_ENSURE_EQ(context, R, N), where
     R is NumDimensions(t), t->dims->size or a name holding one (`ranked`: name -> tensor variable), and N a bound
-    `bound` resolves. A bound it cannot resolve, or a condition of several terms, is not read."""
+    `bound` resolves; an `if (R op N)` whose block returns kTfLiteError and nothing else; and, inside a loop over the
+    node's inputs from 0, what its body refuses, as a refusal of input 0. A bound it cannot resolve, or a condition of
+    several terms, is not read."""
     body = blank_strings(body)
     flat = top_level(body)
     found = []
@@ -432,6 +434,48 @@ def rank_refusals(body, tensors, ranked, bound):
             continue
         lo, hi = {"<=": (None, n), "<": (None, n - 1), ">=": (n, None), ">": (n + 1, None), "==": (n, n)}[op]
         found.append((t, lo, hi))
+    # `if (R op N) { … return kTfLiteError; }` (CONCATENATION's "does not currently support num dimensions > %d"):
+    # the ranks the condition leaves are the ones taken. A block that returns anything else is not a refusal.
+    for m in re.finditer(r"\bif\s*\(", flat):
+        if not reached(body, flat, m.start()):
+            continue
+        close = closing(body, m.end() - 1, "()")
+        cond, rest = body[m.end():close].strip(), body[close + 1:]
+        if not rest.lstrip().startswith("{") or "&&" in cond or "||" in cond:
+            continue
+        start = close + 1 + len(rest) - len(rest.lstrip())
+        block = body[start:closing_brace(body, start) + 1]
+        if not re.search(r"\breturn\s+kTfLiteError\s*;", block) or re.search(r"\breturn\b(?!\s+kTfLiteError\b)", block):
+            continue
+        c = re.fullmatch(r"(.+?)\s*(<=|>=|==|!=|<|>)\s*(.+)", cond, re.S)
+        if not c:
+            continue
+        left, op, right = c.group(1), c.group(2), c.group(3)
+        t, n = tensor(left), bound(right)
+        if t is None or n is None:
+            t, n, op = tensor(right), bound(left), {**flipped, "!=": "!="}[op]
+        if t is None or n is None or op == "==":
+            continue
+        lo, hi = {">": (None, n), ">=": (None, n - 1), "<": (n, None), "<=": (n + 1, None), "!=": (n, n)}[op]
+        found.append((t, lo, hi))
+    # A loop over the node's inputs from 0 (`for (int i = 0; i < num_inputs; ++i) { … AllocateTempInputTensor(node,
+    # i) … }`): what its body refuses, it refuses for every input, input 0 among them.
+    for m in re.finditer(r"\bfor\s*\(\s*int\s+(\w+)\s*=\s*0\s*;", flat):
+        if not reached(body, flat, m.start()):
+            continue
+        close = closing(body, m.start() + m.group(0).index("("), "()")
+        rest = body[close + 1:]
+        if not rest.lstrip().startswith("{"):
+            continue
+        start = close + 1 + len(rest) - len(rest.lstrip())
+        inner = body[start + 1:closing_brace(body, start)]
+        each = {v: ("input", 0) for v in re.findall(
+            r"(\w+)\s*=\s*micro_context->AllocateTempInputTensor\(\s*node,\s*%s\s*\)" % m.group(1), inner)}
+        if not each:
+            continue
+        local = {a.group(1): a.group(2) for a in re.finditer(
+            r"\b(?:const\s+)?int\s+(\w+)\s*=\s*NumDimensions\(\s*([\w.]+)\s*\)\s*;", top_level(inner))}
+        found += rank_refusals(inner, {**tensors, **each}, {**ranked, **local}, bound)
     return found
 
 
@@ -592,7 +636,8 @@ def kernel_checks(tflm, resolver_text):
         what = f"input {index}" if kind == "input" else f"output {index}"
         c.update({"text": f"LiteRT for Microcontrollers' kernel takes {what} of rank {said} only",
                   "source": {"id": "tflm-kernels", "section": "each Register_X()'s Prepare and Eval: the ranks a top-level "
-                             "TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows"}})
+                             "TF_LITE_ENSURE, TF_LITE_ENSURE_MSG or TF_LITE_ENSURE_EQ on NumDimensions allows, or an if "
+                             "on it that returns kTfLiteError does not refuse (in a loop over the inputs, for every input)"}})
         return c
     constant_groups = {}
     for op, indices in constant.items():
