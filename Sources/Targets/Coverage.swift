@@ -366,7 +366,7 @@ public enum Coverage {
                                                   refusingModel: true)
             {
                 f.status = .unsupported
-                f.reason = "\(check.text) (\(detail))"
+                f.reason = "\(check.text) (\(detail)); `delegate: cpu` runs it on the builtin kernels"
                 f.rule = "litert.xnnpack-prepare"
                 f.check = check
                 f.detail = detail
