@@ -406,7 +406,22 @@ def rank_refusals(body, tensors, ranked, bound):
             return None
         var = m.group(1) or m.group(2) or ranked.get(m.group(3))
         return tensors.get(var)
-    flipped = {"<=": ">=", ">=": "<=", "<": ">", ">": "<", "==": "=="}
+    flipped = {"<=": ">=", ">=": "<=", "<": ">", ">": "<", "==": "==", "!=": "!="}
+
+    def comparison(cond):
+        """(left, op, right) of a condition of one comparison, else None."""
+        if "&&" in cond or "||" in cond:
+            return None
+        c = re.fullmatch(r"(.+?)\s*(<=|>=|==|!=|<|>)\s*(.+)", cond, re.S)
+        return (c.group(1), c.group(2), c.group(3)) if c else None
+
+    def add(left, op, right):
+        """The ranks `R op N` (either way round) requires, when one side is a tensor's rank and the other a bound."""
+        t, n = tensor(left), bound(right)
+        if t is None or n is None:
+            t, n, op = tensor(right), bound(left), flipped[op]
+        if t is not None and n is not None and op != "!=":
+            found.append((t, *{"<=": (None, n), "<": (None, n - 1), ">=": (n, None), ">": (n + 1, None), "==": (n, n)}[op]))
     for m in re.finditer(r"\bTF_LITE_ENSURE(_MSG|_EQ)?\s*\(", flat):
         if not reached(body, flat, m.start()):
             continue
@@ -421,43 +436,28 @@ def rank_refusals(body, tensors, ranked, bound):
             cond = args[1]
             while cond.startswith("(") and closing(cond, 0, "()") == len(cond) - 1:
                 cond = cond[1:-1].strip()
-            if "&&" in cond or "||" in cond:
-                continue
-            c = re.fullmatch(r"(.+?)\s*(<=|>=|==|<|>)\s*(.+)", cond, re.S)
+            c = comparison(cond)
             if not c:
                 continue
-            left, op, right = c.group(1), c.group(2), c.group(3)
-        t, n = tensor(left), bound(right)
-        if t is None or n is None:
-            t, n, op = tensor(right), bound(left), flipped[op]
-        if t is None or n is None:
-            continue
-        lo, hi = {"<=": (None, n), "<": (None, n - 1), ">=": (n, None), ">": (n + 1, None), "==": (n, n)}[op]
-        found.append((t, lo, hi))
+            left, op, right = c
+        add(left, op, right)
     # `if (R op N) { … return kTfLiteError; }` (CONCATENATION's "does not currently support num dimensions > %d"):
     # the ranks the condition leaves are the ones taken. A block that returns anything else is not a refusal.
     for m in re.finditer(r"\bif\s*\(", flat):
         if not reached(body, flat, m.start()):
             continue
         close = closing(body, m.end() - 1, "()")
-        cond, rest = body[m.end():close].strip(), body[close + 1:]
-        if not rest.lstrip().startswith("{") or "&&" in cond or "||" in cond:
+        rest = body[close + 1:]
+        c = comparison(body[m.end():close].strip())
+        if not c or not rest.lstrip().startswith("{"):
             continue
         start = close + 1 + len(rest) - len(rest.lstrip())
         block = body[start:closing_brace(body, start) + 1]
         if not re.search(r"\breturn\s+kTfLiteError\s*;", block) or re.search(r"\breturn\b(?!\s+kTfLiteError\b)", block):
             continue
-        c = re.fullmatch(r"(.+?)\s*(<=|>=|==|!=|<|>)\s*(.+)", cond, re.S)
-        if not c:
-            continue
-        left, op, right = c.group(1), c.group(2), c.group(3)
-        t, n = tensor(left), bound(right)
-        if t is None or n is None:
-            t, n, op = tensor(right), bound(left), {**flipped, "!=": "!="}[op]
-        if t is None or n is None or op == "==":
-            continue
-        lo, hi = {">": (None, n), ">=": (None, n - 1), "<": (n, None), "<=": (n + 1, None), "!=": (n, n)}[op]
-        found.append((t, lo, hi))
+        left, op, right = c
+        # What the refused condition leaves: its negation.
+        add(left, {">": "<=", ">=": "<", "<": ">=", "<=": ">", "!=": "==", "==": "!="}[op], right)
     # A loop over the node's inputs from 0 (`for (int i = 0; i < num_inputs; ++i) { … AllocateTempInputTensor(node,
     # i) … }`): what its body refuses, it refuses for every input, input 0 among them.
     for m in re.finditer(r"\bfor\s*\(\s*int\s+(\w+)\s*=\s*0\s*;", flat):
