@@ -89,11 +89,11 @@ def split_constant_axis(g):
     return x, y
 
 
-def concatenation(shape):
-    """x joined with itself along axis 0."""
+def concatenation(shape, dtype=None):
+    """x joined with itself along axis 0 (float32, or `dtype`)."""
     def make(g):
-        x = g.tensor("x", shape)
-        y = g.tensor("y", [2 * shape[0]] + shape[1:])
+        x = g.tensor("x", shape, *([dtype] if dtype is not None else []))
+        y = g.tensor("y", [2 * shape[0]] + shape[1:], *([dtype] if dtype is not None else []))
         o = s.ConcatenationOptionsT()
         o.axis = 0
         g.op(OP.CONCATENATION, [x, x], [y], s.BuiltinOptions.ConcatenationOptions, o)
@@ -174,6 +174,8 @@ if __name__ == "__main__":
     xnnpack = OUT.parent / "xnnpack_ranks"
     write("concatenation_6d", concatenation([1, 2, 1, 2, 3, 2]), xnnpack)
     write("concatenation_7d", concatenation([1, 2, 1, 2, 1, 3, 2]), xnnpack)
+    # An int32 one XNNPACK refuses by type first: it runs on the builtin kernels, and LiteRT takes the model.
+    write("concatenation_7d_int32", concatenation([1, 2, 1, 2, 1, 3, 2], I32), xnnpack)
     write("expand_dims_6d_to_7d", expand_dims([2, 1, 2, 1, 3, 2]), xnnpack)
     write("add_7d", add([1, 2, 1, 2, 1, 3, 2]), xnnpack)
     onnx_model("pad_6d", "Pad", [1, 2, 3, 4, 2, 2], [1, 2, 3, 6, 2, 2], inputs={"pads": [0, 0, 0, 1, 0, 0] * 2})

@@ -358,12 +358,21 @@ public enum Coverage {
                 f.unchecked += uncheckedRestrictions(rs, names: [onnxKey])
             }
 
+            // The delegate's own refusal of the node, by operator `names` (it stays off the delegate).
+            func delegateRefusal(_ set: OperatorSet, _ names: [String]) -> (OperatorCheck, String)? {
+                failedCheck(set, node: node, names: names, analysis: analysis, constants: constants, values: values,
+                            nonzero: nonzero, dtypes: { dtypes[$0] ?? (set.format == .onnx ? onnxTypes[$0]?.name : nil) }, quantization: { quantization[$0] }, outside: outside, version: pinned,
+                            graphs: model.graphs, producer: producers,
+                            sizedByManifest: manifestSized, fileStatic: fileStatic)
+            }
             // A delegate that takes the node, then fails to prepare it, refuses the model (XNNPACK above 6-D), whatever
-            // the fallbacks of the node's other builtins (the rewritten 7-D Transpose's GATHER and RESHAPEs).
+            // the fallbacks of the node's other builtins (the rewritten 7-D Transpose's GATHER and RESHAPEs). A builtin
+            // the delegate refuses first (an int32 CONCATENATION: its type) runs on the builtin kernels instead.
+            let own = fused[i] == nil && model.format != .tflite ? ownBuiltins(node, analysis: analysis, catalogue: catalogue) : []
             if f.status == .supported, isLiteRT, let preparing,
-                let (check, detail) = failedCheck(preparing, node: node, names: f.builtins, analysis: analysis, constants: constants,
-                                                  ownBuiltins: fused[i] == nil ? ownBuiltins(node, analysis: analysis, catalogue: catalogue) : [],
-                                                  refusingModel: true)
+                let (check, detail) = f.builtins.lazy.filter({ preparing.contains($0) && delegateRefusal(preparing, [$0]) == nil })
+                    .compactMap({ failedCheck(preparing, node: node, names: [$0], analysis: analysis, constants: constants,
+                                              ownBuiltins: own, refusingModel: true) }).first
             {
                 f.status = .unsupported
                 f.reason = "\(check.text) (\(detail)); `delegate: cpu` runs it on the builtin kernels"
@@ -450,10 +459,7 @@ public enum Coverage {
                 }
                 let names = opSet.format == .onnx ? [onnxKey] : f.builtins
                 if f.status == .supported, model.format == .onnx || opSet.format == .tflite,
-                    let (check, detail) = failedCheck(opSet, node: node, names: names, analysis: analysis, constants: constants, values: values,
-                                                      nonzero: nonzero, dtypes: { dtypes[$0] ?? (opSet.format == .onnx ? onnxTypes[$0]?.name : nil) }, quantization: { quantization[$0] }, outside: outside, version: pinned,
-                                                      graphs: model.graphs, producer: producers,
-                                                      sizedByManifest: manifestSized, fileStatic: fileStatic)
+                    let (check, detail) = delegateRefusal(opSet, names)
                 {
                     f.status = .cpuFallback
                     f.reason = "\(check.text) (\(detail))"

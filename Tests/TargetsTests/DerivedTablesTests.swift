@@ -217,6 +217,9 @@ let derived = "Tests/Fixtures/catalogue/"
         #expect(try verdict(ranks + "concatenation_7d.tflite", "xnnpack") == ["CONCATENATION: unsupported litert.xnnpack-prepare"])
         #expect(try verdict(ranks + "concatenation_7d.tflite", "cpu").isEmpty)
         #expect(try verdict(ranks + "concatenation_6d.tflite", "xnnpack").isEmpty)
+        // An int32 CONCATENATION XNNPACK refuses by its type first: the builtin kernels run it, whatever its rank.
+        #expect(try verdict(ranks + "concatenation_7d_int32.tflite", nil).isEmpty)
+        #expect(try verdict(ranks + "concatenation_7d_int32.tflite", "xnnpack") == ["CONCATENATION: cpuFallback litert.xnnpack-ops"])
         #expect(try verdict(ranks + "add_7d.tflite", "xnnpack") == ["ADD: cpuFallback litert.xnnpack-ops"])
         #expect(try verdict(ranks + "add_7d.tflite", nil).isEmpty)
         #expect(try verdict("Tests/Fixtures/targets/tflm_ranks/transpose_7d.onnx", nil) == ["Transpose: unsupported litert.xnnpack-prepare"])

@@ -164,8 +164,11 @@ def test_check_refuses_exactly_the_models_xnnpack_fails_to_prepare(run, tmp_path
 
 def test_the_xnnpack_rank_fixtures_are_refused_as_measured():
     """The committed measurement: ai-edge-litert refuses the 7-D CONCATENATION with its default delegate only, and
-    runs the 7-D ADD (left to the builtin kernels) and the 6-D CONCATENATION (delegated)."""
+    runs the 7-D ADD (left to the builtin kernels), the 6-D CONCATENATION (delegated) and the 7-D int32 one (refused by
+    type first)."""
     ranks = REPO / "Tests" / "Fixtures" / "targets" / "xnnpack_ranks"
     builtin = {"experimental_op_resolver_type": OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES}
     assert [loads(ranks / "concatenation_7d.tflite"), loads(ranks / "concatenation_7d.tflite", **builtin)] == [False, True]
     assert loads(ranks / "add_7d.tflite") and loads(ranks / "concatenation_6d.tflite") and loads(ranks / "expand_dims_6d_to_7d.tflite")
+    # XNNPACK refuses an int32 CONCATENATION by its type before its rank matters.
+    assert loads(ranks / "concatenation_7d_int32.tflite")
