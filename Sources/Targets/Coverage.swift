@@ -97,6 +97,12 @@ public enum Coverage {
         // The TFLite set whose model-refusing checks bind: the delegate's, else the one the runtime applies itself.
         let preparing = (opSet ?? appliedByDefault?.operators.flatMap { catalogue.operatorSet($0) })
             .flatMap { $0.format == .tflite && $0.checks.contains(where: \.refusesModel) ? $0 : nil }
+        // Those checks alone, and the builtins they name: most nodes are none of them and cost nothing more.
+        let refusing = preparing.map { set in
+            var only = set
+            only.checks = set.checks.filter(\.refusesModel)
+            return (set: only, builtins: Set(only.checks.flatMap(\.operators)))
+        }
         // An ONNX model's values' element types, for the lowering (a Cast to its input's own type) and the checks on
         // the builtins its nodes become, and for an ONNX execution provider's element-type checks (CUDA's Where takes
         // no bool data); inferred here, where alone they are read.
@@ -368,12 +374,20 @@ public enum Coverage {
             // A delegate that takes the node, then fails to prepare it, refuses the model (XNNPACK above 6-D), whatever
             // the fallbacks of the node's other builtins (the rewritten 7-D Transpose's GATHER and RESHAPEs). A builtin
             // the delegate refuses first (an int32 CONCATENATION: its type) runs on the builtin kernels instead.
-            let own = fused[i] == nil && model.format != .tflite ? ownBuiltins(node, analysis: analysis, catalogue: catalogue) : []
-            if f.status == .supported, isLiteRT, let preparing,
-                let (check, detail) = f.builtins.lazy.filter({ preparing.contains($0) && delegateRefusal(preparing, [$0]) == nil })
-                    .compactMap({ failedCheck(preparing, node: node, names: [$0], analysis: analysis, constants: constants,
-                                              ownBuiltins: own, refusingModel: true) }).first
-            {
+            var prepareRefusal: (OperatorCheck, String)? = nil
+            if f.status == .supported, isLiteRT, let preparing, let refusing {
+                for b in f.builtins where refusing.builtins.contains(b) && preparing.contains(b) {
+                    let own = fused[i] == nil && model.format != .tflite ? ownBuiltins(node, analysis: analysis, catalogue: catalogue) : []
+                    if let r = failedCheck(refusing.set, node: node, names: [b], analysis: analysis, constants: constants,
+                                           ownBuiltins: own, refusingModel: true),
+                       delegateRefusal(preparing, [b]) == nil
+                    {
+                        prepareRefusal = r
+                        break
+                    }
+                }
+            }
+            if let (check, detail) = prepareRefusal {
                 f.status = .unsupported
                 f.reason = "\(check.text) (\(detail)); `delegate: cpu` runs it on the builtin kernels"
                 f.rule = "litert.xnnpack-prepare"
@@ -538,7 +552,7 @@ public enum Coverage {
         // An ONNX or Keras node judged by a TFLite set through the builtins it lowers to.
         let lowered = set.format == .tflite && node.builtinCode == nil
         // The checks whose failure refuses the model are asked for apart, before the others (see `refusingModel`).
-        for c in set.checks where c.applies(to: names) && c.refusesModel == refusingModel {
+        for c in set.checks where c.refusesModel == refusingModel && c.applies(to: names) {
             // A restriction of older releases binds only a runtime pinned before it (no pin: the newest release).
             if let before = c.before, version.map({ $0 >= before }) ?? true { continue }
             if let when = c.when, !when.holds(on: node) { continue }
