@@ -1,11 +1,12 @@
 import Diagnostics
 import Manifest
 import ModelFormats
+import Targets
 import YAMLSyntax
 
 /// Fixes that need the manifest's text and the model together, added to the Targets layer's diagnostics
-/// here (Targets sees neither the text nor the YAML tree): "add calibration data" for SW4010 and "fix the
-/// dynamic inputs" for SW4012.
+/// here (Targets sees neither the text nor the YAML tree): "add calibration data" for SW4010, "fix the
+/// dynamic inputs" for SW4012, and `delegate: cpu` for a LiteRT target XNNPACK, applied by default, fails (SW4004).
 enum TextFixes {
     static func add(_ ds: [Diagnostic], manifest m: Manifest, model: Model?, text: [UInt8]) -> [Diagnostic] {
         ds.map { d in
@@ -15,6 +16,13 @@ enum TextFixes {
             case .calibrationMissing:
                 if let edit = calibration(at: d.range, root: m.root, text: text) {
                     d.fixes = [Fix(title: "Add calibration data (calibration: data/calib/)", edits: [edit])]
+                }
+            case .operatorUnsupported where d.message.contains(Coverage.builtinKernelsWayOut):
+                // XNNPACK, applied by default, refuses the model: the builtin kernels alone run it.
+                if let root = m.root, let mapping = mapping(holdingValueAt: d.range, in: root, depth: 0),
+                   let edit = insert("delegate", "cpu", into: mapping, text: text)
+                {
+                    d.fixes = [Fix(title: "Run it on the builtin kernels (delegate: cpu)", edits: [edit], isPreferred: true)]
                 }
             case .dynamicShapes:
                 if let model, let edit = staticInputs(model, manifest: m, text: text) {

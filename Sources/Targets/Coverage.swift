@@ -389,7 +389,7 @@ public enum Coverage {
             }
             if let (check, detail) = prepareRefusal {
                 f.status = .unsupported
-                f.reason = "\(check.text) (\(detail)); `delegate: cpu` runs it on the builtin kernels"
+                f.reason = "\(check.text) (\(detail)); \(Self.builtinKernelsWayOut)"
                 f.rule = "litert.xnnpack-prepare"
                 f.check = check
                 f.detail = detail
@@ -535,6 +535,9 @@ public enum Coverage {
         let name = atenName(opType)
         return name.hasPrefix("aten.") ? String(name.dropFirst(5)) : name
     }
+
+    /// The way out of a delegate's prepare refusal, said in the reason; `Checking`'s TextFixes keys its fix on it.
+    public static let builtinKernelsWayOut = "`delegate: cpu` runs it on the builtin kernels"
 
     /// The first of `set`'s checks that applies to the node (by its operator `names`) and fails, with what
     /// fails. A check that cannot be decided (a shape inference did not reach) passes: only what is known is said.

@@ -19,6 +19,7 @@ let projectFiles: InMemoryFileSystem = {
     for name in TargetFixtures.names {
         binary["models/\(name)"] = Repository.bytes("Tests/Fixtures/targets/\(name)") ?? []
     }
+    binary["models/concatenation_7d.tflite"] = Repository.bytes("Tests/Fixtures/targets/xnnpack_ranks/concatenation_7d.tflite") ?? []
     binary["models/nan_weights.onnx"] = Repository.bytes("Tests/Fixtures/estimate/nan_weights.onnx") ?? []
     binary["models/pruned_cnn.onnx"] = Repository.bytes("Tests/Fixtures/estimate/pruned_cnn.onnx") ?? []
     binary["models/broken.onnx"] = Array("not a model, just text".utf8)

@@ -34,6 +34,19 @@ import TestSupport
         #expect(!after.contains(.yamlSyntax))
     }
 
+    /// XNNPACK, which LiteRT applies unless told otherwise, takes a 7-D CONCATENATION and fails to prepare it: the fix
+    /// names the builtin kernels, inserting the key or replacing `xnnpack`, and the model then runs.
+    @Test(arguments: [
+        "slipway: 1\nmodel: {path: models/concatenation_7d.tflite}\ntargets: {phone: {runtime: litert}}\n",
+        "slipway: 1\nmodel: {path: models/concatenation_7d.tflite}\ntargets:\n  phone:\n    runtime: litert\n",
+        "slipway: 1\nmodel: {path: models/concatenation_7d.tflite}\ntargets:\n  phone:\n    runtime: litert\n    delegate: xnnpack\n",
+    ])
+    func runOnTheBuiltinKernels(_ text: String) throws {
+        let (fixed, after) = try fixOnce(text, .operatorUnsupported)
+        #expect(fixed.contains("delegate: cpu"))
+        #expect(!after.contains(.operatorUnsupported) && !after.contains(.yamlSyntax))
+    }
+
     @Test func fixDynamicInputs() throws {
         let text = "slipway: 1\nmodel:\n  path: models/dynamic_batch.onnx\noptimize: {quantize: {weights: int8, activations: int8, calibration: data/calib/}}\ntargets: {mcu: {runtime: tflite-micro}}\n"
         let (fixed, after) = try fixOnce(text, .dynamicShapes)
