@@ -137,6 +137,20 @@ def onnx_model(name, op, shape, out, **kw):
     print(f"wrote {path.relative_to(OUT.parents[3])} ({path.stat().st_size} bytes)")
 
 
+def onnx_concat_7d():
+    """x joined with itself along axis 1, at 7-D, then Relu."""
+    import onnx
+    from onnx import TensorProto, helper
+    nodes = [helper.make_node("Concat", ["x", "x"], ["t"], name="concat", axis=1), helper.make_node("Relu", ["t"], ["y"], name="relu")]
+    g = helper.make_graph(nodes, "concat_7d", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 2, 2, 2, 2, 2])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 6, 2, 2, 2, 2, 2])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+    onnx.checker.check_model(m, full_check=True)
+    path = OUT / "concat_7d.onnx"
+    onnx.save(m, str(path))
+    print(f"wrote {path.relative_to(OUT.parents[3])} ({path.stat().st_size} bytes)")
+
+
 def onnx_split():
     """x [2, 4] → Split(axis 1) → the halves added: an ONNX Split's input 0 is its data, computed at run time, where
     TFLite's SPLIT takes its axis (which TFLite Micro takes only as a constant): the check naming SPLIT's input 0 must
@@ -178,4 +192,9 @@ if __name__ == "__main__":
     write("concatenation_7d_int32", concatenation([1, 2, 1, 2, 1, 3, 2], I32), xnnpack)
     write("expand_dims_6d_to_7d", expand_dims([2, 1, 2, 1, 3, 2]), xnnpack)
     write("add_7d", add([1, 2, 1, 2, 1, 3, 2]), xnnpack)
+    # onnx2tf keeps a 7-D Concat's and ReduceMean's rank (XNNPACK then fails to prepare them) and flattens a 7-D
+    # Softmax to 2-D (LiteRT runs it).
+    onnx_model("softmax_7d", "Softmax", [2, 3, 2, 2, 2, 2, 2], [2, 3, 2, 2, 2, 2, 2], axis=-1)
+    onnx_model("mean_7d", "ReduceMean", [2, 3, 2, 2, 2, 2, 2], [2, 3, 1, 2, 2, 2, 2], axes=[2], keepdims=1)
+    onnx_concat_7d()
     onnx_model("pad_6d", "Pad", [1, 2, 3, 4, 2, 2], [1, 2, 3, 6, 2, 2], inputs={"pads": [0, 0, 0, 1, 0, 0] * 2})

@@ -656,6 +656,9 @@ private struct Decoder {
             }
             catalogue.loweringRankRewrittenKeeps[op] = Set(try strings(v, "onnx_to_tflite.rank_rewritten_keeps.\(op)"))
         }
+        if let kept = low["rank_kept_above_6"] {
+            catalogue.loweringRankKeptAbove6 = Set(try strings(kept.objectValue?["operators"], "onnx_to_tflite.rank_kept_above_6.operators"))
+        }
         for (op, v) in low["rank_rewritten_builtins"]?.objectValue?.entries ?? [] {
             guard catalogue.loweringRankRewrittenAbove[op] != nil else {
                 throw fail("onnx_to_tflite.rank_rewritten_builtins.\(op)", "names an operator rank_rewritten_above does not")

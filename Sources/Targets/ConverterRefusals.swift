@@ -45,6 +45,16 @@ extension Coverage {
         return Set((catalogue.lowering[node.opType] ?? nil) ?? [])
     }
 
+    /// The builtins that carry an ONNX node's tensors at its rank above 6-D, as measured: those of onnx2tf's rewrite
+    /// that keep it (`rank_rewritten_keeps`), or the table's own for an operator measured to keep it
+    /// (`rank_kept_above_6`); none otherwise — onnx2tf flattens a 7-D Softmax to a 2-D SOFTMAX.
+    static func rankKeepingBuiltins(_ node: Node, analysis: GraphAnalysis?, catalogue: Catalogue) -> Set<String> {
+        if catalogue.loweringRankRewrittenKeeps[node.opType] != nil || catalogue.loweringRankKeptAbove6.contains(node.opType) {
+            return ownBuiltins(node, analysis: analysis, catalogue: catalogue)
+        }
+        return []
+    }
+
     /// Whether a `rank` check binds a node lowered to `builtins` (`own`: those its operator's table gives, not ones
     /// onnx2tf adds around it): by the upper bound on its data input (input 0) only, where every builtin the check
     /// concerns is the operator's own. onnx2tf keeps an operator's rank or raises it (a 1-D convolution's input becomes

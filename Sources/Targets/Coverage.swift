@@ -377,7 +377,7 @@ public enum Coverage {
             var prepareRefusal: (OperatorCheck, String)? = nil
             if f.status == .supported, isLiteRT, let preparing, let refusing {
                 for b in f.builtins where refusing.builtins.contains(b) && preparing.contains(b) {
-                    let own = fused[i] == nil && model.format != .tflite ? ownBuiltins(node, analysis: analysis, catalogue: catalogue) : []
+                    let own = fused[i] == nil && model.format != .tflite ? rankKeepingBuiltins(node, analysis: analysis, catalogue: catalogue) : []
                     if let r = failedCheck(refusing.set, node: node, names: [b], analysis: analysis, constants: constants,
                                            ownBuiltins: own, refusingModel: true),
                        delegateRefusal(preparing, [b]) == nil

@@ -9579,6 +9579,10 @@ enum EmbeddedCatalogue {
     "rank_rewritten_above": {"Transpose": 6},
     "rank_rewritten_keeps": {"Transpose": ["CONCATENATION"]},
     "rank_rewritten_builtins": {"Transpose": ["GATHER", "TRANSPOSE", "RESHAPE", "CONCATENATION"]},
+    "rank_kept_above_6": {
+      "operators": ["Concat", "ReduceMean", "Split"],
+      "measured": "onnx2tf 1.29.24 and TensorFlow 2.19 on Tests/Fixtures/targets/tflm_ranks/{concat_7d,mean_7d}.onnx and a 7-D Split: the builtin (CONCATENATION, MEAN, SPLIT) keeps the node's 7 dimensions; a 7-D Softmax (softmax_7d.onnx) is flattened to a 2-D SOFTMAX between RESHAPEs, so an operator not listed is not taken to keep its rank above 6"
+    },
     "recurrences": {
       "measured": "torch.onnx.export of nn.LSTM, nn.GRU and nn.RNN (16 features, hidden 8, batch first; one and two directions; zero and given initial states; 5 and 10 steps) and Tests/Fixtures/targets/recurrent_forms.onnx, converted by slipway convert with onnx2tf 1.29.24 and TensorFlow 2.19, float32 and full integer; one step: akiki-vad's GRU and silero-vad's LSTMs; without a bias (nn.LSTM/GRU/RNN(bias=False) exports, given a zero bias by the driver, and a zero bias: the same) and time-major (batch_first=False exports), float32 and, without a bias, full integer",
       "operators": {

@@ -223,6 +223,10 @@ let derived = "Tests/Fixtures/catalogue/"
         #expect(try verdict(ranks + "add_7d.tflite", "xnnpack") == ["ADD: cpuFallback litert.xnnpack-ops"])
         #expect(try verdict(ranks + "add_7d.tflite", nil).isEmpty)
         #expect(try verdict("Tests/Fixtures/targets/tflm_ranks/transpose_7d.onnx", nil) == ["Transpose: unsupported litert.xnnpack-prepare"])
+        // A lowered node binds only where onnx2tf was measured to keep the rank: a 7-D Concat, not a 7-D Softmax (a
+        // 2-D SOFTMAX between RESHAPEs in the file).
+        #expect(try verdict("Tests/Fixtures/targets/tflm_ranks/concat_7d.onnx", nil) == ["Concat: unsupported litert.xnnpack-prepare"])
+        #expect(try verdict("Tests/Fixtures/targets/tflm_ranks/softmax_7d.onnx", nil).isEmpty)
     }
 
     @Test func tfliteMicroRefusesHybridQuantization() {
