@@ -22,7 +22,7 @@ enum TextFixes {
                 if let root = m.root, let mapping = mapping(holdingValueAt: d.range, in: root, depth: 0),
                    let edit = insert("delegate", "cpu", into: mapping, text: text)
                 {
-                    d.fixes = [Fix(title: "Run it on the builtin kernels (delegate: cpu)", edits: [edit], isPreferred: true)]
+                    d.fixes = [Fix(title: Coverage.builtinKernelsFixTitle, edits: [edit], isPreferred: true)]
                 }
             case .dynamicShapes:
                 if let model, let edit = staticInputs(model, manifest: m, text: text) {

@@ -538,6 +538,8 @@ public enum Coverage {
 
     /// The way out of a delegate's prepare refusal, said in the reason; `Checking`'s TextFixes keys its fix on it.
     public static let builtinKernelsWayOut = "`delegate: cpu` runs it on the builtin kernels"
+    /// The title of the fix that takes that way out.
+    public static let builtinKernelsFixTitle = "Run it on the builtin kernels (delegate: cpu)"
 
     /// The first of `set`'s checks that applies to the node (by its operator `names`) and fails, with what
     /// fails. A check that cannot be decided (a shape inference did not reach) passes: only what is known is said.

@@ -737,7 +737,7 @@ private struct TargetContext {
             // Every refusal XNNPACK's: the builtin kernels run the model (`delegate: cpu`). A target naming no delegate
             // has the key inserted by Checking's TextFixes, which sees the YAML.
             let wayOut = unsupported.allSatisfy { $0.rule == "litert.xnnpack-prepare" }
-            let fixes = wayOut ? target.delegate.map { [Fix(title: "Run it on the builtin kernels (delegate: cpu)", edits: [TextEdit(range: $0.range, newText: "cpu")], isPreferred: true)] } ?? [] : []
+            let fixes = wayOut ? target.delegate.map { [Fix(title: Coverage.builtinKernelsFixTitle, edits: [TextEdit(range: $0.range, newText: "cpu")], isPreferred: true)] } ?? [] : []
             emit(rule, "\(unsupported.count) operator\(unsupported.count == 1 ? "" : "s") cannot run: \(list(unsupported))",
                  at: wayOut && target.delegate != nil ? delegateRange : runtimeRange, fixes: fixes)
         }
