@@ -94,14 +94,11 @@ public enum Coverage {
         let model = model.graphs.isEmpty ? analysis?.graphModel ?? model : model
         let isLiteRT = runtime.name == "litert" || runtime.name == "tflite-micro"
         let opSet = delegate?.operators.flatMap { catalogue.operatorSet($0) }
-        // The TFLite set whose model-refusing checks bind: the delegate's, else the one the runtime applies itself.
-        let preparing = (opSet ?? appliedByDefault?.operators.flatMap { catalogue.operatorSet($0) })
-            .flatMap { $0.format == .tflite && $0.checks.contains(where: \.refusesModel) ? $0 : nil }
-        // Those checks alone, and the builtins they name: most nodes are none of them and cost nothing more.
-        let refusing = preparing.map { set in
-            var only = set
-            only.checks = set.checks.filter(\.refusesModel)
-            return (set: only, builtins: Set(only.checks.flatMap(\.operators)))
+        // The TFLite set whose model-refusing checks bind (the delegate's, else the one the runtime applies itself), with
+        // the builtins those checks name: most nodes are none of them and cost nothing more.
+        let preparing = (opSet ?? appliedByDefault?.operators.flatMap { catalogue.operatorSet($0) }).flatMap { set in
+            let refusing = Set(set.checks.filter(\.refusesModel).flatMap(\.operators))
+            return set.format == .tflite && !refusing.isEmpty ? (set: set, builtins: refusing) : nil
         }
         // An ONNX model's values' element types, for the lowering (a Cast to its input's own type) and the checks on
         // the builtins its nodes become, and for an ONNX execution provider's element-type checks (CUDA's Where takes
@@ -375,12 +372,12 @@ public enum Coverage {
             // the fallbacks of the node's other builtins (the rewritten 7-D Transpose's GATHER and RESHAPEs). A builtin
             // the delegate refuses first (an int32 CONCATENATION: its type) runs on the builtin kernels instead.
             var prepareRefusal: (OperatorCheck, String)? = nil
-            if f.status == .supported, isLiteRT, let preparing, let refusing {
-                for b in f.builtins where refusing.builtins.contains(b) && preparing.contains(b) {
+            if f.status == .supported, isLiteRT, let preparing {
+                for b in f.builtins where preparing.builtins.contains(b) && preparing.set.contains(b) {
                     let own = fused[i] == nil && model.format != .tflite ? rankKeepingBuiltins(node, analysis: analysis, catalogue: catalogue) : []
-                    if let r = failedCheck(refusing.set, node: node, names: [b], analysis: analysis, constants: constants,
+                    if let r = failedCheck(preparing.set, node: node, names: [b], analysis: analysis, constants: constants,
                                            ownBuiltins: own, refusingModel: true),
-                       delegateRefusal(preparing, [b]) == nil
+                       delegateRefusal(preparing.set, [b]) == nil
                     {
                         prepareRefusal = r
                         break
@@ -581,7 +578,7 @@ public enum Coverage {
                     return (c, "\(label) '\(v)' has \(c.rankWords(rank))\(lowered ? ", which the converter keeps" : "")")
                 }
             case .tensorRanks:
-                // A lowered node by its own builtins only, which carry its tensors at their rank (onnx2tf keeps ranks).
+                // A lowered node by the builtins measured to carry its tensors at its rank (`rankKeepingBuiltins`).
                 if lowered, !rankBindsLowered(c, builtins: names, own: ownBuiltins) { continue }
                 guard let hi = c.max else { continue }
                 let tensors = node.inputs.map { ("input", $0) } + node.outputs.map { ("output", $0) }

@@ -528,7 +528,7 @@ RANK_VAR = re.compile(r"const int (\w+) = (?:NumDimensions\(&(\w+)\)|(\w+)\.dims
 
 
 def rank_bounds(body, max_dims):
-    """[(side, index, min, max, line offset)]: the ranks a Visit function refuses a node for, on each input or output
+    """[(side, index, min, max)]: the ranks a Visit function refuses a node for, on each input or output
     it binds: a CheckTensorShape (an exact rank, or a min and max), and an `if` on a tensor's NumDimensions or
     dims->size whose block returns kTfLiteError (SLICE's and STRIDED_SLICE's `num_dims > XNN_MAX_TENSOR_DIMS` only
     logs, so it refuses nothing)."""
@@ -547,7 +547,7 @@ def rank_bounds(body, max_dims):
             sys.exit(f"{DELEGATE}: a CheckTensorShape whose bounds are not read: {m.group(0)[:120]}")
         if m.group(1) not in sides:
             sys.exit(f"{DELEGATE}: a CheckTensorShape on {m.group(1)}, bound to no input or output")
-        out.append((*sides[m.group(1)], lo, hi, m.start()))
+        out.append((*sides[m.group(1)], lo, hi))
     local = {m.group(1): m.group(2) or m.group(3) for m in RANK_VAR.finditer(text)}
     for m in RANK_IF.finditer(text):
         what, op, bound = m.group(1), m.group(2), number(m.group(3))
@@ -556,10 +556,9 @@ def rank_bounds(body, max_dims):
         if tensor not in sides or "return kTfLiteError;" not in block(text, m.end() - 1):
             continue
         lo, hi = {"<": (bound, None), ">": (None, bound), "!=": (bound, bound)}[op]
-        out.append((*sides[tensor], lo, hi, m.start()))
+        out.append((*sides[tensor], lo, hi))
     # Every tensor has rank 0 or more: a lower bound of 0 bounds nothing.
-    out = [(side, k, lo if lo else None, hi, at) for side, k, lo, hi, at in out]
-    return out
+    return [(side, k, lo if lo else None, hi) for side, k, lo, hi in out]
 
 
 def rank_checks(text, by_fn, max_dims):
@@ -570,9 +569,9 @@ def rank_checks(text, by_fn, max_dims):
     for fn, ops in sorted(by_fn.items()):
         body = function(text, fn)
         bounds = rank_bounds(body, max_dims)
-        for side, k, lo, hi, _ in bounds:
+        for side, k, lo, hi in bounds:
             groups.setdefault((side, k, lo, hi), set()).update(ops)
-        if not any(hi is not None and hi <= max_dims and k == 0 for _, k, _, hi, _ in bounds):
+        if not any(hi is not None and hi <= max_dims and k == 0 for _, k, _, hi in bounds):
             claimed += ops
     out = []
     for (side, k, lo, hi), ops in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1], g[0][2] or 0, g[0][3] or 0)):
@@ -804,8 +803,6 @@ def main():
                                                "static DEQUANTIZE and DENSIFY unpacked with their consumers"},
         "tensor_types": ["float32", "float16", "int8", "uint8"],
         "operators": sorted(types),
-        # The model-refusing check first: a node of several builtins (an ONNX node lowered) is refused when one of
-        # them is, whatever the others' fallbacks.
         "checks": [defined_ranks_check(claimed, max_dims)] + ranks + checks_for(types) + quantization_rows(quant),
     }
     sets = ops["operator_sets"]
