@@ -107,6 +107,8 @@ public struct ManifestChecker: Sendable {
             }
             // The last test of each target (records beside the artifacts): files and digests only, no model work.
             diagnostics += TestRecordFindings.diagnostics(manifest: doc.manifest, manifestPath: path, text: bytes)
+            // The last failed conversion of each target (records beside the artifacts), the same way.
+            diagnostics += ConversionFailureFindings.diagnostics(manifest: doc.manifest, manifestPath: path)
             if let modelHalf, i < modelHalf.documents.count { diagnostics += modelHalf.documents[i] }
         }
         let suppressions = Suppressions(index: file.lineIndex)

@@ -551,6 +551,7 @@ extension ExternalConverter {
         ]).serialized().utf8))
         let fingerprint = fp.finalize()
         if !options.force, let previous = upToDate(output: output, report: report, fingerprint: fingerprint) {
+            ConversionFailures.clear(output: output)
             progress(ConversionProgress(target: target, phase: "up to date", fraction: 1))
             return ConversionReport(outputPath: output, reportPath: report, upToDate: true, json: previous)
         }
@@ -599,8 +600,12 @@ extension ExternalConverter {
         guard exit.succeeded else {
             let tail = ChildProcess.tail(of: logPath, lines: 20)
             // A driver's own refusal (its last "slipway: " line) is the error; the log's tail is the tool's noise.
-            if let said = tail.split(separator: "\n").last(where: { $0.hasPrefix("slipway: ") }) {
-                throw ConversionError(.toolFailed, "\(said.dropFirst("slipway: ".count)); \(plan.tool.name) stopped (\(exit.summary)), its log is \(logPath)")
+            let said = tail.split(separator: "\n").last(where: { $0.hasPrefix("slipway: ") }).map { String($0.dropFirst("slipway: ".count)) }
+            // Kept for `check`, which errs on the target while the model and the settings are these.
+            ConversionFailures.record(output: output, target: target, converter: plan.tool.name, settings: plan.settings,
+                                      sourceSHA: sourceSHA, reason: said ?? "\(plan.tool.name) failed (\(exit.summary))", log: logPath)
+            if let said {
+                throw ConversionError(.toolFailed, "\(said); \(plan.tool.name) stopped (\(exit.summary)), its log is \(logPath)")
             }
             throw ConversionError(.toolFailed, "\(plan.tool.name) failed (\(exit.summary)); its log is \(logPath)\(tail.isEmpty ? "" : ", ending:\n" + tail)")
         }
@@ -668,6 +673,7 @@ extension ExternalConverter {
             unlink(report)
             throw error
         }
+        ConversionFailures.clear(output: output)
         progress(ConversionProgress(target: target, phase: "done", fraction: 1))
         return ConversionReport(outputPath: output, reportPath: report, upToDate: false, json: json)
     }

@@ -252,6 +252,13 @@ func posixWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int { write(fd,
 
 /// Path checks on the real disk: what a path resolves to, and whether two paths are one file.
 public enum PathSafety {
+    /// A small file's bytes (a record beside an artifact), or nil when it is missing, not regular, `limit` bytes or
+    /// more, or cannot be read whole.
+    public static func contents(_ path: String, limit: Int) -> [UInt8]? {
+        guard let size = fileSize(path), size < limit, let bytes = try? readFile(path, limit: size), bytes.count == size else { return nil }
+        return bytes
+    }
+
     /// The canonical path (symbolic links resolved), or nil when it does not exist.
     public static func realPath(_ path: String) -> String? {
         guard let p = realpath(path, nil) else { return nil }

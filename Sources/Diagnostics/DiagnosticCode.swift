@@ -64,6 +64,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case ggufUnsupported = "SW4019"
     case restrictionUnchecked = "SW4020"
     case conversionDeviates = "SW4021"
+    case lastConversionFailed = "SW4022"
 
     // Estimate findings: the Compression engine on the model's real weights, through Estimation.
     case betterGranularity = "SW5001"
@@ -150,6 +151,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .ggufUnsupported: "GGUF content the llama.cpp release cannot load"
         case .restrictionUnchecked: "Operator restrictions Slipway does not check"
         case .conversionDeviates: "The converted model computes otherwise than the source"
+        case .lastConversionFailed: "The target's last conversion failed, and nothing it depends on changed"
         case .modelInputUnknown: "The model has no input of that name"
         case .modelInputShape: "Input shape does not fit the model's input"
         case .modelInputValue: "Input value given for an input that is not a scalar"

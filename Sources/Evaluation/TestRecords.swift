@@ -150,8 +150,8 @@ public struct TestRecord: Sendable, Equatable {
         guard let modelRel = manifest.model?.path?.value else { return nil }
         let modelPath = Containment.destination(modelRel, folder: folder)
         let artifact = Containment.destination(Converter.outputPath(target: target, manifest: manifest, modelPath: modelPath), folder: folder)
-        guard let size = PathSafety.fileSize(path(artifact: artifact)), size < 16 << 20,
-              let b = readAll(path(artifact: artifact), size: size), let j = try? JSONValue.parse(bytes: b), let r = parse(j)
+        guard let b = PathSafety.contents(path(artifact: artifact), limit: 16 << 20), let j = try? JSONValue.parse(bytes: b),
+              let r = parse(j)
         else { return nil }
         var stale: [String] = []
         if Provenance.sha256(ofFile: artifact) != r.artifactSHA { stale.append("the artifact changed since it was tested") }
@@ -167,20 +167,5 @@ public struct TestRecord: Sendable, Equatable {
         }
         if feeds(manifest) != r.feeds { stale.append("model.inputs or test.preprocess changed since the last test") }
         return (r, stale)
-    }
-
-    static func readAll(_ path: String, size: Int) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var out = [UInt8](repeating: 0, count: size)
-        var filled = 0
-        while filled < size {
-            let n = out.withUnsafeMutableBytes { read(fd, $0.baseAddress.map { $0 + filled }, size - filled) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { break }
-            filled += n
-        }
-        return filled == size ? out : nil
     }
 }

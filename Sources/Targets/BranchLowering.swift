@@ -81,7 +81,7 @@ extension Coverage {
                 }
                 continue
             }
-            if let refusal = fused.refusals[i] ?? converterRefusal(n, analysis: analysis) {
+            if let refusal = fused.refusals[i] ?? converterRefusal(n, tensors: tensors, analysis: analysis) {
                 out.refused = out.refused ?? (refusal.rule, "\(n.opType) '\(displayName(n, i))', which onnx2tf cannot convert: \(refusal.reason)")
                 continue
             }

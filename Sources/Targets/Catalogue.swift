@@ -561,9 +561,13 @@ public struct Catalogue: Sendable {
     /// The builtins of such a rewrite that still carry the operator's own tensors at its rank: the 7-D Transpose's
     /// last CONCATENATION writes its 7-D output (measured: Tests/Fixtures/targets/tflm_ranks/transpose_7d.onnx).
     public var loweringRankRewrittenKeeps: [String: Set<String>] = [:]
-    /// ONNX operators whose builtins onnx2tf was measured to write at the node's rank above 6-D (Concat, ReduceMean,
-    /// Split; a 7-D Softmax it flattens to 2-D): what a check above 6-D on a lowered node may take as kept.
-    public var loweringRankKeptAbove6: Set<String> = []
+    /// Per ONNX operator measured on a 7-D tensor (`rank_above_6_measured`), the builtins of onnx2tf's file that
+    /// carry a tensor above 6-D (a Concat's CONCATENATION; of a Softmax only the RESHAPEs around its 2-D SOFTMAX):
+    /// what a check above 6-D on a lowered node may take as kept. An operator absent was not measured.
+    public var loweringRankKeptAbove6: [String: Set<String>] = [:]
+    /// ONNX operators whose every 7-D form measured converted to Select TF ops (Softplus: FlexSoftplus, though
+    /// EXP, ADD and LOG at 6-D), with those ops: above 6-D the converter writes no builtin file for them.
+    public var loweringFlexAbove6: [String: [String]] = [:]
     /// The builtins such a rewrite writes (GATHER, TRANSPOSE, RESHAPE, CONCATENATION for the 7-D Transpose).
     public var loweringRankRewrittenBuiltins: [String: [String]] = [:]
     /// How a recurrence's lowering grows with its steps, directions and states (`onnx_to_tflite.recurrences`).

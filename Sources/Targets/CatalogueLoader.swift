@@ -544,6 +544,9 @@ private struct Decoder {
                 case "flex":
                     lowering[op] = .some(nil)
                     notes[op] = notes[op] ?? "measured: every node test of it needed Select TF ops"
+                case "none":
+                    lowering[op] = .some(nil)
+                    notes[op] = notes[op] ?? "measured: TensorFlow's converter has neither a builtin nor a Select TF op for it"
                 default:
                     // onnx2tf failed on every node test: that says nothing of the operator, which stays unknown.
                     continue
@@ -656,8 +659,24 @@ private struct Decoder {
             }
             catalogue.loweringRankRewrittenKeeps[op] = Set(try strings(v, "onnx_to_tflite.rank_rewritten_keeps.\(op)"))
         }
-        if let kept = low["rank_kept_above_6"] {
-            catalogue.loweringRankKeptAbove6 = Set(try strings(kept.objectValue?["operators"], "onnx_to_tflite.rank_kept_above_6.operators"))
+        if let measured = low["rank_above_6_measured"] {
+            let m = try object(measured, "onnx_to_tflite.rank_above_6_measured")
+            _ = try source(m["source"], "onnx_to_tflite.rank_above_6_measured.source", sources: sources)
+            var flex: [String: [String]] = [:]
+            var converted: Set<String> = []
+            for (name, v) in try object(m["cases"], "onnx_to_tflite.rank_above_6_measured.cases").entries {
+                let p = "onnx_to_tflite.rank_above_6_measured.cases.\(name)"
+                let e = try object(v, p)
+                let op = try string(e["operator"], "\(p).operator")
+                if e["kept"] != nil {
+                    converted.insert(op)
+                    catalogue.loweringRankKeptAbove6[op, default: []].formUnion(try strings(e["kept"], "\(p).kept"))
+                } else if e["flex"] != nil {
+                    flex[op, default: []] += try strings(e["flex"], "\(p).flex")
+                }  // a form onnx2tf failed on says nothing of the rank
+            }
+            // Refused above 6-D only where no form of the operator converted to builtins.
+            for (op, ops) in flex where !converted.contains(op) { catalogue.loweringFlexAbove6[op] = Array(Set(ops)).sorted() }
         }
         for (op, v) in low["rank_rewritten_builtins"]?.objectValue?.entries ?? [] {
             guard catalogue.loweringRankRewrittenAbove[op] != nil else {

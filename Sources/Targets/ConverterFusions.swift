@@ -34,7 +34,10 @@ extension Coverage {
         for i in depthwiseAfterAffine(nodes, links, tensors: tensors, analysis: analysis) where lowered[i] == nil {
             lowered[i] = (explicitlyPadded(nodes[i], analysis: analysis) ? ["PAD"] : []) + ["CONV_2D"]
         }
-        return ConverterLowering(lowered: lowered, deviations: clips.deviations, refusals: clips.refusals)
+        let biases = transposeConvolutionBiases(nodes, links, tensors: tensors)
+        for i in biases.adds where lowered[i] == nil { lowered[i] = [] }
+        return ConverterLowering(lowered: lowered, deviations: clips.deviations, refusals: clips.refusals,
+                                 inputRanks: biases.ranks)
     }
 
     /// What the converter makes of one graph across its nodes: the builtins of each node a pattern spans, the nodes
@@ -43,6 +46,9 @@ extension Coverage {
         var lowered: [Int: [String]] = [:]
         var deviations: [Int: String] = [:]
         var refusals: [Int: (rule: String, reason: String)] = [:]
+        /// Builtin inputs a fusion gives a rank the node's own do not say, by node index: builtin → input → (rank,
+        /// what made it). A ConvTranspose's TRANSPOSE_CONV with an Add after it fused as a [1, 1, 1, C] bias.
+        var inputRanks: [Int: [String: [Int: (rank: Int, why: String)]]] = [:]
 
         subscript(_ i: Int) -> [String]? { lowered[i] }
     }
@@ -381,6 +387,36 @@ extension Coverage {
             }
         }
         return folded
+    }
+
+    /// The Adds of a per-channel constant [1, C, 1, 1] after a ConvTranspose whose only reader they are (PaddleOCR's
+    /// export writes the transposed convolution's bias so): the converter fuses the ADD into the TRANSPOSE_CONV as its
+    /// bias, keeping the constant's rank — a [1, 1, 1, C] bias, which XNNPACK refuses (VisitTransposeConvNode takes a
+    /// 1-D one) —, with the node's own bias, if any, added in. Measured with onnx2tf 1.29.24 and TensorFlow 2.19:
+    /// ppocrv4-det's two (ai-edge-litert 2.3.0 leaves both TRANSPOSE_CONVs to its builtin kernels), and a one-node
+    /// model with and without its own bias (that alone is a [C] bias). The Adds, and the ConvTransposes' bias rank.
+    static func transposeConvolutionBiases(
+        _ nodes: [Node], _ links: NodeLinks, tensors: [String: ConstantTensor]
+    ) -> (adds: Set<Int>, ranks: [Int: [String: [Int: (rank: Int, why: String)]]]) {
+        var adds = Set<Int>()
+        var ranks: [Int: [String: [Int: (rank: Int, why: String)]]] = [:]
+        let (producer, readers, graphOutputs) = (links.producer, links.readCount, links.graphOutputs)
+        for (i, add) in nodes.enumerated() where add.opType == "Add" && isDefaultDomain(add) && add.inputs.count == 2 {
+            for (product, bias) in [(add.inputs[0], add.inputs[1]), (add.inputs[1], add.inputs[0])] {
+                guard let c = producer[product], nodes[c].opType == "ConvTranspose", isDefaultDomain(nodes[c]),
+                      nodes[c].inputs.count > 1, let w = tensors[nodes[c].inputs[1]], w.shape.count == 4,
+                      let b = tensors[bias], b.shape.count == 4, b.shape[0] == 1, b.shape[2] == 1, b.shape[3] == 1,
+                      readers[product] == 1, !graphOutputs.contains(product) else { continue }
+                // Channels out: the weights' second dimension times the groups.
+                var group = 1
+                if case .int(let g)? = nodes[c].attributes["group"], g > 0, g <= Int64(Int32.max) { group = Int(g) }
+                guard b.shape[1] == w.shape[1].multipliedReportingOverflow(by: group).partialValue else { continue }
+                adds.insert(i)
+                ranks[c] = ["TRANSPOSE_CONV": [3: (4, "the Add '\(add.name)' after it, fused as a [1, 1, 1, C] bias")]]
+                break
+            }
+        }
+        return (adds, ranks)
     }
 
     /// TensorFlow's converter writes an exporter's one-hot encoding (JAX's `one_hot`, a byte model's input) as one

@@ -5,8 +5,16 @@ import ModelFormats
 /// Measured against onnx2tf 1.29.24 with TensorFlow 2.19.
 extension Coverage {
     /// Why onnx2tf cannot convert `node` (with the rule that says so), or nil when nothing here refuses it.
-    static func converterRefusal(_ node: Node, analysis: GraphAnalysis?) -> (rule: String, reason: String)? {
+    static func converterRefusal(
+        _ node: Node, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
+    ) -> (rule: String, reason: String)? {
         guard isDefaultDomain(node) else { return nil }
+        // Pow.py compares a constant exponent with 2, then 3, through `np.squeeze(e) == 2` in an `and`: for a 1-D
+        // exponent of more than one element that is an array's truth value, which raises (measured: the node test
+        // test_pow_types_float32_int32's [1, 2, 3]; a 7-D Pow by a [2] exponent, measure_rank_above_6.py).
+        if node.opType == "Pow", node.inputs.count > 1, let e = tensors[node.inputs[1]], e.shape.count == 1, e.elementCount > 1 {
+            return ("litert.onnx-pow-exponent", "its exponent '\(node.inputs[1])' is a constant of \(e.elementCount) elements, whose comparison with 2 in onnx2tf's Pow.py raises (\"The truth value of an array with more than one element is ambiguous\")")
+        }
         if node.opType == "Conv", let detail = stridedDilation(node, analysis: analysis) {
             return ("litert.onnx-strided-dilation", "\(detail): TensorFlow's convolution refuses a stride above 1 with a dilation above 1")
         }
@@ -42,17 +50,24 @@ extension Coverage {
     static func ownBuiltins(_ node: Node, analysis: GraphAnalysis?, catalogue: Catalogue) -> Set<String> {
         if let above = catalogue.loweringRankRewrittenAbove[node.opType], let x = node.inputs.first,
            let rank = analysis?.shapes[x]?.count, rank > above { return catalogue.loweringRankRewrittenKeeps[node.opType] ?? [] }
+        // A Split of given sizes is a STRIDED_SLICE per part, each reading the node's data (`lower`).
+        if sizedSplit(node, analysis: analysis) { return ["STRIDED_SLICE"] }
         return Set((catalogue.lowering[node.opType] ?? nil) ?? [])
     }
 
-    /// The builtins that carry an ONNX node's tensors at its rank above 6-D, as measured: those of onnx2tf's rewrite
-    /// that keep it (`rank_rewritten_keeps`), or the table's own for an operator measured to keep it
-    /// (`rank_kept_above_6`); none otherwise — onnx2tf flattens a 7-D Softmax to a 2-D SOFTMAX.
+    /// The builtins that carry an ONNX node's tensors at its rank above 6-D, as measured on 7-D one-node models
+    /// (`rank_above_6_measured`): a Concat's CONCATENATION, the 7-D Transpose's CONCATENATION, GATHER and RESHAPEs;
+    /// of a Softmax only the RESHAPEs around the 2-D SOFTMAX onnx2tf flattens it to. None for an operator not measured.
     static func rankKeepingBuiltins(_ node: Node, analysis: GraphAnalysis?, catalogue: Catalogue) -> Set<String> {
-        if catalogue.loweringRankRewrittenKeeps[node.opType] != nil || catalogue.loweringRankKeptAbove6.contains(node.opType) {
-            return ownBuiltins(node, analysis: analysis, catalogue: catalogue)
-        }
-        return []
+        catalogue.loweringRankKeptAbove6[node.opType] ?? []
+    }
+
+    /// The Select TF ops onnx2tf's file has for `node` when its data input is above 6-D and every 7-D form of its
+    /// operator measured converted so (Softplus: FlexSoftplus; EXP, ADD and LOG at 6-D), with that rank; nil otherwise.
+    static func flexAbove6(_ node: Node, analysis: GraphAnalysis?, catalogue: Catalogue) -> (ops: [String], rank: Int)? {
+        guard let ops = catalogue.loweringFlexAbove6[node.opType], let x = node.inputs.first, !x.isEmpty,
+              let rank = analysis?.shapes[x]?.count, rank > 6 else { return nil }
+        return (ops, rank)
     }
 
     /// Whether a `rank` check binds a node lowered to `builtins` (`own`: those its operator's table gives, not ones

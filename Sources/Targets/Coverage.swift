@@ -50,6 +50,8 @@ public struct UncheckedRestriction: Sendable, Hashable {
 public struct UndecidedCheck: Sendable, Hashable {
     public var check: OperatorCheck
     public var detail: String
+    /// Why Slipway cannot decide it, said after the constraint.
+    public var cause = "which holds on a value computed at run time that Slipway cannot check"
 }
 
 /// Operator coverage of one model on one target.
@@ -245,7 +247,7 @@ public enum Coverage {
                     f.rule = "litert.onnx-if-branches"
                 }
             case (.onnx, true):
-                if let refusal = fused.refusals[i] ?? converterRefusal(node, analysis: analysis) {
+                if let refusal = fused.refusals[i] ?? converterRefusal(node, tensors: mainTensors, analysis: analysis) {
                     f.status = .unsupported
                     f.reason = "onnx2tf cannot convert it: \(refusal.reason)"
                     f.rule = refusal.rule
@@ -269,6 +271,10 @@ public enum Coverage {
                         f.status = .unsupported
                         f.reason = "\(check.text) (input '\(node.inputs[0])' has \(check.rankWords(rank)), which onnx2tf keeps): it writes a Select TF op instead, which LiteRT runs only with the Flex delegate"
                         f.rule = "litert.converter-rank"
+                    } else if fused[i] == nil, let (flex, rank) = flexAbove6(node, analysis: analysis, catalogue: catalogue) {
+                        f.status = .unsupported
+                        f.reason = "input '\(node.inputs[0])' has rank \(rank): above 6 dimensions onnx2tf's file has \(flex.joined(separator: ", ")) for it (measured on a 7-D \(node.opType)), a Select TF op, which LiteRT runs only with the Flex delegate"
+                        f.rule = "litert.onnx-above-6d"
                     }
                 }
             case (.keras, true):
@@ -366,7 +372,9 @@ public enum Coverage {
                 failedCheck(set, node: node, names: names, analysis: analysis, constants: constants, values: values,
                             nonzero: nonzero, dtypes: { dtypes[$0] ?? (set.format == .onnx ? onnxTypes[$0]?.name : nil) }, quantization: { quantization[$0] }, outside: outside, version: pinned,
                             graphs: model.graphs, producer: producers,
-                            sizedByManifest: manifestSized, fileStatic: fileStatic)
+                            sizedByManifest: manifestSized, fileStatic: fileStatic,
+                            floatingPoint: { onnxTypes[$0]?.isFloatingPoint == true },
+                            loweredRanks: fused.inputRanks[i] ?? [:])
             }
             // A delegate that takes the node, then fails to prepare it, refuses the model (XNNPACK above 6-D), whatever
             // the fallbacks of the node's other builtins (the rewritten 7-D Transpose's GATHER and RESHAPEs). A builtin
@@ -390,6 +398,18 @@ public enum Coverage {
                 f.rule = "litert.xnnpack-prepare"
                 f.check = check
                 f.detail = detail
+            } else if f.status == .supported, isLiteRT, let preparing, model.format == .onnx, fused[i] == nil,
+                      catalogue.loweringRankKeptAbove6[node.opType] == nil, catalogue.loweringFlexAbove6[node.opType] == nil,
+                      let b = f.builtins.first(where: { preparing.builtins.contains($0) && preparing.set.contains($0) }),
+                      let check = preparing.set.checks.first(where: { $0.refusesModel && $0.applies(to: [b]) }), let hi = check.max,
+                      let (label, v, rank) = (node.inputs.map { ("input", $0) } + node.outputs.map { ("output", $0) }).lazy
+                          .compactMap({ t in analysis?.shapes[t.1].map { (t.0, t.1, $0.count) } }).first(where: { $0.2 > hi })
+            {
+                // Above 6-D on an operator not measured there: whether onnx2tf's file keeps the rank on a builtin the
+                // delegate takes is not known — said, not judged.
+                f.undecided.append(UndecidedCheck(
+                    check: check, detail: "\(label) '\(v)' has \(rank) dimensions; its \(b)",
+                    cause: "whether onnx2tf's file keeps a rank above 6 on the builtin was not measured for the operator (onnx_to_tflite.rank_above_6_measured)"))
             }
 
             if let opSet, f.status == .supported {
@@ -541,6 +561,7 @@ public enum Coverage {
     /// The first of `set`'s checks that applies to the node (by its operator `names`) and fails, with what
     /// fails. A check that cannot be decided (a shape inference did not reach) passes: only what is known is said.
     /// `refusingModel`: the checks whose failure refuses the model (`OperatorCheck.refusesModel`), else the others.
+    /// `floatingPoint`: whether a value is floating-point (an ONNX node's inferred type), where `valueTypes` is not given.
     static func failedCheck(
         _ set: OperatorSet, node: Node, names: [String], analysis: GraphAnalysis?, constants: Set<String>,
         values: (String) -> [Float]? = { _ in nil }, nonzero: (String) -> Float? = { _ in nil },
@@ -548,7 +569,8 @@ public enum Coverage {
         outside: (String, Int?, Int?) -> Float? = { _, _, _ in nil }, version: VersionNumber? = nil, graphs: [Graph] = [], producer: (String) -> Node? = { _ in nil },
         sizedByManifest: Bool = false, fileStatic: Bool = false, loweredActivations: String? = nil,
         floatInFullInteger: Set<String> = [], valueTypes: [String: DType] = [:], ownBuiltins: Set<String> = [],
-        refusingModel: Bool = false
+        refusingModel: Bool = false, floatingPoint: (String) -> Bool = { _ in false },
+        loweredRanks: [String: [Int: (rank: Int, why: String)]] = [:]
     ) -> (OperatorCheck, String)? {
         func input(_ i: Int) -> String? { i < node.inputs.count && !node.inputs[i].isEmpty ? node.inputs[i] : nil }
         // An ONNX or Keras node judged by a TFLite set through the builtins it lowers to.
@@ -561,6 +583,16 @@ public enum Coverage {
             if !c.bindsLowered, lowered { continue }
             switch c.kind {
             case .rank:
+                // A builtin input a fusion gives a known rank (a ConvTranspose's TRANSPOSE_CONV with the Add after it
+                // fused as a [1, 1, 1, C] bias, input 3): judged at that rank.
+                if lowered, c.outputs.isEmpty,
+                   let (b, known) = names.lazy.compactMap({ b in c.operators.contains(b) ? loweredRanks[b]?[c.input].map { (b, $0) } : nil }).first
+                {
+                    if c.max.map({ known.rank > $0 }) == true || c.min.map({ known.rank < $0 }) == true {
+                        return (c, "input \(c.input) of its \(b) has \(c.rankWords(known.rank)): \(known.why)")
+                    }
+                    continue
+                }
                 // A TFLite set's ranks are its builtins' own tensors; a node lowered to builtins is judged as
                 // `rankBindsLowered` says (onnx2tf keeps a Transpose's, a Slice's or a Pad's rank: a 6-D TRANSPOSE, a
                 // 5-D STRIDED_SLICE measured).
@@ -589,7 +621,12 @@ public enum Coverage {
                 }
             case .constantInputs:
                 for i in c.inputs {
-                    if let v = input(i), !constants.contains(v) { return (c, "input \(i) '\(v)' is computed at run time") }
+                    guard let v = input(i), !constants.contains(v) else { continue }
+                    // A builtin's parameter inputs (axes, paddings, shape, perm, begin and end) are integers: a lowered
+                    // node's floating-point input at that index is its data (a variadic Mean's second term, a Split's
+                    // input 0), which onnx2tf does not pass there.
+                    if lowered, floatingPoint(v) || valueTypes[v]?.isFloatingPoint == true { continue }
+                    return (c, "input \(i) '\(v)' is computed at run time")
                 }
             case .attributeValues:
                 guard let name = c.attribute else { continue }
@@ -1010,6 +1047,15 @@ public enum Coverage {
         return "#\(i)"
     }
 
+    /// A Split whose part sizes are given (input 1, or opset 11's `split`) along a data input of known shape:
+    /// onnx2tf writes it as one STRIDED_SLICE per part (Split.py).
+    static func sizedSplit(_ node: Node, analysis: GraphAnalysis?) -> Bool {
+        guard node.opType == "Split", isDefaultDomain(node) else { return false }
+        let sized = node.inputs.count > 1 && !node.inputs[1].isEmpty || node.attributes["split"] != nil
+        guard sized, let x = node.inputs.first else { return false }
+        return analysis?.shapes[x] != nil
+    }
+
     /// The TFLite builtins an ONNX node becomes: `.none` when the table has no entry, `.some(nil)` when it
     /// says there is no builtin, `[]` when the converter folds the node away.
     static func lower(
@@ -1100,8 +1146,7 @@ public enum Coverage {
             // per part, to keep TensorFlow's converter from a SplitV it would need Flex for (Split.py; measured:
             // layout-cdla's Splits); given only the number of parts (opset 18's num_outputs), one SPLIT (measured:
             // silero-vad-ifless's).
-            let sized = node.inputs.count > 1 && !node.inputs[1].isEmpty || node.attributes["split"] != nil
-            if sized, let x = node.inputs.first, analysis?.shapes[x] != nil {
+            if sizedSplit(node, analysis: analysis) {
                 return .some(Array(repeating: "STRIDED_SLICE", count: max(1, node.outputs.filter { !$0.isEmpty }.count)))
             }
         case "Slice":

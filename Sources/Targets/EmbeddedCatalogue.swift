@@ -83,6 +83,12 @@ enum EmbeddedCatalogue {
       "title": "LiteRT for Microcontrollers (tensorflow/tflite-micro README and docs)",
       "url": "https://ai.google.dev/edge/litert/microcontrollers/overview"
     },
+    "onnx2tf-rank-measured": {
+      "title": "onnx2tf and LiteRT, run: one-node ONNX models on a 7-D tensor converted by onnx2tf.convert and loaded in ai-edge-litert with and without its default delegate",
+      "url": "https://github.com/PINTO0309/onnx2tf/tree/1.29.24",
+      "revision": "onnx2tf 1.29.24, tensorflow 2.19.0, ai-edge-litert 2.3.0",
+      "derived_by": "scripts/catalogue/measure_rank_above_6.py"
+    },
     "onnx2tf-measured": {
       "title": "onnx2tf, run: the builtins onnx2tf.convert writes for ONNX's backend node tests of each operator (the onnx wheel's onnx/backend/test/data/node)",
       "url": "https://github.com/onnx/onnx/tree/v1.19.1/onnx/backend/test/data/node",
@@ -102,6 +108,11 @@ enum EmbeddedCatalogue {
     "onnx2tf-clip": {
       "title": "onnx2tf's Clip lowering (onnx2tf/ops/Clip.py: a bound is written when it is a constant, or the upper one when the lower is not; a bound computed at run time is otherwise left out)",
       "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Clip.py",
+      "revision": "onnx2tf 1.29.24"
+    },
+    "onnx2tf-pow": {
+      "title": "onnx2tf's Pow lowering (onnx2tf/ops/Pow.py: a constant exponent of 2 or 3 written as multiplications)",
+      "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Pow.py",
       "revision": "onnx2tf 1.29.24"
     },
     "onnx2tf-lstm": {
@@ -3414,6 +3425,19 @@ enum EmbeddedCatalogue {
       }
     },
     {
+      "id": "litert.onnx-pow-exponent",
+      "code": "SW4004",
+      "runtimes": [
+        "litert",
+        "tflite-micro"
+      ],
+      "text": "onnx2tf's Pow compares a constant exponent with 2 and with 3 (to write a square or a cube as multiplications) through `np.squeeze(exponent) == 2` inside an `and`: for a 1-D exponent of more than one element that is an array's truth value, and the conversion raises (\"The truth value of an array with more than one element is ambiguous\"). A scalar exponent, or one of another rank, converts. Measured with onnx2tf 1.29.24: the node test test_pow_types_float32_int32 and a 7-D Pow by a [2] exponent.",
+      "source": {
+        "id": "onnx2tf-pow",
+        "section": "Pow.py: make_node, the `input_tensor_2.ndim == 1 and np.squeeze(input_tensor_2) == 2` comparison"
+      }
+    },
+    {
       "id": "litert.onnx-lstm-states",
       "code": "SW4004",
       "runtimes": [
@@ -3424,6 +3448,19 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "onnx2tf-lstm",
         "section": "LSTM.py: make_node's forward_initial_state and backward_initial_state"
+      }
+    },
+    {
+      "id": "litert.onnx-above-6d",
+      "code": "SW4004",
+      "runtimes": [
+        "litert",
+        "tflite-micro"
+      ],
+      "text": "Above 6 dimensions onnx2tf and TensorFlow's converter write some operators that have builtins at lower ranks as Select TF ops (a 7-D Softplus becomes FlexSoftplus; EXP, ADD and LOG at 6-D), which LiteRT runs only with the Flex delegate and TFLite Micro not at all. Measured per operator on one-node 7-D models; an operator is refused so only where every 7-D form measured converted to Select TF ops.",
+      "source": {
+        "id": "onnx2tf-rank-measured",
+        "section": "onnx_to_tflite.rank_above_6_measured in Schemas/targets/operators.json"
       }
     },
     {
@@ -9541,7 +9578,10 @@ enum EmbeddedCatalogue {
       "If": null,
       "Scan": null,
       "RoiAlign": null,
-      "Unique": null
+      "Unique": null,
+      "ReduceL1": ["ABS", "SUM"],
+      "ReduceL2": ["SQUARE", "SUM", "SQRT"],
+      "ReduceLogSumExp": ["REDUCE_MAX", "SUB", "EQUAL", "SELECT_V2", "SUB", "EXP", "SUM", "LOG", "ADD"]
     },
     "special": {
       "ArgMax": "and a RESHAPE when keepdims is 1, the default (measured: test_argmax_keepdims_random, test_argmax_no_keepdims_example)",
@@ -9572,6 +9612,9 @@ enum EmbeddedCatalogue {
       "TopK": "and a CAST of the indices to int64; largest 0 is a NEG before and after (measured: test_top_k, test_top_k_smallest)",
       "Transpose": "above 6-D, onnx2tf's transpose_with_flexing_deterrence writes RESHAPEs, a GATHER and TRANSPOSEs of lower rank, so that TensorFlow's converter, which writes TRANSPOSE for at most 6 dimensions other than 1, never sees it (measured: Tests/Fixtures/targets/tflm_ranks/transpose_7d.onnx, GATHER 2, RESHAPE 2, TRANSPOSE 2, CONCATENATION 1)",
       "Where": "SELECT when the three inputs have one shape (measured: test_where_example), SELECT_V2 when they broadcast",
+      "ReduceL1": "measured with constant axes on 4-D and 7-D one-node models (scripts/catalogue/measure_rank_above_6.py's form); onnx2tf fails on the node tests' 3-D [3, 2, 2] tensors",
+      "ReduceL2": "measured with constant axes on 4-D and 7-D one-node models (scripts/catalogue/measure_rank_above_6.py's form); onnx2tf fails on the node tests' 3-D [3, 2, 2] tensors",
+      "ReduceLogSumExp": "the maximum subtracted first, for stability (a SELECT where it is infinite); measured with constant axes on 4-D and 7-D one-node models (scripts/catalogue/measure_rank_above_6.py's form); onnx2tf fails on the node tests' 3-D [3, 2, 2] tensors, and its float64 ones need Select TF ops",
       "[]": "folded into a neighbouring operator or removed by the converter",
       "float_in_full_integer": "COS, SIN, SQRT, SQUARE",
       "null": "no builtin: needs Select TF ops (Flex) or a custom operator"
@@ -9579,10 +9622,6 @@ enum EmbeddedCatalogue {
     "rank_rewritten_above": {"Transpose": 6},
     "rank_rewritten_keeps": {"Transpose": ["CONCATENATION"]},
     "rank_rewritten_builtins": {"Transpose": ["GATHER", "TRANSPOSE", "RESHAPE", "CONCATENATION"]},
-    "rank_kept_above_6": {
-      "operators": ["Concat", "ReduceMean", "Split"],
-      "measured": "onnx2tf 1.29.24 and TensorFlow 2.19 on Tests/Fixtures/targets/tflm_ranks/{concat_7d,mean_7d}.onnx and a 7-D Split: the builtin (CONCATENATION, MEAN, SPLIT) keeps the node's 7 dimensions; a 7-D Softmax (softmax_7d.onnx) is flattened to a 2-D SOFTMAX between RESHAPEs, so an operator not listed is not taken to keep its rank above 6"
-    },
     "recurrences": {
       "measured": "torch.onnx.export of nn.LSTM, nn.GRU and nn.RNN (16 features, hidden 8, batch first; one and two directions; zero and given initial states; 5 and 10 steps) and Tests/Fixtures/targets/recurrent_forms.onnx, converted by slipway convert with onnx2tf 1.29.24 and TensorFlow 2.19, float32 and full integer; one step: akiki-vad's GRU and silero-vad's LSTMs; without a bias (nn.LSTM/GRU/RNN(bias=False) exports, given a zero bias by the driver, and a zero bias: the same) and time-major (batch_first=False exports), float32 and, without a bias, full integer",
       "operators": {
@@ -9619,6 +9658,303 @@ enum EmbeddedCatalogue {
       },
       "given_state": {"STRIDED_SLICE": 1},
       "one_step": {"node": {"RESHAPE": 1}, "direction": {}, "transpose": ["RESHAPE"]}
+    },
+    "rank_above_6_measured": {
+      "source": {
+        "id": "onnx2tf-rank-measured",
+        "section": "one-node models on a 7-D float32 tensor (scripts/catalogue/measure_rank_above_6.py, opset 17) converted with onnx2tf 1.29.24 (tensorflow 2.19.0), run in ai-edge-litert 2.3.0 with its default delegate (XNNPACK) and with its builtin kernels alone"
+      },
+      "cases": {
+        "Abs": {"operator": "Abs", "builtins": ["ABS"], "kept": ["ABS"], "litert": "runs", "builtin_kernels": "runs"},
+        "Acos": {"operator": "Acos", "fails": "ConverterError: error: 'tf.Acos' op is neither a custom op nor a flex op"},
+        "Add": {"operator": "Add", "builtins": ["ADD"], "kept": ["ADD"], "litert": "runs", "builtin_kernels": "runs"},
+        "Add:constant": {"operator": "Add", "builtins": ["ADD"], "kept": ["ADD"], "litert": "runs", "builtin_kernels": "runs"},
+        "And": {"operator": "And", "builtins": ["LOGICAL_AND"], "kept": ["LOGICAL_AND"], "litert": "runs", "builtin_kernels": "runs"},
+        "ArgMax": {
+          "operator": "ArgMax",
+          "builtins": ["ARG_MAX", "RESHAPE"],
+          "kept": ["ARG_MAX", "RESHAPE"],
+          "litert": "runs",
+          "builtin_kernels": "runs"
+        },
+        "ArgMin": {
+          "operator": "ArgMin",
+          "builtins": ["ARG_MIN", "RESHAPE"],
+          "kept": ["ARG_MIN", "RESHAPE"],
+          "litert": "runs",
+          "builtin_kernels": "runs"
+        },
+        "Asin": {"operator": "Asin", "fails": "ConverterError: error: 'tf.Asin' op is neither a custom op nor a flex op"},
+        "Atan": {"operator": "Atan", "flex": ["FlexAtan"]},
+        "Cast": {"operator": "Cast", "builtins": ["CAST"], "kept": ["CAST"], "litert": "runs", "builtin_kernels": "runs"},
+        "Ceil": {"operator": "Ceil", "builtins": ["CEIL"], "kept": ["CEIL"], "litert": "runs", "builtin_kernels": "runs"},
+        "Clip": {"operator": "Clip", "builtins": ["RELU_N1_TO_1"], "kept": ["RELU_N1_TO_1"], "litert": "runs", "builtin_kernels": "runs"},
+        "Concat": {
+          "operator": "Concat",
+          "builtins": ["CONCATENATION"],
+          "kept": ["CONCATENATION"],
+          "litert": "refused: failed to delegate CONCATENATION node #0Node number 1 (TfLiteXNNPackDelegate) failed to prepare.",
+          "builtin_kernels": "runs"
+        },
+        "Cos": {"operator": "Cos", "builtins": ["COS"], "kept": ["COS"], "litert": "runs", "builtin_kernels": "runs"},
+        "CumSum": {"operator": "CumSum", "builtins": ["CUMSUM"], "kept": ["CUMSUM"], "litert": "runs", "builtin_kernels": "runs"},
+        "Div": {"operator": "Div", "builtins": ["DIV"], "kept": ["DIV"], "litert": "runs", "builtin_kernels": "runs"},
+        "Div:constant": {"operator": "Div", "builtins": ["MUL"], "kept": ["MUL"], "litert": "runs", "builtin_kernels": "runs"},
+        "Einsum": {"operator": "Einsum", "flex": ["FlexBatchMatMulV2"]},
+        "Elu": {"operator": "Elu", "builtins": ["ELU"], "kept": ["ELU"], "litert": "runs", "builtin_kernels": "runs"},
+        "Equal": {"operator": "Equal", "builtins": ["EQUAL"], "kept": ["EQUAL"], "litert": "runs", "builtin_kernels": "runs"},
+        "Equal:constant": {"operator": "Equal", "builtins": ["EQUAL"], "kept": ["EQUAL"], "litert": "runs", "builtin_kernels": "runs"},
+        "Erf": {"operator": "Erf", "flex": ["FlexErf"]},
+        "Exp": {"operator": "Exp", "builtins": ["EXP"], "kept": ["EXP"], "litert": "runs", "builtin_kernels": "runs"},
+        "Expand": {
+          "operator": "Expand",
+          "builtins": ["BROADCAST_TO"],
+          "kept": ["BROADCAST_TO"],
+          "litert": "runs",
+          "builtin_kernels": "runs"
+        },
+        "Flatten": {"operator": "Flatten", "builtins": ["RESHAPE"], "kept": ["RESHAPE"], "litert": "runs", "builtin_kernels": "runs"},
+        "Floor": {"operator": "Floor", "builtins": ["FLOOR"], "kept": ["FLOOR"], "litert": "runs", "builtin_kernels": "runs"},
+        "Gather": {"operator": "Gather", "builtins": ["GATHER"], "kept": ["GATHER"], "litert": "runs", "builtin_kernels": "runs"},
+        "Gather:scalar": {"operator": "Gather", "builtins": ["GATHER"], "kept": ["GATHER"], "litert": "runs", "builtin_kernels": "runs"},
+        "Greater": {"operator": "Greater", "builtins": ["GREATER"], "kept": ["GREATER"], "litert": "runs", "builtin_kernels": "runs"},
+        "Greater:constant": {"operator": "Greater", "builtins": ["GREATER"], "kept": ["GREATER"], "litert": "runs", "builtin_kernels": "runs"},
+        "GreaterOrEqual": {
+          "operator": "GreaterOrEqual",
+          "builtins": ["GREATER_EQUAL"],
+          "kept": ["GREATER_EQUAL"],
+          "litert": "runs",
+          "builtin_kernels": "runs"
+        },
+        "GreaterOrEqual:constant": {
+          "operator": "GreaterOrEqual",
+          "builtins": ["GREATER_EQUAL"],
+          "kept": ["GREATER_EQUAL"],
+          "litert": "runs",
+          "builtin_kernels": "runs"
+        },
+        "HardSigmoid": {
+          "operator": "HardSigmoid",
+          "builtins": ["ADD", "MUL", "RELU_0_TO_1"],
+          "kept": ["ADD", "MUL", "RELU_0_TO_1"],
+          "litert": "runs",
+          "builtin_kernels": "runs"
+        },
+        "HardSwish": {"operator": "HardSwish", "builtins": ["ADD", "MUL"], "kept": ["ADD", "MUL"], "litert": "runs", "builtin_kernels": "runs"},
+        "Identity": {"operator": "Identity", "builtins": [], "kept": [], "litert": "runs", "builtin_kernels": "runs"},
+        "IsNaN": {"operator": "IsNaN", "builtins": ["NOT_EQUAL"], "kept": ["NOT_EQUAL"], "litert": "runs", "builtin_kernels": "runs"},
+        "LayerNormalization": {
+          "operator": "LayerNormalization",
+          "builtins": ["ADD", "BROADCAST_TO", "MEAN", "MUL", "RSQRT", "SQUARED_DIFFERENCE", "SUB"],
+          "kept": ["ADD", "BROADCAST_TO", "MEAN", "MUL", "RSQRT", "SQUARED_DIFFERENCE", "SUB"],
+          "litert": "refused: failed to delegate MEAN node #0failed to delegate MEAN node #3Node number 11 (TfLiteXNNPackDelegate) failed to prepare.",
+          "builtin_kernels": "runs"
+        },
+        "LeakyRelu": {"operator": "LeakyRelu", "builtins": ["LEAKY_RELU"], "kept": ["LEAKY_RELU"], "litert": "runs", "builtin_kernels": "runs"},
+        "Less": {"operator": "Less", "builtins": ["LESS"], "kept": ["LESS"], "litert": "runs", "builtin_kernels": "runs"},
+        "Less:constant": {"operator": "Less", "builtins": ["LESS"], "kept": ["LESS"], "litert": "runs", "builtin_kernels": "runs"},
+        "LessOrEqual": {
+          "operator": "LessOrEqual",
+          "builtins": ["LESS_EQUAL"],
+          "kept": ["LESS_EQUAL"],
+          "litert": "runs",
+          "builtin_kernels": "runs"
+        },
+        "LessOrEqual:constant": {
+          "operator": "LessOrEqual",
+          "builtins": ["LESS_EQUAL"],
+          "kept": ["LESS_EQUAL"],
+          "litert": "runs",
+          "builtin_kernels": "runs"
+        },
+        "Log": {"operator": "Log", "builtins": ["LOG"], "kept": ["LOG"], "litert": "runs", "builtin_kernels": "runs"},
+        "LogSoftmax": {
+          "operator": "LogSoftmax",
+          "builtins": ["LOG_SOFTMAX"],
+          "kept": ["LOG_SOFTMAX"],
+          "litert": "runs",
+          "builtin_kernels": "runs"
+        },
+        "MatMul": {
+          "operator": "MatMul",
+          "builtins": ["FULLY_CONNECTED"],
+          "kept": ["FULLY_CONNECTED"],
+          "litert": "refused: failed to delegate FULLY_CONNECTED node #0Node number 1 (TfLiteXNNPackDelegate) failed to prepare.",
+          "builtin_kernels": "runs"
+        },
+        "MatMul:batched": {"operator": "MatMul", "flex": ["FlexBatchMatMulV2"]},
+        "Max": {"operator": "Max", "builtins": ["MAXIMUM"], "kept": ["MAXIMUM"], "litert": "runs", "builtin_kernels": "runs"},
+        "Max:constant": {"operator": "Max", "builtins": ["MAXIMUM"], "kept": ["MAXIMUM"], "litert": "runs", "builtin_kernels": "runs"},
+        "Mean": {
+          "operator": "Mean",
+          "builtins": ["MEAN", "PACK"],
+          "kept": ["MEAN", "PACK"],
+          "litert": "refused: failed to delegate MEAN node #1Node number 2 (TfLiteXNNPackDelegate) failed to prepare.",
+          "builtin_kernels": "runs"
+        },
+        "Min": {"operator": "Min", "builtins": ["MINIMUM"], "kept": ["MINIMUM"], "litert": "runs", "builtin_kernels": "runs"},
+        "Min:constant": {"operator": "Min", "builtins": ["MINIMUM"], "kept": ["MINIMUM"], "litert": "runs", "builtin_kernels": "runs"},
+        "Mod": {"operator": "Mod", "builtins": ["FLOOR_MOD"], "kept": ["FLOOR_MOD"], "litert": "runs", "builtin_kernels": "runs"},
+        "Mul": {"operator": "Mul", "builtins": ["MUL"], "kept": ["MUL"], "litert": "runs", "builtin_kernels": "runs"},
+        "Mul:constant": {"operator": "Mul", "builtins": ["MUL"], "kept": ["MUL"], "litert": "runs", "builtin_kernels": "runs"},
+        "Neg": {"operator": "Neg", "builtins": ["NEG"], "kept": ["NEG"], "litert": "runs", "builtin_kernels": "runs"},
+        "Not": {"operator": "Not", "builtins": ["LOGICAL_NOT"], "kept": ["LOGICAL_NOT"], "litert": "runs", "builtin_kernels": "runs"},
+        "Or": {"operator": "Or", "builtins": ["LOGICAL_OR"], "kept": ["LOGICAL_OR"], "litert": "runs", "builtin_kernels": "runs"},
+        "PRelu": {
+          "operator": "PRelu",
+          "builtins": ["ABS", "ADD", "MUL", "RELU", "SUB"],
+          "kept": ["ABS", "ADD", "MUL", "RELU", "SUB"],
+          "litert": "runs",
+          "builtin_kernels": "runs"
+        },
+        "Pad": {"operator": "Pad", "flex": ["FlexPad"]},
+        "Pow": {"operator": "Pow", "builtins": ["POW"], "kept": ["POW"], "litert": "runs", "builtin_kernels": "runs"},
+        "Pow:constant": {
+          "operator": "Pow",
+          "fails": "ValueError: The truth value of an array with more than one element is ambiguous. Use a.any() or a.all()"
+        },
+        "Reciprocal": {"operator": "Reciprocal", "builtins": ["DIV"], "kept": ["DIV"], "litert": "runs", "builtin_kernels": "runs"},
+        "ReduceL1": {
+          "operator": "ReduceL1",
+          "builtins": ["ABS", "SUM"],
+          "kept": ["ABS", "SUM"],
+          "litert": "refused: failed to delegate SUM node #1Node number 2 (TfLiteXNNPackDelegate) failed to prepare.",
+          "builtin_kernels": "runs"
+        },
+        "ReduceL2": {
+          "operator": "ReduceL2",
+          "builtins": ["SQRT", "SQUARE", "SUM"],
+          "kept": ["SQRT", "SQUARE", "SUM"],
+          "litert": "refused: failed to delegate SUM node #1Node number 3 (TfLiteXNNPackDelegate) failed to prepare.",
+          "builtin_kernels": "runs"
+        },
+        "ReduceLogSum": {
+          "operator": "ReduceLogSum",
+          "builtins": ["LOG", "SUM"],
+          "kept": ["LOG", "SUM"],
+          "litert": "refused: failed to delegate SUM node #0Node number 2 (TfLiteXNNPackDelegate) failed to prepare.",
+          "builtin_kernels": "runs"
+        },
+        "ReduceLogSumExp": {
+          "operator": "ReduceLogSumExp",
+          "builtins": ["ADD", "BROADCAST_TO", "EQUAL", "EXP", "LOG", "REDUCE_MAX", "SELECT", "SUB", "SUM"],
+          "kept": ["ADD", "BROADCAST_TO", "EQUAL", "EXP", "LOG", "REDUCE_MAX", "SELECT", "SUB", "SUM"],
+          "litert": "refused: failed to delegate STABLEHLO_CASE node #0failed to delegate SUM node #7Node number 10 (TfLiteXNNPackDelegate) failed to prepare.",
+          "builtin_kernels": "runs"
+        },
+        "ReduceMax": {
+          "operator": "ReduceMax",
+          "builtins": ["REDUCE_MAX"],
+          "kept": ["REDUCE_MAX"],
+          "litert": "refused: failed to delegate STABLEHLO_CASE node #0Node number 1 (TfLiteXNNPackDelegate) failed to prepare.",
+          "builtin_kernels": "runs"
+        },
+        "ReduceMean": {
+          "operator": "ReduceMean",
+          "builtins": ["MEAN"],
+          "kept": ["MEAN"],
+          "litert": "refused: failed to delegate MEAN node #0Node number 1 (TfLiteXNNPackDelegate) failed to prepare.",
+          "builtin_kernels": "runs"
+        },
+        "ReduceMean:keepdims_0": {
+          "operator": "ReduceMean",
+          "builtins": ["MEAN"],
+          "kept": ["MEAN"],
+          "litert": "refused: failed to delegate MEAN node #0Node number 1 (TfLiteXNNPackDelegate) failed to prepare.",
+          "builtin_kernels": "runs"
+        },
+        "ReduceMin": {
+          "operator": "ReduceMin",
+          "builtins": ["REDUCE_MIN"],
+          "kept": ["REDUCE_MIN"],
+          "litert": "refused: failed to delegate ADD node #0Node number 1 (TfLiteXNNPackDelegate) failed to prepare.",
+          "builtin_kernels": "runs"
+        },
+        "ReduceProd": {
+          "operator": "ReduceProd",
+          "builtins": ["REDUCE_PROD"],
+          "kept": ["REDUCE_PROD"],
+          "litert": "runs",
+          "builtin_kernels": "runs"
+        },
+        "ReduceSum": {
+          "operator": "ReduceSum",
+          "builtins": ["SUM"],
+          "kept": ["SUM"],
+          "litert": "refused: failed to delegate SUM node #0Node number 1 (TfLiteXNNPackDelegate) failed to prepare.",
+          "builtin_kernels": "runs"
+        },
+        "ReduceSumSquare": {
+          "operator": "ReduceSumSquare",
+          "builtins": ["SQUARE", "SUM"],
+          "kept": ["SQUARE", "SUM"],
+          "litert": "refused: failed to delegate SUM node #1Node number 2 (TfLiteXNNPackDelegate) failed to prepare.",
+          "builtin_kernels": "runs"
+        },
+        "Relu": {"operator": "Relu", "builtins": ["RELU"], "kept": ["RELU"], "litert": "runs", "builtin_kernels": "runs"},
+        "Reshape": {"operator": "Reshape", "builtins": ["RESHAPE"], "kept": ["RESHAPE"], "litert": "runs", "builtin_kernels": "runs"},
+        "Reshape:to_3d": {"operator": "Reshape", "builtins": ["RESHAPE"], "kept": ["RESHAPE"], "litert": "runs", "builtin_kernels": "runs"},
+        "Round": {"operator": "Round", "builtins": ["ROUND"], "kept": ["ROUND"], "litert": "runs", "builtin_kernels": "runs"},
+        "Selu": {
+          "operator": "Selu",
+          "builtins": ["ELU", "GREATER", "MUL", "SELECT"],
+          "kept": ["ELU", "GREATER", "MUL", "SELECT"],
+          "litert": "runs",
+          "builtin_kernels": "runs"
+        },
+        "Sigmoid": {"operator": "Sigmoid", "builtins": ["LOGISTIC"], "kept": ["LOGISTIC"], "litert": "runs", "builtin_kernels": "runs"},
+        "Sign": {"operator": "Sign", "builtins": ["SIGN"], "kept": ["SIGN"], "litert": "runs", "builtin_kernels": "runs"},
+        "Sin": {"operator": "Sin", "builtins": ["SIN"], "kept": ["SIN"], "litert": "runs", "builtin_kernels": "runs"},
+        "Slice": {"operator": "Slice", "flex": ["FlexStridedSlice"]},
+        "Softmax": {
+          "operator": "Softmax",
+          "builtins": ["RESHAPE", "SOFTMAX"],
+          "kept": ["RESHAPE"],
+          "litert": "runs",
+          "builtin_kernels": "runs"
+        },
+        "Softplus": {"operator": "Softplus", "flex": ["FlexSoftplus"]},
+        "Softsign": {"operator": "Softsign", "flex": ["FlexSoftsign"]},
+        "Split": {"operator": "Split", "flex": ["FlexStridedSlice"]},
+        "Sqrt": {"operator": "Sqrt", "builtins": ["SQRT"], "kept": ["SQRT"], "litert": "runs", "builtin_kernels": "runs"},
+        "Squeeze": {"operator": "Squeeze", "builtins": ["RESHAPE"], "kept": ["RESHAPE"], "litert": "runs", "builtin_kernels": "runs"},
+        "Sub": {"operator": "Sub", "builtins": ["SUB"], "kept": ["SUB"], "litert": "runs", "builtin_kernels": "runs"},
+        "Sub:constant": {"operator": "Sub", "builtins": ["SUB"], "kept": ["SUB"], "litert": "runs", "builtin_kernels": "runs"},
+        "Sum": {"operator": "Sum", "builtins": ["ADD_N"], "kept": ["ADD_N"], "litert": "runs", "builtin_kernels": "runs"},
+        "Tan": {"operator": "Tan", "flex": ["FlexTan"]},
+        "Tanh": {"operator": "Tanh", "builtins": ["TANH"], "kept": ["TANH"], "litert": "runs", "builtin_kernels": "runs"},
+        "Tile": {"operator": "Tile", "builtins": ["TILE"], "kept": ["TILE"], "litert": "runs", "builtin_kernels": "runs"},
+        "TopK": {
+          "operator": "TopK",
+          "builtins": ["CAST", "TOPK_V2"],
+          "kept": ["CAST", "TOPK_V2"],
+          "litert": "runs",
+          "builtin_kernels": "runs"
+        },
+        "Transpose": {
+          "operator": "Transpose",
+          "builtins": ["CONCATENATION", "GATHER", "RESHAPE", "TRANSPOSE"],
+          "kept": ["CONCATENATION", "GATHER", "RESHAPE"],
+          "litert": "refused: failed to delegate CONCATENATION node #6Node number 8 (TfLiteXNNPackDelegate) failed to prepare.",
+          "builtin_kernels": "runs"
+        },
+        "Trilu": {
+          "operator": "Trilu",
+          "builtins": ["BROADCAST_TO", "GREATER_EQUAL", "LOGICAL_AND", "NEG", "SELECT", "ZEROS_LIKE"],
+          "kept": ["BROADCAST_TO", "SELECT", "ZEROS_LIKE"],
+          "litert": "runs",
+          "builtin_kernels": "runs"
+        },
+        "Unsqueeze": {"operator": "Unsqueeze", "builtins": ["RESHAPE"], "kept": ["RESHAPE"], "litert": "runs", "builtin_kernels": "runs"},
+        "Where": {"operator": "Where", "builtins": ["SELECT"], "kept": ["SELECT"], "litert": "runs", "builtin_kernels": "runs"},
+        "Xor": {
+          "operator": "Xor",
+          "builtins": ["LOGICAL_AND", "LOGICAL_NOT", "LOGICAL_OR"],
+          "kept": ["LOGICAL_AND", "LOGICAL_NOT", "LOGICAL_OR"],
+          "litert": "runs",
+          "builtin_kernels": "runs"
+        }
+      }
     }
   },
   "keras_to_tflite": {
@@ -10232,19 +10568,19 @@ enum EmbeddedCatalogue {
       "Acos": {
         "builtins": null,
         "test": null,
-        "verdict": "fails",
+        "verdict": "none",
         "others": {
-          "test_acos": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
-          "test_acos_example": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…"
+          "test_acos": "fails: ConverterError: error: 'tf.Acos' op is neither a custom op nor a flex op",
+          "test_acos_example": "fails: ConverterError: error: 'tf.Acos' op is neither a custom op nor a flex op"
         }
       },
       "Acosh": {
         "builtins": null,
         "test": null,
-        "verdict": "fails",
+        "verdict": "none",
         "others": {
-          "test_acosh": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
-          "test_acosh_example": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…"
+          "test_acosh": "fails: ConverterError: error: 'tf.Acosh' op is neither a custom op nor a flex op",
+          "test_acosh_example": "fails: ConverterError: error: 'tf.Acosh' op is neither a custom op nor a flex op"
         }
       },
       "Add": {
@@ -10318,19 +10654,19 @@ enum EmbeddedCatalogue {
       "Asin": {
         "builtins": null,
         "test": null,
-        "verdict": "fails",
+        "verdict": "none",
         "others": {
-          "test_asin": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
-          "test_asin_example": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…"
+          "test_asin": "fails: ConverterError: error: 'tf.Asin' op is neither a custom op nor a flex op",
+          "test_asin_example": "fails: ConverterError: error: 'tf.Asin' op is neither a custom op nor a flex op"
         }
       },
       "Asinh": {
         "builtins": null,
         "test": null,
-        "verdict": "fails",
+        "verdict": "none",
         "others": {
-          "test_asinh": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
-          "test_asinh_example": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…"
+          "test_asinh": "fails: ConverterError: error: 'tf.Asinh' op is neither a custom op nor a flex op",
+          "test_asinh_example": "fails: ConverterError: error: 'tf.Asinh' op is neither a custom op nor a flex op"
         }
       },
       "Atan": {
@@ -10342,10 +10678,10 @@ enum EmbeddedCatalogue {
       "Atanh": {
         "builtins": null,
         "test": null,
-        "verdict": "fails",
+        "verdict": "none",
         "others": {
-          "test_atanh": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
-          "test_atanh_example": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…"
+          "test_atanh": "fails: ConverterError: error: 'tf.Atanh' op is neither a custom op nor a flex op",
+          "test_atanh_example": "fails: ConverterError: error: 'tf.Atanh' op is neither a custom op nor a flex op"
         }
       },
       "Attention": {
@@ -11002,14 +11338,14 @@ enum EmbeddedCatalogue {
       "ImageDecoder": {
         "builtins": null,
         "test": null,
-        "verdict": "fails",
+        "verdict": "none",
         "others": {
-          "test_image_decoder_decode_bmp_rgb": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
-          "test_image_decoder_decode_jpeg_bgr": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
-          "test_image_decoder_decode_jpeg_grayscale": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
-          "test_image_decoder_decode_png_rgb": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
-          "test_image_decoder_decode_pnm_rgb": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
-          "test_image_decoder_decode_webp_rgb": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…"
+          "test_image_decoder_decode_bmp_rgb": "fails: ConverterError: error: 'tf.PyFunc' op is neither a custom op nor a flex op",
+          "test_image_decoder_decode_jpeg_bgr": "fails: ConverterError: error: 'tf.PyFunc' op is neither a custom op nor a flex op",
+          "test_image_decoder_decode_jpeg_grayscale": "fails: ConverterError: error: 'tf.PyFunc' op is neither a custom op nor a flex op",
+          "test_image_decoder_decode_png_rgb": "fails: ConverterError: error: 'tf.PyFunc' op is neither a custom op nor a flex op",
+          "test_image_decoder_decode_pnm_rgb": "fails: ConverterError: error: 'tf.PyFunc' op is neither a custom op nor a flex op",
+          "test_image_decoder_decode_webp_rgb": "fails: ConverterError: error: 'tf.PyFunc' op is neither a custom op nor a flex op"
         }
       },
       "InstanceNormalization": {
@@ -11929,14 +12265,14 @@ enum EmbeddedCatalogue {
       "TfIdfVectorizer": {
         "builtins": null,
         "test": null,
-        "verdict": "fails",
+        "verdict": "none",
         "others": {
-          "test_tfidfvectorizer_tf_batch_onlybigrams_skip0": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
-          "test_tfidfvectorizer_tf_batch_onlybigrams_skip5": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
-          "test_tfidfvectorizer_tf_batch_uniandbigrams_skip5": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
-          "test_tfidfvectorizer_tf_onlybigrams_levelempty": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
-          "test_tfidfvectorizer_tf_onlybigrams_skip5": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…",
-          "test_tfidfvectorizer_tf_uniandbigrams_skip5": "fails: ConverterError: Could not translate MLIR to FlatBuffer./work/main/scripts/catalogu…"
+          "test_tfidfvectorizer_tf_batch_onlybigrams_skip0": "fails: ConverterError: error: 'tf.PyFunc' op is neither a custom op nor a flex op",
+          "test_tfidfvectorizer_tf_batch_onlybigrams_skip5": "fails: ConverterError: error: 'tf.PyFunc' op is neither a custom op nor a flex op",
+          "test_tfidfvectorizer_tf_batch_uniandbigrams_skip5": "fails: ConverterError: error: 'tf.PyFunc' op is neither a custom op nor a flex op",
+          "test_tfidfvectorizer_tf_onlybigrams_levelempty": "fails: ConverterError: error: 'tf.PyFunc' op is neither a custom op nor a flex op",
+          "test_tfidfvectorizer_tf_onlybigrams_skip5": "fails: ConverterError: error: 'tf.PyFunc' op is neither a custom op nor a flex op",
+          "test_tfidfvectorizer_tf_uniandbigrams_skip5": "fails: ConverterError: error: 'tf.PyFunc' op is neither a custom op nor a flex op"
         }
       },
       "ThresholdedRelu": {"builtins": ["SUB", "SIGN", "MUL", "RELU", "SUB"], "test": "test_thresholdedrelu", "verdict": "builtins"},

@@ -13,7 +13,7 @@ public enum TargetChecks {
     public static let ruleIDs = [
         "ort.opset-range", "ort.ir-version", "ort.domains", "ort.quant-opset", "ort.gpu-symmetric",
         "ort.s8s8-qoperator-x86", "ort.reduce-range", "ort.nnapi-android", "litert.nnapi-android", "ort.coreml-os", "tensorrt.symmetric", "nnapi.deprecated", "litert.op-version",
-        "litert.min-runtime", "ort.ml-opset-range", "litert.builtin", "litert.keras-builtin", "litert.keras-full-integer", "litert.onnx-recurrence-steps", "litert.onnx-strided-dilation", "litert.onnx-if-branches", "litert.onnx-lstm-states", "litert.onnx-clip-open-bound", "litert.onnx-clip-runtime-bound", "litert.converter-rank", "litert.xnnpack-prepare", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes",
+        "litert.min-runtime", "ort.ml-opset-range", "litert.builtin", "litert.keras-builtin", "litert.keras-full-integer", "litert.onnx-recurrence-steps", "litert.onnx-strided-dilation", "litert.onnx-if-branches", "litert.onnx-lstm-states", "litert.onnx-pow-exponent", "litert.onnx-clip-open-bound", "litert.onnx-clip-runtime-bound", "litert.converter-rank", "litert.onnx-above-6d", "litert.xnnpack-prepare", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes",
         "ort.nnapi-static-shapes", "edgetpu.rank", "edgetpu.one-partition", "tflm.int8", "tflm.hybrid", "tflm.static-shapes", "tflm.ops", "tensorrt.ops", "ort.ep-fallback",
         "openvino.ops", "litert.gpu-version", "litert.xnnpack-ops", "ops.constraint", "coreml.mlprogram", "coreml.compression-os",
         "tensorrt.sparsity", "tensorrt.precision", "quant.calibration", "quant.already-quantized", "budget.size",
@@ -788,6 +788,15 @@ private struct TargetContext {
             emit(rule, "\(unjudged.count) of \(c.operators.count) ATen calls were not checked against \(table) operator table: what torch.onnx.export writes for them was not measured (the table in docs/rules.md, \"ATen operators in torch.onnx.export's ONNX\"), so the model is not taken as running whole there: \(shown)",
                  at: delegate == nil ? runtimeRange : delegateRange, severity: .information)
         }
+        // Operators whose conversion the catalogue does not know (an ONNX operator the ONNX-to-TFLite table lacks and
+        // onnx2tf failed on every node test of, a Keras layer the Keras table lacks): not judged, so not silently passed.
+        let unlowered = c.unknown.filter { $0.rule == nil }
+        if let first = unlowered.first {
+            let ops = Array(Set(unlowered.map(\.opType))).sorted()
+            let shown = ops.prefix(8).joined(separator: ", ") + (ops.count > 8 ? " and \(ops.count - 8) more" : "")
+            out.append(Diagnostic(.restrictionUnchecked, "target '\(name)': \(unlowered.count) of \(c.operators.count) operators were not checked, \(first.reason): \(shown); the model is not taken as running whole there",
+                                  at: runtimeRange, severity: .information))
+        }
         reportConstraints(c, delegate: delegate)
     }
 
@@ -822,17 +831,18 @@ private struct TargetContext {
         }
         // Constraints on values the graph computes: not known to hold or to fail, and said so (information).
         var undecidedOrder: [String] = []
-        var undecided: [String: (OperatorCheck, [String])] = [:]
+        var undecided: [String: (OperatorCheck, String, [String])] = [:]
         for f in c.undecided {
             for u in f.undecided {
-                if undecided[u.check.id] == nil { undecidedOrder.append(u.check.id); undecided[u.check.id] = (u.check, []) }
-                undecided[u.check.id]?.1.append("\(f.opType) '\(f.name)' (\(u.detail))")
+                let key = u.check.id + "\u{0}" + u.cause
+                if undecided[key] == nil { undecidedOrder.append(key); undecided[key] = (u.check, u.cause, []) }
+                undecided[key]?.2.append("\(f.opType) '\(f.name)' (\(u.detail))")
             }
         }
-        for id in undecidedOrder {
-            guard let (check, nodes) = undecided[id] else { continue }
+        for key in undecidedOrder {
+            guard let (check, cause, nodes) = undecided[key] else { continue }
             let shown = nodes.prefix(5).joined(separator: "; ") + (nodes.count > 5 ? "; and \(nodes.count - 5) more" : "")
-            let message = "\(nodes.count) node\(nodes.count == 1 ? "" : "s") may break the constraint \"\(check.text)\", which holds on a value computed at run time that Slipway cannot check: \(shown)"
+            let message = "\(nodes.count) node\(nodes.count == 1 ? "" : "s") may break the constraint \"\(check.text)\", \(cause): \(shown)"
             let related = [
                 RelatedLocation(file: catalogue.source(check.source)?.url, message: "\(check.text) (\(catalogue.cite(check.source)))"),
                 RelatedLocation(file: catalogue.source(rule.source)?.url, message: "\(rule.text) (\(catalogue.cite(rule.source)))"),

@@ -39,7 +39,8 @@ import TestSupport
     }
 
     // SW6xxx are measurements of `slipway test`, not findings of `check`: Tests/integration/test_test.py runs them.
-    @Test(arguments: sections().filter { !$0.code.hasPrefix("SW0") && !$0.code.hasPrefix("SW6") })
+    // SW4022 reads the record a failed conversion leaves: Tests/integration/test_convert_failures.py runs it.
+    @Test(arguments: sections().filter { !$0.code.hasPrefix("SW0") && !$0.code.hasPrefix("SW6") && $0.code != "SW4022" })
     func failingExampleReportsTheCodeAndTheFixDoesNot(section: Section) {
         #expect(section.examples.count == 2, "\(section.code) needs a failing example and its fix")
         guard section.examples.count == 2, let code = DiagnosticCode(rawValue: section.code) else { return }

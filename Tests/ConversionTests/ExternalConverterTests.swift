@@ -356,7 +356,11 @@ struct ExternalConverterTests {
             #expect(error.kind == .toolFailed)
             #expect(error.message == "sh-tool failed (exit status 7); its log is \(dir)/out/m.bin.log, ending:\nTraceback: bad op Foo")
         }
-        #expect(listing(dir + "/out") == ["m.bin.log"])
+        // The failure's record, for `check` (SW4022): what failed, on which source and settings.
+        #expect(listing(dir + "/out") == ["m.bin.failed.json", "m.bin.log"])
+        let record = try #require(ConversionFailures.Record(try JSONValue.parse(bytes: Array(readText(dir + "/out/m.bin.failed.json").utf8))))
+        #expect(record.target == "t" && record.converter == "sh-tool" && record.reason == "sh-tool failed (exit status 7)")
+        #expect(record.log == dir + "/out/m.bin.log" && record.sourceSHA.count == 64)
     }
 
     @Test("a driver's own refusal (its last \"slipway: \" line) is the error, the tool's exit and log after it")
@@ -369,7 +373,12 @@ struct ExternalConverterTests {
             #expect(error.kind == .toolFailed)
             #expect(error.message == "the file computes something else; sh-tool stopped (exit status 2), its log is \(dir)/out/m.bin.log")
         }
-        #expect(listing(dir + "/out") == ["m.bin.log"])
+        #expect(listing(dir + "/out") == ["m.bin.failed.json", "m.bin.log"])
+        let record = try #require(ConversionFailures.Record(try JSONValue.parse(bytes: Array(readText(dir + "/out/m.bin.failed.json").utf8))))
+        #expect(record.reason == "the file computes something else")
+        // A success afterwards removes it.
+        _ = try runShell("printf artifact > \"$TMPDIR/model.bin\"", in: dir)
+        #expect(listing(dir + "/out") == ["m.bin", "m.bin.log", "m.bin.report.json"])
     }
 
     @Test("a successful tool: the product is renamed into place and the report records tool, argv, log and versions")

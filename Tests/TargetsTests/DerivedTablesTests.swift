@@ -229,6 +229,25 @@ let derived = "Tests/Fixtures/catalogue/"
         #expect(try verdict("Tests/Fixtures/targets/tflm_ranks/softmax_7d.onnx", nil).isEmpty)
     }
 
+    /// Which builtins of onnx2tf's file keep an ONNX node's rank above 6-D, and which operators it writes as Select TF
+    /// ops there, are measured per operator on one-node 7-D models (measure_rank_above_6.py, which also runs each file
+    /// in ai-edge-litert: test_rank_above_6.py holds `check` to it). An operator not measured keeps nothing.
+    @Test func aboveSixDimensionsTheMeasuredLoweringDecides() throws {
+        #expect(catalogue.loweringRankKeptAbove6["Concat"] == ["CONCATENATION"])
+        #expect(catalogue.loweringRankKeptAbove6["ReduceSum"] == ["SUM"])
+        #expect(catalogue.loweringRankKeptAbove6["MatMul"] == ["FULLY_CONNECTED"])
+        // A 7-D Softmax is a 2-D SOFTMAX between RESHAPEs; the 7-D Transpose's rewrite keeps three of its builtins.
+        #expect(catalogue.loweringRankKeptAbove6["Softmax"] == ["RESHAPE"])
+        #expect(catalogue.loweringRankKeptAbove6["Transpose"] == ["CONCATENATION", "GATHER", "RESHAPE"])
+        #expect(catalogue.loweringRankKeptAbove6["Gelu"] == nil)
+        // EXP, ADD and LOG up to 6-D, FlexSoftplus above; a MatMul by a constant converts at 7-D, so the batched
+        // one's FlexBatchMatMulV2 does not make the operator a Select TF op there (BATCH_MATMUL's bound says it).
+        #expect(catalogue.loweringFlexAbove6["Softplus"] == ["FlexSoftplus"])
+        #expect(catalogue.loweringFlexAbove6["MatMul"] == nil)
+        let rule = try #require(catalogue.rule("litert.onnx-above-6d"))
+        #expect(rule.code == .operatorUnsupported && catalogue.source(rule.source)?.url.contains("onnx2tf") == true)
+    }
+
     @Test func tfliteMicroRefusesHybridQuantization() {
         #expect(targetIssues("targets: {t: {runtime: ⟦tflite-micro⟧}}\n", model: derived + "attention_hybrid.tflite", [
             Expected(.quantizationUnsupported, "the model is dynamic-range (hybrid) quantized: int8 weights with float activations, which LiteRT for Microcontrollers refuses (no hybrid kernels); quantize activations to int8 too, with calibration data"),

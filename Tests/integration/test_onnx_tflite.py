@@ -965,8 +965,8 @@ def test_a_strided_dilated_convolution_converts_only_when_depthwise_as_check_say
     if refused:
         assert c.returncode == 1 and [e["code"] for e in errors] == ["SW4004"], errors
         assert "Conv 'conv2' (onnx2tf cannot convert it: strides 2×2 with dilations 2×1" in errors[0]["message"]
-        # Nothing but the converter's log, which names TensorFlow's refusal.
-        assert r.returncode != 0 and [p.name for p in (tmp_path / "dist/f32").iterdir()] == ["d.tflite.log"]
+        # Nothing but the converter's log, which names TensorFlow's refusal, and the failure's record (SW4022).
+        assert r.returncode != 0 and sorted(p.name for p in (tmp_path / "dist/f32").iterdir()) == ["d.tflite.failed.json", "d.tflite.log"]
         assert "`strides > 1` not supported in conjunction with `dilation_rate > 1`" in (tmp_path / "dist/f32/d.tflite.log").read_text()
     else:
         assert c.returncode == 0 and errors == [], errors
@@ -1104,3 +1104,58 @@ def test_an_attention_masks_shape_is_kept_so_the_file_masks(run, tmp_path):
     it.invoke()
     got = it.get_tensor(it.get_output_details()[0]["index"])
     assert got.shape == want.shape and np.abs(got - want).max() < 1e-4
+
+
+def transposed_convolution_model(path, add_after):
+    """x [1, 8, 16, 16] → ConvTranspose (8 → 4 channels, 2×2 kernel, stride 2, its own bias) → and, `add_after`, an
+    Add of a [1, 4, 1, 1] constant: PaddleOCR's export writes a transposed convolution's bias so (ppocrv4-det)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(3)
+    inits = [numpy_helper.from_array(rng.standard_normal((8, 4, 2, 2)).astype(np.float32), "w"),
+             numpy_helper.from_array(rng.standard_normal(4).astype(np.float32), "b")]
+    nodes = [helper.make_node("ConvTranspose", ["x", "w", "b"], ["ct"], name="up", strides=[2, 2], kernel_shape=[2, 2],
+                              pads=[0, 0, 0, 0], dilations=[1, 1], group=1)]
+    out = "ct"
+    if add_after:
+        inits.append(numpy_helper.from_array(rng.standard_normal((1, 4, 1, 1)).astype(np.float32), "c"))
+        nodes.append(helper.make_node("Add", ["ct", "c"], ["y"], name="bias"))
+        out = "y"
+    g = helper.make_graph(nodes, "up", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8, 16, 16])],
+                          [helper.make_tensor_value_info(out, TensorProto.FLOAT, [1, 4, 32, 32])], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    onnx.checker.check_model(m)
+    onnx.save(m, str(path))
+
+
+@pytest.mark.parametrize("add_after", [True, False])
+def test_an_add_after_a_transposed_convolution_keeps_it_off_xnnpack_as_check_says(run, tmp_path, add_after):
+    """TensorFlow's converter fuses an Add of a per-channel constant after a ConvTranspose into the TRANSPOSE_CONV as a
+    [1, 1, 1, C] bias, which XNNPACK's VisitTransposeConvNode refuses (it takes a 1-D bias): the node runs on the
+    builtin kernels, and `check` says so (SW4016) with `delegate: xnnpack`; its own bias alone stays 1-D and the
+    delegate takes it. The estimate counts no ADD for the fused one."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+    transposed_convolution_model(tmp_path / "m.onnx", add_after)
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text("slipway: 1\nname: up\nmodel: {path: m.onnx}\n"
+                        "targets:\n  t: {runtime: litert, format: tflite, delegate: xnnpack}\n")
+    c = run("check", str(manifest), "--format", "json")
+    said = [d for d in json.loads(c.stdout) if d["code"] == "SW4016"]
+    if add_after:
+        assert len(said) == 1 and "XNNPACK takes input 3 of rank 1 only" in said[0]["message"] \
+            and "input 3 of its TRANSPOSE_CONV has rank 4: the Add 'bias' after it, fused as a [1, 1, 1, C] bias" in said[0]["message"], said
+    else:
+        assert said == [], said
+    e = json.loads(run("estimate", str(manifest), "--json").stdout)
+    assert e["targets"][0]["builtins"] == {"TRANSPOSE_CONV": 1}, e["targets"][0]["builtins"]
+    r = run("convert", str(manifest), "--python", CONVERT_PYTHON)
+    assert r.returncode == 0, r.stderr.decode() + r.stdout.decode()
+    artifact = str(tmp_path / "dist/t/up.tflite")
+    plain = Interpreter(model_path=artifact, experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+    conv = next(o for o in plain._get_ops_details() if o["op_name"] == "TRANSPOSE_CONV")
+    bias = next(t for t in plain.get_tensor_details() if t["index"] == conv["inputs"][3])
+    assert list(bias["shape"]) == ([1, 1, 1, 4] if add_after else [4])
+    sys.path.insert(0, str(pathlib.Path(__file__).parent))
+    from test_xnnpack_delegation import delegated_nodes
+    taken, _ = delegated_nodes(artifact)
+    assert (conv["index"] in taken) == (not add_after), taken

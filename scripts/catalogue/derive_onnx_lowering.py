@@ -11,7 +11,7 @@ reads the builtins of every subgraph of its float32 file. A test converts to bui
 TF ops (`Flex…` custom operators: TensorFlow's converter refuses those by default), or not at all (onnx2tf raises).
 
 Writes `onnx_to_tflite_measured` in Schemas/targets/operators.json: per operator its verdict (`builtins`, `flex`:
-no builtin lowering, `fails`: inconclusive), the builtins of its first test
+no builtin lowering, `none`: neither a builtin nor a Select TF op, `fails`: inconclusive), the builtins of its first test
 (by name, its inputs after the first made constants, as exports write weights and shapes; else as the test gives
 them) that converted to builtins alone (null when none did), that test, and every other test's outcome — so
 each entry of the hand-kept `onnx_to_tflite` table can be held against the converter (Tests/integration/
@@ -20,9 +20,7 @@ test_onnx_lowering.py), and an operator that table lacks is still known. --check
 """
 import argparse
 import concurrent.futures
-import contextlib
 import glob
-import io
 import json
 import os
 import shutil
@@ -33,6 +31,8 @@ import tempfile
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import catalogue_json as cj  # noqa: E402
+import onnx2tf_run  # noqa: E402
+from onnx2tf_run import NEITHER  # noqa: E402
 
 MAX_TESTS = 6  # per operator, spread over its tests sorted by name: its forms, within a derivation that runs in minutes
 TIMEOUT = 300
@@ -75,14 +75,9 @@ def tflite_builtins(path, keep_boundary=False):
     carry a one-node model's channel-first inputs and outputs across its channel-last graph, which in a whole model
     sit at the model's edges, not at each operator."""
     from tensorflow.lite.python import schema_py_generated as fb
-    names = {v: k for k, v in vars(fb.BuiltinOperator).items() if not k.startswith("_")}
     with open(path, "rb") as f:
         m = fb.Model.GetRootAsModel(f.read(), 0)
-    codes = []
-    for i in range(m.OperatorCodesLength()):
-        c = m.OperatorCodes(i)
-        code = max(c.BuiltinCode(), c.DeprecatedBuiltinCode())
-        codes.append((c.CustomCode() or b"?").decode() if code == fb.BuiltinOperator.CUSTOM else names.get(code, str(code)))
+    codes = onnx2tf_run.operator_names(m, fb)
     out = []
     for s in range(m.SubgraphsLength()):
         g = m.Subgraphs(s)
@@ -124,32 +119,19 @@ def with_constant_inputs(folder, path):
 
 def convert_one(folder, constants, op_type):
     """One test's outcome: a list of builtins, "flex: …" or "fails: …"."""
-    import numpy as np
-    import onnx2tf
     work = tempfile.mkdtemp()
     try:
-        os.chdir(work)
-        # onnx2tf's output check reads sample images from the working directory (downloads them when absent).
-        np.save("calibration_image_sample_data_20x128x128x3_float32.npy", np.zeros((20, 128, 128, 3), np.float32))
-        if constants:
-            with_constant_inputs(folder, "m.onnx")
-        else:
-            shutil.copy(os.path.join(folder, "model.onnx"), "m.onnx")  # onnx2tf simplifies its input in place
-        with contextlib.redirect_stdout(io.StringIO()):
-            onnx2tf.convert(input_onnx_file_path="m.onnx", output_folder_path="out", non_verbose=True)
-        made = sorted(glob.glob("out/*_float32.tflite"))
+        write = (lambda p: with_constant_inputs(folder, p)) if constants else \
+            (lambda p: shutil.copy(os.path.join(folder, "model.onnx"), p))
+        made = onnx2tf_run.convert(work, write)
         if not made:
             return "fails: no float32 file"
-        ops = tflite_builtins(made[0], keep_boundary=op_type == "Transpose")
+        ops = tflite_builtins(made, keep_boundary=op_type == "Transpose")
         flex = sorted({o for o in ops if o.startswith("Flex")})
         return "flex: " + ", ".join(flex) if flex else ops
-    except SystemExit as e:
-        return f"fails: onnx2tf exited {e.code}"
-    except Exception as e:  # an operator form onnx2tf cannot convert
-        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
-        return f"fails: {type(e).__name__}: {first[:160]}"
+    except (Exception, SystemExit) as e:  # an operator form onnx2tf cannot convert
+        return "fails: " + onnx2tf_run.failure(e, 160)
     finally:
-        os.chdir("/")
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -199,12 +181,16 @@ def compact(others, tests, chosen):
 
 def verdict(outcomes):
     """`builtins` when a test converted to builtins alone; `flex` when none did and one needed Select TF ops (the
-    operator has no builtin lowering); `fails` when onnx2tf failed on every test, which says nothing of the
+    operator has no builtin lowering); `none` when TensorFlow's converter refused one as having neither a builtin
+    nor a Select TF op ("is neither a custom op nor a flex op": tf.Acos); `fails` when onnx2tf failed on every test, which says nothing of the
     operator itself (the node tests' tiny, ambiguous shapes defeat its layout guesses: ConvTranspose, LSTM)."""
     values = list(outcomes.values())
     if any(isinstance(o, list) for o in values):
         return "builtins"
-    return "flex" if any(o.startswith("flex") for o in values) else "fails"
+    if any(o.startswith("flex") for o in values):
+        return "flex"
+    # No builtin and no Select TF op: TensorFlow's converter said so (not a failure of onnx2tf's own).
+    return "none" if any(NEITHER in o for o in values) else "fails"
 
 
 def derive(only=None, jobs=2):
@@ -238,27 +224,8 @@ def main():
     only = set(a.ops.split(",")) if a.ops else None
     derived = derive(only, a.jobs)
     ops = cj.load("operators.json")
-    committed = ops.get("onnx_to_tflite_measured") or {"operators": {}}
-    if a.check:
-        differ = [op for op, e in derived["operators"].items() if committed["operators"].get(op) != e]
-        if committed.get("source") != derived["source"]:
-            differ.append(f"source: committed {committed.get('source')}, derived {derived['source']}")
-        if differ:
-            sys.stderr.write("onnx_to_tflite_measured in Schemas/targets/operators.json differs from what the installed onnx2tf"
-                             " does; run scripts/catalogue/derive_onnx_lowering.py and `make catalogue`\n")
-            for op in differ:
-                sys.stderr.write(f"  {op}: committed {committed['operators'].get(op, 'absent') if op in derived['operators'] else ''}"
-                                 f" derived {derived['operators'].get(op, '')}\n")
-            sys.exit(1)
-        return
-    if only:  # a partial run updates the operators it measured
-        merged = dict(committed["operators"])
-        merged.update(derived["operators"])
-        derived["operators"] = dict(sorted(merged.items()))
-    ops["onnx_to_tflite_measured"] = derived
-    cj.dump("operators.json", ops)
-    sys.stdout.write(f"onnx_to_tflite_measured: {len(derived['operators'])} operators, {derived['source']['section']}\n")
-
+    onnx2tf_run.settle((ops, ops), "onnx_to_tflite_measured", "operators", derived, a.check, bool(only),
+                       "derive_onnx_lowering.py")
 
 if __name__ == "__main__":
     main()
