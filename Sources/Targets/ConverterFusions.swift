@@ -400,21 +400,22 @@ extension Coverage {
     ) -> (adds: Set<Int>, ranks: [Int: [String: [Int: (rank: Int, why: String)]]]) {
         var adds = Set<Int>()
         var ranks: [Int: [String: [Int: (rank: Int, why: String)]]] = [:]
-        let (producer, readers, graphOutputs) = (links.producer, links.readCount, links.graphOutputs)
-        for (i, add) in nodes.enumerated() where add.opType == "Add" && isDefaultDomain(add) && add.inputs.count == 2 {
-            for (product, bias) in [(add.inputs[0], add.inputs[1]), (add.inputs[1], add.inputs[0])] {
-                guard let c = producer[product], nodes[c].opType == "ConvTranspose", isDefaultDomain(nodes[c]),
-                      nodes[c].inputs.count > 1, let w = tensors[nodes[c].inputs[1]], w.shape.count == 4,
-                      let b = tensors[bias], b.shape.count == 4, b.shape[0] == 1, b.shape[2] == 1, b.shape[3] == 1,
-                      readers[product] == 1, !graphOutputs.contains(product) else { continue }
-                // Channels out: the weights' second dimension times the groups.
-                var group = 1
-                if case .int(let g)? = nodes[c].attributes["group"], g > 0, g <= Int64(Int32.max) { group = Int(g) }
-                guard b.shape[1] == w.shape[1].multipliedReportingOverflow(by: group).partialValue else { continue }
-                adds.insert(i)
-                ranks[c] = ["TRANSPOSE_CONV": [3: (4, "the Add '\(add.name)' after it, fused as a [1, 1, 1, C] bias")]]
-                break
-            }
+        // From the (rare) ConvTransposes to the one Add reading each, not from every Add.
+        for (c, conv) in nodes.enumerated() where conv.opType == "ConvTranspose" && isDefaultDomain(conv) {
+            guard let product = conv.outputs.first, !product.isEmpty, !links.graphOutputs.contains(product),
+                  let readers = links.readers[product], readers.count == 1, let i = readers.first,
+                  nodes[i].opType == "Add", isDefaultDomain(nodes[i]), nodes[i].inputs.count == 2,
+                  conv.inputs.count > 1, let w = tensors[conv.inputs[1]], w.shape.count == 4
+            else { continue }
+            let add = nodes[i]
+            let bias = add.inputs[0] == product ? add.inputs[1] : add.inputs[0]
+            guard let b = tensors[bias], b.shape.count == 4, b.shape[0] == 1, b.shape[2] == 1, b.shape[3] == 1 else { continue }
+            // Channels out: the weights' second dimension times the groups.
+            var group = 1
+            if case .int(let g)? = conv.attributes["group"], g > 0, g <= Int64(Int32.max) { group = Int(g) }
+            guard b.shape[1] == w.shape[1].multipliedReportingOverflow(by: group).partialValue else { continue }
+            adds.insert(i)
+            ranks[c] = ["TRANSPOSE_CONV": [3: (4, "the Add '\(add.name)' after it, fused as a [1, 1, 1, C] bias")]]
         }
         return (adds, ranks)
     }
