@@ -9696,6 +9696,13 @@ enum EmbeddedCatalogue {
           "litert": "refused: failed to delegate CONCATENATION node #0Node number 1 (TfLiteXNNPackDelegate) failed to prepare.",
           "builtin_kernels": "runs"
         },
+        "Concat:constant": {
+          "operator": "Concat",
+          "builtins": ["CONCATENATION"],
+          "kept": ["CONCATENATION"],
+          "litert": "refused: failed to delegate CONCATENATION node #0Node number 1 (TfLiteXNNPackDelegate) failed to prepare.",
+          "builtin_kernels": "runs"
+        },
         "Cos": {"operator": "Cos", "builtins": ["COS"], "kept": ["COS"], "litert": "runs", "builtin_kernels": "runs"},
         "CumSum": {"operator": "CumSum", "builtins": ["CUMSUM"], "kept": ["CUMSUM"], "litert": "runs", "builtin_kernels": "runs"},
         "Div": {"operator": "Div", "builtins": ["DIV"], "kept": ["DIV"], "litert": "runs", "builtin_kernels": "runs"},
@@ -9716,6 +9723,13 @@ enum EmbeddedCatalogue {
         "Flatten": {"operator": "Flatten", "builtins": ["RESHAPE"], "kept": ["RESHAPE"], "litert": "runs", "builtin_kernels": "runs"},
         "Floor": {"operator": "Floor", "builtins": ["FLOOR"], "kept": ["FLOOR"], "litert": "runs", "builtin_kernels": "runs"},
         "Gather": {"operator": "Gather", "builtins": ["GATHER"], "kept": ["GATHER"], "litert": "runs", "builtin_kernels": "runs"},
+        "Gather:runtime": {
+          "operator": "Gather",
+          "builtins": ["ADD", "CAST", "GATHER", "LESS", "MUL"],
+          "kept": ["GATHER"],
+          "litert": "runs",
+          "builtin_kernels": "runs"
+        },
         "Gather:scalar": {"operator": "Gather", "builtins": ["GATHER"], "kept": ["GATHER"], "litert": "runs", "builtin_kernels": "runs"},
         "Greater": {"operator": "Greater", "builtins": ["GREATER"], "kept": ["GREATER"], "litert": "runs", "builtin_kernels": "runs"},
         "Greater:constant": {"operator": "Greater", "builtins": ["GREATER"], "kept": ["GREATER"], "litert": "runs", "builtin_kernels": "runs"},
@@ -9916,6 +9930,13 @@ enum EmbeddedCatalogue {
         "Softplus": {"operator": "Softplus", "flex": ["FlexSoftplus"]},
         "Softsign": {"operator": "Softsign", "flex": ["FlexSoftsign"]},
         "Split": {"operator": "Split", "flex": ["FlexStridedSlice"]},
+        "Split:equal": {
+          "operator": "Split",
+          "builtins": ["SPLIT"],
+          "kept": ["SPLIT"],
+          "litert": "refused: failed to delegate SPLIT node #0Node number 1 (TfLiteXNNPackDelegate) failed to prepare.",
+          "builtin_kernels": "runs"
+        },
         "Sqrt": {"operator": "Sqrt", "builtins": ["SQRT"], "kept": ["SQRT"], "litert": "runs", "builtin_kernels": "runs"},
         "Squeeze": {"operator": "Squeeze", "builtins": ["RESHAPE"], "kept": ["RESHAPE"], "litert": "runs", "builtin_kernels": "runs"},
         "Sub": {"operator": "Sub", "builtins": ["SUB"], "kept": ["SUB"], "litert": "runs", "builtin_kernels": "runs"},
@@ -9947,6 +9968,7 @@ enum EmbeddedCatalogue {
         },
         "Unsqueeze": {"operator": "Unsqueeze", "builtins": ["RESHAPE"], "kept": ["RESHAPE"], "litert": "runs", "builtin_kernels": "runs"},
         "Where": {"operator": "Where", "builtins": ["SELECT"], "kept": ["SELECT"], "litert": "runs", "builtin_kernels": "runs"},
+        "Where:broadcast": {"operator": "Where", "builtins": ["SELECT"], "kept": ["SELECT"], "litert": "runs", "builtin_kernels": "runs"},
         "Xor": {
           "operator": "Xor",
           "builtins": ["LOGICAL_AND", "LOGICAL_NOT", "LOGICAL_OR"],

@@ -62,14 +62,19 @@ def cases():
         c[op] = (op, [("x", b, X), ("y", b, X)], [], {})
     c["Not"] = ("Not", [("x", b, X)], [], {})
     c["Where"] = ("Where", [("c", b, X), x, y], [], {})
+    c["Where:broadcast"] = ("Where", [("c", b, X), x], [("k", np.full([2], 0.5, np.float32))], {})
     c["PRelu"] = ("PRelu", [x], [("slope", np.full([2], 0.25, np.float32))], {})
     c["Cast"] = ("Cast", [x], [], {"to": 6})  # to int32
     c["Clip"] = ("Clip", [x], [("lo", np.array(-1, np.float32)), ("hi", np.array(1, np.float32))], {})
     c["Concat"] = ("Concat", [x, y], [], {"axis": 2})
+    c["Concat:constant"] = ("Concat", [x], [("k", np.full(X, 0.5, np.float32))], {"axis": 2})
     c["Split"] = ("Split", [x], [("split", np.array([1, 1], np.int64))], {"axis": 2})
+    # Parts of equal size given by the outputs alone: Split.py's tf.split, a SPLIT.
+    c["Split:equal"] = ("Split", [x], [], {"axis": 2})
     c["Slice"] = ("Slice", [x], [("starts", np.array([0], np.int64)), ("ends", np.array([1], np.int64)),
                                  ("axes", np.array([2], np.int64))], {})
     c["Gather"] = ("Gather", [x], [("indices", np.array([1, 0], np.int64))], {"axis": 2})
+    c["Gather:runtime"] = ("Gather", [x, ("i", "int64", [2])], [], {"axis": 2})
     c["Gather:scalar"] = ("Gather", [("x", f, [2, 3, 2, 2, 2, 2, 2, 2])], [("indices", np.array(1, np.int64))], {"axis": 2})
     c["Transpose"] = ("Transpose", [x], [], {"perm": [0, 2, 1, 3, 4, 5, 6]})
     c["Reshape"] = ("Reshape", [x], [("shape", np.array([2, 3, 4, 2, 2, 2, 1], np.int64))], {})
@@ -110,7 +115,7 @@ def model(name, case, path):
     import onnx
     from onnx import TensorProto, helper, numpy_helper
     op, inputs, constants, attrs = case
-    types = {"float": TensorProto.FLOAT, "bool": TensorProto.BOOL}
+    types = {"float": TensorProto.FLOAT, "bool": TensorProto.BOOL, "int64": TensorProto.INT64}
     outputs = {"Split": ["y0", "y1"], "TopK": ["values", "indices"]}.get(op, ["out"])
     node = helper.make_node(op, [i[0] for i in inputs] + [k for k, _ in constants], outputs, name=op.lower(), **attrs)
     g = helper.make_graph([node], name.replace(":", "_"),
