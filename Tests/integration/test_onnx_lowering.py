@@ -88,3 +88,27 @@ def test_a_sample_of_the_record_is_what_the_installed_onnx2tf_does():
     r = subprocess.run([CONVERT_PYTHON, str(REPO / "scripts/catalogue/derive_onnx_lowering.py"), "--check",
                         "--ops", "Mod,Softsign,TopK,Elu"], capture_output=True, text=True, timeout=1200)
     assert r.returncode == 0, r.stderr[-3000:]
+
+
+def test_an_operator_of_no_table_is_said_not_passed(run, tmp_path):
+    """Compress: not in the hand table, and onnx2tf failed on every node test of it (what it writes is unknown). `check`
+    for LiteRT says so (SW4020, information) instead of passing the model in silence."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    hand, measured = tables()
+    assert "Compress" not in hand["operators"] and measured["Compress"]["verdict"] == "fails"
+    g = helper.make_graph([helper.make_node("Compress", ["x", "keep"], ["y"], name="pick", axis=0)], "c",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 2])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                          [numpy_helper.from_array(np.array([True, False, True, False]), "keep")])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(tmp_path / "m.onnx"))
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text("slipway: 1\nname: c\nmodel: {path: m.onnx}\ntargets:\n  t: {runtime: litert}\n")
+    # (SW4017 says the analysis stops at its data-dependent output.)
+    found = json.loads(run("check", str(manifest), "--format", "json").stdout)
+    assert [d for d in found if d["severity"] != "information"] == [], found
+    said = [d for d in found if d["code"] == "SW4020"]
+    assert len(said) == 1, found
+    assert said[0]["message"] == ("target 't': 1 of 1 operators were not checked, not in the catalogue's ONNX-to-TFLite "
+                                  "table: Compress; the model is not taken as running whole there")
