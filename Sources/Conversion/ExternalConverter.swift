@@ -601,9 +601,12 @@ extension ExternalConverter {
             let tail = ChildProcess.tail(of: logPath, lines: 20)
             // A driver's own refusal (its last "slipway: " line) is the error; the log's tail is the tool's noise.
             let said = tail.split(separator: "\n").last(where: { $0.hasPrefix("slipway: ") }).map { String($0.dropFirst("slipway: ".count)) }
-            // Kept for `check`, which errs on the target while the model and the settings are these.
-            ConversionFailures.record(output: output, target: target, converter: plan.tool.name, settings: plan.settings,
-                                      sourceSHA: sourceSHA, reason: said ?? "\(plan.tool.name) failed (\(exit.summary))", log: logPath)
+            // Kept for `check`, which errs on the target while the model and the settings are these. A run stopped
+            // by the time limit is not the converter's verdict (a longer limit may finish it): not kept.
+            if !exit.timedOut {
+                ConversionFailures.record(output: output, target: target, converter: plan.tool.name, settings: plan.settings,
+                                          sourceSHA: sourceSHA, reason: said ?? "\(plan.tool.name) failed (\(exit.summary))", log: logPath)
+            }
             if let said {
                 throw ConversionError(.toolFailed, "\(said); \(plan.tool.name) stopped (\(exit.summary)), its log is \(logPath)")
             }

@@ -62,6 +62,17 @@ def test_a_failed_conversion_is_an_error_until_the_model_changes_and_a_success_c
     assert [d for d in diagnostics(run, manifest) if d["severity"] == "error"] == []
 
 
+def test_a_run_stopped_by_the_time_limit_is_not_recorded_as_the_converters_failure(run, tmp_path):
+    """`--timeout` stops the converter; a longer limit may finish it, so `check` says nothing of that run."""
+    pow_model(tmp_path / "m.onnx", 2.5)
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text("slipway: 1\nname: p\nmodel: {path: m.onnx}\ntargets:\n  t: {runtime: litert, format: tflite}\n")
+    r = run("convert", str(manifest), "--timeout", "0.5", "--python", CONVERT_PYTHON, cwd=tmp_path)
+    assert r.returncode != 0 and b"timed out after" in r.stderr, r.stderr[-800:]
+    assert not (tmp_path / "dist/t/p.tflite").exists() and not (tmp_path / "dist/t/p.tflite.failed.json").exists()
+    assert [d for d in diagnostics(run, manifest) if d["severity"] == "error"] == []
+
+
 def test_onnx2tf_failing_on_a_real_detector_with_free_spatial_sizes_is_said_by_check_afterwards(run, tmp_path):
     """ppocrv4-det with its height and width free: `check` foresees nothing (SW4017 says the analysis took them as 1),
     onnx2tf's layout guess fails inside it ("Dimensions must be equal, but are 16 and 24"). After that run `check`
