@@ -77,6 +77,9 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
                       the minimum plus 80 as the upper over a constant lower) and with one constant bound: onnx2tf
                       drops the run-time bound (MINIMUM, MAXIMUM) and what computed it is pruned
 - clip_open_bound.onnx a Clip whose lower bound is computed at run time and which has no upper bound: onnx2tf fails
+- convtranspose_batch.onnx a ConvTranspose (its own bias) of an input whose batch is free and sizes fixed: onnx2tf fails
+- convtranspose_sizes.onnx ConvTransposes of an input whose batch and sizes are free: one with an Add of a [1, 4, 1, 1]
+                      constant after it (Paddle's bias), which onnx2tf fails on, then one without, which it converts
 - recurrent_nobias.onnx time-major recurrences without a bias, squeezed: a GRU whose B is an empty name (nn.GRU(bias
                       =False)'s export), an LSTM with no B, an RNN with a zero B (onnx2tf needs the driver's zero bias)
 - recurrent_stateless.onnx an LSTM with no initial state inputs: onnx2tf fails
@@ -479,6 +482,7 @@ def main():
     attention_mask_fixture()
     nop_form_fixtures()
     clip_bound_fixtures()
+    transposed_convolution_fixtures()
     transformer_form_fixtures()
     mul_fold_fixtures()
     recurrent_form_fixtures()
@@ -993,6 +997,25 @@ def clip_bound_fixtures():
     nodes = [N("ReduceMax", ["x"], ["top"], name="top", keepdims=0), N("Sub", ["top", "db"], ["floor"], name="floor"),
              N("Clip", ["x", "floor"], ["y"], name="clip.open")]
     save(model(nodes, [f32("x")], [f32("y")], [c("db", 80.0)]), "clip_open_bound.onnx")
+
+
+def transposed_convolution_fixtures():
+    """convtranspose_batch.onnx: x [n, 8, 16, 16] → ConvTranspose 'up' (8 → 4, 2×2, stride 2, its own bias);
+    convtranspose_sizes.onnx: x [n, 8, h, w] → ConvTranspose 'up.biased' → Add 'bias' of a [1, 4, 1, 1] constant →
+    ConvTranspose 'up.plain' (4 → 4). Both refused by onnx2tf 1.29.24 but 'up.plain' (measured with the driver)."""
+    N = helper.make_node
+    rng = np.random.default_rng(83)
+    wt = lambda n, *shape: numpy_helper.from_array((rng.standard_normal(shape) * 0.1).astype(np.float32), n)
+    up = lambda i, o, name, bias=(): N("ConvTranspose", [i, name + ".w", *bias], [o], name=name, strides=[2, 2], kernel_shape=[2, 2])
+    f32 = lambda n, dims: helper.make_tensor_value_info(n, TensorProto.FLOAT, dims)
+    m = model([up("x", "y", "up", ["up.b"])], [f32("x", ["n", 8, 16, 16])], [f32("y", ["n", 4, 32, 32])],
+              [wt("up.w", 8, 4, 2, 2), wt("up.b", 4)])
+    save(m, "convtranspose_batch.onnx")
+    nodes = [up("x", "u", "up.biased"), N("Add", ["u", "c"], ["a"], name="bias"), up("a", "y", "up.plain")]
+    m = model(nodes, [f32("x", ["n", 8, "h", "w"])], [f32("y", ["n", 4, "h4", "w4"])],
+              [wt("up.biased.w", 8, 4, 2, 2), wt("c", 1, 4, 1, 1), wt("up.plain.w", 4, 4, 2, 2)])
+    save(m, "convtranspose_sizes.onnx")
+    verify_with_onnxruntime([os.path.join(OUT, "convtranspose_batch.onnx"), os.path.join(OUT, "convtranspose_sizes.onnx")])
 
 
 def transformer_form_fixtures():

@@ -36,7 +36,12 @@ extension Coverage {
         }
         let biases = transposeConvolutionBiases(nodes, links, tensors: tensors)
         for i in biases.adds where lowered[i] == nil { lowered[i] = [] }
-        return ConverterLowering(lowered: lowered, deviations: clips.deviations, refusals: clips.refusals,
+        var refusals = clips.refusals
+        for (i, r) in freeBatchTransposeConvolutions(nodes, model: model, analysis: analysis, biased: Set(biases.ranks.keys))
+        where refusals[i] == nil {
+            refusals[i] = r
+        }
+        return ConverterLowering(lowered: lowered, deviations: clips.deviations, refusals: refusals,
                                  inputRanks: biases.ranks)
     }
 
@@ -46,9 +51,11 @@ extension Coverage {
         var lowered: [Int: [String]] = [:]
         var deviations: [Int: String] = [:]
         var refusals: [Int: (rule: String, reason: String)] = [:]
-        /// Builtin inputs a fusion gives a rank the node's own do not say, by node index: builtin → input → (rank,
-        /// what made it). A ConvTranspose's TRANSPOSE_CONV with an Add after it fused as a [1, 1, 1, C] bias.
-        var inputRanks: [Int: [String: [Int: (rank: Int, why: String)]]] = [:]
+        /// A node's builtin inputs a fusion gives a rank its own inputs do not say: builtin → input → (rank, what
+        /// made it). A ConvTranspose's TRANSPOSE_CONV with an Add after it fused as a [1, 1, 1, C] bias.
+        typealias InputRanks = [String: [Int: (rank: Int, why: String)]]
+        /// The nodes' `InputRanks`, by node index.
+        var inputRanks: [Int: InputRanks] = [:]
 
         subscript(_ i: Int) -> [String]? { lowered[i] }
     }
@@ -397,9 +404,9 @@ extension Coverage {
     /// model with and without its own bias (that alone is a [C] bias). The Adds, and the ConvTransposes' bias rank.
     static func transposeConvolutionBiases(
         _ nodes: [Node], _ links: NodeLinks, tensors: [String: ConstantTensor]
-    ) -> (adds: Set<Int>, ranks: [Int: [String: [Int: (rank: Int, why: String)]]]) {
+    ) -> (adds: Set<Int>, ranks: [Int: ConverterLowering.InputRanks]) {
         var adds = Set<Int>()
-        var ranks: [Int: [String: [Int: (rank: Int, why: String)]]] = [:]
+        var ranks: [Int: ConverterLowering.InputRanks] = [:]
         // From the (rare) ConvTransposes to the one Add reading each, not from every Add.
         for (c, conv) in nodes.enumerated() where conv.opType == "ConvTranspose" && isDefaultDomain(conv) {
             guard let product = conv.outputs.first, !product.isEmpty, !links.graphOutputs.contains(product),

@@ -27,6 +27,49 @@ extension Coverage {
         return nil
     }
 
+    /// The ConvTransposes onnx2tf cannot convert while the batch is free — a leading dimension of a graph input of
+    /// the node's input rank that neither the file nor the manifest fixes —, by node index, with why.
+    /// ConvTranspose.py computes tf.nn.conv*_transpose's output shape from the ONNX output's shape when every spatial
+    /// dimension is known: with the batch a symbol there the call raises ("Expected int32 passed to parameter
+    /// 'input_sizes' … got 'n'"). With a spatial dimension free too it runs the node in onnxruntime to estimate the
+    /// shape and converts; but an Add of a constant [1, C, 1, 1] after it (the exporter's bias, `biased`: see
+    /// `transposeConvolutionBiases`) is then broadcast along the wrong axis, and the conversion raises ("Dimensions
+    /// must be equal, but are 16 and 24"). Measured with onnx2tf 1.29.24 on one-node models (a free batch with fixed
+    /// sizes; with free sizes, with and without the Add, with the node's own bias, after a Conv; a Conv or a Relu
+    /// before the same Add converts; a batch of 1 converts every form) and ppocrv4-det; converting with the input's
+    /// shape fixed under `model.inputs` (which the driver writes into the model) succeeds.
+    static func freeBatchTransposeConvolutions(
+        _ nodes: [Node], model: Model, analysis: GraphAnalysis?, biased: Set<Int>
+    ) -> [Int: (rule: String, reason: String)] {
+        guard let analysis, !analysis.assumedDimensions.isEmpty else { return [:] }
+        var refused: [Int: (rule: String, reason: String)] = [:]
+        for (i, node) in nodes.enumerated() where node.opType == "ConvTranspose" && isDefaultDomain(node) {
+            guard let x = node.inputs.first, !x.isEmpty, let rank = analysis.shapes[x]?.count, rank >= 3 else { continue }
+            // The graph inputs of the node's rank whose batch is free, and whether any of their other dimensions is.
+            let free = model.inputs.filter { ($0.shape?.count ?? -1) == rank }.compactMap { input -> (name: String, sized: Bool)? in
+                let axes = analysis.assumedDimensions.compactMap { Self.assumedAxis($0, of: input.name) }
+                return axes.contains(0) ? (input.name, !axes.contains { $0 >= 2 }) : nil
+            }
+            guard let first = free.first else { continue }
+            let fix = "give '\(first.name)' its whole shape, batch included, under model.inputs"
+            if free.contains(where: \.sized) {
+                refused[i] = ("litert.onnx-convtranspose-batch", "its batch is free ('\(first.name)'s first dimension) while its sizes are fixed, and onnx2tf's ConvTranspose.py then passes the batch's name as a size to TensorFlow's transposed convolution, which raises; \(fix)")
+            } else if biased.contains(i) {
+                refused[i] = ("litert.onnx-convtranspose-batch", "its batch and sizes are free ('\(first.name)'), and onnx2tf then broadcasts the per-channel Add after it along the wrong axis, which raises (\"Dimensions must be equal\"); \(fix)")
+            }
+        }
+        return refused
+    }
+
+    /// The axis of an assumed dimension (`GraphAnalysis.assumedDimensions`' `name[axis] (symbol)` or `name[axis]`)
+    /// of the input `name`; nil for another input's or an unknown rank.
+    static func assumedAxis(_ s: String, of name: String) -> Int? {
+        guard s.hasPrefix(name + "["), let close = s.dropFirst(name.count + 1).firstIndex(of: "]") else { return nil }
+        let digits = s[s.index(s.startIndex, offsetBy: name.count + 1)..<close]
+        guard digits.count <= 6 else { return nil }
+        return Int(digits)
+    }
+
     /// The first upper rank bound of TensorFlow's converter's op definitions (the derived `tflite-converter` set,
     /// from tfl_ops.td) that the data input of a node lowered to `builtins` exceeds, where the bound binds it
     /// (`rankBindsLowered`), with that rank: the converter cannot write the builtin, and writes a Select TF op

@@ -373,7 +373,7 @@ public enum Coverage {
                             nonzero: nonzero, dtypes: { dtypes[$0] ?? (set.format == .onnx ? onnxTypes[$0]?.name : nil) }, quantization: { quantization[$0] }, outside: outside, version: pinned,
                             graphs: model.graphs, producer: producers,
                             sizedByManifest: manifestSized, fileStatic: fileStatic,
-                            floatingPoint: { onnxTypes[$0]?.isFloatingPoint == true },
+                            valueTypes: onnxTypes, judgesLoweredTypes: false,
                             loweredRanks: fused.inputRanks[i] ?? [:])
             }
             // A delegate that takes the node, then fails to prepare it, refuses the model (XNNPACK above 6-D), whatever
@@ -399,17 +399,9 @@ public enum Coverage {
                 f.check = check
                 f.detail = detail
             } else if f.status == .supported, isLiteRT, let preparing, model.format == .onnx, fused[i] == nil,
-                      catalogue.loweringRankKeptAbove6[node.opType] == nil, catalogue.loweringFlexAbove6[node.opType] == nil,
-                      let b = f.builtins.first(where: { preparing.builtins.contains($0) && preparing.set.contains($0) }),
-                      let check = preparing.set.checks.first(where: { $0.refusesModel && $0.applies(to: [b]) }), let hi = check.max,
-                      let (label, v, rank) = (node.inputs.map { ("input", $0) } + node.outputs.map { ("output", $0) }).lazy
-                          .compactMap({ t in analysis?.shapes[t.1].map { (t.0, t.1, $0.count) } }).first(where: { $0.2 > hi })
+                      let undecided = unmeasuredRankAbove(node, builtins: f.builtins, preparing: preparing, analysis: analysis, catalogue: catalogue)
             {
-                // Above 6-D on an operator not measured there: whether onnx2tf's file keeps the rank on a builtin the
-                // delegate takes is not known — said, not judged.
-                f.undecided.append(UndecidedCheck(
-                    check: check, detail: "\(label) '\(v)' has \(rank) dimensions; its \(b)",
-                    cause: "whether onnx2tf's file keeps a rank above 6 on the builtin was not measured for the operator (onnx_to_tflite.rank_above_6_measured)"))
+                f.undecided.append(undecided)
             }
 
             if let opSet, f.status == .supported {
@@ -540,6 +532,24 @@ public enum Coverage {
             operators: findings, cpuNodes: cpu, cpuPartitions: partitions, cpuMACs: cpuMACs, totalMACs: total)
     }
 
+    /// An ONNX node lowered for a delegate that fails to prepare a tensor above its rank (XNNPACK, above 6-D), on
+    /// an operator whose file onnx2tf was not measured to write above 6-D: whether the file keeps the rank on a
+    /// builtin the delegate takes is not known — said (the check, the tensor), not judged. Nil when not so.
+    static func unmeasuredRankAbove(
+        _ node: Node, builtins: [String], preparing: (set: OperatorSet, builtins: Set<String>),
+        analysis: GraphAnalysis?, catalogue: Catalogue
+    ) -> UndecidedCheck? {
+        guard catalogue.loweringRankKeptAbove6[node.opType] == nil, catalogue.loweringFlexAbove6[node.opType] == nil,
+              let b = builtins.first(where: { preparing.builtins.contains($0) && preparing.set.contains($0) }),
+              let check = preparing.set.checks.first(where: { $0.refusesModel && $0.applies(to: [b]) }), let hi = check.max,
+              let (label, v, rank) = (node.inputs.map { ("input", $0) } + node.outputs.map { ("output", $0) }).lazy
+                  .compactMap({ t in analysis?.shapes[t.1].map { (t.0, t.1, $0.count) } }).first(where: { $0.2 > hi })
+        else { return nil }
+        return UndecidedCheck(
+            check: check, detail: "\(label) '\(v)' has \(rank) dimensions; its \(b)",
+            cause: "whether onnx2tf's file keeps a rank above 6 on the builtin was not measured for the operator (onnx_to_tflite.rank_above_6_measured)")
+    }
+
     /// An ExportedProgram node's operator as ExecuTorch's partitioners name it: `aten.mean.dim` → `mean.dim`.
     public static func atenName(_ opType: String) -> String {
         guard let dot = opType.firstIndex(of: "."), opType.split(separator: ".").count >= 3 else { return opType }
@@ -561,7 +571,9 @@ public enum Coverage {
     /// The first of `set`'s checks that applies to the node (by its operator `names`) and fails, with what
     /// fails. A check that cannot be decided (a shape inference did not reach) passes: only what is known is said.
     /// `refusingModel`: the checks whose failure refuses the model (`OperatorCheck.refusesModel`), else the others.
-    /// `floatingPoint`: whether a value is floating-point (an ONNX node's inferred type), where `valueTypes` is not given.
+    /// `valueTypes`: the ONNX values' inferred types; `judgesLoweredTypes`: whether a lowered node's run-time values
+    /// are judged by them against the set's type checks (a delegate's are not: only TFLite Micro's, which has no
+    /// fallback), else they only tell a floating-point data input from a builtin's integer parameter.
     static func failedCheck(
         _ set: OperatorSet, node: Node, names: [String], analysis: GraphAnalysis?, constants: Set<String>,
         values: (String) -> [Float]? = { _ in nil }, nonzero: (String) -> Float? = { _ in nil },
@@ -569,8 +581,8 @@ public enum Coverage {
         outside: (String, Int?, Int?) -> Float? = { _, _, _ in nil }, version: VersionNumber? = nil, graphs: [Graph] = [], producer: (String) -> Node? = { _ in nil },
         sizedByManifest: Bool = false, fileStatic: Bool = false, loweredActivations: String? = nil,
         floatInFullInteger: Set<String> = [], valueTypes: [String: DType] = [:], ownBuiltins: Set<String> = [],
-        refusingModel: Bool = false, floatingPoint: (String) -> Bool = { _ in false },
-        loweredRanks: [String: [Int: (rank: Int, why: String)]] = [:]
+        refusingModel: Bool = false, judgesLoweredTypes: Bool = true,
+        loweredRanks: ConverterLowering.InputRanks = [:]
     ) -> (OperatorCheck, String)? {
         func input(_ i: Int) -> String? { i < node.inputs.count && !node.inputs[i].isEmpty ? node.inputs[i] : nil }
         // An ONNX or Keras node judged by a TFLite set through the builtins it lowers to.
@@ -625,7 +637,7 @@ public enum Coverage {
                     // A builtin's parameter inputs (axes, paddings, shape, perm, begin and end) are integers: a lowered
                     // node's floating-point input at that index is its data (a variadic Mean's second term, a Split's
                     // input 0), which onnx2tf does not pass there.
-                    if lowered, floatingPoint(v) || valueTypes[v]?.isFloatingPoint == true { continue }
+                    if lowered, valueTypes[v]?.isFloatingPoint == true { continue }
                     return (c, "input \(i) '\(v)' is computed at run time")
                 }
             case .attributeValues:
@@ -669,7 +681,7 @@ public enum Coverage {
                 // An ONNX or Keras node lowered to TFLite builtins, on a run-time value (a constant input is written in
                 // the type the builtin takes).
                 if !own, lowered, !constants.contains(v) {
-                    let source = valueTypes[v]
+                    let source = judgesLoweredTypes ? valueTypes[v] : nil
                     if let source, !source.isFloatingPoint {
                         // An integer or boolean value keeps its type through the converter; the check's index is the
                         // node's own for the builtins the table gives the operator (not those onnx2tf adds before

@@ -115,6 +115,16 @@ enum EmbeddedCatalogue {
       "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Pow.py",
       "revision": "onnx2tf 1.29.24"
     },
+    "onnx2tf-convtranspose": {
+      "title": "onnx2tf's ConvTranspose lowering (onnx2tf/ops/ConvTranspose.py: the output shape handed to tf.nn.conv*_transpose)",
+      "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/ConvTranspose.py",
+      "revision": "onnx2tf 1.29.24"
+    },
+    "onnx2tf-add": {
+      "title": "onnx2tf's Add lowering (onnx2tf/ops/Add.py: a constant input broadcast against the other's channel-last layout)",
+      "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Add.py",
+      "revision": "onnx2tf 1.29.24"
+    },
     "onnx2tf-lstm": {
       "title": "onnx2tf's recurrence lowerings (onnx2tf/ops/LSTM.py, GRU.py, RNN.py: the bias B read unconditionally, the initial states handed to a Keras RNN layer)",
       "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/LSTM.py",
@@ -3435,6 +3445,23 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "onnx2tf-pow",
         "section": "Pow.py: make_node, the `input_tensor_2.ndim == 1 and np.squeeze(input_tensor_2) == 2` comparison"
+      }
+    },
+    {
+      "id": "litert.onnx-convtranspose-batch",
+      "code": "SW4004",
+      "runtimes": [
+        "litert",
+        "tflite-micro"
+      ],
+      "text": "onnx2tf cannot convert a ConvTranspose while the model's batch is free (a leading input dimension that neither the file nor model.inputs fixes). With every spatial size fixed, ConvTranspose.py takes TensorFlow's output shape from the ONNX output's, batch included, and tf.nn.conv2d_transpose refuses the batch's name as a size. With a size free too it estimates the output shape in onnxruntime and converts the node, but an Add of a per-channel constant [1, C, 1, 1] after it (how Paddle's exporter writes the bias) is then broadcast along the wrong axis and the conversion raises (\"Dimensions must be equal\"). A batch of 1, or the whole shape under model.inputs, converts. Measured with onnx2tf 1.29.24: one-node models (a free batch with fixed sizes; with free sizes, with and without the Add, with the node's own bias, after a Conv; a Conv or a Relu before the same Add converts) and ppocrv4-det.",
+      "source": {
+        "id": "onnx2tf-convtranspose",
+        "section": "ConvTranspose.py: make_node's tf_output_shape = [graph_node_output_shape[0], ...]"
+      },
+      "also": {
+        "id": "onnx2tf-add",
+        "section": "Add.py: make_node's broadcasts of the constant input (explicit_broadcast, then merge_two_consecutive_identical_ops_into_one)"
       }
     },
     {

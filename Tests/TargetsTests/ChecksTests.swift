@@ -372,6 +372,33 @@ let fixtures = "Tests/Fixtures/targets/"
         #expect(report.operators.first { $0.name == "conv2" }?.rule == "litert.onnx-strided-dilation")
     }
 
+    @Test func onnx2tfConvertsNoTransposedConvolutionWhileTheBatchIsFree() throws {
+        // Measured (onnx2tf 1.29.24): with its sizes fixed ConvTranspose.py hands the batch's name to TensorFlow as a
+        // size; with them free the per-channel Add after it is broadcast along the wrong axis, and a ConvTranspose
+        // with no such Add converts. The whole shape under model.inputs converts every form.
+        #expect(targetIssues("targets: {a: {runtime: ⟦litert@2.16⟧}}\n", model: fixtures + "convtranspose_batch.onnx", [
+            Expected(.operatorUnsupported, "ConvTranspose 'up' (onnx2tf cannot convert it: its batch is free ('x's first dimension) while its sizes are fixed, and onnx2tf's ConvTranspose.py then passes the batch's name as a size to TensorFlow's transposed convolution, which raises; give 'x' its whole shape, batch included, under model.inputs)")
+        ]) == [])
+        #expect(targetIssues("targets: {a: {runtime: ⟦litert⟧}}\n", model: fixtures + "convtranspose_sizes.onnx", [
+            Expected(.operatorUnsupported, "ConvTranspose 'up.biased' (onnx2tf cannot convert it: its batch and sizes are free ('x'), and onnx2tf then broadcasts the per-channel Add after it along the wrong axis, which raises (\"Dimensions must be equal\"); give 'x' its whole shape, batch included, under model.inputs)")
+        ]) == [])
+        let (report, _) = try liteRTLowering(fixtures + "convtranspose_sizes.onnx")
+        #expect(report.operators.filter { $0.status == .unsupported }.map(\.name) == ["up.biased"])
+        #expect(report.operators.first { $0.name == "up.biased" }?.rule == "litert.onnx-convtranspose-batch")
+        #expect(targetIssues("model: {inputs: {x: [1, 8, 16, 16]}}\ntargets: {a: {runtime: litert@2.16}}\n",
+                             model: fixtures + "convtranspose_batch.onnx", []) == [])
+    }
+
+    @Test func anAssumedDimensionNamesItsInputAndAxis() {
+        #expect(Coverage.assumedAxis("x[0] (p2o.DynamicDimension.0)", of: "x") == 0)
+        #expect(Coverage.assumedAxis("x[3]", of: "x") == 3)
+        #expect(Coverage.assumedAxis("xy[0]", of: "x") == nil)
+        #expect(Coverage.assumedAxis("x: unknown rank", of: "x") == nil)
+        #expect(Coverage.assumedAxis("x[99999999999999999999]", of: "x") == nil)
+        #expect(Coverage.assumedAxis("x[", of: "x") == nil)
+        #expect(Coverage.assumedAxis("x[]", of: "x") == nil)
+    }
+
     @Test func aClipBoundComputedAtRunTimeIsDroppedByOnnx2tfAndSaidSo() throws {
         // Measured (onnx2tf 1.29.24, TensorFlow 2.19): clip_bounds.onnx converts to MINIMUM, MAXIMUM, MAXIMUM, MINIMUM
         // and nothing else (the run-time bounds and what computed them are gone); clip_open_bound.onnx fails.

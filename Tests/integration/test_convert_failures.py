@@ -73,11 +73,13 @@ def test_a_run_stopped_by_the_time_limit_is_not_recorded_as_the_converters_failu
     assert [d for d in diagnostics(run, manifest) if d["severity"] == "error"] == []
 
 
-def test_onnx2tf_failing_on_a_real_detector_with_free_spatial_sizes_is_said_by_check_afterwards(run, tmp_path):
-    """ppocrv4-det with its height and width free: `check` foresees nothing (SW4017 says the analysis took them as 1),
-    onnx2tf's layout guess fails inside it ("Dimensions must be equal, but are 16 and 24"). After that run `check`
-    errs (SW4022) and `convert` refuses the target before running onnx2tf again; fixing the sizes under model.inputs,
-    which the driver gives onnx2tf, is another conversion."""
+def test_onnx2tf_failing_on_a_real_detector_with_a_free_batch_is_foreseen_by_check_and_said_again_after_a_forced_run(
+        run, tmp_path):
+    """ppocrv4-det with its batch, height and width free: `check` errs on its two ConvTransposes before any run (SW4004,
+    litert.onnx-convtranspose-batch: onnx2tf broadcasts the per-channel Add after each along the wrong axis), and
+    `convert` refuses the target without running onnx2tf. Forced, onnx2tf fails as said ("Dimensions must be equal,
+    but are 16 and 24"); `check` then says that run too (SW4022). Its shape under model.inputs, which the driver
+    writes into the model, converts."""
     entry = next(m for m in json.loads(fetch_corpus.CORPUS.read_text())["models"] if m["id"] == "ppocrv4-det")
     model = fetch_corpus.model_path(entry, fetch_corpus.cache_dir())
     if not model.exists():
@@ -85,13 +87,19 @@ def test_onnx2tf_failing_on_a_real_detector_with_free_spatial_sizes_is_said_by_c
     (tmp_path / "det.onnx").write_bytes(model.read_bytes())
     manifest = tmp_path / "m.slipway.yaml"
     manifest.write_text("slipway: 1\nname: det\nmodel: {path: det.onnx}\ntargets:\n  phone: {runtime: litert, format: tflite}\n")
-    assert [d for d in diagnostics(run, manifest) if d["severity"] == "error"] == []
-    r = run("convert", str(manifest), "--python", CONVERT_PYTHON, cwd=tmp_path)
-    assert r.returncode != 0 and b"onnx2tf could not convert the model" in r.stderr, r.stderr[-800:]
     errors = [d for d in diagnostics(run, manifest) if d["severity"] == "error"]
-    assert [d["code"] for d in errors] == ["SW4022"], errors
-    again = run("convert", str(manifest), "--python", CONVERT_PYTHON, cwd=tmp_path)
-    assert again.returncode != 0 and b"SW4022" in again.stderr and b"running onnx2tf" not in again.stderr + again.stdout
-    manifest.write_text("slipway: 1\nname: det\nmodel: {path: det.onnx, inputs: {x: [1, 3, 640, 640]}}\n"
+    assert [d["code"] for d in errors] == ["SW4004"], errors
+    assert errors[0]["message"].startswith("target 'phone': 2 operators cannot run: ConvTranspose 'p2o.ConvTranspose.0' (onnx2tf cannot convert it: its batch and sizes are free ('x')"), errors
+    refused = run("convert", str(manifest), "--python", CONVERT_PYTHON, cwd=tmp_path)
+    assert refused.returncode != 0 and b"SW4004" in refused.stderr and b"running onnx2tf" not in refused.stderr + refused.stdout
+    r = run("convert", str(manifest), "--force", "--python", CONVERT_PYTHON, cwd=tmp_path)
+    assert r.returncode != 0 and b"onnx2tf could not convert the model" in r.stderr, r.stderr[-800:]
+    assert "Dimensions must be equal, but are 16 and 24" in (tmp_path / "dist/phone/det.tflite.log").read_text()
+    errors = [d for d in diagnostics(run, manifest) if d["severity"] == "error"]
+    assert sorted(d["code"] for d in errors) == ["SW4004", "SW4022"], errors
+    manifest.write_text("slipway: 1\nname: det\nmodel: {path: det.onnx, inputs: {x: [1, 3, 320, 320]}}\n"
                         "targets:\n  phone: {runtime: litert, format: tflite}\n")
     assert [d for d in diagnostics(run, manifest) if d["severity"] == "error"] == []
+    r = run("convert", str(manifest), "--python", CONVERT_PYTHON, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr.decode()[-1500:]
+    assert (tmp_path / "dist/phone/det.tflite").exists() and not (tmp_path / "dist/phone/det.tflite.failed.json").exists()

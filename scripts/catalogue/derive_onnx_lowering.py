@@ -74,22 +74,16 @@ def tflite_builtins(path, keep_boundary=False):
     an input or writes an output of the main subgraph is left out (unless `keep_boundary`): onnx2tf writes those to
     carry a one-node model's channel-first inputs and outputs across its channel-last graph, which in a whole model
     sit at the model's edges, not at each operator."""
-    from tensorflow.lite.python import schema_py_generated as fb
-    with open(path, "rb") as f:
-        m = fb.Model.GetRootAsModel(f.read(), 0)
-    codes = onnx2tf_run.operator_names(m, fb)
     out = []
-    for s in range(m.SubgraphsLength()):
-        g = m.Subgraphs(s)
-        edges = {g.Inputs(i) for i in range(g.InputsLength())} | {g.Outputs(i) for i in range(g.OutputsLength())}
-        for o in range(g.OperatorsLength()):
-            op = g.Operators(o)
-            name = codes[op.OpcodeIndex()]
-            touches = {op.Inputs(0)} if op.InputsLength() else set()
-            touches |= {op.Outputs(i) for i in range(op.OutputsLength())}
-            if s == 0 and name == "TRANSPOSE" and not keep_boundary and touches & edges:
-                continue
-            out.append(name)
+    edges = None
+    for s, g, op, name in onnx2tf_run.file_operators(path):
+        if s == 0 and edges is None:
+            edges = {g.Inputs(i) for i in range(g.InputsLength())} | {g.Outputs(i) for i in range(g.OutputsLength())}
+        touches = {op.Inputs(0)} if op.InputsLength() else set()
+        touches |= {op.Outputs(i) for i in range(op.OutputsLength())}
+        if s == 0 and name == "TRANSPOSE" and not keep_boundary and touches & edges:
+            continue
+        out.append(name)
     return out
 
 

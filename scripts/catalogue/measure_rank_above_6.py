@@ -130,18 +130,10 @@ def model(name, case, path):
 
 def file_ranks(path):
     """Each operator of the file's subgraphs, in order: (builtin or `Flex…`, its tensors' largest rank)."""
-    from tensorflow.lite.python import schema_py_generated as fb
-    with open(path, "rb") as fh:
-        m = fb.Model.GetRootAsModel(fh.read(), 0)
-    codes = onnx2tf_run.operator_names(m, fb)
     out = []
-    for s in range(m.SubgraphsLength()):
-        g = m.Subgraphs(s)
-        for o in range(g.OperatorsLength()):
-            op = g.Operators(o)
-            tensors = [op.Inputs(i) for i in range(op.InputsLength())] + [op.Outputs(i) for i in range(op.OutputsLength())]
-            rank = max((g.Tensors(t).ShapeLength() for t in tensors if t >= 0), default=0)
-            out.append((codes[op.OpcodeIndex()], rank))
+    for _, g, op, name in onnx2tf_run.file_operators(path):
+        tensors = [op.Inputs(i) for i in range(op.InputsLength())] + [op.Outputs(i) for i in range(op.OutputsLength())]
+        out.append((name, max((g.Tensors(t).ShapeLength() for t in tensors if t >= 0), default=0)))
     return out
 
 

@@ -55,6 +55,20 @@ def operator_names(model, fb):
     return codes
 
 
+def file_operators(path):
+    """Each operator of a TFLite file's subgraphs, in order: (subgraph index, subgraph, operator, its name as
+    `operator_names` gives it), read through TensorFlow's generated schema."""
+    from tensorflow.lite.python import schema_py_generated as fb
+    with open(path, "rb") as fh:
+        m = fb.Model.GetRootAsModel(fh.read(), 0)
+    codes = operator_names(m, fb)
+    for s in range(m.SubgraphsLength()):
+        g = m.Subgraphs(s)
+        for o in range(g.OperatorsLength()):
+            op = g.Operators(o)
+            yield s, g, op, codes[op.OpcodeIndex()]
+
+
 def settle(holder, key, entries, derived, check, partial, script):
     """Holds `derived` (a record of `entries`, with its `source`) against the one committed at holder[key] in
     Schemas/targets/operators.json (`check`: exits 1 naming what differs), or writes it there (`partial`: merged into
