@@ -37,7 +37,7 @@ extension Coverage {
         let biases = transposeConvolutionBiases(nodes, links, tensors: tensors)
         for i in biases.adds where lowered[i] == nil { lowered[i] = [] }
         var refusals = clips.refusals
-        for (i, r) in freeBatchTransposeConvolutions(nodes, model: model, analysis: analysis, biased: Set(biases.ranks.keys))
+        for (i, r) in freeBatchTransposeConvolutions(nodes, links, model: model, tensors: tensors, analysis: analysis)
         where refusals[i] == nil {
             refusals[i] = r
         }

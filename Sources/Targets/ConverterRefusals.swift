@@ -32,14 +32,16 @@ extension Coverage {
     /// ConvTranspose.py computes tf.nn.conv*_transpose's output shape from the ONNX output's shape when every spatial
     /// dimension is known: with the batch a symbol there the call raises ("Expected int32 passed to parameter
     /// 'input_sizes' … got 'n'"). With a spatial dimension free too it runs the node in onnxruntime to estimate the
-    /// shape and converts; but an Add of a constant [1, C, 1, 1] after it (the exporter's bias, `biased`: see
-    /// `transposeConvolutionBiases`) is then broadcast along the wrong axis, and the conversion raises ("Dimensions
-    /// must be equal, but are 16 and 24"). Measured with onnx2tf 1.29.24 on one-node models (a free batch with fixed
-    /// sizes; with free sizes, with and without the Add, with the node's own bias, after a Conv; a Conv or a Relu
-    /// before the same Add converts; a batch of 1 converts every form) and ppocrv4-det; converting with the input's
-    /// shape fixed under `model.inputs` (which the driver writes into the model) succeeds.
+    /// shape and converts it; but an Add, Sub, Mul or Div of a constant [1, C, 1, 1] on its output, directly or
+    /// through activations (`perChannelArithmetic`; Paddle's exporter writes the bias so), is then broadcast along the
+    /// wrong axis, and the conversion raises ("Dimensions must be equal, but are 16 and 24"). Measured with onnx2tf
+    /// 1.29.24 through the driver on one-node forms with a free batch (sizes fixed: every form fails; sizes free: the
+    /// four operators directly, and the Add after any of nine unary activations, fail; after a Conv or a
+    /// BatchNormalization, by a [C, 1, 1] or a scalar constant, by a value computed at run time, or with no such
+    /// node they convert; a batch of 1 converts every form) and on ppocrv4-det; the whole shape under `model.inputs`
+    /// (which the driver writes into the model) converts.
     static func freeBatchTransposeConvolutions(
-        _ nodes: [Node], model: Model, analysis: GraphAnalysis?, biased: Set<Int>
+        _ nodes: [Node], _ links: NodeLinks, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
     ) -> [Int: (rule: String, reason: String)] {
         guard let analysis, !analysis.assumedDimensions.isEmpty else { return [:] }
         var refused: [Int: (rule: String, reason: String)] = [:]
@@ -54,12 +56,44 @@ extension Coverage {
             let fix = "give '\(first.name)' its whole shape, batch included, under model.inputs"
             if free.contains(where: \.sized) {
                 refused[i] = ("litert.onnx-convtranspose-batch", "its batch is free ('\(first.name)'s first dimension) while its sizes are fixed, and onnx2tf's ConvTranspose.py then passes the batch's name as a size to TensorFlow's transposed convolution, which raises; \(fix)")
-            } else if biased.contains(i) {
-                refused[i] = ("litert.onnx-convtranspose-batch", "its batch and sizes are free ('\(first.name)'), and onnx2tf then broadcasts the per-channel Add after it along the wrong axis, which raises (\"Dimensions must be equal\"); \(fix)")
+            } else if let after = perChannelArithmetic(after: i, nodes, links, tensors: tensors) {
+                refused[i] = ("litert.onnx-convtranspose-batch", "its batch and sizes are free ('\(first.name)'), and onnx2tf then broadcasts the per-channel \(after.opType) '\(after.name)' after it along the wrong axis, which raises (\"Dimensions must be equal\"); \(fix)")
             }
         }
         return refused
     }
+
+    /// The first node that combines node `c`'s output, directly or through `unaryElementwise` operators, with a
+    /// constant [1, C, 1, 1] (C > 1) by Add, Sub, Mul or Div; nil when none does.
+    static func perChannelArithmetic(after c: Int, _ nodes: [Node], _ links: NodeLinks, tensors: [String: ConstantTensor]) -> Node? {
+        var frontier = nodes[c].outputs.filter { !$0.isEmpty }
+        var visited = 0
+        while let v = frontier.popLast(), visited < 64 {
+            visited += 1
+            for r in links.readers[v] ?? [] where isDefaultDomain(nodes[r]) {
+                let n = nodes[r]
+                if ["Add", "Sub", "Mul", "Div"].contains(n.opType), n.inputs.count == 2 {
+                    let other = n.inputs[0] == v ? n.inputs[1] : n.inputs[0]
+                    if let t = tensors[other], t.shape.count == 4, t.shape[0] == 1, t.shape[1] > 1, t.shape[2] == 1, t.shape[3] == 1 {
+                        return n
+                    }
+                } else if unaryElementwise.contains(n.opType), n.inputs.first == v, let o = n.outputs.first, !o.isEmpty {
+                    frontier.append(o)
+                }
+            }
+        }
+        return nil
+    }
+
+    /// The one-input elementwise operators (a Clip's bounds aside) a ConvTranspose's output passes through to the
+    /// per-channel arithmetic onnx2tf then mis-broadcasts: onnx2tf writes each as one TensorFlow operation on the
+    /// tensor it was given. Measured: Relu, Sigmoid, LeakyRelu, Tanh, Clip, Elu, Abs, Softplus and Neg (see
+    /// `freeBatchTransposeConvolutions`); the others are of the same kind. A BatchNormalization or a Conv stops it.
+    static let unaryElementwise: Set<String> = [
+        "Relu", "Sigmoid", "LeakyRelu", "Tanh", "Clip", "Elu", "Abs", "Softplus", "Neg", "HardSigmoid", "HardSwish", "Selu",
+        "Celu", "Mish", "Gelu", "ThresholdedRelu", "Softsign", "Exp", "Log", "Sqrt", "Reciprocal", "Erf", "Floor",
+        "Ceil", "Round", "Sign", "Sin", "Cos", "Identity",
+    ]
 
     /// The axis of an assumed dimension (`GraphAnalysis.assumedDimensions`' `name[axis] (symbol)` or `name[axis]`)
     /// of the input `name`; nil for another input's or an unknown rank.

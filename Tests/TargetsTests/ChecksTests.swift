@@ -380,7 +380,7 @@ let fixtures = "Tests/Fixtures/targets/"
             Expected(.operatorUnsupported, "ConvTranspose 'up' (onnx2tf cannot convert it: its batch is free ('x's first dimension) while its sizes are fixed, and onnx2tf's ConvTranspose.py then passes the batch's name as a size to TensorFlow's transposed convolution, which raises; give 'x' its whole shape, batch included, under model.inputs)")
         ]) == [])
         #expect(targetIssues("targets: {a: {runtime: ⟦litert⟧}}\n", model: fixtures + "convtranspose_sizes.onnx", [
-            Expected(.operatorUnsupported, "ConvTranspose 'up.biased' (onnx2tf cannot convert it: its batch and sizes are free ('x'), and onnx2tf then broadcasts the per-channel Add after it along the wrong axis, which raises (\"Dimensions must be equal\"); give 'x' its whole shape, batch included, under model.inputs)")
+            Expected(.operatorUnsupported, "ConvTranspose 'up.biased' (onnx2tf cannot convert it: its batch and sizes are free ('x'), and onnx2tf then broadcasts the per-channel Add 'bias' after it along the wrong axis, which raises (\"Dimensions must be equal\"); give 'x' its whole shape, batch included, under model.inputs)")
         ]) == [])
         let (report, _) = try liteRTLowering(fixtures + "convtranspose_sizes.onnx")
         #expect(report.operators.filter { $0.status == .unsupported }.map(\.name) == ["up.biased"])

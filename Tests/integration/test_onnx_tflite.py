@@ -1106,10 +1106,10 @@ def test_an_attention_masks_shape_is_kept_so_the_file_masks(run, tmp_path):
     assert got.shape == want.shape and np.abs(got - want).max() < 1e-4
 
 
-def transposed_convolution_model(path, add_after, dims=(1, 8, 16, 16)):
+def transposed_convolution_model(path, add_after, dims=(1, 8, 16, 16), op="Add", between=None):
     """x `dims` ([1, 8, 16, 16]; a name is a free dimension) → ConvTranspose (8 → 4 channels, 2×2 kernel, stride 2,
-    its own bias) → and, `add_after`, an Add of a [1, 4, 1, 1] constant: PaddleOCR's export writes a transposed
-    convolution's bias so (ppocrv4-det)."""
+    its own bias) → and, `add_after`, [an activation `between`,] an `op` (Add) of a [1, 4, 1, 1] constant: PaddleOCR's
+    export writes a transposed convolution's bias so (ppocrv4-det)."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
     rng = np.random.default_rng(3)
@@ -1120,7 +1120,9 @@ def transposed_convolution_model(path, add_after, dims=(1, 8, 16, 16)):
     out = "ct"
     if add_after:
         inits.append(numpy_helper.from_array(rng.standard_normal((1, 4, 1, 1)).astype(np.float32), "c"))
-        nodes.append(helper.make_node("Add", ["ct", "c"], ["y"], name="bias"))
+        if between:
+            nodes.append(helper.make_node(between, ["ct"], ["act"], name="act"))
+        nodes.append(helper.make_node(op, ["act" if between else "ct", "c"], ["y"], name="bias"))
         out = "y"
     doubled = [dims[0], 4] + [2 * d if isinstance(d, int) else f"2{d}" for d in dims[2:]]
     g = helper.make_graph(nodes, "up", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(dims))],
@@ -1163,28 +1165,30 @@ def test_an_add_after_a_transposed_convolution_keeps_it_off_xnnpack_as_check_say
     assert (conv["index"] in taken) == (not add_after), taken
 
 
-@pytest.mark.parametrize("dims,add_after,fixed,refused", [
-    (("n", 8, 16, 16), True, False, "sized"),
-    (("n", 8, 16, 16), False, False, "sized"),
-    (("n", 8, "h", "w"), True, False, "bias"),
-    (("n", 8, "h", "w"), False, False, None),
-    ((1, 8, "h", "w"), True, False, None),
-    (("n", 8, "h", "w"), True, True, None),
+@pytest.mark.parametrize("dims,add_after,between,op,fixed,refused", [
+    (("n", 8, 16, 16), True, None, "Add", False, "sized"),
+    (("n", 8, 16, 16), False, None, "Add", False, "sized"),
+    (("n", 8, "h", "w"), True, None, "Add", False, "bias"),
+    (("n", 8, "h", "w"), True, "Relu", "Mul", False, "bias"),
+    (("n", 8, "h", "w"), True, "Abs", "Sub", False, "bias"),
+    (("n", 8, "h", "w"), False, None, "Add", False, None),
+    ((1, 8, "h", "w"), True, None, "Add", False, None),
+    (("n", 8, "h", "w"), True, None, "Add", True, None),
 ])
 def test_a_transposed_convolution_with_a_free_batch_is_refused_by_check_exactly_where_onnx2tf_fails(
-        run, tmp_path, dims, add_after, fixed, refused):
+        run, tmp_path, dims, add_after, between, op, fixed, refused):
     """onnx2tf 1.29.24 cannot convert a ConvTranspose while the batch is free: with its sizes fixed ConvTranspose.py
     hands the batch's name to tf.nn.conv2d_transpose as a size; with its sizes free too it converts the node, but
     broadcasts a per-channel Add after it along the wrong axis. A batch of 1, or the shape under model.inputs,
     converts. `check` errs (SW4004, litert.onnx-convtranspose-batch) on exactly the forms whose conversion fails."""
-    transposed_convolution_model(tmp_path / "m.onnx", add_after, dims)
+    transposed_convolution_model(tmp_path / "m.onnx", add_after, dims, op, between)
     inputs = ", inputs: {x: [1, 8, 16, 16]}" if fixed else ""
     manifest = tmp_path / "m.slipway.yaml"
     manifest.write_text(f"slipway: 1\nname: up\nmodel: {{path: m.onnx{inputs}}}\n"
                         "targets:\n  t: {runtime: litert, format: tflite}\n")
     errors = [d for d in json.loads(run("check", str(manifest), "--format", "json").stdout) if d["severity"] == "error"]
     words = {"sized": "its batch is free ('x's first dimension) while its sizes are fixed",
-             "bias": "its batch and sizes are free ('x'), and onnx2tf then broadcasts the per-channel Add after it"}
+             "bias": f"its batch and sizes are free ('x'), and onnx2tf then broadcasts the per-channel {op} 'bias' after it"}
     if refused:
         assert [d["code"] for d in errors] == ["SW4004"] and words[refused] in errors[0]["message"], errors
     else:
