@@ -16,7 +16,7 @@ BUILD_FLAGS  := --build-tests
 BIN          := .build/debug/slipway
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null && [ "$$(id -u)" != 0 ] && echo sudo)
 
-.PHONY: demo test fuzz build deps venv corpus runtimes venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue derive-catalogue derive-xnnpack derive-onnx-lowering measure-rank-above-6 derive-ort-eps derive-tensorrt derive-llamacpp derive-openvino derive-executorch measure-aten-decompositions measure-aten-onnx measure-model-macs derive-device-calibration rules target-fixtures estimate-fixtures keras-fixtures xnnpack-quantization-fixtures
+.PHONY: demo test fuzz build deps venv corpus runtimes venv-convert venv-coreml clients bench schema docs fixtures examples clean catalogue derive-catalogue derive-xnnpack derive-onnx-lowering measure-rank-above-6 measure-free-batch derive-ort-eps derive-tensorrt derive-llamacpp derive-openvino derive-executorch measure-aten-decompositions measure-aten-onnx measure-model-macs derive-device-calibration rules target-fixtures estimate-fixtures keras-fixtures xnnpack-quantization-fixtures
 
 deps:
 	@if [ ! -f /usr/include/yaml.h ] || [ ! -f /usr/include/hdf5/serial/hdf5_hl.h ] || ! command -v pkg-config >/dev/null || ! command -v python3 >/dev/null; then \
@@ -133,6 +133,9 @@ derive-onnx-lowering: venv-convert
 	$(MAKE) catalogue
 
 # What onnx2tf writes for each operator on a 7-D tensor, and whether the pinned ai-edge-litert (.venv's) runs it.
+measure-free-batch: venv-convert build
+	$(VENV_CONVERT)/bin/python scripts/catalogue/measure_free_batch.py --bin $(abspath $(BIN))
+
 measure-rank-above-6: venv venv-convert
 	$(VENV_CONVERT)/bin/python scripts/catalogue/measure_rank_above_6.py --runtime-python $(abspath $(VENV))/bin/python
 	$(MAKE) catalogue

@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""Measures which ONNX forms onnx2tf cannot convert while the model's batch is free.
+
+    .venv-convert/bin/python scripts/catalogue/measure_free_batch.py [--bin SLIPWAY] [--check] [--forms Name,Name…]
+
+Exporters leave the batch free (`dynamic_axes`, Paddle's -1); onnx2tf converts most graphs so, but some of its
+operator conversions read the ONNX shapes as TensorFlow sizes and fail (ConvTranspose.py hands the batch's name to
+tf.nn.conv2d_transpose). The primary source is the converter itself: for every form below (one to four nodes on a
+4-D float32 input [batch, 4, 8, 8], its other inputs constants as exports write them, the outputs' shapes declared
+as ONNX's shape inference gives them, symbols kept) this writes the model with the batch free and the sizes fixed
+(`sized`), with both free (`free`), and for some forms with a batch of 1 and free sizes (`batch1`), and converts it
+with `slipway convert --force` to a LiteRT target — Slipway's own driver, with the options it gives onnx2tf.
+
+Writes Schemas/measurements/free_batch_measured.json: per form and variant `ok`, or `fails: ` and the driver's
+words. Tests/integration/test_free_batch.py holds `check` to it (SW4004 exactly where the record says the
+conversion fails, but for the forms it names as not yet foreseen); --check re-measures the forms named by --forms
+(all by default) and exits 1 when the committed record differs.
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+RECORD = os.path.join(ROOT, "Schemas", "measurements", "free_batch_measured.json")
+C, H = 4, 8
+OPSET = 13
+DIMS = {"sized": ["n", C, H, H], "free": ["n", C, "h", "w"], "batch1": [1, C, "h", "w"]}
+UNARY_BETWEEN = ["Relu", "Sigmoid", "LeakyRelu", "Tanh", "Clip", "Elu", "Abs", "Softplus", "Neg"]
+
+
+def forms():
+    """name → (nodes, initializers, variants): the graph reads `x` and writes `y`."""
+    import numpy as np
+    from onnx import helper, numpy_helper
+    rng = np.random.default_rng(11)
+    N = helper.make_node
+
+    def const(name, value, dtype=np.float32):
+        return numpy_helper.from_array(np.array(value, dtype), name)
+
+    def weights(name, *shape):
+        return numpy_helper.from_array((rng.standard_normal(shape) * 0.1).astype(np.float32), name)
+
+    up = lambda out: N("ConvTranspose", ["x", "w"], [out], kernel_shape=[2, 2], strides=[2, 2])  # noqa: E731
+    up_w = lambda: weights("w", C, C, 2, 2)  # noqa: E731
+    channel = lambda: weights("b", 1, C, 1, 1)  # noqa: E731
+    both = ("sized", "free")
+    f = {
+        "Conv": ([N("Conv", ["x", "w"], ["y"], kernel_shape=[3, 3], pads=[1, 1, 1, 1])], [weights("w", C, C, 3, 3)], both),
+        "Conv_Add": ([N("Conv", ["x", "w"], ["c"], kernel_shape=[1, 1]), N("Add", ["c", "b"], ["y"])],
+                     [weights("w", C, C, 1, 1), channel()], both),
+        "ConvTranspose": ([up("y")], [up_w()], both + ("batch1",)),
+        "ConvTranspose_bias": ([N("ConvTranspose", ["x", "w", "bb"], ["y"], kernel_shape=[2, 2], strides=[2, 2])],
+                               [up_w(), weights("bb", C)], both),
+        "ConvTranspose_BatchNormalization": ([up("c"), N("BatchNormalization", ["c", "g", "bn", "m", "v"], ["y"])],
+                                             [up_w(), weights("g", C), weights("bn", C), weights("m", C), const("v", [1.0] * C)], both),
+        "ConvTranspose_Conv_Add": ([up("c"), N("Conv", ["c", "w2"], ["r"], kernel_shape=[1, 1]), N("Add", ["r", "b"], ["y"])],
+                                   [up_w(), weights("w2", C, C, 1, 1), channel()], both),
+        "ConvTranspose_Add_C11": ([up("c"), N("Add", ["c", "b"], ["y"])], [up_w(), weights("b", C, 1, 1)], both),
+        "ConvTranspose_Add_scalar": ([up("c"), N("Add", ["c", "b"], ["y"])], [up_w(), weights("b", 1)], both),
+        "ConvTranspose_Add_runtime": ([up("c"), N("Resize", ["x", "", "s"], ["u"], mode="nearest"), N("Add", ["c", "u"], ["y"])],
+                                      [up_w(), const("s", [1, 1, 2, 2])], both),
+        "ConvTranspose_Add_self_Add": ([up("c"), N("Add", ["c", "c"], ["r"]), N("Add", ["r", "b"], ["y"])], [up_w(), channel()], both),
+        "MaxPool": ([N("MaxPool", ["x"], ["y"], kernel_shape=[2, 2], strides=[2, 2])], [], both),
+        "GlobalAveragePool_Flatten_Gemm": ([N("GlobalAveragePool", ["x"], ["p"]), N("Flatten", ["p"], ["fl"], axis=1),
+                                            N("Gemm", ["fl", "wg", "bg"], ["y"], transB=1)], [weights("wg", 10, C), weights("bg", 10)], both),
+        "Resize_nearest": ([N("Resize", ["x", "", "s"], ["y"], mode="nearest")], [const("s", [1, 1, 2, 2])], both),
+        "Resize_linear": ([N("Resize", ["x", "", "s"], ["y"], mode="linear")], [const("s", [1, 1, 2, 2])], both),
+        "Reshape_keep_batch": ([N("Reshape", ["x", "s"], ["y"])], [const("s", [0, -1], np.int64)], both),
+        "Shape_Gather_Concat_Reshape": ([N("Shape", ["x"], ["s"]), N("Gather", ["s", "i0"], ["n"], axis=0),
+                                         N("Unsqueeze", ["n", "a0"], ["u"]), N("Concat", ["u", "m1"], ["t"], axis=0),
+                                         N("Reshape", ["x", "t"], ["y"])],
+                                        [const("i0", 0, np.int64), const("a0", [0], np.int64), const("m1", [-1], np.int64)], both),
+        "Flatten": ([N("Flatten", ["x"], ["y"], axis=1)], [], both),
+        "Transpose": ([N("Transpose", ["x"], ["y"], perm=[0, 2, 3, 1])], [], both),
+        "Concat": ([N("Concat", ["x", "x"], ["y"], axis=1)], [], both),
+        "Split": ([N("Split", ["x"], ["y", "z"], axis=1)], [], both),
+        "Slice": ([N("Slice", ["x", "st", "en", "ax"], ["y"])],
+                  [const("st", [1], np.int64), const("en", [2**63 - 1], np.int64), const("ax", [2], np.int64)], both),
+        "Pad": ([N("Pad", ["x", "p"], ["y"])], [const("p", [0, 0, 1, 1, 0, 0, 1, 1], np.int64)], both),
+        "InstanceNormalization": ([N("InstanceNormalization", ["x", "g", "bn"], ["y"])], [weights("g", C), weights("bn", C)], both),
+        "Softmax": ([N("Softmax", ["x"], ["y"], axis=1)], [], both),
+        "ReduceMean": ([N("ReduceMean", ["x"], ["y"], axes=[2, 3], keepdims=1)], [], both),
+        "DepthToSpace": ([N("DepthToSpace", ["x"], ["y"], blocksize=2)], [], both),
+        "Tile": ([N("Tile", ["x", "r"], ["y"])], [const("r", [1, 1, 2, 2], np.int64)], both + ("batch1",)),
+        "Shape_Expand_Add": ([N("Shape", ["x"], ["s"]), N("Expand", ["b", "s"], ["e"]), N("Add", ["x", "e"], ["y"])], [channel()], both),
+        "PRelu": ([N("PRelu", ["x", "a"], ["y"])], [weights("a", C, 1, 1)], both),
+        "Mul_Add_affine": ([N("Mul", ["x", "a"], ["m"]), N("Add", ["m", "b"], ["y"])], [weights("a", 1, C, 1, 1), channel()], both),
+        "Gather_channels": ([N("Gather", ["x", "i"], ["y"], axis=1)], [const("i", [0, 2], np.int64)], both),
+        "Squeeze_after_GlobalAveragePool": ([N("GlobalAveragePool", ["x"], ["p"]), N("Squeeze", ["p", "a"], ["y"])],
+                                            [const("a", [2, 3], np.int64)], both),
+        "Sigmoid_Mul_squeeze_excite": ([N("GlobalAveragePool", ["x"], ["p"]), N("Conv", ["p", "w"], ["c"], kernel_shape=[1, 1]),
+                                        N("Sigmoid", ["c"], ["s"]), N("Mul", ["x", "s"], ["y"])], [weights("w", C, C, 1, 1)], both),
+    }
+    for op in ("Add", "Sub", "Mul", "Div"):
+        # A Div by values near zero is still a conversion's question, not its numbers'.
+        f[f"ConvTranspose_{op}"] = ([up("c"), N(op, ["c", "b"], ["y"])], [up_w(), const("b", np.full((1, C, 1, 1), 0.5))],
+                                    both + (("batch1",) if op == "Add" else ()))
+    for act in UNARY_BETWEEN:
+        bounds = ["lo", "hi"] if act == "Clip" else []
+        f[f"ConvTranspose_{act}_Add"] = ([up("c"), N(act, ["c", *bounds], ["r"]), N("Add", ["r", "b"], ["y"])],
+                                         [up_w(), channel()] + ([const("lo", 0.0), const("hi", 6.0)] if bounds else []), ("free",))
+    return f
+
+
+def write_model(name, variant, path):
+    """The form `name`'s model with the input dimensions `variant` gives (DIMS), at `path`."""
+    import onnx
+    from onnx import TensorProto, helper
+    nodes, inits, _ = forms()[name]
+    graph = helper.make_graph(nodes, name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, DIMS[variant])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=8)
+    # Outputs declared as exporters declare them: the shape inference's, symbols kept.
+    m = onnx.shape_inference.infer_shapes(m, data_prop=True)
+    y = m.graph.output[0].type.tensor_type
+    if not y.HasField("shape"):
+        # A Reshape to a shape computed from the input's (the only form here the inference cannot shape): declared as
+        # exporters write it, the batch and one free dimension.
+        y.CopyFrom(helper.make_tensor_type_proto(TensorProto.FLOAT, [DIMS[variant][0], "flat"]).tensor_type)
+    onnx.checker.check_model(m)
+    onnx.save(m, path)
+
+
+def manifest(name):
+    return f"slipway: 1\nname: {name}\nmodel: {{path: m.onnx}}\ntargets:\n  t: {{runtime: litert, format: tflite}}\n"
+
+
+def convert(binary, python, name, variant):
+    """`ok`, or `fails: ` and the driver's words, for one form and variant converted by Slipway's driver."""
+    with tempfile.TemporaryDirectory() as work:
+        write_model(name, variant, os.path.join(work, "m.onnx"))
+        with open(os.path.join(work, "m.slipway.yaml"), "w") as fh:
+            fh.write(manifest(name))
+        r = subprocess.run([binary, "convert", "m.slipway.yaml", "--force", "--python", python], cwd=work,
+                           capture_output=True, text=True, timeout=900)
+        if r.returncode == 0:
+            return "ok"
+        said = [line for line in r.stderr.splitlines() if "could not convert the model" in line]
+        words = said[-1].split("could not convert the model", 1)[1] if said else r.stderr.strip().splitlines()[-1]
+        return "fails" + words.split("; onnx2tf stopped")[0][:160]
+
+
+def derive(binary, python, only=None, jobs=2):
+    every = forms()
+    runs = [(n, v) for n in every if not only or n in only for v in every[n][2]]
+    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        results = list(pool.map(lambda nv: (nv, convert(binary, python, *nv)), runs))
+    measured = {}
+    for (n, v), r in results:
+        measured.setdefault(n, {})[v] = r
+        sys.stderr.write(f"{n} {v}: {r}\n")
+    version = subprocess.run([python, "-c", "import onnx2tf, tensorflow as tf; print(onnx2tf.__version__, tf.__version__)"],
+                             capture_output=True, text=True).stdout.split()
+    return {
+        "source": f"one-to-four-node models on a 4-D float32 input [batch, {C}, {H}, {H}] (opset {OPSET}), converted by"
+                  f" `slipway convert` with onnx2tf {version[0] if version else '?'} (tensorflow"
+                  f" {version[1] if len(version) > 1 else '?'}); scripts/catalogue/measure_free_batch.py",
+        "variants": {k: v for k, v in DIMS.items()},
+        "forms": {n: measured[n] for n in sorted(measured)},
+    }
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--bin", default=os.path.join(ROOT, ".build", "debug", "slipway"))
+    p.add_argument("--python", default=sys.executable, help="the Python with onnx2tf (the converters' venv)")
+    p.add_argument("--check", action="store_true", help="exit 1 when the committed record differs from a re-measurement")
+    p.add_argument("--forms", help="comma-separated forms to measure (default: every one)")
+    p.add_argument("--jobs", type=int, default=2)
+    a = p.parse_args()
+    only = set(a.forms.split(",")) if a.forms else None
+    derived = derive(os.path.abspath(a.bin), a.python, only, a.jobs)
+    committed = json.load(open(RECORD)) if os.path.exists(RECORD) else {"forms": {}}
+    if a.check:
+        differ = [n for n, e in derived["forms"].items() if committed["forms"].get(n) != e]
+        if differ:
+            sys.exit(f"free_batch_measured.json differs from a re-measurement for: {', '.join(differ)}")
+        print(f"free_batch_measured.json: {len(derived['forms'])} forms as committed")
+        return
+    if only:
+        committed["forms"].update(derived["forms"])
+        derived["forms"] = dict(sorted(committed["forms"].items()))
+    with open(RECORD, "w") as fh:
+        json.dump(derived, fh, indent=2, ensure_ascii=False)
+        fh.write("\n")
+    print(f"wrote {os.path.relpath(RECORD, ROOT)} ({len(derived['forms'])} forms)")
+
+
+if __name__ == "__main__":
+    main()
