@@ -95,6 +95,46 @@ extension Coverage {
         "Ceil", "Round", "Sign", "Sin", "Cos", "Identity",
     ]
 
+    /// The Tiles with constant multiples onnx2tf cannot convert because free input dimensions reach their output, by
+    /// node index, with why. Tile.py searches the order of the multiples by building a trial TILE on sample data (every
+    /// free input dimension 1, its dummy inference's sizes) and comparing the product of its output's dimensions with
+    /// the product of the ONNX output's, in which each free dimension counts −1; when no order agrees it keeps the
+    /// identity order of the 1-D multiples, [0], and TensorFlow refuses the rank ("Shape must be rank 4 but is rank
+    /// 1"). The products agree only when an even number of the output's dimensions are free and those are 1 at the
+    /// sample sizes. Which output dimensions are free is found by analysing the model again with every free input
+    /// dimension 2 instead of 1 (only for a model that has such a Tile). Measured with onnx2tf 1.29.24 through the
+    /// driver (free_batch_measured.json: a 4-D Tile with its batch, its sizes or both free fails; a 3-D one with its
+    /// batch and its last dimension free converts, with the batch alone free it fails).
+    static func freeTiles(
+        _ nodes: [Node], model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
+    ) -> [Int: (rule: String, reason: String)] {
+        guard let analysis, !analysis.assumedDimensions.isEmpty else { return [:] }
+        let tiles = nodes.indices.filter { i in
+            nodes[i].opType == "Tile" && isDefaultDomain(nodes[i]) && nodes[i].inputs.count > 1 && tensors[nodes[i].inputs[1]] != nil
+        }
+        guard !tiles.isEmpty else { return [:] }
+        // Every free input dimension 2 instead of 1: a dimension that changes follows one.
+        var wider: [String: [Int?]] = [:]
+        for input in model.inputs {
+            let axes = Set(analysis.assumedDimensions.compactMap { Self.assumedAxis($0, of: input.name) })
+            guard !axes.isEmpty, let shape = analysis.shapes[input.name] else { continue }
+            wider[input.name] = shape.enumerated().map { axes.contains($0.offset) ? 2 : $0.element }
+        }
+        guard !wider.isEmpty else { return [:] }
+        let wide = GraphAnalysis.analyze(model: model, inputs: wider)
+        var refused: [Int: (rule: String, reason: String)] = [:]
+        for i in tiles {
+            guard let y = nodes[i].outputs.first, !y.isEmpty, let at1 = analysis.shapes[y], let at2 = wide.shapes[y],
+                  at1.count == at2.count else { continue }
+            let free = at1.indices.filter { at1[$0] != at2[$0] }
+            let sampled = free.reduce(1) { $0.multipliedReportingOverflow(by: at1[$1]).partialValue }
+            guard !free.isEmpty, free.count % 2 == 1 || sampled != 1 else { continue }
+            let listed = free.map(String.init).joined(separator: ", ")
+            refused[i] = ("litert.onnx-tile-free", "free input dimensions reach its output (dimension\(free.count == 1 ? "" : "s") \(listed)), and onnx2tf's Tile.py then finds no order of its multiples whose trial output agrees with the ONNX output's shape, and raises; give the inputs' whole shapes under model.inputs")
+        }
+        return refused
+    }
+
     /// The axis of an assumed dimension (`GraphAnalysis.assumedDimensions`' `name[axis] (symbol)` or `name[axis]`)
     /// of the input `name`; nil for another input's or an unknown rank.
     static func assumedAxis(_ s: String, of name: String) -> Int? {

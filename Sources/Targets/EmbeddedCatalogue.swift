@@ -120,6 +120,11 @@ enum EmbeddedCatalogue {
       "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/ConvTranspose.py",
       "revision": "onnx2tf 1.29.24"
     },
+    "onnx2tf-tile": {
+      "title": "onnx2tf's Tile lowering (onnx2tf/ops/Tile.py: the order of the multiples found by a trial on sample data)",
+      "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Tile.py",
+      "revision": "onnx2tf 1.29.24"
+    },
     "onnx2tf-add": {
       "title": "onnx2tf's Add lowering (onnx2tf/ops/Add.py: a constant input broadcast against the other's channel-last layout)",
       "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Add.py",
@@ -3462,6 +3467,19 @@ enum EmbeddedCatalogue {
       "also": {
         "id": "onnx2tf-add",
         "section": "Add.py: make_node's broadcasts of the constant input (explicit_broadcast, then merge_two_consecutive_identical_ops_into_one)"
+      }
+    },
+    {
+      "id": "litert.onnx-tile-free",
+      "code": "SW4004",
+      "runtimes": [
+        "litert",
+        "tflite-micro"
+      ],
+      "text": "onnx2tf cannot convert a Tile with constant multiples when free input dimensions (ones neither the file nor model.inputs fixes) reach its output, but in one case. Tile.py searches the order of the multiples by building a trial tile on sample data, every free input dimension 1, and comparing the product of its output's dimensions with the product of the ONNX output's, where each free dimension counts −1; when no order agrees it keeps the identity order of the 1-D multiples and TensorFlow refuses the rank (\"Shape must be rank 4 but is rank 1\"). The products agree only when an even number of the output's dimensions are free and those are 1 at the sample sizes. Measured with onnx2tf 1.29.24 through Slipway's driver: a 4-D Tile with its batch, its sizes or both free fails; a 3-D one with its batch and its last dimension free converts, with the batch alone free it fails; with every shape fixed both convert.",
+      "source": {
+        "id": "onnx2tf-tile",
+        "section": "Tile.py: make_node's search over the multiples' permutations (onnx_output_shape_prod against tile_output_shape_prod)"
       }
     },
     {

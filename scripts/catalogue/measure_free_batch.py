@@ -88,6 +88,8 @@ def forms():
         "ReduceMean": ([N("ReduceMean", ["x"], ["y"], axes=[2, 3], keepdims=1)], [], both),
         "DepthToSpace": ([N("DepthToSpace", ["x"], ["y"], blocksize=2)], [], both),
         "Tile": ([N("Tile", ["x", "r"], ["y"])], [const("r", [1, 1, 2, 2], np.int64)], both + ("batch1",)),
+        "Reshape_Tile_3d": ([N("Reshape", ["x", "s"], ["f"]), N("Tile", ["f", "r"], ["y"])],
+                            [const("s", [0, C, -1], np.int64), const("r", [1, 2, 1], np.int64)], both + ("batch1",)),
         "Shape_Expand_Add": ([N("Shape", ["x"], ["s"]), N("Expand", ["b", "s"], ["e"]), N("Add", ["x", "e"], ["y"])], [channel()], both),
         "PRelu": ([N("PRelu", ["x", "a"], ["y"])], [weights("a", C, 1, 1)], both),
         "Mul_Add_affine": ([N("Mul", ["x", "a"], ["m"]), N("Add", ["m", "b"], ["y"])], [weights("a", 1, C, 1, 1), channel()], both),
