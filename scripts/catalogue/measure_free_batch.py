@@ -61,6 +61,8 @@ def forms():
                                              [up_w(), weights("g", C), weights("bn", C), weights("m", C), const("v", [1.0] * C)], both),
         "ConvTranspose_Conv_Add": ([up("c"), N("Conv", ["c", "w2"], ["r"], kernel_shape=[1, 1]), N("Add", ["r", "b"], ["y"])],
                                    [up_w(), weights("w2", C, C, 1, 1), channel()], both),
+        "ConvTranspose_one_channel_Add": ([N("ConvTranspose", ["x", "w"], ["c"], kernel_shape=[2, 2], strides=[2, 2]),
+                                           N("Add", ["c", "b"], ["y"])], [weights("w", C, 1, 2, 2), weights("b", 1, 1, 1, 1)], both),
         "ConvTranspose_Add_C11": ([up("c"), N("Add", ["c", "b"], ["y"])], [up_w(), weights("b", C, 1, 1)], both),
         "ConvTranspose_Add_scalar": ([up("c"), N("Add", ["c", "b"], ["y"])], [up_w(), weights("b", 1)], both),
         "ConvTranspose_Add_runtime": ([up("c"), N("Resize", ["x", "", "s"], ["u"], mode="nearest"), N("Add", ["c", "u"], ["y"])],
