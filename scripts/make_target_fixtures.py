@@ -78,6 +78,7 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
                       drops the run-time bound (MINIMUM, MAXIMUM) and what computed it is pruned
 - clip_open_bound.onnx a Clip whose lower bound is computed at run time and which has no upper bound: onnx2tf fails
 - convtranspose_batch.onnx a ConvTranspose (its own bias) of an input whose batch is free and sizes fixed: onnx2tf fails
+- tile_free.onnx     Tiles that free input dimensions reach: three of a 4-D output (onnx2tf fails), two of a 3-D one
 - convtranspose_sizes.onnx ConvTransposes of an input whose batch and sizes are free: one with an Add of a [1, 4, 1, 1]
                       constant after it (Paddle's bias), which onnx2tf fails on, then one without, which it converts
 - recurrent_nobias.onnx time-major recurrences without a bias, squeezed: a GRU whose B is an empty name (nn.GRU(bias
@@ -483,6 +484,7 @@ def main():
     nop_form_fixtures()
     clip_bound_fixtures()
     transposed_convolution_fixtures()
+    free_tile_fixtures()
     transformer_form_fixtures()
     mul_fold_fixtures()
     recurrent_form_fixtures()
@@ -1016,6 +1018,20 @@ def transposed_convolution_fixtures():
               [wt("up.biased.w", 8, 4, 2, 2), wt("c", 1, 4, 1, 1), wt("up.plain.w", 4, 4, 2, 2)])
     save(m, "convtranspose_sizes.onnx")
     verify_with_onnxruntime([os.path.join(OUT, "convtranspose_batch.onnx"), os.path.join(OUT, "convtranspose_sizes.onnx")])
+
+
+def free_tile_fixtures():
+    """tile_free.onnx: x [n, 4, h, w] → Tile 'tile.free' by [1, 1, 2, 2] (three free output dimensions: onnx2tf
+    1.29.24 fails) and s [n, 4, t] → Tile 'tile.even' by [1, 2, 1] (two, 1 at its sample sizes: converts), as
+    measured in free_batch_measured.json (Tile_4d_*, Tile_3d_batch_time)."""
+    N = helper.make_node
+    i64 = lambda name, v: numpy_helper.from_array(np.array(v, np.int64), name)
+    f32 = lambda n, dims: helper.make_tensor_value_info(n, TensorProto.FLOAT, dims)
+    nodes = [N("Tile", ["x", "m4"], ["y"], name="tile.free"), N("Tile", ["s", "m3"], ["z"], name="tile.even")]
+    m = model(nodes, [f32("x", ["n", 4, "h", "w"]), f32("s", ["n", 4, "t"])],
+              [f32("y", ["n", 4, "h2", "w2"]), f32("z", ["n", 8, "t"])], [i64("m4", [1, 1, 2, 2]), i64("m3", [1, 2, 1])])
+    save(m, "tile_free.onnx")
+    verify_with_onnxruntime([os.path.join(OUT, "tile_free.onnx")])
 
 
 def transformer_form_fixtures():

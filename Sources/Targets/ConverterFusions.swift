@@ -419,11 +419,11 @@ extension Coverage {
             else { continue }
             let add = nodes[i]
             let bias = add.inputs[0] == product ? add.inputs[1] : add.inputs[0]
-            guard let b = tensors[bias], b.shape.count == 4, b.shape[0] == 1, b.shape[2] == 1, b.shape[3] == 1 else { continue }
+            guard let b = tensors[bias], let channels = perChannel(b) else { continue }
             // Channels out: the weights' second dimension times the groups.
             var group = 1
             if case .int(let g)? = conv.attributes["group"], g > 0, g <= Int64(Int32.max) { group = Int(g) }
-            guard b.shape[1] == w.shape[1].multipliedReportingOverflow(by: group).partialValue else { continue }
+            guard channels == w.shape[1].multipliedReportingOverflow(by: group).partialValue else { continue }
             adds.insert(i)
             ranks[c] = ["TRANSPOSE_CONV": [3: (4, "the Add '\(add.name)' after it, fused as a [1, 1, 1, C] bias")]]
         }

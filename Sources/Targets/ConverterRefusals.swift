@@ -49,7 +49,7 @@ extension Coverage {
             guard let x = node.inputs.first, !x.isEmpty, let rank = analysis.shapes[x]?.count, rank >= 3 else { continue }
             // The graph inputs of the node's rank whose batch is free, and whether any of their other dimensions is.
             let free = model.inputs.filter { ($0.shape?.count ?? -1) == rank }.compactMap { input -> (name: String, sized: Bool)? in
-                let axes = analysis.assumedDimensions.compactMap { Self.assumedAxis($0, of: input.name) }
+                let axes = analysis.freeInputAxes[input.name] ?? []
                 return axes.contains(0) ? (input.name, !axes.contains { $0 >= 2 }) : nil
             }
             guard let first = free.first else { continue }
@@ -74,15 +74,18 @@ extension Coverage {
                 let n = nodes[r]
                 if ["Add", "Sub", "Mul", "Div"].contains(n.opType), n.inputs.count == 2 {
                     let other = n.inputs[0] == v ? n.inputs[1] : n.inputs[0]
-                    if let t = tensors[other], t.shape.count == 4, t.shape[0] == 1, t.shape[1] > 1, t.shape[2] == 1, t.shape[3] == 1 {
-                        return n
-                    }
+                    if let t = tensors[other], let channels = perChannel(t), channels > 1 { return n }
                 } else if unaryElementwise.contains(n.opType), n.inputs.first == v, let o = n.outputs.first, !o.isEmpty {
                     frontier.append(o)
                 }
             }
         }
         return nil
+    }
+
+    /// C, for a constant shaped [1, C, 1, 1]: one value per channel of an NCHW tensor, as exporters write a bias.
+    static func perChannel(_ t: ConstantTensor) -> Int? {
+        t.shape.count == 4 && t.shape[0] == 1 && t.shape[2] == 1 && t.shape[3] == 1 ? t.shape[1] : nil
     }
 
     /// The one-input elementwise operators (a Clip's bounds aside) a ConvTranspose's output passes through to the
@@ -101,47 +104,24 @@ extension Coverage {
     /// the product of the ONNX output's, in which each free dimension counts −1; when no order agrees it keeps the
     /// identity order of the 1-D multiples, [0], and TensorFlow refuses the rank ("Shape must be rank 4 but is rank
     /// 1"). The products agree only when an even number of the output's dimensions are free and those are 1 at the
-    /// sample sizes. Which output dimensions are free is found by analysing the model again with every free input
-    /// dimension 2 instead of 1 (only for a model that has such a Tile). Measured with onnx2tf 1.29.24 through the
+    /// sample sizes. Which output dimensions are free: `GraphAnalysis.freeAxes(of:model:)`. Measured with onnx2tf 1.29.24 through the
     /// driver (free_batch_measured.json: a 4-D Tile with its batch, its sizes or both free fails; a 3-D one with its
     /// batch and its last dimension free converts, with the batch alone free it fails).
     static func freeTiles(
         _ nodes: [Node], model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
     ) -> [Int: (rule: String, reason: String)] {
         guard let analysis, !analysis.assumedDimensions.isEmpty else { return [:] }
-        let tiles = nodes.indices.filter { i in
-            nodes[i].opType == "Tile" && isDefaultDomain(nodes[i]) && nodes[i].inputs.count > 1 && tensors[nodes[i].inputs[1]] != nil
-        }
-        guard !tiles.isEmpty else { return [:] }
-        // Every free input dimension 2 instead of 1: a dimension that changes follows one.
-        var wider: [String: [Int?]] = [:]
-        for input in model.inputs {
-            let axes = Set(analysis.assumedDimensions.compactMap { Self.assumedAxis($0, of: input.name) })
-            guard !axes.isEmpty, let shape = analysis.shapes[input.name] else { continue }
-            wider[input.name] = shape.enumerated().map { axes.contains($0.offset) ? 2 : $0.element }
-        }
-        guard !wider.isEmpty else { return [:] }
-        let wide = GraphAnalysis.analyze(model: model, inputs: wider)
         var refused: [Int: (rule: String, reason: String)] = [:]
-        for i in tiles {
-            guard let y = nodes[i].outputs.first, !y.isEmpty, let at1 = analysis.shapes[y], let at2 = wide.shapes[y],
-                  at1.count == at2.count else { continue }
-            let free = at1.indices.filter { at1[$0] != at2[$0] }
+        for i in nodes.indices where nodes[i].opType == "Tile" && isDefaultDomain(nodes[i]) && nodes[i].inputs.count > 1
+            && tensors[nodes[i].inputs[1]] != nil {
+            guard let y = nodes[i].outputs.first, !y.isEmpty, let at1 = analysis.shapes[y],
+                  let free = analysis.freeAxes(of: y, model: model), !free.isEmpty else { continue }
             let sampled = free.reduce(1) { $0.multipliedReportingOverflow(by: at1[$1]).partialValue }
-            guard !free.isEmpty, free.count % 2 == 1 || sampled != 1 else { continue }
+            guard free.count % 2 == 1 || sampled != 1 else { continue }
             let listed = free.map(String.init).joined(separator: ", ")
             refused[i] = ("litert.onnx-tile-free", "free input dimensions reach its output (dimension\(free.count == 1 ? "" : "s") \(listed)), and onnx2tf's Tile.py then finds no order of its multiples whose trial output agrees with the ONNX output's shape, and raises; give the inputs' whole shapes under model.inputs")
         }
         return refused
-    }
-
-    /// The axis of an assumed dimension (`GraphAnalysis.assumedDimensions`' `name[axis] (symbol)` or `name[axis]`)
-    /// of the input `name`; nil for another input's or an unknown rank.
-    static func assumedAxis(_ s: String, of name: String) -> Int? {
-        guard s.hasPrefix(name + "["), let close = s.dropFirst(name.count + 1).firstIndex(of: "]") else { return nil }
-        let digits = s[s.index(s.startIndex, offsetBy: name.count + 1)..<close]
-        guard digits.count <= 6 else { return nil }
-        return Int(digits)
     }
 
     /// The first upper rank bound of TensorFlow's converter's op definitions (the derived `tflite-converter` set,

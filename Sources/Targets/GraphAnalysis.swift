@@ -83,6 +83,10 @@ public struct GraphAnalysis: Sendable {
     public var unresolved: [String]
     /// Symbolic or unknown input dimensions that were taken as 1 because neither the model nor the caller fixed them.
     public var assumedDimensions: [String]
+    /// The same dimensions by graph input, as axes (an ONNX graph's inputs of known rank; empty for other formats).
+    public var freeInputAxes: [String: [Int]] = [:]
+    /// Where those dimensions reach (`freeAxes(of:model:)`); nil when there are none or the format is not walked so.
+    var freeReach: FreeDimensionReach? = nil
     public var totalMACs: Int
     /// Elements of every stored constant.
     public var parameterElements: Int
@@ -161,6 +165,15 @@ public struct GraphAnalysis: Sendable {
         var a = Analyzer(model: model)
         var result = a.run(overrides: inputs, values: values)
         result.boundInputs = Set(model.inputs.filter { values[$0.name] != nil && Analyzer.takesValue($0) }.map(\.name))
+        result.freeInputAxes = a.assumedAxes
+        if !a.assumedAxes.isEmpty {
+            var wider = inputs
+            for (name, axes) in a.assumedAxes {
+                guard let shape = result.shapes[name] else { continue }
+                wider[name] = shape.enumerated().map { axes.contains($0.offset) ? 2 : $0.element }
+            }
+            result.freeReach = FreeDimensionReach(wider: wider, values: values)
+        }
         // Weights without a graph (a safetensors or GGUF file that is not a language model, a PyTorch state dict,
         // a TorchScript archive whose code is not read): nothing computes, so no figure is complete.
         if model.graphs.isEmpty { result.coverage.weightsOnly = true }
@@ -410,6 +423,8 @@ struct Analyzer {
     var isConstant: [Bool]
     var unresolved: [String] = []
     var assumed: [String] = []
+    /// `assumed`'s dimensions of inputs of known rank, by input.
+    var assumedAxes: [String: [Int]] = [:]
     var parameterElements = 0
     /// Subgraphs walked (for the coverage), and the ones being walked now (a body cannot contain itself).
     var walked: Set<Int> = []
@@ -447,9 +462,11 @@ struct Analyzer {
                 case .fixed(let n): shape.append(n)
                 case .named(let s):
                     assumed.append("\(input.name)[\(i)] (\(s))")
+                    assumedAxes[input.name, default: []].append(i)
                     shape.append(1)
                 case .unknown:
                     assumed.append("\(input.name)[\(i)]")
+                    assumedAxes[input.name, default: []].append(i)
                     shape.append(1)
                 }
             }
