@@ -78,6 +78,8 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
                       drops the run-time bound (MINIMUM, MAXIMUM) and what computed it is pruned
 - clip_open_bound.onnx a Clip whose lower bound is computed at run time and which has no upper bound: onnx2tf fails
 - convtranspose_batch.onnx a ConvTranspose (its own bias) of an input whose batch is free and sizes fixed: onnx2tf fails
+- convtranspose_twice.onnx a ConvTranspose (batch and sizes free) added to itself, then a [1, 4, 1, 1] constant
+- expand_shape.onnx  constants expanded to the Shape of an input whose batch alone is free: [1, 4, 1, 1] (fails) and [1]
 - tile_free.onnx     Tiles that free input dimensions reach: three of a 4-D output (onnx2tf fails), two of a 3-D one
 - convtranspose_sizes.onnx ConvTransposes of an input whose batch and sizes are free: one with an Add of a [1, 4, 1, 1]
                       constant after it (Paddle's bias), which onnx2tf fails on, then one without, which it converts
@@ -485,6 +487,7 @@ def main():
     clip_bound_fixtures()
     transposed_convolution_fixtures()
     free_tile_fixtures()
+    expand_shape_fixtures()
     transformer_form_fixtures()
     mul_fold_fixtures()
     recurrent_form_fixtures()
@@ -1017,7 +1020,26 @@ def transposed_convolution_fixtures():
     m = model(nodes, [f32("x", ["n", 8, "h", "w"])], [f32("y", ["n", 4, "h4", "w4"])],
               [wt("up.biased.w", 8, 4, 2, 2), wt("c", 1, 4, 1, 1), wt("up.plain.w", 4, 4, 2, 2)])
     save(m, "convtranspose_sizes.onnx")
-    verify_with_onnxruntime([os.path.join(OUT, "convtranspose_batch.onnx"), os.path.join(OUT, "convtranspose_sizes.onnx")])
+    nodes = [up("x", "u", "up"), N("Add", ["u", "u"], ["d"], name="twice"), N("Add", ["d", "c"], ["y"], name="bias")]
+    m = model(nodes, [f32("x", ["n", 8, "h", "w"])], [f32("y", ["n", 4, "h2", "w2"])], [wt("up.w", 8, 4, 2, 2), wt("c", 1, 4, 1, 1)])
+    save(m, "convtranspose_twice.onnx")
+    verify_with_onnxruntime([os.path.join(OUT, f) for f in ("convtranspose_batch.onnx", "convtranspose_sizes.onnx", "convtranspose_twice.onnx")])
+
+
+def expand_shape_fixtures():
+    """expand_shape.onnx: x [n, 4, 8, 8]; Expand 'expand.channel' of a [1, 4, 1, 1] constant to Shape(x), added to x
+    (onnx2tf 1.29.24 fails: free_batch_measured.json's Shape_Expand_Add), and Expand 'expand.scalar' of a [1] constant
+    to the same Shape, added to that (converts: Shape_Expand_Add_scalar)."""
+    N = helper.make_node
+    rng = np.random.default_rng(89)
+    wt = lambda n, *shape: numpy_helper.from_array((rng.standard_normal(shape) * 0.1).astype(np.float32), n)
+    f32 = lambda n, dims: helper.make_tensor_value_info(n, TensorProto.FLOAT, dims)
+    nodes = [N("Shape", ["x"], ["s"], name="shape"), N("Expand", ["b", "s"], ["e"], name="expand.channel"),
+             N("Add", ["x", "e"], ["a"], name="add.channel"), N("Expand", ["k", "s"], ["f"], name="expand.scalar"),
+             N("Add", ["a", "f"], ["y"], name="add.scalar")]
+    m = model(nodes, [f32("x", ["n", 4, 8, 8])], [f32("y", ["n", 4, 8, 8])], [wt("b", 1, 4, 1, 1), wt("k", 1)])
+    save(m, "expand_shape.onnx")
+    verify_with_onnxruntime([os.path.join(OUT, "expand_shape.onnx")])
 
 
 def free_tile_fixtures():

@@ -63,8 +63,10 @@ extension Coverage {
         return refused
     }
 
-    /// The first node that combines node `c`'s output, directly or through `unaryElementwise` operators, with a
-    /// constant [1, C, 1, 1] (C > 1) by Add, Sub, Mul or Div; nil when none does.
+    /// The first node that combines node `c`'s output, directly or through `unaryElementwise` operators and Adds,
+    /// Subs, Muls or Divs with values computed at run time, with a constant [1, C, 1, 1] (C > 1) by Add, Sub, Mul or
+    /// Div; nil when none does. Measured: the output added to itself, multiplied by itself, or added to a resized
+    /// input, then such an Add, fails (ConvTranspose_Add_self_Add, _Mul_self_Add, _Add_runtime_Add).
     static func perChannelArithmetic(after c: Int, _ nodes: [Node], _ links: NodeLinks, tensors: [String: ConstantTensor]) -> Node? {
         var frontier = nodes[c].outputs.filter { !$0.isEmpty }
         var visited = 0
@@ -74,13 +76,43 @@ extension Coverage {
                 let n = nodes[r]
                 if ["Add", "Sub", "Mul", "Div"].contains(n.opType), n.inputs.count == 2 {
                     let other = n.inputs[0] == v ? n.inputs[1] : n.inputs[0]
-                    if let t = tensors[other], let channels = perChannel(t), channels > 1 { return n }
+                    if let t = tensors[other] {
+                        if let channels = perChannel(t), channels > 1 { return n }
+                    } else if let o = n.outputs.first, !o.isEmpty {
+                        // With a value computed at run time (itself included) the result keeps the mis-laid shape.
+                        frontier.append(o)
+                    }
                 } else if unaryElementwise.contains(n.opType), n.inputs.first == v, let o = n.outputs.first, !o.isEmpty {
                     frontier.append(o)
                 }
             }
         }
         return nil
+    }
+
+    /// The Expands onnx2tf cannot convert because they expand a constant of rank 3 or more to the Shape of a value
+    /// whose batch alone is free (the file and the manifest fix its other dimensions), by node index, with why. onnxsim
+    /// cannot fold such a Shape; onnx2tf's Shape.py then gives the channel-last tensor's shape, and Expand.py, taking it
+    /// for the ONNX one, permutes it to channel-last once more: the expanded tensor's dimensions are the wrong ones and
+    /// its multiplication, or what reads it, raises ("operands don't have broadcast-compatible shapes"). Measured
+    /// with onnx2tf 1.29.24 through the driver (free_batch_measured.json, Shape_Expand*): constants [1, C, 1, 1],
+    /// [C, 1, 1], [1, 1, 1, 1] and [1, C, H, W] expanded to the Shape of the input or of a Conv's output fail, read by
+    /// an Add, a Mul or nothing; a [1] constant converts; with the sizes free, or a batch of 1, every form converts.
+    static func freeBatchExpands(
+        _ nodes: [Node], _ links: NodeLinks, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
+    ) -> [Int: (rule: String, reason: String)] {
+        guard let analysis, !analysis.freeInputAxes.isEmpty else { return [:] }
+        var refused: [Int: (rule: String, reason: String)] = [:]
+        for (i, node) in nodes.enumerated() where node.opType == "Expand" && isDefaultDomain(node) && node.inputs.count == 2 {
+            guard let data = tensors[node.inputs[0]], data.shape.count > 2, let p = links.producer[node.inputs[1]],
+                  nodes[p].opType == "Shape", isDefaultDomain(nodes[p]), nodes[p].attributes["start"] == nil,
+                  nodes[p].attributes["end"] == nil, let v = nodes[p].inputs.first, !v.isEmpty,
+                  let rank = analysis.shapes[v]?.count, rank >= 3, analysis.freeAxes(of: v, model: model) == [0]
+            else { continue }
+            let input = model.inputs.first { analysis.freeInputAxes[$0.name]?.contains(0) == true }?.name ?? v
+            refused[i] = ("litert.onnx-expand-shape", "it expands the constant '\(node.inputs[0])' to the Shape of '\(v)', whose batch alone is free, and onnx2tf's Expand.py permutes that shape, already channel-last, once more, so the expanded dimensions disagree (\"operands don't have broadcast-compatible shapes\"); give '\(input)' its whole shape, batch included, under model.inputs")
+        }
+        return refused
     }
 
     /// C, for a constant shaped [1, C, 1, 1]: one value per channel of an NCHW tensor, as exporters write a bias.

@@ -125,6 +125,16 @@ enum EmbeddedCatalogue {
       "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Tile.py",
       "revision": "onnx2tf 1.29.24"
     },
+    "onnx2tf-expand": {
+      "title": "onnx2tf's Expand lowering (onnx2tf/ops/Expand.py: a shape tensor permuted to channel-last, then ones of it multiplied)",
+      "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Expand.py",
+      "revision": "onnx2tf 1.29.24"
+    },
+    "onnx2tf-shape": {
+      "title": "onnx2tf's Shape lowering (onnx2tf/ops/Shape.py: tf.shape of the tensor as onnx2tf lays it out)",
+      "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Shape.py",
+      "revision": "onnx2tf 1.29.24"
+    },
     "onnx2tf-add": {
       "title": "onnx2tf's Add lowering (onnx2tf/ops/Add.py: a constant input broadcast against the other's channel-last layout)",
       "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Add.py",
@@ -3459,7 +3469,7 @@ enum EmbeddedCatalogue {
         "litert",
         "tflite-micro"
       ],
-      "text": "onnx2tf cannot convert a ConvTranspose while the model's batch is free (a leading input dimension that neither the file nor model.inputs fixes). With every spatial size fixed, ConvTranspose.py takes TensorFlow's output shape from the ONNX output's, batch included, and tf.nn.conv2d_transpose refuses the batch's name as a size. With a size free too it estimates the output shape in onnxruntime and converts the node, but an Add, Sub, Mul or Div of a per-channel constant [1, C, 1, 1] on its output, directly (how Paddle's exporter writes the bias) or after one-input elementwise operators (an activation, Abs, Neg …), is then broadcast along the wrong axis and the conversion raises (\"Dimensions must be equal\"). A batch of 1, or the whole shape under model.inputs, converts. Measured with onnx2tf 1.29.24 through Slipway's driver: one-node forms (a free batch with fixed sizes, with and without a bias; with free sizes, each of the four operators directly and the Add after Relu, Sigmoid, LeakyRelu, Tanh, Clip, Elu, Abs, Softplus or Neg; converting: the same after a Conv or a BatchNormalization, by a [C, 1, 1] or scalar constant, by a run-time value, or with none; a Conv or a Relu before such an Add) and ppocrv4-det.",
+      "text": "onnx2tf cannot convert a ConvTranspose while the model's batch is free (a leading input dimension that neither the file nor model.inputs fixes). With every spatial size fixed, ConvTranspose.py takes TensorFlow's output shape from the ONNX output's, batch included, and tf.nn.conv2d_transpose refuses the batch's name as a size. With a size free too it estimates the output shape in onnxruntime and converts the node, but an Add, Sub, Mul or Div of a per-channel constant [1, C, 1, 1] on its output, directly (how Paddle's exporter writes the bias), after one-input elementwise operators (an activation, Abs, Neg …) or after arithmetic with values computed at run time (the output added to or multiplied by itself, or added to another value), is then broadcast along the wrong axis and the conversion raises (\"Dimensions must be equal\"). A batch of 1, or the whole shape under model.inputs, converts. Measured with onnx2tf 1.29.24 through Slipway's driver: one-node forms (a free batch with fixed sizes, with and without a bias; with free sizes, each of the four operators directly and the Add after Relu, Sigmoid, LeakyRelu, Tanh, Clip, Elu, Abs, Softplus or Neg, and after the output added to itself, multiplied by itself or added to a resized input; converting: the same after a Conv or a BatchNormalization, by a [C, 1, 1] or scalar constant, by a run-time value, or with none; a Conv or a Relu before such an Add) and ppocrv4-det.",
       "source": {
         "id": "onnx2tf-convtranspose",
         "section": "ConvTranspose.py: make_node's tf_output_shape = [graph_node_output_shape[0], ...]"
@@ -3480,6 +3490,23 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "onnx2tf-tile",
         "section": "Tile.py: make_node's search over the multiples' permutations (onnx_output_shape_prod against tile_output_shape_prod)"
+      }
+    },
+    {
+      "id": "litert.onnx-expand-shape",
+      "code": "SW4004",
+      "runtimes": [
+        "litert",
+        "tflite-micro"
+      ],
+      "text": "onnx2tf cannot convert an Expand of a constant of rank 3 or more to the Shape of a value whose batch alone is free (a leading dimension that neither the file nor model.inputs fixes, the others fixed). onnxsim cannot fold that Shape; Shape.py gives the shape of onnx2tf's channel-last tensor, and Expand.py, taking it for the ONNX shape, permutes it to channel-last once more, so the expanded tensor's dimensions are the wrong ones and its multiplication, or the node that reads it, raises (\"operands don't have broadcast-compatible shapes\"). Measured with onnx2tf 1.29.24 through Slipway's driver: constants [1, C, 1, 1], [C, 1, 1], [1, 1, 1, 1] and [1, C, H, W] expanded to the Shape of the input or of a Conv's output, then added, multiplied or returned, fail; a [1] constant converts; with the sizes free too, or a batch of 1, every form converts; so does the whole shape under model.inputs.",
+      "source": {
+        "id": "onnx2tf-expand",
+        "section": "Expand.py: make_node's tf.gather(input_tensor_shape, perm) of a shape tensor when the data's rank is above 2"
+      },
+      "also": {
+        "id": "onnx2tf-shape",
+        "section": "Shape.py: make_node's tf.shape of the channel-last input tensor"
       }
     },
     {

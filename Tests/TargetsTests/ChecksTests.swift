@@ -389,6 +389,24 @@ let fixtures = "Tests/Fixtures/targets/"
                              model: fixtures + "convtranspose_batch.onnx", []) == [])
     }
 
+    @Test func aConvTransposesMislaidOutputIsFollowedThroughArithmeticWithRunTimeValues() {
+        // Measured (onnx2tf 1.29.24, free_batch_measured.json: ConvTranspose_Add_self_Add, _Mul_self_Add,
+        // _Add_runtime_Add): the output added to itself keeps the wrong layout, and the per-channel Add after fails.
+        #expect(targetIssues("targets: {a: {runtime: ⟦litert⟧}}\n", model: fixtures + "convtranspose_twice.onnx", [
+            Expected(.operatorUnsupported, "ConvTranspose 'up' (onnx2tf cannot convert it: its batch and sizes are free ('x'), and onnx2tf then broadcasts the per-channel Add 'bias' after it along the wrong axis, which raises (\"Dimensions must be equal\"); give 'x' its whole shape, batch included, under model.inputs)")
+        ]) == [])
+    }
+
+    @Test func onnx2tfConvertsNoConstantExpandedToAShapeWhoseBatchAloneIsFree() {
+        // Measured (onnx2tf 1.29.24, free_batch_measured.json: Shape_Expand*): Expand.py permutes Shape.py's
+        // channel-last shape once more; a [1] constant has no dimensions to permute.
+        #expect(targetIssues("targets: {a: {runtime: ⟦litert@2.16⟧}}\n", model: fixtures + "expand_shape.onnx", [
+            Expected(.operatorUnsupported, "Expand 'expand.channel' (onnx2tf cannot convert it: it expands the constant 'b' to the Shape of 'x', whose batch alone is free, and onnx2tf's Expand.py permutes that shape, already channel-last, once more, so the expanded dimensions disagree (\"operands don't have broadcast-compatible shapes\"); give 'x' its whole shape, batch included, under model.inputs)")
+        ]) == [])
+        #expect(targetIssues("model: {inputs: {x: [1, 4, 8, 8]}}\ntargets: {a: {runtime: litert@2.16}}\n",
+                             model: fixtures + "expand_shape.onnx", []) == [])
+    }
+
     @Test func freeInputDimensionsAreFollowedToTheValuesTheyReach() throws {
         let model = try Repo.model(fixtures + "convtranspose_sizes.onnx")
         let a = GraphAnalysis.analyze(model: model)

@@ -92,7 +92,8 @@ def forms():
         "Tile": ([N("Tile", ["x", "r"], ["y"])], [const("r", [1, 1, 2, 2], np.int64)], both + ("batch1",)),
         "Reshape_Tile_3d": ([N("Reshape", ["x", "s"], ["f"]), N("Tile", ["f", "r"], ["y"])],
                             [const("s", [0, C, -1], np.int64), const("r", [1, 2, 1], np.int64)], both + ("batch1",)),
-        "Shape_Expand_Add": ([N("Shape", ["x"], ["s"]), N("Expand", ["b", "s"], ["e"]), N("Add", ["x", "e"], ["y"])], [channel()], both),
+        "Shape_Expand_Add": ([N("Shape", ["x"], ["s"]), N("Expand", ["b", "s"], ["e"]), N("Add", ["x", "e"], ["y"])], [channel()],
+                             both + ("batch1",)),
         "PRelu": ([N("PRelu", ["x", "a"], ["y"])], [weights("a", C, 1, 1)], both),
         "Mul_Add_affine": ([N("Mul", ["x", "a"], ["m"]), N("Add", ["m", "b"], ["y"])], [weights("a", 1, C, 1, 1), channel()], both),
         "Gather_channels": ([N("Gather", ["x", "i"], ["y"], axis=1)], [const("i", [0, 2], np.int64)], both),
@@ -109,6 +110,21 @@ def forms():
         bounds = ["lo", "hi"] if act == "Clip" else []
         f[f"ConvTranspose_{act}_Add"] = ([up("c"), N(act, ["c", *bounds], ["r"]), N("Add", ["r", "b"], ["y"])],
                                          [up_w(), channel()] + ([const("lo", 0.0), const("hi", 6.0)] if bounds else []), ("free",))
+    # What carries a ConvTranspose's mis-laid output on to the per-channel arithmetic: itself combined with itself, or
+    # with another run-time value.
+    f["ConvTranspose_Mul_self_Add"] = ([up("c"), N("Mul", ["c", "c"], ["r"]), N("Add", ["r", "b"], ["y"])], [up_w(), channel()], ("free",))
+    f["ConvTranspose_Add_runtime_Add"] = ([up("c"), N("Resize", ["x", "", "s"], ["u"], mode="nearest"), N("Add", ["c", "u"], ["r"]),
+                                           N("Add", ["r", "b"], ["y"])], [up_w(), const("s", [1, 1, 2, 2]), channel()], ("free",))
+    # A constant expanded to a value's Shape (PyTorch's expand_as), and what reads it.
+    shape_of = lambda v, out="e": [N("Shape", [v], ["s"]), N("Expand", ["b", "s"], [out])]  # noqa: E731
+    f["Shape_Expand"] = (shape_of("x", "y"), [channel()], both)
+    f["Shape_Expand_Mul"] = (shape_of("x") + [N("Mul", ["x", "e"], ["y"])], [channel()], both)
+    f["Shape_Expand_Add_C11"] = (shape_of("x") + [N("Add", ["x", "e"], ["y"])], [weights("b", C, 1, 1)], both)
+    f["Shape_Expand_Add_scalar"] = (shape_of("x") + [N("Add", ["x", "e"], ["y"])], [weights("b", 1)], both)
+    f["Shape_Expand_Add_one"] = (shape_of("x") + [N("Add", ["x", "e"], ["y"])], [weights("b", 1, 1, 1, 1)], both)
+    f["Shape_Expand_Add_full"] = (shape_of("x") + [N("Add", ["x", "e"], ["y"])], [weights("b", 1, C, H, H)], ("sized",))
+    f["Conv_Shape_Expand_Add"] = ([N("Conv", ["x", "w"], ["c"], kernel_shape=[1, 1])] + shape_of("c")
+                                  + [N("Add", ["c", "e"], ["y"])], [weights("w", C, C, 1, 1), channel()], both)
     return f
 
 
