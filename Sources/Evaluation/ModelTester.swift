@@ -395,7 +395,9 @@ public enum ModelTester {
             let pairing = Self.pairOutputs(original: original.outputs.map(\.values.count), artifact: m.outputs.map(\.values.count),
                                            originalNames: original.outputs.map(\.name), artifactNames: m.outputs.map(\.name))
             for (o, ref) in original.outputs.enumerated() where mismatch == nil && o < m.outputs.count {
-                if let metrics = OutputMetrics.compare(name: ref.name, shape: ref.shape, reference: ref.values, output: m.outputs[pairing[o]].values,
+                let got = m.outputs[pairing[o]]
+                let values = OutputLayout.inOriginalLayout(got.values, artifactShape: got.shape, originalShape: ref.shape)
+                if let metrics = OutputMetrics.compare(name: ref.name, shape: ref.shape, reference: ref.values, output: values,
                                                        samples: run.samples.count) {
                     target.outputs.append(metrics)
                 } else {

@@ -25,12 +25,16 @@ public struct TestMeasurement: Sendable, Equatable {
     public var layers: [LayerSQNR]?
     /// With `--layers`: what `layers` covers (nil in a record written before it was measured: measured again).
     public var layersCoverage: LayerCoverage?
-    /// The digest of the runner that measured it (`scripts/runners/run_models.py` as embedded): another runner pairs
-    /// and reads outputs its own way, so its figures are measured again (nil in a record written before this).
+    /// The digest of the runner that measured it (`scripts/runners/run_models.py` as embedded, with the version of
+    /// the comparison that made its figures): another runner or comparison pairs and reads outputs its own way, so
+    /// its figures are measured again (nil in a record written before this).
     public var runnerSHA256: String? = TestMeasurement.runner
 
     /// This Slipway's runner's digest.
-    public static let runner = SHA256.hex(EmbeddedRunners.runModels)
+    public static let runner = SHA256.hex(EmbeddedRunners.runModels + "\ncomparison \(comparison)")
+    /// Raised when the figures are computed otherwise from the same runner's outputs: 2 since an output stored
+    /// channels last is compared in the original's layout (`OutputLayout`).
+    static let comparison = 2
 
     /// Per-layer figures kept for reuse at most: a record stays small whatever the model's size.
     static let layersKept = 5_000

@@ -469,6 +469,31 @@ def test_mobile_cnn_runs_in_litert_and_onnxruntime_and_core_ml_is_skipped_not_pa
     assert package["tolerances"] == []
 
 
+@needs_onnx2tf
+def test_an_artifact_with_free_dimensions_runs_at_the_samples_sizes_in_the_originals_layout(run, tmp_path):
+    """A Conv and an Add on an input whose batch and sizes are free convert to a TFLite file whose input signature
+    leaves them free (-1) and whose NCHW output is stored channels last: `slipway test` sizes the input to the
+    samples ([2, 4, 6, 10]) and compares the output in the original's layout, to float rounding, as onnxruntime
+    computes it. Compared as stored, the figures were noise (cosine 0.04)."""
+    sys.path.insert(0, str(REPO / "scripts" / "catalogue"))
+    import measure_free_batch as measure
+    measure.write_model("Conv_Add", "free", str(tmp_path / "m.onnx"))
+    (tmp_path / "samples").mkdir()
+    rng = np.random.default_rng(5)
+    xs = [rng.standard_normal((2, 4, 6, 10)).astype(np.float32) for _ in range(2)]
+    for i, x in enumerate(xs):
+        np.save(tmp_path / "samples" / f"x{i}.npy", x)
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text(measure.manifest("conv_add") + "test:\n  samples: samples\n  tolerance: {cosine: 0.99999}\n")
+    r, report = run_test(run, manifest, "--python", CONVERT_PYTHON)
+    target = report["targets"][0]
+    assert r.returncode == 0 and target["status"] == "passed", target
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    largest = max(float(np.abs(session.run(None, {"x": x})[0]).max()) for x in xs)
+    y = target["outputs"][0]
+    assert y["cosine_min"] > 0.99999 and y["max_abs"] <= 1e-5 * max(1.0, largest), y
+
+
 def float_kws(tmp_path):
     """The kws example converted to float32 TFLite (onnx2tf) for its TFLite Micro target (its optimize section
     removed; the example as shipped, full integer, is Tests/integration/test_onnx_tflite.py's)."""

@@ -252,6 +252,22 @@ def fit_layout(a, shape):
     raise ValueError(f"a sample of shape {list(a.shape)} does not fit the artifact's input of shape {shape}")
 
 
+def fit_signature(a, detail):
+    """The sample in the artifact's layout (`fit_layout`), or, where the input's signature leaves dimensions free
+    (-1: a model whose batch or sizes neither the file nor the manifest fixed), as is or channels moved last when it
+    fits the signature: the runner then sizes the input to it."""
+    signature = [int(x) for x in detail.get("shape_signature", detail["shape"])]
+    if -1 in signature and list(a.shape) != [int(x) for x in detail["shape"]]:
+        fits = lambda shape: len(shape) == len(signature) and all(s == -1 or s == g for s, g in zip(signature, shape))  # noqa: E731
+        if fits(a.shape):
+            return a
+        for perm in ((0, 2, 3, 1),) if a.ndim == 4 else ((0, 2, 1),) if a.ndim == 3 else ():
+            moved = np.transpose(a, perm)
+            if fits(moved.shape):
+                return moved
+    return fit_layout(a, detail["shape"])
+
+
 def quantize(a, detail):
     dtype = detail["dtype"]
     if np.issubdtype(dtype, np.integer) and not np.issubdtype(a.dtype, np.integer):
@@ -397,11 +413,22 @@ class LiteRTModel:
         self.in_details = self.interpreter.get_input_details()
         self.out_details = self.interpreter.get_output_details()
         self.output_names = signature_output_names(self.interpreter, self.out_details)
+        # Each input's size now, by tensor index (`run` resizes a free one to its sample).
+        self.sizes = {d["index"]: [int(x) for x in d["shape"]] for d in self.in_details}
 
     def feed(self, sample):
-        return [(d, quantize(fit_layout(a, d["shape"]), d)) for d, a in match(self.in_details, sample)]
+        return [(d, quantize(fit_signature(a, d), d)) for d, a in match(self.in_details, sample)]
 
     def run(self, feed):
+        # An input the artifact leaves free (-1 in its signature) is sized to the sample before it is set.
+        resized = False
+        for d, a in feed:
+            if list(a.shape) != self.sizes.get(d["index"]):
+                self.interpreter.resize_tensor_input(d["index"], list(a.shape))
+                self.sizes[d["index"]] = list(a.shape)
+                resized = True
+        if resized:
+            self.interpreter.allocate_tensors()
         for d, a in feed:
             self.interpreter.set_tensor(d["index"], a)
         self.interpreter.invoke()
