@@ -343,6 +343,8 @@ public enum ModelTester {
             let file = e.file.hasPrefix(folder + "/") ? String(e.file.dropFirst(folder.count + 1)) : e.file
             let what = e.message == "does not fit"
                 ? "the sample \(file) does not fit input \(e.input): the model takes \(e.expected), the file holds \(e.got)"
+                : e.message == "differs from the first sample"
+                ? "the sample \(file) holds \(e.got)\(e.input == "input" ? "" : " for input \(e.input)"), the first sample \(e.expected): the samples of one run share one shape (outputs are compared sample by sample)"
                 : "the sample \(file) \(e.message) (input \(e.input))"
             run.diagnostics.append(Diagnostic(.testSampleMismatch, what, at: samplesRef.range))
         }

@@ -441,6 +441,31 @@ def test_a_sample_that_does_not_fit_names_file_input_and_shapes(run, tmp_path):
                             "the file holds [49, 11]")
 
 
+def test_samples_of_different_shapes_are_refused_by_name(run, tmp_path):
+    """A free dimension takes one size per run: a sample of another shape than the first is SW6002, not compared."""
+    sys.path.insert(0, str(REPO / "scripts" / "catalogue"))
+    import measure_free_batch as measure
+    measure.write_model("Conv_Add", "free", str(tmp_path / "m.onnx"))
+    (tmp_path / "samples").mkdir()
+    np.save(tmp_path / "samples" / "a.npy", np.zeros((1, 4, 8, 8), np.float32))
+    np.save(tmp_path / "samples" / "b.npy", np.zeros((1, 4, 6, 6), np.float32))
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text("slipway: 1\nname: m\nmodel: {path: m.onnx}\ntargets:\n  cpu: {runtime: onnxruntime}\n"
+                        "test:\n  samples: samples\n")
+    r, report = run_test(run, manifest)
+    assert r.returncode == 1
+    (d,) = [d for d in report["diagnostics"] if d["code"] == "SW6002"]
+    assert d["message"] == ("the sample samples/b.npy holds [1, 4, 6, 6], the first sample [1, 4, 8, 8]: the samples "
+                            "of one run share one shape (outputs are compared sample by sample)")
+    # Keyed by input name (.npz), the input is named.
+    for name, shape in (("a", (1, 4, 8, 8)), ("b", (1, 4, 6, 6))):
+        (tmp_path / "samples" / f"{name}.npy").unlink()
+        np.savez(tmp_path / "samples" / f"{name}.npz", x=np.zeros(shape, np.float32))
+    r, report = run_test(run, manifest)
+    (d,) = [d for d in report["diagnostics"] if d["code"] == "SW6002"]
+    assert d["message"].startswith("the sample samples/b.npz holds [1, 4, 6, 6] for input x, the first sample [1, 4, 8, 8]: ")
+
+
 def test_no_samples_is_a_setup_error(run, tmp_path):
     manifest = example(tmp_path, "transformer-server", "encoder.slipway.yaml", samples_yaml="")
     r = run("test", str(manifest), "--runtime-python", VENV_PYTHON)

@@ -2,6 +2,7 @@
 """Measures which ONNX forms onnx2tf cannot convert while the model's batch is free.
 
     .venv-convert/bin/python scripts/catalogue/measure_free_batch.py [--bin SLIPWAY] [--check] [--forms Name,Name…]
+        [--runtime-python .venv/bin/python]
 
 Exporters leave the batch free (`dynamic_axes`, Paddle's -1); onnx2tf converts most graphs so, but some of its
 operator conversions read the ONNX shapes as TensorFlow sizes and fail (ConvTranspose.py hands the batch's name to
@@ -11,8 +12,11 @@ as ONNX's shape inference gives them, symbols kept) this writes the model with t
 (`sized`), with both free (`free`), and for some forms with a batch of 1 and free sizes (`batch1`), and converts it
 with `slipway convert --force` to a LiteRT target — Slipway's own driver, with the options it gives onnx2tf.
 
-Writes Schemas/measurements/free_batch_measured.json: per form and variant `ok`, or `fails: ` and the driver's
-words. Tests/integration/test_free_batch.py holds `check` to it (SW4004 exactly where the record says the
+Each file that converts is then run by `slipway test` at sizes other than 1 where the model leaves them free (RUN),
+in ai-edge-litert against onnxruntime: a file that converts but works only at the sizes onnx2tf sampled fails there.
+
+Writes Schemas/measurements/free_batch_measured.json: per form and variant `ok`, `fails: ` and the driver's words,
+or `fails when run: ` and why. Tests/integration/test_free_batch.py holds `check` to it (SW4004 exactly where the record says the
 conversion fails, but for the forms it names as not yet foreseen); --check re-measures the forms named by --forms
 (all by default) and exits 1 when the committed record differs.
 """
@@ -30,6 +34,9 @@ RECORD = os.path.join(ROOT, "Schemas", "measurements", "free_batch_measured.json
 C, H = 4, 8
 OPSET = 13
 DIMS = {"sized": ["n", C, H, H], "free": ["n", C, "h", "w"], "batch1": [1, C, "h", "w"]}
+# The sizes a converted file is run at (`slipway test`), each free dimension other than 1: what a file that converted
+# but works only at the sizes onnx2tf sampled (1) fails at.
+RUN = {"sized": [2, C, H, H], "free": [2, C, 6, 10], "batch1": [1, C, 6, 10]}
 UNARY_BETWEEN = ["Relu", "Sigmoid", "LeakyRelu", "Tanh", "Clip", "Elu", "Abs", "Softplus", "Neg"]
 
 
@@ -151,26 +158,52 @@ def manifest(name):
     return f"slipway: 1\nname: {name}\nmodel: {{path: m.onnx}}\ntargets:\n  t: {{runtime: litert, format: tflite}}\n"
 
 
-def convert(binary, python, name, variant):
-    """`ok`, or `fails: ` and the driver's words, for one form and variant converted by Slipway's driver."""
+def convert(binary, python, name, variant, runtime_python=None):
+    """`ok`, or `fails: ` and the driver's words, for one form and variant converted by Slipway's driver; with
+    `runtime_python` (one with ai-edge-litert), a converted file is run too (`slipway test` at the RUN sizes, against
+    onnxruntime): `fails when run: ` and why when it cannot run there or computes otherwise."""
     with tempfile.TemporaryDirectory() as work:
         write_model(name, variant, os.path.join(work, "m.onnx"))
         with open(os.path.join(work, "m.slipway.yaml"), "w") as fh:
             fh.write(manifest(name))
         r = subprocess.run([binary, "convert", "m.slipway.yaml", "--force", "--python", python], cwd=work,
                            capture_output=True, text=True, timeout=900)
-        if r.returncode == 0:
-            return "ok"
-        said = [line for line in r.stderr.splitlines() if "could not convert the model" in line]
-        words = said[-1].split("could not convert the model", 1)[1] if said else r.stderr.strip().splitlines()[-1]
-        return "fails" + words.split("; onnx2tf stopped")[0][:160]
+        if r.returncode != 0:
+            said = [line for line in r.stderr.splitlines() if "could not convert the model" in line]
+            words = said[-1].split("could not convert the model", 1)[1] if said else r.stderr.strip().splitlines()[-1]
+            return "fails" + words.split("; onnx2tf stopped")[0][:160]
+        return run_converted(binary, runtime_python, work, name, variant) if runtime_python else "ok"
 
 
-def derive(binary, python, only=None, jobs=2):
+def run_converted(binary, runtime_python, work, name, variant):
+    """`ok` when the converted file runs at the RUN sizes and agrees with the model (cosine ≥ 0.9999 on two seeded
+    samples), else `fails when run: ` and why."""
+    import numpy as np
+    rng = np.random.default_rng(3)
+    os.makedirs(os.path.join(work, "samples"))
+    for i in range(2):
+        np.save(os.path.join(work, "samples", f"x{i}.npy"), rng.standard_normal(RUN[variant]).astype(np.float32))
+    with open(os.path.join(work, "m.slipway.yaml"), "a") as fh:
+        fh.write("test:\n  samples: samples\n  tolerance: {cosine: 0.9999}\n")
+    r = subprocess.run([binary, "test", "m.slipway.yaml", "--no-convert", "--json", "--warmup", "0",
+                        "--runtime-python", runtime_python], cwd=work, capture_output=True, text=True, timeout=900)
+    try:
+        target = json.loads(r.stdout)["targets"][0]
+    except (ValueError, KeyError, IndexError):
+        return "fails when run: " + (r.stderr.strip().splitlines() or ["no report"])[-1][:160]
+    if target["status"] == "passed":
+        return "ok"
+    if target.get("reason"):
+        return "fails when run: " + target["reason"].split(": ", 1)[-1][:160]
+    lowest = min((o["cosine_min"] for o in target.get("outputs", []) if o.get("cosine_min") is not None), default=None)
+    return f"fails when run: computes otherwise (lowest cosine {lowest:.4f})" if lowest is not None else "fails when run: " + target["status"]
+
+
+def derive(binary, python, only=None, jobs=2, runtime_python=None):
     every = forms()
     runs = [(n, v) for n in every if not only or n in only for v in every[n][2]]
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-        results = list(pool.map(lambda nv: (nv, convert(binary, python, *nv)), runs))
+        results = list(pool.map(lambda nv: (nv, convert(binary, python, *nv, runtime_python)), runs))
     measured = {}
     for (n, v), r in results:
         measured.setdefault(n, {})[v] = r
@@ -180,8 +213,10 @@ def derive(binary, python, only=None, jobs=2):
     return {
         "source": f"one-to-four-node models on a 4-D float32 input [batch, {C}, {H}, {H}] (opset {OPSET}), converted by"
                   f" `slipway convert` with onnx2tf {version[0] if version else '?'} (tensorflow"
-                  f" {version[1] if len(version) > 1 else '?'}); scripts/catalogue/measure_free_batch.py",
+                  f" {version[1] if len(version) > 1 else '?'}), each converted file run by `slipway test` at the sizes"
+                  f" `run` gives, against onnxruntime; scripts/catalogue/measure_free_batch.py",
         "variants": {k: v for k, v in DIMS.items()},
+        "run": {k: v for k, v in RUN.items()},
         "forms": {n: measured[n] for n in sorted(measured)},
     }
 
@@ -193,9 +228,11 @@ def main():
     p.add_argument("--check", action="store_true", help="exit 1 when the committed record differs from a re-measurement")
     p.add_argument("--forms", help="comma-separated forms to measure (default: every one)")
     p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--runtime-python", default=os.path.join(ROOT, ".venv", "bin", "python"),
+                   help="the Python with ai-edge-litert and onnxruntime that runs the converted files (the test venv)")
     a = p.parse_args()
     only = set(a.forms.split(",")) if a.forms else None
-    derived = derive(os.path.abspath(a.bin), a.python, only, a.jobs)
+    derived = derive(os.path.abspath(a.bin), a.python, only, a.jobs, a.runtime_python)
     committed = json.load(open(RECORD)) if os.path.exists(RECORD) else {"forms": {}}
     if a.check:
         differ = [n for n, e in derived["forms"].items() if committed["forms"].get(n) != e]

@@ -168,6 +168,15 @@ def decoded(path, shape, pre):
     return bin_array(read(path), shape, pre)
 
 
+def shape_errors(path, samples, arrays):
+    """The arrays of a sample whose shape is not the first sample's: outputs are compared sample by sample at one
+    size, so a free dimension takes the first sample's."""
+    first = samples[0] if samples else {}
+    return [{"file": path, "input": n, "expected": list(first[n].shape), "got": list(a.shape),
+             "message": "differs from the first sample"}
+            for n, a in arrays.items() if n in first and list(first[n].shape) != list(a.shape)]
+
+
 def load_samples(paths, inputs, pre=None):
     """Each sample as {input: array}; a sample that does not fit is reported, not run."""
     pre = pre or {}
@@ -177,11 +186,16 @@ def load_samples(paths, inputs, pre=None):
         # The manifest states no inputs: each file as it is (one .npy array, or every .npz array), paired with the
         # model's inputs by name or in order when run.
         for path in paths:
-            if path.endswith(".npz"):
-                with np.load(read(path), allow_pickle=False) as z:
-                    samples.append({k: z[k] for k in z.files})
-            elif path.endswith(".npy"):
-                samples.append({"input": np.load(read(path), allow_pickle=False)})
+            if path.endswith(".npz") or path.endswith(".npy"):
+                if path.endswith(".npz"):
+                    with np.load(read(path), allow_pickle=False) as z:
+                        arrays = {k: z[k] for k in z.files}
+                else:
+                    arrays = {"input": np.load(read(path), allow_pickle=False)}
+                other = shape_errors(path, samples, arrays)
+                errors.extend(other)
+                if not other:
+                    samples.append(arrays)
             else:
                 errors.append({"file": path, "input": "?", "expected": None, "got": None,
                                "message": "needs the input's shape to be decoded, and neither model.inputs nor the model states it"})
@@ -230,6 +244,9 @@ def load_samples(paths, inputs, pre=None):
                                "message": "does not fit"})
                 ok = False
             fitted[n] = a
+        other = shape_errors(path, samples, fitted) if ok else []
+        errors.extend(other)
+        ok = ok and not other
         if ok and len(fitted) == len(names):
             samples.append(fitted)
     return samples, errors
