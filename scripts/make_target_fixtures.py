@@ -78,6 +78,8 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
                       drops the run-time bound (MINIMUM, MAXIMUM) and what computed it is pruned
 - clip_open_bound.onnx a Clip whose lower bound is computed at run time and which has no upper bound: onnx2tf fails
 - convtranspose_batch.onnx a ConvTranspose (its own bias) of an input whose batch is free and sizes fixed: onnx2tf fails
+- convtranspose_free_sizes.onnx a ConvTranspose (batch 1, sizes free) and an Add of a [1, 4, 1, 1] constant: its file
+                     fails when run at other sizes
 - convtranspose_twice.onnx a ConvTranspose (batch and sizes free) added to itself, then a [1, 4, 1, 1] constant
 - expand_shape.onnx  constants expanded to the Shape of an input whose batch alone is free: [1, 4, 1, 1] (fails) and [1]
 - tile_free.onnx     Tiles that free input dimensions reach: three of a 4-D output (onnx2tf fails), two of a 3-D one
@@ -1023,7 +1025,11 @@ def transposed_convolution_fixtures():
     nodes = [up("x", "u", "up"), N("Add", ["u", "u"], ["d"], name="twice"), N("Add", ["d", "c"], ["y"], name="bias")]
     m = model(nodes, [f32("x", ["n", 8, "h", "w"])], [f32("y", ["n", 4, "h2", "w2"])], [wt("up.w", 8, 4, 2, 2), wt("c", 1, 4, 1, 1)])
     save(m, "convtranspose_twice.onnx")
-    verify_with_onnxruntime([os.path.join(OUT, f) for f in ("convtranspose_batch.onnx", "convtranspose_sizes.onnx", "convtranspose_twice.onnx")])
+    nodes = [up("x", "u", "up"), N("Add", ["u", "c"], ["y"], name="bias")]
+    m = model(nodes, [f32("x", [1, 8, "h", "w"])], [f32("y", [1, 4, "h2", "w2"])], [wt("up.w", 8, 4, 2, 2), wt("c", 1, 4, 1, 1)])
+    save(m, "convtranspose_free_sizes.onnx")
+    verify_with_onnxruntime([os.path.join(OUT, f) for f in ("convtranspose_batch.onnx", "convtranspose_sizes.onnx", "convtranspose_twice.onnx",
+                                                             "convtranspose_free_sizes.onnx")])
 
 
 def expand_shape_fixtures():

@@ -398,9 +398,11 @@ public enum ModelTester {
                                            originalNames: original.outputs.map(\.name), artifactNames: m.outputs.map(\.name))
             for (o, ref) in original.outputs.enumerated() where mismatch == nil && o < m.outputs.count {
                 let got = m.outputs[pairing[o]]
-                let values = OutputLayout.inOriginalLayout(got.values, artifactShape: got.shape, originalShape: ref.shape)
-                if let metrics = OutputMetrics.compare(name: ref.name, shape: ref.shape, reference: ref.values, output: values,
-                                                       samples: run.samples.count) {
+                // Where the shapes cannot tell the layout, the reading that agrees better (NaN agrees least).
+                let readings = OutputLayout.views(got.values, artifactShape: got.shape, originalShape: ref.shape).compactMap {
+                    OutputMetrics.compare(name: ref.name, shape: ref.shape, reference: ref.values, output: $0, samples: run.samples.count)
+                }
+                if let metrics = readings.max(by: { !($0.cosineMin >= $1.cosineMin) && !$1.cosineMin.isNaN }) {
                     target.outputs.append(metrics)
                 } else {
                     mismatch = "output \(ref.name) has \(ref.values.count / max(1, run.samples.count)) values per sample in the original and \(m.outputs[o].values.count / max(1, run.samples.count)) in the artifact"

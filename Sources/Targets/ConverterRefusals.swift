@@ -52,15 +52,41 @@ extension Coverage {
                 let axes = analysis.freeInputAxes[input.name] ?? []
                 return axes.contains(0) ? (input.name, !axes.contains { $0 >= 2 }) : nil
             }
-            guard let first = free.first else { continue }
+            guard let first = free.first else {
+                if let r = fixedBiasAtFreeSizes(i, nodes, links, model: model, tensors: tensors, analysis: analysis) { refused[i] = r }
+                continue
+            }
             let fix = "give '\(first.name)' its whole shape, batch included, under model.inputs"
             if free.contains(where: \.sized) {
                 refused[i] = ("litert.onnx-convtranspose-batch", "its batch is free ('\(first.name)'s first dimension) while its sizes are fixed, and onnx2tf's ConvTranspose.py then passes the batch's name as a size to TensorFlow's transposed convolution, which raises; \(fix)")
             } else if let after = perChannelArithmetic(after: i, nodes, links, tensors: tensors) {
                 refused[i] = ("litert.onnx-convtranspose-batch", "its batch and sizes are free ('\(first.name)'), and onnx2tf then broadcasts the per-channel \(after.opType) '\(after.name)' after it along the wrong axis, which raises (\"Dimensions must be equal\"); \(fix)")
+            } else if let r = fixedBiasAtFreeSizes(i, nodes, links, model: model, tensors: tensors, analysis: analysis) {
+                refused[i] = r
             }
         }
         return refused
+    }
+
+    /// Why the file onnx2tf writes for ConvTranspose `c` fails when run, or nil: free input dimensions reach its
+    /// sizes and its only reader is an Add of a constant of rank 3 or more, which TensorFlow's converter fuses into
+    /// the TRANSPOSE_CONV as its bias; the fused node's output shape is then the one onnx2tf sampled (sizes 1), and
+    /// at any other size the kernel refuses it ("computed_input_height != SizeOfDimension(input, 1)"). Measured with
+    /// onnx2tf 1.29.24 through the driver, each file run by `slipway test` at other sizes (free_batch_measured.json):
+    /// an Add of a [1, C, 1, 1] (a batch of 1), [C, 1, 1] or [1, 1, 1, 1] constant fails; of a [1] constant, of a
+    /// run-time value, a BatchNormalization or nothing after it runs.
+    static func fixedBiasAtFreeSizes(
+        _ c: Int, _ nodes: [Node], _ links: NodeLinks, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis
+    ) -> (rule: String, reason: String)? {
+        guard let x = nodes[c].inputs.first, let free = analysis.freeAxes(of: x, model: model), free.contains(where: { $0 >= 2 }),
+              let y = nodes[c].outputs.first, !y.isEmpty, !links.graphOutputs.contains(y), let readers = links.readers[y],
+              readers.count == 1, nodes[readers[0]].opType == "Add", isDefaultDomain(nodes[readers[0]]), nodes[readers[0]].inputs.count == 2
+        else { return nil }
+        let add = nodes[readers[0]]
+        let other = add.inputs[0] == y ? add.inputs[1] : add.inputs[0]
+        guard let t = tensors[other], t.shape.count >= 3 else { return nil }
+        let input = model.inputs.first { analysis.freeInputAxes[$0.name] != nil }?.name ?? x
+        return ("litert.onnx-convtranspose-sizes", "its sizes are free and the Add '\(add.name)' of a constant after it becomes its bias, so the file onnx2tf writes fixes its output at the sizes it sampled (1) and fails when run at any other; give '\(input)' its whole shape under model.inputs")
     }
 
     /// The first node that combines node `c`'s output, directly or through `unaryElementwise` operators and Adds,
@@ -91,13 +117,15 @@ extension Coverage {
     }
 
     /// The Expands onnx2tf cannot convert because they expand a constant of rank 3 or more to the Shape of a value
-    /// whose batch alone is free (the file and the manifest fix its other dimensions), by node index, with why. onnxsim
-    /// cannot fold such a Shape; onnx2tf's Shape.py then gives the channel-last tensor's shape, and Expand.py, taking it
-    /// for the ONNX one, permutes it to channel-last once more: the expanded tensor's dimensions are the wrong ones and
-    /// its multiplication, or what reads it, raises ("operands don't have broadcast-compatible shapes"). Measured
-    /// with onnx2tf 1.29.24 through the driver (free_batch_measured.json, Shape_Expand*): constants [1, C, 1, 1],
-    /// [C, 1, 1], [1, 1, 1, 1] and [1, C, H, W] expanded to the Shape of the input or of a Conv's output fail, read by
-    /// an Add, a Mul or nothing; a [1] constant converts; with the sizes free, or a batch of 1, every form converts.
+    /// that free input dimensions reach, by node index, with why. onnxsim cannot fold such a Shape; onnx2tf's
+    /// Shape.py then gives the channel-last tensor's shape, and Expand.py, taking it for the ONNX one, permutes it to
+    /// channel-last once more: the expanded tensor's dimensions are the wrong ones. With the batch alone free its
+    /// multiplication, or what reads it, raises ("operands don't have broadcast-compatible shapes"); with a size free
+    /// the file is written, and fails when run at sizes other than the 1 onnx2tf sampled. Measured with onnx2tf 1.29.24
+    /// through the driver, each file run by `slipway test` (free_batch_measured.json, Shape_Expand*): constants
+    /// [1, C, 1, 1], [C, 1, 1], [1, 1, 1, 1] and [1, C, H, W] expanded to the Shape of the input or of a Conv's
+    /// output, read by an Add, a Mul or nothing, fail both ways (a batch of 1 with free sizes too); a [1] constant
+    /// converts and runs.
     static func freeBatchExpands(
         _ nodes: [Node], _ links: NodeLinks, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
     ) -> [Int: (rule: String, reason: String)] {
@@ -107,10 +135,13 @@ extension Coverage {
             guard let data = tensors[node.inputs[0]], data.shape.count > 2, let p = links.producer[node.inputs[1]],
                   nodes[p].opType == "Shape", isDefaultDomain(nodes[p]), nodes[p].attributes["start"] == nil,
                   nodes[p].attributes["end"] == nil, let v = nodes[p].inputs.first, !v.isEmpty,
-                  let rank = analysis.shapes[v]?.count, rank >= 3, analysis.freeAxes(of: v, model: model) == [0]
+                  let rank = analysis.shapes[v]?.count, rank >= 3, let free = analysis.freeAxes(of: v, model: model), !free.isEmpty
             else { continue }
-            let input = model.inputs.first { analysis.freeInputAxes[$0.name]?.contains(0) == true }?.name ?? v
-            refused[i] = ("litert.onnx-expand-shape", "it expands the constant '\(node.inputs[0])' to the Shape of '\(v)', whose batch alone is free, and onnx2tf's Expand.py permutes that shape, already channel-last, once more, so the expanded dimensions disagree (\"operands don't have broadcast-compatible shapes\"); give '\(input)' its whole shape, batch included, under model.inputs")
+            let input = model.inputs.first { analysis.freeInputAxes[$0.name] != nil }?.name ?? v
+            let outcome = free == [0]
+                ? "whose batch alone is free, and onnx2tf's Expand.py permutes that shape, already channel-last, once more, so the expanded dimensions disagree and the conversion raises (\"operands don't have broadcast-compatible shapes\")"
+                : "whose sizes are free, and onnx2tf's Expand.py permutes that shape, already channel-last, once more: the file it writes fails when run at other sizes than the 1 it sampled"
+            refused[i] = ("litert.onnx-expand-shape", "it expands the constant '\(node.inputs[0])' to the Shape of '\(v)', \(outcome); give '\(input)' its whole shape, batch included, under model.inputs")
         }
         return refused
     }

@@ -135,6 +135,11 @@ enum EmbeddedCatalogue {
       "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Shape.py",
       "revision": "onnx2tf 1.29.24"
     },
+    "tflite-transpose-conv-kernel": {
+      "title": "LiteRT's TRANSPOSE_CONV kernel (tflite/kernels/transpose_conv.cc: the output shape must give back the input's height and width)",
+      "url": "https://github.com/google-ai-edge/LiteRT/blob/v2.2.0/tflite/kernels/transpose_conv.cc#L895",
+      "revision": "LiteRT v2.2.0"
+    },
     "onnx2tf-add": {
       "title": "onnx2tf's Add lowering (onnx2tf/ops/Add.py: a constant input broadcast against the other's channel-last layout)",
       "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Add.py",
@@ -3469,7 +3474,7 @@ enum EmbeddedCatalogue {
         "litert",
         "tflite-micro"
       ],
-      "text": "onnx2tf cannot convert a ConvTranspose while the model's batch is free (a leading input dimension that neither the file nor model.inputs fixes). With every spatial size fixed, ConvTranspose.py takes TensorFlow's output shape from the ONNX output's, batch included, and tf.nn.conv2d_transpose refuses the batch's name as a size. With a size free too it estimates the output shape in onnxruntime and converts the node, but an Add, Sub, Mul or Div of a per-channel constant [1, C, 1, 1] on its output, directly (how Paddle's exporter writes the bias), after one-input elementwise operators (an activation, Abs, Neg …) or after arithmetic with values computed at run time (the output added to or multiplied by itself, or added to another value), is then broadcast along the wrong axis and the conversion raises (\"Dimensions must be equal\"). A batch of 1, or the whole shape under model.inputs, converts. Measured with onnx2tf 1.29.24 through Slipway's driver: one-node forms (a free batch with fixed sizes, with and without a bias; with free sizes, each of the four operators directly and the Add after Relu, Sigmoid, LeakyRelu, Tanh, Clip, Elu, Abs, Softplus or Neg, and after the output added to itself, multiplied by itself or added to a resized input; converting: the same after a Conv or a BatchNormalization, by a [C, 1, 1] or scalar constant, by a run-time value, or with none; a Conv or a Relu before such an Add) and ppocrv4-det.",
+      "text": "onnx2tf cannot convert a ConvTranspose while the model's batch is free (a leading input dimension that neither the file nor model.inputs fixes). With every spatial size fixed, ConvTranspose.py takes TensorFlow's output shape from the ONNX output's, batch included, and tf.nn.conv2d_transpose refuses the batch's name as a size. With a size free too it estimates the output shape in onnxruntime and converts the node, but an Add, Sub, Mul or Div of a per-channel constant [1, C, 1, 1] on its output, directly (how Paddle's exporter writes the bias), after one-input elementwise operators (an activation, Abs, Neg …) or after arithmetic with values computed at run time (the output added to or multiplied by itself, or added to another value), is then broadcast along the wrong axis and the conversion raises (\"Dimensions must be equal\"). A batch of 1, or the whole shape under model.inputs, converts (with free sizes, an Add of a constant after it then gives a file that fails when run: litert.onnx-convtranspose-sizes). Measured with onnx2tf 1.29.24 through Slipway's driver: one-node forms (a free batch with fixed sizes, with and without a bias; with free sizes, each of the four operators directly and the Add after Relu, Sigmoid, LeakyRelu, Tanh, Clip, Elu, Abs, Softplus or Neg, and after the output added to itself, multiplied by itself or added to a resized input; converting: the same after a Conv or a BatchNormalization, by a [C, 1, 1] or scalar constant, by a run-time value, or with none; a Conv or a Relu before such an Add) and ppocrv4-det.",
       "source": {
         "id": "onnx2tf-convtranspose",
         "section": "ConvTranspose.py: make_node's tf_output_shape = [graph_node_output_shape[0], ...]"
@@ -3477,6 +3482,23 @@ enum EmbeddedCatalogue {
       "also": {
         "id": "onnx2tf-add",
         "section": "Add.py: make_node's broadcasts of the constant input (explicit_broadcast, then merge_two_consecutive_identical_ops_into_one)"
+      }
+    },
+    {
+      "id": "litert.onnx-convtranspose-sizes",
+      "code": "SW4004",
+      "runtimes": [
+        "litert",
+        "tflite-micro"
+      ],
+      "text": "The file onnx2tf writes for a ConvTranspose whose sizes are free (input dimensions neither the file nor model.inputs fixes), and whose only reader is an Add of a constant of rank 3 or more, fails when run at sizes other than the 1 onnx2tf sampled: TensorFlow's converter fuses the Add into the TRANSPOSE_CONV as its bias, and the fused node's output shape is the sampled one, which the kernel then refuses (\"computed_input_height != SizeOfDimension(input, 1)\"). Measured with onnx2tf 1.29.24 through Slipway's driver, each converted file run by `slipway test` in ai-edge-litert at other sizes: an Add of a [1, C, 1, 1] constant (with a batch of 1), [C, 1, 1] or [1, 1, 1, 1] fails; an Add of a [1] constant or of a run-time value, a BatchNormalization, or nothing after it runs; the whole shape under model.inputs converts a file for those sizes.",
+      "source": {
+        "id": "onnx2tf-convtranspose",
+        "section": "ConvTranspose.py: make_node's output shape with free spatial dimensions (estimated in onnxruntime at the sample sizes)"
+      },
+      "also": {
+        "id": "tflite-transpose-conv-kernel",
+        "section": "transpose_conv.cc: ResizeTensor's check that the output shape gives the input's height and width"
       }
     },
     {

@@ -401,10 +401,20 @@ let fixtures = "Tests/Fixtures/targets/"
         // Measured (onnx2tf 1.29.24, free_batch_measured.json: Shape_Expand*): Expand.py permutes Shape.py's
         // channel-last shape once more; a [1] constant has no dimensions to permute.
         #expect(targetIssues("targets: {a: {runtime: ⟦litert@2.16⟧}}\n", model: fixtures + "expand_shape.onnx", [
-            Expected(.operatorUnsupported, "Expand 'expand.channel' (onnx2tf cannot convert it: it expands the constant 'b' to the Shape of 'x', whose batch alone is free, and onnx2tf's Expand.py permutes that shape, already channel-last, once more, so the expanded dimensions disagree (\"operands don't have broadcast-compatible shapes\"); give 'x' its whole shape, batch included, under model.inputs)")
+            Expected(.operatorUnsupported, "Expand 'expand.channel' (onnx2tf cannot convert it: it expands the constant 'b' to the Shape of 'x', whose batch alone is free, and onnx2tf's Expand.py permutes that shape, already channel-last, once more, so the expanded dimensions disagree and the conversion raises (\"operands don't have broadcast-compatible shapes\"); give 'x' its whole shape, batch included, under model.inputs)")
         ]) == [])
         #expect(targetIssues("model: {inputs: {x: [1, 4, 8, 8]}}\ntargets: {a: {runtime: litert@2.16}}\n",
                              model: fixtures + "expand_shape.onnx", []) == [])
+    }
+
+    @Test func aTransposedConvolutionsFusedBiasFixesItsFileAtTheSampledSizes() {
+        // Measured (onnx2tf 1.29.24, each file run at other sizes, free_batch_measured.json: ConvTranspose_Add batch1,
+        // _Add_C11, _one_channel_Add): the fused TRANSPOSE_CONV keeps the output shape of sizes 1.
+        #expect(targetIssues("targets: {a: {runtime: ⟦litert⟧}}\n", model: fixtures + "convtranspose_free_sizes.onnx", [
+            Expected(.operatorUnsupported, "ConvTranspose 'up' (onnx2tf cannot convert it: its sizes are free and the Add 'bias' of a constant after it becomes its bias, so the file onnx2tf writes fixes its output at the sizes it sampled (1) and fails when run at any other; give 'x' its whole shape under model.inputs)")
+        ]) == [])
+        #expect(targetIssues("model: {inputs: {x: [1, 8, 16, 16]}}\ntargets: {a: {runtime: litert}}\n",
+                             model: fixtures + "convtranspose_free_sizes.onnx", []) == [])
     }
 
     @Test func freeInputDimensionsAreFollowedToTheValuesTheyReach() throws {
