@@ -82,6 +82,7 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
                      fails when run at other sizes
 - convtranspose_twice.onnx a ConvTranspose (batch and sizes free) added to itself, then a [1, 4, 1, 1] constant
 - expand_shape.onnx  constants expanded to the Shape of an input whose batch alone is free: [1, 4, 1, 1] (fails) and [1]
+- reshape_free.onnx  Reshapes of an input whose sizes are free: by [0, -1] (its file fails at other sizes) and [-1, 4]
 - tile_free.onnx     Tiles that free input dimensions reach: three of a 4-D output (onnx2tf fails), two of a 3-D one
 - convtranspose_sizes.onnx ConvTransposes of an input whose batch and sizes are free: one with an Add of a [1, 4, 1, 1]
                       constant after it (Paddle's bias), which onnx2tf fails on, then one without, which it converts
@@ -1046,6 +1047,11 @@ def expand_shape_fixtures():
     m = model(nodes, [f32("x", ["n", 4, 8, 8])], [f32("y", ["n", 4, 8, 8])], [wt("b", 1, 4, 1, 1), wt("k", 1)])
     save(m, "expand_shape.onnx")
     verify_with_onnxruntime([os.path.join(OUT, "expand_shape.onnx")])
+    i64 = lambda name, v: numpy_helper.from_array(np.array(v, np.int64), name)
+    nodes = [N("Reshape", ["x", "keep"], ["a"], name="flatten.zero"), N("Reshape", ["x", "rows"], ["b"], name="rows")]
+    m = model(nodes, [f32("x", [1, 4, "h", "w"])], [f32("a", [1, "hw4"]), f32("b", ["hw", 4])], [i64("keep", [0, -1]), i64("rows", [-1, 4])])
+    save(m, "reshape_free.onnx")
+    verify_with_onnxruntime([os.path.join(OUT, "reshape_free.onnx")])
 
 
 def free_tile_fixtures():

@@ -146,6 +146,29 @@ extension Coverage {
         return refused
     }
 
+    /// The Reshapes by a constant shape holding 0 (copy the input's dimension) and -1 that free input dimensions
+    /// other than the batch reach, by node index, with why: onnx2tf's Reshape.py replaces a shape holding 0 by the
+    /// ONNX output shape, which it has at the sizes it samples (1), and the file fails when run at any other
+    /// ("num_input_elements != num_output_elements"). Measured with onnx2tf 1.29.24 through the driver, each file
+    /// run by `slipway test` (free_batch_measured.json): [0, -1], [0, 0, -1] and [0, C, -1] fail with the sizes free
+    /// and run with the batch alone free; [-1, C] runs either way.
+    static func freeSizeReshapes(
+        _ nodes: [Node], model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
+    ) -> [Int: (rule: String, reason: String)] {
+        guard let analysis, !analysis.freeInputAxes.isEmpty else { return [:] }
+        var refused: [Int: (rule: String, reason: String)] = [:]
+        for (i, node) in nodes.enumerated() where node.opType == "Reshape" && isDefaultDomain(node) && node.inputs.count == 2 {
+            guard let target = tensors[node.inputs[1]], target.shape.count == 1, target.elementCount <= 16,
+                  let dims = try? model.withFloat32Values(of: target, { Array($0) }), dims.contains(0), dims.contains(-1),
+                  node.attributes["allowzero"].map({ if case .int(1) = $0 { false } else { true } }) ?? true,
+                  let free = analysis.freeAxes(of: node.inputs[0], model: model), free.contains(where: { $0 >= 1 })
+            else { continue }
+            let input = model.inputs.first { analysis.freeInputAxes[$0.name] != nil }?.name ?? node.inputs[0]
+            refused[i] = ("litert.onnx-reshape-free", "its shape holds 0 and -1 and free input sizes reach it: onnx2tf's Reshape.py then takes the ONNX output shape, which it has at the sizes it sampled (1), so the file fails when run at any other (\"num_input_elements != num_output_elements\"); give '\(input)' its whole shape under model.inputs")
+        }
+        return refused
+    }
+
     /// C, for a constant shaped [1, C, 1, 1]: one value per channel of an NCHW tensor, as exporters write a bias.
     static func perChannel(_ t: ConstantTensor) -> Int? {
         t.shape.count == 4 && t.shape[0] == 1 && t.shape[2] == 1 && t.shape[3] == 1 ? t.shape[1] : nil

@@ -140,6 +140,11 @@ enum EmbeddedCatalogue {
       "url": "https://github.com/google-ai-edge/LiteRT/blob/v2.2.0/tflite/kernels/transpose_conv.cc#L895",
       "revision": "LiteRT v2.2.0"
     },
+    "onnx2tf-reshape": {
+      "title": "onnx2tf's Reshape lowering (onnx2tf/ops/Reshape.py: a shape holding 0 replaced by the ONNX output shape)",
+      "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Reshape.py",
+      "revision": "onnx2tf 1.29.24"
+    },
     "onnx2tf-add": {
       "title": "onnx2tf's Add lowering (onnx2tf/ops/Add.py: a constant input broadcast against the other's channel-last layout)",
       "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Add.py",
@@ -3499,6 +3504,19 @@ enum EmbeddedCatalogue {
       "also": {
         "id": "tflite-transpose-conv-kernel",
         "section": "transpose_conv.cc: ResizeTensor's check that the output shape gives the input's height and width"
+      }
+    },
+    {
+      "id": "litert.onnx-reshape-free",
+      "code": "SW4004",
+      "runtimes": [
+        "litert",
+        "tflite-micro"
+      ],
+      "text": "The file onnx2tf writes for a Reshape by a constant shape holding 0 (copy the input's dimension) and -1, when free input dimensions other than the batch (ones neither the file nor model.inputs fixes) reach it, fails when run at sizes other than the 1 onnx2tf sampled: Reshape.py replaces a shape holding 0 by the ONNX output shape, which it has at the sample sizes, and the RESHAPE then refuses any other (\"num_input_elements != num_output_elements\"). Measured with onnx2tf 1.29.24 through Slipway's driver, each converted file run by `slipway test` in ai-edge-litert at other sizes: [0, -1], [0, 0, -1] and [0, C, -1] fail with the sizes free and run with the batch alone free; [-1, C] runs either way.",
+      "source": {
+        "id": "onnx2tf-reshape",
+        "section": "Reshape.py: make_node's replacement of a shape holding 0 by the output shape (reshape_shape.count(0) > 0)"
       }
     },
     {

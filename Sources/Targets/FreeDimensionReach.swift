@@ -2,12 +2,15 @@ import ModelFormats
 import Synchronization
 
 /// Which dimensions of the model's values follow the graph inputs' free ones (those neither the file nor the manifest
-/// fixes, which the analysis takes as 1): the model analysed again with every free input dimension 2; a dimension
-/// that changes follows one. Rules about free dimensions ask (a converter that fails where they reach a node); the
+/// fixes, which the analysis takes as 1): the model analysed again with every free input dimension `sample`; a
+/// dimension that changes follows one. Rules about free dimensions ask (a converter that fails where they reach a node); the
 /// second analysis runs once per analysis, on the first question, so models nobody asks about pay nothing.
 public final class FreeDimensionReach: Sendable {
-    /// The first analysis's input dimensions with every free one 2.
+    /// The first analysis's input dimensions with every free one `sample`.
     let wider: [String: [Int?]]
+    /// A size every stride and pooling of real models divides (a detector downsampling 32 times: ppocrv4-det's
+    /// sizes at 2 leave nothing to upsample, and its shapes stop), and unlike 1.
+    static let sample = 64
     /// The scalar inputs' values the first analysis was given (an If on them takes the same branch).
     let values: [String: Int]
     private let shapes = Mutex<ValueShapes?>(nil)

@@ -170,7 +170,7 @@ public struct GraphAnalysis: Sendable {
             var wider = inputs
             for (name, axes) in a.assumedAxes {
                 guard let shape = result.shapes[name] else { continue }
-                wider[name] = shape.enumerated().map { axes.contains($0.offset) ? 2 : $0.element }
+                wider[name] = shape.enumerated().map { axes.contains($0.offset) ? FreeDimensionReach.sample : $0.element }
             }
             result.freeReach = FreeDimensionReach(wider: wider, values: values)
         }

@@ -417,6 +417,16 @@ let fixtures = "Tests/Fixtures/targets/"
                              model: fixtures + "convtranspose_free_sizes.onnx", []) == [])
     }
 
+    @Test func aReshapeByAShapeHoldingZeroIsWrittenForTheSampledSizes() {
+        // Measured (onnx2tf 1.29.24, each file run at other sizes, free_batch_measured.json: Reshape_keep_batch,
+        // Reshape_zero_keep, Reshape_rows): Reshape.py replaces a shape holding 0 by the ONNX output shape.
+        #expect(targetIssues("targets: {a: {runtime: ⟦litert⟧}}\n", model: fixtures + "reshape_free.onnx", [
+            Expected(.operatorUnsupported, "Reshape 'flatten.zero' (onnx2tf cannot convert it: its shape holds 0 and -1 and free input sizes reach it: onnx2tf's Reshape.py then takes the ONNX output shape, which it has at the sizes it sampled (1), so the file fails when run at any other (\"num_input_elements != num_output_elements\"); give 'x' its whole shape under model.inputs)")
+        ]) == [])
+        #expect(targetIssues("model: {inputs: {x: [1, 4, 8, 8]}}\ntargets: {a: {runtime: litert}}\n",
+                             model: fixtures + "reshape_free.onnx", []) == [])
+    }
+
     @Test func freeInputDimensionsAreFollowedToTheValuesTheyReach() throws {
         let model = try Repo.model(fixtures + "convtranspose_sizes.onnx")
         let a = GraphAnalysis.analyze(model: model)

@@ -76,7 +76,8 @@ def test_a_run_stopped_by_the_time_limit_is_not_recorded_as_the_converters_failu
 def test_onnx2tf_failing_on_a_real_detector_with_a_free_batch_is_foreseen_by_check_and_said_again_after_a_forced_run(
         run, tmp_path):
     """ppocrv4-det with its batch, height and width free: `check` errs on its first ConvTranspose before any run (SW4004,
-    litert.onnx-convtranspose-batch: onnx2tf broadcasts the per-channel Add after it along the wrong axis; its second, of one channel, converts), and
+    litert.onnx-convtranspose-batch: onnx2tf broadcasts the per-channel Add after it along the wrong axis; its second,
+    of one channel, converts into a file that fails at other sizes: litert.onnx-convtranspose-sizes), and
     `convert` refuses the target without running onnx2tf. Forced, onnx2tf fails as said ("Dimensions must be equal,
     but are 16 and 24"); `check` then says that run too (SW4022). Its shape under model.inputs, which the driver
     writes into the model, converts."""
@@ -89,8 +90,10 @@ def test_onnx2tf_failing_on_a_real_detector_with_a_free_batch_is_foreseen_by_che
     manifest.write_text("slipway: 1\nname: det\nmodel: {path: det.onnx}\ntargets:\n  phone: {runtime: litert, format: tflite}\n")
     errors = [d for d in diagnostics(run, manifest) if d["severity"] == "error"]
     assert [d["code"] for d in errors] == ["SW4004"], errors
-    # Its second ConvTranspose writes one channel: the Add of a [1, 1, 1, 1] constant after it converts (measured).
-    assert errors[0]["message"].startswith("target 'phone': 1 operator cannot run: ConvTranspose 'p2o.ConvTranspose.0' (onnx2tf cannot convert it: its batch and sizes are free ('x'), and onnx2tf then broadcasts the per-channel Add 'p2o.Add.278' after it"), errors
+    # Its second ConvTranspose writes one channel: the Add of a [1, 1, 1, 1] constant after it converts, fused as its
+    # bias, and the file fails when run at other sizes than those onnx2tf sampled (measured; the test below).
+    assert errors[0]["message"].startswith("target 'phone': 2 operators cannot run: ConvTranspose 'p2o.ConvTranspose.0' (onnx2tf cannot convert it: its batch and sizes are free ('x'), and onnx2tf then broadcasts the per-channel Add 'p2o.Add.278' after it"), errors
+    assert "ConvTranspose 'p2o.ConvTranspose.2' (onnx2tf cannot convert it: its sizes are free and the Add 'p2o.Add.280' of a constant after it becomes its bias" in errors[0]["message"], errors
     refused = run("convert", str(manifest), "--python", CONVERT_PYTHON, cwd=tmp_path)
     assert refused.returncode != 0 and b"SW4004" in refused.stderr and b"running onnx2tf" not in refused.stderr + refused.stdout
     r = run("convert", str(manifest), "--force", "--python", CONVERT_PYTHON, cwd=tmp_path)
@@ -104,3 +107,34 @@ def test_onnx2tf_failing_on_a_real_detector_with_a_free_batch_is_foreseen_by_che
     r = run("convert", str(manifest), "--python", CONVERT_PYTHON, cwd=tmp_path)
     assert r.returncode == 0, r.stderr.decode()[-1500:]
     assert (tmp_path / "dist/phone/det.tflite").exists() and not (tmp_path / "dist/phone/det.tflite.failed.json").exists()
+
+
+def test_a_real_detectors_file_written_at_free_sizes_fails_when_run_at_others_as_check_says(run, tmp_path):
+    """ppocrv4-det with a batch of 1 and its height and width free: onnx2tf converts it, but TensorFlow's converter
+    fuses the constant Add after each ConvTranspose into its TRANSPOSE_CONV as the bias, and the fused node keeps the
+    output shape onnx2tf sampled (sizes 1): at 320 × 320 the kernel refuses it. `check` says so on both ConvTransposes
+    before any run (SW4004, litert.onnx-convtranspose-sizes); forced, the file is written and `slipway test` fails it
+    with the kernel's words."""
+    import onnx
+    entry = next(m for m in json.loads(fetch_corpus.CORPUS.read_text())["models"] if m["id"] == "ppocrv4-det")
+    model = fetch_corpus.model_path(entry, fetch_corpus.cache_dir())
+    if not model.exists():
+        pytest.skip("corpus model ppocrv4-det not fetched (make corpus)")
+    m = onnx.load(str(model))
+    batch = m.graph.input[0].type.tensor_type.shape.dim[0]
+    batch.ClearField("dim_param")
+    batch.dim_value = 1
+    onnx.save(m, str(tmp_path / "det.onnx"))
+    (tmp_path / "samples").mkdir()
+    np.save(tmp_path / "samples" / "x.npy", np.random.default_rng(0).random((1, 3, 320, 320)).astype(np.float32))
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text("slipway: 1\nname: det\nmodel: {path: det.onnx}\ntargets:\n  phone: {runtime: litert, format: tflite}\n"
+                        "test:\n  samples: samples\n  tolerance: {cosine: 0.999}\n")
+    errors = [d for d in diagnostics(run, manifest) if d["severity"] == "error"]
+    assert [d["code"] for d in errors] == ["SW4004"], errors
+    assert errors[0]["message"].startswith("target 'phone': 2 operators cannot run: ConvTranspose 'p2o.ConvTranspose.0' (onnx2tf cannot convert it: its sizes are free and the Add 'p2o.Add.278' of a constant after it becomes its bias"), errors
+    r = run("convert", str(manifest), "--force", "--python", CONVERT_PYTHON, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr.decode()[-1500:]
+    t = run("test", str(manifest), "--no-convert", "--json", "--runtime-python", sys.executable, cwd=tmp_path)
+    target = json.loads(t.stdout)["targets"][0]
+    assert target["status"] == "failed" and "computed_input_height != SizeOfDimension(input, 1)" in target["reason"], target

@@ -132,6 +132,9 @@ def forms():
     f["Shape_Expand_Add_full"] = (shape_of("x") + [N("Add", ["x", "e"], ["y"])], [weights("b", 1, C, H, H)], ("sized",))
     f["Conv_Shape_Expand_Add"] = ([N("Conv", ["x", "w"], ["c"], kernel_shape=[1, 1])] + shape_of("c")
                                   + [N("Add", ["c", "e"], ["y"])], [weights("w", C, C, 1, 1), channel()], both)
+    # A Reshape by a constant shape: with a 0 (copy the input's dimension) or without, the -1 taking free sizes.
+    f["Reshape_zero_keep"] = ([N("Reshape", ["x", "s"], ["y"])], [const("s", [0, 0, -1], np.int64)], both)
+    f["Reshape_rows"] = ([N("Reshape", ["x", "s"], ["y"])], [const("s", [-1, C], np.int64)], both)
     return f
 
 
