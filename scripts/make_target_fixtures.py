@@ -83,6 +83,7 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - convtranspose_twice.onnx a ConvTranspose (batch and sizes free) added to itself, then a [1, 4, 1, 1] constant
 - expand_shape.onnx  constants expanded to the Shape of an input whose batch alone is free: [1, 4, 1, 1] (fails) and [1]
 - reshape_free.onnx  Reshapes of an input whose sizes are free: by [0, -1] (its file fails at other sizes) and [-1, 4]
+- free_sizes_conv.onnx a Conv on an input whose height and width are free (SW4023's example)
 - tile_free.onnx     Tiles that free input dimensions reach: three of a 4-D output (onnx2tf fails), two of a 3-D one
 - convtranspose_sizes.onnx ConvTransposes of an input whose batch and sizes are free: one with an Add of a [1, 4, 1, 1]
                       constant after it (Paddle's bias), which onnx2tf fails on, then one without, which it converts
@@ -1066,6 +1067,12 @@ def free_tile_fixtures():
               [f32("y", ["n", 4, "h2", "w2"]), f32("z", ["n", 8, "t"])], [i64("m4", [1, 1, 2, 2]), i64("m3", [1, 2, 1])])
     save(m, "tile_free.onnx")
     verify_with_onnxruntime([os.path.join(OUT, "tile_free.onnx")])
+    rng = np.random.default_rng(97)
+    w = numpy_helper.from_array((rng.standard_normal((4, 4, 3, 3)) * 0.1).astype(np.float32), "w")
+    m = model([N("Conv", ["x", "w"], ["y"], name="conv", pads=[1, 1, 1, 1])], [f32("x", [1, 4, "h", "w"])],
+              [f32("y", [1, 4, "h", "w"])], [w])
+    save(m, "free_sizes_conv.onnx")
+    verify_with_onnxruntime([os.path.join(OUT, "free_sizes_conv.onnx")])
 
 
 def transformer_form_fixtures():

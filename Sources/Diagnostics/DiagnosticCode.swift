@@ -65,6 +65,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
     case restrictionUnchecked = "SW4020"
     case conversionDeviates = "SW4021"
     case lastConversionFailed = "SW4022"
+    case convertedAtSampledSizes = "SW4023"
 
     // Estimate findings: the Compression engine on the model's real weights, through Estimation.
     case betterGranularity = "SW5001"
@@ -91,7 +92,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         switch self {
         case .yaml11Boolean, .yaml11Number, .dataPathNotFound, .unusedSuppression, .pathEscapesProject,
             .unknownRuntimeVersion, .operatorsOnCPU, .quantizationSlow, .alreadyQuantized, .deprecatedDelegate,
-            .unknownDevice, .knownBadToolVersion, .operatorConstraint, .conversionDeviates, .latencyOverBudget, .betterGranularity, .int4NeedsPerBlock, .tensorsLoseMost,
+            .unknownDevice, .knownBadToolVersion, .operatorConstraint, .conversionDeviates, .convertedAtSampledSizes, .latencyOverBudget, .betterGranularity, .int4NeedsPerBlock, .tensorsLoseMost,
             .nonFiniteWeights, .alreadySparse, .budgetUnconfirmed, .lastTestFailed, .monitorBreachedByTest:
             return .warning
         case .notAManifest, .analysisIncomplete, .restrictionUnchecked, .lastTestStale, .lastTestWorstLayer:
@@ -152,6 +153,7 @@ public enum DiagnosticCode: String, Sendable, Hashable, CaseIterable, Codable {
         case .restrictionUnchecked: "Operator restrictions Slipway does not check"
         case .conversionDeviates: "The converted model computes otherwise than the source"
         case .lastConversionFailed: "The target's last conversion failed, and nothing it depends on changed"
+        case .convertedAtSampledSizes: "The converter builds the file at sizes the manifest leaves free"
         case .modelInputUnknown: "The model has no input of that name"
         case .modelInputShape: "Input shape does not fit the model's input"
         case .modelInputValue: "Input value given for an input that is not a scalar"

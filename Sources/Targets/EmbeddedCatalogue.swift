@@ -145,6 +145,11 @@ enum EmbeddedCatalogue {
       "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Reshape.py",
       "revision": "onnx2tf 1.29.24"
     },
+    "onnx2tf-dummy-inference": {
+      "title": "onnx2tf's dummy inferences (onnx2tf/utils/common_functions.py: dummy_onnx_inference and dummy_tf_inference, undefined dimensions at 1)",
+      "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/utils/common_functions.py",
+      "revision": "onnx2tf 1.29.24"
+    },
     "onnx2tf-add": {
       "title": "onnx2tf's Add lowering (onnx2tf/ops/Add.py: a constant input broadcast against the other's channel-last layout)",
       "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Add.py",
@@ -3517,6 +3522,18 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "onnx2tf-reshape",
         "section": "Reshape.py: make_node's replacement of a shape holding 0 by the output shape (reshape_shape.count(0) > 0)"
+      }
+    },
+    {
+      "id": "litert.onnx-sampled-sizes",
+      "code": "SW4023",
+      "runtimes": [
+        "litert"
+      ],
+      "text": "onnx2tf builds its TensorFlow graph from dummy inferences that give every input dimension the model and model.inputs leave free the size 1, and Slipway's driver checks the written file against the source at those sizes too; where a size other than the batch is free, the file is built and proven for size 1 only. Measured with onnx2tf 1.29.24 through Slipway's driver, each file that converted run by `slipway test` in ai-edge-litert at other sizes: of 59 one-to-four-node forms, 15 files converted and failed when run (a Reshape by a shape holding 0, an Expand to a Shape, a ConvTranspose's fused bias, a Slice to INT64_MAX, a per-channel affine on an input kept channels-first); of the corpus models with a free width or length and a batch of 1, ppocrv4-rec fails to convert (a 1 × 1 convolution at p2o.Conv.35), ppocr-cls's file computes NaN where the source does not, and oww-melspectrogram's file fails at 1280 samples — all three convert and run with their sizes under model.inputs. Checks foresee the kinds measured (litert.onnx-reshape-free, -expand-shape, -convtranspose-sizes, -tile-free); this warning says the rest is unproven.",
+      "source": {
+        "id": "onnx2tf-dummy-inference",
+        "section": "common_functions.py: dummy_onnx_inference's input sizes, each undefined dimension \"Fixed and assigned 1\""
       }
     },
     {

@@ -33,7 +33,7 @@ let kwsModel: [UInt8] = Repository.bytes("examples/kws-mcu/models/ds_cnn_kws.onn
 enum TargetFixtures {
     static let names = [
         "opset21.onnx", "custom_domain.onnx", "erf_gelu.onnx", "dynamic_batch.onnx", "batch2_conv.onnx",
-        "tile_mid.onnx", "expand_mid.onnx", "cnn_softmax.onnx", "dilated_conv.onnx", "runtime_b.onnx", "unique.onnx", "maxpool1d.onnx", "batch_mean.onnx", "wide_softmax.onnx", "runtime_axes.onnx", "random_seed.onnx", "topk_scores.onnx", "clip_bounds.onnx",
+        "tile_mid.onnx", "expand_mid.onnx", "cnn_softmax.onnx", "dilated_conv.onnx", "runtime_b.onnx", "unique.onnx", "maxpool1d.onnx", "batch_mean.onnx", "wide_softmax.onnx", "runtime_axes.onnx", "random_seed.onnx", "topk_scores.onnx", "clip_bounds.onnx", "free_sizes_conv.onnx",
         "gguf_new_types.gguf", "gguf_q4_0_4_4.gguf",
     ]
 }

@@ -379,8 +379,9 @@ let fixtures = "Tests/Fixtures/targets/"
         #expect(targetIssues("targets: {a: {runtime: ⟦litert@2.16⟧}}\n", model: fixtures + "convtranspose_batch.onnx", [
             Expected(.operatorUnsupported, "ConvTranspose 'up' (onnx2tf cannot convert it: its batch is free ('x's first dimension) while its sizes are fixed, and onnx2tf's ConvTranspose.py then passes the batch's name as a size to TensorFlow's transposed convolution, which raises; give 'x' its whole shape, batch included, under model.inputs)")
         ]) == [])
-        #expect(targetIssues("targets: {a: {runtime: ⟦litert⟧}}\n", model: fixtures + "convtranspose_sizes.onnx", [
-            Expected(.operatorUnsupported, "ConvTranspose 'up.biased' (onnx2tf cannot convert it: its batch and sizes are free ('x'), and onnx2tf then broadcasts the per-channel Add 'bias' after it along the wrong axis, which raises (\"Dimensions must be equal\"); give 'x' its whole shape, batch included, under model.inputs)")
+        #expect(targetIssues("targets: {a: {runtime: ⟦⟦litert⟧⟧}}\n", model: fixtures + "convtranspose_sizes.onnx", [
+            Expected(.operatorUnsupported, "ConvTranspose 'up.biased' (onnx2tf cannot convert it: its batch and sizes are free ('x'), and onnx2tf then broadcasts the per-channel Add 'bias' after it along the wrong axis, which raises (\"Dimensions must be equal\"); give 'x' its whole shape, batch included, under model.inputs)"),
+            Expected(.convertedAtSampledSizes, "x[2] 'h', x[3] 'w' are free, and onnx2tf builds and checks its file with them at 1")
         ]) == [])
         let (report, _) = try liteRTLowering(fixtures + "convtranspose_sizes.onnx")
         #expect(report.operators.filter { $0.status == .unsupported }.map(\.name) == ["up.biased"])
@@ -392,8 +393,9 @@ let fixtures = "Tests/Fixtures/targets/"
     @Test func aConvTransposesMislaidOutputIsFollowedThroughArithmeticWithRunTimeValues() {
         // Measured (onnx2tf 1.29.24, free_batch_measured.json: ConvTranspose_Add_self_Add, _Mul_self_Add,
         // _Add_runtime_Add): the output added to itself keeps the wrong layout, and the per-channel Add after fails.
-        #expect(targetIssues("targets: {a: {runtime: ⟦litert⟧}}\n", model: fixtures + "convtranspose_twice.onnx", [
-            Expected(.operatorUnsupported, "ConvTranspose 'up' (onnx2tf cannot convert it: its batch and sizes are free ('x'), and onnx2tf then broadcasts the per-channel Add 'bias' after it along the wrong axis, which raises (\"Dimensions must be equal\"); give 'x' its whole shape, batch included, under model.inputs)")
+        #expect(targetIssues("targets: {a: {runtime: ⟦⟦litert⟧⟧}}\n", model: fixtures + "convtranspose_twice.onnx", [
+            Expected(.operatorUnsupported, "ConvTranspose 'up' (onnx2tf cannot convert it: its batch and sizes are free ('x'), and onnx2tf then broadcasts the per-channel Add 'bias' after it along the wrong axis, which raises (\"Dimensions must be equal\"); give 'x' its whole shape, batch included, under model.inputs)"),
+            Expected(.convertedAtSampledSizes, "x[2] 'h', x[3] 'w' are free, and onnx2tf builds and checks its file with them at 1")
         ]) == [])
     }
 
@@ -410,8 +412,9 @@ let fixtures = "Tests/Fixtures/targets/"
     @Test func aTransposedConvolutionsFusedBiasFixesItsFileAtTheSampledSizes() {
         // Measured (onnx2tf 1.29.24, each file run at other sizes, free_batch_measured.json: ConvTranspose_Add batch1,
         // _Add_C11, _one_channel_Add): the fused TRANSPOSE_CONV keeps the output shape of sizes 1.
-        #expect(targetIssues("targets: {a: {runtime: ⟦litert⟧}}\n", model: fixtures + "convtranspose_free_sizes.onnx", [
-            Expected(.operatorUnsupported, "ConvTranspose 'up' (onnx2tf cannot convert it: its sizes are free and the Add 'bias' of a constant after it becomes its bias, so the file onnx2tf writes fixes its output at the sizes it sampled (1) and fails when run at any other; give 'x' its whole shape under model.inputs)")
+        #expect(targetIssues("targets: {a: {runtime: ⟦⟦litert⟧⟧}}\n", model: fixtures + "convtranspose_free_sizes.onnx", [
+            Expected(.operatorUnsupported, "ConvTranspose 'up' (onnx2tf cannot convert it: its sizes are free and the Add 'bias' of a constant after it becomes its bias, so the file onnx2tf writes fixes its output at the sizes it sampled (1) and fails when run at any other; give 'x' its whole shape under model.inputs)"),
+            Expected(.convertedAtSampledSizes, "x[2] 'h', x[3] 'w' are free, and onnx2tf builds and checks its file with them at 1")
         ]) == [])
         #expect(targetIssues("model: {inputs: {x: [1, 8, 16, 16]}}\ntargets: {a: {runtime: litert}}\n",
                              model: fixtures + "convtranspose_free_sizes.onnx", []) == [])
@@ -420,8 +423,9 @@ let fixtures = "Tests/Fixtures/targets/"
     @Test func aReshapeByAShapeHoldingZeroIsWrittenForTheSampledSizes() {
         // Measured (onnx2tf 1.29.24, each file run at other sizes, free_batch_measured.json: Reshape_keep_batch,
         // Reshape_zero_keep, Reshape_rows): Reshape.py replaces a shape holding 0 by the ONNX output shape.
-        #expect(targetIssues("targets: {a: {runtime: ⟦litert⟧}}\n", model: fixtures + "reshape_free.onnx", [
-            Expected(.operatorUnsupported, "Reshape 'flatten.zero' (onnx2tf cannot convert it: its shape holds 0 and -1 and free input sizes reach it: onnx2tf's Reshape.py then takes the ONNX output shape, which it has at the sizes it sampled (1), so the file fails when run at any other (\"num_input_elements != num_output_elements\"); give 'x' its whole shape under model.inputs)")
+        #expect(targetIssues("targets: {a: {runtime: ⟦⟦litert⟧⟧}}\n", model: fixtures + "reshape_free.onnx", [
+            Expected(.operatorUnsupported, "Reshape 'flatten.zero' (onnx2tf cannot convert it: its shape holds 0 and -1 and free input sizes reach it: onnx2tf's Reshape.py then takes the ONNX output shape, which it has at the sizes it sampled (1), so the file fails when run at any other (\"num_input_elements != num_output_elements\"); give 'x' its whole shape under model.inputs)"),
+            Expected(.convertedAtSampledSizes, "x[2] 'h', x[3] 'w' are free, and onnx2tf builds and checks its file with them at 1")
         ]) == [])
         #expect(targetIssues("model: {inputs: {x: [1, 4, 8, 8]}}\ntargets: {a: {runtime: litert}}\n",
                              model: fixtures + "reshape_free.onnx", []) == [])
@@ -445,11 +449,14 @@ let fixtures = "Tests/Fixtures/targets/"
     @Test func onnx2tfConvertsNoTileThatAnOddNumberOfFreeDimensionsReach() {
         // Measured (onnx2tf 1.29.24, free_batch_measured.json): Tile.py's trial products agree only when an even
         // number of the output's dimensions are free and 1 at its sample sizes ('tile.even': n and t).
-        #expect(targetIssues("targets: {a: {runtime: ⟦litert@2.16⟧}}\n", model: fixtures + "tile_free.onnx", [
-            Expected(.operatorUnsupported, "Tile 'tile.free' (onnx2tf cannot convert it: free input dimensions reach its output (dimensions 0, 2, 3), and onnx2tf's Tile.py then finds no order of its multiples whose trial output agrees with the ONNX output's shape, and raises; give the inputs' whole shapes under model.inputs)")
+        #expect(targetIssues("targets: {a: {runtime: ⟦⟦litert@2.16⟧⟧}}\n", model: fixtures + "tile_free.onnx", [
+            Expected(.operatorUnsupported, "Tile 'tile.free' (onnx2tf cannot convert it: free input dimensions reach its output (dimensions 0, 2, 3), and onnx2tf's Tile.py then finds no order of its multiples whose trial output agrees with the ONNX output's shape, and raises; give the inputs' whole shapes under model.inputs)"),
+            Expected(.convertedAtSampledSizes, "x[2] 'h', x[3] 'w', s[2] 't' are free")
         ]) == [])
-        #expect(targetIssues("model: {inputs: {x: [1, 4, 8, 8]}}\ntargets: {a: {runtime: litert@2.16}}\n",
-                             model: fixtures + "tile_free.onnx", []) == [])
+        #expect(targetIssues("model: {inputs: {x: [1, 4, 8, 8]}}\ntargets: {a: {runtime: ⟦litert@2.16⟧}}\n",
+                             model: fixtures + "tile_free.onnx", [
+            Expected(.convertedAtSampledSizes, "s[2] 't' is free, and onnx2tf builds and checks its file with it at 1")
+        ]) == [])
     }
 
     @Test func aClipBoundComputedAtRunTimeIsDroppedByOnnx2tfAndSaidSo() throws {
