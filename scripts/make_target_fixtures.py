@@ -84,6 +84,8 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - expand_shape.onnx  constants expanded to the Shape of an input whose batch alone is free: [1, 4, 1, 1] (fails) and [1]
 - reshape_free.onnx  Reshapes of an input whose sizes are free: by [0, -1] (its file fails at other sizes) and [-1, 4]
 - free_sizes_conv.onnx a Conv on an input whose height and width are free (SW4023's example)
+- expand_runtime.onnx jax2tf's one_hot on bytes [n, 16]: reshaped to [n, 16, 1], broadcast by the input's Shape, then
+                     compared with [1, 1, 9] (widens its last dimension: onnx2tf fails) and with [9] (converts)
 - tile_free.onnx     Tiles that free input dimensions reach: three of a 4-D output (onnx2tf fails), two of a 3-D one
 - convtranspose_sizes.onnx ConvTransposes of an input whose batch and sizes are free: one with an Add of a [1, 4, 1, 1]
                       constant after it (Paddle's bias), which onnx2tf fails on, then one without, which it converts
@@ -491,6 +493,7 @@ def main():
     clip_bound_fixtures()
     transposed_convolution_fixtures()
     free_tile_fixtures()
+    runtime_expand_fixtures()
     expand_shape_fixtures()
     transformer_form_fixtures()
     mul_fold_fixtures()
@@ -1260,6 +1263,29 @@ def one_hot_fixtures():
     assert np.allclose(biased[0], table["biased.table"][x[0]] + table["biased.bias"], atol=1e-6)
     assert np.allclose(shifted[0, x[0] > 0], table["shifted.table"][x[0][x[0] > 0] - 1], atol=1e-6)
     assert (widened == x[..., None]).all()
+
+
+def runtime_expand_fixtures():
+    """bytes [n, 16] (int32) → Reshape [-1, 16, 1] → Expand by Concat(Shape(bytes)[0:1], 16, 1) → Equal 'onehot.widen'
+    with [1, 1, 9] (widens dimension 2: onnx2tf 1.29.24 fails, free_batch_measured.json Expand_runtime_*) and Equal
+    'onehot.flat' with [9] (converts); each cast to float and summed."""
+    N = helper.make_node
+    i64 = lambda name, v: numpy_helper.from_array(np.array(v, np.int64), name)
+    i32 = lambda name, v: numpy_helper.from_array(np.array(v, np.int32), name)
+    nodes = [N("Reshape", ["bytes", "rs"], ["r"], name="reshape"), N("Shape", ["bytes"], ["s"], name="shape"),
+             N("Slice", ["s", "z0", "o1"], ["n"], name="batch"), N("Concat", ["n", "d"], ["t"], name="target", axis=0),
+             N("Expand", ["r", "t"], ["e"], name="broadcast"),
+             N("Equal", ["e", "ids3"], ["q3"], name="onehot.widen"), N("Equal", ["e", "ids1"], ["q1"], name="onehot.flat"),
+             N("Cast", ["q3"], ["f3"], name="cast.widen", to=TensorProto.FLOAT),
+             N("Cast", ["q1"], ["f1"], name="cast.flat", to=TensorProto.FLOAT), N("Add", ["f3", "f1"], ["y"], name="sum")]
+    m = model(nodes, [helper.make_tensor_value_info("bytes", TensorProto.INT32, ["n", 16])],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 16, 9])],
+              [i64("rs", [-1, 16, 1]), i64("z0", [0]), i64("o1", [1]), i64("d", [16, 1]),
+               i32("ids3", np.arange(9).reshape(1, 1, 9)), i32("ids1", np.arange(9))])
+    save(m, "expand_runtime.onnx")
+    import onnxruntime as ort  # int32 bytes: verify_with_onnxruntime feeds floats
+    ort.InferenceSession(os.path.join(OUT, "expand_runtime.onnx"), providers=["CPUExecutionProvider"]).run(
+        None, {"bytes": np.arange(32, dtype=np.int32).reshape(2, 16) % 9})
 
 
 def verify_with_onnxruntime(paths):

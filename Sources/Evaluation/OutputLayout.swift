@@ -14,13 +14,6 @@ enum OutputLayout {
         return artifactShape == originalShape ? [values, moved] : [moved]
     }
 
-    /// `values` in the original's layout when the artifact holds it channels last and the shapes say so; else
-    /// `values` as they are.
-    static func inOriginalLayout(_ values: [Float], artifactShape: [Int], originalShape: [Int]) -> [Float] {
-        let v = views(values, artifactShape: artifactShape, originalShape: originalShape)
-        return v.count == 1 ? v[0] : values
-    }
-
     /// Each sample's [lead, inner…, channels] values as [lead, channels, inner…]; nil when the shape does not
     /// divide the values (or overflows).
     static func movedBack(_ values: [Float], originalShape: [Int]) -> [Float]? {

@@ -44,10 +44,14 @@ extension Coverage {
         for (i, r) in freeTiles(nodes, model: model, tensors: tensors, analysis: analysis) where refusals[i] == nil {
             refusals[i] = r
         }
-        for (i, r) in freeBatchExpands(nodes, links, model: model, tensors: tensors, analysis: analysis) where refusals[i] == nil {
+        for (i, r) in expandsToFreeShapes(nodes, links, model: model, tensors: tensors, analysis: analysis) where refusals[i] == nil {
             refusals[i] = r
         }
         for (i, r) in freeSizeReshapes(nodes, model: model, tensors: tensors, analysis: analysis) where refusals[i] == nil {
+            refusals[i] = r
+        }
+        for (i, r) in runtimeExpandBroadcasts(nodes, links, model: model, tensors: tensors, analysis: analysis)
+        where refusals[i] == nil {
             refusals[i] = r
         }
         return ConverterLowering(lowered: lowered, deviations: clips.deviations, refusals: refusals,

@@ -38,7 +38,8 @@ extension Coverage {
     /// 1.29.24 through the driver on one-node forms with a free batch (sizes fixed: every form fails; sizes free: the
     /// four operators directly, and the Add after any of nine unary activations, fail; after a Conv or a
     /// BatchNormalization, by a [C, 1, 1] or a scalar constant, by a value computed at run time, or with no such
-    /// node they convert; a batch of 1 converts every form) and on ppocrv4-det; the whole shape under `model.inputs`
+    /// node they convert; a batch of 1 converts every form, and with a constant Add fused as its bias the file fails
+    /// when run at other sizes: `fixedBiasAtFreeSizes`) and on ppocrv4-det; the whole shape under `model.inputs`
     /// (which the driver writes into the model) converts.
     static func freeBatchTransposeConvolutions(
         _ nodes: [Node], _ links: NodeLinks, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
@@ -126,7 +127,7 @@ extension Coverage {
     /// [1, C, 1, 1], [C, 1, 1], [1, 1, 1, 1] and [1, C, H, W] expanded to the Shape of the input or of a Conv's
     /// output, read by an Add, a Mul or nothing, fail both ways (a batch of 1 with free sizes too); a [1] constant
     /// converts and runs.
-    static func freeBatchExpands(
+    static func expandsToFreeShapes(
         _ nodes: [Node], _ links: NodeLinks, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
     ) -> [Int: (rule: String, reason: String)] {
         guard let analysis, !analysis.freeInputAxes.isEmpty else { return [:] }
@@ -145,6 +146,46 @@ extension Coverage {
         }
         return refused
     }
+
+    /// The two-input elementwise nodes onnx2tf cannot convert because they combine a value an Expand broadcast to a
+    /// shape computed at run time from free input dimensions with a constant of the same rank (3 or more) that widens
+    /// one of its dimensions of size 1, by node index, with why. onnxsim cannot fold that shape; TensorFlow then knows
+    /// the expanded tensor's dimensions of size 1 as unknown ([?, 2048, ?]), and the layout workaround every such
+    /// operator of onnx2tf runs (common_functions.py, shape_unmatched_special_avoidance_workaround) transposes the
+    /// constant to channel-first ([1, 1, 257] to [1, 257, 1]): the operator raises ("Dimensions must be equal, but
+    /// are 2048 and 257"). jax2tf writes one_hot so (magika). Measured with onnx2tf 1.29.24 through the driver, the
+    /// batch free (free_batch_measured.json, Expand_runtime_*): an Add, a Mul or an Equal with [1, 1, 9] after
+    /// [n, 256, 1], an Add with [1, 9, 1] after [n, 1, 256] fail; constants that widen nothing ([1, 1, 64], [1, 4, 1],
+    /// [1, 1, 1], [64] after [n, 4, 64]; [1, 1, 1] after [n, 256, 1]) convert, and so does the Equal without the
+    /// Expand; on magika with its batch free (its batch under model.inputs converts).
+    static func runtimeExpandBroadcasts(
+        _ nodes: [Node], _ links: NodeLinks, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
+    ) -> [Int: (rule: String, reason: String)] {
+        guard let analysis, !analysis.freeInputAxes.isEmpty else { return [:] }
+        var refused: [Int: (rule: String, reason: String)] = [:]
+        for (i, node) in nodes.enumerated()
+        where layoutAlignedBinary.contains(node.opType) && isDefaultDomain(node) && node.inputs.count == 2 {
+            for (k, v) in node.inputs.enumerated() {
+                guard let p = links.producer[v], nodes[p].opType == "Expand", isDefaultDomain(nodes[p]), nodes[p].inputs.count == 2,
+                      tensors[nodes[p].inputs[1]] == nil, let shape = analysis.shapes[v], shape.count >= 3,
+                      let c = tensors[node.inputs[1 - k]], c.shape.count == shape.count,
+                      let free = analysis.freeAxes(of: v, model: model), !free.isEmpty,
+                      let axis = shape.indices.first(where: { !free.contains($0) && shape[$0] == 1 && c.shape[$0] > 1 })
+                else { continue }
+                let input = model.inputs.first { analysis.freeInputAxes[$0.name] != nil }?.name ?? v
+                let expand = nodes[p].name.isEmpty ? "an Expand" : "the Expand '\(nodes[p].name)'"
+                refused[i] = ("litert.onnx-expand-runtime-broadcast", "it combines '\(v)', which \(expand) broadcasts to a shape computed at run time from free input dimensions, with the constant '\(node.inputs[1 - k])' \(c.shape), which widens its dimension \(axis) of size 1: TensorFlow knows that dimension as unknown, and onnx2tf's layout workaround transposes the constant, so the conversion raises (\"Dimensions must be equal\"); give '\(input)' its whole shape, batch included, under model.inputs")
+                break
+            }
+        }
+        return refused
+    }
+
+    /// The two-input operators whose onnx2tf conversion aligns its inputs' layouts by
+    /// `shape_unmatched_special_avoidance_workaround` (grepped over onnx2tf 1.29.24's ops/).
+    static let layoutAlignedBinary: Set<String> = [
+        "Add", "And", "Div", "Equal", "Greater", "GreaterOrEqual", "Less", "LessOrEqual", "Mod", "Mul", "Or", "Sub", "Xor",
+    ]
 
     /// The Reshapes by a constant shape holding 0 (copy the input's dimension) and -1 that free input dimensions
     /// other than the batch reach, by node index, with why: onnx2tf's Reshape.py replaces a shape holding 0 by the
@@ -190,9 +231,10 @@ extension Coverage {
     /// the product of the ONNX output's, in which each free dimension counts −1; when no order agrees it keeps the
     /// identity order of the 1-D multiples, [0], and TensorFlow refuses the rank ("Shape must be rank 4 but is rank
     /// 1"). The products agree only when an even number of the output's dimensions are free and those are 1 at the
-    /// sample sizes. Which output dimensions are free: `GraphAnalysis.freeAxes(of:model:)`. Measured with onnx2tf 1.29.24 through the
-    /// driver (free_batch_measured.json: a 4-D Tile with its batch, its sizes or both free fails; a 3-D one with its
-    /// batch and its last dimension free converts, with the batch alone free it fails).
+    /// sample sizes. Which output dimensions are free: `GraphAnalysis.freeAxes(of:model:)`. Measured with onnx2tf
+    /// 1.29.24 through the driver (free_batch_measured.json: a 4-D Tile with its batch, its sizes or both free fails;
+    /// a 3-D one with its batch and its last dimension free converts, and its file's Reshape fails when run at other
+    /// sizes than 1; with the batch alone free it fails).
     static func freeTiles(
         _ nodes: [Node], model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
     ) -> [Int: (rule: String, reason: String)] {

@@ -150,6 +150,11 @@ enum EmbeddedCatalogue {
       "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/utils/common_functions.py",
       "revision": "onnx2tf 1.29.24"
     },
+    "onnx2tf-layout-workaround": {
+      "title": "onnx2tf's layout alignment of a two-input operator's inputs (onnx2tf/utils/common_functions.py: shape_unmatched_special_avoidance_workaround, which Add, Sub, Mul, Div, Equal and the other comparisons and logical operators call)",
+      "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/utils/common_functions.py",
+      "revision": "onnx2tf 1.29.24"
+    },
     "onnx2tf-add": {
       "title": "onnx2tf's Add lowering (onnx2tf/ops/Add.py: a constant input broadcast against the other's channel-last layout)",
       "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Add.py",
@@ -3530,7 +3535,7 @@ enum EmbeddedCatalogue {
       "runtimes": [
         "litert"
       ],
-      "text": "onnx2tf builds its TensorFlow graph from dummy inferences that give every input dimension the model and model.inputs leave free the size 1, and Slipway's driver checks the written file against the source at those sizes too; where a size other than the batch is free, the file is built and proven for size 1 only. Measured with onnx2tf 1.29.24 through Slipway's driver, each file that converted run by `slipway test` in ai-edge-litert at other sizes: of 59 one-to-four-node forms, 15 files converted and failed when run (a Reshape by a shape holding 0, an Expand to a Shape, a ConvTranspose's fused bias, a Slice to INT64_MAX, a per-channel affine on an input kept channels-first); of the corpus models with a free width or length and a batch of 1, ppocrv4-rec fails to convert (a 1 × 1 convolution at p2o.Conv.35), ppocr-cls's file computes NaN where the source does not, and oww-melspectrogram's file fails at 1280 samples — all three convert and run with their sizes under model.inputs. Checks foresee the kinds measured (litert.onnx-reshape-free, -expand-shape, -convtranspose-sizes, -tile-free); this warning says the rest is unproven.",
+      "text": "onnx2tf builds its TensorFlow graph from dummy inferences that give every input dimension the model and model.inputs leave free the size 1, and Slipway's driver checks the written file against the source at those sizes and once more at others (the batch at 2, a size at 64): where a size other than the batch is free, the file is built for size 1 and proven at two sizes only. Measured with onnx2tf 1.29.24 through Slipway's driver, each file that converted run by `slipway test` in ai-edge-litert at other sizes: of 59 one-to-four-node forms, 15 files converted and failed when run (a Reshape by a shape holding 0, an Expand to a Shape, a ConvTranspose's fused bias, a Slice to INT64_MAX, a per-channel affine on an input kept channels-first); of the corpus models with a free width or length and a batch of 1, ppocrv4-rec fails to convert (a 1 × 1 convolution at p2o.Conv.35), ppocr-cls's file computes NaN where the source does not, and oww-melspectrogram's file fails at 1280 samples — all three convert and run with their sizes under model.inputs. Checks foresee the kinds measured (litert.onnx-reshape-free, -expand-shape, -convtranspose-sizes, -tile-free); this warning says the rest is unproven.",
       "source": {
         "id": "onnx2tf-dummy-inference",
         "section": "common_functions.py: dummy_onnx_inference's input sizes, each undefined dimension \"Fixed and assigned 1\""
@@ -3564,6 +3569,23 @@ enum EmbeddedCatalogue {
       "also": {
         "id": "onnx2tf-shape",
         "section": "Shape.py: make_node's tf.shape of the channel-last input tensor"
+      }
+    },
+    {
+      "id": "litert.onnx-expand-runtime-broadcast",
+      "code": "SW4004",
+      "runtimes": [
+        "litert",
+        "tflite-micro"
+      ],
+      "text": "onnx2tf cannot convert a two-input elementwise operator (Add, Sub, Mul, Div, Mod, a comparison or a logical one) that combines a value an Expand broadcast to a shape computed at run time from free input dimensions with a constant of the same rank, 3 or more, that widens one of the value's dimensions of size 1. onnxsim cannot fold that shape; TensorFlow knows the expanded tensor's dimensions of size 1 as unknown ([?, 2048, ?]), and the operator's layout workaround transposes the constant to channel-first ([1, 1, 257] to [1, 257, 1]), so the conversion raises (\"Dimensions must be equal, but are 2048 and 257\"). jax2tf writes one_hot so: magika with its batch free fails at its Equal. Measured with onnx2tf 1.29.24 through Slipway's driver with the batch free: an Add, a Mul or an Equal with [1, 1, 9] after [n, 256, 1], and an Add with [1, 9, 1] after [n, 1, 256], fail; constants that widen nothing ([1, 1, 64], [1, 4, 1], [1, 1, 1] or [64] after [n, 4, 64]; [1, 1, 1] after [n, 256, 1]) convert, as does the Equal without the Expand, and the batch under model.inputs.",
+      "source": {
+        "id": "onnx2tf-layout-workaround",
+        "section": "common_functions.py: shape_unmatched_special_avoidance_workaround's transposition of an input whose ONNX shape matches its TensorFlow one when the other is flagged channel-last"
+      },
+      "also": {
+        "id": "onnx2tf-expand",
+        "section": "Expand.py: make_node's broadcast to a shape tensor computed at run time"
       }
     },
     {

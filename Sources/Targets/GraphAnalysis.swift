@@ -85,6 +85,8 @@ public struct GraphAnalysis: Sendable {
     public var assumedDimensions: [String]
     /// The same dimensions by graph input, as axes (an ONNX graph's inputs of known rank; empty for other formats).
     public var freeInputAxes: [String: [Int]] = [:]
+    /// The graph inputs of unknown rank (an ONNX graph's; each also in `assumedDimensions`).
+    public var unknownRankInputs: Set<String> = []
     /// Where those dimensions reach (`freeAxes(of:model:)`); nil when there are none or the format is not walked so.
     var freeReach: FreeDimensionReach? = nil
     public var totalMACs: Int
@@ -166,6 +168,7 @@ public struct GraphAnalysis: Sendable {
         var result = a.run(overrides: inputs, values: values)
         result.boundInputs = Set(model.inputs.filter { values[$0.name] != nil && Analyzer.takesValue($0) }.map(\.name))
         result.freeInputAxes = a.assumedAxes
+        result.unknownRankInputs = a.unknownRank
         if !a.assumedAxes.isEmpty {
             var wider = inputs
             for (name, axes) in a.assumedAxes {
@@ -425,6 +428,7 @@ struct Analyzer {
     var assumed: [String] = []
     /// `assumed`'s dimensions of inputs of known rank, by input.
     var assumedAxes: [String: [Int]] = [:]
+    var unknownRank: Set<String> = []
     var parameterElements = 0
     /// Subgraphs walked (for the coverage), and the ones being walked now (a body cannot contain itself).
     var walked: Set<Int> = []
@@ -449,6 +453,7 @@ struct Analyzer {
             if let v = given[input.name], Self.takesValue(input) { values[ids.modelInputs[k]] = [v] }
             guard let dims = input.shape else {
                 assumed.append("\(input.name): unknown rank")
+                unknownRank.insert(input.name)
                 continue
             }
             let given = overrides[input.name]

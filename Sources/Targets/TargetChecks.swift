@@ -13,7 +13,7 @@ public enum TargetChecks {
     public static let ruleIDs = [
         "ort.opset-range", "ort.ir-version", "ort.domains", "ort.quant-opset", "ort.gpu-symmetric",
         "ort.s8s8-qoperator-x86", "ort.reduce-range", "ort.nnapi-android", "litert.nnapi-android", "ort.coreml-os", "tensorrt.symmetric", "nnapi.deprecated", "litert.op-version",
-        "litert.min-runtime", "ort.ml-opset-range", "litert.builtin", "litert.keras-builtin", "litert.keras-full-integer", "litert.onnx-recurrence-steps", "litert.onnx-strided-dilation", "litert.onnx-if-branches", "litert.onnx-lstm-states", "litert.onnx-pow-exponent", "litert.onnx-convtranspose-batch", "litert.onnx-convtranspose-sizes", "litert.onnx-tile-free", "litert.onnx-expand-shape", "litert.onnx-reshape-free", "litert.onnx-sampled-sizes", "litert.onnx-clip-open-bound", "litert.onnx-clip-runtime-bound", "litert.converter-rank", "litert.onnx-above-6d", "litert.xnnpack-prepare", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes",
+        "litert.min-runtime", "ort.ml-opset-range", "litert.builtin", "litert.keras-builtin", "litert.keras-full-integer", "litert.onnx-recurrence-steps", "litert.onnx-strided-dilation", "litert.onnx-if-branches", "litert.onnx-lstm-states", "litert.onnx-pow-exponent", "litert.onnx-convtranspose-batch", "litert.onnx-convtranspose-sizes", "litert.onnx-tile-free", "litert.onnx-expand-shape", "litert.onnx-reshape-free", "litert.onnx-expand-runtime-broadcast", "litert.onnx-sampled-sizes", "litert.onnx-clip-open-bound", "litert.onnx-clip-runtime-bound", "litert.converter-rank", "litert.onnx-above-6d", "litert.xnnpack-prepare", "litert.gpu-ops", "edgetpu.full-int8", "edgetpu.static-shapes", "qnn.static-shapes",
         "ort.nnapi-static-shapes", "edgetpu.rank", "edgetpu.one-partition", "tflm.int8", "tflm.hybrid", "tflm.static-shapes", "tflm.ops", "tensorrt.ops", "ort.ep-fallback",
         "openvino.ops", "litert.gpu-version", "litert.xnnpack-ops", "ops.constraint", "coreml.mlprogram", "coreml.compression-os",
         "tensorrt.sparsity", "tensorrt.precision", "quant.calibration", "quant.already-quantized", "budget.size",
@@ -694,7 +694,7 @@ private struct TargetContext {
         var free: [String] = []
         for input in m.inputs {
             guard let dims = input.shape else {
-                if analysis.assumedDimensions.contains("\(input.name): unknown rank") { free.append("\(input.name) (unknown rank)") }
+                if analysis.unknownRankInputs.contains(input.name) { free.append("\(input.name) (unknown rank)") }
                 continue
             }
             for axis in analysis.freeInputAxes[input.name] ?? [] where axis >= 1 && axis < dims.count {
@@ -703,7 +703,7 @@ private struct TargetContext {
         }
         guard !free.isEmpty else { return }
         let them = free.count == 1 ? "it" : "them"
-        emit("litert.onnx-sampled-sizes", "\(free.joined(separator: ", ")) \(free.count == 1 ? "is" : "are") free, and onnx2tf builds and checks its file with \(them) at 1: such files can fail to convert, or fail when run at other sizes, in ways no check here foresees; give \(them) \(free.count == 1 ? "its size" : "their sizes") under model.inputs",
+        emit("litert.onnx-sampled-sizes", "\(free.joined(separator: ", ")) \(free.count == 1 ? "is" : "are") free, and onnx2tf builds and checks its file with \(them) at 1 (convert runs it once more, at 64): such files can fail to convert, be refused by that run, or fail at sizes neither tried, in ways no check here foresees; give \(them) \(free.count == 1 ? "its size" : "their sizes") under model.inputs",
              at: runtimeRange)
     }
 

@@ -249,11 +249,24 @@ struct ConvertCommand: AsyncParsableCommand {
         guard checked else { return "; not run against the source: \(f["reason"]?.stringValue ?? "")" }
         let outputs = f["outputs"]?.arrayValue ?? []
         let samples = "\(f["samples"]?.intValue ?? 0) \(f["inputs"]?.stringValue ?? "") samples"
-        if !outputs.isEmpty, outputs.allSatisfy({ $0["exact"]?.boolValue == true }) { return "; equal to the source on \(samples)" }
+        if !outputs.isEmpty, outputs.allSatisfy({ $0["exact"]?.boolValue == true }) { return "; equal to the source on \(samples)\(resized(f["resized"]))" }
         let worst = outputs.compactMap { $0["sqnr_db"]?.doubleValue }.min()
         guard let worst else { return "" }
         let what = f["of"] == nil ? "" : " its float export"
-        return ";\(what) against the source \(worst) dB SQNR on \(samples)\(worst < 0 ? " (its error exceeds the output: run `slipway test` on your samples)" : "")"
+        return ";\(what) against the source \(worst) dB SQNR on \(samples)\(resized(f["resized"]))\(worst < 0 ? " (its error exceeds the output: run `slipway test` on your samples)" : "")"
+    }
+
+    /// The fidelity check's run at other sizes than the samples' (`resized`: the model leaves sizes free): where, or
+    /// why not.
+    func resized(_ r: JSONValue?) -> String {
+        guard let r else { return "" }
+        if let why = r["skipped"]?.stringValue { return " (not run at other sizes: \(why))" }
+        guard case .object(let shapes)? = r["shapes"] else { return "" }
+        let at = shapes.keys.sorted().map { k in "\(k) [\((shapes[k]?.arrayValue ?? []).compactMap(\.intValue).map(String.init).joined(separator: ", "))]" }
+        let outputs = r["outputs"]?.arrayValue ?? []
+        if !outputs.isEmpty, outputs.allSatisfy({ $0["exact"]?.boolValue == true }) { return ", and at \(at.joined(separator: ", "))" }
+        guard let worst = outputs.compactMap({ $0["sqnr_db"]?.doubleValue }).min() else { return "" }
+        return ", and \(worst) dB at \(at.joined(separator: ", "))"
     }
 
     func summary(_ name: String, _ r: ConversionReport) -> String {

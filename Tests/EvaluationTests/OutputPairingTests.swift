@@ -39,10 +39,10 @@ import Testing
         let original: [Float] = Array(0..<12).map(Float.init)  // [2, 3, 1, 2]
         var stored = [Float](repeating: 0, count: 12)  // [2, 1, 2, 3]
         for n in 0..<2 { for c in 0..<3 { for w in 0..<2 { stored[n * 6 + w * 3 + c] = original[n * 6 + c * 2 + w] } } }
-        #expect(OutputLayout.inOriginalLayout(stored, artifactShape: [2, 1, 2, 3], originalShape: [2, 3, 1, 2]) == original)
+        #expect(OutputLayout.views(stored, artifactShape: [2, 1, 2, 3], originalShape: [2, 3, 1, 2]) == [original])
         // Two samples, each of that shape, one after the other.
-        #expect(OutputLayout.inOriginalLayout(stored + stored, artifactShape: [2, 1, 2, 3], originalShape: [2, 3, 1, 2])
-                == original + original)
+        #expect(OutputLayout.views(stored + stored, artifactShape: [2, 1, 2, 3], originalShape: [2, 3, 1, 2])
+                == [original + original])
     }
 
     /// [1, 2, 2, 2] channels last is [1, 2, 2, 2]: both readings are offered, the comparison keeps the better.
@@ -56,11 +56,11 @@ import Testing
 
     @Test func anyOtherPairIsComparedAsStored() {
         let v: [Float] = [1, 2, 3, 4, 5, 6]
-        #expect(OutputLayout.inOriginalLayout(v, artifactShape: [1, 2, 3], originalShape: [1, 2, 3]) == v)
-        #expect(OutputLayout.inOriginalLayout(v, artifactShape: [6], originalShape: [1, 6]) == v)
-        #expect(OutputLayout.inOriginalLayout(v, artifactShape: [1, 6], originalShape: [1, 2, 3]) == v)
+        #expect(OutputLayout.views(v, artifactShape: [1, 2, 3], originalShape: [1, 2, 3]) == [v])
+        #expect(OutputLayout.views(v, artifactShape: [6], originalShape: [1, 6]) == [v])
+        #expect(OutputLayout.views(v, artifactShape: [1, 6], originalShape: [1, 2, 3]) == [v])
         // Shapes a hostile runner output could carry: no trap, values as stored.
-        #expect(OutputLayout.inOriginalLayout(v, artifactShape: [1, Int.max, Int.max, 2], originalShape: [1, 2, Int.max, Int.max]) == v)
-        #expect(OutputLayout.inOriginalLayout(v, artifactShape: [1, -3, -2], originalShape: [1, -2, -3]) == v)
+        #expect(OutputLayout.views(v, artifactShape: [1, Int.max, Int.max, 2], originalShape: [1, 2, Int.max, Int.max]) == [v])
+        #expect(OutputLayout.views(v, artifactShape: [1, -3, -2], originalShape: [1, -2, -3]) == [v])
     }
 }

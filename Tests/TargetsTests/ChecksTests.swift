@@ -431,6 +431,16 @@ let fixtures = "Tests/Fixtures/targets/"
                              model: fixtures + "reshape_free.onnx", []) == [])
     }
 
+    @Test func aConstantThatWidensAValueBroadcastToARunTimeShapeIsTransposedByOnnx2tf() {
+        // Measured (onnx2tf 1.29.24, free_batch_measured.json Expand_runtime_*; magika with its batch free): the
+        // constant [1, 1, 9] widens the broadcast [n, 16, 1]; [9] does not, and converts.
+        #expect(targetIssues("targets: {a: {runtime: ⟦litert⟧}}\n", model: fixtures + "expand_runtime.onnx", [
+            Expected(.operatorUnsupported, "1 operator cannot run: Equal 'onehot.widen' (onnx2tf cannot convert it: it combines 'e', which the Expand 'broadcast' broadcasts to a shape computed at run time from free input dimensions, with the constant 'ids3' [1, 1, 9], which widens its dimension 2 of size 1: TensorFlow knows that dimension as unknown, and onnx2tf's layout workaround transposes the constant, so the conversion raises (\"Dimensions must be equal\"); give 'bytes' its whole shape, batch included, under model.inputs)"),
+        ]) == [])
+        #expect(targetIssues("model: {inputs: {bytes: [2, 16]}}\ntargets: {a: {runtime: litert}}\n",
+                             model: fixtures + "expand_runtime.onnx", []) == [])
+    }
+
     @Test func freeInputDimensionsAreFollowedToTheValuesTheyReach() throws {
         let model = try Repo.model(fixtures + "convtranspose_sizes.onnx")
         let a = GraphAnalysis.analyze(model: model)

@@ -28,6 +28,15 @@ def pow_model(path, exponent):
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(path))
 
 
+def corpus_model(model_id):
+    """The corpus model's path in the cache; the test is skipped where `make corpus` has not fetched it."""
+    entry = next(m for m in json.loads(fetch_corpus.CORPUS.read_text())["models"] if m["id"] == model_id)
+    model = fetch_corpus.model_path(entry, fetch_corpus.cache_dir())
+    if not model.exists():
+        pytest.skip(f"corpus model {model_id} not fetched (make corpus)")
+    return model
+
+
 def diagnostics(run, manifest):
     return json.loads(run("check", str(manifest), "--format", "json").stdout)
 
@@ -81,10 +90,7 @@ def test_onnx2tf_failing_on_a_real_detector_with_a_free_batch_is_foreseen_by_che
     `convert` refuses the target without running onnx2tf. Forced, onnx2tf fails as said ("Dimensions must be equal,
     but are 16 and 24"); `check` then says that run too (SW4022). Its shape under model.inputs, which the driver
     writes into the model, converts."""
-    entry = next(m for m in json.loads(fetch_corpus.CORPUS.read_text())["models"] if m["id"] == "ppocrv4-det")
-    model = fetch_corpus.model_path(entry, fetch_corpus.cache_dir())
-    if not model.exists():
-        pytest.skip("corpus model ppocrv4-det not fetched (make corpus)")
+    model = corpus_model("ppocrv4-det")
     (tmp_path / "det.onnx").write_bytes(model.read_bytes())
     manifest = tmp_path / "m.slipway.yaml"
     manifest.write_text("slipway: 1\nname: det\nmodel: {path: det.onnx}\ntargets:\n  phone: {runtime: litert, format: tflite}\n")
@@ -116,10 +122,7 @@ def test_a_real_detectors_file_written_at_free_sizes_fails_when_run_at_others_as
     before any run (SW4004, litert.onnx-convtranspose-sizes); forced, the file is written and `slipway test` fails it
     with the kernel's words."""
     import onnx
-    entry = next(m for m in json.loads(fetch_corpus.CORPUS.read_text())["models"] if m["id"] == "ppocrv4-det")
-    model = fetch_corpus.model_path(entry, fetch_corpus.cache_dir())
-    if not model.exists():
-        pytest.skip("corpus model ppocrv4-det not fetched (make corpus)")
+    model = corpus_model("ppocrv4-det")
     m = onnx.load(str(model))
     batch = m.graph.input[0].type.tensor_type.shape.dim[0]
     batch.ClearField("dim_param")
@@ -138,3 +141,57 @@ def test_a_real_detectors_file_written_at_free_sizes_fails_when_run_at_others_as
     t = run("test", str(manifest), "--no-convert", "--json", "--runtime-python", sys.executable, cwd=tmp_path)
     target = json.loads(t.stdout)["targets"][0]
     assert target["status"] == "failed" and "computed_input_height != SizeOfDimension(input, 1)" in target["reason"], target
+
+
+def test_a_real_spectrograms_file_that_fails_at_any_length_it_was_not_built_at_is_refused(run, tmp_path):
+    """oww-melspectrogram leaves its batch and its audio's length free. onnx2tf builds its file with the length at 1,
+    where the model itself cannot run (its window is longer); `convert`'s check runs both at the first length the
+    model runs at, 1024 samples, and the file fails there (its CONV_2D overflows, its FULLY_CONNECTED expects 257
+    columns and gets 4): refused, nothing kept, said again by `check` (SW4022). `check` had warned that the length
+    is free (SW4023). With the length under model.inputs the file is built at it and converts."""
+    model = corpus_model("oww-melspectrogram")
+    (tmp_path / "mel.onnx").write_bytes(model.read_bytes())
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text("slipway: 1\nname: mel\nmodel: {path: mel.onnx}\ntargets:\n  phone: {runtime: litert, format: tflite}\n")
+    said = diagnostics(run, manifest)
+    assert [d["code"] for d in said if d["severity"] == "error"] == [], said
+    assert "SW4023" in [d["code"] for d in said if d["severity"] == "warning"], said
+    r = run("convert", str(manifest), "--python", CONVERT_PYTHON, cwd=tmp_path)
+    assert r.returncode != 0
+    words = r.stderr.decode()
+    assert "wrote a float32 file that fails when run on 2 seeded uniform samples the source runs on: RuntimeError at input [1, 1024]" in words, words[-1500:]
+    assert "FULLY_CONNECTED) failed to prepare" in words and "give the sizes it will run at under model.inputs" in words
+    assert not (tmp_path / "dist/phone/mel.tflite").exists()
+    assert [d["code"] for d in diagnostics(run, manifest) if d["severity"] == "error"] == ["SW4022"]
+    manifest.write_text("slipway: 1\nname: mel\nmodel: {path: mel.onnx, inputs: {input: [1, 1280]}}\n"
+                        "targets:\n  phone: {runtime: litert, format: tflite}\n")
+    r = run("convert", str(manifest), "--python", CONVERT_PYTHON, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr.decode()[-1500:]
+    assert (tmp_path / "dist/phone/mel.tflite").exists() and not (tmp_path / "dist/phone/mel.tflite.failed.json").exists()
+
+
+def test_onnx2tf_failing_on_a_real_one_hot_with_a_free_batch_is_foreseen_by_check(run, tmp_path):
+    """magika (jax2tf) leaves its batch free and writes one_hot as a broadcast of its bytes [n, 2048, 1] to a shape
+    computed from the input's Shape, then an Equal with [1, 1, 257]: onnx2tf transposes the constant ("Dimensions
+    must be equal, but are 2048 and 257"). `check` errs on that Equal before any run (SW4004,
+    litert.onnx-expand-runtime-broadcast) and `convert` refuses without running onnx2tf; forced, onnx2tf fails as
+    said. With its batch under model.inputs it converts."""
+    model = corpus_model("magika")
+    (tmp_path / "magika.onnx").write_bytes(model.read_bytes())
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text("slipway: 1\nname: magika\nmodel: {path: magika.onnx}\ntargets:\n  web: {runtime: litert, format: tflite}\n")
+    errors = [d for d in diagnostics(run, manifest) if d["severity"] == "error"]
+    assert [d["code"] for d in errors] == ["SW4004"], errors
+    assert ("1 operator cannot run: Equal 'jax2tf_get_logits_/pjit_get_logits_/pjit__one_hot_/Equal' (onnx2tf cannot "
+            "convert it: it combines") in errors[0]["message"], errors
+    assert "[1, 1, 257], which widens its dimension 2 of size 1" in errors[0]["message"], errors
+    refused = run("convert", str(manifest), "--python", CONVERT_PYTHON, cwd=tmp_path)
+    assert refused.returncode != 0 and b"SW4004" in refused.stderr and b"running onnx2tf" not in refused.stderr + refused.stdout
+    r = run("convert", str(manifest), "--force", "--python", CONVERT_PYTHON, cwd=tmp_path)
+    assert r.returncode != 0 and b"tf.math.equal" in r.stderr, r.stderr[-800:]
+    assert "Dimensions must be equal, but are 2048 and 257" in (tmp_path / "dist/web/magika.tflite.log").read_text()
+    manifest.write_text("slipway: 1\nname: magika\nmodel: {path: magika.onnx, inputs: {bytes: [1, 2048]}}\n"
+                        "targets:\n  web: {runtime: litert, format: tflite}\n")
+    assert [d for d in diagnostics(run, manifest) if d["severity"] == "error"] == []
+    r = run("convert", str(manifest), "--python", CONVERT_PYTHON, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr.decode()[-1500:]

@@ -1076,6 +1076,52 @@ print(F.sqnr(ref, noisy) < F.FLOORS["float32"], F.changed(ref, noisy, "float32")
     assert judged.stdout.decode().split() == ["True", "False", "True", "True", "False"], judged.stderr.decode()[-500:]
 
 
+def test_a_file_with_free_sizes_is_also_run_at_other_sizes_than_the_one_onnx2tf_samples(run, tmp_path):
+    """onnx2tf builds and checks its file with every free dimension at 1; `convert`'s check runs the file once more at
+    other sizes (Tests/Fixtures/targets/free_sizes_conv.onnx, x [1, 4, h, w]: at [1, 4, 64, 64]) and says so on its
+    line and in report.json's summary.fidelity.resized."""
+    _, r, fidelity = float_conversion(run, tmp_path, "free_sizes_conv.onnx")
+    resized = fidelity["resized"]
+    assert resized["shapes"] == {"x": [1, 4, 64, 64]} and resized["failed"] == [] and fidelity["failed"] == [], fidelity
+    [out] = resized["outputs"]
+    assert out["name"] == "y" and out["sqnr_db"] > 100, out
+    assert f", and {out['sqnr_db']} dB at x [1, 4, 64, 64]; report" in (r.stdout + r.stderr).decode()
+
+
+def test_a_file_right_at_the_sampled_sizes_and_wrong_at_others_is_refused_until_the_sizes_are_fixed(run, tmp_path):
+    """An exporter's `x[:, :, 1:]` (a Slice to INT64_MAX) over a free height: onnx2tf 1.29.24 writes a file whose
+    output is right at the size 1 it samples and one row short at any other (free_batch_measured.json, Slice free),
+    which no check foresees. `convert`'s run at other sizes refuses it, naming the sizes and the shapes, and keeps
+    nothing; `check` then says the failure (SW4022). With the sizes under model.inputs the file converts."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    i64 = lambda name, v: numpy_helper.from_array(np.array(v, np.int64), name)  # noqa: E731
+    g = helper.make_graph([helper.make_node("Slice", ["x", "st", "en", "ax"], ["y"], name="rows")], "rows",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 4, "h", "w"])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 4, "h1", "w"])],
+                          [i64("st", [1]), i64("en", [2**63 - 1]), i64("ax", [2])])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], ir_version=8), str(tmp_path / "m.onnx"))
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text("slipway: 1\nname: m\nmodel: {path: m.onnx}\ntargets:\n  f32: {runtime: litert, format: tflite}\n")
+    before = json.loads(run("check", str(manifest), "--format", "json").stdout)
+    assert [d["code"] for d in before if d["severity"] == "error"] == [], before
+    r = run("convert", str(manifest), "--python", CONVERT_PYTHON)
+    assert r.returncode != 0
+    said = r.stderr.decode()
+    assert ("its outputs y at x [2, 4, 64, 64] of shape [2, 4, 62, 64] where the source's is [2, 4, 63, 64] against the "
+            "source (a float32 conversion agrees to at least 40 dB") in said, said[-1500:]
+    assert "the file is not kept (give the sizes it will run at under model.inputs: the file is then built and checked at those)" in said
+    assert not (tmp_path / "dist/f32/m.tflite").exists()
+    after = json.loads(run("check", str(manifest), "--format", "json").stdout)
+    assert [d["code"] for d in after if d["severity"] == "error"] == ["SW4022"], after
+    manifest.write_text("slipway: 1\nname: m\nmodel: {path: m.onnx, inputs: {x: [2, 4, 64, 64]}}\n"
+                        "targets:\n  f32: {runtime: litert, format: tflite}\n")
+    r = run("convert", str(manifest), "--python", CONVERT_PYTHON)
+    assert r.returncode == 0, r.stderr.decode()[-1500:]
+    fidelity = json.loads((tmp_path / "dist/f32/m.tflite.report.json").read_text())["summary"]["fidelity"]
+    assert fidelity["failed"] == [] and "resized" not in fidelity and fidelity["outputs"][0]["exact"], fidelity
+
+
 def test_an_attention_masks_shape_is_kept_so_the_file_masks(run, tmp_path):
     """A BERT export's additive attention mask, a 4-D graph input [1, 1, 1, keys] (Tests/Fixtures/targets/
     attention_mask.onnx; maskseq-transformer's form): onnx2tf 1.29.24 moved its second axis last, the Add then

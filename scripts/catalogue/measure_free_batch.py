@@ -6,7 +6,7 @@
 
 Exporters leave the batch free (`dynamic_axes`, Paddle's -1); onnx2tf converts most graphs so, but some of its
 operator conversions read the ONNX shapes as TensorFlow sizes and fail (ConvTranspose.py hands the batch's name to
-tf.nn.conv2d_transpose). The primary source is the converter itself: for every form below (one to four nodes on a
+tf.nn.conv2d_transpose). The primary source is the converter itself: for every form below (one to seven nodes on a
 4-D float32 input [batch, 4, 8, 8], its other inputs constants as exports write them, the outputs' shapes declared
 as ONNX's shape inference gives them, symbols kept) this writes the model with the batch free and the sizes fixed
 (`sized`), with both free (`free`), and for some forms with a batch of 1 and free sizes (`batch1`), and converts it
@@ -135,6 +135,27 @@ def forms():
     # A Reshape by a constant shape: with a 0 (copy the input's dimension) or without, the -1 taking free sizes.
     f["Reshape_zero_keep"] = ([N("Reshape", ["x", "s"], ["y"])], [const("s", [0, 0, -1], np.int64)], both)
     f["Reshape_rows"] = ([N("Reshape", ["x", "s"], ["y"])], [const("s", [-1, C], np.int64)], both)
+    # A 3-D value expanded to a shape computed from the free batch (jax2tf's one_hot: magika reshapes its bytes to
+    # [n, 2048, 1] and broadcasts them to [n, 2048, 1] by the input's Shape before an Equal with [1, 1, 257]), then
+    # combined with a constant: which constants widen a dimension of size 1, and which do not.
+    def runtime_expand(dims, op, b, cast=False):
+        nodes = [N("Reshape", ["x", "rs"], ["r"]), N("Shape", ["x"], ["s"]), N("Slice", ["s", "z0", "o1"], ["n"]),
+                 N("Concat", ["n", "d"], ["t"], axis=0), N("Expand", ["r", "t"], ["e"]), N(op, ["e", "b"], ["q" if cast else "y"])]
+        inits = [const("rs", [-1, *dims], np.int64), const("z0", [0], np.int64), const("o1", [1], np.int64),
+                 const("d", list(dims), np.int64), b]
+        return (nodes + ([N("Cast", ["q"], ["y"], to=1)] if cast else []), inits, ("sized",))
+    flat = H * H
+    f["Expand_runtime_Add_last"] = runtime_expand((C, flat), "Add", weights("b", 1, 1, flat))
+    f["Expand_runtime_Add_channels"] = runtime_expand((C, flat), "Add", weights("b", 1, C, 1))
+    f["Expand_runtime_Add_1d"] = runtime_expand((C, flat), "Add", weights("b", flat))
+    f["Expand_runtime_Add_one"] = runtime_expand((C, flat), "Add", weights("b", 1, 1, 1))
+    f["Expand_runtime_Add_column_one"] = runtime_expand((C * flat, 1), "Add", weights("b", 1, 1, 1))
+    for op in ("Add", "Mul"):
+        f[f"Expand_runtime_{op}_widen"] = runtime_expand((C * flat, 1), op, weights("b", 1, 1, 9))
+    f["Expand_runtime_Add_widen_middle"] = runtime_expand((1, C * flat), "Add", weights("b", 1, 9, 1))
+    f["Expand_runtime_Equal_onehot"] = runtime_expand((C * flat, 1), "Equal", const("b", np.arange(9.0).reshape(1, 1, 9)), cast=True)
+    f["Reshape_Equal_onehot"] = ([N("Reshape", ["x", "rs"], ["r"]), N("Equal", ["r", "k"], ["q"]), N("Cast", ["q"], ["y"], to=1)],
+                                 [const("rs", [-1, C * flat, 1], np.int64), const("k", np.arange(9.0).reshape(1, 1, 9))], ("sized",))
     return f
 
 
@@ -214,7 +235,7 @@ def derive(binary, python, only=None, jobs=2, runtime_python=None):
     version = subprocess.run([python, "-c", "import onnx2tf, tensorflow as tf; print(onnx2tf.__version__, tf.__version__)"],
                              capture_output=True, text=True).stdout.split()
     return {
-        "source": f"one-to-four-node models on a 4-D float32 input [batch, {C}, {H}, {H}] (opset {OPSET}), converted by"
+        "source": f"one-to-seven-node models on a 4-D float32 input [batch, {C}, {H}, {H}] (opset {OPSET}), converted by"
                   f" `slipway convert` with onnx2tf {version[0] if version else '?'} (tensorflow"
                   f" {version[1] if len(version) > 1 else '?'}), each converted file run by `slipway test` at the sizes"
                   f" `run` gives, against onnxruntime; scripts/catalogue/measure_free_batch.py",

@@ -103,7 +103,7 @@ def main():
                "onnxruntime": onnxruntime.__version__, "mode": mode}
     error = artifact_fidelity.recorded(summary, a.summary, "onnxruntime " + onnxruntime.__version__, fidelity,
                                        "the float model")
-    if error:  # never: a quantized file has no floor (artifact_fidelity.FLOORS)
+    if error:  # a file that fails when run: a quantized file's noise has no floor (artifact_fidelity.FLOORS)
         fail(error)
 
 

@@ -423,8 +423,16 @@ class LiteRTModel:
             if delegate and delegate != "xnnpack":
                 self.placement_note = f"the {delegate} delegate does not run on this host: ran on LiteRT's CPU with its default delegate (XNNPACK)"
             self.interpreter = Interpreter(model_path=path, num_threads=1)
-        self.interpreter.allocate_tensors()
         self.in_details = self.interpreter.get_input_details()
+        self.allocated = True
+        try:
+            self.interpreter.allocate_tensors()
+        except RuntimeError:
+            self.allocated = False
+            # A file whose inputs are free (-1 in the signature) need not allocate at the sizes it declares (1: a
+            # spectrogram's window then exceeds its audio); `run` sizes them to the samples and allocates then.
+            if not any(-1 in list(d.get("shape_signature", [])) for d in self.in_details):
+                raise
         self.out_details = self.interpreter.get_output_details()
         self.output_names = signature_output_names(self.interpreter, self.out_details)
         # Each input's size now, by tensor index (`run` resizes a free one to its sample).
@@ -441,8 +449,9 @@ class LiteRTModel:
                 self.interpreter.resize_tensor_input(d["index"], list(a.shape))
                 self.sizes[d["index"]] = list(a.shape)
                 resized = True
-        if resized:
+        if resized or not self.allocated:
             self.interpreter.allocate_tensors()
+            self.allocated = True
         for d, a in feed:
             self.interpreter.set_tensor(d["index"], a)
         self.interpreter.invoke()

@@ -163,7 +163,12 @@ model, not rounded it: float32 rounds a model's outputs to well over 60 dB (magi
 to 0.92), float16 weights to over 30 dB. The absolute bound keeps an output near zero from failing on rounding alone:
 ppocrv4-det's probabilities of seeded noise are ~1e-6, rounded to 31.8 dB with errors of 1.4e-7. Quantized
 conversions are reported, not judged: their noise is the quantization's, which `estimate` and `slipway test` judge
-against the manifest."""
+against the manifest. A file that fails when run where its source runs is refused in every mode.
+
+Where the source leaves dimensions free (a batch, an image's sizes, a sequence's length) and the manifest does not
+fix them, the file is also run once at other sizes (`resized`): onnx2tf samples free dimensions at 1 and checks its
+file there, and writes files right at 1 that fail at any other size (15 of 59 measured forms, test_free_batch.py;
+ppocrv4-det's TRANSPOSE_CONV at 320 x 320)."""
 import json
 import math
 import os
@@ -175,6 +180,9 @@ TOLERANCES = {"float32": 1e-4, "float16": 1e-2}
 # Operators whose outputs differ from run to run by design: a model holding one is reported, not judged.
 RANDOM_OPERATORS = {"RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike", "Multinomial", "Bernoulli"}
 SAMPLES = 2
+# The sizes a free dimension other than the batch is run at besides the samples' (`resized`), the first the source
+# runs at: 64 divides by the strides of a detector's pyramid (ppocrv4-det's 32); 1024 holds a spectrogram's window.
+RESIZED = (64, 32, 128, 1024)
 # Set by `slipway convert --force`: a float file that computes something else is kept, the refusal recorded.
 KEEP = "SLIPWAY_KEEP_DEVIATING"
 # The manifest's test.samples folder, set by `slipway convert` (not an argument: what the file is checked on does
@@ -207,9 +215,9 @@ def input_specs(model):
     return [(t.name.split(":")[0], list(t.shape), str(t.dtype)) for t in model.model.inputs]
 
 
-def random_samples(specs, fixed, values, count=SAMPLES):
+def random_samples(specs, fixed, values, count=SAMPLES, size=1):
     """Seeded samples in each input's element type: uniform [0, 1) floats, integers 0 or 1 (a valid index into any
-    table), booleans; a free dimension without a manifest shape is 1."""
+    table), booleans; a free dimension without a manifest shape is 1, or `size` where it is not the first."""
     import numpy as np
     rng = np.random.default_rng(0)
     out = []
@@ -218,7 +226,7 @@ def random_samples(specs, fixed, values, count=SAMPLES):
         for name, dims, kind in specs:
             if name in values:
                 continue
-            shape = fixed.get(name) or [d if isinstance(d, int) and d > 0 else 1 for d in dims]
+            shape = fixed.get(name) or [d if isinstance(d, int) and d > 0 else 1 if k == 0 else size for k, d in enumerate(dims)]
             if "float" in kind or "double" in kind or "half" in kind:
                 sample[name] = rng.random(shape).astype(np.float32)
             elif "bool" in kind:
@@ -297,6 +305,202 @@ def changed(ref, out, mode):
     return float(np.max(np.abs(ref - out))) > TOLERANCES[mode] * max(1.0, float(np.max(np.abs(ref))))
 
 
+class RunFailure(Exception):
+    """The file failed when run on a sample its source ran on: an error of the file, not of the check."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def paired(source, converted, samples, values):
+    """{output name: [(source's array, file's array in the source's layout), None where unpaired, or {"source": dims,
+    "file": dims} where the file's output of that name holds another number of values]} over the samples. Raises
+    RunFailure where the source ran a sample and the file, given it, did not; anything else as it came."""
+    import numpy as np
+    from run_models import with_values
+    errors = {}
+    for sample in samples:
+        ref = source.run(source.feed(with_values(source, sample, values)))
+        feed = converted.feed(sample)  # a sample that does not fit the file's inputs is the check's limit, raised
+        try:
+            got = converted.run(feed)
+        except Exception as e:
+            shapes = ", ".join(f"{k} {list(np.shape(v))}" for k, v in sample.items())
+            raise RunFailure(f"{type(e).__name__} at {shapes}: {' '.join(str(e).split())[:300]}") from e
+        names_got = converted.output_names
+        # A torch module's outputs have no names: the file's, in order (its exporter kept the order).
+        named = source.output_names or [names_got[k] if k < len(names_got) else f"output {k}" for k in range(len(ref))]
+        for k, name in enumerate(named):
+            r = np.asarray(ref[k])
+            # By the signature's name; else the one output, or the one of this size (TensorFlow orders its outputs
+            # its own way: a position says nothing); else unpaired, not judged.
+            sized = [i for i, g in enumerate(got) if np.size(g) == r.size]
+            j = names_got.index(name) if name in names_got else 0 if len(got) == 1 else sized[0] if len(sized) == 1 else None
+            if j is None:
+                errors.setdefault(name, []).append(None)
+                continue
+            o = np.asarray(got[j])
+            if o.size != r.size and (name in names_got or len(got) == len(named) == 1):
+                # The file's own output of that name holds another number of values: a shape it computes otherwise.
+                errors.setdefault(name, []).append({"source": list(r.shape), "file": list(o.shape)})
+                continue
+            # In the source's layout: as the artifact has it, or channels moved last as onnx2tf writes NC… tensors;
+            # whichever agrees better (a wrong conversion agrees in neither).
+            views = [(r, o.reshape(r.shape))] if o.size == r.size else []
+            if r.ndim >= 3 and o.size == r.size:
+                moved = np.moveaxis(r, 1, -1)
+                views.append((moved, o.reshape(moved.shape)))
+            if not views:
+                errors.setdefault(name, []).append(None)
+                continue
+            errors.setdefault(name, []).append(max(views, key=lambda v: sqnr(*v)))
+    return errors
+
+
+def judge(errors, mode):
+    """([{name, sqnr_db, max_abs_error?, exact?}, {name, paired: false} or {name, shapes}], the outputs that failed:
+    the float ones `changed` judges strayed and those of another shape in any mode) of `paired`'s pairs, each
+    output's samples taken together."""
+    import numpy as np
+    outputs, failed = [], []
+    for name, pairs in errors.items():
+        shaped = next((p for p in pairs if isinstance(p, dict)), None)
+        if shaped:
+            entry = {"name": name, "sqnr_db": None, "shapes": shaped}
+            outputs.append(entry)
+            failed.append(entry)
+            continue
+        if any(p is None for p in pairs):
+            outputs.append({"name": name, "paired": False})
+            continue
+        ref = np.concatenate([np.asarray(p[0], dtype=np.float64).reshape(-1) for p in pairs])
+        out = np.concatenate([np.asarray(p[1], dtype=np.float64).reshape(-1) for p in pairs])
+        db = sqnr(ref, out)
+        # JSON has no infinity: agreeing exactly is `exact`, a source of zeros or a non-finite output no figure.
+        entry = {"name": name, "sqnr_db": round(db, 2) if math.isfinite(db) else None}
+        if db == math.inf:
+            entry["exact"] = True
+        if np.all(np.isfinite(out)) and ref.size:
+            entry["max_abs_error"] = float(np.max(np.abs(ref - out)))
+        outputs.append(entry)
+        # Integer outputs (an index, a count) follow from float ones; only float outputs are judged.
+        if pairs[0][0].dtype.kind == "f" and changed(ref, out, mode):
+            failed.append(entry)
+    return outputs, failed
+
+
+def default_delegate_failure(artifact, samples):
+    """Why a .tflite file fails when run with LiteRT's default delegate (XNNPACK) on `samples`, or None: the values
+    are judged on the builtin kernels, but XNNPACK runs the file wherever no other delegate is asked for, and it
+    refuses shapes the builtins take (measured: an Expand to a free Shape, a per-channel affine on an input kept
+    channels-first — "XNNPack delegate failed to reshape runtime" at other sizes than 1)."""
+    import numpy as np
+    from run_models import LiteRTModel
+    if not artifact.lower().endswith(".tflite"):
+        return None
+    model = LiteRTModel(artifact)
+    for sample in samples:
+        feed = model.feed(sample)
+        try:
+            model.run(feed)
+        except Exception as e:
+            shapes = ", ".join(f"{k} {list(np.shape(v))}" for k, v in sample.items())
+            return f"{type(e).__name__} at {shapes} on XNNPACK (LiteRT's default delegate): {' '.join(str(e).split())[:300]}"
+    return None
+
+
+def runs(source, sample, values):
+    """Whether the source runs on `sample`."""
+    from run_models import with_values
+    try:
+        source.run(source.feed(with_values(source, sample, values)))
+        return True
+    except Exception:
+        return False
+
+
+def fixed_by_file(converted, shapes):
+    """"name [dims]" of an ONNX file's input that fixes a dimension `shapes` gives another size (an exporter given
+    static shapes), or None. (A .tflite file's fixed input refuses the sample when it is fed: `fit_signature`.)"""
+    for i in getattr(converted, "inputs", None) or []:
+        want = shapes.get(i.name)
+        dims = list(i.shape) if want is not None else []
+        if len(dims) == len(want or []) and any(isinstance(d, int) and d > 0 and d != w for d, w in zip(dims, want)):
+            return f"{i.name} {dims}"
+    return None
+
+
+def free_axes(specs, fixed, values):
+    """{input: [axis]} of the dimensions neither the source nor the manifest fixes (a name, None, or ≤ 0)."""
+    out = {}
+    for name, dims, _ in specs:
+        if name in values or name in fixed:
+            continue
+        axes = [k for k, d in enumerate(dims) if not (isinstance(d, int) and d > 0)]
+        if axes:
+            out[name] = axes
+    return out
+
+
+def resized(source, converted, artifact, specs, fixed, values, samples, mode):
+    """The file run at other sizes than its samples', where the source leaves dimensions free: the batch at 2 and a
+    free dimension the samples hold at 1 at the first of RESIZED the source runs at. A converter that samples free
+    dimensions at 1 (onnx2tf) can write a file right there and wrong, or failing, at any other size (measured:
+    TRANSPOSE_CONV's fused bias, a Reshape by 0 and -1, a Slice to INT64_MAX). None where nothing is free, else
+    {"shapes": {input: dims}, "outputs", "failed"}, or {"shapes"?, "skipped": why} where it could not be judged."""
+    import numpy as np
+    free = free_axes(specs, fixed, values)
+    if not free or not samples:
+        return None
+    first = samples[0]
+    tried = []
+    for size in RESIZED:
+        shapes = {}
+        for name, axes in free.items():
+            if name not in first:
+                continue
+            shape = list(np.shape(first[name]))
+            for k in axes:
+                if k < len(shape):
+                    shape[k] = 2 if k == 0 else size if shape[k] == 1 else shape[k]
+            shapes[name] = shape
+        if all(shapes[n] == list(np.shape(first[n])) for n in shapes):
+            return None  # the samples already hold every free dimension at another size than 1
+        if any(shapes == json.loads(t) for t in tried):
+            continue  # no free dimension held at 1 but the batch: every size gives the same shapes
+        rng = np.random.default_rng(1)
+        sample = {}
+        for name, a in first.items():
+            a = np.asarray(a)
+            dims = shapes.get(name, list(a.shape))
+            if a.dtype.kind == "f":
+                sample[name] = rng.random(dims).astype(a.dtype)
+            elif a.dtype.kind == "b":
+                sample[name] = rng.integers(0, 2, size=dims).astype(bool)
+            else:
+                sample[name] = rng.integers(0, 2, size=dims).astype(a.dtype)
+        if not runs(source, sample, values):
+            tried.append(json.dumps(shapes))
+            continue
+        held = fixed_by_file(converted, shapes)
+        if held:
+            return {"shapes": shapes, "skipped": f"the file fixes {held}: it is not meant to run at other sizes"}
+        try:
+            errors = paired(source, converted, [sample], values)
+            xnnpack = default_delegate_failure(artifact, [sample])
+        except RunFailure as e:
+            return {"shapes": shapes, "outputs": [], "failed": [{"name": "(run)", "fails_when_run": e.message}]}
+        except Exception as e:  # a file whose inputs are fixed: it is not meant to run at other sizes
+            return {"shapes": shapes, "skipped": f"the file does not take these sizes ({type(e).__name__}: {' '.join(str(e).split())[:200]})"}
+        outputs, failed = judge(errors, mode)
+        if xnnpack:
+            failed.append({"name": "(run)", "fails_when_run": xnnpack})
+        return {"shapes": shapes, "outputs": outputs, "failed": failed}
+    said = "; ".join(", ".join(f"{n} {d}" for n, d in json.loads(t).items()) for t in tried)
+    return {"skipped": f"the source runs at none of {said}"}
+
+
 def compare(reference, artifact, mode, fixed, values, calibration=None, names=None, specs=None):
     """`measure`, whose own failure (a form of input or output it does not foresee) is said, not raised: the check
     never fails a conversion that was not judged."""
@@ -315,7 +519,7 @@ def measure(reference, artifact, mode, fixed, values, calibration=None, names=No
     try:
         import numpy as np
         import onnx
-        from run_models import with_values
+        import run_models  # noqa: F401  (the runner's classes; absent where its runtimes are)
     except Exception as e:  # an interpreter without onnxruntime or LiteRT: said, not failed
         return {"checked": False, "reason": f"cannot run the models here ({type(e).__name__}: {e})"}
     for path in (reference, artifact):
@@ -331,6 +535,7 @@ def measure(reference, artifact, mode, fixed, values, calibration=None, names=No
         return {"checked": False, "reason": f"cannot load the models ({type(e).__name__}: {str(e).strip()[:200]})"}
     samples, kind, note = [], "seeded uniform", None
     specs = specs or input_specs(source)
+    free = free_axes(specs, fixed, values)
     for folder, label in ((os.environ.get(TEST_SAMPLES), "test"), (calibration, "calibration")):
         if samples or not folder or not names:
             continue
@@ -345,73 +550,69 @@ def measure(reference, artifact, mode, fixed, values, calibration=None, names=No
             note = f"test.samples not used: {why}"
     if not samples:
         samples = random_samples(specs, fixed, values)
-    errors = {}
-    for sample in samples:
-        try:
-            ref = source.run(source.feed(with_values(source, sample, values)))
-            got = converted.run(converted.feed(sample))
-        except Exception as e:
-            return {"checked": False, "reason": f"cannot run the models on a sample ({type(e).__name__}: {str(e).strip()[:200]})"}
-        names_got = converted.output_names
-        # A torch module's outputs have no names: the file's, in order (its exporter kept the order).
-        named = source.output_names or [names_got[k] if k < len(names_got) else f"output {k}" for k in range(len(ref))]
-        for k, name in enumerate(named):
-            r = np.asarray(ref[k])
-            # By the signature's name; else the one output, or the one of this size (TensorFlow orders its outputs
-            # its own way: a position says nothing); else unpaired, not judged.
-            sized = [i for i, g in enumerate(got) if np.size(g) == r.size]
-            j = names_got.index(name) if name in names_got else 0 if len(got) == 1 else sized[0] if len(sized) == 1 else None
-            if j is None:
-                errors.setdefault(name, []).append(None)
-                continue
-            o = np.asarray(got[j])
-            # In the source's layout: as the artifact has it, or channels moved last as onnx2tf writes NC… tensors;
-            # whichever agrees better (a wrong conversion agrees in neither).
-            views = [(r, o.reshape(r.shape))] if o.size == r.size else []
-            if r.ndim >= 3 and o.size == r.size:
-                moved = np.moveaxis(r, 1, -1)
-                views.append((moved, o.reshape(moved.shape)))
-            if not views:
-                errors.setdefault(name, []).append(None)
-                continue
-            r, o = max(views, key=lambda v: sqnr(*v))
-            errors.setdefault(name, []).append((r, o))
-    outputs, failed = [], []
-    floor = FLOORS.get(mode)
-    for name, pairs in errors.items():
-        if any(p is None for p in pairs):
-            outputs.append({"name": name, "paired": False})
-            continue
-        ref = np.concatenate([np.asarray(p[0], dtype=np.float64).reshape(-1) for p in pairs])
-        out = np.concatenate([np.asarray(p[1], dtype=np.float64).reshape(-1) for p in pairs])
-        db = sqnr(ref, out)
-        # JSON has no infinity: agreeing exactly is `exact`, a source of zeros or a non-finite output no figure.
-        entry = {"name": name, "sqnr_db": round(db, 2) if math.isfinite(db) else None}
-        if db == math.inf:
-            entry["exact"] = True
-        if np.all(np.isfinite(out)) and ref.size:
-            entry["max_abs_error"] = float(np.max(np.abs(ref - out)))
-        outputs.append(entry)
-        # Integer outputs (an index, a count) follow from float ones; only float outputs are judged.
-        if pairs[0][0].dtype.kind == "f" and changed(ref, out, mode):
-            failed.append(entry)
+        if free and not runs(source, samples[0], values):
+            # A model that cannot run with its free sizes at 1 (a spectrogram's window longer than its audio): the
+            # first of RESIZED it runs at.
+            samples = next((s for s in (random_samples(specs, fixed, values, size=n) for n in RESIZED)
+                            if runs(source, s[0], values)), samples)
+    try:
+        errors = paired(source, converted, samples, values)
+    except RunFailure as e:
+        # The source ran and the file did not: it fails on the very inputs it was checked on.
+        return {"checked": True, "samples": len(samples), "inputs": kind, "outputs": [], "free": free,
+                "failed": [{"name": "(run)", "fails_when_run": e.message}]}
+    except Exception as e:
+        return {"checked": False, "reason": f"cannot run the models on a sample ({type(e).__name__}: {str(e).strip()[:200]})"}
+    outputs, failed = judge(errors, mode)
+    try:
+        xnnpack = default_delegate_failure(artifact, samples[:1])
+    except Exception:  # a sample the default delegate's interpreter does not take: the builtins' run stands
+        xnnpack = None
+    if xnnpack:
+        failed.append({"name": "(run)", "fails_when_run": xnnpack})
     result = {"checked": True, "samples": len(samples), "inputs": kind, "outputs": outputs}
+    if free:
+        result["free"] = free
     if note:
         result["note"] = note
+    other = resized(source, converted, artifact, specs, fixed, values, samples, mode)
+    if other:
+        result["resized"] = other
+        failed = failed + [dict(f, at=other["shapes"]) for f in other.get("failed", [])]
+    floor = FLOORS.get(mode)
     if floor is not None:
         result["floor_db"], result["tolerance"] = floor, TOLERANCES[mode]
     result["failed"] = failed
     return result
 
 
+FIX_SIZES = " (give the sizes it will run at under model.inputs: the file is then built and checked at those)"
+
+
 def refusal(tool, mode, fidelity, source):
-    """The error for a float file `compare` failed: the tool, each output's SQNR and largest error, the bounds."""
-    said = ", ".join(f"{o['name']} at {'no' if o['sqnr_db'] is None else o['sqnr_db']} dB (largest error "
-                     f"{o.get('max_abs_error', float('nan')):.3g})" for o in fidelity["failed"])
+    """The error for a file `compare` failed: the tool, the sizes it failed at where not its samples', and each
+    output's SQNR and largest error with the bounds, or how it failed when run."""
+    def at(o):
+        return "" if "at" not in o else " at " + ", ".join(f"{n} {d}" for n, d in o["at"].items())
+    runs = [o for o in fidelity["failed"] if "fails_when_run" in o]
+    if runs:
+        o = runs[0]
+        where = (f"at other sizes than its samples ({at(o)[4:]}), which the source runs at" if "at" in o
+                 else f"on {fidelity['samples']} {fidelity['inputs']} samples the source runs on")
+        return (f"{tool} wrote a {mode} file that fails when run {where}: {o['fails_when_run']}; the file is not "
+                f"kept{FIX_SIZES if fidelity.get('free') else ''}")
+    def one(o):
+        if "shapes" in o:
+            return f"{o['name']}{at(o)} of shape {o['shapes']['file']} where the source's is {o['shapes']['source']}"
+        return (f"{o['name']}{at(o)} at {'no' if o['sqnr_db'] is None else o['sqnr_db']} dB (largest error "
+                f"{o.get('max_abs_error', float('nan')):.3g})")
+    said = ", ".join(one(o) for o in fidelity["failed"])
+    resized = any("at" in o for o in fidelity["failed"])
+    bounds = (f" (a {mode} conversion agrees to at least {fidelity['floor_db']:g} dB, or within "
+              f"{fidelity['tolerance']:g} of the output's largest magnitude)" if "floor_db" in fidelity else "")
     return (f"{tool} wrote a {mode} file that computes something else than {source}: run on {fidelity['samples']} "
-            f"{fidelity['inputs']} samples, its outputs {said} against the source (a {mode} conversion agrees to at "
-            f"least {fidelity['floor_db']:g} dB, or within {fidelity['tolerance']:g} of the output's largest "
-            f"magnitude); the file is not kept")
+            f"{fidelity['inputs']} samples{' and once at other sizes' if resized else ''}, its outputs {said} against "
+            f"the source{bounds}; the file is not kept{FIX_SIZES if resized else ''}")
 
 
 def judged(tool, mode, fidelity, source):
@@ -542,7 +743,7 @@ def main():
                "onnxruntime": onnxruntime.__version__, "mode": mode}
     error = artifact_fidelity.recorded(summary, a.summary, "onnxruntime " + onnxruntime.__version__, fidelity,
                                        "the float model")
-    if error:  # never: a quantized file has no floor (artifact_fidelity.FLOORS)
+    if error:  # a file that fails when run: a quantized file's noise has no floor (artifact_fidelity.FLOORS)
         fail(error)
 
 
