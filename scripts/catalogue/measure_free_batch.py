@@ -6,7 +6,7 @@
 
 Exporters leave the batch free (`dynamic_axes`, Paddle's -1); onnx2tf converts most graphs so, but some of its
 operator conversions read the ONNX shapes as TensorFlow sizes and fail (ConvTranspose.py hands the batch's name to
-tf.nn.conv2d_transpose). The primary source is the converter itself: for every form below (one to seven nodes on a
+tf.nn.conv2d_transpose). The primary source is the converter itself: for every form below (one to eleven nodes on a
 4-D float32 input [batch, 4, 8, 8], its other inputs constants as exports write them, the outputs' shapes declared
 as ONNX's shape inference gives them, symbols kept) this writes the model with the batch free and the sizes fixed
 (`sized`), with both free (`free`), and for some forms with a batch of 1 and free sizes (`batch1`), and converts it
@@ -154,6 +154,22 @@ def forms():
         f[f"Expand_runtime_{op}_widen"] = runtime_expand((C * flat, 1), op, weights("b", 1, 1, 9))
     f["Expand_runtime_Add_widen_middle"] = runtime_expand((1, C * flat), "Add", weights("b", 1, 9, 1))
     f["Expand_runtime_Equal_onehot"] = runtime_expand((C * flat, 1), "Equal", const("b", np.arange(9.0).reshape(1, 1, 9)), cast=True)
+    # A vision transformer's tokens put back into an image by a Reshape to a shape computed from the input's Shape
+    # (PaddleOCR's SVTR neck in ppocrv4-rec: [0, 1, W, 120] with W its run-time width), then channels first and a
+    # 1 × 1 convolution.
+    tokens = [N("Transpose", ["x"], ["p"], perm=[0, 2, 3, 1]), N("Shape", ["x"], ["s"]), N("Slice", ["s", "z0", "i1"], ["n"]),
+              N("Concat", ["n", "m1", "c"], ["tk"], axis=0), N("Reshape", ["p", "tk"], ["tokens"])]
+    image = [N("Add", ["tokens", "g"], ["a"]), N("Slice", ["s", "i2", "i4"], ["hw"]), N("Concat", ["z0", "hw", "c"], ["t"], axis=0),
+             N("Reshape", ["a", "t"], ["img"])]
+    token_inits = [const("z0", [0], np.int64), const("i1", [1], np.int64), const("m1", [-1], np.int64), const("c", [C], np.int64),
+                   weights("g", C), const("i2", [2], np.int64), const("i4", [4], np.int64)]
+    rename = lambda nodes: nodes[:-1] + [N(nodes[-1].op_type, list(nodes[-1].input), ["y"], **{a.name: helper.get_attribute_value(a) for a in nodes[-1].attribute})]  # noqa: E731
+    f["Tokens_Reshape"] = (rename(tokens), token_inits[:4], both + ("batch1",))
+    f["Tokens_Reshape_image"] = (rename(tokens + image), token_inits, both + ("batch1",))
+    f["Tokens_Reshape_image_Transpose"] = (tokens + image + [N("Transpose", ["img"], ["y"], perm=[0, 3, 1, 2])], token_inits, both + ("batch1",))
+    f["Tokens_Reshape_image_Transpose_Conv"] = (
+        tokens + image + [N("Transpose", ["img"], ["chw"], perm=[0, 3, 1, 2]), N("Conv", ["chw", "w"], ["y"], kernel_shape=[1, 1])],
+        token_inits + [weights("w", C, C, 1, 1)], both + ("batch1",))
     f["Reshape_Equal_onehot"] = ([N("Reshape", ["x", "rs"], ["r"]), N("Equal", ["r", "k"], ["q"]), N("Cast", ["q"], ["y"], to=1)],
                                  [const("rs", [-1, C * flat, 1], np.int64), const("k", np.arange(9.0).reshape(1, 1, 9))], ("sized",))
     return f
@@ -235,7 +251,7 @@ def derive(binary, python, only=None, jobs=2, runtime_python=None):
     version = subprocess.run([python, "-c", "import onnx2tf, tensorflow as tf; print(onnx2tf.__version__, tf.__version__)"],
                              capture_output=True, text=True).stdout.split()
     return {
-        "source": f"one-to-seven-node models on a 4-D float32 input [batch, {C}, {H}, {H}] (opset {OPSET}), converted by"
+        "source": f"one-to-eleven-node models on a 4-D float32 input [batch, {C}, {H}, {H}] (opset {OPSET}), converted by"
                   f" `slipway convert` with onnx2tf {version[0] if version else '?'} (tensorflow"
                   f" {version[1] if len(version) > 1 else '?'}), each converted file run by `slipway test` at the sizes"
                   f" `run` gives, against onnxruntime; scripts/catalogue/measure_free_batch.py",
