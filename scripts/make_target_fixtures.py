@@ -84,6 +84,8 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - expand_shape.onnx  constants expanded to the Shape of an input whose batch alone is free: [1, 4, 1, 1] (fails) and [1]
 - reshape_free.onnx  Reshapes of an input whose sizes are free: by [0, -1] (its file fails at other sizes) and [-1, 4]
 - free_sizes_conv.onnx a Conv on an input whose height and width are free (SW4023's example)
+- reshape_runtime.onnx tokens of x [n, 4, h, w] (Reshape 'tokens' by Concat(the batch from its Shape, -1, 4): runs)
+                     put back into an image by Reshape 'image' by Concat(0, its sizes from the Shape, 4): fails when run
 - expand_runtime.onnx jax2tf's one_hot on bytes [n, 16]: reshaped to [n, 16, 1], broadcast by the input's Shape, then
                      compared with [1, 1, 9] (widens its last dimension: onnx2tf fails) and with [9] (converts)
 - tile_free.onnx     Tiles that free input dimensions reach: three of a 4-D output (onnx2tf fails), two of a 3-D one
@@ -494,6 +496,7 @@ def main():
     transposed_convolution_fixtures()
     free_tile_fixtures()
     runtime_expand_fixtures()
+    runtime_reshape_fixtures()
     expand_shape_fixtures()
     transformer_form_fixtures()
     mul_fold_fixtures()
@@ -1286,6 +1289,24 @@ def runtime_expand_fixtures():
     import onnxruntime as ort  # int32 bytes: verify_with_onnxruntime feeds floats
     ort.InferenceSession(os.path.join(OUT, "expand_runtime.onnx"), providers=["CPUExecutionProvider"]).run(
         None, {"bytes": np.arange(32, dtype=np.int32).reshape(2, 16) % 9})
+
+
+def runtime_reshape_fixtures():
+    """x [n, 4, h, w] → Transpose to [n, h, w, 4] → Reshape 'tokens' by Concat(Shape(x)[0:1], [-1], [4]) → Add →
+    Reshape 'image' by Concat([0], Shape(x)[2:4], [4]): PaddleOCR's SVTR neck (free_batch_measured.json Tokens_*)."""
+    N = helper.make_node
+    i64 = lambda name, v: numpy_helper.from_array(np.array(v, np.int64), name)
+    f32 = lambda n, dims: helper.make_tensor_value_info(n, TensorProto.FLOAT, dims)
+    nodes = [N("Transpose", ["x"], ["p"], name="last", perm=[0, 2, 3, 1]), N("Shape", ["x"], ["s"], name="shape"),
+             N("Slice", ["s", "z0", "i1"], ["n"], name="batch"), N("Concat", ["n", "m1", "c"], ["tk"], name="tokens.shape", axis=0),
+             N("Reshape", ["p", "tk"], ["tokens"], name="tokens"), N("Add", ["tokens", "g"], ["a"], name="shift"),
+             N("Slice", ["s", "i2", "i4"], ["hw"], name="sizes"), N("Concat", ["z0", "hw", "c"], ["t"], name="image.shape", axis=0),
+             N("Reshape", ["a", "t"], ["y"], name="image")]
+    g = numpy_helper.from_array(np.linspace(-1, 1, 4).astype(np.float32), "g")
+    m = model(nodes, [f32("x", ["n", 4, "h", "w"])], [f32("y", ["n", "h", "w", 4])],
+              [i64("z0", [0]), i64("i1", [1]), i64("m1", [-1]), i64("c", [4]), g, i64("i2", [2]), i64("i4", [4])])
+    save(m, "reshape_runtime.onnx")
+    verify_with_onnxruntime([os.path.join(OUT, "reshape_runtime.onnx")])
 
 
 def verify_with_onnxruntime(paths):

@@ -210,6 +210,62 @@ extension Coverage {
         return refused
     }
 
+    /// The Reshapes onnx2tf converts into a file that fails when run because their shape, computed at run time, holds
+    /// a 0 (ONNX's "copy this dimension") and free input dimensions reach their output, by node index, with why.
+    /// Reshape.py replaces a 0 only in a constant shape; one computed at run time reaches tf.reshape as it is when the
+    /// ONNX output shape has symbols, and TensorFlow reads the 0 as a size. Measured with onnx2tf 1.29.24 through the
+    /// driver, each file run by `slipway test` (free_batch_measured.json, Tokens_*): a vision transformer's tokens
+    /// put back into an image by a Reshape to Concat([0], the input's sizes sliced from its Shape, [C]) fail when run
+    /// with the batch free, the sizes free or both ("num_input_elements != num_output_elements (480 != 0)", or
+    /// computing otherwise), whatever follows; the tokens' own Reshape to Concat(the batch sliced from the Shape,
+    /// [-1], [C]), holding no 0, runs. PaddleOCR's SVTR neck writes the first (ppocrv4-rec's p2o.Reshape.79).
+    static func runtimeZeroReshapes(
+        _ nodes: [Node], _ links: NodeLinks, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
+    ) -> [Int: (rule: String, reason: String)] {
+        guard let analysis, !analysis.freeInputAxes.isEmpty else { return [:] }
+        var refused: [Int: (rule: String, reason: String)] = [:]
+        for (i, node) in nodes.enumerated() where node.opType == "Reshape" && isDefaultDomain(node) && node.inputs.count == 2 {
+            guard tensors[node.inputs[1]] == nil,
+                  node.attributes["allowzero"].map({ if case .int(1) = $0 { false } else { true } }) ?? true,
+                  let concat = throughCasts(node.inputs[1], nodes, links), nodes[concat].opType == "Concat",
+                  nodes[concat].inputs.contains(where: { v in
+                      guard let c = constantThroughCasts(v, nodes, links, tensors), c.elementCount <= 16,
+                            let values = try? model.withFloat32Values(of: c, { Array($0) }) else { return false }
+                      return values.contains(0)
+                  }),
+                  let out = node.outputs.first, let free = analysis.freeAxes(of: out, model: model), !free.isEmpty
+            else { continue }
+            let input = model.inputs.first { analysis.freeInputAxes[$0.name] != nil }?.name ?? node.inputs[0]
+            refused[i] = ("litert.onnx-reshape-runtime-zero", "its shape is computed at run time and holds 0, and free input dimensions reach its output: onnx2tf's Reshape.py hands such a shape to TensorFlow's reshape as it is, which reads the 0 as a size, so the file fails when run (\"num_input_elements != num_output_elements\") or computes otherwise; give '\(input)' its whole shape, batch included, under model.inputs")
+        }
+        return refused
+    }
+
+    /// The node that makes `value`, past Casts and Identities; nil for a graph input or a constant.
+    static func throughCasts(_ value: String, _ nodes: [Node], _ links: NodeLinks) -> Int? {
+        var v = value
+        for _ in 0..<8 {
+            guard let p = links.producer[v] else { return nil }
+            guard ["Cast", "Identity"].contains(nodes[p].opType), let next = nodes[p].inputs.first else { return p }
+            v = next
+        }
+        return nil
+    }
+
+    /// The constant `value` is, past Casts and Identities (a Constant node's output included); nil otherwise.
+    static func constantThroughCasts(
+        _ value: String, _ nodes: [Node], _ links: NodeLinks, _ tensors: [String: ConstantTensor]
+    ) -> ConstantTensor? {
+        var v = value
+        for _ in 0..<8 {
+            if let t = tensors[v] { return t }
+            guard let p = links.producer[v], ["Cast", "Identity"].contains(nodes[p].opType), let next = nodes[p].inputs.first
+            else { return nil }
+            v = next
+        }
+        return nil
+    }
+
     /// C, for a constant shaped [1, C, 1, 1]: one value per channel of an NCHW tensor, as exporters write a bias.
     static func perChannel(_ t: ConstantTensor) -> Int? {
         t.shape.count == 4 && t.shape[0] == 1 && t.shape[2] == 1 && t.shape[3] == 1 ? t.shape[1] : nil

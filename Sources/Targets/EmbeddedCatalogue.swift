@@ -3535,7 +3535,7 @@ enum EmbeddedCatalogue {
       "runtimes": [
         "litert"
       ],
-      "text": "onnx2tf builds its TensorFlow graph from dummy inferences that give every input dimension the model and model.inputs leave free the size 1, and Slipway's driver checks the written file against the source at those sizes and once more at others (the batch at 2, a size at 64): where a size other than the batch is free, the file is built for size 1 and proven at two sizes only. Measured with onnx2tf 1.29.24 through Slipway's driver, each file that converted run by `slipway test` in ai-edge-litert at other sizes: of 73 one-to-eleven-node forms, 24 files converted and failed when run (a Reshape by a shape holding 0, an Expand to a Shape, a ConvTranspose's fused bias, a Slice to INT64_MAX, a per-channel affine on an input kept channels-first, a Reshape of tokens to a run-time image shape); of the corpus models with a free width or length and a batch of 1, ppocrv4-rec fails to convert (a 1 × 1 convolution at p2o.Conv.35), ppocr-cls's file computes NaN where the source does not, and oww-melspectrogram's file fails at 1280 samples — all three convert and run with their sizes under model.inputs. Checks foresee the kinds measured (litert.onnx-reshape-free, -expand-shape, -convtranspose-sizes, -tile-free); this warning says the rest is unproven.",
+      "text": "onnx2tf builds its TensorFlow graph from dummy inferences that give every input dimension the model and model.inputs leave free the size 1, and Slipway's driver checks the written file against the source at those sizes and once more at others (the batch at 2, a size at 64): where a size other than the batch is free, the file is built for size 1 and proven at two sizes only. Measured with onnx2tf 1.29.24 through Slipway's driver, each file that converted run by `slipway test` in ai-edge-litert at other sizes: of 73 one-to-eleven-node forms, 24 files converted and failed when run (a Reshape by a shape holding 0, an Expand to a Shape, a ConvTranspose's fused bias, a Slice to INT64_MAX, a per-channel affine on an input kept channels-first, a Reshape of tokens to a run-time image shape); of the corpus models with a free width or length and a batch of 1, ppocrv4-rec fails to convert (a 1 × 1 convolution at p2o.Conv.35, after a Reshape litert.onnx-reshape-runtime-zero foresees), ppocr-cls's file computes NaN where the source does not, and oww-melspectrogram's file fails at 1280 samples — all three convert and run with their sizes under model.inputs. Checks foresee the kinds measured (litert.onnx-reshape-free, -reshape-runtime-zero, -expand-shape, -convtranspose-sizes, -tile-free); this warning says the rest is unproven.",
       "source": {
         "id": "onnx2tf-dummy-inference",
         "section": "common_functions.py: dummy_onnx_inference's input sizes, each undefined dimension \"Fixed and assigned 1\""
@@ -3561,7 +3561,7 @@ enum EmbeddedCatalogue {
         "litert",
         "tflite-micro"
       ],
-      "text": "onnx2tf cannot convert an Expand of a constant of rank 3 or more to the Shape of a value whose batch alone is free (a leading dimension that neither the file nor model.inputs fixes, the others fixed). onnxsim cannot fold that Shape; Shape.py gives the shape of onnx2tf's channel-last tensor, and Expand.py, taking it for the ONNX shape, permutes it to channel-last once more, so the expanded tensor's dimensions are the wrong ones and its multiplication, or the node that reads it, raises (\"operands don't have broadcast-compatible shapes\"). Measured with onnx2tf 1.29.24 through Slipway's driver: constants [1, C, 1, 1], [C, 1, 1], [1, 1, 1, 1] and [1, C, H, W] expanded to the Shape of the input or of a Conv's output, then added, multiplied or returned, fail; a [1] constant converts; with the sizes free too, or a batch of 1, every form converts; so does the whole shape under model.inputs.",
+      "text": "onnx2tf cannot convert an Expand of a constant of rank 3 or more to the Shape of a value that free input dimensions reach: with the batch alone free (a leading dimension that neither the file nor model.inputs fixes) the conversion raises, with sizes free the file fails when run. onnxsim cannot fold that Shape; Shape.py gives the shape of onnx2tf's channel-last tensor, and Expand.py, taking it for the ONNX shape, permutes it to channel-last once more, so the expanded tensor's dimensions are the wrong ones and its multiplication, or the node that reads it, raises (\"operands don't have broadcast-compatible shapes\"). Measured with onnx2tf 1.29.24 through Slipway's driver: constants [1, C, 1, 1], [C, 1, 1], [1, 1, 1, 1] and [1, C, H, W] expanded to the Shape of the input or of a Conv's output, then added, multiplied or returned, fail; a [1] constant converts; with the sizes free too, or a batch of 1, every form converts and its file fails when run at other sizes than the 1 onnx2tf sampled (each file run by `slipway test`); the whole shape under model.inputs converts and runs.",
       "source": {
         "id": "onnx2tf-expand",
         "section": "Expand.py: make_node's tf.gather(input_tensor_shape, perm) of a shape tensor when the data's rank is above 2"
@@ -3586,6 +3586,19 @@ enum EmbeddedCatalogue {
       "also": {
         "id": "onnx2tf-expand",
         "section": "Expand.py: make_node's broadcast to a shape tensor computed at run time"
+      }
+    },
+    {
+      "id": "litert.onnx-reshape-runtime-zero",
+      "code": "SW4004",
+      "runtimes": [
+        "litert",
+        "tflite-micro"
+      ],
+      "text": "onnx2tf converts a Reshape whose shape is computed at run time and holds 0 (ONNX's \"copy this dimension\"), where free input dimensions reach its output, into a file that fails when run: Reshape.py replaces a 0 only in a constant shape, and hands one computed at run time to TensorFlow's reshape as it is when the ONNX output shape has symbols; TensorFlow reads the 0 as a size. A vision transformer's tokens put back into an image so (PaddleOCR's SVTR neck: Concat([0], the sizes sliced from a Shape, [C]); ppocrv4-rec) is the form. Measured with onnx2tf 1.29.24 through Slipway's driver, each file that converted run by `slipway test` at other sizes: with the batch free, the sizes free or both, the file fails when run (\"num_input_elements != num_output_elements (480 != 0)\") or computes otherwise, followed by nothing, a Transpose or a Transpose and a Conv; the tokens' Reshape to Concat(the batch sliced from the Shape, [-1], [C]), holding no 0, runs; the whole shape under model.inputs converts.",
+      "source": {
+        "id": "onnx2tf-reshape",
+        "section": "Reshape.py: make_node's replacement of zeros in a constant shape (reshape_shape.count(0)), and final_shape, the shape tensor as given, when the output shape has symbols"
       }
     },
     {

@@ -441,6 +441,17 @@ let fixtures = "Tests/Fixtures/targets/"
                              model: fixtures + "expand_runtime.onnx", []) == [])
     }
 
+    @Test func aReshapeByARunTimeShapeHoldingZeroReachesTensorFlowAsASize() {
+        // Measured (onnx2tf 1.29.24, free_batch_measured.json Tokens_*; ppocrv4-rec's SVTR neck): 'image' holds 0,
+        // 'tokens' (the batch sliced from the Shape, -1, 4) does not and runs.
+        #expect(targetIssues("targets: {a: {runtime: ⟦⟦litert⟧⟧}}\n", model: fixtures + "reshape_runtime.onnx", [
+            Expected(.operatorUnsupported, "1 operator cannot run: Reshape 'image' (onnx2tf cannot convert it: its shape is computed at run time and holds 0, and free input dimensions reach its output: onnx2tf's Reshape.py hands such a shape to TensorFlow's reshape as it is, which reads the 0 as a size, so the file fails when run (\"num_input_elements != num_output_elements\") or computes otherwise; give 'x' its whole shape, batch included, under model.inputs)"),
+            Expected(.convertedAtSampledSizes, "x[2] 'h', x[3] 'w' are free, and onnx2tf builds and checks its file with them at 1"),
+        ]) == [])
+        #expect(targetIssues("model: {inputs: {x: [1, 4, 8, 8]}}\ntargets: {a: {runtime: litert}}\n",
+                             model: fixtures + "reshape_runtime.onnx", []) == [])
+    }
+
     @Test func freeInputDimensionsAreFollowedToTheValuesTheyReach() throws {
         let model = try Repo.model(fixtures + "convtranspose_sizes.onnx")
         let a = GraphAnalysis.analyze(model: model)

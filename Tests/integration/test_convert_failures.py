@@ -37,6 +37,16 @@ def corpus_model(model_id):
     return model
 
 
+def refused_then_failing_when_forced(run, manifest, tmp_path, log, said):
+    """`convert` refuses the target on check's error without running onnx2tf; forced, onnx2tf runs and fails, its
+    log (`log`, under tmp_path) saying `said`."""
+    refused = run("convert", str(manifest), "--python", CONVERT_PYTHON, cwd=tmp_path)
+    assert refused.returncode != 0 and b"SW4004" in refused.stderr and b"running onnx2tf" not in refused.stderr + refused.stdout
+    r = run("convert", str(manifest), "--force", "--python", CONVERT_PYTHON, cwd=tmp_path)
+    assert r.returncode != 0 and b"onnx2tf could not convert the model" in r.stderr, r.stderr[-800:]
+    assert said in (tmp_path / log).read_text()
+
+
 def diagnostics(run, manifest):
     return json.loads(run("check", str(manifest), "--format", "json").stdout)
 
@@ -100,11 +110,8 @@ def test_onnx2tf_failing_on_a_real_detector_with_a_free_batch_is_foreseen_by_che
     # bias, and the file fails when run at other sizes than those onnx2tf sampled (measured; the test below).
     assert errors[0]["message"].startswith("target 'phone': 2 operators cannot run: ConvTranspose 'p2o.ConvTranspose.0' (onnx2tf cannot convert it: its batch and sizes are free ('x'), and onnx2tf then broadcasts the per-channel Add 'p2o.Add.278' after it"), errors
     assert "ConvTranspose 'p2o.ConvTranspose.2' (onnx2tf cannot convert it: its sizes are free and the Add 'p2o.Add.280' of a constant after it becomes its bias" in errors[0]["message"], errors
-    refused = run("convert", str(manifest), "--python", CONVERT_PYTHON, cwd=tmp_path)
-    assert refused.returncode != 0 and b"SW4004" in refused.stderr and b"running onnx2tf" not in refused.stderr + refused.stdout
-    r = run("convert", str(manifest), "--force", "--python", CONVERT_PYTHON, cwd=tmp_path)
-    assert r.returncode != 0 and b"onnx2tf could not convert the model" in r.stderr, r.stderr[-800:]
-    assert "Dimensions must be equal, but are 16 and 24" in (tmp_path / "dist/phone/det.tflite.log").read_text()
+    refused_then_failing_when_forced(run, manifest, tmp_path, "dist/phone/det.tflite.log",
+                                     "Dimensions must be equal, but are 16 and 24")
     errors = [d for d in diagnostics(run, manifest) if d["severity"] == "error"]
     assert sorted(d["code"] for d in errors) == ["SW4004", "SW4022"], errors
     manifest.write_text("slipway: 1\nname: det\nmodel: {path: det.onnx, inputs: {x: [1, 3, 320, 320]}}\n"
@@ -185,13 +192,33 @@ def test_onnx2tf_failing_on_a_real_one_hot_with_a_free_batch_is_foreseen_by_chec
     assert ("1 operator cannot run: Equal 'jax2tf_get_logits_/pjit_get_logits_/pjit__one_hot_/Equal' (onnx2tf cannot "
             "convert it: it combines") in errors[0]["message"], errors
     assert "[1, 1, 257], which widens its dimension 2 of size 1" in errors[0]["message"], errors
-    refused = run("convert", str(manifest), "--python", CONVERT_PYTHON, cwd=tmp_path)
-    assert refused.returncode != 0 and b"SW4004" in refused.stderr and b"running onnx2tf" not in refused.stderr + refused.stdout
-    r = run("convert", str(manifest), "--force", "--python", CONVERT_PYTHON, cwd=tmp_path)
-    assert r.returncode != 0 and b"tf.math.equal" in r.stderr, r.stderr[-800:]
-    assert "Dimensions must be equal, but are 2048 and 257" in (tmp_path / "dist/web/magika.tflite.log").read_text()
+    refused_then_failing_when_forced(run, manifest, tmp_path, "dist/web/magika.tflite.log",
+                                     "Dimensions must be equal, but are 2048 and 257")
     manifest.write_text("slipway: 1\nname: magika\nmodel: {path: magika.onnx, inputs: {bytes: [1, 2048]}}\n"
                         "targets:\n  web: {runtime: litert, format: tflite}\n")
     assert [d for d in diagnostics(run, manifest) if d["severity"] == "error"] == []
     r = run("convert", str(manifest), "--python", CONVERT_PYTHON, cwd=tmp_path)
     assert r.returncode == 0, r.stderr.decode()[-1500:]
+
+
+def test_onnx2tf_failing_on_a_real_text_recognizer_with_free_sizes_is_foreseen_by_check(run, tmp_path):
+    """ppocrv4-rec's SVTR neck reshapes its tokens by shapes computed at run time that hold 0 ([0, N, 3, 8, 15] for
+    its attention, [0, 1, W, 120] back into an image), N and W sliced from a Shape; with its batch and width free
+    onnx2tf hands them to TensorFlow's reshape as they are. `check` errs on those Reshapes before any run (SW4004,
+    litert.onnx-reshape-runtime-zero) and `convert` refuses without running onnx2tf; forced, onnx2tf fails at the
+    convolution after the last ("Depth of input (1) is not a multiple of input depth of filter (120)"). With its
+    sizes under model.inputs `check` says nothing of it."""
+    model = corpus_model("ppocrv4-rec")
+    (tmp_path / "rec.onnx").write_bytes(model.read_bytes())
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text("slipway: 1\nname: rec\nmodel: {path: rec.onnx}\ntargets:\n  phone: {runtime: litert, format: tflite}\n")
+    errors = [d for d in diagnostics(run, manifest) if d["severity"] == "error"]
+    assert [d["code"] for d in errors] == ["SW4004"], errors
+    assert errors[0]["message"].startswith("target 'phone': 5 operators cannot run: Reshape 'p2o.Reshape.67' (onnx2tf "
+                                           "cannot convert it: its shape is computed at run time and holds 0"), errors
+    assert "Reshape 'p2o.Reshape.79'" in errors[0]["message"], errors
+    refused_then_failing_when_forced(run, manifest, tmp_path, "dist/phone/rec.tflite.log",
+                                     "Depth of input (1) is not a multiple of input depth of filter (120)")
+    manifest.write_text("slipway: 1\nname: rec\nmodel: {path: rec.onnx, inputs: {x: [1, 3, 48, 320]}}\n"
+                        "targets:\n  phone: {runtime: litert, format: tflite}\n")
+    assert [d for d in diagnostics(run, manifest) if d["severity"] == "error" and d["code"] != "SW4022"] == []

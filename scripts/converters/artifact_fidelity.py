@@ -370,8 +370,10 @@ def measure(reference, artifact, mode, fixed, values, calibration=None, names=No
     # reference: the source (.onnx, a Keras .h5/.keras, a TorchScript .pt or ExportedProgram .pt2); artifact: what
     # was written (.tflite or .onnx); specs: [(name, dims, type)] where the source does not say (a torch module).
     """{"checked": bool, "samples", "inputs", "outputs": [{name, sqnr_db, max_abs_error}], "floor_db"?, "failed",
-    "reason"?}: `failed` holds the outputs below the mode's floor (a float conversion only); `names` {input: dtype}
-    of the model the calibration samples are read for (onnx_inputs)."""
+    "free"?, "resized"?, "reason"?}: `failed` holds the outputs below the mode's floor (a float conversion only), those
+    of another shape than the source's, and the runs that failed (`fails_when_run`), each with the sizes `at` which
+    where it failed at other sizes than the samples' (`resized`); `free` {input: [axis]} the dimensions nothing fixes;
+    `names` {input: dtype} of the model the calibration samples are read for (onnx_inputs)."""
     try:
         import numpy as np
         import onnx
