@@ -216,9 +216,21 @@ public enum ExternalConverter {
             if !staticQuant, !["none", "float32", "float16", "int8"].contains(weights) {
                 throw ConversionError(.unsupported, "onnx2tf and TensorFlow's converter write float32, float16 or int8 TFLite weights, not \(weights)")
             }
+            // onnx2tf takes a shape given in part too (`[batch, 3, 48, 192]`: the sizes fixed, the batch free): the
+            // driver writes the numbers into its copy, where onnx2tf would otherwise sample the sizes at 1 too.
+            var partial: [(String, [Int?])] = []
+            for i in manifest.model?.inputs ?? [] {
+                if let dims = manifest.fixedInputDims[i.name.value], dims.contains(nil), dims.contains(where: { $0 != nil }) {
+                    partial.append((i.name.value, dims))
+                }
+            }
+            let partialArgs = partial.flatMap { ["--input", "\($0.0)=" + $0.1.map { $0.map(String.init) ?? "?" }.joined(separator: ",")] }
             var args = ["{work}/onnx_tflite.py", "--source", "{work}/source.onnx", "--output", "{work}/model.tflite",
-                        "--summary", "{work}/summary.json", "--weights", weights, "--activations", activations] + inputArgs + valueArgs
-            var settings: JSONObject = ["weights": .string(weights), "input_shapes": .object(shapesJSON)]
+                        "--summary", "{work}/summary.json", "--weights", weights, "--activations", activations]
+                + inputArgs + partialArgs + valueArgs
+            var sizes = shapesJSON
+            for (n, dims) in partial { sizes[n] = .array(dims.map { $0.map { .int($0) } ?? .null }) }
+            var settings: JSONObject = ["weights": .string(weights), "input_shapes": .object(sizes)]
             if let v = exportSettings["input_values"] { settings["input_values"] = v }
             if staticQuant { settings["activations"] = .string(activations) }
             let extra = weights == "int8"

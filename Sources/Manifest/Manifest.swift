@@ -43,7 +43,8 @@ public struct Manifest: Sendable {
     }
 
     /// The `model.inputs` shapes given whole (every dimension a number), by input name: the shapes a converter is
-    /// given (ExternalConverter passes no other), so the shapes the artifact is sized at.
+    /// given (ExternalConverter passes no other, but to onnx2tf, which takes `fixedInputDims`), so the shapes the
+    /// artifact is sized at.
     public var wholeInputShapes: [String: [Int]] {
         fixedInputDims.compactMapValues { dims in dims.contains(nil) ? nil : dims.compactMap { $0 } }
     }

@@ -201,7 +201,7 @@ extension Coverage {
         for (i, node) in nodes.enumerated() where node.opType == "Reshape" && isDefaultDomain(node) && node.inputs.count == 2 {
             guard let target = tensors[node.inputs[1]], target.shape.count == 1, target.elementCount <= 16,
                   let dims = try? model.withFloat32Values(of: target, { Array($0) }), dims.contains(0), dims.contains(-1),
-                  node.attributes["allowzero"].map({ if case .int(1) = $0 { false } else { true } }) ?? true,
+                  node.reshapeCopiesZeros,
                   let free = analysis.freeAxes(of: node.inputs[0], model: model), free.contains(where: { $0 >= 1 })
             else { continue }
             let input = model.inputs.first { analysis.freeInputAxes[$0.name] != nil }?.name ?? node.inputs[0]
@@ -226,10 +226,10 @@ extension Coverage {
         var refused: [Int: (rule: String, reason: String)] = [:]
         for (i, node) in nodes.enumerated() where node.opType == "Reshape" && isDefaultDomain(node) && node.inputs.count == 2 {
             guard tensors[node.inputs[1]] == nil,
-                  node.attributes["allowzero"].map({ if case .int(1) = $0 { false } else { true } }) ?? true,
-                  let concat = throughCasts(node.inputs[1], nodes, links), nodes[concat].opType == "Concat",
+                  node.reshapeCopiesZeros,
+                  let concat = links.producer[pastCasts(node.inputs[1], nodes, links, tensors)], nodes[concat].opType == "Concat",
                   nodes[concat].inputs.contains(where: { v in
-                      guard let c = constantThroughCasts(v, nodes, links, tensors), c.elementCount <= 16,
+                      guard let c = tensors[pastCasts(v, nodes, links, tensors)], c.elementCount <= 16,
                             let values = try? model.withFloat32Values(of: c, { Array($0) }) else { return false }
                       return values.contains(0)
                   }),
@@ -241,29 +241,19 @@ extension Coverage {
         return refused
     }
 
-    /// The node that makes `value`, past Casts and Identities; nil for a graph input or a constant.
-    static func throughCasts(_ value: String, _ nodes: [Node], _ links: NodeLinks) -> Int? {
-        var v = value
-        for _ in 0..<8 {
-            guard let p = links.producer[v] else { return nil }
-            guard ["Cast", "Identity"].contains(nodes[p].opType), let next = nodes[p].inputs.first else { return p }
-            v = next
-        }
-        return nil
-    }
-
-    /// The constant `value` is, past Casts and Identities (a Constant node's output included); nil otherwise.
-    static func constantThroughCasts(
+    /// The value `value` is a Cast or Identity of, followed back to the constant, graph input or other node's output
+    /// it comes from (at most 8 steps): where a shape or a constant a node reads is made.
+    static func pastCasts(
         _ value: String, _ nodes: [Node], _ links: NodeLinks, _ tensors: [String: ConstantTensor]
-    ) -> ConstantTensor? {
+    ) -> String {
         var v = value
         for _ in 0..<8 {
-            if let t = tensors[v] { return t }
-            guard let p = links.producer[v], ["Cast", "Identity"].contains(nodes[p].opType), let next = nodes[p].inputs.first
-            else { return nil }
+            guard tensors[v] == nil, let p = links.producer[v], ["Cast", "Identity"].contains(nodes[p].opType),
+                  let next = nodes[p].inputs.first
+            else { return v }
             v = next
         }
-        return nil
+        return v
     }
 
     /// C, for a constant shaped [1, C, 1, 1]: one value per channel of an NCHW tensor, as exporters write a bias.

@@ -859,7 +859,7 @@ struct Analyzer {
                 }
             case "Reshape":
                 if let x = ins.first ?? nil, node.inputs.count > 1, let target = values[args.input(1)] {
-                    let allowZero = int(node, "allowzero", 0) != 0
+                    let allowZero = !node.reshapeCopiesZeros
                     var shape: [Int] = []
                     for (i, t) in target.enumerated() {
                         if t == 0 && !allowZero { shape.append(i < x.count ? x[i] : 0) } else { shape.append(t) }

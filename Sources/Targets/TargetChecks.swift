@@ -444,10 +444,10 @@ private struct TargetContext {
 
     /// The LSTM, GRU and RNN nodes whose number of steps the converter may not know: X's sequence axis (axis 0, or 1
     /// with `layout: 1`; through a Transpose, the axis it reads) of a graph input neither the file nor the manifest
-    /// fixes (the driver fixes an input's shape only when the manifest gives all of it), or, for a computed X, any
-    /// dimension of the model left free.
+    /// fixes (onnx2tf's driver writes the manifest's numbers in, a shape given in part too), or, for a computed X,
+    /// any dimension of the model left free.
     static func recurrencesWithFreeSteps(_ m: Model, manifest: Manifest, analysis: GraphAnalysis?) -> [Node] {
-        let manifestFixed = manifest.wholeInputShapes
+        let manifestFixed = manifest.fixedInputDims
         let everyDimensionKnown = analysis.map { $0.assumedDimensions.isEmpty && $0.coverage.freeDimensions.isEmpty } ?? false
         var loose: [Node] = []
         // Only a graph holding a recurrence needs its values' producers.
@@ -464,7 +464,7 @@ private struct TargetContext {
                     x = source
                 }
                 if let input = m.inputs.first(where: { $0.name == x }) {
-                    if manifestFixed[x] != nil { continue }
+                    if let given = manifestFixed[x], axis < given.count, given[axis] != nil { continue }
                     if let shape = input.shape, axis < shape.count, case .fixed = shape[axis] { continue }
                     loose.append(n)
                 } else if !everyDimensionKnown {

@@ -222,3 +222,49 @@ def test_onnx2tf_failing_on_a_real_text_recognizer_with_free_sizes_is_foreseen_b
     manifest.write_text("slipway: 1\nname: rec\nmodel: {path: rec.onnx, inputs: {x: [1, 3, 48, 320]}}\n"
                         "targets:\n  phone: {runtime: litert, format: tflite}\n")
     assert [d for d in diagnostics(run, manifest) if d["severity"] == "error" and d["code"] != "SW4022"] == []
+
+
+def test_a_real_classifier_whose_batch_is_declared_minus_one_converts_once_its_sizes_are_given_with_the_batch_free(
+        run, tmp_path):
+    """ppocr-cls (Paddle's export) declares its batch as dim_value -1 and its height and width by name. The driver
+    now gives onnx2tf the -1 as a named dimension (onnx2tf refused it: "Dimension -1 must be >= 0"), so with nothing
+    fixed the file is written — built with its sizes at 1, where it computes NaN: refused, as `check` warned
+    (SW4023). `model.inputs` may then give the sizes and leave the batch free, `[batch, 3, 48, 192]`: the driver
+    writes the numbers into onnx2tf's copy (only shapes given whole reached it before, so onnx2tf sampled the sizes
+    at 1 again and the same NaN file was refused where `check` passed), the failure's record ends with the settings
+    it was made under, and the file runs at batch 1, at the check's batch 2, and at 3 as the source does."""
+    import onnxruntime as ort
+    (tmp_path / "cls.onnx").write_bytes(corpus_model("ppocr-cls").read_bytes())
+    manifest = tmp_path / "m.slipway.yaml"
+    manifest.write_text("slipway: 1\nname: cls\nmodel: {path: cls.onnx}\ntargets:\n  phone: {runtime: litert, format: tflite}\n")
+    said = diagnostics(run, manifest)
+    assert [d["code"] for d in said if d["severity"] in ("error", "warning")] == ["SW4023"], said
+    r = run("convert", str(manifest), "--python", CONVERT_PYTHON, cwd=tmp_path)
+    assert r.returncode != 0
+    words = r.stderr.decode()
+    assert "wrote a float32 file that computes something else than the ONNX model" in words, words[-1500:]
+    assert "at no dB (largest error nan)" in words, words[-1500:]
+    assert "Dimension -1 must be >= 0" not in (tmp_path / "dist/phone/cls.tflite.log").read_text()
+    assert [d["code"] for d in diagnostics(run, manifest) if d["severity"] == "error"] == ["SW4022"]
+    manifest.write_text("slipway: 1\nname: cls\nmodel: {path: cls.onnx, inputs: {x: [batch, 3, 48, 192]}}\n"
+                        "targets:\n  phone: {runtime: litert, format: tflite}\n")
+    assert [d["code"] for d in diagnostics(run, manifest) if d["severity"] in ("error", "warning")] == []
+    r = run("convert", str(manifest), "--python", CONVERT_PYTHON, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr.decode()[-1500:]
+    assert not (tmp_path / "dist/phone/cls.tflite.failed.json").exists()
+    report = json.loads((tmp_path / "dist/phone/cls.tflite.report.json").read_text())
+    assert report["settings"]["input_shapes"] == {"x": [None, 3, 48, 192]}
+    fidelity = report["summary"]["fidelity"]
+    assert fidelity["free"] == {"x": [0]} and fidelity["failed"] == []
+    assert fidelity["resized"]["shapes"] == {"x": [2, 3, 48, 192]} and fidelity["resized"]["outputs"][0]["sqnr_db"] > 100
+    from ai_edge_litert.interpreter import Interpreter
+    x = np.random.default_rng(3).random((3, 3, 48, 192), dtype=np.float32)
+    want = ort.InferenceSession(str(tmp_path / "cls.onnx"), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    interpreter = Interpreter(model_path=str(tmp_path / "dist/phone/cls.tflite"))
+    detail = interpreter.get_input_details()[0]
+    assert list(detail["shape_signature"]) == [-1, 48, 192, 3]  # channels last, the batch free
+    interpreter.resize_tensor_input(detail["index"], [3, 48, 192, 3])
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(detail["index"], np.moveaxis(x, 1, -1))
+    interpreter.invoke()
+    np.testing.assert_allclose(interpreter.get_tensor(interpreter.get_output_details()[0]["index"]), want, atol=1e-4)

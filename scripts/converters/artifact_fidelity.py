@@ -66,6 +66,21 @@ def input_specs(model):
     return [(t.name.split(":")[0], list(t.shape), str(t.dtype)) for t in model.model.inputs]
 
 
+def shape_of(fixed, name, dims, free):
+    """An input's shape: the manifest's size where it gives one (`[batch, 3, 48, 192]` gives three; a shape given
+    whole is taken as it came), else `free(axis, the model's dimension)`."""
+    g = fixed.get(name)
+    if g is not None and None not in g:
+        return list(g)
+    g = g if g is not None and len(g) == len(dims) else [None] * len(dims)
+    return [v if v is not None else free(k, d) for k, (v, d) in enumerate(zip(g, dims))]
+
+
+def known(d):
+    """A model's dimension as a size: None for a name, None, or ≤ 0 (a dimension it leaves free)."""
+    return d if isinstance(d, int) and d > 0 else None
+
+
 def random_samples(specs, fixed, values, count=SAMPLES, size=1):
     """Seeded samples in each input's element type: uniform [0, 1) floats, integers 0 or 1 (a valid index into any
     table), booleans; a free dimension without a manifest shape is 1, or `size` where it is not the first."""
@@ -77,7 +92,7 @@ def random_samples(specs, fixed, values, count=SAMPLES, size=1):
         for name, dims, kind in specs:
             if name in values:
                 continue
-            shape = fixed.get(name) or [d if isinstance(d, int) and d > 0 else 1 if k == 0 else size for k, d in enumerate(dims)]
+            shape = shape_of(fixed, name, dims, lambda k, d: known(d) or (1 if k == 0 else size))
             if "float" in kind or "double" in kind or "half" in kind:
                 sample[name] = rng.random(shape).astype(np.float32)
             elif "bool" in kind:
@@ -164,15 +179,16 @@ class RunFailure(Exception):
         self.message = message
 
 
-def paired(source, converted, samples, values):
+def paired(source, converted, samples, values, references=None):
     """{output name: [(source's array, file's array in the source's layout), None where unpaired, or {"source": dims,
-    "file": dims} where the file's output of that name holds another number of values]} over the samples. Raises
-    RunFailure where the source ran a sample and the file, given it, did not; anything else as it came."""
+    "file": dims} where the file's output of that name holds another number of values]} over the samples (the
+    source's outputs on them `references` where already run). Raises RunFailure where the source ran a sample and
+    the file, given it, did not; anything else as it came."""
     import numpy as np
     from run_models import with_values
     errors = {}
-    for sample in samples:
-        ref = source.run(source.feed(with_values(source, sample, values)))
+    for n, sample in enumerate(samples):
+        ref = references[n] if references else source.run(source.feed(with_values(source, sample, values)))
         # The manifest's values too where the file keeps them as inputs (torch.onnx.export's `sr`). A sample that does
         # not fit the file's inputs is the check's limit, raised as it came, not the file's failure.
         feed = converted.feed(with_values(converted, sample, values))
@@ -246,34 +262,41 @@ def judge(errors, mode):
     return outputs, failed
 
 
-def default_delegate_failure(artifact, samples):
-    """Why a .tflite file fails when run with LiteRT's default delegate (XNNPACK) on `samples`, or None: the values
-    are judged on the builtin kernels, but XNNPACK runs the file wherever no other delegate is asked for, and it
-    refuses shapes the builtins take (measured: an Expand to a free Shape, a per-channel affine on an input kept
-    channels-first — "XNNPack delegate failed to reshape runtime" at other sizes than 1)."""
-    import numpy as np
-    from run_models import LiteRTModel
-    if not artifact.lower().endswith(".tflite"):
+class DefaultDelegate:
+    """LiteRT's default delegate (XNNPACK) running a .tflite file: the values are judged on the builtin kernels, but
+    XNNPACK runs the file wherever no other delegate is asked for, and it refuses shapes the builtins take (measured:
+    an Expand to a free Shape, a per-channel affine on an input kept channels-first — "XNNPack delegate failed to
+    reshape runtime" at other sizes than 1). One interpreter serves the samples and the run at other sizes; one
+    whose run failed is not reused."""
+
+    def __init__(self, artifact):
+        self.artifact = artifact if artifact.lower().endswith(".tflite") else None
+        self.model = None
+
+    def failure(self, samples):
+        """Why the file fails when run on `samples` with XNNPACK, or None (and None for a file that is not .tflite)."""
+        import numpy as np
+        from run_models import LiteRTModel
+        if self.artifact is None:
+            return None
+        self.model = self.model or LiteRTModel(self.artifact)
+        for sample in samples:
+            try:
+                self.model.run(self.model.feed(sample))
+            except Exception as e:
+                self.model = None
+                shapes = ", ".join(f"{k} {list(np.shape(v))}" for k, v in sample.items())
+                return f"{type(e).__name__} at {shapes} on XNNPACK (LiteRT's default delegate): {' '.join(str(e).split())[:300]}"
         return None
-    model = LiteRTModel(artifact)
-    for sample in samples:
-        feed = model.feed(sample)
-        try:
-            model.run(feed)
-        except Exception as e:
-            shapes = ", ".join(f"{k} {list(np.shape(v))}" for k, v in sample.items())
-            return f"{type(e).__name__} at {shapes} on XNNPACK (LiteRT's default delegate): {' '.join(str(e).split())[:300]}"
-    return None
 
 
-def runs(source, sample, values):
-    """Whether the source runs on `sample`."""
+def source_outputs(source, sample, values):
+    """The source's outputs on `sample`, or None where it does not run on it."""
     from run_models import with_values
     try:
-        source.run(source.feed(with_values(source, sample, values)))
-        return True
+        return source.run(source.feed(with_values(source, sample, values)))
     except Exception:
-        return False
+        return None
 
 
 def fixed_by_file(converted, shapes):
@@ -288,18 +311,18 @@ def fixed_by_file(converted, shapes):
 
 
 def free_axes(specs, fixed, values):
-    """{input: [axis]} of the dimensions neither the source nor the manifest fixes (a name, None, or ≤ 0)."""
+    """{input: [axis]} of the dimensions neither the source nor the manifest fixes."""
     out = {}
     for name, dims, _ in specs:
-        if name in values or name in fixed:
+        if name in values:
             continue
-        axes = [k for k, d in enumerate(dims) if not (isinstance(d, int) and d > 0)]
+        axes = [k for k, v in enumerate(shape_of(fixed, name, dims, lambda k, d: known(d))) if v is None]
         if axes:
             out[name] = axes
     return out
 
 
-def resized(source, converted, artifact, specs, fixed, values, samples, mode):
+def resized(source, converted, xnnpack, specs, fixed, values, samples, mode):
     """The file run at other sizes than its samples', where the source leaves dimensions free: the batch at 2 and a
     free dimension the samples hold at 1 at the first of RESIZED the source runs at. A converter that samples free
     dimensions at 1 (onnx2tf) can write a file right there and wrong, or failing, at any other size (measured:
@@ -310,6 +333,10 @@ def resized(source, converted, artifact, specs, fixed, values, samples, mode):
     if not free or not samples:
         return None
     first = samples[0]
+    # A dimension named as some input's first is the batch wherever it is (a recurrence's state [1, batch, hidden]
+    # given as an input): 2 there too, or the source refuses the sample.
+    dims_of = {name: dims for name, dims, _ in specs}
+    batch = {dims[0] for _, dims, _ in specs if dims and isinstance(dims[0], str) and dims[0]}
     tried = []
     for size in RESIZED:
         shapes = {}
@@ -319,7 +346,8 @@ def resized(source, converted, artifact, specs, fixed, values, samples, mode):
             shape = list(np.shape(first[name]))
             for k in axes:
                 if k < len(shape):
-                    shape[k] = 2 if k == 0 else size if shape[k] == 1 else shape[k]
+                    named = dims_of[name][k] if k < len(dims_of[name]) else None
+                    shape[k] = 2 if k == 0 or named in batch else size if shape[k] == 1 else shape[k]
             shapes[name] = shape
         if all(shapes[n] == list(np.shape(first[n])) for n in shapes):
             return None  # the samples already hold every free dimension at another size than 1
@@ -336,22 +364,23 @@ def resized(source, converted, artifact, specs, fixed, values, samples, mode):
                 sample[name] = rng.integers(0, 2, size=dims).astype(bool)
             else:
                 sample[name] = rng.integers(0, 2, size=dims).astype(a.dtype)
-        if not runs(source, sample, values):
+        reference = source_outputs(source, sample, values)
+        if reference is None:
             tried.append(json.dumps(shapes))
             continue
         held = fixed_by_file(converted, shapes)
         if held:
             return {"shapes": shapes, "skipped": f"the file fixes {held}: it is not meant to run at other sizes"}
         try:
-            errors = paired(source, converted, [sample], values)
-            xnnpack = default_delegate_failure(artifact, [sample])
+            errors = paired(source, converted, [sample], values, [reference])
+            delegate = xnnpack.failure([sample])
         except RunFailure as e:
             return {"shapes": shapes, "outputs": [], "failed": [{"name": "(run)", "fails_when_run": e.message}]}
         except Exception as e:  # a file whose inputs are fixed: it is not meant to run at other sizes
             return {"shapes": shapes, "skipped": f"the file does not take these sizes ({type(e).__name__}: {' '.join(str(e).split())[:200]})"}
         outputs, failed = judge(errors, mode)
-        if xnnpack:
-            failed.append({"name": "(run)", "fails_when_run": xnnpack})
+        if delegate:
+            failed.append({"name": "(run)", "fails_when_run": delegate})
         return {"shapes": shapes, "outputs": outputs, "failed": failed}
     said = "; ".join(", ".join(f"{n} {d}" for n, d in json.loads(t).items()) for t in tried)
     return {"skipped": f"the source runs at none of {said}"}
@@ -400,19 +429,18 @@ def measure(reference, artifact, mode, fixed, values, calibration=None, names=No
         samples, why = read_samples(folder, names)
         if not samples and label == "test" and why and why.endswith("no .npy or .npz sample"):
             # Images, WAV or .bin: decoded as `slipway test` decodes them, at the manifest's (else the model's) sizes.
-            shapes = {n: fixed.get(n) or [d if isinstance(d, int) and d > 0 else str(d) for d in dims]
-                      for n, dims, _ in specs if n not in values}
+            shapes = {n: shape_of(fixed, n, dims, lambda k, d: known(d) or str(d)) for n, dims, _ in specs if n not in values}
             samples, why = decoded_samples(folder, shapes)
         kind = label if samples else kind
         if why and label == "test" and not samples:
             note = f"test.samples not used: {why}"
     if not samples:
         samples = random_samples(specs, fixed, values)
-        if free and not runs(source, samples[0], values):
+        if free and source_outputs(source, samples[0], values) is None:
             # A model that cannot run with its free sizes at 1 (a spectrogram's window longer than its audio): the
             # first of RESIZED it runs at.
             samples = next((s for s in (random_samples(specs, fixed, values, size=n) for n in RESIZED)
-                            if runs(source, s[0], values)), samples)
+                            if source_outputs(source, s[0], values) is not None), samples)
     try:
         errors = paired(source, converted, samples, values)
     except RunFailure as e:
@@ -422,18 +450,19 @@ def measure(reference, artifact, mode, fixed, values, calibration=None, names=No
     except Exception as e:
         return {"checked": False, "reason": f"cannot run the models on a sample ({type(e).__name__}: {str(e).strip()[:200]})"}
     outputs, failed = judge(errors, mode)
+    xnnpack = DefaultDelegate(artifact)
     try:
-        xnnpack = default_delegate_failure(artifact, samples[:1])
+        delegate = xnnpack.failure(samples[:1])
     except Exception:  # a sample the default delegate's interpreter does not take: the builtins' run stands
-        xnnpack = None
-    if xnnpack:
-        failed.append({"name": "(run)", "fails_when_run": xnnpack})
+        delegate = None
+    if delegate:
+        failed.append({"name": "(run)", "fails_when_run": delegate})
     result = {"checked": True, "samples": len(samples), "inputs": kind, "outputs": outputs}
     if free:
         result["free"] = free
     if note:
         result["note"] = note
-    other = resized(source, converted, artifact, specs, fixed, values, samples, mode)
+    other = resized(source, converted, xnnpack, specs, fixed, values, samples, mode)
     if other:
         result["resized"] = other
         failed = failed + [dict(f, at=other["shapes"]) for f in other.get("failed", [])]

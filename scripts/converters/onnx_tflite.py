@@ -12,7 +12,8 @@ used: it wants the samples in the TensorFlow layout before the conversion has sa
 calibrates with images it downloads when it gets none.
 
   --source: a copy of the ONNX model (onnx2tf writes its simplified graph back over its input);
-  --input NAME=d0,d1: the manifest's fixed input shapes (onnx2tf's overwrite_input_shape);
+  --input NAME=d0,d1: the manifest's fixed input shapes (onnx2tf's overwrite_input_shape), a "?" for a dimension it
+    leaves free (`[batch, 3, 48, 192]`: the numbers written into the copy, the rest left to onnx2tf);
   --value NAME=N: the manifest's scalar inputs (`sr: 16000`): the input becomes an initializer of that value, so
     onnxsim folds what depends on it (silero-vad's If on `sr`) before onnx2tf converts, and the artifact has no
     such input;
@@ -55,7 +56,8 @@ def prepare_copy(path, fixed, values):
         dimension 1), which the graph then folds;
       * the manifest's fixed input shapes written in: onnx2tf's overwrite_input_shape replaces symbolic dimensions
         but not a dim_value of -1, which exporters such as Paddle's write for a dynamic one (TensorFlow then refuses
-        "Dimension -1 must be >= 0"); a -1 in an output's or intermediate's declared shape is cleared (unknown);
+        "Dimension -1 must be >= 0"); an input's -1 the manifest does not fix becomes a named dimension (free, as
+        the model means it), and a -1 in an output's or intermediate's declared shape is cleared (unknown);
       * node names TensorFlow takes as scope names made valid: onnx2tf names the TensorFlow operations after the ONNX
         nodes, and a character such as Paddle's "@" (Softmax@0) fails tf.nn.softmax ("is not a valid scope name");
       * a recurrence without a bias (nn.LSTM(bias=False)'s export: B an empty name, or no B) given a zero one: onnx2tf
@@ -77,13 +79,16 @@ def prepare_copy(path, fixed, values):
         model.graph.input.remove(i)
         changed = True
     for i in model.graph.input:
-        dims = fixed.get(i.name)
         shape = i.type.tensor_type.shape
+        dims = fixed.get(i.name)
         if dims is None or len(shape.dim) != len(dims):
-            continue
-        for d, v in zip(shape.dim, dims):
-            if not d.HasField("dim_value") or d.dim_value != v:
+            dims = [None] * len(shape.dim)
+        for k, (d, v) in enumerate(zip(shape.dim, dims)):
+            if v is not None and (not d.HasField("dim_value") or d.dim_value != v):
                 d.dim_value = v
+                changed = True
+            elif v is None and d.HasField("dim_value") and d.dim_value < 0:
+                d.dim_param = f"{i.name}_{k}"  # a oneof: the -1 goes
                 changed = True
     for i in list(model.graph.output) + list(model.graph.value_info):
         for d in i.type.tensor_type.shape.dim:
@@ -173,7 +178,8 @@ def inline_static_ifs(path, fixed):
     session = ort.InferenceSession(probe.SerializeToString(), options, providers=["CPUExecutionProvider"])
     feeds = {}
     for i in session.get_inputs():
-        shape = fixed.get(i.name) or [d if isinstance(d, int) else 1 for d in i.shape]
+        given = fixed.get(i.name) or [None] * len(i.shape)
+        shape = [g if g is not None else d if isinstance(d, int) and d > 0 else 1 for g, d in zip(given, i.shape)]
         feeds[i.name] = np.zeros(shape, dtype=helper.tensor_dtype_to_np_dtype(
             next(x for x in g.input if x.name == i.name).type.tensor_type.elem_type))
     conds = session.run(None, feeds)
@@ -413,7 +419,7 @@ def main():
     import onnx2tf
     work = os.path.dirname(a.output)
     folder = os.path.join(work, "saved_model")
-    fixed = {n: [int(x) for x in d.split(",") if x] for n, _, d in (s.partition("=") for s in a.input)}
+    fixed = {n: [None if x == "?" else int(x) for x in d.split(",") if x] for n, _, d in (s.partition("=") for s in a.input)}
     values = {n: int(v) for n, _, v in (s.partition("=") for s in a.value)}
     # The source as it came, for the check of what was written: onnx2tf writes its simplified graph over a.source,
     # and the copy's own rewrites below are checked with the conversion (beside it: external data files resolve).
@@ -441,7 +447,7 @@ def main():
         # a WHILE that carries values through unchanged, and TensorFlow's calibrator dereferences such a loop
         # output's null buffer and crashes (MinMax::Update, signal 11; silero-vad, akiki-vad).
         onnx2tf.convert(input_onnx_file_path=a.source, output_folder_path=folder, non_verbose=True,
-                        overwrite_input_shape=[f"{n}:{','.join(map(str, d))}" for n, d in fixed.items()] or None,
+                        overwrite_input_shape=[f"{n}:{','.join(map(str, d))}" for n, d in fixed.items() if None not in d] or None,
                         keep_shape_absolutely_input_names=sorted(set(state_inputs(a.source)) | set(unspatial_inputs(a.source))) or None,
                         enable_rnn_unroll=full_integer)
     except SystemExit as e:  # onnx2tf exits on what it cannot convert, having logged why
