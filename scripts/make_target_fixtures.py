@@ -82,6 +82,8 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
                      fails when run at other sizes
 - convtranspose_twice.onnx a ConvTranspose (batch and sizes free) added to itself, then a [1, 4, 1, 1] constant
 - expand_shape.onnx  constants expanded to the Shape of an input whose batch alone is free: [1, 4, 1, 1] (fails) and [1]
+- expand_concat.onnx constants expanded to a shape concatenated from x [n, 4, 16]'s batch and [4, 16]: [1, 1, 16] (fails)
+                     and [1] (converts)
 - reshape_free.onnx  Reshapes of an input whose sizes are free: by [0, -1] (its file fails at other sizes) and [-1, 4]
 - free_sizes_conv.onnx a Conv on an input whose height and width are free (SW4023's example)
 - reshape_runtime.onnx tokens of x [n, 4, h, w] (Reshape 'tokens' by Concat(the batch from its Shape, -1, 4): runs)
@@ -1054,7 +1056,17 @@ def expand_shape_fixtures():
     m = model(nodes, [f32("x", ["n", 4, 8, 8])], [f32("y", ["n", 4, 8, 8])], [wt("b", 1, 4, 1, 1), wt("k", 1)])
     save(m, "expand_shape.onnx")
     verify_with_onnxruntime([os.path.join(OUT, "expand_shape.onnx")])
+    # expand_concat.onnx: the shape concatenated from the batch and constants, as a hand-written recurrence's zero
+    # states [1, batch, hidden] are (free_batch_measured.json's Expand_const_Concat_Add and Expand_const_state_LSTM).
     i64 = lambda name, v: numpy_helper.from_array(np.array(v, np.int64), name)
+    nodes = [N("Shape", ["x"], ["s"], name="shape"), N("Slice", ["s", "z0", "o1"], ["n"], name="batch"),
+             N("Concat", ["n", "d"], ["t"], axis=0, name="shape.concat"), N("Expand", ["b", "t"], ["e"], name="expand.rows"),
+             N("Add", ["x", "e"], ["a"], name="add.rows"), N("Expand", ["k", "t"], ["f"], name="expand.scalar"),
+             N("Add", ["a", "f"], ["y"], name="add.scalar")]
+    m = model(nodes, [f32("x", ["n", 4, 16])], [f32("y", ["n", 4, 16])],
+              [wt("b", 1, 1, 16), wt("k", 1), i64("z0", [0]), i64("o1", [1]), i64("d", [4, 16])])
+    save(m, "expand_concat.onnx")
+    verify_with_onnxruntime([os.path.join(OUT, "expand_concat.onnx")])
     nodes = [N("Reshape", ["x", "keep"], ["a"], name="flatten.zero"), N("Reshape", ["x", "rows"], ["b"], name="rows")]
     m = model(nodes, [f32("x", [1, 4, "h", "w"])], [f32("a", [1, "hw4"]), f32("b", ["hw", 4])], [i64("keep", [0, -1]), i64("rows", [-1, 4])])
     save(m, "reshape_free.onnx")

@@ -117,32 +117,43 @@ extension Coverage {
         return nil
     }
 
-    /// The Expands onnx2tf cannot convert because they expand a constant of rank 3 or more to the Shape of a value
-    /// that free input dimensions reach, by node index, with why. onnxsim cannot fold such a Shape; onnx2tf's
-    /// Shape.py then gives the channel-last tensor's shape, and Expand.py, taking it for the ONNX one, permutes it to
-    /// channel-last once more: the expanded tensor's dimensions are the wrong ones. With the batch alone free its
-    /// multiplication, or what reads it, raises ("operands don't have broadcast-compatible shapes"); with a size free
-    /// the file is written, and fails when run at sizes other than the 1 onnx2tf sampled. Measured with onnx2tf 1.29.24
-    /// through the driver, each file run by `slipway test` (free_batch_measured.json, Shape_Expand*): constants
-    /// [1, C, 1, 1], [C, 1, 1], [1, 1, 1, 1] and [1, C, H, W] expanded to the Shape of the input or of a Conv's
-    /// output, read by an Add, a Mul or nothing, fail both ways (a batch of 1 with free sizes too); a [1] constant
-    /// converts and runs.
+    /// The Expands onnx2tf cannot convert because they expand a constant of rank 3 or more to a shape computed at
+    /// run time from free input dimensions, by node index, with why. onnxsim cannot fold such a shape, and Expand.py
+    /// permutes a run-time shape to channel-last whenever its data's rank is above 2, as it would a shape of data it
+    /// holds channel-last — a constant it does not: the expanded tensor's dimensions are the wrong ones, and its
+    /// multiplication, or what reads it, raises ("operands don't have broadcast-compatible shapes"), or the file
+    /// fails when run at other sizes than the 1 onnx2tf sampled. The Shape of a value is such a shape (Shape.py gives
+    /// the channel-last tensor's, which Expand.py permutes once more); so is a Concat of a batch sliced from one and
+    /// constants (a hand-written recurrence's zero states [1, batch, hidden]). Measured with onnx2tf 1.29.24 through
+    /// the driver, each file run by `slipway test` (free_batch_measured.json): constants [1, C, 1, 1], [C, 1, 1],
+    /// [1, 1, 1, 1] and [1, C, H, W] expanded to the Shape of the input or of a Conv's output, read by an Add, a Mul or
+    /// nothing, fail both ways (a batch of 1 with free sizes too; Shape_Expand*); [1, 1, C] expanded to Concat(the
+    /// batch, [4, C]) and added raises, and as an LSTM's initial states the file fails when run at batch 2
+    /// (Expand_const_*; lstm_classifier.onnx with its batch free: "Given shapes, [1,64,2] and [1,1,64], are not
+    /// broadcastable"); a [1] constant converts and runs.
     static func expandsToFreeShapes(
         _ nodes: [Node], _ links: NodeLinks, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
     ) -> [Int: (rule: String, reason: String)] {
         guard let analysis, !analysis.freeInputAxes.isEmpty else { return [:] }
         var refused: [Int: (rule: String, reason: String)] = [:]
         for (i, node) in nodes.enumerated() where node.opType == "Expand" && isDefaultDomain(node) && node.inputs.count == 2 {
-            guard let data = tensors[node.inputs[0]], data.shape.count > 2, let p = links.producer[node.inputs[1]],
-                  nodes[p].opType == "Shape", isDefaultDomain(nodes[p]), nodes[p].attributes["start"] == nil,
-                  nodes[p].attributes["end"] == nil, let v = nodes[p].inputs.first, !v.isEmpty,
-                  let rank = analysis.shapes[v]?.count, rank >= 3, let free = analysis.freeAxes(of: v, model: model), !free.isEmpty
+            guard let data = tensors[node.inputs[0]], data.shape.count > 2, tensors[node.inputs[1]] == nil,
+                  let p = links.producer[node.inputs[1]], let out = node.outputs.first, !out.isEmpty
             else { continue }
-            let input = model.inputs.first { analysis.freeInputAxes[$0.name] != nil }?.name ?? v
-            let outcome = free == [0]
-                ? "whose batch alone is free, and onnx2tf's Expand.py permutes that shape, already channel-last, once more, so the expanded dimensions disagree and the conversion raises (\"operands don't have broadcast-compatible shapes\")"
-                : "whose sizes are free, and onnx2tf's Expand.py permutes that shape, already channel-last, once more: the file it writes fails when run at other sizes than the 1 it sampled"
-            refused[i] = ("litert.onnx-expand-shape", "it expands the constant '\(node.inputs[0])' to the Shape of '\(v)', \(outcome); give '\(input)' its whole shape, batch included, under model.inputs")
+            let input = model.inputs.first { analysis.freeInputAxes[$0.name] != nil }?.name ?? node.inputs[0]
+            let fix = "give '\(input)' its whole shape, batch included, under model.inputs"
+            if nodes[p].opType == "Shape", isDefaultDomain(nodes[p]), nodes[p].attributes["start"] == nil,
+               nodes[p].attributes["end"] == nil, let v = nodes[p].inputs.first, !v.isEmpty {
+                guard let rank = analysis.shapes[v]?.count, rank >= 3, let free = analysis.freeAxes(of: v, model: model), !free.isEmpty
+                else { continue }
+                let outcome = free == [0]
+                    ? "whose batch alone is free, and onnx2tf's Expand.py permutes that shape, already channel-last, once more, so the expanded dimensions disagree and the conversion raises (\"operands don't have broadcast-compatible shapes\")"
+                    : "whose sizes are free, and onnx2tf's Expand.py permutes that shape, already channel-last, once more: the file it writes fails when run at other sizes than the 1 it sampled"
+                refused[i] = ("litert.onnx-expand-shape", "it expands the constant '\(node.inputs[0])' to the Shape of '\(v)', \(outcome); \(fix)")
+            } else {
+                guard let free = analysis.freeAxes(of: out, model: model), !free.isEmpty else { continue }
+                refused[i] = ("litert.onnx-expand-shape", "it expands the constant '\(node.inputs[0])' to a shape computed at run time from free input dimensions, and onnx2tf's Expand.py permutes that shape to channel-last as if the constant were laid out so: the expanded dimensions are the wrong ones, and the conversion raises (\"operands don't have broadcast-compatible shapes\") or the file fails when run at other sizes than the 1 it sampled; \(fix)")
+            }
         }
         return refused
     }

@@ -409,6 +409,16 @@ let fixtures = "Tests/Fixtures/targets/"
                              model: fixtures + "expand_shape.onnx", []) == [])
     }
 
+    @Test func onnx2tfConvertsNoConstantExpandedToAShapeConcatenatedFromTheFreeBatch() {
+        // Measured (onnx2tf 1.29.24, free_batch_measured.json: Expand_const_*; lstm_classifier.onnx with its batch
+        // free): Expand.py permutes any run-time shape of rank-3 data; a [1] constant has no dimensions to permute.
+        #expect(targetIssues("targets: {a: {runtime: ⟦litert⟧}}\n", model: fixtures + "expand_concat.onnx", [
+            Expected(.operatorUnsupported, "1 operator cannot run: Expand 'expand.rows' (onnx2tf cannot convert it: it expands the constant 'b' to a shape computed at run time from free input dimensions, and onnx2tf's Expand.py permutes that shape to channel-last as if the constant were laid out so: the expanded dimensions are the wrong ones, and the conversion raises (\"operands don't have broadcast-compatible shapes\") or the file fails when run at other sizes than the 1 it sampled; give 'x' its whole shape, batch included, under model.inputs)")
+        ]) == [])
+        #expect(targetIssues("model: {inputs: {x: [2, 4, 16]}}\ntargets: {a: {runtime: litert}}\n",
+                             model: fixtures + "expand_concat.onnx", []) == [])
+    }
+
     @Test func aTransposedConvolutionsFusedBiasFixesItsFileAtTheSampledSizes() {
         // Measured (onnx2tf 1.29.24, each file run at other sizes, free_batch_measured.json: ConvTranspose_Add batch1,
         // _Add_C11, _one_channel_Add): the fused TRANSPOSE_CONV keeps the output shape of sizes 1.

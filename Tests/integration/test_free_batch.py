@@ -65,7 +65,7 @@ def test_what_check_does_not_foresee_convert_refuses_after_running_the_file_at_o
     nothing: the Slice's file is right at the sizes onnx2tf sampled (1) and one row short when run once more at other
     sizes (the batch at 2, the sizes at 64); the affine's fails when run there (and writes an output of another shape
     than the model's already at 1, which the check had taken for an output it could not pair). With check's own
-    errors on the rest, not one of the 24 files measured to fail when run is kept."""
+    errors on the rest, not one of the 25 files measured to fail when run is kept."""
     if not os.path.exists(CONVERT_PYTHON):
         pytest.skip("the converters' venv is not installed (make venv-convert)")
     measure.write_model(name, variant, str(tmp_path / "m.onnx"))

@@ -172,6 +172,25 @@ def forms():
         token_inits + [weights("w", C, C, 1, 1)], both + ("batch1",))
     f["Reshape_Equal_onehot"] = ([N("Reshape", ["x", "rs"], ["r"]), N("Equal", ["r", "k"], ["q"]), N("Cast", ["q"], ["y"], to=1)],
                                  [const("rs", [-1, C * flat, 1], np.int64), const("k", np.arange(9.0).reshape(1, 1, 9))], ("sized",))
+    # A constant of rank 3 expanded to a shape computed at run time from the free batch (no Shape of a value: a
+    # Concat of the batch sliced from one and constants): a recurrence's zero initial states [1, batch, hidden] as a
+    # hand-written export writes them (Tests/Fixtures/estimate/lstm_classifier.onnx; torch.onnx.export writes a
+    # ConstantOfShape), and the same constant added to the 3-D value whose batch it takes.
+    hidden = 8
+    rows = [N("Reshape", ["x", "rs"], ["r"])]
+    state = [N("Shape", ["x"], ["s"]), N("Slice", ["s", "z0", "o1"], ["n"]), N("Concat", ["o1", "n", "hd"], ["t"], axis=0),
+             N("Expand", ["zeros", "t"], ["h0"]), N("Expand", ["zeros", "t"], ["c0"])]
+    f["Expand_const_state_LSTM"] = (
+        rows + [N("Transpose", ["r"], ["steps"], perm=[1, 0, 2])] + state
+        + [N("LSTM", ["steps", "W", "R", "B", "", "h0", "c0"], ["seq", "y"], hidden_size=hidden)],
+        [const("rs", [-1, C, flat], np.int64), const("z0", [0], np.int64), const("o1", [1], np.int64),
+         const("hd", [hidden], np.int64), const("zeros", np.zeros((1, 1, hidden))), weights("W", 1, 4 * hidden, flat),
+         weights("R", 1, 4 * hidden, hidden), weights("B", 1, 8 * hidden)], ("sized",))
+    f["Expand_const_Concat_Add"] = (
+        rows + [N("Shape", ["x"], ["s"]), N("Slice", ["s", "z0", "o1"], ["n"]), N("Concat", ["n", "d"], ["t"], axis=0),
+                N("Expand", ["b", "t"], ["e"]), N("Add", ["r", "e"], ["y"])],
+        [const("rs", [-1, C, flat], np.int64), const("z0", [0], np.int64), const("o1", [1], np.int64),
+         const("d", [C, flat], np.int64), weights("b", 1, 1, flat)], ("sized",))
     return f
 
 
