@@ -84,6 +84,8 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - expand_shape.onnx  constants expanded to the Shape of an input whose batch alone is free: [1, 4, 1, 1] (fails) and [1]
 - expand_concat.onnx constants expanded to a shape concatenated from x [n, 4, 16]'s batch and [4, 16]: [1, 1, 16] (fails)
                      and [1] (converts)
+- slice_open_end.onnx Slices to INT64_MAX (torch's x[:, :, 1:]) of x [n, 4, h, w]: over the free height (its file is one
+                     row short), over the fixed channels (right), and of every element of the width (dropped)
 - reshape_free.onnx  Reshapes of an input whose sizes are free: by [0, -1] (its file fails at other sizes) and [-1, 4]
 - free_sizes_conv.onnx a Conv on an input whose height and width are free (SW4023's example)
 - reshape_runtime.onnx tokens of x [n, 4, h, w] (Reshape 'tokens' by Concat(the batch from its Shape, -1, 4): runs)
@@ -1067,6 +1069,16 @@ def expand_shape_fixtures():
               [wt("b", 1, 1, 16), wt("k", 1), i64("z0", [0]), i64("o1", [1]), i64("d", [4, 16])])
     save(m, "expand_concat.onnx")
     verify_with_onnxruntime([os.path.join(OUT, "expand_concat.onnx")])
+    # slice_open_end.onnx: ends INT64_MAX as torch.onnx writes x[:, :, 1:] (free_batch_measured.json's Slice).
+    big = 2**63 - 1
+    nodes = [N("Slice", ["x", "one", "end", "two"], ["rows"], name="rows"),
+             N("Slice", ["x", "one", "end", "one"], ["channels"], name="channels"),
+             N("Slice", ["x", "zero", "end", "three"], ["whole"], name="whole")]
+    m = model(nodes, [f32("x", ["n", 4, "h", "w"])],
+              [f32("rows", ["n", 4, "h1", "w"]), f32("channels", ["n", 3, "h", "w"]), f32("whole", ["n", 4, "h", "w"])],
+              [i64("one", [1]), i64("two", [2]), i64("three", [3]), i64("zero", [0]), i64("end", [big])])
+    save(m, "slice_open_end.onnx")
+    verify_with_onnxruntime([os.path.join(OUT, "slice_open_end.onnx")])
     nodes = [N("Reshape", ["x", "keep"], ["a"], name="flatten.zero"), N("Reshape", ["x", "rows"], ["b"], name="rows")]
     m = model(nodes, [f32("x", [1, 4, "h", "w"])], [f32("a", [1, "hw4"]), f32("b", ["hw", 4])], [i64("keep", [0, -1]), i64("rows", [-1, 4])])
     save(m, "reshape_free.onnx")

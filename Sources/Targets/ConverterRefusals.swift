@@ -252,6 +252,49 @@ extension Coverage {
         return refused
     }
 
+    /// The Slices whose file onnx2tf writes one element short, by node index, with why: an end past int32 (torch's
+    /// INT64_MAX for `x[:, :, 1:]`) on an axis free input dimensions reach. onnx2tf's Slice.py replaces such an end by
+    /// the axis's size where TensorFlow knows it (`replace_max_values_negative_values`), and leaves it where the axis
+    /// is free; TensorFlow Lite's STRIDED_SLICE then holds its ends as int32, where INT64_MAX is -1, so the slice
+    /// stops before the last element at every size. Measured with onnx2tf 1.29.24 through the driver
+    /// (free_batch_measured.json `Slice`: the end of axis 2 stored as -1, y [2, 4, 62, 64] for [2, 4, 63, 64]); with
+    /// the axis fixed the end is its size and the file is right. A Slice the driver drops (every element kept) is not
+    /// one.
+    static func openEndSlices(
+        _ nodes: [Node], model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
+    ) -> [Int: (rule: String, reason: String)] {
+        guard let analysis, !analysis.freeInputAxes.isEmpty else { return [:] }
+        var refused: [Int: (rule: String, reason: String)] = [:]
+        for (i, node) in nodes.enumerated() where node.opType == "Slice" && isDefaultDomain(node) {
+            guard let x = node.inputs.first, !x.isEmpty, let rank = analysis.shapes[x]?.count,
+                  !Coverage.slicesNothing(node, model: model, tensors: tensors, analysis: analysis)
+            else { continue }
+            func ints(_ k: Int, _ attribute: String) -> [Int64]? {
+                if node.inputs.count > k, !node.inputs[k].isEmpty {
+                    guard let t = tensors[node.inputs[k]] else { return nil }
+                    return try? model.integerValues(of: t, limit: 64)
+                }
+                if case .ints(let v)? = node.attributes[attribute] { return v }
+                return nil
+            }
+            guard let ends = ints(2, "ends") else { continue }
+            let axes = ints(3, "axes") ?? (0..<Int64(ends.count)).map { $0 }
+            // A negative step reads INT64_MIN as its open end: not measured.
+            if node.inputs.count > 4, !node.inputs[4].isEmpty {
+                guard let steps = ints(4, ""), steps.allSatisfy({ $0 > 0 }) else { continue }
+            }
+            guard axes.count == ends.count, let free = analysis.freeAxes(of: x, model: model), !free.isEmpty else { continue }
+            let open = zip(axes, ends).compactMap { a, e -> Int? in
+                let axis = a < 0 ? Int(a) + rank : Int(a)
+                return e > Int64(Int32.max) && free.contains(axis) ? axis : nil
+            }
+            guard let axis = open.first else { continue }
+            let input = model.inputs.first { analysis.freeInputAxes[$0.name] != nil }?.name ?? x
+            refused[i] = ("litert.onnx-slice-open-end", "it slices '\(x)' to the end of its axis \(axis) with an end past int32, and free input dimensions reach that axis: onnx2tf leaves such an end as it is where the axis's size is free, and TensorFlow Lite's STRIDED_SLICE holds it as int32, where it is -1, so the file stops one element short at every size; give '\(input)' its whole shape under model.inputs")
+        }
+        return refused
+    }
+
     /// The value `value` is a Cast or Identity of, followed back to the constant, graph input or other node's output
     /// it comes from (at most 8 steps): where a shape or a constant a node reads is made.
     static func pastCasts(

@@ -140,6 +140,11 @@ enum EmbeddedCatalogue {
       "url": "https://github.com/google-ai-edge/LiteRT/blob/v2.2.0/tflite/kernels/transpose_conv.cc#L895",
       "revision": "LiteRT v2.2.0"
     },
+    "onnx2tf-slice": {
+      "title": "onnx2tf's Slice lowering (onnx2tf/ops/Slice.py: INT64_MAX ends replaced by the axis's size where TensorFlow knows it)",
+      "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Slice.py",
+      "revision": "onnx2tf 1.29.24"
+    },
     "onnx2tf-reshape": {
       "title": "onnx2tf's Reshape lowering (onnx2tf/ops/Reshape.py: a shape holding 0 replaced by the ONNX output shape)",
       "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Reshape.py",
@@ -3535,7 +3540,7 @@ enum EmbeddedCatalogue {
       "runtimes": [
         "litert"
       ],
-      "text": "onnx2tf builds its TensorFlow graph from dummy inferences that give every input dimension the model and model.inputs leave free the size 1, and Slipway's driver checks the written file against the source at those sizes and once more at others (the batch at 2, a size at 64): where a size other than the batch is free, the file is built for size 1 and proven at two sizes only. Measured with onnx2tf 1.29.24 through Slipway's driver, each file that converted run by `slipway test` in ai-edge-litert at other sizes: of 75 one-to-eleven-node forms, 25 files converted and failed when run (a Reshape by a shape holding 0, an Expand to a run-time shape, a ConvTranspose's fused bias, a Slice to INT64_MAX, a per-channel affine on an input kept channels-first, a Reshape of tokens to a run-time image shape); of the corpus models with a free width or length and a batch of 1, ppocrv4-rec fails to convert (a 1 × 1 convolution at p2o.Conv.35, after a Reshape litert.onnx-reshape-runtime-zero foresees), ppocr-cls's file computes NaN where the source does not, and oww-melspectrogram's file fails at 1280 samples — all three convert and run with their sizes under model.inputs. Checks foresee the kinds measured (litert.onnx-reshape-free, -reshape-runtime-zero, -expand-shape, -convtranspose-sizes, -tile-free); this warning says the rest is unproven.",
+      "text": "onnx2tf builds its TensorFlow graph from dummy inferences that give every input dimension the model and model.inputs leave free the size 1, and Slipway's driver checks the written file against the source at those sizes and once more at others (the batch at 2, a size at 64): where a size other than the batch is free, the file is built for size 1 and proven at two sizes only. Measured with onnx2tf 1.29.24 through Slipway's driver, each file that converted run by `slipway test` in ai-edge-litert at other sizes: of 75 one-to-eleven-node forms, 25 files converted and failed when run (a Reshape by a shape holding 0, an Expand to a run-time shape, a ConvTranspose's fused bias, a Slice to INT64_MAX, a per-channel affine on an input kept channels-first, a Reshape of tokens to a run-time image shape); of the corpus models with a free width or length and a batch of 1, ppocrv4-rec fails to convert (a 1 × 1 convolution at p2o.Conv.35, after a Reshape litert.onnx-reshape-runtime-zero foresees), ppocr-cls's file computes NaN where the source does not, and oww-melspectrogram's file fails at 1280 samples — all three convert and run with their sizes under model.inputs. Checks foresee the kinds measured (litert.onnx-reshape-free, -reshape-runtime-zero, -expand-shape, -convtranspose-sizes, -tile-free, -slice-open-end); this warning says the rest is unproven.",
       "source": {
         "id": "onnx2tf-dummy-inference",
         "section": "common_functions.py: dummy_onnx_inference's input sizes, each undefined dimension \"Fixed and assigned 1\""
@@ -3599,6 +3604,19 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "onnx2tf-reshape",
         "section": "Reshape.py: make_node's replacement of zeros in a constant shape (reshape_shape.count(0)), and final_shape, the shape tensor as given, when the output shape has symbols"
+      }
+    },
+    {
+      "id": "litert.onnx-slice-open-end",
+      "code": "SW4004",
+      "runtimes": [
+        "litert",
+        "tflite-micro"
+      ],
+      "text": "onnx2tf writes a Slice whose end is past int32 (an exporter's INT64_MAX for an open end: torch's x[:, :, 1:]) on an axis free input dimensions reach into a file that stops one element short there at every size: Slice.py replaces such an end by the axis's size only where TensorFlow knows that size (replace_max_values_negative_values), and TensorFlow Lite's STRIDED_SLICE holds its ends as int32, where INT64_MAX is -1. Measured with onnx2tf 1.29.24 through Slipway's driver: x[:, :, 1:] over a free height is written with the end -1 and gives [2, 4, 62, 64] for [2, 4, 63, 64] (the file run by `slipway test` at other sizes, and by convert's own check); with that axis fixed, the batch alone free, the end is the axis's size and the file is right. A Slice that keeps every element (starts 0, open ends) is dropped by Slipway's driver before onnx2tf runs, and is not one.",
+      "source": {
+        "id": "onnx2tf-slice",
+        "section": "Slice.py: make_node's begin and end lists through replace_max_values_negative_values (common_functions.py), which skips an axis whose size is None"
       }
     },
     {

@@ -419,6 +419,18 @@ let fixtures = "Tests/Fixtures/targets/"
                              model: fixtures + "expand_concat.onnx", []) == [])
     }
 
+    @Test func aSliceToInt64MaxOverAFreeAxisIsWrittenOneElementShort() {
+        // Measured (onnx2tf 1.29.24, free_batch_measured.json: Slice free; the file's STRIDED_SLICE end is -1): over
+        // the fixed channels the end is replaced by the size, and a Slice of every element is dropped by the driver.
+        #expect(targetIssues("targets: {a: {runtime: ⟦⟦litert⟧⟧}}\n", model: fixtures + "slice_open_end.onnx", [
+            Expected(.operatorUnsupported, "1 operator cannot run: Slice 'rows' (onnx2tf cannot convert it: it slices 'x' to the end of its axis 2 with an end past int32, and free input dimensions reach that axis: onnx2tf leaves such an end as it is where the axis's size is free, and TensorFlow Lite's STRIDED_SLICE holds it as int32, where it is -1, so the file stops one element short at every size; give 'x' its whole shape under model.inputs)"),
+            Expected(.convertedAtSampledSizes, "x[2] 'h', x[3] 'w' are free, and onnx2tf builds and checks its file with them at 1"),
+        ]) == [])
+        #expect(targetIssues("model: {inputs: {x: [batch, 4, 8, w]}}\ntargets: {a: {runtime: ⟦litert⟧}}\n", model: fixtures + "slice_open_end.onnx", [
+            Expected(.convertedAtSampledSizes, "x[3] 'w' is free, and onnx2tf builds and checks its file with it at 1"),
+        ]) == [])
+    }
+
     @Test func aTransposedConvolutionsFusedBiasFixesItsFileAtTheSampledSizes() {
         // Measured (onnx2tf 1.29.24, each file run at other sizes, free_batch_measured.json: ConvTranspose_Add batch1,
         // _Add_C11, _one_channel_Add): the fused TRANSPOSE_CONV keeps the output shape of sizes 1.
