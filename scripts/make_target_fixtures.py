@@ -84,8 +84,11 @@ Run with .venv's python (`make target-fixtures`); seeded, so the files come out 
 - expand_shape.onnx  constants expanded to the Shape of an input whose batch alone is free: [1, 4, 1, 1] (fails) and [1]
 - expand_concat.onnx constants expanded to a shape concatenated from x [n, 4, 16]'s batch and [4, 16]: [1, 1, 16] (fails)
                      and [1] (converts)
+- kept_affine.onnx   x [n, 4, h, w], read by no spatial operator (the driver keeps its shape): x · [1, 4, 1, 1] + [1, 4, 1, 1]
+                     (onnx2tf lays both channels-last: fails when run with the sizes free), + [1, 1, 1, 1] (converts)
 - slice_open_end.onnx Slices to INT64_MAX (torch's x[:, :, 1:]) of x [n, 4, h, w]: over the free height (its file is one
-                     row short), over the fixed channels (right), and of every element of the width (dropped)
+                     row short), over the fixed channels (right), of every element of the width (dropped), and the
+                     height reversed (steps -1, ends INT64_MIN: exact)
 - reshape_free.onnx  Reshapes of an input whose sizes are free: by [0, -1] (its file fails at other sizes) and [-1, 4]
 - free_sizes_conv.onnx a Conv on an input whose height and width are free (SW4023's example)
 - reshape_runtime.onnx tokens of x [n, 4, h, w] (Reshape 'tokens' by Concat(the batch from its Shape, -1, 4): runs)
@@ -502,6 +505,7 @@ def main():
     runtime_expand_fixtures()
     runtime_reshape_fixtures()
     expand_shape_fixtures()
+    kept_layout_fixtures()
     transformer_form_fixtures()
     mul_fold_fixtures()
     recurrent_form_fixtures()
@@ -1044,6 +1048,23 @@ def transposed_convolution_fixtures():
                                                              "convtranspose_free_sizes.onnx")])
 
 
+def kept_layout_fixtures():
+    """kept_affine.onnx: x [n, 4, h, w] that no spatial operator reads (onnx_tflite.py keeps its shape); Mul 'scale'
+    and Add 'shift' of [1, 4, 1, 1] constants, which onnx2tf lays channels-last (free_batch_measured.json's
+    Mul_Add_affine, Add_affine: fail when run with the sizes free), then Add 'bias' of a [1, 1, 1, 1] one, which no
+    layout changes."""
+    N = helper.make_node
+    rng = np.random.default_rng(97)
+    wt = lambda n, *shape: numpy_helper.from_array((rng.standard_normal(shape) * 0.1).astype(np.float32), n)
+    f32 = lambda n, dims: helper.make_tensor_value_info(n, TensorProto.FLOAT, dims)
+    nodes = [N("Mul", ["x", "a"], ["m"], name="scale"), N("Add", ["m", "b"], ["s"], name="shift"),
+             N("Add", ["s", "c"], ["y"], name="bias")]
+    m = model(nodes, [f32("x", ["n", 4, "h", "w"])], [f32("y", ["n", 4, "h", "w"])],
+              [wt("a", 1, 4, 1, 1), wt("b", 1, 4, 1, 1), wt("c", 1, 1, 1, 1)])
+    save(m, "kept_affine.onnx")
+    verify_with_onnxruntime([os.path.join(OUT, "kept_affine.onnx")])
+
+
 def expand_shape_fixtures():
     """expand_shape.onnx: x [n, 4, 8, 8]; Expand 'expand.channel' of a [1, 4, 1, 1] constant to Shape(x), added to x
     (onnx2tf 1.29.24 fails: free_batch_measured.json's Shape_Expand_Add), and Expand 'expand.scalar' of a [1] constant
@@ -1073,10 +1094,13 @@ def expand_shape_fixtures():
     big = 2**63 - 1
     nodes = [N("Slice", ["x", "one", "end", "two"], ["rows"], name="rows"),
              N("Slice", ["x", "one", "end", "one"], ["channels"], name="channels"),
-             N("Slice", ["x", "zero", "end", "three"], ["whole"], name="whole")]
+             N("Slice", ["x", "zero", "end", "three"], ["whole"], name="whole"),
+             N("Slice", ["x", "last", "first", "two", "back"], ["flipped"], name="flip")]
     m = model(nodes, [f32("x", ["n", 4, "h", "w"])],
-              [f32("rows", ["n", 4, "h1", "w"]), f32("channels", ["n", 3, "h", "w"]), f32("whole", ["n", 4, "h", "w"])],
-              [i64("one", [1]), i64("two", [2]), i64("three", [3]), i64("zero", [0]), i64("end", [big])])
+              [f32("rows", ["n", 4, "h1", "w"]), f32("channels", ["n", 3, "h", "w"]), f32("whole", ["n", 4, "h", "w"]),
+               f32("flipped", ["n", 4, "h", "w"])],
+              [i64("one", [1]), i64("two", [2]), i64("three", [3]), i64("zero", [0]), i64("end", [big]),
+               i64("last", [-1]), i64("first", [-big - 1]), i64("back", [-1])])
     save(m, "slice_open_end.onnx")
     verify_with_onnxruntime([os.path.join(OUT, "slice_open_end.onnx")])
     nodes = [N("Reshape", ["x", "keep"], ["a"], name="flatten.zero"), N("Reshape", ["x", "rows"], ["b"], name="rows")]

@@ -60,6 +60,10 @@ extension Coverage {
         for (i, r) in openEndSlices(nodes, model: model, tensors: tensors, analysis: analysis) where refusals[i] == nil {
             refusals[i] = r
         }
+        for (i, r) in keptLayoutConstants(nodes, links, model: model, tensors: tensors, analysis: analysis)
+        where refusals[i] == nil {
+            refusals[i] = r
+        }
         return ConverterLowering(lowered: lowered, deviations: clips.deviations, refusals: refusals,
                                  inputRanks: biases.ranks)
     }

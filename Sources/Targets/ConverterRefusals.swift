@@ -279,7 +279,8 @@ extension Coverage {
             }
             guard let ends = ints(2, "ends") else { continue }
             let axes = ints(3, "axes") ?? (0..<Int64(ends.count)).map { $0 }
-            // A negative step reads INT64_MIN as its open end: not measured.
+            // A negative step's open end is INT64_MIN, which Slice.py's end mask covers: a reversal over a free height
+            // (starts -1, ends INT64_MIN, steps -1) measured exact.
             if node.inputs.count > 4, !node.inputs[4].isEmpty {
                 guard let steps = ints(4, ""), steps.allSatisfy({ $0 > 0 }) else { continue }
             }
@@ -291,6 +292,68 @@ extension Coverage {
             guard let axis = open.first else { continue }
             let input = model.inputs.first { analysis.freeInputAxes[$0.name] != nil }?.name ?? x
             refused[i] = ("litert.onnx-slice-open-end", "it slices '\(x)' to the end of its axis \(axis) with an end past int32, and free input dimensions reach that axis: onnx2tf leaves such an end as it is where the axis's size is free, and TensorFlow Lite's STRIDED_SLICE holds it as int32, where it is -1, so the file stops one element short at every size; give '\(input)' its whole shape under model.inputs")
+        }
+        return refused
+    }
+
+    /// The operators from which Slipway's driver tells an image input from another: a graph input of rank 4 or more
+    /// that reaches none of them keeps its shape through onnx2tf (onnx_tflite.py's SPATIAL, held equal to this by a
+    /// test; keep_shape_absolutely_input_names).
+    static let spatialOperators: Set<String> = [
+        "Conv", "ConvTranspose", "ConvInteger", "QLinearConv", "DeformConv", "AveragePool", "MaxPool", "LpPool",
+        "GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool", "MaxUnpool", "Resize", "Upsample", "BatchNormalization",
+        "InstanceNormalization", "LRN", "DepthToSpace", "SpaceToDepth", "GridSample", "RoiAlign", "MaxRoiPool",
+    ]
+
+    /// The values the driver's kept-shape inputs reach (the inputs included): graph inputs of rank 4 or more from
+    /// which no spatial operator is reachable, and everything computed from them.
+    static func keptLayoutValues(_ nodes: [Node], _ links: NodeLinks, model: Model) -> Set<String> {
+        func reach(_ start: String) -> (values: Set<String>, spatial: Bool) {
+            var seen: Set<String> = [start], todo = [start]
+            while let v = todo.popLast() {
+                for r in links.readers[v] ?? [] {
+                    if spatialOperators.contains(nodes[r].opType) { return (seen, true) }
+                    for o in nodes[r].outputs where !o.isEmpty && seen.insert(o).inserted { todo.append(o) }
+                }
+            }
+            return (seen, false)
+        }
+        var kept: Set<String> = []
+        for input in model.inputs where (input.shape?.count ?? 0) >= 4 && links.readers[input.name] != nil {
+            let r = reach(input.name)
+            if !r.spatial { kept.formUnion(r.values) }
+        }
+        return kept
+    }
+
+    /// The elementwise nodes whose constant onnx2tf lays channels-last on a value the driver keeps channels-first,
+    /// where free sizes hide the mismatch, by node index, with why. onnx2tf transposes a constant of rank 3 or more
+    /// as it would for an image it moved channels-last; the input kept in its shape is not, and a mismatch that the
+    /// known sizes show ([n, 4, 8, 8] against [1, 1, 1, 4]) its layout workaround undoes, one that free sizes hide
+    /// ([n, 4, ?, ?]) it does not. Measured with onnx2tf 1.29.24 through the driver, each file run by `slipway test`
+    /// at other sizes (free_batch_measured.json: Add_affine, Relu_Add_affine, Mul_Add_affine): a per-channel
+    /// [1, C, 1, 1] constant added or multiplied on such an input, directly or after a Relu or a Mul, fails when run
+    /// with the sizes free ("XNNPack delegate failed to reshape runtime"; "Given shapes, [2,4,64,64] and [1,1,1,4],
+    /// are not broadcastable") and runs with them fixed.
+    static func keptLayoutConstants(
+        _ nodes: [Node], _ links: NodeLinks, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
+    ) -> [Int: (rule: String, reason: String)] {
+        guard let analysis, !analysis.freeInputAxes.isEmpty else { return [:] }
+        let kept = keptLayoutValues(nodes, links, model: model)
+        guard !kept.isEmpty else { return [:] }
+        var refused: [Int: (rule: String, reason: String)] = [:]
+        for (i, node) in nodes.enumerated()
+        where layoutAlignedBinary.contains(node.opType) && isDefaultDomain(node) && node.inputs.count == 2 {
+            for (v, k) in [(node.inputs[0], node.inputs[1]), (node.inputs[1], node.inputs[0])] {
+                guard kept.contains(v), let c = tensors[k], let rank = analysis.shapes[v]?.count, c.shape.count == rank,
+                      (3...5).contains(rank) else { continue }
+                let laid = [c.shape[0]] + c.shape[2...] + [c.shape[1]]
+                guard laid != c.shape, let free = analysis.freeAxes(of: v, model: model),
+                      free.contains(where: { $0 >= 1 && laid[$0] != 1 }) else { continue }
+                let input = model.inputs.first { kept.contains($0.name) && analysis.freeInputAxes[$0.name] != nil }?.name ?? v
+                refused[i] = ("litert.onnx-kept-layout-constant", "it combines '\(v)', which keeps the channels-first layout of the input '\(input)' (no spatial operator reads it, so Slipway's driver keeps its shape), with the constant '\(k)' \(c.shape), which onnx2tf lays channels-last (\(laid)); with the sizes free nothing shows the mismatch, and the file fails when run or broadcasts otherwise; give '\(input)' its whole shape under model.inputs")
+                break
+            }
         }
         return refused
     }

@@ -3540,7 +3540,7 @@ enum EmbeddedCatalogue {
       "runtimes": [
         "litert"
       ],
-      "text": "onnx2tf builds its TensorFlow graph from dummy inferences that give every input dimension the model and model.inputs leave free the size 1, and Slipway's driver checks the written file against the source at those sizes and once more at others (the batch at 2, a size at 64): where a size other than the batch is free, the file is built for size 1 and proven at two sizes only. Measured with onnx2tf 1.29.24 through Slipway's driver, each file that converted run by `slipway test` in ai-edge-litert at other sizes: of 75 one-to-eleven-node forms, 25 files converted and failed when run (a Reshape by a shape holding 0, an Expand to a run-time shape, a ConvTranspose's fused bias, a Slice to INT64_MAX, a per-channel affine on an input kept channels-first, a Reshape of tokens to a run-time image shape); of the corpus models with a free width or length and a batch of 1, ppocrv4-rec fails to convert (a 1 × 1 convolution at p2o.Conv.35, after a Reshape litert.onnx-reshape-runtime-zero foresees), ppocr-cls's file computes NaN where the source does not, and oww-melspectrogram's file fails at 1280 samples — all three convert and run with their sizes under model.inputs. Checks foresee the kinds measured (litert.onnx-reshape-free, -reshape-runtime-zero, -expand-shape, -convtranspose-sizes, -tile-free, -slice-open-end); this warning says the rest is unproven.",
+      "text": "onnx2tf builds its TensorFlow graph from dummy inferences that give every input dimension the model and model.inputs leave free the size 1, and Slipway's driver checks the written file against the source at those sizes and once more at others (the batch at 2, a size at 64): where a size other than the batch is free, the file is built for size 1 and proven at two sizes only. Measured with onnx2tf 1.29.24 through Slipway's driver, each file that converted run by `slipway test` in ai-edge-litert at other sizes: of 77 one-to-eleven-node forms, 27 files converted and failed when run (a Reshape by a shape holding 0, an Expand to a run-time shape, a ConvTranspose's fused bias, a Slice to INT64_MAX, a per-channel affine on an input kept channels-first, a Reshape of tokens to a run-time image shape); of the corpus models with a free width or length and a batch of 1, ppocrv4-rec fails to convert (a 1 × 1 convolution at p2o.Conv.35, after a Reshape litert.onnx-reshape-runtime-zero foresees), ppocr-cls's file computes NaN where the source does not, and oww-melspectrogram's file fails at 1280 samples — all three convert and run with their sizes under model.inputs. Checks foresee the kinds measured (litert.onnx-reshape-free, -reshape-runtime-zero, -expand-shape, -convtranspose-sizes, -tile-free, -slice-open-end, -kept-layout-constant); this warning says the rest is unproven.",
       "source": {
         "id": "onnx2tf-dummy-inference",
         "section": "common_functions.py: dummy_onnx_inference's input sizes, each undefined dimension \"Fixed and assigned 1\""
@@ -3607,13 +3607,26 @@ enum EmbeddedCatalogue {
       }
     },
     {
+      "id": "litert.onnx-kept-layout-constant",
+      "code": "SW4004",
+      "runtimes": [
+        "litert",
+        "tflite-micro"
+      ],
+      "text": "onnx2tf lays a constant of rank 3 or more channels-last ([1, C, 1, 1] as [1, 1, 1, C]) where it combines it with a value in an elementwise operator, as for an image it moved channels-last. Slipway's driver keeps the shape of a graph input of rank 4 or more that reaches no spatial operator (an attention mask moved channels-last was ignored otherwise), so on such an input, and what is computed from it, the constant is laid wrongly: with the sizes fixed the mismatch shows and onnx2tf's layout workaround transposes it back, with them free it does not, and the file fails when run or broadcasts otherwise. Measured with onnx2tf 1.29.24 through Slipway's driver, each file run by `slipway test` at other sizes: a [1, C, 1, 1] constant added to such an input directly, after a Relu, or after a multiplication by another, fails when run with the sizes free (\"XNNPack delegate failed to reshape runtime\") and runs with them fixed.",
+      "source": {
+        "id": "onnx2tf-layout-workaround",
+        "section": "common_functions.py: get_constant_or_variable's transpose of a constant of rank above 2, and shape_unmatched_special_avoidance_workaround, which undoes it only where known sizes make the shapes unbroadcastable"
+      }
+    },
+    {
       "id": "litert.onnx-slice-open-end",
       "code": "SW4004",
       "runtimes": [
         "litert",
         "tflite-micro"
       ],
-      "text": "onnx2tf writes a Slice whose end is past int32 (an exporter's INT64_MAX for an open end: torch's x[:, :, 1:]) on an axis free input dimensions reach into a file that stops one element short there at every size: Slice.py replaces such an end by the axis's size only where TensorFlow knows that size (replace_max_values_negative_values), and TensorFlow Lite's STRIDED_SLICE holds its ends as int32, where INT64_MAX is -1. Measured with onnx2tf 1.29.24 through Slipway's driver: x[:, :, 1:] over a free height is written with the end -1 and gives [2, 4, 62, 64] for [2, 4, 63, 64] (the file run by `slipway test` at other sizes, and by convert's own check); with that axis fixed, the batch alone free, the end is the axis's size and the file is right. A Slice that keeps every element (starts 0, open ends) is dropped by Slipway's driver before onnx2tf runs, and is not one.",
+      "text": "onnx2tf writes a Slice whose end is past int32 (an exporter's INT64_MAX for an open end: torch's x[:, :, 1:]) on an axis free input dimensions reach into a file that stops one element short there at every size: Slice.py replaces such an end by the axis's size only where TensorFlow knows that size (replace_max_values_negative_values), and TensorFlow Lite's STRIDED_SLICE holds its ends as int32, where INT64_MAX is -1. Measured with onnx2tf 1.29.24 through Slipway's driver: x[:, :, 1:] over a free height is written with the end -1 and gives [2, 4, 62, 64] for [2, 4, 63, 64] (the file run by `slipway test` at other sizes, and by convert's own check); with that axis fixed, the batch alone free, the end is the axis's size and the file is right. A Slice that keeps every element (starts 0, open ends) is dropped by Slipway's driver before onnx2tf runs, and is not one; a reversal (steps -1, ends INT64_MIN) over a free height is exact, its end masked.",
       "source": {
         "id": "onnx2tf-slice",
         "section": "Slice.py: make_node's begin and end lists through replace_max_values_negative_values (common_functions.py), which skips an axis whose size is None"

@@ -421,7 +421,8 @@ let fixtures = "Tests/Fixtures/targets/"
 
     @Test func aSliceToInt64MaxOverAFreeAxisIsWrittenOneElementShort() {
         // Measured (onnx2tf 1.29.24, free_batch_measured.json: Slice free; the file's STRIDED_SLICE end is -1): over
-        // the fixed channels the end is replaced by the size, and a Slice of every element is dropped by the driver.
+        // the fixed channels the end is replaced by the size, a Slice of every element is dropped by the driver, and a
+        // reversal (ends INT64_MIN) has its end masked.
         #expect(targetIssues("targets: {a: {runtime: ⟦⟦litert⟧⟧}}\n", model: fixtures + "slice_open_end.onnx", [
             Expected(.operatorUnsupported, "1 operator cannot run: Slice 'rows' (onnx2tf cannot convert it: it slices 'x' to the end of its axis 2 with an end past int32, and free input dimensions reach that axis: onnx2tf leaves such an end as it is where the axis's size is free, and TensorFlow Lite's STRIDED_SLICE holds it as int32, where it is -1, so the file stops one element short at every size; give 'x' its whole shape under model.inputs)"),
             Expected(.convertedAtSampledSizes, "x[2] 'h', x[3] 'w' are free, and onnx2tf builds and checks its file with them at 1"),
@@ -429,6 +430,29 @@ let fixtures = "Tests/Fixtures/targets/"
         #expect(targetIssues("model: {inputs: {x: [batch, 4, 8, w]}}\ntargets: {a: {runtime: ⟦litert⟧}}\n", model: fixtures + "slice_open_end.onnx", [
             Expected(.convertedAtSampledSizes, "x[3] 'w' is free, and onnx2tf builds and checks its file with it at 1"),
         ]) == [])
+    }
+
+    @Test func aPerChannelConstantOnAnInputTheDriverKeepsChannelsFirstIsLaidChannelsLast() {
+        // Measured (onnx2tf 1.29.24, free_batch_measured.json: Mul_Add_affine, Add_affine, Relu_Add_affine): each
+        // fails when run with the sizes free; [1, 1, 1, 1] reads the same in either layout.
+        let why = { (v: String, k: String) in
+            "it combines '\(v)', which keeps the channels-first layout of the input 'x' (no spatial operator reads it, so Slipway's driver keeps its shape), with the constant '\(k)' [1, 4, 1, 1], which onnx2tf lays channels-last ([1, 1, 1, 4]); with the sizes free nothing shows the mismatch, and the file fails when run or broadcasts otherwise; give 'x' its whole shape under model.inputs"
+        }
+        #expect(targetIssues("targets: {a: {runtime: ⟦⟦litert⟧⟧}}\n", model: fixtures + "kept_affine.onnx", [
+            Expected(.operatorUnsupported, "2 operators cannot run: Mul 'scale' (onnx2tf cannot convert it: \(why("x", "a"))); Add 'shift' (onnx2tf cannot convert it: \(why("m", "b")))"),
+            Expected(.convertedAtSampledSizes, "x[2] 'h', x[3] 'w' are free, and onnx2tf builds and checks its file with them at 1"),
+        ]) == [])
+        #expect(targetIssues("model: {inputs: {x: [batch, 4, 8, 8]}}\ntargets: {a: {runtime: litert}}\n",
+                             model: fixtures + "kept_affine.onnx", []) == [])
+    }
+
+    @Test func theSpatialOperatorsAreTheDriversOwn() throws {
+        // onnx_tflite.py's SPATIAL decides which inputs keep their shape; the check reads the same set.
+        let driver = try #require(Repo.text("scripts/converters/onnx_tflite.py"))
+        let start = try #require(driver.range(of: "SPATIAL = {"))
+        let body = driver[start.upperBound...].prefix { $0 != "}" }
+        let names = Set(body.split(separator: ",").map { String($0.filter { !" \n\t\"".contains($0) }) }.filter { !$0.isEmpty })
+        #expect(names == Coverage.spatialOperators)
     }
 
     @Test func aTransposedConvolutionsFusedBiasFixesItsFileAtTheSampledSizes() {

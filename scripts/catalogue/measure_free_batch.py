@@ -103,6 +103,10 @@ def forms():
                              both + ("batch1",)),
         "PRelu": ([N("PRelu", ["x", "a"], ["y"])], [weights("a", C, 1, 1)], both),
         "Mul_Add_affine": ([N("Mul", ["x", "a"], ["m"]), N("Add", ["m", "b"], ["y"])], [weights("a", 1, C, 1, 1), channel()], both),
+        # The same constant on the input itself, and after a one-input operator: which per-channel constants onnx2tf
+        # lays channels-last on an input it keeps channels-first (no spatial operator reads it).
+        "Add_affine": ([N("Add", ["x", "b"], ["y"])], [channel()], both),
+        "Relu_Add_affine": ([N("Relu", ["x"], ["r"]), N("Add", ["r", "b"], ["y"])], [channel()], both),
         "Gather_channels": ([N("Gather", ["x", "i"], ["y"], axis=1)], [const("i", [0, 2], np.int64)], both),
         "Squeeze_after_GlobalAveragePool": ([N("GlobalAveragePool", ["x"], ["p"]), N("Squeeze", ["p", "a"], ["y"])],
                                             [const("a", [2, 3], np.int64)], both),

@@ -322,6 +322,27 @@ def free_axes(specs, fixed, values):
     return out
 
 
+def probe_shapes(specs, free, first, size):
+    """{input: dims} of the run at other sizes: each input of the sample `first` with its `free` axes (free_axes) at
+    2 for the batch and `size` for one the sample holds at 1. A dimension named as some input's first is the batch
+    wherever it is (a recurrence's state [1, batch, hidden] given as an input): 2 there too, or the source refuses
+    the sample."""
+    import numpy as np
+    dims_of = {name: dims for name, dims, _ in specs}
+    batch = {dims[0] for _, dims, _ in specs if dims and isinstance(dims[0], str) and dims[0]}
+    shapes = {}
+    for name, axes in free.items():
+        if name not in first:
+            continue
+        shape = list(np.shape(first[name]))
+        for k in axes:
+            if k < len(shape):
+                named = dims_of[name][k] if k < len(dims_of[name]) else None
+                shape[k] = 2 if k == 0 or named in batch else size if shape[k] == 1 else shape[k]
+        shapes[name] = shape
+    return shapes
+
+
 def resized(source, converted, xnnpack, specs, fixed, values, samples, mode):
     """The file run at other sizes than its samples', where the source leaves dimensions free: the batch at 2 and a
     free dimension the samples hold at 1 at the first of RESIZED the source runs at. A converter that samples free
@@ -333,22 +354,9 @@ def resized(source, converted, xnnpack, specs, fixed, values, samples, mode):
     if not free or not samples:
         return None
     first = samples[0]
-    # A dimension named as some input's first is the batch wherever it is (a recurrence's state [1, batch, hidden]
-    # given as an input): 2 there too, or the source refuses the sample.
-    dims_of = {name: dims for name, dims, _ in specs}
-    batch = {dims[0] for _, dims, _ in specs if dims and isinstance(dims[0], str) and dims[0]}
     tried = []
     for size in RESIZED:
-        shapes = {}
-        for name, axes in free.items():
-            if name not in first:
-                continue
-            shape = list(np.shape(first[name]))
-            for k in axes:
-                if k < len(shape):
-                    named = dims_of[name][k] if k < len(dims_of[name]) else None
-                    shape[k] = 2 if k == 0 or named in batch else size if shape[k] == 1 else shape[k]
-            shapes[name] = shape
+        shapes = probe_shapes(specs, free, first, size)
         if all(shapes[n] == list(np.shape(first[n])) for n in shapes):
             return None  # the samples already hold every free dimension at another size than 1
         if any(shapes == json.loads(t) for t in tried):
