@@ -18,13 +18,13 @@ def slipway():
 
 @pytest.fixture
 def run(slipway):
-    def _run(*args, cwd=None, env=None, input=None):
+    def _run(*args, cwd=None, env=None, input=None, timeout=120):
         full_env = dict(os.environ)
         full_env.pop("NO_COLOR", None)
         if env:
             full_env.update(env)
         return subprocess.run([slipway, *args], cwd=cwd, env=full_env, input=input,
-                              capture_output=True, timeout=120)
+                              capture_output=True, timeout=timeout)
     return _run
 
 
