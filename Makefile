@@ -80,11 +80,14 @@ venv-coreml: $(VENV_COREML)/.stamp
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
 
+# The integration tests run on every core (pytest-xdist), a test file per worker: a file's module fixtures and the
+# caches a file fills are then one process's. `make test PYTEST_PARALLEL=` runs them one at a time.
+PYTEST_PARALLEL ?= -n auto --dist loadfile
 test: deps venv corpus runtimes venv-convert venv-coreml clients build
 	$(SWIFT) test --skip-build
 	FUZZ_FAIL_ON_TIMEOUT=0 bash scripts/fuzz.sh $(FUZZ_CI_SECONDS)
 	SLIPWAY_BIN=$(abspath $(BIN)) SLIPWAY_RUNTIME_CACHE=$(RUNTIME_CACHE) SLIPWAY_CONVERT_PYTHON=$(abspath $(VENV_CONVERT)/bin/python) \
-	  SLIPWAY_COREML_PYTHON=$(abspath $(VENV_COREML)/bin/python) $(VPY) -m pytest -q Tests/integration
+	  SLIPWAY_COREML_PYTHON=$(abspath $(VENV_COREML)/bin/python) $(VPY) -m pytest -q $(PYTEST_PARALLEL) --durations=30 Tests/integration
 
 # Coverage-guided fuzzing (docs/fuzzing.md): every libFuzzer target for FUZZ_SECONDS each; a crash is saved
 # under Tests/Fixtures/fuzz/<target>/ and fails the run. `make test` runs each for FUZZ_CI_SECONDS.
