@@ -64,6 +64,10 @@ extension Coverage {
         where refusals[i] == nil {
             refusals[i] = r
         }
+        for (i, r) in unsqueezedFrameProducts(nodes, links, model: model, tensors: tensors, analysis: analysis)
+        where refusals[i] == nil {
+            refusals[i] = r
+        }
         return ConverterLowering(lowered: lowered, deviations: clips.deviations, refusals: refusals,
                                  inputRanks: biases.ranks)
     }

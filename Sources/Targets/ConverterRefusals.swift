@@ -358,6 +358,45 @@ extension Coverage {
         return refused
     }
 
+    /// The MatMuls by a constant that read a 1-D convolution's frames unsqueezed to 4-D while free input dimensions
+    /// reach their length, by node index, with why: a spectrogram's front end (oww-melspectrogram: the STFT as a Conv
+    /// [n, bins, T], unsqueezed to [n, 1, bins, T], transposed to [n, 1, T, bins], squared, times the mel filters).
+    /// onnx2tf holds the unsqueezed frames with the source's axes in another order ([n, T, bins, 1]), which the known
+    /// sizes let it undo before the MatMul and the length sampled at 1 does not: the file's FULLY_CONNECTED reads
+    /// the length where the bins are and fails when run at any other length. Measured with onnx2tf 1.29.24 through
+    /// the driver, each file run by `slipway test` (free_batch_measured.json, the Conv1d forms on audio [n, s]): the
+    /// MatMul after Unsqueeze and Transpose, directly or after a Mul, fails when run with the length free and runs
+    /// with it fixed; the frames unsqueezed or transposed without a MatMul, and a Transpose before the Unsqueeze, run.
+    static func unsqueezedFrameProducts(
+        _ nodes: [Node], _ links: NodeLinks, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
+    ) -> [Int: (rule: String, reason: String)] {
+        guard let analysis, !analysis.freeInputAxes.isEmpty else { return [:] }
+        let carriers = unaryElementwise.union(layoutAlignedBinary).union(["Transpose", "Pow"])
+        var refused: [Int: (rule: String, reason: String)] = [:]
+        for conv in nodes where conv.opType == "Conv" && isDefaultDomain(conv) {
+            guard let frames = conv.outputs.first, !frames.isEmpty, analysis.shapes[frames]?.count == 3,
+                  let free = analysis.freeAxes(of: frames, model: model), free.contains(2) else { continue }
+            for u in links.readers[frames] ?? [] where nodes[u].opType == "Unsqueeze" && isDefaultDomain(nodes[u]) {
+                guard let start = nodes[u].outputs.first, !start.isEmpty, analysis.shapes[start]?.count == 4 else { continue }
+                var seen: Set<String> = [start], todo = [start]
+                while let v = todo.popLast() {
+                    for r in links.readers[v] ?? [] {
+                        let node = nodes[r]
+                        if node.opType == "MatMul", isDefaultDomain(node), node.inputs.count == 2, node.inputs[0] == v,
+                           tensors[node.inputs[1]] != nil, refused[r] == nil {
+                            let input = model.inputs.first { analysis.freeInputAxes[$0.name] != nil }?.name ?? frames
+                            refused[r] = ("litert.onnx-unsqueezed-frames", "it multiplies '\(v)' by the constant '\(node.inputs[1])', and '\(v)' comes from the 1-D convolution's output '\(frames)' unsqueezed to 4-D ('\(start)'), whose length free input dimensions reach: onnx2tf holds the unsqueezed value with its axes in another order than the source's and, with the length sampled at 1, multiplies along the length where the source multiplies along the channels, so the file fails when run at any other length; give '\(input)' its whole shape under model.inputs")
+                            continue
+                        }
+                        guard carriers.contains(node.opType), isDefaultDomain(node) else { continue }
+                        for o in node.outputs where !o.isEmpty && seen.insert(o).inserted { todo.append(o) }
+                    }
+                }
+            }
+        }
+        return refused
+    }
+
     /// The value `value` is a Cast or Identity of, followed back to the constant, graph input or other node's output
     /// it comes from (at most 8 steps): where a shape or a constant a node reads is made.
     static func pastCasts(

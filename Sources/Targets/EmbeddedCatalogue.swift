@@ -3540,7 +3540,7 @@ enum EmbeddedCatalogue {
       "runtimes": [
         "litert"
       ],
-      "text": "onnx2tf builds its TensorFlow graph from dummy inferences that give every input dimension the model and model.inputs leave free the size 1, and Slipway's driver checks the written file against the source at those sizes and once more at others (the batch at 2, a size at 64): where a size other than the batch is free, the file is built for size 1 and proven at two sizes only. Measured with onnx2tf 1.29.24 through Slipway's driver, each file that converted run by `slipway test` in ai-edge-litert at other sizes: of 77 one-to-eleven-node forms, 27 files converted and failed when run (a Reshape by a shape holding 0, an Expand to a run-time shape, a ConvTranspose's fused bias, a Slice to INT64_MAX, a per-channel affine on an input kept channels-first, a Reshape of tokens to a run-time image shape); of the corpus models with a free width or length and a batch of 1, ppocrv4-rec fails to convert (a 1 × 1 convolution at p2o.Conv.35, after a Reshape litert.onnx-reshape-runtime-zero foresees), ppocr-cls's file computes NaN where the source does not, and oww-melspectrogram's file fails at 1280 samples — all three convert and run with their sizes under model.inputs. Checks foresee the kinds measured (litert.onnx-reshape-free, -reshape-runtime-zero, -expand-shape, -convtranspose-sizes, -tile-free, -slice-open-end, -kept-layout-constant); this warning says the rest is unproven.",
+      "text": "onnx2tf builds its TensorFlow graph from dummy inferences that give every input dimension the model and model.inputs leave free the size 1, and Slipway's driver checks the written file against the source at those sizes and once more at others (the batch at 2, a size at 64): where a size other than the batch is free, the file is built for size 1 and proven at two sizes only. Measured with onnx2tf 1.29.24 through Slipway's driver, each file that converted run by `slipway test` in ai-edge-litert at other sizes: of 84 one-to-eleven-node forms, 31 files converted and failed when run (a Reshape by a shape holding 0, an Expand to a run-time shape, a ConvTranspose's fused bias, a Slice to INT64_MAX, a per-channel affine on an input kept channels-first, a Reshape of tokens to a run-time image shape, a 1-D convolution's frames unsqueezed and multiplied by a constant); of the corpus models with a free width or length and a batch of 1, ppocrv4-rec fails to convert (a 1 × 1 convolution at p2o.Conv.35, after a Reshape litert.onnx-reshape-runtime-zero foresees), ppocr-cls's file computes NaN where the source does not, and oww-melspectrogram's file fails at 1024 samples (foreseen: litert.onnx-unsqueezed-frames) — all three convert and run with their sizes under model.inputs. Checks foresee the kinds measured (litert.onnx-reshape-free, -reshape-runtime-zero, -expand-shape, -convtranspose-sizes, -tile-free, -slice-open-end, -kept-layout-constant, -unsqueezed-frames); this warning says the rest is unproven.",
       "source": {
         "id": "onnx2tf-dummy-inference",
         "section": "common_functions.py: dummy_onnx_inference's input sizes, each undefined dimension \"Fixed and assigned 1\""
@@ -3617,6 +3617,19 @@ enum EmbeddedCatalogue {
       "source": {
         "id": "onnx2tf-layout-workaround",
         "section": "common_functions.py: get_constant_or_variable's transpose of a constant of rank above 2, and shape_unmatched_special_avoidance_workaround, which undoes it only where known sizes make the shapes unbroadcastable"
+      }
+    },
+    {
+      "id": "litert.onnx-unsqueezed-frames",
+      "code": "SW4004",
+      "runtimes": [
+        "litert",
+        "tflite-micro"
+      ],
+      "text": "onnx2tf holds a 1-D convolution's output [n, C, T] channels-last and, unsqueezed to 4-D ([n, 1, C, T]), with the source's axes in another order ([n, T, C, 1]); with the sizes known it transposes the value back before a MatMul by a constant, with the length free (sampled at 1) it cannot tell the axes apart, and the file's FULLY_CONNECTED reads the length where the channels are. A spectrogram's front end writes exactly this (the STFT as a Conv, unsqueezed and transposed to [n, 1, T, bins], squared, times the mel filters: oww-melspectrogram). Measured with onnx2tf 1.29.24 through Slipway's driver on audio [n, samples], each file run by `slipway test` at other lengths: the MatMul after the Unsqueeze and a Transpose, directly or after a Mul, fails when run with the length free (\"XNNPack delegate failed to reshape runtime\"; on the builtins, FULLY_CONNECTED's \"input->dims->data[input->dims->size - 1] != cols\") and runs with it fixed; the frames unsqueezed or transposed without a MatMul, and a Transpose before the Unsqueeze, run.",
+      "source": {
+        "id": "onnx2tf-dummy-inference",
+        "section": "ops/MatMul.py: the \"Shape Unmatch Error Mitigation Measures\" search for transpositions of the inputs that give the ONNX output's shape, skipped where an input's shape holds an unknown (None) dimension; ops/Unsqueeze.py: an unsqueezed channels-last (nhwc) input"
       }
     },
     {

@@ -249,11 +249,21 @@ struct ConvertCommand: AsyncParsableCommand {
         guard checked else { return "; not run against the source: \(f["reason"]?.stringValue ?? "")" }
         let outputs = f["outputs"]?.arrayValue ?? []
         let samples = "\(f["samples"]?.intValue ?? 0) \(f["inputs"]?.stringValue ?? "") samples"
-        if !outputs.isEmpty, outputs.allSatisfy({ $0["exact"]?.boolValue == true }) { return "; equal to the source on \(samples)\(resized(f["resized"]))" }
+        if !outputs.isEmpty, outputs.allSatisfy({ $0["exact"]?.boolValue == true }) { return "; equal to the source on \(samples)\(resized(f["resized"]))\(axes(outputs))" }
         let worst = outputs.compactMap { $0["sqnr_db"]?.doubleValue }.min()
         guard let worst else { return "" }
         let what = f["of"] == nil ? "" : " its float export"
-        return ";\(what) against the source \(worst) dB SQNR on \(samples)\(resized(f["resized"]))\(worst < 0 ? " (its error exceeds the output: run `slipway test` on your samples)" : "")"
+        return ";\(what) against the source \(worst) dB SQNR on \(samples)\(resized(f["resized"]))\(worst < 0 ? " (its error exceeds the output: run `slipway test` on your samples)" : "")\(axes(outputs))"
+    }
+
+    /// The outputs the file holds with the source's axes in another order than the source's or channels last
+    /// (`axes`): whoever reads the file reads that order.
+    func axes(_ outputs: [JSONValue]) -> String {
+        let moved = outputs.compactMap { o -> String? in
+            guard let order = o["axes"]?.arrayValue?.compactMap(\.intValue), let name = o["name"]?.stringValue else { return nil }
+            return "\(name) as the source's axes [\(order.map(String.init).joined(separator: ", "))]"
+        }
+        return moved.isEmpty ? "" : "; the file holds \(moved.joined(separator: ", "))"
     }
 
     /// The fidelity check's run at other sizes than the samples' (`resized`: the model leaves sizes free): where, or

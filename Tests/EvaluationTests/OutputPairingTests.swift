@@ -54,6 +54,26 @@ import Testing
         #expect(OutputLayout.views(stored, artifactShape: [1, 2, 4], originalShape: [1, 2, 4]) == [stored])
     }
 
+    /// onnx2tf holds a Conv1d's output [n, C, T] unsqueezed at axis 1 ([n, 1, C, T]) as [n, T, C, 1]: the original's
+    /// axes in the order [0, 3, 2, 1], not channels last. Offered as stored and put back; the comparison keeps the better.
+    @Test func anOutputHoldingTheOriginalsAxesInAnotherOrderIsPutBack() {
+        let original: [Float] = Array(0..<6).map(Float.init)  // [1, 1, 3, 2]
+        var stored = [Float](repeating: 0, count: 6)  // [1, 2, 3, 1]
+        for c in 0..<3 { for t in 0..<2 { stored[t * 3 + c] = original[c * 2 + t] } }
+        #expect(OutputLayout.axisOrders(from: [1, 1, 3, 2], to: [1, 2, 3, 1]) == [[0, 3, 2, 1]])
+        #expect(OutputLayout.views(stored, artifactShape: [1, 2, 3, 1], originalShape: [1, 1, 3, 2]) == [stored, original])
+        #expect(OutputLayout.views(stored + stored, artifactShape: [1, 2, 3, 1], originalShape: [1, 1, 3, 2])
+                == [stored + stored, original + original])
+        // A swap of the last two axes: [1, 1, 2, 3] held as [1, 1, 3, 2].
+        let swapped: [Float] = [0, 3, 1, 4, 2, 5]
+        #expect(OutputLayout.views(swapped, artifactShape: [1, 1, 3, 2], originalShape: [1, 1, 2, 3]) == [swapped, original])
+        // Equal sizes: each order of the axes longer than 1 is one reading; size-1 axes add none.
+        #expect(OutputLayout.axisOrders(from: [2, 2, 1], to: [1, 2, 2]) == [[2, 0, 1], [2, 1, 0]])
+        #expect(OutputLayout.axisOrders(from: [1, 2, 3], to: [1, 2, 4]) == [])
+        #expect(OutputLayout.axisOrders(from: [1, -2, 3], to: [1, 3, -2]) == [])
+        #expect(OutputLayout.putBack([1, 2, 3], artifactShape: [1, Int.max, 2], order: [0, 2, 1]) == nil)
+    }
+
     @Test func anyOtherPairIsComparedAsStored() {
         let v: [Float] = [1, 2, 3, 4, 5, 6]
         #expect(OutputLayout.views(v, artifactShape: [1, 2, 3], originalShape: [1, 2, 3]) == [v])

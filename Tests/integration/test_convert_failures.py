@@ -150,28 +150,32 @@ def test_a_real_detectors_file_written_at_free_sizes_fails_when_run_at_others_as
     assert target["status"] == "failed" and "computed_input_height != SizeOfDimension(input, 1)" in target["reason"], target
 
 
-def test_a_real_spectrograms_file_that_fails_at_any_length_it_was_not_built_at_is_refused(run, tmp_path):
-    """oww-melspectrogram leaves its batch and its audio's length free. onnx2tf builds its file with the length at 1,
-    where the model itself cannot run (its window is longer); `convert`'s check runs both at the first length the
-    model runs at, 1024 samples, and the file fails there (its CONV_2D overflows, its FULLY_CONNECTED expects 257
-    columns and gets 4): refused, nothing kept, said again by `check` (SW4022). `check` had warned that the length
-    is free (SW4023). With the length under model.inputs the file is built at it and converts."""
+def test_a_real_spectrograms_file_that_fails_at_any_length_it_was_not_built_at_is_foreseen_by_check(run, tmp_path):
+    """oww-melspectrogram leaves its batch and its audio's length free. Its STFT is a 1-D Conv whose frames are
+    unsqueezed and transposed to [n, 1, T, 257], squared and multiplied by the mel filters: onnx2tf holds the
+    unsqueezed frames with their axes in another order, which it undoes before the MatMul only where the length is
+    known. `check` errs (litert.onnx-unsqueezed-frames) and `convert` refuses without running onnx2tf; forced, the
+    file's own check runs it at the first length the model runs at, 1024 samples, where it fails (its
+    FULLY_CONNECTED expects 257 columns and gets 4). With the length under model.inputs `check` passes and the file
+    is built at it and converts."""
     model = corpus_model("oww-melspectrogram")
     (tmp_path / "mel.onnx").write_bytes(model.read_bytes())
     manifest = tmp_path / "m.slipway.yaml"
     manifest.write_text("slipway: 1\nname: mel\nmodel: {path: mel.onnx}\ntargets:\n  phone: {runtime: litert, format: tflite}\n")
     said = diagnostics(run, manifest)
-    assert [d["code"] for d in said if d["severity"] == "error"] == [], said
-    assert "SW4023" in [d["code"] for d in said if d["severity"] == "warning"], said
-    r = run("convert", str(manifest), "--python", CONVERT_PYTHON, cwd=tmp_path)
-    assert r.returncode != 0
-    words = r.stderr.decode()
+    errors = [d for d in said if d["severity"] == "error"]
+    assert [d["code"] for d in errors] == ["SW4004"], said
+    assert ("MatMul 'MatMul_15' (onnx2tf cannot convert it: it multiplies 'onnx::MatMul_18' by the constant '1.melW', and "
+            "'onnx::MatMul_18' comes from the 1-D convolution's output 'onnx::Unsqueeze_6' unsqueezed to 4-D") in errors[0]["message"], errors
+    refused = run("convert", str(manifest), "--python", CONVERT_PYTHON, cwd=tmp_path)
+    assert refused.returncode != 0 and b"running onnx2tf" not in refused.stdout + refused.stderr
+    r = run("convert", str(manifest), "--force", "--python", CONVERT_PYTHON, cwd=tmp_path)
+    words = r.stderr.decode() + r.stdout.decode()
     assert "wrote a float32 file that fails when run on 2 seeded uniform samples the source runs on: RuntimeError at input [1, 1024]" in words, words[-1500:]
-    assert "FULLY_CONNECTED) failed to prepare" in words and "give the sizes it will run at under model.inputs" in words
-    assert not (tmp_path / "dist/phone/mel.tflite").exists()
-    assert [d["code"] for d in diagnostics(run, manifest) if d["severity"] == "error"] == ["SW4022"]
+    assert "FULLY_CONNECTED) failed to prepare" in words and "(4 != 257)" in words
     manifest.write_text("slipway: 1\nname: mel\nmodel: {path: mel.onnx, inputs: {input: [1, 1280]}}\n"
                         "targets:\n  phone: {runtime: litert, format: tflite}\n")
+    assert [d["code"] for d in diagnostics(run, manifest) if d["severity"] == "error"] == []
     r = run("convert", str(manifest), "--python", CONVERT_PYTHON, cwd=tmp_path)
     assert r.returncode == 0, r.stderr.decode()[-1500:]
     assert (tmp_path / "dist/phone/mel.tflite").exists() and not (tmp_path / "dist/phone/mel.tflite.failed.json").exists()

@@ -2,10 +2,10 @@
 file that fails when run at other sizes, as measured.
 
 scripts/catalogue/measure_free_batch.py converts small models (one to eleven nodes on a 4-D input, its batch free
-with the sizes fixed or free) with `slipway convert --force` and records which fail in
+with the sizes fixed or free, or on audio [batch, samples]) with `slipway convert --force` and records which fail in
 Schemas/measurements/free_batch_measured.json. Here the same models are checked: `check` errs with a converter
 refusal (litert.onnx-convtranspose-batch, -convtranspose-sizes, -tile-free, -expand-shape, -reshape-free,
--expand-runtime-broadcast, -reshape-runtime-zero, -slice-open-end) exactly
+-expand-runtime-broadcast, -reshape-runtime-zero, -slice-open-end, -kept-layout-constant, -unsqueezed-frames) exactly
 where the conversion failed or the converted file failed when run at other sizes, but for the failures it does not yet
 foresee, which NOT_FORESEEN names (each one a known miss, held here so that foreseeing it, or onnx2tf converting it,
 shows).
@@ -61,7 +61,7 @@ def test_the_last_form_check_missed_is_refused_before_onnx2tf_runs_and_its_force
     shape): onnx2tf lays the constants channels-last, and with the sizes free nothing shows it. `check` errs
     (litert.onnx-kept-layout-constant) and `convert` refuses without running onnx2tf; forced, the file's own check
     runs it at other sizes, where it fails ("Given shapes, [2,4,64,64] and [1,1,1,4], are not broadcastable"). With
-    check's own errors on every form, none of the 27 files measured to fail when run is written unforced."""
+    check's own errors on every form, none of the 31 files measured to fail when run is written unforced."""
     if not os.path.exists(CONVERT_PYTHON):
         pytest.skip("the converters' venv is not installed (make venv-convert)")
     measure.write_model("Mul_Add_affine", "free", str(tmp_path / "m.onnx"))
@@ -82,10 +82,11 @@ def test_a_sample_of_the_record_is_what_onnx2tf_does_now(slipway):
     fixed (fails), one with a per-channel Add after it (fails with the sizes free; with a batch of 1 it converts and
     fails when run), a Conv with the same Add (runs), a 3-D Tile (fails with the batch alone free; with two free
     dimensions in its output it converts, and its Reshape fails when run), a constant expanded to the input's Shape
-    and added to it (fails with the batch alone free, fails when run otherwise)."""
+    and added to it (fails with the batch alone free, fails when run otherwise), a 1-D convolution's frames unsqueezed
+    (the file holds them with the source's axes in another order, [n, T, C, 1], and runs at every length)."""
     if not os.path.exists(CONVERT_PYTHON):
         pytest.skip("the converters' venv is not installed (make venv-convert)")
     r = subprocess.run([CONVERT_PYTHON, str(REPO / "scripts/catalogue/measure_free_batch.py"), "--check", "--bin", str(slipway),
-                        "--python", CONVERT_PYTHON, "--runtime-python", sys.executable, "--forms", "ConvTranspose,ConvTranspose_Add,Conv_Add,Reshape_Tile_3d,Shape_Expand_Add"],
+                        "--python", CONVERT_PYTHON, "--runtime-python", sys.executable, "--forms", "ConvTranspose,ConvTranspose_Add,Conv_Add,Reshape_Tile_3d,Shape_Expand_Add,Conv1d_Unsqueeze"],
                        capture_output=True, text=True, timeout=1800)
     assert r.returncode == 0, r.stderr[-2000:]

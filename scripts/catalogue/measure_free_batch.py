@@ -33,10 +33,14 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 RECORD = os.path.join(ROOT, "Schemas", "measurements", "free_batch_measured.json")
 C, H = 4, 8
 OPSET = 13
-DIMS = {"sized": ["n", C, H, H], "free": ["n", C, "h", "w"], "batch1": [1, C, "h", "w"]}
+# The audio variants: a 2-D input [batch, samples] as a spectrogram's front end reads it (oww-melspectrogram), its
+# length fixed or free.
+DIMS = {"sized": ["n", C, H, H], "free": ["n", C, "h", "w"], "batch1": [1, C, "h", "w"],
+        "audio": ["n", "s"], "audio_length": [1, "s"], "audio_sized": ["n", 64]}
 # The sizes a converted file is run at (`slipway test`), each free dimension other than 1: what a file that converted
 # but works only at the sizes onnx2tf sampled (1) fails at.
-RUN = {"sized": [2, C, H, H], "free": [2, C, 6, 10], "batch1": [1, C, 6, 10]}
+RUN = {"sized": [2, C, H, H], "free": [2, C, 6, 10], "batch1": [1, C, 6, 10],
+       "audio": [2, 100], "audio_length": [1, 100], "audio_sized": [2, 64]}
 UNARY_BETWEEN = ["Relu", "Sigmoid", "LeakyRelu", "Tanh", "Clip", "Elu", "Abs", "Softplus", "Neg"]
 
 
@@ -195,6 +199,27 @@ def forms():
                 N("Expand", ["b", "t"], ["e"]), N("Add", ["r", "e"], ["y"])],
         [const("rs", [-1, C, flat], np.int64), const("z0", [0], np.int64), const("o1", [1], np.int64),
          const("d", [C, flat], np.int64), weights("b", 1, 1, flat)], ("sized",))
+    # A spectrogram's front end on audio [batch, samples] (oww-melspectrogram, torch.onnx): a 1-D Conv as the STFT's
+    # frames [n, bins, T], unsqueezed to [n, 1, bins, T] and transposed to [n, 1, T, bins], squared, then a MatMul by the
+    # mel filters; and the same without the Unsqueeze or without the MatMul: which of them onnx2tf writes a file for
+    # that fails at other lengths than the 1 it samples.
+    bins, kernel, hop, mels = 9, 16, 4, 5
+    audio = ("audio", "audio_length", "audio_sized")
+    frames = [N("Unsqueeze", ["x", "a1"], ["u"]), N("Conv", ["u", "wa"], ["c"], kernel_shape=[kernel], strides=[hop])]
+    frame_inits = [const("a1", [1], np.int64), weights("wa", bins, 1, kernel)]
+    spectrum = [N("Unsqueeze", ["c", "a1"], ["c4"]), N("Transpose", ["c4"], ["t"], perm=[0, 1, 3, 2])]
+    mel = weights("mel", bins, mels)
+    f["Conv1d"] = (rename(frames), frame_inits, audio)
+    f["Conv1d_Unsqueeze"] = (frames + [N("Unsqueeze", ["c", "a1"], ["y"])], frame_inits, audio)
+    f["Conv1d_Unsqueeze_Transpose"] = (frames + rename(spectrum), frame_inits, audio)
+    f["Conv1d_Transpose_MatMul"] = (frames + [N("Transpose", ["c"], ["t"], perm=[0, 2, 1]), N("MatMul", ["t", "mel"], ["y"])],
+                                    frame_inits + [mel], audio)
+    f["Conv1d_Unsqueeze_Transpose_MatMul"] = (frames + spectrum + [N("MatMul", ["t", "mel"], ["y"])], frame_inits + [mel], audio)
+    f["Conv1d_Unsqueeze_Transpose_Mul_MatMul"] = (
+        frames + spectrum + [N("Mul", ["t", "t"], ["p"]), N("MatMul", ["p", "mel"], ["y"])], frame_inits + [mel], audio)
+    f["Conv1d_Transpose_Unsqueeze_MatMul"] = (
+        frames + [N("Transpose", ["c"], ["t3"], perm=[0, 2, 1]), N("Unsqueeze", ["t3", "a1"], ["t"]), N("MatMul", ["t", "mel"], ["y"])],
+        frame_inits + [mel], audio)
     return f
 
 
@@ -274,7 +299,7 @@ def derive(binary, python, only=None, jobs=2, runtime_python=None):
     version = subprocess.run([python, "-c", "import onnx2tf, tensorflow as tf; print(onnx2tf.__version__, tf.__version__)"],
                              capture_output=True, text=True).stdout.split()
     return {
-        "source": f"one-to-eleven-node models on a 4-D float32 input [batch, {C}, {H}, {H}] (opset {OPSET}), converted by"
+        "source": f"one-to-eleven-node models on a 4-D float32 input [batch, {C}, {H}, {H}] or audio [batch, samples] (opset {OPSET}), converted by"
                   f" `slipway convert` with onnx2tf {version[0] if version else '?'} (tensorflow"
                   f" {version[1] if len(version) > 1 else '?'}), each converted file run by `slipway test` at the sizes"
                   f" `run` gives, against onnxruntime; scripts/catalogue/measure_free_batch.py",

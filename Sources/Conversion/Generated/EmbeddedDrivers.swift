@@ -368,17 +368,41 @@ def paired(source, converted, samples, values, references=None):
                 # The file's own output of that name holds another number of values: a shape it computes otherwise.
                 errors.setdefault(name, []).append({"source": list(r.shape), "file": list(o.shape)})
                 continue
-            # In the source's layout: as the artifact has it, or channels moved last as onnx2tf writes NC… tensors;
-            # whichever agrees better (a wrong conversion agrees in neither).
-            views = [(r, o.reshape(r.shape))] if o.size == r.size else []
+            # In the source's layout: as the artifact has it, or channels moved last as onnx2tf writes NC… tensors,
+            # or the source's axes in another order where the file's shape is theirs so (onnx2tf holds a Conv1d's
+            # output unsqueezed to [n, T, C, 1] for the source's [n, 1, C, T]); whichever agrees better (a wrong
+            # conversion agrees in none). The third member is that order, None for the first two.
+            views = [(r, o.reshape(r.shape), None)] if o.size == r.size else []
             if r.ndim >= 3 and o.size == r.size:
                 moved = np.moveaxis(r, 1, -1)
-                views.append((moved, o.reshape(moved.shape)))
+                views.append((moved, o.reshape(moved.shape), None))
+            if o.size == r.size and o.shape not in (r.shape, np.moveaxis(r, 1, -1).shape if r.ndim >= 3 else r.shape):
+                views += [(np.transpose(r, perm), o, list(perm)) for perm in axis_orders(r.shape, o.shape)]
             if not views:
                 errors.setdefault(name, []).append(None)
                 continue
-            errors.setdefault(name, []).append(max(views, key=lambda v: sqnr(*v)))
+            errors.setdefault(name, []).append(max(views, key=lambda v: sqnr(v[0], v[1])))
     return errors
+
+
+def axis_orders(source, file, limit=24):
+    """The orders of `source`'s axes that give `file`'s shape, one per order of the axes longer than 1 (the order of
+    size-1 axes moves no value), at most `limit` (equal sizes multiply them)."""
+    import itertools
+    if len(source) != len(file) or sorted(source) != sorted(file):
+        return []
+    orders, seen = [], set()
+    for perm in itertools.permutations(range(len(source))):
+        if tuple(source[i] for i in perm) != tuple(file):
+            continue
+        key = tuple(i for i in perm if source[i] != 1)
+        if key in seen:
+            continue
+        seen.add(key)
+        orders.append(perm)
+        if len(orders) == limit:
+            break
+    return orders
 
 
 def judge(errors, mode):
@@ -402,6 +426,11 @@ def judge(errors, mode):
         db = sqnr(ref, out)
         # JSON has no infinity: agreeing exactly is `exact`, a source of zeros or a non-finite output no figure.
         entry = {"name": name, "sqnr_db": round(db, 2) if math.isfinite(db) else None}
+        # The file holds the output with the source's axes in another order (not only channels last): said, since
+        # whoever reads the file's output reads that order.
+        orders = [p[2] for p in pairs if len(p) > 2 and p[2] is not None]
+        if orders:
+            entry["axes"] = orders[0]
         if db == math.inf:
             entry["exact"] = True
         if np.all(np.isfinite(out)) and ref.size:
