@@ -334,7 +334,7 @@ extension Coverage {
     /// at other sizes (free_batch_measured.json: Add_affine, Relu_Add_affine, Mul_Add_affine): a per-channel
     /// [1, C, 1, 1] constant added or multiplied on such an input, directly or after a Relu or a Mul, fails when run
     /// with the sizes free ("XNNPack delegate failed to reshape runtime"; "Given shapes, [2,4,64,64] and [1,1,1,4],
-    /// are not broadcastable") and runs with them fixed.
+    /// are not broadcastable") and runs with them fixed; a [C, 1, 1] constant (a lower rank) runs either way.
     static func keptLayoutConstants(
         _ nodes: [Node], _ links: NodeLinks, model: Model, tensors: [String: ConstantTensor], analysis: GraphAnalysis?
     ) -> [Int: (rule: String, reason: String)] {

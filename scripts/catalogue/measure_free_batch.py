@@ -220,6 +220,10 @@ def forms():
     f["Conv1d_Transpose_Unsqueeze_MatMul"] = (
         frames + [N("Transpose", ["c"], ["t3"], perm=[0, 2, 1]), N("Unsqueeze", ["t3", "a1"], ["t"]), N("MatMul", ["t", "mel"], ["y"])],
         frame_inits + [mel], audio)
+    # The per-channel constant of rank 3 ([C, 1, 1], broadcast to the 4-D value from the right) on an input the driver
+    # keeps channels-first: whether onnx2tf lays a constant of a lower rank than the value's channels-last too.
+    f["Add_affine_C11"] = ([N("Add", ["x", "b"], ["y"])], [weights("b", C, 1, 1)], both)
+    f["Mul_affine_C11"] = ([N("Mul", ["x", "b"], ["y"])], [weights("b", C, 1, 1)], both)
     return f
 
 
