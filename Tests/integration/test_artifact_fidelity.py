@@ -61,6 +61,7 @@ def test_an_output_held_with_the_sources_axes_in_another_order_is_compared_in_th
     # Size-1 axes move no value: one order per order of the others; shapes of other sizes have none.
     assert F.axis_orders((1, 1, 4), (4, 1, 1)) == [(2, 0, 1)]
     assert F.axis_orders((2, 3), (3, 4)) == []
+    assert F.axis_orders((1,) * 8 + (2, 3), (1,) * 8 + (3, 2)) == []
     errors = F.paired(Outputs(["y"], [source]), Outputs(["y"], [held]), [{}], {})
     outputs, failed = F.judge(errors, "float32")
     assert failed == [] and outputs == [{"name": "y", "sqnr_db": None, "exact": True, "max_abs_error": 0.0, "axes": [0, 3, 2, 1]}]

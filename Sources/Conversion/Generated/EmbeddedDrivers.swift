@@ -387,9 +387,10 @@ def paired(source, converted, samples, values, references=None):
 
 def axis_orders(source, file, limit=24):
     """The orders of `source`'s axes that give `file`'s shape, one per order of the axes longer than 1 (the order of
-    size-1 axes moves no value), at most `limit` (equal sizes multiply them)."""
+    size-1 axes moves no value), at most `limit` (equal sizes multiply them); none above 8 axes (the permutations
+    would be millions), as OutputLayout.axisOrders in `slipway test`."""
     import itertools
-    if len(source) != len(file) or sorted(source) != sorted(file):
+    if len(source) != len(file) or len(source) > 8 or sorted(source) != sorted(file):
         return []
     orders, seen = [], set()
     for perm in itertools.permutations(range(len(source))):
