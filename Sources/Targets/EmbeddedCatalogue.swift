@@ -145,6 +145,16 @@ enum EmbeddedCatalogue {
       "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Slice.py",
       "revision": "onnx2tf 1.29.24"
     },
+    "onnx2tf-matmul": {
+      "title": "onnx2tf's MatMul lowering (onnx2tf/ops/MatMul.py: the search for transpositions of the inputs that give the ONNX output's shape, run only where every input shape is known)",
+      "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/MatMul.py",
+      "revision": "onnx2tf 1.29.24"
+    },
+    "onnx2tf-unsqueeze": {
+      "title": "onnx2tf's Unsqueeze lowering (onnx2tf/ops/Unsqueeze.py: the axes of a channels-last (nhwc) input)",
+      "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Unsqueeze.py",
+      "revision": "onnx2tf 1.29.24"
+    },
     "onnx2tf-reshape": {
       "title": "onnx2tf's Reshape lowering (onnx2tf/ops/Reshape.py: a shape holding 0 replaced by the ONNX output shape)",
       "url": "https://github.com/PINTO0309/onnx2tf/blob/1.29.24/onnx2tf/ops/Reshape.py",
@@ -3628,8 +3638,12 @@ enum EmbeddedCatalogue {
       ],
       "text": "onnx2tf holds a 1-D convolution's output [n, C, T] channels-last and, unsqueezed to 4-D ([n, 1, C, T]), with the source's axes in another order ([n, T, C, 1]); with the sizes known it transposes the value back before a MatMul by a constant, with the length free (sampled at 1) it cannot tell the axes apart, and the file's FULLY_CONNECTED reads the length where the channels are. A spectrogram's front end writes exactly this (the STFT as a Conv, unsqueezed and transposed to [n, 1, T, bins], squared, times the mel filters: oww-melspectrogram). Measured with onnx2tf 1.29.24 through Slipway's driver on audio [n, samples], each file run by `slipway test` at other lengths: the MatMul after the Unsqueeze and a Transpose, directly or after a Mul, fails when run with the length free (\"XNNPack delegate failed to reshape runtime\"; on the builtins, FULLY_CONNECTED's \"input->dims->data[input->dims->size - 1] != cols\") and runs with it fixed; the frames unsqueezed or transposed without a MatMul, and a Transpose before the Unsqueeze, run.",
       "source": {
-        "id": "onnx2tf-dummy-inference",
-        "section": "ops/MatMul.py: the \"Shape Unmatch Error Mitigation Measures\" search for transpositions of the inputs that give the ONNX output's shape, skipped where an input's shape holds an unknown (None) dimension; ops/Unsqueeze.py: an unsqueezed channels-last (nhwc) input"
+        "id": "onnx2tf-matmul",
+        "section": "ops/MatMul.py: the \"Shape Unmatch Error Mitigation Measures\" search for transpositions of the inputs that give the ONNX output's shape, skipped where an input's shape holds an unknown (None) dimension"
+      },
+      "also": {
+        "id": "onnx2tf-unsqueeze",
+        "section": "ops/Unsqueeze.py: an unsqueezed channels-last (nhwc) input"
       }
     },
     {
